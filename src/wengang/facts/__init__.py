@@ -1,0 +1,1 @@
+"""Input facts: one-case models (pydantic) and identifier validators."""

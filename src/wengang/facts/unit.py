@@ -1,0 +1,117 @@
+"""Facts about one insured unit (参保单位), as the rules read them.
+
+These are *derived* facts (months fully paid, last year's premiums, layoffs …). The screening
+pipeline derives the same fields from raw monthly records, so a feature table with these columns can
+be screened directly. Every field has a Chinese description: the data dictionary is generated from it.
+Money is integer fen; a field ending in ``_fen`` accepts yuan strings through ``*_yuan`` helpers in the API.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt
+
+
+class OrgType(StrEnum):
+    enterprise = "enterprise"  # 企业
+    social_group = "social_group"  # 社会团体
+    foundation = "foundation"  # 基金会
+    social_service_org = "social_service_org"  # 社会服务机构
+    law_firm = "law_firm"  # 律师事务所
+    accounting_firm = "accounting_firm"  # 会计师事务所
+    individual_business = "individual_business"  # 以单位形式参保的个体工商户
+    public_institution = "public_institution"  # 机关事业单位
+    other = "other"
+
+
+class SizeClass(StrEnum):
+    large = "large"  # 大型
+    medium = "medium"  # 中型
+    small = "small"  # 小型
+    micro = "micro"  # 微型
+
+
+class UnitFacts(BaseModel):
+    """一个参保单位的事实 / facts about one insured unit."""
+
+    model_config = ConfigDict(extra="forbid", use_enum_values=False)
+
+    credit_code: str = Field(description="统一社会信用代码 / unified social credit code (18 characters)")
+    name: str = Field("", description="单位名称 / unit name")
+    region_code: str | None = Field(None, description="参保地行政区划代码 / region code of the insurance place (GB/T 2260, or 'bingtuan')")
+    org_type: OrgType = Field(OrgType.enterprise, description="单位类型 / organisation type")
+    legal_entity_credit_code: str | None = Field(
+        None, description="分支机构所属独立法人的统一社会信用代码 / credit code of the legal entity a branch belongs to"
+    )
+    is_dispatch_firm: bool = Field(False, description="是否劳务派遣单位 / is a labour-dispatch firm")
+
+    # size class (企业划型)
+    size_class: SizeClass | None = Field(None, description="已认定的企业划型 / size class already determined")
+    stats_size_class: SizeClass | None = Field(None, description="统计部门共享数据中的划型 / size class from the statistics department")
+    industry_code: str | None = Field(None, description="国民经济行业代码 (GB/T 4754-2017) / industry code")
+    employees: NonNegativeInt | None = Field(None, description="从业人员数 / persons employed")
+    revenue_10k_yuan: NonNegativeInt | None = Field(None, description="营业收入（万元）/ revenue in 10k yuan")
+    assets_10k_yuan: NonNegativeInt | None = Field(None, description="资产总额（万元）/ total assets in 10k yuan")
+    avg_contributors_12m: NonNegativeInt | None = Field(
+        None, description="上年度12个月平均缴费人数 / average contributors over last year's 12 months"
+    )
+
+    # contributions (缴费)
+    months_fully_paid: NonNegativeInt | None = Field(
+        None, description="截至审核时连续足额缴纳失业保险费月数 / consecutive months of unemployment premiums paid in full"
+    )
+    paid_premium_last_year_fen: NonNegativeInt | None = Field(
+        None,
+        description="企业及其职工上年度实际缴纳的当年度失业保险费（分），不含补缴的其他年度欠费和滞纳金 / last year's premiums paid for last year, in fen",
+    )
+    backpay_other_years_fen: NonNegativeInt = Field(
+        0, description="上年度补缴的其他年度欠费（分）/ back payments for other years made last year, in fen"
+    )
+    late_fee_fen: NonNegativeInt = Field(0, description="上年度缴纳的滞纳金（分）/ late fees paid last year, in fen")
+    premium_due_6m_fen: NonNegativeInt | None = Field(
+        None, description="6个月的企业及其职工应缴纳社会保险费（分）/ social-insurance premiums due for 6 months, in fen (2019 hardship standard)"
+    )
+    outstanding_deferral: bool = Field(False, description="有缓缴尚未补足的失业保险费 / deferred premiums not yet paid up")
+
+    # headcount and layoffs (人数与裁员)
+    insured_headcount: NonNegativeInt | None = Field(
+        None, description="参保职工总数（上年末）/ insured staff at the end of last year"
+    )
+    avg_insured_last_year: NonNegativeInt | None = Field(
+        None, description="上年度月均参保职工人数 / average monthly insured staff last year"
+    )
+    layoffs_last_year: NonNegativeInt | None = Field(None, description="上年度裁员人数 / staff laid off last year")
+    normal_attrition_last_year: NonNegativeInt = Field(
+        0, description="上年度正常减员人数（合同期满、调出、自愿离职、退休、死亡）/ normal attrition last year"
+    )
+
+    # exclusions on the evaluation date (排除情形)
+    serious_dishonesty: bool = Field(False, description="列入严重违法失信名单 / on the serious-dishonesty list")
+    zombie_clearance: bool = Field(False, description="列入出清名单的僵尸企业 / zombie firm on the clearance list")
+    env_noncompliant: bool = Field(False, description="不符合当地环保政策 / not compliant with local environmental policy")
+    deregistered: bool = Field(False, description="已注销营业执照 / business licence cancelled")
+    license_revoked: bool = Field(False, description="被吊销营业执照 / business licence revoked")
+    abnormal_operations: bool = Field(False, description="列入经营异常名录 / on the abnormal-operations list")
+    disqualified_misuse: bool = Field(
+        False, description="因未按规定拨付使用稳岗返还资金被取消本年度申领资格 / disqualified this year after misuse of last year's refund"
+    )
+    hardship_approved: bool = Field(
+        False, description="经审核领导小组认定为面临暂时性生产经营困难且恢复有望的企业（2019）/ approved hardship firm (2019)"
+    )
+
+    # payment (发放)
+    has_corporate_account: bool = Field(True, description="有对公账户 / has a corporate bank account")
+    has_tax_payment_account: bool = Field(
+        False, description="税务部门协助提供的社会保险费缴费账户 / has the premium payment account supplied by the tax bureau"
+    )
+
+    # dispatch firms (劳务派遣)
+    dispatched_workers: NonNegativeInt = Field(0, description="被派遣劳动者人数 / dispatched workers")
+    dispatched_to_public_institutions: NonNegativeInt = Field(
+        0, description="派遣到机关事业单位的劳动者人数 / workers dispatched to government and public institutions"
+    )
+
+    # a one-case evaluation may be pinned to the date of review
+    evaluation_date: date | None = Field(None, description="审核之日 / date of review")
