@@ -1,0 +1,1 @@
+"""The rules engine: expressions, checks, trace, explanation, and the batch compiler."""

@@ -1,0 +1,478 @@
+"""Rulesets, one-case evaluation with trace, and the decision it produces.
+
+A ``Ruleset`` is what a policy document enacts for one program (``fanhuan`` / ``v2024`` …): named
+checks, each with a Chinese label and its expression, and an amount formula. The document in force
+supplies the parameter values and their citations; the explanation is rendered from the trace of
+the evaluation, never written per case.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+from pydantic import BaseModel
+
+from wengang.rules import interpretations
+from wengang.rules.expr import (
+    CMP_SYMBOL,
+    And,
+    Cmp,
+    EvalContext,
+    Expr,
+    Fact,
+    IfElse,
+    IsIn,
+    Not,
+    Or,
+    Param,
+    Reading,
+    Setting,
+    format_value,
+    switches_in,
+)
+
+ELIGIBLE = "eligible"
+INELIGIBLE = "ineligible"
+NEEDS_DECISION = "needs_decision"
+NOT_DETERMINABLE = "not_determinable"
+
+STATUS_ZH = {
+    ELIGIBLE: "符合条件",
+    INELIGIBLE: "不符合条件",
+    NEEDS_DECISION: "待认定",
+    NOT_DETERMINABLE: "无法判定",
+}
+
+CONDITION = "condition"  # failing it refuses
+FLAG = "flag"  # a risk point: verify, don't refuse
+
+
+@dataclass
+class Check:
+    id: str
+    label: str  # Chinese statement that is true when the check passes; may hold {param} placeholders
+    expr: Expr
+    kind: str = CONDITION
+    cite: tuple[str, ...] = ()  # parameters whose clause anchors the check besides those it reads
+    reason: str | None = None  # Chinese refusal reason; defaults to "不符合：<label>"
+
+
+@dataclass
+class Output:
+    """A value the decision reports besides the amount (rate applied, base, dispatch split …)."""
+
+    id: str
+    label: str
+    expr: Expr
+    fmt: str | None = None
+
+
+@dataclass
+class Ruleset:
+    program: str
+    name: str
+    label: str  # Chinese program name
+    facts: type[BaseModel]
+    checks: list[Check]
+    amount: Expr | None = None
+    amount_label: str = "金额"
+    outputs: list[Output] = field(default_factory=list)
+    subject: str = "单位"  # 单位 or 个人: wording of the letter
+    # hook to complete facts before evaluation (e.g. derive a size class from its inputs)
+    prepare: Callable[[dict[str, Any], Any], dict[str, Any]] | None = None
+
+    def exprs(self) -> list[Expr]:
+        out = [c.expr for c in self.checks] + [o.expr for o in self.outputs]
+        return out + ([self.amount] if self.amount is not None else [])
+
+    def required_params(self) -> set[str]:
+        names: set[str] = set()
+        for e in self.exprs():
+            for node in e.walk():
+                if isinstance(node, Param):
+                    names.add(node.name)
+        for c in self.checks:
+            names.update(c.cite)
+        return names
+
+    def settings(self) -> set[str]:
+        return {n.name for e in self.exprs() for n in e.walk() if isinstance(n, Setting)}
+
+
+RULESETS: dict[tuple[str, str], Ruleset] = {}
+PROGRAM_LABELS: dict[str, str] = {}
+
+
+def register(ruleset: Ruleset) -> Ruleset:
+    key = (ruleset.program, ruleset.name)
+    if key in RULESETS:
+        raise ValueError(f"ruleset {key} registered twice")
+    RULESETS[key] = ruleset
+    PROGRAM_LABELS.setdefault(ruleset.program, ruleset.label)
+    return ruleset
+
+
+# ---------------------------------------------------------------------------------------------
+# decision
+
+
+@dataclass
+class CheckResult:
+    id: str
+    label: str
+    kind: str
+    passed: bool | None
+    detail: str
+    citations: list[str]
+
+    @property
+    def mark(self) -> str:
+        return {True: "✔", False: "✘", None: "？"}[self.passed]
+
+
+@dataclass
+class Outcome:
+    readings: dict[str, str]
+    status: str
+    amount_fen: int | None
+
+
+@dataclass
+class Decision:
+    program: str
+    program_label: str
+    subject: str
+    subject_id: str
+    subject_name: str
+    region: str
+    region_name: str
+    on: date
+    status: str
+    amount_fen: int | None = None
+    amount_is_cap: bool = False
+    policy_number: str | None = None
+    policy_id: str | None = None
+    policy_clause: str | None = None
+    policy_via: list[str] = field(default_factory=list)
+    policy_status: str | None = None
+    ruleset: str | None = None
+    checks: list[CheckResult] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    readings: dict[str, str] = field(default_factory=dict)
+    readings_fixed: dict[str, str] = field(default_factory=dict)
+    outcomes: list[Outcome] = field(default_factory=list)
+    outputs: list[tuple[str, str, str]] = field(default_factory=list)  # (id, label, formatted value)
+    amount_label: str = "金额"
+    missing_settings: list[str] = field(default_factory=list)
+
+    @property
+    def status_zh(self) -> str:
+        return STATUS_ZH[self.status]
+
+    @property
+    def policy_citation(self) -> str:
+        return " ".join(x for x in (self.policy_number, self.policy_clause) if x)
+
+    def to_dict(self) -> dict[str, Any]:
+        from wengang.money import fen_to_yuan
+
+        return {
+            "program": self.program,
+            "program_label": self.program_label,
+            "subject_id": self.subject_id,
+            "subject_name": self.subject_name,
+            "region": self.region,
+            "region_name": self.region_name,
+            "date": self.on.isoformat(),
+            "status": self.status,
+            "status_zh": self.status_zh,
+            "amount_fen": self.amount_fen,
+            "amount_yuan": None if self.amount_fen is None else str(fen_to_yuan(self.amount_fen)),
+            "amount_is_cap": self.amount_is_cap,
+            "policy": {
+                "id": self.policy_id,
+                "number": self.policy_number,
+                "clause": self.policy_clause,
+                "via": self.policy_via,
+                "status": self.policy_status,
+                "ruleset": self.ruleset,
+            },
+            "checks": [
+                {
+                    "id": c.id,
+                    "label": c.label,
+                    "kind": c.kind,
+                    "passed": c.passed,
+                    "detail": c.detail,
+                    "citations": c.citations,
+                }
+                for c in self.checks
+            ],
+            "reasons": self.reasons,
+            "flags": self.flags,
+            "outputs": [{"id": i, "label": label, "value": v} for i, label, v in self.outputs],
+            "readings": self.readings,
+            "readings_fixed": self.readings_fixed,
+            "outcomes": [
+                {"readings": o.readings, "status": o.status, "amount_fen": o.amount_fen} for o in self.outcomes
+            ],
+            "missing_settings": self.missing_settings,
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# rendering from the trace
+
+_PLACEHOLDER = re.compile(r"\{([a-z0-9_]+)\}")
+
+
+def _format_param(param: Any) -> str:
+    unit = getattr(param, "unit", None)
+    value = param.value
+    if unit == "percent":
+        return format_value(value, "percent")
+    if unit in ("yuan", "yuan_10k"):
+        return format_value(value, "money")
+    if isinstance(value, Fraction):
+        return format_value(value, "percent")
+    return format_value(value, None)
+
+
+def render_label(template: str, params: Mapping[str, Any], settings: Mapping[str, Any] | None = None) -> str:
+    def sub(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name in params:
+            return _format_param(params[name])
+        if settings is not None and settings.get(name) is not None:
+            value = settings[name]
+            return format_value(value, "percent" if isinstance(value, Fraction) else None)
+        return f"〔{name}〕"
+
+    return _PLACEHOLDER.sub(sub, template)
+
+
+_NEGATE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
+
+
+def _describe(node: Expr, ctx: EvalContext, out: list[str]) -> None:
+    trace = ctx.trace or {}
+    if id(node) not in trace:
+        return
+    if isinstance(node, Cmp):
+        value, x, y = trace[id(node)]
+        op = node.op if value is not False else _NEGATE[node.op]
+        left = f"{node.a.show()} {format_value(x, node.a.fmt)}"
+        right_label = node.b.label
+        right = format_value(y, node.b.fmt or node.a.fmt)
+        if right_label:
+            right = f"{right_label} {right}"
+        out.append(f"{left} {CMP_SYMBOL[op]} {right}")
+    elif isinstance(node, (And, Or)):
+        for p in node.parts:
+            _describe(p, ctx, out)
+    elif isinstance(node, Not):
+        _describe(node.a, ctx, out)
+    elif isinstance(node, IfElse):
+        _describe(node.cond, ctx, out)
+        cond = trace.get(id(node.cond), (None,))[0]
+        if cond is not None:
+            _describe(node.then if cond else node.otherwise, ctx, out)
+    elif isinstance(node, Reading):
+        chosen = node.choose(ctx.params, ctx.readings)
+        _describe(chosen, ctx, out)
+    elif isinstance(node, IsIn):
+        value = trace[id(node.a)][0]
+        out.append(f"{node.a.show()}：{format_value(value, node.a.fmt)}")
+    elif isinstance(node, Fact):
+        out.append(f"{node.show()}：{format_value(trace[id(node)][0], node.fmt)}")
+
+
+def _cited_params(node: Expr, ctx: EvalContext, out: dict[str, None]) -> None:
+    """Parameters on the path the evaluation took (not those of untaken branches or readings)."""
+    trace = ctx.trace or {}
+    if isinstance(node, Param):
+        out.setdefault(node.name, None)
+        return
+    if isinstance(node, Reading):
+        if node.fixed_by and node.fixed_by in ctx.params:
+            out.setdefault(node.fixed_by, None)
+        _cited_params(node.choose(ctx.params, ctx.readings), ctx, out)
+        return
+    if isinstance(node, IfElse):
+        _cited_params(node.cond, ctx, out)
+        cond = trace.get(id(node.cond), (None,))[0]
+        branches = (node.then, node.otherwise) if cond is None else ((node.then,) if cond else (node.otherwise,))
+        for b in branches:
+            _cited_params(b, ctx, out)
+        return
+    for child in node.children():
+        _cited_params(child, ctx, out)
+
+
+# ---------------------------------------------------------------------------------------------
+# evaluation
+
+
+@dataclass
+class Evaluation:
+    status: str
+    amount_fen: int | None
+    results: list[tuple[Check, bool | None]]
+    ctx: EvalContext
+
+
+def run_checks(ruleset: Ruleset, ctx: EvalContext) -> Evaluation:
+    results = [(c, c.expr.eval(ctx)) for c in ruleset.checks]
+    conditions = [v for c, v in results if c.kind == CONDITION]
+    if any(v is False for v in conditions):
+        status, amount = INELIGIBLE, None
+    elif any(v is None for v in conditions):
+        status, amount = NOT_DETERMINABLE, None
+    else:
+        amount = ruleset.amount.eval(ctx) if ruleset.amount is not None else None
+        status = NOT_DETERMINABLE if ruleset.amount is not None and amount is None else ELIGIBLE
+    return Evaluation(status, amount, results, ctx)
+
+
+def reading_combinations(switches: Sequence[str], fixed: Mapping[str, str]) -> list[dict[str, str]]:
+    """Every combination of readings of the unfixed switches; the defaults first."""
+    options: list[list[str]] = []
+    for name in switches:
+        if name in fixed:
+            options.append([fixed[name]])
+            continue
+        switch = interpretations.get(name)
+        keys = [switch.default] + [k for k in switch.readings if k != switch.default]
+        options.append(keys)
+    return [dict(zip(switches, combo, strict=True)) for combo in itertools.product(*options)]
+
+
+def evaluate_resolved(
+    ruleset: Ruleset,
+    resolution: Any,
+    facts: Mapping[str, Any],
+    *,
+    settings: Mapping[str, Any] | None = None,
+    fixed: Mapping[str, str] | None = None,
+) -> tuple[Evaluation, list[Outcome], dict[str, str]]:
+    """Evaluate under the default readings with a trace, then under every other combination of the
+    readings the operator has not fixed; return the traced evaluation and all distinct outcomes."""
+    fixed = dict(fixed or {})
+    params = resolution.params
+    switches = switches_in(ruleset.exprs(), params)
+    combos = reading_combinations(switches, fixed)
+    settings = dict(settings or {})
+
+    first = EvalContext(facts=facts, params=params, settings=settings, readings=combos[0], trace={})
+    traced = run_checks(ruleset, first)
+    outcomes = [Outcome(combos[0], traced.status, traced.amount_fen)]
+    for combo in combos[1:]:
+        ctx = EvalContext(facts=facts, params=params, settings=settings, readings=combo)
+        ev = run_checks(ruleset, ctx)
+        outcomes.append(Outcome(combo, ev.status, ev.amount_fen))
+    return traced, outcomes, combos[0]
+
+
+def build_decision(
+    ruleset: Ruleset,
+    resolution: Any,
+    facts: Mapping[str, Any],
+    *,
+    region: str,
+    region_name: str,
+    on: date,
+    settings: Mapping[str, Any] | None = None,
+    fixed: Mapping[str, str] | None = None,
+) -> Decision:
+    fixed = dict(fixed or {})
+    traced, outcomes, readings = evaluate_resolved(ruleset, resolution, facts, settings=settings, fixed=fixed)
+    ctx = traced.ctx
+    params = resolution.params
+    document = resolution.document
+    program_block_clause = getattr(resolution, "clause", None)
+
+    check_results: list[CheckResult] = []
+    reasons: list[str] = []
+    flags: list[str] = []
+    for check, passed in traced.results:
+        label = render_label(check.label, params, ctx.settings)
+        detail_parts: list[str] = []
+        _describe(check.expr, ctx, detail_parts)
+        cited: dict[str, None] = {}
+        _cited_params(check.expr, ctx, cited)
+        for name in check.cite:
+            cited.setdefault(name, None)
+        citations = list(dict.fromkeys(params[n].citation() for n in cited if n in params))
+        if not citations and program_block_clause:
+            citations = [f"{document.number} {program_block_clause}"]
+        check_results.append(CheckResult(check.id, label, check.kind, passed, "；".join(detail_parts), citations))
+        if check.kind == FLAG and passed is False:
+            flags.append(render_label(check.reason, params) if check.reason else f"需核查：{label}")
+        elif check.kind == CONDITION and passed is False:
+            reasons.append(render_label(check.reason, params) if check.reason else f"不符合“{label}”")
+
+    status, amount = traced.status, traced.amount_fen
+    distinct = {(o.status, o.amount_fen) for o in outcomes}
+    if len(distinct) > 1:
+        status, amount = NEEDS_DECISION, None
+        names = [interpretations.get(s).title for s in readings if s not in fixed]
+        reasons.append("结果取决于尚未认定的政策解释：" + "；".join(names))
+    missing = sorted(ctx.missing_settings)
+    if status == NOT_DETERMINABLE:
+        unknown = [c.label for c, (chk, p) in zip(check_results, traced.results, strict=True) if p is None and chk.kind == CONDITION]
+        if unknown:
+            reasons.append("缺少判定所需数据：" + "；".join(unknown))
+        if missing:
+            reasons.append("需经办机构提供地区设置：" + "、".join(missing))
+        if not unknown and ruleset.amount is not None and traced.amount_fen is None:
+            reasons.append(f"缺少计算{ruleset.amount_label}所需数据")
+
+    amount_is_cap = False
+    if ruleset.amount is not None and amount is not None:
+        cited_amount: dict[str, None] = {}
+        _cited_params(ruleset.amount, ctx, cited_amount)
+        amount_is_cap = any(getattr(params.get(n), "ceiling", False) and not getattr(params.get(n), "ceiling_param", None) and getattr(params.get(n), "doc_id", None) == document.id for n in cited_amount if n in params)
+
+    outputs: list[tuple[str, str, str]] = []
+    if status in (ELIGIBLE, NEEDS_DECISION):
+        for o in ruleset.outputs:
+            value = o.expr.eval(ctx)
+            if value is not None:
+                outputs.append((o.id, render_label(o.label, params), format_value(value, o.fmt or o.expr.fmt)))
+
+    subject_id = str(facts.get("credit_code") or facts.get("id_number") or "")
+    return Decision(
+        program=ruleset.program,
+        program_label=ruleset.label,
+        subject=ruleset.subject,
+        subject_id=subject_id,
+        subject_name=str(facts.get("name") or ""),
+        region=region,
+        region_name=region_name,
+        on=on,
+        status=status,
+        amount_fen=amount,
+        amount_is_cap=amount_is_cap,
+        policy_number=document.number,
+        policy_id=document.id,
+        policy_clause=program_block_clause,
+        policy_via=[d.number for d in getattr(resolution, "via", [])],
+        policy_status=getattr(document, "status", None),
+        ruleset=ruleset.name,
+        checks=check_results,
+        reasons=reasons,
+        flags=flags,
+        readings=readings,
+        readings_fixed={k: v for k, v in fixed.items() if k in readings},
+        outcomes=outcomes if len(distinct) > 1 else [],
+        outputs=outputs,
+        amount_label=ruleset.amount_label,
+        missing_settings=missing,
+    )

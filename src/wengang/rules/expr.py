@@ -1,0 +1,719 @@
+"""The rule expression language: one definition, two evaluators.
+
+A rule is written once as a tree of ``Expr`` nodes. The tree
+
+* evaluates one case in plain Python (``eval``), exactly (ints, ``Fraction``), and records the
+  values it compared so the explanation can be rendered from the trace;
+* compiles to a Polars expression (``to_polars``) that screens millions of rows with the same
+  semantics, null for null, fen for fen.
+
+Why hand-written (see docs/decisions.md): no maintained library both traces a single evaluation for
+a caseworker and compiles the same rule to a vectorised dataframe engine with exact rational
+comparisons. The node set is small on purpose.
+
+Semantics shared by both evaluators:
+
+* missing facts are ``None``/null and propagate; ``&``/``|`` follow Kleene logic;
+* an if-else whose condition is unknown is unknown (Polars would take the else branch; we don't);
+* ratios are exact fractions; comparisons of fractions are done by cross-multiplication, so
+  "不高于5.5%" holds at exactly 11/200 in Python and in Polars alike; a ratio over zero is unknown;
+* money × rate is rounded half-up to the fen once (``RateOf``).
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+import polars as pl
+
+from wengang.money import format_yuan, times_rate_half_up
+
+# ---------------------------------------------------------------------------------------------
+# evaluation contexts
+
+
+@dataclass
+class EvalContext:
+    """Everything a one-case evaluation reads."""
+
+    facts: Mapping[str, Any]
+    params: Mapping[str, Any]  # name -> policies.Param (anything with .value)
+    settings: Mapping[str, Any]  # region settings the operator supplies
+    readings: Mapping[str, str]  # interpretation switch -> reading key
+    # per-evaluation record of compared values, keyed by node id; filled when ``trace`` is set
+    trace: dict[int, tuple[Any, ...]] | None = None
+    missing_settings: set[str] = field(default_factory=set)
+
+
+@dataclass
+class CompileContext:
+    params: Mapping[str, Any]
+    settings: Mapping[str, Any]
+    readings: Mapping[str, str]
+
+
+class RuleDefinitionError(Exception):
+    """A rule refers to something its policy does not provide (a programming or policy-file error)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# formatting hints (how a value is shown in explanations)
+
+PERCENT = "percent"
+MONEY = "money"
+COUNT = "count"
+MONTHS = "months"
+BOOL = "bool"
+TEXT = "text"
+PERSONS = "persons"
+DATE = "date"
+YEARS = "years"
+
+
+def format_value(value: Any, fmt: str | None) -> str:
+    if value is None:
+        return "未知"
+    if isinstance(value, bool) or fmt == BOOL:
+        return "是" if value else "否"
+    if fmt == PERCENT or isinstance(value, Fraction) and fmt is None:
+        pct = Fraction(value) * 100
+        if pct.denominator == 1:
+            return f"{pct.numerator}%"
+        return f"{float(pct):.2f}".rstrip("0").rstrip(".") + "%"
+    if fmt == MONEY:
+        return format_yuan(int(value))
+    if fmt == MONTHS:
+        return f"{value}个月"
+    if fmt == PERSONS:
+        return f"{value}人"
+    if fmt == YEARS:
+        return f"{value}年"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return "、".join(str(v) for v in value)
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# nodes
+
+
+class Expr:
+    """Base node. Subclasses implement ``_eval`` and ``_polars``; fraction-valued nodes also ``_frac``."""
+
+    label: str | None = None
+    fmt: str | None = None
+    is_fraction: bool = False
+
+    # -- construction helpers ----------------------------------------------------------------
+    def named(self, label: str, fmt: str | None = None) -> Expr:
+        self.label = label
+        if fmt is not None:
+            self.fmt = fmt
+        return self
+
+    def __add__(self, other: Any) -> Expr:
+        return Arith("+", self, lift(other))
+
+    def __radd__(self, other: Any) -> Expr:
+        return Arith("+", lift(other), self)
+
+    def __sub__(self, other: Any) -> Expr:
+        return Arith("-", self, lift(other))
+
+    def __rsub__(self, other: Any) -> Expr:
+        return Arith("-", lift(other), self)
+
+    def __mul__(self, other: Any) -> Expr:
+        return Arith("*", self, lift(other))
+
+    def __rmul__(self, other: Any) -> Expr:
+        return Arith("*", lift(other), self)
+
+    def __truediv__(self, other: Any) -> Expr:
+        return Ratio(self, lift(other))
+
+    def __lt__(self, other: Any) -> Expr:  # type: ignore[override]
+        return Cmp("<", self, lift(other))
+
+    def __le__(self, other: Any) -> Expr:  # type: ignore[override]
+        return Cmp("<=", self, lift(other))
+
+    def __gt__(self, other: Any) -> Expr:  # type: ignore[override]
+        return Cmp(">", self, lift(other))
+
+    def __ge__(self, other: Any) -> Expr:  # type: ignore[override]
+        return Cmp(">=", self, lift(other))
+
+    def eq(self, other: Any) -> Expr:
+        return Cmp("==", self, lift(other))
+
+    def ne(self, other: Any) -> Expr:
+        return Cmp("!=", self, lift(other))
+
+    def __and__(self, other: Any) -> Expr:
+        return And(self, lift(other))
+
+    def __or__(self, other: Any) -> Expr:
+        return Or(self, lift(other))
+
+    def __invert__(self) -> Expr:
+        return Not(self)
+
+    def isin(self, values: Iterable[Any] | Expr) -> Expr:
+        return IsIn(self, values if isinstance(values, Expr) else Lit(frozenset(values)))
+
+    def is_missing(self) -> Expr:
+        return IsMissing(self)
+
+    def otherwise_if_missing(self, default: Any) -> Expr:
+        return Coalesce(self, lift(default))
+
+    __hash__ = object.__hash__  # nodes are identities; == builds an expression via .eq()
+
+    # -- evaluation ----------------------------------------------------------------------------
+    def eval(self, ctx: EvalContext) -> Any:
+        value = self._eval(ctx)
+        if ctx.trace is not None:
+            ctx.trace[id(self)] = (value,)
+        return value
+
+    def _eval(self, ctx: EvalContext) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def to_polars(self, ctx: CompileContext) -> pl.Expr:
+        return self._polars(ctx)
+
+    def _polars(self, ctx: CompileContext) -> pl.Expr:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def frac(self, ctx: CompileContext) -> tuple[pl.Expr, pl.Expr]:
+        """(numerator, denominator) Polars expressions of a fraction-valued node."""
+        return self._polars(ctx), pl.lit(1, dtype=pl.Int64)
+
+    def children(self) -> tuple[Expr, ...]:
+        return ()
+
+    def walk(self) -> Iterator[Expr]:
+        yield self
+        for child in self.children():
+            yield from child.walk()
+
+    def show(self) -> str:
+        return self.label or self._show()
+
+    def _show(self) -> str:
+        return type(self).__name__
+
+
+def lift(value: Any) -> Expr:
+    return value if isinstance(value, Expr) else Lit(value)
+
+
+class Lit(Expr):
+    def __init__(self, value: Any, fmt: str | None = None):
+        self.value = value
+        self.fmt = fmt
+        self.is_fraction = isinstance(value, Fraction)
+
+    def _eval(self, ctx: EvalContext) -> Any:
+        return self.value
+
+    def _polars(self, ctx: CompileContext) -> pl.Expr:
+        if isinstance(self.value, Fraction):
+            raise RuleDefinitionError("fraction literal used outside a fraction context")
+        if isinstance(self.value, frozenset):
+            raise RuleDefinitionError("set literal used outside isin")
+        return pl.lit(self.value)
+
+    def frac(self, ctx: CompileContext) -> tuple[pl.Expr, pl.Expr]:
+        f = Fraction(self.value)
+        return pl.lit(f.numerator, dtype=pl.Int64), pl.lit(f.denominator, dtype=pl.Int64)
+
+    def _show(self) -> str:
+        return format_value(self.value, self.fmt)
+
+
+class Fact(Expr):
+    """A field of the case's facts (a column in screening)."""
+
+    def __init__(self, name: str, label: str | None = None, fmt: str | None = None):
+        self.name = name
+        self.label = label
+        self.fmt = fmt
+
+    def _eval(self, ctx: EvalContext) -> Any:
+        return ctx.facts.get(self.name)
+
+    def _polars(self, ctx: CompileContext) -> pl.Expr:
+        return pl.col(self.name)
+
+    def _show(self) -> str:
+        return self.name
+
+
+def _param_value(ctx: EvalContext | CompileContext, name: str) -> Any:
+    try:
+        return ctx.params[name].value
+    except KeyError:
+        raise RuleDefinitionError(f"policy does not provide parameter {name!r}") from None
+
+
+class Param(Expr):
+    """A parameter set by the policy document in force (carries its own citation)."""
+
+    def __init__(self, name: str, label: str | None = None, fmt: str | None = None, fraction: bool = False):
+        self.name = name
+        self.label = label
+        self.fmt = fmt
+        self.is_fraction = fraction or fmt == PERCENT
+
+    def _eval(self, ctx: EvalContext) -> Any:
+        return _param_value(ctx, self.name)
+
+    def _polars(self, ctx: CompileContext) -> pl.Expr:
+        value = _param_value(ctx, self.name)
+        if isinstance(value, Fraction):
+            raise RuleDefinitionError(f"fraction parameter {self.name} used outside a fraction context")
+        if isinstance(value, (list, tuple, set, frozenset)):
+            raise RuleDefinitionError(f"list parameter {self.name} used outside isin")
+        return pl.lit(value)
+
+    def frac(self, ctx: CompileContext) -> tuple[pl.Expr, pl.Expr]:
+        f = Fraction(_param_value(ctx, self.name))
+        return pl.lit(f.numerator, dtype=pl.Int64), pl.lit(f.denominator, dtype=pl.Int64)
+
+    def _show(self) -> str:
+        return self.name
+
+
+class Setting(Expr):
+    """A figure a text names but does not give: the operator supplies it per region."""
+
+    def __init__(self, name: str, label: str | None = None, fmt: str | None = None, fraction: bool = False):
+        self.name = name
+        self.label = label
+        self.fmt = fmt
+        self.is_fraction = fraction or fmt == PERCENT
+
+    def _eval(self, ctx: EvalContext) -> Any:
+        value = ctx.settings.get(self.name)
+        if value is None:
+            ctx.missing_settings.add(self.name)
+        return value
+
+    def _polars(self, ctx: CompileContext) -> pl.Expr:
+        value = ctx.settings.get(self.name)
+        if isinstance(value, Fraction):
+            raise RuleDefinitionError(f"fraction setting {self.name} used outside a fraction context")
+        return pl.lit(value)
+
+    def frac(self, ctx: CompileContext) -> tuple[pl.Expr, pl.Expr]:
+        value = ctx.settings.get(self.name)
+        if value is None:
+            return pl.lit(None, dtype=pl.Int64), pl.lit(None, dtype=pl.Int64)
+        f = Fraction(value)
+        return pl.lit(f.numerator, dtype=pl.Int64), pl.lit(f.denominator, dtype=pl.Int64)
+
+
+_ARITH: dict[str, Callable[[Any, Any], Any]] = {"+": operator.add, "-": operator.sub, "*": operator.mul}
+
+
+class Arith(Expr):
+    def __init__(self, op: str, a: Expr, b: Expr):
+        self.op, self.a, self.b = op, a, b
+        self.is_fraction = a.is_fraction or b.is_fraction
+        self.fmt = a.fmt if a.fmt == b.fmt or b.fmt is None else None
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.a, self.b)
+
+    def _eval(self, ctx: EvalContext) -> Any:
+        x, y = self.a.eval(ctx), self.b.eval(ctx)
+        if x is None or y is None:
+            return None
+        return _ARITH[self.op](x, y)
+
+    def _polars(self, ctx: CompileContext) -> pl.Expr:
+        if self.is_fraction:
+            raise RuleDefinitionError("fraction arithmetic used outside a fraction context")
+        return _ARITH[self.op](self.a.to_polars(ctx), self.b.to_polars(ctx))
+
+    def frac(self, ctx: CompileContext) -> tuple[pl.Expr, pl.Expr]:
+        an, ad = self.a.frac(ctx)
+        bn, bd = self.b.frac(ctx)
+        if self.op == "*":
+            return an * bn, ad * bd
+        sign = 1 if self.op == "+" else -1
+        return an * bd + sign * bn * ad, ad * bd
+
+    def _show(self) -> str:
+        return f"{self.a.show()} {self.op} {self.b.show()}"
+
+
+class Ratio(Expr):
+    """An exact ratio; unknown when the denominator is zero or missing."""
+
+    is_fraction = True
+
+    def __init__(self, num: Expr, den: Expr, label: str | None = None):
+        self.num, self.den = num, den
+        self.label = label
+        self.fmt = PERCENT
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.num, self.den)
+
+    def _eval(self, ctx: EvalContext) -> Any:
+        n, d = self.num.eval(ctx), self.den.eval(ctx)
+        if n is None or d is None or d == 0:
+            return None
+        return Fraction(n) / Fraction(d)
+
+    def _polars(self, ctx: CompileContext) -> pl.Expr:
+        raise RuleDefinitionError("a ratio must be compared or multiplied, not used as a plain column")
+
+    def frac(self, ctx: CompileContext) -> tuple[pl.Expr, pl.Expr]:
+        nn, nd = self.num.frac(ctx)
+        dn, dd = self.den.frac(ctx)
+        num, den = nn * dd, nd * dn
+        # a zero denominator makes the ratio unknown, as in Python
+        return pl.when(den != 0).then(num), pl.when(den != 0).then(den)
+
+
+_CMP: dict[str, Callable[[Any, Any], Any]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+CMP_SYMBOL = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "!=": "≠"}
+
+
+class Cmp(Expr):
+    fmt = BOOL
+
+    def __init__(self, op: str, a: Expr, b: Expr):
+        self.op, self.a, self.b = op, a, b
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.a, self.b)
+
+    def _eval(self, ctx: EvalContext) -> Any:
+        x, y = self.a.eval(ctx), self.b.eval(ctx)
+        if ctx.trace is not None:
+            ctx.trace[id(self)] = (None, x, y)
+        if x is None or y is None:
+            return None
+        return _CMP[self.op](x, y)
+
+    def eval(self, ctx: EvalContext) -> Any:
+        value = self._eval(ctx)
+        if ctx.trace is not None:
+            _, x, y = ctx.trace[id(self)]
+            ctx.trace[id(self)] = (value, x, y)
+        return value
+
+    def _polars(self, ctx: CompileContext) -> pl.Expr:
+        fn = _CMP[self.op]
+        if self.a.is_fraction or self.b.is_fraction:
+            an, ad = self.a.frac(ctx)
+            bn, bd = self.b.frac(ctx)
+            # denominators are positive by construction (counts, rates), so the order is kept
+            return fn(an * bd, bn * ad)
+        return fn(self.a.to_polars(ctx), self.b.to_polars(ctx))
+
+    def _show(self) -> str:
+        return f"{self.a.show()} {CMP_SYMBOL[self.op]} {self.b.show()}"
+
+
+class And(Expr):
+    fmt = BOOL
+
+    def __init__(self, *parts: Expr):
+        flat: list[Expr] = []
+        for p in parts:
+            flat.extend(p.parts if isinstance(p, And) and p.label is None else (p,))
+        self.parts = tuple(flat)
+
+    def children(self) -> tuple[Expr, ...]:
+        return self.parts
+
+    def _eval(self, ctx: EvalContext) -> Any:
+        values = [p.eval(ctx) for p in self.parts]
+        if any(v is False for v in values):
+            return False
+        return None if any(v is None for v in values) else True
+
+    def _polars(self, ctx: CompileContext) -> pl.Expr:
+        out = self.parts[0].to_polars(ctx)
+        for p in self.parts[1:]:
+            out = out & p.to_polars(ctx)  # Polars & is Kleene
+        return out
+
+
+class Or(Expr):
+    fmt = BOOL
+
+    def __init__(self, *parts: Expr):
+        flat: list[Expr] = []
+        for p in parts:
+            flat.extend(p.parts if isinstance(p, Or) and p.label is None else (p,))
+        self.parts = tuple(flat)
+
+    def children(self) -> tuple[Expr, ...]:
+        return self.parts
+
+    def _eval(self, ctx: EvalContext) -> Any:
+        values = [p.eval(ctx) for p in self.parts]
+        if any(v is True for v in values):
+            return True
+        return None if any(v is None for v in values) else False
+
+    def _polars(self, ctx: CompileContext) -> pl.Expr:
+        out = self.parts[0].to_polars(ctx)
+        for p in self.parts[1:]:
+            out = out | p.to_polars(ctx)
+        return out
+
+
+class Not(Expr):
+    fmt = BOOL
+
+    def __init__(self, a: Expr):
+        self.a = a
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.a,)
+
+    def _eval(self, ctx: EvalContext) -> Any:
+        v = self.a.eval(ctx)
+        return None if v is None else not v
+
+    def _polars(self, ctx: CompileContext) -> pl.Expr:
+        return ~self.a.to_polars(ctx)
+
+
+class IfElse(Expr):
+    def __init__(self, cond: Expr, then: Any, otherwise: Any, label: str | None = None):
+        self.cond, self.then, self.otherwise = cond, lift(then), lift(otherwise)
+        self.label = label
+        self.is_fraction = self.then.is_fraction or self.otherwise.is_fraction
+        self.fmt = self.then.fmt or self.otherwise.fmt
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.cond, self.then, self.otherwise)
+
+    def _eval(self, ctx: EvalContext) -> Any:
+        c = self.cond.eval(ctx)
+        if c is None:
+            return None
+        return self.then.eval(ctx) if c else self.otherwise.eval(ctx)
+
+    def _polars(self, ctx: CompileContext) -> pl.Expr:
+        c = self.cond.to_polars(ctx)
+        return (
+            pl.when(c.is_null())
+            .then(None)
+            .when(c)
+            .then(self.then.to_polars(ctx))
+            .otherwise(self.otherwise.to_polars(ctx))
+        )
+
+    def frac(self, ctx: CompileContext) -> tuple[pl.Expr, pl.Expr]:
+        c = self.cond.to_polars(ctx)
+        tn, td = self.then.frac(ctx)
+        on, od = self.otherwise.frac(ctx)
+
+        def pick(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+            return pl.when(c.is_null()).then(None).when(c).then(a).otherwise(b)
+
+        return pick(tn, on), pick(td, od)
+
+
+def when(cond: Expr, then: Any, otherwise: Any, label: str | None = None) -> IfElse:
+    return IfElse(cond, then, otherwise, label)
+
+
+class IsIn(Expr):
+    fmt = BOOL
+
+    def __init__(self, a: Expr, values: Expr):
+        self.a, self.values = a, values
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.a, self.values)
+
+    def _eval(self, ctx: EvalContext) -> Any:
+        v = self.a.eval(ctx)
+        values = self.values.eval(ctx)
+        if v is None or values is None:
+            return None
+        return v in values
+
+    def _polars(self, ctx: CompileContext) -> pl.Expr:
+        if isinstance(self.values, Param):
+            values = list(_param_value(ctx, self.values.name))
+        elif isinstance(self.values, Lit):
+            values = sorted(self.values.value, key=str)
+        else:
+            raise RuleDefinitionError("isin needs a literal set or a list parameter")
+        a = self.a.to_polars(ctx)
+        return pl.when(a.is_null()).then(None).otherwise(a.is_in(values))
+
+
+class IsMissing(Expr):
+    fmt = BOOL
+
+    def __init__(self, a: Expr):
+        self.a = a
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.a,)
+
+    def _eval(self, ctx: EvalContext) -> Any:
+        return self.a.eval(ctx) is None
+
+    def _polars(self, ctx: CompileContext) -> pl.Expr:
+        return self.a.to_polars(ctx).is_null()
+
+
+class Coalesce(Expr):
+    def __init__(self, a: Expr, default: Expr):
+        self.a, self.default = a, default
+        self.fmt = a.fmt
+        self.label = a.label
+        self.is_fraction = a.is_fraction
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.a, self.default)
+
+    def _eval(self, ctx: EvalContext) -> Any:
+        v = self.a.eval(ctx)
+        return self.default.eval(ctx) if v is None else v
+
+    def _polars(self, ctx: CompileContext) -> pl.Expr:
+        return pl.coalesce(self.a.to_polars(ctx), self.default.to_polars(ctx))
+
+
+class Min(Expr):
+    def __init__(self, *parts: Any):
+        self.parts = tuple(lift(p) for p in parts)
+        self.fmt = self.parts[0].fmt
+
+    def children(self) -> tuple[Expr, ...]:
+        return self.parts
+
+    def _eval(self, ctx: EvalContext) -> Any:
+        values = [p.eval(ctx) for p in self.parts]
+        return None if any(v is None for v in values) else min(values)
+
+    def _polars(self, ctx: CompileContext) -> pl.Expr:
+        cols = [p.to_polars(ctx) for p in self.parts]
+        any_null = pl.any_horizontal([c.is_null() for c in cols])
+        return pl.when(any_null).then(None).otherwise(pl.min_horizontal(cols))
+
+
+class Max(Min):
+    def _eval(self, ctx: EvalContext) -> Any:
+        values = [p.eval(ctx) for p in self.parts]
+        return None if any(v is None for v in values) else max(values)
+
+    def _polars(self, ctx: CompileContext) -> pl.Expr:
+        cols = [p.to_polars(ctx) for p in self.parts]
+        any_null = pl.any_horizontal([c.is_null() for c in cols])
+        return pl.when(any_null).then(None).otherwise(pl.max_horizontal(cols))
+
+
+class RateOf(Expr):
+    """``base_fen × rate`` rounded half-up to the fen: the one rounding rule (docs/decisions.md)."""
+
+    fmt = MONEY
+
+    def __init__(self, base: Expr, rate: Expr, label: str | None = None):
+        self.base, self.rate = base, rate
+        self.label = label
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.base, self.rate)
+
+    def _eval(self, ctx: EvalContext) -> Any:
+        b, r = self.base.eval(ctx), self.rate.eval(ctx)
+        if b is None or r is None:
+            return None
+        return times_rate_half_up(int(b), Fraction(r))
+
+    def _polars(self, ctx: CompileContext) -> pl.Expr:
+        b = self.base.to_polars(ctx).cast(pl.Int64)
+        n, d = self.rate.frac(ctx)
+        return (2 * b * n + d) // (2 * d)
+
+
+class Reading(Expr):
+    """A point where the text can be read two ways: the value depends on an interpretation switch.
+
+    ``options`` maps each reading key to the expression that reading gives. If ``fixed_by`` names a
+    policy parameter and the document in force sets it, the text itself fixes the reading (and the
+    parameter's citation says where).
+    """
+
+    def __init__(self, switch: str, options: Mapping[str, Any], fixed_by: str | None = None):
+        self.switch = switch
+        self.options = {k: lift(v) for k, v in options.items()}
+        self.fixed_by = fixed_by
+        first = next(iter(self.options.values()))
+        self.fmt = first.fmt
+        self.label = first.label
+        self.is_fraction = any(o.is_fraction for o in self.options.values())
+
+    def children(self) -> tuple[Expr, ...]:
+        return tuple(self.options.values())
+
+    def choose(self, params: Mapping[str, Any], readings: Mapping[str, str]) -> Expr:
+        if self.fixed_by is not None and self.fixed_by in params:
+            key = str(params[self.fixed_by].value)
+        else:
+            key = readings[self.switch]
+        try:
+            return self.options[key]
+        except KeyError:
+            raise RuleDefinitionError(f"switch {self.switch} has no reading {key!r}") from None
+
+    def _eval(self, ctx: EvalContext) -> Any:
+        return self.choose(ctx.params, ctx.readings).eval(ctx)
+
+    def _polars(self, ctx: CompileContext) -> pl.Expr:
+        return self.choose(ctx.params, ctx.readings).to_polars(ctx)
+
+    def frac(self, ctx: CompileContext) -> tuple[pl.Expr, pl.Expr]:
+        return self.choose(ctx.params, ctx.readings).frac(ctx)
+
+
+def switches_in(exprs: Iterable[Expr], params: Mapping[str, Any]) -> list[str]:
+    """The interpretation switches an evaluation could depend on, given the policy's parameters."""
+    seen: dict[str, None] = {}
+    for e in exprs:
+        for node in e.walk():
+            if isinstance(node, Reading) and not (node.fixed_by and node.fixed_by in params):
+                seen.setdefault(node.switch, None)
+    return list(seen)
+
+
+def params_in(expr: Expr) -> list[str]:
+    seen: dict[str, None] = {}
+    for node in expr.walk():
+        if isinstance(node, Param) or isinstance(node, Reading) and node.fixed_by:
+            seen.setdefault(node.name if isinstance(node, Param) else node.fixed_by or "", None)
+    return [p for p in seen if p]
+
+
+def settings_in(expr: Expr) -> list[str]:
+    return list(dict.fromkeys(n.name for n in expr.walk() if isinstance(n, Setting)))

@@ -1,0 +1,87 @@
+"""Interpretation switches: every place where a text can be read two ways.
+
+Each switch names the clause, its readings, the default and why. A decision records the readings it
+used; when the outcome depends on a reading the operator has not fixed, the decision is
+"needs decision" (待认定) and carries every outcome. ``docs/interpretations.md`` is generated from
+this registry (``wengang interpretations --markdown``), so the list cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Switch:
+    name: str
+    title: str  # Chinese, one line
+    clauses: tuple[str, ...]  # "内人社发〔2025〕18号 一" …
+    readings: Mapping[str, str]  # key -> Chinese description
+    default: str
+    why: str  # Chinese: why the default
+    programs: tuple[str, ...]
+
+    def describe(self, key: str) -> str:
+        return self.readings.get(key, key)
+
+
+REGISTRY: dict[str, Switch] = {}
+
+
+def register(switch: Switch) -> Switch:
+    if switch.name in REGISTRY:
+        raise ValueError(f"duplicate interpretation switch {switch.name}")
+    if switch.default not in switch.readings:
+        raise ValueError(f"default of {switch.name} is not one of its readings")
+    REGISTRY[switch.name] = switch
+    return switch
+
+
+def get(name: str) -> Switch:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        known = "、".join(sorted(REGISTRY))
+        raise KeyError(f"未知的解释开关“{name}”；可用：{known} / unknown interpretation switch {name!r}") from None
+
+
+def parse_fixed(pairs: list[str] | None) -> dict[str, str]:
+    """``["fanhuan.layoff_rate_formula=year_end", ...]`` → dict, checked against the registry."""
+    fixed: dict[str, str] = {}
+    for pair in pairs or []:
+        name, sep, key = pair.partition("=")
+        if not sep:
+            raise ValueError(f"解释开关应写作 名称=取值：{pair} / a reading is given as name=key: {pair}")
+        switch = get(name.strip())
+        if key.strip() not in switch.readings:
+            options = "、".join(switch.readings)
+            raise ValueError(
+                f"解释开关 {switch.name} 没有取值“{key}”；可选：{options} / switch {switch.name} has no reading {key!r}"
+            )
+        fixed[switch.name] = key.strip()
+    return fixed
+
+
+def defaults() -> dict[str, str]:
+    return {name: s.default for name, s in REGISTRY.items()}
+
+
+def markdown() -> str:
+    lines = [
+        "# 解释开关 / Interpretation switches",
+        "",
+        "Generated from `src/wengang/rules/interpretations.py` and the program modules "
+        "(`wengang interpretations --markdown`). Each entry: the clause, the readings, the default and why. "
+        "When a case's outcome depends on a switch the operator has not fixed (`--reading name=key`), "
+        "the decision is 待认定 (needs decision) and lists the outcome under each reading.",
+        "",
+    ]
+    for s in sorted(REGISTRY.values(), key=lambda s: (s.programs, s.name)):
+        lines += [f"## `{s.name}` — {s.title}", "", f"- 条款 / clauses: {'；'.join(s.clauses)}"]
+        lines.append(f"- 适用项目 / programs: {', '.join(s.programs)}")
+        for key, text in s.readings.items():
+            mark = "（默认 default）" if key == s.default else ""
+            lines.append(f"- `{key}`{mark}: {text}")
+        lines += [f"- 理由 / why: {s.why}", ""]
+    return "\n".join(lines)
