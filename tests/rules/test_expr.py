@@ -40,7 +40,7 @@ rate_ok = Ratio(layoffs, layoffs + headcount) <= Param("target")
 
 
 @pytest.mark.parametrize(
-    ("l", "h", "expected"),
+    ("n_laid_off", "h", "expected"),
     [
         (11, 189, True),  # exactly 5.5%: 不高于 includes the number
         (12, 188, False),  # 6% is above
@@ -48,10 +48,10 @@ rate_ok = Ratio(layoffs, layoffs + headcount) <= Param("target")
         (None, 10, None),  # missing fact stays unknown
     ],
 )
-def test_ratio_boundary_is_exact_in_both_evaluators(l, h, expected):
-    facts = {"layoffs": l, "headcount": h}
+def test_ratio_boundary_is_exact_in_both_evaluators(n_laid_off, h, expected):
+    facts = {"layoffs": n_laid_off, "headcount": h}
     assert py(rate_ok, facts) is expected
-    if l is not None:
+    if n_laid_off is not None:
         assert pol(rate_ok, facts) is expected
 
 
@@ -94,13 +94,13 @@ def test_rate_of_half_fen_goes_up():
 
 @settings(max_examples=300, deadline=None)
 @given(
-    l=st.one_of(st.none(), st.integers(0, 500)),
+    n_laid_off=st.one_of(st.none(), st.integers(0, 500)),
     h=st.one_of(st.none(), st.integers(0, 500)),
     big=st.booleans(),
 )
-def test_compound_rule_agrees(l, h, big):
+def test_compound_rule_agrees(n_laid_off, h, big):
     rule = (Fact("layoffs").eq(0)) | rate_ok | ((Fact("headcount") <= Param("limit")) & (Ratio(layoffs, headcount) <= Fraction(1, 5)))
-    facts = {"layoffs": l, "headcount": h}
+    facts = {"layoffs": n_laid_off, "headcount": h}
     df = pl.DataFrame([facts], schema={"layoffs": pl.Int64, "headcount": pl.Int64})
     got = df.select(rule.to_polars(CompileContext(RES.params, {}, {})).alias("x"))["x"][0]
     assert py(rule, facts) == got
