@@ -1,0 +1,76 @@
+"""The Chinese letter a caseworker sends (审核不通过的要准确告知原因), rendered from a decision."""
+
+from __future__ import annotations
+
+from wengang.money import format_yuan
+from wengang.rules import interpretations
+from wengang.rules.engine import ELIGIBLE, INELIGIBLE, NEEDS_DECISION, NOT_DETERMINABLE, STATUS_ZH, Decision
+
+
+def _outcome_text(status: str, amount_fen: int | None, amount_label: str) -> str:
+    if status == ELIGIBLE and amount_fen is not None:
+        return f"{STATUS_ZH[status]}，{amount_label}{format_yuan(amount_fen)}"
+    return STATUS_ZH[status]
+
+
+def explain(d: Decision) -> str:
+    addressee = "贵单位" if d.subject == "单位" else "您"
+    who = d.subject_name or d.subject_id or "申请人"
+    ident = f"（{d.subject_id}）" if d.subject_name and d.subject_id else ""
+    lines = [f"{who}{ident}："]
+    if d.policy_number is None:
+        lines.append(f"　　经审核，{addressee}的{d.program_label}事项无法办理：")
+        lines += [f"　　{r}" for r in d.reasons]
+        lines += ["", f"{d.region_name}　{d.on.isoformat()}"]
+        return "\n".join(lines)
+
+    basis = d.policy_citation
+    if d.policy_via:
+        basis += f"（经{'、'.join(d.policy_via)}转发）"
+    if d.policy_status == "draft":
+        basis += "【征求意见稿，仅供参考】"
+    lines.append(f"　　依据{basis}，经审核，{addressee}的{d.program_label}审核结果为：{d.status_zh}。")
+
+    if d.status == ELIGIBLE:
+        if d.amount_fen is not None:
+            cap = "不超过" if d.amount_is_cap else ""
+            lines.append(f"　　{d.amount_label}：{cap}{format_yuan(d.amount_fen)}。")
+            if d.amount_is_cap:
+                lines.append("　　（文件规定为“不超过”的上限标准，具体标准由统筹地区确定。）")
+        for _, label, value in d.outputs:
+            lines.append(f"　　{label}：{value}")
+    elif d.status == INELIGIBLE:
+        lines.append(f"　　{addressee}不符合条件的原因如下：")
+        lines += [f"　　{i}. {r}" for i, r in enumerate(d.reasons, 1)]
+    elif d.status == NEEDS_DECISION:
+        lines.append("　　本事项的结果取决于政策条文的理解，需经办机构认定后办理：")
+        for o in d.outcomes:
+            readings = "；".join(
+                f"{interpretations.get(k).title}按“{interpretations.get(k).describe(v)}”"
+                for k, v in o.readings.items()
+                if k not in d.readings_fixed
+            )
+            lines.append(f"　　· {readings}：{_outcome_text(o.status, o.amount_fen, d.amount_label)}")
+    elif d.status == NOT_DETERMINABLE:
+        lines.append("　　目前无法作出判定，原因如下：")
+        lines += [f"　　{i}. {r}" for i, r in enumerate(d.reasons, 1)]
+
+    if d.checks:
+        lines += ["", "审核要点："]
+        for c in d.checks:
+            detail = f"（{c.detail}）" if c.detail else ""
+            cite = f"〔{'；'.join(c.citations)}〕" if c.citations else ""
+            kind = "【核查】" if c.kind == "flag" else ""
+            lines.append(f"　{c.mark} {kind}{c.label}{detail}{cite}")
+    if d.flags:
+        lines += ["", "需进一步核查（不影响本次审核结论）："]
+        lines += [f"　· {f}" for f in d.flags]
+    used = [(k, v) for k, v in d.readings.items()]
+    if used:
+        lines += ["", "本次审核采用的政策理解："]
+        for k, v in used:
+            s = interpretations.get(k)
+            how = "经办机构认定" if k in d.readings_fixed else "默认"
+            lines.append(f"　· {s.title}：{s.describe(v)}（{how}）")
+    lines += ["", f"{d.region_name}　{d.on.isoformat()}"]
+    return "\n".join(lines)
