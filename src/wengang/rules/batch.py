@@ -21,6 +21,7 @@ from wengang.rules.engine import (
     NEEDS_DECISION,
     NOT_DETERMINABLE,
     Ruleset,
+    active_checks,
     reading_combinations,
 )
 from wengang.rules.expr import CompileContext, switches_in
@@ -30,8 +31,9 @@ STATUS_DTYPE = pl.Enum([ELIGIBLE, INELIGIBLE, NEEDS_DECISION, NOT_DETERMINABLE])
 
 def _combo_exprs(ruleset: Ruleset, ctx: CompileContext) -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr]:
     """status, amount, failed-check codes and flag codes under one combination of readings."""
-    conds = [(c.id, c.expr.to_polars(ctx)) for c in ruleset.checks if c.kind == CONDITION]
-    flags = [(c.id, c.expr.to_polars(ctx)) for c in ruleset.checks if c.kind == FLAG]
+    checks = active_checks(ruleset, ctx.params)
+    conds = [(c.id, c.expr.to_polars(ctx)) for c in checks if c.kind == CONDITION]
+    flags = [(c.id, c.expr.to_polars(ctx)) for c in checks if c.kind == FLAG]
     zero = pl.lit(0, dtype=pl.Int32)
     n_false = pl.sum_horizontal([(e == False).fill_null(False).cast(pl.Int32) for _, e in conds]) if conds else zero  # noqa: E712
     n_null = pl.sum_horizontal([e.is_null().cast(pl.Int32) for _, e in conds]) if conds else zero
@@ -72,7 +74,7 @@ def compile_screen(
     fixed = dict(fixed or {})
     params = resolution.params
     settings = dict(settings or {})
-    switches = switches_in(ruleset.exprs(), params)
+    switches = switches_in(ruleset.active_exprs(params), params)
     combos = reading_combinations(switches, fixed)
     per_combo = [_combo_exprs(ruleset, CompileContext(params, settings, combo)) for combo in combos]
 

@@ -61,6 +61,12 @@ class Check:
     kind: str = CONDITION
     cite: tuple[str, ...] = ()  # parameters whose clause anchors the check besides those it reads
     reason: str | None = None  # Chinese refusal reason; defaults to "不符合：<label>"
+    # whether the document in force has this check at all (e.g. an exclusion only some notices list);
+    # decided from the resolved parameters, so one case and a whole table drop the same checks
+    applies: Callable[[Mapping[str, Any]], bool] | None = None
+
+    def applies_under(self, params: Mapping[str, Any]) -> bool:
+        return self.applies is None or bool(self.applies(params))
 
 
 @dataclass
@@ -89,6 +95,10 @@ class Ruleset:
 
     def exprs(self) -> list[Expr]:
         out = [c.expr for c in self.checks] + [o.expr for o in self.outputs]
+        return out + ([self.amount] if self.amount is not None else [])
+
+    def active_exprs(self, params: Mapping[str, Any]) -> list[Expr]:
+        out = [c.expr for c in self.checks if c.applies_under(params)] + [o.expr for o in self.outputs]
         return out + ([self.amount] if self.amount is not None else [])
 
     def required_params(self) -> set[str]:
@@ -328,8 +338,12 @@ class Evaluation:
     ctx: EvalContext
 
 
+def active_checks(ruleset: Ruleset, params: Mapping[str, Any]) -> list[Check]:
+    return [c for c in ruleset.checks if c.applies_under(params)]
+
+
 def run_checks(ruleset: Ruleset, ctx: EvalContext) -> Evaluation:
-    results = [(c, c.expr.eval(ctx)) for c in ruleset.checks]
+    results = [(c, c.expr.eval(ctx)) for c in active_checks(ruleset, ctx.params)]
     conditions = [v for c, v in results if c.kind == CONDITION]
     if any(v is False for v in conditions):
         status, amount = INELIGIBLE, None
@@ -366,7 +380,7 @@ def evaluate_resolved(
     readings the operator has not fixed; return the traced evaluation and all distinct outcomes."""
     fixed = dict(fixed or {})
     params = resolution.params
-    switches = switches_in(ruleset.exprs(), params)
+    switches = switches_in(ruleset.active_exprs(params), params)
     combos = reading_combinations(switches, fixed)
     settings = dict(settings or {})
 
