@@ -1,0 +1,744 @@
+"""Loading is checking: read the policy YAML files and refuse any that do not check.
+
+Every defect is reported as :class:`PolicyError` naming the file and the line (from the YAML node
+marks). All defects of one load are collected; the first is raised with the others in ``all_errors``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from importlib import resources
+from importlib.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from wengang.policies.errors import PolicyError
+from wengang.policies.model import STATUS_ZH, Document, Param, ProgramBlock, RegionSettingSpec
+from wengang.policies.required import REQUIRED_PARAMS
+from wengang.policies.units import BOUNDARIES, UNITS, UnitError, comparable, convert, format_value
+from wengang.regions import REGIONS
+
+STATUSES = frozenset({"in_force", "historical", "draft"})
+SOURCE_KINDS = frozenset({"policy-text", "secondary"})
+DOC_KEYS = frozenset(
+    {
+        "id",
+        "number",
+        "title",
+        "issuers",
+        "jurisdiction",
+        "issued",
+        "status",
+        "implements",
+        "implements_external",
+        "forwards",
+        "source",
+        "source_kind",
+        "note",
+        "clauses",
+        "programs",
+    }
+)
+PROGRAM_KEYS = frozenset(
+    {
+        "label",
+        "ruleset",
+        "clause",
+        "valid_from",
+        "valid_to",
+        "validity_clause",
+        "validity_source",
+        "base",
+        "note",
+        "parameters",
+        "region_settings",
+    }
+)
+PARAM_KEYS = frozenset({"value", "unit", "clause", "quote", "boundary", "ceiling", "valid_from", "valid_to", "note"})
+SETTING_KEYS = frozenset({"unit", "clause", "quote", "description", "boundary"})
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+_MARKUP_RE = re.compile(r"\s+|\*\*|#")
+
+
+def normalize(text: str) -> str:
+    """For quote comparison: drop all whitespace and the markdown markup (``**``, ``#``) of the sources."""
+    return _MARKUP_RE.sub("", text)
+
+
+# --------------------------------------------------------------------------------------------------
+# YAML with line numbers
+
+
+Path_ = tuple[str, ...]
+
+
+class _Errors:
+    def __init__(self) -> None:
+        self.items: list[PolicyError] = []
+
+    def add(self, file: str, line: int | None, zh: str, en: str) -> None:
+        self.items.append(PolicyError(file, line, zh, en))
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            first = self.items[0]
+            first.all_errors = list(self.items)
+            raise first
+
+
+@dataclass
+class _Raw:
+    """One parsed file: plain data plus the line of every key path."""
+
+    file: str
+    data: dict[str, Any]
+    lines: dict[Path_, int]
+
+    def line(self, *path: str) -> int | None:
+        p: Path_ = tuple(path)
+        while p:
+            if p in self.lines:
+                return self.lines[p]
+            p = p[:-1]
+        return self.lines.get((), 1)
+
+
+def _construct(node: yaml.Node, path: Path_, lines: dict[Path_, int], loader: yaml.SafeLoader, file: str) -> Any:
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise PolicyError(file, key_node.start_mark.line + 1, "键必须是简单字符串", "keys must be plain scalars")
+            key = str(key_node.value)
+            if key in out:
+                raise PolicyError(file, key_node.start_mark.line + 1, f"重复的键“{key}”", f"duplicate key {key!r}")
+            lines[path + (key,)] = key_node.start_mark.line + 1
+            out[key] = _construct(value_node, path + (key,), lines, loader, file)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_construct(item, path + (str(i),), lines, loader, file) for i, item in enumerate(node.value)]
+    assert isinstance(node, yaml.ScalarNode)
+    if node.tag == "tag:yaml.org,2002:float":
+        # exact: keep the decimal digits as written, never a binary float
+        return Decimal(node.value.replace("_", ""))
+    value = loader.construct_object(node)
+    if isinstance(value, datetime):
+        return value.date()
+    return value
+
+
+def parse_yaml(text: str, file: str) -> _Raw:
+    loader = yaml.SafeLoader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            raise PolicyError(
+                file, mark.line + 1 if mark else None, f"YAML 语法错误：{exc.problem}", f"YAML syntax error: {exc.problem}"
+            ) from exc
+        if node is None or not isinstance(node, yaml.MappingNode):
+            raise PolicyError(file, 1, "文件须为一个 YAML 映射", "the file must be one YAML mapping")
+        lines: dict[Path_, int] = {}
+        data = _construct(node, (), lines, loader, file)
+    finally:
+        loader.dispose()
+    return _Raw(file, data, lines)
+
+
+# --------------------------------------------------------------------------------------------------
+# one file → Document
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return None
+
+
+class _FileChecker:
+    def __init__(self, raw: _Raw, errors: _Errors):
+        self.raw = raw
+        self.errors = errors
+        self.file = raw.file
+
+    def err(self, path: Path_, zh: str, en: str) -> None:
+        self.errors.add(self.file, self.raw.line(*path), zh, en)
+
+    def unknown_keys(self, mapping: dict[str, Any], allowed: frozenset[str], path: Path_) -> None:
+        for key in mapping:
+            if key not in allowed:
+                self.err(
+                    path + (key,),
+                    f"未知字段“{key}”，可用字段：{'、'.join(sorted(allowed))}",
+                    f"unknown field {key!r}; allowed: {', '.join(sorted(allowed))}",
+                )
+
+    def text(self, mapping: dict[str, Any], key: str, path: Path_, *, required: bool = True) -> str | None:
+        value = mapping.get(key)
+        if value is None:
+            if required:
+                self.err(path + (key,) if key in mapping else path, f"缺少字段“{key}”", f"missing field {key!r}")
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.err(path + (key,), f"字段“{key}”须为非空字符串", f"field {key!r} must be a non-empty string")
+            return None
+        return value.strip()
+
+    def date_(self, mapping: dict[str, Any], key: str, path: Path_, *, required: bool) -> date | None:
+        if mapping.get(key) is None:
+            if required:
+                self.err(path + (key,) if key in mapping else path, f"缺少日期“{key}”", f"missing date {key!r}")
+            return None
+        value = _as_date(mapping[key])
+        if value is None:
+            self.err(path + (key,), f"“{key}”须为日期 YYYY-MM-DD", f"{key!r} must be a date YYYY-MM-DD")
+        return value
+
+    def str_list(self, mapping: dict[str, Any], key: str, path: Path_) -> tuple[str, ...]:
+        value = mapping.get(key)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(x, str) and x.strip() for x in value):
+            self.err(path + (key,), f"“{key}”须为字符串列表", f"{key!r} must be a list of strings")
+            return ()
+        return tuple(x.strip() for x in value)
+
+    def clause_ref(self, clauses: dict[str, str], key: Any, path: Path_) -> bool:
+        if not isinstance(key, str) or key not in clauses:
+            self.err(
+                path,
+                f"引用了不存在的条款“{key}”（本文件条款：{'、'.join(clauses) or '无'}）",
+                f"cites clause {key!r} that this document does not have (clauses: {', '.join(clauses) or 'none'})",
+            )
+            return False
+        return True
+
+    def quote(self, clauses: dict[str, str], clause: str, quote: Any, path: Path_, ok_clause: bool) -> str | None:
+        if quote is None or (isinstance(quote, str) and not quote.strip()):
+            self.err(path, "缺少引文 quote", "missing quote")
+            return None
+        if not isinstance(quote, str):
+            self.err(path, "引文 quote 须为字符串", "quote must be a string")
+            return None
+        if ok_clause and normalize(quote) not in normalize(clauses[clause]):
+            self.err(
+                path,
+                f"引文“{quote}”未出现在条款“{clause}”的原文中",
+                f"quote {quote!r} does not occur in the text of clause {clause!r}",
+            )
+        return quote.strip()
+
+    # ---------------------------------------------------------------------------------------------
+
+    def document(self) -> Document | None:
+        d = self.raw.data
+        self.unknown_keys(d, DOC_KEYS, ())
+        doc_id = self.text(d, "id", ())
+        if doc_id and not ID_RE.match(doc_id):
+            self.err(("id",), f"文件 id“{doc_id}”只能用小写字母、数字和连字符", f"id {doc_id!r}: use a-z, 0-9 and '-'")
+        number = self.text(d, "number", (), required=False)
+        title = self.text(d, "title", ()) or ""
+        issuers = self.str_list(d, "issuers", ())
+        if not issuers:
+            self.err(("issuers",), "缺少发文机关 issuers", "missing issuers")
+        jurisdiction = d.get("jurisdiction")
+        if jurisdiction is not None:
+            jurisdiction = str(jurisdiction)
+        if jurisdiction not in REGIONS:
+            self.err(
+                ("jurisdiction",),
+                f"未知的地区键“{jurisdiction}”（须为 regions.py 中的键，如 150000、national、bingtuan）",
+                f"unknown jurisdiction {jurisdiction!r} (use a key of wengang.regions, e.g. 150000, national, bingtuan)",
+            )
+        status = d.get("status")
+        if status not in STATUSES:
+            self.err(("status",), f"status 须为 {'、'.join(sorted(STATUSES))}", f"status must be one of {sorted(STATUSES)}")
+        issued = self.date_(d, "issued", (), required=status != "draft")
+        if not number and status != "draft":
+            self.err(("number",), "非征求意见稿必须有文号 number", "a document that is not a draft needs its number (文号)")
+        source = self.text(d, "source", ()) or ""
+        source_kind = d.get("source_kind", "policy-text")
+        if source_kind not in SOURCE_KINDS:
+            self.err(("source_kind",), f"source_kind 须为 {sorted(SOURCE_KINDS)}", f"source_kind must be one of {sorted(SOURCE_KINDS)}")
+        note = self.text(d, "note", (), required=False)
+        implements = self.str_list(d, "implements", ())
+        implements_external = self.str_list(d, "implements_external", ())
+        forwards = self.text(d, "forwards", (), required=False)
+
+        clauses: dict[str, str] = {}
+        raw_clauses = d.get("clauses")
+        if not isinstance(raw_clauses, dict) or not raw_clauses:
+            self.err(("clauses",), "缺少条款原文 clauses", "missing clauses (verbatim clause texts)")
+        else:
+            for key, text in raw_clauses.items():
+                if not isinstance(text, str) or not text.strip():
+                    self.err(("clauses", key), f"条款“{key}”缺少原文", f"clause {key!r} has no text")
+                    continue
+                clauses[str(key)] = text.strip()
+
+        programs: dict[str, ProgramBlock] = {}
+        raw_programs = d.get("programs") or {}
+        if forwards and raw_programs:
+            self.err(
+                ("programs",),
+                "转发文件只记录自身信息和条款，不能设置 programs（由被转发文件提供）",
+                "a forwarding document carries only its metadata and clauses, not programs",
+            )
+        elif not isinstance(raw_programs, dict):
+            self.err(("programs",), "programs 须为映射", "programs must be a mapping")
+        elif doc_id:
+            for pid, block in raw_programs.items():
+                display = number or f"《{title}》（{STATUS_ZH.get(str(status), status)}）"
+                pb = self.program(doc_id, display, pid, block, clauses)
+                if pb is not None:
+                    programs[pid] = pb
+        if not forwards and not raw_programs and doc_id:
+            self.err(("id",), "文件既未设置 programs 也未 forwards 转发", "the document neither sets programs nor forwards another")
+
+        if doc_id is None or jurisdiction not in REGIONS or status not in STATUSES:
+            return None
+        return Document(
+            id=doc_id,
+            number=number,
+            title=title,
+            issuers=issuers,
+            jurisdiction=jurisdiction,
+            issued=issued,
+            status=status,
+            implements=implements,
+            implements_external=implements_external,
+            forwards=forwards,
+            source=source,
+            source_kind=source_kind if source_kind in SOURCE_KINDS else "policy-text",
+            note=note,
+            clauses=clauses,
+            programs=programs,
+            file=self.file,
+        )
+
+    def program(self, doc_id: str, number: str, pid: str, block: Any, clauses: dict[str, str]) -> ProgramBlock | None:
+        path: Path_ = ("programs", pid)
+        if not NAME_RE.match(pid):
+            self.err(path, f"项目名“{pid}”须为 snake_case 英文", f"program id {pid!r} must be snake_case")
+        if not isinstance(block, dict):
+            self.err(path, "项目块须为映射", "a program block must be a mapping")
+            return None
+        self.unknown_keys(block, PROGRAM_KEYS, path)
+        label = self.text(block, "label", path) or pid
+        ruleset = self.text(block, "ruleset", path)
+        if ruleset and (pid, ruleset) not in REQUIRED_PARAMS:
+            known = sorted(r for p, r in REQUIRED_PARAMS if p == pid)
+            self.err(
+                path + ("ruleset",),
+                f"未知的规则集“{pid}/{ruleset}”（已登记：{'、'.join(known) or '无'}；见 policies/required.py）",
+                f"unknown ruleset {pid}/{ruleset} (registered: {', '.join(known) or 'none'}; see policies/required.py)",
+            )
+        clause = block.get("clause")
+        self.clause_ref(clauses, clause, path + ("clause",))
+        valid_from = self.date_(block, "valid_from", path, required=True)
+        valid_to = self.date_(block, "valid_to", path, required=False)
+        if valid_from and valid_to and valid_to < valid_from:
+            self.err(path + ("valid_to",), "valid_to 早于 valid_from", "valid_to is before valid_from")
+        validity_source = self.text(block, "validity_source", path, required=False)
+        validity_clause = block.get("validity_clause")
+        if validity_clause is not None and validity_source is None:
+            self.clause_ref(clauses, validity_clause, path + ("validity_clause",))
+        if valid_to is not None and validity_clause is None:
+            self.err(
+                path + ("valid_to",),
+                "有截止日期时须用 validity_clause 注明出处条款",
+                "a valid_to needs validity_clause naming the clause that gives it",
+            )
+        base = self.text(block, "base", path, required=False)
+        note = self.text(block, "note", path, required=False)
+
+        params: dict[str, Param] = {}
+        raw_params = block.get("parameters") or {}
+        if not isinstance(raw_params, dict):
+            self.err(path + ("parameters",), "parameters 须为映射", "parameters must be a mapping")
+            raw_params = {}
+        for name, spec in raw_params.items():
+            p = self.param(doc_id, number, pid, name, spec, clauses, valid_from, valid_to)
+            if p is not None:
+                params[name] = p
+
+        settings: dict[str, RegionSettingSpec] = {}
+        raw_settings = block.get("region_settings") or {}
+        if not isinstance(raw_settings, dict):
+            self.err(path + ("region_settings",), "region_settings 须为映射", "region_settings must be a mapping")
+            raw_settings = {}
+        for name, spec in raw_settings.items():
+            s = self.setting(doc_id, number, pid, name, spec, clauses)
+            if s is not None:
+                if name in params:
+                    self.err(
+                        path + ("region_settings", name),
+                        f"“{name}”已作为参数设置，不能同时是地区设置",
+                        f"{name!r} is set as a parameter and cannot also be a region setting",
+                    )
+                settings[name] = s
+
+        if ruleset is None or valid_from is None or not isinstance(clause, str):
+            return None
+        return ProgramBlock(
+            program=pid,
+            label=label,
+            ruleset=ruleset,
+            clause=clause,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            validity_clause=str(validity_clause) if validity_clause is not None else None,
+            validity_source=validity_source,
+            base=base,
+            note=note,
+            params=params,
+            region_settings=settings,
+            doc_id=doc_id,
+        )
+
+    def param(
+        self,
+        doc_id: str,
+        number: str,
+        pid: str,
+        name: str,
+        spec: Any,
+        clauses: dict[str, str],
+        block_from: date | None,
+        block_to: date | None,
+    ) -> Param | None:
+        path: Path_ = ("programs", pid, "parameters", name)
+        if not NAME_RE.match(name):
+            self.err(path, f"参数名“{name}”须为 snake_case 英文", f"parameter name {name!r} must be snake_case")
+        if not isinstance(spec, dict):
+            self.err(path, "参数须为映射 {value, unit, clause, quote}", "a parameter must be a mapping {value, unit, clause, quote}")
+            return None
+        self.unknown_keys(spec, PARAM_KEYS, path)
+        ok = True
+        for key in ("value", "unit", "clause", "quote"):
+            if key not in spec:
+                self.err(path, f"参数“{name}”缺少“{key}”", f"parameter {name!r} lacks {key!r}")
+                ok = False
+        unit = spec.get("unit")
+        value = None
+        if "value" in spec and "unit" in spec:
+            try:
+                value = convert(spec["value"], str(unit))
+            except UnitError as exc:
+                self.err(path + ("value",), exc.message_zh, exc.message_en)
+                ok = False
+        clause = spec.get("clause")
+        ok_clause = "clause" in spec and self.clause_ref(clauses, clause, path + ("clause",))
+        quote = self.quote(clauses, clause, spec.get("quote"), path + ("quote",), ok_clause) if "quote" in spec else None
+        boundary = spec.get("boundary")
+        if boundary is not None and boundary not in BOUNDARIES:
+            self.err(
+                path + ("boundary",),
+                f"未知的边界词“{boundary}”，可用：{'、'.join(sorted(BOUNDARIES))}",
+                f"unknown boundary word {boundary!r}",
+            )
+        elif boundary is not None and quote and boundary not in quote:
+            self.err(
+                path + ("boundary",),
+                f"边界词“{boundary}”未出现在引文中",
+                f"boundary word {boundary!r} does not occur in the quote",
+            )
+        ceiling = spec.get("ceiling", False)
+        if not isinstance(ceiling, bool):
+            self.err(path + ("ceiling",), "ceiling 须为 true/false", "ceiling must be true or false")
+            ceiling = False
+        if ceiling and comparable(value) is None and ok:
+            self.err(path + ("ceiling",), "只有数值参数可以是上限 ceiling", "only a numeric parameter can be a ceiling")
+        p_from = self.date_(spec, "valid_from", path, required=False)
+        p_to = self.date_(spec, "valid_to", path, required=False)
+        lo = p_from or block_from
+        hi = p_to or block_to
+        if lo and hi and hi < lo:
+            self.err(path + ("valid_to",), "参数 valid_to 早于 valid_from", "parameter valid_to is before valid_from")
+        if block_from and p_from and p_from < block_from:
+            self.err(path + ("valid_from",), "参数有效期早于项目有效期", "parameter starts before its program block")
+        if block_to and p_to and p_to > block_to:
+            self.err(path + ("valid_to",), "参数有效期晚于项目有效期", "parameter ends after its program block")
+        note = spec.get("note")
+        if not ok or quote is None:
+            return None
+        return Param(
+            name=name,
+            value=value,
+            unit=str(unit),
+            doc_id=doc_id,
+            number=number,
+            clause=str(clause),
+            quote=quote,
+            program=pid,
+            boundary=boundary,
+            ceiling=ceiling,
+            valid_from=p_from,
+            valid_to=p_to,
+            note=str(note).strip() if note else None,
+        )
+
+    def setting(
+        self, doc_id: str, number: str, pid: str, name: str, spec: Any, clauses: dict[str, str]
+    ) -> RegionSettingSpec | None:
+        path: Path_ = ("programs", pid, "region_settings", name)
+        if not NAME_RE.match(name):
+            self.err(path, f"地区设置名“{name}”须为 snake_case 英文", f"region setting name {name!r} must be snake_case")
+        if not isinstance(spec, dict):
+            self.err(path, "地区设置须为映射", "a region setting must be a mapping")
+            return None
+        self.unknown_keys(spec, SETTING_KEYS, path)
+        ok = True
+        for key in ("unit", "clause", "quote", "description"):
+            if key not in spec:
+                self.err(path, f"地区设置“{name}”缺少“{key}”", f"region setting {name!r} lacks {key!r}")
+                ok = False
+        unit = spec.get("unit")
+        if unit not in UNITS:
+            self.err(path + ("unit",), f"未知单位“{unit}”", f"unknown unit {unit!r}")
+            ok = False
+        clause = spec.get("clause")
+        ok_clause = "clause" in spec and self.clause_ref(clauses, clause, path + ("clause",))
+        quote = self.quote(clauses, clause, spec.get("quote"), path + ("quote",), ok_clause) if "quote" in spec else None
+        boundary = spec.get("boundary")
+        if boundary is not None and boundary not in BOUNDARIES:
+            self.err(path + ("boundary",), f"未知的边界词“{boundary}”", f"unknown boundary word {boundary!r}")
+        if not ok or quote is None:
+            return None
+        return RegionSettingSpec(
+            name=name,
+            unit=str(unit),
+            clause=str(clause),
+            quote=quote,
+            description=str(spec["description"]).strip(),
+            doc_id=doc_id,
+            number=number,
+            program=pid,
+            boundary=boundary,
+        )
+
+
+# --------------------------------------------------------------------------------------------------
+# checks across files
+
+
+def ancestors(docs: dict[str, Document], doc: Document, program: str) -> list[ProgramBlock]:
+    """The program blocks ``doc``'s block inherits from, nearest first (via ``base`` or ``implements``)."""
+    out: list[ProgramBlock] = []
+    seen = {doc.id}
+    current = doc
+    while True:
+        block = current.programs.get(program)
+        candidates = [block.base] if block is not None and block.base else list(current.implements)
+        nxt = None
+        for cid in candidates:
+            cand = docs.get(cid)
+            if cand is not None and cand.id not in seen and program in cand.programs:
+                nxt = cand
+                break
+        if nxt is None:
+            return out
+        seen.add(nxt.id)
+        out.append(nxt.programs[program])
+        current = nxt
+
+
+def _overlap(a_from: date, a_to: date | None, b_from: date, b_to: date | None) -> bool:
+    return a_from <= (b_to or date.max) and b_from <= (a_to or date.max)
+
+
+def _check_set(docs: list[Document], raws: dict[str, _Raw], errors: _Errors) -> dict[str, Document]:
+    by_id: dict[str, Document] = {}
+    by_number: dict[str, Document] = {}
+
+    def err(doc: Document, path: Path_, zh: str, en: str) -> None:
+        errors.add(doc.file, raws[doc.file].line(*path), zh, en)
+
+    for doc in docs:
+        if doc.id in by_id:
+            err(doc, ("id",), f"重复的文件 id“{doc.id}”（另见 {by_id[doc.id].file}）", f"duplicate id {doc.id!r} (also in {by_id[doc.id].file})")
+            continue
+        by_id[doc.id] = doc
+        if doc.number:
+            if doc.number in by_number:
+                other = by_number[doc.number].file
+                err(doc, ("number",), f"重复的文号“{doc.number}”（另见 {other}）", f"duplicate number {doc.number!r} (also in {other})")
+            by_number[doc.number] = doc
+
+    for doc in by_id.values():
+        for i, ref in enumerate(doc.implements):
+            if ref not in by_id:
+                err(doc, ("implements", str(i)), f"implements 引用了不存在的文件 id“{ref}”", f"implements unknown document id {ref!r}")
+        if doc.forwards:
+            target = by_id.get(doc.forwards)
+            if target is None:
+                err(doc, ("forwards",), f"forwards 引用了不存在的文件 id“{doc.forwards}”", f"forwards unknown document id {doc.forwards!r}")
+            elif target.forwards:
+                err(doc, ("forwards",), "不能转发一份转发文件", "cannot forward a forwarding document")
+        for pid, block in doc.programs.items():
+            path: Path_ = ("programs", pid)
+            if block.base is not None:
+                base = by_id.get(block.base)
+                if base is None:
+                    err(doc, path + ("base",), f"base 引用了不存在的文件 id“{block.base}”", f"base names unknown document id {block.base!r}")
+                elif pid not in base.programs:
+                    err(doc, path + ("base",), f"base 文件 {block.base} 没有项目“{pid}”", f"base document {block.base} has no program {pid!r}")
+            if block.validity_source is not None:
+                src = by_id.get(block.validity_source)
+                if src is None:
+                    err(doc, path + ("validity_source",), f"validity_source 引用了不存在的文件“{block.validity_source}”", f"validity_source names unknown document {block.validity_source!r}")
+                elif block.validity_clause not in src.clauses:
+                    err(
+                        doc,
+                        path + ("validity_clause",),
+                        f"引用了不存在的条款“{block.validity_clause}”（{src.id}）",
+                        f"cites clause {block.validity_clause!r} that {src.id} does not have",
+                    )
+
+    if errors.items:  # the checks below need the references to be sound
+        return by_id
+
+    for doc in by_id.values():
+        for pid, block in doc.programs.items():
+            chain = ancestors(by_id, doc, pid)
+            # ceilings: a value set here may not exceed a ceiling of the document it implements
+            for name, p in block.params.items():
+                for anc in chain:
+                    cp = anc.params.get(name)
+                    if cp is None or not cp.ceiling:
+                        continue
+                    mine, cap = comparable(p.value), comparable(cp.value)
+                    if mine is not None and cap is not None and mine > cap:
+                        err(
+                            doc,
+                            ("programs", pid, "parameters", name, "value"),
+                            f"“{name}”为 {format_value(p.value, p.unit)}，超过国家上限 {format_value(cp.value, cp.unit)}（{cp.citation()}）",
+                            f"{name} = {format_value(p.value, p.unit)} exceeds the ceiling {format_value(cp.value, cp.unit)} ({cp.citation()})",
+                        )
+                    break
+            # required parameters of the rule set
+            have = set(block.params) | set(block.region_settings)
+            for anc in chain:
+                have |= set(anc.params) | set(anc.region_settings)
+            missing = sorted(REQUIRED_PARAMS.get((pid, block.ruleset), set()) - have)
+            if missing:
+                err(
+                    doc,
+                    ("programs", pid, "ruleset"),
+                    f"规则集 {pid}/{block.ruleset} 需要的参数缺失：{'、'.join(missing)}（可设为参数、地区设置，或由所执行文件继承）",
+                    f"ruleset {pid}/{block.ruleset} needs parameters that are missing: {', '.join(missing)}",
+                )
+
+    # overlapping validity within one jurisdiction (drafts excepted)
+    enacting = sorted(
+        (d for d in by_id.values() if not d.is_draft and not d.forwards),
+        key=lambda d: (d.issued or date.min, d.id),
+    )
+    for i, later in enumerate(enacting):
+        for earlier in enacting[:i]:
+            if earlier.jurisdiction != later.jurisdiction:
+                continue
+            for pid, lb in later.programs.items():
+                eb = earlier.programs.get(pid)
+                if eb is None:
+                    continue
+                for name, lp in lb.params.items():
+                    ep = eb.params.get(name)
+                    if ep is None:
+                        continue
+                    l_from, l_to = lp.valid_from or lb.valid_from, lp.valid_to or lb.valid_to
+                    e_from, e_to = ep.valid_from or eb.valid_from, ep.valid_to or eb.valid_to
+                    if _overlap(l_from, l_to, e_from, e_to):
+                        err(
+                            later,
+                            ("programs", pid, "parameters", name),
+                            f"参数“{pid}.{name}”的有效期（{l_from}～{l_to or '不定'}）与同一地区的 {earlier.display_number}"
+                            f"（{e_from}～{e_to or '不定'}，{earlier.file}）重叠",
+                            f"parameter {pid}.{name} ({l_from}..{l_to or 'open'}) overlaps {earlier.display_number} "
+                            f"({e_from}..{e_to or 'open'}, {earlier.file}) in the same jurisdiction",
+                        )
+                if _overlap(lb.valid_from, lb.valid_to, eb.valid_from, eb.valid_to) and not (set(lb.params) & set(eb.params)):
+                    err(
+                        later,
+                        ("programs", pid, "valid_from"),
+                        f"项目“{pid}”的有效期与同一地区的 {earlier.display_number}（{earlier.file}）重叠",
+                        f"program {pid} overlaps {earlier.display_number} ({earlier.file}) in the same jurisdiction",
+                    )
+    return by_id
+
+
+# --------------------------------------------------------------------------------------------------
+# entry points
+
+
+def packaged_root() -> Traversable:
+    return resources.files("wengang.policies")
+
+
+def _yaml_files(root: Traversable | Path, prefix: str) -> Iterable[tuple[str, str]]:
+    """(label, text) of every ``*.yaml`` below ``root``, sorted, label = ``prefix/sub/file.yaml``."""
+    entries = sorted(root.iterdir(), key=lambda e: e.name)
+    for entry in entries:
+        if entry.is_dir():
+            if entry.name.startswith((".", "__")):
+                continue
+            yield from _yaml_files(entry, f"{prefix}/{entry.name}")
+        elif entry.name.endswith((".yaml", ".yml")):
+            yield f"{prefix}/{entry.name}", entry.read_text(encoding="utf-8")
+
+
+def load_documents(sources: Iterable[tuple[str, str]]) -> dict[str, Document]:
+    """Parse and check (label, yaml text) pairs; raise :class:`PolicyError` on the first defect."""
+    errors = _Errors()
+    docs: list[Document] = []
+    raws: dict[str, _Raw] = {}
+    for label, text in sources:
+        try:
+            raw = parse_yaml(text, label)
+        except PolicyError as exc:
+            errors.items.append(exc)
+            continue
+        raws[label] = raw
+        doc = _FileChecker(raw, errors).document()
+        if doc is not None:
+            docs.append(doc)
+    if not docs and not errors.items:
+        errors.add("(none)", None, "没有找到任何政策文件", "no policy files found")
+    errors.raise_if_any()
+    by_id = _check_set(docs, raws, errors)
+    errors.raise_if_any()
+    return by_id
+
+
+def load_dirs(dirs: Iterable[Path | str], *, include_packaged: bool = True):
+    """Load the shipped documents plus every ``*.yaml`` under ``dirs`` (uncached)."""
+    from wengang.policies.policyset import PolicySet
+
+    sources: list[tuple[str, str]] = []
+    if include_packaged:
+        sources.extend(_yaml_files(packaged_root(), "policies"))
+    for d in dirs:
+        p = Path(d)
+        if not p.is_dir():
+            raise PolicyError(str(p), None, "目录不存在", "directory does not exist")
+        sources.extend(_yaml_files(p, str(p)))
+    return PolicySet(load_documents(sources))
+
+
+@functools.lru_cache(maxsize=1)
+def load_policy_set():
+    """The shipped policy documents, validated, cached for the process."""
+    return load_dirs([], include_packaged=True)
