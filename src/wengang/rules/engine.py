@@ -394,6 +394,15 @@ def evaluate_resolved(
     return traced, outcomes, combos[0]
 
 
+def policy_clause(resolution: Any) -> str | None:
+    """The clause of the document in force that enacts the program."""
+    clause = getattr(resolution, "clause", None)
+    if clause is None:
+        block = resolution.document.programs.get(resolution.program)
+        clause = getattr(block, "clause", None)
+    return clause
+
+
 def build_decision(
     ruleset: Ruleset,
     resolution: Any,
@@ -410,7 +419,7 @@ def build_decision(
     ctx = traced.ctx
     params = resolution.params
     document = resolution.document
-    program_block_clause = getattr(resolution, "clause", None)
+    program_block_clause = policy_clause(resolution)
 
     check_results: list[CheckResult] = []
     reasons: list[str] = []
@@ -425,7 +434,7 @@ def build_decision(
             cited.setdefault(name, None)
         citations = list(dict.fromkeys(params[n].citation() for n in cited if n in params))
         if not citations and program_block_clause:
-            citations = [f"{document.number} {program_block_clause}"]
+            citations = [f"{getattr(document, 'display_number', None) or document.number} {program_block_clause}"]
         check_results.append(CheckResult(check.id, label, check.kind, passed, "；".join(detail_parts), citations))
         if check.kind == FLAG and passed is False:
             flags.append(render_label(check.reason, params) if check.reason else f"需核查：{label}")
@@ -474,7 +483,7 @@ def build_decision(
         status=status,
         amount_fen=amount,
         amount_is_cap=amount_is_cap,
-        policy_number=document.number,
+        policy_number=getattr(document, "display_number", None) or document.number,
         policy_id=document.id,
         policy_clause=program_block_clause,
         policy_via=[d.number for d in getattr(resolution, "via", [])],

@@ -1,0 +1,1 @@
+"""免申即享 screening: ingest, validate, derive features, evaluate the rules over whole regions."""

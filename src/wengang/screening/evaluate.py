@@ -1,0 +1,150 @@
+"""Run a program's rules over a table of derived facts, region by region.
+
+Each region in the table is resolved to the document in force on the evaluation date; regions that
+resolve to the same document and ruleset are screened in one pass. A region with no policy in force
+gets ``not_determinable`` with the reason, never last year's rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from wengang.rules.batch import STATUS_DTYPE, _default_literal, compile_screen
+from wengang.rules.engine import (
+    NOT_DETERMINABLE,
+    PROGRAM_LABELS,
+    Ruleset,
+    active_checks,
+    policy_clause,
+    render_label,
+)
+
+RESULT_COLUMNS = [
+    "status",
+    "amount_fen",
+    "reasons",
+    "flags",
+    "readings",
+    "outcomes",
+    "policy_id",
+    "policy_number",
+    "policy_clause",
+    "ruleset",
+]
+
+
+@dataclass
+class RegionPlan:
+    """What applies to a group of regions: one resolution (or the reason there is none)."""
+
+    regions: list[str]
+    resolution: Any | None
+    ruleset: Ruleset | None
+    no_policy_reason: str | None = None
+    reason_labels: dict[str, str] = field(default_factory=dict)  # check id -> Chinese refusal text
+
+
+def plan_regions(
+    program: str, regions: list[str], on: date, *, include_drafts: bool = False
+) -> list[RegionPlan]:
+    import wengang.programs  # noqa: F401
+    from wengang.evaluate import ruleset_for
+    from wengang.policies import NoPolicyInForce, load_policy_set
+    from wengang.regions import resolve_region
+
+    policy_set = load_policy_set()
+    groups: dict[tuple[str, str] | str, RegionPlan] = {}
+    for code in sorted(regions):
+        reg = resolve_region(code)
+        try:
+            res = policy_set.resolve(region=reg.key, on=on, program=program, include_drafts=include_drafts)
+        except NoPolicyInForce as exc:
+            key = "none:" + exc.message_zh.split("在", 1)[-1]
+            plan = groups.setdefault(key, RegionPlan([], None, None, exc.message_zh))
+            plan.regions.append(code)
+            continue
+        key2 = (res.document.id, res.ruleset)
+        if key2 not in groups:
+            ruleset = ruleset_for(program, res.ruleset)
+            labels = {
+                c.id: (render_label(c.reason, res.params) if c.reason else f"不符合“{render_label(c.label, res.params)}”")
+                for c in active_checks(ruleset, res.params)
+            }
+            groups[key2] = RegionPlan([], res, ruleset, reason_labels=labels)
+        groups[key2].regions.append(code)
+    return list(groups.values())
+
+
+def screen_facts(
+    facts: pl.LazyFrame,
+    program: str,
+    on: date,
+    *,
+    readings: Mapping[str, str] | None = None,
+    settings: Mapping[str, Any] | None = None,
+    include_drafts: bool = False,
+    region_column: str = "region_code",
+    regions: list[str] | None = None,
+) -> tuple[pl.LazyFrame, list[RegionPlan]]:
+    """Decide every row of ``facts`` (one row per unit or person); returns results and the plans used."""
+    if regions is None:
+        regions = facts.select(pl.col(region_column).unique()).collect()[region_column].drop_nulls().to_list()
+    plans = plan_regions(program, [str(r) for r in regions], on, include_drafts=include_drafts)
+    parts: list[pl.LazyFrame] = []
+    for plan in plans:
+        part = facts.filter(pl.col(region_column).is_in(plan.regions)) if len(plans) > 1 else facts
+        if plan.resolution is None or plan.ruleset is None:
+            parts.append(
+                part.with_columns(
+                    pl.lit(NOT_DETERMINABLE).cast(STATUS_DTYPE).alias("status"),
+                    pl.lit(None, dtype=pl.Int64).alias("amount_fen"),
+                    pl.lit("no_policy").alias("reasons"),
+                    pl.lit("").alias("flags"),
+                    pl.lit("").alias("readings"),
+                    pl.lit("").alias("outcomes"),
+                    pl.lit(None, dtype=pl.String).alias("policy_id"),
+                    pl.lit(None, dtype=pl.String).alias("policy_number"),
+                    pl.lit(None, dtype=pl.String).alias("policy_clause"),
+                    pl.lit(None, dtype=pl.String).alias("ruleset"),
+                )
+            )
+            continue
+        res, ruleset = plan.resolution, plan.ruleset
+        names = part.collect_schema().names()
+        missing = [n for n in ruleset.facts.model_fields if n not in names]
+        if missing:
+            part = part.with_columns([_default_literal(ruleset, m).alias(m) for m in missing])
+        exprs = compile_screen(ruleset, res, settings=settings, fixed=readings)
+        parts.append(
+            part.with_columns(exprs).with_columns(
+                pl.lit(res.document.id).alias("policy_id"),
+                pl.lit(res.document.display_number).alias("policy_number"),
+                pl.lit(policy_clause(res)).alias("policy_clause"),
+                pl.lit(res.ruleset).alias("ruleset"),
+            )
+        )
+    out = pl.concat(parts, how="diagonal_relaxed") if len(parts) > 1 else parts[0]
+    return out, plans
+
+
+def reason_text(plans: list[RegionPlan]) -> dict[str, str]:
+    """Reason code → Chinese text, for summaries and the results file."""
+    text: dict[str, str] = {"no_policy": "无有效政策", "needs_decision": "结果取决于尚未认定的政策解释"}
+    for plan in plans:
+        for code, label in plan.reason_labels.items():
+            text.setdefault(code, label)
+            text.setdefault("?" + code, "缺少数据：" + label.removeprefix("不符合"))
+        if plan.no_policy_reason:
+            text["no_policy"] = plan.no_policy_reason
+    return text
+
+
+def program_label(program: str) -> str:
+    import wengang.programs  # noqa: F401
+
+    return PROGRAM_LABELS.get(program, program)
