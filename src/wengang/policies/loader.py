@@ -66,6 +66,8 @@ SETTING_KEYS = frozenset({"unit", "clause", "quote", "description", "boundary"})
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
+# a boundary recorded as a symbol may be typeset in the source as LaTeX
+_BOUNDARY_SPELLINGS = {"≥": ("≥", "\\geq"), "≤": ("≤", "\\leq")}
 _MARKUP_RE = re.compile(r"\s+|\*\*|#")
 
 
@@ -450,7 +452,7 @@ class _FileChecker:
                 f"未知的边界词“{boundary}”，可用：{'、'.join(sorted(BOUNDARIES))}",
                 f"unknown boundary word {boundary!r}",
             )
-        elif boundary is not None and quote and boundary not in quote:
+        elif boundary is not None and quote and not any(w in quote for w in _BOUNDARY_SPELLINGS.get(boundary, (boundary,))):
             self.err(
                 path + ("boundary",),
                 f"边界词“{boundary}”未出现在引文中",
