@@ -1,0 +1,192 @@
+"""Write screening results: Parquet (all rows), XLSX (results and the 公示 list), and the summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from wengang.money import format_yuan
+
+EXCEL_MAX_ROWS = 1_048_575  # one header row
+
+SIZE_ZH = {"large": "大型", "medium": "中型", "small": "小型", "micro": "微型"}
+STATUS_ZH = {"eligible": "符合条件", "ineligible": "不符合条件", "needs_decision": "待认定", "not_determinable": "无法判定"}
+
+
+@dataclass
+class Summary:
+    total: int
+    by_status: list[tuple[str, int, int]]  # status, units, amount fen
+    by_reason: list[tuple[str, str, int]]  # code, Chinese text, units
+    by_size: list[tuple[str, int, int]]
+    by_region: list[tuple[str, int, int, int]]  # region, units, eligible units, amount fen
+    total_amount_fen: int
+    files: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "total": self.total,
+            "total_amount_fen": self.total_amount_fen,
+            "by_status": [{"status": s, "units": n, "amount_fen": a} for s, n, a in self.by_status],
+            "by_reason": [{"code": c, "text": t, "units": n} for c, t, n in self.by_reason],
+            "by_size_class": [{"size_class": s, "units": n, "amount_fen": a} for s, n, a in self.by_size],
+            "by_region": [
+                {"region": r, "units": n, "eligible": e, "amount_fen": a} for r, n, e, a in self.by_region
+            ],
+            "files": self.files,
+        }
+
+
+def summarise(results: pl.LazyFrame, reason_text: dict[str, str], region_column: str = "region_code") -> Summary:
+    schema = results.collect_schema().names()
+    amount = pl.col("amount_fen").fill_null(0)
+    by_status = (
+        results.group_by("status").agg(pl.len().alias("n"), amount.sum().alias("a")).sort("status").collect()
+    )
+    reasons = (
+        results.select(pl.col("reasons").str.split(";").alias("code"))
+        .explode("code")
+        .filter(pl.col("code").is_not_null() & (pl.col("code") != ""))
+        .group_by("code")
+        .agg(pl.len().alias("n"))
+        .sort("n", descending=True)
+        .collect()
+    )
+    if "size_class" in schema:
+        by_size = (
+            results.group_by(pl.col("size_class").cast(pl.String))
+            .agg(pl.len().alias("n"), amount.sum().alias("a"))
+            .sort("size_class", nulls_last=True)
+            .collect()
+        )
+        size_rows = [(str(r[0]), r[1], r[2]) for r in by_size.iter_rows()]
+    else:
+        size_rows = []
+    by_region = (
+        results.group_by(region_column)
+        .agg(
+            pl.len().alias("n"),
+            (pl.col("status") == "eligible").sum().alias("e"),
+            amount.sum().alias("a"),
+        )
+        .sort(region_column)
+        .collect()
+    )
+    status_rows = [(str(s), n, a) for s, n, a in by_status.iter_rows()]
+    return Summary(
+        total=sum(n for _, n, _ in status_rows),
+        by_status=status_rows,
+        by_reason=[(c, reason_text.get(c, c), n) for c, n in reasons.iter_rows()],
+        by_size=size_rows,
+        by_region=[(str(r), n, e, a) for r, n, e, a in by_region.iter_rows()],
+        total_amount_fen=sum(a for _, _, a in status_rows),
+    )
+
+
+def print_summary(summary: Summary, title: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    t = Table(title=f"{title}：共 {summary.total:,} 个，拟发放 {format_yuan(summary.total_amount_fen)}")
+    t.add_column("结论")
+    t.add_column("数量", justify="right")
+    t.add_column("金额", justify="right")
+    for s, n, a in summary.by_status:
+        t.add_row(STATUS_ZH.get(s, s), f"{n:,}", format_yuan(a))
+    console.print(t)
+    if summary.by_reason:
+        r = Table(title="不符合或无法判定的原因")
+        r.add_column("原因")
+        r.add_column("数量", justify="right")
+        for _, text, n in summary.by_reason[:15]:
+            r.add_row(text, f"{n:,}")
+        console.print(r)
+    if summary.by_size:
+        z = Table(title="按企业划型")
+        z.add_column("划型")
+        z.add_column("数量", justify="right")
+        z.add_column("金额", justify="right")
+        for s, n, a in summary.by_size:
+            z.add_row(SIZE_ZH.get(s, "参照单位/未划型" if s == "None" else s), f"{n:,}", format_yuan(a))
+        console.print(z)
+    if len(summary.by_region) > 1:
+        g = Table(title="按地区")
+        for col in ("地区", "数量", "符合", "金额"):
+            g.add_column(col, justify="right" if col != "地区" else "left")
+        for reg, n, e, a in summary.by_region:
+            g.add_row(reg, f"{n:,}", f"{e:,}", format_yuan(a))
+        console.print(g)
+    for kind, path in summary.files.items():
+        console.print(f"[dim]{kind}：{path}[/]", highlight=False)
+
+
+def _yuan_column(name: str = "amount_fen") -> pl.Expr:
+    # exact: integer fen formatted as yuan text, never through float
+    fen = pl.col(name)
+    return pl.when(fen.is_null()).then(None).otherwise(
+        (fen // 100).cast(pl.String) + "." + (fen % 100).cast(pl.String).str.zfill(2)
+    )
+
+
+def write_excel_sheets(frame: pl.DataFrame, path: Path, sheet: str) -> None:
+    """Write a frame to XLSX, splitting into several sheets past Excel's row limit."""
+    import xlsxwriter
+
+    with xlsxwriter.Workbook(path) as wb:
+        if frame.height == 0:
+            frame.write_excel(wb, worksheet=sheet, autofit=True)
+            return
+        for i, start in enumerate(range(0, frame.height, EXCEL_MAX_ROWS)):
+            name = sheet if i == 0 else f"{sheet}{i + 1}"
+            frame.slice(start, EXCEL_MAX_ROWS).write_excel(wb, worksheet=name, autofit=frame.height < 200_000)
+
+
+def publicity_list(results: pl.LazyFrame, program_label: str) -> pl.DataFrame:
+    """The 公示 list: units to be paid, with name, code, size class and amount in yuan."""
+    schema = results.collect_schema().names()
+    cols = [pl.col("name").alias("单位名称"), pl.col("credit_code").alias("统一社会信用代码")]
+    if "size_class" in schema:
+        cols.append(pl.col("size_class").cast(pl.String).replace_strict(SIZE_ZH, default="参照中小微").alias("企业划型"))
+    cols.append(_yuan_column().alias(f"{program_label}金额（元）"))
+    eligible = results.filter(pl.col("status") == "eligible").sort("region_code", "credit_code").select(cols).collect()
+    return eligible.with_row_index("序号", offset=1)
+
+
+def write_results(
+    results: pl.LazyFrame,
+    out_dir: Path,
+    *,
+    program_label: str,
+    reason_text: dict[str, str],
+    excel: bool = True,
+) -> dict[str, str]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files: dict[str, str] = {}
+    parquet = out_dir / "results.parquet"
+    results.sink_parquet(parquet)
+    files["结果（Parquet）"] = str(parquet)
+    if excel:
+        scanned = pl.scan_parquet(parquet)
+        n = scanned.select(pl.len()).collect().item()
+        if n <= 5 * EXCEL_MAX_ROWS:
+            mapping = pl.DataFrame({"code": list(reason_text), "text": list(reason_text.values())})
+            readable = (
+                scanned.with_row_index("_i")
+                .with_columns(pl.col("reasons").str.split(";").alias("_codes"))
+                .explode("_codes")
+                .join(mapping.lazy(), left_on="_codes", right_on="code", how="left")
+                .group_by("_i", maintain_order=True)
+                .agg(pl.all().exclude("_codes", "text").first(), pl.col("text").drop_nulls().str.join("；").alias("原因"))
+                .drop("_i")
+                .with_columns(_yuan_column().alias("金额（元）"), pl.col("status").cast(pl.String).replace(STATUS_ZH).alias("结论"))
+                .collect()
+            )
+            write_excel_sheets(readable, out_dir / "results.xlsx", "结果")
+            files["结果（Excel）"] = str(out_dir / "results.xlsx")
+        listing = publicity_list(scanned, program_label)
+        write_excel_sheets(listing, out_dir / "publicity.xlsx", "公示名单")
+        files["公示名单（Excel）"] = str(out_dir / "publicity.xlsx")
+    return files
