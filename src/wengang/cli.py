@@ -68,9 +68,9 @@ def _read_json(path: Path) -> Any:
 @app.command("evaluate")
 def evaluate_cmd(
     facts_file: Annotated[Path, typer.Argument(help="事实文件（JSON；- 表示标准输入）/ facts JSON")],
-    program: Annotated[str, typer.Option("--program", "-p", help="项目，如 fanhuan、skill_subsidy")],
-    region: Annotated[str, typer.Option("--region", "-r", help="地区：行政区划代码或名称，如 150500、通辽")],
-    on: Annotated[str, typer.Option("--date", "-d", help="审核日期 YYYY-MM-DD")],
+    program: Annotated[str | None, typer.Option("--program", "-p", help="项目，如 fanhuan、skill_subsidy")] = None,
+    region: Annotated[str | None, typer.Option("--region", "-r", help="地区：行政区划代码或名称，如 150500、通辽")] = None,
+    on: Annotated[str | None, typer.Option("--date", "-d", help="审核日期 YYYY-MM-DD")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
     explain_: Annotated[bool, typer.Option("--explain", help="输出告知书文字")] = False,
     reading: Annotated[list[str] | None, typer.Option("--reading", help="认定政策解释：名称=取值（可多次）")] = None,
@@ -82,13 +82,20 @@ def evaluate_cmd(
     from wengang.explain import explain
     from wengang.rules import interpretations
 
-    try:
-        day = date.fromisoformat(on)
-    except ValueError:
-        fail(f"日期格式应为 YYYY-MM-DD：{on} / date must be YYYY-MM-DD: {on}")
     facts = _read_json(facts_file)
     if not isinstance(facts, dict):
         fail("事实文件应为一个 JSON 对象 / the facts file must hold one JSON object")
+    # an example file may carry its own program, region and date; options given on the line win
+    case = facts.pop("_case", {}) or {}
+    program = program or case.get("program")
+    region = region or case.get("region")
+    on = on or case.get("date")
+    if not (program and region and on):
+        fail("请给出 --program、--region 和 --date / give --program, --region and --date")
+    try:
+        day = date.fromisoformat(str(on))
+    except ValueError:
+        fail(f"日期格式应为 YYYY-MM-DD：{on} / date must be YYYY-MM-DD: {on}")
     try:
         fixed = interpretations.parse_fixed(reading)
         decision = evaluate(program, region, day, facts, readings=fixed, settings=_pairs(setting, "地区设置"), include_drafts=drafts)
