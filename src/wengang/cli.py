@@ -155,6 +155,14 @@ def interpretations_cmd(
             console.print(f"    {k}: {v}", highlight=False)
 
 
+@app.command("data-dictionary")
+def data_dictionary_cmd() -> None:
+    """输出数据字典（docs/data-dictionary.md 的内容）。"""
+    from wengang.dictionary import markdown
+
+    typer.echo(markdown(), nl=False)
+
+
 @app.command("programs")
 def programs_cmd() -> None:
     """列出已实现的项目与规则集。"""
