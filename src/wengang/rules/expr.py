@@ -437,6 +437,7 @@ class Cmp(Expr):
 
 class And(Expr):
     fmt = BOOL
+    parts: tuple[Expr, ...]
 
     def __init__(self, *parts: Expr):
         flat: list[Expr] = []
@@ -462,6 +463,7 @@ class And(Expr):
 
 class Or(Expr):
     fmt = BOOL
+    parts: tuple[Expr, ...]
 
     def __init__(self, *parts: Expr):
         flat: list[Expr] = []
