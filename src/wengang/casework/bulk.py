@@ -1,0 +1,159 @@
+"""Bulk import of screening results: list of ``DecisionIn``, a pyarrow Table or a polars DataFrame.
+
+PostgreSQL: COPY (psycopg ``cursor.copy``) straight into ``case_decisions`` when the (program, year)
+has no decisions yet, else COPY into a temp table and ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``.
+SQLite: ``executemany`` of ``INSERT ... ON CONFLICT DO NOTHING``. Either way the natural key
+(year, program, unit_id, claim_key) is UNIQUE, so a re-run or a resumed run writes nothing twice.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, is_dataclass
+from typing import Any
+
+import polars as pl
+
+from .errors import LedgerError
+from .models import CHANNELS, STATUSES
+
+IN_COLUMNS = (
+    "unit_id", "unit_name", "region_code", "program", "policy_doc", "clause", "status", "amount_fen",
+    "reasons", "explanation", "readings", "payment_channel", "size_class", "year", "claim_key",
+    "account_no", "contact",
+)
+REQUIRED = ("unit_id", "unit_name", "region_code", "program", "policy_doc", "clause", "status",
+            "explanation", "payment_channel", "year")
+MAX_LEN = {"unit_id": 32, "claim_key": 64, "unit_name": 200, "region_code": 12, "policy_doc": 64,
+           "clause": 64, "size_class": 16, "account_no": 64, "contact": 64, "program": 32}
+# decision row columns written by the import, in COPY order
+DB_COLUMNS = (
+    "run_id", "origin", "year", "program", "unit_id", "claim_key", "unit_name", "region_code",
+    "policy_doc", "clause", "status", "amount_fen", "reasons", "explanation", "readings",
+    "payment_channel", "size_class", "contact", "audit_ref", "state", "account_no", "version",
+)
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _json_list(name: str) -> pl.Expr:
+    esc = (
+        pl.element().str.replace_all("\\", "\\\\", literal=True).str.replace_all('"', '\\"', literal=True)
+        .str.replace_all("\n", "\\n", literal=True).str.replace_all("\r", "\\r", literal=True)
+        .str.replace_all("\t", "\\t", literal=True)
+    )
+    col = pl.col(name)
+    joined = pl.concat_str([pl.lit('["'), col.list.eval(esc).list.join('","'), pl.lit('"]')])
+    return pl.when(col.is_null() | (col.list.len() == 0)).then(pl.lit("[]")).otherwise(joined).alias(name)
+
+
+def to_frame(data: Any) -> pl.DataFrame:
+    """Normalise any accepted input into a frame with ``IN_COLUMNS`` (reasons/readings as JSON text)."""
+    try:
+        import pyarrow as pa
+
+        if isinstance(data, pa.Table | pa.RecordBatch):
+            data = pl.from_arrow(data)
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(data, pl.DataFrame):
+        df = data
+        missing = [c for c in IN_COLUMNS if c not in df.columns and c not in ("claim_key", "account_no", "contact", "size_class")]
+        if missing:
+            raise LedgerError("bad_input", f"筛查结果缺少列：{', '.join(missing)}", f"missing columns: {missing}")
+        exprs = []
+        for c, default in (("claim_key", ""), ("account_no", None), ("contact", None), ("size_class", None)):
+            if c not in df.columns:
+                exprs.append(pl.lit(default, dtype=pl.String).alias(c))
+        if exprs:
+            df = df.with_columns(exprs)
+        if isinstance(df.schema["reasons"], pl.List):
+            df = df.with_columns(_json_list("reasons"))
+        rd = df.schema["readings"]
+        if isinstance(rd, pl.Struct):
+            df = df.with_columns(pl.col("readings").struct.json_encode())
+        elif rd == pl.Null:
+            df = df.with_columns(pl.lit("{}").alias("readings"))
+        df = df.with_columns(pl.col("readings").fill_null("{}"), pl.col("claim_key").fill_null(""))
+    else:
+        cols: dict[str, list[Any]] = {c: [] for c in IN_COLUMNS}
+        for i, d in enumerate(data if isinstance(data, Iterable) else []):
+            row = asdict(d) if is_dataclass(d) else dict(d)
+            for c in IN_COLUMNS:
+                v = row.get(c, "" if c == "claim_key" else None)
+                if c == "reasons":
+                    v = dumps(list(v or []))
+                elif c == "readings":
+                    v = dumps(dict(v or {}))
+                elif c in ("amount_fen", "year") and v is not None and (not isinstance(v, int) or isinstance(v, bool)):
+                    raise LedgerError("bad_input", f"第 {i + 1} 行 字段 {c}：必须是整数（分）",
+                                      f"row {i + 1} field {c}: must be an integer (fen)")
+                cols[c].append(v)
+        schema = {c: pl.String for c in IN_COLUMNS} | {"amount_fen": pl.Int64, "year": pl.Int64}
+        df = pl.DataFrame(cols, schema=schema)
+    if df.schema["amount_fen"].is_float():
+        raise LedgerError("bad_input", "amount_fen 必须是整数分，不接受浮点数", "amount_fen must be integer fen, not float")
+    return df.select(
+        [pl.col(c).cast(pl.Int64) if c in ("amount_fen", "year") else pl.col(c).cast(pl.String) for c in IN_COLUMNS]
+    )
+
+
+def validate(df: pl.DataFrame, program: str, year: int) -> None:
+    """Refuse the whole import if any row is bad, naming rows and fields (the ledger takes no partial run)."""
+    checks: list[tuple[str, pl.Expr, str, str]] = []
+    for c in REQUIRED:
+        checks.append((c, pl.col(c).is_null() | (pl.col(c).cast(pl.String) == ""), "不能为空", "must not be empty"))
+    checks += [
+        ("status", ~pl.col("status").is_in(STATUSES), f"只能是 {'/'.join(STATUSES)}", f"must be one of {STATUSES}"),
+        ("payment_channel", ~pl.col("payment_channel").is_in(CHANNELS), f"只能是 {'/'.join(CHANNELS)}",
+         f"must be one of {CHANNELS}"),
+        ("amount_fen", (pl.col("status") == "eligible") & pl.col("amount_fen").is_null(), "符合条件的决定必须有金额",
+         "an eligible decision needs an amount"),
+        ("amount_fen", pl.col("amount_fen") < 0, "金额不能为负", "amount must not be negative"),
+        ("program", pl.col("program") != program, f"与本次筛查的项目 {program} 不一致", f"differs from the run's {program}"),
+        ("year", pl.col("year") != year, f"与本次筛查的年度 {year} 不一致", f"differs from the run's year {year}"),
+        ("unit_id", pl.struct("unit_id", "claim_key").is_duplicated(), "同一单位在本次筛查中重复出现",
+         "unit appears twice in this run"),
+    ]
+    for c, n in MAX_LEN.items():
+        checks.append((c, pl.col(c).str.len_chars() > n, f"长度超过 {n}", f"longer than {n}"))
+    frame = df.with_row_index("_row").select(
+        pl.col("_row"), *[e.fill_null(False).alias(f"_c{i}") for i, (_, e, _, _) in enumerate(checks)]
+    )
+    bad = frame.filter(pl.any_horizontal(pl.exclude("_row")))
+    if bad.height == 0:
+        return
+    zh, en = [], []
+    for r in bad.head(5).iter_rows(named=True):
+        for i, (c, _, mzh, men) in enumerate(checks):
+            if r[f"_c{i}"]:
+                zh.append(f"第 {r['_row'] + 1} 行 字段 {c}：{mzh}")
+                en.append(f"row {r['_row'] + 1} field {c}: {men}")
+    raise LedgerError("bad_input", f"筛查结果有 {bad.height} 行不合格，整批未入库。" + "；".join(zh),
+                      f"{bad.height} bad rows, nothing imported. " + "; ".join(en))
+
+
+def db_frame(df: pl.DataFrame, run_id: int, ref: str, disqualified: set[str]) -> pl.DataFrame:
+    state = (
+        pl.when(pl.col("unit_id").is_in(list(disqualified))).then(pl.lit("disqualified"))
+        .when(pl.col("status") == "eligible").then(pl.lit("screened"))
+        .when(pl.col("status") == "ineligible").then(pl.lit("not_eligible"))
+        .otherwise(pl.lit("pending_determination"))
+    )
+    return df.with_columns(
+        pl.lit(run_id, pl.Int64).alias("run_id"), pl.lit("screening").alias("origin"),
+        pl.lit(ref).alias("audit_ref"), state.alias("state"), pl.lit(0, pl.Int64).alias("version"),
+    ).select(DB_COLUMNS)
+
+
+def csv_bytes(df: pl.DataFrame) -> bytes:
+    buf = io.BytesIO()
+    df.write_csv(buf, include_header=False, null_value="\\N")
+    return buf.getvalue()
+
+
+COPY_OPTS = "(FORMAT csv, NULL '\\N')"

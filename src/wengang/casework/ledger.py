@@ -1,0 +1,978 @@
+"""The casework ledger: services that carry a decision from screening to payment.
+
+Every write runs in one transaction holding the ledger's write lock (PostgreSQL: a transaction-level
+advisory lock; SQLite: ``BEGIN IMMEDIATE``), moves state with a compare-and-set on ``version``, and
+appends audit events. Any ``LedgerError`` rolls the whole transaction back: a refused step changes
+nothing. Unique constraints back every exactly-once promise (see docs/casework.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    column,
+    create_engine,
+    event,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    table,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from . import audit, bulk
+from .errors import LedgerError
+from .models import (
+    Allocation,
+    AllocationIn,
+    AuditEvent,
+    Base,
+    Decision,
+    DecisionIn,
+    Disqualification,
+    OutboxMessage,
+    Payment,
+    PaymentBatch,
+    PaymentReturn,
+    PublicityEntry,
+    PublicityList,
+    Recomputation,
+    Recovery,
+    RecoveryReceipt,
+    Review,
+    Run,
+    RunIn,
+    Transfer,
+)
+from .notices import Sender, render
+from .states import PUBLICITY_PROGRAMS, TERMINAL, check
+
+DEFAULT_URL = "sqlite:///wengang.db"
+LOCK_KEY = 0x57474C44  # "WGLD": the ledger's advisory write lock on PostgreSQL
+D = Decision.__table__.c
+P = Payment.__table__.c
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+@dataclass
+class ImportResult:
+    run_id: int
+    offered: int
+    inserted: int
+
+    @property
+    def existing(self) -> int:
+        return self.offered - self.inserted
+
+
+@dataclass
+class BatchResult:
+    batch_id: int
+    paid: int
+    amount_fen: int
+    missing_account: int
+    chunks: int
+
+
+@dataclass
+class SettleResult:
+    recomputation_id: int
+    diff_fen: int
+    supplement_payment_id: int | None = None
+    recovery_id: int | None = None
+
+
+def _err_not_found(what: str, key: Any) -> LedgerError:
+    return LedgerError("not_found", f"找不到{what} {key}", f"{what} {key} not found")
+
+
+def _jsonable(v: Any) -> Any:
+    return v.isoformat() if isinstance(v, date) else v
+
+
+def _need_actor(actor: str) -> None:
+    if not actor or not str(actor).strip():
+        raise LedgerError("no_actor", "必须注明经办人", "an acting user is required")
+
+
+def _today(today: date | None) -> date:
+    return today or date.today()
+
+
+class Ledger:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.dialect = engine.dialect.name
+
+    # ------------------------------------------------------------------ setup
+    @classmethod
+    def open(cls, url: str = DEFAULT_URL, *, schema: str | None = None, migrate: bool = True, **engine_kw: Any) -> Ledger:
+        """Open (and by default migrate to head) the ledger at ``url``; ``schema`` sets PG's search_path."""
+        if url.startswith("sqlite"):
+            engine_kw.setdefault("connect_args", {}).setdefault("timeout", 120)
+            engine = create_engine(url, **engine_kw)
+
+            @event.listens_for(engine, "connect")
+            def _on_connect(dbapi_conn: Any, _rec: Any) -> None:
+                dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+                cur = dbapi_conn.cursor()
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA synchronous=NORMAL")
+                cur.execute("PRAGMA foreign_keys=ON")
+                cur.close()
+
+            @event.listens_for(engine, "begin")
+            def _on_begin(conn: Connection) -> None:
+                conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
+        else:
+            if schema:
+                args = engine_kw.setdefault("connect_args", {})
+                args["options"] = f"-csearch_path={schema}"
+            engine = create_engine(url, **engine_kw)
+        ledger = cls(engine)
+        if migrate:
+            ledger.migrate()
+        return ledger
+
+    def migrate(self, revision: str = "head") -> None:
+        """``alembic upgrade head`` with the migrations shipped in the package."""
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(write=True)
+            with conn.begin():
+                if self.dialect == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, revision)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _tx(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(write=True)
+            with conn.begin():
+                if self.dialect == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+                yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    def _insert(self, tbl: Any) -> Any:
+        return (pg_insert if self.dialect == "postgresql" else sqlite_insert)(tbl)
+
+    # ---------------------------------------------------------------- helpers
+    def _load(self, conn: Connection, decision_id: int) -> dict[str, Any]:
+        row = conn.execute(select(Decision.__table__).where(D.id == decision_id)).mappings().first()
+        if row is None:
+            raise _err_not_found("决定", decision_id)
+        return dict(row)
+
+    def _entitlement(self, conn: Connection, d: dict[str, Any]) -> tuple[str, int | None, str | None]:
+        R = Recomputation.__table__.c
+        r = conn.execute(
+            select(R.new_status, R.new_amount_fen, R.new_size_class)
+            .where(R.decision_id == d["id"]).order_by(R.seq.desc()).limit(1)
+        ).first()
+        return (r[0], r[1], r[2]) if r else (d["status"], d["amount_fen"], d["size_class"])
+
+    @staticmethod
+    def _amount_sql() -> Any:
+        R = Recomputation.__table__.c
+        latest = (select(R.new_amount_fen).where(R.decision_id == D.id).order_by(R.seq.desc()).limit(1)
+                  .scalar_subquery())
+        return func.coalesce(latest, D.amount_fen)
+
+    def _move(self, conn: Connection, d: dict[str, Any], action: str, to: str, actor: str, reason: str,
+              **values: Any) -> None:
+        t = check(action, d["state"], d["id"])
+        assert to in t.targets, (action, to)
+        res = conn.execute(
+            update(Decision.__table__).where(D.id == d["id"], D.version == d["version"])
+            .values(state=to, version=D.version + 1, **values)
+        )
+        if res.rowcount != 1:  # pragma: no cover - the write lock makes this unreachable
+            raise LedgerError("concurrent_change", f"决定 {d['id']} 已被他人修改，请重试",
+                              f"decision {d['id']} changed concurrently; retry")
+        audit.append(
+            conn, actor=actor, action=action, entity="case_decisions", entity_id=d["id"], reason=reason,
+            before={"state": d["state"], **{k: _jsonable(d[k]) for k in values}},
+            after={"state": to, **{k: _jsonable(v) for k, v in values.items()}},
+        )
+        d.update(values, state=to, version=d["version"] + 1)
+
+    def _insert_rows(self, conn: Connection, model: Any, rows: Sequence[dict[str, Any]], *, actor: str,
+                     action: str, reason: str = "", after: Any = None) -> tuple[str, int]:
+        """INSERT ... ON CONFLICT DO NOTHING; one audit event covering the rows actually inserted."""
+        ref = audit.new_ref()
+        if rows:
+            conn.execute(self._insert(model.__table__).on_conflict_do_nothing(),
+                         [{**r, "audit_ref": ref} for r in rows])
+        seq = audit.append(conn, actor=actor, action=action, entity=model.__tablename__, ref=ref,
+                           reason=reason, after=after)
+        n = 0 if seq is None else conn.execute(
+            select(func.count()).select_from(model.__table__).where(model.__table__.c.audit_ref == ref)
+        ).scalar_one()
+        return ref, n
+
+    def _queue_notice(self, conn: Connection, d: dict[str, Any], template: str, channels: Sequence[str],
+                      actor: str, key_suffix: str = "") -> None:
+        _, amount, _ = self._entitlement(conn, d)
+        rows = [
+            {"decision_id": d["id"], "template": template, "channel": ch,
+             "idempotency_key": f"{d['id']}:{template}{key_suffix}:{ch}",
+             "recipient": d["contact"] or d["unit_id"], "body": render(template, ch, d, amount),
+             "state": "pending", "attempts": 0}
+            for ch in channels
+        ]
+        self._insert_rows(conn, OutboxMessage, rows, actor=actor, action=f"queue_{template}",
+                          after={"decision_id": d["id"]})
+
+    # ------------------------------------------------------------- screening
+    def record_run(self, run: RunIn, actor: str) -> int:
+        """Record a screening run (idempotent on its fingerprint ``run_key``); return its id."""
+        _need_actor(actor)
+        with self._tx() as conn:
+            return self._record_run(conn, run, actor)
+
+    def _record_run(self, conn: Connection, run: RunIn, actor: str) -> int:
+        body = asdict(run)
+        run_key = hashlib.sha256(audit.canonical(body).encode()).hexdigest()
+        self._insert_rows(conn, Run, [{
+            "run_key": run_key, "program": run.program, "year": run.year, "region_code": run.region_code,
+            "inputs": bulk.dumps(run.inputs), "policy_versions": bulk.dumps(run.policy_versions),
+            "readings": bulk.dumps(run.readings),
+        }], actor=actor, action="record_run")
+        T = Run.__table__.c
+        return conn.execute(select(T.id).where(T.run_key == run_key)).scalar_one()
+
+    def import_decisions(self, run: RunIn, decisions: Any, actor: str, *, chunk_size: int = 200_000) -> ImportResult:
+        """Store a screening run's decisions (list of DecisionIn/dicts, pyarrow Table or polars DataFrame).
+
+        Idempotent: re-importing the same decisions inserts nothing; a killed import resumes. One audit
+        event per chunk covers the inserted rows by content hash.
+        """
+        _need_actor(actor)
+        df = bulk.to_frame(decisions)
+        bulk.validate(df, run.program, run.year)
+        with self._tx() as conn:
+            run_id = self._record_run(conn, run, actor)
+            fresh = conn.execute(
+                select(exists().where(D.program == run.program, D.year == run.year))
+            ).scalar_one() is False
+        inserted = 0
+        for off in range(0, df.height, chunk_size):
+            part = df.slice(off, chunk_size)
+            with self._tx() as conn:
+                Q = Disqualification.__table__.c
+                disq = set(conn.execute(select(Q.unit_id).where(Q.program == run.program, Q.year == run.year)).scalars())
+                ref = audit.new_ref()
+                rows = bulk.db_frame(part, run_id, ref, disq)
+                if self.dialect == "postgresql":
+                    self._copy_decisions(conn, rows, fresh)
+                else:
+                    cols = ", ".join(bulk.DB_COLUMNS)
+                    marks = ", ".join("?" for _ in bulk.DB_COLUMNS)
+                    conn.exec_driver_sql(
+                        f"INSERT INTO case_decisions ({cols}) VALUES ({marks}) ON CONFLICT DO NOTHING",
+                        list(rows.iter_rows()),
+                    )
+                audit.append(conn, actor=actor, action="import", entity="case_decisions", ref=ref,
+                             after={"run_id": run_id, "offset": off, "offered": part.height})
+                inserted += conn.execute(
+                    select(func.count()).select_from(Decision.__table__).where(D.audit_ref == ref)
+                ).scalar_one()
+        return ImportResult(run_id=run_id, offered=df.height, inserted=inserted)
+
+    def _copy_decisions(self, conn: Connection, rows: Any, fresh: bool) -> None:
+        import psycopg
+
+        raw = conn.connection.driver_connection
+        data = bulk.csv_bytes(rows)
+        cols = ", ".join(bulk.DB_COLUMNS)
+        if fresh:
+            sp = conn.begin_nested()
+            try:
+                with raw.cursor() as cur, cur.copy(f"COPY case_decisions ({cols}) FROM STDIN {bulk.COPY_OPTS}") as cp:
+                    cp.write(data)
+                sp.commit()
+                return
+            except psycopg.errors.UniqueViolation:
+                sp.rollback()  # someone else wrote this (program, year) meanwhile: take the general path
+        conn.exec_driver_sql(
+            f"CREATE TEMP TABLE case_tmp_decisions ON COMMIT DROP AS SELECT {cols} FROM case_decisions WITH NO DATA"
+        )
+        with raw.cursor() as cur, cur.copy(f"COPY case_tmp_decisions ({cols}) FROM STDIN {bulk.COPY_OPTS}") as cp:
+            cp.write(data)
+        tmp = table("case_tmp_decisions", *[column(c) for c in bulk.DB_COLUMNS])
+        conn.execute(
+            pg_insert(Decision.__table__).from_select(list(bulk.DB_COLUMNS), select(*tmp.c).where(literal(True)))
+            .on_conflict_do_nothing()
+        )
+        conn.exec_driver_sql("DROP TABLE case_tmp_decisions")
+
+    def resolve(self, decision_id: int, actor: str, *, eligible: bool, amount_fen: int | None, reason: str) -> None:
+        """待认定 → decided by the caseworker (recorded as a determination, the rule output stays)."""
+        _need_actor(actor)
+        if eligible and (not isinstance(amount_fen, int) or amount_fen < 0):
+            raise LedgerError("bad_amount", "认定符合条件时须给出非负整数金额（分）", "eligible needs a non-negative integer amount (fen)")
+        with self._tx() as conn:
+            d = self._load(conn, decision_id)
+            check("resolve", d["state"], decision_id)
+            self._recompute(conn, d, actor, kind="determination", status="eligible" if eligible else "ineligible",
+                            size_class=d["size_class"], amount=amount_fen if eligible else 0, reason=reason)
+            self._move(conn, d, "resolve", "screened" if eligible else "not_eligible", actor, reason)
+
+    # ------------------------------------------------------------ notices
+    def notify(self, program: str, year: int, actor: str, *, deadline: date,
+               channels: Sequence[str] = ("sms", "portal"), decision_ids: Sequence[int] | None = None,
+               chunk_size: int = 2000) -> int:
+        """Queue offer notices for screened decisions and move them to 'notified' with a deadline."""
+        _need_actor(actor)
+        done, last = 0, 0
+        while True:
+            with self._tx() as conn:
+                q = (select(Decision.__table__, self._amount_sql().label("ent"))
+                     .where(D.program == program, D.year == year, D.state == "screened", D.id > last)
+                     .order_by(D.id).limit(chunk_size))
+                if decision_ids is not None:
+                    q = q.where(D.id.in_(list(decision_ids)))
+                ds = [dict(r) for r in conn.execute(q).mappings()]
+                if not ds:
+                    return done
+                msgs = []
+                for d in ds:
+                    d["deadline"] = deadline
+                    for ch in channels:
+                        msgs.append({"decision_id": d["id"], "template": "offer", "channel": ch,
+                                     "idempotency_key": f"{d['id']}:offer:{ch}", "recipient": d["contact"] or d["unit_id"],
+                                     "body": render("offer", ch, d, d["ent"]), "state": "pending", "attempts": 0})
+                ids = [d["id"] for d in ds]
+                conn.execute(update(Decision.__table__).where(D.id.in_(ids), D.state == "screened")
+                             .values(state="notified", deadline=deadline, version=D.version + 1))
+                audit.append(conn, actor=actor, action="notify", entity="case_decisions",
+                             before={"state": "screened", "ids": ids},
+                             after={"state": "notified", "deadline": deadline.isoformat(), "ids": ids})
+                self._insert_rows(conn, OutboxMessage, msgs, actor=actor, action="queue_offer")
+                done += len(ids)
+                last = ids[-1]
+
+    def queue_notice(self, decision_id: int, template: str, actor: str, *, channels: Sequence[str] = ("sms",)) -> None:
+        """Queue one more notice (e.g. 'paid', a reminder) for a decision; idempotent per template+channel."""
+        _need_actor(actor)
+        with self._tx() as conn:
+            self._queue_notice(conn, self._load(conn, decision_id), template, channels, actor)
+
+    def deliver_outbox(self, sender: Sender, *, limit: int = 10_000, max_attempts: int = 5, rounds: int = 3,
+                       lease_seconds: int = 300, actor: str = "outbox") -> dict[str, int]:
+        """Send pending messages: claim, send (with idempotency key), mark sent; failures are retried."""
+        OB = OutboxMessage.__table__
+        stats = {"sent": 0, "failed_attempts": 0, "gave_up": 0}
+        for _ in range(rounds):
+            now = datetime.now(UTC)
+            stale = (now - timedelta(seconds=lease_seconds)).isoformat(timespec="microseconds")
+            with self._tx() as conn:
+                rows = [dict(r) for r in conn.execute(
+                    select(OB).where(OB.c.attempts < max_attempts,
+                                    or_(OB.c.state == "pending", and_(OB.c.state == "sending", OB.c.claimed_at < stale)))
+                    .order_by(OB.c.id).limit(limit)).mappings()]
+                if not rows:
+                    break
+                conn.execute(update(OB).where(OB.c.id.in_([r["id"] for r in rows]))
+                             .values(state="sending", attempts=OB.c.attempts + 1, claimed_at=audit.now_iso()))
+            for r in rows:
+                try:
+                    sender.send(key=r["idempotency_key"], channel=r["channel"], recipient=r["recipient"], body=r["body"])
+                except Exception as exc:  # noqa: BLE001 - any sender failure is retried
+                    stats["failed_attempts"] += 1
+                    gave_up = r["attempts"] + 1 >= max_attempts
+                    stats["gave_up"] += gave_up
+                    with self._tx() as conn:
+                        conn.execute(update(OB).where(OB.c.id == r["id"]).values(
+                            state="failed" if gave_up else "pending", last_error=str(exc)[:500]))
+                    continue
+                with self._tx() as conn:
+                    conn.execute(update(OB).where(OB.c.id == r["id"]).values(state="sent", sent_at=audit.now_iso()))
+                    audit.append(conn, actor=actor, action="notice_sent", entity="case_outbox", entity_id=r["id"],
+                                 before={"state": "sending"}, after={"state": "sent", "key": r["idempotency_key"]})
+                stats["sent"] += 1
+        return stats
+
+    # --------------------------------------------------- confirm / decline
+    def confirm(self, decision_id: int, actor: str, *, amount_fen: int | None = None, account_no: str | None = None,
+                reason: str = "单位确认接受", today: date | None = None) -> None:
+        """The unit confirms (and may give its receiving account); the amount, if given, must match."""
+        _need_actor(actor)
+        with self._tx() as conn:
+            d = self._load(conn, decision_id)
+            check("confirm", d["state"], decision_id)
+            _, ent, _ = self._entitlement(conn, d)
+            if amount_fen is not None and amount_fen != ent:
+                raise LedgerError("amount_mismatch", f"确认金额 {amount_fen} 分与决定金额 {ent} 分不符",
+                                  f"confirmed amount {amount_fen} fen does not match the decision's {ent} fen")
+            if d["deadline"] is not None and _today(today) > d["deadline"]:
+                raise LedgerError("past_deadline", f"已超过确认期限 {d['deadline']}，视为放弃",
+                                  f"the confirmation deadline {d['deadline']} has passed (treated as waived)")
+            extra = {"account_no": account_no} if account_no else {}
+            self._move(conn, d, "confirm", "confirmed", actor, reason, **extra)
+
+    def decline(self, decision_id: int, actor: str, *, reason: str = "单位选择放弃") -> None:
+        """The unit declines; it is told it may still apply within the year (兵团征求意见稿 二(一))."""
+        _need_actor(actor)
+        with self._tx() as conn:
+            d = self._load(conn, decision_id)
+            self._move(conn, d, "decline", "declined", actor, reason)
+            self._queue_notice(conn, d, "declined", ("sms",), actor)
+
+    def waive_unconfirmed(self, program: str, year: int, actor: str, *, today: date | None = None) -> int:
+        """未确认视为放弃: notified decisions whose deadline has passed become 'waived'."""
+        _need_actor(actor)
+        today = _today(today)
+        with self._tx() as conn:
+            ids = list(conn.execute(select(D.id).where(D.program == program, D.year == year, D.state == "notified",
+                                                       D.deadline < today).order_by(D.id)).scalars())
+            for i in range(0, len(ids), 5000):
+                part = ids[i:i + 5000]
+                conn.execute(update(Decision.__table__).where(D.id.in_(part), D.state == "notified")
+                             .values(state="waived", version=D.version + 1))
+                audit.append(conn, actor=actor, action="waive", entity="case_decisions",
+                             reason=f"截至 {today} 未确认，视为放弃", before={"state": "notified", "ids": part},
+                             after={"state": "waived", "ids": part})
+            return len(ids)
+
+    # ------------------------------------------------------- applications
+    def self_apply(self, decision: DecisionIn, actor: str, *, today: date | None = None) -> int:
+        """自主申请 by a unit screening missed, or a decliner applying again within the year."""
+        _need_actor(actor)
+        with self._tx() as conn:
+            return self._apply(conn, decision, actor, "self_application", _today(today))
+
+    def apply_skill_subsidy(self, decision: DecisionIn, actor: str, *, today: date | None = None) -> int:
+        """技能提升补贴 application by a person; ``claim_key`` = "<职业(工种)>:<等级>"."""
+        _need_actor(actor)
+        if decision.program != "skill_subsidy" or not decision.claim_key:
+            raise LedgerError("bad_input", "技能提升补贴申请须为 skill_subsidy 项目并注明职业（工种）与等级",
+                              "a skill-subsidy application needs program skill_subsidy and claim_key occupation:level")
+        with self._tx() as conn:
+            other = conn.execute(select(D.id, D.year).where(
+                D.program == "skill_subsidy", D.unit_id == decision.unit_id, D.claim_key == decision.claim_key,
+                D.year != decision.year, D.state.not_in(list(TERMINAL)))).first()
+            if other is not None:
+                raise LedgerError("already_claimed",
+                                  f"同一职业（工种）同一等级只能申请并享受一次（已有 {other[1]} 年度决定 {other[0]}）",
+                                  f"same occupation and level only once (decision {other[0]}, year {other[1]})")
+            return self._apply(conn, decision, actor, "application", _today(today))
+
+    def apply_dispatch(self, decision: DecisionIn, allocations: Sequence[AllocationIn], actor: str, *,
+                       today: date | None = None) -> int:
+        """劳务派遣单位 application with its user units (用工单位) and their shares, kept on file."""
+        _need_actor(actor)
+        for a in allocations:
+            if a.public_institution:
+                raise LedgerError("public_institution",
+                                  f"派遣到机关事业单位（{a.user_unit_name}）的劳动者不在稳岗返还政策覆盖范围之内",
+                                  f"workers dispatched to public institutions ({a.user_unit_id}) are not covered")
+            if not isinstance(a.amount_fen, int) or a.amount_fen < 0 or a.workers < 0:
+                raise LedgerError("bad_amount", "分配金额与人数须为非负整数", "allocation amount and workers must be non-negative")
+        total = sum(a.amount_fen for a in allocations)
+        if decision.amount_fen is None or total > decision.amount_fen:
+            raise LedgerError("allocation_exceeds",
+                              f"用工单位分配合计 {total} 分超过返还金额 {decision.amount_fen} 分",
+                              f"allocations {total} fen exceed the refund {decision.amount_fen} fen")
+        with self._tx() as conn:
+            did = self._apply(conn, decision, actor, "dispatch", _today(today))
+            self._insert_rows(conn, Allocation, [
+                {"decision_id": did, "user_unit_id": a.user_unit_id, "user_unit_name": a.user_unit_name,
+                 "workers": a.workers, "amount_fen": a.amount_fen} for a in allocations
+            ], actor=actor, action="allocate", after={"decision_id": did})
+            return did
+
+    def _apply(self, conn: Connection, dec: DecisionIn, actor: str, origin: str, today: date) -> int:
+        df = bulk.to_frame([dec])
+        bulk.validate(df, dec.program, dec.year)
+        if dec.status != "eligible":
+            raise LedgerError("not_eligible", f"申请未通过规则审核（{dec.status}）：{dec.explanation}",
+                              f"the application is not eligible under the rules ({dec.status})")
+        Q = Disqualification.__table__.c
+        if conn.execute(select(exists().where(Q.unit_id == dec.unit_id, Q.program == dec.program,
+                                              Q.year == dec.year))).scalar_one():
+            raise LedgerError("disqualified", f"单位 {dec.unit_id} 已被取消 {dec.year} 年度申领资格",
+                              f"unit {dec.unit_id} is disqualified for {dec.year}")
+        old = conn.execute(select(Decision.__table__).where(
+            D.year == dec.year, D.program == dec.program, D.unit_id == dec.unit_id, D.claim_key == dec.claim_key,
+        )).mappings().first()
+        if old is not None:
+            old = dict(old)
+            if old["state"] == "declined":
+                if today.year > dec.year:
+                    raise LedgerError("year_over", f"放弃后仅可在 {dec.year} 年内申领",
+                                      f"a decliner may apply again only within {dec.year}")
+                self._move(conn, old, "reapply", "applied", actor, "放弃后本年内申领")
+                return old["id"]
+            if old["origin"] == origin and old["state"] not in TERMINAL:
+                return old["id"]  # the same application again: nothing changes
+            raise LedgerError("already_decided",
+                              f"该单位本年度已有决定 {old['id']}（状态：{old['state']}），不能重复申请",
+                              f"unit already has decision {old['id']} ({old['state']}) for this program and year")
+        ref = audit.new_ref()
+        row = bulk.db_frame(df, 0, ref, set()).with_columns(
+            run_id=None, origin=pl.lit(origin), state=pl.lit("applied"),
+        ).to_dicts()[0]
+        conn.execute(self._insert(Decision.__table__).on_conflict_do_nothing(), row)
+        audit.append(conn, actor=actor, action="self_apply", entity="case_decisions", ref=ref,
+                     after={"origin": origin, "state": "applied"})
+        return conn.execute(select(D.id).where(D.audit_ref == ref)).scalar_one()
+
+    # ----------------------------------------------------------- reviews
+    def first_review(self, decision_id: int, actor: str, *, approve: bool, reason: str) -> None:
+        """初审."""
+        self._review(decision_id, actor, 1, approve, reason)
+
+    def second_review(self, decision_id: int, actor: str, *, approve: bool, reason: str) -> None:
+        """复审 by a different user than the first review."""
+        self._review(decision_id, actor, 2, approve, reason)
+
+    def _review(self, decision_id: int, actor: str, stage: int, approve: bool, reason: str) -> None:
+        _need_actor(actor)
+        action = "first_review" if stage == 1 else "second_review"
+        with self._tx() as conn:
+            d = self._load(conn, decision_id)
+            check(action, d["state"], decision_id)
+            if stage == 2:
+                V = Review.__table__.c
+                first = conn.execute(select(V.reviewer).where(V.decision_id == decision_id, V.stage == 1)).scalar_one()
+                if first == actor:
+                    raise LedgerError("same_reviewer", f"复审须由初审人（{first}）以外的人员进行",
+                                      f"the second review must be done by someone other than the first reviewer ({first})")
+            _, n = self._insert_rows(conn, Review, [{"decision_id": decision_id, "stage": stage, "reviewer": actor,
+                                                      "approve": int(approve), "reason": reason}],
+                                     actor=actor, action=action, reason=reason)
+            if n != 1:  # pragma: no cover - the state check precedes it
+                raise LedgerError("already_reviewed", "该决定已审核", "already reviewed")
+            to = ("first_reviewed" if stage == 1 else "approved") if approve else "rejected"
+            self._move(conn, d, action, to, actor, reason)
+
+    def hold(self, decision_id: int, actor: str, *, reason: str = "缓缴企业待补足失业保险费") -> None:
+        """Hold payment (e.g. a 缓缴 firm must first pay its deferred premiums)."""
+        _need_actor(actor)
+        with self._tx() as conn:
+            self._move(conn, self._load(conn, decision_id), "hold", "held", actor, reason)
+
+    def release(self, decision_id: int, actor: str, *, reason: str = "已补足缓缴的失业保险费") -> None:
+        _need_actor(actor)
+        with self._tx() as conn:
+            self._move(conn, self._load(conn, decision_id), "release", "approved", actor, reason)
+
+    def set_account(self, decision_id: int, actor: str, *, account_no: str, reason: str) -> None:
+        """Give or correct the payee account before payment (not a state change; audited)."""
+        _need_actor(actor)
+        with self._tx() as conn:
+            d = self._load(conn, decision_id)
+            if d["state"] in TERMINAL or d["state"] in ("paid", "bounced", "account_fixed"):
+                raise LedgerError("transition_refused", f"决定 {decision_id} 当前状态为 {d['state']}，不能直接修改账户",
+                                  f"decision {decision_id} is {d['state']}; use fix_account after a bounce")
+            conn.execute(update(Decision.__table__).where(D.id == decision_id).values(
+                account_no=account_no, version=D.version + 1))
+            audit.append(conn, actor=actor, action="set_account", entity="case_decisions", entity_id=decision_id,
+                         reason=reason, before={"account_no": d["account_no"]}, after={"account_no": account_no})
+
+    # ------------------------------------------------------------- 公示
+    def publicize(self, list_key: str, program: str, year: int, actor: str, *, starts_on: date, days: int,
+                  decision_ids: Sequence[int] | None = None) -> int:
+        """Put approved decisions on a 公示 list running ``days`` calendar days from ``starts_on``."""
+        _need_actor(actor)
+        if days < 1:
+            raise LedgerError("bad_period", "公示期至少 1 天", "the publicity period must be at least one day")
+        with self._tx() as conn:
+            L = PublicityList.__table__.c
+            self._insert_rows(conn, PublicityList, [{"list_key": list_key, "program": program, "year": year,
+                                                     "starts_on": starts_on, "ends_on": starts_on + timedelta(days=days - 1)}],
+                              actor=actor, action="publicity_list")
+            list_id = conn.execute(select(L.id).where(L.list_key == list_key)).scalar_one()
+            q = select(D.id).where(D.program == program, D.year == year, D.state == "approved")
+            if decision_ids is not None:
+                q = q.where(D.id.in_(list(decision_ids)))
+            ids = list(conn.execute(q.order_by(D.id)).scalars())
+            ref, n = self._insert_rows(conn, PublicityEntry, [{"list_id": list_id, "decision_id": i} for i in ids],
+                                       actor=actor, action="publicize", after={"list_key": list_key})
+            E = PublicityEntry.__table__.c
+            new = list(conn.execute(select(E.decision_id).where(E.audit_ref == ref)).scalars())
+            if new:
+                conn.execute(update(Decision.__table__).where(D.id.in_(new), D.state == "approved")
+                             .values(state="publicized", version=D.version + 1))
+                audit.append(conn, actor=actor, action="publicize", entity="case_decisions",
+                             before={"state": "approved", "ids": new}, after={"state": "publicized", "ids": new})
+            return n
+
+    # ---------------------------------------------------------- payment
+    def _payable(self, program: str, year: int, today: date) -> Any:
+        L, E = PublicityList.__table__.c, PublicityEntry.__table__.c
+        cond = and_(D.program == program, D.year == year, D.state.in_(("approved", "publicized", "account_fixed")),
+                    D.account_no.is_not(None), self._amount_sql() > 0)
+        if program in PUBLICITY_PROGRAMS:
+            cond = and_(cond, exists().where(E.decision_id == D.id, E.list_id == L.id, L.ends_on < today))
+        return cond
+
+    def run_payment_batch(self, batch_key: str, program: str, year: int, actor: str, *, today: date | None = None,
+                          chunk_size: int = 5000, max_chunks: int | None = None) -> BatchResult:
+        """Pay every payable decision of (program, year) in chunks, one transaction each.
+
+        Re-running (or resuming after a kill) with the same ``batch_key`` pays only those not yet paid:
+        payments are UNIQUE on (decision_id, kind, seq).
+        """
+        _need_actor(actor)
+        today = _today(today)
+        with self._tx() as conn:
+            B = PaymentBatch.__table__.c
+            self._insert_rows(conn, PaymentBatch, [{"batch_key": batch_key, "program": program, "year": year}],
+                              actor=actor, action="payment_batch")
+            brow = conn.execute(select(B.id, B.program, B.year).where(B.batch_key == batch_key)).one()
+            if (brow[1], brow[2]) != (program, year):
+                raise LedgerError("batch_mismatch", f"批次 {batch_key} 属于 {brow[1]} {brow[2]} 年度",
+                                  f"batch {batch_key} belongs to {brow[1]} {brow[2]}")
+            batch_id = brow[0]
+        paid = amount = chunks = 0
+        last = 0
+        seq_sql = select(func.count()).where(P.decision_id == D.id, P.kind == "initial").scalar_subquery()
+        while max_chunks is None or chunks < max_chunks:
+            with self._tx() as conn:
+                ids = list(conn.execute(select(D.id).where(self._payable(program, year, today), D.id > last)
+                                        .order_by(D.id).limit(chunk_size)).scalars())
+                if not ids:
+                    break
+                ref = audit.new_ref()
+                src = select(literal(batch_id), D.id, literal("initial"), seq_sql, self._amount_sql(),
+                             D.payment_channel, D.account_no, literal(ref)).where(
+                    D.id.between(ids[0], ids[-1]), self._payable(program, year, today))
+                conn.execute(self._insert(Payment.__table__).from_select(
+                    ["batch_id", "decision_id", "kind", "seq", "amount_fen", "channel", "account_no", "audit_ref"], src,
+                ).on_conflict_do_nothing())
+                conn.execute(update(Decision.__table__)
+                             .where(D.id.in_(select(P.decision_id).where(P.audit_ref == ref)))
+                             .values(state="paid", version=D.version + 1))
+                audit.append(conn, actor=actor, action="pay", entity="case_payments", ref=ref,
+                             after={"batch": batch_key, "decision_state": "paid"})
+                n, _, total = self._ref_sum(conn, ref)
+                paid += n
+                amount += total
+                chunks += 1
+                last = ids[-1]
+        with self._read() as conn:
+            missing = conn.execute(select(func.count()).select_from(Decision.__table__).where(
+                D.program == program, D.year == year, D.account_no.is_(None),
+                D.state.in_(("approved", "publicized", "account_fixed")))).scalar_one()
+        return BatchResult(batch_id=batch_id, paid=paid, amount_fen=amount, missing_account=missing, chunks=chunks)
+
+    def _ref_sum(self, conn: Connection, ref: str) -> tuple[int, None, int]:
+        n, total = conn.execute(select(func.count(), func.coalesce(func.sum(P.amount_fen), 0))
+                                .where(P.audit_ref == ref)).one()
+        return n, None, total
+
+    def pay_decision(self, decision_id: int, actor: str, *, amount_fen: int | None = None,
+                     today: date | None = None) -> int:
+        """Pay one decision now (same rules as a batch); returns the payment id."""
+        _need_actor(actor)
+        today = _today(today)
+        with self._tx() as conn:
+            d = self._load(conn, decision_id)
+            check("pay", d["state"], decision_id)
+            if not conn.execute(select(exists().where(D.id == decision_id, self._payable(d["program"], d["year"], today)))).scalar_one():
+                raise LedgerError("not_payable",
+                                  f"决定 {decision_id} 暂不能发放：缺少收款账户、金额为零或公示期未满",
+                                  f"decision {decision_id} is not payable yet: no account, zero amount or publicity not over")
+            _, ent, _ = self._entitlement(conn, d)
+            if amount_fen is not None and amount_fen != ent:
+                raise LedgerError("amount_mismatch", f"发放金额 {amount_fen} 分与决定金额 {ent} 分不符",
+                                  f"amount {amount_fen} fen does not match the decision's {ent} fen")
+            seq = conn.execute(select(func.count()).where(P.decision_id == decision_id, P.kind == "initial")).scalar_one()
+            ref, n = self._insert_rows(conn, Payment, [{
+                "batch_id": None, "decision_id": decision_id, "kind": "initial", "seq": seq, "amount_fen": ent,
+                "channel": d["payment_channel"], "account_no": d["account_no"]}], actor=actor, action="pay")
+            if n != 1:  # pragma: no cover - guarded by the state check under the write lock
+                raise LedgerError("already_paid", f"决定 {decision_id} 已发放", f"decision {decision_id} already paid")
+            self._move(conn, d, "pay", "paid", actor, "发放")
+            return conn.execute(select(P.id).where(P.audit_ref == ref)).scalar_one()
+
+    def record_bounce(self, payment_id: int, actor: str, *, reason: str) -> None:
+        """The bank returned a payment (退回). The payment stays; a return row reverses it."""
+        _need_actor(actor)
+        with self._tx() as conn:
+            p = conn.execute(select(Payment.__table__).where(P.id == payment_id)).mappings().first()
+            if p is None:
+                raise _err_not_found("支付记录", payment_id)
+            d = self._load(conn, p["decision_id"])
+            if p["kind"] == "initial":
+                check("bounce", d["state"], d["id"])
+            _, n = self._insert_rows(conn, PaymentReturn, [{"payment_id": payment_id, "amount_fen": p["amount_fen"],
+                                                            "reason": reason}], actor=actor, action="bounce", reason=reason)
+            if n != 1:
+                raise LedgerError("already_bounced", f"支付 {payment_id} 已登记退回", f"payment {payment_id} already bounced")
+            if p["kind"] == "initial":
+                self._move(conn, d, "bounce", "bounced", actor, reason)
+            self._queue_notice(conn, d, "bounced", ("sms",), actor, key_suffix=f"{payment_id}")
+
+    def fix_account(self, decision_id: int, actor: str, *, account_no: str, reason: str = "更正收款账户") -> None:
+        """After a bounce: record the corrected account; the next batch pays again (seq + 1)."""
+        _need_actor(actor)
+        if not account_no:
+            raise LedgerError("bad_account", "账户不能为空", "account must not be empty")
+        with self._tx() as conn:
+            self._move(conn, self._load(conn, decision_id), "fix_account", "account_fixed", actor, reason,
+                       account_no=account_no)
+
+    # ------------------------------------------------- 多退少补 / recoveries
+    def _recompute(self, conn: Connection, d: dict[str, Any], actor: str, *, kind: str, status: str,
+                   size_class: str | None, amount: int, reason: str) -> int:
+        R = Recomputation.__table__.c
+        seq = conn.execute(select(func.count()).where(R.decision_id == d["id"])).scalar_one()
+        ref, _ = self._insert_rows(conn, Recomputation, [{
+            "decision_id": d["id"], "seq": seq, "kind": kind, "new_status": status, "new_size_class": size_class,
+            "new_amount_fen": amount, "reason": reason}], actor=actor, action=f"recompute_{kind}", reason=reason)
+        return conn.execute(select(R.id).where(R.audit_ref == ref)).scalar_one()
+
+    def change_size_class(self, decision_id: int, actor: str, *, new_size_class: str, new_amount_fen: int,
+                          reason: str) -> SettleResult:
+        """划型变更 → new entitlement; if already paid, settle the difference (多退少补)."""
+        _need_actor(actor)
+        if not isinstance(new_amount_fen, int) or new_amount_fen < 0:
+            raise LedgerError("bad_amount", "新金额须为非负整数（分）", "the new amount must be a non-negative integer (fen)")
+        with self._tx() as conn:
+            d = self._load(conn, decision_id)
+            if d["state"] in TERMINAL:
+                raise LedgerError("transition_refused", f"决定 {decision_id} 已终结（{d['state']}），不能重新计算",
+                                  f"decision {decision_id} is closed ({d['state']})")
+            status, _, _ = self._entitlement(conn, d)
+            rid = self._recompute(conn, d, actor, kind="size_class", status=status, size_class=new_size_class,
+                                  amount=new_amount_fen, reason=reason)
+            res = SettleResult(recomputation_id=rid, diff_fen=0)
+            if d["state"] == "paid":
+                self._settle(conn, d, actor, res)
+            return res
+
+    def _net_paid(self, conn: Connection, decision_id: int, recovery_kinds: Sequence[str]) -> int:
+        paid = conn.execute(select(func.coalesce(func.sum(P.amount_fen), 0)).where(P.decision_id == decision_id)).scalar_one()
+        X = PaymentReturn.__table__.c
+        ret = conn.execute(select(func.coalesce(func.sum(X.amount_fen), 0)).select_from(
+            PaymentReturn.__table__.join(Payment.__table__, X.payment_id == P.id)).where(P.decision_id == decision_id)).scalar_one()
+        C = Recovery.__table__.c
+        rec = conn.execute(select(func.coalesce(func.sum(C.amount_fen), 0)).where(
+            C.decision_id == decision_id, C.kind.in_(list(recovery_kinds)))).scalar_one()
+        return int(paid) - int(ret) - int(rec)
+
+    def _settle(self, conn: Connection, d: dict[str, Any], actor: str, res: SettleResult) -> None:
+        _, ent, _ = self._entitlement(conn, d)
+        diff = (ent or 0) - self._net_paid(conn, d["id"], ("overpayment",))
+        res.diff_fen = diff
+        if diff > 0:
+            seq = conn.execute(select(func.count()).where(P.decision_id == d["id"], P.kind == "supplement")).scalar_one()
+            ref, _ = self._insert_rows(conn, Payment, [{
+                "batch_id": None, "decision_id": d["id"], "kind": "supplement", "seq": seq, "amount_fen": diff,
+                "channel": d["payment_channel"], "account_no": d["account_no"]}], actor=actor, action="pay_supplement",
+                reason="多退少补：补发")
+            res.supplement_payment_id = conn.execute(select(P.id).where(P.audit_ref == ref)).scalar_one()
+        elif diff < 0:
+            res.recovery_id = self._order_recovery(conn, d["id"], "overpayment", -diff, actor, "多退少补：追回多发部分")
+
+    def _order_recovery(self, conn: Connection, decision_id: int, kind: str, amount: int, actor: str, reason: str,
+                        seq: int | None = None) -> int:
+        C = Recovery.__table__.c
+        if seq is None:
+            seq = conn.execute(select(func.count()).where(C.decision_id == decision_id, C.kind == kind)).scalar_one()
+        self._insert_rows(conn, Recovery, [{"decision_id": decision_id, "kind": kind, "seq": seq, "amount_fen": amount,
+                                            "reason": reason}], actor=actor, action=f"recover_{kind}", reason=reason)
+        return conn.execute(select(C.id).where(C.decision_id == decision_id, C.kind == kind, C.seq == seq)).scalar_one()
+
+    def record_recovery_receipt(self, recovery_id: int, actor: str, *, amount_fen: int) -> None:
+        """The unit paid a recovery back (in full)."""
+        _need_actor(actor)
+        with self._tx() as conn:
+            C = Recovery.__table__.c
+            r = conn.execute(select(C.amount_fen).where(C.id == recovery_id)).first()
+            if r is None:
+                raise _err_not_found("追回单", recovery_id)
+            if amount_fen != r[0]:
+                raise LedgerError("amount_mismatch", f"到账金额 {amount_fen} 分与应追回 {r[0]} 分不符",
+                                  f"received {amount_fen} fen but {r[0]} fen is due")
+            _, n = self._insert_rows(conn, RecoveryReceipt, [{"recovery_id": recovery_id, "amount_fen": amount_fen}],
+                                     actor=actor, action="recovery_receipt")
+            if n != 1:
+                raise LedgerError("already_received", f"追回单 {recovery_id} 已登记到账",
+                                  f"recovery {recovery_id} already received")
+
+    # -------------------------------------------------------- dispatch
+    def record_transfer(self, allocation_id: int, actor: str, *, amount_fen: int, voucher: str) -> int:
+        """The dispatch firm passed money on to a user unit (拨付凭证)."""
+        _need_actor(actor)
+        with self._tx() as conn:
+            A, T = Allocation.__table__.c, Transfer.__table__.c
+            a = conn.execute(select(Allocation.__table__).where(A.id == allocation_id)).mappings().first()
+            if a is None:
+                raise _err_not_found("用工单位分配", allocation_id)
+            d = self._load(conn, a["decision_id"])
+            if d["state"] != "paid":
+                raise LedgerError("transition_refused", "返还资金尚未发放给派遣单位，不能登记拨付",
+                                  "the refund has not been paid to the dispatch firm yet")
+            done, seq = conn.execute(select(func.coalesce(func.sum(T.amount_fen), 0), func.count())
+                                     .where(T.allocation_id == allocation_id)).one()
+            if amount_fen <= 0 or done + amount_fen > a["amount_fen"]:
+                raise LedgerError("transfer_exceeds", f"拨付金额须为正，且累计不超过分配额 {a['amount_fen']} 分（已拨付 {done} 分）",
+                                  f"transfer must be positive and total at most {a['amount_fen']} fen ({done} done)")
+            ref, _ = self._insert_rows(conn, Transfer, [{"allocation_id": allocation_id, "seq": seq,
+                                                         "amount_fen": amount_fen, "voucher": voucher}],
+                                       actor=actor, action="dispatch_transfer")
+            return conn.execute(select(T.id).where(T.audit_ref == ref)).scalar_one()
+
+    def report_dispatch_misuse(self, decision_id: int, actor: str, *, reason: str, amount_fen: int | None = None) -> int:
+        """未按规定拨付和使用: recover the untransferred (or given) part and 取消下一年度申领资格."""
+        _need_actor(actor)
+        with self._tx() as conn:
+            d = self._load(conn, decision_id)
+            if d["origin"] != "dispatch" or d["state"] != "paid":
+                raise LedgerError("transition_refused", "仅能对已发放的劳务派遣单位返还登记违规使用",
+                                  "misuse applies only to a paid dispatch-firm refund")
+            A, T = Allocation.__table__.c, Transfer.__table__.c
+            alloc = conn.execute(select(func.coalesce(func.sum(A.amount_fen), 0)).where(A.decision_id == decision_id)).scalar_one()
+            moved = conn.execute(select(func.coalesce(func.sum(T.amount_fen), 0)).select_from(
+                Transfer.__table__.join(Allocation.__table__, T.allocation_id == A.id)).where(A.decision_id == decision_id)).scalar_one()
+            due = amount_fen if amount_fen is not None else int(alloc) - int(moved)
+            if due <= 0 or due > self._net_paid(conn, decision_id, ("overpayment",)):
+                raise LedgerError("bad_amount", f"应退回金额 {due} 分无效", f"recovery amount {due} fen is not valid")
+            rid = self._order_recovery(conn, decision_id, "dispatch_misuse", due, actor, reason, seq=0)
+            self._insert_rows(conn, Disqualification, [{"unit_id": d["unit_id"], "program": d["program"],
+                                                        "year": d["year"] + 1, "source_decision_id": decision_id,
+                                                        "reason": reason}], actor=actor, action="disqualify", reason=reason)
+            return rid
+
+    # ------------------------------------------ duplicate training subsidies
+    def recover_duplicate_subsidies(self, person_id: str, actor: str) -> list[int]:
+        """技能提升补贴 and 职业培训补贴 for the same occupation and level: recover from the later one."""
+        _need_actor(actor)
+        with self._tx() as conn:
+            first_pay = func.min(P.id).label("first_pay")
+            rows = conn.execute(
+                select(D.id, D.program, D.claim_key, first_pay).select_from(
+                    Decision.__table__.join(Payment.__table__, P.decision_id == D.id))
+                .where(D.unit_id == person_id, D.program.in_(("skill_subsidy", "training_subsidy")))
+                .group_by(D.id, D.program, D.claim_key)
+            ).all()
+            by_claim: dict[str, list[Any]] = {}
+            for r in rows:
+                by_claim.setdefault(r.claim_key, []).append(r)
+            out = []
+            for group in by_claim.values():
+                if {r.program for r in group} != {"skill_subsidy", "training_subsidy"}:
+                    continue
+                later = max(group, key=lambda r: r.first_pay)
+                net = self._net_paid(conn, later.id, ("overpayment",))
+                if net > 0:
+                    out.append(self._order_recovery(conn, later.id, "duplicate_subsidy", net, actor,
+                                                    "技能提升补贴和职业培训补贴不得重复享受，由后享受的退回", seq=0))
+            return out
+
+    # ---------------------------------------------------------- queries
+    def decision(self, decision_id: int) -> dict[str, Any]:
+        """One decision with its entitlement, payments, recoveries and audit history."""
+        with self._read() as conn:
+            d = self._load(conn, decision_id)
+            status, amount, size = self._entitlement(conn, d)
+            d["entitlement"] = {"status": status, "amount_fen": amount, "size_class": size}
+            d["reasons"] = json.loads(d["reasons"])
+            d["readings"] = json.loads(d["readings"])
+            d["payments"] = [dict(r) for r in conn.execute(select(Payment.__table__).where(P.decision_id == decision_id)
+                                                            .order_by(P.id)).mappings()]
+            C = Recovery.__table__.c
+            d["recoveries"] = [dict(r) for r in conn.execute(select(Recovery.__table__).where(C.decision_id == decision_id)
+                                                              .order_by(C.id)).mappings()]
+            EV = AuditEvent.__table__.c
+            d["history"] = [dict(r) for r in conn.execute(
+                select(EV.seq, EV.at, EV.actor, EV.action, EV.reason, EV.before, EV.after)
+                .where(EV.entity == "case_decisions", EV.entity_id == str(decision_id)).order_by(EV.seq)).mappings()]
+            return d
+
+    def find(self, *, program: str, year: int, unit_id: str, claim_key: str = "") -> int | None:
+        with self._read() as conn:
+            return conn.execute(select(D.id).where(D.program == program, D.year == year, D.unit_id == unit_id,
+                                                   D.claim_key == claim_key)).scalar_one_or_none()
+
+    def balances(self, *, unit_id: str | None = None, program: str | None = None) -> list[dict[str, Any]]:
+        """Per (unit, program): paid, returned (bounced), recovery ordered/received, net = paid − returned − received."""
+        X, C, K = PaymentReturn.__table__.c, Recovery.__table__.c, RecoveryReceipt.__table__.c
+        conds = [c for c in (D.unit_id == unit_id if unit_id else None, D.program == program if program else None)
+                 if c is not None]
+        queries = {
+            "paid_fen": select(D.unit_id, D.program, func.sum(P.amount_fen)).select_from(
+                Decision.__table__.join(Payment.__table__, P.decision_id == D.id)),
+            "returned_fen": select(D.unit_id, D.program, func.sum(X.amount_fen)).select_from(
+                PaymentReturn.__table__.join(Payment.__table__, X.payment_id == P.id)
+                .join(Decision.__table__, P.decision_id == D.id)),
+            "recovery_due_fen": select(D.unit_id, D.program, func.sum(C.amount_fen)).select_from(
+                Recovery.__table__.join(Decision.__table__, C.decision_id == D.id)),
+            "recovered_fen": select(D.unit_id, D.program, func.sum(K.amount_fen)).select_from(
+                RecoveryReceipt.__table__.join(Recovery.__table__, K.recovery_id == C.id)
+                .join(Decision.__table__, C.decision_id == D.id)),
+        }
+        out: dict[tuple[str, str], dict[str, Any]] = {}
+        with self._read() as conn:
+            for name, q in queries.items():
+                for u, prog, s in conn.execute(q.where(*conds).group_by(D.unit_id, D.program)):
+                    row = out.setdefault((u, prog), {"unit_id": u, "program": prog, "paid_fen": 0, "returned_fen": 0,
+                                                     "recovery_due_fen": 0, "recovered_fen": 0})
+                    row[name] = int(s or 0)
+        for row in out.values():
+            row["net_fen"] = row["paid_fen"] - row["returned_fen"] - row["recovered_fen"]
+            row["recovery_outstanding_fen"] = row["recovery_due_fen"] - row["recovered_fen"]
+        return sorted(out.values(), key=lambda r: (r["unit_id"], r["program"]))
+
+    def reconcile(self) -> dict[str, Any]:
+        """Money tables against the audit events that created them, and against the per-unit balances."""
+        EV = AuditEvent.__table__.c
+        report: dict[str, Any] = {"ok": True}
+        with self._read() as conn:
+            for model in (Payment, PaymentReturn, Recovery, RecoveryReceipt):
+                name = model.__tablename__
+                t = int(conn.execute(select(func.coalesce(func.sum(model.__table__.c.amount_fen), 0))).scalar_one())
+                e = sum(json.loads(a).get("amount_fen", 0) for a in conn.execute(
+                    select(EV.after).where(EV.entity == name, EV.content_hash.is_not(None))).scalars())
+                report[name] = {"table_fen": t, "events_fen": e}
+                report["ok"] &= t == e
+        bal = self.balances()
+        net = sum(r["net_fen"] for r in bal)
+        expect = (report["case_payments"]["table_fen"] - report["case_payment_returns"]["table_fen"]
+                  - report["case_recovery_receipts"]["table_fen"])
+        report["net_fen"] = net
+        report["ok"] &= net == expect
+        return report
+
+    def verify_audit(self) -> audit.VerifyReport:
+        with self._read() as conn:
+            return audit.verify(conn)
+
+    def counts(self) -> dict[str, int]:
+        with self._read() as conn:
+            return {name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+                    for name, t in Base.metadata.tables.items()}

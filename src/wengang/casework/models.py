@@ -1,0 +1,353 @@
+"""Casework ledger: the input contract (``DecisionIn``) and the SQLAlchemy 2 tables.
+
+Money is integer fen in ``BigInteger`` columns. Every table whose rows are *facts* (a decision's rule
+output, a payment, a bounce, a recovery ...) is append-only: rows are inserted, never updated. Each such
+row carries ``audit_ref``, the reference of the audit event that created it; the event stores a SHA-256
+hash of those rows' content (see ``audit.py``), so a row edited behind the ledger's back is detected.
+The only mutable columns are workflow columns (``case_decisions.state``, ``account_no``, ``deadline``,
+``version``) and the outbox delivery status; every change to them is an audit event with before/after.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# BIGINT primary keys autoincrement on PostgreSQL; SQLite only autoincrements INTEGER PRIMARY KEY.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+STATUSES = ("eligible", "ineligible", "needs_decision", "not_determinable")
+CHANNELS = ("corporate_account", "tax_payment_account", "personal_account")
+
+
+@dataclass(slots=True)
+class DecisionIn:
+    """One decision as the rules engine hands it over (the input contract).
+
+    ``claim_key`` separates several claims of one unit in one program and year (a person's skill
+    subsidies: ``"<职业代码>:<等级>"``); it is empty for a unit's yearly 稳岗返还. ``account_no`` and
+    ``contact`` are optional: the payee account (对公账户 or the 税务 social-insurance payment account)
+    and the phone/portal id notices go to.
+    """
+
+    unit_id: str
+    unit_name: str
+    region_code: str
+    program: str
+    policy_doc: str
+    clause: str
+    status: str
+    amount_fen: int | None
+    reasons: list[str]
+    explanation: str
+    readings: dict[str, str]
+    payment_channel: str
+    size_class: str | None
+    year: int
+    claim_key: str = ""
+    account_no: str | None = None
+    contact: str | None = None
+
+
+@dataclass(slots=True)
+class RunIn:
+    """A screening run: what went in (file fingerprints), which policy versions and readings were used."""
+
+    program: str
+    year: int
+    region_code: str
+    inputs: dict[str, str]  # input name -> sha256 fingerprint
+    policy_versions: dict[str, str]  # 文号 -> version / content hash
+    readings: dict[str, str] = field(default_factory=dict)  # interpretation switch -> chosen reading
+
+
+@dataclass(slots=True)
+class AllocationIn:
+    """A dispatch firm's share for one user unit (用工单位) it sends workers to."""
+
+    user_unit_id: str
+    user_unit_name: str
+    workers: int
+    amount_fen: int
+    public_institution: bool = False  # 机关事业单位: outside 稳岗返还 (晋人社厅发〔2024〕28号 五)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Run(Base):
+    __tablename__ = "case_runs"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    run_key: Mapped[str] = mapped_column(String(64), unique=True)
+    program: Mapped[str] = mapped_column(String(32))
+    year: Mapped[int] = mapped_column(Integer)
+    region_code: Mapped[str] = mapped_column(String(12))
+    inputs: Mapped[str] = mapped_column(Text)
+    policy_versions: Mapped[str] = mapped_column(Text)
+    readings: Mapped[str] = mapped_column(Text)
+    audit_ref: Mapped[str] = mapped_column(String(40), index=True)
+
+
+class Decision(Base):
+    __tablename__ = "case_decisions"
+    __table_args__ = (
+        UniqueConstraint("year", "program", "unit_id", "claim_key", name="uq_case_decisions_natural"),
+        Index("ix_case_decisions_pys", "program", "year", "state"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    run_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("case_runs.id"), nullable=True)
+    origin: Mapped[str] = mapped_column(String(16))  # screening | self_application | dispatch | application
+    year: Mapped[int] = mapped_column(Integer)
+    program: Mapped[str] = mapped_column(String(32))
+    unit_id: Mapped[str] = mapped_column(String(32))
+    claim_key: Mapped[str] = mapped_column(String(64), default="")
+    unit_name: Mapped[str] = mapped_column(String(200))
+    region_code: Mapped[str] = mapped_column(String(12))
+    policy_doc: Mapped[str] = mapped_column(String(64))
+    clause: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20))
+    amount_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    reasons: Mapped[str] = mapped_column(Text)  # JSON list
+    explanation: Mapped[str] = mapped_column(Text)
+    readings: Mapped[str] = mapped_column(Text)  # JSON object
+    payment_channel: Mapped[str] = mapped_column(String(24))
+    size_class: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    contact: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    audit_ref: Mapped[str] = mapped_column(String(40), index=True)
+    # workflow columns (mutable, every change audited)
+    state: Mapped[str] = mapped_column(String(24))
+    account_no: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Recomputation(Base):
+    """A new entitlement for a decision: size-class change (划型变更) or a caseworker's determination."""
+
+    __tablename__ = "case_recomputations"
+    __table_args__ = (UniqueConstraint("decision_id", "seq", name="uq_case_recomputations_seq"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    decision_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("case_decisions.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # size_class | determination
+    new_status: Mapped[str] = mapped_column(String(20))
+    new_size_class: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    new_amount_fen: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(Text)
+    audit_ref: Mapped[str] = mapped_column(String(40), index=True)
+
+
+class Review(Base):
+    __tablename__ = "case_reviews"
+    __table_args__ = (UniqueConstraint("decision_id", "stage", name="uq_case_reviews_stage"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    decision_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("case_decisions.id"))
+    stage: Mapped[int] = mapped_column(Integer)  # 1 初审, 2 复审
+    reviewer: Mapped[str] = mapped_column(String(64))
+    approve: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    audit_ref: Mapped[str] = mapped_column(String(40), index=True)
+
+
+class PublicityList(Base):
+    __tablename__ = "case_publicity_lists"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    list_key: Mapped[str] = mapped_column(String(64), unique=True)
+    program: Mapped[str] = mapped_column(String(32))
+    year: Mapped[int] = mapped_column(Integer)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    audit_ref: Mapped[str] = mapped_column(String(40), index=True)
+
+
+class PublicityEntry(Base):
+    __tablename__ = "case_publicity_entries"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    list_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("case_publicity_lists.id"))
+    decision_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("case_decisions.id"), unique=True)
+    audit_ref: Mapped[str] = mapped_column(String(40), index=True)
+
+
+class PaymentBatch(Base):
+    __tablename__ = "case_payment_batches"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    batch_key: Mapped[str] = mapped_column(String(64), unique=True)
+    program: Mapped[str] = mapped_column(String(32))
+    year: Mapped[int] = mapped_column(Integer)
+    audit_ref: Mapped[str] = mapped_column(String(40), index=True)
+
+
+class Payment(Base):
+    __tablename__ = "case_payments"
+    __table_args__ = (UniqueConstraint("decision_id", "kind", "seq", name="uq_case_payments_once"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    batch_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("case_payment_batches.id"), nullable=True
+    )
+    decision_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("case_decisions.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # initial | supplement
+    seq: Mapped[int] = mapped_column(Integer)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    channel: Mapped[str] = mapped_column(String(24))
+    account_no: Mapped[str] = mapped_column(String(64))
+    audit_ref: Mapped[str] = mapped_column(String(40), index=True)
+
+
+class PaymentReturn(Base):
+    """A bounced payment (退回): money came back; the payment row itself is never changed."""
+
+    __tablename__ = "case_payment_returns"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    payment_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("case_payments.id"), unique=True)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(Text)
+    audit_ref: Mapped[str] = mapped_column(String(40), index=True)
+
+
+class Recovery(Base):
+    """An order to pay money back (追回): overpayment, dispatch misuse, duplicate subsidy."""
+
+    __tablename__ = "case_recoveries"
+    __table_args__ = (UniqueConstraint("decision_id", "kind", "seq", name="uq_case_recoveries_once"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    decision_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("case_decisions.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # overpayment | dispatch_misuse | duplicate_subsidy
+    seq: Mapped[int] = mapped_column(Integer)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(Text)
+    audit_ref: Mapped[str] = mapped_column(String(40), index=True)
+
+
+class RecoveryReceipt(Base):
+    __tablename__ = "case_recovery_receipts"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    recovery_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("case_recoveries.id"), unique=True)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    audit_ref: Mapped[str] = mapped_column(String(40), index=True)
+
+
+class Allocation(Base):
+    """A dispatch firm's declared share for a user unit (用工单位名单留存备案)."""
+
+    __tablename__ = "case_allocations"
+    __table_args__ = (UniqueConstraint("decision_id", "user_unit_id", name="uq_case_allocations_unit"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    decision_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("case_decisions.id"))
+    user_unit_id: Mapped[str] = mapped_column(String(32))
+    user_unit_name: Mapped[str] = mapped_column(String(200))
+    workers: Mapped[int] = mapped_column(Integer)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    audit_ref: Mapped[str] = mapped_column(String(40), index=True)
+
+
+class Transfer(Base):
+    """Money the dispatch firm passed on to a user unit (拨付凭证)."""
+
+    __tablename__ = "case_transfers"
+    __table_args__ = (UniqueConstraint("allocation_id", "seq", name="uq_case_transfers_seq"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    allocation_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("case_allocations.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    voucher: Mapped[str] = mapped_column(String(128))
+    audit_ref: Mapped[str] = mapped_column(String(40), index=True)
+
+
+class Disqualification(Base):
+    """取消下一年度申领资格 (晋人社厅发〔2024〕28号 五)."""
+
+    __tablename__ = "case_disqualifications"
+    __table_args__ = (
+        UniqueConstraint("unit_id", "program", "year", name="uq_case_disqualifications_unit"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    unit_id: Mapped[str] = mapped_column(String(32))
+    program: Mapped[str] = mapped_column(String(32))
+    year: Mapped[int] = mapped_column(Integer)
+    source_decision_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("case_decisions.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    audit_ref: Mapped[str] = mapped_column(String(40), index=True)
+
+
+class OutboxMessage(Base):
+    __tablename__ = "case_outbox"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    decision_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("case_decisions.id"))
+    template: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))  # sms | portal | letter
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    recipient: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    audit_ref: Mapped[str] = mapped_column(String(40), index=True)
+    # delivery status (mutable)
+    state: Mapped[str] = mapped_column(String(12), default="pending")  # pending | sending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    claimed_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    sent_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class AuditEvent(Base):
+    __tablename__ = "case_audit_events"
+    seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    ref: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
+    row_count: Mapped[int] = mapped_column(Integer, default=0)
+    content_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
+    before: Mapped[str] = mapped_column(Text)
+    after: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+# Append-only tables and the columns whose content the audit chain covers (in this order).
+HASHED: dict[str, tuple[str, ...]] = {
+    "case_runs": ("id", "run_key", "program", "year", "region_code", "inputs", "policy_versions", "readings"),
+    "case_decisions": (
+        "id", "run_id", "origin", "year", "program", "unit_id", "claim_key", "unit_name", "region_code",
+        "policy_doc", "clause", "status", "amount_fen", "reasons", "explanation", "readings",
+        "payment_channel", "size_class", "contact",
+    ),
+    "case_recomputations": (
+        "id", "decision_id", "seq", "kind", "new_status", "new_size_class", "new_amount_fen", "reason",
+    ),
+    "case_reviews": ("id", "decision_id", "stage", "reviewer", "approve", "reason"),
+    "case_publicity_lists": ("id", "list_key", "program", "year", "starts_on", "ends_on"),
+    "case_publicity_entries": ("id", "list_id", "decision_id"),
+    "case_payment_batches": ("id", "batch_key", "program", "year"),
+    "case_payments": ("id", "batch_id", "decision_id", "kind", "seq", "amount_fen", "channel", "account_no"),
+    "case_payment_returns": ("id", "payment_id", "amount_fen", "reason"),
+    "case_recoveries": ("id", "decision_id", "kind", "seq", "amount_fen", "reason"),
+    "case_recovery_receipts": ("id", "recovery_id", "amount_fen"),
+    "case_allocations": ("id", "decision_id", "user_unit_id", "user_unit_name", "workers", "amount_fen"),
+    "case_transfers": ("id", "allocation_id", "seq", "amount_fen", "voucher"),
+    "case_disqualifications": ("id", "unit_id", "program", "year", "source_decision_id", "reason"),
+    "case_outbox": ("id", "decision_id", "template", "channel", "idempotency_key", "recipient", "body"),
+}

@@ -1,0 +1,110 @@
+"""Notices: Chinese templates rendered from a decision, an outbox, and senders.
+
+Delivery is at-least-once from the outbox and exactly-once at the receiver: every message carries its
+``idempotency_key`` (UNIQUE in ``case_outbox``), the HTTP gateway is sent it as ``Idempotency-Key`` and
+the file sender skips keys it has already written.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Protocol
+
+from ..money import format_yuan
+
+PROGRAM_ZH = {
+    "fanhuan": "失业保险稳岗返还",
+    "skill_subsidy": "技能提升补贴",
+    "training_subsidy": "职业培训补贴",
+}
+CHANNEL_ZH = {
+    "corporate_account": "对公账户",
+    "tax_payment_account": "社会保险费缴费账户",
+    "personal_account": "个人账户",
+}
+# 人社部发〔2024〕40号 二 / 内人社发〔2025〕18号 一 (the 兵团 draft asks for 弹窗告知稳岗返还资金用途)
+PURPOSES = {
+    "fanhuan": "职工生活补助、缴纳社会保险费、转岗培训、技能提升培训等稳定就业岗位以及降低生产经营成本支出",
+}
+CHANNELS = ("sms", "portal", "letter")
+
+
+@cache
+def _template(name: str) -> str:
+    return resources.files("wengang.casework").joinpath("templates", f"{name}.txt").read_text("utf-8")
+
+
+def render(template: str, channel: str, d: dict[str, Any], amount_fen: int | None) -> str:
+    """Render ``template`` (offer / declined / bounced / paid) for ``channel`` from decision row ``d``."""
+    name = f"{template}_{channel}"
+    try:
+        text = _template(name)
+    except FileNotFoundError:
+        text = _template(template)
+    deadline = d.get("deadline")
+    return text.format(
+        unit_name=d["unit_name"],
+        year=d["year"],
+        program_zh=PROGRAM_ZH.get(d["program"], d["program"]),
+        amount=format_yuan(amount_fen or 0),
+        policy_doc=d["policy_doc"],
+        clause=d["clause"],
+        explanation=d["explanation"],
+        deadline=f"{deadline.year}年{deadline.month}月{deadline.day}日" if deadline else "规定期限",
+        purposes=PURPOSES.get(d["program"], "按规定用途使用"),
+        channel_zh=CHANNEL_ZH.get(d["payment_channel"], d["payment_channel"]),
+    ).strip()
+
+
+class Sender(Protocol):
+    """Delivers one message. Must be idempotent on ``key``; raise on failure (the outbox retries)."""
+
+    def send(self, *, key: str, channel: str, recipient: str, body: str) -> None: ...
+
+
+class FileSender:
+    """Default sender: appends one JSON line per message to a file; a key already written is skipped."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self._seen: set[str] = set()
+        if self.path.exists():
+            for line in self.path.read_text("utf-8").splitlines():
+                if line.strip():
+                    self._seen.add(json.loads(line)["key"])
+
+    def send(self, *, key: str, channel: str, recipient: str, body: str) -> None:
+        if key in self._seen:
+            return
+        with self.path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps({"key": key, "channel": channel, "recipient": recipient, "body": body},
+                               ensure_ascii=False) + "\n")
+        self._seen.add(key)
+
+
+class HttpSender:
+    """Posts to an SMS/portal gateway: ``POST {base_url}/messages`` with header ``Idempotency-Key``.
+
+    2xx and 409 (already have it) count as delivered; anything else raises and the outbox retries.
+    """
+
+    def __init__(self, base_url: str, *, timeout: float = 5.0, token: str | None = None):
+        import httpx
+
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._client = httpx.Client(base_url=base_url, timeout=timeout, headers=headers)
+
+    def send(self, *, key: str, channel: str, recipient: str, body: str) -> None:
+        r = self._client.post(
+            "/messages",
+            headers={"Idempotency-Key": key},
+            json={"channel": channel, "recipient": recipient, "body": body},
+        )
+        if r.status_code != 409:
+            r.raise_for_status()
+
+    def close(self) -> None:
+        self._client.close()

@@ -1,0 +1,94 @@
+"""The decision lifecycle as one explicit table of allowed transitions.
+
+Each transition is a service method on ``Ledger`` and a ``wengang case`` command. A transition not in
+this table is refused with a ``LedgerError`` and changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import LedgerError
+
+STATE_ZH: dict[str, str] = {
+    "screened": "已筛查待告知",
+    "pending_determination": "待认定",
+    "not_eligible": "不符合条件",
+    "disqualified": "已取消申领资格",
+    "notified": "已告知待确认",
+    "confirmed": "已确认",
+    "declined": "已放弃（本年内可申领）",
+    "waived": "视为放弃",
+    "applied": "已申请待初审",
+    "first_reviewed": "初审通过待复审",
+    "rejected": "审核未通过",
+    "approved": "复审通过",
+    "held": "暂缓发放（缓缴待补足）",
+    "publicized": "公示中/已公示",
+    "paid": "已发放",
+    "bounced": "已退回待更正账户",
+    "account_fixed": "账户已更正待重发",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    action: str
+    zh: str
+    sources: frozenset[str]
+    targets: tuple[str, ...]  # more than one: the service chooses (approve / reject ...)
+    basis: str  # where the step comes from
+
+
+def _t(action: str, zh: str, sources: set[str] | None, targets: tuple[str, ...], basis: str) -> Transition:
+    return Transition(action, zh, frozenset(sources or ()), targets, basis)
+
+
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in (
+        _t("import", "筛查结果入库", None, ("screened", "not_eligible", "pending_determination", "disqualified"),
+           "免申即享：后台数据比对（人社部发〔2024〕40号 五）"),
+        _t("resolve", "人工认定", {"pending_determination"}, ("screened", "not_eligible"),
+           "待认定 cases decided by the caseworker (design.md principle 4)"),
+        _t("notify", "推送告知", {"screened"}, ("notified",),
+           "短信/网上经办平台推送确认信息（晋人社厅发〔2024〕28号 六；兵团征求意见稿 二(一)）"),
+        _t("confirm", "确认接受", {"notified"}, ("confirmed",), "经确认后发放（晋人社厅发〔2024〕28号 六）"),
+        _t("decline", "选择放弃", {"notified"}, ("declined",), "做好标识，并告知本年内可申领（兵团征求意见稿 二(一)）"),
+        _t("waive", "逾期未确认视为放弃", {"notified"}, ("waived",),
+           "未确认且未主动申请的，视为企业放弃（晋人社厅发〔2024〕28号 六）"),
+        _t("self_apply", "自主申请", None, ("applied",),
+           "信息比对未筛查出来的单位可自主申请（内人社发〔2025〕18号 四）"),
+        _t("reapply", "放弃后本年内申领", {"declined"}, ("applied",), "告知本年内可申领（兵团征求意见稿 二(一)）"),
+        _t("first_review", "初审", {"confirmed", "applied"}, ("first_reviewed", "rejected"),
+           "经办机构初审（domain/facts.md §10 step 5）"),
+        _t("second_review", "复审（须另一人）", {"first_reviewed"}, ("approved", "rejected"),
+           "人社局复审（domain/facts.md §10 step 5）"),
+        _t("hold", "暂缓发放", {"approved", "publicized"}, ("held",),
+           "缓缴企业补足失业保险费后再发放（兵团征求意见稿 二(一)）"),
+        _t("release", "解除暂缓", {"held"}, ("approved",), "缓缴已补足（兵团征求意见稿 二(一)）"),
+        _t("publicize", "公示", {"approved"}, ("publicized",),
+           "健全审核、公示、拨付等监督机制（人社部发〔2024〕40号 六）"),
+        _t("pay", "发放", {"approved", "publicized", "account_fixed"}, ("paid",),
+           "按失业保险基金拨付程序发放（domain/facts.md §10 step 7）"),
+        _t("bounce", "退回", {"paid"}, ("bounced",), "已退回单位名单，限期更正账户（domain/facts.md §10 step 8）"),
+        _t("fix_account", "更正账户", {"bounced"}, ("account_fixed",), "更正账户后重新发放（domain/facts.md §10 step 8）"),
+    )
+}
+
+# Programs whose payment waits for the end of a 公示 period.
+PUBLICITY_PROGRAMS = frozenset({"fanhuan"})
+TERMINAL = frozenset({"not_eligible", "disqualified", "waived", "rejected"})
+
+
+def check(action: str, state: str, decision_id: int) -> Transition:
+    """Return the transition if ``action`` is allowed from ``state``, else raise ``LedgerError``."""
+    t = TRANSITIONS[action]
+    if state not in t.sources:
+        allowed = "、".join(STATE_ZH[s] for s in sorted(t.sources))
+        raise LedgerError(
+            "transition_refused",
+            f"决定 {decision_id} 当前状态为“{STATE_ZH.get(state, state)}”，不能执行“{t.zh}”（仅允许于：{allowed}）",
+            f"decision {decision_id} is '{state}'; '{action}' is allowed only from {sorted(t.sources)}",
+        )
+    return t
