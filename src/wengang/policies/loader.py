@@ -358,14 +358,14 @@ class _FileChecker:
         validity_clause = block.get("validity_clause")
         if validity_clause is not None and validity_source is None:
             self.clause_ref(clauses, validity_clause, path + ("validity_clause",))
-        if valid_to is not None and validity_clause is None:
-            self.err(
-                path + ("valid_to",),
-                "有截止日期时须用 validity_clause 注明出处条款",
-                "a valid_to needs validity_clause naming the clause that gives it",
-            )
         base = self.text(block, "base", path, required=False)
         note = self.text(block, "note", path, required=False)
+        if valid_to is not None and validity_clause is None and note is None:
+            self.err(
+                path + ("valid_to",),
+                "有截止日期时须用 validity_clause 注明出处条款；文件未写明时须用 note 说明所作解读",
+                "a valid_to needs validity_clause naming the clause that gives it, or a note explaining the reading",
+            )
 
         params: dict[str, Param] = {}
         raw_params = block.get("parameters") or {}
