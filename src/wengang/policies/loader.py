@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from wengang.policies.errors import PolicyError
-from wengang.policies.model import STATUS_ZH, Document, Param, ProgramBlock, RegionSettingSpec
+from wengang.policies.model import Document, Param, ProgramBlock, RegionSettingSpec, display_number
 from wengang.policies.required import REQUIRED_PARAMS
 from wengang.policies.units import BOUNDARIES, UNITS, UnitError, comparable, convert, format_value
 from wengang.regions import REGIONS
@@ -303,8 +303,7 @@ class _FileChecker:
             self.err(("programs",), "programs 须为映射", "programs must be a mapping")
         elif doc_id:
             for pid, block in raw_programs.items():
-                display = number or f"《{title}》（{STATUS_ZH.get(str(status), status)}）"
-                pb = self.program(doc_id, display, pid, block, clauses)
+                pb = self.program(doc_id, display_number(number, title, str(status)), pid, block, clauses)
                 if pb is not None:
                     programs[pid] = pb
         if not forwards and not raw_programs and doc_id:

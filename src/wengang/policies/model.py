@@ -12,6 +12,14 @@ from wengang.regions import Region
 STATUS_ZH = {"in_force": "有效", "historical": "历史文件", "draft": "征求意见稿"}
 
 
+def display_number(number: str | None, title: str, status: str) -> str:
+    """文号, or for a document without one (a draft) its title, marked with its status."""
+    if number:
+        return number
+    status_zh = STATUS_ZH.get(status, status)
+    return f"《{title}》" if status_zh in title else f"《{title}》（{status_zh}）"
+
+
 @dataclass(frozen=True)
 class Param:
     """One parameter value with its provenance. ``citation()`` → ``"内人社发〔2025〕18号 一"``."""
@@ -107,10 +115,7 @@ class Document:
 
     @property
     def display_number(self) -> str:
-        """文号, or for a document without one its title and status (a draft has no 文号)."""
-        if self.number:
-            return self.number
-        return f"《{self.title}》（{STATUS_ZH.get(self.status, self.status)}）"
+        return display_number(self.number, self.title, self.status)
 
     @property
     def is_draft(self) -> bool:
