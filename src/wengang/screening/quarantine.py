@@ -1,0 +1,427 @@
+"""Validation with quarantine: good rows go on, bad rows are kept with reasons, counts reconcile.
+
+:func:`validate_table` parses and checks a :class:`~wengang.screening.ingest.RawTable` against its schema
+with column expressions only (no Python loop per row):
+
+* missing required fields; identifiers with a bad length, character or check character;
+* money that is not a number, negative, or has more than two decimals (yuan → fen exactly);
+* counts that are not non-negative integers; unknown enum values; unreadable booleans;
+* months that are not ``YYYY-MM`` with month 1–12, impossible dates; a payment dated more than
+  ``max_prepay_years`` before the month it covers, or after ``as_of``; a paid amount with no date;
+* region codes outside ``allowed_regions`` (when given); ranges that end before they start;
+* duplicate keys — every row of a duplicated key is quarantined (we cannot tell which copy is right).
+
+A row with several faults is quarantined **once**: ``field``, ``value``, ``reason_zh`` and ``reason_en``
+list every fault, joined with ``；``. The quarantine frame has ``source_file``, ``source_row`` (1-based
+data row), ``field``, ``value``, ``reason_zh``, ``reason_en``. The report's counts reconcile:
+``rows_in == accepted + quarantined``. With ``strict=True`` any bad row raises :class:`ValidationFailed`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+import polars as pl
+
+from wengang.facts.identifiers import REASONS_EN, REASONS_ZH, credit_code_reasons, id_number_reasons
+from wengang.screening.ingest import RawTable
+from wengang.screening.schemas import Column
+
+QUARANTINE_SCHEMA = pl.Schema(
+    {
+        "source_file": pl.String,
+        "source_row": pl.Int64,
+        "field": pl.String,
+        "value": pl.String,
+        "reason_zh": pl.String,
+        "reason_en": pl.String,
+    }
+)
+
+
+class ValidationFailed(Exception):
+    """Raised in strict mode on the first bad row. ``str()`` is Chinese then English."""
+
+    def __init__(self, report: ValidationReport, first: dict):
+        self.report = report
+        self.first = first
+        super().__init__(
+            f"{first['source_file']} 第{first['source_row']}行 {first['field']}：{first['reason_zh']}"
+            f"（共{report.quarantined}行有误） / {first['source_file']} row {first['source_row']} "
+            f"{first['field']}: {first['reason_en']} ({report.quarantined} bad rows)"
+        )
+
+
+@dataclass
+class ValidationReport:
+    table: str
+    source_file: str
+    rows_in: int
+    accepted: int
+    quarantined: int
+    by_reason: dict[str, int] = field(default_factory=dict)  # English reason → rows
+
+    @property
+    def reconciles(self) -> bool:
+        return self.rows_in == self.accepted + self.quarantined
+
+    def summary_zh(self) -> str:
+        return f"{self.source_file}：读入{self.rows_in}行，接受{self.accepted}行，隔离{self.quarantined}行"
+
+
+@dataclass
+class ValidationResult:
+    accepted: pl.DataFrame
+    quarantine: pl.DataFrame
+    report: ValidationReport
+
+
+@dataclass
+class _Check:
+    field: str
+    flag: pl.Expr  # true when faulty
+    zh: pl.Expr
+    en: pl.Expr
+
+
+def _lit(s: str) -> pl.Expr:
+    return pl.lit(s, dtype=pl.String)
+
+
+def _p(name: str) -> str:
+    return f"__p__{name}"
+
+
+_TRUE = ("1", "true", "t", "y", "yes", "是", "有")
+_FALSE = ("0", "false", "f", "n", "no", "否", "无")
+
+
+def _parse_money(
+    col: Column, dtype: pl.DataType, in_yuan: bool
+) -> tuple[pl.Expr, list[tuple[pl.Expr, str, str]]]:
+    """Parsed Int64 fen and (fault flag, zh, en) list for one money column.
+
+    Integers are fen (or whole yuan when the column came in yuan). Strings, decimals and floats are read
+    as decimal text: in yuan at most two decimals (trailing zeros ignored), in fen whole numbers only.
+    A float is formatted by Polars with its shortest round-trip text before it is read, so ``1234.56``
+    stays ``1234.56``; a float that is not a short decimal is refused rather than rounded.
+    """
+    c = pl.col(col.name)
+    if dtype.is_integer():
+        v = c.cast(pl.Int64) * (100 if in_yuan else 1)
+        return v, [(v < 0, "金额为负", "negative amount")]
+    s = c.cast(pl.String).str.strip_chars().str.replace_all(",", "")
+    s = pl.when(s == "").then(None).otherwise(s)
+    fmt_ok = s.str.contains(r"^-?\d+(\.\d+)?$")
+    frac = s.str.extract(r"\.(\d+)$", 1).str.strip_chars_end("0").fill_null("")
+    ip = s.str.extract(r"^-?(\d+)", 1).cast(pl.Int64, strict=False)
+    sign = pl.when(s.str.starts_with("-")).then(-1).otherwise(1)
+    if in_yuan:
+        fp = (frac + "00").str.slice(0, 2).cast(pl.Int64, strict=False)
+        v = pl.when(fmt_ok & (frac.str.len_chars() <= 2)).then(sign * (ip * 100 + fp)).otherwise(None)
+        faults = [
+            (s.is_not_null() & (~fmt_ok | ip.is_null()), "不是数字", "not a number"),
+            (fmt_ok & (frac.str.len_chars() > 2), "金额超过两位小数", "amount has more than two decimals"),
+        ]
+    else:
+        v = pl.when(fmt_ok & (frac == "")).then(sign * ip).otherwise(None)
+        faults = [
+            (s.is_not_null() & (~fmt_ok | ip.is_null()), "不是数字", "not a number"),
+            (fmt_ok & (frac != ""), "以分为单位的金额应为整数", "an amount in fen must be a whole number"),
+        ]
+    faults.append((v < 0, "金额为负", "negative amount"))
+    return v, faults
+
+
+def _parse_int(col: Column, dtype: pl.DataType, nonneg: bool) -> tuple[pl.Expr, list]:
+    c = pl.col(col.name)
+    if dtype.is_integer():
+        v = c.cast(pl.Int64)
+        faults = []
+    else:
+        s = c.cast(pl.String).str.strip_chars()
+        s = pl.when(s == "").then(None).otherwise(s)
+        ok = s.str.contains(r"^-?\d+(\.0+)?$")
+        v = pl.when(ok).then(s.str.replace(r"\.0+$", "").cast(pl.Int64, strict=False)).otherwise(None)
+        faults = [(s.is_not_null() & v.is_null(), "不是整数", "not a whole number")]
+    if nonneg:
+        faults.append((v < 0, "不能为负数", "must not be negative"))
+    return v, faults
+
+
+def _parse_date(col: Column, dtype: pl.DataType) -> tuple[pl.Expr, list]:
+    c = pl.col(col.name)
+    if dtype == pl.Date:
+        return c, []
+    if isinstance(dtype, pl.Datetime):
+        return c.dt.date(), []
+    s = c.cast(pl.String).str.strip_chars()
+    s = pl.when(s == "").then(None).otherwise(s)
+    norm = (
+        s.str.replace(r" .*$", "")
+        .str.replace_all("/", "-")
+        .str.replace(r"^(\d{4})(\d{2})(\d{2})$", "$1-$2-$3")
+    )
+    v = norm.str.to_date("%Y-%m-%d", strict=False)
+    return v, [(s.is_not_null() & v.is_null(), "日期无效", "not a valid date")]
+
+
+def _parse_month(col: Column, dtype: pl.DataType) -> tuple[pl.Expr, list]:
+    s = pl.col(col.name).cast(pl.String).str.strip_chars()
+    s = pl.when(s == "").then(None).otherwise(s)
+    norm = (
+        s.str.replace_all("/", "-")
+        .str.replace(r"^(\d{4})(\d{2})$", "$1-$2")
+        .str.replace(r"^(\d{4})-(\d)$", "$1-0$2")
+    )
+    ok = norm.str.contains(r"^\d{4}-\d{2}$")
+    y = norm.str.slice(0, 4).cast(pl.Int32, strict=False)
+    m = norm.str.slice(5, 2).cast(pl.Int32, strict=False)
+    good = ok & (m >= 1) & (m <= 12) & (y >= 1950) & (y <= 2100)
+    v = pl.when(good).then(norm).otherwise(None)
+    return v, [
+        (s.is_not_null() & ~good, "所属期无效（应为YYYY-MM，月份1–12）", "not a valid month (YYYY-MM, 01–12)")
+    ]
+
+
+def _parse_bool(col: Column, dtype: pl.DataType) -> tuple[pl.Expr, list]:
+    c = pl.col(col.name)
+    if dtype == pl.Boolean:
+        return c, []
+    s = c.cast(pl.String).str.strip_chars().str.to_lowercase()
+    s = pl.when(s == "").then(None).otherwise(s)
+    v = pl.when(s.is_in(_TRUE)).then(True).when(s.is_in(_FALSE)).then(False).otherwise(None)
+    return v, [(s.is_not_null() & v.is_null(), "不是是/否值", "not a yes/no value")]
+
+
+def _month_start(e: pl.Expr) -> pl.Expr:
+    return (e + "-01").str.to_date("%Y-%m-%d", strict=False)
+
+
+def validate_table(
+    raw: RawTable,
+    *,
+    allowed_regions: set[str] | frozenset[str] | None = None,
+    strict: bool = False,
+    max_prepay_years: int = 1,
+    as_of: date | None = None,
+    check_duplicates: bool = True,
+) -> ValidationResult:
+    """Validate ``raw`` against its schema; return accepted rows (typed), the quarantine and a report."""
+    sch = raw.schema
+    lf = raw.frame
+    in_schema = lf.collect_schema()
+    checks: list[_Check] = []
+    parsed: dict[str, pl.Expr] = {}
+
+    def add(fieldname: str, flag: pl.Expr, zh: str | pl.Expr, en: str | pl.Expr):
+        checks.append(
+            _Check(
+                fieldname,
+                flag.fill_null(False),
+                zh if isinstance(zh, pl.Expr) else _lit(zh),
+                en if isinstance(en, pl.Expr) else _lit(en),
+            )
+        )
+
+    id_reason_cols: list[tuple[str, str]] = []
+    for col in sch.columns:
+        if col.name not in in_schema:
+            parsed[col.name] = pl.lit(None, dtype=col.dtype)
+            continue
+        dtype = in_schema[col.name]
+        c = pl.col(col.name)
+        faults: list = []
+        if col.kind == "money":
+            v, faults = _parse_money(col, dtype, col.name in raw.yuan_columns)
+        elif col.kind == "count" or col.dtype == pl.Int64:
+            v, faults = _parse_int(col, dtype, nonneg=col.kind == "count")
+        elif col.kind == "date":
+            v, faults = _parse_date(col, dtype)
+        elif col.kind == "month":
+            v, faults = _parse_month(col, dtype)
+        elif col.kind == "bool":
+            v, faults = _parse_bool(col, dtype)
+        else:
+            s = c.cast(pl.String).str.strip_chars()
+            v = pl.when(s == "").then(None).otherwise(s)
+            if col.kind == "credit_code":
+                v = v.str.replace_all(r"[ \-]", "").str.to_uppercase()
+                id_reason_cols.append((col.name, "credit_code"))
+            elif col.kind == "id_number":
+                v = v.str.to_uppercase()
+                id_reason_cols.append((col.name, "id_number"))
+            elif col.kind == "enum":
+                faults = [
+                    (
+                        v.is_not_null() & ~v.is_in(list(col.choices)),
+                        "不在允许的取值中",
+                        f"not one of {', '.join(col.choices)}",
+                    )
+                ]
+            elif col.kind == "region":
+                if allowed_regions is not None:
+                    faults = [
+                        (
+                            v.is_not_null() & ~v.is_in(sorted(allowed_regions)),
+                            "行政区划代码不在本次允许范围内",
+                            "region code is not in the allowed set",
+                        )
+                    ]
+                else:
+                    faults = [
+                        (
+                            v.is_not_null() & ~v.str.contains(r"^\d{6}$"),
+                            "行政区划代码应为6位数字",
+                            "region code must be 6 digits",
+                        )
+                    ]
+        parsed[col.name] = v
+        if col.required:
+            missing = c.is_null() if dtype != pl.String else (c.is_null() | (c.str.strip_chars() == ""))
+            add(col.name, missing, "必填字段为空", "required field is empty")
+        for flag, zh, en in faults:
+            add(col.name, flag, zh, en)
+
+    lf = lf.with_columns([e.alias(_p(n)) for n, e in parsed.items()])
+    for name, kind in id_reason_cols:
+        rc = f"__r__{name}"
+        fn = credit_code_reasons if kind == "credit_code" else id_number_reasons
+        lf = fn(lf, name, rc)
+        r = pl.col(rc)
+        add(
+            name,
+            r.is_not_null() & (r != "empty"),
+            pl.format("{}", r.replace_strict(REASONS_ZH, default="无效")),
+            pl.format("{}", r.replace_strict(REASONS_EN, default="invalid")),
+        )
+
+    # cross-field checks
+    names = set(in_schema.names())
+    if sch.name == "contributions" and {"month", "paid_date"} <= names:
+        ms = _month_start(pl.col(_p("month")))
+        pd = pl.col(_p("paid_date"))
+        add(
+            "paid_date",
+            pd < ms.dt.offset_by(f"-{max_prepay_years}y"),
+            f"缴费日期早于所属期超过{max_prepay_years}年",
+            f"paid more than {max_prepay_years} year(s) before the month covered",
+        )
+        if as_of is not None:
+            add(
+                "paid_date",
+                pd > pl.lit(as_of),
+                f"缴费日期晚于数据截止日{as_of}",
+                f"paid after the data cut-off {as_of}",
+            )
+        if "paid_fen" in names:
+            add(
+                "paid_date",
+                (pl.col(_p("paid_fen")) > 0) & pd.is_null(),
+                "有实缴金额但无缴费日期",
+                "amount paid but no payment date",
+            )
+    if sch.name == "exclusions" and "date_to" in names:
+        add(
+            "date_to",
+            pl.col(_p("date_to")) < pl.col(_p("date_from")),
+            "移出日期早于列入日期",
+            "removed before listed",
+        )
+    if sch.name == "deferrals":
+        add(
+            "period_to",
+            pl.col(_p("period_to")) < pl.col(_p("period_from")),
+            "缓缴终止所属期早于起始所属期",
+            "deferral ends before it starts",
+        )
+    if sch.name == "headcount":
+        add(
+            "year",
+            (pl.col(_p("year")) < 1990) | (pl.col(_p("year")) > 2100),
+            "年度无效",
+            "not a plausible year",
+        )
+    if check_duplicates and sch.key:
+        keycols = [_p(k) for k in sch.key]
+        dup = pl.struct(keycols).is_duplicated() & pl.all_horizontal(
+            [pl.col(k).is_not_null() for k in keycols]
+        )
+        key_str = pl.concat_str(
+            [pl.col(k).cast(pl.String) for k in keycols], separator="/", ignore_nulls=True
+        )
+        add(
+            "+".join(sch.key),
+            dup,
+            pl.format("键重复（{}）", key_str),
+            pl.format("duplicate key ({})", key_str),
+        )
+
+    flags = [ch.flag.alias(f"__f{i}") for i, ch in enumerate(checks)]
+    lf = lf.with_columns(flags).with_columns(
+        pl.any_horizontal([pl.col(f"__f{i}") for i in range(len(checks))]).alias("__bad")
+        if checks
+        else pl.lit(False).alias("__bad")
+    )
+    keep = [
+        "source_row",
+        "__bad",
+        *[f"__f{i}" for i in range(len(checks))],
+        *[_p(n) for n in parsed],
+        *[f"__r__{n}" for n, _ in id_reason_cols],
+    ]
+    raw_cols = [c for c in in_schema.names() if c != "source_row"]
+    # raw values are only needed for bad rows; keep them (cheap for typed inputs: the buffers are shared)
+    df = lf.select([*keep, *[pl.col(c).alias(f"__raw__{c}") for c in raw_cols]]).collect(engine="streaming")
+
+    good = df.filter(~pl.col("__bad"))
+    accepted = good.select([pl.col(_p(c.name)).cast(c.dtype).alias(c.name) for c in sch.columns])
+    bad = df.filter(pl.col("__bad"))
+    quarantine = _quarantine_frame(bad, checks, raw.source_file, set(raw_cols))
+    by_reason = Counter()
+    if bad.height:
+        for i, ch in enumerate(checks):
+            n = int(bad[f"__f{i}"].sum())
+            if n:
+                key = f"{ch.field}: {bad.filter(pl.col(f'__f{i}')).select(ch.en.alias('e')).to_series()[0]}"
+                key = key if "duplicate key" not in key else f"{ch.field}: duplicate key"
+                by_reason[key] += n
+    report = ValidationReport(
+        sch.name, raw.source_file, df.height, accepted.height, quarantine.height, dict(by_reason)
+    )
+    if strict and quarantine.height:
+        raise ValidationFailed(report, quarantine.row(0, named=True))
+    return ValidationResult(accepted, quarantine, report)
+
+
+def _quarantine_frame(
+    bad: pl.DataFrame, checks: list[_Check], source_file: str, raw_cols: set[str]
+) -> pl.DataFrame:
+    if bad.height == 0:
+        return pl.DataFrame(schema=QUARANTINE_SCHEMA)
+    bad = bad.rename({f"__raw__{c}": c for c in raw_cols})
+
+    def joined(parts, sep="；"):
+        return pl.concat_str(parts, separator=sep, ignore_nulls=True)
+
+    fields, values, zhs, ens = [], [], [], []
+    for i, ch in enumerate(checks):
+        f = pl.col(f"__f{i}")
+        fields.append(pl.when(f).then(_lit(ch.field)))
+        cols = ch.field.split("+")
+        val = joined(
+            [pl.col(c).cast(pl.String).fill_null("") if c in raw_cols else _lit("") for c in cols], "/"
+        )
+        values.append(pl.when(f).then(val))
+        zhs.append(pl.when(f).then(pl.format("{}：{}", _lit(ch.field), ch.zh)))
+        ens.append(pl.when(f).then(pl.format("{}: {}", _lit(ch.field), ch.en)))
+    return bad.select(
+        _lit(source_file).alias("source_file"),
+        pl.col("source_row").cast(pl.Int64),
+        joined(fields).alias("field"),
+        joined(values).alias("value"),
+        joined(zhs).alias("reason_zh"),
+        joined(ens).alias("reason_en"),
+    ).sort("source_row")

@@ -1,0 +1,434 @@
+"""Schemas of the raw tables the agencies hand over (经办机构原始数据表).
+
+Each :class:`TableSchema` lists its columns with a Polars dtype, a Chinese header (also accepted as the
+column name on ingest, so a sheet headed ``统一社会信用代码`` reads as ``credit_code``), an English
+description, whether it is required, and a *kind* that validation knows how to check:
+
+* ``credit_code`` / ``id_number`` — check characters (``wengang.facts.identifiers``);
+* ``money`` — integer fen (Int64). A column given in yuan (header ending ``_yuan`` or ``（元）``) is
+  converted exactly to fen; more than two decimals is refused, never rounded;
+* ``month`` — ``YYYY-MM``; ``date`` — a date; ``region`` — a GB/T 2260 code in the allowed set;
+* ``count`` — a non-negative integer; ``enum`` — one of ``choices``.
+
+Conventions: one row per key (``TableSchema.key``); money never float; booleans accept
+``1/0/true/false/是/否/Y/N``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from wengang.facts.unit import OrgType, SizeClass
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    dtype: pl.DataType
+    zh: str  # Chinese header (accepted as an alias on ingest)
+    en: str
+    required: bool = True
+    kind: str | None = None  # credit_code, id_number, money, month, date, region, count, enum, bool
+    choices: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    name: str
+    zh: str
+    en: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+    doc: str = ""
+    _by_name: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self):
+        self._by_name.update({c.name: c for c in self.columns})
+
+    def column(self, name: str) -> Column:
+        return self._by_name[name]
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    def polars_schema(self) -> pl.Schema:
+        return pl.Schema({c.name: c.dtype for c in self.columns})
+
+    def header_aliases(self) -> dict[str, str]:
+        """Accepted header → canonical column name (Chinese headers, yuan variants, aliases)."""
+        out: dict[str, str] = {}
+        for c in self.columns:
+            for a in (c.name, c.zh, *c.aliases):
+                out[a] = c.name
+            if c.kind == "money":
+                base = c.name.removesuffix("_fen")
+                out[f"{base}_yuan"] = c.name
+                out[f"{c.zh}（元）"] = c.name
+                out[f"{c.zh}(元)"] = c.name
+        return out
+
+    def describe(self) -> str:
+        lines = [f"{self.zh} / {self.en}", ""]
+        for c in self.columns:
+            req = "必填 required" if c.required else "可选 optional"
+            lines.append(f"- `{c.name}` ({c.dtype}, {req}): {c.zh} / {c.en}")
+        return "\n".join(lines)
+
+
+def _c(name, dtype, zh, en, required=True, kind=None, choices=(), aliases=()):
+    return Column(name, dtype, zh, en, required, kind, tuple(choices), tuple(aliases))
+
+
+CC = ("credit_code", pl.String, "统一社会信用代码", "unified social credit code of the unit")
+SIZE_CHOICES = tuple(s.value for s in SizeClass)
+
+UNITS = TableSchema(
+    "units",
+    "参保单位登记信息",
+    "unit registry",
+    (
+        _c(*CC, kind="credit_code", aliases=("单位统一社会信用代码",)),
+        _c("name", pl.String, "单位名称", "unit name"),
+        _c(
+            "region_code",
+            pl.String,
+            "参保地行政区划代码",
+            "region code of the insurance place",
+            kind="region",
+        ),
+        _c(
+            "org_type",
+            pl.String,
+            "单位类型",
+            "organisation type (OrgType)",
+            kind="enum",
+            choices=tuple(o.value for o in OrgType),
+        ),
+        _c(
+            "legal_entity_credit_code",
+            pl.String,
+            "所属独立法人统一社会信用代码",
+            "credit code of the legal entity a branch belongs to (empty for a legal entity)",
+            required=False,
+            kind="credit_code",
+        ),
+        _c("industry_code", pl.String, "国民经济行业代码", "GB/T 4754-2017 industry code", required=False),
+        _c("employees", pl.Int64, "从业人员数", "persons employed", required=False, kind="count"),
+        _c(
+            "revenue_10k_yuan",
+            pl.Int64,
+            "营业收入（万元）",
+            "revenue, 10k yuan",
+            required=False,
+            kind="count",
+        ),
+        _c(
+            "assets_10k_yuan",
+            pl.Int64,
+            "资产总额（万元）",
+            "total assets, 10k yuan",
+            required=False,
+            kind="count",
+        ),
+        _c(
+            "has_corporate_account",
+            pl.Boolean,
+            "有对公账户",
+            "has a corporate bank account",
+            required=False,
+            kind="bool",
+        ),
+        _c(
+            "has_tax_payment_account",
+            pl.Boolean,
+            "有税务社保缴费账户",
+            "has the premium payment account supplied by the tax bureau",
+            required=False,
+            kind="bool",
+        ),
+        _c(
+            "is_dispatch_firm",
+            pl.Boolean,
+            "是否劳务派遣单位",
+            "is a labour-dispatch firm",
+            required=False,
+            kind="bool",
+        ),
+    ),
+    key=("credit_code",),
+)
+
+CONTRIBUTIONS = TableSchema(
+    "contributions",
+    "失业保险费月度缴费记录",
+    "monthly unemployment-insurance contribution records",
+    (
+        _c(*CC, kind="credit_code"),
+        _c("month", pl.String, "费款所属期", "month covered, YYYY-MM", kind="month", aliases=("所属期",)),
+        _c("due_fen", pl.Int64, "应缴金额", "amount due (unit + staff), fen", kind="money"),
+        _c("paid_fen", pl.Int64, "实缴金额", "amount paid for that month, fen", kind="money"),
+        _c(
+            "paid_date",
+            pl.Date,
+            "缴费日期",
+            "date the month was paid (last instalment); empty if unpaid",
+            required=False,
+            kind="date",
+        ),
+        _c("late_fee_fen", pl.Int64, "滞纳金", "late fee paid with it, fen", required=False, kind="money"),
+        _c("insured_persons", pl.Int64, "缴费人数", "persons the unit paid for that month", kind="count"),
+    ),
+    key=("credit_code", "month"),
+    doc="One row per unit and month covered. A back payment is the row of the month it covers, with a later "
+    "paid_date; a month paid in instalments is one row with the total and the last date.",
+)
+
+HEADCOUNT = TableSchema(
+    "headcount",
+    "年度参保人数与裁员",
+    "yearly headcount and layoffs",
+    (
+        _c(*CC, kind="credit_code"),
+        _c("year", pl.Int64, "年度", "year"),
+        _c("insured_headcount", pl.Int64, "年末参保职工人数", "insured staff at year end", kind="count"),
+        _c("layoffs", pl.Int64, "裁员人数", "staff laid off in the year", kind="count"),
+        _c(
+            "normal_attrition",
+            pl.Int64,
+            "正常减员人数",
+            "normal attrition (contract end, transfer, quit, retirement, death)",
+            required=False,
+            kind="count",
+        ),
+    ),
+    key=("credit_code", "year"),
+)
+
+EXCLUSION_LIST_TYPES = (
+    "serious_dishonesty",
+    "zombie_clearance",
+    "env_noncompliant",
+    "deregistered",
+    "license_revoked",
+    "abnormal_operations",
+    "disqualified_misuse",
+    "hardship_approved",
+)
+
+EXCLUSIONS = TableSchema(
+    "exclusions",
+    "排除名单（失信、僵尸企业、环保、注销、吊销、经营异常等）",
+    "exclusion lists",
+    (
+        _c(*CC, kind="credit_code"),
+        _c("list_type", pl.String, "名单类型", "list type", kind="enum", choices=EXCLUSION_LIST_TYPES),
+        _c("date_from", pl.Date, "列入日期", "date listed", kind="date"),
+        _c(
+            "date_to",
+            pl.Date,
+            "移出日期",
+            "date removed (empty if still listed)",
+            required=False,
+            kind="date",
+        ),
+    ),
+    key=("credit_code", "list_type", "date_from"),
+)
+
+STATS_SIZE = TableSchema(
+    "stats_size",
+    "统计部门企业划型共享数据",
+    "statistics department size list",
+    (
+        _c(*CC, kind="credit_code"),
+        _c(
+            "size_class",
+            pl.String,
+            "统计划型",
+            "size class by the statistics department",
+            kind="enum",
+            choices=SIZE_CHOICES,
+        ),
+    ),
+    key=("credit_code",),
+)
+
+DISPATCH = TableSchema(
+    "dispatch",
+    "劳务派遣用工单位分配",
+    "dispatch user-unit allocations",
+    (
+        _c(
+            "dispatch_credit_code",
+            pl.String,
+            "劳务派遣单位统一社会信用代码",
+            "dispatch firm",
+            kind="credit_code",
+        ),
+        _c("user_credit_code", pl.String, "用工单位统一社会信用代码", "user unit", kind="credit_code"),
+        _c("workers", pl.Int64, "被派遣劳动者人数", "dispatched workers", kind="count"),
+        _c(
+            "user_is_public_institution",
+            pl.Boolean,
+            "用工单位是否机关事业单位",
+            "user unit is a government or public institution",
+            required=False,
+            kind="bool",
+        ),
+    ),
+    key=("dispatch_credit_code", "user_credit_code"),
+)
+
+DEFERRALS = TableSchema(
+    "deferrals",
+    "缓缴记录",
+    "premium deferrals",
+    (
+        _c(*CC, kind="credit_code"),
+        _c("period_from", pl.String, "缓缴起始所属期", "first month deferred, YYYY-MM", kind="month"),
+        _c("period_to", pl.String, "缓缴终止所属期", "last month deferred, YYYY-MM", kind="month"),
+        _c("deferred_fen", pl.Int64, "缓缴金额", "amount deferred, fen", kind="money"),
+        _c(
+            "paid_up_date",
+            pl.Date,
+            "补缴完成日期",
+            "date paid up (empty if not yet)",
+            required=False,
+            kind="date",
+        ),
+    ),
+    key=("credit_code", "period_from"),
+)
+
+PERSONS = TableSchema(
+    "persons",
+    "人员信息",
+    "persons",
+    (
+        _c(
+            "id_number",
+            pl.String,
+            "公民身份号码",
+            "resident ID number",
+            kind="id_number",
+            aliases=("身份证号",),
+        ),
+        _c("name", pl.String, "姓名", "name"),
+        _c("region_code", pl.String, "参保地行政区划代码", "region of insurance", kind="region"),
+        _c(
+            "employer_credit_code",
+            pl.String,
+            "所在单位统一社会信用代码",
+            "employer",
+            required=False,
+            kind="credit_code",
+        ),
+        _c(
+            "insured_since",
+            pl.String,
+            "参加失业保险起始年月",
+            "insured since, YYYY-MM",
+            required=False,
+            kind="month",
+        ),
+        _c(
+            "insured_months",
+            pl.Int64,
+            "累计缴费月数",
+            "months insured in total",
+            required=False,
+            kind="count",
+        ),
+    ),
+    key=("id_number",),
+)
+
+CERTIFICATES = TableSchema(
+    "certificates",
+    "职业资格/职业技能等级证书",
+    "skill certificates",
+    (
+        _c("id_number", pl.String, "公民身份号码", "holder", kind="id_number"),
+        _c("certificate_no", pl.String, "证书编号", "certificate number"),
+        _c("occupation_code", pl.String, "职业（工种）代码", "occupation code D-DD-DD-DD"),
+        _c("level", pl.Int64, "等级", "level 5 (初级) … 1 (高级技师)", kind="count"),
+        _c("issue_date", pl.Date, "发证日期", "issue date", kind="date"),
+        _c("issuer", pl.String, "评价机构", "issuing / evaluation body"),
+        _c("issuing_region", pl.String, "发证地行政区划代码", "issuing region", kind="region"),
+    ),
+    key=("certificate_no",),
+)
+
+SUBSIDIES = TableSchema(
+    "subsidies",
+    "已享受补贴",
+    "past subsidies",
+    (
+        _c("id_number", pl.String, "公民身份号码", "person", kind="id_number"),
+        _c(
+            "kind",
+            pl.String,
+            "补贴类别",
+            "skill (技能提升) or training (职业培训)",
+            kind="enum",
+            choices=("skill", "training"),
+        ),
+        _c("occupation_code", pl.String, "职业（工种）代码", "occupation code"),
+        _c("level", pl.Int64, "等级", "level 5 … 1", kind="count"),
+        _c("paid_date", pl.Date, "发放日期", "date paid", kind="date"),
+        _c("amount_fen", pl.Int64, "金额", "amount, fen", kind="money"),
+    ),
+    key=("id_number", "kind", "occupation_code", "level", "paid_date"),
+)
+
+UI_CLAIMS = TableSchema(
+    "ui_claims",
+    "失业保险金领取记录",
+    "unemployment-benefit claims",
+    (
+        _c("id_number", pl.String, "公民身份号码", "claimant", kind="id_number"),
+        _c("region_code", pl.String, "领取地行政区划代码", "region paying", kind="region"),
+        _c(
+            "last_employer_credit_code",
+            pl.String,
+            "原单位统一社会信用代码",
+            "last employer",
+            required=False,
+            kind="credit_code",
+        ),
+        _c("start_month", pl.String, "起始月份", "first month paid, YYYY-MM", kind="month"),
+        _c("months", pl.Int64, "领取月数", "months granted", kind="count"),
+        _c("monthly_fen", pl.Int64, "月领取金额", "monthly amount, fen", kind="money"),
+    ),
+    key=("id_number", "start_month"),
+)
+
+ALL_TABLES: dict[str, TableSchema] = {
+    t.name: t
+    for t in (
+        UNITS,
+        CONTRIBUTIONS,
+        HEADCOUNT,
+        EXCLUSIONS,
+        STATS_SIZE,
+        DISPATCH,
+        DEFERRALS,
+        PERSONS,
+        CERTIFICATES,
+        SUBSIDIES,
+        UI_CLAIMS,
+    )
+}
+
+
+def data_dictionary() -> str:
+    """Markdown data dictionary of all raw tables (Chinese and English)."""
+    return "\n\n".join(t.describe() for t in ALL_TABLES.values())
