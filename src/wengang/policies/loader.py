@@ -435,7 +435,14 @@ class _FileChecker:
                 ok = False
         unit = spec.get("unit")
         value = None
-        if "value" in spec and "unit" in spec:
+        if "unit" in spec and unit not in UNITS:
+            self.err(
+                path + ("unit",),
+                f"未知单位“{unit}”，可用：{'、'.join(sorted(UNITS))}",
+                f"unknown unit {unit!r}; known: {', '.join(sorted(UNITS))}",
+            )
+            ok = False
+        elif "value" in spec and "unit" in spec:
             try:
                 value = convert(spec["value"], str(unit))
             except UnitError as exc:
