@@ -84,7 +84,7 @@ class ImportResult:
 
 @dataclass
 class BatchResult:
-    batch_id: int
+    batch_id: int | None  # None: nothing was payable, no batch recorded
     paid: int
     amount_fen: int
     missing_account: int
@@ -577,6 +577,60 @@ class Ledger:
             to = ("first_reviewed" if stage == 1 else "approved") if approve else "rejected"
             self._move(conn, d, action, to, actor, reason)
 
+    def confirm_many(self, decision_ids: Sequence[int], actor: str, *, today: date | None = None,
+                     reason: str = "网上经办平台确认") -> int:
+        """Confirmations fed in from the online hall or a window list, set-based. Returns how many moved;
+        ids not in 'notified' or past their deadline are left as they are."""
+        _need_actor(actor)
+        today = _today(today)
+        moved = 0
+        for i in range(0, len(decision_ids), 5000):
+            part = list(decision_ids[i:i + 5000])
+            with self._tx() as conn:
+                ok = list(conn.execute(select(D.id).where(D.id.in_(part), D.state == "notified",
+                                                          or_(D.deadline.is_(None), D.deadline >= today))).scalars())
+                if not ok:
+                    continue
+                conn.execute(update(Decision.__table__).where(D.id.in_(ok)).values(state="confirmed", version=D.version + 1))
+                audit.append(conn, actor=actor, action="confirm", entity="case_decisions", reason=reason,
+                             before={"state": "notified", "ids": ok}, after={"state": "confirmed", "ids": ok})
+                moved += len(ok)
+        return moved
+
+    def review_many(self, decision_ids: Sequence[int], actor: str, *, stage: int, approve: bool, reason: str) -> int:
+        """Collective 初审 (stage 1) or 复审 (stage 2) of a list, set-based, one audit event per chunk.
+
+        Stage 2 skips decisions whose first review was by ``actor`` (a second pair of eyes is required).
+        Returns how many were reviewed.
+        """
+        _need_actor(actor)
+        if stage not in (1, 2):
+            raise LedgerError("bad_stage", "审核环节只能是 1（初审）或 2（复审）", "stage must be 1 or 2")
+        V = Review.__table__.c
+        src_state = ("confirmed", "applied") if stage == 1 else ("first_reviewed",)
+        to = ("first_reviewed" if stage == 1 else "approved") if approve else "rejected"
+        done = 0
+        for i in range(0, len(decision_ids), 5000):
+            part = list(decision_ids[i:i + 5000])
+            with self._tx() as conn:
+                cond = and_(D.id.in_(part), D.state.in_(src_state))
+                if stage == 2:
+                    cond = and_(cond, ~exists().where(V.decision_id == D.id, V.stage == 1, V.reviewer == actor))
+                ref = audit.new_ref()
+                conn.execute(self._insert(Review.__table__).from_select(
+                    ["decision_id", "stage", "reviewer", "approve", "reason", "audit_ref"],
+                    select(D.id, literal(stage), literal(actor), literal(int(approve)), literal(reason),
+                           literal(ref)).where(cond)).on_conflict_do_nothing())
+                action = "first_review" if stage == 1 else "second_review"
+                if audit.append(conn, actor=actor, action=action, entity="case_reviews", ref=ref, reason=reason) is None:
+                    continue
+                ids = list(conn.execute(select(V.decision_id).where(V.audit_ref == ref).order_by(V.decision_id)).scalars())
+                conn.execute(update(Decision.__table__).where(D.id.in_(ids)).values(state=to, version=D.version + 1))
+                audit.append(conn, actor=actor, action=action, entity="case_decisions", reason=reason,
+                             before={"state": list(src_state), "ids": ids}, after={"state": to, "ids": ids})
+                done += len(ids)
+        return done
+
     def hold(self, decision_id: int, actor: str, *, reason: str = "缓缴企业待补足失业保险费") -> None:
         """Hold payment (e.g. a 缓缴 firm must first pay its deferred premiums)."""
         _need_actor(actor)
@@ -647,17 +701,9 @@ class Ledger:
         """
         _need_actor(actor)
         today = _today(today)
-        with self._tx() as conn:
-            B = PaymentBatch.__table__.c
-            self._insert_rows(conn, PaymentBatch, [{"batch_key": batch_key, "program": program, "year": year}],
-                              actor=actor, action="payment_batch")
-            brow = conn.execute(select(B.id, B.program, B.year).where(B.batch_key == batch_key)).one()
-            if (brow[1], brow[2]) != (program, year):
-                raise LedgerError("batch_mismatch", f"批次 {batch_key} 属于 {brow[1]} {brow[2]} 年度",
-                                  f"batch {batch_key} belongs to {brow[1]} {brow[2]}")
-            batch_id = brow[0]
         paid = amount = chunks = 0
         last = 0
+        batch_id = None
         seq_sql = select(func.count()).where(P.decision_id == D.id, P.kind == "initial").scalar_subquery()
         while max_chunks is None or chunks < max_chunks:
             with self._tx() as conn:
@@ -665,6 +711,7 @@ class Ledger:
                                         .order_by(D.id).limit(chunk_size)).scalars())
                 if not ids:
                     break
+                batch_id = self._batch(conn, batch_key, program, year, actor)
                 ref = audit.new_ref()
                 src = select(literal(batch_id), D.id, literal("initial"), seq_sql, self._amount_sql(),
                              D.payment_channel, D.account_no, literal(ref)).where(
@@ -687,6 +734,16 @@ class Ledger:
                 D.program == program, D.year == year, D.account_no.is_(None),
                 D.state.in_(("approved", "publicized", "account_fixed")))).scalar_one()
         return BatchResult(batch_id=batch_id, paid=paid, amount_fen=amount, missing_account=missing, chunks=chunks)
+
+    def _batch(self, conn: Connection, batch_key: str, program: str, year: int, actor: str) -> int:
+        B = PaymentBatch.__table__.c
+        self._insert_rows(conn, PaymentBatch, [{"batch_key": batch_key, "program": program, "year": year}],
+                          actor=actor, action="payment_batch")
+        bid, bprog, byear = conn.execute(select(B.id, B.program, B.year).where(B.batch_key == batch_key)).one()
+        if (bprog, byear) != (program, year):
+            raise LedgerError("batch_mismatch", f"批次 {batch_key} 属于 {bprog} {byear} 年度",
+                              f"batch {batch_key} belongs to {bprog} {byear}")
+        return bid
 
     def _ref_sum(self, conn: Connection, ref: str) -> tuple[int, None, int]:
         n, total = conn.execute(select(func.count(), func.coalesce(func.sum(P.amount_fen), 0))

@@ -1,0 +1,114 @@
+"""Refused steps say why in Chinese and English and leave the ledger exactly as it was."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+from ledger_helpers import DEADLINE, PAYDAY, RUN, TODAY, decision, snapshot, to_payable
+
+from wengang.casework import AllocationIn, LedgerError
+
+
+def _confirmed(ledger):
+    ledger.import_decisions(RUN, [decision(1), decision(2)], "s")
+    ledger.notify("fanhuan", 2025, "cw", deadline=DEADLINE)
+    did = ledger.find(program="fanhuan", year=2025, unit_id=decision(1).unit_id)
+    ledger.confirm(did, "unit", today=TODAY)
+    return did
+
+
+BAD = {
+    "pay before approval": lambda L, d: L.pay_decision(d, "cw", today=PAYDAY),
+    "approve own first review": lambda L, d: (L.first_review(d, "alice", approve=True, reason="ok"),
+                                              L.second_review(d, "alice", approve=True, reason="ok")),
+    "confirm twice": lambda L, d: L.confirm(d, "unit", today=TODAY),
+    "decline after confirming": lambda L, d: L.decline(d, "unit"),
+    "second review before first": lambda L, d: L.second_review(d, "bob", approve=True, reason="x"),
+    "fix account before any bounce": lambda L, d: L.fix_account(d, "cw", account_no="1"),
+    "no actor": lambda L, d: L.first_review(d, " ", approve=True, reason="x"),
+    "unknown decision": lambda L, d: L.confirm(999_999, "unit"),
+    "self-apply over a screening decision": lambda L, d: L.self_apply(decision(1), "unit"),
+    "ineligible self-application": lambda L, d: L.self_apply(decision(50, status="ineligible"), "unit"),
+    "dispatch to a public institution": lambda L, d: L.apply_dispatch(
+        decision(60), [AllocationIn("11150000X", "某局", 3, 100, public_institution=True)], "unit"),
+    "dispatch allocations exceed the refund": lambda L, d: L.apply_dispatch(
+        decision(61), [AllocationIn("91150000Y", "用工单位", 3, 999_999_999)], "unit"),
+    "zero-day publicity": lambda L, d: L.publicize("x", "fanhuan", 2025, "cw", starts_on=TODAY, days=0),
+    "bad import row": lambda L, d: L.import_decisions(RUN, [decision(70, payment_channel="cash")], "s"),
+    "float amount": lambda L, d: L.import_decisions(RUN, [decision(71, amount_fen=12.5)], "s"),
+    "import of another year": lambda L, d: L.import_decisions(RUN, [decision(72, year=2024)], "s"),
+    "duplicate unit in one import": lambda L, d: L.import_decisions(RUN, [decision(73), decision(73)], "s"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD))
+def test_refused_and_unchanged(ledger, name):
+    did = _confirmed(ledger)
+    if name == "approve own first review":
+        before = None  # the first review is allowed; check around the refused second one
+        ledger.first_review(did, "alice", approve=True, reason="ok")
+        before = snapshot(ledger)
+        with pytest.raises(LedgerError) as e:
+            ledger.second_review(did, "alice", approve=True, reason="ok")
+    else:
+        before = snapshot(ledger)
+        with pytest.raises(LedgerError) as e:
+            BAD[name](ledger, did)
+    msg = str(e.value)
+    assert " / " in msg and any("\u4e00" <= ch <= "\u9fff" for ch in msg.split(" / ")[0]), msg
+    assert snapshot(ledger) == before
+
+
+def test_confirm_waived_is_refused(ledger):
+    ledger.import_decisions(RUN, [decision(1)], "s")
+    ledger.notify("fanhuan", 2025, "cw", deadline=DEADLINE)
+    ledger.waive_unconfirmed("fanhuan", 2025, "cw", today=date(2025, 10, 1))
+    did = ledger.find(program="fanhuan", year=2025, unit_id=decision(1).unit_id)
+    before = snapshot(ledger)
+    with pytest.raises(LedgerError, match="视为放弃"):
+        ledger.confirm(did, "unit", today=TODAY)
+    assert snapshot(ledger) == before
+
+
+def test_amount_mismatch_refused(ledger):
+    ledger.import_decisions(RUN, [decision(1)], "s")
+    ledger.notify("fanhuan", 2025, "cw", deadline=DEADLINE)
+    did = ledger.find(program="fanhuan", year=2025, unit_id=decision(1).unit_id)
+    before = snapshot(ledger)
+    with pytest.raises(LedgerError) as e:
+        ledger.confirm(did, "unit", amount_fen=1, today=TODAY)
+    assert e.value.code == "amount_mismatch" and "不符" in e.value.zh
+    with pytest.raises(LedgerError) as e:
+        ledger.confirm(did, "unit", today=date(2025, 10, 2))
+    assert e.value.code == "past_deadline"
+    assert snapshot(ledger) == before
+
+
+def test_pay_with_wrong_amount_and_during_publicity_refused(ledger):
+    ids = to_payable(ledger, 1)
+    before = snapshot(ledger)
+    with pytest.raises(LedgerError) as e:
+        ledger.pay_decision(ids[0], "cw", amount_fen=1, today=PAYDAY)
+    assert e.value.code == "amount_mismatch"
+    with pytest.raises(LedgerError) as e:
+        ledger.pay_decision(ids[0], "cw", today=date(2025, 10, 3))
+    assert e.value.code == "not_payable"
+    assert snapshot(ledger) == before
+
+
+def test_bad_table_import_names_rows_and_fields(ledger):
+    df = pl.DataFrame({
+        "unit_id": ["A1", "A2", None], "unit_name": ["甲", "乙", "丙"], "region_code": ["150100"] * 3,
+        "program": ["fanhuan"] * 3, "policy_doc": ["内人社发〔2025〕18号"] * 3, "clause": ["一"] * 3,
+        "status": ["eligible", "maybe", "eligible"], "amount_fen": [100, 200, None],
+        "reasons": [["r"], [], ["r"]], "explanation": ["e"] * 3, "readings": ["{}"] * 3,
+        "payment_channel": ["corporate_account"] * 3, "size_class": ["small"] * 3, "year": [2025] * 3,
+    })
+    before = snapshot(ledger)
+    with pytest.raises(LedgerError) as e:
+        ledger.import_decisions(RUN, df, "s")
+    assert "第 2 行 字段 status" in e.value.zh and "第 3 行 字段 unit_id" in e.value.zh
+    assert "row 3 field amount_fen" in e.value.en
+    assert snapshot(ledger) == before

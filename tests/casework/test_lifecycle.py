@@ -1,0 +1,172 @@
+"""The lifecycle end to end, and each branch of the transition table."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from ledger_helpers import DEADLINE, PAYDAY, RUN, TODAY, decision, snapshot, to_payable
+
+from wengang.casework import TRANSITIONS, LedgerError
+
+
+def test_full_path_screening_to_payment(ledger):
+    res = ledger.import_decisions(RUN, [decision(1), decision(2, status="ineligible", amount_fen=None)], "screener")
+    assert (res.offered, res.inserted) == (2, 2)
+    did = ledger.find(program="fanhuan", year=2025, unit_id=decision(1).unit_id)
+    assert ledger.decision(did)["state"] == "screened"
+    other = ledger.find(program="fanhuan", year=2025, unit_id=decision(2).unit_id)
+    assert ledger.decision(other)["state"] == "not_eligible"
+
+    assert ledger.notify("fanhuan", 2025, "cw", deadline=DEADLINE) == 1
+    ledger.confirm(did, "unit", amount_fen=120_001, account_no="6222111", today=TODAY)
+    ledger.first_review(did, "alice", approve=True, reason="材料齐全")
+    ledger.second_review(did, "bob", approve=True, reason="同意")
+    assert ledger.publicize("gs-2025-1", "fanhuan", 2025, "cw", starts_on=date(2025, 10, 1), days=7) == 1
+    # during 公示 nothing is paid
+    assert ledger.run_payment_batch("b0", "fanhuan", 2025, "cw", today=date(2025, 10, 5)).paid == 0
+    res = ledger.run_payment_batch("b1", "fanhuan", 2025, "cw", today=PAYDAY)
+    assert (res.paid, res.amount_fen) == (1, 120_001)
+    d = ledger.decision(did)
+    assert d["state"] == "paid"
+    assert d["payments"][0]["account_no"] == "6222111"
+    actions = [h["action"] for h in d["history"]]
+    assert actions == ["confirm", "first_review", "second_review"], actions  # bulk steps are chunk events
+    assert ledger.reconcile()["ok"]
+    assert ledger.verify_audit().ok
+
+
+def test_offer_notice_carries_explanation_and_deadline(ledger):
+    ledger.import_decisions(RUN, [decision(1)], "screener")
+    ledger.notify("fanhuan", 2025, "cw", deadline=DEADLINE, channels=("sms", "portal", "letter"))
+    with ledger.engine.connect() as c:
+        rows = {r.channel: r.body for r in c.exec_driver_sql("select channel, body from case_outbox")}
+    assert set(rows) == {"sms", "portal", "letter"}
+    assert "2025年9月30日" in rows["sms"] and "1,200.01元" in rows["sms"] and "逾期未确认视为放弃" in rows["sms"]
+    assert "上年度裁员率 1.2% ≤ 5.5%" in rows["portal"] and "资金用途" in rows["portal"]
+
+
+def test_decline_then_apply_within_the_year(ledger):
+    ledger.import_decisions(RUN, [decision(1)], "screener")
+    ledger.notify("fanhuan", 2025, "cw", deadline=DEADLINE)
+    did = ledger.find(program="fanhuan", year=2025, unit_id=decision(1).unit_id)
+    ledger.decline(did, "unit", reason="暂不需要")
+    with ledger.engine.connect() as c:
+        body = c.exec_driver_sql("select body from case_outbox where template='declined'").scalar_one()
+    assert "本年内仍可" in body
+    assert ledger.self_apply(decision(1), "unit", today=date(2025, 8, 1)) == did
+    assert ledger.decision(did)["state"] == "applied"
+
+
+def test_decliner_cannot_apply_next_year(ledger):
+    ledger.import_decisions(RUN, [decision(1)], "screener")
+    ledger.notify("fanhuan", 2025, "cw", deadline=DEADLINE)
+    did = ledger.find(program="fanhuan", year=2025, unit_id=decision(1).unit_id)
+    ledger.decline(did, "unit")
+    with pytest.raises(LedgerError) as e:
+        ledger.self_apply(decision(1), "unit", today=date(2026, 1, 5))
+    assert e.value.code == "year_over"
+
+
+def test_unconfirmed_is_waived_at_deadline(ledger):
+    ledger.import_decisions(RUN, [decision(1), decision(2)], "screener")
+    ledger.notify("fanhuan", 2025, "cw", deadline=DEADLINE)
+    a = ledger.find(program="fanhuan", year=2025, unit_id=decision(1).unit_id)
+    ledger.confirm(a, "unit", today=TODAY)
+    assert ledger.waive_unconfirmed("fanhuan", 2025, "cw", today=date(2025, 9, 30)) == 0  # deadline day still open
+    assert ledger.waive_unconfirmed("fanhuan", 2025, "cw", today=date(2025, 10, 1)) == 1
+    b = ledger.find(program="fanhuan", year=2025, unit_id=decision(2).unit_id)
+    assert ledger.decision(b)["state"] == "waived"
+    assert ledger.decision(a)["state"] == "confirmed"
+
+
+def test_self_application_for_unit_screening_missed(ledger):
+    did = ledger.self_apply(decision(7), "unit")
+    assert ledger.self_apply(decision(7), "unit") == did  # the same application again changes nothing
+    ledger.first_review(did, "alice", approve=True, reason="ok")
+    ledger.second_review(did, "bob", approve=True, reason="ok")
+    ledger.publicize("gs", "fanhuan", 2025, "cw", starts_on=date(2025, 10, 1), days=5)
+    assert ledger.pay_decision(did, "cw", amount_fen=120_007, today=PAYDAY)
+    assert ledger.decision(did)["origin"] == "self_application"
+
+
+def test_needs_decision_is_resolved_by_a_caseworker(ledger):
+    ledger.import_decisions(RUN, [decision(1, status="needs_decision", amount_fen=None)], "screener")
+    did = ledger.find(program="fanhuan", year=2025, unit_id=decision(1).unit_id)
+    assert ledger.decision(did)["state"] == "pending_determination"
+    ledger.resolve(did, "alice", eligible=True, amount_fen=90_000, reason="按安徽口径认定")
+    d = ledger.decision(did)
+    assert d["state"] == "screened" and d["entitlement"]["amount_fen"] == 90_000
+    assert d["amount_fen"] is None  # the rule output itself is never rewritten
+
+
+def test_rejected_at_first_review_is_terminal(ledger):
+    did = ledger.self_apply(decision(3), "unit")
+    ledger.first_review(did, "alice", approve=False, reason="非独立法人")
+    assert ledger.decision(did)["state"] == "rejected"
+    with pytest.raises(LedgerError):
+        ledger.second_review(did, "bob", approve=True, reason="x")
+
+
+def test_deferred_firm_is_held_until_it_pays_up(ledger):
+    ids = to_payable(ledger, 2)
+    ledger.hold(ids[0], "cw")
+    res = ledger.run_payment_batch("b", "fanhuan", 2025, "cw", today=PAYDAY)
+    assert res.paid == 1
+    ledger.release(ids[0], "cw")
+    assert ledger.run_payment_batch("b", "fanhuan", 2025, "cw", today=PAYDAY).paid == 1
+    assert ledger.decision(ids[0])["state"] == "paid"
+
+
+def test_missing_account_is_not_paid_and_reported(ledger):
+    ledger.import_decisions(RUN, [decision(1, account_no=None, payment_channel="tax_payment_account")], "s")
+    did = ledger.find(program="fanhuan", year=2025, unit_id=decision(1).unit_id)
+    ledger.notify("fanhuan", 2025, "cw", deadline=DEADLINE)
+    ledger.confirm(did, "unit", today=TODAY)
+    ledger.review_many([did], "a", stage=1, approve=True, reason="ok")
+    ledger.review_many([did], "b", stage=2, approve=True, reason="ok")
+    ledger.publicize("gs", "fanhuan", 2025, "cw", starts_on=date(2025, 10, 1), days=7)
+    res = ledger.run_payment_batch("b", "fanhuan", 2025, "cw", today=PAYDAY)
+    assert (res.paid, res.missing_account) == (0, 1)
+    # 无对公账户的小微企业: the 税务 payment account is supplied, then it is paid there
+    ledger.set_account(did, "cw", account_no="TAX-150100-0001", reason="税务部门提供的缴费账户")
+    res = ledger.run_payment_batch("b", "fanhuan", 2025, "cw", today=PAYDAY)
+    assert res.paid == 1
+    p = ledger.decision(did)["payments"][0]
+    assert (p["channel"], p["account_no"]) == ("tax_payment_account", "TAX-150100-0001")
+
+
+def test_bounce_fix_account_and_retry(ledger):
+    ids = to_payable(ledger, 1)
+    ledger.run_payment_batch("b1", "fanhuan", 2025, "cw", today=PAYDAY)
+    pid = ledger.decision(ids[0])["payments"][0]["id"]
+    ledger.record_bounce(pid, "bank", reason="户名不符")
+    assert ledger.decision(ids[0])["state"] == "bounced"
+    with pytest.raises(LedgerError):
+        ledger.record_bounce(pid, "bank", reason="again")
+    assert ledger.run_payment_batch("b2", "fanhuan", 2025, "cw", today=PAYDAY).paid == 0
+    ledger.fix_account(ids[0], "cw", account_no="6222-new")
+    assert ledger.run_payment_batch("b2", "fanhuan", 2025, "cw", today=PAYDAY).paid == 1
+    pays = ledger.decision(ids[0])["payments"]
+    assert [(p["seq"], p["account_no"]) for p in pays] == [(0, "62220000" + "0" * 8), (1, "6222-new")]
+    [bal] = ledger.balances(unit_id=decision(0).unit_id)
+    assert (bal["paid_fen"], bal["returned_fen"], bal["net_fen"]) == (240_000, 120_000, 120_000)
+    assert ledger.reconcile()["ok"]
+
+
+def test_transition_table_is_explicit():
+    assert TRANSITIONS["confirm"].sources == {"notified"}
+    assert TRANSITIONS["second_review"].targets == ("approved", "rejected")
+    for t in TRANSITIONS.values():
+        assert t.zh and t.basis
+
+
+def test_history_has_before_and_after(ledger):
+    did = ledger.self_apply(decision(5), "unit")
+    ledger.first_review(did, "alice", approve=True, reason="核实无误")
+    h = ledger.decision(did)["history"][-1]
+    assert (h["actor"], h["action"], h["reason"]) == ("alice", "first_review", "核实无误")
+    assert json.loads(h["before"]) == {"state": "applied"}
+    assert json.loads(h["after"]) == {"state": "first_reviewed"}
+    snapshot(ledger)
