@@ -105,4 +105,6 @@ REQUIRED_PARAMS: dict[tuple[str, str], set[str]] = {
     ("deferral", "v2022"): {"hardship_industries", "hardship_max_deferral_years", "others_deferral_until", "late_fee_waived"},
     ("fee_rate", "v2022"): set(_FEE_RATE),
     ("fee_rate", "v2024"): set(_FEE_RATE),
+    # 人社部发〔2024〕40号 sets only the total; the split is a region setting of the province
+    ("fee_rate", "v2024_unsplit"): set(_FEE_RATE),
 }
