@@ -1,0 +1,312 @@
+"""Facts about one person (个人), as the person programs read them.
+
+Two kinds of model:
+
+* :class:`SkillSubsidyFacts` — one 技能提升补贴 application: the person, the certificate applied for,
+  and their histories (past skill subsidies, certificates held, 职业培训补贴 received). The rules read
+  flat *derived* fields (``subsidies_this_year_by_application`` …); ``programs.skill_subsidy`` fills
+  them from the histories (one case) or from tables (screening), by the same definition.
+* :class:`UnemployedPersonFacts` — one unemployed person claiming 失业保险金, 失业补助金,
+  临时生活补助 or 一次性生活补助.
+
+Every field has a Chinese and English description: the data dictionary is generated from them.
+Money is integer fen (``*_fen``; ``*_yuan`` inputs are converted by ``wengang.evaluate``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import IntEnum, StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, field_validator
+
+from wengang.facts.identifiers import InvalidIdentifier, validate_id_number
+
+OCCUPATION_CODE_RE = re.compile(r"^[1-8]-\d{2}-\d{2}-\d{2}$")
+
+# 五级/初级工 → 一级/高级技师 (facts.md §5); the number is the level, 5 lowest, 1 highest
+LEVEL_ZH = {5: "初级（五级）", 4: "中级（四级）", 3: "高级（三级）", 2: "技师（二级）", 1: "高级技师（一级）"}
+
+
+def check_id_number(value: str) -> str:
+    """公民身份号码 with its check character (GB 11643-1999); bilingual error."""
+    try:
+        return validate_id_number(value)
+    except InvalidIdentifier as exc:
+        raise ValueError(str(exc)) from None
+
+
+def check_occupation_code(value: str) -> str:
+    """职业编码 of the 2022 职业分类大典: ``D-DD-DD-DD`` (大类-中类-小类-细类), 大类 1..8."""
+    v = value.strip() if isinstance(value, str) else value
+    if not isinstance(v, str) or not OCCUPATION_CODE_RE.match(v):
+        raise ValueError(
+            f"职业编码“{value}”格式不符，应为 D-DD-DD-DD（如 6-31-01-03），大类为1～8 / "
+            f"occupation code {value!r} must look like D-DD-DD-DD (e.g. 6-31-01-03), major group 1..8"
+        )
+    return v
+
+
+class _ZhEnum(StrEnum):
+    """A code whose ``str()`` is its Chinese label (explanations print facts with ``str``)."""
+
+    def __str__(self) -> str:
+        return _ZH.get(self.value, self.value)
+
+
+class PersonStatus(_ZhEnum):
+    employed_worker = "employed_worker"  # 企业在职职工
+    benefit_recipient = "benefit_recipient"  # 正在领取失业保险金人员
+    other = "other"  # 其他（如灵活就业、未参保）
+
+
+class CertificateType(_ZhEnum):
+    vocational_qualification = "vocational_qualification"  # 技能人员职业资格证书
+    skill_level = "skill_level"  # 职业技能等级证书
+    special_ability = "special_ability"  # 专项职业能力证书（不在技能提升补贴范围）
+    other = "other"
+
+
+class ContractEnd(_ZhEnum):
+    expired_not_renewed = "expired_not_renewed"  # 劳动合同期满未续订
+    early_termination = "early_termination"  # 提前解除劳动合同
+    other = "other"
+
+
+_ZH = {
+    "employed_worker": "企业在职职工",
+    "benefit_recipient": "正在领取失业保险金人员",
+    "other": "其他",
+    "vocational_qualification": "技能人员职业资格证书",
+    "skill_level": "职业技能等级证书",
+    "special_ability": "专项职业能力证书",
+    "expired_not_renewed": "劳动合同期满未续订",
+    "early_termination": "提前解除劳动合同",
+}
+
+
+class SkillLevel(IntEnum):
+    """证书等级: 5 初级（五级） … 1 高级技师（一级）; ``str()`` is the Chinese name."""
+
+    level5 = 5
+    level4 = 4
+    level3 = 3
+    level2 = 2
+    level1 = 1
+
+    def __str__(self) -> str:
+        return LEVEL_ZH[self.value]
+
+
+class PastSkillSubsidy(BaseModel):
+    """一次已享受的技能提升补贴 / a skill subsidy already received."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    occupation_code: str = Field(description="职业编码 D-DD-DD-DD / occupation code")
+    work_type: str = Field("", description="工种（同一职业下细分，可空）/ work type within the occupation (may be empty)")
+    level: int = Field(ge=1, le=5, description="证书等级 5=初级（五级）…1=高级技师（一级）/ certificate level 5 (lowest) .. 1")
+    application_date: date = Field(description="申领日期 / date applied")
+    certificate_issue_date: date | None = Field(None, description="证书发证日期 / certificate issue date")
+    paid_date: date | None = Field(None, description="补贴发放日期（空则按申领日期）/ date paid (application date if empty)")
+    urgent: bool = Field(False, description="是否按急需紧缺职业（工种）享受 / received as an urgently-needed occupation")
+    region: str | None = Field(None, description="享受地行政区划代码 / region where received")
+
+    _occ = field_validator("occupation_code")(check_occupation_code)
+
+
+class HeldCertificate(BaseModel):
+    """持有的职业资格或职业技能等级证书 / a certificate the person holds."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    occupation_code: str = Field(description="职业编码 D-DD-DD-DD / occupation code")
+    work_type: str = Field("", description="工种 / work type")
+    level: int = Field(ge=1, le=5, description="证书等级 5..1 / certificate level")
+    issue_date: date | None = Field(None, description="发证日期 / issue date")
+
+    _occ = field_validator("occupation_code")(check_occupation_code)
+
+
+class PastTrainingSubsidy(BaseModel):
+    """一次已享受的职业培训补贴 / a vocational-training subsidy already received."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    received_date: date = Field(description="享受（发放）日期 / date received")
+    occupation_code: str = Field(description="培训对应的职业编码 / occupation the training was for")
+    work_type: str = Field("", description="工种 / work type")
+
+    _occ = field_validator("occupation_code")(check_occupation_code)
+
+
+class SkillSubsidyFacts(BaseModel):
+    """一份技能提升补贴申请 / one skill-upgrading subsidy application."""
+
+    model_config = ConfigDict(extra="forbid", use_enum_values=False)
+
+    id_number: str = Field(description="公民身份号码（18位，含校验码）/ citizen ID number (18 characters, with check digit)")
+    name: str = Field("", description="姓名 / name")
+    application_id: str = Field("", description="申请编号 / application id")
+    application_date: date = Field(description="申领日期 / date of application")
+    person_status: PersonStatus = Field(
+        description="申领人身份：企业在职职工、正在领取失业保险金人员或其他 / employed worker, benefit recipient or other"
+    )
+
+    # 参保时长 (insured months): the texts say "参加失业保险12个月以上/1年以上"; cumulative or continuous,
+    # counted to the application date or to the certificate's issue date, is an interpretation switch
+    insured_months_cumulative: NonNegativeInt | None = Field(
+        None, description="截至申领日累计参加失业保险月数 / cumulative insured months up to the application date"
+    )
+    insured_months_continuous: NonNegativeInt | None = Field(
+        None, description="截至申领日连续参加失业保险月数 / continuous insured months up to the application date"
+    )
+    insured_months_cumulative_at_certificate: NonNegativeInt | None = Field(
+        None, description="截至发证日累计参保月数 / cumulative insured months up to the certificate's issue date"
+    )
+    insured_months_continuous_at_certificate: NonNegativeInt | None = Field(
+        None, description="截至发证日连续参保月数 / continuous insured months up to the certificate's issue date"
+    )
+    insured_region: str | None = Field(None, description="参保地行政区划代码 / region code where insured")
+    benefit_region: str | None = Field(None, description="领金地行政区划代码（领取失业保险金人员）/ region paying the benefit")
+
+    # the certificate applied for (申领补贴的证书)
+    occupation_code: str = Field(description="证书职业编码 D-DD-DD-DD（2022年版职业分类大典）/ occupation code of the certificate")
+    occupation_name: str = Field("", description="职业（工种）名称 / occupation name")
+    work_type: str = Field("", description="工种（可空）/ work type (may be empty)")
+    level: SkillLevel = Field(
+        description="证书等级：5=初级（五级），4=中级（四级），3=高级（三级），2=技师（二级），1=高级技师（一级）/ level 5 (lowest) .. 1"
+    )
+    certificate_type: CertificateType = Field(
+        description="证书类别：技能人员职业资格证书或职业技能等级证书 / certificate type"
+    )
+    certificate_number: str = Field("", description="证书编号 / certificate number")
+    certificate_issue_date: date = Field(description="发证日期 / certificate issue date")
+    certificate_region: str | None = Field(None, description="发证地（评价机构所在地）行政区划代码 / region where the certificate was issued")
+    evaluation_body: str = Field("", description="发证评价机构 / evaluation body that issued the certificate")
+    urgent_occupation: bool | None = Field(
+        None,
+        description="证书职业（工种）是否列入自治区急需紧缺职业（工种）目录（按经办方提供的目录比对；未比对为空）"
+        " / on the region's urgently-needed occupation list (empty if not matched)",
+    )
+
+    # risk data (风控疑点数据, 内人社发〔2025〕18号 五)
+    evaluation_body_batch_count: NonNegativeInt | None = Field(
+        None, description="同一评价机构所发证书在本期申领的人数 / applicants this period holding certificates of the same evaluation body"
+    )
+
+    # histories (None = not supplied: the derived fields below must then be given directly)
+    past_subsidies: list[PastSkillSubsidy] | None = Field(None, description="已享受的技能提升补贴 / skill subsidies received")
+    held_certificates: list[HeldCertificate] | None = Field(None, description="持有的其他证书 / other certificates held")
+    training_subsidies: list[PastTrainingSubsidy] | None = Field(
+        None, description="已享受的职业培训补贴 / vocational-training subsidies received"
+    )
+
+    # derived from the histories (programs.skill_subsidy.derive_skill_features); may be given directly
+    subsidies_this_year_by_application: NonNegativeInt | None = Field(
+        None, description="派生：申领年度内已享受（含同批更早申请）次数 / derived: subsidies in the application's calendar year"
+    )
+    subsidies_this_year_by_certificate: NonNegativeInt | None = Field(
+        None, description="派生：按发证年度计已享受次数 / derived: subsidies counted by certificate issue year"
+    )
+    subsidies_this_year_by_payment: NonNegativeInt | None = Field(
+        None, description="派生：按发放年度计已享受次数 / derived: subsidies counted by payment year"
+    )
+    ordinary_subsidies_this_year_by_application: NonNegativeInt | None = Field(
+        None, description="派生：申领年度内已享受的非急需紧缺补贴次数 / derived: ordinary (non-urgent) subsidies in the year"
+    )
+    ordinary_subsidies_this_year_by_certificate: NonNegativeInt | None = Field(
+        None, description="派生：按发证年度计非急需紧缺补贴次数 / derived: ordinary subsidies by certificate year"
+    )
+    ordinary_subsidies_this_year_by_payment: NonNegativeInt | None = Field(
+        None, description="派生：按发放年度计非急需紧缺补贴次数 / derived: ordinary subsidies by payment year"
+    )
+    same_occupation_level_subsidised: bool | None = Field(
+        None, description="派生：同一职业（工种）同一等级已享受过 / derived: same occupation and level already subsidised"
+    )
+    higher_level_same_occupation_subsidised: bool | None = Field(
+        None, description="派生：已享受同一职业（工种）更高等级补贴 / derived: a higher level of the same occupation was subsidised"
+    )
+    higher_level_same_occupation_held: bool | None = Field(
+        None, description="派生：已持有（或已享受）同一职业（工种）更高等级证书 / derived: holds or was subsidised for a higher level"
+    )
+    training_subsidy_same_occupation_before: bool | None = Field(
+        None, description="派生：申领日前已享受同一职业（工种）职业培训补贴 / derived: training subsidy for this occupation on or before applying"
+    )
+    training_subsidy_same_occupation_after: bool | None = Field(
+        None, description="派生：申领日后又享受同一职业（工种）职业培训补贴 / derived: training subsidy for this occupation after applying"
+    )
+    certificate_outside_place: bool | None = Field(
+        None, description="派生：证书发证地不在参保地或领金地 / derived: certificate issued outside the insured/benefit place"
+    )
+
+    _id = field_validator("id_number")(check_id_number)
+    _occ = field_validator("occupation_code")(check_occupation_code)
+
+
+class UnemployedPersonFacts(BaseModel):
+    """一名失业人员的事实 / facts about one unemployed person (失业保险金、失业补助金、临时生活补助、一次性生活补助)."""
+
+    model_config = ConfigDict(extra="forbid", use_enum_values=False)
+
+    id_number: str = Field(description="公民身份号码（18位，含校验码）/ citizen ID number")
+    name: str = Field("", description="姓名 / name")
+    application_date: date | None = Field(None, description="申领日期 / date of application")
+    insured_region: str | None = Field(None, description="参保地行政区划代码 / region code where insured")
+
+    # contributions (缴费)
+    paid_months: NonNegativeInt | None = Field(
+        None,
+        description="本次失业前累计缴费月数（重新就业后重新计算，条例第十七条）/ cumulative paid months before this job loss (recounted after re-employment)",
+    )
+    paid_months_continuous: NonNegativeInt | None = Field(
+        None, description="本次失业前连续缴费月数 / continuous paid months before this job loss"
+    )
+    unclaimed_previous_months: NonNegativeInt = Field(
+        0, description="前次失业应领取而尚未领取的失业保险金月数 / months of benefit left unclaimed from the previous spell"
+    )
+    insured_months: NonNegativeInt | None = Field(
+        None, description="累计参保月数（临时生活补助“参保不满1年”）/ cumulative insured months"
+    )
+    insured_months_continuous: NonNegativeInt | None = Field(None, description="最后一段连续参保月数 / last continuous insured months")
+    insurance_stopped_on: date | None = Field(None, description="停保日期 / date insurance stopped")
+
+    # separation and registration (失业与登记)
+    involuntary_separation: bool | None = Field(None, description="非因本人意愿中断就业 / job loss was involuntary")
+    registered_unemployed: bool | None = Field(None, description="已办理失业登记 / registered as unemployed")
+    seeking_work: bool | None = Field(None, description="有求职要求 / seeking work")
+
+    # 第十五条 stop reasons
+    reemployed: bool = Field(False, description="已重新就业 / re-employed")
+    conscripted: bool = Field(False, description="应征服兵役 / conscripted")
+    emigrated: bool = Field(False, description="移居境外 / emigrated")
+    pension_started: bool = Field(False, description="享受基本养老保险待遇 / drawing a basic pension")
+    imprisoned: bool = Field(False, description="被判刑收监执行 / imprisoned")
+    refused_offered_job: bool = Field(False, description="无正当理由拒不接受指定机构介绍的工作 / refused an offered job without good reason")
+
+    # benefit status
+    receiving_ui_benefit: bool = Field(False, description="正在领取失业保险金 / currently receiving unemployment benefit")
+    ui_benefit_expired: bool = Field(False, description="领取失业保险金期满 / unemployment benefit period has ended")
+    ui_benefit_end_date: date | None = Field(None, description="失业保险金期满日期 / date the benefit period ended")
+    separation_date: date | None = Field(None, description="失业（中断就业）日期 / date of job loss")
+    receiving_flexible_employment_subsidy: bool = Field(
+        False, description="已进行灵活就业人员登记并领取社保补贴 / registered as flexibly employed and receiving the social-insurance subsidy"
+    )
+
+    # 农牧民工 (rural migrant workers)
+    rural_hukou: bool | None = Field(None, description="农村（农牧区）户籍 / rural household registration")
+    rural_contract_worker: bool | None = Field(
+        None, description="单位招用的农民（农牧民）合同制工人，本人未缴纳失业保险费 / unit-hired rural contract worker who paid no personal premium"
+    )
+    continuous_work_months: NonNegativeInt | None = Field(None, description="在本单位连续工作月数 / months of continuous work for the unit")
+    unit_paid_premiums: bool | None = Field(None, description="单位已缴纳失业保险费 / the unit has paid unemployment premiums")
+    contract_end: ContractEnd | None = Field(None, description="劳动合同终止情形 / how the contract ended")
+    terminated_at_worker_request: bool = Field(False, description="提前解除系本人提出 / early termination at the worker's request")
+
+    # risk data (风控疑点, 内人社发〔2025〕18号 五)
+    claimed_elsewhere: bool = Field(False, description="异地同期领取 / drawing the same benefit in another region")
+    deceased: bool = Field(False, description="生存状态异常（已死亡）/ recorded as deceased")
+    identity_anomaly: bool = Field(False, description="身份状态异常 / identity status anomaly")
+
+    _id = field_validator("id_number")(check_id_number)

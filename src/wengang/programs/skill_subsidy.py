@@ -1,0 +1,656 @@
+"""技能提升补贴 (skill_subsidy): rulesets v2019, v2022, v2024, v2025.
+
+| ruleset | enacted by | what changes |
+|---|---|---|
+| v2019 | 内政发〔2019〕4号 八 | 在职职工 only; insured 1 年（含）以上 (relaxed from 3 years); amounts are caps (不超过) |
+| v2022 | 内人社办发〔2022〕86号 （三）11 | + benefit recipients; 同一职业同一等级一次; ≤ 3 a year |
+| v2024 | 人社部发〔2024〕40号 三 (山西 28号, 兵团 draft) | insured 1 年以上; ≤ 3 a year; no lower level after a higher one; not with 职业培训补贴 |
+| v2025 | 内人社发〔2025〕18号 二 | 1 a year + 2 more for the region's urgently-needed occupations at +10%; no lower level once a higher one is *held* or subsidised; risk checks (五) |
+
+The rules read flat facts. What a person's histories imply (how many subsidies this year, whether the
+same occupation and level was paid before …) is derived by ONE definition written twice:
+
+* :func:`derive_skill_features` — one application and its history (used by ``prepare``);
+* :func:`derive_skill_features_frame` — a table of applications and a table of history (used by the
+  screening pipeline). Within a batch, applications are taken in application-date order (ties by
+  ``application_id``): an earlier application of the same person counts against a later one exactly as
+  a past subsidy would. ``tests/programs/test_skill_subsidy_properties.py`` checks the two agree.
+
+Readings taken without a switch (docs/decisions.md material):
+
+* 技能提升补贴和职业培训补贴不得重复享受 — the one enjoyed later yields (兵团征求意见稿 一（三） says so
+  outright: "按照后享受的单位或个人退回资金的原则"): a training subsidy for the same occupation on or before
+  the application date refuses this subsidy; one after it is flagged for recovery of the training subsidy.
+* 内人社发〔2025〕18号 "每人每年可享受1次补贴…在此基础上增加2次": the first subsidy of the year (urgent or
+  not) uses the one ordinary time; after it only urgently-needed certificates get the 2 extra times.
+
+An earlier application in the batch counts whether or not it is itself granted (a conservative
+count: caps are never exceeded). An application refused for another reason is removed and the
+batch re-screened by the pipeline if the operator wants the later ones re-counted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from wengang.facts.person import SkillSubsidyFacts
+from wengang.rules import interpretations
+from wengang.rules.engine import FLAG, Check, Output, Ruleset, register
+from wengang.rules.expr import (
+    BOOL,
+    COUNT,
+    MONEY,
+    MONTHS,
+    Fact,
+    Lit,
+    Param,
+    RateOf,
+    Reading,
+    Setting,
+    when,
+)
+
+PROGRAM = "skill_subsidy"
+LABEL = "技能提升补贴"
+
+# ---------------------------------------------------------------------------------------------
+# interpretation switches
+
+YEAR_BASIS = interpretations.register(
+    interpretations.Switch(
+        name="skill_subsidy.year_basis",
+        title="“每人每年”按哪个年度计次",
+        clauses=("人社部发〔2024〕40号 三", "内人社发〔2025〕18号 二", "内人社办发〔2022〕86号 （三）11"),
+        readings={
+            "application": "按申领日期所在自然年度计次",
+            "certificate": "按证书发证日期所在自然年度计次",
+            "payment": "按补贴发放日期所在自然年度计次（本次按申领年度发放）",
+        },
+        default="application",
+        why="文件写“每人每年享受补贴次数”，未写以何日期定年度；“享受”以申领审核为准最常见，且申领人可据申领日知道自己的次数。",
+        programs=(PROGRAM,),
+    )
+)
+INSURED_PERIOD = interpretations.register(
+    interpretations.Switch(
+        name="skill_subsidy.insured_period",
+        title="“参加失业保险12个月（1年）以上”的计算口径",
+        clauses=("人社部发〔2024〕40号 三", "内人社发〔2025〕18号 二", "内政发〔2019〕4号 八"),
+        readings={
+            "cumulative_at_application": "累计参保月数，计至申领日",
+            "continuous_at_application": "连续参保月数，计至申领日",
+            "cumulative_at_certificate": "累计参保月数，计至发证日",
+            "continuous_at_certificate": "连续参保月数，计至发证日",
+        },
+        default="cumulative_at_application",
+        why="原文只写“参加失业保险…以上”，未写“连续”，也未写截至何时；按累计、截至申领日最贴近文义。",
+        programs=(PROGRAM,),
+    )
+)
+LOWER_AFTER_HIGHER = interpretations.register(
+    interpretations.Switch(
+        name="skill_subsidy.lower_after_higher",
+        title="“不再享受低级别证书补贴”是否及于已持有但未享受补贴的高等级证书",
+        clauses=("人社部发〔2024〕40号 三", "内人社发〔2025〕18号 二"),
+        readings={
+            "subsidised_only": "仅已享受同一职业（工种）高级别证书补贴的，不再补低级别",
+            "held_or_subsidised": "已持有或已享受同一职业（工种）高等级证书的，均不再补低等级",
+        },
+        default="subsidised_only",
+        why="人社部发〔2024〕40号原文为“已享受同一职业（工种）高级别证书技能提升补贴的”；内人社发〔2025〕18号写明“已持有…或享受”，"
+        "由参数 lower_after_higher_basis 固定为后者。",
+        programs=(PROGRAM,),
+    )
+)
+UPLIFT_SCOPE = interpretations.register(
+    interpretations.Switch(
+        name="skill_subsidy.urgent_uplift_scope",
+        title="急需紧缺职业补贴标准“上浮10%”适用于哪几次",
+        clauses=("内人社发〔2025〕18号 二",),
+        readings={
+            "all_urgent": "凡急需紧缺职业（工种）证书的补贴均上浮10%",
+            "extra_only": "仅增加的2次（当年第2、3次）上浮10%，当年第1次按原标准",
+        },
+        default="all_urgent",
+        why="“补贴标准在原标准基础上上浮10%”紧接“对取得自治区急需紧缺职业（工种）证书的”，主语是这类证书，不是增加的次数。",
+        programs=(PROGRAM,),
+    )
+)
+
+# ---------------------------------------------------------------------------------------------
+# derived features: one definition, a Python form and a Polars form
+
+
+@dataclass(frozen=True)
+class _Prior:
+    """A subsidy that counts against this application (a past one, or an earlier one in the batch)."""
+
+    occupation_key: str
+    level: int
+    application_date: date
+    certificate_issue_date: date | None
+    paid_date: date | None
+    urgent: bool
+
+
+def occupation_key(code: str, work_type: str | None) -> str:
+    return f"{code}/{(work_type or '').strip()}"
+
+
+_TRAILING_ZEROS = re.compile(r"(00)+$")
+
+
+def _region_prefix(code: str) -> str:
+    return _TRAILING_ZEROS.sub("", code.strip())
+
+
+def _related(a: str, b: str) -> bool:
+    pa, pb = _region_prefix(a), _region_prefix(b)
+    return pa.startswith(pb) or pb.startswith(pa)
+
+
+def certificate_outside_place(cert_region: str | None, insured: str | None, benefit: str | None) -> bool | None:
+    """持参保地或领金地以外所获证书: neither region contains the other (GB/T 2260 prefixes)."""
+    places = [r for r in (insured, benefit) if r]
+    if not cert_region or not places:
+        return None
+    return not any(_related(cert_region, p) for p in places)
+
+
+def _get(item: Any, name: str, default: Any = None) -> Any:
+    if isinstance(item, Mapping):
+        return item.get(name, default)
+    return getattr(item, name, default)
+
+
+def derive_skill_features(application: Mapping[str, Any], history: Mapping[str, Any]) -> dict[str, Any]:
+    """Flat features of one application from its history.
+
+    ``history`` has ``past_subsidies`` (incl. earlier applications of the same batch), ``held_certificates``
+    and ``training_subsidies`` (lists of dicts or models, as in :class:`SkillSubsidyFacts`).
+    """
+    key = occupation_key(application["occupation_code"], application.get("work_type"))
+    level = int(application["level"])
+    app_date: date = application["application_date"]
+    cert_date: date = application["certificate_issue_date"]
+    priors = [
+        _Prior(
+            occupation_key(_get(p, "occupation_code"), _get(p, "work_type")),
+            int(_get(p, "level")),
+            _get(p, "application_date"),
+            _get(p, "certificate_issue_date"),
+            _get(p, "paid_date"),
+            bool(_get(p, "urgent", False)),
+        )
+        for p in history.get("past_subsidies") or []
+    ]
+
+    def by_app(p: _Prior) -> bool:
+        return p.application_date.year == app_date.year
+
+    def by_cert(p: _Prior) -> bool:
+        return p.certificate_issue_date is not None and p.certificate_issue_date.year == cert_date.year
+
+    def by_pay(p: _Prior) -> bool:
+        return (p.paid_date or p.application_date).year == app_date.year
+
+    out: dict[str, Any] = {}
+    for basis, fn in (("application", by_app), ("certificate", by_cert), ("payment", by_pay)):
+        out[f"subsidies_this_year_by_{basis}"] = sum(1 for p in priors if fn(p))
+        out[f"ordinary_subsidies_this_year_by_{basis}"] = sum(1 for p in priors if fn(p) and not p.urgent)
+    same = [p for p in priors if p.occupation_key == key]
+    out["same_occupation_level_subsidised"] = any(p.level == level for p in same)
+    out["higher_level_same_occupation_subsidised"] = any(p.level < level for p in same)
+    held_higher = any(
+        occupation_key(_get(h, "occupation_code"), _get(h, "work_type")) == key
+        and int(_get(h, "level")) < level
+        and (_get(h, "issue_date") is None or _get(h, "issue_date") <= app_date)
+        for h in history.get("held_certificates") or []
+    )
+    out["higher_level_same_occupation_held"] = out["higher_level_same_occupation_subsidised"] or held_higher
+    trainings = [
+        _get(t, "received_date")
+        for t in history.get("training_subsidies") or []
+        if occupation_key(_get(t, "occupation_code"), _get(t, "work_type")) == key
+    ]
+    out["training_subsidy_same_occupation_before"] = any(d <= app_date for d in trainings)
+    out["training_subsidy_same_occupation_after"] = any(d > app_date for d in trainings)
+    out["certificate_outside_place"] = certificate_outside_place(
+        application.get("certificate_region"), application.get("insured_region"), application.get("benefit_region")
+    )
+    return out
+
+
+HISTORY_FIELDS = ("past_subsidies", "held_certificates", "training_subsidies")
+DERIVED_FIELDS = (
+    "subsidies_this_year_by_application",
+    "subsidies_this_year_by_certificate",
+    "subsidies_this_year_by_payment",
+    "ordinary_subsidies_this_year_by_application",
+    "ordinary_subsidies_this_year_by_certificate",
+    "ordinary_subsidies_this_year_by_payment",
+    "same_occupation_level_subsidised",
+    "higher_level_same_occupation_subsidised",
+    "higher_level_same_occupation_held",
+    "training_subsidy_same_occupation_before",
+    "training_subsidy_same_occupation_after",
+    "certificate_outside_place",
+)
+
+
+def prepare(facts: dict[str, Any], resolution: Any) -> dict[str, Any]:
+    """Fill the derived fields from the histories when the histories are supplied (even empty)."""
+    out = dict(facts)
+    if out.get("certificate_outside_place") is None:
+        out["certificate_outside_place"] = certificate_outside_place(
+            out.get("certificate_region"), out.get("insured_region"), out.get("benefit_region")
+        )
+    if all(out.get(f) is None for f in HISTORY_FIELDS):
+        return out
+    derived = derive_skill_features(out, {f: out.get(f) or [] for f in HISTORY_FIELDS})
+    out.update(derived)
+    return out
+
+
+# --- the same derivation over tables ------------------------------------------------------------
+
+APP_SCHEMA = {
+    "application_id": pl.String,
+    "id_number": pl.String,
+    "application_date": pl.Date,
+    "occupation_code": pl.String,
+    "work_type": pl.String,
+    "level": pl.Int64,
+    "certificate_issue_date": pl.Date,
+    "urgent_occupation": pl.Boolean,
+    "certificate_region": pl.String,
+    "insured_region": pl.String,
+    "benefit_region": pl.String,
+    "evaluation_body": pl.String,
+}
+HISTORY_SCHEMA = {
+    "id_number": pl.String,
+    "occupation_code": pl.String,
+    "work_type": pl.String,
+    "level": pl.Int64,
+    "application_date": pl.Date,
+    "certificate_issue_date": pl.Date,
+    "paid_date": pl.Date,
+    "urgent": pl.Boolean,
+}
+HELD_SCHEMA = {"id_number": pl.String, "occupation_code": pl.String, "work_type": pl.String, "level": pl.Int64, "issue_date": pl.Date}
+TRAINING_SCHEMA = {"id_number": pl.String, "occupation_code": pl.String, "work_type": pl.String, "received_date": pl.Date}
+
+
+def _key_expr(code: str = "occupation_code", work_type: str = "work_type") -> pl.Expr:
+    return pl.concat_str([pl.col(code), pl.lit("/"), pl.col(work_type).fill_null("").str.strip_chars()])
+
+
+def _prefix(col: str) -> pl.Expr:
+    return pl.col(col).str.strip_chars().str.replace(r"(00)+$", "")
+
+
+def _related_expr(a: str, b: str) -> pl.Expr:
+    pa, pb = _prefix(a), _prefix(b)
+    return pa.str.starts_with(pb) | pb.str.starts_with(pa)
+
+
+def _outside_expr() -> pl.Expr:
+    ins = pl.col("insured_region").is_not_null() & (pl.col("insured_region") != "")
+    ben = pl.col("benefit_region").is_not_null() & (pl.col("benefit_region") != "")
+    cert = pl.col("certificate_region").is_not_null() & (pl.col("certificate_region") != "")
+    related = (ins & _related_expr("certificate_region", "insured_region")).fill_null(False) | (
+        ben & _related_expr("certificate_region", "benefit_region")
+    ).fill_null(False)
+    return pl.when(~cert | ~(ins | ben)).then(None).otherwise(~related)
+
+
+def _empty(schema: Mapping[str, Any]) -> pl.LazyFrame:
+    return pl.LazyFrame(schema=dict(schema))
+
+
+def derive_skill_features_frame(
+    apps: pl.LazyFrame,
+    history: pl.LazyFrame | None = None,
+    held: pl.LazyFrame | None = None,
+    training: pl.LazyFrame | None = None,
+) -> pl.LazyFrame:
+    """The derived fields of :func:`derive_skill_features`, for a table of applications.
+
+    ``apps`` has the columns of :data:`APP_SCHEMA` (plus any other fact columns, kept); ``history`` past
+    subsidies (:data:`HISTORY_SCHEMA`), ``held`` certificates held, ``training`` 职业培训补贴 received.
+    Earlier applications of the same person in ``apps`` count as past subsidies of later ones.
+    ``evaluation_body_batch_count`` (applicants with a certificate of the same evaluation body in this
+    batch) is added when the column is absent.
+    """
+    history = history if history is not None else _empty(HISTORY_SCHEMA)
+    held = held if held is not None else _empty(HELD_SCHEMA)
+    training = training if training is not None else _empty(TRAINING_SCHEMA)
+    names = apps.collect_schema().names()
+    if "work_type" not in names:
+        apps = apps.with_columns(pl.lit("", dtype=pl.String).alias("work_type"))
+    for col in ("certificate_region", "insured_region", "benefit_region", "evaluation_body"):
+        if col not in names:
+            apps = apps.with_columns(pl.lit(None, dtype=pl.String).alias(col))
+    if "urgent_occupation" not in names:
+        apps = apps.with_columns(pl.lit(None, dtype=pl.Boolean).alias("urgent_occupation"))
+    apps = apps.with_columns(
+        _key_expr().alias("_key"),
+        pl.struct("application_date", "application_id")
+        .rank("ordinal")
+        .over("id_number")
+        .cast(pl.Int64)
+        .alias("_order"),
+    )
+    if "evaluation_body_batch_count" not in names:
+        apps = apps.with_columns(
+            pl.when(pl.col("evaluation_body").fill_null("") != "")
+            .then(pl.len().over("evaluation_body"))
+            .cast(pl.Int64)
+            .alias("evaluation_body_batch_count")
+        )
+    cur = apps.select(
+        "application_id",
+        "id_number",
+        pl.col("_key").alias("_cur_key"),
+        pl.col("level").cast(pl.Int64).alias("_cur_level"),
+        pl.col("application_date").alias("_cur_app"),
+        pl.col("certificate_issue_date").alias("_cur_cert"),
+        "_order",
+    )
+    past = history.select(
+        "id_number",
+        _key_expr().alias("_key"),
+        pl.col("level").cast(pl.Int64),
+        "application_date",
+        "certificate_issue_date",
+        pl.coalesce("paid_date", "application_date").alias("_pay"),
+        pl.col("urgent").fill_null(False).alias("_urgent"),
+        pl.lit(0, dtype=pl.Int64).alias("_p_order"),
+    )
+    earlier = apps.select(
+        "id_number",
+        "_key",
+        pl.col("level").cast(pl.Int64),
+        "application_date",
+        "certificate_issue_date",
+        pl.col("application_date").alias("_pay"),
+        pl.col("urgent_occupation").fill_null(False).alias("_urgent"),
+        pl.col("_order").alias("_p_order"),
+    )
+    priors = pl.concat([past, earlier], how="vertical_relaxed")
+    pairs = cur.join(priors, on="id_number", how="inner").filter(pl.col("_p_order") < pl.col("_order"))
+    by = {
+        "application": pl.col("application_date").dt.year() == pl.col("_cur_app").dt.year(),
+        "certificate": (pl.col("certificate_issue_date").dt.year() == pl.col("_cur_cert").dt.year()).fill_null(False),
+        "payment": pl.col("_pay").dt.year() == pl.col("_cur_app").dt.year(),
+    }
+    same = pl.col("_key") == pl.col("_cur_key")
+    aggs = []
+    for basis, cond in by.items():
+        aggs.append(cond.sum().cast(pl.Int64).alias(f"subsidies_this_year_by_{basis}"))
+        aggs.append((cond & ~pl.col("_urgent")).sum().cast(pl.Int64).alias(f"ordinary_subsidies_this_year_by_{basis}"))
+    aggs += [
+        (same & (pl.col("level") == pl.col("_cur_level"))).any().alias("same_occupation_level_subsidised"),
+        (same & (pl.col("level") < pl.col("_cur_level"))).any().alias("higher_level_same_occupation_subsidised"),
+    ]
+    subsidy_feats = pairs.group_by("application_id").agg(aggs)
+
+    held_feats = (
+        cur.join(held.with_columns(_key_expr().alias("_key")), on="id_number", how="inner")
+        .filter(
+            (pl.col("_key") == pl.col("_cur_key"))
+            & (pl.col("level").cast(pl.Int64) < pl.col("_cur_level"))
+            & (pl.col("issue_date").is_null() | (pl.col("issue_date") <= pl.col("_cur_app")))
+        )
+        .group_by("application_id")
+        .agg(pl.lit(True).alias("_held_higher"))
+    )
+    training_feats = (
+        cur.join(training.with_columns(_key_expr().alias("_key")), on="id_number", how="inner")
+        .filter(pl.col("_key") == pl.col("_cur_key"))
+        .group_by("application_id")
+        .agg(
+            (pl.col("received_date") <= pl.col("_cur_app")).any().alias("training_subsidy_same_occupation_before"),
+            (pl.col("received_date") > pl.col("_cur_app")).any().alias("training_subsidy_same_occupation_after"),
+        )
+    )
+    drop = [c for c in DERIVED_FIELDS if c in names]
+    out = (
+        apps.drop(drop)
+        .join(subsidy_feats, on="application_id", how="left")
+        .join(held_feats, on="application_id", how="left")
+        .join(training_feats, on="application_id", how="left")
+    )
+    zeros = [c for c in DERIVED_FIELDS if c.startswith(("subsidies_", "ordinary_"))]
+    falses = [
+        "same_occupation_level_subsidised",
+        "higher_level_same_occupation_subsidised",
+        "training_subsidy_same_occupation_before",
+        "training_subsidy_same_occupation_after",
+    ]
+    return out.with_columns(
+        *[pl.col(c).fill_null(0) for c in zeros],
+        *[pl.col(c).fill_null(False) for c in falses],
+        (pl.col("higher_level_same_occupation_subsidised").fill_null(False) | pl.col("_held_higher").fill_null(False)).alias(
+            "higher_level_same_occupation_held"
+        ),
+        _outside_expr().alias("certificate_outside_place"),
+    ).drop("_key", "_order", "_held_higher")
+
+
+# ---------------------------------------------------------------------------------------------
+# the rules
+
+level = Fact("level", "证书等级")
+urgent = Fact("urgent_occupation", "证书职业（工种）列入自治区急需紧缺职业（工种）目录", BOOL)
+
+
+def _by_year(prefix: str, label: str) -> Reading:
+    return Reading(
+        YEAR_BASIS.name,
+        {
+            "application": Fact(f"{prefix}_by_application", label, COUNT),
+            "certificate": Fact(f"{prefix}_by_certificate", label + "（按发证年度）", COUNT),
+            "payment": Fact(f"{prefix}_by_payment", label + "（按发放年度）", COUNT),
+        },
+    )
+
+
+this_year = _by_year("subsidies_this_year", "本年度已享受技能提升补贴次数")
+
+_min_months = Param("min_insured_months", "规定月数", MONTHS)
+_cum_app = Fact("insured_months_cumulative", "截至申领日累计参保月数", MONTHS) >= _min_months
+# every other reading counts a part of the cumulative months to the application date: when those are
+# short, every reading refuses (so a missing figure of a stricter reading does not hold up a refusal)
+insured_enough = Reading(
+    INSURED_PERIOD.name,
+    {
+        "cumulative_at_application": _cum_app,
+        "continuous_at_application": _cum_app & (Fact("insured_months_continuous", "截至申领日连续参保月数", MONTHS) >= _min_months),
+        "cumulative_at_certificate": _cum_app
+        & (Fact("insured_months_cumulative_at_certificate", "截至发证日累计参保月数", MONTHS) >= _min_months),
+        "continuous_at_certificate": _cum_app
+        & (Fact("insured_months_continuous_at_certificate", "截至发证日连续参保月数", MONTHS) >= _min_months),
+    },
+)
+
+standard = when(
+    level.eq(5),
+    Param("amount_level5", "初级（五级）补贴标准", MONEY),
+    when(level.eq(4), Param("amount_level4", "中级（四级）补贴标准", MONEY), Param("amount_level3", "高级（三级）补贴标准", MONEY)),
+)
+
+
+def _has(*names: str):
+    return lambda params: all(n in params for n in names)
+
+
+def _risk(name: str):
+    def applies(params: Mapping[str, Any]) -> bool:
+        p = params.get("risk_checks")
+        return p is not None and name in (p.value or [])
+
+    return applies
+
+
+CHECKS_COMMON = [
+    Check(
+        "person",
+        "申领人属于文件规定的补贴对象（企业在职职工；文件规定时含正在领取失业保险金人员）",
+        Fact("person_status", "申领人身份").isin(Param("eligible_persons")),
+        reason="申领人不是企业在职职工或正在领取失业保险金人员",
+    ),
+    Check(
+        "insured",
+        "参加失业保险{min_insured_months}个月以上（含本数）",
+        insured_enough,
+        applies=_has("min_insured_months"),
+        reason="参加失业保险时间不足{min_insured_months}个月",
+    ),
+    Check(
+        "certificate_type",
+        "证书为技能人员职业资格证书或职业技能等级证书",
+        Fact("certificate_type", "证书类别").isin(Param("certificate_types")),
+        reason="证书不是技能人员职业资格证书或职业技能等级证书",
+    ),
+    Check(
+        "level_in_standard",
+        "证书等级为初级（五级）、中级（四级）或高级（三级）（文件列明补贴标准的等级）",
+        level.isin([5, 4, 3]),
+        cite=("amount_level5",),
+        reason="证书等级不在文件列明补贴标准的初级（五级）、中级（四级）、高级（三级）之内",
+    ),
+    Check(
+        "once_per_level",
+        "同一职业（工种）同一等级未享受过技能提升补贴（只能享受一次）",
+        ~Fact("same_occupation_level_subsidised", "同一职业（工种）同一等级已享受", BOOL),
+        applies=_has("once_per_occupation_level"),
+        cite=("once_per_occupation_level",),
+        reason="同一职业（工种）同一等级已享受过技能提升补贴，只能享受一次",
+    ),
+    Check(
+        "no_lower_after_higher",
+        "未享受（或持有）同一职业（工种）更高等级证书的补贴",
+        ~Reading(
+            LOWER_AFTER_HIGHER.name,
+            {
+                "subsidised_only": Fact("higher_level_same_occupation_subsidised", "已享受同一职业（工种）更高等级补贴", BOOL),
+                "held_or_subsidised": Fact("higher_level_same_occupation_held", "已持有或已享受同一职业（工种）更高等级证书", BOOL),
+            },
+            fixed_by="lower_after_higher_basis",
+        ),
+        applies=_has("no_lower_after_higher"),
+        cite=("no_lower_after_higher",),
+        reason="已享受（或持有）同一职业（工种）更高等级证书，不再享受低等级证书补贴",
+    ),
+    Check(
+        "not_with_training",
+        "未重复享受同一职业（工种）的职业培训补贴",
+        ~Fact("training_subsidy_same_occupation_before", "申领前已享受同一职业（工种）职业培训补贴", BOOL),
+        applies=_has("exclusive_with_training_subsidy"),
+        cite=("exclusive_with_training_subsidy",),
+        reason="已享受同一职业（工种）职业培训补贴，技能提升补贴不得重复享受",
+    ),
+    Check(
+        "training_later_repay",
+        "此后未再享受同一职业（工种）职业培训补贴（后享受的应退回）",
+        ~Fact("training_subsidy_same_occupation_after", "申领后享受同一职业（工种）职业培训补贴", BOOL),
+        kind=FLAG,
+        applies=_has("exclusive_with_training_subsidy"),
+        cite=("exclusive_with_training_subsidy",),
+        reason="申领后又享受同一职业（工种）职业培训补贴：按后享受的退回原则追回职业培训补贴",
+    ),
+]
+
+CAP_3 = Check(
+    "per_year",
+    "本年度已享受次数少于{max_per_year}次（每人每年不超过{max_per_year}次）",
+    this_year < Param("max_per_year", "每年次数上限", COUNT),
+    reason="本年度已享受技能提升补贴{max_per_year}次，达到每人每年次数上限",
+)
+
+_total_cap = Param("max_per_year", "每年基本次数", COUNT) + Param("urgent_extra_per_year", "增加次数", COUNT)
+CAP_2025 = Check(
+    "per_year",
+    "本年度补贴次数未满（每人每年{max_per_year}次，急需紧缺职业（工种）证书另增加{urgent_extra_per_year}次）",
+    when(
+        urgent,
+        this_year < _total_cap.named("每年次数上限（含急需紧缺增加的次数）", COUNT),
+        this_year < Param("max_per_year", "每年基本次数", COUNT),
+    ),
+    reason="本年度已享受技能提升补贴次数已满（每人每年{max_per_year}次，急需紧缺职业（工种）证书另增加{urgent_extra_per_year}次）",
+)
+
+RISK_CHECKS = [
+    Check(
+        "certificate_place",
+        "证书在参保地或领金地取得",
+        ~Fact("certificate_outside_place", "证书发证地在参保地、领金地以外", BOOL),
+        kind=FLAG,
+        applies=_risk("certificate_outside_insured_or_benefit_place"),
+        cite=("risk_checks",),
+        reason="疑点：持参保地或领金地以外所获证书申领，需重点核查",
+    ),
+    Check(
+        "evaluation_body_batch",
+        "同一评价机构所发证书的申领人数低于批量核查线",
+        Fact("evaluation_body_batch_count", "同一评价机构所发证书申领人数", COUNT)
+        < Setting("evaluation_body_batch_threshold", "批量核查线（地区设置）", COUNT),
+        kind=FLAG,
+        applies=_risk("batch_same_evaluation_body"),
+        cite=("risk_checks",),
+        reason="疑点：批量持同一评价机构所发证书申领，需重点核查",
+    ),
+]
+
+OUTPUTS = [
+    Output("level", "证书等级", level),
+    Output("standard", "本等级补贴标准", standard, MONEY),
+]
+
+amount_2025 = when(
+    Reading(
+        UPLIFT_SCOPE.name,
+        {
+            "all_urgent": urgent,
+            "extra_only": urgent & (this_year >= Param("max_per_year", "每年基本次数", COUNT)),
+        },
+    ),
+    RateOf(standard, Lit(1) + Param("urgent_uplift_rate", "上浮比例")),
+    standard,
+)
+
+
+def _ruleset(name: str, checks: list[Check], amount: Any, outputs: list[Output] | None = None) -> Ruleset:
+    return register(
+        Ruleset(
+            program=PROGRAM,
+            name=name,
+            label=LABEL,
+            facts=SkillSubsidyFacts,
+            checks=checks,
+            amount=amount,
+            amount_label="补贴金额",
+            outputs=outputs or OUTPUTS,
+            subject="个人",
+            prepare=prepare,
+        )
+    )
+
+
+V2019 = _ruleset("v2019", CHECKS_COMMON, standard)
+V2022 = _ruleset("v2022", [*CHECKS_COMMON, CAP_3], standard)
+V2024 = _ruleset("v2024", [*CHECKS_COMMON, CAP_3, *RISK_CHECKS], standard)
+V2025 = _ruleset(
+    "v2025",
+    [*CHECKS_COMMON, CAP_2025, *RISK_CHECKS],
+    amount_2025,
+    [*OUTPUTS, Output("urgent", "急需紧缺职业（工种）证书", urgent, BOOL)],
+)
