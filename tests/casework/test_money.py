@@ -1,0 +1,109 @@
+"""多退少补, dispatch firms, skill subsidies, duplicate subsidies, and derived balances."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from ledger_helpers import PAYDAY, decision, to_payable
+
+from wengang.casework import AllocationIn, LedgerError
+
+
+def test_size_class_change_supplement_and_recovery(ledger):
+    ids = to_payable(ledger, 2)
+    ledger.run_payment_batch("b", "fanhuan", 2025, "cw", today=PAYDAY)
+    up = ledger.change_size_class(ids[0], "cw", new_size_class="micro", new_amount_fen=150_000, reason="划型更正")
+    assert up.diff_fen == 30_000 and up.supplement_payment_id and up.recovery_id is None
+    down = ledger.change_size_class(ids[1], "cw", new_size_class="large", new_amount_fen=60_000, reason="统计部门认定为大型")
+    assert down.diff_fen == -60_001 and down.recovery_id
+    ledger.record_recovery_receipt(down.recovery_id, "cw", amount_fen=60_001)
+    with pytest.raises(LedgerError):
+        ledger.record_recovery_receipt(down.recovery_id, "cw", amount_fen=60_001)
+    b = {r["unit_id"]: r for r in ledger.balances()}
+    assert b[decision(0).unit_id]["net_fen"] == 150_000
+    assert b[decision(1).unit_id]["net_fen"] == 60_000 and b[decision(1).unit_id]["recovery_outstanding_fen"] == 0
+    # the same size class again: nothing more to settle
+    again = ledger.change_size_class(ids[0], "cw", new_size_class="micro", new_amount_fen=150_000, reason="复核")
+    assert again.diff_fen == 0 and not again.supplement_payment_id and not again.recovery_id
+    assert ledger.reconcile()["ok"] and ledger.verify_audit().ok
+
+
+def test_size_class_change_before_payment_pays_the_new_amount(ledger):
+    ids = to_payable(ledger, 1)
+    ledger.change_size_class(ids[0], "cw", new_size_class="large", new_amount_fen=60_000, reason="划型")
+    assert ledger.run_payment_batch("b", "fanhuan", 2025, "cw", today=PAYDAY).amount_fen == 60_000
+
+
+def _paid_dispatch(ledger):
+    dec = decision(80, unit_name="某劳务派遣有限公司", amount_fen=300_000)
+    allocs = [AllocationIn("91150100USER0001", "用工单位甲", 10, 150_000),
+              AllocationIn("91150100USER0002", "用工单位乙", 4, 60_000)]
+    did = ledger.apply_dispatch(dec, allocs, "firm")
+    ledger.first_review(did, "a", approve=True, reason="名单备案")
+    ledger.second_review(did, "b", approve=True, reason="同意")
+    ledger.publicize("gs-d", "fanhuan", 2025, "cw", starts_on=date(2025, 10, 1), days=7)
+    ledger.pay_decision(did, "cw", today=PAYDAY)
+    return did
+
+
+def test_dispatch_transfers_and_misuse(ledger):
+    did = _paid_dispatch(ledger)
+    with ledger.engine.connect() as c:
+        alloc = dict(c.exec_driver_sql("select user_unit_id, id from case_allocations").all())
+    ledger.record_transfer(alloc["91150100USER0001"], "firm", amount_fen=150_000, voucher="拨付凭证001")
+    with pytest.raises(LedgerError) as e:
+        ledger.record_transfer(alloc["91150100USER0002"], "firm", amount_fen=60_001, voucher="x")
+    assert e.value.code == "transfer_exceeds"
+    rid = ledger.report_dispatch_misuse(did, "auditor", reason="未按规定拨付用工单位乙")
+    assert ledger.report_dispatch_misuse(did, "auditor", reason="again") == rid  # idempotent
+    d = ledger.decision(did)
+    assert [(r["kind"], r["amount_fen"]) for r in d["recoveries"]] == [("dispatch_misuse", 60_000)]
+    # 取消下一年度申领资格
+    with pytest.raises(LedgerError) as e:
+        ledger.self_apply(decision(80, year=2026), "firm")
+    assert e.value.code == "disqualified"
+
+
+def test_disqualified_unit_screened_next_year_is_marked(ledger):
+    did = _paid_dispatch(ledger)
+    ledger.report_dispatch_misuse(did, "auditor", reason="截留")
+    from wengang.casework import RunIn
+    run26 = RunIn("fanhuan", 2026, "150000", {"f": "c" * 64}, {"内人社发〔2025〕18号": "x"})
+    ledger.import_decisions(run26, [decision(80, year=2026), decision(81, year=2026)], "s")
+    assert ledger.decision(ledger.find(program="fanhuan", year=2026, unit_id=decision(80).unit_id))["state"] == "disqualified"
+    assert ledger.decision(ledger.find(program="fanhuan", year=2026, unit_id=decision(81).unit_id))["state"] == "screened"
+
+
+def _person(program: str, claim: str, year: int = 2025, amount: int = 150_000):
+    return decision(0, unit_id="150102199001011234", unit_name="张三", program=program, claim_key=claim,
+                    amount_fen=amount, payment_channel="personal_account", size_class=None, year=year,
+                    policy_doc="内人社发〔2025〕18号", clause="二")
+
+
+def _approve_pay(ledger, did):
+    ledger.first_review(did, "a", approve=True, reason="ok")
+    ledger.second_review(did, "b", approve=True, reason="ok")
+    return ledger.pay_decision(did, "cw", today=PAYDAY)  # no 公示 wait for personal subsidies
+
+
+def test_skill_subsidy_application_approval_payment(ledger):
+    did = ledger.apply_skill_subsidy(_person("skill_subsidy", "6-07-06-05:4"), "person")
+    _approve_pay(ledger, did)
+    assert ledger.decision(did)["state"] == "paid"
+    with pytest.raises(LedgerError) as e:  # same occupation and level only once, also across years
+        ledger.apply_skill_subsidy(_person("skill_subsidy", "6-07-06-05:4", year=2026), "person")
+    assert e.value.code == "already_claimed"
+
+
+def test_duplicate_training_and_skill_subsidy_recovered_from_later(ledger):
+    train = ledger.self_apply(_person("training_subsidy", "6-07-06-05:4", amount=80_000), "person")
+    _approve_pay(ledger, train)
+    skill = ledger.apply_skill_subsidy(_person("skill_subsidy", "6-07-06-05:4"), "person")
+    _approve_pay(ledger, skill)
+    rec = ledger.recover_duplicate_subsidies("150102199001011234", "auditor")
+    assert len(rec) == 1
+    assert ledger.recover_duplicate_subsidies("150102199001011234", "auditor") == rec  # idempotent
+    assert [(r["kind"], r["amount_fen"]) for r in ledger.decision(skill)["recoveries"]] == [("duplicate_subsidy", 150_000)]
+    assert ledger.decision(train)["recoveries"] == []
+    assert ledger.reconcile()["ok"]
