@@ -1,0 +1,466 @@
+"""Derive the per-unit fact table (the columns of :class:`~wengang.facts.unit.UnitFacts`) from raw records.
+
+Policy year ``Y``: the refund paid in ``Y`` is judged on year ``Y−1`` data; ``D`` is the evaluation date.
+Every column below is computed with Polars expressions (lazy, streaming-capable); one row per unit of the
+registry, columns exactly :data:`FEATURE_SCHEMA` (the UnitFacts fields, in order; ``region_code`` is one).
+
+Definitions (the switches the texts leave open are parameters; the engine can apply either reading because
+the raw ingredients are separate columns):
+
+``months_fully_paid``
+    Consecutive months, counting back from ``latest_month`` (default: the month before ``D``'s month), in
+    which the unit paid in full: a record exists, ``paid_fen ≥ due_fen`` and ``paid_date`` is on or before
+    ``D``. A missing month breaks the run. Capped at 63 (computed as the trailing ones of a 64-bit mask of
+    fully-paid months); the texts need 12.
+``paid_premium_last_year_fen``
+    企业及其职工上年度实际缴纳的当年度失业保险费: ``paid_fen`` of rows whose month covered is in ``Y−1``
+    and whose ``paid_date`` is on or before ``base_paid_by`` (default ``Y−1``-12-31, i.e. paid during
+    the year; an agency that also counts ``Y−1`` months paid up by a later cut-off passes that date).
+    Late fees are never in it; payments for other years' months are never in it (兵团 draft: 不含补缴的其他
+    年度欠费和滞纳金).
+``backpay_other_years_fen``
+    ``paid_fen`` paid during ``Y−1`` (``paid_date`` in ``Y−1``) for months **before** ``Y−1``.
+``late_fee_fen``
+    ``late_fee_fen`` of rows paid during ``Y−1`` (any month covered).
+``avg_contributors_12m`` / ``avg_insured_last_year``
+    Σ ``insured_persons`` over the 12 months of ``Y−1`` (a missing month counts 0) ÷ 12, **floored**: with
+    integer thresholds ``floor(s/12) ≥ 300 ⇔ s ≥ 3600``, so the ≥300 test stays exact. The monthly
+    record is the only source of monthly headcount we have, so both fields carry the same number.
+``insured_headcount``, ``layoffs_last_year``, ``normal_attrition_last_year``
+    From the headcount table for year ``Y−1``; ``insured_headcount`` falls back to the December ``Y−1``
+    monthly record.
+exclusion flags
+    A list entry counts when ``date_from ≤ D`` and (``date_to`` is empty or ``date_to ≥ D``).
+``outstanding_deferral``
+    A deferral with ``deferred_fen > 0`` that started on or before ``D`` and is not paid up by ``D``.
+``dispatched_workers`` / ``dispatched_to_public_institutions``
+    Sums over the dispatch firm's allocations.
+``size_class``
+    The 山西 cascade (:mod:`wengang.facts.size_class`); ``with_provenance=True`` adds ``size_class_step``.
+``premium_due_6m_fen``
+    Null: the 2019 hardship standard needs all social-insurance premiums due, which UI records do not hold.
+``has_corporate_account``
+    Null in the registry is read as ``False`` (no account known: the unit cannot be paid without fixing it).
+
+For inputs that do not fit in memory, :func:`derive_features_partitioned` splits units by a hash of the
+credit code, validates and derives each partition on its own, and joins branches to their legal entity's
+class in a final streaming pass.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from types import NoneType, UnionType
+from typing import Annotated, Union, get_args, get_origin
+
+import polars as pl
+
+from wengang.facts.identifiers import credit_code_normalised
+from wengang.facts.size_class import AVG_CONTRIBUTORS_LARGE, classify_2017_expr
+from wengang.facts.unit import UnitFacts
+from wengang.screening.ingest import RawTable
+from wengang.screening.quarantine import ValidationReport, validate_table
+from wengang.screening.schemas import EXCLUSION_LIST_TYPES
+
+MAX_STREAK = 63
+
+
+def _dtype_for(annotation) -> pl.DataType:
+    if get_origin(annotation) in (Union, UnionType):
+        annotation = next(a for a in get_args(annotation) if a is not NoneType)
+    if get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    if annotation is bool:
+        return pl.Boolean()
+    if annotation is int:
+        return pl.Int64()
+    if annotation is date:
+        return pl.Date()
+    return pl.String()  # str and the StrEnums
+
+
+def _feature_schema() -> pl.Schema:
+    return pl.Schema({name: _dtype_for(f.annotation) for name, f in UnitFacts.model_fields.items()})
+
+
+FEATURE_SCHEMA: pl.Schema = _feature_schema()
+FEATURE_DEFAULTS = {
+    n: f.default.value if hasattr(f.default, "value") else f.default
+    for n, f in UnitFacts.model_fields.items()
+    if f.default is not None and f.default.__class__.__name__ != "PydanticUndefinedType"
+}
+
+
+@dataclass(frozen=True)
+class FeatureParams:
+    policy_year: int
+    evaluation_date: date
+    latest_month: str | None = None
+    base_paid_by: date | None = None
+
+    @property
+    def last_year(self) -> int:
+        return self.policy_year - 1
+
+    @property
+    def latest(self) -> str:
+        if self.latest_month:
+            return self.latest_month
+        first = self.evaluation_date.replace(day=1) - timedelta(days=1)
+        return f"{first.year:04d}-{first.month:02d}"
+
+    @property
+    def paid_by(self) -> date:
+        return self.base_paid_by or date(self.last_year, 12, 31)
+
+
+def _month_index(e: pl.Expr) -> pl.Expr:
+    return e.str.slice(0, 4).cast(pl.Int32) * 12 + e.str.slice(5, 2).cast(pl.Int32) - 1
+
+
+def _lazy(x) -> pl.LazyFrame | None:
+    if x is None:
+        return None
+    return x.lazy() if isinstance(x, pl.DataFrame) else x
+
+
+def contribution_features(contributions: pl.LazyFrame, p: FeatureParams) -> pl.LazyFrame:
+    """Per-unit aggregates of the monthly records (one group-by pass)."""
+    y1 = p.last_year
+    d = p.evaluation_date
+    latest = int(p.latest[:4]) * 12 + int(p.latest[5:7]) - 1
+    k = pl.lit(latest, dtype=pl.Int32) - _month_index(pl.col("month"))
+    full = (
+        (pl.col("paid_fen") >= pl.col("due_fen"))
+        & pl.col("paid_date").is_not_null()
+        & (pl.col("paid_date") <= pl.lit(d))
+    )
+    bit = k.replace_strict({i: 1 << i for i in range(MAX_STREAK)}, default=0, return_dtype=pl.UInt64)
+    myear = pl.col("month").str.slice(0, 4).cast(pl.Int32)
+    paid_in_y1 = pl.col("paid_date").is_between(pl.lit(date(y1, 1, 1)), pl.lit(date(y1, 12, 31)))
+    zero = pl.lit(0, dtype=pl.Int64)
+    return contributions.group_by("credit_code").agg(
+        pl.when(full).then(bit).otherwise(pl.lit(0, dtype=pl.UInt64)).sum().alias("_mask"),
+        pl.when((myear == y1) & (pl.col("paid_date") <= pl.lit(p.paid_by)))
+        .then(pl.col("paid_fen"))
+        .otherwise(zero)
+        .sum()
+        .alias("paid_premium_last_year_fen"),
+        pl.when((myear < y1) & paid_in_y1)
+        .then(pl.col("paid_fen"))
+        .otherwise(zero)
+        .sum()
+        .alias("backpay_other_years_fen"),
+        pl.when(paid_in_y1)
+        .then(pl.col("late_fee_fen").fill_null(0))
+        .otherwise(zero)
+        .sum()
+        .alias("late_fee_fen"),
+        pl.when(myear == y1).then(pl.col("insured_persons")).otherwise(zero).sum().alias("_persons_sum"),
+        pl.when(pl.col("month") == f"{y1}-12").then(pl.col("insured_persons")).max().alias("_dec_persons"),
+    )
+
+
+def _exclusion_flags(exclusions: pl.LazyFrame, d: date) -> pl.LazyFrame:
+    on = (pl.col("date_from") <= pl.lit(d)) & (pl.col("date_to").is_null() | (pl.col("date_to") >= pl.lit(d)))
+    return (
+        exclusions.filter(on)
+        .group_by("credit_code")
+        .agg([(pl.col("list_type") == t).any().alias(t) for t in EXCLUSION_LIST_TYPES])
+    )
+
+
+def _deferral_flags(deferrals: pl.LazyFrame, d: date) -> pl.LazyFrame:
+    started = (pl.col("period_from") + "-01").str.to_date("%Y-%m-%d") <= pl.lit(d)
+    open_ = pl.col("paid_up_date").is_null() | (pl.col("paid_up_date") > pl.lit(d))
+    return (
+        deferrals.filter(started & open_ & (pl.col("deferred_fen") > 0))
+        .select("credit_code")
+        .unique()
+        .with_columns(pl.lit(True).alias("outstanding_deferral"))
+    )
+
+
+def _dispatch_sums(dispatch: pl.LazyFrame) -> pl.LazyFrame:
+    return dispatch.group_by(pl.col("dispatch_credit_code").alias("credit_code")).agg(
+        pl.col("workers").sum().alias("dispatched_workers"),
+        pl.when(pl.col("user_is_public_institution").fill_null(False))
+        .then(pl.col("workers"))
+        .otherwise(0)
+        .sum()
+        .alias("dispatched_to_public_institutions"),
+    )
+
+
+def _own_size_exprs() -> tuple[pl.Expr, pl.Expr]:
+    std = classify_2017_expr()
+    avg_ok = pl.col("avg_contributors_12m").is_not_null()
+    cls = (
+        pl.when(pl.col("stats_size_class").is_not_null())
+        .then(pl.col("stats_size_class"))
+        .when(std.is_not_null())
+        .then(std)
+        .when(avg_ok)
+        .then(
+            pl.when(pl.col("avg_contributors_12m") >= AVG_CONTRIBUTORS_LARGE)
+            .then(pl.lit("large"))
+            .otherwise(pl.lit("small"))
+        )
+        .otherwise(pl.lit(None, dtype=pl.String))
+    )
+    step = (
+        pl.when(pl.col("stats_size_class").is_not_null())
+        .then(pl.lit("stats"))
+        .when(std.is_not_null())
+        .then(pl.lit("standard_2017"))
+        .when(avg_ok)
+        .then(pl.lit("avg_contributors"))
+        .otherwise(pl.lit(None, dtype=pl.String))
+    )
+    return cls, step
+
+
+def apply_legal_entity(lf: pl.LazyFrame, parents: pl.LazyFrame) -> pl.LazyFrame:
+    """Branches take their legal entity's class. ``parents``: ``credit_code``, ``size_class`` (own cascade)."""
+    par = parents.select(pl.col("credit_code").alias("_le"), pl.col("size_class").alias("_le_class")).unique(
+        "_le"
+    )
+    lf = lf.join(par, left_on="legal_entity_credit_code", right_on="_le", how="left", maintain_order="left")
+    use = pl.col("legal_entity_credit_code").is_not_null() & pl.col("_le_class").is_not_null()
+    return lf.with_columns(
+        pl.when(use).then(pl.col("_le_class")).otherwise(pl.col("size_class")).alias("size_class"),
+        pl.when(use)
+        .then(pl.lit("legal_entity"))
+        .otherwise(pl.col("size_class_step"))
+        .alias("size_class_step"),
+    ).drop("_le_class")
+
+
+def derive_features(
+    units: pl.LazyFrame | pl.DataFrame,
+    contributions: pl.LazyFrame | pl.DataFrame,
+    *,
+    policy_year: int,
+    evaluation_date: date,
+    headcount: pl.LazyFrame | pl.DataFrame | None = None,
+    exclusions: pl.LazyFrame | pl.DataFrame | None = None,
+    stats_size: pl.LazyFrame | pl.DataFrame | None = None,
+    deferrals: pl.LazyFrame | pl.DataFrame | None = None,
+    dispatch: pl.LazyFrame | pl.DataFrame | None = None,
+    latest_month: str | None = None,
+    base_paid_by: date | None = None,
+    with_provenance: bool = False,
+    legal_entities: bool = True,
+) -> pl.LazyFrame:
+    """The feature table (lazy). Inputs are validated frames with the raw schemas' column names.
+
+    ``legal_entities=False`` skips the branch → legal-entity step (the partitioned path does it at the end).
+    Collect with ``.collect(engine="streaming")``.
+    """
+    p = FeatureParams(policy_year, evaluation_date, latest_month, base_paid_by)
+    u = _lazy(units)
+    lf = u.join(
+        contribution_features(_lazy(contributions), p), on="credit_code", how="left", maintain_order="left"
+    )
+    if headcount is not None:
+        hc = (
+            _lazy(headcount)
+            .filter(pl.col("year") == p.last_year)
+            .select(
+                "credit_code",
+                pl.col("insured_headcount").alias("_hc"),
+                pl.col("layoffs").alias("layoffs_last_year"),
+                pl.col("normal_attrition").alias("normal_attrition_last_year"),
+            )
+        )
+        lf = lf.join(hc, on="credit_code", how="left", maintain_order="left")
+    else:
+        lf = lf.with_columns(
+            pl.lit(None, dtype=pl.Int64).alias("_hc"),
+            pl.lit(None, dtype=pl.Int64).alias("layoffs_last_year"),
+            pl.lit(None, dtype=pl.Int64).alias("normal_attrition_last_year"),
+        )
+    if exclusions is not None:
+        lf = lf.join(
+            _exclusion_flags(_lazy(exclusions), evaluation_date),
+            on="credit_code",
+            how="left",
+            maintain_order="left",
+        )
+    else:
+        lf = lf.with_columns([pl.lit(False).alias(t) for t in EXCLUSION_LIST_TYPES])
+    if stats_size is not None:
+        st = (
+            _lazy(stats_size)
+            .select("credit_code", pl.col("size_class").alias("stats_size_class"))
+            .unique("credit_code")
+        )
+        lf = lf.join(st, on="credit_code", how="left", maintain_order="left")
+    else:
+        lf = lf.with_columns(pl.lit(None, dtype=pl.String).alias("stats_size_class"))
+    if deferrals is not None:
+        lf = lf.join(
+            _deferral_flags(_lazy(deferrals), evaluation_date),
+            on="credit_code",
+            how="left",
+            maintain_order="left",
+        )
+    else:
+        lf = lf.with_columns(pl.lit(False).alias("outstanding_deferral"))
+    if dispatch is not None:
+        lf = lf.join(_dispatch_sums(_lazy(dispatch)), on="credit_code", how="left", maintain_order="left")
+    else:
+        lf = lf.with_columns(
+            pl.lit(0, dtype=pl.Int64).alias("dispatched_workers"),
+            pl.lit(0, dtype=pl.Int64).alias("dispatched_to_public_institutions"),
+        )
+    avg = (pl.col("_persons_sum") // 12).cast(pl.Int64)
+    lf = lf.with_columns(
+        pl.col("_mask").bitwise_trailing_ones().cast(pl.Int64).fill_null(0).alias("months_fully_paid"),
+        avg.alias("avg_contributors_12m"),
+        avg.alias("avg_insured_last_year"),
+        pl.coalesce(pl.col("_hc"), pl.col("_dec_persons")).cast(pl.Int64).alias("insured_headcount"),
+        pl.col("paid_premium_last_year_fen").fill_null(0),
+        pl.lit(None, dtype=pl.Int64).alias("premium_due_6m_fen"),
+        pl.lit(evaluation_date).alias("evaluation_date"),
+    )
+    cls, step = _own_size_exprs()
+    lf = lf.with_columns(cls.alias("size_class"), step.alias("size_class_step"))
+    if legal_entities:
+        lf = apply_legal_entity(lf, lf.select("credit_code", "size_class"))
+    return finalise(lf, with_provenance=with_provenance)
+
+
+def finalise(lf: pl.LazyFrame, *, with_provenance: bool = False) -> pl.LazyFrame:
+    """Fill defaults and select exactly the UnitFacts columns with their dtypes (plus provenance if asked)."""
+    exprs = []
+    names = lf.collect_schema().names()
+    for name, dtype in FEATURE_SCHEMA.items():
+        e = pl.col(name) if name in names else pl.lit(None)
+        if name in FEATURE_DEFAULTS and name != "name":
+            e = e.fill_null(pl.lit(FEATURE_DEFAULTS[name]))
+        if name == "has_corporate_account":
+            e = (pl.col(name) if name in names else pl.lit(None)).fill_null(False)
+        exprs.append(e.cast(dtype).alias(name))
+    if with_provenance:
+        exprs.append(pl.col("size_class_step"))
+    return lf.select(exprs)
+
+
+# ---------------------------------------------------------------------------------------------------
+# partitioned path
+
+
+def partition_expr(column: str, partitions: int) -> pl.Expr:
+    """Stable partition number of a credit-code column (normalised first, so spellings agree)."""
+    return credit_code_normalised(column).hash(seed=0x5747) % partitions
+
+
+def _part(raw: RawTable, column: str, i: int, n: int) -> RawTable:
+    return RawTable(
+        raw.schema, raw.source_file, raw.frame.filter(partition_expr(column, n) == i), raw.yuan_columns
+    )
+
+
+@dataclass
+class PartitionedRun:
+    features_path: Path
+    quarantine_path: Path
+    reports: dict[str, ValidationReport]
+    rows: int
+    seconds: float
+
+
+def derive_features_partitioned(
+    units: RawTable,
+    contributions: RawTable,
+    out_dir: str | Path,
+    *,
+    policy_year: int,
+    evaluation_date: date,
+    partitions: int = 8,
+    allowed_regions: set[str] | None = None,
+    others: dict[str, RawTable] | None = None,
+    latest_month: str | None = None,
+    base_paid_by: date | None = None,
+    with_provenance: bool = False,
+) -> PartitionedRun:
+    """Validate and derive partition by partition (hash of the credit code), in bounded memory.
+
+    ``others`` may hold raw ``headcount``, ``exclusions``, ``stats_size``, ``deferrals`` and ``dispatch``
+    tables; they are small next to the monthly file and are partitioned the same way (dispatch by the
+    dispatch firm). Writes ``features.parquet`` and ``quarantine.parquet`` under ``out_dir``; reports
+    are summed over partitions per table and reconcile.
+    """
+    t0 = time.perf_counter()
+    out = Path(out_dir)
+    parts_dir = out / "_parts"
+    if parts_dir.exists():
+        shutil.rmtree(parts_dir)
+    parts_dir.mkdir(parents=True)
+    others = others or {}
+    key_col = {"dispatch": "dispatch_credit_code"}
+    reports: dict[str, ValidationReport] = {}
+    qparts: list[pl.DataFrame] = []
+
+    def merge(rep: ValidationReport):
+        r = reports.get(rep.table)
+        if r is None:
+            reports[rep.table] = ValidationReport(rep.table, rep.source_file, 0, 0, 0, {})
+            r = reports[rep.table]
+        r.rows_in += rep.rows_in
+        r.accepted += rep.accepted
+        r.quarantined += rep.quarantined
+        for k, v in rep.by_reason.items():
+            r.by_reason[k] = r.by_reason.get(k, 0) + v
+
+    for i in range(partitions):
+        vals = {}
+        for name, raw in {"units": units, "contributions": contributions, **others}.items():
+            res = validate_table(
+                _part(raw, key_col.get(name, "credit_code"), i, partitions), allowed_regions=allowed_regions
+            )
+            merge(res.report)
+            if res.quarantine.height:
+                qparts.append(res.quarantine)
+            vals[name] = res.accepted
+        feats = derive_features(
+            vals.pop("units"),
+            vals.pop("contributions"),
+            policy_year=policy_year,
+            evaluation_date=evaluation_date,
+            latest_month=latest_month,
+            base_paid_by=base_paid_by,
+            with_provenance=True,
+            legal_entities=False,
+            **vals,
+        )
+        feats.collect(engine="streaming").write_parquet(parts_dir / f"part-{i:04d}.parquet")
+        del vals, feats
+
+    parts = pl.scan_parquet(parts_dir / "*.parquet")
+    le_codes = (
+        parts.filter(pl.col("legal_entity_credit_code").is_not_null())
+        .select(pl.col("legal_entity_credit_code").alias("credit_code"))
+        .unique()
+    )
+    parents = parts.join(le_codes, on="credit_code", how="semi").select("credit_code", "size_class").collect()
+    final = apply_legal_entity(parts, parents.lazy())
+    if not with_provenance:
+        final = final.drop("size_class_step")
+    features_path = out / "features.parquet"
+    final.sink_parquet(features_path)
+    quarantine_path = out / "quarantine.parquet"
+    if qparts:
+        pl.concat(qparts).sort("source_file", "source_row").write_parquet(quarantine_path)
+    else:
+        from wengang.screening.quarantine import QUARANTINE_SCHEMA
+
+        pl.DataFrame(schema=QUARANTINE_SCHEMA).write_parquet(quarantine_path)
+    rows = pl.scan_parquet(features_path).select(pl.len()).collect().item()
+    shutil.rmtree(parts_dir)
+    return PartitionedRun(features_path, quarantine_path, reports, rows, time.perf_counter() - t0)
