@@ -1,0 +1,484 @@
+"""失业保险金 and the related benefits for people.
+
+| program | ruleset | enacted by |
+|---|---|---|
+| ui_benefit 失业保险金 | regulation | 失业保险条例 第十四条、第十五条、第十七条 (国务院令第258号, base); restated by 内人社办发〔2022〕86号 （四）12; 内人社发〔2025〕18号 五 adds 不同时发放 with the flexible-employment subsidy and risk checks |
+| unemployment_subsidy 失业补助金 | v2022 | 内人社办发〔2022〕86号 （四）14 |
+| temp_living_allowance 临时生活补助 | v2022 | 内人社办发〔2022〕86号 （四）15 |
+| one_off_living_allowance 一次性生活补助 | regulation, v2022 | 条例 第二十一条; 内人社办发〔2022〕86号 （四）13 |
+
+Money: the monthly benefit standards are set by the province (条例 第十八条) and are region settings
+(``monthly_benefit_amount``, ``monthly_amount``, ``amount_per_service_year``). No text gives a figure, so
+none is invented: the decision states the entitled months, and the monthly standard and total only when the
+operator supplies the standard. The ruleset therefore has no ``amount`` (an amount the engine cannot compute
+would make the case undeterminable); the figures are outputs.
+
+``paid_months`` counts contributions since the last re-employment (第十七条: 缴费时间重新计算).
+Duration (第十七条): 满1年不足5年 → 12 months; 满5年不足10年 → 18; 10年以上 → 24. 满 and 以上 include the
+boundary: 60 months → 18, 120 months → 24. The new entitlement combines with months left unclaimed from
+the previous spell, at most 24 months in total.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from wengang.facts.person import UnemployedPersonFacts
+from wengang.rules import interpretations
+from wengang.rules.engine import FLAG, Check, Output, Ruleset, register
+from wengang.rules.expr import BOOL, DATE, MONEY, MONTHS, TEXT, Fact, Lit, Min, Param, Reading, Setting, when
+
+# ---------------------------------------------------------------------------------------------
+# interpretation switches
+
+REMAINING_WITHOUT_NEW_YEAR = interpretations.register(
+    interpretations.Switch(
+        name="ui_benefit.remaining_months_without_new_year",
+        title="重新就业后缴费不满1年再次失业的，可否领取前次未领完的期限",
+        clauses=("失业保险条例 第十七条",),
+        readings={
+            "not_allowed": "不可：每次申领都须满足第十四条“缴费满1年”",
+            "allowed": "可以：缴费不满1年的，只领取前次应领而尚未领取的期限",
+        },
+        default="not_allowed",
+        why="第十七条只规定“可以与前次失业应领取而尚未领取的…期限合并计算”，以本次符合领取条件为前提；"
+        "放宽的做法见各地申领发放办法（不在本库），由经办机构认定。",
+        programs=("ui_benefit",),
+    )
+)
+SUBSIDY_SCOPE = interpretations.register(
+    interpretations.Switch(
+        name="unemployment_subsidy.not_eligible_scope",
+        title="失业补助金“不符合领取失业保险金条件的失业人员”的范围",
+        clauses=("内人社办发〔2022〕86号 （四）14",),
+        readings={
+            "any_condition": "参保缴费但不符合任一领取条件的失业人员（含缴费不满1年、本人意愿离职）",
+            "paid_under_one_year": "仅指因缴费不满1年而不符合条件、且非因本人意愿失业的人员",
+        },
+        default="any_condition",
+        why="原文“依法参加失业保险并缴纳失业保险费但不符合领取失业保险金条件的失业人员”，未限定是哪一项条件。",
+        programs=("unemployment_subsidy",),
+    )
+)
+SUBSIDY_FROM = interpretations.register(
+    interpretations.Switch(
+        name="unemployment_subsidy.from_2021_basis",
+        title="失业补助金“2021年1月起”指什么日期",
+        clauses=("内人社办发〔2022〕86号 （四）14",),
+        readings={
+            "event": "失业保险金期满（或失业）发生在2021年1月1日以后",
+            "application": "2021年1月1日以后提出申领即可，不论何时期满或失业",
+        },
+        default="event",
+        why="“2021年1月起，领取失业保险金期满仍未就业的…”：时间修饰期满、失业的情形；按申领日理解会把此前早已期满的人员纳入。",
+        programs=("unemployment_subsidy",),
+    )
+)
+AFTER_INCLUSIVE = interpretations.register(
+    interpretations.Switch(
+        name="temp_living_allowance.after_includes_day",
+        title="临时生活补助“2021年1月1日之后停保”是否含1月1日当日",
+        clauses=("内人社办发〔2022〕86号 （四）15",),
+        readings={"inclusive": "含当日：2021年1月1日及以后停保", "exclusive": "不含当日：2021年1月2日及以后停保"},
+        default="inclusive",
+        why="“之后”与“起”在人社文件中常同义，且2021年1月1日起新的一年度；严格字面可不含当日。",
+        programs=("temp_living_allowance",),
+    )
+)
+TEMP_INSURED_BASIS = interpretations.register(
+    interpretations.Switch(
+        name="temp_living_allowance.insured_year_basis",
+        title="临时生活补助“参保不满1年”按累计还是最后一段连续参保",
+        clauses=("内人社办发〔2022〕86号 （四）15",),
+        readings={"cumulative": "累计参保不满12个月", "continuous": "最后一段连续参保不满12个月"},
+        default="cumulative",
+        why="原文“参保不满1年”，未写“连续”；按累计与“缴费满1年”的累计口径一致。",
+        programs=("temp_living_allowance",),
+    )
+)
+RURAL_SCOPE = interpretations.register(
+    interpretations.Switch(
+        name="temp_living_allowance.rural_worker_scope",
+        title="临时生活补助“失业农牧民工”的范围",
+        clauses=("内人社办发〔2022〕86号 （四）15",),
+        readings={
+            "rural_hukou": "农村（农牧区）户籍的失业人员",
+            "contract_worker": "仅单位招用、本人未缴费的农民（农牧民）合同制工人（条例第二十一条的范围）",
+        },
+        default="rural_hukou",
+        why="“农牧民工”通常指农村户籍进城务工人员；条例第二十一条的“农民合同制工人”是更窄的口径。",
+        programs=("temp_living_allowance",),
+    )
+)
+EARLY_TERMINATION = interpretations.register(
+    interpretations.Switch(
+        name="one_off_living_allowance.early_termination_scope",
+        title="一次性生活补助“提前解除劳动合同”是否包括本人提出解除",
+        clauses=("失业保险条例 第二十一条", "内人社办发〔2022〕86号 （四）13"),
+        readings={"any": "任何一方提出的提前解除均可", "not_at_worker_request": "本人提出的提前解除不在其列"},
+        default="any",
+        why="原文“劳动合同期满未续订或者提前解除劳动合同的”，未区分由谁提出。",
+        programs=("one_off_living_allowance",),
+    )
+)
+# ---------------------------------------------------------------------------------------------
+# shared pieces
+
+
+def _has(*names: str):
+    return lambda params: all(n in params for n in names)
+
+
+def _true(name: str):
+    return lambda params: name in params and params[name].value is True
+
+
+def _risk(name: str):
+    def applies(params: Mapping[str, Any]) -> bool:
+        p = params.get("risk_checks")
+        return p is not None and name in (p.value or [])
+
+    return applies
+
+
+paid = Fact("paid_months", "本次失业前累计缴费月数", MONTHS)
+unclaimed = Fact("unclaimed_previous_months", "前次失业应领而未领月数", MONTHS)
+not_reemployed = ~Fact("reemployed", "已重新就业", BOOL)
+min_paid_months = (Param("min_paid_years") * 12).named("规定缴费月数", MONTHS)
+# 第十四条 "缴费义务满1年" is counted like 第十七条's 累计缴费时间 (cumulative since the last re-employment)
+paid_one_year = paid >= min_paid_months
+
+STOP = (
+    Fact("reemployed", "重新就业", BOOL)
+    | Fact("conscripted", "应征服兵役", BOOL)
+    | Fact("emigrated", "移居境外", BOOL)
+    | Fact("pension_started", "享受基本养老保险待遇", BOOL)
+    | Fact("imprisoned", "被判刑收监执行", BOOL)
+    | Fact("refused_offered_job", "无正当理由拒不接受介绍的工作", BOOL)
+)
+
+PERSON_RISKS = [
+    Check(
+        "cross_region",
+        "无异地重复领取",
+        ~Fact("claimed_elsewhere", "异地同期领取", BOOL),
+        kind=FLAG,
+        applies=_risk("cross_region_duplicate"),
+        cite=("risk_checks",),
+        reason="疑点：异地重复领取，需排查",
+    ),
+    Check(
+        "status_anomaly",
+        "生存状态、身份状态正常",
+        ~(Fact("deceased", "生存状态异常（已死亡）", BOOL) | Fact("identity_anomaly", "身份状态异常", BOOL)),
+        kind=FLAG,
+        applies=_risk("survival_or_identity_anomaly"),
+        cite=("risk_checks",),
+        reason="疑点：生存状态或身份状态异常人员领取，需排查",
+    ),
+    Check(
+        "short_term_insured",
+        "非短期参保领取（缴费月数不低于短期参保核查线）",
+        paid >= Setting("short_term_insured_months", "短期参保核查线（地区设置）", MONTHS),
+        kind=FLAG,
+        applies=_risk("short_term_insured"),
+        cite=("risk_checks",),
+        reason="疑点：短期参保领取失业保险金，需排查",
+    ),
+]
+
+
+def _standard_outputs(months: Any, setting: str, label: str) -> list[Output]:
+    monthly = Setting(setting, label, MONEY)
+    return [
+        Output("monthly_standard", label, monthly, MONEY),
+        Output("total", "合计金额（月数 × 月标准）", months * monthly, MONEY),
+        Output(
+            "standard_note",
+            "发放标准",
+            when(monthly.is_missing(), Lit("由省级人民政府确定，本决定未含月标准（经办机构提供地区设置后计算金额）"), Lit(None)),
+            TEXT,
+        ),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# 失业保险金 (ui_benefit / regulation)
+
+duration = when(
+    paid >= 120,
+    Param("duration_months_10y_plus", "缴费10年以上的期限", MONTHS),
+    when(
+        paid >= 60,
+        Param("duration_months_5_to_10y", "缴费满5年不足10年的期限", MONTHS),
+        when(paid >= 12, Param("duration_months_1_to_5y", "缴费满1年不足5年的期限", MONTHS), Lit(0, MONTHS)),
+    ),
+).named("按本次缴费时间计算的领取期限", MONTHS)
+entitled = Min(duration + unclaimed, Param("max_combined_months", "合并计算的最长期限", MONTHS)).named(
+    "合并前次未领期限后的领取期限", MONTHS
+)
+
+UI_CHECKS = [
+    Check(
+        "paid_one_year",
+        "所在单位和本人已按规定履行缴费义务满{min_paid_years}年（12个月，含本数）",
+        paid_one_year
+        | Reading(
+            REMAINING_WITHOUT_NEW_YEAR.name,
+            {"not_allowed": Lit(False), "allowed": unclaimed > 0},
+        ),
+        cite=("min_paid_years",),
+        reason="缴费不满{min_paid_years}年，不符合领取失业保险金条件",
+    ),
+    Check(
+        "involuntary",
+        "非因本人意愿中断就业",
+        Fact("involuntary_separation", "非因本人意愿中断就业", BOOL),
+        applies=_true("involuntary_required"),
+        cite=("involuntary_required",),
+        reason="系本人意愿中断就业，不符合领取失业保险金条件",
+    ),
+    Check(
+        "registered",
+        "已办理失业登记，并有求职要求",
+        Fact("registered_unemployed", "已办理失业登记", BOOL) & Fact("seeking_work", "有求职要求", BOOL),
+        applies=lambda p: _true("registration_required")(p) and not _true("registration_may_follow_claim")(p),
+        cite=("registration_required",),
+        reason="未办理失业登记或无求职要求",
+    ),
+    Check(
+        "registered_later",
+        "已办理失业登记（也可先申领后登记）",
+        Fact("registered_unemployed", "已办理失业登记", BOOL) & Fact("seeking_work", "有求职要求", BOOL),
+        kind=FLAG,
+        applies=_true("registration_may_follow_claim"),
+        cite=("registration_may_follow_claim",),
+        reason="尚未办理失业登记：可先申领失业保险金，后办理失业登记",
+    ),
+    Check(
+        "not_stopped",
+        "无停止领取失业保险金的情形（重新就业、应征服兵役、移居境外、享受基本养老保险待遇、被判刑收监执行、无正当理由拒不接受介绍的工作）",
+        ~STOP,
+        cite=("stop_reasons",),
+        reason="有条例第十五条规定的停止领取失业保险金情形",
+    ),
+    Check(
+        "not_with_flexible_subsidy",
+        "未在领取灵活就业人员社保补贴（不同时发放）",
+        ~Fact("receiving_flexible_employment_subsidy", "已进行灵活就业人员登记并领取社保补贴", BOOL),
+        applies=_true("exclusive_with_flexible_employment_subsidy"),
+        cite=("exclusive_with_flexible_employment_subsidy",),
+        reason="已进行灵活就业人员登记并领取社保补贴，不同时发放失业保险金",
+    ),
+    *PERSON_RISKS,
+]
+
+UI_BENEFIT = register(
+    Ruleset(
+        program="ui_benefit",
+        name="regulation",
+        label="失业保险金",
+        facts=UnemployedPersonFacts,
+        checks=UI_CHECKS,
+        amount=None,
+        outputs=[
+            Output("duration_months", "按缴费时间计算的领取期限（条例第十七条）", duration, MONTHS),
+            Output("entitled_months", "可领取失业保险金期限（含前次未领月数，最长{max_combined_months}个月）", entitled, MONTHS),
+            *_standard_outputs(entitled, "monthly_benefit_amount", "失业保险金月标准"),
+        ],
+        subject="个人",
+    )
+)
+
+# ---------------------------------------------------------------------------------------------
+# 失业补助金 (unemployment_subsidy / v2022)
+
+_meets_ui = (paid >= 12) & Fact("involuntary_separation", "非因本人意愿中断就业", BOOL) & Fact(
+    "registered_unemployed", "已办理失业登记", BOOL
+)
+_event_date = when(
+    Fact("ui_benefit_expired", "领取失业保险金期满", BOOL),
+    Fact("ui_benefit_end_date", "失业保险金期满日期", DATE),
+    Fact("separation_date", "失业日期", DATE),
+).named("失业保险金期满或失业日期", DATE)
+
+UNEMPLOYMENT_SUBSIDY = register(
+    Ruleset(
+        program="unemployment_subsidy",
+        name="v2022",
+        label="失业补助金",
+        facts=UnemployedPersonFacts,
+        checks=[
+            Check(
+                "group",
+                "属于领取失业保险金期满仍未就业的失业人员，或依法参保缴费但不符合领取失业保险金条件的失业人员",
+                Fact("ui_benefit_expired", "领取失业保险金期满", BOOL)
+                | (
+                    (paid > 0)
+                    & Reading(
+                        SUBSIDY_SCOPE.name,
+                        {
+                            "any_condition": ~_meets_ui,
+                            "paid_under_one_year": (paid < 12) & Fact("involuntary_separation", "非因本人意愿中断就业", BOOL),
+                        },
+                    )
+                ),
+                cite=("eligible_groups",),
+                reason="不属于失业保险金期满仍未就业、或参保缴费但不符合领取失业保险金条件的失业人员",
+            ),
+            Check("not_reemployed", "仍未就业", not_reemployed, reason="已重新就业"),
+            Check(
+                "not_receiving_ui",
+                "未在领取失业保险金",
+                ~Fact("receiving_ui_benefit", "正在领取失业保险金", BOOL),
+                reason="正在领取失业保险金",
+            ),
+            Check(
+                "from_2021",
+                "2021年1月起的情形",
+                Reading(
+                    SUBSIDY_FROM.name,
+                    {
+                        "event": _event_date >= Param("eligible_from", "起始日期", DATE),
+                        "application": Fact("application_date", "申领日期", DATE) >= Param("eligible_from", "起始日期", DATE),
+                    },
+                ),
+                reason="失业保险金期满或失业发生在2021年1月之前",
+            ),
+        ],
+        amount=None,
+        outputs=[
+            Output("duration_months", "可申领失业补助金期限", Param("duration_months", "期限", MONTHS), MONTHS),
+            *_standard_outputs(Param("duration_months"), "monthly_amount", "失业补助金月标准"),
+        ],
+        subject="个人",
+    )
+)
+
+# ---------------------------------------------------------------------------------------------
+# 临时生活补助 (temp_living_allowance / v2022)
+
+_stopped = Fact("insurance_stopped_on", "停保日期", DATE)
+_since = Param("stopped_on_or_after", "规定日期", DATE)
+_max_months = (Param("max_insured_years") * 12).named("规定月数", MONTHS)
+
+TEMP_LIVING_ALLOWANCE = register(
+    Ruleset(
+        program="temp_living_allowance",
+        name="v2022",
+        label="临时生活补助",
+        facts=UnemployedPersonFacts,
+        checks=[
+            Check(
+                "rural_worker",
+                "属于失业农牧民工",
+                Reading(
+                    RURAL_SCOPE.name,
+                    {
+                        "rural_hukou": Fact("rural_hukou", "农村（农牧区）户籍", BOOL),
+                        "contract_worker": Fact("rural_contract_worker", "单位招用的农民合同制工人（本人未缴费）", BOOL),
+                    },
+                ),
+                cite=("eligible_groups",),
+                reason="不属于失业农牧民工",
+            ),
+            Check(
+                "stopped_after",
+                "{stopped_on_or_after}之后停保",
+                Reading(AFTER_INCLUSIVE.name, {"inclusive": _stopped >= _since, "exclusive": _stopped > _since}),
+                reason="停保日期不在{stopped_on_or_after}之后",
+            ),
+            Check("not_reemployed", "停保后一直未就业", not_reemployed, reason="停保后已就业"),
+            Check(
+                "insured_under_one_year",
+                "参保不满{max_insured_years}年（不足12个月）",
+                Reading(
+                    TEMP_INSURED_BASIS.name,
+                    {
+                        "cumulative": Fact("insured_months", "累计参保月数", MONTHS) < _max_months,
+                        # the last continuous spell is part of the cumulative months: under 12 cumulative is
+                        # under 12 continuous, whatever the continuous figure
+                        "continuous": (Fact("insured_months", "累计参保月数", MONTHS) < _max_months)
+                        | (Fact("insured_months_continuous", "最后一段连续参保月数", MONTHS) < _max_months),
+                    },
+                ),
+                reason="参保已满{max_insured_years}年，不属于临时生活补助对象",
+            ),
+        ],
+        amount=None,
+        outputs=[
+            Output("duration_months", "可申领临时生活补助期限", Param("duration_months", "期限", MONTHS), MONTHS),
+            *_standard_outputs(Param("duration_months"), "monthly_amount", "临时生活补助月标准"),
+        ],
+        subject="个人",
+    )
+)
+
+# ---------------------------------------------------------------------------------------------
+# 一次性生活补助 (one_off_living_allowance / regulation, v2022)
+
+_min_work = (Param("min_continuous_work_years") * 12).named("规定月数", MONTHS)
+_contract_end = Fact("contract_end", "劳动合同终止情形")
+
+ONE_OFF_CHECKS = [
+    Check(
+        "rural_contract_worker",
+        "属于单位招用的农民（农牧民）合同制工人",
+        Fact("rural_contract_worker", "单位招用的农民合同制工人", BOOL),
+        cite=("eligible_groups",),
+        reason="不属于单位招用的农民（农牧民）合同制工人",
+    ),
+    Check(
+        "continuous_work",
+        "连续工作满{min_continuous_work_years}年（12个月，含本数）",
+        Fact("continuous_work_months", "在本单位连续工作月数", MONTHS) >= _min_work,
+        reason="连续工作不满{min_continuous_work_years}年",
+    ),
+    Check(
+        "unit_paid",
+        "单位已缴纳失业保险费",
+        Fact("unit_paid_premiums", "单位已缴纳失业保险费", BOOL),
+        applies=_true("unit_paid_required"),
+        reason="单位未缴纳失业保险费",
+    ),
+    Check(
+        "trigger",
+        "劳动合同期满未续订或者提前解除劳动合同",
+        _contract_end.isin(["expired_not_renewed"])
+        | (
+            _contract_end.isin(["early_termination"])
+            & Reading(
+                EARLY_TERMINATION.name,
+                {"any": Lit(True), "not_at_worker_request": ~Fact("terminated_at_worker_request", "本人提出解除", BOOL)},
+            )
+        ),
+        cite=("triggers",),
+        reason="劳动合同不是期满未续订或提前解除",
+    ),
+]
+
+_per_year = Setting("amount_per_service_year", "每满1年工作时间的补助标准（地区设置）", MONEY)
+ONE_OFF_OUTPUTS = [
+    Output("basis", "计发依据", Lit("根据工作时间长短计发，办法和标准由省级确定"), TEXT),
+    Output("per_year", "每满1年工作时间的补助标准", _per_year, MONEY),
+]
+
+
+def _one_off(name: str) -> Ruleset:
+    return register(
+        Ruleset(
+            program="one_off_living_allowance",
+            name=name,
+            label="一次性生活补助",
+            facts=UnemployedPersonFacts,
+            checks=ONE_OFF_CHECKS,
+            amount=None,
+            outputs=ONE_OFF_OUTPUTS,
+            subject="个人",
+        )
+    )
+
+
+ONE_OFF_REGULATION = _one_off("regulation")
+ONE_OFF_V2022 = _one_off("v2022")
