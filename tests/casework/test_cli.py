@@ -47,7 +47,7 @@ def test_cli_lifecycle_and_verify(tmp_path):
     assert "本次发放 1" in case_user("pay", "b2", "fanhuan", "2025")
     assert "已发放" in case("show", "1")
     r = runner.invoke(case_app, ["transitions"])
-    assert r.exit_code == 0 and "second_review" in r.output
+    assert r.exit_code == 0 and "初审" in r.output
     out = case_user("send", "--out", str(tmp_path / "sms.jsonl"))
     assert "发送" in out
     body = json.loads((tmp_path / "sms.jsonl").read_text("utf-8").splitlines()[0])
