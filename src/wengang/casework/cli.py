@@ -278,3 +278,8 @@ def verify(db: str = DB, expect_head: str = typer.Option(None, help="外部留�
     console.print(f"{status} 事件 {rep.events} 条，链头 {rep.head_seq}:{rep.head_hash} / "
                   f"{'OK' if ok else 'FAILED'}: {rep.events} events, head {rep.head_seq}:{rep.head_hash}")
     raise typer.Exit(0 if ok else 1)
+
+
+@audit_app.callback()
+def _audit_group() -> None:
+    """审计链 / audit chain (a group, so ``wengang audit verify`` keeps its name)."""
