@@ -191,9 +191,10 @@ def _loan_checks(v2022: bool) -> list[Check]:
 def _loan_outputs(v2022: bool) -> list[Output]:
     if not v2022:
         return []
-    exempt = (~is_firm & (requested <= Param("counter_guarantee_exempt_max_amount"))) | Fact(
-        "counter_guarantee_group", "特定群体"
-    ).isin(Param("counter_guarantee_exempt_groups"))
+    special_group = Coalesce(Fact("counter_guarantee_group", "特定群体"), Lit("")).isin(
+        Param("counter_guarantee_exempt_groups")
+    )
+    exempt = (~is_firm & (requested <= Param("counter_guarantee_exempt_max_amount"))) | special_group
     return [
         Output("counter_guarantee_exempt", "免除反担保要求", exempt, BOOL),
         Output(
