@@ -49,6 +49,16 @@ class UnitFacts(BaseModel):
 
     # size class (企业划型)
     size_class: SizeClass | None = Field(None, description="已认定的企业划型 / size class already determined")
+    size_class_step: str | None = Field(
+        None,
+        description="划型依据：given（已认定）、stats、standard_2017、avg_contributors、legal_entity、si_system（兵团社保信息系统）/ step that decided the size class",
+    )
+    legal_entity_size_class: SizeClass | None = Field(
+        None, description="分支机构所属独立法人的划型 / size class of the legal entity a branch belongs to"
+    )
+    si_system_size_class: SizeClass | None = Field(
+        None, description="社保信息系统中的企业划型数据（兵团）/ size class held in the social-insurance system"
+    )
     stats_size_class: SizeClass | None = Field(None, description="统计部门共享数据中的划型 / size class from the statistics department")
     industry_code: str | None = Field(None, description="国民经济行业代码 (GB/T 4754-2017) / industry code")
     employees: NonNegativeInt | None = Field(None, description="从业人员数 / persons employed")
@@ -62,6 +72,9 @@ class UnitFacts(BaseModel):
     months_fully_paid: NonNegativeInt | None = Field(
         None, description="截至审核时连续足额缴纳失业保险费月数 / consecutive months of unemployment premiums paid in full"
     )
+    months_fully_paid_total: NonNegativeInt | None = Field(
+        None, description="累计足额缴纳失业保险费月数 / cumulative months of unemployment premiums paid in full"
+    )
     paid_premium_last_year_fen: NonNegativeInt | None = Field(
         None,
         description="企业及其职工上年度实际缴纳的当年度失业保险费（分），不含补缴的其他年度欠费和滞纳金 / last year's premiums paid for last year, in fen",
@@ -70,6 +83,9 @@ class UnitFacts(BaseModel):
         0, description="上年度补缴的其他年度欠费（分）/ back payments for other years made last year, in fen"
     )
     late_fee_fen: NonNegativeInt = Field(0, description="上年度缴纳的滞纳金（分）/ late fees paid last year, in fen")
+    paid_premium_unit_share_last_year_fen: NonNegativeInt | None = Field(
+        None, description="上年度实际缴纳的当年度失业保险费中的单位缴纳部分（分）/ the unit's own share of last year's premiums, in fen"
+    )
     premium_due_6m_fen: NonNegativeInt | None = Field(
         None, description="6个月的企业及其职工应缴纳社会保险费（分）/ social-insurance premiums due for 6 months, in fen (2019 hardship standard)"
     )
@@ -82,7 +98,10 @@ class UnitFacts(BaseModel):
     avg_insured_last_year: NonNegativeInt | None = Field(
         None, description="上年度月均参保职工人数 / average monthly insured staff last year"
     )
-    layoffs_last_year: NonNegativeInt | None = Field(None, description="上年度裁员人数 / staff laid off last year")
+    layoffs_last_year: NonNegativeInt | None = Field(
+        None,
+        description="上年度裁员人数，不含正常减员（另见 normal_attrition_last_year）/ staff laid off last year, normal attrition excluded",
+    )
     normal_attrition_last_year: NonNegativeInt = Field(
         0, description="上年度正常减员人数（合同期满、调出、自愿离职、退休、死亡）/ normal attrition last year"
     )
@@ -106,11 +125,22 @@ class UnitFacts(BaseModel):
     has_tax_payment_account: bool = Field(
         False, description="税务部门协助提供的社会保险费缴费账户 / has the premium payment account supplied by the tax bureau"
     )
+    applied: bool = Field(False, description="单位已自主申请 / the unit applied itself (required of dispatch firms)")
+    refunded_at_topup_from_rate: bool = Field(
+        False, description="本年度已按原标准（30%）返还，本次补足差额（2022）/ already refunded at 30 %, now topped up (2022)"
+    )
+    refund_already_paid_fen: NonNegativeInt | None = Field(
+        None, description="本期已发放的稳岗返还（分），用于多退少补 / refund already paid this round, in fen (for settlement)"
+    )
 
     # dispatch firms (劳务派遣)
     dispatched_workers: NonNegativeInt = Field(0, description="被派遣劳动者人数 / dispatched workers")
     dispatched_to_public_institutions: NonNegativeInt = Field(
         0, description="派遣到机关事业单位的劳动者人数 / workers dispatched to government and public institutions"
+    )
+    dispatched_premium_last_year_fen: NonNegativeInt | None = Field(
+        None,
+        description="被派遣劳动者（不含派遣到机关事业单位的）对应的上年度实际缴纳失业保险费（分）/ last year's premiums for dispatched workers, in fen",
     )
 
     # a one-case evaluation may be pinned to the date of review

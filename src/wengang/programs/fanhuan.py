@@ -1,0 +1,769 @@
+"""稳岗返还 (program ``fanhuan``): the unemployment-insurance job-stabilisation refund, in all its forms.
+
+Three rule sets, chosen by the policy document in force (``docs/policies.md``):
+
+* ``v2019`` — 内政发〔2019〕4号 一: 参保企业 that did not lay off staff, or whose 裁员率 is *below*
+  (低于) last year's local registered unemployment rate, get 50 % of last year's premiums; in 2019 a
+  firm the 审核领导小组 approved as in temporary hardship may instead get the region's chosen hardship
+  standard (6 months × local monthly average benefit × insured staff, or 50 % of 6 months' premiums due),
+  provided the fund can pay for a year or more.
+* ``v2022`` — 内人社办发〔2022〕86号（三）6 (forwarded by 通人社办发〔2022〕139号): layoff rate ≤ 5.5 %, or
+  ≤ 20 % for units of 30 staff or fewer; 大型企业及其他企业 50 % (top-up from 30 % for units already
+  paid at 30 %), 中小微企业 90 %; listed organisations 参照中小微企业. No months-paid condition.
+* ``v2024`` — 人社部发〔2024〕40号 二 and what implements it (晋人社厅发〔2024〕28号 via 阳人社函〔2024〕121号,
+  the 兵团 draft), and 内人社发〔2025〕18号 一: premiums paid in full for 12 months or more; layoff rate
+  ≤ the national target (5.5 %), or ≤ 20 % for units of 30 staff or fewer; large 30 %, SME 60 %;
+  per-document exclusions, dispatch-firm rules, payment channel, fund-reserve precondition.
+
+Facts are :class:`wengang.facts.unit.UnitFacts`. ``layoffs_last_year`` counts layoffs proper;
+``normal_attrition_last_year`` counts contract expiry, transfers, resignations, retirement and death.
+Where a text can be read two ways the rule goes through a :class:`~wengang.rules.expr.Reading` of a
+switch registered below; ``docs/interpretations.md`` is generated from those switches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import polars as pl
+
+from wengang.facts.size_class import size_class_cascade
+from wengang.facts.unit import SizeClass, UnitFacts
+from wengang.rules import interpretations
+from wengang.rules.engine import FLAG, Check, Output, Ruleset, register
+from wengang.rules.expr import (
+    BOOL,
+    MONEY,
+    MONTHS,
+    PERCENT,
+    PERSONS,
+    TEXT,
+    YEARS,
+    Coalesce,
+    CompileContext,
+    EvalContext,
+    Expr,
+    Fact,
+    IsMissing,
+    Lit,
+    Param,
+    RateOf,
+    Ratio,
+    Reading,
+    Setting,
+    when,
+)
+
+PROGRAM = "fanhuan"
+LABEL = "稳岗返还"
+
+# ---------------------------------------------------------------------------------------------
+# interpretation switches
+
+
+def _switch(name: str, title: str, clauses: tuple[str, ...], readings: dict[str, str], default: str, why: str) -> str:
+    full = f"{PROGRAM}.{name}"
+    if full not in interpretations.REGISTRY:
+        interpretations.register(
+            interpretations.Switch(
+                name=full, title=title, clauses=clauses, readings=readings, default=default, why=why, programs=(PROGRAM,)
+            )
+        )
+    return full
+
+
+SW_FORMULA = _switch(
+    "layoff_rate_formula",
+    "裁员率的计算口径（文件未定义时）",
+    ("内人社办发〔2022〕86号（三）6", "人社部发〔2024〕40号 二", "内人社发〔2025〕18号 一", "兵团征求意见稿 一（二）"),
+    {
+        "year_end": "裁员率 = 上年度裁员人数 ÷（上年度裁员人数 + 上年末参保职工人数）",
+        "average": "裁员率 = 上年度裁员人数 ÷ 上年度月均参保职工人数",
+    },
+    "year_end",
+    "2022、2024、2025 年文件只写“裁员率”，未给公式。本库文件中唯一的定义是内政发〔2019〕4号 一"
+    "（裁员人数除以裁员人数加年末职工人数之和），同一地区（内蒙古）沿用最自然；内政发〔2019〕4号本身由参数固定此口径。"
+    "各地实践不一（facts.md §10：安徽、河北按月均参保人数），故可由经办机构改为按月均参保人数。",
+)
+
+SW_ATTRITION = _switch(
+    "normal_attrition",
+    "计算裁员率时是否扣除正常减员（文件未写明时）",
+    ("内人社办发〔2022〕86号（三）6", "人社部发〔2024〕40号 二", "内人社发〔2025〕18号 一", "兵团征求意见稿 一（二）"),
+    {
+        "excluded": "扣除劳动合同期满、调出、自愿辞（离）职、退休、死亡等正常减员，只计裁员",
+        "included": "正常减员也计入裁员人数",
+    },
+    "excluded",
+    "“裁员”通常指用人单位裁减人员，不含职工自愿离职、合同期满、退休、死亡；内政发〔2019〕4号 一明确“应扣除…正常减员人数”"
+    "（该文件由参数固定此口径）。其他文件未写明，默认同此。",
+)
+
+SW_SMALL = _switch(
+    "small_unit_rule",
+    "“30人（含）以下的参保企业裁员率不高于参保职工总数20%”的人数口径与分母",
+    ("内人社办发〔2022〕86号（三）6", "人社部发〔2024〕40号 二", "内人社发〔2025〕18号 一", "兵团征求意见稿 一（二）"),
+    {
+        "headcount": "以上年末参保职工人数判断是否30人（含）以下；裁员人数不高于上年末参保职工人数的20%",
+        "layoff_rate": "以上年末参保职工人数判断是否30人（含）以下；按一般裁员率口径计算的裁员率不高于20%",
+        "average": "以上年度月均参保职工人数判断是否30人（含）以下，并以其为分母：裁员人数不高于月均参保职工人数的20%",
+    },
+    "headcount",
+    "原文“裁员率不高于参保职工总数20%”以“参保职工总数”为基准，直接读作裁员人数占参保职工总数的比例；"
+    "“参保职工总数”取与裁员率口径一致的上年末参保职工人数。也可理解为沿用一般裁员率公式，或按月均参保人数。",
+)
+
+SW_MONTHS = _switch(
+    "months_fully_paid",
+    "“足额缴纳失业保险费12个月以上”是否要求连续",
+    ("人社部发〔2024〕40号 二", "内人社发〔2025〕18号 一", "兵团征求意见稿 一（二）"),
+    {
+        "cumulative": "累计足额缴费满12个月即可（无累计数据时以连续月数计）",
+        "consecutive": "须截至审核时连续足额缴费12个月以上",
+    },
+    "cumulative",
+    "条文未写“连续”；增加文件没有的条件会缩小享受范围，默认按字面累计计算。要求连续的地区可固定为 consecutive。",
+)
+
+SW_BASE = _switch(
+    "base_other_year_arrears",
+    "返还基数“上年度实际缴纳失业保险费”是否含补缴的其他年度欠费（文件未写明时）",
+    ("内政发〔2019〕4号 一", "人社部发〔2024〕40号 二", "晋人社厅发〔2024〕28号 二"),
+    {
+        "exclude": "只计上年度实际缴纳的当年度失业保险费，不含补缴的其他年度欠费（滞纳金一律不计）",
+        "include": "上年度实际缴纳的全部失业保险费，含当年补缴的其他年度欠费（滞纳金一律不计）",
+    },
+    "exclude",
+    "内人社办发〔2022〕86号、内人社发〔2025〕18号写“实际缴纳当年度失业保险费”，兵团征求意见稿写“不含补缴的其他年度欠费和滞纳金”"
+    "（这些文件由参数固定口径）；40号、山西文件未写明，默认与之一致，避免把以前年度的欠费计入上年度返还。滞纳金不是失业保险费，始终不计。",
+)
+
+SW_REFERENCE = _switch(
+    "reference_orgs_rate",
+    "社会团体等“参照实施”时适用的返还比例",
+    ("人社部发〔2024〕40号 二", "兵团征求意见稿 一（二）"),
+    {
+        "sme": "参照中小微企业比例返还",
+        "by_size": "按其自身规模（划型）确定比例：划为大型的按大型企业比例",
+    },
+    "sme",
+    "内人社办发〔2022〕86号、内人社发〔2025〕18号写明“参照中小微企业实施”（由参数固定）；40号及兵团稿只写“参照实施”。"
+    "这些单位多为小规模组织，默认参照中小微企业；有地区（如河北）按平均参保人数300人区分，可固定为 by_size。",
+)
+
+SW_RESERVE = _switch(
+    "fund_reserve",
+    "省级“上年度失业保险基金滚存结余备付期限应在1年以上”不满足时的后果",
+    ("人社部发〔2024〕40号 二",),
+    {
+        "block": "本省暂不具备实施条件：不作不予返还的决定，结果为“无法判定”（暂缓）",
+        "refuse": "作为单位的享受条件：不满足即不予返还",
+    },
+    "block",
+    "该条件针对“实施上述稳岗返还政策的省（自治区、直辖市）”，是实施政策的前提，不是单位自身的条件；"
+    "不满足时不应向单位作出“不符合条件”的结论，而是暂缓办理。",
+)
+
+SW_BASE_2019 = _switch(
+    "base_2019_payer",
+    "内政发〔2019〕4号“返还其上年度实际缴纳失业保险费”是否含职工个人缴纳部分",
+    ("内政发〔2019〕4号 一",),
+    {
+        "unit_and_staff": "企业及其职工上年度实际缴纳的失业保险费（企业代扣代缴的个人部分计入）",
+        "unit_only": "仅企业（单位）缴纳部分",
+    },
+    "unit_and_staff",
+    "个人部分由企业代扣代缴，属企业“实际缴纳”；此后各年文件均写明“企业及其职工”。只按单位部分返还的地区可固定为 unit_only。",
+)
+
+# ---------------------------------------------------------------------------------------------
+# a parameter that some documents of a rule set lack on some dates
+
+
+class OptionalParam(Param):
+    """A parameter that the document in force may lack (e.g. one with its own shorter period): unknown then.
+
+    Both evaluators agree: ``None`` in Python, a null literal in Polars. Used only in a branch that the
+    facts cannot reach when the parameter is absent (the 2019 hardship standard in 2020).
+    """
+
+    def _eval(self, ctx: EvalContext) -> Any:
+        p = ctx.params.get(self.name)
+        return None if p is None else p.value
+
+    def _polars(self, ctx: CompileContext) -> pl.Expr:
+        if self.name not in ctx.params:
+            return pl.lit(None, dtype=pl.Int64)
+        return super()._polars(ctx)
+
+    def frac(self, ctx: CompileContext) -> tuple[pl.Expr, pl.Expr]:
+        if self.name not in ctx.params:
+            return pl.lit(None, dtype=pl.Int64), pl.lit(None, dtype=pl.Int64)
+        return super().frac(ctx)
+
+
+def quiet(expr: Expr) -> Expr:
+    """The same truth value without a detail line: for checks whose facts are codes (单位类型, 划型) that
+    the label already states in words. ``Coalesce`` with unknown changes nothing in either evaluator."""
+    return Coalesce(expr, Lit(None))
+
+
+# ---------------------------------------------------------------------------------------------
+# facts
+
+org_type = Fact("org_type", "单位类型", TEXT)
+size_class = Fact("size_class", "企业划型", TEXT)
+size_step = Fact("size_class_step", "划型依据", TEXT)
+months_consecutive = Fact("months_fully_paid", "连续足额缴费月数", MONTHS)
+months_total = Fact("months_fully_paid_total", "累计足额缴费月数", MONTHS)
+layoffs = Fact("layoffs_last_year", "上年度裁员人数", PERSONS)
+attrition = Fact("normal_attrition_last_year", "上年度正常减员人数", PERSONS)
+headcount_end = Fact("insured_headcount", "上年末参保职工人数", PERSONS)
+headcount_avg = Fact("avg_insured_last_year", "上年度月均参保职工人数", PERSONS)
+paid = Fact("paid_premium_last_year_fen", "上年度实际缴纳的当年度失业保险费", MONEY)
+backpay = Fact("backpay_other_years_fen", "上年度补缴的其他年度欠费", MONEY)
+paid_unit_share = Fact("paid_premium_unit_share_last_year_fen", "上年度单位缴纳部分", MONEY)
+is_dispatch = Fact("is_dispatch_firm", "劳务派遣单位", BOOL)
+dispatched = Fact("dispatched_workers", "被派遣劳动者人数", PERSONS)
+dispatched_public = Fact("dispatched_to_public_institutions", "派遣到机关事业单位的劳动者人数", PERSONS)
+dispatched_premium = Fact("dispatched_premium_last_year_fen", "被派遣劳动者对应的上年度失业保险费", MONEY)
+has_corporate_account = Fact("has_corporate_account", "有对公账户", BOOL)
+has_tax_account = Fact("has_tax_payment_account", "有税务部门协助提供的社会保险费缴费账户", BOOL)
+hardship = Fact("hardship_approved", "经审核领导小组认定的困难企业", BOOL)
+already_paid = Fact("refund_already_paid_fen", "已发放的稳岗返还", MONEY)
+
+is_enterprise = org_type.eq("enterprise")
+is_large = Coalesce(size_class, Lit("")).eq("large")
+is_small_or_micro = size_class.isin({"small", "micro"})
+
+# ---------------------------------------------------------------------------------------------
+# layoffs
+
+
+def _target_pair(name: str, setting_label: str) -> tuple[Expr, Expr]:
+    """The layoff-rate target as a parameter (the document writes the figure) or a region setting."""
+    return Param(name), Setting(name, setting_label, PERCENT)
+
+
+counted_layoffs = Reading(
+    SW_ATTRITION,
+    {"excluded": layoffs, "included": (layoffs + attrition).named("上年度裁员及正常减员人数", PERSONS)},
+    fixed_by="normal_attrition",
+)
+layoff_rate = Reading(
+    SW_FORMULA,
+    {
+        "year_end": Ratio(counted_layoffs, counted_layoffs + headcount_end, label="裁员率"),
+        "average": Ratio(counted_layoffs, headcount_avg, label="裁员率（按月均参保人数）"),
+    },
+    fixed_by="layoff_rate_denominator",
+)
+no_layoffs = counted_layoffs.eq(0)
+
+_small_max = Param("small_unit_max_layoff_rate")
+_small_n = Param("small_unit_headcount")
+small_unit_rule = Reading(
+    SW_SMALL,
+    {
+        "headcount": (headcount_end <= _small_n)
+        & (Ratio(counted_layoffs, headcount_end, label="裁员人数占上年末参保职工人数") <= _small_max),
+        "layoff_rate": (headcount_end <= _small_n) & (layoff_rate <= _small_max),
+        "average": (headcount_avg <= _small_n)
+        & (Ratio(counted_layoffs, headcount_avg, label="裁员人数占月均参保职工人数") <= _small_max),
+    },
+)
+
+
+def _has(name: str):
+    return lambda params: name in params
+
+
+def _lacks(name: str):
+    return lambda params: name not in params
+
+
+def _layoff_checks_2022_2024(of_total: str = "参保职工总数") -> list[Check]:
+    label = (
+        "上年度未裁员，或裁员率不高于{max_layoff_rate}，"
+        "或为{small_unit_headcount}人（含）以下的企业且裁员率不高于" + of_total + "{small_unit_max_layoff_rate}"
+    )
+    target_param, target_setting = _target_pair("max_layoff_rate", "上年度全国城镇调查失业率控制目标")
+    return [
+        Check("layoff", label, no_layoffs | (layoff_rate <= target_param) | small_unit_rule, applies=_has("max_layoff_rate")),
+        Check(
+            "layoff",
+            label,
+            no_layoffs | (layoff_rate <= target_setting) | small_unit_rule,
+            cite=("small_unit_max_layoff_rate",),
+            applies=_lacks("max_layoff_rate"),
+        ),
+    ]
+
+
+def _layoff_checks_2019() -> list[Check]:
+    label = "上年度未裁员，或裁员率低于上年度当地城镇登记失业率{max_layoff_rate}"
+    target_param, target_setting = _target_pair("max_layoff_rate", "上年度当地城镇登记失业率")
+    return [
+        Check("layoff", label, no_layoffs | (layoff_rate < target_param), applies=_has("max_layoff_rate")),
+        Check(
+            "layoff",
+            label,
+            no_layoffs | (layoff_rate < target_setting),
+            cite=("layoff_rate_formula", "layoff_normal_attrition_excluded"),
+            applies=_lacks("max_layoff_rate"),
+        ),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# coverage, exclusions, other conditions
+
+COVERED_2022_2024 = Check(
+    "covered",
+    "参保单位为企业，或为参照实施的社会团体、基金会、社会服务机构、律师事务所、会计师事务所、以单位形式参保的个体工商户",
+    quiet(is_enterprise | org_type.isin(Param("sme_reference_orgs"))),
+    reason="本单位类型不在稳岗返还范围内（限参保企业及参照实施的社会组织、律师事务所、会计师事务所、以单位形式参保的个体工商户）",
+)
+COVERED_2019 = Check(
+    "covered",
+    "参保单位为企业",
+    quiet(is_enterprise),
+    cite=("refund_rate_sme",),
+    reason="内政发〔2019〕4号的稳岗返还对象为参保企业，本单位不是企业",
+)
+
+MONTHS_PAID = Check(
+    "months_paid",
+    "足额缴纳失业保险费{min_months_fully_paid}个月以上",
+    Reading(
+        SW_MONTHS,
+        {
+            "cumulative": Coalesce(months_total, months_consecutive) >= Param("min_months_fully_paid"),
+            "consecutive": months_consecutive >= Param("min_months_fully_paid"),
+        },
+    ),
+)
+
+
+def _excluded(kind: str):
+    def applies(params: Mapping[str, Any]) -> bool:
+        p = params.get("excluded_units")
+        return p is not None and kind in p.value
+
+    return applies
+
+
+_EXCLUSIONS = (
+    ("serious_dishonesty", "not_dishonest", "未被列为严重违法失信企业", "列为严重违法失信企业"),
+    ("zombie_clearance", "not_zombie", "未列入出清名单僵尸企业", "列入出清名单僵尸企业"),
+    ("env_noncompliant", "env_compliant", "符合当地环保政策", "不符合当地环保政策"),
+    ("deregistered", "not_deregistered", "未注销营业执照", "已注销营业执照"),
+    ("license_revoked", "not_revoked", "未被吊销营业执照", "被吊销营业执照"),
+    ("abnormal_operations", "not_abnormal", "未列入经营异常名录", "列入经营异常名录"),
+)
+EXCLUSION_CHECKS = [
+    Check(
+        cid,
+        label,
+        ~Fact(fact, fact_label, BOOL),
+        cite=("excluded_units",),
+        reason=f"{fact_label}，按规定不予返还",
+        applies=_excluded(fact),
+    )
+    for fact, cid, label, fact_label in _EXCLUSIONS
+]
+
+NOT_DISQUALIFIED = Check(
+    "not_disqualified",
+    "未因未按规定拨付、使用稳岗返还资金被取消本年度申领资格",
+    ~Fact("disqualified_misuse", "已被取消本年度申领资格", BOOL),
+    cite=("dispatch_misuse_bars_next_year",),
+    reason="上一年度未按规定拨付、使用稳岗返还资金，已被取消本年度申领资格",
+    applies=_has("dispatch_misuse_bars_next_year"),
+)
+
+DEFERRAL_PAID_UP = Check(
+    "deferral_paid_up",
+    "无缓缴未补足的失业保险费（缓缴的须先补足）",
+    ~Fact("outstanding_deferral", "缓缴的失业保险费尚未补足", BOOL),
+    cite=("deferred_must_pay_first",),
+    reason="缓缴的失业保险费尚未补足：补足后再按规定条件和比例发放稳岗返还资金",
+    applies=_has("deferred_must_pay_first"),
+)
+
+_reserve = Setting("fund_reserve_years", "上年度失业保险基金滚存结余备付期限", YEARS)
+_reserve_ok = _reserve >= Param("fund_reserve_min_years")
+FUND_RESERVE = Check(
+    "fund_reserve",
+    "本省上年度失业保险基金滚存结余备付期限在{fund_reserve_min_years}年以上",
+    Reading(SW_RESERVE, {"block": when(_reserve_ok, Lit(True), Lit(None)), "refuse": _reserve_ok}),
+    reason="本省上年度失业保险基金滚存结余备付期限不足{fund_reserve_min_years}年，不具备实施稳岗返还的前提",
+    applies=_has("fund_reserve_min_years"),
+)
+
+# -- risk flags (verify, don't refuse) ---------------------------------------------------------
+
+PAYMENT_ACCOUNT_2024 = Check(
+    "payment_account",
+    "有对公账户，或为无对公账户的小微企业、可返还至税务部门协助提供的社会保险费缴费账户",
+    has_corporate_account | quiet(is_small_or_micro & has_tax_account),
+    kind=FLAG,
+    cite=("pay_to_premium_account_if_no_corporate_account",),
+    reason="无可用收款账户：非小微企业须补充对公账户信息，小微企业须取得税务部门协助提供的社会保险费缴费账户",
+    applies=_has("pay_to_premium_account_if_no_corporate_account"),
+)
+PAYMENT_ACCOUNT_PLAIN = Check(
+    "payment_account",
+    "有对公账户（银行账户等信息完善）",
+    has_corporate_account,
+    kind=FLAG,
+    reason="无对公账户：须单位补充银行账户信息后方可发放",
+    applies=_lacks("pay_to_premium_account_if_no_corporate_account"),
+)
+DISPATCH_APPLIES = Check(
+    "dispatch_applied",
+    "劳务派遣单位已主动申请（劳务派遣单位不适用免申即享）",
+    ~is_dispatch | Fact("applied", "已自主申请", BOOL),
+    kind=FLAG,
+    cite=("dispatch_firm_must_apply",),
+    reason="劳务派遣单位须主动申请稳岗返还：请告知其申请，并对用工单位名单和被派遣劳动者数量留存备案",
+    applies=_has("dispatch_firm_must_apply"),
+)
+SIZE_CLASS_OFFICIAL = Check(
+    "size_class_official",
+    "企业划型为正式划型数据（暂按社保信息系统划型的，正式划型后多退少补）",
+    quiet(~Coalesce(size_step, Lit("")).eq("si_system")),
+    kind=FLAG,
+    cite=("size_class_from_si_system",),
+    reason="暂按社保信息系统企业划型数据审核发放，待正式划型后按最新划型数据多退少补",
+    applies=_has("size_class_from_si_system"),
+)
+
+# ---------------------------------------------------------------------------------------------
+# amounts
+
+base = Reading(
+    SW_BASE,
+    {
+        "exclude": paid,
+        "include": (paid + backpay).named("上年度实际缴纳失业保险费（含补缴的其他年度欠费）", MONEY),
+    },
+    fixed_by="base_other_year_arrears",
+)
+
+# 大型 → the large rate; 参照实施 organisations by the reading; unknown size → unknown rate
+_large_rate_applies = Reading(
+    SW_REFERENCE,
+    {"sme": is_enterprise & size_class.eq("large"), "by_size": size_class.eq("large")},
+    fixed_by="reference_orgs_rate",
+)
+rate_2024 = when(_large_rate_applies, Param("refund_rate_large"), Param("refund_rate_sme")).named("返还比例", PERCENT)
+
+# 2022: “大型企业及其他企业”50%，中小微企业 90%: an enterprise not classified as SME takes the 50 %
+_is_sme_class = Coalesce(size_class, Lit("other")).isin({"medium", "small", "micro"})
+_large_rate_applies_2022 = Reading(
+    SW_REFERENCE,
+    {"sme": is_enterprise & ~_is_sme_class, "by_size": ~_is_sme_class},
+    fixed_by="reference_orgs_rate",
+)
+rate_2022 = when(_large_rate_applies_2022, Param("refund_rate_large"), Param("refund_rate_sme")).named("返还比例", PERCENT)
+
+# share of the refund covered: 晋人社厅发〔2024〕28号 五 leaves out workers dispatched to 机关事业单位
+# (the parameter ``dispatch_public_institution_share: excluded``); documents that are silent do not
+_public_excluded = Coalesce(OptionalParam("dispatch_public_institution_share"), Lit("included")).eq("excluded")
+_covered_share = when(
+    _public_excluded & is_dispatch & (dispatched_public > 0),
+    Ratio(headcount_end - dispatched_public, headcount_end, label="覆盖人数占比"),
+    Lit(1),
+)
+amount_2024 = RateOf(base, rate_2024 * _covered_share, label="稳岗返还金额")
+
+_topup_paid = Fact("refunded_at_topup_from_rate", "已按30%返还", BOOL)
+_full_2022 = RateOf(base, rate_2022)
+_topup_2022 = RateOf(base, rate_2022 - Param("topup_from_rate"))
+amount_2022 = when(_topup_paid, _topup_2022, _full_2022)
+
+# 2019: 50 % of last year's premiums, or for an approved hardship firm the region's chosen standard
+base_2019 = Reading(SW_BASE_2019, {"unit_and_staff": base, "unit_only": paid_unit_share})
+rate_2019 = when(is_large, Param("refund_rate_large"), Param("refund_rate_sme")).named("返还比例", PERCENT)
+_choice = Setting("hardship_standard_choice", "困难企业返还标准（地区选定）", TEXT)
+_hardship_benefit = (
+    Setting("local_avg_monthly_benefit", "当地月人均失业保险金", MONEY)
+    * OptionalParam("hardship_benefit_months")
+    * headcount_end
+).named("6个月当地月人均失业保险金×参保职工人数", MONEY)
+_hardship_contribution = RateOf(
+    Fact("premium_due_6m_fen", "6个月企业及其职工应缴纳社会保险费", MONEY), OptionalParam("hardship_contribution_rate", fmt=PERCENT)
+)
+_hardship_amount = when(
+    _choice.eq("benefit"), _hardship_benefit, when(_choice.eq("contribution"), _hardship_contribution, Lit(None))
+)
+_reserve_ok_2019 = Setting("fund_reserve_years", "统筹地区失业保险基金滚存结余支付能力（年）", YEARS) >= Param(
+    "fund_reserve_min_years"
+)
+_hardship_in_force = ~IsMissing(OptionalParam("hardship_scope_review_group"))
+_use_hardship = _hardship_in_force & hardship & _reserve_ok_2019
+amount_2019 = when(
+    hardship & _hardship_in_force, when(_reserve_ok_2019, _hardship_amount, RateOf(base_2019, rate_2019)), RateOf(base_2019, rate_2019)
+)
+
+HARDSHIP_RESERVE = Check(
+    "hardship_reserve",
+    "困难企业返还标准的前提：统筹地区失业保险基金滚存结余具备{fund_reserve_min_years}年以上支付能力",
+    ~hardship | ~_hardship_in_force | _reserve_ok_2019,
+    kind=FLAG,
+    reason="统筹地区失业保险基金滚存结余不具备一年以上支付能力，困难企业不能适用困难企业返还标准，按上年度实际缴纳失业保险费的50%返还",
+)
+
+# ---------------------------------------------------------------------------------------------
+# outputs
+
+
+def _chain(fact: Expr, mapping: dict[str, str]) -> Expr:
+    out: Expr = Lit(None)
+    for key, text in reversed(mapping.items()):
+        out = when(Coalesce(fact, Lit("")).eq(key), Lit(text), out)
+    return out
+
+
+SIZE_ZH = {"large": "大型企业", "medium": "中型企业", "small": "小型企业", "micro": "微型企业"}
+STEP_ZH = {
+    "given": "已认定的企业划型",
+    "stats": "统计部门共享数据",
+    "standard_2017": "参保登记、申报数据按现行标准（统计上大中小微型企业划分办法（2017））划型",
+    "avg_contributors": "上年度12个月平均缴费人数（300人及以上为大型企业）",
+    "legal_entity": "分支机构按所属独立法人的类型划型",
+    "si_system": "社保信息系统企业划型数据（暂定，正式划型后多退少补）",
+}
+_size_text = when(
+    Coalesce(size_step, Lit("")).eq("avg_contributors") & ~is_large,
+    Lit("中小微企业"),
+    _chain(size_class, SIZE_ZH),
+)
+
+SIZE_OUTPUTS = [
+    Output("size_class", "企业划型", _size_text, TEXT),
+    Output("size_class_basis", "划型依据", _chain(size_step, STEP_ZH), TEXT),
+]
+
+
+def _channel(tax_route: bool) -> Expr:
+    none = Lit("暂无可用收款账户（须补充对公账户信息）")
+    if not tax_route:
+        return when(has_corporate_account, Lit("单位对公账户"), none)
+    return when(
+        has_corporate_account,
+        Lit("单位对公账户"),
+        when(is_small_or_micro & has_tax_account, Lit("税务部门协助提供的社会保险费缴费账户"), none),
+    )
+
+
+_to_user_units = when(
+    is_dispatch,
+    Coalesce(
+        RateOf(dispatched_premium, rate_2024),
+        RateOf(
+            amount_2024,
+            when(
+                _public_excluded,
+                Ratio(dispatched - dispatched_public, headcount_end - dispatched_public),
+                Ratio(dispatched, headcount_end),
+            ),
+        ),
+    ),
+    Lit(None),
+)
+
+OUTPUTS_2024 = [
+    Output("rate", "适用返还比例", rate_2024, PERCENT),
+    Output("base", "返还基数（企业及其职工上年度实际缴纳失业保险费）", base, MONEY),
+    *SIZE_OUTPUTS,
+    Output("payment_channel", "发放账户", _channel(True), TEXT),
+    Output(
+        "dispatch_to_user_units",
+        "其中涉及被派遣劳动者的部分，须全额拨付给用工单位（有缴费额按缴费额，否则按人数比例）",
+        _to_user_units,
+        MONEY,
+    ),
+    Output(
+        "dispatch_kept",
+        "其中涉及自有员工的部分，由劳务派遣单位全额享受",
+        when(is_dispatch, amount_2024 - _to_user_units, Lit(None)),
+        MONEY,
+    ),
+    Output("settlement", "多退少补（正数为补发，负数为应退回）", amount_2024 - already_paid, MONEY),
+]
+
+OUTPUTS_2022 = [
+    Output("rate", "适用返还比例", rate_2022, PERCENT),
+    Output("base", "返还基数（企业及其职工上年度实际缴纳当年度失业保险费）", base, MONEY),
+    *SIZE_OUTPUTS,
+    Output(
+        "topup",
+        "已按{topup_from_rate}返还的单位，本次补足差额（另行发放）",
+        when(_topup_paid, _topup_2022, Lit(None)),
+        MONEY,
+    ),
+    Output("full_amount", "按全额比例计算的返还金额", _full_2022, MONEY),
+    Output("payment_channel", "发放账户", _channel(False), TEXT),
+]
+
+OUTPUTS_2019 = [
+    Output("rate", "适用返还比例", when(_use_hardship, Lit(None), rate_2019), PERCENT),
+    Output("base", "返还基数（上年度实际缴纳失业保险费）", when(_use_hardship, Lit(None), base_2019), MONEY),
+    Output(
+        "hardship_standard",
+        "适用困难企业返还标准",
+        when(_use_hardship, _chain(_choice, {"benefit": "6个月当地月人均失业保险金×参保职工人数", "contribution": "6个月企业及其职工应缴纳社会保险费的50%"}), Lit(None)),
+        TEXT,
+    ),
+    Output("payment_channel", "发放账户", _channel(False), TEXT),
+]
+
+# ---------------------------------------------------------------------------------------------
+# prepare: complete the size class from the cascade inputs
+
+
+def _size_class_resolution(resolution: Any) -> Any:
+    from wengang.policies import NoPolicyInForce, load_policy_set
+
+    document = getattr(resolution, "document", None)
+    region = getattr(resolution, "region", None)
+    if document is None or region is None:
+        return None
+    try:
+        return load_policy_set().resolve(
+            region=region.key, on=resolution.on, program="size_class", include_drafts=bool(getattr(document, "is_draft", False))
+        )
+    except NoPolicyInForce:
+        return None
+
+
+def decide_size_class(facts: Mapping[str, Any], size_resolution: Any) -> tuple[SizeClass | None, str | None]:
+    """The size class and the step that decided it, by the 划型 rules in force (none: statistics and the 2017 standard)."""
+    ruleset = getattr(size_resolution, "ruleset", None)
+    if ruleset == "bingtuan2024":
+        # 兵团: the official classification when made, else the social-insurance system's (settled later)
+        if facts.get("size_class") is not None:
+            return SizeClass(facts["size_class"]), "given"
+        si = facts.get("si_system_size_class")
+        return (SizeClass(si), "si_system") if si is not None else (None, None)
+    if facts.get("size_class") is not None:
+        return SizeClass(facts["size_class"]), facts.get("size_class_step") or "given"
+    legal = None
+    if facts.get("legal_entity_credit_code") and facts.get("legal_entity_size_class") is not None:
+        from wengang.facts.size_class import SizeDecision
+
+        legal = SizeDecision(SizeClass(facts["legal_entity_size_class"]), "stats")
+    decision = size_class_cascade(
+        stats_size_class=facts.get("stats_size_class"),
+        industry_code=facts.get("industry_code"),
+        employees=facts.get("employees"),
+        revenue_10k_yuan=facts.get("revenue_10k_yuan"),
+        assets_10k_yuan=facts.get("assets_10k_yuan"),
+        avg_contributors_12m=None,
+        legal_entity=legal,
+    )
+    if decision.size_class is not None:
+        return decision.size_class, decision.step
+    avg = facts.get("avg_contributors_12m")
+    if ruleset == "shanxi2024" and avg is not None:
+        threshold = size_resolution.params["large_min_avg_contributors"].value
+        return (SizeClass.large if avg >= threshold else SizeClass.small), "avg_contributors"
+    return None, None
+
+
+def prepare(facts: dict[str, Any], resolution: Any) -> dict[str, Any]:
+    """Fill ``size_class`` and ``size_class_step`` from the 划型 inputs by the 划型 rules in force.
+
+    A class the case gives is kept (step ``given``, or the step it names). In 兵团 a given class is the
+    official one; without it the social-insurance system's class is used (``si_system``, settled later).
+    """
+    out = dict(facts)
+    cls, step = decide_size_class(out, _size_class_resolution(resolution))
+    out["size_class"], out["size_class_step"] = cls, step
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# rule sets
+
+V2024 = register(
+    Ruleset(
+        program=PROGRAM,
+        name="v2024",
+        label=LABEL,
+        facts=UnitFacts,
+        checks=[
+            COVERED_2022_2024,
+            MONTHS_PAID,
+            *_layoff_checks_2022_2024(),
+            *EXCLUSION_CHECKS,
+            NOT_DISQUALIFIED,
+            DEFERRAL_PAID_UP,
+            FUND_RESERVE,
+            PAYMENT_ACCOUNT_2024,
+            PAYMENT_ACCOUNT_PLAIN,
+            DISPATCH_APPLIES,
+            SIZE_CLASS_OFFICIAL,
+        ],
+        amount=amount_2024,
+        amount_label="稳岗返还金额",
+        outputs=OUTPUTS_2024,
+        prepare=prepare,
+    )
+)
+
+TOPUP_LARGE = Check(
+    "topup_large",
+    "已按{topup_from_rate}返还、本次补足至{refund_rate_large}的为大型企业及其他企业",
+    ~_topup_paid | quiet(_large_rate_applies_2022),
+    kind=FLAG,
+    cite=("topup_from_rate",),
+    reason="已按30%返还的单位为中小微企业：本通知只规定了大型企业及其他企业由30%补足至50%，请核实此前返还比例",
+)
+SIZE_KNOWN_2022 = Check(
+    "size_class_known",
+    "企业划型已确定（未划型的按“其他企业”比例返还）",
+    quiet(~is_enterprise | ~IsMissing(size_class)),
+    kind=FLAG,
+    cite=("refund_rate_large",),
+    reason="企业划型未确定，暂按“大型企业及其他企业”50%计算：如属中小微企业应按90%返还，请核实划型",
+)
+
+V2022 = register(
+    Ruleset(
+        program=PROGRAM,
+        name="v2022",
+        label=LABEL,
+        facts=UnitFacts,
+        checks=[
+            COVERED_2022_2024,
+            *_layoff_checks_2022_2024(of_total=""),
+            PAYMENT_ACCOUNT_PLAIN,
+            TOPUP_LARGE,
+            SIZE_KNOWN_2022,
+        ],
+        amount=amount_2022,
+        amount_label="稳岗返还金额",
+        outputs=OUTPUTS_2022,
+        prepare=prepare,
+    )
+)
+
+V2019 = register(
+    Ruleset(
+        program=PROGRAM,
+        name="v2019",
+        label=LABEL,
+        facts=UnitFacts,
+        checks=[COVERED_2019, *_layoff_checks_2019(), HARDSHIP_RESERVE, PAYMENT_ACCOUNT_PLAIN],
+        amount=amount_2019,
+        amount_label="稳岗返还金额",
+        outputs=OUTPUTS_2019,
+        prepare=prepare,
+    )
+)
+
+RULESETS = {"v2019": V2019, "v2022": V2022, "v2024": V2024}
