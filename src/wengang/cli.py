@@ -138,6 +138,144 @@ def _print_decision(d: Any) -> None:
         console.print(f"  [yellow]若[/] {tag}：{o.status} {am}", highlight=False)
 
 
+def _region_and_descendants(region: str) -> set[str]:
+    from wengang.regions import children, resolve_region
+
+    todo, seen = [resolve_region(region)], set()
+    while todo:
+        r = todo.pop()
+        seen.add(r.key)
+        todo.extend(children(r))
+    return seen
+
+
+@app.command("screen")
+def screen_cmd(
+    out: Annotated[Path, typer.Option("--out", "-o", help="输出目录")],
+    on: Annotated[str, typer.Option("--date", "-d", help="审核日期 YYYY-MM-DD")],
+    program: Annotated[str, typer.Option("--program", "-p", help="项目")] = "fanhuan",
+    year: Annotated[int | None, typer.Option("--year", help="政策年度（默认为审核日期所在年度；按上年度数据判定）")] = None,
+    units: Annotated[str | None, typer.Option("--units", help="参保单位登记表（parquet/csv/xlsx 或数据库 URL）")] = None,
+    contributions: Annotated[str | None, typer.Option("--contributions", help="月度缴费记录")] = None,
+    headcount: Annotated[str | None, typer.Option("--headcount", help="年度人数与裁员记录")] = None,
+    exclusions: Annotated[str | None, typer.Option("--exclusions", help="失信、僵尸、环保、注销、吊销、经营异常名单")] = None,
+    stats_size: Annotated[str | None, typer.Option("--stats-size", help="统计部门企业划型名单")] = None,
+    deferrals: Annotated[str | None, typer.Option("--deferrals", help="缓缴记录")] = None,
+    dispatch: Annotated[str | None, typer.Option("--dispatch", help="劳务派遣用工单位分配")] = None,
+    facts: Annotated[str | None, typer.Option("--facts", help="已派生的单位事实表（每单位一行），代替原始数据")] = None,
+    encoding: Annotated[str | None, typer.Option("--encoding", help="CSV 编码：utf-8、gbk、gb18030（默认自动识别）")] = None,
+    region: Annotated[str | None, typer.Option("--region", "-r", help="只接受该地区及其下级的记录")] = None,
+    reading: Annotated[list[str] | None, typer.Option("--reading", help="认定政策解释：名称=取值")] = None,
+    setting: Annotated[list[str] | None, typer.Option("--setting", help="地区设置：名称=取值")] = None,
+    drafts: Annotated[bool, typer.Option("--drafts", help="允许使用征求意见稿")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="有任何不合格记录即整批拒收")] = False,
+    no_excel: Annotated[bool, typer.Option("--no-excel", help="不写 Excel（超大数据量时）")] = False,
+    partitions: Annotated[int | None, typer.Option("--partitions", help="分区数（默认按数据量）")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出汇总")] = False,
+) -> None:
+    """免申即享筛查：读入原始数据（或事实表），校验隔离，派生特征，按政策判定，写出结果与公示名单。"""
+    from wengang.evaluate import parse_settings
+    from wengang.rules import interpretations
+    from wengang.screening.ingest import IngestError
+    from wengang.screening.pipeline import StrictRefusal, TableSource, run_screening
+
+    try:
+        day = date.fromisoformat(on)
+    except ValueError:
+        fail(f"日期格式应为 YYYY-MM-DD：{on} / date must be YYYY-MM-DD: {on}")
+    given = {
+        "units": units, "contributions": contributions, "headcount": headcount, "exclusions": exclusions,
+        "stats_size": stats_size, "deferrals": deferrals, "dispatch": dispatch,
+    }
+    tables = {k: TableSource(v, encoding=encoding) for k, v in given.items() if v}
+    if not facts and not tables:
+        fail("请给出 --units 与 --contributions 等原始数据，或 --facts 事实表 / give raw tables or --facts")
+    try:
+        fixed = interpretations.parse_fixed(reading)
+        allowed = _region_and_descendants(region) if region else None
+        report = run_screening(
+            out, program=program, evaluation_date=day, policy_year=year, tables=tables or None,
+            facts=TableSource(facts, encoding=encoding) if facts else None, readings=fixed,
+            settings=parse_settings(_pairs(setting, "地区设置")), include_drafts=drafts, allowed_regions=allowed,
+            partitions=partitions, strict=strict, excel=not no_excel, progress=not as_json,
+        )
+    except (IngestError, StrictRefusal) as exc:
+        fail(str(exc))
+    except (ValueError, KeyError, LookupError) as exc:
+        fail(str(exc).strip("'\""))
+    _report_screening(report, as_json)
+
+
+def _report_screening(report: Any, as_json: bool) -> None:
+    from wengang.screening.output import print_summary
+
+    if as_json:
+        payload = {
+            "program": report.program,
+            "date": report.evaluation_date.isoformat(),
+            "policies": report.policies,
+            "input": [
+                {"table": r.table, "source": r.source_file, "in": r.rows_in, "accepted": r.accepted, "quarantined": r.quarantined}
+                for r in report.reports
+            ],
+            "summary": report.summary.to_dict(),
+            "seconds": report.seconds,
+        }
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    console.print(f"[bold]依据：[/]{'、'.join(report.policies) or '（无有效政策）'}", highlight=False)
+    for r in report.reports:
+        ok = "[green]✔[/]" if r.reconciles else "[red]✘ 不平[/]"
+        console.print(
+            f"{ok} {r.table}：读入 {r.rows_in:,} = 接受 {r.accepted:,} + 隔离 {r.quarantined:,}  [dim]{r.source_file}[/]",
+            highlight=False,
+        )
+    print_summary(report.summary, "筛查结果")
+    console.print("[dim]用时：" + "，".join(f"{k} {v:.1f}秒" for k, v in report.seconds.items()) + "[/]", highlight=False)
+
+
+@app.command("demo-data")
+def demo_data_cmd(
+    out: Annotated[Path, typer.Option("--out", "-o", help="输出目录")],
+    region: Annotated[str, typer.Option("--region", "-r", help="地区代码")] = "150500",
+    units: Annotated[int, typer.Option("--units", "-n", help="单位数")] = 50_000,
+    year: Annotated[int, typer.Option("--year", help="政策年度（生成上年度12个月的缴费记录）")] = 2025,
+    seed: Annotated[int, typer.Option("--seed", help="随机种子（相同种子生成相同数据）")] = 0,
+) -> None:
+    """生成一个确定性的模拟地区（单位、月度缴费、名单、人员与证书），用于演示与性能测试。"""
+    from wengang.regions import resolve_region
+    from wengang.screening.demo_data import generate_region
+
+    try:
+        code = resolve_region(region).key
+    except LookupError as exc:
+        fail(str(exc))
+    paths = generate_region(out, region_code=code, n_units=units, year=year, seed=seed)
+    for name, path in paths.items():
+        console.print(f"{name}: {path}", highlight=False)
+
+
+@app.command("demo")
+def demo_cmd(
+    out: Annotated[Path, typer.Option("--out", "-o", help="输出目录")] = Path("out/demo"),
+    units: Annotated[int, typer.Option("--units", "-n", help="单位数")] = 50_000,
+) -> None:
+    """主任务演示：生成通辽市模拟数据，按内人社发〔2025〕18号免申即享筛查稳岗返还，写出结果与公示名单。"""
+    from wengang.screening.demo_data import allowed_regions_for, generate_region
+    from wengang.screening.pipeline import run_screening
+
+    data = out / "data"
+    console.print(f"[bold]1/2 生成通辽市（150500）模拟数据：{units:,} 个参保单位[/]", highlight=False)
+    paths = generate_region(data, region_code="150500", n_units=units, year=2025, seed=0)
+    console.print("[bold]2/2 免申即享筛查：稳岗返还，审核日期 2025-08-01[/]", highlight=False)
+    tables = {k: paths[k] for k in ("units", "contributions", "headcount", "exclusions", "stats_size", "deferrals", "dispatch")}
+    report = run_screening(
+        out / "results", program="fanhuan", evaluation_date=date(2025, 8, 1), policy_year=2025,
+        tables=tables, allowed_regions=allowed_regions_for("150500", 2025) | {"150500"}, progress=True,
+    )
+    _report_screening(report, as_json=False)
+
+
 @app.command("interpretations")
 def interpretations_cmd(
     markdown: Annotated[bool, typer.Option("--markdown", help="输出 docs/interpretations.md 的内容")] = False,

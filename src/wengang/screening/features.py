@@ -346,7 +346,7 @@ def finalise(lf: pl.LazyFrame, *, with_provenance: bool = False) -> pl.LazyFrame
         if name == "has_corporate_account":
             e = (pl.col(name) if name in names else pl.lit(None)).fill_null(False)
         exprs.append(e.cast(dtype).alias(name))
-    if with_provenance:
+    if with_provenance and "size_class_step" not in FEATURE_SCHEMA:
         exprs.append(pl.col("size_class_step"))
     return lf.select(exprs)
 
@@ -450,7 +450,7 @@ def derive_features_partitioned(
     )
     parents = parts.join(le_codes, on="credit_code", how="semi").select("credit_code", "size_class").collect()
     final = apply_legal_entity(parts, parents.lazy())
-    if not with_provenance:
+    if not with_provenance and "size_class_step" not in FEATURE_SCHEMA:
         final = final.drop("size_class_step")
     features_path = out / "features.parquet"
     final.sink_parquet(features_path)
