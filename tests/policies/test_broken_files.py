@@ -291,3 +291,9 @@ def test_all_errors_are_collected(tmp_path):
     with pytest.raises(PolicyError) as info:
         load(tmp_path, {"national/nat.yaml": NATIONAL, "150000/prov.yaml": bad})
     assert len(info.value.all_errors) == 2
+
+
+def test_same_parameter_with_another_unit_than_the_implemented_document(tmp_path):
+    bad = PROVINCE.replace('      unit_rate:\n        value: "0.7"\n        unit: percent', '      unit_rate:\n        value: 1\n        unit: count')
+    line = line_of(bad, "unit: count")
+    expect_error(tmp_path, {"national/nat.yaml": NATIONAL, "150000/prov.yaml": bad}, "prov.yaml", line, "count", "percent")

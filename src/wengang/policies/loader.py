@@ -626,6 +626,14 @@ def _check_set(docs: list[Document], raws: dict[str, _Raw], errors: _Errors) -> 
             for name, p in block.params.items():
                 for anc in chain:
                     cp = anc.params.get(name)
+                    if cp is not None and cp.unit != p.unit:
+                        err(
+                            doc,
+                            ("programs", pid, "parameters", name, "unit"),
+                            f"“{name}”的单位 {p.unit} 与所执行文件的单位 {cp.unit} 不一致（{cp.citation()}）",
+                            f"{name} has unit {p.unit} but the implemented document uses {cp.unit} ({cp.citation()})",
+                        )
+                        break
                     if cp is None or not cp.ceiling:
                         continue
                     mine, cap = comparable(p.value), comparable(cp.value)
