@@ -5,7 +5,8 @@ Event hash = sha256 of the canonical JSON of
 (keys sorted, UTF-8, no spaces). ``prev_hash`` is the previous event's hash (64 zeros for the first) and
 is UNIQUE in the table, so the chain cannot fork. Rows of append-only tables carry ``audit_ref``; the
 event that created them stores ``row_count`` and ``content_hash`` = sha256 over those rows' hashed
-columns (``models.HASHED``), ordered by id, one line per row, fields joined by U+001F, NULL as U+0000.
+columns (``models.HASHED``), ordered by id (decisions: by unit_id, claim_key), one line per row, fields joined by U+001F, NULL as
+U+0000.
 A bulk step (1 M decisions, a 100 k payment batch) therefore writes one event per chunk while the chain
 still covers every row.
 
@@ -22,12 +23,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+import polars as pl
+from sqlalchemy import BigInteger, Connection, Integer, func, select
 
 from .models import HASHED, AuditEvent, Base
 
 GENESIS = "0" * 64
 _EV = AuditEvent.__table__
+
+
+def _dtype(col) -> pl.DataType:
+    return pl.Int64 if isinstance(col.type, Integer | BigInteger) else pl.String
 
 
 def canonical(obj: Any) -> str:
@@ -48,9 +54,25 @@ def event_hash(fields: dict[str, Any]) -> str:
     return hashlib.sha256(canonical({k: fields[k] for k in keys}).encode()).hexdigest()
 
 
+SORTED_BY_KEY = {"case_decisions": ("unit_id", "claim_key")}
+
+
+def frame_hash(df: pl.DataFrame) -> tuple[int, str, int]:
+    """Hash rows given as a frame with exactly ``HASHED[table]`` columns, already in hash order."""
+    line = pl.concat_str([pl.col(c).cast(pl.String).fill_null("\x00") for c in df.columns], separator="\x1f")
+    body = df.select(line).to_series().str.join("\n").item() + "\n" if df.height else ""
+    total = int(df["amount_fen"].sum() or 0) if "amount_fen" in df.columns else 0
+    return df.height, hashlib.sha256(body.encode()).hexdigest(), total
+
+
 def rows_hash(conn: Connection, table: str, ref: str) -> tuple[int, str, int]:
     """(row count, content hash, sum of amount_fen if the table has one) of the rows stamped ``ref``."""
     t = Base.metadata.tables[table]
+    if table in SORTED_BY_KEY:
+        cols = HASHED[table]
+        rows = conn.execute(select(*[t.c[c] for c in cols]).where(t.c.audit_ref == ref)).all()
+        df = pl.DataFrame([tuple(r) for r in rows], schema={c: _dtype(t.c[c]) for c in cols}, orient="row")
+        return frame_hash(df.sort(list(SORTED_BY_KEY[table])))
     cols = [t.c[c] for c in HASHED[table]]
     h = hashlib.sha256()
     n = 0
@@ -80,11 +102,12 @@ def append(
     before: Any = None,
     after: Any = None,
     ref: str | None = None,
+    precomputed: tuple[int, str, int] | None = None,
 ) -> int | None:
     """Append one event. With ``ref``, hash the rows of ``entity`` stamped with it (none: no event)."""
     row_count, content_hash = 0, None
     if ref is not None:
-        row_count, content_hash, total = rows_hash(conn, entity, ref)
+        row_count, content_hash, total = precomputed or rows_hash(conn, entity, ref)
         if row_count == 0:
             return None
         after = {**(after or {}), "rows": row_count}

@@ -40,6 +40,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from . import audit, bulk
 from .errors import LedgerError
 from .models import (
+    HASHED,
     Allocation,
     AllocationIn,
     AuditEvent,
@@ -295,21 +296,25 @@ class Ledger:
                 rows = bulk.db_frame(part, run_id, ref, disq)
                 if self.dialect == "postgresql":
                     self._copy_decisions(conn, rows, fresh)
+                    n = conn.execute(select(func.count()).select_from(Decision.__table__)
+                                     .where(D.audit_ref == ref)).scalar_one()
                 else:
                     cols = ", ".join(bulk.DB_COLUMNS)
                     marks = ", ".join("?" for _ in bulk.DB_COLUMNS)
-                    conn.exec_driver_sql(
+                    n = conn.exec_driver_sql(
                         f"INSERT INTO case_decisions ({cols}) VALUES ({marks}) ON CONFLICT DO NOTHING",
-                        list(rows.iter_rows()),
-                    )
-                audit.append(conn, actor=actor, action="import", entity="case_decisions", ref=ref,
+                        list(zip(*(s.to_list() for s in rows.get_columns()), strict=True)),
+                    ).rowcount
+                # every offered row went in: hash the frame we wrote instead of reading it back
+                pre = None
+                if n == part.height:
+                    pre = audit.frame_hash(rows.select(HASHED["case_decisions"]).sort(["unit_id", "claim_key"]))
+                audit.append(conn, actor=actor, action="import", entity="case_decisions", ref=ref, precomputed=pre,
                              after={"run_id": run_id, "offset": off, "offered": part.height})
-                inserted += conn.execute(
-                    select(func.count()).select_from(Decision.__table__).where(D.audit_ref == ref)
-                ).scalar_one()
+                inserted += n
         return ImportResult(run_id=run_id, offered=df.height, inserted=inserted)
 
-    def _copy_decisions(self, conn: Connection, rows: Any, fresh: bool) -> None:
+    def _copy_decisions(self, conn: Connection, rows: Any, fresh: bool) -> int:
         import psycopg
 
         raw = conn.connection.driver_connection
@@ -318,10 +323,12 @@ class Ledger:
         if fresh:
             sp = conn.begin_nested()
             try:
-                with raw.cursor() as cur, cur.copy(f"COPY case_decisions ({cols}) FROM STDIN {bulk.COPY_OPTS}") as cp:
-                    cp.write(data)
+                with raw.cursor() as cur:
+                    with cur.copy(f"COPY case_decisions ({cols}) FROM STDIN {bulk.COPY_OPTS}") as cp:
+                        cp.write(data)
+                    n = cur.rowcount
                 sp.commit()
-                return
+                return n
             except psycopg.errors.UniqueViolation:
                 sp.rollback()  # someone else wrote this (program, year) meanwhile: take the general path
         conn.exec_driver_sql(
@@ -330,11 +337,12 @@ class Ledger:
         with raw.cursor() as cur, cur.copy(f"COPY case_tmp_decisions ({cols}) FROM STDIN {bulk.COPY_OPTS}") as cp:
             cp.write(data)
         tmp = table("case_tmp_decisions", *[column(c) for c in bulk.DB_COLUMNS])
-        conn.execute(
+        n = conn.execute(
             pg_insert(Decision.__table__).from_select(list(bulk.DB_COLUMNS), select(*tmp.c).where(literal(True)))
             .on_conflict_do_nothing()
-        )
+        ).rowcount
         conn.exec_driver_sql("DROP TABLE case_tmp_decisions")
+        return n
 
     def resolve(self, decision_id: int, actor: str, *, eligible: bool, amount_fen: int | None, reason: str) -> None:
         """待认定 → decided by the caseworker (recorded as a determination, the rule output stays)."""
