@@ -105,12 +105,22 @@ class PastSkillSubsidy(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     occupation_code: str = Field(description="职业编码 D-DD-DD-DD / occupation code")
-    work_type: str = Field("", description="工种（同一职业下细分，可空）/ work type within the occupation (may be empty)")
-    level: int = Field(ge=1, le=5, description="证书等级 5=初级（五级）…1=高级技师（一级）/ certificate level 5 (lowest) .. 1")
+    work_type: str = Field(
+        "", description="工种（同一职业下细分，可空）/ work type within the occupation (may be empty)"
+    )
+    level: int = Field(
+        ge=1,
+        le=5,
+        description="证书等级 5=初级（五级）…1=高级技师（一级）/ certificate level 5 (lowest) .. 1",
+    )
     application_date: date = Field(description="申领日期 / date applied")
     certificate_issue_date: date | None = Field(None, description="证书发证日期 / certificate issue date")
-    paid_date: date | None = Field(None, description="补贴发放日期（空则按申领日期）/ date paid (application date if empty)")
-    urgent: bool = Field(False, description="是否按急需紧缺职业（工种）享受 / received as an urgently-needed occupation")
+    paid_date: date | None = Field(
+        None, description="补贴发放日期（空则按申领日期）/ date paid (application date if empty)"
+    )
+    urgent: bool = Field(
+        False, description="是否按急需紧缺职业（工种）享受 / received as an urgently-needed occupation"
+    )
     region: str | None = Field(None, description="享受地行政区划代码 / region where received")
 
     _occ = field_validator("occupation_code")(check_occupation_code)
@@ -146,7 +156,9 @@ class SkillSubsidyFacts(BaseModel):
 
     model_config = ConfigDict(extra="forbid", use_enum_values=False)
 
-    id_number: str = Field(description="公民身份号码（18位，含校验码）/ citizen ID number (18 characters, with check digit)")
+    id_number: str = Field(
+        description="公民身份号码（18位，含校验码）/ citizen ID number (18 characters, with check digit)"
+    )
     name: str = Field("", description="姓名 / name")
     application_id: str = Field("", description="申请编号 / application id")
     application_date: date = Field(description="申领日期 / date of application")
@@ -157,22 +169,30 @@ class SkillSubsidyFacts(BaseModel):
     # 参保时长 (insured months): the texts say "参加失业保险12个月以上/1年以上"; cumulative or continuous,
     # counted to the application date or to the certificate's issue date, is an interpretation switch
     insured_months_cumulative: NonNegativeInt | None = Field(
-        None, description="截至申领日累计参加失业保险月数 / cumulative insured months up to the application date"
+        None,
+        description="截至申领日累计参加失业保险月数 / cumulative insured months up to the application date",
     )
     insured_months_continuous: NonNegativeInt | None = Field(
-        None, description="截至申领日连续参加失业保险月数 / continuous insured months up to the application date"
+        None,
+        description="截至申领日连续参加失业保险月数 / continuous insured months up to the application date",
     )
     insured_months_cumulative_at_certificate: NonNegativeInt | None = Field(
-        None, description="截至发证日累计参保月数 / cumulative insured months up to the certificate's issue date"
+        None,
+        description="截至发证日累计参保月数 / cumulative insured months up to the certificate's issue date",
     )
     insured_months_continuous_at_certificate: NonNegativeInt | None = Field(
-        None, description="截至发证日连续参保月数 / continuous insured months up to the certificate's issue date"
+        None,
+        description="截至发证日连续参保月数 / continuous insured months up to the certificate's issue date",
     )
     insured_region: str | None = Field(None, description="参保地行政区划代码 / region code where insured")
-    benefit_region: str | None = Field(None, description="领金地行政区划代码（领取失业保险金人员）/ region paying the benefit")
+    benefit_region: str | None = Field(
+        None, description="领金地行政区划代码（领取失业保险金人员）/ region paying the benefit"
+    )
 
     # the certificate applied for (申领补贴的证书)
-    occupation_code: str = Field(description="证书职业编码 D-DD-DD-DD（2022年版职业分类大典）/ occupation code of the certificate")
+    occupation_code: str = Field(
+        description="证书职业编码 D-DD-DD-DD（2022年版职业分类大典）/ occupation code of the certificate"
+    )
     occupation_name: str = Field("", description="职业（工种）名称 / occupation name")
     work_type: str = Field("", description="工种（可空）/ work type (may be empty)")
     level: SkillLevel = Field(
@@ -183,7 +203,9 @@ class SkillSubsidyFacts(BaseModel):
     )
     certificate_number: str = Field("", description="证书编号 / certificate number")
     certificate_issue_date: date = Field(description="发证日期 / certificate issue date")
-    certificate_region: str | None = Field(None, description="发证地（评价机构所在地）行政区划代码 / region where the certificate was issued")
+    certificate_region: str | None = Field(
+        None, description="发证地（评价机构所在地）行政区划代码 / region where the certificate was issued"
+    )
     evaluation_body: str = Field("", description="发证评价机构 / evaluation body that issued the certificate")
     urgent_occupation: bool | None = Field(
         None,
@@ -193,52 +215,67 @@ class SkillSubsidyFacts(BaseModel):
 
     # risk data (风控疑点数据, 内人社发〔2025〕18号 五)
     evaluation_body_batch_count: NonNegativeInt | None = Field(
-        None, description="同一评价机构所发证书在本期申领的人数 / applicants this period holding certificates of the same evaluation body"
+        None,
+        description="同一评价机构所发证书在本期申领的人数 / applicants this period holding certificates of the same evaluation body",
     )
 
     # histories (None = not supplied: the derived fields below must then be given directly)
-    past_subsidies: list[PastSkillSubsidy] | None = Field(None, description="已享受的技能提升补贴 / skill subsidies received")
-    held_certificates: list[HeldCertificate] | None = Field(None, description="持有的其他证书 / other certificates held")
+    past_subsidies: list[PastSkillSubsidy] | None = Field(
+        None, description="已享受的技能提升补贴 / skill subsidies received"
+    )
+    held_certificates: list[HeldCertificate] | None = Field(
+        None, description="持有的其他证书 / other certificates held"
+    )
     training_subsidies: list[PastTrainingSubsidy] | None = Field(
         None, description="已享受的职业培训补贴 / vocational-training subsidies received"
     )
 
     # derived from the histories (programs.skill_subsidy.derive_skill_features); may be given directly
     subsidies_this_year_by_application: NonNegativeInt | None = Field(
-        None, description="派生：申领年度内已享受（含同批更早申请）次数 / derived: subsidies in the application's calendar year"
+        None,
+        description="派生：申领年度内已享受（含同批更早申请）次数 / derived: subsidies in the application's calendar year",
     )
     subsidies_this_year_by_certificate: NonNegativeInt | None = Field(
-        None, description="派生：按发证年度计已享受次数 / derived: subsidies counted by certificate issue year"
+        None,
+        description="派生：按发证年度计已享受次数 / derived: subsidies counted by certificate issue year",
     )
     subsidies_this_year_by_payment: NonNegativeInt | None = Field(
         None, description="派生：按发放年度计已享受次数 / derived: subsidies counted by payment year"
     )
     ordinary_subsidies_this_year_by_application: NonNegativeInt | None = Field(
-        None, description="派生：申领年度内已享受的非急需紧缺补贴次数 / derived: ordinary (non-urgent) subsidies in the year"
+        None,
+        description="派生：申领年度内已享受的非急需紧缺补贴次数 / derived: ordinary (non-urgent) subsidies in the year",
     )
     ordinary_subsidies_this_year_by_certificate: NonNegativeInt | None = Field(
-        None, description="派生：按发证年度计非急需紧缺补贴次数 / derived: ordinary subsidies by certificate year"
+        None,
+        description="派生：按发证年度计非急需紧缺补贴次数 / derived: ordinary subsidies by certificate year",
     )
     ordinary_subsidies_this_year_by_payment: NonNegativeInt | None = Field(
         None, description="派生：按发放年度计非急需紧缺补贴次数 / derived: ordinary subsidies by payment year"
     )
     same_occupation_level_subsidised: bool | None = Field(
-        None, description="派生：同一职业（工种）同一等级已享受过 / derived: same occupation and level already subsidised"
+        None,
+        description="派生：同一职业（工种）同一等级已享受过 / derived: same occupation and level already subsidised",
     )
     higher_level_same_occupation_subsidised: bool | None = Field(
-        None, description="派生：已享受同一职业（工种）更高等级补贴 / derived: a higher level of the same occupation was subsidised"
+        None,
+        description="派生：已享受同一职业（工种）更高等级补贴 / derived: a higher level of the same occupation was subsidised",
     )
     higher_level_same_occupation_held: bool | None = Field(
-        None, description="派生：已持有（或已享受）同一职业（工种）更高等级证书 / derived: holds or was subsidised for a higher level"
+        None,
+        description="派生：已持有（或已享受）同一职业（工种）更高等级证书 / derived: holds or was subsidised for a higher level",
     )
     training_subsidy_same_occupation_before: bool | None = Field(
-        None, description="派生：申领日前已享受同一职业（工种）职业培训补贴 / derived: training subsidy for this occupation on or before applying"
+        None,
+        description="派生：申领日前已享受同一职业（工种）职业培训补贴 / derived: training subsidy for this occupation on or before applying",
     )
     training_subsidy_same_occupation_after: bool | None = Field(
-        None, description="派生：申领日后又享受同一职业（工种）职业培训补贴 / derived: training subsidy for this occupation after applying"
+        None,
+        description="派生：申领日后又享受同一职业（工种）职业培训补贴 / derived: training subsidy for this occupation after applying",
     )
     certificate_outside_place: bool | None = Field(
-        None, description="派生：证书发证地不在参保地或领金地 / derived: certificate issued outside the insured/benefit place"
+        None,
+        description="派生：证书发证地不在参保地或领金地 / derived: certificate issued outside the insured/benefit place",
     )
 
     _id = field_validator("id_number")(check_id_number)
@@ -264,16 +301,21 @@ class UnemployedPersonFacts(BaseModel):
         None, description="本次失业前连续缴费月数 / continuous paid months before this job loss"
     )
     unclaimed_previous_months: NonNegativeInt = Field(
-        0, description="前次失业应领取而尚未领取的失业保险金月数 / months of benefit left unclaimed from the previous spell"
+        0,
+        description="前次失业应领取而尚未领取的失业保险金月数 / months of benefit left unclaimed from the previous spell",
     )
     insured_months: NonNegativeInt | None = Field(
         None, description="累计参保月数（临时生活补助“参保不满1年”）/ cumulative insured months"
     )
-    insured_months_continuous: NonNegativeInt | None = Field(None, description="最后一段连续参保月数 / last continuous insured months")
+    insured_months_continuous: NonNegativeInt | None = Field(
+        None, description="最后一段连续参保月数 / last continuous insured months"
+    )
     insurance_stopped_on: date | None = Field(None, description="停保日期 / date insurance stopped")
 
     # separation and registration (失业与登记)
-    involuntary_separation: bool | None = Field(None, description="非因本人意愿中断就业 / job loss was involuntary")
+    involuntary_separation: bool | None = Field(
+        None, description="非因本人意愿中断就业 / job loss was involuntary"
+    )
     registered_unemployed: bool | None = Field(None, description="已办理失业登记 / registered as unemployed")
     seeking_work: bool | None = Field(None, description="有求职要求 / seeking work")
 
@@ -283,29 +325,47 @@ class UnemployedPersonFacts(BaseModel):
     emigrated: bool = Field(False, description="移居境外 / emigrated")
     pension_started: bool = Field(False, description="享受基本养老保险待遇 / drawing a basic pension")
     imprisoned: bool = Field(False, description="被判刑收监执行 / imprisoned")
-    refused_offered_job: bool = Field(False, description="无正当理由拒不接受指定机构介绍的工作 / refused an offered job without good reason")
+    refused_offered_job: bool = Field(
+        False, description="无正当理由拒不接受指定机构介绍的工作 / refused an offered job without good reason"
+    )
 
     # benefit status
-    receiving_ui_benefit: bool = Field(False, description="正在领取失业保险金 / currently receiving unemployment benefit")
-    ui_benefit_expired: bool = Field(False, description="领取失业保险金期满 / unemployment benefit period has ended")
-    ui_benefit_end_date: date | None = Field(None, description="失业保险金期满日期 / date the benefit period ended")
+    receiving_ui_benefit: bool = Field(
+        False, description="正在领取失业保险金 / currently receiving unemployment benefit"
+    )
+    ui_benefit_expired: bool = Field(
+        False, description="领取失业保险金期满 / unemployment benefit period has ended"
+    )
+    ui_benefit_end_date: date | None = Field(
+        None, description="失业保险金期满日期 / date the benefit period ended"
+    )
     separation_date: date | None = Field(None, description="失业（中断就业）日期 / date of job loss")
     receiving_flexible_employment_subsidy: bool = Field(
-        False, description="已进行灵活就业人员登记并领取社保补贴 / registered as flexibly employed and receiving the social-insurance subsidy"
+        False,
+        description="已进行灵活就业人员登记并领取社保补贴 / registered as flexibly employed and receiving the social-insurance subsidy",
     )
 
     # 农牧民工 (rural migrant workers)
     rural_hukou: bool | None = Field(None, description="农村（农牧区）户籍 / rural household registration")
     rural_contract_worker: bool | None = Field(
-        None, description="单位招用的农民（农牧民）合同制工人，本人未缴纳失业保险费 / unit-hired rural contract worker who paid no personal premium"
+        None,
+        description="单位招用的农民（农牧民）合同制工人，本人未缴纳失业保险费 / unit-hired rural contract worker who paid no personal premium",
     )
-    continuous_work_months: NonNegativeInt | None = Field(None, description="在本单位连续工作月数 / months of continuous work for the unit")
-    unit_paid_premiums: bool | None = Field(None, description="单位已缴纳失业保险费 / the unit has paid unemployment premiums")
+    continuous_work_months: NonNegativeInt | None = Field(
+        None, description="在本单位连续工作月数 / months of continuous work for the unit"
+    )
+    unit_paid_premiums: bool | None = Field(
+        None, description="单位已缴纳失业保险费 / the unit has paid unemployment premiums"
+    )
     contract_end: ContractEnd | None = Field(None, description="劳动合同终止情形 / how the contract ended")
-    terminated_at_worker_request: bool = Field(False, description="提前解除系本人提出 / early termination at the worker's request")
+    terminated_at_worker_request: bool = Field(
+        False, description="提前解除系本人提出 / early termination at the worker's request"
+    )
 
     # risk data (风控疑点, 内人社发〔2025〕18号 五)
-    claimed_elsewhere: bool = Field(False, description="异地同期领取 / drawing the same benefit in another region")
+    claimed_elsewhere: bool = Field(
+        False, description="异地同期领取 / drawing the same benefit in another region"
+    )
     deceased: bool = Field(False, description="生存状态异常（已死亡）/ recorded as deceased")
     identity_anomaly: bool = Field(False, description="身份状态异常 / identity status anomaly")
 

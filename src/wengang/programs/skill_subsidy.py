@@ -155,7 +155,9 @@ def _related(a: str, b: str) -> bool:
     return pa.startswith(pb) or pb.startswith(pa)
 
 
-def certificate_outside_place(cert_region: str | None, insured: str | None, benefit: str | None) -> bool | None:
+def certificate_outside_place(
+    cert_region: str | None, insured: str | None, benefit: str | None
+) -> bool | None:
     """持参保地或领金地以外所获证书: neither region contains the other (GB/T 2260 prefixes)."""
     places = [r for r in (insured, benefit) if r]
     if not cert_region or not places:
@@ -222,7 +224,9 @@ def derive_skill_features(application: Mapping[str, Any], history: Mapping[str, 
     out["training_subsidy_same_occupation_before"] = any(d <= app_date for d in trainings)
     out["training_subsidy_same_occupation_after"] = any(d > app_date for d in trainings)
     out["certificate_outside_place"] = certificate_outside_place(
-        application.get("certificate_region"), application.get("insured_region"), application.get("benefit_region")
+        application.get("certificate_region"),
+        application.get("insured_region"),
+        application.get("benefit_region"),
     )
     return out
 
@@ -284,8 +288,19 @@ HISTORY_SCHEMA = {
     "paid_date": pl.Date,
     "urgent": pl.Boolean,
 }
-HELD_SCHEMA = {"id_number": pl.String, "occupation_code": pl.String, "work_type": pl.String, "level": pl.Int64, "issue_date": pl.Date}
-TRAINING_SCHEMA = {"id_number": pl.String, "occupation_code": pl.String, "work_type": pl.String, "received_date": pl.Date}
+HELD_SCHEMA = {
+    "id_number": pl.String,
+    "occupation_code": pl.String,
+    "work_type": pl.String,
+    "level": pl.Int64,
+    "issue_date": pl.Date,
+}
+TRAINING_SCHEMA = {
+    "id_number": pl.String,
+    "occupation_code": pl.String,
+    "work_type": pl.String,
+    "received_date": pl.Date,
+}
 
 
 def _key_expr(code: str = "occupation_code", work_type: str = "work_type") -> pl.Expr:
@@ -388,17 +403,23 @@ def derive_skill_features_frame(
     pairs = cur.join(priors, on="id_number", how="inner").filter(pl.col("_p_order") < pl.col("_order"))
     by = {
         "application": pl.col("application_date").dt.year() == pl.col("_cur_app").dt.year(),
-        "certificate": (pl.col("certificate_issue_date").dt.year() == pl.col("_cur_cert").dt.year()).fill_null(False),
+        "certificate": (
+            pl.col("certificate_issue_date").dt.year() == pl.col("_cur_cert").dt.year()
+        ).fill_null(False),
         "payment": pl.col("_pay").dt.year() == pl.col("_cur_app").dt.year(),
     }
     same = pl.col("_key") == pl.col("_cur_key")
     aggs = []
     for basis, cond in by.items():
         aggs.append(cond.sum().cast(pl.Int64).alias(f"subsidies_this_year_by_{basis}"))
-        aggs.append((cond & ~pl.col("_urgent")).sum().cast(pl.Int64).alias(f"ordinary_subsidies_this_year_by_{basis}"))
+        aggs.append(
+            (cond & ~pl.col("_urgent")).sum().cast(pl.Int64).alias(f"ordinary_subsidies_this_year_by_{basis}")
+        )
     aggs += [
         (same & (pl.col("level") == pl.col("_cur_level"))).any().alias("same_occupation_level_subsidised"),
-        (same & (pl.col("level") < pl.col("_cur_level"))).any().alias("higher_level_same_occupation_subsidised"),
+        (same & (pl.col("level") < pl.col("_cur_level")))
+        .any()
+        .alias("higher_level_same_occupation_subsidised"),
     ]
     subsidy_feats = pairs.group_by("application_id").agg(aggs)
 
@@ -417,8 +438,12 @@ def derive_skill_features_frame(
         .filter(pl.col("_key") == pl.col("_cur_key"))
         .group_by("application_id")
         .agg(
-            (pl.col("received_date") <= pl.col("_cur_app")).any().alias("training_subsidy_same_occupation_before"),
-            (pl.col("received_date") > pl.col("_cur_app")).any().alias("training_subsidy_same_occupation_after"),
+            (pl.col("received_date") <= pl.col("_cur_app"))
+            .any()
+            .alias("training_subsidy_same_occupation_before"),
+            (pl.col("received_date") > pl.col("_cur_app"))
+            .any()
+            .alias("training_subsidy_same_occupation_after"),
         )
     )
     drop = [c for c in DERIVED_FIELDS if c in names]
@@ -438,9 +463,10 @@ def derive_skill_features_frame(
     return out.with_columns(
         *[pl.col(c).fill_null(0) for c in zeros],
         *[pl.col(c).fill_null(False) for c in falses],
-        (pl.col("higher_level_same_occupation_subsidised").fill_null(False) | pl.col("_held_higher").fill_null(False)).alias(
-            "higher_level_same_occupation_held"
-        ),
+        (
+            pl.col("higher_level_same_occupation_subsidised").fill_null(False)
+            | pl.col("_held_higher").fill_null(False)
+        ).alias("higher_level_same_occupation_held"),
         _outside_expr().alias("certificate_outside_place"),
     ).drop("_key", "_order", "_held_higher")
 
@@ -473,7 +499,8 @@ insured_enough = Reading(
     INSURED_PERIOD.name,
     {
         "cumulative_at_application": _cum_app,
-        "continuous_at_application": _cum_app & (Fact("insured_months_continuous", "截至申领日连续参保月数", MONTHS) >= _min_months),
+        "continuous_at_application": _cum_app
+        & (Fact("insured_months_continuous", "截至申领日连续参保月数", MONTHS) >= _min_months),
         "cumulative_at_certificate": _cum_app
         & (Fact("insured_months_cumulative_at_certificate", "截至发证日累计参保月数", MONTHS) >= _min_months),
         "continuous_at_certificate": _cum_app
@@ -484,7 +511,11 @@ insured_enough = Reading(
 standard = when(
     level.eq(5),
     Param("amount_level5", "初级（五级）补贴标准", MONEY),
-    when(level.eq(4), Param("amount_level4", "中级（四级）补贴标准", MONEY), Param("amount_level3", "高级（三级）补贴标准", MONEY)),
+    when(
+        level.eq(4),
+        Param("amount_level4", "中级（四级）补贴标准", MONEY),
+        Param("amount_level3", "高级（三级）补贴标准", MONEY),
+    ),
 )
 
 
@@ -503,7 +534,7 @@ def _risk(name: str):
 CHECKS_COMMON = [
     Check(
         "person",
-        "申领人属于文件规定的补贴对象（企业在职职工；文件规定时含正在领取失业保险金人员）",
+        "申领人属于文件规定的补贴对象",
         Fact("person_status", "申领人身份").isin(Param("eligible_persons")),
         reason="申领人不是企业在职职工或正在领取失业保险金人员",
     ),
@@ -537,12 +568,16 @@ CHECKS_COMMON = [
     ),
     Check(
         "no_lower_after_higher",
-        "未享受（或持有）同一职业（工种）更高等级证书的补贴",
+        "不属于已享受（或持有）同一职业（工种）更高等级证书的情形",
         ~Reading(
             LOWER_AFTER_HIGHER.name,
             {
-                "subsidised_only": Fact("higher_level_same_occupation_subsidised", "已享受同一职业（工种）更高等级补贴", BOOL),
-                "held_or_subsidised": Fact("higher_level_same_occupation_held", "已持有或已享受同一职业（工种）更高等级证书", BOOL),
+                "subsidised_only": Fact(
+                    "higher_level_same_occupation_subsidised", "已享受同一职业（工种）更高等级补贴", BOOL
+                ),
+                "held_or_subsidised": Fact(
+                    "higher_level_same_occupation_held", "已持有或已享受同一职业（工种）更高等级证书", BOOL
+                ),
             },
             fixed_by="lower_after_higher_basis",
         ),

@@ -80,7 +80,10 @@ AFTER_INCLUSIVE = interpretations.register(
         name="temp_living_allowance.after_includes_day",
         title="临时生活补助“2021年1月1日之后停保”是否含1月1日当日",
         clauses=("内人社办发〔2022〕86号 （四）15",),
-        readings={"inclusive": "含当日：2021年1月1日及以后停保", "exclusive": "不含当日：2021年1月2日及以后停保"},
+        readings={
+            "inclusive": "含当日：2021年1月1日及以后停保",
+            "exclusive": "不含当日：2021年1月2日及以后停保",
+        },
         default="inclusive",
         why="“之后”与“起”在人社文件中常同义，且2021年1月1日起新的一年度；严格字面可不含当日。",
         programs=("temp_living_allowance",),
@@ -197,7 +200,11 @@ def _standard_outputs(months: Any, setting: str, label: str) -> list[Output]:
         Output(
             "standard_note",
             "发放标准",
-            when(monthly.is_missing(), Lit("由省级人民政府确定，本决定未含月标准（经办机构提供地区设置后计算金额）"), Lit(None)),
+            when(
+                monthly.is_missing(),
+                Lit("由省级人民政府确定，本决定未含月标准（经办机构提供地区设置后计算金额）"),
+                Lit(None),
+            ),
             TEXT,
         ),
     ]
@@ -284,7 +291,12 @@ UI_BENEFIT = register(
         amount=None,
         outputs=[
             Output("duration_months", "按缴费时间计算的领取期限（条例第十七条）", duration, MONTHS),
-            Output("entitled_months", "可领取失业保险金期限（含前次未领月数，最长{max_combined_months}个月）", entitled, MONTHS),
+            Output(
+                "entitled_months",
+                "可领取失业保险金期限（含前次未领月数，最长{max_combined_months}个月）",
+                entitled,
+                MONTHS,
+            ),
             *_standard_outputs(entitled, "monthly_benefit_amount", "失业保险金月标准"),
         ],
         subject="个人",
@@ -294,8 +306,10 @@ UI_BENEFIT = register(
 # ---------------------------------------------------------------------------------------------
 # 失业补助金 (unemployment_subsidy / v2022)
 
-_meets_ui = (paid >= 12) & Fact("involuntary_separation", "非因本人意愿中断就业", BOOL) & Fact(
-    "registered_unemployed", "已办理失业登记", BOOL
+_meets_ui = (
+    (paid >= 12)
+    & Fact("involuntary_separation", "非因本人意愿中断就业", BOOL)
+    & Fact("registered_unemployed", "已办理失业登记", BOOL)
 )
 _event_date = when(
     Fact("ui_benefit_expired", "领取失业保险金期满", BOOL),
@@ -320,7 +334,8 @@ UNEMPLOYMENT_SUBSIDY = register(
                         SUBSIDY_SCOPE.name,
                         {
                             "any_condition": ~_meets_ui,
-                            "paid_under_one_year": (paid < 12) & Fact("involuntary_separation", "非因本人意愿中断就业", BOOL),
+                            "paid_under_one_year": (paid < 12)
+                            & Fact("involuntary_separation", "非因本人意愿中断就业", BOOL),
                         },
                     )
                 ),
@@ -341,7 +356,8 @@ UNEMPLOYMENT_SUBSIDY = register(
                     SUBSIDY_FROM.name,
                     {
                         "event": _event_date >= Param("eligible_from", "起始日期", DATE),
-                        "application": Fact("application_date", "申领日期", DATE) >= Param("eligible_from", "起始日期", DATE),
+                        "application": Fact("application_date", "申领日期", DATE)
+                        >= Param("eligible_from", "起始日期", DATE),
                     },
                 ),
                 reason="失业保险金期满或失业发生在2021年1月之前",
@@ -349,7 +365,9 @@ UNEMPLOYMENT_SUBSIDY = register(
         ],
         amount=None,
         outputs=[
-            Output("duration_months", "可申领失业补助金期限", Param("duration_months", "期限", MONTHS), MONTHS),
+            Output(
+                "duration_months", "可申领失业补助金期限", Param("duration_months", "期限", MONTHS), MONTHS
+            ),
             *_standard_outputs(Param("duration_months"), "monthly_amount", "失业补助金月标准"),
         ],
         subject="个人",
@@ -377,7 +395,9 @@ TEMP_LIVING_ALLOWANCE = register(
                     RURAL_SCOPE.name,
                     {
                         "rural_hukou": Fact("rural_hukou", "农村（农牧区）户籍", BOOL),
-                        "contract_worker": Fact("rural_contract_worker", "单位招用的农民合同制工人（本人未缴费）", BOOL),
+                        "contract_worker": Fact(
+                            "rural_contract_worker", "单位招用的农民合同制工人（本人未缴费）", BOOL
+                        ),
                     },
                 ),
                 cite=("eligible_groups",),
@@ -386,7 +406,9 @@ TEMP_LIVING_ALLOWANCE = register(
             Check(
                 "stopped_after",
                 "{stopped_on_or_after}之后停保",
-                Reading(AFTER_INCLUSIVE.name, {"inclusive": _stopped >= _since, "exclusive": _stopped > _since}),
+                Reading(
+                    AFTER_INCLUSIVE.name, {"inclusive": _stopped >= _since, "exclusive": _stopped > _since}
+                ),
                 reason="停保日期不在{stopped_on_or_after}之后",
             ),
             Check("not_reemployed", "停保后一直未就业", not_reemployed, reason="停保后已就业"),
@@ -408,7 +430,9 @@ TEMP_LIVING_ALLOWANCE = register(
         ],
         amount=None,
         outputs=[
-            Output("duration_months", "可申领临时生活补助期限", Param("duration_months", "期限", MONTHS), MONTHS),
+            Output(
+                "duration_months", "可申领临时生活补助期限", Param("duration_months", "期限", MONTHS), MONTHS
+            ),
             *_standard_outputs(Param("duration_months"), "monthly_amount", "临时生活补助月标准"),
         ],
         subject="个人",
@@ -450,7 +474,10 @@ ONE_OFF_CHECKS = [
             _contract_end.isin(["early_termination"])
             & Reading(
                 EARLY_TERMINATION.name,
-                {"any": Lit(True), "not_at_worker_request": ~Fact("terminated_at_worker_request", "本人提出解除", BOOL)},
+                {
+                    "any": Lit(True),
+                    "not_at_worker_request": ~Fact("terminated_at_worker_request", "本人提出解除", BOOL),
+                },
             )
         ),
         cite=("triggers",),
