@@ -339,7 +339,7 @@ MONTHS_PAID = Check(
     Reading(
         SW_MONTHS,
         {
-            "cumulative": Coalesce(months_total, months_consecutive) >= Param("min_months_fully_paid"),
+            "cumulative": Coalesce(months_total, months_consecutive).named("足额缴费月数", MONTHS) >= Param("min_months_fully_paid"),
             "consecutive": months_consecutive >= Param("min_months_fully_paid"),
         },
     ),
@@ -423,7 +423,7 @@ PAYMENT_ACCOUNT_PLAIN = Check(
 )
 DISPATCH_APPLIES = Check(
     "dispatch_applied",
-    "劳务派遣单位已主动申请（劳务派遣单位不适用免申即享）",
+    "非劳务派遣单位，或劳务派遣单位已主动申请（劳务派遣单位不适用免申即享）",
     ~is_dispatch | Fact("applied", "已自主申请", BOOL),
     kind=FLAG,
     cite=("dispatch_firm_must_apply",),
