@@ -39,6 +39,39 @@ __all__ = [
 ]
 
 
+# Chinese names of the enum values below: explanations print str(value), so a caseworker reads 小微企业, not small_firm
+ZH: dict[str, str] = {
+    "individual": "个人",
+    "partnership": "合伙创业",
+    "small_firm": "小微企业",
+    "registered_unemployed": "城镇登记失业人员",
+    "employment_difficulty": "就业困难人员",
+    "veteran": "复员转业退役人员",
+    "released_prisoner": "刑满释放人员",
+    "graduate": "高校毕业生",
+    "overcapacity_worker": "化解过剩产能企业职工和失业人员",
+    "returning_migrant_founder": "返乡创业农牧民工",
+    "online_merchant": "网络商户",
+    "registered_poor": "建档立卡贫困人口",
+    "rural_self_employed_migrant": "农村自主创业农牧民工",
+    "national_incubator_or_credit_community_project": "全国创业孵化示范基地或信用社区（乡村）推荐的创业项目",
+    "city_level_honoree": "获得设区的市级以上荣誉称号",
+    "credit_rated_small_firm_merchant_farmer": "经金融机构评估认定的信用小微企业、商户、农户",
+    "trustworthy_second_time_founder": "经营稳定守信的二次创业者",
+    "college_graduate": "高校毕业生",
+    "small_micro_firm": "小微企业",
+    "individual_business": "个体工商户",
+    "unemployed_graduates": "离校未就业高校毕业生",
+    "unemployed_youth_16_24": "16-24岁失业青年",
+    "other": "其他",
+}
+
+
+class _ZhEnum(StrEnum):
+    def __str__(self) -> str:
+        return ZH.get(self.value, self.value)
+
+
 def _credit_code(value: str | None) -> str | None:
     return None if value is None else validate_credit_code(value)
 
@@ -127,13 +160,13 @@ class GraduateHireFacts(_UnitBase):
 # 创业担保贷款
 
 
-class LoanApplicant(StrEnum):
+class LoanApplicant(_ZhEnum):
     individual = "individual"  # 个人
     partnership = "partnership"  # 个人合伙创业
     small_firm = "small_firm"  # 小微企业
 
 
-class LoanGroup(StrEnum):
+class LoanGroup(_ZhEnum):
     """个人创业担保贷款对象范围（内人社办发〔2022〕86号 三(四)16）."""
 
     registered_unemployed = "registered_unemployed"  # 城镇登记失业人员
@@ -149,7 +182,7 @@ class LoanGroup(StrEnum):
     other = "other"
 
 
-class CounterGuaranteeGroup(StrEnum):
+class CounterGuaranteeGroup(_ZhEnum):
     """免除反担保要求的特定群体（内人社办发〔2022〕86号 三(四)16）."""
 
     national_incubator_or_credit_community_project = "national_incubator_or_credit_community_project"  # 全国创业孵化示范基地或信用社区（乡村）推荐的创业项目
@@ -199,13 +232,13 @@ class StartupLoanFacts(BaseModel):
 # 一次性创业补贴
 
 
-class StartupGroup(StrEnum):
+class StartupGroup(_ZhEnum):
     college_graduate = "college_graduate"  # 高校毕业生
     employment_difficulty = "employment_difficulty"  # 就业困难人员
     other = "other"
 
 
-class BusinessType(StrEnum):
+class BusinessType(_ZhEnum):
     small_micro_firm = "small_micro_firm"  # 小微企业
     individual_business = "individual_business"  # 个体工商户
     other = "other"
@@ -241,7 +274,7 @@ class StartupGrantFacts(BaseModel):
 # 就业见习补贴: one row per intern
 
 
-class InternGroup(StrEnum):
+class InternGroup(_ZhEnum):
     unemployed_graduates = "unemployed_graduates"  # 离校未就业高校毕业生
     unemployed_youth_16_24 = "unemployed_youth_16_24"  # 16-24岁失业青年
     other = "other"

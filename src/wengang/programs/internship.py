@@ -11,7 +11,7 @@ not public, facts.md §8). Amount = wage × months paid × rate, rounded half-up
 
 from __future__ import annotations
 
-from wengang.facts.applications import InternshipFacts
+from wengang.facts.applications import InternGroup, InternshipFacts
 from wengang.rules import interpretations
 from wengang.rules.engine import Check, Output, Ruleset, register
 from wengang.rules.expr import (
@@ -104,7 +104,7 @@ INTERNSHIP_2019 = register(
                 "age",
                 "失业青年见习开始时年龄在{eligible_age_min}至{eligible_age_max}岁之间",
                 when(
-                    group.eq("unemployed_youth_16_24"),
+                    group.eq(InternGroup.unemployed_youth_16_24),
                     (age >= Param("eligible_age_min", "16岁", YEARS)) & (age <= Param("eligible_age_max", "24岁", YEARS)),
                     Lit(True),
                 ),

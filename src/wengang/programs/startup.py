@@ -12,7 +12,13 @@ The loan "amount" is the maximum loan (可申请贷款额度上限): the bank fi
 
 from __future__ import annotations
 
-from wengang.facts.applications import StartupGrantFacts, StartupLoanFacts
+from wengang.facts.applications import (
+    BusinessType,
+    LoanApplicant,
+    StartupGrantFacts,
+    StartupGroup,
+    StartupLoanFacts,
+)
 from wengang.rules import interpretations
 from wengang.rules.engine import Check, Output, Ruleset, register
 from wengang.rules.expr import (
@@ -75,8 +81,8 @@ GRADUATE_WINDOW = interpretations.register(
 # 创业担保贷款
 
 applicant = Fact("applicant", "申请主体")
-is_firm = applicant.eq("small_firm")
-is_partnership = applicant.eq("partnership")
+is_firm = applicant.eq(LoanApplicant.small_firm)
+is_partnership = applicant.eq(LoanApplicant.partnership)
 partners = Fact("partners_eligible", "符合条件的合伙人人数", PERSONS)
 employees = Fact("employees_current", "现有在职职工人数", PERSONS)
 new_hires = Fact("new_hires_eligible", "当年新招用符合条件人员", PERSONS)
@@ -112,27 +118,27 @@ def _loan_cap(v2022: bool) -> Expr:
 def _loan_checks(v2022: bool) -> list[Check]:
     if v2022:
         group = Fact("group", "人员类别").isin(Param("eligible_groups_individual"))
-        group_label = "借款人属于个人创业担保贷款对象范围"
+        group_label = "（个人、合伙创业）借款人属于个人创业担保贷款对象范围"
     else:
-        group = ~Fact("group", "人员类别").eq("other")
-        group_label = "借款人属于符合创业担保贷款申请条件的人员"
+        group = ~Fact("group", "人员类别").eq(StartupGroup.other)
+        group_label = "（个人、合伙创业）借款人属于符合创业担保贷款申请条件的人员"
     checks = [
         Check("group", group_label, when(is_firm, Lit(True), group), reason="借款人不属于创业担保贷款对象范围"),
         Check(
             "partners",
-            "合伙创业有2名以上符合条件的借款人",
+            "（合伙创业）有2名以上符合条件的借款人",
             when(is_partnership, partners >= 2, Lit(True)),
             reason="合伙创业须有2名以上符合条件的借款人",
         ),
         Check(
             "small_firm",
-            "贷款企业为小微企业",
+            "（小微企业）贷款企业为小微企业",
             when(is_firm, Fact("size_class", "企业划型").isin({"small", "micro"}), Lit(True)),
             reason="贷款企业不是小微企业",
         ),
         Check(
             "new_hires",
-            "当年新招用符合条件人员达到现有在职职工人数{small_firm_min_new_hire_rate}"
+            "（小微企业）当年新招用符合条件人员达到现有在职职工人数{small_firm_min_new_hire_rate}"
             "（超过{small_firm_large_headcount}人的企业达到{small_firm_min_new_hire_rate_large}），"
             "并签订{small_firm_min_contract_years}年以上劳动合同",
             when(is_firm, hire_rate >= hire_threshold, Lit(True)),
@@ -144,7 +150,7 @@ def _loan_checks(v2022: bool) -> list[Check]:
         checks += [
             Check(
                 "no_arrears",
-                "企业无拖欠职工工资、欠缴社会保险费等严重违法违规信用记录",
+                "（小微企业）企业无拖欠职工工资、欠缴社会保险费等严重违法违规信用记录",
                 when(
                     is_firm,
                     ~Fact("wage_arrears", "拖欠职工工资记录", BOOL) & ~Fact("premium_arrears", "欠缴社会保险费记录", BOOL),
@@ -245,7 +251,7 @@ STARTUP_GRANT_2019 = register(
             Check(
                 "group",
                 "属于离校{graduate_max_years_since_leaving}年内高校毕业生或就业困难人员",
-                (grant_group.eq("college_graduate") & within_window) | grant_group.eq("employment_difficulty"),
+                (grant_group.eq(StartupGroup.college_graduate) & within_window) | grant_group.eq(StartupGroup.employment_difficulty),
                 cite=("eligible_groups",),
                 reason="不属于离校{graduate_max_years_since_leaving}年内高校毕业生或就业困难人员",
             ),
@@ -259,7 +265,7 @@ STARTUP_GRANT_2019 = register(
             Check(
                 "business_type",
                 "创办的是小微企业或从事个体经营",
-                Fact("business_type", "创办主体类型").isin({"small_micro_firm", "individual_business"}),
+                Fact("business_type", "创办主体类型").isin({BusinessType.small_micro_firm, BusinessType.individual_business}),
                 cite=("first_time_only",),
                 reason="所创办的不是小微企业或个体工商户",
             ),
