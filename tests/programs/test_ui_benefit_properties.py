@@ -45,6 +45,34 @@ person = st.fixed_dictionaries(
     }
 )
 
+SCHEMA = {
+    "paid_months": pl.Int64,
+    "unclaimed_previous_months": pl.Int64,
+    "involuntary_separation": pl.Boolean,
+    "registered_unemployed": pl.Boolean,
+    "seeking_work": pl.Boolean,
+    "reemployed": pl.Boolean,
+    "pension_started": pl.Boolean,
+    "receiving_flexible_employment_subsidy": pl.Boolean,
+    "receiving_ui_benefit": pl.Boolean,
+    "ui_benefit_expired": pl.Boolean,
+    "ui_benefit_end_date": pl.Date,
+    "separation_date": pl.Date,
+    "application_date": pl.Date,
+    "rural_hukou": pl.Boolean,
+    "rural_contract_worker": pl.Boolean,
+    "insured_months": pl.Int64,
+    "insured_months_continuous": pl.Int64,
+    "insurance_stopped_on": pl.Date,
+    "continuous_work_months": pl.Int64,
+    "unit_paid_premiums": pl.Boolean,
+    "contract_end": pl.String,
+    "terminated_at_worker_request": pl.Boolean,
+    "claimed_elsewhere": pl.Boolean,
+    "deceased": pl.Boolean,
+    "id_number": pl.String,
+}
+
 PROGRAMS = [
     ("ui_benefit", "150500", date(2025, 9, 1)),
     ("ui_benefit", "150500", date(2022, 8, 1)),
@@ -60,7 +88,7 @@ def test_batch_equals_one_case(rows, which):
     program, region, on = which
     resolution = load_policy_set().resolve(region=region, on=on, program=program)
     ruleset = RULESETS[(program, resolution.ruleset)]
-    frame = pl.DataFrame([{**r, "id_number": ID} for r in rows])
+    frame = pl.DataFrame([{**r, "id_number": ID} for r in rows], schema=SCHEMA)
     out = screen_frame(frame, ruleset, resolution).collect()
     for row, got in zip(rows, out.iter_rows(named=True), strict=True):
         d = evaluate(program, region, on, {**row, "id_number": ID})
