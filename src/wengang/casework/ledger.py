@@ -683,12 +683,13 @@ class Ledger:
             ref, n = self._insert_rows(conn, PublicityEntry, [{"list_id": list_id, "decision_id": i} for i in ids],
                                        actor=actor, action="publicize", after={"list_key": list_key})
             E = PublicityEntry.__table__.c
-            new = list(conn.execute(select(E.decision_id).where(E.audit_ref == ref)).scalars())
-            if new:
-                conn.execute(update(Decision.__table__).where(D.id.in_(new), D.state == "approved")
+            if n:
+                conn.execute(update(Decision.__table__)
+                             .where(D.id.in_(select(E.decision_id).where(E.audit_ref == ref)), D.state == "approved")
                              .values(state="publicized", version=D.version + 1))
                 audit.append(conn, actor=actor, action="publicize", entity="case_decisions",
-                             before={"state": "approved", "ids": new}, after={"state": "publicized", "ids": new})
+                             before={"state": "approved", "publicity_ref": ref},
+                             after={"state": "publicized", "publicity_ref": ref, "count": n})
             return n
 
     # ---------------------------------------------------------- payment
