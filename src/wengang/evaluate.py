@@ -104,7 +104,10 @@ def parse_settings(pairs: Mapping[str, Any]) -> dict[str, Any]:
                 try:
                     out[name] = int(v)
                 except ValueError:
-                    out[name] = v
+                    try:  # "1.5" (e.g. years of fund reserve) is an exact fraction, never a float
+                        out[name] = Fraction(v)
+                    except ValueError:
+                        out[name] = v
         else:
             out[name] = value
     return out

@@ -13,6 +13,27 @@ def _outcome_text(status: str, amount_fen: int | None, amount_label: str) -> str
     return STATUS_ZH[status]
 
 
+def outcome_lines(d: Decision) -> list[str]:
+    """One line per distinct result, naming only the readings that lead to it."""
+    groups: dict[tuple[str, int | None], list[dict[str, str]]] = {}
+    for o in d.outcomes:
+        groups.setdefault((o.status, o.amount_fen), []).append(o.readings)
+    deciding = [
+        s for s in (d.outcomes[0].readings if d.outcomes else {}) if len({o.readings.get(s) for o in d.outcomes}) > 1
+    ]
+    out = []
+    for (status, amount), readings in groups.items():
+        parts = []
+        for name in deciding:
+            values = {r.get(name) for r in readings}
+            if len(values) == 1:
+                switch = interpretations.get(name)
+                parts.append(f"{switch.title}按“{switch.describe(values.pop() or switch.default)}”")
+        condition = "；".join(parts) or "其他理解"
+        out.append(f"{condition}：{_outcome_text(status, amount, d.amount_label)}")
+    return out
+
+
 def explain(d: Decision) -> str:
     addressee = "贵单位" if d.subject == "单位" else "您"
     who = d.subject_name or d.subject_id or "申请人"
@@ -44,13 +65,7 @@ def explain(d: Decision) -> str:
         lines += [f"　　{i}. {r}" for i, r in enumerate(d.reasons, 1)]
     elif d.status == NEEDS_DECISION:
         lines.append("　　本事项的结果取决于政策条文的理解，需经办机构认定后办理：")
-        for o in d.outcomes:
-            readings = "；".join(
-                f"{interpretations.get(k).title}按“{interpretations.get(k).describe(v)}”"
-                for k, v in o.readings.items()
-                if k not in d.readings_fixed
-            )
-            lines.append(f"　　· {readings}：{_outcome_text(o.status, o.amount_fen, d.amount_label)}")
+        lines += [f"　　· {text}" for text in outcome_lines(d)]
     elif d.status == NOT_DETERMINABLE:
         lines.append("　　目前无法作出判定，原因如下：")
         lines += [f"　　{i}. {r}" for i, r in enumerate(d.reasons, 1)]

@@ -13,11 +13,11 @@ Sources: 内人社办发〔2022〕86号 三(三)7–9、16 and 三(一)3、(二)
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, field_validator
 
 from wengang.facts.identifiers import validate_credit_code, validate_id_number
+from wengang.facts.labels import ZhEnum, register
 from wengang.facts.unit import OrgType, SizeClass
 
 __all__ = [
@@ -67,9 +67,8 @@ ZH: dict[str, str] = {
 }
 
 
-class _ZhEnum(StrEnum):
-    def __str__(self) -> str:
-        return ZH.get(self.value, self.value)
+_ZhEnum = ZhEnum
+register(ZH)
 
 
 def _credit_code(value: str | None) -> str | None:

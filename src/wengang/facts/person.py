@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from enum import IntEnum, StrEnum
+from enum import IntEnum
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, field_validator
 
 from wengang.facts.identifiers import InvalidIdentifier, validate_id_number
+from wengang.facts.labels import ZhEnum, register
 
 OCCUPATION_CODE_RE = re.compile(r"^[1-8]-\d{2}-\d{2}-\d{2}$")
 
@@ -48,11 +49,7 @@ def check_occupation_code(value: str) -> str:
     return v
 
 
-class _ZhEnum(StrEnum):
-    """A code whose ``str()`` is its Chinese label (explanations print facts with ``str``)."""
-
-    def __str__(self) -> str:
-        return _ZH.get(self.value, self.value)
+_ZhEnum = ZhEnum
 
 
 class PersonStatus(_ZhEnum):
@@ -84,6 +81,7 @@ _ZH = {
     "expired_not_renewed": "劳动合同期满未续订",
     "early_termination": "提前解除劳动合同",
 }
+register(_ZH)
 
 
 class SkillLevel(IntEnum):

@@ -9,12 +9,30 @@ Money is integer fen; a field ending in ``_fen`` accepts yuan strings through ``
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt
 
+from wengang.facts.labels import ZhEnum, register
 
-class OrgType(StrEnum):
+register(
+    {
+        "enterprise": "企业",
+        "social_group": "社会团体",
+        "foundation": "基金会",
+        "social_service_org": "社会服务机构",
+        "law_firm": "律师事务所",
+        "accounting_firm": "会计师事务所",
+        "individual_business": "以单位形式参保的个体工商户",
+        "public_institution": "机关事业单位",
+        "large": "大型企业",
+        "medium": "中型企业",
+        "small": "小型企业",
+        "micro": "微型企业",
+    }
+)
+
+
+class OrgType(ZhEnum):
     enterprise = "enterprise"  # 企业
     social_group = "social_group"  # 社会团体
     foundation = "foundation"  # 基金会
@@ -26,7 +44,7 @@ class OrgType(StrEnum):
     other = "other"
 
 
-class SizeClass(StrEnum):
+class SizeClass(ZhEnum):
     large = "large"  # 大型
     medium = "medium"  # 中型
     small = "small"  # 小型

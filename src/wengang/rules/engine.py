@@ -34,7 +34,6 @@ from wengang.rules.expr import (
     Reading,
     Setting,
     format_value,
-    switches_in,
 )
 
 ELIGIBLE = "eligible"
@@ -376,22 +375,39 @@ def evaluate_resolved(
     settings: Mapping[str, Any] | None = None,
     fixed: Mapping[str, str] | None = None,
 ) -> tuple[Evaluation, list[Outcome], dict[str, str]]:
-    """Evaluate under the default readings with a trace, then under every other combination of the
-    readings the operator has not fixed; return the traced evaluation and all distinct outcomes."""
+    """Evaluate under the default readings with a trace, then branch only on the switches that are
+    *live* for this case (another reading gives a different value somewhere); return the traced
+    evaluation, the outcome under every combination of the live switches, and the readings used.
+
+    A switch that never changes a value cannot change the outcome, so this finds the same outcomes as
+    trying every combination (which the batch compiler does), at the cost of one evaluation for most
+    cases. ``tests/rules`` and the per-program property tests check the two agree.
+    """
     fixed = dict(fixed or {})
     params = resolution.params
-    switches = switches_in(ruleset.active_exprs(params), params)
-    combos = reading_combinations(switches, fixed)
     settings = dict(settings or {})
 
-    first = EvalContext(facts=facts, params=params, settings=settings, readings=combos[0], trace={})
-    traced = run_checks(ruleset, first)
-    outcomes = [Outcome(combos[0], traced.status, traced.amount_fen)]
-    for combo in combos[1:]:
-        ctx = EvalContext(facts=facts, params=params, settings=settings, readings=combo)
-        ev = run_checks(ruleset, ctx)
-        outcomes.append(Outcome(combo, ev.status, ev.amount_fen))
-    return traced, outcomes, combos[0]
+    def run(assigned: dict[str, str], trace: bool) -> Evaluation:
+        ctx = EvalContext(facts=facts, params=params, settings=settings, readings=assigned, trace={} if trace else None)
+        return run_checks(ruleset, ctx)
+
+    traced = run(fixed, trace=True)
+    used = {s: fixed.get(s) or interpretations.get(s).default for s in traced.ctx.reached}
+    outcomes: list[Outcome] = []
+    todo: list[tuple[dict[str, str], Evaluation, dict[str, None]]] = [(fixed, traced, dict(traced.ctx.live))]
+    while todo:
+        assigned, ev, live = todo.pop(0)
+        free = [s for s in live if s not in assigned]
+        if not free:
+            shown = {s: assigned.get(s) or interpretations.get(s).default for s in live}
+            outcomes.append(Outcome(shown, ev.status, ev.amount_fen))
+            continue
+        switch = interpretations.get(free[0])
+        for key in [switch.default] + [k for k in switch.readings if k != switch.default]:
+            branch = {**assigned, free[0]: key}
+            nxt = run(branch, trace=False)
+            todo.append((branch, nxt, {**live, **nxt.ctx.live}))
+    return traced, outcomes, used
 
 
 def policy_clause(resolution: Any) -> str | None:
@@ -445,7 +461,8 @@ def build_decision(
     distinct = {(o.status, o.amount_fen) for o in outcomes}
     if len(distinct) > 1:
         status, amount = NEEDS_DECISION, None
-        names = [interpretations.get(s).title for s in readings if s not in fixed]
+        deciding = [s for s in outcomes[0].readings if s not in fixed and len({o.readings.get(s) for o in outcomes}) > 1]
+        names = [interpretations.get(s).title for s in deciding]
         reasons.append("结果取决于尚未认定的政策解释：" + "；".join(names))
     missing = sorted(ctx.missing_settings)
     if status == NOT_DETERMINABLE:

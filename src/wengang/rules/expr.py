@@ -48,6 +48,10 @@ class EvalContext:
     # per-evaluation record of compared values, keyed by node id; filled when ``trace`` is set
     trace: dict[int, tuple[Any, ...]] | None = None
     missing_settings: set[str] = field(default_factory=set)
+    # switches whose Reading nodes were evaluated (in order) and those whose readings gave different
+    # values here ("live"): only live switches can change this case's outcome
+    reached: dict[str, None] = field(default_factory=dict)
+    live: dict[str, None] = field(default_factory=dict)
 
 
 @dataclass
@@ -682,15 +686,33 @@ class Reading(Expr):
     def choose(self, params: Mapping[str, Any], readings: Mapping[str, str]) -> Expr:
         if self.fixed_by is not None and self.fixed_by in params:
             key = str(params[self.fixed_by].value)
-        else:
+        elif self.switch in readings:
             key = readings[self.switch]
+        else:
+            from wengang.rules.interpretations import get
+
+            key = get(self.switch).default
         try:
             return self.options[key]
         except KeyError:
             raise RuleDefinitionError(f"switch {self.switch} has no reading {key!r}") from None
 
     def _eval(self, ctx: EvalContext) -> Any:
-        return self.choose(ctx.params, ctx.readings).eval(ctx)
+        if self.fixed_by is not None and self.fixed_by in ctx.params:
+            return self.choose(ctx.params, ctx.readings).eval(ctx)
+        ctx.reached.setdefault(self.switch, None)
+        chosen = self.choose(ctx.params, ctx.readings)
+        value = chosen.eval(ctx)
+        if self.switch not in ctx.live:
+            # would another reading give this case a different value here?
+            probe = EvalContext(ctx.facts, ctx.params, ctx.settings, ctx.readings)
+            if any(o.eval(probe) != value for o in self.options.values() if o is not chosen):
+                ctx.live.setdefault(self.switch, None)
+            for s in probe.reached:
+                ctx.reached.setdefault(s, None)
+            for s in probe.live:
+                ctx.live.setdefault(s, None)
+        return value
 
     def _polars(self, ctx: CompileContext) -> pl.Expr:
         return self.choose(ctx.params, ctx.readings).to_polars(ctx)
