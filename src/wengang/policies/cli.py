@@ -39,7 +39,7 @@ def _load(paths: list[Path] | None):
         return load_dirs(paths or []) if paths else load_policy_set()
     except PolicyError as exc:
         for e in exc.all_errors:
-            err.print(str(e), highlight=False, markup=False)
+            err.print(str(e), highlight=False, markup=False, soft_wrap=True)
         err.print(f"[bold red]校验失败：{len(exc.all_errors)} 处错误 / check failed: {len(exc.all_errors)} error(s)[/]")
         raise typer.Exit(EXIT_INVALID) from None
 
