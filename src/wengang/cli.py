@@ -78,6 +78,7 @@ def evaluate_cmd(
     drafts: Annotated[bool, typer.Option("--drafts", help="允许使用征求意见稿")] = False,
 ) -> None:
     """判定一个单位或个人的一个项目，给出结论、金额、依据与理由。"""
+    import wengang.programs  # noqa: F401  (registers the programs' interpretation switches)
     from wengang.evaluate import InvalidFacts, evaluate
     from wengang.explain import explain
     from wengang.rules import interpretations
@@ -174,6 +175,7 @@ def screen_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出汇总")] = False,
 ) -> None:
     """免申即享筛查：读入原始数据（或事实表），校验隔离，派生特征，按政策判定，写出结果与公示名单。"""
+    import wengang.programs  # noqa: F401  (registers the programs' interpretation switches)
     from wengang.evaluate import parse_settings
     from wengang.rules import interpretations
     from wengang.screening.ingest import IngestError
@@ -312,20 +314,13 @@ def programs_cmd() -> None:
 
 
 def _mount_subcommands() -> None:
-    """Sub-apps live beside the code they drive (policies, casework, screening)."""
-    mounts = [
-        ("wengang.policies.cli", "policy_app", "policy"),
-        ("wengang.casework.cli", "case_app", "case"),
-        ("wengang.casework.cli", "audit_app", "audit"),
-    ]
-    import importlib
+    """Sub-apps live beside the code they drive: policy files, the casework ledger, its audit chain."""
+    from wengang.casework.cli import audit_app, case_app
+    from wengang.policies.cli import policy_app
 
-    for module, attr, name in mounts:
-        try:
-            sub = getattr(importlib.import_module(module), attr)
-        except (ImportError, AttributeError):
-            continue
-        app.add_typer(sub, name=name)
+    app.add_typer(policy_app, name="policy")
+    app.add_typer(case_app, name="case")
+    app.add_typer(audit_app, name="audit")
 
 
 _mount_subcommands()

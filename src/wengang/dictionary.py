@@ -71,11 +71,7 @@ def markdown() -> str:
         lines += model_table(model)
         lines.insert(len(lines) - 1, f"Used by: {', '.join(users.get(model.__name__, []))}")
         lines.insert(len(lines) - 1, "")
-    try:
-        from wengang.screening import schemas
-    except ImportError:
-        return "\n".join(lines)
-    describe = getattr(schemas, "markdown", None)
-    if describe is not None:
-        lines += ["## 二、筛查原始数据表 / Raw tables for screening", "", describe()]
+    from wengang.screening import schemas
+
+    lines += ["## 二、筛查原始数据表 / Raw tables for screening", "", schemas.data_dictionary()]
     return "\n".join(lines).rstrip() + "\n"
