@@ -6,7 +6,8 @@ and 120 M monthly rows never sit in memory at once), plus a small GBK CSV and an
 registry for format tests. Same arguments → byte-identical files (same Polars version).
 
 Randomness is a counter-based generator (SplitMix64 over ``(seed, stream, row)``) written as Polars
-integer expressions: every value depends only on its row number, never on chunking or thread order.
+integer expressions: every value depends only on the unit's number, never on chunking or thread order
+(a branch's legal entity and a dispatch firm's user units are recomputed from their own numbers).
 
 Shape: heavy-tailed unit sizes (Pareto; most units micro, a few large), ~3 % branches with a legal entity,
 ~0.5 % dispatch firms with user-unit allocations, ~3 % back payments of the year before last made last year
@@ -120,6 +121,16 @@ def _credit_codes(seed: int, idx: pl.Expr, prefix: pl.Expr, county: pl.Expr) -> 
     return _uscc_from_values(vals + body + [c9])
 
 
+def _code_of(seed: int, idx: pl.Expr, counties: list[str]) -> pl.Expr:
+    """The (valid) credit code of unit ``idx``, recomputed from its index alone (chunk-independent)."""
+    org = _pick(seed, 2, idx, ORG_TYPES)
+    prefix = org.replace_strict({o: p for o, p, _ in ORG_TYPES}, return_dtype=pl.String)
+    county = _int(seed, 3, idx, len(counties)).replace_strict(
+        dict(enumerate(counties)), return_dtype=pl.String
+    )
+    return _credit_codes(seed, idx, prefix, county)
+
+
 def _break_check(code: pl.Expr) -> pl.Expr:
     """Replace the check character with the next one in the alphabet (always wrong)."""
     nxt = {c: USCC_ALPHABET[(i + 1) % 31] for i, c in enumerate(USCC_ALPHABET)}
@@ -149,18 +160,14 @@ def _units_chunk(start: int, end: int, region_code: str, year: int, seed: int) -
         )
         .with_columns(_credit_codes(seed, i, prefix, county).alias("credit_code"), county.alias("_county"))
     )
-    # branches: ~3 % take an earlier unit of the same chunk as their legal entity
-    is_branch = (_u(seed, 5, i) < 0.03) & (i > start)
-    parent = pl.lit(start) + (_rand(seed, 6, i) % pl.max_horizontal(i - start, 1).cast(U64)).cast(pl.Int64)
-    codes = df["credit_code"]
+    # branches: ~3 % take one of the 100 units before them as their legal entity
+    is_branch = (_u(seed, 5, i) < 0.03) & (i > 0)
+    parent = i - 1 - (_rand(seed, 6, i) % pl.min_horizontal(i, 100).clip(1, None).cast(U64)).cast(pl.Int64)
     df = df.with_columns(
-        pl.when(is_branch).then(parent - start).otherwise(None).alias("_parent_pos"),
-    ).with_columns(
-        pl.col("_parent_pos")
-        .map_batches(lambda s: codes.gather(s), return_dtype=pl.String)
+        pl.when(is_branch)
+        .then(_code_of(seed, parent, counties))
+        .otherwise(None)
         .alias("legal_entity_credit_code")
-        if df.height
-        else pl.lit(None, dtype=pl.String).alias("legal_entity_credit_code")
     )
     rev_null = _u(seed, 7, i) < 0.1
     revenue = (pl.col("employees").cast(pl.Float64) * (20 + 200 * _u(seed, 8, i))).floor().cast(pl.Int64)
@@ -285,7 +292,9 @@ def _contributions_chunk(
     return out.select(cols)
 
 
-def _side_tables(units: pl.DataFrame, contrib: pl.DataFrame, year: int, seed: int) -> dict[str, pl.DataFrame]:
+def _side_tables(
+    units: pl.DataFrame, contrib: pl.DataFrame, year: int, seed: int, n_units: int, counties: list[str]
+) -> dict[str, pl.DataFrame]:
     y1 = year - 1
     i = pl.col("i")
     dec = contrib.filter(pl.col("month") == f"{y1}-12").select(
@@ -345,19 +354,15 @@ def _side_tables(units: pl.DataFrame, contrib: pl.DataFrame, year: int, seed: in
         pl.when(_u(seed, 50, i) < 0.7).then(pl.date(y1, 6, 30)).otherwise(None).alias("paid_up_date"),
     )
     firms = units.filter(pl.col("is_dispatch_firm"))
-    n = units.height
-    codes = units["credit_code"]
     alloc = firms.select("i", pl.col("credit_code").alias("dispatch_credit_code")).join(
         pl.DataFrame({"k": [0, 1, 2, 3, 4]}), how="cross"
     )
     alloc = alloc.filter(pl.col("k") <= _int(seed, 51, pl.col("i"), 5)).with_columns(
-        _int(seed, 52, pl.col("i") * 8 + pl.col("k"), max(n, 1)).alias("_pos")
+        _int(seed, 52, pl.col("i") * 8 + pl.col("k"), max(n_units, 1)).alias("_pos")
     )
     dispatch = alloc.select(
         "dispatch_credit_code",
-        pl.col("_pos")
-        .map_batches(lambda s: codes.gather(s), return_dtype=pl.String)
-        .alias("user_credit_code"),
+        _code_of(seed, pl.col("_pos"), counties).alias("user_credit_code"),
         (1 + _int(seed, 53, pl.col("i") * 8 + pl.col("k"), 50)).alias("workers"),
         (_u(seed, 54, pl.col("i") * 8 + pl.col("k")) < 0.1).alias("user_is_public_institution"),
     ).unique(["dispatch_credit_code", "user_credit_code"], keep="first", maintain_order=True)
@@ -525,7 +530,7 @@ def generate_region(
         end = min(n_units, start + chunk_units)
         units = _units_chunk(start, end, region_code, year, seed)
         contrib = _contributions_chunk(units, year, seed, months_through)
-        side = _side_tables(units, contrib, year, seed)
+        side = _side_tables(units, contrib, year, seed, n_units, _counties(region_code, year))
         part = f"part-{k:05d}.parquet"
         units.select(UNIT_COLUMNS).write_parquet(out / "units" / part)
         contrib.write_parquet(out / "contributions" / part, row_group_size=1_000_000)

@@ -94,6 +94,15 @@ def _p(name: str) -> str:
     return f"__p__{name}"
 
 
+_STAGES: list[list[pl.Expr]] = [[], []]  # filled while building one table's plan (see validate_table)
+
+
+def _stage(level: int, name: str, e: pl.Expr) -> pl.Expr:
+    """Materialise ``e`` as a temporary column at ``level`` so later expressions reuse it (no re-evaluation)."""
+    _STAGES[level].append(e.alias(name))
+    return pl.col(name)
+
+
 _TRUE = ("1", "true", "t", "y", "yes", "是", "有")
 _FALSE = ("0", "false", "f", "n", "no", "否", "无")
 
@@ -112,8 +121,8 @@ def _parse_money(
     if dtype.is_integer():
         v = c.cast(pl.Int64) * (100 if in_yuan else 1)
         return v, [(v < 0, "金额为负", "negative amount")]
-    s = c.cast(pl.String).str.strip_chars().str.replace_all(",", "")
-    s = pl.when(s == "").then(None).otherwise(s)
+    s = c.cast(pl.String).str.strip_chars().str.replace_all(",", "", literal=True)
+    s = _stage(0, f"__s_{col.name}", pl.when(s == "").then(None).otherwise(s))
     fmt_ok = s.str.contains(r"^-?\d+(\.\d+)?$")
     frac = s.str.extract(r"\.(\d+)$", 1).str.strip_chars_end("0").fill_null("")
     ip = s.str.extract(r"^-?(\d+)", 1).cast(pl.Int64, strict=False)
@@ -142,7 +151,7 @@ def _parse_int(col: Column, dtype: pl.DataType, nonneg: bool) -> tuple[pl.Expr, 
         faults = []
     else:
         s = c.cast(pl.String).str.strip_chars()
-        s = pl.when(s == "").then(None).otherwise(s)
+        s = _stage(0, f"__s_{col.name}", pl.when(s == "").then(None).otherwise(s))
         ok = s.str.contains(r"^-?\d+(\.0+)?$")
         v = pl.when(ok).then(s.str.replace(r"\.0+$", "").cast(pl.Int64, strict=False)).otherwise(None)
         faults = [(s.is_not_null() & v.is_null(), "不是整数", "not a whole number")]
@@ -158,31 +167,44 @@ def _parse_date(col: Column, dtype: pl.DataType) -> tuple[pl.Expr, list]:
     if isinstance(dtype, pl.Datetime):
         return c.dt.date(), []
     s = c.cast(pl.String).str.strip_chars()
-    s = pl.when(s == "").then(None).otherwise(s)
-    norm = (
-        s.str.replace(r" .*$", "")
-        .str.replace_all("/", "-")
-        .str.replace(r"^(\d{4})(\d{2})(\d{2})$", "$1-$2-$3")
+    s = _stage(0, f"__s_{col.name}", pl.when(s == "").then(None).otherwise(s))
+    # no regex on the hot path: try the three spellings agencies use (2023-01-15, 2023/01/15, 20230115)
+    head = s.str.slice(0, 10)
+    v = pl.coalesce(
+        head.str.to_date("%Y-%m-%d", strict=False),
+        head.str.to_date("%Y/%m/%d", strict=False),
+        s.str.slice(0, 8).str.to_date("%Y%m%d", strict=False),
     )
-    v = norm.str.to_date("%Y-%m-%d", strict=False)
     return v, [(s.is_not_null() & v.is_null(), "日期无效", "not a valid date")]
 
 
 def _parse_month(col: Column, dtype: pl.DataType) -> tuple[pl.Expr, list]:
-    s = pl.col(col.name).cast(pl.String).str.strip_chars()
-    s = pl.when(s == "").then(None).otherwise(s)
+    s = pl.col(col.name).cast(pl.String).str.strip_chars().str.replace_all("/", "-", literal=True)
+    s = _stage(0, f"__s_{col.name}", pl.when(s == "").then(None).otherwise(s))
+    n = s.str.len_bytes()
+    # YYYY-MM as is; YYYYMM and YYYY-M normalised with slices (regex is ~10x slower on 10^7 rows)
     norm = (
-        s.str.replace_all("/", "-")
-        .str.replace(r"^(\d{4})(\d{2})$", "$1-$2")
-        .str.replace(r"^(\d{4})-(\d)$", "$1-0$2")
+        pl.when(n == 6)
+        .then(
+            pl.when(s.str.slice(4, 1) == "-")
+            .then(s.str.slice(0, 5) + "0" + s.str.slice(5, 1))
+            .otherwise(s.str.slice(0, 4) + "-" + s.str.slice(4, 2))
+        )
+        .otherwise(s)
     )
-    ok = norm.str.contains(r"^\d{4}-\d{2}$")
+    norm = _stage(1, f"__n_{col.name}", norm)
     y = norm.str.slice(0, 4).cast(pl.Int32, strict=False)
     m = norm.str.slice(5, 2).cast(pl.Int32, strict=False)
-    good = ok & (m >= 1) & (m <= 12) & (y >= 1950) & (y <= 2100)
+    digits = norm.str.slice(0, 4).str.contains("^[0-9]{4}$") & norm.str.slice(5, 2).str.contains("^[0-9]{2}$")
+    good = (norm.str.len_bytes() == 7) & (norm.str.slice(4, 1) == "-") & digits
+    good = good & (m >= 1) & (m <= 12) & (y >= 1950) & (y <= 2100)
     v = pl.when(good).then(norm).otherwise(None)
     return v, [
-        (s.is_not_null() & ~good, "所属期无效（应为YYYY-MM，月份1–12）", "not a valid month (YYYY-MM, 01–12)")
+        (
+            s.is_not_null() & ~good.fill_null(False),
+            "所属期无效（应为YYYY-MM，月份1–12）",
+            "not a valid month (YYYY-MM, 01–12)",
+        )
     ]
 
 
@@ -191,7 +213,7 @@ def _parse_bool(col: Column, dtype: pl.DataType) -> tuple[pl.Expr, list]:
     if dtype == pl.Boolean:
         return c, []
     s = c.cast(pl.String).str.strip_chars().str.to_lowercase()
-    s = pl.when(s == "").then(None).otherwise(s)
+    s = _stage(0, f"__s_{col.name}", pl.when(s == "").then(None).otherwise(s))
     v = pl.when(s.is_in(_TRUE)).then(True).when(s.is_in(_FALSE)).then(False).otherwise(None)
     return v, [(s.is_not_null() & v.is_null(), "不是是/否值", "not a yes/no value")]
 
@@ -227,6 +249,8 @@ def validate_table(
         )
 
     id_reason_cols: list[tuple[str, str]] = []
+    _STAGES[0].clear()
+    _STAGES[1].clear()
     for col in sch.columns:
         if col.name not in in_schema:
             parsed[col.name] = pl.lit(None, dtype=col.dtype)
@@ -285,6 +309,11 @@ def validate_table(
         for flag, zh, en in faults:
             add(col.name, flag, zh, en)
 
+    for level in _STAGES:
+        if level:
+            lf = lf.with_columns(level)
+    _STAGES[0].clear()
+    _STAGES[1].clear()
     lf = lf.with_columns([e.alias(_p(n)) for n, e in parsed.items()])
     for name, kind in id_reason_cols:
         rc = f"__r__{name}"

@@ -1,0 +1,131 @@
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from stdnum.cn import ric, uscc
+
+from wengang.facts.identifiers import (
+    USCC_ALPHABET,
+    InvalidIdentifier,
+    check_credit_codes,
+    check_id_numbers,
+    make_credit_code,
+    region_codes,
+    ric_check_character,
+    uscc_check_character,
+    validate_credit_code,
+    validate_id_number,
+)
+
+
+def test_known_valid_code():
+    assert validate_credit_code("91110108551385082Q") == "91110108551385082Q"
+    assert validate_credit_code(" 9111-0108 551385082q ") == "91110108551385082Q"
+
+
+def test_bad_check_character_message():
+    with pytest.raises(InvalidIdentifier) as e:
+        validate_credit_code("91110108551385082A")
+    assert e.value.reason == "check"
+    assert "应为“Q”，实为“A”" in str(e.value) and "expected 'Q', got 'A'" in str(e.value)
+
+
+@pytest.mark.parametrize(
+    "bad, reason",
+    [
+        ("", "empty"),
+        ("9111010855138508", "length"),
+        ("91110108551385082I", "character"),
+        ("9A110108551385082Q", "format"),
+    ],
+)
+def test_reasons(bad, reason):
+    with pytest.raises(InvalidIdentifier) as e:
+        validate_credit_code(bad)
+    assert e.value.reason == reason
+
+
+@pytest.mark.parametrize("prefix", ["A1", "N2", "Y1"])
+def test_letter_authorities_accepted_although_stdnum_rejects(prefix):
+    code = make_credit_code(prefix, "150502", "MA0000001")
+    assert not uscc.is_valid(code)  # the python-stdnum 2.2 gap
+    assert validate_credit_code(code) == code
+    broken = code[:17] + ("0" if code[17] != "0" else "1")
+    with pytest.raises(InvalidIdentifier):
+        validate_credit_code(broken)
+
+
+def test_id_number_birthplace_must_exist_in_birth_year():
+    ok = "15050220000101001"
+    assert validate_id_number(ok + ric_check_character(ok)) == ok + ric_check_character(ok)
+    old = "15050219900101001"  # 科尔沁区 exists from 1999
+    with pytest.raises(InvalidIdentifier) as e:
+        validate_id_number(old + ric_check_character(old))
+    assert e.value.reason == "birth_place"
+
+
+def _scalar_reason(fn, s):
+    try:
+        fn(s)
+    except InvalidIdentifier as e:
+        return e.reason
+    return None
+
+
+chars = st.sampled_from(list(USCC_ALPHABET + "IOSVZabc -"))
+near_codes = st.one_of(
+    st.text(chars, min_size=0, max_size=20),
+    st.builds(
+        lambda a, r, b: make_credit_code(a, r, b),
+        st.sampled_from(["91", "92", "51", "N2", "A1", "Y1", "12"]),
+        st.sampled_from(region_codes("1505")),
+        st.text(st.sampled_from(list(USCC_ALPHABET)), min_size=9, max_size=9),
+    ),
+    st.builds(
+        lambda a, r, b, c: a + r + b + c,
+        st.sampled_from(["91", "N2", "Y1"]),
+        st.sampled_from(region_codes("1505")),
+        st.text(st.sampled_from(list(USCC_ALPHABET)), min_size=9, max_size=9),
+        st.sampled_from(list(USCC_ALPHABET)),
+    ),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(near_codes, min_size=1, max_size=30))
+def test_vectorised_credit_codes_agree_with_scalar(codes):
+    out = check_credit_codes(pl.DataFrame({"credit_code": codes}, schema={"credit_code": pl.String}))
+    for code, reason in zip(codes, out["credit_code_reason"].to_list(), strict=True):
+        assert reason == _scalar_reason(validate_credit_code, code), code
+        if code and code[0].isdigit() and reason is None:
+            assert uscc.is_valid(code)
+
+
+digits = st.text(st.sampled_from(list("0123456789")), min_size=17, max_size=17)
+near_ids = st.one_of(
+    st.text(st.sampled_from(list("0123456789Xx ")), min_size=0, max_size=19),
+    digits.map(lambda d: d + ric_check_character(d)),
+    st.builds(
+        lambda r, y, m, d, s: f"{r}{y:04d}{m:02d}{d:02d}{s:03d}",
+        st.sampled_from(region_codes("15") + ["150599", "990000"]),
+        st.integers(1900, 2030),
+        st.integers(0, 13),
+        st.integers(0, 32),
+        st.integers(0, 999),
+    ).map(lambda d: d + ric_check_character(d)),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(near_ids, min_size=1, max_size=30))
+def test_vectorised_id_numbers_agree_with_scalar(ids):
+    out = check_id_numbers(pl.DataFrame({"id_number": ids}, schema={"id_number": pl.String}))
+    for idn, reason in zip(ids, out["id_number_reason"].to_list(), strict=True):
+        assert reason == _scalar_reason(validate_id_number, idn), idn
+        if reason is None:
+            assert ric.is_valid(idn)
+
+
+def test_check_character_tables():
+    assert uscc_check_character("91110108551385082") == "Q"
+    assert uscc.calc_check_digit("91110108551385082") == "Q"
