@@ -92,13 +92,17 @@ def classify_2017_expr(
     employees: str | pl.Expr = "employees",
     revenue_10k_yuan: str | pl.Expr = "revenue_10k_yuan",
     assets_10k_yuan: str | pl.Expr = "assets_10k_yuan",
+    category: pl.Expr | None = None,
 ) -> pl.Expr:
-    """Vectorised :func:`classify_2017`: a String expression (``large``…``micro`` or null)."""
+    """Vectorised :func:`classify_2017`: a String expression (``large``…``micro`` or null).
+
+    ``category``: an already computed size-table category column (saves recomputing it on big frames).
+    """
 
     def c(x):
         return pl.col(x) if isinstance(x, str) else x
 
-    cat = size_category_expr(industry_code)
+    cat = size_category_expr(industry_code) if category is None else category
     values = {"X": c(employees), "Y": c(revenue_10k_yuan), "Z": c(assets_10k_yuan)}
     out = pl.lit(None, dtype=pl.String)
     for category, rows in SIZE_TABLE_2017.items():

@@ -60,6 +60,7 @@ from typing import Annotated, Union, get_args, get_origin
 import polars as pl
 
 from wengang.facts.identifiers import credit_code_normalised
+from wengang.facts.industries import size_category_expr
 from wengang.facts.size_class import AVG_CONTRIBUTORS_LARGE, classify_2017_expr
 from wengang.facts.unit import UnitFacts
 from wengang.screening.ingest import RawTable
@@ -197,7 +198,7 @@ def _dispatch_sums(dispatch: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def _own_size_exprs() -> tuple[pl.Expr, pl.Expr]:
-    std = classify_2017_expr()
+    std = pl.col("_std")
     avg_ok = pl.col("avg_contributors_12m").is_not_null()
     cls = (
         pl.when(pl.col("stats_size_class").is_not_null())
@@ -328,10 +329,14 @@ def derive_features(
         pl.lit(None, dtype=pl.Int64).alias("premium_due_6m_fen"),
         pl.lit(evaluation_date).alias("evaluation_date"),
     )
+    lf = lf.with_columns(size_category_expr("industry_code").alias("_cat"))
+    lf = lf.with_columns(classify_2017_expr(category=pl.col("_cat")).alias("_std"))
     cls, step = _own_size_exprs()
     lf = lf.with_columns(cls.alias("size_class"), step.alias("size_class_step"))
     if legal_entities:
-        lf = apply_legal_entity(lf, lf.select("credit_code", "size_class"))
+        # materialise once: the branch lookup reads the same frame, and a lazy self-join would compute it twice
+        base = lf.collect(engine="streaming")
+        lf = apply_legal_entity(base.lazy(), base.lazy().select("credit_code", "size_class"))
     return finalise(lf, with_provenance=with_provenance)
 
 
