@@ -8,6 +8,7 @@ equivalence is tested property-by-property in ``tests/rules/test_batch_equivalen
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -50,16 +51,19 @@ def compile_stages(
     *,
     settings: Mapping[str, Any] | None = None,
     fixed: Mapping[str, str] | None = None,
-) -> tuple[list[list[pl.Expr]], list[str]]:
+    columns: list[str] | None = None,
+) -> Plan:
     """Polars stages adding ``status, amount_fen, reasons, flags, readings, outcomes``.
 
     Stage 1 computes each check (and the amount) once per combination of the readings *it* depends
     on; stage 2 combines those columns into a status and amount per combination of all readings;
     stage 3 compares the combinations (待认定 when they differ). Referring to columns between stages
     keeps the plan small: 4 switches would otherwise copy every rule 16 times into one tree.
+    ``columns``: the table's columns; a fact the table lacks is compiled as the model's default.
     Returns the stages and the temporary column names to drop afterwards.
     """
     fixed = dict(fixed or {})
+    absent = {} if columns is None else {m: _default_literal(ruleset, m) for m in ruleset.facts.model_fields if m not in columns}
     params = resolution.params
     settings = dict(settings or {})
     checks = active_checks(ruleset, params)
@@ -76,13 +80,14 @@ def compile_stages(
             name = f"__{key}__{_tag(combo)}"
             by_own[_tag(combo)] = name
             temps.append(name)
-            stage1.append(expr.to_polars(CompileContext(params, settings, combo)).alias(name))
+            stage1.append(expr.to_polars(CompileContext(params, settings, combo, absent)).alias(name))
         return {_tag(c): by_own[_tag({k: c[k] for k in own})] for c in combos}
 
     check_cols = [(c, variants(f"c{i}", c.expr)) for i, c in enumerate(checks)]
     amount_cols = variants("amount", ruleset.amount) if ruleset.amount is not None else None
 
-    stage2: list[pl.Expr] = []
+    stage2_first: list[pl.Expr] = []
+    stage2_rest: list[pl.Expr] = []
     for k, combo in enumerate(combos):
         tag = _tag(combo)
         conds = [(c.id, pl.col(cols[tag])) for c, cols in check_cols if c.kind == CONDITION]
@@ -103,21 +108,36 @@ def compile_stages(
         )
         names = [f"__status{k}", f"__amount{k}"]
         temps.extend(names)
-        stage2 += [status.alias(names[0]), pl.when(status == ELIGIBLE).then(amount).alias(names[1])]
+        target = stage2_first if k == 0 else stage2_rest
+        target += [status.alias(names[0]), pl.when(status == ELIGIBLE).then(amount).alias(names[1])]
         if k == 0:
             temps.extend(["__reasons0", "__flags0"])
-            stage2 += [_codes(conds, True).alias("__reasons0"), _codes(flags, False).alias("__flags0")]
+            stage2_first += [_codes(conds, True).alias("__reasons0"), _codes(flags, False).alias("__flags0")]
 
-    status0, amount0 = pl.col("__status0"), pl.col("__amount0")
+    # a row whose every check (and amount) has the same value under all its variants cannot depend on
+    # any reading: only the other rows need the remaining combinations
+    disagree: list[pl.Expr] = []
+    for cols in [c for _, c in check_cols] + ([amount_cols] if amount_cols else []):
+        names = list(dict.fromkeys(cols.values()))
+        disagree += [pl.col(n).ne_missing(pl.col(names[0])) for n in names[1:]]
+    any_diff = pl.any_horizontal(disagree) if disagree else pl.lit(False)
+
+    status0, amount0, reasons0 = pl.col("__status0"), pl.col("__amount0"), pl.col("__reasons0")
+    single = [
+        status0.cast(STATUS_DTYPE).alias("status"),
+        amount0.cast(pl.Int64).alias("amount_fen"),
+        reasons0.alias("reasons"),
+        pl.col("__flags0").alias("flags"),
+        pl.lit(_tag(combos[0])).alias("readings"),
+        pl.lit("").alias("outcomes"),
+    ]
     differs: pl.Expr = pl.lit(False)
     outcome_parts: list[pl.Expr] = []
-    if len(combos) > 1:
-        for k, combo in enumerate(combos):
-            st, am = pl.col(f"__status{k}"), pl.col(f"__amount{k}")
-            differs = differs | (st != status0) | am.ne_missing(amount0)
-            outcome_parts.append(pl.concat_str([pl.lit(_tag(combo) + ":"), st, pl.lit(":"), am.cast(pl.String).fill_null("")]))
-    reasons0 = pl.col("__reasons0")
-    stage3 = [
+    for k, combo in enumerate(combos):
+        st, am = pl.col(f"__status{k}"), pl.col(f"__amount{k}")
+        differs = differs | (st != status0) | am.ne_missing(amount0)
+        outcome_parts.append(pl.concat_str([pl.lit(_tag(combo) + ":"), st, pl.lit(":"), am.cast(pl.String).fill_null("")]))
+    full = [
         pl.when(differs).then(pl.lit(NEEDS_DECISION)).otherwise(status0).cast(STATUS_DTYPE).alias("status"),
         pl.when(differs).then(None).otherwise(amount0).cast(pl.Int64).alias("amount_fen"),
         pl.when(differs)
@@ -126,15 +146,33 @@ def compile_stages(
         .alias("reasons"),
         pl.col("__flags0").alias("flags"),
         pl.lit(_tag(combos[0])).alias("readings"),
-        (pl.when(differs).then(pl.concat_str(outcome_parts, separator="|")).otherwise(pl.lit("")) if outcome_parts else pl.lit("")).alias("outcomes"),
+        pl.when(differs).then(pl.concat_str(outcome_parts, separator="|")).otherwise(pl.lit("")).alias("outcomes"),
     ]
-    return [stage1, stage2, stage3], temps
+    return Plan(stage1, stage2_first, stage2_rest, any_diff, single, full, temps)
 
 
-def apply_stages(lf: pl.LazyFrame, stages: list[list[pl.Expr]], temps: list[str]) -> pl.LazyFrame:
-    for stage in stages:
-        lf = lf.with_columns(stage)
-    return lf.drop(temps)
+@dataclass
+class Plan:
+    """A compiled ruleset: see :func:`compile_stages`."""
+
+    variants: list[pl.Expr]  # each check and the amount, per combination of the readings it reads
+    first: list[pl.Expr]  # status, amount, reasons and flags under the default readings
+    rest: list[pl.Expr]  # status and amount under every other combination
+    any_diff: pl.Expr  # does any variant disagree on this row?
+    single: list[pl.Expr]  # the result when no reading matters
+    full: list[pl.Expr]  # the result comparing every combination (待认定 when they differ)
+    temps: list[str]
+
+
+def apply_stages(lf: pl.LazyFrame, plan: Plan) -> pl.LazyFrame:
+    lf = lf.with_columns(plan.variants).with_columns(plan.first)
+    if not plan.rest:
+        return lf.with_columns(plan.single).drop(plan.temps)
+    lf = lf.with_row_index("__row").with_columns(plan.any_diff.alias("__any_diff"))
+    same = lf.filter(~pl.col("__any_diff")).with_columns(plan.single)
+    open_ = lf.filter(pl.col("__any_diff")).with_columns(plan.rest).with_columns(plan.full)
+    out = pl.concat([same, open_], how="diagonal_relaxed").sort("__row")
+    return out.drop([*plan.temps, "__row", "__any_diff"], strict=False)
 
 
 def _default_literal(ruleset: Ruleset, name: str) -> pl.Expr:
@@ -155,12 +193,10 @@ def screen_frame(
 ) -> pl.LazyFrame:
     """Screen a table of facts (columns = the ruleset's fact model fields) under one resolved policy."""
     lf = frame.lazy() if isinstance(frame, pl.DataFrame) else frame
-    missing = [name for name in ruleset.facts.model_fields if name not in lf.collect_schema().names()]
-    if missing:
-        # an absent column takes the model's default, exactly as an absent field in one case
-        lf = lf.with_columns([_default_literal(ruleset, m).alias(m) for m in missing])
-    stages, temps = compile_stages(ruleset, resolution, settings=settings, fixed=fixed)
-    out = apply_stages(lf, stages, temps)
+    # an absent column takes the model's default, exactly as an absent field in one case
+    columns = lf.collect_schema().names()
+    plan = compile_stages(ruleset, resolution, settings=settings, fixed=fixed, columns=columns)
+    out = apply_stages(lf, plan)
     if keep is not None:
         out = out.select([*keep, "status", "amount_fen", "reasons", "flags", "readings", "outcomes"])
     return out

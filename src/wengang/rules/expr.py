@@ -59,6 +59,8 @@ class CompileContext:
     params: Mapping[str, Any]
     settings: Mapping[str, Any]
     readings: Mapping[str, str]
+    # facts the table lacks: compiled as their default value (a literal), not materialised as columns
+    absent: Mapping[str, Any] = field(default_factory=dict)
 
 
 class RuleDefinitionError(Exception):
@@ -256,6 +258,8 @@ class Fact(Expr):
         return ctx.facts.get(self.name)
 
     def _polars(self, ctx: CompileContext) -> pl.Expr:
+        if self.name in ctx.absent:
+            return ctx.absent[self.name]
         return pl.col(self.name)
 
     def _show(self) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from wengang.rules.batch import STATUS_DTYPE, _default_literal, apply_stages, compile_stages
+from wengang.rules.batch import STATUS_DTYPE, apply_stages, compile_stages
 from wengang.rules.engine import (
     NOT_DETERMINABLE,
     PROGRAM_LABELS,
@@ -115,13 +115,9 @@ def screen_facts(
             )
             continue
         res, ruleset = plan.resolution, plan.ruleset
-        names = part.collect_schema().names()
-        missing = [n for n in ruleset.facts.model_fields if n not in names]
-        if missing:
-            part = part.with_columns([_default_literal(ruleset, m).alias(m) for m in missing])
-        stages, temps = compile_stages(ruleset, res, settings=settings, fixed=readings)
+        plan = compile_stages(ruleset, res, settings=settings, fixed=readings, columns=part.collect_schema().names())
         parts.append(
-            apply_stages(part, stages, temps).with_columns(
+            apply_stages(part, plan).with_columns(
                 pl.lit(res.document.id).alias("policy_id"),
                 pl.lit(res.document.display_number).alias("policy_number"),
                 pl.lit(policy_clause(res)).alias("policy_clause"),
