@@ -113,3 +113,48 @@ def screen_facts_spark(
     out_schema = pa.schema(list(in_schema) + [pa.field(name, typ) for name, typ in RESULT_FIELDS])
     fn = _partition_screener(program, on, readings, settings, include_drafts, regions, out_schema)
     return sharded.mapInArrow(fn, from_arrow_schema(out_schema))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point for ``spark-submit``: screen a derived-facts Parquet table on the cluster.
+
+        spark-submit --master yarn ... -m wengang.screening.spark \\
+            --facts hdfs:///wengang/2025/features --out hdfs:///wengang/2025/results \\
+            --program fanhuan --date 2025-08-01 [--reading name=key ...] [--partitions 400]
+    """
+    import argparse
+
+    from pyspark.sql import SparkSession
+
+    import wengang.programs  # noqa: F401
+    from wengang.evaluate import parse_settings
+    from wengang.rules import interpretations
+
+    ap = argparse.ArgumentParser(prog="wengang.screening.spark", description="稳岗：在 Spark 集群上筛查事实表")
+    ap.add_argument("--facts", required=True, help="派生事实表（Parquet，每单位一行）")
+    ap.add_argument("--out", required=True, help="结果输出目录（Parquet）")
+    ap.add_argument("--program", default="fanhuan")
+    ap.add_argument("--date", required=True, help="审核日期 YYYY-MM-DD")
+    ap.add_argument("--reading", action="append", default=[], help="认定政策解释 名称=取值")
+    ap.add_argument("--setting", action="append", default=[], help="地区设置 名称=取值")
+    ap.add_argument("--drafts", action="store_true")
+    ap.add_argument("--partitions", type=int, default=None)
+    args = ap.parse_args(argv)
+    spark = SparkSession.builder.appName("wengang-screen").getOrCreate()
+    settings = parse_settings(dict(s.split("=", 1) for s in args.setting))
+    out = screen_facts_spark(
+        spark,
+        spark.read.parquet(args.facts),
+        args.program,
+        date.fromisoformat(args.date),
+        readings=interpretations.parse_fixed(args.reading),
+        settings=settings,
+        include_drafts=args.drafts,
+        partitions=args.partitions,
+    )
+    out.write.mode("overwrite").parquet(args.out)
+    spark.stop()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
