@@ -17,7 +17,7 @@ from typing import Any
 
 import polars as pl
 
-from wengang.screening.ingest import IngestError, RawTable, read_table
+from wengang.screening.ingest import IngestError, RawTable, _transcode_to_utf8, detect_encoding, read_table
 from wengang.screening.quarantine import ValidationReport
 
 RAW_TABLES = ("units", "contributions", "headcount", "exclusions", "stats_size", "deferrals", "dispatch")
@@ -82,7 +82,9 @@ def read_facts_table(source: TableSource | str | Path) -> tuple[pl.LazyFrame, pl
     elif path.is_dir() or path.suffix.lower() in (".parquet", ".pq"):
         frame = pl.scan_parquet(path / "*.parquet" if path.is_dir() else path)
     elif path.suffix.lower() == ".csv":
-        frame = pl.scan_csv(path, encoding="utf8-lossy", infer_schema=False)
+        encoding = (src.encoding or detect_encoding(path)).lower().replace("_", "-")
+        readable = path if encoding in ("utf-8", "utf8") else _transcode_to_utf8(path, encoding)
+        frame = pl.scan_csv(readable, infer_schema=False)
     elif path.suffix.lower() in (".xlsx", ".xlsm"):
         frame = pl.read_excel(path, sheet_name=src.sheet).lazy()
     else:
@@ -95,11 +97,13 @@ def read_facts_table(source: TableSource | str | Path) -> tuple[pl.LazyFrame, pl
                 source=src.path, column=required,
             )
     frame = frame.with_row_index("source_row", offset=1)
+    schema = frame.collect_schema()
     typed = [n for n in names if n in FEATURE_SCHEMA]
+    parsed = {n: _parse_as(pl.col(n), schema[n], FEATURE_SCHEMA[n]) for n in typed}
     # a value present in the file that cannot be read as its type is a bad row, never a silent null
-    wrong_type = [pl.col(n).cast(FEATURE_SCHEMA[n], strict=False).is_null() & pl.col(n).is_not_null() for n in typed]
+    wrong_type = [parsed[n].is_null() & pl.col(n).is_not_null() & (pl.col(n).cast(pl.String) != "") for n in typed]
     frame = frame.with_columns(pl.any_horizontal(wrong_type).alias("_wrong_type") if typed else pl.lit(False).alias("_wrong_type"))
-    frame = frame.with_columns([pl.col(n).cast(FEATURE_SCHEMA[n], strict=False) for n in typed])
+    frame = frame.with_columns([parsed[n].alias(n) for n in typed])
     checked = (
         credit_code_reasons(frame, "credit_code", "_reason")
         .with_columns(
@@ -138,6 +142,21 @@ def latest_month_in(contributions: RawTable, evaluation_date: date) -> str:
     months = contributions.frame.select(month.filter(valid & (month <= cap)).max()).collect()
     found = months.item()
     return str(found) if found else cap
+
+
+_TRUE = {"true": True, "1": True, "是": True, "y": True, "yes": True, "false": False, "0": False, "否": False, "n": False, "no": False}
+
+
+def _parse_as(col: pl.Expr, source: pl.DataType, target: pl.DataType) -> pl.Expr:
+    """Read a column as ``target``: text from CSV/XLSX is parsed, other types are cast; failures are null."""
+    if source != pl.String:
+        return col.cast(target, strict=False)
+    text = col.str.strip_chars()
+    if target == pl.Date:
+        return text.str.to_date(strict=False)
+    if target == pl.Boolean:
+        return text.str.to_lowercase().replace_strict(_TRUE, default=None, return_dtype=pl.Boolean)
+    return text.cast(target, strict=False)
 
 
 def run_screening(

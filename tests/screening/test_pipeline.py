@@ -1,0 +1,128 @@
+"""The 免申即享 run end to end: raw tables → quarantine → features → decisions → files, counts reconcile."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from wengang.cli import app
+from wengang.evaluate import evaluate
+from wengang.screening.demo_data import allowed_regions_for, generate_region
+from wengang.screening.pipeline import StrictRefusal, run_screening
+
+TABLES = ("units", "contributions", "headcount", "exclusions", "stats_size", "deferrals", "dispatch")
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def region(tmp_path_factory):
+    root = tmp_path_factory.mktemp("region")
+    paths = generate_region(root / "data", region_code="150500", n_units=3000, year=2025, seed=3)
+    return root, paths
+
+
+@pytest.fixture(scope="module")
+def screened(region):
+    root, paths = region
+    report = run_screening(
+        root / "out",
+        program="fanhuan",
+        evaluation_date=date(2025, 8, 1),
+        policy_year=2025,
+        tables={k: paths[k] for k in TABLES},
+        allowed_regions=allowed_regions_for("150500", 2025) | {"150500"},
+    )
+    return root, report
+
+
+def test_counts_reconcile_and_bad_rows_are_quarantined(screened):
+    root, report = screened
+    assert report.reconciles
+    units = next(r for r in report.reports if r.table == "units")
+    assert units.quarantined > 0  # the generator plants bad check characters
+    results = pl.read_parquet(root / "out" / "results.parquet")
+    assert results.height == units.accepted
+    q = pl.read_parquet(root / "out" / "quarantine.parquet")
+    assert {"source_file", "source_row", "field", "reason_zh", "reason_en"} <= set(q.columns)
+    assert q.filter(pl.col("reason_zh").is_null()).height == 0
+
+
+def test_results_are_the_policy_in_force_and_amounts_add_up(screened):
+    root, report = screened
+    assert report.policies == ["内人社发〔2025〕18号"]
+    results = pl.read_parquet(root / "out" / "results.parquet")
+    statuses = set(results["status"].cast(pl.String).unique())
+    assert {"eligible", "ineligible"} <= statuses
+    assert results.filter(pl.col("status") != "eligible")["amount_fen"].null_count() == results.filter(pl.col("status") != "eligible").height
+    total = results["amount_fen"].sum()
+    assert report.summary.total_amount_fen == total
+    publicity = pl.read_excel(root / "out" / "publicity.xlsx")
+    assert publicity.height == results.filter(pl.col("status") == "eligible").height
+    yuan = publicity.get_column(publicity.columns[-1]).cast(pl.String)
+    fen = sum(int(v.replace(".", "")) for v in yuan)
+    assert fen == total  # the 公示 list shows exactly the amounts decided, to the fen
+
+
+def test_each_result_is_the_one_case_decision(screened):
+    root, _ = screened
+    feats = pl.read_parquet(root / "out" / "features.parquet")
+    results = pl.read_parquet(root / "out" / "results.parquet").select("credit_code", "status", "amount_fen")
+    sample = feats.sample(60, seed=1).join(results, on="credit_code")
+    for row in sample.iter_rows(named=True):
+        facts = {k: v for k, v in row.items() if k not in ("status", "amount_fen") and v is not None}
+        d = evaluate("fanhuan", row["region_code"], date(2025, 8, 1), facts)
+        assert (d.status, d.amount_fen) == (str(row["status"]), row["amount_fen"]), row["credit_code"]
+
+
+def test_strict_refuses_the_whole_input(region, tmp_path):
+    _, paths = region
+    with pytest.raises(StrictRefusal):
+        run_screening(
+            tmp_path, program="fanhuan", evaluation_date=date(2025, 8, 1), policy_year=2025,
+            tables={k: paths[k] for k in TABLES}, strict=True, excel=False,
+        )
+    assert not (tmp_path / "results.parquet").exists()
+
+
+def test_no_policy_in_force_is_said_not_guessed(region, tmp_path):
+    root, _ = region
+    feats = root / "out" / "features.parquet"
+    if not feats.exists():
+        pytest.skip("needs the screened fixture")
+    report = run_screening(tmp_path, program="fanhuan", evaluation_date=date(2026, 11, 23), facts=feats, excel=False)
+    results = pl.read_parquet(tmp_path / "results.parquet")
+    assert set(results["status"].cast(pl.String).unique()) == {"not_determinable"}
+    assert any("内人社发〔2025〕18号" in text and "2025-12-31" in text for _, text, _ in report.summary.by_reason)
+
+
+def test_cli_screen_from_a_gbk_facts_csv(screened, tmp_path):
+    root, _ = screened
+    feats = pl.read_parquet(root / "out" / "features.parquet").head(200)
+    csv = tmp_path / "facts.csv"
+    csv.write_bytes(feats.write_csv().encode("gbk"))
+    bad = feats.head(1).with_columns(pl.lit("91150502MA0000000A").alias("credit_code"))
+    csv_bad = tmp_path / "facts_bad.csv"
+    csv_bad.write_bytes(pl.concat([feats.head(5), bad]).write_csv().encode("gbk"))
+    result = runner.invoke(app, ["screen", "--facts", str(csv_bad), "--date", "2025-08-01", "--out", str(tmp_path / "o"), "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["input"][0] == {"table": "facts", "source": str(csv_bad), "in": 6, "accepted": 5, "quarantined": 1}
+    strict = runner.invoke(app, ["screen", "--facts", str(csv_bad), "--date", "2025-08-01", "--out", str(tmp_path / "s"), "--strict"])
+    assert strict.exit_code == 2 and "严格模式" in strict.output
+
+
+def test_cli_screen_malformed_file_is_a_clear_error(tmp_path):
+    junk = tmp_path / "units.csv"
+    junk.write_bytes("名称,金额\n甲,1\n".encode("gbk"))
+    contributions = tmp_path / "contributions.csv"
+    contributions.write_text("x\n1\n", encoding="utf-8")
+    result = runner.invoke(
+        app,
+        ["screen", "--units", str(junk), "--contributions", str(contributions), "--date", "2025-08-01", "--out", str(tmp_path / "o")],
+    )
+    assert result.exit_code == 2
+    assert "错误" in result.output and "Traceback" not in result.output
