@@ -6,6 +6,7 @@ from datetime import date
 from fractions import Fraction
 
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
@@ -26,7 +27,11 @@ from wengang.rules.engine import (
 from wengang.rules.expr import MONEY, MONTHS, PERSONS, Fact, Param, RateOf, Ratio, Reading
 
 SWITCH = "toy.base_backpay"
-if SWITCH not in interpretations.REGISTRY:
+
+
+@pytest.fixture(autouse=True, scope="module")
+def toy_switch():
+    """The toy switch exists only while these tests run (the registry feeds docs/interpretations.md)."""
     interpretations.register(
         interpretations.Switch(
             name=SWITCH,
@@ -38,6 +43,8 @@ if SWITCH not in interpretations.REGISTRY:
             programs=("toy",),
         )
     )
+    yield
+    del interpretations.REGISTRY[SWITCH]
 
 
 class ToyFacts(BaseModel):
