@@ -117,6 +117,8 @@ def test_size_cascade_stats_standard_branch():
     out = derive(u, contrib(rows), stats_size=stats, with_provenance=True)
     assert out["size_class"].to_list() == ["large", "large", "small"]
     assert out["size_class_step"].to_list() == ["stats", "legal_entity", "standard_2017"]
+    if "legal_entity_size_class" in out.columns:
+        assert out["legal_entity_size_class"].to_list() == [None, "large", None]
 
 
 def test_side_tables():

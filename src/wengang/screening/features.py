@@ -35,8 +35,14 @@ exclusion flags
     A deferral with ``deferred_fen > 0`` that started on or before ``D`` and is not paid up by ``D``.
 ``dispatched_workers`` / ``dispatched_to_public_institutions``
     Sums over the dispatch firm's allocations.
-``size_class``
-    The 山西 cascade (:mod:`wengang.facts.size_class`); ``with_provenance=True`` adds ``size_class_step``.
+``size_class``, ``size_class_step``, ``legal_entity_size_class``
+    The 山西 cascade (:mod:`wengang.facts.size_class`) and the step that decided it; a branch's legal
+    entity's own class. ``stats_size_class`` and the 2017 indicators are passed through, so a region with
+    other 划型 rules can decide again from the inputs (the engine's ``prepare`` hook does).
+``dispatched_premium_last_year_fen``, ``si_system_size_class``, ``applied``, ``refunded_at_topup_from_rate``,
+``refund_already_paid_fen``
+    Not derivable from the raw tables here (no per-worker premium split, no 兵团 SI-system class, no
+    application or payment ledger): null / model default.
 ``premium_due_6m_fen``
     Null: the 2019 hardship standard needs all social-insurance premiums due, which UI records do not hold.
 ``has_corporate_account``
@@ -226,7 +232,10 @@ def _own_size_exprs() -> tuple[pl.Expr, pl.Expr]:
 
 
 def apply_legal_entity(lf: pl.LazyFrame, parents: pl.LazyFrame) -> pl.LazyFrame:
-    """Branches take their legal entity's class. ``parents``: ``credit_code``, ``size_class`` (own cascade)."""
+    """Branches take their legal entity's class. ``parents``: ``credit_code``, ``size_class`` (own cascade).
+
+    Also fills ``legal_entity_size_class`` (the legal entity's own class) so the engine can re-run the cascade.
+    """
     par = parents.select(pl.col("credit_code").alias("_le"), pl.col("size_class").alias("_le_class")).unique(
         "_le"
     )
@@ -238,6 +247,10 @@ def apply_legal_entity(lf: pl.LazyFrame, parents: pl.LazyFrame) -> pl.LazyFrame:
         .then(pl.lit("legal_entity"))
         .otherwise(pl.col("size_class_step"))
         .alias("size_class_step"),
+        pl.when(pl.col("legal_entity_credit_code").is_not_null())
+        .then(pl.col("_le_class"))
+        .otherwise(None)
+        .alias("legal_entity_size_class"),
     ).drop("_le_class")
 
 
