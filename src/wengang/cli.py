@@ -164,6 +164,12 @@ def screen_cmd(
     deferrals: Annotated[str | None, typer.Option("--deferrals", help="缓缴记录")] = None,
     dispatch: Annotated[str | None, typer.Option("--dispatch", help="劳务派遣用工单位分配")] = None,
     facts: Annotated[str | None, typer.Option("--facts", help="已派生的单位事实表（每单位一行），代替原始数据")] = None,
+    persons: Annotated[str | None, typer.Option("--persons", help="人员信息表（人员项目：skill_subsidy、ui_benefit）")] = None,
+    certificates: Annotated[str | None, typer.Option("--certificates", help="职业资格/技能等级证书（每张证书为一份技能提升补贴申请）")] = None,
+    subsidies: Annotated[str | None, typer.Option("--subsidies", help="已享受的技能提升补贴与职业培训补贴")] = None,
+    held_certificates: Annotated[str | None, typer.Option("--held-certificates", help="持有的其他证书（不申领）")] = None,
+    ui_claims: Annotated[str | None, typer.Option("--ui-claims", help="失业保险金领取记录")] = None,
+    urgent_occupations: Annotated[str | None, typer.Option("--urgent-occupations", help="本地区急需紧缺职业（工种）编码，逗号分隔")] = None,
     encoding: Annotated[str | None, typer.Option("--encoding", help="CSV 编码：utf-8、gbk、gb18030（默认自动识别）")] = None,
     region: Annotated[str | None, typer.Option("--region", "-r", help="只接受该地区及其下级的记录")] = None,
     reading: Annotated[list[str] | None, typer.Option("--reading", help="认定政策解释：名称=取值")] = None,
@@ -185,6 +191,21 @@ def screen_cmd(
         day = date.fromisoformat(on)
     except ValueError:
         fail(f"日期格式应为 YYYY-MM-DD：{on} / date must be YYYY-MM-DD: {on}")
+    from wengang.screening.people import PERSON_PROGRAMS
+
+    people = {
+        "persons": persons, "certificates": certificates, "subsidies": subsidies,
+        "held_certificates": held_certificates, "ui_claims": ui_claims,
+    }
+    if program in PERSON_PROGRAMS:
+        _screen_people(
+            out, day, program, {k: v for k, v in people.items() if v}, encoding=encoding, region=region,
+            reading=reading, setting=setting, drafts=drafts, strict=strict, excel=not no_excel, as_json=as_json,
+            urgent=[c.strip() for c in urgent_occupations.split(",") if c.strip()] if urgent_occupations else None,
+        )
+        return
+    if any(people.values()):
+        fail(f"--persons 等人员数据表只用于 {'、'.join(PERSON_PROGRAMS)} / people tables are for {', '.join(PERSON_PROGRAMS)}")
     given = {
         "units": units, "contributions": contributions, "headcount": headcount, "exclusions": exclusions,
         "stats_size": stats_size, "deferrals": deferrals, "dispatch": dispatch,
@@ -200,6 +221,34 @@ def screen_cmd(
             facts=TableSource(facts, encoding=encoding) if facts else None, readings=fixed,
             settings=parse_settings(_pairs(setting, "地区设置")), include_drafts=drafts, allowed_regions=allowed,
             partitions=partitions, strict=strict, excel=not no_excel, progress=not as_json,
+        )
+    except (IngestError, StrictRefusal) as exc:
+        fail(str(exc))
+    except (ValueError, KeyError, LookupError) as exc:
+        fail(str(exc).strip("'\""))
+    _report_screening(report, as_json)
+
+
+def _screen_people(
+    out: Path, day: date, program: str, given: dict[str, str], *, encoding: str | None, region: str | None,
+    reading: list[str] | None, setting: list[str] | None, drafts: bool, strict: bool, excel: bool, as_json: bool,
+    urgent: list[str] | None,
+) -> None:
+    """技能提升补贴 applications (certificates) or 失业保险金 claims in bulk: ``screening.people``."""
+    from wengang.evaluate import parse_settings
+    from wengang.rules import interpretations
+    from wengang.screening.ingest import IngestError
+    from wengang.screening.people import run_people_screening
+    from wengang.screening.pipeline import StrictRefusal, TableSource
+
+    try:
+        fixed = interpretations.parse_fixed(reading)
+        allowed = _region_and_descendants(region) if region else None
+        report = run_people_screening(
+            out, program=program, evaluation_date=day,
+            tables={k: TableSource(v, encoding=encoding) for k, v in given.items()}, readings=fixed,
+            settings=parse_settings(_pairs(setting, "地区设置")), include_drafts=drafts, allowed_regions=allowed,
+            strict=strict, excel=excel, urgent_occupations=urgent,
         )
     except (IngestError, StrictRefusal) as exc:
         fail(str(exc))

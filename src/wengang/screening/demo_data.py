@@ -386,7 +386,9 @@ def _birth_codes(province: str) -> list[str]:
     )
 
 
-def _people(n: int, region_code: str, year: int, seed: int) -> dict[str, pl.DataFrame]:
+def _people(
+    n: int, region_code: str, year: int, seed: int, n_units: int = 0, counties: list[str] | None = None
+) -> dict[str, pl.DataFrame]:
     codes = _birth_codes(region_code[:2]) or _birth_codes("11")
     j = pl.col("j")
     by = 1965 + _int(seed, 60, j, 40)
@@ -413,7 +415,14 @@ def _people(n: int, region_code: str, year: int, seed: int) -> dict[str, pl.Data
     persons = persons.with_columns(
         pl.format("人员{}", j).alias("name"),
         pl.lit(region_code).alias("region_code"),
-        pl.lit(None, dtype=pl.String).alias("employer_credit_code"),
+        # ~85 % employed by one of the region's units (skill subsidies need 在职职工 or benefit recipients)
+        (
+            pl.when(_u(seed, 81, j) < 0.85)
+            .then(_code_of(seed, _int(seed, 82, j, n_units), counties))
+            .otherwise(None)
+            if n_units and counties
+            else pl.lit(None, dtype=pl.String)
+        ).alias("employer_credit_code"),
         pl.format(
             "{}-{}", 2000 + _int(seed, 65, j, 24), (1 + _int(seed, 66, j, 12)).cast(pl.String).str.zfill(2)
         ).alias("insured_since"),
@@ -475,6 +484,7 @@ def _people(n: int, region_code: str, year: int, seed: int) -> dict[str, pl.Data
         ),
         (3 + _int(seed, 80, j, 10)).alias("months"),
         pl.lit(180000, dtype=pl.Int64).alias("monthly_fen"),
+        (_u(seed, 83, j) < 0.95).alias("involuntary_separation"),
     )
     return {
         "persons": persons.select(
@@ -544,7 +554,9 @@ def generate_region(
             (out / "registry_sample.utf8.csv").unlink()
             sample.write_excel(out / "registry_sample.xlsx", worksheet="参保单位")
         del units, contrib, side
-    people = _people(min(max(n_units // 10, 100), 1_000_000), region_code, year, seed)
+    people = _people(
+        min(max(n_units // 10, 100), 1_000_000), region_code, year, seed, n_units, _counties(region_code, year)
+    )
     for nm, df in people.items():
         df.write_parquet(out / f"{nm}.parquet")
     paths = {nm: out / nm for nm in names}

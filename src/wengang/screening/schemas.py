@@ -20,7 +20,11 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from wengang.facts.person import CertificateType, PersonStatus
 from wengang.facts.unit import OrgType, SizeClass
+
+PERSON_STATUS_CHOICES = [s.value for s in PersonStatus]
+CERTIFICATE_TYPE_CHOICES = [c.value for c in CertificateType]
 
 
 @dataclass(frozen=True)
@@ -347,6 +351,24 @@ PERSONS = TableSchema(
             required=False,
             kind="count",
         ),
+        _c(
+            "insured_months_continuous",
+            pl.Int64,
+            "最后一段连续缴费月数",
+            "months insured in the last continuous spell",
+            required=False,
+            kind="count",
+        ),
+        _c(
+            "person_status",
+            pl.String,
+            "人员身份",
+            "employed_worker (企业在职职工), benefit_recipient (领取失业保险金人员) or other; "
+            "empty: derived from the employer and the benefit claims",
+            required=False,
+            kind="enum",
+            choices=tuple(PERSON_STATUS_CHOICES),
+        ),
     ),
     key=("id_number",),
 )
@@ -363,8 +385,50 @@ CERTIFICATES = TableSchema(
         _c("issue_date", pl.Date, "发证日期", "issue date", kind="date"),
         _c("issuer", pl.String, "评价机构", "issuing / evaluation body"),
         _c("issuing_region", pl.String, "发证地行政区划代码", "issuing region", kind="region"),
+        _c("work_type", pl.String, "工种", "work type within the occupation (may be empty)", required=False),
+        _c(
+            "application_date",
+            pl.Date,
+            "申领日期",
+            "date the subsidy was applied for; empty (免申即享): the issue date",
+            required=False,
+            kind="date",
+        ),
+        _c(
+            "certificate_type",
+            pl.String,
+            "证书类别",
+            "vocational_qualification (职业资格) or skill_level (职业技能等级); empty: skill_level",
+            required=False,
+            kind="enum",
+            choices=tuple(CERTIFICATE_TYPE_CHOICES),
+        ),
+        _c(
+            "urgent_occupation",
+            pl.Boolean,
+            "急需紧缺职业（工种）",
+            "on the region's urgently-needed occupation list; empty: matched against the list given, if any",
+            required=False,
+            kind="bool",
+        ),
     ),
     key=("certificate_no",),
+    doc="Each certificate is one 技能提升补贴 application (免申即享), unless a past skill subsidy already paid "
+    "for it (see wengang.screening.people).",
+)
+
+HELD_CERTIFICATES = TableSchema(
+    "held_certificates",
+    "持有的其他证书",
+    "other certificates held (not applied for)",
+    (
+        _c("id_number", pl.String, "公民身份号码", "holder", kind="id_number"),
+        _c("certificate_no", pl.String, "证书编号", "certificate number", required=False),
+        _c("occupation_code", pl.String, "职业（工种）代码", "occupation code D-DD-DD-DD"),
+        _c("work_type", pl.String, "工种", "work type (may be empty)", required=False),
+        _c("level", pl.Int64, "等级", "level 5 (初级) … 1 (高级技师)", kind="count"),
+        _c("issue_date", pl.Date, "发证日期", "issue date", required=False, kind="date"),
+    ),
 )
 
 SUBSIDIES = TableSchema(
@@ -385,6 +449,32 @@ SUBSIDIES = TableSchema(
         _c("level", pl.Int64, "等级", "level 5 … 1", kind="count"),
         _c("paid_date", pl.Date, "发放日期", "date paid", kind="date"),
         _c("amount_fen", pl.Int64, "金额", "amount, fen", kind="money"),
+        _c("work_type", pl.String, "工种", "work type (may be empty)", required=False),
+        _c("certificate_no", pl.String, "证书编号", "certificate the subsidy paid for", required=False),
+        _c(
+            "application_date",
+            pl.Date,
+            "申领日期",
+            "date applied; empty: the date paid",
+            required=False,
+            kind="date",
+        ),
+        _c(
+            "certificate_issue_date",
+            pl.Date,
+            "证书发证日期",
+            "issue date of the certificate paid for; empty: from the certificates table",
+            required=False,
+            kind="date",
+        ),
+        _c(
+            "urgent",
+            pl.Boolean,
+            "按急需紧缺职业享受",
+            "received as an urgently-needed occupation (empty: no)",
+            required=False,
+            kind="bool",
+        ),
     ),
     key=("id_number", "kind", "occupation_code", "level", "paid_date"),
 )
@@ -407,6 +497,47 @@ UI_CLAIMS = TableSchema(
         _c("start_month", pl.String, "起始月份", "first month paid, YYYY-MM", kind="month"),
         _c("months", pl.Int64, "领取月数", "months granted", kind="count"),
         _c("monthly_fen", pl.Int64, "月领取金额", "monthly amount, fen", kind="money"),
+        _c(
+            "paid_months",
+            pl.Int64,
+            "本次失业前累计缴费月数",
+            "paid months before this job loss; empty: the person's insured months",
+            required=False,
+            kind="count",
+        ),
+        _c(
+            "unclaimed_previous_months",
+            pl.Int64,
+            "前次应领未领月数",
+            "months left unclaimed from the previous spell (empty: 0)",
+            required=False,
+            kind="count",
+        ),
+        _c(
+            "involuntary_separation",
+            pl.Boolean,
+            "非因本人意愿中断就业",
+            "job loss was involuntary (empty: unknown)",
+            required=False,
+            kind="bool",
+        ),
+        _c(
+            "registered_unemployed",
+            pl.Boolean,
+            "已办理失业登记",
+            "registered as unemployed (empty: yes, a claim is recorded after registration)",
+            required=False,
+            kind="bool",
+        ),
+        _c(
+            "seeking_work",
+            pl.Boolean,
+            "有求职要求",
+            "seeking work (empty: yes)",
+            required=False,
+            kind="bool",
+        ),
+        _c("reemployed", pl.Boolean, "已重新就业", "re-employed (empty: no)", required=False, kind="bool"),
     ),
     key=("id_number", "start_month"),
 )
@@ -423,6 +554,7 @@ ALL_TABLES: dict[str, TableSchema] = {
         DEFERRALS,
         PERSONS,
         CERTIFICATES,
+        HELD_CERTIFICATES,
         SUBSIDIES,
         UI_CLAIMS,
     )

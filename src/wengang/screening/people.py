@@ -1,0 +1,636 @@
+"""Screening people in bulk: 技能提升补贴 applications and 失业保险金 claims from the agencies' tables.
+
+    persons + certificates + subsidies (+ held certificates, benefit claims) ──► validate / quarantine
+        ──► applications and histories ──► derive_skill_features_frame ──► screen_facts ──► write
+    persons + ui_claims ──► validate / quarantine ──► UnemployedPersonFacts columns ──► screen_facts ──► write
+
+Nothing here decides eligibility: the rules are the programs' rulesets compiled by
+:func:`wengang.screening.evaluate.screen_facts`, and a person's skill history is turned into the rules'
+flat facts by :func:`wengang.programs.skill_subsidy.derive_skill_features_frame` (the per-year caps in
+application-date order within the batch, once per occupation and level across years, no lower level after
+a higher one, 职业培训补贴 overlap). This module only maps the raw tables onto those inputs — every choice
+of that mapping is listed here, and every step is a Polars expression over whole tables.
+
+How the tables map (choices, also in docs/decisions.md material)
+----------------------------------------------------------------
+
+技能提升补贴 (``program="skill_subsidy"``; tables ``persons``, ``certificates``, ``subsidies``, optional
+``held_certificates`` and ``ui_claims``):
+
+* **An application is a certificate** (免申即享: the agency matches the certificate registry against the
+  insured, nobody files a form). ``application_id`` = ``certificate_no``.
+* **Application date** = the certificate's optional ``application_date`` column; when empty, its
+  ``issue_date`` (the day the entitlement arises). Caps are therefore applied in issue-date order within
+  the batch, ties by certificate number.
+* **A certificate already paid for is not an application.** A past skill subsidy pays for a certificate
+  when its ``certificate_no`` names it, or — when the subsidy row has no certificate number — when it is
+  the same person, occupation, work type and level and was paid on or after the certificate's issue
+  date. Such certificates go to ``already_paid.parquet`` (with the subsidy's paid date), not to the
+  results; they still count as held certificates. Counting them as applications as well would count the
+  same subsidy twice against the year's cap.
+* **History** = ``subsidies`` of kind ``skill`` (application date = its optional ``application_date``,
+  else the paid date; certificate issue date = its optional column, else the matched certificate's;
+  ``urgent`` empty = no). ``kind = training`` rows are the 职业培训补贴 received (received = paid date).
+  **Held certificates** = the ``held_certificates`` table plus every certificate in ``certificates``.
+* **Person status**: the persons table's optional ``person_status``; else 领取失业保险金人员 when a
+  ``ui_claims`` row covers the application month (its region is the 领金地); else 企业在职职工 when the
+  person has an employer (``employer_credit_code``); else unknown (the rules then say 缺少数据, never
+  a guessed refusal).
+* **Insured months**: ``insured_months`` (cumulative) and the optional ``insured_months_continuous``
+  of the persons table, taken as at the application date; the same figures stand "at the certificate
+  date" only when the application date is the issue date, otherwise those two facts are unknown.
+  Without ``insured_months_continuous`` the continuous readings of ``skill_subsidy.insured_period`` are
+  unknown, so a case they could change is 待认定 unless the operator fixes the reading.
+* **Certificate type** = the optional ``certificate_type`` column, empty = 职业技能等级证书 (the
+  certificates table holds only 职业资格 and 职业技能等级 certificates). **Urgently-needed occupation**
+  = the optional ``urgent_occupation`` column, else membership of ``urgent_occupations`` (the region's
+  list, supplied by the operator), else unknown.
+* Screening region = the person's 参保地 (``persons.region_code``). A certificate whose holder is not in
+  the persons table, or whose occupation code is not ``D-DD-DD-DD``, is quarantined (the certificates
+  report still reconciles: in = accepted + quarantined).
+
+失业保险金 (``program="ui_benefit"``; tables ``persons`` and ``ui_claims``): one row per claim.
+Application date = the first day of ``start_month``; screening region = the claim's region (领金地);
+``paid_months`` = the claim's optional ``paid_months``, else the person's ``insured_months``;
+``unclaimed_previous_months`` empty = 0; ``registered_unemployed`` and ``seeking_work`` empty = yes (a
+claim is recorded only after 失业登记); ``involuntary_separation`` empty = unknown; ``reemployed`` empty
+= no; ``claimed_elsewhere`` = another claim of the same person in another region over overlapping
+months. Results carry the rules' outputs (``out_duration_months``, ``out_entitled_months`` …) beside
+the claim's granted ``claim_months``, and ``months_over_entitlement`` (granted − entitled, when positive).
+
+Left out: the re-count after removing applications refused for other reasons (an earlier application
+counts against a later one whether or not it is granted — the conservative count of
+``derive_skill_features_frame``); the partitioned/Spark path (person tables are small beside the
+monthly contribution ledger).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from wengang.screening.ingest import IngestError, RawTable
+from wengang.screening.pipeline import ScreeningReport, StrictRefusal, TableSource, _read
+from wengang.screening.quarantine import QUARANTINE_SCHEMA, ValidationReport, validate_table
+
+PERSON_PROGRAMS = {
+    "skill_subsidy": ("persons", "certificates", "subsidies", "held_certificates", "ui_claims"),
+    "ui_benefit": ("persons", "ui_claims"),
+}
+REQUIRED = {"skill_subsidy": ("persons", "certificates"), "ui_benefit": ("persons", "ui_claims")}
+OCCUPATION_RE = r"^[1-8]-\d{2}-\d{2}-\d{2}$"
+
+
+@dataclass
+class SkillInputs:
+    """What ``derive_skill_features_frame`` reads, mapped from the raw tables (all lazy)."""
+
+    apps: pl.LazyFrame
+    history: pl.LazyFrame
+    held: pl.LazyFrame
+    training: pl.LazyFrame
+    already_paid: pl.LazyFrame
+
+
+@dataclass
+class _Validated:
+    frames: dict[str, pl.LazyFrame]
+    reports: dict[str, ValidationReport]
+    quarantine: list[pl.DataFrame]
+    raws: dict[str, RawTable]
+
+
+def _month_date(col: str) -> pl.Expr:
+    return (pl.col(col) + "-01").str.to_date("%Y-%m-%d", strict=False)
+
+
+def _months_after(start: pl.Expr, months: pl.Expr) -> pl.Expr:
+    return start.dt.offset_by(pl.format("{}mo", months.fill_null(0)))
+
+
+def _work_type(col: str = "work_type") -> pl.Expr:
+    return pl.col(col).fill_null("").str.strip_chars()
+
+
+def _validate(
+    tables: Mapping[str, TableSource | str | Path],
+    names: Iterable[str],
+    allowed_regions: set[str] | None,
+    as_of: date,
+    screened: tuple[str, ...],
+) -> _Validated:
+    """Validate each table; ``allowed_regions`` limits only the tables whose region decides the policy
+    (``screened``): a certificate issued elsewhere is a risk flag, not a bad row."""
+    frames: dict[str, pl.LazyFrame] = {}
+    reports: dict[str, ValidationReport] = {}
+    quarantine: list[pl.DataFrame] = []
+    raws: dict[str, RawTable] = {}
+    for name in names:
+        if name not in tables or tables[name] is None:
+            continue
+        raw = _read(name, tables[name])
+        allowed = allowed_regions if name in screened else None
+        res = validate_table(raw, allowed_regions=allowed, as_of=as_of)
+        raws[name] = raw
+        frames[name] = res.accepted.lazy()
+        reports[name] = res.report
+        if res.quarantine.height:
+            quarantine.append(res.quarantine)
+    return _Validated(frames, reports, quarantine, raws)
+
+
+def _quarantine_more(
+    v: _Validated, table: str, bad: pl.DataFrame, key: str, field: str, zh: str, en: str
+) -> None:
+    """Move accepted rows of ``table`` that fail a cross-table check to the quarantine (counts reconcile)."""
+    if bad.height == 0:
+        return
+    raw = v.raws[table]
+    rows = (
+        raw.frame.select("source_row", pl.col(key).cast(pl.String).str.strip_chars().alias(key))
+        .join(bad.lazy().select(key, pl.col(field).cast(pl.String).alias("_value")), on=key, how="inner")
+        .collect()
+    )
+    v.quarantine.append(
+        rows.select(
+            pl.lit(raw.source_file).alias("source_file"),
+            pl.col("source_row").cast(pl.Int64),
+            pl.lit(field).alias("field"),
+            pl.col("_value").fill_null("").alias("value"),
+            pl.lit(f"{field}：{zh}").alias("reason_zh"),
+            pl.lit(f"{field}: {en}").alias("reason_en"),
+        )
+    )
+    keep = bad.select(key)
+    v.frames[table] = v.frames[table].join(keep.lazy(), on=key, how="anti")
+    r = v.reports[table]
+    r.accepted -= bad.height
+    r.quarantined += bad.height
+    r.by_reason[f"{field}: {en}"] = r.by_reason.get(f"{field}: {en}", 0) + bad.height
+
+
+# --- 技能提升补贴 ------------------------------------------------------------------------------
+
+
+def skill_inputs(
+    persons: pl.LazyFrame,
+    certificates: pl.LazyFrame,
+    subsidies: pl.LazyFrame | None = None,
+    held_certificates: pl.LazyFrame | None = None,
+    ui_claims: pl.LazyFrame | None = None,
+    *,
+    urgent_occupations: Iterable[str] | None = None,
+) -> SkillInputs:
+    """Map validated tables (the schemas' columns) onto applications and histories. See the module doc."""
+    from wengang.programs.skill_subsidy import HELD_SCHEMA, HISTORY_SCHEMA, TRAINING_SCHEMA
+
+    empty_subs = pl.LazyFrame(
+        schema={
+            "id_number": pl.String, "kind": pl.String, "occupation_code": pl.String, "level": pl.Int64,
+            "paid_date": pl.Date, "work_type": pl.String, "certificate_no": pl.String,
+            "application_date": pl.Date, "certificate_issue_date": pl.Date, "urgent": pl.Boolean,
+        }
+    )  # fmt: skip
+    subsidies = subsidies if subsidies is not None else empty_subs
+    certs = certificates.with_columns(_work_type().alias("work_type"))
+    skill = subsidies.filter(pl.col("kind") == "skill").with_columns(
+        _work_type().alias("work_type"), pl.int_range(pl.len(), dtype=pl.Int64).alias("_sid")
+    )
+
+    # which certificate each past skill subsidy paid for
+    cert_keys = certs.select(
+        "certificate_no",
+        "id_number",
+        "occupation_code",
+        "work_type",
+        "level",
+        pl.col("issue_date").alias("_issue"),
+    )
+    by_number = (
+        skill.filter(pl.col("certificate_no").is_not_null())
+        .join(cert_keys, on=["certificate_no", "id_number"], how="inner", suffix="_c")
+        .select("_sid", "certificate_no", "_issue", "paid_date")
+    )
+    by_match = (
+        skill.filter(pl.col("certificate_no").is_null())
+        .drop("certificate_no")
+        .join(cert_keys, on=["id_number", "occupation_code", "work_type", "level"], how="inner")
+        .filter(pl.col("_issue") <= pl.col("paid_date"))
+        .select("_sid", "certificate_no", "_issue", "paid_date")
+    )
+    matches = pl.concat([by_number, by_match], how="vertical_relaxed")
+    already_paid = matches.group_by("certificate_no").agg(pl.col("paid_date").min().alias("paid_date"))
+    matched_issue = matches.group_by("_sid").agg(pl.col("_issue").max().alias("_matched_issue"))
+
+    history = (
+        skill.join(matched_issue, on="_sid", how="left")
+        .select(
+            "id_number",
+            "occupation_code",
+            "work_type",
+            pl.col("level").cast(pl.Int64),
+            pl.coalesce("application_date", "paid_date").alias("application_date"),
+            pl.coalesce("certificate_issue_date", "_matched_issue").alias("certificate_issue_date"),
+            "paid_date",
+            pl.col("urgent").fill_null(False),
+        )
+        .cast(HISTORY_SCHEMA)  # type: ignore[arg-type]
+    )
+    training = (
+        subsidies.filter(pl.col("kind") == "training")
+        .select(
+            "id_number",
+            "occupation_code",
+            _work_type().alias("work_type"),
+            pl.col("paid_date").alias("received_date"),
+        )
+        .cast(TRAINING_SCHEMA)
+    )  # type: ignore[arg-type]
+    held_parts = [certs.select("id_number", "occupation_code", "work_type", "level", "issue_date")]
+    if held_certificates is not None:
+        held_parts.append(
+            held_certificates.select(
+                "id_number", "occupation_code", _work_type().alias("work_type"), "level", "issue_date"
+            )
+        )
+    held = pl.concat(held_parts, how="vertical_relaxed").cast(HELD_SCHEMA)  # type: ignore[arg-type]
+
+    apps = certs.join(already_paid.select("certificate_no"), on="certificate_no", how="anti").with_columns(
+        pl.coalesce("application_date", "issue_date").alias("_app_date")
+    )
+    # 正在领取失业保险金: a claim covering the application month (its region is the 领金地)
+    if ui_claims is not None:
+        on_benefit = (
+            apps.select("certificate_no", "id_number", "_app_date")
+            .join(
+                ui_claims.select(
+                    "id_number",
+                    pl.col("region_code").alias("_benefit_region"),
+                    _month_date("start_month").alias("_from"),
+                    "months",
+                ),
+                on="id_number",
+                how="inner",
+            )  # fmt: skip
+            .filter(
+                (pl.col("_from") <= pl.col("_app_date"))
+                & (pl.col("_app_date") < _months_after(pl.col("_from"), pl.col("months")))
+            )
+            .group_by("certificate_no")
+            .agg(pl.col("_benefit_region").sort().first())
+        )
+        apps = apps.join(on_benefit, on="certificate_no", how="left")
+    else:
+        apps = apps.with_columns(pl.lit(None, dtype=pl.String).alias("_benefit_region"))
+    p = persons.select(
+        "id_number",
+        pl.col("name").alias("_name"),
+        pl.col("region_code").alias("_insured_region"),
+        "employer_credit_code",
+        "insured_months",
+        "insured_months_continuous",
+        pl.col("person_status").alias("_status"),
+    )
+    apps = apps.join(p, on="id_number", how="inner")
+    same_day = pl.col("_app_date") == pl.col("issue_date")
+    urgent = pl.col("urgent_occupation")
+    if urgent_occupations is not None:
+        urgent = pl.coalesce(urgent, pl.col("occupation_code").is_in(sorted(set(urgent_occupations))))
+    status = (
+        pl.when(pl.col("_status").is_not_null())
+        .then(pl.col("_status"))
+        .when(pl.col("_benefit_region").is_not_null())
+        .then(pl.lit("benefit_recipient"))
+        .when(pl.col("employer_credit_code").is_not_null())
+        .then(pl.lit("employed_worker"))
+        .otherwise(pl.lit(None, dtype=pl.String))
+    )
+    apps = apps.select(
+        pl.col("certificate_no").alias("application_id"),
+        "id_number",
+        pl.col("_name").fill_null("").alias("name"),
+        pl.col("_insured_region").alias("region_code"),
+        pl.col("_app_date").alias("application_date"),
+        status.alias("person_status"),
+        pl.col("insured_months").alias("insured_months_cumulative"),
+        pl.col("insured_months_continuous"),
+        pl.when(same_day).then(pl.col("insured_months")).alias("insured_months_cumulative_at_certificate"),
+        pl.when(same_day)
+        .then(pl.col("insured_months_continuous"))
+        .alias("insured_months_continuous_at_certificate"),
+        pl.col("_insured_region").alias("insured_region"),
+        pl.col("_benefit_region").alias("benefit_region"),
+        "occupation_code",
+        "work_type",
+        pl.col("level").cast(pl.Int64),
+        pl.col("certificate_type").fill_null("skill_level"),
+        pl.col("certificate_no").alias("certificate_number"),
+        pl.col("issue_date").alias("certificate_issue_date"),
+        pl.col("issuing_region").alias("certificate_region"),
+        pl.col("issuer").fill_null("").alias("evaluation_body"),
+        urgent.alias("urgent_occupation"),
+    )
+    return SkillInputs(apps, history, held, training, already_paid)
+
+
+def _check_certificates(v: _Validated) -> None:
+    certs = v.frames["certificates"]
+    unknown = certs.join(v.frames["persons"].select("id_number"), on="id_number", how="anti").collect()
+    _quarantine_more(
+        v, "certificates", unknown, "certificate_no", "id_number",
+        "人员信息表中无此人（无参保地，不能判定）", "holder not in the persons table (no insured place)",
+    )  # fmt: skip
+    bad_occ = (
+        v.frames["certificates"].filter(~pl.col("occupation_code").str.contains(OCCUPATION_RE)).collect()
+    )
+    _quarantine_more(
+        v, "certificates", bad_occ, "certificate_no", "occupation_code",
+        "职业编码格式不符，应为 D-DD-DD-DD", "occupation code must look like D-DD-DD-DD",
+    )  # fmt: skip
+
+
+# --- 失业保险金 ---------------------------------------------------------------------------------
+
+
+def ui_facts(
+    persons: pl.LazyFrame, ui_claims: pl.LazyFrame, all_claims: pl.LazyFrame | None = None
+) -> pl.LazyFrame:
+    """UnemployedPersonFacts columns, one row per claim of ``ui_claims``. See the module doc.
+
+    ``all_claims`` (default ``ui_claims``): the claims a duplicate elsewhere is looked for in — every
+    valid claim, also those of regions outside the run's allowed set.
+    """
+    all_claims = ui_claims if all_claims is None else all_claims
+    claims = ui_claims.with_columns(
+        _month_date("start_month").alias("_from"),
+        pl.concat_str("id_number", pl.lit("/"), "start_month").alias("claim_id"),
+    ).with_columns(_months_after(pl.col("_from"), pl.col("months")).alias("_to"))
+    other = all_claims.select(
+        "id_number", pl.col("start_month").alias("_other"), pl.col("region_code").alias("_r"),
+        _month_date("start_month").alias("_f"),
+        _months_after(_month_date("start_month"), pl.col("months")).alias("_t"),
+    )  # fmt: skip
+    elsewhere = (
+        claims.select("claim_id", "id_number", "start_month", "region_code", "_from", "_to")
+        .join(other, on="id_number", how="inner")
+        .filter(
+            (pl.col("_other") != pl.col("start_month"))
+            & (pl.col("_r") != pl.col("region_code"))
+            & (pl.col("_f") < pl.col("_to"))
+            & (pl.col("_from") < pl.col("_t"))
+        )
+        .group_by("claim_id")
+        .agg(pl.lit(True).alias("_elsewhere"))
+    )
+    p = persons.select(
+        "id_number",
+        pl.col("name").alias("_name"),
+        pl.col("region_code").alias("_insured_region"),
+        "insured_months",
+        "insured_months_continuous",
+    )
+    return (
+        claims.join(elsewhere, on="claim_id", how="left")
+        .join(p, on="id_number", how="left")
+        .select(
+            "claim_id",
+            "id_number",
+            pl.col("_name").fill_null("").alias("name"),
+            "region_code",
+            pl.col("_from").alias("application_date"),
+            pl.col("_insured_region").alias("insured_region"),
+            pl.coalesce(pl.col("paid_months"), pl.col("insured_months")).alias("paid_months"),
+            pl.col("unclaimed_previous_months").fill_null(0),
+            "insured_months",
+            "insured_months_continuous",
+            "involuntary_separation",
+            pl.col("registered_unemployed").fill_null(True),
+            pl.col("seeking_work").fill_null(True),
+            pl.col("reemployed").fill_null(False),
+            pl.col("_elsewhere").fill_null(False).alias("claimed_elsewhere"),
+            pl.col("months").alias("claim_months"),
+            pl.col("monthly_fen").alias("claim_monthly_fen"),
+            "last_employer_credit_code",
+        )
+    )
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+
+def _with_outputs(
+    results: pl.LazyFrame,
+    plans: list[Any],
+    *,
+    settings: Mapping[str, Any] | None,
+    readings: Mapping[str, str] | None,
+    region_column: str = "region_code",
+) -> pl.LazyFrame:
+    """The rulesets' own outputs (``out_<id>``), compiled under each region group's policy.
+
+    Outputs reading a switch use the reading the decision reports (the fixed one, else the default).
+    """
+    from wengang.rules.engine import reading_combinations
+    from wengang.rules.expr import CompileContext, switches_in
+
+    by_id: dict[str, list[tuple[list[str], pl.Expr]]] = {}
+    for plan in plans:
+        if plan.ruleset is None:
+            continue
+        params = plan.resolution.params
+        for o in plan.ruleset.outputs:
+            combo = reading_combinations(switches_in([o.expr], params), dict(readings or {}))[0]
+            expr = o.expr.to_polars(CompileContext(params, dict(settings or {}), combo))
+            by_id.setdefault(o.id, []).append((plan.regions, expr))
+    cols = []
+    for oid, parts in by_id.items():
+        e: Any = pl
+        for regions, expr in parts:
+            e = e.when(pl.col(region_column).is_in(regions)).then(expr)
+        cols.append(e.otherwise(None).alias(f"out_{oid}"))
+    return results.with_columns(cols) if cols else results
+
+
+def _mask_id(col: str = "id_number") -> pl.Expr:
+    c = pl.col(col)
+    return c.str.slice(0, 6) + "********" + c.str.slice(14, 4)
+
+
+def _write_people_excel(out: Path, program: str, label: str, texts: dict[str, str]) -> dict[str, str]:
+    from wengang.screening.output import STATUS_ZH, _yuan_column, write_excel_sheets
+
+    scanned = pl.scan_parquet(out / "results.parquet")
+    names = scanned.collect_schema().names()
+    subject = [
+        _mask_id().alias("公民身份号码"),
+        pl.col("name").alias("姓名"),
+        pl.col("region_code").alias("地区代码"),
+    ]
+    if program == "skill_subsidy":
+        detail = [
+            pl.col("application_id").alias("证书编号"),
+            pl.col("occupation_code").alias("职业编码"),
+            pl.col("level").alias("等级"),
+            pl.col("application_date").cast(pl.String).alias("申领日期"),
+        ]
+    else:
+        detail = [
+            pl.col("application_date").cast(pl.String).alias("起始日期"),
+            pl.col("claim_months").alias("已核定月数"),
+            (pl.col("out_entitled_months") if "out_entitled_months" in names else pl.lit(None)).alias(
+                "应享受月数"
+            ),
+        ]
+    readable = scanned.select(
+        *subject,
+        *detail,
+        pl.col("status").cast(pl.String).replace(STATUS_ZH).alias("结论"),
+        _yuan_column().alias("金额（元）"),
+        pl.col("reasons")
+        .str.split(";")
+        .list.eval(pl.element().replace(texts).filter(pl.element() != ""))
+        .list.join("；")
+        .alias("原因"),
+        pl.col("flags").alias("需核查"),
+        pl.col("policy_number").alias("依据文件"),
+        pl.col("readings").alias("采用的政策理解"),
+        pl.col("outcomes").alias("各种理解下的结果"),
+    ).collect()
+    files: dict[str, str] = {}
+    write_excel_sheets(readable, out / "results.xlsx", "结果")
+    files["结果（Excel）"] = str(out / "results.xlsx")
+    if program == "skill_subsidy":
+        listing = (
+            scanned.filter(pl.col("status") == "eligible")
+            .sort("region_code", "id_number", "application_date", "application_id")
+            .select(
+                pl.col("name").alias("姓名"),
+                _mask_id().alias("公民身份号码"),
+                pl.col("occupation_code").alias("职业编码"),
+                pl.col("level").alias("等级"),
+                _yuan_column().alias(f"{label}金额（元）"),
+            )
+            .collect()
+            .with_row_index("序号", offset=1)
+        )
+        write_excel_sheets(listing, out / "publicity.xlsx", "公示名单")
+        files["公示名单（Excel）"] = str(out / "publicity.xlsx")
+    return files
+
+
+def run_people_screening(
+    out_dir: str | Path,
+    *,
+    program: str,
+    evaluation_date: date,
+    tables: Mapping[str, TableSource | str | Path],
+    readings: Mapping[str, str] | None = None,
+    settings: Mapping[str, Any] | None = None,
+    include_drafts: bool = False,
+    allowed_regions: set[str] | None = None,
+    strict: bool = False,
+    excel: bool = True,
+    urgent_occupations: Iterable[str] | None = None,
+) -> ScreeningReport:
+    """Screen every 技能提升补贴 application (certificate) or 失业保险金 claim in the tables.
+
+    Writes ``results.parquet`` (every row, its facts and decision), ``quarantine.parquet`` (bad rows with
+    reasons), for skill subsidies ``already_paid.parquet``, and with ``excel`` the XLSX views (ID numbers
+    masked). Returns the same report as :func:`wengang.screening.pipeline.run_screening`.
+    """
+    from wengang.programs.skill_subsidy import derive_skill_features_frame
+    from wengang.screening.evaluate import program_label, reason_text, screen_facts
+    from wengang.screening.output import summarise, write_excel_sheets, write_results
+
+    if program not in PERSON_PROGRAMS:
+        raise IngestError(
+            f"人员筛查只支持 {'、'.join(PERSON_PROGRAMS)}：{program}",
+            f"people screening supports {', '.join(PERSON_PROGRAMS)}, not {program}",
+        )
+    unknown = sorted(set(tables) - set(PERSON_PROGRAMS[program]))
+    if unknown:
+        raise IngestError(
+            f"项目 {program} 不使用这些数据表：{'、'.join(unknown)}",
+            f"program {program} does not use the tables: {', '.join(unknown)}",
+        )
+    missing = [t for t in REQUIRED[program] if not tables.get(t)]
+    if missing:
+        raise IngestError(f"缺少数据表：{'、'.join(missing)}", f"missing tables: {', '.join(missing)}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    seconds: dict[str, float] = {}
+    t0 = time.perf_counter()
+
+    screened = ("persons", "ui_claims") if program == "ui_benefit" else ("persons",)
+    v = _validate(tables, PERSON_PROGRAMS[program], allowed_regions, evaluation_date, screened)
+    f = v.frames
+    if program == "skill_subsidy":
+        _check_certificates(v)
+    reports = list(v.reports.values())
+    if strict and any(r.quarantined for r in reports):
+        raise StrictRefusal(reports)
+    quarantine = (
+        pl.concat(v.quarantine, how="vertical_relaxed").cast(QUARANTINE_SCHEMA)  # type: ignore[arg-type]
+        if v.quarantine
+        else pl.DataFrame(schema=QUARANTINE_SCHEMA)
+    )
+    quarantine.write_parquet(out / "quarantine.parquet")
+    seconds["读取与校验"] = time.perf_counter() - t0
+
+    t1 = time.perf_counter()
+    extra_files: dict[str, str] = {}
+    if program == "skill_subsidy":
+        inputs = skill_inputs(
+            f["persons"], f["certificates"], f.get("subsidies"), f.get("held_certificates"), f.get("ui_claims"),
+            urgent_occupations=urgent_occupations,
+        )  # fmt: skip
+        facts = derive_skill_features_frame(inputs.apps, inputs.history, inputs.held, inputs.training)
+        inputs.already_paid.sink_parquet(out / "already_paid.parquet")
+        extra_files["已享受补贴的证书（Parquet）"] = str(out / "already_paid.parquet")
+        order = ["region_code", "id_number", "application_date", "application_id"]
+    else:
+        every_claim = f["ui_claims"]
+        if allowed_regions is not None:  # duplicates elsewhere are looked for among every valid claim
+            every_claim = validate_table(
+                _read("ui_claims", tables["ui_claims"]), as_of=evaluation_date
+            ).accepted.lazy()
+        facts = ui_facts(f["persons"], f["ui_claims"], every_claim)
+        order = ["region_code", "id_number", "application_date"]
+    # materialise the derived facts once: the rules then run region group by region group over a file
+    facts_path = out / "facts.parquet"
+    facts.sort(order).sink_parquet(facts_path)
+    seconds["特征"] = time.perf_counter() - t1
+
+    t2 = time.perf_counter()
+    results, plans = screen_facts(
+        pl.scan_parquet(facts_path), program, evaluation_date,
+        readings=readings, settings=settings, include_drafts=include_drafts,
+    )  # fmt: skip
+    results = _with_outputs(results, plans, settings=settings, readings=readings)
+    if program == "ui_benefit" and "out_entitled_months" in results.collect_schema().names():
+        over = pl.col("claim_months") - pl.col("out_entitled_months")
+        results = results.with_columns(pl.when(over > 0).then(over).alias("months_over_entitlement"))
+    texts = reason_text(plans)
+    label = program_label(program)
+    files = write_results(results, out, program_label=label, reason_text=texts, excel=False)
+    if excel:
+        files.update(_write_people_excel(out, program, label, texts))
+    seconds["判定与写出"] = time.perf_counter() - t2
+    summary = summarise(pl.scan_parquet(out / "results.parquet"), texts)
+    files.update(extra_files)
+    files["隔离记录（Parquet）"] = str(out / "quarantine.parquet")
+    if excel and 0 < quarantine.height <= 1_000_000:
+        write_excel_sheets(quarantine, out / "quarantine.xlsx", "隔离记录")
+        files["隔离记录（Excel）"] = str(out / "quarantine.xlsx")
+    summary.files = files
+    seconds["合计"] = time.perf_counter() - t0
+    policies = sorted({p.resolution.document.display_number for p in plans if p.resolution is not None})
+    return ScreeningReport(
+        program, evaluation_date, evaluation_date.year, out, reports, summary, seconds, policies
+    )
