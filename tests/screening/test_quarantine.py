@@ -43,7 +43,8 @@ def test_reconciles_and_quarantines_once(tmp_path: Path):
     multi = q.filter(pl.col("source_row") == 3).row(0, named=True)
     for f in ("due_fen", "paid_fen", "paid_date", "credit_code"):
         assert f in multi["field"]
-    assert "校验码错误" in multi["reason_zh"] and "金额为负" in multi["reason_zh"]
+    assert "校验码错误：应为" in multi["reason_zh"] and "金额为负" in multi["reason_zh"]
+    assert f"expected {A[17]}, got {BAD[17]}" in multi["reason_en"]
     assert "duplicate key" in q.filter(pl.col("source_row") == 4)["reason_en"][0]
     assert "more than 1 year" in q.filter(pl.col("source_row") == 6)["reason_en"][0]
     assert "required" in q.filter(pl.col("source_row") == 7)["reason_en"][0]

@@ -160,8 +160,14 @@ def _uscc_value(b: pl.Expr) -> pl.Expr:
     return pl.when(b < 58).then(b - 48).otherwise(b - 55 - skipped)
 
 
-def credit_code_reasons(lf: pl.LazyFrame, column: str, out: str) -> pl.LazyFrame:
-    """Add column ``out``: reason code for ``column`` (``null`` when valid). Staged so each step is computed once."""
+def credit_code_reasons(
+    lf: pl.LazyFrame, column: str, out: str, expected_out: str | None = None
+) -> pl.LazyFrame:
+    """Add column ``out``: reason code for ``column`` (``null`` when valid). Staged so each step is computed once.
+
+    With ``expected_out``, also add the check character the first 17 characters call for (where they are
+    well-formed), so a message can say "expected X, got Y" like the scalar check.
+    """
     n = f"{_T}n"
     lf = lf.with_columns(credit_code_normalised(column).alias(n)).with_columns(_byte_columns(n))
     total = pl.sum_horizontal([_uscc_value(pl.col(f"{_T}b{i}")) * w for i, w in enumerate(USCC_WEIGHTS)])
@@ -180,7 +186,16 @@ def credit_code_reasons(lf: pl.LazyFrame, column: str, out: str) -> pl.LazyFrame
         .then(pl.lit("check"))
         .otherwise(None)
     )
-    return lf.with_columns(reason.alias(out)).drop(pl.selectors.starts_with(_T))
+    lf = lf.with_columns(reason.alias(out))
+    if expected_out:
+        alphabet = dict(enumerate(USCC_ALPHABET))
+        lf = lf.with_columns(
+            pl.when(pl.col(out).is_null() | (pl.col(out) == "check"))
+            .then(pl.col(f"{_T}exp").replace_strict(alphabet, default=None, return_dtype=pl.String))
+            .otherwise(None)
+            .alias(expected_out)
+        )
+    return lf.drop(pl.selectors.starts_with(_T))
 
 
 # ---------------------------------------------------------------------------------------------------

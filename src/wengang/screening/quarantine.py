@@ -317,15 +317,26 @@ def validate_table(
     lf = lf.with_columns([e.alias(_p(n)) for n, e in parsed.items()])
     for name, kind in id_reason_cols:
         rc = f"__r__{name}"
-        fn = credit_code_reasons if kind == "credit_code" else id_number_reasons
-        lf = fn(lf, name, rc)
+        if kind == "credit_code":
+            lf = credit_code_reasons(lf, name, rc, expected_out=f"__x__{name}")
+            got = pl.col(_p(name)).str.slice(17, 1)
+            exp = pl.col(f"__x__{name}")
+            zh = (
+                pl.when(pl.col(rc) == "check")
+                .then(pl.format("校验码错误：应为“{}”，实为“{}”", exp, got))
+                .otherwise(pl.col(rc).replace_strict(REASONS_ZH, default="无效"))
+            )
+            en = (
+                pl.when(pl.col(rc) == "check")
+                .then(pl.format("wrong check character: expected {}, got {}", exp, got))
+                .otherwise(pl.col(rc).replace_strict(REASONS_EN, default="invalid"))
+            )
+        else:
+            lf = id_number_reasons(lf, name, rc)
+            zh = pl.col(rc).replace_strict(REASONS_ZH, default="无效")
+            en = pl.col(rc).replace_strict(REASONS_EN, default="invalid")
         r = pl.col(rc)
-        add(
-            name,
-            r.is_not_null() & (r != "empty"),
-            pl.format("{}", r.replace_strict(REASONS_ZH, default="无效")),
-            pl.format("{}", r.replace_strict(REASONS_EN, default="invalid")),
-        )
+        add(name, r.is_not_null() & (r != "empty"), zh, en)
 
     # cross-field checks
     names = set(in_schema.names())
@@ -400,6 +411,7 @@ def validate_table(
         *[f"__f{i}" for i in range(len(checks))],
         *[_p(n) for n in parsed],
         *[f"__r__{n}" for n, _ in id_reason_cols],
+        *[f"__x__{n}" for n, k in id_reason_cols if k == "credit_code"],
     ]
     raw_cols = [c for c in in_schema.names() if c != "source_row"]
     # raw values are only needed for bad rows; keep them (cheap for typed inputs: the buffers are shared)
@@ -415,7 +427,8 @@ def validate_table(
             n = int(bad[f"__f{i}"].sum())
             if n:
                 key = f"{ch.field}: {bad.filter(pl.col(f'__f{i}')).select(ch.en.alias('e')).to_series()[0]}"
-                key = key if "duplicate key" not in key else f"{ch.field}: duplicate key"
+                for generic in ("duplicate key", "wrong check character"):
+                    key = key if generic not in key else f"{ch.field}: {generic}"
                 by_reason[key] += n
     report = ValidationReport(
         sch.name, raw.source_file, df.height, accepted.height, quarantine.height, dict(by_reason)
