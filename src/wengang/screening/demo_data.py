@@ -555,7 +555,12 @@ def generate_region(
             sample.write_excel(out / "registry_sample.xlsx", worksheet="参保单位")
         del units, contrib, side
     people = _people(
-        min(max(n_units // 10, 100), 1_000_000), region_code, year, seed, n_units, _counties(region_code, year)
+        min(max(n_units // 10, 100), 1_000_000),
+        region_code,
+        year,
+        seed,
+        n_units,
+        _counties(region_code, year),
     )
     for nm, df in people.items():
         df.write_parquet(out / f"{nm}.parquet")
