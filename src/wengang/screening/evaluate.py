@@ -46,6 +46,7 @@ class RegionPlan:
     resolution: Any | None
     ruleset: Ruleset | None
     no_policy_reason: str | None = None
+    no_policy_code: str = "no_policy"
     reason_labels: dict[str, str] = field(default_factory=dict)  # check id -> Chinese refusal text
 
 
@@ -60,7 +61,15 @@ def plan_regions(
     policy_set = load_policy_set()
     groups: dict[tuple[str, str] | str, RegionPlan] = {}
     for code in sorted(regions):
-        reg = resolve_region(code)
+        try:
+            reg = resolve_region(code)
+        except LookupError:
+            # a code the registry does not know has no policy here: say so for its rows, keep the others
+            key = f"unknown:{code}"
+            groups[key] = RegionPlan(
+                [code], None, None, f"地区代码 {code} 不在本系统收录的地区中，无法确定适用政策", "unknown_region"
+            )
+            continue
         try:
             res = policy_set.resolve(region=reg.key, on=on, program=program, include_drafts=include_drafts)
         except NoPolicyInForce as exc:
@@ -103,7 +112,7 @@ def screen_facts(
                 part.with_columns(
                     pl.lit(NOT_DETERMINABLE).cast(STATUS_DTYPE).alias("status"),
                     pl.lit(None, dtype=pl.Int64).alias("amount_fen"),
-                    pl.lit("no_policy").alias("reasons"),
+                    pl.lit(plan.no_policy_code).alias("reasons"),
                     pl.lit("").alias("flags"),
                     pl.lit("").alias("readings"),
                     pl.lit("").alias("outcomes"),
@@ -136,7 +145,7 @@ def reason_text(plans: list[RegionPlan]) -> dict[str, str]:
             text.setdefault(code, label)
             text.setdefault("?" + code, "缺少数据：" + label.removeprefix("不符合"))
         if plan.no_policy_reason:
-            text["no_policy"] = plan.no_policy_reason
+            text[plan.no_policy_code] = plan.no_policy_reason
     return text
 
 
