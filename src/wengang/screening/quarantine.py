@@ -222,6 +222,33 @@ def _month_start(e: pl.Expr) -> pl.Expr:
     return (e + "-01").str.to_date("%Y-%m-%d", strict=False)
 
 
+def _per_distinct(df: pl.DataFrame, name: str, build, few_values: bool) -> tuple[pl.DataFrame, pl.Series]:
+    """What ``build`` (LazyFrame → LazyFrame) derives from column ``name`` alone, computed once per
+    distinct value: the per-value table and each row's index into it (same order as ``df``).
+
+    Sorted inputs (a unit's twelve monthly rows together) are handled run by run; others value by value.
+    """
+    col = df.get_column(name)
+    rid = col.rle_id()
+    if df.height and (int(rid[-1]) + 1) * 4 <= df.height:
+        reps = col.filter((rid != rid.shift(1)).fill_null(True)).to_frame()
+        return build(reps.lazy()).collect(), rid
+    if not few_values:
+        return build(col.to_frame().lazy()).collect(), pl.int_range(0, df.height, dtype=pl.UInt32, eager=True)
+    values = col.unique(maintain_order=True).drop_nulls()
+    table = build(pl.concat([values, pl.Series(name, [None], dtype=col.dtype)]).to_frame().lazy()).collect()
+    if col.dtype == pl.String:
+        idx = col.cast(pl.Enum(values)).to_physical().cast(pl.UInt32).fill_null(len(values))
+    else:
+        keys = table.select(name).with_row_index("__i")
+        idx = col.to_frame().join(keys, on=name, how="left", maintain_order="left", nulls_equal=True)["__i"]
+    return table, idx
+
+
+def _missing(c: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    return c.is_null() if dtype != pl.String else (c.is_null() | (c.str.strip_chars() == ""))
+
+
 def validate_table(
     raw: RawTable,
     *,
@@ -249,6 +276,85 @@ def validate_table(
         )
 
     id_reason_cols: list[tuple[str, str]] = []
+    # identifiers and months repeat (a unit's code on each of its monthly rows; two dozen months): parse
+    # and check each distinct value once, then spread the results back to the rows
+    frame = lf.collect(engine="streaming")
+    int_key: dict[str, str] = {}  # key column → an integer column equal exactly when the parsed values are
+    extra: dict[str, pl.Series] = {}
+    lookups: dict[str, tuple[pl.DataFrame, list[str]]] = {}  # per-value columns only bad rows need
+    for col in sch.columns:
+        if col.name not in in_schema or col.kind not in ("credit_code", "id_number", "month"):
+            continue
+        name, dtype = col.name, in_schema[col.name]
+        c = pl.col(name)
+        if col.kind == "month":
+            _STAGES[0].clear()
+            _STAGES[1].clear()
+            v, faults = _parse_month(col, dtype)
+            stages = [list(level) for level in _STAGES]
+            _STAGES[0].clear()
+            _STAGES[1].clear()
+            ((flag, _zh, _en),) = faults
+            pm = pl.col(_p(name))
+
+            def build(d, v=v, flag=flag, stages=stages, c=c, dtype=dtype, name=name, pm=pm):
+                for level in stages:
+                    if level:
+                        d = d.with_columns(level)
+                return d.with_columns(v.alias(_p(name))).select(
+                    name,
+                    pm,
+                    flag.fill_null(False).alias(f"__mf__{name}"),
+                    _missing(c, dtype).alias(f"__miss__{name}"),
+                    (pm.str.slice(0, 4).cast(pl.Int32) * 12 + pm.str.slice(5, 2).cast(pl.Int32) - 1).alias(
+                        f"__mi__{name}"
+                    ),
+                    _month_start(pm).dt.offset_by(f"-{max_prepay_years}y").alias(f"__mso__{name}"),
+                )
+
+            rows = [f"__mf__{name}", f"__miss__{name}", f"__mi__{name}", f"__mso__{name}"]
+            later: list[str] = []
+            int_key[name] = f"__mi__{name}"
+        else:
+            s = c.cast(pl.String).str.strip_chars()
+            v = pl.when(s == "").then(None).otherwise(s)
+            v = (
+                v.str.replace_all(r"[ \-]", "").str.to_uppercase()
+                if col.kind == "credit_code"
+                else v.str.to_uppercase()
+            )
+            rc = f"__r__{name}"
+
+            def build(d, v=v, c=c, dtype=dtype, name=name, kind=col.kind, rc=rc):
+                d = d.with_columns(v.alias(_p(name)), _missing(c, dtype).alias(f"__miss__{name}"))
+                if kind == "credit_code":
+                    d = credit_code_reasons(d, name, rc, expected_out=f"__x__{name}")
+                else:
+                    d = id_number_reasons(d, name, rc)
+                r = pl.col(rc)
+                return d.with_columns(
+                    pl.col(_p(name)).rank("dense").alias(f"__id__{name}"),
+                    (r.is_not_null() & (r != "empty")).fill_null(False).alias(f"__idbad__{name}"),
+                )
+
+            rows = [f"__miss__{name}", f"__id__{name}", f"__idbad__{name}"]
+            later = [rc, f"__x__{name}"] if col.kind == "credit_code" else [rc]
+            int_key[name] = f"__id__{name}"
+        table, idx = _per_distinct(frame, name, build, few_values=col.kind == "month")
+        for r in rows:
+            extra[r] = table.get_column(r).gather(idx)
+        same = table.select(
+            ((pl.col(_p(name)) == pl.col(name)) | (pl.col(_p(name)).is_null() & pl.col(name).is_null()))
+            .fill_null(False)
+            .all()
+        ).item()
+        # the parsed value is usually the value as written: share the column instead of copying strings
+        extra[_p(name)] = frame.get_column(name) if same else table.get_column(_p(name)).gather(idx)
+        extra[f"__di__{name}"] = idx
+        lookups[name] = (table.select(later), later)
+    lf = frame.with_columns([s.alias(n) for n, s in extra.items()]).lazy()
+    del frame, extra
+    distinct_done = set(int_key)
     _STAGES[0].clear()
     _STAGES[1].clear()
     for col in sch.columns:
@@ -265,17 +371,24 @@ def validate_table(
         elif col.kind == "date":
             v, faults = _parse_date(col, dtype)
         elif col.kind == "month":
-            v, faults = _parse_month(col, dtype)
+            v = pl.col(_p(col.name))
+            faults = [
+                (
+                    pl.col(f"__mf__{col.name}"),
+                    "所属期无效（应为YYYY-MM，月份1–12）",
+                    "not a valid month (YYYY-MM, 01–12)",
+                )
+            ]
         elif col.kind == "bool":
             v, faults = _parse_bool(col, dtype)
         else:
             s = c.cast(pl.String).str.strip_chars()
             v = pl.when(s == "").then(None).otherwise(s)
             if col.kind == "credit_code":
-                v = v.str.replace_all(r"[ \-]", "").str.to_uppercase()
+                v = pl.col(_p(col.name))
                 id_reason_cols.append((col.name, "credit_code"))
             elif col.kind == "id_number":
-                v = v.str.to_uppercase()
+                v = pl.col(_p(col.name))
                 id_reason_cols.append((col.name, "id_number"))
             elif col.kind == "enum":
                 faults = [
@@ -304,7 +417,7 @@ def validate_table(
                     ]
         parsed[col.name] = v
         if col.required:
-            missing = c.is_null() if dtype != pl.String else (c.is_null() | (c.str.strip_chars() == ""))
+            missing = pl.col(f"__miss__{col.name}") if col.name in distinct_done else _missing(c, dtype)
             add(col.name, missing, "必填字段为空", "required field is empty")
         for flag, zh, en in faults:
             add(col.name, flag, zh, en)
@@ -318,7 +431,6 @@ def validate_table(
     for name, kind in id_reason_cols:
         rc = f"__r__{name}"
         if kind == "credit_code":
-            lf = credit_code_reasons(lf, name, rc, expected_out=f"__x__{name}")
             got = pl.col(_p(name)).str.slice(17, 1)
             exp = pl.col(f"__x__{name}")
             zh = (
@@ -332,20 +444,17 @@ def validate_table(
                 .otherwise(pl.col(rc).replace_strict(REASONS_EN, default="invalid"))
             )
         else:
-            lf = id_number_reasons(lf, name, rc)
             zh = pl.col(rc).replace_strict(REASONS_ZH, default="无效")
             en = pl.col(rc).replace_strict(REASONS_EN, default="invalid")
-        r = pl.col(rc)
-        add(name, r.is_not_null() & (r != "empty"), zh, en)
+        add(name, pl.col(f"__idbad__{name}"), zh, en)
 
     # cross-field checks
     names = set(in_schema.names())
     if sch.name == "contributions" and {"month", "paid_date"} <= names:
-        ms = _month_start(pl.col(_p("month")))
         pd = pl.col(_p("paid_date"))
         add(
             "paid_date",
-            pd < ms.dt.offset_by(f"-{max_prepay_years}y"),
+            pd < pl.col("__mso__month"),
             f"缴费日期早于所属期超过{max_prepay_years}年",
             f"paid more than {max_prepay_years} year(s) before the month covered",
         )
@@ -386,9 +495,15 @@ def validate_table(
         )
     if check_duplicates and sch.key:
         keycols = [_p(k) for k in sch.key]
-        dup = pl.struct(keycols).is_duplicated() & pl.all_horizontal(
-            [pl.col(k).is_not_null() for k in keycols]
-        )
+        ints = [int_key.get(k) for k in sch.key]
+        if ints == [int_key.get(sch.key[0])] and ints[0]:
+            dupkey = pl.col(ints[0])
+        elif len(ints) == 2 and ints[0] and ints[1] and ints[1].startswith("__mi__"):
+            # identifier rank × 2^16 + month index (1950–2100 → < 2^15): one Int64, exact
+            dupkey = pl.col(ints[0]).cast(pl.Int64) * 65536 + pl.col(ints[1]).cast(pl.Int64)
+        else:
+            dupkey = pl.struct(keycols)
+        dup = dupkey.is_duplicated() & pl.all_horizontal([pl.col(k).is_not_null() for k in keycols])
         key_str = pl.concat_str(
             [pl.col(k).cast(pl.String) for k in keycols], separator="/", ignore_nulls=True
         )
@@ -410,16 +525,18 @@ def validate_table(
         "__bad",
         *[f"__f{i}" for i in range(len(checks))],
         *[_p(n) for n in parsed],
-        *[f"__r__{n}" for n, _ in id_reason_cols],
-        *[f"__x__{n}" for n, k in id_reason_cols if k == "credit_code"],
+        *[f"__di__{n}" for n in lookups],
     ]
     raw_cols = [c for c in in_schema.names() if c != "source_row"]
     # raw values are only needed for bad rows; keep them (cheap for typed inputs: the buffers are shared)
     df = lf.select([*keep, *[pl.col(c).alias(f"__raw__{c}") for c in raw_cols]]).collect(engine="streaming")
 
-    good = df.filter(~pl.col("__bad"))
-    accepted = good.select([pl.col(_p(c.name)).cast(c.dtype).alias(c.name) for c in sch.columns])
+    typed = [pl.col(_p(c.name)).cast(c.dtype).alias(c.name) for c in sch.columns]
+    n_bad = int(df.get_column("__bad").sum())
+    accepted = df.lazy().filter(~pl.col("__bad")).select(typed).collect() if n_bad else df.select(typed)
     bad = df.filter(pl.col("__bad"))
+    for name, (table, later) in lookups.items():
+        bad = bad.with_columns(table.get_column(c).gather(bad.get_column(f"__di__{name}")) for c in later)
     quarantine = _quarantine_frame(bad, checks, raw.source_file, set(raw_cols))
     by_reason = Counter()
     if bad.height:
