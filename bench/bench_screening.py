@@ -10,6 +10,7 @@ the process. Record results in docs/performance.md.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import resource
 import shutil
@@ -37,6 +38,8 @@ def main() -> None:
         print(f"generated {args.units:,} units in {time.perf_counter() - t0:.1f} s (not part of the timing)")
     out = args.data / f"out-{args.units}"
     shutil.rmtree(out, ignore_errors=True)
+    load0 = os.getloadavg()
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
     report = run_screening(
         out,
@@ -49,12 +52,16 @@ def main() -> None:
         excel=False,
     )
     seconds = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    load1 = os.getloadavg()
     peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
     contrib = next(r for r in report.reports if r.table == "contributions")
     print(f"machine: {platform.machine()}, python {platform.python_version()}")
     print(f"units {args.units:,}, monthly rows {contrib.rows_in:,}")
     print(f"end to end: {seconds:.1f} s; steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items()))
-    print(f"peak RSS: {peak_gib:.2f} GiB")
+    print(f"peak RSS: {peak_gib:.2f} GiB; CPU {cpu:.1f} s (user+sys, all threads)")
+    print(f"load average before {load0[0]:.2f}, after {load1[0]:.2f} (1 min)")
     print("status: " + ", ".join(f"{s} {n:,}" for s, n, _ in report.summary.by_status))
     if not args.keep:
         shutil.rmtree(out, ignore_errors=True)

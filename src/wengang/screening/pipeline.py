@@ -22,7 +22,7 @@ from wengang.screening.quarantine import ValidationReport
 
 RAW_TABLES = ("units", "contributions", "headcount", "exclusions", "stats_size", "deferrals", "dispatch")
 # rows of monthly records per partition: keeps peak memory bounded whatever N is
-ROWS_PER_PARTITION = 6_000_000
+ROWS_PER_PARTITION = 15_000_000
 
 
 class StrictRefusal(Exception):
