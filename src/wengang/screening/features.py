@@ -140,14 +140,17 @@ def contribution_features(contributions: pl.LazyFrame, p: FeatureParams) -> pl.L
     y1 = p.last_year
     d = p.evaluation_date
     latest = int(p.latest[:4]) * 12 + int(p.latest[5:7]) - 1
-    k = pl.lit(latest, dtype=pl.Int32) - _month_index(pl.col("month"))
+    # the month text is parsed once: month index (year·12 + month − 1) and year
+    contributions = contributions.with_columns(_month_index(pl.col("month")).alias("__mi"))
+    mi = pl.col("__mi")
+    k = pl.lit(latest, dtype=pl.Int32) - mi
     full = (
         (pl.col("paid_fen") >= pl.col("due_fen"))
         & pl.col("paid_date").is_not_null()
         & (pl.col("paid_date") <= pl.lit(d))
     )
     bit = k.replace_strict({i: 1 << i for i in range(MAX_STREAK)}, default=0, return_dtype=pl.UInt64)
-    myear = pl.col("month").str.slice(0, 4).cast(pl.Int32)
+    myear = mi // 12
     paid_in_y1 = pl.col("paid_date").is_between(pl.lit(date(y1, 1, 1)), pl.lit(date(y1, 12, 31)))
     zero = pl.lit(0, dtype=pl.Int64)
     return contributions.group_by("credit_code").agg(
@@ -168,7 +171,7 @@ def contribution_features(contributions: pl.LazyFrame, p: FeatureParams) -> pl.L
         .sum()
         .alias("late_fee_fen"),
         pl.when(myear == y1).then(pl.col("insured_persons")).otherwise(zero).sum().alias("_persons_sum"),
-        pl.when(pl.col("month") == f"{y1}-12").then(pl.col("insured_persons")).max().alias("_dec_persons"),
+        pl.when(mi == y1 * 12 + 11).then(pl.col("insured_persons")).max().alias("_dec_persons"),
     )
 
 
@@ -436,12 +439,12 @@ def derive_features_partitioned(
         for k, v in rep.by_reason.items():
             r.by_reason[k] = r.by_reason.get(k, 0) + v
 
+    only = None
     for i in range(partitions):
         vals = {}
         for name, raw in {"units": units, "contributions": contributions, **others}.items():
-            res = validate_table(
-                _part(raw, key_col.get(name, "credit_code"), i, partitions), allowed_regions=allowed_regions
-            )
+            part = raw if partitions == 1 else _part(raw, key_col.get(name, "credit_code"), i, partitions)
+            res = validate_table(part, allowed_regions=allowed_regions)
             merge(res.report)
             if res.quarantine.height:
                 qparts.append(res.quarantine)
@@ -457,10 +460,13 @@ def derive_features_partitioned(
             legal_entities=False,
             **vals,
         )
-        feats.collect(engine="streaming").write_parquet(parts_dir / f"part-{i:04d}.parquet")
+        if partitions == 1:  # one partition: keep it in memory, no round trip through a file
+            only = feats.collect(engine="streaming")
+        else:
+            feats.collect(engine="streaming").write_parquet(parts_dir / f"part-{i:04d}.parquet")
         del vals, feats
 
-    parts = pl.scan_parquet(parts_dir / "*.parquet")
+    parts = only.lazy() if partitions == 1 else pl.scan_parquet(parts_dir / "*.parquet")
     le_codes = (
         parts.filter(pl.col("legal_entity_credit_code").is_not_null())
         .select(pl.col("legal_entity_credit_code").alias("credit_code"))

@@ -139,7 +139,9 @@ def latest_month_in(contributions: RawTable, evaluation_date: date) -> str:
     cap = f"{before.year - (before.month == 1):04d}-{(before.month - 2) % 12 + 1:02d}"
     month = pl.col("month").cast(pl.String).str.slice(0, 7)
     valid = month.str.contains(r"^\d{4}-(0[1-9]|1[0-2])$")  # bad rows are quarantined later; skip them here
-    months = contributions.frame.select(month.filter(valid & (month <= cap)).max()).collect()
+    # a couple of dozen distinct months: read them once, then parse only those
+    distinct = contributions.frame.select(pl.col("month").unique()).collect(engine="streaming")
+    months = distinct.select(month.filter(valid & (month <= cap)).max())
     found = months.item()
     return str(found) if found else cap
 
