@@ -178,3 +178,24 @@ def test_unique_constraint_backs_payment_once(ledger):
                        "audit_ref) select batch_id, decision_id, kind, seq, amount_fen, channel, account_no, 'x' "
                        "from case_payments where id = :i"), {"i": pid})
     assert pa is not None
+
+
+def test_import_key_stored_after_the_key_read(ledger, monkeypatch):
+    """Keys stored by someone else after the import read the stored keys: the unique constraint skips them
+    (PostgreSQL: the direct COPY fails, the chunk goes through the temp table) and the event hashes what
+    was really written."""
+    ledger.import_decisions(RUN, [decision(i) for i in range(5)], "s")
+    empty = pl.DataFrame(schema={"unit_id": pl.String, "claim_key": pl.String})
+    monkeypatch.setattr(type(ledger), "_stored_keys", lambda self, conn, program, year: empty)
+    res = ledger.import_decisions(RUN, [decision(i) for i in range(10)], "s", chunk_size=4)
+    assert (res.inserted, res.existing) == (5, 5)
+    assert ledger.counts()["case_decisions"] == 10
+    assert ledger.verify_audit().ok
+
+
+def test_import_text_that_reads_like_null(ledger):
+    r"""A text field reading ``\N`` (COPY's NULL marker) is stored as text, not NULL."""
+    ledger.import_decisions(RUN, _frame(3).with_columns(contact=pl.lit("\\N"), unit_name=pl.lit('a,"b"\nc')), "s")
+    d = ledger.decision(ledger.find(program="fanhuan", year=2025, unit_id=decision(1).unit_id))
+    assert d["contact"] == "\\N" and d["unit_name"] == 'a,"b"\nc'
+    assert ledger.verify_audit().ok

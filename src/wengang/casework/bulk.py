@@ -1,7 +1,7 @@
 """Bulk import of screening results: list of ``DecisionIn``, a pyarrow Table or a polars DataFrame.
 
-PostgreSQL: COPY (psycopg ``cursor.copy``) straight into ``case_decisions`` when the (program, year)
-has no decisions yet, else COPY into a temp table and ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``.
+PostgreSQL: the stored keys of the (program, year) are anti-joined away, the rest is COPYed (psycopg ``cursor.copy``)
+straight into ``case_decisions``, or via a temp table and ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` if a key was stored meanwhile.
 SQLite: ``executemany`` of ``INSERT ... ON CONFLICT DO NOTHING``. Either way the natural key
 (year, program, unit_id, claim_key) is UNIQUE, so a re-run or a resumed run writes nothing twice.
 """
@@ -28,6 +28,7 @@ REQUIRED = ("unit_id", "unit_name", "region_code", "program", "policy_doc", "cla
             "explanation", "payment_channel", "year")
 MAX_LEN = {"unit_id": 32, "claim_key": 64, "unit_name": 200, "region_code": 12, "policy_doc": 64,
            "clause": 64, "size_class": 16, "account_no": 64, "contact": 64, "program": 32}
+KEY = ("unit_id", "claim_key")  # the natural key within one (program, year)
 # decision row columns written by the import, in COPY order
 DB_COLUMNS = (
     "run_id", "origin", "year", "program", "unit_id", "claim_key", "unit_name", "region_code",
@@ -151,9 +152,11 @@ def db_frame(df: pl.DataFrame, run_id: int, ref: str, disqualified: set[str]) ->
 
 
 def csv_bytes(df: pl.DataFrame) -> bytes:
+    """CSV for COPY: strings quoted, NULL unquoted ``\\N`` (so a text that reads ``\\N`` stays text)."""
     buf = io.BytesIO()
-    df.write_csv(buf, include_header=False, null_value="\\N")
+    df.write_csv(buf, include_header=False, null_value="\\N", quote_style="non_numeric")
     return buf.getvalue()
 
 
 COPY_OPTS = "(FORMAT csv, NULL '\\N')"
+COPY_SLICE = 50_000  # rows per COPY write: the server parses one slice while the next is encoded

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -277,72 +278,117 @@ class Ledger:
 
         Idempotent: re-importing the same decisions inserts nothing; a killed import resumes. One audit
         event per chunk covers the inserted rows by content hash.
+
+        The natural keys already stored for (program, year) are read once and anti-joined away, so a
+        re-import writes (and locks) nothing. The rest goes in with COPY (PostgreSQL) or one prepared
+        ``executemany`` (SQLite), always behind ``ON CONFLICT DO NOTHING`` semantics: a row someone else
+        stored after the key read is skipped by the unique constraint, never written twice. The chunk's
+        content hash is computed in a worker thread while the database writes.
         """
         _need_actor(actor)
         df = bulk.to_frame(decisions)
         bulk.validate(df, run.program, run.year)
         with self._tx() as conn:
             run_id = self._record_run(conn, run, actor)
-            fresh = conn.execute(
-                select(exists().where(D.program == run.program, D.year == run.year))
-            ).scalar_one() is False
+        with self._read() as conn:
+            existing = self._stored_keys(conn, run.program, run.year)
         inserted = 0
-        for off in range(0, df.height, chunk_size):
-            part = df.slice(off, chunk_size)
-            with self._tx() as conn:
-                Q = Disqualification.__table__.c
-                disq = set(conn.execute(select(Q.unit_id).where(Q.program == run.program, Q.year == run.year)).scalars())
-                ref = audit.new_ref()
-                rows = bulk.db_frame(part, run_id, ref, disq)
-                if self.dialect == "postgresql":
-                    self._copy_decisions(conn, rows, fresh)
-                    n = conn.execute(select(func.count()).select_from(Decision.__table__)
-                                     .where(D.audit_ref == ref)).scalar_one()
-                else:
-                    cols = ", ".join(bulk.DB_COLUMNS)
-                    marks = ", ".join("?" for _ in bulk.DB_COLUMNS)
-                    n = conn.exec_driver_sql(
-                        f"INSERT INTO case_decisions ({cols}) VALUES ({marks}) ON CONFLICT DO NOTHING",
-                        list(zip(*(s.to_list() for s in rows.get_columns()), strict=True)),
-                    ).rowcount
-                # every offered row went in: hash the frame we wrote instead of reading it back
-                pre = None
-                if n == part.height:
-                    pre = audit.frame_hash(rows.select(HASHED["case_decisions"]).sort(["unit_id", "claim_key"]))
-                audit.append(conn, actor=actor, action="import", entity="case_decisions", ref=ref, precomputed=pre,
-                             after={"run_id": run_id, "offset": off, "offered": part.height})
-                inserted += n
+        with ThreadPoolExecutor(2, thread_name_prefix="wengang-import") as pool:
+            for off in range(0, df.height, chunk_size):
+                part = df.slice(off, chunk_size)
+                new = part.join(existing, on=list(bulk.KEY), how="anti", maintain_order="left") \
+                    if existing.height else part
+                if new.height == 0:
+                    continue
+                with self._tx() as conn:
+                    Q = Disqualification.__table__.c
+                    disq = set(conn.execute(select(Q.unit_id).where(Q.program == run.program,
+                                                                    Q.year == run.year)).scalars())
+                    ref = audit.new_ref()
+                    rows = bulk.db_frame(new, run_id, ref, disq)
+                    hashed = pool.submit(lambda r=rows: audit.frame_hash(
+                        r.select(HASHED["case_decisions"]).sort(list(bulk.KEY))))
+                    if self.dialect == "postgresql":
+                        n = self._copy_decisions(conn, rows, pool)
+                    else:
+                        n = self._sqlite_insert_decisions(conn, rows)
+                    # every offered row went in: hash the frame we wrote instead of reading it back
+                    pre = hashed.result() if n == rows.height else None
+                    audit.append(conn, actor=actor, action="import", entity="case_decisions", ref=ref,
+                                 precomputed=pre, after={"run_id": run_id, "offset": off, "offered": part.height})
+                    inserted += n
         return ImportResult(run_id=run_id, offered=df.height, inserted=inserted)
 
-    def _copy_decisions(self, conn: Connection, rows: Any, fresh: bool) -> int:
+    def _stored_keys(self, conn: Connection, program: str, year: int) -> pl.DataFrame:
+        """(unit_id, claim_key) of the decisions already stored for (program, year)."""
+        schema = {c: pl.String for c in bulk.KEY}
+        if self.dialect == "postgresql":
+            from psycopg import sql
+
+            q = sql.SQL("COPY (SELECT unit_id, claim_key FROM case_decisions WHERE program = {} AND year = {}) "
+                        "TO STDOUT (FORMAT csv)").format(sql.Literal(program), sql.Literal(int(year)))
+            buf = bytearray()
+            with conn.connection.driver_connection.cursor() as cur, cur.copy(q) as cp:
+                for data in cp:
+                    buf += data
+            if not buf:
+                return pl.DataFrame(schema=schema)
+            df = pl.read_csv(bytes(buf), has_header=False, new_columns=list(bulk.KEY), schema=schema)
+        else:
+            rows = conn.exec_driver_sql(
+                "SELECT unit_id, claim_key FROM case_decisions WHERE program = ? AND year = ?", (program, year)
+            ).all()
+            df = pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+        return df.with_columns(pl.col("claim_key").fill_null(""))
+
+    def _sqlite_insert_decisions(self, conn: Connection, rows: pl.DataFrame) -> int:
+        cols = ", ".join(bulk.DB_COLUMNS)
+        marks = ", ".join("?" for _ in bulk.DB_COLUMNS)
+        return conn.exec_driver_sql(
+            f"INSERT INTO case_decisions ({cols}) VALUES ({marks}) ON CONFLICT DO NOTHING", rows.rows(),
+        ).rowcount
+
+    def _copy_decisions(self, conn: Connection, rows: pl.DataFrame, pool: ThreadPoolExecutor) -> int:
+        """COPY straight into case_decisions; on a key stored meanwhile, COPY to a temp table and
+        ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``. Returns the rows inserted."""
         import psycopg
 
         raw = conn.connection.driver_connection
-        data = bulk.csv_bytes(rows)
         cols = ", ".join(bulk.DB_COLUMNS)
-        if fresh:
-            sp = conn.begin_nested()
-            try:
-                with raw.cursor() as cur:
-                    with cur.copy(f"COPY case_decisions ({cols}) FROM STDIN {bulk.COPY_OPTS}") as cp:
-                        cp.write(data)
-                    n = cur.rowcount
-                sp.commit()
-                return n
-            except psycopg.errors.UniqueViolation:
-                sp.rollback()  # someone else wrote this (program, year) meanwhile: take the general path
+
+        def copy_into(target: str) -> int:
+            with raw.cursor() as cur:
+                with cur.copy(f"COPY {target} ({cols}) FROM STDIN {bulk.COPY_OPTS}") as cp:
+                    # encode slice k + 1 in a worker while slice k goes to the server
+                    pending = None
+                    for piece in rows.iter_slices(bulk.COPY_SLICE):
+                        nxt = pool.submit(bulk.csv_bytes, piece)
+                        if pending is not None:
+                            cp.write(pending.result())
+                        pending = nxt
+                    if pending is not None:
+                        cp.write(pending.result())
+                return cur.rowcount
+
+        sp = conn.begin_nested()
+        try:
+            n = copy_into("case_decisions")
+            sp.commit()
+            return n
+        except psycopg.errors.UniqueViolation:
+            sp.rollback()  # someone stored some of these keys after we read them: take the general path
         conn.exec_driver_sql(
             f"CREATE TEMP TABLE case_tmp_decisions ON COMMIT DROP AS SELECT {cols} FROM case_decisions WITH NO DATA"
         )
-        with raw.cursor() as cur, cur.copy(f"COPY case_tmp_decisions ({cols}) FROM STDIN {bulk.COPY_OPTS}") as cp:
-            cp.write(data)
+        copy_into("case_tmp_decisions")
         tmp = table("case_tmp_decisions", *[column(c) for c in bulk.DB_COLUMNS])
-        n = conn.execute(
+        conn.execute(
             pg_insert(Decision.__table__).from_select(list(bulk.DB_COLUMNS), select(*tmp.c).where(literal(True)))
             .on_conflict_do_nothing()
-        ).rowcount
+        )
         conn.exec_driver_sql("DROP TABLE case_tmp_decisions")
-        return n
+        return conn.execute(select(func.count()).select_from(Decision.__table__)
+                            .where(D.audit_ref == rows["audit_ref"][0])).scalar_one()
 
     def resolve(self, decision_id: int, actor: str, *, eligible: bool, amount_fen: int | None, reason: str) -> None:
         """待认定 → decided by the caseworker (recorded as a determination, the rule output stays)."""
@@ -714,28 +760,42 @@ class Ledger:
         last = 0
         batch_id = None
         seq_sql = select(func.count()).where(P.decision_id == D.id, P.kind == "initial").scalar_subquery()
+        cols = HASHED["case_payments"]
+        schema = {c: audit._dtype(Payment.__table__.c[c]) for c in cols}
         while max_chunks is None or chunks < max_chunks:
-            with self._tx() as conn:
-                ids = list(conn.execute(select(D.id).where(self._payable(program, year, today), D.id > last)
-                                        .order_by(D.id).limit(chunk_size)).scalars())
-                if not ids:
+            # The payable set, computed once per pass (not once per chunk). Each chunk re-checks it under
+            # the write lock, so a decision held or paid meanwhile is skipped, and payments stay UNIQUE.
+            with self._read() as conn:
+                todo = list(conn.execute(select(D.id).where(self._payable(program, year, today), D.id > last)
+                                         .order_by(D.id)).scalars())
+            if not todo:
+                break
+            for off in range(0, len(todo), chunk_size):
+                if max_chunks is not None and chunks >= max_chunks:
                     break
-                batch_id = self._batch(conn, batch_key, program, year, actor)
-                ref = audit.new_ref()
-                src = select(literal(batch_id), D.id, literal("initial"), seq_sql, self._amount_sql(),
-                             D.payment_channel, D.account_no, literal(ref)).where(
-                    D.id.between(ids[0], ids[-1]), self._payable(program, year, today))
-                conn.execute(self._insert(Payment.__table__).from_select(
-                    ["batch_id", "decision_id", "kind", "seq", "amount_fen", "channel", "account_no", "audit_ref"], src,
-                ).on_conflict_do_nothing())
-                conn.execute(update(Decision.__table__)
-                             .where(D.id.in_(select(P.decision_id).where(P.audit_ref == ref)))
-                             .values(state="paid", version=D.version + 1))
-                audit.append(conn, actor=actor, action="pay", entity="case_payments", ref=ref,
-                             after={"batch": batch_key, "decision_state": "paid"})
-                n, _, total = self._ref_sum(conn, ref)
-                paid += n
-                amount += total
+                ids = todo[off:off + chunk_size]
+                with self._tx() as conn:
+                    if batch_id is None:
+                        batch_id = self._batch(conn, batch_key, program, year, actor)
+                    ref = audit.new_ref()
+                    src = select(literal(batch_id), D.id, literal("initial"), seq_sql, self._amount_sql(),
+                                 D.payment_channel, D.account_no, literal(ref)).where(
+                        D.id.between(ids[0], ids[-1]), self._payable(program, year, today))
+                    rows = conn.execute(self._insert(Payment.__table__).from_select(
+                        ["batch_id", "decision_id", "kind", "seq", "amount_fen", "channel", "account_no", "audit_ref"],
+                        src,
+                    ).on_conflict_do_nothing().returning(*[P[c] for c in cols])).all()
+                    if rows:
+                        conn.execute(update(Decision.__table__)
+                                     .where(D.id.in_(select(P.decision_id).where(P.audit_ref == ref)))
+                                     .values(state="paid", version=D.version + 1))
+                        # the rows we just wrote, hashed as ``rows_hash`` would read them back (id order)
+                        pre = audit.frame_hash(pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+                                               .sort("id"))
+                        audit.append(conn, actor=actor, action="pay", entity="case_payments", ref=ref,
+                                     precomputed=pre, after={"batch": batch_key, "decision_state": "paid"})
+                        paid += pre[0]
+                        amount += pre[2]
                 chunks += 1
                 last = ids[-1]
         with self._read() as conn:
@@ -753,11 +813,6 @@ class Ledger:
             raise LedgerError("batch_mismatch", f"批次 {batch_key} 属于 {bprog} {byear} 年度",
                               f"batch {batch_key} belongs to {bprog} {byear}")
         return bid
-
-    def _ref_sum(self, conn: Connection, ref: str) -> tuple[int, None, int]:
-        n, total = conn.execute(select(func.count(), func.coalesce(func.sum(P.amount_fen), 0))
-                                .where(P.audit_ref == ref)).one()
-        return n, None, total
 
     def pay_decision(self, decision_id: int, actor: str, *, amount_fen: int | None = None,
                      today: date | None = None) -> int:
