@@ -135,8 +135,15 @@ def _lazy(x) -> pl.LazyFrame | None:
     return x.lazy() if isinstance(x, pl.DataFrame) else x
 
 
+CODE_KEY = "__cc_key"  # optional integer column of the monthly rows: equal exactly when credit_code is
+
+
 def contribution_features(contributions: pl.LazyFrame, p: FeatureParams) -> pl.LazyFrame:
-    """Per-unit aggregates of the monthly records (one group-by pass)."""
+    """Per-unit aggregates of the monthly records (one group-by pass).
+
+    When the rows carry :data:`CODE_KEY` (see ``validate_table(key_out=...)``) the group-by is on that
+    integer and the code is taken from each group's first row; the groups are the same.
+    """
     y1 = p.last_year
     d = p.evaluation_date
     latest = int(p.latest[:4]) * 12 + int(p.latest[5:7]) - 1
@@ -153,7 +160,9 @@ def contribution_features(contributions: pl.LazyFrame, p: FeatureParams) -> pl.L
     myear = mi // 12
     paid_in_y1 = pl.col("paid_date").is_between(pl.lit(date(y1, 1, 1)), pl.lit(date(y1, 12, 31)))
     zero = pl.lit(0, dtype=pl.Int64)
-    return contributions.group_by("credit_code").agg(
+    keyed = CODE_KEY in contributions.collect_schema().names()
+    out = contributions.group_by(CODE_KEY if keyed else "credit_code").agg(
+        *([pl.col("credit_code").first()] if keyed else []),
         pl.when(full).then(bit).otherwise(pl.lit(0, dtype=pl.UInt64)).sum().alias("_mask"),
         pl.when((myear == y1) & (pl.col("paid_date") <= pl.lit(p.paid_by)))
         .then(pl.col("paid_fen"))
@@ -173,6 +182,7 @@ def contribution_features(contributions: pl.LazyFrame, p: FeatureParams) -> pl.L
         pl.when(myear == y1).then(pl.col("insured_persons")).otherwise(zero).sum().alias("_persons_sum"),
         pl.when(mi == y1 * 12 + 11).then(pl.col("insured_persons")).max().alias("_dec_persons"),
     )
+    return out.drop(CODE_KEY) if keyed else out
 
 
 def _exclusion_flags(exclusions: pl.LazyFrame, d: date) -> pl.LazyFrame:
@@ -444,7 +454,9 @@ def derive_features_partitioned(
         vals = {}
         for name, raw in {"units": units, "contributions": contributions, **others}.items():
             part = raw if partitions == 1 else _part(raw, key_col.get(name, "credit_code"), i, partitions)
-            res = validate_table(part, allowed_regions=allowed_regions)
+            res = validate_table(
+                part, allowed_regions=allowed_regions, key_out=CODE_KEY if name == "contributions" else None
+            )
             merge(res.report)
             if res.quarantine.height:
                 qparts.append(res.quarantine)

@@ -257,8 +257,14 @@ def validate_table(
     max_prepay_years: int = 1,
     as_of: date | None = None,
     check_duplicates: bool = True,
+    key_out: str | None = None,
 ) -> ValidationResult:
-    """Validate ``raw`` against its schema; return accepted rows (typed), the quarantine and a report."""
+    """Validate ``raw`` against its schema; return accepted rows (typed), the quarantine and a report.
+
+    ``key_out``: also give the accepted rows a UInt32 column of that name, equal between two rows exactly
+    when their (parsed) ``credit_code`` is (a dense rank, computed once per distinct code), so a caller can
+    group on an integer instead of the string.
+    """
     sch = raw.schema
     lf = raw.frame
     in_schema = lf.collect_schema()
@@ -527,11 +533,16 @@ def validate_table(
         *[_p(n) for n in parsed],
         *[f"__di__{n}" for n in lookups],
     ]
+    int_out = int_key.get("credit_code") if key_out else None
+    if int_out:
+        keep.append(int_out)
     raw_cols = [c for c in in_schema.names() if c != "source_row"]
     # raw values are only needed for bad rows; keep them (cheap for typed inputs: the buffers are shared)
     df = lf.select([*keep, *[pl.col(c).alias(f"__raw__{c}") for c in raw_cols]]).collect(engine="streaming")
 
     typed = [pl.col(_p(c.name)).cast(c.dtype).alias(c.name) for c in sch.columns]
+    if int_out:
+        typed.append(pl.col(int_out).alias(key_out))
     n_bad = int(df.get_column("__bad").sum())
     accepted = df.lazy().filter(~pl.col("__bad")).select(typed).collect() if n_bad else df.select(typed)
     bad = df.filter(pl.col("__bad"))
