@@ -443,14 +443,17 @@ class Cmp(Expr):
         return f"{self.a.show()} {CMP_SYMBOL[self.op]} {self.b.show()}"
 
 
-class And(Expr):
+class _Logic(Expr):
+    """Kleene and/or over several parts: ``decisive`` (False for and, True for or) wins over unknown."""
+
     fmt = BOOL
     parts: tuple[Expr, ...]
+    decisive: bool
 
     def __init__(self, *parts: Expr):
         flat: list[Expr] = []
-        for p in parts:
-            flat.extend(p.parts if isinstance(p, And) and p.label is None else (p,))
+        for p in parts:  # a & b & c is one node, so the explanation lists its parts side by side
+            flat.extend(p.parts if type(p) is type(self) and p.label is None else (p,))  # type: ignore[attr-defined]
         self.parts = tuple(flat)
 
     def children(self) -> tuple[Expr, ...]:
@@ -458,41 +461,23 @@ class And(Expr):
 
     def _eval(self, ctx: EvalContext) -> Any:
         values = [p.eval(ctx) for p in self.parts]
-        if any(v is False for v in values):
-            return False
-        return None if any(v is None for v in values) else True
+        if any(v is self.decisive for v in values):
+            return self.decisive
+        return None if any(v is None for v in values) else not self.decisive
 
     def _polars(self, ctx: CompileContext) -> pl.Expr:
         out = self.parts[0].to_polars(ctx)
         for p in self.parts[1:]:
-            out = out & p.to_polars(ctx)  # Polars & is Kleene
+            out = (out | p.to_polars(ctx)) if self.decisive else (out & p.to_polars(ctx))  # Kleene in Polars too
         return out
 
 
-class Or(Expr):
-    fmt = BOOL
-    parts: tuple[Expr, ...]
+class And(_Logic):
+    decisive = False
 
-    def __init__(self, *parts: Expr):
-        flat: list[Expr] = []
-        for p in parts:
-            flat.extend(p.parts if isinstance(p, Or) and p.label is None else (p,))
-        self.parts = tuple(flat)
 
-    def children(self) -> tuple[Expr, ...]:
-        return self.parts
-
-    def _eval(self, ctx: EvalContext) -> Any:
-        values = [p.eval(ctx) for p in self.parts]
-        if any(v is True for v in values):
-            return True
-        return None if any(v is None for v in values) else False
-
-    def _polars(self, ctx: CompileContext) -> pl.Expr:
-        out = self.parts[0].to_polars(ctx)
-        for p in self.parts[1:]:
-            out = out | p.to_polars(ctx)
-        return out
+class Or(_Logic):
+    decisive = True
 
 
 class Not(Expr):
