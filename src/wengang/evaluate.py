@@ -78,6 +78,12 @@ def validate_facts(model: type[BaseModel], raw: Mapping[str, Any] | BaseModel) -
     except ValidationError as exc:
         for err in exc.errors():
             loc = ".".join(str(x) for x in err["loc"]) or "(整体)"
+            if err["type"] == "value_error":
+                # our validators raise "中文 / English" messages: show them as they are
+                message = str(err.get("ctx", {}).get("error", err["msg"]))
+                zh, _, en = message.partition(" / ")
+                problems.append((loc, zh, en or zh))
+                continue
             zh = _PYDANTIC_ZH.get(err["type"], "取值无效")
             if "input" in err and err["type"] != "missing":
                 zh += f"（输入：{err['input']!r}）"

@@ -90,3 +90,12 @@ def test_every_boundary_word_has_a_case() -> None:
     words = {c.get("boundary") for _, c in CASES}
     missing = [w for w in BOUNDARY_WORDS if w not in words]
     assert not missing, f"no case tests the boundary word(s) {missing}"
+
+
+def test_a_bad_credit_code_is_an_input_error_naming_the_field() -> None:
+    from wengang.evaluate import InvalidFacts
+
+    with pytest.raises(InvalidFacts) as exc:
+        evaluate("fanhuan", "150500", date(2025, 8, 1), {"credit_code": "91150502MA0N1234X1", "months_fully_paid": 12})
+    text = exc.value.text()
+    assert "字段 credit_code" in text and "应为“N”" in text and "expected 'N'" in text

@@ -76,7 +76,7 @@ def units(draw: st.DrawFn) -> dict[str, Any]:
     paid = draw(_maybe(st.integers(0, 10**9)))
     dispatched = draw(st.integers(0, headcount or 0))
     return {
-        "credit_code": "91150502MA0N1234X1",
+        "credit_code": "91150502MA0N1234XN",
         "org_type": draw(st.sampled_from(["enterprise", "enterprise", "enterprise", "social_group", "public_institution"])),
         "size_class": draw(st.sampled_from([None, "large", "medium", "small", "micro"])),
         "size_class_step": None,

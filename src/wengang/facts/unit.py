@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, field_validator
 
+from wengang.facts.identifiers import validate_credit_code
 from wengang.facts.labels import ZhEnum, register
 
 register(
@@ -163,3 +164,9 @@ class UnitFacts(BaseModel):
 
     # a one-case evaluation may be pinned to the date of review
     evaluation_date: date | None = Field(None, description="审核之日 / date of review")
+
+    @field_validator("credit_code", "legal_entity_credit_code")
+    @classmethod
+    def _check_credit_code(cls, value: str | None) -> str | None:
+        # the check character is verified (GB 32100-2015); a bad code is an input error, not a decision
+        return None if value is None else validate_credit_code(value)
