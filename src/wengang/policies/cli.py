@@ -6,6 +6,7 @@ file does not check (or an unknown document / region).
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -20,7 +21,8 @@ from wengang.policies.units import format_value
 from wengang.regions import REGIONS, RegionError, resolve_region
 
 policy_app = typer.Typer(help="政策文件：校验、列表、查看、参数时间线。", no_args_is_help=True, add_completion=False)
-console = Console()
+# piped output (files, CI logs) is not squeezed into 80 columns
+console = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True)
 EXIT_INVALID = 2
 
