@@ -545,7 +545,8 @@ def validate_table(
         typed.append(pl.col(int_out).alias(key_out))
     n_bad = int(df.get_column("__bad").sum())
     accepted = df.lazy().filter(~pl.col("__bad")).select(typed).collect() if n_bad else df.select(typed)
-    bad = df.filter(pl.col("__bad"))
+    # few bad rows: gather them by position (a filter would still walk every column of every row)
+    bad = df.gather(df.get_column("__bad").arg_true()) if n_bad else df.clear()
     for name, (table, later) in lookups.items():
         bad = bad.with_columns(table.get_column(c).gather(bad.get_column(f"__di__{name}")) for c in later)
     quarantine = _quarantine_frame(bad, checks, raw.source_file, set(raw_cols))
