@@ -245,6 +245,34 @@ def _per_distinct(df: pl.DataFrame, name: str, build, few_values: bool) -> tuple
     return table, idx
 
 
+def _duplicates_in_runs(ids: pl.Series, months: pl.Series) -> pl.Series | None:
+    """Rows whose (identifier rank, month index) pair repeats, both present — without hashing every row.
+
+    Applies when the rows come as runs (each identifier in one run of consecutive rows, months ascending
+    within it, rows with a null in either left aside): then equal pairs are neighbours. ``None`` otherwise
+    (the caller hashes instead).
+    """
+    n = len(ids)
+    valid = ids.is_not_null() & months.is_not_null()
+    n_valid = int(valid.sum())
+    if n_valid == 0:
+        return None
+    all_valid = n_valid == n
+    iv = ids if all_valid else ids.filter(valid)
+    mv = months if all_valid else months.filter(valid)
+    run = iv.rle_id()
+    starts = (run != run.shift(1)).fill_null(True)
+    if iv.filter(starts).n_unique() != int(run[-1]) + 1:  # an identifier in two runs
+        return None
+    key = run.cast(pl.Int64) * 65536 + mv.cast(pl.Int64)
+    if not key.is_sorted():
+        return None
+    dup = ((key == key.shift(1)) | (key == key.shift(-1))).fill_null(False)
+    if all_valid:
+        return dup
+    return pl.zeros(n, dtype=pl.Boolean, eager=True).scatter(valid.arg_true(), dup)
+
+
 def _missing(c: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     return c.is_null() if dtype != pl.String else (c.is_null() | (c.str.strip_chars() == ""))
 
@@ -358,6 +386,12 @@ def validate_table(
         extra[_p(name)] = frame.get_column(name) if same else table.get_column(_p(name)).gather(idx)
         extra[f"__di__{name}"] = idx
         lookups[name] = (table.select(later), later)
+    if check_duplicates and len(sch.key) == 2:
+        ks = [int_key.get(k) or "" for k in sch.key]
+        if ks[0].startswith("__id__") and ks[1].startswith("__mi__"):
+            runs_dup = _duplicates_in_runs(extra[ks[0]], extra[ks[1]])
+            if runs_dup is not None:
+                extra["__dup__"] = runs_dup
     lf = frame.with_columns([s.alias(n) for n, s in extra.items()]).lazy()
     del frame, extra
     distinct_done = set(int_key)
@@ -502,14 +536,20 @@ def validate_table(
     if check_duplicates and sch.key:
         keycols = [_p(k) for k in sch.key]
         ints = [int_key.get(k) for k in sch.key]
-        if ints == [int_key.get(sch.key[0])] and ints[0]:
+        if "__dup__" in lf.collect_schema().names():
+            dupkey = None
+        elif ints == [int_key.get(sch.key[0])] and ints[0]:
             dupkey = pl.col(ints[0])
         elif len(ints) == 2 and ints[0] and ints[1] and ints[1].startswith("__mi__"):
             # identifier rank × 2^16 + month index (1950–2100 → < 2^15): one Int64, exact
             dupkey = pl.col(ints[0]).cast(pl.Int64) * 65536 + pl.col(ints[1]).cast(pl.Int64)
         else:
             dupkey = pl.struct(keycols)
-        dup = dupkey.is_duplicated() & pl.all_horizontal([pl.col(k).is_not_null() for k in keycols])
+        dup = (
+            pl.col("__dup__")
+            if dupkey is None
+            else dupkey.is_duplicated() & pl.all_horizontal([pl.col(k).is_not_null() for k in keycols])
+        )
         key_str = pl.concat_str(
             [pl.col(k).cast(pl.String) for k in keycols], separator="/", ignore_nulls=True
         )
