@@ -462,10 +462,14 @@ def derive_features_partitioned(
     only = None
     for i in range(partitions):
         vals = {}
+        shared: dict = {}  # identifier checks shared by this partition's tables (same codes, same order)
         for name, raw in {"units": units, "contributions": contributions, **others}.items():
             part = raw if partitions == 1 else _part(raw, key_col.get(name, "credit_code"), i, partitions)
             res = validate_table(
-                part, allowed_regions=allowed_regions, key_out=CODE_KEY if name == "contributions" else None
+                part,
+                allowed_regions=allowed_regions,
+                key_out=CODE_KEY if name == "contributions" else None,
+                shared=shared,
             )
             merge(res.report)
             if res.quarantine.height:
@@ -486,7 +490,7 @@ def derive_features_partitioned(
             only = feats.collect(engine="streaming")
         else:
             feats.collect(engine="streaming").write_parquet(parts_dir / f"part-{i:04d}.parquet")
-        del vals, feats
+        del vals, feats, shared
 
     parts = only.lazy() if partitions == 1 else pl.scan_parquet(parts_dir / "*.parquet")
     le_codes = (

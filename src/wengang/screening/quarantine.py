@@ -222,19 +222,36 @@ def _month_start(e: pl.Expr) -> pl.Expr:
     return (e + "-01").str.to_date("%Y-%m-%d", strict=False)
 
 
-def _per_distinct(df: pl.DataFrame, name: str, build, few_values: bool) -> tuple[pl.DataFrame, pl.Series]:
+def _per_distinct(
+    df: pl.DataFrame, name: str, build, few_values: bool, shared: tuple[dict, tuple] | None = None
+) -> tuple[pl.DataFrame, pl.Series]:
     """What ``build`` (LazyFrame → LazyFrame) derives from column ``name`` alone, computed once per
     distinct value: the per-value table and each row's index into it (same order as ``df``).
 
     Sorted inputs (a unit's twelve monthly rows together) are handled run by run; others value by value.
+    ``shared`` (a cache, the key of ``build``): a table built from exactly the same values (same order)
+    by another table's validation is reused (the registry, the headcount and the monthly runs usually
+    list the same codes in the same order).
     """
+
+    def built(values: pl.Series) -> pl.DataFrame:
+        if shared is None:
+            return build(values.to_frame().lazy()).collect()
+        cache, key = shared
+        hit = cache.get(key)
+        if hit is not None and hit[0].equals(values):
+            return hit[1]
+        table = build(values.to_frame().lazy()).collect()
+        cache[key] = (values, table)
+        return table
+
     col = df.get_column(name)
     rid = col.rle_id()
     if df.height and (int(rid[-1]) + 1) * 4 <= df.height:
-        reps = col.filter((rid != rid.shift(1)).fill_null(True)).to_frame()
-        return build(reps.lazy()).collect(), rid
+        reps = col.filter((rid != rid.shift(1)).fill_null(True))
+        return built(reps), rid
     if not few_values:
-        return build(col.to_frame().lazy()).collect(), pl.int_range(0, df.height, dtype=pl.UInt32, eager=True)
+        return built(col), pl.int_range(0, df.height, dtype=pl.UInt32, eager=True)
     values = col.unique(maintain_order=True).drop_nulls()
     table = build(pl.concat([values, pl.Series(name, [None], dtype=col.dtype)]).to_frame().lazy()).collect()
     if col.dtype == pl.String:
@@ -286,12 +303,15 @@ def validate_table(
     as_of: date | None = None,
     check_duplicates: bool = True,
     key_out: str | None = None,
+    shared: dict | None = None,
 ) -> ValidationResult:
     """Validate ``raw`` against its schema; return accepted rows (typed), the quarantine and a report.
 
     ``key_out``: also give the accepted rows a UInt32 column of that name, equal between two rows exactly
     when their (parsed) ``credit_code`` is (a dense rank, computed once per distinct code), so a caller can
     group on an integer instead of the string.
+    ``shared``: a dict kept across calls (one run) so identifier checks of the same codes in the same order
+    are computed once for several tables.
     """
     sch = raw.schema
     lf = raw.frame
@@ -374,7 +394,8 @@ def validate_table(
             rows = [f"__miss__{name}", f"__id__{name}", f"__idbad__{name}"]
             later = [rc, f"__x__{name}"] if col.kind == "credit_code" else [rc]
             int_key[name] = f"__id__{name}"
-        table, idx = _per_distinct(frame, name, build, few_values=col.kind == "month")
+        share = None if shared is None or col.kind == "month" else (shared, (name, col.kind, str(dtype)))
+        table, idx = _per_distinct(frame, name, build, few_values=col.kind == "month", shared=share)
         for r in rows:
             extra[r] = table.get_column(r).gather(idx)
         same = table.select(
