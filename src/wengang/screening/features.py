@@ -136,6 +136,7 @@ def _lazy(x) -> pl.LazyFrame | None:
 
 
 CODE_KEY = "__cc_key"  # optional integer column of the monthly rows: equal exactly when credit_code is
+MONTH_INDEX = "__month_index"  # optional column of the monthly rows: the month's year·12 + month − 1
 
 
 def contribution_features(contributions: pl.LazyFrame, p: FeatureParams) -> pl.LazyFrame:
@@ -148,7 +149,10 @@ def contribution_features(contributions: pl.LazyFrame, p: FeatureParams) -> pl.L
     d = p.evaluation_date
     latest = int(p.latest[:4]) * 12 + int(p.latest[5:7]) - 1
     # the month text is parsed once: month index (year·12 + month − 1) and year
-    contributions = contributions.with_columns(_month_index(pl.col("month")).alias("__mi"))
+    if MONTH_INDEX in contributions.collect_schema().names():  # computed by validation
+        contributions = contributions.rename({MONTH_INDEX: "__mi"})
+    else:
+        contributions = contributions.with_columns(_month_index(pl.col("month")).alias("__mi"))
     mi = pl.col("__mi")
     k = pl.lit(latest, dtype=pl.Int32) - mi
     full = (
@@ -469,6 +473,7 @@ def derive_features_partitioned(
                 part,
                 allowed_regions=allowed_regions,
                 key_out=CODE_KEY if name == "contributions" else None,
+                month_index_out=MONTH_INDEX if name == "contributions" else None,
                 shared=shared,
             )
             merge(res.report)

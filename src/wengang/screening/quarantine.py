@@ -304,12 +304,15 @@ def validate_table(
     check_duplicates: bool = True,
     key_out: str | None = None,
     shared: dict | None = None,
+    month_index_out: str | None = None,
 ) -> ValidationResult:
     """Validate ``raw`` against its schema; return accepted rows (typed), the quarantine and a report.
 
     ``key_out``: also give the accepted rows a UInt32 column of that name, equal between two rows exactly
     when their (parsed) ``credit_code`` is (a dense rank, computed once per distinct code), so a caller can
     group on an integer instead of the string.
+    ``month_index_out``: also give them the ``month`` column's month index (year·12 + month − 1, Int32),
+    computed once per distinct month.
     ``shared``: a dict kept across calls (one run) so identifier checks of the same codes in the same order
     are computed once for several tables.
     """
@@ -597,6 +600,9 @@ def validate_table(
     int_out = int_key.get("credit_code") if key_out else None
     if int_out:
         keep.append(int_out)
+    mi_out = int_key.get("month") if month_index_out else None
+    if mi_out:
+        keep.append(mi_out)
     raw_cols = [c for c in in_schema.names() if c != "source_row"]
     # raw values are only needed for bad rows; keep them (cheap for typed inputs: the buffers are shared)
     df = lf.select([*keep, *[pl.col(c).alias(f"__raw__{c}") for c in raw_cols]]).collect(engine="streaming")
@@ -604,6 +610,8 @@ def validate_table(
     typed = [pl.col(_p(c.name)).cast(c.dtype).alias(c.name) for c in sch.columns]
     if int_out:
         typed.append(pl.col(int_out).alias(key_out))
+    if mi_out:
+        typed.append(pl.col(mi_out).alias(month_index_out))
     n_bad = int(df.get_column("__bad").sum())
     accepted = df.lazy().filter(~pl.col("__bad")).select(typed).collect() if n_bad else df.select(typed)
     # few bad rows: gather them by position (a filter would still walk every column of every row)
