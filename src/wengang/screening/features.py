@@ -369,7 +369,14 @@ def derive_features(
         pl.lit(None, dtype=pl.Int64).alias("premium_due_6m_fen"),
         pl.lit(evaluation_date).alias("evaluation_date"),
     )
-    lf = lf.with_columns(size_category_expr("industry_code").alias("_cat"))
+    # a few dozen distinct industry codes: the size-table category is worked out once per code
+    codes = u.select(pl.col("industry_code").unique()).collect()
+    cats = codes.select(size_category_expr("industry_code")).to_series()
+    lf = lf.with_columns(
+        pl.col("industry_code")
+        .replace_strict(codes.to_series(), cats, default=None, return_dtype=pl.String)
+        .alias("_cat")
+    )
     lf = lf.with_columns(classify_2017_expr(category=pl.col("_cat")).alias("_std"))
     cls, step = _own_size_exprs()
     lf = lf.with_columns(cls.alias("size_class"), step.alias("size_class_step"))
