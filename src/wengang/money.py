@@ -6,7 +6,7 @@ end of a formula, unless a text says otherwise. Rates are exact fractions, never
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 FEN_PER_YUAN = 100
@@ -55,9 +55,3 @@ def times_rate_half_up(base_fen: int, rate: Fraction) -> int:
         raise MoneyError("计算基数不能为负 / base must not be negative")
     num, den = rate.numerator, rate.denominator
     return (2 * base_fen * num + den) // (2 * den)
-
-
-def round_half_up(value: Fraction) -> int:
-    """A fraction of a fen rounded half-up (away from zero at .5) to whole fen."""
-    exact = Decimal(value.numerator) / Decimal(value.denominator)
-    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))

@@ -67,7 +67,6 @@ ZH: dict[str, str] = {
 }
 
 
-_ZhEnum = ZhEnum
 register(ZH)
 
 
@@ -159,13 +158,13 @@ class GraduateHireFacts(_UnitBase):
 # 创业担保贷款
 
 
-class LoanApplicant(_ZhEnum):
+class LoanApplicant(ZhEnum):
     individual = "individual"  # 个人
     partnership = "partnership"  # 个人合伙创业
     small_firm = "small_firm"  # 小微企业
 
 
-class LoanGroup(_ZhEnum):
+class LoanGroup(ZhEnum):
     """个人创业担保贷款对象范围（内人社办发〔2022〕86号 三(四)16）."""
 
     registered_unemployed = "registered_unemployed"  # 城镇登记失业人员
@@ -181,7 +180,7 @@ class LoanGroup(_ZhEnum):
     other = "other"
 
 
-class CounterGuaranteeGroup(_ZhEnum):
+class CounterGuaranteeGroup(ZhEnum):
     """免除反担保要求的特定群体（内人社办发〔2022〕86号 三(四)16）."""
 
     national_incubator_or_credit_community_project = "national_incubator_or_credit_community_project"  # 全国创业孵化示范基地或信用社区（乡村）推荐的创业项目
@@ -231,13 +230,13 @@ class StartupLoanFacts(BaseModel):
 # 一次性创业补贴
 
 
-class StartupGroup(_ZhEnum):
+class StartupGroup(ZhEnum):
     college_graduate = "college_graduate"  # 高校毕业生
     employment_difficulty = "employment_difficulty"  # 就业困难人员
     other = "other"
 
 
-class BusinessType(_ZhEnum):
+class BusinessType(ZhEnum):
     small_micro_firm = "small_micro_firm"  # 小微企业
     individual_business = "individual_business"  # 个体工商户
     other = "other"
@@ -273,7 +272,7 @@ class StartupGrantFacts(BaseModel):
 # 就业见习补贴: one row per intern
 
 
-class InternGroup(_ZhEnum):
+class InternGroup(ZhEnum):
     unemployed_graduates = "unemployed_graduates"  # 离校未就业高校毕业生
     unemployed_youth_16_24 = "unemployed_youth_16_24"  # 16-24岁失业青年
     other = "other"

@@ -49,23 +49,22 @@ def check_occupation_code(value: str) -> str:
     return v
 
 
-_ZhEnum = ZhEnum
 
 
-class PersonStatus(_ZhEnum):
+class PersonStatus(ZhEnum):
     employed_worker = "employed_worker"  # 企业在职职工
     benefit_recipient = "benefit_recipient"  # 正在领取失业保险金人员
     other = "other"  # 其他（如灵活就业、未参保）
 
 
-class CertificateType(_ZhEnum):
+class CertificateType(ZhEnum):
     vocational_qualification = "vocational_qualification"  # 技能人员职业资格证书
     skill_level = "skill_level"  # 职业技能等级证书
     special_ability = "special_ability"  # 专项职业能力证书（不在技能提升补贴范围）
     other = "other"
 
 
-class ContractEnd(_ZhEnum):
+class ContractEnd(ZhEnum):
     expired_not_renewed = "expired_not_renewed"  # 劳动合同期满未续订
     early_termination = "early_termination"  # 提前解除劳动合同
     other = "other"

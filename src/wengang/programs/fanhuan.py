@@ -26,8 +26,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import polars as pl
-
 from wengang.facts.size_class import size_class_cascade
 from wengang.facts.unit import SizeClass, UnitFacts
 from wengang.rules import interpretations
@@ -41,12 +39,11 @@ from wengang.rules.expr import (
     TEXT,
     YEARS,
     Coalesce,
-    CompileContext,
-    EvalContext,
     Expr,
     Fact,
     IsMissing,
     Lit,
+    OptionalParam,
     Param,
     RateOf,
     Ratio,
@@ -176,32 +173,6 @@ SW_BASE_2019 = _switch(
     "unit_and_staff",
     "个人部分由企业代扣代缴，属企业“实际缴纳”；此后各年文件均写明“企业及其职工”。只按单位部分返还的地区可固定为 unit_only。",
 )
-
-# ---------------------------------------------------------------------------------------------
-# a parameter that some documents of a rule set lack on some dates
-
-
-class OptionalParam(Param):
-    """A parameter that the document in force may lack (e.g. one with its own shorter period): unknown then.
-
-    Both evaluators agree: ``None`` in Python, a null literal in Polars. Used only in a branch that the
-    facts cannot reach when the parameter is absent (the 2019 hardship standard in 2020).
-    """
-
-    def _eval(self, ctx: EvalContext) -> Any:
-        p = ctx.params.get(self.name)
-        return None if p is None else p.value
-
-    def _polars(self, ctx: CompileContext) -> pl.Expr:
-        if self.name not in ctx.params:
-            return pl.lit(None, dtype=pl.Int64)
-        return super()._polars(ctx)
-
-    def frac(self, ctx: CompileContext) -> tuple[pl.Expr, pl.Expr]:
-        if self.name not in ctx.params:
-            return pl.lit(None, dtype=pl.Int64), pl.lit(None, dtype=pl.Int64)
-        return super().frac(ctx)
-
 
 def quiet(expr: Expr) -> Expr:
     """The same truth value without a detail line: for checks whose facts are codes (单位类型, 划型) that

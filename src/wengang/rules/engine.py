@@ -32,7 +32,6 @@ from wengang.rules.expr import (
     Or,
     Param,
     Reading,
-    Setting,
     format_value,
 )
 
@@ -92,26 +91,9 @@ class Ruleset:
     # hook to complete facts before evaluation (e.g. derive a size class from its inputs)
     prepare: Callable[[dict[str, Any], Any], dict[str, Any]] | None = None
 
-    def exprs(self) -> list[Expr]:
-        out = [c.expr for c in self.checks] + [o.expr for o in self.outputs]
-        return out + ([self.amount] if self.amount is not None else [])
-
     def active_exprs(self, params: Mapping[str, Any]) -> list[Expr]:
         out = [c.expr for c in self.checks if c.applies_under(params)] + [o.expr for o in self.outputs]
         return out + ([self.amount] if self.amount is not None else [])
-
-    def required_params(self) -> set[str]:
-        names: set[str] = set()
-        for e in self.exprs():
-            for node in e.walk():
-                if isinstance(node, Param):
-                    names.add(node.name)
-        for c in self.checks:
-            names.update(c.cite)
-        return names
-
-    def settings(self) -> set[str]:
-        return {n.name for e in self.exprs() for n in e.walk() if isinstance(n, Setting)}
 
 
 RULESETS: dict[tuple[str, str], Ruleset] = {}

@@ -301,6 +301,28 @@ class Param(Expr):
         return self.name
 
 
+class OptionalParam(Param):
+    """A parameter that the document in force may lack (e.g. one with its own shorter period): unknown then.
+
+    Both evaluators agree: ``None`` in Python, a null literal in Polars. Used only in a branch that the
+    facts cannot reach when the parameter is absent (the 2019 hardship standard in 2020).
+    """
+
+    def _eval(self, ctx: EvalContext) -> Any:
+        p = ctx.params.get(self.name)
+        return None if p is None else p.value
+
+    def _polars(self, ctx: CompileContext) -> pl.Expr:
+        if self.name not in ctx.params:
+            return pl.lit(None, dtype=pl.Int64)
+        return super()._polars(ctx)
+
+    def frac(self, ctx: CompileContext) -> tuple[pl.Expr, pl.Expr]:
+        if self.name not in ctx.params:
+            return pl.lit(None, dtype=pl.Int64), pl.lit(None, dtype=pl.Int64)
+        return super().frac(ctx)
+
+
 class Setting(Expr):
     """A figure a text names but does not give: the operator supplies it per region."""
 
@@ -718,15 +740,3 @@ def switches_in(exprs: Iterable[Expr], params: Mapping[str, Any]) -> list[str]:
             if isinstance(node, Reading) and not (node.fixed_by and node.fixed_by in params):
                 seen.setdefault(node.switch, None)
     return list(seen)
-
-
-def params_in(expr: Expr) -> list[str]:
-    seen: dict[str, None] = {}
-    for node in expr.walk():
-        if isinstance(node, Param) or isinstance(node, Reading) and node.fixed_by:
-            seen.setdefault(node.name if isinstance(node, Param) else node.fixed_by or "", None)
-    return [p for p in seen if p]
-
-
-def settings_in(expr: Expr) -> list[str]:
-    return list(dict.fromkeys(n.name for n in expr.walk() if isinstance(n, Setting)))
