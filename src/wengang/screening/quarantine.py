@@ -84,6 +84,9 @@ class _Check:
     flag: pl.Expr  # true when faulty
     zh: pl.Expr
     en: pl.Expr
+    # the flag reads per-distinct-value columns that are spread to the bad rows only; on the full table a
+    # single "this value has a fault" column (gathered once) stands in for all such checks of a column
+    deferred: bool = False
 
 
 def _lit(s: str) -> pl.Expr:
@@ -224,9 +227,10 @@ def _month_start(e: pl.Expr) -> pl.Expr:
 
 def _per_distinct(
     df: pl.DataFrame, name: str, build, few_values: bool, shared: tuple[dict, tuple] | None = None
-) -> tuple[pl.DataFrame, pl.Series]:
+) -> tuple[pl.DataFrame, pl.Series, bool]:
     """What ``build`` (LazyFrame → LazyFrame) derives from column ``name`` alone, computed once per
-    distinct value: the per-value table and each row's index into it (same order as ``df``).
+    distinct value: the per-value table, each row's index into it (same order as ``df``) and whether
+    that index is the row's run number (consecutive equal values share one table row).
 
     Sorted inputs (a unit's twelve monthly rows together) are handled run by run; others value by value.
     ``shared`` (a cache, the key of ``build``): a table built from exactly the same values (same order)
@@ -246,12 +250,15 @@ def _per_distinct(
         return table
 
     col = df.get_column(name)
-    rid = col.rle_id()
-    if df.height and (int(rid[-1]) + 1) * 4 <= df.height:
+    head = col.head(10_000)
+    # months change row to row: a look at the head saves a pass over every row
+    runs_likely = head.len() > 0 and (not few_values or (int(head.rle_id()[-1]) + 1) * 4 <= head.len())
+    rid = col.rle_id() if runs_likely else None
+    if rid is not None and df.height and (int(rid[-1]) + 1) * 4 <= df.height:
         reps = col.filter((rid != rid.shift(1)).fill_null(True))
-        return built(reps), rid
+        return built(reps), rid, True
     if not few_values:
-        return built(col), pl.int_range(0, df.height, dtype=pl.UInt32, eager=True)
+        return built(col), pl.int_range(0, df.height, dtype=pl.UInt32, eager=True), True
     values = col.unique(maintain_order=True).drop_nulls()
     table = build(pl.concat([values, pl.Series(name, [None], dtype=col.dtype)]).to_frame().lazy()).collect()
     if col.dtype == pl.String:
@@ -259,15 +266,15 @@ def _per_distinct(
     else:
         keys = table.select(name).with_row_index("__i")
         idx = col.to_frame().join(keys, on=name, how="left", maintain_order="left", nulls_equal=True)["__i"]
-    return table, idx
+    return table, idx, False
 
 
-def _duplicates_in_runs(ids: pl.Series, months: pl.Series) -> pl.Series | None:
-    """Rows whose (identifier rank, month index) pair repeats, both present — without hashing every row.
+def _duplicates_in_runs(ids: pl.Series, months: pl.Series, ids_are_runs: bool = False) -> pl.Series | None:
+    """Rows whose (identifier, month index) pair repeats, both present — without hashing every row.
 
     Applies when the rows come as runs (each identifier in one run of consecutive rows, months ascending
     within it, rows with a null in either left aside): then equal pairs are neighbours. ``None`` otherwise
-    (the caller hashes instead).
+    (the caller hashes instead). ``ids_are_runs``: ``ids`` are run numbers already (one run per value).
     """
     n = len(ids)
     valid = ids.is_not_null() & months.is_not_null()
@@ -277,17 +284,61 @@ def _duplicates_in_runs(ids: pl.Series, months: pl.Series) -> pl.Series | None:
     all_valid = n_valid == n
     iv = ids if all_valid else ids.filter(valid)
     mv = months if all_valid else months.filter(valid)
-    run = iv.rle_id()
-    starts = (run != run.shift(1)).fill_null(True)
-    if iv.filter(starts).n_unique() != int(run[-1]) + 1:  # an identifier in two runs
+    if not ids_are_runs:
+        run = iv.rle_id()
+        starts = (run != run.shift(1)).fill_null(True)
+        if iv.filter(starts).n_unique() != int(run[-1]) + 1:  # an identifier in two runs
+            return None
+        iv = run
+    i, m = pl.col("i"), pl.col("m")
+    same = (i == i.shift(1)).fill_null(False)
+    pair = same & (m == m.shift(1)).fill_null(False)
+    out = pl.DataFrame({"i": iv, "m": mv}).select(
+        (~same | (m >= m.shift(1)).fill_null(True)).all().alias("ordered"),
+        (pair | pair.shift(-1).fill_null(False)).implode().alias("dup"),
+    )
+    if not out.item(0, "ordered"):
         return None
-    key = run.cast(pl.Int64) * 65536 + mv.cast(pl.Int64)
-    if not key.is_sorted():
-        return None
-    dup = ((key == key.shift(1)) | (key == key.shift(-1))).fill_null(False)
+    dup = out.item(0, "dup")
     if all_valid:
         return dup
     return pl.zeros(n, dtype=pl.Boolean, eager=True).scatter(valid.arg_true(), dup)
+
+
+def _registry_key(
+    table: pl.DataFrame,
+    idx: pl.Series,
+    name: str,
+    shared: dict | None,
+    registry: bool,
+    local_key: str,
+    extra: dict[str, pl.Series],
+) -> pl.Series:
+    """Each row's number for its code in the run's registry numbering (see ``validate_table(key_out)``)."""
+    if shared is None or (not registry and "__registry__" not in shared):
+        return extra[local_key].cast(pl.UInt32)  # no registry: a key within this table
+    if registry:
+        shared["__registry__"] = (table, name)  # its rows number the codes: row i of the table is number i
+        shared.pop("__registry_lookup__", None)
+        return idx.cast(pl.UInt32)
+    reg, reg_name = shared["__registry__"]
+    if table is reg:  # the same codes in the same order (the identifier checks were shared too)
+        return idx.cast(pl.UInt32)
+    lookup = shared.get("__registry_lookup__")
+    if lookup is None:
+        values = reg.get_column(_p(reg_name))
+        lookup = (
+            pl.DataFrame({"__v": values, "__k": pl.int_range(0, reg.height, dtype=pl.UInt32, eager=True)})
+            .drop_nulls("__v")
+            .unique("__v", keep="first", maintain_order=True)
+        )
+        shared["__registry_lookup__"] = lookup
+    numbers = (
+        table.select(pl.col(_p(name)).alias("__v"))
+        .join(lookup, on="__v", how="left", maintain_order="left")
+        .get_column("__k")
+    )
+    return numbers.gather(idx)
 
 
 def _missing(c: pl.Expr, dtype: pl.DataType) -> pl.Expr:
@@ -305,12 +356,17 @@ def validate_table(
     key_out: str | None = None,
     shared: dict | None = None,
     month_index_out: str | None = None,
+    key_column: str = "credit_code",
+    registry: bool = False,
 ) -> ValidationResult:
     """Validate ``raw`` against its schema; return accepted rows (typed), the quarantine and a report.
 
     ``key_out``: also give the accepted rows a UInt32 column of that name, equal between two rows exactly
-    when their (parsed) ``credit_code`` is (a dense rank, computed once per distinct code), so a caller can
-    group on an integer instead of the string.
+    when their (parsed) ``key_column`` is, so a caller can group and join on an integer instead of the
+    string. Within one run (one ``shared``), the table validated with ``registry=True`` (the unit registry)
+    defines the numbering: every later table's key is the registry's number for the same code, null for
+    a code the registry does not have — so keys of different tables can be joined. Without a registry
+    the key is a dense rank within the table.
     ``month_index_out``: also give them the ``month`` column's month index (year·12 + month − 1, Int32),
     computed once per distinct month.
     ``shared``: a dict kept across calls (one run) so identifier checks of the same codes in the same order
@@ -322,13 +378,14 @@ def validate_table(
     checks: list[_Check] = []
     parsed: dict[str, pl.Expr] = {}
 
-    def add(fieldname: str, flag: pl.Expr, zh: str | pl.Expr, en: str | pl.Expr):
+    def add(fieldname: str, flag: pl.Expr, zh: str | pl.Expr, en: str | pl.Expr, deferred: bool = False):
         checks.append(
             _Check(
                 fieldname,
                 flag.fill_null(False),
                 zh if isinstance(zh, pl.Expr) else _lit(zh),
                 en if isinstance(en, pl.Expr) else _lit(en),
+                deferred,
             )
         )
 
@@ -354,23 +411,25 @@ def validate_table(
             ((flag, _zh, _en),) = faults
             pm = pl.col(_p(name))
 
-            def build(d, v=v, flag=flag, stages=stages, c=c, dtype=dtype, name=name, pm=pm):
+            def build(d, v=v, flag=flag, stages=stages, c=c, dtype=dtype, name=name, pm=pm, req=col.required):
                 for level in stages:
                     if level:
                         d = d.with_columns(level)
+                mf, miss = flag.fill_null(False), _missing(c, dtype)
                 return d.with_columns(v.alias(_p(name))).select(
                     name,
                     pm,
-                    flag.fill_null(False).alias(f"__mf__{name}"),
-                    _missing(c, dtype).alias(f"__miss__{name}"),
+                    mf.alias(f"__mf__{name}"),
+                    miss.alias(f"__miss__{name}"),
+                    (mf | miss if req else mf).alias(f"__vbad__{name}"),
                     (pm.str.slice(0, 4).cast(pl.Int32) * 12 + pm.str.slice(5, 2).cast(pl.Int32) - 1).alias(
                         f"__mi__{name}"
                     ),
                     _month_start(pm).dt.offset_by(f"-{max_prepay_years}y").alias(f"__mso__{name}"),
                 )
 
-            rows = [f"__mf__{name}", f"__miss__{name}", f"__mi__{name}", f"__mso__{name}"]
-            later: list[str] = []
+            rows = [f"__vbad__{name}", f"__mi__{name}", f"__mso__{name}"]
+            later = [f"__mf__{name}", f"__miss__{name}"]
             int_key[name] = f"__mi__{name}"
         else:
             s = c.cast(pl.String).str.strip_chars()
@@ -382,40 +441,60 @@ def validate_table(
             )
             rc = f"__r__{name}"
 
-            def build(d, v=v, c=c, dtype=dtype, name=name, kind=col.kind, rc=rc):
+            def build(d, v=v, c=c, dtype=dtype, name=name, kind=col.kind, rc=rc, req=col.required):
                 d = d.with_columns(v.alias(_p(name)), _missing(c, dtype).alias(f"__miss__{name}"))
                 if kind == "credit_code":
                     d = credit_code_reasons(d, name, rc, expected_out=f"__x__{name}")
                 else:
                     d = id_number_reasons(d, name, rc)
                 r = pl.col(rc)
+                idbad = (r.is_not_null() & (r != "empty")).fill_null(False)
+                miss = pl.col(f"__miss__{name}")
                 return d.with_columns(
                     pl.col(_p(name)).rank("dense").alias(f"__id__{name}"),
-                    (r.is_not_null() & (r != "empty")).fill_null(False).alias(f"__idbad__{name}"),
+                    idbad.alias(f"__idbad__{name}"),
+                    (idbad | miss if req else idbad).alias(f"__vbad__{name}"),
                 )
 
-            rows = [f"__miss__{name}", f"__id__{name}", f"__idbad__{name}"]
-            later = [rc, f"__x__{name}"] if col.kind == "credit_code" else [rc]
+            rows = [f"__vbad__{name}"]
+            later = [f"__miss__{name}", f"__idbad__{name}", rc]
+            later += [f"__x__{name}"] if col.kind == "credit_code" else []
             int_key[name] = f"__id__{name}"
-        share = None if shared is None or col.kind == "month" else (shared, (name, col.kind, str(dtype)))
-        table, idx = _per_distinct(frame, name, build, few_values=col.kind == "month", shared=share)
+        share = None
+        if shared is not None and col.kind != "month":
+            share = (shared, (name, col.kind, str(dtype), col.required))
+        table, idx, in_runs = _per_distinct(frame, name, build, few_values=col.kind == "month", shared=share)
+        if col.kind != "month":
+            pv = table.get_column(_p(name))
+            # dense ranks 1…height with no nulls: every table row a distinct value
+            distinct = pv.null_count() == 0 and table.get_column(f"__id__{name}").max() == table.height
+            if in_runs and distinct:
+                # one run per code and distinct codes: the run number is already an integer key
+                int_key[name] = f"__di__{name}"
+            else:
+                rows.append(f"__id__{name}")
         for r in rows:
             extra[r] = table.get_column(r).gather(idx)
+        pv, rv = pl.col(_p(name)), pl.col(name)
         same = table.select(
-            ((pl.col(_p(name)) == pl.col(name)) | (pl.col(_p(name)).is_null() & pl.col(name).is_null()))
-            .fill_null(False)
-            .all()
+            ((pv == rv) | (pv.is_null() & rv.is_null()) | pl.col(f"__vbad__{name}")).fill_null(False).all()
         ).item()
-        # the parsed value is usually the value as written: share the column instead of copying strings
+        # the parsed value is usually the value as written: share the column instead of copying strings.
+        # Rows whose value has a fault are quarantined whatever it parses to; they get their parsed value
+        # from the per-value table with the other bad-row columns (``later``).
         extra[_p(name)] = frame.get_column(name) if same else table.get_column(_p(name)).gather(idx)
         extra[f"__di__{name}"] = idx
+        if key_out and name == key_column and col.kind == "credit_code":
+            extra["__regkey__"] = _registry_key(table, idx, name, shared, registry, int_key[name], extra)
+        later.append(_p(name))
         lookups[name] = (table.select(later), later)
     if check_duplicates and len(sch.key) == 2:
         ks = [int_key.get(k) or "" for k in sch.key]
-        if ks[0].startswith("__id__") and ks[1].startswith("__mi__"):
-            runs_dup = _duplicates_in_runs(extra[ks[0]], extra[ks[1]])
+        if ks[0].startswith(("__id__", "__di__")) and ks[1].startswith("__mi__"):
+            runs_dup = _duplicates_in_runs(extra[ks[0]], extra[ks[1]], ids_are_runs=ks[0].startswith("__di__"))
             if runs_dup is not None:
                 extra["__dup__"] = runs_dup
+    extra_names = set(extra)
     lf = frame.with_columns([s.alias(n) for n, s in extra.items()]).lazy()
     del frame, extra
     distinct_done = set(int_key)
@@ -441,6 +520,7 @@ def validate_table(
                     pl.col(f"__mf__{col.name}"),
                     "所属期无效（应为YYYY-MM，月份1–12）",
                     "not a valid month (YYYY-MM, 01–12)",
+                    True,  # deferred: read from the per-month table for bad rows only
                 )
             ]
         elif col.kind == "bool":
@@ -481,10 +561,12 @@ def validate_table(
                     ]
         parsed[col.name] = v
         if col.required:
-            missing = pl.col(f"__miss__{col.name}") if col.name in distinct_done else _missing(c, dtype)
-            add(col.name, missing, "必填字段为空", "required field is empty")
-        for flag, zh, en in faults:
-            add(col.name, flag, zh, en)
+            if col.name in distinct_done:
+                add(col.name, pl.col(f"__miss__{col.name}"), "必填字段为空", "required field is empty", deferred=True)
+            else:
+                add(col.name, _missing(c, dtype), "必填字段为空", "required field is empty")
+        for fault in faults:
+            add(col.name, *fault)
 
     for level in _STAGES:
         if level:
@@ -510,7 +592,7 @@ def validate_table(
         else:
             zh = pl.col(rc).replace_strict(REASONS_ZH, default="无效")
             en = pl.col(rc).replace_strict(REASONS_EN, default="invalid")
-        add(name, pl.col(f"__idbad__{name}"), zh, en)
+        add(name, pl.col(f"__idbad__{name}"), zh, en, deferred=True)
 
     # cross-field checks
     names = set(in_schema.names())
@@ -546,7 +628,9 @@ def validate_table(
     if sch.name == "deferrals":
         add(
             "period_to",
-            pl.col(_p("period_to")) < pl.col(_p("period_from")),
+            # month indexes (null where the month is bad): the parsed text of a bad row is not on every row
+            pl.col(int_key.get("period_to") or _p("period_to"))
+            < pl.col(int_key.get("period_from") or _p("period_from")),
             "缓缴终止所属期早于起始所属期",
             "deferral ends before it starts",
         )
@@ -572,7 +656,9 @@ def validate_table(
         dup = (
             pl.col("__dup__")
             if dupkey is None
-            else dupkey.is_duplicated() & pl.all_horizontal([pl.col(k).is_not_null() for k in keycols])
+            # the integer keys are null exactly where the parsed values are
+            else dupkey.is_duplicated()
+            & pl.all_horizontal([pl.col(int_key.get(k) or _p(k)).is_not_null() for k in sch.key])
         )
         key_str = pl.concat_str(
             [pl.col(k).cast(pl.String) for k in keycols], separator="/", ignore_nulls=True
@@ -584,20 +670,19 @@ def validate_table(
             pl.format("duplicate key ({})", key_str),
         )
 
-    flags = [ch.flag.alias(f"__f{i}") for i, ch in enumerate(checks)]
-    lf = lf.with_columns(flags).with_columns(
-        pl.any_horizontal([pl.col(f"__f{i}") for i in range(len(checks))]).alias("__bad")
-        if checks
-        else pl.lit(False).alias("__bad")
-    )
+    now = [i for i, ch in enumerate(checks) if not ch.deferred]
+    lf = lf.with_columns(checks[i].flag.alias(f"__f{i}") for i in now)
+    # a deferred check is covered by its column's "this value has a fault" flag; it is worked out on bad rows
+    any_bad = [pl.col(f"__f{i}") for i in now] + [pl.col(f"__vbad__{n}") for n in distinct_done]
+    lf = lf.with_columns(pl.any_horizontal(any_bad).alias("__bad") if any_bad else pl.lit(False).alias("__bad"))
     keep = [
         "source_row",
         "__bad",
-        *[f"__f{i}" for i in range(len(checks))],
+        *[f"__f{i}" for i in now],
         *[_p(n) for n in parsed],
         *[f"__di__{n}" for n in lookups],
     ]
-    int_out = int_key.get("credit_code") if key_out else None
+    int_out = "__regkey__" if key_out and "__regkey__" in extra_names else None
     if int_out:
         keep.append(int_out)
     mi_out = int_key.get("month") if month_index_out else None
@@ -614,10 +699,14 @@ def validate_table(
         typed.append(pl.col(mi_out).alias(month_index_out))
     n_bad = int(df.get_column("__bad").sum())
     accepted = df.lazy().filter(~pl.col("__bad")).select(typed).collect() if n_bad else df.select(typed)
+    if key_out and key_out in accepted.columns and accepted.get_column(key_out).is_sorted():
+        # say so: a group-by on a column flagged sorted slices runs instead of hashing
+        accepted = accepted.with_columns(pl.col(key_out).set_sorted())
     # few bad rows: gather them by position (a filter would still walk every column of every row)
     bad = df.gather(df.get_column("__bad").arg_true()) if n_bad else df.clear()
     for name, (table, later) in lookups.items():
         bad = bad.with_columns(table.get_column(c).gather(bad.get_column(f"__di__{name}")) for c in later)
+    bad = bad.with_columns(ch.flag.alias(f"__f{i}") for i, ch in enumerate(checks) if ch.deferred)
     quarantine = _quarantine_frame(bad, checks, raw.source_file, set(raw_cols))
     by_reason = Counter()
     if bad.height:
