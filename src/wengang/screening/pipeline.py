@@ -22,7 +22,7 @@ from wengang.screening.quarantine import ValidationReport
 
 RAW_TABLES = ("units", "contributions", "headcount", "exclusions", "stats_size", "deferrals", "dispatch")
 # rows of monthly records per partition: keeps peak memory bounded whatever N is
-ROWS_PER_PARTITION = 15_000_000
+ROWS_PER_PARTITION = 24_000_000
 
 
 class StrictRefusal(Exception):
@@ -197,6 +197,7 @@ def run_screening(
             raise StrictRefusal(reports)
         features_path = out / "features.parquet"
         features.sink_parquet(features_path)
+        in_memory = None
         quarantine.write_parquet(out / "quarantine.parquet")
     else:
         from wengang.screening.features import derive_features_partitioned
@@ -233,12 +234,13 @@ def run_screening(
         if strict and any(r.quarantined for r in reports):
             raise StrictRefusal(reports)
         features_path = run.features_path
+        in_memory = run.frame
         seconds["校验与特征"] = time.perf_counter() - t0 - seconds["读取"]
 
     t1 = time.perf_counter()
     status.step("按政策规则判定")
     results, plans = screen_facts(
-        pl.scan_parquet(features_path),
+        in_memory.lazy() if in_memory is not None else pl.scan_parquet(features_path),
         program,
         evaluation_date,
         readings=readings,
