@@ -57,6 +57,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -521,10 +522,10 @@ def derive_features_partitioned(
     for i in range(partitions):
         vals = {}
         shared: dict = {}  # identifier checks shared by this partition's tables (same codes, same order)
-        for name in tables:
-            part = split[name][i]
-            res = validate_table(
-                part,
+
+        def validate(name: str, i: int = i, shared: dict = shared):
+            return validate_table(
+                split[name][i],
                 allowed_regions=allowed_regions,
                 key_out=CODE_KEY,
                 key_column=key_col.get(name, "credit_code"),
@@ -532,6 +533,17 @@ def derive_features_partitioned(
                 month_index_out=MONTH_INDEX if name == "contributions" else None,
                 shared=shared,
             )
+
+        # the registry first (it numbers the codes); then the monthly records in a second thread while
+        # this one does the small tables: Polars leaves a core idle in parts of the monthly validation
+        results = {"units": validate("units")}
+        with ThreadPoolExecutor(1, thread_name_prefix="wengang-validate") as pool:
+            monthly = pool.submit(validate, "contributions")
+            for name in others:
+                results[name] = validate(name)
+            results["contributions"] = monthly.result()
+        for name in tables:  # merged in table order: reports and quarantine do not depend on timing
+            res = results.pop(name)
             merge(res.report)
             if res.quarantine.height:
                 qparts.append(res.quarantine)

@@ -19,6 +19,7 @@ data row), ``field``, ``value``, ``reason_zh``, ``reason_en``. The report's coun
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -97,12 +98,20 @@ def _p(name: str) -> str:
     return f"__p__{name}"
 
 
-_STAGES: list[list[pl.Expr]] = [[], []]  # filled while building one table's plan (see validate_table)
+class _Staging(threading.local):
+    """Temporary columns collected while one table's plan is built; per thread, so tables of one run can
+    be validated at the same time."""
+
+    def __init__(self) -> None:
+        self.levels: list[list[pl.Expr]] = [[], []]
+
+
+_STAGING = _Staging()
 
 
 def _stage(level: int, name: str, e: pl.Expr) -> pl.Expr:
     """Materialise ``e`` as a temporary column at ``level`` so later expressions reuse it (no re-evaluation)."""
-    _STAGES[level].append(e.alias(name))
+    _STAGING.levels[level].append(e.alias(name))
     return pl.col(name)
 
 
@@ -402,12 +411,12 @@ def validate_table(
         name, dtype = col.name, in_schema[col.name]
         c = pl.col(name)
         if col.kind == "month":
-            _STAGES[0].clear()
-            _STAGES[1].clear()
+            _STAGING.levels[0].clear()
+            _STAGING.levels[1].clear()
             v, faults = _parse_month(col, dtype)
-            stages = [list(level) for level in _STAGES]
-            _STAGES[0].clear()
-            _STAGES[1].clear()
+            stages = [list(level) for level in _STAGING.levels]
+            _STAGING.levels[0].clear()
+            _STAGING.levels[1].clear()
             ((flag, _zh, _en),) = faults
             pm = pl.col(_p(name))
 
@@ -498,8 +507,8 @@ def validate_table(
     lf = frame.with_columns([s.alias(n) for n, s in extra.items()]).lazy()
     del frame, extra
     distinct_done = set(int_key)
-    _STAGES[0].clear()
-    _STAGES[1].clear()
+    _STAGING.levels[0].clear()
+    _STAGING.levels[1].clear()
     for col in sch.columns:
         if col.name not in in_schema:
             parsed[col.name] = pl.lit(None, dtype=col.dtype)
@@ -568,11 +577,11 @@ def validate_table(
         for fault in faults:
             add(col.name, *fault)
 
-    for level in _STAGES:
+    for level in _STAGING.levels:
         if level:
             lf = lf.with_columns(level)
-    _STAGES[0].clear()
-    _STAGES[1].clear()
+    _STAGING.levels[0].clear()
+    _STAGING.levels[1].clear()
     lf = lf.with_columns([e.alias(_p(n)) for n, e in parsed.items()])
     for name, kind in id_reason_cols:
         rc = f"__r__{name}"
