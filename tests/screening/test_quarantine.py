@@ -2,10 +2,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from wengang.facts.identifiers import make_credit_code
 from wengang.screening.ingest import read_table
-from wengang.screening.quarantine import ValidationFailed, validate_table
+from wengang.screening.quarantine import ValidationFailed, _duplicates_in_runs, validate_table
 
 A = make_credit_code("91", "150502", "MA0000001")
 B = make_credit_code("91", "150502", "MA0000002")
@@ -74,3 +76,34 @@ def test_unknown_region(tmp_path: Path):
     assert res.report.accepted == 1
     reasons = res.quarantine["reason_en"][0]
     assert "region code is not in the allowed set" in reasons and "org_type" in reasons
+
+
+# duplicates among rows that come in runs are found between neighbours; it must agree with hashing
+_run_rows = st.lists(
+    st.tuples(
+        st.one_of(st.none(), st.integers(0, 4)),  # identifier (null: missing)
+        st.lists(st.one_of(st.none(), st.integers(1, 5)), min_size=1, max_size=6),  # its months
+    ),
+    max_size=6,
+)
+
+
+@given(_run_rows)
+def test_duplicates_between_neighbours_agree_with_hashing(units):
+    ids, months = [], []
+    for ident, ms in units:
+        present = sorted(m for m in ms if m is not None)
+        it = iter(present)
+        ms_sorted = [None if m is None else next(it) for m in ms]  # ascending, nulls where they were
+        ids += [ident] * len(ms)
+        months += ms_sorted
+    i = pl.Series("i", ids, dtype=pl.UInt32)
+    m = pl.Series("m", months, dtype=pl.Int32)
+    got = _duplicates_in_runs(i, m)
+    if got is None:  # not in runs (an identifier twice) or nothing to compare: the caller hashes
+        return
+    frame = pl.DataFrame([i, m])
+    expected = frame.select(
+        pl.struct("i", "m").is_duplicated() & pl.col("i").is_not_null() & pl.col("m").is_not_null()
+    ).to_series()
+    assert got.to_list() == expected.to_list()

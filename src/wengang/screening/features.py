@@ -532,6 +532,8 @@ def derive_features_partitioned(
                 registry=name == "units",
                 month_index_out=MONTH_INDEX if name == "contributions" else None,
                 shared=shared,
+                # the monthly rows are grouped by key and month index: their texts are not needed
+                without=("credit_code", "month") if name == "contributions" else (),
             )
 
         # the registry first (it numbers the codes); then the monthly records in a second thread while

@@ -251,11 +251,12 @@ def _per_distinct(
         if shared is None:
             return build(values.to_frame().lazy()).collect()
         cache, key = shared
-        hit = cache.get(key)
-        if hit is not None and hit[0].equals(values):
-            return hit[1]
+        entries = cache.setdefault(key, [])  # every table's codes are kept: the registry's must stay
+        for seen, table in list(entries):
+            if seen.len() == values.len() and seen.equals(values):
+                return table
         table = build(values.to_frame().lazy()).collect()
-        cache[key] = (values, table)
+        entries.append((values, table))
         return table
 
     col = df.get_column(name)
@@ -282,36 +283,34 @@ def _duplicates_in_runs(ids: pl.Series, months: pl.Series, ids_are_runs: bool = 
     """Rows whose (identifier, month index) pair repeats, both present — without hashing every row.
 
     Applies when the rows come as runs (each identifier in one run of consecutive rows, months ascending
-    within it, rows with a null in either left aside): then equal pairs are neighbours. ``None`` otherwise
-    (the caller hashes instead). ``ids_are_runs``: ``ids`` are run numbers already (one run per value).
+    within it, rows with a null in either skipped over): then equal pairs are neighbours among the rows
+    with both present. ``None`` otherwise (the caller hashes instead). ``ids_are_runs``: ``ids`` are run
+    numbers already (one run per value, no nulls).
     """
-    n = len(ids)
-    valid = ids.is_not_null() & months.is_not_null()
-    n_valid = int(valid.sum())
-    if n_valid == 0:
-        return None
-    all_valid = n_valid == n
-    iv = ids if all_valid else ids.filter(valid)
-    mv = months if all_valid else months.filter(valid)
     if not ids_are_runs:
-        run = iv.rle_id()
-        starts = (run != run.shift(1)).fill_null(True)
-        if iv.filter(starts).n_unique() != int(run[-1]) + 1:  # an identifier in two runs
+        valid_ids = ids.drop_nulls()
+        if valid_ids.len() == 0:
             return None
-        iv = run
+        run = valid_ids.rle_id()
+        starts = (run != run.shift(1)).fill_null(True)
+        if valid_ids.filter(starts).n_unique() != int(run[-1]) + 1:  # an identifier in two runs
+            return None
     i, m = pl.col("i"), pl.col("m")
-    same = (i == i.shift(1)).fill_null(False)
-    pair = same & (m == m.shift(1)).fill_null(False)
-    out = pl.DataFrame({"i": iv, "m": mv}).select(
-        (~same | (m >= m.shift(1)).fill_null(True)).all().alias("ordered"),
-        (pair | pair.shift(-1).fill_null(False)).implode().alias("dup"),
+    valid = i.is_not_null() & m.is_not_null()
+    # each row against the nearest row before it (and after it) that has both values
+    i_v, m_v = pl.when(valid).then(i), pl.when(valid).then(m)
+    prev_i, prev_m = i_v.forward_fill().shift(1), m_v.forward_fill().shift(1)
+    same_run = (i == prev_i).fill_null(False)
+    pair = valid & same_run & (m == prev_m).fill_null(False)
+    next_pair = pl.when(valid).then(pair).shift(-1).backward_fill().fill_null(False)
+    out = pl.DataFrame({"i": ids, "m": months}).select(
+        (~valid | ~same_run | (m >= prev_m)).all().alias("ordered"),
+        valid.any().alias("any"),
+        (pair | (valid & next_pair)).implode().alias("dup"),
     )
-    if not out.item(0, "ordered"):
+    if not out.item(0, "ordered") or not out.item(0, "any"):
         return None
-    dup = out.item(0, "dup")
-    if all_valid:
-        return dup
-    return pl.zeros(n, dtype=pl.Boolean, eager=True).scatter(valid.arg_true(), dup)
+    return out.item(0, "dup")
 
 
 def _registry_key(
@@ -367,6 +366,7 @@ def validate_table(
     month_index_out: str | None = None,
     key_column: str = "credit_code",
     registry: bool = False,
+    without: tuple[str, ...] = (),
 ) -> ValidationResult:
     """Validate ``raw`` against its schema; return accepted rows (typed), the quarantine and a report.
 
@@ -378,6 +378,8 @@ def validate_table(
     the key is a dense rank within the table.
     ``month_index_out``: also give them the ``month`` column's month index (year·12 + month − 1, Int32),
     computed once per distinct month.
+    ``without``: columns left out of the accepted rows (a caller that has the keys above may not need the
+    text; copying 10^7 strings into the accepted frame is the dearest part of keeping the good rows).
     ``shared``: a dict kept across calls (one run) so identifier checks of the same codes in the same order
     are computed once for several tables.
     """
@@ -701,7 +703,7 @@ def validate_table(
     # raw values are only needed for bad rows; keep them (cheap for typed inputs: the buffers are shared)
     df = lf.select([*keep, *[pl.col(c).alias(f"__raw__{c}") for c in raw_cols]]).collect(engine="streaming")
 
-    typed = [pl.col(_p(c.name)).cast(c.dtype).alias(c.name) for c in sch.columns]
+    typed = [pl.col(_p(c.name)).cast(c.dtype).alias(c.name) for c in sch.columns if c.name not in without]
     if int_out:
         typed.append(pl.col(int_out).alias(key_out))
     if mi_out:
