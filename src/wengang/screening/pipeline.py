@@ -20,6 +20,7 @@ import polars as pl
 from wengang.screening.ingest import IngestError, RawTable, _transcode_to_utf8, detect_encoding, read_table
 from wengang.screening.quarantine import ValidationReport
 
+RESULT_ID_COLUMNS = ("credit_code", "name", "region_code", "size_class")
 RAW_TABLES = ("units", "contributions", "headcount", "exclusions", "stats_size", "deferrals", "dispatch")
 # rows of monthly records per partition: keeps peak memory bounded whatever N is
 ROWS_PER_PARTITION = 24_000_000
@@ -179,7 +180,7 @@ def run_screening(
     progress: bool = False,
     latest_month: str | None = None,
 ) -> ScreeningReport:
-    from wengang.screening.evaluate import program_label, reason_text, screen_facts
+    from wengang.screening.evaluate import RESULT_COLUMNS, program_label, reason_text, screen_facts
     from wengang.screening.output import summarise, write_excel_sheets, write_results
 
     out = Path(out_dir)
@@ -247,6 +248,10 @@ def run_screening(
         settings=settings,
         include_drafts=include_drafts,
     )
+    # the decision beside the unit's identity; the facts it was made on are in features.parquet (same
+    # rows, joined by credit_code) — writing them twice cost a third of this step
+    names = results.collect_schema().names()
+    results = results.select([c for c in (*RESULT_ID_COLUMNS, *RESULT_COLUMNS) if c in names])
     texts = reason_text(plans)
     label = program_label(program)
     status.step("写出结果与公示名单")
