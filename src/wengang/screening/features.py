@@ -58,7 +58,7 @@ from __future__ import annotations
 import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from types import NoneType, UnionType
@@ -467,6 +467,7 @@ class PartitionedRun:
     rows: int
     seconds: float
     frame: pl.DataFrame | None = None  # the features, when they were small enough to keep in memory
+    steps: dict[str, float] = field(default_factory=dict)  # seconds: split, partitions, legal entities and write
 
 
 def derive_features_partitioned(
@@ -519,6 +520,7 @@ def derive_features_partitioned(
         name: [raw] if partitions == 1 else _split(raw, key_col.get(name, "credit_code"), partitions, parts_dir / name)
         for name, raw in tables.items()
     }
+    steps = {"split": time.perf_counter() - t0}
     for i in range(partitions):
         vals = {}
         shared: dict = {}  # identifier checks shared by this partition's tables (same codes, same order)
@@ -567,6 +569,7 @@ def derive_features_partitioned(
             feats.collect(engine="streaming").write_parquet(parts_dir / f"part-{i:04d}.parquet", compression="lz4")
         del vals, feats, shared
 
+    steps["partitions"] = time.perf_counter() - t0 - steps["split"]
     parts = only.lazy() if partitions == 1 else pl.scan_parquet(parts_dir / "*.parquet")
     le_codes = (
         parts.filter(pl.col("legal_entity_credit_code").is_not_null())
@@ -594,4 +597,5 @@ def derive_features_partitioned(
         pl.DataFrame(schema=QUARANTINE_SCHEMA).write_parquet(quarantine_path)
     rows = in_memory.height if in_memory is not None else pl.scan_parquet(features_path).select(pl.len()).collect().item()
     shutil.rmtree(parts_dir)
-    return PartitionedRun(features_path, quarantine_path, reports, rows, time.perf_counter() - t0, in_memory)
+    steps["legal entities and write"] = time.perf_counter() - t0 - steps["split"] - steps["partitions"]
+    return PartitionedRun(features_path, quarantine_path, reports, rows, time.perf_counter() - t0, in_memory, steps)

@@ -23,7 +23,7 @@ from wengang.screening.quarantine import ValidationReport
 RESULT_ID_COLUMNS = ("credit_code", "name", "region_code", "size_class")
 RAW_TABLES = ("units", "contributions", "headcount", "exclusions", "stats_size", "deferrals", "dispatch")
 # rows of monthly records per partition: keeps peak memory bounded whatever N is
-ROWS_PER_PARTITION = 24_000_000
+ROWS_PER_PARTITION = 16_000_000
 
 
 class StrictRefusal(Exception):
@@ -237,6 +237,9 @@ def run_screening(
         features_path = run.features_path
         in_memory = run.frame
         seconds["校验与特征"] = time.perf_counter() - t0 - seconds["读取"]
+        if parts > 1:
+            labels = {"split": "其中分区拆分", "partitions": "其中逐区校验与特征", "legal entities and write": "其中法人划型与写出"}
+            seconds.update({labels[k]: v for k, v in run.steps.items()})
 
     t1 = time.perf_counter()
     status.step("按政策规则判定")
