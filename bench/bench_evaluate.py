@@ -70,7 +70,7 @@ def yardstick(lf: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def best_of(fn, runs: int = 3) -> float:
+def best_of(fn, runs: int = 7) -> float:
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()

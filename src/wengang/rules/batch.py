@@ -25,7 +25,7 @@ from wengang.rules.engine import (
     active_checks,
     reading_combinations,
 )
-from wengang.rules.expr import CompileContext, switches_in
+from wengang.rules.expr import CompileContext, known_literal, switches_in
 
 STATUS_DTYPE = pl.Enum([ELIGIBLE, INELIGIBLE, NEEDS_DECISION, NOT_DETERMINABLE])
 
@@ -92,24 +92,22 @@ def compile_stages(
         tag = _tag(combo)
         conds = [(c.id, pl.col(cols[tag])) for c, cols in check_cols if c.kind == CONDITION]
         flags = [(c.id, pl.col(cols[tag])) for c, cols in check_cols if c.kind == FLAG]
-        zero = pl.lit(0, dtype=pl.Int32)
-        n_false = pl.sum_horizontal([(e == False).fill_null(False).cast(pl.Int32) for _, e in conds]) if conds else zero  # noqa: E712
-        n_null = pl.sum_horizontal([e.is_null().cast(pl.Int32) for _, e in conds]) if conds else zero
+        # boolean "any" over the checks (not counts): a refused check decides, then an unknown one
+        any_false = pl.any_horizontal([(~e).fill_null(False) for _, e in conds]) if conds else pl.lit(False)
+        any_null = pl.any_horizontal([e.is_null() for _, e in conds]) if conds else pl.lit(False)
         amount = pl.col(amount_cols[tag]).cast(pl.Int64) if amount_cols else pl.lit(None, dtype=pl.Int64)
         amount_missing = amount.is_null() if amount_cols else pl.lit(False)
-        status = (
-            pl.when(n_false > 0)
-            .then(pl.lit(INELIGIBLE))
-            .when(n_null > 0)
-            .then(pl.lit(NOT_DETERMINABLE))
-            .when(amount_missing)
-            .then(pl.lit(NOT_DETERMINABLE))
-            .otherwise(pl.lit(ELIGIBLE))
+        status = (  # the categorical status directly: no strings per row
+            pl.when(any_false)
+            .then(_status(INELIGIBLE))
+            .when(any_null | amount_missing)
+            .then(_status(NOT_DETERMINABLE))
+            .otherwise(_status(ELIGIBLE))
         )
         names = [f"__status{k}", f"__amount{k}"]
         temps.extend(names)
         target = stage2_first if k == 0 else stage2_rest
-        target += [status.alias(names[0]), pl.when(status == ELIGIBLE).then(amount).alias(names[1])]
+        target += [status.alias(names[0]), pl.when(status == _status(ELIGIBLE)).then(amount).alias(names[1])]
         if k == 0:
             temps.extend(["__reasons0", "__flags0"])
             stage2_first += [_codes(conds, True).alias("__reasons0"), _codes(flags, False).alias("__flags0")]
@@ -136,9 +134,11 @@ def compile_stages(
     for k, combo in enumerate(combos):
         st, am = pl.col(f"__status{k}"), pl.col(f"__amount{k}")
         differs = differs | (st != status0) | am.ne_missing(amount0)
-        outcome_parts.append(pl.concat_str([pl.lit(_tag(combo) + ":"), st, pl.lit(":"), am.cast(pl.String).fill_null("")]))
+        outcome_parts.append(
+            pl.concat_str([pl.lit(_tag(combo) + ":"), st.cast(pl.String), pl.lit(":"), am.cast(pl.String).fill_null("")])
+        )
     full = [
-        pl.when(differs).then(pl.lit(NEEDS_DECISION)).otherwise(status0).cast(STATUS_DTYPE).alias("status"),
+        pl.when(differs).then(_status(NEEDS_DECISION)).otherwise(status0).cast(STATUS_DTYPE).alias("status"),
         pl.when(differs).then(None).otherwise(amount0).cast(pl.Int64).alias("amount_fen"),
         pl.when(differs)
         .then(pl.concat_str([reasons0, pl.lit("needs_decision")], separator=";").str.strip_chars(";"))
@@ -149,6 +149,10 @@ def compile_stages(
         pl.when(differs).then(pl.concat_str(outcome_parts, separator="|")).otherwise(pl.lit("")).alias("outcomes"),
     ]
     return Plan(stage1, stage2_first, stage2_rest, any_diff, single, full, temps)
+
+
+def _status(value: str) -> pl.Expr:
+    return pl.lit(value, dtype=STATUS_DTYPE)
 
 
 @dataclass
@@ -178,8 +182,9 @@ def apply_stages(lf: pl.LazyFrame, plan: Plan) -> pl.LazyFrame:
 def _default_literal(ruleset: Ruleset, name: str) -> pl.Expr:
     default = ruleset.facts.model_fields[name].get_default(call_default_factory=True)
     if default is PydanticUndefined or default is None:
-        return pl.lit(None)
-    return pl.lit(getattr(default, "value", default))
+        return known_literal(pl.lit(None), None)  # known: the compiler folds what depends on it
+    value = getattr(default, "value", default)
+    return known_literal(pl.lit(value), value)
 
 
 def screen_frame(

@@ -201,7 +201,7 @@ class Expr:
 
     def frac(self, ctx: CompileContext) -> tuple[pl.Expr, pl.Expr]:
         """(numerator, denominator) Polars expressions of a fraction-valued node."""
-        return self._polars(ctx), pl.lit(1, dtype=pl.Int64)
+        return self._polars(ctx), _const(1)
 
     def children(self) -> tuple[Expr, ...]:
         return ()
@@ -216,6 +216,57 @@ class Expr:
 
     def _show(self) -> str:
         return type(self).__name__
+
+
+# Literals remember their Python value, so the compiler can fold what the policy fixes: ×1, +0, a branch
+# on a constant condition, a coalesce with a null (the compiled plan of a rule had a dozen of each per row).
+_CONST_ATTR = "_wengang_value"
+_NOT_CONST: Any = object()
+
+
+def known_literal(e: pl.Expr, value: Any) -> pl.Expr:
+    setattr(e, _CONST_ATTR, value)
+    return e
+
+
+def _const(n: int) -> pl.Expr:
+    return known_literal(pl.lit(n, dtype=pl.Int64), n)
+
+
+def _literal(value: Any) -> pl.Expr:
+    return known_literal(pl.lit(value), value)
+
+
+def _known_value(e: pl.Expr) -> Any:
+    return getattr(e, _CONST_ATTR, _NOT_CONST)
+
+
+def _value(e: pl.Expr) -> int | None:
+    """The integer a literal holds (not a bool), else None."""
+    v = _known_value(e)
+    return v if type(v) is int else None
+
+
+def _mul(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    va, vb = _value(a), _value(b)
+    if va is not None and vb is not None:
+        return _const(va * vb)
+    if va == 1:
+        return b
+    if vb == 1:
+        return a
+    return a * b
+
+
+def _add(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    va, vb = _value(a), _value(b)
+    if va is not None and vb is not None:
+        return _const(va + vb)
+    if va == 0:
+        return b
+    if vb == 0:
+        return a
+    return a + b
 
 
 def lift(value: Any) -> Expr:
@@ -236,11 +287,11 @@ class Lit(Expr):
             raise RuleDefinitionError("fraction literal used outside a fraction context")
         if isinstance(self.value, frozenset):
             raise RuleDefinitionError("set literal used outside isin")
-        return pl.lit(self.value)
+        return _literal(self.value)
 
     def frac(self, ctx: CompileContext) -> tuple[pl.Expr, pl.Expr]:
         f = Fraction(self.value)
-        return pl.lit(f.numerator, dtype=pl.Int64), pl.lit(f.denominator, dtype=pl.Int64)
+        return _const(f.numerator), _const(f.denominator)
 
     def _show(self) -> str:
         return format_value(self.value, self.fmt)
@@ -291,11 +342,11 @@ class Param(Expr):
             raise RuleDefinitionError(f"fraction parameter {self.name} used outside a fraction context")
         if isinstance(value, (list, tuple, set, frozenset)):
             raise RuleDefinitionError(f"list parameter {self.name} used outside isin")
-        return pl.lit(value)
+        return _literal(value)
 
     def frac(self, ctx: CompileContext) -> tuple[pl.Expr, pl.Expr]:
         f = Fraction(_param_value(ctx, self.name))
-        return pl.lit(f.numerator, dtype=pl.Int64), pl.lit(f.denominator, dtype=pl.Int64)
+        return _const(f.numerator), _const(f.denominator)
 
     def _show(self) -> str:
         return self.name
@@ -314,7 +365,7 @@ class OptionalParam(Param):
 
     def _polars(self, ctx: CompileContext) -> pl.Expr:
         if self.name not in ctx.params:
-            return pl.lit(None, dtype=pl.Int64)
+            return known_literal(pl.lit(None, dtype=pl.Int64), None)
         return super()._polars(ctx)
 
     def frac(self, ctx: CompileContext) -> tuple[pl.Expr, pl.Expr]:
@@ -342,14 +393,14 @@ class Setting(Expr):
         value = ctx.settings.get(self.name)
         if isinstance(value, Fraction):
             raise RuleDefinitionError(f"fraction setting {self.name} used outside a fraction context")
-        return pl.lit(value)
+        return _literal(value)
 
     def frac(self, ctx: CompileContext) -> tuple[pl.Expr, pl.Expr]:
         value = ctx.settings.get(self.name)
         if value is None:
             return pl.lit(None, dtype=pl.Int64), pl.lit(None, dtype=pl.Int64)
         f = Fraction(value)
-        return pl.lit(f.numerator, dtype=pl.Int64), pl.lit(f.denominator, dtype=pl.Int64)
+        return _const(f.numerator), _const(f.denominator)
 
 
 _ARITH: dict[str, Callable[[Any, Any], Any]] = {"+": operator.add, "-": operator.sub, "*": operator.mul}
@@ -379,9 +430,9 @@ class Arith(Expr):
         an, ad = self.a.frac(ctx)
         bn, bd = self.b.frac(ctx)
         if self.op == "*":
-            return an * bn, ad * bd
-        sign = 1 if self.op == "+" else -1
-        return an * bd + sign * bn * ad, ad * bd
+            return _mul(an, bn), _mul(ad, bd)
+        other = _mul(bn, ad)
+        return _add(_mul(an, bd), other if self.op == "+" else _mul(_const(-1), other)), _mul(ad, bd)
 
     def _show(self) -> str:
         return f"{self.a.show()} {self.op} {self.b.show()}"
@@ -412,7 +463,9 @@ class Ratio(Expr):
     def frac(self, ctx: CompileContext) -> tuple[pl.Expr, pl.Expr]:
         nn, nd = self.num.frac(ctx)
         dn, dd = self.den.frac(ctx)
-        num, den = nn * dd, nd * dn
+        num, den = _mul(nn, dd), _mul(nd, dn)
+        if _value(den) not in (None, 0):  # a constant, non-zero denominator needs no guard
+            return num, den
         # a zero denominator makes the ratio unknown, as in Python
         return pl.when(den != 0).then(num), pl.when(den != 0).then(den)
 
@@ -458,8 +511,13 @@ class Cmp(Expr):
             an, ad = self.a.frac(ctx)
             bn, bd = self.b.frac(ctx)
             # denominators are positive by construction (counts, rates), so the order is kept
-            return fn(an * bd, bn * ad)
-        return fn(self.a.to_polars(ctx), self.b.to_polars(ctx))
+            x, y = _mul(an, bd), _mul(bn, ad)
+        else:
+            x, y = self.a.to_polars(ctx), self.b.to_polars(ctx)
+        kx, ky = _known_value(x), _known_value(y)
+        if kx is not _NOT_CONST and ky is not _NOT_CONST:  # both fixed by the policy: fold
+            return known_literal(pl.lit(None, dtype=pl.Boolean), None) if kx is None or ky is None else _literal(fn(kx, ky))
+        return fn(x, y)
 
     def _show(self) -> str:
         return f"{self.a.show()} {CMP_SYMBOL[self.op]} {self.b.show()}"
@@ -488,9 +546,17 @@ class _Logic(Expr):
         return None if any(v is None for v in values) else not self.decisive
 
     def _polars(self, ctx: CompileContext) -> pl.Expr:
-        out = self.parts[0].to_polars(ctx)
-        for p in self.parts[1:]:
-            out = (out | p.to_polars(ctx)) if self.decisive else (out & p.to_polars(ctx))  # Kleene in Polars too
+        exprs = [p.to_polars(ctx) for p in self.parts]
+        known = [_known_value(e) for e in exprs]
+        if any(k is self.decisive for k in known):  # a part the policy fixes decides it
+            return _literal(self.decisive)
+        # parts the policy fixes to the other value do not change the result
+        rest = [e for e, k in zip(exprs, known, strict=True) if k is not (not self.decisive)]
+        if not rest:
+            return _literal(not self.decisive)
+        out = rest[0]
+        for e in rest[1:]:
+            out = (out | e) if self.decisive else (out & e)  # Kleene in Polars too
         return out
 
 
@@ -516,7 +582,11 @@ class Not(Expr):
         return None if v is None else not v
 
     def _polars(self, ctx: CompileContext) -> pl.Expr:
-        return ~self.a.to_polars(ctx)
+        a = self.a.to_polars(ctx)
+        known = _known_value(a)
+        if known is True or known is False:
+            return _literal(not known)
+        return ~a
 
 
 class IfElse(Expr):
@@ -537,6 +607,9 @@ class IfElse(Expr):
 
     def _polars(self, ctx: CompileContext) -> pl.Expr:
         c = self.cond.to_polars(ctx)
+        known = _known_value(c)
+        if known is True or known is False:  # the policy decides the branch, not the row
+            return self.then.to_polars(ctx) if known else self.otherwise.to_polars(ctx)
         return (
             pl.when(c.is_null())
             .then(None)
@@ -547,6 +620,9 @@ class IfElse(Expr):
 
     def frac(self, ctx: CompileContext) -> tuple[pl.Expr, pl.Expr]:
         c = self.cond.to_polars(ctx)
+        known = _known_value(c)
+        if known is True or known is False:
+            return self.then.frac(ctx) if known else self.otherwise.frac(ctx)
         tn, td = self.then.frac(ctx)
         on, od = self.otherwise.frac(ctx)
 
@@ -618,7 +694,12 @@ class Coalesce(Expr):
         return self.default.eval(ctx) if v is None else v
 
     def _polars(self, ctx: CompileContext) -> pl.Expr:
-        return pl.coalesce(self.a.to_polars(ctx), self.default.to_polars(ctx))
+        a, default = self.a.to_polars(ctx), self.default.to_polars(ctx)
+        if _known_value(a) is None:
+            return default
+        if _known_value(default) is None:
+            return a
+        return pl.coalesce(a, default)
 
 
 class Min(Expr):
