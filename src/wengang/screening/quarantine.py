@@ -327,25 +327,25 @@ def _registry_key(
         return extra[local_key].cast(pl.UInt32)  # no registry: a key within this table
     if registry:
         shared["__registry__"] = (table, name)  # its rows number the codes: row i of the table is number i
-        shared.pop("__registry_lookup__", None)
+        shared.pop("__registry_codes__", None)
         return idx.cast(pl.UInt32)
     reg, reg_name = shared["__registry__"]
     if table is reg:  # the same codes in the same order (the identifier checks were shared too)
         return idx.cast(pl.UInt32)
-    lookup = shared.get("__registry_lookup__")
-    if lookup is None:
-        values = reg.get_column(_p(reg_name))
-        lookup = (
-            pl.DataFrame({"__v": values, "__k": pl.int_range(0, reg.height, dtype=pl.UInt32, eager=True)})
-            .drop_nulls("__v")
-            .unique("__v", keep="first", maintain_order=True)
+    registry_codes = shared.get("__registry_codes__")
+    if registry_codes is None:
+        registry_codes = pl.DataFrame(
+            {"__v": reg.get_column(_p(reg_name)), "__k": pl.int_range(0, reg.height, dtype=pl.UInt32, eager=True)}
         )
-        shared["__registry_lookup__"] = lookup
-    numbers = (
-        table.select(pl.col(_p(name)).alias("__v"))
-        .join(lookup, on="__v", how="left", maintain_order="left")
-        .get_column("__k")
+        shared["__registry_codes__"] = registry_codes
+    codes = table.select(pl.col(_p(name)).alias("__v"))
+    # the registry rows with these codes (a set lookup over the registry, no hash table of all its codes);
+    # a code the registry lists twice takes its first number (those units are quarantined anyway)
+    found = (
+        registry_codes.filter(pl.col("__v").is_in(codes.get_column("__v").drop_nulls().implode()))
+        .unique("__v", keep="first", maintain_order=True)
     )
+    numbers = codes.join(found, on="__v", how="left", maintain_order="left").get_column("__k")
     return numbers.gather(idx)
 
 
@@ -462,7 +462,9 @@ def validate_table(
                 idbad = (r.is_not_null() & (r != "empty")).fill_null(False)
                 miss = pl.col(f"__miss__{name}")
                 return d.with_columns(
-                    pl.col(_p(name)).rank("dense").alias(f"__id__{name}"),
+                    # a 64-bit hash tells cheaply that the codes are distinct (the usual case); only when
+                    # two hashes agree is an exact rank worked out (see below)
+                    pl.col(_p(name)).hash(seed=0x5747).is_duplicated().alias(f"__hdup__{name}"),
                     idbad.alias(f"__idbad__{name}"),
                     (idbad | miss if req else idbad).alias(f"__vbad__{name}"),
                 )
@@ -477,12 +479,16 @@ def validate_table(
         table, idx, in_runs = _per_distinct(frame, name, build, few_values=col.kind == "month", shared=share)
         if col.kind != "month":
             pv = table.get_column(_p(name))
-            # dense ranks 1…height with no nulls: every table row a distinct value
-            distinct = pv.null_count() == 0 and table.get_column(f"__id__{name}").max() == table.height
+            distinct = pv.null_count() == 0 and not table.get_column(f"__hdup__{name}").any()
             if in_runs and distinct:
                 # one run per code and distinct codes: the run number is already an integer key
                 int_key[name] = f"__di__{name}"
             else:
+                ranked = table.with_columns(pl.col(_p(name)).rank("dense").alias(f"__id__{name}"))
+                if share is not None:  # later tables with the same codes reuse the ranked table
+                    entries = share[0][share[1]]
+                    entries[:] = [(v, ranked if t is table else t) for v, t in entries]
+                table = ranked
                 rows.append(f"__id__{name}")
         for r in rows:
             extra[r] = table.get_column(r).gather(idx)
