@@ -7,6 +7,7 @@ gets ``not_determinable`` with the reason, never last year's rules.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from wengang.rules.batch import STATUS_DTYPE, apply_stages, compile_stages
+from wengang.rules.batch import STATUS_DTYPE, Plan, apply_stages, compile_stages
 from wengang.rules.engine import (
     NOT_DETERMINABLE,
     PROGRAM_LABELS,
@@ -103,9 +104,24 @@ def screen_facts(
     """Decide every row of ``facts`` (one row per unit or person); returns results and the plans used."""
     if regions is None:
         regions = facts.select(pl.col(region_column).unique()).collect()[region_column].drop_nulls().to_list()
-    plans = plan_regions(program, [str(r) for r in regions], on, include_drafts=include_drafts)
+    key = (
+        program,
+        tuple(sorted(str(r) for r in regions)),
+        on,
+        include_drafts,
+        _frozen(settings),
+        _frozen(readings),
+        tuple(facts.collect_schema().names()),
+    )
+    try:
+        hash(key)
+    except TypeError:  # a setting whose value cannot be a cache key: compile afresh
+        plans, compiled = _compiled_plans.__wrapped__(*key)
+    else:
+        plans, compiled = _compiled_plans(*key)
+    plans = list(plans)
     parts: list[pl.LazyFrame] = []
-    for plan in plans:
+    for plan, stages in zip(plans, compiled, strict=True):
         part = facts.filter(pl.col(region_column).is_in(plan.regions)) if len(plans) > 1 else facts
         if plan.resolution is None or plan.ruleset is None:
             parts.append(
@@ -123,10 +139,10 @@ def screen_facts(
                 )
             )
             continue
-        res, ruleset = plan.resolution, plan.ruleset
-        plan = compile_stages(ruleset, res, settings=settings, fixed=readings, columns=part.collect_schema().names())
+        res = plan.resolution
+        assert stages is not None
         parts.append(
-            apply_stages(part, plan).with_columns(
+            apply_stages(part, stages).with_columns(
                 pl.lit(res.document.id).alias("policy_id"),
                 pl.lit(res.document.display_number).alias("policy_number"),
                 pl.lit(policy_clause(res)).alias("policy_clause"),
@@ -135,6 +151,34 @@ def screen_facts(
         )
     out = pl.concat(parts, how="diagonal_relaxed") if len(parts) > 1 else parts[0]
     return out, plans
+
+
+def _frozen(mapping: Mapping[str, Any] | None) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted((mapping or {}).items(), key=lambda kv: kv[0]))
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled_plans(
+    program: str,
+    regions: tuple[str, ...],
+    on: date,
+    include_drafts: bool,
+    settings: tuple[tuple[str, Any], ...],
+    readings: tuple[tuple[str, Any], ...],
+    columns: tuple[str, ...],
+) -> tuple[list[RegionPlan], list[Plan | None]]:
+    """The region plans and each one's compiled stages. Pure (the policy set is loaded once per process),
+    so a service screening batch after batch compiles a ruleset once, not per batch."""
+    plans = plan_regions(program, list(regions), on, include_drafts=include_drafts)
+    compiled: list[Plan | None] = []
+    for plan in plans:
+        if plan.resolution is None or plan.ruleset is None:
+            compiled.append(None)
+            continue
+        compiled.append(
+            compile_stages(plan.ruleset, plan.resolution, settings=dict(settings), fixed=dict(readings), columns=list(columns))
+        )
+    return plans, compiled
 
 
 def reason_text(plans: list[RegionPlan]) -> dict[str, str]:
