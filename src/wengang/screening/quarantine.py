@@ -283,34 +283,37 @@ def _duplicates_in_runs(ids: pl.Series, months: pl.Series, ids_are_runs: bool = 
     """Rows whose (identifier, month index) pair repeats, both present — without hashing every row.
 
     Applies when the rows come as runs (each identifier in one run of consecutive rows, months ascending
-    within it, rows with a null in either skipped over): then equal pairs are neighbours among the rows
-    with both present. ``None`` otherwise (the caller hashes instead). ``ids_are_runs``: ``ids`` are run
-    numbers already (one run per value, no nulls).
+    within it): then equal pairs are neighbours. The few runs with a missing month are checked by
+    hashing their rows. ``None`` otherwise (the caller hashes instead). ``ids_are_runs``: ``ids`` are
+    run numbers already (one run per value, no nulls).
     """
+    if ids.len() == 0 or ids.null_count():
+        return None  # nothing to do, or rows without an identifier interrupt runs: the caller hashes
     if not ids_are_runs:
-        valid_ids = ids.drop_nulls()
-        if valid_ids.len() == 0:
-            return None
-        run = valid_ids.rle_id()
+        run = ids.rle_id()
         starts = (run != run.shift(1)).fill_null(True)
-        if valid_ids.filter(starts).n_unique() != int(run[-1]) + 1:  # an identifier in two runs
+        if ids.filter(starts).n_unique() != int(run[-1]) + 1:  # an identifier in two runs
             return None
     i, m = pl.col("i"), pl.col("m")
-    valid = i.is_not_null() & m.is_not_null()
-    # each row against the nearest row before it (and after it) that has both values
-    i_v, m_v = pl.when(valid).then(i), pl.when(valid).then(m)
-    prev_i, prev_m = i_v.forward_fill().shift(1), m_v.forward_fill().shift(1)
-    same_run = (i == prev_i).fill_null(False)
-    pair = valid & same_run & (m == prev_m).fill_null(False)
-    next_pair = pl.when(valid).then(pair).shift(-1).backward_fill().fill_null(False)
-    out = pl.DataFrame({"i": ids, "m": months}).select(
-        (~valid | ~same_run | (m >= prev_m)).all().alias("ordered"),
-        valid.any().alias("any"),
-        (pair | (valid & next_pair)).implode().alias("dup"),
+    same = (i == i.shift(1)).fill_null(False)
+    pair = same & (m == m.shift(1)).fill_null(False)
+    frame = pl.DataFrame({"i": ids, "m": months})
+    out = frame.select(
+        # months ascend within a run (a missing month is skipped here; its run is hashed below)
+        (~same | (m >= m.shift(1)).fill_null(True)).all().alias("ordered"),
+        (pair | pair.shift(-1).fill_null(False)).implode().alias("dup"),
     )
-    if not out.item(0, "ordered") or not out.item(0, "any"):
+    if not out.item(0, "ordered"):
         return None
-    return out.item(0, "dup")
+    dup: pl.Series = out.item(0, "dup")
+    if months.null_count():
+        # a run with a missing month may hide a repeat behind it: hash those runs' rows
+        gaps = frame.filter(m.is_null()).get_column("i").unique()
+        rows = ids.is_in(gaps.implode())
+        part = frame.filter(rows)
+        hashed = part.select((pl.struct("i", "m").is_duplicated() & m.is_not_null()).alias("d")).to_series()
+        dup = dup.scatter(rows.arg_true(), hashed)
+    return dup
 
 
 def _registry_key(
@@ -718,7 +721,8 @@ def validate_table(
     accepted = df.lazy().filter(~pl.col("__bad")).select(typed).collect() if n_bad else df.select(typed)
     if key_out and key_out in accepted.columns and accepted.get_column(key_out).is_sorted():
         # say so: a group-by on a column flagged sorted slices runs instead of hashing
-        accepted = accepted.with_columns(pl.col(key_out).set_sorted())
+        index = accepted.get_column_index(key_out)
+        accepted.replace_column(index, accepted.get_column(key_out).set_sorted())  # in place, no copy
     # few bad rows: gather them by position (a filter would still walk every column of every row)
     bad = df.gather(df.get_column("__bad").arg_true()) if n_bad else df.clear()
     for name, (table, later) in lookups.items():
