@@ -551,6 +551,7 @@ def derive_features_partitioned(
                 shared=shared,
                 # the monthly rows are grouped by key and month index: their texts are not needed
                 without=("credit_code", "month") if name == "contributions" else (),
+                lazy=name == "contributions",  # aggregated once, straight from the validated rows
             )
 
         # the registry first (it numbers the codes); then the monthly records in a second thread while

@@ -74,7 +74,7 @@ class ValidationReport:
 
 @dataclass
 class ValidationResult:
-    accepted: pl.DataFrame
+    accepted: pl.DataFrame | pl.LazyFrame  # a LazyFrame only when asked (``validate_table(lazy=True)``)
     quarantine: pl.DataFrame
     report: ValidationReport
 
@@ -370,6 +370,7 @@ def validate_table(
     key_column: str = "credit_code",
     registry: bool = False,
     without: tuple[str, ...] = (),
+    lazy: bool = False,
 ) -> ValidationResult:
     """Validate ``raw`` against its schema; return accepted rows (typed), the quarantine and a report.
 
@@ -381,6 +382,8 @@ def validate_table(
     the key is a dense rank within the table.
     ``month_index_out``: also give them the ``month`` column's month index (year·12 + month − 1, Int32),
     computed once per distinct month.
+    ``lazy``: return the accepted rows as a LazyFrame over the validated table (for a caller that reads
+    them once, e.g. to aggregate 10^7 monthly rows).
     ``without``: columns left out of the accepted rows (a caller that has the keys above may not need the
     text; copying 10^7 strings into the accepted frame is the dearest part of keeping the good rows).
     ``shared``: a dict kept across calls (one run) so identifier checks of the same codes in the same order
@@ -718,11 +721,12 @@ def validate_table(
     if mi_out:
         typed.append(pl.col(mi_out).alias(month_index_out))
     n_bad = int(df.get_column("__bad").sum())
-    accepted = df.lazy().filter(~pl.col("__bad")).select(typed).collect() if n_bad else df.select(typed)
-    if key_out and key_out in accepted.columns and accepted.get_column(key_out).is_sorted():
-        # say so: a group-by on a column flagged sorted slices runs instead of hashing
-        index = accepted.get_column_index(key_out)
-        accepted.replace_column(index, accepted.get_column(key_out).set_sorted())  # in place, no copy
+    if int_out and df.get_column(int_out).is_sorted():
+        # say so: a group-by on a column flagged sorted slices runs instead of hashing (kept by the filter)
+        df.replace_column(df.get_column_index(int_out), df.get_column(int_out).set_sorted())  # in place
+    accepted_plan = df.lazy().filter(~pl.col("__bad")).select(typed) if n_bad else df.lazy().select(typed)
+    # lazily: a caller that aggregates at once reads the good rows without a copy of every column
+    accepted = accepted_plan if lazy else accepted_plan.collect()
     # few bad rows: gather them by position (a filter would still walk every column of every row)
     bad = df.gather(df.get_column("__bad").arg_true()) if n_bad else df.clear()
     for name, (table, later) in lookups.items():
@@ -739,7 +743,7 @@ def validate_table(
                     key = key if generic not in key else f"{ch.field}: {generic}"
                 by_reason[key] += n
     report = ValidationReport(
-        sch.name, raw.source_file, df.height, accepted.height, quarantine.height, dict(by_reason)
+        sch.name, raw.source_file, df.height, df.height - n_bad, quarantine.height, dict(by_reason)
     )
     if strict and quarantine.height:
         raise ValidationFailed(report, quarantine.row(0, named=True))
