@@ -529,6 +529,8 @@ def derive_features_partitioned(
             r.by_reason[k] = r.by_reason.get(k, 0) + v
 
     only = None
+    referenced: list[pl.DataFrame] = []  # legal entities named by branches
+    classes: list[pl.DataFrame] = []  # every unit's own size class
     tables = {"units": units, "contributions": contributions, **others}
     # one pass over the inputs: each table is split once (not re-read and filtered once per partition)
     split = {
@@ -579,20 +581,21 @@ def derive_features_partitioned(
             legal_entities=False,
             **vals,
         )
+        done = feats.collect(engine="streaming")
+        # what the branch step needs, gathered while the partition is in memory (not by re-reading all parts)
+        referenced.append(done.select(pl.col("legal_entity_credit_code").drop_nulls().alias("credit_code")))
+        classes.append(done.select("credit_code", "size_class"))
         if partitions == 1:  # one partition: keep it in memory, no round trip through a file
-            only = feats.collect(engine="streaming")
+            only = done
         else:
-            feats.collect(engine="streaming").write_parquet(parts_dir / f"part-{i:04d}.parquet", compression="lz4")
-        del vals, feats, shared
+            done.write_parquet(parts_dir / f"part-{i:04d}.parquet", compression="lz4")
+        del vals, feats, shared, done
 
     steps["partitions"] = time.perf_counter() - t0 - steps["split"]
     parts = only.lazy() if partitions == 1 else pl.scan_parquet(parts_dir / "*.parquet")
-    le_codes = (
-        parts.filter(pl.col("legal_entity_credit_code").is_not_null())
-        .select(pl.col("legal_entity_credit_code").alias("credit_code"))
-        .unique()
-    )
-    parents = parts.join(le_codes, on="credit_code", how="semi").select("credit_code", "size_class").collect()
+    le_codes = pl.concat(referenced).unique()
+    parents = pl.concat(classes).join(le_codes, on="credit_code", how="semi")
+    del classes, referenced
     final = apply_legal_entity(parts, parents.lazy())
     if not with_provenance and "size_class_step" not in FEATURE_SCHEMA:
         final = final.drop("size_class_step")
