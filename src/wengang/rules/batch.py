@@ -25,7 +25,7 @@ from wengang.rules.engine import (
     active_checks,
     reading_combinations,
 )
-from wengang.rules.expr import CompileContext, known_literal, switches_in
+from wengang.rules.expr import CompileContext, literal, switches_in
 
 STATUS_DTYPE = pl.Enum([ELIGIBLE, INELIGIBLE, NEEDS_DECISION, NOT_DETERMINABLE])
 
@@ -182,9 +182,8 @@ def apply_stages(lf: pl.LazyFrame, plan: Plan) -> pl.LazyFrame:
 def _default_literal(ruleset: Ruleset, name: str) -> pl.Expr:
     default = ruleset.facts.model_fields[name].get_default(call_default_factory=True)
     if default is PydanticUndefined or default is None:
-        return known_literal(pl.lit(None), None)  # known: the compiler folds what depends on it
-    value = getattr(default, "value", default)
-    return known_literal(pl.lit(value), value)
+        return literal(None)  # known: the compiler folds what depends on it
+    return literal(getattr(default, "value", default))
 
 
 def screen_frame(

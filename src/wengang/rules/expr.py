@@ -233,7 +233,8 @@ def _const(n: int) -> pl.Expr:
     return known_literal(pl.lit(n, dtype=pl.Int64), n)
 
 
-def _literal(value: Any) -> pl.Expr:
+def literal(value: Any) -> pl.Expr:
+    """``pl.lit(value)`` that the compiler can fold."""
     return known_literal(pl.lit(value), value)
 
 
@@ -287,7 +288,7 @@ class Lit(Expr):
             raise RuleDefinitionError("fraction literal used outside a fraction context")
         if isinstance(self.value, frozenset):
             raise RuleDefinitionError("set literal used outside isin")
-        return _literal(self.value)
+        return literal(self.value)
 
     def frac(self, ctx: CompileContext) -> tuple[pl.Expr, pl.Expr]:
         f = Fraction(self.value)
@@ -342,7 +343,7 @@ class Param(Expr):
             raise RuleDefinitionError(f"fraction parameter {self.name} used outside a fraction context")
         if isinstance(value, (list, tuple, set, frozenset)):
             raise RuleDefinitionError(f"list parameter {self.name} used outside isin")
-        return _literal(value)
+        return literal(value)
 
     def frac(self, ctx: CompileContext) -> tuple[pl.Expr, pl.Expr]:
         f = Fraction(_param_value(ctx, self.name))
@@ -393,7 +394,7 @@ class Setting(Expr):
         value = ctx.settings.get(self.name)
         if isinstance(value, Fraction):
             raise RuleDefinitionError(f"fraction setting {self.name} used outside a fraction context")
-        return _literal(value)
+        return literal(value)
 
     def frac(self, ctx: CompileContext) -> tuple[pl.Expr, pl.Expr]:
         value = ctx.settings.get(self.name)
@@ -516,7 +517,7 @@ class Cmp(Expr):
             x, y = self.a.to_polars(ctx), self.b.to_polars(ctx)
         kx, ky = _known_value(x), _known_value(y)
         if kx is not _NOT_CONST and ky is not _NOT_CONST:  # both fixed by the policy: fold
-            return known_literal(pl.lit(None, dtype=pl.Boolean), None) if kx is None or ky is None else _literal(fn(kx, ky))
+            return known_literal(pl.lit(None, dtype=pl.Boolean), None) if kx is None or ky is None else literal(fn(kx, ky))
         return fn(x, y)
 
     def _show(self) -> str:
@@ -549,11 +550,11 @@ class _Logic(Expr):
         exprs = [p.to_polars(ctx) for p in self.parts]
         known = [_known_value(e) for e in exprs]
         if any(k is self.decisive for k in known):  # a part the policy fixes decides it
-            return _literal(self.decisive)
+            return literal(self.decisive)
         # parts the policy fixes to the other value do not change the result
         rest = [e for e, k in zip(exprs, known, strict=True) if k is not (not self.decisive)]
         if not rest:
-            return _literal(not self.decisive)
+            return literal(not self.decisive)
         out = rest[0]
         for e in rest[1:]:
             out = (out | e) if self.decisive else (out & e)  # Kleene in Polars too
@@ -585,7 +586,7 @@ class Not(Expr):
         a = self.a.to_polars(ctx)
         known = _known_value(a)
         if known is True or known is False:
-            return _literal(not known)
+            return literal(not known)
         return ~a
 
 

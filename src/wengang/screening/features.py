@@ -147,8 +147,8 @@ def contribution_features(
 
     When the rows carry :data:`CODE_KEY` (see ``validate_table(key_out=...)``) the group-by is on that
     integer and the code is taken from each group's first row; the groups are the same. ``by_key_only``:
-    the result is joined on the key (registry numbering), so the code is not carried and rows of codes
-    the registry does not have (null key) are left out.
+    the result is joined on the key (registry numbering), so the code is not carried (the group of codes
+    the registry does not have, null key, is left out by the join).
     """
     y1 = p.last_year
     d = p.evaluation_date
@@ -176,8 +176,6 @@ def contribution_features(
     # each row's contribution is computed flat (vectorised), then summed per unit with plain aggregations
     # (a when/then inside the aggregation is evaluated group by group, several times slower)
     with_code = keyed and not by_key_only
-    if keyed and by_key_only:
-        contributions = contributions.filter(pl.col(CODE_KEY).is_not_null())
     flat = contributions.select(
         key,
         *(["credit_code"] if with_code else []),
@@ -234,7 +232,7 @@ def _deferral_flags(deferrals: pl.LazyFrame, d: date, key: str = "credit_code") 
 def _dispatch_sums(dispatch: pl.LazyFrame, key: str = "credit_code") -> pl.LazyFrame:
     # the firm's code: numbered by the registry (key) or as text
     firm = pl.col(CODE_KEY) if key == CODE_KEY else pl.col("dispatch_credit_code").alias("credit_code")
-    return dispatch.filter(firm.is_not_null()).group_by(firm).agg(
+    return dispatch.group_by(firm).agg(
         pl.col("workers").sum().alias("dispatched_workers"),
         pl.when(pl.col("user_is_public_institution").fill_null(False))
         .then(pl.col("workers"))
@@ -247,11 +245,12 @@ def _dispatch_sums(dispatch: pl.LazyFrame, key: str = "credit_code") -> pl.LazyF
 def _join_by_number(left: pl.DataFrame, right: pl.DataFrame, key: str) -> pl.DataFrame:
     """``left.join(right, on=key, how="left")`` for registry numbers (small non-negative integers, unique in
     ``right``): a lookup array indexed by the number instead of a hash table — a fifth of the time on
-    a million units, and ``left``'s order is kept."""
+    a million units, and ``left``'s order is kept. Rows of ``right`` without a number (codes the registry
+    does not have) match nothing, as in a join."""
     right = right.filter(pl.col(key).is_not_null())
     if right.height == 0 or left.height == 0:
         return left.join(right, on=key, how="left", maintain_order="left")
-    size = int(max(left.get_column(key).max() or 0, right.get_column(key).max() or 0)) + 1  # type: ignore[arg-type]
+    size = int(max(left.get_column(key).max() or 0, right.get_column(key).max() or 0)) + 1
     slot = pl.repeat(None, size, dtype=pl.UInt32, eager=True).scatter(
         right.get_column(key), pl.int_range(0, right.height, dtype=pl.UInt32, eager=True)
     )
@@ -352,7 +351,6 @@ def derive_features(
         hc = (
             _lazy(headcount)
             .filter(pl.col("year") == p.last_year)
-            .filter(pl.col(hc_key).is_not_null())
             .select(
                 hc_key,
                 pl.col("insured_headcount").alias("_hc"),
@@ -369,14 +367,13 @@ def derive_features(
         )
     if exclusions is not None:
         ex_key = key_of(_lazy(exclusions))
-        lf = attach(lf, _exclusion_flags(_lazy(exclusions).filter(pl.col(ex_key).is_not_null()), evaluation_date, ex_key), ex_key)
+        lf = attach(lf, _exclusion_flags(_lazy(exclusions), evaluation_date, ex_key), ex_key)
     else:
         lf = lf.with_columns([pl.lit(False).alias(t) for t in EXCLUSION_LIST_TYPES])
     if stats_size is not None:
         st_key = key_of(_lazy(stats_size))
         st = (
             _lazy(stats_size)
-            .filter(pl.col(st_key).is_not_null())
             .select(st_key, pl.col("size_class").alias("stats_size_class"))
             .unique(st_key)
         )
@@ -385,7 +382,7 @@ def derive_features(
         lf = lf.with_columns(pl.lit(None, dtype=pl.String).alias("stats_size_class"))
     if deferrals is not None:
         df_key = key_of(_lazy(deferrals))
-        lf = attach(lf, _deferral_flags(_lazy(deferrals).filter(pl.col(df_key).is_not_null()), evaluation_date, df_key), df_key)
+        lf = attach(lf, _deferral_flags(_lazy(deferrals), evaluation_date, df_key), df_key)
     else:
         lf = lf.with_columns(pl.lit(False).alias("outstanding_deferral"))
     if dispatch is not None:

@@ -105,6 +105,10 @@ class _Staging(threading.local):
     def __init__(self) -> None:
         self.levels: list[list[pl.Expr]] = [[], []]
 
+    def clear(self) -> None:
+        for level in self.levels:
+            level.clear()
+
 
 _STAGING = _Staging()
 
@@ -252,8 +256,8 @@ def _per_distinct(
             return build(values.to_frame().lazy()).collect()
         cache, key = shared
         entries = cache.setdefault(key, [])  # every table's codes are kept: the registry's must stay
-        for seen, table in list(entries):
-            if seen.len() == values.len() and seen.equals(values):
+        for seen, table in entries:
+            if seen.equals(values):
                 return table
         table = build(values.to_frame().lazy()).collect()
         entries.append((values, table))
@@ -419,12 +423,10 @@ def validate_table(
         name, dtype = col.name, in_schema[col.name]
         c = pl.col(name)
         if col.kind == "month":
-            _STAGING.levels[0].clear()
-            _STAGING.levels[1].clear()
+            _STAGING.clear()
             v, faults = _parse_month(col, dtype)
             stages = [list(level) for level in _STAGING.levels]
-            _STAGING.levels[0].clear()
-            _STAGING.levels[1].clear()
+            _STAGING.clear()
             ((flag, _zh, _en),) = faults
             pm = pl.col(_p(name))
 
@@ -517,12 +519,11 @@ def validate_table(
             runs_dup = _duplicates_in_runs(extra[ks[0]], extra[ks[1]], ids_are_runs=ks[0].startswith("__di__"))
             if runs_dup is not None:
                 extra["__dup__"] = runs_dup
-    extra_names = set(extra)
+    has_registry_key = "__regkey__" in extra
     lf = frame.with_columns([s.alias(n) for n, s in extra.items()]).lazy()
     del frame, extra
     distinct_done = set(int_key)
-    _STAGING.levels[0].clear()
-    _STAGING.levels[1].clear()
+    _STAGING.clear()
     for col in sch.columns:
         if col.name not in in_schema:
             parsed[col.name] = pl.lit(None, dtype=col.dtype)
@@ -594,8 +595,7 @@ def validate_table(
     for level in _STAGING.levels:
         if level:
             lf = lf.with_columns(level)
-    _STAGING.levels[0].clear()
-    _STAGING.levels[1].clear()
+    _STAGING.clear()
     lf = lf.with_columns([e.alias(_p(n)) for n, e in parsed.items()])
     for name, kind in id_reason_cols:
         rc = f"__r__{name}"
@@ -705,7 +705,7 @@ def validate_table(
         *[_p(n) for n in parsed],
         *[f"__di__{n}" for n in lookups],
     ]
-    int_out = "__regkey__" if key_out and "__regkey__" in extra_names else None
+    int_out = "__regkey__" if key_out and has_registry_key else None
     if int_out:
         keep.append(int_out)
     mi_out = int_key.get("month") if month_index_out else None
