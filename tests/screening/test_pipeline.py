@@ -7,6 +7,7 @@ from datetime import date
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 from typer.testing import CliRunner
 
 from wengang.cli import app
@@ -140,3 +141,50 @@ def test_unknown_region_is_reported_not_a_crash(screened, tmp_path):
     assert unknown.height == 5 and set(unknown["reasons"]) == {"unknown_region"}
     assert results.filter(pl.col("region_code") != "150200")["policy_number"].drop_nulls().len() == 15
     assert any("150200" in text for code, text, _ in report.summary.by_reason if code == "unknown_region")
+
+
+def _sorted_results(out) -> pl.DataFrame:
+    return pl.read_parquet(out / "results.parquet").sort("credit_code")
+
+
+def test_partitions_give_the_same_results_and_summary(screened, region, tmp_path):
+    """Several partitions: units that are not branches are decided partition by partition, branches last
+    (their legal entity may be in another partition); the results and the summary are the same."""
+    root, one = screened
+    _, paths = region
+    three = run_screening(
+        tmp_path, program="fanhuan", evaluation_date=date(2025, 8, 1), policy_year=2025,
+        tables={k: paths[k] for k in TABLES}, allowed_regions=allowed_regions_for("150500", 2025) | {"150500"},
+        partitions=3, excel=False,
+    )
+    assert three.reconciles
+    assert_frame_equal(_sorted_results(tmp_path), _sorted_results(root / "out"))
+    feats = pl.read_parquet(tmp_path / "features.parquet")
+    assert feats.height == three.summary.total
+    assert pl.read_parquet(root / "out" / "features.parquet").filter(pl.col("size_class_step") == "legal_entity").height > 0
+    for part in ("total", "by_status", "by_reason", "by_size", "by_region", "total_amount_fen"):
+        assert getattr(three.summary, part) == getattr(one.summary, part), part
+    assert three.policies == one.policies
+
+
+def test_quarantined_rows_count_as_absent_and_strict_takes_a_clean_input(screened, region, tmp_path):
+    """Dropping the quarantined rows from the input gives the same decisions, and --strict then accepts it
+    (its results are written only after the whole input is known to be clean)."""
+    root, _ = screened
+    _, paths = region
+    q = pl.read_parquet(root / "out" / "quarantine.parquet").select("source_file", "source_row")
+    clean = {}
+    (tmp_path / "clean").mkdir()
+    for name in TABLES:
+        src = paths[name]  # a directory of chunks reads as one table: source_row counts across its files
+        bad = q.filter(pl.col("source_file") == str(src))["source_row"]
+        df = pl.read_parquet(src / "*.parquet" if src.is_dir() else src).with_row_index("__r", offset=1)
+        df.filter(~pl.col("__r").is_in(bad.implode())).drop("__r").write_parquet(tmp_path / "clean" / f"{name}.parquet")
+        clean[name] = tmp_path / "clean" / f"{name}.parquet"
+    report = run_screening(
+        tmp_path / "out", program="fanhuan", evaluation_date=date(2025, 8, 1), policy_year=2025,
+        tables=clean, allowed_regions=allowed_regions_for("150500", 2025) | {"150500"},
+        partitions=2, strict=True, excel=False,
+    )
+    assert all(r.quarantined == 0 for r in report.reports)
+    assert_frame_equal(_sorted_results(tmp_path / "out"), _sorted_results(root / "out"))

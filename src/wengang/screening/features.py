@@ -50,13 +50,14 @@ exclusion flags
 
 For inputs that do not fit in memory, :func:`derive_features_partitioned` splits units by a hash of the
 credit code, validates and derives each partition on its own, and joins branches to their legal entity's
-class in a final streaming pass.
+class once every partition is done (branches are held back until then).
 """
 
 from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -71,7 +72,8 @@ from wengang.facts.industries import size_category_expr
 from wengang.facts.size_class import AVG_CONTRIBUTORS_LARGE, classify_2017_expr
 from wengang.facts.unit import UnitFacts
 from wengang.screening.ingest import RawTable
-from wengang.screening.quarantine import ValidationReport, validate_table
+from wengang.screening.output import ParquetAppender
+from wengang.screening.quarantine import ValidationReport, ValidationResult, validate_table
 from wengang.screening.schemas import EXCLUSION_LIST_TYPES
 
 MAX_STREAK = 63
@@ -478,8 +480,8 @@ class PartitionedRun:
     reports: dict[str, ValidationReport]
     rows: int
     seconds: float
-    frame: pl.DataFrame | None = None  # the features, when they were small enough to keep in memory
-    steps: dict[str, float] = field(default_factory=dict)  # seconds: split, partitions, legal entities and write
+    # seconds: split, partitions, legal entities (the branch step and the files), chunks (in on_chunk)
+    steps: dict[str, float] = field(default_factory=dict)
 
 
 def derive_features_partitioned(
@@ -495,6 +497,7 @@ def derive_features_partitioned(
     latest_month: str | None = None,
     base_paid_by: date | None = None,
     with_provenance: bool = False,
+    on_chunk: Callable[[pl.DataFrame], None] | None = None,
 ) -> PartitionedRun:
     """Validate and derive partition by partition (hash of the credit code), in bounded memory.
 
@@ -502,6 +505,10 @@ def derive_features_partitioned(
     tables; they are small next to the monthly file and are partitioned the same way (dispatch by the
     dispatch firm). Writes ``features.parquet`` and ``quarantine.parquet`` under ``out_dir``; reports
     are summed over partitions per table and reconcile.
+
+    The features are final chunk by chunk: each partition's units that are not branches, then all
+    branches with their legal entity's class. ``on_chunk`` gets each chunk as it is written (the
+    screening run decides it while it is in memory), so the features are neither rewritten nor re-read.
     """
     t0 = time.perf_counter()
     out = Path(out_dir)
@@ -511,6 +518,7 @@ def derive_features_partitioned(
     parts_dir.mkdir(parents=True)
     others = others or {}
     key_col = {"dispatch": "dispatch_credit_code"}
+    steps: dict[str, float] = {}
     reports: dict[str, ValidationReport] = {}
     qparts: list[pl.DataFrame] = []
 
@@ -525,21 +533,35 @@ def derive_features_partitioned(
         for k, v in rep.by_reason.items():
             r.by_reason[k] = r.by_reason.get(k, 0) + v
 
-    only = None
     referenced: list[pl.DataFrame] = []  # legal entities named by branches
     classes: list[pl.DataFrame] = []  # every unit's own size class
+    branches: list[pl.DataFrame] = []  # rows that wait for their legal entity's class (all of them: one partition)
+    features_path = out / "features.parquet"
+    steps.update(chunks=0.0, validate=0.0, features=0.0)
+
+    def emit(chunk: pl.DataFrame) -> None:
+        if not with_provenance and "size_class_step" not in FEATURE_SCHEMA:
+            chunk = chunk.drop("size_class_step")
+        features_out.write(chunk)
+        if on_chunk is not None:
+            t = time.perf_counter()
+            on_chunk(chunk)
+            steps["chunks"] += time.perf_counter() - t
+
     tables = {"units": units, "contributions": contributions, **others}
     # one pass over the inputs: each table is split once (not re-read and filtered once per partition)
     split = {
         name: [raw] if partitions == 1 else _split(raw, key_col.get(name, "credit_code"), partitions, parts_dir / name)
         for name, raw in tables.items()
     }
-    steps = {"split": time.perf_counter() - t0}
-    for i in range(partitions):
+    steps["split"] = time.perf_counter() - t0
+
+    def derive_partition(i: int) -> pl.DataFrame:
+        """Validate partition ``i`` of every table and derive its features (branches not yet resolved)."""
         vals = {}
         shared: dict = {}  # identifier checks shared by this partition's tables (same codes, same order)
 
-        def validate(name: str, i: int = i, shared: dict = shared):
+        def validate(name: str) -> ValidationResult:
             return validate_table(
                 split[name][i],
                 allowed_regions=allowed_regions,
@@ -555,6 +577,7 @@ def derive_features_partitioned(
 
         # the registry first (it numbers the codes); then the monthly records in a second thread while
         # this one does the small tables: Polars leaves a core idle in parts of the monthly validation
+        t = time.perf_counter()
         results = {"units": validate("units")}
         with ThreadPoolExecutor(1, thread_name_prefix="wengang-validate") as pool:
             monthly = pool.submit(validate, "contributions")
@@ -567,6 +590,8 @@ def derive_features_partitioned(
             if res.quarantine.height:
                 qparts.append(res.quarantine)
             vals[name] = res.accepted
+        steps["validate"] += time.perf_counter() - t
+        t = time.perf_counter()
         feats = derive_features(
             vals.pop("units"),
             vals.pop("contributions"),
@@ -579,31 +604,31 @@ def derive_features_partitioned(
             **vals,
         )
         done = feats.collect(engine="streaming")
-        # what the branch step needs, gathered while the partition is in memory (not by re-reading all parts)
-        referenced.append(done.select(pl.col("legal_entity_credit_code").drop_nulls().alias("credit_code")))
-        classes.append(done.select("credit_code", "size_class"))
-        if partitions == 1:  # one partition: keep it in memory, no round trip through a file
-            only = done
-        else:
-            done.write_parquet(parts_dir / f"part-{i:04d}.parquet", compression="lz4")
-        del vals, feats, shared, done
+        steps["features"] += time.perf_counter() - t
+        return done
 
-    steps["partitions"] = time.perf_counter() - t0 - steps["split"]
-    parts = only.lazy() if partitions == 1 else pl.scan_parquet(parts_dir / "*.parquet")
-    le_codes = pl.concat(referenced).unique()
-    parents = pl.concat(classes).join(le_codes, on="credit_code", how="semi")
-    del classes, referenced
-    final = apply_legal_entity(parts, parents.lazy())
-    if not with_provenance and "size_class_step" not in FEATURE_SCHEMA:
-        final = final.drop("size_class_step")
-    features_path = out / "features.parquet"
-    in_memory = None
-    # lz4: the features are an intermediate the rules read right away; it writes a third faster than zstd
-    if partitions == 1:  # small enough to keep: the rules read the frame, not the file
-        in_memory = final.collect()
-        in_memory.write_parquet(features_path, compression="lz4")
-    else:
-        final.sink_parquet(features_path, compression="lz4")
+    features_out = ParquetAppender(features_path)
+    with features_out:  # a run that fails leaves no half-written file
+        for i in range(partitions):
+            done = derive_partition(i)
+            # what the branch step needs, gathered while the partition is in memory (not by re-reading all parts)
+            referenced.append(done.select(pl.col("legal_entity_credit_code").drop_nulls().alias("credit_code")))
+            classes.append(done.select("credit_code", "size_class"))
+            if partitions == 1:  # all in memory anyway: one frame, one pass
+                branches.append(done)
+            else:
+                # a unit that is not a branch is final now: written and handed on; a branch waits for its
+                # legal entity, which may be in a later partition (branches are a few per cent of the units)
+                is_branch = pl.col("legal_entity_credit_code").is_not_null()
+                branches.append(done.filter(is_branch))
+                emit(done.filter(~is_branch))
+            del done
+
+        steps["partitions"] = time.perf_counter() - t0 - steps["split"] - steps["chunks"]
+        le_codes = pl.concat(referenced).unique()
+        parents = pl.concat(classes).join(le_codes, on="credit_code", how="semi")
+        del classes, referenced
+        emit(apply_legal_entity(pl.concat(branches).lazy(), parents.lazy()).collect())
     quarantine_path = out / "quarantine.parquet"
     if qparts:
         pl.concat(qparts).sort("source_file", "source_row").write_parquet(quarantine_path)
@@ -611,7 +636,6 @@ def derive_features_partitioned(
         from wengang.screening.quarantine import QUARANTINE_SCHEMA
 
         pl.DataFrame(schema=QUARANTINE_SCHEMA).write_parquet(quarantine_path)
-    rows = in_memory.height if in_memory is not None else pl.scan_parquet(features_path).select(pl.len()).collect().item()
     shutil.rmtree(parts_dir)
-    steps["legal entities and write"] = time.perf_counter() - t0 - steps["split"] - steps["partitions"]
-    return PartitionedRun(features_path, quarantine_path, reports, rows, time.perf_counter() - t0, in_memory, steps)
+    steps["legal entities"] = time.perf_counter() - t0 - steps["split"] - steps["partitions"] - steps["chunks"]
+    return PartitionedRun(features_path, quarantine_path, reports, features_out.rows, time.perf_counter() - t0, steps)

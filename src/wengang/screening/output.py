@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from wengang.money import format_yuan
 
@@ -178,6 +181,91 @@ def publicity_list(results: pl.LazyFrame, program_label: str) -> pl.DataFrame:
     return eligible.with_row_index("序号", offset=1)
 
 
+class ParquetAppender:
+    """One Parquet file written frame by frame, in bounded memory.
+
+    Polars cannot append to a file, so from the second frame on pyarrow's writer takes them, on a
+    thread of its own (it encodes one column at a time, and the next partition's work goes on
+    meanwhile). A file of one frame is written by Polars (faster: its columns in parallel). Every frame
+    must have the first frame's columns; a column that came out with another Arrow type (a null-only
+    literal, say) is cast to the first frame's. lz4: a third faster to write than zstd, read everywhere.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.rows = 0
+        self._first: pl.DataFrame | None = None
+        self._writer: pq.ParquetWriter | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: Future[None] | None = None
+
+    def write(self, frame: pl.DataFrame) -> None:
+        self.rows += frame.height
+        if self._first is None and self._writer is None:
+            self._first = frame
+            return
+        if frame.height == 0:
+            return
+        if self._writer is None:
+            assert self._first is not None
+            table = self._arrow(self._first)
+            self._writer = pq.ParquetWriter(self.path, table.schema, compression="lz4")
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="wengang-parquet")
+            self._submit(table)
+            self._first = None
+        self._submit(self._arrow(frame))
+
+    @staticmethod
+    def _arrow(frame: pl.DataFrame) -> pa.Table:
+        # string views need no copy, and pyarrow writes them as ordinary Parquet strings; but it cannot
+        # write a dictionary of them (an Enum such as the status), whose few values are cast instead
+        table = frame.to_arrow(compat_level=pl.CompatLevel.newest())
+        for i, f in enumerate(table.schema):
+            if pa.types.is_dictionary(f.type) and f.type.value_type == pa.string_view():
+                t = pa.dictionary(f.type.index_type, pa.large_string(), f.type.ordered)
+                table = table.set_column(i, f.with_type(t), table.column(i).cast(t))
+        return table
+
+    def _submit(self, table: pa.Table) -> None:
+        assert self._writer is not None and self._pool is not None
+        writer = self._writer
+        if table.schema != writer.schema:
+            table = table.cast(writer.schema)
+        self._wait()  # one table in flight: memory stays bounded
+        self._pending = self._pool.submit(writer.write_table, table)
+
+    def _wait(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()
+
+    def close(self) -> None:
+        if self._first is not None:
+            self._first.write_parquet(self.path, compression="lz4")
+            self._first = None
+        if self._writer is not None:
+            try:
+                self._wait()
+            finally:
+                self._writer.close()
+                assert self._pool is not None
+                self._pool.shutdown()
+                self._writer = None
+
+    def __enter__(self) -> ParquetAppender:
+        return self
+
+    def __exit__(self, kind: object, *exc: object) -> None:
+        if kind is not None:  # a run that failed leaves no half-written file behind
+            self._first = None
+            try:
+                self.close()
+            finally:
+                self.path.unlink(missing_ok=True)
+        else:
+            self.close()
+
+
 def write_results(
     results: pl.LazyFrame,
     out_dir: Path,
@@ -186,11 +274,18 @@ def write_results(
     reason_text: dict[str, str],
     excel: bool = True,
 ) -> dict[str, str]:
+    """Write ``results.parquet`` (streamed) and, with ``excel``, the caseworkers' sheets."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    files: dict[str, str] = {}
+    results.sink_parquet(out_dir / "results.parquet", compression="lz4")
+    return write_result_sheets(out_dir, program_label=program_label, reason_text=reason_text, excel=excel)
+
+
+def write_result_sheets(
+    out_dir: Path, *, program_label: str, reason_text: dict[str, str], excel: bool = True
+) -> dict[str, str]:
+    """The files made from ``results.parquet`` once it is written: the results and 公示 sheets (XLSX)."""
     parquet = out_dir / "results.parquet"
-    results.sink_parquet(parquet, compression="lz4")  # lz4: a third faster to write than zstd, read everywhere
-    files["结果（Parquet）"] = str(parquet)
+    files = {"结果（Parquet）": str(parquet)}
     if excel:
         scanned = pl.scan_parquet(parquet)
         n = scanned.select(pl.len()).collect().item()

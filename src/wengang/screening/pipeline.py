@@ -8,6 +8,7 @@ step on a cluster with the same compiled rules.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -181,7 +182,7 @@ def run_screening(
     latest_month: str | None = None,
 ) -> ScreeningReport:
     from wengang.screening.evaluate import RESULT_COLUMNS, program_label, reason_text, screen_facts
-    from wengang.screening.output import summarise, write_excel_sheets, write_results
+    from wengang.screening.output import ParquetAppender, summarise, write_excel_sheets, write_result_sheets
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -189,6 +190,17 @@ def run_screening(
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
     status = _Progress(progress)
+    plans: dict[int, Any] = {}  # every plan used, by identity (chunks of other regions may add plans)
+
+    def decide(facts: pl.LazyFrame) -> pl.LazyFrame:
+        results, used = screen_facts(
+            facts, program, evaluation_date, readings=readings, settings=settings, include_drafts=include_drafts
+        )
+        plans.update((id(p), p) for p in used)
+        # the decision beside the unit's identity; the facts it was made on are in features.parquet (same
+        # rows, joined by credit_code) — writing them twice cost a third of this step
+        names = results.collect_schema().names()
+        return results.select([c for c in (*RESULT_ID_COLUMNS, *RESULT_COLUMNS) if c in names])
 
     if facts is not None:
         status.step("读取并校验事实表")
@@ -198,8 +210,12 @@ def run_screening(
             raise StrictRefusal(reports)
         features_path = out / "features.parquet"
         features.sink_parquet(features_path)
-        in_memory = None
         quarantine.write_parquet(out / "quarantine.parquet")
+        seconds["读取与校验"] = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        status.step("按政策规则判定")
+        decide(pl.scan_parquet(features_path)).sink_parquet(out / "results.parquet", compression="lz4")
+        decided = time.perf_counter() - t1
     else:
         from wengang.screening.features import derive_features_partitioned
 
@@ -216,50 +232,53 @@ def run_screening(
         n_monthly = _count(raws["contributions"])
         parts = partitions or max(1, -(-n_monthly // ROWS_PER_PARTITION))
         seconds["读取"] = time.perf_counter() - t0
-        status.step(f"校验、隔离并生成特征（{parts} 个分区）")
+        status.step(f"校验、隔离、生成特征并判定（{parts} 个分区）")
         others = {k: v for k, v in raws.items() if k not in ("units", "contributions")}
         latest = latest_month or latest_month_in(raws["contributions"], evaluation_date)
-        run = derive_features_partitioned(
-            raws["units"],
-            raws["contributions"],
-            out,
-            policy_year=year,
-            evaluation_date=evaluation_date,
-            partitions=parts,
-            allowed_regions=allowed_regions,
-            others=others,
-            with_provenance=True,
-            latest_month=latest,
-        )
-        reports = list(run.reports.values())
-        if strict and any(r.quarantined for r in reports):
-            raise StrictRefusal(reports)
-        features_path = run.features_path
-        in_memory = run.frame
-        seconds["校验与特征"] = time.perf_counter() - t0 - seconds["读取"]
-        if parts > 1:
-            labels = {"split": "其中分区拆分", "partitions": "其中逐区校验与特征", "legal entities and write": "其中法人划型与写出"}
-            seconds.update({labels[k]: v for k, v in run.steps.items()})
+        # the features are decided chunk by chunk while they are in memory; under --strict nothing is
+        # decided until the whole input is known to be clean, so the rules then read features.parquet
+        with contextlib.nullcontext() if strict else ParquetAppender(out / "results.parquet") as results_out:
 
-    t1 = time.perf_counter()
-    status.step("按政策规则判定")
-    results, plans = screen_facts(
-        in_memory.lazy() if in_memory is not None else pl.scan_parquet(features_path),
-        program,
-        evaluation_date,
-        readings=readings,
-        settings=settings,
-        include_drafts=include_drafts,
-    )
-    # the decision beside the unit's identity; the facts it was made on are in features.parquet (same
-    # rows, joined by credit_code) — writing them twice cost a third of this step
-    names = results.collect_schema().names()
-    results = results.select([c for c in (*RESULT_ID_COLUMNS, *RESULT_COLUMNS) if c in names])
-    texts = reason_text(plans)
-    label = program_label(program)
+            def on_chunk(chunk: pl.DataFrame) -> None:
+                results_out.write(decide(chunk.lazy()).collect())
+
+            run = derive_features_partitioned(
+                raws["units"],
+                raws["contributions"],
+                out,
+                policy_year=year,
+                evaluation_date=evaluation_date,
+                partitions=parts,
+                allowed_regions=allowed_regions,
+                others=others,
+                with_provenance=True,
+                latest_month=latest,
+                on_chunk=None if strict else on_chunk,
+            )
+        reports = list(run.reports.values())
+        t1 = time.perf_counter()
+        if strict:
+            if any(r.quarantined for r in reports):
+                raise StrictRefusal(reports)
+            decide(pl.scan_parquet(run.features_path)).sink_parquet(out / "results.parquet", compression="lz4")
+        decided = run.steps["chunks"] + time.perf_counter() - t1
+        seconds["校验与特征"] = time.perf_counter() - t0 - seconds["读取"] - decided
+        if parts > 1:
+            labels = {
+                "split": "其中分区拆分",
+                "partitions": "其中逐区校验与特征",
+                "validate": "　其中校验",
+                "features": "　其中特征计算",
+                "legal entities": "其中法人划型与写出",
+            }
+            seconds.update({labels[k]: v for k, v in run.steps.items() if k in labels})
+
+    t2 = time.perf_counter()
     status.step("写出结果与公示名单")
-    files = write_results(results, out, program_label=label, reason_text=texts, excel=excel)
-    seconds["判定与写出"] = time.perf_counter() - t1
+    used = list(plans.values())
+    texts = reason_text(used)
+    files = write_result_sheets(out, program_label=program_label(program), reason_text=texts, excel=excel)
+    seconds["判定与写出"] = decided + time.perf_counter() - t2
     summary = summarise(pl.scan_parquet(out / "results.parquet"), texts)
     qpath = out / "quarantine.parquet"
     if qpath.exists():
@@ -271,9 +290,7 @@ def run_screening(
     summary.files = files
     seconds["合计"] = time.perf_counter() - t0
     status.done()
-    policies = sorted(
-        {p.resolution.document.display_number for p in plans if p.resolution is not None}
-    )
+    policies = sorted({p.resolution.document.display_number for p in used if p.resolution is not None})
     return ScreeningReport(program, evaluation_date, year, out, reports, summary, seconds, policies)
 
 
