@@ -107,3 +107,50 @@ def test_duplicates_between_neighbours_agree_with_hashing(units):
         pl.struct("i", "m").is_duplicated() & pl.col("i").is_not_null() & pl.col("m").is_not_null()
     ).to_series()
     assert got.to_list() == expected.to_list()
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_registry_and_headcount_duplicates_whether_next_to_each_other_or_not(tmp_path: Path, shared):
+    """A registry of distinct codes keys on run numbers (a repeat is a run longer than one row); codes that
+    repeat further apart take the hashed path. Either way every copy is quarantined, and so are repeated
+    (code, year) pairs of the headcount table, whose key is the registry number and the year."""
+    codes = [make_credit_code("91", "150502", f"MA{i:07d}") for i in range(1, 7)]
+    C, D, E = codes[:3]
+    units = tmp_path / "u.parquet"
+    pl.DataFrame(
+        {
+            "credit_code": [C, D, D, E, C, *codes[3:]],  # D twice together, C twice apart
+            "name": list("abcdefgh"),
+            "region_code": ["150502"] * 8,
+            "org_type": ["enterprise"] * 8,
+        }
+    ).write_parquet(units)
+    cache: dict | None = {} if shared else None
+    res = validate_table(read_table(units, "units"), registry=True, key_out="__k", shared=cache)
+    dup = res.quarantine.filter(pl.col("reason_en").str.contains("duplicate key"))["source_row"].to_list()
+    assert dup == [1, 2, 3, 5] and res.report.accepted == 4
+
+    in_runs = tmp_path / "u2.parquet"  # long runs of one code: checked run by run, keyed on run numbers
+    pl.DataFrame(
+        {
+            "credit_code": [C] * 5 + [D] * 6 + [E],
+            "name": list("abcdefghijkl"),
+            "region_code": ["150502"] * 12,
+            "org_type": ["enterprise"] * 12,
+        }
+    ).write_parquet(in_runs)
+    res = validate_table(read_table(in_runs, "units"), registry=True, key_out="__k", shared={})
+    assert res.quarantine["source_row"].to_list() == list(range(1, 12)) and res.report.accepted == 1
+
+    hc = tmp_path / "h.parquet"
+    pl.DataFrame(
+        {
+            "credit_code": [C, C, C, D, E, E],
+            "year": [2023, 2024, 2024, 2024, 2024, 2023],
+            "insured_headcount": [5] * 6,
+            "layoffs": [0] * 6,
+        }
+    ).write_parquet(hc)
+    res = validate_table(read_table(hc, "headcount"), key_out="__k", shared=cache)
+    dup = res.quarantine.filter(pl.col("reason_en").str.contains("duplicate key"))["source_row"].to_list()
+    assert dup == [2, 3] and res.report.accepted == 4

@@ -57,38 +57,31 @@ class Summary:
 def summarise(results: pl.LazyFrame, reason_text: dict[str, str], region_column: str = "region_code") -> Summary:
     schema = results.collect_schema().names()
     amount = pl.col("amount_fen").fill_null(0)
-    by_status = (
-        results.group_by("status").agg(pl.len().alias("n"), amount.sum().alias("a")).sort("status").collect()
-    )
-    reasons = (
+    queries = [
+        results.group_by("status").agg(pl.len().alias("n"), amount.sum().alias("a")).sort("status"),
         results.select(pl.col("reasons").str.split(";").alias("code"))
         .explode("code")
         .filter(pl.col("code").is_not_null() & (pl.col("code") != ""))
         .group_by("code")
         .agg(pl.len().alias("n"))
-        .sort("n", descending=True)
-        .collect()
-    )
-    if "size_class" in schema:
-        by_size = (
-            results.group_by(pl.col("size_class").cast(pl.String))
-            .agg(pl.len().alias("n"), amount.sum().alias("a"))
-            .sort("size_class", nulls_last=True)
-            .collect()
-        )
-        size_rows = [(str(r[0]), r[1], r[2]) for r in by_size.iter_rows()]
-    else:
-        size_rows = []
-    by_region = (
+        .sort("n", "code", descending=[True, False]),
         results.group_by(region_column)
         .agg(
             pl.len().alias("n"),
             (pl.col("status") == "eligible").sum().alias("e"),
             amount.sum().alias("a"),
         )
-        .sort(region_column)
-        .collect()
-    )
+        .sort(region_column),
+    ]
+    if "size_class" in schema:
+        queries.append(
+            results.group_by(pl.col("size_class").cast(pl.String))
+            .agg(pl.len().alias("n"), amount.sum().alias("a"))
+            .sort("size_class", nulls_last=True)
+        )
+    # one pass over the results: the queries share their scan
+    by_status, reasons, by_region, *by_size = pl.collect_all(queries)
+    size_rows = [(str(r[0]), r[1], r[2]) for r in by_size[0].iter_rows()] if by_size else []
     status_rows = [(str(s), n, a) for s, n, a in by_status.iter_rows()]
     return Summary(
         total=sum(n for _, n, _ in status_rows),

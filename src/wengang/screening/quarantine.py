@@ -667,17 +667,24 @@ def validate_table(
     if check_duplicates and sch.key:
         keycols = [_p(k) for k in sch.key]
         ints = [int_key.get(k) for k in sch.key]
+        adjacent = None
         if "__dup__" in lf.collect_schema().names():
             dupkey = None
-        elif ints == [int_key.get(sch.key[0])] and ints[0]:
+        elif len(ints) == 1 and ints[0] and ints[0].startswith("__di__"):
+            # run numbers of distinct codes: a code repeats exactly when its run is longer than one row
+            k = pl.col(ints[0])
+            dupkey, adjacent = None, (k == k.shift(1)) | (k == k.shift(-1))
+        elif len(ints) == 1 and ints[0]:
             dupkey = pl.col(ints[0])
         elif len(ints) == 2 and ints[0] and ints[1] and ints[1].startswith("__mi__"):
             # identifier rank × 2^16 + month index (1950–2100 → < 2^15): one Int64, exact
             dupkey = pl.col(ints[0]).cast(pl.Int64) * 65536 + pl.col(ints[1]).cast(pl.Int64)
+        elif len(ints) == 2 and ints[0] and sch.column(sch.key[1]).dtype.is_integer():
+            dupkey = pl.struct(pl.col(ints[0]), pl.col(keycols[1]))  # two integers hash faster than text
         else:
             dupkey = pl.struct(keycols)
         dup = (
-            pl.col("__dup__")
+            (pl.col("__dup__") if adjacent is None else adjacent.fill_null(False))
             if dupkey is None
             # the integer keys are null exactly where the parsed values are
             else dupkey.is_duplicated()
