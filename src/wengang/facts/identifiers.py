@@ -161,15 +161,17 @@ def _uscc_value(b: pl.Expr) -> pl.Expr:
 
 
 def credit_code_reasons(
-    lf: pl.LazyFrame, column: str, out: str, expected_out: str | None = None
+    lf: pl.LazyFrame, column: str, out: str, expected_out: str | None = None, normalised: str | None = None
 ) -> pl.LazyFrame:
     """Add column ``out``: reason code for ``column`` (``null`` when valid). Staged so each step is computed once.
 
     With ``expected_out``, also add the check character the first 17 characters call for (where they are
-    well-formed), so a message can say "expected X, got Y" like the scalar check.
+    well-formed), so a message can say "expected X, got Y" like the scalar check. ``normalised``: a column
+    already holding :func:`credit_code_normalised` of ``column`` (empty values may be null there).
     """
     n = f"{_T}n"
-    lf = lf.with_columns(credit_code_normalised(column).alias(n)).with_columns(_byte_columns(n))
+    norm = pl.col(normalised).fill_null("") if normalised else credit_code_normalised(column)
+    lf = lf.with_columns(norm.alias(n)).with_columns(_byte_columns(n))
     total = pl.sum_horizontal([_uscc_value(pl.col(f"{_T}b{i}")) * w for i, w in enumerate(USCC_WEIGHTS)])
     lf = lf.with_columns(((31 - total % 31) % 31).alias(f"{_T}exp"))
     raw = pl.col(column)

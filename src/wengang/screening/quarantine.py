@@ -463,16 +463,13 @@ def validate_table(
             def build(d, v=v, c=c, dtype=dtype, name=name, kind=col.kind, rc=rc, req=col.required):
                 d = d.with_columns(v.alias(_p(name)), _missing(c, dtype).alias(f"__miss__{name}"))
                 if kind == "credit_code":
-                    d = credit_code_reasons(d, name, rc, expected_out=f"__x__{name}")
+                    d = credit_code_reasons(d, name, rc, expected_out=f"__x__{name}", normalised=_p(name))
                 else:
                     d = id_number_reasons(d, name, rc)
                 r = pl.col(rc)
                 idbad = (r.is_not_null() & (r != "empty")).fill_null(False)
                 miss = pl.col(f"__miss__{name}")
                 return d.with_columns(
-                    # a 64-bit hash tells cheaply that the codes are distinct (the usual case); only when
-                    # two hashes agree is an exact rank worked out (see below)
-                    pl.col(_p(name)).hash(seed=0x5747).is_duplicated().alias(f"__hdup__{name}"),
                     idbad.alias(f"__idbad__{name}"),
                     (idbad | miss if req else idbad).alias(f"__vbad__{name}"),
                 )
@@ -487,7 +484,9 @@ def validate_table(
         table, idx, in_runs = _per_distinct(frame, name, build, few_values=col.kind == "month", shared=share)
         if col.kind != "month":
             pv = table.get_column(_p(name))
-            distinct = pv.null_count() == 0 and not table.get_column(f"__hdup__{name}").any()
+            # distinct 64-bit hashes tell cheaply that the codes are distinct (the usual case); only when
+            # two hashes agree is an exact rank worked out (below)
+            distinct = pv.null_count() == 0 and pv.hash(seed=0x5747).n_unique() == pv.len()
             if in_runs and distinct:
                 # one run per code and distinct codes: the run number is already an integer key
                 int_key[name] = f"__di__{name}"
