@@ -267,8 +267,8 @@ def run_screening(
             labels = {
                 "split": "其中分区拆分",
                 "partitions": "其中逐区校验与特征",
-                "validate": "　其中校验",
-                "features": "　其中特征计算",
+                "validate": "逐区校验与特征：校验",
+                "features": "逐区校验与特征：特征计算",
                 "legal entities": "其中法人划型与写出",
             }
             seconds.update({labels[k]: v for k, v in run.steps.items() if k in labels})
