@@ -49,8 +49,6 @@ def check_occupation_code(value: str) -> str:
     return v
 
 
-
-
 class PersonStatus(ZhEnum):
     employed_worker = "employed_worker"  # 企业在职职工
     benefit_recipient = "benefit_recipient"  # 正在领取失业保险金人员

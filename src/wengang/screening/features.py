@@ -73,7 +73,7 @@ from wengang.facts.size_class import AVG_CONTRIBUTORS_LARGE, classify_2017_expr
 from wengang.facts.unit import UnitFacts
 from wengang.screening.ingest import RawTable
 from wengang.screening.output import ParquetAppender
-from wengang.screening.quarantine import ValidationReport, ValidationResult, validate_table
+from wengang.screening.quarantine import ValidationReport, ValidationResult, month_index, validate_table
 from wengang.screening.schemas import EXCLUSION_LIST_TYPES
 
 MAX_STREAK = 63
@@ -128,10 +128,6 @@ class FeatureParams:
         return self.base_paid_by or date(self.last_year, 12, 31)
 
 
-def _month_index(e: pl.Expr) -> pl.Expr:
-    return e.str.slice(0, 4).cast(pl.Int32) * 12 + e.str.slice(5, 2).cast(pl.Int32) - 1
-
-
 def _lazy(x) -> pl.LazyFrame | None:
     if x is None:
         return None
@@ -159,7 +155,7 @@ def contribution_features(
     if MONTH_INDEX in contributions.collect_schema().names():  # computed by validation
         contributions = contributions.rename({MONTH_INDEX: "__mi"})
     else:
-        contributions = contributions.with_columns(_month_index(pl.col("month")).alias("__mi"))
+        contributions = contributions.with_columns(month_index(pl.col("month")).alias("__mi"))
     mi = pl.col("__mi")
     k = pl.lit(latest, dtype=pl.Int32) - mi
     full = (

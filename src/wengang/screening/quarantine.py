@@ -234,6 +234,11 @@ def _parse_bool(col: Column, dtype: pl.DataType) -> tuple[pl.Expr, list]:
     return v, [(s.is_not_null() & v.is_null(), "不是是/否值", "not a yes/no value")]
 
 
+def month_index(e: pl.Expr) -> pl.Expr:
+    """A ``YYYY-MM`` text's month index, year·12 + month − 1 (Int32): months compare and subtract as integers."""
+    return e.str.slice(0, 4).cast(pl.Int32) * 12 + e.str.slice(5, 2).cast(pl.Int32) - 1
+
+
 def _month_start(e: pl.Expr) -> pl.Expr:
     return (e + "-01").str.to_date("%Y-%m-%d", strict=False)
 
@@ -441,9 +446,7 @@ def validate_table(
                     mf.alias(f"__mf__{name}"),
                     miss.alias(f"__miss__{name}"),
                     (mf | miss if req else mf).alias(f"__vbad__{name}"),
-                    (pm.str.slice(0, 4).cast(pl.Int32) * 12 + pm.str.slice(5, 2).cast(pl.Int32) - 1).alias(
-                        f"__mi__{name}"
-                    ),
+                    month_index(pm).alias(f"__mi__{name}"),
                     _month_start(pm).dt.offset_by(f"-{max_prepay_years}y").alias(f"__mso__{name}"),
                 )
 
@@ -548,16 +551,13 @@ def validate_table(
             ]
         elif col.kind == "bool":
             v, faults = _parse_bool(col, dtype)
+        elif col.kind in ("credit_code", "id_number"):
+            v = pl.col(_p(col.name))  # parsed once per distinct value above
+            id_reason_cols.append((col.name, col.kind))
         else:
             s = c.cast(pl.String).str.strip_chars()
             v = pl.when(s == "").then(None).otherwise(s)
-            if col.kind == "credit_code":
-                v = pl.col(_p(col.name))
-                id_reason_cols.append((col.name, "credit_code"))
-            elif col.kind == "id_number":
-                v = pl.col(_p(col.name))
-                id_reason_cols.append((col.name, "id_number"))
-            elif col.kind == "enum":
+            if col.kind == "enum":
                 faults = [
                     (
                         v.is_not_null() & ~v.is_in(list(col.choices)),
@@ -666,29 +666,25 @@ def validate_table(
     if check_duplicates and sch.key:
         keycols = [_p(k) for k in sch.key]
         ints = [int_key.get(k) for k in sch.key]
-        adjacent = None
-        if "__dup__" in lf.collect_schema().names():
-            dupkey = None
+        if "__dup__" in lf.collect_schema().names():  # found between neighbours above
+            dup = pl.col("__dup__")
         elif len(ints) == 1 and ints[0] and ints[0].startswith("__di__"):
             # run numbers of distinct codes: a code repeats exactly when its run is longer than one row
             k = pl.col(ints[0])
-            dupkey, adjacent = None, (k == k.shift(1)) | (k == k.shift(-1))
-        elif len(ints) == 1 and ints[0]:
-            dupkey = pl.col(ints[0])
-        elif len(ints) == 2 and ints[0] and ints[1] and ints[1].startswith("__mi__"):
-            # identifier rank × 2^16 + month index (1950–2100 → < 2^15): one Int64, exact
-            dupkey = pl.col(ints[0]).cast(pl.Int64) * 65536 + pl.col(ints[1]).cast(pl.Int64)
-        elif len(ints) == 2 and ints[0] and sch.column(sch.key[1]).dtype.is_integer():
-            dupkey = pl.struct(pl.col(ints[0]), pl.col(keycols[1]))  # two integers hash faster than text
+            dup = ((k == k.shift(1)) | (k == k.shift(-1))).fill_null(False)
         else:
-            dupkey = pl.struct(keycols)
-        dup = (
-            (pl.col("__dup__") if adjacent is None else adjacent.fill_null(False))
-            if dupkey is None
+            if len(ints) == 1 and ints[0]:
+                dupkey = pl.col(ints[0])
+            elif len(ints) == 2 and ints[0] and ints[1] and ints[1].startswith("__mi__"):
+                # identifier rank × 2^16 + month index (1950–2100 → < 2^15): one Int64, exact
+                dupkey = pl.col(ints[0]).cast(pl.Int64) * 65536 + pl.col(ints[1]).cast(pl.Int64)
+            elif len(ints) == 2 and ints[0] and sch.column(sch.key[1]).dtype.is_integer():
+                dupkey = pl.struct(pl.col(ints[0]), pl.col(keycols[1]))  # two integers hash faster than text
+            else:
+                dupkey = pl.struct(keycols)
             # the integer keys are null exactly where the parsed values are
-            else dupkey.is_duplicated()
-            & pl.all_horizontal([pl.col(int_key.get(k) or _p(k)).is_not_null() for k in sch.key])
-        )
+            present = pl.all_horizontal([pl.col(int_key.get(k) or _p(k)).is_not_null() for k in sch.key])
+            dup = dupkey.is_duplicated() & present
         key_str = pl.concat_str(
             [pl.col(k).cast(pl.String) for k in keycols], separator="/", ignore_nulls=True
         )
