@@ -179,3 +179,14 @@ def test_quotes_are_verbatim_in_their_seed() -> None:
         if not str(c.get("quote") or "").strip() or normalize(str(c["quote"])) not in sources[c["_seed"]]
     ]
     assert not bad, "quotes not verbatim in their seed:\n" + "\n".join(bad)
+
+
+def test_provisions_are_rows_of_the_legal_review() -> None:
+    reviews = sorted((SHARED / "reviews").glob("legal-review-*.md"))
+    if not reviews:
+        message = f"legal review not found under {SHARED / 'reviews'}: the provision-id check is SKIPPED"
+        warnings.warn(message, stacklevel=1)
+        pytest.skip(message)
+    rows = set(re.findall(r"^\|\s*(\d{3}-\d{2})\s*\|", reviews[-1].read_text(encoding="utf-8"), flags=re.M))
+    bad = [f"{c['id']}: {p}" for c in CASES for p in c["provision"] if str(p) not in rows]
+    assert not bad, f"provision ids not in the §3 tables of {reviews[-1].name}:\n" + "\n".join(bad)
