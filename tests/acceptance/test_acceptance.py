@@ -50,7 +50,7 @@ def _load() -> list[tuple[Path, dict[str, Any]]]:
     out = []
     for path in sorted(HERE.glob("*/*.yaml")):
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-        seed = str(doc["seed"])
+        seed = str(doc["seed"]).zfill(3)  # an unquoted 002 reads as the integer 2
         assert path.parent.name == seed, f"{path}: seed {seed} must match its folder"
         for case in doc["cases"]:
             case["_seed"] = seed
