@@ -398,7 +398,9 @@ def markdown(reg: Register) -> str:
             status = STATUS_ZH.get(p.status, p.status)
             if p.status == "missing":
                 status = f"**{status}**"
-            note = f"（审查：{p.review}）" if p.review and p.review not in ("OK",) else ""
+            # the review's verdict where it says more than the status (an error being fixed, a gap declared)
+            shown = p.review.startswith("WRONG") or (p.review == "MISSING" and p.status != "missing")
+            note = f"（审查：{p.review}）" if shown else ""
             out.append(
                 f"| {p.id} | {cell(p.document)} {cell(p.clause)} | {cell(p.description)} | {cell(p.quote)} | {status}"
                 f" | {cell(refs_text(p) + note + ('；' + p.note if p.note else ''))} |"
