@@ -22,11 +22,18 @@ def _dictionary() -> str:
     return markdown()
 
 
+def _coverage() -> str:
+    from wengang.policies import coverage
+
+    return coverage.markdown(coverage.load())
+
+
 @pytest.mark.parametrize(
     ("name", "render", "command"),
     [
         ("interpretations.md", _interpretations, "wengang interpretations --markdown > docs/interpretations.md"),
         ("data-dictionary.md", _dictionary, "wengang data-dictionary > docs/data-dictionary.md"),
+        ("coverage.md", _coverage, "wengang policy coverage --markdown > docs/coverage.md"),
     ],
 )
 def test_generated_doc_is_current(name, render, command):

@@ -167,3 +167,53 @@ def timeline(
         console.print(f"没有文件设置参数 {param} / no document sets {param}", highlight=False)
         return
     console.print(t)
+
+
+@policy_app.command("coverage")
+def coverage(
+    markdown: Annotated[bool, typer.Option("--markdown", help="输出 Markdown（docs/coverage.md）")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="有未编码（missing）或未列出的条款时退出码为 1")] = False,
+    texts: Annotated[Path | None, typer.Option("--texts", help="政策原文目录（policy-texts）")] = None,
+) -> None:
+    """各文件每一条款的覆盖情况（已编码、设置、仅记录、不在范围、未编码）。 / Coverage of every provision."""
+    import json
+
+    from wengang.policies import coverage as cov
+
+    reg = cov.validate(cov.load(), texts=texts)
+    if reg.problems:
+        for p in reg.problems:
+            err.print(p, highlight=False, markup=False, soft_wrap=True)
+        err.print(f"[bold red]覆盖登记校验失败：{len(reg.problems)} 处错误 / coverage register: {len(reg.problems)} error(s)[/]")
+        raise typer.Exit(EXIT_INVALID)
+    for w in reg.warnings:
+        err.print(f"[yellow]{w}[/]", highlight=False)
+    unlisted = reg.unlisted()
+    if as_json:
+        sys.stdout.write(json.dumps(cov.as_json(reg), ensure_ascii=False, indent=2) + "\n")
+    elif markdown:
+        sys.stdout.write(cov.markdown(reg))
+    else:
+        colour = {"encoded": "green", "setting": "cyan", "recorded": "yellow", "out_of_scope": "dim", "missing": "bold red"}
+        for seed, meta in sorted(reg.seeds.items()):
+            t = Table(title=f"{seed} {meta['title']}")
+            for col in ("编号", "文件 条款", "内容", "状态", "规则、测试或理由"):
+                t.add_column(col)
+            for p in reg.of_seed(seed):
+                c = colour.get(p.status, "")
+                t.add_row(p.id, f"{p.document} {p.clause}", p.description, f"[{c}]{cov.STATUS_ZH[p.status]}[/]", cov.refs_text(p))
+            console.print(t)
+        totals = Table(title="合计 / Totals")
+        for col in ("原文", "条款数", *(cov.STATUS_ZH[s] for s in cov.STATUSES)):
+            totals.add_column(col)
+        for seed in sorted(reg.seeds):
+            n = reg.totals(seed)
+            totals.add_row(seed, str(sum(n.values())), *(str(n[s]) for s in cov.STATUSES[:-1]), f"[bold red]{n['missing']}[/]")
+        n = reg.totals()
+        totals.add_row("合计", str(sum(n.values())), *(str(n[s]) for s in cov.STATUSES[:-1]), f"[bold red]{n['missing']}[/]")
+        console.print(totals)
+        if unlisted:
+            console.print(f"[bold red]未列出的条款 / unlisted: {'、'.join(unlisted)}[/]", highlight=False)
+    if strict and (reg.totals()["missing"] or unlisted):
+        raise typer.Exit(1)

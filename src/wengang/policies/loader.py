@@ -709,7 +709,8 @@ def _yaml_files(root: Traversable | Path, prefix: str) -> Iterable[tuple[str, st
     entries = sorted(root.iterdir(), key=lambda e: e.name)
     for entry in entries:
         if entry.is_dir():
-            if entry.name.startswith((".", "__")):
+            # coverage/ holds the coverage register (wengang.policies.coverage), not policy documents
+            if entry.name.startswith((".", "__")) or (prefix == "policies" and entry.name == "coverage"):
                 continue
             yield from _yaml_files(entry, f"{prefix}/{entry.name}")
         elif entry.name.endswith((".yaml", ".yml")):
