@@ -124,8 +124,8 @@ REQUIRED_PARAMS: dict[tuple[str, str], set[str]] = {
         "exclusive_with_ui_benefit",
         "living_allowance_standard",
     },
-    ("vocational_training_subsidy", "v2019"): {"training_passed_required", "subsidy_standard"},
+    ("vocational_training_subsidy", "v2019"): {"training_passed_required", "training_subsidy_amount"},
     ("unemployment_registration", "v2019"): {"registration_conditions", "no_refusal_grounds"},
-    ("hardship_living_allowance", "v2019"): {"allowance_standard"},
+    ("hardship_living_allowance", "v2019"): {"eligible_groups", "hardship_allowance_amount"},
     # --- end H3 ---
 }

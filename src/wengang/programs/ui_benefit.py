@@ -31,13 +31,13 @@ from wengang.rules import interpretations
 from wengang.rules.engine import FLAG, Check, Output, Ruleset, register
 from wengang.rules.expr import (
     BOOL,
-    CompileContext,
-    EvalContext,
-    Expr,
     DATE,
     MONEY,
     MONTHS,
     TEXT,
+    CompileContext,
+    EvalContext,
+    Expr,
     Fact,
     Lit,
     Min,
@@ -234,7 +234,9 @@ OLDER_REFERRAL = Check(
     "older_pension_referral",
     "非大龄领金人员（距法定退休年龄月数多于地区设置的大龄界线）",
     Fact("months_to_statutory_retirement", "距法定退休年龄月数", MONTHS)
-    > Setting("older_recipient_months_to_retirement", "大龄界线：距法定退休年龄月数（地区设置，含本数）", MONTHS),
+    > Setting(
+        "older_recipient_months_to_retirement", "大龄界线：距法定退休年龄月数（地区设置，含本数）", MONTHS
+    ),
     kind=FLAG,
     applies=_true("older_recipient_pension_referral"),
     cite=("older_recipient_pension_referral",),
@@ -426,9 +428,9 @@ def _if_param(name: str, then: Any) -> Expr:
 
 # 兵团 二（四）: after a transfer (contributions found in another pooling area once payment began) the benefit
 # period is recomputed on the combined contribution time; months already drawn count against it
-_paid_after_transfer = (paid + Fact("paid_months_transferred_in", "转移接续转入的其他统筹地区缴费月数", MONTHS)).named(
-    "转移接续后累计缴费月数", MONTHS
-)
+_paid_after_transfer = (
+    paid + Fact("paid_months_transferred_in", "转移接续转入的其他统筹地区缴费月数", MONTHS)
+).named("转移接续后累计缴费月数", MONTHS)
 _duration_after_transfer = when(
     _paid_after_transfer >= 120,
     Param("duration_months_10y_plus"),
@@ -447,7 +449,10 @@ UI_OUTPUTS_SERVICE = [
     Output(
         "claim_documents",
         "申领所需证件",
-        _if_param("claim_with_id_or_card_only", Lit("仅凭身份证件或社保卡即可申领，不需其他证明材料（人社部发〔2024〕40号 五）")),
+        _if_param(
+            "claim_with_id_or_card_only",
+            Lit("仅凭身份证件或社保卡即可申领，不需其他证明材料（人社部发〔2024〕40号 五）"),
+        ),
         TEXT,
     ),
     Output(
@@ -465,7 +470,10 @@ UI_OUTPUTS_SERVICE = [
     Output(
         "transfer_no_refusal",
         "转移接续",
-        _if_param("transfer_refusal_barred", Lit("不得以“本地已转出”“系统不支持”为由拒绝办理，发现问题及时沟通、协商解决")),
+        _if_param(
+            "transfer_refusal_barred",
+            Lit("不得以“本地已转出”“系统不支持”为由拒绝办理，发现问题及时沟通、协商解决"),
+        ),
         TEXT,
     ),
     Output(
