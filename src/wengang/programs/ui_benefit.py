@@ -2,7 +2,7 @@
 
 | program | ruleset | enacted by |
 |---|---|---|
-| ui_benefit 失业保险金 | regulation | 失业保险条例 第十四条、第十五条、第十七条 (国务院令第258号, base); restated by 内人社办发〔2022〕86号 （四）12; 内人社发〔2025〕18号 五 adds 不同时发放 with the flexible-employment subsidy and risk checks |
+| ui_benefit 失业保险金 | regulation | 失业保险条例 第十四条、第十五条、第十七条 (国务院令第258号, base); restated by 内人社办发〔2022〕86号 （四）12 (“也可先申领失业保险金，后办理失业登记”); 人社部发〔2024〕40号 五 (仅凭身份证件或社保卡即可申领); 内人社发〔2025〕18号 五 adds 不同时发放 with the flexible-employment subsidy and risk checks, 三 the 大龄 referral; 兵团 二（三）（四） the processing limit and transfers |
 | unemployment_subsidy 失业补助金 | v2022 | 内人社办发〔2022〕86号 （四）14 |
 | temp_living_allowance 临时生活补助 | v2022 | 内人社办发〔2022〕86号 （四）15 |
 | one_off_living_allowance 一次性生活补助 | regulation, v2022 | 条例 第二十一条; 内人社办发〔2022〕86号 （四）13 |
@@ -17,6 +17,11 @@ would make the case undeterminable); the figures are outputs.
 Duration (第十七条): 满1年不足5年 → 12 months; 满5年不足10年 → 18; 10年以上 → 24. 满 and 以上 include the
 boundary: 60 months → 18, 120 months → 24. The new entitlement combines with months left unclaimed from
 the previous spell, at most 24 months in total.
+
+Registration (第十四条 ③) stays a condition, but where 86号 （四）12 or 40号 五 applies it is not a precondition of
+the claim: check ``registered_or_claim_first`` passes and flag ``registered_later`` asks for registration. Whether
+those undated provisions still apply on the claim's date is the switch ``ui_benefit.claim_first_period``
+(docs/decisions.md §16).
 """
 
 from __future__ import annotations
