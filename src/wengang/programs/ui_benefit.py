@@ -277,7 +277,7 @@ class WorkingDaysAfter(Expr):
     @staticmethod
     def _add() -> Any:
         try:
-            from wengang.workdays import add_working_days  # type: ignore[import-not-found]
+            from wengang.workdays import add_working_days
         except ImportError:
             return None
         return add_working_days
