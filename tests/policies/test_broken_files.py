@@ -200,6 +200,23 @@ def test_overlapping_validity_in_one_jurisdiction(tmp_path):
     expect_error(tmp_path, files, "prov2.yaml", line, "重叠", "unit_rate", "内测发〔2099〕2号")
 
 
+def test_a_block_building_on_the_earlier_one_may_overlap_it(tmp_path):
+    # e.g. 人社部发〔2024〕40号's 失业保险金 block on the 条例: the later names the earlier as its base
+    second = (
+        PROVINCE.replace("id: prov", "id: prov2")
+        .replace("内测发〔2099〕2号", "内测发〔2099〕9号")
+        .replace("issued: 2099-02-01", "issued: 2099-06-01")
+        .replace("    valid_from: 2099-01-01", "    valid_from: 2099-07-01")
+        .replace("    ruleset: v2024\n", "    ruleset: v2024\n    base: prov\n", 1)
+    )
+    assert "base: prov" in second
+    ps = load(tmp_path, {"national/nat.yaml": NATIONAL, "150000/prov.yaml": PROVINCE, "150000/prov2.yaml": second})
+    from datetime import date
+
+    assert ps.resolve(region="150000", on=date(2099, 8, 1), program="fee_rate").document.id == "prov2"
+    assert ps.resolve(region="150000", on=date(2099, 3, 1), program="fee_rate").document.id == "prov"
+
+
 def test_non_overlapping_years_are_fine(tmp_path):
     second = (
         PROVINCE.replace("id: prov", "id: prov2")

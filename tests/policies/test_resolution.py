@@ -140,6 +140,41 @@ def test_ui_benefit_inherits_the_regulation(ps):
     assert later.document.id == "national-1999-tiaoli"
 
 
+@pytest.mark.parametrize(
+    ("region", "on", "doc", "claim_first_from"),
+    [
+        ("通辽", date(2022, 7, 1), "im-2022-86", "im-2022-86"),
+        ("通辽", date(2023, 7, 1), "im-2022-86", "im-2022-86"),  # no end date in （四）12 (A17)
+        ("通辽", date(2024, 4, 27), "im-2022-86", "im-2022-86"),
+        ("通辽", date(2024, 4, 28), "national-2024-40", "national-2024-40"),
+        ("通辽", date(2025, 5, 26), "national-2024-40", "national-2024-40"),
+        ("通辽", date(2025, 9, 1), "im-2025-18", "national-2024-40"),  # IM 2025 builds on 40号 五
+        ("阳泉", date(2024, 9, 1), "national-2024-40", "national-2024-40"),
+        ("阳泉", date(2024, 4, 27), "national-1999-tiaoli", None),
+    ],
+)
+def test_which_ui_benefit_document_applies(ps, region, on, doc, claim_first_from):
+    res = ps.resolve(region=region, on=on, program="ui_benefit")
+    assert res.document.id == doc
+    p = res.params.get("registration_may_follow_claim")
+    assert (p.doc_id if p else None) == claim_first_from
+    assert res.params["duration_months_10y_plus"].doc_id == "national-1999-tiaoli"
+    if claim_first_from == "national-2024-40":
+        assert res.params["claim_first_calendar_year_end"].value == date(2024, 12, 31)
+        assert res.params["claim_first_calendar_year_end"].citation() == "人社部发〔2024〕40号 二"
+
+
+def test_medical_premium_in_inner_mongolia_builds_on_2019(ps):
+    res = ps.resolve(region="通辽", on=date(2025, 9, 1), program="ui_medical_premium")
+    assert res.document.id == "im-2025-18"
+    assert res.params["paid_from_ui_fund"].citation() == "内政发〔2019〕4号 九"
+    assert "medical_premium_monthly" in res.region_settings
+    assert ps.resolve(region="通辽", on=date(2024, 9, 1), program="ui_medical_premium").document.id == "im-2019-4"
+    assert ps.resolve(region="阳泉", on=date(2024, 5, 1), program="ui_medical_premium").document.id == "national-2024-40"
+    with pytest.raises(NoPolicyInForce):
+        ps.resolve(region="阳泉", on=date(2024, 4, 1), program="ui_medical_premium")
+
+
 def test_timeline_of_the_sme_refund_rate_in_inner_mongolia(ps):
     entries = ps.timeline("refund_rate_sme", region="内蒙古")
     own = [(e.number, e.value) for e in entries if e.jurisdiction == "150000"]

@@ -62,6 +62,12 @@ class CertificateType(ZhEnum):
     other = "other"
 
 
+class AggregationPlace(ZhEnum):
+    last_insured_place = "last_insured_place"  # 最后参保地
+    hukou_place = "hukou_place"  # 户籍地
+    other = "other"
+
+
 class ContractEnd(ZhEnum):
     expired_not_renewed = "expired_not_renewed"  # 劳动合同期满未续订
     early_termination = "early_termination"  # 提前解除劳动合同
@@ -77,6 +83,8 @@ _ZH = {
     "special_ability": "专项职业能力证书",
     "expired_not_renewed": "劳动合同期满未续订",
     "early_termination": "提前解除劳动合同",
+    "last_insured_place": "最后参保地",
+    "hukou_place": "户籍地",
 }
 register(_ZH)
 
@@ -338,6 +346,26 @@ class UnemployedPersonFacts(BaseModel):
     receiving_flexible_employment_subsidy: bool = Field(
         False,
         description="已进行灵活就业人员登记并领取社保补贴 / registered as flexibly employed and receiving the social-insurance subsidy",
+    )
+
+    # 兵团 二（四）: cross-region transfer (跨省转移接续)
+    aggregation_place: AggregationPlace | None = Field(
+        None, description="参保关系归集地：最后参保地或户籍地 / where the insurance relation is aggregated"
+    )
+    aggregation_place_chosen_by_claimant: bool | None = Field(
+        None,
+        description="归集地由失业人员自主选择（经办人员已主动告知）/ the claimant chose the aggregation place after being told",
+    )
+    paid_months_transferred_in: NonNegativeInt = Field(
+        0,
+        description="转移接续转入的其他统筹地区缴费月数 / paid months in other pooling areas carried over by the transfer",
+    )
+    months_already_drawn: NonNegativeInt = Field(
+        0, description="本次失业已领取失业保险金月数 / benefit months already drawn in this spell"
+    )
+    # 内人社发〔2025〕18号 三: 大龄领取失业保险金人员
+    months_to_statutory_retirement: NonNegativeInt | None = Field(
+        None, description="距法定退休年龄月数 / months until the statutory retirement age"
     )
 
     # 农牧民工 (rural migrant workers)

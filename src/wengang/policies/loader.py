@@ -671,6 +671,10 @@ def _check_set(docs: list[Document], raws: dict[str, _Raw], errors: _Errors) -> 
                 eb = earlier.programs.get(pid)
                 if eb is None:
                     continue
+                if eb in ancestors(by_id, later, pid):
+                    # the later block builds on the earlier one (``base``): it supplements it, e.g. a notice
+                    # on the 失业保险条例; resolution takes the newer block with the older one's parameters
+                    continue
                 for name, lp in lb.params.items():
                     ep = eb.params.get(name)
                     if ep is None:

@@ -26,6 +26,14 @@ PROGRAM_LABELS: dict[str, str] = {
     "internship": "就业见习补贴",
     "deferral": "失业保险费缓缴",
     "fee_rate": "失业保险费率",
+    # --- H3: benefits for the unemployed (ui_* and 内政发〔2019〕4号 七、九、十) ---
+    "ui_medical_premium": "代缴基本医疗保险费",
+    "ui_price_subsidy": "价格临时补贴",
+    "training_living_allowance": "培训期间生活费补贴",
+    "vocational_training_subsidy": "职业培训补贴",
+    "unemployment_registration": "失业登记（常住地）",
+    "hardship_living_allowance": "困难下岗失业人员临时生活补助",
+    # --- end H3 ---
 }
 
 _FANHUAN_CORE = {"max_layoff_rate", "refund_rate_large", "refund_rate_sme"}
@@ -107,4 +115,17 @@ REQUIRED_PARAMS: dict[tuple[str, str], set[str]] = {
     ("fee_rate", "v2024"): set(_FEE_RATE),
     # 人社部发〔2024〕40号 sets only the total; the split is a region setting of the province
     ("fee_rate", "v2024_unsplit"): set(_FEE_RATE),
+    # --- H3: benefits for the unemployed (ui_* and 内政发〔2019〕4号 七、九、十) ---
+    ("ui_medical_premium", "standard"): {"pays_medical_premium", "medical_premium_monthly"},
+    ("ui_price_subsidy", "standard"): {"pays_price_subsidy", "price_subsidy_monthly"},
+    ("training_living_allowance", "v2019"): {
+        "eligible_groups",
+        "once_per_year",
+        "exclusive_with_ui_benefit",
+        "living_allowance_standard",
+    },
+    ("vocational_training_subsidy", "v2019"): {"training_passed_required", "training_subsidy_amount"},
+    ("unemployment_registration", "v2019"): {"registration_conditions", "no_refusal_grounds"},
+    ("hardship_living_allowance", "v2019"): {"eligible_groups", "hardship_allowance_amount"},
+    # --- end H3 ---
 }

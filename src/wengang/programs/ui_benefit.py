@@ -2,7 +2,7 @@
 
 | program | ruleset | enacted by |
 |---|---|---|
-| ui_benefit 失业保险金 | regulation | 失业保险条例 第十四条、第十五条、第十七条 (国务院令第258号, base); restated by 内人社办发〔2022〕86号 （四）12; 内人社发〔2025〕18号 五 adds 不同时发放 with the flexible-employment subsidy and risk checks |
+| ui_benefit 失业保险金 | regulation | 失业保险条例 第十四条、第十五条、第十七条 (国务院令第258号, base); restated by 内人社办发〔2022〕86号 （四）12 (“也可先申领失业保险金，后办理失业登记”); 人社部发〔2024〕40号 五 (仅凭身份证件或社保卡即可申领); 内人社发〔2025〕18号 五 adds 不同时发放 with the flexible-employment subsidy and risk checks, 三 the 大龄 referral; 兵团 二（三）（四） the processing limit and transfers |
 | unemployment_subsidy 失业补助金 | v2022 | 内人社办发〔2022〕86号 （四）14 |
 | temp_living_allowance 临时生活补助 | v2022 | 内人社办发〔2022〕86号 （四）15 |
 | one_off_living_allowance 一次性生活补助 | regulation, v2022 | 条例 第二十一条; 内人社办发〔2022〕86号 （四）13 |
@@ -17,6 +17,11 @@ would make the case undeterminable); the figures are outputs.
 Duration (第十七条): 满1年不足5年 → 12 months; 满5年不足10年 → 18; 10年以上 → 24. 满 and 以上 include the
 boundary: 60 months → 18, 120 months → 24. The new entitlement combines with months left unclaimed from
 the previous spell, at most 24 months in total.
+
+Registration (第十四条 ③) stays a condition, but where 86号 （四）12 or 40号 五 applies it is not a precondition of
+the claim: check ``registered_or_claim_first`` passes and flag ``registered_later`` asks for registration. Whether
+those undated provisions still apply on the claim's date is the switch ``ui_benefit.claim_first_period``
+(docs/decisions.md §16).
 """
 
 from __future__ import annotations
@@ -24,10 +29,30 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import polars as pl
+
 from wengang.facts.person import UnemployedPersonFacts
 from wengang.rules import interpretations
 from wengang.rules.engine import FLAG, Check, Output, Ruleset, register
-from wengang.rules.expr import BOOL, DATE, MONEY, MONTHS, TEXT, Fact, Lit, Min, Param, Reading, Setting, when
+from wengang.rules.expr import (
+    BOOL,
+    DATE,
+    MONEY,
+    MONTHS,
+    TEXT,
+    CompileContext,
+    EvalContext,
+    Expr,
+    Fact,
+    Lit,
+    Min,
+    OptionalParam,
+    Param,
+    Reading,
+    Setting,
+    literal,
+    when,
+)
 
 # ---------------------------------------------------------------------------------------------
 # interpretation switches
@@ -125,6 +150,22 @@ EARLY_TERMINATION = interpretations.register(
         programs=("one_off_living_allowance",),
     )
 )
+CLAIM_FIRST_PERIOD = interpretations.register(
+    interpretations.Switch(
+        name="ui_benefit.claim_first_period",
+        title="失业保险金申领便利（先申领后登记、仅凭身份证件或社保卡申领）的适用期限",
+        clauses=("内人社办发〔2022〕86号 （四）12", "人社部发〔2024〕40号 五"),
+        readings={
+            "until_superseded": "文本未写期限：自文件起持续适用，直至被新的规定取代",
+            "calendar_year": "只适用于文件所属年度（86号：2022年；40号：2024年，同其有期限的措施），按申领日判断",
+        },
+        default="until_superseded",
+        why="两处均未写截止日期，而同一文件需要期限时都写明了（86号“政策执行至 2022 年底”、40号 二、三“政策执行期限至 2024 年 12 月 31 日”只针对所列措施）；"
+        "40号 五 是“持续优化经办服务”、要求“全面取消…申领时限、捆绑条件和附加义务”，属经办常态要求而非阶段性措施；"
+        "失业登记仍是条例的条件，只是不再作为申领的前提，随后办理（核查事项）。",
+        programs=("ui_benefit",),
+    )
+)
 # ---------------------------------------------------------------------------------------------
 # shared pieces
 
@@ -192,6 +233,70 @@ PERSON_RISKS = [
 ]
 
 
+# 内人社发〔2025〕18号 三: 大龄领取失业保险金人员 join the enterprise pension scheme under 人社部发〔2024〕76号 and
+# 内人社办发〔2024〕193号 (neither in the corpus): a referral flag; who is "大龄" is not in the texts → region setting
+OLDER_REFERRAL = Check(
+    "older_pension_referral",
+    "非大龄领金人员（距法定退休年龄月数多于地区设置的大龄界线）",
+    Fact("months_to_statutory_retirement", "距法定退休年龄月数", MONTHS)
+    > Setting(
+        "older_recipient_months_to_retirement", "大龄界线：距法定退休年龄月数（地区设置，含本数）", MONTHS
+    ),
+    kind=FLAG,
+    applies=_true("older_recipient_pension_referral"),
+    cite=("older_recipient_pension_referral",),
+    reason="大龄领取失业保险金人员：按人社部发〔2024〕76号、内人社办发〔2024〕193号做好参加企业职工基本养老保险工作（两文件不在本库，按其规定核办）",
+)
+
+# 兵团 二（四）: the claimant chooses where the insurance relation is aggregated (最后参保地或户籍地)
+AGGREGATION_CHOSEN = Check(
+    "aggregation_place_chosen",
+    "参保关系归集地为最后参保地或户籍地，并由失业人员自主选择",
+    Fact("aggregation_place", "参保关系归集地").isin(["last_insured_place", "hukou_place"])
+    & Fact("aggregation_place_chosen_by_claimant", "归集地由失业人员自主选择（经办人员已主动告知）", BOOL),
+    kind=FLAG,
+    applies=_true("aggregate_at_last_or_hukou_place"),
+    cite=("aggregate_at_last_or_hukou_place", "aggregation_chosen_by_claimant"),
+    reason="须主动告知失业人员可在最后参保地或户籍地归集参保关系，由其自主选择并办理转移接续",
+)
+
+
+class WorkingDaysAfter(Expr):
+    """The date ``days`` working days after ``start`` by the Chinese working-day calendar (``wengang.workdays``,
+    maintained with the State Council's holiday notices). Unknown while that module is not installed."""
+
+    fmt = DATE
+
+    def __init__(self, start: Expr, days: Param, label: str | None = None):
+        self.start, self.days = start, days
+        self.label = label
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.start, self.days)
+
+    @staticmethod
+    def _add() -> Any:
+        try:
+            from wengang.workdays import add_working_days
+        except ImportError:
+            return None
+        return add_working_days
+
+    def _eval(self, ctx: EvalContext) -> Any:
+        start, days, add = self.start.eval(ctx), self.days.eval(ctx), self._add()
+        if start is None or days is None or add is None:
+            return None
+        return add(start, int(days))
+
+    def _polars(self, ctx: CompileContext) -> pl.Expr:
+        add, days = self._add(), ctx.params[self.days.name].value
+        if add is None:
+            return pl.lit(None, dtype=pl.Date)
+        return self.start.to_polars(ctx).map_elements(
+            lambda d: None if d is None else add(d, int(days)), return_dtype=pl.Date
+        )
+
+
 def _standard_outputs(months: Any, setting: str, label: str) -> list[Output]:
     monthly = Setting(setting, label, MONEY)
     return [
@@ -226,6 +331,19 @@ entitled = Min(duration + unclaimed, Param("max_combined_months", "合并计算�
     "合并前次未领期限后的领取期限", MONTHS
 )
 
+_registered = Fact("registered_unemployed", "已办理失业登记", BOOL)
+_seeking = Fact("seeking_work", "有求职要求", BOOL)
+# 86号 （四）12 / 40号 五: registration is no longer a precondition of the claim; whether that still holds
+# on the claim's date is the switch (the texts give no end date)
+_claim_first = Reading(
+    CLAIM_FIRST_PERIOD.name,
+    {
+        "until_superseded": Lit(True),
+        "calendar_year": Fact("application_date", "申领日期", DATE)
+        <= OptionalParam("claim_first_calendar_year_end", "申领便利措施所属年度末", DATE),
+    },
+)
+
 UI_CHECKS = [
     Check(
         "paid_one_year",
@@ -249,19 +367,27 @@ UI_CHECKS = [
     Check(
         "registered",
         "已办理失业登记，并有求职要求",
-        Fact("registered_unemployed", "已办理失业登记", BOOL) & Fact("seeking_work", "有求职要求", BOOL),
+        _registered & _seeking,
         applies=lambda p: _true("registration_required")(p) and not _true("registration_may_follow_claim")(p),
         cite=("registration_required",),
         reason="未办理失业登记或无求职要求",
     ),
     Check(
+        "registered_or_claim_first",
+        "已办理失业登记或按规定可先申领、后办理失业登记，并有求职要求",
+        (_registered | _claim_first) & _seeking,
+        applies=lambda p: _true("registration_required")(p) and _true("registration_may_follow_claim")(p),
+        cite=("registration_required", "registration_may_follow_claim"),
+        reason="未办理失业登记（申领便利措施不适用于本次申领）或无求职要求",
+    ),
+    Check(
         "registered_later",
         "已办理失业登记（也可先申领后登记）",
-        Fact("registered_unemployed", "已办理失业登记", BOOL) & Fact("seeking_work", "有求职要求", BOOL),
+        _registered | ~_claim_first,
         kind=FLAG,
         applies=_true("registration_may_follow_claim"),
         cite=("registration_may_follow_claim",),
-        reason="尚未办理失业登记：可先申领失业保险金，后办理失业登记",
+        reason="尚未办理失业登记：可先申领失业保险金，后办理失业登记（不以登记为申领前提），请引导其办理失业登记",
     ),
     Check(
         "not_stopped",
@@ -279,6 +405,96 @@ UI_CHECKS = [
         reason="已进行灵活就业人员登记并领取社保补贴，不同时发放失业保险金",
     ),
     *PERSON_RISKS,
+    OLDER_REFERRAL,
+    AGGREGATION_CHOSEN,
+]
+
+
+class HasParam(Expr):
+    """Whether the document in force sets ``name``: known when the policy is resolved, so a batch plan
+    never compiles the branch (nor reads the facts) of a provision the region does not have."""
+
+    fmt = BOOL
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def _eval(self, ctx: EvalContext) -> Any:
+        return self.name in ctx.params
+
+    def _polars(self, ctx: CompileContext) -> pl.Expr:
+        return literal(self.name in ctx.params)
+
+
+def _if_param(name: str, then: Any) -> Expr:
+    """``then`` where the document in force sets ``name``, else nothing (the output is left out)."""
+    return when(HasParam(name), then, Lit(None))
+
+
+# 兵团 二（四）: after a transfer (contributions found in another pooling area once payment began) the benefit
+# period is recomputed on the combined contribution time; months already drawn count against it
+_paid_after_transfer = (
+    paid + Fact("paid_months_transferred_in", "转移接续转入的其他统筹地区缴费月数", MONTHS)
+).named("转移接续后累计缴费月数", MONTHS)
+_duration_after_transfer = when(
+    _paid_after_transfer >= 120,
+    Param("duration_months_10y_plus"),
+    when(
+        _paid_after_transfer >= 60,
+        Param("duration_months_5_to_10y"),
+        when(_paid_after_transfer >= 12, Param("duration_months_1_to_5y"), Lit(0, MONTHS)),
+    ),
+)
+_entitled_after_transfer = Min(_duration_after_transfer + unclaimed, Param("max_combined_months")).named(
+    "转移接续后重新计算的领取期限", MONTHS
+)
+_drawn = Fact("months_already_drawn", "本次失业已领取失业保险金月数", MONTHS)
+
+UI_OUTPUTS_SERVICE = [
+    Output(
+        "claim_documents",
+        "申领所需证件",
+        _if_param(
+            "claim_with_id_or_card_only",
+            Lit("仅凭身份证件或社保卡即可申领，不需其他证明材料（人社部发〔2024〕40号 五）"),
+        ),
+        TEXT,
+    ),
+    Output(
+        "recomputed_months",
+        "转移接续后重新计算的领取期限",
+        _if_param("recompute_duration_after_transfer", _entitled_after_transfer),
+        MONTHS,
+    ),
+    Output(
+        "remaining_months",
+        "转移接续后剩余可领月数（重新计算的期限 − 已领月数）",
+        _if_param("recompute_duration_after_transfer", _entitled_after_transfer - _drawn),
+        MONTHS,
+    ),
+    Output(
+        "transfer_no_refusal",
+        "转移接续",
+        _if_param(
+            "transfer_refusal_barred",
+            Lit("不得以“本地已转出”“系统不支持”为由拒绝办理，发现问题及时沟通、协商解决"),
+        ),
+        TEXT,
+    ),
+    Output(
+        "processing_limit",
+        "办结时限：收到申请之日起的工作日数",
+        _if_param("processing_working_days", Param("processing_working_days")),
+    ),
+    Output(
+        "processing_due",
+        "办结期限（收到申请之日起{processing_working_days}个工作日）",
+        _if_param(
+            "processing_working_days",
+            WorkingDaysAfter(Fact("application_date", "申领日期", DATE), Param("processing_working_days")),
+        ),
+        DATE,
+    ),
 ]
 
 UI_BENEFIT = register(
@@ -298,6 +514,7 @@ UI_BENEFIT = register(
                 MONTHS,
             ),
             *_standard_outputs(entitled, "monthly_benefit_amount", "失业保险金月标准"),
+            *UI_OUTPUTS_SERVICE,
         ],
         subject="个人",
     )

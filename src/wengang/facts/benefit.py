@@ -1,0 +1,93 @@
+"""Facts for the living benefits around 失业保险金 and the 2019 measures for the unemployed (内政发〔2019〕4号).
+
+* :class:`BenefitMonthFacts` — one recipient in one month: 代缴基本医疗保险（含生育保险）费, 价格临时补贴.
+* :class:`TrainingFacts` — one unemployed trainee: 职业培训补贴, 培训期间生活费补贴 (内政发〔2019〕4号 七).
+* :class:`RegistrationFacts` — one person asking for 失业登记 at the place of residence (九).
+* :class:`HardshipFacts` — one laid-off or unemployed person in hardship: 临时生活补助 (十).
+
+Every field has a Chinese and English description: the data dictionary is generated from them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, field_validator
+
+from wengang.facts.person import check_id_number
+
+
+class _Person(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id_number: str = Field(description="公民身份号码（18位，含校验码）/ citizen ID number")
+    name: str = Field("", description="姓名 / name")
+
+    @field_validator("id_number")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        return check_id_number(v)
+
+
+class BenefitMonthFacts(_Person):
+    """一名失业保险金领取人员在一个月份的事实 / one benefit recipient in one month."""
+
+    benefit_month: date | None = Field(
+        None, description="待遇所属月份（当月任一日）/ the month concerned (any day of it)"
+    )
+    receiving_ui_benefit: bool | None = Field(
+        None, description="当月正在领取失业保险金 / receiving unemployment benefit in the month"
+    )
+    benefit_months: NonNegativeInt | None = Field(
+        None, description="本次可领取（或已核定）失业保险金月数 / months of benefit granted for this spell"
+    )
+
+
+class TrainingFacts(_Person):
+    """一名参加培训的失业人员的事实 / one unemployed person in training (内政发〔2019〕4号 七)."""
+
+    unemployed: bool | None = Field(None, description="失业人员 / is an unemployed person")
+    training_start: date | None = Field(None, description="培训开始日期 / date the training began")
+    training_passed: bool | None = Field(None, description="培训合格 / passed the training")
+    employment_difficulty: bool = Field(False, description="就业困难人员 / person with employment difficulty")
+    zero_employment_family: bool = Field(
+        False, description="零就业家庭成员 / member of a zero-employment family"
+    )
+    living_allowance_times_this_year: NonNegativeInt = Field(
+        0,
+        description="本年度已享受培训期间生活费补贴次数 / times the training living allowance was received this year",
+    )
+    receiving_ui_benefit: bool | None = Field(
+        None, description="培训期间正在领取失业保险金 / receiving unemployment benefit during the training"
+    )
+
+
+class RegistrationFacts(_Person):
+    """一名申请失业登记人员的事实 / one person asking for unemployment registration (内政发〔2019〕4号 九)."""
+
+    within_working_age: bool | None = Field(
+        None, description="在法定劳动年龄内 / within the statutory working age"
+    )
+    able_to_work: bool | None = Field(None, description="有劳动能力 / able to work")
+    seeking_work: bool | None = Field(None, description="有就业要求 / wants a job")
+    not_employed: bool | None = Field(None, description="处于无业状态 / without a job")
+    at_place_of_residence: bool | None = Field(
+        None,
+        description="在常住地的公共就业服务机构申请 / applies at the public employment office of the place of residence",
+    )
+    separated_from_hukou: bool = Field(
+        False, description="人户分离 / lives away from the household registration"
+    )
+    hukou_elsewhere: bool = Field(False, description="户籍不在本地 / household registration elsewhere")
+    no_personnel_archive: bool = Field(False, description="没有档案 / has no personnel archive")
+
+
+class HardshipFacts(_Person):
+    """一名生活困难下岗失业人员的事实 / one laid-off or unemployed person in hardship (内政发〔2019〕4号 十)."""
+
+    laid_off_or_unemployed: bool | None = Field(None, description="下岗失业人员 / laid off or unemployed")
+    in_living_hardship: bool | None = Field(None, description="生活困难 / in living hardship")
+    meets_local_conditions: bool | None = Field(
+        None,
+        description="符合当地规定的临时生活补助条件（本文件未列明，经办机构认定）/ meets the local conditions (not in the text)",
+    )

@@ -1,0 +1,51 @@
+"""代缴基本医疗保险（含生育保险）费 (``ui_medical_premium``) for people receiving 失业保险金.
+
+| document | clause | text |
+|---|---|---|
+| 内政发〔2019〕4号 | 九 | “其个人应缴纳的基本医疗保险费从失业保险基金中列支” |
+| 人社部发〔2024〕40号 | 四 | “持续做好失业保险金、代缴基本医疗保险（含生育保险）费、价格临时补贴等保生活待遇发放工作” |
+| 晋人社厅发〔2024〕28号 | 四 | the same, “每月发放日后要统计汇总发放情况” |
+| 兵团 draft | 一（四） | the same |
+| 内人社发〔2025〕18号 | 三 | the same (base: 内政发〔2019〕4号 九) |
+
+Who: a person receiving 失业保险金 in the month. What: the individual's basic medical insurance premium
+(maternity included) for the month, paid from the UI fund. How long: the months of benefit. The amount
+is not in any text (it follows the local medical-insurance base and rate): the region setting
+``medical_premium_monthly`` (元 per recipient per month). Without it the amount is not determinable and
+the decision asks for that one setting.
+"""
+
+from __future__ import annotations
+
+from wengang.facts.benefit import BenefitMonthFacts
+from wengang.rules.engine import Check, Output, Ruleset, register
+from wengang.rules.expr import BOOL, MONEY, MONTHS, TEXT, Fact, Lit, Setting
+
+monthly = Setting("medical_premium_monthly", "每月代缴基本医疗保险费（地区设置）", MONEY)
+months = Fact("benefit_months", "领取失业保险金月数", MONTHS)
+
+UI_MEDICAL_PREMIUM = register(
+    Ruleset(
+        program="ui_medical_premium",
+        name="standard",
+        label="代缴基本医疗保险费",
+        facts=BenefitMonthFacts,
+        subject="个人",
+        checks=[
+            Check(
+                "receiving_benefit",
+                "当月正在领取失业保险金",
+                Fact("receiving_ui_benefit", "当月正在领取失业保险金", BOOL),
+                cite=("pays_medical_premium",),
+                reason="当月未领取失业保险金，不代缴基本医疗保险费",
+            ),
+        ],
+        amount=monthly,
+        amount_label="当月代缴基本医疗保险（含生育保险）费",
+        outputs=[
+            Output("fund", "资金来源", Lit("从失业保险基金中列支（个人应缴部分由失业保险基金代缴）"), TEXT),
+            Output("months", "代缴月数（领取失业保险金的月份）", months, MONTHS),
+            Output("total", "领取期间代缴合计（月数 × 每月代缴额）", months * monthly, MONEY),
+        ],
+    )
+)
