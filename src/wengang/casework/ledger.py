@@ -64,7 +64,8 @@ from .models import (
     Transfer,
 )
 from .notices import Sender, render
-from .states import PUBLICITY_PROGRAMS, TERMINAL, check
+from .procedure import Procedure, procedure
+from .states import PUBLICITY_PROGRAMS, TERMINAL, TRANSITIONS, check
 
 DEFAULT_URL = "sqlite:///wengang.db"
 LOCK_KEY = 0x57474C44  # "WGLD": the ledger's advisory write lock on PostgreSQL
@@ -210,9 +211,13 @@ class Ledger:
                   .scalar_subquery())
         return func.coalesce(latest, D.amount_fen)
 
+    @staticmethod
+    def _proc(d: dict[str, Any]) -> Procedure:
+        return procedure(d["policy_doc"], d["program"])
+
     def _move(self, conn: Connection, d: dict[str, Any], action: str, to: str, actor: str, reason: str,
               **values: Any) -> None:
-        t = check(action, d["state"], d["id"])
+        t = check(action, d["state"], d["id"], confirmation_required=self._proc(d).confirmation_required)
         assert to in t.targets, (action, to)
         res = conn.execute(
             update(Decision.__table__).where(D.id == d["id"], D.version == d["version"])
@@ -314,8 +319,10 @@ class Ledger:
                         n = self._sqlite_insert_decisions(conn, rows)
                     # every offered row went in: hash the frame we wrote instead of reading it back
                     pre = hashed.result() if n == rows.height else None
+                    held = rows.filter(pl.col("state") == "held").height
                     audit.append(conn, actor=actor, action="import", entity="case_decisions", ref=ref,
-                                 precomputed=pre, after={"run_id": run_id, "offset": off, "offered": part.height})
+                                 precomputed=pre, after={"run_id": run_id, "offset": off, "offered": part.height,
+                                                         **({"held": held} if held else {})})
                     inserted += n
         return ImportResult(run_id=run_id, offered=df.height, inserted=inserted)
 
@@ -403,10 +410,16 @@ class Ledger:
             self._move(conn, d, "resolve", "screened" if eligible else "not_eligible", actor, reason)
 
     # ------------------------------------------------------------ notices
-    def notify(self, program: str, year: int, actor: str, *, deadline: date,
+    def notify(self, program: str, year: int, actor: str, *, deadline: date | None = None,
                channels: Sequence[str] = ("sms", "portal"), decision_ids: Sequence[int] | None = None,
                chunk_size: int = 2000) -> int:
-        """Queue offer notices for screened decisions and move them to 'notified' with a deadline."""
+        """Queue notices for screened decisions and move them to 'notified'.
+
+        Where the decision's document asks for confirmation (晋人社厅发〔2024〕28号 六, 兵团征求意见稿 二(一)) the
+        notice is an offer to confirm; ``deadline`` is the date to confirm by, after which reminders go out
+        (``remind_unconfirmed``) — never a waiver, which only the document's own period can bring. Elsewhere
+        (内人社发〔2025〕18号 四 “以短信等方式告知企业，无需企业申请”) it only informs the unit.
+        """
         _need_actor(actor)
         done, last = 0, 0
         while True:
@@ -422,16 +435,19 @@ class Ledger:
                 msgs = []
                 for d in ds:
                     d["deadline"] = deadline
+                    proc = self._proc(d)
+                    tpl = "offer" if proc.confirmation_required else "inform"
                     for ch in channels:
-                        msgs.append({"decision_id": d["id"], "template": "offer", "channel": ch,
-                                     "idempotency_key": f"{d['id']}:offer:{ch}", "recipient": d["contact"] or d["unit_id"],
-                                     "body": render("offer", ch, d, d["ent"]), "state": "pending", "attempts": 0})
+                        msgs.append({"decision_id": d["id"], "template": tpl, "channel": ch,
+                                     "idempotency_key": f"{d['id']}:{tpl}:{ch}", "recipient": d["contact"] or d["unit_id"],
+                                     "body": render(tpl, ch, d, d["ent"], proc), "state": "pending", "attempts": 0})
                 ids = [d["id"] for d in ds]
                 conn.execute(update(Decision.__table__).where(D.id.in_(ids), D.state == "screened")
                              .values(state="notified", deadline=deadline, version=D.version + 1))
                 audit.append(conn, actor=actor, action="notify", entity="case_decisions",
                              before={"state": "screened", "ids": ids},
-                             after={"state": "notified", "deadline": deadline.isoformat(), "ids": ids})
+                             after={"state": "notified", "deadline": deadline.isoformat() if deadline else None,
+                                    "ids": ids})
                 self._insert_rows(conn, OutboxMessage, msgs, actor=actor, action="queue_offer")
                 done += len(ids)
                 last = ids[-1]
@@ -489,11 +505,21 @@ class Ledger:
             if amount_fen is not None and amount_fen != ent:
                 raise LedgerError("amount_mismatch", f"确认金额 {amount_fen} 分与决定金额 {ent} 分不符",
                                   f"confirmed amount {amount_fen} fen does not match the decision's {ent} fen")
-            if d["deadline"] is not None and _today(today) > d["deadline"]:
-                raise LedgerError("past_deadline", f"已超过确认期限 {d['deadline']}，视为放弃",
-                                  f"the confirmation deadline {d['deadline']} has passed (treated as waived)")
+            self._refuse_if_period_over(d, _today(today))
             extra = {"account_no": account_no} if account_no else {}
             self._move(conn, d, "confirm", "confirmed", actor, reason, **extra)
+
+    def _refuse_if_period_over(self, d: dict[str, Any], today: date) -> None:
+        """晋人社厅发〔2024〕28号 六: after the policy period a unit that neither confirmed nor applied has waived.
+
+        The operator's confirmation deadline is no such limit: within the period a late confirmation or
+        application is taken (兵团征求意见稿 二(一) reminds, it does not waive)."""
+        proc = self._proc(d)
+        if proc.waived_on(today):
+            raise LedgerError("period_over",
+                              f"{proc.policy_doc} 政策执行期限已于 {proc.period_end} 届满，期限内未确认且未主动申请，视为放弃",
+                              f"the policy period of {proc.policy_doc} ended on {proc.period_end}; "
+                              "not confirmed or applied within it, so treated as waived")
 
     def decline(self, decision_id: int, actor: str, *, reason: str = "单位选择放弃") -> None:
         """The unit declines; it is told it may still apply within the year (兵团征求意见稿 二(一))."""
@@ -503,21 +529,70 @@ class Ledger:
             self._move(conn, d, "decline", "declined", actor, reason)
             self._queue_notice(conn, d, "declined", ("sms",), actor)
 
+    def _docs(self, conn: Connection, program: str, year: int, states: Sequence[str], pred: Any) -> list[str]:
+        """The policy documents of (program, year)'s decisions in ``states`` whose procedure meets ``pred``."""
+        docs = conn.execute(select(D.policy_doc).distinct().where(
+            D.program == program, D.year == year, D.state.in_(list(states)))).scalars()
+        return [doc for doc in docs if pred(procedure(doc, program))]
+
     def waive_unconfirmed(self, program: str, year: int, actor: str, *, today: date | None = None) -> int:
-        """未确认视为放弃: notified decisions whose deadline has passed become 'waived'."""
+        """视为放弃 (晋人社厅发〔2024〕28号 六 “在政策执行期限内，未确认且未主动申请的，视为企业放弃”).
+
+        Only decisions whose document provides the waiver, only once its period (the program block's
+        ``valid_to``) is over, and only those still 'notified': a unit that confirmed or applied (its
+        decision is 'confirmed' / 'applied') has not waived. An operator's deadline never waives.
+        """
         _need_actor(actor)
         today = _today(today)
         with self._tx() as conn:
+            docs = self._docs(conn, program, year, ("notified",), lambda p: p.waived_on(today))
             ids = list(conn.execute(select(D.id).where(D.program == program, D.year == year, D.state == "notified",
-                                                       D.deadline < today).order_by(D.id)).scalars())
+                                                       D.policy_doc.in_(docs)).order_by(D.id)).scalars())
             for i in range(0, len(ids), 5000):
                 part = ids[i:i + 5000]
                 conn.execute(update(Decision.__table__).where(D.id.in_(part), D.state == "notified")
                              .values(state="waived", version=D.version + 1))
                 audit.append(conn, actor=actor, action="waive", entity="case_decisions",
-                             reason=f"截至 {today} 未确认，视为放弃", before={"state": "notified", "ids": part},
-                             after={"state": "waived", "ids": part})
+                             reason=f"政策执行期限（{'、'.join(docs)}）届满，期限内未确认且未主动申请，视为放弃",
+                             before={"state": "notified", "ids": part}, after={"state": "waived", "ids": part})
             return len(ids)
+
+    def remind_unconfirmed(self, program: str, year: int, actor: str, *, today: date | None = None,
+                           channels: Sequence[str] = ("sms",)) -> int:
+        """对未及时确认的企业，主动联系提醒确认 (兵团征求意见稿 二(一)).
+
+        'notified' decisions that ask for confirmation and whose operator deadline has passed, while the
+        policy period runs: one reminder per decision and day is queued and recorded. The state does not
+        change and nothing is waived. Returns how many were reminded.
+        """
+        _need_actor(actor)
+        today = _today(today)
+        done = 0
+        with self._tx() as conn:
+            docs = self._docs(conn, program, year, ("notified",),
+                              lambda p: p.confirmation_required and not p.period_over(today))
+            ds = [dict(r) for r in conn.execute(
+                select(Decision.__table__, self._amount_sql().label("ent"))
+                .where(D.program == program, D.year == year, D.state == "notified", D.policy_doc.in_(docs),
+                       D.deadline.is_not(None), D.deadline < today).order_by(D.id)).mappings()]
+            for i in range(0, len(ds), 5000):
+                part = ds[i:i + 5000]
+                msgs = [{"decision_id": d["id"], "template": "reminder", "channel": ch,
+                         "idempotency_key": f"{d['id']}:reminder:{today.isoformat()}:{ch}",
+                         "recipient": d["contact"] or d["unit_id"],
+                         "body": render("reminder", ch, d, d["ent"], self._proc(d)), "state": "pending", "attempts": 0}
+                        for d in part for ch in channels]
+                ref, n = self._insert_rows(conn, OutboxMessage, msgs, actor=actor, action="queue_reminder")
+                if n == 0:
+                    continue  # already reminded today
+                OB = OutboxMessage.__table__.c
+                ids = list(conn.execute(select(OB.decision_id).distinct().where(OB.audit_ref == ref)
+                                        .order_by(OB.decision_id)).scalars())
+                audit.append(conn, actor=actor, action="remind", entity="case_decisions",
+                             reason=f"确认期限已过，{today} 提醒确认（不视为放弃）",
+                             before={"state": "notified", "ids": ids}, after={"state": "notified", "ids": ids})
+                done += len(ids)
+        return done
 
     # ------------------------------------------------------- applications
     def self_apply(self, decision: DecisionIn, actor: str, *, today: date | None = None) -> int:
@@ -588,6 +663,11 @@ class Ledger:
                                       f"a decliner may apply again only within {dec.year}")
                 self._move(conn, old, "reapply", "applied", actor, "放弃后本年内申领")
                 return old["id"]
+            if old["state"] in ("screened", "notified") and origin == "self_application":
+                # 晋28号 六: only a unit that neither confirmed nor applied within the period has waived
+                self._refuse_if_period_over(old, today)
+                self._move(conn, old, "apply_offered", "applied", actor, "已筛查单位自行申请")
+                return old["id"]
             if old["origin"] == origin and old["state"] not in TERMINAL:
                 return old["id"]  # the same application again: nothing changes
             raise LedgerError("already_decided",
@@ -616,7 +696,7 @@ class Ledger:
         action = "first_review" if stage == 1 else "second_review"
         with self._tx() as conn:
             d = self._load(conn, decision_id)
-            check(action, d["state"], decision_id)
+            check(action, d["state"], decision_id, confirmation_required=self._proc(d).confirmation_required)
             if stage == 2:
                 V = Review.__table__.c
                 first = conn.execute(select(V.reviewer).where(V.decision_id == decision_id, V.stage == 1)).scalar_one()
@@ -641,8 +721,9 @@ class Ledger:
         for i in range(0, len(decision_ids), 5000):
             part = list(decision_ids[i:i + 5000])
             with self._tx() as conn:
-                ok = list(conn.execute(select(D.id).where(D.id.in_(part), D.state == "notified",
-                                                          or_(D.deadline.is_(None), D.deadline >= today))).scalars())
+                rows = conn.execute(select(D.id, D.policy_doc, D.program).where(D.id.in_(part),
+                                                                                D.state == "notified")).all()
+                ok = [r.id for r in rows if not procedure(r.policy_doc, r.program).waived_on(today)]
                 if not ok:
                     continue
                 conn.execute(update(Decision.__table__).where(D.id.in_(ok)).values(state="confirmed", version=D.version + 1))
@@ -662,12 +743,20 @@ class Ledger:
             raise LedgerError("bad_stage", "审核环节只能是 1（初审）或 2（复审）", "stage must be 1 or 2")
         V = Review.__table__.c
         src_state = ("confirmed", "applied") if stage == 1 else ("first_reviewed",)
+        no_conf = tuple(TRANSITIONS["first_review"].without_confirmation)
         to = ("first_reviewed" if stage == 1 else "approved") if approve else "rejected"
         done = 0
         for i in range(0, len(decision_ids), 5000):
             part = list(decision_ids[i:i + 5000])
             with self._tx() as conn:
-                cond = and_(D.id.in_(part), D.state.in_(src_state))
+                cond = D.state.in_(src_state)
+                if stage == 1:  # documents that ask for no confirmation: straight from the screening
+                    docs = {(r.policy_doc, r.program) for r in conn.execute(
+                        select(D.policy_doc, D.program).distinct().where(D.id.in_(part), D.state.in_(no_conf)))}
+                    free = [doc for doc, prog in docs if not procedure(doc, prog).confirmation_required]
+                    if free:
+                        cond = or_(cond, and_(D.state.in_(no_conf), D.policy_doc.in_(free)))
+                cond = and_(D.id.in_(part), cond)
                 if stage == 2:
                     cond = and_(cond, ~exists().where(V.decision_id == D.id, V.stage == 1, V.reviewer == actor))
                 ref = audit.new_ref()
@@ -681,7 +770,8 @@ class Ledger:
                 ids = list(conn.execute(select(V.decision_id).where(V.audit_ref == ref).order_by(V.decision_id)).scalars())
                 conn.execute(update(Decision.__table__).where(D.id.in_(ids)).values(state=to, version=D.version + 1))
                 audit.append(conn, actor=actor, action=action, entity="case_decisions", reason=reason,
-                             before={"state": list(src_state), "ids": ids}, after={"state": to, "ids": ids})
+                             before={"state": list(src_state) + (list(no_conf) if stage == 1 else []), "ids": ids},
+                             after={"state": to, "ids": ids})
                 done += len(ids)
         return done
 
@@ -689,12 +779,17 @@ class Ledger:
         """Hold payment (e.g. a 缓缴 firm must first pay its deferred premiums)."""
         _need_actor(actor)
         with self._tx() as conn:
-            self._move(conn, self._load(conn, decision_id), "hold", "held", actor, reason)
+            self._move(conn, self._load(conn, decision_id), "hold", "held", actor, reason, hold_reason=reason)
 
     def release(self, decision_id: int, actor: str, *, reason: str = "已补足缓缴的失业保险费") -> None:
+        """Paid up: back to 复审通过 if it was held after approval, else (held at import) to 已筛查."""
         _need_actor(actor)
         with self._tx() as conn:
-            self._move(conn, self._load(conn, decision_id), "release", "approved", actor, reason)
+            d = self._load(conn, decision_id)
+            V = Review.__table__.c
+            approved = conn.execute(select(exists().where(V.decision_id == decision_id, V.stage == 2,
+                                                          V.approve == 1))).scalar_one()
+            self._move(conn, d, "release", "approved" if approved else "screened", actor, reason, hold_reason=None)
 
     def set_account(self, decision_id: int, actor: str, *, account_no: str, reason: str) -> None:
         """Give or correct the payee account before payment (not a state change; audited)."""
