@@ -234,9 +234,11 @@ def dispatch_misuse(decision_id: int, reason: str = typer.Option(...), amount_fe
 
 
 @case_app.command("duplicates")
-def duplicates(person_id: str, db: str = DB, user: str = USER) -> None:
+def duplicates(person_id: str, scope: str = typer.Option(
+        "same_occupation", help="同一职业 same_occupation / 同一职业同一等级 same_occupation_level / 任何 any"),
+        db: str = DB, user: str = USER) -> None:
     """技能提升补贴与职业培训补贴重复：由后享受的退回 / recover duplicate subsidies."""
-    ids = _run(_open(db).recover_duplicate_subsidies, person_id, user)
+    ids = _run(_open(db).recover_duplicate_subsidies, person_id, user, scope=scope)
     console.print(f"✔ 追回单 {ids} / recoveries {ids}")
 
 

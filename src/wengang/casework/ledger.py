@@ -68,6 +68,14 @@ from .procedure import Procedure, procedure
 from .states import PUBLICITY_PROGRAMS, TERMINAL, TRANSITIONS, check
 
 DEFAULT_URL = "sqlite:///wengang.db"
+# 不得重复享受: which skill and training subsidies are "the same" (legal review A7); claim_key is "<职业>:<等级>".
+# The readings are the rules' switch's; the lead wires the default to it.
+DUPLICATE_SCOPES = {
+    "same_occupation": lambda key: key.split(":", 1)[0],
+    "same_occupation_level": lambda key: key,
+    "any": lambda key: "",
+}
+DUPLICATE_SCOPE_DEFAULT = "same_occupation"
 LOCK_KEY = 0x57474C44  # "WGLD": the ledger's advisory write lock on PostgreSQL
 D = Decision.__table__.c
 P = Payment.__table__.c
@@ -1085,9 +1093,19 @@ class Ledger:
             return rid
 
     # ------------------------------------------ duplicate training subsidies
-    def recover_duplicate_subsidies(self, person_id: str, actor: str) -> list[int]:
-        """技能提升补贴 and 职业培训补贴 for the same occupation and level: recover from the later one."""
+    def recover_duplicate_subsidies(self, person_id: str, actor: str, *, scope: str = DUPLICATE_SCOPE_DEFAULT) -> list[int]:
+        """技能提升补贴和职业培训补贴不得重复享受: recover from the later one (兵团征求意见稿 一（三）
+        “按照后享受的单位或个人退回资金的原则”).
+
+        ``scope`` is which two subsidies count as the same (legal review A7), with the same readings as the
+        rules' switch: ``same_occupation`` (default, as the rules), ``same_occupation_level``, or ``any``
+        (any training subsidy). Within one scope group the program paid first keeps its money; every
+        subsidy of the other program paid after it yields (returns what was paid net of overpayments).
+        """
         _need_actor(actor)
+        if scope not in DUPLICATE_SCOPES:
+            raise LedgerError("bad_scope", f"重复享受的范围只能是 {'/'.join(DUPLICATE_SCOPES)}",
+                              f"scope must be one of {DUPLICATE_SCOPES}")
         with self._tx() as conn:
             first_pay = func.min(P.id).label("first_pay")
             rows = conn.execute(
@@ -1096,18 +1114,22 @@ class Ledger:
                 .where(D.unit_id == person_id, D.program.in_(("skill_subsidy", "training_subsidy")))
                 .group_by(D.id, D.program, D.claim_key)
             ).all()
-            by_claim: dict[str, list[Any]] = {}
+            groups: dict[str, list[Any]] = {}
             for r in rows:
-                by_claim.setdefault(r.claim_key, []).append(r)
+                groups.setdefault(DUPLICATE_SCOPES[scope](r.claim_key or ""), []).append(r)
             out = []
-            for group in by_claim.values():
+            for group in groups.values():
                 if {r.program for r in group} != {"skill_subsidy", "training_subsidy"}:
                     continue
-                later = max(group, key=lambda r: r.first_pay)
-                net = self._net_paid(conn, later.id, ("overpayment",))
-                if net > 0:
-                    out.append(self._order_recovery(conn, later.id, "duplicate_subsidy", net, actor,
-                                                    "技能提升补贴和职业培训补贴不得重复享受，由后享受的退回", seq=0))
+                group.sort(key=lambda r: r.first_pay)
+                kept = group[0].program
+                for later in group[1:]:
+                    if later.program == kept:
+                        continue
+                    net = self._net_paid(conn, later.id, ("overpayment",))
+                    if net > 0:
+                        out.append(self._order_recovery(conn, later.id, "duplicate_subsidy", net, actor,
+                                                        "技能提升补贴和职业培训补贴不得重复享受，由后享受的退回", seq=0))
             return out
 
     # ---------------------------------------------------------- queries
