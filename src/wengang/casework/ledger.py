@@ -275,9 +275,19 @@ class Ledger:
         with self._tx() as conn:
             return self._record_run(conn, run, actor)
 
+    @staticmethod
+    def run_key(run: RunIn) -> str:
+        """A run's identity: its input fingerprints (a screening's results file hash) and parameters."""
+        return hashlib.sha256(audit.canonical(asdict(run)).encode()).hexdigest()
+
+    def find_run(self, run: RunIn) -> int | None:
+        """The id of this very run if it was recorded before (an import offered again), else None."""
+        T = Run.__table__.c
+        with self._read() as conn:
+            return conn.execute(select(T.id).where(T.run_key == self.run_key(run))).scalar_one_or_none()
+
     def _record_run(self, conn: Connection, run: RunIn, actor: str) -> int:
-        body = asdict(run)
-        run_key = hashlib.sha256(audit.canonical(body).encode()).hexdigest()
+        run_key = self.run_key(run)
         self._insert_rows(conn, Run, [{
             "run_key": run_key, "program": run.program, "year": run.year, "region_code": run.region_code,
             "inputs": bulk.dumps(run.inputs), "policy_versions": bulk.dumps(run.policy_versions),
