@@ -217,3 +217,28 @@ def test_evaluate_json_is_taken_by_self_apply(db, tmp_path):
         assert d["unit_name"] == "通辽测试有限公司" and "6,000.00元" in d["explanation"]
     finally:
         led.close()
+
+
+def test_an_evaluation_held_for_payment_is_applied_into_held(db, tmp_path):
+    # helper H2's one-case shape (E5): entitled, with an output ``payment_hold``; the ledger holds it
+    from wengang.casework.intake import decision_from_obj
+
+    facts = tmp_path / "f.json"
+    facts.write_text(json.dumps(FANHUAN, ensure_ascii=False), "utf-8")
+    r = runner.invoke(main_app, ["evaluate", str(facts), "--json"])
+    ev = json.loads(r.stdout)
+    ev["outputs"].append({"id": "payment_hold", "label": "暂缓发放", "value": "缓缴的失业保险费尚未补足"})
+    dec = decision_from_obj(ev, facts=FANHUAN)
+    assert (dec.payment_hold, dec.payment_hold_reason) == (True, "缓缴的失业保险费尚未补足")
+    ev["outputs"][-1]["value"] = "否"
+    assert decision_from_obj(ev, facts=FANHUAN).payment_hold is False
+    led = db.open()
+    try:
+        did = led.self_apply(dec, "unit")
+        d = led.decision(did)
+        assert (d["state"], d["hold_reason"]) == ("held", "缓缴的失业保险费尚未补足")
+        led.release(did, "cw")
+        assert led.decision(did)["state"] == "applied"
+        assert led.verify_audit().ok
+    finally:
+        led.close()

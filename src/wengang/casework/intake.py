@@ -362,6 +362,7 @@ def _from_evaluation(ev: dict[str, Any], facts: dict[str, Any], given: dict[str,
     if channel not in CHANNELS or ev.get("status") not in STATUSES:
         raise _bad("bad_input", f"收款渠道 {channel} 或结论 {ev.get('status')} 无效", f"bad channel {channel} or status")
     name = given.get("unit_name") or ev.get("subject_name") or facts.get("name") or ev.get("subject_id", "")
+    hold, hold_reason = _payment_hold(ev)
     return DecisionIn(
         unit_id=str(ev.get("subject_id", "")), unit_name=str(name), region_code=str(ev.get("region", "")),
         program=program, policy_doc=pol.get("number") or NO_POLICY, clause=pol.get("clause") or "—",
@@ -369,4 +370,18 @@ def _from_evaluation(ev: dict[str, Any], facts: dict[str, Any], given: dict[str,
         explanation=_explain(ev), readings=dict(ev.get("readings", {})), payment_channel=channel,
         size_class=facts.get("size_class"), year=int(year), claim_key=claim_key,
         account_no=given.get("account_no"), contact=given.get("contact"),
+        payment_hold=hold, payment_hold_reason=hold_reason,
     )
+
+
+def _payment_hold(ev: dict[str, Any]) -> tuple[bool, str | None]:
+    """The evaluation's ``payment_hold`` output (entitled, payment waits: 兵团 draft 二(一) 缓缴未补足), if any."""
+    outs = {o.get("id"): o for o in ev.get("outputs", []) if isinstance(o, dict)}
+    o = outs.get("payment_hold")
+    if o is None or o.get("value") in (None, False, "", "否", "false", "False"):
+        return False, None
+    reason = outs.get("payment_hold_reason", {}).get("value")
+    value = o.get("value")
+    if not reason and isinstance(value, str) and value not in ("是", "true", "True"):
+        reason = value
+    return True, reason or o.get("label") or None

@@ -692,12 +692,14 @@ class Ledger:
                               f"该单位本年度已有决定 {old['id']}（状态：{old['state']}），不能重复申请",
                               f"unit already has decision {old['id']} ({old['state']}) for this program and year")
         ref = audit.new_ref()
+        state = "held" if dec.payment_hold else "applied"  # entitled, payment waits (兵团 二(一))
         row = bulk.db_frame(df, 0, ref, set()).with_columns(
-            run_id=None, origin=pl.lit(origin), state=pl.lit("applied"),
+            run_id=None, origin=pl.lit(origin), state=pl.lit(state),
         ).to_dicts()[0]
         conn.execute(self._insert(Decision.__table__).on_conflict_do_nothing(), row)
         audit.append(conn, actor=actor, action="self_apply", entity="case_decisions", ref=ref,
-                     after={"origin": origin, "state": "applied"})
+                     after={"origin": origin, "state": state, **({"hold_reason": row["hold_reason"]}
+                                                                  if dec.payment_hold else {})})
         return conn.execute(select(D.id).where(D.audit_ref == ref)).scalar_one()
 
     # ----------------------------------------------------------- reviews
@@ -800,14 +802,16 @@ class Ledger:
             self._move(conn, self._load(conn, decision_id), "hold", "held", actor, reason, hold_reason=reason)
 
     def release(self, decision_id: int, actor: str, *, reason: str = "已补足缓缴的失业保险费") -> None:
-        """Paid up: back to 复审通过 if it was held after approval, else (held at import) to 已筛查."""
+        """Paid up: back to 复审通过 if it was held after approval; else (held on arrival) to 已筛查 for a
+        screening decision, 已申请待初审 for an application."""
         _need_actor(actor)
         with self._tx() as conn:
             d = self._load(conn, decision_id)
             V = Review.__table__.c
             approved = conn.execute(select(exists().where(V.decision_id == decision_id, V.stage == 2,
                                                           V.approve == 1))).scalar_one()
-            self._move(conn, d, "release", "approved" if approved else "screened", actor, reason, hold_reason=None)
+            to = "approved" if approved else "screened" if d["origin"] == "screening" else "applied"
+            self._move(conn, d, "release", to, actor, reason, hold_reason=None)
 
     def set_account(self, decision_id: int, actor: str, *, account_no: str, reason: str) -> None:
         """Give or correct the payee account before payment (not a state change; audited)."""
