@@ -48,7 +48,10 @@ def transitions() -> None:
     """列出允许的状态转换 / print the transition table."""
     t = Table("action", "操作", "from", "to", "依据 / basis")
     for tr in TRANSITIONS.values():
-        t.add_row(tr.action, tr.zh, ", ".join(sorted(tr.sources)) or "—", ", ".join(tr.targets), tr.basis)
+        src = ", ".join(sorted(tr.sources)) or "—"
+        if tr.without_confirmation:
+            src += f"（文件无需确认时另有 {', '.join(sorted(tr.without_confirmation))}）"
+        t.add_row(tr.action, tr.zh, src, ", ".join(tr.targets), tr.basis)
     console.print(t)
 
 

@@ -166,7 +166,8 @@ def read_screening_output(path: Path, *, program: str | None = None, year: int |
     feats = folder / FEATURES
     if not person and feats.exists():
         fs = pl.read_parquet_schema(feats)
-        cols = [c for c in ("credit_code", "evaluation_date", "has_corporate_account", "has_tax_payment_account") if c in fs]
+        cols: list[str] = [c for c in ("credit_code", "evaluation_date", "has_corporate_account",
+                                       "has_tax_payment_account") if c in fs]
         if "credit_code" in cols:
             f = pl.read_parquet(feats, columns=cols)
             if "evaluation_date" in f.columns:
