@@ -140,12 +140,13 @@ def read_screening_output(path: Path, *, program: str | None = None, year: int |
     person = "id_number" in schema
     if program is None:
         program = "skill_subsidy" if person and "occupation_code" in schema else "fanhuan"
+    if person and program not in PERSON_PROGRAMS and program in ("ui_benefit",):
+        raise _bad("unsupported", f"台账不登记{_label(program)}（{program}）的筛查结果（只登记单位项目与技能提升补贴）",
+                   f"the ledger does not take {program} results (unit programs and skill_subsidy only)")
     if person != (program in PERSON_PROGRAMS):
         kind_zh, kind_en = ("人员项目（技能提升补贴等）", "a person program") if person else ("单位项目（稳岗返还等）", "a unit program")
         raise _bad("wrong_program", f"{results} 是{kind_zh}的筛查结果，不是{_label(program)}（{program}）的",
                    f"{results} holds results of {kind_en}, not of {program}")
-    if person and program not in PERSON_PROGRAMS:  # pragma: no cover - guarded above
-        raise _bad("wrong_program", f"暂不支持导入 {program} 的筛查结果", f"importing {program} results is not supported")
     need = (*(PERSON_PROGRAMS[program] if person else ("credit_code",)), "name", "region_code", *DECISION_COLUMNS)
     missing = [c for c in need if c not in schema]
     if missing:

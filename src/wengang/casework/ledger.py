@@ -734,7 +734,8 @@ class Ledger:
     def confirm_many(self, decision_ids: Sequence[int], actor: str, *, today: date | None = None,
                      reason: str = "网上经办平台确认") -> int:
         """Confirmations fed in from the online hall or a window list, set-based. Returns how many moved;
-        ids not in 'notified' or past their deadline are left as they are."""
+        ids not in 'notified', or whose document's period is over where it waives (晋28号 六), are left as
+        they are. The operator's deadline does not stop a confirmation."""
         _need_actor(actor)
         today = _today(today)
         moved = 0
