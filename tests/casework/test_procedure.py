@@ -141,3 +141,15 @@ def test_a_hold_flag_on_an_ineligible_row_is_ignored(ledger):
     ledger.import_decisions(RUN, [decision(1, status="ineligible", amount_fen=None, payment_hold=True)], "s")
     did = ledger.find(program="fanhuan", year=2025, unit_id=decision(1).unit_id)
     assert ledger.decision(did)["state"] == "not_eligible"
+
+
+def test_collective_first_review_asks_each_decision_its_own_document(ledger):
+    # the same 文号 for two programs: 晋28号 asks for confirmation of 稳岗返还 only
+    ledger.import_decisions(RUN_SX, [decision_sx(1)], "screener")
+    skill_run = RUN_SX.__class__("skill_subsidy", 2024, "140000", {"x": "d" * 64}, {})
+    ledger.import_decisions(skill_run, [decision_sx(2, program="skill_subsidy", claim_key="6-31-01-03:4",
+                                                    payment_channel="personal_account")], "screener")
+    fh = ledger.find(program="fanhuan", year=2024, unit_id=decision_sx(1).unit_id)
+    sk = ledger.find(program="skill_subsidy", year=2024, unit_id=decision_sx(2).unit_id, claim_key="6-31-01-03:4")
+    assert ledger.review_many([fh, sk], "reviewer1", stage=1, approve=True, reason="初审通过") == 1
+    assert (ledger.decision(fh)["state"], ledger.decision(sk)["state"]) == ("screened", "first_reviewed")

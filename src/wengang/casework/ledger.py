@@ -774,9 +774,10 @@ class Ledger:
                 if stage == 1:  # documents that ask for no confirmation: straight from the screening
                     docs = {(r.policy_doc, r.program) for r in conn.execute(
                         select(D.policy_doc, D.program).distinct().where(D.id.in_(part), D.state.in_(no_conf)))}
-                    free = [doc for doc, prog in docs if not procedure(doc, prog).confirmation_required]
+                    free = [and_(D.policy_doc == doc, D.program == prog) for doc, prog in sorted(docs)
+                            if not procedure(doc, prog).confirmation_required]
                     if free:
-                        cond = or_(cond, and_(D.state.in_(no_conf), D.policy_doc.in_(free)))
+                        cond = or_(cond, and_(D.state.in_(no_conf), or_(*free)))
                 cond = and_(D.id.in_(part), cond)
                 if stage == 2:
                     cond = and_(cond, ~exists().where(V.decision_id == D.id, V.stage == 1, V.reviewer == actor))
