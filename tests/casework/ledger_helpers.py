@@ -8,6 +8,8 @@ from wengang.casework import DecisionIn, Ledger, RunIn
 
 RUN = RunIn("fanhuan", 2025, "150000", {"contrib.parquet": "a" * 64}, {"内人社发〔2025〕18号": "2025-05-27"},
             {"layoff_rate": "anhui_2022"})
+# 晋人社厅发〔2024〕28号 (2024, period to 2024-12-31): asks for confirmation and waives at the period's end
+RUN_SX = RunIn("fanhuan", 2024, "140000", {"contrib.parquet": "b" * 64}, {"晋人社厅发〔2024〕28号": "2024-05-24"})
 TODAY = date(2025, 7, 1)
 DEADLINE = date(2025, 9, 30)
 PAYDAY = date(2025, 11, 1)
@@ -24,6 +26,14 @@ def decision(i: int, **kw) -> DecisionIn:
     )
     base.update(kw)
     return DecisionIn(**base)
+
+
+def decision_sx(i: int, **kw) -> DecisionIn:
+    """A Shanxi (阳泉) 2024 decision under 晋人社厅发〔2024〕28号."""
+    base = dict(unit_id=f"91140300MA{i:08d}", unit_name=f"阳泉测试企业{i}有限公司", region_code="140300",
+                policy_doc="晋人社厅发〔2024〕28号", clause="二", year=2024, readings={})
+    base.update(kw)
+    return decision(i, **base)
 
 
 def snapshot(ledger: Ledger) -> tuple[dict[str, int], str]:

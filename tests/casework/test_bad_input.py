@@ -6,7 +6,7 @@ from datetime import date
 
 import polars as pl
 import pytest
-from ledger_helpers import DEADLINE, PAYDAY, RUN, TODAY, decision, snapshot, to_payable
+from ledger_helpers import DEADLINE, PAYDAY, RUN, RUN_SX, TODAY, decision, decision_sx, snapshot, to_payable
 
 from wengang.casework import AllocationIn, LedgerError
 
@@ -62,13 +62,14 @@ def test_refused_and_unchanged(ledger, name):
 
 
 def test_confirm_waived_is_refused(ledger):
-    ledger.import_decisions(RUN, [decision(1)], "s")
-    ledger.notify("fanhuan", 2025, "cw", deadline=DEADLINE)
-    ledger.waive_unconfirmed("fanhuan", 2025, "cw", today=date(2025, 10, 1))
-    did = ledger.find(program="fanhuan", year=2025, unit_id=decision(1).unit_id)
+    # 晋人社厅发〔2024〕28号 六: waived only once its period (to 2024-12-31) is over (E8)
+    ledger.import_decisions(RUN_SX, [decision_sx(1)], "s")
+    ledger.notify("fanhuan", 2024, "cw", deadline=date(2024, 7, 31))
+    assert ledger.waive_unconfirmed("fanhuan", 2024, "cw", today=date(2025, 1, 1)) == 1
+    did = ledger.find(program="fanhuan", year=2024, unit_id=decision_sx(1).unit_id)
     before = snapshot(ledger)
     with pytest.raises(LedgerError, match="视为放弃"):
-        ledger.confirm(did, "unit", today=TODAY)
+        ledger.confirm(did, "unit", today=date(2024, 12, 1))
     assert snapshot(ledger) == before
 
 
@@ -80,9 +81,17 @@ def test_amount_mismatch_refused(ledger):
     with pytest.raises(LedgerError) as e:
         ledger.confirm(did, "unit", amount_fen=1, today=TODAY)
     assert e.value.code == "amount_mismatch" and "不符" in e.value.zh
+    assert snapshot(ledger) == before
+
+
+def test_confirm_after_the_period_is_refused_where_the_text_waives(ledger):
+    ledger.import_decisions(RUN_SX, [decision_sx(1)], "s")
+    ledger.notify("fanhuan", 2024, "cw", deadline=date(2024, 7, 31))
+    did = ledger.find(program="fanhuan", year=2024, unit_id=decision_sx(1).unit_id)
+    before = snapshot(ledger)
     with pytest.raises(LedgerError) as e:
-        ledger.confirm(did, "unit", today=date(2025, 10, 2))
-    assert e.value.code == "past_deadline"
+        ledger.confirm(did, "unit", today=date(2025, 1, 1))
+    assert e.value.code == "period_over" and "2024-12-31" in e.value.zh
     assert snapshot(ledger) == before
 
 

@@ -6,7 +6,7 @@ import json
 from datetime import date
 
 import pytest
-from ledger_helpers import DEADLINE, PAYDAY, RUN, TODAY, decision, snapshot, to_payable
+from ledger_helpers import DEADLINE, PAYDAY, RUN, RUN_SX, TODAY, decision, decision_sx, snapshot, to_payable
 
 from wengang.casework import TRANSITIONS, LedgerError
 
@@ -37,14 +37,28 @@ def test_full_path_screening_to_payment(ledger):
     assert ledger.verify_audit().ok
 
 
-def test_offer_notice_carries_explanation_and_deadline(ledger):
-    ledger.import_decisions(RUN, [decision(1)], "screener")
-    ledger.notify("fanhuan", 2025, "cw", deadline=DEADLINE, channels=("sms", "portal", "letter"))
+def test_offer_notice_carries_explanation_deadline_and_the_texts_own_waiver(ledger):
+    # 晋人社厅发〔2024〕28号 六: an offer to confirm; the waiver is the text's (period end), not the deadline's
+    ledger.import_decisions(RUN_SX, [decision_sx(1)], "screener")
+    ledger.notify("fanhuan", 2024, "cw", deadline=date(2024, 9, 30), channels=("sms", "portal", "letter"))
     with ledger.engine.connect() as c:
         rows = {r.channel: r.body for r in c.exec_driver_sql("select channel, body from case_outbox")}
     assert set(rows) == {"sms", "portal", "letter"}
-    assert "2025年9月30日" in rows["sms"] and "1,200.01元" in rows["sms"] and "逾期未确认视为放弃" in rows["sms"]
+    assert "2024年9月30日" in rows["sms"] and "1,200.01元" in rows["sms"] and "确认是否接受" in rows["sms"]
+    assert "政策执行期限（至2024年12月31日）内未确认且未主动申请的，视为放弃" in rows["sms"]
+    assert "逾期未确认视为放弃" not in rows["sms"]
     assert "上年度裁员率 1.2% ≤ 5.5%" in rows["portal"] and "资金用途" in rows["portal"]
+
+
+def test_notice_under_a_text_without_confirmation_only_informs(ledger):
+    # 内人社发〔2025〕18号 四 “以短信等方式告知企业，无需企业申请” (E8)
+    ledger.import_decisions(RUN, [decision(1)], "screener")
+    ledger.notify("fanhuan", 2025, "cw", channels=("sms", "portal"))
+    with ledger.engine.connect() as c:
+        rows = {r.channel: (r.template, r.body) for r in c.exec_driver_sql("select channel, template, body from case_outbox")}
+    assert {t for t, _ in rows.values()} == {"inform"}
+    assert "无需申请" in rows["sms"][1] and "1,200.01元" in rows["sms"][1] and "对公账户" in rows["sms"][1]
+    assert "确认" not in rows["sms"][1] and "放弃" not in rows["sms"][1]
 
 
 def test_decline_then_apply_within_the_year(ledger):
@@ -69,16 +83,26 @@ def test_decliner_cannot_apply_next_year(ledger):
     assert e.value.code == "year_over"
 
 
-def test_unconfirmed_is_waived_at_deadline(ledger):
-    ledger.import_decisions(RUN, [decision(1), decision(2)], "screener")
-    ledger.notify("fanhuan", 2025, "cw", deadline=DEADLINE)
-    a = ledger.find(program="fanhuan", year=2025, unit_id=decision(1).unit_id)
-    ledger.confirm(a, "unit", today=TODAY)
-    assert ledger.waive_unconfirmed("fanhuan", 2025, "cw", today=date(2025, 9, 30)) == 0  # deadline day still open
-    assert ledger.waive_unconfirmed("fanhuan", 2025, "cw", today=date(2025, 10, 1)) == 1
-    b = ledger.find(program="fanhuan", year=2025, unit_id=decision(2).unit_id)
+def test_unconfirmed_is_waived_only_after_the_policy_period(ledger):
+    # 晋人社厅发〔2024〕28号 六 “在政策执行期限内，未确认且未主动申请的，视为企业放弃” (E8, A15)
+    ledger.import_decisions(RUN_SX, [decision_sx(1), decision_sx(2)], "screener")
+    ledger.notify("fanhuan", 2024, "cw", deadline=date(2024, 7, 31))
+    a = ledger.find(program="fanhuan", year=2024, unit_id=decision_sx(1).unit_id)
+    ledger.confirm(a, "unit", today=date(2024, 10, 1))  # after the operator deadline, within the period
+    assert ledger.waive_unconfirmed("fanhuan", 2024, "cw", today=date(2024, 8, 1)) == 0  # operator deadline passed
+    assert ledger.waive_unconfirmed("fanhuan", 2024, "cw", today=date(2024, 12, 31)) == 0  # last day of the period
+    assert ledger.waive_unconfirmed("fanhuan", 2024, "cw", today=date(2025, 1, 1)) == 1
+    b = ledger.find(program="fanhuan", year=2024, unit_id=decision_sx(2).unit_id)
     assert ledger.decision(b)["state"] == "waived"
     assert ledger.decision(a)["state"] == "confirmed"
+
+
+def test_no_waiver_where_the_text_has_none(ledger):
+    ledger.import_decisions(RUN, [decision(1)], "screener")
+    ledger.notify("fanhuan", 2025, "cw", deadline=DEADLINE)
+    assert ledger.waive_unconfirmed("fanhuan", 2025, "cw", today=date(2026, 6, 1)) == 0
+    did = ledger.find(program="fanhuan", year=2025, unit_id=decision(1).unit_id)
+    assert ledger.decision(did)["state"] == "notified"
 
 
 def test_self_application_for_unit_screening_missed(ledger):

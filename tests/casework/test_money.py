@@ -107,3 +107,43 @@ def test_duplicate_training_and_skill_subsidy_recovered_from_later(ledger):
     assert [(r["kind"], r["amount_fen"]) for r in ledger.decision(skill)["recoveries"]] == [("duplicate_subsidy", 150_000)]
     assert ledger.decision(train)["recoveries"] == []
     assert ledger.reconcile()["ok"]
+
+
+@pytest.mark.parametrize(("scope", "training_claim", "recovered"), [
+    ("same_occupation", "6-07-06-05:4", True),  # same occupation, another level
+    ("same_occupation", "4-03-02-01:4", False),  # another occupation (s08)
+    ("same_occupation_level", "6-07-06-05:4", False),
+    ("same_occupation_level", "6-07-06-05:3", True),
+    ("any", "4-03-02-01:4", True),
+])
+def test_duplicate_scope_is_the_rules_reading(ledger, scope, training_claim, recovered):
+    # A7: the ledger matches with the same readings as the rules' switch (default: same occupation)
+    train = ledger.self_apply(_person("training_subsidy", training_claim, amount=80_000), "person")
+    _approve_pay(ledger, train)
+    skill = ledger.apply_skill_subsidy(_person("skill_subsidy", "6-07-06-05:3"), "person")
+    _approve_pay(ledger, skill)
+    rec = ledger.recover_duplicate_subsidies("150102199001011234", "auditor", scope=scope)
+    assert bool(rec) is recovered
+    assert ledger.decision(train)["recoveries"] == []
+
+
+def test_duplicate_scope_default_is_same_occupation_and_a_bad_scope_is_refused(ledger):
+    import inspect
+
+    from wengang.casework.ledger import Ledger
+    assert inspect.signature(Ledger.recover_duplicate_subsidies).parameters["scope"].default == "same_occupation"
+    with pytest.raises(LedgerError) as e:
+        ledger.recover_duplicate_subsidies("150102199001011234", "auditor", scope="occupation")
+    assert e.value.code == "bad_scope"
+
+
+def test_the_subsidy_paid_first_keeps_and_every_later_one_of_the_other_kind_yields(ledger):
+    skill4 = ledger.apply_skill_subsidy(_person("skill_subsidy", "6-07-06-05:4"), "person")
+    _approve_pay(ledger, skill4)
+    train = ledger.self_apply(_person("training_subsidy", "6-07-06-05:3", amount=80_000), "person")
+    _approve_pay(ledger, train)
+    skill3 = ledger.apply_skill_subsidy(_person("skill_subsidy", "6-07-06-05:3", year=2026), "person")
+    _approve_pay(ledger, skill3)
+    ledger.recover_duplicate_subsidies("150102199001011234", "auditor")
+    assert [r["amount_fen"] for r in ledger.decision(train)["recoveries"]] == [80_000]
+    assert ledger.decision(skill4)["recoveries"] == [] and ledger.decision(skill3)["recoveries"] == []

@@ -79,9 +79,9 @@ def test_file_sender_writes_each_key_once(ledger, tmp_path):
     out = tmp_path / "outbox.jsonl"
     assert ledger.deliver_outbox(FileSender(out))["sent"] == 2
     sender = FileSender(out)
-    sender.send(key="1:offer:sms", channel="sms", recipient="x", body="again")
+    sender.send(key="1:inform:sms", channel="sms", recipient="x", body="again")
     lines = [json.loads(x) for x in out.read_text("utf-8").splitlines()]
-    assert sorted(x["key"] for x in lines) == ["1:offer:sms", "2:offer:sms"]
+    assert sorted(x["key"] for x in lines) == ["1:inform:sms", "2:inform:sms"]  # 内人社发〔2025〕18号: a notice, not an offer
 
 
 def test_sender_failures_give_up_after_max_attempts(ledger):

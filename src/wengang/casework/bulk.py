@@ -22,8 +22,12 @@ from .models import CHANNELS, STATUSES
 IN_COLUMNS = (
     "unit_id", "unit_name", "region_code", "program", "policy_doc", "clause", "status", "amount_fen",
     "reasons", "explanation", "readings", "payment_channel", "size_class", "year", "claim_key",
-    "account_no", "contact",
+    "account_no", "contact", "payment_hold", "payment_hold_reason",
 )
+# optional input columns and their defaults (a results file without the hold columns imports as before)
+OPTIONAL = {"claim_key": "", "account_no": None, "contact": None, "size_class": None, "payment_hold": False,
+            "payment_hold_reason": None}
+HOLD_DEFAULT_REASON = "缓缴的失业保险费尚未补足，补足后再发放（兵团征求意见稿 二(一)）"
 REQUIRED = ("unit_id", "unit_name", "region_code", "program", "policy_doc", "clause", "status",
             "explanation", "payment_channel", "year")
 MAX_LEN = {"unit_id": 32, "claim_key": 64, "unit_name": 200, "region_code": 12, "policy_doc": 64,
@@ -33,7 +37,7 @@ KEY = ("unit_id", "claim_key")  # the natural key within one (program, year)
 DB_COLUMNS = (
     "run_id", "origin", "year", "program", "unit_id", "claim_key", "unit_name", "region_code",
     "policy_doc", "clause", "status", "amount_fen", "reasons", "explanation", "readings",
-    "payment_channel", "size_class", "contact", "audit_ref", "state", "account_no", "version",
+    "payment_channel", "size_class", "contact", "audit_ref", "state", "account_no", "hold_reason", "version",
 )
 
 
@@ -63,13 +67,13 @@ def to_frame(data: Any) -> pl.DataFrame:
         pass
     if isinstance(data, pl.DataFrame):
         df = data
-        missing = [c for c in IN_COLUMNS if c not in df.columns and c not in ("claim_key", "account_no", "contact", "size_class")]
+        missing = [c for c in IN_COLUMNS if c not in df.columns and c not in OPTIONAL]
         if missing:
             raise LedgerError("bad_input", f"筛查结果缺少列：{', '.join(missing)}", f"missing columns: {missing}")
         exprs = []
-        for c, default in (("claim_key", ""), ("account_no", None), ("contact", None), ("size_class", None)):
+        for c, default in OPTIONAL.items():
             if c not in df.columns:
-                exprs.append(pl.lit(default, dtype=pl.String).alias(c))
+                exprs.append(pl.lit(default, dtype=pl.Boolean if c == "payment_hold" else pl.String).alias(c))
         if exprs:
             df = df.with_columns(exprs)
         if isinstance(df.schema["reasons"], pl.List):
@@ -79,13 +83,14 @@ def to_frame(data: Any) -> pl.DataFrame:
             df = df.with_columns(pl.col("readings").struct.json_encode())
         elif rd == pl.Null:
             df = df.with_columns(pl.lit("{}").alias("readings"))
-        df = df.with_columns(pl.col("readings").fill_null("{}"), pl.col("claim_key").fill_null(""))
+        df = df.with_columns(pl.col("readings").fill_null("{}"), pl.col("claim_key").fill_null(""),
+                             pl.col("payment_hold").cast(pl.Boolean).fill_null(False))
     else:
         cols: dict[str, list[Any]] = {c: [] for c in IN_COLUMNS}
         for i, d in enumerate(data if isinstance(data, Iterable) else []):
             row = asdict(d) if is_dataclass(d) else dict(d)
             for c in IN_COLUMNS:
-                v = row.get(c, "" if c == "claim_key" else None)
+                v = row.get(c, OPTIONAL.get(c))
                 if c == "reasons":
                     v = dumps(list(v or []))
                 elif c == "readings":
@@ -94,13 +99,13 @@ def to_frame(data: Any) -> pl.DataFrame:
                     raise LedgerError("bad_input", f"第 {i + 1} 行 字段 {c}：必须是整数（分）",
                                       f"row {i + 1} field {c}: must be an integer (fen)")
                 cols[c].append(v)
-        schema = {c: pl.String for c in IN_COLUMNS} | {"amount_fen": pl.Int64, "year": pl.Int64}
+        schema = {c: pl.String for c in IN_COLUMNS} | {"amount_fen": pl.Int64, "year": pl.Int64,
+                                                        "payment_hold": pl.Boolean}
         df = pl.DataFrame(cols, schema=schema)
     if df.schema["amount_fen"].is_float():
         raise LedgerError("bad_input", "amount_fen 必须是整数分，不接受浮点数", "amount_fen must be integer fen, not float")
-    return df.select(
-        [pl.col(c).cast(pl.Int64) if c in ("amount_fen", "year") else pl.col(c).cast(pl.String) for c in IN_COLUMNS]
-    )
+    types = {"amount_fen": pl.Int64, "year": pl.Int64, "payment_hold": pl.Boolean}
+    return df.select([pl.col(c).cast(types.get(c, pl.String)) for c in IN_COLUMNS])
 
 
 def validate(df: pl.DataFrame, program: str, year: int) -> None:
@@ -139,8 +144,10 @@ def validate(df: pl.DataFrame, program: str, year: int) -> None:
 
 
 def db_frame(df: pl.DataFrame, run_id: int, ref: str, disqualified: set[str]) -> pl.DataFrame:
+    held = (pl.col("status") == "eligible") & pl.col("payment_hold").fill_null(False)
     state = (
         pl.when(pl.col("unit_id").is_in(list(disqualified))).then(pl.lit("disqualified"))
+        .when(held).then(pl.lit("held"))
         .when(pl.col("status") == "eligible").then(pl.lit("screened"))
         .when(pl.col("status") == "ineligible").then(pl.lit("not_eligible"))
         .otherwise(pl.lit("pending_determination"))
@@ -148,6 +155,8 @@ def db_frame(df: pl.DataFrame, run_id: int, ref: str, disqualified: set[str]) ->
     return df.with_columns(
         pl.lit(run_id, pl.Int64).alias("run_id"), pl.lit("screening").alias("origin"),
         pl.lit(ref).alias("audit_ref"), state.alias("state"), pl.lit(0, pl.Int64).alias("version"),
+        pl.when(held).then(pl.coalesce(pl.col("payment_hold_reason"), pl.lit(HOLD_DEFAULT_REASON)))
+        .otherwise(None).cast(pl.String).alias("hold_reason"),
     ).select(DB_COLUMNS)
 
 

@@ -6,7 +6,6 @@ The database comes from ``--db`` or ``WENGANG_DB`` (default ``sqlite:///wengang.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 
@@ -49,32 +48,72 @@ def transitions() -> None:
     """列出允许的状态转换 / print the transition table."""
     t = Table("action", "操作", "from", "to", "依据 / basis")
     for tr in TRANSITIONS.values():
-        t.add_row(tr.action, tr.zh, ", ".join(sorted(tr.sources)) or "—", ", ".join(tr.targets), tr.basis)
+        src = ", ".join(sorted(tr.sources)) or "—"
+        if tr.without_confirmation:
+            src += f"（文件无需确认时另有 {', '.join(sorted(tr.without_confirmation))}）"
+        t.add_row(tr.action, tr.zh, src, ", ".join(tr.targets), tr.basis)
     console.print(t)
 
 
 @case_app.command("import")
-def import_(path: Path, program: str = typer.Option(...), year: int = typer.Option(...),
-            region: str = typer.Option(...), policy: list[str] = typer.Option([], help="文号=版本"),
+def import_(path: Path = typer.Argument(..., help="wengang screen 的输出目录或其 results.parquet / a screening output folder"),
+            program: str = typer.Option(None, help="项目（默认按结果文件判断：稳岗返还 fanhuan）"),
+            year: int = typer.Option(None, help="政策年度（默认取筛查的审核日期所在年度）"),
+            region: str = typer.Option(None, help="地区代码（默认为结果中各地区的共同上级）"),
+            policy: list[str] = typer.Option([], help="文号=版本（仅台账格式 Parquet）"),
             db: str = DB, user: str = USER) -> None:
-    """导入筛查结果（Parquet）/ import screening decisions from Parquet."""
+    """导入筛查结果：wengang screen 的输出目录（原样），或台账格式（DecisionIn 列）的 Parquet / import a screening run."""
     import hashlib
 
     import polars as pl
 
-    fp = hashlib.sha256(path.read_bytes()).hexdigest()
-    run = RunIn(program, year, region, {path.name: fp}, dict(p.split("=", 1) for p in policy))
-    res = _run(_open(db).import_decisions, run, pl.read_parquet(path), user)
-    console.print(f"✔ 筛查批次 {res.run_id}：收到 {res.offered} 条，新入库 {res.inserted} 条，已存在 {res.existing} 条 / "
-                  f"run {res.run_id}: {res.offered} offered, {res.inserted} new, {res.existing} already stored")
+    from .intake import is_screening_output, read_screening_output
+
+    if _run(is_screening_output, path):
+        si = _run(read_screening_output, path, program=program, year=year, region=region)
+        run, frame = si.run, si.frame
+    else:  # a table already in the ledger's input contract (DecisionIn columns)
+        if not (program and year and region):
+            _run(_refuse, "need_options", "台账格式的 Parquet 须给出 --program、--year 和 --region",
+                 "a DecisionIn Parquet needs --program, --year and --region")
+        fp = hashlib.sha256(path.read_bytes()).hexdigest()
+        run = RunIn(program, year, region, {path.name: fp}, dict(p.split("=", 1) for p in policy))
+        frame, si = pl.read_parquet(path), None
+    led = _open(db)
+    prior = led.find_run(run)
+    res = _run(led.import_decisions, run, frame, user)
+    held = int(frame["payment_hold"].fill_null(False).sum()) if "payment_hold" in frame.columns else 0
+    counts = (f"收到 {res.offered} 条，新入库 {res.inserted} 条，已存在 {res.existing} 条"
+              + (f"，其中暂缓发放 {held} 条" if held else ""))
+    en = f"{res.offered} offered, {res.inserted} new, {res.existing} already stored"
+    if si is not None and si.left_out:
+        counts += f"；其他申请年度 {si.left_out} 条未导入"
+    if prior is not None:
+        console.print(f"✔ 该筛查批次已于此前导入（批次 {prior}），不重复入库：{counts} / "
+                      f"this run was imported before (run {prior}); nothing duplicated: {en}")
+    else:
+        console.print(f"✔ 筛查批次 {res.run_id}（{run.program} {run.year} 年度）：{counts} / run {res.run_id}: {en}")
+
+
+def _refuse(code: str, zh: str, en: str) -> None:
+    raise LedgerError(code, zh, en)
 
 
 @case_app.command("notify")
-def notify(program: str, year: int, deadline: str = typer.Option(..., help="确认截止日 YYYY-MM-DD"),
+def notify(program: str, year: int,
+           deadline: str = typer.Option(None, help="确认期限 YYYY-MM-DD（仅需确认的文件；过期只提醒，不视为放弃）"),
            channel: list[str] = typer.Option(["sms", "portal"]), db: str = DB, user: str = USER) -> None:
-    """推送确认告知 / queue offer notices."""
-    n = _run(_open(db).notify, program, year, user, deadline=date.fromisoformat(deadline), channels=channel)
+    """推送告知：需确认的文件推送确认信息，其余告知无需申请 / queue notices (an offer or information)."""
+    n = _run(_open(db).notify, program, year, user, deadline=_day(deadline), channels=channel)
     console.print(f"✔ 已告知 {n} 个单位 / {n} notified")
+
+
+@case_app.command("remind")
+def remind(program: str, year: int, today: str = typer.Option(None), channel: list[str] = typer.Option(["sms"]),
+           db: str = DB, user: str = USER) -> None:
+    """确认期限已过仍未确认的，提醒确认（不视为放弃）/ remind units past the confirmation deadline."""
+    n = _run(_open(db).remind_unconfirmed, program, year, user, today=_day(today), channels=channel)
+    console.print(f"✔ 已提醒 {n} 个单位 / {n} reminded")
 
 
 @case_app.command("send")
@@ -103,32 +142,65 @@ def decline(decision_id: int, reason: str = "单位选择放弃", db: str = DB, 
 
 @case_app.command("waive")
 def waive(program: str, year: int, today: str = typer.Option(None), db: str = DB, user: str = USER) -> None:
-    """逾期未确认视为放弃 / waive unconfirmed decisions past their deadline."""
+    """政策执行期限届满、期限内未确认且未主动申请的视为放弃（仅文件有此规定的）/ waive after the policy period."""
     n = _run(_open(db).waive_unconfirmed, program, year, user, today=_day(today))
     console.print(f"✔ {n} 个视为放弃 / {n} waived")
 
 
+APP = typer.Argument(..., help="wengang evaluate --json 的输出，或台账决定（DecisionIn）JSON")
+FACTS = typer.Option(None, "--facts", help="判定时读取的事实文件（补充职业、等级、申请日期、名称）")
+CLAIM = typer.Option(None, "--claim-key", help="职业代码:等级（技能提升补贴）")
+YEAR = typer.Option(None, "--year", help="年度（默认取申请日期或审核日期所在年度）")
+NAME = typer.Option(None, "--name", help="单位或个人名称")
+ACCOUNT = typer.Option(None, "--account", help="收款账户")
+CONTACT = typer.Option(None, "--contact", help="联系电话或网上经办平台账号")
+
+
+def _decision(path: Path, facts: Path | None, claim_key: str | None, year: int | None, name: str | None,
+              account: str | None, contact: str | None) -> DecisionIn:
+    from .intake import decision_from_json
+
+    return _run(decision_from_json, path, facts=facts, claim_key=claim_key, year=year, unit_name=name,
+                account_no=account, contact=contact)
+
+
 @case_app.command("self-apply")
-def self_apply(path: Path = typer.Argument(..., help="DecisionIn JSON"), db: str = DB, user: str = USER) -> None:
-    """自主申请 / self-application (JSON of a DecisionIn)."""
-    did = _run(_open(db).self_apply, DecisionIn(**json.loads(path.read_text("utf-8"))), user)
+def self_apply(path: Path = APP, facts: Path = FACTS, claim_key: str = CLAIM, year: int = YEAR, name: str = NAME,
+               account: str = ACCOUNT, contact: str = CONTACT, db: str = DB, user: str = USER) -> None:
+    """自主申请 / self-application (wengang evaluate --json output or a DecisionIn JSON)."""
+    did = _run(_open(db).self_apply, _decision(path, facts, claim_key, year, name, account, contact), user)
     console.print(f"✔ 申请已登记，决定 {did} / decision {did}")
 
 
 @case_app.command("dispatch-apply")
 def dispatch_apply(path: Path = typer.Argument(..., help='{"decision": {...}, "allocations": [...]}'),
-                   db: str = DB, user: str = USER) -> None:
-    """劳务派遣单位申请（含用工单位分配）/ dispatch-firm application with user-unit allocations."""
-    body = json.loads(path.read_text("utf-8"))
-    did = _run(_open(db).apply_dispatch, DecisionIn(**body["decision"]),
-               [AllocationIn(**a) for a in body["allocations"]], user)
+                   facts: Path = FACTS, year: int = YEAR, name: str = NAME, account: str = ACCOUNT,
+                   contact: str = CONTACT, db: str = DB, user: str = USER) -> None:
+    """劳务派遣单位申请（含用工单位分配）/ dispatch-firm application with user-unit allocations.
+
+    ``decision`` is wengang evaluate --json output or a DecisionIn."""
+    from .intake import decision_from_obj, read_json
+
+    body = _run(read_json, path, "申请文件")
+    if not isinstance(body, dict) or "decision" not in body or "allocations" not in body:
+        _run(_refuse, "bad_input", '派遣单位申请文件应为 {"decision": …, "allocations": […]}',
+             'the dispatch application must be {"decision": ..., "allocations": [...]}')
+    fx = _run(read_json, facts, "事实文件") if facts else None
+    dec = _run(decision_from_obj, body["decision"], facts=fx, year=year, unit_name=name, account_no=account,
+               contact=contact)
+    try:
+        allocations = [AllocationIn(**a) for a in body["allocations"]]
+    except TypeError as exc:
+        _run(_refuse, "bad_input", f"用工单位分配格式有误（{exc}）", f"bad allocation: {exc}")
+    did = _run(_open(db).apply_dispatch, dec, allocations, user)
     console.print(f"✔ 派遣单位申请已登记，决定 {did} / decision {did}")
 
 
 @case_app.command("skill-apply")
-def skill_apply(path: Path = typer.Argument(..., help="DecisionIn JSON"), db: str = DB, user: str = USER) -> None:
-    """技能提升补贴申请 / skill-subsidy application."""
-    did = _run(_open(db).apply_skill_subsidy, DecisionIn(**json.loads(path.read_text("utf-8"))), user)
+def skill_apply(path: Path = APP, facts: Path = FACTS, claim_key: str = CLAIM, year: int = YEAR, name: str = NAME,
+                account: str = ACCOUNT, contact: str = CONTACT, db: str = DB, user: str = USER) -> None:
+    """技能提升补贴申请 / skill-subsidy application (wengang evaluate --json output, with --facts or --claim-key)."""
+    did = _run(_open(db).apply_skill_subsidy, _decision(path, facts, claim_key, year, name, account, contact), user)
     console.print(f"✔ 申请已登记，决定 {did} / decision {did}")
 
 
@@ -234,9 +306,11 @@ def dispatch_misuse(decision_id: int, reason: str = typer.Option(...), amount_fe
 
 
 @case_app.command("duplicates")
-def duplicates(person_id: str, db: str = DB, user: str = USER) -> None:
+def duplicates(person_id: str, scope: str = typer.Option(
+        "same_occupation", help="同一职业 same_occupation / 同一职业同一等级 same_occupation_level / 任何 any"),
+        db: str = DB, user: str = USER) -> None:
     """技能提升补贴与职业培训补贴重复：由后享受的退回 / recover duplicate subsidies."""
-    ids = _run(_open(db).recover_duplicate_subsidies, person_id, user)
+    ids = _run(_open(db).recover_duplicate_subsidies, person_id, user, scope=scope)
     console.print(f"✔ 追回单 {ids} / recoveries {ids}")
 
 

@@ -64,9 +64,18 @@ from .models import (
     Transfer,
 )
 from .notices import Sender, render
-from .states import PUBLICITY_PROGRAMS, TERMINAL, check
+from .procedure import Procedure, procedure
+from .states import PUBLICITY_PROGRAMS, TERMINAL, TRANSITIONS, check
 
 DEFAULT_URL = "sqlite:///wengang.db"
+# 不得重复享受: which skill and training subsidies are "the same" (legal review A7); claim_key is "<职业>:<等级>".
+# The readings are the rules' switch's; the lead wires the default to it.
+DUPLICATE_SCOPES = {
+    "same_occupation": lambda key: key.split(":", 1)[0],
+    "same_occupation_level": lambda key: key,
+    "any": lambda key: "",
+}
+DUPLICATE_SCOPE_DEFAULT = "same_occupation"
 LOCK_KEY = 0x57474C44  # "WGLD": the ledger's advisory write lock on PostgreSQL
 D = Decision.__table__.c
 P = Payment.__table__.c
@@ -210,9 +219,13 @@ class Ledger:
                   .scalar_subquery())
         return func.coalesce(latest, D.amount_fen)
 
+    @staticmethod
+    def _proc(d: dict[str, Any]) -> Procedure:
+        return procedure(d["policy_doc"], d["program"])
+
     def _move(self, conn: Connection, d: dict[str, Any], action: str, to: str, actor: str, reason: str,
               **values: Any) -> None:
-        t = check(action, d["state"], d["id"])
+        t = check(action, d["state"], d["id"], confirmation_required=self._proc(d).confirmation_required)
         assert to in t.targets, (action, to)
         res = conn.execute(
             update(Decision.__table__).where(D.id == d["id"], D.version == d["version"])
@@ -262,9 +275,19 @@ class Ledger:
         with self._tx() as conn:
             return self._record_run(conn, run, actor)
 
+    @staticmethod
+    def run_key(run: RunIn) -> str:
+        """A run's identity: its input fingerprints (a screening's results file hash) and parameters."""
+        return hashlib.sha256(audit.canonical(asdict(run)).encode()).hexdigest()
+
+    def find_run(self, run: RunIn) -> int | None:
+        """The id of this very run if it was recorded before (an import offered again), else None."""
+        T = Run.__table__.c
+        with self._read() as conn:
+            return conn.execute(select(T.id).where(T.run_key == self.run_key(run))).scalar_one_or_none()
+
     def _record_run(self, conn: Connection, run: RunIn, actor: str) -> int:
-        body = asdict(run)
-        run_key = hashlib.sha256(audit.canonical(body).encode()).hexdigest()
+        run_key = self.run_key(run)
         self._insert_rows(conn, Run, [{
             "run_key": run_key, "program": run.program, "year": run.year, "region_code": run.region_code,
             "inputs": bulk.dumps(run.inputs), "policy_versions": bulk.dumps(run.policy_versions),
@@ -314,8 +337,10 @@ class Ledger:
                         n = self._sqlite_insert_decisions(conn, rows)
                     # every offered row went in: hash the frame we wrote instead of reading it back
                     pre = hashed.result() if n == rows.height else None
+                    held = rows.filter(pl.col("state") == "held").height
                     audit.append(conn, actor=actor, action="import", entity="case_decisions", ref=ref,
-                                 precomputed=pre, after={"run_id": run_id, "offset": off, "offered": part.height})
+                                 precomputed=pre, after={"run_id": run_id, "offset": off, "offered": part.height,
+                                                         **({"held": held} if held else {})})
                     inserted += n
         return ImportResult(run_id=run_id, offered=df.height, inserted=inserted)
 
@@ -403,10 +428,16 @@ class Ledger:
             self._move(conn, d, "resolve", "screened" if eligible else "not_eligible", actor, reason)
 
     # ------------------------------------------------------------ notices
-    def notify(self, program: str, year: int, actor: str, *, deadline: date,
+    def notify(self, program: str, year: int, actor: str, *, deadline: date | None = None,
                channels: Sequence[str] = ("sms", "portal"), decision_ids: Sequence[int] | None = None,
                chunk_size: int = 2000) -> int:
-        """Queue offer notices for screened decisions and move them to 'notified' with a deadline."""
+        """Queue notices for screened decisions and move them to 'notified'.
+
+        Where the decision's document asks for confirmation (晋人社厅发〔2024〕28号 六, 兵团征求意见稿 二(一)) the
+        notice is an offer to confirm; ``deadline`` is the date to confirm by, after which reminders go out
+        (``remind_unconfirmed``) — never a waiver, which only the document's own period can bring. Elsewhere
+        (内人社发〔2025〕18号 四 “以短信等方式告知企业，无需企业申请”) it only informs the unit.
+        """
         _need_actor(actor)
         done, last = 0, 0
         while True:
@@ -422,16 +453,19 @@ class Ledger:
                 msgs = []
                 for d in ds:
                     d["deadline"] = deadline
+                    proc = self._proc(d)
+                    tpl = "offer" if proc.confirmation_required else "inform"
                     for ch in channels:
-                        msgs.append({"decision_id": d["id"], "template": "offer", "channel": ch,
-                                     "idempotency_key": f"{d['id']}:offer:{ch}", "recipient": d["contact"] or d["unit_id"],
-                                     "body": render("offer", ch, d, d["ent"]), "state": "pending", "attempts": 0})
+                        msgs.append({"decision_id": d["id"], "template": tpl, "channel": ch,
+                                     "idempotency_key": f"{d['id']}:{tpl}:{ch}", "recipient": d["contact"] or d["unit_id"],
+                                     "body": render(tpl, ch, d, d["ent"], proc), "state": "pending", "attempts": 0})
                 ids = [d["id"] for d in ds]
                 conn.execute(update(Decision.__table__).where(D.id.in_(ids), D.state == "screened")
                              .values(state="notified", deadline=deadline, version=D.version + 1))
                 audit.append(conn, actor=actor, action="notify", entity="case_decisions",
                              before={"state": "screened", "ids": ids},
-                             after={"state": "notified", "deadline": deadline.isoformat(), "ids": ids})
+                             after={"state": "notified", "deadline": deadline.isoformat() if deadline else None,
+                                    "ids": ids})
                 self._insert_rows(conn, OutboxMessage, msgs, actor=actor, action="queue_offer")
                 done += len(ids)
                 last = ids[-1]
@@ -489,11 +523,21 @@ class Ledger:
             if amount_fen is not None and amount_fen != ent:
                 raise LedgerError("amount_mismatch", f"确认金额 {amount_fen} 分与决定金额 {ent} 分不符",
                                   f"confirmed amount {amount_fen} fen does not match the decision's {ent} fen")
-            if d["deadline"] is not None and _today(today) > d["deadline"]:
-                raise LedgerError("past_deadline", f"已超过确认期限 {d['deadline']}，视为放弃",
-                                  f"the confirmation deadline {d['deadline']} has passed (treated as waived)")
+            self._refuse_if_period_over(d, _today(today))
             extra = {"account_no": account_no} if account_no else {}
             self._move(conn, d, "confirm", "confirmed", actor, reason, **extra)
+
+    def _refuse_if_period_over(self, d: dict[str, Any], today: date) -> None:
+        """晋人社厅发〔2024〕28号 六: after the policy period a unit that neither confirmed nor applied has waived.
+
+        The operator's confirmation deadline is no such limit: within the period a late confirmation or
+        application is taken (兵团征求意见稿 二(一) reminds, it does not waive)."""
+        proc = self._proc(d)
+        if proc.waived_on(today):
+            raise LedgerError("period_over",
+                              f"{proc.policy_doc} 政策执行期限已于 {proc.period_end} 届满，期限内未确认且未主动申请，视为放弃",
+                              f"the policy period of {proc.policy_doc} ended on {proc.period_end}; "
+                              "not confirmed or applied within it, so treated as waived")
 
     def decline(self, decision_id: int, actor: str, *, reason: str = "单位选择放弃") -> None:
         """The unit declines; it is told it may still apply within the year (兵团征求意见稿 二(一))."""
@@ -503,21 +547,70 @@ class Ledger:
             self._move(conn, d, "decline", "declined", actor, reason)
             self._queue_notice(conn, d, "declined", ("sms",), actor)
 
+    def _docs(self, conn: Connection, program: str, year: int, states: Sequence[str], pred: Any) -> list[str]:
+        """The policy documents of (program, year)'s decisions in ``states`` whose procedure meets ``pred``."""
+        docs = conn.execute(select(D.policy_doc).distinct().where(
+            D.program == program, D.year == year, D.state.in_(list(states)))).scalars()
+        return [doc for doc in docs if pred(procedure(doc, program))]
+
     def waive_unconfirmed(self, program: str, year: int, actor: str, *, today: date | None = None) -> int:
-        """未确认视为放弃: notified decisions whose deadline has passed become 'waived'."""
+        """视为放弃 (晋人社厅发〔2024〕28号 六 “在政策执行期限内，未确认且未主动申请的，视为企业放弃”).
+
+        Only decisions whose document provides the waiver, only once its period (the program block's
+        ``valid_to``) is over, and only those still 'notified': a unit that confirmed or applied (its
+        decision is 'confirmed' / 'applied') has not waived. An operator's deadline never waives.
+        """
         _need_actor(actor)
         today = _today(today)
         with self._tx() as conn:
+            docs = self._docs(conn, program, year, ("notified",), lambda p: p.waived_on(today))
             ids = list(conn.execute(select(D.id).where(D.program == program, D.year == year, D.state == "notified",
-                                                       D.deadline < today).order_by(D.id)).scalars())
+                                                       D.policy_doc.in_(docs)).order_by(D.id)).scalars())
             for i in range(0, len(ids), 5000):
                 part = ids[i:i + 5000]
                 conn.execute(update(Decision.__table__).where(D.id.in_(part), D.state == "notified")
                              .values(state="waived", version=D.version + 1))
                 audit.append(conn, actor=actor, action="waive", entity="case_decisions",
-                             reason=f"截至 {today} 未确认，视为放弃", before={"state": "notified", "ids": part},
-                             after={"state": "waived", "ids": part})
+                             reason=f"政策执行期限（{'、'.join(docs)}）届满，期限内未确认且未主动申请，视为放弃",
+                             before={"state": "notified", "ids": part}, after={"state": "waived", "ids": part})
             return len(ids)
+
+    def remind_unconfirmed(self, program: str, year: int, actor: str, *, today: date | None = None,
+                           channels: Sequence[str] = ("sms",)) -> int:
+        """对未及时确认的企业，主动联系提醒确认 (兵团征求意见稿 二(一)).
+
+        'notified' decisions that ask for confirmation and whose operator deadline has passed, while the
+        policy period runs: one reminder per decision and day is queued and recorded. The state does not
+        change and nothing is waived. Returns how many were reminded.
+        """
+        _need_actor(actor)
+        today = _today(today)
+        done = 0
+        with self._tx() as conn:
+            docs = self._docs(conn, program, year, ("notified",),
+                              lambda p: p.confirmation_required and not p.period_over(today))
+            ds = [dict(r) for r in conn.execute(
+                select(Decision.__table__, self._amount_sql().label("ent"))
+                .where(D.program == program, D.year == year, D.state == "notified", D.policy_doc.in_(docs),
+                       D.deadline.is_not(None), D.deadline < today).order_by(D.id)).mappings()]
+            for i in range(0, len(ds), 5000):
+                part = ds[i:i + 5000]
+                msgs = [{"decision_id": d["id"], "template": "reminder", "channel": ch,
+                         "idempotency_key": f"{d['id']}:reminder:{today.isoformat()}:{ch}",
+                         "recipient": d["contact"] or d["unit_id"],
+                         "body": render("reminder", ch, d, d["ent"], self._proc(d)), "state": "pending", "attempts": 0}
+                        for d in part for ch in channels]
+                ref, n = self._insert_rows(conn, OutboxMessage, msgs, actor=actor, action="queue_reminder")
+                if n == 0:
+                    continue  # already reminded today
+                OB = OutboxMessage.__table__.c
+                ids = list(conn.execute(select(OB.decision_id).distinct().where(OB.audit_ref == ref)
+                                        .order_by(OB.decision_id)).scalars())
+                audit.append(conn, actor=actor, action="remind", entity="case_decisions",
+                             reason=f"确认期限已过，{today} 提醒确认（不视为放弃）",
+                             before={"state": "notified", "ids": ids}, after={"state": "notified", "ids": ids})
+                done += len(ids)
+        return done
 
     # ------------------------------------------------------- applications
     def self_apply(self, decision: DecisionIn, actor: str, *, today: date | None = None) -> int:
@@ -588,18 +681,25 @@ class Ledger:
                                       f"a decliner may apply again only within {dec.year}")
                 self._move(conn, old, "reapply", "applied", actor, "放弃后本年内申领")
                 return old["id"]
+            if old["state"] in ("screened", "notified") and origin == "self_application":
+                # 晋28号 六: only a unit that neither confirmed nor applied within the period has waived
+                self._refuse_if_period_over(old, today)
+                self._move(conn, old, "apply_offered", "applied", actor, "已筛查单位自行申请")
+                return old["id"]
             if old["origin"] == origin and old["state"] not in TERMINAL:
                 return old["id"]  # the same application again: nothing changes
             raise LedgerError("already_decided",
                               f"该单位本年度已有决定 {old['id']}（状态：{old['state']}），不能重复申请",
                               f"unit already has decision {old['id']} ({old['state']}) for this program and year")
         ref = audit.new_ref()
+        state = "held" if dec.payment_hold else "applied"  # entitled, payment waits (兵团 二(一))
         row = bulk.db_frame(df, 0, ref, set()).with_columns(
-            run_id=None, origin=pl.lit(origin), state=pl.lit("applied"),
+            run_id=None, origin=pl.lit(origin), state=pl.lit(state),
         ).to_dicts()[0]
         conn.execute(self._insert(Decision.__table__).on_conflict_do_nothing(), row)
         audit.append(conn, actor=actor, action="self_apply", entity="case_decisions", ref=ref,
-                     after={"origin": origin, "state": "applied"})
+                     after={"origin": origin, "state": state, **({"hold_reason": row["hold_reason"]}
+                                                                  if dec.payment_hold else {})})
         return conn.execute(select(D.id).where(D.audit_ref == ref)).scalar_one()
 
     # ----------------------------------------------------------- reviews
@@ -616,7 +716,7 @@ class Ledger:
         action = "first_review" if stage == 1 else "second_review"
         with self._tx() as conn:
             d = self._load(conn, decision_id)
-            check(action, d["state"], decision_id)
+            check(action, d["state"], decision_id, confirmation_required=self._proc(d).confirmation_required)
             if stage == 2:
                 V = Review.__table__.c
                 first = conn.execute(select(V.reviewer).where(V.decision_id == decision_id, V.stage == 1)).scalar_one()
@@ -634,15 +734,17 @@ class Ledger:
     def confirm_many(self, decision_ids: Sequence[int], actor: str, *, today: date | None = None,
                      reason: str = "网上经办平台确认") -> int:
         """Confirmations fed in from the online hall or a window list, set-based. Returns how many moved;
-        ids not in 'notified' or past their deadline are left as they are."""
+        ids not in 'notified', or whose document's period is over where it waives (晋28号 六), are left as
+        they are. The operator's deadline does not stop a confirmation."""
         _need_actor(actor)
         today = _today(today)
         moved = 0
         for i in range(0, len(decision_ids), 5000):
             part = list(decision_ids[i:i + 5000])
             with self._tx() as conn:
-                ok = list(conn.execute(select(D.id).where(D.id.in_(part), D.state == "notified",
-                                                          or_(D.deadline.is_(None), D.deadline >= today))).scalars())
+                rows = conn.execute(select(D.id, D.policy_doc, D.program).where(D.id.in_(part),
+                                                                                D.state == "notified")).all()
+                ok = [r.id for r in rows if not procedure(r.policy_doc, r.program).waived_on(today)]
                 if not ok:
                     continue
                 conn.execute(update(Decision.__table__).where(D.id.in_(ok)).values(state="confirmed", version=D.version + 1))
@@ -662,12 +764,21 @@ class Ledger:
             raise LedgerError("bad_stage", "审核环节只能是 1（初审）或 2（复审）", "stage must be 1 or 2")
         V = Review.__table__.c
         src_state = ("confirmed", "applied") if stage == 1 else ("first_reviewed",)
+        no_conf = tuple(TRANSITIONS["first_review"].without_confirmation)
         to = ("first_reviewed" if stage == 1 else "approved") if approve else "rejected"
         done = 0
         for i in range(0, len(decision_ids), 5000):
             part = list(decision_ids[i:i + 5000])
             with self._tx() as conn:
-                cond = and_(D.id.in_(part), D.state.in_(src_state))
+                cond = D.state.in_(src_state)
+                if stage == 1:  # documents that ask for no confirmation: straight from the screening
+                    docs = {(r.policy_doc, r.program) for r in conn.execute(
+                        select(D.policy_doc, D.program).distinct().where(D.id.in_(part), D.state.in_(no_conf)))}
+                    free = [and_(D.policy_doc == doc, D.program == prog) for doc, prog in sorted(docs)
+                            if not procedure(doc, prog).confirmation_required]
+                    if free:
+                        cond = or_(cond, and_(D.state.in_(no_conf), or_(*free)))
+                cond = and_(D.id.in_(part), cond)
                 if stage == 2:
                     cond = and_(cond, ~exists().where(V.decision_id == D.id, V.stage == 1, V.reviewer == actor))
                 ref = audit.new_ref()
@@ -681,7 +792,8 @@ class Ledger:
                 ids = list(conn.execute(select(V.decision_id).where(V.audit_ref == ref).order_by(V.decision_id)).scalars())
                 conn.execute(update(Decision.__table__).where(D.id.in_(ids)).values(state=to, version=D.version + 1))
                 audit.append(conn, actor=actor, action=action, entity="case_decisions", reason=reason,
-                             before={"state": list(src_state), "ids": ids}, after={"state": to, "ids": ids})
+                             before={"state": list(src_state) + (list(no_conf) if stage == 1 else []), "ids": ids},
+                             after={"state": to, "ids": ids})
                 done += len(ids)
         return done
 
@@ -689,12 +801,19 @@ class Ledger:
         """Hold payment (e.g. a 缓缴 firm must first pay its deferred premiums)."""
         _need_actor(actor)
         with self._tx() as conn:
-            self._move(conn, self._load(conn, decision_id), "hold", "held", actor, reason)
+            self._move(conn, self._load(conn, decision_id), "hold", "held", actor, reason, hold_reason=reason)
 
     def release(self, decision_id: int, actor: str, *, reason: str = "已补足缓缴的失业保险费") -> None:
+        """Paid up: back to 复审通过 if it was held after approval; else (held on arrival) to 已筛查 for a
+        screening decision, 已申请待初审 for an application."""
         _need_actor(actor)
         with self._tx() as conn:
-            self._move(conn, self._load(conn, decision_id), "release", "approved", actor, reason)
+            d = self._load(conn, decision_id)
+            V = Review.__table__.c
+            approved = conn.execute(select(exists().where(V.decision_id == decision_id, V.stage == 2,
+                                                          V.approve == 1))).scalar_one()
+            to = "approved" if approved else "screened" if d["origin"] == "screening" else "applied"
+            self._move(conn, d, "release", to, actor, reason, hold_reason=None)
 
     def set_account(self, decision_id: int, actor: str, *, account_no: str, reason: str) -> None:
         """Give or correct the payee account before payment (not a state change; audited)."""
@@ -990,9 +1109,19 @@ class Ledger:
             return rid
 
     # ------------------------------------------ duplicate training subsidies
-    def recover_duplicate_subsidies(self, person_id: str, actor: str) -> list[int]:
-        """技能提升补贴 and 职业培训补贴 for the same occupation and level: recover from the later one."""
+    def recover_duplicate_subsidies(self, person_id: str, actor: str, *, scope: str = DUPLICATE_SCOPE_DEFAULT) -> list[int]:
+        """技能提升补贴和职业培训补贴不得重复享受: recover from the later one (兵团征求意见稿 一（三）
+        “按照后享受的单位或个人退回资金的原则”).
+
+        ``scope`` is which two subsidies count as the same (legal review A7), with the same readings as the
+        rules' switch: ``same_occupation`` (default, as the rules), ``same_occupation_level``, or ``any``
+        (any training subsidy). Within one scope group the program paid first keeps its money; every
+        subsidy of the other program paid after it yields (returns what was paid net of overpayments).
+        """
         _need_actor(actor)
+        if scope not in DUPLICATE_SCOPES:
+            raise LedgerError("bad_scope", f"重复享受的范围只能是 {'/'.join(DUPLICATE_SCOPES)}",
+                              f"scope must be one of {DUPLICATE_SCOPES}")
         with self._tx() as conn:
             first_pay = func.min(P.id).label("first_pay")
             rows = conn.execute(
@@ -1001,18 +1130,22 @@ class Ledger:
                 .where(D.unit_id == person_id, D.program.in_(("skill_subsidy", "training_subsidy")))
                 .group_by(D.id, D.program, D.claim_key)
             ).all()
-            by_claim: dict[str, list[Any]] = {}
+            groups: dict[str, list[Any]] = {}
             for r in rows:
-                by_claim.setdefault(r.claim_key, []).append(r)
+                groups.setdefault(DUPLICATE_SCOPES[scope](r.claim_key or ""), []).append(r)
             out = []
-            for group in by_claim.values():
+            for group in groups.values():
                 if {r.program for r in group} != {"skill_subsidy", "training_subsidy"}:
                     continue
-                later = max(group, key=lambda r: r.first_pay)
-                net = self._net_paid(conn, later.id, ("overpayment",))
-                if net > 0:
-                    out.append(self._order_recovery(conn, later.id, "duplicate_subsidy", net, actor,
-                                                    "技能提升补贴和职业培训补贴不得重复享受，由后享受的退回", seq=0))
+                group.sort(key=lambda r: r.first_pay)
+                kept = group[0].program
+                for later in group[1:]:
+                    if later.program == kept:
+                        continue
+                    net = self._net_paid(conn, later.id, ("overpayment",))
+                    if net > 0:
+                        out.append(self._order_recovery(conn, later.id, "duplicate_subsidy", net, actor,
+                                                        "技能提升补贴和职业培训补贴不得重复享受，由后享受的退回", seq=0))
             return out
 
     # ---------------------------------------------------------- queries

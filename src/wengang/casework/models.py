@@ -5,7 +5,7 @@ output, a payment, a bounce, a recovery ...) is append-only: rows are inserted, 
 row carries ``audit_ref``, the reference of the audit event that created it; the event stores a SHA-256
 hash of those rows' content (see ``audit.py``), so a row edited behind the ledger's back is detected.
 The only mutable columns are workflow columns (``case_decisions.state``, ``account_no``, ``deadline``,
-``version``) and the outbox delivery status; every change to them is an audit event with before/after.
+``hold_reason``, ``version``) and the outbox delivery status; every change to them is an audit event with before/after.
 """
 
 from __future__ import annotations
@@ -60,6 +60,9 @@ class DecisionIn:
     claim_key: str = ""
     account_no: str | None = None
     contact: str | None = None
+    # entitled, but payment waits (兵团征求意见稿 二(一) 缓缴未补足): imported straight into 'held'
+    payment_hold: bool = False
+    payment_hold_reason: str | None = None
 
 
 @dataclass(slots=True)
@@ -140,6 +143,7 @@ class Decision(Base):
     state: Mapped[str] = mapped_column(String(24))
     account_no: Mapped[str | None] = mapped_column(String(64), nullable=True)
     deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
+    hold_reason: Mapped[str | None] = mapped_column(Text, nullable=True)  # why it is 'held' (缓缴未补足 ...)
     version: Mapped[int] = mapped_column(Integer, default=0)
 
 

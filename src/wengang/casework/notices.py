@@ -37,15 +37,25 @@ def _template(name: str) -> str:
     return resources.files("wengang.casework").joinpath("templates", f"{name}.txt").read_text("utf-8")
 
 
-def render(template: str, channel: str, d: dict[str, Any], amount_fen: int | None) -> str:
-    """Render ``template`` (offer / declined / bounced / paid) for ``channel`` from decision row ``d``."""
+def _day(d: Any) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def render(template: str, channel: str, d: dict[str, Any], amount_fen: int | None, proc: Any = None) -> str:
+    """Render ``template`` (offer / inform / reminder / declined / bounced / paid) for ``channel`` from
+    decision row ``d``. ``proc`` (``procedure.Procedure``) supplies the waiver sentence: only where the
+    document provides a waiver, and then with its own period (晋人社厅发〔2024〕28号 六)."""
     name = f"{template}_{channel}"
     try:
         text = _template(name)
     except FileNotFoundError:
         text = _template(template)
     deadline = d.get("deadline")
+    waiver = ""
+    if proc is not None and proc.unconfirmed_waived and proc.period_end is not None:
+        waiver = f"政策执行期限（至{_day(proc.period_end)}）内未确认且未主动申请的，视为放弃。"
     return text.format(
+        waiver=waiver,
         unit_name=d["unit_name"],
         year=d["year"],
         program_zh=PROGRAM_ZH.get(d["program"], d["program"]),
@@ -53,7 +63,7 @@ def render(template: str, channel: str, d: dict[str, Any], amount_fen: int | Non
         policy_doc=d["policy_doc"],
         clause=d["clause"],
         explanation=d["explanation"],
-        deadline=f"{deadline.year}年{deadline.month}月{deadline.day}日" if deadline else "规定期限",
+        deadline=_day(deadline) if deadline else "规定期限",
         purposes=PURPOSES.get(d["program"], "按规定用途使用"),
         channel_zh=CHANNEL_ZH.get(d["payment_channel"], d["payment_channel"]),
     ).strip()

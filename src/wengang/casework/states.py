@@ -38,35 +38,49 @@ class Transition:
     sources: frozenset[str]
     targets: tuple[str, ...]  # more than one: the service chooses (approve / reject ...)
     basis: str  # where the step comes from
+    # further sources when the decision's document asks for no confirmation (procedure.py)
+    without_confirmation: frozenset[str] = frozenset()
+
+    def allowed(self, confirmation_required: bool = True) -> frozenset[str]:
+        return self.sources if confirmation_required else self.sources | self.without_confirmation
 
 
-def _t(action: str, zh: str, sources: set[str] | None, targets: tuple[str, ...], basis: str) -> Transition:
-    return Transition(action, zh, frozenset(sources or ()), targets, basis)
+def _t(action: str, zh: str, sources: set[str] | None, targets: tuple[str, ...], basis: str,
+       without_confirmation: set[str] | None = None) -> Transition:
+    return Transition(action, zh, frozenset(sources or ()), targets, basis, frozenset(without_confirmation or ()))
 
 
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in (
-        _t("import", "筛查结果入库", None, ("screened", "not_eligible", "pending_determination", "disqualified"),
-           "免申即享：后台数据比对（人社部发〔2024〕40号 五）"),
+        _t("import", "筛查结果入库", None,
+           ("screened", "not_eligible", "pending_determination", "disqualified", "held"),
+           "免申即享：后台数据比对（人社部发〔2024〕40号 五）；缓缴未补足的入库即暂缓（兵团征求意见稿 二(一)）"),
         _t("resolve", "人工认定", {"pending_determination"}, ("screened", "not_eligible"),
            "待认定 cases decided by the caseworker (design.md principle 4)"),
         _t("notify", "推送告知", {"screened"}, ("notified",),
-           "短信/网上经办平台推送确认信息（晋人社厅发〔2024〕28号 六；兵团征求意见稿 二(一)）"),
+           "推送确认信息（晋人社厅发〔2024〕28号 六；兵团征求意见稿 二(一)）；无需确认的文件为告知"
+           "（内人社发〔2025〕18号 四“以短信等方式告知企业，无需企业申请”）"),
         _t("confirm", "确认接受", {"notified"}, ("confirmed",), "经确认后发放（晋人社厅发〔2024〕28号 六）"),
+        _t("remind", "提醒确认", {"notified"}, ("notified",),
+           "对未及时确认的企业，主动联系提醒确认（兵团征求意见稿 二(一)）；不改变状态、不视为放弃"),
         _t("decline", "选择放弃", {"notified"}, ("declined",), "做好标识，并告知本年内可申领（兵团征求意见稿 二(一)）"),
-        _t("waive", "逾期未确认视为放弃", {"notified"}, ("waived",),
-           "未确认且未主动申请的，视为企业放弃（晋人社厅发〔2024〕28号 六）"),
-        _t("self_apply", "自主申请", None, ("applied",),
+        _t("waive", "期满未确认视为放弃", {"notified"}, ("waived",),
+           "在政策执行期限内，未确认且未主动申请的，视为企业放弃（晋人社厅发〔2024〕28号 六）：仅该文件、仅期限届满后"),
+        _t("self_apply", "自主申请", None, ("applied", "held"),
            "信息比对未筛查出来的单位可自主申请（内人社发〔2025〕18号 四）"),
+        _t("apply_offered", "已筛查单位自行申请", {"screened", "notified"}, ("applied",),
+           "企业自行申请的，审核通过后，直接发放；未确认且未主动申请的才视为放弃（晋人社厅发〔2024〕28号 六）"),
         _t("reapply", "放弃后本年内申领", {"declined"}, ("applied",), "告知本年内可申领（兵团征求意见稿 二(一)）"),
         _t("first_review", "初审", {"confirmed", "applied"}, ("first_reviewed", "rejected"),
-           "经办机构初审（domain/facts.md §10 step 5）"),
+           "经办机构初审（domain/facts.md §10 step 5）；文件未要求确认的，筛查结果径直初审"
+           "（内人社发〔2025〕18号 四；人社部发〔2024〕40号 五）", without_confirmation={"screened", "notified"}),
         _t("second_review", "复审（须另一人）", {"first_reviewed"}, ("approved", "rejected"),
            "人社局复审（domain/facts.md §10 step 5）"),
         _t("hold", "暂缓发放", {"approved", "publicized"}, ("held",),
            "缓缴企业补足失业保险费后再发放（兵团征求意见稿 二(一)）"),
-        _t("release", "解除暂缓", {"held"}, ("approved",), "缓缴已补足（兵团征求意见稿 二(一)）"),
+        _t("release", "解除暂缓", {"held"}, ("approved", "screened", "applied"),
+           "缓缴已补足（兵团征求意见稿 二(一)）：已复审的回到复审通过，入库即暂缓的回到已筛查或已申请"),
         _t("publicize", "公示", {"approved"}, ("publicized",),
            "健全审核、公示、拨付等监督机制（人社部发〔2024〕40号 六）"),
         _t("pay", "发放", {"approved", "publicized", "account_fixed"}, ("paid",),
@@ -81,14 +95,17 @@ PUBLICITY_PROGRAMS = frozenset({"fanhuan"})
 TERMINAL = frozenset({"not_eligible", "disqualified", "waived", "rejected"})
 
 
-def check(action: str, state: str, decision_id: int) -> Transition:
-    """Return the transition if ``action`` is allowed from ``state``, else raise ``LedgerError``."""
+def check(action: str, state: str, decision_id: int, *, confirmation_required: bool = True) -> Transition:
+    """Return the transition if ``action`` is allowed from ``state``, else raise ``LedgerError``.
+
+    ``confirmation_required`` is what the decision's document says (``procedure.py``)."""
     t = TRANSITIONS[action]
-    if state not in t.sources:
-        allowed = "、".join(STATE_ZH[s] for s in sorted(t.sources))
+    sources = t.allowed(confirmation_required)
+    if state not in sources:
+        allowed = "、".join(STATE_ZH[s] for s in sorted(sources))
         raise LedgerError(
             "transition_refused",
             f"决定 {decision_id} 当前状态为“{STATE_ZH.get(state, state)}”，不能执行“{t.zh}”（仅允许于：{allowed}）",
-            f"decision {decision_id} is '{state}'; '{action}' is allowed only from {sorted(t.sources)}",
+            f"decision {decision_id} is '{state}'; '{action}' is allowed only from {sorted(sources)}",
         )
     return t

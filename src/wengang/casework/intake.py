@@ -1,0 +1,389 @@
+"""What the ledger takes in from the rest of Wengang, unedited.
+
+* ``read_screening_output`` — a ``wengang screen`` output folder (or its ``results.parquet``): the columns
+  ``screening/output.py`` writes are mapped onto the ledger's input contract (``DecisionIn`` columns), the
+  payee channel is read from ``features.parquet`` beside it, and the run's identity (the results file's
+  SHA-256 and the run's parameters) goes into ``RunIn`` so the same run is recognised when offered again.
+* ``decision_from_json`` — one application: either a ``DecisionIn`` JSON or what ``wengang evaluate --json``
+  prints, completed from the facts file the evaluation read (the claim's occupation and level, the
+  application date, the name).
+
+Every refusal is a ``LedgerError``: Chinese first, English after; the CLI turns it into exit code 2.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import MISSING, dataclass, fields
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from ..money import format_yuan
+from .errors import LedgerError
+from .models import CHANNELS, STATUSES, DecisionIn, RunIn
+
+RESULTS = "results.parquet"
+FEATURES = "features.parquet"
+# the screening's person programs: their identity columns, and how a claim is keyed
+PERSON_PROGRAMS = {"skill_subsidy": ("id_number", "occupation_code", "level", "application_date")}
+UNIT_ID_COLUMNS = ("credit_code", "name", "region_code")
+DECISION_COLUMNS = ("status", "amount_fen", "reasons", "flags", "readings", "policy_id", "policy_number",
+                    "policy_clause", "ruleset")
+STATUS_ZH = {"eligible": "符合条件", "ineligible": "不符合条件", "needs_decision": "待认定", "not_determinable": "无法判定"}
+NO_POLICY = "无有效政策"
+
+
+def _bad(code: str, zh: str, en: str) -> LedgerError:
+    return LedgerError(code, zh, en)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+@dataclass
+class ScreeningImport:
+    run: RunIn
+    frame: pl.DataFrame  # bulk.IN_COLUMNS
+    results: Path
+    left_out: int = 0  # rows of other years (person programs, --year given)
+
+
+def _label(program: str) -> str:
+    from wengang.policies.required import PROGRAM_LABELS
+
+    return PROGRAM_LABELS.get(program, program)
+
+
+def _locate(path: Path) -> Path:
+    if not path.exists():
+        raise _bad("not_found", f"找不到 {path}：请给出 wengang screen 的输出目录或其中的 {RESULTS}",
+                   f"{path} does not exist: give a wengang screen output folder or its {RESULTS}")
+    results = path / RESULTS if path.is_dir() else path
+    if not results.exists():
+        raise _bad("wrong_folder", f"目录 {path} 中没有 {RESULTS}，不是 wengang screen 的输出目录",
+                   f"{path} holds no {RESULTS}; it is not a wengang screen output folder")
+    try:
+        pl.read_parquet_schema(results)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is the same refusal
+        raise _bad("bad_input", f"{results} 不是可读取的 Parquet 文件（{type(exc).__name__}）",
+                   f"{results} is not a readable Parquet file: {exc}") from None
+    return results
+
+
+def is_screening_output(path: Path) -> bool:
+    """A screening's results, not a table already in the ledger's input contract (``unit_id`` ...)."""
+    return "unit_id" not in pl.read_parquet_schema(_locate(path))
+
+
+def _documents_programs(pairs: list[tuple[str, str]]) -> tuple[dict[tuple[str, str], list[str]], bool]:
+    """(policy_id, ruleset) → the programs of that document with that ruleset; and whether any is a draft."""
+    from wengang.policies.loader import load_policy_set
+
+    ps = load_policy_set()
+    out: dict[tuple[str, str], list[str]] = {}
+    drafts = False
+    for pid, ruleset in pairs:
+        try:
+            doc = ps.get(pid)
+        except KeyError:
+            out[(pid, ruleset)] = []
+            continue
+        drafts |= doc.is_draft
+        out[(pid, ruleset)] = [p for p, b in doc.programs.items() if b.ruleset == ruleset]
+    return out, drafts
+
+
+def _common_region(codes: list[str]) -> str:
+    from wengang.regions import chain
+
+    common: list[str] | None = None
+    for code in codes:
+        try:
+            keys = [r.key for r in chain(code)]
+        except LookupError:
+            continue
+        common = keys if common is None else [k for k in common if k in keys]
+    return common[0] if common else "national"
+
+
+def _reason_texts(program: str, regions: list[str], on: date | None, drafts: bool) -> dict[str, str]:
+    if on is None:
+        return {}
+    from wengang.screening.evaluate import plan_regions, reason_text
+
+    try:
+        return reason_text(plan_regions(program, regions, on, include_drafts=drafts))
+    except Exception:  # noqa: BLE001 - texts are a courtesy; the codes are kept when they cannot be had
+        return {}
+
+
+def _codes_to_text(col: str, texts: dict[str, str]) -> pl.Expr:
+    return (pl.col(col).fill_null("").str.split(";")
+            .list.eval(pl.element().filter(pl.element() != "").replace(texts)))
+
+
+def read_screening_output(path: Path, *, program: str | None = None, year: int | None = None,
+                          region: str | None = None) -> ScreeningImport:
+    """Read a ``wengang screen`` output folder (or its ``results.parquet``) as the ledger's input."""
+    results = _locate(path)
+    folder = results.parent
+    schema = pl.read_parquet_schema(results)
+    person = "id_number" in schema
+    if program is None:
+        program = "skill_subsidy" if person and "occupation_code" in schema else "fanhuan"
+    if person and program not in PERSON_PROGRAMS and program in ("ui_benefit",):
+        raise _bad("unsupported", f"台账不登记{_label(program)}（{program}）的筛查结果（只登记单位项目与技能提升补贴）",
+                   f"the ledger does not take {program} results (unit programs and skill_subsidy only)")
+    if person != (program in PERSON_PROGRAMS):
+        kind_zh, kind_en = ("人员项目（技能提升补贴等）", "a person program") if person else ("单位项目（稳岗返还等）", "a unit program")
+        raise _bad("wrong_program", f"{results} 是{kind_zh}的筛查结果，不是{_label(program)}（{program}）的",
+                   f"{results} holds results of {kind_en}, not of {program}")
+    need = (*(PERSON_PROGRAMS[program] if person else ("credit_code",)), "name", "region_code", *DECISION_COLUMNS)
+    missing = [c for c in need if c not in schema]
+    if missing:
+        raise _bad("missing_column", f"{results} 缺少列：{'、'.join(missing)}（不是 wengang screen 写出的结果，或已被改动）",
+                   f"{results} lacks columns {missing} (not written by wengang screen, or edited)")
+    df = pl.read_parquet(results)
+    # the file must be this program's: each (document, ruleset) it names has to carry the program
+    pairs = [(p, r) for p, r in df.select("policy_id", "ruleset").unique().drop_nulls().sort("policy_id").iter_rows()]
+    programs_of, drafts = _documents_programs(pairs)
+    for (pid, ruleset), progs in programs_of.items():
+        if program not in progs:
+            other = "、".join(f"{_label(p)}（{p}）" for p in progs) or "未知项目"
+            raise _bad("wrong_program",
+                       f"{results} 是{other}的筛查结果（{pid}，规则集 {ruleset}），不是{_label(program)}（{program}）的",
+                       f"{results} holds results of {progs or 'an unknown program'} ({pid}, {ruleset}), not of {program}")
+    on: date | None = None
+    channel = pl.lit("personal_account" if person else "corporate_account")
+    feats = folder / FEATURES
+    if not person and feats.exists():
+        fs = pl.read_parquet_schema(feats)
+        cols: list[str] = [c for c in ("credit_code", "evaluation_date", "has_corporate_account",
+                                       "has_tax_payment_account") if c in fs]
+        if "credit_code" in cols:
+            f = pl.read_parquet(feats, columns=cols)
+            if "evaluation_date" in f.columns:
+                days = f["evaluation_date"].drop_nulls().unique()
+                on = days[0] if days.len() == 1 else None
+            if {"has_corporate_account", "has_tax_payment_account"} <= set(f.columns):
+                # 无对公账户的小微企业: the 税务 social-insurance payment account (内人社发〔2025〕18号 四)
+                df = df.join(f.select("credit_code", "has_corporate_account", "has_tax_payment_account")
+                             .unique("credit_code"), on="credit_code", how="left")
+                channel = (pl.when(pl.col("has_corporate_account").eq(False) & pl.col("has_tax_payment_account").eq(True))
+                           .then(pl.lit("tax_payment_account")).otherwise(pl.lit("corporate_account")))
+    left_out = 0
+    if person:
+        df = df.with_columns(pl.col("application_date").cast(pl.Date).dt.year().alias("_year"))
+        years = sorted(y for y in df["_year"].unique().to_list() if y is not None)
+        if year is None:
+            if len(years) != 1:
+                raise _bad("need_year", f"结果文件含多个申请年度（{'、'.join(map(str, years))}），请用 --year 指明导入哪一年度",
+                           f"the results span application years {years}; give --year")
+            year = years[0]
+        left_out = df.filter(pl.col("_year") != year).height
+        df = df.filter(pl.col("_year") == year)
+        on = None
+    if year is None:
+        if on is None:
+            raise _bad("need_year", f"无法从 {folder} 得知政策年度（缺少 {FEATURES} 的审核日期），请用 --year 指明",
+                       f"cannot tell the policy year from {folder} (no evaluation date in {FEATURES}); give --year")
+        year = on.year
+    regions = sorted(r for r in df["region_code"].unique().to_list() if r)
+    texts = _reason_texts(program, regions, on, drafts)
+    readings_json = pl.concat_str([
+        pl.lit("{"),
+        pl.col("readings").fill_null("").str.split(",").list.eval(
+            pl.element().filter(pl.element().str.contains("=")).str.replace(r"^([^=]*)=(.*)$", '"$1":"$2"')
+        ).list.join(","),
+        pl.lit("}"),
+    ])
+    reasons = _codes_to_text("reasons", texts)
+    flags = _codes_to_text("flags", texts)
+    status = pl.col("status").cast(pl.String)
+    amount = pl.col("amount_fen")
+    yuan = amount.map_elements(format_yuan, return_dtype=pl.String)
+    head = pl.concat_str([
+        pl.lit("筛查结论："), status.replace(STATUS_ZH),
+        pl.when(amount.is_not_null()).then(pl.lit("，金额 ") + yuan).otherwise(pl.lit("")),
+        pl.lit("（依据 "), pl.col("policy_number").fill_null(NO_POLICY), pl.lit(" "), pl.col("policy_clause").fill_null(""),
+        pl.lit("）"),
+    ])
+    explanation = pl.concat_str([
+        head,
+        pl.when(reasons.list.len() > 0).then(pl.lit("\n✘ ") + reasons.list.join("\n✘ ")).otherwise(pl.lit("")),
+        pl.when(flags.list.len() > 0).then(pl.lit("\n核查：") + flags.list.join("；")).otherwise(pl.lit("")),
+        pl.when(pl.col("readings").fill_null("") != "")
+        .then(pl.lit("\n采用的政策理解：") + pl.col("readings").str.replace_all(",", "，", literal=True))
+        .otherwise(pl.lit("")),
+        pl.when(pl.col("payment_hold").fill_null(False)).then(
+            pl.lit("\n暂缓发放：") + pl.col("payment_hold_reason").fill_null("")).otherwise(pl.lit(""))
+        if "payment_hold" in df.columns else pl.lit(""),
+    ])
+    if person:
+        ident = [pl.col("id_number").alias("unit_id"),
+                 pl.concat_str([pl.col("occupation_code"), pl.lit(":"), pl.col("level").cast(pl.String)]).alias("claim_key"),
+                 pl.lit(None, dtype=pl.String).alias("size_class")]
+    else:
+        ident = [pl.col("credit_code").alias("unit_id"), pl.lit("").alias("claim_key"),
+                 (pl.col("size_class").cast(pl.String) if "size_class" in df.columns
+                  else pl.lit(None, dtype=pl.String)).alias("size_class")]
+    hold = [pl.col("payment_hold").cast(pl.Boolean).fill_null(False).alias("payment_hold"),
+            (pl.col("payment_hold_reason").cast(pl.String) if "payment_hold_reason" in df.columns
+             else pl.lit(None, dtype=pl.String)).alias("payment_hold_reason")] \
+        if "payment_hold" in df.columns else [pl.lit(False).alias("payment_hold"),
+                                              pl.lit(None, dtype=pl.String).alias("payment_hold_reason")]
+    frame = df.select(
+        *ident,
+        pl.coalesce(pl.col("name").cast(pl.String), pl.col("credit_code" if not person else "id_number")).alias("unit_name"),
+        pl.col("region_code").cast(pl.String),
+        pl.lit(program).alias("program"),
+        pl.col("policy_number").fill_null(NO_POLICY).alias("policy_doc"),
+        pl.col("policy_clause").fill_null("—").alias("clause"),
+        status.alias("status"),
+        amount.cast(pl.Int64).alias("amount_fen"),
+        reasons.alias("reasons"),
+        explanation.alias("explanation"),
+        readings_json.alias("readings"),
+        channel.alias("payment_channel"),
+        pl.lit(year, dtype=pl.Int64).alias("year"),
+        pl.lit(None, dtype=pl.String).alias("account_no"),
+        pl.lit(None, dtype=pl.String).alias("contact"),
+        *hold,
+    )
+    distinct_readings = sorted(r for r in df["readings"].unique().to_list() if r)
+    readings: dict[str, str] = {}
+    for text in distinct_readings:
+        for part in text.split(","):
+            k, _, v = part.partition("=")
+            if k and v not in readings.get(k, "").split("|"):
+                readings[k] = f"{readings[k]}|{v}" if k in readings else v
+    inputs = {RESULTS: _sha256(results)}
+    if on is not None:
+        inputs["evaluation_date"] = on.isoformat()
+    run = RunIn(program=program, year=year, region_code=region or _common_region(regions), inputs=inputs,
+                policy_versions={str(n): str(i) for i, n in df.select("policy_id", "policy_number").unique()
+                                 .drop_nulls().sort("policy_id").iter_rows()},
+                readings=readings)
+    return ScreeningImport(run=run, frame=frame, results=results, left_out=left_out)
+
+
+# --------------------------------------------------------------------------------------- applications
+_DECISION_FIELDS = {f.name for f in fields(DecisionIn)}
+
+
+def read_json(path: Path, what: str) -> Any:
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise _bad("not_found", f"找不到{what} {path}", f"{what} {path} not found") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _bad("bad_input", f"{what} {path} 不是有效的 UTF-8 JSON（{exc}）", f"{path} is not valid UTF-8 JSON: {exc}") from None
+
+
+def _explain(ev: dict[str, Any]) -> str:
+    mark = {True: "✔", False: "✘", None: "？"}
+    amount = ev.get("amount_fen")
+    head = f"判定结论：{ev.get('status_zh') or STATUS_ZH.get(ev.get('status', ''), '')}"
+    if amount is not None:
+        head += f"，金额{'不超过' if ev.get('amount_is_cap') else ''}{format_yuan(amount)}"
+    pol = ev.get("policy") or {}
+    lines = [head + f"（依据 {pol.get('number') or NO_POLICY} {pol.get('clause') or ''}，审核日期 {ev.get('date', '')}）"]
+    lines += [f"{mark.get(c.get('passed'))} {c.get('label', '')}：{c.get('detail', '')}" for c in ev.get("checks", [])]
+    lines += [f"理由：{r}" for r in ev.get("reasons", [])]
+    lines += [f"核查：{f}" for f in ev.get("flags", [])]
+    return "\n".join(lines)
+
+
+def decision_from_json(path: Path, *, facts: Path | None = None, **given: Any) -> DecisionIn:
+    """One application's decision: a ``DecisionIn`` JSON, or ``wengang evaluate --json`` output.
+
+    ``facts`` is the facts file the evaluation read: it gives what the evaluation's output does not carry
+    (a skill claim's occupation and level, the application date, the name, the payee channel). Options in
+    ``given`` (claim_key, year, unit_name, account_no, contact, payment_channel) win over both.
+    """
+    body = read_json(path, "申请文件")
+    return decision_from_obj(body, facts=read_json(facts, "事实文件") if facts else None, **given)
+
+
+def decision_from_obj(body: Any, *, facts: dict[str, Any] | None = None, **given: Any) -> DecisionIn:
+    given = {k: v for k, v in given.items() if v is not None}
+    if not isinstance(body, dict):
+        raise _bad("bad_input", "申请文件应为一个 JSON 对象", "the application file must hold one JSON object")
+    if "subject_id" in body and "status" in body:  # wengang evaluate --json
+        return _from_evaluation(body, facts or {}, given)
+    unknown = sorted(set(body) - _DECISION_FIELDS)
+    missing = sorted(f.name for f in fields(DecisionIn)
+                     if f.name not in body and f.name not in given and f.default is MISSING
+                     and f.default_factory is MISSING)
+    if unknown or missing:
+        raise _bad("bad_input",
+                   "申请文件既不是 wengang evaluate --json 的输出，也不是台账决定格式（DecisionIn）："
+                   + (f"多余字段 {'、'.join(unknown)}" if unknown else "") + ("；" if unknown and missing else "")
+                   + (f"缺少字段 {'、'.join(missing)}" if missing else ""),
+                   f"neither wengang evaluate --json output nor a DecisionIn: unknown {unknown}, missing {missing}")
+    return DecisionIn(**{**body, **given})
+
+
+def _from_evaluation(ev: dict[str, Any], facts: dict[str, Any], given: dict[str, Any]) -> DecisionIn:
+    program = ev.get("program", "")
+    facts = {k: v for k, v in facts.items() if k != "_case"}
+    pol = ev.get("policy") or {}
+    claim_key = given.get("claim_key", "")
+    if program in PERSON_PROGRAMS and not claim_key:
+        occ, level = facts.get("occupation_code"), facts.get("level")
+        if not occ or level is None:
+            raise _bad("need_claim",
+                       "技能提升补贴申请须注明职业（工种）与等级：请用 --facts 给出判定时读取的事实文件，或用 --claim-key 职业代码:等级",
+                       "a skill-subsidy application needs its occupation and level: give --facts (the facts file "
+                       "the evaluation read) or --claim-key occupation:level")
+        claim_key = f"{occ}:{level}"
+    year = given.get("year")
+    if year is None:
+        when = facts.get("application_date") or ev.get("date")
+        try:
+            year = date.fromisoformat(str(when)).year
+        except ValueError:
+            raise _bad("bad_input", f"无法读取申请日期 {when}", f"cannot read the application date {when!r}") from None
+    channel = given.get("payment_channel")
+    if channel is None:
+        if program in PERSON_PROGRAMS:
+            channel = "personal_account"
+        elif facts.get("has_corporate_account") is False and facts.get("has_tax_payment_account"):
+            channel = "tax_payment_account"
+        else:
+            channel = "corporate_account"
+    if channel not in CHANNELS or ev.get("status") not in STATUSES:
+        raise _bad("bad_input", f"收款渠道 {channel} 或结论 {ev.get('status')} 无效", f"bad channel {channel} or status")
+    name = given.get("unit_name") or ev.get("subject_name") or facts.get("name") or ev.get("subject_id", "")
+    hold, hold_reason = _payment_hold(ev)
+    return DecisionIn(
+        unit_id=str(ev.get("subject_id", "")), unit_name=str(name), region_code=str(ev.get("region", "")),
+        program=program, policy_doc=pol.get("number") or NO_POLICY, clause=pol.get("clause") or "—",
+        status=ev["status"], amount_fen=ev.get("amount_fen"), reasons=list(ev.get("reasons", [])),
+        explanation=_explain(ev), readings=dict(ev.get("readings", {})), payment_channel=channel,
+        size_class=facts.get("size_class"), year=int(year), claim_key=claim_key,
+        account_no=given.get("account_no"), contact=given.get("contact"),
+        payment_hold=hold, payment_hold_reason=hold_reason,
+    )
+
+
+def _payment_hold(ev: dict[str, Any]) -> tuple[bool, str | None]:
+    """The evaluation's ``payment_hold`` output (entitled, payment waits: 兵团 draft 二(一) 缓缴未补足), if any."""
+    outs = {o.get("id"): o for o in ev.get("outputs", []) if isinstance(o, dict)}
+    o = outs.get("payment_hold")
+    if o is None or o.get("value") in (None, False, "", "否", "false", "False"):
+        return False, None
+    reason = outs.get("payment_hold_reason", {}).get("value")
+    value = o.get("value")
+    if not reason and isinstance(value, str) and value not in ("是", "true", "True"):
+        reason = value
+    return True, reason or o.get("label") or None
