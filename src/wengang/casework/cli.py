@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from . import DEFAULT_URL
 from .errors import LedgerError
-from .ledger import DEFAULT_URL, Ledger
-from .models import AllocationIn, DecisionIn, RunIn
-from .notices import FileSender, HttpSender
 from .states import STATE_ZH, TRANSITIONS
+
+if TYPE_CHECKING:  # the ledger (SQLAlchemy) is imported inside the commands that use it: start-up time
+    from .ledger import Ledger
+    from .models import DecisionIn
 
 case_app = typer.Typer(help="稳岗返还等经办台账 / casework ledger", no_args_is_help=True)
 audit_app = typer.Typer(help="审计链 / audit chain", no_args_is_help=True)
@@ -40,6 +43,8 @@ def _day(s: str | None) -> date | None:
 
 
 def _open(db: str) -> Ledger:
+    from .ledger import Ledger
+
     return Ledger.open(db)
 
 
@@ -76,6 +81,8 @@ def import_(path: Path = typer.Argument(..., help="wengang screen 的输出目�
         if not (program and year and region):
             _run(_refuse, "need_options", "台账格式的 Parquet 须给出 --program、--year 和 --region",
                  "a DecisionIn Parquet needs --program, --year and --region")
+        from .models import RunIn
+
         fp = hashlib.sha256(path.read_bytes()).hexdigest()
         run = RunIn(program, year, region, {path.name: fp}, dict(p.split("=", 1) for p in policy))
         frame, si = pl.read_parquet(path), None
@@ -120,6 +127,8 @@ def remind(program: str, year: int, today: str = typer.Option(None), channel: li
 def send(gateway: str = typer.Option(None, help="短信网关 URL；缺省写入文件"),
          out: Path = typer.Option(Path("outbox.jsonl")), db: str = DB, user: str = USER) -> None:
     """发送待发消息 / deliver the outbox."""
+    from .notices import FileSender, HttpSender
+
     sender = HttpSender(gateway) if gateway else FileSender(out)
     stats = _open(db).deliver_outbox(sender, actor=user)
     console.print(f"✔ 发送 {stats['sent']}，失败重试 {stats['failed_attempts']}，放弃 {stats['gave_up']} / {stats}")
@@ -180,6 +189,7 @@ def dispatch_apply(path: Path = typer.Argument(..., help='{"decision": {...}, "a
 
     ``decision`` is wengang evaluate --json output or a DecisionIn."""
     from .intake import decision_from_obj, read_json
+    from .models import AllocationIn
 
     body = _run(read_json, path, "申请文件")
     if not isinstance(body, dict) or "decision" not in body or "allocations" not in body:

@@ -38,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from . import audit, bulk
+from . import DEFAULT_URL, audit, bulk
 from .errors import LedgerError
 from .models import (
     HASHED,
@@ -67,7 +67,6 @@ from .notices import Sender, render
 from .procedure import Procedure, procedure
 from .states import PUBLICITY_PROGRAMS, TERMINAL, TRANSITIONS, check
 
-DEFAULT_URL = "sqlite:///wengang.db"
 # 不得重复享受: which skill and training subsidies are "the same" (legal review A7); claim_key is "<职业>:<等级>".
 # The readings are the rules' switch's; the lead wires the default to it.
 DUPLICATE_SCOPES = {
