@@ -18,9 +18,10 @@ environment variable ``WENGANG_WORKDAY_OVERRIDES``):
 
 YAML::
 
+    source: 国务院办公厅关于2027年部分节假日安排的通知   # the default source of the years and days below
     years: [2027]          # years listed completely: every 休息日 on a weekday and every 调休 工作日 is below
     days:
-      - {date: 2027-01-01, type: 休息日, source: 国务院办公厅关于2027年部分节假日安排的通知}
+      - {date: 2027-01-01, type: 休息日}
       - {date: 2027-02-06, type: 工作日, source: 国务院办公厅关于2027年部分节假日安排的通知}
 
 CSV (UTF-8, header ``date,type,source`` or ``日期,类型,来源``); a year is declared complete by a row whose
@@ -162,6 +163,8 @@ def _entries(origin: str, text: str, suffix: str) -> tuple[list[tuple[str, Any, 
             doc = yaml.safe_load(text)
         except yaml.YAMLError as exc:
             raise _fail(origin, "", f"不是有效的 YAML（{exc}）", f"invalid YAML ({exc})") from None
+        except ValueError as exc:  # PyYAML's own date parsing: 2025-13-01
+            raise _fail(origin, "", f"含无效日期（{exc}），日期应写作 YYYY-MM-DD", f"invalid date ({exc})") from None
         if not isinstance(doc, dict) or not isinstance(doc.get("days", []), list):
             raise _fail(origin, "", "应为含 years 和 days 的映射，days 为列表", "must be a mapping with 'years' and a list 'days'")
         unknown = set(doc) - {"years", "days", "source"}

@@ -65,6 +65,7 @@ def test_year_the_library_lacks_is_an_error_not_a_weekday_guess() -> None:
 
 
 YAML_2027 = """
+source: 国务院办公厅关于2027年部分节假日安排的通知（示例）
 years: [2027]
 days:
   - {date: 2027-01-01, type: 休息日, source: 国务院办公厅关于2027年部分节假日安排的通知（示例）}
