@@ -98,10 +98,15 @@ class WorkdayCalendar:
             return d.weekday() < 5
         if d.year in LIBRARY_YEARS:
             return bool(chinese_calendar.is_workday(d))
-        where = f"覆盖文件 {self.origin} 也未列明" if self.origin else f"也未提供工作日覆盖文件（{ENV_VAR}、--workday-overrides 或地区设置 {SETTING}）"
+        where = (
+            f"工作日覆盖文件 {self.origin} 也未声明已列明 {d.year} 年全年的放假和调休日期"
+            if self.origin
+            else f"且未提供列明 {d.year} 年全年放假和调休日期的工作日覆盖文件"
+            f"（环境变量 {ENV_VAR}、选项 --workday-overrides 或地区设置 {SETTING}）"
+        )
         raise WorkdayError(
             f"无法确定 {d.isoformat()} 是否为工作日：{LIBRARY} 只含 {LIBRARY_YEARS.start}–{LIBRARY_YEARS.stop - 1} 年的"
-            f"放假和调休安排，{where} {d.year} 年全年的放假和调休日期",
+            f"放假和调休安排，{where}",
             f"cannot tell whether {d.isoformat()} is a working day: {LIBRARY} covers "
             f"{LIBRARY_YEARS.start}-{LIBRARY_YEARS.stop - 1} and no override file lists {d.year} completely",
         )
