@@ -144,3 +144,36 @@ def test_due_date_from_a_cited_parameter() -> None:
     assert d.citation == "内人社办发〔2022〕86号 （三）10"
     with pytest.raises(ValueError):
         due_date(doc.programs["deferral"].params["hardship_max_deferral_years"], date(2022, 9, 29))
+
+
+def test_cli_due_date_and_the_refusal_to_guess(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from wengang.cli import app
+
+    runner = CliRunner()
+    ok = runner.invoke(app, ["workdays", "due", "2024-09-27", "7"])
+    assert ok.exit_code == 0 and "办结期限：2024-10-12（7个工作日）" in ok.output
+    lacking = runner.invoke(app, ["workdays", "due", "2026-12-28", "5"])
+    assert lacking.exit_code == 2 and "2027" in lacking.output
+    f = tmp_path / "o.yaml"
+    f.write_text(YAML_2027, encoding="utf-8")
+    covered = runner.invoke(app, ["workdays", "due", "2026-12-28", "5", "--overrides", str(f)])
+    # 12-29, 12-30, 12-31, (2027-01-01 rest), 01-02 (调休 working Saturday in the example file), 01-04
+    assert covered.exit_code == 0 and "2027-01-04" in covered.output
+    # a decision's 办结期限 in a year only the override file covers
+    facts = tmp_path / "t.json"
+    facts.write_text(
+        json.dumps({"applicant": "individual", "id_number": "152301199803151231", "trainee_eligible": True,
+                    "class_applied_before_training": True, "certificate_type": "skill_level", "class_application_received_on": "2026-12-28"}),
+        encoding="utf-8",
+    )
+    base = ["evaluate", str(facts), "-p", "training_subsidy", "-r", "150500", "-d", "2022-11-01", "--json"]
+    without = json.loads(runner.invoke(app, base).output)
+    line = next(o["value"] for o in without["outputs"] if o["id"] == "due_approval_working_days")
+    assert line.startswith("无法计算：") and "2027" in line
+    with_file = json.loads(runner.invoke(app, base + ["--workday-overrides", str(f)]).output)
+    line = next(o["value"] for o in with_file["outputs"] if o["id"] == "due_approval_working_days")
+    assert line == "2027-01-04（5个工作日）"
