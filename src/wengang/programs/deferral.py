@@ -284,26 +284,32 @@ SCOPE_LABEL = (
 )
 until_or_end = Coalesce(until, Param("others_deferral_until"))
 
-pension_period_ok = when(
-    hardship5,
-    until_or_end <= Param("hardship_deferral_until", "特困行业缓缴至2022年年底", DATE),
-    when(
-        extended17,
-        until_or_end <= Param("others_deferral_until", "扩围行业缓缴至2022年年底", DATE),
-        until_or_end <= Param("sme_deferral_until", "缓缴实施期限到2022年年底", DATE),
-    ),
+# each group with its own date; a unit of several groups passes under any of them. Written as an "or" so that
+# an unknown group (e.g. a 17-industry firm not yet confirmed) does not hide a group the unit does belong to;
+# a unit in no group passes here and is refused by the scope check alone.
+other_units = sme | individual_business | public_institution | social_org
+pension_period_ok = (
+    (hardship5 & (until_or_end <= Param("hardship_deferral_until", "特困行业缓缴至2022年年底", DATE)))
+    | (extended17 & (until_or_end <= Param("others_deferral_until", "扩围行业缓缴至2022年年底", DATE)))
+    | (other_units & (until_or_end <= Param("sme_deferral_until", "缓缴实施期限到2022年年底", DATE)))
+    | ~(hardship5 | others)
 )
 
 injury_industry = hardship5 | extended17
 injury_max_months = (Param("industry_max_deferral_years") * 12).named("1年", MONTHS)
 injury_industry_ok = Coalesce(months, Lit(0)) <= injury_max_months
-injury_others = sme | individual_business | public_institution | social_org
 injury_others_ok = until_or_end <= Param("others_deferral_until", "2022年底", DATE)
+out_of_scope = ~(injury_industry | other_units)
 injury_period_ok = Reading(
     OVERLAP.name,
     {
-        "either": when(injury_industry, injury_industry_ok | (injury_others & injury_others_ok), injury_others_ok),
-        "industry": when(injury_industry, injury_industry_ok, injury_others_ok),
+        "either": (injury_industry & injury_industry_ok) | (other_units & injury_others_ok) | out_of_scope,
+        # the third term only restates the first two; it lets a unit that passes either way pass while its
+        # industry status is still unknown (Kleene logic cannot see x | ~x)
+        "industry": (injury_industry & injury_industry_ok)
+        | (~injury_industry & other_units & injury_others_ok)
+        | (injury_industry_ok & other_units & injury_others_ok)
+        | out_of_scope,
     },
 )
 
@@ -374,7 +380,7 @@ DEFERRAL_INJURY_2022 = register(
         ],
         outputs=[
             Output("max_months", "可缓缴期限（特困行业和17个行业困难企业，月）", when(injury_industry, injury_max_months, Lit(None)), MONTHS),
-            Output("until", "可缓缴至（其他缓缴主体）", when(~injury_industry & injury_others, Param("others_deferral_until"), Lit(None)), DATE),
+            Output("until", "可缓缴至（其他缓缴主体）", when(~injury_industry & other_units, Param("others_deferral_until"), Lit(None)), DATE),
             *_common_outputs(),
         ],
     )
