@@ -217,7 +217,7 @@ category = when(
     hardship5,
     "特困行业企业",
     when(
-        extended17,
+        Coalesce(extended17, Lit(False)),  # a firm not (yet) confirmed is labelled by the group it does belong to
         "17个扩围行业困难企业",
         when(
             sme,
@@ -230,7 +230,6 @@ category = when(
         ),
     ),
 )
-
 
 
 def _due_17() -> Output:
