@@ -77,6 +77,9 @@ def evaluate_cmd(
     reading: Annotated[list[str] | None, typer.Option("--reading", help="认定政策解释：名称=取值（可多次）")] = None,
     setting: Annotated[list[str] | None, typer.Option("--setting", help="地区设置：名称=取值（可多次），如 registered_unemployment_rate=3.6%")] = None,
     drafts: Annotated[bool, typer.Option("--drafts", help="允许使用征求意见稿")] = False,
+    workday_overrides: Annotated[
+        Path | None, typer.Option("--workday-overrides", help="工作日覆盖文件（YAML/CSV），用于计算办结期限")
+    ] = None,
 ) -> None:
     """判定一个单位或个人的一个项目，给出结论、金额、依据与理由。"""
     import wengang.programs  # noqa: F401  (registers the programs' interpretation switches)
@@ -98,9 +101,18 @@ def evaluate_cmd(
         day = date.fromisoformat(str(on))
     except ValueError:
         fail(f"日期格式应为 YYYY-MM-DD：{on} / date must be YYYY-MM-DD: {on}")
+    settings = _pairs(setting, "地区设置")
+    if workday_overrides is not None:
+        from wengang.workdays import SETTING, calendar_for
+
+        try:
+            calendar_for(workday_overrides)  # a bad file is an input error now, not a line in the letter
+        except ValueError as exc:
+            fail(str(exc))
+        settings[SETTING] = str(workday_overrides)
     try:
         fixed = interpretations.parse_fixed(reading)
-        decision = evaluate(program, region, day, facts, readings=fixed, settings=_pairs(setting, "地区设置"), include_drafts=drafts)
+        decision = evaluate(program, region, day, facts, readings=fixed, settings=settings, include_drafts=drafts)
     except InvalidFacts as exc:
         fail("输入有误 / invalid input\n" + exc.text())
     except (ValueError, KeyError, LookupError) as exc:
@@ -363,6 +375,66 @@ def programs_cmd() -> None:
         console.print(f"{program:26} {name:14} {rs.label}", highlight=False)
 
 
+workdays_app = typer.Typer(help="工作日：法定节假日、调休与办结期限（chinese-calendar + 工作日覆盖文件）。", no_args_is_help=True)
+_OVERRIDES_OPT = typer.Option("--overrides", help="工作日覆盖文件（YAML/CSV）；缺省读环境变量 WENGANG_WORKDAY_OVERRIDES")
+
+
+def _calendar(path: Path | None) -> Any:
+    from wengang.workdays import calendar_for
+
+    try:
+        return calendar_for(path)
+    except ValueError as exc:
+        fail(str(exc))
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"日期格式应为 YYYY-MM-DD：{text} / date must be YYYY-MM-DD: {text}")
+        raise
+
+
+@workdays_app.command("check")
+def workdays_check_cmd(file: Annotated[Path, typer.Argument(help="工作日覆盖文件（YAML/CSV）")]) -> None:
+    """检查工作日覆盖文件并列出其内容。"""
+    from wengang.workdays import summary
+
+    for line in summary(_calendar(file)):
+        typer.echo(line)
+
+
+@workdays_app.command("due")
+def workdays_due_cmd(
+    received: Annotated[str, typer.Argument(help="收到申请之日 YYYY-MM-DD")],
+    days: Annotated[int, typer.Argument(help="工作日数，如 10")],
+    overrides: Annotated[Path | None, _OVERRIDES_OPT] = None,
+    count_receipt_day: Annotated[bool, typer.Option("--count-receipt-day", help="收到当日为工作日的计为第1个工作日")] = False,
+) -> None:
+    """“X个工作日内”的届满日（默认收到当日不计）。"""
+    cal = _calendar(overrides)
+    try:
+        due = cal.add_working_days(_day(received), days, count_start=count_receipt_day)
+    except ValueError as exc:
+        fail(str(exc))
+    typer.echo(f"办结期限：{due.isoformat()}（{days}个工作日）")
+
+
+@workdays_app.command("between")
+def workdays_between_cmd(
+    start: Annotated[str, typer.Argument(help="起日 YYYY-MM-DD（不计入）")],
+    end: Annotated[str, typer.Argument(help="止日 YYYY-MM-DD（计入）")],
+    overrides: Annotated[Path | None, _OVERRIDES_OPT] = None,
+) -> None:
+    """两日之间的工作日数（起日不计，止日计入）。"""
+    cal = _calendar(overrides)
+    try:
+        typer.echo(str(cal.working_days_between(_day(start), _day(end))))
+    except ValueError as exc:
+        fail(str(exc))
+
+
 def _mount_subcommands() -> None:
     """Sub-apps live beside the code they drive: policy files, the casework ledger, its audit chain."""
     from wengang.casework.cli import audit_app, case_app
@@ -371,6 +443,7 @@ def _mount_subcommands() -> None:
     app.add_typer(policy_app, name="policy")
     app.add_typer(case_app, name="case")
     app.add_typer(audit_app, name="audit")
+    app.add_typer(workdays_app, name="workdays")
 
 
 _mount_subcommands()

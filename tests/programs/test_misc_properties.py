@@ -1,4 +1,4 @@
-"""Invariants of 留工培训/扩岗/吸纳/创业担保贷款/创业补贴/见习/缓缴/费率, and batch ≡ one case for each of them."""
+"""Invariants of 留工培训/扩岗/吸纳/创业担保贷款/创业补贴/见习/缓缴（失业、养老、工伤）/费率, and batch ≡ one case for each of them."""
 
 from __future__ import annotations
 
@@ -137,7 +137,48 @@ SPECS: dict[str, tuple[str, date, dict[str, Any], bool, dict[str, tuple[st.Searc
                 st.sampled_from(["enterprise", "individual_business", "public_institution", "law_firm", "other"]),
                 pl.String,
             ),
-            "size_class": (_nullable(["large", "medium", "small", "micro"]), pl.String),
+            "size_class_2020_relief": (_nullable(["large", "medium", "small", "micro"]), pl.String),
+            "size_class_2021_confirmed": (st.sampled_from([None, None, "large", "small"]), pl.String),
+            "industry_code": (st.sampled_from(INDUSTRY_CODES), pl.String),
+            "hardship_confirmed": (maybe_bool, pl.Boolean),
+            "temporary_difficulty": (maybe_bool, pl.Boolean),
+            "in_enterprise_pension": (maybe_bool, pl.Boolean),
+            "deferral_months": (opt(none, st.integers(0, 15)), pl.Int64),
+            "deferral_until": (opt(none, st.dates(date(2022, 6, 1), date(2023, 6, 30))), pl.Date),
+        },
+    ),
+    "deferral_pension": (
+        TONGLIAO,
+        date(2022, 8, 1),
+        {"affected_area": True},
+        False,
+        {
+            "org_type": (
+                st.sampled_from(["enterprise", "individual_business", "public_institution", "law_firm", "other"]),
+                pl.String,
+            ),
+            "size_class_2020_relief": (_nullable(["large", "medium", "small", "micro"]), pl.String),
+            "size_class_2021_confirmed": (st.sampled_from([None, None, "large", "small"]), pl.String),
+            "industry_code": (st.sampled_from(INDUSTRY_CODES), pl.String),
+            "hardship_confirmed": (maybe_bool, pl.Boolean),
+            "temporary_difficulty": (maybe_bool, pl.Boolean),
+            "in_enterprise_pension": (maybe_bool, pl.Boolean),
+            "deferral_months": (opt(none, st.integers(0, 15)), pl.Int64),
+            "deferral_until": (opt(none, st.dates(date(2022, 6, 1), date(2023, 6, 30))), pl.Date),
+        },
+    ),
+    "deferral_injury": (
+        TONGLIAO,
+        date(2022, 8, 1),
+        {"affected_area": True},
+        False,
+        {
+            "org_type": (
+                st.sampled_from(["enterprise", "individual_business", "public_institution", "law_firm", "other"]),
+                pl.String,
+            ),
+            "size_class_2020_relief": (_nullable(["large", "medium", "small", "micro"]), pl.String),
+            "size_class_2021_confirmed": (st.sampled_from([None, None, "large", "small"]), pl.String),
             "industry_code": (st.sampled_from(INDUSTRY_CODES), pl.String),
             "hardship_confirmed": (maybe_bool, pl.Boolean),
             "temporary_difficulty": (maybe_bool, pl.Boolean),
@@ -164,9 +205,11 @@ IDENTITY = {
     "startup_grant": {"id_number": ID},
     "internship": {"credit_code": UNIT},
     "deferral": {"credit_code": UNIT},
+    "deferral_pension": {"credit_code": UNIT},
+    "deferral_injury": {"credit_code": UNIT},
     "fee_rate": {"credit_code": UNIT},
 }
-DERIVES_INDUSTRY = {"retention_training", "deferral"}
+DERIVES_INDUSTRY = {"retention_training", "deferral", "deferral_pension", "deferral_injury"}
 
 
 def _rows(program: str) -> st.SearchStrategy[list[dict[str, Any]]]:

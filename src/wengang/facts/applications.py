@@ -303,10 +303,19 @@ class InternshipFacts(_UnitBase):
 
 
 class DeferralFacts(_UnitBase):
-    """申请缓缴失业保险费的单位事实 / a unit's facts for deferring unemployment-insurance premiums (2022)."""
+    """申请缓缴失业保险费、养老保险费（单位部分）或工伤保险费的单位事实 / a unit's facts for a 2022 premium deferral."""
 
     org_type: OrgType = Field(OrgType.enterprise, description="单位类型 / organisation type")
-    size_class: SizeClass | None = Field(None, description="企业划型 / size class")
+    # 内人社办发〔2022〕86号 （一）1–3: the SME test uses one of these two classifications, not any size class
+    size_class_2020_relief: SizeClass | None = Field(
+        None, description="2020 年实施社保费“减免缓”政策划型结论 / size class from the 2020 fee-relief classification"
+    )
+    size_class_2021_confirmed: SizeClass | None = Field(
+        None,
+        description="按 2021 年数据划型并经同级人民政府确认的结论（未列入2020年划型、2020年以后成立或对划型有异议的企业）"
+        " / size class from 2021 data, confirmed by the government at the same level",
+    )
+    received_on: date | None = Field(None, description="经办机构收到缓缴申报之日 / day the agency received the application")
     industry_code: str | None = Field(None, description="国民经济行业代码（GB/T 4754-2017）/ industry code")
     hardship_confirmed: bool | None = Field(
         None, description="经同级扩围行业困难企业工作小组确认为困难企业 / confirmed as a firm in difficulty (17 industries)"

@@ -129,3 +129,31 @@ REQUIRED_PARAMS: dict[tuple[str, str], set[str]] = {
     ("hardship_living_allowance", "v2019"): {"eligible_groups", "hardship_allowance_amount"},
     # --- end H3 ---
 }
+
+# 内人社办发〔2022〕86号 （一）1–2 养老、工伤保险费缓缴 and （三）10 职业技能提升行动 (one block, appended)
+_DEFERRAL_2022_COMMON = {"hardship_industries", "late_fee_waived", "decision_working_days", "sme_classification_source"}
+PROGRAM_LABELS.update(
+    {
+        "deferral_pension": "职工基本养老保险费缓缴",
+        "deferral_injury": "工伤保险费缓缴",
+        "training_subsidy": "职业技能提升行动培训补贴",
+        "training_fund_draw": "提取失业保险基金充实职业技能提升行动专账资金",
+    }
+)
+REQUIRED_PARAMS.update(
+    {
+        ("deferral_pension", "v2022"): _DEFERRAL_2022_COMMON
+        | {"hardship_deferral_until", "others_deferral_until", "sme_deferral_until", "premium_part", "affected_area"},
+        ("deferral_injury", "v2022"): _DEFERRAL_2022_COMMON
+        | {"industry_max_deferral_years", "others_deferral_until", "affected_area"},
+        ("training_subsidy", "v2022"): {
+            "certificate_types",
+            "approval_working_days",
+            "publicity_before_payment",
+            "individual_accounts",
+            "unit_accounts",
+            "standard_source",
+        },
+        ("training_fund_draw", "v2022"): {"min_reserve_years", "max_draw_rate", "draw_until"},
+    }
+)

@@ -5,7 +5,7 @@
 | percent   | "5.5" or 5.5 or 60         | fractions.Fraction (5.5 → 11/200)     |
 | yuan      | 1500 or "1500.50"          | int fen                               |
 | yuan_10k  | 20 (万元)                   | int fen                               |
-| month, year, day, person, count | 12  | int (≥ 0)                             |
+| month, year, day, working_day, person, count | 12 | int (≥ 0)                 |
 | bool      | true / false               | bool                                  |
 | text      | "…"                        | str                                   |
 | list      | [a, b]                     | list[str]                             |
@@ -23,7 +23,7 @@ from typing import Any
 
 from wengang.money import MoneyError, yuan_to_fen
 
-INT_UNITS = frozenset({"month", "year", "day", "person", "count"})
+INT_UNITS = frozenset({"month", "year", "day", "working_day", "person", "count"})
 UNITS = frozenset({"percent", "yuan", "yuan_10k", "bool", "text", "list", "date"}) | INT_UNITS
 
 UNIT_ZH = {
@@ -33,6 +33,7 @@ UNIT_ZH = {
     "month": "个月",
     "year": "年",
     "day": "天",
+    "working_day": "个工作日",
     "person": "人",
     "count": "次",
     "bool": "",

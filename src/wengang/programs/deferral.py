@@ -6,8 +6,20 @@
 社会组织。特困行业缓缴期限不超过 1 年，其他缓缴主体缓缴至 2022 年底，期间免收滞纳金。"
 
 Industries are read from the GB/T 4754-2017 code through ``wengang.facts.industries`` (``prepare`` for one case,
-:func:`industry_columns` for a table). The pension and work-injury deferrals of 三(一)1–2 are not unemployment
-insurance and are not encoded. This module also holds the industry switch shared with 一次性留工培训补助.
+:func:`industry_columns` for a table). This module also holds the industry switch shared with 一次性留工培训补助.
+
+The pension and work-injury deferrals of 三(一)1–2 are not unemployment insurance, but the agency takes the three
+deferrals together, so they are encoded the same way (``deferral_pension``, ``deferral_injury``):
+
+* 三(一)1 养老: 5 个特困行业 "缓缴养老保险费期限相应延长到 2022 年年底"; 17 个行业困难企业 "可申请缓缴职工基本养老
+  保险费单位缴费部分至 2022 年年底"; SMEs and 个体工商户 in affected areas "缓缴实施期限到 2022 年年底"; 事业单位 and
+  社会组织 "参照执行". Only the unit's part of the premium.
+* 三(一)2 工伤: 5 个特困行业 and 17 个行业困难企业 "缓缴期限不超过 1 年"; the others "缓缴期限至 2022 年底".
+
+SMEs (all three): "可根据 2020 年实施社保费“减免缓”政策划型结论" — the 2020 fee-relief class; for firms outside that
+classification, founded after 2020 or disputing it, the class from 2021 data "审核后报经同级人民政府确认". A confirmed
+2021 class exists only for those firms, so it wins when present; otherwise the 2020 class (docs/decisions.md). A
+general ``size_class`` is not read. The 17-industry confirmation is due "7 个工作日内" (``decision_working_days``).
 """
 
 from __future__ import annotations
@@ -16,6 +28,7 @@ from typing import Any
 
 import polars as pl
 
+from wengang.deadlines import due_output
 from wengang.facts import industries
 from wengang.facts.applications import DeferralFacts
 from wengang.rules import interpretations
@@ -71,7 +84,7 @@ AREA_SCOPE = interpretations.register(
     interpretations.Switch(
         name="deferral.affected_area_scope",
         title="“受疫情严重影响地区……暂时困难”是否也限定个体工商户、事业单位和社会组织",
-        clauses=(f"{DOC_2022} 三(一)3",),
+        clauses=(f"{DOC_2022} 三(一)1", f"{DOC_2022} 三(一)2", f"{DOC_2022} 三(一)3"),
         readings={
             "all_listed": "是：个体工商户、事业单位和社会组织也须在受疫情严重影响地区且生产经营出现暂时困难",
             "sme_only": "否：该限定只修饰中小微企业，其余主体不受地区和困难限制",
@@ -81,22 +94,22 @@ AREA_SCOPE = interpretations.register(
             "同一方案的工伤保险费缓缴（三(一)2）写作“受疫情严重影响地区生产经营出现暂时困难的所有中小微企业、以单位方式参保的"
             "个体工商户实施缓缴，……社会组织参照执行”，限定词覆盖其后列举的主体；失业保险费条款沿用同一表述。"
         ),
-        programs=("deferral",),
+        programs=("deferral", "deferral_injury", "deferral_pension"),
     )
 )
 
 OVERLAP = interpretations.register(
     interpretations.Switch(
         name="deferral.overlap_period",
-        title="同时属于特困行业和其他缓缴主体时的缓缴期限",
-        clauses=(f"{DOC_2022} 三(一)3",),
+        title="同时属于特困行业（工伤：或17个行业）和其他缓缴主体时的缓缴期限",
+        clauses=(f"{DOC_2022} 三(一)2", f"{DOC_2022} 三(一)3"),
         readings={
             "either": "可按任一适用的期限（不超过1年，或至2022年底）",
             "industry": "特困行业企业只按“不超过1年”",
         },
         default="either",
         why="条款按主体分别规定期限，未排除同时符合两类的单位；单位符合哪一类即可享受该类待遇。",
-        programs=("deferral",),
+        programs=("deferral", "deferral_injury"),
     )
 )
 
@@ -167,12 +180,19 @@ affected = Setting("affected_area", "本统筹地区为受疫情严重影响地�
 affected_if_listed = Reading(AREA_SCOPE.name, {"all_listed": affected, "sme_only": Lit(True)})
 
 hardship5 = is_enterprise & in_hardship_industries("hardship_industries")
-extended17 = (
-    is_enterprise
-    & Fact("extended_industry", "所属扩围行业").isin(EXTENDED_NAMES)
-    & Fact("hardship_confirmed", "经确认为困难企业", BOOL)
+in_extended = Fact("extended_industry", "所属扩围行业").isin(EXTENDED_NAMES)
+extended17 = is_enterprise & in_extended & Fact("hardship_confirmed", "经确认为困难企业", BOOL)
+# 三(一)1–3 政策经办: the 2020 减免缓 class, or the 2021 class confirmed by the government where one exists
+SME_CLASSES = {"medium", "small", "micro"}
+size_2020 = Fact("size_class_2020_relief", "2020年社保费“减免缓”政策划型结论")
+size_2021 = Fact("size_class_2021_confirmed", "2021年数据划型（经同级人民政府确认）")
+sme_class = when(size_2021.is_missing(), size_2020.isin(SME_CLASSES), size_2021.isin(SME_CLASSES))
+size_basis = when(
+    size_2021.is_missing(),
+    when(size_2020.is_missing(), Lit(None), "2020年实施社保费“减免缓”政策划型结论"),
+    "2021年本单位数据划型，经同级人民政府确认",
 )
-sme = is_enterprise & Fact("size_class", "企业划型").isin({"medium", "small", "micro"}) & affected
+sme = is_enterprise & sme_class & affected
 individual_business = org.eq("individual_business") & affected_if_listed
 public_institution = (
     org.eq("public_institution") & Fact("in_enterprise_pension", "参加企业职工基本养老保险", BOOL) & affected_if_listed
@@ -197,7 +217,7 @@ category = when(
     hardship5,
     "特困行业企业",
     when(
-        extended17,
+        Coalesce(extended17, Lit(False)),  # a firm not (yet) confirmed is labelled by the group it does belong to
         "17个扩围行业困难企业",
         when(
             sme,
@@ -210,6 +230,13 @@ category = when(
         ),
     ),
 )
+
+
+def _due_17() -> Output:
+    """三(一)1–3 ③: the 17-industry confirmation "7 个工作日内反馈申报单位" (only for a firm in those industries)."""
+    line = due_output("received_on", "收到申报之日", "decision_working_days")
+    return Output(line.id, line.label, when(in_extended, line.expr, Lit(None)), TEXT)
+
 
 DEFERRAL_2022 = register(
     Ruleset(
@@ -240,6 +267,120 @@ DEFERRAL_2022 = register(
             Output("max_months", "可缓缴期限（特困行业，月）", when(hardship5, max_months, Lit(None)), MONTHS),
             Output("until", "可缓缴至（其他缓缴主体）", when(~hardship5 & others, Param("others_deferral_until"), Lit(None)), DATE),
             Output("late_fee_waived", "缓缴期间免收滞纳金", Param("late_fee_waived"), BOOL),
+            Output("size_basis", "中小微企业划型依据", when(sme, size_basis, Lit(None)), TEXT),
+            _due_17(),
+        ],
+    )
+)
+
+
+# ---------------------------------------------------------------------------------------------------
+# 三(一)1 职工基本养老保险费（单位缴费部分）and 三(一)2 工伤保险费: the same units, their own periods
+
+SCOPE_LABEL = (
+    "属于{label}实施范围（5个特困行业企业、17个行业困难企业、受疫情严重影响地区生产经营出现暂时困难的中小微企业、"
+    "以单位方式参保的个体工商户，事业单位及社会组织参照执行）"
+)
+until_or_end = Coalesce(until, Param("others_deferral_until"))
+
+# each group with its own date; a unit of several groups passes under any of them. Written as an "or" so that
+# an unknown group (e.g. a 17-industry firm not yet confirmed) does not hide a group the unit does belong to;
+# a unit in no group passes here and is refused by the scope check alone.
+other_units = sme | individual_business | public_institution | social_org
+pension_period_ok = (
+    (hardship5 & (until_or_end <= Param("hardship_deferral_until", "特困行业缓缴至2022年年底", DATE)))
+    | (extended17 & (until_or_end <= Param("others_deferral_until", "扩围行业缓缴至2022年年底", DATE)))
+    | (other_units & (until_or_end <= Param("sme_deferral_until", "缓缴实施期限到2022年年底", DATE)))
+    | ~(hardship5 | others)
+)
+
+injury_industry = hardship5 | extended17
+injury_max_months = (Param("industry_max_deferral_years") * 12).named("1年", MONTHS)
+injury_industry_ok = Coalesce(months, Lit(0)) <= injury_max_months
+injury_others_ok = until_or_end <= Param("others_deferral_until", "2022年底", DATE)
+out_of_scope = ~(injury_industry | other_units)
+injury_period_ok = Reading(
+    OVERLAP.name,
+    {
+        "either": (injury_industry & injury_industry_ok) | (other_units & injury_others_ok) | out_of_scope,
+        # the third term only restates the first two; it lets a unit that passes either way pass while its
+        # industry status is still unknown (Kleene logic cannot see x | ~x)
+        "industry": (injury_industry & injury_industry_ok)
+        | (~injury_industry & other_units & injury_others_ok)
+        | (injury_industry_ok & other_units & injury_others_ok)
+        | out_of_scope,
+    },
+)
+
+
+def _scope_check(label: str) -> Check:
+    return Check(
+        "in_scope",
+        SCOPE_LABEL.format(label=label),
+        hardship5 | others,
+        cite=("hardship_industries", "expanded_industry_count", "eligible_units", "reference_units"),
+        reason=f"不属于{label}实施范围",
+    )
+
+
+def _common_outputs() -> list[Output]:
+    return [
+        Output("category", "缓缴主体类别", category, TEXT),
+        Output("late_fee_waived", "缓缴期间免收滞纳金", Param("late_fee_waived"), BOOL),
+        Output("size_basis", "中小微企业划型依据", when(sme, size_basis, Lit(None)), TEXT),
+        _due_17(),
+    ]
+
+
+DEFERRAL_PENSION_2022 = register(
+    Ruleset(
+        program="deferral_pension",
+        name="v2022",
+        label="职工基本养老保险费缓缴",
+        facts=DeferralFacts,
+        subject="单位",
+        prepare=prepare_industry,
+        checks=[
+            _scope_check("职工基本养老保险费缓缴"),
+            Check(
+                "period",
+                "申请的缓缴期限在规定期限内（缓缴至{others_deferral_until}）",
+                pension_period_ok,
+                cite=("hardship_deferral_until", "sme_deferral_until"),
+                reason="申请的缓缴期限超过规定：缓缴至{others_deferral_until}",
+            ),
+        ],
+        outputs=[
+            Output("premium_part", "缓缴范围", Lit("职工基本养老保险费单位缴费部分（个人缴费部分照常缴纳）"), TEXT),
+            Output("until", "可缓缴至", Param("others_deferral_until"), DATE),
+            *_common_outputs(),
+        ],
+    )
+)
+
+DEFERRAL_INJURY_2022 = register(
+    Ruleset(
+        program="deferral_injury",
+        name="v2022",
+        label="工伤保险费缓缴",
+        facts=DeferralFacts,
+        subject="单位",
+        prepare=prepare_industry,
+        checks=[
+            _scope_check("工伤保险费缓缴"),
+            Check(
+                "period",
+                "申请的缓缴期限在规定期限内（5个特困行业和17个行业困难企业不超过{industry_max_deferral_years}年，"
+                "其他缓缴主体至{others_deferral_until}）",
+                injury_period_ok,
+                reason="申请的缓缴期限超过规定：特困行业和17个行业困难企业不超过{industry_max_deferral_years}年，"
+                "其他缓缴主体缓缴至{others_deferral_until}",
+            ),
+        ],
+        outputs=[
+            Output("max_months", "可缓缴期限（特困行业和17个行业困难企业，月）", when(injury_industry, injury_max_months, Lit(None)), MONTHS),
+            Output("until", "可缓缴至（其他缓缴主体）", when(~injury_industry & other_units, Param("others_deferral_until"), Lit(None)), DATE),
+            *_common_outputs(),
         ],
     )
 )

@@ -1,6 +1,7 @@
 """创业担保贷款 (``startup_loan``) and 一次性创业补贴 (``startup_grant``).
 
-* 内政发〔2019〕4号 三: individuals "可申请最高不超过 15 万元"; small firms hiring eligible people "达到企业现有在职
+* 内政发〔2019〕4号 三: individuals "可申请最高不超过 15 万元" (no partnership rule: a partnership's application
+  is held to one borrower's 15 万元, review E11); small firms hiring eligible people "达到企业现有在职
   职工人数 25%(超过 100 人的企业达到 15%)" on 1-year contracts "可申请最高不超过 300 万元"; 5000 元 一次性创业补贴
   for 离校 2 年内高校毕业生、就业困难人员 whose first small firm or 个体经营 has run normally for 1 year or more.
 * 内人社办发〔2022〕86号 三(四)16: 20 万元; partnerships "最多不超过符合条件个人贷款总额度的 10%" more; small firms
@@ -111,7 +112,9 @@ def _loan_cap(v2022: bool) -> Expr:
         )
         partnership_cap = base + RateOf(base, Param("partnership_uplift_max_rate"))
     else:
-        partnership_cap = (partners * max_individual).named("合伙人个人额度之和", MONEY)
+        # 内政发〔2019〕4号 三 has no partnership rule (review E11): only "可申请最高不超过 15 万元" per person, so a
+        # partnership's application is held to one borrower's cap; each eligible partner may apply in their own name
+        partnership_cap = Param("max_amount_individual", "每名借款人额度上限", MONEY)
     return when(is_firm, max_firm, when(is_partnership, partnership_cap, max_individual))
 
 
@@ -122,14 +125,17 @@ def _loan_checks(v2022: bool) -> list[Check]:
     else:
         group = ~Fact("group", "人员类别").eq(StartupGroup.other)
         group_label = "（个人、合伙创业）借款人属于符合创业担保贷款申请条件的人员"
-    checks = [
-        Check("group", group_label, when(is_firm, Lit(True), group), reason="借款人不属于创业担保贷款对象范围"),
-        Check(
-            "partners",
-            "（合伙创业）有2名以上符合条件的借款人",
-            when(is_partnership, partners >= 2, Lit(True)),
-            reason="合伙创业须有2名以上符合条件的借款人",
-        ),
+    checks = [Check("group", group_label, when(is_firm, Lit(True), group), reason="借款人不属于创业担保贷款对象范围")]
+    if v2022:  # the 2019 text has no partnership rule
+        checks.append(
+            Check(
+                "partners",
+                "（合伙创业）有2名以上符合条件的借款人",
+                when(is_partnership, partners >= 2, Lit(True)),
+                reason="合伙创业须有2名以上符合条件的借款人",
+            )
+        )
+    checks += [
         Check(
             "small_firm",
             "（小微企业）贷款企业为小微企业",
@@ -188,7 +194,12 @@ def _loan_checks(v2022: bool) -> list[Check]:
             "amount",
             "申请金额不超过可申请贷款额度上限",
             Coalesce(requested, Lit(0)) <= _loan_cap(v2022).named("可申请额度上限", MONEY),
-            reason="申请金额超过可申请贷款额度上限",
+            reason="申请金额超过可申请贷款额度上限"
+            + (
+                ""
+                if v2022
+                else "（内政发〔2019〕4号未规定合伙创业提高额度：每名借款人最高不超过{max_amount_individual}，合伙人可各自申请）"
+            ),
         )
     )
     return checks
@@ -196,7 +207,8 @@ def _loan_checks(v2022: bool) -> list[Check]:
 
 def _loan_outputs(v2022: bool) -> list[Output]:
     if not v2022:
-        return []
+        note = "内政发〔2019〕4号未规定合伙创业提高额度，按每名借款人最高不超过15万元；其他合伙人可各自申请"
+        return [Output("partnership", "合伙创业", when(is_partnership, note, Lit(None)))]
     special_group = Coalesce(Fact("counter_guarantee_group", "特定群体"), Lit("")).isin(
         Param("counter_guarantee_exempt_groups")
     )
