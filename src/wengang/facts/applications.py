@@ -315,6 +315,11 @@ class DeferralFacts(_UnitBase):
         description="按 2021 年数据划型并经同级人民政府确认的结论（未列入2020年划型、2020年以后成立或对划型有异议的企业）"
         " / size class from 2021 data, confirmed by the government at the same level",
     )
+    size_class: SizeClass | None = Field(
+        None,
+        description="单位现有划型（未注明来源；上两项均未给出时采用，并提示核对是否为2020年“减免缓”划型结论）"
+        " / the unit's size class of unstated source (used, with a flag, when neither of the two above is given)",
+    )
     received_on: date | None = Field(None, description="经办机构收到缓缴申报之日 / day the agency received the application")
     industry_code: str | None = Field(None, description="国民经济行业代码（GB/T 4754-2017）/ industry code")
     hardship_confirmed: bool | None = Field(

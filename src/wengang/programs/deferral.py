@@ -19,7 +19,8 @@ deferrals together, so they are encoded the same way (``deferral_pension``, ``de
 SMEs (all three): "可根据 2020 年实施社保费“减免缓”政策划型结论" — the 2020 fee-relief class; for firms outside that
 classification, founded after 2020 or disputing it, the class from 2021 data "审核后报经同级人民政府确认". A confirmed
 2021 class exists only for those firms, so it wins when present; otherwise the 2020 class (docs/decisions.md). A
-general ``size_class`` is not read. The 17-industry confirmation is due "7 个工作日内" (``decision_working_days``).
+general ``size_class`` of unstated source (what most agency records carry) is used only when neither is given, with a
+flag asking the caseworker to confirm it is the 2020 class. The 17-industry confirmation is due "7 个工作日内" (``decision_working_days``).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from wengang.deadlines import due_output
 from wengang.facts import industries
 from wengang.facts.applications import DeferralFacts
 from wengang.rules import interpretations
-from wengang.rules.engine import Check, Output, Ruleset, register
+from wengang.rules.engine import FLAG, Check, Output, Ruleset, register
 from wengang.rules.expr import (
     BOOL,
     DATE,
@@ -186,11 +187,30 @@ extended17 = is_enterprise & in_extended & Fact("hardship_confirmed", "经确认
 SME_CLASSES = {"medium", "small", "micro"}
 size_2020 = Fact("size_class_2020_relief", "2020年社保费“减免缓”政策划型结论")
 size_2021 = Fact("size_class_2021_confirmed", "2021年数据划型（经同级人民政府确认）")
-sme_class = when(size_2021.is_missing(), size_2020.isin(SME_CLASSES), size_2021.isin(SME_CLASSES))
+# an agency's record often carries only "the unit's size class": it is used when neither classification the
+# text names is given, and a flag asks the caseworker to confirm it is the 2020 减免缓 one (never silently)
+size_given = Fact("size_class", "单位现有划型（未注明来源）")
+only_generic_size = size_2021.is_missing() & size_2020.is_missing() & ~size_given.is_missing()
+sme_class = when(
+    size_2021.is_missing(),
+    when(size_2020.is_missing(), size_given.isin(SME_CLASSES), size_2020.isin(SME_CLASSES)),
+    size_2021.isin(SME_CLASSES),
+)
 size_basis = when(
     size_2021.is_missing(),
-    when(size_2020.is_missing(), Lit(None), "2020年实施社保费“减免缓”政策划型结论"),
+    when(
+        size_2020.is_missing(),
+        when(size_given.is_missing(), Lit(None), "单位现有划型（未注明来源，待核对是否为2020年“减免缓”政策划型结论）"),
+        "2020年实施社保费“减免缓”政策划型结论",
+    ),
     "2021年本单位数据划型，经同级人民政府确认",
+)
+SIZE_SOURCE_FLAG = Check(
+    "size_source",
+    "中小微企业划型依据为2020年“减免缓”政策划型结论或经同级人民政府确认的2021年数据划型",
+    ~(only_generic_size & is_enterprise),
+    kind=FLAG,
+    reason="需核查：所给划型未注明来源，应为2020年实施社保费“减免缓”政策划型结论或经确认的2021年数据划型",
 )
 sme = is_enterprise & sme_class & affected
 individual_business = org.eq("individual_business") & affected_if_listed
@@ -255,6 +275,7 @@ DEFERRAL_2022 = register(
                 cite=("hardship_industries", "expanded_industry_count", "eligible_units"),
                 reason="不属于失业保险费缓缴实施范围",
             ),
+            SIZE_SOURCE_FLAG,
             Check(
                 "period",
                 "申请的缓缴期限在规定期限内（特困行业不超过{hardship_max_deferral_years}年，其他缓缴主体至{others_deferral_until}）",
@@ -342,6 +363,7 @@ DEFERRAL_PENSION_2022 = register(
         prepare=prepare_industry,
         checks=[
             _scope_check("职工基本养老保险费缓缴"),
+            SIZE_SOURCE_FLAG,
             Check(
                 "period",
                 "申请的缓缴期限在规定期限内（缓缴至{others_deferral_until}）",
@@ -368,6 +390,7 @@ DEFERRAL_INJURY_2022 = register(
         prepare=prepare_industry,
         checks=[
             _scope_check("工伤保险费缓缴"),
+            SIZE_SOURCE_FLAG,
             Check(
                 "period",
                 "申请的缓缴期限在规定期限内（5个特困行业和17个行业困难企业不超过{industry_max_deferral_years}年，"
