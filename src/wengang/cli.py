@@ -77,8 +77,13 @@ def evaluate_cmd(
     reading: Annotated[list[str] | None, typer.Option("--reading", help="认定政策解释：名称=取值（可多次）")] = None,
     setting: Annotated[list[str] | None, typer.Option("--setting", help="地区设置：名称=取值（可多次），如 registered_unemployment_rate=3.6%")] = None,
     drafts: Annotated[bool, typer.Option("--drafts", help="允许使用征求意见稿")] = False,
+    region_data: Annotated[list[Path] | None, typer.Option("--region-data", help="地区数据文件（YAML，格式见 examples/region-data.yaml；可多次）")] = None,
 ) -> None:
-    """判定一个单位或个人的一个项目，给出结论、金额、依据与理由。"""
+    """判定一个单位或个人的一个项目，给出结论、金额、依据与理由。
+
+    地区设置须带单位：金额写“1200元”“1200.50元”或“120050分”，比例写“5.5%”；不带单位的数字不予采用。
+    设置名为政策参数的（如 refund_rate_sme=70%），作为假设分析覆盖该参数，并在结论中注明。
+    """
     import wengang.programs  # noqa: F401  (registers the programs' interpretation switches)
     from wengang.evaluate import InvalidFacts, evaluate
     from wengang.explain import explain
@@ -100,7 +105,10 @@ def evaluate_cmd(
         fail(f"日期格式应为 YYYY-MM-DD：{on} / date must be YYYY-MM-DD: {on}")
     try:
         fixed = interpretations.parse_fixed(reading)
-        decision = evaluate(program, region, day, facts, readings=fixed, settings=_pairs(setting, "地区设置"), include_drafts=drafts)
+        decision = evaluate(
+            program, region, day, facts, readings=fixed, settings=_pairs(setting, "地区设置"), include_drafts=drafts,
+            region_data=tuple(str(p) for p in region_data or ()),
+        )
     except InvalidFacts as exc:
         fail("输入有误 / invalid input\n" + exc.text())
     except (ValueError, KeyError, LookupError) as exc:
@@ -126,6 +134,8 @@ def _print_decision(d: Any) -> None:
     if d.policy_number:
         via = f"（经{'、'.join(d.policy_via)}转发）" if d.policy_via else ""
         console.print(f"依据：{d.policy_citation}{via}", highlight=False)
+    if d.period_basis and d.period_date != d.on:
+        console.print(f"政策期间：{d.period_basis}", highlight=False)
     for c in d.checks:
         mark = {True: "[green]✔[/]", False: "[red]✘[/]", None: "[yellow]？[/]"}[c.passed]
         cite = f"  [dim]〔{'；'.join(c.citations)}〕[/]" if c.citations else ""
@@ -134,6 +144,8 @@ def _print_decision(d: Any) -> None:
         console.print(f"  [red]理由：[/]{r}", highlight=False)
     for f in d.flags:
         console.print(f"  [yellow]核查：[/]{f}", highlight=False)
+    for n in d.notes:
+        console.print(f"  [cyan]说明：[/]{n}", highlight=False)
     for o in d.outcomes:
         tag = "，".join(f"{k}={v}" for k, v in o.readings.items())
         am = format_yuan(o.amount_fen) if o.amount_fen is not None else ""

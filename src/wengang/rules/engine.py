@@ -96,6 +96,30 @@ class Ruleset:
         return out + ([self.amount] if self.amount is not None else [])
 
 
+# Which date places a case in a policy period ("执行期限至…", review A2/E2). It selects the document,
+# so the engine does not branch on it; the decision says which date it used and, where the review date
+# would give another document, which one.
+PERIOD_DATE = interpretations.register(
+    interpretations.Switch(
+        name="policy.period_date",
+        title="以哪个日期确定案件适用哪一期政策（“执行期限至…”）",
+        clauses=(
+            "内人社发〔2025〕18号 末段",
+            "人社部发〔2024〕40号 一",
+            "晋人社厅发〔2024〕28号 二",
+            "内人社办发〔2022〕86号 （三）11",
+        ),
+        readings={
+            "application": "按申领（申请）日期：执行期限内提出的申请按当时的政策审核，审核日期晚于期限也不变；事实中无申领日期的（如免申即享筛查的单位），按审核日期",
+            "review": "按审核日期：审核时已过执行期限的，按审核日有效的政策（或无政策）办理",
+            "certificate": "按证书发证日期（仅技能提升补贴；无发证日期的按申领日期）",
+        },
+        default="application",
+        why="“执行期限至…”限定的是政策的适用期间；申请人在期限内提出申请，即已在政策期间内主张权利，经办机构审核的先后不应改变其适用的政策（评审 E2、A2：2024年12月的申请在2025年1月审核，应适用2024年政策）。",
+        programs=("*",),
+    )
+)
+
 RULESETS: dict[tuple[str, str], Ruleset] = {}
 PROGRAM_LABELS: dict[str, str] = {}
 
@@ -132,6 +156,7 @@ class Outcome:
     readings: dict[str, str]
     status: str
     amount_fen: int | None
+    reasons: list[str] = field(default_factory=list)  # refusal lines under these readings
 
 
 @dataclass
@@ -162,6 +187,13 @@ class Decision:
     outputs: list[tuple[str, str, str]] = field(default_factory=list)  # (id, label, formatted value)
     amount_label: str = "金额"
     missing_settings: list[str] = field(default_factory=list)
+    # which date placed the case in a policy period (application / certificate / review) and why
+    period_date: date | None = None
+    period_basis: str | None = None
+    # region data used (each with its source), what-if overrides, readings open but immaterial …
+    notes: list[str] = field(default_factory=list)
+    immaterial_readings: list[str] = field(default_factory=list)
+    read_settings: list[str] = field(default_factory=list)
 
     @property
     def status_zh(self) -> str:
@@ -212,9 +244,14 @@ class Decision:
             "readings": self.readings,
             "readings_fixed": self.readings_fixed,
             "outcomes": [
-                {"readings": o.readings, "status": o.status, "amount_fen": o.amount_fen} for o in self.outcomes
+                {"readings": o.readings, "status": o.status, "amount_fen": o.amount_fen, "reasons": o.reasons}
+                for o in self.outcomes
             ],
             "missing_settings": self.missing_settings,
+            "period_date": None if self.period_date is None else self.period_date.isoformat(),
+            "period_basis": self.period_basis,
+            "notes": self.notes,
+            "immaterial_readings": self.immaterial_readings,
         }
 
 
@@ -336,6 +373,21 @@ def run_checks(ruleset: Ruleset, ctx: EvalContext) -> Evaluation:
     return Evaluation(status, amount, results, ctx)
 
 
+def _reads_setting(expr: Expr, names: Sequence[str]) -> bool:
+    from wengang.rules.expr import Setting
+
+    return bool(names) and any(isinstance(n, Setting) and n.name in names for n in expr.walk())
+
+
+def refusal_lines(ev: Evaluation, params: Mapping[str, Any]) -> list[str]:
+    """The refusal text of each failed condition of one evaluation."""
+    out = []
+    for check, passed in ev.results:
+        if check.kind == CONDITION and passed is False:
+            out.append(render_label(check.reason, params) if check.reason else f"不符合“{render_label(check.label, params, ev.ctx.settings)}”")
+    return out
+
+
 def reading_combinations(switches: Sequence[str], fixed: Mapping[str, str]) -> list[dict[str, str]]:
     """Every combination of readings of the unfixed switches; the defaults first."""
     options: list[list[str]] = []
@@ -382,7 +434,8 @@ def evaluate_resolved(
         free = [s for s in live if s not in assigned]
         if not free:
             shown = {s: assigned.get(s) or interpretations.get(s).default for s in live}
-            outcomes.append(Outcome(shown, ev.status, ev.amount_fen))
+            reasons = refusal_lines(ev, params) if live else []
+            outcomes.append(Outcome(shown, ev.status, ev.amount_fen, reasons))
             continue
         switch = interpretations.get(free[0])
         for key in [switch.default] + [k for k in switch.readings if k != switch.default]:
@@ -441,19 +494,38 @@ def build_decision(
 
     status, amount = traced.status, traced.amount_fen
     distinct = {(o.status, o.amount_fen) for o in outcomes}
+    missing = sorted(ctx.missing_settings)
+    immaterial: list[str] = []
     if len(distinct) > 1:
         status, amount = NEEDS_DECISION, None
         deciding = [s for s in outcomes[0].readings if s not in fixed and len({o.readings.get(s) for o in outcomes}) > 1]
         names = [interpretations.get(s).title for s in deciding]
-        reasons.append("结果取决于尚未认定的政策解释：" + "；".join(names))
-    missing = sorted(ctx.missing_settings)
+        # the default trace's refusals are one reading's result, not the decision: group them by reading
+        reasons = ["结果取决于尚未认定的政策解释：" + "；".join(names)]
+        for o in outcomes:
+            if o.reasons:
+                cond = "，".join(f"{interpretations.get(s).title}按“{interpretations.get(s).describe(o.readings[s])}”" for s in deciding)
+                reasons.append(f"若{cond}：{STATUS_ZH[o.status]}——" + "；".join(o.reasons))
+        if missing and any(o.status == NOT_DETERMINABLE for o in outcomes):
+            # a region figure is missing: one question for the agency first, not a reading to settle per unit
+            status = NOT_DETERMINABLE
+    else:
+        immaterial = [interpretations.get(s).title for s in traced.ctx.reached if s not in fixed]
     if status == NOT_DETERMINABLE:
-        unknown = [c.label for c, (chk, p) in zip(check_results, traced.results, strict=True) if p is None and chk.kind == CONDITION]
+        unknown = [
+            c.label
+            for c, (chk, p) in zip(check_results, traced.results, strict=True)
+            if p is None and chk.kind == CONDITION and not _reads_setting(chk.expr, missing)
+        ]
+        if missing:
+            from wengang.settings import setting_specs
+
+            specs = setting_specs()
+            labels = [f"{specs[m].label}（{m}）" if m in specs else m for m in missing]
+            reasons.insert(0, "需经办机构提供地区数据：" + "；".join(labels))
         if unknown:
             reasons.append("缺少判定所需数据：" + "；".join(unknown))
-        if missing:
-            reasons.append("需经办机构提供地区设置：" + "、".join(missing))
-        if not unknown and ruleset.amount is not None and traced.amount_fen is None:
+        if not unknown and not missing and ruleset.amount is not None and traced.amount_fen is None:
             reasons.append(f"缺少计算{ruleset.amount_label}所需数据")
 
     amount_is_cap = False
@@ -497,4 +569,7 @@ def build_decision(
         outputs=outputs,
         amount_label=ruleset.amount_label,
         missing_settings=missing,
+        immaterial_readings=immaterial,
+        read_settings=list(ctx.read_settings),
+        notes=["以下解释不影响结论：" + "；".join(immaterial)] if immaterial else [],
     )

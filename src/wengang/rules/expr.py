@@ -48,6 +48,7 @@ class EvalContext:
     # per-evaluation record of compared values, keyed by node id; filled when ``trace`` is set
     trace: dict[int, tuple[Any, ...]] | None = None
     missing_settings: set[str] = field(default_factory=set)
+    read_settings: dict[str, None] = field(default_factory=dict)  # settings this evaluation read (cited)
     # switches whose Reading nodes were evaluated (in order) and those whose readings gave different
     # values here ("live"): only live switches can change this case's outcome
     reached: dict[str, None] = field(default_factory=dict)
@@ -386,6 +387,7 @@ class Setting(Expr):
 
     def _eval(self, ctx: EvalContext) -> Any:
         value = ctx.settings.get(self.name)
+        ctx.read_settings[self.name] = None
         if value is None:
             ctx.missing_settings.add(self.name)
         return value
