@@ -14,7 +14,15 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from wengang.money import MoneyError, yuan_to_fen
-from wengang.rules.engine import NOT_DETERMINABLE, PERIOD_DATE, PROGRAM_LABELS, RULESETS, Decision, Ruleset, build_decision
+from wengang.rules.engine import (
+    NOT_DETERMINABLE,
+    PERIOD_DATE,
+    PROGRAM_LABELS,
+    RULESETS,
+    Decision,
+    Ruleset,
+    build_decision,
+)
 from wengang.rules.expr import RuleDefinitionError
 
 
@@ -153,7 +161,8 @@ def evaluate(
     import wengang.programs  # noqa: F401
     from wengang.policies import NoPolicyInForce, load_policy_set
     from wengang.regions import resolve_region
-    from wengang.settings import parse_settings as parse, region_values, split_overrides
+    from wengang.settings import parse_settings as parse
+    from wengang.settings import region_values, split_overrides
 
     if program not in PROGRAM_LABELS:
         known = "、".join(f"{k}（{v}）" for k, v in PROGRAM_LABELS.items())

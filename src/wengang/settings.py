@@ -30,7 +30,7 @@ from typing import Any
 import yaml
 
 from wengang.money import MoneyError, yuan_to_fen
-from wengang.policies.units import UNIT_ZH, UnitError, convert
+from wengang.policies.units import UnitError, convert
 from wengang.policies.units import format_value as format_unit_value
 
 REGION_DATA_DIR = Path(__file__).parent / "policies" / "region_data"
@@ -347,7 +347,3 @@ def region_values(region: Any, on: date, extra: tuple[str, ...] = ()) -> dict[st
                     out[name] = d
                     break
     return out
-
-
-def unit_suffix(unit: str) -> str:
-    return UNIT_ZH.get(unit, "")

@@ -502,11 +502,11 @@ def build_decision(
         names = [interpretations.get(s).title for s in deciding]
         # the default trace's refusals are one reading's result, not the decision: group them by reading
         reasons = ["结果取决于尚未认定的政策解释：" + "；".join(names)]
-        for o in outcomes:
-            if o.reasons:
-                cond = "，".join(f"{interpretations.get(s).title}按“{interpretations.get(s).describe(o.readings[s])}”" for s in deciding)
-                reasons.append(f"若{cond}：{STATUS_ZH[o.status]}——" + "；".join(o.reasons))
-        if missing and any(o.status == NOT_DETERMINABLE for o in outcomes):
+        for oc in outcomes:
+            if oc.reasons:
+                cond = "，".join(f"{interpretations.get(s).title}按“{interpretations.get(s).describe(oc.readings[s])}”" for s in deciding)
+                reasons.append(f"若{cond}：{STATUS_ZH[oc.status]}——" + "；".join(oc.reasons))
+        if missing and any(oc.status == NOT_DETERMINABLE for oc in outcomes):
             # a region figure is missing: one question for the agency first, not a reading to settle per unit
             status = NOT_DETERMINABLE
     else:
