@@ -162,7 +162,7 @@ def evaluate(
     from wengang.policies import NoPolicyInForce, load_policy_set
     from wengang.regions import resolve_region
     from wengang.settings import parse_settings as parse
-    from wengang.settings import region_values, split_overrides
+    from wengang.settings import region_values, show_value, split_overrides
 
     if program not in PROGRAM_LABELS:
         known = "、".join(f"{k}（{v}）" for k, v in PROGRAM_LABELS.items())
@@ -225,7 +225,8 @@ def evaluate(
     read = decision.read_settings
     for name in read:
         if name in operator_settings and name in values:
-            notes.append(f"地区数据 {name} 由 --setting 覆盖为 {operator_settings[name]!s}（原为 {values[name].citation()}）")
+            shown = show_value(operator_settings[name], values[name].unit)
+            notes.append(f"假设分析：地区数据 {name} 由 --setting 覆盖为 {shown}（原为 {values[name].citation()}）")
         elif name in values:
             notes.append(values[name].citation())
     decision.period_date = period_on

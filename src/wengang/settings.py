@@ -11,7 +11,7 @@ A name that is a *parameter* of the policy documents (``refund_rate_sme=70%``) i
 that parameter: it takes effect in the document in force and every decision records it. Any other name
 is refused with the nearest valid names.
 
-*Region data* (``region_data/<region>.yaml`` beside the policy files, or a file the operator gives) are
+*Region data* (``src/wengang/region_data/<region>.yaml``, or a file the operator gives) are
 settings a region keeps once per period with their source: see :func:`load_region_data`.
 """
 
@@ -30,10 +30,10 @@ from typing import Any
 import yaml
 
 from wengang.money import MoneyError, yuan_to_fen
-from wengang.policies.units import UnitError, convert
+from wengang.policies.units import UNIT_ZH
 from wengang.policies.units import format_value as format_unit_value
 
-REGION_DATA_DIR = Path(__file__).parent / "policies" / "region_data"
+REGION_DATA_DIR = Path(__file__).parent / "region_data"
 
 # formatting hints of Setting nodes -> policy units
 _FMT_UNIT = {"money": "yuan", "percent": "percent", "years": "year", "count": "count", "months": "month",
@@ -180,11 +180,14 @@ def parse_settings(pairs: Mapping[str, Any]) -> dict[str, Any]:
     return {name: parse_value(name, value, unit_of(name)) for name, value in pairs.items()}
 
 
-def format_setting(name: str, value: Any) -> str:
-    unit = unit_of(name) if name in setting_specs() or name in parameter_units() else "text"
+def show_value(value: Any, unit: str) -> str:
+    """A setting's value as a caseworker reads it: ``1,200元``, ``5.5%``, ``1.5年``."""
+    if isinstance(value, Fraction) and unit != "percent":
+        d = (Decimal(value.numerator) / Decimal(value.denominator)).normalize()
+        return f"{d:f}{UNIT_ZH.get(unit, '')}"
     try:
         return format_unit_value(value, unit)
-    except (AttributeError, TypeError, ValueError):
+    except (AttributeError, TypeError, ValueError, InvalidOperation):
         return str(value)
 
 
@@ -215,7 +218,7 @@ def split_overrides(resolution: Any, settings: Mapping[str, Any]) -> tuple[Any, 
         if value == p.value:
             continue
         lines.append(
-            f"假设分析：参数 {name} 由 --setting 改为 {format_unit_value(value, p.unit)}"
+            f"假设分析：参数 {name} 由 --setting 改为 {show_value(value, p.unit)}"
             f"（{p.citation()} 原为 {p.formatted()}），结论不是按政策原值作出 / what-if: parameter {name} overridden"
         )
         params[name] = replace(p, value=value, number=f"{p.number}（参数已被假设值覆盖）")
@@ -246,7 +249,7 @@ class RegionDatum:
         return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
 
     def citation(self) -> str:
-        return f"地区数据：{self.name} = {format_unit_value(self.value, self.unit)}（{self.region}，{self.period()}；来源：{self.source}；版本 {self.version}）"
+        return f"地区数据：{self.name} = {show_value(self.value, self.unit)}（{self.region}，{self.period()}；来源：{self.source}；版本 {self.version}）"
 
     def period(self) -> str:
         return f"{self.valid_from.isoformat()} 至 {self.valid_to.isoformat() if self.valid_to else '今'}"
@@ -293,12 +296,14 @@ def _read_file(path: Path) -> list[RegionDatum]:
         if end is not None and end < start:
             raise RegionDataError(f"{at}：valid_to 早于 valid_from / valid_to before valid_from")
         raw = entry.get("value")
+        if raw is None or raw == "":
+            raise RegionDataError(f"{at}：{name} 没有取值；没有数据时请删去该条 / {name}: no value (leave the entry out instead)")
+        # the file writes a bare number in the declared unit ("5.5" with unit percent is 5.5%)
+        text = raw if isinstance(raw, (bool, list)) else str(raw) + {"percent": "%", "yuan": "元", "yuan_10k": "万元"}.get(unit, "")
         try:
-            value = convert(str(raw) if unit in ("percent", "yuan", "yuan_10k") else raw, unit)
-        except UnitError as exc:
+            value = parse_value(name, text, unit)
+        except SettingError as exc:
             raise RegionDataError(f"{at}：{exc}") from None
-        if unit == "percent" and value > 1:
-            raise RegionDataError(f"{at}：{name} 超过100% / {name} exceeds 100%")
         out.append(RegionDatum(name, region, value, unit, start, end, str(entry["source"]), version, path.name))
     return out
 

@@ -99,6 +99,8 @@ def format_value(value: Any, fmt: str | None) -> str:
     if fmt == PERSONS:
         return f"{value}人"
     if fmt == YEARS:
+        if isinstance(value, Fraction) and value.denominator != 1:
+            return f"{float(value):g}年"  # display only; comparisons stay exact
         return f"{value}年"
     if isinstance(value, date):
         return value.isoformat()
