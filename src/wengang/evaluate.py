@@ -118,19 +118,45 @@ def _as_date(value: Any) -> date | None:
         return None
 
 
-def period_date(program: str, raw: Mapping[str, Any], review: date, reading: str) -> tuple[date, str]:
-    """The date that places the case in a policy period (switch ``policy.period_date``), and why."""
-    tag = f"（解释开关 policy.period_date={reading}）"
+def candidate_date(program: str, raw: Mapping[str, Any], reading: str) -> date | None:
+    """The date the reading of ``policy.period_date`` looks at in the facts (None: there is none)."""
     if reading == "review":
-        return review, f"按审核日期 {review.isoformat()} 确定适用的政策期间{tag}"
+        return None
     if reading == "certificate" and program == "skill_subsidy":
         cert = _as_date(raw.get("certificate_issue_date"))
         if cert is not None:
-            return cert, f"按证书发证日期 {cert.isoformat()} 确定适用的政策期间{tag}；审核日期 {review.isoformat()}"
-    applied = _as_date(raw.get("application_date"))
-    if applied is not None:
-        return applied, f"按申领日期 {applied.isoformat()} 确定适用的政策期间{tag}；审核日期 {review.isoformat()}"
-    return review, f"事实中无申领日期，按审核日期 {review.isoformat()} 确定适用的政策期间{tag}"
+            return cert
+    return _as_date(raw.get("application_date"))
+
+
+def period_date(
+    program: str, region: str, candidate: date | None, review: date, *, include_drafts: bool = False, reading: str = "application"
+) -> tuple[date, str]:
+    """The date that places a case in a policy period (switch ``policy.period_date``), and why.
+
+    A case whose date (application, or certificate) fell inside a document's 执行期限 that has ended by
+    the review keeps that document; otherwise the document in force on the review date applies.
+    """
+    from wengang.policies import NoPolicyInForce, load_policy_set
+
+    tag = f"（解释开关 policy.period_date={reading}）"
+    what = "证书发证日期" if reading == "certificate" and program == "skill_subsidy" else "申领日期"
+    if reading == "review":
+        return review, f"按审核日期 {review.isoformat()} 确定适用的政策{tag}"
+    if candidate is None:
+        return review, f"事实中无{what}，按审核日期 {review.isoformat()} 确定适用的政策{tag}"
+    if candidate >= review:
+        return review, f"{what} {candidate.isoformat()} 不早于审核日期，按审核日期确定适用的政策{tag}"
+    try:
+        res = load_policy_set().resolve(region=region, on=candidate, program=program, include_drafts=include_drafts)
+    except NoPolicyInForce:
+        return review, f"{what} {candidate.isoformat()} 时无有效政策，按审核日期 {review.isoformat()} 确定适用的政策{tag}"
+    if res.valid_to is not None and res.valid_to < review:
+        return candidate, (
+            f"{what} {candidate.isoformat()} 在 {res.document.display_number} 执行期限（至 {res.valid_to.isoformat()}）内，"
+            f"审核日期 {review.isoformat()} 已过该期限，仍按{what}适用该文件{tag}"
+        )
+    return review, f"{what} {candidate.isoformat()} 所在期间的政策至审核日期 {review.isoformat()} 仍未到期，按审核日期确定适用的政策{tag}"
 
 
 def ruleset_for(program: str, ruleset_name: str) -> Ruleset:
@@ -172,7 +198,8 @@ def evaluate(
     readings = dict(readings or {})
     operator = parse(settings or {})
     reading = readings.get(PERIOD_DATE.name, PERIOD_DATE.default)
-    period_on, basis = period_date(program, raw, on, reading)
+    candidate = candidate_date(program, raw, reading)
+    period_on, basis = period_date(program, reg.key, candidate, on, include_drafts=include_drafts, reading=reading)
     policy_set = load_policy_set()
     try:
         resolution = policy_set.resolve(region=reg.key, on=period_on, program=program, include_drafts=include_drafts)

@@ -48,7 +48,7 @@ def test_s03_late_review_of_a_2024_application_uses_the_2024_rules() -> None:
     assert d.status == ELIGIBLE and d.amount_fen == 150000
     assert d.policy_number == "人社部发〔2024〕40号"
     assert d.period_date == date(2024, 11, 20)
-    assert "按申领日期 2024-11-20" in (d.period_basis or "")
+    assert "申领日期 2024-11-20 在 人社部发〔2024〕40号 执行期限（至 2024-12-31）内" in (d.period_basis or "")
     assert any("若按审核日期 2025-01-10，将适用 内人社发〔2025〕18号" in n for n in d.notes)
 
 
@@ -70,6 +70,12 @@ def test_without_an_application_date_the_review_date_places_the_period_and_the_t
     d = evaluate("fanhuan", "150502", date(2025, 8, 1), facts)
     assert d.period_date == date(2025, 8, 1)
     assert "无申领日期，按审核日期 2025-08-01" in (d.period_basis or "")
+
+
+def test_an_application_whose_period_has_not_ended_takes_the_review_date() -> None:
+    d = evaluate("skill_subsidy", "150502", date(2025, 9, 1), dict(S03, application_date="2025-03-01", past_subsidies=[]))
+    assert d.period_date == date(2025, 9, 1) and d.policy_number == "内人社发〔2025〕18号"
+    assert "仍未到期" in (d.period_basis or "")
 
 
 def _skill(application: str, **extra: Any) -> dict[str, Any]:
@@ -103,7 +109,7 @@ def test_year_end_crossing(doc: str, region: str, last: str, review: date, progr
     assert inside.policy_number == doc, inside.reasons
     assert inside.period_date == date.fromisoformat(last)
     outside = evaluate(program, region, review, build(_next_day(last)), include_drafts=drafts)
-    assert outside.period_date == date.fromisoformat(_next_day(last))
+    assert outside.period_date == review  # the next day's period (or none) is still the review date's
     if after is None:
         assert outside.status == NOT_DETERMINABLE and outside.policy_number is None, outside.reasons
         assert any("没有有效" in r for r in outside.reasons)

@@ -23,6 +23,7 @@ from wengang.rules.engine import (
     NOT_DETERMINABLE,
     Ruleset,
     active_checks,
+    missing_settings,
     reading_combinations,
 )
 from wengang.rules.expr import CompileContext, literal, switches_in
@@ -137,10 +138,19 @@ def compile_stages(
         outcome_parts.append(
             pl.concat_str([pl.lit(_tag(combo) + ":"), st.cast(pl.String), pl.lit(":"), am.cast(pl.String).fill_null("")])
         )
+    # as build_decision: with a region figure missing, a row that some reading leaves undeterminable
+    # waits for the figure (one region question), it is not 待认定
+    region_wait: pl.Expr = pl.lit(False)
+    if missing_settings(ruleset, params, settings):
+        nd = [pl.col(f"__status{k}") == _status(NOT_DETERMINABLE) for k in range(len(combos))]
+        region_wait = differs & pl.any_horizontal(nd)
+    open_status = pl.when(region_wait).then(_status(NOT_DETERMINABLE)).otherwise(_status(NEEDS_DECISION))
     full = [
-        pl.when(differs).then(_status(NEEDS_DECISION)).otherwise(status0).cast(STATUS_DTYPE).alias("status"),
+        pl.when(differs).then(open_status).otherwise(status0).cast(STATUS_DTYPE).alias("status"),
         pl.when(differs).then(None).otherwise(amount0).cast(pl.Int64).alias("amount_fen"),
-        pl.when(differs)
+        pl.when(region_wait)
+        .then(pl.concat_str([reasons0, pl.lit("region_data")], separator=";").str.strip_chars(";"))
+        .when(differs)
         .then(pl.concat_str([reasons0, pl.lit("needs_decision")], separator=";").str.strip_chars(";"))
         .otherwise(reasons0)
         .alias("reasons"),

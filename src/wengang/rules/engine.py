@@ -110,9 +110,9 @@ PERIOD_DATE = interpretations.register(
             "内人社办发〔2022〕86号 （三）11",
         ),
         readings={
-            "application": "按申领（申请）日期：执行期限内提出的申请按当时的政策审核，审核日期晚于期限也不变；事实中无申领日期的（如免申即享筛查的单位），按审核日期",
+            "application": "按申领（申请）日期：在某文件执行期限内提出、审核时该期限已过的申请，仍按该文件审核；其他情形（含事实中无申领日期的，如免申即享筛查的单位）按审核日期有效的政策",
             "review": "按审核日期：审核时已过执行期限的，按审核日有效的政策（或无政策）办理",
-            "certificate": "按证书发证日期（仅技能提升补贴；无发证日期的按申领日期）",
+            "certificate": "按证书发证日期（仅技能提升补贴；无发证日期的按申领日期），规则同上",
         },
         default="application",
         why="“执行期限至…”限定的是政策的适用期间；申请人在期限内提出申请，即已在政策期间内主张权利，经办机构审核的先后不应改变其适用的政策（评审 E2、A2：2024年12月的申请在2025年1月审核，应适用2024年政策）。",
@@ -373,6 +373,18 @@ def run_checks(ruleset: Ruleset, ctx: EvalContext) -> Evaluation:
     return Evaluation(status, amount, results, ctx)
 
 
+def missing_settings(ruleset: Ruleset, params: Mapping[str, Any], settings: Mapping[str, Any]) -> list[str]:
+    """Settings the active rules read that have no value (the same list for one case and a table)."""
+    from wengang.rules.expr import Setting
+
+    names: dict[str, None] = {}
+    for e in ruleset.active_exprs(params):
+        for n in e.walk():
+            if isinstance(n, Setting) and settings.get(n.name) is None:
+                names.setdefault(n.name, None)
+    return list(names)
+
+
 def _reads_setting(expr: Expr, names: Sequence[str]) -> bool:
     from wengang.rules.expr import Setting
 
@@ -506,9 +518,11 @@ def build_decision(
             if oc.reasons:
                 cond = "，".join(f"{interpretations.get(s).title}按“{interpretations.get(s).describe(oc.readings[s])}”" for s in deciding)
                 reasons.append(f"若{cond}：{STATUS_ZH[oc.status]}——" + "；".join(oc.reasons))
-        if missing and any(oc.status == NOT_DETERMINABLE for oc in outcomes):
+        absent = missing_settings(ruleset, params, ctx.settings)
+        if absent and any(oc.status == NOT_DETERMINABLE for oc in outcomes):
             # a region figure is missing: one question for the agency first, not a reading to settle per unit
             status = NOT_DETERMINABLE
+            missing = sorted(set(missing) | set(absent))
     else:
         immaterial = [interpretations.get(s).title for s in traced.ctx.reached if s not in fixed]
     if status == NOT_DETERMINABLE:

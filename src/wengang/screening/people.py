@@ -317,6 +317,9 @@ def skill_inputs(
         pl.col("_name").fill_null("").alias("name"),
         pl.col("_insured_region").alias("region_code"),
         pl.col("_app_date").alias("application_date"),
+        # only a filed application places the case in an earlier policy period (policy.period_date);
+        # an issue date standing in for it (免申即享) does not
+        pl.col("application_date").is_not_null().alias("application_date_given"),
         status.alias("person_status"),
         pl.col("insured_months").alias("insured_months_cumulative"),
         pl.col("insured_months_continuous"),
@@ -446,13 +449,13 @@ def _with_outputs(
         params = plan.resolution.params
         for o in plan.ruleset.outputs:
             combo = reading_combinations(switches_in([o.expr], params), dict(readings or {}))[0]
-            expr = o.expr.to_polars(CompileContext(params, dict(settings or {}), combo))
-            by_id.setdefault(o.id, []).append((plan.regions, expr))
+            expr = o.expr.to_polars(CompileContext(params, plan.settings, combo))
+            by_id.setdefault(o.id, []).append((plan.rows(region_column), expr))
     cols = []
     for oid, parts in by_id.items():
         e: Any = pl
-        for regions, expr in parts:
-            e = e.when(pl.col(region_column).is_in(regions)).then(expr)
+        for rows, expr in parts:
+            e = e.when(rows).then(expr)
         cols.append(e.otherwise(None).alias(f"out_{oid}"))
     return results.with_columns(cols) if cols else results
 
