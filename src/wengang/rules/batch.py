@@ -23,6 +23,7 @@ from wengang.rules.engine import (
     NOT_DETERMINABLE,
     Ruleset,
     active_checks,
+    bounded_facts,
     missing_settings,
     reading_combinations,
 )
@@ -53,6 +54,7 @@ def compile_stages(
     settings: Mapping[str, Any] | None = None,
     fixed: Mapping[str, str] | None = None,
     columns: list[str] | None = None,
+    literals: Mapping[str, Any] | None = None,
 ) -> Plan:
     """Polars stages adding ``status, amount_fen, reasons, flags, readings, outcomes``.
 
@@ -65,6 +67,7 @@ def compile_stages(
     """
     fixed = dict(fixed or {})
     absent = {} if columns is None else {m: _default_literal(ruleset, m) for m in ruleset.facts.model_fields if m not in columns}
+    absent.update({name: literal(getattr(v, "value", v)) for name, v in (literals or {}).items()})
     params = resolution.params
     settings = dict(settings or {})
     checks = active_checks(ruleset, params)
@@ -189,6 +192,66 @@ def apply_stages(lf: pl.LazyFrame, plan: Plan) -> pl.LazyFrame:
     return out.drop([*plan.temps, "__row", "__any_diff"], strict=False)
 
 
+RESULTS = ["status", "amount_fen", "reasons", "flags", "readings", "outcomes"]
+
+
+def resolve_missing(
+    lf: pl.LazyFrame,
+    ruleset: Ruleset,
+    resolution: Any,
+    *,
+    settings: Mapping[str, Any] | None = None,
+    fixed: Mapping[str, str] | None = None,
+    columns: list[str],
+) -> pl.LazyFrame:
+    """As ``engine.build_decision``: an undeterminable row lacking exactly one yes/no or enumerated fact is
+    decided under each value of it; where all agree that is the result, else the reason names the fact."""
+    bounded = bounded_facts(ruleset, resolution.params)
+    if not bounded:
+        return lf
+
+    def null(name: str) -> pl.Expr:
+        if name in columns:
+            return pl.col(name).is_null()
+        return pl.lit(ruleset.facts.model_fields[name].default is None)  # the absent column is its default
+
+    undetermined = pl.col("status") == _status(NOT_DETERMINABLE)
+    only = {f: null(f) & ~pl.any_horizontal([null(g) for g in bounded if g != f] or [pl.lit(False)]) for f in bounded}
+    lf = lf.with_row_index("__r")
+    pieces = [lf.filter(~(undetermined & pl.any_horizontal(list(only.values()))))]
+    for name, values in bounded.items():
+        sub = lf.filter(undetermined & only[name])
+        base = sub.drop(RESULTS)
+        variants = []
+        for k, v in enumerate(values):
+            plan = compile_stages(ruleset, resolution, settings=settings, fixed=fixed, columns=columns, literals={name: v})
+            got = apply_stages(base, plan).select("__r", *[pl.col(c).alias(f"__v{k}_{c}") for c in RESULTS])
+            variants.append(got)
+        joined = sub
+        for got in variants:
+            joined = joined.join(got, on="__r", how="left")
+        s0, a0 = pl.col("__v0_status"), pl.col("__v0_amount_fen")
+        same = pl.all_horizontal(
+            [(pl.col(f"__v{k}_status") == s0) & pl.col(f"__v{k}_amount_fen").eq_missing(a0) for k in range(1, len(values))]
+            or [pl.lit(True)]
+        )
+        agree = same & (s0 != _status(NOT_DETERMINABLE))
+        decides = pl.any_horizontal([pl.col(f"__v{k}_status") != _status(NOT_DETERMINABLE) for k in range(len(values))])
+        joined = joined.with_columns(
+            [pl.when(agree).then(pl.col(f"__v0_{c}")).otherwise(pl.col(c)).alias(c) for c in RESULTS if c != "reasons"]
+            + [
+                pl.when(agree)
+                .then(pl.col("__v0_reasons"))
+                .when(decides)
+                .then(pl.concat_str([pl.col("reasons"), pl.lit("fact:" + name)], separator=";").str.strip_chars(";"))
+                .otherwise(pl.col("reasons"))
+                .alias("reasons")
+            ]
+        ).drop([f"__v{k}_{c}" for k in range(len(values)) for c in RESULTS])
+        pieces.append(joined)
+    return pl.concat(pieces, how="diagonal_relaxed").sort("__r").drop("__r")
+
+
 def _default_literal(ruleset: Ruleset, name: str) -> pl.Expr:
     default = ruleset.facts.model_fields[name].get_default(call_default_factory=True)
     if default is PydanticUndefined or default is None:
@@ -210,7 +273,7 @@ def screen_frame(
     # an absent column takes the model's default, exactly as an absent field in one case
     columns = lf.collect_schema().names()
     plan = compile_stages(ruleset, resolution, settings=settings, fixed=fixed, columns=columns)
-    out = apply_stages(lf, plan)
+    out = resolve_missing(apply_stages(lf, plan), ruleset, resolution, settings=settings, fixed=fixed, columns=columns)
     if keep is not None:
         out = out.select([*keep, "status", "amount_fen", "reasons", "flags", "readings", "outcomes"])
     return out

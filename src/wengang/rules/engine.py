@@ -466,7 +466,84 @@ def policy_clause(resolution: Any) -> str | None:
     return clause
 
 
+def bounded_facts(ruleset: Ruleset, params: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Facts the active rules read that can take only a few values (yes/no, an enumeration): name → values."""
+    import enum
+    import types
+    import typing
+
+    read = {n.name for e in ruleset.active_exprs(params) for n in e.walk() if isinstance(n, Fact)}
+    # a fact the decision reports (an output such as the size class) is its content: never filled in
+    read -= {n.name for o in ruleset.outputs for n in o.expr.walk() if isinstance(n, Fact)}
+    out: dict[str, list[Any]] = {}
+    for name, field_info in ruleset.facts.model_fields.items():
+        if name not in read:
+            continue
+        args = set(typing.get_args(field_info.annotation))
+        if type(None) not in args or typing.get_origin(field_info.annotation) not in (typing.Union, types.UnionType):
+            continue
+        rest = args - {type(None)}
+        if rest == {bool}:
+            out[name] = [True, False]
+        elif len(rest) == 1 and isinstance(next(iter(rest)), type) and issubclass(next(iter(rest)), enum.Enum):
+            out[name] = list(next(iter(rest)))
+    return out
+
+
+def missing_bounded(bounded: Mapping[str, list[Any]], facts: Mapping[str, Any]) -> str | None:
+    """The one bounded fact a case lacks, when it lacks exactly one (more: the values multiply; none: nothing to try)."""
+    nulls = [f for f in bounded if facts.get(f) is None]
+    return nulls[0] if len(nulls) == 1 else None
+
+
 def build_decision(
+    ruleset: Ruleset,
+    resolution: Any,
+    facts: Mapping[str, Any],
+    *,
+    region: str,
+    region_name: str,
+    on: date,
+    settings: Mapping[str, Any] | None = None,
+    fixed: Mapping[str, str] | None = None,
+    try_missing: bool = True,
+) -> Decision:
+    """The decision for one case. When it cannot be determined and the case lacks exactly one yes/no or
+    enumerated fact, each value of that fact is tried: if all give the same result, that is the decision
+    (and it says so); otherwise the reasons name the fact and what each value would give."""
+    decision = _build_decision(ruleset, resolution, facts, region=region, region_name=region_name, on=on, settings=settings, fixed=fixed)
+    if not try_missing or decision.status != NOT_DETERMINABLE:
+        return decision
+    bounded = bounded_facts(ruleset, resolution.params)
+    name = missing_bounded(bounded, facts)
+    if name is None:
+        return decision
+    alts = [
+        _build_decision(ruleset, resolution, {**facts, name: v}, region=region, region_name=region_name, on=on, settings=settings, fixed=fixed)
+        for v in bounded[name]
+    ]
+    label = _fact_label(ruleset, name)
+    shown = [format_value(v, None) for v in bounded[name]]
+    if len({(a.status, a.amount_fen) for a in alts}) == 1 and alts[0].status != NOT_DETERMINABLE:
+        chosen = alts[0]
+        chosen.notes.insert(
+            0,
+            f"事实“{label}”（{name}）缺失，但按其全部可能取值（{'、'.join(shown)}）判定结论相同，不需补充；审核要点按“{shown[0]}”展示",
+        )
+        return chosen
+    if any(a.status != NOT_DETERMINABLE for a in alts):
+        decision.reasons.append(
+            f"结论取决于缺失的事实“{label}”（{name}）：" + "；".join(f"若为“{v}”：{a.status_zh}" for v, a in zip(shown, alts, strict=True))
+        )
+    return decision
+
+
+def _fact_label(ruleset: Ruleset, name: str) -> str:
+    description = ruleset.facts.model_fields[name].description or name
+    return description.split(" / ")[0]
+
+
+def _build_decision(
     ruleset: Ruleset,
     resolution: Any,
     facts: Mapping[str, Any],

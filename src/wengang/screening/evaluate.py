@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from wengang.rules.batch import STATUS_DTYPE, Plan, apply_stages, compile_stages
+from wengang.rules.batch import STATUS_DTYPE, Plan, apply_stages, compile_stages, resolve_missing
 from wengang.rules.engine import (
     NOT_DETERMINABLE,
     PROGRAM_LABELS,
@@ -174,9 +174,12 @@ def screen_facts(
             )
             continue
         res = plan.resolution
-        assert stages is not None
+        assert stages is not None and plan.ruleset is not None
+        decided = resolve_missing(
+            apply_stages(part, stages), plan.ruleset, res, settings=plan.settings, fixed=readings, columns=list(columns)
+        )
         parts.append(
-            apply_stages(part, stages).with_columns(
+            decided.with_columns(
                 pl.lit(res.document.id).alias("policy_id"),
                 pl.lit(res.document.display_number).alias("policy_number"),
                 pl.lit(policy_clause(res)).alias("policy_clause"),
@@ -284,6 +287,11 @@ def reason_text(plans: list[RegionPlan]) -> dict[str, str]:
         waiting = "需经办机构提供地区数据：" + "；".join(plan.missing_region_data)
         if plan.missing_region_data:
             text.setdefault("region_data", waiting)
+        if plan.ruleset is not None and plan.resolution is not None:
+            from wengang.rules.engine import _fact_label, bounded_facts
+
+            for name in bounded_facts(plan.ruleset, plan.resolution.params):
+                text.setdefault("fact:" + name, f"结论取决于缺失的事实：{_fact_label(plan.ruleset, name)}")
         for code, label in plan.reason_labels.items():
             text.setdefault(code, label)
             # a check that waits for a region figure is one question to the agency, not missing unit data
