@@ -205,7 +205,10 @@ def resolve_missing(
     columns: list[str],
 ) -> pl.LazyFrame:
     """As ``engine.build_decision``: an undeterminable row lacking exactly one yes/no or enumerated fact is
-    decided under each value of it; where all agree that is the result, else the reason names the fact."""
+    decided under each value of it; where all agree that is the result, else the reason names the fact.
+
+    The rows that need it are stacked once per value (the fact filled in) and decided in one more pass.
+    """
     bounded = bounded_facts(ruleset, resolution.params)
     if not bounded:
         return lf
@@ -215,41 +218,77 @@ def resolve_missing(
             return pl.col(name).is_null()
         return pl.lit(ruleset.facts.model_fields[name].default is None)  # the absent column is its default
 
-    undetermined = pl.col("status") == _status(NOT_DETERMINABLE)
     only = {f: null(f) & ~pl.any_horizontal([null(g) for g in bounded if g != f] or [pl.lit(False)]) for f in bounded}
+    need = (pl.col("status") == _status(NOT_DETERMINABLE)) & pl.any_horizontal(list(only.values()))
     lf = lf.with_row_index("__r")
-    pieces = [lf.filter(~(undetermined & pl.any_horizontal(list(only.values()))))]
-    for name, values in bounded.items():
-        sub = lf.filter(undetermined & only[name])
-        base = sub.drop(RESULTS)
-        variants = []
-        for k, v in enumerate(values):
-            plan = compile_stages(ruleset, resolution, settings=settings, fixed=fixed, columns=columns, literals={name: v})
-            got = apply_stages(base, plan).select("__r", *[pl.col(c).alias(f"__v{k}_{c}") for c in RESULTS])
-            variants.append(got)
-        joined = sub
-        for got in variants:
-            joined = joined.join(got, on="__r", how="left")
-        s0, a0 = pl.col("__v0_status"), pl.col("__v0_amount_fen")
-        same = pl.all_horizontal(
-            [(pl.col(f"__v{k}_status") == s0) & pl.col(f"__v{k}_amount_fen").eq_missing(a0) for k in range(1, len(values))]
-            or [pl.lit(True)]
+    base = lf.filter(need).drop(RESULTS)
+    filled_columns = [*columns, *(f for f in bounded if f not in columns)]
+    stacked = pl.concat(
+        [
+            base.filter(only[f]).with_columns(
+                pl.lit(getattr(v, "value", v)).alias(f), pl.lit(fi).alias("__f"), pl.lit(k).alias("__k")
+            )
+            for fi, (f, values) in enumerate(bounded.items())
+            for k, v in enumerate(values)
+        ],
+        how="diagonal_relaxed",
+    )
+    plan = _filled_plan(ruleset, resolution, settings, fixed, filled_columns)
+    nd = _status(NOT_DETERMINABLE)
+    tried = (
+        apply_stages(stacked, plan)
+        .group_by("__r")
+        .agg(
+            [pl.col(c).sort_by("__k").first().alias(f"__v_{c}") for c in RESULTS]
+            + [
+                (pl.struct("status", "amount_fen").n_unique() == 1).alias("__same"),
+                (pl.col("status") != nd).any().alias("__decides"),
+                pl.col("__f").first().alias("__f"),
+            ]
         )
-        agree = same & (s0 != _status(NOT_DETERMINABLE))
-        decides = pl.any_horizontal([pl.col(f"__v{k}_status") != _status(NOT_DETERMINABLE) for k in range(len(values))])
-        joined = joined.with_columns(
-            [pl.when(agree).then(pl.col(f"__v0_{c}")).otherwise(pl.col(c)).alias(c) for c in RESULTS if c != "reasons"]
+    )
+    fact_code = pl.lit(None, dtype=pl.String)
+    for fi, f in enumerate(bounded):
+        fact_code = pl.when(pl.col("__f") == fi).then(pl.lit("fact:" + f)).otherwise(fact_code)
+    agree = pl.col("__same") & (pl.col("__v_status") != nd)
+    open_ = (
+        lf.filter(need)
+        .join(tried, on="__r", how="left")
+        .with_columns(
+            [pl.when(agree).then(pl.col(f"__v_{c}")).otherwise(pl.col(c)).alias(c) for c in RESULTS if c != "reasons"]
             + [
                 pl.when(agree)
-                .then(pl.col("__v0_reasons"))
-                .when(decides)
-                .then(pl.concat_str([pl.col("reasons"), pl.lit("fact:" + name)], separator=";").str.strip_chars(";"))
+                .then(pl.col("__v_reasons"))
+                .when(pl.col("__decides"))
+                .then(pl.concat_str([pl.col("reasons"), fact_code], separator=";").str.strip_chars(";"))
                 .otherwise(pl.col("reasons"))
                 .alias("reasons")
             ]
-        ).drop([f"__v{k}_{c}" for k in range(len(values)) for c in RESULTS])
-        pieces.append(joined)
-    return pl.concat(pieces, how="diagonal_relaxed").sort("__r").drop("__r")
+        )
+        .drop([f"__v_{c}" for c in RESULTS] + ["__same", "__decides", "__f"])
+    )
+    return pl.concat([lf.filter(~need), open_], how="diagonal_relaxed").sort("__r").drop("__r")
+
+
+_FILLED: dict[Any, Plan] = {}
+
+
+def _filled_plan(
+    ruleset: Ruleset, resolution: Any, settings: Mapping[str, Any] | None, fixed: Mapping[str, str] | None,
+    columns: list[str],
+) -> Plan:
+    """The plan over a table that has every bounded fact as a column, compiled once per policy and shape."""
+    key = (
+        ruleset.program, ruleset.name, resolution.document.id,
+        tuple(sorted((n, repr(p.value)) for n, p in resolution.params.items())),
+        repr(sorted((settings or {}).items())), repr(sorted((fixed or {}).items())), tuple(columns),
+    )  # fmt: skip
+    plan = _FILLED.get(key)
+    if plan is None:
+        if len(_FILLED) > 256:
+            _FILLED.clear()
+        plan = _FILLED[key] = compile_stages(ruleset, resolution, settings=settings, fixed=fixed, columns=columns)
+    return plan
 
 
 def _default_literal(ruleset: Ruleset, name: str) -> pl.Expr:
