@@ -30,8 +30,12 @@ def test_missing_region_data_is_one_region_question_not_a_unit_question() -> Non
     d = evaluate("fanhuan", "140300", date(2024, 8, 1), UNIT)
     assert d.status == NOT_DETERMINABLE
     assert d.reasons[0].startswith("需经办机构提供地区数据：")
-    assert "fund_reserve_years" in d.reasons[0] and "max_layoff_rate" in d.reasons[0]
+    # no layoffs: the layoff target is not needed for this unit, so it is not asked for
+    assert "fund_reserve_years" in d.reasons[0] and "max_layoff_rate" not in d.reasons[0]
     assert not any(r.startswith("缺少判定所需数据") for r in d.reasons)  # the unit is not asked for them
+    d = evaluate("fanhuan", "140300", date(2024, 8, 1), dict(UNIT, layoffs_last_year=10))
+    assert d.status == NOT_DETERMINABLE and "max_layoff_rate" in d.reasons[0]
+    assert not any(r.startswith("缺少判定所需数据") for r in d.reasons)
 
 
 def test_region_data_file_fills_and_is_cited() -> None:
@@ -83,3 +87,18 @@ def _file(tmp_path: Path, body: str) -> str:
 def test_region_data_file_is_checked(tmp_path: Path, body: str, message: str) -> None:
     with pytest.raises(RegionDataError, match=message):
         load_region_data((_file(tmp_path, body),))
+
+
+def test_a_flags_missing_figure_is_not_given_as_the_reason() -> None:
+    # IM 2025 skill subsidy: the batch-check line of a flag is missing, the per-year count is what is unknown
+    facts = {
+        "id_number": "152301199001010015", "application_date": "2025-08-01", "person_status": "employed_worker",
+        "insured_months_cumulative": 30, "insured_months_continuous": 30, "insured_months_cumulative_at_certificate": 28,
+        "insured_months_continuous_at_certificate": 28, "insured_region": "150502", "occupation_code": "6-31-01-03",
+        "level": 4, "certificate_type": "skill_level", "certificate_issue_date": "2025-06-01", "certificate_region": "150500",
+        "past_subsidies": [], "held_certificates": [], "training_subsidies": [],
+    }
+    d = evaluate("skill_subsidy", "150502", date(2025, 9, 1), facts)
+    assert d.status == NOT_DETERMINABLE
+    assert not any(r.startswith("需经办机构提供地区数据") for r in d.reasons)
+    assert any(r.startswith("缺少判定所需数据") for r in d.reasons)

@@ -608,12 +608,21 @@ def _build_decision(
             for c, (chk, p) in zip(check_results, traced.results, strict=True)
             if p is None and chk.kind == CONDITION and not _reads_setting(chk.expr, missing)
         ]
-        if missing:
+        # the figures the undetermined conditions (or the amount) wait for; a flag's missing figure is a note
+        waiting = [
+            m
+            for m in missing
+            if any(p is None and chk.kind == CONDITION and _reads_setting(chk.expr, [m]) for chk, p in traced.results)
+            or (ruleset.amount is not None and traced.amount_fen is None and _reads_setting(ruleset.amount, [m]))
+            or len(distinct) > 1
+        ]
+        if waiting:
             from wengang.settings import setting_specs
 
             specs = setting_specs()
-            labels = [f"{specs[m].label}（{m}）" if m in specs else m for m in missing]
+            labels = [f"{specs[m].label}（{m}）" if m in specs else m for m in waiting]
             reasons.insert(0, "需经办机构提供地区数据：" + "；".join(labels))
+        missing = waiting
         if unknown:
             reasons.append("缺少判定所需数据：" + "；".join(unknown))
         if not unknown and not missing and ruleset.amount is not None and traced.amount_fen is None:
