@@ -102,3 +102,23 @@ def test_a_flags_missing_figure_is_not_given_as_the_reason() -> None:
     assert d.status == NOT_DETERMINABLE
     assert not any(r.startswith("需经办机构提供地区数据") for r in d.reasons)
     assert any(r.startswith("缺少判定所需数据") for r in d.reasons)
+
+
+def test_screening_says_the_missing_region_figure_once() -> None:
+    import polars as pl
+
+    from wengang.screening.evaluate import reason_text, screen_facts
+
+    rows = [dict(UNIT, credit_code=f"91140300MA0K12345{i}", region_code="140300") for i in range(3)]
+    frame = pl.DataFrame(rows).lazy()
+    out, plans = screen_facts(frame, "fanhuan", date(2024, 8, 1))
+    got = out.collect()
+    assert got["status"].cast(pl.String).to_list() == [NOT_DETERMINABLE] * 3
+    texts = reason_text(plans)
+    codes = {c for r in got["reasons"].to_list() for c in r.split(";") if c}
+    shown = {texts[c] for c in codes}  # one line for the run, not missing unit data per row
+    assert len(shown) == 1
+    line = shown.pop()
+    assert line.startswith("需经办机构提供地区数据：") and "fund_reserve_years" in line and "max_layoff_rate" in line
+    one = evaluate("fanhuan", "140300", date(2024, 8, 1), UNIT)
+    assert one.status == NOT_DETERMINABLE

@@ -83,7 +83,7 @@ def plan_regions(
     from wengang.settings import region_values, setting_specs, split_overrides
 
     policy_set = load_policy_set()
-    groups: dict[tuple[str, str] | str, RegionPlan] = {}
+    groups: dict[Any, RegionPlan] = {}
     for code in sorted(regions):
         try:
             reg = resolve_region(code)
