@@ -75,7 +75,7 @@ def evaluate_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
     explain_: Annotated[bool, typer.Option("--explain", help="输出告知书文字")] = False,
     reading: Annotated[list[str] | None, typer.Option("--reading", help="认定政策解释：名称=取值（可多次）")] = None,
-    setting: Annotated[list[str] | None, typer.Option("--setting", help="地区设置：名称=取值（可多次），如 registered_unemployment_rate=3.6%")] = None,
+    setting: Annotated[list[str] | None, typer.Option("--setting", help="地区设置或参数假设值：名称=取值（可多次），金额带单位如 local_avg_monthly_benefit=1200元，比例带%如 max_layoff_rate=3.6%")] = None,
     drafts: Annotated[bool, typer.Option("--drafts", help="允许使用征求意见稿")] = False,
     region_data: Annotated[list[Path] | None, typer.Option("--region-data", help="地区数据文件（YAML，格式见 examples/region-data.yaml；可多次）")] = None,
 ) -> None:
@@ -134,8 +134,8 @@ def _print_decision(d: Any) -> None:
     if d.policy_number:
         via = f"（经{'、'.join(d.policy_via)}转发）" if d.policy_via else ""
         console.print(f"依据：{d.policy_citation}{via}", highlight=False)
-    if d.period_basis and d.period_date != d.on:
-        console.print(f"政策期间：{d.period_basis}", highlight=False)
+    if d.period_basis:
+        console.print(f"[dim]政策期间：{d.period_basis}[/]", highlight=False)
     for c in d.checks:
         mark = {True: "[green]✔[/]", False: "[red]✘[/]", None: "[yellow]？[/]"}[c.passed]
         cite = f"  [dim]〔{'；'.join(c.citations)}〕[/]" if c.citations else ""
@@ -186,7 +186,7 @@ def screen_cmd(
     encoding: Annotated[str | None, typer.Option("--encoding", help="CSV 编码：utf-8、gbk、gb18030（默认自动识别）")] = None,
     region: Annotated[str | None, typer.Option("--region", "-r", help="只接受该地区及其下级的记录")] = None,
     reading: Annotated[list[str] | None, typer.Option("--reading", help="认定政策解释：名称=取值")] = None,
-    setting: Annotated[list[str] | None, typer.Option("--setting", help="地区设置：名称=取值")] = None,
+    setting: Annotated[list[str] | None, typer.Option("--setting", help="地区设置：名称=取值（金额带“元”或“分”，比例带“%”）")] = None,
     drafts: Annotated[bool, typer.Option("--drafts", help="允许使用征求意见稿")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="有任何不合格记录即整批拒收")] = False,
     no_excel: Annotated[bool, typer.Option("--no-excel", help="不写 Excel（超大数据量时）")] = False,
