@@ -187,6 +187,7 @@ def screen_cmd(
     region: Annotated[str | None, typer.Option("--region", "-r", help="只接受该地区及其下级的记录")] = None,
     reading: Annotated[list[str] | None, typer.Option("--reading", help="认定政策解释：名称=取值")] = None,
     setting: Annotated[list[str] | None, typer.Option("--setting", help="地区设置：名称=取值（金额带“元”或“分”，比例带“%”）")] = None,
+    region_data: Annotated[list[Path] | None, typer.Option("--region-data", help="地区数据文件（YAML，格式见 examples/region-data.yaml；可多次）")] = None,
     drafts: Annotated[bool, typer.Option("--drafts", help="允许使用征求意见稿")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="有任何不合格记录即整批拒收")] = False,
     no_excel: Annotated[bool, typer.Option("--no-excel", help="不写 Excel（超大数据量时）")] = False,
@@ -214,6 +215,7 @@ def screen_cmd(
         _screen_people(
             out, day, program, {k: v for k, v in people.items() if v}, encoding=encoding, region=region,
             reading=reading, setting=setting, drafts=drafts, strict=strict, excel=not no_excel, as_json=as_json,
+            region_data=tuple(str(p) for p in region_data or ()),
             urgent=[c.strip() for c in urgent_occupations.split(",") if c.strip()] if urgent_occupations else None,
         )
         return
@@ -234,6 +236,7 @@ def screen_cmd(
             facts=TableSource(facts, encoding=encoding) if facts else None, readings=fixed,
             settings=parse_settings(_pairs(setting, "地区设置")), include_drafts=drafts, allowed_regions=allowed,
             partitions=partitions, strict=strict, excel=not no_excel, progress=not as_json,
+            region_data=tuple(str(p) for p in region_data or ()),
         )
     except (IngestError, StrictRefusal) as exc:
         fail(str(exc))
@@ -245,7 +248,7 @@ def screen_cmd(
 def _screen_people(
     out: Path, day: date, program: str, given: dict[str, str], *, encoding: str | None, region: str | None,
     reading: list[str] | None, setting: list[str] | None, drafts: bool, strict: bool, excel: bool, as_json: bool,
-    urgent: list[str] | None,
+    urgent: list[str] | None, region_data: tuple[str, ...] = (),
 ) -> None:
     """技能提升补贴 applications (certificates) or 失业保险金 claims in bulk: ``screening.people``."""
     from wengang.evaluate import parse_settings
@@ -261,7 +264,7 @@ def _screen_people(
             out, program=program, evaluation_date=day,
             tables={k: TableSource(v, encoding=encoding) for k, v in given.items()}, readings=fixed,
             settings=parse_settings(_pairs(setting, "地区设置")), include_drafts=drafts, allowed_regions=allowed,
-            strict=strict, excel=excel, urgent_occupations=urgent,
+            strict=strict, excel=excel, urgent_occupations=urgent, region_data=region_data,
         )
     except (IngestError, StrictRefusal) as exc:
         fail(str(exc))

@@ -536,6 +536,7 @@ def run_people_screening(
     readings: Mapping[str, str] | None = None,
     settings: Mapping[str, Any] | None = None,
     include_drafts: bool = False,
+    region_data: tuple[str, ...] = (),
     allowed_regions: set[str] | None = None,
     strict: bool = False,
     excel: bool = True,
@@ -613,7 +614,7 @@ def run_people_screening(
     t2 = time.perf_counter()
     results, plans = screen_facts(
         pl.scan_parquet(facts_path), program, evaluation_date,
-        readings=readings, settings=settings, include_drafts=include_drafts,
+        readings=readings, settings=settings, include_drafts=include_drafts, region_data=region_data,
     )  # fmt: skip
     results = _with_outputs(results, plans, settings=settings, readings=readings)
     if program == "ui_benefit" and "out_entitled_months" in results.collect_schema().names():
