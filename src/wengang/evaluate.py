@@ -204,10 +204,11 @@ def evaluate(
     try:
         resolution = policy_set.resolve(region=reg.key, on=period_on, program=program, include_drafts=include_drafts)
     except NoPolicyInForce as exc:
+        subject = next((rs.subject for (p, _), rs in RULESETS.items() if p == program), "单位")
         return Decision(
             program=program,
             program_label=PROGRAM_LABELS[program],
-            subject="单位",
+            subject=subject,
             subject_id=str(raw.get("credit_code") or raw.get("id_number") or ""),
             subject_name=str(raw.get("name") or ""),
             region=reg.key,
