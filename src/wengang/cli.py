@@ -75,13 +75,18 @@ def evaluate_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
     explain_: Annotated[bool, typer.Option("--explain", help="输出告知书文字")] = False,
     reading: Annotated[list[str] | None, typer.Option("--reading", help="认定政策解释：名称=取值（可多次）")] = None,
-    setting: Annotated[list[str] | None, typer.Option("--setting", help="地区设置：名称=取值（可多次），如 registered_unemployment_rate=3.6%")] = None,
+    setting: Annotated[list[str] | None, typer.Option("--setting", help="地区设置或参数假设值：名称=取值（可多次），金额带单位如 local_avg_monthly_benefit=1200元，比例带%如 max_layoff_rate=3.6%")] = None,
     drafts: Annotated[bool, typer.Option("--drafts", help="允许使用征求意见稿")] = False,
     workday_overrides: Annotated[
         Path | None, typer.Option("--workday-overrides", help="工作日覆盖文件（YAML/CSV），用于计算办结期限")
     ] = None,
+    region_data: Annotated[list[Path] | None, typer.Option("--region-data", help="地区数据文件（YAML，格式见 examples/region-data.yaml；可多次）")] = None,
 ) -> None:
-    """判定一个单位或个人的一个项目，给出结论、金额、依据与理由。"""
+    """判定一个单位或个人的一个项目，给出结论、金额、依据与理由。
+
+    地区设置须带单位：金额写“1200元”“1200.50元”或“120050分”，比例写“5.5%”；不带单位的数字不予采用。
+    设置名为政策参数的（如 refund_rate_sme=70%），作为假设分析覆盖该参数，并在结论中注明。
+    """
     import wengang.programs  # noqa: F401  (registers the programs' interpretation switches)
     from wengang.evaluate import InvalidFacts, evaluate
     from wengang.explain import explain
@@ -112,7 +117,10 @@ def evaluate_cmd(
         settings[SETTING] = str(workday_overrides)
     try:
         fixed = interpretations.parse_fixed(reading)
-        decision = evaluate(program, region, day, facts, readings=fixed, settings=settings, include_drafts=drafts)
+        decision = evaluate(
+            program, region, day, facts, readings=fixed, settings=settings, include_drafts=drafts,
+            region_data=tuple(str(p) for p in region_data or ()),
+        )
     except InvalidFacts as exc:
         fail("输入有误 / invalid input\n" + exc.text())
     except (ValueError, KeyError, LookupError) as exc:
@@ -138,6 +146,8 @@ def _print_decision(d: Any) -> None:
     if d.policy_number:
         via = f"（经{'、'.join(d.policy_via)}转发）" if d.policy_via else ""
         console.print(f"依据：{d.policy_citation}{via}", highlight=False)
+    if d.period_basis:
+        console.print(f"[dim]政策期间：{d.period_basis}[/]", highlight=False)
     for c in d.checks:
         mark = {True: "[green]✔[/]", False: "[red]✘[/]", None: "[yellow]？[/]"}[c.passed]
         cite = f"  [dim]〔{'；'.join(c.citations)}〕[/]" if c.citations else ""
@@ -146,6 +156,8 @@ def _print_decision(d: Any) -> None:
         console.print(f"  [red]理由：[/]{r}", highlight=False)
     for f in d.flags:
         console.print(f"  [yellow]核查：[/]{f}", highlight=False)
+    for n in d.notes:
+        console.print(f"  [cyan]说明：[/]{n}", highlight=False)
     for o in d.outcomes:
         tag = "，".join(f"{k}={v}" for k, v in o.readings.items())
         am = format_yuan(o.amount_fen) if o.amount_fen is not None else ""
@@ -186,7 +198,8 @@ def screen_cmd(
     encoding: Annotated[str | None, typer.Option("--encoding", help="CSV 编码：utf-8、gbk、gb18030（默认自动识别）")] = None,
     region: Annotated[str | None, typer.Option("--region", "-r", help="只接受该地区及其下级的记录")] = None,
     reading: Annotated[list[str] | None, typer.Option("--reading", help="认定政策解释：名称=取值")] = None,
-    setting: Annotated[list[str] | None, typer.Option("--setting", help="地区设置：名称=取值")] = None,
+    setting: Annotated[list[str] | None, typer.Option("--setting", help="地区设置：名称=取值（金额带“元”或“分”，比例带“%”）")] = None,
+    region_data: Annotated[list[Path] | None, typer.Option("--region-data", help="地区数据文件（YAML，格式见 examples/region-data.yaml；可多次）")] = None,
     drafts: Annotated[bool, typer.Option("--drafts", help="允许使用征求意见稿")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="有任何不合格记录即整批拒收")] = False,
     no_excel: Annotated[bool, typer.Option("--no-excel", help="不写 Excel（超大数据量时）")] = False,
@@ -214,6 +227,7 @@ def screen_cmd(
         _screen_people(
             out, day, program, {k: v for k, v in people.items() if v}, encoding=encoding, region=region,
             reading=reading, setting=setting, drafts=drafts, strict=strict, excel=not no_excel, as_json=as_json,
+            region_data=tuple(str(p) for p in region_data or ()),
             urgent=[c.strip() for c in urgent_occupations.split(",") if c.strip()] if urgent_occupations else None,
         )
         return
@@ -234,6 +248,7 @@ def screen_cmd(
             facts=TableSource(facts, encoding=encoding) if facts else None, readings=fixed,
             settings=parse_settings(_pairs(setting, "地区设置")), include_drafts=drafts, allowed_regions=allowed,
             partitions=partitions, strict=strict, excel=not no_excel, progress=not as_json,
+            region_data=tuple(str(p) for p in region_data or ()),
         )
     except (IngestError, StrictRefusal) as exc:
         fail(str(exc))
@@ -245,7 +260,7 @@ def screen_cmd(
 def _screen_people(
     out: Path, day: date, program: str, given: dict[str, str], *, encoding: str | None, region: str | None,
     reading: list[str] | None, setting: list[str] | None, drafts: bool, strict: bool, excel: bool, as_json: bool,
-    urgent: list[str] | None,
+    urgent: list[str] | None, region_data: tuple[str, ...] = (),
 ) -> None:
     """技能提升补贴 applications (certificates) or 失业保险金 claims in bulk: ``screening.people``."""
     from wengang.evaluate import parse_settings
@@ -261,7 +276,7 @@ def _screen_people(
             out, program=program, evaluation_date=day,
             tables={k: TableSource(v, encoding=encoding) for k, v in given.items()}, readings=fixed,
             settings=parse_settings(_pairs(setting, "地区设置")), include_drafts=drafts, allowed_regions=allowed,
-            strict=strict, excel=excel, urgent_occupations=urgent,
+            strict=strict, excel=excel, urgent_occupations=urgent, region_data=region_data,
         )
     except (IngestError, StrictRefusal) as exc:
         fail(str(exc))

@@ -9,13 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from fractions import Fraction
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from wengang.money import MoneyError, yuan_to_fen
-from wengang.rules.engine import NOT_DETERMINABLE, PROGRAM_LABELS, RULESETS, Decision, Ruleset, build_decision
+from wengang.rules.engine import (
+    NOT_DETERMINABLE,
+    PERIOD_DATE,
+    PROGRAM_LABELS,
+    RULESETS,
+    Decision,
+    Ruleset,
+    build_decision,
+)
 from wengang.rules.expr import RuleDefinitionError
 
 
@@ -95,28 +102,61 @@ def validate_facts(model: type[BaseModel], raw: Mapping[str, Any] | BaseModel) -
 
 
 def parse_settings(pairs: Mapping[str, Any]) -> dict[str, Any]:
-    """Region settings from the operator: ``"5.5%"`` → Fraction, ``"2270元"`` → fen, digits → int."""
-    out: dict[str, Any] = {}
-    for name, value in pairs.items():
-        if isinstance(value, str):
-            v = value.strip()
-            if v.endswith("%"):
-                out[name] = Fraction(v[:-1]) / 100
-            elif v.endswith("元"):
-                out[name] = yuan_to_fen(v[:-1])
-            elif v.lower() in ("true", "false", "是", "否"):
-                out[name] = v.lower() in ("true", "是")
-            else:
-                try:
-                    out[name] = int(v)
-                except ValueError:
-                    try:  # "1.5" (e.g. years of fund reserve) is an exact fraction, never a float
-                        out[name] = Fraction(v)
-                    except ValueError:
-                        out[name] = v
-        else:
-            out[name] = value
-    return out
+    """Operator settings, each checked against its unit (``"5.5%"`` → Fraction, ``"2270元"`` → fen);
+    a bare number for a money or percent setting and an unknown name are refused (:mod:`wengang.settings`)."""
+    from wengang.settings import parse_settings as parse
+
+    return parse(pairs)
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def candidate_date(program: str, raw: Mapping[str, Any], reading: str) -> date | None:
+    """The date the reading of ``policy.period_date`` looks at in the facts (None: there is none)."""
+    if reading == "review":
+        return None
+    if reading == "certificate" and program == "skill_subsidy":
+        cert = _as_date(raw.get("certificate_issue_date"))
+        if cert is not None:
+            return cert
+    return _as_date(raw.get("application_date"))
+
+
+def period_date(
+    program: str, region: str, candidate: date | None, review: date, *, include_drafts: bool = False, reading: str = "application"
+) -> tuple[date, str]:
+    """The date that places a case in a policy period (switch ``policy.period_date``), and why.
+
+    A case whose date (application, or certificate) fell inside a document's 执行期限 that has ended by
+    the review keeps that document; otherwise the document in force on the review date applies.
+    """
+    from wengang.policies import NoPolicyInForce, load_policy_set
+
+    tag = f"（解释开关 policy.period_date={reading}）"
+    what = "证书发证日期" if reading == "certificate" and program == "skill_subsidy" else "申领日期"
+    if reading == "review":
+        return review, f"按审核日期 {review.isoformat()} 确定适用的政策{tag}"
+    if candidate is None:
+        return review, f"事实中无{what}，按审核日期 {review.isoformat()} 确定适用的政策{tag}"
+    if candidate >= review:
+        return review, f"{what} {candidate.isoformat()} 不早于审核日期，按审核日期确定适用的政策{tag}"
+    try:
+        res = load_policy_set().resolve(region=region, on=candidate, program=program, include_drafts=include_drafts)
+    except NoPolicyInForce:
+        return review, f"{what} {candidate.isoformat()} 时无有效政策，按审核日期 {review.isoformat()} 确定适用的政策{tag}"
+    if res.valid_to is not None and res.valid_to < review:
+        return candidate, (
+            f"{what} {candidate.isoformat()} 在 {res.document.display_number} 执行期限（至 {res.valid_to.isoformat()}）内，"
+            f"审核日期 {review.isoformat()} 已过该期限，仍按{what}适用该文件{tag}"
+        )
+    return review, f"{what} {candidate.isoformat()} 所在期间的政策至审核日期 {review.isoformat()} 仍未到期，按审核日期确定适用的政策{tag}"
 
 
 def ruleset_for(program: str, ruleset_name: str) -> Ruleset:
@@ -139,43 +179,85 @@ def evaluate(
     readings: Mapping[str, str] | None = None,
     settings: Mapping[str, Any] | None = None,
     include_drafts: bool = False,
+    region_data: tuple[str, ...] = (),
 ) -> Decision:
+    """Decide one case reviewed on ``on``. The policy period is placed by ``policy.period_date``
+    (default: the application date in the facts); region data in force then fill the settings, and
+    ``settings`` (operator values, what-if parameter overrides) win over them, recorded in the notes."""
     import wengang.programs  # noqa: F401
     from wengang.policies import NoPolicyInForce, load_policy_set
     from wengang.regions import resolve_region
+    from wengang.settings import parse_settings as parse
+    from wengang.settings import region_values, show_value, split_overrides
 
     if program not in PROGRAM_LABELS:
         known = "、".join(f"{k}（{v}）" for k, v in PROGRAM_LABELS.items())
         raise InvalidFacts([("program", f"未知项目“{program}”，可选：{known}", f"unknown program {program!r}")])
     reg = resolve_region(region)
+    raw = facts.model_dump() if isinstance(facts, BaseModel) else dict(facts)
+    readings = dict(readings or {})
+    operator = parse(settings or {})
+    reading = readings.get(PERIOD_DATE.name, PERIOD_DATE.default)
+    candidate = candidate_date(program, raw, reading)
+    period_on, basis = period_date(program, reg.key, candidate, on, include_drafts=include_drafts, reading=reading)
+    policy_set = load_policy_set()
     try:
-        resolution = load_policy_set().resolve(region=reg.key, on=on, program=program, include_drafts=include_drafts)
+        resolution = policy_set.resolve(region=reg.key, on=period_on, program=program, include_drafts=include_drafts)
     except NoPolicyInForce as exc:
-        raw = facts.model_dump() if isinstance(facts, BaseModel) else dict(facts)
+        subject = next((rs.subject for (p, _), rs in RULESETS.items() if p == program), "单位")
         return Decision(
             program=program,
             program_label=PROGRAM_LABELS[program],
-            subject="单位",
+            subject=subject,
             subject_id=str(raw.get("credit_code") or raw.get("id_number") or ""),
             subject_name=str(raw.get("name") or ""),
             region=reg.key,
             region_name=reg.name,
             on=on,
             status=NOT_DETERMINABLE,
-            reasons=[exc.message_zh],
+            reasons=[exc.message_zh, basis],
+            period_date=period_on,
+            period_basis=basis,
         )
+    notes: list[str] = []
+    if period_on != on:
+        try:
+            other = policy_set.resolve(region=reg.key, on=on, program=program, include_drafts=include_drafts).document.display_number
+        except NoPolicyInForce:
+            other = "（无有效政策）"
+        if other != resolution.document.display_number:
+            notes.append(f"若按审核日期 {on.isoformat()}，将适用 {other}；本决定按 {period_on.isoformat()} 适用 {resolution.document.display_number}")
+    resolution, operator_settings, override_lines = split_overrides(resolution, operator)
+    notes += override_lines
+    values = region_values(reg, period_on, tuple(region_data))
+    merged: dict[str, Any] = {name: d.value for name, d in values.items()}
+    merged.update(operator_settings)
     ruleset = ruleset_for(program, resolution.ruleset)
-    model = validate_facts(ruleset.facts, facts)
-    data = model.model_dump()
+    model = ruleset.facts
+    if "application_date" in raw and "application_date" not in model.model_fields:
+        # a unit's application date only places the period; its facts model has no such field
+        raw.pop("application_date")
+    data = validate_facts(model, raw if not isinstance(facts, model) else facts).model_dump()
     if ruleset.prepare is not None:
         data = ruleset.prepare(data, resolution)
-    return build_decision(
+    decision = build_decision(
         ruleset,
         resolution,
         data,
         region=reg.key,
         region_name=reg.name,
         on=on,
-        settings=parse_settings(settings or {}),
+        settings=merged,
         fixed=readings,
     )
+    read = decision.read_settings
+    for name in read:
+        if name in operator_settings and name in values:
+            shown = show_value(operator_settings[name], values[name].unit)
+            notes.append(f"假设分析：地区数据 {name} 由 --setting 覆盖为 {shown}（原为 {values[name].citation()}）")
+        elif name in values:
+            notes.append(values[name].citation())
+    decision.period_date = period_on
+    decision.period_basis = basis
+    decision.notes = notes + decision.notes
+    return decision

@@ -21,6 +21,7 @@ def outcome_lines(d: Decision) -> list[str]:
     deciding = [
         s for s in (d.outcomes[0].readings if d.outcomes else {}) if len({o.readings.get(s) for o in d.outcomes}) > 1
     ]
+    refusals = {(o.status, o.amount_fen): o.reasons for o in d.outcomes if o.reasons}
     out = []
     for (status, amount), readings in groups.items():
         parts = []
@@ -30,7 +31,9 @@ def outcome_lines(d: Decision) -> list[str]:
                 switch = interpretations.get(name)
                 parts.append(f"{switch.title}按“{switch.describe(values.pop() or switch.default)}”")
         condition = "；".join(parts) or "其他理解"
-        out.append(f"{condition}：{_outcome_text(status, amount, d.amount_label)}")
+        # refusal lines belong to the reading that produces them, not to the notice as a whole
+        why = "（" + "；".join(refusals[(status, amount)]) + "）" if (status, amount) in refusals else ""
+        out.append(f"{condition}：{_outcome_text(status, amount, d.amount_label)}{why}")
     return out
 
 
@@ -77,6 +80,11 @@ def explain(d: Decision) -> str:
             cite = f"〔{'；'.join(c.citations)}〕" if c.citations else ""
             kind = "【核查】" if c.kind == "flag" else ""
             lines.append(f"　{c.mark} {kind}{c.label}{detail}{cite}")
+    if d.period_basis and d.period_date != d.on:
+        lines += ["", f"适用政策期间：{d.period_basis}。"]
+    if d.notes:
+        lines += ["", "说明："]
+        lines += [f"　· {n}" for n in d.notes]
     if d.flags:
         lines += ["", "需进一步核查（不影响本次审核结论）："]
         lines += [f"　· {f}" for f in d.flags]

@@ -91,7 +91,8 @@ def test_batch_equals_one_case(rows, which):
     frame = pl.DataFrame([{**r, "id_number": ID} for r in rows], schema=SCHEMA)
     out = screen_frame(frame, ruleset, resolution).collect()
     for row, got in zip(rows, out.iter_rows(named=True), strict=True):
-        d = evaluate(program, region, on, {**row, "id_number": ID})
+        # the batch is given the review-date resolution: evaluate one case under the same period date
+        d = evaluate(program, region, on, {**row, "id_number": ID}, readings={"policy.period_date": "review"})
         assert got["status"] == d.status, (row, d.reasons, got["reasons"])
         assert got["amount_fen"] == d.amount_fen
 

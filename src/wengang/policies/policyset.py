@@ -16,6 +16,7 @@ class PolicySet:
     def __init__(self, documents: dict[str, Document]):
         self._by_id = dict(documents)
         self._by_number = {d.number: d for d in documents.values() if d.number}
+        self._resolved: dict[tuple[str, date, str, bool], Resolution] = {}
         self.documents: list[Document] = sorted(
             documents.values(), key=lambda d: (d.issued or date.min, d.jurisdiction, d.id)
         )
@@ -74,6 +75,17 @@ class PolicySet:
         and the walk goes on upwards. Nothing in force → :class:`NoPolicyInForce`, never last year's rules.
         """
         reg = resolve_region(region)
+        key = (reg.key, on, program, include_drafts)
+        cached = self._resolved.get(key)
+        if cached is not None:  # the set is immutable: one case resolves the same way every time
+            return cached
+        res = self._resolve(reg, on, program, include_drafts)
+        if len(self._resolved) > 4096:
+            self._resolved.clear()
+        self._resolved[key] = res
+        return res
+
+    def _resolve(self, reg: Region, on: date, program: str, include_drafts: bool) -> Resolution:
         consulted: list[Document] = []
         skipped: list[Document] = []
         for level in chain(reg):

@@ -23,6 +23,8 @@ from wengang.rules.engine import (
     NOT_DETERMINABLE,
     Ruleset,
     active_checks,
+    bounded_facts,
+    missing_settings,
     reading_combinations,
 )
 from wengang.rules.expr import CompileContext, literal, switches_in
@@ -52,6 +54,7 @@ def compile_stages(
     settings: Mapping[str, Any] | None = None,
     fixed: Mapping[str, str] | None = None,
     columns: list[str] | None = None,
+    literals: Mapping[str, Any] | None = None,
 ) -> Plan:
     """Polars stages adding ``status, amount_fen, reasons, flags, readings, outcomes``.
 
@@ -64,6 +67,7 @@ def compile_stages(
     """
     fixed = dict(fixed or {})
     absent = {} if columns is None else {m: _default_literal(ruleset, m) for m in ruleset.facts.model_fields if m not in columns}
+    absent.update({name: literal(getattr(v, "value", v)) for name, v in (literals or {}).items()})
     params = resolution.params
     settings = dict(settings or {})
     checks = active_checks(ruleset, params)
@@ -137,10 +141,19 @@ def compile_stages(
         outcome_parts.append(
             pl.concat_str([pl.lit(_tag(combo) + ":"), st.cast(pl.String), pl.lit(":"), am.cast(pl.String).fill_null("")])
         )
+    # as build_decision: with a region figure missing, a row that some reading leaves undeterminable
+    # waits for the figure (one region question), it is not 待认定
+    region_wait: pl.Expr = pl.lit(False)
+    if missing_settings(ruleset, params, settings):
+        nd = [pl.col(f"__status{k}") == _status(NOT_DETERMINABLE) for k in range(len(combos))]
+        region_wait = differs & pl.any_horizontal(nd)
+    open_status = pl.when(region_wait).then(_status(NOT_DETERMINABLE)).otherwise(_status(NEEDS_DECISION))
     full = [
-        pl.when(differs).then(_status(NEEDS_DECISION)).otherwise(status0).cast(STATUS_DTYPE).alias("status"),
+        pl.when(differs).then(open_status).otherwise(status0).cast(STATUS_DTYPE).alias("status"),
         pl.when(differs).then(None).otherwise(amount0).cast(pl.Int64).alias("amount_fen"),
-        pl.when(differs)
+        pl.when(region_wait)
+        .then(pl.concat_str([reasons0, pl.lit("region_data")], separator=";").str.strip_chars(";"))
+        .when(differs)
         .then(pl.concat_str([reasons0, pl.lit("needs_decision")], separator=";").str.strip_chars(";"))
         .otherwise(reasons0)
         .alias("reasons"),
@@ -179,6 +192,105 @@ def apply_stages(lf: pl.LazyFrame, plan: Plan) -> pl.LazyFrame:
     return out.drop([*plan.temps, "__row", "__any_diff"], strict=False)
 
 
+RESULTS = ["status", "amount_fen", "reasons", "flags", "readings", "outcomes"]
+
+
+def resolve_missing(
+    lf: pl.LazyFrame,
+    ruleset: Ruleset,
+    resolution: Any,
+    *,
+    settings: Mapping[str, Any] | None = None,
+    fixed: Mapping[str, str] | None = None,
+    columns: list[str],
+) -> pl.LazyFrame:
+    """As ``engine.build_decision``: an undeterminable row lacking exactly one yes/no or enumerated fact is
+    decided under each value of it; where all agree that is the result, else the reason names the fact.
+
+    The rows that need it are stacked once per value (the fact filled in) and decided in one more pass.
+    """
+    bounded = bounded_facts(ruleset, resolution.params)
+    if not bounded:
+        return lf
+
+    def null(name: str) -> pl.Expr:
+        if name in columns:
+            return pl.col(name).is_null()
+        return pl.lit(ruleset.facts.model_fields[name].default is None)  # the absent column is its default
+
+    only = {f: null(f) & ~pl.any_horizontal([null(g) for g in bounded if g != f] or [pl.lit(False)]) for f in bounded}
+    need = (pl.col("status") == _status(NOT_DETERMINABLE)) & pl.any_horizontal(list(only.values()))
+    lf = lf.with_row_index("__r")
+    base = lf.filter(need).drop(RESULTS)
+    filled_columns = [*columns, *(f for f in bounded if f not in columns)]
+    stacked = pl.concat(
+        [
+            base.filter(only[f]).with_columns(
+                pl.lit(getattr(v, "value", v)).alias(f), pl.lit(fi).alias("__f"), pl.lit(k).alias("__k")
+            )
+            for fi, (f, values) in enumerate(bounded.items())
+            for k, v in enumerate(values)
+        ],
+        how="diagonal_relaxed",
+    )
+    plan = _filled_plan(ruleset, resolution, settings, fixed, filled_columns)
+    nd = _status(NOT_DETERMINABLE)
+    tried = (
+        apply_stages(stacked, plan)
+        .group_by("__r")
+        .agg(
+            [pl.col(c).sort_by("__k").first().alias(f"__v_{c}") for c in RESULTS]
+            + [
+                (pl.struct("status", "amount_fen").n_unique() == 1).alias("__same"),
+                (pl.col("status") != nd).any().alias("__decides"),
+                pl.col("__f").first().alias("__f"),
+            ]
+        )
+    )
+    fact_code = pl.lit(None, dtype=pl.String)
+    for fi, f in enumerate(bounded):
+        fact_code = pl.when(pl.col("__f") == fi).then(pl.lit("fact:" + f)).otherwise(fact_code)
+    agree = pl.col("__same") & (pl.col("__v_status") != nd)
+    open_ = (
+        lf.filter(need)
+        .join(tried, on="__r", how="left")
+        .with_columns(
+            [pl.when(agree).then(pl.col(f"__v_{c}")).otherwise(pl.col(c)).alias(c) for c in RESULTS if c != "reasons"]
+            + [
+                pl.when(agree)
+                .then(pl.col("__v_reasons"))
+                .when(pl.col("__decides"))
+                .then(pl.concat_str([pl.col("reasons"), fact_code], separator=";").str.strip_chars(";"))
+                .otherwise(pl.col("reasons"))
+                .alias("reasons")
+            ]
+        )
+        .drop([f"__v_{c}" for c in RESULTS] + ["__same", "__decides", "__f"])
+    )
+    return pl.concat([lf.filter(~need), open_], how="diagonal_relaxed").sort("__r").drop("__r")
+
+
+_FILLED: dict[Any, Plan] = {}
+
+
+def _filled_plan(
+    ruleset: Ruleset, resolution: Any, settings: Mapping[str, Any] | None, fixed: Mapping[str, str] | None,
+    columns: list[str],
+) -> Plan:
+    """The plan over a table that has every bounded fact as a column, compiled once per policy and shape."""
+    key = (
+        ruleset.program, ruleset.name, resolution.document.id,
+        tuple(sorted((n, repr(p.value)) for n, p in resolution.params.items())),
+        repr(sorted((settings or {}).items())), repr(sorted((fixed or {}).items())), tuple(columns),
+    )  # fmt: skip
+    plan = _FILLED.get(key)
+    if plan is None:
+        if len(_FILLED) > 256:
+            _FILLED.clear()
+        plan = _FILLED[key] = compile_stages(ruleset, resolution, settings=settings, fixed=fixed, columns=columns)
+    return plan
+
+
 def _default_literal(ruleset: Ruleset, name: str) -> pl.Expr:
     default = ruleset.facts.model_fields[name].get_default(call_default_factory=True)
     if default is PydanticUndefined or default is None:
@@ -200,7 +312,7 @@ def screen_frame(
     # an absent column takes the model's default, exactly as an absent field in one case
     columns = lf.collect_schema().names()
     plan = compile_stages(ruleset, resolution, settings=settings, fixed=fixed, columns=columns)
-    out = apply_stages(lf, plan)
+    out = resolve_missing(apply_stages(lf, plan), ruleset, resolution, settings=settings, fixed=fixed, columns=columns)
     if keep is not None:
         out = out.select([*keep, "status", "amount_fen", "reasons", "flags", "readings", "outcomes"])
     return out

@@ -96,6 +96,30 @@ class Ruleset:
         return out + ([self.amount] if self.amount is not None else [])
 
 
+# Which date places a case in a policy period ("执行期限至…", review A2/E2). It selects the document,
+# so the engine does not branch on it; the decision says which date it used and, where the review date
+# would give another document, which one.
+PERIOD_DATE = interpretations.register(
+    interpretations.Switch(
+        name="policy.period_date",
+        title="以哪个日期确定案件适用哪一期政策（“执行期限至…”）",
+        clauses=(
+            "内人社发〔2025〕18号 末段",
+            "人社部发〔2024〕40号 一",
+            "晋人社厅发〔2024〕28号 二",
+            "内人社办发〔2022〕86号 （三）11",
+        ),
+        readings={
+            "application": "按申领（申请）日期：在某文件执行期限内提出、审核时该期限已过的申请，仍按该文件审核；其他情形（含事实中无申领日期的，如免申即享筛查的单位）按审核日期有效的政策",
+            "review": "按审核日期：审核时已过执行期限的，按审核日有效的政策（或无政策）办理",
+            "certificate": "按证书发证日期（仅技能提升补贴；无发证日期的按申领日期），规则同上",
+        },
+        default="application",
+        why="“执行期限至…”限定的是政策的适用期间；申请人在期限内提出申请，即已在政策期间内主张权利，经办机构审核的先后不应改变其适用的政策（评审 E2、A2：2024年12月的申请在2025年1月审核，应适用2024年政策）。",
+        programs=("*",),
+    )
+)
+
 RULESETS: dict[tuple[str, str], Ruleset] = {}
 PROGRAM_LABELS: dict[str, str] = {}
 
@@ -132,6 +156,7 @@ class Outcome:
     readings: dict[str, str]
     status: str
     amount_fen: int | None
+    reasons: list[str] = field(default_factory=list)  # refusal lines under these readings
 
 
 @dataclass
@@ -162,6 +187,13 @@ class Decision:
     outputs: list[tuple[str, str, str]] = field(default_factory=list)  # (id, label, formatted value)
     amount_label: str = "金额"
     missing_settings: list[str] = field(default_factory=list)
+    # which date placed the case in a policy period (application / certificate / review) and why
+    period_date: date | None = None
+    period_basis: str | None = None
+    # region data used (each with its source), what-if overrides, readings open but immaterial …
+    notes: list[str] = field(default_factory=list)
+    immaterial_readings: list[str] = field(default_factory=list)
+    read_settings: list[str] = field(default_factory=list)
 
     @property
     def status_zh(self) -> str:
@@ -212,9 +244,14 @@ class Decision:
             "readings": self.readings,
             "readings_fixed": self.readings_fixed,
             "outcomes": [
-                {"readings": o.readings, "status": o.status, "amount_fen": o.amount_fen} for o in self.outcomes
+                {"readings": o.readings, "status": o.status, "amount_fen": o.amount_fen, "reasons": o.reasons}
+                for o in self.outcomes
             ],
             "missing_settings": self.missing_settings,
+            "period_date": None if self.period_date is None else self.period_date.isoformat(),
+            "period_basis": self.period_basis,
+            "notes": self.notes,
+            "immaterial_readings": self.immaterial_readings,
         }
 
 
@@ -336,6 +373,33 @@ def run_checks(ruleset: Ruleset, ctx: EvalContext) -> Evaluation:
     return Evaluation(status, amount, results, ctx)
 
 
+def missing_settings(ruleset: Ruleset, params: Mapping[str, Any], settings: Mapping[str, Any]) -> list[str]:
+    """Settings the active rules read that have no value (the same list for one case and a table)."""
+    from wengang.rules.expr import Setting
+
+    names: dict[str, None] = {}
+    for e in ruleset.active_exprs(params):
+        for n in e.walk():
+            if isinstance(n, Setting) and settings.get(n.name) is None:
+                names.setdefault(n.name, None)
+    return list(names)
+
+
+def _reads_setting(expr: Expr, names: Sequence[str]) -> bool:
+    from wengang.rules.expr import Setting
+
+    return bool(names) and any(isinstance(n, Setting) and n.name in names for n in expr.walk())
+
+
+def refusal_lines(ev: Evaluation, params: Mapping[str, Any]) -> list[str]:
+    """The refusal text of each failed condition of one evaluation."""
+    out = []
+    for check, passed in ev.results:
+        if check.kind == CONDITION and passed is False:
+            out.append(render_label(check.reason, params) if check.reason else f"不符合“{render_label(check.label, params, ev.ctx.settings)}”")
+    return out
+
+
 def reading_combinations(switches: Sequence[str], fixed: Mapping[str, str]) -> list[dict[str, str]]:
     """Every combination of readings of the unfixed switches; the defaults first."""
     options: list[list[str]] = []
@@ -382,7 +446,8 @@ def evaluate_resolved(
         free = [s for s in live if s not in assigned]
         if not free:
             shown = {s: assigned.get(s) or interpretations.get(s).default for s in live}
-            outcomes.append(Outcome(shown, ev.status, ev.amount_fen))
+            reasons = refusal_lines(ev, params) if live else []
+            outcomes.append(Outcome(shown, ev.status, ev.amount_fen, reasons))
             continue
         switch = interpretations.get(free[0])
         for key in [switch.default] + [k for k in switch.readings if k != switch.default]:
@@ -401,7 +466,84 @@ def policy_clause(resolution: Any) -> str | None:
     return clause
 
 
+def bounded_facts(ruleset: Ruleset, params: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Facts the active rules read that can take only a few values (yes/no, an enumeration): name → values."""
+    import enum
+    import types
+    import typing
+
+    read = {n.name for e in ruleset.active_exprs(params) for n in e.walk() if isinstance(n, Fact)}
+    # a fact the decision reports (an output such as the size class) is its content: never filled in
+    read -= {n.name for o in ruleset.outputs for n in o.expr.walk() if isinstance(n, Fact)}
+    out: dict[str, list[Any]] = {}
+    for name, field_info in ruleset.facts.model_fields.items():
+        if name not in read:
+            continue
+        args = set(typing.get_args(field_info.annotation))
+        if type(None) not in args or typing.get_origin(field_info.annotation) not in (typing.Union, types.UnionType):
+            continue
+        rest = args - {type(None)}
+        if rest == {bool}:
+            out[name] = [True, False]
+        elif len(rest) == 1 and isinstance(next(iter(rest)), type) and issubclass(next(iter(rest)), enum.Enum):
+            out[name] = list(next(iter(rest)))
+    return out
+
+
+def missing_bounded(bounded: Mapping[str, list[Any]], facts: Mapping[str, Any]) -> str | None:
+    """The one bounded fact a case lacks, when it lacks exactly one (more: the values multiply; none: nothing to try)."""
+    nulls = [f for f in bounded if facts.get(f) is None]
+    return nulls[0] if len(nulls) == 1 else None
+
+
 def build_decision(
+    ruleset: Ruleset,
+    resolution: Any,
+    facts: Mapping[str, Any],
+    *,
+    region: str,
+    region_name: str,
+    on: date,
+    settings: Mapping[str, Any] | None = None,
+    fixed: Mapping[str, str] | None = None,
+    try_missing: bool = True,
+) -> Decision:
+    """The decision for one case. When it cannot be determined and the case lacks exactly one yes/no or
+    enumerated fact, each value of that fact is tried: if all give the same result, that is the decision
+    (and it says so); otherwise the reasons name the fact and what each value would give."""
+    decision = _build_decision(ruleset, resolution, facts, region=region, region_name=region_name, on=on, settings=settings, fixed=fixed)
+    if not try_missing or decision.status != NOT_DETERMINABLE:
+        return decision
+    bounded = bounded_facts(ruleset, resolution.params)
+    name = missing_bounded(bounded, facts)
+    if name is None:
+        return decision
+    alts = [
+        _build_decision(ruleset, resolution, {**facts, name: v}, region=region, region_name=region_name, on=on, settings=settings, fixed=fixed)
+        for v in bounded[name]
+    ]
+    label = _fact_label(ruleset, name)
+    shown = [format_value(v, None) for v in bounded[name]]
+    if len({(a.status, a.amount_fen) for a in alts}) == 1 and alts[0].status != NOT_DETERMINABLE:
+        chosen = alts[0]
+        chosen.notes.insert(
+            0,
+            f"事实“{label}”（{name}）缺失，但按其全部可能取值（{'、'.join(shown)}）判定结论相同，不需补充；审核要点按“{shown[0]}”展示",
+        )
+        return chosen
+    if any(a.status != NOT_DETERMINABLE for a in alts):
+        decision.reasons.append(
+            f"结论取决于缺失的事实“{label}”（{name}）：" + "；".join(f"若为“{v}”：{a.status_zh}" for v, a in zip(shown, alts, strict=True))
+        )
+    return decision
+
+
+def _fact_label(ruleset: Ruleset, name: str) -> str:
+    description = ruleset.facts.model_fields[name].description or name
+    return description.split(" / ")[0]
+
+
+def _build_decision(
     ruleset: Ruleset,
     resolution: Any,
     facts: Mapping[str, Any],
@@ -441,19 +583,49 @@ def build_decision(
 
     status, amount = traced.status, traced.amount_fen
     distinct = {(o.status, o.amount_fen) for o in outcomes}
+    missing = sorted(ctx.missing_settings)
+    immaterial: list[str] = []
     if len(distinct) > 1:
         status, amount = NEEDS_DECISION, None
         deciding = [s for s in outcomes[0].readings if s not in fixed and len({o.readings.get(s) for o in outcomes}) > 1]
         names = [interpretations.get(s).title for s in deciding]
-        reasons.append("结果取决于尚未认定的政策解释：" + "；".join(names))
-    missing = sorted(ctx.missing_settings)
+        # the default trace's refusals are one reading's result, not the decision: group them by reading
+        reasons = ["结果取决于尚未认定的政策解释：" + "；".join(names)]
+        for oc in outcomes:
+            if oc.reasons:
+                cond = "，".join(f"{interpretations.get(s).title}按“{interpretations.get(s).describe(oc.readings[s])}”" for s in deciding)
+                reasons.append(f"若{cond}：{STATUS_ZH[oc.status]}——" + "；".join(oc.reasons))
+        absent = missing_settings(ruleset, params, ctx.settings)
+        if absent and any(oc.status == NOT_DETERMINABLE for oc in outcomes):
+            # a region figure is missing: one question for the agency first, not a reading to settle per unit
+            status = NOT_DETERMINABLE
+            missing = sorted(set(missing) | set(absent))
+    else:
+        immaterial = [interpretations.get(s).title for s in traced.ctx.reached if s not in fixed]
     if status == NOT_DETERMINABLE:
-        unknown = [c.label for c, (chk, p) in zip(check_results, traced.results, strict=True) if p is None and chk.kind == CONDITION]
+        unknown = [
+            c.label
+            for c, (chk, p) in zip(check_results, traced.results, strict=True)
+            if p is None and chk.kind == CONDITION and not _reads_setting(chk.expr, missing)
+        ]
+        # the figures the undetermined conditions (or the amount) wait for; a flag's missing figure is a note
+        waiting = [
+            m
+            for m in missing
+            if any(p is None and chk.kind == CONDITION and _reads_setting(chk.expr, [m]) for chk, p in traced.results)
+            or (ruleset.amount is not None and traced.amount_fen is None and _reads_setting(ruleset.amount, [m]))
+            or len(distinct) > 1
+        ]
+        if waiting:
+            from wengang.settings import setting_specs
+
+            specs = setting_specs()
+            labels = [f"{specs[m].label}（{m}）" if m in specs else m for m in waiting]
+            reasons.insert(0, "需经办机构提供地区数据：" + "；".join(labels))
+        missing = waiting
         if unknown:
             reasons.append("缺少判定所需数据：" + "；".join(unknown))
-        if missing:
-            reasons.append("需经办机构提供地区设置：" + "、".join(missing))
-        if not unknown and ruleset.amount is not None and traced.amount_fen is None:
+        if not unknown and not missing and ruleset.amount is not None and traced.amount_fen is None:
             reasons.append(f"缺少计算{ruleset.amount_label}所需数据")
 
     amount_is_cap = False
@@ -497,4 +669,7 @@ def build_decision(
         outputs=outputs,
         amount_label=ruleset.amount_label,
         missing_settings=missing,
+        immaterial_readings=immaterial,
+        read_settings=list(ctx.read_settings),
+        notes=["以下解释不影响结论：" + "；".join(immaterial)] if immaterial else [],
     )

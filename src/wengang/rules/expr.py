@@ -48,6 +48,7 @@ class EvalContext:
     # per-evaluation record of compared values, keyed by node id; filled when ``trace`` is set
     trace: dict[int, tuple[Any, ...]] | None = None
     missing_settings: set[str] = field(default_factory=set)
+    read_settings: dict[str, None] = field(default_factory=dict)  # settings this evaluation read (cited)
     # switches whose Reading nodes were evaluated (in order) and those whose readings gave different
     # values here ("live"): only live switches can change this case's outcome
     reached: dict[str, None] = field(default_factory=dict)
@@ -98,6 +99,8 @@ def format_value(value: Any, fmt: str | None) -> str:
     if fmt == PERSONS:
         return f"{value}人"
     if fmt == YEARS:
+        if isinstance(value, Fraction) and value.denominator != 1:
+            return f"{float(value):g}年"  # display only; comparisons stay exact
         return f"{value}年"
     if isinstance(value, date):
         return value.isoformat()
@@ -386,6 +389,7 @@ class Setting(Expr):
 
     def _eval(self, ctx: EvalContext) -> Any:
         value = ctx.settings.get(self.name)
+        ctx.read_settings[self.name] = None
         if value is None:
             ctx.missing_settings.add(self.name)
         return value

@@ -42,8 +42,12 @@ def get(name: str) -> Switch:
     try:
         return REGISTRY[name]
     except KeyError:
-        known = "、".join(sorted(REGISTRY))
-        raise KeyError(f"未知的解释开关“{name}”；可用：{known} / unknown interpretation switch {name!r}") from None
+        import difflib
+
+        near = difflib.get_close_matches(name, list(REGISTRY), n=5, cutoff=0.5)
+        known = "、".join(near or sorted(REGISTRY))
+        label = "是否为" if near else "可用"
+        raise KeyError(f"未知的解释开关“{name}”；{label}：{known} / unknown interpretation switch {name!r}") from None
 
 
 def parse_fixed(pairs: list[str] | None) -> dict[str, str]:

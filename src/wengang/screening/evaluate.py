@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 import polars as pl
 
-from wengang.rules.batch import STATUS_DTYPE, Plan, apply_stages, compile_stages
+from wengang.rules.batch import STATUS_DTYPE, Plan, apply_stages, compile_stages, resolve_missing
 from wengang.rules.engine import (
     NOT_DETERMINABLE,
     PROGRAM_LABELS,
@@ -49,18 +49,41 @@ class RegionPlan:
     no_policy_reason: str | None = None
     no_policy_code: str = "no_policy"
     reason_labels: dict[str, str] = field(default_factory=dict)  # check id -> Chinese refusal text
+    # region data and operator settings merged for these regions, and what the rules lack of them
+    settings: dict[str, Any] = field(default_factory=dict)
+    missing_region_data: list[str] = field(default_factory=list)  # "label（name）"
+    waiting_checks: list[str] = field(default_factory=list)  # check ids that read a missing region figure
+    notes: list[str] = field(default_factory=list)  # region data cited, what-if overrides
+    # when rows carry their own period date (policy.period_date): "region|date" keys of the rows it decides
+    row_key: pl.Expr | None = None
+    row_keys: list[str] | None = None
+
+    def rows(self, region_column: str = "region_code") -> pl.Expr:
+        """The rows of a results table this plan decided."""
+        if self.row_key is not None and self.row_keys is not None:
+            return self.row_key.is_in(self.row_keys)
+        return pl.col(region_column).is_in(self.regions)
 
 
 def plan_regions(
-    program: str, regions: list[str], on: date, *, include_drafts: bool = False
+    program: str,
+    regions: list[str],
+    on: date,
+    *,
+    include_drafts: bool = False,
+    settings: Mapping[str, Any] | None = None,
+    region_data: tuple[str, ...] = (),
 ) -> list[RegionPlan]:
+    """Group regions by the document in force on ``on`` and the region data they have then."""
     import wengang.programs  # noqa: F401
     from wengang.evaluate import ruleset_for
     from wengang.policies import NoPolicyInForce, load_policy_set
     from wengang.regions import resolve_region
+    from wengang.rules.engine import _reads_setting, missing_settings
+    from wengang.settings import region_values, setting_specs, split_overrides
 
     policy_set = load_policy_set()
-    groups: dict[tuple[str, str] | str, RegionPlan] = {}
+    groups: dict[Any, RegionPlan] = {}
     for code in sorted(regions):
         try:
             reg = resolve_region(code)
@@ -78,14 +101,25 @@ def plan_regions(
             plan = groups.setdefault(key, RegionPlan([], None, None, exc.message_zh))
             plan.regions.append(code)
             continue
-        key2 = (res.document.id, res.ruleset)
+        values = region_values(reg, on, region_data)
+        key2 = (res.document.id, res.ruleset, tuple(sorted((n, str(d.value)) for n, d in values.items())))
         if key2 not in groups:
+            res, rest, notes = split_overrides(res, dict(settings or {}))
+            merged = {n: d.value for n, d in values.items()} | rest
             ruleset = ruleset_for(program, res.ruleset)
+            active = active_checks(ruleset, res.params)
             labels = {
                 c.id: (render_label(c.reason, res.params) if c.reason else f"不符合“{render_label(c.label, res.params)}”")
-                for c in active_checks(ruleset, res.params)
+                for c in active
             }
-            groups[key2] = RegionPlan([], res, ruleset, reason_labels=labels)
+            absent = missing_settings(ruleset, res.params, merged)
+            specs = setting_specs()
+            groups[key2] = RegionPlan(
+                [], res, ruleset, reason_labels=labels, settings=merged,
+                missing_region_data=[f"{specs[m].label}（{m}）" if m in specs else m for m in absent],
+                waiting_checks=[c.id for c in active if _reads_setting(c.expr, absent)],
+                notes=notes + [values[n].citation() for n in sorted(values) if n not in rest],
+            )  # fmt: skip
         groups[key2].regions.append(code)
     return list(groups.values())
 
@@ -100,29 +134,29 @@ def screen_facts(
     include_drafts: bool = False,
     region_column: str = "region_code",
     regions: list[str] | None = None,
+    region_data: tuple[str, ...] = (),
 ) -> tuple[pl.LazyFrame, list[RegionPlan]]:
-    """Decide every row of ``facts`` (one row per unit or person); returns results and the plans used."""
+    """Decide every row of ``facts`` (one row per unit or person); returns results and the plans used.
+
+    A table with application dates (people) is placed in policy periods by them (``policy.period_date``),
+    as one case is; a table without (units screened 免申即享) by the evaluation date ``on``.
+    """
     if regions is None:
         regions = facts.select(pl.col(region_column).unique()).collect()[region_column].drop_nulls().to_list()
-    key = (
-        program,
-        tuple(sorted(str(r) for r in regions)),
-        on,
-        include_drafts,
-        _frozen(settings),
-        _frozen(readings),
-        tuple(facts.collect_schema().names()),
-    )
-    try:
-        hash(key)
-    except TypeError:  # a setting whose value cannot be a cache key: compile afresh
-        plans, compiled = _compiled_plans.__wrapped__(*key)
+    columns = tuple(facts.collect_schema().names())
+    region_key = tuple(sorted(str(r) for r in regions))
+    period = _period_expr(program, readings, columns)
+    batches: list[tuple[list[RegionPlan], list[Plan | None]]] = []
+    if period is None:
+        batches.append(_plans_for(program, region_key, on, include_drafts, settings, readings, columns, region_data))
     else:
-        plans, compiled = _compiled_plans(*key)
-    plans = list(plans)
+        batches = _period_batches(
+            facts, period, program, on, include_drafts, settings, readings, columns, region_data, region_column
+        )
+    all_plans = [p for plans, _ in batches for p in plans]
     parts: list[pl.LazyFrame] = []
-    for plan, stages in zip(plans, compiled, strict=True):
-        part = facts.filter(pl.col(region_column).is_in(plan.regions)) if len(plans) > 1 else facts
+    for plan, stages in [pc for plans, compiled in batches for pc in zip(plans, compiled, strict=True)]:
+        part = facts.filter(plan.rows(region_column)) if len(all_plans) > 1 else facts
         if plan.resolution is None or plan.ruleset is None:
             parts.append(
                 part.with_columns(
@@ -140,9 +174,12 @@ def screen_facts(
             )
             continue
         res = plan.resolution
-        assert stages is not None
+        assert stages is not None and plan.ruleset is not None
+        decided = resolve_missing(
+            apply_stages(part, stages), plan.ruleset, res, settings=plan.settings, fixed=readings, columns=list(columns)
+        )
         parts.append(
-            apply_stages(part, stages).with_columns(
+            decided.with_columns(
                 pl.lit(res.document.id).alias("policy_id"),
                 pl.lit(res.document.display_number).alias("policy_number"),
                 pl.lit(policy_clause(res)).alias("policy_clause"),
@@ -150,7 +187,68 @@ def screen_facts(
             )
         )
     out = pl.concat(parts, how="diagonal_relaxed") if len(parts) > 1 else parts[0]
-    return out, plans
+    return out, all_plans
+
+
+def _period_expr(program: str, readings: Mapping[str, str] | None, columns: tuple[str, ...]) -> pl.Expr | None:
+    """Each row's candidate period date (as one case reads it from its facts), or None when no row has one."""
+    from wengang.rules.engine import PERIOD_DATE
+
+    reading = (readings or {}).get(PERIOD_DATE.name, PERIOD_DATE.default)
+    cols = []
+    if reading == "certificate" and program == "skill_subsidy" and "certificate_issue_date" in columns:
+        cols.append(pl.col("certificate_issue_date").cast(pl.Date))
+    if reading != "review" and "application_date" in columns:
+        given = pl.col("application_date_given") if "application_date_given" in columns else pl.lit(True)
+        cols.append(pl.when(given).then(pl.col("application_date").cast(pl.Date)))
+    return pl.coalesce(cols) if cols else None
+
+
+def _period_batches(
+    facts: pl.LazyFrame, period: pl.Expr, program: str, on: date, include_drafts: bool,
+    settings: Mapping[str, Any] | None, readings: Mapping[str, str] | None, columns: tuple[str, ...],
+    region_data: tuple[str, ...], region_column: str,
+) -> list[tuple[list[RegionPlan], list[Plan | None]]]:
+    """Plans per period date: each distinct (region, candidate date) is placed as one case is
+    (:func:`wengang.evaluate.period_date`); the rows of one placed date share one compiled plan."""
+    from wengang.evaluate import period_date
+    from wengang.regions import RegionError
+    from wengang.rules.engine import PERIOD_DATE
+
+    reading = (readings or {}).get(PERIOD_DATE.name, PERIOD_DATE.default)
+    key = pl.concat_str([pl.col(region_column).cast(pl.String), pl.lit("|"), period.cast(pl.String).fill_null("")])
+    pairs = facts.select(pl.col(region_column).cast(pl.String).alias("r"), period.alias("d")).unique().collect()
+    placed: dict[date, dict[str, list[str]]] = {}  # placed date -> region -> row keys
+    for region, d in pairs.iter_rows():
+        if region is None:
+            continue
+        try:
+            when, _ = period_date(program, region, d, on, include_drafts=include_drafts, reading=reading)
+        except RegionError:
+            when = on
+        placed.setdefault(when, {}).setdefault(region, []).append(f"{region}|{'' if d is None else d.isoformat()}")
+    batches: list[tuple[list[RegionPlan], list[Plan | None]]] = []
+    for when, by_region in sorted(placed.items()):
+        plans, compiled = _plans_for(program, tuple(sorted(by_region)), when, include_drafts, settings, readings, columns, region_data)
+        plans = [
+            replace(p, row_key=key, row_keys=[k for r in p.regions for k in by_region.get(str(r), [])]) for p in plans
+        ]
+        batches.append((plans, compiled))
+    return batches
+
+
+def _plans_for(
+    program: str, regions: tuple[str, ...], on: date, include_drafts: bool, settings: Mapping[str, Any] | None,
+    readings: Mapping[str, str] | None, columns: tuple[str, ...], region_data: tuple[str, ...],
+) -> tuple[list[RegionPlan], list[Plan | None]]:
+    key = (program, regions, on, include_drafts, _frozen(settings), _frozen(readings), columns, region_data)
+    try:
+        hash(key)
+    except TypeError:  # a setting whose value cannot be a cache key: compile afresh
+        plans, compiled = _compiled_plans.__wrapped__(*key)
+    else:
+        plans, compiled = _compiled_plans(*key)
+    return list(plans), compiled
 
 
 def _frozen(mapping: Mapping[str, Any] | None) -> tuple[tuple[str, Any], ...]:
@@ -166,17 +264,18 @@ def _compiled_plans(
     settings: tuple[tuple[str, Any], ...],
     readings: tuple[tuple[str, Any], ...],
     columns: tuple[str, ...],
+    region_data: tuple[str, ...] = (),
 ) -> tuple[list[RegionPlan], list[Plan | None]]:
     """The region plans and each one's compiled stages. Pure (the policy set is loaded once per process),
     so a service screening batch after batch compiles a ruleset once, not per batch."""
-    plans = plan_regions(program, list(regions), on, include_drafts=include_drafts)
+    plans = plan_regions(program, list(regions), on, include_drafts=include_drafts, settings=dict(settings), region_data=region_data)
     compiled: list[Plan | None] = []
     for plan in plans:
         if plan.resolution is None or plan.ruleset is None:
             compiled.append(None)
             continue
         compiled.append(
-            compile_stages(plan.ruleset, plan.resolution, settings=dict(settings), fixed=dict(readings), columns=list(columns))
+            compile_stages(plan.ruleset, plan.resolution, settings=plan.settings, fixed=dict(readings), columns=list(columns))
         )
     return plans, compiled
 
@@ -185,9 +284,18 @@ def reason_text(plans: list[RegionPlan]) -> dict[str, str]:
     """Reason code → Chinese text, for summaries and the results file."""
     text: dict[str, str] = {"no_policy": "无有效政策", "needs_decision": "结果取决于尚未认定的政策解释"}
     for plan in plans:
+        waiting = "需经办机构提供地区数据：" + "；".join(plan.missing_region_data)
+        if plan.missing_region_data:
+            text.setdefault("region_data", waiting)
+        if plan.ruleset is not None and plan.resolution is not None:
+            from wengang.rules.engine import _fact_label, bounded_facts
+
+            for name in bounded_facts(plan.ruleset, plan.resolution.params):
+                text.setdefault("fact:" + name, f"结论取决于缺失的事实：{_fact_label(plan.ruleset, name)}")
         for code, label in plan.reason_labels.items():
             text.setdefault(code, label)
-            text.setdefault("?" + code, "缺少数据：" + label.removeprefix("不符合"))
+            # a check that waits for a region figure is one question to the agency, not missing unit data
+            text.setdefault("?" + code, waiting if code in plan.waiting_checks else "缺少数据：" + label.removeprefix("不符合"))
         if plan.no_policy_reason:
             text[plan.no_policy_code] = plan.no_policy_reason
     return text

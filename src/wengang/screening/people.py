@@ -317,6 +317,9 @@ def skill_inputs(
         pl.col("_name").fill_null("").alias("name"),
         pl.col("_insured_region").alias("region_code"),
         pl.col("_app_date").alias("application_date"),
+        # only a filed application places the case in an earlier policy period (policy.period_date);
+        # an issue date standing in for it (免申即享) does not
+        pl.col("application_date").is_not_null().alias("application_date_given"),
         status.alias("person_status"),
         pl.col("insured_months").alias("insured_months_cumulative"),
         pl.col("insured_months_continuous"),
@@ -446,13 +449,13 @@ def _with_outputs(
         params = plan.resolution.params
         for o in plan.ruleset.outputs:
             combo = reading_combinations(switches_in([o.expr], params), dict(readings or {}))[0]
-            expr = o.expr.to_polars(CompileContext(params, dict(settings or {}), combo))
-            by_id.setdefault(o.id, []).append((plan.regions, expr))
+            expr = o.expr.to_polars(CompileContext(params, plan.settings, combo))
+            by_id.setdefault(o.id, []).append((plan.rows(region_column), expr))
     cols = []
     for oid, parts in by_id.items():
         e: Any = pl
-        for regions, expr in parts:
-            e = e.when(pl.col(region_column).is_in(regions)).then(expr)
+        for rows, expr in parts:
+            e = e.when(rows).then(expr)
         cols.append(e.otherwise(None).alias(f"out_{oid}"))
     return results.with_columns(cols) if cols else results
 
@@ -533,6 +536,7 @@ def run_people_screening(
     readings: Mapping[str, str] | None = None,
     settings: Mapping[str, Any] | None = None,
     include_drafts: bool = False,
+    region_data: tuple[str, ...] = (),
     allowed_regions: set[str] | None = None,
     strict: bool = False,
     excel: bool = True,
@@ -610,7 +614,7 @@ def run_people_screening(
     t2 = time.perf_counter()
     results, plans = screen_facts(
         pl.scan_parquet(facts_path), program, evaluation_date,
-        readings=readings, settings=settings, include_drafts=include_drafts,
+        readings=readings, settings=settings, include_drafts=include_drafts, region_data=region_data,
     )  # fmt: skip
     results = _with_outputs(results, plans, settings=settings, readings=readings)
     if program == "ui_benefit" and "out_entitled_months" in results.collect_schema().names():

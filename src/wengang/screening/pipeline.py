@@ -174,6 +174,7 @@ def run_screening(
     readings: Mapping[str, str] | None = None,
     settings: Mapping[str, Any] | None = None,
     include_drafts: bool = False,
+    region_data: tuple[str, ...] = (),
     allowed_regions: set[str] | None = None,
     partitions: int | None = None,
     strict: bool = False,
@@ -194,7 +195,8 @@ def run_screening(
 
     def decide(facts: pl.LazyFrame) -> pl.LazyFrame:
         results, used = screen_facts(
-            facts, program, evaluation_date, readings=readings, settings=settings, include_drafts=include_drafts
+            facts, program, evaluation_date, readings=readings, settings=settings, include_drafts=include_drafts,
+            region_data=region_data,
         )
         plans.update((id(p), p) for p in used)
         # the decision beside the unit's identity; the facts it was made on are in features.parquet (same

@@ -1,0 +1,354 @@
+"""Region settings, region data and what-if parameter overrides: one place that knows their units.
+
+A *setting* is a figure a text names but does not give (``Setting`` nodes in the rules, and the
+``region_settings`` of the policy files). Each has a unit; a value typed by an operator must say it:
+
+* money: ``1200元``, ``1200.50元``, ``120050分`` (a bare ``1200`` is refused: it used to be read as fen);
+* percent: ``5.5%`` (a bare ``5.5`` is refused);
+* years: ``1.5`` or ``1.5年``; counts and months: an integer; yes/no: ``true``/``false``/``是``/``否``.
+
+A name that is a *parameter* of the policy documents (``refund_rate_sme=70%``) is a what-if override of
+that parameter: it takes effect in the document in force and every decision records it. Any other name
+is refused with the nearest valid names.
+
+*Region data* (``src/wengang/region_data/<region>.yaml``, or a file the operator gives) are
+settings a region keeps once per period with their source: see :func:`load_region_data`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from wengang.money import MoneyError, yuan_to_fen
+from wengang.policies.units import UNIT_ZH
+from wengang.policies.units import format_value as format_unit_value
+
+REGION_DATA_DIR = Path(__file__).parent / "region_data"
+
+# formatting hints of Setting nodes -> policy units
+_FMT_UNIT = {"money": "yuan", "percent": "percent", "years": "year", "count": "count", "months": "month",
+             "bool": "bool", "text": "text", "persons": "person"}
+
+
+class SettingError(ValueError):
+    """An operator setting that cannot be used; the message is Chinese first, English after."""
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    name: str
+    unit: str
+    label: str  # Chinese description
+
+
+@functools.lru_cache(maxsize=1)
+def setting_specs() -> dict[str, SettingSpec]:
+    """Every setting a rule reads or a policy file declares, with its unit (the policy file's wins)."""
+    import wengang.programs  # noqa: F401  (registers every ruleset)
+    from wengang.policies import load_policy_set
+    from wengang.rules.engine import RULESETS
+    from wengang.rules.expr import Setting
+
+    specs: dict[str, SettingSpec] = {}
+    for rs in RULESETS.values():
+        exprs = [c.expr for c in rs.checks] + [o.expr for o in rs.outputs] + ([rs.amount] if rs.amount else [])
+        for e in exprs:
+            for node in e.walk():
+                if isinstance(node, Setting) and node.name not in specs:
+                    specs[node.name] = SettingSpec(node.name, _FMT_UNIT.get(node.fmt or "", "text"), node.label or node.name)
+    for doc in load_policy_set().documents:
+        for block in doc.programs.values():
+            for name, s in block.region_settings.items():
+                specs[name] = SettingSpec(name, s.unit, s.description)
+    return specs
+
+
+@functools.lru_cache(maxsize=1)
+def parameter_units() -> dict[str, str]:
+    """Every parameter name any policy document sets, with its unit."""
+    from wengang.policies import load_policy_set
+
+    out: dict[str, str] = {}
+    for doc in load_policy_set().documents:
+        for block in doc.programs.values():
+            for name, p in block.params.items():
+                out.setdefault(name, p.unit)
+    return out
+
+
+def unit_of(name: str) -> str:
+    """The unit of a setting or parameter name; :class:`SettingError` naming the nearest ones if unknown."""
+    specs = setting_specs()
+    if name in specs:
+        return specs[name].unit
+    params = parameter_units()
+    if name in params:
+        return params[name]
+    raise SettingError(unknown_name_message(name, list(specs) + list(params), "地区设置或政策参数", "setting or parameter"))
+
+
+def unknown_name_message(name: str, known: Iterable[str], what_zh: str, what_en: str) -> str:
+    known = sorted(set(known))
+    near = difflib.get_close_matches(name, known, n=5, cutoff=0.5)
+    hint_zh = f"；是否为：{'、'.join(near)}" if near else f"；可用：{'、'.join(known)}"
+    hint_en = f"; did you mean: {', '.join(near)}" if near else ""
+    return f"未知的{what_zh}“{name}”{hint_zh} / unknown {what_en} {name!r}{hint_en}"
+
+
+def _number(name: str, text: str, form_zh: str, form_en: str) -> Decimal:
+    try:
+        d = Decimal(text.strip().replace(",", ""))
+    except InvalidOperation:
+        d = Decimal("NaN")
+    if not d.is_finite() or d < 0:
+        raise SettingError(f"{name} 的取值“{text}”不是非负数，应写作{form_zh} / {name}: {text!r} is not a number ≥ 0; write {form_en}")
+    return d
+
+
+def parse_value(name: str, raw: Any, unit: str) -> Any:
+    """An operator's value for ``name`` in ``unit``. Strings must carry the unit where it matters;
+    typed Python values (int fen, ``Fraction``, bool) from the API are taken as they are."""
+    if not isinstance(raw, str):
+        if isinstance(raw, float):
+            raise SettingError(f"{name} 的取值请以字符串给出（如“5.5%”“1200元”），不接受浮点数 / give {name} as a string, not a float")
+        return raw
+    v = raw.strip()
+    if unit in ("yuan", "yuan_10k"):
+        form_zh, form_en = "“1200元”“1200.50元”或“120050分”", "1200元, 1200.50元 or 120050分"
+        try:
+            if v.endswith("万元"):
+                return yuan_to_fen(_number(name, v[:-2], form_zh, form_en) * 10000)
+            if v.endswith("元"):
+                return yuan_to_fen(_number(name, v[:-1], form_zh, form_en))
+            if v.endswith("分"):
+                d = _number(name, v[:-1], form_zh, form_en)
+                if d != d.to_integral_value():
+                    raise SettingError(f"{name} 的取值“{raw}”：分须为整数 / {name}: fen must be a whole number")
+                return int(d)
+        except MoneyError as exc:
+            raise SettingError(f"{name}：{exc}") from None
+        raise SettingError(
+            f"地区设置 {name} 是金额，须写明单位，如{form_zh}；“{raw}”未写单位，不予采用 / "
+            f"setting {name} is an amount of money and needs its unit, e.g. {form_en}; {raw!r} has none"
+        )
+    if unit == "percent":
+        if not v.endswith("%"):
+            raise SettingError(
+                f"地区设置 {name} 是百分比，须写百分号，如“{v}%”；“{raw}”不予采用 / "
+                f"setting {name} is a percentage: write it with %, e.g. {v}% (got {raw!r})"
+            )
+        d = _number(name, v[:-1], "“5.5%”", "5.5%")
+        if d > 100:
+            raise SettingError(f"{name} 的取值“{raw}”超过100% / {name}: {raw!r} exceeds 100%")
+        return Fraction(d) / 100
+    if unit == "year":
+        d = _number(name, v.removesuffix("年"), "“1.5”或“1.5年”", "1.5 or 1.5年")
+        f = Fraction(d)
+        return int(f) if f.denominator == 1 else f
+    if unit in ("count", "month", "person", "day"):
+        text = v
+        for suffix in ("个月", "月", "次", "人", "天", "个"):
+            text = text.removesuffix(suffix)
+        d = _number(name, text, "非负整数", "a whole number")
+        if d != d.to_integral_value():
+            raise SettingError(f"{name} 的取值“{raw}”须为整数 / {name}: {raw!r} must be a whole number")
+        return int(d)
+    if unit == "bool":
+        if v.lower() in ("true", "是", "1", "yes"):
+            return True
+        if v.lower() in ("false", "否", "0", "no"):
+            return False
+        raise SettingError(f"{name} 的取值须为 是/否（true/false），而不是“{raw}” / {name} needs true/false, not {raw!r}")
+    if unit == "list":
+        return [x.strip() for x in v.replace("，", ",").split(",") if x.strip()]
+    return v
+
+
+def parse_settings(pairs: Mapping[str, Any]) -> dict[str, Any]:
+    """Operator settings ``name → raw value`` → typed values, each checked against its unit; unknown
+    names are refused with the nearest valid names."""
+    return {name: parse_value(name, value, unit_of(name)) for name, value in pairs.items()}
+
+
+def show_value(value: Any, unit: str) -> str:
+    """A setting's value as a caseworker reads it: ``1,200元``, ``5.5%``, ``1.5年``."""
+    if isinstance(value, Fraction) and unit != "percent":
+        d = (Decimal(value.numerator) / Decimal(value.denominator)).normalize()
+        return f"{d:f}{UNIT_ZH.get(unit, '')}"
+    try:
+        return format_unit_value(value, unit)
+    except (AttributeError, TypeError, ValueError, InvalidOperation):
+        return str(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# what-if overrides of policy parameters
+
+
+def split_overrides(resolution: Any, settings: Mapping[str, Any]) -> tuple[Any, dict[str, Any], list[str]]:
+    """Settings that name a parameter of the document in force override it (a what-if, recorded).
+
+    Returns the resolution with overridden parameters, the remaining settings and one Chinese line per
+    override. A name that is a parameter elsewhere, not a setting here and not a parameter here, is refused.
+    """
+    params = dict(resolution.params)
+    rest: dict[str, Any] = {}
+    lines: list[str] = []
+    specs = setting_specs()
+    for name, value in settings.items():
+        p = params.get(name)
+        if p is None:
+            if name not in specs:
+                raise SettingError(
+                    f"“{name}”是政策参数，但适用的 {resolution.document.display_number} 没有该参数，不能覆盖 / "
+                    f"{name} is a policy parameter, but {resolution.document.display_number} does not set it"
+                )
+            rest[name] = value
+            continue
+        if value == p.value:
+            continue
+        lines.append(
+            f"假设分析：参数 {name} 由 --setting 改为 {show_value(value, p.unit)}"
+            f"（{p.citation()} 原为 {p.formatted()}），结论不是按政策原值作出 / what-if: parameter {name} overridden"
+        )
+        params[name] = replace(p, value=value, number=f"{p.number}（参数已被假设值覆盖）")
+    if lines:
+        resolution = replace(resolution, params=params)
+    return resolution, rest, lines
+
+
+# ---------------------------------------------------------------------------------------------
+# region data
+
+
+@dataclass(frozen=True)
+class RegionDatum:
+    """One region figure for one period, with where it comes from."""
+
+    name: str
+    region: str
+    value: Any
+    unit: str
+    valid_from: date
+    valid_to: date | None
+    source: str
+    version: str
+    file: str
+
+    def covers(self, on: date) -> bool:
+        return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
+
+    def citation(self) -> str:
+        return f"地区数据：{self.name} = {show_value(self.value, self.unit)}（{self.region}，{self.period()}；来源：{self.source}；版本 {self.version}）"
+
+    def period(self) -> str:
+        return f"{self.valid_from.isoformat()} 至 {self.valid_to.isoformat() if self.valid_to else '今'}"
+
+
+class RegionDataError(ValueError):
+    pass
+
+
+def _as_date(raw: Any, where: str) -> date:
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError:
+        raise RegionDataError(f"{where}：日期应为 YYYY-MM-DD，而不是“{raw}” / {where}: bad date {raw!r}") from None
+
+
+def _read_file(path: Path) -> list[RegionDatum]:
+    from wengang.regions import resolve_region
+
+    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    where = str(path)
+    region = resolve_region(str(doc.get("region", ""))).key if doc.get("region") else None
+    version = str(doc.get("version", ""))
+    if region is None or not version:
+        raise RegionDataError(f"{where}：须写明 region（地区代码）与 version（版本） / {where}: region and version are required")
+    out: list[RegionDatum] = []
+    specs = setting_specs()
+    for i, entry in enumerate(doc.get("values") or []):
+        at = f"{where} values[{i}]"
+        name = entry.get("name")
+        if name not in specs:
+            raise RegionDataError(at + "：" + unknown_name_message(str(name), specs, "地区数据名称", "region data name"))
+        unit = entry.get("unit")
+        if unit != specs[name].unit:
+            raise RegionDataError(f"{at}：{name} 的单位应为 {specs[name].unit}，而不是 {unit} / {name} has unit {specs[name].unit}, not {unit}")
+        if not entry.get("source"):
+            raise RegionDataError(f"{at}：须注明来源 source / {name}: a source is required")
+        year = entry.get("year")
+        start = _as_date(entry.get("valid_from") or (f"{year}-01-01" if year else None), at)
+        end_raw = entry.get("valid_to") or (f"{year}-12-31" if year else None)
+        end = _as_date(end_raw, at) if end_raw else None
+        if end is not None and end < start:
+            raise RegionDataError(f"{at}：valid_to 早于 valid_from / valid_to before valid_from")
+        raw = entry.get("value")
+        if raw is None or raw == "":
+            raise RegionDataError(f"{at}：{name} 没有取值；没有数据时请删去该条 / {name}: no value (leave the entry out instead)")
+        # the file writes a bare number in the declared unit ("5.5" with unit percent is 5.5%)
+        text = raw if isinstance(raw, (bool, list)) else str(raw) + {"percent": "%", "yuan": "元", "yuan_10k": "万元"}.get(unit, "")
+        try:
+            value = parse_value(name, text, unit)
+        except SettingError as exc:
+            raise RegionDataError(f"{at}：{exc}") from None
+        out.append(RegionDatum(name, region, value, unit, start, end, str(entry["source"]), version, path.name))
+    return out
+
+
+def _check_overlaps(data: list[RegionDatum]) -> None:
+    by_key: dict[tuple[str, str], list[RegionDatum]] = {}
+    for d in data:
+        by_key.setdefault((d.region, d.name), []).append(d)
+    for (region, name), items in by_key.items():
+        items.sort(key=lambda d: d.valid_from)
+        for a, b in zip(items, items[1:], strict=False):
+            if a.valid_to is None or a.valid_to >= b.valid_from:
+                raise RegionDataError(
+                    f"地区数据 {region} {name} 的期间重叠：{a.period()}（{a.file}）与 {b.period()}（{b.file}） / overlapping periods"
+                )
+
+
+@functools.lru_cache(maxsize=8)
+def load_region_data(extra: tuple[str, ...] = ()) -> dict[tuple[str, str], list[RegionDatum]]:
+    """The shipped region data plus any files given, checked once (unit, range, overlap)."""
+    files = sorted(REGION_DATA_DIR.glob("*.yaml")) + [Path(p) for p in extra]
+    data: list[RegionDatum] = []
+    for f in files:
+        data += _read_file(f)
+    _check_overlaps(data)
+    out: dict[tuple[str, str], list[RegionDatum]] = {}
+    for d in data:
+        out.setdefault((d.region, d.name), []).append(d)
+    return out
+
+
+def region_values(region: Any, on: date, extra: tuple[str, ...] = ()) -> dict[str, RegionDatum]:
+    """The region data in force on ``on`` for a region, most specific jurisdiction first."""
+    from wengang.regions import chain
+
+    data = load_region_data(extra)
+    if not data:
+        return {}
+    out: dict[str, RegionDatum] = {}
+    for level in chain(region):
+        for (key, name), items in data.items():
+            if key != level.key or name in out:
+                continue
+            for d in items:
+                if d.covers(on):
+                    out[name] = d
+                    break
+    return out
