@@ -70,6 +70,8 @@ def setting_specs() -> dict[str, SettingSpec]:
         for block in doc.programs.values():
             for name, s in block.region_settings.items():
                 specs[name] = SettingSpec(name, s.unit, s.description)
+    # settings no rule reads but the deadline outputs do (wengang.workdays; `--workday-overrides`)
+    specs.setdefault("workday_overrides", SettingSpec("workday_overrides", "text", "工作日覆盖文件路径"))
     return specs
 
 
