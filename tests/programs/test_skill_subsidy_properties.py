@@ -41,6 +41,8 @@ CASES = {
     "v2025": ("150500", date(2025, 12, 1), date(2025, 1, 1)),
     "v2024": ("140300", date(2024, 12, 1), date(2024, 1, 1)),
 }
+# 40号 三's reserve precondition is met (a region setting), so the v2024 rows are decided on their own facts
+SETTINGS = {"fund_reserve_years": 2}
 
 
 def _day(start: date, span: int):
@@ -102,6 +104,7 @@ def training_strategy(year: int):
             "id_number": st.sampled_from(PEOPLE),
             "occupation_code": st.sampled_from(OCCUPATIONS),
             "work_type": st.sampled_from(["", "低压"]),
+            "level": st.one_of(st.none(), st.integers(3, 5)),
             "received_date": _day(date(year - 1, 1, 1), 700),
         }
     )
@@ -146,6 +149,9 @@ def _apps(batch) -> list[dict]:
                 "certificate_region": a["certificate_region"],
                 "evaluation_body": "",
                 "urgent_occupation": a["urgent_occupation"],
+                # both rulesets' periods here are the application's calendar year (as prepare derives it)
+                "certificate_in_policy_period": a["application_date"].year
+                == (a["application_date"] - timedelta(days=a["cert_days_before"])).year,
             }
         )
     return out
@@ -221,7 +227,7 @@ def one_case_histories(batch) -> list[dict]:
                 if h["id_number"] == me["id_number"]
             ],
             "training_subsidies": [
-                _strip(t, ("occupation_code", "work_type", "received_date"))
+                _strip(t, ("occupation_code", "work_type", "level", "received_date"))
                 for t in batch["training"]
                 if t["id_number"] == me["id_number"]
             ],
@@ -241,6 +247,7 @@ def frame_features(batch) -> pl.DataFrame:
             "insured_months_continuous": pl.Int64,
             "insured_months_cumulative_at_certificate": pl.Int64,
             "insured_months_continuous_at_certificate": pl.Int64,
+            "certificate_in_policy_period": pl.Boolean,
         },
     )
     history = pl.LazyFrame(_past(batch), schema=HISTORY_SCHEMA)
@@ -271,7 +278,7 @@ def _screen(batch, ruleset_name: str):
     assert resolution.ruleset == ruleset_name
     frame = frame_features(batch)
     out = (
-        screen_frame(frame, RULESETS[("skill_subsidy", ruleset_name)], resolution)
+        screen_frame(frame, RULESETS[("skill_subsidy", ruleset_name)], resolution, settings=SETTINGS)
         .sort("application_id")
         .collect()
     )
@@ -287,7 +294,7 @@ def test_batch_equals_one_case(batch, name):
     _, out, region, on = _screen(batch, name)
     histories = one_case_histories(batch)
     for row, app, hist in zip(out.iter_rows(named=True), _apps(batch), histories, strict=True):
-        d = evaluate("skill_subsidy", region, on, {**app, **hist})
+        d = evaluate("skill_subsidy", region, on, {**app, **hist}, settings=SETTINGS)
         assert row["status"] == d.status, (app, hist, d.reasons, row["reasons"])
         assert row["amount_fen"] == d.amount_fen
 

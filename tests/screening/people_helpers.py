@@ -91,7 +91,7 @@ def one_case_skill(inputs: SkillInputs) -> dict[str, dict]:
             {k: h[k] for k in ("occupation_code", "work_type", "level", "issue_date")} for h in held.get(me, [])
         ]
         case["training_subsidies"] = [
-            {k: t[k] for k in ("occupation_code", "work_type", "received_date")} for t in training.get(me, [])
+            {k: t[k] for k in ("occupation_code", "work_type", "level", "received_date")} for t in training.get(me, [])
         ]
         out[row["application_id"]] = {**case, "_region": row["region_code"]}
         seen.setdefault(me, []).append(row)
@@ -99,14 +99,14 @@ def one_case_skill(inputs: SkillInputs) -> dict[str, dict]:
 
 
 def assert_rows_equal_one_case(
-    results: pl.DataFrame, cases: dict[str, dict], key: str, program: str, on: date, readings=None
+    results: pl.DataFrame, cases: dict[str, dict], key: str, program: str, on: date, readings=None, settings=None
 ) -> int:
     """Each result row has the status and amount of evaluating its case alone; returns rows compared."""
     n = 0
     for row in results.iter_rows(named=True):
         case = dict(cases[row[key]])
         region = case.pop("_region")
-        d = evaluate(program, region, on, case, readings=readings)
+        d = evaluate(program, region, on, case, readings=readings, settings=settings)
         assert (row["status"], row["amount_fen"]) == (d.status, d.amount_fen), (case, row["reasons"], d.reasons)
         n += 1
     return n

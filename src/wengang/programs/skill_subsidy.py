@@ -504,8 +504,10 @@ def derive_skill_features_frame(
     for col in ("certificate_region", "insured_region", "benefit_region", "evaluation_body"):
         if col not in names:
             apps = apps.with_columns(pl.lit(None, dtype=pl.String).alias(col))
-    if "urgent_occupation" not in names:
-        apps = apps.with_columns(pl.lit(None, dtype=pl.Boolean).alias("urgent_occupation"))
+    # the policy period is known to the caller that resolved the policy (see ``in_policy_period``); unknown here
+    for col in ("urgent_occupation", "certificate_in_policy_period", "fit_commitment_provided"):
+        if col not in names:
+            apps = apps.with_columns(pl.lit(None, dtype=pl.Boolean).alias(col))
     apps = apps.with_columns(
         _key_expr().alias("_key"),
         pl.struct("application_date", "application_id")
@@ -578,7 +580,7 @@ def derive_skill_features_frame(
         .any()
         .alias("higher_level_same_occupation_subsidised"),
     ]
-    subsidy_feats = pairs.group_by("application_id").agg(aggs, pl.lit(True).alias("_has_priors"))
+    subsidy_feats = pairs.group_by("application_id").agg(*aggs, pl.lit(True).alias("_has_priors"))
 
     held_feats = (
         cur.join(held.with_columns(_key_expr().alias("_key")), on="id_number", how="inner")
@@ -608,7 +610,7 @@ def derive_skill_features_frame(
     training_feats = (
         cur.join(training.with_columns(_key_expr().alias("_key")), on="id_number", how="inner")
         .group_by("application_id")
-        .agg(t_aggs, pl.lit(True).alias("_has_training"))
+        .agg(*t_aggs, pl.lit(True).alias("_has_training"))
     )
     # a given fact is never overwritten by a derived one: given columns are kept and only their gaps filled
     given = [c for c in DERIVED_FIELDS if c in names]
