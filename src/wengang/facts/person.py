@@ -292,10 +292,12 @@ class SkillSubsidyFacts(BaseModel):
         description="派生：申领日后又享受同一职业（工种）同一等级职业培训补贴 / derived: training subsidy for this occupation and level after applying",
     )
     training_subsidy_any_before: bool | None = Field(
-        None, description="派生：申领日前已享受任何职业培训补贴 / derived: any training subsidy on or before applying"
+        None,
+        description="派生：申领日前已享受任何职业培训补贴 / derived: any training subsidy on or before applying",
     )
     training_subsidy_any_after: bool | None = Field(
-        None, description="派生：申领日后又享受任何职业培训补贴 / derived: any training subsidy after applying"
+        None,
+        description="派生：申领日后又享受任何职业培训补贴 / derived: any training subsidy after applying",
     )
     certificate_age_months: int | None = Field(
         None,

@@ -3,9 +3,9 @@
 | ruleset | enacted by | what changes |
 |---|---|---|
 | v2019 | 内政发〔2019〕4号 八 | 在职职工 only; insured 1 年（含）以上 (relaxed from 3 years); amounts are caps (不超过) |
-| v2022 | 内人社办发〔2022〕86号 （三）11 | + benefit recipients; 同一职业同一等级一次; ≤ 3 a year |
-| v2024 | 人社部发〔2024〕40号 三 (山西 28号, 兵团 draft) | insured 1 年以上; ≤ 3 a year; no lower level after a higher one; not with 职业培训补贴 |
-| v2025 | 内人社发〔2025〕18号 二 | 1 a year + 2 more for the region's urgently-needed occupations at +10%; no lower level once a higher one is *held* or subsidised; risk checks (五) |
+| v2022 | 内人社办发〔2022〕86号 （三）11 | + benefit recipients; 同一职业同一等级一次; ≤ 3 a year; insured period "符合条件的" (a switch; default: region setting ``min_insured_months``) |
+| v2024 | 人社部发〔2024〕40号 三 (山西 28号, 兵团 draft) | insured 1 年以上; ≤ 3 a year; no lower level after a higher one; not with 职业培训补贴; the province's fund reserve ≥ 1 year (region setting ``fund_reserve_years``) |
+| v2025 | 内人社发〔2025〕18号 二 | 1 a year + 2 more for the region's urgently-needed occupations at +10%; no lower level once a higher one is *held* or subsidised; 证岗相适 flag (四); risk checks (五) |
 
 The rules read flat facts. What a person's histories imply (how many subsidies this year, whether the
 same occupation and level was paid before …) is derived by ONE definition written twice:
@@ -16,13 +16,23 @@ same occupation and level was paid before …) is derived by ONE definition writ
   ``application_id``): an earlier application of the same person counts against a later one exactly as
   a past subsidy would. ``tests/programs/test_skill_subsidy_properties.py`` checks the two agree.
 
-Readings taken without a switch (docs/decisions.md material):
+Readings are switches (``docs/interpretations.md``): the year a subsidy counts in (``year_basis``), the
+insured period (``insured_period``, and ``insured_condition_2022`` for 86号's "符合条件的"), which of the IM 2025
+yearly times an urgent certificate takes (``urgent_extra_slots``) and which are uplifted
+(``urgent_uplift_scope``), a higher level held (``lower_after_higher``), the 40号 fund-reserve precondition
+(``fund_reserve``), the scope of "不得和职业培训补贴重复享受" and which subsidy yields
+(``training_overlap_scope``, ``training_overlap_yields``; the 兵团 draft fixes the later one by a parameter),
+and the certificate's time window (``certificate_window``). Readings taken without a switch:
 
-* 技能提升补贴和职业培训补贴不得重复享受 — the one enjoyed later yields (兵团征求意见稿 一（三） says so
-  outright: "按照后享受的单位或个人退回资金的原则"): a training subsidy for the same occupation on or before
-  the application date refuses this subsidy; one after it is flagged for recovery of the training subsidy.
-* 内人社发〔2025〕18号 "每人每年可享受1次补贴…在此基础上增加2次": the first subsidy of the year (urgent or
-  not) uses the one ordinary time; after it only urgently-needed certificates get the 2 extra times.
+* a past subsidy whose ``urgent`` mark is empty counted as an ordinary one (the agency's record says how it
+  was granted; an empty mark is read as "not granted as urgent");
+* a past subsidy without a certificate date: counted by certificate year only when it was applied for
+  before this certificate's year (it cannot be of that year); otherwise that count is unknown, never
+  "another year";
+* derived facts only fill gaps: a fact the caller gives (e.g. ``certificate_outside_place`` from the
+  agency's own check) is never replaced by the derivation;
+* 内人社发〔2025〕18号 四 (证岗相适): only a flag for a non-urgent certificate of an employed worker without
+  the employer's commitment — the text says urgent occupations need none, not that the others are refused.
 
 An earlier application in the batch counts whether or not it is itself granted (a conservative
 count: caps are never exceeded). An application refused for another reason is removed and the
@@ -207,7 +217,12 @@ CERT_WINDOW = interpretations.register(
     interpretations.Switch(
         name="skill_subsidy.certificate_window",
         title="证书须在何时取得（文件未写取证时限）",
-        clauses=("人社部发〔2024〕40号 三", "内人社发〔2025〕18号 二", "内人社办发〔2022〕86号 （三）11", "内政发〔2019〕4号 八"),
+        clauses=(
+            "人社部发〔2024〕40号 三",
+            "内人社发〔2025〕18号 二",
+            "内人社办发〔2022〕86号 （三）11",
+            "内政发〔2019〕4号 八",
+        ),
         readings={
             "any_date": "不限取证时间（文件未写时限）",
             "policy_period": "证书须在本政策执行期内取得（执行期起止日按所适用文件）",
@@ -628,7 +643,8 @@ def derive_skill_features_frame(
     ]
     has_pairs = pl.col("_has_priors").fill_null(False)
     age = (
-        (pl.col("application_date").dt.year() - pl.col("certificate_issue_date").dt.year()).cast(pl.Int64) * 12
+        (pl.col("application_date").dt.year() - pl.col("certificate_issue_date").dt.year()).cast(pl.Int64)
+        * 12
         + pl.col("application_date").dt.month().cast(pl.Int64)
         - pl.col("certificate_issue_date").dt.month().cast(pl.Int64)
         - (pl.col("application_date").dt.day() < pl.col("certificate_issue_date").dt.day()).cast(pl.Int64)
@@ -721,14 +737,18 @@ def _risk(name: str):
     return applies
 
 
-_reserve_ok = Setting("fund_reserve_years", "上年度失业保险基金滚存结余备付期限", YEARS) >= Param("fund_reserve_min_years")
+_reserve_ok = Setting("fund_reserve_years", "上年度失业保险基金滚存结余备付期限", YEARS) >= Param(
+    "fund_reserve_min_years"
+)
 
 
 def _training(side: str, label: str) -> Reading:
     return Reading(
         TRAINING_SCOPE.name,
         {
-            "same_occupation": Fact(f"training_subsidy_same_occupation_{side}", f"{label}同一职业（工种）职业培训补贴", BOOL),
+            "same_occupation": Fact(
+                f"training_subsidy_same_occupation_{side}", f"{label}同一职业（工种）职业培训补贴", BOOL
+            ),
             "same_occupation_level": Fact(
                 f"training_subsidy_same_level_{side}", f"{label}同一职业（工种）同一等级职业培训补贴", BOOL
             ),
@@ -745,7 +765,9 @@ CHECKS_COMMON = [
     Check(
         "fund_reserve",
         "本省上年度失业保险基金滚存结余备付期限在{fund_reserve_min_years}年以上（实施技能提升补贴的前提）",
-        Reading(FUND_RESERVE_SW.name, {"block": when(_reserve_ok, Lit(True), Lit(None)), "refuse": _reserve_ok}),
+        Reading(
+            FUND_RESERVE_SW.name, {"block": when(_reserve_ok, Lit(True), Lit(None)), "refuse": _reserve_ok}
+        ),
         reason="本省上年度失业保险基金滚存结余备付期限不足{fund_reserve_min_years}年，不具备实施技能提升补贴的前提",
         applies=_has("fund_reserve_min_years"),
     ),

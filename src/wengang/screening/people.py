@@ -353,7 +353,9 @@ def with_policy_period(
     regions = facts.select(pl.col(region_column).unique()).collect()[region_column].drop_nulls().to_list()
     rows = [
         (code, plan.resolution.valid_from, plan.resolution.valid_to)
-        for plan in plan_regions("skill_subsidy", [str(r) for r in regions], on, include_drafts=include_drafts)
+        for plan in plan_regions(
+            "skill_subsidy", [str(r) for r in regions], on, include_drafts=include_drafts
+        )
         if plan.resolution is not None
         for code in plan.regions
     ]
@@ -364,11 +366,16 @@ def with_policy_period(
     derived = (
         pl.when(cert.is_null() | pl.col("_period_from").is_null())
         .then(None)
-        .otherwise((pl.col("_period_from") <= cert) & (pl.col("_period_to").is_null() | (cert <= pl.col("_period_to"))))
+        .otherwise(
+            (pl.col("_period_from") <= cert)
+            & (pl.col("_period_to").is_null() | (cert <= pl.col("_period_to")))
+        )
     )
     return (
         facts.join(periods, on=region_column, how="left")
-        .with_columns(pl.coalesce("certificate_in_policy_period", derived).alias("certificate_in_policy_period"))
+        .with_columns(
+            pl.coalesce("certificate_in_policy_period", derived).alias("certificate_in_policy_period")
+        )
         .drop("_period_from", "_period_to")
     )
 
