@@ -307,6 +307,10 @@ class SkillSubsidyFacts(BaseModel):
         None,
         description="派生：证书在所适用文件的执行期内取得 / derived: certificate issued within the period of the document in force",
     )
+    insured_outside_applied_region: bool | None = Field(
+        None,
+        description="派生：失业保险参保地不在申领地 / derived: insured outside the region applied in",
+    )
     certificate_outside_place: bool | None = Field(
         None,
         description="派生：证书发证地不在参保地或领金地（已给出的以给出为准）/ derived: certificate issued outside the insured/benefit place (a given value wins)",

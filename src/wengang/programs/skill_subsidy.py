@@ -401,6 +401,14 @@ def in_policy_period(cert_date: date | None, resolution: Any) -> bool | None:
     return resolution.valid_from <= cert_date and (end is None or cert_date <= end)
 
 
+def insured_outside(insured_region: str | None, resolution: Any) -> bool | None:
+    """Whether the person is insured outside the region applied in (GB/T 2260 prefixes, as for certificates)."""
+    key = getattr(getattr(resolution, "region", None), "key", None)
+    if not insured_region or not key or not key.isdigit():
+        return None
+    return not _related(insured_region, key)
+
+
 def _fill(out: dict[str, Any], derived: Mapping[str, Any]) -> None:
     """A given fact is never overwritten by a derived one: derived values only fill gaps."""
     for name, value in derived.items():
@@ -419,6 +427,7 @@ def prepare(facts: dict[str, Any], resolution: Any) -> dict[str, Any]:
             ),
             "certificate_age_months": months_between(out["certificate_issue_date"], out["application_date"]),
             "certificate_in_policy_period": in_policy_period(out.get("certificate_issue_date"), resolution),
+            "insured_outside_applied_region": insured_outside(out.get("insured_region"), resolution),
         },
     )
     if all(out.get(f) is None for f in HISTORY_FIELDS):
@@ -520,7 +529,12 @@ def derive_skill_features_frame(
         if col not in names:
             apps = apps.with_columns(pl.lit(None, dtype=pl.String).alias(col))
     # the policy period is known to the caller that resolved the policy (see ``in_policy_period``); unknown here
-    for col in ("urgent_occupation", "certificate_in_policy_period", "fit_commitment_provided"):
+    for col in (
+        "urgent_occupation",
+        "certificate_in_policy_period",
+        "insured_outside_applied_region",
+        "fit_commitment_provided",
+    ):
         if col not in names:
             apps = apps.with_columns(pl.lit(None, dtype=pl.Boolean).alias(col))
     apps = apps.with_columns(
@@ -934,6 +948,16 @@ RISK_CHECKS = [
     ),
 ]
 
+INSURED_PLACE = Check(
+    "insured_place",
+    "在本人失业保险参保地申领",
+    ~Fact("insured_outside_applied_region", "参保地不在申领地", BOOL),
+    kind=FLAG,
+    applies=_has("apply_at_insured_place"),
+    cite=("apply_at_insured_place",),
+    reason="需核查：申领人的失业保险参保地不在本地，文件规定到本人参保地申领",
+)
+
 FIT_COMMITMENT = Check(
     "fit_commitment",
     "非急需紧缺职业（工种）的在职职工申领，企业已提供证岗相适承诺书（急需紧缺职业（工种）无需提供）",
@@ -989,8 +1013,8 @@ def _ruleset(name: str, checks: list[Check], amount: Any, outputs: list[Output] 
     )
 
 
-V2019 = _ruleset("v2019", CHECKS_COMMON, standard)
-V2022 = _ruleset("v2022", [*CHECKS_COMMON, INSURED_2022_CHECK, CAP_3], standard)
+V2019 = _ruleset("v2019", [*CHECKS_COMMON, INSURED_PLACE], standard)
+V2022 = _ruleset("v2022", [*CHECKS_COMMON, INSURED_2022_CHECK, CAP_3, INSURED_PLACE], standard)
 V2024 = _ruleset("v2024", [*CHECKS_COMMON, CAP_3, *RISK_CHECKS], standard)
 V2025 = _ruleset(
     "v2025",

@@ -347,7 +347,9 @@ def with_policy_period(
     facts: pl.LazyFrame, on: date, *, include_drafts: bool = False, region_column: str = "region_code"
 ) -> pl.LazyFrame:
     """``certificate_in_policy_period`` from the period of the document each region's rows are judged
-    under (as ``skill_subsidy.prepare`` derives it for one case); a given value is kept."""
+    under, and ``insured_outside_applied_region`` against the row's screening region (as
+    ``skill_subsidy.prepare`` derives both for one case); a given value is kept."""
+    from wengang.programs.skill_subsidy import _related_expr
     from wengang.screening.evaluate import plan_regions
 
     regions = facts.select(pl.col(region_column).unique()).collect()[region_column].drop_nulls().to_list()
@@ -374,7 +376,13 @@ def with_policy_period(
     return (
         facts.join(periods, on=region_column, how="left")
         .with_columns(
-            pl.coalesce("certificate_in_policy_period", derived).alias("certificate_in_policy_period")
+            pl.coalesce("certificate_in_policy_period", derived).alias("certificate_in_policy_period"),
+            pl.coalesce(
+                "insured_outside_applied_region",
+                pl.when(pl.col("insured_region").is_null() | ~pl.col(region_column).str.contains(r"^\d+$"))
+                .then(None)
+                .otherwise(~_related_expr("insured_region", region_column)),
+            ).alias("insured_outside_applied_region"),
         )
         .drop("_period_from", "_period_to")
     )
