@@ -95,3 +95,64 @@ def test_the_frame_derivation_keeps_a_given_fact_too():
     out = derive_skill_features_frame(apps).sort("application_id").collect()
     assert out["certificate_outside_place"].to_list() == [True, False]  # given kept; the gap derived
     assert out["certificate_age_months"].to_list() == [2, 2]
+
+
+def _grant_in_order(urgent_flags, order, slots):
+    """Apply for one year's certificates in ``order`` (each granted one becomes a past subsidy); granted flags."""
+    occupations = ["6-31-01-03", "4-10-01-03", "6-18-02-04", "2-02-07-04"]
+    readings = {
+        "skill_subsidy.urgent_extra_slots": slots,
+        "skill_subsidy.urgent_uplift_scope": "all_urgent",
+        "skill_subsidy.certificate_window": "any_date",
+        "skill_subsidy.insured_period": "cumulative_at_application",
+        "skill_subsidy.year_basis": "application",
+    }
+    granted: dict[int, bool] = {}
+    past: list[dict] = []
+    for month, i in enumerate(order, start=2):
+        applied = date(2025, month, 1)
+        facts = {
+            **BASE,
+            "occupation_code": occupations[i],
+            "urgent_occupation": urgent_flags[i],
+            "application_date": applied,
+            "certificate_issue_date": date(2025, 1, 1),
+            "past_subsidies": list(past),
+            "held_certificates": [],
+            "training_subsidies": [],
+        }
+        d = evaluate("skill_subsidy", "150500", date(2025, 12, 1), facts, readings=readings)
+        assert d.status in ("eligible", "ineligible"), d.reasons
+        granted[i] = d.status == "eligible"
+        if granted[i]:
+            past.append(
+                {"occupation_code": occupations[i], "level": 4, "application_date": applied,
+                 "certificate_issue_date": date(2025, 1, 1), "urgent": urgent_flags[i]}
+            )  # fmt: skip
+    return granted
+
+
+@pytest.mark.parametrize(
+    "urgent_flags",
+    [(True, False), (True, True, False), (False, True, True), (True, True, True, False), (False, False)],
+)
+def test_urgent_fill_extra_does_not_depend_on_the_order(urgent_flags):
+    """内人社发〔2025〕18号 二 under ``urgent_extra_slots = urgent_fill_extra``: a year's certificates that fit
+    (at most 1 ordinary, at most 3 in all) are all granted in every order; otherwise every order grants as many."""
+    from itertools import permutations
+
+    ordinary = urgent_flags.count(False)
+    fits = ordinary <= 1 and len(urgent_flags) <= 3
+    counts = set()
+    for order in permutations(range(len(urgent_flags))):
+        granted = _grant_in_order(urgent_flags, order, "urgent_fill_extra")
+        counts.add(sum(granted.values()))
+        if fits:
+            assert all(granted.values()), (order, granted)
+    assert counts == {min(3, len(urgent_flags) - max(0, ordinary - 1))}
+
+
+def test_first_uses_ordinary_depends_on_the_order():
+    """The other reading: an ordinary certificate after an urgent one is refused, before it granted (s01/s02)."""
+    assert _grant_in_order((True, False), (1, 0), "first_uses_ordinary") == {1: True, 0: True}
+    assert _grant_in_order((True, False), (0, 1), "first_uses_ordinary") == {0: True, 1: False}

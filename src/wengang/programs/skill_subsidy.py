@@ -955,7 +955,7 @@ INSURED_PLACE = Check(
     kind=FLAG,
     applies=_has("apply_at_insured_place"),
     cite=("apply_at_insured_place",),
-    reason="需核查：申领人的失业保险参保地不在本地，文件规定到本人参保地申领",
+    reason="需核查：申领人的失业保险参保地不在申领地（文件写明到本人参保地申领）",
 )
 
 FIT_COMMITMENT = Check(
