@@ -528,7 +528,8 @@ def derive_skill_features_frame(
     for col in ("certificate_region", "insured_region", "benefit_region", "evaluation_body"):
         if col not in names:
             apps = apps.with_columns(pl.lit(None, dtype=pl.String).alias(col))
-    # the policy period is known to the caller that resolved the policy (see ``in_policy_period``); unknown here
+    # facts that need the resolved policy (its period, the region applied in) come from the caller that resolved
+    # it (``prepare``; ``screening.people.with_policy_period``); unknown here
     for col in (
         "urgent_occupation",
         "certificate_in_policy_period",
