@@ -91,7 +91,7 @@ def one_case_skill(inputs: SkillInputs) -> dict[str, dict]:
             {k: h[k] for k in ("occupation_code", "work_type", "level", "issue_date")} for h in held.get(me, [])
         ]
         case["training_subsidies"] = [
-            {k: t[k] for k in ("occupation_code", "work_type", "received_date")} for t in training.get(me, [])
+            {k: t[k] for k in ("occupation_code", "work_type", "level", "received_date")} for t in training.get(me, [])
         ]
         out[row["application_id"]] = {**case, "_region": row["region_code"]}
         seen.setdefault(me, []).append(row)
@@ -99,7 +99,7 @@ def one_case_skill(inputs: SkillInputs) -> dict[str, dict]:
 
 
 def assert_rows_equal_one_case(
-    results: pl.DataFrame, cases: dict[str, dict], key: str, program: str, on: date, readings=None
+    results: pl.DataFrame, cases: dict[str, dict], key: str, program: str, on: date, readings=None, settings=None
 ) -> int:
     """Each result row has the status and amount of evaluating its case alone; returns rows compared."""
     n = 0
@@ -110,7 +110,7 @@ def assert_rows_equal_one_case(
         if row.get("application_date_given") is False:
             # 免申即享: the issue date stands in for an application date, which places no earlier period
             fixed.setdefault("policy.period_date", "review")
-        d = evaluate(program, region, on, case, readings=fixed)
+        d = evaluate(program, region, on, case, readings=fixed, settings=settings)
         assert (row["status"], row["amount_fen"]) == (d.status, d.amount_fen), (case, row["reasons"], d.reasons)
         n += 1
     return n

@@ -124,9 +124,13 @@ def _by_id(results: pl.DataFrame) -> dict[str, dict]:
 
 def test_v2024_caps_dedup_lower_level_training_and_quarantine(v2024_tables, tmp_path: Path):
     on = date(2024, 12, 1)
+    # 40号 三: the province's fund reserve is a precondition (a region setting); D1's overlap rule: the later yields
+    settings = {"fund_reserve_years": 2}
+    readings = {"skill_subsidy.training_overlap_yields": "later_yields"}
     report = run_people_screening(
-        tmp_path / "out", program="skill_subsidy", evaluation_date=on, tables=v2024_tables
-    )
+        tmp_path / "out", program="skill_subsidy", evaluation_date=on, tables=v2024_tables,
+        settings=settings, readings=readings,
+    )  # fmt: skip
     assert report.policies and report.reconciles
     counts = {r.table: (r.rows_in, r.accepted, r.quarantined) for r in report.reports}
     assert counts["persons"] == (7, 6, 1)  # the bad 身份证号
@@ -159,7 +163,12 @@ def test_v2024_caps_dedup_lower_level_training_and_quarantine(v2024_tables, tmp_
 
     # every row is what evaluating its case alone decides
     cases = one_case_skill(inputs_from(v2024_tables))
-    assert assert_rows_equal_one_case(_results(report), cases, "application_id", "skill_subsidy", on) == 12
+    assert (
+        assert_rows_equal_one_case(
+            _results(report), cases, "application_id", "skill_subsidy", on, readings=readings, settings=settings
+        )
+        == 12
+    )
 
 
 def test_strict_refuses_the_batch(v2024_tables, tmp_path: Path):

@@ -104,7 +104,12 @@ def test_generated_region_both_programs(tmp_path: Path):
     allowed = allowed_regions_for("150500", 2025) | {"150500"}
     skill_tables = {k: paths[k] for k in ("persons", "certificates", "subsidies", "ui_claims")}
     urgent = ["6-31-01-03"]
-    readings = {"skill_subsidy.insured_period": "cumulative_at_application"}
+    # the generated certificates of 2024 are screened on a 2025 date: a certificate window of the policy period
+    # would make them 待认定, so the literal reading (no window) is fixed with the insured-period reading
+    readings = {
+        "skill_subsidy.insured_period": "cumulative_at_application",
+        "skill_subsidy.certificate_window": "any_date",
+    }
     report = run_people_screening(
         tmp_path / "skill", program="skill_subsidy", evaluation_date=ON, tables=skill_tables,
         allowed_regions=allowed, readings=readings, urgent_occupations=urgent, excel=False,

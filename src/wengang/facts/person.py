@@ -117,12 +117,16 @@ class PastSkillSubsidy(BaseModel):
         description="证书等级 5=初级（五级）…1=高级技师（一级）/ certificate level 5 (lowest) .. 1",
     )
     application_date: date = Field(description="申领日期 / date applied")
-    certificate_issue_date: date | None = Field(None, description="证书发证日期 / certificate issue date")
+    certificate_issue_date: date | None = Field(
+        None,
+        description="证书发证日期（空时按发证年度计次无法判定，不当作其他年度）/ certificate issue date (empty: its year is unknown, not another year)",
+    )
     paid_date: date | None = Field(
         None, description="补贴发放日期（空则按申领日期）/ date paid (application date if empty)"
     )
     urgent: bool = Field(
-        False, description="是否按急需紧缺职业（工种）享受 / received as an urgently-needed occupation"
+        False,
+        description="是否按急需紧缺职业（工种）享受（空=否，按普通次数计）/ received as an urgently-needed occupation (empty = no)",
     )
     region: str | None = Field(None, description="享受地行政区划代码 / region where received")
 
@@ -150,6 +154,12 @@ class PastTrainingSubsidy(BaseModel):
     received_date: date = Field(description="享受（发放）日期 / date received")
     occupation_code: str = Field(description="培训对应的职业编码 / occupation the training was for")
     work_type: str = Field("", description="工种 / work type")
+    level: int | None = Field(
+        None,
+        ge=1,
+        le=5,
+        description="培训对应的等级 5..1（可空；按“同一职业同一等级”解读时需要）/ level the training was for (optional)",
+    )
 
     _occ = field_validator("occupation_code")(check_occupation_code)
 
@@ -216,6 +226,11 @@ class SkillSubsidyFacts(BaseModel):
         " / on the region's urgently-needed occupation list (empty if not matched)",
     )
 
+    fit_commitment_provided: bool | None = Field(
+        None,
+        description="企业已提供证岗相适承诺书（内人社发〔2025〕18号 四；未知为空）/ the employer gave the job-fit commitment (unknown: empty)",
+    )
+
     # risk data (风控疑点数据, 内人社发〔2025〕18号 五)
     evaluation_body_batch_count: NonNegativeInt | None = Field(
         None,
@@ -276,9 +291,37 @@ class SkillSubsidyFacts(BaseModel):
         None,
         description="派生：申领日后又享受同一职业（工种）职业培训补贴 / derived: training subsidy for this occupation after applying",
     )
+    training_subsidy_same_level_before: bool | None = Field(
+        None,
+        description="派生：申领日前已享受同一职业（工种）同一等级职业培训补贴 / derived: training subsidy for this occupation and level on or before applying",
+    )
+    training_subsidy_same_level_after: bool | None = Field(
+        None,
+        description="派生：申领日后又享受同一职业（工种）同一等级职业培训补贴 / derived: training subsidy for this occupation and level after applying",
+    )
+    training_subsidy_any_before: bool | None = Field(
+        None,
+        description="派生：申领日前已享受任何职业培训补贴 / derived: any training subsidy on or before applying",
+    )
+    training_subsidy_any_after: bool | None = Field(
+        None,
+        description="派生：申领日后又享受任何职业培训补贴 / derived: any training subsidy after applying",
+    )
+    certificate_age_months: int | None = Field(
+        None,
+        description="派生：发证之日至申领之日的整月数 / derived: whole months from the certificate's issue to the application",
+    )
+    certificate_in_policy_period: bool | None = Field(
+        None,
+        description="派生：证书在所适用文件的执行期内取得 / derived: certificate issued within the period of the document in force",
+    )
+    insured_outside_applied_region: bool | None = Field(
+        None,
+        description="派生：失业保险参保地不在申领地 / derived: insured outside the region applied in",
+    )
     certificate_outside_place: bool | None = Field(
         None,
-        description="派生：证书发证地不在参保地或领金地 / derived: certificate issued outside the insured/benefit place",
+        description="派生：证书发证地不在参保地或领金地（已给出的以给出为准）/ derived: certificate issued outside the insured/benefit place (a given value wins)",
     )
 
     _id = field_validator("id_number")(check_id_number)

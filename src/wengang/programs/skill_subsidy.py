@@ -3,9 +3,9 @@
 | ruleset | enacted by | what changes |
 |---|---|---|
 | v2019 | 内政发〔2019〕4号 八 | 在职职工 only; insured 1 年（含）以上 (relaxed from 3 years); amounts are caps (不超过) |
-| v2022 | 内人社办发〔2022〕86号 （三）11 | + benefit recipients; 同一职业同一等级一次; ≤ 3 a year |
-| v2024 | 人社部发〔2024〕40号 三 (山西 28号, 兵团 draft) | insured 1 年以上; ≤ 3 a year; no lower level after a higher one; not with 职业培训补贴 |
-| v2025 | 内人社发〔2025〕18号 二 | 1 a year + 2 more for the region's urgently-needed occupations at +10%; no lower level once a higher one is *held* or subsidised; risk checks (五) |
+| v2022 | 内人社办发〔2022〕86号 （三）11 | + benefit recipients; 同一职业同一等级一次; ≤ 3 a year; insured period "符合条件的" (a switch; default: region setting ``min_insured_months``) |
+| v2024 | 人社部发〔2024〕40号 三 (山西 28号, 兵团 draft) | insured 1 年以上; ≤ 3 a year; no lower level after a higher one; not with 职业培训补贴; the province's fund reserve ≥ 1 year (region setting ``fund_reserve_years``) |
+| v2025 | 内人社发〔2025〕18号 二 | 1 a year + 2 more for the region's urgently-needed occupations at +10%; no lower level once a higher one is *held* or subsidised; 证岗相适 flag (四); risk checks (五) |
 
 The rules read flat facts. What a person's histories imply (how many subsidies this year, whether the
 same occupation and level was paid before …) is derived by ONE definition written twice:
@@ -16,13 +16,23 @@ same occupation and level was paid before …) is derived by ONE definition writ
   ``application_id``): an earlier application of the same person counts against a later one exactly as
   a past subsidy would. ``tests/programs/test_skill_subsidy_properties.py`` checks the two agree.
 
-Readings taken without a switch (docs/decisions.md material):
+Readings are switches (``docs/interpretations.md``): the year a subsidy counts in (``year_basis``), the
+insured period (``insured_period``, and ``insured_condition_2022`` for 86号's "符合条件的"), which of the IM 2025
+yearly times an urgent certificate takes (``urgent_extra_slots``) and which are uplifted
+(``urgent_uplift_scope``), a higher level held (``lower_after_higher``), the 40号 fund-reserve precondition
+(``fund_reserve``), the scope of "不得和职业培训补贴重复享受" and which subsidy yields
+(``training_overlap_scope``, ``training_overlap_yields``; the 兵团 draft fixes the later one by a parameter),
+and the certificate's time window (``certificate_window``). Readings taken without a switch:
 
-* 技能提升补贴和职业培训补贴不得重复享受 — the one enjoyed later yields (兵团征求意见稿 一（三） says so
-  outright: "按照后享受的单位或个人退回资金的原则"): a training subsidy for the same occupation on or before
-  the application date refuses this subsidy; one after it is flagged for recovery of the training subsidy.
-* 内人社发〔2025〕18号 "每人每年可享受1次补贴…在此基础上增加2次": the first subsidy of the year (urgent or
-  not) uses the one ordinary time; after it only urgently-needed certificates get the 2 extra times.
+* a past subsidy whose ``urgent`` mark is empty counted as an ordinary one (the agency's record says how it
+  was granted; an empty mark is read as "not granted as urgent");
+* a past subsidy without a certificate date: counted by certificate year only when it was applied for
+  before this certificate's year (it cannot be of that year); otherwise that count is unknown, never
+  "another year";
+* derived facts only fill gaps: a fact the caller gives (e.g. ``certificate_outside_place`` from the
+  agency's own check) is never replaced by the derivation;
+* 内人社发〔2025〕18号 四 (证岗相适): only a flag for a non-urgent certificate of an employed worker without
+  the employer's commitment — the text says urgent occupations need none, not that the others are refused.
 
 An earlier application in the batch counts whether or not it is itself granted (a conservative
 count: caps are never exceeded). An application refused for another reason is removed and the
@@ -47,6 +57,8 @@ from wengang.rules.expr import (
     COUNT,
     MONEY,
     MONTHS,
+    YEARS,
+    Coalesce,
     Fact,
     Lit,
     Param,
@@ -123,6 +135,106 @@ UPLIFT_SCOPE = interpretations.register(
     )
 )
 
+SLOTS = interpretations.register(
+    interpretations.Switch(
+        name="skill_subsidy.urgent_extra_slots",
+        title="“每人每年可享受1次补贴…在此基础上增加2次补贴次数”：急需紧缺证书先占哪一次",
+        clauses=("内人社发〔2025〕18号 二",),
+        readings={
+            "urgent_fill_extra": "急需紧缺职业（工种）证书先占增加的2次，每年1次的基本次数留给非急需紧缺证书；"
+            "非急需紧缺证书每年至多1次，全年合计至多3次（结果与申领先后无关）",
+            "first_uses_ordinary": "当年第1次补贴（无论是否急需紧缺）占用基本次数；此后只有急需紧缺证书可用增加的2次",
+        },
+        default="urgent_fill_extra",
+        why="“增加2次”是对“取得自治区急需紧缺职业（工种）证书的”增加，这2次本就只属于急需紧缺证书；“每人每年可享受1次”对任何证书都有。"
+        "先领急需紧缺证书的人不应因此失去基本次数，否则同样两张证书的结果取决于申领先后，文件没有这种意思。",
+        programs=(PROGRAM,),
+    )
+)
+INSURED_2022 = interpretations.register(
+    interpretations.Switch(
+        name="skill_subsidy.insured_condition_2022",
+        title="2022年“符合条件的企业在职职工和正在领取失业保险金人员”：参保时长条件",
+        clauses=("内人社办发〔2022〕86号 （三）11",),
+        readings={
+            "setting": "参保时长条件由经办方按地区设置 min_insured_months（月数，以上含本数）；未设置时无法判定",
+            "national_2022_23": "按人社部发〔2022〕23号所定条件：参加失业保险1年（12个月）以上（该文件不在本库，条件未经本库文本核对）",
+            "none": "无参保时长条件",
+        },
+        default="setting",
+        why="原文只写“符合条件的”，条件在本文件之外（本文件及其转发文件都未写参保时长）。本库没有给出该条件的文本，"
+        "不应自行认定为“无条件”，也不应引用未收录的文件作依据；由经办方按地区设置参保月数，未设置时不作结论。",
+        programs=(PROGRAM,),
+    )
+)
+FUND_RESERVE_SW = interpretations.register(
+    interpretations.Switch(
+        name="skill_subsidy.fund_reserve",
+        title="省级“上年度失业保险基金滚存结余备付期限应在1年以上”不满足时技能提升补贴的处理",
+        clauses=("人社部发〔2024〕40号 三",),
+        readings={
+            "block": "本省暂不具备实施条件：不作不予补贴的决定，结果为“无法判定”（暂缓）",
+            "refuse": "作为申领条件：不满足即不予补贴",
+        },
+        default="block",
+        why="该条件针对“实施上述技能提升补贴政策的省（自治区、直辖市）”，是实施政策的前提，不是申领人自身的条件；"
+        "与稳岗返还的同一句（fanhuan.fund_reserve）处理一致：不满足时暂缓，不向个人作出“不符合条件”的结论。",
+        programs=(PROGRAM,),
+    )
+)
+TRAINING_SCOPE = interpretations.register(
+    interpretations.Switch(
+        name="skill_subsidy.training_overlap_scope",
+        title="“技能提升补贴和职业培训补贴不得重复享受”的范围",
+        clauses=("人社部发〔2024〕40号 三", "内人社发〔2025〕18号 二", "兵团征求意见稿 一（三）"),
+        readings={
+            "same_occupation": "同一职业（工种）的职业培训补贴与技能提升补贴不得重复享受",
+            "same_occupation_level": "同一职业（工种）同一等级的职业培训补贴与技能提升补贴不得重复享受（培训补贴无等级记录的无法判定）",
+            "any_training": "享受过任何职业培训补贴的，不得再享受技能提升补贴（反之亦然）",
+        },
+        default="same_occupation",
+        why="“重复享受”指为同一件事领两次补贴：培训补贴和技能提升补贴都是对取得某一职业（工种）技能的补贴，同一职业（工种）才是“重复”；"
+        "文件未提等级，也未禁止为不同职业分别享受。要求同一等级或一概排除的地区可固定其他解读。",
+        programs=(PROGRAM,),
+    )
+)
+TRAINING_YIELDS = interpretations.register(
+    interpretations.Switch(
+        name="skill_subsidy.training_overlap_yields",
+        title="技能提升补贴与职业培训补贴重复时退出哪一项",
+        clauses=("人社部发〔2024〕40号 三", "内人社发〔2025〕18号 二", "兵团征求意见稿 一（三）"),
+        readings={
+            "later_yields": "后享受的一项不予享受（或退回）：申领前已享受培训补贴的，本补贴不予享受；申领后又享受培训补贴的，追回培训补贴",
+            "applicant_chooses": "由申领人选择其一：本补贴照常审核，列为核查事项，选择本补贴的退回职业培训补贴",
+        },
+        default="later_yields",
+        why="兵团征求意见稿写明“按照后享受的单位或个人退回资金的原则”（由参数 training_overlap_yields_basis 固定）；"
+        "40号和内蒙古文件只写“不得重复享受”，本库唯一写明处理原则的文本是兵团稿，默认与之一致。",
+        programs=(PROGRAM,),
+    )
+)
+CERT_WINDOW = interpretations.register(
+    interpretations.Switch(
+        name="skill_subsidy.certificate_window",
+        title="证书须在何时取得（文件未写取证时限）",
+        clauses=(
+            "人社部发〔2024〕40号 三",
+            "内人社发〔2025〕18号 二",
+            "内人社办发〔2022〕86号 （三）11",
+            "内政发〔2019〕4号 八",
+        ),
+        readings={
+            "any_date": "不限取证时间（文件未写时限）",
+            "policy_period": "证书须在本政策执行期内取得（执行期起止日按所适用文件）",
+            "months_before_application": "发证之日至申领之日不满N个月（N为地区设置 certificate_max_age_months；未设置时不限）",
+        },
+        default="any_date",
+        why="各文件只写“取得…证书的”可申领，均未写取证时限；增加文件没有的条件会缩小享受范围，默认不限。"
+        "经办中常见按政策期或申领前若干月限定，作为可固定的解读列出，使“多年前取得的证书”这一情形可见。",
+        programs=(PROGRAM,),
+    )
+)
+
 # ---------------------------------------------------------------------------------------------
 # derived features: one definition, a Python form and a Polars form
 
@@ -171,6 +283,17 @@ def _get(item: Any, name: str, default: Any = None) -> Any:
     return getattr(item, name, default)
 
 
+def _kleene_any(values: list[bool | None]) -> bool | None:
+    if any(v is True for v in values):
+        return True
+    return None if any(v is None for v in values) else False
+
+
+def months_between(start: date, end: date) -> int:
+    """Whole months from ``start`` to ``end`` (a month is complete on the same day of the month)."""
+    return (end.year - start.year) * 12 + end.month - start.month - (1 if end.day < start.day else 0)
+
+
 def derive_skill_features(application: Mapping[str, Any], history: Mapping[str, Any]) -> dict[str, Any]:
     """Flat features of one application from its history.
 
@@ -196,16 +319,24 @@ def derive_skill_features(application: Mapping[str, Any], history: Mapping[str, 
     def by_app(p: _Prior) -> bool:
         return p.application_date.year == app_date.year
 
-    def by_cert(p: _Prior) -> bool:
-        return p.certificate_issue_date is not None and p.certificate_issue_date.year == cert_date.year
+    def by_cert(p: _Prior) -> bool | None:
+        if p.certificate_issue_date is None:
+            # a certificate is issued before it is applied for: a subsidy applied for before this
+            # certificate's year cannot be of that year; otherwise its year is unknown, never "another year"
+            return False if p.application_date.year < cert_date.year else None
+        return p.certificate_issue_date.year == cert_date.year
 
     def by_pay(p: _Prior) -> bool:
         return (p.paid_date or p.application_date).year == app_date.year
 
     out: dict[str, Any] = {}
     for basis, fn in (("application", by_app), ("certificate", by_cert), ("payment", by_pay)):
-        out[f"subsidies_this_year_by_{basis}"] = sum(1 for p in priors if fn(p))
-        out[f"ordinary_subsidies_this_year_by_{basis}"] = sum(1 for p in priors if fn(p) and not p.urgent)
+        hits = [(fn(p), p.urgent) for p in priors]
+        known = all(h is not None for h, _ in hits)
+        out[f"subsidies_this_year_by_{basis}"] = sum(1 for h, _ in hits if h) if known else None
+        out[f"ordinary_subsidies_this_year_by_{basis}"] = (
+            sum(1 for h, u in hits if h and not u) if known else None
+        )
     same = [p for p in priors if p.occupation_key == key]
     out["same_occupation_level_subsidised"] = any(p.level == level for p in same)
     out["higher_level_same_occupation_subsidised"] = any(p.level < level for p in same)
@@ -217,12 +348,21 @@ def derive_skill_features(application: Mapping[str, Any], history: Mapping[str, 
     )
     out["higher_level_same_occupation_held"] = out["higher_level_same_occupation_subsidised"] or held_higher
     trainings = [
-        _get(t, "received_date")
+        (
+            _get(t, "received_date"),
+            occupation_key(_get(t, "occupation_code"), _get(t, "work_type")) == key,
+            _get(t, "level"),
+        )
         for t in history.get("training_subsidies") or []
-        if occupation_key(_get(t, "occupation_code"), _get(t, "work_type")) == key
     ]
-    out["training_subsidy_same_occupation_before"] = any(d <= app_date for d in trainings)
-    out["training_subsidy_same_occupation_after"] = any(d > app_date for d in trainings)
+    for side, on_side in (("before", lambda d: d <= app_date), ("after", lambda d: d > app_date)):
+        mine = [(same, lv) for d, same, lv in trainings if on_side(d)]
+        out[f"training_subsidy_same_occupation_{side}"] = any(same for same, _ in mine)
+        out[f"training_subsidy_same_level_{side}"] = _kleene_any(
+            [None if lv is None else int(lv) == level for same, lv in mine if same]
+        )
+        out[f"training_subsidy_any_{side}"] = bool(mine)
+    out["certificate_age_months"] = months_between(cert_date, app_date)
     out["certificate_outside_place"] = certificate_outside_place(
         application.get("certificate_region"),
         application.get("insured_region"),
@@ -244,21 +384,55 @@ DERIVED_FIELDS = (
     "higher_level_same_occupation_held",
     "training_subsidy_same_occupation_before",
     "training_subsidy_same_occupation_after",
+    "training_subsidy_same_level_before",
+    "training_subsidy_same_level_after",
+    "training_subsidy_any_before",
+    "training_subsidy_any_after",
+    "certificate_age_months",
     "certificate_outside_place",
 )
 
 
+def in_policy_period(cert_date: date | None, resolution: Any) -> bool | None:
+    """Whether the certificate was issued within the period of the document in force (``resolution``)."""
+    if cert_date is None or resolution is None:
+        return None
+    end = resolution.valid_to
+    return resolution.valid_from <= cert_date and (end is None or cert_date <= end)
+
+
+def insured_outside(insured_region: str | None, resolution: Any) -> bool | None:
+    """Whether the person is insured outside the region applied in (GB/T 2260 prefixes, as for certificates)."""
+    key = getattr(getattr(resolution, "region", None), "key", None)
+    if not insured_region or not key or not key.isdigit():
+        return None
+    return not _related(insured_region, key)
+
+
+def _fill(out: dict[str, Any], derived: Mapping[str, Any]) -> None:
+    """A given fact is never overwritten by a derived one: derived values only fill gaps."""
+    for name, value in derived.items():
+        if out.get(name) is None:
+            out[name] = value
+
+
 def prepare(facts: dict[str, Any], resolution: Any) -> dict[str, Any]:
-    """Fill the derived fields from the histories when the histories are supplied (even empty)."""
+    """Fill the derived fields the caller left empty; from the histories when they are supplied (even empty)."""
     out = dict(facts)
-    if out.get("certificate_outside_place") is None:
-        out["certificate_outside_place"] = certificate_outside_place(
-            out.get("certificate_region"), out.get("insured_region"), out.get("benefit_region")
-        )
+    _fill(
+        out,
+        {
+            "certificate_outside_place": certificate_outside_place(
+                out.get("certificate_region"), out.get("insured_region"), out.get("benefit_region")
+            ),
+            "certificate_age_months": months_between(out["certificate_issue_date"], out["application_date"]),
+            "certificate_in_policy_period": in_policy_period(out.get("certificate_issue_date"), resolution),
+            "insured_outside_applied_region": insured_outside(out.get("insured_region"), resolution),
+        },
+    )
     if all(out.get(f) is None for f in HISTORY_FIELDS):
         return out
-    derived = derive_skill_features(out, {f: out.get(f) or [] for f in HISTORY_FIELDS})
-    out.update(derived)
+    _fill(out, derive_skill_features(out, {f: out.get(f) or [] for f in HISTORY_FIELDS}))
     return out
 
 
@@ -299,6 +473,7 @@ TRAINING_SCHEMA = {
     "id_number": pl.String,
     "occupation_code": pl.String,
     "work_type": pl.String,
+    "level": pl.Int64,
     "received_date": pl.Date,
 }
 
@@ -353,8 +528,16 @@ def derive_skill_features_frame(
     for col in ("certificate_region", "insured_region", "benefit_region", "evaluation_body"):
         if col not in names:
             apps = apps.with_columns(pl.lit(None, dtype=pl.String).alias(col))
-    if "urgent_occupation" not in names:
-        apps = apps.with_columns(pl.lit(None, dtype=pl.Boolean).alias("urgent_occupation"))
+    # facts that need the resolved policy (its period, the region applied in) come from the caller that resolved
+    # it (``prepare``; ``screening.people.with_policy_period``); unknown here
+    for col in (
+        "urgent_occupation",
+        "certificate_in_policy_period",
+        "insured_outside_applied_region",
+        "fit_commitment_provided",
+    ):
+        if col not in names:
+            apps = apps.with_columns(pl.lit(None, dtype=pl.Boolean).alias(col))
     apps = apps.with_columns(
         _key_expr().alias("_key"),
         pl.struct("application_date", "application_id")
@@ -403,25 +586,31 @@ def derive_skill_features_frame(
     pairs = cur.join(priors, on="id_number", how="inner").filter(pl.col("_p_order") < pl.col("_order"))
     by = {
         "application": pl.col("application_date").dt.year() == pl.col("_cur_app").dt.year(),
-        "certificate": (
-            pl.col("certificate_issue_date").dt.year() == pl.col("_cur_cert").dt.year()
-        ).fill_null(False),
+        "certificate": pl.when(pl.col("certificate_issue_date").is_not_null())
+        .then(pl.col("certificate_issue_date").dt.year() == pl.col("_cur_cert").dt.year())
+        .when(pl.col("application_date").dt.year() < pl.col("_cur_cert").dt.year())
+        .then(False),  # null: the year is unknown (see derive_skill_features)
         "payment": pl.col("_pay").dt.year() == pl.col("_cur_app").dt.year(),
     }
     same = pl.col("_key") == pl.col("_cur_key")
     aggs = []
     for basis, cond in by.items():
-        aggs.append(cond.sum().cast(pl.Int64).alias(f"subsidies_this_year_by_{basis}"))
-        aggs.append(
-            (cond & ~pl.col("_urgent")).sum().cast(pl.Int64).alias(f"ordinary_subsidies_this_year_by_{basis}")
-        )
+        unknown = cond.is_null().any()
+        for prefix, hit in (("", cond), ("ordinary_", cond & ~pl.col("_urgent"))):
+            aggs.append(
+                pl.when(unknown)
+                .then(None)
+                .otherwise(hit.fill_null(False).sum())
+                .cast(pl.Int64)
+                .alias(f"{prefix}subsidies_this_year_by_{basis}")
+            )
     aggs += [
         (same & (pl.col("level") == pl.col("_cur_level"))).any().alias("same_occupation_level_subsidised"),
         (same & (pl.col("level") < pl.col("_cur_level")))
         .any()
         .alias("higher_level_same_occupation_subsidised"),
     ]
-    subsidy_feats = pairs.group_by("application_id").agg(aggs)
+    subsidy_feats = pairs.group_by("application_id").agg(*aggs, pl.lit(True).alias("_has_priors"))
 
     held_feats = (
         cur.join(held.with_columns(_key_expr().alias("_key")), on="id_number", how="inner")
@@ -433,22 +622,30 @@ def derive_skill_features_frame(
         .group_by("application_id")
         .agg(pl.lit(True).alias("_held_higher"))
     )
+    t_same = pl.col("_key") == pl.col("_cur_key")
+    t_aggs = []
+    for side, on_side in (
+        ("before", pl.col("received_date") <= pl.col("_cur_app")),
+        ("after", pl.col("received_date") > pl.col("_cur_app")),
+    ):
+        t_aggs += [
+            (t_same & on_side).any().alias(f"training_subsidy_same_occupation_{side}"),
+            pl.when(t_same & on_side)
+            .then(pl.col("level").cast(pl.Int64) == pl.col("_cur_level"))
+            .otherwise(False)
+            .any(ignore_nulls=False)
+            .alias(f"training_subsidy_same_level_{side}"),
+            on_side.any().alias(f"training_subsidy_any_{side}"),
+        ]
     training_feats = (
         cur.join(training.with_columns(_key_expr().alias("_key")), on="id_number", how="inner")
-        .filter(pl.col("_key") == pl.col("_cur_key"))
         .group_by("application_id")
-        .agg(
-            (pl.col("received_date") <= pl.col("_cur_app"))
-            .any()
-            .alias("training_subsidy_same_occupation_before"),
-            (pl.col("received_date") > pl.col("_cur_app"))
-            .any()
-            .alias("training_subsidy_same_occupation_after"),
-        )
+        .agg(*t_aggs, pl.lit(True).alias("_has_training"))
     )
-    drop = [c for c in DERIVED_FIELDS if c in names]
+    # a given fact is never overwritten by a derived one: given columns are kept and only their gaps filled
+    given = [c for c in DERIVED_FIELDS if c in names]
     out = (
-        apps.drop(drop)
+        apps.rename({c: f"_given_{c}" for c in given})
         .join(subsidy_feats, on="application_id", how="left")
         .join(held_feats, on="application_id", how="left")
         .join(training_feats, on="application_id", how="left")
@@ -457,18 +654,34 @@ def derive_skill_features_frame(
     falses = [
         "same_occupation_level_subsidised",
         "higher_level_same_occupation_subsidised",
-        "training_subsidy_same_occupation_before",
-        "training_subsidy_same_occupation_after",
+        *[f"training_subsidy_{k}_{side}" for k in ("same_occupation", "any") for side in ("before", "after")],
     ]
-    return out.with_columns(
-        *[pl.col(c).fill_null(0) for c in zeros],
+    has_pairs = pl.col("_has_priors").fill_null(False)
+    age = (
+        (pl.col("application_date").dt.year() - pl.col("certificate_issue_date").dt.year()).cast(pl.Int64)
+        * 12
+        + pl.col("application_date").dt.month().cast(pl.Int64)
+        - pl.col("certificate_issue_date").dt.month().cast(pl.Int64)
+        - (pl.col("application_date").dt.day() < pl.col("certificate_issue_date").dt.day()).cast(pl.Int64)
+    )
+    out = out.with_columns(
+        # no prior at all: the counts are 0 (a null count from the join is "no rows", not "unknown")
+        *[pl.when(has_pairs).then(pl.col(c)).otherwise(0).cast(pl.Int64).alias(c) for c in zeros],
         *[pl.col(c).fill_null(False) for c in falses],
+        *[
+            pl.when(pl.col("_has_training")).then(pl.col(c)).otherwise(False).alias(c)
+            for c in ("training_subsidy_same_level_before", "training_subsidy_same_level_after")
+        ],
         (
             pl.col("higher_level_same_occupation_subsidised").fill_null(False)
             | pl.col("_held_higher").fill_null(False)
         ).alias("higher_level_same_occupation_held"),
+        age.alias("certificate_age_months"),
         _outside_expr().alias("certificate_outside_place"),
-    ).drop("_key", "_order", "_held_higher")
+    )
+    return out.with_columns([pl.coalesce(f"_given_{c}", c).alias(c) for c in given]).drop(
+        "_key", "_order", "_held_higher", "_has_priors", "_has_training", *[f"_given_{c}" for c in given]
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -490,23 +703,31 @@ def _by_year(prefix: str, label: str) -> Reading:
 
 
 this_year = _by_year("subsidies_this_year", "本年度已享受技能提升补贴次数")
+ordinary_this_year = _by_year("ordinary_subsidies_this_year", "本年度已享受的非急需紧缺职业证书补贴次数")
 
-_min_months = Param("min_insured_months", "规定月数", MONTHS)
-_cum_app = Fact("insured_months_cumulative", "截至申领日累计参保月数", MONTHS) >= _min_months
-# every other reading counts a part of the cumulative months to the application date: when those are
-# short, every reading refuses (so a missing figure of a stricter reading does not hold up a refusal)
-insured_enough = Reading(
-    INSURED_PERIOD.name,
-    {
-        "cumulative_at_application": _cum_app,
-        "continuous_at_application": _cum_app
-        & (Fact("insured_months_continuous", "截至申领日连续参保月数", MONTHS) >= _min_months),
-        "cumulative_at_certificate": _cum_app
-        & (Fact("insured_months_cumulative_at_certificate", "截至发证日累计参保月数", MONTHS) >= _min_months),
-        "continuous_at_certificate": _cum_app
-        & (Fact("insured_months_continuous_at_certificate", "截至发证日连续参保月数", MONTHS) >= _min_months),
-    },
-)
+
+def _insured_enough(minimum: Any) -> Reading:
+    """“参加失业保险…以上” under the reading of skill_subsidy.insured_period.
+
+    Every other reading counts a part of the cumulative months to the application date: when those are
+    short, every reading refuses (so a missing figure of a stricter reading does not hold up a refusal).
+    """
+    cum_app = Fact("insured_months_cumulative", "截至申领日累计参保月数", MONTHS) >= minimum
+    return Reading(
+        INSURED_PERIOD.name,
+        {
+            "cumulative_at_application": cum_app,
+            "continuous_at_application": cum_app
+            & (Fact("insured_months_continuous", "截至申领日连续参保月数", MONTHS) >= minimum),
+            "cumulative_at_certificate": cum_app
+            & (Fact("insured_months_cumulative_at_certificate", "截至发证日累计参保月数", MONTHS) >= minimum),
+            "continuous_at_certificate": cum_app
+            & (Fact("insured_months_continuous_at_certificate", "截至发证日连续参保月数", MONTHS) >= minimum),
+        },
+    )
+
+
+insured_enough = _insured_enough(Param("min_insured_months", "规定月数", MONTHS))
 
 standard = when(
     level.eq(5),
@@ -531,7 +752,40 @@ def _risk(name: str):
     return applies
 
 
+_reserve_ok = Setting("fund_reserve_years", "上年度失业保险基金滚存结余备付期限", YEARS) >= Param(
+    "fund_reserve_min_years"
+)
+
+
+def _training(side: str, label: str) -> Reading:
+    return Reading(
+        TRAINING_SCOPE.name,
+        {
+            "same_occupation": Fact(
+                f"training_subsidy_same_occupation_{side}", f"{label}同一职业（工种）职业培训补贴", BOOL
+            ),
+            "same_occupation_level": Fact(
+                f"training_subsidy_same_level_{side}", f"{label}同一职业（工种）同一等级职业培训补贴", BOOL
+            ),
+            "any_training": Fact(f"training_subsidy_any_{side}", f"{label}职业培训补贴", BOOL),
+        },
+    )
+
+
+training_before = _training("before", "申领前已享受")
+training_after = _training("after", "申领后又享受")
+_max_age = Setting("certificate_max_age_months", "取证时限（月，地区设置）", MONTHS)
+
 CHECKS_COMMON = [
+    Check(
+        "fund_reserve",
+        "本省上年度失业保险基金滚存结余备付期限在{fund_reserve_min_years}年以上（实施技能提升补贴的前提）",
+        Reading(
+            FUND_RESERVE_SW.name, {"block": when(_reserve_ok, Lit(True), Lit(None)), "refuse": _reserve_ok}
+        ),
+        reason="本省上年度失业保险基金滚存结余备付期限不足{fund_reserve_min_years}年，不具备实施技能提升补贴的前提",
+        applies=_has("fund_reserve_min_years"),
+    ),
     Check(
         "person",
         "申领人属于文件规定的补贴对象",
@@ -550,6 +804,24 @@ CHECKS_COMMON = [
         "证书为技能人员职业资格证书或职业技能等级证书",
         Fact("certificate_type", "证书类别").isin(Param("certificate_types")),
         reason="证书不是技能人员职业资格证书或职业技能等级证书",
+    ),
+    Check(
+        "certificate_window",
+        "证书取得时间符合所采用的取证时限（文件未写时限，见解释开关 skill_subsidy.certificate_window）",
+        Reading(
+            CERT_WINDOW.name,
+            {
+                "any_date": Lit(True),
+                "policy_period": Fact("certificate_in_policy_period", "证书在本政策执行期内取得", BOOL),
+                "months_before_application": when(
+                    _max_age.is_missing(),
+                    Lit(True),
+                    Fact("certificate_age_months", "发证之日至申领之日整月数", MONTHS) < _max_age,
+                ),
+            },
+        ),
+        cite=("certificate_types",),
+        reason="证书取得时间不在所采用的取证时限内",
     ),
     Check(
         "level_in_standard",
@@ -587,22 +859,45 @@ CHECKS_COMMON = [
     ),
     Check(
         "not_with_training",
-        "未重复享受同一职业（工种）的职业培训补贴",
-        ~Fact("training_subsidy_same_occupation_before", "申领前已享受同一职业（工种）职业培训补贴", BOOL),
+        "申领前未享受与本补贴重复的职业培训补贴（后享受的不予享受）",
+        Reading(
+            TRAINING_YIELDS.name,
+            {"later_yields": ~training_before, "applicant_chooses": Lit(True)},
+            fixed_by="training_overlap_yields_basis",
+        ),
         applies=_has("exclusive_with_training_subsidy"),
         cite=("exclusive_with_training_subsidy",),
-        reason="已享受同一职业（工种）职业培训补贴，技能提升补贴不得重复享受",
+        reason="已享受职业培训补贴，技能提升补贴不得重复享受（后享受的不予享受）",
     ),
     Check(
         "training_later_repay",
-        "此后未再享受同一职业（工种）职业培训补贴（后享受的应退回）",
-        ~Fact("training_subsidy_same_occupation_after", "申领后享受同一职业（工种）职业培训补贴", BOOL),
+        "未与职业培训补贴重复享受（重复的须退回一项）",
+        Reading(
+            TRAINING_YIELDS.name,
+            {"later_yields": ~training_after, "applicant_chooses": ~(training_before | training_after)},
+            fixed_by="training_overlap_yields_basis",
+        ),
         kind=FLAG,
         applies=_has("exclusive_with_training_subsidy"),
         cite=("exclusive_with_training_subsidy",),
-        reason="申领后又享受同一职业（工种）职业培训补贴：按后享受的退回原则追回职业培训补贴",
+        reason="与职业培训补贴重复享受：追回职业培训补贴（后享受的退回；由申领人选择的，选择本补贴即退回培训补贴）",
     ),
 ]
+
+INSURED_2022_CHECK = Check(
+    "insured_2022",
+    "参加失业保险时长符合条件（原文“符合条件的”，条件见解释开关 skill_subsidy.insured_condition_2022）",
+    Reading(
+        INSURED_2022.name,
+        {
+            "setting": _insured_enough(Setting("min_insured_months", "参保月数条件（地区设置）", MONTHS)),
+            "national_2022_23": _insured_enough(Lit(12, MONTHS).named("参保月数条件（12个月）", MONTHS)),
+            "none": Lit(True),
+        },
+    ),
+    cite=("eligible_persons",),
+    reason="参加失业保险时间不符合所采用的参保时长条件",
+)
 
 CAP_3 = Check(
     "per_year",
@@ -611,14 +906,23 @@ CAP_3 = Check(
     reason="本年度已享受技能提升补贴{max_per_year}次，达到每人每年次数上限",
 )
 
-_total_cap = Param("max_per_year", "每年基本次数", COUNT) + Param("urgent_extra_per_year", "增加次数", COUNT)
+_basic = Param("max_per_year", "每年基本次数", COUNT)
+_extra = Param("urgent_extra_per_year", "增加次数", COUNT)
+_total_cap = (_basic + _extra).named("每年次数上限（含急需紧缺增加的次数）", COUNT)
 CAP_2025 = Check(
     "per_year",
     "本年度补贴次数未满（每人每年{max_per_year}次，急需紧缺职业（工种）证书另增加{urgent_extra_per_year}次）",
     when(
         urgent,
-        this_year < _total_cap.named("每年次数上限（含急需紧缺增加的次数）", COUNT),
-        this_year < Param("max_per_year", "每年基本次数", COUNT),
+        this_year < _total_cap,
+        Reading(
+            SLOTS.name,
+            {
+                # the year's ordinary subsidies leave the basic time open; urgent ones sit in the extra times
+                "urgent_fill_extra": (ordinary_this_year < _basic) & (this_year < _total_cap),
+                "first_uses_ordinary": this_year < _basic,
+            },
+        ),
     ),
     reason="本年度已享受技能提升补贴次数已满（每人每年{max_per_year}次，急需紧缺职业（工种）证书另增加{urgent_extra_per_year}次）",
 )
@@ -645,17 +949,47 @@ RISK_CHECKS = [
     ),
 ]
 
+INSURED_PLACE = Check(
+    "insured_place",
+    "在本人失业保险参保地申领",
+    ~Fact("insured_outside_applied_region", "参保地不在申领地", BOOL),
+    kind=FLAG,
+    applies=_has("apply_at_insured_place"),
+    cite=("apply_at_insured_place",),
+    reason="需核查：申领人的失业保险参保地不在申领地（文件写明到本人参保地申领）",
+)
+
+FIT_COMMITMENT = Check(
+    "fit_commitment",
+    "非急需紧缺职业（工种）的在职职工申领，企业已提供证岗相适承诺书（急需紧缺职业（工种）无需提供）",
+    urgent
+    | ~Fact("person_status", "申领人身份").isin(["employed_worker"])
+    | Coalesce(Fact("fit_commitment_provided", "企业已提供证岗相适承诺书", BOOL), Lit(False)),
+    kind=FLAG,
+    applies=_has("urgent_no_fit_commitment"),
+    cite=("urgent_no_fit_commitment",),
+    reason="需核查：非急需紧缺职业（工种）证书申领，未见企业提供的证岗相适承诺书（急需紧缺职业（工种）才无需提供）",
+)
+
 OUTPUTS = [
     Output("level", "证书等级", level),
     Output("standard", "本等级补贴标准", standard, MONEY),
 ]
 
+# which of the year's times this urgent certificate takes (for the "extra_only" uplift reading)
+in_extra_time = Reading(
+    SLOTS.name,
+    {
+        "urgent_fill_extra": (this_year - ordinary_this_year) < _extra,
+        "first_uses_ordinary": this_year >= _basic,
+    },
+)
 amount_2025 = when(
     Reading(
         UPLIFT_SCOPE.name,
         {
             "all_urgent": urgent,
-            "extra_only": urgent & (this_year >= Param("max_per_year", "每年基本次数", COUNT)),
+            "extra_only": urgent & in_extra_time,
         },
     ),
     RateOf(standard, Lit(1) + Param("urgent_uplift_rate", "上浮比例")),
@@ -680,12 +1014,12 @@ def _ruleset(name: str, checks: list[Check], amount: Any, outputs: list[Output] 
     )
 
 
-V2019 = _ruleset("v2019", CHECKS_COMMON, standard)
-V2022 = _ruleset("v2022", [*CHECKS_COMMON, CAP_3], standard)
+V2019 = _ruleset("v2019", [*CHECKS_COMMON, INSURED_PLACE], standard)
+V2022 = _ruleset("v2022", [*CHECKS_COMMON, INSURED_2022_CHECK, CAP_3, INSURED_PLACE], standard)
 V2024 = _ruleset("v2024", [*CHECKS_COMMON, CAP_3, *RISK_CHECKS], standard)
 V2025 = _ruleset(
     "v2025",
-    [*CHECKS_COMMON, CAP_2025, *RISK_CHECKS],
+    [*CHECKS_COMMON, CAP_2025, *RISK_CHECKS, FIT_COMMITMENT],
     amount_2025,
     [*OUTPUTS, Output("urgent", "急需紧缺职业（工种）证书", urgent, BOOL)],
 )

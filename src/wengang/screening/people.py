@@ -30,7 +30,8 @@ How the tables map (choices, also in docs/decisions.md material)
   same subsidy twice against the year's cap.
 * **History** = ``subsidies`` of kind ``skill`` (application date = its optional ``application_date``,
   else the paid date; certificate issue date = its optional column, else the matched certificate's;
-  ``urgent`` empty = no). ``kind = training`` rows are the 职业培训补贴 received (received = paid date).
+  ``urgent`` empty = no). ``kind = training`` rows are the 职业培训补贴 received (received = paid date;
+  their ``level``, when given, serves the same-occupation-and-level reading of the overlap rule).
   **Held certificates** = the ``held_certificates`` table plus every certificate in ``certificates``.
 * **Person status**: the persons table's optional ``person_status``; else 领取失业保险金人员 when a
   ``ui_claims`` row covers the application month (its region is the 领金地); else 企业在职职工 when the
@@ -45,6 +46,8 @@ How the tables map (choices, also in docs/decisions.md material)
   certificates table holds only 职业资格 and 职业技能等级 certificates). **Urgently-needed occupation**
   = the optional ``urgent_occupation`` column, else membership of ``urgent_occupations`` (the region's
   list, supplied by the operator), else unknown.
+* **Certificate in the policy period** (``skill_subsidy.certificate_window`` = ``policy_period``): against
+  the period of the document each region's rows are judged under, as one case's ``prepare`` derives it.
 * Screening region = the person's 参保地 (``persons.region_code``). A certificate whose holder is not in
   the persons table, or whose occupation code is not ``D-DD-DD-DD``, is quarantined (the certificates
   report still reconciles: in = accepted + quarantined).
@@ -248,6 +251,7 @@ def skill_inputs(
             "id_number",
             "occupation_code",
             _work_type().alias("work_type"),
+            pl.col("level").cast(pl.Int64),
             pl.col("paid_date").alias("received_date"),
         )
         .cast(TRAINING_SCHEMA)
@@ -340,6 +344,51 @@ def skill_inputs(
         urgent.alias("urgent_occupation"),
     )
     return SkillInputs(apps, history, held, training, already_paid)
+
+
+def with_policy_period(
+    facts: pl.LazyFrame, on: date, *, include_drafts: bool = False, region_column: str = "region_code"
+) -> pl.LazyFrame:
+    """``certificate_in_policy_period`` from the period of the document each region's rows are judged
+    under, and ``insured_outside_applied_region`` against the row's screening region (as
+    ``skill_subsidy.prepare`` derives both for one case); a given value is kept."""
+    from wengang.programs.skill_subsidy import _related_expr
+    from wengang.screening.evaluate import plan_regions
+
+    regions = facts.select(pl.col(region_column).unique()).collect()[region_column].drop_nulls().to_list()
+    rows = [
+        (code, plan.resolution.valid_from, plan.resolution.valid_to)
+        for plan in plan_regions(
+            "skill_subsidy", [str(r) for r in regions], on, include_drafts=include_drafts
+        )
+        if plan.resolution is not None
+        for code in plan.regions
+    ]
+    periods = pl.LazyFrame(
+        rows, schema={region_column: pl.String, "_period_from": pl.Date, "_period_to": pl.Date}, orient="row"
+    )
+    cert = pl.col("certificate_issue_date")
+    derived = (
+        pl.when(cert.is_null() | pl.col("_period_from").is_null())
+        .then(None)
+        .otherwise(
+            (pl.col("_period_from") <= cert)
+            & (pl.col("_period_to").is_null() | (cert <= pl.col("_period_to")))
+        )
+    )
+    return (
+        facts.join(periods, on=region_column, how="left")
+        .with_columns(
+            pl.coalesce("certificate_in_policy_period", derived).alias("certificate_in_policy_period"),
+            pl.coalesce(
+                "insured_outside_applied_region",
+                pl.when(pl.col("insured_region").is_null() | ~pl.col(region_column).str.contains(r"^\d+$"))
+                .then(None)
+                .otherwise(~_related_expr("insured_region", region_column)),
+            ).alias("insured_outside_applied_region"),
+        )
+        .drop("_period_from", "_period_to")
+    )
 
 
 def _check_certificates(v: _Validated) -> None:
@@ -595,6 +644,7 @@ def run_people_screening(
             urgent_occupations=urgent_occupations,
         )  # fmt: skip
         facts = derive_skill_features_frame(inputs.apps, inputs.history, inputs.held, inputs.training)
+        facts = with_policy_period(facts, evaluation_date, include_drafts=include_drafts)
         inputs.already_paid.sink_parquet(out / "already_paid.parquet")
         extra_files["已享受补贴的证书（Parquet）"] = str(out / "already_paid.parquet")
         order = ["region_code", "id_number", "application_date", "application_id"]
