@@ -26,6 +26,7 @@ from wengang.rules.engine import (
     bounded_facts,
     missing_settings,
     reading_combinations,
+    reads_setting_under,
 )
 from wengang.rules.expr import CompileContext, literal, switches_in
 
@@ -133,20 +134,35 @@ def compile_stages(
         pl.lit(_tag(combos[0])).alias("readings"),
         pl.lit("").alias("outcomes"),
     ]
+    # (as engine.waits_for_region: undeterminable because an undetermined condition or the amount reads a
+    # missing region figure); as build_decision, such an outcome of a non-default combination is not compared,
+    # and when the default combination waits the row waits for the figure (one region question)
+    absent = missing_settings(ruleset, params, settings)
+    waits: list[pl.Expr] = []
+    for k, combo in enumerate(combos):
+        tag = _tag(combo)
+        parts = [
+            pl.col(cols[tag]).is_null()
+            for c, cols in check_cols
+            if c.kind == CONDITION and reads_setting_under(c.expr, absent, params, combo)
+        ] if absent else []
+        if absent and amount_cols and ruleset.amount is not None and reads_setting_under(ruleset.amount, absent, params, combo):
+            parts.append(pl.col(amount_cols[tag]).is_null())
+        waits.append(
+            (pl.col(f"__status{k}") == _status(NOT_DETERMINABLE)) & pl.any_horizontal(parts) if parts else pl.lit(False)
+        )
     differs: pl.Expr = pl.lit(False)
+    differs_any: pl.Expr = pl.lit(False)
     outcome_parts: list[pl.Expr] = []
     for k, combo in enumerate(combos):
         st, am = pl.col(f"__status{k}"), pl.col(f"__amount{k}")
-        differs = differs | (st != status0) | am.ne_missing(amount0)
-        outcome_parts.append(
-            pl.concat_str([pl.lit(_tag(combo) + ":"), st.cast(pl.String), pl.lit(":"), am.cast(pl.String).fill_null("")])
-        )
-    # as build_decision: with a region figure missing, a row that some reading leaves undeterminable
-    # waits for the figure (one region question), it is not 待认定
-    region_wait: pl.Expr = pl.lit(False)
-    if missing_settings(ruleset, params, settings):
-        nd = [pl.col(f"__status{k}") == _status(NOT_DETERMINABLE) for k in range(len(combos))]
-        region_wait = differs & pl.any_horizontal(nd)
+        d_k = (st != status0) | am.ne_missing(amount0)
+        differs_any = differs_any | d_k
+        differs = differs | (d_k & ~waits[k])
+        shown = pl.concat_str([pl.lit(_tag(combo) + ":"), st.cast(pl.String), pl.lit(":"), am.cast(pl.String).fill_null("")])
+        outcome_parts.append(shown if k == 0 else pl.when(~waits[k]).then(shown))
+    region_wait = waits[0] & differs_any
+    differs = differs | region_wait
     open_status = pl.when(region_wait).then(_status(NOT_DETERMINABLE)).otherwise(_status(NEEDS_DECISION))
     full = [
         pl.when(differs).then(open_status).otherwise(status0).cast(STATUS_DTYPE).alias("status"),
@@ -159,7 +175,7 @@ def compile_stages(
         .alias("reasons"),
         pl.col("__flags0").alias("flags"),
         pl.lit(_tag(combos[0])).alias("readings"),
-        pl.when(differs).then(pl.concat_str(outcome_parts, separator="|")).otherwise(pl.lit("")).alias("outcomes"),
+        pl.when(differs).then(pl.concat_str(outcome_parts, separator="|", ignore_nulls=True)).otherwise(pl.lit("")).alias("outcomes"),
     ]
     return Plan(stage1, stage2_first, stage2_rest, any_diff, single, full, temps)
 

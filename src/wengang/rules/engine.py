@@ -157,6 +157,8 @@ class Outcome:
     status: str
     amount_fen: int | None
     reasons: list[str] = field(default_factory=list)  # refusal lines under these readings
+    # undeterminable under these readings only because a region figure is missing (not a fact of the case)
+    waits_for_region: bool = False
 
 
 @dataclass
@@ -385,6 +387,31 @@ def missing_settings(ruleset: Ruleset, params: Mapping[str, Any], settings: Mapp
     return list(names)
 
 
+def reads_setting_under(expr: Expr, names: Sequence[str], params: Mapping[str, Any], readings: Mapping[str, str]) -> bool:
+    """Does ``expr``, under these readings (others at their default), read one of the settings ``names``?"""
+    from wengang.rules.expr import Reading, Setting
+
+    if not names:
+        return False
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Setting) and node.name in names:
+            return True
+        stack.extend([node.choose(params, readings)] if isinstance(node, Reading) else node.children())
+    return False
+
+
+def waits_for_region(ruleset: Ruleset, ev: Evaluation, absent: Sequence[str]) -> bool:
+    """An undeterminable evaluation whose undetermined condition (or amount) reads a missing region figure."""
+    if ev.status != NOT_DETERMINABLE or not absent:
+        return False
+    ctx = ev.ctx
+    if any(p is None and c.kind == CONDITION and reads_setting_under(c.expr, absent, ctx.params, ctx.readings) for c, p in ev.results):
+        return True
+    return ruleset.amount is not None and ev.amount_fen is None and reads_setting_under(ruleset.amount, absent, ctx.params, ctx.readings)
+
+
 def _reads_setting(expr: Expr, names: Sequence[str]) -> bool:
     from wengang.rules.expr import Setting
 
@@ -438,6 +465,7 @@ def evaluate_resolved(
         return run_checks(ruleset, ctx)
 
     traced = run(fixed, trace=True)
+    absent = missing_settings(ruleset, params, settings)
     used = {s: fixed.get(s) or interpretations.get(s).default for s in traced.ctx.reached}
     outcomes: list[Outcome] = []
     todo: list[tuple[dict[str, str], Evaluation, dict[str, None]]] = [(fixed, traced, dict(traced.ctx.live))]
@@ -447,7 +475,7 @@ def evaluate_resolved(
         if not free:
             shown = {s: assigned.get(s) or interpretations.get(s).default for s in live}
             reasons = refusal_lines(ev, params) if live else []
-            outcomes.append(Outcome(shown, ev.status, ev.amount_fen, reasons))
+            outcomes.append(Outcome(shown, ev.status, ev.amount_fen, reasons, waits_for_region(ruleset, ev, absent)))
             continue
         switch = interpretations.get(free[0])
         for key in [switch.default] + [k for k in switch.readings if k != switch.default]:
@@ -582,6 +610,11 @@ def _build_decision(
             reasons.append(render_label(check.reason, params) if check.reason else f"不符合“{label}”")
 
     status, amount = traced.status, traced.amount_fen
+    # an outcome that waits for a region figure only some other reading needs is not compared: the agency
+    # that fixes that reading supplies the figure with it (the default readings' outcome, outcomes[0], always counts)
+    region_first = bool(outcomes) and outcomes[0].waits_for_region
+    if not region_first:
+        outcomes = [o for i, o in enumerate(outcomes) if i == 0 or not o.waits_for_region]
     distinct = {(o.status, o.amount_fen) for o in outcomes}
     missing = sorted(ctx.missing_settings)
     immaterial: list[str] = []
@@ -595,11 +628,10 @@ def _build_decision(
             if oc.reasons:
                 cond = "，".join(f"{interpretations.get(s).title}按“{interpretations.get(s).describe(oc.readings[s])}”" for s in deciding)
                 reasons.append(f"若{cond}：{STATUS_ZH[oc.status]}——" + "；".join(oc.reasons))
-        absent = missing_settings(ruleset, params, ctx.settings)
-        if absent and any(oc.status == NOT_DETERMINABLE for oc in outcomes):
+        if region_first:
             # a region figure is missing: one question for the agency first, not a reading to settle per unit
             status = NOT_DETERMINABLE
-            missing = sorted(set(missing) | set(absent))
+            missing = sorted(set(missing) | set(missing_settings(ruleset, params, ctx.settings)))
     else:
         immaterial = [interpretations.get(s).title for s in traced.ctx.reached if s not in fixed]
     if status == NOT_DETERMINABLE:
