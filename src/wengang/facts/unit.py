@@ -70,7 +70,7 @@ class UnitFacts(BaseModel):
     size_class: SizeClass | None = Field(None, description="已认定的企业划型 / size class already determined")
     size_class_step: str | None = Field(
         None,
-        description="划型依据：given（已认定）、stats、standard_2017、avg_contributors、legal_entity、si_system（兵团社保信息系统）/ step that decided the size class",
+        description="size_class 的来源：空或 given 表示经办机构已认定的现有划型；stats、standard_2017、legal_entity、si_system 表示由该步导出（规则据输入重新判定）/ where size_class came from (empty or given: an existing class)",
     )
     legal_entity_size_class: SizeClass | None = Field(
         None, description="分支机构所属独立法人的划型 / size class of the legal entity a branch belongs to"
@@ -79,6 +79,16 @@ class UnitFacts(BaseModel):
         None, description="社保信息系统中的企业划型数据（兵团）/ size class held in the social-insurance system"
     )
     stats_size_class: SizeClass | None = Field(None, description="统计部门共享数据中的划型 / size class from the statistics department")
+    stats_data_shared: bool = Field(
+        False, description="统计部门已提供共享的大型企业数据（山西“其它参保企业为中小微企业”的前提）/ the statistics department shared its list of large firms"
+    )
+    size_class_2017: SizeClass | None = Field(
+        None,
+        description="按现行标准（统计上大中小微型企业划分办法（2017））由行业、从业人员、营业收入、资产总额划出的类型；未给出时由这些指标导出 / class by the 2017 NBS standard (derived from the indicators when not given)",
+    )
+    legal_entity_avg_contributors_12m: NonNegativeInt | None = Field(
+        None, description="分支机构所属独立法人上年度12个月平均缴费人数 / the legal entity's average contributors last year (branches)"
+    )
     industry_code: str | None = Field(None, description="国民经济行业代码 (GB/T 4754-2017) / industry code")
     employees: NonNegativeInt | None = Field(None, description="从业人员数 / persons employed")
     revenue_10k_yuan: NonNegativeInt | None = Field(None, description="营业收入（万元）/ revenue in 10k yuan")

@@ -26,12 +26,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from wengang.facts.size_class import size_class_cascade
+from wengang.facts.size_class import classify_2017
 from wengang.facts.unit import SizeClass, UnitFacts
 from wengang.rules import interpretations
 from wengang.rules.engine import FLAG, Check, Output, Ruleset, register
 from wengang.rules.expr import (
     BOOL,
+    ByParam,
     MONEY,
     MONTHS,
     PERCENT,
@@ -205,8 +206,148 @@ hardship = Fact("hardship_approved", "经审核领导小组认定的困难企业
 already_paid = Fact("refund_already_paid_fen", "已发放的稳岗返还", MONEY)
 
 is_enterprise = org_type.eq("enterprise")
-is_large = Coalesce(size_class, Lit("")).eq("large")
-is_small_or_micro = size_class.isin({"small", "micro"})
+
+# ---------------------------------------------------------------------------------------------
+# size class (企业划型): decided here, in the rules, so one case and a whole table decide it alike and
+# the readings the texts leave open branch like any other (decisions.md, "划型在规则中判定")
+
+stats_class = Fact("stats_size_class", "统计部门共享数据中的划型", TEXT)
+stats_shared = Fact("stats_data_shared", "统计部门已提供共享的大型企业数据", BOOL)
+class_2017 = Fact("size_class_2017", "按现行标准（2017）划出的类型", TEXT)
+avg_contributors = Fact("avg_contributors_12m", "上年度12个月平均缴费人数", PERSONS)
+le_code = Fact("legal_entity_credit_code", "所属独立法人", TEXT)
+le_class = Fact("legal_entity_size_class", "所属独立法人的划型", TEXT)
+le_avg = Fact("legal_entity_avg_contributors_12m", "所属独立法人上年度12个月平均缴费人数", PERSONS)
+si_class = Fact("si_system_size_class", "社保信息系统中的企业划型", TEXT)
+
+# a class the case gives as already determined (现有划型); a class that names a derived step is not one
+given_class = when(Coalesce(size_step, Lit("given")).eq("given"), size_class, Lit(None))
+_is_branch = ~IsMissing(le_code)
+
+
+def _by_avg(avg: Expr, threshold: Expr) -> Expr:
+    """≥ threshold → large, otherwise 中小微 (reported as small with its step; only large-or-not matters)."""
+    return when(avg >= threshold, Lit("large"), Lit("small"))
+
+
+def _first(cands: list[tuple[Expr, str]]) -> tuple[Expr, Expr]:
+    """The first candidate class that is known, and the step that gave it."""
+    cls: Expr = Lit(None)
+    step: Expr = Lit(None)
+    for c, name in reversed(cands):
+        cls = Coalesce(c, cls)
+        step = when(IsMissing(c), step, Lit(name))
+    return cls, step
+
+
+SW_EXISTING = _switch(
+    "size_class_existing",
+    "已有的企业划型（现有划型）与统计部门数据、现行标准等划型结果不一致时以何为准",
+    ("晋人社厅发〔2024〕28号 二", "人社部发〔2024〕40号 二", "内人社发〔2025〕18号 一", "内人社办发〔2022〕86号（三）6"),
+    {
+        "verify": "现有划型只是起点：按统计部门数据、现行标准等依次核实，能划型的以核实结果为准；均无法划型的才沿用现有划型",
+        "existing": "现有划型优先：已有划型的单位沿用，仅对没有划型的单位按统计部门数据、现行标准等划型",
+    },
+    "verify",
+    "晋人社厅发〔2024〕28号 二写“在现有划型基础上进行核实、修改、确认。首先…统计部门…”：现有划型要经核实、可被修改，"
+    "统计部门数据排在首位（该文件由参数固定此口径）。其他文件未写明，默认同此。",
+)
+SW_SILENT = _switch(
+    "size_class_where_silent",
+    "文件未规定划型办法时（内蒙古2025、2022，人社部发〔2024〕40号）采用哪些划型依据",
+    ("内人社发〔2025〕18号 一", "人社部发〔2024〕40号 二", "内人社办发〔2022〕86号（三）6", "内政发〔2019〕4号 一"),
+    {
+        "given": "只采用经办机构已认定的企业划型；没有的无法划型",
+        "standard_2017": "已认定划型之外，按统计部门数据或《统计上大中小微型企业划分办法（2017）》（国统字〔2017〕213号）划型；分支机构随所属独立法人",
+        "avg_contributors": "同 standard_2017，仍无法划型的再按上年度12个月平均缴费人数划型（300人及以上为大型，其余为中小微）——山西的补充办法，本文件未规定",
+    },
+    "standard_2017",
+    "“大型企业”“中小微企业”是国家统一的划型概念，现行标准为国统字〔2017〕213号（facts.md §2），文件未另作规定时按它划型最贴近原文；"
+    "按平均缴费人数划型是晋人社厅发〔2024〕28号为本省规定的补充办法，不能默认用于其他地区。山西、兵团文件有自己的划型规定（由参数选定），不适用本开关。",
+)
+SW_STATS_OTHERS = _switch(
+    "size_class_statistics_others",
+    "“首先，通过直接采用统计部门提供的共享数据信息确定的大型企业数进行大型企业认定，其它参保企业为中小微企业”中“其它参保企业”的范围",
+    ("晋人社厅发〔2024〕28号 二",),
+    {
+        "listed_only": "只指统计部门数据中列明但未认定为大型的企业；统计数据未涉及的企业按“其次”“最后”两步划型",
+        "all_others_sme": "字面：统计部门提供了大型企业数据的，其余所有参保企业都为中小微企业；“其次”“最后”两步只用于没有统计数据的情形",
+    },
+    "listed_only",
+    "紧接着的“其次，对无法按照统计部门提供信息划型的企业”说明确有统计数据划不了型的企业，若其余一律为中小微企业，"
+    "后两步（含≥300人为大型）就无从适用；故默认只对统计数据列明的企业作此推定。",
+)
+
+_THRESHOLD_SILENT = Lit(300).named("300人（未规定时的解释）", PERSONS)
+_le = when(_is_branch, le_class, Lit(None))
+
+
+def _silent_steps(reading: str) -> list[tuple[Expr, str]]:
+    if reading == "given":
+        return []
+    steps = [(_le, "legal_entity"), (stats_class, "stats"), (class_2017, "standard_2017")]
+    if reading == "avg_contributors":
+        steps.insert(1, (when(_is_branch, _by_avg(le_avg, _THRESHOLD_SILENT), Lit(None)), "legal_entity"))
+        steps.append((_by_avg(avg_contributors, _THRESHOLD_SILENT), "avg_contributors"))
+    return steps
+
+
+def _shanxi_steps() -> list[tuple[Expr, str]]:
+    threshold = Param("large_min_avg_contributors")
+    others_sme = Reading(
+        SW_STATS_OTHERS,
+        {"listed_only": Lit(None), "all_others_sme": when(Coalesce(stats_shared, Lit(False)), Lit("small"), Lit(None))},
+    )
+    return [
+        (_le, "legal_entity"),
+        (when(_is_branch, _by_avg(le_avg, threshold), Lit(None)), "legal_entity"),
+        (stats_class, "stats"),
+        (others_sme, "stats_other"),
+        (class_2017, "standard_2017"),
+        (_by_avg(avg_contributors, threshold), "avg_contributors"),
+    ]
+
+
+def _existing_reading(steps_for: Any, which: int) -> Expr:
+    """Reading of SW_EXISTING over (derived steps, the given class); ``which``: 0 class, 1 step."""
+    given = [(given_class, "given")]
+    return Reading(
+        SW_EXISTING,
+        {"verify": steps_for(lambda st: _first(st + given)[which]), "existing": steps_for(lambda st: _first(given + st)[which])},
+        fixed_by="size_class_existing",
+    )
+
+
+def _silent(make: Any) -> Expr:
+    return Reading(SW_SILENT, {r: make(_silent_steps(r)) for r in SW_READINGS_SILENT}, fixed_by="size_class_where_silent")
+
+
+SW_READINGS_SILENT = ("given", "standard_2017", "avg_contributors")
+
+_shanxi = [_existing_reading(lambda make: make(_shanxi_steps()), i) for i in (0, 1)]
+_silent_pair = [_existing_reading(_silent, i) for i in (0, 1)]
+_bingtuan = _first([(given_class, "given"), (si_class, "si_system")])
+
+# the 划型 rules of the document in force: 晋人社厅发〔2024〕28号 二 and 兵团 二（一） have their own
+# (parameter ``size_class_rules``); the others are silent and go through SW_SILENT
+eff_class = ByParam("size_class_rules", {"shanxi2024": _shanxi[0], "bingtuan2024": _bingtuan[0]}, _silent_pair[0]).named(
+    "企业划型", TEXT
+)
+eff_step = ByParam("size_class_rules", {"shanxi2024": _shanxi[1], "bingtuan2024": _bingtuan[1]}, _silent_pair[1]).named(
+    "划型依据", TEXT
+)
+SHANXI_CLASS, SHANXI_STEP = _shanxi
+BINGTUAN_CLASS, BINGTUAN_STEP = _bingtuan
+
+is_large = Coalesce(eff_class, Lit("")).eq("large")
+is_small_or_micro = eff_class.isin({"small", "micro"})
+# 中小微 decided only as “not large” (statistics' others, the ≥300 rule): small/micro not known
+_sme_only = Coalesce(eff_step, Lit("")).isin({"avg_contributors", "stats_other"})
+
+
+def size_class_2017_of(facts: Mapping[str, Any]) -> SizeClass | None:
+    return classify_2017(facts.get("industry_code"), facts.get("employees"), facts.get("revenue_10k_yuan"), facts.get("assets_10k_yuan"))
+
 
 # ---------------------------------------------------------------------------------------------
 # layoffs
@@ -404,7 +545,7 @@ DISPATCH_APPLIES = Check(
 SIZE_CLASS_OFFICIAL = Check(
     "size_class_official",
     "企业划型为正式划型数据（暂按社保信息系统划型的，正式划型后多退少补）",
-    quiet(~Coalesce(size_step, Lit("")).eq("si_system")),
+    quiet(~Coalesce(eff_step, Lit("")).eq("si_system")),
     kind=FLAG,
     cite=("size_class_from_si_system",),
     reason="暂按社保信息系统企业划型数据审核发放，待正式划型后按最新划型数据多退少补",
@@ -426,13 +567,13 @@ base = Reading(
 # 大型 → the large rate; 参照实施 organisations by the reading; unknown size → unknown rate
 _large_rate_applies = Reading(
     SW_REFERENCE,
-    {"sme": is_enterprise & size_class.eq("large"), "by_size": size_class.eq("large")},
+    {"sme": is_enterprise & eff_class.eq("large"), "by_size": eff_class.eq("large")},
     fixed_by="reference_orgs_rate",
 )
 rate_2024 = when(_large_rate_applies, Param("refund_rate_large"), Param("refund_rate_sme")).named("返还比例", PERCENT)
 
 # 2022: “大型企业及其他企业”50%，中小微企业 90%: an enterprise not classified as SME takes the 50 %
-_is_sme_class = Coalesce(size_class, Lit("other")).isin({"medium", "small", "micro"})
+_is_sme_class = Coalesce(eff_class, Lit("other")).isin({"medium", "small", "micro"})
 _large_rate_applies_2022 = Reading(
     SW_REFERENCE,
     {"sme": is_enterprise & ~_is_sme_class, "by_size": ~_is_sme_class},
@@ -503,19 +644,20 @@ STEP_ZH = {
     "given": "已认定的企业划型",
     "stats": "统计部门共享数据",
     "standard_2017": "参保登记、申报数据按现行标准（统计上大中小微型企业划分办法（2017））划型",
+    "stats_other": "统计部门提供的大型企业数据中未列为大型（其它参保企业为中小微企业）",
     "avg_contributors": "上年度12个月平均缴费人数（300人及以上为大型企业）",
     "legal_entity": "分支机构按所属独立法人的类型划型",
     "si_system": "社保信息系统企业划型数据（暂定，正式划型后多退少补）",
 }
 _size_text = when(
-    Coalesce(size_step, Lit("")).eq("avg_contributors") & ~is_large,
+    _sme_only & ~is_large,
     Lit("中小微企业"),
-    _chain(size_class, SIZE_ZH),
+    _chain(eff_class, SIZE_ZH),
 )
 
 SIZE_OUTPUTS = [
     Output("size_class", "企业划型", _size_text, TEXT),
-    Output("size_class_basis", "划型依据", _chain(size_step, STEP_ZH), TEXT),
+    Output("size_class_basis", "划型依据", _chain(eff_step, STEP_ZH), TEXT),
 ]
 
 
@@ -593,68 +735,28 @@ OUTPUTS_2019 = [
 ]
 
 # ---------------------------------------------------------------------------------------------
-# prepare: complete the size class from the cascade inputs
+# prepare: derive what the facts imply, never overwriting what the case gives
+
+# a class given with the step that produced it belongs to that step's input
+_STEP_INPUT = {"stats": "stats_size_class", "standard_2017": "size_class_2017", "si_system": "si_system_size_class"}
 
 
-def _size_class_resolution(resolution: Any) -> Any:
-    from wengang.policies import NoPolicyInForce, load_policy_set
-
-    document = getattr(resolution, "document", None)
-    region = getattr(resolution, "region", None)
-    if document is None or region is None:
-        return None
-    try:
-        return load_policy_set().resolve(
-            region=region.key, on=resolution.on, program="size_class", include_drafts=bool(getattr(document, "is_draft", False))
-        )
-    except NoPolicyInForce:
-        return None
-
-
-def decide_size_class(facts: Mapping[str, Any], size_resolution: Any) -> tuple[SizeClass | None, str | None]:
-    """The size class and the step that decided it, by the 划型 rules in force (none: statistics and the 2017 standard)."""
-    ruleset = getattr(size_resolution, "ruleset", None)
-    if ruleset == "bingtuan2024":
-        # 兵团: the official classification when made, else the social-insurance system's (settled later)
-        if facts.get("size_class") is not None:
-            return SizeClass(facts["size_class"]), "given"
-        si = facts.get("si_system_size_class")
-        return (SizeClass(si), "si_system") if si is not None else (None, None)
-    if facts.get("size_class") is not None:
-        return SizeClass(facts["size_class"]), facts.get("size_class_step") or "given"
-    legal = None
-    if facts.get("legal_entity_credit_code") and facts.get("legal_entity_size_class") is not None:
-        from wengang.facts.size_class import SizeDecision
-
-        legal = SizeDecision(SizeClass(facts["legal_entity_size_class"]), "stats")
-    decision = size_class_cascade(
-        stats_size_class=facts.get("stats_size_class"),
-        industry_code=facts.get("industry_code"),
-        employees=facts.get("employees"),
-        revenue_10k_yuan=facts.get("revenue_10k_yuan"),
-        assets_10k_yuan=facts.get("assets_10k_yuan"),
-        avg_contributors_12m=None,
-        legal_entity=legal,
-    )
-    if decision.size_class is not None:
-        return decision.size_class, decision.step
-    avg = facts.get("avg_contributors_12m")
-    if ruleset == "shanxi2024" and avg is not None:
-        threshold = size_resolution.params["large_min_avg_contributors"].value
-        return (SizeClass.large if avg >= threshold else SizeClass.small), "avg_contributors"
-    return None, None
+def prepare_size_inputs(facts: dict[str, Any]) -> dict[str, Any]:
+    out = dict(facts)
+    step, cls = out.get("size_class_step"), out.get("size_class")
+    if cls is not None and step in _STEP_INPUT and out.get(_STEP_INPUT[step]) is None:
+        out[_STEP_INPUT[step]] = cls
+    if step == "legal_entity" and cls is not None and out.get("legal_entity_size_class") is None:
+        out["legal_entity_size_class"] = cls
+    if out.get("size_class_2017") is None:
+        out["size_class_2017"] = size_class_2017_of(out)
+    return out
 
 
 def prepare(facts: dict[str, Any], resolution: Any) -> dict[str, Any]:
-    """Fill ``size_class`` and ``size_class_step`` from the 划型 inputs by the 划型 rules in force.
-
-    A class the case gives is kept (step ``given``, or the step it names). In 兵团 a given class is the
-    official one; without it the social-insurance system's class is used (``si_system``, settled later).
-    """
-    out = dict(facts)
-    cls, step = decide_size_class(out, _size_class_resolution(resolution))
-    out["size_class"], out["size_class_step"] = cls, step
-    return out
+    """Complete the derived facts (the 2017-standard class from the indicators). The class itself is
+    decided by the rules (``eff_class``), so the readings of the 划型 texts branch like any other."""
+    return prepare_size_inputs(facts)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -697,7 +799,7 @@ TOPUP_LARGE = Check(
 SIZE_KNOWN_2022 = Check(
     "size_class_known",
     "企业划型已确定（未划型的按“其他企业”比例返还）",
-    quiet(~is_enterprise | ~IsMissing(size_class)),
+    quiet(~is_enterprise | ~IsMissing(eff_class)),
     kind=FLAG,
     cite=("refund_rate_large",),
     reason="企业划型未确定，暂按“大型企业及其他企业”50%计算：如属中小微企业应按90%返还，请核实划型",
