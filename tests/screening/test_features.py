@@ -1,4 +1,5 @@
 from datetime import date
+from fractions import Fraction
 
 import polars as pl
 
@@ -90,12 +91,22 @@ def test_base_cutoff_is_a_parameter():
 
 
 def test_avg_contributors_exactly_300_is_large_and_floor():
+    """The features carry the average (floored); the ≥300 rule is 山西's and is applied by the rules of the
+    document in force, not here (review E12): Shanxi reads 300 as large and 299 as 中小微, IM by default not at all."""
+    from wengang.screening.evaluate import screen_facts
+
     rows = month_rows(A, y2023(), persons=300) + month_rows(B, y2023(1, 11), persons=300)
     rows += month_rows(B, ["2023-12"], persons=299 + 12 * 0)  # sum 3599 → 299
     out = derive(units(A, B), contrib(rows), with_provenance=True)
     assert out["avg_contributors_12m"].to_list() == [300, 299]
-    assert out["size_class"].to_list() == ["large", "small"]
-    assert out["size_class_step"].to_list() == ["avg_contributors", "avg_contributors"]
+    assert out["size_class"].to_list() == [None, None]
+    facts = out.with_columns(pl.lit("140300").alias("region_code"), pl.lit(0).alias("layoffs_last_year"))
+    settings = {"max_layoff_rate": Fraction(55, 1000), "fund_reserve_years": 2}
+    res, _ = screen_facts(facts.lazy(), "fanhuan", date(2024, 8, 1), settings=settings)
+    amounts = res.collect()["amount_fen"].to_list()
+    assert amounts == [12 * 1000 * 30 // 100, 12 * 1000 * 60 // 100]
+    im, _ = screen_facts(facts.with_columns(pl.lit("150502").alias("region_code")).lazy(), "fanhuan", date(2025, 8, 1))
+    assert set(im.collect()["status"].to_list()) == {"needs_decision"}  # the 2017 standard cannot classify them
 
 
 def test_size_cascade_stats_standard_branch():

@@ -117,7 +117,7 @@ SW_MONTHS = _switch(
     "“足额缴纳失业保险费12个月以上”是否要求连续",
     ("人社部发〔2024〕40号 二", "内人社发〔2025〕18号 一", "兵团征求意见稿 一（二）"),
     {
-        "cumulative": "累计足额缴费满12个月即可（无累计数据时以连续月数计）",
+        "cumulative": "累计足额缴费满12个月即可（连续已满12个月的当然满足；连续不满而累计月数未知的，无法判定）",
         "consecutive": "须截至审核时连续足额缴费12个月以上",
     },
     "cumulative",
@@ -451,10 +451,20 @@ MONTHS_PAID = Check(
     Reading(
         SW_MONTHS,
         {
-            "cumulative": Coalesce(months_total, months_consecutive).named("足额缴费月数", MONTHS) >= Param("min_months_fully_paid"),
+            # consecutive months are cumulative months too: enough of them settles it; fewer, with the
+            # cumulative count unknown, leaves the check open (never a silent refusal, review E9)
+            "cumulative": (months_total >= Param("min_months_fully_paid")) | (months_consecutive >= Param("min_months_fully_paid")),
             "consecutive": months_consecutive >= Param("min_months_fully_paid"),
         },
     ),
+)
+MONTHS_TOTAL_KNOWN = Check(
+    "months_total_known",
+    "累计足额缴费月数已知，或连续足额缴费已满{min_months_fully_paid}个月",
+    ~IsMissing(months_total) | (months_consecutive >= Param("min_months_fully_paid")),
+    kind=FLAG,
+    cite=("min_months_fully_paid",),
+    reason="缺少累计足额缴费月数（months_fully_paid_total）：连续足额缴费不满{min_months_fully_paid}个月，按累计口径须核实累计月数",
 )
 
 
@@ -771,6 +781,7 @@ V2024 = register(
         checks=[
             COVERED_2022_2024,
             MONTHS_PAID,
+            MONTHS_TOTAL_KNOWN,
             *_layoff_checks_2022_2024(),
             *EXCLUSION_CHECKS,
             NOT_DISQUALIFIED,
