@@ -505,13 +505,50 @@ NOT_DISQUALIFIED = Check(
     applies=_has("dispatch_misuse_bars_next_year"),
 )
 
+SW_DEFERRAL = _switch(
+    "deferral_unpaid",
+    "缓缴失业保险费尚未补足的企业：“在及时补足失业保险费后，再按规定条件和比例发放”是享受条件还是发放前提",
+    ("兵团征求意见稿 二（一）",),
+    {
+        "hold": "享受资格不受影响，照常核定金额，暂缓发放；补足后再发放",
+        "refuse": "作为享受条件：未补足的不予返还",
+    },
+    "hold",
+    "原文“在及时补足失业保险费后，再按规定条件和比例发放”：补足是“发放”的时间前提，条件与比例仍按规定，"
+    "并未把缓缴写成不予返还的情形（兵团征求意见稿由参数 deferred_unpaid_effect 固定为 hold）。",
+)
+outstanding_deferral = Fact("outstanding_deferral", "缓缴的失业保险费尚未补足", BOOL)
+_deferral_in_force = Coalesce(OptionalParam("deferred_must_pay_first"), Lit(False))
 DEFERRAL_PAID_UP = Check(
     "deferral_paid_up",
-    "无缓缴未补足的失业保险费（缓缴的须先补足）",
-    ~Fact("outstanding_deferral", "缓缴的失业保险费尚未补足", BOOL),
+    "缓缴的失业保险费已补足，或按文件只暂缓发放、补足后再发放（不影响享受资格）",
+    Reading(SW_DEFERRAL, {"hold": Lit(True), "refuse": ~outstanding_deferral}, fixed_by="deferred_unpaid_effect"),
     cite=("deferred_must_pay_first",),
-    reason="缓缴的失业保险费尚未补足：补足后再按规定条件和比例发放稳岗返还资金",
+    reason="缓缴的失业保险费尚未补足：按“未补足不予返还”的解释不予返还",
     applies=_has("deferred_must_pay_first"),
+)
+# entitled, payment waits: a flag for the caseworker and the output ``payment_hold`` (contract with casework)
+_held = _deferral_in_force & Reading(
+    SW_DEFERRAL, {"hold": Coalesce(outstanding_deferral, Lit(False)), "refuse": Lit(False)}, fixed_by="deferred_unpaid_effect"
+)
+PAYMENT_HOLD = Check(
+    "payment_hold",
+    "无须暂缓发放（无缓缴未补足的失业保险费）",
+    ~_held,
+    kind=FLAG,
+    cite=("deferred_must_pay_first",),
+    reason="暂缓发放：缓缴的失业保险费尚未补足，补足后再按规定条件和比例发放稳岗返还资金",
+    applies=_has("deferred_must_pay_first"),
+)
+PAYMENT_HOLD_OUTPUT = Output(
+    "payment_hold",
+    "暂缓发放",
+    when(
+        _held,
+        Lit("缓缴的失业保险费尚未补足：在及时补足失业保险费后，再按规定条件和比例发放稳岗返还资金（兵团征求意见稿 二（一））"),
+        Lit(None),
+    ),
+    TEXT,
 )
 
 _reserve = Setting("fund_reserve_years", "上年度失业保险基金滚存结余备付期限", YEARS)
@@ -716,6 +753,7 @@ OUTPUTS_2024 = [
         MONEY,
     ),
     Output("settlement", "多退少补（正数为补发，负数为应退回）", amount_2024 - already_paid, MONEY),
+    PAYMENT_HOLD_OUTPUT,
 ]
 
 OUTPUTS_2022 = [
@@ -786,6 +824,7 @@ V2024 = register(
             *EXCLUSION_CHECKS,
             NOT_DISQUALIFIED,
             DEFERRAL_PAID_UP,
+            PAYMENT_HOLD,
             FUND_RESERVE,
             PAYMENT_ACCOUNT_2024,
             PAYMENT_ACCOUNT_PLAIN,
