@@ -44,6 +44,7 @@ from wengang.rules.expr import (
     Fact,
     IsMissing,
     Lit,
+    Max,
     OptionalParam,
     Param,
     RateOf,
@@ -638,10 +639,25 @@ _covered_share = when(
 )
 amount_2024 = RateOf(base, rate_2024 * _covered_share, label="稳岗返还金额")
 
+SW_PRIOR_2022 = _switch(
+    "prior_refund_2022",
+    "本期已按较低比例返还过的单位（含中小微企业），再按2022年新比例返还时是否扣除已发放部分",
+    ("内人社办发〔2022〕86号（三）6",),
+    {
+        "top_up": "补足至新比例：按新比例计算的金额减去本期已发放的稳岗返还（不低于0，多发的另行多退少补）",
+        "on_top": "在已发放之外再按新比例全额返还",
+    },
+    "top_up",
+    "“中小微企业按…的90%返还”是对同一返还基数的返还比例，已返还的部分是其中一部分；大型企业的“已按30%返还的可返还至50%”"
+    "同样是补足差额。内人社办发〔2022〕86号由参数固定为 top_up。",
+)
 _topup_paid = Fact("refunded_at_topup_from_rate", "已按30%返还", BOOL)
 _full_2022 = RateOf(base, rate_2022)
 _topup_2022 = RateOf(base, rate_2022 - Param("topup_from_rate"))
-amount_2022 = when(_topup_paid, _topup_2022, _full_2022)
+_net_2022 = Max(_full_2022 - Coalesce(already_paid, Lit(0)), Lit(0)).named("稳岗返还金额（扣除本期已发放）", MONEY)
+amount_2022 = when(
+    _topup_paid, _topup_2022, Reading(SW_PRIOR_2022, {"top_up": _net_2022, "on_top": _full_2022}, fixed_by="prior_refund_2022")
+)
 
 # 2019: 50 % of last year's premiums, or for an approved hardship firm the region's chosen standard
 base_2019 = Reading(SW_BASE_2019, {"unit_and_staff": base, "unit_only": paid_unit_share})
@@ -767,6 +783,8 @@ OUTPUTS_2022 = [
         MONEY,
     ),
     Output("full_amount", "按全额比例计算的返还金额", _full_2022, MONEY),
+    Output("already_paid", "本期已发放的稳岗返还", already_paid, MONEY),
+    Output("settlement", "多退少补（正数为补发，负数为应退回）", _full_2022 - already_paid, MONEY),
     Output("payment_channel", "发放账户", _channel(False), TEXT),
 ]
 
