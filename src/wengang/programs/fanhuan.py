@@ -32,6 +32,7 @@ from wengang.rules import interpretations
 from wengang.rules.engine import FLAG, Check, Output, Ruleset, register
 from wengang.rules.expr import (
     BOOL,
+    DATE,
     ByParam,
     MONEY,
     MONTHS,
@@ -82,8 +83,9 @@ SW_FORMULA = _switch(
     },
     "year_end",
     "2022、2024、2025 年文件只写“裁员率”，未给公式。本库文件中唯一的定义是内政发〔2019〕4号 一"
-    "（裁员人数除以裁员人数加年末职工人数之和），同一地区（内蒙古）沿用最自然；内政发〔2019〕4号本身由参数固定此口径。"
-    "各地实践不一（facts.md §10：安徽、河北按月均参保人数），故可由经办机构改为按月均参保人数。",
+    "（裁员人数除以裁员人数加年末职工人数之和），同一地区（内蒙古）沿用最自然：内蒙古各文件由参数固定此口径"
+    "（layoff_rate_denominator）。山西、兵团、人社部发〔2024〕40号没有这一地区定义，不固定：口径影响结果时为待认定，"
+    "默认值只决定说明的措辞。各地实践不一（facts.md §10：安徽、河北按月均参保人数）。",
 )
 
 SW_ATTRITION = _switch(
@@ -107,10 +109,12 @@ SW_SMALL = _switch(
         "headcount": "以上年末参保职工人数判断是否30人（含）以下；裁员人数不高于上年末参保职工人数的20%",
         "layoff_rate": "以上年末参保职工人数判断是否30人（含）以下；按一般裁员率口径计算的裁员率不高于20%",
         "average": "以上年度月均参保职工人数判断是否30人（含）以下，并以其为分母：裁员人数不高于月均参保职工人数的20%",
+        "workforce": "以裁员前的参保职工总数（上年末参保职工人数 + 上年度裁员人数）判断是否30人（含）以下，并以其为分母",
     },
-    "headcount",
-    "原文“裁员率不高于参保职工总数20%”以“参保职工总数”为基准，直接读作裁员人数占参保职工总数的比例；"
-    "“参保职工总数”取与裁员率口径一致的上年末参保职工人数。也可理解为沿用一般裁员率公式，或按月均参保人数。",
+    "workforce",
+    "原文“裁员率不高于参保职工总数20%”以“参保职工总数”为基准：裁员是从这一职工队伍中裁减的，裁员后的年末人数已不含被裁人员，"
+    "以它作分母是对单位最不利的读法（评审 §6.2，s20：30人裁6人，年末24人：25% 与 20%）。默认取裁员前的职工总数（年末 + 裁员）。"
+    "也可理解为年末人数、沿用一般裁员率公式，或按月均参保人数。",
 )
 
 SW_MONTHS = _switch(
@@ -364,17 +368,35 @@ counted_layoffs = Reading(
     {"excluded": layoffs, "included": (layoffs + attrition).named("上年度裁员及正常减员人数", PERSONS)},
     fixed_by="normal_attrition",
 )
-layoff_rate = Reading(
-    SW_FORMULA,
-    {
-        "year_end": Ratio(counted_layoffs, counted_layoffs + headcount_end, label="裁员率"),
-        "average": Ratio(counted_layoffs, headcount_avg, label="裁员率（按月均参保人数）"),
-    },
-    fixed_by="layoff_rate_denominator",
+rate_given = Ratio(Fact("layoff_rate_given_bp", "经办机构已算出的裁员率（万分之一）", PERSONS), Lit(10000), label="经办机构已算出的裁员率")
+formula_given = Fact("layoff_rate_formula_given", "经办机构算裁员率所用口径", TEXT)
+_FORMULAS = {
+    "year_end": Ratio(counted_layoffs, counted_layoffs + headcount_end, label="裁员率"),
+    "average": Ratio(counted_layoffs, headcount_avg, label="裁员率（按月均参保人数）"),
+}
+
+
+def _rate_by(key: str) -> Expr:
+    """A rate the agency computed by this very formula is used as given; otherwise it is computed."""
+    same = Coalesce(formula_given, Lit("")).eq(key) & ~IsMissing(Fact("layoff_rate_given_bp"))
+    return when(same, rate_given, _FORMULAS[key])
+
+
+layoff_rate = Reading(SW_FORMULA, {k: _rate_by(k) for k in _FORMULAS}, fixed_by="layoff_rate_denominator")
+_formula_matches = Reading(
+    SW_FORMULA, {k: Coalesce(formula_given, Lit("")).eq(k) for k in _FORMULAS}, fixed_by="layoff_rate_denominator"
+)
+GIVEN_RATE_FORMULA = Check(
+    "layoff_rate_given_formula",
+    "经办机构提供的裁员率与采用的裁员率口径一致（不一致的，按采用的口径重新计算）",
+    when(IsMissing(Fact("layoff_rate_given_bp")), Lit(True), quiet(_formula_matches)),
+    kind=FLAG,
+    reason="经办机构提供的裁员率所用口径与本次采用的口径不同（或未注明口径），未采用该裁员率，已按采用的口径由裁员人数和参保人数重新计算",
 )
 no_layoffs = counted_layoffs.eq(0)
 
 _small_max = Param("small_unit_max_layoff_rate")
+_workforce = (headcount_end + counted_layoffs).named("裁员前参保职工总数（上年末参保职工人数 + 裁员人数）", PERSONS)
 _small_n = Param("small_unit_headcount")
 small_unit_rule = Reading(
     SW_SMALL,
@@ -384,6 +406,8 @@ small_unit_rule = Reading(
         "layoff_rate": (headcount_end <= _small_n) & (layoff_rate <= _small_max),
         "average": (headcount_avg <= _small_n)
         & (Ratio(counted_layoffs, headcount_avg, label="裁员人数占月均参保职工人数") <= _small_max),
+        "workforce": (_workforce <= _small_n)
+        & (Ratio(counted_layoffs, _workforce, label="裁员人数占裁员前参保职工总数") <= _small_max),
     },
 )
 
@@ -497,6 +521,42 @@ EXCLUSION_CHECKS = [
     for fact, cid, label, fact_label in _EXCLUSIONS
 ]
 
+# 晋28号 二: “以审核之日…查询结果，对企业进行查询核验，并将实时记录存档” — the decision records the query;
+# a missing record is a flag here (the casework refuses to pay without it: fail closed is its job)
+_checked_on = Fact("exclusion_checked_on", "排除情形查询日期", DATE)
+EXCLUSION_RECORD = Check(
+    "exclusion_query_recorded",
+    "已于审核之日查询国家企业信用信息公示系统、信用中国等平台并存档（查询日期、平台、记录编号）",
+    ~IsMissing(_checked_on)
+    & ~IsMissing(Fact("exclusion_lists_checked", "查询的平台", TEXT))
+    & ~IsMissing(Fact("exclusion_list_version", "名单版本或查询记录编号", TEXT))
+    & (_checked_on.eq(Coalesce(Fact("evaluation_date", "审核之日", DATE), _checked_on))),
+    kind=FLAG,
+    cite=("exclusion_check_sources",),
+    reason="缺少审核之日的排除情形查询存档（查询日期须为审核之日，并记录所查平台和记录编号）：请查询并存档后再发放",
+    applies=_has("exclusion_check_sources"),
+)
+EXCLUSION_RECORD_OUTPUT = Output(
+    "exclusion_query",
+    "排除情形查询记录（审核之日查询并存档）",
+    when(
+        IsMissing(_checked_on),
+        Lit(None),
+        Coalesce(Fact("exclusion_lists_checked"), Lit("（未记录平台）")),
+    ),
+    TEXT,
+)
+# 晋28号 五: “对已知政策却不主动申请的视为放弃”
+DISPATCH_WAIVED = Check(
+    "dispatch_not_waived",
+    "劳务派遣单位未因已知政策却不主动申请而视为放弃",
+    ~(is_dispatch & Fact("dispatch_informed", "已告知劳务派遣单位", BOOL) & ~Fact("applied", "已自主申请", BOOL)
+      & Fact("dispatch_application_period_over", "告知后的申请期限已过", BOOL)),
+    cite=("dispatch_known_not_applied_waived",),
+    reason="劳务派遣单位已知政策却未在期限内主动申请，视为放弃",
+    applies=_has("dispatch_known_not_applied_waived"),
+)
+
 NOT_DISQUALIFIED = Check(
     "not_disqualified",
     "未因未按规定拨付、使用稳岗返还资金被取消本年度申领资格",
@@ -519,7 +579,6 @@ SW_DEFERRAL = _switch(
     "并未把缓缴写成不予返还的情形（兵团征求意见稿由参数 deferred_unpaid_effect 固定为 hold）。",
 )
 outstanding_deferral = Fact("outstanding_deferral", "缓缴的失业保险费尚未补足", BOOL)
-_deferral_in_force = Coalesce(OptionalParam("deferred_must_pay_first"), Lit(False))
 DEFERRAL_PAID_UP = Check(
     "deferral_paid_up",
     "缓缴的失业保险费已补足，或按文件只暂缓发放、补足后再发放（不影响享受资格）",
@@ -529,8 +588,15 @@ DEFERRAL_PAID_UP = Check(
     applies=_has("deferred_must_pay_first"),
 )
 # entitled, payment waits: a flag for the caseworker and the output ``payment_hold`` (contract with casework)
-_held = _deferral_in_force & Reading(
-    SW_DEFERRAL, {"hold": Coalesce(outstanding_deferral, Lit(False)), "refuse": Lit(False)}, fixed_by="deferred_unpaid_effect"
+# only a document with the deferral rule can hold a payment (and only there does the switch exist)
+_held = ByParam(
+    "deferred_must_pay_first",
+    {
+        "True": Reading(
+            SW_DEFERRAL, {"hold": Coalesce(outstanding_deferral, Lit(False)), "refuse": Lit(False)}, fixed_by="deferred_unpaid_effect"
+        )
+    },
+    Lit(False),
 )
 PAYMENT_HOLD = Check(
     "payment_hold",
@@ -631,13 +697,59 @@ rate_2022 = when(_large_rate_applies_2022, Param("refund_rate_large"), Param("re
 
 # share of the refund covered: 晋人社厅发〔2024〕28号 五 leaves out workers dispatched to 机关事业单位
 # (the parameter ``dispatch_public_institution_share: excluded``); documents that are silent do not
+SW_DISPATCH_PUBLIC = _switch(
+    "dispatch_public_institutions",
+    "劳务派遣单位中“派遣到机关事业单位的劳动者不在稳岗返还政策覆盖范围之内”如何体现",
+    ("晋人社厅发〔2024〕28号 五",),
+    {
+        "headcount": "按人数比例扣除：返还金额 ×（上年末参保职工人数 − 派遣到机关事业单位的人数）÷ 上年末参保职工人数",
+        "premium": "按缴费额扣除：返还基数减去派遣到机关事业单位的劳动者对应的上年度失业保险费（需该项数据）",
+        "refuse": "有派遣到机关事业单位的劳动者的，整份申请不予受理（须剔除后重新申请）",
+    },
+    "headcount",
+    "原文只说这部分劳动者不在覆盖范围之内，没有说不予返还整个单位，也没有给出扣除方法；人数数据经办机构已有（用工单位名单和"
+    "被派遣劳动者数量留存备案），按人数扣除最易执行。有逐人缴费数据的地区可改按缴费额。",
+)
+dispatched_public_premium = Fact(
+    "dispatched_public_premium_last_year_fen", "派遣到机关事业单位的劳动者对应的上年度失业保险费", MONEY
+)
 _public_excluded = Coalesce(OptionalParam("dispatch_public_institution_share"), Lit("included")).eq("excluded")
+_has_public = _public_excluded & is_dispatch & (dispatched_public > 0)
 _covered_share = when(
-    _public_excluded & is_dispatch & (dispatched_public > 0),
+    _has_public,
     Ratio(headcount_end - dispatched_public, headcount_end, label="覆盖人数占比"),
     Lit(1),
 )
-amount_2024 = RateOf(base, rate_2024 * _covered_share, label="稳岗返还金额")
+_full_2024 = RateOf(base, rate_2024, label="稳岗返还金额")
+# only a document that excludes these workers (晋28号 五) reads the switch
+amount_2024 = ByParam(
+    "dispatch_public_institution_share",
+    {
+        "excluded": when(
+            _has_public,
+            Reading(
+                SW_DISPATCH_PUBLIC,
+                {
+                    "headcount": RateOf(base, rate_2024 * _covered_share, label="稳岗返还金额"),
+                    "premium": RateOf(
+                        (base - dispatched_public_premium).named("返还基数（扣除派遣到机关事业单位的部分）", MONEY), rate_2024
+                    ),
+                    "refuse": _full_2024,
+                },
+            ),
+            _full_2024,
+        )
+    },
+    _full_2024,
+)
+DISPATCH_PUBLIC = Check(
+    "dispatch_public_institutions",
+    "劳务派遣单位无派遣到机关事业单位的劳动者，或其份额已从返还中扣除",
+    when(_has_public, Reading(SW_DISPATCH_PUBLIC, {"headcount": Lit(True), "premium": Lit(True), "refuse": Lit(False)}), Lit(True)),
+    cite=("dispatch_public_institution_share",),
+    reason="有派遣到机关事业单位的劳动者（不在稳岗返还政策覆盖范围之内）：按“整份不予受理”的解释，须剔除后重新申请",
+    applies=_has("dispatch_public_institution_share"),
+)
 
 SW_PRIOR_2022 = _switch(
     "prior_refund_2022",
@@ -679,8 +791,43 @@ _reserve_ok_2019 = Setting("fund_reserve_years", "统筹地区失业保险基金
 )
 _hardship_in_force = ~IsMissing(OptionalParam("hardship_scope_review_group"))
 _use_hardship = _hardship_in_force & hardship & _reserve_ok_2019
-amount_2019 = when(
-    hardship & _hardship_in_force, when(_reserve_ok_2019, _hardship_amount, RateOf(base_2019, rate_2019)), RateOf(base_2019, rate_2019)
+SW_HARDSHIP_2019 = _switch(
+    "hardship_standard_2019",
+    "内政发〔2019〕4号 困难企业返还标准与50%返还的关系",
+    ("内政发〔2019〕4号 一",),
+    {
+        "replace": "经认定的困难企业按地区选定的困难企业标准返还，取代50%的标准",
+        "higher": "困难企业取困难企业标准与上年度实际缴纳失业保险费50%中较高者",
+    },
+    "replace",
+    "原文“返还标准可按…确定，或按…确定”是为困难企业另设的返还标准，由统筹地区“自行选定”，未写“就高”；"
+    "困难企业标准多数情况下高于50%，取代读法不减少其应得，较高者读法是对文字的扩展。",
+)
+SW_RESERVE_2019 = _switch(
+    "reserve_2019_scope",
+    "内政发〔2019〕4号“在失业保险基金滚存结余具备一年以上支付能力的前提下”约束的范围",
+    ("内政发〔2019〕4号 一",),
+    {
+        "hardship_only": "只约束困难企业返还标准：不满足时困难企业按50%返还，一般企业的50%返还不受影响",
+        "all_standards": "也约束50%的返还：不满足时本统筹地区暂不具备返还条件（暂缓，无法判定）",
+    },
+    "hardship_only",
+    "该句紧接困难企业标准之后，并以“自行选定返还标准”收尾：可选的只有困难企业的两种标准，50%是统一标准无须选定；"
+    "内政发〔2019〕4号由参数固定为 hardship_only。",
+)
+_fifty_2019 = RateOf(base_2019, rate_2019)
+_hardship_or_higher = Reading(SW_HARDSHIP_2019, {"replace": _hardship_amount, "higher": Max(_hardship_amount, _fifty_2019)})
+amount_2019 = when(hardship & _hardship_in_force, when(_reserve_ok_2019, _hardship_or_higher, _fifty_2019), _fifty_2019)
+RESERVE_2019 = Check(
+    "fund_reserve",
+    "统筹地区失业保险基金滚存结余具备{fund_reserve_min_years}年以上支付能力（返还的前提）",
+    Reading(
+        SW_RESERVE_2019,
+        {"hardship_only": Lit(True), "all_standards": when(_reserve_ok_2019, Lit(True), Lit(None))},
+        fixed_by="reserve_2019_scope",
+    ),
+    reason="统筹地区失业保险基金滚存结余不具备一年以上支付能力，暂不具备返还条件",
+    applies=_has("fund_reserve_min_years"),
 )
 
 HARDSHIP_RESERVE = Check(
@@ -770,6 +917,7 @@ OUTPUTS_2024 = [
     ),
     Output("settlement", "多退少补（正数为补发，负数为应退回）", amount_2024 - already_paid, MONEY),
     PAYMENT_HOLD_OUTPUT,
+    EXCLUSION_RECORD_OUTPUT,
 ]
 
 OUTPUTS_2022 = [
@@ -819,10 +967,22 @@ def prepare_size_inputs(facts: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+_ATTRITION_PARTS = ("attrition_contract_expiry", "attrition_transfer", "attrition_resignation", "attrition_retirement", "attrition_death")
+
+
+def prepare_unit(facts: dict[str, Any]) -> dict[str, Any]:
+    """Size inputs, and normal attrition as the sum of its reasons when only the reasons are given."""
+    out = prepare_size_inputs(facts)
+    parts = [out.get(k) for k in _ATTRITION_PARTS]
+    if not out.get("normal_attrition_last_year") and any(p is not None for p in parts):
+        out["normal_attrition_last_year"] = sum(p or 0 for p in parts)
+    return out
+
+
 def prepare(facts: dict[str, Any], resolution: Any) -> dict[str, Any]:
     """Complete the derived facts (the 2017-standard class from the indicators). The class itself is
     decided by the rules (``eff_class``), so the readings of the 划型 texts branch like any other."""
-    return prepare_size_inputs(facts)
+    return prepare_unit(facts)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -839,9 +999,13 @@ V2024 = register(
             MONTHS_PAID,
             MONTHS_TOTAL_KNOWN,
             *_layoff_checks_2022_2024(),
+            GIVEN_RATE_FORMULA,
             *EXCLUSION_CHECKS,
+            EXCLUSION_RECORD,
+            DISPATCH_WAIVED,
             NOT_DISQUALIFIED,
             DEFERRAL_PAID_UP,
+            DISPATCH_PUBLIC,
             PAYMENT_HOLD,
             FUND_RESERVE,
             PAYMENT_ACCOUNT_2024,
@@ -882,6 +1046,7 @@ V2022 = register(
         checks=[
             COVERED_2022_2024,
             *_layoff_checks_2022_2024(of_total=""),
+            GIVEN_RATE_FORMULA,
             PAYMENT_ACCOUNT_PLAIN,
             TOPUP_LARGE,
             SIZE_KNOWN_2022,
@@ -899,7 +1064,7 @@ V2019 = register(
         name="v2019",
         label=LABEL,
         facts=UnitFacts,
-        checks=[COVERED_2019, *_layoff_checks_2019(), HARDSHIP_RESERVE, PAYMENT_ACCOUNT_PLAIN],
+        checks=[COVERED_2019, *_layoff_checks_2019(), RESERVE_2019, HARDSHIP_RESERVE, PAYMENT_ACCOUNT_PLAIN],
         amount=amount_2019,
         amount_label="稳岗返还金额",
         outputs=OUTPUTS_2019,
