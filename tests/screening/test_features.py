@@ -64,6 +64,19 @@ def test_exactly_twelve_fully_paid_months_and_a_gap():
     assert out["months_fully_paid"].to_list() == [12, 11, 0]
 
 
+def test_cumulative_months_count_every_fully_paid_month_in_the_window():
+    """Review E9: 23 fully-paid months with a short month in between → 11 consecutive, 23 cumulative; a month
+    paid short, or after the review date, or after the latest month, is not counted."""
+    y2022 = [f"2022-{m:02d}" for m in range(1, 13)]
+    rows = month_rows(A, y2022) + month_rows(A, y2023())
+    rows[12] = (A, "2023-01", 1000, 500, date(2023, 1, 15), 0, 10)  # January 2023 short: breaks the run
+    rows += month_rows(A, ["2024-01"])  # after the latest month (2023-12): not counted
+    rows += month_rows(B, ["2023-11"]) + month_rows(B, ["2023-12"], paid_date=date(2024, 3, 1))  # paid after D
+    out = derive(units(A, B), contrib(rows))
+    assert out["months_fully_paid"].to_list() == [11, 0]
+    assert out["months_fully_paid_total"].to_list() == [23, 1]
+
+
 def test_payment_after_evaluation_date_does_not_count():
     rows = month_rows(A, y2023(1, 11)) + month_rows(A, ["2023-12"], paid_date=date(2024, 2, 1))
     assert derive(units(A), contrib(rows))["months_fully_paid"][0] == 0
