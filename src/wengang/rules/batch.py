@@ -129,14 +129,16 @@ def compile_stages(
         pl.lit(_tag(combos[0])).alias("readings"),
         pl.lit("").alias("outcomes"),
     ]
-    differs: pl.Expr = pl.lit(False)
+    # a flat any over the combinations: a nested chain of ORs grows the plan quadratically with them
+    differ_parts: list[pl.Expr] = []
     outcome_parts: list[pl.Expr] = []
     for k, combo in enumerate(combos):
         st, am = pl.col(f"__status{k}"), pl.col(f"__amount{k}")
-        differs = differs | (st != status0) | am.ne_missing(amount0)
+        differ_parts += [st != status0, am.ne_missing(amount0)]
         outcome_parts.append(
             pl.concat_str([pl.lit(_tag(combo) + ":"), st.cast(pl.String), pl.lit(":"), am.cast(pl.String).fill_null("")])
         )
+    differs = pl.any_horizontal(differ_parts)
     full = [
         pl.when(differs).then(_status(NEEDS_DECISION)).otherwise(status0).cast(STATUS_DTYPE).alias("status"),
         pl.when(differs).then(None).otherwise(amount0).cast(pl.Int64).alias("amount_fen"),
