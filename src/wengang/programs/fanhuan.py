@@ -15,6 +15,10 @@ Three rule sets, chosen by the policy document in force (``docs/policies.md``):
   ≤ the national target (5.5 %), or ≤ 20 % for units of 30 staff or fewer; large 30 %, SME 60 %;
   per-document exclusions, dispatch-firm rules, payment channel, fund-reserve precondition.
 
+The size class (大型 vs 中小微) is decided by the rules, not by ``prepare`` (``eff_class``, decisions.md §16): the
+document prescribes its 划型 procedure by the parameter ``size_class_rules`` (晋28号, 兵团); where it is silent the
+switch ``fanhuan.size_class_where_silent`` applies, never 山西's ≥300 rule by default.
+
 Facts are :class:`wengang.facts.unit.UnitFacts`. ``layoffs_last_year`` counts layoffs proper;
 ``normal_attrition_last_year`` counts contract expiry, transfers, resignations, retirement and death.
 Where a text can be read two ways the rule goes through a :class:`~wengang.rules.expr.Reading` of a
@@ -216,14 +220,19 @@ is_enterprise = org_type.eq("enterprise")
 # size class (企业划型): decided here, in the rules, so one case and a whole table decide it alike and
 # the readings the texts leave open branch like any other (decisions.md, "划型在规则中判定")
 
-stats_class = Fact("stats_size_class", "统计部门共享数据中的划型", TEXT)
+def _input(name: str, label: str, step: str) -> Expr:
+    """A 划型 input, or the class the case gives with this step named as its source (the same thing)."""
+    return Coalesce(Fact(name, label, TEXT), when(Coalesce(size_step, Lit("")).eq(step), size_class, Lit(None)))
+
+
+stats_class = _input("stats_size_class", "统计部门共享数据中的划型", "stats")
 stats_shared = Fact("stats_data_shared", "统计部门已提供共享的大型企业数据", BOOL)
-class_2017 = Fact("size_class_2017", "按现行标准（2017）划出的类型", TEXT)
+class_2017 = _input("size_class_2017", "按现行标准（2017）划出的类型", "standard_2017")
 avg_contributors = Fact("avg_contributors_12m", "上年度12个月平均缴费人数", PERSONS)
 le_code = Fact("legal_entity_credit_code", "所属独立法人", TEXT)
-le_class = Fact("legal_entity_size_class", "所属独立法人的划型", TEXT)
+le_class = _input("legal_entity_size_class", "所属独立法人的划型", "legal_entity")
 le_avg = Fact("legal_entity_avg_contributors_12m", "所属独立法人上年度12个月平均缴费人数", PERSONS)
-si_class = Fact("si_system_size_class", "社保信息系统中的企业划型", TEXT)
+si_class = _input("si_system_size_class", "社保信息系统中的企业划型", "si_system")
 
 # a class the case gives as already determined (现有划型); a class that names a derived step is not one
 given_class = when(Coalesce(size_step, Lit("given")).eq("given"), size_class, Lit(None))
@@ -951,17 +960,9 @@ OUTPUTS_2019 = [
 # ---------------------------------------------------------------------------------------------
 # prepare: derive what the facts imply, never overwriting what the case gives
 
-# a class given with the step that produced it belongs to that step's input
-_STEP_INPUT = {"stats": "stats_size_class", "standard_2017": "size_class_2017", "si_system": "si_system_size_class"}
-
-
 def prepare_size_inputs(facts: dict[str, Any]) -> dict[str, Any]:
+    """The 2017-standard class from the indicators when not given (screening derives the same column)."""
     out = dict(facts)
-    step, cls = out.get("size_class_step"), out.get("size_class")
-    if cls is not None and step in _STEP_INPUT and out.get(_STEP_INPUT[step]) is None:
-        out[_STEP_INPUT[step]] = cls
-    if step == "legal_entity" and cls is not None and out.get("legal_entity_size_class") is None:
-        out["legal_entity_size_class"] = cls
     if out.get("size_class_2017") is None:
         out["size_class_2017"] = size_class_2017_of(out)
     return out
