@@ -150,7 +150,7 @@ def compile_stages(
         pl.lit(_tag(combos[0])).alias("readings"),
         pl.when(differs).then(pl.concat_str(outcome_parts, separator="|")).otherwise(pl.lit("")).alias("outcomes"),
     ]
-    return Plan(stage1, stage2_first, stage2_rest, any_diff, single, full, temps)
+    return Plan(stage1, stage2_first, stage2_rest, any_diff, single, full, temps, differs)
 
 
 def _status(value: str) -> pl.Expr:
@@ -168,6 +168,7 @@ class Plan:
     single: list[pl.Expr]  # the result when no reading matters
     full: list[pl.Expr]  # the result comparing every combination (待认定 when they differ)
     temps: list[str]
+    differs: pl.Expr | None = None  # do the outcomes differ on this row (after ``rest``)?
 
 
 def apply_stages(lf: pl.LazyFrame, plan: Plan) -> pl.LazyFrame:
@@ -176,9 +177,21 @@ def apply_stages(lf: pl.LazyFrame, plan: Plan) -> pl.LazyFrame:
         return lf.with_columns(plan.single).drop(plan.temps)
     lf = lf.with_row_index("__row").with_columns(plan.any_diff.alias("__any_diff"))
     same = lf.filter(~pl.col("__any_diff")).with_columns(plan.single)
-    open_ = lf.filter(pl.col("__any_diff")).with_columns(plan.rest).with_columns(plan.full)
-    out = pl.concat([same, open_], how="diagonal_relaxed").sort("__row")
-    return out.drop([*plan.temps, "__row", "__any_diff"], strict=False)
+    open_ = lf.filter(pl.col("__any_diff")).with_columns(plan.rest)
+    if plan.differs is None:
+        parts = [same, open_.with_columns(plan.full)]
+    else:
+        # the outcome list (one entry per combination) is built only for rows whose outcomes do differ:
+        # with thousands of combinations it is most of the work
+        # computed once (both branches below read it): the combinations are too many to evaluate twice
+        open_ = open_.with_columns(plan.differs.alias("__differs")).select(pl.all()).collect().lazy()
+        parts = [
+            same,
+            open_.filter(~pl.col("__differs")).with_columns(plan.single),
+            open_.filter(pl.col("__differs")).with_columns(plan.full),
+        ]
+    out = pl.concat(parts, how="diagonal_relaxed").sort("__row")
+    return out.drop([*plan.temps, "__row", "__any_diff", "__differs"], strict=False)
 
 
 def _default_literal(ruleset: Ruleset, name: str) -> pl.Expr:
