@@ -70,7 +70,7 @@ class UnitFacts(BaseModel):
     size_class: SizeClass | None = Field(None, description="已认定的企业划型 / size class already determined")
     size_class_step: str | None = Field(
         None,
-        description="划型依据：given（已认定）、stats、standard_2017、avg_contributors、legal_entity、si_system（兵团社保信息系统）/ step that decided the size class",
+        description="size_class 的来源：空或 given 表示经办机构已认定的现有划型；stats、standard_2017、legal_entity、si_system 表示由该步导出（规则据输入重新判定）/ where size_class came from (empty or given: an existing class)",
     )
     legal_entity_size_class: SizeClass | None = Field(
         None, description="分支机构所属独立法人的划型 / size class of the legal entity a branch belongs to"
@@ -79,6 +79,16 @@ class UnitFacts(BaseModel):
         None, description="社保信息系统中的企业划型数据（兵团）/ size class held in the social-insurance system"
     )
     stats_size_class: SizeClass | None = Field(None, description="统计部门共享数据中的划型 / size class from the statistics department")
+    stats_data_shared: bool = Field(
+        False, description="统计部门已提供共享的大型企业数据（山西“其它参保企业为中小微企业”的前提）/ the statistics department shared its list of large firms"
+    )
+    size_class_2017: SizeClass | None = Field(
+        None,
+        description="按现行标准（统计上大中小微型企业划分办法（2017））由行业、从业人员、营业收入、资产总额划出的类型；未给出时由这些指标导出 / class by the 2017 NBS standard (derived from the indicators when not given)",
+    )
+    legal_entity_avg_contributors_12m: NonNegativeInt | None = Field(
+        None, description="分支机构所属独立法人上年度12个月平均缴费人数 / the legal entity's average contributors last year (branches)"
+    )
     industry_code: str | None = Field(None, description="国民经济行业代码 (GB/T 4754-2017) / industry code")
     employees: NonNegativeInt | None = Field(None, description="从业人员数 / persons employed")
     revenue_10k_yuan: NonNegativeInt | None = Field(None, description="营业收入（万元）/ revenue in 10k yuan")
@@ -122,7 +132,23 @@ class UnitFacts(BaseModel):
         description="上年度裁员人数，不含正常减员（另见 normal_attrition_last_year）/ staff laid off last year, normal attrition excluded",
     )
     normal_attrition_last_year: NonNegativeInt = Field(
-        0, description="上年度正常减员人数（合同期满、调出、自愿离职、退休、死亡）/ normal attrition last year"
+        0, description="上年度正常减员人数（合同期满、调出、自愿离职、退休、死亡）；为0而分项给出时取分项之和 / normal attrition last year"
+    )
+    attrition_contract_expiry: NonNegativeInt | None = Field(None, description="正常减员：劳动合同期满 / attrition: contract expiry")
+    attrition_transfer: NonNegativeInt | None = Field(None, description="正常减员：调出 / attrition: transferred out")
+    attrition_resignation: NonNegativeInt | None = Field(None, description="正常减员：自愿辞（离）职 / attrition: resigned")
+    attrition_retirement: NonNegativeInt | None = Field(None, description="正常减员：退休 / attrition: retired")
+    attrition_death: NonNegativeInt | None = Field(None, description="正常减员：死亡 / attrition: death")
+    insured_headcount_start: NonNegativeInt | None = Field(
+        None, description="上年初参保职工人数（经办机构记录；现行文件的裁员率口径不读它）/ insured staff at the start of last year (recorded; no formula in the texts reads it)"
+    )
+    layoff_rate_given_bp: NonNegativeInt | None = Field(
+        None,
+        description="经办机构已算出的上年度裁员率（万分之一为单位，如5.5%记550）；须同时给出所用口径 layoff_rate_formula_given / a layoff rate the agency computed, in basis points",
+    )
+    layoff_rate_formula_given: str | None = Field(
+        None,
+        description="该裁员率所用口径：year_end（裁员 ÷（裁员 + 年末人数））或 average（÷ 月均人数）；与采用的口径相同才直接采用 / the formula it used",
     )
 
     # exclusions on the evaluation date (排除情形)
@@ -157,9 +183,30 @@ class UnitFacts(BaseModel):
     dispatched_to_public_institutions: NonNegativeInt = Field(
         0, description="派遣到机关事业单位的劳动者人数 / workers dispatched to government and public institutions"
     )
+    dispatched_public_premium_last_year_fen: NonNegativeInt | None = Field(
+        None,
+        description="派遣到机关事业单位的劳动者对应的上年度实际缴纳失业保险费（分）/ last year's premiums for workers dispatched to public institutions, in fen",
+    )
+    dispatch_informed: bool = Field(
+        False, description="已向劳务派遣单位推送、告知稳岗返还政策（晋28号 五）/ the dispatch firm was informed of the policy"
+    )
+    dispatch_application_period_over: bool = Field(
+        False, description="告知后给定的申请期限（政策执行期限）已过 / the period to apply after being informed has ended"
+    )
     dispatched_premium_last_year_fen: NonNegativeInt | None = Field(
         None,
         description="被派遣劳动者（不含派遣到机关事业单位的）对应的上年度实际缴纳失业保险费（分）/ last year's premiums for dispatched workers, in fen",
+    )
+
+    # 晋28号 二: the exclusion lists are queried on the day of review and the record archived
+    exclusion_checked_on: date | None = Field(
+        None, description="排除情形（失信、注销、吊销、经营异常等）的查询日期 / date the exclusion lists were queried"
+    )
+    exclusion_lists_checked: str | None = Field(
+        None, description="查询的平台，逗号分隔，如 gsxt,creditchina（国家企业信用信息公示系统、信用中国）/ lists queried"
+    )
+    exclusion_list_version: str | None = Field(
+        None, description="所查名单的版本或查询记录编号（存档用）/ version of the lists, or the archived query record id"
     )
 
     # a one-case evaluation may be pinned to the date of review

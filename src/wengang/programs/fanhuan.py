@@ -15,6 +15,10 @@ Three rule sets, chosen by the policy document in force (``docs/policies.md``):
   ≤ the national target (5.5 %), or ≤ 20 % for units of 30 staff or fewer; large 30 %, SME 60 %;
   per-document exclusions, dispatch-firm rules, payment channel, fund-reserve precondition.
 
+The size class (大型 vs 中小微) is decided by the rules, not by ``prepare`` (``eff_class``, decisions.md §16): the
+document prescribes its 划型 procedure by the parameter ``size_class_rules`` (晋28号, 兵团); where it is silent the
+switch ``fanhuan.size_class_where_silent`` applies, never 山西's ≥300 rule by default.
+
 Facts are :class:`wengang.facts.unit.UnitFacts`. ``layoffs_last_year`` counts layoffs proper;
 ``normal_attrition_last_year`` counts contract expiry, transfers, resignations, retirement and death.
 Where a text can be read two ways the rule goes through a :class:`~wengang.rules.expr.Reading` of a
@@ -26,23 +30,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from wengang.facts.size_class import size_class_cascade
+from wengang.facts.size_class import classify_2017
 from wengang.facts.unit import SizeClass, UnitFacts
 from wengang.rules import interpretations
 from wengang.rules.engine import FLAG, Check, Output, Ruleset, register
 from wengang.rules.expr import (
     BOOL,
+    DATE,
     MONEY,
     MONTHS,
     PERCENT,
     PERSONS,
     TEXT,
     YEARS,
+    ByParam,
     Coalesce,
     Expr,
     Fact,
     IsMissing,
     Lit,
+    Max,
     OptionalParam,
     Param,
     RateOf,
@@ -80,8 +87,9 @@ SW_FORMULA = _switch(
     },
     "year_end",
     "2022、2024、2025 年文件只写“裁员率”，未给公式。本库文件中唯一的定义是内政发〔2019〕4号 一"
-    "（裁员人数除以裁员人数加年末职工人数之和），同一地区（内蒙古）沿用最自然；内政发〔2019〕4号本身由参数固定此口径。"
-    "各地实践不一（facts.md §10：安徽、河北按月均参保人数），故可由经办机构改为按月均参保人数。",
+    "（裁员人数除以裁员人数加年末职工人数之和），同一地区（内蒙古）沿用最自然：内蒙古各文件由参数固定此口径"
+    "（layoff_rate_denominator）。山西、兵团、人社部发〔2024〕40号没有这一地区定义，不固定：口径影响结果时为待认定，"
+    "默认值只决定说明的措辞。各地实践不一（facts.md §10：安徽、河北按月均参保人数）。",
 )
 
 SW_ATTRITION = _switch(
@@ -105,10 +113,12 @@ SW_SMALL = _switch(
         "headcount": "以上年末参保职工人数判断是否30人（含）以下；裁员人数不高于上年末参保职工人数的20%",
         "layoff_rate": "以上年末参保职工人数判断是否30人（含）以下；按一般裁员率口径计算的裁员率不高于20%",
         "average": "以上年度月均参保职工人数判断是否30人（含）以下，并以其为分母：裁员人数不高于月均参保职工人数的20%",
+        "workforce": "以裁员前的参保职工总数（上年末参保职工人数 + 上年度裁员人数）判断是否30人（含）以下，并以其为分母",
     },
-    "headcount",
-    "原文“裁员率不高于参保职工总数20%”以“参保职工总数”为基准，直接读作裁员人数占参保职工总数的比例；"
-    "“参保职工总数”取与裁员率口径一致的上年末参保职工人数。也可理解为沿用一般裁员率公式，或按月均参保人数。",
+    "workforce",
+    "原文“裁员率不高于参保职工总数20%”以“参保职工总数”为基准：裁员是从这一职工队伍中裁减的，裁员后的年末人数已不含被裁人员，"
+    "以它作分母是对单位最不利的读法（评审 §6.2，s20：30人裁6人，年末24人：25% 与 20%）。默认取裁员前的职工总数（年末 + 裁员）。"
+    "也可理解为年末人数、沿用一般裁员率公式，或按月均参保人数。",
 )
 
 SW_MONTHS = _switch(
@@ -116,7 +126,7 @@ SW_MONTHS = _switch(
     "“足额缴纳失业保险费12个月以上”是否要求连续",
     ("人社部发〔2024〕40号 二", "内人社发〔2025〕18号 一", "兵团征求意见稿 一（二）"),
     {
-        "cumulative": "累计足额缴费满12个月即可（无累计数据时以连续月数计）",
+        "cumulative": "累计足额缴费满12个月即可（连续已满12个月的当然满足；连续不满而累计月数未知的，无法判定）",
         "consecutive": "须截至审核时连续足额缴费12个月以上",
     },
     "cumulative",
@@ -205,8 +215,153 @@ hardship = Fact("hardship_approved", "经审核领导小组认定的困难企业
 already_paid = Fact("refund_already_paid_fen", "已发放的稳岗返还", MONEY)
 
 is_enterprise = org_type.eq("enterprise")
-is_large = Coalesce(size_class, Lit("")).eq("large")
-is_small_or_micro = size_class.isin({"small", "micro"})
+
+# ---------------------------------------------------------------------------------------------
+# size class (企业划型): decided here, in the rules, so one case and a whole table decide it alike and
+# the readings the texts leave open branch like any other (decisions.md, "划型在规则中判定")
+
+def _input(name: str, label: str, step: str) -> Expr:
+    """A 划型 input, or the class the case gives with this step named as its source (the same thing)."""
+    return Coalesce(Fact(name, label, TEXT), when(Coalesce(size_step, Lit("")).eq(step), size_class, Lit(None)))
+
+
+stats_class = _input("stats_size_class", "统计部门共享数据中的划型", "stats")
+stats_shared = Fact("stats_data_shared", "统计部门已提供共享的大型企业数据", BOOL)
+class_2017 = _input("size_class_2017", "按现行标准（2017）划出的类型", "standard_2017")
+avg_contributors = Fact("avg_contributors_12m", "上年度12个月平均缴费人数", PERSONS)
+le_code = Fact("legal_entity_credit_code", "所属独立法人", TEXT)
+le_class = _input("legal_entity_size_class", "所属独立法人的划型", "legal_entity")
+le_avg = Fact("legal_entity_avg_contributors_12m", "所属独立法人上年度12个月平均缴费人数", PERSONS)
+si_class = _input("si_system_size_class", "社保信息系统中的企业划型", "si_system")
+
+# a class the case gives as already determined (现有划型); a class that names a derived step is not one
+given_class = when(Coalesce(size_step, Lit("given")).eq("given"), size_class, Lit(None))
+_is_branch = ~IsMissing(le_code)
+
+
+def _by_avg(avg: Expr, threshold: Expr) -> Expr:
+    """≥ threshold → large, otherwise 中小微 (reported as small with its step; only large-or-not matters)."""
+    return when(avg >= threshold, Lit("large"), Lit("small"))
+
+
+def _first(cands: list[tuple[Expr, str]]) -> tuple[Expr, Expr]:
+    """The first candidate class that is known, and the step that gave it."""
+    cls: Expr = Lit(None)
+    step: Expr = Lit(None)
+    for c, name in reversed(cands):
+        cls = Coalesce(c, cls)
+        step = when(IsMissing(c), step, Lit(name))
+    return cls, step
+
+
+SW_EXISTING = _switch(
+    "size_class_existing",
+    "已有的企业划型（现有划型）与统计部门数据、现行标准等划型结果不一致时以何为准",
+    ("晋人社厅发〔2024〕28号 二", "人社部发〔2024〕40号 二", "内人社发〔2025〕18号 一", "内人社办发〔2022〕86号（三）6"),
+    {
+        "verify": "现有划型只是起点：按统计部门数据、现行标准等依次核实，能划型的以核实结果为准；均无法划型的才沿用现有划型",
+        "existing": "现有划型优先：已有划型的单位沿用，仅对没有划型的单位按统计部门数据、现行标准等划型",
+    },
+    "verify",
+    "晋人社厅发〔2024〕28号 二写“在现有划型基础上进行核实、修改、确认。首先…统计部门…”：现有划型要经核实、可被修改，"
+    "统计部门数据排在首位（该文件由参数固定此口径）。其他文件未写明，默认同此。",
+)
+SW_SILENT = _switch(
+    "size_class_where_silent",
+    "文件未规定划型办法时（内蒙古2025、2022，人社部发〔2024〕40号）采用哪些划型依据",
+    ("内人社发〔2025〕18号 一", "人社部发〔2024〕40号 二", "内人社办发〔2022〕86号（三）6", "内政发〔2019〕4号 一"),
+    {
+        "given": "只采用经办机构已认定的企业划型；没有的无法划型",
+        "standard_2017": "已认定划型之外，按统计部门数据或《统计上大中小微型企业划分办法（2017）》（国统字〔2017〕213号）划型；分支机构随所属独立法人",
+        "avg_contributors": "同 standard_2017，仍无法划型的再按上年度12个月平均缴费人数划型（300人及以上为大型，其余为中小微）——山西的补充办法，本文件未规定",
+    },
+    "standard_2017",
+    "“大型企业”“中小微企业”是国家统一的划型概念，现行标准为国统字〔2017〕213号（facts.md §2），文件未另作规定时按它划型最贴近原文；"
+    "按平均缴费人数划型是晋人社厅发〔2024〕28号为本省规定的补充办法，不能默认用于其他地区。山西、兵团文件有自己的划型规定（由参数选定），不适用本开关。",
+)
+SW_STATS_OTHERS = _switch(
+    "size_class_statistics_others",
+    "“首先，通过直接采用统计部门提供的共享数据信息确定的大型企业数进行大型企业认定，其它参保企业为中小微企业”中“其它参保企业”的范围",
+    ("晋人社厅发〔2024〕28号 二",),
+    {
+        "listed_only": "只指统计部门数据中列明但未认定为大型的企业；统计数据未涉及的企业按“其次”“最后”两步划型",
+        "all_others_sme": "字面：统计部门提供了大型企业数据的，其余所有参保企业都为中小微企业；“其次”“最后”两步只用于没有统计数据的情形",
+    },
+    "listed_only",
+    "紧接着的“其次，对无法按照统计部门提供信息划型的企业”说明确有统计数据划不了型的企业，若其余一律为中小微企业，"
+    "后两步（含≥300人为大型）就无从适用；故默认只对统计数据列明的企业作此推定。",
+)
+
+_THRESHOLD_SILENT = Lit(300).named("300人（未规定时的解释）", PERSONS)
+_le = when(_is_branch, le_class, Lit(None))
+
+
+def _silent_steps(reading: str) -> list[tuple[Expr, str]]:
+    if reading == "given":
+        return []
+    steps = [(_le, "legal_entity"), (stats_class, "stats"), (class_2017, "standard_2017")]
+    if reading == "avg_contributors":
+        steps.insert(1, (when(_is_branch, _by_avg(le_avg, _THRESHOLD_SILENT), Lit(None)), "legal_entity"))
+        steps.append((_by_avg(avg_contributors, _THRESHOLD_SILENT), "avg_contributors"))
+    return steps
+
+
+def _shanxi_steps() -> list[tuple[Expr, str]]:
+    threshold = Param("large_min_avg_contributors")
+    others_sme = Reading(
+        SW_STATS_OTHERS,
+        {"listed_only": Lit(None), "all_others_sme": when(Coalesce(stats_shared, Lit(False)), Lit("small"), Lit(None))},
+    )
+    return [
+        (_le, "legal_entity"),
+        (when(_is_branch, _by_avg(le_avg, threshold), Lit(None)), "legal_entity"),
+        (stats_class, "stats"),
+        (others_sme, "stats_other"),
+        (class_2017, "standard_2017"),
+        (_by_avg(avg_contributors, threshold), "avg_contributors"),
+    ]
+
+
+def _existing_reading(steps_for: Any, which: int) -> Expr:
+    """Reading of SW_EXISTING over (derived steps, the given class); ``which``: 0 class, 1 step."""
+    given = [(given_class, "given")]
+    return Reading(
+        SW_EXISTING,
+        {"verify": steps_for(lambda st: _first(st + given)[which]), "existing": steps_for(lambda st: _first(given + st)[which])},
+        fixed_by="size_class_existing",
+    )
+
+
+def _silent(make: Any) -> Expr:
+    return Reading(SW_SILENT, {r: make(_silent_steps(r)) for r in SW_READINGS_SILENT}, fixed_by="size_class_where_silent")
+
+
+SW_READINGS_SILENT = ("given", "standard_2017", "avg_contributors")
+
+_shanxi = [_existing_reading(lambda make: make(_shanxi_steps()), i) for i in (0, 1)]
+_silent_pair = [_existing_reading(_silent, i) for i in (0, 1)]
+_bingtuan = _first([(given_class, "given"), (si_class, "si_system")])
+
+# the 划型 rules of the document in force: 晋人社厅发〔2024〕28号 二 and 兵团 二（一） have their own
+# (parameter ``size_class_rules``); the others are silent and go through SW_SILENT
+eff_class = ByParam("size_class_rules", {"shanxi2024": _shanxi[0], "bingtuan2024": _bingtuan[0]}, _silent_pair[0]).named(
+    "企业划型", TEXT
+)
+eff_step = ByParam("size_class_rules", {"shanxi2024": _shanxi[1], "bingtuan2024": _bingtuan[1]}, _silent_pair[1]).named(
+    "划型依据", TEXT
+)
+SHANXI_CLASS, SHANXI_STEP = _shanxi
+BINGTUAN_CLASS, BINGTUAN_STEP = _bingtuan
+
+is_large = Coalesce(eff_class, Lit("")).eq("large")
+is_small_or_micro = eff_class.isin({"small", "micro"})
+# 中小微 decided only as “not large” (statistics' others, the ≥300 rule): small/micro not known
+_sme_only = Coalesce(eff_step, Lit("")).isin({"avg_contributors", "stats_other"})
+
+
+def size_class_2017_of(facts: Mapping[str, Any]) -> SizeClass | None:
+    return classify_2017(facts.get("industry_code"), facts.get("employees"), facts.get("revenue_10k_yuan"), facts.get("assets_10k_yuan"))
+
 
 # ---------------------------------------------------------------------------------------------
 # layoffs
@@ -222,17 +377,35 @@ counted_layoffs = Reading(
     {"excluded": layoffs, "included": (layoffs + attrition).named("上年度裁员及正常减员人数", PERSONS)},
     fixed_by="normal_attrition",
 )
-layoff_rate = Reading(
-    SW_FORMULA,
-    {
-        "year_end": Ratio(counted_layoffs, counted_layoffs + headcount_end, label="裁员率"),
-        "average": Ratio(counted_layoffs, headcount_avg, label="裁员率（按月均参保人数）"),
-    },
-    fixed_by="layoff_rate_denominator",
+rate_given = Ratio(Fact("layoff_rate_given_bp", "经办机构已算出的裁员率（万分之一）", PERSONS), Lit(10000), label="经办机构已算出的裁员率")
+formula_given = Fact("layoff_rate_formula_given", "经办机构算裁员率所用口径", TEXT)
+_FORMULAS = {
+    "year_end": Ratio(counted_layoffs, counted_layoffs + headcount_end, label="裁员率"),
+    "average": Ratio(counted_layoffs, headcount_avg, label="裁员率（按月均参保人数）"),
+}
+
+
+def _rate_by(key: str) -> Expr:
+    """A rate the agency computed by this very formula is used as given; otherwise it is computed."""
+    same = Coalesce(formula_given, Lit("")).eq(key) & ~IsMissing(Fact("layoff_rate_given_bp"))
+    return when(same, rate_given, _FORMULAS[key])
+
+
+layoff_rate = Reading(SW_FORMULA, {k: _rate_by(k) for k in _FORMULAS}, fixed_by="layoff_rate_denominator")
+_formula_matches = Reading(
+    SW_FORMULA, {k: Coalesce(formula_given, Lit("")).eq(k) for k in _FORMULAS}, fixed_by="layoff_rate_denominator"
+)
+GIVEN_RATE_FORMULA = Check(
+    "layoff_rate_given_formula",
+    "经办机构提供的裁员率与采用的裁员率口径一致（不一致的，按采用的口径重新计算）",
+    when(IsMissing(Fact("layoff_rate_given_bp")), Lit(True), quiet(_formula_matches)),
+    kind=FLAG,
+    reason="经办机构提供的裁员率所用口径与本次采用的口径不同（或未注明口径），未采用该裁员率，已按采用的口径由裁员人数和参保人数重新计算",
 )
 no_layoffs = counted_layoffs.eq(0)
 
 _small_max = Param("small_unit_max_layoff_rate")
+_workforce = (headcount_end + counted_layoffs).named("裁员前参保职工总数（上年末参保职工人数 + 裁员人数）", PERSONS)
 _small_n = Param("small_unit_headcount")
 small_unit_rule = Reading(
     SW_SMALL,
@@ -242,6 +415,8 @@ small_unit_rule = Reading(
         "layoff_rate": (headcount_end <= _small_n) & (layoff_rate <= _small_max),
         "average": (headcount_avg <= _small_n)
         & (Ratio(counted_layoffs, headcount_avg, label="裁员人数占月均参保职工人数") <= _small_max),
+        "workforce": (_workforce <= _small_n)
+        & (Ratio(counted_layoffs, _workforce, label="裁员人数占裁员前参保职工总数") <= _small_max),
     },
 )
 
@@ -310,10 +485,20 @@ MONTHS_PAID = Check(
     Reading(
         SW_MONTHS,
         {
-            "cumulative": Coalesce(months_total, months_consecutive).named("足额缴费月数", MONTHS) >= Param("min_months_fully_paid"),
+            # consecutive months are cumulative months too: enough of them settles it; fewer, with the
+            # cumulative count unknown, leaves the check open (never a silent refusal, review E9)
+            "cumulative": (months_total >= Param("min_months_fully_paid")) | (months_consecutive >= Param("min_months_fully_paid")),
             "consecutive": months_consecutive >= Param("min_months_fully_paid"),
         },
     ),
+)
+MONTHS_TOTAL_KNOWN = Check(
+    "months_total_known",
+    "累计足额缴费月数已知，或连续足额缴费已满{min_months_fully_paid}个月",
+    ~IsMissing(months_total) | (months_consecutive >= Param("min_months_fully_paid")),
+    kind=FLAG,
+    cite=("min_months_fully_paid",),
+    reason="缺少累计足额缴费月数（months_fully_paid_total）：连续足额缴费不满{min_months_fully_paid}个月，按累计口径须核实累计月数",
 )
 
 
@@ -345,6 +530,42 @@ EXCLUSION_CHECKS = [
     for fact, cid, label, fact_label in _EXCLUSIONS
 ]
 
+# 晋28号 二: “以审核之日…查询结果，对企业进行查询核验，并将实时记录存档” — the decision records the query;
+# a missing record is a flag here (the casework refuses to pay without it: fail closed is its job)
+_checked_on = Fact("exclusion_checked_on", "排除情形查询日期", DATE)
+EXCLUSION_RECORD = Check(
+    "exclusion_query_recorded",
+    "已于审核之日查询国家企业信用信息公示系统、信用中国等平台并存档（查询日期、平台、记录编号）",
+    ~IsMissing(_checked_on)
+    & ~IsMissing(Fact("exclusion_lists_checked", "查询的平台", TEXT))
+    & ~IsMissing(Fact("exclusion_list_version", "名单版本或查询记录编号", TEXT))
+    & (_checked_on.eq(Coalesce(Fact("evaluation_date", "审核之日", DATE), _checked_on))),
+    kind=FLAG,
+    cite=("exclusion_check_sources",),
+    reason="缺少审核之日的排除情形查询存档（查询日期须为审核之日，并记录所查平台和记录编号）：请查询并存档后再发放",
+    applies=_has("exclusion_check_sources"),
+)
+EXCLUSION_RECORD_OUTPUT = Output(
+    "exclusion_query",
+    "排除情形查询记录（审核之日查询并存档）",
+    when(
+        IsMissing(_checked_on),
+        Lit(None),
+        Coalesce(Fact("exclusion_lists_checked"), Lit("（未记录平台）")),
+    ),
+    TEXT,
+)
+# 晋28号 五: “对已知政策却不主动申请的视为放弃”
+DISPATCH_WAIVED = Check(
+    "dispatch_not_waived",
+    "劳务派遣单位未因已知政策却不主动申请而视为放弃",
+    ~(is_dispatch & Fact("dispatch_informed", "已告知劳务派遣单位", BOOL) & ~Fact("applied", "已自主申请", BOOL)
+      & Fact("dispatch_application_period_over", "告知后的申请期限已过", BOOL)),
+    cite=("dispatch_known_not_applied_waived",),
+    reason="劳务派遣单位已知政策却未在期限内主动申请，视为放弃",
+    applies=_has("dispatch_known_not_applied_waived"),
+)
+
 NOT_DISQUALIFIED = Check(
     "not_disqualified",
     "未因未按规定拨付、使用稳岗返还资金被取消本年度申领资格",
@@ -354,13 +575,56 @@ NOT_DISQUALIFIED = Check(
     applies=_has("dispatch_misuse_bars_next_year"),
 )
 
+SW_DEFERRAL = _switch(
+    "deferral_unpaid",
+    "缓缴失业保险费尚未补足的企业：“在及时补足失业保险费后，再按规定条件和比例发放”是享受条件还是发放前提",
+    ("兵团征求意见稿 二（一）",),
+    {
+        "hold": "享受资格不受影响，照常核定金额，暂缓发放；补足后再发放",
+        "refuse": "作为享受条件：未补足的不予返还",
+    },
+    "hold",
+    "原文“在及时补足失业保险费后，再按规定条件和比例发放”：补足是“发放”的时间前提，条件与比例仍按规定，"
+    "并未把缓缴写成不予返还的情形（兵团征求意见稿由参数 deferred_unpaid_effect 固定为 hold）。",
+)
+outstanding_deferral = Fact("outstanding_deferral", "缓缴的失业保险费尚未补足", BOOL)
 DEFERRAL_PAID_UP = Check(
     "deferral_paid_up",
-    "无缓缴未补足的失业保险费（缓缴的须先补足）",
-    ~Fact("outstanding_deferral", "缓缴的失业保险费尚未补足", BOOL),
+    "缓缴的失业保险费已补足，或按文件只暂缓发放、补足后再发放（不影响享受资格）",
+    Reading(SW_DEFERRAL, {"hold": Lit(True), "refuse": ~outstanding_deferral}, fixed_by="deferred_unpaid_effect"),
     cite=("deferred_must_pay_first",),
-    reason="缓缴的失业保险费尚未补足：补足后再按规定条件和比例发放稳岗返还资金",
+    reason="缓缴的失业保险费尚未补足：按“未补足不予返还”的解释不予返还",
     applies=_has("deferred_must_pay_first"),
+)
+# entitled, payment waits: a flag for the caseworker and the output ``payment_hold`` (contract with casework)
+# only a document with the deferral rule can hold a payment (and only there does the switch exist)
+_held = ByParam(
+    "deferred_must_pay_first",
+    {
+        "True": Reading(
+            SW_DEFERRAL, {"hold": Coalesce(outstanding_deferral, Lit(False)), "refuse": Lit(False)}, fixed_by="deferred_unpaid_effect"
+        )
+    },
+    Lit(False),
+)
+PAYMENT_HOLD = Check(
+    "payment_hold",
+    "无须暂缓发放（无缓缴未补足的失业保险费）",
+    ~_held,
+    kind=FLAG,
+    cite=("deferred_must_pay_first",),
+    reason="暂缓发放：缓缴的失业保险费尚未补足，补足后再按规定条件和比例发放稳岗返还资金",
+    applies=_has("deferred_must_pay_first"),
+)
+PAYMENT_HOLD_OUTPUT = Output(
+    "payment_hold",
+    "暂缓发放",
+    when(
+        _held,
+        Lit("缓缴的失业保险费尚未补足：在及时补足失业保险费后，再按规定条件和比例发放稳岗返还资金（兵团征求意见稿 二（一））"),
+        Lit(None),
+    ),
+    TEXT,
 )
 
 _reserve = Setting("fund_reserve_years", "上年度失业保险基金滚存结余备付期限", YEARS)
@@ -404,7 +668,7 @@ DISPATCH_APPLIES = Check(
 SIZE_CLASS_OFFICIAL = Check(
     "size_class_official",
     "企业划型为正式划型数据（暂按社保信息系统划型的，正式划型后多退少补）",
-    quiet(~Coalesce(size_step, Lit("")).eq("si_system")),
+    quiet(~Coalesce(eff_step, Lit("")).eq("si_system")),
     kind=FLAG,
     cite=("size_class_from_si_system",),
     reason="暂按社保信息系统企业划型数据审核发放，待正式划型后按最新划型数据多退少补",
@@ -426,13 +690,13 @@ base = Reading(
 # 大型 → the large rate; 参照实施 organisations by the reading; unknown size → unknown rate
 _large_rate_applies = Reading(
     SW_REFERENCE,
-    {"sme": is_enterprise & size_class.eq("large"), "by_size": size_class.eq("large")},
+    {"sme": is_enterprise & eff_class.eq("large"), "by_size": eff_class.eq("large")},
     fixed_by="reference_orgs_rate",
 )
 rate_2024 = when(_large_rate_applies, Param("refund_rate_large"), Param("refund_rate_sme")).named("返还比例", PERCENT)
 
 # 2022: “大型企业及其他企业”50%，中小微企业 90%: an enterprise not classified as SME takes the 50 %
-_is_sme_class = Coalesce(size_class, Lit("other")).isin({"medium", "small", "micro"})
+_is_sme_class = Coalesce(eff_class, Lit("other")).isin({"medium", "small", "micro"})
 _large_rate_applies_2022 = Reading(
     SW_REFERENCE,
     {"sme": is_enterprise & ~_is_sme_class, "by_size": ~_is_sme_class},
@@ -442,18 +706,79 @@ rate_2022 = when(_large_rate_applies_2022, Param("refund_rate_large"), Param("re
 
 # share of the refund covered: 晋人社厅发〔2024〕28号 五 leaves out workers dispatched to 机关事业单位
 # (the parameter ``dispatch_public_institution_share: excluded``); documents that are silent do not
+SW_DISPATCH_PUBLIC = _switch(
+    "dispatch_public_institutions",
+    "劳务派遣单位中“派遣到机关事业单位的劳动者不在稳岗返还政策覆盖范围之内”如何体现",
+    ("晋人社厅发〔2024〕28号 五",),
+    {
+        "headcount": "按人数比例扣除：返还金额 ×（上年末参保职工人数 − 派遣到机关事业单位的人数）÷ 上年末参保职工人数",
+        "premium": "按缴费额扣除：返还基数减去派遣到机关事业单位的劳动者对应的上年度失业保险费（需该项数据）",
+        "refuse": "有派遣到机关事业单位的劳动者的，整份申请不予受理（须剔除后重新申请）",
+    },
+    "headcount",
+    "原文只说这部分劳动者不在覆盖范围之内，没有说不予返还整个单位，也没有给出扣除方法；人数数据经办机构已有（用工单位名单和"
+    "被派遣劳动者数量留存备案），按人数扣除最易执行。有逐人缴费数据的地区可改按缴费额。",
+)
+dispatched_public_premium = Fact(
+    "dispatched_public_premium_last_year_fen", "派遣到机关事业单位的劳动者对应的上年度失业保险费", MONEY
+)
 _public_excluded = Coalesce(OptionalParam("dispatch_public_institution_share"), Lit("included")).eq("excluded")
+_has_public = _public_excluded & is_dispatch & (dispatched_public > 0)
 _covered_share = when(
-    _public_excluded & is_dispatch & (dispatched_public > 0),
+    _has_public,
     Ratio(headcount_end - dispatched_public, headcount_end, label="覆盖人数占比"),
     Lit(1),
 )
-amount_2024 = RateOf(base, rate_2024 * _covered_share, label="稳岗返还金额")
+_full_2024 = RateOf(base, rate_2024, label="稳岗返还金额")
+# only a document that excludes these workers (晋28号 五) reads the switch
+amount_2024 = ByParam(
+    "dispatch_public_institution_share",
+    {
+        "excluded": when(
+            _has_public,
+            Reading(
+                SW_DISPATCH_PUBLIC,
+                {
+                    "headcount": RateOf(base, rate_2024 * _covered_share, label="稳岗返还金额"),
+                    "premium": RateOf(
+                        (base - dispatched_public_premium).named("返还基数（扣除派遣到机关事业单位的部分）", MONEY), rate_2024
+                    ),
+                    "refuse": _full_2024,
+                },
+            ),
+            _full_2024,
+        )
+    },
+    _full_2024,
+)
+DISPATCH_PUBLIC = Check(
+    "dispatch_public_institutions",
+    "劳务派遣单位无派遣到机关事业单位的劳动者，或其份额已从返还中扣除",
+    when(_has_public, Reading(SW_DISPATCH_PUBLIC, {"headcount": Lit(True), "premium": Lit(True), "refuse": Lit(False)}), Lit(True)),
+    cite=("dispatch_public_institution_share",),
+    reason="有派遣到机关事业单位的劳动者（不在稳岗返还政策覆盖范围之内）：按“整份不予受理”的解释，须剔除后重新申请",
+    applies=_has("dispatch_public_institution_share"),
+)
 
+SW_PRIOR_2022 = _switch(
+    "prior_refund_2022",
+    "本期已按较低比例返还过的单位（含中小微企业），再按2022年新比例返还时是否扣除已发放部分",
+    ("内人社办发〔2022〕86号（三）6",),
+    {
+        "top_up": "补足至新比例：按新比例计算的金额减去本期已发放的稳岗返还（不低于0，多发的另行多退少补）",
+        "on_top": "在已发放之外再按新比例全额返还",
+    },
+    "top_up",
+    "“中小微企业按…的90%返还”是对同一返还基数的返还比例，已返还的部分是其中一部分；大型企业的“已按30%返还的可返还至50%”"
+    "同样是补足差额。内人社办发〔2022〕86号由参数固定为 top_up。",
+)
 _topup_paid = Fact("refunded_at_topup_from_rate", "已按30%返还", BOOL)
 _full_2022 = RateOf(base, rate_2022)
 _topup_2022 = RateOf(base, rate_2022 - Param("topup_from_rate"))
-amount_2022 = when(_topup_paid, _topup_2022, _full_2022)
+_net_2022 = Max(_full_2022 - Coalesce(already_paid, Lit(0)), Lit(0)).named("稳岗返还金额（扣除本期已发放）", MONEY)
+amount_2022 = when(
+    _topup_paid, _topup_2022, Reading(SW_PRIOR_2022, {"top_up": _net_2022, "on_top": _full_2022}, fixed_by="prior_refund_2022")
+)
 
 # 2019: 50 % of last year's premiums, or for an approved hardship firm the region's chosen standard
 base_2019 = Reading(SW_BASE_2019, {"unit_and_staff": base, "unit_only": paid_unit_share})
@@ -475,8 +800,43 @@ _reserve_ok_2019 = Setting("fund_reserve_years", "统筹地区失业保险基金
 )
 _hardship_in_force = ~IsMissing(OptionalParam("hardship_scope_review_group"))
 _use_hardship = _hardship_in_force & hardship & _reserve_ok_2019
-amount_2019 = when(
-    hardship & _hardship_in_force, when(_reserve_ok_2019, _hardship_amount, RateOf(base_2019, rate_2019)), RateOf(base_2019, rate_2019)
+SW_HARDSHIP_2019 = _switch(
+    "hardship_standard_2019",
+    "内政发〔2019〕4号 困难企业返还标准与50%返还的关系",
+    ("内政发〔2019〕4号 一",),
+    {
+        "replace": "经认定的困难企业按地区选定的困难企业标准返还，取代50%的标准",
+        "higher": "困难企业取困难企业标准与上年度实际缴纳失业保险费50%中较高者",
+    },
+    "replace",
+    "原文“返还标准可按…确定，或按…确定”是为困难企业另设的返还标准，由统筹地区“自行选定”，未写“就高”；"
+    "困难企业标准多数情况下高于50%，取代读法不减少其应得，较高者读法是对文字的扩展。",
+)
+SW_RESERVE_2019 = _switch(
+    "reserve_2019_scope",
+    "内政发〔2019〕4号“在失业保险基金滚存结余具备一年以上支付能力的前提下”约束的范围",
+    ("内政发〔2019〕4号 一",),
+    {
+        "hardship_only": "只约束困难企业返还标准：不满足时困难企业按50%返还，一般企业的50%返还不受影响",
+        "all_standards": "也约束50%的返还：不满足时本统筹地区暂不具备返还条件（暂缓，无法判定）",
+    },
+    "hardship_only",
+    "该句紧接困难企业标准之后，并以“自行选定返还标准”收尾：可选的只有困难企业的两种标准，50%是统一标准无须选定；"
+    "内政发〔2019〕4号由参数固定为 hardship_only。",
+)
+_fifty_2019 = RateOf(base_2019, rate_2019)
+_hardship_or_higher = Reading(SW_HARDSHIP_2019, {"replace": _hardship_amount, "higher": Max(_hardship_amount, _fifty_2019)})
+amount_2019 = when(hardship & _hardship_in_force, when(_reserve_ok_2019, _hardship_or_higher, _fifty_2019), _fifty_2019)
+RESERVE_2019 = Check(
+    "fund_reserve",
+    "统筹地区失业保险基金滚存结余具备{fund_reserve_min_years}年以上支付能力（返还的前提）",
+    Reading(
+        SW_RESERVE_2019,
+        {"hardship_only": Lit(True), "all_standards": when(_reserve_ok_2019, Lit(True), Lit(None))},
+        fixed_by="reserve_2019_scope",
+    ),
+    reason="统筹地区失业保险基金滚存结余不具备一年以上支付能力，暂不具备返还条件",
+    applies=_has("fund_reserve_min_years"),
 )
 
 HARDSHIP_RESERVE = Check(
@@ -503,19 +863,20 @@ STEP_ZH = {
     "given": "已认定的企业划型",
     "stats": "统计部门共享数据",
     "standard_2017": "参保登记、申报数据按现行标准（统计上大中小微型企业划分办法（2017））划型",
+    "stats_other": "统计部门提供的大型企业数据中未列为大型（其它参保企业为中小微企业）",
     "avg_contributors": "上年度12个月平均缴费人数（300人及以上为大型企业）",
     "legal_entity": "分支机构按所属独立法人的类型划型",
     "si_system": "社保信息系统企业划型数据（暂定，正式划型后多退少补）",
 }
 _size_text = when(
-    Coalesce(size_step, Lit("")).eq("avg_contributors") & ~is_large,
+    _sme_only & ~is_large,
     Lit("中小微企业"),
-    _chain(size_class, SIZE_ZH),
+    _chain(eff_class, SIZE_ZH),
 )
 
 SIZE_OUTPUTS = [
     Output("size_class", "企业划型", _size_text, TEXT),
-    Output("size_class_basis", "划型依据", _chain(size_step, STEP_ZH), TEXT),
+    Output("size_class_basis", "划型依据", _chain(eff_step, STEP_ZH), TEXT),
 ]
 
 
@@ -564,6 +925,8 @@ OUTPUTS_2024 = [
         MONEY,
     ),
     Output("settlement", "多退少补（正数为补发，负数为应退回）", amount_2024 - already_paid, MONEY),
+    PAYMENT_HOLD_OUTPUT,
+    EXCLUSION_RECORD_OUTPUT,
 ]
 
 OUTPUTS_2022 = [
@@ -577,6 +940,8 @@ OUTPUTS_2022 = [
         MONEY,
     ),
     Output("full_amount", "按全额比例计算的返还金额", _full_2022, MONEY),
+    Output("already_paid", "本期已发放的稳岗返还", already_paid, MONEY),
+    Output("settlement", "多退少补（正数为补发，负数为应退回）", _full_2022 - already_paid, MONEY),
     Output("payment_channel", "发放账户", _channel(False), TEXT),
 ]
 
@@ -593,68 +958,32 @@ OUTPUTS_2019 = [
 ]
 
 # ---------------------------------------------------------------------------------------------
-# prepare: complete the size class from the cascade inputs
+# prepare: derive what the facts imply, never overwriting what the case gives
+
+def prepare_size_inputs(facts: dict[str, Any]) -> dict[str, Any]:
+    """The 2017-standard class from the indicators when not given (screening derives the same column)."""
+    out = dict(facts)
+    if out.get("size_class_2017") is None:
+        out["size_class_2017"] = size_class_2017_of(out)
+    return out
 
 
-def _size_class_resolution(resolution: Any) -> Any:
-    from wengang.policies import NoPolicyInForce, load_policy_set
-
-    document = getattr(resolution, "document", None)
-    region = getattr(resolution, "region", None)
-    if document is None or region is None:
-        return None
-    try:
-        return load_policy_set().resolve(
-            region=region.key, on=resolution.on, program="size_class", include_drafts=bool(getattr(document, "is_draft", False))
-        )
-    except NoPolicyInForce:
-        return None
+_ATTRITION_PARTS = ("attrition_contract_expiry", "attrition_transfer", "attrition_resignation", "attrition_retirement", "attrition_death")
 
 
-def decide_size_class(facts: Mapping[str, Any], size_resolution: Any) -> tuple[SizeClass | None, str | None]:
-    """The size class and the step that decided it, by the 划型 rules in force (none: statistics and the 2017 standard)."""
-    ruleset = getattr(size_resolution, "ruleset", None)
-    if ruleset == "bingtuan2024":
-        # 兵团: the official classification when made, else the social-insurance system's (settled later)
-        if facts.get("size_class") is not None:
-            return SizeClass(facts["size_class"]), "given"
-        si = facts.get("si_system_size_class")
-        return (SizeClass(si), "si_system") if si is not None else (None, None)
-    if facts.get("size_class") is not None:
-        return SizeClass(facts["size_class"]), facts.get("size_class_step") or "given"
-    legal = None
-    if facts.get("legal_entity_credit_code") and facts.get("legal_entity_size_class") is not None:
-        from wengang.facts.size_class import SizeDecision
-
-        legal = SizeDecision(SizeClass(facts["legal_entity_size_class"]), "stats")
-    decision = size_class_cascade(
-        stats_size_class=facts.get("stats_size_class"),
-        industry_code=facts.get("industry_code"),
-        employees=facts.get("employees"),
-        revenue_10k_yuan=facts.get("revenue_10k_yuan"),
-        assets_10k_yuan=facts.get("assets_10k_yuan"),
-        avg_contributors_12m=None,
-        legal_entity=legal,
-    )
-    if decision.size_class is not None:
-        return decision.size_class, decision.step
-    avg = facts.get("avg_contributors_12m")
-    if ruleset == "shanxi2024" and avg is not None:
-        threshold = size_resolution.params["large_min_avg_contributors"].value
-        return (SizeClass.large if avg >= threshold else SizeClass.small), "avg_contributors"
-    return None, None
+def prepare_unit(facts: dict[str, Any]) -> dict[str, Any]:
+    """Size inputs, and normal attrition as the sum of its reasons when only the reasons are given."""
+    out = prepare_size_inputs(facts)
+    parts = [out.get(k) for k in _ATTRITION_PARTS]
+    if not out.get("normal_attrition_last_year") and any(p is not None for p in parts):
+        out["normal_attrition_last_year"] = sum(p or 0 for p in parts)
+    return out
 
 
 def prepare(facts: dict[str, Any], resolution: Any) -> dict[str, Any]:
-    """Fill ``size_class`` and ``size_class_step`` from the 划型 inputs by the 划型 rules in force.
-
-    A class the case gives is kept (step ``given``, or the step it names). In 兵团 a given class is the
-    official one; without it the social-insurance system's class is used (``si_system``, settled later).
-    """
-    out = dict(facts)
-    cls, step = decide_size_class(out, _size_class_resolution(resolution))
-    out["size_class"], out["size_class_step"] = cls, step
-    return out
+    """Complete the derived facts (the 2017-standard class from the indicators). The class itself is
+    decided by the rules (``eff_class``), so the readings of the 划型 texts branch like any other."""
+    return prepare_unit(facts)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -669,10 +998,16 @@ V2024 = register(
         checks=[
             COVERED_2022_2024,
             MONTHS_PAID,
+            MONTHS_TOTAL_KNOWN,
             *_layoff_checks_2022_2024(),
+            GIVEN_RATE_FORMULA,
             *EXCLUSION_CHECKS,
+            EXCLUSION_RECORD,
+            DISPATCH_WAIVED,
             NOT_DISQUALIFIED,
             DEFERRAL_PAID_UP,
+            DISPATCH_PUBLIC,
+            PAYMENT_HOLD,
             FUND_RESERVE,
             PAYMENT_ACCOUNT_2024,
             PAYMENT_ACCOUNT_PLAIN,
@@ -697,7 +1032,7 @@ TOPUP_LARGE = Check(
 SIZE_KNOWN_2022 = Check(
     "size_class_known",
     "企业划型已确定（未划型的按“其他企业”比例返还）",
-    quiet(~is_enterprise | ~IsMissing(size_class)),
+    quiet(~is_enterprise | ~IsMissing(eff_class)),
     kind=FLAG,
     cite=("refund_rate_large",),
     reason="企业划型未确定，暂按“大型企业及其他企业”50%计算：如属中小微企业应按90%返还，请核实划型",
@@ -712,6 +1047,7 @@ V2022 = register(
         checks=[
             COVERED_2022_2024,
             *_layoff_checks_2022_2024(of_total=""),
+            GIVEN_RATE_FORMULA,
             PAYMENT_ACCOUNT_PLAIN,
             TOPUP_LARGE,
             SIZE_KNOWN_2022,
@@ -729,7 +1065,7 @@ V2019 = register(
         name="v2019",
         label=LABEL,
         facts=UnitFacts,
-        checks=[COVERED_2019, *_layoff_checks_2019(), HARDSHIP_RESERVE, PAYMENT_ACCOUNT_PLAIN],
+        checks=[COVERED_2019, *_layoff_checks_2019(), RESERVE_2019, HARDSHIP_RESERVE, PAYMENT_ACCOUNT_PLAIN],
         amount=amount_2019,
         amount_label="稳岗返还金额",
         outputs=OUTPUTS_2019,

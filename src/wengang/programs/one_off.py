@@ -49,6 +49,25 @@ HEADCOUNT_DATE = interpretations.register(
     )
 )
 
+RISK_AREA_INDUSTRIES = interpretations.register(
+    interpretations.Switch(
+        name="retention_training.risk_area_industries",
+        title="出现中高风险疫情地区的统筹地区，5个行业企业未“暂时无法正常生产经营”的是否也可享受留工培训补助",
+        clauses=(f"{DOC_2022} 三(三)7",),
+        readings={
+            "separate": "两类统筹地区各有其对象：出现风险地区的，只对因疫情严重影响暂时无法正常生产经营的企业（单位）发放",
+            "also_industries": "5个行业企业在两类统筹地区都可享受；出现风险地区的，另外覆盖暂时无法正常生产经营的企业（单位）",
+        },
+        default="separate",
+        why=(
+            "原文以分号分开两种统筹地区，各写其对象；“也按每名参保人员500元的标准发放”中的“也”修饰的是发放标准"
+            "（与前一种同为500元），不是把5个行业加到出现风险地区的统筹地区。另一读法认为“也”表明5个行业是附加对象，"
+            "否则风险更重的地区反而不补5个行业（评审 A11，s12），故设开关。"
+        ),
+        programs=("retention_training",),
+    )
+)
+
 NOT_BOTH = interpretations.register(
     interpretations.Switch(
         name="one_off.expansion_or_hiring",
@@ -105,7 +124,14 @@ RETENTION_2022 = register(
                 "未出现的：属餐饮、零售、旅游、民航和公路水路铁路运输5个行业",
                 when(
                     risk_area,
-                    Fact("covid_hardship", "因疫情严重影响暂时无法正常生产经营", BOOL),
+                    Reading(
+                        RISK_AREA_INDUSTRIES.name,
+                        {
+                            "separate": Fact("covid_hardship", "因疫情严重影响暂时无法正常生产经营", BOOL),
+                            "also_industries": Fact("covid_hardship", "因疫情严重影响暂时无法正常生产经营", BOOL)
+                            | in_hardship_industries("special_industries"),
+                        },
+                    ),
                     in_hardship_industries("special_industries"),
                 ),
                 cite=("risk_area_units_require_suspension",),

@@ -8,13 +8,11 @@
 * ``bingtuan2024`` — 兵团征求意见稿 二（一）: until the 兵团 classifies firms, use the social-insurance
   system's classification and settle later (多退少补) on the official one.
 
-The cascade itself is computed by :mod:`wengang.facts.size_class` in the ``prepare`` hook (one case) and by
-``size_class_cascade_frame`` (tables), which both write ``size_class`` and ``size_class_step``; the rules
-here report the result, the step and its clause. There is no amount.
-
-Reading recorded here (no switch, because the step is decided before the rules run): a unit that the
-statistics data do list (any class) is classified by them; the second and third steps are for units the
-statistics data do not cover (参数 ``statistics_non_large_default``: 统计数据未认定为大型的为中小微企业).
+The class is decided by the same rule expressions that 稳岗返还 uses (``fanhuan.SHANXI_CLASS`` …), so the
+two programs cannot disagree (review E4); ``prepare`` only derives the 2017-standard class from the
+indicators. Readings: ``fanhuan.size_class_existing`` (an existing class is the starting point the
+cascade verifies; 晋28号 fixes it by parameter) and ``fanhuan.size_class_statistics_others`` (A4: which
+firms “其它参保企业为中小微企业” covers).
 """
 
 from __future__ import annotations
@@ -22,32 +20,38 @@ from __future__ import annotations
 from typing import Any
 
 from wengang.facts.unit import UnitFacts
-from wengang.programs.fanhuan import SIZE_ZH, STEP_ZH, _chain, decide_size_class, quiet
+from wengang.programs.fanhuan import (
+    BINGTUAN_CLASS,
+    BINGTUAN_STEP,
+    SHANXI_CLASS,
+    SHANXI_STEP,
+    SIZE_ZH,
+    STEP_ZH,
+    _chain,
+    prepare_size_inputs,
+    quiet,
+)
 from wengang.rules.engine import FLAG, Check, Output, Ruleset, register
 from wengang.rules.expr import PERSONS, TEXT, Coalesce, Fact, IsMissing, Lit, Param, when
 
 PROGRAM = "size_class"
 LABEL = "企业划型"
 
-size_class = Fact("size_class", "企业划型", TEXT)
-step = Fact("size_class_step", "划型依据", TEXT)
 avg = Fact("avg_contributors_12m", "上年度12个月平均缴费人数", PERSONS)
-_step = Coalesce(step, Lit(""))
 
 
 def _prepare(facts: dict[str, Any], resolution: Any) -> dict[str, Any]:
-    out = dict(facts)
-    if resolution.ruleset == "shanxi2024":
-        # 在现有划型基础上进行核实、修改、确认: the cascade decides; an existing class only when nothing else can
-        existing = out.get("size_class")
-        out["size_class"] = None
-        cls, st = decide_size_class(out, resolution)
-        if cls is None and existing is not None:
-            cls, st = existing, "given"
-    else:
-        cls, st = decide_size_class(out, resolution)
-    out["size_class"], out["size_class_step"] = cls, st
-    return out
+    return prepare_size_inputs(facts)
+
+
+def _rules(cls: Any, st: Any) -> tuple[Any, Any, list[Output]]:
+    step_ = Coalesce(st, Lit(""))
+    text = when(step_.isin({"avg_contributors", "stats_other"}) & ~Coalesce(cls, Lit("")).eq("large"), Lit("中小微企业"), _chain(cls, SIZE_ZH))
+    return cls, step_, [Output("size_class", "划型结果", text, TEXT), Output("size_class_basis", "划型依据", _chain(st, STEP_ZH), TEXT)]
+
+
+size_class, _step, OUTPUTS = _rules(SHANXI_CLASS, SHANXI_STEP)
+bt_class, _bt_step, BT_OUTPUTS = _rules(BINGTUAN_CLASS, BINGTUAN_STEP)
 
 
 CLASSIFIED = Check(
@@ -73,17 +77,11 @@ BRANCH = Check(
 OFFICIAL = Check(
     "official",
     "已按兵团正式企业划型数据划型",
-    quiet(~_step.eq("si_system")),
+    quiet(~_bt_step.eq("si_system")),
     kind=FLAG,
     cite=("settle_on_reclassification",),
     reason="兵团暂未对企业划型，参照社保信息系统企业划型数据审核发放；正式划型后按最新划型数据多退少补",
 )
-
-_size_text = when(_step.eq("avg_contributors") & ~Coalesce(size_class, Lit("")).eq("large"), Lit("中小微企业"), _chain(size_class, SIZE_ZH))
-OUTPUTS = [
-    Output("size_class", "划型结果", _size_text, TEXT),
-    Output("size_class_basis", "划型依据", _chain(step, STEP_ZH), TEXT),
-]
 
 SHANXI = register(
     Ruleset(
@@ -115,18 +113,18 @@ BINGTUAN = register(
             Check(
                 "classified",
                 "有兵团企业划型数据或社保信息系统企业划型数据",
-                when(IsMissing(size_class), Lit(None), Lit(True)),
+                when(IsMissing(bt_class), Lit(None), Lit(True)),
                 cite=("classification_source",),
             ),
             OFFICIAL,
         ],
         outputs=[
-            *OUTPUTS,
+            *BT_OUTPUTS,
             Output(
                 "settlement",
                 "多退少补",
                 when(
-                    _step.eq("si_system") & Param("settle_on_reclassification"),
+                    _bt_step.eq("si_system") & Param("settle_on_reclassification"),
                     Lit("待兵团正式对企业划型后，按最新企业划型数据对已发放的稳岗返还多退少补"),
                     Lit(None),
                 ),

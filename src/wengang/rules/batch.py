@@ -144,25 +144,26 @@ def compile_stages(
         parts = [
             pl.col(cols[tag]).is_null()
             for c, cols in check_cols
-            if c.kind == CONDITION and reads_setting_under(c.expr, absent, params, combo)
-        ] if absent else []
+            if absent and c.kind == CONDITION and reads_setting_under(c.expr, absent, params, combo)
+        ]
         if absent and amount_cols and ruleset.amount is not None and reads_setting_under(ruleset.amount, absent, params, combo):
             parts.append(pl.col(amount_cols[tag]).is_null())
         waits.append(
             (pl.col(f"__status{k}") == _status(NOT_DETERMINABLE)) & pl.any_horizontal(parts) if parts else pl.lit(False)
         )
-    differs: pl.Expr = pl.lit(False)
-    differs_any: pl.Expr = pl.lit(False)
+    # flat anys over the combinations: a nested chain of ORs grows the plan quadratically with them
+    any_parts: list[pl.Expr] = []
+    differ_parts: list[pl.Expr] = []
     outcome_parts: list[pl.Expr] = []
     for k, combo in enumerate(combos):
         st, am = pl.col(f"__status{k}"), pl.col(f"__amount{k}")
         d_k = (st != status0) | am.ne_missing(amount0)
-        differs_any = differs_any | d_k
-        differs = differs | (d_k & ~waits[k])
+        any_parts.append(d_k)
+        differ_parts.append(d_k if k == 0 or waits[k].meta.is_literal() else d_k & ~waits[k])
         shown = pl.concat_str([pl.lit(_tag(combo) + ":"), st.cast(pl.String), pl.lit(":"), am.cast(pl.String).fill_null("")])
-        outcome_parts.append(shown if k == 0 else pl.when(~waits[k]).then(shown))
-    region_wait = waits[0] & differs_any
-    differs = differs | region_wait
+        outcome_parts.append(shown if k == 0 or waits[k].meta.is_literal() else pl.when(~waits[k]).then(shown))
+    region_wait = waits[0] & pl.any_horizontal(any_parts)
+    differs = pl.any_horizontal(differ_parts) | region_wait
     open_status = pl.when(region_wait).then(_status(NOT_DETERMINABLE)).otherwise(_status(NEEDS_DECISION))
     full = [
         pl.when(differs).then(open_status).otherwise(status0).cast(STATUS_DTYPE).alias("status"),
@@ -177,7 +178,7 @@ def compile_stages(
         pl.lit(_tag(combos[0])).alias("readings"),
         pl.when(differs).then(pl.concat_str(outcome_parts, separator="|", ignore_nulls=True)).otherwise(pl.lit("")).alias("outcomes"),
     ]
-    return Plan(stage1, stage2_first, stage2_rest, any_diff, single, full, temps)
+    return Plan(stage1, stage2_first, stage2_rest, any_diff, single, full, temps, differs)
 
 
 def _status(value: str) -> pl.Expr:
@@ -195,6 +196,7 @@ class Plan:
     single: list[pl.Expr]  # the result when no reading matters
     full: list[pl.Expr]  # the result comparing every combination (待认定 when they differ)
     temps: list[str]
+    differs: pl.Expr | None = None  # do the outcomes differ on this row (after ``rest``)?
 
 
 def apply_stages(lf: pl.LazyFrame, plan: Plan) -> pl.LazyFrame:
@@ -203,9 +205,21 @@ def apply_stages(lf: pl.LazyFrame, plan: Plan) -> pl.LazyFrame:
         return lf.with_columns(plan.single).drop(plan.temps)
     lf = lf.with_row_index("__row").with_columns(plan.any_diff.alias("__any_diff"))
     same = lf.filter(~pl.col("__any_diff")).with_columns(plan.single)
-    open_ = lf.filter(pl.col("__any_diff")).with_columns(plan.rest).with_columns(plan.full)
-    out = pl.concat([same, open_], how="diagonal_relaxed").sort("__row")
-    return out.drop([*plan.temps, "__row", "__any_diff"], strict=False)
+    open_ = lf.filter(pl.col("__any_diff")).with_columns(plan.rest)
+    if plan.differs is None:
+        parts = [same, open_.with_columns(plan.full)]
+    else:
+        # the outcome list (one entry per combination) is built only for rows whose outcomes do differ:
+        # with thousands of combinations it is most of the work
+        # computed once (both branches below read it): the combinations are too many to evaluate twice
+        open_ = open_.with_columns(plan.differs.alias("__differs")).select(pl.all()).collect().lazy()
+        parts = [
+            same,
+            open_.filter(~pl.col("__differs")).with_columns(plan.single),
+            open_.filter(pl.col("__differs")).with_columns(plan.full),
+        ]
+    out = pl.concat(parts, how="diagonal_relaxed").sort("__row")
+    return out.drop([*plan.temps, "__row", "__any_diff", "__differs"], strict=False)
 
 
 RESULTS = ["status", "amount_fen", "reasons", "flags", "readings", "outcomes"]

@@ -818,11 +818,54 @@ class Reading(Expr):
         return self.choose(ctx.params, ctx.readings).frac(ctx)
 
 
+class ByParam(Expr):
+    """What the document in force prescribes, chosen by a text parameter it sets (``options[value]``), or
+    ``default`` when it does not set it (the document is silent). Not a reading: the document decides, so
+    switches inside the options it does not choose can never matter for its cases."""
+
+    def __init__(self, name: str, options: Mapping[str, Any], default: Any):
+        self.name = name
+        self.options = {k: lift(v) for k, v in options.items()}
+        self.default = lift(default)
+        self.fmt = self.default.fmt
+        self.label = self.default.label
+        self.is_fraction = self.default.is_fraction or any(o.is_fraction for o in self.options.values())
+
+    def children(self) -> tuple[Expr, ...]:
+        return (*self.options.values(), self.default)
+
+    def choose(self, params: Mapping[str, Any]) -> Expr:
+        p = params.get(self.name)
+        if p is None:
+            return self.default
+        try:
+            return self.options[str(p.value)]
+        except KeyError:
+            raise RuleDefinitionError(f"parameter {self.name} has no option {p.value!r}") from None
+
+    def _eval(self, ctx: EvalContext) -> Any:
+        return self.choose(ctx.params).eval(ctx)
+
+    def _polars(self, ctx: CompileContext) -> pl.Expr:
+        return self.choose(ctx.params).to_polars(ctx)
+
+    def frac(self, ctx: CompileContext) -> tuple[pl.Expr, pl.Expr]:
+        return self.choose(ctx.params).frac(ctx)
+
+
 def switches_in(exprs: Iterable[Expr], params: Mapping[str, Any]) -> list[str]:
     """The interpretation switches an evaluation could depend on, given the policy's parameters."""
     seen: dict[str, None] = {}
+
+    def visit(node: Expr) -> None:
+        if isinstance(node, ByParam):  # only what the document chose can be evaluated
+            visit(node.choose(params))
+            return
+        if isinstance(node, Reading) and not (node.fixed_by and node.fixed_by in params):
+            seen.setdefault(node.switch, None)
+        for child in node.children():
+            visit(child)
+
     for e in exprs:
-        for node in e.walk():
-            if isinstance(node, Reading) and not (node.fixed_by and node.fixed_by in params):
-                seen.setdefault(node.switch, None)
+        visit(e)
     return list(seen)

@@ -36,7 +36,10 @@ RESULT_COLUMNS = [
     "policy_number",
     "policy_clause",
     "ruleset",
+    "payment_hold",
+    "payment_hold_reason",
 ]
+HOLD_OUTPUT = "payment_hold"  # an entitled unit whose payment must wait (casework holds it): the output's text
 
 
 @dataclass
@@ -170,20 +173,28 @@ def screen_facts(
                     pl.lit(None, dtype=pl.String).alias("policy_number"),
                     pl.lit(None, dtype=pl.String).alias("policy_clause"),
                     pl.lit(None, dtype=pl.String).alias("ruleset"),
+                    pl.lit(False).alias("payment_hold"),
+                    pl.lit(None, dtype=pl.String).alias("payment_hold_reason"),
                 )
             )
             continue
         res = plan.resolution
         assert stages is not None and plan.ruleset is not None
+        hold = _hold_reason(plan, plan.settings, readings, list(columns))
         decided = resolve_missing(
             apply_stages(part, stages), plan.ruleset, res, settings=plan.settings, fixed=readings, columns=list(columns)
+        ).with_columns(
+            pl.lit(res.document.id).alias("policy_id"),
+            pl.lit(res.document.display_number).alias("policy_number"),
+            pl.lit(policy_clause(res)).alias("policy_clause"),
+            pl.lit(res.ruleset).alias("ruleset"),
         )
+        # like the one-case outputs: shown only for a decision that entitles (or may)
+        entitled = pl.col("status").cast(pl.String).is_in(["eligible", "needs_decision"])
+        reason = pl.when(entitled).then(hold)
         parts.append(
-            decided.with_columns(
-                pl.lit(res.document.id).alias("policy_id"),
-                pl.lit(res.document.display_number).alias("policy_number"),
-                pl.lit(policy_clause(res)).alias("policy_clause"),
-                pl.lit(res.ruleset).alias("ruleset"),
+            decided.with_columns(reason.alias("payment_hold_reason")).with_columns(
+                pl.col("payment_hold_reason").is_not_null().alias("payment_hold")
             )
         )
     out = pl.concat(parts, how="diagonal_relaxed") if len(parts) > 1 else parts[0]
@@ -249,6 +260,24 @@ def _plans_for(
     else:
         plans, compiled = _compiled_plans(*key)
     return list(plans), compiled
+
+
+def _hold_reason(
+    plan: RegionPlan, settings: Mapping[str, Any] | None, readings: Mapping[str, str] | None, columns: list[str]
+) -> pl.Expr:
+    """The ruleset's ``payment_hold`` output compiled for the table (under the reading the decision reports)."""
+    from wengang.rules.batch import _default_literal
+    from wengang.rules.engine import reading_combinations
+    from wengang.rules.expr import CompileContext, switches_in
+
+    assert plan.ruleset is not None and plan.resolution is not None
+    output = next((o for o in plan.ruleset.outputs if o.id == HOLD_OUTPUT), None)
+    if output is None:
+        return pl.lit(None, dtype=pl.String)
+    params = plan.resolution.params
+    absent = {m: _default_literal(plan.ruleset, m) for m in plan.ruleset.facts.model_fields if m not in columns}
+    combo = reading_combinations(switches_in([output.expr], params), dict(readings or {}))[0]
+    return output.expr.to_polars(CompileContext(params, dict(settings or {}), combo, absent)).cast(pl.String)
 
 
 def _frozen(mapping: Mapping[str, Any] | None) -> tuple[tuple[str, Any], ...]:

@@ -12,6 +12,11 @@ the raw ingredients are separate columns):
     which the unit paid in full: a record exists, ``paid_fen ≥ due_fen`` and ``paid_date`` is on or before
     ``D``. A missing month breaks the run. Capped at 63 (computed as the trailing ones of a 64-bit mask of
     fully-paid months); the texts need 12.
+``months_fully_paid_total``
+    Cumulative months paid in full (same test per month) among the months up to ``latest_month`` that the
+    monthly records hold: the window is whatever the contribution file covers, so an agency that extracts
+    only the last N months gets at most N. This is what the default reading of “足额缴纳失业保险费12个月以上”
+    (``fanhuan.months_fully_paid = cumulative``) reads.
 ``paid_premium_last_year_fen``
     企业及其职工上年度实际缴纳的当年度失业保险费: ``paid_fen`` of rows whose month covered is in ``Y−1``
     and whose ``paid_date`` is on or before ``base_paid_by`` (default ``Y−1``-12-31, i.e. paid during
@@ -35,10 +40,14 @@ exclusion flags
     A deferral with ``deferred_fen > 0`` that started on or before ``D`` and is not paid up by ``D``.
 ``dispatched_workers`` / ``dispatched_to_public_institutions``
     Sums over the dispatch firm's allocations.
-``size_class``, ``size_class_step``, ``legal_entity_size_class``
-    The 山西 cascade (:mod:`wengang.facts.size_class`) and the step that decided it; a branch's legal
-    entity's own class. ``stats_size_class`` and the 2017 indicators are passed through, so a region with
-    other 划型 rules can decide again from the inputs (the engine's ``prepare`` hook does).
+``size_class_2017``, ``stats_data_shared``, ``legal_entity_size_class``, ``legal_entity_avg_contributors_12m``
+    The inputs of 划型, not a decision: the 2017-standard class from the indicators, whether a statistics
+    table was supplied, and a branch's legal entity's class (statistics, else the 2017 standard) and average
+    contributors. Which steps apply (the ≥300 rule is 山西's) is decided by the rules of the document in
+    force (``fanhuan.eff_class``), so screening and one-case evaluation agree (review E12).
+``size_class``, ``size_class_step``
+    For the summaries only: the jurisdiction-neutral class (legal entity, statistics, 2017 standard) and its
+    step. The rules treat a class with a derived step as derived, never as an existing (已认定) class.
 ``dispatched_premium_last_year_fen``, ``si_system_size_class``, ``applied``, ``refunded_at_topup_from_rate``,
 ``refund_already_paid_fen``
     Not derivable from the raw tables here (no per-worker premium split, no 兵团 SI-system class, no
@@ -69,7 +78,7 @@ import polars as pl
 
 from wengang.facts.identifiers import credit_code_normalised
 from wengang.facts.industries import size_category_expr
-from wengang.facts.size_class import AVG_CONTRIBUTORS_LARGE, classify_2017_expr
+from wengang.facts.size_class import classify_2017_expr
 from wengang.facts.unit import UnitFacts
 from wengang.screening.ingest import RawTable
 from wengang.screening.output import ParquetAppender
@@ -178,6 +187,7 @@ def contribution_features(
         key,
         *(["credit_code"] if with_code else []),
         pl.when(full).then(bit).otherwise(pl.lit(0, dtype=pl.UInt64)).alias("_mask"),
+        (full & (k >= 0)).cast(pl.Int64).alias("_full_months"),
         pl.when((myear == y1) & (pl.col("paid_date") <= pl.lit(p.paid_by)))
         .then(pl.col("paid_fen"))
         .otherwise(zero)
@@ -198,6 +208,7 @@ def contribution_features(
     out = flat.group_by(key, maintain_order=keyed).agg(
         *([pl.col("credit_code").first()] if with_code else []),
         pl.col("_mask").sum(),
+        pl.col("_full_months").sum(),
         pl.col("paid_premium_last_year_fen").sum(),
         pl.col("backpay_other_years_fen").sum(),
         pl.col("late_fee_fen").sum(),
@@ -257,19 +268,13 @@ def _join_by_number(left: pl.DataFrame, right: pl.DataFrame, key: str) -> pl.Dat
 
 
 def _own_size_exprs() -> tuple[pl.Expr, pl.Expr]:
-    std = pl.col("_std")
-    avg_ok = pl.col("avg_contributors_12m").is_not_null()
+    """The jurisdiction-neutral class (statistics, else the 2017 standard) and its step; no ≥300 rule."""
+    std = pl.col("size_class_2017")
     cls = (
         pl.when(pl.col("stats_size_class").is_not_null())
         .then(pl.col("stats_size_class"))
         .when(std.is_not_null())
         .then(std)
-        .when(avg_ok)
-        .then(
-            pl.when(pl.col("avg_contributors_12m") >= AVG_CONTRIBUTORS_LARGE)
-            .then(pl.lit("large"))
-            .otherwise(pl.lit("small"))
-        )
         .otherwise(pl.lit(None, dtype=pl.String))
     )
     step = (
@@ -277,21 +282,22 @@ def _own_size_exprs() -> tuple[pl.Expr, pl.Expr]:
         .then(pl.lit("stats"))
         .when(std.is_not_null())
         .then(pl.lit("standard_2017"))
-        .when(avg_ok)
-        .then(pl.lit("avg_contributors"))
         .otherwise(pl.lit(None, dtype=pl.String))
     )
     return cls, step
 
 
 def apply_legal_entity(lf: pl.LazyFrame, parents: pl.LazyFrame) -> pl.LazyFrame:
-    """Branches take their legal entity's class. ``parents``: ``credit_code``, ``size_class`` (own cascade).
+    """Branches take their legal entity's class. ``parents``: ``credit_code``, ``size_class`` (own neutral
+    class), ``avg_contributors_12m``.
 
-    Also fills ``legal_entity_size_class`` (the legal entity's own class) so the engine can re-run the cascade.
+    Also fills ``legal_entity_size_class`` and ``legal_entity_avg_contributors_12m`` so the rules can decide.
     """
-    par = parents.select(pl.col("credit_code").alias("_le"), pl.col("size_class").alias("_le_class")).unique(
-        "_le"
-    )
+    par = parents.select(
+        pl.col("credit_code").alias("_le"),
+        pl.col("size_class").alias("_le_class"),
+        pl.col("avg_contributors_12m").alias("_le_avg"),
+    ).unique("_le")
     lf = lf.join(par, left_on="legal_entity_credit_code", right_on="_le", how="left", maintain_order="left")
     use = pl.col("legal_entity_credit_code").is_not_null() & pl.col("_le_class").is_not_null()
     return lf.with_columns(
@@ -304,7 +310,11 @@ def apply_legal_entity(lf: pl.LazyFrame, parents: pl.LazyFrame) -> pl.LazyFrame:
         .then(pl.col("_le_class"))
         .otherwise(None)
         .alias("legal_entity_size_class"),
-    ).drop("_le_class")
+        pl.when(pl.col("legal_entity_credit_code").is_not_null())
+        .then(pl.col("_le_avg"))
+        .otherwise(None)
+        .alias("legal_entity_avg_contributors_12m"),
+    ).drop("_le_class", "_le_avg")
 
 
 def derive_features(
@@ -375,9 +385,9 @@ def derive_features(
             .select(st_key, pl.col("size_class").alias("stats_size_class"))
             .unique(st_key)
         )
-        lf = attach(lf, st, st_key)
+        lf = attach(lf, st, st_key).with_columns(pl.lit(True).alias("stats_data_shared"))
     else:
-        lf = lf.with_columns(pl.lit(None, dtype=pl.String).alias("stats_size_class"))
+        lf = lf.with_columns(pl.lit(None, dtype=pl.String).alias("stats_size_class"), pl.lit(False).alias("stats_data_shared"))
     if deferrals is not None:
         df_key = key_of(_lazy(deferrals))
         lf = attach(lf, _deferral_flags(_lazy(deferrals), evaluation_date, df_key), df_key)
@@ -394,6 +404,7 @@ def derive_features(
     avg = (pl.col("_persons_sum") // 12).cast(pl.Int64)
     lf = lf.with_columns(
         pl.col("_mask").bitwise_trailing_ones().cast(pl.Int64).fill_null(0).alias("months_fully_paid"),
+        pl.col("_full_months").cast(pl.Int64).fill_null(0).alias("months_fully_paid_total"),
         avg.alias("avg_contributors_12m"),
         avg.alias("avg_insured_last_year"),
         pl.coalesce(pl.col("_hc"), pl.col("_dec_persons")).cast(pl.Int64).alias("insured_headcount"),
@@ -409,13 +420,13 @@ def derive_features(
         .replace_strict(codes.to_series(), cats, default=None, return_dtype=pl.String)
         .alias("_cat")
     )
-    lf = lf.with_columns(classify_2017_expr(category=pl.col("_cat")).alias("_std"))
+    lf = lf.with_columns(classify_2017_expr(category=pl.col("_cat")).alias("size_class_2017"))
     cls, step = _own_size_exprs()
     lf = lf.with_columns(cls.alias("size_class"), step.alias("size_class_step"))
     if legal_entities:
         # materialise once: the branch lookup reads the same frame, and a lazy self-join would compute it twice
         base = lf.collect(engine="streaming")
-        lf = apply_legal_entity(base.lazy(), base.lazy().select("credit_code", "size_class"))
+        lf = apply_legal_entity(base.lazy(), base.lazy().select("credit_code", "size_class", "avg_contributors_12m"))
     return finalise(lf, with_provenance=with_provenance)
 
 
@@ -609,7 +620,7 @@ def derive_features_partitioned(
             done = derive_partition(i)
             # what the branch step needs, gathered while the partition is in memory (not by re-reading all parts)
             referenced.append(done.select(pl.col("legal_entity_credit_code").drop_nulls().alias("credit_code")))
-            classes.append(done.select("credit_code", "size_class"))
+            classes.append(done.select("credit_code", "size_class", "avg_contributors_12m"))
             if partitions == 1:  # all in memory anyway: one frame, one pass
                 branches.append(done)
             else:

@@ -1,0 +1,49 @@
+"""兵团征求意见稿 二（一）: a unit with deferred premiums not yet paid up is entitled, its payment held (review E5).
+
+Screening writes ``payment_hold`` / ``payment_hold_reason`` beside the status, as the one-case decision
+carries the output ``payment_hold``: the casework import holds such a decision instead of refusing it.
+"""
+
+from datetime import date
+
+import polars as pl
+
+from wengang.evaluate import evaluate
+from wengang.facts.identifiers import make_credit_code
+from wengang.screening.evaluate import RESULT_COLUMNS, screen_facts
+
+S06 = {
+    "credit_code": "91140300MA0K1234XK",
+    "name": "兵团测试有限公司",
+    "org_type": "enterprise",
+    "size_class": "small",
+    "months_fully_paid": 24,
+    "paid_premium_last_year_fen": 10000000,
+    "insured_headcount": 50,
+    "avg_insured_last_year": 50,
+    "layoffs_last_year": 0,
+    "has_corporate_account": True,
+    "outstanding_deferral": True,
+}
+ON = date(2024, 8, 1)
+SETTINGS = {"fund_reserve_years": 2}
+
+
+def test_one_case_and_screening_agree_on_the_hold():
+    one = evaluate("fanhuan", "bingtuan", ON, S06, settings=SETTINGS, include_drafts=True)
+    assert (one.status, one.amount_fen) == ("eligible", 6000000)
+    assert [o for o in one.outputs if o[0] == "payment_hold"]
+    rows = [{**S06, "region_code": "bingtuan"}, {**S06, "credit_code": make_credit_code("91", "659001", "MA0K12355"), "region_code": "bingtuan", "outstanding_deferral": False}]
+    res, _ = screen_facts(pl.DataFrame(rows).lazy(), "fanhuan", ON, settings=SETTINGS, include_drafts=True)
+    out = res.collect()
+    assert {"payment_hold", "payment_hold_reason"} <= set(RESULT_COLUMNS)
+    assert out["status"].cast(pl.String).to_list() == ["eligible", "eligible"]
+    assert out["amount_fen"].to_list() == [6000000, 6000000]
+    assert out["payment_hold"].to_list() == [True, False]
+    assert "补足失业保险费后" in out["payment_hold_reason"][0] and out["payment_hold_reason"][1] is None
+
+
+def test_no_hold_where_the_document_has_no_such_rule():
+    rows = [{**S06, "credit_code": "91150502MA0N1234XN", "region_code": "150502"}]
+    res, _ = screen_facts(pl.DataFrame(rows).lazy(), "fanhuan", date(2025, 8, 1))
+    assert res.collect()["payment_hold"].to_list() == [False]
