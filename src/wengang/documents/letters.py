@@ -207,7 +207,7 @@ def _ui_lines(outputs: Mapping[str, tuple[str, str]]) -> list[str]:
         lines.append(f"失业保险金月标准：{outputs['monthly_standard'][1]}。")
     months = outputs.get("entitled_months") or outputs.get("duration_months")
     if months:
-        lines.append(f"领取期限：{months[1]}（{months[0]}）。")
+        lines.append(f"领取期限：{months[1]}。")
     if "total" in outputs:
         lines.append(f"合计：{outputs['total'][1]}。")
     if "monthly_standard" not in outputs and "standard_note" in outputs:
