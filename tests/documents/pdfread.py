@@ -20,13 +20,13 @@ def pdf_text(path: Path) -> str:
     pytest.skip("neither pypdf nor pdftotext is installed: cannot read the PDF's text back")
 
 
-def pdf_pages(path: Path) -> int:
-    import pypdf
+def _pypdf():
+    return pytest.importorskip("pypdf", reason="pypdf (dev dependency) is not installed: cannot read the PDF back")
 
-    return len(pypdf.PdfReader(str(path)).pages)
+
+def pdf_pages(path: Path) -> int:
+    return len(_pypdf().PdfReader(str(path)).pages)
 
 
 def pdf_metadata(path: Path) -> dict:
-    import pypdf
-
-    return dict(pypdf.PdfReader(str(path)).metadata or {})
+    return dict(_pypdf().PdfReader(str(path)).metadata or {})

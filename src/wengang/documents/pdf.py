@@ -50,7 +50,7 @@ def cjk_font() -> tuple[str, str]:
             continue
         try:
             pdfmetrics.registerFont(TTFont("WengangCJK", path, subfontIndex=index))
-        except TTFError:
+        except (TTFError, OSError, ValueError, IndexError, KeyError):  # unreadable or CFF font: try the next
             continue
         return "WengangCJK", f"{Path(path).name}#{index} (embedded)"
     pdfmetrics.registerFont(UnicodeCIDFont(CID_FONT))
