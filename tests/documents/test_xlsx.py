@@ -89,3 +89,24 @@ def test_plain_text_unchanged() -> None:
 def test_yuan_cell_is_the_nearest_double_to_the_exact_value(fen: int) -> None:
     value = yuan_cell_value(fen)
     assert Decimal(repr(value)) == Decimal(fen) / 100
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["", "=", "+", "-", "@", "\t", "通辽"]),
+                  st.text(st.characters(exclude_categories=("Cc", "Cs")), max_size=12)),
+        min_size=1, max_size=8,
+    )
+)
+def test_no_text_comes_back_as_a_formula(tmp_path_factory, parts) -> None:
+    texts = [a + b for a, b in parts]
+    path = tmp_path_factory.mktemp("x") / "t.xlsx"
+    write_xlsx(path, Table([Column("t", "文本")], [{"t": t} for t in texts], control=False))
+    ws = openpyxl.load_workbook(path)["名单"]
+    for n, text in enumerate(texts, start=2):
+        cell = ws.cell(n, 1)
+        if not text:
+            continue
+        assert cell.data_type == "s"
+        assert cell.value == (("'" + text) if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text)
