@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -60,7 +60,6 @@ class Publicity:
     basis: str  # 依据 (文号 …)
     issued_on: date
     signatory: str = ""  # 落款; defaults to the agency
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
