@@ -459,6 +459,7 @@ def _mount_subcommands() -> None:
     app.add_typer(case_app, name="case")
     app.add_typer(audit_app, name="audit")
     app.add_typer(workdays_app, name="workdays")
+    app.add_typer(__import__("wengang.documents.cli", fromlist=["doc_app"]).doc_app, name="doc")
 
 
 _mount_subcommands()

@@ -1,0 +1,270 @@
+"""Letters to the applicant: 决定书 (符合 / 不符合) and 告知书 (待认定, 补正) as PDF, one per case or a batch.
+
+Input: a plain dict shaped like :meth:`wengang.rules.engine.Decision.to_dict` (``program_label``, ``subject_id``,
+``subject_name``, ``status``, ``amount_fen``, ``policy``, ``checks``, ``reasons``, ``outputs``, ``outcomes`` …; optional
+extras: ``subject`` 单位/个人, ``decision_id``, ``quotes`` = {citation: verbatim clause text}) and an agency dict:
+
+* ``name`` (required) — the agency, printed in the 落款 with the seal line;
+* ``review_body`` and ``court`` (required for a 决定书) — the 行政复议 body and the 人民法院 of the 救济途径;
+* optional ``phone``, ``address``, ``correction_days`` (补正期限, days), ``seal`` (default “（盖章）”).
+
+救济途径 (决定书 only, an administrative act): 60 日 to apply for 行政复议 (《中华人民共和国行政复议法》), 6 个月 to sue
+(《中华人民共和国行政诉讼法》第四十六条). A 告知书 is not a final decision and says so.
+Identifiers are masked (:mod:`.masking`); the name is printed in full.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from reportlab.platypus import PageBreak, Paragraph, Spacer
+
+from wengang.money import fen_to_yuan
+
+from . import pdf
+from .amounts import rmb_upper
+from .errors import DocumentError
+from .masking import mask_credit_code, mask_id_number
+
+DECISION = "决定书"
+NOTICE = "告知书"
+KIND = {"eligible": DECISION, "ineligible": DECISION, "needs_decision": NOTICE, "not_determinable": NOTICE}
+REVIEW_LAW = "《中华人民共和国行政复议法》"
+LITIGATION_LAW = "《中华人民共和国行政诉讼法》第四十六条"
+UI_PROGRAMS = ("ui_benefit",)  # 失业保险金: print the monthly amount and the months
+_ID_NUMBER = re.compile(r"\d{17}[\dXx]|\d{15}")
+
+
+@dataclass(frozen=True)
+class Letter:
+    kind: str  # 决定书 or 告知书
+    title: str
+    reference: str | None
+    addressee: str
+    paragraphs: tuple[str, ...]
+    signatory: str
+    seal: str
+    issued_on: date
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def text(self) -> str:
+        """The whole letter as plain text (what the PDF shows, for tests and previews)."""
+        head = [self.title] + ([f"编号：{self.reference}"] if self.reference else []) + [self.addressee]
+        return "\n".join([*head, *self.paragraphs, f"{self.signatory}{self.seal}", _zh_date(self.issued_on)])
+
+
+def _zh_date(d: date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def _need(m: Mapping[str, Any], key: str, what: str) -> Any:
+    value = m.get(key)
+    if value in (None, ""):
+        raise DocumentError(f"{what}缺少“{key}” / {what}: {key!r} is required")
+    return value
+
+
+def _person(decision: Mapping[str, Any]) -> bool:
+    subject = decision.get("subject")
+    if subject in ("个人", "单位"):
+        return subject == "个人"
+    return bool(_ID_NUMBER.fullmatch(str(decision.get("subject_id") or "").strip()))
+
+
+def _addressee(decision: Mapping[str, Any]) -> tuple[str, str]:
+    """(``李四（公民身份号码：1523**********0015）：``, 你/你单位)."""
+    name = _need(decision, "subject_name", "决定")
+    sid = str(decision.get("subject_id") or "").strip()
+    if _person(decision):
+        ident = f"（公民身份号码：{mask_id_number(sid)}）" if sid else ""
+        return f"{name}{ident}：", "你"
+    ident = f"（统一社会信用代码：{mask_credit_code(sid)}）" if sid else ""
+    return f"{name}{ident}：", "你单位"
+
+
+def _money(fen: int) -> str:
+    return f"人民币{fen_to_yuan(fen):,}元（大写：{rmb_upper(fen)}）"
+
+
+def _basis(decision: Mapping[str, Any]) -> str:
+    policy = decision.get("policy") or {}
+    return " ".join(x for x in (policy.get("number"), policy.get("clause")) if x)
+
+
+def _quoted(cite: str, quotes: Mapping[str, str]) -> str:
+    q = quotes.get(cite)
+    return f"{cite}（“{q}”）" if q else cite
+
+
+def _outputs(decision: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
+    return {o["id"]: (o["label"], o["value"]) for o in decision.get("outputs") or []}
+
+
+def compose_letter(
+    decision: Mapping[str, Any],
+    agency: Mapping[str, Any],
+    *,
+    issued_on: date | None = None,
+    reference: str | None = None,
+) -> Letter:
+    """The letter's text for one decision (pure: no file)."""
+    status = _need(decision, "status", "决定")
+    if status not in KIND:
+        raise DocumentError(f"未知的决定状态“{status}” / unknown status {status!r}")
+    kind = KIND[status]
+    agency_name = _need(agency, "name", "经办机构信息")
+    if kind == DECISION:
+        review_body = _need(agency, "review_body", "经办机构信息（行政复议机关）")
+        court = _need(agency, "court", "经办机构信息（人民法院）")
+    program = decision.get("program_label") or decision.get("program") or ""
+    addressee, you = _addressee(decision)
+    basis = _basis(decision)
+    quotes: Mapping[str, str] = decision.get("quotes") or {}
+    checks = decision.get("checks") or []
+    outputs = _outputs(decision)
+    paras: list[str] = []
+
+    if status == "eligible":
+        title = f"{program}审核决定书"
+        paras.append(f"经审核，{you}符合{program}条件。根据{_quoted(basis, quotes) if basis else '有关规定'}，决定如下：")
+        amount = decision.get("amount_fen")
+        if amount is not None:
+            label = decision.get("amount_label") or "金额"
+            cap = "（最高限额）" if decision.get("amount_is_cap") else ""
+            paras.append(f"核定{program}{label if label != '金额' else ''}{_money(int(amount))}{cap}。")
+        if decision.get("program") in UI_PROGRAMS:
+            paras += _ui_lines(outputs)
+        cited = sorted({c for ch in checks if ch.get("kind") == "condition" for c in ch.get("citations") or []})
+        if cited:
+            paras.append("审核依据的条款：" + "；".join(_quoted(c, quotes) for c in cited) + "。")
+    elif status == "ineligible":
+        title = f"{program}审核决定书"
+        paras.append(f"经审核，{you}不符合{program}条件，决定不予核准。理由如下：")
+        failed = [ch for ch in checks if ch.get("passed") is False and ch.get("kind") == "condition"]
+        reasons = list(decision.get("reasons") or []) or [f"不符合：{ch.get('label')}" for ch in failed]
+        paras += [f"{n}. {why}。" for n, why in enumerate(reasons, start=1)]
+        for ch in failed:
+            cites = "；".join(_quoted(c, quotes) for c in ch.get("citations") or [])
+            paras.append(f"审核情况：{ch.get('label')}——{ch.get('detail')}" + (f"（依据：{cites}）。" if cites else "。"))
+        if basis:
+            paras.append(f"适用文件：{_quoted(basis, quotes)}。")
+    elif status == "needs_decision":
+        title = f"{program}待认定事项告知书"
+        paras.append(
+            f"经审核，{you}的{program}事项涉及政策条款的不同理解，结果取决于对以下条款的认定，本机构将依法认定后另行作出决定："
+        )
+        for n, o in enumerate(decision.get("outcomes") or [], start=1):
+            amt = o.get("amount_fen")
+            zh = {"eligible": "符合条件", "ineligible": "不符合条件"}.get(o.get("status"), o.get("status"))
+            money = f"，金额{_money(int(amt))}" if amt is not None else ""
+            paras.append(f"{n}. 按第{n}种理解：{zh}{money}。")
+        for why in decision.get("reasons") or []:
+            paras.append(f"说明：{why}。")
+        if basis:
+            paras.append(f"适用文件：{_quoted(basis, quotes)}。")
+        paras.append("本告知书不是最终决定。如需提供说明或材料，请与本机构联系。")
+    else:
+        title = f"{program}补正材料告知书"
+        days = agency.get("correction_days")
+        due = f"自收到本告知书之日起{days}日内" if days else "在规定期限内"
+        paras.append(f"经审核，{you}的{program}申请材料不齐全，无法作出认定。请{due}补正以下全部内容：")
+        unknown = [ch for ch in checks if ch.get("passed") is None]
+        items = [f"{ch.get('label')}（请提供能证明该事项的材料或说明）" for ch in unknown] or list(decision.get("reasons") or [])
+        paras += [f"{n}. {item}" for n, item in enumerate(items, start=1)]
+        paras.append("本告知书不是最终决定。补正后本机构将依法作出决定；逾期未补正的，按有关规定处理。")
+
+    if kind == DECISION:
+        paras.append(
+            f"如对本决定不服，可在收到本决定书之日起60日内向{review_body}申请行政复议，或者在6个月内向{court}"
+            f"提起行政诉讼（{REVIEW_LAW}、{LITIGATION_LAW}）。"
+        )
+    contact = "；".join(x for x in (agency.get("address") and f"地址：{agency['address']}",
+                                    agency.get("phone") and f"联系电话：{agency['phone']}") if x)
+    if contact:
+        paras.append(contact + "。")
+    on = issued_on or (date.fromisoformat(decision["date"]) if decision.get("date") else date.today())
+    return Letter(
+        kind=kind,
+        title=title,
+        reference=reference or decision.get("decision_id"),
+        addressee=addressee,
+        paragraphs=tuple(paras),
+        signatory=agency_name,
+        seal=agency.get("seal", "（盖章）"),
+        issued_on=on,
+        meta={"status": status, "program": decision.get("program")},
+    )
+
+
+def _ui_lines(outputs: Mapping[str, tuple[str, str]]) -> list[str]:
+    lines = []
+    if "monthly_standard" in outputs:
+        lines.append(f"失业保险金月标准：{outputs['monthly_standard'][1]}。")
+    months = outputs.get("entitled_months") or outputs.get("duration_months")
+    if months:
+        lines.append(f"领取期限：{months[1]}。")
+    if "total" in outputs:
+        lines.append(f"合计：{outputs['total'][1]}。")
+    if "monthly_standard" not in outputs and "standard_note" in outputs:
+        lines.append(f"发放标准：{outputs['standard_note'][1]}。")
+    return lines
+
+
+def _story(letter: Letter) -> list[Any]:
+    st = pdf.styles()
+    story: list[Any] = [Paragraph(pdf.esc(letter.title), st["title"])]
+    if letter.reference:
+        story.append(Paragraph(pdf.esc(f"编号：{letter.reference}"), st["subtitle"]))
+    story.append(Paragraph(pdf.esc(letter.addressee), st["plain"]))
+    story += [Paragraph(pdf.esc(p), st["body"]) for p in letter.paragraphs]
+    story += [
+        Spacer(1, 40),
+        Paragraph(pdf.esc(f"{letter.signatory}{letter.seal}"), st["right"]),
+        Paragraph(_zh_date(letter.issued_on), st["right"]),
+    ]
+    return story
+
+
+def write_letters_pdf(
+    decisions: Iterable[Mapping[str, Any]],
+    agency: Mapping[str, Any],
+    path: str | Path,
+    *,
+    per_case_dir: str | Path | None = None,
+    issued_on: date | None = None,
+) -> list[Path]:
+    """One PDF with every letter (a page break between them) at ``path``; with ``per_case_dir`` also one file
+    per case there, named ``<n>_<decision_id or program>_<kind>.pdf`` (no identifier in a file name).
+    Returns the paths written, the batch first."""
+    letters = [compose_letter(d, agency, issued_on=issued_on) for d in decisions]
+    if not letters:
+        raise DocumentError("没有需要生成的文书 / no decisions given")
+    author = str(agency["name"])
+    story: list[Any] = []
+    for n, letter in enumerate(letters):
+        if n:
+            story.append(PageBreak())
+        story += _story(letter)
+    title = letters[0].title if len(letters) == 1 else f"{author}文书（{len(letters)}份）"
+    pdf.new_document(path, title=title, author=author, subject="告知书/决定书").build(story)
+    written = [Path(path)]
+    if per_case_dir is not None:
+        out = Path(per_case_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        for n, letter in enumerate(letters, start=1):
+            stem = re.sub(r"[^\w.-]", "_", str(letter.reference or letter.meta.get("program") or "case"))
+            one = out / f"{n:04d}_{stem}_{letter.kind}.pdf"
+            pdf.new_document(one, title=letter.title, author=author, subject=letter.kind).build(_story(letter))
+            written.append(one)
+    return written
+
+
+def write_letter_pdf(decision: Mapping[str, Any], agency: Mapping[str, Any], path: str | Path,
+                     *, issued_on: date | None = None) -> Path:
+    """One letter, one file."""
+    return write_letters_pdf([decision], agency, path, issued_on=issued_on)[0]

@@ -1,0 +1,232 @@
+"""The 公示 list: who is to be paid how much, shown to the public before payment (XLSX and PDF).
+
+Texts: 人社部发〔2024〕40号 (annex of 阳人社函〔2024〕121号) “健全审核、公示、拨付等监督机制”; 内人社办发〔2022〕86号
+(通人社办发〔2022〕139号) on 职业技能提升 subsidies “由人力资源社会保障部门审核并进行公示，公示无异议后按规定进行支付”. No text fixes the period, so it is a parameter (``days``, working or
+calendar days). Only records a second person has approved (``review_passed`` is ``True``, 复审通过) may be
+listed: :func:`build_publicity` refuses anything else rather than dropping it silently.
+
+Period: with an explicit ``end`` that date is used. Otherwise, for working days, ``end`` is
+``wengang.workdays.add_working_days(start, days)`` when that module exists (the project's only holiday
+calendar; we keep none of our own) and must be given when it does not; for calendar days ``end = start + days``
+(the day of posting is not counted, as 《中华人民共和国民法典》 counts periods; a later end is never too short).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+
+from wengang.money import fen_to_yuan
+
+from . import pdf
+from .amounts import rmb_upper
+from .errors import DocumentError
+from .masking import mask_credit_code
+from .xlsx import INT, MONEY, Column, write_xlsx
+from .xlsx import Table as Sheet
+
+
+@dataclass(frozen=True)
+class PublicityRecord:
+    unit_name: str
+    credit_code: str
+    amount_fen: int
+    review_passed: bool  # 复审通过: the second person's approval
+    reference: str | None = None  # decision / case id, not shown
+
+
+@dataclass(frozen=True)
+class Publicity:
+    """A built 公示: the records plus everything printed around them."""
+
+    agency: str
+    program: str  # e.g. 失业保险稳岗返还
+    year: int
+    records: tuple[PublicityRecord, ...]
+    start: date
+    end: date
+    days: int
+    working_days: bool
+    objection_channel: str  # how to object: address / mailbox / window
+    objection_phone: str
+    basis: str  # 依据 (文号 …)
+    issued_on: date
+    signatory: str = ""  # 落款; defaults to the agency
+
+    @property
+    def title(self) -> str:
+        return f"{self.agency} {self.year}年度{self.program}拟发放名单公示"
+
+    @property
+    def count(self) -> int:
+        return len(self.records)
+
+    @property
+    def total_fen(self) -> int:
+        return sum(r.amount_fen for r in self.records)
+
+    @property
+    def period_text(self) -> str:
+        unit = "个工作日" if self.working_days else "日"
+        return f"公示期为{self.days}{unit}，自{_zh_date(self.start)}至{_zh_date(self.end)}。"
+
+    def lines(self) -> list[str]:
+        """The text around the list, in order (the same in XLSX and PDF)."""
+        return [
+            f"共{self.count}家单位，拟发放金额合计人民币{fen_to_yuan(self.total_fen):,}元（{rmb_upper(self.total_fen)}）。",
+            self.period_text,
+            f"公示期间，如有异议，请通过{self.objection_channel}反映，联系电话：{self.objection_phone}。"
+            "反映问题须实事求是，并提供真实姓名（单位名称）和联系方式。",
+            f"依据：{self.basis}。",
+        ]
+
+
+def _zh_date(d: date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def _record(n: int, r: PublicityRecord | Mapping[str, Any]) -> PublicityRecord:
+    if isinstance(r, PublicityRecord):
+        rec = r
+    else:
+        try:
+            rec = PublicityRecord(
+                unit_name=r["unit_name"],
+                credit_code=r["credit_code"],
+                amount_fen=r["amount_fen"],
+                review_passed=r.get("review_passed"),  # type: ignore[arg-type]
+                reference=r.get("reference"),
+            )
+        except KeyError as exc:
+            raise DocumentError(f"第{n}条记录缺少字段“{exc.args[0]}” / record {n} lacks {exc.args[0]!r}") from exc
+    if rec.review_passed is not True:
+        raise DocumentError(
+            f"第{n}条记录（{rec.unit_name}）未标记为复审通过，不能列入公示名单 / record {n} is not marked as "
+            "passed second review (review_passed is not True)"
+        )
+    if isinstance(rec.amount_fen, bool) or not isinstance(rec.amount_fen, int) or rec.amount_fen <= 0:
+        raise DocumentError(f"第{n}条记录（{rec.unit_name}）金额应为正整数分 / record {n}: amount must be positive fen")
+    mask_credit_code(rec.credit_code)  # refuses a malformed code now, not halfway through a file
+    return rec
+
+
+def _add_working_days() -> Any:
+    try:
+        return importlib.import_module("wengang.workdays").add_working_days
+    except (ImportError, AttributeError):
+        return None
+
+
+def build_publicity(
+    records: Iterable[PublicityRecord | Mapping[str, Any]],
+    *,
+    agency: str,
+    program: str,
+    year: int,
+    start: date,
+    days: int,
+    objection_channel: str,
+    objection_phone: str,
+    basis: str,
+    issued_on: date,
+    working_days: bool = True,
+    end: date | None = None,
+    signatory: str = "",
+) -> Publicity:
+    """Check the records (all 复审通过) and the period, and return the :class:`Publicity` to write."""
+    recs = tuple(_record(n, r) for n, r in enumerate(records, start=1))
+    if not recs:
+        raise DocumentError("没有可公示的记录 / nothing to publish")
+    if days <= 0:
+        raise DocumentError(f"公示期天数应为正数 / period must be positive, got {days}")
+    if end is None:
+        if working_days:
+            add = _add_working_days()
+            if add is None:
+                raise DocumentError(
+                    "按工作日计算公示期需要工作日历（wengang.workdays）；请直接给出公示截止日期 / "
+                    "no working-day calendar: give the end date"
+                )
+            end = add(start, days)
+        else:
+            end = start + timedelta(days=days)
+    assert end is not None
+    if end < start:
+        raise DocumentError(f"公示截止日期{end}早于开始日期{start} / end before start")
+    return Publicity(
+        agency=agency, program=program, year=year, records=recs, start=start, end=end, days=days,
+        working_days=working_days, objection_channel=objection_channel, objection_phone=objection_phone,
+        basis=basis, issued_on=issued_on, signatory=signatory or agency,
+    )
+
+
+COLUMNS = (
+    Column("seq", "序号", INT),
+    Column("unit_name", "单位名称"),
+    Column("credit_code", "统一社会信用代码"),
+    Column("amount_fen", "拟发放金额（元）", MONEY),
+)
+
+
+def _rows(p: Publicity) -> list[dict[str, Any]]:
+    return [
+        {"seq": n, "unit_name": r.unit_name, "credit_code": mask_credit_code(r.credit_code), "amount_fen": r.amount_fen}
+        for n, r in enumerate(p.records, start=1)
+    ]
+
+
+def write_publicity_xlsx(p: Publicity, path: str | Path) -> Path:
+    footer = [*p.lines(), f"{p.signatory}", _zh_date(p.issued_on)]
+    return write_xlsx(path, Sheet(COLUMNS, _rows(p), sheet="公示名单", title=p.title, footer=footer))
+
+
+def write_publicity_pdf(p: Publicity, path: str | Path) -> Path:
+    st = pdf.styles()
+    doc = pdf.new_document(path, title=p.title, author=p.agency, subject=f"{p.year}年度{p.program}公示")
+    head = [Paragraph(pdf.esc(c.header), st["cell"]) for c in COLUMNS]
+    body = [
+        [
+            str(r["seq"]),
+            Paragraph(pdf.esc(r["unit_name"]), st["cell"]),
+            r["credit_code"],
+            f"{fen_to_yuan(r['amount_fen']):,}",
+        ]
+        for r in _rows(p)
+    ]
+    total = ["合计", f"{p.count}家", "", f"{fen_to_yuan(p.total_fen):,}"]
+    font, _ = pdf.cjk_font()
+    table = Table([head, *body, total], colWidths=[14 * mm, 66 * mm, 46 * mm, 34 * mm], repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), font, 9.5),
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DDEBF7")),
+                ("ALIGN", (3, 1), (3, -1), "RIGHT"),
+                ("ALIGN", (0, 1), (0, -1), "CENTER"),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ]
+        )
+    )
+    heading = pdf.esc(p.title).replace(" ", "<br/>", 1)  # agency on its own line
+    story: list[Any] = [Paragraph(heading, st["title"])]
+    story.append(
+        Paragraph(
+            pdf.esc(f"根据{p.basis}，经审核、复审，现将{p.year}年度{p.program}拟发放名单予以公示（统一社会信用代码已作脱敏处理）。"),
+            st["body"],
+        )
+    )
+    story += [Spacer(1, 4 * mm), table, Spacer(1, 4 * mm)]
+    story += [Paragraph(pdf.esc(line), st["body"]) for line in p.lines()]
+    story += [Spacer(1, 10 * mm), Paragraph(pdf.esc(p.signatory), st["right"]),
+              Paragraph(_zh_date(p.issued_on), st["right"])]
+    doc.build(story)
+    return Path(path)
