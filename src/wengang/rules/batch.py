@@ -137,16 +137,16 @@ def compile_stages(
     # (as engine.waits_for_region: undeterminable because an undetermined condition or the amount reads a
     # missing region figure); as build_decision, such an outcome of a non-default combination is not compared,
     # and when the default combination waits the row waits for the figure (one region question)
-    absent = missing_settings(ruleset, params, settings)
+    missing_figures = missing_settings(ruleset, params, settings)
     waits: list[pl.Expr] = []
     for k, combo in enumerate(combos):
         tag = _tag(combo)
         parts = [
             pl.col(cols[tag]).is_null()
             for c, cols in check_cols
-            if absent and c.kind == CONDITION and reads_setting_under(c.expr, absent, params, combo)
+            if missing_figures and c.kind == CONDITION and reads_setting_under(c.expr, missing_figures, params, combo)
         ]
-        if absent and amount_cols and ruleset.amount is not None and reads_setting_under(ruleset.amount, absent, params, combo):
+        if missing_figures and amount_cols and ruleset.amount is not None and reads_setting_under(ruleset.amount, missing_figures, params, combo):
             parts.append(pl.col(amount_cols[tag]).is_null())
         waits.append(
             (pl.col(f"__status{k}") == _status(NOT_DETERMINABLE)) & pl.any_horizontal(parts) if parts else pl.lit(False)
