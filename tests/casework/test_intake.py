@@ -160,7 +160,8 @@ def test_evaluate_json_is_taken_by_skill_apply(db, tmp_path):
     facts = tmp_path / "s08.json"
     facts.write_text(json.dumps(S08, ensure_ascii=False), "utf-8")
     r = runner.invoke(main_app, ["evaluate", str(facts), "--reading",
-                                 "skill_subsidy.insured_period=cumulative_at_application", "--json"])
+                                 "skill_subsidy.insured_period=cumulative_at_application",
+                                 "--reading", "skill_subsidy.training_overlap_scope=same_occupation", "--json"])
     assert r.exit_code == 0, r.output
     ev = tmp_path / "decision.json"
     ev.write_text(r.stdout, "utf-8")

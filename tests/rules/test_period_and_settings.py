@@ -43,8 +43,12 @@ S14: dict[str, Any] = {
 S14_SETTINGS = {"max_layoff_rate": "3.6%", "fund_reserve_years": "2", "hardship_standard_choice": "benefit"}
 
 
+# 40号 三: the province's fund reserve is a region figure the 2024 skill rules need (review E6)
+RESERVE = {"fund_reserve_years": "2"}
+
+
 def test_s03_late_review_of_a_2024_application_uses_the_2024_rules() -> None:
-    d = evaluate("skill_subsidy", "150502", date(2025, 1, 10), S03)
+    d = evaluate("skill_subsidy", "150502", date(2025, 1, 10), S03, settings=RESERVE)
     assert d.status == ELIGIBLE and d.amount_fen == 150000
     assert d.policy_number == "人社部发〔2024〕40号"
     assert d.period_date == date(2024, 11, 20)
@@ -59,7 +63,7 @@ def test_s03_under_the_review_date_reading_gets_the_2025_rules() -> None:
 
 
 def test_s17_december_application_reviewed_in_january_is_judged_under_jin_28() -> None:
-    d = evaluate("skill_subsidy", "140300", date(2025, 1, 10), S17)
+    d = evaluate("skill_subsidy", "140300", date(2025, 1, 10), S17, settings=RESERVE)
     assert d.policy_number == "晋人社厅发〔2024〕28号"
     assert d.status == ELIGIBLE
     assert not any("没有有效的技能提升补贴政策" in r for r in d.reasons)
