@@ -334,14 +334,35 @@ def demo_data_cmd(
         console.print(f"{name}: {path}", highlight=False)
 
 
+# The demo agency's yearly determinations (an agency settles each open question once; docs/interpretations.md).
+# 内人社发〔2025〕18号 gives no 划型 rule: the demo agency classifies by the national standard on registration data.
+DEMO_READINGS = {"fanhuan.size_class_where_silent": "standard_2017"}
+
+
 @app.command("demo")
 def demo_cmd(
     out: Annotated[Path, typer.Option("--out", "-o", help="输出目录")] = Path("out/demo"),
     units: Annotated[int, typer.Option("--units", "-n", help="单位数")] = 50_000,
+    reading: Annotated[list[str] | None, typer.Option("--reading", help="认定政策解释：名称=取值（可多次；覆盖演示地区的认定）")] = None,
+    open_readings: Annotated[bool, typer.Option("--open-readings", help="不采用演示地区的认定，所有解释开关保持未认定")] = False,
 ) -> None:
-    """主任务演示：生成通辽市模拟数据，按内人社发〔2025〕18号免申即享筛查稳岗返还，写出结果与公示名单。"""
+    """主任务演示：生成通辽市模拟数据，按内人社发〔2025〕18号免申即享筛查稳岗返还，写出结果与公示名单。
+
+    经办机构每年对文件未写明之处作一次认定（解释开关）；演示地区的认定见 DEMO_READINGS，用 --reading 覆盖，
+    --open-readings 则全部不认定（取决于解释的单位为“待认定”）。
+    """
+    import wengang.programs  # noqa: F401  (registers the switches)
+    from wengang.rules import interpretations
     from wengang.screening.demo_data import allowed_regions_for, generate_region
     from wengang.screening.pipeline import run_screening
+
+    try:
+        fixed = {} if open_readings else dict(DEMO_READINGS)
+        fixed.update(interpretations.parse_fixed(reading))
+    except (ValueError, KeyError, LookupError) as exc:
+        fail(str(exc.args[0]) if exc.args else str(exc))  # a KeyError's str() would add quotes
+    for name, key in fixed.items():
+        console.print(f"已认定：{interpretations.get(name).title} → {interpretations.get(name).describe(key)}", highlight=False)
 
     data = out / "data"
     console.print(f"[bold]1/2 生成通辽市（150500）模拟数据：{units:,} 个参保单位[/]", highlight=False)
@@ -351,6 +372,7 @@ def demo_cmd(
     report = run_screening(
         out / "results", program="fanhuan", evaluation_date=date(2025, 8, 1), policy_year=2025,
         tables=tables, allowed_regions=allowed_regions_for("150500", 2025) | {"150500"}, progress=True,
+        readings=fixed,
     )
     _report_screening(report, as_json=False)
 
