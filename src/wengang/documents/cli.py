@@ -59,7 +59,7 @@ def publicity(
     xlsx: Path | None = typer.Option(None, help="输出 XLSX"),
     pdf: Path | None = typer.Option(None, help="输出 PDF"),
 ) -> None:
-    """公示名单 (XLSX and/or PDF); refuses records not marked 复审通过."""
+    """公示名单（XLSX、PDF）；未标记复审通过的记录不予列入 / the 公示 list; refuses records not marked 复审通过."""
     from .publicity import build_publicity, write_publicity_pdf, write_publicity_xlsx
 
     p = _run(
@@ -82,7 +82,7 @@ def letters(
     per_case: Path | None = typer.Option(None, help="另按件输出到此目录"),
     issued: str | None = typer.Option(None, help="落款日期 YYYY-MM-DD"),
 ) -> None:
-    """决定书 / 告知书 as PDF."""
+    """决定书、告知书（PDF）/ decision letters as PDF."""
     from .letters import write_letters_pdf
 
     data = _json(decisions)
@@ -99,7 +99,7 @@ def bank(
     out: Path = typer.Option(..., help="银行报盘文件 / disbursement file"),
     xlsx: Path | None = typer.Option(None, help="XLSX 对照表（账号脱敏）"),
 ) -> None:
-    """银行报盘文件 (pipe-delimited, GB18030, CRLF; docs/bank-file.md)."""
+    """银行报盘文件（竖线分隔、GB18030、CRLF，格式见 docs/bank-file.md）/ the bank disbursement file."""
     from .bank import Payment, make_batch, write_bank_file, write_bank_xlsx
 
     raw = _json(batch)
@@ -120,7 +120,7 @@ def bank_return(
     path: Path = typer.Argument(..., help="银行回盘文件 / return file"),
     batch: Path | None = typer.Option(None, help="对应的报盘文件（核对笔数、金额、参考号）"),
 ) -> None:
-    """Read the bank's return file: paid and bounced records as JSON (refuses a file that does not reconcile)."""
+    """读取银行回盘文件：成功与退回记录输出为 JSON（笔数或金额对不上的整份拒收）/ read the bank's return file."""
     from .bank import read_bank_file, read_return_file
 
     sent = _run(read_bank_file, batch) if batch else None
