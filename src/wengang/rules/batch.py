@@ -7,7 +7,8 @@ equivalence is tested property-by-property in ``tests/rules/test_batch_equivalen
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,10 +92,7 @@ def compile_stages(
     check_cols = [(c, variants(f"c{i}", c.expr)) for i, c in enumerate(checks)]
     amount_cols = variants("amount", ruleset.amount) if ruleset.amount is not None else None
 
-    stage2_first: list[pl.Expr] = []
-    stage2_rest: list[pl.Expr] = []
-    for k, combo in enumerate(combos):
-        tag = _tag(combo)
+    def combo_exprs(tag: str) -> tuple[pl.Expr, pl.Expr, list[tuple[str, pl.Expr]], list[tuple[str, pl.Expr]]]:
         conds = [(c.id, pl.col(cols[tag])) for c, cols in check_cols if c.kind == CONDITION]
         flags = [(c.id, pl.col(cols[tag])) for c, cols in check_cols if c.kind == FLAG]
         # boolean "any" over the checks (not counts): a refused check decides, then an unknown one
@@ -109,21 +107,40 @@ def compile_stages(
             .then(_status(NOT_DETERMINABLE))
             .otherwise(_status(ELIGIBLE))
         )
-        names = [f"__status{k}", f"__amount{k}"]
-        temps.extend(names)
-        target = stage2_first if k == 0 else stage2_rest
-        target += [status.alias(names[0]), pl.when(status == _status(ELIGIBLE)).then(amount).alias(names[1])]
-        if k == 0:
-            temps.extend(["__reasons0", "__flags0"])
-            stage2_first += [_codes(conds, True).alias("__reasons0"), _codes(flags, False).alias("__flags0")]
+        return status, pl.when(status == _status(ELIGIBLE)).then(amount), conds, flags
+
+    default_tag = _tag(combos[0])
+    status_d, amount_d, conds_d, flags_d = combo_exprs(default_tag)
+    temps.extend(["__status0", "__amount0", "__reasons0", "__flags0"])
+    stage2_first = [
+        status_d.alias("__status0"), amount_d.alias("__amount0"),
+        _codes(conds_d, True).alias("__reasons0"), _codes(flags_d, False).alias("__flags0"),
+    ]  # fmt: skip
 
     # a row whose every check (and amount) has the same value under all its variants cannot depend on
     # any reading: only the other rows need the remaining combinations
     disagree: list[pl.Expr] = []
-    for cols in [c for _, c in check_cols] + ([amount_cols] if amount_cols else []):
+    # per switch: does any check (or the amount) that reads it disagree between its variants on this row?
+    # A switch that no disagreeing check reads cannot change the outcome, so each row branches only on the
+    # switches live for it (as engine.evaluate_resolved does), not on every combination of every switch.
+    live_parts: dict[str, list[pl.Expr]] = {s: [] for s in switches}
+    expr_cols = [(c.expr, cols) for c, cols in check_cols]
+    if ruleset.amount is not None and amount_cols:
+        expr_cols.append((ruleset.amount, amount_cols))
+    for expr, cols in expr_cols:
         names = list(dict.fromkeys(cols.values()))
-        disagree += [pl.col(n).ne_missing(pl.col(names[0])) for n in names[1:]]
+        parts = [pl.col(n).ne_missing(pl.col(names[0])) for n in names[1:]]
+        disagree += parts
+        if parts:
+            for sw in switches_in([expr], params):
+                if sw in live_parts:
+                    live_parts[sw].append(pl.any_horizontal(parts))
     any_diff = pl.any_horizontal(disagree) if disagree else pl.lit(False)
+    live_bits = [
+        pl.any_horizontal(live_parts[sw]).cast(pl.Int64) * (1 << i) if live_parts[sw] else pl.lit(0, dtype=pl.Int64)
+        for i, sw in enumerate(switches)
+    ]
+    live_mask = pl.sum_horizontal(live_bits) if live_bits else pl.lit(0, dtype=pl.Int64)
 
     status0, amount0, reasons0 = pl.col("__status0"), pl.col("__amount0"), pl.col("__reasons0")
     single = [
@@ -131,54 +148,80 @@ def compile_stages(
         amount0.cast(pl.Int64).alias("amount_fen"),
         reasons0.alias("reasons"),
         pl.col("__flags0").alias("flags"),
-        pl.lit(_tag(combos[0])).alias("readings"),
+        pl.lit(default_tag).alias("readings"),
         pl.lit("").alias("outcomes"),
     ]
-    # (as engine.waits_for_region: undeterminable because an undetermined condition or the amount reads a
-    # missing region figure); as build_decision, such an outcome of a non-default combination is not compared,
-    # and when the default combination waits the row waits for the figure (one region question)
     missing_figures = missing_settings(ruleset, params, settings)
-    waits: list[pl.Expr] = []
-    for k, combo in enumerate(combos):
-        tag = _tag(combo)
-        parts = [
-            pl.col(cols[tag]).is_null()
-            for c, cols in check_cols
-            if missing_figures and c.kind == CONDITION and reads_setting_under(c.expr, missing_figures, params, combo)
+
+    def tail(mask: int) -> Tail:
+        """Stages 2–3 over the combinations of the switches in ``mask`` (the others at their default)."""
+        live = [sw for i, sw in enumerate(switches) if mask >> i & 1]
+        subset = [{**combos[0], **c} for c in reading_combinations(live, fixed)]
+        rest: list[pl.Expr] = []
+        names: list[tuple[pl.Expr, pl.Expr]] = []
+        temp: list[str] = []
+        for k, combo in enumerate(subset):
+            if k == 0:
+                names.append((status0, amount0))
+                continue
+            st_name, am_name = f"__st{mask}_{k}", f"__am{mask}_{k}"
+            st, am, _, _ = combo_exprs(_tag(combo))
+            rest += [st.alias(st_name), am.alias(am_name)]
+            temp += [st_name, am_name]
+            names.append((pl.col(st_name), pl.col(am_name)))
+        # (as engine.waits_for_region: undeterminable because an undetermined condition or the amount reads a
+        # missing region figure); as build_decision, such an outcome of a non-default combination is not
+        # compared, and when the default combination waits the row waits for the figure (one region question)
+        waits: list[pl.Expr] = []
+        for combo, (st, _) in zip(subset, names, strict=True):
+            tag = _tag(combo)
+            parts = [
+                pl.col(cols[tag]).is_null()
+                for c, cols in check_cols
+                if missing_figures and c.kind == CONDITION and reads_setting_under(c.expr, missing_figures, params, combo)
+            ]
+            if missing_figures and amount_cols and ruleset.amount is not None and reads_setting_under(ruleset.amount, missing_figures, params, combo):
+                parts.append(pl.col(amount_cols[tag]).is_null())
+            waits.append((st == _status(NOT_DETERMINABLE)) & pl.any_horizontal(parts) if parts else pl.lit(False))
+        # flat anys over the combinations: a nested chain of ORs grows the plan quadratically with them
+        any_parts: list[pl.Expr] = []
+        differ_parts: list[pl.Expr] = []
+        outcome_parts: list[pl.Expr] = []
+        for k, (combo, (st, am)) in enumerate(zip(subset, names, strict=True)):
+            d_k = (st != status0) | am.ne_missing(amount0)
+            any_parts.append(d_k)
+            plain = k == 0 or waits[k].meta.is_literal()
+            differ_parts.append(d_k if plain else d_k & ~waits[k])
+            shown = pl.concat_str([pl.lit(_tag(combo) + ":"), st.cast(pl.String), pl.lit(":"), am.cast(pl.String).fill_null("")])
+            outcome_parts.append(shown if plain else pl.when(~waits[k]).then(shown))
+        region_wait = waits[0] & pl.any_horizontal(any_parts)
+        differs = pl.any_horizontal(differ_parts) | region_wait
+        open_status = pl.when(region_wait).then(_status(NOT_DETERMINABLE)).otherwise(_status(NEEDS_DECISION))
+        full = [
+            pl.when(differs).then(open_status).otherwise(status0).cast(STATUS_DTYPE).alias("status"),
+            pl.when(differs).then(None).otherwise(amount0).cast(pl.Int64).alias("amount_fen"),
+            pl.when(region_wait)
+            .then(pl.concat_str([reasons0, pl.lit("region_data")], separator=";").str.strip_chars(";"))
+            .when(differs)
+            .then(pl.concat_str([reasons0, pl.lit("needs_decision")], separator=";").str.strip_chars(";"))
+            .otherwise(reasons0)
+            .alias("reasons"),
+            pl.col("__flags0").alias("flags"),
+            pl.lit(default_tag).alias("readings"),
+            pl.when(differs).then(pl.concat_str(outcome_parts, separator="|", ignore_nulls=True)).otherwise(pl.lit("")).alias("outcomes"),
         ]
-        if missing_figures and amount_cols and ruleset.amount is not None and reads_setting_under(ruleset.amount, missing_figures, params, combo):
-            parts.append(pl.col(amount_cols[tag]).is_null())
-        waits.append(
-            (pl.col(f"__status{k}") == _status(NOT_DETERMINABLE)) & pl.any_horizontal(parts) if parts else pl.lit(False)
-        )
-    # flat anys over the combinations: a nested chain of ORs grows the plan quadratically with them
-    any_parts: list[pl.Expr] = []
-    differ_parts: list[pl.Expr] = []
-    outcome_parts: list[pl.Expr] = []
-    for k, combo in enumerate(combos):
-        st, am = pl.col(f"__status{k}"), pl.col(f"__amount{k}")
-        d_k = (st != status0) | am.ne_missing(amount0)
-        any_parts.append(d_k)
-        differ_parts.append(d_k if k == 0 or waits[k].meta.is_literal() else d_k & ~waits[k])
-        shown = pl.concat_str([pl.lit(_tag(combo) + ":"), st.cast(pl.String), pl.lit(":"), am.cast(pl.String).fill_null("")])
-        outcome_parts.append(shown if k == 0 or waits[k].meta.is_literal() else pl.when(~waits[k]).then(shown))
-    region_wait = waits[0] & pl.any_horizontal(any_parts)
-    differs = pl.any_horizontal(differ_parts) | region_wait
-    open_status = pl.when(region_wait).then(_status(NOT_DETERMINABLE)).otherwise(_status(NEEDS_DECISION))
-    full = [
-        pl.when(differs).then(open_status).otherwise(status0).cast(STATUS_DTYPE).alias("status"),
-        pl.when(differs).then(None).otherwise(amount0).cast(pl.Int64).alias("amount_fen"),
-        pl.when(region_wait)
-        .then(pl.concat_str([reasons0, pl.lit("region_data")], separator=";").str.strip_chars(";"))
-        .when(differs)
-        .then(pl.concat_str([reasons0, pl.lit("needs_decision")], separator=";").str.strip_chars(";"))
-        .otherwise(reasons0)
-        .alias("reasons"),
-        pl.col("__flags0").alias("flags"),
-        pl.lit(_tag(combos[0])).alias("readings"),
-        pl.when(differs).then(pl.concat_str(outcome_parts, separator="|", ignore_nulls=True)).otherwise(pl.lit("")).alias("outcomes"),
-    ]
-    return Plan(stage1, stage2_first, stage2_rest, any_diff, single, full, temps, differs)
+        return Tail(rest, full, temp)
+
+    return Plan(stage1, stage2_first, len(combos) > 1, any_diff, live_mask, single, temps, functools.lru_cache(maxsize=None)(tail))
+
+
+@dataclass
+class Tail:
+    """Stages 2–3 for rows live on one set of switches."""
+
+    rest: list[pl.Expr]  # status and amount under each other combination of those switches
+    full: list[pl.Expr]  # the result comparing the combinations (待认定 when they differ)
+    temps: list[str]
 
 
 def _status(value: str) -> pl.Expr:
@@ -191,35 +234,30 @@ class Plan:
 
     variants: list[pl.Expr]  # each check and the amount, per combination of the readings it reads
     first: list[pl.Expr]  # status, amount, reasons and flags under the default readings
-    rest: list[pl.Expr]  # status and amount under every other combination
+    branches: bool  # are there readings to compare at all?
     any_diff: pl.Expr  # does any variant disagree on this row?
+    live_mask: pl.Expr  # bit i: switch i can change this row's outcome
     single: list[pl.Expr]  # the result when no reading matters
-    full: list[pl.Expr]  # the result comparing every combination (待认定 when they differ)
     temps: list[str]
-    differs: pl.Expr | None = None  # do the outcomes differ on this row (after ``rest``)?
+    tail: Callable[[int], Tail]  # stages 2–3 for the rows of one live mask (compiled once per mask)
 
 
 def apply_stages(lf: pl.LazyFrame, plan: Plan) -> pl.LazyFrame:
     lf = lf.with_columns(plan.variants).with_columns(plan.first)
-    if not plan.rest:
+    if not plan.branches:
         return lf.with_columns(plan.single).drop(plan.temps)
     lf = lf.with_row_index("__row").with_columns(plan.any_diff.alias("__any_diff"))
     same = lf.filter(~pl.col("__any_diff")).with_columns(plan.single)
-    open_ = lf.filter(pl.col("__any_diff")).with_columns(plan.rest)
-    if plan.differs is None:
-        parts = [same, open_.with_columns(plan.full)]
-    else:
-        # the outcome list (one entry per combination) is built only for rows whose outcomes do differ:
-        # with thousands of combinations it is most of the work
-        # computed once (both branches below read it): the combinations are too many to evaluate twice
-        open_ = open_.with_columns(plan.differs.alias("__differs")).select(pl.all()).collect().lazy()
-        parts = [
-            same,
-            open_.filter(~pl.col("__differs")).with_columns(plan.single),
-            open_.filter(pl.col("__differs")).with_columns(plan.full),
-        ]
+    # the open rows are materialised once and split by the switches live for them
+    open_ = lf.filter(pl.col("__any_diff")).with_columns(plan.live_mask.alias("__mask")).collect()
+    parts = [same]
+    temps = set(plan.temps)
+    for (mask,), rows in open_.group_by("__mask"):
+        t = plan.tail(int(mask))
+        temps.update(t.temps)
+        parts.append(rows.lazy().with_columns(t.rest).with_columns(t.full))
     out = pl.concat(parts, how="diagonal_relaxed").sort("__row")
-    return out.drop([*plan.temps, "__row", "__any_diff", "__differs"], strict=False)
+    return out.drop([*temps, "__row", "__any_diff", "__mask"], strict=False)
 
 
 RESULTS = ["status", "amount_fen", "reasons", "flags", "readings", "outcomes"]
