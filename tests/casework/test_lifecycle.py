@@ -32,7 +32,8 @@ def test_full_path_screening_to_payment(ledger):
     assert d["state"] == "paid"
     assert d["payments"][0]["account_no"] == "6222111"
     actions = [h["action"] for h in d["history"]]
-    assert actions == ["confirm", "first_review", "second_review"], actions  # bulk steps are chunk events
+    # the set-based steps (import, notify, 公示, the payment batch) are chunk events that list or cover it
+    assert actions == ["import", "notify", "confirm", "first_review", "second_review", "publicize", "pay"], actions
     assert ledger.reconcile()["ok"]
     assert ledger.verify_audit().ok
 

@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 
 from .errors import LedgerError
-from .models import CHANNELS, STATUSES
+from .models import CHANNELS, STATUSES, utc_now_iso
 
 IN_COLUMNS = (
     "unit_id", "unit_name", "region_code", "program", "policy_doc", "clause", "status", "amount_fen",
@@ -38,6 +38,7 @@ DB_COLUMNS = (
     "run_id", "origin", "year", "program", "unit_id", "claim_key", "unit_name", "region_code",
     "policy_doc", "clause", "status", "amount_fen", "reasons", "explanation", "readings",
     "payment_channel", "size_class", "contact", "audit_ref", "state", "account_no", "hold_reason", "version",
+    "changed_at",
 )
 
 
@@ -155,6 +156,7 @@ def db_frame(df: pl.DataFrame, run_id: int, ref: str, disqualified: set[str]) ->
     return df.with_columns(
         pl.lit(run_id, pl.Int64).alias("run_id"), pl.lit("screening").alias("origin"),
         pl.lit(ref).alias("audit_ref"), state.alias("state"), pl.lit(0, pl.Int64).alias("version"),
+        pl.lit(utc_now_iso()).alias("changed_at"),
         pl.when(held).then(pl.coalesce(pl.col("payment_hold_reason"), pl.lit(HOLD_DEFAULT_REASON)))
         .otherwise(None).cast(pl.String).alias("hold_reason"),
     ).select(DB_COLUMNS)

@@ -6,9 +6,15 @@ The database comes from ``--db`` or ``WENGANG_DB`` (default ``sqlite:///wengang.
 
 from __future__ import annotations
 
+import functools
+import inspect
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -16,11 +22,12 @@ from rich.table import Table
 
 from . import DEFAULT_URL
 from .errors import LedgerError
-from .states import STATE_ZH, TRANSITIONS
+from .states import TRANSITIONS, action_zh, state_zh
 
 if TYPE_CHECKING:  # the ledger (SQLAlchemy) is imported inside the commands that use it: start-up time
     from .ledger import Ledger
     from .models import DecisionIn
+    from .query import Filter
 
 case_app = typer.Typer(help="稳岗返还等经办台账 / casework ledger", no_args_is_help=True)
 audit_app = typer.Typer(help="审计链 / audit chain", no_args_is_help=True)
@@ -106,13 +113,409 @@ def _refuse(code: str, zh: str, en: str) -> None:
     raise LedgerError(code, zh, en)
 
 
+# ------------------------------------------------------------ selecting decisions (list and bulk actions)
+PANEL = "筛选 / selection"
+# option name -> (annotation, typer option); the same options on `case list` and on every bulk action
+SELECTOR: dict[str, tuple[str, Any]] = {
+    "state": ("list[str]", typer.Option(
+        [], "--state", rich_help_panel=PANEL,
+        help="状态：中文名（已确认、暂缓发放…）或代码，可重复或用逗号分隔 / state name or code")),
+    "program": ("str | None", typer.Option(None, "--program", rich_help_panel=PANEL,
+                                           help="项目代码（fanhuan…）/ program")),
+    "year": ("int | None", typer.Option(None, "--year", rich_help_panel=PANEL, help="政策年度 / year")),
+    "region": ("str | None", typer.Option(None, "--region", rich_help_panel=PANEL,
+                                          help="地区代码前缀（15 全区，1501 呼和浩特）/ region code prefix")),
+    "size_class": ("str | None", typer.Option(None, "--size-class", rich_help_panel=PANEL,
+                                              help="企业划型：大型、中型、小型、微型 / size class")),
+    "run": ("int | None", typer.Option(None, "--run", rich_help_panel=PANEL, help="导入批次号 / import run id")),
+    "match_reason": ("str | None", typer.Option(
+        None, "--match-reason", rich_help_panel=PANEL,
+        help="判定说明或暂缓原因中含有的文字 / text in the explanation or the hold reason")),
+    "min_amount": ("str | None", typer.Option(None, "--min-amount", rich_help_panel=PANEL,
+                                              help="应发金额不低于（元，含本数，如 1000.50）/ at least, yuan")),
+    "max_amount": ("str | None", typer.Option(None, "--max-amount", rich_help_panel=PANEL,
+                                              help="应发金额不高于（元，含本数）/ at most, yuan")),
+    "date_from": ("str | None", typer.Option(None, "--date-from", rich_help_panel=PANEL,
+                                             help="最近变更不早于 YYYY-MM-DD（北京时间，含当日）/ changed on or after")),
+    "date_to": ("str | None", typer.Option(None, "--date-to", rich_help_panel=PANEL,
+                                           help="最近变更不晚于 YYYY-MM-DD（北京时间，含当日）/ changed on or before")),
+    "unit": ("str | None", typer.Option(None, "--unit", rich_help_panel=PANEL,
+                                        help="统一社会信用代码，或单位名称中的文字 / unit id or part of the name")),
+    "ids": ("Path | None", typer.Option(
+        None, "--ids", rich_help_panel=PANEL,
+        help="决定号文件：每行一个，或含“决定号”/decision_id 列的 CSV、XLSX（如 case list 的导出）/ a file of ids")),
+    "limit": ("int | None", typer.Option(None, "--limit", min=1, rich_help_panel=PANEL,
+                                         help="至多 N 个（按决定号顺序）/ at most N")),
+}
+YES = ("bool", typer.Option(False, "--yes", "-y", help="不再询问，直接执行 / do not ask for confirmation"))
+
+
+def _selectable(*, skip: tuple[str, ...] = (), bulk: bool = True, extra: dict[str, tuple[str, Any]] | None = None):
+    """Give a command the selection options. It receives them as one dict ``sel`` (and ``yes`` for a bulk action);
+    ``skip`` leaves out options the command has as arguments (``notify PROGRAM YEAR``)."""
+    opts = {k: v for k, v in SELECTOR.items() if k not in skip} | (extra or {}) | ({"yes": YES} if bulk else {})
+
+    def deco(fn: Callable[..., None]) -> Callable[..., None]:
+        sig = inspect.signature(fn)
+        own = [p for p in sig.parameters.values() if p.name != "sel"]
+        added = [inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, default=o, annotation=a)
+                 for k, (a, o) in opts.items() if k != "yes" or bulk]
+
+        @functools.wraps(fn)
+        def wrapper(**kw: Any) -> None:
+            sel = {k: kw.pop(k) for k in opts}
+            return fn(**kw, sel=sel)
+
+        wrapper.__signature__ = sig.replace(parameters=[*own, *added])  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {k: v for k, v in fn.__annotations__.items() if k != "sel"} | {
+            k: a for k, (a, _) in opts.items()}
+        return wrapper
+
+    return deco
+
+
+def _given(sel: dict[str, Any]) -> bool:
+    """Whether a selection was asked for (a criterion or an ids file, not only a limit or --yes)."""
+    return any(v not in (None, [], ()) for k, v in sel.items() if k not in ("limit", "yes"))
+
+
+def _filter(sel: dict[str, Any], **fixed: Any) -> Filter:
+    from dataclasses import replace
+
+    from .query import Filter, parse_day, parse_size_class, parse_states, parse_yuan, read_ids
+
+    f = Filter(
+        states=parse_states(sel.get("state") or ()), program=sel.get("program"), year=sel.get("year"),
+        region=(sel.get("region") or "").strip() or None, size_class=parse_size_class(sel.get("size_class")),
+        run_id=sel.get("run"), reason=sel.get("match_reason") or None,
+        min_fen=parse_yuan(sel.get("min_amount"), "--min-amount"), max_fen=parse_yuan(sel.get("max_amount"), "--max-amount"),
+        date_from=parse_day(sel.get("date_from"), "--date-from"), date_to=parse_day(sel.get("date_to"), "--date-to"),
+        unit=(sel.get("unit") or "").strip() or None, ids=read_ids(sel["ids"]) if sel.get("ids") else None,
+        limit=sel.get("limit"),
+    )
+    f = replace(f, **{k: v for k, v in fixed.items() if v is not None})
+    if f.min_fen is not None and f.max_fen is not None and f.min_fen > f.max_fen:
+        _refuse("bad_input", "--min-amount 大于 --max-amount，没有决定能同时满足",
+                "--min-amount is above --max-amount: nothing can match")
+    if f.date_from and f.date_to and f.date_from > f.date_to:
+        _refuse("bad_input", "--date-from 晚于 --date-to", "--date-from is after --date-to")
+    return f
+
+
+def _yuan(fen: int | None) -> str:
+    from ..money import fen_to_yuan
+
+    return "—" if fen is None else f"{fen_to_yuan(fen):,}"
+
+
+def _mask_unit(unit_id: str) -> str:
+    """A credit code or ID number masked as on a 公示 list (documents/masking.py); anything else: last 2 kept."""
+    from ..documents.errors import DocumentError
+    from ..documents.masking import mask_identifier
+
+    try:
+        return mask_identifier(unit_id)
+    except DocumentError:
+        return "*" * max(len(unit_id) - 2, 1) + unit_id[-2:] if len(unit_id) > 4 else "*" * len(unit_id)
+
+
+def _program_zh(program: str) -> str:
+    from .notices import PROGRAM_ZH
+
+    return PROGRAM_ZH.get(program, program)
+
+
+LIST_COLUMNS = ("决定号", "单位名称", "统一社会信用代码", "项目", "年度", "状态", "应发金额（元）", "最近变更")
+
+
+def _list_row(r: dict[str, Any]) -> dict[str, Any]:
+    from .query import local_time
+
+    return {"决定号": r["id"], "单位名称": r["unit_name"], "统一社会信用代码": _mask_unit(r["unit_id"]),
+            "项目": _program_zh(r["program"]), "年度": r["year"], "状态": state_zh(r["state"]),
+            "应发金额（元）": r["amount_fen"], "最近变更": local_time(r["changed_at"])}
+
+
+def _print(renderable: Any) -> None:
+    """A wide table printed whole: into a file or pipe at 200 columns; on a narrow terminal folded, not cut."""
+    (console if console.is_terminal else Console(width=200)).print(renderable)
+
+
+def _table(rows: list[dict[str, Any]], title: str | None = None) -> Table:
+    t = Table(title=title)
+    for c in LIST_COLUMNS:
+        t.add_column(c, justify="right" if c == "应发金额（元）" else "left", overflow="fold")
+    for r in rows:
+        v = _list_row(r)
+        t.add_row(*(str(v[c]) for c in LIST_COLUMNS[:-2]), _yuan(v["应发金额（元）"]), v["最近变更"])
+    return t
+
+
+def _find(led: Ledger, f: Filter) -> list[dict[str, Any]]:
+    from .query import find
+
+    return _run(find, led.read, f)
+
+
+TABLE_ROWS = 100  # rows `case list` prints without --limit
+
+
+@_selectable(bulk=False, skip=("match_reason",), extra={"match_reason": ("str | None", typer.Option(
+    None, "--reason", "--match-reason", rich_help_panel=PANEL,
+    help="判定说明或暂缓原因中含有的文字 / text in the explanation or the hold reason"))})
+def list_(fmt: str = typer.Option("table", "--format", help="table（屏幕）| json | csv | xlsx"),
+          out: Path = typer.Option(None, "--out", help="输出文件（xlsx 必须给出）/ output file"),
+          db: str = DB, sel: dict[str, Any] | None = None) -> None:
+    """查找决定（按状态、项目、年度、地区、划型、批次、原因、金额、日期、单位）/ list or find decisions.
+
+    别名 case find。金额以元计，上下限含本数；日期为北京时间的最近变更日期。"""
+    assert sel is not None
+    if fmt not in ("table", "json", "csv", "xlsx"):
+        _run(_refuse, "bad_input", f"--format 只能是 table、json、csv 或 xlsx（收到“{fmt}”）",
+             f"--format must be table, json, csv or xlsx, not {fmt!r}")
+    if fmt == "xlsx" and out is None:
+        _run(_refuse, "bad_input", "xlsx 格式须用 --out 给出文件名", "--format xlsx needs --out FILE")
+    f = _run(_filter, sel)
+    led = _open(db)
+    if fmt != "table":
+        _export(_find(led, f), fmt, out)
+        return
+    from dataclasses import replace
+
+    from .query import select_summary
+
+    shown = f if f.limit is not None else replace(f, limit=TABLE_ROWS)
+    rows = _find(led, shown)
+    if f.ids is not None and len(f.ids) > TABLE_ROWS:  # many ids: count what was read
+        n, total = len(_find(led, replace(f, limit=None))), None
+    else:
+        n, total = _run(led.read, select_summary(f))[0].values()
+    _print(_table(rows))
+    more = f"，显示前 {len(rows)} 个（--limit 或 --format 导出全部）" if n > len(rows) else ""
+    money = f"，应发合计 {_yuan(total)} 元" if total is not None else ""
+    console.print(f"共 {n} 个决定{money}{more} / {n} decisions")
+
+
+case_app.command("list")(list_)
+case_app.command("find", help="同 case list / same as case list")(list_)
+
+
+def _export(rows: list[dict[str, Any]], fmt: str, out: Path | None) -> None:
+    from ..money import fen_to_yuan
+
+    if fmt == "xlsx":
+        from ..documents.xlsx import INT, MONEY, Column, write_xlsx
+        from ..documents.xlsx import Table as Sheet
+
+        kinds = {"决定号": INT, "年度": INT, "应发金额（元）": MONEY}
+        cols = [Column(c, c, kinds.get(c, "text")) for c in LIST_COLUMNS]
+        assert out is not None
+        write_xlsx(out, Sheet(cols, [_list_row(r) for r in rows], sheet="决定"))
+    elif fmt == "json":
+        import json
+
+        from .query import local_time
+
+        body = json.dumps([{
+            "decision_id": r["id"], "unit_name": r["unit_name"], "unit_id_masked": _mask_unit(r["unit_id"]),
+            "program": r["program"], "year": r["year"], "state": r["state"], "state_zh": state_zh(r["state"]),
+            "amount_fen": r["amount_fen"], "amount_yuan": None if r["amount_fen"] is None else str(fen_to_yuan(r["amount_fen"])),
+            "changed_at": local_time(r["changed_at"]),
+        } for r in rows], ensure_ascii=False, indent=1)
+        _emit(body + "\n", out)
+    else:
+        import csv
+        import io
+
+        from ..documents.xlsx import escape_text
+
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(LIST_COLUMNS)
+        for r in rows:
+            v = _list_row(r)
+            v["应发金额（元）"] = "" if r["amount_fen"] is None else str(fen_to_yuan(r["amount_fen"]))
+            w.writerow([escape_text(x) if isinstance(x, str) else x for x in (v[c] for c in LIST_COLUMNS)])
+        _emit(buf.getvalue(), out, bom=True)
+    if out is not None:
+        console.print(f"✔ {len(rows)} 个决定已写入 {out} / {len(rows)} decisions written to {out}")
+
+
+def _emit(text: str, out: Path | None, *, bom: bool = False) -> None:
+    if out is None:
+        sys.stdout.write(text)
+    else:  # a CSV file with a BOM opens in Excel with its Chinese intact
+        out.write_text(text, encoding="utf-8-sig" if bom else "utf-8")
+
+
+# ------------------------------------------------------------ bulk actions
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+@dataclass
+class Outcome:
+    """What a bulk action did: ids done, and ids skipped / failed grouped by reason (中文 / English)."""
+
+    done: list[int] = field(default_factory=list)
+    skipped: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    failed: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+
+    def skip(self, i: int, zh: str, en: str) -> None:
+        self.skipped.setdefault((zh, en), []).append(i)
+
+    def fail(self, i: int, zh: str, en: str) -> None:
+        self.failed.setdefault((zh, en), []).append(i)
+
+    def refused(self, i: int, e: LedgerError) -> None:
+        """A ledger refusal: a step not allowed from the decision's state is skipped, anything else failed."""
+        zh, en = re.sub(r"决定 ?\d+ ?", "", e.zh), re.sub(r"decision \d+ ?", "", e.en)
+        (self.skip if e.code == "transition_refused" else self.fail)(i, zh, en)
+
+
+def _groups(g: dict[tuple[str, str], list[int]]) -> tuple[str, str]:
+    zh = "；".join(f"{k[0]}：{len(v)} 个（决定 {_ids(v)}）" for k, v in g.items())
+    en = "; ".join(f"{k[1]}: {len(v)}" for k, v in g.items())
+    return zh, en
+
+
+def _ids(ids: list[int], n: int = 8) -> str:
+    return "、".join(map(str, ids[:n])) + ("…" if len(ids) > n else "")
+
+
+def _report(o: Outcome) -> None:
+    skipped, failed = sum(map(len, o.skipped.values())), sum(map(len, o.failed.values()))
+    sz, se = _groups(o.skipped)
+    fz, fe = _groups(o.failed)
+    mark = "[green]✔[/green]" if not failed else "[yellow]![/yellow]"
+    console.print(f"{mark} 成功 {len(o.done)}，跳过 {skipped}" + (f"（{sz}）" if skipped else "")
+                  + f"，失败 {failed}" + (f"（{fz}）" if failed else "")
+                  + f" / done {len(o.done)}, skipped {skipped}" + (f" ({se})" if skipped else "")
+                  + f", failed {failed}" + (f" ({fe})" if failed else ""))
+    if failed:
+        raise typer.Exit(1)
+
+
+def _select_for(led: Ledger, f: Filter, what_zh: str, what_en: str, yes: bool) -> tuple[list[dict[str, Any]], Outcome]:
+    """The decisions a bulk action will touch: shown (count, total, a few rows), then confirmed.
+
+    Without ``--yes`` the caseworker is asked; with no terminal to ask on, nothing is done (exit 2)."""
+    from .query import total_fen
+
+    rows = _find(led, f)
+    o = Outcome()
+    if f.ids is not None and len(rows) < len(f.ids):  # ids in the file that are not in the ledger at all
+        from .query import Filter
+
+        known = {r["id"] for r in _find(led, Filter(ids=f.ids))}
+        for i in f.ids:
+            if i not in known:
+                o.fail(i, "找不到该决定", "no such decision")
+    if not rows:
+        console.print(f"没有符合条件的决定，未{what_zh} / nothing selected")
+        return rows, o
+    console.print(f"将{what_zh} {len(rows)} 个决定，应发合计 {_yuan(total_fen(rows))} 元 / "
+                  f"about to {what_en} {len(rows)} decisions, {_yuan(total_fen(rows))} yuan in total")
+    _print(_table(rows[:5]))
+    if len(rows) > 5:
+        console.print(f"……另有 {len(rows) - 5} 个 / and {len(rows) - 5} more")
+    if not yes:
+        if not _interactive():
+            console.print("[red]✘ 未执行：批量操作须确认。请在终端中运行并确认，或加 --yes[/red]\n"
+                          "  nothing done: a bulk action must be confirmed; run it in a terminal or add --yes")
+            raise typer.Exit(2)
+        if not typer.confirm("确认执行？/ proceed?", default=False):
+            console.print("未执行 / nothing done")
+            raise typer.Exit(1)
+    return rows, o
+
+
+def _allowed(action: str, r: dict[str, Any]) -> bool:
+    t = TRANSITIONS[action]
+    if not t.without_confirmation:
+        return r["state"] in t.sources
+    from .procedure import procedure
+
+    return r["state"] in t.allowed(procedure(r["policy_doc"], r["program"]).confirmation_required)
+
+
+def _split(action: str, rows: list[dict[str, Any]], o: Outcome) -> list[dict[str, Any]]:
+    """Rows whose state allows ``action``; the others are skipped, grouped by their state."""
+    ok = []
+    for r in rows:
+        if _allowed(action, r):
+            ok.append(r)
+        else:
+            o.skip(r["id"], f"状态为“{state_zh(r['state'])}”，不能{TRANSITIONS[action].zh}",
+                   f"'{r['state']}' does not allow {action}")
+    return ok
+
+
+def _settle(led: Ledger, ids: list[int], targets: set[str], o: Outcome,
+            why: Callable[[dict[str, Any]], tuple[str, str]]) -> None:
+    """After a set-based step: ids now in ``targets`` are done; for the others ``why`` says (zh, en)."""
+    from .query import Filter
+
+    if not ids:
+        return
+    for r in _find(led, Filter(ids=tuple(ids))):
+        if r["state"] in targets:
+            o.done.append(r["id"])
+        else:
+            zh, en = why(r)
+            o.skip(r["id"], zh, en)
+
+
+def _each(rows: list[dict[str, Any]], o: Outcome, step: Callable[[int], None]) -> None:
+    """One transaction per decision: a refusal is recorded for that decision and the batch goes on."""
+    for r in rows:
+        try:
+            step(r["id"])
+        except LedgerError as e:
+            o.refused(r["id"], e)
+        else:
+            o.done.append(r["id"])
+
+
+def _one_or_many(decision_id: int | None, sel: dict[str, Any]) -> bool:
+    """True for the bulk path; refuses a decision id together with a selection, or neither."""
+    if decision_id is not None and _given(sel):
+        _run(_refuse, "bad_input", "决定号与筛选条件（或 --ids）只能给出一种", "give a decision id or a selection, not both")
+    if decision_id is None and not _given(sel):
+        _run(_refuse, "bad_input", "请给出决定号，或筛选条件（--state、--region…）或 --ids 文件",
+             "give a decision id, selection options or --ids FILE")
+    return decision_id is None
+
+
 @case_app.command("notify")
-def notify(program: str, year: int,
+@_selectable(skip=("program", "year"))
+def notify(program: str = typer.Argument(None, help="项目 / program（给出筛选条件或 --ids 时可省略）"),
+           year: int = typer.Argument(None, help="年度 / year"),
            deadline: str = typer.Option(None, help="确认期限 YYYY-MM-DD（仅需确认的文件；过期只提醒，不视为放弃）"),
-           channel: list[str] = typer.Option(["sms", "portal"]), db: str = DB, user: str = USER) -> None:
-    """推送告知：需确认的文件推送确认信息，其余告知无需申请 / queue notices (an offer or information)."""
-    n = _run(_open(db).notify, program, year, user, deadline=_day(deadline), channels=channel)
-    console.print(f"✔ 已告知 {n} 个单位 / {n} notified")
+           channel: list[str] = typer.Option(["sms", "portal"]), db: str = DB, user: str = USER,
+           sel: dict[str, Any] | None = None) -> None:
+    """推送告知：需确认的文件推送确认信息，其余告知无需申请 / queue notices (an offer or information).
+
+    给出项目和年度：告知其全部已筛查的决定（如前）；另给筛选条件或 --ids：只告知所选的，先列出并确认。"""
+    assert sel is not None
+    led = _open(db)
+    if not _given(sel):
+        if program is None or year is None:
+            _run(_refuse, "bad_input", "请给出项目和年度，或筛选条件、--ids", "give PROGRAM YEAR, or a selection")
+        n = _run(led.notify, program, year, user, deadline=_day(deadline), channels=channel)
+        console.print(f"✔ 已告知 {n} 个单位 / {n} notified")
+        return
+    f = _run(_filter, sel, program=program, year=year)
+    rows, o = _select_for(led, f, "告知", "notify", sel["yes"])
+    todo = _split("notify", rows, o)
+    groups: dict[tuple[str, int], list[int]] = {}
+    for r in todo:
+        groups.setdefault((r["program"], r["year"]), []).append(r["id"])
+    for (prog, yr), ids in groups.items():
+        _run(led.notify, prog, yr, user, deadline=_day(deadline), channels=channel, decision_ids=ids)
+    _settle(led, [r["id"] for r in todo], {"notified"}, o, lambda r: (
+        f"状态已变为“{state_zh(r['state'])}”", f"now '{r['state']}'"))
+    _report(o)
 
 
 @case_app.command("remind")
@@ -135,18 +538,44 @@ def send(gateway: str = typer.Option(None, help="短信网关 URL；缺省写入
 
 
 @case_app.command("confirm")
-def confirm(decision_id: int, amount_fen: int = typer.Option(None), account: str = typer.Option(None),
-            db: str = DB, user: str = USER) -> None:
-    """单位确认接受 / the unit confirms."""
-    _run(_open(db).confirm, decision_id, user, amount_fen=amount_fen, account_no=account)
-    console.print(f"✔ 决定 {decision_id} 已确认 / confirmed")
+@_selectable()
+def confirm(decision_id: int = typer.Argument(None, help="决定号；或用筛选条件、--ids 批量确认"),
+            amount_fen: int = typer.Option(None, help="确认金额（分，须与决定一致；仅单个决定）"),
+            account: str = typer.Option(None, help="收款账户（仅单个决定）"),
+            db: str = DB, user: str = USER, sel: dict[str, Any] | None = None) -> None:
+    """单位确认接受（一个决定，或所选的一批）/ the unit confirms (one decision or a selection)."""
+    assert sel is not None
+    if not _one_or_many(decision_id, sel):
+        _run(_open(db).confirm, decision_id, user, amount_fen=amount_fen, account_no=account)
+        console.print(f"✔ 决定 {decision_id} 已确认 / confirmed")
+        return
+    if amount_fen is not None or account:
+        _run(_refuse, "bad_input", "--amount-fen 与 --account 只用于确认单个决定", "--amount-fen/--account are for one decision")
+    led = _open(db)
+    rows, o = _select_for(led, _run(_filter, sel), "确认", "confirm", sel["yes"])
+    todo = [r["id"] for r in _split("confirm", rows, o)]
+    if todo:
+        _run(led.confirm_many, todo, user, reason="批量确认")
+    _settle(led, todo, {"confirmed"}, o, lambda r: (
+        "政策执行期限已届满，期限内未确认，视为放弃" if r["state"] == "notified" else f"状态已变为“{state_zh(r['state'])}”",
+        "the policy period is over (waived)" if r["state"] == "notified" else f"now '{r['state']}'"))
+    _report(o)
 
 
 @case_app.command("decline")
-def decline(decision_id: int, reason: str = "单位选择放弃", db: str = DB, user: str = USER) -> None:
+@_selectable()
+def decline(decision_id: int = typer.Argument(None, help="决定号；或用筛选条件、--ids"), reason: str = "单位选择放弃",
+            db: str = DB, user: str = USER, sel: dict[str, Any] | None = None) -> None:
     """单位放弃（本年内可申领）/ the unit declines."""
-    _run(_open(db).decline, decision_id, user, reason=reason)
-    console.print(f"✔ 决定 {decision_id} 已放弃 / declined")
+    assert sel is not None
+    if not _one_or_many(decision_id, sel):
+        _run(_open(db).decline, decision_id, user, reason=reason)
+        console.print(f"✔ 决定 {decision_id} 已放弃 / declined")
+        return
+    led = _open(db)
+    rows, o = _select_for(led, _run(_filter, sel), "登记放弃", "decline", sel["yes"])
+    _each(_split("decline", rows, o), o, lambda i: led.decline(i, user, reason=reason))
+    _report(o)
 
 
 @case_app.command("waive")
@@ -215,51 +644,179 @@ def skill_apply(path: Path = APP, facts: Path = FACTS, claim_key: str = CLAIM, y
 
 
 @case_app.command("resolve")
-def resolve(decision_id: int, eligible: bool = typer.Option(..., "--eligible/--ineligible"),
-            amount_fen: int = typer.Option(None), reason: str = typer.Option(...), db: str = DB, user: str = USER) -> None:
-    """待认定 → 人工认定 / resolve a needs-decision case."""
-    _run(_open(db).resolve, decision_id, user, eligible=eligible, amount_fen=amount_fen, reason=reason)
-    console.print(f"✔ 决定 {decision_id} 已认定 / resolved")
+@_selectable()
+def resolve(decision_id: int = typer.Argument(None, help="决定号；或用筛选条件、--ids"),
+            eligible: bool = typer.Option(..., "--eligible/--ineligible"),
+            amount_fen: int = typer.Option(None, help="认定金额（分；仅单个决定，批量时用各决定自己的金额）"),
+            reason: str = typer.Option(...), db: str = DB, user: str = USER,
+            sel: dict[str, Any] | None = None) -> None:
+    """待认定 → 人工认定 / resolve a needs-decision case (or a selection)."""
+    assert sel is not None
+    if not _one_or_many(decision_id, sel):
+        _run(_open(db).resolve, decision_id, user, eligible=eligible, amount_fen=amount_fen, reason=reason)
+        console.print(f"✔ 决定 {decision_id} 已认定 / resolved")
+        return
+    if amount_fen is not None:
+        _run(_refuse, "bad_input", "--amount-fen 只用于单个决定；批量认定符合条件时用各决定自己的金额",
+             "--amount-fen is for one decision; a bulk --eligible keeps each decision's own amount")
+    led = _open(db)
+    rows, o = _select_for(led, _run(_filter, sel), "认定为" + ("符合条件" if eligible else "不符合条件"),
+                          "resolve", sel["yes"])
+    todo = _split("resolve", rows, o)
+    if eligible:
+        for r in [r for r in todo if r["amount_fen"] is None]:
+            o.fail(r["id"], "没有金额，须逐个认定并给出 --amount-fen", "no amount: resolve it alone with --amount-fen")
+        todo = [r for r in todo if r["amount_fen"] is not None]
+    amounts = {r["id"]: r["amount_fen"] for r in todo}
+    _each(todo, o, lambda i: led.resolve(i, user, eligible=eligible, amount_fen=amounts[i] if eligible else None,
+                                         reason=reason))
+    _report(o)
 
 
 @case_app.command("review")
-def review(decision_id: int, stage: int = typer.Option(..., help="1 初审 / 2 复审"),
+@_selectable()
+def review(decision_id: int = typer.Argument(None, help="决定号；或用筛选条件、--ids 批量审核"),
+           stage: int = typer.Option(..., help="1 初审 / 2 复审"),
            approve: bool = typer.Option(..., "--approve/--reject"), reason: str = typer.Option(...),
-           db: str = DB, user: str = USER) -> None:
-    """初审 / 复审（复审须另一人）/ first or second review."""
+           db: str = DB, user: str = USER, sel: dict[str, Any] | None = None) -> None:
+    """初审 / 复审（复审须另一人）/ first or second review (one decision or a selection)."""
+    assert sel is not None
+    if stage not in (1, 2):
+        _run(_refuse, "bad_stage", "--stage 只能是 1（初审）或 2（复审）", "--stage must be 1 or 2")
     led = _open(db)
-    _run(led.first_review if stage == 1 else led.second_review, decision_id, user, approve=approve, reason=reason)
-    console.print(f"✔ 决定 {decision_id} 第 {stage} 次审核完成 / reviewed")
+    if not _one_or_many(decision_id, sel):
+        _run(led.first_review if stage == 1 else led.second_review, decision_id, user, approve=approve, reason=reason)
+        console.print(f"✔ 决定 {decision_id} 第 {stage} 次审核完成 / reviewed")
+        return
+    action = "first_review" if stage == 1 else "second_review"
+    verb = ("初审" if stage == 1 else "复审") + ("通过" if approve else "不通过")
+    rows, o = _select_for(led, _run(_filter, sel), verb, f"{action} ({'approve' if approve else 'reject'})", sel["yes"])
+    todo = _split(action, rows, o)
+    if stage == 2 and todo:  # two-person rule: the ledger skips them too; say so here
+        first = _first_reviewers(led, [r["id"] for r in todo])
+        for r in [r for r in todo if first.get(r["id"]) == user]:
+            o.skip(r["id"], f"复审须由初审人（{user}）以外的人员进行",
+                   "the second review must be done by someone other than the first reviewer")
+        todo = [r for r in todo if first.get(r["id"]) != user]
+    ids = [r["id"] for r in todo]
+    if ids:
+        _run(led.review_many, ids, user, stage=stage, approve=approve, reason=reason)
+    target = ("first_reviewed" if stage == 1 else "approved") if approve else "rejected"
+    _settle(led, ids, {target}, o, lambda r: (f"状态已变为“{state_zh(r['state'])}”", f"now '{r['state']}'"))
+    _report(o)
+
+
+def _first_reviewers(led: Ledger, ids: list[int]) -> dict[int, str]:
+    from sqlalchemy import select
+
+    from .models import Review
+    from .query import ID_CHUNK
+
+    V = Review.__table__.c
+    out: dict[int, str] = {}
+    for i in range(0, len(ids), ID_CHUNK):
+        part = ids[i:i + ID_CHUNK]
+        out |= {r["decision_id"]: r["reviewer"] for r in led.read(
+            select(V.decision_id, V.reviewer).where(V.decision_id.in_(part), V.stage == 1))}
+    return out
 
 
 @case_app.command("hold")
-def hold(decision_id: int, reason: str = "缓缴企业待补足失业保险费", db: str = DB, user: str = USER) -> None:
+@_selectable()
+def hold(decision_id: int = typer.Argument(None, help="决定号；或用筛选条件、--ids"),
+         reason: str = "缓缴企业待补足失业保险费", db: str = DB, user: str = USER,
+         sel: dict[str, Any] | None = None) -> None:
     """暂缓发放 / hold payment."""
-    _run(_open(db).hold, decision_id, user, reason=reason)
-    console.print(f"✔ 决定 {decision_id} 暂缓发放 / held")
+    assert sel is not None
+    if not _one_or_many(decision_id, sel):
+        _run(_open(db).hold, decision_id, user, reason=reason)
+        console.print(f"✔ 决定 {decision_id} 暂缓发放 / held")
+        return
+    led = _open(db)
+    rows, o = _select_for(led, _run(_filter, sel), "暂缓发放", "hold", sel["yes"])
+    _each(_split("hold", rows, o), o, lambda i: led.hold(i, user, reason=reason))
+    _report(o)
 
 
 @case_app.command("release")
-def release(decision_id: int, reason: str = "已补足缓缴的失业保险费", db: str = DB, user: str = USER) -> None:
+@_selectable()
+def release(decision_id: int = typer.Argument(None, help="决定号；或用筛选条件、--ids"),
+            reason: str = "已补足缓缴的失业保险费", db: str = DB, user: str = USER,
+            sel: dict[str, Any] | None = None) -> None:
     """解除暂缓 / release a hold."""
-    _run(_open(db).release, decision_id, user, reason=reason)
-    console.print(f"✔ 决定 {decision_id} 解除暂缓 / released")
+    assert sel is not None
+    if not _one_or_many(decision_id, sel):
+        _run(_open(db).release, decision_id, user, reason=reason)
+        console.print(f"✔ 决定 {decision_id} 解除暂缓 / released")
+        return
+    led = _open(db)
+    rows, o = _select_for(led, _run(_filter, sel), "解除暂缓", "release", sel["yes"])
+    _each(_split("release", rows, o), o, lambda i: led.release(i, user, reason=reason))
+    _report(o)
 
 
 @case_app.command("publicize")
+@_selectable(skip=("program", "year"))
 def publicize(list_key: str, program: str, year: int, starts: str = typer.Option(...), days: int = typer.Option(7),
-              db: str = DB, user: str = USER) -> None:
-    """公示复审通过的名单 / put approved decisions on a 公示 list."""
-    n = _run(_open(db).publicize, list_key, program, year, user, starts_on=date.fromisoformat(starts), days=days)
-    console.print(f"✔ 公示 {n} 个单位 / {n} publicized")
+              db: str = DB, user: str = USER, sel: dict[str, Any] | None = None) -> None:
+    """公示复审通过的名单（全部，或所选的）/ put approved decisions on a 公示 list."""
+    assert sel is not None
+    starts_on = _run(_date, starts, "--starts")
+    led = _open(db)
+    if not _given(sel):
+        n = _run(led.publicize, list_key, program, year, user, starts_on=starts_on, days=days)
+        console.print(f"✔ 公示 {n} 个单位 / {n} publicized")
+        return
+    rows, o = _select_for(led, _run(_filter, sel, program=program, year=year), f"列入公示名单 {list_key}",
+                          f"publicize on {list_key}", sel["yes"])
+    ids = [r["id"] for r in _split("publicize", rows, o)]
+    if ids:
+        _run(led.publicize, list_key, program, year, user, starts_on=starts_on, days=days, decision_ids=ids)
+    _settle(led, ids, {"publicized"}, o, lambda r: (f"状态已变为“{state_zh(r['state'])}”", f"now '{r['state']}'"))
+    _report(o)
 
 
 @case_app.command("pay")
-def pay(batch_key: str, program: str, year: int, today: str = typer.Option(None), db: str = DB, user: str = USER) -> None:
-    """发放一个批次（可重复执行，中断后续跑）/ run a payment batch (idempotent, resumable)."""
-    res = _run(_open(db).run_payment_batch, batch_key, program, year, user, today=_day(today))
-    console.print(f"✔ 本次发放 {res.paid} 个单位，共 {res.amount_fen / 100:,.2f} 元；缺少账户 {res.missing_account} 个 / "
-                  f"paid {res.paid}, {res.amount_fen} fen; {res.missing_account} missing an account")
+@_selectable(skip=("program", "year"))
+def pay(batch_key: str, program: str, year: int, today: str = typer.Option(None), db: str = DB, user: str = USER,
+        sel: dict[str, Any] | None = None) -> None:
+    """发放一个批次（可重复执行，中断后续跑；可只发所选的）/ run a payment batch (idempotent, resumable)."""
+    assert sel is not None
+    led = _open(db)
+    day = _run(_date, today, "--today") if today else None
+    if not _given(sel):
+        res = _run(led.run_payment_batch, batch_key, program, year, user, today=day)
+        console.print(f"✔ 本次发放 {res.paid} 个单位，共 {_yuan(res.amount_fen)} 元；缺少账户 {res.missing_account} 个 / "
+                      f"paid {res.paid}, {res.amount_fen} fen; {res.missing_account} missing an account")
+        return
+    rows, o = _select_for(led, _run(_filter, sel, program=program, year=year), f"发放（批次 {batch_key}）",
+                          f"pay in batch {batch_key}", sel["yes"])
+    ids = [r["id"] for r in _split("pay", rows, o)]
+    if ids:
+        _run(led.run_payment_batch, batch_key, program, year, user, today=day, decision_ids=ids)
+    _settle(led, ids, {"paid"}, o, _not_payable)
+    _report(o)
+
+
+def _not_payable(r: dict[str, Any]) -> tuple[str, str]:
+    """Why a selected decision was left out of the batch (the ledger holds what it cannot pay)."""
+    from .states import PUBLICITY_PROGRAMS
+
+    if not r["has_account"]:
+        return "暂不能发放：缺少收款账户", "not payable: no account"
+    if not r["amount_fen"]:
+        return "暂不能发放：金额为零", "not payable: zero amount"
+    if r["program"] in PUBLICITY_PROGRAMS and r["state"] != "account_fixed":
+        return "暂不能发放：未公示或公示期未满", "not payable: 公示 not over"
+    return f"状态为“{state_zh(r['state'])}”", f"'{r['state']}'"
+
+
+def _date(text: str, option: str) -> date:
+    from .query import parse_day
+
+    d = parse_day(text, option)
+    assert d is not None
+    return d
 
 
 @case_app.command("bounce")
@@ -326,13 +883,76 @@ def duplicates(person_id: str, scope: str = typer.Option(
 
 @case_app.command("show")
 def show(decision_id: int, db: str = DB) -> None:
-    """查看一个决定及其历史 / show one decision and its history."""
+    """查看一个决定及其历史（金额以元计，时间为北京时间，证件号与账户脱敏）/ show one decision and its history."""
+    from .query import SIZE_CLASS_ZH, local_time
+
     d = _run(_open(db).decision, decision_id)
-    console.print(f"[bold]{d['unit_name']}[/bold] {d['unit_id']}  {d['program']} {d['year']}  "
-                  f"状态 {STATE_ZH.get(d['state'], d['state'])}  应发 {d['entitlement']['amount_fen']} 分")
+    ent = d["entitlement"]
+    console.print(f"[bold]决定 {d['id']}  {d['unit_name']}[/bold]  {_mask_unit(d['unit_id'])}"
+                  + (f"  {d['claim_key']}" if d["claim_key"] else ""))
+    console.print(f"项目 {_program_zh(d['program'])}  {d['year']} 年度  地区 {d['region_code']}  "
+                  f"依据 {d['policy_doc']} {d['clause']}")
+    size = SIZE_CLASS_ZH.get(ent["size_class"] or "", ent["size_class"] or "—")
+    amount = "—" if ent["amount_fen"] is None else f"{_yuan(ent['amount_fen'])} 元（{ent['amount_fen']} 分）"
+    console.print(f"状态 [bold]{state_zh(d['state'])}[/bold]  应发金额 {amount}  划型 {size}")
+    if ent["amount_fen"] != d["amount_fen"]:  # a determination or a size-class change replaced the rules' amount
+        console.print(f"  （规则核定 {_yuan(d['amount_fen'])} 元，已重新核定）")
+    if d["hold_reason"]:
+        console.print(f"暂缓原因：{d['hold_reason']}")
+    console.print(f"收款账户 {_mask_account(d['account_no'])}  联系方式 {_mask_phone(d['contact'])}"
+                  + (f"  确认期限 {d['deadline']}" if d["deadline"] else ""))
     console.print(d["explanation"])
+    for p in d["payments"]:
+        console.print(f"  支付 {p['id']}（{'补发' if p['kind'] == 'supplement' else '发放'}）{_yuan(p['amount_fen'])} 元 "
+                      f"→ {_mask_account(p['account_no'])}")
+    for r in d["recoveries"]:
+        console.print(f"  追回单 {r['id']} {_yuan(r['amount_fen'])} 元：{r['reason']}")
+    t = Table(title="历史 / history")
+    for c in ("序号", "时间（北京时间）", "经办人", "操作", "状态变化", "原因"):
+        t.add_column(c, overflow="fold")
     for h in d["history"]:
-        console.print(f"  {h['seq']:>6} {h['at'][:19]} {h['actor']:<12} {h['action']:<14} {h['reason']}")
+        t.add_row(str(h["seq"]), local_time(h["at"]), h["actor"], action_zh(h["action"]), _state_change(h),
+                  h["reason"] or "")
+    _print(t)
+
+
+def _state_change(h: dict[str, Any]) -> str:
+    import json
+
+    before, after = json.loads(h["before"] or "null"), json.loads(h["after"] or "null")
+    b = before.get("state") if isinstance(before, dict) else None
+    a = after.get("state") if isinstance(after, dict) else None
+    if isinstance(after, dict) and "decision_state" in after:  # a payment batch moves its decisions to paid
+        a = after["decision_state"]
+    if isinstance(b, list):  # a set-based step lists the states it moved from
+        b = None
+    if a is None or a == b:
+        return ""
+    return f"{state_zh(b)} → {state_zh(a)}" if b else f"→ {state_zh(a)}"
+
+
+def _mask_account(v: str | None) -> str:
+    from ..documents.errors import DocumentError
+    from ..documents.masking import mask_bank_account
+
+    if not v:
+        return "—"
+    try:
+        return mask_bank_account(v)
+    except DocumentError:
+        return "*" * len(v)
+
+
+def _mask_phone(v: str | None) -> str:
+    from ..documents.errors import DocumentError
+    from ..documents.masking import mask_phone
+
+    if not v:
+        return "—"
+    try:
+        return mask_phone(v)
+    except DocumentError:
+        return "*" * len(v)
 
 
 @case_app.command("balance")

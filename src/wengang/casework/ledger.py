@@ -866,8 +866,10 @@ class Ledger:
         return cond
 
     def run_payment_batch(self, batch_key: str, program: str, year: int, actor: str, *, today: date | None = None,
-                          chunk_size: int = 5000, max_chunks: int | None = None) -> BatchResult:
-        """Pay every payable decision of (program, year) in chunks, one transaction each.
+                          chunk_size: int = 5000, max_chunks: int | None = None,
+                          decision_ids: Sequence[int] | None = None) -> BatchResult:
+        """Pay every payable decision of (program, year) in chunks, one transaction each (only those of
+        ``decision_ids`` if given).
 
         Re-running (or resuming after a kill) with the same ``batch_key`` pays only those not yet paid:
         payments are UNIQUE on (decision_id, kind, seq).
@@ -886,6 +888,9 @@ class Ledger:
             with self._read() as conn:
                 todo = list(conn.execute(select(D.id).where(self._payable(program, year, today), D.id > last)
                                          .order_by(D.id)).scalars())
+            if decision_ids is not None:
+                chosen = set(decision_ids)
+                todo = [i for i in todo if i in chosen]
             if not todo:
                 break
             for off in range(0, len(todo), chunk_size):
@@ -898,7 +903,8 @@ class Ledger:
                     ref = audit.new_ref()
                     src = select(literal(batch_id), D.id, literal("initial"), seq_sql, self._amount_sql(),
                                  D.payment_channel, D.account_no, literal(ref)).where(
-                        D.id.between(ids[0], ids[-1]), self._payable(program, year, today))
+                        D.id.between(ids[0], ids[-1]) if decision_ids is None else D.id.in_(ids),
+                        self._payable(program, year, today))
                     rows = conn.execute(self._insert(Payment.__table__).from_select(
                         ["batch_id", "decision_id", "kind", "seq", "amount_fen", "channel", "account_no", "audit_ref"],
                         src,
@@ -1161,11 +1167,41 @@ class Ledger:
             C = Recovery.__table__.c
             d["recoveries"] = [dict(r) for r in conn.execute(select(Recovery.__table__).where(C.decision_id == decision_id)
                                                               .order_by(C.id)).mappings()]
-            EV = AuditEvent.__table__.c
-            d["history"] = [dict(r) for r in conn.execute(
-                select(EV.seq, EV.at, EV.actor, EV.action, EV.reason, EV.before, EV.after)
-                .where(EV.entity == "case_decisions", EV.entity_id == str(decision_id)).order_by(EV.seq)).mappings()]
+            d["history"] = self._history(conn, d)
             return d
+
+    @staticmethod
+    def _history(conn: Connection, d: dict[str, Any]) -> list[dict[str, Any]]:
+        """The audit events that changed this decision: those naming it, the one that created it, the
+        set-based steps listing it (``ids``) or its 公示 entry (``publicity_ref``), and the batch that paid it."""
+        EV, E = AuditEvent.__table__.c, PublicityEntry.__table__.c
+        did = d["id"]
+        entry_ref = conn.execute(select(E.audit_ref).where(E.decision_id == did)).scalar_one_or_none()
+        refs = {d["audit_ref"], *(p["audit_ref"] for p in d["payments"])}
+        hints = [EV.after.contains(str(did), autoescape=True)]
+        if entry_ref:
+            hints.append(EV.after.contains(entry_ref, autoescape=True))
+        rows = conn.execute(
+            select(EV.seq, EV.at, EV.actor, EV.action, EV.entity, EV.entity_id, EV.ref, EV.reason, EV.before, EV.after)
+            .where(or_(and_(EV.entity == "case_decisions", EV.entity_id == str(did)),
+                       and_(EV.ref.in_(refs), EV.entity.in_(("case_decisions", "case_payments"))),
+                       and_(EV.entity == "case_decisions", EV.entity_id.is_(None), EV.ref.is_(None), or_(*hints))))
+            .order_by(EV.seq)).mappings()
+
+        def concerns(ev: Any) -> bool:
+            if ev["entity_id"] is not None or ev["ref"] is not None:
+                return True  # selected by its id or by a ref this decision's rows carry
+            after = json.loads(ev["after"] or "null")
+            return isinstance(after, dict) and (did in (after.get("ids") or ())
+                                                or (entry_ref is not None and after.get("publicity_ref") == entry_ref))
+
+        return [{k: ev[k] for k in ("seq", "at", "actor", "action", "reason", "before", "after")}
+                for ev in rows if concerns(ev)]
+
+    def read(self, stmt: Any) -> list[dict[str, Any]]:
+        """Run a read-only SELECT (e.g. ``casework.query.select_decisions``); rows as dicts."""
+        with self._read() as conn:
+            return [dict(r) for r in conn.execute(stmt).mappings()]
 
     def find(self, *, program: str, year: int, unit_id: str, claim_key: str = "") -> int | None:
         with self._read() as conn:

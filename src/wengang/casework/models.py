@@ -6,12 +6,14 @@ row carries ``audit_ref``, the reference of the audit event that created it; the
 hash of those rows' content (see ``audit.py``), so a row edited behind the ledger's back is detected.
 The only mutable columns are workflow columns (``case_decisions.state``, ``account_no``, ``deadline``,
 ``hold_reason``, ``version``) and the outbox delivery status; every change to them is an audit event with before/after.
+``changed_at`` stamps the last change of a decision row (for finding cases by date; not evidence: the audit
+chain is).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     BigInteger,
@@ -25,6 +27,12 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utc_now_iso() -> str:
+    """Now, as the audit trail writes its ``at`` (UTC ISO 8601 with microseconds): such texts sort as times."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
 
 # BIGINT primary keys autoincrement on PostgreSQL; SQLite only autoincrements INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -145,6 +153,9 @@ class Decision(Base):
     deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
     hold_reason: Mapped[str | None] = mapped_column(Text, nullable=True)  # why it is 'held' (缓缴未补足 ...)
     version: Mapped[int] = mapped_column(Integer, default=0)
+    # last change of this row: set by the import and by every UPDATE the ledger issues (SQLAlchemy onupdate)
+    changed_at: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True, default=utc_now_iso,
+                                                   onupdate=utc_now_iso)
 
 
 class Recomputation(Base):

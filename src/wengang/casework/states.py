@@ -90,6 +90,44 @@ TRANSITIONS: dict[str, Transition] = {
     )
 }
 
+# Chinese names of the audit trail's actions (``case show``): the transitions' own names, and the steps
+# that are not state transitions (rows recorded, messages queued, money moved).
+ACTION_ZH: dict[str, str] = {t.action: t.zh for t in TRANSITIONS.values()} | {
+    "second_review": "复审",
+    "self_apply": "申请登记",
+    "record_run": "登记筛查批次",
+    "publicity_list": "建立公示名单",
+    "payment_batch": "建立发放批次",
+    "pay_supplement": "补发（多退少补）",
+    "set_account": "登记收款账户",
+    "notice_sent": "消息已发出",
+    "queue_offer": "生成告知/确认消息",
+    "queue_inform": "生成告知消息",
+    "queue_reminder": "生成提醒消息",
+    "queue_declined": "生成放弃告知消息",
+    "queue_bounced": "生成退回通知消息",
+    "queue_paid": "生成发放通知消息",
+    "recompute_size_class": "划型变更，重新核定金额",
+    "recompute_determination": "人工认定金额",
+    "recover_overpayment": "追回多发部分",
+    "recover_dispatch_misuse": "追回（派遣单位未按规定拨付使用）",
+    "recover_duplicate_subsidy": "追回（重复享受补贴）",
+    "recovery_receipt": "追回款到账",
+    "dispatch_transfer": "派遣单位向用工单位拨付",
+    "disqualify": "取消下一年度申领资格",
+    "allocate": "登记用工单位分配",
+}
+
+
+def action_zh(action: str) -> str:
+    """The Chinese name of an audit action (the code itself for an action without one)."""
+    return ACTION_ZH.get(action, action)
+
+
+def state_zh(state: str | None) -> str:
+    return "—" if state is None else STATE_ZH.get(state, state)
+
+
 # Programs whose payment waits for the end of a 公示 period.
 PUBLICITY_PROGRAMS = frozenset({"fanhuan"})
 TERMINAL = frozenset({"not_eligible", "disqualified", "waived", "rejected"})
