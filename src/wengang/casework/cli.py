@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from . import DEFAULT_URL
@@ -247,7 +248,7 @@ def _table(rows: list[dict[str, Any]], title: str | None = None) -> Table:
         t.add_column(c, justify="right" if c == "应发金额（元）" else "left", overflow="fold")
     for r in rows:
         v = _list_row(r)
-        t.add_row(*(str(v[c]) for c in LIST_COLUMNS[:-2]), _yuan(v["应发金额（元）"]), v["最近变更"])
+        t.add_row(*(escape(str(v[c])) for c in LIST_COLUMNS[:-2]), _yuan(v["应发金额（元）"]), v["最近变更"])
     return t
 
 
@@ -282,18 +283,18 @@ def list_(fmt: str = typer.Option("table", "--format", help="table（屏幕）| 
         return
     from dataclasses import replace
 
-    from .query import select_summary
+    from .query import ID_CHUNK, select_summary, total_fen
 
-    shown = f if f.limit is not None else replace(f, limit=TABLE_ROWS)
-    rows = _find(led, shown)
-    if f.ids is not None and len(f.ids) > TABLE_ROWS:  # many ids: count what was read
-        n, total = len(_find(led, replace(f, limit=None))), None
+    rows = _find(led, f if f.limit is not None else replace(f, limit=TABLE_ROWS))
+    everything = replace(f, limit=None)
+    if f.ids is not None and len(f.ids) > ID_CHUNK:  # too many ids for one statement: count what is read
+        every = _find(led, everything)
+        n, total = len(every), total_fen(every)
     else:
-        n, total = _run(led.read, select_summary(f))[0].values()
+        n, total = _run(led.read, select_summary(everything))[0].values()
     _print(_table(rows))
-    more = f"，显示前 {len(rows)} 个（--limit 或 --format 导出全部）" if n > len(rows) else ""
-    money = f"，应发合计 {_yuan(total)} 元" if total is not None else ""
-    console.print(f"共 {n} 个决定{money}{more} / {n} decisions")
+    more = f"，显示前 {len(rows)} 个（用 --limit 或 --format 导出全部）" if n > len(rows) else ""
+    console.print(f"共 {n} 个决定，应发合计 {_yuan(total)} 元{more} / {n} decisions, {_yuan(total)} yuan", soft_wrap=True)
 
 
 case_app.command("list")(list_)
@@ -374,8 +375,8 @@ class Outcome:
 
 
 def _groups(g: dict[tuple[str, str], list[int]]) -> tuple[str, str]:
-    zh = "；".join(f"{k[0]}：{len(v)} 个（决定 {_ids(v)}）" for k, v in g.items())
-    en = "; ".join(f"{k[1]}: {len(v)}" for k, v in g.items())
+    zh = "；".join(f"{escape(k[0])}：{len(v)} 个（决定 {_ids(v)}）" for k, v in g.items())
+    en = "; ".join(f"{escape(k[1])}: {len(v)}" for k, v in g.items())
     return zh, en
 
 
@@ -389,9 +390,9 @@ def _report(o: Outcome) -> None:
     fz, fe = _groups(o.failed)
     mark = "[green]✔[/green]" if not failed else "[yellow]![/yellow]"
     console.print(f"{mark} 成功 {len(o.done)}，跳过 {skipped}" + (f"（{sz}）" if skipped else "")
-                  + f"，失败 {failed}" + (f"（{fz}）" if failed else "")
-                  + f" / done {len(o.done)}, skipped {skipped}" + (f" ({se})" if skipped else "")
-                  + f", failed {failed}" + (f" ({fe})" if failed else ""))
+                  + f"，失败 {failed}" + (f"（{fz}）" if failed else ""), soft_wrap=True)
+    console.print(f"  done {len(o.done)}, skipped {skipped}" + (f" ({se})" if skipped else "")
+                  + f", failed {failed}" + (f" ({fe})" if failed else ""), soft_wrap=True)
     if failed:
         raise typer.Exit(1)
 
@@ -402,6 +403,7 @@ def _select_for(led: Ledger, f: Filter, what_zh: str, what_en: str, yes: bool) -
     Without ``--yes`` the caseworker is asked; with no terminal to ask on, nothing is done (exit 2)."""
     from .query import total_fen
 
+    what_zh, what_en = escape(what_zh), escape(what_en)
     rows = _find(led, f)
     o = Outcome()
     if f.ids is not None and len(rows) < len(f.ids):  # ids in the file that are not in the ledger at all
@@ -415,7 +417,7 @@ def _select_for(led: Ledger, f: Filter, what_zh: str, what_en: str, yes: bool) -
         console.print(f"没有符合条件的决定，未{what_zh} / nothing selected")
         return rows, o
     console.print(f"将{what_zh} {len(rows)} 个决定，应发合计 {_yuan(total_fen(rows))} 元 / "
-                  f"about to {what_en} {len(rows)} decisions, {_yuan(total_fen(rows))} yuan in total")
+                  f"about to {what_en} {len(rows)} decisions, {_yuan(total_fen(rows))} yuan in total", soft_wrap=True)
     _print(_table(rows[:5]))
     if len(rows) > 5:
         console.print(f"……另有 {len(rows) - 5} 个 / and {len(rows) - 5} more")
@@ -888,8 +890,8 @@ def show(decision_id: int, db: str = DB) -> None:
 
     d = _run(_open(db).decision, decision_id)
     ent = d["entitlement"]
-    console.print(f"[bold]决定 {d['id']}  {d['unit_name']}[/bold]  {_mask_unit(d['unit_id'])}"
-                  + (f"  {d['claim_key']}" if d["claim_key"] else ""))
+    console.print(f"[bold]决定 {d['id']}  {escape(d['unit_name'])}[/bold]  {_mask_unit(d['unit_id'])}"
+                  + (f"  {escape(d['claim_key'])}" if d["claim_key"] else ""))
     console.print(f"项目 {_program_zh(d['program'])}  {d['year']} 年度  地区 {d['region_code']}  "
                   f"依据 {d['policy_doc']} {d['clause']}")
     size = SIZE_CLASS_ZH.get(ent["size_class"] or "", ent["size_class"] or "—")
@@ -898,21 +900,21 @@ def show(decision_id: int, db: str = DB) -> None:
     if ent["amount_fen"] != d["amount_fen"]:  # a determination or a size-class change replaced the rules' amount
         console.print(f"  （规则核定 {_yuan(d['amount_fen'])} 元，已重新核定）")
     if d["hold_reason"]:
-        console.print(f"暂缓原因：{d['hold_reason']}")
+        console.print(f"暂缓原因：{escape(d['hold_reason'])}")
     console.print(f"收款账户 {_mask_account(d['account_no'])}  联系方式 {_mask_phone(d['contact'])}"
                   + (f"  确认期限 {d['deadline']}" if d["deadline"] else ""))
-    console.print(d["explanation"])
+    console.print(escape(d["explanation"]))
     for p in d["payments"]:
         console.print(f"  支付 {p['id']}（{'补发' if p['kind'] == 'supplement' else '发放'}）{_yuan(p['amount_fen'])} 元 "
                       f"→ {_mask_account(p['account_no'])}")
     for r in d["recoveries"]:
-        console.print(f"  追回单 {r['id']} {_yuan(r['amount_fen'])} 元：{r['reason']}")
+        console.print(f"  追回单 {r['id']} {_yuan(r['amount_fen'])} 元：{escape(r['reason'])}")
     t = Table(title="历史 / history")
     for c in ("序号", "时间（北京时间）", "经办人", "操作", "状态变化", "原因"):
         t.add_column(c, overflow="fold")
     for h in d["history"]:
-        t.add_row(str(h["seq"]), local_time(h["at"]), h["actor"], action_zh(h["action"]), _state_change(h),
-                  h["reason"] or "")
+        t.add_row(str(h["seq"]), local_time(h["at"]), escape(h["actor"]), action_zh(h["action"]), _state_change(h),
+                  escape(h["reason"] or ""))
     _print(t)
 
 

@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from .errors import LedgerError
 from .models import Decision, Recomputation
@@ -296,7 +296,7 @@ def select_decisions(f: Filter) -> Select:
         D.id, D.unit_id, D.unit_name, D.program, D.year, D.state, amount_sql().label("amount_fen"),
         size_class_sql().label("size_class"), D.region_code, D.run_id, D.policy_doc, D.origin,
         D.changed_at, D.hold_reason, D.account_no.is_not(None).label("has_account"),
-    ).where(and_(*conditions(f))).order_by(D.id)
+    ).where(*conditions(f)).order_by(D.id)
     return q.limit(f.limit) if f.limit is not None else q
 
 
