@@ -95,6 +95,7 @@ def test_list_exports_json_csv_and_xlsx(db, led, tmp_path):
     (["--min-amount", "1000.001"], "超过两位小数"), (["--max-amount", "1e5"], "不是金额"),
     (["--state", "审"], "可指"), (["--size-class", "巨型"], "企业划型"), (["--date-from", "12/04"], "YYYY-MM-DD"),
     (["--min-amount", "2000", "--max-amount", "1000"], "大于"), (["--format", "pdf"], "--format"),
+    (["--format", "csv", "--out", "/nonexistent-dir/l.csv"], "无法写入"), (["--ids", "/nonexistent.txt"], "找不到文件"),
 ])
 def test_list_refuses_bad_options_with_exit_2(db, led, args, says):
     assert says in case(db, "list", *args, code=2)
@@ -247,6 +248,7 @@ def test_existing_single_decision_invocations_still_work_and_mixing_is_refused(d
     out = case(db, "confirm", str(ids[1]), "--region", "1501", "-u", "unit", code=2)
     assert "只能给出一种" in out
     assert "请给出决定号" in case(db, "hold", "-u", "cw", code=2)
+    assert "请给出项目和年度" in case(db, "notify", "-u", "cw", code=2)
     assert states(led, ids) == ["confirmed", "notified"]
 
 

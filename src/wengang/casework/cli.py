@@ -160,7 +160,7 @@ def _selectable(*, skip: tuple[str, ...] = (), bulk: bool = True, extra: dict[st
         sig = inspect.signature(fn)
         own = [p for p in sig.parameters.values() if p.name != "sel"]
         added = [inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, default=o, annotation=a)
-                 for k, (a, o) in opts.items() if k != "yes" or bulk]
+                 for k, (a, o) in opts.items()]
 
         @functools.wraps(fn)
         def wrapper(**kw: Any) -> None:
@@ -279,7 +279,13 @@ def list_(fmt: str = typer.Option("table", "--format", help="table（屏幕）| 
     f = _run(_filter, sel)
     led = _open(db)
     if fmt != "table":
-        _export(_find(led, f), fmt, out)
+        rows = _find(led, f)
+        try:
+            _export(rows, fmt, out)
+        except Exception as exc:  # noqa: BLE001 - a file that cannot be written (xlsxwriter wraps OSError)
+            if not isinstance(exc, OSError) and "xlsxwriter" not in type(exc).__module__:
+                raise
+            _run(_refuse, "cannot_write", f"无法写入 {out}（{type(exc).__name__}）", f"cannot write {out}: {exc}")
         return
     from dataclasses import replace
 
