@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from ledger_helpers import RUN, TODAY, decision, to_payable
+from ledger_helpers import RUN, decision, to_payable
 from sqlalchemy import update
 
 from wengang.casework import LedgerError
@@ -224,7 +224,6 @@ def test_the_migration_stamps_existing_decisions_from_the_audit_trail(ledger):
     ledger.run_payment_batch("b1", "fanhuan", 2025, "cw", today=date(2025, 11, 1), decision_ids=ids[:1])
     ledger.hold(ids[1], "cw", reason="缓缴未补足")
     ledger.import_decisions(RUN, [decision(7)], "screener")
-    ledger.confirm_many([], "portal", today=TODAY)
     everyone = [r["id"] for r in ledger.read(select_decisions(Filter()))]
     with ledger.engine.begin() as c:
         c.execute(update(Decision.__table__).values(changed_at=None))
