@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.table import Table
 
 from .cli import DB, USER, _open, case_app, console
 from .errors import LedgerError
@@ -106,19 +105,20 @@ def bank_return(path: Path = typer.Argument(..., help="银行回盘文件（格�
                   f"{len(res.bounced)} + 隔离 {len(res.refused)}；尚未回盘 {res.outstanding} 笔 / {res.lines} lines = "
                   f"{len(res.confirmed)} confirmed + {len(res.bounced)} bounced + {len(res.refused)} refused",
                   highlight=False)
+    for b in res.bounced:
+        console.print(f"退回 第{b['line']}行 决定 {b['decision_id']}：{b['amount_fen'] / 100:,.2f} 元，{b['reason']} / bounced",
+                      highlight=False, soft_wrap=True)
+        basis = rep.reroutable.get(b["decision_id"])
+        if basis:
+            console.print(f"  无对公账户的小微企业可改付税务缴费账户（{basis}）：wengang case reroute {b['decision_id']} "
+                          "--tax-account <账号>", highlight=False, soft_wrap=True)
     if res.bounced:
-        t = Table("行 line", "决定 decision", "金额（元）", "退回原因 reason", "改付税务缴费账户 / reroute")
-        for b in res.bounced:
-            basis = rep.reroutable.get(b["decision_id"])
-            t.add_row(str(b["line"]), str(b["decision_id"]), f"{b['amount_fen'] / 100:,.2f}", b["reason"],
-                      f"可：wengang case reroute {b['decision_id']} --tax-account 账号（{basis}）" if basis else "—")
-        console.print(t)
-        console.print("更正账户后再次 case pay（新批次号）即重新发放 / fix the account, then pay again with a new batch key")
+        console.print("更正账户（case fix-account 或 case reroute）后，以新的批次号再次 case pay 即重新发放 / "
+                      "fix the account, then pay again with a new batch key", highlight=False, soft_wrap=True)
+    for r in res.refused:
+        console.print(f"[red]隔离 第{r['line']}行 {r['reference']}：{r['zh']} / {r['en']}[/red]", highlight=False,
+                      soft_wrap=True)
     if res.refused:
-        t = Table("行 line", "业务参考号 reference", "隔离原因 reason", title="[red]隔离的行（未登记）/ lines set aside[/red]")
-        for r in res.refused:
-            t.add_row(str(r["line"]), r["reference"], f"{r['zh']} / {r['en']}")
-        console.print(t)
         raise typer.Exit(1)
 
 

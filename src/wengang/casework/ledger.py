@@ -1052,7 +1052,7 @@ class Ledger:
             old: dict[str, str] = {}
             for i in range(0, len(accounts), 5000):
                 old.update(conn.execute(select(K.c.account_no, K.c.bank_code)
-                                        .where(K.c.account_no.in_(accounts[i:i + 5000]))).tuples().all())
+                                        .where(K.c.account_no.in_(accounts[i:i + 5000]))).all())
             for a in accounts:
                 if old.get(a) == clean[a]:
                     continue
@@ -1090,7 +1090,7 @@ class Ledger:
         banks: dict[str, str] = {}
         for i in range(0, len(accounts), 5000):
             banks.update(conn.execute(select(K.account_no, K.bank_code)
-                                      .where(K.account_no.in_(accounts[i:i + 5000]))).tuples().all())
+                                      .where(K.account_no.in_(accounts[i:i + 5000]))).all())
         for r in rows:
             r["reference"] = payment_reference(r["decision_id"], r["seq"])
             r["bank_code"] = banks.get(_digits(r["account_no"]))
@@ -1124,7 +1124,7 @@ class Ledger:
         _need_actor(actor)
         with self._tx() as conn:
             batch = self._batch_row(conn, batch_key)
-            unsent = dict(conn.execute(select(P.id, P.amount_fen).where(self._unsent(batch["id"]))).tuples().all())
+            unsent = dict(conn.execute(select(P.id, P.amount_fen).where(self._unsent(batch["id"]))).all())
             if sorted(payment_ids) != sorted(unsent) or sum(unsent.values()) != total_fen:
                 raise LedgerError("batch_changed",
                                   f"批次 {batch_key} 的待报盘付款已变化（现有 {len(unsent)} 笔，合计 {sum(unsent.values())} 分），请重新生成",
@@ -1549,6 +1549,6 @@ class Ledger:
             d["disqualification"] = conn.execute(select(Q.reason).where(
                 Q.unit_id == d["unit_id"], Q.program == d["program"], Q.year == d["year"])).scalar_one_or_none()
             ids = [p["id"] for p in d["payments"]]
-            d["returns"] = dict(conn.execute(select(X.payment_id, X.reason).where(X.payment_id.in_(ids))).tuples().all()) \
+            d["returns"] = dict(conn.execute(select(X.payment_id, X.reason).where(X.payment_id.in_(ids))).all()) \
                 if ids else {}
         return d
