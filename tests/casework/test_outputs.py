@@ -334,3 +334,15 @@ def test_cli_bank_file_return_publicity_letters(tmp_path):
     body = _text(sorted((tmp_path / "letters").iterdir())[0])
     assert "向通辽市人民政府申请行政复议" in body and "向有管辖权的人民法院提起行政诉讼" in body
     assert "请给出决定编号" in case("letters", "--out", str(tmp_path / "x"), code=2)
+    assert "未知状态 payed" in case("letters", "--state", "payed", "--out", str(tmp_path / "x"), code=2)
+
+
+def test_an_account_of_the_units_own_undoes_the_reroute(ledger):
+    ledger.import_decisions(RUN, [decision(1, size_class="small")], "screener")
+    did = ledger.find(program="fanhuan", year=2025, unit_id=decision(1).unit_id)
+    ledger.reroute_to_tax_account(did, "cw", account_no="6200111122223333")
+    ledger.set_account(did, "cw", account_no="6222000011112222", reason="单位开立对公账户")
+    d = ledger.decision(did)
+    assert (d["account_no"], d["payee_channel"]) == ("6222000011112222", None)
+    assert d["history"][-1]["after"] == json.dumps({"account_no": "6222000011112222", "payee_channel": None},
+                                                   ensure_ascii=False, sort_keys=True, separators=(",", ":"))

@@ -13,6 +13,8 @@ from typing import Any
 
 import typer
 
+from wengang.money import format_yuan
+
 from .cli import DB, USER, _open, case_app, console
 from .errors import LedgerError
 from .states import STATE_ZH
@@ -21,18 +23,22 @@ OUT = typer.Option(..., "--out", "-o", help="输出目录 / output folder")
 ISSUED = typer.Option(None, "--issued", help="落款日期 YYYY-MM-DD（默认：公示开始日期 / 今天）")
 
 
+def _say(message: str) -> None:
+    """Print without wrapping long lines (a command to copy, a file path) and without colouring numbers."""
+    console.print(message, highlight=False, soft_wrap=True)
+
+
 def _go(fn: Any, *args: Any, **kw: Any) -> Any:
     from wengang.documents.errors import DocumentError
 
     try:
         return fn(*args, **kw)
     except LedgerError as e:
-        console.print(f"[red]✘ {e.zh}[/red]\n  {e.en}", highlight=False)
+        _say(f"[red]✘ {e.zh}[/red]\n  {e.en}")
     except DocumentError as e:
-        console.print(f"[red]✘ {e}[/red]", highlight=False)
+        _say(f"[red]✘ {e}[/red]")
     except OSError as e:
-        console.print(f"[red]✘ 无法读写文件 {e.filename or ''}（{e.strerror or e}） / cannot read or write a file[/red]",
-                      highlight=False)
+        _say(f"[red]✘ 无法读写文件 {e.filename or ''}（{e.strerror or e}） / cannot read or write a file[/red]")
     raise typer.Exit(2)
 
 
@@ -42,7 +48,7 @@ def _day(value: str | None, what: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        console.print(f"[red]✘ {what}应为 YYYY-MM-DD，而不是“{value}” / {what}: expected YYYY-MM-DD[/red]", highlight=False)
+        _say(f"[red]✘ {what}应为 YYYY-MM-DD，而不是“{value}” / {what}: expected YYYY-MM-DD[/red]")
         raise typer.Exit(2) from None
 
 
@@ -57,11 +63,10 @@ def bank_file(batch_key: str = typer.Argument(..., help="发放批次号（case 
     on = _day(value_date, "付款日期")
     res = _go(write_bank_file, _go(_open, db), batch_key, out, user, payer_account=payer_account, on=on)
     if res is None:
-        console.print(f"批次 {batch_key} 没有待报盘的付款（均已写入报盘文件） / nothing left to send in batch {batch_key}")
+        _say(f"批次 {batch_key} 没有待报盘的付款（均已写入报盘文件） / nothing left to send in batch {batch_key}")
         return
-    console.print(f"✔ {res.path}\n✔ {res.xlsx}\n报盘批次号 {res.file_key}：{res.count} 笔，控制总额 {res.total_fen} 分"
-                  f"（{res.total_fen / 100:,.2f} 元），sha256 {res.sha256} / {res.count} payments, {res.total_fen} fen",
-                  highlight=False)
+    _say(f"✔ {res.path}\n✔ {res.xlsx}\n报盘批次号 {res.file_key}：{res.count} 笔，控制总额 {res.total_fen} 分"
+         f"（{format_yuan(res.total_fen)}），sha256 {res.sha256} / {res.count} payments, {res.total_fen} fen")
 
 
 @case_app.command("payee-bank")
@@ -78,19 +83,19 @@ def payee_bank(account: str = typer.Argument(None, help="收款账号"), bank_co
             if not row or (n == 1 and not row[0].strip().replace(" ", "").isdigit()):
                 continue  # empty line or header
             if len(row) != 2:
-                console.print(f"[red]✘ {file} 第{n}行应为“账号,行号”两列 / line {n}: expected account,bank_code[/red]")
+                _say(f"[red]✘ {file} 第{n}行应为“账号,行号”两列 / line {n}: expected account,bank_code[/red]")
                 raise typer.Exit(2)
             banks[row[0]] = row[1]
     if account or bank_code:
         if not (account and bank_code):
-            console.print("[red]✘ 请同时给出账号和行号 / give both the account and the bank code[/red]")
+            _say("[red]✘ 请同时给出账号和行号 / give both the account and the bank code[/red]")
             raise typer.Exit(2)
         banks[account] = bank_code
     if not banks:
-        console.print("[red]✘ 请给出“账号 行号”或 --file / give ACCOUNT BANK_CODE or --file[/red]")
+        _say("[red]✘ 请给出“账号 行号”或 --file / give ACCOUNT BANK_CODE or --file[/red]")
         raise typer.Exit(2)
     n = _go(_go(_open, db).set_payee_banks, banks, user)
-    console.print(f"✔ 登记 {len(banks)} 个账户，其中变更 {n} 个 / {len(banks)} accounts, {n} changed")
+    _say(f"✔ 登记 {len(banks)} 个账户，其中变更 {n} 个 / {len(banks)} accounts, {n} changed")
 
 
 @case_app.command("bank-return")
@@ -101,23 +106,20 @@ def bank_return(path: Path = typer.Argument(..., help="银行回盘文件（格�
 
     rep = _go(apply_return_file, _go(_open, db), path, user)
     res = rep.result
-    console.print(f"回盘 {res.file_key}（批次 {res.batch_key}）：{res.lines} 行 = 到账 {len(res.confirmed)} + 退回 "
-                  f"{len(res.bounced)} + 隔离 {len(res.refused)}；尚未回盘 {res.outstanding} 笔 / {res.lines} lines = "
-                  f"{len(res.confirmed)} confirmed + {len(res.bounced)} bounced + {len(res.refused)} refused",
-                  highlight=False)
+    _say(f"回盘 {res.file_key}（批次 {res.batch_key}）：{res.lines} 行 = 到账 {len(res.confirmed)} + 退回 "
+         f"{len(res.bounced)} + 隔离 {len(res.refused)}；尚未回盘 {res.outstanding} 笔 / {res.lines} lines = "
+         f"{len(res.confirmed)} confirmed + {len(res.bounced)} bounced + {len(res.refused)} refused")
     for b in res.bounced:
-        console.print(f"退回 第{b['line']}行 决定 {b['decision_id']}：{b['amount_fen'] / 100:,.2f} 元，{b['reason']} / bounced",
-                      highlight=False, soft_wrap=True)
+        _say(f"退回 第{b['line']}行 决定 {b['decision_id']}：{format_yuan(b['amount_fen'])}，{b['reason']} / bounced")
         basis = rep.reroutable.get(b["decision_id"])
         if basis:
-            console.print(f"  无对公账户的小微企业可改付税务缴费账户（{basis}）：wengang case reroute {b['decision_id']} "
-                          "--tax-account <账号>", highlight=False, soft_wrap=True)
+            _say(f"  无对公账户的小微企业可改付税务缴费账户（{basis}）：wengang case reroute {b['decision_id']} "
+                 "--tax-account <账号>")
     if res.bounced:
-        console.print("更正账户（case fix-account 或 case reroute）后，以新的批次号再次 case pay 即重新发放 / "
-                      "fix the account, then pay again with a new batch key", highlight=False, soft_wrap=True)
+        _say("更正账户（case fix-account 或 case reroute）后，以新的批次号再次 case pay 即重新发放 / "
+             "fix the account, then pay again with a new batch key")
     for r in res.refused:
-        console.print(f"[red]隔离 第{r['line']}行 {r['reference']}：{r['zh']} / {r['en']}[/red]", highlight=False,
-                      soft_wrap=True)
+        _say(f"[red]隔离 第{r['line']}行 {r['reference']}：{r['zh']} / {r['en']}[/red]")
     if res.refused:
         raise typer.Exit(1)
 
@@ -127,7 +129,7 @@ def reroute(decision_id: int, tax_account: str = typer.Option(..., "--tax-accoun
             db: str = DB, user: str = USER) -> None:
     """无对公账户的小微企业：改为返还至税务部门提供的缴费账户（引用条款）/ pay a small firm to its tax premium account."""
     basis = _go(_go(_open, db).reroute_to_tax_account, decision_id, user, account_no=tax_account)
-    console.print(f"✔ 决定 {decision_id} 改为返还至税务缴费账户，依据 {basis} / rerouted to the tax account", highlight=False)
+    _say(f"✔ 决定 {decision_id} 改为返还至税务缴费账户，依据 {basis} / rerouted to the tax account")
 
 
 @case_app.command("publicity")
@@ -142,8 +144,7 @@ def publicity(list_key: str = typer.Argument(..., help="公示名单编号（cas
 
     xlsx, pdf, p = _go(write_publicity, _go(_open, db), list_key, out, agency=agency, phone=phone, address=address,
                        channel=channel, issued_on=_day(issued, "落款日期"))
-    console.print(f"✔ {xlsx}\n✔ {pdf}\n{p.title}：{p.count} 家，合计 {p.total_fen / 100:,.2f} 元；{p.period_text}",
-                  highlight=False)
+    _say(f"✔ {xlsx}\n✔ {pdf}\n{p.title}：{p.count} 家，合计 {format_yuan(p.total_fen)}；{p.period_text}")
 
 
 @case_app.command("letters")
@@ -160,21 +161,25 @@ def letters(decision_id: int = typer.Argument(None, help="决定编号（不给�
     """决定书、告知书（PDF）：理由、条款、金额（含大写）、救济途径 / decision letters from the ledger."""
     from .outputs import write_letters
 
+    unknown = [s for s in state if s not in STATE_ZH]
+    if unknown:
+        _say(f"[red]✘ 未知状态 {'、'.join(unknown)}（可用：{'、'.join(STATE_ZH)}） / unknown state[/red]")
+        raise typer.Exit(2)
     led = _go(_open, db)
     if decision_id is not None:
         ids = [decision_id]
     elif program or year or state:
         ids = _go(led.select_ids, program=program, year=year, states=state or None)
     else:
-        console.print("[red]✘ 请给出决定编号，或用 --program/--year/--state 选取 / give a decision id or a selector[/red]")
+        _say("[red]✘ 请给出决定编号，或用 --program/--year/--state 选取 / give a decision id or a selector[/red]")
         raise typer.Exit(2)
     res = _go(write_letters, led, ids, out, batch=batch, issued_on=_day(issued, "落款日期"), name=agency,
               review_body=review_body, court=court, phone=phone, address=address)
     if decision_id is not None and res.skipped:
-        console.print(f"[red]✘ 决定 {decision_id} 尚未作出决定（状态：{STATE_ZH.get(res.skipped[0][1], res.skipped[0][1])}），不能出具文书 / "
-                      f"decision {decision_id} is not decided yet[/red]", highlight=False)
+        _say(f"[red]✘ 决定 {decision_id} 尚未作出决定（状态：{STATE_ZH.get(res.skipped[0][1], res.skipped[0][1])}），不能出具文书 / "
+             f"decision {decision_id} is not decided yet[/red]")
         raise typer.Exit(2)
     for p in res.paths:
-        console.print(f"✔ {p}", highlight=False)
-    console.print(f"文书 {res.letters} 份；尚未作出决定而跳过 {len(res.skipped)} 个 / {res.letters} letters, "
-                  f"{len(res.skipped)} skipped (not decided yet)", highlight=False)
+        _say(f"✔ {p}")
+    _say(f"文书 {res.letters} 份；尚未作出决定而跳过 {len(res.skipped)} 个 / {res.letters} letters, "
+         f"{len(res.skipped)} skipped (not decided yet)")

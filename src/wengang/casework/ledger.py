@@ -568,6 +568,8 @@ class Ledger:
                                   f"confirmed amount {amount_fen} fen does not match the decision's {ent} fen")
             self._refuse_if_period_over(d, _today(today))
             extra = {"account_no": account_no} if account_no else {}
+            if account_no and d["payee_channel"]:
+                extra["payee_channel"] = None  # the unit's own account replaces a re-routed one
             self._move(conn, d, "confirm", "confirmed", actor, reason, **extra)
 
     def _refuse_if_period_over(self, d: dict[str, Any], today: date) -> None:
@@ -866,10 +868,12 @@ class Ledger:
             if d["state"] in TERMINAL or d["state"] in ("paid", "bounced", "account_fixed"):
                 raise LedgerError("transition_refused", f"决定 {decision_id} 当前状态为 {d['state']}，不能直接修改账户",
                                   f"decision {decision_id} is {d['state']}; use fix_account after a bounce")
+            rerouted = {"payee_channel": None} if d["payee_channel"] else {}  # an account given here is the unit's own
             conn.execute(update(Decision.__table__).where(D.id == decision_id).values(
-                account_no=account_no, version=D.version + 1))
+                account_no=account_no, version=D.version + 1, **rerouted))
             audit.append(conn, actor=actor, action="set_account", entity="case_decisions", entity_id=decision_id,
-                         reason=reason, before={"account_no": d["account_no"]}, after={"account_no": account_no})
+                         reason=reason, before={"account_no": d["account_no"], **{k: d[k] for k in rerouted}},
+                         after={"account_no": account_no, **rerouted})
 
     # ------------------------------------------------------------- 公示
     def publicize(self, list_key: str, program: str, year: int, actor: str, *, starts_on: date, days: int,
@@ -1029,8 +1033,9 @@ class Ledger:
         if not account_no:
             raise LedgerError("bad_account", "账户不能为空", "account must not be empty")
         with self._tx() as conn:
-            self._move(conn, self._load(conn, decision_id), "fix_account", "account_fixed", actor, reason,
-                       account_no=account_no)
+            d = self._load(conn, decision_id)
+            rerouted = {"payee_channel": None} if d["payee_channel"] else {}  # an account given here is the unit's own
+            self._move(conn, d, "fix_account", "account_fixed", actor, reason, account_no=account_no, **rerouted)
 
     # ------------------------------------ bank files and the bank's return (casework/outputs.py)
     def set_payee_banks(self, banks: Mapping[str, str], actor: str, *, reason: str = "登记收款账户开户行行号") -> int:
