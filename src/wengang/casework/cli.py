@@ -995,3 +995,6 @@ def verify(db: str = DB, expect_head: str = typer.Option(None, help="外部留�
 @audit_app.callback()
 def _audit_group() -> None:
     """审计链 / audit chain (a group, so ``wengang audit verify`` keeps its name)."""
+
+
+from . import cli_documents  # noqa: E402,F401  (bank file, bank return, 公示, letters: registers on case_app)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+import re
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -45,11 +47,15 @@ from .models import (
     Allocation,
     AllocationIn,
     AuditEvent,
+    BankConfirmation,
+    BankFile,
+    BankFileItem,
     Base,
     Decision,
     DecisionIn,
     Disqualification,
     OutboxMessage,
+    PayeeBank,
     Payment,
     PaymentBatch,
     PaymentReturn,
@@ -99,6 +105,44 @@ class BatchResult:
     amount_fen: int
     missing_account: int
     chunks: int
+
+
+@dataclass
+class BankReturnLine:
+    """One detail line of the bank's return file as read (``documents.bank.read_return_lines``)."""
+
+    line: int  # line number in the file (the header is line 1)
+    reference: str  # ``payment_reference``
+    paid: bool  # 成功 / 失败
+    amount_fen: int
+    account: str  # the account the bank credited or tried
+    reason: str = ""
+
+
+@dataclass
+class BankReturnResult:
+    """What a return file did: each line is confirmed, bounced or refused (set aside, nothing applied)."""
+
+    file_key: str
+    batch_key: str
+    lines: int
+    confirmed: list[dict[str, Any]] = field(default_factory=list)
+    bounced: list[dict[str, Any]] = field(default_factory=list)
+    refused: list[dict[str, Any]] = field(default_factory=list)  # line, reference, code, zh, en
+    outstanding: int = 0  # payments of the file the bank has not answered for yet
+
+    @property
+    def reconciles(self) -> bool:
+        return self.lines == len(self.confirmed) + len(self.bounced) + len(self.refused)
+
+
+def payment_reference(decision_id: int, seq: int) -> str:
+    """The 业务参考号 of a payment in the bank file: ``<decision id>-<seq>`` (seq 1: the re-payment after a bounce)."""
+    return f"{decision_id}-{seq}"
+
+
+def _digits(account: str | None) -> str:
+    return re.sub(r"\s+", "", account or "")
 
 
 @dataclass
@@ -524,6 +568,8 @@ class Ledger:
                                   f"confirmed amount {amount_fen} fen does not match the decision's {ent} fen")
             self._refuse_if_period_over(d, _today(today))
             extra = {"account_no": account_no} if account_no else {}
+            if account_no and d["payee_channel"]:
+                extra["payee_channel"] = None  # the unit's own account replaces a re-routed one
             self._move(conn, d, "confirm", "confirmed", actor, reason, **extra)
 
     def _refuse_if_period_over(self, d: dict[str, Any], today: date) -> None:
@@ -822,10 +868,12 @@ class Ledger:
             if d["state"] in TERMINAL or d["state"] in ("paid", "bounced", "account_fixed"):
                 raise LedgerError("transition_refused", f"决定 {decision_id} 当前状态为 {d['state']}，不能直接修改账户",
                                   f"decision {decision_id} is {d['state']}; use fix_account after a bounce")
+            rerouted = {"payee_channel": None} if d["payee_channel"] else {}  # an account given here is the unit's own
             conn.execute(update(Decision.__table__).where(D.id == decision_id).values(
-                account_no=account_no, version=D.version + 1))
+                account_no=account_no, version=D.version + 1, **rerouted))
             audit.append(conn, actor=actor, action="set_account", entity="case_decisions", entity_id=decision_id,
-                         reason=reason, before={"account_no": d["account_no"]}, after={"account_no": account_no})
+                         reason=reason, before={"account_no": d["account_no"], **{k: d[k] for k in rerouted}},
+                         after={"account_no": account_no, **rerouted})
 
     # ------------------------------------------------------------- 公示
     def publicize(self, list_key: str, program: str, year: int, actor: str, *, starts_on: date, days: int,
@@ -902,7 +950,7 @@ class Ledger:
                         batch_id = self._batch(conn, batch_key, program, year, actor)
                     ref = audit.new_ref()
                     src = select(literal(batch_id), D.id, literal("initial"), seq_sql, self._amount_sql(),
-                                 D.payment_channel, D.account_no, literal(ref)).where(
+                                 func.coalesce(D.payee_channel, D.payment_channel), D.account_no, literal(ref)).where(
                         D.id.between(ids[0], ids[-1]) if decision_ids is None else D.id.in_(ids),
                         self._payable(program, year, today))
                     rows = conn.execute(self._insert(Payment.__table__).from_select(
@@ -957,7 +1005,8 @@ class Ledger:
             seq = conn.execute(select(func.count()).where(P.decision_id == decision_id, P.kind == "initial")).scalar_one()
             ref, n = self._insert_rows(conn, Payment, [{
                 "batch_id": None, "decision_id": decision_id, "kind": "initial", "seq": seq, "amount_fen": ent,
-                "channel": d["payment_channel"], "account_no": d["account_no"]}], actor=actor, action="pay")
+                "channel": d["payee_channel"] or d["payment_channel"], "account_no": d["account_no"]}], actor=actor,
+                action="pay")
             if n != 1:  # pragma: no cover - guarded by the state check under the write lock
                 raise LedgerError("already_paid", f"决定 {decision_id} 已发放", f"decision {decision_id} already paid")
             self._move(conn, d, "pay", "paid", actor, "发放")
@@ -967,19 +1016,22 @@ class Ledger:
         """The bank returned a payment (退回). The payment stays; a return row reverses it."""
         _need_actor(actor)
         with self._tx() as conn:
-            p = conn.execute(select(Payment.__table__).where(P.id == payment_id)).mappings().first()
-            if p is None:
-                raise _err_not_found("支付记录", payment_id)
-            d = self._load(conn, p["decision_id"])
-            if p["kind"] == "initial":
-                check("bounce", d["state"], d["id"])
-            _, n = self._insert_rows(conn, PaymentReturn, [{"payment_id": payment_id, "amount_fen": p["amount_fen"],
-                                                            "reason": reason}], actor=actor, action="bounce", reason=reason)
-            if n != 1:
-                raise LedgerError("already_bounced", f"支付 {payment_id} 已登记退回", f"payment {payment_id} already bounced")
-            if p["kind"] == "initial":
-                self._move(conn, d, "bounce", "bounced", actor, reason)
-            self._queue_notice(conn, d, "bounced", ("sms",), actor, key_suffix=f"{payment_id}")
+            self._bounce(conn, payment_id, actor, reason)
+
+    def _bounce(self, conn: Connection, payment_id: int, actor: str, reason: str) -> None:
+        p = conn.execute(select(Payment.__table__).where(P.id == payment_id)).mappings().first()
+        if p is None:
+            raise _err_not_found("支付记录", payment_id)
+        d = self._load(conn, p["decision_id"])
+        if p["kind"] == "initial":
+            check("bounce", d["state"], d["id"])
+        _, n = self._insert_rows(conn, PaymentReturn, [{"payment_id": payment_id, "amount_fen": p["amount_fen"],
+                                                        "reason": reason}], actor=actor, action="bounce", reason=reason)
+        if n != 1:
+            raise LedgerError("already_bounced", f"支付 {payment_id} 已登记退回", f"payment {payment_id} already bounced")
+        if p["kind"] == "initial":
+            self._move(conn, d, "bounce", "bounced", actor, reason)
+        self._queue_notice(conn, d, "bounced", ("sms",), actor, key_suffix=f"{payment_id}")
 
     def fix_account(self, decision_id: int, actor: str, *, account_no: str, reason: str = "更正收款账户") -> None:
         """After a bounce: record the corrected account; the next batch pays again (seq + 1)."""
@@ -987,8 +1039,242 @@ class Ledger:
         if not account_no:
             raise LedgerError("bad_account", "账户不能为空", "account must not be empty")
         with self._tx() as conn:
-            self._move(conn, self._load(conn, decision_id), "fix_account", "account_fixed", actor, reason,
-                       account_no=account_no)
+            d = self._load(conn, decision_id)
+            rerouted = {"payee_channel": None} if d["payee_channel"] else {}  # an account given here is the unit's own
+            self._move(conn, d, "fix_account", "account_fixed", actor, reason, account_no=account_no, **rerouted)
+
+    # ------------------------------------ bank files and the bank's return (casework/outputs.py)
+    def set_payee_banks(self, banks: Mapping[str, str], actor: str, *, reason: str = "登记收款账户开户行行号") -> int:
+        """Record the payee bank (12-digit 支付系统行号) of accounts, for the bank file. Returns how many changed."""
+        _need_actor(actor)
+        clean: dict[str, str] = {}
+        for acc, code in banks.items():
+            a, c = _digits(acc), str(code).strip()
+            if not re.fullmatch(r"\d{6,32}", a):
+                raise LedgerError("bad_account", f"账号“{acc}”应为6至32位数字", f"account {acc!r} must be 6 to 32 digits")
+            if not re.fullmatch(r"\d{12}", c):
+                raise LedgerError("bad_bank_code", f"账号 {a} 的开户行行号“{c}”应为12位数字（支付系统行号）",
+                                  f"bank code {c!r} of account {a} must be 12 digits (CNAPS)")
+            clean[a] = c
+        K = PayeeBank.__table__
+        changed = 0
+        with self._tx() as conn:
+            accounts = sorted(clean)
+            old: dict[str, str] = {}
+            for i in range(0, len(accounts), 5000):
+                old.update(conn.execute(select(K.c.account_no, K.c.bank_code)
+                                        .where(K.c.account_no.in_(accounts[i:i + 5000]))).all())
+            for a in accounts:
+                if old.get(a) == clean[a]:
+                    continue
+                if a in old:
+                    conn.execute(update(K).where(K.c.account_no == a).values(bank_code=clean[a]))
+                else:
+                    conn.execute(K.insert().values(account_no=a, bank_code=clean[a]))
+                audit.append(conn, actor=actor, action="set_payee_bank", entity="case_payee_banks", entity_id=a,
+                             reason=reason, before={"bank_code": old.get(a)}, after={"bank_code": clean[a]})
+                changed += 1
+        return changed
+
+    def _batch_row(self, conn: Connection, batch_key: str) -> dict[str, Any]:
+        B = PaymentBatch.__table__.c
+        row = conn.execute(select(PaymentBatch.__table__).where(B.batch_key == batch_key)).mappings().first()
+        if row is None:
+            raise _err_not_found("发放批次", batch_key)
+        return dict(row)
+
+    @staticmethod
+    def _unsent(batch_id: int) -> Any:
+        """Payments of a batch not yet in a bank file (and not returned meanwhile)."""
+        Item, X = BankFileItem.__table__.c, PaymentReturn.__table__.c
+        return and_(P.batch_id == batch_id, ~exists().where(Item.payment_id == P.id), ~exists().where(X.payment_id == P.id))
+
+    def _payment_rows(self, conn: Connection, cond: Any) -> list[dict[str, Any]]:
+        """Payments with the payee's name, the bank file's reference and the account's bank code (None: unknown)."""
+        K = PayeeBank.__table__.c
+        rows = [dict(r) for r in conn.execute(
+            select(P.id, P.decision_id, P.seq, P.kind, P.amount_fen, P.channel, P.account_no, D.unit_id, D.unit_name,
+                   D.region_code)
+            .select_from(Payment.__table__.join(Decision.__table__, P.decision_id == D.id)).where(cond)
+            .order_by(P.id)).mappings()]
+        accounts = sorted({_digits(r["account_no"]) for r in rows})
+        banks: dict[str, str] = {}
+        for i in range(0, len(accounts), 5000):
+            banks.update(conn.execute(select(K.account_no, K.bank_code)
+                                      .where(K.account_no.in_(accounts[i:i + 5000]))).all())
+        for r in rows:
+            r["reference"] = payment_reference(r["decision_id"], r["seq"])
+            r["bank_code"] = banks.get(_digits(r["account_no"]))
+        return rows
+
+    def bank_file_plan(self, batch_key: str) -> dict[str, Any]:
+        """A batch, the bank files written for it, and its payments not yet in a file (``_payment_rows``)."""
+        with self._read() as conn:
+            batch = self._batch_row(conn, batch_key)
+            F = BankFile.__table__.c
+            files = [dict(r) for r in conn.execute(select(BankFile.__table__).where(F.batch_id == batch["id"])
+                                                   .order_by(F.id)).mappings()]
+            return {"batch": batch, "files": files, "payments": self._payment_rows(conn, self._unsent(batch["id"]))}
+
+    def bank_file_payments(self, file_key: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """A bank file written before and its payments, to write it again byte for byte."""
+        F, Item = BankFile.__table__.c, BankFileItem.__table__.c
+        with self._read() as conn:
+            f = conn.execute(select(BankFile.__table__).where(F.file_key == file_key)).mappings().first()
+            if f is None:
+                raise _err_not_found("报盘文件", file_key)
+            return dict(f), self._payment_rows(conn, P.id.in_(select(Item.payment_id).where(Item.file_id == f["id"])))
+
+    def record_bank_file(self, batch_key: str, actor: str, *, file_key: str, payment_ids: Sequence[int],
+                         value_date: date, payer_account: str, total_fen: int, sha256: str,
+                         xlsx_sha256: str | None = None) -> int:
+        """Record a disbursement file written for the batch's unsent payments (audit action ``bank_file``).
+
+        The file must hold exactly the payments of the batch not yet sent, and its control total must be their
+        sum; a payment goes into one file only (UNIQUE). Refused, nothing recorded, otherwise."""
+        _need_actor(actor)
+        with self._tx() as conn:
+            batch = self._batch_row(conn, batch_key)
+            unsent = dict(conn.execute(select(P.id, P.amount_fen).where(self._unsent(batch["id"]))).all())
+            if sorted(payment_ids) != sorted(unsent) or sum(unsent.values()) != total_fen:
+                raise LedgerError("batch_changed",
+                                  f"批次 {batch_key} 的待报盘付款已变化（现有 {len(unsent)} 笔，合计 {sum(unsent.values())} 分），请重新生成",
+                                  f"the unsent payments of batch {batch_key} changed ({len(unsent)}, "
+                                  f"{sum(unsent.values())} fen); write the file again")
+            F = BankFile.__table__.c
+            _, n = self._insert_rows(conn, BankFile, [{
+                "batch_id": batch["id"], "file_key": file_key, "value_date": value_date, "payer_account": payer_account,
+                "count": len(unsent), "total_fen": total_fen, "sha256": sha256}], actor=actor, action="bank_file",
+                after={"batch": batch_key, "file_key": file_key, "sha256": sha256, "xlsx_sha256": xlsx_sha256})
+            if n != 1:
+                raise LedgerError("file_exists", f"报盘文件批次号 {file_key} 已被使用", f"bank file {file_key} already exists")
+            fid = conn.execute(select(F.id).where(F.file_key == file_key)).scalar_one()
+            ref = audit.new_ref()
+            conn.execute(self._insert(BankFileItem.__table__).from_select(
+                ["file_id", "payment_id", "audit_ref"],
+                select(literal(fid), P.id, literal(ref)).where(self._unsent(batch["id"]))).on_conflict_do_nothing())
+            audit.append(conn, actor=actor, action="bank_file_items", entity="case_bank_file_items", ref=ref,
+                         after={"file_key": file_key})
+            return int(fid)
+
+    def apply_bank_return(self, file_key: str, lines: Sequence[BankReturnLine], actor: str, *, sha256: str,
+                          bank_date: date) -> BankReturnResult:
+        """Apply the bank's return file in one transaction: 成功 lines are recorded as bank confirmations, 失败 lines
+        as bounces (``record_bounce`` with the bank's reason). A line whose reference is not in the file sent,
+        repeats, differs in amount (or, when paid, in the account credited), or whose payment already has a bank
+        result is refused: set aside and reported with its line number and reason, nothing of it applied."""
+        _need_actor(actor)
+        F, Item = BankFile.__table__.c, BankFileItem.__table__.c
+        C, X = BankConfirmation.__table__.c, PaymentReturn.__table__.c
+        with self._tx() as conn:
+            f = conn.execute(select(BankFile.__table__).where(F.file_key == file_key)).mappings().first()
+            if f is None:
+                raise LedgerError("unknown_file", f"回盘文件的批次号 {file_key} 不是本台账生成的报盘文件",
+                                  f"batch id {file_key} of the return file is no bank file of this ledger")
+            batch_key = conn.execute(select(PaymentBatch.__table__.c.batch_key)
+                                     .where(PaymentBatch.__table__.c.id == f["batch_id"])).scalar_one()
+            answered = or_(exists().where(C.payment_id == P.id), exists().where(X.payment_id == P.id))
+            sent = {payment_reference(r.decision_id, r.seq): r._asdict() for r in conn.execute(
+                select(P.id, P.decision_id, P.seq, P.kind, P.amount_fen, P.account_no, D.state, answered.label("answered"))
+                .select_from(Payment.__table__.join(Decision.__table__, P.decision_id == D.id))
+                .where(P.id.in_(select(Item.payment_id).where(Item.file_id == f["id"]))))}
+            res = BankReturnResult(file_key=file_key, batch_key=batch_key, lines=len(lines))
+            times = Counter(ln.reference for ln in lines)
+            confirm: list[dict[str, Any]] = []
+            bounce: list[tuple[BankReturnLine, dict[str, Any]]] = []
+            for ln in lines:
+                p = sent.get(ln.reference)
+                why: tuple[str, str, str] | None = None
+                if times[ln.reference] > 1:
+                    why = ("duplicate", f"业务参考号 {ln.reference} 在回盘文件中出现 {times[ln.reference]} 次",
+                           f"reference {ln.reference} occurs {times[ln.reference]} times")
+                elif p is None:
+                    why = ("unknown_reference", f"业务参考号 {ln.reference} 不在报盘文件 {file_key} 中",
+                           f"reference {ln.reference} was not sent in {file_key}")
+                elif ln.amount_fen != p["amount_fen"]:
+                    why = ("amount_mismatch", f"金额 {ln.amount_fen} 分与报盘的 {p['amount_fen']} 分不符",
+                           f"amount {ln.amount_fen} fen differs from the {p['amount_fen']} fen sent")
+                elif p["answered"]:
+                    why = ("already_recorded", f"付款 {ln.reference} 的银行处理结果已登记过",
+                           f"payment {ln.reference} already has a bank result")
+                elif ln.paid and _digits(ln.account) != _digits(p["account_no"]):
+                    why = ("account_mismatch", f"银行入账账号（尾号 {_digits(ln.account)[-4:]}）与报盘账号（尾号 "
+                           f"{_digits(p['account_no'])[-4:]}）不符", "the account credited is not the one sent")
+                elif not ln.paid and p["kind"] == "initial" and p["state"] != "paid":
+                    why = ("state", f"决定 {p['decision_id']} 当前状态不是“已发放”，不能登记退回",
+                           f"decision {p['decision_id']} is {p['state']}, not paid")
+                if why is not None:
+                    res.refused.append({"line": ln.line, "reference": ln.reference, "code": why[0], "zh": why[1],
+                                        "en": why[2]})
+                elif ln.paid:
+                    confirm.append({"payment_id": p["id"], "amount_fen": p["amount_fen"], "account_no": _digits(ln.account),
+                                    "bank_date": bank_date, "return_sha256": sha256})
+                    res.confirmed.append({"line": ln.line, "reference": ln.reference, "payment_id": p["id"],
+                                          "decision_id": p["decision_id"], "amount_fen": p["amount_fen"]})
+                else:
+                    bounce.append((ln, p))
+            if confirm:
+                self._insert_rows(conn, BankConfirmation, confirm, actor=actor, action="bank_confirm",
+                                  after={"file_key": file_key, "sha256": sha256})
+            for ln, p in bounce:
+                self._bounce(conn, p["id"], actor, ln.reason)
+                res.bounced.append({"line": ln.line, "reference": ln.reference, "payment_id": p["id"],
+                                    "decision_id": p["decision_id"], "amount_fen": p["amount_fen"], "reason": ln.reason})
+            res.outstanding = conn.execute(
+                select(func.count()).select_from(BankFileItem.__table__.join(Payment.__table__, Item.payment_id == P.id))
+                .where(Item.file_id == f["id"], ~answered)).scalar_one()
+            audit.append(conn, actor=actor, action="bank_return", entity="case_bank_files", entity_id=f["id"],
+                         reason=f"银行回盘 {file_key}", after={
+                             "sha256": sha256, "lines": res.lines, "confirmed": len(res.confirmed),
+                             "bounced": len(res.bounced),
+                             "refused": [{"line": r["line"], "reference": r["reference"], "code": r["code"]}
+                                         for r in res.refused]})
+            return res
+
+    def _tax_account_basis(self, conn: Connection, d: dict[str, Any]) -> tuple[str | None, str, str]:
+        """(the clause, or None; why not in Chinese; in English) for paying ``d`` to the 税务 account."""
+        basis = self._proc(d).tax_account
+        if basis is None:
+            return None, f"{d['policy_doc']} 未规定可返还至税务部门协助提供的缴费账户", \
+                f"{d['policy_doc']} does not provide for paying to the tax premium account"
+        _, _, size = self._entitlement(conn, d)
+        if size not in ("small", "micro"):
+            return None, f"该条款仅适用于小微企业（本决定的企业划型为 {size or '未知'}）", \
+                f"the clause covers small and micro firms only (size class {size})"
+        return basis, "", ""
+
+    def tax_account_basis(self, decision_id: int) -> str | None:
+        """The clause that lets this decision be paid to its 税务 premium account, or None."""
+        with self._read() as conn:
+            return self._tax_account_basis(conn, self._load(conn, decision_id))[0]
+
+    def reroute_to_tax_account(self, decision_id: int, actor: str, *, account_no: str) -> str:
+        """对没有对公账户的小微企业，可将资金直接返还至当地税务部门协助提供的其缴纳社会保险费的账户 (人社部发〔2024〕40号 五;
+        内人社发〔2025〕18号 四): after a bounce (→ 'account_fixed', paid again by the next batch) or before payment,
+        set the 税务 account and the channel. Returns the clause cited."""
+        _need_actor(actor)
+        acc = _digits(account_no)
+        if not re.fullmatch(r"\d{6,32}", acc):
+            raise LedgerError("bad_account", "税务部门提供的缴费账户应为6至32位数字", "the tax account must be 6 to 32 digits")
+        with self._tx() as conn:
+            d = self._load(conn, decision_id)
+            basis, zh, en = self._tax_account_basis(conn, d)
+            if basis is None:
+                raise LedgerError("reroute_refused", f"决定 {decision_id} 不能改为返还至税务缴费账户：{zh}",
+                                  f"decision {decision_id} cannot be paid to the tax account: {en}")
+            reason = f"无对公账户的小微企业，返还至当地税务部门协助提供的缴纳社会保险费账户（{basis}）"
+            values = {"account_no": acc, "payee_channel": "tax_payment_account"}
+            if d["state"] == "bounced":
+                self._move(conn, d, "fix_account", "account_fixed", actor, reason, **values)
+            elif d["state"] in TERMINAL or d["state"] in ("paid", "account_fixed"):
+                raise LedgerError("transition_refused",
+                                  f"决定 {decision_id} 当前状态为 {d['state']}，仅能在发放前或银行退回后改为税务缴费账户",
+                                  f"decision {decision_id} is {d['state']}; reroute before payment or after a bounce")
+            else:
+                conn.execute(update(Decision.__table__).where(D.id == decision_id).values(**values, version=D.version + 1))
+                audit.append(conn, actor=actor, action="reroute", entity="case_decisions", entity_id=decision_id,
+                             reason=reason, before={k: d[k] for k in values}, after=values)
+            return basis
 
     # ------------------------------------------------- 多退少补 / recoveries
     def _recompute(self, conn: Connection, d: dict[str, Any], actor: str, *, kind: str, status: str,
@@ -1037,7 +1323,8 @@ class Ledger:
             seq = conn.execute(select(func.count()).where(P.decision_id == d["id"], P.kind == "supplement")).scalar_one()
             ref, _ = self._insert_rows(conn, Payment, [{
                 "batch_id": None, "decision_id": d["id"], "kind": "supplement", "seq": seq, "amount_fen": diff,
-                "channel": d["payment_channel"], "account_no": d["account_no"]}], actor=actor, action="pay_supplement",
+                "channel": d["payee_channel"] or d["payment_channel"], "account_no": d["account_no"]}], actor=actor,
+                action="pay_supplement",
                 reason="多退少补：补发")
             res.supplement_payment_id = conn.execute(select(P.id).where(P.audit_ref == ref)).scalar_one()
         elif diff < 0:
@@ -1265,3 +1552,44 @@ class Ledger:
         with self._read() as conn:
             return {name: conn.execute(select(func.count()).select_from(t)).scalar_one()
                     for name, t in Base.metadata.tables.items()}
+
+    # ------------------------------------------- views for the documents (casework/outputs.py)
+    def select_ids(self, *, program: str | None = None, year: int | None = None,
+                   states: Sequence[str] | None = None) -> list[int]:
+        """Decision ids by program, year and state, in id order."""
+        conds = [c for c in (D.program == program if program else None, D.year == year if year else None,
+                             D.state.in_(list(states)) if states else None) if c is not None]
+        with self._read() as conn:
+            return list(conn.execute(select(D.id).where(*conds).order_by(D.id)).scalars())
+
+    def publicity_view(self, list_key: str) -> dict[str, Any]:
+        """A 公示 list with its decisions: name, code, entitlement, state and whether a 复审 approved it."""
+        L, E, V = PublicityList.__table__.c, PublicityEntry.__table__.c, Review.__table__.c
+        passed = exists().where(V.decision_id == D.id, V.stage == 2, V.approve == 1)
+        with self._read() as conn:
+            lst = conn.execute(select(PublicityList.__table__).where(L.list_key == list_key)).mappings().first()
+            if lst is None:
+                raise _err_not_found("公示名单", list_key)
+            rows = [dict(r) for r in conn.execute(
+                select(D.id, D.unit_id, D.unit_name, D.region_code, D.program, D.year, D.policy_doc, D.clause, D.state,
+                       self._amount_sql().label("amount_fen"), passed.label("second_review_passed"))
+                .select_from(PublicityEntry.__table__.join(Decision.__table__, E.decision_id == D.id))
+                .where(E.list_id == lst["id"]).order_by(D.id)).mappings()]
+        for r in rows:
+            r["second_review_passed"] = bool(r["second_review_passed"])
+        return {**dict(lst), "entries": rows}
+
+    def letter_view(self, decision_id: int) -> dict[str, Any]:
+        """``decision`` plus what a letter states: the reviews, the disqualification and the bank's returns."""
+        d = self.decision(decision_id)
+        V, Q, X = Review.__table__.c, Disqualification.__table__.c, PaymentReturn.__table__.c
+        with self._read() as conn:
+            d["reviews"] = [dict(r) for r in conn.execute(
+                select(V.stage, V.reviewer, V.approve, V.reason).where(V.decision_id == decision_id)
+                .order_by(V.stage)).mappings()]
+            d["disqualification"] = conn.execute(select(Q.reason).where(
+                Q.unit_id == d["unit_id"], Q.program == d["program"], Q.year == d["year"])).scalar_one_or_none()
+            ids = [p["id"] for p in d["payments"]]
+            d["returns"] = dict(conn.execute(select(X.payment_id, X.reason).where(X.payment_id.in_(ids))).all()) \
+                if ids else {}
+        return d

@@ -4,8 +4,9 @@ Money is integer fen in ``BigInteger`` columns. Every table whose rows are *fact
 output, a payment, a bounce, a recovery ...) is append-only: rows are inserted, never updated. Each such
 row carries ``audit_ref``, the reference of the audit event that created it; the event stores a SHA-256
 hash of those rows' content (see ``audit.py``), so a row edited behind the ledger's back is detected.
-The only mutable columns are workflow columns (``case_decisions.state``, ``account_no``, ``deadline``,
-``hold_reason``, ``version``) and the outbox delivery status; every change to them is an audit event with before/after.
+The only mutable columns are workflow columns (``case_decisions.state``, ``account_no``, ``payee_channel``,
+``deadline``, ``hold_reason``, ``version``), the payee banks (``case_payee_banks``) and the outbox delivery status;
+every change to them is an audit event with before/after.
 ``changed_at`` stamps the last change of a decision row (for finding cases by date; not evidence: the audit
 chain is).
 """
@@ -152,6 +153,8 @@ class Decision(Base):
     account_no: Mapped[str | None] = mapped_column(String(64), nullable=True)
     deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
     hold_reason: Mapped[str | None] = mapped_column(Text, nullable=True)  # why it is 'held' (缓缴未补足 ...)
+    # the channel money now goes by when it differs from the rules' payment_channel (re-routed to the 税务 account)
+    payee_channel: Mapped[str | None] = mapped_column(String(24), nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
     # last change of this row: set by the import and by every UPDATE the ledger issues (SQLAlchemy onupdate)
     changed_at: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True, default=utc_now_iso,
@@ -238,6 +241,52 @@ class PaymentReturn(Base):
     payment_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("case_payments.id"), unique=True)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(Text)
+    audit_ref: Mapped[str] = mapped_column(String(40), index=True)
+
+
+class PayeeBank(Base):
+    """The payee's bank (12-digit 支付系统行号) of an account, for the bank file (mutable; changes audited)."""
+
+    __tablename__ = "case_payee_banks"
+    account_no: Mapped[str] = mapped_column(String(64), primary_key=True)  # digits only, as in the bank file
+    bank_code: Mapped[str] = mapped_column(String(12))
+
+
+class BankFile(Base):
+    """A disbursement file written for (part of) a payment batch (docs/bank-file.md)."""
+
+    __tablename__ = "case_bank_files"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    batch_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("case_payment_batches.id"))
+    file_key: Mapped[str] = mapped_column(String(32), unique=True)  # the header's batch id; the bank echoes it
+    value_date: Mapped[date] = mapped_column(Date)
+    payer_account: Mapped[str] = mapped_column(String(32))
+    count: Mapped[int] = mapped_column(Integer)
+    total_fen: Mapped[int] = mapped_column(BigInteger)  # the control total
+    sha256: Mapped[str] = mapped_column(String(64))
+    audit_ref: Mapped[str] = mapped_column(String(40), index=True)
+
+
+class BankFileItem(Base):
+    """A payment sent in a bank file. UNIQUE payment_id: a payment goes to the bank in one file only."""
+
+    __tablename__ = "case_bank_file_items"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    file_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("case_bank_files.id"))
+    payment_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("case_payments.id"), unique=True)
+    audit_ref: Mapped[str] = mapped_column(String(40), index=True)
+
+
+class BankConfirmation(Base):
+    """The bank's return file says the payment was credited (成功)."""
+
+    __tablename__ = "case_bank_confirmations"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    payment_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("case_payments.id"), unique=True)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    account_no: Mapped[str] = mapped_column(String(64))  # the account the bank credited
+    bank_date: Mapped[date] = mapped_column(Date)  # the return file's processing date
+    return_sha256: Mapped[str] = mapped_column(String(64))
     audit_ref: Mapped[str] = mapped_column(String(40), index=True)
 
 
@@ -361,6 +410,9 @@ HASHED: dict[str, tuple[str, ...]] = {
     "case_payment_batches": ("id", "batch_key", "program", "year"),
     "case_payments": ("id", "batch_id", "decision_id", "kind", "seq", "amount_fen", "channel", "account_no"),
     "case_payment_returns": ("id", "payment_id", "amount_fen", "reason"),
+    "case_bank_files": ("id", "batch_id", "file_key", "value_date", "payer_account", "count", "total_fen", "sha256"),
+    "case_bank_file_items": ("id", "file_id", "payment_id"),
+    "case_bank_confirmations": ("id", "payment_id", "amount_fen", "account_no", "bank_date", "return_sha256"),
     "case_recoveries": ("id", "decision_id", "kind", "seq", "amount_fen", "reason"),
     "case_recovery_receipts": ("id", "recovery_id", "amount_fen"),
     "case_allocations": ("id", "decision_id", "user_unit_id", "user_unit_name", "workers", "amount_fen"),

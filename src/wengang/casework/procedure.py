@@ -9,6 +9,8 @@ from a list in code:
 * ``unconfirmed_waived`` — 晋28号 六 “在政策执行期限内，未确认且未主动申请的，视为企业放弃”: a waiver exists
   only where the document provides one, and only once its period (the block's ``valid_to``) is over.
 * ``unconfirmed_reminded`` — 兵团 二（一）“对未及时确认的企业，主动联系提醒确认”.
+* ``pay_to_premium_account_if_no_corporate_account`` — 人社部发〔2024〕40号 五, 内人社发〔2025〕18号 四 “对无对公账户的
+  小微企业，可将资金直接返还至当地税务部门协助提供的其缴纳社会保险费账户”: ``tax_account`` is its citation and quote.
 
 A document the ledger cannot find (a 文号 outside the shipped set) is treated the cautious way: the
 unit's confirmation is asked for, and nothing is ever waived.
@@ -29,6 +31,7 @@ class Procedure:
     unconfirmed_waived: bool
     reminders: bool
     period_end: date | None  # the program block's valid_to (政策执行期限)
+    tax_account: str | None = None  # where the text lets a 小微企业 without 对公账户 be paid to its 税务 account
 
     def period_over(self, today: date) -> bool:
         return self.period_end is not None and today > self.period_end
@@ -69,6 +72,7 @@ def procedure(policy_doc: str, program: str) -> Procedure:
         p = params.get(name)
         return bool(p is not None and p.value is True)
 
+    tax = params.get("pay_to_premium_account_if_no_corporate_account")
     return Procedure(
         policy_doc=policy_doc,
         known=True,
@@ -76,4 +80,5 @@ def procedure(policy_doc: str, program: str) -> Procedure:
         unconfirmed_waived=flag("unconfirmed_waived"),
         reminders=flag("unconfirmed_reminded"),
         period_end=doc.programs[program].valid_to,  # type: ignore[attr-defined]
+        tax_account=f"{tax.citation()}“{tax.quote}”" if tax is not None and tax.value is True else None,
     )

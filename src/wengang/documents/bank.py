@@ -298,28 +298,66 @@ def read_bank_file(path: str | Path) -> PaymentBatch:
     return make_batch(h["batch_id"], _date(1, h["date"]), h["payer_account"], payments)
 
 
-def read_return_file(path: str | Path, batch: PaymentBatch | None = None) -> ReturnFile:
-    """Read the bank's return file into paid and bounced records.
+@dataclass(frozen=True)
+class ReturnLine:
+    """One detail record of a return file, with its line number (the header is line 1)."""
 
-    Refused (:class:`DocumentError`, naming line and field) when the header's or trailer's count or control
-    total does not match the detail lines, a field is malformed, a 失败 line has no reason, or — with ``batch`` —
-    the batch id, a reference, an amount, the count or the total differs from what was sent.
-    """
+    line: int
+    seq: int
+    reference: str
+    paid: bool
+    reason: str
+    account: str
+    amount_fen: int
+
+
+@dataclass(frozen=True)
+class ReturnLines:
+    batch_id: str
+    on: date
+    lines: tuple[ReturnLine, ...]
+
+
+def read_return_lines(path: str | Path) -> ReturnLines:
+    """Every detail record of a return file, checked for form only: CRLF and GB18030, record types, field counts,
+    sequence, whole-number amounts, a non-empty reference, ``成功``/``失败`` and a reason for each 失败, and the
+    header's and trailer's count and control total. Repeated or unknown references are left to the caller (the
+    ledger sets such lines aside one by one); a file that fails these checks is refused whole."""
     rows = _lines(path)
     h, details = _frame(rows, RETURN_TAG, ("tag", "version", "batch_id", "date", "count", "total_fen"))
     _int(1, h, "total_fen", "控制总额")
     names = ("seq", "reference", "result", "reason", "account", "amount_fen")
-    sent = {p.reference: p for p in batch.payments} if batch else {}
-    seen: set[str] = set()
-    paid: list[Paid] = []
-    bounced: list[Bounced] = []
+    out: list[ReturnLine] = []
     for i, (n, row) in enumerate(details, start=1):
         f = _fields(n, row, "D", names)
         if _int(n, f, "seq", "序号") != i:
             raise DocumentError(f"第{n}行“序号”应为{i}，实为“{f['seq']}” / line {n}: sequence must be {i}")
-        ref, amount = f["reference"], _int(n, f, "amount_fen", "金额（分）")
-        if not ref:
+        amount = _int(n, f, "amount_fen", "金额（分）")
+        if not f["reference"]:
             raise DocumentError(f"第{n}行“业务参考号”为空 / line {n}: reference is empty")
+        if f["result"] not in (PAID, BOUNCED):
+            raise DocumentError(f"第{n}行“处理结果”应为“成功”或“失败”，实为“{f['result']}” / line {n}: result must be 成功 or 失败")
+        if f["result"] == BOUNCED and not f["reason"].strip():
+            raise DocumentError(f"第{n}行“失败原因”为空 / line {n}: a bounced payment needs a reason")
+        out.append(ReturnLine(n, i, f["reference"], f["result"] == PAID, f["reason"].strip(), f["account"], amount))
+    _check_total(h, sum(x.amount_fen for x in out), len(rows))
+    return ReturnLines(h["batch_id"], _date(1, h["date"]), tuple(out))
+
+
+def read_return_file(path: str | Path, batch: PaymentBatch | None = None) -> ReturnFile:
+    """Read the bank's return file into paid and bounced records.
+
+    Refused (:class:`DocumentError`, naming line and field) when the file's form is wrong (:func:`read_return_lines`),
+    a reference repeats, or — with ``batch`` — the batch id, a reference, an amount, the count or the total differs
+    from what was sent.
+    """
+    ret = read_return_lines(path)
+    sent = {p.reference: p for p in batch.payments} if batch else {}
+    seen: set[str] = set()
+    paid: list[Paid] = []
+    bounced: list[Bounced] = []
+    for x in ret.lines:
+        n, ref, amount = x.line, x.reference, x.amount_fen
         if ref in seen:
             raise DocumentError(f"第{n}行“业务参考号”{ref}重复 / line {n}: duplicate reference {ref}")
         seen.add(ref)
@@ -330,24 +368,19 @@ def read_return_file(path: str | Path, batch: PaymentBatch | None = None) -> Ret
                 raise DocumentError(
                     f"第{n}行“金额（分）”为{amount}，批次中为{sent[ref].amount_fen} / line {n}: amount differs from the batch"
                 )
-        if f["result"] == PAID:
-            matches = None if batch is None else f["account"] == sent[ref].account
-            paid.append(Paid(i, ref, amount, f["account"], matches))
-        elif f["result"] == BOUNCED:
-            if not f["reason"].strip():
-                raise DocumentError(f"第{n}行“失败原因”为空 / line {n}: a bounced payment needs a reason")
-            bounced.append(Bounced(i, ref, amount, f["reason"].strip(), f["account"]))
+        if x.paid:
+            matches = None if batch is None else x.account == sent[ref].account
+            paid.append(Paid(x.seq, ref, amount, x.account, matches))
         else:
-            raise DocumentError(f"第{n}行“处理结果”应为“成功”或“失败”，实为“{f['result']}” / line {n}: result must be 成功 or 失败")
-    total = sum(p.amount_fen for p in paid) + sum(b.amount_fen for b in bounced)
-    _check_total(h, total, len(rows))
+            bounced.append(Bounced(x.seq, ref, amount, x.reason, x.account))
+    total = sum(x.amount_fen for x in ret.lines)
     if batch is not None:
-        if h["batch_id"] != batch.batch_id:
-            raise DocumentError(f"第1行“批次号”为{h['batch_id']}，应为{batch.batch_id} / line 1: batch id differs")
-        if len(details) != batch.count or total != batch.total_fen:
+        if ret.batch_id != batch.batch_id:
+            raise DocumentError(f"第1行“批次号”为{ret.batch_id}，应为{batch.batch_id} / line 1: batch id differs")
+        if len(ret.lines) != batch.count or total != batch.total_fen:
             missing = sorted(set(sent) - seen)
             raise DocumentError(
-                f"第1行：回盘{len(details)}笔{total}分，批次{batch.count}笔{batch.total_fen}分；未回盘：{'、'.join(missing)} / "
+                f"第1行：回盘{len(ret.lines)}笔{total}分，批次{batch.count}笔{batch.total_fen}分；未回盘：{'、'.join(missing)} / "
                 "line 1: the return file does not cover the batch"
             )
-    return ReturnFile(h["batch_id"], _date(1, h["date"]), tuple(paid), tuple(bounced))
+    return ReturnFile(ret.batch_id, ret.on, tuple(paid), tuple(bounced))

@@ -2,7 +2,8 @@
 
 Input: a plain dict shaped like :meth:`wengang.rules.engine.Decision.to_dict` (``program_label``, ``subject_id``,
 ``subject_name``, ``status``, ``amount_fen``, ``policy``, ``checks``, ``reasons``, ``outputs``, ``outcomes`` …; optional
-extras: ``subject`` 单位/个人, ``decision_id``, ``quotes`` = {citation: verbatim clause text}) and an agency dict:
+extras: ``subject`` 单位/个人, ``decision_id``, ``quotes`` = {citation: verbatim clause text}, ``notes`` = further
+paragraphs printed before the 救济途径, e.g. the review trace or the payment made) and an agency dict:
 
 * ``name`` (required) — the agency, printed in the 落款 with the seal line;
 * ``review_body`` and ``court`` (required for a 决定书) — the 行政复议 body and the 人民法院 of the 救济途径;
@@ -178,6 +179,7 @@ def compose_letter(
         paras += [f"{n}. {item}" for n, item in enumerate(items, start=1)]
         paras.append("本告知书不是最终决定。补正后本机构将依法作出决定；逾期未补正的，按有关规定处理。")
 
+    paras += [str(n) for n in decision.get("notes") or []]
     if kind == DECISION:
         paras.append(
             f"如对本决定不服，可在收到本决定书之日起60日内向{review_body}申请行政复议，或者在6个月内向{court}"

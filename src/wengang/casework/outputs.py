@@ -1,0 +1,379 @@
+"""Ledger → documents: the bank file of a payment batch and the bank's return, the 公示 list, the letters.
+
+The ledger keeps the money and the states; ``wengang.documents`` lays the files out (pure functions). This module
+reads the ledger's views, turns them into the documents' plain data, writes every file atomically (a temporary
+name in the target folder, renamed when complete) and records in the ledger what left the office: a bank file is
+the audit event ``bank_file`` with its sha256, and each payment goes to the bank in one file only.
+
+The agency (name, 行政复议机关, 人民法院, phone, address, objection channel, the fund's payer account) comes from the
+``agency:`` block of ``src/wengang/region_data/<region>.yaml`` — of the decisions' most specific common region that
+has one — and the command's options override it.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from wengang.documents.errors import DocumentError
+
+from .ledger import BankReturnLine, BankReturnResult, Ledger
+from .states import STATE_ZH
+
+AGENCY_FIELDS = ("name", "review_body", "court", "phone", "address", "objection_channel", "payer_account", "seal")
+# states in which a 复审 has approved the decision (and nothing has undone it)
+PASSED_REVIEW = frozenset({"approved", "publicized", "held", "paid", "bounced", "account_fixed"})
+REFUSED = frozenset({"not_eligible", "rejected", "disqualified"})
+UNDECIDED = frozenset({"pending_determination"})
+CHANNEL_ZH = {"corporate_account": "单位对公账户", "tax_payment_account": "税务部门协助提供的缴纳社会保险费账户",
+              "personal_account": "本人银行账户"}
+
+
+# ----------------------------------------------------------------------------------------------- agency
+@functools.cache
+def _agency_blocks() -> dict[str, dict[str, str]]:
+    import yaml
+
+    from wengang.regions import resolve_region
+    from wengang.settings import REGION_DATA_DIR
+
+    out: dict[str, dict[str, str]] = {}
+    for f in sorted(REGION_DATA_DIR.glob("*.yaml")):
+        doc = yaml.safe_load(f.read_text("utf-8")) or {}
+        block = doc.get("agency")
+        if not block:
+            continue
+        unknown = sorted(set(block) - set(AGENCY_FIELDS))
+        if unknown:
+            raise DocumentError(f"{f.name} 的 agency 中有未知字段 {'、'.join(unknown)}（可用：{'、'.join(AGENCY_FIELDS)}） / "
+                                f"{f.name}: unknown agency fields {unknown}")
+        out[resolve_region(str(doc["region"])).key] = {k: str(v) for k, v in block.items() if v is not None}
+    return out
+
+
+def agency_config(region_codes: Iterable[str], **given: str | None) -> dict[str, str]:
+    """The agency block of the regions' most specific common region that has one, with ``given`` (not None) on top."""
+    from wengang.regions import chain
+
+    from .intake import _common_region
+
+    base: dict[str, str] = {}
+    codes = sorted({c for c in region_codes if c})
+    region = _common_region(codes) if codes else "national"
+    if region != "national":
+        blocks = _agency_blocks()
+        base = next((blocks[r.key] for r in chain(region) if r.key in blocks), {})
+    return {**base, **{k: v for k, v in given.items() if v}}
+
+
+def _need_agency(agency: dict[str, str], fields: dict[str, str]) -> None:
+    missing = [f"--{opt}（{field}）" for field, opt in fields.items() if not agency.get(field)]
+    if missing:
+        raise DocumentError(f"缺少经办机构信息：请用 {'、'.join(missing)} 给出，或填入 region_data/<地区>.yaml 的 agency: / "
+                            f"agency details missing: give {', '.join(missing)} or an agency block in the region data")
+
+
+# ----------------------------------------------------------------------------------------------- files
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+@contextmanager
+def _staged(*paths: Path) -> Iterator[list[Path]]:
+    """Temporary names beside ``paths``: renamed onto them when the block completes, removed when it fails."""
+    tmps = []
+    for p in paths:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        tmps.append(p.with_name(f".{p.name}.{os.getpid()}.tmp"))
+    try:
+        yield tmps
+        for t, p in zip(tmps, paths, strict=True):
+            os.replace(t, p)
+    finally:
+        for t in tmps:
+            t.unlink(missing_ok=True)
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^\w.-]", "_", name)
+
+
+# ----------------------------------------------------------------------------------------------- bank file
+@dataclass
+class BankFileWritten:
+    file_key: str  # the batch id in the file's header (the ledger's batch key; ``<key>-<n>`` for a later part)
+    path: Path
+    xlsx: Path
+    count: int
+    total_fen: int
+    sha256: str
+
+
+def _bank_payments(rows: Sequence[dict[str, Any]]) -> list[Any]:
+    from wengang.documents.bank import Payment
+
+    return [Payment(r["unit_name"], r["account_no"], r["bank_code"], r["amount_fen"], r["reference"]) for r in rows]
+
+
+def bank_batch(file_key: str, on: date, payer_account: str, rows: Sequence[dict[str, Any]]) -> Any:
+    """The checked ``documents.bank.PaymentBatch`` of ledger payment rows; a refusal names the decision."""
+    from wengang.documents.bank import _BATCH_ID, make_batch
+
+    if not _BATCH_ID.fullmatch(file_key):
+        raise DocumentError(f"批次号“{file_key}”不能用作报盘文件批次号（1至32位字母、数字、“-”或“_”）；请用这样的批次号发放 / "
+                            f"batch key {file_key!r} cannot be a bank-file batch id (1-32 of [A-Za-z0-9_-])")
+    payments = _bank_payments(rows)
+    try:
+        return make_batch(file_key, on, payer_account, payments)
+    except DocumentError:
+        for r, p in zip(rows, payments, strict=True):  # find the payment to name
+            try:
+                make_batch(file_key, on, payer_account, [p])
+            except DocumentError as exc:
+                raise DocumentError(f"决定 {r['decision_id']}（业务参考号 {r['reference']}）：{exc}") from None
+        raise
+
+
+def write_bank_file(led: Ledger, batch_key: str, out_dir: Path, actor: str, *, payer_account: str | None = None,
+                    on: date | None = None) -> BankFileWritten | None:
+    """The disbursement file and its XLSX twin for the batch's payments not yet sent (None: nothing to send).
+
+    Refused whole (nothing written or recorded) when a payee account has no bank code, a field cannot be written,
+    or the batch changed meanwhile. The control total is the sum of the payments, checked again by the ledger."""
+    from wengang.documents.bank import read_bank_file, write_bank_xlsx
+    from wengang.documents.bank import write_bank_file as write_txt
+    from wengang.documents.masking import mask_bank_account
+
+    plan = led.bank_file_plan(batch_key)
+    rows = plan["payments"]
+    if not rows:
+        return None
+    payer = payer_account or agency_config(r["region_code"] for r in rows).get("payer_account")
+    if not payer:
+        raise DocumentError("缺少付款账号（失业保险基金支出户）：请用 --payer-account 给出，或填入 region_data 的 agency: payer_account / "
+                            "the fund's payer account is missing: give --payer-account")
+    no_bank = [r for r in rows if not r["bank_code"]]
+    if no_bank:
+        shown = "；".join(f"决定 {r['decision_id']} 账号 {_masked(mask_bank_account, r['account_no'])}" for r in no_bank[:10])
+        raise DocumentError(f"{len(no_bank)} 笔付款的收款账户没有登记开户行行号，报盘文件未生成：{shown}"
+                            f"{' …' if len(no_bank) > 10 else ''}。请用 wengang case payee-bank 登记 / "
+                            f"{len(no_bank)} payee accounts have no bank code; record them with `wengang case payee-bank`")
+    n = len(plan["files"])
+    file_key = batch_key if n == 0 else f"{batch_key}-{n + 1}"
+    batch = bank_batch(file_key, on or date.today(), payer, rows)
+    txt, xlsx = out_dir / f"{_safe(file_key)}.txt", out_dir / f"{_safe(file_key)}.xlsx"
+    with _staged(txt, xlsx) as (t_txt, t_xlsx):
+        write_txt(batch, t_txt)
+        if read_bank_file(t_txt) != batch:  # pragma: no cover - the layout round-trips (tests/documents)
+            raise DocumentError("报盘文件读回与写出不一致 / the bank file does not read back as written")
+        write_bank_xlsx(batch, t_xlsx)
+        digest = _sha256(t_txt)
+        led.record_bank_file(batch_key, actor, file_key=file_key, payment_ids=[r["id"] for r in rows], value_date=batch.on,
+                             payer_account=batch.payer_account, total_fen=batch.total_fen, sha256=digest,
+                             xlsx_sha256=_sha256(t_xlsx))
+    return BankFileWritten(file_key, txt, xlsx, batch.count, batch.total_fen, digest)
+
+
+def _masked(mask: Callable[[str], str], value: str) -> str:
+    try:
+        return mask(value)
+    except DocumentError:
+        return "（无法脱敏）"
+
+
+# ----------------------------------------------------------------------------------------------- bank return
+@dataclass
+class ReturnReport:
+    result: BankReturnResult
+    reroutable: dict[int, str]  # bounced decision id → the clause that allows paying it to the 税务 account
+
+
+def apply_return_file(led: Ledger, path: Path, actor: str) -> ReturnReport:
+    """Read the bank's return file (refused whole when its form or totals are wrong) and apply it to the ledger:
+    confirmations, bounces, and lines set aside with their line number and reason."""
+    from wengang.documents.bank import read_return_lines
+
+    ret = read_return_lines(path)
+    lines = [BankReturnLine(x.line, x.reference, x.paid, x.amount_fen, x.account, x.reason) for x in ret.lines]
+    res = led.apply_bank_return(ret.batch_id, lines, actor, sha256=_sha256(Path(path)), bank_date=ret.on)
+    reroutable = {}
+    for b in res.bounced:
+        basis = led.tax_account_basis(b["decision_id"])
+        if basis:
+            reroutable[b["decision_id"]] = basis
+    return ReturnReport(res, reroutable)
+
+
+# ----------------------------------------------------------------------------------------------- 公示
+def _label(program: str) -> str:
+    from wengang.policies.required import PROGRAM_LABELS
+
+    return PROGRAM_LABELS.get(program, program)
+
+
+def publicity_from_ledger(led: Ledger, list_key: str, *, agency: str | None = None, phone: str | None = None,
+                          address: str | None = None, channel: str | None = None,
+                          issued_on: date | None = None) -> Any:
+    """The ``documents.publicity.Publicity`` of a ledger 公示 list. Every decision on it must have passed 复审
+    (a stage-2 approval, and a state at or after 复审通过); otherwise the whole list is refused, naming them."""
+    from wengang.documents.publicity import PublicityRecord, build_publicity
+
+    view = led.publicity_view(list_key)
+    entries = view["entries"]
+    if not entries:
+        raise DocumentError(f"公示名单 {list_key} 中没有单位 / publicity list {list_key} is empty")
+    cfg = agency_config((e["region_code"] for e in entries), name=agency, phone=phone, address=address,
+                        objection_channel=channel)
+    _need_agency(cfg, {"name": "agency", "phone": "phone"})
+    bad = [e for e in entries if not (e["second_review_passed"] and e["state"] in PASSED_REVIEW)]
+    if bad:
+        shown = "；".join(f"决定 {e['id']}（{e['unit_name']}，状态：{STATE_ZH.get(e['state'], e['state'])}）" for e in bad[:10])
+        raise DocumentError(f"公示名单 {list_key} 中有 {len(bad)} 个决定未经复审通过，不能公示，整份公示未生成：{shown} / "
+                            f"{len(bad)} decisions on list {list_key} have not passed the second review")
+    name = cfg["name"]
+    objection = cfg.get("objection_channel") or f"书面或当面向{name}"
+    if cfg.get("address"):
+        objection += f"（地址：{cfg['address']}）"
+    records = [PublicityRecord(e["unit_name"], e["unit_id"], e["amount_fen"], True, str(e["id"])) for e in entries]
+    docs = list(dict.fromkeys(e["policy_doc"] for e in entries))
+    start, end = view["starts_on"], view["ends_on"]
+    return build_publicity(
+        records, agency=name, program=_label(view["program"]), year=view["year"], start=start,
+        days=(end - start).days + 1, working_days=False, end=end, objection_channel=objection,
+        objection_phone=cfg["phone"], basis="、".join(docs), issued_on=issued_on or start,
+    )
+
+
+def write_publicity(led: Ledger, list_key: str, out_dir: Path, **kw: Any) -> tuple[Path, Path, Any]:
+    """公示 XLSX and PDF of a ledger list (``publicity_from_ledger``), written atomically into ``out_dir``."""
+    from wengang.documents.publicity import write_publicity_pdf, write_publicity_xlsx
+
+    p = publicity_from_ledger(led, list_key, **kw)
+    xlsx, pdf = out_dir / f"公示_{_safe(list_key)}.xlsx", out_dir / f"公示_{_safe(list_key)}.pdf"
+    with _staged(xlsx, pdf) as (t_xlsx, t_pdf):
+        write_publicity_xlsx(p, t_xlsx)
+        write_publicity_pdf(p, t_pdf)
+    return xlsx, pdf, p
+
+
+# ----------------------------------------------------------------------------------------------- letters
+def _sentence(text: str) -> str:
+    return text.strip().lstrip("✔✘？ ").rstrip("。；;")
+
+
+def letter_input(d: dict[str, Any]) -> dict[str, Any] | None:
+    """A ledger decision (``Ledger.letter_view``) as ``documents.letters`` input, or None while nothing is decided.
+
+    复审通过 and later → 决定书 (符合, the amount); 不符合/审核未通过/取消资格 → 决定书 (不予核准, the reasons);
+    待认定/无法判定 → 告知书. The explanation (the rules' trace) and what happened to the money follow as notes."""
+    from wengang.documents.masking import mask_bank_account
+
+    from .intake import PERSON_PROGRAMS
+    from .procedure import procedure
+
+    state = d["state"]
+    you = "你" if d["program"] in PERSON_PROGRAMS else "你单位"
+    ent = d["entitlement"]
+    out: dict[str, Any] = {
+        "program": d["program"], "program_label": _label(d["program"]), "decision_id": str(d["id"]),
+        "subject": "个人" if d["program"] in PERSON_PROGRAMS else "单位", "subject_id": d["unit_id"],
+        "subject_name": d["unit_name"], "policy": {"number": d["policy_doc"], "clause": d["clause"]},
+    }
+    trace = [line.strip() for line in (d["explanation"] or "").splitlines() if line.strip()]
+    notes = ["审核情况：" + "；".join(trace) + "。"] if trace else []
+    if state in PASSED_REVIEW:
+        out.update(status="eligible", amount_fen=ent["amount_fen"])
+        returns = d.get("returns", {})
+        for p in d["payments"]:
+            acc = _masked(mask_bank_account, p["account_no"])
+            where = f"{CHANNEL_ZH.get(p['channel'], p['channel'])}（{acc}）"
+            if p["id"] in returns:
+                notes.append(f"发往{where}的{_yuan(p['amount_fen'])}因“{returns[p['id']]}”被银行退回，请尽快向本机构提供正确的收款账户。")
+            else:
+                notes.append(f"已将{_yuan(p['amount_fen'])}发放至{where}。")
+        if d.get("payee_channel") == "tax_payment_account":
+            basis = procedure(d["policy_doc"], d["program"]).tax_account
+            notes.append(f"{you}无对公账户，根据{basis}，资金返还至当地税务部门协助提供的缴纳社会保险费账户。")
+        if state == "held" and d.get("hold_reason"):
+            notes.append(f"暂缓发放：{d['hold_reason']}。")
+    elif state in REFUSED:
+        reasons = [f"{'初审' if r['stage'] == 1 else '复审'}未通过：{_sentence(r['reason'])}" for r in d["reviews"]
+                   if not r["approve"]]
+        if state == "disqualified":
+            reasons.append(f"已被取消{d['year']}年度申领资格：{_sentence(d['disqualification'] or '')}")
+        reasons += [_sentence(h["reason"]) for h in d["history"] if h["action"] == "resolve" and h["reason"]]
+        if state == "not_eligible":
+            reasons += [_sentence(r) for r in d["reasons"] if r.strip()]
+        out.update(status="ineligible", amount_fen=None, reasons=[r for r in reasons if r] or ["不符合条件"])
+    elif state in UNDECIDED:
+        status = d["status"] if d["status"] in ("needs_decision", "not_determinable") else "needs_decision"
+        out.update(status=status, amount_fen=None, reasons=[_sentence(r) for r in d["reasons"] if r.strip()])
+    else:
+        return None
+    out["notes"] = notes
+    return out
+
+
+def _yuan(fen: int) -> str:
+    from wengang.money import fen_to_yuan
+
+    return f"人民币{fen_to_yuan(fen):,}元"
+
+
+@dataclass
+class LettersWritten:
+    paths: list[Path]
+    letters: int
+    skipped: list[tuple[int, str]]  # (decision id, state) with nothing decided yet
+
+
+def write_letters(led: Ledger, decision_ids: Sequence[int], out_dir: Path, *, batch: bool = False,
+                  issued_on: date | None = None, **agency_given: str | None) -> LettersWritten:
+    """决定书/告知书 as PDF for the decisions (one file per case, or one file with ``batch``).
+
+    Decisions with nothing decided yet (notified, awaiting review …) are skipped and reported."""
+    from wengang.documents.letters import compose_letter, write_letters_pdf
+
+    views = [led.letter_view(i) for i in decision_ids]
+    items, skipped = [], []
+    for v in views:
+        item = letter_input(v)
+        if item is None:
+            skipped.append((v["id"], v["state"]))
+        else:
+            items.append((v, item))
+    if not items:
+        return LettersWritten([], 0, skipped)
+    agency = agency_config((v["region_code"] for v, _ in items), **agency_given)
+    need = {"name": "agency"}
+    if any(item["status"] in ("eligible", "ineligible") for _, item in items):
+        need |= {"review_body": "review-body", "court": "court"}
+    _need_agency(agency, need)
+    on = issued_on or date.today()
+    for _, item in items:  # refuse before any file is written
+        compose_letter(item, agency, issued_on=on)
+    if batch:
+        path = out_dir / "letters.pdf"
+        with _staged(path) as (tmp,):
+            write_letters_pdf([item for _, item in items], agency, tmp, issued_on=on)
+        return LettersWritten([path], len(items), skipped)
+    paths = []
+    for n, (v, item) in enumerate(items, start=1):
+        kind = compose_letter(item, agency, issued_on=on).kind
+        path = out_dir / f"{n:04d}_{v['id']}_{kind}.pdf"
+        with _staged(path) as (tmp,):
+            write_letters_pdf([item], agency, tmp, issued_on=on)
+        paths.append(path)
+    return LettersWritten(paths, len(items), skipped)
