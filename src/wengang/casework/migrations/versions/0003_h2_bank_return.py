@@ -1,7 +1,7 @@
 """casework ledger: bank files, the bank's return (confirmations), payee banks, re-routed payee channel
 
 Revision ID: 0003_h2_bank_return
-Revises: 0002
+Revises: 0003_h1_changed_at
 Create Date: 2026-12-05
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_h2_bank_return"
-down_revision = "0002"
+down_revision = "0003_h1_changed_at"
 branch_labels = None
 depends_on = None
 
