@@ -27,7 +27,7 @@ audit_app = typer.Typer(help="审计链 / audit chain", no_args_is_help=True)
 console = Console()
 
 DB = typer.Option(DEFAULT_URL, "--db", envvar="WENGANG_DB", help="数据库 URL / database URL")
-USER = typer.Option(..., "--user", "-u", help="经办人 / acting user")
+USER = typer.Option(..., "--user", "-u", help="操作人登录名（须已登记并有相应角色，见 wengang user matrix）/ acting operator")
 
 
 def _run(fn, *args, **kw):
@@ -46,6 +46,15 @@ def _open(db: str) -> Ledger:
     from .ledger import Ledger
 
     return Ledger.open(db)
+
+
+def _reader(db: str, user: str) -> Ledger:
+    """The ledger, for a registered operator of any role (reads: 查询, roles.ACTIONS["read"])."""
+    from .operators import require
+
+    led = _open(db)
+    _run(require, led, user, "read")
+    return led
 
 
 @case_app.command("transitions")
@@ -260,6 +269,9 @@ def pay(batch_key: str, program: str, year: int, today: str = typer.Option(None)
     res = _run(_open(db).run_payment_batch, batch_key, program, year, user, today=_day(today))
     console.print(f"✔ 本次发放 {res.paid} 个单位，共 {res.amount_fen / 100:,.2f} 元；缺少账户 {res.missing_account} 个 / "
                   f"paid {res.paid}, {res.amount_fen} fen; {res.missing_account} missing an account")
+    if res.reviewed_by_payer:
+        console.print(f"[yellow]! {res.reviewed_by_payer} 个决定由本人初审或复审，未发放，须由另一名出纳发放 / "
+                      f"{res.reviewed_by_payer} not paid: you reviewed them; another payer must pay[/yellow]")
 
 
 @case_app.command("bounce")
@@ -325,9 +337,9 @@ def duplicates(person_id: str, scope: str = typer.Option(
 
 
 @case_app.command("show")
-def show(decision_id: int, db: str = DB) -> None:
+def show(decision_id: int, db: str = DB, user: str = USER) -> None:
     """查看一个决定及其历史 / show one decision and its history."""
-    d = _run(_open(db).decision, decision_id)
+    d = _run(_reader(db, user).decision, decision_id)
     console.print(f"[bold]{d['unit_name']}[/bold] {d['unit_id']}  {d['program']} {d['year']}  "
                   f"状态 {STATE_ZH.get(d['state'], d['state'])}  应发 {d['entitlement']['amount_fen']} 分")
     console.print(d["explanation"])
@@ -336,19 +348,21 @@ def show(decision_id: int, db: str = DB) -> None:
 
 
 @case_app.command("balance")
-def balance(unit_id: str = typer.Option(None), program: str = typer.Option(None), db: str = DB) -> None:
+def balance(unit_id: str = typer.Option(None), program: str = typer.Option(None), db: str = DB,
+            user: str = USER) -> None:
     """单位余额（已发 − 退回 − 追回）/ balances per unit and program."""
     t = Table("unit", "program", "paid", "returned", "recovered", "net", "recovery due")
-    for r in _open(db).balances(unit_id=unit_id, program=program):
+    for r in _reader(db, user).balances(unit_id=unit_id, program=program):
         t.add_row(r["unit_id"], r["program"], *(str(r[k]) for k in ("paid_fen", "returned_fen", "recovered_fen",
                                                                    "net_fen", "recovery_outstanding_fen")))
     console.print(t)
 
 
 @audit_app.command("verify")
-def verify(db: str = DB, expect_head: str = typer.Option(None, help="外部留存的链头哈希 / anchored head hash")) -> None:
+def verify(db: str = DB, expect_head: str = typer.Option(None, help="外部留存的链头哈希 / anchored head hash"),
+           user: str = USER) -> None:
     """校验审计链（篡改、删除、重排）及金额对账 / verify the audit chain and reconcile money."""
-    led = _open(db)
+    led = _reader(db, user)
     rep = led.verify_audit()
     rec = led.reconcile()
     ok = rep.ok and rec["ok"] and (expect_head is None or expect_head == rep.head_hash)
