@@ -139,7 +139,7 @@ def send(gateway: str = typer.Option(None, help="短信网关 URL；缺省写入
     from .notices import FileSender, HttpSender
 
     sender = HttpSender(gateway) if gateway else FileSender(out)
-    stats = _open(db).deliver_outbox(sender, actor=user)
+    stats = _run(_open(db).deliver_outbox, sender, actor=user)
     console.print(f"✔ 发送 {stats['sent']}，失败重试 {stats['failed_attempts']}，放弃 {stats['gave_up']} / {stats}")
 
 

@@ -28,7 +28,7 @@ from .errors import LedgerError
 from .models import Operator
 from .roles import ACTIONS, ROLES, clean_display, normalize_login, parse_role
 
-O = Operator.__table__.c
+OP = Operator.__table__.c
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,19 +70,19 @@ def _connect(target: Any) -> Iterator[Connection]:
 
 
 def lookup(conn: Connection, login: str) -> Actor | None:
-    row = conn.execute(select(O.login, O.display_name, O.roles, O.enabled).where(O.login == login)).first()
+    row = conn.execute(select(OP.login, OP.display_name, OP.roles, OP.enabled).where(OP.login == login)).first()
     return None if row is None else _actor(row)
 
 
 def all_operators(target: Any) -> list[Actor]:
     with _connect(target) as conn:
-        rows = conn.execute(select(O.login, O.display_name, O.roles, O.enabled).order_by(O.login)).all()
+        rows = conn.execute(select(OP.login, OP.display_name, OP.roles, OP.enabled).order_by(OP.login)).all()
     return [_actor(r) for r in rows]
 
 
 def _nearest(conn: Connection, typed: str, login: str) -> list[str]:
     """Registered operators a mistyped name may have meant: same display name first, then similar logins."""
-    ops = [_actor(r) for r in conn.execute(select(O.login, O.display_name, O.roles, O.enabled))]
+    ops = [_actor(r) for r in conn.execute(select(OP.login, OP.display_name, OP.roles, OP.enabled))]
     by_login = {a.login: a for a in ops}
     hits = [a.login for a in ops if a.display_name == typed.strip()]
     hits += difflib.get_close_matches(login, list(by_login), n=3, cutoff=0.5)
@@ -183,7 +183,7 @@ def set_enabled(ledger: Any, login: str, actor: str, *, enabled: bool) -> Actor:
         _not_self(admin, name, "管理员不能停用或启用自己", "an admin cannot disable or enable themselves")
         if op.enabled == enabled:
             return op
-        conn.execute(update(Operator.__table__).where(O.login == name).values(enabled=enabled))
+        conn.execute(update(Operator.__table__).where(OP.login == name).values(enabled=enabled))
         audit.append(conn, actor=admin.login, action="operator_enable" if enabled else "operator_disable",
                      entity="case_operators", entity_id=name, before={"enabled": op.enabled}, after={"enabled": enabled})
         return Actor(op.login, op.display_name, op.roles, enabled)
@@ -208,7 +208,7 @@ def change_roles(ledger: Any, login: str, actor: str, *, add: Sequence[str] = ()
                               f"operator {op.login} must keep at least one role; disable them instead")
         if new == op.roles:
             return op
-        conn.execute(update(Operator.__table__).where(O.login == name).values(roles=",".join(new)))
+        conn.execute(update(Operator.__table__).where(OP.login == name).values(roles=",".join(new)))
         audit.append(conn, actor=admin.login, action="operator_roles", entity="case_operators", entity_id=name,
                      before={"roles": list(op.roles)}, after={"roles": list(new)})
         return Actor(op.login, op.display_name, new, op.enabled)
