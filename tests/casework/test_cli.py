@@ -108,3 +108,13 @@ def test_user_commands_refuse_clearly(tmp_path):
     assert "没有「管理员」角色" in users("roles", "root", "--add", "出纳", "-u", "wang", code=2)
     r = runner.invoke(user_app, ["matrix"])
     assert r.exit_code == 0 and "复审" in r.output and "管理员" in r.output
+
+
+def test_the_cli_starts_without_the_database_layer():
+    """``wengang --help`` and the mounted ``case``/``audit``/``user`` apps import no SQLAlchemy (start-up time)."""
+    import subprocess
+    import sys
+
+    code = "import sys, wengang.cli; print('sqlalchemy' in sys.modules, 'user' in [g.name for g in wengang.cli.app.registered_groups])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "True"]

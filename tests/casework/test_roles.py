@@ -17,9 +17,12 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from ledger_helpers import DEADLINE, PAYDAY, RUN, RUN_SX, TODAY, decision, decision_sx, snapshot
+from conftest import DB, pg_available
+from ledger_helpers import DEADLINE, PAYDAY, RUN, RUN_SX, TODAY, decision, decision_sx, register_staff, snapshot
+from sqlalchemy import text
 
 from wengang.casework import AllocationIn, FileSender, LedgerError
+from wengang.casework.models import Base
 from wengang.casework.operators import add_operator, all_operators, change_roles, require, set_enabled
 from wengang.casework.roles import ACTIONS, ROLES, normalize_login, parse_role
 
@@ -31,6 +34,31 @@ def _with_role_operators(ledger):
     for role, login in ACTOR.items():
         add_operator(ledger, login, roles=[role], display_name=f"{ROLES[role]}甲", actor="admin")
     return ledger
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def matrix_ledger(request, tmp_path_factory):
+    """One migrated ledger per database for the matrix (hundreds of cases: migrating each would dominate)."""
+    if request.param == "postgres" and not pg_available():
+        pytest.skip("PostgreSQL 不可用 / PostgreSQL at 127.0.0.1:5432 is unreachable")
+    d = DB(request.param, tmp_path_factory.mktemp("matrix"))
+    led = d.open()
+    yield led
+    led.close()
+    d.drop()
+
+
+@pytest.fixture
+def fresh(matrix_ledger):
+    """The shared ledger emptied (every table, identities restarted), with the staff and role operators."""
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with matrix_ledger.engine.begin() as c:
+        if matrix_ledger.dialect == "postgresql":
+            c.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY"))
+        else:
+            for t in tables:
+                c.execute(text(f"DELETE FROM {t}"))
+    return _with_role_operators(register_staff(matrix_ledger))
 
 
 # ------------------------------------------------------------------ setups (by the standard staff)
@@ -199,9 +227,8 @@ CHECKS = [a for a in ACTIONS if a not in {s.action for s in STEPS.values()}]
 
 @pytest.mark.parametrize("role", list(ROLES))
 @pytest.mark.parametrize("step", list(STEPS))
-def test_every_write_by_every_role(ledger, step, role, tmp_path):
-    s = STEPS[step]
-    _with_role_operators(ledger)
+def test_every_write_by_every_role(fresh, step, role, tmp_path):
+    ledger, s = fresh, STEPS[step]
     ctx = s.setup(ledger)
     before = snapshot(ledger)
     allowed = ACTIONS[s.action].role == role
@@ -222,8 +249,8 @@ def test_every_write_by_every_role(ledger, step, role, tmp_path):
 
 @pytest.mark.parametrize("role", list(ROLES))
 @pytest.mark.parametrize("action", CHECKS)
-def test_every_check_by_every_role(ledger, action, role):
-    _with_role_operators(ledger)
+def test_every_check_by_every_role(fresh, action, role):
+    ledger = fresh
     need = ACTIONS[action].role
     if need is None or need == role:
         assert require(ledger, ACTOR[role], action).login == ACTOR[role]
