@@ -17,10 +17,20 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from conftest import DB, pg_available
-from ledger_helpers import DEADLINE, PAYDAY, RUN, RUN_SX, TODAY, decision, decision_sx, register_staff, snapshot
+from ledger_helpers import (
+    DEADLINE,
+    PAYDAY,
+    RUN,
+    RUN_SX,
+    TODAY,
+    decision,
+    decision_sx,
+    register_staff,
+    snapshot,
+)
 from sqlalchemy import text
 
+from conftest import DB, pg_available
 from wengang.casework import AllocationIn, FileSender, LedgerError
 from wengang.casework.models import Base
 from wengang.casework.operators import add_operator, all_operators, change_roles, require, set_enabled
@@ -427,3 +437,21 @@ def test_a_payer_who_reviewed_does_not_pay_that_decision(ledger, stage):
             "select action, actor from case_audit_events where entity = 'case_payments' and actor = 'dual'").all())
     assert payers == {"pay": "dual"}
     assert ledger.reconcile()["ok"] and ledger.verify_audit().ok
+
+
+def test_a_ledger_from_before_operators_upgrades_and_waits_for_its_first_admin(db):
+    ledger = db.open(migrate=False)
+    try:
+        ledger.migrate("0002")
+        with ledger.engine.begin() as c:  # a step recorded before operators existed, free-text name
+            c.execute(text("insert into case_payment_batches (batch_key, program, year, audit_ref) "
+                           "values ('old', 'fanhuan', 2024, 'r')"))
+        ledger.migrate()
+        assert ledger.counts()["case_operators"] == 0 and ledger.counts()["case_payment_batches"] == 1
+        with pytest.raises(LedgerError) as e:
+            ledger.record_run(RUN, "anyone")
+        assert e.value.code == "no_operators"
+        register_staff(ledger)
+        assert ledger.record_run(RUN, "clerk") == 1
+    finally:
+        ledger.close()
