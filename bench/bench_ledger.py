@@ -19,6 +19,7 @@ import polars as pl
 from sqlalchemy import create_engine, text
 
 from wengang.casework import Ledger, RunIn
+from wengang.casework.operators import add_operator
 
 
 def frame(n: int, year: int, start: int = 0) -> pl.DataFrame:
@@ -59,6 +60,10 @@ def main() -> None:
                 os.remove(path + suffix)
     try:
         led = Ledger.open(a.url, schema=schema)
+        # the operators the steps run as (issue 12: every step checks its operator's role)
+        add_operator(led, "admin", roles=["管理员"], bootstrap=True)
+        for login, role in (("bench", "经办"), ("r2", "复核"), ("payer", "出纳")):
+            add_operator(led, login, roles=[role], actor="admin")
         df = frame(a.n, 2025)
         run = RunIn("fanhuan", 2025, "150000", {"bench": f"n={a.n}"}, {"内人社发〔2025〕18号": "2025-05-27"})
         t = time.perf_counter()
@@ -77,13 +82,13 @@ def main() -> None:
         led.notify("fanhuan", 2024, "bench", deadline=date(2024, 9, 30), channels=("sms",), chunk_size=20_000)
         with led.engine.connect() as c:
             ids = [r[0] for r in c.execute(text("select id from case_decisions where year = 2024 order by id"))]
-        led.confirm_many(ids, "portal", today=date(2024, 7, 1))
-        led.review_many(ids, "r1", stage=1, approve=True, reason="初审")
+        led.confirm_many(ids, "bench", today=date(2024, 7, 1))
+        led.review_many(ids, "bench", stage=1, approve=True, reason="初审")
         led.review_many(ids, "r2", stage=2, approve=True, reason="复审")
         led.publicize("bench-gs", "fanhuan", 2024, "bench", starts_on=date(2024, 10, 1), days=7)
         print(f"lifecycle to payable for {a.pay:,}:     {time.perf_counter() - t:7.2f} s")
         t = time.perf_counter()
-        b = led.run_payment_batch("bench-batch", "fanhuan", 2024, "bench", today=date(2024, 11, 1))
+        b = led.run_payment_batch("bench-batch", "fanhuan", 2024, "payer", today=date(2024, 11, 1))
         t_pay = time.perf_counter() - t
         print(f"payment batch {b.paid:>9,} units:     {t_pay:7.2f} s  ({b.amount_fen / 100:,.2f} 元, {b.chunks} chunks)")
         t = time.perf_counter()

@@ -475,11 +475,13 @@ def workdays_between_cmd(
 def _mount_subcommands() -> None:
     """Sub-apps live beside the code they drive: policy files, the casework ledger, its audit chain."""
     from wengang.casework.cli import audit_app, case_app
+    from wengang.casework.cli_users import user_app
     from wengang.policies.cli import policy_app
 
     app.add_typer(policy_app, name="policy")
     app.add_typer(case_app, name="case")
     app.add_typer(audit_app, name="audit")
+    app.add_typer(user_app, name="user")
     app.add_typer(workdays_app, name="workdays")
     app.add_typer(__import__("wengang.documents.cli", fromlist=["doc_app"]).doc_app, name="doc")
 

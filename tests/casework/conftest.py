@@ -60,7 +60,10 @@ def db(request, tmp_path):
 
 @pytest.fixture
 def ledger(db):
-    led = db.open()
+    """A migrated ledger with the standard operators registered (ledger_helpers.STAFF)."""
+    from ledger_helpers import register_staff
+
+    led = register_staff(db.open())
     yield led
     led.close()
 

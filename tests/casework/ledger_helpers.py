@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from wengang.casework import DecisionIn, Ledger, RunIn
+from wengang.casework.operators import add_operator
 
 RUN = RunIn("fanhuan", 2025, "150000", {"contrib.parquet": "a" * 64}, {"内人社发〔2025〕18号": "2025-05-27"},
             {"layoff_rate": "anhui_2022"})
@@ -13,6 +14,36 @@ RUN_SX = RunIn("fanhuan", 2024, "140000", {"contrib.parquet": "b" * 64}, {"晋�
 TODAY = date(2025, 7, 1)
 DEADLINE = date(2025, 9, 30)
 PAYDAY = date(2025, 11, 1)
+
+
+# The standard operators (issue 12): login -> (roles, display name). ``lead`` holds 经办 and 复核, so a test
+# can reach the rule that one person does not do both reviews of a decision.
+STAFF = {
+    "admin": (["管理员"], "王管理"),
+    "clerk": (["经办"], "张经办"),
+    "checker": (["复核"], "李复核"),
+    "cashier": (["出纳"], "赵出纳"),
+    "auditor": (["稽核"], "钱稽核"),
+    "lead": (["经办", "复核"], "孙科长"),
+}
+
+
+def register_staff(ledger: Ledger, staff: dict[str, tuple[list[str], str]] = STAFF) -> Ledger:
+    """Register the standard operators (the first admin by bootstrap, the rest by that admin)."""
+    add_operator(ledger, "admin", roles=staff["admin"][0], display_name=staff["admin"][1], bootstrap=True)
+    for login, (roles, display) in staff.items():
+        if login != "admin":
+            add_operator(ledger, login, roles=roles, display_name=display, actor="admin")
+    return ledger
+
+
+def staffed(db) -> None:
+    """Register the standard operators in a test database given by ``url`` and ``schema`` (for CLI tests)."""
+    led = Ledger.open(db.url, schema=db.schema)
+    try:
+        register_staff(led)
+    finally:
+        led.close()
 
 
 def decision(i: int, **kw) -> DecisionIn:
@@ -43,12 +74,13 @@ def snapshot(ledger: Ledger) -> tuple[dict[str, int], str]:
 
 
 def to_payable(ledger: Ledger, n: int, *, start: int = 0) -> list[int]:
-    """Import n decisions and carry them through notice, confirmation, both reviews and 公示."""
-    ledger.import_decisions(RUN, [decision(i) for i in range(start, start + n)], "screener")
-    ledger.notify("fanhuan", 2025, "caseworker", deadline=DEADLINE, channels=("sms",))
+    """Import n decisions and carry them through notice, confirmation, both reviews (clerk, checker) and 公示;
+    ``cashier`` may pay them."""
+    ledger.import_decisions(RUN, [decision(i) for i in range(start, start + n)], "clerk")
+    ledger.notify("fanhuan", 2025, "clerk", deadline=DEADLINE, channels=("sms",))
     ids = [ledger.find(program="fanhuan", year=2025, unit_id=decision(i).unit_id) for i in range(start, start + n)]
-    assert ledger.confirm_many(ids, "portal", today=TODAY) == n
-    assert ledger.review_many(ids, "reviewer1", stage=1, approve=True, reason="初审通过") == n
-    assert ledger.review_many(ids, "reviewer2", stage=2, approve=True, reason="复审通过") == n
-    ledger.publicize(f"gs-{start}", "fanhuan", 2025, "caseworker", starts_on=date(2025, 10, 1), days=7)
+    assert ledger.confirm_many(ids, "clerk", today=TODAY) == n
+    assert ledger.review_many(ids, "clerk", stage=1, approve=True, reason="初审通过") == n
+    assert ledger.review_many(ids, "checker", stage=2, approve=True, reason="复审通过") == n
+    ledger.publicize(f"gs-{start}", "fanhuan", 2025, "clerk", starts_on=date(2025, 10, 1), days=7)
     return ids

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from ledger_helpers import PAYDAY, to_payable
+from ledger_helpers import PAYDAY, register_staff, to_payable
 from sqlalchemy import text
 
 
 def _ledger_with_history(ledger):
     ids = to_payable(ledger, 5)
-    ledger.run_payment_batch("b", "fanhuan", 2025, "cw", today=PAYDAY)
-    ledger.change_size_class(ids[0], "cw", new_size_class="large", new_amount_fen=60_000, reason="划型为大型")
+    ledger.run_payment_batch("b", "fanhuan", 2025, "cashier", today=PAYDAY)
+    ledger.change_size_class(ids[0], "checker", new_size_class="large", new_amount_fen=60_000, reason="划型为大型")
     rep = ledger.verify_audit()
     assert rep.ok and rep.events > 10
     return ids
@@ -80,9 +80,29 @@ def test_corrections_are_new_entries(ledger):
     assert d["entitlement"]["amount_fen"] == 60_000 and d["amount_fen"] == 120_000
 
 
-def test_verify_reports_head_for_external_anchoring(ledger):
+def test_verify_reports_head_for_external_anchoring(db):
+    ledger = db.open()
+    try:
+        rep = ledger.verify_audit()
+        assert rep.ok and rep.events == 0 and rep.head_hash == "0" * 64
+        _ledger_with_history(register_staff(ledger))
+        rep2 = ledger.verify_audit()
+        assert rep2.head_seq == rep2.events and len(rep2.head_hash) == 64
+    finally:
+        ledger.close()
+
+
+def test_operator_inserted_behind_the_ledger_detected(ledger):
+    """An operator row written by raw SQL (say, a forged 出纳) is covered by no event: verify says so."""
+    _tamper(ledger, "insert into case_operators (login, display_name, roles, enabled, audit_ref) "
+                    "values ('mallory', 'x', 'payer', true, 'forged')")
     rep = ledger.verify_audit()
-    assert rep.ok and rep.events == 0 and rep.head_hash == "0" * 64
-    _ledger_with_history(ledger)
-    rep2 = ledger.verify_audit()
-    assert rep2.head_seq == rep2.events and len(rep2.head_hash) == 64
+    assert not rep.ok and any("case_operators" in p and "unrecorded" in p for p in rep.problems)
+
+
+def test_operator_events_carry_who_did_what(ledger):
+    with ledger.engine.connect() as c:
+        rows = c.exec_driver_sql("select actor, action, entity, row_count, after from case_audit_events "
+                                 "where entity = 'case_operators' order by seq").all()
+    assert [(r[0], r[1], r[3]) for r in rows][:2] == [("admin", "operator_add", 1), ("admin", "operator_add", 1)]
+    assert '"roles":["caseworker"]' in rows[1][4] and '"login":"clerk"' in rows[1][4]

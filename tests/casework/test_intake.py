@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 import polars as pl
 import pytest
+from ledger_helpers import staffed
 from typer.testing import CliRunner
 
 from wengang.casework.cli import case_app
@@ -47,8 +48,9 @@ def _case(db, *args, code: int = 0) -> str:
 
 
 def test_screen_output_is_imported_unedited_and_only_once(db, screened):
+    staffed(db)
     results = pl.read_parquet(screened / "out" / "results.parquet")
-    out = _case(db, "import", str(screened / "out"), "-u", "cw")
+    out = _case(db, "import", str(screened / "out"), "-u", "clerk")
     assert f"收到 {results.height} 条，新入库 {results.height} 条" in out and "fanhuan 2025" in out
     led = db.open()
     try:
@@ -69,7 +71,7 @@ def test_screen_output_is_imported_unedited_and_only_once(db, screened):
 
         # the same run again, by folder or by file: recognised, nothing duplicated, nothing written
         for again in (screened / "out", screened / "out" / "results.parquet"):
-            out = _case(db, "import", str(again), "-u", "cw")
+            out = _case(db, "import", str(again), "-u", "clerk")
             assert "该筛查批次已于此前导入" in out and "新入库 0 条" in out and f"已存在 {results.height} 条" in out
         assert led.counts() == counts
         assert led.verify_audit().ok
@@ -80,7 +82,7 @@ def test_screen_output_is_imported_unedited_and_only_once(db, screened):
         d = led.decision(did)
         assert (d["unit_name"], d["amount_fen"], d["policy_doc"]) == (row["name"], row["amount_fen"], "内人社发〔2025〕18号")
         assert "符合条件" in d["explanation"] and "元" in d["explanation"]
-        led.first_review(did, "alice", approve=True, reason="初审通过")
+        led.first_review(did, "clerk", approve=True, reason="初审通过")
         bad = results.filter(pl.col("status") == "ineligible").row(0, named=True)
         d = led.decision(led.find(program="fanhuan", year=2025, unit_id=bad["credit_code"]))
         assert d["reasons"] and not any(r.isascii() for r in d["reasons"])  # the texts, not the codes
@@ -90,6 +92,7 @@ def test_screen_output_is_imported_unedited_and_only_once(db, screened):
 
 
 def test_payment_hold_columns_are_honoured_when_present(db, screened, tmp_path):
+    staffed(db)
     # helper H2's output shape (E5): entitled but held; imported into 'held' with the reason
     out = tmp_path / "run"
     shutil.copytree(screened / "out", out)
@@ -98,13 +101,13 @@ def test_payment_hold_columns_are_honoured_when_present(db, screened, tmp_path):
     res.with_columns(payment_hold=pl.col("credit_code") == held_id,
                      payment_hold_reason=pl.when(pl.col("credit_code") == held_id)
                      .then(pl.lit("缓缴的失业保险费尚未补足")).otherwise(None)).write_parquet(out / "results.parquet")
-    text = _case(db, "import", str(out), "-u", "cw")
+    text = _case(db, "import", str(out), "-u", "clerk")
     assert "其中暂缓发放 1 条" in text
     led = db.open()
     try:
         d = led.decision(led.find(program="fanhuan", year=2025, unit_id=held_id))
         assert (d["state"], d["hold_reason"]) == ("held", "缓缴的失业保险费尚未补足")
-        led.release(d["id"], "cw")
+        led.release(d["id"], "clerk")
         assert led.decision(d["id"])["state"] == "screened"
     finally:
         led.close()
@@ -112,22 +115,23 @@ def test_payment_hold_columns_are_honoured_when_present(db, screened, tmp_path):
 
 def test_wrong_folder_missing_column_and_another_programs_results(screened, tmp_path):
     db = type("DB", (), {"url": f"sqlite:///{tmp_path}/x.db", "schema": None})()
-    out = _case(db, "import", str(tmp_path), "-u", "cw", code=2)
+    staffed(db)
+    out = _case(db, "import", str(tmp_path), "-u", "clerk", code=2)
     assert out.startswith("✘ 目录") and "不是 wengang screen 的输出目录" in out and "not a wengang screen" in out
-    out = _case(db, "import", str(tmp_path / "nope"), "-u", "cw", code=2)
+    out = _case(db, "import", str(tmp_path / "nope"), "-u", "clerk", code=2)
     assert "找不到" in out
     (tmp_path / "cut").mkdir()
     pl.read_parquet(screened / "out" / "results.parquet").drop("policy_number", "status") \
         .write_parquet(tmp_path / "cut" / "results.parquet")
-    out = _case(db, "import", str(tmp_path / "cut"), "-u", "cw", code=2)
+    out = _case(db, "import", str(tmp_path / "cut"), "-u", "clerk", code=2)
     assert "缺少列：status、policy_number" in out and "lacks columns" in out
     (tmp_path / "notparquet.parquet").write_text("x")
-    out = _case(db, "import", str(tmp_path / "notparquet.parquet"), "-u", "cw", code=2)
+    out = _case(db, "import", str(tmp_path / "notparquet.parquet"), "-u", "clerk", code=2)
     assert "不是可读取的 Parquet 文件" in out
     # fanhuan results offered as another program's
-    out = _case(db, "import", str(screened / "out"), "--program", "size_class", "-u", "cw", code=2)
+    out = _case(db, "import", str(screened / "out"), "--program", "size_class", "-u", "clerk", code=2)
     assert "是稳岗返还（fanhuan）的筛查结果" in out and "不是企业划型（size_class）的" in out
-    out = _case(db, "import", str(screened / "out"), "--program", "skill_subsidy", "-u", "cw", code=2)
+    out = _case(db, "import", str(screened / "out"), "--program", "skill_subsidy", "-u", "clerk", code=2)
     assert "是单位项目" in out
     # a skill-subsidy run's results offered as 稳岗返还
     skill = tmp_path / "skill"
@@ -137,9 +141,9 @@ def test_wrong_folder_missing_column_and_another_programs_results(screened, tmp_
                   "status": ["eligible"], "amount_fen": [150_000], "reasons": [""], "flags": [""], "readings": [""],
                   "policy_id": ["im-2025-18"], "policy_number": ["内人社发〔2025〕18号"], "policy_clause": ["二"],
                   "ruleset": ["v2025"]}).write_parquet(skill / "results.parquet")
-    out = _case(db, "import", str(skill), "--program", "fanhuan", "-u", "cw", code=2)
+    out = _case(db, "import", str(skill), "--program", "fanhuan", "-u", "clerk", code=2)
     assert "是人员项目" in out and "不是稳岗返还（fanhuan）的" in out
-    assert "skill_subsidy 2025" in _case(db, "import", str(skill), "-u", "cw")  # told by its columns
+    assert "skill_subsidy 2025" in _case(db, "import", str(skill), "-u", "clerk")  # told by its columns
     from wengang.casework import Ledger
     led = Ledger.open(db.url)
     assert led.find(program="skill_subsidy", year=2025, unit_id="152301199001010015", claim_key="6-31-01-03:4")
@@ -157,6 +161,7 @@ S08 = {"_case": {"program": "skill_subsidy", "region": "150502", "date": "2025-0
 
 
 def test_evaluate_json_is_taken_by_skill_apply(db, tmp_path):
+    staffed(db)
     facts = tmp_path / "s08.json"
     facts.write_text(json.dumps(S08, ensure_ascii=False), "utf-8")
     r = runner.invoke(main_app, ["evaluate", str(facts), "--reading",
@@ -166,9 +171,9 @@ def test_evaluate_json_is_taken_by_skill_apply(db, tmp_path):
     ev = tmp_path / "decision.json"
     ev.write_text(r.stdout, "utf-8")
     # without the facts the claim's occupation and level are unknown: a clear refusal, not a TypeError
-    out = _case(db, "skill-apply", str(ev), "-u", "person", code=2)
+    out = _case(db, "skill-apply", str(ev), "-u", "clerk", code=2)
     assert "须注明职业（工种）与等级" in out and "--facts" in out
-    out = _case(db, "skill-apply", str(ev), "--facts", str(facts), "--name", "张三", "-u", "person")
+    out = _case(db, "skill-apply", str(ev), "--facts", str(facts), "--name", "张三", "-u", "clerk")
     assert "申请已登记" in out
     led = db.open()
     try:
@@ -181,17 +186,17 @@ def test_evaluate_json_is_taken_by_skill_apply(db, tmp_path):
         led.close()
     # the same application again changes nothing; --claim-key works as well
     assert "申请已登记" in _case(db, "skill-apply", str(ev), "--claim-key", "6-31-01-03:4", "--name", "张三",
-                                 "-u", "person")
+                                 "-u", "clerk")
 
 
 def test_a_bad_application_file_is_a_clear_error(tmp_path):
     db = type("DB", (), {"url": f"sqlite:///{tmp_path}/x.db", "schema": None})()
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"unit_id": "1", "colour": "red"}), "utf-8")
-    out = _case(db, "self-apply", str(bad), "-u", "unit", code=2)
+    out = _case(db, "self-apply", str(bad), "-u", "clerk", code=2)
     assert "多余字段 colour" in out and "缺少字段" in out
     bad.write_text("{not json", "utf-8")
-    assert "不是有效的 UTF-8 JSON" in _case(db, "skill-apply", str(bad), "-u", "unit", code=2)
+    assert "不是有效的 UTF-8 JSON" in _case(db, "skill-apply", str(bad), "-u", "clerk", code=2)
 
 
 FANHUAN = {"_case": {"program": "fanhuan", "region": "150502", "date": "2025-08-01"},
@@ -202,13 +207,14 @@ FANHUAN = {"_case": {"program": "fanhuan", "region": "150502", "date": "2025-08-
 
 
 def test_evaluate_json_is_taken_by_self_apply(db, tmp_path):
+    staffed(db)
     facts = tmp_path / "f.json"
     facts.write_text(json.dumps(FANHUAN, ensure_ascii=False), "utf-8")
     r = runner.invoke(main_app, ["evaluate", str(facts), "--json"])
     assert r.exit_code == 0, r.output
     ev = tmp_path / "decision.json"
     ev.write_text(r.stdout, "utf-8")
-    assert "申请已登记" in _case(db, "self-apply", str(ev), "--facts", str(facts), "-u", "unit")
+    assert "申请已登记" in _case(db, "self-apply", str(ev), "--facts", str(facts), "-u", "clerk")
     led = db.open()
     try:
         d = led.decision(led.find(program="fanhuan", year=2025, unit_id="91150502MA0N1234XN"))
@@ -221,6 +227,7 @@ def test_evaluate_json_is_taken_by_self_apply(db, tmp_path):
 
 
 def test_an_evaluation_held_for_payment_is_applied_into_held(db, tmp_path):
+    staffed(db)
     # helper H2's one-case shape (E5): entitled, with an output ``payment_hold``; the ledger holds it
     from wengang.casework.intake import decision_from_obj
 
@@ -235,10 +242,10 @@ def test_an_evaluation_held_for_payment_is_applied_into_held(db, tmp_path):
     assert decision_from_obj(ev, facts=FANHUAN).payment_hold is False
     led = db.open()
     try:
-        did = led.self_apply(dec, "unit")
+        did = led.self_apply(dec, "clerk")
         d = led.decision(did)
         assert (d["state"], d["hold_reason"]) == ("held", "缓缴的失业保险费尚未补足")
-        led.release(did, "cw")
+        led.release(did, "clerk")
         assert led.decision(did)["state"] == "applied"
         assert led.verify_audit().ok
     finally:

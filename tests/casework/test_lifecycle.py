@@ -12,21 +12,21 @@ from wengang.casework import TRANSITIONS, LedgerError
 
 
 def test_full_path_screening_to_payment(ledger):
-    res = ledger.import_decisions(RUN, [decision(1), decision(2, status="ineligible", amount_fen=None)], "screener")
+    res = ledger.import_decisions(RUN, [decision(1), decision(2, status="ineligible", amount_fen=None)], "clerk")
     assert (res.offered, res.inserted) == (2, 2)
     did = ledger.find(program="fanhuan", year=2025, unit_id=decision(1).unit_id)
     assert ledger.decision(did)["state"] == "screened"
     other = ledger.find(program="fanhuan", year=2025, unit_id=decision(2).unit_id)
     assert ledger.decision(other)["state"] == "not_eligible"
 
-    assert ledger.notify("fanhuan", 2025, "cw", deadline=DEADLINE) == 1
-    ledger.confirm(did, "unit", amount_fen=120_001, account_no="6222111", today=TODAY)
-    ledger.first_review(did, "alice", approve=True, reason="材料齐全")
-    ledger.second_review(did, "bob", approve=True, reason="同意")
-    assert ledger.publicize("gs-2025-1", "fanhuan", 2025, "cw", starts_on=date(2025, 10, 1), days=7) == 1
+    assert ledger.notify("fanhuan", 2025, "clerk", deadline=DEADLINE) == 1
+    ledger.confirm(did, "clerk", amount_fen=120_001, account_no="6222111", today=TODAY)
+    ledger.first_review(did, "clerk", approve=True, reason="材料齐全")
+    ledger.second_review(did, "checker", approve=True, reason="同意")
+    assert ledger.publicize("gs-2025-1", "fanhuan", 2025, "clerk", starts_on=date(2025, 10, 1), days=7) == 1
     # during 公示 nothing is paid
-    assert ledger.run_payment_batch("b0", "fanhuan", 2025, "cw", today=date(2025, 10, 5)).paid == 0
-    res = ledger.run_payment_batch("b1", "fanhuan", 2025, "cw", today=PAYDAY)
+    assert ledger.run_payment_batch("b0", "fanhuan", 2025, "cashier", today=date(2025, 10, 5)).paid == 0
+    res = ledger.run_payment_batch("b1", "fanhuan", 2025, "cashier", today=PAYDAY)
     assert (res.paid, res.amount_fen) == (1, 120_001)
     d = ledger.decision(did)
     assert d["state"] == "paid"
@@ -40,8 +40,8 @@ def test_full_path_screening_to_payment(ledger):
 
 def test_offer_notice_carries_explanation_deadline_and_the_texts_own_waiver(ledger):
     # 晋人社厅发〔2024〕28号 六: an offer to confirm; the waiver is the text's (period end), not the deadline's
-    ledger.import_decisions(RUN_SX, [decision_sx(1)], "screener")
-    ledger.notify("fanhuan", 2024, "cw", deadline=date(2024, 9, 30), channels=("sms", "portal", "letter"))
+    ledger.import_decisions(RUN_SX, [decision_sx(1)], "clerk")
+    ledger.notify("fanhuan", 2024, "clerk", deadline=date(2024, 9, 30), channels=("sms", "portal", "letter"))
     with ledger.engine.connect() as c:
         rows = {r.channel: r.body for r in c.exec_driver_sql("select channel, body from case_outbox")}
     assert set(rows) == {"sms", "portal", "letter"}
@@ -53,8 +53,8 @@ def test_offer_notice_carries_explanation_deadline_and_the_texts_own_waiver(ledg
 
 def test_notice_under_a_text_without_confirmation_only_informs(ledger):
     # 内人社发〔2025〕18号 四 “以短信等方式告知企业，无需企业申请” (E8)
-    ledger.import_decisions(RUN, [decision(1)], "screener")
-    ledger.notify("fanhuan", 2025, "cw", channels=("sms", "portal"))
+    ledger.import_decisions(RUN, [decision(1)], "clerk")
+    ledger.notify("fanhuan", 2025, "clerk", channels=("sms", "portal"))
     with ledger.engine.connect() as c:
         rows = {r.channel: (r.template, r.body) for r in c.exec_driver_sql("select channel, template, body from case_outbox")}
     assert {t for t, _ in rows.values()} == {"inform"}
@@ -63,100 +63,100 @@ def test_notice_under_a_text_without_confirmation_only_informs(ledger):
 
 
 def test_decline_then_apply_within_the_year(ledger):
-    ledger.import_decisions(RUN, [decision(1)], "screener")
-    ledger.notify("fanhuan", 2025, "cw", deadline=DEADLINE)
+    ledger.import_decisions(RUN, [decision(1)], "clerk")
+    ledger.notify("fanhuan", 2025, "clerk", deadline=DEADLINE)
     did = ledger.find(program="fanhuan", year=2025, unit_id=decision(1).unit_id)
-    ledger.decline(did, "unit", reason="暂不需要")
+    ledger.decline(did, "clerk", reason="暂不需要")
     with ledger.engine.connect() as c:
         body = c.exec_driver_sql("select body from case_outbox where template='declined'").scalar_one()
     assert "本年内仍可" in body
-    assert ledger.self_apply(decision(1), "unit", today=date(2025, 8, 1)) == did
+    assert ledger.self_apply(decision(1), "clerk", today=date(2025, 8, 1)) == did
     assert ledger.decision(did)["state"] == "applied"
 
 
 def test_decliner_cannot_apply_next_year(ledger):
-    ledger.import_decisions(RUN, [decision(1)], "screener")
-    ledger.notify("fanhuan", 2025, "cw", deadline=DEADLINE)
+    ledger.import_decisions(RUN, [decision(1)], "clerk")
+    ledger.notify("fanhuan", 2025, "clerk", deadline=DEADLINE)
     did = ledger.find(program="fanhuan", year=2025, unit_id=decision(1).unit_id)
-    ledger.decline(did, "unit")
+    ledger.decline(did, "clerk")
     with pytest.raises(LedgerError) as e:
-        ledger.self_apply(decision(1), "unit", today=date(2026, 1, 5))
+        ledger.self_apply(decision(1), "clerk", today=date(2026, 1, 5))
     assert e.value.code == "year_over"
 
 
 def test_unconfirmed_is_waived_only_after_the_policy_period(ledger):
     # 晋人社厅发〔2024〕28号 六 “在政策执行期限内，未确认且未主动申请的，视为企业放弃” (E8, A15)
-    ledger.import_decisions(RUN_SX, [decision_sx(1), decision_sx(2)], "screener")
-    ledger.notify("fanhuan", 2024, "cw", deadline=date(2024, 7, 31))
+    ledger.import_decisions(RUN_SX, [decision_sx(1), decision_sx(2)], "clerk")
+    ledger.notify("fanhuan", 2024, "clerk", deadline=date(2024, 7, 31))
     a = ledger.find(program="fanhuan", year=2024, unit_id=decision_sx(1).unit_id)
-    ledger.confirm(a, "unit", today=date(2024, 10, 1))  # after the operator deadline, within the period
-    assert ledger.waive_unconfirmed("fanhuan", 2024, "cw", today=date(2024, 8, 1)) == 0  # operator deadline passed
-    assert ledger.waive_unconfirmed("fanhuan", 2024, "cw", today=date(2024, 12, 31)) == 0  # last day of the period
-    assert ledger.waive_unconfirmed("fanhuan", 2024, "cw", today=date(2025, 1, 1)) == 1
+    ledger.confirm(a, "clerk", today=date(2024, 10, 1))  # after the operator deadline, within the period
+    assert ledger.waive_unconfirmed("fanhuan", 2024, "clerk", today=date(2024, 8, 1)) == 0  # operator deadline passed
+    assert ledger.waive_unconfirmed("fanhuan", 2024, "clerk", today=date(2024, 12, 31)) == 0  # last day of the period
+    assert ledger.waive_unconfirmed("fanhuan", 2024, "clerk", today=date(2025, 1, 1)) == 1
     b = ledger.find(program="fanhuan", year=2024, unit_id=decision_sx(2).unit_id)
     assert ledger.decision(b)["state"] == "waived"
     assert ledger.decision(a)["state"] == "confirmed"
 
 
 def test_no_waiver_where_the_text_has_none(ledger):
-    ledger.import_decisions(RUN, [decision(1)], "screener")
-    ledger.notify("fanhuan", 2025, "cw", deadline=DEADLINE)
-    assert ledger.waive_unconfirmed("fanhuan", 2025, "cw", today=date(2026, 6, 1)) == 0
+    ledger.import_decisions(RUN, [decision(1)], "clerk")
+    ledger.notify("fanhuan", 2025, "clerk", deadline=DEADLINE)
+    assert ledger.waive_unconfirmed("fanhuan", 2025, "clerk", today=date(2026, 6, 1)) == 0
     did = ledger.find(program="fanhuan", year=2025, unit_id=decision(1).unit_id)
     assert ledger.decision(did)["state"] == "notified"
 
 
 def test_self_application_for_unit_screening_missed(ledger):
-    did = ledger.self_apply(decision(7), "unit")
-    assert ledger.self_apply(decision(7), "unit") == did  # the same application again changes nothing
-    ledger.first_review(did, "alice", approve=True, reason="ok")
-    ledger.second_review(did, "bob", approve=True, reason="ok")
-    ledger.publicize("gs", "fanhuan", 2025, "cw", starts_on=date(2025, 10, 1), days=5)
-    assert ledger.pay_decision(did, "cw", amount_fen=120_007, today=PAYDAY)
+    did = ledger.self_apply(decision(7), "clerk")
+    assert ledger.self_apply(decision(7), "clerk") == did  # the same application again changes nothing
+    ledger.first_review(did, "clerk", approve=True, reason="ok")
+    ledger.second_review(did, "checker", approve=True, reason="ok")
+    ledger.publicize("gs", "fanhuan", 2025, "clerk", starts_on=date(2025, 10, 1), days=5)
+    assert ledger.pay_decision(did, "cashier", amount_fen=120_007, today=PAYDAY)
     assert ledger.decision(did)["origin"] == "self_application"
 
 
 def test_needs_decision_is_resolved_by_a_caseworker(ledger):
-    ledger.import_decisions(RUN, [decision(1, status="needs_decision", amount_fen=None)], "screener")
+    ledger.import_decisions(RUN, [decision(1, status="needs_decision", amount_fen=None)], "clerk")
     did = ledger.find(program="fanhuan", year=2025, unit_id=decision(1).unit_id)
     assert ledger.decision(did)["state"] == "pending_determination"
-    ledger.resolve(did, "alice", eligible=True, amount_fen=90_000, reason="按安徽口径认定")
+    ledger.resolve(did, "clerk", eligible=True, amount_fen=90_000, reason="按安徽口径认定")
     d = ledger.decision(did)
     assert d["state"] == "screened" and d["entitlement"]["amount_fen"] == 90_000
     assert d["amount_fen"] is None  # the rule output itself is never rewritten
 
 
 def test_rejected_at_first_review_is_terminal(ledger):
-    did = ledger.self_apply(decision(3), "unit")
-    ledger.first_review(did, "alice", approve=False, reason="非独立法人")
+    did = ledger.self_apply(decision(3), "clerk")
+    ledger.first_review(did, "clerk", approve=False, reason="非独立法人")
     assert ledger.decision(did)["state"] == "rejected"
     with pytest.raises(LedgerError):
-        ledger.second_review(did, "bob", approve=True, reason="x")
+        ledger.second_review(did, "checker", approve=True, reason="x")
 
 
 def test_deferred_firm_is_held_until_it_pays_up(ledger):
     ids = to_payable(ledger, 2)
-    ledger.hold(ids[0], "cw")
-    res = ledger.run_payment_batch("b", "fanhuan", 2025, "cw", today=PAYDAY)
+    ledger.hold(ids[0], "clerk")
+    res = ledger.run_payment_batch("b", "fanhuan", 2025, "cashier", today=PAYDAY)
     assert res.paid == 1
-    ledger.release(ids[0], "cw")
-    assert ledger.run_payment_batch("b", "fanhuan", 2025, "cw", today=PAYDAY).paid == 1
+    ledger.release(ids[0], "clerk")
+    assert ledger.run_payment_batch("b", "fanhuan", 2025, "cashier", today=PAYDAY).paid == 1
     assert ledger.decision(ids[0])["state"] == "paid"
 
 
 def test_missing_account_is_not_paid_and_reported(ledger):
-    ledger.import_decisions(RUN, [decision(1, account_no=None, payment_channel="tax_payment_account")], "s")
+    ledger.import_decisions(RUN, [decision(1, account_no=None, payment_channel="tax_payment_account")], "clerk")
     did = ledger.find(program="fanhuan", year=2025, unit_id=decision(1).unit_id)
-    ledger.notify("fanhuan", 2025, "cw", deadline=DEADLINE)
-    ledger.confirm(did, "unit", today=TODAY)
-    ledger.review_many([did], "a", stage=1, approve=True, reason="ok")
-    ledger.review_many([did], "b", stage=2, approve=True, reason="ok")
-    ledger.publicize("gs", "fanhuan", 2025, "cw", starts_on=date(2025, 10, 1), days=7)
-    res = ledger.run_payment_batch("b", "fanhuan", 2025, "cw", today=PAYDAY)
+    ledger.notify("fanhuan", 2025, "clerk", deadline=DEADLINE)
+    ledger.confirm(did, "clerk", today=TODAY)
+    ledger.review_many([did], "clerk", stage=1, approve=True, reason="ok")
+    ledger.review_many([did], "checker", stage=2, approve=True, reason="ok")
+    ledger.publicize("gs", "fanhuan", 2025, "clerk", starts_on=date(2025, 10, 1), days=7)
+    res = ledger.run_payment_batch("b", "fanhuan", 2025, "cashier", today=PAYDAY)
     assert (res.paid, res.missing_account) == (0, 1)
     # 无对公账户的小微企业: the 税务 payment account is supplied, then it is paid there
-    ledger.set_account(did, "cw", account_no="TAX-150100-0001", reason="税务部门提供的缴费账户")
-    res = ledger.run_payment_batch("b", "fanhuan", 2025, "cw", today=PAYDAY)
+    ledger.set_account(did, "cashier", account_no="TAX-150100-0001", reason="税务部门提供的缴费账户")
+    res = ledger.run_payment_batch("b", "fanhuan", 2025, "cashier", today=PAYDAY)
     assert res.paid == 1
     p = ledger.decision(did)["payments"][0]
     assert (p["channel"], p["account_no"]) == ("tax_payment_account", "TAX-150100-0001")
@@ -164,15 +164,15 @@ def test_missing_account_is_not_paid_and_reported(ledger):
 
 def test_bounce_fix_account_and_retry(ledger):
     ids = to_payable(ledger, 1)
-    ledger.run_payment_batch("b1", "fanhuan", 2025, "cw", today=PAYDAY)
+    ledger.run_payment_batch("b1", "fanhuan", 2025, "cashier", today=PAYDAY)
     pid = ledger.decision(ids[0])["payments"][0]["id"]
-    ledger.record_bounce(pid, "bank", reason="户名不符")
+    ledger.record_bounce(pid, "cashier", reason="户名不符")
     assert ledger.decision(ids[0])["state"] == "bounced"
     with pytest.raises(LedgerError):
-        ledger.record_bounce(pid, "bank", reason="again")
-    assert ledger.run_payment_batch("b2", "fanhuan", 2025, "cw", today=PAYDAY).paid == 0
-    ledger.fix_account(ids[0], "cw", account_no="6222-new")
-    assert ledger.run_payment_batch("b2", "fanhuan", 2025, "cw", today=PAYDAY).paid == 1
+        ledger.record_bounce(pid, "cashier", reason="again")
+    assert ledger.run_payment_batch("b2", "fanhuan", 2025, "cashier", today=PAYDAY).paid == 0
+    ledger.fix_account(ids[0], "cashier", account_no="6222-new")
+    assert ledger.run_payment_batch("b2", "fanhuan", 2025, "cashier", today=PAYDAY).paid == 1
     pays = ledger.decision(ids[0])["payments"]
     assert [(p["seq"], p["account_no"]) for p in pays] == [(0, "62220000" + "0" * 8), (1, "6222-new")]
     [bal] = ledger.balances(unit_id=decision(0).unit_id)
@@ -188,10 +188,10 @@ def test_transition_table_is_explicit():
 
 
 def test_history_has_before_and_after(ledger):
-    did = ledger.self_apply(decision(5), "unit")
-    ledger.first_review(did, "alice", approve=True, reason="核实无误")
+    did = ledger.self_apply(decision(5), "clerk")
+    ledger.first_review(did, "clerk", approve=True, reason="核实无误")
     h = ledger.decision(did)["history"][-1]
-    assert (h["actor"], h["action"], h["reason"]) == ("alice", "first_review", "核实无误")
+    assert (h["actor"], h["action"], h["reason"]) == ("clerk", "first_review", "核实无误")
     assert json.loads(h["before"]) == {"state": "applied"}
     assert json.loads(h["after"]) == {"state": "first_reviewed"}
     snapshot(ledger)

@@ -44,13 +44,13 @@ def gateway():
 
 def test_http_sender_retries_and_never_duplicates(ledger, gateway):
     url, state = gateway
-    ledger.import_decisions(RUN, [decision(i) for i in range(5)], "s")
-    ledger.notify("fanhuan", 2025, "cw", deadline=DEADLINE, channels=("sms", "portal"))
+    ledger.import_decisions(RUN, [decision(i) for i in range(5)], "clerk")
+    ledger.notify("fanhuan", 2025, "clerk", deadline=DEADLINE, channels=("sms", "portal"))
     sender = HttpSender(url)
-    stats = ledger.deliver_outbox(sender, rounds=3)
+    stats = ledger.deliver_outbox(sender, rounds=3, actor="clerk")
     assert stats["sent"] == 10 and stats["failed_attempts"] == 10
     assert len(state["delivered"]) == 10
-    assert ledger.deliver_outbox(sender)["sent"] == 0  # nothing left: nothing sent again
+    assert ledger.deliver_outbox(sender, actor="clerk")["sent"] == 0  # nothing left: nothing sent again
     assert len(state["delivered"]) == 10 and state["requests"] == 20
     body = next(iter(state["delivered"].values()))
     assert body["recipient"] == "13800000000" and "稳岗返还" in body["body"]
@@ -62,22 +62,22 @@ def test_crash_after_send_is_resent_with_same_key(ledger, gateway, tmp_path):
     """A sender that crashed after delivering leaves the message 'sending'; after the lease it is resent
     with the same key, and the gateway keeps one copy."""
     url, state = gateway
-    ledger.import_decisions(RUN, [decision(1)], "s")
-    ledger.notify("fanhuan", 2025, "cw", deadline=DEADLINE, channels=("sms",))
+    ledger.import_decisions(RUN, [decision(1)], "clerk")
+    ledger.notify("fanhuan", 2025, "clerk", deadline=DEADLINE, channels=("sms",))
     sender = HttpSender(url)
-    ledger.deliver_outbox(sender, rounds=2)
+    ledger.deliver_outbox(sender, rounds=2, actor="clerk")
     with ledger.engine.begin() as c:  # simulate the crash: delivered but not marked sent
         c.exec_driver_sql("update case_outbox set state='sending', claimed_at='2000-01-01T00:00:00+00:00'")
-    assert ledger.deliver_outbox(sender, lease_seconds=1)["sent"] == 1
+    assert ledger.deliver_outbox(sender, lease_seconds=1, actor="clerk")["sent"] == 1
     assert len(state["delivered"]) == 1
     sender.close()
 
 
 def test_file_sender_writes_each_key_once(ledger, tmp_path):
-    ledger.import_decisions(RUN, [decision(1), decision(2)], "s")
-    ledger.notify("fanhuan", 2025, "cw", deadline=DEADLINE, channels=("sms",))
+    ledger.import_decisions(RUN, [decision(1), decision(2)], "clerk")
+    ledger.notify("fanhuan", 2025, "clerk", deadline=DEADLINE, channels=("sms",))
     out = tmp_path / "outbox.jsonl"
-    assert ledger.deliver_outbox(FileSender(out))["sent"] == 2
+    assert ledger.deliver_outbox(FileSender(out), actor="clerk")["sent"] == 2
     sender = FileSender(out)
     sender.send(key="1:inform:sms", channel="sms", recipient="x", body="again")
     lines = [json.loads(x) for x in out.read_text("utf-8").splitlines()]
@@ -89,9 +89,9 @@ def test_sender_failures_give_up_after_max_attempts(ledger):
         def send(self, **kw):
             raise ConnectionError("网关不可用")
 
-    ledger.import_decisions(RUN, [decision(1)], "s")
-    ledger.notify("fanhuan", 2025, "cw", deadline=DEADLINE, channels=("sms",))
-    stats = ledger.deliver_outbox(Down(), max_attempts=2, rounds=5)
+    ledger.import_decisions(RUN, [decision(1)], "clerk")
+    ledger.notify("fanhuan", 2025, "clerk", deadline=DEADLINE, channels=("sms",))
+    stats = ledger.deliver_outbox(Down(), max_attempts=2, rounds=5, actor="clerk")
     assert stats == {"sent": 0, "failed_attempts": 2, "gave_up": 1}
     with ledger.engine.connect() as c:
         assert c.exec_driver_sql("select state, attempts from case_outbox").one() == ("failed", 2)

@@ -10,7 +10,7 @@ _HOME = {
     "LedgerError": "errors", "BatchResult": "ledger", "ImportResult": "ledger", "Ledger": "ledger",
     "SettleResult": "ledger", "AllocationIn": "models", "DecisionIn": "models", "RunIn": "models",
     "FileSender": "notices", "HttpSender": "notices", "Sender": "notices", "STATE_ZH": "states",
-    "TRANSITIONS": "states",
+    "TRANSITIONS": "states", "Actor": "operators", "require": "operators", "ROLES": "roles", "ACTIONS": "roles",
 }
 DEFAULT_URL = "sqlite:///wengang.db"
 
@@ -22,6 +22,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "ACTIONS", "Actor", "ROLES", "require",
     "AllocationIn", "BatchResult", "DecisionIn", "FileSender", "HttpSender", "ImportResult", "Ledger",
     "LedgerError", "RunIn", "STATE_ZH", "Sender", "SettleResult", "TRANSITIONS", "DEFAULT_URL",
 ]

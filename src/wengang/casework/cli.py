@@ -35,7 +35,7 @@ audit_app = typer.Typer(help="审计链 / audit chain", no_args_is_help=True)
 console = Console()
 
 DB = typer.Option(DEFAULT_URL, "--db", envvar="WENGANG_DB", help="数据库 URL / database URL")
-USER = typer.Option(..., "--user", "-u", help="经办人 / acting user")
+USER = typer.Option(..., "--user", "-u", help="操作人登录名（须已登记并有相应角色，见 wengang user matrix）/ acting operator")
 
 
 def _run(fn, *args, **kw):
@@ -54,6 +54,15 @@ def _open(db: str) -> Ledger:
     from .ledger import Ledger
 
     return Ledger.open(db)
+
+
+def _reader(db: str, user: str) -> Ledger:
+    """The ledger, for a registered operator of any role (reads: 查询, roles.ACTIONS["read"])."""
+    from .operators import require
+
+    led = _open(db)
+    _run(require, led, user, "read")
+    return led
 
 
 @case_app.command("transitions")
@@ -266,7 +275,7 @@ TABLE_ROWS = 100  # rows `case list` prints without --limit
     help="判定说明或暂缓原因中含有的文字 / text in the explanation or the hold reason"))})
 def list_(fmt: str = typer.Option("table", "--format", help="table（屏幕）| json | csv | xlsx"),
           out: Path = typer.Option(None, "--out", help="输出文件（xlsx 必须给出）/ output file"),
-          db: str = DB, sel: dict[str, Any] | None = None) -> None:
+          db: str = DB, user: str = USER, sel: dict[str, Any] | None = None) -> None:
     """查找决定（按状态、项目、年度、地区、划型、批次、原因、金额、日期、单位）/ list or find decisions.
 
     别名 case find。金额以元计，上下限含本数；日期为北京时间的最近变更日期。"""
@@ -277,7 +286,7 @@ def list_(fmt: str = typer.Option("table", "--format", help="table（屏幕）| 
     if fmt == "xlsx" and out is None:
         _run(_refuse, "bad_input", "xlsx 格式须用 --out 给出文件名", "--format xlsx needs --out FILE")
     f = _run(_filter, sel)
-    led = _open(db)
+    led = _reader(db, user)
     if fmt != "table":
         rows = _find(led, f)
         try:
@@ -541,7 +550,7 @@ def send(gateway: str = typer.Option(None, help="短信网关 URL；缺省写入
     from .notices import FileSender, HttpSender
 
     sender = HttpSender(gateway) if gateway else FileSender(out)
-    stats = _open(db).deliver_outbox(sender, actor=user)
+    stats = _run(_open(db).deliver_outbox, sender, actor=user)
     console.print(f"✔ 发送 {stats['sent']}，失败重试 {stats['failed_attempts']}，放弃 {stats['gave_up']} / {stats}")
 
 
@@ -796,14 +805,22 @@ def pay(batch_key: str, program: str, year: int, today: str = typer.Option(None)
         res = _run(led.run_payment_batch, batch_key, program, year, user, today=day)
         console.print(f"✔ 本次发放 {res.paid} 个单位，共 {_yuan(res.amount_fen)} 元；缺少账户 {res.missing_account} 个 / "
                       f"paid {res.paid}, {res.amount_fen} fen; {res.missing_account} missing an account")
+        _warn_reviewed_by_payer(res.reviewed_by_payer)
         return
     rows, o = _select_for(led, _run(_filter, sel, program=program, year=year), f"发放（批次 {batch_key}）",
                           f"pay in batch {batch_key}", sel["yes"])
     ids = [r["id"] for r in _split("pay", rows, o)]
     if ids:
-        _run(led.run_payment_batch, batch_key, program, year, user, today=day, decision_ids=ids)
+        res = _run(led.run_payment_batch, batch_key, program, year, user, today=day, decision_ids=ids)
+        _warn_reviewed_by_payer(res.reviewed_by_payer)
     _settle(led, ids, {"paid"}, o, _not_payable)
     _report(o)
+
+
+def _warn_reviewed_by_payer(n: int) -> None:
+    if n:
+        console.print(f"[yellow]! {n} 个决定由本人初审或复审，未发放，须由另一名出纳发放 / "
+                      f"{n} not paid: you reviewed them; another payer must pay[/yellow]")
 
 
 def _not_payable(r: dict[str, Any]) -> tuple[str, str]:
@@ -890,11 +907,11 @@ def duplicates(person_id: str, scope: str = typer.Option(
 
 
 @case_app.command("show")
-def show(decision_id: int, db: str = DB) -> None:
+def show(decision_id: int, db: str = DB, user: str = USER) -> None:
     """查看一个决定及其历史（金额以元计，时间为北京时间，证件号与账户脱敏）/ show one decision and its history."""
     from .query import SIZE_CLASS_ZH, local_time
 
-    d = _run(_open(db).decision, decision_id)
+    d = _run(_reader(db, user).decision, decision_id)
     ent = d["entitlement"]
     console.print(f"[bold]决定 {d['id']}  {escape(d['unit_name'])}[/bold]  {_mask_unit(d['unit_id'])}"
                   + (f"  {escape(d['claim_key'])}" if d["claim_key"] else ""))
@@ -964,19 +981,21 @@ def _mask_phone(v: str | None) -> str:
 
 
 @case_app.command("balance")
-def balance(unit_id: str = typer.Option(None), program: str = typer.Option(None), db: str = DB) -> None:
+def balance(unit_id: str = typer.Option(None), program: str = typer.Option(None), db: str = DB,
+            user: str = USER) -> None:
     """单位余额（已发 − 退回 − 追回）/ balances per unit and program."""
     t = Table("unit", "program", "paid", "returned", "recovered", "net", "recovery due")
-    for r in _open(db).balances(unit_id=unit_id, program=program):
+    for r in _reader(db, user).balances(unit_id=unit_id, program=program):
         t.add_row(r["unit_id"], r["program"], *(str(r[k]) for k in ("paid_fen", "returned_fen", "recovered_fen",
                                                                    "net_fen", "recovery_outstanding_fen")))
     console.print(t)
 
 
 @audit_app.command("verify")
-def verify(db: str = DB, expect_head: str = typer.Option(None, help="外部留存的链头哈希 / anchored head hash")) -> None:
+def verify(db: str = DB, expect_head: str = typer.Option(None, help="外部留存的链头哈希 / anchored head hash"),
+           user: str = USER) -> None:
     """校验审计链（篡改、删除、重排）及金额对账 / verify the audit chain and reconcile money."""
-    led = _open(db)
+    led = _reader(db, user)
     rep = led.verify_audit()
     rec = led.reconcile()
     ok = rep.ok and rec["ok"] and (expect_head is None or expect_head == rep.head_hash)

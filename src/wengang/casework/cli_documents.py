@@ -138,11 +138,15 @@ def publicity(list_key: str = typer.Argument(..., help="公示名单编号（cas
               phone: str = typer.Option(None, help="异议联系电话（默认取地区配置）"),
               address: str = typer.Option(None, help="地址（可选）"),
               channel: str = typer.Option(None, help="异议渠道（默认取地区配置，或“书面或当面向经办机构”）"),
-              issued: str = ISSUED, db: str = DB) -> None:
+              issued: str = ISSUED, db: str = DB, user: str = USER) -> None:
     """公示名单 XLSX 与 PDF（仅复审通过的决定；否则整份拒绝）/ the 公示 list of a ledger publicity list."""
     from .outputs import write_publicity
 
-    xlsx, pdf, p = _go(write_publicity, _go(_open, db), list_key, out, agency=agency, phone=phone, address=address,
+    led = _go(_open, db)
+    from .operators import require
+
+    _go(require, led, user, "publicity_doc")
+    xlsx, pdf, p = _go(write_publicity, led, list_key, out, agency=agency, phone=phone, address=address,
                        channel=channel, issued_on=_day(issued, "落款日期"))
     _say(f"✔ {xlsx}\n✔ {pdf}\n{p.title}：{p.count} 家，合计 {format_yuan(p.total_fen)}；{p.period_text}")
 
@@ -157,7 +161,7 @@ def letters(decision_id: int = typer.Argument(None, help="决定编号（不给�
             review_body: str = typer.Option(None, help="行政复议机关（默认取地区配置）"),
             court: str = typer.Option(None, help="行政诉讼的人民法院（默认取地区配置）"),
             phone: str = typer.Option(None, help="联系电话"), address: str = typer.Option(None, help="地址"),
-            issued: str = ISSUED, db: str = DB) -> None:
+            issued: str = ISSUED, db: str = DB, user: str = USER) -> None:
     """决定书、告知书（PDF）：理由、条款、金额（含大写）、救济途径 / decision letters from the ledger."""
     from .outputs import write_letters
 
@@ -166,6 +170,9 @@ def letters(decision_id: int = typer.Argument(None, help="决定编号（不给�
         _say(f"[red]✘ 未知状态 {'、'.join(unknown)}（可用：{'、'.join(STATE_ZH)}） / unknown state[/red]")
         raise typer.Exit(2)
     led = _go(_open, db)
+    from .operators import require
+
+    _go(require, led, user, "letter")
     if decision_id is not None:
         ids = [decision_id]
     elif program or year or state:

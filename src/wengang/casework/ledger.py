@@ -40,7 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from . import DEFAULT_URL, audit, bulk
+from . import DEFAULT_URL, audit, bulk, operators
 from .errors import LedgerError
 from .models import (
     HASHED,
@@ -105,6 +105,8 @@ class BatchResult:
     amount_fen: int
     missing_account: int
     chunks: int
+    # payable, but the payer reviewed them (初审 or 复审): left for another 出纳 (separation of duties)
+    reviewed_by_payer: int = 0
 
 
 @dataclass
@@ -159,11 +161,6 @@ def _err_not_found(what: str, key: Any) -> LedgerError:
 
 def _jsonable(v: Any) -> Any:
     return v.isoformat() if isinstance(v, date) else v
-
-
-def _need_actor(actor: str) -> None:
-    if not actor or not str(actor).strip():
-        raise LedgerError("no_actor", "必须注明经办人", "an acting user is required")
 
 
 def _today(today: date | None) -> date:
@@ -236,6 +233,11 @@ class Ledger:
     def _read(self) -> Iterator[Connection]:
         with self.engine.connect() as conn, conn.begin():
             yield conn
+
+    def _need_actor(self, actor: str, action: str) -> str:
+        """The acting operator's login (normalised), if registered, enabled and holding the role ``action``
+        needs (``roles.ACTIONS``); else ``LedgerError``. Every write starts here, before any change."""
+        return operators.require(self, actor, action).login
 
     def _insert(self, tbl: Any) -> Any:
         return (pg_insert if self.dialect == "postgresql" else sqlite_insert)(tbl)
@@ -314,7 +316,7 @@ class Ledger:
     # ------------------------------------------------------------- screening
     def record_run(self, run: RunIn, actor: str) -> int:
         """Record a screening run (idempotent on its fingerprint ``run_key``); return its id."""
-        _need_actor(actor)
+        actor = self._need_actor(actor, "import")
         with self._tx() as conn:
             return self._record_run(conn, run, actor)
 
@@ -351,7 +353,7 @@ class Ledger:
         stored after the key read is skipped by the unique constraint, never written twice. The chunk's
         content hash is computed in a worker thread while the database writes.
         """
-        _need_actor(actor)
+        actor = self._need_actor(actor, "import")
         df = bulk.to_frame(decisions)
         bulk.validate(df, run.program, run.year)
         with self._tx() as conn:
@@ -460,7 +462,7 @@ class Ledger:
 
     def resolve(self, decision_id: int, actor: str, *, eligible: bool, amount_fen: int | None, reason: str) -> None:
         """待认定 → decided by the caseworker (recorded as a determination, the rule output stays)."""
-        _need_actor(actor)
+        actor = self._need_actor(actor, "resolve")
         if eligible and (not isinstance(amount_fen, int) or amount_fen < 0):
             raise LedgerError("bad_amount", "认定符合条件时须给出非负整数金额（分）", "eligible needs a non-negative integer amount (fen)")
         with self._tx() as conn:
@@ -481,7 +483,7 @@ class Ledger:
         (``remind_unconfirmed``) — never a waiver, which only the document's own period can bring. Elsewhere
         (内人社发〔2025〕18号 四 “以短信等方式告知企业，无需企业申请”) it only informs the unit.
         """
-        _need_actor(actor)
+        actor = self._need_actor(actor, "notify")
         done, last = 0, 0
         while True:
             with self._tx() as conn:
@@ -515,13 +517,17 @@ class Ledger:
 
     def queue_notice(self, decision_id: int, template: str, actor: str, *, channels: Sequence[str] = ("sms",)) -> None:
         """Queue one more notice (e.g. 'paid', a reminder) for a decision; idempotent per template+channel."""
-        _need_actor(actor)
+        actor = self._need_actor(actor, "notify")
         with self._tx() as conn:
             self._queue_notice(conn, self._load(conn, decision_id), template, channels, actor)
 
     def deliver_outbox(self, sender: Sender, *, limit: int = 10_000, max_attempts: int = 5, rounds: int = 3,
-                       lease_seconds: int = 300, actor: str = "outbox") -> dict[str, int]:
-        """Send pending messages: claim, send (with idempotency key), mark sent; failures are retried."""
+                       lease_seconds: int = 300, actor: str) -> dict[str, int]:
+        """Send pending messages: claim, send (with idempotency key), mark sent; failures are retried.
+
+        ``actor`` is the registered operator (经办) the delivery runs as: a scheduled job runs under an
+        operator registered for it (docs/decisions.md), there is no built-in system user."""
+        actor = self._need_actor(actor, "send")
         OB = OutboxMessage.__table__
         stats = {"sent": 0, "failed_attempts": 0, "gave_up": 0}
         for _ in range(rounds):
@@ -558,7 +564,7 @@ class Ledger:
     def confirm(self, decision_id: int, actor: str, *, amount_fen: int | None = None, account_no: str | None = None,
                 reason: str = "单位确认接受", today: date | None = None) -> None:
         """The unit confirms (and may give its receiving account); the amount, if given, must match."""
-        _need_actor(actor)
+        actor = self._need_actor(actor, "confirm")
         with self._tx() as conn:
             d = self._load(conn, decision_id)
             check("confirm", d["state"], decision_id)
@@ -586,7 +592,7 @@ class Ledger:
 
     def decline(self, decision_id: int, actor: str, *, reason: str = "单位选择放弃") -> None:
         """The unit declines; it is told it may still apply within the year (兵团征求意见稿 二(一))."""
-        _need_actor(actor)
+        actor = self._need_actor(actor, "decline")
         with self._tx() as conn:
             d = self._load(conn, decision_id)
             self._move(conn, d, "decline", "declined", actor, reason)
@@ -605,7 +611,7 @@ class Ledger:
         ``valid_to``) is over, and only those still 'notified': a unit that confirmed or applied (its
         decision is 'confirmed' / 'applied') has not waived. An operator's deadline never waives.
         """
-        _need_actor(actor)
+        actor = self._need_actor(actor, "waive")
         today = _today(today)
         with self._tx() as conn:
             docs = self._docs(conn, program, year, ("notified",), lambda p: p.waived_on(today))
@@ -628,7 +634,7 @@ class Ledger:
         policy period runs: one reminder per decision and day is queued and recorded. The state does not
         change and nothing is waived. Returns how many were reminded.
         """
-        _need_actor(actor)
+        actor = self._need_actor(actor, "notify")
         today = _today(today)
         done = 0
         with self._tx() as conn:
@@ -660,13 +666,13 @@ class Ledger:
     # ------------------------------------------------------- applications
     def self_apply(self, decision: DecisionIn, actor: str, *, today: date | None = None) -> int:
         """自主申请 by a unit screening missed, or a decliner applying again within the year."""
-        _need_actor(actor)
+        actor = self._need_actor(actor, "apply")
         with self._tx() as conn:
             return self._apply(conn, decision, actor, "self_application", _today(today))
 
     def apply_skill_subsidy(self, decision: DecisionIn, actor: str, *, today: date | None = None) -> int:
         """技能提升补贴 application by a person; ``claim_key`` = "<职业(工种)>:<等级>"."""
-        _need_actor(actor)
+        actor = self._need_actor(actor, "apply")
         if decision.program != "skill_subsidy" or not decision.claim_key:
             raise LedgerError("bad_input", "技能提升补贴申请须为 skill_subsidy 项目并注明职业（工种）与等级",
                               "a skill-subsidy application needs program skill_subsidy and claim_key occupation:level")
@@ -683,7 +689,7 @@ class Ledger:
     def apply_dispatch(self, decision: DecisionIn, allocations: Sequence[AllocationIn], actor: str, *,
                        today: date | None = None) -> int:
         """劳务派遣单位 application with its user units (用工单位) and their shares, kept on file."""
-        _need_actor(actor)
+        actor = self._need_actor(actor, "apply")
         for a in allocations:
             if a.public_institution:
                 raise LedgerError("public_institution",
@@ -757,8 +763,8 @@ class Ledger:
         self._review(decision_id, actor, 2, approve, reason)
 
     def _review(self, decision_id: int, actor: str, stage: int, approve: bool, reason: str) -> None:
-        _need_actor(actor)
         action = "first_review" if stage == 1 else "second_review"
+        actor = self._need_actor(actor, action)
         with self._tx() as conn:
             d = self._load(conn, decision_id)
             check(action, d["state"], decision_id, confirmation_required=self._proc(d).confirmation_required)
@@ -781,7 +787,7 @@ class Ledger:
         """Confirmations fed in from the online hall or a window list, set-based. Returns how many moved;
         ids not in 'notified', or whose document's period is over where it waives (晋28号 六), are left as
         they are. The operator's deadline does not stop a confirmation."""
-        _need_actor(actor)
+        actor = self._need_actor(actor, "confirm")
         today = _today(today)
         moved = 0
         for i in range(0, len(decision_ids), 5000):
@@ -804,9 +810,9 @@ class Ledger:
         Stage 2 skips decisions whose first review was by ``actor`` (a second pair of eyes is required).
         Returns how many were reviewed.
         """
-        _need_actor(actor)
         if stage not in (1, 2):
             raise LedgerError("bad_stage", "审核环节只能是 1（初审）或 2（复审）", "stage must be 1 or 2")
+        actor = self._need_actor(actor, "first_review" if stage == 1 else "second_review")
         V = Review.__table__.c
         src_state = ("confirmed", "applied") if stage == 1 else ("first_reviewed",)
         no_conf = tuple(TRANSITIONS["first_review"].without_confirmation)
@@ -844,14 +850,14 @@ class Ledger:
 
     def hold(self, decision_id: int, actor: str, *, reason: str = "缓缴企业待补足失业保险费") -> None:
         """Hold payment (e.g. a 缓缴 firm must first pay its deferred premiums)."""
-        _need_actor(actor)
+        actor = self._need_actor(actor, "hold")
         with self._tx() as conn:
             self._move(conn, self._load(conn, decision_id), "hold", "held", actor, reason, hold_reason=reason)
 
     def release(self, decision_id: int, actor: str, *, reason: str = "已补足缓缴的失业保险费") -> None:
         """Paid up: back to 复审通过 if it was held after approval; else (held on arrival) to 已筛查 for a
         screening decision, 已申请待初审 for an application."""
-        _need_actor(actor)
+        actor = self._need_actor(actor, "hold")
         with self._tx() as conn:
             d = self._load(conn, decision_id)
             V = Review.__table__.c
@@ -862,7 +868,7 @@ class Ledger:
 
     def set_account(self, decision_id: int, actor: str, *, account_no: str, reason: str) -> None:
         """Give or correct the payee account before payment (not a state change; audited)."""
-        _need_actor(actor)
+        actor = self._need_actor(actor, "account")
         with self._tx() as conn:
             d = self._load(conn, decision_id)
             if d["state"] in TERMINAL or d["state"] in ("paid", "bounced", "account_fixed"):
@@ -879,7 +885,7 @@ class Ledger:
     def publicize(self, list_key: str, program: str, year: int, actor: str, *, starts_on: date, days: int,
                   decision_ids: Sequence[int] | None = None) -> int:
         """Put approved decisions on a 公示 list running ``days`` calendar days from ``starts_on``."""
-        _need_actor(actor)
+        actor = self._need_actor(actor, "publicize")
         if days < 1:
             raise LedgerError("bad_period", "公示期至少 1 天", "the publicity period must be at least one day")
         with self._tx() as conn:
@@ -905,13 +911,22 @@ class Ledger:
             return n
 
     # ---------------------------------------------------------- payment
-    def _payable(self, program: str, year: int, today: date) -> Any:
+    def _payable(self, program: str, year: int, today: date, payer: str | None = None) -> Any:
+        """Decisions of (program, year) that can be paid ``today``; with ``payer``, only those the payer
+        reviewed at neither stage (the one who pays is not one who approved)."""
         L, E = PublicityList.__table__.c, PublicityEntry.__table__.c
         cond = and_(D.program == program, D.year == year, D.state.in_(("approved", "publicized", "account_fixed")),
                     D.account_no.is_not(None), self._amount_sql() > 0)
         if program in PUBLICITY_PROGRAMS:
             cond = and_(cond, exists().where(E.decision_id == D.id, E.list_id == L.id, L.ends_on < today))
+        if payer is not None:
+            cond = and_(cond, ~self._reviewed_by(payer))
         return cond
+
+    @staticmethod
+    def _reviewed_by(login: str) -> Any:
+        V = Review.__table__.c
+        return exists().where(V.decision_id == D.id, V.reviewer == login)
 
     def run_payment_batch(self, batch_key: str, program: str, year: int, actor: str, *, today: date | None = None,
                           chunk_size: int = 5000, max_chunks: int | None = None,
@@ -920,9 +935,10 @@ class Ledger:
         ``decision_ids`` if given).
 
         Re-running (or resuming after a kill) with the same ``batch_key`` pays only those not yet paid:
-        payments are UNIQUE on (decision_id, kind, seq).
+        payments are UNIQUE on (decision_id, kind, seq). Decisions the payer reviewed (初审 or 复审) are
+        skipped and counted in ``reviewed_by_payer``: another 出纳 pays them.
         """
-        _need_actor(actor)
+        actor = self._need_actor(actor, "pay")
         today = _today(today)
         paid = amount = chunks = 0
         last = 0
@@ -934,7 +950,7 @@ class Ledger:
             # The payable set, computed once per pass (not once per chunk). Each chunk re-checks it under
             # the write lock, so a decision held or paid meanwhile is skipped, and payments stay UNIQUE.
             with self._read() as conn:
-                todo = list(conn.execute(select(D.id).where(self._payable(program, year, today), D.id > last)
+                todo = list(conn.execute(select(D.id).where(self._payable(program, year, today, actor), D.id > last)
                                          .order_by(D.id)).scalars())
             if decision_ids is not None:
                 chosen = set(decision_ids)
@@ -952,7 +968,7 @@ class Ledger:
                     src = select(literal(batch_id), D.id, literal("initial"), seq_sql, self._amount_sql(),
                                  func.coalesce(D.payee_channel, D.payment_channel), D.account_no, literal(ref)).where(
                         D.id.between(ids[0], ids[-1]) if decision_ids is None else D.id.in_(ids),
-                        self._payable(program, year, today))
+                        self._payable(program, year, today, actor))
                     rows = conn.execute(self._insert(Payment.__table__).from_select(
                         ["batch_id", "decision_id", "kind", "seq", "amount_fen", "channel", "account_no", "audit_ref"],
                         src,
@@ -974,7 +990,10 @@ class Ledger:
             missing = conn.execute(select(func.count()).select_from(Decision.__table__).where(
                 D.program == program, D.year == year, D.account_no.is_(None),
                 D.state.in_(("approved", "publicized", "account_fixed")))).scalar_one()
-        return BatchResult(batch_id=batch_id, paid=paid, amount_fen=amount, missing_account=missing, chunks=chunks)
+            own = conn.execute(select(func.count()).select_from(Decision.__table__).where(
+                self._payable(program, year, today), self._reviewed_by(actor))).scalar_one()
+        return BatchResult(batch_id=batch_id, paid=paid, amount_fen=amount, missing_account=missing, chunks=chunks,
+                           reviewed_by_payer=own)
 
     def _batch(self, conn: Connection, batch_key: str, program: str, year: int, actor: str) -> int:
         B = PaymentBatch.__table__.c
@@ -989,11 +1008,18 @@ class Ledger:
     def pay_decision(self, decision_id: int, actor: str, *, amount_fen: int | None = None,
                      today: date | None = None) -> int:
         """Pay one decision now (same rules as a batch); returns the payment id."""
-        _need_actor(actor)
+        actor = self._need_actor(actor, "pay")
         today = _today(today)
         with self._tx() as conn:
             d = self._load(conn, decision_id)
             check("pay", d["state"], decision_id)
+            V = Review.__table__.c
+            stages = list(conn.execute(select(V.stage).where(V.decision_id == decision_id, V.reviewer == actor)
+                                       .order_by(V.stage)).scalars())
+            if stages:
+                done = "、".join("初审" if s == 1 else "复审" for s in stages)
+                raise LedgerError("payer_reviewed", f"决定 {decision_id} 的{done}由 {actor} 办理，发放须由另一名出纳进行",
+                                  f"{actor} reviewed decision {decision_id}; another payer must pay it")
             if not conn.execute(select(exists().where(D.id == decision_id, self._payable(d["program"], d["year"], today)))).scalar_one():
                 raise LedgerError("not_payable",
                                   f"决定 {decision_id} 暂不能发放：缺少收款账户、金额为零或公示期未满",
@@ -1014,7 +1040,7 @@ class Ledger:
 
     def record_bounce(self, payment_id: int, actor: str, *, reason: str) -> None:
         """The bank returned a payment (退回). The payment stays; a return row reverses it."""
-        _need_actor(actor)
+        actor = self._need_actor(actor, "bounce")
         with self._tx() as conn:
             self._bounce(conn, payment_id, actor, reason)
 
@@ -1035,7 +1061,7 @@ class Ledger:
 
     def fix_account(self, decision_id: int, actor: str, *, account_no: str, reason: str = "更正收款账户") -> None:
         """After a bounce: record the corrected account; the next batch pays again (seq + 1)."""
-        _need_actor(actor)
+        actor = self._need_actor(actor, "account")
         if not account_no:
             raise LedgerError("bad_account", "账户不能为空", "account must not be empty")
         with self._tx() as conn:
@@ -1046,7 +1072,7 @@ class Ledger:
     # ------------------------------------ bank files and the bank's return (casework/outputs.py)
     def set_payee_banks(self, banks: Mapping[str, str], actor: str, *, reason: str = "登记收款账户开户行行号") -> int:
         """Record the payee bank (12-digit 支付系统行号) of accounts, for the bank file. Returns how many changed."""
-        _need_actor(actor)
+        actor = self._need_actor(actor, "account")
         clean: dict[str, str] = {}
         for acc, code in banks.items():
             a, c = _digits(acc), str(code).strip()
@@ -1132,7 +1158,7 @@ class Ledger:
 
         The file must hold exactly the payments of the batch not yet sent, and its control total must be their
         sum; a payment goes into one file only (UNIQUE). Refused, nothing recorded, otherwise."""
-        _need_actor(actor)
+        actor = self._need_actor(actor, "bank_file")
         with self._tx() as conn:
             batch = self._batch_row(conn, batch_key)
             unsent = dict(conn.execute(select(P.id, P.amount_fen).where(self._unsent(batch["id"]))).all())
@@ -1163,7 +1189,7 @@ class Ledger:
         as bounces (``record_bounce`` with the bank's reason). A line whose reference is not in the file sent,
         repeats, differs in amount (or, when paid, in the account credited), or whose payment already has a bank
         result is refused: set aside and reported with its line number and reason, nothing of it applied."""
-        _need_actor(actor)
+        actor = self._need_actor(actor, "bounce")
         F, Item = BankFile.__table__.c, BankFileItem.__table__.c
         C, X = BankConfirmation.__table__.c, PaymentReturn.__table__.c
         with self._tx() as conn:
@@ -1252,7 +1278,7 @@ class Ledger:
         """对没有对公账户的小微企业，可将资金直接返还至当地税务部门协助提供的其缴纳社会保险费的账户 (人社部发〔2024〕40号 五;
         内人社发〔2025〕18号 四): after a bounce (→ 'account_fixed', paid again by the next batch) or before payment,
         set the 税务 account and the channel. Returns the clause cited."""
-        _need_actor(actor)
+        actor = self._need_actor(actor, "account")
         acc = _digits(account_no)
         if not re.fullmatch(r"\d{6,32}", acc):
             raise LedgerError("bad_account", "税务部门提供的缴费账户应为6至32位数字", "the tax account must be 6 to 32 digits")
@@ -1289,7 +1315,7 @@ class Ledger:
     def change_size_class(self, decision_id: int, actor: str, *, new_size_class: str, new_amount_fen: int,
                           reason: str) -> SettleResult:
         """划型变更 → new entitlement; if already paid, settle the difference (多退少补)."""
-        _need_actor(actor)
+        actor = self._need_actor(actor, "resize")
         if not isinstance(new_amount_fen, int) or new_amount_fen < 0:
             raise LedgerError("bad_amount", "新金额须为非负整数（分）", "the new amount must be a non-negative integer (fen)")
         with self._tx() as conn:
@@ -1341,7 +1367,7 @@ class Ledger:
 
     def record_recovery_receipt(self, recovery_id: int, actor: str, *, amount_fen: int) -> None:
         """The unit paid a recovery back (in full)."""
-        _need_actor(actor)
+        actor = self._need_actor(actor, "recovery_receipt")
         with self._tx() as conn:
             C = Recovery.__table__.c
             r = conn.execute(select(C.amount_fen).where(C.id == recovery_id)).first()
@@ -1359,7 +1385,7 @@ class Ledger:
     # -------------------------------------------------------- dispatch
     def record_transfer(self, allocation_id: int, actor: str, *, amount_fen: int, voucher: str) -> int:
         """The dispatch firm passed money on to a user unit (拨付凭证)."""
-        _need_actor(actor)
+        actor = self._need_actor(actor, "dispatch_transfer")
         with self._tx() as conn:
             A, T = Allocation.__table__.c, Transfer.__table__.c
             a = conn.execute(select(Allocation.__table__).where(A.id == allocation_id)).mappings().first()
@@ -1381,7 +1407,7 @@ class Ledger:
 
     def report_dispatch_misuse(self, decision_id: int, actor: str, *, reason: str, amount_fen: int | None = None) -> int:
         """未按规定拨付和使用: recover the untransferred (or given) part and 取消下一年度申领资格."""
-        _need_actor(actor)
+        actor = self._need_actor(actor, "recover")
         with self._tx() as conn:
             d = self._load(conn, decision_id)
             if d["origin"] != "dispatch" or d["state"] != "paid":
@@ -1410,7 +1436,7 @@ class Ledger:
         (any training subsidy). Within one scope group the program paid first keeps its money; every
         subsidy of the other program paid after it yields (returns what was paid net of overpayments).
         """
-        _need_actor(actor)
+        actor = self._need_actor(actor, "recover")
         if scope not in DUPLICATE_SCOPES:
             raise LedgerError("bad_scope", f"重复享受的范围只能是 {'/'.join(DUPLICATE_SCOPES)}",
                               f"scope must be one of {DUPLICATE_SCOPES}")

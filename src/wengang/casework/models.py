@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Date,
     ForeignKey,
     Index,
@@ -373,6 +374,23 @@ class OutboxMessage(Base):
     sent_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
+class Operator(Base):
+    """A registered operator (经办人员): login (normalised, ``roles.normalize_login``), display name, roles.
+
+    ``login`` and ``display_name`` are facts (hashed at creation); ``roles`` (comma-separated role codes,
+    ``roles.ROLES``) and ``enabled`` are mutable, every change an audit event with before/after.
+    """
+
+    __tablename__ = "case_operators"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    audit_ref: Mapped[str] = mapped_column(String(40), index=True)
+    # mutable (every change audited)
+    roles: Mapped[str] = mapped_column(String(200))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
 class AuditEvent(Base):
     __tablename__ = "case_audit_events"
     seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
@@ -419,4 +437,5 @@ HASHED: dict[str, tuple[str, ...]] = {
     "case_transfers": ("id", "allocation_id", "seq", "amount_fen", "voucher"),
     "case_disqualifications": ("id", "unit_id", "program", "year", "source_decision_id", "reason"),
     "case_outbox": ("id", "decision_id", "template", "channel", "idempotency_key", "recipient", "body"),
+    "case_operators": ("id", "login", "display_name"),
 }
