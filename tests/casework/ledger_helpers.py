@@ -27,6 +27,14 @@ STAFF = {
     "lead": (["经办", "复核"], "孙科长"),
 }
 
+# The names the list/bulk and bank-file tests were written with, registered with the roles their steps need
+# (two reviewers who may do either stage; payers never review).
+MORE_STAFF = {
+    "screener": (["经办"], "筛查导入"), "cw": (["经办"], "经办甲"), "caseworker": (["经办"], "经办乙"),
+    "portal": (["经办"], "网厅登记"), "unit": (["经办"], "单位代登"), "reviewer1": (["经办"], "初审员"),
+    "reviewer2": (["复核"], "复审员"), "alice": (["经办", "复核"], "艾丽"), "bob": (["经办", "复核"], "鲍勃"),
+}
+
 
 def register_staff(ledger: Ledger, staff: dict[str, tuple[list[str], str]] = STAFF) -> Ledger:
     """Register the standard operators (the first admin by bootstrap, the rest by that admin)."""

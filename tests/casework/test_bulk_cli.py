@@ -9,7 +9,7 @@ from datetime import date
 from urllib.parse import quote
 
 import pytest
-from ledger_helpers import DEADLINE, RUN, decision, snapshot, to_payable
+from ledger_helpers import MORE_STAFF, STAFF, register_staff, DEADLINE, RUN, decision, snapshot, to_payable
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
@@ -27,12 +27,14 @@ def url(db) -> str:
 
 @pytest.fixture
 def led(db):
-    ledger = db.open()
+    ledger = register_staff(db.open(), STAFF | MORE_STAFF)
     yield ledger
     ledger.close()
 
 
 def case(db, *args: str, code: int = 0, stdin: str | None = None) -> str:
+    if "-u" not in args:  # reads: the auditor (稽核) may read everything
+        args = (*args, "-u", "auditor")
     r = runner.invoke(case_app, [*args, "--db", url(db)], input=stdin)
     assert r.exit_code == code, r.output
     assert r.exception is None or isinstance(r.exception, SystemExit), r.exception  # never a traceback
@@ -193,7 +195,7 @@ def test_pay_only_the_selection_and_say_why_the_rest_waits(db, led):
     ids = to_payable(led, 4)  # 1200.00 … 1200.03 元
     with led.engine.begin() as c:  # one unit without a payee account
         c.execute(update(Decision.__table__).where(Decision.__table__.c.id == ids[1]).values(account_no=None))
-    pay = ("pay", "b-1", "fanhuan", "2025", "--max-amount", "1200.01", "--today", "2025-11-01", "-u", "cw", "-y")
+    pay = ("pay", "b-1", "fanhuan", "2025", "--max-amount", "1200.01", "--today", "2025-11-01", "-u", "cashier", "-y")
     out = case(db, *pay)
     assert "将发放（批次 b-1） 2 个决定" in out
     assert "成功 1，跳过 1（暂不能发放：缺少收款账户：1 个（决定 " in out and "失败 0" in out
@@ -212,8 +214,8 @@ def test_notify_and_publicize_a_selection(db, led):
     assert "成功 2" in out
     assert states(led, ids) == ["notified", "screened", "notified", "screened"]
     led.confirm_many(ids[::2], "portal", today=date(2025, 7, 1))
-    led.review_many(ids[::2], "a", stage=1, approve=True, reason="初审")
-    led.review_many(ids[::2], "b", stage=2, approve=True, reason="复审")
+    led.review_many(ids[::2], "alice", stage=1, approve=True, reason="初审")
+    led.review_many(ids[::2], "bob", stage=2, approve=True, reason="复审")
     out = case(db, "publicize", "gs-1", "fanhuan", "2025", "--starts", "2025-10-01", "--ids", _file(led, ids[:1]),
                "-u", "cw", "-y")
     assert "成功 1，跳过 0，失败 0" in out
@@ -255,7 +257,7 @@ def test_existing_single_decision_invocations_still_work_and_mixing_is_refused(d
 # ------------------------------------------------------------------ case show
 def test_show_in_yuan_beijing_time_chinese_actions_and_masked(db, led):
     ids = to_payable(led, 1)
-    led.run_payment_batch("b1", "fanhuan", 2025, "cw", today=date(2025, 11, 1))
+    led.run_payment_batch("b1", "fanhuan", 2025, "cashier", today=date(2025, 11, 1))
     out = case(db, "show", str(ids[0]))
     d = led.decision(ids[0])
     assert "1,200.00 元（120000 分）" in out and "已发放" in out

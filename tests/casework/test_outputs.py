@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ledger_helpers import PAYDAY, RUN, TODAY, decision, to_payable
+from ledger_helpers import MORE_STAFF, STAFF, register_staff, PAYDAY, RUN, TODAY, decision, to_payable
 from openpyxl import load_workbook
 from sqlalchemy import func, select, text
 from tests.documents.pdfread import pdf_text
@@ -31,6 +31,13 @@ from wengang.documents.errors import DocumentError
 PAYER = "15001234567890123456"
 BANK = "102191000019"
 AGENCY = {"name": "呼和浩特市人力资源和社会保障局", "review_body": "呼和浩特市人民政府", "court": "呼和浩特市新城区人民法院"}
+
+
+@pytest.fixture
+def ledger(db):
+    led = register_staff(db.open(), STAFF | MORE_STAFF)
+    yield led
+    led.close()
 
 
 def _batch_sum(led: Ledger, batch_key: str) -> tuple[int, int]:
@@ -141,12 +148,12 @@ def test_money_to_the_bank_and_back(ledger, tmp_path):
     assert ledger.counts() == before
 
     # re-route one bounced small firm to its 税务 account, correct the other's account; pay again once
-    basis = ledger.reroute_to_tax_account(ids[1], "caseworker", account_no="6200 1111 2222 3333")
+    basis = ledger.reroute_to_tax_account(ids[1], "cashier", account_no="6200 1111 2222 3333")
     assert basis.startswith("内人社发〔2025〕18号 四")
     d1 = ledger.decision(ids[1])
     assert d1["state"] == "account_fixed" and d1["account_no"] == "6200111122223333"
     assert d1["payee_channel"] == "tax_payment_account" and basis in d1["history"][-1]["reason"]
-    ledger.fix_account(ids[2], "caseworker", account_no="6222888800000002")
+    ledger.fix_account(ids[2], "cashier", account_no="6222888800000002")
     assert ledger.run_payment_batch("B2", "fanhuan", 2025, "cashier", today=PAYDAY).paid == 2
     assert ledger.run_payment_batch("B3", "fanhuan", 2025, "cashier", today=PAYDAY).paid == 0
     for i in (ids[1], ids[2]):
@@ -229,13 +236,13 @@ def test_reroute_only_where_the_text_allows_and_for_small_firms(ledger):
     ledger.import_decisions(RUN, [decision(1, size_class="medium"), decision(2, size_class="micro")], "screener")
     medium, micro = (ledger.find(program="fanhuan", year=2025, unit_id=decision(i).unit_id) for i in (1, 2))
     with pytest.raises(LedgerError, match="仅适用于小微企业") as e:
-        ledger.reroute_to_tax_account(medium, "cw", account_no="6200111122223333")
+        ledger.reroute_to_tax_account(medium, "cashier", account_no="6200111122223333")
     assert e.value.code == "reroute_refused"
     with pytest.raises(LedgerError) as e:
-        ledger.reroute_to_tax_account(micro, "cw", account_no="62-00")
+        ledger.reroute_to_tax_account(micro, "cashier", account_no="62-00")
     assert e.value.code == "bad_account"
     # before payment: the account and channel are set, the state does not move
-    ledger.reroute_to_tax_account(micro, "cw", account_no="6200111122223333")
+    ledger.reroute_to_tax_account(micro, "cashier", account_no="6200111122223333")
     d = ledger.decision(micro)
     assert (d["state"], d["account_no"], d["payee_channel"]) == ("screened", "6200111122223333", "tax_payment_account")
     assert d["history"][-1]["action"] == "reroute"
@@ -244,16 +251,16 @@ def test_reroute_only_where_the_text_allows_and_for_small_firms(ledger):
     ledger.import_decisions(RUN, [other], "screener")
     did = ledger.find(program="fanhuan", year=2025, unit_id=other.unit_id)
     with pytest.raises(LedgerError, match="未规定"):
-        ledger.reroute_to_tax_account(did, "cw", account_no="6200111122223333")
+        ledger.reroute_to_tax_account(did, "cashier", account_no="6200111122223333")
 
 
 def test_payee_bank_codes_are_checked_and_audited(ledger):
     with pytest.raises(LedgerError) as e:
-        ledger.set_payee_banks({"6222000000000001": "10219100001"}, "cw")
+        ledger.set_payee_banks({"6222000000000001": "10219100001"}, "cashier")
     assert e.value.code == "bad_bank_code"
-    assert ledger.set_payee_banks({"6222 0000 0000 0001": BANK}, "cw") == 1
-    assert ledger.set_payee_banks({"6222000000000001": BANK}, "cw") == 0  # unchanged: no event
-    assert ledger.set_payee_banks({"6222000000000001": "105191000011"}, "cw") == 1
+    assert ledger.set_payee_banks({"6222 0000 0000 0001": BANK}, "cashier") == 1
+    assert ledger.set_payee_banks({"6222000000000001": BANK}, "cashier") == 0  # unchanged: no event
+    assert ledger.set_payee_banks({"6222000000000001": "105191000011"}, "cashier") == 1
     assert [e["bank_code"] for e in _events(ledger, "set_payee_bank")] == [BANK, "105191000011"]
 
 
@@ -265,7 +272,7 @@ _examples = itertools.count()
 def test_property_control_total_is_the_sum_of_the_batch_to_the_fen(amounts):
     k = next(_examples)
     with tempfile.TemporaryDirectory() as tmp:
-        led = Ledger.open(f"sqlite:///{tmp}/p.db")
+        led = register_staff(Ledger.open(f"sqlite:///{tmp}/p.db"), STAFF | MORE_STAFF)
         try:
             led.import_decisions(RUN, [decision(i, amount_fen=a) for i, a in enumerate(amounts)], "screener")
             ids = led.select_ids(program="fanhuan", year=2025)
@@ -289,7 +296,7 @@ runner = CliRunner()
 def test_cli_bank_file_return_publicity_letters(tmp_path):
     """The commands end to end; a 通辽 list takes the agency from region_data/150500.yaml with no option typed."""
     db = f"sqlite:///{tmp_path}/cli.db"
-    led = Ledger.open(db)
+    led = register_staff(Ledger.open(db), STAFF | MORE_STAFF)
     led.import_decisions(RUN, [decision(i, region_code="150502") for i in range(3)], "screener")
     ids = led.select_ids(program="fanhuan", year=2025)
     led.review_many(ids, "reviewer1", stage=1, approve=True, reason="初审")
@@ -324,12 +331,12 @@ def test_cli_bank_file_return_publicity_letters(tmp_path):
     out = case("bank-return", str(ret), "-u", "cashier", code=1)
     assert "3 行 = 到账 1 + 退回 1 + 隔离 1" in out and "账户已冻结" in out
     assert f"wengang case reroute {plan[1]['decision_id']}" in out
-    assert "依据" in case("reroute", str(plan[1]["decision_id"]), "--tax-account", "6200111122223333", "-u", "cw")
-    out = case("publicity", "gs-tl", "--out", str(tmp_path / "pub"))
+    assert "依据" in case("reroute", str(plan[1]["decision_id"]), "--tax-account", "6200111122223333", "-u", "cashier")
+    out = case("publicity", "gs-tl", "--out", str(tmp_path / "pub"), "-u", "cw")
     assert "通辽市人力资源和社会保障局 2025年度稳岗返还拟发放名单公示" in out.replace("\n", "")
     body = _text(tmp_path / "pub" / "公示_gs-tl.pdf")
     assert "联系电话：12333" in body and "自2025年10月1日至2025年10月5日" in body
-    out = case("letters", "--program", "fanhuan", "--year", "2025", "--out", str(tmp_path / "letters"))
+    out = case("letters", "--program", "fanhuan", "--year", "2025", "--out", str(tmp_path / "letters"), "-u", "cw")
     assert "文书 3 份" in out
     body = _text(sorted((tmp_path / "letters").iterdir())[0])
     assert "向通辽市人民政府申请行政复议" in body and "向有管辖权的人民法院提起行政诉讼" in body
@@ -340,8 +347,8 @@ def test_cli_bank_file_return_publicity_letters(tmp_path):
 def test_an_account_of_the_units_own_undoes_the_reroute(ledger):
     ledger.import_decisions(RUN, [decision(1, size_class="small")], "screener")
     did = ledger.find(program="fanhuan", year=2025, unit_id=decision(1).unit_id)
-    ledger.reroute_to_tax_account(did, "cw", account_no="6200111122223333")
-    ledger.set_account(did, "cw", account_no="6222000011112222", reason="单位开立对公账户")
+    ledger.reroute_to_tax_account(did, "cashier", account_no="6200111122223333")
+    ledger.set_account(did, "cashier", account_no="6222000011112222", reason="单位开立对公账户")
     d = ledger.decision(did)
     assert (d["account_no"], d["payee_channel"]) == ("6222000011112222", None)
     assert d["history"][-1]["after"] == json.dumps({"account_no": "6222000011112222", "payee_channel": None},

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from ledger_helpers import RUN, decision, to_payable
+from ledger_helpers import MORE_STAFF, STAFF, register_staff, RUN, decision, to_payable
 from sqlalchemy import update
 
 from wengang.casework import LedgerError
@@ -27,6 +27,13 @@ from wengang.casework.query import (
 from wengang.money import fen_to_yuan
 
 D = Decision.__table__.c
+
+
+@pytest.fixture
+def ledger(db):
+    led = register_staff(db.open(), STAFF | MORE_STAFF)
+    yield led
+    led.close()
 
 
 # ------------------------------------------------------------------ parsing
@@ -173,7 +180,7 @@ def test_amount_bounds_include_the_number_itself(stocked):
 
 def test_amount_and_size_class_are_the_current_entitlement(stocked):
     ledger, ids, _ = stocked
-    ledger.change_size_class(ids[0], "cw", new_size_class="micro", new_amount_fen=250_000, reason="划型变更")
+    ledger.change_size_class(ids[0], "checker", new_size_class="micro", new_amount_fen=250_000, reason="划型变更")
     assert _ids(ledger, Filter(size_class="micro")) == [ids[0]]
     assert ids[0] not in _ids(ledger, Filter(size_class="medium"))
     assert _ids(ledger, Filter(min_fen=250_000)) == [ids[0]]
@@ -202,7 +209,7 @@ def test_dates_are_beijing_days_of_the_last_change(stocked):
 
 def test_every_change_stamps_changed_at_and_the_history_lists_set_based_steps(ledger):
     paid = to_payable(ledger, 2)
-    ledger.run_payment_batch("b1", "fanhuan", 2025, "cw", today=date(2025, 11, 1))
+    ledger.run_payment_batch("b1", "fanhuan", 2025, "cashier", today=date(2025, 11, 1))
     ledger.import_decisions(RUN, [decision(9)], "screener")
     rows = {r["id"]: r for r in ledger.read(select_decisions(Filter()))}
     for i in paid:
@@ -221,7 +228,7 @@ def test_the_migration_stamps_existing_decisions_from_the_audit_trail(ledger):
 
     backfill = importlib.import_module("wengang.casework.migrations.versions.0003_h1_changed_at").backfill
     ids = to_payable(ledger, 3)
-    ledger.run_payment_batch("b1", "fanhuan", 2025, "cw", today=date(2025, 11, 1), decision_ids=ids[:1])
+    ledger.run_payment_batch("b1", "fanhuan", 2025, "cashier", today=date(2025, 11, 1), decision_ids=ids[:1])
     ledger.hold(ids[1], "cw", reason="缓缴未补足")
     ledger.import_decisions(RUN, [decision(7)], "screener")
     everyone = [r["id"] for r in ledger.read(select_decisions(Filter()))]
