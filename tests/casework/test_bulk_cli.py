@@ -9,7 +9,7 @@ from datetime import date
 from urllib.parse import quote
 
 import pytest
-from ledger_helpers import MORE_STAFF, STAFF, register_staff, DEADLINE, RUN, decision, snapshot, to_payable
+from ledger_helpers import DEADLINE, MORE_STAFF, RUN, STAFF, decision, register_staff, snapshot, to_payable
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 

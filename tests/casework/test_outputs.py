@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ledger_helpers import MORE_STAFF, STAFF, register_staff, PAYDAY, RUN, TODAY, decision, to_payable
+from ledger_helpers import MORE_STAFF, PAYDAY, RUN, STAFF, TODAY, decision, register_staff, to_payable
 from openpyxl import load_workbook
 from sqlalchemy import func, select, text
 from tests.documents.pdfread import pdf_text
@@ -340,8 +340,8 @@ def test_cli_bank_file_return_publicity_letters(tmp_path):
     assert "文书 3 份" in out
     body = _text(sorted((tmp_path / "letters").iterdir())[0])
     assert "向通辽市人民政府申请行政复议" in body and "向有管辖权的人民法院提起行政诉讼" in body
-    assert "请给出决定编号" in case("letters", "--out", str(tmp_path / "x"), code=2)
-    assert "未知状态 payed" in case("letters", "--state", "payed", "--out", str(tmp_path / "x"), code=2)
+    assert "请给出决定编号" in case("letters", "--out", str(tmp_path / "x"), "-u", "cw", code=2)
+    assert "未知状态 payed" in case("letters", "--state", "payed", "--out", str(tmp_path / "x"), "-u", "cw", code=2)
 
 
 def test_an_account_of_the_units_own_undoes_the_reroute(ledger):

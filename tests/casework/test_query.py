@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from ledger_helpers import MORE_STAFF, STAFF, register_staff, RUN, decision, to_payable
+from ledger_helpers import MORE_STAFF, RUN, STAFF, decision, register_staff, to_payable
 from sqlalchemy import update
 
 from wengang.casework import LedgerError
