@@ -78,9 +78,10 @@ from typing import Any
 
 import polars as pl
 
+from wengang.documents.masking import mask_id_number_expr, mask_loose_expr
 from wengang.screening.ingest import IngestError, RawTable
 from wengang.screening.pipeline import ScreeningReport, StrictRefusal, TableSource, _read
-from wengang.screening.quarantine import QUARANTINE_SCHEMA, ValidationReport, validate_table
+from wengang.screening.quarantine import QUARANTINE_SCHEMA, ValidationReport, mask_quarantine, validate_table
 
 PERSON_PROGRAMS = {
     "skill_subsidy": ("persons", "certificates", "subsidies", "held_certificates", "ui_claims"),
@@ -161,14 +162,17 @@ def _quarantine_more(
         .collect()
     )
     v.quarantine.append(
-        rows.select(
+        mask_quarantine(rows.select(
             pl.lit(raw.source_file).alias("source_file"),
             pl.col("source_row").cast(pl.Int64),
             pl.lit(field).alias("field"),
-            pl.col("_value").fill_null("").alias("value"),
+            # a 公民身份号码 only masked (row number + masked value find the row)
+            (mask_loose_expr("_value") if raw.schema.column(field).kind == "id_number" else pl.col("_value"))
+            .fill_null("")
+            .alias("value"),
             pl.lit(f"{field}：{zh}").alias("reason_zh"),
             pl.lit(f"{field}: {en}").alias("reason_en"),
-        )
+        ))
     )
     keep = bad.select(key)
     v.frames[table] = v.frames[table].join(keep.lazy(), on=key, how="anti")
@@ -510,8 +514,7 @@ def _with_outputs(
 
 
 def _mask_id(col: str = "id_number") -> pl.Expr:
-    c = pl.col(col)
-    return c.str.slice(0, 6) + "********" + c.str.slice(14, 4)
+    return mask_id_number_expr(col)  # the rule of every list: first 4 and last 4 (documents.masking)
 
 
 def _write_people_excel(out: Path, program: str, label: str, texts: dict[str, str]) -> dict[str, str]:

@@ -26,6 +26,7 @@ from datetime import date
 
 import polars as pl
 
+from wengang.documents.masking import mask_loose_expr, mask_text_series
 from wengang.facts.identifiers import REASONS_EN, REASONS_ZH, credit_code_reasons, id_number_reasons
 from wengang.screening.ingest import RawTable
 from wengang.screening.schemas import Column
@@ -686,7 +687,12 @@ def validate_table(
             present = pl.all_horizontal([pl.col(int_key.get(k) or _p(k)).is_not_null() for k in sch.key])
             dup = dupkey.is_duplicated() & present
         key_str = pl.concat_str(
-            [pl.col(k).cast(pl.String) for k in keycols], separator="/", ignore_nulls=True
+            [
+                mask_loose_expr(pl.col(_p(k))) if sch.column(k).kind == "id_number" else pl.col(_p(k)).cast(pl.String)
+                for k in sch.key
+            ],
+            separator="/",
+            ignore_nulls=True,
         )
         add(
             "+".join(sch.key),
@@ -734,7 +740,8 @@ def validate_table(
     for name, (table, later) in lookups.items():
         bad = bad.with_columns(table.get_column(c).gather(bad.get_column(f"__di__{name}")) for c in later)
     bad = bad.with_columns(ch.flag.alias(f"__f{i}") for i, ch in enumerate(checks) if ch.deferred)
-    quarantine = _quarantine_frame(bad, checks, raw.source_file, set(raw_cols))
+    id_cols = {c.name for c in sch.columns if c.kind == "id_number"}
+    quarantine = _quarantine_frame(bad, checks, raw.source_file, set(raw_cols), id_cols)
     by_reason = Counter()
     if bad.height:
         for i, ch in enumerate(checks):
@@ -753,11 +760,17 @@ def validate_table(
 
 
 def _quarantine_frame(
-    bad: pl.DataFrame, checks: list[_Check], source_file: str, raw_cols: set[str]
+    bad: pl.DataFrame, checks: list[_Check], source_file: str, raw_cols: set[str], id_cols: set[str] = frozenset()
 ) -> pl.DataFrame:
     if bad.height == 0:
         return pl.DataFrame(schema=QUARANTINE_SCHEMA)
     bad = bad.rename({f"__raw__{c}": c for c in raw_cols})
+
+    def shown(c: str) -> pl.Expr:
+        # the offending value as written, but a 公民身份号码 (valid or not) only masked: row number + masked
+        # value find the row; the file never repeats a person's number (mask_quarantine masks the rest)
+        v = pl.col(c).cast(pl.String).fill_null("")
+        return mask_loose_expr(v) if c in id_cols else v
 
     def joined(parts, sep="；"):
         return pl.concat_str(parts, separator=sep, ignore_nulls=True)
@@ -767,13 +780,11 @@ def _quarantine_frame(
         f = pl.col(f"__f{i}")
         fields.append(pl.when(f).then(_lit(ch.field)))
         cols = ch.field.split("+")
-        val = joined(
-            [pl.col(c).cast(pl.String).fill_null("") if c in raw_cols else _lit("") for c in cols], "/"
-        )
+        val = joined([shown(c) if c in raw_cols else _lit("") for c in cols], "/")
         values.append(pl.when(f).then(val))
         zhs.append(pl.when(f).then(pl.format("{}：{}", _lit(ch.field), ch.zh)))
         ens.append(pl.when(f).then(pl.format("{}: {}", _lit(ch.field), ch.en)))
-    return bad.select(
+    frame = bad.select(
         _lit(source_file).alias("source_file"),
         pl.col("source_row").cast(pl.Int64),
         joined(fields).alias("field"),
@@ -781,3 +792,11 @@ def _quarantine_frame(
         joined(zhs).alias("reason_zh"),
         joined(ens).alias("reason_en"),
     ).sort("source_row")
+    return mask_quarantine(frame)
+
+
+def mask_quarantine(frame: pl.DataFrame) -> pl.DataFrame:
+    """Mask every mobile number, 公民身份号码 and bank account left in a quarantine frame's values and reasons
+    (:func:`wengang.documents.masking.mask_text`, once per distinct text)."""
+    cols = [c for c in ("value", "reason_zh", "reason_en") if c in frame.columns]
+    return frame.with_columns(mask_text_series(frame.get_column(c)) for c in cols)
