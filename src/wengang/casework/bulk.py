@@ -144,7 +144,10 @@ def validate(df: pl.DataFrame, program: str, year: int) -> None:
 
 
 def db_frame(df: pl.DataFrame, run_id: int, ref: str, disqualified: set[str]) -> pl.DataFrame:
-    held = (pl.col("status") == "eligible") & pl.col("payment_hold").fill_null(False)
+    hold = pl.col("payment_hold").fill_null(False)
+    held = (pl.col("status") == "eligible") & hold
+    # a 待认定 result with a hold keeps its reason: if the caseworker decides it eligible it is held (resolve)
+    pending_hold = (pl.col("status") == "needs_decision") & hold
     state = (
         pl.when(pl.col("unit_id").is_in(list(disqualified))).then(pl.lit("disqualified"))
         .when(held).then(pl.lit("held"))
@@ -155,7 +158,7 @@ def db_frame(df: pl.DataFrame, run_id: int, ref: str, disqualified: set[str]) ->
     return df.with_columns(
         pl.lit(run_id, pl.Int64).alias("run_id"), pl.lit("screening").alias("origin"),
         pl.lit(ref).alias("audit_ref"), state.alias("state"), pl.lit(0, pl.Int64).alias("version"),
-        pl.when(held).then(pl.coalesce(pl.col("payment_hold_reason"), pl.lit(HOLD_DEFAULT_REASON)))
+        pl.when(held | pending_hold).then(pl.coalesce(pl.col("payment_hold_reason"), pl.lit(HOLD_DEFAULT_REASON)))
         .otherwise(None).cast(pl.String).alias("hold_reason"),
     ).select(DB_COLUMNS)
 

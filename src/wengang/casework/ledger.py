@@ -424,7 +424,9 @@ class Ledger:
             check("resolve", d["state"], decision_id)
             self._recompute(conn, d, actor, kind="determination", status="eligible" if eligible else "ineligible",
                             size_class=d["size_class"], amount=amount_fen if eligible else 0, reason=reason)
-            self._move(conn, d, "resolve", "screened" if eligible else "not_eligible", actor, reason)
+            # a result that came with a payment hold (缓缴未补足, a quarantined row) stays held once eligible
+            to = ("held" if d["hold_reason"] else "screened") if eligible else "not_eligible"
+            self._move(conn, d, "resolve", to, actor, reason)
 
     # ------------------------------------------------------------ notices
     def notify(self, program: str, year: int, actor: str, *, deadline: date | None = None,

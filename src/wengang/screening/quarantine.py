@@ -78,6 +78,9 @@ class ValidationResult:
     accepted: pl.DataFrame | pl.LazyFrame  # a LazyFrame only when asked (``validate_table(lazy=True)``)
     quarantine: pl.DataFrame
     report: ValidationReport
+    # a table that can stop or reduce a payment (``TableSchema.hold_key``), or the registry: its quarantined rows'
+    # identifiers as written, (table, source_row, code), for wengang.screening.holds; None for other tables
+    held_keys: pl.DataFrame | None = None
 
 
 @dataclass
@@ -381,6 +384,8 @@ def validate_table(
     registry: bool = False,
     without: tuple[str, ...] = (),
     lazy: bool = False,
+    registered_only: bool = False,
+    bad_keys: str | None = None,
 ) -> ValidationResult:
     """Validate ``raw`` against its schema; return accepted rows (typed), the quarantine and a report.
 
@@ -398,6 +403,10 @@ def validate_table(
     text; copying 10^7 strings into the accepted frame is the dearest part of keeping the good rows).
     ``shared``: a dict kept across calls (one run) so identifier checks of the same codes in the same order
     are computed once for several tables.
+    ``registered_only`` (with ``key_out`` and a registry in ``shared``): a row whose code the registry does not
+    have, or whose registry row was quarantined, is quarantined too (``单位登记信息中无此单位``).
+    ``bad_keys``: give the quarantined rows' values of this column as written (``ValidationResult.held_keys``);
+    by default the schema's ``hold_key``, or the key column of the registry.
     """
     sch = raw.schema
     lf = raw.frame
@@ -701,6 +710,24 @@ def validate_table(
             pl.format("duplicate key ({})", key_str),
         )
 
+    if registered_only and has_registry_key and not registry and shared is not None and "__registry__" in shared:
+        # a row of a unit the registry does not have (or whose registry row is quarantined) cannot be used: it
+        # is counted here, not dropped by a join later, so rows in = used + quarantined
+        known = pl.col("__regkey__")
+        add(
+            key_column,
+            known.is_null() & ~pl.col(f"__vbad__{key_column}"),
+            "单位登记信息中无此单位",
+            "unit not in the unit registry",
+        )
+        registry_bad = shared.get("__registry_bad__")
+        if registry_bad is not None and registry_bad.len():
+            add(
+                key_column,
+                known.is_in(registry_bad.implode()) & ~pl.col(f"__vbad__{key_column}"),
+                "该单位的登记信息有误已被隔离，本记录无法归属",
+                "the unit's registry row is quarantined",
+            )
     now = [i for i, ch in enumerate(checks) if not ch.deferred]
     lf = lf.with_columns(checks[i].flag.alias(f"__f{i}") for i in now)
     # a deferred check is covered by its column's "this value has a fault" flag; it is worked out on bad rows
@@ -756,7 +783,15 @@ def validate_table(
     )
     if strict and quarantine.height:
         raise ValidationFailed(report, quarantine.row(0, named=True))
-    return ValidationResult(accepted, quarantine, report)
+    if registry and int_out and shared is not None:
+        shared["__registry_bad__"] = bad.get_column(int_out).drop_nulls().unique()
+    held = None
+    key_of_bad = bad_keys or sch.hold_key or (key_column if registry else None)
+    if key_of_bad:
+        from wengang.screening.holds import held_keys
+
+        held = held_keys(sch.name, bad.rename({f"__raw__{c}": c for c in raw_cols}), key_of_bad)
+    return ValidationResult(accepted, quarantine, report, held)
 
 
 def _quarantine_frame(
