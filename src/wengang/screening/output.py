@@ -105,13 +105,13 @@ def summarise(results: pl.LazyFrame, reason_text: dict[str, str], region_column:
     )
 
 
-def print_summary(summary: Summary, title: str) -> None:
+def print_summary(summary: Summary, title: str, console=None) -> None:
     from rich.console import Console
     from rich.table import Table
 
     from wengang.regions import REGIONS
 
-    console = Console()
+    console = console or Console()
     console.print(f"[bold]{title}：共 {summary.total:,} 个，拟发放 {format_yuan(summary.total_amount_fen)}[/]", highlight=False)
     t = Table()
     t.add_column("结论")
