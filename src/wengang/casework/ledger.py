@@ -37,6 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 
 from . import DEFAULT_URL, audit, bulk
 from .errors import LedgerError
@@ -126,6 +127,27 @@ def _today(today: date | None) -> date:
     return today or date.today()
 
 
+@contextmanager
+def _amounts_in_range() -> Iterator[None]:
+    """A money sum or value past the database's 64-bit integers is a clear refusal, never a traceback.
+
+    PostgreSQL's SUM(bigint) is numeric (exact, no overflow); SQLite's SUM raises "integer overflow", and either
+    refuses a value beyond BIGINT. The transaction is rolled back first (the connection's ``with`` exits inside).
+    """
+    try:
+        yield
+    except (DBAPIError, OverflowError) as exc:
+        text_ = str(getattr(exc, "orig", exc)).lower()
+        integers = "out of range" in text_ and ("bigint" in text_ or "integer" in text_)
+        if isinstance(exc, OverflowError) or "integer overflow" in text_ or integers:
+            raise LedgerError(
+                "amount_overflow",
+                "金额合计超出范围：超过数据库整数上限 9223372036854775807 分，请核对金额",
+                f"amount or sum out of range: more than 9223372036854775807 fen ({text_.splitlines()[0]})",
+            ) from None
+        raise
+
+
 class Ledger:
     def __init__(self, engine: Engine):
         self.engine = engine
@@ -181,7 +203,7 @@ class Ledger:
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn:
+        with _amounts_in_range(), self.engine.connect() as conn:
             conn = conn.execution_options(write=True)
             with conn.begin():
                 if self.dialect == "postgresql":
@@ -190,7 +212,7 @@ class Ledger:
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn, conn.begin():
+        with _amounts_in_range(), self.engine.connect() as conn, conn.begin():
             yield conn
 
     def _insert(self, tbl: Any) -> Any:

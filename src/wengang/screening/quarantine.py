@@ -123,6 +123,13 @@ def _stage(level: int, name: str, e: pl.Expr) -> pl.Expr:
     return pl.col(name)
 
 
+# Bounds that keep every sum exact in Int64 (docs/decisions.md, "Exact sums"): a unit has at most one row per
+# month (duplicates are quarantined), 1950–2100 → ≤ 1,812 rows, so a per-unit sum of amounts ≤ 10^13 fen
+# stays below 2·10^16, far inside Int64, and the rules' rate arithmetic (2·base·numerator) cannot overflow.
+# Across units (summaries, ledger totals) sums are taken in Int128 / Python ints.
+MAX_AMOUNT_FEN = 10**13  # 1,000 亿元 in one row: no monthly premium, deferral or subsidy comes near it
+MAX_COUNT = 10**9  # persons, workers, months, 万元 figures
+
 _TRUE = ("1", "true", "t", "y", "yes", "是", "有")
 _FALSE = ("0", "false", "f", "n", "no", "否", "无")
 
@@ -138,26 +145,38 @@ def _parse_money(
     stays ``1234.56``; a float that is not a short decimal is refused rather than rounded.
     """
     c = pl.col(col.name)
+    too_big = ("金额超出范围（单笔不超过1000亿元）", "amount out of range (at most 10^13 fen in one row)")
     if dtype.is_integer():
-        v = c.cast(pl.Int64) * (100 if in_yuan else 1)
-        return v, [(v < 0, "金额为负", "negative amount")]
+        unit = 100 if in_yuan else 1
+        # compared in the column's own type before the multiplication, which would wrap in Int64
+        ok = (c <= MAX_AMOUNT_FEN // unit) & (c >= -(MAX_AMOUNT_FEN // unit))
+        v = pl.when(ok).then(c.cast(pl.Int64) * unit)
+        return v, [(~ok, *too_big), (v < 0, "金额为负", "negative amount")]
     s = c.cast(pl.String).str.strip_chars().str.replace_all(",", "", literal=True)
     s = _stage(0, f"__s_{col.name}", pl.when(s == "").then(None).otherwise(s))
     fmt_ok = s.str.contains(r"^-?\d+(\.\d+)?$")
     frac = s.str.extract(r"\.(\d+)$", 1).str.strip_chars_end("0").fill_null("")
-    ip = s.str.extract(r"^-?(\d+)", 1).cast(pl.Int64, strict=False)
+    digits = s.str.extract(r"^-?0*(\d+)", 1)
+    # more digits than any amount in range has: refused before the cast (which would give null or wrap)
+    small = digits.str.len_chars() <= 15
+    ip = pl.when(small).then(digits.cast(pl.Int64, strict=False))
     sign = pl.when(s.str.starts_with("-")).then(-1).otherwise(1)
+    unit = 100 if in_yuan else 1
+    in_range = small & (ip <= MAX_AMOUNT_FEN // unit)
+    over = fmt_ok & ~in_range.fill_null(False)
     if in_yuan:
         fp = (frac + "00").str.slice(0, 2).cast(pl.Int64, strict=False)
-        v = pl.when(fmt_ok & (frac.str.len_chars() <= 2)).then(sign * (ip * 100 + fp)).otherwise(None)
+        v = pl.when(fmt_ok & in_range & (frac.str.len_chars() <= 2)).then(sign * (ip * 100 + fp)).otherwise(None)
         faults = [
-            (s.is_not_null() & (~fmt_ok | ip.is_null()), "不是数字", "not a number"),
+            (s.is_not_null() & ~fmt_ok, "不是数字", "not a number"),
+            (over, *too_big),
             (fmt_ok & (frac.str.len_chars() > 2), "金额超过两位小数", "amount has more than two decimals"),
         ]
     else:
-        v = pl.when(fmt_ok & (frac == "")).then(sign * ip).otherwise(None)
+        v = pl.when(fmt_ok & in_range & (frac == "")).then(sign * ip).otherwise(None)
         faults = [
-            (s.is_not_null() & (~fmt_ok | ip.is_null()), "不是数字", "not a number"),
+            (s.is_not_null() & ~fmt_ok, "不是数字", "not a number"),
+            (over, *too_big),
             (fmt_ok & (frac != ""), "以分为单位的金额应为整数", "an amount in fen must be a whole number"),
         ]
     faults.append((v < 0, "金额为负", "negative amount"))
@@ -167,14 +186,18 @@ def _parse_money(
 def _parse_int(col: Column, dtype: pl.DataType, nonneg: bool) -> tuple[pl.Expr, list]:
     c = pl.col(col.name)
     if dtype.is_integer():
-        v = c.cast(pl.Int64)
-        faults = []
+        v = c.cast(pl.Int64, strict=False)
+        faults = [(c.is_not_null() & v.is_null(), "数值超出范围", "out of range")]  # a UInt64 past Int64
+        if nonneg:
+            faults.append((c > MAX_COUNT, "数值超出范围（不超过10亿）", "more than 10^9"))
     else:
         s = c.cast(pl.String).str.strip_chars()
         s = _stage(0, f"__s_{col.name}", pl.when(s == "").then(None).otherwise(s))
         ok = s.str.contains(r"^-?\d+(\.0+)?$")
         v = pl.when(ok).then(s.str.replace(r"\.0+$", "").cast(pl.Int64, strict=False)).otherwise(None)
         faults = [(s.is_not_null() & v.is_null(), "不是整数", "not a whole number")]
+        if nonneg:  # counts: summed per unit (persons over months, dispatched workers), so bounded
+            faults.append((v > MAX_COUNT, "数值超出范围（不超过10亿）", "more than 10^9"))
     if nonneg:
         faults.append((v < 0, "不能为负数", "must not be negative"))
     return v, faults
