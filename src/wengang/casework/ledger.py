@@ -64,7 +64,7 @@ from .models import (
     RunIn,
     Transfer,
 )
-from .notices import Sender, render
+from .notices import Sender, address, failure_text, render, shown_recipient
 from .procedure import Procedure, procedure
 from .states import PUBLICITY_PROGRAMS, TERMINAL, TRANSITIONS, check
 
@@ -282,7 +282,7 @@ class Ledger:
         rows = [
             {"decision_id": d["id"], "template": template, "channel": ch,
              "idempotency_key": f"{d['id']}:{template}{key_suffix}:{ch}",
-             "recipient": d["contact"] or d["unit_id"], "body": render(template, ch, d, amount),
+             "recipient": shown_recipient(d), "body": render(template, ch, d, amount),
              "state": "pending", "attempts": 0}
             for ch in channels
         ]
@@ -480,7 +480,7 @@ class Ledger:
                     tpl = "offer" if proc.confirmation_required else "inform"
                     for ch in channels:
                         msgs.append({"decision_id": d["id"], "template": tpl, "channel": ch,
-                                     "idempotency_key": f"{d['id']}:{tpl}:{ch}", "recipient": d["contact"] or d["unit_id"],
+                                     "idempotency_key": f"{d['id']}:{tpl}:{ch}", "recipient": shown_recipient(d),
                                      "body": render(tpl, ch, d, d["ent"], proc), "state": "pending", "attempts": 0})
                 ids = [d["id"] for d in ds]
                 conn.execute(update(Decision.__table__).where(D.id.in_(ids), D.state == "screened")
@@ -508,9 +508,11 @@ class Ledger:
             now = datetime.now(UTC)
             stale = (now - timedelta(seconds=lease_seconds)).isoformat(timespec="microseconds")
             with self._tx() as conn:
+                # the address comes from the decision (the outbox keeps only the masked recipient)
                 rows = [dict(r) for r in conn.execute(
-                    select(OB).where(OB.c.attempts < max_attempts,
-                                    or_(OB.c.state == "pending", and_(OB.c.state == "sending", OB.c.claimed_at < stale)))
+                    select(OB, D.contact, D.unit_id).join(Decision.__table__, D.id == OB.c.decision_id)
+                    .where(OB.c.attempts < max_attempts,
+                           or_(OB.c.state == "pending", and_(OB.c.state == "sending", OB.c.claimed_at < stale)))
                     .order_by(OB.c.id).limit(limit)).mappings()]
                 if not rows:
                     break
@@ -518,14 +520,14 @@ class Ledger:
                              .values(state="sending", attempts=OB.c.attempts + 1, claimed_at=audit.now_iso()))
             for r in rows:
                 try:
-                    sender.send(key=r["idempotency_key"], channel=r["channel"], recipient=r["recipient"], body=r["body"])
+                    sender.send(key=r["idempotency_key"], channel=r["channel"], recipient=address(r), body=r["body"])
                 except Exception as exc:  # noqa: BLE001 - any sender failure is retried
                     stats["failed_attempts"] += 1
                     gave_up = r["attempts"] + 1 >= max_attempts
                     stats["gave_up"] += gave_up
                     with self._tx() as conn:
                         conn.execute(update(OB).where(OB.c.id == r["id"]).values(
-                            state="failed" if gave_up else "pending", last_error=str(exc)[:500]))
+                            state="failed" if gave_up else "pending", last_error=failure_text(exc)))
                     continue
                 with self._tx() as conn:
                     conn.execute(update(OB).where(OB.c.id == r["id"]).values(state="sent", sent_at=audit.now_iso()))
@@ -620,7 +622,7 @@ class Ledger:
                 part = ds[i:i + 5000]
                 msgs = [{"decision_id": d["id"], "template": "reminder", "channel": ch,
                          "idempotency_key": f"{d['id']}:reminder:{today.isoformat()}:{ch}",
-                         "recipient": d["contact"] or d["unit_id"],
+                         "recipient": shown_recipient(d),
                          "body": render("reminder", ch, d, d["ent"], self._proc(d)), "state": "pending", "attempts": 0}
                         for d in part for ch in channels]
                 ref, n = self._insert_rows(conn, OutboxMessage, msgs, actor=actor, action="queue_reminder")
