@@ -202,14 +202,16 @@ def mask_id_number_expr(column: str | pl.Expr) -> pl.Expr:
 
 
 def mask_text_series(series: pl.Series, fn=None) -> pl.Series:
-    """``fn`` (default :func:`mask_text`) applied once per distinct value of a string column."""
-    fn = fn or mask_text
+    """``fn`` (default :func:`mask_text`) applied once per distinct value of a string column; with the default,
+    only values with 8 digits in a row (or 4 + 4 split by a space or hyphen) can change and are looked at."""
     s = series.cast(pl.String)
-    distinct = s.drop_nulls().unique()
+    candidates = s if fn is not None else s.filter(s.str.contains(r"\d{4}[ -]?\d{4}").fill_null(False))
+    fn = fn or mask_text
+    distinct = candidates.drop_nulls().unique()
     if distinct.len() == 0:
         return s
     masked = pl.Series([fn(v) for v in distinct.to_list()], dtype=pl.String)
-    return s.replace_strict(distinct, masked, default=None, return_dtype=pl.String).alias(series.name)
+    return s.replace(distinct, masked).alias(series.name)
 
 
 def mask_loose_expr(column: str | pl.Expr) -> pl.Expr:

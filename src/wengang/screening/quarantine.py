@@ -590,6 +590,8 @@ def validate_table(
         else:
             s = c.cast(pl.String).str.strip_chars()
             v = pl.when(s == "").then(None).otherwise(s)
+            if col.kind == "text":  # a name with a phone or ID number typed into it: masked from here on
+                v = v.map_batches(mask_text_series, return_dtype=pl.String, is_elementwise=True)
             if col.kind == "enum":
                 faults = [
                     (

@@ -8,7 +8,9 @@ description, whether it is required, and a *kind* that validation knows how to c
 * ``money`` — integer fen (Int64). A column given in yuan (header ending ``_yuan`` or ``（元）``) is
   converted exactly to fen; more than two decimals is refused, never rounded;
 * ``month`` — ``YYYY-MM``; ``date`` — a date; ``region`` — a GB/T 2260 code in the allowed set;
-* ``count`` — a non-negative integer; ``enum`` — one of ``choices``.
+* ``count`` — a non-negative integer; ``enum`` — one of ``choices``;
+* ``text`` — free text shown in lists (names): a mobile number, 公民身份号码 or bank account typed into it is
+  masked on the way in (``wengang.documents.masking.mask_text``), so no list, file or message repeats it.
 
 Conventions: one row per key (``TableSchema.key``); money never float; booleans accept
 ``1/0/true/false/是/否/Y/N``.
@@ -34,7 +36,7 @@ class Column:
     zh: str  # Chinese header (accepted as an alias on ingest)
     en: str
     required: bool = True
-    kind: str | None = None  # credit_code, id_number, money, month, date, region, count, enum, bool
+    kind: str | None = None  # credit_code, id_number, money, month, date, region, count, enum, bool, text
     choices: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
 
@@ -110,7 +112,7 @@ UNITS = TableSchema(
     "unit registry",
     (
         _c(*CC, kind="credit_code", aliases=("单位统一社会信用代码",)),
-        _c("name", pl.String, "单位名称", "unit name"),
+        _c("name", pl.String, "单位名称", "unit name", kind="text"),
         _c(
             "region_code",
             pl.String,
@@ -347,7 +349,7 @@ PERSONS = TableSchema(
             kind="id_number",
             aliases=("身份证号",),
         ),
-        _c("name", pl.String, "姓名", "name"),
+        _c("name", pl.String, "姓名", "name", kind="text"),
         _c("region_code", pl.String, "参保地行政区划代码", "region of insurance", kind="region"),
         _c(
             "employer_credit_code",
