@@ -20,7 +20,7 @@ import polars as pl
 
 from wengang.screening.holds import HELD_KEYS_SCHEMA, HoldReport, apply_holds, branches_of_quarantined
 from wengang.screening.ingest import IngestError, RawTable, _transcode_to_utf8, detect_encoding, read_table
-from wengang.screening.quarantine import ValidationReport
+from wengang.screening.quarantine import ValidationReport, mask_quarantine
 
 RESULT_ID_COLUMNS = ("credit_code", "name", "region_code", "size_class")
 RAW_TABLES = ("units", "contributions", "headcount", "exclusions", "stats_size", "deferrals", "dispatch")
@@ -127,6 +127,7 @@ def read_facts_table(source: TableSource | str | Path) -> tuple[pl.LazyFrame, pl
         pl.col("_reason").str.split(" / ").list.first().alias("reason_zh"),
         pl.col("_reason").str.split(" / ").list.last().alias("reason_en"),
     )
+    bad = mask_quarantine(bad)  # an ID number typed into the code column is shown masked
     report = ValidationReport("facts", src.path, checked.height, good.height, bad.height, {})
     return good.lazy(), bad, report
 
