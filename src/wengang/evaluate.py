@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from wengang.documents.masking import mask_text
 from wengang.money import MoneyError, yuan_to_fen
 from wengang.rules.engine import (
     NOT_DETERMINABLE,
@@ -93,7 +94,7 @@ def validate_facts(model: type[BaseModel], raw: Mapping[str, Any] | BaseModel) -
                 continue
             zh = _PYDANTIC_ZH.get(err["type"], "取值无效")
             if "input" in err and err["type"] != "missing":
-                zh += f"（输入：{err['input']!r}）"
+                zh += f"（输入：{mask_text(repr(err['input']))}）"  # a phone or ID number shown masked
             problems.append((loc, zh, err["msg"]))
         raise InvalidFacts(problems) from None
     if problems:

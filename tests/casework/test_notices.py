@@ -95,3 +95,70 @@ def test_sender_failures_give_up_after_max_attempts(ledger):
     assert stats == {"sent": 0, "failed_attempts": 2, "gave_up": 1}
     with ledger.engine.connect() as c:
         assert c.exec_driver_sql("select state, attempts from case_outbox").one() == ("failed", 2)
+
+
+PERSON = "150202199001011236"  # a valid 公民身份号码 (check character 6)
+MOBILE = "13812345678"
+
+
+def test_outbox_keeps_no_full_identifier_and_the_gateway_gets_the_address(ledger, gateway, tmp_path):
+    """Issue 12 item 5: a person's name missing, the 公示 name falls back to the ID number; the message body,
+    the outbox row and the file sender's record show it masked; only the gateway receives the address."""
+    from wengang.facts.identifiers import is_valid_id_number
+
+    assert is_valid_id_number(PERSON)
+    url, state = gateway
+    ledger.import_decisions(RUN, [decision(1, unit_name=PERSON, contact=MOBILE),
+                                  decision(2, unit_id=PERSON, unit_name=PERSON, contact=None)], "s")
+    ledger.notify("fanhuan", 2025, "cw", deadline=DEADLINE, channels=("sms", "portal"))
+    with ledger.engine.connect() as c:
+        rows = c.exec_driver_sql("select recipient, body from case_outbox order by id").all()
+    assert {r for r, _ in rows} == {"138****5678", "1502**********1236"}
+    assert all(PERSON not in b and "1502**********1236" in b for _, b in rows)
+    sender = HttpSender(url)
+    assert ledger.deliver_outbox(sender, rounds=2)["sent"] == 4
+    sender.close()
+    got = {(b["channel"], b["recipient"]) for b in state["delivered"].values()}
+    assert got == {("sms", MOBILE), ("portal", MOBILE), ("sms", PERSON), ("portal", PERSON)}
+    assert all(PERSON not in b["body"] for b in state["delivered"].values())
+    out = tmp_path / "outbox.jsonl"
+    with ledger.engine.begin() as c:
+        c.exec_driver_sql("update case_outbox set state='pending'")
+    assert ledger.deliver_outbox(FileSender(out))["sent"] == 4
+    text = out.read_text("utf-8")
+    assert PERSON not in text and MOBILE not in text and "138****5678" in text
+
+
+def test_last_error_has_no_credentials(ledger):
+    """A gateway error names its URL: the user and password in it, token/sign parameters, an Authorization
+    header and any phone number are scrubbed before the error is stored."""
+
+    class Leaky:
+        def send(self, **kw):
+            raise ConnectionError(
+                f"POST https://sms-user:s3cr3t-pw@sms.example.cn/api/send?appid=7&token=tk-998877&sign=abcdef12"
+                f" failed; headers={{'Authorization': 'Bearer eyJhbGciOiJIUzI1NiJ9.e30.x1y2'}}; to={kw['recipient']}"
+            )
+
+    ledger.import_decisions(RUN, [decision(1, contact=MOBILE)], "s")
+    ledger.notify("fanhuan", 2025, "cw", deadline=DEADLINE, channels=("sms",))
+    ledger.deliver_outbox(Leaky(), max_attempts=1, rounds=1)
+    with ledger.engine.connect() as c:
+        (err,) = c.exec_driver_sql("select last_error from case_outbox").one()
+    for secret in ("sms-user", "s3cr3t-pw", "tk-998877", "abcdef12", "eyJhbGciOiJIUzI1NiJ9", MOBILE):
+        assert secret not in err, secret
+    assert "https://***@sms.example.cn/api/send?appid=7&token=***&sign=***" in err and "138****5678" in err
+
+
+def test_http_sender_error_with_credentials_in_the_gateway_url(ledger, gateway):
+    """The real client: a gateway URL with user:password and a token parameter, a 503 stored scrubbed."""
+    url, _ = gateway
+    host = url.removeprefix("http://")
+    ledger.import_decisions(RUN, [decision(1)], "s")
+    ledger.notify("fanhuan", 2025, "cw", deadline=DEADLINE, channels=("sms",))
+    sender = HttpSender(f"http://gw-user:gw-pass@{host}/v1?token=T0KEN123")
+    ledger.deliver_outbox(sender, rounds=1)  # the gateway fails every key's first request
+    sender.close()
+    with ledger.engine.connect() as c:
+        (err,) = c.exec_driver_sql("select last_error from case_outbox").one()
+    assert "503" in err and "gw-pass" not in err and "gw-user" not in err and "T0KEN123" not in err

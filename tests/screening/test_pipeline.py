@@ -187,4 +187,11 @@ def test_quarantined_rows_count_as_absent_and_strict_takes_a_clean_input(screene
         partitions=2, strict=True, excel=False,
     )
     assert all(r.quarantined == 0 for r in report.reports)
-    assert_frame_equal(_sorted_results(tmp_path / "out"), _sorted_results(root / "out"))
+    clean_results, results = _sorted_results(tmp_path / "out"), _sorted_results(root / "out")
+    hold = ["payment_hold", "payment_hold_reason"]
+    assert_frame_equal(clean_results.drop(hold), results.drop(hold))
+    # fail closed: a quarantined row that could stop a payment is not the same as no row — it held the payments
+    # it may concern (screening.holds); taking it out of the input lifts those holds and changes nothing else
+    by_quarantine = pl.col("payment_hold_reason").str.contains("格式有误|无法识别").fill_null(False)
+    assert clean_results.filter(by_quarantine).height == 0
+    assert_frame_equal(clean_results.filter(~results.select(by_quarantine).to_series()), results.filter(~by_quarantine))

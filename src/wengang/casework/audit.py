@@ -66,7 +66,8 @@ def frame_hash(df: pl.DataFrame) -> tuple[int, str, int]:
     each line), built column-wise by polars and fed to sha256 straight from the Arrow value buffer:
     no per-row Python objects and no copy of the whole chunk as a Python string.
     """
-    total = int(df["amount_fen"].sum() or 0) if "amount_fen" in df.columns and df.height else 0
+    # exact: an Int64 sum wraps around silently past 2^63; Int128 comes back as a Python int
+    total = int(df["amount_fen"].cast(pl.Int128).sum() or 0) if "amount_fen" in df.columns and df.height else 0
     h = hashlib.sha256()
     if df.height:
         line = pl.concat_str([pl.col(c).cast(pl.String).fill_null("\x00") for c in df.columns], separator="\x1f")

@@ -99,14 +99,32 @@ def to_frame(data: Any) -> pl.DataFrame:
                 elif c in ("amount_fen", "year") and v is not None and (not isinstance(v, int) or isinstance(v, bool)):
                     raise LedgerError("bad_input", f"第 {i + 1} 行 字段 {c}：必须是整数（分）",
                                       f"row {i + 1} field {c}: must be an integer (fen)")
+                elif c in ("amount_fen", "year") and v is not None and not -I64_MAX - 1 <= v <= I64_MAX:
+                    raise _out_of_range(i, c)
                 cols[c].append(v)
         schema = {c: pl.String for c in IN_COLUMNS} | {"amount_fen": pl.Int64, "year": pl.Int64,
                                                         "payment_hold": pl.Boolean}
         df = pl.DataFrame(cols, schema=schema)
     if df.schema["amount_fen"].is_float():
         raise LedgerError("bad_input", "amount_fen 必须是整数分，不接受浮点数", "amount_fen must be integer fen, not float")
+    for c in ("amount_fen", "year"):  # a wider integer type (UInt64, Int128) must still fit BIGINT
+        dtype = df.schema[c]
+        if dtype.is_integer() and dtype != pl.Int64 and df.height:
+            wide = df.get_column(c).cast(pl.Int128)
+            bad = (wide > I64_MAX) | (wide < -I64_MAX - 1)
+            if bad.any():
+                raise _out_of_range(int(bad.arg_true()[0]), c)
     types = {"amount_fen": pl.Int64, "year": pl.Int64, "payment_hold": pl.Boolean}
     return df.select([pl.col(c).cast(types.get(c, pl.String)) for c in IN_COLUMNS])
+
+
+I64_MAX = 2**63 - 1  # BIGINT
+
+
+def _out_of_range(i: int, c: str) -> LedgerError:
+    what = "金额超出范围（不超过 {} 分）" if c == "amount_fen" else "数值超出范围（不超过 {}）"
+    return LedgerError("bad_input", f"第 {i + 1} 行 字段 {c}：{what.format(I64_MAX)}",
+                       f"row {i + 1} field {c}: out of range (at most {I64_MAX})")
 
 
 def validate(df: pl.DataFrame, program: str, year: int) -> None:
@@ -145,7 +163,10 @@ def validate(df: pl.DataFrame, program: str, year: int) -> None:
 
 
 def db_frame(df: pl.DataFrame, run_id: int, ref: str, disqualified: set[str]) -> pl.DataFrame:
-    held = (pl.col("status") == "eligible") & pl.col("payment_hold").fill_null(False)
+    hold = pl.col("payment_hold").fill_null(False)
+    held = (pl.col("status") == "eligible") & hold
+    # a 待认定 result with a hold keeps its reason: if the caseworker decides it eligible it is held (resolve)
+    pending_hold = (pl.col("status") == "needs_decision") & hold
     state = (
         pl.when(pl.col("unit_id").is_in(list(disqualified))).then(pl.lit("disqualified"))
         .when(held).then(pl.lit("held"))
@@ -157,7 +178,7 @@ def db_frame(df: pl.DataFrame, run_id: int, ref: str, disqualified: set[str]) ->
         pl.lit(run_id, pl.Int64).alias("run_id"), pl.lit("screening").alias("origin"),
         pl.lit(ref).alias("audit_ref"), state.alias("state"), pl.lit(0, pl.Int64).alias("version"),
         pl.lit(utc_now_iso()).alias("changed_at"),
-        pl.when(held).then(pl.coalesce(pl.col("payment_hold_reason"), pl.lit(HOLD_DEFAULT_REASON)))
+        pl.when(held | pending_hold).then(pl.coalesce(pl.col("payment_hold_reason"), pl.lit(HOLD_DEFAULT_REASON)))
         .otherwise(None).cast(pl.String).alias("hold_reason"),
     ).select(DB_COLUMNS)
 

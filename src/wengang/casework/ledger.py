@@ -39,6 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 
 from . import DEFAULT_URL, audit, bulk, operators
 from .errors import LedgerError
@@ -69,7 +70,7 @@ from .models import (
     RunIn,
     Transfer,
 )
-from .notices import Sender, render
+from .notices import Sender, address, failure_text, render, shown_recipient
 from .procedure import Procedure, procedure
 from .states import PUBLICITY_PROGRAMS, TERMINAL, TRANSITIONS, check
 
@@ -167,6 +168,27 @@ def _today(today: date | None) -> date:
     return today or date.today()
 
 
+@contextmanager
+def _amounts_in_range() -> Iterator[None]:
+    """A money sum or value past the database's 64-bit integers is a clear refusal, never a traceback.
+
+    PostgreSQL's SUM(bigint) is numeric (exact, no overflow); SQLite's SUM raises "integer overflow", and either
+    refuses a value beyond BIGINT. The transaction is rolled back first (the connection's ``with`` exits inside).
+    """
+    try:
+        yield
+    except (DBAPIError, OverflowError) as exc:
+        text_ = str(getattr(exc, "orig", exc)).lower()
+        integers = "out of range" in text_ and ("bigint" in text_ or "integer" in text_)
+        if isinstance(exc, OverflowError) or "integer overflow" in text_ or integers:
+            raise LedgerError(
+                "amount_overflow",
+                "金额合计超出范围：超过数据库整数上限 9223372036854775807 分，请核对金额",
+                f"amount or sum out of range: more than 9223372036854775807 fen ({text_.splitlines()[0]})",
+            ) from None
+        raise
+
+
 class Ledger:
     def __init__(self, engine: Engine):
         self.engine = engine
@@ -222,7 +244,7 @@ class Ledger:
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn:
+        with _amounts_in_range(), self.engine.connect() as conn:
             conn = conn.execution_options(write=True)
             with conn.begin():
                 if self.dialect == "postgresql":
@@ -231,7 +253,7 @@ class Ledger:
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn, conn.begin():
+        with _amounts_in_range(), self.engine.connect() as conn, conn.begin():
             yield conn
 
     def _need_actor(self, actor: str, action: str) -> str:
@@ -306,7 +328,7 @@ class Ledger:
         rows = [
             {"decision_id": d["id"], "template": template, "channel": ch,
              "idempotency_key": f"{d['id']}:{template}{key_suffix}:{ch}",
-             "recipient": d["contact"] or d["unit_id"], "body": render(template, ch, d, amount),
+             "recipient": shown_recipient(d), "body": render(template, ch, d, amount),
              "state": "pending", "attempts": 0}
             for ch in channels
         ]
@@ -470,7 +492,9 @@ class Ledger:
             check("resolve", d["state"], decision_id)
             self._recompute(conn, d, actor, kind="determination", status="eligible" if eligible else "ineligible",
                             size_class=d["size_class"], amount=amount_fen if eligible else 0, reason=reason)
-            self._move(conn, d, "resolve", "screened" if eligible else "not_eligible", actor, reason)
+            # a result that came with a payment hold (缓缴未补足, a quarantined row) stays held once eligible
+            to = ("held" if d["hold_reason"] else "screened") if eligible else "not_eligible"
+            self._move(conn, d, "resolve", to, actor, reason)
 
     # ------------------------------------------------------------ notices
     def notify(self, program: str, year: int, actor: str, *, deadline: date | None = None,
@@ -502,7 +526,7 @@ class Ledger:
                     tpl = "offer" if proc.confirmation_required else "inform"
                     for ch in channels:
                         msgs.append({"decision_id": d["id"], "template": tpl, "channel": ch,
-                                     "idempotency_key": f"{d['id']}:{tpl}:{ch}", "recipient": d["contact"] or d["unit_id"],
+                                     "idempotency_key": f"{d['id']}:{tpl}:{ch}", "recipient": shown_recipient(d),
                                      "body": render(tpl, ch, d, d["ent"], proc), "state": "pending", "attempts": 0})
                 ids = [d["id"] for d in ds]
                 conn.execute(update(Decision.__table__).where(D.id.in_(ids), D.state == "screened")
@@ -534,9 +558,11 @@ class Ledger:
             now = datetime.now(UTC)
             stale = (now - timedelta(seconds=lease_seconds)).isoformat(timespec="microseconds")
             with self._tx() as conn:
+                # the address comes from the decision (the outbox keeps only the masked recipient)
                 rows = [dict(r) for r in conn.execute(
-                    select(OB).where(OB.c.attempts < max_attempts,
-                                    or_(OB.c.state == "pending", and_(OB.c.state == "sending", OB.c.claimed_at < stale)))
+                    select(OB, D.contact, D.unit_id).join(Decision.__table__, D.id == OB.c.decision_id)
+                    .where(OB.c.attempts < max_attempts,
+                           or_(OB.c.state == "pending", and_(OB.c.state == "sending", OB.c.claimed_at < stale)))
                     .order_by(OB.c.id).limit(limit)).mappings()]
                 if not rows:
                     break
@@ -544,14 +570,14 @@ class Ledger:
                              .values(state="sending", attempts=OB.c.attempts + 1, claimed_at=audit.now_iso()))
             for r in rows:
                 try:
-                    sender.send(key=r["idempotency_key"], channel=r["channel"], recipient=r["recipient"], body=r["body"])
+                    sender.send(key=r["idempotency_key"], channel=r["channel"], recipient=address(r), body=r["body"])
                 except Exception as exc:  # noqa: BLE001 - any sender failure is retried
                     stats["failed_attempts"] += 1
                     gave_up = r["attempts"] + 1 >= max_attempts
                     stats["gave_up"] += gave_up
                     with self._tx() as conn:
                         conn.execute(update(OB).where(OB.c.id == r["id"]).values(
-                            state="failed" if gave_up else "pending", last_error=str(exc)[:500]))
+                            state="failed" if gave_up else "pending", last_error=failure_text(exc)))
                     continue
                 with self._tx() as conn:
                     conn.execute(update(OB).where(OB.c.id == r["id"]).values(state="sent", sent_at=audit.now_iso()))
@@ -648,7 +674,7 @@ class Ledger:
                 part = ds[i:i + 5000]
                 msgs = [{"decision_id": d["id"], "template": "reminder", "channel": ch,
                          "idempotency_key": f"{d['id']}:reminder:{today.isoformat()}:{ch}",
-                         "recipient": d["contact"] or d["unit_id"],
+                         "recipient": shown_recipient(d),
                          "body": render("reminder", ch, d, d["ent"], self._proc(d)), "state": "pending", "attempts": 0}
                         for d in part for ch in channels]
                 ref, n = self._insert_rows(conn, OutboxMessage, msgs, actor=actor, action="queue_reminder")

@@ -3,6 +3,11 @@
 Delivery is at-least-once from the outbox and exactly-once at the receiver: every message carries its
 ``idempotency_key`` (UNIQUE in ``case_outbox``), the HTTP gateway is sent it as ``Idempotency-Key`` and
 the file sender skips keys it has already written.
+
+Personal data (docs/decisions.md, "Personal data in lists, logs and the outbox"): a message body never holds
+a full 公民身份号码, mobile number or bank account (:func:`render` masks them); the outbox stores the recipient
+as shown to people (``138****5678``), and the address itself is read from the decision when the message is
+sent, so only the gateway receives it; a failure is stored with credentials scrubbed (``last_error``).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..documents.masking import mask_recipient, mask_text, scrub_secrets
 from ..money import format_yuan
 
 PROGRAM_ZH = {
@@ -54,7 +60,7 @@ def render(template: str, channel: str, d: dict[str, Any], amount_fen: int | Non
     waiver = ""
     if proc is not None and proc.unconfirmed_waived and proc.period_end is not None:
         waiver = f"政策执行期限（至{_day(proc.period_end)}）内未确认且未主动申请的，视为放弃。"
-    return text.format(
+    return mask_text(text.format(
         waiver=waiver,
         unit_name=d["unit_name"],
         year=d["year"],
@@ -66,7 +72,24 @@ def render(template: str, channel: str, d: dict[str, Any], amount_fen: int | Non
         deadline=_day(deadline) if deadline else "规定期限",
         purposes=PURPOSES.get(d["program"], "按规定用途使用"),
         channel_zh=CHANNEL_ZH.get(d["payment_channel"], d["payment_channel"]),
-    ).strip()
+    ).strip())  # a person's name may be missing and the unit_name fall back to the ID number
+
+
+def address(d: dict[str, Any]) -> str:
+    """Where a decision's messages go: its contact (a mobile number), else the unit's (person's) identifier,
+    which is its account on the online service platform."""
+    return d.get("contact") or d["unit_id"]
+
+
+def shown_recipient(d: dict[str, Any]) -> str:
+    """The recipient as the outbox stores and shows it (mobile and ID numbers masked)."""
+    return mask_recipient(address(d))
+
+
+def failure_text(exc: BaseException, limit: int = 500) -> str:
+    """A sender's failure as stored in ``case_outbox.last_error``: credentials (a gateway URL's user and
+    password, token/key/secret/sign parameters, Authorization headers) and identifiers scrubbed."""
+    return scrub_secrets(f"{type(exc).__name__}: {exc}")[:limit]
 
 
 class Sender(Protocol):
@@ -76,7 +99,12 @@ class Sender(Protocol):
 
 
 class FileSender:
-    """Default sender: appends one JSON line per message to a file; a key already written is skipped."""
+    """Default sender: appends one JSON line per message to a file; a key already written is skipped.
+
+    The file is a record of what was sent, for people to read (no gateway is configured): the recipient is
+    written masked, as the outbox shows it. Messages reach a real SMS or portal gateway through
+    :class:`HttpSender` (``wengang case send --gateway``).
+    """
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
@@ -90,15 +118,16 @@ class FileSender:
         if key in self._seen:
             return
         with self.path.open("a", encoding="utf-8") as f:
-            f.write(json.dumps({"key": key, "channel": channel, "recipient": recipient, "body": body},
-                               ensure_ascii=False) + "\n")
+            f.write(json.dumps({"key": key, "channel": channel, "recipient": mask_recipient(recipient),
+                                "body": mask_text(body)}, ensure_ascii=False) + "\n")
         self._seen.add(key)
 
 
 class HttpSender:
     """Posts to an SMS/portal gateway: ``POST {base_url}/messages`` with header ``Idempotency-Key``.
 
-    2xx and 409 (already have it) count as delivered; anything else raises and the outbox retries.
+    2xx and 409 (already have it) count as delivered; anything else raises and the outbox retries (the error
+    is stored scrubbed of the URL's credentials and of ``token``: :func:`failure_text`).
     """
 
     def __init__(self, base_url: str, *, timeout: float = 5.0, token: str | None = None):

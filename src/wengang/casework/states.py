@@ -56,8 +56,9 @@ TRANSITIONS: dict[str, Transition] = {
         _t("import", "筛查结果入库", None,
            ("screened", "not_eligible", "pending_determination", "disqualified", "held"),
            "免申即享：后台数据比对（人社部发〔2024〕40号 五）；缓缴未补足的入库即暂缓（兵团征求意见稿 二(一)）"),
-        _t("resolve", "人工认定", {"pending_determination"}, ("screened", "not_eligible"),
-           "待认定 cases decided by the caseworker (design.md principle 4)"),
+        _t("resolve", "人工认定", {"pending_determination"}, ("screened", "not_eligible", "held"),
+           "待认定 cases decided by the caseworker (design.md principle 4); one that came with a payment hold "
+           "is held (兵团征求意见稿 二(一); a quarantined input row, docs/decisions.md)"),
         _t("notify", "推送告知", {"screened"}, ("notified",),
            "推送确认信息（晋人社厅发〔2024〕28号 六；兵团征求意见稿 二(一)）；无需确认的文件为告知"
            "（内人社发〔2025〕18号 四“以短信等方式告知企业，无需企业申请”）"),

@@ -66,11 +66,17 @@ class InvalidIdentifier(ValueError):
     """An identifier that fails validation; ``str(exc)`` is Chinese then English."""
 
     def __init__(self, kind: str, value: object, reason: str, detail_zh: str = "", detail_en: str = ""):
+        from wengang.documents.masking import mask_loose
+
         self.kind = kind
         self.value = value
         self.reason = reason
-        self.message_zh = f"{KIND_ZH[kind]}“{value}”{REASONS_ZH[reason]}{detail_zh}"
-        self.message_en = f"{KIND_EN[kind]} {value!r} {REASONS_EN[reason]}{detail_en}"
+        # a person's number, even a wrong one, is shown masked: messages reach consoles and logs
+        shown = mask_loose(value) if kind == "id_number" and isinstance(value, str) else value
+        if kind == "id_number" and reason in ("birth_date", "birth_place"):  # the detail repeats part of it
+            detail_zh, detail_en = "", ""
+        self.message_zh = f"{KIND_ZH[kind]}“{shown}”{REASONS_ZH[reason]}{detail_zh}"
+        self.message_en = f"{KIND_EN[kind]} {shown!r} {REASONS_EN[reason]}{detail_en}"
         super().__init__(f"{self.message_zh} / {self.message_en}")
 
 

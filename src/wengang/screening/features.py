@@ -489,6 +489,8 @@ class PartitionedRun:
     seconds: float
     # seconds: split, partitions, legal entities (the branch step and the files), chunks (in on_chunk)
     steps: dict[str, float] = field(default_factory=dict)
+    # quarantined rows of tables that can stop or reduce a payment: (table, source_row, code as written)
+    held_keys: pl.DataFrame | None = None
 
 
 def derive_features_partitioned(
@@ -540,6 +542,7 @@ def derive_features_partitioned(
         for k, v in rep.by_reason.items():
             r.by_reason[k] = r.by_reason.get(k, 0) + v
 
+    held: list[pl.DataFrame] = []  # quarantined rows of tables that can stop a payment (screening.holds)
     referenced: list[pl.DataFrame] = []  # legal entities named by branches
     classes: list[pl.DataFrame] = []  # every unit's own size class
     branches: list[pl.DataFrame] = []  # rows that wait for their legal entity's class (all of them: one partition)
@@ -580,6 +583,7 @@ def derive_features_partitioned(
                 # the monthly rows are grouped by key and month index: their texts are not needed
                 without=("credit_code", "month") if name == "contributions" else (),
                 lazy=name == "contributions",  # aggregated once, straight from the validated rows
+                registered_only=name == "contributions",  # counted in the quarantine, not lost in a join
             )
 
         # the registry first (it numbers the codes); then the monthly records in a second thread while
@@ -596,6 +600,8 @@ def derive_features_partitioned(
             merge(res.report)
             if res.quarantine.height:
                 qparts.append(res.quarantine)
+            if res.held_keys is not None and res.held_keys.height:
+                held.append(res.held_keys)
             vals[name] = res.accepted
         steps["validate"] += time.perf_counter() - t
         t = time.perf_counter()
@@ -645,4 +651,9 @@ def derive_features_partitioned(
         pl.DataFrame(schema=QUARANTINE_SCHEMA).write_parquet(quarantine_path)
     shutil.rmtree(parts_dir)
     steps["legal entities"] = time.perf_counter() - t0 - steps["split"] - steps["partitions"] - steps["chunks"]
-    return PartitionedRun(features_path, quarantine_path, reports, features_out.rows, time.perf_counter() - t0, steps)
+    from wengang.screening.holds import HELD_KEYS_SCHEMA
+
+    held_keys = pl.concat(held) if held else pl.DataFrame(schema=HELD_KEYS_SCHEMA)
+    return PartitionedRun(
+        features_path, quarantine_path, reports, features_out.rows, time.perf_counter() - t0, steps, held_keys
+    )

@@ -39,11 +39,15 @@ class Summary:
     by_region: list[tuple[str, int, int, int]]  # region, units, eligible units, amount fen
     total_amount_fen: int
     files: dict[str, str] = field(default_factory=dict)
+    held: int = 0  # payable results whose payment is held (payment_hold), and their amount
+    held_amount_fen: int = 0
+    hold_notes: list[str] = field(default_factory=list)  # quarantined rows that hold payments (screening.holds)
 
     def to_dict(self) -> dict[str, object]:
         return {
             "total": self.total,
             "total_amount_fen": self.total_amount_fen,
+            "payment_hold": {"units": self.held, "amount_fen": self.held_amount_fen, "quarantine": self.hold_notes},
             "by_status": [{"status": s, "units": n, "amount_fen": a} for s, n, a in self.by_status],
             "by_reason": [{"code": c, "text": t, "units": n} for c, t, n in self.by_reason],
             "by_size_class": [{"size_class": s, "units": n, "amount_fen": a} for s, n, a in self.by_size],
@@ -56,7 +60,8 @@ class Summary:
 
 def summarise(results: pl.LazyFrame, reason_text: dict[str, str], region_column: str = "region_code") -> Summary:
     schema = results.collect_schema().names()
-    amount = pl.col("amount_fen").fill_null(0)
+    # exact: Int64 sums wrap around silently; summed as Int128, they come out as Python ints
+    amount = pl.col("amount_fen").cast(pl.Int128).fill_null(0)
     queries = [
         results.group_by("status").agg(pl.len().alias("n"), amount.sum().alias("a")).sort("status"),
         results.select(pl.col("reasons").str.split(";").alias("code"))
@@ -79,8 +84,13 @@ def summarise(results: pl.LazyFrame, reason_text: dict[str, str], region_column:
             .agg(pl.len().alias("n"), amount.sum().alias("a"))
             .sort("size_class", nulls_last=True)
         )
+    if "payment_hold" in schema:
+        held = pl.col("payment_hold").fill_null(False)
+        queries.append(results.select(held.sum().alias("n"), amount.filter(held).sum().alias("a")))
     # one pass over the results: the queries share their scan
-    by_status, reasons, by_region, *by_size = pl.collect_all(queries)
+    by_status, reasons, by_region, *rest = pl.collect_all(queries)
+    held_row = rest.pop() if "payment_hold" in schema else None
+    by_size = rest
     size_rows = [(str(r[0]), r[1], r[2]) for r in by_size[0].iter_rows()] if by_size else []
     status_rows = [(str(s), n, a) for s, n, a in by_status.iter_rows()]
     return Summary(
@@ -90,16 +100,18 @@ def summarise(results: pl.LazyFrame, reason_text: dict[str, str], region_column:
         by_size=size_rows,
         by_region=[(str(r), n, e, a) for r, n, e, a in by_region.iter_rows()],
         total_amount_fen=sum(a for _, _, a in status_rows),
+        held=int(held_row.item(0, "n") or 0) if held_row is not None else 0,
+        held_amount_fen=int(held_row.item(0, "a") or 0) if held_row is not None else 0,
     )
 
 
-def print_summary(summary: Summary, title: str) -> None:
+def print_summary(summary: Summary, title: str, console=None) -> None:
     from rich.console import Console
     from rich.table import Table
 
     from wengang.regions import REGIONS
 
-    console = Console()
+    console = console or Console()
     console.print(f"[bold]{title}：共 {summary.total:,} 个，拟发放 {format_yuan(summary.total_amount_fen)}[/]", highlight=False)
     t = Table()
     t.add_column("结论")
@@ -108,6 +120,14 @@ def print_summary(summary: Summary, title: str) -> None:
     for s, n, a in summary.by_status:
         t.add_row(STATUS_ZH.get(s, s), f"{n:,}", format_yuan(a))
     console.print(t)
+    if summary.held or summary.hold_notes:
+        console.print(
+            f"[bold red]⚠ 暂缓发放 {summary.held:,} 个，金额 {format_yuan(summary.held_amount_fen)}（待核实后发放）"
+            f" / {summary.held:,} payments held[/]",
+            highlight=False,
+        )
+        for note in summary.hold_notes:
+            console.print(f"[red]  ⚠ {note}[/]", highlight=False)
     if summary.by_reason:
         r = Table(title="不符合或无法判定的原因")
         r.add_column("原因")

@@ -71,16 +71,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from wengang.documents.masking import mask_id_number_expr, mask_loose_expr
+from wengang.screening.holds import HELD_KEYS_SCHEMA, apply_holds, held_keys
 from wengang.screening.ingest import IngestError, RawTable
 from wengang.screening.pipeline import ScreeningReport, StrictRefusal, TableSource, _read
-from wengang.screening.quarantine import QUARANTINE_SCHEMA, ValidationReport, validate_table
+from wengang.screening.quarantine import QUARANTINE_SCHEMA, ValidationReport, mask_quarantine, validate_table
 
 PERSON_PROGRAMS = {
     "skill_subsidy": ("persons", "certificates", "subsidies", "held_certificates", "ui_claims"),
@@ -107,6 +109,7 @@ class _Validated:
     reports: dict[str, ValidationReport]
     quarantine: list[pl.DataFrame]
     raws: dict[str, RawTable]
+    held_keys: list[pl.DataFrame] = field(default_factory=list)  # quarantined rows that may stop a payment
 
 
 def _month_date(col: str) -> pl.Expr:
@@ -134,18 +137,24 @@ def _validate(
     reports: dict[str, ValidationReport] = {}
     quarantine: list[pl.DataFrame] = []
     raws: dict[str, RawTable] = {}
+    held: list[pl.DataFrame] = []
     for name in names:
         if name not in tables or tables[name] is None:
             continue
         raw = _read(name, tables[name])
         allowed = allowed_regions if name in screened else None
-        res = validate_table(raw, allowed_regions=allowed, as_of=as_of)
+        # the persons table's quarantined IDs are kept too: those people are not screened (screening.holds)
+        res = validate_table(
+            raw, allowed_regions=allowed, as_of=as_of, bad_keys="id_number" if name == "persons" else None
+        )
         raws[name] = raw
         frames[name] = res.accepted.lazy()
         reports[name] = res.report
         if res.quarantine.height:
             quarantine.append(res.quarantine)
-    return _Validated(frames, reports, quarantine, raws)
+        if res.held_keys is not None and res.held_keys.height:
+            held.append(res.held_keys)
+    return _Validated(frames, reports, quarantine, raws, held)
 
 
 def _quarantine_more(
@@ -155,20 +164,34 @@ def _quarantine_more(
     if bad.height == 0:
         return
     raw = v.raws[table]
+    hold_key = raw.schema.hold_key
     rows = (
         raw.frame.select("source_row", pl.col(key).cast(pl.String).str.strip_chars().alias(key))
-        .join(bad.lazy().select(key, pl.col(field).cast(pl.String).alias("_value")), on=key, how="inner")
+        .join(
+            bad.lazy().select(
+                key,
+                pl.col(field).cast(pl.String).alias("_value"),
+                *([pl.col(hold_key).cast(pl.String).alias("_hold")] if hold_key in bad.columns else []),
+            ),
+            on=key,
+            how="inner",
+        )
         .collect()
     )
+    if hold_key in bad.columns:  # a row that may stop a payment: its person's payments wait (screening.holds)
+        v.held_keys.append(held_keys(table, rows, "_hold"))
     v.quarantine.append(
-        rows.select(
+        mask_quarantine(rows.select(
             pl.lit(raw.source_file).alias("source_file"),
             pl.col("source_row").cast(pl.Int64),
             pl.lit(field).alias("field"),
-            pl.col("_value").fill_null("").alias("value"),
+            # a 公民身份号码 only masked (row number + masked value find the row)
+            (mask_loose_expr("_value") if raw.schema.column(field).kind == "id_number" else pl.col("_value"))
+            .fill_null("")
+            .alias("value"),
             pl.lit(f"{field}：{zh}").alias("reason_zh"),
             pl.lit(f"{field}: {en}").alias("reason_en"),
-        )
+        ))
     )
     keep = bad.select(key)
     v.frames[table] = v.frames[table].join(keep.lazy(), on=key, how="anti")
@@ -510,8 +533,7 @@ def _with_outputs(
 
 
 def _mask_id(col: str = "id_number") -> pl.Expr:
-    c = pl.col(col)
-    return c.str.slice(0, 6) + "********" + c.str.slice(14, 4)
+    return mask_id_number_expr(col)  # the rule of every list: first 4 and last 4 (documents.masking)
 
 
 def _write_people_excel(out: Path, program: str, label: str, texts: dict[str, str]) -> dict[str, str]:
@@ -635,6 +657,8 @@ def run_people_screening(
     )
     quarantine.write_parquet(out / "quarantine.parquet")
     seconds["读取与校验"] = time.perf_counter() - t0
+    keys = pl.concat(v.held_keys) if v.held_keys else pl.DataFrame(schema=HELD_KEYS_SCHEMA)
+    unscreened = pl.col("table") == "persons"
 
     t1 = time.perf_counter()
     extra_files: dict[str, str] = {}
@@ -673,10 +697,16 @@ def run_people_screening(
     texts = reason_text(plans)
     label = program_label(program)
     files = write_results(results, out, program_label=label, reason_text=texts, excel=False)
+    # fail closed: a quarantined row that could stop a payment holds the payments of the person it may concern
+    holds = apply_holds(
+        out / "results.parquet", keys.filter(~unscreened), key_column="id_number", kind="id_number",
+        unscreened=keys.filter(unscreened).get_column("code"),
+    )  # fmt: skip
     if excel:
         files.update(_write_people_excel(out, program, label, texts))
     seconds["判定与写出"] = time.perf_counter() - t2
     summary = summarise(pl.scan_parquet(out / "results.parquet"), texts)
+    summary.hold_notes = holds.notes
     files.update(extra_files)
     files["隔离记录（Parquet）"] = str(out / "quarantine.parquet")
     if excel and 0 < quarantine.height <= 1_000_000:

@@ -18,8 +18,9 @@ from typing import Any
 
 import polars as pl
 
+from wengang.screening.holds import HELD_KEYS_SCHEMA, HoldReport, apply_holds, branches_of_quarantined
 from wengang.screening.ingest import IngestError, RawTable, _transcode_to_utf8, detect_encoding, read_table
-from wengang.screening.quarantine import ValidationReport
+from wengang.screening.quarantine import ValidationReport, mask_quarantine
 
 RESULT_ID_COLUMNS = ("credit_code", "name", "region_code", "size_class")
 RAW_TABLES = ("units", "contributions", "headcount", "exclusions", "stats_size", "deferrals", "dispatch")
@@ -126,6 +127,7 @@ def read_facts_table(source: TableSource | str | Path) -> tuple[pl.LazyFrame, pl
         pl.col("_reason").str.split(" / ").list.first().alias("reason_zh"),
         pl.col("_reason").str.split(" / ").list.last().alias("reason_en"),
     )
+    bad = mask_quarantine(bad)  # an ID number typed into the code column is shown masked
     report = ValidationReport("facts", src.path, checked.height, good.height, bad.height, {})
     return good.lazy(), bad, report
 
@@ -188,6 +190,7 @@ def run_screening(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     year = policy_year or evaluation_date.year
+    holds = HoldReport()
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
     status = _Progress(progress)
@@ -263,6 +266,14 @@ def run_screening(
             if any(r.quarantined for r in reports):
                 raise StrictRefusal(reports)
             decide(pl.scan_parquet(run.features_path)).sink_parquet(out / "results.parquet", compression="lz4")
+        # fail closed: a quarantined row that could stop a payment holds the payments it may concern
+        keys = run.held_keys if run.held_keys is not None else pl.DataFrame(schema=HELD_KEYS_SCHEMA)
+        registry = pl.col("table") == "units"  # registry rows quarantined: units not screened at all
+        holds = apply_holds(
+            out / "results.parquet", keys.filter(~registry), key_column="credit_code", kind="credit_code",
+            unscreened=keys.filter(registry).get_column("code"),
+            extra=branches_of_quarantined(run.features_path, keys.filter(registry)),
+        )  # fmt: skip
         decided = run.steps["chunks"] + time.perf_counter() - t1
         seconds["校验与特征"] = time.perf_counter() - t0 - seconds["读取"] - decided
         if parts > 1:
@@ -282,6 +293,7 @@ def run_screening(
     files = write_result_sheets(out, program_label=program_label(program), reason_text=texts, excel=excel)
     seconds["判定与写出"] = decided + time.perf_counter() - t2
     summary = summarise(pl.scan_parquet(out / "results.parquet"), texts)
+    summary.hold_notes = holds.notes
     qpath = out / "quarantine.parquet"
     if qpath.exists():
         files["隔离记录（Parquet）"] = str(qpath)

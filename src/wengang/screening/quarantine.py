@@ -26,6 +26,7 @@ from datetime import date
 
 import polars as pl
 
+from wengang.documents.masking import mask_loose_expr, mask_text_series
 from wengang.facts.identifiers import REASONS_EN, REASONS_ZH, credit_code_reasons, id_number_reasons
 from wengang.screening.ingest import RawTable
 from wengang.screening.schemas import Column
@@ -77,6 +78,9 @@ class ValidationResult:
     accepted: pl.DataFrame | pl.LazyFrame  # a LazyFrame only when asked (``validate_table(lazy=True)``)
     quarantine: pl.DataFrame
     report: ValidationReport
+    # a table that can stop or reduce a payment (``TableSchema.hold_key``), or the registry: its quarantined rows'
+    # identifiers as written, (table, source_row, code), for wengang.screening.holds; None for other tables
+    held_keys: pl.DataFrame | None = None
 
 
 @dataclass
@@ -119,6 +123,13 @@ def _stage(level: int, name: str, e: pl.Expr) -> pl.Expr:
     return pl.col(name)
 
 
+# Bounds that keep every sum exact in Int64 (docs/decisions.md, "Exact sums"): a unit has at most one row per
+# month (duplicates are quarantined), 1950–2100 → ≤ 1,812 rows, so a per-unit sum of amounts ≤ 10^13 fen
+# stays below 2·10^16, far inside Int64, and the rules' rate arithmetic (2·base·numerator) cannot overflow.
+# Across units (summaries, ledger totals) sums are taken in Int128 / Python ints.
+MAX_AMOUNT_FEN = 10**13  # 1,000 亿元 in one row: no monthly premium, deferral or subsidy comes near it
+MAX_COUNT = 10**9  # persons, workers, months, 万元 figures
+
 _TRUE = ("1", "true", "t", "y", "yes", "是", "有")
 _FALSE = ("0", "false", "f", "n", "no", "否", "无")
 
@@ -134,26 +145,38 @@ def _parse_money(
     stays ``1234.56``; a float that is not a short decimal is refused rather than rounded.
     """
     c = pl.col(col.name)
+    too_big = ("金额超出范围（单笔不超过1000亿元）", "amount out of range (at most 10^13 fen in one row)")
     if dtype.is_integer():
-        v = c.cast(pl.Int64) * (100 if in_yuan else 1)
-        return v, [(v < 0, "金额为负", "negative amount")]
+        unit = 100 if in_yuan else 1
+        # compared in the column's own type before the multiplication, which would wrap in Int64
+        ok = (c <= MAX_AMOUNT_FEN // unit) & (c >= -(MAX_AMOUNT_FEN // unit))
+        v = pl.when(ok).then(c.cast(pl.Int64) * unit)
+        return v, [(~ok, *too_big), (v < 0, "金额为负", "negative amount")]
     s = c.cast(pl.String).str.strip_chars().str.replace_all(",", "", literal=True)
     s = _stage(0, f"__s_{col.name}", pl.when(s == "").then(None).otherwise(s))
     fmt_ok = s.str.contains(r"^-?\d+(\.\d+)?$")
     frac = s.str.extract(r"\.(\d+)$", 1).str.strip_chars_end("0").fill_null("")
-    ip = s.str.extract(r"^-?(\d+)", 1).cast(pl.Int64, strict=False)
+    digits = s.str.extract(r"^-?0*(\d+)", 1)
+    # more digits than any amount in range has: refused before the cast (which would give null or wrap)
+    small = digits.str.len_chars() <= 15
+    ip = pl.when(small).then(digits.cast(pl.Int64, strict=False))
     sign = pl.when(s.str.starts_with("-")).then(-1).otherwise(1)
+    unit = 100 if in_yuan else 1
+    in_range = small & (ip <= MAX_AMOUNT_FEN // unit)
+    over = fmt_ok & ~in_range.fill_null(False)
     if in_yuan:
         fp = (frac + "00").str.slice(0, 2).cast(pl.Int64, strict=False)
-        v = pl.when(fmt_ok & (frac.str.len_chars() <= 2)).then(sign * (ip * 100 + fp)).otherwise(None)
+        v = pl.when(fmt_ok & in_range & (frac.str.len_chars() <= 2)).then(sign * (ip * 100 + fp)).otherwise(None)
         faults = [
-            (s.is_not_null() & (~fmt_ok | ip.is_null()), "不是数字", "not a number"),
+            (s.is_not_null() & ~fmt_ok, "不是数字", "not a number"),
+            (over, *too_big),
             (fmt_ok & (frac.str.len_chars() > 2), "金额超过两位小数", "amount has more than two decimals"),
         ]
     else:
-        v = pl.when(fmt_ok & (frac == "")).then(sign * ip).otherwise(None)
+        v = pl.when(fmt_ok & in_range & (frac == "")).then(sign * ip).otherwise(None)
         faults = [
-            (s.is_not_null() & (~fmt_ok | ip.is_null()), "不是数字", "not a number"),
+            (s.is_not_null() & ~fmt_ok, "不是数字", "not a number"),
+            (over, *too_big),
             (fmt_ok & (frac != ""), "以分为单位的金额应为整数", "an amount in fen must be a whole number"),
         ]
     faults.append((v < 0, "金额为负", "negative amount"))
@@ -163,14 +186,18 @@ def _parse_money(
 def _parse_int(col: Column, dtype: pl.DataType, nonneg: bool) -> tuple[pl.Expr, list]:
     c = pl.col(col.name)
     if dtype.is_integer():
-        v = c.cast(pl.Int64)
-        faults = []
+        v = c.cast(pl.Int64, strict=False)
+        faults = [(c.is_not_null() & v.is_null(), "数值超出范围", "out of range")]  # a UInt64 past Int64
+        if nonneg:
+            faults.append((c > MAX_COUNT, "数值超出范围（不超过10亿）", "more than 10^9"))
     else:
         s = c.cast(pl.String).str.strip_chars()
         s = _stage(0, f"__s_{col.name}", pl.when(s == "").then(None).otherwise(s))
         ok = s.str.contains(r"^-?\d+(\.0+)?$")
         v = pl.when(ok).then(s.str.replace(r"\.0+$", "").cast(pl.Int64, strict=False)).otherwise(None)
         faults = [(s.is_not_null() & v.is_null(), "不是整数", "not a whole number")]
+        if nonneg:  # counts: summed per unit (persons over months, dispatched workers), so bounded
+            faults.append((v > MAX_COUNT, "数值超出范围（不超过10亿）", "more than 10^9"))
     if nonneg:
         faults.append((v < 0, "不能为负数", "must not be negative"))
     return v, faults
@@ -380,6 +407,8 @@ def validate_table(
     registry: bool = False,
     without: tuple[str, ...] = (),
     lazy: bool = False,
+    registered_only: bool = False,
+    bad_keys: str | None = None,
 ) -> ValidationResult:
     """Validate ``raw`` against its schema; return accepted rows (typed), the quarantine and a report.
 
@@ -397,6 +426,10 @@ def validate_table(
     text; copying 10^7 strings into the accepted frame is the dearest part of keeping the good rows).
     ``shared``: a dict kept across calls (one run) so identifier checks of the same codes in the same order
     are computed once for several tables.
+    ``registered_only`` (with ``key_out`` and a registry in ``shared``): a row whose code the registry does not
+    have, or whose registry row was quarantined, is quarantined too (``单位登记信息中无此单位``).
+    ``bad_keys``: give the quarantined rows' values of this column as written (``ValidationResult.held_keys``);
+    by default the schema's ``hold_key``, or the key column of the registry.
     """
     sch = raw.schema
     lf = raw.frame
@@ -557,6 +590,8 @@ def validate_table(
         else:
             s = c.cast(pl.String).str.strip_chars()
             v = pl.when(s == "").then(None).otherwise(s)
+            if col.kind == "text":  # a name with a phone or ID number typed into it: masked from here on
+                v = v.map_batches(mask_text_series, return_dtype=pl.String, is_elementwise=True)
             if col.kind == "enum":
                 faults = [
                     (
@@ -686,7 +721,12 @@ def validate_table(
             present = pl.all_horizontal([pl.col(int_key.get(k) or _p(k)).is_not_null() for k in sch.key])
             dup = dupkey.is_duplicated() & present
         key_str = pl.concat_str(
-            [pl.col(k).cast(pl.String) for k in keycols], separator="/", ignore_nulls=True
+            [
+                mask_loose_expr(pl.col(_p(k))) if sch.column(k).kind == "id_number" else pl.col(_p(k)).cast(pl.String)
+                for k in sch.key
+            ],
+            separator="/",
+            ignore_nulls=True,
         )
         add(
             "+".join(sch.key),
@@ -695,6 +735,24 @@ def validate_table(
             pl.format("duplicate key ({})", key_str),
         )
 
+    if registered_only and has_registry_key and not registry and shared is not None and "__registry__" in shared:
+        # a row of a unit the registry does not have (or whose registry row is quarantined) cannot be used: it
+        # is counted here, not dropped by a join later, so rows in = used + quarantined
+        known = pl.col("__regkey__")
+        add(
+            key_column,
+            known.is_null() & ~pl.col(f"__vbad__{key_column}"),
+            "单位登记信息中无此单位",
+            "unit not in the unit registry",
+        )
+        registry_bad = shared.get("__registry_bad__")
+        if registry_bad is not None and registry_bad.len():
+            add(
+                key_column,
+                known.is_in(registry_bad.implode()) & ~pl.col(f"__vbad__{key_column}"),
+                "该单位的登记信息有误已被隔离，本记录无法归属",
+                "the unit's registry row is quarantined",
+            )
     now = [i for i, ch in enumerate(checks) if not ch.deferred]
     lf = lf.with_columns(checks[i].flag.alias(f"__f{i}") for i in now)
     # a deferred check is covered by its column's "this value has a fault" flag; it is worked out on bad rows
@@ -734,7 +792,8 @@ def validate_table(
     for name, (table, later) in lookups.items():
         bad = bad.with_columns(table.get_column(c).gather(bad.get_column(f"__di__{name}")) for c in later)
     bad = bad.with_columns(ch.flag.alias(f"__f{i}") for i, ch in enumerate(checks) if ch.deferred)
-    quarantine = _quarantine_frame(bad, checks, raw.source_file, set(raw_cols))
+    id_cols = {c.name for c in sch.columns if c.kind == "id_number"}
+    quarantine = _quarantine_frame(bad, checks, raw.source_file, set(raw_cols), id_cols)
     by_reason = Counter()
     if bad.height:
         for i, ch in enumerate(checks):
@@ -749,15 +808,29 @@ def validate_table(
     )
     if strict and quarantine.height:
         raise ValidationFailed(report, quarantine.row(0, named=True))
-    return ValidationResult(accepted, quarantine, report)
+    if registry and int_out and shared is not None:
+        shared["__registry_bad__"] = bad.get_column(int_out).drop_nulls().unique()
+    held = None
+    key_of_bad = bad_keys or sch.hold_key or (key_column if registry else None)
+    if key_of_bad:
+        from wengang.screening.holds import held_keys
+
+        held = held_keys(sch.name, bad.rename({f"__raw__{c}": c for c in raw_cols}), key_of_bad)
+    return ValidationResult(accepted, quarantine, report, held)
 
 
 def _quarantine_frame(
-    bad: pl.DataFrame, checks: list[_Check], source_file: str, raw_cols: set[str]
+    bad: pl.DataFrame, checks: list[_Check], source_file: str, raw_cols: set[str], id_cols: set[str] = frozenset()
 ) -> pl.DataFrame:
     if bad.height == 0:
         return pl.DataFrame(schema=QUARANTINE_SCHEMA)
     bad = bad.rename({f"__raw__{c}": c for c in raw_cols})
+
+    def shown(c: str) -> pl.Expr:
+        # the offending value as written, but a 公民身份号码 (valid or not) only masked: row number + masked
+        # value find the row; the file never repeats a person's number (mask_quarantine masks the rest)
+        v = pl.col(c).cast(pl.String).fill_null("")
+        return mask_loose_expr(v) if c in id_cols else v
 
     def joined(parts, sep="；"):
         return pl.concat_str(parts, separator=sep, ignore_nulls=True)
@@ -767,13 +840,11 @@ def _quarantine_frame(
         f = pl.col(f"__f{i}")
         fields.append(pl.when(f).then(_lit(ch.field)))
         cols = ch.field.split("+")
-        val = joined(
-            [pl.col(c).cast(pl.String).fill_null("") if c in raw_cols else _lit("") for c in cols], "/"
-        )
+        val = joined([shown(c) if c in raw_cols else _lit("") for c in cols], "/")
         values.append(pl.when(f).then(val))
         zhs.append(pl.when(f).then(pl.format("{}：{}", _lit(ch.field), ch.zh)))
         ens.append(pl.when(f).then(pl.format("{}: {}", _lit(ch.field), ch.en)))
-    return bad.select(
+    frame = bad.select(
         _lit(source_file).alias("source_file"),
         pl.col("source_row").cast(pl.Int64),
         joined(fields).alias("field"),
@@ -781,3 +852,11 @@ def _quarantine_frame(
         joined(zhs).alias("reason_zh"),
         joined(ens).alias("reason_en"),
     ).sort("source_row")
+    return mask_quarantine(frame)
+
+
+def mask_quarantine(frame: pl.DataFrame) -> pl.DataFrame:
+    """Mask every mobile number, 公民身份号码 and bank account left in a quarantine frame's values and reasons
+    (:func:`wengang.documents.masking.mask_text`, once per distinct text)."""
+    cols = [c for c in ("value", "reason_zh", "reason_en") if c in frame.columns]
+    return frame.with_columns(mask_text_series(frame.get_column(c)) for c in cols)

@@ -8,7 +8,9 @@ description, whether it is required, and a *kind* that validation knows how to c
 * ``money`` — integer fen (Int64). A column given in yuan (header ending ``_yuan`` or ``（元）``) is
   converted exactly to fen; more than two decimals is refused, never rounded;
 * ``month`` — ``YYYY-MM``; ``date`` — a date; ``region`` — a GB/T 2260 code in the allowed set;
-* ``count`` — a non-negative integer; ``enum`` — one of ``choices``.
+* ``count`` — a non-negative integer; ``enum`` — one of ``choices``;
+* ``text`` — free text shown in lists (names): a mobile number, 公民身份号码 or bank account typed into it is
+  masked on the way in (``wengang.documents.masking.mask_text``), so no list, file or message repeats it.
 
 Conventions: one row per key (``TableSchema.key``); money never float; booleans accept
 ``1/0/true/false/是/否/Y/N``.
@@ -34,7 +36,7 @@ class Column:
     zh: str  # Chinese header (accepted as an alias on ingest)
     en: str
     required: bool = True
-    kind: str | None = None  # credit_code, id_number, money, month, date, region, count, enum, bool
+    kind: str | None = None  # credit_code, id_number, money, month, date, region, count, enum, bool, text
     choices: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
 
@@ -47,6 +49,10 @@ class TableSchema:
     columns: tuple[Column, ...]
     key: tuple[str, ...] = ()
     doc: str = ""
+    # a table whose rows can stop or reduce a payment: a quarantined row of it holds the payment of the units
+    # (or persons) it may concern — ``hold_key`` names them, ``hold_note`` says why (wengang.screening.holds)
+    hold_key: str | None = None
+    hold_note: str = ""
     _by_name: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):
@@ -84,6 +90,12 @@ class TableSchema:
         for c in self.columns:
             req = "必填 required" if c.required else "可选 optional"
             lines.append(f"- `{c.name}` ({c.dtype}, {req}): {c.zh} / {c.en}")
+        if self.hold_key:
+            lines += [
+                "",
+                f"隔离即暂缓发放：本表一行被隔离时，其 `{self.hold_key}` 所指的对象暂缓发放，待核实后发放（{self.hold_note}）"
+                f" / fail closed: a quarantined row holds the payment of the `{self.hold_key}` it names until resolved.",
+            ]
         return "\n".join(lines)
 
 
@@ -100,7 +112,7 @@ UNITS = TableSchema(
     "unit registry",
     (
         _c(*CC, kind="credit_code", aliases=("单位统一社会信用代码",)),
-        _c("name", pl.String, "单位名称", "unit name"),
+        _c("name", pl.String, "单位名称", "unit name", kind="text"),
         _c(
             "region_code",
             pl.String,
@@ -191,6 +203,8 @@ CONTRIBUTIONS = TableSchema(
         _c("insured_persons", pl.Int64, "缴费人数", "persons the unit paid for that month", kind="count"),
     ),
     key=("credit_code", "month"),
+    hold_key="credit_code",
+    hold_note="缺少的月份改变足额缴费月数、月均参保人数（划型）与返还基数，结果可能偏高",
     doc="One row per unit and month covered. A back payment is the row of the month it covers, with a later "
     "paid_date; a month paid in instalments is one row with the total and the last date.",
 )
@@ -214,6 +228,8 @@ HEADCOUNT = TableSchema(
         ),
     ),
     key=("credit_code", "year"),
+    hold_key="credit_code",
+    hold_note="裁员人数决定裁员率，可使单位不予返还",
 )
 
 EXCLUSION_LIST_TYPES = (
@@ -245,6 +261,8 @@ EXCLUSIONS = TableSchema(
         ),
     ),
     key=("credit_code", "list_type", "date_from"),
+    hold_key="credit_code",
+    hold_note="列入失信、注销、吊销、经营异常等名单的单位不予返还",
 )
 
 STATS_SIZE = TableSchema(
@@ -263,6 +281,8 @@ STATS_SIZE = TableSchema(
         ),
     ),
     key=("credit_code",),
+    hold_key="credit_code",
+    hold_note="统计部门划为大型企业的，按大型企业比例返还",
 )
 
 DISPATCH = TableSchema(
@@ -289,6 +309,8 @@ DISPATCH = TableSchema(
         ),
     ),
     key=("dispatch_credit_code", "user_credit_code"),
+    hold_key="dispatch_credit_code",
+    hold_note="派遣到机关事业单位的人数可使派遣单位的返还减少",
 )
 
 DEFERRALS = TableSchema(
@@ -310,6 +332,8 @@ DEFERRALS = TableSchema(
         ),
     ),
     key=("credit_code", "period_from"),
+    hold_key="credit_code",
+    hold_note="缓缴未补足的单位暂缓发放或不予返还",
 )
 
 PERSONS = TableSchema(
@@ -325,7 +349,7 @@ PERSONS = TableSchema(
             kind="id_number",
             aliases=("身份证号",),
         ),
-        _c("name", pl.String, "姓名", "name"),
+        _c("name", pl.String, "姓名", "name", kind="text"),
         _c("region_code", pl.String, "参保地行政区划代码", "region of insurance", kind="region"),
         _c(
             "employer_credit_code",
@@ -413,6 +437,8 @@ CERTIFICATES = TableSchema(
         ),
     ),
     key=("certificate_no",),
+    hold_key="id_number",
+    hold_note="同一人持有更高等级证书的，较低等级不予补贴",
     doc="Each certificate is one 技能提升补贴 application (免申即享), unless a past skill subsidy already paid "
     "for it (see wengang.screening.people).",
 )
@@ -429,6 +455,8 @@ HELD_CERTIFICATES = TableSchema(
         _c("level", pl.Int64, "等级", "level 5 (初级) … 1 (高级技师)", kind="count"),
         _c("issue_date", pl.Date, "发证日期", "issue date", required=False, kind="date"),
     ),
+    hold_key="id_number",
+    hold_note="持有更高等级证书的，较低等级不予补贴",
 )
 
 SUBSIDIES = TableSchema(
@@ -477,6 +505,8 @@ SUBSIDIES = TableSchema(
         ),
     ),
     key=("id_number", "kind", "occupation_code", "level", "paid_date"),
+    hold_key="id_number",
+    hold_note="已享受过的补贴不再重复发放，并计入年度次数",
 )
 
 UI_CLAIMS = TableSchema(
@@ -540,6 +570,8 @@ UI_CLAIMS = TableSchema(
         _c("reemployed", pl.Boolean, "已重新就业", "re-employed (empty: no)", required=False, kind="bool"),
     ),
     key=("id_number", "start_month"),
+    hold_key="id_number",
+    hold_note="领取失业保险金的记录决定人员身份，并揭示在其他地区重复领取",
 )
 
 ALL_TABLES: dict[str, TableSchema] = {

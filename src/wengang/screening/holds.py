@@ -1,0 +1,252 @@
+"""Fail closed: a quarantined row of a table that can stop or reduce a payment holds the payments it may concern.
+
+The tables are those whose schema has a ``hold_key`` (docs/data-dictionary.md lists them and why): exclusion
+lists (失信、注销、吊销 …), deferrals, headcount and layoffs, the statistics size list, dispatch allocations; for
+people, certificates, past subsidies, held certificates and benefit claims. Such a row cannot be read, so what it
+would have said is unknown — it may be the row that refuses the unit. Screening goes on (the rest of the input is
+good), but the units it may concern are not paid until someone has looked at the row:
+
+* the row's own identifier is valid → that unit (person) is held;
+* it is present but invalid → every screened unit whose identifier is **one edit** away (one character wrong, two
+  neighbours swapped, one missing or one extra: the usual typing errors, including a wrong check character) is held;
+* it is missing, or no screened identifier is one edit away → it may concern any unit: every payable result of
+  the run is held.
+
+Held means ``payment_hold`` with a Chinese reason naming the table and row (``排除名单第 N 行格式有误，待核实后发放``)
+on results that are payable (符合条件 or 待认定); the casework import stores them as 暂缓发放 (``held``). See
+docs/decisions.md ("Fail closed on quarantined rows").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from wengang.facts.identifiers import (
+    USCC_ALPHABET,
+    USCC_VALUE,
+    is_valid_credit_code,
+    is_valid_id_number,
+    ric_check_character,
+    uscc_check_character,
+)
+from wengang.screening.schemas import ALL_TABLES
+
+PAYABLE = ("eligible", "needs_decision")
+HELD_KEYS_SCHEMA = pl.Schema({"table": pl.String, "source_row": pl.Int64, "code": pl.String})
+# short names for the reasons (the schemas' Chinese titles are long)
+LABELS = {
+    "units": "单位登记信息",
+    "contributions": "月度缴费记录",
+    "exclusions": "排除名单",
+    "deferrals": "缓缴记录",
+    "headcount": "年度参保人数与裁员表",
+    "stats_size": "统计划型名单",
+    "dispatch": "劳务派遣用工分配表",
+    "certificates": "证书表",
+    "held_certificates": "持有证书表",
+    "subsidies": "已享受补贴表",
+    "ui_claims": "失业保险金领取记录",
+}
+_MAX_ROWS_NAMED = 5
+
+
+@dataclass
+class HoldReport:
+    """What the quarantine held: the notes (one per kind of row, Chinese) and how many results, how much."""
+
+    notes: list[str] = field(default_factory=list)
+    held: int = 0
+    amount_fen: int = 0
+    hold_all: bool = False
+
+
+def held_keys(table: str, bad: pl.DataFrame, key: str) -> pl.DataFrame:
+    """The quarantined rows of ``table`` as (table, source_row, code): the identifier as written."""
+    code = pl.col(key).cast(pl.String) if key in bad.columns else pl.lit(None, dtype=pl.String)
+    return bad.select(pl.lit(table).alias("table"), pl.col("source_row").cast(pl.Int64), code.alias("code"))
+
+
+def _normalise(code: str | None) -> str:
+    return "".join(ch for ch in (code or "") if not ch.isspace() and ch != "-").upper()
+
+
+def _valid(code: str, kind: str) -> bool:
+    return is_valid_credit_code(code) if kind == "credit_code" else is_valid_id_number(code)
+
+
+def _check_character_ok(code: str, kind: str) -> bool:
+    """The cheap part of :func:`_valid` (alphabet and check character), to thin out candidates first."""
+    if kind == "credit_code":
+        return all(ch in USCC_VALUE for ch in code) and code[17] == uscc_check_character(code[:17])
+    return code[:17].isdigit() and code[17] == ric_check_character(code[:17])
+
+
+def one_edit_away(code: str, kind: str) -> set[str]:
+    """Every well-formed identifier one typing error away from ``code`` (substitution, adjacent swap,
+    a character missing or extra); only those with a correct check character are kept."""
+    alphabet = USCC_ALPHABET if kind == "credit_code" else "0123456789X"
+    out: set[str] = set()
+    if len(code) == 18:
+        for i in range(18):
+            out.update(code[:i] + ch + code[i + 1 :] for ch in alphabet)
+        out.update(code[:i] + code[i + 1] + code[i] + code[i + 2 :] for i in range(17))
+    elif len(code) == 17:
+        out.update(code[:i] + ch + code[i:] for i in range(18) for ch in alphabet)
+    elif len(code) == 19:
+        out.update(code[:i] + code[i + 1 :] for i in range(19))
+    out.discard(code)
+    return {c for c in out if len(c) == 18 and _check_character_ok(c, kind) and _valid(c, kind)}
+
+
+def _rows_text(rows: list[int]) -> str:
+    rows = sorted(set(rows))
+    shown = "、".join(str(r) for r in rows[:_MAX_ROWS_NAMED])
+    return shown + (f" 等 {len(rows)} 行" if len(rows) > _MAX_ROWS_NAMED else " 行")
+
+
+def _normalised(column: str) -> pl.Expr:
+    """:func:`_normalise` as an expression (null → empty)."""
+    return pl.col(column).cast(pl.String).fill_null("").str.replace_all(r"[\s\-]", "").str.to_uppercase()
+
+
+def resolve(
+    blocked: pl.DataFrame, subjects: pl.Series, kind: str, unscreened: pl.Series | None = None
+) -> tuple[pl.DataFrame, list[str], list[str]]:
+    """Who each quarantined row may concern.
+
+    ``blocked``: (table, source_row, code) rows; ``subjects``: the screened identifiers; ``unscreened``: the
+    identifiers, as written, of registry rows that were quarantined themselves (those units are not screened,
+    so a row that names one — the same bad code in both files — concerns no payment). Returns (subject,
+    reason) rows to hold, the reasons that hold every payable result, and the notes for the summary.
+    Work is per distinct identifier (a unit's twelve monthly rows share one), so a large quarantine is cheap.
+    """
+    known = (
+        pl.DataFrame({"code": unscreened if unscreened is not None else []}, schema={"code": pl.String})
+        .select(_normalised("code"))
+        .get_column("code")
+    )
+    subject = "单位" if kind == "credit_code" else "人员"
+    who = "单位代码" if kind == "credit_code" else "公民身份号码"
+    groups = (
+        blocked.with_columns(_normalised("code"))
+        .group_by("table", "code", maintain_order=True)
+        .agg(pl.col("source_row"))
+        .with_columns(pl.col("code").is_in(known.implode()).alias("unscreened"))
+    )
+    reasons: list[tuple[str, str]] = []
+    by_table: dict[str, list[int]] = {}  # rows that hold named units, for the notes
+    everyone: dict[str, list[int]] = {}
+    for table, code, rows, is_unscreened in groups.iter_rows():
+        label = LABELS.get(table, table)
+        if code and _valid(code, kind):
+            reasons.append((code, f"{label}第 {_rows_text(rows)}格式有误，待核实后发放"))
+            by_table.setdefault(table, []).extend(rows)
+            continue
+        if is_unscreened:
+            continue  # the registry has the same (bad) code: that unit is quarantined, not screened
+        candidates = pl.Series(sorted(one_edit_away(code, kind)) if code else [], dtype=pl.String)
+        found = subjects.filter(subjects.is_in(candidates.implode())).unique(maintain_order=True)
+        if found.len() == 0 and not known.is_in(candidates.implode()).any():
+            everyone.setdefault(table, []).extend(rows)
+            continue
+        by_table.setdefault(table, []).extend(rows)
+        mine = "本单位代码" if kind == "credit_code" else "本人公民身份号码"
+        text = f"{label}第 {_rows_text(rows)}的{who}有误，与{mine}仅差一位，待核实后发放"
+        reasons += [(c, text) for c in found]
+    notes = [
+        f"{LABELS.get(table, table)}第 {_rows_text(rows)}格式有误：所涉{subject}暂缓发放" for table, rows in by_table.items()
+    ]
+    hold_all = [
+        f"{LABELS.get(table, table)}第 {_rows_text(rows)}的{who}无法识别，可能涉及本批任一{subject}，全部暂缓发放，"
+        "待核实后发放"
+        for table, rows in everyone.items()
+    ]
+    frame = pl.DataFrame(reasons, schema={"_key": pl.String, "_reason": pl.String}, orient="row")
+    frame = frame.group_by("_key", maintain_order=True).agg(pl.col("_reason").str.join("；"))
+    return frame, hold_all, notes
+
+
+def branches_of_quarantined(features_path: Path, registry_rows: pl.DataFrame) -> pl.DataFrame:
+    """(credit_code, reason) of the branches whose legal entity's registry row was quarantined: a branch takes
+    its legal entity's size class, which is unknown now (its own class may be smaller, its refund higher)."""
+    empty = pl.DataFrame(schema={"_key": pl.String, "_reason": pl.String})
+    if registry_rows.height == 0 or not features_path.exists():
+        return empty
+    parents = registry_rows.select(
+        pl.col("code").map_elements(_normalise, return_dtype=pl.String).alias("_le"), "source_row"
+    )
+    branches = (
+        pl.scan_parquet(features_path)
+        .select("credit_code", "legal_entity_credit_code")
+        .filter(pl.col("legal_entity_credit_code").is_not_null())
+        .collect()
+    )
+    if branches.height == 0:
+        return empty
+    branches = branches.with_columns(
+        pl.col("legal_entity_credit_code").str.replace_all(r"[\s\-]", "").str.to_uppercase().alias("_le")
+    ).join(parents, on="_le", how="inner")
+    return branches.group_by("credit_code", maintain_order=True).agg(
+        pl.format(
+            "所属独立法人的单位登记信息（第 {} 行）有误已被隔离，划型待核实后发放",
+            pl.col("source_row").cast(pl.String).str.join("、"),
+        ).first().alias("_reason")
+    ).rename({"credit_code": "_key"})
+
+
+def apply_holds(
+    results_path: Path,
+    blocked: pl.DataFrame,
+    *,
+    key_column: str,
+    kind: str,
+    unscreened: pl.Series | None = None,
+    extra: pl.DataFrame | None = None,
+) -> HoldReport:
+    """Hold the payable results ``blocked`` may concern (see the module doc and :func:`resolve`), and those
+    ``extra`` names ((_key, _reason) rows); rewrites ``results_path``."""
+    report = HoldReport()
+    if (blocked.height == 0 and (extra is None or extra.height == 0)) or not results_path.exists():
+        return report
+    results = pl.read_parquet(results_path)
+    subjects = results.get_column(key_column).cast(pl.String).drop_nulls()
+    keys, hold_all, notes = resolve(blocked, subjects, kind, unscreened)
+    if extra is not None and extra.height:
+        keys = pl.concat([keys, extra]).group_by("_key", maintain_order=True).agg(pl.col("_reason").str.join("；"))
+        notes.append(f"单位登记信息有误被隔离的独立法人，其 {extra.height} 个分支机构暂缓发放")
+    payable = pl.col("status").cast(pl.String).is_in(PAYABLE)
+    if hold_all:
+        add = pl.lit("；".join(hold_all))
+    else:
+        results = results.join(
+            keys.rename({"_key": key_column}), on=key_column, how="left", maintain_order="left"
+        )
+        add = pl.col("_reason")
+    new = (payable & add.is_not_null()).fill_null(False)
+    results = results.with_columns(new.alias("_new"))
+    results = results.with_columns(
+        pl.when(pl.col("_new"))
+        .then(pl.concat_str([pl.col("payment_hold_reason"), add], separator="；", ignore_nulls=True))
+        .otherwise(pl.col("payment_hold_reason"))
+        .alias("payment_hold_reason"),
+        (pl.col("payment_hold").fill_null(False) | pl.col("_new")).alias("payment_hold"),
+    )
+    stats = results.filter(pl.col("_new")).select(pl.len(), pl.col("amount_fen").cast(pl.Int128).sum())
+    report.held, report.amount_fen = int(stats.item(0, 0)), int(stats.item(0, 1) or 0)
+    report.hold_all = bool(hold_all)
+    report.notes = notes + hold_all
+    results = results.drop([c for c in ("_new", "_reason") if c in results.columns])
+    tmp = results_path.with_suffix(".holding.parquet")
+    results.write_parquet(tmp, compression="lz4")
+    tmp.replace(results_path)
+    return report
+
+
+def hold_kind(table: str) -> str:
+    """``credit_code`` or ``id_number``: what the table's ``hold_key`` identifies."""
+    schema = ALL_TABLES[table]
+    assert schema.hold_key is not None
+    return schema.column(schema.hold_key).kind or "credit_code"
