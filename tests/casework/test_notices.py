@@ -109,14 +109,14 @@ def test_outbox_keeps_no_full_identifier_and_the_gateway_gets_the_address(ledger
     assert is_valid_id_number(PERSON)
     url, state = gateway
     ledger.import_decisions(RUN, [decision(1, unit_name=PERSON, contact=MOBILE),
-                                  decision(2, unit_id=PERSON, unit_name=PERSON, contact=None)], "s")
-    ledger.notify("fanhuan", 2025, "cw", deadline=DEADLINE, channels=("sms", "portal"))
+                                  decision(2, unit_id=PERSON, unit_name=PERSON, contact=None)], "clerk")
+    ledger.notify("fanhuan", 2025, "clerk", deadline=DEADLINE, channels=("sms", "portal"))
     with ledger.engine.connect() as c:
         rows = c.exec_driver_sql("select recipient, body from case_outbox order by id").all()
     assert {r for r, _ in rows} == {"138****5678", "1502**********1236"}
     assert all(PERSON not in b and "1502**********1236" in b for _, b in rows)
     sender = HttpSender(url)
-    assert ledger.deliver_outbox(sender, rounds=2)["sent"] == 4
+    assert ledger.deliver_outbox(sender, actor="clerk", rounds=2)["sent"] == 4
     sender.close()
     got = {(b["channel"], b["recipient"]) for b in state["delivered"].values()}
     assert got == {("sms", MOBILE), ("portal", MOBILE), ("sms", PERSON), ("portal", PERSON)}
@@ -124,7 +124,7 @@ def test_outbox_keeps_no_full_identifier_and_the_gateway_gets_the_address(ledger
     out = tmp_path / "outbox.jsonl"
     with ledger.engine.begin() as c:
         c.exec_driver_sql("update case_outbox set state='pending'")
-    assert ledger.deliver_outbox(FileSender(out))["sent"] == 4
+    assert ledger.deliver_outbox(FileSender(out), actor="clerk")["sent"] == 4
     text = out.read_text("utf-8")
     assert PERSON not in text and MOBILE not in text and "138****5678" in text
 
@@ -140,9 +140,9 @@ def test_last_error_has_no_credentials(ledger):
                 f" failed; headers={{'Authorization': 'Bearer eyJhbGciOiJIUzI1NiJ9.e30.x1y2'}}; to={kw['recipient']}"
             )
 
-    ledger.import_decisions(RUN, [decision(1, contact=MOBILE)], "s")
-    ledger.notify("fanhuan", 2025, "cw", deadline=DEADLINE, channels=("sms",))
-    ledger.deliver_outbox(Leaky(), max_attempts=1, rounds=1)
+    ledger.import_decisions(RUN, [decision(1, contact=MOBILE)], "clerk")
+    ledger.notify("fanhuan", 2025, "clerk", deadline=DEADLINE, channels=("sms",))
+    ledger.deliver_outbox(Leaky(), actor="clerk", max_attempts=1, rounds=1)
     with ledger.engine.connect() as c:
         (err,) = c.exec_driver_sql("select last_error from case_outbox").one()
     for secret in ("sms-user", "s3cr3t-pw", "tk-998877", "abcdef12", "eyJhbGciOiJIUzI1NiJ9", MOBILE):
@@ -154,10 +154,10 @@ def test_http_sender_error_with_credentials_in_the_gateway_url(ledger, gateway):
     """The real client: a gateway URL with user:password and a token parameter, a 503 stored scrubbed."""
     url, _ = gateway
     host = url.removeprefix("http://")
-    ledger.import_decisions(RUN, [decision(1)], "s")
-    ledger.notify("fanhuan", 2025, "cw", deadline=DEADLINE, channels=("sms",))
+    ledger.import_decisions(RUN, [decision(1)], "clerk")
+    ledger.notify("fanhuan", 2025, "clerk", deadline=DEADLINE, channels=("sms",))
     sender = HttpSender(f"http://gw-user:gw-pass@{host}/v1?token=T0KEN123")
-    ledger.deliver_outbox(sender, rounds=1)  # the gateway fails every key's first request
+    ledger.deliver_outbox(sender, actor="clerk", rounds=1)  # the gateway fails every key's first request
     sender.close()
     with ledger.engine.connect() as c:
         (err,) = c.exec_driver_sql("select last_error from case_outbox").one()

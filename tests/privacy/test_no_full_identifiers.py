@@ -21,6 +21,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+from wengang.casework.operators import add_operator
 from wengang.casework import DecisionIn, Ledger, RunIn
 from wengang.casework.cli import case_app
 from wengang.cli import app
@@ -194,11 +195,13 @@ def test_outbox_leaves_no_full_identifier(tmp_path, refusing_gateway):
                 readings={}, payment_channel="corporate_account", size_class="small", year=2025)  # fmt: skip
     led = Ledger.open(url)
     try:
+        add_operator(led, "admin", roles=["管理员"], bootstrap=True)
+        add_operator(led, "cw", roles=["经办"], actor="admin")
         led.import_decisions(run, [
             DecisionIn(unit_id=make_credit_code("91", "150502", "MA0000771"), unit_name=f"个体户（{ID_A}）",
                        contact=MOBILE, account_no=ACCOUNT, **base),
             DecisionIn(unit_id=ID_B, unit_name=ID_B, **base),  # a person whose name is missing
-        ], "screener")  # fmt: skip
+        ], "cw")  # fmt: skip
     finally:
         led.close()
     logs = []
