@@ -17,7 +17,8 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from wengang.rules.engine import ELIGIBLE, INELIGIBLE, NEEDS_DECISION, NOT_DETERMINABLE
+# Start-up time (docs/performance.md): nothing heavy at import. Polars, pyarrow, SQLAlchemy, the rules engine,
+# screening and the document writers are imported inside the commands that use them; a guard test keeps it so.
 
 app = typer.Typer(
     help="稳岗：失业保险援企稳岗、稳岗惠民政策的判定、免申即享筛查与经办台账。",
@@ -25,17 +26,33 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _each_command(ctx: typer.Context) -> None:
+    # long steps show progress (a bar on a terminal, timestamped lines in logs) while a command runs
+    from wengang import progress
+
+    progress.enable()
+    ctx.call_on_close(lambda: progress.enable(False))
+
+
 # piped output (files, CI logs) is not squeezed into 80 columns
 console = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, soft_wrap=True)
 
 EXIT_OK, EXIT_INVALID, EXIT_INELIGIBLE, EXIT_NEEDS_DECISION, EXIT_NOT_DETERMINABLE = 0, 2, 3, 4, 5
-EXIT_BY_STATUS = {
-    ELIGIBLE: EXIT_OK,
-    INELIGIBLE: EXIT_INELIGIBLE,
-    NEEDS_DECISION: EXIT_NEEDS_DECISION,
-    NOT_DETERMINABLE: EXIT_NOT_DETERMINABLE,
-}
+
+
+def _exit_code(status: str) -> int:
+    from wengang.rules.engine import ELIGIBLE, INELIGIBLE, NEEDS_DECISION, NOT_DETERMINABLE
+
+    return {
+        ELIGIBLE: EXIT_OK,
+        INELIGIBLE: EXIT_INELIGIBLE,
+        NEEDS_DECISION: EXIT_NEEDS_DECISION,
+        NOT_DETERMINABLE: EXIT_NOT_DETERMINABLE,
+    }[status]
 
 
 def fail(message: str) -> None:
@@ -131,11 +148,12 @@ def evaluate_cmd(
         typer.echo(explain(decision))
     else:
         _print_decision(decision)
-    raise typer.Exit(EXIT_BY_STATUS[decision.status])
+    raise typer.Exit(_exit_code(decision.status))
 
 
 def _print_decision(d: Any) -> None:
     from wengang.money import format_yuan
+    from wengang.rules.engine import ELIGIBLE, INELIGIBLE, NEEDS_DECISION, NOT_DETERMINABLE
 
     color = {ELIGIBLE: "green", INELIGIBLE: "red", NEEDS_DECISION: "yellow", NOT_DETERMINABLE: "magenta"}[d.status]
     amount = ""
@@ -276,7 +294,7 @@ def _screen_people(
             out, program=program, evaluation_date=day,
             tables={k: TableSource(v, encoding=encoding) for k, v in given.items()}, readings=fixed,
             settings=parse_settings(_pairs(setting, "地区设置")), include_drafts=drafts, allowed_regions=allowed,
-            strict=strict, excel=excel, urgent_occupations=urgent, region_data=region_data,
+            strict=strict, excel=excel, urgent_occupations=urgent, region_data=region_data, progress=not as_json,
         )
     except (IngestError, StrictRefusal) as exc:
         fail(str(exc))
@@ -322,6 +340,7 @@ def demo_data_cmd(
     seed: Annotated[int, typer.Option("--seed", help="随机种子（相同种子生成相同数据）")] = 0,
 ) -> None:
     """生成一个确定性的模拟地区（单位、月度缴费、名单、人员与证书），用于演示与性能测试。"""
+    from wengang.progress import step
     from wengang.regions import resolve_region
     from wengang.screening.demo_data import generate_region
 
@@ -329,7 +348,8 @@ def demo_data_cmd(
         code = resolve_region(region).key
     except LookupError as exc:
         fail(str(exc))
-    paths = generate_region(out, region_code=code, n_units=units, year=year, seed=seed)
+    with step("生成模拟数据", total=units, unit="个单位") as s:
+        paths = generate_region(out, region_code=code, n_units=units, year=year, seed=seed, progress=s)
     for name, path in paths.items():
         console.print(f"{name}: {path}", highlight=False)
 
@@ -352,6 +372,7 @@ def demo_cmd(
     --open-readings 则全部不认定（取决于解释的单位为“待认定”）。
     """
     import wengang.programs  # noqa: F401  (registers the switches)
+    from wengang.progress import step
     from wengang.rules import interpretations
     from wengang.screening.demo_data import allowed_regions_for, generate_region
     from wengang.screening.pipeline import run_screening
@@ -366,7 +387,8 @@ def demo_cmd(
 
     data = out / "data"
     console.print(f"[bold]1/2 生成通辽市（150500）模拟数据：{units:,} 个参保单位[/]", highlight=False)
-    paths = generate_region(data, region_code="150500", n_units=units, year=2025, seed=0)
+    with step("生成模拟数据", total=units, unit="个单位") as s:
+        paths = generate_region(data, region_code="150500", n_units=units, year=2025, seed=0, progress=s)
     console.print("[bold]2/2 免申即享筛查：稳岗返还，审核日期 2025-08-01[/]", highlight=False)
     tables = {k: paths[k] for k in ("units", "contributions", "headcount", "exclusions", "stats_size", "deferrals", "dispatch")}
     report = run_screening(
