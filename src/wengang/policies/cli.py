@@ -18,7 +18,7 @@ from wengang.regions import REGIONS, RegionError, resolve_region
 
 # the loader (pydantic, YAML) is imported inside the commands: start-up time (docs/performance.md)
 
-policy_app = typer.Typer(help="政策文件：校验、列表、查看、参数时间线。", no_args_is_help=True, add_completion=False)
+policy_app = typer.Typer(help="政策文件：校验、列表、查看、参数时间线 / policy documents: check, list, show, timeline.", no_args_is_help=True, add_completion=False)
 # piped output (files, CI logs) is not squeezed into 80 columns
 console = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True)
