@@ -231,5 +231,7 @@ def _new_bar(stream: IO[str]) -> Any:
             return Text(f"{used}，剩余 {duration_text(task.time_remaining or 0)}", style="dim")
 
     return Progress(
-        Mark(), TextColumn("{task.description}"), BarColumn(), Count(), Rate(), Times(), console=Console(file=stream)
+        Mark(), TextColumn("{task.description}"), BarColumn(), Count(), Rate(), Times(), console=Console(file=stream),
+        # stdout that goes to a file or a pipe stays there (Rich would route it through the bar's terminal)
+        redirect_stdout=_is_terminal(sys.stdout),
     )
