@@ -21,7 +21,11 @@ from rich.console import Console
 # screening and the document writers are imported inside the commands that use them; a guard test keeps it so.
 
 app = typer.Typer(
-    help="稳岗：失业保险援企稳岗、稳岗惠民政策的判定、免申即享筛查与经办台账。\n\nWengang: job-stabilisation and benefit policies of unemployment insurance — decisions, screening without applications, and the casework ledger.",
+    help=(
+        "稳岗：失业保险援企稳岗、稳岗惠民政策的判定、免申即享筛查与经办台账。\n\n"
+        "Wengang: job-stabilisation and benefit policies of unemployment insurance — decisions, screening without "
+        "applications, and the casework ledger."
+    ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
