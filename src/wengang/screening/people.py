@@ -669,17 +669,17 @@ def run_people_screening(
     seconds["特征"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()
-    results, plans = screen_facts(
-        pl.scan_parquet(facts_path), program, evaluation_date,
-        readings=readings, settings=settings, include_drafts=include_drafts, region_data=region_data,
-    )  # fmt: skip
-    results = _with_outputs(results, plans, settings=settings, readings=readings)
-    if program == "ui_benefit" and "out_entitled_months" in results.collect_schema().names():
-        over = pl.col("claim_months") - pl.col("out_entitled_months")
-        results = results.with_columns(pl.when(over > 0).then(over).alias("months_over_entitlement"))
-    texts = reason_text(plans)
-    label = program_label(program)
     with step("人员筛查 第3步/共3步 判定与写出", enabled=progress):
+        results, plans = screen_facts(
+            pl.scan_parquet(facts_path), program, evaluation_date,
+            readings=readings, settings=settings, include_drafts=include_drafts, region_data=region_data,
+        )  # fmt: skip
+        results = _with_outputs(results, plans, settings=settings, readings=readings)
+        if program == "ui_benefit" and "out_entitled_months" in results.collect_schema().names():
+            over = pl.col("claim_months") - pl.col("out_entitled_months")
+            results = results.with_columns(pl.when(over > 0).then(over).alias("months_over_entitlement"))
+        texts = reason_text(plans)
+        label = program_label(program)
         files = write_results(results, out, program_label=label, reason_text=texts, excel=False)
         if excel:
             files.update(_write_people_excel(out, program, label, texts, progress))

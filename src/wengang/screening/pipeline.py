@@ -235,10 +235,10 @@ def run_screening(
             if unknown:
                 raise IngestError(f"未知的数据表：{'、'.join(unknown)}", f"unknown tables: {', '.join(unknown)}")
             n_monthly = _count(raws["contributions"])
+            latest = latest_month or latest_month_in(raws["contributions"], evaluation_date)
         parts = partitions or max(1, -(-n_monthly // ROWS_PER_PARTITION))
         seconds["读取"] = time.perf_counter() - t0
         others = {k: v for k, v in raws.items() if k not in ("units", "contributions")}
-        latest = latest_month or latest_month_in(raws["contributions"], evaluation_date)
         # the features are decided chunk by chunk while they are in memory; under --strict nothing is
         # decided until the whole input is known to be clean, so the rules then read features.parquet
         with (
