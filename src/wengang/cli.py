@@ -17,25 +17,46 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from wengang.rules.engine import ELIGIBLE, INELIGIBLE, NEEDS_DECISION, NOT_DETERMINABLE
+# Start-up time (docs/performance.md): nothing heavy at import. Polars, pyarrow, SQLAlchemy, the rules engine,
+# screening and the document writers are imported inside the commands that use them; a guard test keeps it so.
 
 app = typer.Typer(
-    help="稳岗：失业保险援企稳岗、稳岗惠民政策的判定、免申即享筛查与经办台账。",
+    help=(
+        "稳岗：失业保险援企稳岗、稳岗惠民政策的判定、免申即享筛查与经办台账。\n\n"
+        "Wengang: job-stabilisation and benefit policies of unemployment insurance — decisions, screening without "
+        "applications, and the casework ledger."
+    ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _each_command(ctx: typer.Context) -> None:
+    # long steps show progress (a bar on a terminal, timestamped lines in logs) while a command runs
+    from wengang import progress
+
+    progress.enable()
+    ctx.call_on_close(lambda: progress.enable(False))
+
+
 # piped output (files, CI logs) is not squeezed into 80 columns
 console = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, soft_wrap=True)
 
 EXIT_OK, EXIT_INVALID, EXIT_INELIGIBLE, EXIT_NEEDS_DECISION, EXIT_NOT_DETERMINABLE = 0, 2, 3, 4, 5
-EXIT_BY_STATUS = {
+
+
+def _exit_code(status: str) -> int:
+    from wengang.rules.engine import ELIGIBLE, INELIGIBLE, NEEDS_DECISION, NOT_DETERMINABLE
+
+    return {
     ELIGIBLE: EXIT_OK,
     INELIGIBLE: EXIT_INELIGIBLE,
     NEEDS_DECISION: EXIT_NEEDS_DECISION,
     NOT_DETERMINABLE: EXIT_NOT_DETERMINABLE,
-}
+    }[status]
 
 
 def fail(message: str) -> None:
@@ -69,20 +90,20 @@ def _read_json(path: Path) -> Any:
 @app.command("evaluate")
 def evaluate_cmd(
     facts_file: Annotated[Path, typer.Argument(help="事实文件（JSON；- 表示标准输入）/ facts JSON")],
-    program: Annotated[str | None, typer.Option("--program", "-p", help="项目，如 fanhuan、skill_subsidy")] = None,
-    region: Annotated[str | None, typer.Option("--region", "-r", help="地区：行政区划代码或名称，如 150500、通辽")] = None,
-    on: Annotated[str | None, typer.Option("--date", "-d", help="审核日期 YYYY-MM-DD")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
-    explain_: Annotated[bool, typer.Option("--explain", help="输出告知书文字")] = False,
-    reading: Annotated[list[str] | None, typer.Option("--reading", help="认定政策解释：名称=取值（可多次）")] = None,
-    setting: Annotated[list[str] | None, typer.Option("--setting", help="地区设置或参数假设值：名称=取值（可多次），金额带单位如 local_avg_monthly_benefit=1200元，比例带%如 max_layoff_rate=3.6%")] = None,
-    drafts: Annotated[bool, typer.Option("--drafts", help="允许使用征求意见稿")] = False,
+    program: Annotated[str | None, typer.Option("--program", "-p", help="项目，如 fanhuan、skill_subsidy / program")] = None,
+    region: Annotated[str | None, typer.Option("--region", "-r", help="地区：行政区划代码或名称，如 150500、通辽 / region code or name")] = None,
+    on: Annotated[str | None, typer.Option("--date", "-d", help="审核日期 YYYY-MM-DD / evaluation date")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON")] = False,
+    explain_: Annotated[bool, typer.Option("--explain", help="输出告知书文字 / print the letter text")] = False,
+    reading: Annotated[list[str] | None, typer.Option("--reading", help="认定政策解释：名称=取值（可多次）/ fix a reading: name=value (repeatable)")] = None,
+    setting: Annotated[list[str] | None, typer.Option("--setting", help="地区设置或参数假设值：名称=取值（可多次），金额带单位如 local_avg_monthly_benefit=1200元，比例带%如 max_layoff_rate=3.6% / region setting or what-if parameter: name=value with its unit")] = None,
+    drafts: Annotated[bool, typer.Option("--drafts", help="允许使用征求意见稿 / allow draft documents")] = False,
     workday_overrides: Annotated[
-        Path | None, typer.Option("--workday-overrides", help="工作日覆盖文件（YAML/CSV），用于计算办结期限")
+        Path | None, typer.Option("--workday-overrides", help="工作日覆盖文件（YAML/CSV），用于计算办结期限 / working-day overrides for deadlines")
     ] = None,
-    region_data: Annotated[list[Path] | None, typer.Option("--region-data", help="地区数据文件（YAML，格式见 examples/region-data.yaml；可多次）")] = None,
+    region_data: Annotated[list[Path] | None, typer.Option("--region-data", help="地区数据文件（YAML，格式见 examples/region-data.yaml；可多次）/ region data file (repeatable)")] = None,
 ) -> None:
-    """判定一个单位或个人的一个项目，给出结论、金额、依据与理由。
+    """判定一个单位或个人的一个项目，给出结论、金额、依据与理由 / evaluate one case: decision, amount, basis, reasons.
 
     地区设置须带单位：金额写“1200元”“1200.50元”或“120050分”，比例写“5.5%”；不带单位的数字不予采用。
     设置名为政策参数的（如 refund_rate_sme=70%），作为假设分析覆盖该参数，并在结论中注明。
@@ -131,11 +152,12 @@ def evaluate_cmd(
         typer.echo(explain(decision))
     else:
         _print_decision(decision)
-    raise typer.Exit(EXIT_BY_STATUS[decision.status])
+    raise typer.Exit(_exit_code(decision.status))
 
 
 def _print_decision(d: Any) -> None:
     from wengang.money import format_yuan
+    from wengang.rules.engine import ELIGIBLE, INELIGIBLE, NEEDS_DECISION, NOT_DETERMINABLE
 
     color = {ELIGIBLE: "green", INELIGIBLE: "red", NEEDS_DECISION: "yellow", NOT_DETERMINABLE: "magenta"}[d.status]
     amount = ""
@@ -177,36 +199,39 @@ def _region_and_descendants(region: str) -> set[str]:
 
 @app.command("screen")
 def screen_cmd(
-    out: Annotated[Path, typer.Option("--out", "-o", help="输出目录")],
-    on: Annotated[str, typer.Option("--date", "-d", help="审核日期 YYYY-MM-DD")],
-    program: Annotated[str, typer.Option("--program", "-p", help="项目")] = "fanhuan",
-    year: Annotated[int | None, typer.Option("--year", help="政策年度（默认为审核日期所在年度；按上年度数据判定）")] = None,
-    units: Annotated[str | None, typer.Option("--units", help="参保单位登记表（parquet/csv/xlsx 或数据库 URL）")] = None,
-    contributions: Annotated[str | None, typer.Option("--contributions", help="月度缴费记录")] = None,
-    headcount: Annotated[str | None, typer.Option("--headcount", help="年度人数与裁员记录")] = None,
-    exclusions: Annotated[str | None, typer.Option("--exclusions", help="失信、僵尸、环保、注销、吊销、经营异常名单")] = None,
-    stats_size: Annotated[str | None, typer.Option("--stats-size", help="统计部门企业划型名单")] = None,
-    deferrals: Annotated[str | None, typer.Option("--deferrals", help="缓缴记录")] = None,
-    dispatch: Annotated[str | None, typer.Option("--dispatch", help="劳务派遣用工单位分配")] = None,
-    facts: Annotated[str | None, typer.Option("--facts", help="已派生的单位事实表（每单位一行），代替原始数据")] = None,
-    persons: Annotated[str | None, typer.Option("--persons", help="人员信息表（人员项目：skill_subsidy、ui_benefit）")] = None,
-    certificates: Annotated[str | None, typer.Option("--certificates", help="职业资格/技能等级证书（每张证书为一份技能提升补贴申请）")] = None,
-    subsidies: Annotated[str | None, typer.Option("--subsidies", help="已享受的技能提升补贴与职业培训补贴")] = None,
-    held_certificates: Annotated[str | None, typer.Option("--held-certificates", help="持有的其他证书（不申领）")] = None,
-    ui_claims: Annotated[str | None, typer.Option("--ui-claims", help="失业保险金领取记录")] = None,
-    urgent_occupations: Annotated[str | None, typer.Option("--urgent-occupations", help="本地区急需紧缺职业（工种）编码，逗号分隔")] = None,
-    encoding: Annotated[str | None, typer.Option("--encoding", help="CSV 编码：utf-8、gbk、gb18030（默认自动识别）")] = None,
-    region: Annotated[str | None, typer.Option("--region", "-r", help="只接受该地区及其下级的记录")] = None,
-    reading: Annotated[list[str] | None, typer.Option("--reading", help="认定政策解释：名称=取值")] = None,
-    setting: Annotated[list[str] | None, typer.Option("--setting", help="地区设置：名称=取值（金额带“元”或“分”，比例带“%”）")] = None,
-    region_data: Annotated[list[Path] | None, typer.Option("--region-data", help="地区数据文件（YAML，格式见 examples/region-data.yaml；可多次）")] = None,
-    drafts: Annotated[bool, typer.Option("--drafts", help="允许使用征求意见稿")] = False,
-    strict: Annotated[bool, typer.Option("--strict", help="有任何不合格记录即整批拒收")] = False,
-    no_excel: Annotated[bool, typer.Option("--no-excel", help="不写 Excel（超大数据量时）")] = False,
-    partitions: Annotated[int | None, typer.Option("--partitions", help="分区数（默认按数据量）")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出汇总")] = False,
+    out: Annotated[Path, typer.Option("--out", "-o", help="输出目录 / output folder")],
+    on: Annotated[str, typer.Option("--date", "-d", help="审核日期 YYYY-MM-DD / evaluation date")],
+    program: Annotated[str, typer.Option("--program", "-p", help="项目 / program")] = "fanhuan",
+    year: Annotated[int | None, typer.Option("--year", help="政策年度（默认为审核日期所在年度；按上年度数据判定）/ policy year")] = None,
+    units: Annotated[str | None, typer.Option("--units", help="参保单位登记表（parquet/csv/xlsx 或数据库 URL）/ unit registry")] = None,
+    contributions: Annotated[str | None, typer.Option("--contributions", help="月度缴费记录 / monthly contributions")] = None,
+    headcount: Annotated[str | None, typer.Option("--headcount", help="年度人数与裁员记录 / yearly headcount and layoffs")] = None,
+    exclusions: Annotated[str | None, typer.Option("--exclusions", help="失信、僵尸、环保、注销、吊销、经营异常名单 / exclusion lists")] = None,
+    stats_size: Annotated[str | None, typer.Option("--stats-size", help="统计部门企业划型名单 / size classes from the statistics bureau")] = None,
+    deferrals: Annotated[str | None, typer.Option("--deferrals", help="缓缴记录 / contribution deferrals")] = None,
+    dispatch: Annotated[str | None, typer.Option("--dispatch", help="劳务派遣用工单位分配 / dispatch allocations")] = None,
+    facts: Annotated[str | None, typer.Option("--facts", help="已派生的单位事实表（每单位一行），代替原始数据 / derived facts instead of raw tables")] = None,
+    persons: Annotated[str | None, typer.Option("--persons", help="人员信息表（人员项目：skill_subsidy、ui_benefit）/ persons")] = None,
+    certificates: Annotated[str | None, typer.Option("--certificates", help="职业资格/技能等级证书（每张证书为一份技能提升补贴申请）/ certificates")] = None,
+    subsidies: Annotated[str | None, typer.Option("--subsidies", help="已享受的技能提升补贴与职业培训补贴 / subsidies already received")] = None,
+    held_certificates: Annotated[str | None, typer.Option("--held-certificates", help="持有的其他证书（不申领）/ other certificates held")] = None,
+    ui_claims: Annotated[str | None, typer.Option("--ui-claims", help="失业保险金领取记录 / unemployment benefit claims")] = None,
+    urgent_occupations: Annotated[str | None, typer.Option("--urgent-occupations", help="本地区急需紧缺职业（工种）编码，逗号分隔 / urgently needed occupation codes")] = None,
+    encoding: Annotated[str | None, typer.Option("--encoding", help="CSV 编码：utf-8、gbk、gb18030（默认自动识别）/ CSV encoding (detected by default)")] = None,
+    region: Annotated[str | None, typer.Option("--region", "-r", help="只接受该地区及其下级的记录 / accept only this region and below")] = None,
+    reading: Annotated[list[str] | None, typer.Option("--reading", help="认定政策解释：名称=取值 / fix a reading: name=value")] = None,
+    setting: Annotated[list[str] | None, typer.Option("--setting", help="地区设置：名称=取值（金额带“元”或“分”，比例带“%”）/ region setting: name=value with its unit")] = None,
+    region_data: Annotated[list[Path] | None, typer.Option("--region-data", help="地区数据文件（YAML，格式见 examples/region-data.yaml；可多次）/ region data file (repeatable)")] = None,
+    drafts: Annotated[bool, typer.Option("--drafts", help="允许使用征求意见稿 / allow draft documents")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="有任何不合格记录即整批拒收 / refuse the whole input on any bad row")] = False,
+    no_excel: Annotated[bool, typer.Option("--no-excel", help="不写 Excel（超大数据量时）/ no Excel files")] = False,
+    partitions: Annotated[int | None, typer.Option("--partitions", help="分区数（默认按数据量）/ partitions")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出汇总 / print the summary as JSON")] = False,
 ) -> None:
-    """免申即享筛查：读入原始数据（或事实表），校验隔离，派生特征，按政策判定，写出结果与公示名单。"""
+    """免申即享筛查：读入原始数据（或事实表），校验隔离，派生特征，按政策判定，写出结果与公示名单。
+
+    Screen a whole region without applications: validate, quarantine, derive, decide, write results and the 公示 list.
+    """
     import wengang.programs  # noqa: F401  (registers the programs' interpretation switches)
     from wengang.evaluate import parse_settings
     from wengang.rules import interpretations
@@ -276,7 +301,7 @@ def _screen_people(
             out, program=program, evaluation_date=day,
             tables={k: TableSource(v, encoding=encoding) for k, v in given.items()}, readings=fixed,
             settings=parse_settings(_pairs(setting, "地区设置")), include_drafts=drafts, allowed_regions=allowed,
-            strict=strict, excel=excel, urgent_occupations=urgent, region_data=region_data,
+            strict=strict, excel=excel, urgent_occupations=urgent, region_data=region_data, progress=not as_json,
         )
     except (IngestError, StrictRefusal) as exc:
         fail(str(exc))
@@ -315,13 +340,17 @@ def _report_screening(report: Any, as_json: bool) -> None:
 
 @app.command("demo-data")
 def demo_data_cmd(
-    out: Annotated[Path, typer.Option("--out", "-o", help="输出目录")],
-    region: Annotated[str, typer.Option("--region", "-r", help="地区代码")] = "150500",
-    units: Annotated[int, typer.Option("--units", "-n", help="单位数")] = 50_000,
-    year: Annotated[int, typer.Option("--year", help="政策年度（生成上年度12个月的缴费记录）")] = 2025,
-    seed: Annotated[int, typer.Option("--seed", help="随机种子（相同种子生成相同数据）")] = 0,
+    out: Annotated[Path, typer.Option("--out", "-o", help="输出目录 / output folder")],
+    region: Annotated[str, typer.Option("--region", "-r", help="地区代码 / region code")] = "150500",
+    units: Annotated[int, typer.Option("--units", "-n", help="单位数 / number of units")] = 50_000,
+    year: Annotated[int, typer.Option("--year", help="政策年度（生成上年度12个月的缴费记录）/ policy year")] = 2025,
+    seed: Annotated[int, typer.Option("--seed", help="随机种子（相同种子生成相同数据）/ random seed")] = 0,
 ) -> None:
-    """生成一个确定性的模拟地区（单位、月度缴费、名单、人员与证书），用于演示与性能测试。"""
+    """生成一个确定性的模拟地区（单位、月度缴费、名单、人员与证书），用于演示与性能测试。
+
+    Generate a deterministic synthetic region (units, monthly contributions, lists, persons, certificates).
+    """
+    from wengang.progress import step
     from wengang.regions import resolve_region
     from wengang.screening.demo_data import generate_region
 
@@ -329,7 +358,8 @@ def demo_data_cmd(
         code = resolve_region(region).key
     except LookupError as exc:
         fail(str(exc))
-    paths = generate_region(out, region_code=code, n_units=units, year=year, seed=seed)
+    with step("生成模拟数据", total=units, unit="个单位") as s:
+        paths = generate_region(out, region_code=code, n_units=units, year=year, seed=seed, progress=s)
     for name, path in paths.items():
         console.print(f"{name}: {path}", highlight=False)
 
@@ -341,17 +371,20 @@ DEMO_READINGS = {"fanhuan.size_class_where_silent": "standard_2017"}
 
 @app.command("demo")
 def demo_cmd(
-    out: Annotated[Path, typer.Option("--out", "-o", help="输出目录")] = Path("out/demo"),
-    units: Annotated[int, typer.Option("--units", "-n", help="单位数")] = 50_000,
-    reading: Annotated[list[str] | None, typer.Option("--reading", help="认定政策解释：名称=取值（可多次；覆盖演示地区的认定）")] = None,
-    open_readings: Annotated[bool, typer.Option("--open-readings", help="不采用演示地区的认定，所有解释开关保持未认定")] = False,
+    out: Annotated[Path, typer.Option("--out", "-o", help="输出目录 / output folder")] = Path("out/demo"),
+    units: Annotated[int, typer.Option("--units", "-n", help="单位数 / number of units")] = 50_000,
+    reading: Annotated[list[str] | None, typer.Option("--reading", help="认定政策解释：名称=取值（可多次；覆盖演示地区的认定）/ fix a reading (repeatable)")] = None,
+    open_readings: Annotated[bool, typer.Option("--open-readings", help="不采用演示地区的认定，所有解释开关保持未认定 / leave every reading open")] = False,
 ) -> None:
     """主任务演示：生成通辽市模拟数据，按内人社发〔2025〕18号免申即享筛查稳岗返还，写出结果与公示名单。
+
+    The main job: a synthetic 通辽 region screened for 稳岗返还 under 内人社发〔2025〕18号.
 
     经办机构每年对文件未写明之处作一次认定（解释开关）；演示地区的认定见 DEMO_READINGS，用 --reading 覆盖，
     --open-readings 则全部不认定（取决于解释的单位为“待认定”）。
     """
     import wengang.programs  # noqa: F401  (registers the switches)
+    from wengang.progress import step
     from wengang.rules import interpretations
     from wengang.screening.demo_data import allowed_regions_for, generate_region
     from wengang.screening.pipeline import run_screening
@@ -366,7 +399,8 @@ def demo_cmd(
 
     data = out / "data"
     console.print(f"[bold]1/2 生成通辽市（150500）模拟数据：{units:,} 个参保单位[/]", highlight=False)
-    paths = generate_region(data, region_code="150500", n_units=units, year=2025, seed=0)
+    with step("生成模拟数据", total=units, unit="个单位") as s:
+        paths = generate_region(data, region_code="150500", n_units=units, year=2025, seed=0, progress=s)
     console.print("[bold]2/2 免申即享筛查：稳岗返还，审核日期 2025-08-01[/]", highlight=False)
     tables = {k: paths[k] for k in ("units", "contributions", "headcount", "exclusions", "stats_size", "deferrals", "dispatch")}
     report = run_screening(
@@ -379,9 +413,9 @@ def demo_cmd(
 
 @app.command("interpretations")
 def interpretations_cmd(
-    markdown: Annotated[bool, typer.Option("--markdown", help="输出 docs/interpretations.md 的内容")] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="输出 docs/interpretations.md 的内容 / print as Markdown")] = False,
 ) -> None:
-    """列出所有政策解释开关（条款、两种理解、默认值与理由）。"""
+    """列出所有政策解释开关（条款、两种理解、默认值与理由）/ list the interpretation switches."""
     import wengang.programs  # noqa: F401
     from wengang.rules import interpretations
 
@@ -396,7 +430,7 @@ def interpretations_cmd(
 
 @app.command("data-dictionary")
 def data_dictionary_cmd() -> None:
-    """输出数据字典（docs/data-dictionary.md 的内容）。"""
+    """输出数据字典（docs/data-dictionary.md 的内容）/ print the data dictionary."""
     from wengang.dictionary import markdown
 
     typer.echo(markdown(), nl=False)
@@ -404,7 +438,7 @@ def data_dictionary_cmd() -> None:
 
 @app.command("programs")
 def programs_cmd() -> None:
-    """列出已实现的项目与规则集。"""
+    """列出已实现的项目与规则集 / list the programs and rulesets."""
     import wengang.programs  # noqa: F401
     from wengang.rules.engine import RULESETS
 
@@ -412,8 +446,8 @@ def programs_cmd() -> None:
         console.print(f"{program:26} {name:14} {rs.label}", highlight=False)
 
 
-workdays_app = typer.Typer(help="工作日：法定节假日、调休与办结期限（chinese-calendar + 工作日覆盖文件）。", no_args_is_help=True)
-_OVERRIDES_OPT = typer.Option("--overrides", help="工作日覆盖文件（YAML/CSV）；缺省读环境变量 WENGANG_WORKDAY_OVERRIDES")
+workdays_app = typer.Typer(help="工作日：法定节假日、调休与办结期限（chinese-calendar + 工作日覆盖文件）/ working days and deadlines.", no_args_is_help=True)
+_OVERRIDES_OPT = typer.Option("--overrides", help="工作日覆盖文件（YAML/CSV）；缺省读环境变量 WENGANG_WORKDAY_OVERRIDES / overrides file")
 
 
 def _calendar(path: Path | None) -> Any:
@@ -434,8 +468,8 @@ def _day(text: str) -> date:
 
 
 @workdays_app.command("check")
-def workdays_check_cmd(file: Annotated[Path, typer.Argument(help="工作日覆盖文件（YAML/CSV）")]) -> None:
-    """检查工作日覆盖文件并列出其内容。"""
+def workdays_check_cmd(file: Annotated[Path, typer.Argument(help="工作日覆盖文件（YAML/CSV）/ overrides file")]) -> None:
+    """检查工作日覆盖文件并列出其内容 / check a working-day overrides file."""
     from wengang.workdays import summary
 
     for line in summary(_calendar(file)):
@@ -444,12 +478,12 @@ def workdays_check_cmd(file: Annotated[Path, typer.Argument(help="工作日覆�
 
 @workdays_app.command("due")
 def workdays_due_cmd(
-    received: Annotated[str, typer.Argument(help="收到申请之日 YYYY-MM-DD")],
-    days: Annotated[int, typer.Argument(help="工作日数，如 10")],
+    received: Annotated[str, typer.Argument(help="收到申请之日 YYYY-MM-DD / date received")],
+    days: Annotated[int, typer.Argument(help="工作日数，如 10 / working days")],
     overrides: Annotated[Path | None, _OVERRIDES_OPT] = None,
-    count_receipt_day: Annotated[bool, typer.Option("--count-receipt-day", help="收到当日为工作日的计为第1个工作日")] = False,
+    count_receipt_day: Annotated[bool, typer.Option("--count-receipt-day", help="收到当日为工作日的计为第1个工作日 / count the day received")] = False,
 ) -> None:
-    """“X个工作日内”的届满日（默认收到当日不计）。"""
+    """“X个工作日内”的届满日（默认收到当日不计）/ the last day of “within X working days”."""
     cal = _calendar(overrides)
     try:
         due = cal.add_working_days(_day(received), days, count_start=count_receipt_day)
@@ -460,11 +494,11 @@ def workdays_due_cmd(
 
 @workdays_app.command("between")
 def workdays_between_cmd(
-    start: Annotated[str, typer.Argument(help="起日 YYYY-MM-DD（不计入）")],
-    end: Annotated[str, typer.Argument(help="止日 YYYY-MM-DD（计入）")],
+    start: Annotated[str, typer.Argument(help="起日 YYYY-MM-DD（不计入）/ start (not counted)")],
+    end: Annotated[str, typer.Argument(help="止日 YYYY-MM-DD（计入）/ end (counted)")],
     overrides: Annotated[Path | None, _OVERRIDES_OPT] = None,
 ) -> None:
-    """两日之间的工作日数（起日不计，止日计入）。"""
+    """两日之间的工作日数（起日不计，止日计入）/ working days between two dates."""
     cal = _calendar(overrides)
     try:
         typer.echo(str(cal.working_days_between(_day(start), _day(end))))

@@ -92,7 +92,7 @@ def test_sender_failures_give_up_after_max_attempts(ledger):
     ledger.import_decisions(RUN, [decision(1)], "clerk")
     ledger.notify("fanhuan", 2025, "clerk", deadline=DEADLINE, channels=("sms",))
     stats = ledger.deliver_outbox(Down(), max_attempts=2, rounds=5, actor="clerk")
-    assert stats == {"sent": 0, "failed_attempts": 2, "gave_up": 1}
+    assert stats == {"sent": 0, "failed_attempts": 2, "gave_up": 1, "remaining": 0}
     with ledger.engine.connect() as c:
         assert c.exec_driver_sql("select state, attempts from case_outbox").one() == ("failed", 2)
 

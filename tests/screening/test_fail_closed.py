@@ -208,11 +208,16 @@ def test_held_results_enter_the_ledger_held(region, tmp_path):
     report = _screen(tmp_path / "out", {**tables, "stats_size": path})
     assert next(r for r in report.reports if r.table == "stats_size").quarantined == 1
     db = f"sqlite:///{tmp_path}/ledger.db"
+    from wengang.casework import Ledger
+    from wengang.casework.operators import add_operator
+
+    led = Ledger.open(db)
+    add_operator(led, "admin", roles=["管理员"], bootstrap=True)
+    add_operator(led, "cw", roles=["经办"], actor="admin")
+    led.close()
     r = runner.invoke(case_app, ["import", str(tmp_path / "out"), "--db", db, "-u", "cw"])
     assert r.exit_code == 0, r.output
     assert "其中暂缓发放 1 条" in " ".join(r.output.split())
-    from wengang.casework import Ledger
-
     led = Ledger.open(db)
     try:
         with led.engine.connect() as c:

@@ -551,7 +551,12 @@ def send(gateway: str = typer.Option(None, help="短信网关 URL；缺省写入
 
     sender = HttpSender(gateway) if gateway else FileSender(out)
     stats = _run(_open(db).deliver_outbox, sender, actor=user)
-    console.print(f"✔ 发送 {stats['sent']}，失败重试 {stats['failed_attempts']}，放弃 {stats['gave_up']} / {stats}")
+    console.print(f"✔ 发送 {stats['sent']} 条，失败重试 {stats['failed_attempts']} 次，放弃 {stats['gave_up']} 条 / "
+                  f"sent {stats['sent']}, {stats['failed_attempts']} failed attempts, {stats['gave_up']} given up")
+    if stats["remaining"]:  # failed and due again, or claimed by another sender: a later run takes them
+        console.print(f"[yellow]仍有 {stats['remaining']} 条待发（发送失败待重试，或正由其他进程发送），"
+                      f"请稍后以相同参数再次运行 wengang case send / {stats['remaining']} still to send: run the same command again later[/yellow]")
+        raise typer.Exit(1)
 
 
 @case_app.command("confirm")

@@ -41,6 +41,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 
+from wengang.progress import step
+
 from . import DEFAULT_URL, audit, bulk, operators
 from .errors import LedgerError
 from .models import (
@@ -383,8 +385,10 @@ class Ledger:
         with self._read() as conn:
             existing = self._stored_keys(conn, run.program, run.year)
         inserted = 0
-        with ThreadPoolExecutor(2, thread_name_prefix="wengang-import") as pool:
+        with (ThreadPoolExecutor(2, thread_name_prefix="wengang-import") as pool,
+              step("导入筛查结果", total=df.height, unit="条") as shown):
             for off in range(0, df.height, chunk_size):
+                shown.update(done=off)
                 part = df.slice(off, chunk_size)
                 new = part.join(existing, on=list(bulk.KEY), how="anti", maintain_order="left") \
                     if existing.height else part
@@ -409,6 +413,7 @@ class Ledger:
                                  precomputed=pre, after={"run_id": run_id, "offset": off, "offered": part.height,
                                                          **({"held": held} if held else {})})
                     inserted += n
+            shown.update(done=df.height)
         return ImportResult(run_id=run_id, offered=df.height, inserted=inserted)
 
     def _stored_keys(self, conn: Connection, program: str, year: int) -> pl.DataFrame:
@@ -509,35 +514,39 @@ class Ledger:
         """
         actor = self._need_actor(actor, "notify")
         done, last = 0, 0
-        while True:
-            with self._tx() as conn:
-                q = (select(Decision.__table__, self._amount_sql().label("ent"))
-                     .where(D.program == program, D.year == year, D.state == "screened", D.id > last)
-                     .order_by(D.id).limit(chunk_size))
-                if decision_ids is not None:
-                    q = q.where(D.id.in_(list(decision_ids)))
-                ds = [dict(r) for r in conn.execute(q).mappings()]
-                if not ds:
-                    return done
-                msgs = []
-                for d in ds:
-                    d["deadline"] = deadline
-                    proc = self._proc(d)
-                    tpl = "offer" if proc.confirmation_required else "inform"
-                    for ch in channels:
-                        msgs.append({"decision_id": d["id"], "template": tpl, "channel": ch,
-                                     "idempotency_key": f"{d['id']}:{tpl}:{ch}", "recipient": shown_recipient(d),
-                                     "body": render(tpl, ch, d, d["ent"], proc), "state": "pending", "attempts": 0})
-                ids = [d["id"] for d in ds]
-                conn.execute(update(Decision.__table__).where(D.id.in_(ids), D.state == "screened")
-                             .values(state="notified", deadline=deadline, version=D.version + 1))
-                audit.append(conn, actor=actor, action="notify", entity="case_decisions",
-                             before={"state": "screened", "ids": ids},
-                             after={"state": "notified", "deadline": deadline.isoformat() if deadline else None,
-                                    "ids": ids})
-                self._insert_rows(conn, OutboxMessage, msgs, actor=actor, action="queue_offer")
-                done += len(ids)
-                last = ids[-1]
+        screened = and_(D.program == program, D.year == year, D.state == "screened")
+        if decision_ids is not None:
+            screened = and_(screened, D.id.in_(list(decision_ids)))
+        with self._read() as conn:
+            total = conn.execute(select(func.count()).select_from(Decision.__table__).where(screened)).scalar_one()
+        with step("推送告知", total=total, unit="个单位") as shown:
+            while True:
+                with self._tx() as conn:
+                    q = (select(Decision.__table__, self._amount_sql().label("ent"))
+                         .where(screened, D.id > last).order_by(D.id).limit(chunk_size))
+                    ds = [dict(r) for r in conn.execute(q).mappings()]
+                    if not ds:
+                        return done
+                    msgs = []
+                    for d in ds:
+                        d["deadline"] = deadline
+                        proc = self._proc(d)
+                        tpl = "offer" if proc.confirmation_required else "inform"
+                        for ch in channels:
+                            msgs.append({"decision_id": d["id"], "template": tpl, "channel": ch,
+                                         "idempotency_key": f"{d['id']}:{tpl}:{ch}", "recipient": shown_recipient(d),
+                                         "body": render(tpl, ch, d, d["ent"], proc), "state": "pending", "attempts": 0})
+                    ids = [d["id"] for d in ds]
+                    conn.execute(update(Decision.__table__).where(D.id.in_(ids), D.state == "screened")
+                                 .values(state="notified", deadline=deadline, version=D.version + 1))
+                    audit.append(conn, actor=actor, action="notify", entity="case_decisions",
+                                 before={"state": "screened", "ids": ids},
+                                 after={"state": "notified", "deadline": deadline.isoformat() if deadline else None,
+                                        "ids": ids})
+                    self._insert_rows(conn, OutboxMessage, msgs, actor=actor, action="queue_offer")
+                    done += len(ids)
+                    last = ids[-1]
+                    shown.update(done=done)
 
     def queue_notice(self, decision_id: int, template: str, actor: str, *, channels: Sequence[str] = ("sms",)) -> None:
         """Queue one more notice (e.g. 'paid', a reminder) for a decision; idempotent per template+channel."""
@@ -552,38 +561,59 @@ class Ledger:
         ``actor`` is the registered operator (经办) the delivery runs as: a scheduled job runs under an
         operator registered for it (docs/decisions.md), there is no built-in system user."""
         actor = self._need_actor(actor, "send")
+        # Every claimable message is gone through once a round, ``limit`` at a time (the batch claimed per
+        # transaction), until the outbox is drained; a message that failed is tried again the next round,
+        # so none is tried more than ``rounds`` times per call. ``remaining`` counts what is left for a
+        # later call (failed and due again, or claimed by another sender whose lease has not run out).
         OB = OutboxMessage.__table__
-        stats = {"sent": 0, "failed_attempts": 0, "gave_up": 0}
-        for _ in range(rounds):
-            now = datetime.now(UTC)
-            stale = (now - timedelta(seconds=lease_seconds)).isoformat(timespec="microseconds")
-            with self._tx() as conn:
-                # the address comes from the decision (the outbox keeps only the masked recipient)
-                rows = [dict(r) for r in conn.execute(
-                    select(OB, D.contact, D.unit_id).join(Decision.__table__, D.id == OB.c.decision_id)
-                    .where(OB.c.attempts < max_attempts,
-                           or_(OB.c.state == "pending", and_(OB.c.state == "sending", OB.c.claimed_at < stale)))
-                    .order_by(OB.c.id).limit(limit)).mappings()]
-                if not rows:
-                    break
-                conn.execute(update(OB).where(OB.c.id.in_([r["id"] for r in rows]))
-                             .values(state="sending", attempts=OB.c.attempts + 1, claimed_at=audit.now_iso()))
-            for r in rows:
-                try:
-                    sender.send(key=r["idempotency_key"], channel=r["channel"], recipient=address(r), body=r["body"])
-                except Exception as exc:  # noqa: BLE001 - any sender failure is retried
-                    stats["failed_attempts"] += 1
-                    gave_up = r["attempts"] + 1 >= max_attempts
-                    stats["gave_up"] += gave_up
+        stats = {"sent": 0, "failed_attempts": 0, "gave_up": 0, "remaining": 0}
+
+        def claimable() -> Any:
+            stale = (datetime.now(UTC) - timedelta(seconds=lease_seconds)).isoformat(timespec="microseconds")
+            return and_(OB.c.attempts < max_attempts,
+                        or_(OB.c.state == "pending", and_(OB.c.state == "sending", OB.c.claimed_at < stale)))
+
+        with self._read() as conn:
+            total = conn.execute(select(func.count()).select_from(OB).where(claimable())).scalar_one()
+        with step("发送消息", total=total, unit="条") as shown:
+            for _ in range(rounds):
+                last, failed = 0, 0
+                while True:
                     with self._tx() as conn:
-                        conn.execute(update(OB).where(OB.c.id == r["id"]).values(
-                            state="failed" if gave_up else "pending", last_error=failure_text(exc)))
-                    continue
-                with self._tx() as conn:
-                    conn.execute(update(OB).where(OB.c.id == r["id"]).values(state="sent", sent_at=audit.now_iso()))
-                    audit.append(conn, actor=actor, action="notice_sent", entity="case_outbox", entity_id=r["id"],
-                                 before={"state": "sending"}, after={"state": "sent", "key": r["idempotency_key"]})
-                stats["sent"] += 1
+                        # the address comes from the decision (the outbox keeps only the masked recipient)
+                        rows = [dict(r) for r in conn.execute(
+                            select(OB, D.contact, D.unit_id).join(Decision.__table__, D.id == OB.c.decision_id)
+                            .where(claimable(), OB.c.id > last).order_by(OB.c.id).limit(limit)).mappings()]
+                        if not rows:
+                            break
+                        conn.execute(update(OB).where(OB.c.id.in_([r["id"] for r in rows]))
+                                     .values(state="sending", attempts=OB.c.attempts + 1, claimed_at=audit.now_iso()))
+                    last = rows[-1]["id"]
+                    for r in rows:
+                        try:
+                            sender.send(key=r["idempotency_key"], channel=r["channel"], recipient=address(r),
+                                        body=r["body"])
+                        except Exception as exc:  # noqa: BLE001 - any sender failure is retried
+                            failed += 1
+                            stats["failed_attempts"] += 1
+                            gave_up = r["attempts"] + 1 >= max_attempts
+                            stats["gave_up"] += gave_up
+                            with self._tx() as conn:
+                                conn.execute(update(OB).where(OB.c.id == r["id"]).values(
+                                    state="failed" if gave_up else "pending", last_error=failure_text(exc)))
+                            shown.advance(gave_up)  # the count is of messages settled: sent or given up
+                            continue
+                        with self._tx() as conn:
+                            conn.execute(update(OB).where(OB.c.id == r["id"]).values(state="sent", sent_at=audit.now_iso()))
+                            audit.append(conn, actor=actor, action="notice_sent", entity="case_outbox", entity_id=r["id"],
+                                         before={"state": "sending"}, after={"state": "sent", "key": r["idempotency_key"]})
+                        stats["sent"] += 1
+                        shown.advance()
+                if not failed:
+                    break
+        with self._read() as conn:
+            stats["remaining"] = conn.execute(select(func.count()).select_from(OB).where(
+                OB.c.state.in_(("pending", "sending")), OB.c.attempts < max_attempts)).scalar_one()
         return stats
 
     # --------------------------------------------------- confirm / decline
@@ -972,46 +1002,49 @@ class Ledger:
         seq_sql = select(func.count()).where(P.decision_id == D.id, P.kind == "initial").scalar_subquery()
         cols = HASHED["case_payments"]
         schema = {c: audit._dtype(Payment.__table__.c[c]) for c in cols}
-        while max_chunks is None or chunks < max_chunks:
-            # The payable set, computed once per pass (not once per chunk). Each chunk re-checks it under
-            # the write lock, so a decision held or paid meanwhile is skipped, and payments stay UNIQUE.
-            with self._read() as conn:
-                todo = list(conn.execute(select(D.id).where(self._payable(program, year, today, actor), D.id > last)
-                                         .order_by(D.id)).scalars())
-            if decision_ids is not None:
-                chosen = set(decision_ids)
-                todo = [i for i in todo if i in chosen]
-            if not todo:
-                break
-            for off in range(0, len(todo), chunk_size):
-                if max_chunks is not None and chunks >= max_chunks:
+        with step("发放", unit="个单位") as shown:
+            while max_chunks is None or chunks < max_chunks:
+                # The payable set, computed once per pass (not once per chunk). Each chunk re-checks it under
+                # the write lock, so a decision held or paid meanwhile is skipped, and payments stay UNIQUE.
+                with self._read() as conn:
+                    todo = list(conn.execute(select(D.id).where(self._payable(program, year, today, actor), D.id > last)
+                                             .order_by(D.id)).scalars())
+                if decision_ids is not None:
+                    chosen = set(decision_ids)
+                    todo = [i for i in todo if i in chosen]
+                if not todo:
                     break
-                ids = todo[off:off + chunk_size]
-                with self._tx() as conn:
-                    if batch_id is None:
-                        batch_id = self._batch(conn, batch_key, program, year, actor)
-                    ref = audit.new_ref()
-                    src = select(literal(batch_id), D.id, literal("initial"), seq_sql, self._amount_sql(),
-                                 func.coalesce(D.payee_channel, D.payment_channel), D.account_no, literal(ref)).where(
-                        D.id.between(ids[0], ids[-1]) if decision_ids is None else D.id.in_(ids),
-                        self._payable(program, year, today, actor))
-                    rows = conn.execute(self._insert(Payment.__table__).from_select(
-                        ["batch_id", "decision_id", "kind", "seq", "amount_fen", "channel", "account_no", "audit_ref"],
-                        src,
-                    ).on_conflict_do_nothing().returning(*[P[c] for c in cols])).all()
-                    if rows:
-                        conn.execute(update(Decision.__table__)
-                                     .where(D.id.in_(select(P.decision_id).where(P.audit_ref == ref)))
-                                     .values(state="paid", version=D.version + 1))
-                        # the rows we just wrote, hashed as ``rows_hash`` would read them back (id order)
-                        pre = audit.frame_hash(pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
-                                               .sort("id"))
-                        audit.append(conn, actor=actor, action="pay", entity="case_payments", ref=ref,
-                                     precomputed=pre, after={"batch": batch_key, "decision_state": "paid"})
-                        paid += pre[0]
-                        amount += pre[2]
-                chunks += 1
-                last = ids[-1]
+                shown.update(total=shown.done + len(todo))
+                for off in range(0, len(todo), chunk_size):
+                    if max_chunks is not None and chunks >= max_chunks:
+                        break
+                    ids = todo[off:off + chunk_size]
+                    with self._tx() as conn:
+                        if batch_id is None:
+                            batch_id = self._batch(conn, batch_key, program, year, actor)
+                        ref = audit.new_ref()
+                        src = select(literal(batch_id), D.id, literal("initial"), seq_sql, self._amount_sql(),
+                                     func.coalesce(D.payee_channel, D.payment_channel), D.account_no, literal(ref)).where(
+                            D.id.between(ids[0], ids[-1]) if decision_ids is None else D.id.in_(ids),
+                            self._payable(program, year, today, actor))
+                        rows = conn.execute(self._insert(Payment.__table__).from_select(
+                            ["batch_id", "decision_id", "kind", "seq", "amount_fen", "channel", "account_no", "audit_ref"],
+                            src,
+                        ).on_conflict_do_nothing().returning(*[P[c] for c in cols])).all()
+                        if rows:
+                            conn.execute(update(Decision.__table__)
+                                         .where(D.id.in_(select(P.decision_id).where(P.audit_ref == ref)))
+                                         .values(state="paid", version=D.version + 1))
+                            # the rows we just wrote, hashed as ``rows_hash`` would read them back (id order)
+                            pre = audit.frame_hash(pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+                                                   .sort("id"))
+                            audit.append(conn, actor=actor, action="pay", entity="case_payments", ref=ref,
+                                         precomputed=pre, after={"batch": batch_key, "decision_state": "paid"})
+                            paid += pre[0]
+                            amount += pre[2]
+                    chunks += 1
+                    last = ids[-1]
+                    shown.advance(len(ids))
         with self._read() as conn:
             missing = conn.execute(select(func.count()).select_from(Decision.__table__).where(
                 D.program == program, D.year == year, D.account_no.is_(None),

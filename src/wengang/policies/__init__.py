@@ -8,11 +8,25 @@
 See docs/policies.md for the file format and the parameter names per program.
 """
 
-from wengang.policies.errors import NoPolicyInForce, PolicyError
-from wengang.policies.loader import load_dirs, load_documents, load_policy_set
-from wengang.policies.model import Document, Param, ProgramBlock, RegionSettingSpec, Resolution, TimelineEntry
-from wengang.policies.policyset import PolicySet
-from wengang.policies.required import PROGRAM_LABELS, REQUIRED_PARAMS
+from importlib import import_module
+from typing import Any
+
+# Imported on first use, so that the CLI's `wengang policy …` sub-app (and `wengang --help`) does not load
+# pydantic and the YAML loader at start-up (docs/performance.md).
+_HOME = {
+    "NoPolicyInForce": "errors", "PolicyError": "errors",
+    "load_dirs": "loader", "load_documents": "loader", "load_policy_set": "loader",
+    "Document": "model", "Param": "model", "ProgramBlock": "model", "RegionSettingSpec": "model",
+    "Resolution": "model", "TimelineEntry": "model",
+    "PolicySet": "policyset", "PROGRAM_LABELS": "required", "REQUIRED_PARAMS": "required",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOME:
+        return getattr(import_module(f"{__name__}.{_HOME[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Document",

@@ -14,13 +14,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from wengang.policies.errors import PolicyError
-from wengang.policies.loader import load_dirs, load_policy_set
-from wengang.policies.model import STATUS_ZH
-from wengang.policies.units import format_value
 from wengang.regions import REGIONS, RegionError, resolve_region
 
-policy_app = typer.Typer(help="政策文件：校验、列表、查看、参数时间线。", no_args_is_help=True, add_completion=False)
+# the loader (pydantic, YAML) is imported inside the commands: start-up time (docs/performance.md)
+
+policy_app = typer.Typer(help="政策文件：校验、列表、查看、参数时间线 / policy documents: check, list, show, timeline.", no_args_is_help=True, add_completion=False)
 # piped output (files, CI logs) is not squeezed into 80 columns
 console = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True)
@@ -37,6 +35,9 @@ def _date(d) -> str:
 
 
 def _load(paths: list[Path] | None):
+    from wengang.policies.errors import PolicyError
+    from wengang.policies.loader import load_dirs, load_policy_set
+
     try:
         return load_dirs(paths or []) if paths else load_policy_set()
     except PolicyError as exc:
@@ -71,6 +72,8 @@ def list_(
     path: Annotated[list[Path] | None, typer.Option("--path", help="另外加载的 YAML 目录")] = None,
 ) -> None:
     """列出全部政策文件。 / List the documents."""
+    from wengang.policies.model import STATUS_ZH
+
     ps = _load(path)
     t = Table(title="政策文件")
     for col in ("id", "文号", "地区", "印发日期", "状态", "项目", "执行/转发"):
@@ -101,6 +104,8 @@ def show(
     path: Annotated[list[Path] | None, typer.Option("--path", help="另外加载的 YAML 目录")] = None,
 ) -> None:
     """查看一份文件的项目与参数。 / Show one document."""
+    from wengang.policies.model import STATUS_ZH
+
     ps = _load(path)
     try:
         d = ps.get(doc)
@@ -142,6 +147,8 @@ def timeline(
     path: Annotated[list[Path] | None, typer.Option("--path", help="另外加载的 YAML 目录")] = None,
 ) -> None:
     """某参数在各文件中的取值时间线。 / A parameter's values over time."""
+    from wengang.policies.units import format_value
+
     ps = _load(path)
     try:
         entries = ps.timeline(param, region, program=program, include_drafts=drafts)

@@ -33,6 +33,7 @@ from wengang.facts.identifiers import (
     region_code_years,
     region_codes,
 )
+from wengang.progress import Step
 from wengang.screening.schemas import EXCLUSION_LIST_TYPES
 
 U64 = pl.UInt64
@@ -523,11 +524,13 @@ def generate_region(
     chunk_units: int = 500_000,
     months_through: str | None = None,
     sample_rows: int = 200,
+    progress: Step | None = None,
 ) -> dict[str, Path]:
     """Write a synthetic region under ``out_dir``; return table name → path (directory or file).
 
     ``year`` is the policy year: monthly records cover ``year−1``-01 … ``months_through`` (default
     ``year−1``-12: 12 rows per unit), plus back payments of ``year−2`` months made in ``year−1``.
+    ``progress`` (a :func:`wengang.progress.step`) counts the units written.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -554,6 +557,8 @@ def generate_region(
             (out / "registry_sample.utf8.csv").unlink()
             sample.write_excel(out / "registry_sample.xlsx", worksheet="参保单位")
         del units, contrib, side
+        if progress is not None:
+            progress.update(done=end)
     people = _people(
         min(max(n_units // 10, 100), 1_000_000),
         region_code,

@@ -80,6 +80,7 @@ from wengang.facts.identifiers import credit_code_normalised
 from wengang.facts.industries import size_category_expr
 from wengang.facts.size_class import classify_2017_expr
 from wengang.facts.unit import UnitFacts
+from wengang.progress import Step
 from wengang.screening.ingest import RawTable
 from wengang.screening.output import ParquetAppender
 from wengang.screening.quarantine import ValidationReport, ValidationResult, month_index, validate_table
@@ -507,6 +508,7 @@ def derive_features_partitioned(
     base_paid_by: date | None = None,
     with_provenance: bool = False,
     on_chunk: Callable[[pl.DataFrame], None] | None = None,
+    progress: Step | None = None,
 ) -> PartitionedRun:
     """Validate and derive partition by partition (hash of the credit code), in bounded memory.
 
@@ -518,6 +520,7 @@ def derive_features_partitioned(
     The features are final chunk by chunk: each partition's units that are not branches, then all
     branches with their legal entity's class. ``on_chunk`` gets each chunk as it is written (the
     screening run decides it while it is in memory), so the features are neither rewritten nor re-read.
+    ``progress`` (a :func:`wengang.progress.step`) counts the monthly rows of the partitions done.
     """
     t0 = time.perf_counter()
     out = Path(out_dir)
@@ -636,6 +639,8 @@ def derive_features_partitioned(
                 branches.append(done.filter(is_branch))
                 emit(done.filter(~is_branch))
             del done
+            if progress is not None:
+                progress.update(done=reports["contributions"].rows_in)
 
         steps["partitions"] = time.perf_counter() - t0 - steps["split"] - steps["chunks"]
         le_codes = pl.concat(referenced).unique()

@@ -536,7 +536,9 @@ def _mask_id(col: str = "id_number") -> pl.Expr:
     return mask_id_number_expr(col)  # the rule of every list: first 4 and last 4 (documents.masking)
 
 
-def _write_people_excel(out: Path, program: str, label: str, texts: dict[str, str]) -> dict[str, str]:
+def _write_people_excel(
+    out: Path, program: str, label: str, texts: dict[str, str], progress: bool = False
+) -> dict[str, str]:
     from wengang.screening.output import STATUS_ZH, _yuan_column, write_excel_sheets
 
     scanned = pl.scan_parquet(out / "results.parquet")
@@ -577,7 +579,7 @@ def _write_people_excel(out: Path, program: str, label: str, texts: dict[str, st
         pl.col("outcomes").alias("各种理解下的结果"),
     ).collect()
     files: dict[str, str] = {}
-    write_excel_sheets(readable, out / "results.xlsx", "结果")
+    write_excel_sheets(readable, out / "results.xlsx", "结果", progress=progress)
     files["结果（Excel）"] = str(out / "results.xlsx")
     if program == "skill_subsidy":
         listing = (
@@ -593,7 +595,7 @@ def _write_people_excel(out: Path, program: str, label: str, texts: dict[str, st
             .collect()
             .with_row_index("序号", offset=1)
         )
-        write_excel_sheets(listing, out / "publicity.xlsx", "公示名单")
+        write_excel_sheets(listing, out / "publicity.xlsx", "公示名单", progress=progress)
         files["公示名单（Excel）"] = str(out / "publicity.xlsx")
     return files
 
@@ -612,14 +614,17 @@ def run_people_screening(
     strict: bool = False,
     excel: bool = True,
     urgent_occupations: Iterable[str] | None = None,
+    progress: bool = False,
 ) -> ScreeningReport:
     """Screen every 技能提升补贴 application (certificate) or 失业保险金 claim in the tables.
 
     Writes ``results.parquet`` (every row, its facts and decision), ``quarantine.parquet`` (bad rows with
     reasons), for skill subsidies ``already_paid.parquet``, and with ``excel`` the XLSX views (ID numbers
-    masked). Returns the same report as :func:`wengang.screening.pipeline.run_screening`.
+    masked). Returns the same report as :func:`wengang.screening.pipeline.run_screening`. With ``progress``,
+    steps over a second show on stderr (wengang.progress).
     """
     from wengang.programs.skill_subsidy import derive_skill_features_frame
+    from wengang.progress import step
     from wengang.screening.evaluate import program_label, reason_text, screen_facts
     from wengang.screening.output import summarise, write_excel_sheets, write_results
 
@@ -643,7 +648,8 @@ def run_people_screening(
     t0 = time.perf_counter()
 
     screened = ("persons", "ui_claims") if program == "ui_benefit" else ("persons",)
-    v = _validate(tables, PERSON_PROGRAMS[program], allowed_regions, evaluation_date, screened)
+    with step("人员筛查 第1步/共3步 读取并校验", enabled=progress):
+        v = _validate(tables, PERSON_PROGRAMS[program], allowed_regions, evaluation_date, screened)
     f = v.frames
     if program == "skill_subsidy":
         _check_certificates(v)
@@ -682,35 +688,37 @@ def run_people_screening(
         order = ["region_code", "id_number", "application_date"]
     # materialise the derived facts once: the rules then run region group by region group over a file
     facts_path = out / "facts.parquet"
-    facts.sort(order).sink_parquet(facts_path)
+    with step("人员筛查 第2步/共3步 生成特征", enabled=progress):  # the lazy derivation runs here
+        facts.sort(order).sink_parquet(facts_path)
     seconds["特征"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()
-    results, plans = screen_facts(
-        pl.scan_parquet(facts_path), program, evaluation_date,
-        readings=readings, settings=settings, include_drafts=include_drafts, region_data=region_data,
-    )  # fmt: skip
-    results = _with_outputs(results, plans, settings=settings, readings=readings)
-    if program == "ui_benefit" and "out_entitled_months" in results.collect_schema().names():
-        over = pl.col("claim_months") - pl.col("out_entitled_months")
-        results = results.with_columns(pl.when(over > 0).then(over).alias("months_over_entitlement"))
-    texts = reason_text(plans)
-    label = program_label(program)
-    files = write_results(results, out, program_label=label, reason_text=texts, excel=False)
-    # fail closed: a quarantined row that could stop a payment holds the payments of the person it may concern
-    holds = apply_holds(
-        out / "results.parquet", keys.filter(~unscreened), key_column="id_number", kind="id_number",
-        unscreened=keys.filter(unscreened).get_column("code"),
-    )  # fmt: skip
-    if excel:
-        files.update(_write_people_excel(out, program, label, texts))
+    with step("人员筛查 第3步/共3步 判定与写出", enabled=progress):
+        results, plans = screen_facts(
+            pl.scan_parquet(facts_path), program, evaluation_date,
+            readings=readings, settings=settings, include_drafts=include_drafts, region_data=region_data,
+        )  # fmt: skip
+        results = _with_outputs(results, plans, settings=settings, readings=readings)
+        if program == "ui_benefit" and "out_entitled_months" in results.collect_schema().names():
+            over = pl.col("claim_months") - pl.col("out_entitled_months")
+            results = results.with_columns(pl.when(over > 0).then(over).alias("months_over_entitlement"))
+        texts = reason_text(plans)
+        label = program_label(program)
+        files = write_results(results, out, program_label=label, reason_text=texts, excel=False)
+        # fail closed: a quarantined row that could stop a payment holds the payments of the person it may concern
+        holds = apply_holds(
+            out / "results.parquet", keys.filter(~unscreened), key_column="id_number", kind="id_number",
+            unscreened=keys.filter(unscreened).get_column("code"),
+        )  # fmt: skip
+        if excel:
+            files.update(_write_people_excel(out, program, label, texts, progress))
     seconds["判定与写出"] = time.perf_counter() - t2
     summary = summarise(pl.scan_parquet(out / "results.parquet"), texts)
     summary.hold_notes = holds.notes
     files.update(extra_files)
     files["隔离记录（Parquet）"] = str(out / "quarantine.parquet")
     if excel and 0 < quarantine.height <= 1_000_000:
-        write_excel_sheets(quarantine, out / "quarantine.xlsx", "隔离记录")
+        write_excel_sheets(quarantine, out / "quarantine.xlsx", "隔离记录", progress=progress)
         files["隔离记录（Excel）"] = str(out / "quarantine.xlsx")
     summary.files = files
     seconds["合计"] = time.perf_counter() - t0

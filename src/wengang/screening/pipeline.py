@@ -18,6 +18,7 @@ from typing import Any
 
 import polars as pl
 
+from wengang.progress import step
 from wengang.screening.holds import HELD_KEYS_SCHEMA, HoldReport, apply_holds, branches_of_quarantined
 from wengang.screening.ingest import IngestError, RawTable, _transcode_to_utf8, detect_encoding, read_table
 from wengang.screening.quarantine import ValidationReport, mask_quarantine
@@ -193,7 +194,7 @@ def run_screening(
     holds = HoldReport()
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
-    status = _Progress(progress)
+    show = progress  # steps over a second show progress on stderr (wengang.progress)
     plans: dict[int, Any] = {}  # every plan used, by identity (chunks of other regions may add plans)
 
     def decide(facts: pl.LazyFrame) -> pl.LazyFrame:
@@ -208,18 +209,20 @@ def run_screening(
         return results.select([c for c in (*RESULT_ID_COLUMNS, *RESULT_COLUMNS) if c in names])
 
     if facts is not None:
-        status.step("读取并校验事实表")
-        features, quarantine, report = read_facts_table(facts)
-        reports = [report]
-        if strict and report.quarantined:
-            raise StrictRefusal(reports)
-        features_path = out / "features.parquet"
-        features.sink_parquet(features_path)
-        quarantine.write_parquet(out / "quarantine.parquet")
+        with step("筛查 第1步/共3步 读取并校验事实表", enabled=show) as s:
+            features, quarantine, report = read_facts_table(facts)
+            s.update(done=report.rows_in)
+            reports = [report]
+            if strict and report.quarantined:
+                raise StrictRefusal(reports)
+            features_path = out / "features.parquet"
+            features.sink_parquet(features_path)
+            quarantine.write_parquet(out / "quarantine.parquet")
         seconds["读取与校验"] = time.perf_counter() - t0
         t1 = time.perf_counter()
-        status.step("按政策规则判定")
-        decide(pl.scan_parquet(features_path)).sink_parquet(out / "results.parquet", compression="lz4")
+        with step("筛查 第2步/共3步 按政策规则判定", total=report.accepted, unit="个单位", enabled=show) as s:
+            decide(pl.scan_parquet(features_path)).sink_parquet(out / "results.parquet", compression="lz4")
+            s.update(done=report.accepted)
         decided = time.perf_counter() - t1
     else:
         from wengang.screening.features import derive_features_partitioned
@@ -229,20 +232,23 @@ def run_screening(
                 "需要参保单位登记表（units）和月度缴费记录（contributions）",
                 "the unit registry (units) and monthly contributions are required",
             )
-        status.step("读取原始数据")
-        raws = {name: _read(name, src) for name, src in tables.items()}
-        unknown = sorted(set(raws) - set(RAW_TABLES))
-        if unknown:
-            raise IngestError(f"未知的数据表：{'、'.join(unknown)}", f"unknown tables: {', '.join(unknown)}")
-        n_monthly = _count(raws["contributions"])
+        with step("筛查 第1步/共3步 读取原始数据", enabled=show):
+            raws = {name: _read(name, src) for name, src in tables.items()}
+            unknown = sorted(set(raws) - set(RAW_TABLES))
+            if unknown:
+                raise IngestError(f"未知的数据表：{'、'.join(unknown)}", f"unknown tables: {', '.join(unknown)}")
+            n_monthly = _count(raws["contributions"])
+            latest = latest_month or latest_month_in(raws["contributions"], evaluation_date)
         parts = partitions or max(1, -(-n_monthly // ROWS_PER_PARTITION))
         seconds["读取"] = time.perf_counter() - t0
-        status.step(f"校验、隔离、生成特征并判定（{parts} 个分区）")
         others = {k: v for k, v in raws.items() if k not in ("units", "contributions")}
-        latest = latest_month or latest_month_in(raws["contributions"], evaluation_date)
         # the features are decided chunk by chunk while they are in memory; under --strict nothing is
         # decided until the whole input is known to be clean, so the rules then read features.parquet
-        with contextlib.nullcontext() if strict else ParquetAppender(out / "results.parquet") as results_out:
+        with (
+            step(f"筛查 第2步/共3步 校验、隔离、生成特征并判定（{parts} 个分区）", total=n_monthly,
+                 unit="行缴费记录", enabled=show) as s,
+            contextlib.nullcontext() if strict else ParquetAppender(out / "results.parquet") as results_out,
+        ):
 
             def on_chunk(chunk: pl.DataFrame) -> None:
                 results_out.write(decide(chunk.lazy()).collect())
@@ -259,14 +265,16 @@ def run_screening(
                 with_provenance=True,
                 latest_month=latest,
                 on_chunk=None if strict else on_chunk,
+                progress=s,
             )
-        reports = list(run.reports.values())
-        t1 = time.perf_counter()
-        if strict:
-            if any(r.quarantined for r in reports):
-                raise StrictRefusal(reports)
-            decide(pl.scan_parquet(run.features_path)).sink_parquet(out / "results.parquet", compression="lz4")
-        # fail closed: a quarantined row that could stop a payment holds the payments it may concern
+            reports = list(run.reports.values())
+            t1 = time.perf_counter()
+            if strict:
+                if any(r.quarantined for r in reports):
+                    raise StrictRefusal(reports)
+                decide(pl.scan_parquet(run.features_path)).sink_parquet(out / "results.parquet", compression="lz4")
+        # fail closed, once the results file is closed: a quarantined row that could stop a payment
+        # holds the payments it may concern
         keys = run.held_keys if run.held_keys is not None else pl.DataFrame(schema=HELD_KEYS_SCHEMA)
         registry = pl.col("table") == "units"  # registry rows quarantined: units not screened at all
         holds = apply_holds(
@@ -287,43 +295,23 @@ def run_screening(
             seconds.update({label: run.steps[k] for k, label in labels.items()})  # in this order
 
     t2 = time.perf_counter()
-    status.step("写出结果与公示名单")
-    used = list(plans.values())
-    texts = reason_text(used)
-    files = write_result_sheets(out, program_label=program_label(program), reason_text=texts, excel=excel)
-    seconds["判定与写出"] = decided + time.perf_counter() - t2
-    summary = summarise(pl.scan_parquet(out / "results.parquet"), texts)
-    summary.hold_notes = holds.notes
-    qpath = out / "quarantine.parquet"
-    if qpath.exists():
-        files["隔离记录（Parquet）"] = str(qpath)
-        q = pl.read_parquet(qpath)
-        if excel and 0 < q.height <= 1_000_000:
-            write_excel_sheets(q, out / "quarantine.xlsx", "隔离记录")
-            files["隔离记录（Excel）"] = str(out / "quarantine.xlsx")
+    with step("筛查 第3步/共3步 写出结果与公示名单", enabled=show):
+        used = list(plans.values())
+        texts = reason_text(used)
+        files = write_result_sheets(
+            out, program_label=program_label(program), reason_text=texts, excel=excel, progress=show
+        )
+        seconds["判定与写出"] = decided + time.perf_counter() - t2
+        summary = summarise(pl.scan_parquet(out / "results.parquet"), texts)
+        summary.hold_notes = holds.notes
+        qpath = out / "quarantine.parquet"
+        if qpath.exists():
+            files["隔离记录（Parquet）"] = str(qpath)
+            q = pl.read_parquet(qpath)
+            if excel and 0 < q.height <= 1_000_000:
+                write_excel_sheets(q, out / "quarantine.xlsx", "隔离记录", progress=show)
+                files["隔离记录（Excel）"] = str(out / "quarantine.xlsx")
     summary.files = files
     seconds["合计"] = time.perf_counter() - t0
-    status.done()
     policies = sorted({p.resolution.document.display_number for p in used if p.resolution is not None})
     return ScreeningReport(program, evaluation_date, year, out, reports, summary, seconds, policies)
-
-
-class _Progress:
-    """A spinner with the current step on long runs (stderr, so stdout stays machine-readable)."""
-
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
-        self._status: Any = None
-        if enabled:
-            from rich.console import Console
-
-            self._status = Console(stderr=True).status("开始")
-            self._status.start()
-
-    def step(self, text: str) -> None:
-        if self._status is not None:
-            self._status.update(f"[bold]{text}…")
-
-    def done(self) -> None:
-        if self._status is not None:
-            self._status.stop()

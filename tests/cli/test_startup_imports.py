@@ -1,0 +1,58 @@
+"""`wengang --help` and the sub-apps' help start without the heavy libraries (start-up time; docs/performance.md).
+
+Nothing is timed here: the guard is which modules a fresh interpreter has loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SRC = str(Path(__file__).resolve().parents[2] / "src")
+# what a command imports only when it needs it
+HEAVY = (
+    "polars", "pyarrow", "sqlalchemy", "alembic", "openpyxl", "xlsxwriter", "reportlab", "fastexcel", "httpx",
+    "psycopg", "yaml", "wengang.rules.engine", "wengang.rules.batch", "wengang.screening.pipeline",
+    "wengang.casework.ledger", "wengang.policies.loader", "wengang.evaluate", "wengang.programs",
+)
+
+# argv[1]: the command line (JSON list); argv[2]: the modules to look for
+PROBE = """
+import json, sys
+args, heavy = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+sys.argv = ["wengang", *args]
+from wengang.cli import app
+if args:
+    try:
+        app()
+    except SystemExit:
+        pass
+print("@@" + json.dumps(sorted(m for m in heavy if m in sys.modules)))
+"""
+
+
+def loaded_after(args: list[str], heavy: tuple[str, ...] = HEAVY) -> list[str]:
+    """The heavy modules a fresh interpreter holds after ``wengang <args>`` (or only the import)."""
+    run = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(args), json.dumps(heavy)], capture_output=True, text=True,
+        env={**os.environ, "PYTHONPATH": SRC},
+    )
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout.rsplit("@@", 1)[1])
+
+
+def test_importing_the_cli_loads_nothing_heavy() -> None:
+    assert loaded_after([], (*HEAVY, "pydantic")) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["case", "--help"], ["screen", "--help"], ["policy", "--help"], ["doc", "--help"], ["audit", "--help"]],
+)
+def test_help_loads_nothing_heavy(args: list[str]) -> None:
+    assert loaded_after(args) == []
