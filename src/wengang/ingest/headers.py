@@ -47,6 +47,8 @@ AGENCY_HEADERS: dict[str, tuple[str, ...]] = {
     "industry_code": ("国民经济行业代码", "行业代码", "所属行业代码", "行业分类代码"),
     "size_class": ("企业划型", "企业规模", "企业规模类型", "划型"),
     "employees": ("从业人员数", "从业人数", "从业人员"),
+    "revenue_10k_yuan": ("营业收入（万元）", "营业收入(万元)"),
+    "assets_10k_yuan": ("资产总额（万元）", "资产总额(万元)"),
     "is_dispatch_firm": ("是否劳务派遣单位", "劳务派遣单位"),
     "legal_entity_credit_code": ("所属独立法人统一社会信用代码", "法人统一社会信用代码", "上级法人统一社会信用代码"),
     "month": ("费款所属期", "所属期", "所属年月", "缴费所属期", "费款所属年月"),
@@ -61,6 +63,7 @@ AGENCY_HEADERS: dict[str, tuple[str, ...]] = {
     "year": ("年度",),
     "serious_dishonesty": ("是否失信", "严重失信", "是否列入严重失信名单", "列入严重违法失信名单"),
     "layoffs_last_year": ("上年度裁员人数", "上年裁员人数"),
+    "normal_attrition_last_year": ("上年度正常减员人数", "上年正常减员人数"),
     "avg_insured_last_year": ("上年度月均参保人数", "上年月均参保人数", "上年度月均参保职工人数"),
     "months_fully_paid": ("连续足额缴费月数", "足额缴费月数"),
     "paid_premium_last_year_fen": ("上年度实缴失业保险费", "上年度实际缴纳失业保险费", "上年实缴失业保险费"),
@@ -116,7 +119,7 @@ def field_headers(name: str, standard: Iterable[str] = (), *, person: bool = Fal
 def description_header(description: str | None) -> str | None:
     """A facts field's Chinese name from its description (``"单位名称 / unit name"`` → ``单位名称``), when
     that part is a short name and not a sentence."""
-    zh = (description or "").partition(" / ")[0].strip()
+    zh = re.split(r"\s*/\s+", description or "", maxsplit=1)[0].strip()
     return zh if _NAME_LIKE.fullmatch(zh) else None
 
 
@@ -281,6 +284,7 @@ def _lookup(scope: Scope) -> dict[str, tuple[str, str | None, bool]]:
             m = _UNIT_SUFFIX.fullmatch(normalise_header(h))
             if m and m.group(2) in ("元", "分"):
                 add(h, spec.name, YUAN if m.group(2) == "元" else FEN, True)
+                add(m.group(1), spec.name, YUAN, False)  # the name without its unit reads as any Chinese header
             else:
                 add(h, spec.name, YUAN, False)  # a Chinese amount header without a unit: 元 (declared)
     return out
