@@ -110,7 +110,7 @@ class _Staging(threading.local):
     be validated at the same time."""
 
     def __init__(self) -> None:
-        self.levels: list[list[pl.Expr]] = [[], []]
+        self.levels: list[list[pl.Expr]] = [[], [], []]  # text; fast path; scalar fallback
 
     def clear(self) -> None:
         for level in self.levels:
