@@ -236,3 +236,39 @@ def test_evaluate_with_a_header_map(tmp_path: Path):
     assert r.exit_code == 0, r.output
     _same_decision(_canonical_decision(tmp_path), json.loads(r.output))
     assert date.fromisoformat(json.loads(r.output)["date"]) == date(2025, 8, 1)
+
+
+def test_screen_facts_table_with_chinese_headers_equals_the_canonical_one(region, tmp_path: Path):
+    root, paths, _ = region
+    _screen(root / "parquet2", {t: paths[t] for t in TABLES})
+    feats = pl.read_parquet(root / "parquet2" / "features.parquet")
+    canon = tmp_path / "facts.parquet"
+    feats.write_parquet(canon)
+    # as an agency keeps it: Chinese headers, 元 with two decimals, Chinese size labels, 是/否
+    labels = {"large": "大型", "medium": "中型", "small": "小型", "micro": "微型"}
+    local = feats.with_columns(
+        pl.col("paid_premium_last_year_fen").map_elements(lambda f: f"{Decimal(f) / 100:,.2f}", return_dtype=pl.String),
+        pl.col("size_class").replace(labels),
+        pl.col("serious_dishonesty").replace_strict({True: "是", False: "否"}, return_dtype=pl.String),
+    ).rename(
+        {
+            "credit_code": "统一社会信用代码",
+            "region_code": "参保地行政区划代码",
+            "paid_premium_last_year_fen": "上年度实缴失业保险费",
+            "size_class": "企业划型",
+            "serious_dishonesty": "是否失信",
+            "insured_headcount": "参保人数",
+        }
+    )
+    csv = tmp_path / "facts.csv"
+    csv.write_bytes(local.write_csv().encode("gb18030"))
+    out = {}
+    for name, path in (("canon", canon), ("local", csv)):
+        r = runner.invoke(app, ["screen", "--facts", str(path), "--date", "2025-08-01", "--out", str(tmp_path / name), "--json", "--no-excel"])
+        assert r.exit_code == 0, r.output
+        out[name] = json.loads(r.output)
+        assert out[name]["input"][0]["quarantined"] == 0
+    assert out["canon"]["summary"]["by_status"] == out["local"]["summary"]["by_status"]
+    want = pl.read_parquet(tmp_path / "canon" / "results.parquet").sort("credit_code")
+    got = pl.read_parquet(tmp_path / "local" / "results.parquet").sort("credit_code")
+    assert_frame_equal(want, got)
