@@ -120,7 +120,7 @@ def headers_and_values() -> list[str]:
         "optional header line, `#` comments; UTF-8 or GBK). The target is a canonical field (`due_fen`,",
         "`due_yuan`) or a standard/agency header (`应缴金额`, `应缴金额(分)`); its unit is the target's. A target",
         "that is no known field or header is refused with the nearest one. The mapping wins over the built-in",
-        "headers.",
+        "headers: an agency whose `应缴金额` column holds 分 says so with `应缴金额,due_fen`.",
         "",
         "**取值 Values.** Yes/no (case-insensitive): true " + "、".join(f"`{t}`" for t in TRUE_LABELS) + ";",
         "false " + "、".join(f"`{f}`" for f in FALSE_LABELS) + ". Enums: the code or one of its Chinese labels,",

@@ -141,3 +141,11 @@ def test_a_mapping_to_an_unknown_field_is_refused_with_the_nearest(tmp_path: Pat
         load_header_map(three)
     with pytest.raises(IngestError):
         load_header_map(tmp_path / "missing.yaml")
+
+
+def test_an_agency_whose_chinese_amounts_are_in_fen_says_so_in_its_mapping(tmp_path: Path):
+    m = tmp_path / "map.csv"
+    m.write_text("应缴金额,due_fen\n实缴金额,实缴金额（分）\n", encoding="utf-8")
+    res = resolve(["统一社会信用代码", "费款所属期", "应缴金额", "实缴金额", "缴费人数"], CONTRIB, header_map=load_header_map(m))
+    assert res.units == {"due_fen": FEN, "paid_fen": FEN}
+    assert resolve(["应缴金额"], CONTRIB, required=()).units == {"due_fen": YUAN}  # without the mapping: 元
