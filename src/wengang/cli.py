@@ -82,14 +82,19 @@ def _read_json(path: Path) -> Any:
     except UnicodeDecodeError:
         fail(f"文件 {path} 不是 UTF-8 编码 / {path} is not UTF-8")
     try:
-        return json.loads(text)
+        # numbers with a decimal point stay exact (an amount in 元 written as 18640.5 is 1864050 fen)
+        from decimal import Decimal
+
+        return json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as exc:
         fail(f"文件 {path} 不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}）/ invalid JSON in {path}")
 
 
 @app.command("evaluate")
 def evaluate_cmd(
-    facts_file: Annotated[Path, typer.Argument(help="事实文件（JSON；- 表示标准输入）/ facts JSON")],
+    facts_file: Annotated[
+        Path, typer.Argument(help="事实文件：JSON（- 表示标准输入），或 CSV/XLSX 导出表的一行（中文表头可）/ facts: JSON, or one row of a CSV/XLSX export")
+    ],
     program: Annotated[str | None, typer.Option("--program", "-p", help="项目，如 fanhuan、skill_subsidy / program")] = None,
     region: Annotated[str | None, typer.Option("--region", "-r", help="地区：行政区划代码或名称，如 150500、通辽 / region code or name")] = None,
     on: Annotated[str | None, typer.Option("--date", "-d", help="审核日期 YYYY-MM-DD / evaluation date")] = None,
@@ -102,8 +107,17 @@ def evaluate_cmd(
         Path | None, typer.Option("--workday-overrides", help="工作日覆盖文件（YAML/CSV），用于计算办结期限 / working-day overrides for deadlines")
     ] = None,
     region_data: Annotated[list[Path] | None, typer.Option("--region-data", help="地区数据文件（YAML，格式见 examples/region-data.yaml；可多次）/ region data file (repeatable)")] = None,
+    header_map: Annotated[
+        Path | None, typer.Option("--header-map", help="表头映射文件（YAML 或 CSV：本地列名,标准字段），见 docs/data-dictionary.md / local header map")
+    ] = None,
+    row: Annotated[int | None, typer.Option("--row", help="CSV/XLSX 中要判定的数据行（第1行为表头下第一行）/ data row to decide")] = None,
+    sheet: Annotated[str | None, typer.Option("--sheet", help="XLSX 工作表名（默认第一个）/ XLSX sheet")] = None,
+    encoding: Annotated[str | None, typer.Option("--encoding", help="CSV 编码：utf-8、gbk、gb18030（默认自动识别）/ CSV encoding")] = None,
 ) -> None:
     """判定一个单位或个人的一个项目，给出结论、金额、依据与理由 / evaluate one case: decision, amount, basis, reasons.
+
+    事实可用中文表头（如“统一社会信用代码”“企业规模”“上年度实缴失业保险费”），中文表头的金额以元计并精确换算为分，
+    “中型”“是”等中文取值、“2024年1月5日”等日期写法均可；见 docs/data-dictionary.md。
 
     地区设置须带单位：金额写“1200元”“1200.50元”或“120050分”，比例写“5.5%”；不带单位的数字不予采用。
     设置名为政策参数的（如 refund_rate_sme=70%），作为假设分析覆盖该参数，并在结论中注明。
@@ -111,13 +125,28 @@ def evaluate_cmd(
     import wengang.programs  # noqa: F401  (registers the programs' interpretation switches)
     from wengang.evaluate import InvalidFacts, evaluate
     from wengang.explain import explain
+    from wengang.ingest import IngestError
     from wengang.rules import interpretations
 
-    facts = _read_json(facts_file)
-    if not isinstance(facts, dict):
-        fail("事实文件应为一个 JSON 对象 / the facts file must hold one JSON object")
+    hmap = None
+    facts: Any
+    try:
+        if header_map is not None:
+            from wengang.ingest.headers import load_header_map
+
+            hmap = load_header_map(header_map)
+        if facts_file.suffix.lower() in (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls"):
+            from wengang.ingest.record import read_record
+
+            facts = read_record(facts_file, row=row, sheet=sheet, encoding=encoding)
+        else:
+            facts = _read_json(facts_file)
+            if not isinstance(facts, dict):
+                fail("事实文件应为一个 JSON 对象 / the facts file must hold one JSON object")
+    except IngestError as exc:
+        fail(str(exc))
     # an example file may carry its own program, region and date; options given on the line win
-    case = facts.pop("_case", {}) or {}
+    case = (facts.pop("_case", {}) if isinstance(facts, dict) else {}) or {}
     program = program or case.get("program")
     region = region or case.get("region")
     on = on or case.get("date")
@@ -140,7 +169,7 @@ def evaluate_cmd(
         fixed = interpretations.parse_fixed(reading)
         decision = evaluate(
             program, region, day, facts, readings=fixed, settings=settings, include_drafts=drafts,
-            region_data=tuple(str(p) for p in region_data or ()),
+            region_data=tuple(str(p) for p in region_data or ()), header_map=hmap,
         )
     except InvalidFacts as exc:
         fail("输入有误 / invalid input\n" + exc.text())
@@ -218,6 +247,9 @@ def screen_cmd(
     ui_claims: Annotated[str | None, typer.Option("--ui-claims", help="失业保险金领取记录 / unemployment benefit claims")] = None,
     urgent_occupations: Annotated[str | None, typer.Option("--urgent-occupations", help="本地区急需紧缺职业（工种）编码，逗号分隔 / urgently needed occupation codes")] = None,
     encoding: Annotated[str | None, typer.Option("--encoding", help="CSV 编码：utf-8、gbk、gb18030（默认自动识别）/ CSV encoding (detected by default)")] = None,
+    header_map: Annotated[
+        Path | None, typer.Option("--header-map", help="表头映射文件（YAML 或 CSV：本地列名,标准字段），见 docs/data-dictionary.md / local header map")
+    ] = None,
     region: Annotated[str | None, typer.Option("--region", "-r", help="只接受该地区及其下级的记录 / accept only this region and below")] = None,
     reading: Annotated[list[str] | None, typer.Option("--reading", help="认定政策解释：名称=取值 / fix a reading: name=value")] = None,
     setting: Annotated[list[str] | None, typer.Option("--setting", help="地区设置：名称=取值（金额带“元”或“分”，比例带“%”）/ region setting: name=value with its unit")] = None,
@@ -229,6 +261,9 @@ def screen_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出汇总 / print the summary as JSON")] = False,
 ) -> None:
     """免申即享筛查：读入原始数据（或事实表），校验隔离，派生特征，按政策判定，写出结果与公示名单。
+
+    表格可为各经办机构的导出格式：中文表头（金额以元计，精确换算为分）、“中型”“是”等中文取值、
+    “2024年1月”“2024/1/1”等日期写法；本地表头用 --header-map 对应到标准字段。见 docs/data-dictionary.md。
 
     Screen a whole region without applications: validate, quarantine, derive, decide, write results and the 公示 list.
     """
@@ -242,6 +277,14 @@ def screen_cmd(
         day = date.fromisoformat(on)
     except ValueError:
         fail(f"日期格式应为 YYYY-MM-DD：{on} / date must be YYYY-MM-DD: {on}")
+    hmap = None
+    if header_map is not None:
+        from wengang.ingest.headers import load_header_map
+
+        try:
+            hmap = load_header_map(header_map)
+        except IngestError as exc:
+            fail(str(exc))
     from wengang.screening.people import PERSON_PROGRAMS
 
     people = {
@@ -250,7 +293,7 @@ def screen_cmd(
     }
     if program in PERSON_PROGRAMS:
         _screen_people(
-            out, day, program, {k: v for k, v in people.items() if v}, encoding=encoding, region=region,
+            out, day, program, {k: v for k, v in people.items() if v}, encoding=encoding, header_map=hmap, region=region,
             reading=reading, setting=setting, drafts=drafts, strict=strict, excel=not no_excel, as_json=as_json,
             region_data=tuple(str(p) for p in region_data or ()),
             urgent=[c.strip() for c in urgent_occupations.split(",") if c.strip()] if urgent_occupations else None,
@@ -262,7 +305,7 @@ def screen_cmd(
         "units": units, "contributions": contributions, "headcount": headcount, "exclusions": exclusions,
         "stats_size": stats_size, "deferrals": deferrals, "dispatch": dispatch,
     }
-    tables = {k: TableSource(v, encoding=encoding) for k, v in given.items() if v}
+    tables = {k: TableSource(v, encoding=encoding, header_map=hmap) for k, v in given.items() if v}
     if not facts and not tables:
         fail("请给出 --units 与 --contributions 等原始数据，或 --facts 事实表 / give raw tables or --facts")
     try:
@@ -270,7 +313,7 @@ def screen_cmd(
         allowed = _region_and_descendants(region) if region else None
         report = run_screening(
             out, program=program, evaluation_date=day, policy_year=year, tables=tables or None,
-            facts=TableSource(facts, encoding=encoding) if facts else None, readings=fixed,
+            facts=TableSource(facts, encoding=encoding, header_map=hmap) if facts else None, readings=fixed,
             settings=parse_settings(_pairs(setting, "地区设置")), include_drafts=drafts, allowed_regions=allowed,
             partitions=partitions, strict=strict, excel=not no_excel, progress=not as_json,
             region_data=tuple(str(p) for p in region_data or ()),
@@ -284,6 +327,7 @@ def screen_cmd(
 
 def _screen_people(
     out: Path, day: date, program: str, given: dict[str, str], *, encoding: str | None, region: str | None,
+    header_map: Any = None,
     reading: list[str] | None, setting: list[str] | None, drafts: bool, strict: bool, excel: bool, as_json: bool,
     urgent: list[str] | None, region_data: tuple[str, ...] = (),
 ) -> None:
@@ -299,7 +343,7 @@ def _screen_people(
         allowed = _region_and_descendants(region) if region else None
         report = run_people_screening(
             out, program=program, evaluation_date=day,
-            tables={k: TableSource(v, encoding=encoding) for k, v in given.items()}, readings=fixed,
+            tables={k: TableSource(v, encoding=encoding, header_map=header_map) for k, v in given.items()}, readings=fixed,
             settings=parse_settings(_pairs(setting, "地区设置")), include_drafts=drafts, allowed_regions=allowed,
             strict=strict, excel=excel, urgent_occupations=urgent, region_data=region_data, progress=not as_json,
         )
@@ -320,6 +364,7 @@ def _report_screening(report: Any, as_json: bool) -> None:
             "policies": report.policies,
             "input": [
                 {"table": r.table, "source": r.source_file, "in": r.rows_in, "accepted": r.accepted, "quarantined": r.quarantined}
+                | ({"notes": r.notes} if r.notes else {})
                 for r in report.reports
             ],
             "summary": report.summary.to_dict(),
@@ -334,6 +379,10 @@ def _report_screening(report: Any, as_json: bool) -> None:
             f"{ok} {r.table}：读入 {r.rows_in:,} = 接受 {r.accepted:,} + 隔离 {r.quarantined:,}  [dim]{r.source_file}[/]",
             highlight=False,
         )
+        for note in r.notes:
+            from rich.markup import escape
+
+            console.print(f"    [yellow]说明：[/]{escape(note)}", highlight=False)
     print_summary(report.summary, "筛查结果")
     console.print("[dim]用时：" + "，".join(f"{k} {v:.1f}秒" for k, v in report.seconds.items()) + "[/]", highlight=False)
 

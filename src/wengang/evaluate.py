@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
 from wengang.documents.masking import mask_text
-from wengang.money import MoneyError, yuan_to_fen
 from wengang.rules.engine import (
     NOT_DETERMINABLE,
     PERIOD_DATE,
@@ -25,6 +24,10 @@ from wengang.rules.engine import (
     build_decision,
 )
 from wengang.rules.expr import RuleDefinitionError
+
+if TYPE_CHECKING:
+    from wengang.ingest.headers import HeaderMap
+    from wengang.ingest.record import Record
 
 
 class InvalidFacts(ValueError):
@@ -59,28 +62,31 @@ _PYDANTIC_ZH = {
 }
 
 
-def _money_inputs(raw: Mapping[str, Any], model: type[BaseModel]) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
-    """Accept ``foo_yuan`` for every ``foo_fen`` field: yuan strings become exact fen."""
-    data = dict(raw)
-    problems: list[tuple[str, str, str]] = []
-    for key in list(data):
-        if key.endswith("_yuan"):
-            target = key[: -len("_yuan")] + "_fen"
-            if target in model.model_fields:
-                try:
-                    data[target] = yuan_to_fen(data.pop(key))
-                except MoneyError as exc:
-                    zh, _, en = str(exc).partition(" / ")
-                    problems.append((key, zh, en or zh))
-    return data, problems
+def normalise_facts(
+    model: type[BaseModel], raw: Mapping[str, Any] | Record, header_map: HeaderMap | None = None
+) -> tuple[dict[str, Any], list[str]]:
+    """Map the record's headers (Chinese, ``*_yuan``, the user's ``--header-map``) to ``model``'s fields and
+    read its values (元 → fen, Chinese labels, date forms) with :mod:`wengang.ingest`; returns the data
+    and notes (columns ignored). A value that cannot be read raises :class:`InvalidFacts`."""
+    from wengang.ingest.record import normalise_record
+
+    out = normalise_record(model, raw, header_map=header_map)
+    if out.problems:
+        raise InvalidFacts(out.problems)
+    return out.data, out.notes
 
 
-def validate_facts(model: type[BaseModel], raw: Mapping[str, Any] | BaseModel) -> BaseModel:
+def validate_facts(
+    model: type[BaseModel], raw: Mapping[str, Any] | BaseModel | Record, header_map: HeaderMap | None = None
+) -> BaseModel:
     if isinstance(raw, model):
         return raw
     if isinstance(raw, BaseModel):
         raw = raw.model_dump()
-    data, problems = _money_inputs(raw, model)
+    from wengang.ingest.record import normalise_record
+
+    out = normalise_record(model, raw, header_map=header_map)
+    data, problems = out.data, list(out.problems)
     try:
         facts = model.model_validate(data)
     except ValidationError as exc:
@@ -160,6 +166,13 @@ def period_date(
     return review, f"{what} {candidate.isoformat()} 所在期间的政策至审核日期 {review.isoformat()} 仍未到期，按审核日期确定适用的政策{tag}"
 
 
+def program_model(program: str) -> type[BaseModel]:
+    """The facts model of ``program`` (every ruleset of a program reads the same one)."""
+    import wengang.programs  # noqa: F401  (registers every ruleset)
+
+    return next(rs.facts for (p, _), rs in sorted(RULESETS.items()) if p == program)
+
+
 def ruleset_for(program: str, ruleset_name: str) -> Ruleset:
     import wengang.programs  # noqa: F401  (registers every ruleset)
 
@@ -181,10 +194,14 @@ def evaluate(
     settings: Mapping[str, Any] | None = None,
     include_drafts: bool = False,
     region_data: tuple[str, ...] = (),
+    header_map: HeaderMap | None = None,
 ) -> Decision:
     """Decide one case reviewed on ``on``. The policy period is placed by ``policy.period_date``
     (default: the application date in the facts); region data in force then fill the settings, and
-    ``settings`` (operator values, what-if parameter overrides) win over them, recorded in the notes."""
+    ``settings`` (operator values, what-if parameter overrides) win over them, recorded in the notes.
+
+    ``facts`` may be headed as agencies export them (Chinese headers, amounts in 元, Chinese labels; a
+    :class:`~wengang.ingest.record.Record` read from a CSV/XLSX row): :func:`normalise_facts`."""
     import wengang.programs  # noqa: F401
     from wengang.policies import NoPolicyInForce, load_policy_set
     from wengang.regions import resolve_region
@@ -195,7 +212,11 @@ def evaluate(
         known = "、".join(f"{k}（{v}）" for k, v in PROGRAM_LABELS.items())
         raise InvalidFacts([("program", f"未知项目“{program}”，可选：{known}", f"unknown program {program!r}")])
     reg = resolve_region(region)
-    raw = facts.model_dump() if isinstance(facts, BaseModel) else dict(facts)
+    input_notes: list[str] = []
+    if isinstance(facts, BaseModel):
+        raw = facts.model_dump()
+    else:
+        raw, input_notes = normalise_facts(program_model(program), facts, header_map)
     readings = dict(readings or {})
     operator = parse(settings or {})
     reading = readings.get(PERIOD_DATE.name, PERIOD_DATE.default)
@@ -219,8 +240,9 @@ def evaluate(
             reasons=[exc.message_zh, basis],
             period_date=period_on,
             period_basis=basis,
+            notes=list(input_notes),
         )
-    notes: list[str] = []
+    notes: list[str] = list(input_notes)
     if period_on != on:
         try:
             other = policy_set.resolve(region=reg.key, on=on, program=program, include_drafts=include_drafts).document.display_number

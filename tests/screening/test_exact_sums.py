@@ -27,7 +27,7 @@ NEAR = 2**63 - 1
 def _monthly(rows: list[tuple], yuan: bool = False) -> RawTable:
     cols = ["credit_code", "month", "due_fen", "paid_fen", "paid_date", "late_fee_fen", "insured_persons"]
     df = pl.DataFrame(rows, schema=cols, orient="row").with_row_index("source_row", offset=1)
-    return RawTable(CONTRIBUTIONS, "monthly.csv", df.lazy(), {"due_fen", "paid_fen"} if yuan else set())
+    return RawTable(CONTRIBUTIONS, "monthly.csv", df.lazy(), dict.fromkeys(("due_fen", "paid_fen"), "yuan") if yuan else {})
 
 
 def test_amounts_near_2_63_are_quarantined_with_a_reason_not_wrapped():
@@ -48,7 +48,7 @@ def test_amounts_near_2_63_are_quarantined_with_a_reason_not_wrapped():
     # integer columns (Parquet) too: compared in their own type before × 100
     df = pl.DataFrame({"source_row": [1, 2], "credit_code": [A, A], "month": ["2024-01", "2024-02"],
                        "due_fen": [1, 1], "paid_fen": [NEAR // 100 + 1, 5], "insured_persons": [3, 2**40]})  # fmt: skip
-    res = validate_table(RawTable(CONTRIBUTIONS, "m.parquet", df.lazy(), {"paid_fen"}))
+    res = validate_table(RawTable(CONTRIBUTIONS, "m.parquet", df.lazy(), {"paid_fen": "yuan"}))
     assert res.quarantine.get_column("source_row").to_list() == [1, 2]
     assert "金额超出范围" in res.quarantine.item(0, "reason_zh") and "数值超出范围" in res.quarantine.item(1, "reason_zh")
 

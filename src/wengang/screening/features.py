@@ -64,6 +64,7 @@ class once every partition is done (branches are held back until then).
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import time
 from collections.abc import Callable
@@ -477,7 +478,7 @@ def _split(raw: RawTable, column: str, n: int, into: Path) -> list[RawTable]:
     for i in range(n):
         folder = into / f"__part={i}"
         frame = pl.scan_ipc(folder / "*.ipc") if folder.exists() else empty
-        parts.append(RawTable(raw.schema, raw.source_file, frame, raw.yuan_columns))
+        parts.append(dataclasses.replace(raw, frame=frame))
     return parts
 
 
@@ -542,6 +543,7 @@ def derive_features_partitioned(
         r.rows_in += rep.rows_in
         r.accepted += rep.accepted
         r.quarantined += rep.quarantined
+        r.notes += [n for n in rep.notes if n not in r.notes]
         for k, v in rep.by_reason.items():
             r.by_reason[k] = r.by_reason.get(k, 0) + v
 

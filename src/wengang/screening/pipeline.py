@@ -18,10 +18,12 @@ from typing import Any
 
 import polars as pl
 
+from wengang.ingest.headers import HeaderMap
 from wengang.progress import step
 from wengang.screening.holds import HELD_KEYS_SCHEMA, HoldReport, apply_holds, branches_of_quarantined
-from wengang.screening.ingest import IngestError, RawTable, _transcode_to_utf8, detect_encoding, read_table
-from wengang.screening.quarantine import ValidationReport, mask_quarantine
+from wengang.screening.ingest import IngestError, RawTable, read_table
+from wengang.screening.quarantine import ValidationReport
+from wengang.screening.schemas import TableSchema
 
 RESULT_ID_COLUMNS = ("credit_code", "name", "region_code", "size_class")
 RAW_TABLES = ("units", "contributions", "headcount", "exclusions", "stats_size", "deferrals", "dispatch")
@@ -45,6 +47,7 @@ class TableSource:
     sheet: str | None = None
     table: str | None = None
     query: str | None = None
+    header_map: HeaderMap | None = None  # the user's local headers (``--header-map``)
 
 
 @dataclass
@@ -63,74 +66,36 @@ class ScreeningReport:
         return all(r.reconciles for r in self.reports)
 
 
-def _read(name: str, source: TableSource | str | Path) -> RawTable:
+def _read(name: str | TableSchema, source: TableSource | str | Path) -> RawTable:
     src = source if isinstance(source, TableSource) else TableSource(str(source))
-    return read_table(src.path, name, encoding=src.encoding, sheet=src.sheet, table=src.table, query=src.query)
+    return read_table(
+        src.path, name, encoding=src.encoding, sheet=src.sheet, table=src.table, query=src.query, header_map=src.header_map
+    )
 
 
 def _count(raw: RawTable) -> int:
     return int(raw.frame.select(pl.len()).collect().item())
 
 
-def read_facts_table(source: TableSource | str | Path) -> tuple[pl.LazyFrame, pl.DataFrame, ValidationReport]:
-    """A table of already-derived facts (the UnitFacts columns). Bad credit codes are quarantined."""
-    from wengang.facts.identifiers import credit_code_reasons
-    from wengang.screening.features import FEATURE_SCHEMA
+def read_facts_table(
+    source: TableSource | str | Path, program: str = "fanhuan"
+) -> tuple[pl.LazyFrame, pl.DataFrame, ValidationReport]:
+    """A table of already-derived facts (the columns of the program's facts model, one row per unit),
+    read and checked like a raw table: headers mapped, amounts in 元 converted, labels and dates read, bad
+    rows quarantined. Columns the file does not have stay absent (the rules treat them as not given)."""
+    from wengang.evaluate import program_model
+    from wengang.screening.quarantine import validate_table
+    from wengang.screening.schemas import facts_schema
 
     src = source if isinstance(source, TableSource) else TableSource(str(source))
-    path = Path(src.path)
-    if "://" in src.path:
-        frame = pl.read_database_uri(src.query or f"select * from {src.table or 'facts'}", src.path).lazy()
-    elif not path.exists():
-        raise IngestError(f"找不到文件 {src.path}", f"file not found: {src.path}", source=src.path)
-    elif path.is_dir() or path.suffix.lower() in (".parquet", ".pq"):
-        frame = pl.scan_parquet(path / "*.parquet" if path.is_dir() else path)
-    elif path.suffix.lower() == ".csv":
-        encoding = (src.encoding or detect_encoding(path)).lower().replace("_", "-")
-        readable = path if encoding in ("utf-8", "utf8") else _transcode_to_utf8(path, encoding)
-        frame = pl.scan_csv(readable, infer_schema=False)
-    elif path.suffix.lower() in (".xlsx", ".xlsm"):
-        frame = pl.read_excel(path, sheet_name=src.sheet).lazy()
-    else:
-        raise IngestError(f"不支持的文件类型：{src.path}", f"unsupported file type: {src.path}", source=src.path)
-    names = frame.collect_schema().names()
-    for required in ("credit_code", "region_code"):
-        if required not in names:
-            raise IngestError(
-                f"事实表 {src.path} 缺少必需列 {required}", f"facts table {src.path} lacks column {required}",
-                source=src.path, column=required,
-            )
-    frame = frame.with_row_index("source_row", offset=1)
-    schema = frame.collect_schema()
-    typed = [n for n in names if n in FEATURE_SCHEMA]
-    parsed = {n: _parse_as(pl.col(n), schema[n], FEATURE_SCHEMA[n]) for n in typed}
-    # a value present in the file that cannot be read as its type is a bad row, never a silent null
-    wrong_type = [parsed[n].is_null() & pl.col(n).is_not_null() & (pl.col(n).cast(pl.String) != "") for n in typed]
-    frame = frame.with_columns(pl.any_horizontal(wrong_type).alias("_wrong_type") if typed else pl.lit(False).alias("_wrong_type"))
-    frame = frame.with_columns([parsed[n].alias(n) for n in typed])
-    checked = (
-        credit_code_reasons(frame, "credit_code", "_reason")
-        .with_columns(
-            pl.when(pl.col("_reason").is_null() & pl.col("_wrong_type"))
-            .then(pl.lit("取值类型不符 / a value of the wrong type"))
-            .otherwise(pl.col("_reason"))
-            .alias("_reason")
-        )
-        .drop("_wrong_type")
-        .collect()
+    schema = facts_schema(program_model(program))
+    raw = _read(schema, src)
+    present = set(raw.frame.collect_schema().names())
+    res = validate_table(
+        raw, check_duplicates=False, without=tuple(c for c in schema.names if c not in present)
     )
-    good = checked.filter(pl.col("_reason").is_null()).drop("_reason", "source_row")
-    bad = checked.filter(pl.col("_reason").is_not_null()).select(
-        pl.lit(src.path).alias("source_file"),
-        "source_row",
-        pl.lit("credit_code").alias("field"),
-        pl.col("credit_code").cast(pl.String).alias("value"),
-        pl.col("_reason").str.split(" / ").list.first().alias("reason_zh"),
-        pl.col("_reason").str.split(" / ").list.last().alias("reason_en"),
-    )
-    bad = mask_quarantine(bad)  # an ID number typed into the code column is shown masked
-    report = ValidationReport("facts", src.path, checked.height, good.height, bad.height, {})
-    return good.lazy(), bad, report
+    accepted = res.accepted if isinstance(res.accepted, pl.DataFrame) else res.accepted.collect()
+    return accepted.lazy(), res.quarantine, res.report
 
 
 def latest_month_in(contributions: RawTable, evaluation_date: date) -> str:
@@ -140,30 +105,15 @@ def latest_month_in(contributions: RawTable, evaluation_date: date) -> str:
     summer): counting from the month before the review would find no records and refuse everyone.
     See docs/decisions.md (7).
     """
+    from wengang.ingest import columns as C
+
     before = evaluation_date.replace(day=1)
     cap = f"{before.year - (before.month == 1):04d}-{(before.month - 2) % 12 + 1:02d}"
-    month = pl.col("month").cast(pl.String).str.slice(0, 7)
-    valid = month.str.contains(r"^\d{4}-(0[1-9]|1[0-2])$")  # bad rows are quarantined later; skip them here
-    # a couple of dozen distinct months: read them once, then parse only those
+    # a couple of dozen distinct months: read them once (as validation reads them), then parse only those
     distinct = contributions.frame.select(pl.col("month").unique()).collect(engine="streaming")
-    months = distinct.select(month.filter(valid & (month <= cap)).max())
-    found = months.item()
+    month, _ = C.months(pl.col("month"), "month", distinct.schema["month"], contributions.excel_epoch)
+    found = distinct.select(month.alias("m")).filter(pl.col("m") <= cap).select(pl.col("m").max()).item()
     return str(found) if found else cap
-
-
-_TRUE = {"true": True, "1": True, "是": True, "y": True, "yes": True, "false": False, "0": False, "否": False, "n": False, "no": False}
-
-
-def _parse_as(col: pl.Expr, source: pl.DataType, target: pl.DataType) -> pl.Expr:
-    """Read a column as ``target``: text from CSV/XLSX is parsed, other types are cast; failures are null."""
-    if source != pl.String:
-        return col.cast(target, strict=False)
-    text = col.str.strip_chars()
-    if target == pl.Date:
-        return text.str.to_date(strict=False)
-    if target == pl.Boolean:
-        return text.str.to_lowercase().replace_strict(_TRUE, default=None, return_dtype=pl.Boolean)
-    return text.cast(target, strict=False)
 
 
 def run_screening(
@@ -210,7 +160,7 @@ def run_screening(
 
     if facts is not None:
         with step("筛查 第1步/共3步 读取并校验事实表", enabled=show) as s:
-            features, quarantine, report = read_facts_table(facts)
+            features, quarantine, report = read_facts_table(facts, program)
             s.update(done=report.rows_in)
             reports = [report]
             if strict and report.quarantined:

@@ -1,12 +1,15 @@
 """Validation with quarantine: good rows go on, bad rows are kept with reasons, counts reconcile.
 
 :func:`validate_table` parses and checks a :class:`~wengang.screening.ingest.RawTable` against its schema
-with column expressions only (no Python loop per row):
+with column expressions (:mod:`wengang.ingest.columns`; spellings other than the usual ones go through the
+scalar readers of :mod:`wengang.ingest.values` once per distinct value):
 
 * missing required fields; identifiers with a bad length, character or check character;
-* money that is not a number, negative, or has more than two decimals (yuan → fen exactly);
-* counts that are not non-negative integers; unknown enum values; unreadable booleans;
-* months that are not ``YYYY-MM`` with month 1–12, impossible dates; a payment dated more than
+* money that is not a number, negative, or has more than two decimals (yuan → fen exactly; the unit is
+  the one the header said, see :mod:`wengang.ingest.headers`);
+* counts that are not non-negative integers; enum values that are neither a code nor one of its Chinese
+  labels; unreadable yes/no values; XLSX cells that were not read (formulas, error values);
+* months and dates in none of the accepted forms; a payment dated more than
   ``max_prepay_years`` before the month it covers, or after ``as_of``; a paid amount with no date;
 * region codes outside ``allowed_regions`` (when given); ranges that end before they start;
 * duplicate keys — every row of a duplicated key is quarantined (we cannot tell which copy is right).
@@ -28,6 +31,9 @@ import polars as pl
 
 from wengang.documents.masking import mask_loose_expr, mask_text_series
 from wengang.facts.identifiers import REASONS_EN, REASONS_ZH, credit_code_reasons, id_number_reasons
+from wengang.ingest import columns as C
+from wengang.ingest.columns import MAX_AMOUNT_FEN, MAX_COUNT  # noqa: F401 - the bounds, named where rows are checked
+from wengang.ingest.values import FEN
 from wengang.screening.ingest import RawTable
 from wengang.screening.schemas import Column
 
@@ -64,6 +70,7 @@ class ValidationReport:
     accepted: int
     quarantined: int
     by_reason: dict[str, int] = field(default_factory=dict)  # English reason → rows
+    notes: list[str] = field(default_factory=list)  # e.g. the columns ignored (Chinese / English)
 
     @property
     def reconciles(self) -> bool:
@@ -92,6 +99,7 @@ class _Check:
     # the flag reads per-distinct-value columns that are spread to the bad rows only; on the full table a
     # single "this value has a fault" column (gathered once) stands in for all such checks of a column
     deferred: bool = False
+    label: str | None = None  # counts the rows of this check in the report (the reason may name the value)
 
 
 def _lit(s: str) -> pl.Expr:
@@ -107,7 +115,7 @@ class _Staging(threading.local):
     be validated at the same time."""
 
     def __init__(self) -> None:
-        self.levels: list[list[pl.Expr]] = [[], []]
+        self.levels: list[list[pl.Expr]] = [[], [], []]  # text; fast path; scalar fallback
 
     def clear(self) -> None:
         for level in self.levels:
@@ -123,142 +131,22 @@ def _stage(level: int, name: str, e: pl.Expr) -> pl.Expr:
     return pl.col(name)
 
 
-# Bounds that keep every sum exact in Int64 (docs/decisions.md, "Exact sums"): a unit has at most one row per
-# month (duplicates are quarantined), 1950–2100 → ≤ 1,812 rows, so a per-unit sum of amounts ≤ 10^13 fen
-# stays below 2·10^16, far inside Int64, and the rules' rate arithmetic (2·base·numerator) cannot overflow.
-# Across units (summaries, ledger totals) sums are taken in Int128 / Python ints.
-MAX_AMOUNT_FEN = 10**13  # 1,000 亿元 in one row: no monthly premium, deferral or subsidy comes near it
-MAX_COUNT = 10**9  # persons, workers, months, 万元 figures
-
-_TRUE = ("1", "true", "t", "y", "yes", "是", "有")
-_FALSE = ("0", "false", "f", "n", "no", "否", "无")
-
-
-def _parse_money(
-    col: Column, dtype: pl.DataType, in_yuan: bool
-) -> tuple[pl.Expr, list[tuple[pl.Expr, str, str]]]:
-    """Parsed Int64 fen and (fault flag, zh, en) list for one money column.
-
-    Integers are fen (or whole yuan when the column came in yuan). Strings, decimals and floats are read
-    as decimal text: in yuan at most two decimals (trailing zeros ignored), in fen whole numbers only.
-    A float is formatted by Polars with its shortest round-trip text before it is read, so ``1234.56``
-    stays ``1234.56``; a float that is not a short decimal is refused rather than rounded.
-    """
+def _parse(col: Column, dtype: pl.DataType, raw: RawTable) -> tuple[pl.Expr, list]:
+    """Parsed value and faults ``(flag, zh, en, label)`` of one column (:mod:`wengang.ingest.columns`)."""
     c = pl.col(col.name)
-    too_big = ("金额超出范围（单笔不超过1000亿元）", "amount out of range (at most 10^13 fen in one row)")
-    if dtype.is_integer():
-        unit = 100 if in_yuan else 1
-        # compared in the column's own type before the multiplication, which would wrap in Int64
-        ok = (c <= MAX_AMOUNT_FEN // unit) & (c >= -(MAX_AMOUNT_FEN // unit))
-        v = pl.when(ok).then(c.cast(pl.Int64) * unit)
-        return v, [(~ok, *too_big), (v < 0, "金额为负", "negative amount")]
-    s = c.cast(pl.String).str.strip_chars().str.replace_all(",", "", literal=True)
-    s = _stage(0, f"__s_{col.name}", pl.when(s == "").then(None).otherwise(s))
-    fmt_ok = s.str.contains(r"^-?\d+(\.\d+)?$")
-    frac = s.str.extract(r"\.(\d+)$", 1).str.strip_chars_end("0").fill_null("")
-    digits = s.str.extract(r"^-?0*(\d+)", 1)
-    # more digits than any amount in range has: refused before the cast (which would give null or wrap)
-    small = digits.str.len_chars() <= 15
-    ip = pl.when(small).then(digits.cast(pl.Int64, strict=False))
-    sign = pl.when(s.str.starts_with("-")).then(-1).otherwise(1)
-    unit = 100 if in_yuan else 1
-    in_range = small & (ip <= MAX_AMOUNT_FEN // unit)
-    over = fmt_ok & ~in_range.fill_null(False)
-    if in_yuan:
-        fp = (frac + "00").str.slice(0, 2).cast(pl.Int64, strict=False)
-        v = pl.when(fmt_ok & in_range & (frac.str.len_chars() <= 2)).then(sign * (ip * 100 + fp)).otherwise(None)
-        faults = [
-            (s.is_not_null() & ~fmt_ok, "不是数字", "not a number"),
-            (over, *too_big),
-            (fmt_ok & (frac.str.len_chars() > 2), "金额超过两位小数", "amount has more than two decimals"),
-        ]
-    else:
-        v = pl.when(fmt_ok & in_range & (frac == "")).then(sign * ip).otherwise(None)
-        faults = [
-            (s.is_not_null() & ~fmt_ok, "不是数字", "not a number"),
-            (over, *too_big),
-            (fmt_ok & (frac != ""), "以分为单位的金额应为整数", "an amount in fen must be a whole number"),
-        ]
-    faults.append((v < 0, "金额为负", "negative amount"))
-    return v, faults
-
-
-def _parse_int(col: Column, dtype: pl.DataType, nonneg: bool) -> tuple[pl.Expr, list]:
-    c = pl.col(col.name)
-    if dtype.is_integer():
-        v = c.cast(pl.Int64, strict=False)
-        faults = [(c.is_not_null() & v.is_null(), "数值超出范围", "out of range")]  # a UInt64 past Int64
-        if nonneg:
-            faults.append((c > MAX_COUNT, "数值超出范围（不超过10亿）", "more than 10^9"))
-    else:
-        s = c.cast(pl.String).str.strip_chars()
-        s = _stage(0, f"__s_{col.name}", pl.when(s == "").then(None).otherwise(s))
-        ok = s.str.contains(r"^-?\d+(\.0+)?$")
-        v = pl.when(ok).then(s.str.replace(r"\.0+$", "").cast(pl.Int64, strict=False)).otherwise(None)
-        faults = [(s.is_not_null() & v.is_null(), "不是整数", "not a whole number")]
-        if nonneg:  # counts: summed per unit (persons over months, dispatched workers), so bounded
-            faults.append((v > MAX_COUNT, "数值超出范围（不超过10亿）", "more than 10^9"))
-    if nonneg:
-        faults.append((v < 0, "不能为负数", "must not be negative"))
-    return v, faults
-
-
-def _parse_date(col: Column, dtype: pl.DataType) -> tuple[pl.Expr, list]:
-    c = pl.col(col.name)
-    if dtype == pl.Date:
-        return c, []
-    if isinstance(dtype, pl.Datetime):
-        return c.dt.date(), []
-    s = c.cast(pl.String).str.strip_chars()
-    s = _stage(0, f"__s_{col.name}", pl.when(s == "").then(None).otherwise(s))
-    # no regex on the hot path: try the three spellings agencies use (2023-01-15, 2023/01/15, 20230115)
-    head = s.str.slice(0, 10)
-    v = pl.coalesce(
-        head.str.to_date("%Y-%m-%d", strict=False),
-        head.str.to_date("%Y/%m/%d", strict=False),
-        s.str.slice(0, 8).str.to_date("%Y%m%d", strict=False),
-    )
-    return v, [(s.is_not_null() & v.is_null(), "日期无效", "not a valid date")]
-
-
-def _parse_month(col: Column, dtype: pl.DataType) -> tuple[pl.Expr, list]:
-    s = pl.col(col.name).cast(pl.String).str.strip_chars().str.replace_all("/", "-", literal=True)
-    s = _stage(0, f"__s_{col.name}", pl.when(s == "").then(None).otherwise(s))
-    n = s.str.len_bytes()
-    # YYYY-MM as is; YYYYMM and YYYY-M normalised with slices (regex is ~10x slower on 10^7 rows)
-    norm = (
-        pl.when(n == 6)
-        .then(
-            pl.when(s.str.slice(4, 1) == "-")
-            .then(s.str.slice(0, 5) + "0" + s.str.slice(5, 1))
-            .otherwise(s.str.slice(0, 4) + "-" + s.str.slice(4, 2))
-        )
-        .otherwise(s)
-    )
-    norm = _stage(1, f"__n_{col.name}", norm)
-    y = norm.str.slice(0, 4).cast(pl.Int32, strict=False)
-    m = norm.str.slice(5, 2).cast(pl.Int32, strict=False)
-    digits = norm.str.slice(0, 4).str.contains("^[0-9]{4}$") & norm.str.slice(5, 2).str.contains("^[0-9]{2}$")
-    good = (norm.str.len_bytes() == 7) & (norm.str.slice(4, 1) == "-") & digits
-    good = good & (m >= 1) & (m <= 12) & (y >= 1950) & (y <= 2100)
-    v = pl.when(good).then(norm).otherwise(None)
-    return v, [
-        (
-            s.is_not_null() & ~good.fill_null(False),
-            "所属期无效（应为YYYY-MM，月份1–12）",
-            "not a valid month (YYYY-MM, 01–12)",
-        )
-    ]
-
-
-def _parse_bool(col: Column, dtype: pl.DataType) -> tuple[pl.Expr, list]:
-    c = pl.col(col.name)
-    if dtype == pl.Boolean:
-        return c, []
-    s = c.cast(pl.String).str.strip_chars().str.to_lowercase()
-    s = _stage(0, f"__s_{col.name}", pl.when(s == "").then(None).otherwise(s))
-    v = pl.when(s.is_in(_TRUE)).then(True).when(s.is_in(_FALSE)).then(False).otherwise(None)
-    return v, [(s.is_not_null() & v.is_null(), "不是是/否值", "not a yes/no value")]
+    if col.kind == "money":
+        return C.money(c, col.name, dtype, raw.units.get(col.name, FEN), stage=_stage)
+    if col.kind == "count" or col.dtype == pl.Int64:
+        return C.integer(c, col.name, dtype, nonneg=col.kind == "count", stage=_stage)
+    if col.kind == "date":
+        return C.dates(c, col.name, dtype, raw.excel_epoch, stage=_stage)
+    if col.kind == "month":
+        return C.months(c, col.name, dtype, raw.excel_epoch, stage=_stage)
+    if col.kind == "bool":
+        return C.boolean(c, col.name, dtype, stage=_stage)
+    if col.kind == "enum":
+        return C.enum(c, col.name, col.choices, stage=_stage)
+    raise ValueError(col.kind)
 
 
 def month_index(e: pl.Expr) -> pl.Expr:
@@ -388,6 +276,20 @@ def _registry_key(
     return numbers.gather(idx)
 
 
+def _cell_errors(raw: RawTable, name: str) -> tuple[pl.Expr, pl.Expr, pl.Expr] | None:
+    """Rows whose cell of ``name`` was not read (an XLSX formula or error value): flag, reason zh, en."""
+    errs = raw.cell_errors.get(name)
+    if not errs:
+        return None
+    rows = list(errs)
+    r = pl.col("source_row").cast(pl.Int64)
+
+    def reason(i: int) -> pl.Expr:
+        return r.replace_strict(rows, [e[i] for e in errs.values()], default=None, return_dtype=pl.String)
+
+    return r.is_in(rows), reason(0), reason(1)
+
+
 def _missing(c: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     return c.is_null() if dtype != pl.String else (c.is_null() | (c.str.strip_chars() == ""))
 
@@ -437,7 +339,14 @@ def validate_table(
     checks: list[_Check] = []
     parsed: dict[str, pl.Expr] = {}
 
-    def add(fieldname: str, flag: pl.Expr, zh: str | pl.Expr, en: str | pl.Expr, deferred: bool = False):
+    def add(
+        fieldname: str,
+        flag: pl.Expr,
+        zh: str | pl.Expr,
+        en: str | pl.Expr,
+        label: str | None = None,
+        deferred: bool = False,
+    ):
         checks.append(
             _Check(
                 fieldname,
@@ -445,6 +354,7 @@ def validate_table(
                 zh if isinstance(zh, pl.Expr) else _lit(zh),
                 en if isinstance(en, pl.Expr) else _lit(en),
                 deferred,
+                label if isinstance(en, pl.Expr) else None,
             )
         )
 
@@ -462,13 +372,15 @@ def validate_table(
         c = pl.col(name)
         if col.kind == "month":
             _STAGING.clear()
-            v, faults = _parse_month(col, dtype)
+            v, faults = _parse(col, dtype, raw)
             stages = [list(level) for level in _STAGING.levels]
             _STAGING.clear()
-            ((flag, _zh, _en),) = faults
+            ((flag, mzh, men, _label),) = faults
             pm = pl.col(_p(name))
 
-            def build(d, v=v, flag=flag, stages=stages, c=c, dtype=dtype, name=name, pm=pm, req=col.required):
+            def build(
+                d, v=v, flag=flag, mzh=mzh, men=men, stages=stages, c=c, dtype=dtype, name=name, pm=pm, req=col.required
+            ):
                 for level in stages:
                     if level:
                         d = d.with_columns(level)
@@ -477,6 +389,8 @@ def validate_table(
                     name,
                     pm,
                     mf.alias(f"__mf__{name}"),
+                    (mzh if isinstance(mzh, pl.Expr) else _lit(mzh)).alias(f"__mzh__{name}"),
+                    (men if isinstance(men, pl.Expr) else _lit(men)).alias(f"__men__{name}"),
                     miss.alias(f"__miss__{name}"),
                     (mf | miss if req else mf).alias(f"__vbad__{name}"),
                     month_index(pm).alias(f"__mi__{name}"),
@@ -484,7 +398,7 @@ def validate_table(
                 )
 
             rows = [f"__vbad__{name}", f"__mi__{name}", f"__mso__{name}"]
-            later = [f"__mf__{name}", f"__miss__{name}"]
+            later = [f"__mf__{name}", f"__miss__{name}", f"__mzh__{name}", f"__men__{name}"]
             int_key[name] = f"__mi__{name}"
         else:
             s = c.cast(pl.String).str.strip_chars()
@@ -566,24 +480,20 @@ def validate_table(
         dtype = in_schema[col.name]
         c = pl.col(col.name)
         faults: list = []
-        if col.kind == "money":
-            v, faults = _parse_money(col, dtype, col.name in raw.yuan_columns)
-        elif col.kind == "count" or col.dtype == pl.Int64:
-            v, faults = _parse_int(col, dtype, nonneg=col.kind == "count")
-        elif col.kind == "date":
-            v, faults = _parse_date(col, dtype)
-        elif col.kind == "month":
+        if col.kind == "month":
             v = pl.col(_p(col.name))
+            # deferred: read from the per-month table for bad rows only
             faults = [
                 (
                     pl.col(f"__mf__{col.name}"),
-                    "所属期无效（应为YYYY-MM，月份1–12）",
-                    "not a valid month (YYYY-MM, 01–12)",
-                    True,  # deferred: read from the per-month table for bad rows only
+                    pl.col(f"__mzh__{col.name}"),
+                    pl.col(f"__men__{col.name}"),
+                    "not a valid month",
+                    True,
                 )
             ]
-        elif col.kind == "bool":
-            v, faults = _parse_bool(col, dtype)
+        elif col.kind in ("money", "count", "date", "bool", "enum") or col.dtype == pl.Int64:
+            v, faults = _parse(col, dtype, raw)
         elif col.kind in ("credit_code", "id_number"):
             v = pl.col(_p(col.name))  # parsed once per distinct value above
             id_reason_cols.append((col.name, col.kind))
@@ -592,15 +502,7 @@ def validate_table(
             v = pl.when(s == "").then(None).otherwise(s)
             if col.kind == "text":  # a name with a phone or ID number typed into it: masked from here on
                 v = v.map_batches(mask_text_series, return_dtype=pl.String, is_elementwise=True)
-            if col.kind == "enum":
-                faults = [
-                    (
-                        v.is_not_null() & ~v.is_in(list(col.choices)),
-                        "不在允许的取值中",
-                        f"not one of {', '.join(col.choices)}",
-                    )
-                ]
-            elif col.kind == "region":
+            if col.kind == "region":
                 if allowed_regions is not None:
                     faults = [
                         (
@@ -618,11 +520,17 @@ def validate_table(
                         )
                     ]
         parsed[col.name] = v
+        cell = _cell_errors(raw, col.name)
+        if cell is not None:
+            flag, zh, en = cell
+            add(col.name, flag, zh, en, "cell not read (formula or error value)")
         if col.required:
             if col.name in distinct_done:
                 add(col.name, pl.col(f"__miss__{col.name}"), "必填字段为空", "required field is empty", deferred=True)
             else:
-                add(col.name, _missing(c, dtype), "必填字段为空", "required field is empty")
+                # a cell that was not read (a formula) is said so, not also "empty"
+                missing = _missing(c, dtype) if cell is None else _missing(c, dtype) & ~cell[0]
+                add(col.name, missing, "必填字段为空", "required field is empty")
         for fault in faults:
             add(col.name, *fault)
 
@@ -765,6 +673,11 @@ def validate_table(
         *[_p(n) for n in parsed],
         *[f"__di__{n}" for n in lookups],
     ]
+    # columns the reasons read (a value's own reason from the scalar reader): kept for the bad rows
+    have = set(lf.collect_schema().names())
+    for i in now:
+        for e in (checks[i].zh, checks[i].en):
+            keep += [n for n in e.meta.root_names() if n in have and n not in keep]
     int_out = "__regkey__" if key_out and has_registry_key else None
     if int_out:
         keep.append(int_out)
@@ -798,13 +711,15 @@ def validate_table(
     if bad.height:
         for i, ch in enumerate(checks):
             n = int(bad[f"__f{i}"].sum())
-            if n:
+            if n and ch.label:
+                by_reason[f"{ch.field}: {ch.label}"] += n
+            elif n:
                 key = f"{ch.field}: {bad.filter(pl.col(f'__f{i}')).select(ch.en.alias('e')).to_series()[0]}"
                 for generic in ("duplicate key", "wrong check character"):
                     key = key if generic not in key else f"{ch.field}: {generic}"
                 by_reason[key] += n
     report = ValidationReport(
-        sch.name, raw.source_file, df.height, df.height - n_bad, quarantine.height, dict(by_reason)
+        sch.name, raw.source_file, df.height, df.height - n_bad, quarantine.height, dict(by_reason), list(raw.notes)
     )
     if strict and quarantine.height:
         raise ValidationFailed(report, quarantine.row(0, named=True))

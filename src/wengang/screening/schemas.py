@@ -1,19 +1,22 @@
 """Schemas of the raw tables the agencies hand over (经办机构原始数据表).
 
-Each :class:`TableSchema` lists its columns with a Polars dtype, a Chinese header (also accepted as the
-column name on ingest, so a sheet headed ``统一社会信用代码`` reads as ``credit_code``), an English
-description, whether it is required, and a *kind* that validation knows how to check:
+Each :class:`TableSchema` lists its columns with a Polars dtype, a standard Chinese header (accepted as
+the column name on ingest, with the agency headers of :data:`wengang.ingest.headers.AGENCY_HEADERS`, so a
+sheet headed ``统一社会信用代码`` reads as ``credit_code``), an English description, whether it is
+required, and a *kind* that validation knows how to check:
 
 * ``credit_code`` / ``id_number`` — check characters (``wengang.facts.identifiers``);
-* ``money`` — integer fen (Int64). A column given in yuan (header ending ``_yuan`` or ``（元）``) is
-  converted exactly to fen; more than two decimals is refused, never rounded;
-* ``month`` — ``YYYY-MM``; ``date`` — a date; ``region`` — a GB/T 2260 code in the allowed set;
-* ``count`` — a non-negative integer; ``enum`` — one of ``choices``;
+* ``money`` — integer fen (Int64). The header says the unit: ``*_fen`` or ``…(分)`` fen; ``*_yuan``,
+  ``…(元)`` or a Chinese header without a unit (``应缴金额``) yuan, converted exactly; more than two
+  decimals is refused, never rounded;
+* ``month`` — ``YYYY-MM`` (also ``2024年1月``, ``202401``, or a date, taken as its month); ``date`` — a
+  date; ``region`` — a GB/T 2260 code in the allowed set;
+* ``count`` — a non-negative integer; ``enum`` — one of ``choices`` or its Chinese label (``中型``).
 * ``text`` — free text shown in lists (names): a mobile number, 公民身份号码 or bank account typed into it is
   masked on the way in (``wengang.documents.masking.mask_text``), so no list, file or message repeats it.
 
 Conventions: one row per key (``TableSchema.key``); money never float; booleans accept
-``1/0/true/false/是/否/Y/N``.
+``1/0/true/false/是/否/有/无/Y/N``. Value forms: :mod:`wengang.ingest.values`.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ import polars as pl
 
 from wengang.facts.person import CertificateType, PersonStatus
 from wengang.facts.unit import OrgType, SizeClass
+from wengang.ingest.headers import FieldSpec, Scope, field_headers
+from wengang.ingest.values import code_labels
 
 PERSON_STATUS_CHOICES = [s.value for s in PersonStatus]
 CERTIFICATE_TYPE_CHOICES = [c.value for c in CertificateType]
@@ -38,7 +43,6 @@ class Column:
     required: bool = True
     kind: str | None = None  # credit_code, id_number, money, month, date, region, count, enum, bool, text
     choices: tuple[str, ...] = ()
-    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,24 +76,30 @@ class TableSchema:
     def polars_schema(self) -> pl.Schema:
         return pl.Schema({c.name: c.dtype for c in self.columns})
 
-    def header_aliases(self) -> dict[str, str]:
-        """Accepted header → canonical column name (Chinese headers, yuan variants, aliases)."""
-        out: dict[str, str] = {}
-        for c in self.columns:
-            for a in (c.name, c.zh, *c.aliases):
-                out[a] = c.name
-            if c.kind == "money":
-                base = c.name.removesuffix("_fen")
-                out[f"{base}_yuan"] = c.name
-                out[f"{c.zh}（元）"] = c.name
-                out[f"{c.zh}(元)"] = c.name
-        return out
+    def scope(self) -> Scope:
+        """The columns with the headers they answer to (standard header, then agency headers)."""
+        person = "id_number" in self._by_name
+        return Scope(
+            self.name,
+            tuple(
+                FieldSpec(c.name, field_headers(c.name, [c.zh], person=person), c.kind == "money", c.required)
+                for c in self.columns
+            ),
+        )
 
     def describe(self) -> str:
         lines = [f"{self.zh} / {self.en}", ""]
-        for c in self.columns:
+        for spec, c in zip(self.scope().fields, self.columns, strict=True):
             req = "必填 required" if c.required else "可选 optional"
-            lines.append(f"- `{c.name}` ({c.dtype}, {req}): {c.zh} / {c.en}")
+            heads = "、".join(f"“{h}”" for h in spec.headers[1:])
+            also = f"；也认表头 also headed {heads}" if heads else ""
+            unit = "；中文表头以元计 Chinese headers in yuan" if c.kind == "money" else ""
+            labels = ""
+            if c.kind == "enum":
+                labels = "；取值 values " + "、".join(
+                    f"`{code}`" + (f"（{'、'.join(code_labels(code))}）" if code_labels(code) else "") for code in c.choices
+                )
+            lines.append(f"- `{c.name}` ({c.dtype}, {req}): {c.zh} / {c.en}{also}{unit}{labels}")
         if self.hold_key:
             lines += [
                 "",
@@ -99,8 +109,8 @@ class TableSchema:
         return "\n".join(lines)
 
 
-def _c(name, dtype, zh, en, required=True, kind=None, choices=(), aliases=()):
-    return Column(name, dtype, zh, en, required, kind, tuple(choices), tuple(aliases))
+def _c(name, dtype, zh, en, required=True, kind=None, choices=()):
+    return Column(name, dtype, zh, en, required, kind, tuple(choices))
 
 
 CC = ("credit_code", pl.String, "统一社会信用代码", "unified social credit code of the unit")
@@ -111,7 +121,7 @@ UNITS = TableSchema(
     "参保单位登记信息",
     "unit registry",
     (
-        _c(*CC, kind="credit_code", aliases=("单位统一社会信用代码",)),
+        _c(*CC, kind="credit_code"),
         _c("name", pl.String, "单位名称", "unit name", kind="text"),
         _c(
             "region_code",
@@ -188,7 +198,7 @@ CONTRIBUTIONS = TableSchema(
     "monthly unemployment-insurance contribution records",
     (
         _c(*CC, kind="credit_code"),
-        _c("month", pl.String, "费款所属期", "month covered, YYYY-MM", kind="month", aliases=("所属期",)),
+        _c("month", pl.String, "费款所属期", "month covered, YYYY-MM", kind="month"),
         _c("due_fen", pl.Int64, "应缴金额", "amount due (unit + staff), fen", kind="money"),
         _c("paid_fen", pl.Int64, "实缴金额", "amount paid for that month, fen", kind="money"),
         _c(
@@ -347,7 +357,6 @@ PERSONS = TableSchema(
             "公民身份号码",
             "resident ID number",
             kind="id_number",
-            aliases=("身份证号",),
         ),
         _c("name", pl.String, "姓名", "name", kind="text"),
         _c("region_code", pl.String, "参保地行政区划代码", "region of insurance", kind="region"),
@@ -596,3 +605,29 @@ ALL_TABLES: dict[str, TableSchema] = {
 def data_dictionary() -> str:
     """Markdown data dictionary of all raw tables (Chinese and English)."""
     return "\n\n".join(t.describe() for t in ALL_TABLES.values())
+
+
+_FACT_DTYPES = {"bool": pl.Boolean(), "date": pl.Date(), "money": pl.Int64(), "count": pl.Int64(), "int": pl.Int64()}
+
+
+def facts_schema(model: type) -> TableSchema:
+    """A derived-facts table (``wengang screen --facts``): one column per field of the facts model, checked
+    by the field's type (amounts, labels, dates read as in a raw table); ``credit_code`` and
+    ``region_code`` are required (the rows are screened by region)."""
+    from wengang.ingest.headers import description_header
+    from wengang.ingest.record import field_kind
+
+    cols = []
+    fields = model.model_fields  # type: ignore[attr-defined]
+    for name, info in fields.items():
+        fk = field_kind(name, info)
+        if fk.kind == "other":
+            continue  # lists of past subsidies and the like are not columns
+        kind = {"text": None, "int": None}.get(fk.kind, fk.kind)
+        choices = tuple(str(m.value) for m in fk.enum) if fk.enum is not None else ()
+        zh = description_header(info.description) or name
+        en = (info.description or "").partition(" / ")[2] or name
+        cols.append(Column(name, _FACT_DTYPES.get(fk.kind, pl.String()), zh, en, name in ("credit_code", "region_code"), kind, choices))
+    if "region_code" not in fields:
+        cols.append(Column("region_code", pl.String(), "参保地行政区划代码", "region code", True))
+    return TableSchema("facts", "单位事实表", f"derived facts ({model.__name__})", tuple(cols))

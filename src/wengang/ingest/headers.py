@@ -1,0 +1,392 @@
+"""Which column is which: canonical field names ↔ the headers agencies use, and the unit a money header says.
+
+A column is matched to a field by its header, after normalising both (:func:`normalise_header`: NFKC so
+full-width letters and brackets read as ASCII, every space removed, a ``*`` or ``(必填)`` marker dropped,
+ASCII lower-cased). A field answers to
+
+* its canonical name (``due_fen``), and for money also ``<base>_yuan`` (``due_yuan``);
+* its standard Chinese header: a raw table's column header (``screening.schemas``), or a facts model's
+  Chinese name in the data dictionary when it is a name rather than a sentence;
+* the agency headers in :data:`AGENCY_HEADERS` (one table; :data:`PERSON_HEADERS` replaces a few for
+  tables and models about persons, where ``姓名`` is the name);
+* the user's own mapping file (``--header-map``, :func:`load_header_map`), which wins.
+
+Units of money columns are said by the header, never guessed: ``*_fen`` and a header ending ``(分)`` are
+fen; ``*_yuan``, a header ending ``(元)`` and — as the data dictionary declares — a Chinese header without
+a unit (``应缴金额``) are yuan, because agencies' exports show 元. A unit the system does not read
+(``(万元)`` on an amount) is refused.
+
+Columns that match no field are ignored and listed in a note; a required field with no column is refused
+with the column in the file that looks nearest (:class:`~wengang.ingest.IngestError`).
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import re
+import types
+import typing
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wengang.ingest import IngestError
+
+YUAN, FEN = "yuan", "fen"
+
+# canonical field → headers agencies use besides the standard one (one table for every raw table and
+# facts model that has the field; docs/data-dictionary.md prints it)
+AGENCY_HEADERS: dict[str, tuple[str, ...]] = {
+    "credit_code": ("统一社会信用代码", "单位统一社会信用代码", "社会信用代码", "信用代码", "统一信用代码"),
+    "name": ("单位名称", "单位全称", "企业名称"),
+    "region_code": ("参保地行政区划代码", "行政区划代码", "区划代码"),
+    "org_type": ("单位类型", "单位性质"),
+    "industry_code": ("国民经济行业代码", "行业代码", "所属行业代码", "行业分类代码"),
+    "size_class": ("企业划型", "企业规模", "企业规模类型", "划型"),
+    "employees": ("从业人员数", "从业人数", "从业人员"),
+    "revenue_10k_yuan": ("营业收入（万元）", "营业收入(万元)"),
+    "assets_10k_yuan": ("资产总额（万元）", "资产总额(万元)"),
+    "is_dispatch_firm": ("是否劳务派遣单位", "劳务派遣单位"),
+    "legal_entity_credit_code": ("所属独立法人统一社会信用代码", "法人统一社会信用代码", "上级法人统一社会信用代码"),
+    "month": ("费款所属期", "所属期", "所属年月", "缴费所属期", "费款所属年月"),
+    "due_fen": ("应缴金额", "应缴费额", "应缴额", "应缴失业保险费"),
+    "paid_fen": ("实缴金额", "实缴费额", "实缴额", "实缴失业保险费"),
+    "paid_date": ("缴费日期", "到账日期", "实缴日期"),
+    "late_fee_fen": ("滞纳金", "滞纳金金额"),
+    "insured_persons": ("缴费人数", "实缴人数"),
+    "insured_headcount": ("参保人数", "参保职工人数", "年末参保职工人数", "年末参保人数"),
+    "layoffs": ("裁员人数",),
+    "normal_attrition": ("正常减员人数",),
+    "year": ("年度",),
+    "serious_dishonesty": ("是否失信", "严重失信", "是否列入严重失信名单", "列入严重违法失信名单"),
+    "layoffs_last_year": ("上年度裁员人数", "上年裁员人数"),
+    "normal_attrition_last_year": ("上年度正常减员人数", "上年正常减员人数"),
+    "avg_insured_last_year": ("上年度月均参保人数", "上年月均参保人数", "上年度月均参保职工人数"),
+    "months_fully_paid": ("连续足额缴费月数", "足额缴费月数"),
+    "paid_premium_last_year_fen": ("上年度实缴失业保险费", "上年度实际缴纳失业保险费", "上年实缴失业保险费"),
+    "has_corporate_account": ("有对公账户", "是否有对公账户"),
+    "id_number": ("公民身份号码", "身份证号", "身份证号码", "证件号码"),
+}
+# tables and models about persons (those with an id_number): these fields mean the person's
+PERSON_HEADERS: dict[str, tuple[str, ...]] = {
+    "name": ("姓名",),
+    "paid_date": (),
+    "region_code": ("参保地行政区划代码", "行政区划代码"),
+}
+
+_MARKERS = re.compile(r"^\*+|\*+$|\((必填|选填|可选)\)$")
+_UNIT_SUFFIX = re.compile(r"(.+)\((?:单位:)?(元|分|万元)\)")
+_DUPLICATE = re.compile(r"(.+)_duplicated_[0-9]+")  # Polars' name for a repeated header
+_NAME_LIKE = re.compile(r"[^，,；;。：:/、 ]{1,20}")
+
+
+def normalise_header(header: object) -> str:
+    """``"＊应缴金额（元） "`` → ``"应缴金额(元)"``: NFKC, no spaces, no required-marker, ASCII lower-case."""
+    s = unicodedata.normalize("NFKC", str(header)).replace("\ufeff", "")
+    s = "".join(s.split())
+    s = _MARKERS.sub("", s)
+    return s.lower()
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    headers: tuple[str, ...]  # Chinese headers, the standard one first
+    money: bool = False
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The fields one table (or one facts model) has, with their headers."""
+
+    name: str
+    fields: tuple[FieldSpec, ...]
+
+    def field(self, name: str) -> FieldSpec | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+def field_headers(name: str, standard: Iterable[str] = (), *, person: bool = False) -> tuple[str, ...]:
+    """The Chinese headers of ``name``: the standard ones first, then the agency headers."""
+    extra = PERSON_HEADERS[name] if person and name in PERSON_HEADERS else AGENCY_HEADERS.get(name, ())
+    return tuple(dict.fromkeys(h for h in (*standard, *extra) if h))
+
+
+def description_header(description: str | None) -> str | None:
+    """A facts field's Chinese name from its description (``"单位名称 / unit name"`` → ``单位名称``), when
+    that part is a short name and not a sentence."""
+    zh = re.split(r"\s*/\s+", description or "", maxsplit=1)[0].strip()
+    return zh if _NAME_LIKE.fullmatch(zh) else None
+
+
+def model_scope(model: type) -> Scope:
+    """The fields of a pydantic facts model (only ``credit_code`` / ``id_number`` are required here: the
+    model itself says what else it needs)."""
+    fields = model.model_fields  # type: ignore[attr-defined]
+    person = "id_number" in fields
+    specs = []
+    for name, f in fields.items():
+        std = description_header(f.description)
+        specs.append(
+            FieldSpec(name, field_headers(name, [std] if std else [], person=person), money=_is_money(name, f.annotation))
+        )
+    return Scope(model.__name__, tuple(specs))
+
+
+def _is_money(name: str, annotation: object) -> bool:
+    if not name.endswith("_fen"):
+        return False
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return all(_is_money(name, a) for a in typing.get_args(annotation) if a is not type(None))
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation is int
+
+
+# ------------------------------------------------------------------------------------- user mapping
+
+
+@dataclass(frozen=True)
+class HeaderMap:
+    """The user's mapping of local headers to standard fields or headers (``--header-map``)."""
+
+    entries: Mapping[str, str]  # normalised local header → target as written
+    source: str = ""
+
+
+def load_header_map(path: str | Path) -> HeaderMap:
+    """Read a mapping file: YAML (``本地列名: 标准字段``) or CSV (``本地列名,标准字段`` per line, an optional
+    header line, ``#`` comments). UTF-8, GBK or GB18030. A target must be a known field name or header."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError:
+        raise IngestError(f"找不到表头映射文件 {p}", f"header-map file not found: {p}", source=str(p)) from None
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            content = raw.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes any byte string
+        raise IngestError(f"表头映射文件 {p} 无法解码", f"cannot decode header-map file {p}", source=str(p))
+    pairs: list[tuple[str, str, str]] = []  # (local, target, where)
+    if p.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+
+        try:
+            data = yaml.safe_load(content) or {}
+        except yaml.YAMLError as exc:
+            raise IngestError(f"表头映射文件 {p} 不是有效的 YAML", f"header-map file {p} is not valid YAML ({exc})", source=str(p)) from None
+        if not isinstance(data, dict):
+            raise IngestError(
+                f"表头映射文件 {p} 应为“本地列名: 标准字段”的映射", f"header-map file {p} must map local headers to fields", source=str(p)
+            )
+        pairs = [(str(k), str(v), f"“{k}”") for k, v in data.items()]
+    else:
+        for i, row in enumerate(csv.reader(io.StringIO(content)), start=1):
+            if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
+                continue
+            if len(row) != 2:
+                raise IngestError(
+                    f"表头映射文件 {p} 第{i}行应为“本地列名,标准字段”", f"header-map file {p} line {i}: expected 'local header,field'", source=str(p)
+                )
+            if i == 1 and normalise_header(row[1]) in ("标准字段", "field", "标准列名"):
+                continue
+            pairs.append((row[0], row[1], f"第{i}行"))
+    known = known_targets()
+    entries: dict[str, str] = {}
+    for local, target, where in pairs:
+        if not _known(normalise_header(target), known):
+            near = difflib.get_close_matches(normalise_header(target), list(known), n=1, cutoff=0.5)
+            hint_zh = f"；最接近的是“{near[0]}”" if near else ""
+            hint_en = f"; nearest: {near[0]!r}" if near else ""
+            raise IngestError(
+                f"表头映射文件 {p} {where}：“{target}”不是已知的标准字段或表头{hint_zh}",
+                f"header-map file {p} {where}: {target!r} is not a known field or header{hint_en}",
+                source=str(p),
+            )
+        entries[normalise_header(local)] = target
+    return HeaderMap(entries, str(p))
+
+
+def all_scopes() -> list[Scope]:
+    """Every raw table and facts model the system reads."""
+    import wengang.programs  # noqa: F401  (registers the rulesets and their facts models)
+    from wengang.rules.engine import RULESETS
+    from wengang.screening.schemas import ALL_TABLES
+
+    models = {rs.facts.__name__: rs.facts for rs in RULESETS.values()}
+    return [t.scope() for t in ALL_TABLES.values()] + [model_scope(m) for _, m in sorted(models.items())]
+
+
+def _known(key: str, known: set[str]) -> bool:
+    m = _UNIT_SUFFIX.fullmatch(key)
+    return key in known or (m is not None and m.group(1) in known and m.group(2) in ("元", "分"))
+
+
+def known_targets() -> set[str]:
+    out: set[str] = set()
+    for scope in all_scopes():
+        out.update(_lookup(scope))
+    return out
+
+
+# ---------------------------------------------------------------------------------------- resolving
+
+
+@dataclass
+class Resolution:
+    """How a file's columns map to a scope's fields."""
+
+    rename: dict[str, str]  # column as in the file → field
+    units: dict[str, str]  # money field → "yuan" or "fen"
+    ignored: list[str]  # columns that match no field, as in the file
+    near: dict[str, str] = field(default_factory=dict)  # ignored column → the known header it resembles
+
+    @property
+    def yuan(self) -> set[str]:
+        return {f for f, u in self.units.items() if u == YUAN}
+
+    def note(self) -> str | None:
+        """"未识别的列已忽略：…" for the user, or None."""
+        if not self.ignored:
+            return None
+        zh = "、".join(f"“{c}”" + (f"（近似“{self.near[c]}”，如为同一列请用 --header-map 指定）" if c in self.near else "") for c in self.ignored)
+        en = ", ".join(repr(c) + (f" (resembles {self.near[c]!r})" if c in self.near else "") for c in self.ignored)
+        return f"未识别的列已忽略：{zh} / unknown columns ignored: {en}"
+
+
+def _lookup(scope: Scope) -> dict[str, tuple[str, str | None, bool]]:
+    """Normalised header → (field, unit, unit stated by the header itself)."""
+    out: dict[str, tuple[str, str | None, bool]] = {}
+
+    def add(header: str, f: str, unit: str | None, explicit: bool) -> None:
+        key = normalise_header(header)
+        seen = out.get(key)
+        if seen is not None and seen[0] != f:
+            raise ValueError(f"header {header!r} names both {seen[0]!r} and {f!r} in {scope.name}")
+        if seen is None or explicit:
+            out[key] = (f, unit, explicit)
+
+    for spec in scope.fields:
+        add(spec.name, spec.name, FEN if spec.money else None, spec.money)
+        if spec.money:
+            add(spec.name.removesuffix("_fen") + "_yuan", spec.name, YUAN, True)
+        for h in spec.headers:
+            if not spec.money:
+                add(h, spec.name, None, False)
+                continue
+            m = _UNIT_SUFFIX.fullmatch(normalise_header(h))
+            if m and m.group(2) in ("元", "分"):
+                add(h, spec.name, YUAN if m.group(2) == "元" else FEN, True)
+                add(m.group(1), spec.name, YUAN, False)  # the name without its unit reads as any Chinese header
+            else:
+                add(h, spec.name, YUAN, False)  # a Chinese amount header without a unit: 元 (declared)
+    return out
+
+
+def resolve(
+    columns: Iterable[str],
+    scope: Scope,
+    *,
+    header_map: HeaderMap | None = None,
+    source: str = "",
+    table_zh: str = "",
+    required: Iterable[str] | None = None,
+) -> Resolution:
+    """Map ``columns`` (as in the file) to the fields of ``scope``; refuse a missing required field."""
+    columns = list(columns)
+    lookup = _lookup(scope)
+    if header_map is not None:
+        for local, target in header_map.entries.items():
+            hit = lookup.get(normalise_header(target)) or _with_unit_suffix(lookup, normalise_header(target), target, source)
+            if hit is not None:
+                lookup[local] = (hit[0], hit[1], True)
+    rename: dict[str, str] = {}
+    units: dict[str, str] = {}
+    ignored: list[str] = []
+    for col in columns:
+        key = normalise_header(col)
+        hit = lookup.get(key) or _with_unit_suffix(lookup, key, col, source)
+        dup = _DUPLICATE.fullmatch(key)
+        if hit is None and dup and (lookup.get(dup.group(1)) or _with_unit_suffix(lookup, dup.group(1), col, source)):
+            raise IngestError(
+                f"文件 {source} 中表头“{col.rsplit('_duplicated_', 1)[0]}”出现了不止一次",
+                f"file {source} has the header {col.rsplit('_duplicated_', 1)[0]!r} more than once",
+                source=source,
+                column=col,
+            )
+        if hit is None:
+            if key and not key.startswith("__unnamed__"):
+                ignored.append(col)
+            continue
+        target, unit, _ = hit
+        if target in rename.values():
+            first = next(c for c, t in rename.items() if t == target)
+            raise IngestError(
+                f"文件 {source} 中列“{first}”与“{col}”都对应字段 {target}，请删去一列或用 --header-map 区分",
+                f"file {source}: columns {first!r} and {col!r} both map to field {target!r}",
+                source=source,
+                column=target,
+            )
+        rename[col] = target
+        if unit is not None:
+            units[target] = unit
+    headers = [h for h in lookup]
+    near = {}
+    for col in ignored:
+        close = difflib.get_close_matches(normalise_header(col), headers, n=1, cutoff=0.75)
+        if close:
+            near[col] = close[0]
+    needed = [f.name for f in scope.fields if f.required] if required is None else list(required)
+    for name in needed:
+        if name in rename.values():
+            continue
+        spec = scope.field(name)
+        std = spec.headers[0] if spec and spec.headers else name
+        names = [normalise_header(h) for h in (spec.headers if spec else ())] + [name]
+        guess = None
+        for col in columns:
+            score = max(difflib.SequenceMatcher(None, normalise_header(col), n).ratio() for n in names)
+            if score >= 0.5 and (guess is None or score > guess[1]):
+                guess = (col, score)
+        what = f"{table_zh} " if table_zh else ""
+        hint_zh = f"；最接近的列是“{guess[0]}”，如为同一列请用 --header-map 指定" if guess else ""
+        hint_en = f"; nearest column: {guess[0]!r} (map it with --header-map)" if guess else ""
+        raise IngestError(
+            f"{what}文件 {source} 缺少必填列“{std}”（{name}）{hint_zh}；现有列：{'、'.join(columns)}",
+            f"file {source} is missing the required column {name!r} ({std}){hint_en}; columns found: {', '.join(columns)}",
+            source=source,
+            column=name,
+        )
+    return Resolution(rename, units, ignored, near)
+
+
+def _with_unit_suffix(
+    lookup: Mapping[str, tuple[str, str | None, bool]], key: str, shown: str, source: str
+) -> tuple[str, str | None, bool] | None:
+    """``应缴金额(元)``, ``应缴金额(单位:分)``: a known amount header with its unit in brackets."""
+    m = _UNIT_SUFFIX.fullmatch(key)
+    if not m:
+        return None
+    base = lookup.get(m.group(1))
+    if base is None or base[1] is None:
+        return None  # not an amount: "营业收入(万元)" is a header of its own or unknown
+    if m.group(2) == "万元":
+        raise IngestError(
+            f"文件 {source} 的列“{shown}”以万元计，金额列请以元或分给出",
+            f"file {source}: column {shown!r} is in 10k yuan; give amounts in yuan or fen",
+            source=source,
+            column=base[0],
+        )
+    unit = YUAN if m.group(2) == "元" else FEN
+    if base[2] and base[1] != unit:
+        raise IngestError(
+            f"文件 {source} 的列“{shown}”单位自相矛盾", f"file {source}: column {shown!r} states two units", source=source, column=base[0]
+        )
+    return (base[0], unit, True)

@@ -1,0 +1,207 @@
+"""One case's facts through the same headers and value readers as screening (``wengang evaluate``).
+
+A record is a mapping of headers to values: a JSON object (canonical English keys, Chinese headers or a
+mix) or one row of a CSV/XLSX export (:func:`read_record`). :func:`normalise_record` maps the headers to
+the facts model's fields (:mod:`wengang.ingest.headers`) and reads each value by the field's type
+(:mod:`wengang.ingest.values`): an amount under a Chinese header or ``*_yuan`` is 元 and becomes exact
+fen, ``中型`` becomes ``medium``, ``是`` true, ``2024年1月5日`` a date. Problems name the field (and the
+header it came under); the model's own validation runs after.
+
+A key that is an English identifier but no field of the model is kept, so the model refuses it as a
+typo (an unknown canonical name must not be dropped silently: a misspelt exclusion flag would read as
+"no"); any other unknown header is ignored and listed in the notes, as in screening.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from wengang.ingest import IngestError
+from wengang.ingest import values as V
+from wengang.ingest.headers import (
+    FieldSpec,
+    HeaderMap,
+    Scope,
+    field_headers,
+    model_scope,
+    normalise_header,
+    resolve,
+)
+
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+@dataclass(frozen=True)
+class FieldKind:
+    kind: str  # credit_code, id_number, money, count, int, bool, date, enum, text, other
+    enum: type[enum.Enum] | None = None
+
+
+def field_kind(name: str, info: Any) -> FieldKind:
+    """What a facts-model field holds, from its annotation (``Optional`` and ``Annotated`` unwrapped)."""
+    ann = info.annotation
+    nonneg = any(getattr(m, "ge", None) == 0 for m in getattr(info, "metadata", ()))
+    if typing.get_origin(ann) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(ann) if a is not type(None)]
+        ann = args[0] if len(args) == 1 else object
+    if typing.get_origin(ann) is typing.Annotated:
+        args = typing.get_args(ann)
+        ann = args[0]
+        nonneg = nonneg or any(getattr(m, "ge", None) == 0 for m in args[1:])
+    if name == "credit_code" or name.endswith("_credit_code"):
+        return FieldKind("credit_code")
+    if name == "id_number" or name.endswith("_id_number"):
+        return FieldKind("id_number")
+    if ann is bool:
+        return FieldKind("bool")
+    if isinstance(ann, type) and issubclass(ann, enum.Enum):
+        return FieldKind("enum", ann) if issubclass(ann, str) else FieldKind("int")
+    if ann is int:
+        return FieldKind("money" if name.endswith("_fen") else "count" if nonneg else "int")
+    if ann is date:
+        return FieldKind("date")
+    if ann is str:
+        return FieldKind("text")
+    return FieldKind("other")
+
+
+@dataclass
+class Record:
+    """A record as read from a file: values by header, and where it came from."""
+
+    values: dict[str, Any]
+    source: str = ""
+    excel_epoch: date | None = None
+    cell_errors: dict[str, tuple[str, str]] = field(default_factory=dict)  # header → reason (zh, en)
+
+
+@dataclass
+class Normalised:
+    data: dict[str, Any]  # canonical field → value
+    problems: list[tuple[str, str, str]]  # (field, zh, en)
+    notes: list[str]
+
+
+def _scope(model: type, extra: tuple[FieldSpec, ...]) -> Scope:
+    scope = model_scope(model)
+    have = {f.name for f in scope.fields}
+    return Scope(scope.name, scope.fields + tuple(f for f in extra if f.name not in have))
+
+
+# a unit's application date places the policy period even where its facts model has no such field
+APPLICATION_DATE = FieldSpec("application_date", field_headers("application_date", ["申请日期", "申领日期"]))
+
+
+def normalise_record(
+    model: type,
+    record: Mapping[str, Any] | Record,
+    *,
+    header_map: HeaderMap | None = None,
+) -> Normalised:
+    """Map ``record``'s headers to ``model``'s fields and read each value by the field's type."""
+    rec = record if isinstance(record, Record) else Record(dict(record))
+    scope = _scope(model, (APPLICATION_DATE,))
+    keys = [str(k) for k in rec.values]
+    try:
+        res = resolve(keys, scope, header_map=header_map, source=rec.source or "事实 facts", required=())
+    except IngestError as exc:
+        return Normalised({}, [(exc.column or "(表头)", exc.message_zh, exc.message_en)], [])
+    fields = dict(model.model_fields)  # type: ignore[attr-defined]
+    data: dict[str, Any] = {}
+    problems: list[tuple[str, str, str]] = []
+    ignored: list[str] = []
+    for key in keys:
+        value = rec.values[key]
+        target = res.rename.get(key)
+        if target is None:
+            if _IDENTIFIER.fullmatch(normalise_header(key)):
+                data[key] = value  # left for the model to refuse as an unknown field
+            else:
+                ignored.append(key)
+            continue
+        where = target if normalise_header(key) == target else f"{target}（表头“{key}”）"
+        if key in rec.cell_errors:
+            zh, en = rec.cell_errors[key]
+            problems.append((where, zh, en))
+            continue
+        if isinstance(value, str) and not value.strip():
+            continue  # an empty cell is a fact not given
+        info = fields.get(target)
+        kind = field_kind(target, info) if info is not None else FieldKind("date")  # application_date
+        try:
+            data[target] = _read(value, kind, res.units.get(target), rec.excel_epoch)
+        except V.ValueProblem as p:
+            problems.append((where, p.zh, p.en))
+    notes = []
+    if ignored:
+        res.ignored = ignored
+        note = res.note()
+        if note:
+            notes.append(note)
+    return Normalised(data, problems, notes)
+
+
+def _read(value: Any, kind: FieldKind, unit: str | None, excel_epoch: date | None) -> Any:
+    if value is None:
+        return None
+    if kind.kind == "money":
+        if unit == V.YUAN or isinstance(value, (str, Decimal)):
+            return V.amount_to_fen(value, unit or V.FEN)
+        return value  # an int (or a whole float) in fen: the model checks it
+    if isinstance(value, str):
+        if kind.kind in ("count", "int"):
+            return V.parse_int(value)
+        if kind.kind == "bool":
+            return V.parse_bool(value)
+        if kind.kind == "date":
+            return V.parse_date(value, excel_epoch)
+        if kind.kind == "enum" and kind.enum is not None:
+            return V.parse_enum(value, kind.enum)
+        if kind.kind in ("text", "credit_code", "id_number"):
+            return value.strip()
+    if kind.kind == "date" and isinstance(value, datetime):
+        return value.date()
+    return value
+
+
+def read_record(
+    path: str | Path, *, row: int | None = None, sheet: str | None = None, encoding: str | None = None
+) -> Record:
+    """One row of a CSV or XLSX export as a record (``row``: the 1-based data row; needed when the file
+    has more than one)."""
+    import polars as pl
+
+    from wengang.ingest.files import read_frame
+
+    frame = read_frame(path, encoding=encoding, sheet=sheet)
+    df = frame.lf.collect()
+    if row is None:
+        if df.height != 1:
+            raise IngestError(
+                f"文件 {frame.source} 有 {df.height} 行数据，请用 --row 指定要判定的一行",
+                f"file {frame.source} has {df.height} data rows; choose one with --row",
+                source=frame.source,
+            )
+        picked = df.row(0, named=True)
+    else:
+        hit = df.filter(pl.col("source_row") == row)
+        if hit.height != 1:
+            raise IngestError(
+                f"文件 {frame.source} 没有第 {row} 行数据（共 {df.height} 行）",
+                f"file {frame.source} has no data row {row} ({df.height} rows)",
+                source=frame.source,
+            )
+        picked = hit.row(0, named=True)
+    n = picked.pop("source_row")
+    errors = {col: e[n] for col, e in frame.cell_errors.items() if n in e}
+    values = {k: v for k, v in picked.items() if v is not None or k in errors}
+    return Record(values, f"{frame.source} 第{n}行", frame.excel_epoch, errors)
