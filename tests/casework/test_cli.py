@@ -43,7 +43,12 @@ def test_cli_lifecycle_and_verify(tmp_path):
     assert "本次发放 1" in case_user("pay", "b1", "fanhuan", "2025")
     assert "本次发放 0" in case_user("pay", "b1", "fanhuan", "2025")
     case_user("bounce", "1", "--reason", "账号错误")
-    case_user("fix-account", "1", "6222-fixed")
+    assert "须由另一人复核" in case_user("fix-account", "1", "6222-fixed")
+    assert "本次发放 0" in case_user("pay", "b2", "fanhuan", "2025")  # not before a second person approves
+    r = runner.invoke(case_app, ["approve-account", "1", "--db", db, "-u", "cw"])
+    assert r.exit_code == 2 and "申请人" in r.output, r.output
+    r = runner.invoke(case_app, ["approve-account", "1", "--db", db, "-u", "b"])
+    assert r.exit_code == 0 and "复核通过" in r.output, r.output
     assert "本次发放 1" in case_user("pay", "b2", "fanhuan", "2025")
     assert "已发放" in case("show", "1")
     r = runner.invoke(case_app, ["transitions"])

@@ -20,7 +20,10 @@ def test_full_path_screening_to_payment(ledger):
     assert ledger.decision(other)["state"] == "not_eligible"
 
     assert ledger.notify("fanhuan", 2025, "cw", deadline=DEADLINE) == 1
-    ledger.confirm(did, "unit", amount_fen=120_001, account_no="6222111", today=TODAY)
+    # the account the unit gives is a change request until a second person approves it (four eyes)
+    cid = ledger.confirm(did, "unit", amount_fen=120_001, account_no="6222111", today=TODAY)
+    assert ledger.decision(did)["account_no"] == decision(1).account_no
+    ledger.approve_account(cid, "bob")
     ledger.first_review(did, "alice", approve=True, reason="材料齐全")
     ledger.second_review(did, "bob", approve=True, reason="同意")
     assert ledger.publicize("gs-2025-1", "fanhuan", 2025, "cw", starts_on=date(2025, 10, 1), days=7) == 1
@@ -32,7 +35,7 @@ def test_full_path_screening_to_payment(ledger):
     assert d["state"] == "paid"
     assert d["payments"][0]["account_no"] == "6222111"
     actions = [h["action"] for h in d["history"]]
-    assert actions == ["confirm", "first_review", "second_review"], actions  # bulk steps are chunk events
+    assert actions == ["confirm", "approve_account", "first_review", "second_review"], actions  # bulk: chunk events
     assert ledger.reconcile()["ok"]
     assert ledger.verify_audit().ok
 
@@ -154,7 +157,12 @@ def test_missing_account_is_not_paid_and_reported(ledger):
     res = ledger.run_payment_batch("b", "fanhuan", 2025, "cw", today=PAYDAY)
     assert (res.paid, res.missing_account) == (0, 1)
     # 无对公账户的小微企业: the 税务 payment account is supplied, then it is paid there
-    ledger.set_account(did, "cw", account_no="TAX-150100-0001", reason="税务部门提供的缴费账户")
+    cid = ledger.set_account(did, "cw", account_no="TAX-150100-0001", reason="税务部门提供的缴费账户")
+    res = ledger.run_payment_batch("b", "fanhuan", 2025, "cw", today=PAYDAY)
+    assert (res.paid, res.pending_account) == (0, 1)  # not until a second person approves the account
+    with pytest.raises(LedgerError, match="申请人"):
+        ledger.approve_account(cid, "cw")
+    ledger.approve_account(cid, "lead")
     res = ledger.run_payment_batch("b", "fanhuan", 2025, "cw", today=PAYDAY)
     assert res.paid == 1
     p = ledger.decision(did)["payments"][0]
@@ -170,7 +178,10 @@ def test_bounce_fix_account_and_retry(ledger):
     with pytest.raises(LedgerError):
         ledger.record_bounce(pid, "bank", reason="again")
     assert ledger.run_payment_batch("b2", "fanhuan", 2025, "cw", today=PAYDAY).paid == 0
-    ledger.fix_account(ids[0], "cw", account_no="6222-new")
+    cid = ledger.fix_account(ids[0], "cw", account_no="6222-new")
+    assert ledger.run_payment_batch("b2", "fanhuan", 2025, "cw", today=PAYDAY).paid == 0  # awaiting approval
+    ledger.approve_account(cid, "lead")
+    assert ledger.decision(ids[0])["state"] == "account_fixed"
     assert ledger.run_payment_batch("b2", "fanhuan", 2025, "cw", today=PAYDAY).paid == 1
     pays = ledger.decision(ids[0])["payments"]
     assert [(p["seq"], p["account_no"]) for p in pays] == [(0, "62220000" + "0" * 8), (1, "6222-new")]

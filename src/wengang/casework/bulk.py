@@ -38,6 +38,7 @@ DB_COLUMNS = (
     "run_id", "origin", "year", "program", "unit_id", "claim_key", "unit_name", "region_code",
     "policy_doc", "clause", "status", "amount_fen", "reasons", "explanation", "readings",
     "payment_channel", "size_class", "contact", "audit_ref", "state", "account_no", "hold_reason", "version",
+    "init_state", "init_account_no", "init_hold_reason",
 )
 
 
@@ -157,6 +158,9 @@ def db_frame(df: pl.DataFrame, run_id: int, ref: str, disqualified: set[str]) ->
         pl.lit(ref).alias("audit_ref"), state.alias("state"), pl.lit(0, pl.Int64).alias("version"),
         pl.when(held).then(pl.coalesce(pl.col("payment_hold_reason"), pl.lit(HOLD_DEFAULT_REASON)))
         .otherwise(None).cast(pl.String).alias("hold_reason"),
+    ).with_columns(  # where the projection of the workflow columns starts (hashed with the row)
+        pl.col("state").alias("init_state"), pl.col("account_no").alias("init_account_no"),
+        pl.col("hold_reason").alias("init_hold_reason"),
     ).select(DB_COLUMNS)
 
 

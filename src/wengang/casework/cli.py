@@ -1,4 +1,5 @@
-"""``wengang case ...`` (one command per transition) and ``wengang audit verify``.
+"""``wengang case ...`` (one command per transition); ``audit verify`` and checkpoints live in cli_audit.py,
+account changes in cli_accounts.py.
 
 Mounted by the main CLI as ``app.add_typer(case_app, name="case")`` and ``app.add_typer(audit_app, name="audit")``.
 The database comes from ``--db`` or ``WENGANG_DB`` (default ``sqlite:///wengang.db``).
@@ -43,9 +44,10 @@ def _day(s: str | None) -> date | None:
 
 
 def _open(db: str) -> Ledger:
+    from .cli_audit import attach
     from .ledger import Ledger
 
-    return Ledger.open(db)
+    return attach(Ledger.open(db), db)  # signs a checkpoint when the command ends (cli_audit.py)
 
 
 @case_app.command("transitions")
@@ -138,8 +140,11 @@ def send(gateway: str = typer.Option(None, help="短信网关 URL；缺省写入
 def confirm(decision_id: int, amount_fen: int = typer.Option(None), account: str = typer.Option(None),
             db: str = DB, user: str = USER) -> None:
     """单位确认接受 / the unit confirms."""
-    _run(_open(db).confirm, decision_id, user, amount_fen=amount_fen, account_no=account)
+    cid = _run(_open(db).confirm, decision_id, user, amount_fen=amount_fen, account_no=account)
     console.print(f"✔ 决定 {decision_id} 已确认 / confirmed")
+    if cid is not None:
+        console.print(f"  提供的账户为变更申请 {cid}，须另一人复核（wengang case approve-account {cid}）/ "
+                      f"the account given is change request {cid}, awaiting a second person's approval")
 
 
 @case_app.command("decline")
@@ -260,6 +265,14 @@ def pay(batch_key: str, program: str, year: int, today: str = typer.Option(None)
     res = _run(_open(db).run_payment_batch, batch_key, program, year, user, today=_day(today))
     console.print(f"✔ 本次发放 {res.paid} 个单位，共 {res.amount_fen / 100:,.2f} 元；缺少账户 {res.missing_account} 个 / "
                   f"paid {res.paid}, {res.amount_fen} fen; {res.missing_account} missing an account")
+    if res.pending_account:
+        console.print(f"  账户变更待复核、暂不发放 {res.pending_account} 个 / {res.pending_account} wait for an account approval")
+    for did, issue in res.refused:
+        console.print(f"[red]✘ 决定 {did} 未发放：台账记录与审计事件不符 {issue}[/red]")
+    if res.refused:
+        console.print(f"[red]✘ {len(res.refused)} 个决定因记录与审计事件不符被拒付，请运行 wengang audit verify / "
+                      f"{len(res.refused)} refused: stored rows differ from the audit events[/red]")
+        raise typer.Exit(1)
 
 
 @case_app.command("bounce")
@@ -267,20 +280,6 @@ def bounce(payment_id: int, reason: str = typer.Option(...), db: str = DB, user:
     """登记银行退回 / record a bounced payment."""
     _run(_open(db).record_bounce, payment_id, user, reason=reason)
     console.print(f"✔ 支付 {payment_id} 已登记退回 / bounced")
-
-
-@case_app.command("fix-account")
-def fix_account(decision_id: int, account: str, db: str = DB, user: str = USER) -> None:
-    """退回后更正账户 / correct the account after a bounce."""
-    _run(_open(db).fix_account, decision_id, user, account_no=account)
-    console.print(f"✔ 决定 {decision_id} 账户已更正 / account fixed")
-
-
-@case_app.command("set-account")
-def set_account(decision_id: int, account: str, reason: str = typer.Option(...), db: str = DB, user: str = USER) -> None:
-    """发放前补录收款账户（如税务提供的缴费账户）/ give the payee account before payment."""
-    _run(_open(db).set_account, decision_id, user, account_no=account, reason=reason)
-    console.print(f"✔ 决定 {decision_id} 账户已登记 / account set")
 
 
 @case_app.command("resize")
@@ -345,25 +344,9 @@ def balance(unit_id: str = typer.Option(None), program: str = typer.Option(None)
     console.print(t)
 
 
-@audit_app.command("verify")
-def verify(db: str = DB, expect_head: str = typer.Option(None, help="外部留存的链头哈希 / anchored head hash")) -> None:
-    """校验审计链（篡改、删除、重排）及金额对账 / verify the audit chain and reconcile money."""
-    led = _open(db)
-    rep = led.verify_audit()
-    rec = led.reconcile()
-    ok = rep.ok and rec["ok"] and (expect_head is None or expect_head == rep.head_hash)
-    for p in rep.problems:
-        console.print(f"[red]✘ {p}[/red]")
-    if not rec["ok"]:
-        console.print(f"[red]✘ 金额对账不平 / money does not reconcile: {rec}[/red]")
-    if expect_head and expect_head != rep.head_hash:
-        console.print("[red]✘ 链头与外部留存不符（可能被截断）/ head differs from the anchored one (truncated?)[/red]")
-    status = "[green]✔ 审计链完整[/green]" if ok else "[red]✘ 审计链校验失败[/red]"
-    console.print(f"{status} 事件 {rep.events} 条，链头 {rep.head_seq}:{rep.head_hash} / "
-                  f"{'OK' if ok else 'FAILED'}: {rep.events} events, head {rep.head_seq}:{rep.head_hash}")
-    raise typer.Exit(0 if ok else 1)
-
-
 @audit_app.callback()
 def _audit_group() -> None:
     """审计链 / audit chain (a group, so ``wengang audit verify`` keeps its name)."""
+
+
+from . import cli_accounts, cli_audit  # noqa: E402, F401 - register their commands on case_app / audit_app
