@@ -258,10 +258,10 @@ def check_rows(conn: Connection, rep: VerifyReport, ev: dict[str, Any]) -> bool:
     span = ""
     if "id" in t.c:
         lo, hi = conn.execute(select(func.min(t.c.id), func.max(t.c.id)).where(t.c.audit_ref == ev["ref"])).one()
-        span = f"，id {lo}" + (f"–{hi}" if hi != lo else "") if lo is not None else ""
+        span = f" id {lo}" + (f"–{hi}" if hi != lo else "") if lo is not None else ""
     rep.problem("rows_changed",
-                f"事件 {ev['seq']}（{ev['action']}）覆盖的 {table} 记录{span}已被改动（{ev['row_count']}→{n2} 行或内容不符）",
-                f"event {ev['seq']} ({ev['action']}): rows of {table}{span.replace('，', ' ')} it covers were changed "
+                f"事件 {ev['seq']}（{ev['action']}）覆盖的 {table} 记录{span} 已被改动（{ev['row_count']}→{n2} 行或内容不符）",
+                f"event {ev['seq']} ({ev['action']}): rows of {table}{span} it covers were changed "
                 f"({ev['row_count']}->{n2} rows or content)")
     return False
 

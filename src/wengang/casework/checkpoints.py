@@ -299,12 +299,12 @@ def _check_head(conn: Connection, rep: audit.VerifyReport, cp: dict[str, Any], w
     if seq == 0:
         return
     got = conn.execute(select(_EV.hash).where(_EV.seq == seq)).scalar_one_or_none()
-    if got is None or count < int(cp["events"]):
-        rep.problem("truncated",
-                    f"{where}签名记录链头为事件 {seq}、共 {cp['events']} 个事件，现链中"
-                    + ("已无该事件" if got is None else f"只有 {count} 个事件") + "（尾部被删除）",
-                    f"{where_en} signed head event {seq} of {cp['events']} events; the chain now "
-                    + ("lacks that event" if got is None else f"has only {count}") + " (tail cut off)")
+    if got is None:
+        rep.problem("truncated", f"{where}签名记录链头为事件 {seq}，现链中已无该事件（尾部被截断，现有 {count} 个事件）",
+                    f"{where_en} signed head event {seq}; the chain no longer has it (tail cut off, {count} events left)")
+    elif count < int(cp["events"]):
+        rep.problem("event_missing", f"{where}签名时链中有 {cp['events']} 个事件，现只有 {count} 个（有事件被删除）",
+                    f"{where_en} signed {cp['events']} events; the chain now has {count} (events deleted)")
     elif got != want:
         rep.problem("rewritten", f"{where}签名记录事件 {seq} 的哈希为 {want[:16]}…，现为 {got[:16]}…（链条被重算改写）",
                     f"{where_en} signed hash {want[:16]}… for event {seq}; it is now {got[:16]}… (chain recomputed)")
