@@ -1026,15 +1026,23 @@ class Ledger:
                 with self._tx() as conn:
                     proj.advance(conn)  # events appended since the pass began (under the write lock now)
                     self._check_events(proj)
-                    bad = proj.refused(conn, ids)
+                    # exactly what the INSERT below will pay (we hold the write lock), with its stored columns
+                    in_range = and_(D.id.between(ids[0], ids[-1]), self._payable(program, year, today))
+                    stored = [tuple(r) for r in conn.execute(select(*projection.STORED).where(in_range))]
+                    now, chunk = {r[0] for r in stored}, set(ids)
+                    bad = proj.refused(conn, now & chunk, [r for r in stored if r[0] in chunk])
+                    if now - chunk:  # became payable since the pass began: check those too
+                        late = projection.Projection.build(conn, now - chunk, check_rows=True)
+                        self._check_events(late)
+                        bad.update(late.refused(conn, now - chunk))
                     refused.update(bad)
-                    good = [i for i in ids if i not in bad]
-                    if batch_id is None and good:
+                    if batch_id is None and len(bad) < len(now):
                         batch_id = self._batch(conn, batch_key, program, year, actor)
                     ref = audit.new_ref()
                     src = select(literal(batch_id), D.id, literal("initial"), seq_sql, self._amount_sql(),
-                                 D.payment_channel, D.account_no, literal(ref)).where(
-                        D.id.in_(good), self._payable(program, year, today))
+                                 D.payment_channel, D.account_no, literal(ref)).where(in_range)
+                    if bad:
+                        src = src.where(D.id.not_in(list(bad)))
                     rows = conn.execute(self._insert(Payment.__table__).from_select(
                         ["batch_id", "decision_id", "kind", "seq", "amount_fen", "channel", "account_no", "audit_ref"],
                         src,

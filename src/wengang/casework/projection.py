@@ -44,6 +44,7 @@ from .models import (
 from .states import TRANSITIONS
 
 WF = ("state", "account_no", "hold_reason", "deadline")
+STORED = (Decision.__table__.c.id, *(Decision.__table__.c[c] for c in WF))  # what ``differences`` compares
 PAYABLE = TRANSITIONS["pay"].sources
 _IN = 5000  # ids per IN (...) query
 
@@ -308,11 +309,14 @@ class Projection:
                           f"{after['account_no']!r} without a change request approved by a second person")
 
     # ---------------------------------------------------------- comparing
-    def differences(self, conn: Connection, ids: Collection[int] | None = None) -> list[Diff]:
-        """Stored workflow columns that differ from the events, for ``ids`` (default: all followed)."""
+    def differences(self, conn: Connection, ids: Collection[int] | None = None,
+                    stored: list[tuple] | None = None) -> list[Diff]:
+        """Stored workflow columns that differ from the events, for ``ids`` (default: all followed).
+        ``stored``: the rows (``STORED`` columns) if the caller has read them already."""
         ids = self.ids if ids is None else frozenset(ids)
-        q = select(D.id, D.state, D.account_no, D.hold_reason, D.deadline)
-        stored = [tuple(r) for r in conn.execute(q)] if ids is None else _in_ranges(conn, q, D.id, 0, ids)
+        if stored is None:
+            q = select(*STORED)
+            stored = [tuple(r) for r in conn.execute(q)] if ids is None else _in_ranges(conn, q, D.id, 0, ids)
         out: list[Diff] = []
         seen = set()
         for did, *vals in stored:
@@ -330,11 +334,11 @@ class Projection:
                                 "the row the events created has been deleted"))
         return out
 
-    def refused(self, conn: Connection, ids: Collection[int]) -> dict[int, audit.Issue]:
+    def refused(self, conn: Connection, ids: Collection[int], stored: list[tuple] | None = None) -> dict[int, audit.Issue]:
         """Of ``ids``, those not to be paid and the first reason for each."""
         ids = frozenset(ids)
         out = {did: issue for did, issue in self.bad.items() if did in ids}
-        for diff in self.differences(conn, ids):
+        for diff in self.differences(conn, ids, stored):
             out.setdefault(diff.row_id, diff.issue())
         return out
 
