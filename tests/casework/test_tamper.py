@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from wengang.casework import FileSender, LedgerError, audit, checkpoints
 from wengang.casework.cli import audit_app, case_app
-from wengang.casework.models import HASHED, AuditEvent, Base
+from wengang.casework.models import HASHED, HASHED_V1, AuditEvent, Base
 
 runner = CliRunner()
 EVIL = "6217-0000-EVIL"
@@ -312,3 +312,40 @@ def test_tables_with_hashes_are_all_covered():
     # every append-only table is in HASHED; a new table left out would be outside the evidence
     append_only = {t for t, tab in Base.metadata.tables.items() if "audit_ref" in tab.c}
     assert append_only == set(HASHED)
+
+
+def test_supplement_refuses_an_edited_account(hist, ledger):
+    did = hist.paid[2]
+    sql(ledger, "update case_decisions set account_no = :a where id = :i", a=EVIL, i=did)
+    with pytest.raises(LedgerError, match="不予发放"):
+        ledger.change_size_class(did, "cw", new_size_class="micro", new_amount_fen=500_000, reason="划型为微型")
+    assert one(ledger, "select count(*) from case_payments where account_no = :a", a=EVIL) == 0
+
+
+def test_ledger_from_before_0003_still_verifies(db):
+    """Decisions created before their starting values were hashed: verified as before, with a warning."""
+    led = db.open(migrate=False)
+    led.migrate("0002")
+    cols = HASHED_V1["case_decisions"]
+    row = {"run_id": None, "origin": "self_application", "year": 2025, "program": "fanhuan", "unit_id": "U1",
+           "claim_key": "", "unit_name": "旧单位", "region_code": "150100", "policy_doc": "内人社发〔2025〕18号",
+           "clause": "一", "status": "eligible", "amount_fen": 100, "reasons": "[]", "explanation": "x",
+           "readings": "{}", "payment_channel": "corporate_account", "size_class": None, "contact": None}
+    with led.engine.begin() as c:
+        c.execute(text(f"insert into case_decisions ({', '.join(row)}, audit_ref, state, account_no, version) "
+                       f"values ({', '.join(':' + k for k in row)}, 'r1', 'applied', '6222', 0)"), row)
+        n, h, total = audit.rows_hash(c, "case_decisions", "r1", cols)
+        ev = {"seq": 1, "at": audit.now_iso(), "actor": "old", "action": "self_apply", "entity": "case_decisions",
+              "entity_id": None, "ref": "r1", "row_count": n, "content_hash": h, "reason": "",
+              "before": audit.canonical(None), "after": audit.canonical({"rows": n, "amount_fen": total}),
+              "prev_hash": audit.GENESIS}
+        c.execute(AuditEvent.__table__.insert().values(**ev, hash=audit.event_hash(ev)))
+    led.migrate()
+    rep = led.verify_audit()
+    assert rep.ok and any("迁移 0003" in w for w in rep.warnings), rep.problems
+    led.first_review(1, "a", approve=True, reason="ok")
+    assert led.verify_audit().ok
+    with led.engine.begin() as c:
+        c.execute(text("update case_decisions set state = 'approved' where id = 1"))
+    assert "projection" in led.verify_audit().kinds
+    led.close()
