@@ -331,7 +331,7 @@ def test_ledger_from_before_0003_still_verifies(db):
            "claim_key": "", "unit_name": "旧单位", "region_code": "150100", "policy_doc": "内人社发〔2025〕18号",
            "clause": "一", "status": "eligible", "amount_fen": 100, "reasons": "[]", "explanation": "x",
            "readings": "{}", "payment_channel": "corporate_account", "size_class": None, "contact": None}
-    with led.engine.begin() as c:
+    with led.engine.begin() as c:  # what the code before 0003 wrote: a v1 hash, then one-person changes
         c.execute(text(f"insert into case_decisions ({', '.join(row)}, audit_ref, state, account_no, version) "
                        f"values ({', '.join(':' + k for k in row)}, 'r1', 'applied', '6222', 0)"), row)
         n, h, total = audit.rows_hash(c, "case_decisions", "r1", cols)
@@ -340,12 +340,17 @@ def test_ledger_from_before_0003_still_verifies(db):
               "before": audit.canonical(None), "after": audit.canonical({"rows": n, "amount_fen": total}),
               "prev_hash": audit.GENESIS}
         c.execute(AuditEvent.__table__.insert().values(**ev, hash=audit.event_hash(ev)))
+        c.execute(text("update case_decisions set state = 'first_reviewed', account_no = '6222-b' where id = 1"))
+        audit.append(c, actor="a", action="first_review", entity="case_decisions", entity_id=1,
+                     before={"state": "applied"}, after={"state": "first_reviewed"})
+        audit.append(c, actor="old", action="set_account", entity="case_decisions", entity_id=1,
+                     before={"account_no": "6222"}, after={"account_no": "6222-b"})
     led.migrate()
     rep = led.verify_audit()
-    assert rep.ok and any("迁移 0003" in w for w in rep.warnings), rep.problems
-    led.first_review(1, "a", approve=True, reason="ok")
-    assert led.verify_audit().ok
+    assert rep.ok and any("1 次账户变更未经第二人复核" in w for w in rep.warnings), (rep.problems, rep.warnings)
+    led.approve_account(led.set_account(1, "a", account_no="6222-c", reason="新账户"), "b")
+    assert led.verify_audit().ok and led.decision(1)["account_no"] == "6222-c"
     with led.engine.begin() as c:
-        c.execute(text("update case_decisions set state = 'approved' where id = 1"))
-    assert "projection" in led.verify_audit().kinds
+        c.execute(text("update case_decisions set account_no = 'evil' where id = 1"))
+    assert "case_decisions id 1 列 account_no" in " ".join(led.verify_audit().problems)
     led.close()

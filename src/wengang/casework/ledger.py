@@ -1008,10 +1008,10 @@ class Ledger:
         cols = HASHED["case_payments"]
         schema = {c: audit._dtype(Payment.__table__.c[c]) for c in cols}
         while max_chunks is None or chunks < max_chunks:
-            # The payable set, computed once per pass (not once per chunk). Each chunk re-checks it under
-            # the write lock, so a decision held or paid meanwhile is skipped, and payments stay UNIQUE.
-            # The payable set's workflow state rebuilt from the audit events (projection.py); a decision whose
-            # stored row differs is refused and reported, never paid.
+            # The payable set, computed once per pass (not once per chunk), with its workflow columns rebuilt
+            # from the audit events (projection.py). Each chunk re-checks both under the write lock, so a
+            # decision held or paid meanwhile is skipped, payments stay UNIQUE, and a decision whose stored
+            # row differs from its events is refused and reported, never paid.
             with self._read() as conn:
                 todo = list(conn.execute(select(D.id).where(self._payable(program, year, today), D.id > last)
                                          .order_by(D.id)).scalars())
@@ -1371,9 +1371,11 @@ class Ledger:
             rep.issues += [diff.issue() for diff in proj.differences(conn)]
             rep.ok = not rep.issues
             if proj.legacy:
-                rep.warn(f"{proj.legacy} 个决定创建于迁移 0003 之前，其初始状态与账户未被哈希覆盖",
-                         f"{proj.legacy} decisions predate migration 0003: their starting state and account are "
-                         "not covered by a hash")
+                rep.warn(f"{len(proj.legacy)} 个决定创建于迁移 0003 之前，其初始状态与账户未被哈希覆盖"
+                         f"（其中 {proj.legacy_account_changes} 次账户变更未经第二人复核）",
+                         f"{len(proj.legacy)} decisions predate migration 0003: their starting state and account are "
+                         f"not covered by a hash ({proj.legacy_account_changes} account changes without a second "
+                         "person's approval)")
             return rep
 
     def counts(self) -> dict[str, int]:

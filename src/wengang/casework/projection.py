@@ -44,6 +44,9 @@ from .models import (
 from .states import TRANSITIONS
 
 WF = ("state", "account_no", "hold_reason", "deadline")
+# A decision created before migration 0003 starts with its workflow values unknown: the first event that sets
+# one makes it known; one no event ever set is taken from init_* (its value at migration time).
+UNKNOWN: Any = type("Unknown", (), {"__repr__": lambda self: "<unknown>"})()
 STORED = (Decision.__table__.c.id, *(Decision.__table__.c[c] for c in WF))  # what ``differences`` compares
 PAYABLE = TRANSITIONS["pay"].sources
 _IN = 5000  # ids per IN (...) query
@@ -104,10 +107,12 @@ class Projection:
     issues: list[audit.Issue] = field(default_factory=list)  # per-row problems met while folding
     bad: dict[int, audit.Issue] = field(default_factory=dict)  # decision id -> first problem that concerns it
     derived: dict[int, Derived] = field(default_factory=dict)
-    legacy: int = 0  # decisions created before their init_* values were hashed (migration 0003)
+    legacy: set[int] = field(default_factory=set)  # decisions created before migration 0003 (init_* not hashed)
+    legacy_account_changes: int = 0  # account changes on those made before four-eyes approval existed
     _rows: dict[str, dict[str, list[tuple]]] = field(default_factory=dict)  # table -> audit_ref -> rows
     _changes: dict[int, tuple] = field(default_factory=dict)  # change id -> (decision, account, requested_by)
     _approvals: dict[int, tuple] = field(default_factory=dict)  # change id -> (approver, approve)
+    _legacy_init: dict[int, dict[str, Any]] = field(default_factory=dict)
     _built: bool = False
 
     # ------------------------------------------------------------ building
@@ -208,10 +213,14 @@ class Projection:
     def _apply_rows(self, ev: dict[str, Any], rows: list[tuple]) -> None:
         table, after = ev["entity"], json.loads(ev["after"])
         if table == "case_decisions":
-            if after.get("hv") != audit.HASH_VERSION:
-                self.legacy += len(rows)
+            legacy = after.get("hv") != audit.HASH_VERSION
             for did, state, account, hold, amount in rows:
-                self.derived.setdefault(did, Derived(state, account, hold, None, amount))
+                if legacy:
+                    self.legacy.add(did)
+                    self._legacy_init[did] = {"state": state, "account_no": account, "hold_reason": hold}
+                    self.derived.setdefault(did, Derived(UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, amount))
+                else:
+                    self.derived.setdefault(did, Derived(state, account, hold, None, amount))
         elif table == "case_recomputations":
             for did, amount in rows:
                 if (d := self.derived.get(did)) is not None:
@@ -242,9 +251,9 @@ class Projection:
         wrong = []
         if amount != expect:
             wrong.append(("amount_fen", amount, expect))
-        if account != d.account_no:
+        if account != d.account_no and d.account_no is not UNKNOWN:
             wrong.append(("account_no", account, d.account_no))
-        if kind == "initial" and d.state not in PAYABLE:
+        if kind == "initial" and d.state not in PAYABLE and d.state is not UNKNOWN:
             wrong.append(("state", d.state, "/".join(sorted(PAYABLE))))
         for col, got, want in wrong:
             self._problem(did, "payment",
@@ -256,7 +265,7 @@ class Projection:
 
     def _transition(self, ev: dict[str, Any], did: int, d: Derived, action: str) -> None:
         t = TRANSITIONS.get(action)
-        if t is not None and t.sources and d.state not in t.sources | t.without_confirmation:
+        if t is not None and t.sources and d.state is not UNKNOWN and d.state not in t.sources | t.without_confirmation:
             self._problem(did, "transition",
                           f"事件 {ev['seq']}（{ev['action']}）把决定 {did} 从“{d.state}”改变，流程不允许（被伪造或改动的事件）",
                           f"event {ev['seq']} ({ev['action']}) moves decision {did} from '{d.state}', which the "
@@ -291,6 +300,9 @@ class Projection:
 
     def _check_account_change(self, conn: Connection, ev: dict[str, Any], did: int, after: dict[str, Any]) -> None:
         cid = after.get("change_id")
+        if cid is None and did in self.legacy and ev["action"] in ("set_account", "confirm", "fix_account"):
+            self.legacy_account_changes += 1  # before migration 0003 one person could change an account
+            return
         if cid is not None and cid not in self._changes:  # a change made after the build
             c = conn.execute(select(AC.id, AC.decision_id, AC.account_no, AC.requested_by).where(AC.id == cid)).first()
             a = conn.execute(select(AA.change_id, AA.approver, AA.approve).where(AA.change_id == cid)).first()
@@ -327,8 +339,11 @@ class Projection:
                                 "no audit event created this row (written behind the ledger)"))
                 continue
             for col, v in zip(WF, vals, strict=True):
-                if _iso(v) != getattr(d, col):
-                    out.append(Diff("case_decisions", did, col, _iso(v), getattr(d, col)))
+                want = getattr(d, col)
+                if want is UNKNOWN:  # a pre-0003 decision no event set this for: as it was at migration
+                    want = self._legacy_init[did].get(col, _iso(v))
+                if _iso(v) != want:
+                    out.append(Diff("case_decisions", did, col, _iso(v), want))
         for did in sorted((set(self.derived) if ids is None else ids & self.derived.keys()) - seen):
             out.append(Diff("case_decisions", did, "*", "审计事件创建的这一行已被删除",
                                 "the row the events created has been deleted"))
