@@ -20,7 +20,10 @@ def test_full_path_screening_to_payment(ledger):
     assert ledger.decision(other)["state"] == "not_eligible"
 
     assert ledger.notify("fanhuan", 2025, "clerk", deadline=DEADLINE) == 1
-    ledger.confirm(did, "clerk", amount_fen=120_001, account_no="6222111", today=TODAY)
+    # the account the unit gives is a change request until a second person approves it (four eyes)
+    cid = ledger.confirm(did, "clerk", amount_fen=120_001, account_no="6222111", today=TODAY)
+    assert ledger.decision(did)["account_no"] == decision(1).account_no
+    ledger.approve_account(cid, "checker")
     ledger.first_review(did, "clerk", approve=True, reason="材料齐全")
     ledger.second_review(did, "checker", approve=True, reason="同意")
     assert ledger.publicize("gs-2025-1", "fanhuan", 2025, "clerk", starts_on=date(2025, 10, 1), days=7) == 1
@@ -33,7 +36,7 @@ def test_full_path_screening_to_payment(ledger):
     assert d["payments"][0]["account_no"] == "6222111"
     actions = [h["action"] for h in d["history"]]
     # the set-based steps (import, notify, 公示, the payment batch) are chunk events that list or cover it
-    assert actions == ["import", "notify", "confirm", "first_review", "second_review", "publicize", "pay"], actions
+    assert actions == ["import", "notify", "confirm", "approve_account", "first_review", "second_review", "publicize", "pay"], actions
     assert ledger.reconcile()["ok"]
     assert ledger.verify_audit().ok
 
@@ -155,7 +158,12 @@ def test_missing_account_is_not_paid_and_reported(ledger):
     res = ledger.run_payment_batch("b", "fanhuan", 2025, "cashier", today=PAYDAY)
     assert (res.paid, res.missing_account) == (0, 1)
     # 无对公账户的小微企业: the 税务 payment account is supplied, then it is paid there
-    ledger.set_account(did, "cashier", account_no="TAX-150100-0001", reason="税务部门提供的缴费账户")
+    cid = ledger.set_account(did, "cashier", account_no="TAX-150100-0001", reason="税务部门提供的缴费账户")
+    res = ledger.run_payment_batch("b", "fanhuan", 2025, "cashier", today=PAYDAY)
+    assert (res.paid, res.pending_account) == (0, 1)  # not until a second person approves the account
+    with pytest.raises(LedgerError, match="复核"):
+        ledger.approve_account(cid, "cashier")  # the requester, and not a 复核
+    ledger.approve_account(cid, "checker")
     res = ledger.run_payment_batch("b", "fanhuan", 2025, "cashier", today=PAYDAY)
     assert res.paid == 1
     p = ledger.decision(did)["payments"][0]
@@ -171,7 +179,10 @@ def test_bounce_fix_account_and_retry(ledger):
     with pytest.raises(LedgerError):
         ledger.record_bounce(pid, "cashier", reason="again")
     assert ledger.run_payment_batch("b2", "fanhuan", 2025, "cashier", today=PAYDAY).paid == 0
-    ledger.fix_account(ids[0], "cashier", account_no="6222-new")
+    cid = ledger.fix_account(ids[0], "cashier", account_no="6222-new")
+    assert ledger.run_payment_batch("b2", "fanhuan", 2025, "cashier", today=PAYDAY).paid == 0  # awaiting approval
+    ledger.approve_account(cid, "checker")
+    assert ledger.decision(ids[0])["state"] == "account_fixed"
     assert ledger.run_payment_batch("b2", "fanhuan", 2025, "cashier", today=PAYDAY).paid == 1
     pays = ledger.decision(ids[0])["payments"]
     assert [(p["seq"], p["account_no"]) for p in pays] == [(0, "62220000" + "0" * 8), (1, "6222-new")]
@@ -194,4 +205,23 @@ def test_history_has_before_and_after(ledger):
     assert (h["actor"], h["action"], h["reason"]) == ("clerk", "first_review", "核实无误")
     assert json.loads(h["before"]) == {"state": "applied"}
     assert json.loads(h["after"]) == {"state": "first_reviewed"}
+    snapshot(ledger)
+
+
+def test_account_change_needs_a_second_person_and_can_be_turned_down(ledger):
+    [did] = to_payable(ledger, 1)
+    old = ledger.decision(did)["account_no"]
+    cid = ledger.set_account(did, "cw", account_no="6222-other", reason="单位来函更换账户")
+    with pytest.raises(LedgerError, match="待复核"):  # one open request per decision
+        ledger.set_account(did, "cw2", account_no="6222-third", reason="again")
+    assert [c["id"] for c in ledger.account_changes()] == [cid]
+    assert ledger.run_payment_batch("b", "fanhuan", 2025, "cw", today=PAYDAY).pending_account == 1
+    ledger.approve_account(cid, "lead", approve=False, reason="来函无公章")
+    assert ledger.decision(did)["account_no"] == old and ledger.account_changes() == []
+    with pytest.raises(LedgerError, match="已复核"):
+        ledger.approve_account(cid, "lead2")
+    res = ledger.run_payment_batch("b", "fanhuan", 2025, "cw", today=PAYDAY)
+    assert res.paid == 1 and ledger.decision(did)["payments"][0]["account_no"] == old
+    with pytest.raises(LedgerError, match="fix_account"):  # paid: only a bounce opens the account again
+        ledger.set_account(did, "cw", account_no="6222-late", reason="x")
     snapshot(ledger)

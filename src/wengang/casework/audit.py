@@ -8,7 +8,12 @@ event that created them stores ``row_count`` and ``content_hash`` = sha256 over 
 columns (``models.HASHED``), ordered by id (decisions: by unit_id, claim_key), one line per row, fields joined by U+001F, NULL as
 U+0000.
 A bulk step (1 M decisions, a 100 k payment batch) therefore writes one event per chunk while the chain
-still covers every row.
+still covers every row. Decisions are hashed with their starting workflow values (``init_*``); the event that
+created them says so with ``after.hv = 2`` (older events hash ``models.HASHED_V1``).
+
+What the chain alone cannot show: a chain recomputed from the first edited event on, or cut off at the tail,
+is self-consistent. Signed checkpoints (``checkpoints.py``) cover that; the workflow columns, which no hash
+covers, are rebuilt from the events by ``projection.py``.
 
 Callers hold the ledger's write lock (PostgreSQL advisory lock / SQLite ``BEGIN IMMEDIATE``) so events
 are appended one at a time.
@@ -28,7 +33,7 @@ import polars as pl
 import pyarrow as pa
 from sqlalchemy import BigInteger, Connection, Integer, func, select
 
-from .models import HASHED, AuditEvent, Base
+from .models import HASHED, HASHED_V1, AuditEvent, Base
 
 GENESIS = "0" * 64
 _EV = AuditEvent.__table__
@@ -57,6 +62,17 @@ def event_hash(fields: dict[str, Any]) -> str:
 
 
 SORTED_BY_KEY = {"case_decisions": ("unit_id", "claim_key")}
+HASH_VERSION = 2  # decisions hashed with their init_* columns
+APPENDED = "wengang_appended"  # connection-info flag: this transaction appended events (a checkpoint is due)
+
+
+def hashed_columns(table: str, after: Any = None) -> tuple[str, ...]:
+    """The columns the event with ``after`` (dict or its JSON) hashed for ``table``."""
+    if table in HASHED_V1:
+        a = json.loads(after) if isinstance(after, str) else (after or {})
+        if a.get("hv") != HASH_VERSION:
+            return HASHED_V1[table]
+    return HASHED[table]
 
 
 def frame_hash(df: pl.DataFrame) -> tuple[int, str, int]:
@@ -89,21 +105,20 @@ def _utf8_buffers(s: pl.Series) -> Iterator[memoryview]:
         yield memoryview(ch.buffers()[2])[offsets[ch.offset]:offsets[ch.offset + len(ch)]]
 
 
-def rows_hash(conn: Connection, table: str, ref: str) -> tuple[int, str, int]:
+def rows_hash(conn: Connection, table: str, ref: str, cols: tuple[str, ...] | None = None) -> tuple[int, str, int]:
     """(row count, content hash, sum of amount_fen if the table has one) of the rows stamped ``ref``."""
     t = Base.metadata.tables[table]
+    cols = cols or HASHED[table]
     if table in SORTED_BY_KEY:
-        cols = HASHED[table]
         rows = conn.execute(select(*[t.c[c] for c in cols]).where(t.c.audit_ref == ref)).all()
         df = pl.DataFrame([tuple(r) for r in rows], schema={c: _dtype(t.c[c]) for c in cols}, orient="row")
         return frame_hash(df.sort(list(SORTED_BY_KEY[table])))
-    cols = [t.c[c] for c in HASHED[table]]
     h = hashlib.sha256()
     n = 0
     total = 0
     has_amount = "amount_fen" in t.c
-    amount_ix = HASHED[table].index("amount_fen") if has_amount else -1
-    result = conn.execute(select(*cols).where(t.c.audit_ref == ref).order_by(t.c.id))
+    amount_ix = cols.index("amount_fen") if has_amount else -1
+    result = conn.execute(select(*[t.c[c] for c in cols]).where(t.c.audit_ref == ref).order_by(t.c.id))
     for part in result.partitions(20_000):
         lines = []
         for row in part:
@@ -135,6 +150,8 @@ def append(
         if row_count == 0:
             return None
         after = {**(after or {}), "rows": row_count}
+        if entity in HASHED_V1:
+            after["hv"] = HASH_VERSION
         if "amount_fen" in Base.metadata.tables[entity].c:
             after["amount_fen"] = total
     last = conn.execute(select(_EV.c.seq, _EV.c.hash).order_by(_EV.c.seq.desc()).limit(1)).first()
@@ -147,7 +164,40 @@ def append(
     }
     fields["hash"] = event_hash(fields)
     conn.execute(_EV.insert().values(**fields))
+    conn.info[APPENDED] = True
     return seq
+
+
+# classes of findings: every message names its class (Chinese / English) so a reader knows what kind of
+# tampering it points at
+CLASSES = {
+    "event_edited": ("事件被改动", "event edited"),
+    "event_missing": ("事件被删除或重排", "event deleted or reordered"),
+    "chain_broken": ("链条断裂", "chain broken"),
+    "rows_changed": ("记录被改动", "rows changed"),
+    "unrecorded": ("未经记录的增删", "unrecorded insert/delete"),
+    "projection": ("记录与事件不符", "row differs from the events"),
+    "payment": ("支付与决定不符", "payment differs from its decision"),
+    "transition": ("事件不合流程", "event breaks the workflow"),
+    "unapproved_account": ("账户变更未经复核", "account change without a second person's approval"),
+    "truncated": ("链条被截断", "chain truncated"),
+    "rewritten": ("链条被改写", "chain rewritten"),
+    "checkpoint_signature": ("检查点签名无效", "checkpoint signature invalid"),
+    "checkpoint_file": ("检查点文件被改动", "checkpoint file altered"),
+    "public_key": ("公钥被替换", "public key replaced"),
+    "ledger_identity": ("台账标识不符", "ledger identity differs"),
+}
+
+
+@dataclass
+class Issue:
+    kind: str  # a key of CLASSES
+    zh: str
+    en: str
+
+    def __str__(self) -> str:
+        czh, cen = CLASSES[self.kind]
+        return f"[{czh} / {cen}] {self.zh} / {self.en}"
 
 
 @dataclass
@@ -156,46 +206,83 @@ class VerifyReport:
     events: int = 0
     head_seq: int = 0
     head_hash: str = GENESIS
-    problems: list[str] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # limits of what this run could prove (not failures)
 
-    def problem(self, zh: str, en: str) -> None:
+    @property
+    def problems(self) -> list[str]:
+        return [str(i) for i in self.issues]
+
+    @property
+    def kinds(self) -> set[str]:
+        return {i.kind for i in self.issues}
+
+    def problem(self, kind: str, zh: str, en: str) -> None:
+        assert kind in CLASSES, kind
         self.ok = False
-        self.problems.append(f"{zh} / {en}")
+        self.issues.append(Issue(kind, zh, en))
+
+    def warn(self, zh: str, en: str) -> None:
+        self.warnings.append(f"{zh} / {en}")
+
+
+def walk(conn: Connection, rep: VerifyReport, *, after_seq: int = 0, prev: str = GENESIS) -> Iterator[dict[str, Any]]:
+    """The events after ``after_seq`` in order, each checked for its place in the chain and its own hash;
+    what does not fit goes to ``rep``. Updates ``rep.events``/``head_*``."""
+    expect_seq = after_seq + 1
+    q = select(_EV).where(_EV.c.seq > after_seq).order_by(_EV.c.seq)
+    for part in conn.execute(q).mappings().partitions(5000):
+        for ev in part:
+            ev = dict(ev)
+            if ev["seq"] != expect_seq:
+                rep.problem("event_missing", f"事件序号不连续：期望 {expect_seq}，实际 {ev['seq']}（有事件被删除或重排）",
+                            f"sequence gap: expected {expect_seq}, found {ev['seq']} (deleted or reordered)")
+            if ev["prev_hash"] != prev:
+                rep.problem("chain_broken", f"事件 {ev['seq']} 的前一哈希与上一事件不符（链条断裂）",
+                            f"event {ev['seq']}: prev_hash does not match the previous event (chain broken)")
+            if event_hash(ev) != ev["hash"]:
+                rep.problem("event_edited", f"事件 {ev['seq']} 的内容与其哈希不符（被篡改）",
+                            f"event {ev['seq']}: content does not match its hash (edited)")
+            prev, expect_seq = ev["hash"], ev["seq"] + 1
+            rep.events += 1
+            rep.head_seq, rep.head_hash = ev["seq"], ev["hash"]
+            yield ev
+
+
+def check_rows(conn: Connection, rep: VerifyReport, ev: dict[str, Any]) -> bool:
+    """Re-hash the rows event ``ev`` covers; report and return False if they changed."""
+    table = ev["entity"]
+    n2, h2, _ = rows_hash(conn, table, ev["ref"], hashed_columns(table, ev["after"]))
+    if (n2, h2) == (ev["row_count"], ev["content_hash"]):
+        return True
+    t = Base.metadata.tables[table]
+    span = ""
+    if "id" in t.c:
+        lo, hi = conn.execute(select(func.min(t.c.id), func.max(t.c.id)).where(t.c.audit_ref == ev["ref"])).one()
+        span = f" id {lo}" + (f"–{hi}" if hi != lo else "") if lo is not None else ""
+    rep.problem("rows_changed",
+                f"事件 {ev['seq']}（{ev['action']}）覆盖的 {table} 记录{span} 已被改动（{ev['row_count']}→{n2} 行或内容不符）",
+                f"event {ev['seq']} ({ev['action']}): rows of {table}{span} it covers were changed "
+                f"({ev['row_count']}->{n2} rows or content)")
+    return False
 
 
 def verify(conn: Connection) -> VerifyReport:
     """Walk the chain; re-hash every covered row; count rows no event covers."""
     rep = VerifyReport()
-    prev, expect_seq = GENESIS, 1
     covered: dict[str, int] = {}
-    checks: list[tuple[int, str, str, int, str]] = []
-    for part in conn.execute(select(_EV).order_by(_EV.c.seq)).mappings().partitions(5000):
-        for ev in part:
-            ev = dict(ev)
-            if ev["seq"] != expect_seq:
-                rep.problem(f"事件序号不连续：期望 {expect_seq}，实际 {ev['seq']}（有事件被删除或重排）",
-                            f"sequence gap: expected {expect_seq}, found {ev['seq']} (deleted or reordered)")
-            if ev["prev_hash"] != prev:
-                rep.problem(f"事件 {ev['seq']} 的前一哈希与上一事件不符（链条断裂）",
-                            f"event {ev['seq']}: prev_hash does not match the previous event (chain broken)")
-            if event_hash(ev) != ev["hash"]:
-                rep.problem(f"事件 {ev['seq']} 的内容与其哈希不符（被篡改）",
-                            f"event {ev['seq']}: content does not match its hash (edited)")
-            if ev["content_hash"] is not None:
-                covered[ev["entity"]] = covered.get(ev["entity"], 0) + ev["row_count"]
-                checks.append((ev["seq"], ev["entity"], ev["ref"], ev["row_count"], ev["content_hash"]))
-            prev, expect_seq = ev["hash"], ev["seq"] + 1
-            rep.events += 1
-            rep.head_seq, rep.head_hash = ev["seq"], ev["hash"]
-    for seq, entity, ref, n, h in checks:
-        n2, h2, _ = rows_hash(conn, entity, ref)
-        if (n2, h2) != (n, h):
-            rep.problem(f"事件 {seq} 覆盖的 {entity} 记录已被改动（{n}→{n2} 行或内容不符）",
-                        f"event {seq}: rows of {entity} it covers were changed ({n}->{n2} rows or content)")
+    checks: list[dict[str, Any]] = []
+    for ev in walk(conn, rep):
+        if ev["content_hash"] is not None:
+            covered[ev["entity"]] = covered.get(ev["entity"], 0) + ev["row_count"]
+            checks.append({k: ev[k] for k in ("seq", "action", "entity", "ref", "row_count", "content_hash", "after")})
+    for ev in checks:
+        check_rows(conn, rep, ev)
     for table in HASHED:
         t = Base.metadata.tables[table]
         actual = conn.execute(select(func.count()).select_from(t)).scalar_one()
         if actual != covered.get(table, 0):
-            rep.problem(f"{table} 有 {actual} 行，审计事件只覆盖 {covered.get(table, 0)} 行（存在未经记录的增删）",
+            rep.problem("unrecorded",
+                        f"{table} 有 {actual} 行，审计事件只覆盖 {covered.get(table, 0)} 行（存在未经记录的增删）",
                         f"{table} has {actual} rows but events cover {covered.get(table, 0)} (unrecorded insert/delete)")
     return rep

@@ -39,6 +39,7 @@ DB_COLUMNS = (
     "policy_doc", "clause", "status", "amount_fen", "reasons", "explanation", "readings",
     "payment_channel", "size_class", "contact", "audit_ref", "state", "account_no", "hold_reason", "version",
     "changed_at",
+    "init_state", "init_account_no", "init_hold_reason",
 )
 
 
@@ -180,6 +181,9 @@ def db_frame(df: pl.DataFrame, run_id: int, ref: str, disqualified: set[str]) ->
         pl.lit(utc_now_iso()).alias("changed_at"),
         pl.when(held | pending_hold).then(pl.coalesce(pl.col("payment_hold_reason"), pl.lit(HOLD_DEFAULT_REASON)))
         .otherwise(None).cast(pl.String).alias("hold_reason"),
+    ).with_columns(  # where the projection of the workflow columns starts (hashed with the row)
+        pl.col("state").alias("init_state"), pl.col("account_no").alias("init_account_no"),
+        pl.col("hold_reason").alias("init_hold_reason"),
     ).select(DB_COLUMNS)
 
 

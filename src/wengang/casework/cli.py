@@ -1,4 +1,5 @@
-"""``wengang case ...`` (one command per transition) and ``wengang audit verify``.
+"""``wengang case ...`` (one command per transition); ``audit verify`` and checkpoints live in cli_audit.py,
+account changes in cli_accounts.py.
 
 Mounted by the main CLI as ``app.add_typer(case_app, name="case")`` and ``app.add_typer(audit_app, name="audit")``.
 The database comes from ``--db`` or ``WENGANG_DB`` (default ``sqlite:///wengang.db``).
@@ -51,9 +52,10 @@ def _day(s: str | None) -> date | None:
 
 
 def _open(db: str) -> Ledger:
+    from .cli_audit import attach
     from .ledger import Ledger
 
-    return Ledger.open(db)
+    return attach(Ledger.open(db), db)  # signs a checkpoint when the command ends (cli_audit.py)
 
 
 def _reader(db: str, user: str) -> Ledger:
@@ -568,8 +570,11 @@ def confirm(decision_id: int = typer.Argument(None, help="决定号；或用筛�
     """单位确认接受（一个决定，或所选的一批）/ the unit confirms (one decision or a selection)."""
     assert sel is not None
     if not _one_or_many(decision_id, sel):
-        _run(_open(db).confirm, decision_id, user, amount_fen=amount_fen, account_no=account)
+        cid = _run(_open(db).confirm, decision_id, user, amount_fen=amount_fen, account_no=account)
         console.print(f"✔ 决定 {decision_id} 已确认 / confirmed")
+        if cid is not None:
+            console.print(f"  提供的账户为变更申请 {cid}，须另一人复核（wengang case approve-account {cid}）/ "
+                          f"the account given is change request {cid}, awaiting a second person's approval")
         return
     if amount_fen is not None or account:
         _run(_refuse, "bad_input", "--amount-fen 与 --account 只用于确认单个决定", "--amount-fen/--account are for one decision")
@@ -810,22 +815,34 @@ def pay(batch_key: str, program: str, year: int, today: str = typer.Option(None)
         res = _run(led.run_payment_batch, batch_key, program, year, user, today=day)
         console.print(f"✔ 本次发放 {res.paid} 个单位，共 {_yuan(res.amount_fen)} 元；缺少账户 {res.missing_account} 个 / "
                       f"paid {res.paid}, {res.amount_fen} fen; {res.missing_account} missing an account")
-        _warn_reviewed_by_payer(res.reviewed_by_payer)
+        _batch_notes(res)
         return
     rows, o = _select_for(led, _run(_filter, sel, program=program, year=year), f"发放（批次 {batch_key}）",
                           f"pay in batch {batch_key}", sel["yes"])
     ids = [r["id"] for r in _split("pay", rows, o)]
     if ids:
         res = _run(led.run_payment_batch, batch_key, program, year, user, today=day, decision_ids=ids)
-        _warn_reviewed_by_payer(res.reviewed_by_payer)
+        _batch_notes(res, stop=False)
     _settle(led, ids, {"paid"}, o, _not_payable)
     _report(o)
 
 
-def _warn_reviewed_by_payer(n: int) -> None:
+def _batch_notes(res: Any, *, stop: bool = True) -> None:
+    """What a payment batch left unpaid and why: reviewed by the payer, an account change awaiting approval,
+    or a stored row that differs from its audit events (refused; exit 1)."""
+    n = res.reviewed_by_payer
     if n:
         console.print(f"[yellow]! {n} 个决定由本人初审或复审，未发放，须由另一名出纳发放 / "
                       f"{n} not paid: you reviewed them; another payer must pay[/yellow]")
+    if res.pending_account:
+        console.print(f"  账户变更待复核、暂不发放 {res.pending_account} 个 / {res.pending_account} wait for an account approval")
+    for did, issue in res.refused:
+        console.print(f"[red]✘ 决定 {did} 未发放：台账记录与审计事件不符 {issue}[/red]")
+    if res.refused:
+        console.print(f"[red]✘ {len(res.refused)} 个决定因记录与审计事件不符被拒付，请运行 wengang audit verify / "
+                      f"{len(res.refused)} refused: stored rows differ from the audit events[/red]")
+        if stop:
+            raise typer.Exit(1)
 
 
 def _not_payable(r: dict[str, Any]) -> tuple[str, str]:
@@ -854,20 +871,6 @@ def bounce(payment_id: int, reason: str = typer.Option(...), db: str = DB, user:
     """登记银行退回 / record a bounced payment."""
     _run(_open(db).record_bounce, payment_id, user, reason=reason)
     console.print(f"✔ 支付 {payment_id} 已登记退回 / bounced")
-
-
-@case_app.command("fix-account")
-def fix_account(decision_id: int, account: str, db: str = DB, user: str = USER) -> None:
-    """退回后更正账户 / correct the account after a bounce."""
-    _run(_open(db).fix_account, decision_id, user, account_no=account)
-    console.print(f"✔ 决定 {decision_id} 账户已更正 / account fixed")
-
-
-@case_app.command("set-account")
-def set_account(decision_id: int, account: str, reason: str = typer.Option(...), db: str = DB, user: str = USER) -> None:
-    """发放前补录收款账户（如税务提供的缴费账户）/ give the payee account before payment."""
-    _run(_open(db).set_account, decision_id, user, account_no=account, reason=reason)
-    console.print(f"✔ 决定 {decision_id} 账户已登记 / account set")
 
 
 @case_app.command("resize")
@@ -996,29 +999,10 @@ def balance(unit_id: str = typer.Option(None), program: str = typer.Option(None)
     console.print(t)
 
 
-@audit_app.command("verify")
-def verify(db: str = DB, expect_head: str = typer.Option(None, help="外部留存的链头哈希 / anchored head hash"),
-           user: str = USER) -> None:
-    """校验审计链（篡改、删除、重排）及金额对账 / verify the audit chain and reconcile money."""
-    led = _reader(db, user)
-    rep = led.verify_audit()
-    rec = led.reconcile()
-    ok = rep.ok and rec["ok"] and (expect_head is None or expect_head == rep.head_hash)
-    for p in rep.problems:
-        console.print(f"[red]✘ {p}[/red]")
-    if not rec["ok"]:
-        console.print(f"[red]✘ 金额对账不平 / money does not reconcile: {rec}[/red]")
-    if expect_head and expect_head != rep.head_hash:
-        console.print("[red]✘ 链头与外部留存不符（可能被截断）/ head differs from the anchored one (truncated?)[/red]")
-    status = "[green]✔ 审计链完整[/green]" if ok else "[red]✘ 审计链校验失败[/red]"
-    console.print(f"{status} 事件 {rep.events} 条，链头 {rep.head_seq}:{rep.head_hash} / "
-                  f"{'OK' if ok else 'FAILED'}: {rep.events} events, head {rep.head_seq}:{rep.head_hash}")
-    raise typer.Exit(0 if ok else 1)
-
-
 @audit_app.callback()
 def _audit_group() -> None:
     """审计链 / audit chain (a group, so ``wengang audit verify`` keeps its name)."""
 
 
 from . import cli_documents  # noqa: E402,F401  (bank file, bank return, 公示, letters: registers on case_app)
+from . import cli_accounts, cli_audit  # noqa: E402, F401 - register their commands on case_app / audit_app

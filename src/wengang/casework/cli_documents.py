@@ -128,8 +128,10 @@ def bank_return(path: Path = typer.Argument(..., help="银行回盘文件（格�
 def reroute(decision_id: int, tax_account: str = typer.Option(..., "--tax-account", help="税务部门协助提供的缴纳社会保险费账户"),
             db: str = DB, user: str = USER) -> None:
     """无对公账户的小微企业：改为返还至税务部门提供的缴费账户（引用条款）/ pay a small firm to its tax premium account."""
-    basis = _go(_go(_open, db).reroute_to_tax_account, decision_id, user, account_no=tax_account)
-    _say(f"✔ 决定 {decision_id} 改为返还至税务缴费账户，依据 {basis} / rerouted to the tax account")
+    basis, cid = _go(_go(_open, db).reroute_to_tax_account, decision_id, user, account_no=tax_account)
+    _say(f"✔ 决定 {decision_id} 申请改为返还至税务缴费账户，依据 {basis}；变更申请 {cid} 须另一人复核后生效"
+         f"（wengang case approve-account {cid}）/ reroute to the tax account requested ({cid}); another operator "
+         "must approve it")
 
 
 @case_app.command("publicity")

@@ -43,10 +43,12 @@ from sqlalchemy.exc import DBAPIError
 
 from wengang.progress import step
 
-from . import DEFAULT_URL, audit, bulk, operators
+from . import DEFAULT_URL, audit, bulk, operators, projection
 from .errors import LedgerError
 from .models import (
     HASHED,
+    AccountApproval,
+    AccountChange,
     Allocation,
     AllocationIn,
     AuditEvent,
@@ -110,6 +112,9 @@ class BatchResult:
     chunks: int
     # payable, but the payer reviewed them (初审 or 复审): left for another 出纳 (separation of duties)
     reviewed_by_payer: int = 0
+    # not paid because the stored decision differs from its audit events: (decision id, the finding)
+    refused: list[tuple[int, audit.Issue]] = field(default_factory=list)
+    pending_account: int = 0  # not paid: an account change awaits a second person's approval
 
 
 @dataclass
@@ -195,6 +200,9 @@ class Ledger:
     def __init__(self, engine: Engine):
         self.engine = engine
         self.dialect = engine.dialect.name
+        # signs a checkpoint of the chain head (checkpoints.Signer); written by ``checkpoint()`` / ``close()``
+        self.checkpointer: Any = None
+        self.appended = False  # events were appended since the last checkpoint
 
     # ------------------------------------------------------------------ setup
     @classmethod
@@ -242,16 +250,28 @@ class Ledger:
                 command.upgrade(cfg, revision)
 
     def close(self) -> None:
+        self.checkpoint()
         self.engine.dispose()
+
+    def checkpoint(self) -> dict[str, Any] | None:
+        """Sign and store a checkpoint of the chain head if events were appended since the last one."""
+        if not (self.appended and self.checkpointer is not None):
+            return None
+        rec = self.checkpointer.write(self)
+        self.appended = False
+        return rec
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
         with _amounts_in_range(), self.engine.connect() as conn:
             conn = conn.execution_options(write=True)
+            conn.info.pop(audit.APPENDED, None)
             with conn.begin():
                 if self.dialect == "postgresql":
                     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
                 yield conn
+            if conn.info.pop(audit.APPENDED, False):  # committed with new events: a checkpoint is due
+                self.appended = True
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -293,7 +313,7 @@ class Ledger:
         return procedure(d["policy_doc"], d["program"])
 
     def _move(self, conn: Connection, d: dict[str, Any], action: str, to: str, actor: str, reason: str,
-              **values: Any) -> None:
+              note: dict[str, Any] | None = None, **values: Any) -> None:
         t = check(action, d["state"], d["id"], confirmation_required=self._proc(d).confirmation_required)
         assert to in t.targets, (action, to)
         res = conn.execute(
@@ -306,7 +326,7 @@ class Ledger:
         audit.append(
             conn, actor=actor, action=action, entity="case_decisions", entity_id=d["id"], reason=reason,
             before={"state": d["state"], **{k: _jsonable(d[k]) for k in values}},
-            after={"state": to, **{k: _jsonable(v) for k, v in values.items()}},
+            after={"state": to, **{k: _jsonable(v) for k, v in values.items()}, **(note or {})},
         )
         d.update(values, state=to, version=d["version"] + 1)
 
@@ -618,8 +638,9 @@ class Ledger:
 
     # --------------------------------------------------- confirm / decline
     def confirm(self, decision_id: int, actor: str, *, amount_fen: int | None = None, account_no: str | None = None,
-                reason: str = "单位确认接受", today: date | None = None) -> None:
-        """The unit confirms (and may give its receiving account); the amount, if given, must match."""
+                reason: str = "单位确认接受", today: date | None = None) -> int | None:
+        """The unit confirms; the amount, if given, must match. An account it gives that differs from the one
+        on file is a change request (returned) that a second person approves (``approve_account``)."""
         actor = self._need_actor(actor, "confirm")
         with self._tx() as conn:
             d = self._load(conn, decision_id)
@@ -629,10 +650,10 @@ class Ledger:
                 raise LedgerError("amount_mismatch", f"确认金额 {amount_fen} 分与决定金额 {ent} 分不符",
                                   f"confirmed amount {amount_fen} fen does not match the decision's {ent} fen")
             self._refuse_if_period_over(d, _today(today))
-            extra = {"account_no": account_no} if account_no else {}
-            if account_no and d["payee_channel"]:
-                extra["payee_channel"] = None  # the unit's own account replaces a re-routed one
-            self._move(conn, d, "confirm", "confirmed", actor, reason, **extra)
+            self._move(conn, d, "confirm", "confirmed", actor, reason)
+            if account_no and account_no != d["account_no"]:
+                return self._request_account(conn, d, actor, "confirm", account_no, "单位确认时提供的收款账户")
+            return None
 
     def _refuse_if_period_over(self, d: dict[str, Any], today: date) -> None:
         """晋人社厅发〔2024〕28号 六: after the policy period a unit that neither confirmed nor applied has waived.
@@ -801,7 +822,7 @@ class Ledger:
         ref = audit.new_ref()
         state = "held" if dec.payment_hold else "applied"  # entitled, payment waits (兵团 二(一))
         row = bulk.db_frame(df, 0, ref, set()).with_columns(
-            run_id=None, origin=pl.lit(origin), state=pl.lit(state),
+            run_id=None, origin=pl.lit(origin), state=pl.lit(state), init_state=pl.lit(state),
         ).to_dicts()[0]
         conn.execute(self._insert(Decision.__table__).on_conflict_do_nothing(), row)
         audit.append(conn, actor=actor, action="self_apply", entity="case_decisions", ref=ref,
@@ -922,20 +943,106 @@ class Ledger:
             to = "approved" if approved else "screened" if d["origin"] == "screening" else "applied"
             self._move(conn, d, "release", to, actor, reason, hold_reason=None)
 
-    def set_account(self, decision_id: int, actor: str, *, account_no: str, reason: str) -> None:
-        """Give or correct the payee account before payment (not a state change; audited)."""
+    # ------------------------------------------------ account changes (four eyes)
+    def set_account(self, decision_id: int, actor: str, *, account_no: str, reason: str) -> int:
+        """Request to give or correct the payee account before payment; returns the request's id.
+
+        Nothing changes until another operator approves it (``approve_account``); meanwhile the decision is
+        not paid, to the old account or any other."""
         actor = self._need_actor(actor, "account")
         with self._tx() as conn:
             d = self._load(conn, decision_id)
-            if d["state"] in TERMINAL or d["state"] in ("paid", "bounced", "account_fixed"):
-                raise LedgerError("transition_refused", f"决定 {decision_id} 当前状态为 {d['state']}，不能直接修改账户",
-                                  f"decision {decision_id} is {d['state']}; use fix_account after a bounce")
-            rerouted = {"payee_channel": None} if d["payee_channel"] else {}  # an account given here is the unit's own
-            conn.execute(update(Decision.__table__).where(D.id == decision_id).values(
-                account_no=account_no, version=D.version + 1, **rerouted))
-            audit.append(conn, actor=actor, action="set_account", entity="case_decisions", entity_id=decision_id,
-                         reason=reason, before={"account_no": d["account_no"], **{k: d[k] for k in rerouted}},
-                         after={"account_no": account_no, **rerouted})
+            self._refuse_account_change(d, "set")
+            return self._request_account(conn, d, actor, "set", account_no, reason)
+
+    def fix_account(self, decision_id: int, actor: str, *, account_no: str, reason: str = "更正收款账户") -> int:
+        """After a bounce: request the corrected account; once another operator approves it the decision is
+        'account_fixed' and the next batch pays again (seq + 1). Returns the request's id."""
+        actor = self._need_actor(actor, "account")
+        with self._tx() as conn:
+            d = self._load(conn, decision_id)
+            self._refuse_account_change(d, "fix")
+            return self._request_account(conn, d, actor, "fix", account_no, reason)
+
+    @staticmethod
+    def _refuse_account_change(d: dict[str, Any], kind: str) -> None:
+        if kind == "reroute":  # after a bounce, or before payment
+            if d["state"] == "bounced":
+                return
+            kind = "set"
+        if kind == "fix":
+            check("fix_account", d["state"], d["id"])
+        elif d["state"] in TERMINAL or d["state"] in ("paid", "bounced", "account_fixed"):
+            raise LedgerError("transition_refused", f"决定 {d['id']} 当前状态为 {d['state']}，不能直接修改账户",
+                              f"decision {d['id']} is {d['state']}; use fix_account after a bounce")
+
+    def _request_account(self, conn: Connection, d: dict[str, Any], actor: str, kind: str, account_no: str,
+                         reason: str) -> int:
+        if not account_no or not str(account_no).strip():
+            raise LedgerError("bad_account", "账户不能为空", "account must not be empty")
+        AC, AA = AccountChange.__table__.c, AccountApproval.__table__.c
+        pending = conn.execute(select(AC.id).where(AC.decision_id == d["id"], ~exists().where(AA.change_id == AC.id))
+                               ).scalar()
+        if pending is not None:
+            raise LedgerError("change_pending", f"决定 {d['id']} 已有待复核的账户变更 {pending}，请先复核",
+                              f"decision {d['id']} already has account change {pending} awaiting approval")
+        seq = conn.execute(select(func.count()).where(AC.decision_id == d["id"])).scalar_one()
+        ref, _ = self._insert_rows(conn, AccountChange, [{
+            "decision_id": d["id"], "seq": seq, "kind": kind, "account_no": account_no, "requested_by": actor,
+            "reason": reason}], actor=actor, action="request_account", reason=reason,
+            after={"decision_id": d["id"], "kind": kind})
+        return conn.execute(select(AC.id).where(AC.audit_ref == ref)).scalar_one()
+
+    def approve_account(self, change_id: int, actor: str, *, approve: bool = True, reason: str = "") -> None:
+        """A second operator (not the requester) approves an account change, which then takes effect, or
+        turns it down. Either way the request is closed. A re-route (``reroute_to_tax_account``) also sets
+        the channel to the 税务 premium account; any other account is the unit's own and undoes a re-route."""
+        actor = self._need_actor(actor, "approve_account")
+        AC = AccountChange.__table__.c
+        with self._tx() as conn:
+            c = conn.execute(select(AccountChange.__table__).where(AC.id == change_id)).mappings().first()
+            if c is None:
+                raise _err_not_found("账户变更", change_id)
+            if c["requested_by"] == actor:
+                raise LedgerError("same_operator", f"账户变更须由申请人（{actor}）以外的人员复核",
+                                  f"an account change must be approved by someone other than its requester ({actor})")
+            d = self._load(conn, c["decision_id"])
+            if approve:
+                self._refuse_account_change(d, c["kind"] if c["kind"] in ("fix", "reroute") else "set")
+            reason = reason or ("复核通过" if approve else "复核未通过")
+            _, n = self._insert_rows(conn, AccountApproval, [{"change_id": change_id, "approver": actor,
+                                                              "approve": int(approve), "reason": reason}],
+                                     actor=actor, action="approve_account" if approve else "reject_account",
+                                     reason=reason, after={"change_id": change_id})
+            if n != 1:
+                raise LedgerError("already_decided", f"账户变更 {change_id} 已复核", f"account change {change_id} was decided")
+            if not approve:
+                return
+            note = {"change_id": change_id}
+            # the 税务 account for a re-route; any other account is the unit's own (undoes a re-route)
+            channel = "tax_payment_account" if c["kind"] == "reroute" else None
+            values = {"payee_channel": channel} if channel != d["payee_channel"] else {}
+            if c["kind"] == "fix" or (c["kind"] == "reroute" and d["state"] == "bounced"):
+                self._move(conn, d, "fix_account", "account_fixed", actor, reason, note=note, account_no=c["account_no"],
+                           **values)
+                return
+            conn.execute(update(Decision.__table__).where(D.id == d["id"]).values(
+                account_no=c["account_no"], version=D.version + 1, **values))
+            audit.append(conn, actor=actor, action="approve_account", entity="case_decisions", entity_id=d["id"],
+                         reason=reason, before={"account_no": d["account_no"], **{k: d[k] for k in values}},
+                         after={"account_no": c["account_no"], **values, **note})
+
+    def account_changes(self, *, decision_id: int | None = None, pending: bool = True) -> list[dict[str, Any]]:
+        """Account change requests (by default those still awaiting approval), oldest first."""
+        AC, AA = AccountChange.__table__.c, AccountApproval.__table__.c
+        q = select(AccountChange.__table__, AA.approver, AA.approve).select_from(
+            AccountChange.__table__.outerjoin(AccountApproval.__table__, AA.change_id == AC.id))
+        if decision_id is not None:
+            q = q.where(AC.decision_id == decision_id)
+        if pending:
+            q = q.where(AA.id.is_(None))
+        with self._read() as conn:
+            return [dict(r) for r in conn.execute(q.order_by(AC.id)).mappings()]
 
     # ------------------------------------------------------------- 公示
     def publicize(self, list_key: str, program: str, year: int, actor: str, *, starts_on: date, days: int,
@@ -972,7 +1079,7 @@ class Ledger:
         reviewed at neither stage (the one who pays is not one who approved)."""
         L, E = PublicityList.__table__.c, PublicityEntry.__table__.c
         cond = and_(D.program == program, D.year == year, D.state.in_(("approved", "publicized", "account_fixed")),
-                    D.account_no.is_not(None), self._amount_sql() > 0)
+                    D.account_no.is_not(None), self._amount_sql() > 0, ~self._change_pending())
         if program in PUBLICITY_PROGRAMS:
             cond = and_(cond, exists().where(E.decision_id == D.id, E.list_id == L.id, L.ends_on < today))
         if payer is not None:
@@ -983,6 +1090,30 @@ class Ledger:
     def _reviewed_by(login: str) -> Any:
         V = Review.__table__.c
         return exists().where(V.decision_id == D.id, V.reviewer == login)
+
+    @staticmethod
+    def _change_pending() -> Any:
+        """The decision has an account change awaiting approval: it is paid to no account until then."""
+        AC, AA = AccountChange.__table__.c, AccountApproval.__table__.c
+        return exists().where(AC.decision_id == D.id, ~exists().where(AA.change_id == AC.id))
+
+    @staticmethod
+    def _check_events(proj: projection.Projection) -> None:
+        """Money leaves only on an intact chain: a broken or edited chain stops the payment altogether."""
+        if not proj.chain.ok:
+            first = proj.chain.issues[0]
+            raise LedgerError("audit_broken", f"审计链校验失败，暂停发放（请运行 wengang audit verify）：{first.zh}",
+                              f"the audit chain fails verification; payment stopped (run wengang audit verify): {first.en}")
+
+    def _verified(self, conn: Connection, d: dict[str, Any]) -> None:
+        """Refuse to pay decision ``d`` unless its stored row is what its audit events say."""
+        proj = projection.Projection.build(conn, [d["id"]], check_rows=True)
+        self._check_events(proj)
+        bad = proj.refused(conn, [d["id"]])
+        if bad:
+            issue = bad[d["id"]]
+            raise LedgerError("tampered", f"决定 {d['id']} 的台账记录与审计事件不符，不予发放：{issue.zh}",
+                              f"decision {d['id']} differs from its audit events; not paid: {issue.en}")
 
     def run_payment_batch(self, batch_key: str, program: str, year: int, actor: str, *, today: date | None = None,
                           chunk_size: int = 5000, max_chunks: int | None = None,
@@ -999,34 +1130,53 @@ class Ledger:
         paid = amount = chunks = 0
         last = 0
         batch_id = None
+        refused: dict[int, audit.Issue] = {}
         seq_sql = select(func.count()).where(P.decision_id == D.id, P.kind == "initial").scalar_subquery()
         cols = HASHED["case_payments"]
         schema = {c: audit._dtype(Payment.__table__.c[c]) for c in cols}
         with step("发放", unit="个单位") as shown:
             while max_chunks is None or chunks < max_chunks:
-                # The payable set, computed once per pass (not once per chunk). Each chunk re-checks it under
-                # the write lock, so a decision held or paid meanwhile is skipped, and payments stay UNIQUE.
+                # The payable set, computed once per pass (not once per chunk), with its workflow columns rebuilt
+                # from the audit events (projection.py). Each chunk re-checks both under the write lock, so a
+                # decision held or paid meanwhile is skipped, payments stay UNIQUE, and a decision whose stored
+                # row differs from its events is refused and reported, never paid.
                 with self._read() as conn:
                     todo = list(conn.execute(select(D.id).where(self._payable(program, year, today, actor), D.id > last)
                                              .order_by(D.id)).scalars())
-                if decision_ids is not None:
-                    chosen = set(decision_ids)
-                    todo = [i for i in todo if i in chosen]
-                if not todo:
+                    if decision_ids is not None:
+                        chosen = set(decision_ids)
+                        todo = [i for i in todo if i in chosen]
+                    proj = projection.Projection.build(conn, todo, check_rows=True) if todo else None
+                if proj is None:
                     break
+                self._check_events(proj)
                 shown.update(total=shown.done + len(todo))
                 for off in range(0, len(todo), chunk_size):
                     if max_chunks is not None and chunks >= max_chunks:
                         break
                     ids = todo[off:off + chunk_size]
                     with self._tx() as conn:
-                        if batch_id is None:
+                        proj.advance(conn)  # events appended since the pass began (under the write lock now)
+                        self._check_events(proj)
+                        # exactly what the INSERT below will pay (we hold the write lock), with its stored columns
+                        in_range = and_(D.id.between(ids[0], ids[-1]) if decision_ids is None else D.id.in_(ids),
+                                    self._payable(program, year, today, actor))
+                        stored = [tuple(r) for r in conn.execute(select(*projection.STORED).where(in_range))]
+                        now, chunk = {r[0] for r in stored}, set(ids)
+                        bad = proj.refused(conn, now & chunk, [r for r in stored if r[0] in chunk])
+                        if now - chunk:  # became payable since the pass began: check those too
+                            late = projection.Projection.build(conn, now - chunk, check_rows=True)
+                            self._check_events(late)
+                            bad.update(late.refused(conn, now - chunk))
+                        refused.update(bad)
+                        if batch_id is None and len(bad) < len(now):
                             batch_id = self._batch(conn, batch_key, program, year, actor)
                         ref = audit.new_ref()
                         src = select(literal(batch_id), D.id, literal("initial"), seq_sql, self._amount_sql(),
-                                     func.coalesce(D.payee_channel, D.payment_channel), D.account_no, literal(ref)).where(
-                            D.id.between(ids[0], ids[-1]) if decision_ids is None else D.id.in_(ids),
-                            self._payable(program, year, today, actor))
+                                     func.coalesce(D.payee_channel, D.payment_channel), D.account_no, literal(ref)
+                                     ).where(in_range)
+                        if bad:
+                            src = src.where(D.id.not_in(list(bad)))
                         rows = conn.execute(self._insert(Payment.__table__).from_select(
                             ["batch_id", "decision_id", "kind", "seq", "amount_fen", "channel", "account_no", "audit_ref"],
                             src,
@@ -1046,13 +1196,16 @@ class Ledger:
                     last = ids[-1]
                     shown.advance(len(ids))
         with self._read() as conn:
+            waiting = and_(D.program == program, D.year == year,
+                           D.state.in_(("approved", "publicized", "account_fixed")))
             missing = conn.execute(select(func.count()).select_from(Decision.__table__).where(
-                D.program == program, D.year == year, D.account_no.is_(None),
-                D.state.in_(("approved", "publicized", "account_fixed")))).scalar_one()
+                waiting, D.account_no.is_(None))).scalar_one()
+            pending = conn.execute(select(func.count()).select_from(Decision.__table__).where(
+                waiting, self._change_pending())).scalar_one()
             own = conn.execute(select(func.count()).select_from(Decision.__table__).where(
                 self._payable(program, year, today), self._reviewed_by(actor))).scalar_one()
         return BatchResult(batch_id=batch_id, paid=paid, amount_fen=amount, missing_account=missing, chunks=chunks,
-                           reviewed_by_payer=own)
+                           reviewed_by_payer=own, refused=sorted(refused.items()), pending_account=pending)
 
     def _batch(self, conn: Connection, batch_key: str, program: str, year: int, actor: str) -> int:
         B = PaymentBatch.__table__.c
@@ -1087,6 +1240,7 @@ class Ledger:
             if amount_fen is not None and amount_fen != ent:
                 raise LedgerError("amount_mismatch", f"发放金额 {amount_fen} 分与决定金额 {ent} 分不符",
                                   f"amount {amount_fen} fen does not match the decision's {ent} fen")
+            self._verified(conn, d)
             seq = conn.execute(select(func.count()).where(P.decision_id == decision_id, P.kind == "initial")).scalar_one()
             ref, n = self._insert_rows(conn, Payment, [{
                 "batch_id": None, "decision_id": decision_id, "kind": "initial", "seq": seq, "amount_fen": ent,
@@ -1117,16 +1271,6 @@ class Ledger:
         if p["kind"] == "initial":
             self._move(conn, d, "bounce", "bounced", actor, reason)
         self._queue_notice(conn, d, "bounced", ("sms",), actor, key_suffix=f"{payment_id}")
-
-    def fix_account(self, decision_id: int, actor: str, *, account_no: str, reason: str = "更正收款账户") -> None:
-        """After a bounce: record the corrected account; the next batch pays again (seq + 1)."""
-        actor = self._need_actor(actor, "account")
-        if not account_no:
-            raise LedgerError("bad_account", "账户不能为空", "account must not be empty")
-        with self._tx() as conn:
-            d = self._load(conn, decision_id)
-            rerouted = {"payee_channel": None} if d["payee_channel"] else {}  # an account given here is the unit's own
-            self._move(conn, d, "fix_account", "account_fixed", actor, reason, account_no=account_no, **rerouted)
 
     # ------------------------------------ bank files and the bank's return (casework/outputs.py)
     def set_payee_banks(self, banks: Mapping[str, str], actor: str, *, reason: str = "登记收款账户开户行行号") -> int:
@@ -1333,10 +1477,11 @@ class Ledger:
         with self._read() as conn:
             return self._tax_account_basis(conn, self._load(conn, decision_id))[0]
 
-    def reroute_to_tax_account(self, decision_id: int, actor: str, *, account_no: str) -> str:
+    def reroute_to_tax_account(self, decision_id: int, actor: str, *, account_no: str) -> tuple[str, int]:
         """对没有对公账户的小微企业，可将资金直接返还至当地税务部门协助提供的其缴纳社会保险费的账户 (人社部发〔2024〕40号 五;
-        内人社发〔2025〕18号 四): after a bounce (→ 'account_fixed', paid again by the next batch) or before payment,
-        set the 税务 account and the channel. Returns the clause cited."""
+        内人社发〔2025〕18号 四): after a bounce or before payment, request the 税务 account and channel. Like any
+        account change it takes effect once a second person approves it (``approve_account``): after a bounce the
+        decision is then 'account_fixed' and paid again by the next batch. Returns (the clause cited, request id)."""
         actor = self._need_actor(actor, "account")
         acc = _digits(account_no)
         if not re.fullmatch(r"\d{6,32}", acc):
@@ -1347,19 +1492,12 @@ class Ledger:
             if basis is None:
                 raise LedgerError("reroute_refused", f"决定 {decision_id} 不能改为返还至税务缴费账户：{zh}",
                                   f"decision {decision_id} cannot be paid to the tax account: {en}")
-            reason = f"无对公账户的小微企业，返还至当地税务部门协助提供的缴纳社会保险费账户（{basis}）"
-            values = {"account_no": acc, "payee_channel": "tax_payment_account"}
-            if d["state"] == "bounced":
-                self._move(conn, d, "fix_account", "account_fixed", actor, reason, **values)
-            elif d["state"] in TERMINAL or d["state"] in ("paid", "account_fixed"):
+            if d["state"] in TERMINAL or d["state"] in ("paid", "account_fixed"):
                 raise LedgerError("transition_refused",
                                   f"决定 {decision_id} 当前状态为 {d['state']}，仅能在发放前或银行退回后改为税务缴费账户",
                                   f"decision {decision_id} is {d['state']}; reroute before payment or after a bounce")
-            else:
-                conn.execute(update(Decision.__table__).where(D.id == decision_id).values(**values, version=D.version + 1))
-                audit.append(conn, actor=actor, action="reroute", entity="case_decisions", entity_id=decision_id,
-                             reason=reason, before={k: d[k] for k in values}, after=values)
-            return basis
+            reason = f"无对公账户的小微企业，返还至当地税务部门协助提供的缴纳社会保险费账户（{basis}）"
+            return basis, self._request_account(conn, d, actor, "reroute", acc, reason)
 
     # ------------------------------------------------- 多退少补 / recoveries
     def _recompute(self, conn: Connection, d: dict[str, Any], actor: str, *, kind: str, status: str,
@@ -1405,6 +1543,7 @@ class Ledger:
         diff = (ent or 0) - self._net_paid(conn, d["id"], ("overpayment",))
         res.diff_fen = diff
         if diff > 0:
+            self._verified(conn, d)
             seq = conn.execute(select(func.count()).where(P.decision_id == d["id"], P.kind == "supplement")).scalar_one()
             ref, _ = self._insert_rows(conn, Payment, [{
                 "batch_id": None, "decision_id": d["id"], "kind": "supplement", "seq": seq, "amount_fen": diff,
@@ -1630,8 +1769,20 @@ class Ledger:
         return report
 
     def verify_audit(self) -> audit.VerifyReport:
+        """The chain, the rows it covers, and every decision's workflow columns rebuilt from the events."""
         with self._read() as conn:
-            return audit.verify(conn)
+            rep = audit.verify(conn)
+            proj = projection.Projection.build(conn)
+            rep.issues += proj.issues
+            rep.issues += [diff.issue() for diff in proj.differences(conn)]
+            rep.ok = not rep.issues
+            if proj.legacy:
+                rep.warn(f"{len(proj.legacy)} 个决定创建于迁移 0003 之前，其初始状态与账户未被哈希覆盖"
+                         f"（其中 {proj.legacy_account_changes} 次账户变更未经第二人复核）",
+                         f"{len(proj.legacy)} decisions predate migration 0003: their starting state and account are "
+                         f"not covered by a hash ({proj.legacy_account_changes} account changes without a second "
+                         "person's approval)")
+            return rep
 
     def counts(self) -> dict[str, int]:
         with self._read() as conn:

@@ -9,6 +9,10 @@ The only mutable columns are workflow columns (``case_decisions.state``, ``accou
 every change to them is an audit event with before/after.
 ``changed_at`` stamps the last change of a decision row (for finding cases by date; not evidence: the audit
 chain is).
+The workflow columns are a projection of the events: their starting values (``init_*``) are hashed with the row,
+every later value is in an event, and ``projection.py`` rebuilds them to check the stored ones (at payment and in
+``audit verify``). A payee account changes only by a request (``case_account_changes``) that a second person
+approves (``case_account_approvals``).
 """
 
 from __future__ import annotations
@@ -160,6 +164,10 @@ class Decision(Base):
     # last change of this row: set by the import and by every UPDATE the ledger issues (SQLAlchemy onupdate)
     changed_at: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True, default=utc_now_iso,
                                                    onupdate=utc_now_iso)
+    # the workflow columns' values when the row was created (immutable, hashed): where the projection starts
+    init_state: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    init_account_no: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    init_hold_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class Recomputation(Base):
@@ -391,6 +399,41 @@ class Operator(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+class AccountChange(Base):
+    """A request to give or change a decision's payee account; it takes effect only once approved."""
+
+    __tablename__ = "case_account_changes"
+    __table_args__ = (UniqueConstraint("decision_id", "seq", name="uq_case_account_changes_seq"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    decision_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("case_decisions.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # set (before payment) | fix (after a bounce) | confirm (the unit's)
+    account_no: Mapped[str] = mapped_column(String(64))
+    requested_by: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    audit_ref: Mapped[str] = mapped_column(String(40), index=True)
+
+
+class AccountApproval(Base):
+    """A second operator's decision on an account change (approve = 1 applies it, 0 turns it down)."""
+
+    __tablename__ = "case_account_approvals"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    change_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("case_account_changes.id"), unique=True)
+    approver: Mapped[str] = mapped_column(String(64))
+    approve: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    audit_ref: Mapped[str] = mapped_column(String(40), index=True)
+
+
+class LedgerMeta(Base):
+    """The ledger's identity (``ledger_id``, a UUID made by migration 0003), named in signed checkpoints."""
+
+    __tablename__ = "case_ledger_meta"
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
 class AuditEvent(Base):
     __tablename__ = "case_audit_events"
     seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
@@ -417,7 +460,7 @@ HASHED: dict[str, tuple[str, ...]] = {
     "case_decisions": (
         "run_id", "origin", "year", "program", "unit_id", "claim_key", "unit_name", "region_code",
         "policy_doc", "clause", "status", "amount_fen", "reasons", "explanation", "readings",
-        "payment_channel", "size_class", "contact",
+        "payment_channel", "size_class", "contact", "init_state", "init_account_no", "init_hold_reason",
     ),
     "case_recomputations": (
         "id", "decision_id", "seq", "kind", "new_status", "new_size_class", "new_amount_fen", "reason",
@@ -438,4 +481,9 @@ HASHED: dict[str, tuple[str, ...]] = {
     "case_disqualifications": ("id", "unit_id", "program", "year", "source_decision_id", "reason"),
     "case_outbox": ("id", "decision_id", "template", "channel", "idempotency_key", "recipient", "body"),
     "case_operators": ("id", "login", "display_name"),
+    "case_account_changes": ("id", "decision_id", "seq", "kind", "account_no", "requested_by", "reason"),
+    "case_account_approvals": ("id", "change_id", "approver", "approve", "reason"),
 }
+# Decisions created before migration 0003 were hashed without the init_* columns; their creating event has no
+# ``hv`` in ``after`` (see audit.hashed_columns).
+HASHED_V1 = {"case_decisions": HASHED["case_decisions"][:-3]}

@@ -70,6 +70,9 @@ ACTIONS: dict[str, Action] = _actions(
     ("pay", "发放", "pay", "payer", "run_payment_batch, pay_decision; case pay"),
     ("bank_file", "制作银行代发文件", "produce bank payment files", "payer", "doc bank"),
     ("bounce", "登记银行退回", "record a bounced payment", "payer", "record_bounce; case bounce"),
+    # four eyes on the payee: a change another operator requested takes effect only when a 复核 approves it
+    ("approve_account", "复核收款账户变更", "approve an account change", "reviewer",
+     "approve_account; case approve-account"),
     ("account", "登记、更正收款账户", "give or correct the payee account", "payer",
      "set_account, fix_account; case set-account, case fix-account"),
     ("recovery_receipt", "登记追回到账", "record a recovery received", "payer",

@@ -1,0 +1,339 @@
+"""Signed checkpoints of the audit chain: evidence that survives a full rewrite of the database.
+
+The hash chain shows any edit that leaves later hashes alone, but someone who can write the database can
+recompute the whole chain after an edit, or cut events off its tail, and the chain is consistent again. A
+checkpoint is a line signed with Ed25519 by a key that is *not* in the database::
+
+    {"type": "checkpoint", "ledger": <ledger_id>, "seq": <head seq>, "hash": <head hash>, "events": <count>,
+     "at": <UTC time>, "key": <key id>, "prev": <sha256 of the previous line>, "sig": <base64 signature>}
+
+written after every command that appended events, to an append-only JSONL file (and, optionally, a table in a
+second database). ``verify`` checks each line's signature and that the chain still holds the checkpoint's
+head at its seq with the same hash and at least as many events: a recomputed chain or a cut tail no longer
+matches a signed head. A rotation line (``"type": "rotate"``), signed by the old key, names the next public
+key. See docs/audit-keys.md for who holds the key and what this does and does not prove.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from sqlalchemy import Column, Connection, Integer, MetaData, Table, Text, create_engine, func, select
+
+from . import audit
+from .errors import LedgerError
+from .models import AuditEvent, LedgerMeta
+
+KEY_ENV = "WENGANG_SIGNING_KEY"
+FILE_ENV = "WENGANG_CHECKPOINTS"
+DB_ENV = "WENGANG_CHECKPOINTS_DB"
+_EV = AuditEvent.__table__.c
+_store_meta = MetaData()
+# the optional second store: the same lines, in a table of another database
+STORE_TABLE = Table("wengang_checkpoints", _store_meta, Column("n", Integer, primary_key=True, autoincrement=True),
+                    Column("line", Text, nullable=False))
+
+
+# ------------------------------------------------------------------ keys
+def keygen(out: Path) -> tuple[Path, Path]:
+    """Write a new Ed25519 private key to ``out`` (PEM, mode 0600, never overwritten) and its public key to
+    ``out.pub``. Returns both paths."""
+    pub = public_path(out)
+    if out.exists() or pub.exists():
+        raise LedgerError("key_exists", f"{out} 或 {pub} 已存在，不覆盖", f"{out} or {pub} exists; not overwritten")
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(pem)
+    os.chmod(out, 0o600)  # whatever the umask
+    pub.write_bytes(public_pem(key.public_key()))
+    return out, pub
+
+
+def public_path(key_path: Path) -> Path:
+    return key_path.with_name(key_path.name + ".pub")
+
+
+def public_pem(pub: Ed25519PublicKey) -> bytes:
+    return pub.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def _raw(pub: Ed25519PublicKey) -> bytes:
+    return pub.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def key_id(pub: Ed25519PublicKey) -> str:
+    return hashlib.sha256(_raw(pub)).hexdigest()[:16]
+
+
+def load_private(path: Path) -> Ed25519PrivateKey:
+    try:
+        key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
+    except (OSError, ValueError, TypeError) as exc:
+        raise LedgerError("bad_key", f"无法读取签名私钥 {path}（{exc}）", f"cannot read the signing key {path}: {exc}") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise LedgerError("bad_key", f"{path} 不是 Ed25519 私钥", f"{path} is not an Ed25519 private key")
+    return key
+
+
+def load_public(path: Path) -> Ed25519PublicKey:
+    try:
+        key = serialization.load_pem_public_key(Path(path).read_bytes())
+    except (OSError, ValueError) as exc:
+        raise LedgerError("bad_key", f"无法读取公钥 {path}（{exc}）", f"cannot read the public key {path}: {exc}") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise LedgerError("bad_key", f"{path} 不是 Ed25519 公钥", f"{path} is not an Ed25519 public key")
+    return key
+
+
+# --------------------------------------------------------------- stores
+def default_path(db_url: str) -> Path | None:
+    """Next to a SQLite file: ``wengang.db`` → ``wengang.db.checkpoints.jsonl``; other databases: none."""
+    if db_url.startswith("sqlite:///") and ":memory:" not in db_url:
+        return Path(db_url.removeprefix("sqlite:///") + ".checkpoints.jsonl")
+    return None
+
+
+def stored_public_path(checkpoints: Path) -> Path:
+    """Where the first (root) public key is kept beside a checkpoint file; later keys are in rotation lines.
+    Auditors hold their own copy of the root key."""
+    return checkpoints.with_name(checkpoints.name + ".pub")
+
+
+def _line_hash(line: str) -> str:
+    return hashlib.sha256(line.encode()).hexdigest()
+
+
+@dataclass
+class Store:
+    """An append-only JSONL file and, optionally, a second database holding the same lines."""
+
+    path: Path
+    db_url: str | None = None
+
+    def append(self, make_line: Any) -> str:
+        """Append ``make_line(last)`` (``last`` = the last line or None) under an exclusive lock."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a+", encoding="utf-8") as f:  # append mode: nothing before is rewritten
+            fcntl.flock(f, fcntl.LOCK_EX)
+            f.seek(0)
+            last = None
+            for raw in f:
+                if raw.strip():
+                    last = raw.rstrip("\n")
+            line = make_line(last)
+            f.write(line + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        if self.db_url:
+            eng = create_engine(self.db_url)
+            try:
+                _store_meta.create_all(eng)
+                with eng.begin() as c:
+                    c.execute(STORE_TABLE.insert().values(line=line))
+            finally:
+                eng.dispose()
+        return line
+
+
+def read_lines(path: Path | None = None, db_url: str | None = None) -> list[str]:
+    if path is not None:
+        return [ln.rstrip("\n") for ln in path.read_text("utf-8").splitlines() if ln.strip()]
+    eng = create_engine(db_url)  # type: ignore[arg-type]
+    try:
+        with eng.connect() as c:
+            return [r[0] for r in c.execute(select(STORE_TABLE.c.line).order_by(STORE_TABLE.c.n))]
+    finally:
+        eng.dispose()
+
+
+def _sign(key: Ed25519PrivateKey, payload: dict[str, Any]) -> str:
+    sig = base64.b64encode(key.sign(audit.canonical(payload).encode())).decode()
+    return audit.canonical({**payload, "sig": sig})
+
+
+def ledger_id(conn: Connection) -> str:
+    M = LedgerMeta.__table__.c
+    return conn.execute(select(M.value).where(M.key == "ledger_id")).scalar_one_or_none() or ""
+
+
+def head(conn: Connection) -> tuple[int, str, int]:
+    """(head seq, head hash, event count) of the chain as stored."""
+    last = conn.execute(select(_EV.seq, _EV.hash).order_by(_EV.seq.desc()).limit(1)).first()
+    n = conn.execute(select(func.count()).select_from(AuditEvent.__table__)).scalar_one()
+    return (last[0], last[1], n) if last else (0, audit.GENESIS, 0)
+
+
+@dataclass
+class Signer:
+    """Writes signed checkpoints of a ledger's chain head to ``store`` with ``key``."""
+
+    key: Ed25519PrivateKey
+    store: Store
+
+    def write(self, ledger: Any) -> dict[str, Any]:
+        with ledger.engine.connect() as conn:
+            lid = ledger_id(conn)
+            seq, h, n = head(conn)
+        self._publish_key()
+        payload = {"type": "checkpoint", "ledger": lid, "seq": seq, "hash": h, "events": n,
+                   "at": audit.now_iso(), "key": key_id(self.key.public_key())}
+        return json.loads(self.store.append(lambda last: self._line(payload, last)))
+
+    def rotate(self, new_key: Ed25519PublicKey, ledger: Any) -> dict[str, Any]:
+        """A line signed by the current key that names the next one; checkpoints after it use the new key."""
+        with ledger.engine.connect() as conn:
+            lid = ledger_id(conn)
+        payload = {"type": "rotate", "ledger": lid, "at": audit.now_iso(), "key": key_id(self.key.public_key()),
+                   "new_key": base64.b64encode(_raw(new_key)).decode(), "new_key_id": key_id(new_key)}
+        self._publish_key()
+        return json.loads(self.store.append(lambda last: self._line(payload, last)))
+
+    def _line(self, payload: dict[str, Any], last: str | None) -> str:
+        """The signed line after ``last``; refused if the file's current key is not ours (a rotation names it)."""
+        current = key_id(self.key.public_key())
+        if last is not None:
+            rec = json.loads(last)
+            expect = rec.get("new_key_id") if rec.get("type") == "rotate" else rec.get("key")
+            if expect != current:
+                raise LedgerError("wrong_key", f"签名私钥（{current}）不是检查点文件当前使用的密钥（{expect}）；换用新密钥须先轮换",
+                                  f"the signing key ({current}) is not the checkpoint file's current key ({expect}); "
+                                  "rotate to a new key first")
+        return _sign(self.key, {**payload, "prev": _line_hash(last) if last is not None else audit.GENESIS})
+
+    def _publish_key(self) -> None:
+        """The root public key beside the checkpoints, written once (later keys are named by rotation lines)."""
+        p = stored_public_path(self.store.path)
+        if not p.exists():
+            p.write_bytes(public_pem(self.key.public_key()))
+
+
+def signer_from(key_path: str | Path | None, checkpoints: str | Path | None, db_url: str,
+                checkpoints_db: str | None = None) -> Signer | None:
+    """The signer the settings ask for, or None when no key is configured."""
+    if not key_path:
+        return None
+    path = Path(checkpoints) if checkpoints else default_path(db_url)
+    if path is None:
+        raise LedgerError("no_checkpoint_file", f"非 SQLite 数据库须用 --checkpoints 或 {FILE_ENV} 指定检查点文件",
+                          f"give the checkpoint file with --checkpoints or {FILE_ENV} for a non-SQLite database")
+    return Signer(load_private(Path(key_path)), Store(path, checkpoints_db))
+
+
+# --------------------------------------------------------------- verify
+def verify(conn: Connection, lines: list[str], rep: audit.VerifyReport, *, trusted: Ed25519PublicKey | None,
+           stored: Ed25519PublicKey | None, source: str) -> int:
+    """Check every checkpoint line against its signature and the chain in ``conn``; findings go to ``rep``.
+    ``trusted`` is the auditor's own public key, ``stored`` the one kept beside the checkpoints. Returns the
+    number of valid checkpoints."""
+    if trusted is not None and stored is not None and _raw(trusted) != _raw(stored):
+        rep.problem("public_key", f"检查点旁存放的公钥（{key_id(stored)}）与审计员持有的公钥（{key_id(trusted)}）不同，可能已被替换",
+                    f"the public key kept with the checkpoints ({key_id(stored)}) differs from the auditor's "
+                    f"({key_id(trusted)}): it may have been replaced")
+    key = trusted or stored
+    if key is None:
+        rep.problem("public_key", "没有可用于校验检查点的公钥", "no public key to check the checkpoints with")
+        return 0
+    if trusted is None:
+        rep.warn("未提供审计员自己的公钥（--public-key），使用检查点旁存放的公钥：能发现截断与改写，不能排除连同公钥一起伪造",
+                 "no --public-key given: using the key kept with the checkpoints, which an attacker could replace")
+    lid = ledger_id(conn)
+    seq_now, _, count = head(conn)
+    prev, valid, last_seq = audit.GENESIS, 0, 0
+    for n, line in enumerate(lines, 1):
+        where, where_en = f"{source} 第 {n} 行", f"{source} line {n}"
+        try:
+            rec = json.loads(line)
+            payload = {k: v for k, v in rec.items() if k != "sig"}
+            sig = base64.b64decode(rec["sig"], validate=True)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            rep.problem("checkpoint_file", f"{where}无法解析", f"{where_en} cannot be read")
+            prev = _line_hash(line)
+            continue
+        if payload.get("prev") != prev:
+            rep.problem("checkpoint_file", f"{where}与上一行不衔接（有行被删除、插入或改动）",
+                        f"{where_en} does not follow the previous line (a line was removed, inserted or altered)")
+        prev = _line_hash(line)
+        try:
+            key.verify(sig, audit.canonical(payload).encode())
+        except InvalidSignature:
+            rep.problem("checkpoint_signature", f"{where}的签名无效（检查点被改动，或由其他密钥签名）",
+                        f"{where_en}: signature invalid (altered, or signed by another key)")
+            continue
+        if payload.get("ledger") != lid:
+            rep.problem("ledger_identity", f"{where}属于台账 {payload.get('ledger')}，本台账为 {lid}",
+                        f"{where_en} belongs to ledger {payload.get('ledger')}, this ledger is {lid}")
+            continue
+        if payload.get("type") == "rotate":
+            key = Ed25519PublicKey.from_public_bytes(base64.b64decode(payload["new_key"]))
+            continue
+        valid += 1
+        _check_head(conn, rep, payload, where, where_en, count)
+        last_seq = max(last_seq, int(payload["seq"]))
+    if valid == 0:
+        rep.warn("没有有效的签名检查点：整链重算与尾部截断无法发现",
+                 "no valid signed checkpoint: a recomputed chain or a cut tail cannot be detected")
+    elif seq_now > last_seq:
+        rep.warn(f"最后一个检查点之后的 {seq_now - last_seq} 个事件尚无签名检查点覆盖",
+                 f"{seq_now - last_seq} events after the last checkpoint are not yet covered by one")
+    return valid
+
+
+def _check_head(conn: Connection, rep: audit.VerifyReport, cp: dict[str, Any], where: str, where_en: str,
+                count: int) -> None:
+    seq, want = int(cp["seq"]), cp["hash"]
+    if seq == 0:
+        return
+    got = conn.execute(select(_EV.hash).where(_EV.seq == seq)).scalar_one_or_none()
+    if got is None:
+        rep.problem("truncated", f"{where}签名记录链头为事件 {seq}，现链中已无该事件（尾部被截断，现有 {count} 个事件）",
+                    f"{where_en} signed head event {seq}; the chain no longer has it (tail cut off, {count} events left)")
+    elif count < int(cp["events"]):
+        rep.problem("event_missing", f"{where}签名时链中有 {cp['events']} 个事件，现只有 {count} 个（有事件被删除）",
+                    f"{where_en} signed {cp['events']} events; the chain now has {count} (events deleted)")
+    elif got != want:
+        rep.problem("rewritten", f"{where}签名记录事件 {seq} 的哈希为 {want[:16]}…，现为 {got[:16]}…（链条被重算改写）",
+                    f"{where_en} signed hash {want[:16]}… for event {seq}; it is now {got[:16]}… (chain recomputed)")
+
+
+def verify_from_options(conn: Connection, rep: audit.VerifyReport, *, db_url: str, checkpoints: str | None,
+                        checkpoints_db: str | None, public_key: str | None) -> None:
+    """``audit verify``'s checkpoint part: which file/database, which key, and the limits when there is none."""
+    path = Path(checkpoints) if checkpoints else default_path(db_url)
+    sources: list[tuple[str, list[str], Path | None]] = []
+    if path is not None and (checkpoints or path.exists()):
+        if not path.exists():
+            rep.problem("checkpoint_file", f"检查点文件 {path} 不存在（被删除？）", f"checkpoint file {path} does not exist (deleted?)")
+        else:
+            sources.append((str(path), read_lines(path), path))
+    if checkpoints_db:
+        sources.append(("检查点数据库", read_lines(db_url=checkpoints_db), path))
+    if not sources:
+        rep.warn("未配置签名检查点：只能发现链内不一致的篡改，整链重算或尾部截断无法发现（见 docs/audit-keys.md）",
+                 "no signed checkpoints: tamper evidence is limited to what the chain shows itself; a recomputed "
+                 "chain or a cut tail cannot be detected (see docs/audit-keys.md)")
+        return
+    trusted = load_public(Path(public_key)) if public_key else None
+    for name, lines, p in sources:
+        stored = None
+        if p is not None and stored_public_path(p).exists():
+            with contextlib.suppress(LedgerError):
+                stored = load_public(stored_public_path(p))
+            if stored is None:
+                rep.problem("public_key", f"{stored_public_path(p)} 不是有效的公钥（被替换？）",
+                            f"{stored_public_path(p)} is not a valid public key (replaced?)")
+        verify(conn, lines, rep, trusted=trusted, stored=stored, source=name)

@@ -1,0 +1,171 @@
+"""``wengang audit verify|keygen|checkpoint|rotate-key`` and the signed checkpoints every ``wengang case`` command
+writes when it appended audit events.
+
+Settings (options of ``wengang case`` before the command, or environment):
+``--signing-key`` / ``WENGANG_SIGNING_KEY`` (private key file, made by ``wengang audit keygen``),
+``--checkpoints`` / ``WENGANG_CHECKPOINTS`` (JSONL file; default next to a SQLite database),
+``--checkpoints-db`` / ``WENGANG_CHECKPOINTS_DB`` (optional second store). See docs/audit-keys.md.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from .cli import DB, USER, _run, audit_app, case_app, console
+
+if TYPE_CHECKING:
+    from .ledger import Ledger
+
+CONFIG: dict[str, str | None] = {}
+_OPEN: list[Ledger] = []  # ledgers the running ``case`` command opened: checkpointed when it ends
+
+KEY_OPT = typer.Option(None, "--signing-key", envvar="WENGANG_SIGNING_KEY",
+                       help="检查点签名私钥文件（wengang audit keygen 生成）/ Ed25519 private key file")
+CP_OPT = typer.Option(None, "--checkpoints", envvar="WENGANG_CHECKPOINTS",
+                      help="签名检查点文件（默认在 SQLite 数据库旁）/ checkpoint JSONL file")
+CPDB_OPT = typer.Option(None, "--checkpoints-db", envvar="WENGANG_CHECKPOINTS_DB",
+                        help="另存检查点的第二个数据库 URL（可选）/ optional second store")
+
+
+@case_app.callback()
+def _case_group(ctx: typer.Context, signing_key: str = KEY_OPT, checkpoints: str = CP_OPT,
+                checkpoints_db: str = CPDB_OPT) -> None:
+    """稳岗返还等经办台账 / casework ledger."""
+    CONFIG.update(signing_key=signing_key, checkpoints=checkpoints, checkpoints_db=checkpoints_db)
+    ctx.call_on_close(_finish_all)
+
+
+def _setting(name: str, env: str) -> str | None:
+    return CONFIG.get(name) or os.environ.get(env) or None
+
+
+def attach(led: Ledger, db: str) -> Ledger:
+    """Give a CLI command's ledger its checkpoint signer; when the command ends, sign the new head (or warn
+    that nothing is being signed)."""
+    from .checkpoints import signer_from
+
+    led.checkpointer = _run(signer_from, _setting("signing_key", "WENGANG_SIGNING_KEY"),
+                            _setting("checkpoints", "WENGANG_CHECKPOINTS"), db,
+                            _setting("checkpoints_db", "WENGANG_CHECKPOINTS_DB"))
+    _OPEN.append(led)
+    return led
+
+
+def _finish_all() -> None:
+    while _OPEN:
+        _finish(_OPEN.pop())
+
+
+def _finish(led: Ledger) -> None:
+    from .errors import LedgerError
+
+    try:
+        rec = led.checkpoint()
+    except LedgerError as e:
+        console.print(f"[red]✘ 未能写入签名检查点：{e.zh}[/red]\n  checkpoint not written: {e.en}")
+        rec = None
+    if rec is not None:
+        console.print(f"✔ 已写入签名检查点：事件 {rec['seq']} / signed checkpoint at event {rec['seq']}")
+    elif led.appended and led.checkpointer is None:
+        console.print("[yellow]⚠ 未配置签名密钥（WENGANG_SIGNING_KEY），本次新增的审计事件没有写入签名检查点："
+                      "整链重算或尾部截断将无法发现（见 docs/audit-keys.md）[/yellow]\n"
+                      "  no signing key: checkpoints are not being signed")
+    led.engine.dispose()
+
+
+@audit_app.command("verify")
+def verify(db: str = DB, expect_head: str = typer.Option(None, help="外部留存的链头哈希 / anchored head hash"),
+           checkpoints: str = typer.Option(None, "--checkpoints", envvar="WENGANG_CHECKPOINTS",
+                                           help="签名检查点文件 / checkpoint file"),
+           checkpoints_db: str = typer.Option(None, "--checkpoints-db", envvar="WENGANG_CHECKPOINTS_DB",
+                                              help="第二份检查点所在数据库 / second checkpoint store"),
+           public_key: Path = typer.Option(None, "--public-key",
+                                           help="审计员持有的检查点公钥 / the auditor's copy of the public key"),
+           user: str = USER) -> None:
+    """校验审计链（篡改、删除、重排、整链重算、截断）、按事件重建的状态与账户，及金额对账 / verify the ledger."""
+    from .checkpoints import verify_from_options
+    from .ledger import Ledger
+
+    from .operators import require
+
+    led = Ledger.open(db)
+    _run(require, led, user, "read")
+    rep = led.verify_audit()
+    with led.engine.connect() as conn:
+        _run(verify_from_options, conn, rep, db_url=db, checkpoints=checkpoints, checkpoints_db=checkpoints_db,
+             public_key=str(public_key) if public_key else None)
+    rec = led.reconcile()
+    led.close()
+    ok = rep.ok and rec["ok"] and (expect_head is None or expect_head == rep.head_hash)
+    for p in rep.problems:
+        console.print(f"[red]✘ {p}[/red]")
+    if not rec["ok"]:
+        console.print(f"[red]✘ 金额对账不平 / money does not reconcile: {rec}[/red]")
+    if expect_head and expect_head != rep.head_hash:
+        console.print("[red]✘ 链头与外部留存不符（可能被截断）/ head differs from the anchored one (truncated?)[/red]")
+    for w in rep.warnings:
+        console.print(f"[yellow]⚠ {w}[/yellow]")
+    status = "[green]✔ 审计链完整[/green]" if ok else "[red]✘ 审计链校验失败[/red]"
+    console.print(f"{status} 事件 {rep.events} 条，链头 {rep.head_seq}:{rep.head_hash} / "
+                  f"{'OK' if ok else 'FAILED'}: {rep.events} events, head {rep.head_seq}:{rep.head_hash}")
+    raise typer.Exit(0 if ok else 1)
+
+
+@audit_app.command("keygen")
+def keygen(out: Path = typer.Option(..., "--out", help="私钥文件（权限 0600），公钥写入 <out>.pub / private key file")) -> None:
+    """生成检查点签名密钥（Ed25519）/ make a checkpoint signing key."""
+    from .checkpoints import keygen as make
+
+    key, pub = _run(make, out)
+    console.print(f"✔ 私钥 {key}（仅签名人持有，权限 0600）；公钥 {pub}（交审计员）/ private key {key}, public key {pub}\n"
+                  f"  设置 WENGANG_SIGNING_KEY={key} 后，每个追加审计事件的命令都会写入签名检查点")
+
+
+def _signer(db: str) -> Any:
+    from .checkpoints import signer_from
+    from .errors import LedgerError
+
+    key = _setting("signing_key", "WENGANG_SIGNING_KEY")
+    if not key:
+        _run(_raise, LedgerError("no_key", "未配置签名私钥（--signing-key 或 WENGANG_SIGNING_KEY）",
+                                 "no signing key (--signing-key or WENGANG_SIGNING_KEY)"))
+    return _run(signer_from, key, _setting("checkpoints", "WENGANG_CHECKPOINTS"), db,
+                _setting("checkpoints_db", "WENGANG_CHECKPOINTS_DB"))
+
+
+def _raise(e: Exception) -> None:
+    raise e
+
+
+@audit_app.command("checkpoint")
+def checkpoint(db: str = DB, signing_key: str = KEY_OPT, checkpoints: str = CP_OPT, checkpoints_db: str = CPDB_OPT) -> None:
+    """立即写入一个签名检查点 / sign the current chain head now."""
+    from .ledger import Ledger
+
+    CONFIG.update(signing_key=signing_key, checkpoints=checkpoints, checkpoints_db=checkpoints_db)
+    signer = _signer(db)
+    led = Ledger.open(db)
+    rec = _run(signer.write, led)
+    led.close()
+    console.print(f"✔ 签名检查点：事件 {rec['seq']}，{rec['events']} 个事件 / checkpoint at event {rec['seq']}")
+
+
+@audit_app.command("rotate-key")
+def rotate_key(new_public_key: Path = typer.Option(..., "--new-public-key", help="新密钥的公钥文件 / the new public key"),
+               db: str = DB, signing_key: str = KEY_OPT, checkpoints: str = CP_OPT,
+               checkpoints_db: str = CPDB_OPT) -> None:
+    """轮换签名密钥：用旧密钥签署一行，指明新公钥 / rotate: the old key signs a line naming the new key."""
+    from .checkpoints import load_public
+    from .ledger import Ledger
+
+    CONFIG.update(signing_key=signing_key, checkpoints=checkpoints, checkpoints_db=checkpoints_db)
+    signer = _signer(db)
+    new = _run(load_public, new_public_key)
+    led = Ledger.open(db)
+    rec = _run(signer.rotate, new, led)
+    led.close()
+    console.print(f"✔ 已轮换：{rec['key']} → {rec['new_key_id']}；今后请用新私钥签名 / rotated; sign with the new key from now on")

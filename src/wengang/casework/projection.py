@@ -1,0 +1,395 @@
+"""State from events: each decision's workflow columns and money, rebuilt from the audit chain.
+
+No hash covers ``case_decisions.state``, ``account_no``, ``hold_reason`` or ``deadline``: they change. So they are
+treated as a cache of the events and rebuilt here by folding the chain in order:
+
+- the event that created a decision (``ref``) starts it at its hashed ``init_*`` values and its rule amount;
+- an event on one decision (``entity_id``) or on a list of them (``after.ids``, ``after.publicity_ref``) sets the
+  workflow keys its ``after`` names (``state``, ``account_no``, ``hold_reason``, ``deadline``);
+- a payment event (``case_payments`` rows, ``after.decision_state``) marks its decisions paid;
+- recomputations set the entitlement; payments, returns and overpayment recoveries move the net paid.
+
+Along the way every payment row is checked against the decision as the events had it at that moment (payable
+state, amount, account), every state change against the transition table, and every account change against an
+approved request by someone other than the requester (``case_account_changes`` / ``_approvals``).
+``differences`` then compares the stored rows with the result, column by column.
+
+The ledger uses it when money leaves (``run_payment_batch``, ``pay_decision``, a supplement): a decision whose
+stored row differs, or whose covering rows no longer match their hashes, is not paid. ``audit verify`` runs it on
+every decision.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from . import audit
+from .models import (
+    AccountApproval,
+    AccountChange,
+    Decision,
+    Payment,
+    PaymentReturn,
+    PublicityEntry,
+    PublicityList,
+    Recomputation,
+    Recovery,
+)
+from .states import TRANSITIONS
+
+WF = ("state", "account_no", "hold_reason", "deadline")
+# A decision created before migration 0003 starts with its workflow values unknown: the first event that sets
+# one makes it known; one no event ever set is taken from init_* (its value at migration time).
+UNKNOWN: Any = type("Unknown", (), {"__repr__": lambda self: "<unknown>"})()
+STORED = (Decision.__table__.c.id, *(Decision.__table__.c[c] for c in WF))  # what ``differences`` compares
+PAYABLE = TRANSITIONS["pay"].sources
+_IN = 5000  # ids per IN (...) query
+
+D = Decision.__table__.c
+P = Payment.__table__.c
+R = Recomputation.__table__.c
+E = PublicityEntry.__table__.c
+L = PublicityList.__table__.c
+X = PaymentReturn.__table__.c
+C = Recovery.__table__.c
+AC = AccountChange.__table__.c
+AA = AccountApproval.__table__.c
+
+
+@dataclass
+class Derived:
+    """One decision as the events say it is."""
+
+    state: str | None
+    account_no: str | None
+    hold_reason: str | None
+    deadline: str | None
+    amount: int | None  # entitlement: the rule amount, or the latest recomputation
+    net: int = 0  # paid − returned − overpayment recovered (what a supplement settles against)
+
+
+@dataclass
+class Diff:
+    table: str
+    row_id: int
+    column: str
+    stored: Any
+    derived: Any
+
+    def issue(self) -> audit.Issue:
+        if self.column == "*":
+            return audit.Issue("projection", f"{self.table} id {self.row_id}：{self.stored}",
+                               f"{self.table} id {self.row_id}: {self.derived}")
+        return audit.Issue(
+            "projection",
+            f"{self.table} id {self.row_id} 列 {self.column}：存储值 {self.stored!r}，按审计事件应为 {self.derived!r}",
+            f"{self.table} id {self.row_id} column {self.column}: stored {self.stored!r}, events give {self.derived!r}",
+        )
+
+
+def _iso(v: Any) -> Any:
+    return v.isoformat() if isinstance(v, date) else v
+
+
+@dataclass
+class Projection:
+    """The fold. ``ids``: follow only these decisions (payment time); None: all (``audit verify``)."""
+
+    ids: frozenset[int] | None = None
+    check_rows: bool = False  # re-hash the rows used (payment time; ``audit verify`` re-hashes all itself)
+    chain: audit.VerifyReport = field(default_factory=audit.VerifyReport)  # chain-level problems
+    issues: list[audit.Issue] = field(default_factory=list)  # per-row problems met while folding
+    bad: dict[int, audit.Issue] = field(default_factory=dict)  # decision id -> first problem that concerns it
+    derived: dict[int, Derived] = field(default_factory=dict)
+    legacy: set[int] = field(default_factory=set)  # decisions created before migration 0003 (init_* not hashed)
+    legacy_account_changes: int = 0  # account changes on those made before four-eyes approval existed
+    _rows: dict[str, dict[str, list[tuple]]] = field(default_factory=dict)  # table -> audit_ref -> rows
+    _changes: dict[int, tuple] = field(default_factory=dict)  # change id -> (decision, account, requested_by)
+    _approvals: dict[int, tuple] = field(default_factory=dict)  # change id -> (approver, approve)
+    _legacy_init: dict[int, dict[str, Any]] = field(default_factory=dict)
+    _built: bool = False
+
+    # ------------------------------------------------------------ building
+    @classmethod
+    def build(cls, conn: Connection, ids: Iterable[int] | None = None, *, check_rows: bool = False) -> Projection:
+        p = cls(ids=None if ids is None else frozenset(ids), check_rows=check_rows)
+        p._load(conn)
+        p.advance(conn)
+        p._built = True
+        return p
+
+    def _select(self, conn: Connection, q: Any, col: Any, pos: int = 0) -> list[tuple]:
+        """Rows of ``q`` whose ``col`` (at ``pos`` in the row) is a followed decision."""
+        if self.ids is None:
+            return [tuple(r) for r in conn.execute(q)]
+        return _in_ranges(conn, q, col, pos, self.ids)
+
+    def _put(self, table: str, rows: Iterable[tuple]) -> None:
+        """Rows whose last field is their audit_ref."""
+        by_ref = self._rows.setdefault(table, {})
+        for r in rows:
+            by_ref.setdefault(r[-1], []).append(r[:-1])
+
+    def _load(self, conn: Connection) -> None:
+        self._put("case_decisions", self._select(conn, select(
+            D.id, D.init_state, D.init_account_no, D.init_hold_reason, D.amount_fen, D.audit_ref), D.id))
+        self._put("case_recomputations", self._select(conn, select(R.decision_id, R.new_amount_fen, R.audit_ref),
+                                                      R.decision_id))
+        entries = self._select(conn, select(E.decision_id, E.list_id, E.audit_ref), E.decision_id)
+        self._put("case_publicity_entries", entries)
+        if self.check_rows and entries:
+            lists = sorted({e[1] for e in entries})
+            for i in range(0, len(lists), _IN):
+                self._put("case_publicity_lists", conn.execute(select(L.id, L.audit_ref).where(
+                    L.id.in_(lists[i:i + _IN]))).all())
+        self._put("case_payments", self._select(conn, select(
+            P.id, P.decision_id, P.kind, P.amount_fen, P.account_no, P.audit_ref), P.decision_id, 1))
+        self._put("case_payment_returns", self._select(conn, select(P.decision_id, X.amount_fen, X.audit_ref)
+                                                       .select_from(PaymentReturn.__table__.join(
+                                                           Payment.__table__, X.payment_id == P.id)), P.decision_id))
+        self._put("case_recoveries", self._select(conn, select(C.decision_id, C.kind, C.amount_fen, C.audit_ref),
+                                                  C.decision_id))
+        changes = self._select(conn, select(AC.id, AC.decision_id, AC.account_no, AC.requested_by, AC.audit_ref),
+                               AC.decision_id, 1)
+        self._put("case_account_changes", changes)
+        self._changes.update({c[0]: c[1:4] for c in changes})
+        approvals = self._select(conn, _BY_REF["case_account_approvals"], AC.decision_id, 3)
+        self._put("case_account_approvals", approvals)
+        self._approvals.update({a[0]: a[1:3] for a in approvals})
+
+    def _rows_of(self, conn: Connection, ev: dict[str, Any]) -> list[tuple]:
+        """The rows event ``ev`` created, of the decisions followed; read by ref if they came after the build."""
+        table = ev["entity"]
+        rows = self._rows.get(table, {}).get(ev["ref"])
+        if rows is None and self._built and table in _BY_REF:
+            self._put(table, [r for r in (tuple(x) for x in conn.execute(
+                _BY_REF[table].where(_REF_COL[table] == ev["ref"]))) if self.ids is None or r[_DID[table]] in self.ids])
+            rows = self._rows.get(table, {}).get(ev["ref"])
+            if table == "case_account_changes":
+                self._changes.update({c[0]: c[1:4] for c in rows or ()})
+            if table == "case_account_approvals":
+                self._approvals.update({a[0]: a[1:3] for a in rows or ()})
+        return rows or []
+
+    # ------------------------------------------------------------- folding
+    def advance(self, conn: Connection) -> None:
+        """Fold the events appended since the last call (all of them the first time)."""
+        for ev in audit.walk(conn, self.chain, after_seq=self.chain.head_seq, prev=self.chain.head_hash):
+            table = ev["entity"]
+            if ev["ref"] is not None:
+                rows = self._rows_of(conn, ev)
+                # rows written after the build were written under the caller's eyes (this batch's payments)
+                if rows and self.check_rows and not self._built and not audit.check_rows(
+                        conn, rep := audit.VerifyReport(), ev):
+                    if table == "case_publicity_lists":  # a list's dates decide when its decisions may be paid
+                        lists = {r[0] for r in rows}
+                        for refs in self._rows.get("case_publicity_entries", {}).values():
+                            for did, list_id in refs:
+                                if list_id in lists:
+                                    self._flag(did, rep.issues[0])
+                    else:
+                        for r in rows:
+                            self._flag(r[_DID[table]], rep.issues[0])
+                if rows:
+                    self._apply_rows(ev, rows)
+            if table == "case_decisions" and ev["ref"] is None:
+                self._apply_decision_event(conn, ev)
+
+    def _flag(self, decision_id: int, issue: audit.Issue) -> None:
+        self.bad.setdefault(decision_id, issue)
+
+    def _problem(self, decision_id: int | None, kind: str, zh: str, en: str) -> None:
+        issue = audit.Issue(kind, zh, en)
+        self.issues.append(issue)
+        if decision_id is not None:
+            self._flag(decision_id, issue)
+
+    def _apply_rows(self, ev: dict[str, Any], rows: list[tuple]) -> None:
+        table, after = ev["entity"], json.loads(ev["after"])
+        if table == "case_decisions":
+            legacy = after.get("hv") != audit.HASH_VERSION
+            for did, state, account, hold, amount in rows:
+                if legacy:
+                    self.legacy.add(did)
+                    self._legacy_init[did] = {"state": state, "account_no": account, "hold_reason": hold}
+                    self.derived.setdefault(did, Derived(UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, amount))
+                else:
+                    self.derived.setdefault(did, Derived(state, account, hold, None, amount))
+        elif table == "case_recomputations":
+            for did, amount in rows:
+                if (d := self.derived.get(did)) is not None:
+                    d.amount = amount
+        elif table == "case_payments":
+            for pid, did, kind, amount, account in rows:
+                self._check_payment(ev, pid, did, kind, amount, account)
+            if "decision_state" in after:  # a batch: its payments' decisions are paid (checked just above)
+                for _, did, *_ in rows:
+                    if (d := self.derived.get(did)) is not None:
+                        d.state = after["decision_state"]
+        elif table == "case_payment_returns":
+            for did, amount in rows:
+                if (d := self.derived.get(did)) is not None:
+                    d.net -= amount
+        elif table == "case_recoveries":
+            for did, kind, amount in rows:
+                if kind == "overpayment" and (d := self.derived.get(did)) is not None:
+                    d.net -= amount
+
+    def _check_payment(self, ev: dict[str, Any], pid: int, did: int, kind: str, amount: int, account: str) -> None:
+        d = self.derived.get(did)
+        if d is None:
+            self._problem(did, "payment", f"支付 case_payments id {pid}：决定 {did} 在审计事件中不存在",
+                          f"payment case_payments id {pid}: decision {did} is not in the events")
+            return
+        expect = d.amount if kind == "initial" else (d.amount or 0) - d.net
+        wrong = []
+        if amount != expect:
+            wrong.append(("amount_fen", amount, expect))
+        if account != d.account_no and d.account_no is not UNKNOWN:
+            wrong.append(("account_no", account, d.account_no))
+        if kind == "initial" and d.state not in PAYABLE and d.state is not UNKNOWN:
+            wrong.append(("state", d.state, "/".join(sorted(PAYABLE))))
+        for col, got, want in wrong:
+            self._problem(did, "payment",
+                          f"支付 case_payments id {pid}（决定 {did}，事件 {ev['seq']}）列 {col}：记录为 {got!r}，"
+                          f"按审计事件应为 {want!r}",
+                          f"payment case_payments id {pid} (decision {did}, event {ev['seq']}) column {col}: "
+                          f"{got!r}, events give {want!r}")
+        d.net += amount
+
+    def _transition(self, ev: dict[str, Any], did: int, d: Derived, action: str) -> None:
+        t = TRANSITIONS.get(action)
+        if t is not None and t.sources and d.state is not UNKNOWN and d.state not in t.sources | t.without_confirmation:
+            self._problem(did, "transition",
+                          f"事件 {ev['seq']}（{ev['action']}）把决定 {did} 从“{d.state}”改变，流程不允许（被伪造或改动的事件）",
+                          f"event {ev['seq']} ({ev['action']}) moves decision {did} from '{d.state}', which the "
+                          "workflow does not allow (a forged or altered event)")
+
+    def _apply_decision_event(self, conn: Connection, ev: dict[str, Any]) -> None:
+        after = json.loads(ev["after"])
+        if not isinstance(after, dict):
+            return
+        if ev["entity_id"] is not None:
+            targets: Iterable[int] = [int(ev["entity_id"])]
+        elif "ids" in after:
+            targets = after["ids"]
+        elif "publicity_ref" in after:
+            targets = [r[0] for r in self._rows.get("case_publicity_entries", {}).get(after["publicity_ref"], ())]
+        else:
+            return
+        changes = {k: after[k] for k in WF if k in after}
+        for did in targets:
+            d = self.derived.get(did)
+            if d is None:
+                if self.ids is None or did in self.ids:
+                    self._problem(did, "transition", f"事件 {ev['seq']}（{ev['action']}）涉及的决定 {did} 没有创建它的事件",
+                                  f"event {ev['seq']} ({ev['action']}) touches decision {did}, which no event created")
+                continue
+            if "state" in changes and changes["state"] != d.state:
+                self._transition(ev, did, d, ev["action"])
+            if "account_no" in changes:
+                self._check_account_change(conn, ev, did, after)
+            for k, v in changes.items():
+                setattr(d, k, v)
+
+    def _check_account_change(self, conn: Connection, ev: dict[str, Any], did: int, after: dict[str, Any]) -> None:
+        cid = after.get("change_id")
+        if cid is None and did in self.legacy and ev["action"] in ("set_account", "confirm", "fix_account"):
+            self.legacy_account_changes += 1  # before migration 0003 one person could change an account
+            return
+        if cid is not None and cid not in self._changes:  # a change made after the build
+            c = conn.execute(select(AC.id, AC.decision_id, AC.account_no, AC.requested_by).where(AC.id == cid)).first()
+            a = conn.execute(select(AA.change_id, AA.approver, AA.approve).where(AA.change_id == cid)).first()
+            if c is not None:
+                self._changes[cid] = tuple(c)[1:]
+            if a is not None:
+                self._approvals[cid] = tuple(a)[1:]
+        change, approval = self._changes.get(cid), self._approvals.get(cid)
+        ok = (change is not None and approval is not None and change[0] == did and change[1] == after["account_no"]
+              and approval[1] == 1 and approval[0] != change[2] and approval[0] == ev["actor"])
+        if not ok:
+            self._problem(did, "unapproved_account",
+                          f"事件 {ev['seq']}（{ev['action']}）把决定 {did} 的收款账户改为 {after['account_no']!r}，"
+                          "没有另一人复核通过的账户变更申请",
+                          f"event {ev['seq']} ({ev['action']}) sets decision {did}'s account to "
+                          f"{after['account_no']!r} without a change request approved by a second person")
+
+    # ---------------------------------------------------------- comparing
+    def differences(self, conn: Connection, ids: Collection[int] | None = None,
+                    stored: list[tuple] | None = None) -> list[Diff]:
+        """Stored workflow columns that differ from the events, for ``ids`` (default: all followed).
+        ``stored``: the rows (``STORED`` columns) if the caller has read them already."""
+        ids = self.ids if ids is None else frozenset(ids)
+        if stored is None:
+            q = select(*STORED)
+            stored = [tuple(r) for r in conn.execute(q)] if ids is None else _in_ranges(conn, q, D.id, 0, ids)
+        out: list[Diff] = []
+        seen = set()
+        for did, *vals in stored:
+            seen.add(did)
+            d = self.derived.get(did)
+            if d is None:
+                out.append(Diff("case_decisions", did, "*", "没有创建这一行的审计事件（在台账之外写入）",
+                                "no audit event created this row (written behind the ledger)"))
+                continue
+            for col, v in zip(WF, vals, strict=True):
+                want = getattr(d, col)
+                if want is UNKNOWN:  # a pre-0003 decision no event set this for: as it was at migration
+                    want = self._legacy_init[did].get(col, _iso(v))
+                if _iso(v) != want:
+                    out.append(Diff("case_decisions", did, col, _iso(v), want))
+        for did in sorted((set(self.derived) if ids is None else ids & self.derived.keys()) - seen):
+            out.append(Diff("case_decisions", did, "*", "审计事件创建的这一行已被删除",
+                                "the row the events created has been deleted"))
+        return out
+
+    def refused(self, conn: Connection, ids: Collection[int], stored: list[tuple] | None = None) -> dict[int, audit.Issue]:
+        """Of ``ids``, those not to be paid and the first reason for each."""
+        ids = frozenset(ids)
+        out = {did: issue for did, issue in self.bad.items() if did in ids}
+        for diff in self.differences(conn, ids, stored):
+            out.setdefault(diff.row_id, diff.issue())
+        return out
+
+
+def _in_ranges(conn: Connection, q: Any, col: Any, pos: int, ids: frozenset[int]) -> list[tuple]:
+    """Rows of ``q`` with ``col`` in ``ids``, read by id range (``BETWEEN``, on an index) rather than by long
+    ``IN`` lists: a payment batch's ids are mostly consecutive. A range holds at most ``_IN`` ids and spans at most
+    ``4 * _IN`` ids, so sparse ids never scan much."""
+    out: list[tuple] = []
+    s = sorted(ids)
+    i = 0
+    while i < len(s):
+        j = i
+        while j + 1 < len(s) and j + 1 - i < _IN and s[j + 1] - s[i] < 4 * _IN:
+            j += 1
+        out += [t for t in (tuple(r) for r in conn.execute(q.where(col.between(s[i], s[j])))) if t[pos] in ids]
+        i = j + 1
+    return out
+
+
+# Reading a ref's rows after the build (events appended meanwhile): same columns as _load; _DID = decision's index.
+_BY_REF = {
+    "case_decisions": select(D.id, D.init_state, D.init_account_no, D.init_hold_reason, D.amount_fen, D.audit_ref),
+    "case_recomputations": select(R.decision_id, R.new_amount_fen, R.audit_ref),
+    "case_publicity_entries": select(E.decision_id, E.list_id, E.audit_ref),
+    "case_payments": select(P.id, P.decision_id, P.kind, P.amount_fen, P.account_no, P.audit_ref),
+    "case_payment_returns": select(P.decision_id, X.amount_fen, X.audit_ref).select_from(
+        PaymentReturn.__table__.join(Payment.__table__, X.payment_id == P.id)),
+    "case_recoveries": select(C.decision_id, C.kind, C.amount_fen, C.audit_ref),
+    "case_account_changes": select(AC.id, AC.decision_id, AC.account_no, AC.requested_by, AC.audit_ref),
+    "case_account_approvals": select(AA.change_id, AA.approver, AA.approve, AC.decision_id, AA.audit_ref).select_from(
+        AccountApproval.__table__.join(AccountChange.__table__, AA.change_id == AC.id)),
+}
+_REF_COL = {"case_decisions": D.audit_ref, "case_recomputations": R.audit_ref, "case_publicity_entries": E.audit_ref,
+            "case_payments": P.audit_ref, "case_payment_returns": X.audit_ref, "case_recoveries": C.audit_ref,
+            "case_account_changes": AC.audit_ref, "case_account_approvals": AA.audit_ref}
+_DID = {"case_decisions": 0, "case_recomputations": 0, "case_publicity_entries": 0, "case_payments": 1,
+        "case_payment_returns": 0, "case_recoveries": 0, "case_account_changes": 1, "case_account_approvals": 3,
+        "case_publicity_lists": None}

@@ -1,0 +1,356 @@
+"""Raw-database tampering, kind by kind: each is found by ``wengang audit verify`` (exit 1, a Chinese message that
+names the class of tampering and the row), and none of them gets money paid to where it should not go.
+
+The ledger under test signs checkpoints (Ed25519) as an operator's would; the auditor verifies with their own
+copy of the public key. Every test runs on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from ledger_helpers import PAYDAY, to_payable
+from sqlalchemy import select, text, update
+from typer.testing import CliRunner
+
+from wengang.casework import FileSender, LedgerError, audit, checkpoints
+from wengang.casework.cli import audit_app, case_app
+from wengang.casework.models import HASHED, HASHED_V1, AuditEvent, Base
+
+runner = CliRunner()
+EVIL = "6217-0000-EVIL"
+
+
+@dataclass
+class History:
+    paid: list[int]  # paid decisions (one bounced and fixed, one resized)
+    payable: list[int]  # payable, not paid yet
+    cp: Path  # checkpoint file
+    pub: Path  # the auditor's copy of the public key
+    key: Path
+    url: str  # the database URL as the CLI takes it
+
+
+def _cli_url(db) -> str:
+    return db.url if db.schema is None else f"{db.url}?options=-csearch_path%3D{db.schema}"
+
+
+@pytest.fixture
+def hist(db, ledger, tmp_path) -> History:
+    key, pub = checkpoints.keygen(tmp_path / "keys" / "signing.key")
+    cp = tmp_path / "ledger.checkpoints.jsonl"
+    ledger.checkpointer = checkpoints.Signer(checkpoints.load_private(key), checkpoints.Store(cp))
+    paid = to_payable(ledger, 4)
+    cid = ledger.set_account(paid[3], "cw", account_no="TAX-150100-0003", reason="税务部门提供的缴费账户")
+    ledger.approve_account(cid, "lead")
+    ledger.run_payment_batch("b1", "fanhuan", 2025, "cw", today=PAYDAY)
+    ledger.record_bounce(ledger.decision(paid[0])["payments"][0]["id"], "bank", reason="户名不符")
+    ledger.approve_account(ledger.fix_account(paid[0], "cw", account_no="6222-new"), "lead")
+    ledger.run_payment_batch("b1b", "fanhuan", 2025, "cw", today=PAYDAY)
+    ledger.change_size_class(paid[1], "cw", new_size_class="large", new_amount_fen=60_000, reason="划型为大型")
+    payable = to_payable(ledger, 3, start=10)
+    ledger.checkpoint()
+    ledger.deliver_outbox(FileSender(tmp_path / "sms.jsonl"))  # the tail: notice_sent events
+    ledger.checkpoint()
+    h = History(paid, payable, cp, pub, key, _cli_url(db))
+    out = verify_cli(h)
+    assert out.exit_code == 0 and "审计链完整" in out.output, out.output
+    return h
+
+
+def verify_cli(h: History, *extra: str, public_key: Path | None = None):
+    args = ["verify", "--db", h.url, "--checkpoints", str(h.cp), "--public-key", str(public_key or h.pub), *extra]
+    return runner.invoke(audit_app, args)
+
+
+def detected(h: History, cls_zh: str, *needles: str) -> str:
+    """``audit verify`` exits 1 and a red line names the class and every needle (table, row, column ...)."""
+    r = verify_cli(h)
+    assert r.exit_code == 1, r.output
+    text_ = " ".join(r.output.split())
+    lines = [ln for ln in text_.split("✘") if f"[{cls_zh}" in ln]
+    assert lines, f"no {cls_zh} finding in:\n{r.output}"
+    assert any(all(n in ln for n in needles) for ln in lines), f"{needles} not in {lines}"
+    return text_
+
+
+def sql(ledger, stmt, **params):
+    with ledger.engine.begin() as c:
+        return c.execute(text(stmt), params)
+
+
+def one(ledger, stmt, **params):
+    with ledger.engine.connect() as c:
+        return c.execute(text(stmt), params).scalar_one()
+
+
+def head(ledger) -> int:
+    return one(ledger, "select max(seq) from case_audit_events")
+
+
+def rewrite_chain(ledger) -> None:
+    """What a database administrator can do: recompute every content hash and event hash from the start."""
+    ev = AuditEvent.__table__
+    with ledger.engine.begin() as c:
+        prev = audit.GENESIS
+        for e in [dict(r) for r in c.execute(select(ev).order_by(ev.c.seq)).mappings()]:
+            vals = {"prev_hash": prev}
+            if e["content_hash"] is not None:
+                n, h, _ = audit.rows_hash(c, e["entity"], e["ref"], audit.hashed_columns(e["entity"], e["after"]))
+                vals.update(row_count=n, content_hash=h)
+            e.update(vals)
+            vals["hash"] = prev = audit.event_hash(e)
+            c.execute(update(ev).where(ev.c.seq == e["seq"]).values(prev_hash=f"tmp{e['seq']}"))
+            c.execute(update(ev).where(ev.c.seq == e["seq"]).values(**vals))
+
+
+# ------------------------------------------------------------------ the mutable columns
+def test_edited_state_detected_and_not_paid_again(hist, ledger):
+    did = hist.paid[2]
+    sql(ledger, "update case_decisions set state = 'account_fixed' where id = :i", i=did)  # paid → payable again
+    detected(hist, "记录与事件不符", f"case_decisions id {did}", "state", "'account_fixed'", "'paid'")
+    res = ledger.run_payment_batch("b2", "fanhuan", 2025, "cw", today=PAYDAY)
+    assert did in dict(res.refused) and len(ledger.decision(did)["payments"]) == 1
+
+
+def test_edited_account_detected_and_payment_refuses_it(hist, ledger):
+    did = hist.payable[0]
+    sql(ledger, "update case_decisions set account_no = :a where id = :i", a=EVIL, i=did)
+    detected(hist, "记录与事件不符", f"case_decisions id {did}", "account_no", EVIL)
+    r = runner.invoke(case_app, ["pay", "b2", "fanhuan", "2025", "--today", PAYDAY.isoformat(), "--db", hist.url,
+                                 "-u", "cw"])
+    assert r.exit_code == 1 and f"决定 {did} 未发放" in r.output and "account_no" in r.output, r.output
+    assert one(ledger, "select count(*) from case_payments where account_no = :a", a=EVIL) == 0
+    # the others of the batch were paid, to their own accounts
+    for other in hist.payable[1:]:
+        [p] = ledger.decision(other)["payments"]
+        assert p["account_no"] == ledger.decision(other)["account_no"] != EVIL
+    with pytest.raises(LedgerError, match=f"决定 {did}"):
+        ledger.pay_decision(did, "cw", today=PAYDAY)
+
+
+def test_swapped_accounts_detected_and_neither_paid(hist, ledger):
+    a, b = hist.payable[:2]
+    acc_a, acc_b = ledger.decision(a)["account_no"], ledger.decision(b)["account_no"]
+    sql(ledger, "update case_decisions set account_no = :x where id = :i", x=acc_b, i=a)
+    sql(ledger, "update case_decisions set account_no = :x where id = :i", x=acc_a, i=b)
+    out = detected(hist, "记录与事件不符", f"case_decisions id {a}", "account_no", acc_b)
+    assert f"case_decisions id {b} 列 account_no" in out
+    res = ledger.run_payment_batch("b2", "fanhuan", 2025, "cw", today=PAYDAY)
+    assert {a, b} <= set(dict(res.refused)) and res.paid == 1
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(which=st.integers(0, 6), column=st.sampled_from(["state", "account_no", "hold_reason", "deadline"]),
+       value=st.sampled_from(["approved", "x", "2030-01-01", None]))
+def test_any_edit_of_a_workflow_column_is_found(hist, ledger, which, column, value):
+    did = (hist.paid + hist.payable)[which]
+    before = one(ledger, f"select {column} from case_decisions where id = :i", i=did)
+    if column == "state" and value is None:
+        value = "rejected"  # state is NOT NULL
+    if column == "deadline" and value is not None:
+        value = "2030-01-01"
+    sql(ledger, f"update case_decisions set {column} = :v where id = :i", v=value, i=did)
+    try:
+        rep = ledger.verify_audit()
+        changed = str(before) != str(value)
+        assert rep.ok != changed
+        if changed:
+            assert f"case_decisions id {did} 列 {column}" in " ".join(rep.problems)
+    finally:
+        sql(ledger, f"update case_decisions set {column} = :v where id = :i", v=before, i=did)
+    assert ledger.verify_audit().ok
+
+
+# -------------------------------------------------------------------- hashed rows
+def test_edited_amount_detected_and_its_rows_not_paid(hist, ledger):
+    did = hist.payable[1]
+    sql(ledger, "update case_decisions set amount_fen = amount_fen * 10 where id = :i", i=did)
+    detected(hist, "记录被改动", "case_decisions")
+    res = ledger.run_payment_batch("b2", "fanhuan", 2025, "cw", today=PAYDAY)
+    # fail closed: the whole import chunk the hash covers is held, not just the edited row
+    assert set(dict(res.refused)) == set(hist.payable) and res.paid == 0
+    assert "case_decisions" in str(dict(res.refused)[did])
+
+
+def test_edited_recomputed_amount_detected_naming_the_row(hist, ledger):
+    rid = one(ledger, "select id from case_recomputations")
+    sql(ledger, "update case_recomputations set new_amount_fen = 999999 where id = :i", i=rid)
+    detected(hist, "记录被改动", "case_recomputations", f"id {rid}")
+
+
+def test_edited_payment_detected_naming_the_row(hist, ledger):
+    pid = ledger.decision(hist.paid[2])["payments"][0]["id"]
+    sql(ledger, "update case_payments set amount_fen = amount_fen + 100, account_no = :a where id = :i", a=EVIL, i=pid)
+    out = detected(hist, "支付与决定不符", f"case_payments id {pid}", "account_no", EVIL)
+    assert "[记录被改动" in out and "case_payments" in out
+
+
+def test_deleted_payment_detected(hist, ledger):
+    did = hist.paid[2]
+    pid = ledger.decision(did)["payments"][0]["id"]
+    sql(ledger, "delete from case_payments where id = :i", i=pid)
+    out = detected(hist, "记录与事件不符", f"case_decisions id {did}", "state", "'paid'")
+    assert "[记录被改动" in out and "[未经记录的增删" in out
+
+
+def test_edited_publicity_entry_detected(hist, ledger):
+    eid, other_list = one(ledger, "select min(id) from case_publicity_entries"), \
+        one(ledger, "select max(id) from case_publicity_lists")
+    sql(ledger, "update case_publicity_entries set list_id = :l where id = :i", l=other_list, i=eid)
+    detected(hist, "记录被改动", "case_publicity_entries", f"id {eid}")
+
+
+# -------------------------------------------------------------------------- events
+def test_deleted_middle_event_detected(hist, ledger):
+    sql(ledger, "delete from case_audit_events where seq = 7")
+    out = detected(hist, "事件被删除或重排", "期望 7")
+    assert "[链条断裂" in out
+
+
+def test_reordered_events_detected(hist, ledger):
+    sql(ledger, "update case_audit_events set seq = -1 where seq = 5")
+    sql(ledger, "update case_audit_events set seq = 5 where seq = 6")
+    sql(ledger, "update case_audit_events set seq = 6 where seq = -1")
+    detected(hist, "链条断裂", "事件 5")
+
+
+def test_truncated_tail_detected_only_by_the_checkpoint(hist, ledger):
+    """Cutting off the last events (and undoing what they did) leaves a consistent chain; the signed head is gone."""
+    n = head(ledger)
+    last = [dict(r) for r in sql(ledger, "select seq, entity_id from case_audit_events where seq > :s "
+                                         "and action = 'notice_sent'", s=n - 3).mappings()]
+    assert len(last) == 3
+    for e in last:
+        sql(ledger, "update case_outbox set state = 'pending', sent_at = null where id = :i", i=int(e["entity_id"]))
+    sql(ledger, "delete from case_audit_events where seq > :s", s=n - 3)
+    assert ledger.verify_audit().ok  # the chain alone cannot tell
+    detected(hist, "链条被截断", f"事件 {n}")
+
+
+def test_full_rewrite_detected_only_by_the_checkpoint(hist, ledger):
+    """Redirect a past payment and recompute every hash: the chain and the projection agree again."""
+    did = hist.paid[2]
+    pid = ledger.decision(did)["payments"][0]["id"]
+    sql(ledger, "update case_payments set account_no = :a where id = :i", a=EVIL, i=pid)
+    sql(ledger, "update case_decisions set account_no = :a, init_account_no = :a where id = :i", a=EVIL, i=did)
+    rewrite_chain(ledger)
+    assert ledger.verify_audit().ok, ledger.verify_audit().problems  # invisible without checkpoints
+    detected(hist, "链条被改写", "事件")
+
+
+def test_forged_event_detected(hist, ledger):
+    """A well-linked event appended by hand that moves an account: no request approved by a second person."""
+    did = hist.payable[2]
+    with ledger.engine.begin() as c:
+        audit.append(c, actor="lead", action="approve_account", entity="case_decisions", entity_id=did,
+                     before={"account_no": "x"}, after={"account_no": EVIL, "change_id": 999})
+        c.execute(text("update case_decisions set account_no = :a where id = :i"), {"a": EVIL, "i": did})
+    detected(hist, "账户变更未经复核", f"决定 {did}", EVIL)
+    res = ledger.run_payment_batch("b2", "fanhuan", 2025, "cw", today=PAYDAY)
+    assert did in dict(res.refused)
+    assert one(ledger, "select count(*) from case_payments where account_no = :a", a=EVIL) == 0
+
+
+def test_forged_state_event_detected(hist, ledger):
+    """A forged 'pay' back to a payable state breaks the transition table."""
+    did = hist.paid[2]
+    with ledger.engine.begin() as c:
+        audit.append(c, actor="x", action="fix_account", entity="case_decisions", entity_id=did,
+                     before={"state": "bounced"}, after={"state": "account_fixed"})
+        c.execute(text("update case_decisions set state = 'account_fixed' where id = :i"), {"i": did})
+    detected(hist, "事件不合流程", f"决定 {did}")
+
+
+# --------------------------------------------------------------------- checkpoints
+def test_edited_checkpoint_file_detected(hist, ledger):
+    lines = hist.cp.read_text("utf-8").splitlines()
+    rec = json.loads(lines[0])
+    rec["seq"] -= 1
+    lines[0] = json.dumps(rec, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    hist.cp.write_text("\n".join(lines) + "\n", "utf-8")
+    out = detected(hist, "检查点签名无效", "第 1 行")
+    assert "[检查点文件被改动" in out and "第 2 行" in out  # the next line no longer follows it
+
+
+def test_replaced_public_key_reported(hist, ledger, tmp_path):
+    """Rewrite the chain, sign fresh checkpoints with one's own key, put one's public key beside them."""
+    did = hist.paid[2]
+    sql(ledger, "update case_decisions set account_no = :a, init_account_no = :a where id = :i", a=EVIL, i=did)
+    sql(ledger, "update case_payments set account_no = :a where decision_id = :i", a=EVIL, i=did)
+    rewrite_chain(ledger)
+    fake_key, fake_pub = checkpoints.keygen(tmp_path / "mallory.key")
+    hist.cp.unlink()
+    checkpoints.stored_public_path(hist.cp).unlink()
+    ledger.appended = True
+    ledger.checkpointer = checkpoints.Signer(checkpoints.load_private(fake_key), checkpoints.Store(hist.cp))
+    ledger.checkpoint()
+    assert checkpoints.stored_public_path(hist.cp).read_bytes() == fake_pub.read_bytes()
+    out = detected(hist, "公钥被替换", checkpoints.key_id(checkpoints.load_public(hist.pub)))
+    assert "[检查点签名无效" in out
+    # with the key kept beside the file, the forgery would pass: that is why auditors hold their own copy
+    r = runner.invoke(audit_app, ["verify", "--db", hist.url, "--checkpoints", str(hist.cp)])
+    assert r.exit_code == 0 and "--public-key" in r.output
+
+
+def test_deleted_checkpoint_file_reported(hist, ledger):
+    hist.cp.unlink()
+    detected(hist, "检查点文件被改动", "不存在")
+
+
+def test_checkpoint_of_another_ledger_reported(hist, ledger):
+    sql(ledger, "update case_ledger_meta set value = 'other' where key = 'ledger_id'")
+    detected(hist, "台账标识不符", "第 1 行")
+
+
+def test_tables_with_hashes_are_all_covered():
+    # every append-only table is in HASHED; a new table left out would be outside the evidence
+    append_only = {t for t, tab in Base.metadata.tables.items() if "audit_ref" in tab.c}
+    assert append_only == set(HASHED)
+
+
+def test_supplement_refuses_an_edited_account(hist, ledger):
+    did = hist.paid[2]
+    sql(ledger, "update case_decisions set account_no = :a where id = :i", a=EVIL, i=did)
+    with pytest.raises(LedgerError, match="不予发放"):
+        ledger.change_size_class(did, "cw", new_size_class="micro", new_amount_fen=500_000, reason="划型为微型")
+    assert one(ledger, "select count(*) from case_payments where account_no = :a", a=EVIL) == 0
+
+
+def test_ledger_from_before_0003_still_verifies(db):
+    """Decisions created before their starting values were hashed: verified as before, with a warning."""
+    led = db.open(migrate=False)
+    led.migrate("0002")
+    cols = HASHED_V1["case_decisions"]
+    row = {"run_id": None, "origin": "self_application", "year": 2025, "program": "fanhuan", "unit_id": "U1",
+           "claim_key": "", "unit_name": "旧单位", "region_code": "150100", "policy_doc": "内人社发〔2025〕18号",
+           "clause": "一", "status": "eligible", "amount_fen": 100, "reasons": "[]", "explanation": "x",
+           "readings": "{}", "payment_channel": "corporate_account", "size_class": None, "contact": None}
+    with led.engine.begin() as c:  # what the code before 0003 wrote: a v1 hash, then one-person changes
+        c.execute(text(f"insert into case_decisions ({', '.join(row)}, audit_ref, state, account_no, version) "
+                       f"values ({', '.join(':' + k for k in row)}, 'r1', 'applied', '6222', 0)"), row)
+        n, h, total = audit.rows_hash(c, "case_decisions", "r1", cols)
+        ev = {"seq": 1, "at": audit.now_iso(), "actor": "old", "action": "self_apply", "entity": "case_decisions",
+              "entity_id": None, "ref": "r1", "row_count": n, "content_hash": h, "reason": "",
+              "before": audit.canonical(None), "after": audit.canonical({"rows": n, "amount_fen": total}),
+              "prev_hash": audit.GENESIS}
+        c.execute(AuditEvent.__table__.insert().values(**ev, hash=audit.event_hash(ev)))
+        c.execute(text("update case_decisions set state = 'first_reviewed', account_no = '6222-b' where id = 1"))
+        audit.append(c, actor="a", action="first_review", entity="case_decisions", entity_id=1,
+                     before={"state": "applied"}, after={"state": "first_reviewed"})
+        audit.append(c, actor="old", action="set_account", entity="case_decisions", entity_id=1,
+                     before={"account_no": "6222"}, after={"account_no": "6222-b"})
+    led.migrate()
+    rep = led.verify_audit()
+    assert rep.ok and any("1 次账户变更未经第二人复核" in w for w in rep.warnings), (rep.problems, rep.warnings)
+    led.approve_account(led.set_account(1, "a", account_no="6222-c", reason="新账户"), "b")
+    assert led.verify_audit().ok and led.decision(1)["account_no"] == "6222-c"
+    with led.engine.begin() as c:
+        c.execute(text("update case_decisions set account_no = 'evil' where id = 1"))
+    assert "case_decisions id 1 列 account_no" in " ".join(led.verify_audit().problems)
+    led.close()
