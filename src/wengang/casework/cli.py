@@ -1004,5 +1004,8 @@ def _audit_group() -> None:
     """审计链 / audit chain (a group, so ``wengang audit verify`` keeps its name)."""
 
 
-from . import cli_documents  # noqa: E402,F401  (bank file, bank return, 公示, letters: registers on case_app)
-from . import cli_accounts, cli_audit  # noqa: E402, F401 - register their commands on case_app / audit_app
+from . import (  # noqa: E402, F401 - register their commands on case_app / audit_app
+    cli_accounts,
+    cli_audit,
+    cli_documents,  # noqa: E402,F401  (bank file, bank return, 公示, letters: registers on case_app)
+)

@@ -89,7 +89,6 @@ def verify(db: str = DB, expect_head: str = typer.Option(None, help="外部留�
     """校验审计链（篡改、删除、重排、整链重算、截断）、按事件重建的状态与账户，及金额对账 / verify the ledger."""
     from .checkpoints import verify_from_options
     from .ledger import Ledger
-
     from .operators import require
 
     led = Ledger.open(db)
