@@ -418,8 +418,13 @@ def demo_data_cmd(
 DEMO_READINGS = {"fanhuan.size_class_where_silent": "standard_2017"}
 
 
-@app.command("demo")
+demo_app = typer.Typer(help="演示：主任务（稳岗返还免申即享筛查）与经办全流程 / the main job and the whole casework story",
+                       invoke_without_command=True)
+
+
+@demo_app.callback()
 def demo_cmd(
+    ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", "-o", help="输出目录 / output folder")] = Path("out/demo"),
     units: Annotated[int, typer.Option("--units", "-n", help="单位数 / number of units")] = 50_000,
     reading: Annotated[list[str] | None, typer.Option("--reading", help="认定政策解释：名称=取值（可多次；覆盖演示地区的认定）/ fix a reading (repeatable)")] = None,
@@ -432,6 +437,8 @@ def demo_cmd(
     经办机构每年对文件未写明之处作一次认定（解释开关）；演示地区的认定见 DEMO_READINGS，用 --reading 覆盖，
     --open-readings 则全部不认定（取决于解释的单位为“待认定”）。
     """
+    if ctx.invoked_subcommand is not None:
+        return
     import wengang.programs  # noqa: F401  (registers the switches)
     from wengang.progress import step
     from wengang.rules import interpretations
@@ -458,6 +465,49 @@ def demo_cmd(
         readings=fixed,
     )
     _report_screening(report, as_json=False)
+
+
+@demo_app.command("story")
+def demo_story_cmd(
+    out: Annotated[Path, typer.Option("--out", "-o", help="输出目录（留下全部文件）/ output folder")] = Path("out/story"),
+    units: Annotated[int, typer.Option("--units", "-n", help="单位数 / number of units")] = 2000,
+    db: Annotated[str | None, typer.Option("--db", help="台账数据库 URL（默认 DIR/ledger.db）/ ledger database URL")] = None,
+) -> None:
+    """经办全流程演示：筛查 → 入库 → 告知 → 初审/复审 → 公示 → 账户复核 → 发放与报盘 → 回盘退回 → 重发 → 决定书 →
+    多退少补 → 对账与审计，全部文件留在 DIR。
+
+    The caseworker's whole story on the demo region; every artefact stays in DIR (see story.json)."""
+    from wengang.casework.errors import LedgerError
+    from wengang.documents.errors import DocumentError
+    from wengang.story import run_story
+
+    if units < 50:
+        fail("--units 至少 50（全流程需要足够的单位）/ --units must be at least 50")
+    try:
+        rep = run_story(out, db_url=db, units=units, say=lambda t: console.print(f"[bold]{t}[/]", highlight=False))
+    except (LedgerError, DocumentError) as exc:
+        fail(str(exc))
+    b = rep.balances
+    console.print(f"筛查 {sum(rep.screened.values()):,} 个单位；入库 {rep.imported:,}；复审通过 {rep.approved:,}；公示 {rep.publicized:,}",
+                  highlight=False)
+    for f in rep.bank_files:
+        console.print(f"报盘 {f['file']}：{f['count']:,} 笔，合计 {_yuan_text(f['total_fen'])} 元", highlight=False)
+    console.print(f"回盘退回 {rep.bounced} 笔，更正账户后重发 {rep.repaid} 笔；决定书 {rep.letters:,} 份；"
+                  f"多退少补：补发 {_yuan_text(rep.resize['supplement_fen'])} 元，追回 {_yuan_text(rep.resize['recovered_fen'])} 元",
+                  highlight=False)
+    console.print(f"已发 {_yuan_text(b['paid_fen'])} − 退回 {_yuan_text(b['returned_fen'])} − 追回 {_yuan_text(b['recovered_fen'])}"
+                  f" = 净额 {_yuan_text(b['net_fen'])} 元", highlight=False)
+    ok = rep.reconciled and rep.audit_ok
+    console.print(("[green]✔ 对账到分、审计链与签名检查点校验通过[/]" if ok else "[red]✘ 对账或审计校验未通过[/]")
+                  + f"；全部文件见 {out}（story.json） / {'reconciled and verified' if ok else 'FAILED'}", highlight=False)
+    raise typer.Exit(0 if ok else 1)
+
+
+def _yuan_text(fen: int) -> str:
+    """Integer fen as 元 with two decimals and thousands separators (no float)."""
+    sign = "-" if fen < 0 else ""
+    yuan, cents = divmod(abs(fen), 100)
+    return f"{sign}{yuan:,}.{cents:02d}"
 
 
 @app.command("interpretations")
@@ -566,6 +616,7 @@ def _mount_subcommands() -> None:
     app.add_typer(audit_app, name="audit")
     app.add_typer(user_app, name="user")
     app.add_typer(workdays_app, name="workdays")
+    app.add_typer(demo_app, name="demo")
     app.add_typer(__import__("wengang.documents.cli", fromlist=["doc_app"]).doc_app, name="doc")
 
 
