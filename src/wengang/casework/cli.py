@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from wengang.inputs import YEAR_MAX, YEAR_MIN, InputError, check_program, known_name, parse_date
 
 from . import DEFAULT_URL
 from .errors import LedgerError
@@ -28,24 +30,66 @@ console = Console()
 
 DB = typer.Option(DEFAULT_URL, "--db", envvar="WENGANG_DB", help="数据库 URL / database URL")
 USER = typer.Option(..., "--user", "-u", help="经办人 / acting user")
+MAX_ID = 2**63 - 1  # the databases' BIGINT
+
+
+def _known_program(value: str | None) -> str | None:
+    return check_program(value) if value is not None else None
+
+
+# the same argument in every command: checked while the command line is parsed (bad → exit 2, nearest names)
+Program = Annotated[str, typer.Argument(callback=_known_program, help="项目，如 fanhuan / program")]
+Year = Annotated[int, typer.Argument(min=YEAR_MIN, max=YEAR_MAX, help="政策年度 / policy year")]
+DecisionId = Annotated[int, typer.Argument(min=1, max=MAX_ID, help="决定编号 / decision id")]
+RecordId = Annotated[int, typer.Argument(min=1, max=MAX_ID, help="编号 / id")]
 
 
 def _run(fn, *args, **kw):
     try:
         return fn(*args, **kw)
-    except LedgerError as e:
-        console.print(f"[red]✘ {e.zh}[/red]\n  {e.en}")
+    except (LedgerError, InputError) as e:
+        console.print(f"[red]✘ {e.zh}[/red]\n  {e.en}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
 
 
-def _day(s: str | None) -> date | None:
-    return date.fromisoformat(s) if s else None
+def _day(s: str | None, what: str = "日期") -> date | None:
+    return _run(parse_date, s, what) if s is not None else None
 
 
-def _open(db: str) -> Ledger:
+def _open(db: str, *, existing: bool = False) -> Ledger:
+    """The ledger at ``db``, or a refusal naming it. ``existing``: a command that only reads must not create
+    an empty ledger where a mistyped SQLite path points."""
+    return _run(_open_ledger, db, existing)
+
+
+def _is_file(path: str) -> bool:
+    try:
+        return Path(path).is_file()
+    except (OSError, ValueError):  # a name too long for the file system, say
+        return False
+
+
+def _open_ledger(db: str, existing: bool) -> Ledger:
+    from sqlalchemy.engine import make_url
+
     from .ledger import Ledger
 
-    return Ledger.open(db)
+    try:
+        url = make_url(db)
+    except Exception as exc:  # noqa: BLE001 - sqlalchemy's ArgumentError and ValueError
+        raise LedgerError("db_unavailable", f"无法解析数据库 URL（{type(exc).__name__}），应如 sqlite:///wengang.db",
+                          "cannot parse the database URL; e.g. sqlite:///wengang.db") from None
+    shown = url.render_as_string(hide_password=True)
+    if existing and url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") \
+            and not _is_file(url.database):
+        raise LedgerError("db_not_found", f"台账数据库文件 {url.database} 不存在",
+                          f"ledger database file {url.database} does not exist")
+    try:
+        return Ledger.open(db)
+    except Exception as exc:  # noqa: BLE001 - an unknown driver, a server down, a file that is not a database …
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise LedgerError("db_unavailable", f"无法打开台账数据库 {shown}（{type(exc).__name__}：{first}）",
+                          f"cannot open the ledger database {shown}: {first}") from None
 
 
 @case_app.command("transitions")
@@ -62,8 +106,8 @@ def transitions() -> None:
 
 @case_app.command("import")
 def import_(path: Path = typer.Argument(..., help="wengang screen 的输出目录或其 results.parquet / a screening output folder"),
-            program: str = typer.Option(None, help="项目（默认按结果文件判断：稳岗返还 fanhuan）"),
-            year: int = typer.Option(None, help="政策年度（默认取筛查的审核日期所在年度）"),
+            program: str = typer.Option(None, callback=_known_program, help="项目（默认按结果文件判断：稳岗返还 fanhuan）"),
+            year: int = typer.Option(None, min=YEAR_MIN, max=YEAR_MAX, help="政策年度（默认取筛查的审核日期所在年度）"),
             region: str = typer.Option(None, help="地区代码（默认为结果中各地区的共同上级）"),
             policy: list[str] = typer.Option([], help="文号=版本（仅台账格式 Parquet）"),
             db: str = DB, user: str = USER) -> None:
@@ -83,6 +127,8 @@ def import_(path: Path = typer.Argument(..., help="wengang screen 的输出目�
                  "a DecisionIn Parquet needs --program, --year and --region")
         from .models import RunIn
 
+        if any("=" not in p for p in policy):
+            _run(_refuse, "bad_input", "--policy 应写作 文号=版本", "--policy must be number=version")
         fp = hashlib.sha256(path.read_bytes()).hexdigest()
         run = RunIn(program, year, region, {path.name: fp}, dict(p.split("=", 1) for p in policy))
         frame, si = pl.read_parquet(path), None
@@ -106,17 +152,25 @@ def _refuse(code: str, zh: str, en: str) -> None:
     raise LedgerError(code, zh, en)
 
 
+def _known_channels(values: list[str]) -> list[str]:
+    from .notices import CHANNELS
+
+    return [known_name(v, CHANNELS, "告知渠道", "notice channel") for v in values]
+
+
 @case_app.command("notify")
-def notify(program: str, year: int,
+def notify(program: Program, year: Year,
            deadline: str = typer.Option(None, help="确认期限 YYYY-MM-DD（仅需确认的文件；过期只提醒，不视为放弃）"),
-           channel: list[str] = typer.Option(["sms", "portal"]), db: str = DB, user: str = USER) -> None:
+           channel: list[str] = typer.Option(["sms", "portal"], callback=_known_channels), db: str = DB,
+           user: str = USER) -> None:
     """推送告知：需确认的文件推送确认信息，其余告知无需申请 / queue notices (an offer or information)."""
     n = _run(_open(db).notify, program, year, user, deadline=_day(deadline), channels=channel)
     console.print(f"✔ 已告知 {n} 个单位 / {n} notified")
 
 
 @case_app.command("remind")
-def remind(program: str, year: int, today: str = typer.Option(None), channel: list[str] = typer.Option(["sms"]),
+def remind(program: Program, year: Year, today: str = typer.Option(None),
+           channel: list[str] = typer.Option(["sms"], callback=_known_channels),
            db: str = DB, user: str = USER) -> None:
     """确认期限已过仍未确认的，提醒确认（不视为放弃）/ remind units past the confirmation deadline."""
     n = _run(_open(db).remind_unconfirmed, program, year, user, today=_day(today), channels=channel)
@@ -129,13 +183,23 @@ def send(gateway: str = typer.Option(None, help="短信网关 URL；缺省写入
     """发送待发消息 / deliver the outbox."""
     from .notices import FileSender, HttpSender
 
+    if gateway and not gateway.startswith(("http://", "https://")):
+        _run(_refuse, "bad_input", f"短信网关应为 http:// 或 https:// 开头的 URL，而不是“{gateway}”",
+             f"the gateway must be an http(s) URL, not {gateway!r}")
+    if not gateway:
+        try:  # the outbox file is appended to: can it be?
+            out.open("a").close()
+        except OSError as exc:
+            from wengang.inputs import os_error
+
+            raise os_error(exc, out, "待发消息文件 --out", "outbox file --out") from None
     sender = HttpSender(gateway) if gateway else FileSender(out)
     stats = _open(db).deliver_outbox(sender, actor=user)
     console.print(f"✔ 发送 {stats['sent']}，失败重试 {stats['failed_attempts']}，放弃 {stats['gave_up']} / {stats}")
 
 
 @case_app.command("confirm")
-def confirm(decision_id: int, amount_fen: int = typer.Option(None), account: str = typer.Option(None),
+def confirm(decision_id: DecisionId, amount_fen: int = typer.Option(None), account: str = typer.Option(None),
             db: str = DB, user: str = USER) -> None:
     """单位确认接受 / the unit confirms."""
     _run(_open(db).confirm, decision_id, user, amount_fen=amount_fen, account_no=account)
@@ -143,14 +207,14 @@ def confirm(decision_id: int, amount_fen: int = typer.Option(None), account: str
 
 
 @case_app.command("decline")
-def decline(decision_id: int, reason: str = "单位选择放弃", db: str = DB, user: str = USER) -> None:
+def decline(decision_id: DecisionId, reason: str = "单位选择放弃", db: str = DB, user: str = USER) -> None:
     """单位放弃（本年内可申领）/ the unit declines."""
     _run(_open(db).decline, decision_id, user, reason=reason)
     console.print(f"✔ 决定 {decision_id} 已放弃 / declined")
 
 
 @case_app.command("waive")
-def waive(program: str, year: int, today: str = typer.Option(None), db: str = DB, user: str = USER) -> None:
+def waive(program: Program, year: Year, today: str = typer.Option(None), db: str = DB, user: str = USER) -> None:
     """政策执行期限届满、期限内未确认且未主动申请的视为放弃（仅文件有此规定的）/ waive after the policy period."""
     n = _run(_open(db).waive_unconfirmed, program, year, user, today=_day(today))
     console.print(f"✔ {n} 个视为放弃 / {n} waived")
@@ -159,7 +223,7 @@ def waive(program: str, year: int, today: str = typer.Option(None), db: str = DB
 APP = typer.Argument(..., help="wengang evaluate --json 的输出，或台账决定（DecisionIn）JSON")
 FACTS = typer.Option(None, "--facts", help="判定时读取的事实文件（补充职业、等级、申请日期、名称）")
 CLAIM = typer.Option(None, "--claim-key", help="职业代码:等级（技能提升补贴）")
-YEAR = typer.Option(None, "--year", help="年度（默认取申请日期或审核日期所在年度）")
+YEAR = typer.Option(None, "--year", min=YEAR_MIN, max=YEAR_MAX, help="年度（默认取申请日期或审核日期所在年度）")
 NAME = typer.Option(None, "--name", help="单位或个人名称")
 ACCOUNT = typer.Option(None, "--account", help="收款账户")
 CONTACT = typer.Option(None, "--contact", help="联系电话或网上经办平台账号")
@@ -215,7 +279,7 @@ def skill_apply(path: Path = APP, facts: Path = FACTS, claim_key: str = CLAIM, y
 
 
 @case_app.command("resolve")
-def resolve(decision_id: int, eligible: bool = typer.Option(..., "--eligible/--ineligible"),
+def resolve(decision_id: DecisionId, eligible: bool = typer.Option(..., "--eligible/--ineligible"),
             amount_fen: int = typer.Option(None), reason: str = typer.Option(...), db: str = DB, user: str = USER) -> None:
     """待认定 → 人工认定 / resolve a needs-decision case."""
     _run(_open(db).resolve, decision_id, user, eligible=eligible, amount_fen=amount_fen, reason=reason)
@@ -223,7 +287,7 @@ def resolve(decision_id: int, eligible: bool = typer.Option(..., "--eligible/--i
 
 
 @case_app.command("review")
-def review(decision_id: int, stage: int = typer.Option(..., help="1 初审 / 2 复审"),
+def review(decision_id: DecisionId, stage: int = typer.Option(..., min=1, max=2, help="1 初审 / 2 复审"),
            approve: bool = typer.Option(..., "--approve/--reject"), reason: str = typer.Option(...),
            db: str = DB, user: str = USER) -> None:
     """初审 / 复审（复审须另一人）/ first or second review."""
@@ -233,29 +297,30 @@ def review(decision_id: int, stage: int = typer.Option(..., help="1 初审 / 2 �
 
 
 @case_app.command("hold")
-def hold(decision_id: int, reason: str = "缓缴企业待补足失业保险费", db: str = DB, user: str = USER) -> None:
+def hold(decision_id: DecisionId, reason: str = "缓缴企业待补足失业保险费", db: str = DB, user: str = USER) -> None:
     """暂缓发放 / hold payment."""
     _run(_open(db).hold, decision_id, user, reason=reason)
     console.print(f"✔ 决定 {decision_id} 暂缓发放 / held")
 
 
 @case_app.command("release")
-def release(decision_id: int, reason: str = "已补足缓缴的失业保险费", db: str = DB, user: str = USER) -> None:
+def release(decision_id: DecisionId, reason: str = "已补足缓缴的失业保险费", db: str = DB, user: str = USER) -> None:
     """解除暂缓 / release a hold."""
     _run(_open(db).release, decision_id, user, reason=reason)
     console.print(f"✔ 决定 {decision_id} 解除暂缓 / released")
 
 
 @case_app.command("publicize")
-def publicize(list_key: str, program: str, year: int, starts: str = typer.Option(...), days: int = typer.Option(7),
+def publicize(list_key: str, program: Program, year: Year, starts: str = typer.Option(...),
+              days: int = typer.Option(7, min=1, max=365),
               db: str = DB, user: str = USER) -> None:
     """公示复审通过的名单 / put approved decisions on a 公示 list."""
-    n = _run(_open(db).publicize, list_key, program, year, user, starts_on=date.fromisoformat(starts), days=days)
+    n = _run(_open(db).publicize, list_key, program, year, user, starts_on=_day(starts, "公示开始日期 --starts"), days=days)
     console.print(f"✔ 公示 {n} 个单位 / {n} publicized")
 
 
 @case_app.command("pay")
-def pay(batch_key: str, program: str, year: int, today: str = typer.Option(None), db: str = DB, user: str = USER) -> None:
+def pay(batch_key: str, program: Program, year: Year, today: str = typer.Option(None), db: str = DB, user: str = USER) -> None:
     """发放一个批次（可重复执行，中断后续跑）/ run a payment batch (idempotent, resumable)."""
     res = _run(_open(db).run_payment_batch, batch_key, program, year, user, today=_day(today))
     console.print(f"✔ 本次发放 {res.paid} 个单位，共 {res.amount_fen / 100:,.2f} 元；缺少账户 {res.missing_account} 个 / "
@@ -263,28 +328,28 @@ def pay(batch_key: str, program: str, year: int, today: str = typer.Option(None)
 
 
 @case_app.command("bounce")
-def bounce(payment_id: int, reason: str = typer.Option(...), db: str = DB, user: str = USER) -> None:
+def bounce(payment_id: RecordId, reason: str = typer.Option(...), db: str = DB, user: str = USER) -> None:
     """登记银行退回 / record a bounced payment."""
     _run(_open(db).record_bounce, payment_id, user, reason=reason)
     console.print(f"✔ 支付 {payment_id} 已登记退回 / bounced")
 
 
 @case_app.command("fix-account")
-def fix_account(decision_id: int, account: str, db: str = DB, user: str = USER) -> None:
+def fix_account(decision_id: DecisionId, account: str, db: str = DB, user: str = USER) -> None:
     """退回后更正账户 / correct the account after a bounce."""
     _run(_open(db).fix_account, decision_id, user, account_no=account)
     console.print(f"✔ 决定 {decision_id} 账户已更正 / account fixed")
 
 
 @case_app.command("set-account")
-def set_account(decision_id: int, account: str, reason: str = typer.Option(...), db: str = DB, user: str = USER) -> None:
+def set_account(decision_id: DecisionId, account: str, reason: str = typer.Option(...), db: str = DB, user: str = USER) -> None:
     """发放前补录收款账户（如税务提供的缴费账户）/ give the payee account before payment."""
     _run(_open(db).set_account, decision_id, user, account_no=account, reason=reason)
     console.print(f"✔ 决定 {decision_id} 账户已登记 / account set")
 
 
 @case_app.command("resize")
-def resize(decision_id: int, size_class: str, amount_fen: int, reason: str = typer.Option(...),
+def resize(decision_id: DecisionId, size_class: str, amount_fen: int, reason: str = typer.Option(...),
            db: str = DB, user: str = USER) -> None:
     """划型变更，多退少补 / size-class change and settlement."""
     res = _run(_open(db).change_size_class, decision_id, user, new_size_class=size_class,
@@ -293,14 +358,14 @@ def resize(decision_id: int, size_class: str, amount_fen: int, reason: str = typ
 
 
 @case_app.command("recovery-received")
-def recovery_received(recovery_id: int, amount_fen: int, db: str = DB, user: str = USER) -> None:
+def recovery_received(recovery_id: RecordId, amount_fen: int, db: str = DB, user: str = USER) -> None:
     """登记追回到账 / record a recovery received."""
     _run(_open(db).record_recovery_receipt, recovery_id, user, amount_fen=amount_fen)
     console.print(f"✔ 追回单 {recovery_id} 已到账 / received")
 
 
 @case_app.command("dispatch-transfer")
-def dispatch_transfer(allocation_id: int, amount_fen: int, voucher: str = typer.Option(...),
+def dispatch_transfer(allocation_id: RecordId, amount_fen: int, voucher: str = typer.Option(...),
                       db: str = DB, user: str = USER) -> None:
     """登记派遣单位向用工单位拨付 / record a transfer to a user unit."""
     tid = _run(_open(db).record_transfer, allocation_id, user, amount_fen=amount_fen, voucher=voucher)
@@ -308,7 +373,7 @@ def dispatch_transfer(allocation_id: int, amount_fen: int, voucher: str = typer.
 
 
 @case_app.command("dispatch-misuse")
-def dispatch_misuse(decision_id: int, reason: str = typer.Option(...), amount_fen: int = typer.Option(None),
+def dispatch_misuse(decision_id: DecisionId, reason: str = typer.Option(...), amount_fen: int = typer.Option(None),
                     db: str = DB, user: str = USER) -> None:
     """派遣单位违规：追回并取消下一年度申领资格 / misuse: recover and disqualify next year."""
     rid = _run(_open(db).report_dispatch_misuse, decision_id, user, reason=reason, amount_fen=amount_fen)
@@ -325,9 +390,9 @@ def duplicates(person_id: str, scope: str = typer.Option(
 
 
 @case_app.command("show")
-def show(decision_id: int, db: str = DB) -> None:
+def show(decision_id: DecisionId, db: str = DB) -> None:
     """查看一个决定及其历史 / show one decision and its history."""
-    d = _run(_open(db).decision, decision_id)
+    d = _run(_open(db, existing=True).decision, decision_id)
     console.print(f"[bold]{d['unit_name']}[/bold] {d['unit_id']}  {d['program']} {d['year']}  "
                   f"状态 {STATE_ZH.get(d['state'], d['state'])}  应发 {d['entitlement']['amount_fen']} 分")
     console.print(d["explanation"])
@@ -336,10 +401,11 @@ def show(decision_id: int, db: str = DB) -> None:
 
 
 @case_app.command("balance")
-def balance(unit_id: str = typer.Option(None), program: str = typer.Option(None), db: str = DB) -> None:
+def balance(unit_id: str = typer.Option(None), program: str = typer.Option(None, callback=_known_program),
+            db: str = DB) -> None:
     """单位余额（已发 − 退回 − 追回）/ balances per unit and program."""
     t = Table("unit", "program", "paid", "returned", "recovered", "net", "recovery due")
-    for r in _open(db).balances(unit_id=unit_id, program=program):
+    for r in _open(db, existing=True).balances(unit_id=unit_id, program=program):
         t.add_row(r["unit_id"], r["program"], *(str(r[k]) for k in ("paid_fen", "returned_fen", "recovered_fen",
                                                                    "net_fen", "recovery_outstanding_fen")))
     console.print(t)
@@ -348,7 +414,7 @@ def balance(unit_id: str = typer.Option(None), program: str = typer.Option(None)
 @audit_app.command("verify")
 def verify(db: str = DB, expect_head: str = typer.Option(None, help="外部留存的链头哈希 / anchored head hash")) -> None:
     """校验审计链（篡改、删除、重排）及金额对账 / verify the audit chain and reconcile money."""
-    led = _open(db)
+    led = _open(db, existing=True)
     rep = led.verify_audit()
     rec = led.reconcile()
     ok = rep.ok and rec["ok"] and (expect_head is None or expect_head == rep.head_hash)

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from wengang.inputs import InputError, known_name
 from wengang.policies.errors import PolicyError
 from wengang.policies.loader import load_dirs, load_policy_set
 from wengang.policies.model import STATUS_ZH
@@ -37,6 +38,10 @@ def _date(d) -> str:
 
 
 def _load(paths: list[Path] | None):
+    for p in paths or []:
+        if p.is_dir() and not any(p.rglob("*.y*ml")):
+            err.print(f"目录 {p} 中没有政策文件（*.yaml） / {p} holds no policy file (*.yaml)", highlight=False, markup=False)
+            raise typer.Exit(EXIT_INVALID)
     try:
         return load_dirs(paths or []) if paths else load_policy_set()
     except PolicyError as exc:
@@ -143,6 +148,14 @@ def timeline(
 ) -> None:
     """某参数在各文件中的取值时间线。 / A parameter's values over time."""
     ps = _load(path)
+    names = {n for d in ps.documents for b in d.programs.values() for n in b.params}
+    try:
+        known_name(param, names, "政策参数", "policy parameter")
+        if program is not None:
+            known_name(program, {p for d in ps.documents for p in d.programs}, "项目", "program")
+    except InputError as exc:
+        err.print(str(exc), highlight=False, markup=False)
+        raise typer.Exit(EXIT_INVALID) from None
     try:
         entries = ps.timeline(param, region, program=program, include_drafts=drafts)
     except RegionError as exc:
@@ -181,6 +194,9 @@ def coverage(
 
     from wengang.policies import coverage as cov
 
+    if texts is not None and not texts.is_dir():
+        err.print(f"政策原文目录 --texts {texts} 不存在或不是目录 / --texts {texts} is not a folder", highlight=False, markup=False)
+        raise typer.Exit(EXIT_INVALID)
     reg = cov.validate(cov.load(), texts=texts)
     if reg.problems:
         for p in reg.problems:

@@ -18,6 +18,7 @@ from typing import Any
 
 import polars as pl
 
+from wengang.inputs import os_error
 from wengang.screening.ingest import IngestError, RawTable, _transcode_to_utf8, detect_encoding, read_table
 from wengang.screening.quarantine import ValidationReport
 
@@ -63,7 +64,11 @@ class ScreeningReport:
 
 def _read(name: str, source: TableSource | str | Path) -> RawTable:
     src = source if isinstance(source, TableSource) else TableSource(str(source))
-    return read_table(src.path, name, encoding=src.encoding, sheet=src.sheet, table=src.table, query=src.query)
+    try:
+        return read_table(src.path, name, encoding=src.encoding, sheet=src.sheet, table=src.table, query=src.query)
+    except OSError as exc:  # a path the file system refuses (too long, a file as a folder …)
+        err = os_error(exc, src.path, f"数据表 {name}", f"table {name}")
+        raise IngestError(err.zh, err.en, source=src.path) from None
 
 
 def _count(raw: RawTable) -> int:
@@ -77,22 +82,20 @@ def read_facts_table(source: TableSource | str | Path) -> tuple[pl.LazyFrame, pl
 
     src = source if isinstance(source, TableSource) else TableSource(str(source))
     path = Path(src.path)
-    if "://" in src.path:
-        frame = pl.read_database_uri(src.query or f"select * from {src.table or 'facts'}", src.path).lazy()
-    elif not path.exists():
-        raise IngestError(f"找不到文件 {src.path}", f"file not found: {src.path}", source=src.path)
-    elif path.is_dir() or path.suffix.lower() in (".parquet", ".pq"):
-        frame = pl.scan_parquet(path / "*.parquet" if path.is_dir() else path)
-    elif path.suffix.lower() == ".csv":
-        encoding = (src.encoding or detect_encoding(path)).lower().replace("_", "-")
-        readable = path if encoding in ("utf-8", "utf8") else _transcode_to_utf8(path, encoding)
-        frame = pl.scan_csv(readable, infer_schema=False)
-    elif path.suffix.lower() in (".xlsx", ".xlsm"):
-        frame = pl.read_excel(path, sheet_name=src.sheet).lazy()
-    else:
-        raise IngestError(f"不支持的文件类型：{src.path}", f"unsupported file type: {src.path}", source=src.path)
-    names = frame.collect_schema().names()
-    for required in ("credit_code", "region_code"):
+    try:
+        frame, names = _open_facts(src, path)
+    except IngestError:
+        raise
+    except OSError as exc:
+        err = os_error(exc, src.path, "事实表", "facts table")
+        raise IngestError(err.zh, err.en, source=src.path) from None
+    except Exception as exc:  # noqa: BLE001 - Polars and the Excel reader raise several types for a bad file
+        raise IngestError(
+            f"事实表 {src.path} 不是可读取的 Parquet、CSV 或 Excel 表格（{type(exc).__name__}）",
+            f"facts table {src.path} is not a readable Parquet, CSV or Excel table ({type(exc).__name__}: {exc})",
+            source=src.path,
+        ) from None
+    for required in ("credit_code", "name", "region_code"):  # the 公示 list names the unit
         if required not in names:
             raise IngestError(
                 f"事实表 {src.path} 缺少必需列 {required}", f"facts table {src.path} lacks column {required}",
@@ -128,6 +131,24 @@ def read_facts_table(source: TableSource | str | Path) -> tuple[pl.LazyFrame, pl
     )
     report = ValidationReport("facts", src.path, checked.height, good.height, bad.height, {})
     return good.lazy(), bad, report
+
+
+def _open_facts(src: TableSource, path: Path) -> tuple[pl.LazyFrame, list[str]]:
+    if "://" in src.path:
+        frame = pl.read_database_uri(src.query or f"select * from {src.table or 'facts'}", src.path).lazy()
+    elif not path.exists():
+        raise IngestError(f"找不到文件 {src.path}", f"file not found: {src.path}", source=src.path)
+    elif path.is_dir() or path.suffix.lower() in (".parquet", ".pq"):
+        frame = pl.scan_parquet(path / "*.parquet" if path.is_dir() else path)
+    elif path.suffix.lower() == ".csv":
+        encoding = (src.encoding or detect_encoding(path)).lower().replace("_", "-")
+        readable = path if encoding in ("utf-8", "utf8") else _transcode_to_utf8(path, encoding)
+        frame = pl.scan_csv(readable, infer_schema=False)
+    elif path.suffix.lower() in (".xlsx", ".xlsm"):
+        frame = pl.read_excel(path, sheet_name=src.sheet).lazy()
+    else:
+        raise IngestError(f"不支持的文件类型：{src.path}", f"unsupported file type: {src.path}", source=src.path)
+    return frame, frame.collect_schema().names()
 
 
 def latest_month_in(contributions: RawTable, evaluation_date: date) -> str:
