@@ -367,6 +367,7 @@ def demo_data_cmd(
     seed: Annotated[int, typer.Option("--seed", help="随机种子（相同种子生成相同数据）")] = 0,
 ) -> None:
     """生成一个确定性的模拟地区（单位、月度缴费、名单、人员与证书），用于演示与性能测试。"""
+    from wengang.atomic import atomic_dir
     from wengang.regions import resolve_region
     from wengang.screening.demo_data import generate_region
 
@@ -374,9 +375,10 @@ def demo_data_cmd(
         code = resolve_region(region).key
     except LookupError as exc:
         fail(str(exc))
-    paths = generate_region(out, region_code=code, n_units=units, year=year, seed=seed)
+    with atomic_dir(out, (), "输出目录 --out", "output folder --out") as stage:
+        paths = generate_region(stage, region_code=code, n_units=units, year=year, seed=seed)
     for name, path in paths.items():
-        console.print(f"{name}: {path}", highlight=False)
+        console.print(f"{name}: {out / Path(path).relative_to(stage)}", highlight=False)
 
 
 # The demo agency's yearly determinations (an agency settles each open question once; docs/interpretations.md).
@@ -397,6 +399,7 @@ def demo_cmd(
     --open-readings 则全部不认定（取决于解释的单位为“待认定”）。
     """
     import wengang.programs  # noqa: F401  (registers the switches)
+    from wengang.atomic import atomic_dir
     from wengang.rules import interpretations
     from wengang.screening.demo_data import allowed_regions_for, generate_region
     from wengang.screening.pipeline import run_screening
@@ -411,7 +414,9 @@ def demo_cmd(
 
     data = out / "data"
     console.print(f"[bold]1/2 生成通辽市（150500）模拟数据：{units:,} 个参保单位[/]", highlight=False)
-    paths = generate_region(data, region_code="150500", n_units=units, year=2025, seed=0)
+    with atomic_dir(data, (), "输出目录 --out", "output folder --out") as stage:
+        generated = generate_region(stage, region_code="150500", n_units=units, year=2025, seed=0)
+    paths = {k: data / Path(p).relative_to(stage) for k, p in generated.items()}
     console.print("[bold]2/2 免申即享筛查：稳岗返还，审核日期 2025-08-01[/]", highlight=False)
     tables = {k: paths[k] for k in ("units", "contributions", "headcount", "exclusions", "stats_size", "deferrals", "dispatch")}
     with _screening_out(out / "results", [str(data)]) as stage:

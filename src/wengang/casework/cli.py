@@ -37,11 +37,19 @@ def _known_program(value: str | None) -> str | None:
     return check_program(value) if value is not None else None
 
 
+def _fits_bigint(value: int | None) -> int | None:
+    if value is not None and value > MAX_ID:
+        raise InputError(f"编号 {value} 过大（数据库中的编号不超过 {MAX_ID}）", f"id {value} exceeds {MAX_ID}")
+    return value
+
+
 # the same argument in every command: checked while the command line is parsed (bad → exit 2, nearest names)
 Program = Annotated[str, typer.Argument(callback=_known_program, help="项目，如 fanhuan / program")]
 Year = Annotated[int, typer.Argument(min=YEAR_MIN, max=YEAR_MAX, help="政策年度 / policy year")]
-DecisionId = Annotated[int, typer.Argument(min=1, max=MAX_ID, help="决定编号 / decision id")]
-RecordId = Annotated[int, typer.Argument(min=1, max=MAX_ID, help="编号 / id")]
+DecisionId = Annotated[int, typer.Argument(min=1, callback=_fits_bigint, help="决定编号 / decision id")]
+RecordId = Annotated[int, typer.Argument(min=1, callback=_fits_bigint, help="编号 / id")]
+AmountFen = Annotated[int, typer.Argument(min=0, callback=_fits_bigint, help="金额（分）/ amount in fen")]
+AMOUNT = typer.Option(None, "--amount-fen", min=0, callback=_fits_bigint, help="金额（分）/ amount in fen")
 
 
 def _run(fn, *args, **kw):
@@ -193,13 +201,13 @@ def send(gateway: str = typer.Option(None, help="短信网关 URL；缺省写入
             from wengang.inputs import os_error
 
             raise os_error(exc, out, "待发消息文件 --out", "outbox file --out") from None
-    sender = HttpSender(gateway) if gateway else FileSender(out)
+    sender = HttpSender(gateway) if gateway else _run(FileSender, out)
     stats = _open(db).deliver_outbox(sender, actor=user)
     console.print(f"✔ 发送 {stats['sent']}，失败重试 {stats['failed_attempts']}，放弃 {stats['gave_up']} / {stats}")
 
 
 @case_app.command("confirm")
-def confirm(decision_id: DecisionId, amount_fen: int = typer.Option(None), account: str = typer.Option(None),
+def confirm(decision_id: DecisionId, amount_fen: int = AMOUNT, account: str = typer.Option(None),
             db: str = DB, user: str = USER) -> None:
     """单位确认接受 / the unit confirms."""
     _run(_open(db).confirm, decision_id, user, amount_fen=amount_fen, account_no=account)
@@ -280,7 +288,7 @@ def skill_apply(path: Path = APP, facts: Path = FACTS, claim_key: str = CLAIM, y
 
 @case_app.command("resolve")
 def resolve(decision_id: DecisionId, eligible: bool = typer.Option(..., "--eligible/--ineligible"),
-            amount_fen: int = typer.Option(None), reason: str = typer.Option(...), db: str = DB, user: str = USER) -> None:
+            amount_fen: int = AMOUNT, reason: str = typer.Option(...), db: str = DB, user: str = USER) -> None:
     """待认定 → 人工认定 / resolve a needs-decision case."""
     _run(_open(db).resolve, decision_id, user, eligible=eligible, amount_fen=amount_fen, reason=reason)
     console.print(f"✔ 决定 {decision_id} 已认定 / resolved")
@@ -349,7 +357,7 @@ def set_account(decision_id: DecisionId, account: str, reason: str = typer.Optio
 
 
 @case_app.command("resize")
-def resize(decision_id: DecisionId, size_class: str, amount_fen: int, reason: str = typer.Option(...),
+def resize(decision_id: DecisionId, size_class: str, amount_fen: AmountFen, reason: str = typer.Option(...),
            db: str = DB, user: str = USER) -> None:
     """划型变更，多退少补 / size-class change and settlement."""
     res = _run(_open(db).change_size_class, decision_id, user, new_size_class=size_class,
@@ -358,14 +366,14 @@ def resize(decision_id: DecisionId, size_class: str, amount_fen: int, reason: st
 
 
 @case_app.command("recovery-received")
-def recovery_received(recovery_id: RecordId, amount_fen: int, db: str = DB, user: str = USER) -> None:
+def recovery_received(recovery_id: RecordId, amount_fen: AmountFen, db: str = DB, user: str = USER) -> None:
     """登记追回到账 / record a recovery received."""
     _run(_open(db).record_recovery_receipt, recovery_id, user, amount_fen=amount_fen)
     console.print(f"✔ 追回单 {recovery_id} 已到账 / received")
 
 
 @case_app.command("dispatch-transfer")
-def dispatch_transfer(allocation_id: RecordId, amount_fen: int, voucher: str = typer.Option(...),
+def dispatch_transfer(allocation_id: RecordId, amount_fen: AmountFen, voucher: str = typer.Option(...),
                       db: str = DB, user: str = USER) -> None:
     """登记派遣单位向用工单位拨付 / record a transfer to a user unit."""
     tid = _run(_open(db).record_transfer, allocation_id, user, amount_fen=amount_fen, voucher=voucher)
@@ -373,7 +381,7 @@ def dispatch_transfer(allocation_id: RecordId, amount_fen: int, voucher: str = t
 
 
 @case_app.command("dispatch-misuse")
-def dispatch_misuse(decision_id: DecisionId, reason: str = typer.Option(...), amount_fen: int = typer.Option(None),
+def dispatch_misuse(decision_id: DecisionId, reason: str = typer.Option(...), amount_fen: int = AMOUNT,
                     db: str = DB, user: str = USER) -> None:
     """派遣单位违规：追回并取消下一年度申领资格 / misuse: recover and disqualify next year."""
     rid = _run(_open(db).report_dispatch_misuse, decision_id, user, reason=reason, amount_fen=amount_fen)

@@ -130,12 +130,47 @@ def _codes_to_text(col: str, texts: dict[str, str]) -> pl.Expr:
             .list.eval(pl.element().filter(pl.element() != "").replace(texts)))
 
 
+# the column types the mapping below relies on (what screening/output.py writes); another type is an edited file
+_TEXT_COLUMNS = ("credit_code", "id_number", "name", "region_code", "occupation_code", "reasons", "flags", "readings",
+                 "policy_id", "policy_number", "policy_clause", "ruleset", "payment_hold_reason", "size_class")
+
+
+def _check_types(results: Path, schema: Any) -> None:
+    def kind_ok(col: str, dtype: Any) -> bool:
+        if col in _TEXT_COLUMNS:
+            return dtype in (pl.String, pl.Categorical, pl.Null) or isinstance(dtype, pl.Enum)
+        if col == "status":
+            return dtype == pl.String or isinstance(dtype, (pl.Enum, pl.Categorical))
+        if col in ("amount_fen", "level"):
+            return dtype.is_integer() or dtype == pl.Null
+        if col == "payment_hold":
+            return dtype in (pl.Boolean, pl.Null)
+        if col == "application_date":
+            return dtype in (pl.Date, pl.Datetime, pl.String)
+        return True
+
+    wrong = [f"{c}（{t}）" for c, t in schema.items() if not kind_ok(c, t)]
+    if wrong:
+        raise _bad("bad_input", f"{results} 中列的类型不符：{'、'.join(wrong)}（不是 wengang screen 写出的结果，或已被改动）",
+                   f"{results} has columns of the wrong type: {', '.join(wrong)} (not written by wengang screen, or edited)")
+
+
 def read_screening_output(path: Path, *, program: str | None = None, year: int | None = None,
                           region: str | None = None) -> ScreeningImport:
     """Read a ``wengang screen`` output folder (or its ``results.parquet``) as the ledger's input."""
     results = _locate(path)
+    try:
+        return _read_screening_output(results, program, year, region)
+    except pl.exceptions.PolarsError as exc:  # the files' content: damaged, or edited beyond what the checks see
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise _bad("bad_input", f"{results.parent} 中的筛查结果无法读取（{type(exc).__name__}：{first}）",
+                   f"the screening output in {results.parent} cannot be read: {first}") from None
+
+
+def _read_screening_output(results: Path, program: str | None, year: int | None, region: str | None) -> ScreeningImport:
     folder = results.parent
     schema = pl.read_parquet_schema(results)
+    _check_types(results, schema)
     person = "id_number" in schema
     if program is None:
         program = "skill_subsidy" if person and "occupation_code" in schema else "fanhuan"

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..money import format_yuan
+from .errors import LedgerError
 
 PROGRAM_ZH = {
     "fanhuan": "失业保险稳岗返还",
@@ -82,9 +83,15 @@ class FileSender:
         self.path = Path(path)
         self._seen: set[str] = set()
         if self.path.exists():
-            for line in self.path.read_text("utf-8").splitlines():
-                if line.strip():
-                    self._seen.add(json.loads(line)["key"])
+            try:
+                for line in self.path.read_text("utf-8").splitlines():
+                    if line.strip():
+                        self._seen.add(json.loads(line)["key"])
+            except (OSError, ValueError, KeyError, TypeError) as exc:  # ValueError: not UTF-8, not JSON
+                raise LedgerError(
+                    "bad_outbox", f"待发消息文件 {self.path} 不是本系统写出的文件（每行一个含 key 的 JSON 对象；{type(exc).__name__}）",
+                    f"outbox file {self.path} was not written by wengang (one JSON object with a key per line)",
+                ) from None
 
     def send(self, *, key: str, channel: str, recipient: str, body: str) -> None:
         if key in self._seen:
