@@ -4,9 +4,10 @@
   temporary path it is given; on success it replaces ``path`` (``os.replace``, atomic on one file system),
   on failure it is deleted and ``path`` is as it was.
 * ``atomic_dir(path, owned)`` — an output folder (``wengang screen --out``): the block writes into an empty
-  staging folder beside it; on success each entry is moved into ``path`` and the ``owned`` names the run did
-  not write this time (a quarantine list from the previous run, say) are removed, so the folder holds one
-  run; on failure the staging folder is deleted and the previous run's outputs are untouched.
+  staging folder inside it (``.tmp-wengang-…``); on success each entry is moved into ``path`` and the
+  ``owned`` names the run did not write this time (a quarantine list from the previous run, say) are
+  removed, so the folder holds one run; on failure the staging folder is deleted and the previous run's
+  outputs are untouched.
 
 A target that cannot be written (a directory where a file should be, a file where a folder should be, a
 parent that is a file) is an :class:`~wengang.inputs.InputError` before anything is written.
@@ -14,6 +15,7 @@ parent that is a file) is an :class:`~wengang.inputs.InputError` before anything
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import uuid
@@ -59,25 +61,26 @@ def atomic_path(path: str | Path, what_zh: str = "输出文件", what_en: str = 
 @contextmanager
 def atomic_dir(path: str | Path, owned: Iterable[str] = (), what_zh: str = "输出目录", what_en: str = "output folder") -> Iterator[Path]:
     target = Path(path)
-    stage = _temp_name(target)
+    # the staging folder lives inside the target: same file system, and nothing is written outside --out
+    stage = target / f".tmp-wengang-{uuid.uuid4().hex[:8]}"
     try:
         if target.exists() and not target.is_dir():
             raise InputError(f"{what_zh} {target} 是一个文件，应为目录", f"{what_en} {target} is a file, not a folder")
         _parent(target, what_zh, what_en)
+        created = not target.exists()
+        target.mkdir(exist_ok=True)
         stage.mkdir()
     except InputError:
         raise
     except (OSError, ValueError) as exc:
         raise os_error(exc, target, what_zh, what_en) from None
+    done = False
     try:
         yield stage
-        if not target.exists():
-            os.replace(stage, target)
-            return
         written = {p.name for p in stage.iterdir()}
         for name in sorted(set(owned) - written):  # the previous run's, not written by this one
             old = target / name
-            if old.is_dir():
+            if old.is_dir() and not old.is_symlink():
                 shutil.rmtree(old)
             else:
                 old.unlink(missing_ok=True)
@@ -86,5 +89,9 @@ def atomic_dir(path: str | Path, owned: Iterable[str] = (), what_zh: str = "输�
             if old.is_dir() and not old.is_symlink():
                 shutil.rmtree(old)
             os.replace(new, old)
+        done = True
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+        if created and not done:
+            with contextlib.suppress(OSError):
+                target.rmdir()  # only if still empty: the folder this run made and never filled

@@ -21,7 +21,7 @@ import typer
 from rich.console import Console
 
 from wengang.cli_errors import WengangGroup, say
-from wengang.inputs import YEAR_MAX, YEAR_MIN, check_program, parse_date
+from wengang.inputs import YEAR_MAX, YEAR_MIN, check_fields, check_program, expect_shape, parse_date
 from wengang.rules.engine import ELIGIBLE, INELIGIBLE, NEEDS_DECISION, NOT_DETERMINABLE
 
 app = typer.Typer(
@@ -104,9 +104,11 @@ def evaluate_cmd(
     if not isinstance(facts, dict):
         fail("事实文件应为一个 JSON 对象 / the facts file must hold one JSON object")
     # an example file may carry its own program, region and date; options given on the line win
-    case = facts.pop("_case", {}) or {}
+    case = facts.pop("_case", None) or {}
+    expect_shape(case, dict, "事实文件的 _case ", "the facts file's _case")
+    check_fields(case, {"program": str, "region": str | int, "date": str}, "事实文件的 _case", "the facts file's _case")
     program = program or case.get("program")
-    region = region or case.get("region")
+    region = region or (str(case["region"]) if case.get("region") else None)
     on = on or case.get("date")
     if not (program and region and on):
         fail("请给出 --program、--region 和 --date / give --program, --region and --date")

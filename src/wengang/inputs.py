@@ -105,19 +105,24 @@ def fits(value: Any, hint: Any) -> bool:
     return isinstance(value, hint)
 
 
-_HINT_ZH = {"str": "字符串", "int": "整数", "bool": "true/false", "None": "null", "NoneType": "null"}
+def _hint_zh(hint: Any) -> str:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return "或".join(_hint_zh(a) for a in args)
+    if origin is list:
+        return f"{_hint_zh(args[0])}的列表" if args else "列表"
+    if origin is dict or hint is dict:
+        return "JSON 对象"
+    return {str: "字符串", int: "整数", bool: "true/false", type(None): "null", list: "列表"}.get(hint, str(hint))
 
 
 def check_fields(obj: Mapping[str, Any], spec: Mapping[str, Any], where_zh: str, where_en: str) -> None:
     """Every key of ``spec`` present in ``obj`` has the JSON type given, else a refusal naming the field."""
     for key, hint in spec.items():
         if key in obj and not fits(obj[key], hint):
-            want = str(hint).replace("typing.", "")
-            for en, zh in _HINT_ZH.items():
-                want = want.replace(en, zh)
             got = json.dumps(obj[key], ensure_ascii=False, default=str)[:40]
-            raise InputError(f"{where_zh}的“{key}”应为 {want}，而不是 {got}",
-                             f"{where_en}: {key!r} must be {hint}, not {got}")
+            raise InputError(f"{where_zh}的“{key}”应为{_hint_zh(hint)}，而不是 {got}",
+                             f"{where_en}: {key!r} must be {str(hint).replace('typing.', '')}, not {got}")
 
 
 def read_json(path: str | Path, what_zh: str = "文件", what_en: str = "file", shape: type | tuple[type, ...] | None = None) -> Any:

@@ -121,6 +121,8 @@ def w(tmp_path_factory) -> World:
     put("number.json", "42")
     put("wrong_types.json", json.dumps({"credit_code": 5, "months_fully_paid": "many", "insured_headcount": {"a": 1}}))
     put("utf16.json", '{"a": 1}'.encode("utf-16"))
+    put("case_list.json", json.dumps({"_case": [1]}))
+    put("case_types.json", json.dumps({"_case": {"program": "fanhuan", "region": [1], "date": "2025-08-01"}}))
     put("utf16.csv", "统一社会信用代码,单位名称\n91150502MA0N1234XN,甲\n".encode("utf-16"))
     put("bad.yaml", "a: [1, 2\n")
     put("list.yaml", "- 1\n- 2\n")
@@ -209,6 +211,8 @@ CASES += [
     ("evaluate string", ["evaluate", "{string.json}", *EV], "应为一个 JSON 对象 {…}，而不是字符串"),
     ("evaluate null", ["evaluate", "{null.json}", *EV], "而不是null"),
     ("evaluate wrong types", ["evaluate", "{wrong_types.json}", *EV], "输入有误"),
+    ("evaluate _case a list", ["evaluate", "{case_list.json}"], "_case 应为一个 JSON 对象"),
+    ("evaluate _case of wrong types", ["evaluate", "{case_types.json}"], "_case的“region”"),
     ("self-apply list", ["case", "self-apply", "{list.json}", "--db", "{db}", "-u", "cw"], "申请文件应为一个 JSON 对象"),
     ("self-apply wrong types", ["case", "self-apply", "{wrong_types.json}", "--db", "{db}", "-u", "cw"], "多余字段"),
     ("dispatch-apply list", ["case", "dispatch-apply", "{list.json}", "--db", "{db}", "-u", "cw"], "派遣单位申请文件应为"),
@@ -335,6 +339,7 @@ CASES += [
     ("workdays check list", ["workdays", "check", "{list.yaml}"], "应为含 years 和 days 的映射"),
     ("policy check empty folder", ["policy", "check", "--path", "{folder}"], "没有政策文件"),
     ("policy check missing", ["policy", "check", "--path", "{missing}"], "目录不存在"),
+    ("policy check long name", ["policy", "check", "--path", "{long_name}"], "的文件名过长"),
     ("policy timeline unknown parameter", ["policy", "timeline", "refund_rate_sm"], ("未知的政策参数", "refund_rate_sme")),
     ("policy timeline unknown program", ["policy", "timeline", "refund_rate_sme", "--program", "fanhaun"], "未知的项目"),
     ("policy timeline unknown region", ["policy", "timeline", "refund_rate_sme", "--region", "999999"], "未知地区"),
@@ -522,7 +527,7 @@ JSON = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
     max_leaves=12,
 )
-FIELDS = ["credit_code", "name", "status", "amount_fen", "unit_name", "review_passed", "payments", "date", "batch_id",
+FIELDS = ["_case", "credit_code", "name", "status", "amount_fen", "unit_name", "review_passed", "payments", "date", "batch_id",
           "decision", "allocations", "program", "subject_id", "checks", "reasons", "outputs", "policy", "size_class"]
 SHAPED = st.dictionaries(st.sampled_from(FIELDS), JSON, max_size=6)
 
@@ -637,6 +642,9 @@ def test_atomic_path_and_dir_on_failure(tmp_path):
         (stage / "results.parquet").write_text("new", "utf-8")
         raise RuntimeError("killed")
     assert (folder / "results.parquet").read_text("utf-8") == "old"
+    with pytest.raises(RuntimeError), atomic_dir(tmp_path / "new") as stage:
+        raise RuntimeError("refused")
+    assert not (tmp_path / "new").exists()  # a failed first run leaves no empty folder either
     assert not _leftovers(tmp_path, folder)
 
 

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from wengang.inputs import InputError, known_name
+from wengang.inputs import InputError, known_name, os_error
 from wengang.policies.errors import PolicyError
 from wengang.policies.loader import load_dirs, load_policy_set
 from wengang.policies.model import STATUS_ZH
@@ -39,7 +39,12 @@ def _date(d) -> str:
 
 def _load(paths: list[Path] | None):
     for p in paths or []:
-        if p.is_dir() and not any(p.rglob("*.y*ml")):
+        try:
+            empty = p.is_dir() and not any(p.rglob("*.y*ml"))
+        except OSError as exc:  # a name too long, a path through a file …
+            err.print(str(os_error(exc, p, "政策文件目录 --path", "policy folder --path")), highlight=False, markup=False)
+            raise typer.Exit(EXIT_INVALID) from None
+        if empty:
             err.print(f"目录 {p} 中没有政策文件（*.yaml） / {p} holds no policy file (*.yaml)", highlight=False, markup=False)
             raise typer.Exit(EXIT_INVALID)
     try:
