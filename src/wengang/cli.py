@@ -33,7 +33,6 @@ app = typer.Typer(
 )
 # piped output (files, CI logs) is not squeezed into 80 columns
 console = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, soft_wrap=True)
 
 EXIT_OK, EXIT_INVALID, EXIT_INELIGIBLE, EXIT_NEEDS_DECISION, EXIT_NOT_DETERMINABLE = 0, 2, 3, 4, 5
 # option ranges: beyond them a value is a typo, not a request
