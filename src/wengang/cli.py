@@ -1,15 +1,18 @@
 """`wengang`: the command line.
 
-Exit codes (stable, documented in README):
+Exit codes (stable, documented in README and docs/decisions.md "Errors and exit codes"):
   0  success / eligible            3  ineligible (不符合条件)
-  2  invalid input (bad facts, unknown region or program, bad policy file)
+  1  internal error (a log file is written) or a verification that failed (audit verify, --strict coverage)
+  2  invalid input (bad facts, unknown region or program, bad policy file, a file that cannot be read)
   4  needs decision (待认定)       5  not determinable (无法判定, incl. no policy in force)
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,6 +22,8 @@ from rich.console import Console
 
 # Start-up time (docs/performance.md): nothing heavy at import. Polars, pyarrow, SQLAlchemy, the rules engine,
 # screening and the document writers are imported inside the commands that use them; a guard test keeps it so.
+from wengang.cli_errors import WengangGroup, say
+from wengang.inputs import YEAR_MAX, YEAR_MIN, check_fields, check_program, expect_shape, parse_date
 
 app = typer.Typer(
     help=(
@@ -29,6 +34,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=WengangGroup,  # Chinese usage errors, InputError → exit 2 (wengang.cli_errors)
 )
 
 
@@ -43,9 +49,12 @@ def _each_command(ctx: typer.Context) -> None:
 
 # piped output (files, CI logs) is not squeezed into 80 columns
 console = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, soft_wrap=True)
 
 EXIT_OK, EXIT_INVALID, EXIT_INELIGIBLE, EXIT_NEEDS_DECISION, EXIT_NOT_DETERMINABLE = 0, 2, 3, 4, 5
+# option ranges: beyond them a value is a typo, not a request
+MAX_PARTITIONS = 4096
+MAX_DEMO_UNITS = 50_000_000
+MAX_WORKING_DAYS = 3650  # ten years of working days: longer than any time limit a text sets
 
 
 def _exit_code(status: str) -> int:
@@ -60,7 +69,7 @@ def _exit_code(status: str) -> int:
 
 
 def fail(message: str) -> None:
-    err.print(f"[bold red]错误 / error:[/] {message}", highlight=False)
+    say(message)
     raise typer.Exit(EXIT_INVALID)
 
 
@@ -75,19 +84,17 @@ def _pairs(values: list[str] | None, what: str) -> dict[str, str]:
 
 
 def _read_json(path: Path) -> Any:
-    try:
-        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        fail(f"找不到文件 {path} / file not found: {path}")
-    except UnicodeDecodeError:
-        fail(f"文件 {path} 不是 UTF-8 编码 / {path} is not UTF-8")
+    from decimal import Decimal
+
+    from wengang.inputs import read_json
+
+    if str(path) != "-":
+        return read_json(path, "事实文件", "facts file", shape=dict, parse_float=Decimal)
     try:
         # numbers with a decimal point stay exact (an amount in 元 written as 18640.5 is 1864050 fen)
-        from decimal import Decimal
-
-        return json.loads(text, parse_float=Decimal)
+        return json.loads(sys.stdin.read(), parse_float=Decimal)
     except json.JSONDecodeError as exc:
-        fail(f"文件 {path} 不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}）/ invalid JSON in {path}")
+        fail(f"标准输入不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}）/ invalid JSON on standard input")
 
 
 @app.command("evaluate")
@@ -146,16 +153,16 @@ def evaluate_cmd(
     except IngestError as exc:
         fail(str(exc))
     # an example file may carry its own program, region and date; options given on the line win
-    case = (facts.pop("_case", {}) if isinstance(facts, dict) else {}) or {}
+    case = facts.pop("_case", None) or {}
+    expect_shape(case, dict, "事实文件的 _case ", "the facts file's _case")
+    check_fields(case, {"program": str, "region": str | int, "date": str}, "事实文件的 _case", "the facts file's _case")
     program = program or case.get("program")
-    region = region or case.get("region")
+    region = region or (str(case["region"]) if case.get("region") else None)
     on = on or case.get("date")
     if not (program and region and on):
         fail("请给出 --program、--region 和 --date / give --program, --region and --date")
-    try:
-        day = date.fromisoformat(str(on))
-    except ValueError:
-        fail(f"日期格式应为 YYYY-MM-DD：{on} / date must be YYYY-MM-DD: {on}")
+    day = parse_date(on, "审核日期 --date", "--date")
+    check_program(str(program))
     settings = _pairs(setting, "地区设置")
     if workday_overrides is not None:
         from wengang.workdays import SETTING, calendar_for
@@ -173,6 +180,8 @@ def evaluate_cmd(
         )
     except InvalidFacts as exc:
         fail("输入有误 / invalid input\n" + exc.text())
+    except IndexError:
+        raise  # a bug, not a bad input: the last-resort handler reports it
     except (ValueError, KeyError, LookupError) as exc:
         fail(str(exc).strip("'\""))
     if as_json:
@@ -231,7 +240,7 @@ def screen_cmd(
     out: Annotated[Path, typer.Option("--out", "-o", help="输出目录 / output folder")],
     on: Annotated[str, typer.Option("--date", "-d", help="审核日期 YYYY-MM-DD / evaluation date")],
     program: Annotated[str, typer.Option("--program", "-p", help="项目 / program")] = "fanhuan",
-    year: Annotated[int | None, typer.Option("--year", help="政策年度（默认为审核日期所在年度；按上年度数据判定）/ policy year")] = None,
+    year: Annotated[int | None, typer.Option("--year", min=YEAR_MIN, max=YEAR_MAX, help="政策年度（默认为审核日期所在年度；按上年度数据判定）/ policy year")] = None,
     units: Annotated[str | None, typer.Option("--units", help="参保单位登记表（parquet/csv/xlsx 或数据库 URL）/ unit registry")] = None,
     contributions: Annotated[str | None, typer.Option("--contributions", help="月度缴费记录 / monthly contributions")] = None,
     headcount: Annotated[str | None, typer.Option("--headcount", help="年度人数与裁员记录 / yearly headcount and layoffs")] = None,
@@ -257,7 +266,7 @@ def screen_cmd(
     drafts: Annotated[bool, typer.Option("--drafts", help="允许使用征求意见稿 / allow draft documents")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="有任何不合格记录即整批拒收 / refuse the whole input on any bad row")] = False,
     no_excel: Annotated[bool, typer.Option("--no-excel", help="不写 Excel（超大数据量时）/ no Excel files")] = False,
-    partitions: Annotated[int | None, typer.Option("--partitions", help="分区数（默认按数据量）/ partitions")] = None,
+    partitions: Annotated[int | None, typer.Option("--partitions", min=1, max=MAX_PARTITIONS, help="分区数（默认按数据量）/ partitions")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出汇总 / print the summary as JSON")] = False,
 ) -> None:
     """免申即享筛查：读入原始数据（或事实表），校验隔离，派生特征，按政策判定，写出结果与公示名单。
@@ -273,10 +282,8 @@ def screen_cmd(
     from wengang.screening.ingest import IngestError
     from wengang.screening.pipeline import StrictRefusal, TableSource, run_screening
 
-    try:
-        day = date.fromisoformat(on)
-    except ValueError:
-        fail(f"日期格式应为 YYYY-MM-DD：{on} / date must be YYYY-MM-DD: {on}")
+    day = parse_date(on, "审核日期 --date", "--date")
+    check_program(program)
     hmap = None
     if header_map is not None:
         from wengang.ingest.headers import load_header_map
@@ -308,21 +315,57 @@ def screen_cmd(
     tables = {k: TableSource(v, encoding=encoding, header_map=hmap) for k, v in given.items() if v}
     if not facts and not tables:
         fail("请给出 --units 与 --contributions 等原始数据，或 --facts 事实表 / give raw tables or --facts")
+    inputs = [*(v for v in given.values() if v), *([facts] if facts else [])]
     try:
         fixed = interpretations.parse_fixed(reading)
         allowed = _region_and_descendants(region) if region else None
-        report = run_screening(
-            out, program=program, evaluation_date=day, policy_year=year, tables=tables or None,
-            facts=TableSource(facts, encoding=encoding, header_map=hmap) if facts else None, readings=fixed,
-            settings=parse_settings(_pairs(setting, "地区设置")), include_drafts=drafts, allowed_regions=allowed,
-            partitions=partitions, strict=strict, excel=not no_excel, progress=not as_json,
-            region_data=tuple(str(p) for p in region_data or ()),
-        )
+        with _screening_out(out, inputs) as stage:
+            report = run_screening(
+                stage, program=program, evaluation_date=day, policy_year=year, tables=tables or None,
+                facts=TableSource(facts, encoding=encoding, header_map=hmap) if facts else None, readings=fixed,
+                settings=parse_settings(_pairs(setting, "地区设置")), include_drafts=drafts, allowed_regions=allowed,
+                partitions=partitions, strict=strict, excel=not no_excel, progress=not as_json,
+                region_data=tuple(str(p) for p in region_data or ()),
+            )
     except (IngestError, StrictRefusal) as exc:
         fail(str(exc))
+    except IndexError:
+        raise  # a bug, not a bad input: the last-resort handler reports it
     except (ValueError, KeyError, LookupError) as exc:
         fail(str(exc).strip("'\""))
-    _report_screening(report, as_json)
+    _report_screening(_moved(report, stage, out), as_json)
+
+
+# what `wengang screen` writes into --out: a rerun replaces them all (the ones it does not write are removed)
+SCREEN_OUTPUTS = (
+    "results.parquet", "features.parquet", "facts.parquet", "quarantine.parquet", "already_paid.parquet",
+    "results.xlsx", "publicity.xlsx", "quarantine.xlsx",
+)
+
+
+@contextlib.contextmanager
+def _screening_out(out: Path, inputs: list[str]) -> Iterator[Path]:
+    """The run writes into a staging folder beside --out, moved in only when it succeeded (wengang.atomic);
+    a data file Polars cannot read is refused naming the inputs (Polars' message rarely names the file)."""
+    import polars as pl
+
+    from wengang.atomic import atomic_dir
+
+    try:
+        with atomic_dir(out, SCREEN_OUTPUTS, "输出目录 --out", "output folder --out") as stage:
+            yield stage
+    except pl.exceptions.PolarsError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        fail(f"输入数据无法读取或格式不符（{first}）；请检查输入文件：{'、'.join(inputs)} / "
+             f"the input data cannot be read ({type(exc).__name__}: {first}); check: {', '.join(inputs)}")
+
+
+def _moved(report: Any, stage: Path, out: Path) -> Any:
+    """The report as if written straight into --out (paths shown to the operator)."""
+    report.out_dir = out
+    report.summary.files = {k: str(out / Path(v).relative_to(stage)) if Path(v).is_relative_to(stage) else v
+                            for k, v in report.summary.files.items()}
+    return report
 
 
 def _screen_people(
@@ -341,17 +384,20 @@ def _screen_people(
     try:
         fixed = interpretations.parse_fixed(reading)
         allowed = _region_and_descendants(region) if region else None
-        report = run_people_screening(
-            out, program=program, evaluation_date=day,
-            tables={k: TableSource(v, encoding=encoding, header_map=header_map) for k, v in given.items()}, readings=fixed,
-            settings=parse_settings(_pairs(setting, "地区设置")), include_drafts=drafts, allowed_regions=allowed,
-            strict=strict, excel=excel, urgent_occupations=urgent, region_data=region_data, progress=not as_json,
-        )
+        with _screening_out(out, list(given.values())) as stage:
+            report = run_people_screening(
+                stage, program=program, evaluation_date=day,
+                tables={k: TableSource(v, encoding=encoding, header_map=header_map) for k, v in given.items()}, readings=fixed,
+                settings=parse_settings(_pairs(setting, "地区设置")), include_drafts=drafts, allowed_regions=allowed,
+                strict=strict, excel=excel, urgent_occupations=urgent, region_data=region_data, progress=not as_json,
+            )
     except (IngestError, StrictRefusal) as exc:
         fail(str(exc))
+    except IndexError:
+        raise  # a bug, not a bad input: the last-resort handler reports it
     except (ValueError, KeyError, LookupError) as exc:
         fail(str(exc).strip("'\""))
-    _report_screening(report, as_json)
+    _report_screening(_moved(report, stage, out), as_json)
 
 
 def _report_screening(report: Any, as_json: bool) -> None:
@@ -391,14 +437,15 @@ def _report_screening(report: Any, as_json: bool) -> None:
 def demo_data_cmd(
     out: Annotated[Path, typer.Option("--out", "-o", help="输出目录 / output folder")],
     region: Annotated[str, typer.Option("--region", "-r", help="地区代码 / region code")] = "150500",
-    units: Annotated[int, typer.Option("--units", "-n", help="单位数 / number of units")] = 50_000,
-    year: Annotated[int, typer.Option("--year", help="政策年度（生成上年度12个月的缴费记录）/ policy year")] = 2025,
+    units: Annotated[int, typer.Option("--units", "-n", min=1, max=MAX_DEMO_UNITS, help="单位数 / number of units")] = 50_000,
+    year: Annotated[int, typer.Option("--year", min=YEAR_MIN, max=YEAR_MAX, help="政策年度（生成上年度12个月的缴费记录）/ policy year")] = 2025,
     seed: Annotated[int, typer.Option("--seed", help="随机种子（相同种子生成相同数据）/ random seed")] = 0,
 ) -> None:
     """生成一个确定性的模拟地区（单位、月度缴费、名单、人员与证书），用于演示与性能测试。
 
     Generate a deterministic synthetic region (units, monthly contributions, lists, persons, certificates).
     """
+    from wengang.atomic import atomic_dir
     from wengang.progress import step
     from wengang.regions import resolve_region
     from wengang.screening.demo_data import generate_region
@@ -407,10 +454,11 @@ def demo_data_cmd(
         code = resolve_region(region).key
     except LookupError as exc:
         fail(str(exc))
-    with step("生成模拟数据", total=units, unit="个单位") as s:
-        paths = generate_region(out, region_code=code, n_units=units, year=year, seed=seed, progress=s)
+    with atomic_dir(out, (), "输出目录 --out", "output folder --out") as stage, \
+            step("生成模拟数据", total=units, unit="个单位") as s:
+        paths = generate_region(stage, region_code=code, n_units=units, year=year, seed=seed, progress=s)
     for name, path in paths.items():
-        console.print(f"{name}: {path}", highlight=False)
+        console.print(f"{name}: {out / Path(path).relative_to(stage)}", highlight=False)
 
 
 # The demo agency's yearly determinations (an agency settles each open question once; docs/interpretations.md).
@@ -426,7 +474,7 @@ demo_app = typer.Typer(help="演示：主任务（稳岗返还免申即享筛查
 def demo_cmd(
     ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", "-o", help="输出目录 / output folder")] = Path("out/demo"),
-    units: Annotated[int, typer.Option("--units", "-n", help="单位数 / number of units")] = 50_000,
+    units: Annotated[int, typer.Option("--units", "-n", min=1, max=MAX_DEMO_UNITS, help="单位数 / number of units")] = 50_000,
     reading: Annotated[list[str] | None, typer.Option("--reading", help="认定政策解释：名称=取值（可多次；覆盖演示地区的认定）/ fix a reading (repeatable)")] = None,
     open_readings: Annotated[bool, typer.Option("--open-readings", help="不采用演示地区的认定，所有解释开关保持未认定 / leave every reading open")] = False,
 ) -> None:
@@ -440,6 +488,7 @@ def demo_cmd(
     if ctx.invoked_subcommand is not None:
         return
     import wengang.programs  # noqa: F401  (registers the switches)
+    from wengang.atomic import atomic_dir
     from wengang.progress import step
     from wengang.rules import interpretations
     from wengang.screening.demo_data import allowed_regions_for, generate_region
@@ -455,16 +504,19 @@ def demo_cmd(
 
     data = out / "data"
     console.print(f"[bold]1/2 生成通辽市（150500）模拟数据：{units:,} 个参保单位[/]", highlight=False)
-    with step("生成模拟数据", total=units, unit="个单位") as s:
-        paths = generate_region(data, region_code="150500", n_units=units, year=2025, seed=0, progress=s)
+    with atomic_dir(data, (), "输出目录 --out", "output folder --out") as stage, \
+            step("生成模拟数据", total=units, unit="个单位") as s:
+        generated = generate_region(stage, region_code="150500", n_units=units, year=2025, seed=0, progress=s)
+    paths = {k: data / Path(p).relative_to(stage) for k, p in generated.items()}
     console.print("[bold]2/2 免申即享筛查：稳岗返还，审核日期 2025-08-01[/]", highlight=False)
     tables = {k: paths[k] for k in ("units", "contributions", "headcount", "exclusions", "stats_size", "deferrals", "dispatch")}
-    report = run_screening(
-        out / "results", program="fanhuan", evaluation_date=date(2025, 8, 1), policy_year=2025,
-        tables=tables, allowed_regions=allowed_regions_for("150500", 2025) | {"150500"}, progress=True,
-        readings=fixed,
-    )
-    _report_screening(report, as_json=False)
+    with _screening_out(out / "results", [str(data)]) as stage:
+        report = run_screening(
+            stage, program="fanhuan", evaluation_date=date(2025, 8, 1), policy_year=2025,
+            tables=tables, allowed_regions=allowed_regions_for("150500", 2025) | {"150500"}, progress=True,
+            readings=fixed,
+        )
+    _report_screening(_moved(report, stage, out / "results"), as_json=False)
 
 
 @demo_app.command("story")
@@ -559,11 +611,7 @@ def _calendar(path: Path | None) -> Any:
 
 
 def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        fail(f"日期格式应为 YYYY-MM-DD：{text} / date must be YYYY-MM-DD: {text}")
-        raise
+    return parse_date(text)
 
 
 @workdays_app.command("check")
@@ -578,7 +626,7 @@ def workdays_check_cmd(file: Annotated[Path, typer.Argument(help="工作日覆�
 @workdays_app.command("due")
 def workdays_due_cmd(
     received: Annotated[str, typer.Argument(help="收到申请之日 YYYY-MM-DD / date received")],
-    days: Annotated[int, typer.Argument(help="工作日数，如 10 / working days")],
+    days: Annotated[int, typer.Argument(min=0, max=MAX_WORKING_DAYS, help="工作日数，如 10 / working days")],
     overrides: Annotated[Path | None, _OVERRIDES_OPT] = None,
     count_receipt_day: Annotated[bool, typer.Option("--count-receipt-day", help="收到当日为工作日的计为第1个工作日 / count the day received")] = False,
 ) -> None:
@@ -623,8 +671,11 @@ def _mount_subcommands() -> None:
 _mount_subcommands()
 
 
-def main() -> None:  # pragma: no cover
-    app()
+def main() -> None:
+    """The ``wengang`` entry point: an unexpected error ends in one Chinese line and a log file, exit 1."""
+    from wengang.cli_errors import run
+
+    run(app)
 
 
 if __name__ == "__main__":  # pragma: no cover

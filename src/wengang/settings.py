@@ -271,10 +271,19 @@ def _as_date(raw: Any, where: str) -> date:
 
 
 def _read_file(path: Path) -> list[RegionDatum]:
+    from wengang.inputs import InputError, read_text
     from wengang.regions import resolve_region
 
-    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     where = str(path)
+    try:
+        doc = yaml.safe_load(read_text(path, "地区数据文件", "region data file")) or {}
+    except InputError as exc:
+        raise RegionDataError(str(exc)) from None
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: PyYAML's own date parsing (2025-13-01)
+        raise RegionDataError(f"{where}：不是有效的 YAML（{exc}） / {where}: invalid YAML") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("values") or [], list):
+        raise RegionDataError(f"{where}：应为含 region、version、values（列表）的映射 / "
+                              f"{where}: must be a mapping with region, version and a list 'values'")
     region = resolve_region(str(doc.get("region", ""))).key if doc.get("region") else None
     version = str(doc.get("version", ""))
     if region is None or not version:
@@ -283,6 +292,8 @@ def _read_file(path: Path) -> list[RegionDatum]:
     specs = setting_specs()
     for i, entry in enumerate(doc.get("values") or []):
         at = f"{where} values[{i}]"
+        if not isinstance(entry, dict):
+            raise RegionDataError(f"{at}：每项应为含 name、unit、value、source 的映射 / each entry must be a mapping")
         name = entry.get("name")
         if name not in specs:
             raise RegionDataError(at + "：" + unknown_name_message(str(name), specs, "地区数据名称", "region data name"))

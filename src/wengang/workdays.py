@@ -243,13 +243,13 @@ def parse_overrides(text: str, origin: str, suffix: str) -> WorkdayCalendar:
 
 
 def load_overrides(path: str | Path) -> WorkdayCalendar:
+    from wengang.inputs import InputError, read_text
+
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise WorkdayError(f"找不到工作日覆盖文件 {p}", f"workday override file not found: {p}") from None
-    except UnicodeDecodeError:
-        raise WorkdayError(f"工作日覆盖文件 {p} 不是 UTF-8 编码", f"workday override file {p} is not UTF-8") from None
+        text = read_text(p, "工作日覆盖文件", "workday override file")
+    except InputError as exc:
+        raise WorkdayError(exc.zh, exc.en) from None
     return parse_overrides(text, str(p), p.suffix)
 
 
@@ -268,8 +268,11 @@ def calendar_for(path: str | Path | None = None) -> WorkdayCalendar:
         return LIBRARY_ONLY
     try:
         mtime = Path(chosen).stat().st_mtime_ns
-    except FileNotFoundError:
-        raise WorkdayError(f"找不到工作日覆盖文件 {chosen}", f"workday override file not found: {chosen}") from None
+    except (OSError, ValueError) as exc:
+        from wengang.inputs import os_error
+
+        e = os_error(exc, chosen, "工作日覆盖文件", "workday override file")
+        raise WorkdayError(e.zh, e.en) from None
     return _cached(chosen, mtime)
 
 

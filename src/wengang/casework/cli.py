@@ -15,12 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+
+from wengang.inputs import YEAR_MAX, YEAR_MIN, InputError, check_program, parse_date
 
 from . import DEFAULT_URL
 from .errors import LedgerError
@@ -37,32 +39,83 @@ console = Console()
 
 DB = typer.Option(DEFAULT_URL, "--db", envvar="WENGANG_DB", help="数据库 URL / database URL")
 USER = typer.Option(..., "--user", "-u", help="操作人登录名（须已登记并有相应角色，见 wengang user matrix）/ acting operator")
+MAX_ID = 2**63 - 1  # the databases' BIGINT
+
+
+def _known_program(value: str | None) -> str | None:
+    return check_program(value) if value is not None else None
+
+
+def _fits_bigint(value: int | None) -> int | None:
+    if value is not None and value > MAX_ID:
+        raise InputError(f"编号 {value} 过大（数据库中的编号不超过 {MAX_ID}）", f"id {value} exceeds {MAX_ID}")
+    return value
+
+
+# the same argument in every command: checked while the command line is parsed (bad → exit 2, nearest names)
+Program = Annotated[str, typer.Argument(callback=_known_program, help="项目，如 fanhuan / program")]
+Year = Annotated[int, typer.Argument(min=YEAR_MIN, max=YEAR_MAX, help="政策年度 / policy year")]
+DecisionId = Annotated[int, typer.Argument(min=1, callback=_fits_bigint, help="决定编号 / decision id")]
+RecordId = Annotated[int, typer.Argument(min=1, callback=_fits_bigint, help="编号 / id")]
+AmountFen = Annotated[int, typer.Argument(min=0, callback=_fits_bigint, help="金额（分）/ amount in fen")]
+AMOUNT = typer.Option(None, "--amount-fen", min=0, callback=_fits_bigint, help="金额（分）/ amount in fen")
 
 
 def _run(fn, *args, **kw):
     try:
         return fn(*args, **kw)
-    except LedgerError as e:
-        console.print(f"[red]✘ {e.zh}[/red]\n  {e.en}")
+    except (LedgerError, InputError) as e:
+        console.print(f"[red]✘ {e.zh}[/red]\n  {e.en}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
 
 
-def _day(s: str | None) -> date | None:
-    return date.fromisoformat(s) if s else None
+def _day(s: str | None, what: str = "日期") -> date | None:
+    return _run(parse_date, s, what) if s is not None else None
 
 
-def _open(db: str) -> Ledger:
+def _open(db: str, *, existing: bool = False) -> Ledger:
+    """The ledger at ``db`` (its checkpoint signed when the command ends, cli_audit.py), or a refusal naming it.
+    ``existing``: a command that only reads must not create an empty ledger where a mistyped SQLite path points."""
     from .cli_audit import attach
+
+    return attach(_run(_open_ledger, db, existing), db)
+
+
+def _is_file(path: str) -> bool:
+    try:
+        return Path(path).is_file()
+    except (OSError, ValueError):  # a name too long for the file system, say
+        return False
+
+
+def _open_ledger(db: str, existing: bool) -> Ledger:
+    from sqlalchemy.engine import make_url
+
     from .ledger import Ledger
 
-    return attach(Ledger.open(db), db)  # signs a checkpoint when the command ends (cli_audit.py)
+    try:
+        url = make_url(db)
+    except Exception as exc:  # noqa: BLE001 - sqlalchemy's ArgumentError and ValueError
+        raise LedgerError("db_unavailable", f"无法解析数据库 URL（{type(exc).__name__}），应如 sqlite:///wengang.db",
+                          "cannot parse the database URL; e.g. sqlite:///wengang.db") from None
+    shown = url.render_as_string(hide_password=True)
+    if existing and url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") \
+            and not _is_file(url.database):
+        raise LedgerError("db_not_found", f"台账数据库文件 {url.database} 不存在",
+                          f"ledger database file {url.database} does not exist")
+    try:
+        return Ledger.open(db)
+    except Exception as exc:  # noqa: BLE001 - an unknown driver, a server down, a file that is not a database …
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise LedgerError("db_unavailable", f"无法打开台账数据库 {shown}（{type(exc).__name__}：{first}）",
+                          f"cannot open the ledger database {shown}: {first}") from None
 
 
 def _reader(db: str, user: str) -> Ledger:
     """The ledger, for a registered operator of any role (reads: 查询, roles.ACTIONS["read"])."""
     from .operators import require
 
-    led = _open(db)
+    led = _open(db, existing=True)
     _run(require, led, user, "read")
     return led
 
@@ -508,8 +561,9 @@ def _one_or_many(decision_id: int | None, sel: dict[str, Any]) -> bool:
 
 @case_app.command("notify")
 @_selectable(skip=("program", "year"))
-def notify(program: str = typer.Argument(None, help="项目 / program（给出筛选条件或 --ids 时可省略）"),
-           year: int = typer.Argument(None, help="年度 / year"),
+def notify(program: str = typer.Argument(None, callback=_known_program,
+                                         help="项目 / program（给出筛选条件或 --ids 时可省略）"),
+           year: int = typer.Argument(None, min=YEAR_MIN, max=YEAR_MAX, help="年度 / year"),
            deadline: str = typer.Option(None, help="确认期限 YYYY-MM-DD（仅需确认的文件；过期只提醒，不视为放弃）"),
            channel: list[str] = typer.Option(["sms", "portal"]), db: str = DB, user: str = USER,
            sel: dict[str, Any] | None = None) -> None:
@@ -538,7 +592,7 @@ def notify(program: str = typer.Argument(None, help="项目 / program（给出�
 
 
 @case_app.command("remind")
-def remind(program: str, year: int, today: str = typer.Option(None), channel: list[str] = typer.Option(["sms"]),
+def remind(program: Program, year: Year, today: str = typer.Option(None), channel: list[str] = typer.Option(["sms"]),
            db: str = DB, user: str = USER) -> None:
     """确认期限已过仍未确认的，提醒确认（不视为放弃）/ remind units past the confirmation deadline."""
     n = _run(_open(db).remind_unconfirmed, program, year, user, today=_day(today), channels=channel)
@@ -606,7 +660,7 @@ def decline(decision_id: int = typer.Argument(None, help="决定号；或用筛�
 
 
 @case_app.command("waive")
-def waive(program: str, year: int, today: str = typer.Option(None), db: str = DB, user: str = USER) -> None:
+def waive(program: Program, year: Year, today: str = typer.Option(None), db: str = DB, user: str = USER) -> None:
     """政策执行期限届满、期限内未确认且未主动申请的视为放弃（仅文件有此规定的）/ waive after the policy period."""
     n = _run(_open(db).waive_unconfirmed, program, year, user, today=_day(today))
     console.print(f"✔ {n} 个视为放弃 / {n} waived")
@@ -703,7 +757,7 @@ def resolve(decision_id: int = typer.Argument(None, help="决定号；或用筛�
 @case_app.command("review")
 @_selectable()
 def review(decision_id: int = typer.Argument(None, help="决定号；或用筛选条件、--ids 批量审核"),
-           stage: int = typer.Option(..., help="1 初审 / 2 复审"),
+           stage: int = typer.Option(..., min=1, max=2, help="1 初审 / 2 复审"),
            approve: bool = typer.Option(..., "--approve/--reject"), reason: str = typer.Option(...),
            db: str = DB, user: str = USER, sel: dict[str, Any] | None = None) -> None:
     """初审 / 复审（复审须另一人）/ first or second review (one decision or a selection)."""
@@ -784,7 +838,7 @@ def release(decision_id: int = typer.Argument(None, help="决定号；或用筛�
 
 @case_app.command("publicize")
 @_selectable(skip=("program", "year"))
-def publicize(list_key: str, program: str, year: int, starts: str = typer.Option(...), days: int = typer.Option(7),
+def publicize(list_key: str, program: Program, year: Year, starts: str = typer.Option(...), days: int = typer.Option(7),
               db: str = DB, user: str = USER, sel: dict[str, Any] | None = None) -> None:
     """公示复审通过的名单（全部，或所选的）/ put approved decisions on a 公示 list."""
     assert sel is not None
@@ -805,7 +859,7 @@ def publicize(list_key: str, program: str, year: int, starts: str = typer.Option
 
 @case_app.command("pay")
 @_selectable(skip=("program", "year"))
-def pay(batch_key: str, program: str, year: int, today: str = typer.Option(None), db: str = DB, user: str = USER,
+def pay(batch_key: str, program: Program, year: Year, today: str = typer.Option(None), db: str = DB, user: str = USER,
         sel: dict[str, Any] | None = None) -> None:
     """发放一个批次（可重复执行，中断后续跑；可只发所选的）/ run a payment batch (idempotent, resumable)."""
     assert sel is not None
@@ -867,14 +921,14 @@ def _date(text: str, option: str) -> date:
 
 
 @case_app.command("bounce")
-def bounce(payment_id: int, reason: str = typer.Option(...), db: str = DB, user: str = USER) -> None:
+def bounce(payment_id: RecordId, reason: str = typer.Option(...), db: str = DB, user: str = USER) -> None:
     """登记银行退回 / record a bounced payment."""
     _run(_open(db).record_bounce, payment_id, user, reason=reason)
     console.print(f"✔ 支付 {payment_id} 已登记退回 / bounced")
 
 
 @case_app.command("resize")
-def resize(decision_id: int, size_class: str, amount_fen: int, reason: str = typer.Option(...),
+def resize(decision_id: DecisionId, size_class: str, amount_fen: AmountFen, reason: str = typer.Option(...),
            db: str = DB, user: str = USER) -> None:
     """划型变更，多退少补 / size-class change and settlement."""
     res = _run(_open(db).change_size_class, decision_id, user, new_size_class=size_class,
@@ -883,14 +937,14 @@ def resize(decision_id: int, size_class: str, amount_fen: int, reason: str = typ
 
 
 @case_app.command("recovery-received")
-def recovery_received(recovery_id: int, amount_fen: int, db: str = DB, user: str = USER) -> None:
+def recovery_received(recovery_id: RecordId, amount_fen: AmountFen, db: str = DB, user: str = USER) -> None:
     """登记追回到账 / record a recovery received."""
     _run(_open(db).record_recovery_receipt, recovery_id, user, amount_fen=amount_fen)
     console.print(f"✔ 追回单 {recovery_id} 已到账 / received")
 
 
 @case_app.command("dispatch-transfer")
-def dispatch_transfer(allocation_id: int, amount_fen: int, voucher: str = typer.Option(...),
+def dispatch_transfer(allocation_id: RecordId, amount_fen: AmountFen, voucher: str = typer.Option(...),
                       db: str = DB, user: str = USER) -> None:
     """登记派遣单位向用工单位拨付 / record a transfer to a user unit."""
     tid = _run(_open(db).record_transfer, allocation_id, user, amount_fen=amount_fen, voucher=voucher)
@@ -898,7 +952,7 @@ def dispatch_transfer(allocation_id: int, amount_fen: int, voucher: str = typer.
 
 
 @case_app.command("dispatch-misuse")
-def dispatch_misuse(decision_id: int, reason: str = typer.Option(...), amount_fen: int = typer.Option(None),
+def dispatch_misuse(decision_id: DecisionId, reason: str = typer.Option(...), amount_fen: int = typer.Option(None),
                     db: str = DB, user: str = USER) -> None:
     """派遣单位违规：追回并取消下一年度申领资格 / misuse: recover and disqualify next year."""
     rid = _run(_open(db).report_dispatch_misuse, decision_id, user, reason=reason, amount_fen=amount_fen)
@@ -915,7 +969,7 @@ def duplicates(person_id: str, scope: str = typer.Option(
 
 
 @case_app.command("show")
-def show(decision_id: int, db: str = DB, user: str = USER) -> None:
+def show(decision_id: DecisionId, db: str = DB, user: str = USER) -> None:
     """查看一个决定及其历史（金额以元计，时间为北京时间，证件号与账户脱敏）/ show one decision and its history."""
     from .query import SIZE_CLASS_ZH, local_time
 

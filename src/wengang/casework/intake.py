@@ -14,7 +14,6 @@ Every refusal is a ``LedgerError``: Chinese first, English after; the CLI turns 
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import MISSING, dataclass, fields
 from datetime import date
 from pathlib import Path
@@ -64,7 +63,7 @@ def _label(program: str) -> str:
 
 
 def _locate(path: Path) -> Path:
-    if not path.exists():
+    if not _exists(path):
         raise _bad("not_found", f"找不到 {path}：请给出 wengang screen 的输出目录或其中的 {RESULTS}",
                    f"{path} does not exist: give a wengang screen output folder or its {RESULTS}")
     results = path / RESULTS if path.is_dir() else path
@@ -131,12 +130,47 @@ def _codes_to_text(col: str, texts: dict[str, str]) -> pl.Expr:
             .list.eval(pl.element().filter(pl.element() != "").replace(texts)))
 
 
+# the column types the mapping below relies on (what screening/output.py writes); another type is an edited file
+_TEXT_COLUMNS = ("credit_code", "id_number", "name", "region_code", "occupation_code", "reasons", "flags", "readings",
+                 "policy_id", "policy_number", "policy_clause", "ruleset", "payment_hold_reason", "size_class")
+
+
+def _check_types(results: Path, schema: Any) -> None:
+    def kind_ok(col: str, dtype: Any) -> bool:
+        if col in _TEXT_COLUMNS:
+            return dtype in (pl.String, pl.Categorical, pl.Null) or isinstance(dtype, pl.Enum)
+        if col == "status":
+            return dtype == pl.String or isinstance(dtype, (pl.Enum, pl.Categorical))
+        if col in ("amount_fen", "level"):
+            return dtype.is_integer() or dtype == pl.Null
+        if col == "payment_hold":
+            return dtype in (pl.Boolean, pl.Null)
+        if col == "application_date":
+            return dtype in (pl.Date, pl.Datetime, pl.String)
+        return True
+
+    wrong = [f"{c}（{t}）" for c, t in schema.items() if not kind_ok(c, t)]
+    if wrong:
+        raise _bad("bad_input", f"{results} 中列的类型不符：{'、'.join(wrong)}（不是 wengang screen 写出的结果，或已被改动）",
+                   f"{results} has columns of the wrong type: {', '.join(wrong)} (not written by wengang screen, or edited)")
+
+
 def read_screening_output(path: Path, *, program: str | None = None, year: int | None = None,
                           region: str | None = None) -> ScreeningImport:
     """Read a ``wengang screen`` output folder (or its ``results.parquet``) as the ledger's input."""
     results = _locate(path)
+    try:
+        return _read_screening_output(results, program, year, region)
+    except pl.exceptions.PolarsError as exc:  # the files' content: damaged, or edited beyond what the checks see
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise _bad("bad_input", f"{results.parent} 中的筛查结果无法读取（{type(exc).__name__}：{first}）",
+                   f"the screening output in {results.parent} cannot be read: {first}") from None
+
+
+def _read_screening_output(results: Path, program: str | None, year: int | None, region: str | None) -> ScreeningImport:
     folder = results.parent
     schema = pl.read_parquet_schema(results)
+    _check_types(results, schema)
     person = "id_number" in schema
     if program is None:
         program = "skill_subsidy" if person and "occupation_code" in schema else "fanhuan"
@@ -281,12 +315,20 @@ _DECISION_FIELDS = {f.name for f in fields(DecisionIn)}
 
 
 def read_json(path: Path, what: str) -> Any:
+    from wengang.inputs import InputError
+    from wengang.inputs import read_json as read
+
     try:
-        return json.loads(path.read_text("utf-8"))
-    except FileNotFoundError:
-        raise _bad("not_found", f"找不到{what} {path}", f"{what} {path} not found") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _bad("bad_input", f"{what} {path} 不是有效的 UTF-8 JSON（{exc}）", f"{path} is not valid UTF-8 JSON: {exc}") from None
+        return read(path, what, {"申请文件": "application file", "事实文件": "facts file"}.get(what, "file"))
+    except InputError as exc:
+        raise _bad("not_found" if not _exists(path) else "bad_input", exc.zh, exc.en) from None
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
 
 
 def _explain(ev: dict[str, Any]) -> str:
@@ -318,8 +360,12 @@ def decision_from_obj(body: Any, *, facts: dict[str, Any] | None = None, **given
     given = {k: v for k, v in given.items() if v is not None}
     if not isinstance(body, dict):
         raise _bad("bad_input", "申请文件应为一个 JSON 对象", "the application file must hold one JSON object")
+    if facts is not None and not isinstance(facts, dict):
+        raise _bad("bad_input", "事实文件应为一个 JSON 对象", "the facts file must hold one JSON object")
     if "subject_id" in body and "status" in body:  # wengang evaluate --json
-        return _from_evaluation(body, facts or {}, given)
+        _check(body, _EVALUATION_FIELDS, "申请文件（判定结果）", "the evaluation")
+        _check(facts or {}, _FACT_FIELDS, "事实文件", "the facts file")
+        return _checked(_from_evaluation(body, facts or {}, given))
     unknown = sorted(set(body) - _DECISION_FIELDS)
     missing = sorted(f.name for f in fields(DecisionIn)
                      if f.name not in body and f.name not in given and f.default is MISSING
@@ -330,7 +376,39 @@ def decision_from_obj(body: Any, *, facts: dict[str, Any] | None = None, **given
                    + (f"多余字段 {'、'.join(unknown)}" if unknown else "") + ("；" if unknown and missing else "")
                    + (f"缺少字段 {'、'.join(missing)}" if missing else ""),
                    f"neither wengang evaluate --json output nor a DecisionIn: unknown {unknown}, missing {missing}")
-    return DecisionIn(**{**body, **given})
+    return _checked(DecisionIn(**{**body, **given}))
+
+
+# what _from_evaluation reads from ``wengang evaluate --json`` and from the facts file, with their JSON types
+_EVALUATION_FIELDS: dict[str, Any] = {
+    "program": str, "subject_id": str | int, "subject_name": str | None, "status": str, "status_zh": str | None,
+    "region": str | int, "amount_fen": int | None, "amount_is_cap": bool | None, "reasons": list[str],
+    "readings": dict[str, Any], "policy": dict[str, Any] | None, "checks": list[dict[str, Any]],
+    "flags": list[str], "outputs": list[dict[str, Any]], "date": str,
+}
+_FACT_FIELDS: dict[str, Any] = {
+    "occupation_code": str | int | None, "level": str | int | None, "application_date": str | None,
+    "has_corporate_account": bool | None, "has_tax_payment_account": bool | None, "size_class": str | None,
+    "name": str | None,
+}
+
+
+def _check(obj: dict[str, Any], spec: dict[str, Any], what_zh: str, what_en: str) -> None:
+    from wengang.inputs import InputError, check_fields
+
+    try:
+        check_fields(obj, spec, what_zh, what_en)
+    except InputError as exc:
+        raise _bad("bad_input", exc.zh, exc.en) from None
+
+
+def _checked(d: DecisionIn) -> DecisionIn:
+    """A decision whose every field has its declared type (a JSON file can hold anything)."""
+    import typing
+
+    _check({f.name: getattr(d, f.name) for f in fields(DecisionIn)}, typing.get_type_hints(DecisionIn),
+           "申请文件", "the application")
+    return d
 
 
 def _from_evaluation(ev: dict[str, Any], facts: dict[str, Any], given: dict[str, Any]) -> DecisionIn:

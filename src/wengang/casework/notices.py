@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from ..documents.masking import mask_recipient, mask_text, scrub_secrets
 from ..money import format_yuan
+from .errors import LedgerError
 
 PROGRAM_ZH = {
     "fanhuan": "失业保险稳岗返还",
@@ -110,9 +111,15 @@ class FileSender:
         self.path = Path(path)
         self._seen: set[str] = set()
         if self.path.exists():
-            for line in self.path.read_text("utf-8").splitlines():
-                if line.strip():
-                    self._seen.add(json.loads(line)["key"])
+            try:
+                for line in self.path.read_text("utf-8").splitlines():
+                    if line.strip():
+                        self._seen.add(json.loads(line)["key"])
+            except (OSError, ValueError, KeyError, TypeError) as exc:  # ValueError: not UTF-8, not JSON
+                raise LedgerError(
+                    "bad_outbox", f"待发消息文件 {self.path} 不是本系统写出的文件（每行一个含 key 的 JSON 对象；{type(exc).__name__}）",
+                    f"outbox file {self.path} was not written by wengang (one JSON object with a key per line)",
+                ) from None
 
     def send(self, *, key: str, channel: str, recipient: str, body: str) -> None:
         if key in self._seen:

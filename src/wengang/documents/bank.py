@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from wengang.atomic import atomic_path
+from wengang.inputs import read_bytes
+
 from .errors import DocumentError
 from .masking import mask_bank_account
 from .xlsx import INT, MONEY, TEXT, Column, Table, write_xlsx
@@ -160,7 +163,8 @@ def make_batch(batch_id: str, on: date, payer_account: str, payments: Iterable[P
 def _write_lines(path: str | Path, rows: Sequence[Sequence[object]]) -> Path:
     data = b"".join(SEP.join(str(x) for x in row).encode(ENCODING) + EOL for row in rows)
     path = Path(path)
-    path.write_bytes(data)
+    with atomic_path(path, "银行文件", "bank file") as tmp:  # never half a disbursement file
+        tmp.write_bytes(data)
     return path
 
 
@@ -216,9 +220,9 @@ def write_return_file(batch_id: str, on: date, records: Sequence[ReturnRecord], 
 
 
 def _lines(path: str | Path) -> list[list[str]]:
-    data = Path(path).read_bytes()
+    data = read_bytes(path, "银行文件", "bank file")
     if not data.endswith(EOL):
-        raise DocumentError("文件应以CRLF换行结束 / the file must end with CRLF")
+        raise DocumentError(f"银行文件 {path} 应以CRLF换行结束 / bank file {path} must end with CRLF")
     out = []
     for n, raw in enumerate(data[: -len(EOL)].split(EOL), start=1):
         if b"\r" in raw or b"\n" in raw:

@@ -14,6 +14,7 @@ from typing import Any
 import typer
 from rich.console import Console
 
+from wengang.inputs import YEAR_MAX, YEAR_MIN, InputError, expect_shape, parse_date, read_json
 from wengang.money import MoneyError, yuan_to_fen
 
 from .errors import DocumentError
@@ -25,13 +26,17 @@ console = Console()
 def _run(fn: Any, *args: Any, **kw: Any) -> Any:
     try:
         return fn(*args, **kw)
-    except (DocumentError, MoneyError) as e:
-        console.print(f"[red]✘ {e}[/red]")
+    except (DocumentError, MoneyError, InputError) as e:
+        console.print(f"[red]✘ {e}[/red]", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
 
 
-def _json(path: Path) -> Any:
-    return json.loads(path.read_text("utf-8"))
+def _json(path: Path, what_zh: str, what_en: str, shape: type | tuple[type, ...]) -> Any:
+    return _run(read_json, path, what_zh, what_en, shape)
+
+
+def _day(text: str | None, what: str) -> date | None:
+    return _run(parse_date, text, what, what) if text is not None else None
 
 
 @doc_app.command("rmb")
@@ -47,9 +52,9 @@ def publicity(
     records: Path = typer.Argument(..., help="JSON 列表：unit_name, credit_code, amount_fen, review_passed"),
     agency: str = typer.Option(..., help="经办机构 / agency"),
     program: str = typer.Option(..., help="项目名称，如 失业保险稳岗返还"),
-    year: int = typer.Option(...),
+    year: int = typer.Option(..., min=YEAR_MIN, max=YEAR_MAX),
     start: str = typer.Option(..., help="公示开始日期 YYYY-MM-DD"),
-    days: int = typer.Option(5, help="公示期天数"),
+    days: int = typer.Option(5, min=1, max=365, help="公示期天数"),
     calendar_days: bool = typer.Option(False, "--calendar-days", help="按自然日（默认工作日）"),
     end: str | None = typer.Option(None, help="公示截止日期 YYYY-MM-DD"),
     channel: str = typer.Option(..., help="异议渠道"),
@@ -63,10 +68,9 @@ def publicity(
     from .publicity import build_publicity, write_publicity_pdf, write_publicity_xlsx
 
     p = _run(
-        build_publicity, _json(records), agency=agency, program=program, year=year, start=date.fromisoformat(start),
-        days=days, working_days=not calendar_days, end=date.fromisoformat(end) if end else None,
-        objection_channel=channel, objection_phone=phone, basis=basis,
-        issued_on=date.fromisoformat(issued or start),
+        build_publicity, _json(records, "公示记录文件", "records file", list), agency=agency, program=program,
+        year=year, start=_day(start, "--start"), days=days, working_days=not calendar_days, end=_day(end, "--end"),
+        objection_channel=channel, objection_phone=phone, basis=basis, issued_on=_day(issued or start, "--issued"),
     )
     for path, write in ((xlsx, write_publicity_xlsx), (pdf, write_publicity_pdf)):
         if path:
@@ -85,10 +89,10 @@ def letters(
     """决定书、告知书（PDF）/ decision letters as PDF."""
     from .letters import write_letters_pdf
 
-    data = _json(decisions)
+    data = _json(decisions, "决定文件", "decisions file", (dict, list))
     items = data if isinstance(data, list) else [data]
-    paths = _run(write_letters_pdf, items, _json(agency), out, per_case_dir=per_case,
-                 issued_on=date.fromisoformat(issued) if issued else None)
+    paths = _run(write_letters_pdf, items, _json(agency, "经办机构信息文件", "agency file", dict), out,
+                 per_case_dir=per_case, issued_on=_day(issued, "--issued"))
     for path in paths:
         console.print(f"✔ {path}")
 
@@ -102,14 +106,15 @@ def bank(
     """银行报盘文件（竖线分隔、GB18030、CRLF，格式见 docs/bank-file.md）/ the bank disbursement file."""
     from .bank import Payment, make_batch, write_bank_file, write_bank_xlsx
 
-    raw = _json(batch)
+    raw = _json(batch, "批次文件", "batch file", dict)
     try:
-        payments = [Payment(**p) for p in raw["payments"]]
-    except (KeyError, TypeError) as exc:
-        console.print(f"[red]✘ 批次文件格式不符 / malformed batch JSON: {exc}[/red]")
+        payments = [Payment(**expect_shape(p, dict, "每笔付款", "each payment"))
+                    for p in expect_shape(raw.get("payments"), list, "payments", "payments")]
+    except (InputError, TypeError) as exc:
+        console.print(f"[red]✘ 批次文件 {batch} 格式不符（{exc}） / malformed batch JSON[/red]", highlight=False)
         raise typer.Exit(2) from None
-    b = _run(make_batch, raw.get("batch_id", ""), date.fromisoformat(raw["date"]), raw.get("payer_account", ""),
-             payments)
+    b = _run(make_batch, raw.get("batch_id", ""), _day(str(raw.get("date", "")), "批次日期 date"),
+             raw.get("payer_account", ""), payments)
     console.print(f"✔ {write_bank_file(b, out)}  {b.count}笔，控制总额{b.total_fen}分")
     if xlsx:
         console.print(f"✔ {write_bank_xlsx(b, xlsx)}")

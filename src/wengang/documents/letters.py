@@ -16,6 +16,7 @@ Identifiers are masked (:mod:`.masking`); the name is printed in full.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from typing import Any
 
 from reportlab.platypus import PageBreak, Paragraph, Spacer
 
+from wengang.inputs import os_error
 from wengang.money import fen_to_yuan
 
 from . import pdf
@@ -61,6 +63,63 @@ class Letter:
 
 def _zh_date(d: date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
+
+
+# what the letters read from a decision (``wengang evaluate --json``) and from the agency file, with the JSON
+# type each must have; a file of another shape is refused naming the field, not met half-way by a TypeError
+_TEXT, _NUMBER = (str,), (int,)
+_DECISION_FIELDS: dict[str, tuple[type, ...]] = {
+    "status": _TEXT, "subject": _TEXT, "subject_id": (str, int), "subject_name": (str, int), "program": _TEXT,
+    "program_label": _TEXT, "amount_label": _TEXT, "decision_id": (str, int), "date": _TEXT, "amount_fen": _NUMBER,
+    "amount_is_cap": (bool,), "policy": (dict,), "quotes": (dict,), "outputs": (list,), "checks": (list,),
+    "outcomes": (list,), "reasons": (list,),
+}
+_ITEM_FIELDS: dict[str, dict[str, tuple[type, ...]]] = {  # the objects in a decision's lists
+    "outputs": {"id": _TEXT, "label": _TEXT},
+    "checks": {"kind": _TEXT, "passed": (bool,), "label": _TEXT, "citations": (list,)},
+    "outcomes": {"amount_fen": _NUMBER, "status": _TEXT},
+}
+_AGENCY_FIELDS: dict[str, tuple[type, ...]] = {
+    "name": _TEXT, "review_body": _TEXT, "court": _TEXT, "phone": (str, int), "address": _TEXT, "seal": _TEXT,
+    "correction_days": _NUMBER,
+}
+_JSON_ZH = {str: "字符串", int: "整数", bool: "true/false", dict: "JSON 对象", list: "JSON 列表"}
+
+
+def _check_fields(m: Mapping[str, Any], spec: Mapping[str, tuple[type, ...]], where: str) -> None:
+    for key, kinds in spec.items():
+        v = m.get(key)
+        if v is None or (isinstance(v, kinds) and not (isinstance(v, bool) and bool not in kinds)):
+            continue
+        want = "或".join(_JSON_ZH[k] for k in kinds)
+        raise DocumentError(f"{where}的“{key}”应为{want}，而不是 {json.dumps(v, ensure_ascii=False)[:40]} / "
+                            f"{where}: {key!r} must be {' or '.join(k.__name__ for k in kinds)}")
+
+
+def _check_decision(decision: Any, agency: Any) -> None:
+    if not isinstance(decision, Mapping) or not isinstance(agency, Mapping):
+        raise DocumentError("决定与经办机构信息都应为 JSON 对象 / a decision and the agency must be JSON objects")
+    _check_fields(decision, _DECISION_FIELDS, "决定")
+    _check_fields(agency, _AGENCY_FIELDS, "经办机构信息")
+    _check_fields(decision.get("policy") or {}, {"number": _TEXT, "clause": _TEXT}, "决定的 policy")
+    _check_fields(decision.get("quotes") or {}, dict.fromkeys(decision.get("quotes") or {}, _TEXT), "决定的 quotes")
+    for key in ("reasons", *_ITEM_FIELDS):
+        for n, item in enumerate(decision.get(key) or [], start=1):
+            if key == "reasons":
+                _check_fields({"reason": item}, {"reason": _TEXT}, f"决定的 reasons 第{n}项")
+            elif not isinstance(item, Mapping):
+                raise DocumentError(f"决定的 {key} 第{n}项应为 JSON 对象 / decision {key}[{n}] must be an object")
+            else:
+                _check_fields(item, _ITEM_FIELDS[key], f"决定的 {key} 第{n}项")
+                if key == "outputs" and not {"id", "label", "value"} <= set(item):
+                    raise DocumentError(f"决定的 outputs 第{n}项须有 id、label、value / decision outputs[{n}] needs id, label, value")
+                if key == "checks" and not all(isinstance(c, str) for c in item.get("citations") or []):
+                    raise DocumentError(f"决定的 checks 第{n}项的 citations 应为字符串列表 / citations must be strings")
+    if decision.get("date"):
+        try:
+            date.fromisoformat(decision["date"])
+        except ValueError:
+            raise DocumentError(f"决定的“date”应为 YYYY-MM-DD，而不是“{decision['date']}” / decision date must be YYYY-MM-DD") from None
 
 
 def _need(m: Mapping[str, Any], key: str, what: str) -> Any:
@@ -114,6 +173,7 @@ def compose_letter(
     reference: str | None = None,
 ) -> Letter:
     """The letter's text for one decision (pure: no file)."""
+    _check_decision(decision, agency)
     status = _need(decision, "status", "决定")
     if status not in KIND:
         raise DocumentError(f"未知的决定状态“{status}” / unknown status {status!r}")
@@ -257,7 +317,10 @@ def write_letters_pdf(
     written = [Path(path)]
     if per_case_dir is not None:
         out = Path(per_case_dir)
-        out.mkdir(parents=True, exist_ok=True)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise os_error(exc, out, "按件输出目录 --per-case", "folder --per-case") from None
         for n, letter in enumerate(letters, start=1):
             stem = re.sub(r"[^\w.-]", "_", str(letter.reference or letter.meta.get("program") or "case"))
             one = out / f"{n:04d}_{stem}_{letter.kind}.pdf"

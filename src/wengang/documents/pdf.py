@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import os
 from pathlib import Path
+from typing import Any
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -21,6 +22,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.platypus import SimpleDocTemplate
+
+from wengang.atomic import atomic_path
 
 CID_FONT = "STSong-Light"
 # (file, subfont index in a .ttc); tried in order, the first that reportlab can embed wins.
@@ -71,10 +74,23 @@ def styles() -> dict[str, ParagraphStyle]:
     }
 
 
+class _AtomicDocument(SimpleDocTemplate):
+    """``build`` writes a temporary file beside the target and renames it when the PDF is complete."""
+
+    def build(self, *args: Any, **kwargs: Any) -> None:
+        final = self.filename
+        with atomic_path(final) as tmp:
+            self.filename = str(tmp)
+            try:
+                super().build(*args, **kwargs)
+            finally:
+                self.filename = final
+
+
 def new_document(path: str | Path, *, title: str, author: str, subject: str) -> SimpleDocTemplate:
-    """An A4 document whose metadata names the CJK font used."""
+    """An A4 document whose metadata names the CJK font used (written whole or not at all)."""
     _, described = cjk_font()
-    return SimpleDocTemplate(
+    return _AtomicDocument(
         str(path),
         pagesize=A4,
         leftMargin=25 * mm,

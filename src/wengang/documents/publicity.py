@@ -96,6 +96,9 @@ def _zh_date(d: date) -> str:
 def _record(n: int, r: PublicityRecord | Mapping[str, Any]) -> PublicityRecord:
     if isinstance(r, PublicityRecord):
         rec = r
+    elif not isinstance(r, Mapping):
+        raise DocumentError(f"第{n}条记录应为 JSON 对象（含 unit_name、credit_code、amount_fen、review_passed） / "
+                            f"record {n} must be an object with unit_name, credit_code, amount_fen, review_passed")
     else:
         try:
             rec = PublicityRecord(

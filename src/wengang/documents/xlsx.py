@@ -29,6 +29,7 @@ from typing import Any
 
 import xlsxwriter
 
+from wengang.atomic import atomic_path
 from wengang.money import fen_to_yuan
 
 TEXT = "text"
@@ -95,8 +96,14 @@ def _shown(col: Column, value: Any) -> str:
 
 
 def write_xlsx(path: str | Path, *tables: Table) -> Path:
-    """Write one sheet per table to ``path`` and return it."""
+    """Write one sheet per table to ``path`` (whole or not at all: ``wengang.atomic``) and return it."""
     path = Path(path)
+    with atomic_path(path) as tmp:
+        _write_workbook(tmp, tables)
+    return path
+
+
+def _write_workbook(path: Path, tables: tuple[Table, ...]) -> None:
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
     try:
         fmt = {
@@ -116,7 +123,6 @@ def write_xlsx(path: str | Path, *tables: Table) -> Path:
             _write_sheet(wb, table, fmt)
     finally:
         wb.close()
-    return path
 
 
 def _write_sheet(wb: Any, t: Table, fmt: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from wengang.inputs import InputError, known_name, os_error
 from wengang.regions import REGIONS, RegionError, resolve_region
 
 # the loader (pydantic, YAML) is imported inside the commands: start-up time (docs/performance.md)
@@ -38,6 +39,15 @@ def _load(paths: list[Path] | None):
     from wengang.policies.errors import PolicyError
     from wengang.policies.loader import load_dirs, load_policy_set
 
+    for p in paths or []:
+        try:
+            empty = p.is_dir() and not any(p.rglob("*.y*ml"))
+        except OSError as exc:  # a name too long, a path through a file …
+            err.print(str(os_error(exc, p, "政策文件目录 --path", "policy folder --path")), highlight=False, markup=False)
+            raise typer.Exit(EXIT_INVALID) from None
+        if empty:
+            err.print(f"目录 {p} 中没有政策文件（*.yaml） / {p} holds no policy file (*.yaml)", highlight=False, markup=False)
+            raise typer.Exit(EXIT_INVALID)
     try:
         return load_dirs(paths or []) if paths else load_policy_set()
     except PolicyError as exc:
@@ -150,6 +160,14 @@ def timeline(
     from wengang.policies.units import format_value
 
     ps = _load(path)
+    names = {n for d in ps.documents for b in d.programs.values() for n in b.params}
+    try:
+        known_name(param, names, "政策参数", "policy parameter")
+        if program is not None:
+            known_name(program, {p for d in ps.documents for p in d.programs}, "项目", "program")
+    except InputError as exc:
+        err.print(str(exc), highlight=False, markup=False)
+        raise typer.Exit(EXIT_INVALID) from None
     try:
         entries = ps.timeline(param, region, program=program, include_drafts=drafts)
     except RegionError as exc:
@@ -188,6 +206,9 @@ def coverage(
 
     from wengang.policies import coverage as cov
 
+    if texts is not None and not texts.is_dir():
+        err.print(f"政策原文目录 --texts {texts} 不存在或不是目录 / --texts {texts} is not a folder", highlight=False, markup=False)
+        raise typer.Exit(EXIT_INVALID)
     reg = cov.validate(cov.load(), texts=texts)
     if reg.problems:
         for p in reg.problems:

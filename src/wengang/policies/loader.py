@@ -718,7 +718,12 @@ def _yaml_files(root: Traversable | Path, prefix: str) -> Iterable[tuple[str, st
                 continue
             yield from _yaml_files(entry, f"{prefix}/{entry.name}")
         elif entry.name.endswith((".yaml", ".yml")):
-            yield f"{prefix}/{entry.name}", entry.read_text(encoding="utf-8")
+            try:
+                text = entry.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise PolicyError(f"{prefix}/{entry.name}", None, f"无法按 UTF-8 文本读取（{type(exc).__name__}）",
+                                  f"cannot be read as UTF-8 text ({exc})") from None
+            yield f"{prefix}/{entry.name}", text
 
 
 def load_documents(sources: Iterable[tuple[str, str]]) -> dict[str, Document]:

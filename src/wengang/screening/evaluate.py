@@ -161,22 +161,7 @@ def screen_facts(
     for plan, stages in [pc for plans, compiled in batches for pc in zip(plans, compiled, strict=True)]:
         part = facts.filter(plan.rows(region_column)) if len(all_plans) > 1 else facts
         if plan.resolution is None or plan.ruleset is None:
-            parts.append(
-                part.with_columns(
-                    pl.lit(NOT_DETERMINABLE).cast(STATUS_DTYPE).alias("status"),
-                    pl.lit(None, dtype=pl.Int64).alias("amount_fen"),
-                    pl.lit(plan.no_policy_code).alias("reasons"),
-                    pl.lit("").alias("flags"),
-                    pl.lit("").alias("readings"),
-                    pl.lit("").alias("outcomes"),
-                    pl.lit(None, dtype=pl.String).alias("policy_id"),
-                    pl.lit(None, dtype=pl.String).alias("policy_number"),
-                    pl.lit(None, dtype=pl.String).alias("policy_clause"),
-                    pl.lit(None, dtype=pl.String).alias("ruleset"),
-                    pl.lit(False).alias("payment_hold"),
-                    pl.lit(None, dtype=pl.String).alias("payment_hold_reason"),
-                )
-            )
+            parts.append(_undetermined(part, plan.no_policy_code))
             continue
         res = plan.resolution
         assert stages is not None and plan.ruleset is not None
@@ -197,8 +182,28 @@ def screen_facts(
                 pl.col("payment_hold_reason").is_not_null().alias("payment_hold")
             )
         )
+    if not parts:  # no rows at all (every one quarantined, say): no region, so no plan; an empty result
+        parts.append(_undetermined(facts.head(0), ""))
     out = pl.concat(parts, how="diagonal_relaxed") if len(parts) > 1 else parts[0]
     return out, all_plans
+
+
+def _undetermined(part: pl.LazyFrame, reason_code: str) -> pl.LazyFrame:
+    """Rows no policy decides: 无法判定, with the result columns a decided part has."""
+    return part.with_columns(
+        pl.lit(NOT_DETERMINABLE).cast(STATUS_DTYPE).alias("status"),
+        pl.lit(None, dtype=pl.Int64).alias("amount_fen"),
+        pl.lit(reason_code).alias("reasons"),
+        pl.lit("").alias("flags"),
+        pl.lit("").alias("readings"),
+        pl.lit("").alias("outcomes"),
+        pl.lit(None, dtype=pl.String).alias("policy_id"),
+        pl.lit(None, dtype=pl.String).alias("policy_number"),
+        pl.lit(None, dtype=pl.String).alias("policy_clause"),
+        pl.lit(None, dtype=pl.String).alias("ruleset"),
+        pl.lit(False).alias("payment_hold"),
+        pl.lit(None, dtype=pl.String).alias("payment_hold_reason"),
+    )
 
 
 def _period_expr(program: str, readings: Mapping[str, str] | None, columns: tuple[str, ...]) -> pl.Expr | None:

@@ -19,6 +19,7 @@ from typing import Any
 import polars as pl
 
 from wengang.ingest.headers import HeaderMap
+from wengang.inputs import os_error
 from wengang.progress import step
 from wengang.screening.holds import HELD_KEYS_SCHEMA, HoldReport, apply_holds, branches_of_quarantined
 from wengang.screening.ingest import IngestError, RawTable, read_table
@@ -68,9 +69,14 @@ class ScreeningReport:
 
 def _read(name: str | TableSchema, source: TableSource | str | Path) -> RawTable:
     src = source if isinstance(source, TableSource) else TableSource(str(source))
-    return read_table(
-        src.path, name, encoding=src.encoding, sheet=src.sheet, table=src.table, query=src.query, header_map=src.header_map
-    )
+    try:
+        return read_table(
+            src.path, name, encoding=src.encoding, sheet=src.sheet, table=src.table, query=src.query,
+            header_map=src.header_map,
+        )
+    except OSError as exc:  # a path the file system refuses (too long, a file as a folder …)
+        err = os_error(exc, src.path, f"数据表 {name}", f"table {name}")
+        raise IngestError(err.zh, err.en, source=src.path) from None
 
 
 def _count(raw: RawTable) -> int:
