@@ -166,6 +166,14 @@ def w(tmp_path_factory) -> World:
     db = f"sqlite:///{root}/ledger.db"
     rows = root / "decisions.parquet"
     pl.DataFrame([_decision_row(1)]).write_parquet(rows)
+    from wengang.casework import Ledger
+    from wengang.casework.operators import add_operator
+
+    led = Ledger.open(db)  # the operators the steps below act as, each with the role its step needs
+    add_operator(led, "admin", roles=["管理员"], bootstrap=True)
+    for login, role in (("s", "经办"), ("cw", "经办"), ("unit", "经办"), ("alice", "经办"), ("bob", "复核")):
+        add_operator(led, login, roles=[role], actor="admin")
+    led.close()
     _ok("case", "import", str(rows), "--program", "fanhuan", "--year", "2025", "--region", "150000", "--db", db, "-u", "s")
     _ok("case", "notify", "fanhuan", "2025", "--deadline", "2099-12-31", "--db", db, "-u", "cw")
     _ok("case", "confirm", "1", "--db", db, "-u", "unit")
@@ -436,12 +444,12 @@ def test_refused_with_exit_2_and_a_chinese_message(w, name, args, expect):
 
 def test_stage_0_or_3_approves_nothing(w):
     """The testers' silent approval: --stage 3 used to run the second review (anything but 1 did)."""
-    before = _ok("case", "show", "1", "--db", w.db)
+    before = _ok("case", "show", "1", "--db", w.db, "-u", "cw")
     for stage in ("0", "3", "-0", "99"):
         r = runner.invoke(app, ["case", "review", "1", "--stage", stage, "--approve", "--reason", "x", "--db", w.db,
                                 "-u", "bob"])
         assert r.exit_code == 2, r.output
-    assert _ok("case", "show", "1", "--db", w.db) == before
+    assert _ok("case", "show", "1", "--db", w.db, "-u", "cw") == before
 
 
 def test_read_only_commands_do_not_create_a_ledger(w):
