@@ -145,7 +145,12 @@ def evaluate_cmd(
         if facts_file.suffix.lower() in (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls"):
             from wengang.ingest.record import read_record
 
-            facts = read_record(facts_file, row=row, sheet=sheet, encoding=encoding)
+            try:
+                facts = read_record(facts_file, row=row, sheet=sheet, encoding=encoding)
+            except IngestError as exc:  # name the input as the other readers do: the facts file
+                zh, en = exc.message_zh, exc.message_en
+                fail(f"{zh.replace('文件 ', '事实文件 ', 1) if zh.startswith('文件 ') else '事实文件：' + zh} / "
+                     f"{en.replace('file ', 'facts file ', 1) if en.startswith('file ') else 'facts file: ' + en}")
         else:
             facts = _read_json(facts_file)
             if not isinstance(facts, dict):
@@ -153,7 +158,7 @@ def evaluate_cmd(
     except IngestError as exc:
         fail(str(exc))
     # an example file may carry its own program, region and date; options given on the line win
-    case = facts.pop("_case", None) or {}
+    case = (facts.pop("_case", None) if isinstance(facts, dict) else None) or {}  # a CSV/XLSX row has none
     expect_shape(case, dict, "事实文件的 _case ", "the facts file's _case")
     check_fields(case, {"program": str, "region": str | int, "date": str}, "事实文件的 _case", "the facts file's _case")
     program = program or case.get("program")

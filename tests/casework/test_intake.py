@@ -196,7 +196,7 @@ def test_a_bad_application_file_is_a_clear_error(tmp_path):
     out = _case(db, "self-apply", str(bad), "-u", "clerk", code=2)
     assert "多余字段 colour" in out and "缺少字段" in out
     bad.write_text("{not json", "utf-8")
-    assert "不是有效的 UTF-8 JSON" in _case(db, "skill-apply", str(bad), "-u", "clerk", code=2)
+    assert "不是有效的 JSON（第 1 行" in _case(db, "skill-apply", str(bad), "-u", "clerk", code=2)
 
 
 FANHUAN = {"_case": {"program": "fanhuan", "region": "150502", "date": "2025-08-01"},

@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from wengang.inputs import YEAR_MAX, YEAR_MIN, InputError, check_program, parse_date
+from wengang.inputs import YEAR_MAX, YEAR_MIN, InputError, check_program, known_name, parse_date
 
 from . import DEFAULT_URL
 from .errors import LedgerError
@@ -134,8 +134,8 @@ def transitions() -> None:
 
 @case_app.command("import")
 def import_(path: Path = typer.Argument(..., help="wengang screen 的输出目录或其 results.parquet / a screening output folder"),
-            program: str = typer.Option(None, help="项目（默认按结果文件判断：稳岗返还 fanhuan）"),
-            year: int = typer.Option(None, help="政策年度（默认取筛查的审核日期所在年度）"),
+            program: str = typer.Option(None, callback=_known_program, help="项目（默认按结果文件判断：稳岗返还 fanhuan）"),
+            year: int = typer.Option(None, min=YEAR_MIN, max=YEAR_MAX, help="政策年度（默认取筛查的审核日期所在年度）"),
             region: str = typer.Option(None, help="地区代码（默认为结果中各地区的共同上级）"),
             policy: list[str] = typer.Option([], help="文号=版本（仅台账格式 Parquet）"),
             db: str = DB, user: str = USER) -> None:
@@ -155,6 +155,8 @@ def import_(path: Path = typer.Argument(..., help="wengang screen 的输出目�
                  "a DecisionIn Parquet needs --program, --year and --region")
         from .models import RunIn
 
+        if any("=" not in p for p in policy):
+            _run(_refuse, "bad_input", "--policy 应写作 文号=版本", "--policy must be number=version")
         fp = hashlib.sha256(path.read_bytes()).hexdigest()
         run = RunIn(program, year, region, {path.name: fp}, dict(p.split("=", 1) for p in policy))
         frame, si = pl.read_parquet(path), None
@@ -176,6 +178,16 @@ def import_(path: Path = typer.Argument(..., help="wengang screen 的输出目�
 
 def _refuse(code: str, zh: str, en: str) -> None:
     raise LedgerError(code, zh, en)
+
+
+def _raise(e: Exception) -> None:
+    raise e
+
+
+def _known_channels(values: list[str]) -> list[str]:
+    from .notices import CHANNELS
+
+    return [known_name(v, CHANNELS, "告知渠道", "notice channel") for v in values]
 
 
 # ------------------------------------------------------------ selecting decisions (list and bulk actions)
@@ -221,7 +233,7 @@ def _selectable(*, skip: tuple[str, ...] = (), bulk: bool = True, extra: dict[st
     opts = {k: v for k, v in SELECTOR.items() if k not in skip} | (extra or {}) | ({"yes": YES} if bulk else {})
 
     def deco(fn: Callable[..., None]) -> Callable[..., None]:
-        sig = inspect.signature(fn)
+        sig = inspect.signature(fn, eval_str=True)  # keep Program/Year's Annotated ranges and callbacks
         own = [p for p in sig.parameters.values() if p.name != "sel"]
         added = [inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, default=o, annotation=a)
                  for k, (a, o) in opts.items()]
@@ -565,7 +577,7 @@ def notify(program: str = typer.Argument(None, callback=_known_program,
                                          help="项目 / program（给出筛选条件或 --ids 时可省略）"),
            year: int = typer.Argument(None, min=YEAR_MIN, max=YEAR_MAX, help="年度 / year"),
            deadline: str = typer.Option(None, help="确认期限 YYYY-MM-DD（仅需确认的文件；过期只提醒，不视为放弃）"),
-           channel: list[str] = typer.Option(["sms", "portal"]), db: str = DB, user: str = USER,
+           channel: list[str] = typer.Option(["sms", "portal"], callback=_known_channels), db: str = DB, user: str = USER,
            sel: dict[str, Any] | None = None) -> None:
     """推送告知：需确认的文件推送确认信息，其余告知无需申请 / queue notices (an offer or information).
 
@@ -575,7 +587,7 @@ def notify(program: str = typer.Argument(None, callback=_known_program,
     if not _given(sel):
         if program is None or year is None:
             _run(_refuse, "bad_input", "请给出项目和年度，或筛选条件、--ids", "give PROGRAM YEAR, or a selection")
-        n = _run(led.notify, program, year, user, deadline=_day(deadline), channels=channel)
+        n = _run(led.notify, program, year, user, deadline=_day(deadline, "确认期限 --deadline"), channels=channel)
         console.print(f"✔ 已告知 {n} 个单位 / {n} notified")
         return
     f = _run(_filter, sel, program=program, year=year)
@@ -585,17 +597,17 @@ def notify(program: str = typer.Argument(None, callback=_known_program,
     for r in todo:
         groups.setdefault((r["program"], r["year"]), []).append(r["id"])
     for (prog, yr), ids in groups.items():
-        _run(led.notify, prog, yr, user, deadline=_day(deadline), channels=channel, decision_ids=ids)
+        _run(led.notify, prog, yr, user, deadline=_day(deadline, "确认期限 --deadline"), channels=channel, decision_ids=ids)
     _settle(led, [r["id"] for r in todo], {"notified"}, o, lambda r: (
         f"状态已变为“{state_zh(r['state'])}”", f"now '{r['state']}'"))
     _report(o)
 
 
 @case_app.command("remind")
-def remind(program: Program, year: Year, today: str = typer.Option(None), channel: list[str] = typer.Option(["sms"]),
+def remind(program: Program, year: Year, today: str = typer.Option(None), channel: list[str] = typer.Option(["sms"], callback=_known_channels),
            db: str = DB, user: str = USER) -> None:
     """确认期限已过仍未确认的，提醒确认（不视为放弃）/ remind units past the confirmation deadline."""
-    n = _run(_open(db).remind_unconfirmed, program, year, user, today=_day(today), channels=channel)
+    n = _run(_open(db).remind_unconfirmed, program, year, user, today=_day(today, "--today"), channels=channel)
     console.print(f"✔ 已提醒 {n} 个单位 / {n} reminded")
 
 
@@ -605,7 +617,17 @@ def send(gateway: str = typer.Option(None, help="短信网关 URL；缺省写入
     """发送待发消息 / deliver the outbox."""
     from .notices import FileSender, HttpSender
 
-    sender = HttpSender(gateway) if gateway else FileSender(out)
+    if gateway and not gateway.startswith(("http://", "https://")):
+        _run(_refuse, "bad_input", f"短信网关应为 http:// 或 https:// 开头的 URL，而不是“{gateway}”",
+             f"the gateway must be an http(s) URL, not {gateway!r}")
+    if not gateway:
+        try:  # the outbox file is appended to: can it be?
+            out.open("a").close()
+        except (OSError, ValueError) as exc:
+            from wengang.inputs import os_error
+
+            _run(_raise, os_error(exc, out, "待发消息文件 --out", "outbox file --out"))
+    sender = HttpSender(gateway) if gateway else _run(FileSender, out)
     stats = _run(_open(db).deliver_outbox, sender, actor=user)
     console.print(f"✔ 发送 {stats['sent']} 条，失败重试 {stats['failed_attempts']} 次，放弃 {stats['gave_up']} 条 / "
                   f"sent {stats['sent']}, {stats['failed_attempts']} failed attempts, {stats['gave_up']} given up")
@@ -617,8 +639,8 @@ def send(gateway: str = typer.Option(None, help="短信网关 URL；缺省写入
 
 @case_app.command("confirm")
 @_selectable()
-def confirm(decision_id: int = typer.Argument(None, help="决定号；或用筛选条件、--ids 批量确认"),
-            amount_fen: int = typer.Option(None, help="确认金额（分，须与决定一致；仅单个决定）"),
+def confirm(decision_id: int = typer.Argument(None, min=1, callback=_fits_bigint, help="决定号；或用筛选条件、--ids 批量确认"),
+            amount_fen: int = typer.Option(None, min=0, callback=_fits_bigint, help="确认金额（分，须与决定一致；仅单个决定）"),
             account: str = typer.Option(None, help="收款账户（仅单个决定）"),
             db: str = DB, user: str = USER, sel: dict[str, Any] | None = None) -> None:
     """单位确认接受（一个决定，或所选的一批）/ the unit confirms (one decision or a selection)."""
@@ -645,7 +667,7 @@ def confirm(decision_id: int = typer.Argument(None, help="决定号；或用筛�
 
 @case_app.command("decline")
 @_selectable()
-def decline(decision_id: int = typer.Argument(None, help="决定号；或用筛选条件、--ids"), reason: str = "单位选择放弃",
+def decline(decision_id: int = typer.Argument(None, min=1, callback=_fits_bigint, help="决定号；或用筛选条件、--ids"), reason: str = "单位选择放弃",
             db: str = DB, user: str = USER, sel: dict[str, Any] | None = None) -> None:
     """单位放弃（本年内可申领）/ the unit declines."""
     assert sel is not None
@@ -662,7 +684,7 @@ def decline(decision_id: int = typer.Argument(None, help="决定号；或用筛�
 @case_app.command("waive")
 def waive(program: Program, year: Year, today: str = typer.Option(None), db: str = DB, user: str = USER) -> None:
     """政策执行期限届满、期限内未确认且未主动申请的视为放弃（仅文件有此规定的）/ waive after the policy period."""
-    n = _run(_open(db).waive_unconfirmed, program, year, user, today=_day(today))
+    n = _run(_open(db).waive_unconfirmed, program, year, user, today=_day(today, "--today"))
     console.print(f"✔ {n} 个视为放弃 / {n} waived")
 
 
@@ -726,9 +748,9 @@ def skill_apply(path: Path = APP, facts: Path = FACTS, claim_key: str = CLAIM, y
 
 @case_app.command("resolve")
 @_selectable()
-def resolve(decision_id: int = typer.Argument(None, help="决定号；或用筛选条件、--ids"),
+def resolve(decision_id: int = typer.Argument(None, min=1, callback=_fits_bigint, help="决定号；或用筛选条件、--ids"),
             eligible: bool = typer.Option(..., "--eligible/--ineligible"),
-            amount_fen: int = typer.Option(None, help="认定金额（分；仅单个决定，批量时用各决定自己的金额）"),
+            amount_fen: int = typer.Option(None, min=0, callback=_fits_bigint, help="认定金额（分；仅单个决定，批量时用各决定自己的金额）"),
             reason: str = typer.Option(...), db: str = DB, user: str = USER,
             sel: dict[str, Any] | None = None) -> None:
     """待认定 → 人工认定 / resolve a needs-decision case (or a selection)."""
@@ -756,7 +778,7 @@ def resolve(decision_id: int = typer.Argument(None, help="决定号；或用筛�
 
 @case_app.command("review")
 @_selectable()
-def review(decision_id: int = typer.Argument(None, help="决定号；或用筛选条件、--ids 批量审核"),
+def review(decision_id: int = typer.Argument(None, min=1, callback=_fits_bigint, help="决定号；或用筛选条件、--ids 批量审核"),
            stage: int = typer.Option(..., min=1, max=2, help="1 初审 / 2 复审"),
            approve: bool = typer.Option(..., "--approve/--reject"), reason: str = typer.Option(...),
            db: str = DB, user: str = USER, sel: dict[str, Any] | None = None) -> None:
@@ -804,7 +826,7 @@ def _first_reviewers(led: Ledger, ids: list[int]) -> dict[int, str]:
 
 @case_app.command("hold")
 @_selectable()
-def hold(decision_id: int = typer.Argument(None, help="决定号；或用筛选条件、--ids"),
+def hold(decision_id: int = typer.Argument(None, min=1, callback=_fits_bigint, help="决定号；或用筛选条件、--ids"),
          reason: str = "缓缴企业待补足失业保险费", db: str = DB, user: str = USER,
          sel: dict[str, Any] | None = None) -> None:
     """暂缓发放 / hold payment."""
@@ -821,7 +843,7 @@ def hold(decision_id: int = typer.Argument(None, help="决定号；或用筛选�
 
 @case_app.command("release")
 @_selectable()
-def release(decision_id: int = typer.Argument(None, help="决定号；或用筛选条件、--ids"),
+def release(decision_id: int = typer.Argument(None, min=1, callback=_fits_bigint, help="决定号；或用筛选条件、--ids"),
             reason: str = "已补足缓缴的失业保险费", db: str = DB, user: str = USER,
             sel: dict[str, Any] | None = None) -> None:
     """解除暂缓 / release a hold."""
@@ -838,11 +860,12 @@ def release(decision_id: int = typer.Argument(None, help="决定号；或用筛�
 
 @case_app.command("publicize")
 @_selectable(skip=("program", "year"))
-def publicize(list_key: str, program: Program, year: Year, starts: str = typer.Option(...), days: int = typer.Option(7),
+def publicize(list_key: str, program: Program, year: Year, starts: str = typer.Option(...),
+              days: int = typer.Option(7, min=1, max=365, help="公示天数 / days"),
               db: str = DB, user: str = USER, sel: dict[str, Any] | None = None) -> None:
     """公示复审通过的名单（全部，或所选的）/ put approved decisions on a 公示 list."""
     assert sel is not None
-    starts_on = _run(_date, starts, "--starts")
+    starts_on = _day(starts, "公示开始日期 --starts")
     led = _open(db)
     if not _given(sel):
         n = _run(led.publicize, list_key, program, year, user, starts_on=starts_on, days=days)
@@ -863,8 +886,8 @@ def pay(batch_key: str, program: Program, year: Year, today: str = typer.Option(
         sel: dict[str, Any] | None = None) -> None:
     """发放一个批次（可重复执行，中断后续跑；可只发所选的）/ run a payment batch (idempotent, resumable)."""
     assert sel is not None
+    day = _day(today, "--today")
     led = _open(db)
-    day = _run(_date, today, "--today") if today else None
     if not _given(sel):
         res = _run(led.run_payment_batch, batch_key, program, year, user, today=day)
         console.print(f"✔ 本次发放 {res.paid} 个单位，共 {_yuan(res.amount_fen)} 元；缺少账户 {res.missing_account} 个 / "
@@ -912,14 +935,6 @@ def _not_payable(r: dict[str, Any]) -> tuple[str, str]:
     return f"状态为“{state_zh(r['state'])}”", f"'{r['state']}'"
 
 
-def _date(text: str, option: str) -> date:
-    from .query import parse_day
-
-    d = parse_day(text, option)
-    assert d is not None
-    return d
-
-
 @case_app.command("bounce")
 def bounce(payment_id: RecordId, reason: str = typer.Option(...), db: str = DB, user: str = USER) -> None:
     """登记银行退回 / record a bounced payment."""
@@ -952,7 +967,7 @@ def dispatch_transfer(allocation_id: RecordId, amount_fen: AmountFen, voucher: s
 
 
 @case_app.command("dispatch-misuse")
-def dispatch_misuse(decision_id: DecisionId, reason: str = typer.Option(...), amount_fen: int = typer.Option(None),
+def dispatch_misuse(decision_id: DecisionId, reason: str = typer.Option(...), amount_fen: int = AMOUNT,
                     db: str = DB, user: str = USER) -> None:
     """派遣单位违规：追回并取消下一年度申领资格 / misuse: recover and disqualify next year."""
     rid = _run(_open(db).report_dispatch_misuse, decision_id, user, reason=reason, amount_fen=amount_fen)
@@ -1043,7 +1058,7 @@ def _mask_phone(v: str | None) -> str:
 
 
 @case_app.command("balance")
-def balance(unit_id: str = typer.Option(None), program: str = typer.Option(None), db: str = DB,
+def balance(unit_id: str = typer.Option(None), program: str = typer.Option(None, callback=_known_program), db: str = DB,
             user: str = USER) -> None:
     """单位余额（已发 − 退回 − 追回）/ balances per unit and program."""
     t = Table("unit", "program", "paid", "returned", "recovered", "net", "recovery due")

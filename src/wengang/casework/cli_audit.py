@@ -88,10 +88,10 @@ def verify(db: str = DB, expect_head: str = typer.Option(None, help="外部留�
            user: str = USER) -> None:
     """校验审计链（篡改、删除、重排、整链重算、截断）、按事件重建的状态与账户，及金额对账 / verify the ledger."""
     from .checkpoints import verify_from_options
-    from .ledger import Ledger
+    from .cli import _open_ledger
     from .operators import require
 
-    led = Ledger.open(db)
+    led = _run(_open_ledger, db, True)  # only reads: a mistyped SQLite path is refused, not created
     _run(require, led, user, "read")
     rep = led.verify_audit()
     with led.engine.connect() as conn:

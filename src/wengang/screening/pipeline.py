@@ -75,7 +75,8 @@ def _read(name: str | TableSchema, source: TableSource | str | Path) -> RawTable
             header_map=src.header_map,
         )
     except OSError as exc:  # a path the file system refuses (too long, a file as a folder …)
-        err = os_error(exc, src.path, f"数据表 {name}", f"table {name}")
+        label = name if isinstance(name, str) else name.name
+        err = os_error(exc, src.path, f"数据表 {label}", f"table {label}")
         raise IngestError(err.zh, err.en, source=src.path) from None
 
 
@@ -95,13 +96,30 @@ def read_facts_table(
 
     src = source if isinstance(source, TableSource) else TableSource(str(source))
     schema = facts_schema(program_model(program))
-    raw = _read(schema, src)
-    present = set(raw.frame.collect_schema().names())
-    res = validate_table(
-        raw, check_duplicates=False, without=tuple(c for c in schema.names if c not in present)
-    )
-    accepted = res.accepted if isinstance(res.accepted, pl.DataFrame) else res.accepted.collect()
+    try:
+        raw = _read(schema, src)
+        present = set(raw.frame.collect_schema().names())
+        res = validate_table(
+            raw, check_duplicates=False, without=tuple(c for c in schema.names if c not in present)
+        )
+        accepted = res.accepted if isinstance(res.accepted, pl.DataFrame) else res.accepted.collect()
+    except IngestError as exc:  # say which input it is: the operator gave one file, the facts table
+        raise _facts_error(exc, src.path) from None
+    except pl.exceptions.PolarsError as exc:  # a file damaged past its header, met while it is read
+        raise IngestError(
+            f"事实表 {src.path} 不是可读取的 Parquet、CSV 或 Excel 表格（{type(exc).__name__}）",
+            f"facts table {src.path} is not a readable Parquet, CSV or Excel table ({type(exc).__name__}: {exc})",
+            source=src.path,
+        ) from None
     return accepted.lazy(), res.quarantine, res.report
+
+
+def _facts_error(exc: IngestError, path: str) -> IngestError:
+    zh, en = exc.message_zh, exc.message_en
+    if "事实表" not in zh:
+        zh = zh.replace(f"文件 {path}", f"事实表 {path}", 1) if f"文件 {path}" in zh else f"事实表 {path}：{zh}"
+        en = en.replace(f"file {path}", f"facts table {path}", 1) if f"file {path}" in en else f"facts table {path}: {en}"
+    return IngestError(zh, en, source=exc.source, column=exc.column)
 
 
 def latest_month_in(contributions: RawTable, evaluation_date: date) -> str:

@@ -613,7 +613,7 @@ _FACT_DTYPES = {"bool": pl.Boolean(), "date": pl.Date(), "money": pl.Int64(), "c
 def facts_schema(model: type) -> TableSchema:
     """A derived-facts table (``wengang screen --facts``): one column per field of the facts model, checked
     by the field's type (amounts, labels, dates read as in a raw table); ``credit_code`` and
-    ``region_code`` are required (the rows are screened by region)."""
+    ``region_code`` are required (the rows are screened by region), and ``name`` (the 公示 list names the unit)."""
     from wengang.ingest.headers import description_header
     from wengang.ingest.record import field_kind
 
@@ -627,7 +627,7 @@ def facts_schema(model: type) -> TableSchema:
         choices = tuple(str(m.value) for m in fk.enum) if fk.enum is not None else ()
         zh = description_header(info.description) or name
         en = (info.description or "").partition(" / ")[2] or name
-        cols.append(Column(name, _FACT_DTYPES.get(fk.kind, pl.String()), zh, en, name in ("credit_code", "region_code"), kind, choices))
+        cols.append(Column(name, _FACT_DTYPES.get(fk.kind, pl.String()), zh, en, name in ("credit_code", "name", "region_code"), kind, choices))
     if "region_code" not in fields:
         cols.append(Column("region_code", pl.String(), "参保地行政区划代码", "region code", True))
     return TableSchema("facts", "单位事实表", f"derived facts ({model.__name__})", tuple(cols))
