@@ -227,3 +227,17 @@ def test_account_change_needs_a_second_person_and_can_be_turned_down(ledger):
     with pytest.raises(LedgerError, match="fix_account"):  # paid: only a bounce opens the account again
         ledger.set_account(did, "cashier", account_no="6222-late", reason="x")
     snapshot(ledger)
+
+
+def test_the_requester_may_not_approve_their_own_account_change_even_holding_both_roles(ledger):
+    [did] = to_payable(ledger, 1)
+    old = ledger.decision(did)["account_no"]
+    add_operator(ledger, "paycheck", roles=["出纳", "复核"], display_name="吴兼岗", actor="admin")
+    cid = ledger.set_account(did, "paycheck", account_no="6222-other", reason="单位来函更换账户")
+    with pytest.raises(LedgerError) as e:
+        ledger.approve_account(cid, "paycheck")
+    assert e.value.code == "same_operator" and "申请人" in e.value.zh
+    assert ledger.decision(did)["account_no"] == old and [c["id"] for c in ledger.account_changes()] == [cid]
+    ledger.approve_account(cid, "checker")
+    assert ledger.decision(did)["account_no"] == "6222-other" and ledger.account_changes() == []
+    snapshot(ledger)
