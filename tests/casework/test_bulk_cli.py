@@ -188,13 +188,10 @@ def test_hold_and_release_a_selection_by_reason(db, led):
 
 
 def test_pay_only_the_selection_and_say_why_the_rest_waits(db, led):
-    from sqlalchemy import update
-
-    from wengang.casework.models import Decision
-
+    # one unit without a payee account (imported without one: editing the column would be tampering now)
+    led.import_decisions(RUN, [decision(1, account_no=None)], "clerk")
     ids = to_payable(led, 4)  # 1200.00 … 1200.03 元
-    with led.engine.begin() as c:  # one unit without a payee account
-        c.execute(update(Decision.__table__).where(Decision.__table__.c.id == ids[1]).values(account_no=None))
+    assert led.decision(ids[1])["account_no"] is None
     pay = ("pay", "b-1", "fanhuan", "2025", "--max-amount", "1200.01", "--today", "2025-11-01", "-u", "cashier", "-y")
     out = case(db, *pay)
     assert "将发放（批次 b-1） 2 个决定" in out

@@ -9,10 +9,10 @@ from dataclasses import asdict
 
 import polars as pl
 import pytest
-from ledger_helpers import PAYDAY, decision, to_payable
+from ledger_helpers import PAYDAY, decision, register_staff, to_payable
 from typer.testing import CliRunner
 
-from wengang.casework import LedgerError, audit, checkpoints
+from wengang.casework import Ledger, LedgerError, audit, checkpoints
 from wengang.casework.cli import audit_app, case_app
 
 runner = CliRunner()
@@ -40,16 +40,18 @@ def test_keygen_private_key_is_0600_and_never_overwritten(tmp_path):
     assert stat.S_IMODE((tmp_path / "cli.key").stat().st_mode) == 0o600
 
 
-def test_checkpoint_only_when_events_were_appended(ledger, tmp_path):
+def test_checkpoint_only_when_events_were_appended(db, tmp_path):
     key, pub = checkpoints.keygen(tmp_path / "signing.key")
     cp = tmp_path / "cp.jsonl"
+    ledger = db.open()  # not the ``ledger`` fixture: registering its operators appends events
     ledger.checkpointer = _signer(key, cp)
     assert ledger.checkpoint() is None and not cp.exists()  # nothing appended yet
+    register_staff(ledger)
     to_payable(ledger, 2)
     rec = ledger.checkpoint()
     assert rec["seq"] == ledger.verify_audit().head_seq and rec["events"] == rec["seq"]
     assert ledger.checkpoint() is None  # nothing new
-    ledger.run_payment_batch("b", "fanhuan", 2025, "cw", today=PAYDAY)
+    ledger.run_payment_batch("b", "fanhuan", 2025, "cashier", today=PAYDAY)
     ledger.close()  # closing signs the new head
     lines = cp.read_text().splitlines()
     assert len(lines) == 2 and json.loads(lines[1])["prev"] == checkpoints._line_hash(lines[0])
@@ -102,42 +104,46 @@ def test_cli_signs_after_each_command_and_warns_without_a_key(tmp_path):
     db = f"sqlite:///{tmp_path}/cli.db"
     pq = tmp_path / "screen.parquet"
     pl.DataFrame([asdict(decision(i)) for i in range(2)]).write_parquet(pq)
-    imp = ["import", str(pq), "--program", "fanhuan", "--year", "2025", "--region", "150000", "--db", db, "-u", "cw"]
+    imp = ["import", str(pq), "--program", "fanhuan", "--year", "2025", "--region", "150000", "--db", db, "-u", "clerk"]
+    register_staff(Ledger.open(db)).close()  # unsigned events too: the first command below warns about them
 
     r = runner.invoke(case_app, imp, env={"WENGANG_SIGNING_KEY": ""})
     assert r.exit_code == 0 and "未配置签名密钥" in r.output, r.output
-    r = runner.invoke(case_app, ["show", "1", "--db", db], env={"WENGANG_SIGNING_KEY": ""})
+    r = runner.invoke(case_app, ["show", "1", "--db", db, "-u", "auditor"], env={"WENGANG_SIGNING_KEY": ""})
+    assert r.exit_code == 0, r.output
     assert "未配置签名密钥" not in r.output  # nothing appended, nothing to sign
 
     key, pub = checkpoints.keygen(tmp_path / "signing.key")
     env = {"WENGANG_SIGNING_KEY": str(key)}
-    r = runner.invoke(case_app, ["notify", "fanhuan", "2025", "--db", db, "-u", "cw"], env=env)
+    r = runner.invoke(case_app, ["notify", "fanhuan", "2025", "--db", db, "-u", "clerk"], env=env)
     assert r.exit_code == 0 and "已写入签名检查点" in r.output, r.output
     cp = tmp_path / "cli.db.checkpoints.jsonl"  # default: next to the SQLite file
     assert len(cp.read_text().splitlines()) == 1
     assert checkpoints.stored_public_path(cp).read_bytes() == pub.read_bytes()
     r = runner.invoke(case_app, ["--checkpoints", str(tmp_path / "other.jsonl"), "confirm", "1", "--db", db,
-                                 "-u", "unit"], env=env)
+                                 "-u", "clerk"], env=env)
     assert r.exit_code == 0 and (tmp_path / "other.jsonl").exists(), r.output
-    r = runner.invoke(case_app, ["show", "1", "--db", db], env=env)
+    r = runner.invoke(case_app, ["show", "1", "--db", db, "-u", "auditor"], env=env)
+    assert r.exit_code == 0, r.output
     assert len(cp.read_text().splitlines()) == 1  # a read writes no checkpoint
 
-    r = runner.invoke(audit_app, ["verify", "--db", db, "--public-key", str(pub)])
+    r = runner.invoke(audit_app, ["verify", "--db", db, "--public-key", str(pub), "-u", "auditor"])
     assert r.exit_code == 0 and "审计链完整" in r.output and "尚无签名检查点覆盖" in r.output, r.output
     r = runner.invoke(audit_app, ["checkpoint", "--db", db], env=env)
     assert r.exit_code == 0, r.output
-    r = runner.invoke(audit_app, ["verify", "--db", db, "--public-key", str(pub)])
+    r = runner.invoke(audit_app, ["verify", "--db", db, "--public-key", str(pub), "-u", "auditor"])
     assert r.exit_code == 0 and "尚无签名检查点覆盖" not in r.output, r.output
 
 
 def test_verify_without_checkpoints_says_evidence_is_limited(tmp_path):
     db = f"sqlite:///{tmp_path}/plain.db"
-    r = runner.invoke(audit_app, ["verify", "--db", db])
+    register_staff(Ledger.open(db)).close()
+    r = runner.invoke(audit_app, ["verify", "--db", db, "-u", "auditor"])
     assert r.exit_code == 0 and "未配置签名检查点" in r.output and "tamper evidence is limited" in r.output
 
 
 def test_bad_key_file_is_a_clear_error(tmp_path):
     bad = tmp_path / "bad.key"
     bad.write_text("not a key")
-    r = runner.invoke(case_app, ["show", "1", "--db", f"sqlite:///{tmp_path}/x.db"], env={"WENGANG_SIGNING_KEY": str(bad)})
+    r = runner.invoke(case_app, ["show", "1", "--db", f"sqlite:///{tmp_path}/x.db", "-u", "auditor"], env={"WENGANG_SIGNING_KEY": str(bad)})
     assert r.exit_code == 2 and "无法读取签名私钥" in r.output and "Traceback" not in r.output

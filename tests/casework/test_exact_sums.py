@@ -17,13 +17,13 @@ BIG = 2**62 + 12_345  # two of them pass 2^63 − 1
 
 
 def _paid_pair(ledger) -> list[int]:
-    ledger.import_decisions(RUN, [decision(i, amount_fen=BIG) for i in (1, 2)], "screener")
-    ledger.notify("fanhuan", 2025, "caseworker", deadline=DEADLINE, channels=("sms",))
+    ledger.import_decisions(RUN, [decision(i, amount_fen=BIG) for i in (1, 2)], "clerk")
+    ledger.notify("fanhuan", 2025, "clerk", deadline=DEADLINE, channels=("sms",))
     ids = [ledger.find(program="fanhuan", year=2025, unit_id=decision(i).unit_id) for i in (1, 2)]
-    assert ledger.confirm_many(ids, "portal", today=TODAY) == 2
-    assert ledger.review_many(ids, "reviewer1", stage=1, approve=True, reason="初审通过") == 2
-    assert ledger.review_many(ids, "reviewer2", stage=2, approve=True, reason="复审通过") == 2
-    ledger.publicize("gs-big", "fanhuan", 2025, "caseworker", starts_on=date(2025, 10, 1), days=7)
+    assert ledger.confirm_many(ids, "clerk", today=TODAY) == 2
+    assert ledger.review_many(ids, "clerk", stage=1, approve=True, reason="初审通过") == 2
+    assert ledger.review_many(ids, "checker", stage=2, approve=True, reason="复审通过") == 2
+    ledger.publicize("gs-big", "fanhuan", 2025, "clerk", starts_on=date(2025, 10, 1), days=7)
     return ids
 
 
@@ -45,5 +45,5 @@ def test_a_batch_of_large_amounts_totals_exactly(ledger, db):
 
 def test_an_amount_beyond_bigint_is_refused_on_import(ledger):
     with pytest.raises(LedgerError) as exc:
-        ledger.import_decisions(RUN, [decision(1, amount_fen=2**63)], "screener")
+        ledger.import_decisions(RUN, [decision(1, amount_fen=2**63)], "clerk")
     assert exc.value.code == "bad_input" and "金额超出范围" in str(exc.value)

@@ -9,6 +9,7 @@ import pytest
 from ledger_helpers import DEADLINE, PAYDAY, RUN, RUN_SX, TODAY, decision, decision_sx, snapshot, to_payable
 
 from wengang.casework import TRANSITIONS, LedgerError
+from wengang.casework.operators import add_operator
 
 
 def test_full_path_screening_to_payment(ledger):
@@ -211,17 +212,32 @@ def test_history_has_before_and_after(ledger):
 def test_account_change_needs_a_second_person_and_can_be_turned_down(ledger):
     [did] = to_payable(ledger, 1)
     old = ledger.decision(did)["account_no"]
-    cid = ledger.set_account(did, "cw", account_no="6222-other", reason="单位来函更换账户")
+    add_operator(ledger, "cashier2", roles=["出纳"], display_name="周出纳", actor="admin")
+    cid = ledger.set_account(did, "cashier", account_no="6222-other", reason="单位来函更换账户")
     with pytest.raises(LedgerError, match="待复核"):  # one open request per decision
-        ledger.set_account(did, "cw2", account_no="6222-third", reason="again")
+        ledger.set_account(did, "cashier2", account_no="6222-third", reason="again")
     assert [c["id"] for c in ledger.account_changes()] == [cid]
-    assert ledger.run_payment_batch("b", "fanhuan", 2025, "cw", today=PAYDAY).pending_account == 1
+    assert ledger.run_payment_batch("b", "fanhuan", 2025, "cashier", today=PAYDAY).pending_account == 1
     ledger.approve_account(cid, "lead", approve=False, reason="来函无公章")
     assert ledger.decision(did)["account_no"] == old and ledger.account_changes() == []
     with pytest.raises(LedgerError, match="已复核"):
-        ledger.approve_account(cid, "lead2")
-    res = ledger.run_payment_batch("b", "fanhuan", 2025, "cw", today=PAYDAY)
+        ledger.approve_account(cid, "checker")
+    res = ledger.run_payment_batch("b", "fanhuan", 2025, "cashier", today=PAYDAY)
     assert res.paid == 1 and ledger.decision(did)["payments"][0]["account_no"] == old
     with pytest.raises(LedgerError, match="fix_account"):  # paid: only a bounce opens the account again
-        ledger.set_account(did, "cw", account_no="6222-late", reason="x")
+        ledger.set_account(did, "cashier", account_no="6222-late", reason="x")
+    snapshot(ledger)
+
+
+def test_the_requester_may_not_approve_their_own_account_change_even_holding_both_roles(ledger):
+    [did] = to_payable(ledger, 1)
+    old = ledger.decision(did)["account_no"]
+    add_operator(ledger, "paycheck", roles=["出纳", "复核"], display_name="吴兼岗", actor="admin")
+    cid = ledger.set_account(did, "paycheck", account_no="6222-other", reason="单位来函更换账户")
+    with pytest.raises(LedgerError) as e:
+        ledger.approve_account(cid, "paycheck")
+    assert e.value.code == "same_operator" and "申请人" in e.value.zh
+    assert ledger.decision(did)["account_no"] == old and [c["id"] for c in ledger.account_changes()] == [cid]
+    ledger.approve_account(cid, "checker")
+    assert ledger.decision(did)["account_no"] == "6222-other" and ledger.account_changes() == []
     snapshot(ledger)

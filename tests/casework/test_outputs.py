@@ -22,7 +22,7 @@ from tests.documents.pdfread import pdf_text
 from typer.testing import CliRunner
 
 from wengang.casework import Ledger, LedgerError
-from wengang.casework.cli import case_app
+from wengang.casework.cli import audit_app, case_app
 from wengang.casework.models import Payment, PaymentBatch
 from wengang.casework.outputs import apply_return_file, write_bank_file, write_letters, write_publicity
 from wengang.documents.bank import ReturnRecord, read_bank_file, write_return_file
@@ -148,12 +148,17 @@ def test_money_to_the_bank_and_back(ledger, tmp_path):
     assert ledger.counts() == before
 
     # re-route one bounced small firm to its 税务 account, correct the other's account; pay again once
-    basis = ledger.reroute_to_tax_account(ids[1], "cashier", account_no="6200 1111 2222 3333")
+    # (each account change is a request; a 复核 other than the requester approves it before it takes effect)
+    basis, cid = ledger.reroute_to_tax_account(ids[1], "cashier", account_no="6200 1111 2222 3333")
     assert basis.startswith("内人社发〔2025〕18号 四")
+    [req] = ledger.account_changes(decision_id=ids[1])
+    assert req["id"] == cid and req["kind"] == "reroute" and basis in req["reason"]
+    assert _state(ledger, ids[1]) == "bounced" and ledger.decision(ids[1])["payee_channel"] is None
+    ledger.approve_account(cid, "checker")
     d1 = ledger.decision(ids[1])
     assert d1["state"] == "account_fixed" and d1["account_no"] == "6200111122223333"
-    assert d1["payee_channel"] == "tax_payment_account" and basis in d1["history"][-1]["reason"]
-    ledger.fix_account(ids[2], "cashier", account_no="6222888800000002")
+    assert d1["payee_channel"] == "tax_payment_account" and d1["history"][-1]["action"] == "fix_account"
+    ledger.approve_account(ledger.fix_account(ids[2], "cashier", account_no="6222888800000002"), "checker")
     assert ledger.run_payment_batch("B2", "fanhuan", 2025, "cashier", today=PAYDAY).paid == 2
     assert ledger.run_payment_batch("B3", "fanhuan", 2025, "cashier", today=PAYDAY).paid == 0
     for i in (ids[1], ids[2]):
@@ -241,11 +246,16 @@ def test_reroute_only_where_the_text_allows_and_for_small_firms(ledger):
     with pytest.raises(LedgerError) as e:
         ledger.reroute_to_tax_account(micro, "cashier", account_no="62-00")
     assert e.value.code == "bad_account"
-    # before payment: the account and channel are set, the state does not move
-    ledger.reroute_to_tax_account(micro, "cashier", account_no="6200111122223333")
+    # before payment: once approved, the account and channel are set, the state does not move
+    _, cid = ledger.reroute_to_tax_account(micro, "cashier", account_no="6200111122223333")
+    assert ledger.decision(micro)["account_no"] == decision(2).account_no  # a request only, until approved
+    ledger.approve_account(cid, "checker")
     d = ledger.decision(micro)
     assert (d["state"], d["account_no"], d["payee_channel"]) == ("screened", "6200111122223333", "tax_payment_account")
-    assert d["history"][-1]["action"] == "reroute"
+    h = d["history"][-1]  # the approval of the re-route request changed the decision
+    assert (h["action"], h["actor"], json.loads(h["after"])["change_id"]) == ("approve_account", "checker", cid)
+    [req] = ledger.account_changes(decision_id=micro, pending=False)
+    assert (req["kind"], req["requested_by"], req["approver"], req["approve"]) == ("reroute", "cashier", "checker", 1)
     # 内人社办发〔2022〕86号 has no such clause
     other = decision(3, policy_doc="内人社办发〔2022〕86号")
     ledger.import_decisions(RUN, [other], "screener")
@@ -331,7 +341,15 @@ def test_cli_bank_file_return_publicity_letters(tmp_path):
     out = case("bank-return", str(ret), "-u", "cashier", code=1)
     assert "3 行 = 到账 1 + 退回 1 + 隔离 1" in out and "账户已冻结" in out
     assert f"wengang case reroute {plan[1]['decision_id']}" in out
-    assert "依据" in case("reroute", str(plan[1]["decision_id"]), "--tax-account", "6200111122223333", "-u", "cashier")
+    out = case("reroute", str(plan[1]["decision_id"]), "--tax-account", "6200111122223333", "-u", "cashier")
+    assert "依据" in out and "须另一人复核后生效" in out
+    cid = re.search(r"approve-account (\d+)", out).group(1)
+    case("approve-account", cid, "-u", "cashier", code=2)  # the 出纳 who asked may not approve it
+    assert "复核通过并生效" in case("approve-account", cid, "-u", "checker")
+    assert "本次发放 1 个单位，共 1,200.01 元" in case("pay", "T2", "fanhuan", "2025", "--today", "2025-11-01", "-u", "cashier",
+                                                  "-y")
+    r = runner.invoke(audit_app, ["verify", "--db", db, "-u", "auditor"])  # the whole bank path agrees with the events
+    assert r.exit_code == 0 and "审计链完整" in r.output, r.output
     out = case("publicity", "gs-tl", "--out", str(tmp_path / "pub"), "-u", "cw")
     assert "通辽市人力资源和社会保障局 2025年度稳岗返还拟发放名单公示" in out.replace("\n", "")
     body = _text(tmp_path / "pub" / "公示_gs-tl.pdf")
@@ -347,9 +365,12 @@ def test_cli_bank_file_return_publicity_letters(tmp_path):
 def test_an_account_of_the_units_own_undoes_the_reroute(ledger):
     ledger.import_decisions(RUN, [decision(1, size_class="small")], "screener")
     did = ledger.find(program="fanhuan", year=2025, unit_id=decision(1).unit_id)
-    ledger.reroute_to_tax_account(did, "cashier", account_no="6200111122223333")
-    ledger.set_account(did, "cashier", account_no="6222000011112222", reason="单位开立对公账户")
+    ledger.approve_account(ledger.reroute_to_tax_account(did, "cashier", account_no="6200111122223333")[1], "checker")
+    assert ledger.decision(did)["payee_channel"] == "tax_payment_account"
+    cid = ledger.set_account(did, "cashier", account_no="6222000011112222", reason="单位开立对公账户")
+    ledger.approve_account(cid, "checker")
     d = ledger.decision(did)
     assert (d["account_no"], d["payee_channel"]) == ("6222000011112222", None)
-    assert d["history"][-1]["after"] == json.dumps({"account_no": "6222000011112222", "payee_channel": None},
+    assert d["history"][-1]["after"] == json.dumps({"account_no": "6222000011112222", "change_id": cid,
+                                                    "payee_channel": None},
                                                    ensure_ascii=False, sort_keys=True, separators=(",", ":"))

@@ -214,6 +214,9 @@ STEPS: dict[str, Step] = {
                         lambda L, a, x, t: L.set_account(x, a, account_no="TAX-0001", reason="税务部门提供")),
     "fix_account": Step("account", lambda L: (p := _paid(L), L.record_bounce(p[1], "cashier", reason="户名不符"))[0],
                         lambda L, a, x, t: L.fix_account(x[0], a, account_no="6222-new")),
+    "approve_account": Step("approve_account",
+                            lambda L: L.set_account(_screened(L), "cashier", account_no="TAX-0001", reason="税务部门提供"),
+                            lambda L, a, x, t: L.approve_account(x, a)),
     "change_size_class": Step("resize", _approved, lambda L, a, x, t: L.change_size_class(
         x, a, new_size_class="large", new_amount_fen=60_000, reason="划型变更")),
     "record_recovery_receipt": Step("recovery_receipt", _recovery_due,
@@ -276,7 +279,7 @@ def test_every_action_is_exercised_and_the_matrix_is_the_brief():
     need = {a: ACTIONS[a].role for a in ACTIONS}
     for a in ("import", "notify", "confirm", "resolve", "first_review", "hold", "publicize"):
         assert need[a] == "caseworker", a
-    assert need["second_review"] == "reviewer"
+    assert need["second_review"] == need["approve_account"] == "reviewer"
     for a in ("pay", "bank_file", "bounce", "account"):
         assert need[a] == "payer", a
     assert need["manage_operators"] == "admin" and need["read"] is None
