@@ -145,5 +145,6 @@ def test_verify_without_checkpoints_says_evidence_is_limited(tmp_path):
 def test_bad_key_file_is_a_clear_error(tmp_path):
     bad = tmp_path / "bad.key"
     bad.write_text("not a key")
+    Ledger.open(f"sqlite:///{tmp_path}/x.db").close()  # a ledger that exists: the key is what is wrong
     r = runner.invoke(case_app, ["show", "1", "--db", f"sqlite:///{tmp_path}/x.db", "-u", "auditor"], env={"WENGANG_SIGNING_KEY": str(bad)})
     assert r.exit_code == 2 and "无法读取签名私钥" in r.output and "Traceback" not in r.output
