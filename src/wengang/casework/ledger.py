@@ -1775,6 +1775,7 @@ class Ledger:
             proj = projection.Projection.build(conn)
             rep.issues += proj.issues
             rep.issues += [diff.issue() for diff in proj.differences(conn)]
+            rep.issues += operators.verify(conn)  # roles and enabled flags, rebuilt from their events
             rep.ok = not rep.issues
             if proj.legacy:
                 rep.warn(f"{len(proj.legacy)} 个决定创建于迁移 0003 之前，其初始状态与账户未被哈希覆盖"

@@ -436,6 +436,8 @@ class LedgerMeta(Base):
 
 class AuditEvent(Base):
     __tablename__ = "case_audit_events"
+    # an entity's events (an operator's roles, rebuilt at every check) without scanning the chain
+    __table_args__ = (Index("ix_case_audit_events_entity", "entity", "entity_id"),)
     seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
     at: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str] = mapped_column(String(64))

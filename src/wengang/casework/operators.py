@@ -16,16 +16,17 @@ This identifies who acts; it does not authenticate them (the API/web layer does,
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from . import audit
 from .errors import LedgerError
-from .models import Operator
+from .models import AuditEvent, Operator
 from .roles import ACTIONS, ROLES, clean_display, normalize_login, parse_role
 
 OP = Operator.__table__.c
@@ -69,15 +70,63 @@ def _connect(target: Any) -> Iterator[Connection]:
         yield conn
 
 
+def from_events(conn: Connection, login: str, audit_ref: str) -> tuple[tuple[str, ...], bool] | None:
+    """An operator's roles and enabled flag as the audit events made them (state from events, docs/casework.md):
+    the ``operator_add`` event the row was written with, then every role change and (dis)abling. None when the
+    row has no add event of its own (a row written around the ledger)."""
+    EV = AuditEvent.__table__.c
+    rows = conn.execute(select(EV.action, EV.after).where(or_(
+        and_(EV.ref == audit_ref, EV.action == "operator_add"),
+        and_(EV.entity == "case_operators", EV.entity_id == login))).order_by(EV.seq)).all()
+    roles: tuple[str, ...] | None = None
+    enabled = False
+    for action, after in rows:
+        a = json.loads(after) if after else {}
+        if action == "operator_add":
+            if a.get("login") != login:
+                return None  # another operator's event: the row borrowed its reference
+            roles, enabled = _ordered(a.get("roles", ())), bool(a.get("enabled"))
+        elif roles is not None and "roles" in a:
+            roles = _ordered(a["roles"])
+        elif roles is not None and "enabled" in a:
+            enabled = bool(a["enabled"])
+    return None if roles is None else (roles, enabled)
+
+
 def lookup(conn: Connection, login: str) -> Actor | None:
-    row = conn.execute(select(OP.login, OP.display_name, OP.roles, OP.enabled).where(OP.login == login)).first()
-    return None if row is None else _actor(row)
+    """The registered operator, with the roles and enabled flag the audit events give: an edit of the row's
+    ``roles`` or ``enabled`` column alone grants nothing (and ``audit verify`` reports it)."""
+    row = conn.execute(select(OP.login, OP.display_name, OP.roles, OP.enabled, OP.audit_ref)
+                       .where(OP.login == login)).first()
+    if row is None:
+        return None
+    derived = from_events(conn, row.login, row.audit_ref)
+    if derived is None:
+        return None  # not registered through the ledger: unknown
+    return Actor(row.login, row.display_name, derived[0], derived[1])
+
+
+def verify(conn: Connection) -> list[audit.Issue]:
+    """Operator rows whose roles or enabled flag differ from their audit events, or that have no add event."""
+    issues = []
+    for row in conn.execute(select(OP.login, OP.roles, OP.enabled, OP.audit_ref).order_by(OP.login)):
+        stored = (_ordered(filter(None, row.roles.split(","))), bool(row.enabled))
+        derived = from_events(conn, row.login, row.audit_ref)
+        if derived is None:
+            issues.append(audit.Issue("unrecorded", f"操作人 {row.login} 没有登记事件（未经台账写入）",
+                                      f"operator {row.login} has no registration event (written around the ledger)"))
+        elif derived != stored:
+            issues.append(audit.Issue(
+                "projection", f"操作人 {row.login} 的角色或启用状态与审计事件不符：记录为 {stored}，事件为 {derived}",
+                f"operator {row.login}: roles/enabled {stored} differ from the events {derived}"))
+    return issues
 
 
 def all_operators(target: Any) -> list[Actor]:
+    """Every registered operator, roles and enabled flag as their events give them."""
     with _connect(target) as conn:
-        rows = conn.execute(select(OP.login, OP.display_name, OP.roles, OP.enabled).order_by(OP.login)).all()
-    return [_actor(r) for r in rows]
+        logins = conn.execute(select(OP.login).order_by(OP.login)).scalars().all()
+        return [a for a in (lookup(conn, x) for x in logins) if a is not None]
 
 
 def _nearest(conn: Connection, typed: str, login: str) -> list[str]:
