@@ -88,9 +88,20 @@ class Diff:
                                f"{self.table} id {self.row_id}: {self.derived}")
         return audit.Issue(
             "projection",
-            f"{self.table} id {self.row_id} 列 {self.column}：存储值 {self.stored!r}，按审计事件应为 {self.derived!r}",
-            f"{self.table} id {self.row_id} column {self.column}: stored {self.stored!r}, events give {self.derived!r}",
+            f"{self.table} id {self.row_id} 列 {self.column}：存储值 {_shown(self.column, self.stored)}，"
+            f"按审计事件应为 {_shown(self.column, self.derived)}",
+            f"{self.table} id {self.row_id} column {self.column}: stored {_shown(self.column, self.stored)}, "
+            f"events give {_shown(self.column, self.derived)}",
         )
+
+
+def _shown(column: str, value: Any) -> str:
+    """A value for a finding: account numbers masked (findings go to consoles and logs), the rest as repr."""
+    if value is None or "account" not in column:
+        return repr(value)
+    from wengang.documents.masking import mask_loose
+
+    return repr(mask_loose(value))
 
 
 def _iso(v: Any) -> Any:
@@ -257,10 +268,10 @@ class Projection:
             wrong.append(("state", d.state, "/".join(sorted(PAYABLE))))
         for col, got, want in wrong:
             self._problem(did, "payment",
-                          f"支付 case_payments id {pid}（决定 {did}，事件 {ev['seq']}）列 {col}：记录为 {got!r}，"
-                          f"按审计事件应为 {want!r}",
+                          f"支付 case_payments id {pid}（决定 {did}，事件 {ev['seq']}）列 {col}：记录为 {_shown(col, got)}，"
+                          f"按审计事件应为 {_shown(col, want)}",
                           f"payment case_payments id {pid} (decision {did}, event {ev['seq']}) column {col}: "
-                          f"{got!r}, events give {want!r}")
+                          f"{_shown(col, got)}, events give {_shown(col, want)}")
         d.net += amount
 
     def _transition(self, ev: dict[str, Any], did: int, d: Derived, action: str) -> None:
@@ -315,10 +326,10 @@ class Projection:
               and approval[1] == 1 and approval[0] != change[2] and approval[0] == ev["actor"])
         if not ok:
             self._problem(did, "unapproved_account",
-                          f"事件 {ev['seq']}（{ev['action']}）把决定 {did} 的收款账户改为 {after['account_no']!r}，"
+                          f"事件 {ev['seq']}（{ev['action']}）把决定 {did} 的收款账户改为 {_shown('account_no', after['account_no'])}，"
                           "没有另一人复核通过的账户变更申请",
                           f"event {ev['seq']} ({ev['action']}) sets decision {did}'s account to "
-                          f"{after['account_no']!r} without a change request approved by a second person")
+                          f"{_shown('account_no', after['account_no'])} without a change request approved by a second person")
 
     # ---------------------------------------------------------- comparing
     def differences(self, conn: Connection, ids: Collection[int] | None = None,
