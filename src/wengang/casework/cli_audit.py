@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from .cli import DB, USER, _run, audit_app, case_app, console
+from .cli import DB, _run, audit_app, case_app, console
 
 if TYPE_CHECKING:
     from .ledger import Ledger
@@ -85,14 +85,20 @@ def verify(db: str = DB, expect_head: str = typer.Option(None, help="外部留�
                                               help="第二份检查点所在数据库 / second checkpoint store"),
            public_key: Path = typer.Option(None, "--public-key",
                                            help="审计员持有的检查点公钥 / the auditor's copy of the public key"),
-           user: str = USER) -> None:
-    """校验审计链（篡改、删除、重排、整链重算、截断）、按事件重建的状态与账户，及金额对账 / verify the ledger."""
+           user: str = typer.Option(None, "--user", "-u",
+                                    help="操作人登录名（可省略：外部审计员校验台账副本无须是台账的操作人员）/ operator, optional")) -> None:
+    """校验审计链（篡改、删除、重排、整链重算、截断）、按事件重建的状态与账户，及金额对账 / verify the ledger.
+
+    不需要登记为操作人员：审计员拿台账副本、检查点文件和自己保存的公钥即可校验（台账里的操作人员表本身可能被改动）。
+    Needs no operator: an auditor verifies a copy with the checkpoint file and their own public key (the operator
+    table may itself have been tampered with)."""
     from .checkpoints import verify_from_options
     from .cli import _open_ledger
     from .operators import require
 
     led = _run(_open_ledger, db, True)  # only reads: a mistyped SQLite path is refused, not created
-    _run(require, led, user, "read")
+    if user is not None:
+        _run(require, led, user, "read")
     rep = led.verify_audit()
     with led.engine.connect() as conn:
         _run(verify_from_options, conn, rep, db_url=db, checkpoints=checkpoints, checkpoints_db=checkpoints_db,
