@@ -8,6 +8,7 @@ copy of the public key. Every test runs on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,8 +149,47 @@ def test_swapped_accounts_detected_and_neither_paid(hist, ledger):
     assert {a, b} <= set(dict(res.refused)) and res.paid == 1
 
 
+def test_edited_payee_channel_detected_and_not_paid(hist, ledger):
+    """A raw re-route (no request, no second person) would send the money by the 税务 channel: found, not paid."""
+    did = hist.payable[0]
+    sql(ledger, "update case_decisions set payee_channel = 'tax_payment_account' where id = :i", i=did)
+    detected(hist, "记录与事件不符", f"case_decisions id {did}", "payee_channel", "'tax_payment_account'", "None")
+    res = ledger.run_payment_batch("b2", "fanhuan", 2025, "cashier", today=PAYDAY)
+    assert "payee_channel" in dict(res.refused)[did].en and res.paid == len(hist.payable) - 1
+    assert one(ledger, "select count(*) from case_payments where channel = 'tax_payment_account'") == 0
+    with pytest.raises(LedgerError, match=f"决定 {did}.*payee_channel"):
+        ledger.pay_decision(did, "cashier", today=PAYDAY)
+
+
+def test_cleared_reroute_detected_and_paid_only_as_approved(hist, ledger):
+    """An approved re-route undone behind the ledger: found and refused; restored, it is paid by the 税务 channel."""
+    did = hist.payable[1]
+    _, cid = ledger.reroute_to_tax_account(did, "cashier", account_no="6200111122223333")
+    ledger.approve_account(cid, "lead")
+    assert ledger.verify_audit().ok
+    sql(ledger, "update case_decisions set payee_channel = NULL where id = :i", i=did)
+    detected(hist, "记录与事件不符", f"case_decisions id {did}", "payee_channel", "None", "'tax_payment_account'")
+    res = ledger.run_payment_batch("b2", "fanhuan", 2025, "cashier", today=PAYDAY)
+    assert did in dict(res.refused) and not ledger.decision(did)["payments"]
+    sql(ledger, "update case_decisions set payee_channel = 'tax_payment_account' where id = :i", i=did)
+    ledger.run_payment_batch("b3", "fanhuan", 2025, "cashier", today=PAYDAY)
+    [p] = ledger.decision(did)["payments"]
+    assert (p["channel"], p["account_no"]) == ("tax_payment_account", "6200111122223333")
+    assert ledger.verify_audit().ok
+
+
+def test_payment_by_a_channel_the_events_never_gave_is_found_after_a_rewrite(hist, ledger):
+    """Even with every hash recomputed, a payment whose channel no event gave is named (and the rewrite too)."""
+    did = hist.paid[2]
+    sql(ledger, "update case_payments set channel = 'tax_payment_account' where decision_id = :i", i=did)
+    rewrite_chain(ledger)
+    out = detected(hist, "支付与决定不符", f"决定 {did}", "channel", "'tax_payment_account'", "'corporate_account'")
+    assert "[链条被改写" in out
+
+
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(which=st.integers(0, 6), column=st.sampled_from(["state", "account_no", "hold_reason", "deadline"]),
+@given(which=st.integers(0, 6),
+       column=st.sampled_from(["state", "account_no", "hold_reason", "deadline", "payee_channel"]),
        value=st.sampled_from(["approved", "x", "2030-01-01", None]))
 def test_any_edit_of_a_workflow_column_is_found(hist, ledger, which, column, value):
     did = (hist.paid + hist.payable)[which]
@@ -168,6 +208,62 @@ def test_any_edit_of_a_workflow_column_is_found(hist, ledger, which, column, val
     finally:
         sql(ledger, f"update case_decisions set {column} = :v where id = :i", v=before, i=did)
     assert ledger.verify_audit().ok
+
+
+# -------------------------------------------------------------------- payee banks
+BANK, OTHER_BANK = "102191000019", "105191000011"
+PAYER = "15001234567890123456"
+
+
+def bank_ready(ledger, *, raw: str | None = None) -> list[str]:
+    """Pay the payable decisions (batch b2) and register their accounts' bank codes through the ledger, except
+    ``raw``, written straight into the table (no event)."""
+    ledger.run_payment_batch("b2", "fanhuan", 2025, "cashier", today=PAYDAY)
+    accounts = sorted({p["account_no"] for p in ledger.bank_file_plan("b2")["payments"]})
+    assert len(accounts) == 3  # hist.payable
+    if raw is not None:
+        sql(ledger, "insert into case_payee_banks (account_no, bank_code) values (:a, :b)", a=raw, b=BANK)
+    assert ledger.set_payee_banks({a: BANK for a in accounts if a != raw}, "cashier") == len(accounts) - bool(raw)
+    return accounts
+
+
+def bank_file_cli(h: History, tmp_path: Path):
+    return runner.invoke(case_app, ["bank-file", "b2", "--out", str(tmp_path / "bank"), "--payer-account", PAYER,
+                                    "--date", "2025-11-01", "--db", h.url, "-u", "cashier"])
+
+
+def test_edited_bank_code_detected_and_stops_the_bank_file(hist, ledger, tmp_path):
+    acc = bank_ready(ledger)[0]
+    assert ledger.verify_audit().ok
+    sql(ledger, "update case_payee_banks set bank_code = :b where account_no = :a", b=OTHER_BANK, a=acc)
+    detected(hist, "记录与事件不符", f"case_payee_banks account_no '{mask_loose(acc)}'", "bank_code", f"'{OTHER_BANK}'", f"'{BANK}'")
+    r = bank_file_cli(hist, tmp_path)
+    assert r.exit_code == 2 and "开户行行号与审计事件不符" in r.output and mask_loose(acc) in r.output, r.output
+    assert one(ledger, "select count(*) from case_bank_files") == 0 and not (tmp_path / "bank" / "b2.txt").exists()
+    # the same change made through the ledger (audited): verified, and the file is written with it
+    assert ledger.set_payee_banks({acc: OTHER_BANK}, "cashier") == 1
+    assert verify_cli(hist).exit_code == 0
+    r = bank_file_cli(hist, tmp_path)
+    assert r.exit_code == 0, r.output
+    assert f"|{acc}|{OTHER_BANK}|".encode() in (tmp_path / "bank" / "b2.txt").read_bytes()
+
+
+def test_bank_code_written_behind_the_ledger_detected_and_stops_the_bank_file(hist, ledger, tmp_path):
+    acc = bank_ready(ledger, raw="62220000" + "00000010")  # hist.payable[0]'s account
+    assert acc[0] == "6222000000000010"
+    detected(hist, "记录与事件不符", f"case_payee_banks account_no '{mask_loose(acc[0])}'", "没有登记这一行的审计事件")
+    r = bank_file_cli(hist, tmp_path)
+    assert r.exit_code == 2 and mask_loose(acc[0]) in r.output, r.output
+    assert one(ledger, "select count(*) from case_bank_files") == 0
+
+
+def test_deleted_bank_code_detected_and_stops_the_bank_file(hist, ledger, tmp_path):
+    acc = bank_ready(ledger)[-1]
+    sql(ledger, "delete from case_payee_banks where account_no = :a", a=acc)
+    detected(hist, "记录与事件不符", f"case_payee_banks account_no '{mask_loose(acc)}'", "已被删除")
+    with pytest.raises(LedgerError, match=f"开户行行号与审计事件不符.*{re.escape(mask_loose(acc))}") as e:
+        ledger.bank_file_plan("b2")
+    assert e.value.code == "tampered"
 
 
 # -------------------------------------------------------------------- hashed rows

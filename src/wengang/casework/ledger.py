@@ -1293,8 +1293,18 @@ class Ledger:
             for i in range(0, len(accounts), 5000):
                 old.update(conn.execute(select(K.c.account_no, K.c.bank_code)
                                         .where(K.c.account_no.in_(accounts[i:i + 5000]))).all())
+            # a row that already holds the code is left alone only if its events say so too: one edited behind
+            # the ledger is set again, with an event (otherwise it would stay at odds with the audit trail)
+            same = [a for a in accounts if old.get(a) == clean[a]]
+            recorded: dict[str, str] = {}
+            EV = AuditEvent.__table__.c
+            for i in range(0, len(same), 5000):
+                for acc, after in conn.execute(select(EV.entity_id, EV.after).where(
+                        EV.entity == "case_payee_banks", EV.action == "set_payee_bank",
+                        EV.entity_id.in_(same[i:i + 5000])).order_by(EV.seq)):
+                    recorded[acc] = json.loads(after)["bank_code"]
             for a in accounts:
-                if old.get(a) == clean[a]:
+                if old.get(a) == clean[a] and recorded.get(a) == clean[a]:
                     continue
                 if a in old:
                     conn.execute(update(K).where(K.c.account_no == a).values(bank_code=clean[a]))
@@ -1331,10 +1341,27 @@ class Ledger:
         for i in range(0, len(accounts), 5000):
             banks.update(conn.execute(select(K.account_no, K.bank_code)
                                       .where(K.account_no.in_(accounts[i:i + 5000]))).all())
+        self._banks_verified(conn, accounts)
         for r in rows:
             r["reference"] = payment_reference(r["decision_id"], r["seq"])
             r["bank_code"] = banks.get(_digits(r["account_no"]))
         return rows
+
+    def _banks_verified(self, conn: Connection, accounts: Sequence[str]) -> None:
+        """No bank file while a bank code it would use differs from its ``set_payee_bank`` events: an edited code
+        could send the money to another bank. The whole file is refused (fail closed) and the accounts named."""
+        if not accounts:
+            return
+        proj = projection.Projection.build(conn, ())  # follows no decision: the chain and the bank events only
+        self._check_events(proj)
+        diffs = proj.bank_differences(conn, accounts)
+        if diffs:
+            shown_zh = "；".join(d.issue().zh for d in diffs[:10]) + (" …" if len(diffs) > 10 else "")
+            shown_en = "; ".join(d.issue().en for d in diffs[:10]) + (" ..." if len(diffs) > 10 else "")
+            raise LedgerError("tampered", f"{len(diffs)} 个收款账户的开户行行号与审计事件不符，报盘文件未生成"
+                              f"（请运行 wengang audit verify）：{shown_zh}",
+                              f"{len(diffs)} payee bank codes differ from their audit events; no bank file written "
+                              f"(run wengang audit verify): {shown_en}")
 
     def bank_file_plan(self, batch_key: str) -> dict[str, Any]:
         """A batch, the bank files written for it, and its payments not yet in a file (``_payment_rows``)."""
@@ -1346,7 +1373,7 @@ class Ledger:
             return {"batch": batch, "files": files, "payments": self._payment_rows(conn, self._unsent(batch["id"]))}
 
     def bank_file_payments(self, file_key: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        """A bank file written before and its payments, to write it again byte for byte."""
+        """A bank file written before and its payments, to write it again byte for byte (bank codes verified)."""
         F, Item = BankFile.__table__.c, BankFileItem.__table__.c
         with self._read() as conn:
             f = conn.execute(select(BankFile.__table__).where(F.file_key == file_key)).mappings().first()
@@ -1775,6 +1802,7 @@ class Ledger:
             proj = projection.Projection.build(conn)
             rep.issues += proj.issues
             rep.issues += [diff.issue() for diff in proj.differences(conn)]
+            rep.issues += [diff.issue() for diff in proj.bank_differences(conn)]
             rep.issues += operators.verify(conn)  # roles and enabled flags, rebuilt from their events
             rep.ok = not rep.issues
             if proj.legacy:

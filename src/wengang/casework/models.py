@@ -9,9 +9,10 @@ The only mutable columns are workflow columns (``case_decisions.state``, ``accou
 every change to them is an audit event with before/after.
 ``changed_at`` stamps the last change of a decision row (for finding cases by date; not evidence: the audit
 chain is).
-The workflow columns are a projection of the events: their starting values (``init_*``) are hashed with the row,
-every later value is in an event, and ``projection.py`` rebuilds them to check the stored ones (at payment and in
-``audit verify``). A payee account changes only by a request (``case_account_changes``) that a second person
+The workflow columns are a projection of the events: their starting values (``init_*``; ``payee_channel`` always
+starts NULL) are hashed with the row, every later value is in an event, and ``projection.py`` rebuilds them to check
+the stored ones (at payment and in ``audit verify``); likewise the payee banks from their ``set_payee_bank`` events
+(at bank-file time and in ``audit verify``). A payee account changes only by a request (``case_account_changes``) that a second person
 approves (``case_account_approvals``).
 """
 

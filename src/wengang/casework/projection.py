@@ -1,22 +1,29 @@
 """State from events: each decision's workflow columns and money, rebuilt from the audit chain.
 
-No hash covers ``case_decisions.state``, ``account_no``, ``hold_reason`` or ``deadline``: they change. So they are
-treated as a cache of the events and rebuilt here by folding the chain in order:
+No hash covers ``case_decisions.state``, ``account_no``, ``hold_reason``, ``deadline`` or ``payee_channel``, nor the
+payee banks (``case_payee_banks``): they change. So they are treated as a cache of the events and rebuilt here by
+folding the chain in order:
 
 - the event that created a decision (``ref``) starts it at its hashed ``init_*`` values and its rule amount;
 - an event on one decision (``entity_id``) or on a list of them (``after.ids``, ``after.publicity_ref``) sets the
-  workflow keys its ``after`` names (``state``, ``account_no``, ``hold_reason``, ``deadline``);
+  workflow keys its ``after`` names (``state``, ``account_no``, ``hold_reason``, ``deadline``, ``payee_channel``);
+- ``payee_channel`` starts NULL for every decision: no path that creates a decision sets it, and every change of it
+  since it exists (re-route, own account) names it in its event's ``after``; so there is no ``init_payee_channel``
+  and decisions from before migration 0003 start at NULL too;
+- a ``set_payee_bank`` event sets the bank code of one account (``entity_id``) to ``after.bank_code``;
 - a payment event (``case_payments`` rows, ``after.decision_state``) marks its decisions paid;
 - recomputations set the entitlement; payments, returns and overpayment recoveries move the net paid.
 
 Along the way every payment row is checked against the decision as the events had it at that moment (payable
-state, amount, account), every state change against the transition table, and every account change against an
+state, amount, account, channel), every state change against the transition table, and every account change against an
 approved request by someone other than the requester (``case_account_changes`` / ``_approvals``).
-``differences`` then compares the stored rows with the result, column by column.
+``differences`` then compares the stored rows with the result, column by column; ``bank_differences`` does the same
+for ``case_payee_banks``.
 
 The ledger uses it when money leaves (``run_payment_batch``, ``pay_decision``, a supplement): a decision whose
-stored row differs, or whose covering rows no longer match their hashes, is not paid. ``audit verify`` runs it on
-every decision.
+stored row differs, or whose covering rows no longer match their hashes, is not paid; a bank file is not written
+while a payee bank it uses differs from its events (``bank_codes``). ``audit verify`` runs it on every decision
+and every payee bank.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from .models import (
     AccountApproval,
     AccountChange,
     Decision,
+    PayeeBank,
     Payment,
     PaymentReturn,
     PublicityEntry,
@@ -43,7 +51,7 @@ from .models import (
 )
 from .states import TRANSITIONS
 
-WF = ("state", "account_no", "hold_reason", "deadline")
+WF = ("state", "account_no", "hold_reason", "deadline", "payee_channel")
 # A decision created before migration 0003 starts with its workflow values unknown: the first event that sets
 # one makes it known; one no event ever set is taken from init_* (its value at migration time).
 UNKNOWN: Any = type("Unknown", (), {"__repr__": lambda self: "<unknown>"})()
@@ -60,6 +68,7 @@ X = PaymentReturn.__table__.c
 C = Recovery.__table__.c
 AC = AccountChange.__table__.c
 AA = AccountApproval.__table__.c
+K = PayeeBank.__table__.c
 
 
 @dataclass
@@ -70,27 +79,33 @@ class Derived:
     account_no: str | None
     hold_reason: str | None
     deadline: str | None
+    payee_channel: str | None  # the channel money now goes by, if not the rules' (re-routed to the 税务 account)
     amount: int | None  # entitlement: the rule amount, or the latest recomputation
+    channel: str | None = None  # the rules' payment_channel (hashed with the row)
     net: int = 0  # paid − returned − overpayment recovered (what a supplement settles against)
 
 
 @dataclass
 class Diff:
     table: str
-    row_id: int
+    row_id: int | str  # the row's key: a decision's id, a payee bank's account number
     column: str
     stored: Any
     derived: Any
 
+    @property
+    def key(self) -> str:
+        return f"account_no {_shown('account_no', self.row_id)}" if self.table == "case_payee_banks" else f"id {self.row_id}"
+
     def issue(self) -> audit.Issue:
         if self.column == "*":
-            return audit.Issue("projection", f"{self.table} id {self.row_id}：{self.stored}",
-                               f"{self.table} id {self.row_id}: {self.derived}")
+            return audit.Issue("projection", f"{self.table} {self.key}：{self.stored}",
+                               f"{self.table} {self.key}: {self.derived}")
         return audit.Issue(
             "projection",
-            f"{self.table} id {self.row_id} 列 {self.column}：存储值 {_shown(self.column, self.stored)}，"
+            f"{self.table} {self.key} 列 {self.column}：存储值 {_shown(self.column, self.stored)}，"
             f"按审计事件应为 {_shown(self.column, self.derived)}",
-            f"{self.table} id {self.row_id} column {self.column}: stored {_shown(self.column, self.stored)}, "
+            f"{self.table} {self.key} column {self.column}: stored {_shown(self.column, self.stored)}, "
             f"events give {_shown(self.column, self.derived)}",
         )
 
@@ -118,6 +133,7 @@ class Projection:
     issues: list[audit.Issue] = field(default_factory=list)  # per-row problems met while folding
     bad: dict[int, audit.Issue] = field(default_factory=dict)  # decision id -> first problem that concerns it
     derived: dict[int, Derived] = field(default_factory=dict)
+    banks: dict[str, str] = field(default_factory=dict)  # account -> bank code, as the set_payee_bank events say
     legacy: set[int] = field(default_factory=set)  # decisions created before migration 0003 (init_* not hashed)
     legacy_account_changes: int = 0  # account changes on those made before four-eyes approval existed
     _rows: dict[str, dict[str, list[tuple]]] = field(default_factory=dict)  # table -> audit_ref -> rows
@@ -149,7 +165,7 @@ class Projection:
 
     def _load(self, conn: Connection) -> None:
         self._put("case_decisions", self._select(conn, select(
-            D.id, D.init_state, D.init_account_no, D.init_hold_reason, D.amount_fen, D.audit_ref), D.id))
+            D.id, D.init_state, D.init_account_no, D.init_hold_reason, D.amount_fen, D.payment_channel, D.audit_ref), D.id))
         self._put("case_recomputations", self._select(conn, select(R.decision_id, R.new_amount_fen, R.audit_ref),
                                                       R.decision_id))
         entries = self._select(conn, select(E.decision_id, E.list_id, E.audit_ref), E.decision_id)
@@ -160,7 +176,7 @@ class Projection:
                 self._put("case_publicity_lists", conn.execute(select(L.id, L.audit_ref).where(
                     L.id.in_(lists[i:i + _IN]))).all())
         self._put("case_payments", self._select(conn, select(
-            P.id, P.decision_id, P.kind, P.amount_fen, P.account_no, P.audit_ref), P.decision_id, 1))
+            P.id, P.decision_id, P.kind, P.amount_fen, P.account_no, P.channel, P.audit_ref), P.decision_id, 1))
         self._put("case_payment_returns", self._select(conn, select(P.decision_id, X.amount_fen, X.audit_ref)
                                                        .select_from(PaymentReturn.__table__.join(
                                                            Payment.__table__, X.payment_id == P.id)), P.decision_id))
@@ -211,6 +227,8 @@ class Projection:
                     self._apply_rows(ev, rows)
             if table == "case_decisions" and ev["ref"] is None:
                 self._apply_decision_event(conn, ev)
+            elif table == "case_payee_banks" and ev["action"] == "set_payee_bank" and ev["entity_id"] is not None:
+                self.banks[ev["entity_id"]] = json.loads(ev["after"])["bank_code"]
 
     def _flag(self, decision_id: int, issue: audit.Issue) -> None:
         self.bad.setdefault(decision_id, issue)
@@ -225,20 +243,20 @@ class Projection:
         table, after = ev["entity"], json.loads(ev["after"])
         if table == "case_decisions":
             legacy = after.get("hv") != audit.HASH_VERSION
-            for did, state, account, hold, amount in rows:
+            for did, state, account, hold, amount, channel in rows:
                 if legacy:
                     self.legacy.add(did)
                     self._legacy_init[did] = {"state": state, "account_no": account, "hold_reason": hold}
-                    self.derived.setdefault(did, Derived(UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, amount))
+                    self.derived.setdefault(did, Derived(UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, None, amount, channel))
                 else:
-                    self.derived.setdefault(did, Derived(state, account, hold, None, amount))
+                    self.derived.setdefault(did, Derived(state, account, hold, None, None, amount, channel))
         elif table == "case_recomputations":
             for did, amount in rows:
                 if (d := self.derived.get(did)) is not None:
                     d.amount = amount
         elif table == "case_payments":
-            for pid, did, kind, amount, account in rows:
-                self._check_payment(ev, pid, did, kind, amount, account)
+            for pid, did, kind, amount, account, channel in rows:
+                self._check_payment(ev, pid, did, kind, amount, account, channel)
             if "decision_state" in after:  # a batch: its payments' decisions are paid (checked just above)
                 for _, did, *_ in rows:
                     if (d := self.derived.get(did)) is not None:
@@ -252,7 +270,8 @@ class Projection:
                 if kind == "overpayment" and (d := self.derived.get(did)) is not None:
                     d.net -= amount
 
-    def _check_payment(self, ev: dict[str, Any], pid: int, did: int, kind: str, amount: int, account: str) -> None:
+    def _check_payment(self, ev: dict[str, Any], pid: int, did: int, kind: str, amount: int, account: str,
+                       channel: str) -> None:
         d = self.derived.get(did)
         if d is None:
             self._problem(did, "payment", f"支付 case_payments id {pid}：决定 {did} 在审计事件中不存在",
@@ -264,6 +283,8 @@ class Projection:
             wrong.append(("amount_fen", amount, expect))
         if account != d.account_no and d.account_no is not UNKNOWN:
             wrong.append(("account_no", account, d.account_no))
+        if channel != (d.payee_channel or d.channel):
+            wrong.append(("channel", channel, d.payee_channel or d.channel))
         if kind == "initial" and d.state not in PAYABLE and d.state is not UNKNOWN:
             wrong.append(("state", d.state, "/".join(sorted(PAYABLE))))
         for col, got, want in wrong:
@@ -311,7 +332,7 @@ class Projection:
 
     def _check_account_change(self, conn: Connection, ev: dict[str, Any], did: int, after: dict[str, Any]) -> None:
         cid = after.get("change_id")
-        if cid is None and did in self.legacy and ev["action"] in ("set_account", "confirm", "fix_account"):
+        if cid is None and did in self.legacy and ev["action"] in ("set_account", "confirm", "fix_account", "reroute"):
             self.legacy_account_changes += 1  # before migration 0003 one person could change an account
             return
         if cid is not None and cid not in self._changes:  # a change made after the build
@@ -360,6 +381,30 @@ class Projection:
                                 "the row the events created has been deleted"))
         return out
 
+    def bank_differences(self, conn: Connection, accounts: Collection[str] | None = None) -> list[Diff]:
+        """Stored payee banks (of ``accounts``; default all) that differ from their ``set_payee_bank`` events."""
+        q = select(K.account_no, K.bank_code)
+        if accounts is None:
+            stored = dict(tuple(r) for r in conn.execute(q))
+        else:
+            accounts = sorted(set(accounts))
+            stored = {}
+            for i in range(0, len(accounts), _IN):
+                stored.update(tuple(r) for r in conn.execute(q.where(K.account_no.in_(accounts[i:i + _IN]))))
+        out: list[Diff] = []
+        for acc, code in sorted(stored.items()):
+            want = self.banks.get(acc)
+            if want is None:
+                out.append(Diff("case_payee_banks", acc, "*", "没有登记这一行的审计事件（在台账之外写入）",
+                                "no audit event recorded this row (written behind the ledger)"))
+            elif code != want:
+                out.append(Diff("case_payee_banks", acc, "bank_code", code, want))
+        followed = self.banks.keys() if accounts is None else set(accounts) & self.banks.keys()
+        for acc in sorted(followed - stored.keys()):
+            out.append(Diff("case_payee_banks", acc, "*", "审计事件登记的这一行已被删除",
+                            "the row the events recorded has been deleted"))
+        return out
+
     def refused(self, conn: Connection, ids: Collection[int], stored: list[tuple] | None = None) -> dict[int, audit.Issue]:
         """Of ``ids``, those not to be paid and the first reason for each."""
         ids = frozenset(ids)
@@ -387,10 +432,10 @@ def _in_ranges(conn: Connection, q: Any, col: Any, pos: int, ids: frozenset[int]
 
 # Reading a ref's rows after the build (events appended meanwhile): same columns as _load; _DID = decision's index.
 _BY_REF = {
-    "case_decisions": select(D.id, D.init_state, D.init_account_no, D.init_hold_reason, D.amount_fen, D.audit_ref),
+    "case_decisions": select(D.id, D.init_state, D.init_account_no, D.init_hold_reason, D.amount_fen, D.payment_channel, D.audit_ref),
     "case_recomputations": select(R.decision_id, R.new_amount_fen, R.audit_ref),
     "case_publicity_entries": select(E.decision_id, E.list_id, E.audit_ref),
-    "case_payments": select(P.id, P.decision_id, P.kind, P.amount_fen, P.account_no, P.audit_ref),
+    "case_payments": select(P.id, P.decision_id, P.kind, P.amount_fen, P.account_no, P.channel, P.audit_ref),
     "case_payment_returns": select(P.decision_id, X.amount_fen, X.audit_ref).select_from(
         PaymentReturn.__table__.join(Payment.__table__, X.payment_id == P.id)),
     "case_recoveries": select(C.decision_id, C.kind, C.amount_fen, C.audit_ref),
