@@ -210,9 +210,22 @@ class Expr:
         return ()
 
     def walk(self) -> Iterator[Expr]:
-        yield self
-        for child in self.children():
-            yield from child.walk()
+        """Each node once, in pre-order. Rules share sub-expressions (a reading's variants reuse the same
+        terms), so visiting every path repeated nodes ~50× (32,777 visits for 661 nodes in 稳岗返还 v2024)."""
+        nodes = self.__dict__.get("_nodes")
+        if nodes is None:
+            seen: set[int] = set()
+            order: list[Expr] = []
+            stack: list[Expr] = [self]
+            while stack:
+                node = stack.pop()
+                if id(node) in seen:
+                    continue
+                seen.add(id(node))
+                order.append(node)
+                stack.extend(reversed(node.children()))
+            nodes = self.__dict__["_nodes"] = tuple(order)  # nodes are not changed once built
+        return iter(nodes)
 
     def show(self) -> str:
         return self.label or self._show()
