@@ -15,6 +15,7 @@ typo (an unknown canonical name must not be dropped silently: a misspelt exclusi
 from __future__ import annotations
 
 import enum
+import functools
 import re
 import types
 import typing
@@ -91,6 +92,7 @@ class Normalised:
     notes: list[str]
 
 
+@functools.cache  # the same Scope object each time, so the header lookup built from it is cached too
 def _scope(model: type, extra: tuple[FieldSpec, ...]) -> Scope:
     scope = model_scope(model)
     have = {f.name for f in scope.fields}
