@@ -91,7 +91,7 @@ def validate_facts(
         raw = raw.model_dump()
     from wengang.ingest.record import normalise_record
 
-    if normalised and not isinstance(raw, Record):
+    if normalised:
         data, problems = dict(raw), []
     else:
         out = normalise_record(model, raw, header_map=header_map)
