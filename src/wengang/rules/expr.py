@@ -53,6 +53,10 @@ class EvalContext:
     # values here ("live"): only live switches can change this case's outcome
     reached: dict[str, None] = field(default_factory=dict)
     live: dict[str, None] = field(default_factory=dict)
+    # value of each node evaluated so far, by node id: rules share sub-expressions (稳岗返还 evaluated ~45 %
+    # of its nodes twice or more). A node's value depends only on this context, and what evaluating it
+    # records (settings read, switches reached or live) is recorded the first time.
+    values: dict[int, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -188,9 +192,13 @@ class Expr:
 
     # -- evaluation ----------------------------------------------------------------------------
     def eval(self, ctx: EvalContext) -> Any:
-        value = self._eval(ctx)
+        key = id(self)
+        values = ctx.values
+        if key in values:
+            return values[key]
+        value = values[key] = self._eval(ctx)
         if ctx.trace is not None:
-            ctx.trace[id(self)] = (value,)
+            ctx.trace[key] = (value,)
         return value
 
     def _eval(self, ctx: EvalContext) -> Any:  # pragma: no cover - abstract
@@ -517,10 +525,13 @@ class Cmp(Expr):
         return _CMP[self.op](x, y)
 
     def eval(self, ctx: EvalContext) -> Any:
-        value = self._eval(ctx)
+        key = id(self)
+        if key in ctx.values:
+            return ctx.values[key]
+        value = ctx.values[key] = self._eval(ctx)
         if ctx.trace is not None:
-            _, x, y = ctx.trace[id(self)]
-            ctx.trace[id(self)] = (value, x, y)
+            _, x, y = ctx.trace[key]
+            ctx.trace[key] = (value, x, y)
         return value
 
     def _polars(self, ctx: CompileContext) -> pl.Expr:
@@ -815,7 +826,9 @@ class Reading(Expr):
         value = chosen.eval(ctx)
         if self.switch not in ctx.live:
             # would another reading give this case a different value here?
-            probe = EvalContext(ctx.facts, ctx.params, ctx.settings, ctx.readings)
+            # values already computed here are the probe's too (same readings); what evaluating them
+            # records is already recorded here, and the probe's own values stay in the probe
+            probe = EvalContext(ctx.facts, ctx.params, ctx.settings, ctx.readings, values=dict(ctx.values))
             if any(o.eval(probe) != value for o in self.options.values() if o is not chosen):
                 ctx.live.setdefault(self.switch, None)
             for s in probe.reached:
