@@ -377,14 +377,22 @@ def run_checks(ruleset: Ruleset, ctx: EvalContext) -> Evaluation:
 
 def missing_settings(ruleset: Ruleset, params: Mapping[str, Any], settings: Mapping[str, Any]) -> list[str]:
     """Settings the active rules read that have no value (the same list for one case and a table)."""
-    from wengang.rules.expr import Setting
-
     names: dict[str, None] = {}
     for e in ruleset.active_exprs(params):
-        for n in e.walk():
-            if isinstance(n, Setting) and settings.get(n.name) is None:
-                names.setdefault(n.name, None)
+        for name in settings_read(e):
+            if settings.get(name) is None:
+                names.setdefault(name, None)
     return list(names)
+
+
+def settings_read(expr: Expr) -> tuple[str, ...]:
+    """The settings ``expr`` reads under any reading, in walk order (cached: rules do not change)."""
+    from wengang.rules.expr import Setting
+
+    names = expr.__dict__.get("_settings_read")
+    if names is None:
+        names = expr.__dict__["_settings_read"] = tuple(dict.fromkeys(n.name for n in expr.walk() if isinstance(n, Setting)))
+    return names
 
 
 def reads_setting_under(expr: Expr, names: Sequence[str], params: Mapping[str, Any], readings: Mapping[str, str]) -> bool:
@@ -413,9 +421,7 @@ def waits_for_region(ruleset: Ruleset, ev: Evaluation, absent: Sequence[str]) ->
 
 
 def _reads_setting(expr: Expr, names: Sequence[str]) -> bool:
-    from wengang.rules.expr import Setting
-
-    return bool(names) and any(isinstance(n, Setting) and n.name in names for n in expr.walk())
+    return bool(names) and any(n in names for n in settings_read(expr))
 
 
 def refusal_lines(ev: Evaluation, params: Mapping[str, Any]) -> list[str]:
