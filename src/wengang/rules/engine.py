@@ -324,8 +324,14 @@ def _describe(node: Expr, ctx: EvalContext, out: list[str]) -> None:
         out.append(f"{node.show()}：{format_value(trace[id(node)][0], node.fmt)}")
 
 
-def _cited_params(node: Expr, ctx: EvalContext, out: dict[str, None]) -> None:
+def _cited_params(node: Expr, ctx: EvalContext, out: dict[str, None], seen: set[int] | None = None) -> None:
     """Parameters on the path the evaluation took (not those of untaken branches or readings)."""
+    # a shared sub-expression cites the same parameters each time: visit it once (first citations keep their order)
+    if seen is None:
+        seen = set()
+    elif id(node) in seen:
+        return
+    seen.add(id(node))
     trace = ctx.trace or {}
     if isinstance(node, Param):
         out.setdefault(node.name, None)
@@ -333,17 +339,17 @@ def _cited_params(node: Expr, ctx: EvalContext, out: dict[str, None]) -> None:
     if isinstance(node, Reading):
         if node.fixed_by and node.fixed_by in ctx.params:
             out.setdefault(node.fixed_by, None)
-        _cited_params(node.choose(ctx.params, ctx.readings), ctx, out)
+        _cited_params(node.choose(ctx.params, ctx.readings), ctx, out, seen)
         return
     if isinstance(node, IfElse):
-        _cited_params(node.cond, ctx, out)
+        _cited_params(node.cond, ctx, out, seen)
         cond = trace.get(id(node.cond), (None,))[0]
         branches = (node.then, node.otherwise) if cond is None else ((node.then,) if cond else (node.otherwise,))
         for b in branches:
-            _cited_params(b, ctx, out)
+            _cited_params(b, ctx, out, seen)
         return
     for child in node.children():
-        _cited_params(child, ctx, out)
+        _cited_params(child, ctx, out, seen)
 
 
 # ---------------------------------------------------------------------------------------------
