@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -92,7 +92,7 @@ def validate_facts(
     from wengang.ingest.record import normalise_record
 
     if normalised:
-        data, problems = dict(raw), []
+        data, problems = dict(cast(Mapping[str, Any], raw)), []
     else:
         out = normalise_record(model, raw, header_map=header_map)
         data, problems = out.data, list(out.problems)
