@@ -472,11 +472,12 @@ def evaluate_resolved(
     params = resolution.params
     settings = dict(settings or {})
 
-    def run(assigned: dict[str, str], trace: bool) -> Evaluation:
-        ctx = EvalContext(facts=facts, params=params, settings=settings, readings=assigned, trace={} if trace else None)
+    def run(assigned: dict[str, str], base: Mapping[int, Any] | None) -> Evaluation:
+        # the traced run records every node; another reading's run takes what no reading changes from it
+        ctx = EvalContext(facts=facts, params=params, settings=settings, readings=assigned, trace={} if base is None else None, base=base)
         return run_checks(ruleset, ctx)
 
-    traced = run(fixed, trace=True)
+    traced = run(fixed, None)
     absent = missing_settings(ruleset, params, settings)
     used = {s: fixed.get(s) or interpretations.get(s).default for s in traced.ctx.reached}
     outcomes: list[Outcome] = []
@@ -492,7 +493,7 @@ def evaluate_resolved(
         switch = interpretations.get(free[0])
         for key in [switch.default] + [k for k in switch.readings if k != switch.default]:
             branch = {**assigned, free[0]: key}
-            nxt = run(branch, trace=False)
+            nxt = run(branch, traced.ctx.values)
             todo.append((branch, nxt, {**live, **nxt.ctx.live}))
     return traced, outcomes, used
 

@@ -57,6 +57,9 @@ class EvalContext:
     # of its nodes twice or more). A node's value depends only on this context, and what evaluating it
     # records (settings read, switches reached or live) is recorded the first time.
     values: dict[int, Any] = field(default_factory=dict)
+    # values from an evaluation of the same case under other readings (no trace here): a node with no
+    # Reading below it has the same value under every reading, and records nothing a branch reads
+    base: Mapping[int, Any] | None = None
 
 
 @dataclass
@@ -196,10 +199,20 @@ class Expr:
         values = ctx.values
         if key in values:
             return values[key]
+        if ctx.base is not None and key in ctx.base and not self.has_reading():
+            value = values[key] = ctx.base[key]
+            return value
         value = values[key] = self._eval(ctx)
         if ctx.trace is not None:
             ctx.trace[key] = (value,)
         return value
+
+    def has_reading(self) -> bool:
+        """Is there an interpretation switch anywhere below (cached: nodes are not changed once built)?"""
+        found = self.__dict__.get("_has_reading")
+        if found is None:
+            found = self.__dict__["_has_reading"] = any(isinstance(n, Reading) for n in self.walk())
+        return found
 
     def _eval(self, ctx: EvalContext) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -528,6 +541,9 @@ class Cmp(Expr):
         key = id(self)
         if key in ctx.values:
             return ctx.values[key]
+        if ctx.base is not None and key in ctx.base and not self.has_reading():
+            value = ctx.values[key] = ctx.base[key]
+            return value
         value = ctx.values[key] = self._eval(ctx)
         if ctx.trace is not None:
             _, x, y = ctx.trace[key]
@@ -828,7 +844,7 @@ class Reading(Expr):
             # would another reading give this case a different value here?
             # values already computed here are the probe's too (same readings); what evaluating them
             # records is already recorded here, and the probe's own values stay in the probe
-            probe = EvalContext(ctx.facts, ctx.params, ctx.settings, ctx.readings, values=dict(ctx.values))
+            probe = EvalContext(ctx.facts, ctx.params, ctx.settings, ctx.readings, values=dict(ctx.values), base=ctx.base)
             if any(o.eval(probe) != value for o in self.options.values() if o is not chosen):
                 ctx.live.setdefault(self.switch, None)
             for s in probe.reached:
