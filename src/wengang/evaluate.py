@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -77,16 +77,25 @@ def normalise_facts(
 
 
 def validate_facts(
-    model: type[BaseModel], raw: Mapping[str, Any] | BaseModel | Record, header_map: HeaderMap | None = None
+    model: type[BaseModel],
+    raw: Mapping[str, Any] | BaseModel | Record,
+    header_map: HeaderMap | None = None,
+    *,
+    normalised: bool = False,
 ) -> BaseModel:
+    """``raw`` as ``model``; ``normalised``: ``raw`` is already :func:`normalise_facts`'s output for this
+    model (reading it again would give the same data and cost as much as the rules)."""
     if isinstance(raw, model):
         return raw
     if isinstance(raw, BaseModel):
         raw = raw.model_dump()
     from wengang.ingest.record import normalise_record
 
-    out = normalise_record(model, raw, header_map=header_map)
-    data, problems = out.data, list(out.problems)
+    if normalised:
+        data, problems = dict(cast(Mapping[str, Any], raw)), []
+    else:
+        out = normalise_record(model, raw, header_map=header_map)
+        data, problems = out.data, list(out.problems)
     try:
         facts = model.model_validate(data)
     except ValidationError as exc:
@@ -213,10 +222,12 @@ def evaluate(
         raise InvalidFacts([("program", f"未知项目“{program}”，可选：{known}", f"unknown program {program!r}")])
     reg = resolve_region(region)
     input_notes: list[str] = []
+    normalised_for: type[BaseModel] | None = None  # the model the facts' headers and values were read for
     if isinstance(facts, BaseModel):
         raw = facts.model_dump()
     else:
-        raw, input_notes = normalise_facts(program_model(program), facts, header_map)
+        normalised_for = program_model(program)
+        raw, input_notes = normalise_facts(normalised_for, facts, header_map)
     readings = dict(readings or {})
     operator = parse(settings or {})
     reading = readings.get(PERIOD_DATE.name, PERIOD_DATE.default)
@@ -260,7 +271,7 @@ def evaluate(
     if "application_date" in raw and "application_date" not in model.model_fields:
         # a unit's application date only places the period; its facts model has no such field
         raw.pop("application_date")
-    data = validate_facts(model, raw if not isinstance(facts, model) else facts).model_dump()
+    data = validate_facts(model, raw if not isinstance(facts, model) else facts, normalised=normalised_for is model).model_dump()
     if ruleset.prepare is not None:
         data = ruleset.prepare(data, resolution)
     decision = build_decision(

@@ -97,7 +97,8 @@ class WorkdayCalendar:
         if d.year in self.years:  # a complete override year: only the listed days differ from Mon–Fri
             return d.weekday() < 5
         if d.year in LIBRARY_YEARS:
-            return bool(chinese_calendar.is_workday(d))
+            # chinese_calendar.is_workday's rule, without its per-call min/max over the whole table
+            return d in _LIB_WORKDAYS or (d.weekday() < 5 and d not in _LIB_HOLIDAYS)
         where = (
             f"工作日覆盖文件 {self.origin} 也未声明已列明 {d.year} 年全年的放假和调休日期"
             if self.origin

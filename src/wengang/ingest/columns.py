@@ -202,7 +202,7 @@ def enum(
 ) -> tuple[pl.Expr, list[Fault]]:
     """The code for each value: the code itself or one of its Chinese labels (``中型`` → ``medium``)."""
     s = _text(c, name, stage)
-    labels = V.enum_label_map(choices)
+    labels = dict(V.enum_label_map(choices))
     fast = stage(1, f"__fast_{name}", s.str.to_lowercase().replace_strict(labels, default=None, return_dtype=pl.String))
     slow = _slow(s, fast.is_not_null(), partial(V.parse_enum, choices=choices), pl.String(), name, stage)
     return pl.coalesce(fast, slow.struct.field("v")), [_slow_fault(slow, "not an allowed value")]

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import functools
 import io
 import re
 import types
@@ -123,6 +124,7 @@ def description_header(description: str | None) -> str | None:
     return zh if _NAME_LIKE.fullmatch(zh) else None
 
 
+@functools.cache  # facts models and the header lists are fixed at import
 def model_scope(model: type) -> Scope:
     """The fields of a pydantic facts model (only ``credit_code`` / ``id_number`` are required here: the
     model itself says what else it needs)."""
@@ -262,7 +264,20 @@ class Resolution:
 
 
 def _lookup(scope: Scope) -> dict[str, tuple[str, str | None, bool]]:
-    """Normalised header → (field, unit, unit stated by the header itself)."""
+    """Normalised header → (field, unit, unit stated by the header itself); a copy the caller may extend."""
+    # cached by identity (hashing a Scope hashes all its headers): one case re-normalised ~200 headers per call
+    hit = _LOOKUPS.get(id(scope))
+    if hit is None or hit[0] is not scope:
+        if len(_LOOKUPS) >= 256:
+            _LOOKUPS.clear()
+        hit = _LOOKUPS[id(scope)] = (scope, _build_lookup(scope))
+    return dict(hit[1])
+
+
+_LOOKUPS: dict[int, tuple[Scope, dict[str, tuple[str, str | None, bool]]]] = {}
+
+
+def _build_lookup(scope: Scope) -> dict[str, tuple[str, str | None, bool]]:
     out: dict[str, tuple[str, str | None, bool]] = {}
 
     def add(header: str, f: str, unit: str | None, explicit: bool) -> None:

@@ -15,6 +15,7 @@ typo (an unknown canonical name must not be dropped silently: a misspelt exclusi
 from __future__ import annotations
 
 import enum
+import functools
 import re
 import types
 import typing
@@ -91,6 +92,12 @@ class Normalised:
     notes: list[str]
 
 
+@functools.cache  # a facts model's fields are fixed once it is defined
+def _field_kinds(model: type) -> dict[str, FieldKind]:
+    return {name: field_kind(name, info) for name, info in model.model_fields.items()}  # type: ignore[attr-defined]
+
+
+@functools.cache  # the same Scope object each time, so the header lookup built from it is cached too
 def _scope(model: type, extra: tuple[FieldSpec, ...]) -> Scope:
     scope = model_scope(model)
     have = {f.name for f in scope.fields}
@@ -115,7 +122,7 @@ def normalise_record(
         res = resolve(keys, scope, header_map=header_map, source=rec.source or "事实 facts", required=())
     except IngestError as exc:
         return Normalised({}, [(exc.column or "(表头)", exc.message_zh, exc.message_en)], [])
-    fields = dict(model.model_fields)  # type: ignore[attr-defined]
+    kinds = _field_kinds(model)
     data: dict[str, Any] = {}
     problems: list[tuple[str, str, str]] = []
     ignored: list[str] = []
@@ -135,8 +142,7 @@ def normalise_record(
             continue
         if isinstance(value, str) and not value.strip():
             continue  # an empty cell is a fact not given
-        info = fields.get(target)
-        kind = field_kind(target, info) if info is not None else FieldKind("date")  # application_date
+        kind = kinds.get(target) or FieldKind("date")  # application_date
         try:
             data[target] = _read(value, kind, res.units.get(target), rec.excel_epoch)
         except V.ValueProblem as p:

@@ -27,9 +27,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
+from types import MappingProxyType
+from typing import Any
 
 FEN_PER_YUAN = 100
 YUAN, FEN = "yuan", "fen"
@@ -179,9 +182,24 @@ def enum_codes(choices: type[Enum] | tuple[str, ...] | list[str]) -> tuple[str, 
     return tuple(choices)
 
 
-def enum_label_map(choices: type[Enum] | tuple[str, ...] | list[str]) -> dict[str, str]:
+def enum_label_map(choices: type[Enum] | tuple[str, ...] | list[str]) -> Mapping[str, str]:
     """Accepted spelling (normalised: NFKC, lower-case) → code, for one enum's codes. A label that would
     name two codes of the same enum is an error in the label table, caught here."""
+    from wengang.facts.labels import ZH
+
+    # built once per enum (one case read each enum field's labels afresh); the label table only grows
+    # (modules register labels when imported), so its size tells whether a built map is current
+    key = choices if isinstance(choices, type) else tuple(choices)
+    hit = _LABEL_MAPS.get(key)
+    if hit is None or hit[0] != len(ZH):
+        hit = _LABEL_MAPS[key] = (len(ZH), MappingProxyType(_build_label_map(choices)))
+    return hit[1]
+
+
+_LABEL_MAPS: dict[Any, tuple[int, Mapping[str, str]]] = {}
+
+
+def _build_label_map(choices: type[Enum] | tuple[str, ...] | list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for code in enum_codes(choices):
         for label in (code, *code_labels(code)):

@@ -324,8 +324,14 @@ def _describe(node: Expr, ctx: EvalContext, out: list[str]) -> None:
         out.append(f"{node.show()}：{format_value(trace[id(node)][0], node.fmt)}")
 
 
-def _cited_params(node: Expr, ctx: EvalContext, out: dict[str, None]) -> None:
+def _cited_params(node: Expr, ctx: EvalContext, out: dict[str, None], seen: set[int] | None = None) -> None:
     """Parameters on the path the evaluation took (not those of untaken branches or readings)."""
+    # a shared sub-expression cites the same parameters each time: visit it once (first citations keep their order)
+    if seen is None:
+        seen = set()
+    elif id(node) in seen:
+        return
+    seen.add(id(node))
     trace = ctx.trace or {}
     if isinstance(node, Param):
         out.setdefault(node.name, None)
@@ -333,17 +339,17 @@ def _cited_params(node: Expr, ctx: EvalContext, out: dict[str, None]) -> None:
     if isinstance(node, Reading):
         if node.fixed_by and node.fixed_by in ctx.params:
             out.setdefault(node.fixed_by, None)
-        _cited_params(node.choose(ctx.params, ctx.readings), ctx, out)
+        _cited_params(node.choose(ctx.params, ctx.readings), ctx, out, seen)
         return
     if isinstance(node, IfElse):
-        _cited_params(node.cond, ctx, out)
+        _cited_params(node.cond, ctx, out, seen)
         cond = trace.get(id(node.cond), (None,))[0]
         branches = (node.then, node.otherwise) if cond is None else ((node.then,) if cond else (node.otherwise,))
         for b in branches:
-            _cited_params(b, ctx, out)
+            _cited_params(b, ctx, out, seen)
         return
     for child in node.children():
-        _cited_params(child, ctx, out)
+        _cited_params(child, ctx, out, seen)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -377,14 +383,22 @@ def run_checks(ruleset: Ruleset, ctx: EvalContext) -> Evaluation:
 
 def missing_settings(ruleset: Ruleset, params: Mapping[str, Any], settings: Mapping[str, Any]) -> list[str]:
     """Settings the active rules read that have no value (the same list for one case and a table)."""
-    from wengang.rules.expr import Setting
-
     names: dict[str, None] = {}
     for e in ruleset.active_exprs(params):
-        for n in e.walk():
-            if isinstance(n, Setting) and settings.get(n.name) is None:
-                names.setdefault(n.name, None)
+        for name in settings_read(e):
+            if settings.get(name) is None:
+                names.setdefault(name, None)
     return list(names)
+
+
+def settings_read(expr: Expr) -> tuple[str, ...]:
+    """The settings ``expr`` reads under any reading, in walk order (cached: rules do not change)."""
+    from wengang.rules.expr import Setting
+
+    names = expr.__dict__.get("_settings_read")
+    if names is None:
+        names = expr.__dict__["_settings_read"] = tuple(dict.fromkeys(n.name for n in expr.walk() if isinstance(n, Setting)))
+    return names
 
 
 def reads_setting_under(expr: Expr, names: Sequence[str], params: Mapping[str, Any], readings: Mapping[str, str]) -> bool:
@@ -413,9 +427,7 @@ def waits_for_region(ruleset: Ruleset, ev: Evaluation, absent: Sequence[str]) ->
 
 
 def _reads_setting(expr: Expr, names: Sequence[str]) -> bool:
-    from wengang.rules.expr import Setting
-
-    return bool(names) and any(isinstance(n, Setting) and n.name in names for n in expr.walk())
+    return bool(names) and any(n in names for n in settings_read(expr))
 
 
 def refusal_lines(ev: Evaluation, params: Mapping[str, Any]) -> list[str]:
@@ -460,11 +472,12 @@ def evaluate_resolved(
     params = resolution.params
     settings = dict(settings or {})
 
-    def run(assigned: dict[str, str], trace: bool) -> Evaluation:
-        ctx = EvalContext(facts=facts, params=params, settings=settings, readings=assigned, trace={} if trace else None)
+    def run(assigned: dict[str, str], base: Mapping[int, Any] | None) -> Evaluation:
+        # the traced run records every node; another reading's run takes what no reading changes from it
+        ctx = EvalContext(facts=facts, params=params, settings=settings, readings=assigned, trace={} if base is None else None, base=base)
         return run_checks(ruleset, ctx)
 
-    traced = run(fixed, trace=True)
+    traced = run(fixed, None)
     absent = missing_settings(ruleset, params, settings)
     used = {s: fixed.get(s) or interpretations.get(s).default for s in traced.ctx.reached}
     outcomes: list[Outcome] = []
@@ -480,7 +493,7 @@ def evaluate_resolved(
         switch = interpretations.get(free[0])
         for key in [switch.default] + [k for k in switch.readings if k != switch.default]:
             branch = {**assigned, free[0]: key}
-            nxt = run(branch, trace=False)
+            nxt = run(branch, traced.ctx.values)
             todo.append((branch, nxt, {**live, **nxt.ctx.live}))
     return traced, outcomes, used
 

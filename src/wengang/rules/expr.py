@@ -53,6 +53,13 @@ class EvalContext:
     # values here ("live"): only live switches can change this case's outcome
     reached: dict[str, None] = field(default_factory=dict)
     live: dict[str, None] = field(default_factory=dict)
+    # value of each node evaluated so far, by node id: rules share sub-expressions (稳岗返还 evaluated ~45 %
+    # of its nodes twice or more). A node's value depends only on this context, and what evaluating it
+    # records (settings read, switches reached or live) is recorded the first time.
+    values: dict[int, Any] = field(default_factory=dict)
+    # values from an evaluation of the same case under other readings (no trace here): a node with no
+    # Reading below it has the same value under every reading, and records nothing a branch reads
+    base: Mapping[int, Any] | None = None
 
 
 @dataclass
@@ -188,10 +195,24 @@ class Expr:
 
     # -- evaluation ----------------------------------------------------------------------------
     def eval(self, ctx: EvalContext) -> Any:
-        value = self._eval(ctx)
+        key = id(self)
+        values = ctx.values
+        if key in values:
+            return values[key]
+        if ctx.base is not None and key in ctx.base and not self.has_reading():
+            value = values[key] = ctx.base[key]
+            return value
+        value = values[key] = self._eval(ctx)
         if ctx.trace is not None:
-            ctx.trace[id(self)] = (value,)
+            ctx.trace[key] = (value,)
         return value
+
+    def has_reading(self) -> bool:
+        """Is there an interpretation switch anywhere below (cached: nodes are not changed once built)?"""
+        found = self.__dict__.get("_has_reading")
+        if found is None:
+            found = self.__dict__["_has_reading"] = any(isinstance(n, Reading) for n in self.walk())
+        return found
 
     def _eval(self, ctx: EvalContext) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -210,9 +231,22 @@ class Expr:
         return ()
 
     def walk(self) -> Iterator[Expr]:
-        yield self
-        for child in self.children():
-            yield from child.walk()
+        """Each node once, in pre-order. Rules share sub-expressions (a reading's variants reuse the same
+        terms), so visiting every path repeated nodes ~50× (32,777 visits for 661 nodes in 稳岗返还 v2024)."""
+        nodes = self.__dict__.get("_nodes")
+        if nodes is None:
+            seen: set[int] = set()
+            order: list[Expr] = []
+            stack: list[Expr] = [self]
+            while stack:
+                node = stack.pop()
+                if id(node) in seen:
+                    continue
+                seen.add(id(node))
+                order.append(node)
+                stack.extend(reversed(node.children()))
+            nodes = self.__dict__["_nodes"] = tuple(order)  # nodes are not changed once built
+        return iter(nodes)
 
     def show(self) -> str:
         return self.label or self._show()
@@ -504,10 +538,16 @@ class Cmp(Expr):
         return _CMP[self.op](x, y)
 
     def eval(self, ctx: EvalContext) -> Any:
-        value = self._eval(ctx)
+        key = id(self)
+        if key in ctx.values:
+            return ctx.values[key]
+        if ctx.base is not None and key in ctx.base and not self.has_reading():
+            value = ctx.values[key] = ctx.base[key]
+            return value
+        value = ctx.values[key] = self._eval(ctx)
         if ctx.trace is not None:
-            _, x, y = ctx.trace[id(self)]
-            ctx.trace[id(self)] = (value, x, y)
+            _, x, y = ctx.trace[key]
+            ctx.trace[key] = (value, x, y)
         return value
 
     def _polars(self, ctx: CompileContext) -> pl.Expr:
@@ -802,7 +842,9 @@ class Reading(Expr):
         value = chosen.eval(ctx)
         if self.switch not in ctx.live:
             # would another reading give this case a different value here?
-            probe = EvalContext(ctx.facts, ctx.params, ctx.settings, ctx.readings)
+            # values already computed here are the probe's too (same readings); what evaluating them
+            # records is already recorded here, and the probe's own values stay in the probe
+            probe = EvalContext(ctx.facts, ctx.params, ctx.settings, ctx.readings, values=dict(ctx.values), base=ctx.base)
             if any(o.eval(probe) != value for o in self.options.values() if o is not chosen):
                 ctx.live.setdefault(self.switch, None)
             for s in probe.reached:
