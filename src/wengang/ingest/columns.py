@@ -44,6 +44,10 @@ def _bounded_fen(text: str, unit: str) -> int:
     return fen
 
 
+# what Python's str.strip() removes (the scalar readers strip so): Polars' default also keeps \x1c–\x1f
+WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
 def _no_stage(level: int, name: str, e: pl.Expr) -> pl.Expr:
     return e
 
@@ -83,7 +87,7 @@ def fallback(s: pl.Expr, fn: Callable[[str], object], dtype: pl.DataType) -> pl.
 
 
 def _text(c: pl.Expr, name: str, stage: Stage, drop: str = "") -> pl.Expr:
-    s = c.cast(pl.String).str.strip_chars()
+    s = c.cast(pl.String).str.strip_chars(WHITESPACE)
     if drop:
         s = s.str.replace_all(drop, "", literal=True)
     return stage(0, f"__s_{name}", pl.when(s == "").then(None).otherwise(s))
