@@ -554,13 +554,19 @@ def derive_features_partitioned(
     features_path = out / "features.parquet"
     steps.update(chunks=0.0, validate=0.0, features=0.0)
 
-    def emit(chunk: pl.DataFrame) -> None:
+    def emit(chunk: pl.DataFrame, last: bool = False) -> None:
         if not with_provenance and "size_class_step" not in FEATURE_SCHEMA:
             chunk = chunk.drop("size_class_step")
         features_out.write(chunk)
         if on_chunk is not None:
             t = time.perf_counter()
-            on_chunk(chunk)
+            if last:  # features.parquet is complete: written on a thread of its own while the rules run
+                with ThreadPoolExecutor(1, thread_name_prefix="wengang-features") as pool:
+                    written = pool.submit(features_out.close)
+                    on_chunk(chunk)
+                    written.result()
+            else:
+                on_chunk(chunk)
             steps["chunks"] += time.perf_counter() - t
 
     tables = {"units": units, "contributions": contributions, **others}
@@ -648,7 +654,7 @@ def derive_features_partitioned(
         le_codes = pl.concat(referenced).unique()
         parents = pl.concat(classes).join(le_codes, on="credit_code", how="semi")
         del classes, referenced
-        emit(apply_legal_entity(pl.concat(branches).lazy(), parents.lazy()).collect())
+        emit(apply_legal_entity(pl.concat(branches).lazy(), parents.lazy()).collect(), last=True)
     quarantine_path = out / "quarantine.parquet"
     if qparts:
         pl.concat(qparts).sort("source_file", "source_row").write_parquet(quarantine_path)

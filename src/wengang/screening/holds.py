@@ -208,10 +208,30 @@ def apply_holds(
 ) -> HoldReport:
     """Hold the payable results ``blocked`` may concern (see the module doc and :func:`resolve`), and those
     ``extra`` names ((_key, _reason) rows); rewrites ``results_path``."""
-    report = HoldReport()
     if (blocked.height == 0 and (extra is None or extra.height == 0)) or not results_path.exists():
-        return report
-    results = pl.read_parquet(results_path)
+        return HoldReport()
+    results, report = hold_results(
+        pl.read_parquet(results_path), blocked, key_column=key_column, kind=kind, unscreened=unscreened, extra=extra
+    )
+    tmp = results_path.with_suffix(".holding.parquet")
+    results.write_parquet(tmp, compression="lz4")
+    tmp.replace(results_path)
+    return report
+
+
+def hold_results(
+    results: pl.DataFrame,
+    blocked: pl.DataFrame,
+    *,
+    key_column: str,
+    kind: str,
+    unscreened: pl.Series | None = None,
+    extra: pl.DataFrame | None = None,
+) -> tuple[pl.DataFrame, HoldReport]:
+    """:func:`apply_holds` on results in memory (a run whose results fit in memory writes them once)."""
+    report = HoldReport()
+    if blocked.height == 0 and (extra is None or extra.height == 0):
+        return results, report
     subjects = results.get_column(key_column).cast(pl.String).drop_nulls()
     keys, hold_all, notes = resolve(blocked, subjects, kind, unscreened)
     if extra is not None and extra.height:
@@ -238,11 +258,7 @@ def apply_holds(
     report.held, report.amount_fen = int(stats.item(0, 0)), int(stats.item(0, 1) or 0)
     report.hold_all = bool(hold_all)
     report.notes = notes + hold_all
-    results = results.drop([c for c in ("_new", "_reason") if c in results.columns])
-    tmp = results_path.with_suffix(".holding.parquet")
-    results.write_parquet(tmp, compression="lz4")
-    tmp.replace(results_path)
-    return report
+    return results.drop([c for c in ("_new", "_reason") if c in results.columns]), report
 
 
 def hold_kind(table: str) -> str:

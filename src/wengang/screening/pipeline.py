@@ -21,7 +21,13 @@ import polars as pl
 from wengang.ingest.headers import HeaderMap
 from wengang.inputs import os_error
 from wengang.progress import step
-from wengang.screening.holds import HELD_KEYS_SCHEMA, HoldReport, apply_holds, branches_of_quarantined
+from wengang.screening.holds import (
+    HELD_KEYS_SCHEMA,
+    HoldReport,
+    apply_holds,
+    branches_of_quarantined,
+    hold_results,
+)
 from wengang.screening.ingest import IngestError, RawTable, read_table
 from wengang.screening.quarantine import ValidationReport
 from wengang.screening.schemas import TableSchema
@@ -218,14 +224,22 @@ def run_screening(
         others = {k: v for k, v in raws.items() if k not in ("units", "contributions")}
         # the features are decided chunk by chunk while they are in memory; under --strict nothing is
         # decided until the whole input is known to be clean, so the rules then read features.parquet
+        # one partition: the results are in memory anyway, so the holds are applied there and the file is
+        # written once (not written, read back and rewritten: a third of the run at 1 M units)
+        in_memory: list[pl.DataFrame] | None = [] if parts == 1 and not strict else None
         with (
             step(f"筛查 第2步/共3步 校验、隔离、生成特征并判定（{parts} 个分区）", total=n_monthly,
                  unit="行缴费记录", enabled=show) as s,
-            contextlib.nullcontext() if strict else ParquetAppender(out / "results.parquet") as results_out,
+            contextlib.nullcontext(in_memory) if strict or in_memory is not None
+            else ParquetAppender(out / "results.parquet") as results_out,
         ):
 
             def on_chunk(chunk: pl.DataFrame) -> None:
-                results_out.write(decide(chunk.lazy()).collect())
+                frame = decide(chunk.lazy()).collect()
+                if in_memory is not None:
+                    in_memory.append(frame)
+                else:
+                    results_out.write(frame)
 
             run = derive_features_partitioned(
                 raws["units"],
@@ -251,11 +265,17 @@ def run_screening(
         # holds the payments it may concern
         keys = run.held_keys if run.held_keys is not None else pl.DataFrame(schema=HELD_KEYS_SCHEMA)
         registry = pl.col("table") == "units"  # registry rows quarantined: units not screened at all
-        holds = apply_holds(
-            out / "results.parquet", keys.filter(~registry), key_column="credit_code", kind="credit_code",
-            unscreened=keys.filter(registry).get_column("code"),
+        hold_args: dict[str, Any] = dict(
+            key_column="credit_code", kind="credit_code", unscreened=keys.filter(registry).get_column("code"),
             extra=branches_of_quarantined(run.features_path, keys.filter(registry)),
         )  # fmt: skip
+        if in_memory is not None:
+            results, holds = hold_results(pl.concat(in_memory), keys.filter(~registry), **hold_args)
+            in_memory.clear()
+            results.write_parquet(out / "results.parquet", compression="lz4")
+            del results
+        else:
+            holds = apply_holds(out / "results.parquet", keys.filter(~registry), **hold_args)
         decided = run.steps["chunks"] + time.perf_counter() - t1
         seconds["校验与特征"] = time.perf_counter() - t0 - seconds["读取"] - decided
         if parts > 1:
