@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # the ledger (SQLAlchemy) is imported inside the commands tha
 
 case_app = typer.Typer(help="稳岗返还等经办台账 / casework ledger", no_args_is_help=True)
 audit_app = typer.Typer(help="审计链 / audit chain", no_args_is_help=True)
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 160)  # piped output (logs, files) not squeezed into 80 columns
 
 DB = typer.Option(DEFAULT_URL, "--db", envvar="WENGANG_DB", help="数据库 URL / database URL")
 USER = typer.Option(..., "--user", "-u", help="操作人登录名（须已登记并有相应角色，见 wengang user matrix）/ acting operator")
@@ -1058,13 +1058,21 @@ def _mask_phone(v: str | None) -> str:
 
 
 @case_app.command("balance")
-def balance(unit_id: str = typer.Option(None), program: str = typer.Option(None, callback=_known_program), db: str = DB,
+def balance(unit_id: str = typer.Option(None, help="统一社会信用代码 / unit id"),
+            program: str = typer.Option(None, callback=_known_program, help="项目 / program"), db: str = DB,
             user: str = USER) -> None:
-    """单位余额（已发 − 退回 − 追回）/ balances per unit and program."""
-    t = Table("unit", "program", "paid", "returned", "recovered", "net", "recovery due")
-    for r in _reader(db, user).balances(unit_id=unit_id, program=program):
-        t.add_row(r["unit_id"], r["program"], *(str(r[k]) for k in ("paid_fen", "returned_fen", "recovered_fen",
-                                                                   "net_fen", "recovery_outstanding_fen")))
+    """单位余额（已发 − 退回 − 追回到账，金额以元计）/ balances per unit and program, in yuan."""
+    t = Table(title="单位余额 / balances")
+    t.add_column("统一社会信用代码", no_wrap=True)
+    t.add_column("项目")
+    for head in ("已发（元）", "银行退回（元）", "追回到账（元）", "净额（元）", "待追回（元）"):
+        t.add_column(head, justify="right", no_wrap=True)
+    rows = _reader(db, user).balances(unit_id=unit_id, program=program)
+    keys = ("paid_fen", "returned_fen", "recovered_fen", "net_fen", "recovery_outstanding_fen")
+    for r in rows:
+        t.add_row(_mask_unit(r["unit_id"]), _program_zh(r["program"]), *(_yuan(r[k]) for k in keys))
+    if len(rows) > 1:
+        t.add_row("合计", "", *(_yuan(sum(r[k] for r in rows)) for k in keys), end_section=True)
     console.print(t)
 
 
