@@ -122,3 +122,21 @@ def test_bad_table_import_names_rows_and_fields(ledger):
     assert "第 2 行 字段 status" in e.value.zh and "第 3 行 字段 unit_id" in e.value.zh
     assert "row 3 field amount_fen" in e.value.en
     assert snapshot(ledger) == before
+
+
+def test_a_step_dated_after_today_is_refused_and_the_payment_records_its_date(ledger):
+    """Dating a payment ahead (``--today``) would skip a 公示 period that has not run out; it is refused, and
+    the day a batch was paid as of is in its audit event."""
+    from datetime import date, timedelta
+
+    from ledger_helpers import PAYDAY, to_payable
+
+    to_payable(ledger, 1)
+    before = ledger.verify_audit().head_hash
+    with pytest.raises(LedgerError) as e:
+        ledger.run_payment_batch("ahead", "fanhuan", 2025, "cashier", today=date.today() + timedelta(days=2))
+    assert e.value.code == "future_date" and ledger.verify_audit().head_hash == before
+    assert ledger.run_payment_batch("b", "fanhuan", 2025, "cashier", today=PAYDAY).paid == 1
+    with ledger.engine.connect() as c:
+        after = c.exec_driver_sql("select after from case_audit_events where action = 'pay'").scalar()
+    assert '"as_of":"2025-11-01"' in after

@@ -171,8 +171,20 @@ def _jsonable(v: Any) -> Any:
     return v.isoformat() if isinstance(v, date) else v
 
 
+def _beijing_today() -> date:
+    from datetime import datetime, timedelta, timezone
+
+    return datetime.now(timezone(timedelta(hours=8))).date()  # China has had no daylight saving since 1991
+
+
 def _today(today: date | None) -> date:
-    return today or date.today()
+    """The day a step is taken as of. A later day than today (Beijing) is refused: dating a payment or a
+    waiver ahead would skip a 公示 period or a confirmation deadline that has not run out."""
+    now = _beijing_today()
+    if today is not None and today > now:
+        raise LedgerError("future_date", f"不能以今天（{now}）之后的日期 {today} 办理：公示期、确认期限须实际届满",
+                          f"a step cannot be dated after today ({now}): {today}; a period must really have run out")
+    return today or now
 
 
 @contextmanager
@@ -1189,7 +1201,8 @@ class Ledger:
                             pre = audit.frame_hash(pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
                                                    .sort("id"))
                             audit.append(conn, actor=actor, action="pay", entity="case_payments", ref=ref,
-                                         precomputed=pre, after={"batch": batch_key, "decision_state": "paid"})
+                                         precomputed=pre, after={"batch": batch_key, "decision_state": "paid",
+                                                                  "as_of": today.isoformat()})
                             paid += pre[0]
                             amount += pre[2]
                     chunks += 1
@@ -1245,7 +1258,7 @@ class Ledger:
             ref, n = self._insert_rows(conn, Payment, [{
                 "batch_id": None, "decision_id": decision_id, "kind": "initial", "seq": seq, "amount_fen": ent,
                 "channel": d["payee_channel"] or d["payment_channel"], "account_no": d["account_no"]}], actor=actor,
-                action="pay")
+                action="pay", after={"as_of": today.isoformat()})
             if n != 1:  # pragma: no cover - guarded by the state check under the write lock
                 raise LedgerError("already_paid", f"决定 {decision_id} 已发放", f"decision {decision_id} already paid")
             self._move(conn, d, "pay", "paid", actor, "发放")
