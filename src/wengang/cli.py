@@ -536,6 +536,7 @@ def demo_story_cmd(
     The caseworker's whole story on the demo region; every artefact stays in DIR (see story.json)."""
     from wengang.casework.errors import LedgerError
     from wengang.documents.errors import DocumentError
+    from wengang.money import format_yuan
     from wengang.story import run_story
 
     if units < 50:
@@ -548,23 +549,16 @@ def demo_story_cmd(
     console.print(f"筛查 {sum(rep.screened.values()):,} 个单位；入库 {rep.imported:,}；复审通过 {rep.approved:,}；公示 {rep.publicized:,}",
                   highlight=False)
     for f in rep.bank_files:
-        console.print(f"报盘 {f['file']}：{f['count']:,} 笔，合计 {_yuan_text(f['total_fen'])} 元", highlight=False)
+        console.print(f"报盘 {f['file']}：{f['count']:,} 笔，合计 {format_yuan(f['total_fen'])}", highlight=False)
     console.print(f"回盘退回 {rep.bounced} 笔，更正账户后重发 {rep.repaid} 笔；决定书 {rep.letters:,} 份；"
-                  f"多退少补：补发 {_yuan_text(rep.resize['supplement_fen'])} 元，追回 {_yuan_text(rep.resize['recovered_fen'])} 元",
+                  f"多退少补：补发 {format_yuan(rep.resize['supplement_fen'])}，追回 {format_yuan(rep.resize['recovered_fen'])}",
                   highlight=False)
-    console.print(f"已发 {_yuan_text(b['paid_fen'])} − 退回 {_yuan_text(b['returned_fen'])} − 追回 {_yuan_text(b['recovered_fen'])}"
-                  f" = 净额 {_yuan_text(b['net_fen'])} 元", highlight=False)
+    console.print(f"已发 {format_yuan(b['paid_fen'])} − 退回 {format_yuan(b['returned_fen'])} − 追回 {format_yuan(b['recovered_fen'])}"
+                  f" = 净额 {format_yuan(b['net_fen'])}", highlight=False)
     ok = rep.reconciled and rep.audit_ok
     console.print(("[green]✔ 对账到分、审计链与签名检查点校验通过[/]" if ok else "[red]✘ 对账或审计校验未通过[/]")
                   + f"；全部文件见 {out}（story.json） / {'reconciled and verified' if ok else 'FAILED'}", highlight=False)
     raise typer.Exit(0 if ok else 1)
-
-
-def _yuan_text(fen: int) -> str:
-    """Integer fen as 元 with two decimals and thousands separators (no float)."""
-    sign = "-" if fen < 0 else ""
-    yuan, cents = divmod(abs(fen), 100)
-    return f"{sign}{yuan:,}.{cents:02d}"
 
 
 @app.command("interpretations")
