@@ -665,20 +665,27 @@ def confirm(decision_id: int = typer.Argument(None, min=1, callback=_fits_bigint
     _report(o)
 
 
+def _one_step_each(db: str, user: str, decision_id: int | None, sel: dict[str, Any], action: str, what_zh: str,
+                   done: str, **kw: Any) -> None:
+    """A step taken on one decision, or on each selected one (a transaction each, refusals reported, not fatal):
+    the ledger method named ``action`` (decline, hold, release)."""
+    if not _one_or_many(decision_id, sel):
+        _run(getattr(_open(db), action), decision_id, user, **kw)
+        console.print(f"✔ 决定 {decision_id} {done}")
+        return
+    led = _open(db)
+    rows, o = _select_for(led, _run(_filter, sel), what_zh, action, sel["yes"])
+    _each(_split(action, rows, o), o, lambda i: getattr(led, action)(i, user, **kw))
+    _report(o)
+
+
 @case_app.command("decline")
 @_selectable()
 def decline(decision_id: int = typer.Argument(None, min=1, callback=_fits_bigint, help="决定号；或用筛选条件、--ids"), reason: str = "单位选择放弃",
             db: str = DB, user: str = USER, sel: dict[str, Any] | None = None) -> None:
     """单位放弃（本年内可申领）/ the unit declines."""
     assert sel is not None
-    if not _one_or_many(decision_id, sel):
-        _run(_open(db).decline, decision_id, user, reason=reason)
-        console.print(f"✔ 决定 {decision_id} 已放弃 / declined")
-        return
-    led = _open(db)
-    rows, o = _select_for(led, _run(_filter, sel), "登记放弃", "decline", sel["yes"])
-    _each(_split("decline", rows, o), o, lambda i: led.decline(i, user, reason=reason))
-    _report(o)
+    _one_step_each(db, user, decision_id, sel, "decline", "登记放弃", "已放弃 / declined", reason=reason)
 
 
 @case_app.command("waive")
@@ -831,14 +838,7 @@ def hold(decision_id: int = typer.Argument(None, min=1, callback=_fits_bigint, h
          sel: dict[str, Any] | None = None) -> None:
     """暂缓发放 / hold payment."""
     assert sel is not None
-    if not _one_or_many(decision_id, sel):
-        _run(_open(db).hold, decision_id, user, reason=reason)
-        console.print(f"✔ 决定 {decision_id} 暂缓发放 / held")
-        return
-    led = _open(db)
-    rows, o = _select_for(led, _run(_filter, sel), "暂缓发放", "hold", sel["yes"])
-    _each(_split("hold", rows, o), o, lambda i: led.hold(i, user, reason=reason))
-    _report(o)
+    _one_step_each(db, user, decision_id, sel, "hold", "暂缓发放", "暂缓发放 / held", reason=reason)
 
 
 @case_app.command("release")
@@ -848,14 +848,7 @@ def release(decision_id: int = typer.Argument(None, min=1, callback=_fits_bigint
             sel: dict[str, Any] | None = None) -> None:
     """解除暂缓 / release a hold."""
     assert sel is not None
-    if not _one_or_many(decision_id, sel):
-        _run(_open(db).release, decision_id, user, reason=reason)
-        console.print(f"✔ 决定 {decision_id} 解除暂缓 / released")
-        return
-    led = _open(db)
-    rows, o = _select_for(led, _run(_filter, sel), "解除暂缓", "release", sel["yes"])
-    _each(_split("release", rows, o), o, lambda i: led.release(i, user, reason=reason))
-    _report(o)
+    _one_step_each(db, user, decision_id, sel, "release", "解除暂缓", "解除暂缓 / released", reason=reason)
 
 
 @case_app.command("publicize")
