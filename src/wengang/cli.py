@@ -466,10 +466,7 @@ def demo_data_cmd(
         console.print(f"{name}: {out / Path(path).relative_to(stage)}", highlight=False)
 
 
-# The demo agency's yearly determinations (an agency settles each open question once; docs/interpretations.md).
-# 内人社发〔2025〕18号 gives no 划型 rule: the demo agency classifies by the national standard on registration data.
-DEMO_READINGS = {"fanhuan.size_class_where_silent": "standard_2017"}
-
+from wengang.screening.demo_readings import DEMO_READINGS  # noqa: E402 - light: one dict, used by demo and its story
 
 demo_app = typer.Typer(help="演示：主任务（稳岗返还免申即享筛查）与经办全流程 / the main job and the whole casework story",
                        invoke_without_command=True)

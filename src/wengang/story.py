@@ -95,9 +95,9 @@ def run_story(out: Path, *, db_url: str | None = None, units: int = 2000, schema
     from wengang.casework.notices import FileSender
     from wengang.casework.operators import add_operator
     from wengang.casework.outputs import apply_return_file, write_bank_file, write_letters, write_publicity
-    from wengang.cli import DEMO_READINGS
     from wengang.documents.bank import ReturnRecord, read_bank_file, write_return_file
     from wengang.screening.demo_data import allowed_regions_for, generate_region
+    from wengang.screening.demo_readings import DEMO_READINGS
     from wengang.screening.pipeline import run_screening
 
     out.mkdir(parents=True, exist_ok=True)
