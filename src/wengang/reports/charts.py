@@ -21,6 +21,7 @@ The returned :class:`Svg` is a ``str`` with ``__html__``, so a Jinja template in
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import html
 import re
@@ -43,7 +44,7 @@ __all__ = [
 ]
 
 NO_DATA = "无数据"
-NO_DATA_EN = "no data"
+NO_DATA_HEIGHT = 140  # an empty chart is a short panel: title and “无数据”
 
 FONT_FAMILY = (
     "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'Microsoft YaHei', 'PingFang SC', sans-serif"
@@ -214,7 +215,7 @@ class _Frame:
 def _open(frame: _Frame) -> list[str]:
     cid = frame.chart_id
     return [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{frame.kind}" id="{_esc(cid)}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart {frame.kind}-chart" id="{_esc(cid)}" '
         f'viewBox="0 0 {frame.width} {frame.height}" role="img" aria-label="{_esc(frame.title)}" '
         f'aria-describedby="{_esc(cid)}-desc" font-family="{FONT_FAMILY}" lang="zh-CN">',
         f'<title id="{_esc(cid)}-title">{_esc(frame.title)}</title>',
@@ -227,6 +228,7 @@ def _open(frame: _Frame) -> list[str]:
 
 
 def _no_data(frame: _Frame) -> Svg:
+    frame = dataclasses.replace(frame, height=min(frame.height, NO_DATA_HEIGHT))
     parts = _open(frame)
     parts.append(
         f'<text class="chart-no-data" x="{_n(frame.width / 2)}" y="{_n(frame.height / 2)}" text-anchor="middle" '
