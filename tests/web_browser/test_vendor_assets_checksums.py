@@ -36,5 +36,5 @@ def test_axe_version_in_the_file_is_the_recorded_one() -> None:
     assert version is not None and f"## axe-core {version[1]} " in readme
     assert (
         json.loads((VENDOR / "axe-core" / "locales" / "zh_CN.json").read_text(encoding="utf-8"))["lang"]
-        == "zh_CN"
+        == "zh-CN"
     )
