@@ -112,9 +112,12 @@ def serve(app: Any) -> Iterator[LiveServer]:
 
 
 def chromium_path() -> str | None:
-    """``$WENGANG_CHROMIUM``, else ``chromium`` on PATH, else Debian's ``/usr/bin/chromium``; None if none."""
-    for candidate in (os.environ.get("WENGANG_CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium"):
-        if candidate and os.access(candidate, os.X_OK):
+    """``$WENGANG_CHROMIUM`` if set (and only it), else ``chromium`` on PATH, else Debian's
+    ``/usr/bin/chromium``; None if that is not an executable file."""
+    configured = os.environ.get("WENGANG_CHROMIUM")
+    candidates = [configured] if configured else [shutil.which("chromium"), "/usr/bin/chromium"]
+    for candidate in candidates:
+        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate
     return None
 

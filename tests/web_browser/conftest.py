@@ -3,7 +3,7 @@
 * ``live_server(app) -> LiveServer`` — a factory: serves any ASGI app with uvicorn on a free port in a
   background thread, returns once it answers (``.url``, no trailing slash); stopped after the test.
 * ``browser`` — one chromium per test session (per xdist worker), launched from ``executable_path``
-  (``$WENGANG_CHROMIUM``, else ``chromium`` on PATH). Skipped with the reason if chromium or Playwright is
+  (``$WENGANG_CHROMIUM`` if set, else ``chromium`` on PATH). Skipped with the reason if chromium or Playwright is
   missing — except under ``CI=…``, where a missing browser fails: `make test` installs it.
 * ``page`` — a fresh context (zh-CN, Asia/Shanghai, 1280×800) and page per test.
 * ``console_errors`` — console errors and uncaught page errors of ``page`` (CSP violations among them).
