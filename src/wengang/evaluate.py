@@ -172,6 +172,15 @@ def period_date(
             f"{what} {candidate.isoformat()} 在 {res.document.display_number} 执行期限（至 {res.valid_to.isoformat()}）内，"
             f"审核日期 {review.isoformat()} 已过该期限，仍按{what}适用该文件{tag}"
         )
+    # a provision of the document with a period of its own (a parameter's valid_to) that ended by the review
+    # is placed the same way as a whole document's (内政发〔2019〕4号 一: the 2019 hardship standards)
+    ended = sorted((p.valid_to, name) for name, p in res.params.items() if p.valid_to is not None and p.valid_to < review)
+    if ended:
+        end, name = ended[0]
+        return candidate, (
+            f"{what} {candidate.isoformat()} 在 {res.document.display_number} 有期限规定（{name}，至 {end.isoformat()}）的期限内，"
+            f"审核日期 {review.isoformat()} 已过该期限，仍按{what}适用该文件{tag}"
+        )
     return review, f"{what} {candidate.isoformat()} 所在期间的政策至审核日期 {review.isoformat()} 仍未到期，按审核日期确定适用的政策{tag}"
 
 

@@ -41,7 +41,7 @@ CASE_KEYS = {
 REQUIRED_KEYS = {"id", "provision", "program", "region", "date", "facts", "quote", "expect"}
 EXPECT_KEYS = {
     "status", "amount_fen", "amount_is_cap", "policy", "reasons_contain", "flags_contain", "question",
-    "checks", "outputs_contain",
+    "checks", "checks_absent", "outputs_contain",
 }
 PROVISION_RE = re.compile(r"^\d{3}-\d{2}$")
 
@@ -109,6 +109,8 @@ def test_case(case: dict[str, Any]) -> None:
         got = {c.id: c.passed for c in d.checks}
         assert check_id in got, f"check {check_id} not evaluated; have {sorted(got)}{context}"
         assert got[check_id] == passed, f"check {check_id}: {got[check_id]} != {passed}{context}"
+    for check_id in expect.get("checks_absent") or []:
+        assert check_id not in {c.id for c in d.checks}, f"check {check_id} applies here but should not{context}"
     if "question" in expect:
         question = str(expect["question"])
         named = list(d.reasons)

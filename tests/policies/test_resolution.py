@@ -149,7 +149,9 @@ def test_ui_benefit_inherits_the_regulation(ps):
         ("通辽", date(2024, 4, 28), "national-2024-40", "national-2024-40"),
         ("通辽", date(2025, 5, 26), "national-2024-40", "national-2024-40"),
         ("通辽", date(2025, 9, 1), "im-2025-18", "national-2024-40"),  # IM 2025 builds on 40号 五
-        ("阳泉", date(2024, 9, 1), "national-2024-40", "national-2024-40"),
+        ("阳泉", date(2024, 5, 23), "national-2024-40", "national-2024-40"),
+        ("阳泉", date(2024, 5, 24), "shanxi-2024-28", "national-2024-40"),  # 晋28号 builds on 40号 五
+        ("阳泉", date(2024, 9, 1), "shanxi-2024-28", "national-2024-40"),
         ("阳泉", date(2024, 4, 27), "national-1999-tiaoli", None),
     ],
 )
@@ -162,6 +164,26 @@ def test_which_ui_benefit_document_applies(ps, region, on, doc, claim_first_from
     if claim_first_from == "national-2024-40":
         assert res.params["claim_first_calendar_year_end"].value == date(2024, 12, 31)
         assert res.params["claim_first_calendar_year_end"].citation() == "人社部发〔2024〕40号 二"
+
+
+@pytest.mark.parametrize(
+    ("region", "on", "source", "checks"),
+    [
+        # 人社部发〔2024〕40号 六 / 晋人社厅发〔2024〕28号 六: the national data comparison, two flags
+        ("阳泉", date(2024, 5, 23), "人社部发〔2024〕40号 六", ["cross_region_duplicate", "survival_or_identity_anomaly"]),
+        ("阳泉", date(2024, 9, 1), "晋人社厅发〔2024〕28号 六", ["cross_region_duplicate", "survival_or_identity_anomaly"]),
+        ("通辽", date(2024, 9, 1), "人社部发〔2024〕40号 六", ["cross_region_duplicate", "survival_or_identity_anomaly"]),
+        ("bingtuan", date(2024, 9, 1), "人社部发〔2024〕40号 六", ["cross_region_duplicate", "survival_or_identity_anomaly"]),
+        # 内人社发〔2025〕18号 五 lists its own three (short-term insured claimants too)
+        ("通辽", date(2025, 9, 1), "内人社发〔2025〕18号 五", ["cross_region_duplicate", "survival_or_identity_anomaly", "short_term_insured"]),
+        ("阳泉", date(2024, 4, 27), None, None),
+        ("通辽", date(2023, 7, 1), None, None),
+    ],
+)
+def test_which_document_sets_the_ui_risk_checks(ps, region, on, source, checks):
+    p = ps.resolve(region=region, on=on, program="ui_benefit").params.get("risk_checks")
+    assert (p.citation() if p else None) == source
+    assert (list(p.value) if p else None) == checks
 
 
 def test_medical_premium_in_inner_mongolia_builds_on_2019(ps):

@@ -18,6 +18,8 @@ A case file ``cases/<program>.yaml`` reads as a policy analyst would write it::
           amount_fen: 600000
           policy: 内人社发〔2025〕18号
           checks: {layoff: true}
+          checks_absent: [older_pension_referral]           # checks that do not apply here
+          cites: {layoff: 内人社发〔2025〕18号 一}             # check id → a substring of one of its citations
           reasons_contain: [...]
           flags_contain: [...]
 """
@@ -76,6 +78,12 @@ def test_case(case: dict[str, Any]) -> None:
         got = {c.id: c.passed for c in d.checks}
         assert check_id in got, f"check {check_id} not evaluated; have {sorted(got)}"
         assert got[check_id] == passed, f"check {check_id}: {got[check_id]} != {passed}{context}"
+    for check_id in expect.get("checks_absent", []):
+        assert check_id not in {c.id for c in d.checks}, f"check {check_id} applies here but should not{context}"
+    for check_id, citation in (expect.get("cites") or {}).items():
+        cited = {c.id: c.citations for c in d.checks}
+        assert check_id in cited, f"check {check_id} not evaluated; have {sorted(cited)}"
+        assert any(citation in c for c in cited[check_id]), f"check {check_id} cites {cited[check_id]}, not {citation!r}"
     for text in expect.get("reasons_contain", []):
         assert any(text in r for r in d.reasons), f"{text!r} not in {d.reasons}"
     for text in expect.get("flags_contain", []):

@@ -85,7 +85,9 @@ def test_claims_with_durations_risks_and_quarantine(tmp_path: Path):
     assert r[3]["out_entitled_months"] == 24 and r[3]["out_duration_months"] == 24
     assert r[4]["status"] == "ineligible" and "involuntary" in r[4]["reasons"]
     assert r[5]["claimed_elsewhere"] and "cross_region" in r[5]["flags"]
-    assert got[(ids[5], "140300")]["claimed_elsewhere"]
+    # the other side of the pair, in 阳泉, is flagged too: 晋人社厅发〔2024〕28号 六 (全国社保信息比对)
+    assert got[(ids[5], "140300")]["claimed_elsewhere"] and "cross_region" in got[(ids[5], "140300")]["flags"]
+    assert got[(ids[5], "140300")]["status"] == "eligible"
     assert (report.out_dir / "results.xlsx").exists()
 
     facts = pl.read_parquet(report.out_dir / "facts.parquet")

@@ -428,7 +428,7 @@ class UnemployedPersonFacts(BaseModel):
         False, description="提前解除系本人提出 / early termination at the worker's request"
     )
 
-    # risk data (风控疑点, 内人社发〔2025〕18号 五)
+    # risk data (风控疑点: 内人社发〔2025〕18号 五; also the data comparison of 人社部发〔2024〕40号 六, 晋人社厅发〔2024〕28号 六)
     claimed_elsewhere: bool = Field(
         False, description="异地同期领取 / drawing the same benefit in another region"
     )

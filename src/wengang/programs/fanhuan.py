@@ -839,6 +839,27 @@ RESERVE_2019 = Check(
     applies=_has("fund_reserve_min_years"),
 )
 
+SW_PERIOD_2019 = _switch(
+    "period_2019",
+    "内政发〔2019〕4号 一 50%返还（条文未写期限）的适用期限",
+    ("内政发〔2019〕4号 一",),
+    {
+        "until_superseded": "未写期限：自文件起持续适用，直至本库下一份内蒙古稳岗返还规定（内人社办发〔2022〕86号，2022年1月1日起）取代，即至2021年12月31日",
+        "until_2020": "至2020年12月31日：与本文件有期限的放宽措施（七 生活费补贴、八 技能提升补贴“2019 年 1 月 1 日至 2020 年 12 月 31 日”）同期结束，2021年不再适用",
+    },
+    "until_superseded",
+    "50%返还一句未写期限，而同一条紧接着的困难企业标准写明“2019 年1 月 1 日至 12 月 31 日”，七、八 的放宽措施也各写期限："
+    "本文件需要期限时都写明了（“深入实施失业保险促进就业和援企稳岗政策”是延续已有政策）。本库对未写期限的规定一律按持续适用、"
+    "直至被取代处理（ui_benefit.claim_first_period，本文件 七 职业培训补贴、九、十），此处同样。2021年内蒙古、国家的稳岗返还文件均不在本库，"
+    "故“取代”只能以本库的内人社办发〔2022〕86号为准；2020年底结束的读法是此前的解读（审查 A17：期限系推定），作为另一读法保留。",
+)
+PERIOD_2019 = Check(
+    "period_2019",
+    "在内政发〔2019〕4号 50%返还的适用期限内（该句未写期限，见解释开关）",
+    Reading(SW_PERIOD_2019, {"until_superseded": Lit(True), "until_2020": ~IsMissing(OptionalParam("relaxed_measures_end"))}),
+    reason="按“与同期放宽措施一样至2020年12月31日”的解读，内政发〔2019〕4号 50%返还已不适用（本库无2021年内蒙古稳岗返还规定）",
+)
+
 HARDSHIP_RESERVE = Check(
     "hardship_reserve",
     "困难企业返还标准的前提：统筹地区失业保险基金滚存结余具备{fund_reserve_min_years}年以上支付能力",
@@ -1065,7 +1086,7 @@ V2019 = register(
         name="v2019",
         label=LABEL,
         facts=UnitFacts,
-        checks=[COVERED_2019, *_layoff_checks_2019(), RESERVE_2019, HARDSHIP_RESERVE, PAYMENT_ACCOUNT_PLAIN],
+        checks=[COVERED_2019, PERIOD_2019, *_layoff_checks_2019(), RESERVE_2019, HARDSHIP_RESERVE, PAYMENT_ACCOUNT_PLAIN],
         amount=amount_2019,
         amount_label="稳岗返还金额",
         outputs=OUTPUTS_2019,

@@ -2,7 +2,7 @@
 
 | program | ruleset | enacted by |
 |---|---|---|
-| ui_benefit 失业保险金 | regulation | 失业保险条例 第十四条、第十五条、第十七条 (国务院令第258号, base); restated by 内人社办发〔2022〕86号 （四）12 (“也可先申领失业保险金，后办理失业登记”); 人社部发〔2024〕40号 五 (仅凭身份证件或社保卡即可申领); 内人社发〔2025〕18号 五 adds 不同时发放 with the flexible-employment subsidy and risk checks, 三 the 大龄 referral; 兵团 二（三）（四） the processing limit and transfers |
+| ui_benefit 失业保险金 | regulation | 失业保险条例 第十四条、第十五条、第十七条 (国务院令第258号, base); restated by 内人社办发〔2022〕86号 （四）12 (“也可先申领失业保险金，后办理失业登记”); 人社部发〔2024〕40号 五 (仅凭身份证件或社保卡即可申领); 人社部发〔2024〕40号 六 and 晋人社厅发〔2024〕28号 六 the national data comparison (two risk flags); 内人社发〔2025〕18号 五 adds 不同时发放 with the flexible-employment subsidy and its own three risk checks, 三 the 大龄 referral; 兵团 二（三）（四） the processing limit and transfers |
 | unemployment_subsidy 失业补助金 | v2022 | 内人社办发〔2022〕86号 （四）14 |
 | temp_living_allowance 临时生活补助 | v2022 | 内人社办发〔2022〕86号 （四）15 |
 | one_off_living_allowance 一次性生活补助 | regulation, v2022 | 条例 第二十一条; 内人社办发〔2022〕86号 （四）13 |
@@ -202,6 +202,9 @@ STOP = (
     | Fact("refused_offered_job", "无正当理由拒不接受介绍的工作", BOOL)
 )
 
+# risk flags (never a refusal), each applying where the document in force lists it in ``risk_checks``:
+# 内人社发〔2025〕18号 五 lists all three; 人社部发〔2024〕40号 六 and 晋人社厅发〔2024〕28号 六 ask for the national
+# data comparison against 冒领 and 多发待遇, encoded as cross_region and status_anomaly (docs/decisions.md)
 PERSON_RISKS = [
     Check(
         "cross_region",
