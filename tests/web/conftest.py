@@ -1,8 +1,8 @@
 """A web service over a small real ledger (SQLite in a temporary folder; one test also on PostgreSQL).
 
 The ledger holds the standard operators (one per role, plus the portal operator units act through), web
-logins for each of them, a 单位 account bound to UNIT_A, a 个人 account bound to PERSON, and three notified
-稳岗返还 decisions (UNIT_A, UNIT_B and a third unit). ``Web.client(login)`` is a TestClient signed in as that
+logins for each of them, a 单位 account bound to UNIT_A, a 个人 account bound to PERSON, three notified
+稳岗返还 decisions (UNIT_A, UNIT_B and a third unit) and PERSON's 技能提升补贴 application (已申请). ``Web.client(login)`` is a TestClient signed in as that
 login (session cookie + its CSRF token as a default header); ``Web.client()`` is anonymous.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +100,9 @@ def populate(led: Ledger) -> dict[str, int]:
                                decision(UNIT_B, "通辽市科尔沁区另一家有限公司", 500_000),
                                decision(UNIT_C, "通辽市科尔沁区永兴建材有限公司", 300_000, size_class="micro")], "clerk")
     led.notify("fanhuan", 2025, "clerk", channels=("sms",))
-    ids = {}
+    from wengang.web.demo import PERSON_FACTS, _decision
+
+    ids = {PERSON: led.apply_skill_subsidy(_decision("skill_subsidy", "150502", date(2025, 9, 1), PERSON_FACTS), "clerk")}
     for u in (UNIT_A, UNIT_B, UNIT_C):
         did = led.find(program="fanhuan", year=2025, unit_id=u)
         assert did is not None

@@ -35,17 +35,25 @@ TITLE = "稳岗 Wengang API"
 VERSION = "1"
 
 
+def endpoints(app: FastAPI) -> list[tuple[str, str]]:
+    """Every (method, path) the application serves (HEAD aside), included routers flattened."""
+    out: list[tuple[str, str]] = []
+
+    def walk(routes: list[Any], prefix: str) -> None:
+        for r in routes:
+            inner = getattr(r, "original_router", None)  # FastAPI ≥ 0.16x keeps included routers as one entry
+            if inner is not None:
+                walk(inner.routes, prefix + r.include_context.prefix)
+            elif isinstance(r, APIRoute | Route) and not isinstance(r, Mount):
+                out.extend((m, prefix + r.path) for m in sorted(r.methods or ()) if m != "HEAD")
+
+    walk(app.routes, "")
+    return out
+
+
 def undeclared(app: FastAPI) -> list[str]:
     """Routes with no entry in ``access.ROUTES`` (static files aside)."""
-    missing = []
-    for r in app.routes:
-        if isinstance(r, Mount):
-            continue
-        if isinstance(r, APIRoute | Route):
-            for m in sorted(r.methods or ()):
-                if m != "HEAD" and (m, r.path) not in access.ROUTES:
-                    missing.append(f"{m} {r.path}")
-    return missing
+    return [f"{m} {p}" for m, p in endpoints(app) if (m, p) not in access.ROUTES]
 
 
 def create_app(config: WebConfig | None = None, *, ledger: Any = None) -> FastAPI:
@@ -115,7 +123,7 @@ def create_app(config: WebConfig | None = None, *, ledger: Any = None) -> FastAP
         pages = None
     if pages is not None:
         app.include_router(pages.router)
-    if not any(isinstance(r, APIRoute) and r.path == "/" for r in app.routes):
+    if ("GET", "/") not in endpoints(app):
         app.add_api_route("/", login.home, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
 
