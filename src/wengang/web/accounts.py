@@ -34,19 +34,21 @@ from sqlalchemy import Connection, and_, delete, insert, select, update
 
 from wengang.casework import audit, operators
 from wengang.casework.errors import LedgerError
-from wengang.casework.models import ApiToken, AuditEvent, LoginThrottle, WebCredential, WebSession
+from wengang.casework.models import Base
 from wengang.casework.roles import ROLES, normalize_login, parse_role
+
+_T = Base.metadata.tables  # the tables, typed (mypy)
 
 KINDS = {"operator": "操作人员", "unit": "单位", "person": "个人"}
 MIN_PASSWORD = 10
 _HASHER = PasswordHasher()  # argon2id, the library's RFC 9106 low-memory profile
 # verified against when the login does not exist, so an unknown name takes as long as a wrong password
 _DUMMY_HASH = _HASHER.hash("wengang-no-such-login")
-CRED = WebCredential.__table__.c
-SESS = WebSession.__table__.c
-TOK = ApiToken.__table__.c
-THR = LoginThrottle.__table__.c
-EV = AuditEvent.__table__.c
+CRED = _T["web_credentials"].c
+SESS = _T["web_sessions"].c
+TOK = _T["web_api_tokens"].c
+THR = _T["web_login_throttle"].c
+EV = _T["case_audit_events"].c
 
 
 class AuthError(Exception):
@@ -159,16 +161,16 @@ def _write_credential(conn: Connection, by: str, login: str, kind: str, subject:
                       hashed: str, *, new: bool) -> None:
     now = iso(now_utc())
     if new:
-        conn.execute(insert(WebCredential.__table__).values(login=login, kind=kind, subject=subject, display_name=display,
+        conn.execute(insert(_T["web_credentials"]).values(login=login, kind=kind, subject=subject, display_name=display,
                                                             password_hash=hashed, enabled=True, changed_at=now))
     else:
-        conn.execute(update(WebCredential.__table__).where(CRED.login == login)
+        conn.execute(update(_T["web_credentials"]).where(CRED.login == login)
                      .values(password_hash=hashed, enabled=True, changed_at=now))
     audit.append(conn, actor=by, action="credential_set", entity="web_credentials", entity_id=login,
                  reason="设置登录密码" if kind == "operator" else f"开设{KINDS[kind]}账户",
                  after={"kind": kind, "subject": subject, "enabled": True, "secret_sha256": sha256(hashed)})
     # a new password ends the sessions opened with the old one
-    conn.execute(delete(WebSession.__table__).where(SESS.login == login))
+    conn.execute(delete(_T["web_sessions"]).where(SESS.login == login))
 
 
 def set_account_enabled(ledger: Any, login: str, *, enabled: bool, actor: str) -> None:
@@ -178,18 +180,18 @@ def set_account_enabled(ledger: Any, login: str, *, enabled: bool, actor: str) -
         by = operators.require(conn, actor, "manage_operators").login
         if conn.execute(select(CRED.id).where(CRED.login == name)).first() is None:
             raise LedgerError("not_found", f"找不到登录账户 {name}", f"login {name} not found")
-        conn.execute(update(WebCredential.__table__).where(CRED.login == name).values(enabled=enabled))
+        conn.execute(update(_T["web_credentials"]).where(CRED.login == name).values(enabled=enabled))
         audit.append(conn, actor=by, action="credential_enable" if enabled else "credential_disable",
                      entity="web_credentials", entity_id=name, after={"enabled": enabled})
         if not enabled:
-            conn.execute(delete(WebSession.__table__).where(SESS.login == name))
+            conn.execute(delete(_T["web_sessions"]).where(SESS.login == name))
 
 
 def principal_for(conn: Connection, login: str, *, via: str = "session", csrf_token: str | None = None,
                   token_roles: Sequence[str] | None = None) -> Principal:
     """The caller ``login`` stands for now: the credential row checked against its events; an operator's roles
     from the audit events (narrowed to the token's roles for an API token). Raises ``AuthError``."""
-    row = conn.execute(select(WebCredential.__table__).where(CRED.login == login)).mappings().first()
+    row = conn.execute(select(_T["web_credentials"]).where(CRED.login == login)).mappings().first()
     if row is None:
         raise AuthError("unknown_login", "登录账户不存在", "no such login")
     ev = _events(conn, "web_credentials", login) or {}
@@ -221,17 +223,17 @@ def _fail(conn: Connection, key: str, cfg: Any, now: datetime) -> None:
     row = conn.execute(select(THR.failures, THR.window_start).where(THR.key == key)).first()
     window = timedelta(minutes=cfg.failure_window_minutes)
     if row is None:
-        conn.execute(insert(LoginThrottle.__table__).values(key=key, failures=1, window_start=iso(now), locked_until=None))
+        conn.execute(insert(_T["web_login_throttle"]).values(key=key, failures=1, window_start=iso(now), locked_until=None))
         failures = 1
     elif datetime.fromisoformat(row.window_start) + window < now:
-        conn.execute(update(LoginThrottle.__table__).where(THR.key == key)
+        conn.execute(update(_T["web_login_throttle"]).where(THR.key == key)
                      .values(failures=1, window_start=iso(now), locked_until=None))
         failures = 1
     else:
         failures = row.failures + 1
-        conn.execute(update(LoginThrottle.__table__).where(THR.key == key).values(failures=failures))
+        conn.execute(update(_T["web_login_throttle"]).where(THR.key == key).values(failures=failures))
     if failures >= cfg.max_failures:
-        conn.execute(update(LoginThrottle.__table__).where(THR.key == key)
+        conn.execute(update(_T["web_login_throttle"]).where(THR.key == key)
                      .values(locked_until=iso(now + timedelta(minutes=cfg.lock_minutes)), failures=0,
                              window_start=iso(now)))
 
@@ -264,7 +266,7 @@ def authenticate(ledger: Any, login: str, password: str, *, client: str, cfg: An
         if not ok:
             raise AuthError("bad_credentials", "登录名或密码错误", "wrong login or password")
         with conn.begin():
-            conn.execute(delete(LoginThrottle.__table__).where(THR.key == keys[0]))
+            conn.execute(delete(_T["web_login_throttle"]).where(THR.key == keys[0]))
             return principal_for(conn, name)
 
 
@@ -277,9 +279,9 @@ def create_session(ledger: Any, principal: Principal, *, client: str, cfg: Any, 
         conn = conn.execution_options(write=True)
         with conn.begin():
             if replaces:
-                conn.execute(delete(WebSession.__table__).where(SESS.id == sha256(replaces)))
-            conn.execute(delete(WebSession.__table__).where(SESS.expires_at < iso(now)))  # housekeeping
-            conn.execute(insert(WebSession.__table__).values(
+                conn.execute(delete(_T["web_sessions"]).where(SESS.id == sha256(replaces)))
+            conn.execute(delete(_T["web_sessions"]).where(SESS.expires_at < iso(now)))  # housekeeping
+            conn.execute(insert(_T["web_sessions"]).values(
                 id=sha256(token), login=principal.login, csrf_token=secrets.token_urlsafe(32), created_at=iso(now),
                 last_seen=iso(now), expires_at=iso(now + timedelta(hours=cfg.session_max_hours)), client=client[:64]))
     return token
@@ -292,19 +294,19 @@ def session_principal(ledger: Any, token: str, *, cfg: Any) -> Principal | None:
     with ledger.engine.connect() as conn:
         conn = conn.execution_options(write=True)
         with conn.begin():
-            row = conn.execute(select(WebSession.__table__).where(SESS.id == sid)).mappings().first()
+            row = conn.execute(select(_T["web_sessions"]).where(SESS.id == sid)).mappings().first()
             if row is None:
                 return None
             idle_end = datetime.fromisoformat(row["last_seen"]) + timedelta(minutes=cfg.session_idle_minutes)
             if now >= idle_end or now >= datetime.fromisoformat(row["expires_at"]):
-                conn.execute(delete(WebSession.__table__).where(SESS.id == sid))
+                conn.execute(delete(_T["web_sessions"]).where(SESS.id == sid))
                 return None
             if now - datetime.fromisoformat(row["last_seen"]) > timedelta(seconds=30):  # fewer writes
-                conn.execute(update(WebSession.__table__).where(SESS.id == sid).values(last_seen=iso(now)))
+                conn.execute(update(_T["web_sessions"]).where(SESS.id == sid).values(last_seen=iso(now)))
             try:
                 return principal_for(conn, row["login"], csrf_token=row["csrf_token"])
             except AuthError:
-                conn.execute(delete(WebSession.__table__).where(SESS.id == sid))
+                conn.execute(delete(_T["web_sessions"]).where(SESS.id == sid))
                 raise
 
 
@@ -312,7 +314,7 @@ def end_session(ledger: Any, token: str) -> None:
     with ledger.engine.connect() as conn:
         conn = conn.execution_options(write=True)
         with conn.begin():
-            conn.execute(delete(WebSession.__table__).where(SESS.id == sha256(token)))
+            conn.execute(delete(_T["web_sessions"]).where(SESS.id == sha256(token)))
 
 
 # ------------------------------------------------------------------ API tokens
@@ -336,7 +338,7 @@ def create_token(ledger: Any, login: str, *, roles: Sequence[str], label: str, a
             raise LedgerError("role_refused", f"令牌的角色须为操作人现有角色：{op.label} 没有 {'、'.join(ROLES[r] for r in extra)}",
                               f"token roles must be the operator's: {name} lacks {', '.join(extra)}")
         expires = iso(now + timedelta(days=days)) if days else None
-        res = conn.execute(insert(ApiToken.__table__).values(
+        res = conn.execute(insert(_T["web_api_tokens"]).values(
             token_hash=sha256(token), login=name, roles=",".join(codes), label=label[:100], created_at=iso(now),
             expires_at=expires, revoked=False))
         tid = res.inserted_primary_key[0]
@@ -349,7 +351,7 @@ def create_token(ledger: Any, login: str, *, roles: Sequence[str], label: str, a
 def revoke_token(ledger: Any, token_id: int, *, actor: str) -> None:
     with ledger._tx() as conn:
         by = operators.require(conn, actor, "manage_operators").login
-        n = conn.execute(update(ApiToken.__table__).where(TOK.id == token_id).values(revoked=True)).rowcount
+        n = conn.execute(update(_T["web_api_tokens"]).where(TOK.id == token_id).values(revoked=True)).rowcount
         if n != 1:
             raise LedgerError("not_found", f"找不到令牌 {token_id}", f"token {token_id} not found")
         audit.append(conn, actor=by, action="api_token_revoke", entity="web_api_tokens", entity_id=str(token_id),
@@ -359,7 +361,7 @@ def revoke_token(ledger: Any, token_id: int, *, actor: str) -> None:
 def token_principal(ledger: Any, token: str, *, cfg: Any) -> Principal:
     """The principal of a bearer token; raises ``AuthError`` for an unknown, revoked, expired or altered one."""
     with ledger.engine.connect() as conn, conn.begin():
-        row = conn.execute(select(ApiToken.__table__).where(TOK.token_hash == sha256(token))).mappings().first()
+        row = conn.execute(select(_T["web_api_tokens"]).where(TOK.token_hash == sha256(token))).mappings().first()
         if row is None or row["revoked"]:
             raise AuthError("bad_token", "API 令牌无效或已吊销", "invalid or revoked API token")
         if row["expires_at"] and datetime.fromisoformat(row["expires_at"]) <= cfg.clock():
@@ -386,4 +388,4 @@ def unlock(ledger: Any, key: str) -> None:
     with ledger.engine.connect() as conn:
         conn = conn.execution_options(write=True)
         with conn.begin():
-            conn.execute(delete(LoginThrottle.__table__).where(and_(THR.key == key)))
+            conn.execute(delete(_T["web_login_throttle"]).where(and_(THR.key == key)))

@@ -241,7 +241,7 @@ async def screening_upload(request: Request, p: Caller) -> JSONResponse:
     for k, v in form.multi_items():
         if k == "csrf_token":
             continue
-        if not hasattr(v, "read"):
+        if isinstance(v, str):
             raise ApiError(422, "invalid_input", f"字段 {k} 应为文件", f"field {k} must be a file", k)
         files[k] = (v.filename or k, await v.read())
     name = await run_in_threadpool(jobs.save_upload, _cfg(request), files)

@@ -82,7 +82,7 @@ def build(out: Path, *, db_url: str, secret: str, units: int = 200, say: Any = p
         led.first_review(did, CLERK, approve=True, reason="证书与参保记录核对一致，初审通过")
 
         logins = []
-        for login, role, display in (*STAFF, PORTAL):
+        for login, role, display in STAFF:  # the portal operator never signs in
             pw = _password(secret, login)
             accounts.set_password(led, login, pw, actor="admin")
             logins.append(DemoLogin(login, pw, role, display))

@@ -20,13 +20,15 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from wengang.casework.models import IdempotencyRecord
+from wengang.casework.models import Base
 
 from .accounts import Principal, iso
 from .errors import ApiError
 
+_T = Base.metadata.tables  # the tables, typed (mypy)
+
 HEADER = "Idempotency-Key"
-IR = IdempotencyRecord.__table__.c
+IR = _T["web_idempotency"].c
 
 
 def fingerprint(request: Request, payload: Any) -> str:
@@ -53,7 +55,7 @@ def run(request: Request, principal: Principal, payload: Any, write: Callable[[]
                                .where(IR.owner == owner, IR.key == key)).first()
             if old is None:
                 try:
-                    conn.execute(insert(IdempotencyRecord.__table__).values(
+                    conn.execute(insert(_T["web_idempotency"]).values(
                         owner=owner, key=key, request_sha256=fp, status=0, body="", created_at=iso(state.config.clock())))
                 except IntegrityError:  # inserted meanwhile by a concurrent request
                     old = (fp, 0, "")
@@ -72,12 +74,12 @@ def run(request: Request, principal: Principal, payload: Any, write: Callable[[]
         with engine.connect() as conn:
             conn = conn.execution_options(write=True)
             with conn.begin():
-                conn.execute(delete(IdempotencyRecord.__table__).where(IR.owner == owner, IR.key == key))
+                conn.execute(delete(_T["web_idempotency"]).where(IR.owner == owner, IR.key == key))
         raise
     text = json.dumps(result, ensure_ascii=False, default=str)
     with engine.connect() as conn:
         conn = conn.execution_options(write=True)
         with conn.begin():
-            conn.execute(update(IdempotencyRecord.__table__).where(IR.owner == owner, IR.key == key)
+            conn.execute(update(_T["web_idempotency"]).where(IR.owner == owner, IR.key == key)
                          .values(status=status, body=text))
     return JSONResponse(json.loads(text), status_code=status)

@@ -19,11 +19,13 @@ import polars as pl
 from sqlalchemy import insert, select, update
 
 from wengang.casework.errors import LedgerError
-from wengang.casework.models import ScreeningJob
+from wengang.casework.models import Base
 
 from .accounts import iso
 
-J = ScreeningJob.__table__.c
+_T = Base.metadata.tables  # the tables, typed (mypy)
+
+J = _T["web_screening_jobs"].c
 UNIT_TABLES = ("units", "contributions", "headcount", "exclusions", "stats_size", "deferrals", "dispatch")
 FILES = {"results.parquet", "results.xlsx", "quarantine.xlsx", "quarantine.parquet", "publicity.xlsx"}
 SUFFIXES = (".parquet", ".csv", ".xlsx")
@@ -83,7 +85,7 @@ def start(ledger: Any, cfg: Any, params: dict[str, Any], actor: str, *, wait: bo
     with ledger.engine.connect() as conn:
         conn = conn.execution_options(write=True)
         with conn.begin():
-            jid = conn.execute(insert(ScreeningJob.__table__).values(
+            jid = conn.execute(insert(_T["web_screening_jobs"]).values(
                 state="queued", params=json.dumps(params, ensure_ascii=False), stage="排队中", out_dir=str(out),
                 created_by=actor, created_at=iso(cfg.clock()))).inserted_primary_key[0]
     if wait:
@@ -98,7 +100,7 @@ def _set(ledger: Any, jid: int, **values: Any) -> None:
     with ledger.engine.connect() as conn:
         conn = conn.execution_options(write=True)
         with conn.begin():
-            conn.execute(update(ScreeningJob.__table__).where(J.id == jid).values(**values))
+            conn.execute(update(_T["web_screening_jobs"]).where(J.id == jid).values(**values))
 
 
 def _run(ledger: Any, cfg: Any, jid: int, src: Path, out: Path, params: dict[str, Any]) -> None:
@@ -133,14 +135,14 @@ def recover(ledger: Any, cfg: Any) -> None:
     with ledger.engine.connect() as conn:
         conn = conn.execution_options(write=True)
         with conn.begin():
-            conn.execute(update(ScreeningJob.__table__).where(J.state.in_(("queued", "running")))
+            conn.execute(update(_T["web_screening_jobs"]).where(J.state.in_(("queued", "running")))
                          .values(state="failed", stage="失败", error="服务重启，筛查中断，请重新发起",
                                  finished_at=iso(cfg.clock())))
 
 
 def job(ledger: Any, jid: int) -> dict[str, Any]:
     with ledger.engine.connect() as conn:
-        row = conn.execute(select(ScreeningJob.__table__).where(J.id == jid)).mappings().first()
+        row = conn.execute(select(_T["web_screening_jobs"]).where(J.id == jid)).mappings().first()
     if row is None:
         raise LedgerError("not_found", f"找不到筛查任务 {jid}", f"screening run {jid} not found")
     d = dict(row)

@@ -15,8 +15,15 @@ from fastapi.templating import Jinja2Templates
 
 from . import accounts
 from .access import roles_zh
-from .auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, check_login_csrf, client_address, csrf_token_for, \
-    login_csrf_pair, optional_principal
+from .auth import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    check_login_csrf,
+    client_address,
+    csrf_token_for,
+    login_csrf_pair,
+    optional_principal,
+)
 from .errors import ApiError
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -59,7 +66,7 @@ async def login_submit(request: Request) -> Response:
     from .api import set_session_cookie
 
     form = await request.form()
-    login, password, next_ = str(form.get("login") or ""), str(form.get("password") or ""), form.get("next")
+    login, password, next_ = str(form.get("login") or ""), str(form.get("password") or ""), str(form.get("next") or "/")
     try:
         check_login_csrf(request, form.get("csrf_token"))
     except ApiError as exc:
