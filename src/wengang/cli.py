@@ -649,6 +649,65 @@ def workdays_between_cmd(
         fail(str(exc))
 
 
+@app.command("serve")
+def serve_cmd(
+    host: Annotated[str, typer.Option("--host", help="监听地址 / address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="端口 / port")] = 8000,
+    database_url: Annotated[str | None, typer.Option("--database-url", help="台账数据库 URL；缺省时建立演示台账 / ledger URL (default: a demo ledger)")] = None,
+    demo_dir: Annotated[Path, typer.Option("--demo-dir", help="演示台账与文件所在目录（每次启动重建）/ demo folder (rebuilt at each start)")] = Path("out/serve-demo"),
+    units: Annotated[int, typer.Option("--units", "-n", min=50, max=100_000, help="演示地区的单位数 / demo units")] = 200,
+    tls: Annotated[bool, typer.Option("--tls", help="经 HTTPS 访问（Cookie 加 Secure，发送 HSTS）/ served over HTTPS")] = False,
+    forwarded_allow_ips: Annotated[str, typer.Option("--forwarded-allow-ips", help="可信反向代理地址（采信其 X-Forwarded-For/Proto）/ trusted proxies")] = "127.0.0.1",
+) -> None:
+    """启动网页与 JSON 接口服务（uvicorn）。不给 --database-url 时建立演示台账并打印各角色的演示登录。
+
+    Start the web service. Without --database-url a demo ledger is built and demo logins are printed.
+    The secret key comes from the environment variable WENGANG_SECRET_KEY (the demo makes one if unset).
+    """
+    import shutil
+
+    import uvicorn
+
+    from wengang.web.app import create_app
+    from wengang.web.config import SECRET_ENV, WebConfig
+
+    cfg = WebConfig.from_env(tls=tls)
+    logins = []
+    if database_url is None:
+        made = cfg.ensure_secret()
+        if made:
+            console.print(f"[yellow]未设置 {SECRET_ENV}：演示已临时生成一个密钥（重启后会话失效）/ no {SECRET_ENV}: "
+                          "a temporary key was generated for the demo[/]", highlight=False)
+        if demo_dir.exists():
+            if not (demo_dir / "story.json").is_file():
+                fail(f"{demo_dir} 不是演示目录（无 story.json），不予覆盖；请换 --demo-dir / not a demo folder, not overwritten")
+            shutil.rmtree(demo_dir)
+        from wengang.casework.errors import LedgerError
+        from wengang.documents.errors import DocumentError
+        from wengang.web import demo
+
+        cfg.database_url = f"sqlite:///{demo_dir / 'ledger.db'}"
+        cfg.work_dir = str(demo_dir / "web")
+        cfg.data_folders = {"演示地区-通辽": str(demo_dir / "data")}
+        try:
+            logins = demo.build(demo_dir, db_url=cfg.database_url, secret=cfg.secret_key, units=units,
+                                say=lambda t: console.print(f"[dim]{t}[/]", highlight=False))
+        except (LedgerError, DocumentError) as exc:
+            fail(str(exc))
+    else:
+        if not cfg.secret_key:
+            fail(f"请设置环境变量 {SECRET_ENV}（至少 32 个随机字符）/ set {SECRET_ENV}")
+        cfg.database_url = database_url
+    web_app = create_app(cfg)
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
+    console.print(f"[bold]稳岗服务：http{'s' if tls else ''}://{shown}:{port}/  （API 文档 /api/v1/docs，健康检查 /healthz）[/]",
+                  highlight=False)
+    for d in logins:
+        console.print(f"  演示登录 {d.role_zh:<4} {d.login:<8} 密码 {d.password}  {d.display}", highlight=False)
+    uvicorn.run(web_app, host=host, port=port, proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips,
+                log_level="info")
+
+
 def _mount_subcommands() -> None:
     """Sub-apps live beside the code they drive: policy files, the casework ledger, its audit chain."""
     from wengang.casework.cli import audit_app, case_app

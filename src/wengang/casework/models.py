@@ -490,3 +490,91 @@ HASHED: dict[str, tuple[str, ...]] = {
 # Decisions created before migration 0003 were hashed without the init_* columns; their creating event has no
 # ``hv`` in ``after`` (see audit.hashed_columns).
 HASHED_V1 = {"case_decisions": HASHED["case_decisions"][:-3]}
+
+
+# ---------------------------------------------------------------- web access (src/wengang/web, issue 14)
+# Mutable tables with no ``audit_ref``: they hold secrets (hashed) and short-lived state, not facts. Every
+# credential change is nevertheless an audit event (``web/accounts.py``), and a login checks the row against it.
+
+
+class WebCredential(Base):
+    """A login for the web and API: an operator's password, or a 单位 / 个人 account bound to its identifier.
+
+    ``kind``: operator (``login`` is the ledger operator's login) | unit (``subject`` = 统一社会信用代码) |
+    person (``subject`` = 公民身份号码). ``password_hash`` is argon2id; its SHA-256 is in the audit event that set it.
+    """
+
+    __tablename__ = "web_credentials"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    changed_at: Mapped[str] = mapped_column(String(32), default=utc_now_iso)
+
+
+class WebSession(Base):
+    """A signed-in browser: the cookie carries a random token, the table only its SHA-256 (``id``)."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    login: Mapped[str] = mapped_column(String(64), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[str] = mapped_column(String(32))
+    last_seen: Mapped[str] = mapped_column(String(32))
+    expires_at: Mapped[str] = mapped_column(String(32))  # absolute end; idle end = last_seen + idle timeout
+    client: Mapped[str] = mapped_column(String(64))
+
+
+class ApiToken(Base):
+    """A system's token (``Authorization: Bearer``), bound to an operator and a subset of its roles; hashed at rest."""
+
+    __tablename__ = "web_api_tokens"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    login: Mapped[str] = mapped_column(String(64), index=True)
+    roles: Mapped[str] = mapped_column(String(200))
+    label: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[str] = mapped_column(String(32))
+    expires_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class LoginThrottle(Base):
+    """Failed logins per key (``login:<name>`` or ``ip:<address>``) and the lock they caused."""
+
+    __tablename__ = "web_login_throttle"
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[str] = mapped_column(String(32))
+    locked_until: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class IdempotencyRecord(Base):
+    """A write's response kept under its ``Idempotency-Key`` (per principal), with the request's fingerprint."""
+
+    __tablename__ = "web_idempotency"
+    owner: Mapped[str] = mapped_column(String(80), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(Integer)  # 0 while the write runs
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(String(32))
+
+
+class ScreeningJob(Base):
+    """A screening run started from the web: parameters, progress and where its output went."""
+
+    __tablename__ = "web_screening_jobs"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    state: Mapped[str] = mapped_column(String(16))  # queued | running | done | failed
+    params: Mapped[str] = mapped_column(Text)
+    stage: Mapped[str] = mapped_column(String(200), default="")
+    out_dir: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(Text, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[str] = mapped_column(String(32))
+    finished_at: Mapped[str | None] = mapped_column(String(32), nullable=True)

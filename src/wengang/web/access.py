@@ -1,0 +1,86 @@
+"""Who may call which route: ONE table, ``ROUTES`` ((method, path) → the roles allowed).
+
+Roles are the ledger's role codes (``casework.roles.ROLES``: caseworker 经办, reviewer 复核, payer 出纳, auditor
+稽核, admin 管理员) plus ``unit`` (单位账户), ``person`` (个人账户) and ``public`` (no sign-in). Ledger steps take
+their role from the ledger's own matrix (``roles.ACTIONS``) through ``action(...)``, so the web cannot drift from
+the ledger; the ledger checks the operator again on every write.
+
+``app.create_app`` refuses to start while any route is missing from the table, and ``auth.authorize`` (a
+dependency of every route) checks the caller against it. A unit or person additionally sees only its own
+records (``auth.own``).
+"""
+
+from __future__ import annotations
+
+from wengang.casework.roles import ACTIONS, ROLES
+
+OPERATORS = frozenset(ROLES)
+PORTAL = frozenset({"unit", "person"})
+PUBLIC = frozenset({"public"})
+SIGNED_IN = OPERATORS | PORTAL
+ROLE_ZH = {**ROLES, "unit": "单位账户", "person": "个人账户", "public": "无需登录"}
+
+
+def action(code: str, *also: str) -> frozenset[str]:
+    """The role the ledger's matrix gives ``code`` (any operator role for reads), plus ``also``."""
+    role = ACTIONS[code].role
+    return frozenset(OPERATORS if role is None else {role}) | frozenset(also)
+
+
+def union(*codes: str) -> frozenset[str]:
+    return frozenset().union(*(action(c) for c in codes))
+
+
+V1 = "/api/v1"
+ROUTES: dict[tuple[str, str], frozenset[str]] = {
+    # service
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", f"{V1}/openapi.json"): PUBLIC,
+    ("GET", f"{V1}/docs"): PUBLIC,
+    # sign-in (JSON)
+    ("POST", f"{V1}/auth/login"): PUBLIC,
+    ("POST", f"{V1}/auth/logout"): SIGNED_IN,
+    ("GET", f"{V1}/auth/me"): SIGNED_IN,
+    # the rules: anyone signed in may check a case (单位 and 个人 check their own: auth.own_subject)
+    ("POST", f"{V1}/evaluate"): SIGNED_IN,
+    ("GET", f"{V1}/policies"): SIGNED_IN,
+    ("GET", f"{V1}/policies/{{doc_id}}"): SIGNED_IN,
+    ("GET", f"{V1}/parameters/{{name}}/timeline"): SIGNED_IN,
+    # screening runs (免申即享): started by a 经办, read by any operator, imported into the ledger by a 经办
+    ("GET", f"{V1}/screening/folders"): action("read"),
+    ("POST", f"{V1}/screening/uploads"): action("import"),
+    ("POST", f"{V1}/screening/runs"): action("import"),
+    ("GET", f"{V1}/screening/runs"): action("read"),
+    ("GET", f"{V1}/screening/runs/{{job_id}}"): action("read"),
+    ("GET", f"{V1}/screening/runs/{{job_id}}/results"): action("read"),
+    ("GET", f"{V1}/screening/runs/{{job_id}}/files/{{name}}"): action("read"),
+    ("POST", f"{V1}/screening/runs/{{job_id}}/import"): action("import"),
+    # decisions (a unit or person: its own only)
+    ("GET", f"{V1}/decisions"): action("read", "unit", "person"),
+    ("GET", f"{V1}/decisions/{{decision_id}}"): action("read", "unit", "person"),
+    ("GET", f"{V1}/decisions/{{decision_id}}/explanation"): action("read", "unit", "person"),
+    ("POST", f"{V1}/decisions/{{decision_id}}/confirm"): action("confirm", "unit", "person"),
+    ("POST", f"{V1}/decisions/{{decision_id}}/decline"): action("decline", "unit", "person"),
+    ("GET", f"{V1}/decisions/{{decision_id}}/reviews"): action("read"),
+    # 初审 needs 经办, 复审 needs 复核: the route takes either, the stage's own check is in the handler
+    ("POST", f"{V1}/decisions/{{decision_id}}/reviews"): union("first_review", "second_review"),
+    ("POST", f"{V1}/decisions/{{decision_id}}/payments"): action("pay"),
+    ("POST", f"{V1}/decisions/{{decision_id}}/resize"): action("resize"),
+    # payments and recoveries
+    ("GET", f"{V1}/payments"): action("read"),
+    ("POST", f"{V1}/payments/batches"): action("pay"),
+    ("POST", f"{V1}/payments/{{payment_id}}/bounce"): action("bounce"),
+    ("GET", f"{V1}/recoveries"): action("read"),
+    ("POST", f"{V1}/recoveries/{{recovery_id}}/receipts"): action("recovery_receipt"),
+    ("GET", f"{V1}/balances"): action("read", "unit", "person"),
+    ("GET", f"{V1}/audit/verify"): action("read"),
+    # sign-in pages (forms, CSRF-protected)
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("POST", "/logout"): SIGNED_IN,
+    ("GET", "/"): PUBLIC,
+}
+
+
+def roles_zh(roles: frozenset[str]) -> str:
+    return "、".join(ROLE_ZH[r] for r in (*ROLES, "unit", "person", "public") if r in roles)

@@ -1,0 +1,570 @@
+"""The JSON API, ``/api/v1``: a thin layer over the service functions the command line uses.
+
+Rules: ``wengang.evaluate.evaluate`` (the same input as ``wengang evaluate``, the same JSON as ``--json``).
+Policies: ``policies.loader.load_policy_set``. Screening: ``web.jobs`` around ``screening.pipeline.run_screening``.
+Ledger: the ``Ledger`` methods, with the signed-in operator as the actor (a 单位 / 个人 account's own steps go
+through ``WebConfig.portal_operator``, the account named in the reason). Lists come from ``casework.query``.
+
+Who may call what: ``access.ROUTES``; a unit or person sees only its own records (``auth.own``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from wengang.casework.models import Decision, Payment, Recovery, RecoveryReceipt, Review
+from wengang.casework.states import STATE_ZH
+
+from . import accounts, idempotency, jobs
+from .access import V1
+from .auth import SESSION_COOKIE, Principal, current_principal, is_tls, mask_id, own
+from .errors import ApiError
+
+router = APIRouter(prefix=V1)
+Caller = Annotated[Principal, Depends(current_principal)]
+D = Decision.__table__.c
+
+
+def _led(request: Request) -> Any:
+    return request.app.state.ledger
+
+
+def _cfg(request: Request) -> Any:
+    return request.app.state.config
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ------------------------------------------------------------------ sign-in
+class LoginIn(Strict):
+    login: str = Field(min_length=1, max_length=64, description="登录名 / login")
+    password: str = Field(min_length=1, max_length=256, description="密码 / password")
+
+
+def principal_json(p: Principal) -> dict[str, Any]:
+    return {"login": p.login, "kind": p.kind, "roles": list(p.roles), "display_name": p.display_name,
+            "subject": mask_id(p.subject) if p.subject else None, "via": p.via}
+
+
+def set_session_cookie(response: Any, request: Request, token: str) -> None:
+    cfg = _cfg(request)
+    response.set_cookie(SESSION_COOKIE, token, max_age=cfg.session_max_hours * 3600, httponly=True,
+                        samesite="lax", secure=is_tls(request), path="/")
+
+
+@router.post("/auth/login", summary="登录（会话 Cookie）/ sign in")
+def login(body: LoginIn, request: Request) -> JSONResponse:
+    """登录成功后设置 HttpOnly 会话 Cookie，并返回后续写操作须带的 CSRF 令牌（请求头 X-CSRF-Token）。"""
+    from .auth import client_address
+
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        raise ApiError(415, "json_required", "登录请求须为 JSON（application/json）", "sign-in takes application/json")
+    led, cfg = _led(request), _cfg(request)
+    p = accounts.authenticate(led, body.login, body.password, client=client_address(request), cfg=cfg)
+    token = accounts.create_session(led, p, client=client_address(request), cfg=cfg,
+                                    replaces=request.cookies.get(SESSION_COOKIE))
+    fresh = accounts.session_principal(led, token, cfg=cfg)
+    assert fresh is not None
+    resp = JSONResponse({**principal_json(fresh), "csrf_token": fresh.csrf_token})
+    set_session_cookie(resp, request, token)
+    return resp
+
+
+@router.post("/auth/logout", summary="退出登录 / sign out")
+def logout(request: Request, _: Caller) -> JSONResponse:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        accounts.end_session(_led(request), token)
+    resp = JSONResponse({"signed_out": True})
+    resp.delete_cookie(SESSION_COOKIE, path="/")
+    return resp
+
+
+@router.get("/auth/me", summary="当前登录者 / who am I")
+def me(p: Caller) -> dict[str, Any]:
+    return {**principal_json(p), "csrf_token": p.csrf_token}
+
+
+# ------------------------------------------------------------------ rules
+class EvaluateIn(Strict):
+    facts: dict[str, Any] = Field(description="事实：与 wengang evaluate 的事实文件相同（可含 _case）/ the facts, as for wengang evaluate")
+    program: str | None = Field(None, description="项目，如 fanhuan / program")
+    region: str | None = Field(None, description="地区代码或名称 / region")
+    date: str | None = Field(None, description="审核日期 YYYY-MM-DD / evaluation date")
+    readings: dict[str, str] = Field(default_factory=dict, description="认定的政策解释 / fixed readings")
+    settings: dict[str, str] = Field(default_factory=dict, description="地区设置（带单位）/ region settings with units")
+    drafts: bool = False
+
+
+def _evaluate(raw: dict[str, Any], p: Principal) -> dict[str, Any]:
+    import wengang.programs  # noqa: F401  (registers the interpretation switches)
+    from wengang.evaluate import InvalidFacts, evaluate
+    from wengang.inputs import InputError, check_program, parse_date
+    from wengang.rules import interpretations
+
+    facts = dict(raw["facts"])
+    case = facts.pop("_case", None) or {}
+    if not isinstance(case, dict):
+        raise ApiError(422, "invalid_input", "facts._case 应为对象", "facts._case must be an object", "facts._case")
+    program = raw.get("program") or case.get("program")
+    region = raw.get("region") or (str(case["region"]) if case.get("region") else None)
+    on = raw.get("date") or case.get("date")
+    for name, v in (("program", program), ("region", region), ("date", on)):
+        if not v:
+            raise ApiError(422, "invalid_input", f"缺少 {name}（或 facts._case.{name}）", f"{name} is required", name)
+    try:
+        day = parse_date(str(on), "审核日期 date", "date")
+        check_program(str(program))
+        fixed = interpretations.parse_fixed([f"{k}={v}" for k, v in (raw.get("readings") or {}).items()])
+        d = evaluate(str(program), str(region), day, facts, readings=fixed, settings=dict(raw.get("settings") or {}),
+                     include_drafts=bool(raw.get("drafts")))
+    except InvalidFacts as exc:
+        f, zh, en = exc.problems[0]
+        raise ApiError(422, "invalid_facts", f"字段 {f}：{zh}", f"field {f}: {en}", f"facts.{f}") from None
+    except InputError as exc:
+        raise ApiError(422, "invalid_input", str(exc), str(exc)) from None
+    except (ValueError, KeyError, LookupError) as exc:
+        text = str(exc.args[0]) if exc.args else str(exc)
+        zh, _, en = text.partition(" / ")
+        raise ApiError(422, "invalid_input", zh, en or zh) from None
+    own(p, d.subject_id, "所判定的单位或个人", "the subject of this case")
+    return d.to_dict()
+
+
+@router.post("/evaluate", summary="判定一个案例 / evaluate one case")
+async def evaluate_case(body: EvaluateIn, request: Request, p: Caller) -> JSONResponse:
+    """与 ``wengang evaluate --json`` 相同的输入与输出。带小数点的金额按十进制精确读取。
+    单位、个人账户只能判定本单位、本人的案例。"""
+    raw = json.loads(await request.body(), parse_float=Decimal)  # 元 amounts stay exact, as on the command line
+    out = await run_in_threadpool(_evaluate, raw, p)
+    return JSONResponse(json.loads(json.dumps(out, ensure_ascii=False, default=str)))
+
+
+# ------------------------------------------------------------------ policies
+def _policies() -> Any:
+    from wengang.policies.loader import load_policy_set
+
+    return load_policy_set()
+
+
+def _doc_json(ps: Any, d: Any, full: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": d.id, "number": d.display_number, "title": d.title, "jurisdiction": d.jurisdiction,
+                           "issued": d.issued, "status": d.status, "programs": list(d.programs),
+                           "implements": list(d.implements), "forwards": d.forwards, "source": d.source}
+    if full:
+        out["clauses"] = d.clauses
+        out["note"] = d.note
+        blocks = []
+        for pid, b in d.programs.items():
+            params, settings = ps.effective(d, pid)
+            blocks.append({
+                "program": pid, "label": b.label, "ruleset": b.ruleset, "clause": b.clause, "valid_from": b.valid_from,
+                "valid_to": b.valid_to,
+                "parameters": [{"name": n, "value": prm.value, "unit": prm.unit, "formatted": prm.formatted(),
+                                "boundary": prm.boundary, "citation": prm.citation(), "quote": prm.quote,
+                                "inherited": prm.inherited} for n, prm in params.items()],
+                "region_settings": [{"name": n, "unit": s.unit, "description": s.description, "citation": s.citation(),
+                                     "quote": s.quote} for n, s in settings.items()]})
+        out["program_blocks"] = blocks
+    return out
+
+
+def _json(obj: Any) -> Any:
+    return json.loads(json.dumps(obj, ensure_ascii=False, default=str))
+
+
+@router.get("/policies", summary="政策文件列表 / policy documents")
+def policies(_: Caller) -> Any:
+    ps = _policies()
+    return _json([_doc_json(ps, d, False) for d in ps.documents])
+
+
+@router.get("/policies/{doc_id}", summary="一份政策文件：条款、参数 / one document: clauses, parameters")
+def policy(doc_id: str, _: Caller) -> Any:
+    ps = _policies()
+    try:
+        d = ps.get(doc_id)
+    except KeyError as exc:
+        raise ApiError(404, "not_found", str(exc.args[0]) if exc.args else f"找不到文件 {doc_id}",
+                       f"document {doc_id} not found") from None
+    return _json(_doc_json(ps, d, True))
+
+
+@router.get("/parameters/{name}/timeline", summary="参数时间线 / a parameter's values over time")
+def timeline(name: str, _: Caller, region: str | None = None, program: str | None = None, drafts: bool = False) -> Any:
+    from wengang.regions import RegionError
+
+    ps = _policies()
+    names = {n for d in ps.documents for b in d.programs.values() for n in b.params}
+    if name not in names:
+        raise ApiError(404, "not_found", f"没有名为 {name} 的政策参数", f"no policy parameter {name}", "name")
+    try:
+        entries = ps.timeline(name, region, program=program, include_drafts=drafts)
+    except RegionError as exc:
+        raise ApiError(422, "invalid_input", str(exc), str(exc), "region") from None
+    return _json([{**asdict(e), "formatted": e.formatted()} for e in entries])
+
+
+# ------------------------------------------------------------------ screening runs
+class RunStart(Strict):
+    folder: str = Field(description="数据目录名（GET /screening/folders）/ registered data folder")
+    date: str = Field(description="审核日期 YYYY-MM-DD / evaluation date")
+    program: str = "fanhuan"
+    year: int | None = Field(None, ge=2000, le=2100, description="政策年度 / policy year")
+    region: str | None = Field(None, description="只接受该地区及其下级 / accept only this region and below")
+    readings: dict[str, str] = Field(default_factory=dict)
+    settings: dict[str, str] = Field(default_factory=dict)
+
+
+@router.get("/screening/folders", summary="可筛查的数据目录 / data folders")
+def screening_folders(request: Request, _: Caller) -> Any:
+    return [{"name": n, "tables": sorted(jobs.tables_in(__import__("pathlib").Path(p)))}
+            for n, p in jobs.folders(_cfg(request)).items()]
+
+
+@router.post("/screening/uploads", summary="上传数据表（multipart，字段名为表名）/ upload tables", status_code=201)
+async def screening_upload(request: Request, p: Caller) -> JSONResponse:
+    form = await request.form()
+    files = {}
+    for k, v in form.multi_items():
+        if k == "csrf_token":
+            continue
+        if isinstance(v, str):
+            raise ApiError(422, "invalid_input", f"字段 {k} 应为文件", f"field {k} must be a file", k)
+        files[k] = (v.filename or k, await v.read())
+    name = await run_in_threadpool(jobs.save_upload, _cfg(request), files)
+    return JSONResponse({"folder": name}, status_code=201)
+
+
+@router.post("/screening/runs", summary="发起筛查（后台运行）/ start a screening run", status_code=202)
+def screening_start(body: RunStart, request: Request, p: Caller) -> JSONResponse:
+    from wengang.inputs import parse_date
+
+    parse_date(body.date, "审核日期 date", "date")
+    payload = body.model_dump()
+    return idempotency.run(request, p, payload, lambda: jobs.job(
+        _led(request), jobs.start(_led(request), _cfg(request), payload, p.actor)), status=202)
+
+
+@router.get("/screening/runs", summary="筛查任务列表 / screening runs")
+def screening_runs(request: Request, _: Caller) -> Any:
+    return _json(jobs.jobs(_led(request)))
+
+
+@router.get("/screening/runs/{job_id}", summary="筛查任务进度与汇总 / a run's progress and summary")
+def screening_run(job_id: int, request: Request, _: Caller) -> Any:
+    return _json(jobs.job(_led(request), job_id))
+
+
+@router.get("/screening/runs/{job_id}/results", summary="筛查结果（筛选、分页，证件号脱敏）/ results")
+def screening_results(job_id: int, request: Request, _: Caller, status: str | None = None, reason: str | None = None,
+                      size_class: str | None = None, region: str | None = None,
+                      page: Annotated[int, Query(ge=1)] = 1, page_size: Annotated[int, Query(ge=1, le=500)] = 50) -> Any:
+    from wengang.casework.query import parse_size_class
+
+    return _json(jobs.results(_led(request), job_id, status=status, reason=reason,
+                              size_class=parse_size_class(size_class), region=region, page=page, page_size=page_size))
+
+
+@router.get("/screening/runs/{job_id}/files/{name}", summary="下载结果文件 / download a result file")
+def screening_file(job_id: int, name: str, request: Request, _: Caller) -> FileResponse:
+    if name not in jobs.FILES:
+        raise ApiError(404, "not_found", f"没有文件 {name}（可下载：{'、'.join(sorted(jobs.FILES))}）",
+                       f"no file {name}", "name")
+    path = jobs.out_dir(_led(request), job_id) / name
+    if not path.is_file():
+        raise ApiError(404, "not_found", f"该次筛查没有生成 {name}", f"this run wrote no {name}", "name")
+    return FileResponse(path, filename=f"run{job_id}-{name}")
+
+
+@router.post("/screening/runs/{job_id}/import", summary="筛查结果入台账 / import a run into the ledger")
+def screening_import(job_id: int, request: Request, p: Caller) -> JSONResponse:
+    from wengang.casework.intake import read_screening_output
+
+    def write() -> dict[str, Any]:
+        si = read_screening_output(jobs.out_dir(_led(request), job_id))
+        res = _led(request).import_decisions(si.run, si.frame, p.login)
+        return asdict(res) | {"existing": res.existing}
+
+    return idempotency.run(request, p, {"job_id": job_id}, write)
+
+
+# ------------------------------------------------------------------ decisions
+def _decision_row(r: dict[str, Any]) -> dict[str, Any]:
+    return {"id": r["id"], "unit_id": mask_id(r["unit_id"]), "unit_name": r["unit_name"], "program": r["program"],
+            "year": r["year"], "state": r["state"], "state_zh": STATE_ZH.get(r["state"], r["state"]),
+            "amount_fen": r["amount_fen"], "size_class": r["size_class"], "region_code": r["region_code"],
+            "policy_doc": r["policy_doc"], "origin": r["origin"], "changed_at": r["changed_at"],
+            "hold_reason": r["hold_reason"], "has_account": bool(r["has_account"])}
+
+
+@router.get("/decisions", summary="决定列表（筛选、分页；证件号脱敏）/ decisions")
+def decisions(request: Request, p: Caller, state: Annotated[list[str] | None, Query()] = None,
+              program: str | None = None, year: int | None = None, region: str | None = None,
+              size_class: str | None = None, reason: str | None = None, unit: str | None = None,
+              min_yuan: str | None = None, max_yuan: str | None = None,
+              page: Annotated[int, Query(ge=1)] = 1, page_size: Annotated[int, Query(ge=1, le=500)] = 50) -> Any:
+    """单位、个人账户只看到本单位、本人的决定；以他人的证件号查询（unit=…）被拒绝（403）。"""
+    from wengang.casework import query
+
+    if p.kind != "operator" and unit is not None:
+        own(p, unit, "所查询的单位或个人", "the unit asked for")
+    f = query.Filter(states=query.parse_states(state or []), program=program, year=year, region=region,
+                     size_class=query.parse_size_class(size_class), reason=reason,
+                     unit=unit if p.kind == "operator" else None,
+                     min_fen=query.parse_yuan(min_yuan, "min_yuan"), max_fen=query.parse_yuan(max_yuan, "max_yuan"))
+    stmt = query.select_decisions(f)
+    summary = query.select_summary(f)
+    if p.kind != "operator":
+        stmt = stmt.where(D.unit_id == p.subject)
+        sub = stmt.subquery()
+        from sqlalchemy import func
+
+        summary = select(func.count(), func.coalesce(func.sum(sub.c.amount_fen), 0))
+    led = _led(request)
+    count, total = led.read(summary)[0].values()
+    rows = led.read(stmt.limit(page_size).offset((page - 1) * page_size))
+    return {"total": int(count), "total_fen": int(total), "page": page, "page_size": page_size,
+            "items": [_decision_row(r) for r in rows]}
+
+
+def _load(request: Request, p: Principal, decision_id: int) -> dict[str, Any]:
+    d = _led(request).decision(decision_id)
+    own(p, d["unit_id"], f"决定 {decision_id} ", f"decision {decision_id}")
+    return d
+
+
+def _mask_account(v: str | None) -> str | None:
+    from wengang.documents.errors import DocumentError
+    from wengang.documents.masking import mask_bank_account
+
+    if not v:
+        return None
+    try:
+        return mask_bank_account(v)
+    except DocumentError:
+        return "*" * len(v)
+
+
+@router.get("/decisions/{decision_id}", summary="一个决定：应发金额、支付、追回、历史 / one decision")
+def decision(decision_id: int, request: Request, p: Caller) -> Any:
+    d = _load(request, p, decision_id)
+    out = {k: d[k] for k in ("id", "unit_name", "claim_key", "program", "year", "region_code", "policy_doc", "clause",
+                             "status", "state", "size_class", "origin", "deadline", "hold_reason", "reasons",
+                             "readings", "entitlement")}
+    out["unit_id"] = d["unit_id"] if p.kind != "operator" else mask_id(d["unit_id"])
+    out["state_zh"] = STATE_ZH.get(d["state"], d["state"])
+    out["account_no"] = _mask_account(d["account_no"])
+    out["payments"] = [{"id": x["id"], "kind": x["kind"], "amount_fen": x["amount_fen"], "channel": x["channel"],
+                        "account_no": _mask_account(x["account_no"])} for x in d["payments"]]
+    out["recoveries"] = [{k: x[k] for k in ("id", "kind", "amount_fen", "reason")} for x in d["recoveries"]]
+    out["history"] = [{k: h[k] for k in ("seq", "at", "actor", "action", "reason")}
+                      | {"before": json.loads(h["before"] or "null"), "after": json.loads(h["after"] or "null")}
+                      for h in d["history"]]
+    return _json(out)
+
+
+@router.get("/decisions/{decision_id}/explanation", summary="决定的依据与理由 / why")
+def explanation(decision_id: int, request: Request, p: Caller) -> Any:
+    d = _load(request, p, decision_id)
+    return _json({"id": d["id"], "status": d["status"], "policy_doc": d["policy_doc"], "clause": d["clause"],
+                  "reasons": d["reasons"], "readings": d["readings"], "explanation": d["explanation"],
+                  "entitlement": d["entitlement"]})
+
+
+class ConfirmIn(Strict):
+    amount_fen: int | None = Field(None, ge=0, description="确认金额（分），须与决定一致 / amount, must match")
+    account_no: str | None = Field(None, max_length=64, description="收款账户（变更须另一人复核）/ payee account")
+
+
+class DeclineIn(Strict):
+    reason: str = Field("单位选择放弃", max_length=500)
+
+
+def _portal(request: Request, p: Principal, verb_zh: str) -> tuple[str, str]:
+    """The ledger actor and the reason's prefix: an operator acts as themselves; a unit or person through the
+    portal operator, named in the reason."""
+    if p.kind == "operator":
+        return p.login, "经办人员代为登记："
+    who = "单位" if p.kind == "unit" else "个人"
+    return _cfg(request).portal_operator, f"{who}账户 {p.login}（{mask_id(p.subject)}）网上{verb_zh}："
+
+
+@router.post("/decisions/{decision_id}/confirm", summary="确认接受 / confirm")
+def confirm(decision_id: int, body: ConfirmIn, request: Request, p: Caller) -> JSONResponse:
+    def write() -> dict[str, Any]:
+        _load(request, p, decision_id)
+        actor, why = _portal(request, p, "确认")
+        cid = _led(request).confirm(decision_id, actor, amount_fen=body.amount_fen, account_no=body.account_no,
+                                    reason=why + "单位确认接受")
+        return {"decision_id": decision_id, "state": "confirmed", "account_change_id": cid}
+
+    return idempotency.run(request, p, body.model_dump(), write)
+
+
+@router.post("/decisions/{decision_id}/decline", summary="放弃 / decline")
+def decline(decision_id: int, body: DeclineIn, request: Request, p: Caller) -> JSONResponse:
+    def write() -> dict[str, Any]:
+        _load(request, p, decision_id)
+        actor, why = _portal(request, p, "放弃")
+        _led(request).decline(decision_id, actor, reason=why + body.reason)
+        return {"decision_id": decision_id, "state": "declined"}
+
+    return idempotency.run(request, p, body.model_dump(), write)
+
+
+@router.get("/decisions/{decision_id}/reviews", summary="初审、复审记录 / reviews")
+def reviews(decision_id: int, request: Request, _: Caller) -> Any:
+    V = Review.__table__.c
+    return _led(request).read(select(V.id, V.stage, V.reviewer, V.approve, V.reason)
+                              .where(V.decision_id == decision_id).order_by(V.stage))
+
+
+class ReviewIn(Strict):
+    stage: int = Field(ge=1, le=2, description="1 初审（经办）、2 复审（复核）/ 1 first, 2 second review")
+    approve: bool
+    reason: str = Field(min_length=1, max_length=500)
+
+
+@router.post("/decisions/{decision_id}/reviews", summary="初审或复审 / review", status_code=201)
+def review(decision_id: int, body: ReviewIn, request: Request, p: Caller) -> JSONResponse:
+    def write() -> dict[str, Any]:
+        led = _led(request)
+        step = led.first_review if body.stage == 1 else led.second_review
+        step(decision_id, p.login, approve=body.approve, reason=body.reason)
+        return {"decision_id": decision_id, "stage": body.stage, "approve": body.approve,
+                "state": led.decision(decision_id)["state"]}
+
+    return idempotency.run(request, p, body.model_dump(), write, status=201)
+
+
+class PayOne(Strict):
+    amount_fen: int | None = Field(None, ge=0)
+    today: date | None = None
+
+
+@router.post("/decisions/{decision_id}/payments", summary="单笔发放 / pay one decision", status_code=201)
+def pay_one(decision_id: int, body: PayOne, request: Request, p: Caller) -> JSONResponse:
+    def write() -> dict[str, Any]:
+        pid = _led(request).pay_decision(decision_id, p.login, amount_fen=body.amount_fen, today=body.today)
+        return {"decision_id": decision_id, "payment_id": pid}
+
+    return idempotency.run(request, p, body.model_dump(), write, status=201)
+
+
+class ResizeIn(Strict):
+    size_class: str
+    amount_fen: int = Field(ge=0)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+@router.post("/decisions/{decision_id}/resize", summary="划型变更、多退少补 / size-class change and settlement")
+def resize(decision_id: int, body: ResizeIn, request: Request, p: Caller) -> JSONResponse:
+    from wengang.casework.query import parse_size_class
+
+    def write() -> dict[str, Any]:
+        size = parse_size_class(body.size_class)
+        assert size is not None
+        return asdict(_led(request).change_size_class(decision_id, p.login, new_size_class=size,
+                                                      new_amount_fen=body.amount_fen, reason=body.reason))
+
+    return idempotency.run(request, p, body.model_dump(), write)
+
+
+# ------------------------------------------------------------------ payments, recoveries
+@router.get("/payments", summary="支付记录 / payments")
+def payments(request: Request, _: Caller, decision_id: int | None = None,
+             page: Annotated[int, Query(ge=1)] = 1, page_size: Annotated[int, Query(ge=1, le=500)] = 50) -> Any:
+    P = Payment.__table__.c
+    q = select(P.id, P.batch_id, P.decision_id, P.kind, P.seq, P.amount_fen, P.channel, P.account_no).order_by(P.id)
+    if decision_id is not None:
+        q = q.where(P.decision_id == decision_id)
+    rows = _led(request).read(q.limit(page_size).offset((page - 1) * page_size))
+    return [r | {"account_no": _mask_account(r["account_no"])} for r in rows]
+
+
+class BatchIn(Strict):
+    batch_key: str = Field(min_length=1, max_length=64)
+    program: str
+    year: int = Field(ge=2000, le=2100)
+    today: date | None = None
+    decision_ids: list[int] | None = None
+
+
+@router.post("/payments/batches", summary="批量发放 / run a payment batch", status_code=201)
+def pay_batch(body: BatchIn, request: Request, p: Caller) -> JSONResponse:
+    def write() -> dict[str, Any]:
+        res = _led(request).run_payment_batch(body.batch_key, body.program, body.year, p.login, today=body.today,
+                                              decision_ids=body.decision_ids)
+        out = asdict(res)
+        out["refused"] = [{"decision_id": i, "message_zh": iss.zh, "message_en": iss.en} for i, iss in res.refused]
+        return out
+
+    return idempotency.run(request, p, body.model_dump(), write, status=201)
+
+
+class BounceIn(Strict):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+@router.post("/payments/{payment_id}/bounce", summary="登记银行退回 / record a bounce")
+def bounce(payment_id: int, body: BounceIn, request: Request, p: Caller) -> JSONResponse:
+    def write() -> dict[str, Any]:
+        _led(request).record_bounce(payment_id, p.login, reason=body.reason)
+        return {"payment_id": payment_id, "bounced": True}
+
+    return idempotency.run(request, p, body.model_dump(), write)
+
+
+@router.get("/recoveries", summary="追回单 / recovery orders")
+def recoveries(request: Request, _: Caller, decision_id: int | None = None) -> Any:
+    C, K = Recovery.__table__.c, RecoveryReceipt.__table__.c
+    q = (select(C.id, C.decision_id, C.kind, C.seq, C.amount_fen, C.reason, K.amount_fen.label("received_fen"))
+         .select_from(Recovery.__table__.outerjoin(RecoveryReceipt.__table__, K.recovery_id == C.id)).order_by(C.id))
+    if decision_id is not None:
+        q = q.where(C.decision_id == decision_id)
+    return _led(request).read(q)
+
+
+class ReceiptIn(Strict):
+    amount_fen: int = Field(gt=0)
+
+
+@router.post("/recoveries/{recovery_id}/receipts", summary="登记追回到账 / record a recovery received", status_code=201)
+def recovery_receipt(recovery_id: int, body: ReceiptIn, request: Request, p: Caller) -> JSONResponse:
+    def write() -> dict[str, Any]:
+        _led(request).record_recovery_receipt(recovery_id, p.login, amount_fen=body.amount_fen)
+        return {"recovery_id": recovery_id, "amount_fen": body.amount_fen}
+
+    return idempotency.run(request, p, body.model_dump(), write, status=201)
+
+
+@router.get("/balances", summary="按单位、项目的发放与追回余额 / balances")
+def balances(request: Request, p: Caller, unit_id: str | None = None, program: str | None = None) -> Any:
+    if p.kind != "operator":
+        if unit_id is not None:
+            own(p, unit_id, "所查询的单位或个人", "the unit asked for")
+        unit_id = p.subject
+    rows = _led(request).balances(unit_id=unit_id, program=program)
+    return [r | {"unit_id": mask_id(r["unit_id"]) if p.kind == "operator" else r["unit_id"]} for r in rows]
+
+
+@router.get("/audit/verify", summary="校验审计链 / verify the audit chain")
+def audit_verify(request: Request, _: Caller) -> Any:
+    rep = _led(request).verify_audit()
+    return {"ok": rep.ok, "events": rep.events, "head_seq": rep.head_seq, "head_hash": rep.head_hash,
+            "issues": [{"kind": i.kind, "message_zh": i.zh, "message_en": i.en} for i in rep.issues],
+            "warnings": rep.warnings}
+

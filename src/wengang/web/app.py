@@ -1,0 +1,139 @@
+"""``create_app(config) -> FastAPI``: the web service.
+
+The ledger is opened (and migrated) once per process and kept in ``app.state.ledger``; ``app.state.config`` is
+the ``WebConfig``. Every route goes through ``auth.authorize`` (an application-wide dependency) and must be
+declared in ``access.ROUTES`` — the application refuses to start otherwise. The HTML pages come from
+``web/pages.py`` (its ``router``) when that module exists; the sign-in pages are in ``login.py``.
+
+Security headers on every response: a Content-Security-Policy without inline script
+(``script-src 'self'``, ``frame-ancestors 'none'``), ``X-Content-Type-Options: nosniff``,
+``Referrer-Policy: same-origin``, ``X-Frame-Options: DENY``, and HSTS only over TLS (``config.tls`` or a request
+whose scheme is https, which uvicorn sets from ``X-Forwarded-Proto`` of a trusted proxy).
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from starlette.routing import Mount, Route
+
+from . import access, errors
+from .auth import authorize
+from .config import WebConfig
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+       "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+HSTS = "max-age=31536000; includeSubDomains"
+TITLE = "稳岗 Wengang API"
+VERSION = "1"
+
+
+def endpoints(app: FastAPI) -> list[tuple[str, str]]:
+    """Every (method, path) the application serves (HEAD aside), included routers flattened."""
+    out: list[tuple[str, str]] = []
+
+    def walk(routes: list[Any], prefix: str) -> None:
+        for r in routes:
+            inner = getattr(r, "original_router", None)  # FastAPI ≥ 0.16x keeps included routers as one entry
+            if inner is not None:
+                walk(inner.routes, prefix + r.include_context.prefix)
+            elif isinstance(r, APIRoute | Route) and not isinstance(r, Mount):
+                out.extend((m, prefix + r.path) for m in sorted(r.methods or ()) if m != "HEAD")
+
+    walk(app.routes, "")
+    return out
+
+
+def undeclared(app: FastAPI) -> list[str]:
+    """Routes with no entry in ``access.ROUTES`` (static files aside)."""
+    return [f"{m} {p}" for m, p in endpoints(app) if (m, p) not in access.ROUTES]
+
+
+def create_app(config: WebConfig | None = None, *, ledger: Any = None) -> FastAPI:
+    """The application over the ledger at ``config.database_url`` (or the ``ledger`` given)."""
+    from wengang.casework import Ledger
+
+    from . import api, jobs, login
+
+    cfg = config or WebConfig.from_env()
+    if not cfg.secret_key:
+        raise ValueError(f"缺少密钥：请设置环境变量 {__import__('wengang.web.config', fromlist=['x']).SECRET_ENV} / "
+                         "no secret key: set WENGANG_SECRET_KEY")
+    led = ledger or Ledger.open(cfg.database_url, schema=cfg.schema, migrate=cfg.migrate)
+    jobs.recover(led, cfg)
+
+    app = FastAPI(title=TITLE, version=VERSION, openapi_url=f"{access.V1}/openapi.json", docs_url=None,
+                  redoc_url=None, dependencies=[Depends(authorize)],
+                  description="失业保险援企稳岗：判定、政策、免申即享筛查与经办台账的 JSON 接口。")
+    app.state.config = cfg
+    app.state.ledger = led
+    errors.install(app)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        resp = await call_next(request)
+        h = resp.headers
+        h.setdefault("Content-Security-Policy", CSP)
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("X-Frame-Options", "DENY")
+        h.setdefault("Referrer-Policy", "same-origin")
+        h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if cfg.tls or request.url.scheme == "https":
+            h.setdefault("Strict-Transport-Security", HSTS)
+        if request.url.path.startswith("/api/"):
+            h.setdefault("Cache-Control", "no-store")
+        return resp
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> JSONResponse:
+        try:
+            with led.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:  # noqa: BLE001 - any failure means "not healthy"
+            return JSONResponse({"status": "error", "database": "unavailable", "detail": type(exc).__name__},
+                                status_code=503)
+        return JSONResponse({"status": "ok", "database": led.dialect})
+
+    @app.get(f"{access.V1}/docs", include_in_schema=False, response_class=HTMLResponse)
+    def api_docs(request: Request) -> Response:
+        spec = app.openapi()
+        ops = []
+        for path, item in spec.get("paths", {}).items():
+            for method, op in item.items():
+                allowed = access.ROUTES.get((method.upper(), path), frozenset())
+                ops.append({"method": method.upper(), "path": path, "summary": op.get("summary", ""),
+                            "roles": access.roles_zh(allowed)})
+        return login.render(request, "api_docs.html", title=TITLE, version=VERSION, operations=ops,
+                            openapi_url=f"{access.V1}/openapi.json")
+
+    app.include_router(api.router)
+    app.include_router(login.router)
+    try:
+        pages = importlib.import_module("wengang.web.pages")
+    except ModuleNotFoundError as exc:
+        if exc.name != "wengang.web.pages":
+            raise
+        pages = None
+    if pages is not None:
+        app.include_router(pages.router)
+    if ("GET", "/") not in endpoints(app):
+        app.add_api_route("/", login.home, methods=["GET"], include_in_schema=False)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+
+    missing = undeclared(app)
+    if missing:
+        raise RuntimeError("以下地址未在 web/access.py 的 ROUTES 中声明所需角色 / routes without declared roles: "
+                           + ", ".join(missing))
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """For ``uvicorn --factory wengang.web.app:app_from_env`` (several workers; settings from the environment)."""
+    return create_app(WebConfig.from_env())

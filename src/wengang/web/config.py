@@ -1,0 +1,78 @@
+"""Settings of the web service: where the ledger is, the secret key, session and lock-out times, TLS."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+SECRET_ENV = "WENGANG_SECRET_KEY"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class WebConfig:
+    """``database_url``: the ledger (SQLite file by default, PostgreSQL in production).
+
+    ``secret_key`` keys the CSRF tokens of the login form and the fingerprints of idempotent requests; sessions
+    and API tokens are random and stored hashed, so they need no key. ``tls``: the service is reached over
+    HTTPS (cookies get ``Secure``, responses HSTS); behind a proxy, ``X-Forwarded-Proto: https`` from a
+    trusted proxy (uvicorn ``--forwarded-allow-ips``) says the same for one request.
+    """
+
+    database_url: str = "sqlite:///wengang.db"
+    secret_key: str = ""
+    schema: str | None = None  # PostgreSQL search_path (tests)
+    tls: bool = False
+    session_idle_minutes: int = 30
+    session_max_hours: int = 8
+    max_failures: int = 5  # failed logins per login name and per client address ...
+    failure_window_minutes: int = 15  # ... within this window lock that name or address ...
+    lock_minutes: int = 15  # ... for this long
+    # the registered 经办 operator a 单位 / 个人 account's own steps (confirm, decline) are recorded as, with
+    # the account named in the reason (the ledger takes a unit's confirmation through a caseworker)
+    portal_operator: str = "portal"
+    # data folders a screening run may read, by name (``wengang serve`` registers the demo region's)
+    data_folders: dict[str, str] = field(default_factory=dict)
+    work_dir: str = "wengang-web"  # screening outputs and uploads
+    migrate: bool = True
+    clock: Callable[[], datetime] = utc_now  # sessions, locks and tokens expire by this clock (tests move it)
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> WebConfig:
+        """Settings from the environment (``docs/deployment.md``), ``overrides`` winning:
+        WENGANG_DATABASE_URL, WENGANG_SECRET_KEY, WENGANG_TLS=1, WENGANG_WORK_DIR,
+        WENGANG_DATA_FOLDERS (``name=path`` separated by ``;``), WENGANG_PORTAL_OPERATOR."""
+        env = os.environ
+        given: dict[str, object] = {}
+        if env.get("WENGANG_DATABASE_URL"):
+            given["database_url"] = env["WENGANG_DATABASE_URL"]
+        if env.get(SECRET_ENV):
+            given["secret_key"] = env[SECRET_ENV]
+        if env.get("WENGANG_TLS"):
+            given["tls"] = env["WENGANG_TLS"].strip().lower() in ("1", "true", "yes", "on")
+        if env.get("WENGANG_WORK_DIR"):
+            given["work_dir"] = env["WENGANG_WORK_DIR"]
+        if env.get("WENGANG_PORTAL_OPERATOR"):
+            given["portal_operator"] = env["WENGANG_PORTAL_OPERATOR"]
+        if env.get("WENGANG_DATA_FOLDERS"):
+            pairs = (p.partition("=") for p in env["WENGANG_DATA_FOLDERS"].split(";") if p.strip())
+            given["data_folders"] = {k.strip(): v.strip() for k, _, v in pairs}
+        return cls(**{**given, **overrides})  # type: ignore[arg-type]
+
+    def ensure_secret(self) -> bool:
+        """Make a random key if none is set (demo); True if one was made."""
+        if self.secret_key:
+            return False
+        self.secret_key = secrets.token_urlsafe(32)
+        return True
+
+    @property
+    def work_path(self) -> Path:
+        return Path(self.work_dir)

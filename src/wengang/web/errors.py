@@ -1,0 +1,95 @@
+"""Every refusal the API gives has one shape: ``{"code", "message_zh", "message_en", "field"}`` (Chinese first).
+
+Ledger refusals (``LedgerError``) keep their stable ``code``; the HTTP status says what kind of refusal it is
+(``STATUS``). Pydantic validation errors name the first field in Chinese and list every problem in ``errors``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from wengang.casework.errors import LedgerError
+
+from .accounts import AuthError
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, zh: str, en: str, field: str | None = None):
+        self.status, self.code, self.zh, self.en, self.field = status, code, zh, en, field
+        super().__init__(f"{zh} / {en}")
+
+
+def body(code: str, zh: str, en: str, field: str | None = None, **extra: Any) -> dict[str, Any]:
+    return {"code": code, "message_zh": zh, "message_en": en, "field": field, **extra}
+
+
+# LedgerError codes by HTTP status; any other code is a refused step on the record's state: 409
+STATUS = {
+    404: {"not_found", "db_not_found", "unknown_file"},
+    403: {"role_refused", "operator_disabled", "unknown_operator", "no_actor", "self_change", "same_reviewer",
+          "same_operator", "payer_reviewed", "forbidden_record"},
+    422: {"bad_input", "bad_key", "bad_amount", "bad_account", "bad_role", "bad_login", "bad_display", "bad_stage",
+          "bad_scope", "bad_period", "bad_bank_code", "amount_mismatch", "future_date", "no_roles", "weak_password",
+          "bad_identifier", "not_eligible"},
+    503: {"db_unavailable"},
+}
+
+
+def ledger_status(code: str) -> int:
+    return next((s for s, codes in STATUS.items() if code in codes), 409)
+
+
+_HTTP_ZH = {404: ("not_found", "找不到该地址", "not found"), 405: ("method_not_allowed", "不支持该请求方法", "method not allowed")}
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(x) for x in loc if x not in ("body", "query", "path", "header", "cookie")]
+    return ".".join(parts) or ".".join(str(x) for x in loc)
+
+
+def install(app: FastAPI) -> None:
+    from wengang.evaluate import _PYDANTIC_ZH  # one Chinese wording of pydantic's error types
+
+    @app.exception_handler(ApiError)
+    async def _api(_: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(body(exc.code, exc.zh, exc.en, exc.field), status_code=exc.status)
+
+    @app.exception_handler(LedgerError)
+    async def _ledger(_: Request, exc: LedgerError) -> JSONResponse:
+        return JSONResponse(body(exc.code, exc.zh, exc.en), status_code=ledger_status(exc.code))
+
+    @app.exception_handler(AuthError)
+    async def _auth(_: Request, exc: AuthError) -> JSONResponse:
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+        return JSONResponse(body(exc.code, exc.zh, exc.en), status_code=exc.status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = []
+        for e in exc.errors():
+            f = _field(tuple(e.get("loc", ())))
+            zh = _PYDANTIC_ZH.get(e.get("type", ""), "取值无效")
+            errors.append({"field": f, "message_zh": zh, "message_en": e.get("msg", "")})
+        first = errors[0] if errors else {"field": None, "message_zh": "请求无效", "message_en": "invalid request"}
+        more = f"（另有 {len(errors) - 1} 处）" if len(errors) > 1 else ""
+        return JSONResponse(body("invalid_input", f"字段 {first['field']}：{first['message_zh']}{more}",
+                                 f"field {first['field']}: {first['message_en']}", first["field"], errors=errors),
+                            status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code, zh, en = _HTTP_ZH.get(exc.status_code, ("http_error", "请求无法处理", str(exc.detail)))
+        return JSONResponse(body(code, zh, en), status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _internal(_: Request, exc: Exception) -> JSONResponse:
+        import logging
+
+        logging.getLogger("wengang.web").exception("unexpected error")
+        return JSONResponse(body("internal_error", "服务器内部错误，已记录日志，请联系管理员",
+                                 f"internal error ({type(exc).__name__}); logged"), status_code=500)

@@ -1,0 +1,192 @@
+"""Screening runs started from the web: ``screening.pipeline.run_screening`` in a background thread.
+
+A run reads a *registered* data folder (``WebConfig.data_folders``, by name) or one uploaded through the API
+(kept under ``<work_dir>/uploads``); the browser never names a server path. The job's state, stage and summary
+are rows of ``web_screening_jobs``, so any worker process can report a run another one started. A server that
+stops mid-run leaves the job ``running``; ``recover`` marks such jobs failed at start-up.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from sqlalchemy import insert, select, update
+
+from wengang.casework.errors import LedgerError
+from wengang.casework.models import Base
+
+from .accounts import iso
+
+_T = Base.metadata.tables  # the tables, typed (mypy)
+
+J = _T["web_screening_jobs"].c
+UNIT_TABLES = ("units", "contributions", "headcount", "exclusions", "stats_size", "deferrals", "dispatch")
+FILES = {"results.parquet", "results.xlsx", "quarantine.xlsx", "quarantine.parquet", "publicity.xlsx"}
+SUFFIXES = (".parquet", ".csv", ".xlsx")
+
+
+def folders(cfg: Any) -> dict[str, str]:
+    """The data folders a run may read: the registered ones and the uploads."""
+    out = dict(cfg.data_folders)
+    up = cfg.work_path / "uploads"
+    if up.is_dir():
+        out |= {f"upload-{p.name}": str(p) for p in sorted(up.iterdir()) if p.is_dir()}
+    return out
+
+
+def tables_in(folder: Path) -> dict[str, str]:
+    """The unit tables a folder holds: ``units/`` (a folder of parts) or ``units.parquet|csv|xlsx``."""
+    found = {}
+    for name in UNIT_TABLES:
+        if (folder / name).is_dir():
+            found[name] = str(folder / name)
+        else:
+            for suf in SUFFIXES:
+                if (folder / f"{name}{suf}").is_file():
+                    found[name] = str(folder / f"{name}{suf}")
+                    break
+    return found
+
+
+def save_upload(cfg: Any, files: dict[str, tuple[str, bytes]]) -> str:
+    """Keep uploaded tables (field name = table name) in a new folder; its registered name."""
+    bad = [k for k in files if k not in UNIT_TABLES]
+    if bad or not files:
+        raise LedgerError("bad_input", f"上传的表名应为：{'、'.join(UNIT_TABLES)}（收到：{'、'.join(bad) or '无'}）",
+                          f"upload fields must be table names {UNIT_TABLES}; got {bad or 'none'}")
+    folder = cfg.work_path / "uploads" / uuid.uuid4().hex[:12]
+    folder.mkdir(parents=True)
+    for name, (filename, data) in files.items():
+        suf = Path(filename).suffix.lower()
+        if suf not in SUFFIXES:
+            raise LedgerError("bad_input", f"{name} 的文件类型应为 parquet、csv 或 xlsx：{filename}",
+                              f"{name}: file type must be parquet, csv or xlsx: {filename}")
+        (folder / f"{name}{suf}").write_bytes(data)
+    return f"upload-{folder.name}"
+
+
+def start(ledger: Any, cfg: Any, params: dict[str, Any], actor: str, *, wait: bool = False) -> int:
+    """Record a job and run it in a thread (``wait``: run it here, for tests and the demo)."""
+    known = folders(cfg)
+    if params["folder"] not in known:
+        raise LedgerError("not_found", f"找不到数据目录 {params['folder']}（可用：{'、'.join(known) or '无'}）",
+                          f"no data folder {params['folder']!r}")
+    src = Path(known[params["folder"]])
+    if "units" not in tables_in(src):
+        raise LedgerError("bad_input", f"数据目录 {params['folder']} 中没有参保单位表 units",
+                          f"data folder {params['folder']} has no units table")
+    out = cfg.work_path / "runs" / uuid.uuid4().hex[:12]
+    with ledger.engine.connect() as conn:
+        conn = conn.execution_options(write=True)
+        with conn.begin():
+            jid = conn.execute(insert(_T["web_screening_jobs"]).values(
+                state="queued", params=json.dumps(params, ensure_ascii=False), stage="排队中", out_dir=str(out),
+                created_by=actor, created_at=iso(cfg.clock()))).inserted_primary_key[0]
+    if wait:
+        _run(ledger, cfg, int(jid), src, out, params)
+    else:
+        threading.Thread(target=_run, args=(ledger, cfg, int(jid), src, out, params), daemon=True,
+                         name=f"wengang-screen-{jid}").start()
+    return int(jid)
+
+
+def _set(ledger: Any, jid: int, **values: Any) -> None:
+    with ledger.engine.connect() as conn:
+        conn = conn.execution_options(write=True)
+        with conn.begin():
+            conn.execute(update(_T["web_screening_jobs"]).where(J.id == jid).values(**values))
+
+
+def _run(ledger: Any, cfg: Any, jid: int, src: Path, out: Path, params: dict[str, Any]) -> None:
+    import wengang.programs  # noqa: F401  (registers the interpretation switches)
+    from wengang.cli import _region_and_descendants
+    from wengang.evaluate import parse_settings
+    from wengang.screening.pipeline import run_screening
+
+    _set(ledger, jid, state="running", stage="筛查中：校验、派生特征、判定")
+    try:
+        day = date.fromisoformat(params["date"])
+        region = params.get("region")
+        report = run_screening(
+            out, program=params.get("program", "fanhuan"), evaluation_date=day, policy_year=params.get("year"),
+            tables=tables_in(src), readings=params.get("readings") or {},
+            settings=parse_settings(params.get("settings") or {}),
+            allowed_regions=_region_and_descendants(region) if region else None, excel=True)
+    except Exception as exc:  # noqa: BLE001 - any failure is the job's result, shown to the caseworker
+        msg = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+        _set(ledger, jid, state="failed", stage="失败", error=msg[:2000] or type(exc).__name__,
+             finished_at=iso(cfg.clock()))
+        return
+    summary = {"policies": report.policies, "summary": report.summary.to_dict(),
+               "input": [{"table": r.table, "in": r.rows_in, "accepted": r.accepted, "quarantined": r.quarantined}
+                         for r in report.reports]}
+    _set(ledger, jid, state="done", stage="完成", summary=json.dumps(summary, ensure_ascii=False, default=str),
+         finished_at=iso(cfg.clock()))
+
+
+def recover(ledger: Any, cfg: Any) -> None:
+    """Jobs a stopped server left queued or running are failed (their thread is gone)."""
+    with ledger.engine.connect() as conn:
+        conn = conn.execution_options(write=True)
+        with conn.begin():
+            conn.execute(update(_T["web_screening_jobs"]).where(J.state.in_(("queued", "running")))
+                         .values(state="failed", stage="失败", error="服务重启，筛查中断，请重新发起",
+                                 finished_at=iso(cfg.clock())))
+
+
+def job(ledger: Any, jid: int) -> dict[str, Any]:
+    with ledger.engine.connect() as conn:
+        row = conn.execute(select(_T["web_screening_jobs"]).where(J.id == jid)).mappings().first()
+    if row is None:
+        raise LedgerError("not_found", f"找不到筛查任务 {jid}", f"screening run {jid} not found")
+    d = dict(row)
+    d["params"] = json.loads(d["params"])
+    d["summary"] = json.loads(d["summary"]) if d["summary"] else None
+    d.pop("out_dir")
+    return d
+
+
+def jobs(ledger: Any, limit: int = 100) -> list[dict[str, Any]]:
+    with ledger.engine.connect() as conn:
+        ids = conn.execute(select(J.id).order_by(J.id.desc()).limit(limit)).scalars().all()
+    return [job(ledger, i) for i in ids]
+
+
+def out_dir(ledger: Any, jid: int) -> Path:
+    with ledger.engine.connect() as conn:
+        row = conn.execute(select(J.out_dir, J.state).where(J.id == jid)).first()
+    if row is None:
+        raise LedgerError("not_found", f"找不到筛查任务 {jid}", f"screening run {jid} not found")
+    if row.state != "done":
+        raise LedgerError("not_ready", f"筛查任务 {jid} 尚未完成（{row.state}）", f"screening run {jid} is not done ({row.state})")
+    return Path(row.out_dir)
+
+
+def results(ledger: Any, jid: int, *, status: str | None, reason: str | None, size_class: str | None,
+            region: str | None, page: int, page_size: int) -> dict[str, Any]:
+    """One page of a run's results, filtered; identifiers masked."""
+    from .auth import mask_id
+
+    lf = pl.scan_parquet(out_dir(ledger, jid) / "results.parquet")
+    if status:
+        lf = lf.filter(pl.col("status").cast(pl.String) == status)
+    if reason:
+        lf = lf.filter(pl.col("reasons").str.contains(reason, literal=True))
+    if size_class:
+        lf = lf.filter(pl.col("size_class") == size_class)
+    if region:
+        lf = lf.filter(pl.col("region_code").str.starts_with(region))
+    total = lf.select(pl.len()).collect().item()
+    rows = (lf.select("credit_code", "name", "region_code", "size_class", pl.col("status").cast(pl.String),
+                      "amount_fen", "reasons", "policy_number", "policy_clause", "payment_hold")
+            .slice((page - 1) * page_size, page_size).collect().to_dicts())
+    for r in rows:
+        r["credit_code"] = mask_id(r["credit_code"])
+        r["reasons"] = json.loads(r["reasons"]) if r["reasons"] and r["reasons"].startswith("[") else r["reasons"]
+    return {"total": total, "page": page, "page_size": page_size, "items": rows}
