@@ -145,6 +145,9 @@ def normalise_record(
         kind = kinds.get(target) or FieldKind("date")  # application_date
         try:
             data[target] = _read(value, kind, res.units.get(target), rec.excel_epoch)
+        except V.FenWithDecimalPoint as p:
+            yuan = target.removesuffix("_fen") + "_yuan"
+            problems.append((where, f"{p.zh}，或改用字段 {yuan}", f"{p.en}, or use the field {yuan}"))
         except V.ValueProblem as p:
             problems.append((where, p.zh, p.en))
     notes = []
