@@ -264,10 +264,12 @@ class RegionDataError(ValueError):
 def _as_date(raw: Any, where: str) -> date:
     if isinstance(raw, date):
         return raw
+    from wengang.inputs import InputError, parse_date
+
     try:
-        return date.fromisoformat(str(raw))
-    except ValueError:
-        raise RegionDataError(f"{where}：日期应为 YYYY-MM-DD，而不是“{raw}” / {where}: bad date {raw!r}") from None
+        return parse_date(raw)  # the one date reader: 2025-08-01, 2025/8/1, 2025年8月1日 …
+    except InputError as exc:
+        raise RegionDataError(f"{where}：{exc.zh} / {where}: {exc.en}") from None
 
 
 def _read_file(path: Path) -> list[RegionDatum]:
