@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from enum import Enum
@@ -12,6 +13,10 @@ from pydantic_core import PydanticUndefined
 
 def _type_name(annotation: object) -> str:
     origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        base, *meta = typing.get_args(annotation)
+        nonneg = any(getattr(m, "ge", None) == 0 for m in meta)
+        return _type_name(base) + (" ≥ 0" if nonneg else "")
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
         return " | ".join(_type_name(a) for a in args)
@@ -25,27 +30,63 @@ def _type_name(annotation: object) -> str:
     return str(annotation).replace("typing.", "")
 
 
-def model_table(model: type[BaseModel]) -> list[str]:
+def model_table(model: type[BaseModel], level: str = "###", intro: str = "") -> list[str]:
     from wengang.ingest.headers import model_scope
 
     doc = (model.__doc__ or "").strip().splitlines()[0] if model.__doc__ else model.__name__
-    heads = {spec.name: spec.headers for spec in model_scope(model).fields}
+    specs = {spec.name: spec for spec in model_scope(model).fields}
+    aliased = any(s.aliases for s in specs.values())
     lines = [
-        f"### `{model.__name__}` — {doc}",
+        f"{level} `{model.__name__}` — {doc}",
         "",
-        "| 字段 field | 类型 type | 必填 required | 说明（中文） | description | 中文表头 headers |",
-        "|---|---|---|---|---|---|",
+        *([intro, ""] if intro else []),
+        "| 字段 field | 类型 type | 必填 required | 说明（中文） | description | 中文表头 headers |"
+        + (" 也接受的字段名 also accepted |" if aliased else ""),
+        "|---|---|---|---|---|---|" + ("---|" if aliased else ""),
     ]
     for name, f in model.model_fields.items():
-        zh, _, en = (f.description or "").partition(" / ")
+        # the Chinese and English halves: "中文 / English" (a space after the slash, as description_header splits)
+        zh, en = (re.split(r"\s*/\s+", f.description or "", maxsplit=1) + [""])[:2]
         required = "是 yes" if f.is_required() else "否 no"
         default = f.get_default(call_default_factory=True) if not f.is_required() else PydanticUndefined
         if default not in (PydanticUndefined, None):
             required += f"（默认 {getattr(default, 'value', default)}）"
         if name.endswith("_fen"):
             en = (en + "; may be given in yuan as " + name[:-4] + "_yuan").strip("; ")
-        lines.append(f"| `{name}` | {_type_name(f.annotation)} | {required} | {zh} | {en} | {'、'.join(heads.get(name, ()))} |")
+        spec = specs.get(name)
+        row = f"| `{name}` | {_type_name(f.annotation)} | {required} | {zh} | {en} | {'、'.join(spec.headers if spec else ())} |"
+        if aliased:
+            row += f" {'、'.join(f'`{a}`' for a in (spec.aliases if spec else ()))} |"
+        lines.append(row)
     return lines + [""]
+
+
+def nested_models(model: type[BaseModel]) -> list[tuple[str, type[BaseModel]]]:
+    """The list fields of ``model`` whose items are models of their own (``past_subsidies`` …), with the item model."""
+    from wengang.ingest.record import nested_model
+
+    out = []
+    for name, f in model.model_fields.items():
+        item = nested_model(f.annotation)
+        if item is not None:
+            out.append((name, typing.cast(type[BaseModel], item)))
+    return out
+
+
+def nested_tables(model: type[BaseModel]) -> list[str]:
+    """A field table for each item model of ``model``'s list fields, saying where it sits and which screening
+    table a row of it mirrors."""
+    lines: list[str] = []
+    for name, item in nested_models(model):
+        where = f"Items of `{model.__name__}.{name}` (a JSON list of objects: `\"{name}\": [{{…}}, …]`)."
+        table = getattr(item, "SCREENING_TABLE", None)
+        if table:
+            where += (
+                f" One item is one row of the screening table `{table}` (section 二): its column names and Chinese"
+                " headers are read too, and its other columns (not facts of the item) are ignored with a note."
+            )
+        lines += model_table(item, "####", where)
+    return lines
 
 
 def fact_models() -> list[type[BaseModel]]:
@@ -78,14 +119,60 @@ def markdown() -> str:
     for (program, name), rs in sorted(RULESETS.items()):
         users.setdefault(rs.facts.__name__, []).append(f"{program}/{name}")
     for model in fact_models():
-        lines += model_table(model)
-        lines.insert(len(lines) - 1, f"Used by: {', '.join(users.get(model.__name__, []))}")
-        lines.insert(len(lines) - 1, "")
+        lines += model_table(model) + [f"Used by: {', '.join(users.get(model.__name__, []))}", ""]
+        lines += nested_tables(model)
     from wengang.screening import schemas
 
     lines += ["## 二、筛查原始数据表 / Raw tables for screening", "", schemas.data_dictionary(), ""]
     lines += headers_and_values()
+    lines += ["## 四、判定结果 / What a decision says (`wengang evaluate --json`)", ""] + statuses() + amounts()
     return "\n".join(lines).rstrip() + "\n"
+
+
+def statuses() -> list[str]:
+    """The decision statuses: JSON code, Chinese name, exit code of ``wengang evaluate``."""
+    from wengang.cli import _exit_code
+    from wengang.rules.engine import STATUS_ZH
+
+    meaning = {
+        "eligible": "符合条件（金额见 amount_fen）/ eligible",
+        "ineligible": "不符合条件，理由见 reasons / not eligible; reasons say why",
+        "needs_decision": "结论取决于未认定的政策解释：outcomes 列出各种理解下的结论，用 --reading 认定后重新判定"
+        " / depends on a reading not yet fixed: outcomes gives each; fix it with --reading",
+        "not_determinable": "缺少事实、地区数据或无有效政策，reasons 说明缺什么及如何提供"
+        " / facts, region data or a policy in force are missing; reasons say what and how to supply it",
+    }
+    lines = [
+        "### 结论 / Decision statuses (`status`, `status_zh`)",
+        "",
+        "JSON output (`--json`) carries both `status` (the code) and `status_zh` (the Chinese name the documents use).",
+        "",
+        "| `status` | `status_zh` | 退出码 exit code | 含义 meaning |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| `{code}` | {zh} | {_exit_code(code)} | {meaning.get(code, '')} |" for code, zh in STATUS_ZH.items()]
+    lines += ["", "Invalid input (a field that cannot be read, an unknown option value) is exit 2 with a message, no decision.", ""]
+    return lines
+
+
+def amounts() -> list[str]:
+    """What ``amount_fen`` is in each program's decision: read from each ruleset's amount label."""
+    import wengang.programs  # noqa: F401
+    from wengang.rules.engine import PROGRAM_LABELS, RULESETS
+
+    lines = [
+        "### `amount_fen` 的含义 / What `amount_fen` is, per program and ruleset",
+        "",
+        "From each ruleset's amount definition (`Ruleset.amount_label`). `amount_is_cap: true` means the figure is a",
+        "ceiling (不超过) rather than the sum to pay; `outputs` lists further figures (per month, totals …).",
+        "",
+        "| 项目 program | 规则集 ruleset | `amount_fen` 为 is |",
+        "|---|---|---|",
+    ]
+    for (program, name), rs in sorted(RULESETS.items()):
+        what = rs.amount_label if rs.amount is not None else "—（不计金额，amount_fen 为 null / no amount）"
+        lines.append(f"| `{program}` {PROGRAM_LABELS.get(program, '')} | `{name}` | {what} |")
+    return lines + [""]
 
 
 def headers_and_values() -> list[str]:

@@ -121,8 +121,9 @@ def field_headers(name: str, standard: Iterable[str] = (), *, person: bool = Fal
 
 def description_header(description: str | None) -> str | None:
     """A facts field's Chinese name from its description (``"单位名称 / unit name"`` → ``单位名称``), when
-    that part is a short name and not a sentence."""
+    that part (or its first sentence, ending in ``。``) is a short name and not a sentence."""
     zh = re.split(r"\s*/\s+", description or "", maxsplit=1)[0].strip()
+    zh = zh.split("。", 1)[0].strip()  # "名称。说明…": the first sentence names the field
     return zh if _NAME_LIKE.fullmatch(zh) else None
 
 

@@ -36,6 +36,7 @@ from wengang.ingest.headers import (
     model_scope,
     normalise_header,
     resolve,
+    screening_headers,
 )
 
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
@@ -139,6 +140,7 @@ def normalise_record(
     except IngestError as exc:
         return Normalised({}, [(exc.column or "(表头)", exc.message_zh, exc.message_en)], [])
     kinds = _field_kinds(model)
+    mirrored = screening_headers(model)
     data: dict[str, Any] = {}
     problems: list[tuple[str, str, str]] = []
     ignored: list[str] = []
@@ -147,7 +149,9 @@ def normalise_record(
         value = rec.values[key]
         target = res.rename.get(key)
         if target is None:
-            if _IDENTIFIER.fullmatch(normalise_header(key)):
+            # a column of the screening table the model mirrors (a subsidy row's id_number, kind, amount_fen) is
+            # known, not a typo: ignored with a note like any other column that is no fact of the model
+            if _IDENTIFIER.fullmatch(normalise_header(key)) and normalise_header(key) not in mirrored:
                 data[key] = value  # left for the model to refuse as an unknown field
             else:
                 ignored.append(key)
