@@ -662,9 +662,7 @@ def _build_decision(
             or len(distinct) > 1
         ]
         if waiting:
-            from wengang.settings import setting_specs
-
-            from wengang.settings import supply_hint
+            from wengang.settings import setting_specs, supply_hint
 
             specs = setting_specs()
             labels = [f"{specs[m].label}（{m}）" if m in specs else m for m in waiting]
