@@ -104,7 +104,7 @@ def evaluate_cmd(
     ],
     program: Annotated[str | None, typer.Option("--program", "-p", help="项目，如 fanhuan、skill_subsidy / program")] = None,
     region: Annotated[str | None, typer.Option("--region", "-r", help="地区：行政区划代码或名称，如 150500、通辽 / region code or name")] = None,
-    on: Annotated[str | None, typer.Option("--date", "-d", help="审核日期 YYYY-MM-DD / evaluation date")] = None,
+    on: Annotated[str | None, typer.Option("--date", "-d", help="审核日期，如 2025-08-01、2025/8/1、2025年8月1日 / evaluation date")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON")] = False,
     explain_: Annotated[bool, typer.Option("--explain", help="输出告知书文字 / print the letter text")] = False,
     reading: Annotated[list[str] | None, typer.Option("--reading", help="认定政策解释：名称=取值（可多次）/ fix a reading: name=value (repeatable)")] = None,
@@ -126,7 +126,8 @@ def evaluate_cmd(
     事实可用中文表头（如“统一社会信用代码”“企业规模”“上年度实缴失业保险费”），中文表头的金额以元计并精确换算为分，
     “中型”“是”等中文取值、“2024年1月5日”等日期写法均可；见 docs/data-dictionary.md。
 
-    地区设置须带单位：金额写“1200元”“1200.50元”或“120050分”，比例写“5.5%”；不带单位的数字不予采用。
+    地区设置：金额须带单位，写“1200元”“1200.50元”或“120050分”；比例须带“%”，写“5.5%”——这两类不带单位的数字不予采用。
+    年数等其他设置写数字即可（如 fund_reserve_years=1.5）。以“_fen”结尾的字段以分为单位，须为整数（按元填写请写“10000.00元”）。
     设置名为政策参数的（如 refund_rate_sme=70%），作为假设分析覆盖该参数，并在结论中注明。
     """
     import wengang.programs  # noqa: F401  (registers the programs' interpretation switches)
@@ -160,13 +161,14 @@ def evaluate_cmd(
     # an example file may carry its own program, region and date; options given on the line win
     case = (facts.pop("_case", None) if isinstance(facts, dict) else None) or {}  # a CSV/XLSX row has none
     expect_shape(case, dict, "事实文件的 _case ", "the facts file's _case")
-    check_fields(case, {"program": str, "region": str | int, "date": str}, "事实文件的 _case", "the facts file's _case")
+    check_fields(case, {"program": str, "region": str | int, "date": str | int}, "事实文件的 _case", "the facts file's _case")
     program = program or case.get("program")
     region = region or (str(case["region"]) if case.get("region") else None)
+    from_case = on is None and case.get("date") is not None
     on = on or case.get("date")
     if not (program and region and on):
         fail("请给出 --program、--region 和 --date / give --program, --region and --date")
-    day = parse_date(on, "审核日期 --date", "--date")
+    day = parse_date(on, *(("事实文件的审核日期 _case.date", "_case.date in the facts file") if from_case else ("审核日期 --date", "--date")))
     check_program(str(program))
     settings = _pairs(setting, "地区设置")
     if workday_overrides is not None:
@@ -243,7 +245,7 @@ def _region_and_descendants(region: str) -> set[str]:
 @app.command("screen")
 def screen_cmd(
     out: Annotated[Path, typer.Option("--out", "-o", help="输出目录 / output folder")],
-    on: Annotated[str, typer.Option("--date", "-d", help="审核日期 YYYY-MM-DD / evaluation date")],
+    on: Annotated[str, typer.Option("--date", "-d", help="审核日期，如 2025-08-01、2025/8/1、2025年8月1日 / evaluation date")],
     program: Annotated[str, typer.Option("--program", "-p", help="项目 / program")] = "fanhuan",
     year: Annotated[int | None, typer.Option("--year", min=YEAR_MIN, max=YEAR_MAX, help="政策年度（默认为审核日期所在年度；按上年度数据判定）/ policy year")] = None,
     units: Annotated[str | None, typer.Option("--units", help="参保单位登记表（parquet/csv/xlsx 或数据库 URL）/ unit registry")] = None,

@@ -62,6 +62,30 @@ _PYDANTIC_ZH = {
 }
 
 
+def _field_hint(model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[str, str]:
+    """For an unknown key at ``loc``: the nearest field names of the (nested) model it sits in, or all of them."""
+    import difflib
+
+    from wengang.ingest.headers import field_aliases
+    from wengang.ingest.record import nested_model
+
+    here: type | None = model
+    for part in loc[:-1]:
+        if isinstance(part, int) or here is None:
+            continue
+        info = here.model_fields.get(str(part))  # type: ignore[attr-defined]
+        here = nested_model(info.annotation) if info is not None else None
+    if here is None:
+        return "", ""
+    names = [n for n, f in here.model_fields.items() for n in (n, *field_aliases(n, f))]  # type: ignore[attr-defined]
+    near = difflib.get_close_matches(str(loc[-1]), names, n=3, cutoff=0.6)
+    if near:
+        return f"；是否为：{'、'.join(near)}", f"; did you mean: {', '.join(near)}"
+    if len(names) <= 15:
+        return f"；可用字段：{'、'.join(names)}", f"; fields: {', '.join(names)}"
+    return f"；{here.__name__} 的字段见 docs/data-dictionary.md", f"; the fields of {here.__name__} are in docs/data-dictionary.md"
+
+
 def normalise_facts(
     model: type[BaseModel], raw: Mapping[str, Any] | Record, header_map: HeaderMap | None = None
 ) -> tuple[dict[str, Any], list[str]]:
@@ -108,6 +132,11 @@ def validate_facts(
                 problems.append((loc, zh, en or zh))
                 continue
             zh = _PYDANTIC_ZH.get(err["type"], "取值无效")
+            if err["type"] == "extra_forbidden":
+                hint_zh, hint_en = _field_hint(model, err["loc"])
+                zh, en = zh + hint_zh, err["msg"] + hint_en
+                problems.append((loc, zh, en))
+                continue
             if "input" in err and err["type"] != "missing":
                 zh += f"（输入：{mask_text(repr(err['input']))}）"  # a phone or ID number shown masked
             problems.append((loc, zh, err["msg"]))

@@ -150,16 +150,23 @@ def check_year(year: int, what_zh: str = "年度", what_en: str = "year") -> int
 
 
 def parse_date(text: Any, what_zh: str = "日期", what_en: str = "date") -> date:
-    """An operator's date: ``YYYY-MM-DD``, a real day, in a year from ``YEAR_MIN`` to ``YEAR_MAX``."""
-    raw = str(text).strip()
+    """An operator's date (an option such as ``--date``, ``_case.date`` in a facts file, a ledger filter), read
+    by the one date reader of the input layer (:func:`wengang.ingest.values.parse_date`: ``2025-08-01``,
+    ``2025/8/1``, ``2025.8.1``, ``2025年8月1日``, ``20250801``), in a year from ``YEAR_MIN`` to ``YEAR_MAX``."""
+    from wengang.ingest.values import ValueProblem
+    from wengang.ingest.values import parse_date as read_date
+
     try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):  # fromisoformat also takes 20250801, 2025-W31-5 …
-            raise ValueError
-        day = date.fromisoformat(raw)
-    except ValueError:
-        raise InputError(f"{what_zh}“{text}”不是有效日期，应写作 YYYY-MM-DD（如 2025-08-01）",
-                         f"{what_en} {text!r} is not a valid date; write YYYY-MM-DD (e.g. 2025-08-01)") from None
-    check_year(day.year, f"{what_zh} {raw} 的年份", f"the year of {what_en} {raw}")
+        day = read_date(text)
+    except ValueProblem:
+        year = re.match(r"\s*([0-9]{4})(?![0-9]{4}$)", str(text))
+        if year:  # a well-formed date in a year far out: say so rather than "not a date"
+            check_year(int(year.group(1)), f"{what_zh} {text} 的年份", f"the year of {what_en} {text}")
+        raise InputError(
+            f"{what_zh}“{text}”不是有效日期，应写作 YYYY-MM-DD（如 2025-08-01），也可写 2025/8/1、2025年8月1日",
+            f"{what_en} {text!r} is not a valid date; write YYYY-MM-DD (e.g. 2025-08-01), 2025/8/1 or 2025年8月1日",
+        ) from None
+    check_year(day.year, f"{what_zh} {day.isoformat()} 的年份", f"the year of {what_en} {day.isoformat()}")
     return day
 
 

@@ -99,6 +99,31 @@ def unit_of(name: str) -> str:
     raise SettingError(unknown_name_message(name, list(specs) + list(params), "地区设置或政策参数", "setting or parameter"))
 
 
+# an example value per unit as an operator types it, and what the unit asks of the value (settings' units: above)
+EXAMPLE_VALUE = {"yuan": "1200元", "yuan_10k": "50万元", "percent": "5.5%", "year": "1.5", "count": "3", "month": "12",
+                 "person": "30", "day": "10", "bool": "true", "list": "a,b"}
+_UNIT_RULE = {"yuan": "金额须带“元”或“分”", "yuan_10k": "金额须带“元”或“分”", "percent": "比例须带“%”",
+              "year": "年数写数字即可，可带小数", "count": "写整数", "month": "写整数", "person": "写整数", "day": "写整数",
+              "bool": "写 true 或 false"}
+
+
+def supply_hint(names: Iterable[str]) -> str:
+    """How an operator supplies missing settings (Chinese, like every reason): the ``--setting`` option with
+    an example value in each setting's unit, or the region-data file that keeps it with its source."""
+    specs = setting_specs()
+    opts, rules = [], []
+    for name in names:
+        unit = specs[name].unit if name in specs else "text"
+        opts.append(f"--setting {name}={EXAMPLE_VALUE.get(unit, '…')}")
+        if unit in _UNIT_RULE:
+            rules.append(_UNIT_RULE[unit])
+    rule = "；".join(dict.fromkeys(rules))
+    return (
+        f"提供方法：命令行 {' '.join(opts)}（示例值，请换成实际数值{'；' + rule if rule else ''}），"
+        f"或在地区数据文件中给出（--region-data 文件，或 src/wengang/region_data/<地区代码>.yaml；格式见 examples/region-data.yaml）"
+    )
+
+
 def unknown_name_message(name: str, known: Iterable[str], what_zh: str, what_en: str) -> str:
     known = sorted(set(known))
     near = difflib.get_close_matches(name, known, n=5, cutoff=0.5)
@@ -264,10 +289,12 @@ class RegionDataError(ValueError):
 def _as_date(raw: Any, where: str) -> date:
     if isinstance(raw, date):
         return raw
+    from wengang.inputs import InputError, parse_date
+
     try:
-        return date.fromisoformat(str(raw))
-    except ValueError:
-        raise RegionDataError(f"{where}：日期应为 YYYY-MM-DD，而不是“{raw}” / {where}: bad date {raw!r}") from None
+        return parse_date(raw)  # the one date reader: 2025-08-01, 2025/8/1, 2025年8月1日 …
+    except InputError as exc:
+        raise RegionDataError(f"{where}：{exc.zh} / {where}: {exc.en}") from None
 
 
 def _read_file(path: Path) -> list[RegionDatum]:

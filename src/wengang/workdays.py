@@ -154,10 +154,12 @@ def _fail(origin: str, where: str, zh: str, en: str) -> WorkdayError:
 def _parse_day(raw: Any, origin: str, where: str) -> date:
     if isinstance(raw, date):
         return raw
+    from wengang.inputs import InputError, parse_date
+
     try:
-        return date.fromisoformat(str(raw).strip())
-    except ValueError:
-        raise _fail(origin, where, f"日期“{raw}”应写作 YYYY-MM-DD", f"date {raw!r} must be YYYY-MM-DD") from None
+        return parse_date(raw)  # the one date reader: 2025-08-01, 2025/8/1, 2025年8月1日 …
+    except InputError as exc:
+        raise _fail(origin, where, exc.zh, exc.en) from None
 
 
 def _entries(origin: str, text: str, suffix: str) -> tuple[list[tuple[str, Any, Any, Any]], list[tuple[str, Any, Any]]]:

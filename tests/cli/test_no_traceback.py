@@ -124,6 +124,22 @@ def w(tmp_path_factory) -> World:
     put("case_list.json", json.dumps({"_case": [1]}))
     put("case_types.json", json.dumps({"_case": {"program": "fanhuan", "region": [1], "date": "2025-08-01"}}))
     put("utf16.csv", "统一社会信用代码,单位名称\n91150502MA0N1234XN,甲\n".encode("utf-16"))
+    # usability refusals from the blind acceptance run: each names the field and says what to write
+    case = {"program": "fanhuan", "region": "150502", "date": "2025-08-01"}
+    unit = {"credit_code": "91150502MA0N1234XN", "size_class": "small", "months_fully_paid": 24,
+            "insured_headcount": 100, "layoffs_last_year": 0}
+    put("case_bad_date.json", json.dumps({"_case": {**case, "date": "2025年13月1日"}, **unit}, ensure_ascii=False))
+    put("fen_decimal_text.json", json.dumps({"_case": case, **unit, "paid_premium_last_year_fen": "10000.00"}))
+    number = json.dumps({"_case": case, **unit, "paid_premium_last_year_fen": 1})
+    put("fen_decimal_number.json", number.replace('"paid_premium_last_year_fen": 1', '"paid_premium_last_year_fen": 10000.00'))
+    person = {"_case": {"program": "skill_subsidy", "region": "150500", "date": "2025-09-01"},
+              "id_number": "152301199001010015", "application_date": "2025-08-01", "person_status": "employed_worker",
+              "occupation_code": "6-31-01-03", "level": 5, "certificate_type": "skill_level",
+              "certificate_issue_date": "2025-06-01"}
+    put("nested_bad_date.json", json.dumps({**person, "training_subsidies": [
+        {"occupation_code": "6-31-01-03", "paid_date": "2025/15/01"}]}))
+    put("nested_typo.json", json.dumps({**person, "training_subsidies": [
+        {"occupation_code": "6-31-01-03", "paid_dat": "2025-05-01"}]}))
     put("bad.yaml", "a: [1, 2\n")
     put("list.yaml", "- 1\n- 2\n")
     put("entries.yaml", "region: '150500'\nversion: v1\nvalues: [5, x]\n")
@@ -223,6 +239,14 @@ CASES += [
     ("evaluate wrong types", ["evaluate", "{wrong_types.json}", *EV], "输入有误"),
     ("evaluate _case a list", ["evaluate", "{case_list.json}"], "_case 应为一个 JSON 对象"),
     ("evaluate _case of wrong types", ["evaluate", "{case_types.json}"], "_case的“region”"),
+    ("evaluate _case bad date", ["evaluate", "{case_bad_date.json}"], ("_case.date", "2025年13月1日", "不是有效日期")),
+    ("evaluate 元 text in a fen field", ["evaluate", "{fen_decimal_text.json}"],
+     ("paid_premium_last_year_fen", "以分为单位", "10000.00元", "paid_premium_last_year_yuan")),
+    ("evaluate 元 number in a fen field", ["evaluate", "{fen_decimal_number.json}"],
+     ("paid_premium_last_year_fen", "不能带小数点")),
+    ("evaluate nested bad date", ["evaluate", "{nested_bad_date.json}"],
+     ("training_subsidies.0.received_date", "paid_date", "2025/15/01")),
+    ("evaluate nested unknown field", ["evaluate", "{nested_typo.json}"], ("training_subsidies.0.paid_dat", "paid_date")),
     ("self-apply list", ["case", "self-apply", "{list.json}", "--db", "{db}", "-u", "cw"], "申请文件应为一个 JSON 对象"),
     ("self-apply wrong types", ["case", "self-apply", "{wrong_types.json}", "--db", "{db}", "-u", "cw"], "多余字段"),
     ("dispatch-apply list", ["case", "dispatch-apply", "{list.json}", "--db", "{db}", "-u", "cw"], "派遣单位申请文件应为"),
@@ -292,7 +316,8 @@ CASES += [
     # option values
     ("evaluate bad date", ["evaluate", GOOD_FACTS, "--date", "2024-13-01"], ("--date", "2024-13-01", "YYYY-MM-DD")),
     ("evaluate 30 February", ["evaluate", GOOD_FACTS, "--date", "2024-02-30"], "不是有效日期"),
-    ("evaluate compact date", ["evaluate", GOOD_FACTS, "--date", "20250801"], "不是有效日期"),
+    ("evaluate ISO week date", ["evaluate", GOOD_FACTS, "--date", "2025-W31-5"], ("--date", "不是有效日期", "2025年8月1日")),
+    ("evaluate slash date of 30 February", ["evaluate", GOOD_FACTS, "--date", "2024/2/30"], "不是有效日期"),
     ("evaluate year 1900", ["evaluate", GOOD_FACTS, "--date", "1900-01-01"], "超出合理范围（2000–2100）"),
     ("evaluate year 2999", ["evaluate", GOOD_FACTS, "--date", "2999-12-31"], "超出合理范围"),
     ("evaluate empty date", ["evaluate", GOOD_FACTS, "--date", ""], "选项 --date 的取值为空"),

@@ -34,7 +34,7 @@ digits = "0123456789"
 amount_texts = st.one_of(
     st.decimals(min_value=-100, max_value=10**7, places=3, allow_nan=False, allow_infinity=False).map(lambda d: f"{d:f}"),
     st.decimals(min_value=0, max_value=10**7, places=2, allow_nan=False, allow_infinity=False).map(lambda d: f"{d:,f}"),
-    st.text(alphabet=digits + ".,-¥元 ０１２．abc", max_size=10),
+    st.text(alphabet=digits + ".,-¥元分 ０１２．abc", max_size=10),
 )
 
 
@@ -114,6 +114,21 @@ def test_typed_columns_pass_through():
     assert df.select(C.money(pl.col("n"), "n", pl.Int64(), V.YUAN)[0]).item() == 1234500  # whole yuan
     assert df.select(C.money(pl.col("n"), "n", pl.Int64(), V.FEN)[0]).item() == 12345
     assert df.select(C.boolean(pl.col("b"), "b", pl.Boolean())[0]).item() is True
+
+
+def test_a_fen_column_refuses_a_decimal_point_and_reads_a_written_unit():
+    texts = ["10000", "10000.00", "100.00元", "10000分", "¥1", "12.5"]
+    got = _column(lambda c, n, d: C.money(c, n, d, V.FEN), texts)
+    assert got == [(10000, False), (None, True), (10000, False), (10000, False), (100, False), (None, True)]
+
+
+def test_a_float_fen_column_reads_whole_values_and_refuses_fractions():
+    df = pl.DataFrame({"f": [100.0, 100.5, None, -1.0]})
+    v, faults = C.money(pl.col("f"), "f", pl.Float64(), V.FEN)
+    flag = pl.any_horizontal([f[0].fill_null(False) for f in faults])
+    out = df.select(v.alias("v"), flag.alias("bad"))
+    assert out["bad"].to_list() == [False, True, False, True]
+    assert out["v"].to_list()[:3] == [100, None, None]
 
 
 def test_edge_texts_found_while_writing_agree():

@@ -73,7 +73,6 @@ def test_amount_examples_and_refusals():
     assert amount_to_fen("1234.50", YUAN) == 123450
     assert amount_to_fen("1.230", YUAN) == 123  # trailing zeros are not a third decimal
     assert amount_to_fen("17019", FEN) == 17019
-    assert amount_to_fen("17019.00", FEN) == 17019
     for bad, unit, words in [
         ("12.5", FEN, "整数"),
         ("-1", YUAN, "为负"),
@@ -81,7 +80,10 @@ def test_amount_examples_and_refusals():
         ("1.2.3", YUAN, "不是数字"),
         ("", YUAN, "不是数字"),
         ("1e3", YUAN, "不是数字"),
-        ("12元", FEN, "不是数字"),  # 元 in a fen column contradicts it
+        ("17019.00", FEN, "不能带小数点"),  # 元 pasted into a 分 field: refused, not read as 17019 fen
+        ("17019.0", FEN, "不能带小数点"),
+        ("12.5分", FEN, "整数"),
+        ("¥12分", FEN, "同时写了元"),
     ]:
         with pytest.raises(ValueProblem) as e:
             amount_to_fen(bad, unit)
@@ -90,6 +92,25 @@ def test_amount_examples_and_refusals():
         amount_to_fen(1234.5, YUAN)  # a float cannot say which decimal it meant
     with pytest.raises(ValueProblem):
         amount_to_fen(True, YUAN)
+
+
+def test_a_fen_field_takes_integers_or_a_written_unit_and_refuses_a_decimal_point():
+    # the 元-vs-分 trap (blind acceptance report): "10000.00" in a 分 field was read as 10,000 fen (100元)
+    assert amount_to_fen("10000", FEN) == 10000
+    assert amount_to_fen(10000, FEN) == 10000
+    assert amount_to_fen("1,000,000", FEN) == 1000000
+    assert amount_to_fen("100.00元", FEN) == 10000  # a unit written with the value wins, converted exactly
+    assert amount_to_fen("¥100.05", FEN) == 10005
+    assert amount_to_fen("10000分", FEN) == 10000
+    assert amount_to_fen("10000分", YUAN) == 10000  # likewise in a 元 field
+    assert amount_to_fen("100.00分", FEN) == 100  # 分 written: whole, so read
+    for bad in ("10000.00", "100.5", "100.0", Decimal("10000.00"), Decimal("100.0")):
+        with pytest.raises(ValueProblem) as e:
+            amount_to_fen(bad, FEN)
+        assert "以分为单位" in e.value.zh and "不能带小数点" in e.value.zh
+        assert f"“{bad}元”" in e.value.zh and "in fen" in e.value.en
+    with pytest.raises(ValueProblem):
+        amount_to_fen(100.0, FEN)  # a float cannot say how it was written (the facts model reads whole floats)
 
 
 def test_whole_numbers():

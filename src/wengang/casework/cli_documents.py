@@ -45,10 +45,12 @@ def _go(fn: Any, *args: Any, **kw: Any) -> Any:
 def _day(value: str | None, what: str) -> date | None:
     if not value:
         return None
+    from wengang.inputs import InputError, parse_date
+
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        _say(f"[red]✘ {what}应为 YYYY-MM-DD，而不是“{value}” / {what}: expected YYYY-MM-DD[/red]")
+        return parse_date(value, what, what)  # the one date reader: 2025-08-01, 2025/8/1, 2025年8月1日 …
+    except InputError as exc:
+        _say(f"[red]✘ {exc.zh} / {exc.en}[/red]")
         raise typer.Exit(2) from None
 
 

@@ -128,10 +128,12 @@ def parse_yuan(text: str | None, option: str) -> int | None:
 def parse_day(text: str | None, option: str) -> date | None:
     if text is None:
         return None
+    from wengang.inputs import InputError, parse_date
+
     try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise _bad(option, f"“{text}”不是日期，应写作 YYYY-MM-DD", f"{text!r} is not a date (YYYY-MM-DD)") from None
+        return parse_date(text, option, option)  # the one date reader: 2025-08-01, 2025/8/1, 2025年8月1日 …
+    except InputError as exc:
+        raise _bad(option, exc.zh, exc.en) from None
 
 
 def day_start_utc(day: date) -> str:

@@ -18,8 +18,9 @@ from __future__ import annotations
 import re
 from datetime import date
 from enum import IntEnum
+from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, NonNegativeInt, field_validator
 
 from wengang.facts.identifiers import InvalidIdentifier, validate_id_number
 from wengang.facts.labels import ZhEnum, register
@@ -106,6 +107,7 @@ class PastSkillSubsidy(BaseModel):
     """一次已享受的技能提升补贴 / a skill subsidy already received."""
 
     model_config = ConfigDict(extra="forbid")
+    SCREENING_TABLE: ClassVar[str] = "subsidies"  # a row of it with kind skill; its Chinese headers are read
 
     occupation_code: str = Field(description="职业编码 D-DD-DD-DD / occupation code")
     work_type: str = Field(
@@ -137,6 +139,7 @@ class HeldCertificate(BaseModel):
     """持有的职业资格或职业技能等级证书 / a certificate the person holds."""
 
     model_config = ConfigDict(extra="forbid")
+    SCREENING_TABLE: ClassVar[str] = "held_certificates"
 
     occupation_code: str = Field(description="职业编码 D-DD-DD-DD / occupation code")
     work_type: str = Field("", description="工种 / work type")
@@ -150,8 +153,12 @@ class PastTrainingSubsidy(BaseModel):
     """一次已享受的职业培训补贴 / a vocational-training subsidy already received."""
 
     model_config = ConfigDict(extra="forbid")
+    SCREENING_TABLE: ClassVar[str] = "subsidies"  # a row of it with kind training
 
-    received_date: date = Field(description="享受（发放）日期 / date received")
+    received_date: date = Field(
+        validation_alias=AliasChoices("received_date", "paid_date"),  # paid_date: the screening table subsidies
+        description="享受（发放）日期；也可写 paid_date（筛查表 subsidies 的列名）/ date received (also paid_date)",
+    )
     occupation_code: str = Field(description="培训对应的职业编码 / occupation the training was for")
     work_type: str = Field("", description="工种 / work type")
     level: int | None = Field(
@@ -214,12 +221,21 @@ class SkillSubsidyFacts(BaseModel):
     certificate_type: CertificateType = Field(
         description="证书类别：技能人员职业资格证书或职业技能等级证书 / certificate type"
     )
-    certificate_number: str = Field("", description="证书编号 / certificate number")
-    certificate_issue_date: date = Field(description="发证日期 / certificate issue date")
-    certificate_region: str | None = Field(
-        None, description="发证地（评价机构所在地）行政区划代码 / region where the certificate was issued"
+    # the aliases are the screening table certificates' column names for the same facts
+    certificate_number: str = Field(
+        "", validation_alias=AliasChoices("certificate_number", "certificate_no"), description="证书编号 / certificate number"
     )
-    evaluation_body: str = Field("", description="发证评价机构 / evaluation body that issued the certificate")
+    certificate_issue_date: date = Field(
+        validation_alias=AliasChoices("certificate_issue_date", "issue_date"), description="发证日期 / certificate issue date"
+    )
+    certificate_region: str | None = Field(
+        None,
+        validation_alias=AliasChoices("certificate_region", "issuing_region"),
+        description="发证地（评价机构所在地）行政区划代码 / region where the certificate was issued",
+    )
+    evaluation_body: str = Field(
+        "", validation_alias=AliasChoices("evaluation_body", "issuer"), description="发证评价机构 / evaluation body that issued the certificate"
+    )
     urgent_occupation: bool | None = Field(
         None,
         description="证书职业（工种）是否列入自治区急需紧缺职业（工种）目录（按经办方提供的目录比对；未比对为空）"

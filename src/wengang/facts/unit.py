@@ -106,12 +106,24 @@ class UnitFacts(BaseModel):
     )
     paid_premium_last_year_fen: NonNegativeInt | None = Field(
         None,
-        description="企业及其职工上年度实际缴纳的当年度失业保险费（分），不含补缴的其他年度欠费和滞纳金 / last year's premiums paid for last year, in fen",
+        description="企业及其职工上年度实际缴纳的当年度失业保险费（分），不含补缴的其他年度欠费和滞纳金：请填已扣除二者的净额，"
+        "二者另填 backpay_other_years_fen、late_fee_fen；规则不从本数中再扣除任何金额。稳岗返还的返还基数默认即本数"
+        "（解释开关 fanhuan.base_other_year_arrears=exclude）；取 include 时为本数 + backpay_other_years_fen；滞纳金一律不计"
+        " / last year's premiums paid for last year, in fen, NET of back payments for other years and of late fees (give"
+        " those in their own fields; nothing is subtracted from this figure). The refund base is this figure (or this +"
+        " backpay_other_years_fen under fanhuan.base_other_year_arrears=include); late fees never count",
     )
     backpay_other_years_fen: NonNegativeInt = Field(
-        0, description="上年度补缴的其他年度欠费（分）/ back payments for other years made last year, in fen"
+        0,
+        description="上年度补缴的其他年度欠费（分）。不计入 paid_premium_last_year_fen；仅在解释开关 fanhuan.base_other_year_arrears=include"
+        "时加入返还基数 / back payments for other years made last year, in fen; not part of paid_premium_last_year_fen,"
+        " added to the refund base only under fanhuan.base_other_year_arrears=include",
     )
-    late_fee_fen: NonNegativeInt = Field(0, description="上年度缴纳的滞纳金（分）/ late fees paid last year, in fen")
+    late_fee_fen: NonNegativeInt = Field(
+        0,
+        description="上年度缴纳的滞纳金（分）。不计入 paid_premium_last_year_fen，也从不计入返还基数（记录用）"
+        " / late fees paid last year, in fen; not part of paid_premium_last_year_fen and never in the refund base (recorded)",
+    )
     paid_premium_unit_share_last_year_fen: NonNegativeInt | None = Field(
         None, description="上年度实际缴纳的当年度失业保险费中的单位缴纳部分（分）/ the unit's own share of last year's premiums, in fen"
     )
@@ -122,7 +134,14 @@ class UnitFacts(BaseModel):
 
     # headcount and layoffs (人数与裁员)
     insured_headcount: NonNegativeInt | None = Field(
-        None, description="参保职工总数（上年末）/ insured staff at the end of last year"
+        None,
+        description="参保职工总数（上年末）。上年末在册的参保职工人数，已不含上年度被裁减的人员。裁员率默认 = 裁员人数 ÷（裁员人数 + 本数）"
+        "（fanhuan.layoff_rate_formula=year_end）；“30人（含）以下…不高于参保职工总数20%”默认按裁员前职工总数 = 本数 +"
+        " layoffs_last_year（正常减员默认不计，fanhuan.normal_attrition）判断是否30人（含）以下，并以其为分母"
+        "（fanhuan.small_unit_rule=workforce；另有 headcount、layoff_rate、average 读法）"
+        " / insured staff at the end of last year (after the layoffs). Layoff rate by default layoffs ÷ (layoffs + this);"
+        " the ≤ 30-staff rule by default counts the workforce before the layoffs, this + layoffs_last_year, as both the"
+        " size and the denominator (fanhuan.small_unit_rule=workforce)",
     )
     avg_insured_last_year: NonNegativeInt | None = Field(
         None, description="上年度月均参保职工人数 / average monthly insured staff last year"

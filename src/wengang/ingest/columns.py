@@ -33,6 +33,9 @@ Fault = tuple[pl.Expr, "str | pl.Expr", "str | pl.Expr", str]
 # Across units (summaries, ledger totals) sums are taken in Int128 / Python ints.
 MAX_AMOUNT_FEN = 10**13  # 1,000 亿元 in one row: no monthly premium, deferral or subsidy comes near it
 MAX_COUNT = 10**9  # persons, workers, months, 万元 figures
+# the column form of values.FEN_DECIMAL_* (one message for every row, without the value)
+FEN_POINT_ZH = "以分为单位，须为整数，不能带小数点；按元填写请在金额后写“元”（如“10000.00元”）"
+FEN_POINT_EN = "is in fen and must be a whole number without a decimal point; for yuan write the amount with 元 (e.g. 10000.00元)"
 TOO_BIG = ("金额超出范围（单笔不超过1000亿元）", "amount out of range (at most 10^13 fen in one row)")
 TOO_MANY = ("数值超出范围（不超过10亿）", "more than 10^9")
 
@@ -113,6 +116,14 @@ def money(c: pl.Expr, name: str, dtype: pl.DataType, unit: str, stage: Stage = _
         ok = (c <= MAX_AMOUNT_FEN // per) & (c >= -(MAX_AMOUNT_FEN // per))
         v = pl.when(ok).then(c.cast(pl.Int64) * per)
         return v, [(~ok, *TOO_BIG, "amount out of range"), (v < 0, "金额为负", "negative amount", "negative amount")]
+    if dtype.is_float() and not in_yuan:
+        # a float column has lost how its values were written: a whole number of fen is read, a fraction refused
+        whole = c.is_finite() & (c == c.floor()) & (c.abs() <= MAX_AMOUNT_FEN)
+        v = pl.when(whole).then(c.cast(pl.Int64))
+        return v, [
+            (c.is_not_null() & ~whole.fill_null(False), "以分为单位的金额应为整数", "an amount in fen must be a whole number", "fen not whole"),
+            (v < 0, "金额为负", "negative amount", "negative amount"),
+        ]
     # no regex extraction on the hot path (10^7 rows): one format check, then split at the point
     raw = _text(c, name, stage)
     # the fast path reads "1,234.56" without its separators; anything else goes to the scalar reader as written
@@ -134,8 +145,10 @@ def money(c: pl.Expr, name: str, dtype: pl.DataType, unit: str, stage: Stage = _
             (ok & (frac.str.len_bytes() > 2), "金额超过两位小数", "amount has more than two decimals", "more than two decimals")
         ]
     else:
-        fast = pl.when(ok & (frac == "")).then(ip)
-        faults = [(ok & (frac != ""), "以分为单位的金额应为整数", "an amount in fen must be a whole number", "fen not whole")]
+        # a decimal point in 分 is refused even with zero decimals ("10000.00" is how 元 are written)
+        point = t.str.contains(".", literal=True)
+        fast = pl.when(ok & ~point).then(ip)
+        faults = [(ok & point, FEN_POINT_ZH, FEN_POINT_EN, "fen with a decimal point")]
     slow = _slow(raw, ok, lambda x: _bounded_fen(x, unit), pl.Int64(), name, stage)
     v = pl.coalesce(fast, slow.struct.field("v"))
     faults.append((ok & (fast < 0), "金额为负", "negative amount", "negative amount"))

@@ -33,6 +33,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from wengang.ingest import IngestError
 
@@ -98,6 +99,7 @@ class FieldSpec:
     headers: tuple[str, ...]  # Chinese headers, the standard one first
     money: bool = False
     required: bool = False
+    aliases: tuple[str, ...] = ()  # other canonical names (a facts field's validation_alias), read like the name
 
 
 @dataclass(frozen=True)
@@ -119,8 +121,9 @@ def field_headers(name: str, standard: Iterable[str] = (), *, person: bool = Fal
 
 def description_header(description: str | None) -> str | None:
     """A facts field's Chinese name from its description (``"单位名称 / unit name"`` → ``单位名称``), when
-    that part is a short name and not a sentence."""
+    that part (or its first sentence, ending in ``。``) is a short name and not a sentence."""
     zh = re.split(r"\s*/\s+", description or "", maxsplit=1)[0].strip()
+    zh = zh.split("。", 1)[0].strip()  # "名称。说明…": the first sentence names the field
     return zh if _NAME_LIKE.fullmatch(zh) else None
 
 
@@ -130,13 +133,46 @@ def model_scope(model: type) -> Scope:
     model itself says what else it needs)."""
     fields = model.model_fields  # type: ignore[attr-defined]
     person = "id_number" in fields
+    tables = screening_headers(model)
     specs = []
     for name, f in fields.items():
         std = description_header(f.description)
-        specs.append(
-            FieldSpec(name, field_headers(name, [std] if std else [], person=person), money=_is_money(name, f.annotation))
-        )
+        aliases = field_aliases(name, f)
+        table = tables.get(name) or next((tables[a] for a in aliases if a in tables), None)
+        heads = field_headers(name, [h for h in (std, table) if h], person=person)
+        money = _is_money(name, f.annotation)
+        if money and any(not a.endswith("_fen") for a in aliases):
+            raise ValueError(f"{model.__name__}.{name}: an alias of an amount in fen must end in _fen")
+        specs.append(FieldSpec(name, heads, money=money, aliases=aliases))
     return Scope(model.__name__, tuple(specs))
+
+
+def screening_headers(model: type) -> dict[str, str]:
+    """Column → standard Chinese header of the screening table a facts model mirrors (its ``SCREENING_TABLE``:
+    a past subsidy is a row of ``subsidies``), so an item pasted from that table's export reads as a row does."""
+    name = getattr(model, "SCREENING_TABLE", None)
+    if not name:
+        return {}
+    from wengang.screening.schemas import ALL_TABLES
+
+    return {c.name: c.zh for c in ALL_TABLES[name].columns}
+
+
+def field_aliases(name: str, info: Any) -> tuple[str, ...]:
+    """The other names a facts field answers to: its pydantic ``validation_alias`` (``AliasChoices``), declared
+    on the field where a screening table names the same fact differently (``paid_date`` for ``received_date``).
+    That declaration is the one place: the model accepts the alias (Python API), the header layer maps it (one
+    case from JSON, CSV or XLSX), and the data dictionary lists it."""
+    from pydantic import AliasChoices
+
+    alias = getattr(info, "validation_alias", None)
+    if isinstance(alias, str):
+        names: list[Any] = [alias]
+    elif isinstance(alias, AliasChoices):
+        names = list(alias.choices)
+    else:
+        return ()
+    return tuple(n for n in names if isinstance(n, str) and n != name)
 
 
 def _is_money(name: str, annotation: object) -> bool:
@@ -289,9 +325,10 @@ def _build_lookup(scope: Scope) -> dict[str, tuple[str, str | None, bool]]:
             out[key] = (f, unit, explicit)
 
     for spec in scope.fields:
-        add(spec.name, spec.name, FEN if spec.money else None, spec.money)
-        if spec.money:
-            add(spec.name.removesuffix("_fen") + "_yuan", spec.name, YUAN, True)
+        for name in (spec.name, *spec.aliases):
+            add(name, spec.name, FEN if spec.money else None, spec.money)
+            if spec.money:
+                add(name.removesuffix("_fen") + "_yuan", spec.name, YUAN, True)
         for h in spec.headers:
             if not spec.money:
                 add(h, spec.name, None, False)

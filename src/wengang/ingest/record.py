@@ -36,6 +36,7 @@ from wengang.ingest.headers import (
     model_scope,
     normalise_header,
     resolve,
+    screening_headers,
 )
 
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
@@ -43,8 +44,21 @@ _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 
 @dataclass(frozen=True)
 class FieldKind:
-    kind: str  # credit_code, id_number, money, count, int, bool, date, enum, text, other
+    kind: str  # credit_code, id_number, money, count, int, bool, date, enum, text, records, other
     enum: type[enum.Enum] | None = None
+    item: type | None = None  # records: the model of each item of a list field (past_subsidies …)
+
+
+def nested_model(annotation: Any) -> type | None:
+    """The facts model of a list-of-models field (``list[PastSkillSubsidy] | None`` → ``PastSkillSubsidy``)."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        annotation = args[0] if len(args) == 1 else None
+    if typing.get_origin(annotation) is list:
+        (item,) = typing.get_args(annotation) or (None,)
+        if isinstance(item, type) and hasattr(item, "model_fields"):
+            return item
+    return None
 
 
 def field_kind(name: str, info: Any) -> FieldKind:
@@ -58,6 +72,9 @@ def field_kind(name: str, info: Any) -> FieldKind:
         args = typing.get_args(ann)
         ann = args[0]
         nonneg = nonneg or any(getattr(m, "ge", None) == 0 for m in args[1:])
+    item = nested_model(info.annotation)
+    if item is not None:
+        return FieldKind("records", item=item)
     if name == "credit_code" or name.endswith("_credit_code"):
         return FieldKind("credit_code")
     if name == "id_number" or name.endswith("_id_number"):
@@ -123,14 +140,18 @@ def normalise_record(
     except IngestError as exc:
         return Normalised({}, [(exc.column or "(表头)", exc.message_zh, exc.message_en)], [])
     kinds = _field_kinds(model)
+    mirrored = screening_headers(model)
     data: dict[str, Any] = {}
     problems: list[tuple[str, str, str]] = []
     ignored: list[str] = []
+    notes: list[str] = []
     for key in keys:
         value = rec.values[key]
         target = res.rename.get(key)
         if target is None:
-            if _IDENTIFIER.fullmatch(normalise_header(key)):
+            # a column of the screening table the model mirrors (a subsidy row's id_number, kind, amount_fen) is
+            # known, not a typo: ignored with a note like any other column that is no fact of the model
+            if _IDENTIFIER.fullmatch(normalise_header(key)) and normalise_header(key) not in mirrored:
                 data[key] = value  # left for the model to refuse as an unknown field
             else:
                 ignored.append(key)
@@ -143,11 +164,27 @@ def normalise_record(
         if isinstance(value, str) and not value.strip():
             continue  # an empty cell is a fact not given
         kind = kinds.get(target) or FieldKind("date")  # application_date
+        if kind.kind == "records" and kind.item is not None and isinstance(value, list):
+            # each item (a past subsidy, a certificate held …) is read like a record of its own model: Chinese
+            # headers, the screening tables' names, 元, labels and date forms as at the top level
+            items: list[Any] = []
+            for i, item in enumerate(value):
+                if not isinstance(item, Mapping):
+                    items.append(item)  # the model refuses it, naming the item
+                    continue
+                sub = normalise_record(kind.item, item, header_map=header_map)
+                problems += [(f"{target}.{i}.{f}", zh, en) for f, zh, en in sub.problems]
+                notes += [f"{target}[{i}]：{n}" for n in sub.notes]
+                items.append(sub.data)
+            data[target] = items
+            continue
         try:
             data[target] = _read(value, kind, res.units.get(target), rec.excel_epoch)
+        except V.FenWithDecimalPoint as p:
+            yuan = target.removesuffix("_fen") + "_yuan"
+            problems.append((where, f"{p.zh}，或改用字段 {yuan}", f"{p.en}, or use the field {yuan}"))
         except V.ValueProblem as p:
             problems.append((where, p.zh, p.en))
-    notes = []
     if ignored:
         res.ignored = ignored
         note = res.note()

@@ -11,8 +11,10 @@ Rules (also in docs/data-dictionary.md):
 * text is NFKC-normalised first, so full-width digits and punctuation (``１２３４．５``, ``（元）``) read
   as their ASCII forms; surrounding whitespace is ignored;
 * amounts: exact decimal arithmetic, never float. In 元 at most two decimals (``1,234.5`` → 123450 fen;
-  ``1234.567`` is refused, never rounded); in 分 a whole number. Thousands separators, a leading ``¥``
-  and (in 元) a trailing ``元`` are accepted; negative amounts are refused;
+  ``1234.567`` is refused, never rounded); in 分 a whole number written without a decimal point
+  (``10000.00`` in a 分 field is refused: it is how 元 are written). Thousands separators are accepted; a
+  unit written with the value wins over the field's: ``¥100``, ``100.00元`` are 元 and ``10000分`` is 分 in
+  any amount field. Negative amounts are refused;
 * yes/no: ``是/否``, ``有/无``, ``Y/N``, ``yes/no``, ``true/false``, ``T/F``, ``1/0`` (case-insensitive);
 * enum labels: the code itself or a Chinese label (``中型`` → ``medium``), matched exactly;
 * dates: ``2024-01-05``, ``2024/1/5``, ``2024.1.5``, ``2024年1月5日``, ``20240105``, a date with a time
@@ -52,6 +54,10 @@ class ValueProblem(ValueError):
         super().__init__(f"{zh} / {en}")
 
 
+class FenWithDecimalPoint(ValueProblem):
+    """An amount in a 分 field written with a decimal point and no unit: very likely 元 (see amount_to_fen)."""
+
+
 def text(value: object) -> str:
     """The value as normalised text: NFKC (full-width → ASCII), stripped."""
     return unicodedata.normalize("NFKC", str(value)).strip()
@@ -65,8 +71,12 @@ _AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 def amount_to_fen(value: object, unit: str) -> int:
     """An amount in ``unit`` (``"yuan"`` or ``"fen"``) as integer fen, exactly.
 
-    ``int`` and ``Decimal`` are read as they are; ``float`` is refused (it cannot say which decimal it
-    meant — text from a file is never a float here); text as described in the module docstring.
+    ``int`` is read as it is, ``Decimal`` (a JSON number read exactly) as its text would be; ``float`` is
+    refused (it cannot say which decimal it meant — text from a file is never a float here); text as
+    described in the module docstring. A unit written with the value (``100.00元``, ``¥100``, ``10000分``)
+    wins over the field's. In 分 with no unit written, a decimal point is refused even with zero decimals
+    (``10000.00``): 分 are whole, and two decimals is how 元 are written — the value was very likely pasted
+    from a 元 column and would be 100× too small.
     """
     if unit not in (YUAN, FEN):
         raise ValueError(f"unit must be {YUAN!r} or {FEN!r}")
@@ -74,29 +84,44 @@ def amount_to_fen(value: object, unit: str) -> int:
         raise ValueProblem(
             "金额请以文本或整数给出，不接受浮点数或是/否值", "give amounts as text or integers, not floats or booleans"
         )
+    written: str | None = None  # the unit written with the value, if any
     if isinstance(value, int):
         d = Decimal(value)
+        s = str(value)
     elif isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueProblem(f"不是数字：“{value}”", f"not a number: {value!r}")
-        d = value
+        d, s = value, str(value)
     else:
         s = text(value)
-        s = s.removeprefix("¥").strip()
-        if unit == YUAN:
-            s = s.removesuffix("元").strip()
+        if s.startswith("¥"):
+            s, written = s[1:].strip(), YUAN
+        if s.endswith("元"):
+            s, written = s[:-1].strip(), YUAN
+        elif s.endswith("分"):
+            if written == YUAN:
+                raise ValueProblem(f"金额“{value}”同时写了元（¥）和分", f"amount {value!r} says both yuan (¥) and fen")
+            s, written = s[:-1].strip(), FEN
         s = s.replace(",", "")
         if not _AMOUNT.fullmatch(s):
             raise ValueProblem(f"不是数字：“{value}”", f"not a number: {value!r}")
         d = Decimal(s)
     if d < 0:
         raise ValueProblem(f"金额为负：“{value}”", f"negative amount: {value!r}")
-    fen = d * FEN_PER_YUAN if unit == YUAN else d
+    in_unit = written or unit
+    if in_unit == FEN and written is None and "." in s:
+        raise FenWithDecimalPoint(FEN_DECIMAL_ZH.format(value=str(value)), FEN_DECIMAL_EN.format(value=str(value)))
+    fen = d * FEN_PER_YUAN if in_unit == YUAN else d
     if fen != fen.to_integral_value():
-        if unit == YUAN:
+        if in_unit == YUAN:
             raise ValueProblem(f"金额“{value}”超过两位小数", f"amount {value!r} has more than two decimals")
         raise ValueProblem(f"以分为单位的金额应为整数：“{value}”", f"an amount in fen must be a whole number: {value!r}")
     return int(fen)
+
+
+# the 元-in-a-分-field trap, in one wording for one case and screening (``wengang.ingest.columns.money``)
+FEN_DECIMAL_ZH = "以分为单位，须为整数，不能带小数点（“{value}”）；按元填写请写“{value}元”"
+FEN_DECIMAL_EN = "is in fen and must be a whole number without a decimal point ('{value}'); for yuan write '{value}元'"
 
 
 _COUNT = re.compile(r"-?[0-9]+(\.0+)?")

@@ -662,11 +662,11 @@ def _build_decision(
             or len(distinct) > 1
         ]
         if waiting:
-            from wengang.settings import setting_specs
+            from wengang.settings import setting_specs, supply_hint
 
             specs = setting_specs()
             labels = [f"{specs[m].label}（{m}）" if m in specs else m for m in waiting]
-            reasons.insert(0, "需经办机构提供地区数据：" + "；".join(labels))
+            reasons.insert(0, "需经办机构提供地区数据：" + "；".join(labels) + "。" + supply_hint(waiting))
         missing = waiting
         if unknown:
             reasons.append("缺少判定所需数据：" + "；".join(unknown))

@@ -128,6 +128,7 @@ def main(argv: list[str] | None = None) -> None:
 
     import wengang.programs  # noqa: F401
     from wengang.evaluate import parse_settings
+    from wengang.inputs import parse_date
     from wengang.rules import interpretations
 
     ap = argparse.ArgumentParser(prog="wengang.screening.spark", description="稳岗：在 Spark 集群上筛查事实表")
@@ -146,7 +147,7 @@ def main(argv: list[str] | None = None) -> None:
         spark,
         spark.read.parquet(args.facts),
         args.program,
-        date.fromisoformat(args.date),
+        parse_date(args.date, "审核日期 --date", "--date"),
         readings=interpretations.parse_fixed(args.reading),
         settings=settings,
         include_drafts=args.drafts,
