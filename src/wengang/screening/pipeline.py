@@ -9,6 +9,7 @@ step on a cluster with the same compiled rules.
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -146,6 +147,18 @@ def latest_month_in(contributions: RawTable, evaluation_date: date) -> str:
     return str(found) if found else cap
 
 
+def _warm_up() -> None:
+    """Import the programs and load the policy set (both cached for the process). Whatever fails here is
+    met again, and reported, where the run itself needs it."""
+    try:
+        import wengang.programs  # noqa: F401
+        from wengang.policies import load_policy_set
+
+        load_policy_set()
+    except Exception:  # noqa: BLE001, S110 - the run reports it when it gets there
+        pass
+
+
 def run_screening(
     out_dir: str | Path,
     *,
@@ -166,7 +179,14 @@ def run_screening(
     latest_month: str | None = None,
 ) -> ScreeningReport:
     from wengang.screening.evaluate import RESULT_COLUMNS, program_label, reason_text, screen_facts
+    from wengang.screening.features import derive_features_partitioned
     from wengang.screening.output import ParquetAppender, summarise, write_excel_sheets, write_result_sheets
+
+    # the programs' modules and the policy set (≈ 0.3–0.5 s of Python at start-up) load on a thread of their
+    # own while Polars reads and validates the tables. Every module this thread imports up to the rules is
+    # imported above (no two threads initialise modules at once); the rules wait for the thread.
+    warm = threading.Thread(target=_warm_up, name="wengang-warm-up", daemon=True)
+    warm.start()
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -178,6 +198,7 @@ def run_screening(
     plans: dict[int, Any] = {}  # every plan used, by identity (chunks of other regions may add plans)
 
     def decide(facts: pl.LazyFrame) -> pl.LazyFrame:
+        warm.join()
         results, used = screen_facts(
             facts, program, evaluation_date, readings=readings, settings=settings, include_drafts=include_drafts,
             region_data=region_data,
@@ -205,8 +226,6 @@ def run_screening(
             s.update(done=report.accepted)
         decided = time.perf_counter() - t1
     else:
-        from wengang.screening.features import derive_features_partitioned
-
         if not tables or "units" not in tables or "contributions" not in tables:
             raise IngestError(
                 "需要参保单位登记表（units）和月度缴费记录（contributions）",
