@@ -274,6 +274,7 @@ def screen_cmd(
     strict: Annotated[bool, typer.Option("--strict", help="有任何不合格记录即整批拒收 / refuse the whole input on any bad row")] = False,
     no_excel: Annotated[bool, typer.Option("--no-excel", help="不写 Excel（超大数据量时）/ no Excel files")] = False,
     partitions: Annotated[int | None, typer.Option("--partitions", min=1, max=MAX_PARTITIONS, help="分区数（默认按数据量）/ partitions")] = None,
+    memory_limit: Annotated[float | None, typer.Option("--memory-limit", min=0.5, max=4096, help="内存上限（GiB），据此确定分区大小 / memory limit in GiB: sets the partition size")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出汇总 / print the summary as JSON")] = False,
 ) -> None:
     """免申即享筛查：读入原始数据（或事实表），校验隔离，派生特征，按政策判定，写出结果与公示名单。
@@ -332,7 +333,7 @@ def screen_cmd(
                 facts=TableSource(facts, encoding=encoding, header_map=hmap) if facts else None, readings=fixed,
                 settings=parse_settings(_pairs(setting, "地区设置")), include_drafts=drafts, allowed_regions=allowed,
                 partitions=partitions, strict=strict, excel=not no_excel, progress=not as_json,
-                region_data=tuple(str(p) for p in region_data or ()),
+                region_data=tuple(str(p) for p in region_data or ()), memory_limit_gib=memory_limit,
             )
     except (IngestError, StrictRefusal) as exc:
         fail(str(exc))

@@ -139,6 +139,17 @@ def is_valid_credit_code(s: str) -> bool:
     return True
 
 
+def is_valid_normalised_credit_code(n: str) -> bool:
+    """:func:`is_valid_credit_code` of a value already normalised (no spaces or hyphens, upper case), without
+    raising: the same checks (length, alphabet, positions 1–8, check character). For callers that test many
+    candidates (a quarantined code's one-edit neighbours), where building the exception cost ~70 µs a code."""
+    if len(n) != 18 or any(c not in USCC_VALUE for c in n):
+        return False
+    if not (n[:8].isascii() and n[:8].isdigit()) and not (n[0] in USCC_LETTER_AUTHORITIES and n[1:8].isdigit()):
+        return False
+    return n[17] == uscc_check_character(n[:17])
+
+
 def credit_code_normalised(col: str | pl.Expr) -> pl.Expr:
     """Vectorised ``stdnum.cn.uscc.compact``: spaces and hyphens removed, upper-cased, stripped."""
     e = pl.col(col) if isinstance(col, str) else col

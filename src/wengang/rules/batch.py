@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
@@ -29,7 +29,7 @@ from wengang.rules.engine import (
     reading_combinations,
     reads_setting_under,
 )
-from wengang.rules.expr import CompileContext, literal, switches_in
+from wengang.rules.expr import CompileContext, SharedNodes, literal, switches_in
 
 STATUS_DTYPE = pl.Enum([ELIGIBLE, INELIGIBLE, NEEDS_DECISION, NOT_DETERMINABLE])
 
@@ -84,6 +84,9 @@ def compile_stages(
     combos = reading_combinations(switches, fixed)
     temps: list[str] = []
     stage1: list[pl.Expr] = []
+    # what the checks and the amount share is computed once per row, as columns before stage 1
+    roots = [c.expr for c in checks] + ([ruleset.amount] if ruleset.amount is not None else [])
+    shared = SharedNodes(roots, params)
 
     def variants(key: str, expr: Any) -> dict[str, str]:
         """Compile ``expr`` once per combination of its own switches; map full-combo tag -> column."""
@@ -93,7 +96,7 @@ def compile_stages(
             name = f"__{key}__{_tag(combo)}"
             by_own[_tag(combo)] = name
             temps.append(name)
-            stage1.append(expr.to_polars(CompileContext(params, settings, combo, absent)).alias(name))
+            stage1.append(expr.to_polars(CompileContext(params, settings, combo, absent, shared)).alias(name))
         return {_tag(c): by_own[_tag({k: c[k] for k in own})] for c in combos}
 
     check_cols = [(c, variants(f"c{i}", c.expr)) for i, c in enumerate(checks)]
@@ -220,7 +223,11 @@ def compile_stages(
         ]
         return Tail(rest, full, temp)
 
-    return Plan(stage1, stage2_first, len(combos) > 1, any_diff, live_mask, single, temps, functools.lru_cache(maxsize=None)(tail))
+    temps.extend(shared.names)
+    return Plan(
+        stage1, stage2_first, len(combos) > 1, any_diff, live_mask, single, temps,
+        functools.lru_cache(maxsize=None)(tail), shared.levels,
+    )  # fmt: skip
 
 
 @dataclass
@@ -248,24 +255,39 @@ class Plan:
     single: list[pl.Expr]  # the result when no reading matters
     temps: list[str]
     tail: Callable[[int], Tail]  # stages 2–3 for the rows of one live mask (compiled once per mask)
+    # sub-expressions shared by the variants, by level (each level reads only earlier ones): before ``variants``
+    shared: list[list[pl.Expr]] = field(default_factory=list)
 
 
 def apply_stages(lf: pl.LazyFrame, plan: Plan) -> pl.LazyFrame:
+    for level in plan.shared:
+        lf = lf.with_columns(level)
     lf = lf.with_columns(plan.variants).with_columns(plan.first)
     if not plan.branches:
         return lf.with_columns(plan.single).drop(plan.temps)
-    lf = lf.with_row_index("__row").with_columns(plan.any_diff.alias("__any_diff"))
-    same = lf.filter(~pl.col("__any_diff")).with_columns(plan.single)
-    # the open rows are materialised once and split by the switches live for them
-    open_ = lf.filter(pl.col("__any_diff")).with_columns(plan.live_mask.alias("__mask")).collect()
-    parts = [same]
-    temps = set(plan.temps)
-    for (mask,), rows in open_.group_by("__mask"):
+    # every row is computed once (stage 1 and the default combination); the open rows are then decided by
+    # the switches live for them, reading only the columns their stages need, and the results put back in
+    # row order by one gather (not a sort of every column of a concatenation)
+    df = lf.with_columns(plan.any_diff.alias("__any_diff"), plan.live_mask.alias("__mask")).collect()
+    open_rows = df.get_column("__any_diff")
+    masks = df.get_column("__mask").filter(open_rows).unique().sort().to_list() if open_rows.any() else []
+    result_names = [e.meta.output_name() for e in plan.single]
+    positions = [(~open_rows).arg_true()]
+    parts = [df.select(plan.single).gather(positions[0])]
+    for mask in masks:
         t = plan.tail(int(mask))
-        temps.update(t.temps)
-        parts.append(rows.lazy().with_columns(t.rest).with_columns(t.full))
-    out = pl.concat(parts, how="diagonal_relaxed").sort("__row")
-    return out.drop([*temps, "__row", "__any_diff", "__mask"], strict=False)
+        rows = (open_rows & (df.get_column("__mask") == mask)).arg_true()
+        needed = {n for e in [*t.rest, *t.full] for n in e.meta.root_names()}
+        sub = df.select([c for c in df.columns if c in needed]).gather(rows)
+        parts.append(sub.lazy().with_columns(t.rest).select(t.full).collect())
+        positions.append(rows)
+    if len(parts) == 1:
+        decided = parts[0]
+    else:
+        order = pl.concat(positions).arg_sort()  # where each row's result is in the stacked parts
+        decided = pl.concat(parts, how="vertical_relaxed").select(result_names).gather(order)
+    inputs = [c for c in df.columns if c not in set(plan.temps) and c not in ("__any_diff", "__mask")]
+    return df.select(inputs).hstack(decided.select(result_names)).lazy()
 
 
 RESULTS = ["status", "amount_fen", "reasons", "flags", "readings", "outcomes"]

@@ -69,6 +69,8 @@ class CompileContext:
     readings: Mapping[str, str]
     # facts the table lacks: compiled as their default value (a literal), not materialised as columns
     absent: Mapping[str, Any] = field(default_factory=dict)
+    # sub-expressions shared between the compiled expressions, computed once as columns (batch compiler)
+    shared: SharedNodes | None = None
 
 
 class RuleDefinitionError(Exception):
@@ -218,6 +220,8 @@ class Expr:
         raise NotImplementedError
 
     def to_polars(self, ctx: CompileContext) -> pl.Expr:
+        if ctx.shared is not None:
+            return ctx.shared.compile(self, ctx)
         return self._polars(ctx)
 
     def _polars(self, ctx: CompileContext) -> pl.Expr:  # pragma: no cover - abstract
@@ -911,3 +915,73 @@ def switches_in(exprs: Iterable[Expr], params: Mapping[str, Any]) -> list[str]:
     for e in exprs:
         visit(e)
     return list(seen)
+
+
+class SharedNodes:
+    """Sub-expressions that several compiled expressions (or one, twice) contain, staged as columns.
+
+    A rule tree shares nodes (a reading's variants reuse the same terms; an if-else reads its condition
+    twice in Polars, for null and for truth), and a Polars expression is a tree: the effective size class of
+    内人社发〔2025〕18号 was computed dozens of times per row across the checks and amounts, 2.3 s of 3 s at
+    1 M units with the readings open. Compiled with a ``CompileContext(shared=...)``, each such node is
+    compiled once per combination of the readings below it, as a temporary column in ``levels`` (level
+    ``k`` reads only columns of levels ``< k``), and the expressions refer to it by name. Values are the
+    same: the column holds exactly the expression it replaces. Literals and plain columns stay inline
+    (the compiler still folds them).
+    """
+
+    def __init__(self, roots: Iterable[Expr], params: Mapping[str, Any], prefix: str = "__shared"):
+        self.params = params
+        self.prefix = prefix
+        parents: dict[int, set[int]] = {}
+        twice: set[int] = set()
+        for root in roots:
+            for node in root.walk():
+                for child in node.children():
+                    parents.setdefault(id(child), set()).add(id(node))
+                if isinstance(node, IfElse):
+                    twice.add(id(node.cond))
+                elif isinstance(node, IsIn):
+                    twice.add(id(node.a))
+        self.candidates = {k for k, p in parents.items() if len(p) > 1} | twice
+        self.levels: list[list[pl.Expr]] = []
+        self.names: list[str] = []
+        self._columns: dict[tuple[int, tuple[tuple[str, str | None], ...]], tuple[str, int]] = {}
+        self._switches: dict[int, list[str]] = {}
+        self._stack: list[int] = [-1]  # highest level read by the expression being compiled
+
+    def _key(self, node: Expr, readings: Mapping[str, str]) -> tuple[int, tuple[tuple[str, str | None], ...]]:
+        own = self._switches.get(id(node))
+        if own is None:
+            own = self._switches[id(node)] = switches_in([node], self.params)
+        return id(node), tuple((s, readings.get(s)) for s in own)
+
+    def _reads(self, level: int) -> None:
+        if level > self._stack[-1]:
+            self._stack[-1] = level
+
+    def compile(self, node: Expr, ctx: CompileContext) -> pl.Expr:
+        if id(node) not in self.candidates or isinstance(node, (Lit, Fact, Param, Setting)):
+            return node._polars(ctx)
+        key = self._key(node, ctx.readings)
+        hit = self._columns.get(key)
+        if hit is not None:
+            self._reads(hit[1])
+            return pl.col(hit[0])
+        self._stack.append(-1)
+        try:
+            e = node._polars(ctx)
+        finally:
+            below = self._stack.pop()
+        if _known_value(e) is not _NOT_CONST or e.meta.is_column():
+            self._reads(below)
+            return e
+        level = below + 1
+        name = f"{self.prefix}{len(self.names)}"
+        while len(self.levels) <= level:
+            self.levels.append([])
+        self.levels[level].append(e.alias(name))
+        self.names.append(name)
+        self._columns[key] = (name, level)
+        self._reads(level)
+        return pl.col(name)

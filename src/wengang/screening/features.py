@@ -319,6 +319,30 @@ def apply_legal_entity(lf: pl.LazyFrame, parents: pl.LazyFrame) -> pl.LazyFrame:
     ).drop("_le_class", "_le_avg")
 
 
+def _resolve_branches(frame: pl.DataFrame, parents: pl.DataFrame) -> pl.DataFrame:
+    """:func:`apply_legal_entity` over ``frame`` (same rows, same order), joining only the rows that name a legal
+    entity: with one partition the frame is every unit, of which branches are a few per cent. A row that names
+    none keeps its class and step and has no legal entity's class or average (as the join gives it)."""
+    is_branch = frame.get_column("legal_entity_credit_code").is_not_null()
+    pos = is_branch.arg_true()
+    if pos.len() == frame.height:
+        return apply_legal_entity(frame.lazy(), parents.lazy()).collect()
+    joined = apply_legal_entity(frame.gather(pos).lazy(), parents.lazy()).collect()
+    # row i of the frame → its row in ``joined`` (null for the others)
+    slot = pl.repeat(None, frame.height, dtype=pl.UInt32, eager=True).scatter(
+        pos, pl.int_range(0, pos.len(), dtype=pl.UInt32, eager=True)
+    )
+    kept = ("size_class", "size_class_step")  # unchanged where no legal entity is named
+    return frame.with_columns(
+        (
+            pl.when(is_branch).then(joined.get_column(c).gather(slot)).otherwise(pl.col(c))
+            if c in kept
+            else pl.when(is_branch).then(joined.get_column(c).gather(slot))
+        ).alias(c)
+        for c in (*kept, "legal_entity_size_class", "legal_entity_avg_contributors_12m")
+    )
+
+
 def derive_features(
     units: pl.LazyFrame | pl.DataFrame,
     contributions: pl.LazyFrame | pl.DataFrame,
@@ -654,7 +678,7 @@ def derive_features_partitioned(
         le_codes = pl.concat(referenced).unique()
         parents = pl.concat(classes).join(le_codes, on="credit_code", how="semi")
         del classes, referenced
-        emit(apply_legal_entity(pl.concat(branches).lazy(), parents.lazy()).collect(), last=True)
+        emit(_resolve_branches(pl.concat(branches), parents), last=True)
     quarantine_path = out / "quarantine.parquet"
     if qparts:
         pl.concat(qparts).sort("source_file", "source_row").write_parquet(quarantine_path)

@@ -27,8 +27,8 @@ import polars as pl
 from wengang.facts.identifiers import (
     USCC_ALPHABET,
     USCC_VALUE,
-    is_valid_credit_code,
     is_valid_id_number,
+    is_valid_normalised_credit_code,
     ric_check_character,
     uscc_check_character,
 )
@@ -74,7 +74,8 @@ def _normalise(code: str | None) -> str:
 
 
 def _valid(code: str, kind: str) -> bool:
-    return is_valid_credit_code(code) if kind == "credit_code" else is_valid_id_number(code)
+    """Is ``code`` (normalised: :func:`_normalise`) a valid identifier of its kind?"""
+    return is_valid_normalised_credit_code(code) if kind == "credit_code" else is_valid_id_number(code)
 
 
 def _check_character_ok(code: str, kind: str) -> bool:

@@ -9,6 +9,7 @@ step on a cluster with the same compiled rules.
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -36,6 +37,28 @@ RESULT_ID_COLUMNS = ("credit_code", "name", "region_code", "size_class")
 RAW_TABLES = ("units", "contributions", "headcount", "exclusions", "stats_size", "deferrals", "dispatch")
 # rows of monthly records per partition: keeps peak memory bounded whatever N is
 ROWS_PER_PARTITION = 16_000_000
+# peak memory of a run, measured (docs/performance.md): a base, per monthly row of the partition in memory,
+# and per unit of the whole run (every unit's code and class, kept for the branch step)
+MEMORY_BASE_BYTES = 700 * 2**20
+MEMORY_BYTES_PER_MONTHLY_ROW = 200
+MEMORY_BYTES_PER_UNIT = 80
+MIN_ROWS_PER_PARTITION = 500_000
+
+
+def rows_per_partition(memory_limit_gib: float | None, units: int) -> int:
+    """Monthly rows per partition so that a run stays within ``memory_limit_gib`` (``--memory-limit``), by the
+    measured model above; at most :data:`ROWS_PER_PARTITION`. A limit the model cannot meet is refused."""
+    if memory_limit_gib is None:
+        return ROWS_PER_PARTITION
+    budget = memory_limit_gib * 2**30 - MEMORY_BASE_BYTES - MEMORY_BYTES_PER_UNIT * units
+    rows = int(budget // MEMORY_BYTES_PER_MONTHLY_ROW)
+    if rows < MIN_ROWS_PER_PARTITION:
+        need = (MEMORY_BASE_BYTES + MEMORY_BYTES_PER_UNIT * units) / 2**30 + 0.1
+        raise IngestError(
+            f"内存上限 {memory_limit_gib:g} GiB 不足以筛查 {units:,} 个单位（至少约 {need:.1f} GiB）",
+            f"a memory limit of {memory_limit_gib:g} GiB is too small for {units:,} units (at least ~{need:.1f} GiB)",
+        )
+    return min(ROWS_PER_PARTITION, rows)
 
 
 class StrictRefusal(Exception):
@@ -146,6 +169,18 @@ def latest_month_in(contributions: RawTable, evaluation_date: date) -> str:
     return str(found) if found else cap
 
 
+def _warm_up() -> None:
+    """Import the programs and load the policy set (both cached for the process). Whatever fails here is
+    met again, and reported, where the run itself needs it."""
+    try:
+        import wengang.programs  # noqa: F401
+        from wengang.policies import load_policy_set
+
+        load_policy_set()
+    except Exception:  # noqa: BLE001, S110 - the run reports it when it gets there
+        pass
+
+
 def run_screening(
     out_dir: str | Path,
     *,
@@ -164,9 +199,17 @@ def run_screening(
     excel: bool = True,
     progress: bool = False,
     latest_month: str | None = None,
+    memory_limit_gib: float | None = None,
 ) -> ScreeningReport:
     from wengang.screening.evaluate import RESULT_COLUMNS, program_label, reason_text, screen_facts
+    from wengang.screening.features import derive_features_partitioned
     from wengang.screening.output import ParquetAppender, summarise, write_excel_sheets, write_result_sheets
+
+    # the programs' modules and the policy set (≈ 0.3–0.5 s of Python at start-up) load on a thread of their
+    # own while Polars reads and validates the tables. Every module this thread imports up to the rules is
+    # imported above (no two threads initialise modules at once); the rules wait for the thread.
+    warm = threading.Thread(target=_warm_up, name="wengang-warm-up", daemon=True)
+    warm.start()
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -178,6 +221,7 @@ def run_screening(
     plans: dict[int, Any] = {}  # every plan used, by identity (chunks of other regions may add plans)
 
     def decide(facts: pl.LazyFrame) -> pl.LazyFrame:
+        warm.join()
         results, used = screen_facts(
             facts, program, evaluation_date, readings=readings, settings=settings, include_drafts=include_drafts,
             region_data=region_data,
@@ -205,8 +249,6 @@ def run_screening(
             s.update(done=report.accepted)
         decided = time.perf_counter() - t1
     else:
-        from wengang.screening.features import derive_features_partitioned
-
         if not tables or "units" not in tables or "contributions" not in tables:
             raise IngestError(
                 "需要参保单位登记表（units）和月度缴费记录（contributions）",
@@ -219,7 +261,9 @@ def run_screening(
                 raise IngestError(f"未知的数据表：{'、'.join(unknown)}", f"unknown tables: {', '.join(unknown)}")
             n_monthly = _count(raws["contributions"])
             latest = latest_month or latest_month_in(raws["contributions"], evaluation_date)
-        parts = partitions or max(1, -(-n_monthly // ROWS_PER_PARTITION))
+        # ``memory_limit_gib`` (``--memory-limit``) sets the partition size; ``partitions`` overrides both
+        units = _count(raws["units"]) if memory_limit_gib is not None and not partitions else 0
+        parts = partitions or max(1, -(-n_monthly // rows_per_partition(memory_limit_gib, units)))
         seconds["读取"] = time.perf_counter() - t0
         others = {k: v for k, v in raws.items() if k not in ("units", "contributions")}
         # the features are decided chunk by chunk while they are in memory; under --strict nothing is
