@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 
@@ -496,7 +496,7 @@ def screen(
     settings: Mapping[str, Any] | None = None,
     checks: Iterable[str] | None = None,
     include_drafts: bool = False,
-    engine: str = "auto",
+    engine: Literal["auto", "in-memory", "streaming"] = "auto",
 ) -> RiskRun:
     """Run the registry's checks (all, or ``checks``) over the tables given; a check whose tables or settings
     are missing is skipped with the reason. Flags only in regions whose document in force on ``on`` lists
@@ -527,7 +527,7 @@ def screen(
             continue
         plans[cid] = DERIVE[cid](t, settings, check)
     # the heavy part: every check's plan at once (Polars shares the common scans and joins)
-    found = pl.collect_all(list(plans.values()), engine=engine) if plans else []  # type: ignore[arg-type]
+    found = pl.collect_all(list(plans.values()), engine=engine) if plans else []
     for cid, frame in zip(plans, found, strict=True):
         check = CHECKS[cid]
         regions = frame.get_column("region_code").drop_nulls().unique().sort().to_list()

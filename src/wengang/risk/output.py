@@ -19,10 +19,11 @@ def readable(flags: pl.DataFrame) -> pl.DataFrame:
     from wengang.screening.output import _yuan_column
 
     masked = mask_id_number_expr("subject_id")
+
     # an 18-character ID number or credit code inside a record or the evidence: first 4 and last 4 kept
-    hide = lambda col: pl.col(col).str.replace_all(
-        r"\b([0-9A-Z]{4})[0-9A-Z]{10}([0-9A-Z]{4})\b", "$1**********$2"
-    )  # noqa: E731
+    def hide(col: str) -> pl.Expr:
+        return pl.col(col).str.replace_all(r"\b([0-9A-Z]{4})[0-9A-Z]{10}([0-9A-Z]{4})\b", "$1**********$2")
+
     return flags.select(
         pl.int_range(1, pl.len() + 1).alias("序号"),
         pl.col("check_id").alias("核查项"),
