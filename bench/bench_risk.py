@@ -34,7 +34,9 @@ def main() -> None:
     if not (data / "dispatch_allocations.parquet").exists():
         t0 = time.perf_counter()
         demo.write(data, demo.generate(args.people, certs_per_person=3, certs_per_body=12, planted=3))
-        print(f"generated {args.people:,} people in {time.perf_counter() - t0:.1f} s (not part of the timing)")
+        print(
+            f"generated {args.people:,} people in {time.perf_counter() - t0:.1f} s (not part of the timing)"
+        )
     tables = {name: pl.scan_parquet(data / f"{name}.parquet") for name in batch.TABLES}
     n_certs = tables["certificates"].select(pl.len()).collect().item()
     load0 = os.getloadavg()
@@ -47,7 +49,9 @@ def main() -> None:
     expected = demo.expected_counts(3)
     print(f"people {args.people:,}  certificates {n_certs:,}  engine {args.engine}  cores {os.cpu_count()}  "
           f"polars {pl.__version__}  python {platform.python_version()}")  # fmt: skip
-    print(f"flags {run.flags.height} ({'as planted' if run.counts == expected else f'NOT as planted: {run.counts}'})")
+    print(
+        f"flags {run.flags.height} ({'as planted' if run.counts == expected else f'NOT as planted: {run.counts}'})"
+    )
     print(f"wall {wall:.1f} s  cpu {cpu:.1f} s  peak RSS {r1.ru_maxrss / 1024 / 1024:.2f} GB  "
           f"load(1 min) before {load0[0]:.1f} after {os.getloadavg()[0]:.1f}")  # fmt: skip
 

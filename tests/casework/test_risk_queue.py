@@ -63,11 +63,15 @@ def test_review_queue(ledger, flags):
     rec = ledger.decision(did)
     assert [(r["kind"], r["amount_fen"]) for r in rec["recoveries"]] == [("duplicate_subsidy", 90_000)]
     # (h) the dispatch firm keeps 50,000 fen of its dispatched share: recovered on its refund decision
-    mis = next(r for r in rows if r["check_id"] == "dispatch_allocation_mismatch" and r["subject_id"] == "PX0")
+    mis = next(
+        r for r in rows if r["check_id"] == "dispatch_allocation_mismatch" and r["subject_id"] == "PX0"
+    )
     did2 = _paid_dispatch(ledger, "PX0")
     out2 = confirm_flag(ledger, mis["id"], "auditor", reason="派遣单位未全额拨付用工单位")
     assert (out2.decision_id, out2.amount_fen) == (did2, 50_000)
-    assert [(r["kind"], r["amount_fen"]) for r in ledger.decision(did2)["recoveries"]] == [("dispatch_misuse", 50_000)]
+    assert [(r["kind"], r["amount_fen"]) for r in ledger.decision(did2)["recoveries"]] == [
+        ("dispatch_misuse", 50_000)
+    ]
     # no decision in the ledger: recorded for referral
     short = by["ui_short_term_insured"]
     out3 = confirm_flag(ledger, short["id"], "auditor", reason="短期参保，移交原发放地核查")
@@ -99,7 +103,11 @@ def test_review_queue(ledger, flags):
     assert rep.ok, rep.problems
     with ledger.engine.connect() as c:
         actions = [a for (a,) in c.exec_driver_sql("select action from case_audit_events order by seq")]
-    assert actions.count("risk_import") == 1 and actions.count("risk_confirm") == 3 and actions.count("risk_clear") == 1
+    assert (
+        actions.count("risk_import") == 1
+        and actions.count("risk_confirm") == 3
+        and actions.count("risk_clear") == 1
+    )
     assert "recover_duplicate_subsidy" in actions
 
 
@@ -141,7 +149,9 @@ def test_cli_screen_import_list_clear_confirm(tmp_path, flags):
     ws = load_workbook(tmp_path / "out" / "flags.xlsx", read_only=True).active
     cells = [str(c) for row in ws.iter_rows(values_only=True) for c in row if c is not None]
     ids = set(pl.read_parquet(tmp_path / "out" / "flags.parquet")["subject_id"])
-    assert not any(i in c for i in ids if len(i) == 18 for c in cells)  # no full ID number anywhere in the XLSX
+    assert not any(
+        i in c for i in ids if len(i) == 18 for c in cells
+    )  # no full ID number anywhere in the XLSX
     assert any("**********" in c for c in cells)
 
     db = ["--db", _DB.url, "-u", "auditor"]
@@ -155,11 +165,15 @@ def test_cli_screen_import_list_clear_confirm(tmp_path, flags):
     assert [x["状态"] for x in listed] == ["待核查", "待核查"] and all("*" in x["对象"] for x in listed)
     r = runner.invoke(app, ["risk", "confirm", "--check", "ui_short_term_insured", "--reason", "核实", *db])
     assert r.exit_code == 2 and "--yes" in r.output  # a bulk step is confirmed first
-    r = runner.invoke(app, ["risk", "confirm", "--check", "ui_short_term_insured", "--reason", "核实", "--yes", *db])
+    r = runner.invoke(
+        app, ["risk", "confirm", "--check", "ui_short_term_insured", "--reason", "核实", "--yes", *db]
+    )
     assert r.exit_code == 0 and r.output.count("已核实") == 2, r.output
     r = runner.invoke(app, ["risk", "clear", str(listed[0]["编号"]), "--reason", "x", *db])
     assert r.exit_code == 2 and "已处理（已核实）" in r.output
-    r = runner.invoke(app, ["risk", "clear", "1", "--reason", "核实为本地证书", "--db", _DB.url, "-u", "clerk"])
+    r = runner.invoke(
+        app, ["risk", "clear", "1", "--reason", "核实为本地证书", "--db", _DB.url, "-u", "clerk"]
+    )
     assert r.exit_code == 2 and "稽核" in r.output
     r = runner.invoke(app, ["audit", "verify", *db])
     assert r.exit_code == 0, r.output

@@ -42,7 +42,9 @@ def test_each_planted_anomaly_is_found_and_nothing_else(run):
     assert run.flags["flag_key"].n_unique() == run.flags.height
     records = {c: sorted(run.flags.filter(pl.col("check_id") == c)["record"].to_list()) for c in CHECKS}
     assert records["certificate_outside_place"] == ["PA0", "PA1", "PA2"]
-    assert records["evaluation_body_cluster"] == [f"PB-集中发证机构-{j}" for j in range(5)]  # 以上: 5 of 5 flagged
+    assert records["evaluation_body_cluster"] == [
+        f"PB-集中发证机构-{j}" for j in range(5)
+    ]  # 以上: 5 of 5 flagged
     assert records["dispatch_allocation_mismatch"] == ["PX0/2024", "PX1/2024", "PX2/2024", "PX3/2024"]
 
 
@@ -61,20 +63,29 @@ def test_evidence_and_amounts(run):
     dup = [r for r in f.values() if r["check_id"] == "skill_training_same_certificate"]
     # the later one (training, paid 2024-07-01 after the skill subsidy of 2024-05-01) is to be repaid
     assert {(r["program"], r["amount_fen"], json.loads(r["evidence"])["later"]) for r in dup} == {
-        ("training_subsidy", 90_000, "training")}
+        ("training_subsidy", 90_000, "training")
+    }
     deaths = [r for r in f.values() if r["check_id"] == "ui_status_anomaly" and '"deceased"' in r["evidence"]]
     # claim 2024-01 for 8 months, death 2024-04-10: May–August paid after death
     assert [json.loads(r["evidence"])["months_after_death"] for r in deaths] == [4, 4, 4]
     assert {r["amount_fen"] for r in deaths} == {4 * 180_000}
-    bad_ids = [r for r in f.values() if r["check_id"] == "ui_status_anomaly" and "校验码错误" in r["evidence"]]
-    assert len(bad_ids) == 3 and not any(is_valid_id_number(r["subject_id"]) for r in bad_ids)  # stdnum agrees
-    cross = sorted((r["region_code"], r["citation"]) for r in f.values() if r["check_id"] == "ui_cross_region")
+    bad_ids = [
+        r for r in f.values() if r["check_id"] == "ui_status_anomaly" and "校验码错误" in r["evidence"]
+    ]
+    assert len(bad_ids) == 3 and not any(
+        is_valid_id_number(r["subject_id"]) for r in bad_ids
+    )  # stdnum agrees
+    cross = sorted(
+        (r["region_code"], r["citation"]) for r in f.values() if r["check_id"] == "ui_cross_region"
+    )
     # each claim cites the document in force where it was paid
     assert {c for _, c in cross} == {"内人社发〔2025〕18号 五", "晋人社厅发〔2024〕28号 六"}
     flex = [r for r in f.values() if r["check_id"] == "ui_with_flexible_subsidy"]
     assert {(json.loads(r["evidence"])["overlap_months"], r["amount_fen"]) for r in flex} == {(3, 540_000)}
     short = [json.loads(r["evidence"]) for r in f.values() if r["check_id"] == "ui_short_term_insured"]
-    assert {(e["paid_months"], e["threshold"]) for e in short} == {(11, 12)}  # 12 (on the line) is not flagged
+    assert {(e["paid_months"], e["threshold"]) for e in short} == {
+        (11, 12)
+    }  # 12 (on the line) is not flagged
 
 
 def _flat(text: str) -> str:
@@ -89,7 +100,9 @@ def test_every_citation_is_quoted_verbatim_and_labelled():
         for cit in c.citations:
             assert _flat(cit.quote) in corpus, (c.id, cit.quote)
     # the programs' own rules decide: one definition per check
-    assert CHECKS["ui_cross_region"].rule is next(x for x in ui_benefit.PERSON_RISKS if x.id == "cross_region")
+    assert CHECKS["ui_cross_region"].rule is next(
+        x for x in ui_benefit.PERSON_RISKS if x.id == "cross_region"
+    )
     assert CHECKS["certificate_outside_place"].rule is skill_subsidy.RISK_CHECKS[0]
     assert CHECKS["evaluation_body_cluster"].rule is skill_subsidy.RISK_CHECKS[1]
 
@@ -99,16 +112,22 @@ def test_checks_apply_only_where_the_document_lists_them(tables):
     sx = tables["ui_claims"].with_columns(pl.lit("140302").alias("region_code"))
     res = batch.screen({"persons": tables["persons"], "ui_claims": sx, "flexible_subsidies": tables["flexible_subsidies"]},
                        on=demo.EVALUATION_DATE, settings=demo.DEMO_SETTINGS)  # fmt: skip
-    assert res.counts["ui_short_term_insured"] == 0 and res.not_applicable["ui_short_term_insured"] == ["140302"]
+    assert res.counts["ui_short_term_insured"] == 0 and res.not_applicable["ui_short_term_insured"] == [
+        "140302"
+    ]
     assert res.counts["ui_with_flexible_subsidy"] == 0
     # in 2024 Inner Mongolia's skill subsidy was 人社部发〔2024〕40号 三, which lists neither skill-subsidy check
     early = batch.screen(tables, on=date(2024, 7, 1), settings=demo.DEMO_SETTINGS)
     assert early.counts["certificate_outside_place"] == early.counts["evaluation_body_cluster"] == 0
-    assert early.not_applicable["certificate_outside_place"] == list(demo.COUNTIES[3:6])  # the holders of PA0–PA2
+    assert early.not_applicable["certificate_outside_place"] == list(
+        demo.COUNTIES[3:6]
+    )  # the holders of PA0–PA2
 
 
 def test_missing_settings_and_tables_are_said_not_guessed(tables):
-    res = batch.screen({"persons": tables["persons"], "certificates": tables["certificates"]}, on=demo.EVALUATION_DATE)
+    res = batch.screen(
+        {"persons": tables["persons"], "certificates": tables["certificates"]}, on=demo.EVALUATION_DATE
+    )
     assert "evaluation_body_batch_threshold" in res.skipped["evaluation_body_cluster"]
     assert "ui_claims" in res.skipped["ui_cross_region"]
     with pytest.raises(batch.RiskInputError) as e:
@@ -127,7 +146,9 @@ def test_one_case_runs_the_same_definitions(run, tables):
     }  # fmt: skip
     one = check_case(case)
     assert one.flags.to_dicts() == run.flags.filter(pl.col("subject_id") == pid).to_dicts()
-    example = json.loads((Path(__file__).resolve().parents[2] / "examples" / "risk-case.json").read_text("utf-8"))
+    example = json.loads(
+        (Path(__file__).resolve().parents[2] / "examples" / "risk-case.json").read_text("utf-8")
+    )
     assert sorted(check_case(example).counts.items()) == sorted({
         "certificate_outside_place": 1, "ui_cross_region": 2, "ui_status_anomaly": 2, "ui_short_term_insured": 0,
         "ui_with_flexible_subsidy": 1}.items())  # fmt: skip
