@@ -724,6 +724,7 @@ def _mount_subcommands() -> None:
     app.add_typer(workdays_app, name="workdays")
     app.add_typer(demo_app, name="demo")
     app.add_typer(__import__("wengang.documents.cli", fromlist=["doc_app"]).doc_app, name="doc")
+    app.add_typer(__import__("wengang.risk.cli", fromlist=["risk_app"]).risk_app, name="risk")
 
 
 _mount_subcommands()

@@ -34,6 +34,7 @@ from conftest import DB, pg_available
 from wengang.casework import AllocationIn, FileSender, LedgerError
 from wengang.casework.models import Base
 from wengang.casework.operators import add_operator, all_operators, change_roles, require, set_enabled
+from wengang.casework.risk_queue import clear_flag, confirm_flag, import_flags, list_flags
 from wengang.casework.roles import ACTIONS, ROLES, normalize_login, parse_role
 
 # one operator per role, holding that role only and taking no part in the setups below
@@ -163,6 +164,24 @@ def _allocation(ledger) -> int:
         return c.exec_driver_sql("select id from case_allocations").scalar_one()
 
 
+def _risk_flags():
+    import polars as pl
+
+    from wengang.casework.risk_queue import FLAG_COLUMNS
+
+    row = dict(flag_key="certificate_outside_place:PA0", check_id="certificate_outside_place", severity="中",
+               program="skill_subsidy", year=2024, subject_id="150102199001011234", subject_name="张三",
+               claim_key="6-07-06-05:4", region_code="150502", record="PA0", amount_fen=None,
+               label="持参保地或领金地以外所获证书申领技能提升补贴", citation="内人社发〔2025〕18号 五",
+               quote="重点核查持参保地或领金地以外所获证书", evidence="{}")
+    return pl.DataFrame([row], schema_overrides={"amount_fen": pl.Int64}).select(FLAG_COLUMNS)
+
+
+def _risk_flag_id(ledger) -> int:
+    import_flags(ledger, _risk_flags(), "auditor")
+    return list_flags(ledger)[0]["id"]
+
+
 @dataclass(frozen=True)
 class Step:
     """One ledger service: the action it needs, how to reach its starting point, and the call itself."""
@@ -227,6 +246,11 @@ STEPS: dict[str, Step] = {
                                    lambda L, a, x, t: L.report_dispatch_misuse(x, a, reason="未按规定拨付")),
     "recover_duplicate_subsidies": Step("recover", _duplicates_paid,
                                         lambda L, a, x, t: L.recover_duplicate_subsidies("150102199001011234", a)),
+    "import_flags": Step("risk_import", lambda L: None, lambda L, a, x, t: import_flags(L, _risk_flags(), a)),
+    "clear_flag": Step("risk_review", lambda L: _risk_flag_id(L),
+                       lambda L, a, x, t: clear_flag(L, x, a, reason="核实为本地证书")),
+    "confirm_flag": Step("risk_review", lambda L: _risk_flag_id(L),
+                         lambda L, a, x, t: confirm_flag(L, x, a, reason="核实，移交")),
     "add_operator": Step("manage_operators", lambda L: None,
                          lambda L, a, x, t: add_operator(L, "newbie", roles=["经办"], display_name="新人", actor=a)),
     "change_roles": Step("manage_operators", lambda L: None,
@@ -283,7 +307,9 @@ def test_every_action_is_exercised_and_the_matrix_is_the_brief():
     for a in ("pay", "bank_file", "bounce", "account"):
         assert need[a] == "payer", a
     assert need["manage_operators"] == "admin" and need["read"] is None
-    assert [a for a, r in need.items() if r in ("auditor", "admin") and a != "manage_operators"] == []
+    assert [a for a, r in need.items() if r == "admin"] == ["manage_operators"]
+    # the 稽核 reads and reviews the risk flags (issue 15), nothing else
+    assert [a for a, r in need.items() if r == "auditor"] == ["risk_import", "risk_review"]
 
 
 # ------------------------------------------------------------------ names

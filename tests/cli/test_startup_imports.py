@@ -52,7 +52,7 @@ def test_importing_the_cli_loads_nothing_heavy() -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [["--help"], ["case", "--help"], ["screen", "--help"], ["policy", "--help"], ["doc", "--help"], ["audit", "--help"]],
+    [["--help"], ["case", "--help"], ["screen", "--help"], ["policy", "--help"], ["doc", "--help"], ["audit", "--help"], ["risk", "--help"]],
 )
 def test_help_loads_nothing_heavy(args: list[str]) -> None:
     assert loaded_after(args) == []

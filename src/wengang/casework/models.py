@@ -307,7 +307,7 @@ class Recovery(Base):
     __table_args__ = (UniqueConstraint("decision_id", "kind", "seq", name="uq_case_recoveries_once"),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     decision_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("case_decisions.id"))
-    kind: Mapped[str] = mapped_column(String(20))  # overpayment | dispatch_misuse | duplicate_subsidy
+    kind: Mapped[str] = mapped_column(String(20))  # overpayment | dispatch_misuse | duplicate_subsidy | risk_flag
     seq: Mapped[int] = mapped_column(Integer)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(Text)
@@ -427,6 +427,49 @@ class AccountApproval(Base):
     audit_ref: Mapped[str] = mapped_column(String(40), index=True)
 
 
+class RiskFlag(Base):
+    """A risk flag (风险疑点) queued for the 稽核's review: what the check found, as found (append-only).
+
+    ``flag_key`` (check id + the record it concerns) is unique: importing the same flag twice stores it once.
+    ``program``/``year``/``subject_id``/``claim_key`` find the decision a confirmed flag's recovery goes to."""
+
+    __tablename__ = "case_risk_flags"
+    __table_args__ = (Index("ix_case_risk_flags_subject", "program", "year", "subject_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    flag_key: Mapped[str] = mapped_column(String(200), unique=True)
+    check_id: Mapped[str] = mapped_column(String(40))
+    severity: Mapped[str] = mapped_column(String(4))
+    program: Mapped[str] = mapped_column(String(32))
+    year: Mapped[int] = mapped_column(Integer)
+    subject_id: Mapped[str] = mapped_column(String(32))
+    subject_name: Mapped[str] = mapped_column(String(200), default="")
+    claim_key: Mapped[str] = mapped_column(String(64), default="")
+    region_code: Mapped[str] = mapped_column(String(12))
+    record: Mapped[str] = mapped_column(String(160))
+    amount_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    label: Mapped[str] = mapped_column(Text)
+    citation: Mapped[str] = mapped_column(String(120))
+    quote: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[str] = mapped_column(Text)  # JSON object
+    audit_ref: Mapped[str] = mapped_column(String(40), index=True)
+
+
+class RiskReview(Base):
+    """The 稽核's one verdict on a flag: cleared (排除, with the reason) or confirmed (核实). A confirmed flag
+    links the decision it concerns and the recovery (追回) ordered on it, or is recorded for referral (移交)."""
+
+    __tablename__ = "case_risk_reviews"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    flag_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("case_risk_flags.id"), unique=True)
+    outcome: Mapped[str] = mapped_column(String(12))  # cleared | confirmed
+    reason: Mapped[str] = mapped_column(Text)
+    reviewer: Mapped[str] = mapped_column(String(64))
+    decision_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("case_decisions.id"), nullable=True)
+    recovery_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("case_recoveries.id"), nullable=True)
+    referral: Mapped[bool] = mapped_column(Boolean, default=False)
+    audit_ref: Mapped[str] = mapped_column(String(40), index=True)
+
+
 class LedgerMeta(Base):
     """The ledger's identity (``ledger_id``, a UUID made by migration 0003), named in signed checkpoints."""
 
@@ -486,6 +529,11 @@ HASHED: dict[str, tuple[str, ...]] = {
     "case_operators": ("id", "login", "display_name"),
     "case_account_changes": ("id", "decision_id", "seq", "kind", "account_no", "requested_by", "reason"),
     "case_account_approvals": ("id", "change_id", "approver", "approve", "reason"),
+    "case_risk_flags": (
+        "id", "flag_key", "check_id", "severity", "program", "year", "subject_id", "subject_name", "claim_key",
+        "region_code", "record", "amount_fen", "label", "citation", "quote", "evidence",
+    ),
+    "case_risk_reviews": ("id", "flag_id", "outcome", "reason", "reviewer", "decision_id", "recovery_id", "referral"),
 }
 # Decisions created before migration 0003 were hashed without the init_* columns; their creating event has no
 # ``hv`` in ``after`` (see audit.hashed_columns).

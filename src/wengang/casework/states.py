@@ -117,6 +117,10 @@ ACTION_ZH: dict[str, str] = {t.action: t.zh for t in TRANSITIONS.values()} | {
     "dispatch_transfer": "派遣单位向用工单位拨付",
     "disqualify": "取消下一年度申领资格",
     "allocate": "登记用工单位分配",
+    "risk_import": "导入风险疑点",
+    "risk_clear": "排除风险疑点",
+    "risk_confirm": "核实风险疑点",
+    "recover_risk_flag": "追回（风险疑点核实）",
 }
 
 

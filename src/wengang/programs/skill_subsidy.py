@@ -503,6 +503,45 @@ def _outside_expr() -> pl.Expr:
     return pl.when(~cert | ~(ins | ben)).then(None).otherwise(~related)
 
 
+def with_evaluation_body_count(
+    frame: pl.LazyFrame,
+    *,
+    window_days: int | None = None,
+    body: str = "evaluation_body",
+    issued: str = "certificate_issue_date",
+    out: str = "evaluation_body_batch_count",
+) -> pl.LazyFrame:
+    """批量持同一评价机构所发证书 (内人社发〔2025〕18号 五): ``out`` = how many certificates of the row's
+    evaluation body the batch holds — all of them (``window_days`` None), or the most issued within any
+    ``window_days`` consecutive calendar days that include this certificate's issue date (a cluster in time).
+
+    The check (``evaluation_body_batch``) flags ``out`` at or above the region's threshold (达到即列为疑点).
+    Computed on a (body, day) count table: a rolling sum over the days ending at each day, then a rolling
+    maximum over the days starting at each day, so each certificate gets its busiest window. Adding
+    certificates never lowers a count. Rows without a body (or, windowed, an issue date) get null.
+    """
+    has_body = pl.col(body).fill_null("") != ""
+    if window_days is None:
+        return frame.with_columns(pl.when(has_body).then(pl.len().over(body)).cast(pl.Int64).alias(out))
+    if window_days < 1:
+        raise ValueError(f"window_days must be at least 1, not {window_days}")
+    w = int(window_days)
+    daily = (
+        frame.filter(has_body & pl.col(issued).is_not_null())
+        .group_by(body, issued)
+        .agg(pl.len().cast(pl.Int64).alias("_n"))
+        .sort(body, issued)
+        # certificates of the body issued in the window of w days ending on this day
+        .with_columns(pl.col("_n").rolling_sum_by(issued, window_size=f"{w}d").over(body).alias("_c"))
+        # the busiest such window among those ending within w days from this day (they all contain it)
+        .with_columns((-pl.col(issued).cast(pl.Int32).cast(pl.Int64)).alias("_back"))
+        .sort(body, "_back")
+        .with_columns(pl.col("_c").rolling_max_by("_back", window_size=f"{w}i").over(body).alias(out))
+        .select(body, issued, pl.col(out).cast(pl.Int64))
+    )
+    return frame.join(daily, on=[body, issued], how="left", nulls_equal=False)
+
+
 def _empty(schema: Mapping[str, Any]) -> pl.LazyFrame:
     return pl.LazyFrame(schema=dict(schema))
 
@@ -512,14 +551,17 @@ def derive_skill_features_frame(
     history: pl.LazyFrame | None = None,
     held: pl.LazyFrame | None = None,
     training: pl.LazyFrame | None = None,
+    *,
+    evaluation_body_window_days: int | None = None,
 ) -> pl.LazyFrame:
     """The derived fields of :func:`derive_skill_features`, for a table of applications.
 
     ``apps`` has the columns of :data:`APP_SCHEMA` (plus any other fact columns, kept); ``history`` past
     subsidies (:data:`HISTORY_SCHEMA`), ``held`` certificates held, ``training`` 职业培训补贴 received.
     Earlier applications of the same person in ``apps`` count as past subsidies of later ones.
-    ``evaluation_body_batch_count`` (applicants with a certificate of the same evaluation body in this
-    batch) is added when the column is absent.
+    ``evaluation_body_batch_count`` (certificates of the same evaluation body in this batch, or with
+    ``evaluation_body_window_days`` in the busiest window of that many days around the certificate:
+    :func:`with_evaluation_body_count`) is added when the column is absent.
     """
     history = history if history is not None else _empty(HISTORY_SCHEMA)
     held = held if held is not None else _empty(HELD_SCHEMA)
@@ -549,12 +591,7 @@ def derive_skill_features_frame(
         .alias("_order"),
     )
     if "evaluation_body_batch_count" not in names:
-        apps = apps.with_columns(
-            pl.when(pl.col("evaluation_body").fill_null("") != "")
-            .then(pl.len().over("evaluation_body"))
-            .cast(pl.Int64)
-            .alias("evaluation_body_batch_count")
-        )
+        apps = with_evaluation_body_count(apps, window_days=evaluation_body_window_days)
     cur = apps.select(
         "application_id",
         "id_number",

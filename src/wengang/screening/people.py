@@ -433,6 +433,49 @@ def _check_certificates(v: _Validated) -> None:
 # --- 失业保险金 ---------------------------------------------------------------------------------
 
 
+def claim_periods(ui_claims: pl.LazyFrame) -> pl.LazyFrame:
+    """Each claim with ``claim_id`` (``<公民身份号码>/<起始月份>``) and its months as dates ``[_from, _to)``."""
+    return ui_claims.with_columns(
+        _month_date("start_month").alias("_from"),
+        pl.concat_str("id_number", pl.lit("/"), "start_month").alias("claim_id"),
+    ).with_columns(_months_after(pl.col("_from"), pl.col("months")).alias("_to"))
+
+
+def claims_elsewhere(claims: pl.LazyFrame, all_claims: pl.LazyFrame) -> pl.LazyFrame:
+    """异地重复领取: the claims of ``claims`` (from :func:`claim_periods`) that another claim of the same person
+    in another region overlaps by at least one month, one row per claim with the first such claim's
+    region, start month and the overlapping months (``other_region``, ``other_start_month``,
+    ``overlap_months``). The fact ``claimed_elsewhere`` of ``ui_benefit`` (check ``cross_region``)."""
+    other = all_claims.select(
+        "id_number", pl.col("start_month").alias("_other"), pl.col("region_code").alias("_r"),
+        _month_date("start_month").alias("_f"),
+        _months_after(_month_date("start_month"), pl.col("months")).alias("_t"),
+    )  # fmt: skip
+    start = pl.max_horizontal("_from", "_f")
+    end = pl.min_horizontal("_to", "_t")
+    return (
+        claims.select("claim_id", "id_number", "start_month", "region_code", "_from", "_to")
+        .join(other, on="id_number", how="inner")
+        .filter(
+            (pl.col("_other") != pl.col("start_month"))
+            & (pl.col("_r") != pl.col("region_code"))
+            & (pl.col("_f") < pl.col("_to"))
+            & (pl.col("_from") < pl.col("_t"))
+        )
+        .with_columns(
+            ((end.dt.year() - start.dt.year()) * 12 + end.dt.month() - start.dt.month())
+            .cast(pl.Int64)
+            .alias("overlap_months")
+        )
+        .group_by("claim_id")
+        .agg(
+            pl.col("_r").sort_by("_r", "_other").first().alias("other_region"),
+            pl.col("_other").sort_by("_r", "_other").first().alias("other_start_month"),
+            pl.col("overlap_months").sort_by("_r", "_other").first(),
+        )
+    )
+
+
 def ui_facts(
     persons: pl.LazyFrame, ui_claims: pl.LazyFrame, all_claims: pl.LazyFrame | None = None
 ) -> pl.LazyFrame:
@@ -442,27 +485,8 @@ def ui_facts(
     valid claim, also those of regions outside the run's allowed set.
     """
     all_claims = ui_claims if all_claims is None else all_claims
-    claims = ui_claims.with_columns(
-        _month_date("start_month").alias("_from"),
-        pl.concat_str("id_number", pl.lit("/"), "start_month").alias("claim_id"),
-    ).with_columns(_months_after(pl.col("_from"), pl.col("months")).alias("_to"))
-    other = all_claims.select(
-        "id_number", pl.col("start_month").alias("_other"), pl.col("region_code").alias("_r"),
-        _month_date("start_month").alias("_f"),
-        _months_after(_month_date("start_month"), pl.col("months")).alias("_t"),
-    )  # fmt: skip
-    elsewhere = (
-        claims.select("claim_id", "id_number", "start_month", "region_code", "_from", "_to")
-        .join(other, on="id_number", how="inner")
-        .filter(
-            (pl.col("_other") != pl.col("start_month"))
-            & (pl.col("_r") != pl.col("region_code"))
-            & (pl.col("_f") < pl.col("_to"))
-            & (pl.col("_from") < pl.col("_t"))
-        )
-        .group_by("claim_id")
-        .agg(pl.lit(True).alias("_elsewhere"))
-    )
+    claims = claim_periods(ui_claims)
+    elsewhere = claims_elsewhere(claims, all_claims).select("claim_id", pl.lit(True).alias("_elsewhere"))
     p = persons.select(
         "id_number",
         pl.col("name").alias("_name"),
@@ -673,7 +697,11 @@ def run_people_screening(
             f["persons"], f["certificates"], f.get("subsidies"), f.get("held_certificates"), f.get("ui_claims"),
             urgent_occupations=urgent_occupations,
         )  # fmt: skip
-        facts = derive_skill_features_frame(inputs.apps, inputs.history, inputs.held, inputs.training)
+        window = (settings or {}).get("evaluation_body_batch_window_days")
+        facts = derive_skill_features_frame(
+            inputs.apps, inputs.history, inputs.held, inputs.training,
+            evaluation_body_window_days=None if window is None else int(window),
+        )  # fmt: skip
         facts = with_policy_period(facts, evaluation_date, include_drafts=include_drafts)
         inputs.already_paid.sink_parquet(out / "already_paid.parquet")
         extra_files["已享受补贴的证书（Parquet）"] = str(out / "already_paid.parquet")

@@ -1,0 +1,236 @@
+"""The risk-flag review queue (风险疑点核查): flags from ``wengang risk screen`` reviewed by the 稽核.
+
+* **import** — the flags of a run, stored as found; a flag already stored (same ``flag_key``: the same check on
+  the same record) is not stored again, so importing a run twice, or two overlapping runs, adds nothing.
+* **clear** — 排除 with a reason (the verdict is final: one per flag).
+* **confirm** — 核实: the flag's decision in the ledger (same program, subject, year, and claim key when the
+  flag has one) gets a recovery (追回) of the amount at risk, at most what was paid net of earlier
+  recoveries of overpayment; a flag whose decision is in the ledger but unpaid is linked (the caseworker holds
+  or refuses it); a flag with no decision here is recorded for referral (移交) to whoever paid it.
+
+Each step needs the 稽核 role (roles.ACTIONS ``risk_import`` / ``risk_review``), runs in one ledger transaction
+and is an audit event covering the rows it wrote (the recovery is its own event, as every recovery).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+from sqlalchemy import and_, func, select
+
+from .errors import LedgerError
+from .models import Decision, Recovery, RiskFlag, RiskReview
+
+F = RiskFlag.__table__.c
+R = RiskReview.__table__.c
+D = Decision.__table__.c
+FLAG_COLUMNS = (
+    "flag_key", "check_id", "severity", "program", "year", "subject_id", "subject_name", "claim_key", "region_code",
+    "record", "amount_fen", "label", "citation", "quote", "evidence",
+)  # fmt: skip
+STATUS_ZH = {"open": "待核查", "cleared": "已排除", "confirmed": "已核实"}
+
+
+@dataclass
+class ImportOutcome:
+    given: int
+    new: int
+
+    @property
+    def existing(self) -> int:
+        return self.given - self.new
+
+
+@dataclass
+class ConfirmOutcome:
+    flag_id: int
+    decision_id: int | None
+    recovery_id: int | None
+    amount_fen: int | None
+    referral: bool
+    note_zh: str
+
+
+def import_flags(ledger: Any, flags: pl.DataFrame, actor: str, *, chunk_size: int = 50_000) -> ImportOutcome:
+    """Store the flags not stored yet (one audit event per chunk that added any)."""
+    actor = ledger._need_actor(actor, "risk_import")
+    missing = [c for c in FLAG_COLUMNS if c not in flags.columns]
+    if missing:
+        raise LedgerError(
+            "bad_input",
+            f"疑点文件缺少字段：{'、'.join(missing)}",
+            f"flags file lacks columns: {', '.join(missing)}",
+        )
+    rows = flags.select(FLAG_COLUMNS).with_columns(
+        pl.col("subject_name").fill_null(""), pl.col("claim_key").fill_null("")
+    )
+    new = 0
+    with ledger._tx() as conn:
+        for start in range(0, rows.height, chunk_size):
+            part = rows.slice(start, chunk_size).unique("flag_key", keep="first", maintain_order=True)
+            _, n = ledger._insert_rows(
+                conn, RiskFlag, part.to_dicts(), actor=actor, action="risk_import",
+                after={"given": part.height},
+            )  # fmt: skip
+            new += n
+    return ImportOutcome(rows.height, new)
+
+
+def _flag(conn: Any, flag_id: int) -> dict[str, Any]:
+    row = conn.execute(select(RiskFlag.__table__).where(F.id == flag_id)).mappings().first()
+    if row is None:
+        raise LedgerError("not_found", f"找不到风险疑点 {flag_id}", f"no risk flag {flag_id}")
+    done = conn.execute(select(R.outcome).where(R.flag_id == flag_id)).first()
+    if done is not None:
+        raise LedgerError(
+            "already_reviewed",
+            f"风险疑点 {flag_id} 已处理（{STATUS_ZH[done[0]]}），不能再次处理",
+            f"risk flag {flag_id} is already {done[0]}",
+        )
+    return dict(row)
+
+
+def _review(ledger: Any, conn: Any, row: dict[str, Any], actor: str, action: str, reason: str) -> None:
+    _, n = ledger._insert_rows(
+        conn, RiskReview, [row], actor=actor, action=action, reason=reason, after={"flag_id": row["flag_id"]}
+    )
+    if n != 1:  # pragma: no cover - the write lock and the check in _flag make this unreachable
+        raise LedgerError(
+            "already_reviewed", f"风险疑点 {row['flag_id']} 已处理", f"flag {row['flag_id']} already reviewed"
+        )
+
+
+def _reason(reason: str | None) -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise LedgerError("no_reason", "须写明理由（--reason）", "a reason is required (--reason)")
+    return text
+
+
+def clear_flag(ledger: Any, flag_id: int, actor: str, *, reason: str) -> None:
+    """排除: the flag was looked into and is not a problem (the reason says why)."""
+    actor = ledger._need_actor(actor, "risk_review")
+    text = _reason(reason)
+    with ledger._tx() as conn:
+        _flag(conn, flag_id)
+        _review(ledger, conn, {"flag_id": flag_id, "outcome": "cleared", "reason": text, "reviewer": actor,
+                               "decision_id": None, "recovery_id": None, "referral": False}, actor, "risk_clear", text)  # fmt: skip
+
+
+def _decision_for(conn: Any, f: dict[str, Any]) -> tuple[int | None, str]:
+    cond = and_(D.program == f["program"], D.unit_id == f["subject_id"], D.year == f["year"])
+    if f["claim_key"]:
+        cond = and_(cond, D.claim_key == f["claim_key"])
+    ids = [r[0] for r in conn.execute(select(D.id).where(cond).order_by(D.id).limit(2))]
+    if len(ids) == 1:
+        return ids[0], ""
+    if not ids:
+        return None, "台账中没有该疑点对应的决定"
+    return None, "台账中有多个可能对应的决定，无法确定追回哪一个"
+
+
+def confirm_flag(
+    ledger: Any, flag_id: int, actor: str, *, reason: str, amount_fen: int | None = None
+) -> ConfirmOutcome:
+    """核实: order the recovery on the flag's decision (or link it, or record the referral). ``amount_fen``
+    overrides the flag's amount at risk; either is capped at what was paid net of overpayment recoveries."""
+    actor = ledger._need_actor(actor, "risk_review")
+    text = _reason(reason)
+    if amount_fen is not None and amount_fen <= 0:
+        raise LedgerError(
+            "bad_amount", "追回金额须为正数（分）", "the recovery amount must be positive (fen)"
+        )
+    with ledger._tx() as conn:
+        f = _flag(conn, flag_id)
+        decision_id, why = _decision_for(conn, f)
+        recovery_id = None
+        due = None
+        if decision_id is None:
+            note = f"{why}：已记录，移交原发放机构处理"
+        else:
+            net = ledger._net_paid(conn, decision_id, ("overpayment",))
+            already = conn.execute(
+                select(func.coalesce(func.sum(Recovery.__table__.c.amount_fen), 0)).where(
+                    Recovery.__table__.c.decision_id == decision_id,
+                    Recovery.__table__.c.kind != "overpayment",
+                )
+            ).scalar_one()
+            left = int(net) - int(already)
+            wanted = amount_fen if amount_fen is not None else (f["amount_fen"] or left)
+            due = min(wanted, left)
+            if due > 0:
+                from wengang.risk.registry import CHECKS
+
+                kind = CHECKS[f["check_id"]].recovery_kind if f["check_id"] in CHECKS else "risk_flag"
+                recovery_id = ledger._order_recovery(
+                    conn,
+                    decision_id,
+                    kind,
+                    due,
+                    actor,
+                    f"风险疑点核实：{f['label']}（{f['citation']}）：{text}",
+                )
+                note = f"已对决定 {decision_id} 下达追回 {due} 分"
+            else:
+                due = None
+                note = f"决定 {decision_id} 尚无可追回的已发金额：请暂缓或不予发放（case hold）"
+        _review(ledger, conn, {"flag_id": flag_id, "outcome": "confirmed", "reason": text, "reviewer": actor,
+                               "decision_id": decision_id, "recovery_id": recovery_id,
+                               "referral": decision_id is None}, actor, "risk_confirm", text)  # fmt: skip
+        return ConfirmOutcome(flag_id, decision_id, recovery_id, due, decision_id is None, note)
+
+
+def list_flags(
+    ledger: Any,
+    *,
+    status: Sequence[str] = (),
+    check: Sequence[str] = (),
+    severity: Sequence[str] = (),
+    region: str | None = None,
+    program: str | None = None,
+    year: int | None = None,
+    subject: str | None = None,
+    ids: Sequence[int] | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Flags with their status (待核查/已排除/已核实) and verdict, filtered; ordered by id."""
+    bad = [s for s in status if s not in STATUS_ZH]
+    if bad:
+        raise LedgerError(
+            "bad_input", f"状态只能是 {'、'.join(STATUS_ZH)}：{'、'.join(bad)}", f"unknown status: {bad}"
+        )
+    state = func.coalesce(R.outcome, "open")
+    q = (
+        select(RiskFlag.__table__, state.label("status"), R.reason.label("review_reason"), R.reviewer,
+               R.decision_id, R.recovery_id, R.referral)
+        .select_from(RiskFlag.__table__.outerjoin(RiskReview.__table__, R.flag_id == F.id))
+        .order_by(F.id)
+    )  # fmt: skip
+    if status:
+        q = q.where(state.in_(list(status)))
+    if check:
+        q = q.where(F.check_id.in_(list(check)))
+    if severity:
+        q = q.where(F.severity.in_(list(severity)))
+    if region:
+        q = q.where(F.region_code.startswith(re.sub(r"(00)+$", "", region.strip()) or region))
+    if program:
+        q = q.where(F.program == program)
+    if year is not None:
+        q = q.where(F.year == year)
+    if subject:
+        q = q.where(F.subject_id == subject.strip().upper())
+    if ids is not None:
+        q = q.where(F.id.in_(list(ids)))
+    if limit is not None:
+        q = q.limit(limit)
+    with ledger._read() as conn:
+        rows = [dict(r) for r in conn.execute(q).mappings()]
+    for r in rows:
+        r["evidence"] = json.loads(r["evidence"]) if r["evidence"] else {}
+    return rows

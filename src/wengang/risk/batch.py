@@ -1,0 +1,546 @@
+"""Risk checks over whole tables: derive each check's facts, run its rule, keep the flags.
+
+    tables ──► per check: derive the rule's facts (the programs' own derivations) ──► compile the rule
+           ──► rows where it is False ──► regions whose document in force lists the check ──► flags
+
+Everything up to the flagged rows is one lazy Polars plan per check (joins and group-bys, no Python per
+row); the flagged rows are few, so gating them by region and citing the document in force runs on them.
+The one-case runner (:mod:`wengang.risk.case`) calls :func:`screen` on one case's rows.
+
+The tables (columns as in docs/data-dictionary.md for ``persons``, ``certificates``, ``subsidies``,
+``ui_claims``; optional columns may be absent):
+
+* ``registry`` — 死亡、身份异常名单: ``id_number``, ``kind`` (``deceased`` | ``invalid_id``), ``date``
+  (date of death; empty for an invalid ID)
+* ``flexible_subsidies`` — 灵活就业人员社保补贴: ``id_number``, ``region_code``, ``start_month`` (YYYY-MM),
+  ``months``
+* ``dispatch_refunds`` — 劳务派遣单位返还: ``firm_id``, ``region_code``, ``year``, ``dispatch_share_fen``
+  (the part of the refund that concerns dispatched workers, to be passed on in full)
+* ``dispatch_allocations`` — 用工单位分配（留存备案）: ``firm_id``, ``year``, ``user_unit_id``, ``allocated_fen``
+
+Rows are read as given: no quarantine (an invalid ID number is itself a finding).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+import polars as pl
+
+from wengang.rules.expr import CompileContext
+
+from .registry import CHECKS, RiskCheck
+
+TABLES = (
+    "persons",
+    "certificates",
+    "subsidies",
+    "ui_claims",
+    "registry",
+    "flexible_subsidies",
+    "dispatch_refunds",
+    "dispatch_allocations",
+)
+
+# columns a table must have; optional ones are added as null when absent
+REQUIRED: dict[str, dict[str, Any]] = {
+    "persons": {"id_number": pl.String, "region_code": pl.String},
+    "certificates": {
+        "id_number": pl.String, "certificate_no": pl.String, "occupation_code": pl.String, "level": pl.Int64,
+        "issue_date": pl.Date, "issuer": pl.String, "issuing_region": pl.String,
+    },
+    "subsidies": {
+        "id_number": pl.String, "kind": pl.String, "occupation_code": pl.String, "level": pl.Int64,
+        "paid_date": pl.Date,
+    },
+    "ui_claims": {"id_number": pl.String, "region_code": pl.String, "start_month": pl.String, "months": pl.Int64},
+    "registry": {"id_number": pl.String, "kind": pl.String},
+    "flexible_subsidies": {"id_number": pl.String, "start_month": pl.String, "months": pl.Int64},
+    "dispatch_refunds": {
+        "firm_id": pl.String, "region_code": pl.String, "year": pl.Int64, "dispatch_share_fen": pl.Int64,
+    },
+    "dispatch_allocations": {
+        "firm_id": pl.String, "year": pl.Int64, "user_unit_id": pl.String, "allocated_fen": pl.Int64,
+    },
+}  # fmt: skip
+OPTIONAL: dict[str, dict[str, Any]] = {
+    "persons": {
+        "name": pl.String, "employer_credit_code": pl.String, "insured_months": pl.Int64,
+        "insured_months_continuous": pl.Int64, "person_status": pl.String,
+    },
+    "certificates": {
+        "work_type": pl.String, "application_date": pl.Date, "certificate_type": pl.String,
+        "urgent_occupation": pl.Boolean,
+    },
+    "subsidies": {"work_type": pl.String, "certificate_no": pl.String, "amount_fen": pl.Int64},
+    "ui_claims": {
+        "monthly_fen": pl.Int64, "paid_months": pl.Int64, "unclaimed_previous_months": pl.Int64,
+        "involuntary_separation": pl.Boolean, "registered_unemployed": pl.Boolean, "seeking_work": pl.Boolean,
+        "reemployed": pl.Boolean, "last_employer_credit_code": pl.String,
+    },
+    "registry": {"date": pl.Date},
+    "flexible_subsidies": {"region_code": pl.String},
+    "dispatch_refunds": {"firm_name": pl.String},
+    "dispatch_allocations": {},
+}  # fmt: skip
+
+FLAG_SCHEMA: dict[str, Any] = {
+    "flag_key": pl.String,  # check id + the record it concerns: the same finding has the same key in every run
+    "check_id": pl.String,
+    "label": pl.String,
+    "severity": pl.String,
+    "program": pl.String,  # whose decision a recovery goes to (training_subsidy for a later training subsidy)
+    "year": pl.Int64,
+    "subject_id": pl.String,  # 公民身份号码 or the dispatch firm's 统一社会信用代码
+    "subject_name": pl.String,
+    "claim_key": pl.String,  # "<职业编码>:<等级>" for skill subsidies, else ""
+    "region_code": pl.String,
+    "record": pl.String,  # certificate number, claim id (<ID>/<YYYY-MM>), firm/year
+    "amount_fen": pl.Int64,  # money at risk (to recover if confirmed), where the check can say
+    "citation": pl.String,  # 文号 + clause of the document in force in the region
+    "quote": pl.String,
+    "evidence": pl.String,  # JSON object: the registry entry's evidence fields
+}
+
+
+class RiskInputError(ValueError):
+    """A table lacks a column a check needs (Chinese / English)."""
+
+    def __init__(self, zh: str, en: str):
+        self.zh, self.en = zh, en
+        super().__init__(f"{zh} / {en}")
+
+
+@dataclass
+class RiskRun:
+    flags: pl.DataFrame
+    counts: dict[str, int]  # check id -> flags (0 for checks run without finding anything)
+    skipped: dict[str, str] = field(default_factory=dict)  # check id -> why it did not run (Chinese)
+    not_applicable: dict[str, list[str]] = field(
+        default_factory=dict
+    )  # check id -> regions it does not apply in
+
+
+def prepare(name: str, frame: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame:
+    """The table with its required columns checked and cast, and absent optional columns added as null."""
+    lf = frame.lazy()
+    have = lf.collect_schema()
+    missing = [c for c in REQUIRED[name] if c not in have]
+    if missing:
+        raise RiskInputError(
+            f"数据表 {name} 缺少字段：{'、'.join(missing)}",
+            f"table {name} lacks columns: {', '.join(missing)}",
+        )
+    wanted = REQUIRED[name] | OPTIONAL[name]
+    casts = [pl.col(c).cast(t) for c, t in wanted.items() if c in have and have[c] != t]
+    adds = [pl.lit(None, dtype=t).alias(c) for c, t in wanted.items() if c not in have]
+    if casts:
+        lf = lf.with_columns(casts)
+    if adds:
+        lf = lf.with_columns(adds)
+    return lf
+
+
+def _month_date(col: str) -> pl.Expr:
+    return (pl.col(col) + "-01").str.to_date("%Y-%m-%d", strict=False)
+
+
+def _months_between(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    """Whole months from first-of-month ``a`` to first-of-month ``b``."""
+    return ((b.dt.year() - a.dt.year()) * 12 + b.dt.month() - a.dt.month()).cast(pl.Int64)
+
+
+def _evidence(fields: Iterable[str]) -> pl.Expr:
+    return pl.struct([pl.col(f) for f in fields]).struct.json_encode().alias("evidence")
+
+
+def _flagged(check: RiskCheck, lf: pl.LazyFrame, settings: Mapping[str, Any]) -> pl.LazyFrame:
+    """The rows where the check's rule is False (a rule it cannot decide raises nothing)."""
+    passes = check.rule.expr.to_polars(CompileContext({}, settings, dict(check.readings)))
+    return lf.filter(passes.not_().fill_null(False))
+
+
+def _out(
+    lf: pl.LazyFrame,
+    check: RiskCheck,
+    *,
+    program: pl.Expr | str,
+    year: pl.Expr,
+    subject: str,
+    name: pl.Expr,
+    claim_key: pl.Expr,
+    region: str,
+    record: pl.Expr,
+    amount: pl.Expr,
+) -> pl.LazyFrame:
+    return lf.select(
+        pl.concat_str(pl.lit(check.id + ":"), record).alias("flag_key"),
+        pl.lit(check.id).alias("check_id"),
+        pl.lit(check.label).alias("label"),
+        pl.lit(check.severity).alias("severity"),
+        (pl.lit(program) if isinstance(program, str) else program).alias("program"),
+        year.cast(pl.Int64).alias("year"),
+        pl.col(subject).alias("subject_id"),
+        name.cast(pl.String).alias("subject_name"),
+        claim_key.cast(pl.String).alias("claim_key"),
+        pl.col(region).alias("region_code"),
+        record.alias("record"),
+        amount.cast(pl.Int64).alias("amount_fen"),
+        pl.col("evidence"),
+    )
+
+
+# --- the derivations ------------------------------------------------------------------------------
+
+
+def _skill_apps(t: Mapping[str, pl.LazyFrame]) -> pl.LazyFrame:
+    """Each certificate as a 技能提升补贴 application (免申即享: a certificate is an application), mapped as
+    the people screening maps it (:func:`wengang.screening.people.skill_inputs`, with no past subsidies:
+    a certificate already paid for is still one to look at)."""
+    from wengang.screening.people import skill_inputs
+
+    return skill_inputs(t["persons"], t["certificates"], None, None, t.get("ui_claims")).apps
+
+
+def _certificate_outside(
+    t: Mapping[str, pl.LazyFrame], s: Mapping[str, Any], check: RiskCheck
+) -> pl.LazyFrame:
+    from wengang.programs.skill_subsidy import _outside_expr
+
+    apps = _skill_apps(t).with_columns(
+        _outside_expr().alias("certificate_outside_place"),
+        pl.col("application_id").alias("certificate_no"),
+    )
+    flagged = _flagged(check, apps, s).with_columns(_evidence(check.evidence))
+    return _out(
+        flagged, check, program="skill_subsidy", year=pl.col("application_date").dt.year(), subject="id_number",
+        name=pl.col("name"), claim_key=pl.format("{}:{}", "occupation_code", "level"), region="region_code",
+        record=pl.col("certificate_no"), amount=pl.lit(None),
+    )  # fmt: skip
+
+
+def _evaluation_body_cluster(
+    t: Mapping[str, pl.LazyFrame], s: Mapping[str, Any], check: RiskCheck
+) -> pl.LazyFrame:
+    from wengang.programs.skill_subsidy import with_evaluation_body_count
+
+    window = int(s["evaluation_body_batch_window_days"])
+    # counted over every certificate given (a body's batch includes holders outside the persons table)
+    counts = with_evaluation_body_count(
+        t["certificates"].select("certificate_no", pl.col("issuer").fill_null("").alias("evaluation_body"),
+                                 pl.col("issue_date").alias("certificate_issue_date")),
+        window_days=window,
+    ).select("certificate_no", "evaluation_body_batch_count")  # fmt: skip
+    apps = (
+        _skill_apps(t)
+        .rename({"application_id": "certificate_no"})
+        .join(counts, on="certificate_no", how="left")
+        .with_columns(
+            pl.lit(int(s["evaluation_body_batch_threshold"]), dtype=pl.Int64).alias("threshold"),
+            pl.lit(window, dtype=pl.Int64).alias("window_days"),
+        )
+    )
+    flagged = _flagged(check, apps, s).with_columns(_evidence(check.evidence))
+    return _out(
+        flagged, check, program="skill_subsidy", year=pl.col("application_date").dt.year(), subject="id_number",
+        name=pl.col("name"), claim_key=pl.format("{}:{}", "occupation_code", "level"), region="region_code",
+        record=pl.col("certificate_no"), amount=pl.lit(None),
+    )  # fmt: skip
+
+
+def _skill_training(t: Mapping[str, pl.LazyFrame], s: Mapping[str, Any], check: RiskCheck) -> pl.LazyFrame:
+    subs = t["subsidies"].with_columns(pl.col("work_type").fill_null("").str.strip_chars())
+    skill = subs.filter(pl.col("kind") == "skill").select(
+        "id_number", "occupation_code", "work_type", "level", "certificate_no",
+        pl.col("paid_date").alias("skill_paid_date"), pl.col("amount_fen").alias("skill_amount_fen"),
+    )  # fmt: skip
+    training = subs.filter(pl.col("kind") == "training").select(
+        "id_number", "occupation_code", "work_type", "level", pl.col("certificate_no").alias("_tcert"),
+        pl.col("paid_date").alias("training_paid_date"), pl.col("amount_fen").alias("training_amount_fen"),
+    )  # fmt: skip
+    # the same certificate: its number on both, else the same person, occupation, work type and level
+    by_number = skill.filter(pl.col("certificate_no").is_not_null()).join(
+        training.filter(pl.col("_tcert").is_not_null()).drop("occupation_code", "work_type", "level"),
+        left_on=["id_number", "certificate_no"], right_on=["id_number", "_tcert"], how="inner",
+    )  # fmt: skip
+    by_match = (
+        skill.join(training, on=["id_number", "occupation_code", "work_type", "level"], how="inner")
+        .filter(pl.col("certificate_no").is_null() | pl.col("_tcert").is_null())
+        .drop("_tcert")
+    )
+    pairs = pl.concat([by_number, by_match], how="vertical_relaxed")
+    key = pl.format(
+        "{}/{}:{}/{}", "id_number", "occupation_code", "level", pl.col("skill_paid_date").cast(pl.String)
+    )
+    first = pl.col("training_paid_date").arg_min()
+    pairs = (
+        pairs.with_columns(key.alias("_key"))
+        .group_by("_key")
+        .agg(pl.all().exclude("_key").get(first))
+        .with_columns(
+            (pl.col("training_paid_date") <= pl.col("skill_paid_date")).alias(
+                "training_subsidy_same_level_before"
+            ),
+            (pl.col("training_paid_date") > pl.col("skill_paid_date")).alias(
+                "training_subsidy_same_level_after"
+            ),
+            pl.when(pl.col("training_paid_date") > pl.col("skill_paid_date"))
+            .then(pl.lit("training"))
+            .when(pl.col("training_paid_date") < pl.col("skill_paid_date"))
+            .then(pl.lit("skill"))
+            .otherwise(pl.lit("same_day"))
+            .alias("later"),
+        )
+    )
+    persons = t["persons"].select("id_number", pl.col("name").alias("_name"), pl.col("region_code"))
+    pairs = pairs.join(persons, on="id_number", how="inner")
+    flagged = _flagged(check, pairs, s).with_columns(_evidence(check.evidence))
+    later = pl.col("later")
+    return _out(
+        flagged, check,
+        program=pl.when(later == "training").then(pl.lit("training_subsidy")).otherwise(pl.lit("skill_subsidy")),
+        year=pl.max_horizontal("skill_paid_date", "training_paid_date").dt.year(), subject="id_number",
+        name=pl.col("_name"), claim_key=pl.format("{}:{}", "occupation_code", "level"), region="region_code",
+        record=pl.col("_key"),
+        amount=pl.when(later == "training").then(pl.col("training_amount_fen"))
+        .when(later == "skill").then(pl.col("skill_amount_fen")),
+    )  # fmt: skip
+
+
+def _ui_base(t: Mapping[str, pl.LazyFrame]) -> pl.LazyFrame:
+    """Each claim with the facts the people screening derives (``ui_facts``: paid months, claimed elsewhere)."""
+    from wengang.screening.people import ui_facts
+
+    persons = t.get("persons")
+    if persons is None:
+        persons = prepare("persons", pl.LazyFrame(schema=REQUIRED["persons"]))
+    facts = ui_facts(persons, t["ui_claims"])
+    return facts.with_columns(
+        pl.col("application_date").dt.strftime("%Y-%m").alias("start_month"),
+        pl.col("claim_months").alias("months"),
+        pl.col("claim_monthly_fen").alias("monthly_fen"),
+        pl.col("application_date").alias("_from"),
+        pl.col("application_date")
+        .dt.offset_by(pl.format("{}mo", pl.col("claim_months").fill_null(0)))
+        .alias("_to"),
+    )
+
+
+def _ui_out(flagged: pl.LazyFrame, check: RiskCheck, amount: pl.Expr) -> pl.LazyFrame:
+    return _out(
+        flagged.with_columns(_evidence(check.evidence)), check, program="ui_benefit",
+        year=pl.col("_from").dt.year(), subject="id_number", name=pl.col("name"), claim_key=pl.lit(""),
+        region="region_code", record=pl.col("claim_id"), amount=amount,
+    )  # fmt: skip
+
+
+def _ui_cross_region(t: Mapping[str, pl.LazyFrame], s: Mapping[str, Any], check: RiskCheck) -> pl.LazyFrame:
+    from wengang.screening.people import claim_periods, claims_elsewhere
+
+    detail = claims_elsewhere(claim_periods(t["ui_claims"]), t["ui_claims"])
+    base = _ui_base(t)
+    flagged = _flagged(check, base, s).join(detail, on="claim_id", how="left")
+    return _ui_out(flagged, check, pl.col("overlap_months") * pl.col("monthly_fen"))
+
+
+def _ui_status(t: Mapping[str, pl.LazyFrame], s: Mapping[str, Any], check: RiskCheck) -> pl.LazyFrame:
+    from wengang.facts.identifiers import REASONS_ZH, id_number_reasons
+
+    reg = (
+        t["registry"]
+        .with_columns(pl.col("kind").str.strip_chars())
+        .group_by("id_number")
+        .agg(
+            pl.col("date").filter(pl.col("kind") == "deceased").min().alias("death_date"),
+            (pl.col("kind") == "invalid_id").any().alias("_listed_invalid"),
+            pl.col("kind").unique().sort().str.join(",").alias("registry_kind"),
+        )
+    )
+    base = _ui_base(t).join(reg, on="id_number", how="left")
+    # GB 11643: check digit, birth date and birthplace (the vectorised stdnum.cn.ric of facts.identifiers)
+    base = id_number_reasons(base, "id_number", "_id_reason")
+    after_death = pl.col("death_date").dt.month_start().dt.offset_by("1mo")
+    months_after = (
+        pl.when(pl.col("death_date").is_null())
+        .then(None)
+        .otherwise(_months_between(pl.max_horizontal("_from", after_death), pl.col("_to")).clip(0, None))
+    )
+    base = base.with_columns(months_after.alias("months_after_death")).with_columns(
+        (pl.col("months_after_death") > 0).fill_null(False).alias("deceased"),
+        (pl.col("_listed_invalid").fill_null(False) | pl.col("_id_reason").is_not_null()).alias("identity_anomaly"),
+        pl.col("_id_reason").replace_strict(REASONS_ZH, default=None, return_dtype=pl.String)
+        .fill_null("通过").alias("id_check"),
+        pl.col("death_date").cast(pl.String),
+    )  # fmt: skip
+    flagged = _flagged(check, base, s)
+    amount = (
+        pl.when(pl.col("identity_anomaly"))
+        .then(pl.col("months") * pl.col("monthly_fen"))
+        .otherwise(pl.col("months_after_death") * pl.col("monthly_fen"))
+    )
+    return _ui_out(flagged, check, amount)
+
+
+def _ui_short_term(t: Mapping[str, pl.LazyFrame], s: Mapping[str, Any], check: RiskCheck) -> pl.LazyFrame:
+    base = _ui_base(t).with_columns(
+        pl.lit(int(s["short_term_insured_months"]), dtype=pl.Int64).alias("threshold")
+    )
+    return _ui_out(_flagged(check, base, s), check, pl.lit(None))
+
+
+def _ui_flexible(t: Mapping[str, pl.LazyFrame], s: Mapping[str, Any], check: RiskCheck) -> pl.LazyFrame:
+    flex = t["flexible_subsidies"].select(
+        "id_number",
+        pl.col("start_month").alias("flexible_start_month"),
+        _month_date("start_month").alias("_ff"),
+        _month_date("start_month")
+        .dt.offset_by(pl.format("{}mo", pl.col("months").fill_null(0)))
+        .alias("_ft"),
+    )
+    base = _ui_base(t)
+    overlap = (
+        base.select("claim_id", "id_number", "_from", "_to")
+        .join(flex, on="id_number", how="inner")
+        .filter((pl.col("_ff") < pl.col("_to")) & (pl.col("_from") < pl.col("_ft")))
+        .with_columns(
+            _months_between(pl.max_horizontal("_from", "_ff"), pl.min_horizontal("_to", "_ft")).alias(
+                "overlap_months"
+            )
+        )
+        .group_by("claim_id")
+        .agg(
+            pl.col("flexible_start_month").sort().first(),
+            pl.col("overlap_months").sum(),
+            pl.lit(True).alias("receiving_flexible_employment_subsidy"),
+        )
+    )
+    facts = base.join(overlap, on="claim_id", how="left").with_columns(
+        pl.col("receiving_flexible_employment_subsidy").fill_null(False)
+    )
+    return _ui_out(_flagged(check, facts, s), check, pl.col("overlap_months") * pl.col("monthly_fen"))
+
+
+def _dispatch(t: Mapping[str, pl.LazyFrame], s: Mapping[str, Any], check: RiskCheck) -> pl.LazyFrame:
+    allocations = t.get("dispatch_allocations")
+    if allocations is None:
+        allocations = prepare("dispatch_allocations", pl.LazyFrame(schema=REQUIRED["dispatch_allocations"]))
+    sums = allocations.group_by("firm_id", "year").agg(
+        pl.col("allocated_fen").sum().alias("_allocated"),
+        pl.col("user_unit_id").n_unique().alias("user_units"),
+    )
+    facts = (
+        t["dispatch_refunds"]
+        .join(sums, on=["firm_id", "year"], how="left")
+        .with_columns(
+            pl.col("_allocated").fill_null(0).alias("dispatch_allocated_fen"),
+            pl.col("user_units").fill_null(0),
+        )
+        .with_columns(
+            (pl.col("dispatch_share_fen") - pl.col("dispatch_allocated_fen")).alias("difference_fen")
+        )
+    )
+    flagged = _flagged(check, facts, s).with_columns(_evidence(check.evidence))
+    return _out(
+        flagged, check, program="fanhuan", year=pl.col("year"), subject="firm_id", name=pl.col("firm_name"),
+        claim_key=pl.lit(""), region="region_code", record=pl.format("{}/{}", "firm_id", "year"),
+        amount=pl.when(pl.col("difference_fen") > 0).then(pl.col("difference_fen")),
+    )  # fmt: skip
+
+
+DERIVE = {
+    "certificate_outside_place": _certificate_outside,
+    "evaluation_body_cluster": _evaluation_body_cluster,
+    "skill_training_same_certificate": _skill_training,
+    "ui_cross_region": _ui_cross_region,
+    "ui_status_anomaly": _ui_status,
+    "ui_short_term_insured": _ui_short_term,
+    "ui_with_flexible_subsidy": _ui_flexible,
+    "dispatch_allocation_mismatch": _dispatch,
+}
+assert set(DERIVE) == set(CHECKS)
+
+
+# --- gating by the document in force ----------------------------------------------------------------
+
+
+def _citations(
+    check: RiskCheck, regions: list[str], on: date, include_drafts: bool
+) -> tuple[pl.DataFrame, list[str]]:
+    """(region → citation and quote where the document in force lists the check, regions where it does not)."""
+    from wengang.screening.evaluate import plan_regions
+
+    rows: list[tuple[str, str, str]] = []
+    outside: list[str] = []
+    for plan in plan_regions(check.program, regions, on, include_drafts=include_drafts):
+        params = plan.resolution.params if plan.resolution is not None else None
+        if params is None or not check.applies_under(params):
+            outside.extend(plan.regions)
+            continue
+        cite = next((params[n] for n in check.cite_params if n in params), None)
+        text = cite.citation() if cite is not None else check.citation.short()
+        quote = cite.quote if cite is not None else check.citation.quote
+        rows.extend((r, text, quote) for r in plan.regions)
+    frame = pl.DataFrame(
+        rows, schema={"region_code": pl.String, "citation": pl.String, "quote": pl.String}, orient="row"
+    )
+    return frame, sorted(outside)
+
+
+def screen(
+    tables: Mapping[str, pl.LazyFrame | pl.DataFrame | None],
+    *,
+    on: date,
+    settings: Mapping[str, Any] | None = None,
+    checks: Iterable[str] | None = None,
+    include_drafts: bool = False,
+    engine: Literal["auto", "in-memory", "streaming"] = "auto",
+) -> RiskRun:
+    """Run the registry's checks (all, or ``checks``) over the tables given; a check whose tables or settings
+    are missing is skipped with the reason. Flags only in regions whose document in force on ``on`` lists
+    the check, each citing that document."""
+    settings = dict(settings or {})
+    t = {name: prepare(name, frame) for name, frame in tables.items() if frame is not None}
+    unknown = sorted(set(tables) - set(TABLES))
+    if unknown:
+        raise RiskInputError(f"未知数据表：{'、'.join(unknown)}", f"unknown tables: {', '.join(unknown)}")
+    wanted = list(CHECKS) if checks is None else list(checks)
+    bad = [c for c in wanted if c not in CHECKS]
+    if bad:
+        raise RiskInputError(f"未知核查项：{'、'.join(bad)}", f"unknown checks: {', '.join(bad)}")
+    parts: list[pl.DataFrame] = []
+    counts: dict[str, int] = {}
+    skipped: dict[str, str] = {}
+    outside: dict[str, list[str]] = {}
+    plans: dict[str, pl.LazyFrame] = {}
+    for cid in wanted:
+        check = CHECKS[cid]
+        lacking = [n for n in check.tables if n not in t]
+        if lacking:
+            skipped[cid] = f"缺少数据表 {'、'.join(lacking)}"
+            continue
+        unset = [n for n in check.settings if settings.get(n) is None]
+        if unset:
+            skipped[cid] = f"缺少地区设置 {'、'.join(unset)}（文件未给出数值，由经办方设定）"
+            continue
+        plans[cid] = DERIVE[cid](t, settings, check)
+    # the heavy part: every check's plan at once (Polars shares the common scans and joins)
+    found = pl.collect_all(list(plans.values()), engine=engine) if plans else []
+    for cid, frame in zip(plans, found, strict=True):
+        check = CHECKS[cid]
+        regions = frame.get_column("region_code").drop_nulls().unique().sort().to_list()
+        cites, outside[cid] = _citations(check, regions, on, include_drafts)
+        kept = frame.join(cites, on="region_code", how="inner")
+        counts[cid] = kept.height
+        parts.append(kept.select(list(FLAG_SCHEMA)))
+    flags = (
+        pl.concat(parts, how="vertical_relaxed").cast(FLAG_SCHEMA)  # type: ignore[arg-type]
+        if parts
+        else pl.DataFrame(schema=FLAG_SCHEMA)
+    )
+    flags = flags.unique("flag_key", keep="first", maintain_order=True).sort(
+        "check_id", "region_code", "subject_id", "record"
+    )
+    return RiskRun(flags, counts, skipped, {k: v for k, v in outside.items() if v})
