@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_s19r1_risk_flags"
-down_revision = "0004_operator_events"
+down_revision = "0005_web_accounts"
 branch_labels = None
 depends_on = None
 
