@@ -86,7 +86,8 @@ def dashboard(request: Request) -> Response:
               "paid_fen": paid, "net_fen": net,
               "waiting_review": sum(by_state.get(s, [0, 0])[0] for s in ("confirmed", "applied", "first_reviewed")),
               "runs": len(jobs.jobs(led(request), limit=1000))}
-    table = [{"state": s, "zh": STATE_ZH[s], "n": by_state[s][0], "fen": by_state[s][1]} for s in state_order]
+    table = [{"state": s, "zh": STATE_ZH[s], "n": by_state[s][0], "fen": by_state[s][1] if s in payable else None}
+             for s in state_order]
     programs = [{"program": labels.get(p, p), "n": v[0], "fen": v[1]} for p, v in sorted(by_program.items())]
     return page(request, "dashboard.html", charts=charts, totals=totals, table=table, programs=programs)
 

@@ -53,7 +53,11 @@ PERSON_STATUS = {"employed_worker": "企业在职职工", "benefit_recipient": "
 CERT_TYPES = {"skill_level": "职业技能等级证书", "vocational_qualification": "技能人员职业资格证书",
               "special_ability": "专项职业能力证书"}
 TRI = {"": "不清楚", "yes": "是", "no": "否"}
-DEFAULTS = {"application_date": "", "person_status": "employed_worker", "insured_months_cumulative": "",
+MONTHS = {"insured_months_cumulative": "截至申领日累计参加失业保险月数",
+          "insured_months_continuous": "截至申领日连续参加失业保险月数",
+          "insured_months_cumulative_at_certificate": "取得证书时累计参保月数",
+          "insured_months_continuous_at_certificate": "取得证书时连续参保月数"}
+DEFAULTS = {"application_date": "", "person_status": "employed_worker", **dict.fromkeys(MONTHS, ""),
             "insured_region": "150502", "occupation_code": "", "occupation_name": "", "level": "4",
             "certificate_type": "skill_level", "certificate_issue_date": "", "certificate_region": "150502",
             "evaluation_body": "", "urgent_occupation": "", "none_before": ""}
@@ -66,11 +70,11 @@ def _person_facts(f: dict[str, str], id_number: str, name: str) -> tuple[str, da
     region = f.get("insured_region") or ""
     if not region:
         raise ApiError(422, "invalid_input", "请填写“参保地行政区划代码”", "insured_region is required", "insured_region")
-    months = as_int(f.get("insured_months_cumulative"), "insured_months_cumulative", "累计参保月数", lo=0, hi=1200)
+    months = {name: as_int(f.get(name), name, label, lo=0, hi=1200) for name, label in MONTHS.items()}
     level = as_int(f.get("level"), "level", "证书等级", lo=1, hi=5)
     facts: dict[str, Any] = {
         "id_number": id_number, "name": name, "application_date": on.isoformat(),
-        "person_status": f.get("person_status") or "employed_worker", "insured_months_cumulative": months,
+        "person_status": f.get("person_status") or "employed_worker", **months,
         "insured_region": region, "occupation_code": f.get("occupation_code", ""),
         "occupation_name": f.get("occupation_name", ""), "level": level,
         "certificate_type": f.get("certificate_type") or "skill_level",
@@ -104,7 +108,7 @@ def _person_page(request: Request, f: dict[str, str], result: Any = None, status
     assert p.subject is not None
     values = {**DEFAULTS, "application_date": date.today().isoformat(), **f}
     return page(request, "person.html", status_code=status, rows=_own_rows(request, p.subject), values=values,
-                levels=LEVELS, statuses=PERSON_STATUS, cert_types=CERT_TYPES, tri=TRI, result=result)
+                levels=LEVELS, months=MONTHS, statuses=PERSON_STATUS, cert_types=CERT_TYPES, tri=TRI, result=result)
 
 
 @router.get("/person", include_in_schema=False)
