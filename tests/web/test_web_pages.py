@@ -28,8 +28,13 @@ def page_routes(app: Any) -> list[tuple[str, str]]:
 
 
 def concrete(path: str, web: Any, role: str) -> str:
-    values = {"decision_id": str(web.ids[PERSON if role == "person" else UNIT_A]), "doc_id": "im-2025-18",
-              "name": "refund_rate_sme", "job_id": "999", "list_key": "GS-NONE"}
+    values = {
+        "decision_id": str(web.ids[PERSON if role == "person" else UNIT_A]),
+        "doc_id": "im-2025-18",
+        "name": "refund_rate_sme",
+        "job_id": "999",
+        "list_key": "GS-NONE",
+    }
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 
 
@@ -47,8 +52,16 @@ def test_every_page_route_is_declared_and_refuses_the_wrong_role(web):
         for role, c in clients.items():
             if role in allowed:
                 continue
-            r = c.request(method, concrete(path, web, role), data={"csrf_token": c.headers["X-CSRF-Token"]},
-                          headers=HTML) if method == "POST" else c.get(concrete(path, web, role), headers=HTML)
+            r = (
+                c.request(
+                    method,
+                    concrete(path, web, role),
+                    data={"csrf_token": c.headers["X-CSRF-Token"]},
+                    headers=HTML,
+                )
+                if method == "POST"
+                else c.get(concrete(path, web, role), headers=HTML)
+            )
             assert r.status_code == 403, (role, method, path, r.status_code)
             assert "text/html" in r.headers["content-type"]  # a browser gets a page saying why
             assert "不能访问此功能" in r.text and "需要" in r.text
@@ -56,7 +69,10 @@ def test_every_page_route_is_declared_and_refuses_the_wrong_role(web):
         # not signed in: a page asks for the sign-in (and comes back); a form post is refused
         r = anonymous.request(method, concrete(path, web, "anon"), headers=HTML, follow_redirects=False)
         if method == "GET":
-            assert r.status_code == 303 and r.headers["location"].startswith("/login?next=/"), (path, r.status_code)
+            assert r.status_code == 303 and r.headers["location"].startswith("/login?next=/"), (
+                path,
+                r.status_code,
+            )
         else:
             assert r.status_code == 401, (path, r.status_code)
     assert refused > 100
@@ -64,9 +80,20 @@ def test_every_page_route_is_declared_and_refuses_the_wrong_role(web):
 
 def test_pages_have_no_inline_script_or_style_and_are_chinese(web):
     c = web.client("clerk")
-    for path in ("/", "/dashboard", "/screening", "/decisions", f"/decisions/{web.ids[UNIT_A]}", "/queues/review",
-                 "/publicity", "/policies", "/policies/im-2025-18", "/parameters/refund_rate_sme", "/ceilings",
-                 "/check"):
+    for path in (
+        "/",
+        "/dashboard",
+        "/screening",
+        "/decisions",
+        f"/decisions/{web.ids[UNIT_A]}",
+        "/queues/review",
+        "/publicity",
+        "/policies",
+        "/policies/im-2025-18",
+        "/parameters/refund_rate_sme",
+        "/ceilings",
+        "/check",
+    ):
         r = c.get(path, headers=HTML)
         assert r.status_code == 200, (path, r.text[:500])
         assert '<html lang="zh-CN">' in r.text
@@ -99,7 +126,7 @@ def test_decision_page_cites_clauses_that_the_policy_browser_shows(web):
 
         assert f'id="{unquote(anchor)}"' in body
     doc = web.client().get("/policies/im-2025-18", headers=HTML).text
-    clause = doc[doc.index('id="c-一"'):]
+    clause = doc[doc.index('id="c-一"') :]
     assert "参保企业足额缴纳失业保险费 12 个月以上" in clause[:2000]
 
 
@@ -122,9 +149,12 @@ def test_a_unit_sees_only_its_own_and_confirms(web):
     assert r.status_code == 422 and "确认接受" in r.text
     r = unit.post(f"/decisions/{other}/confirm", data={"csrf_token": token, "agree": "yes"}, headers=HTML)
     assert r.status_code == 403
-    r = unit.post(f"/decisions/{mine}/confirm", data={"csrf_token": token, "agree": "yes",
-                                                      "account_no": "6222000099998888777"},
-                  headers=HTML, follow_redirects=False)
+    r = unit.post(
+        f"/decisions/{mine}/confirm",
+        data={"csrf_token": token, "agree": "yes", "account_no": "6222000099998888777"},
+        headers=HTML,
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and r.headers["location"] == "/unit?done=confirmed"
     d = web.ledger.decision(mine)
     assert d["state"] == "confirmed"
@@ -139,18 +169,34 @@ def test_two_people_review_and_the_same_person_cannot_do_both(web):
     did = web.ids[UNIT_B]
     clerk, checker = web.client("clerk"), web.client("checker")
     form = {"stage": "1", "verdict": "approve", "reason": "初审通过"}
-    r = clerk.post(f"/decisions/{did}/review", data={**form, "csrf_token": clerk.headers["X-CSRF-Token"]},
-                   headers=HTML, follow_redirects=False)
+    r = clerk.post(
+        f"/decisions/{did}/review",
+        data={**form, "csrf_token": clerk.headers["X-CSRF-Token"]},
+        headers=HTML,
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     assert web.ledger.decision(did)["state"] == "first_reviewed"
     # the reviewer's queue lists it; the clerk cannot make the second review (role)
     assert f"/decisions/{did}" in checker.get("/queues/review", headers=HTML).text
-    r = clerk.post(f"/decisions/{did}/review", data={**form, "stage": "2", "csrf_token": clerk.headers["X-CSRF-Token"]},
-                   headers=HTML)
+    r = clerk.post(
+        f"/decisions/{did}/review",
+        data={**form, "stage": "2", "csrf_token": clerk.headers["X-CSRF-Token"]},
+        headers=HTML,
+    )
     assert r.status_code == 403
-    r = checker.post("/queues/review", data={"ids": [str(did)], "stage": "2", "verdict": "approve", "reason": "复审通过",
-                                            "csrf_token": checker.headers["X-CSRF-Token"]},
-                     headers=HTML, follow_redirects=False)
+    r = checker.post(
+        "/queues/review",
+        data={
+            "ids": [str(did)],
+            "stage": "2",
+            "verdict": "approve",
+            "reason": "复审通过",
+            "csrf_token": checker.headers["X-CSRF-Token"],
+        },
+        headers=HTML,
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     assert web.ledger.decision(did)["state"] == "approved"
 
@@ -162,8 +208,9 @@ def _snapshot(web: Any) -> dict[str, str]:
         for name, t in Base.metadata.tables.items():
             rows = conn.execute(select(t).order_by(*t.primary_key.columns)).all()
             out[name] = hashlib.sha256(repr(rows).encode()).hexdigest()
-        out["sqlite_master"] = hashlib.sha256(repr(conn.execute(text("select * from sqlite_master")).all())
-                                              .encode()).hexdigest()
+        out["sqlite_master"] = hashlib.sha256(
+            repr(conn.execute(text("select * from sqlite_master")).all()).encode()
+        ).hexdigest()
     return out
 
 
@@ -171,15 +218,26 @@ def _files(root: Path) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*")) if root.exists() else []
 
 
-CHECK = {"credit_code": "91150502MA0N1234XN", "name": "某商贸有限公司", "region_code": "150502", "date": "2025-08-01",
-         "org_type": "enterprise", "size_class": "small", "months_fully_paid": "36",
-         "paid_premium_last_year_yuan": "18640.50", "insured_headcount": "42", "avg_insured_last_year": "43",
-         "layoffs_last_year": "0", "normal_attrition_last_year": "2", "has_corporate_account": "yes"}
+CHECK = {
+    "credit_code": "91150502MA0N1234XN",
+    "name": "某商贸有限公司",
+    "region_code": "150502",
+    "date": "2025-08-01",
+    "org_type": "enterprise",
+    "size_class": "small",
+    "months_fully_paid": "36",
+    "paid_premium_last_year_yuan": "18640.50",
+    "insured_headcount": "42",
+    "avg_insured_last_year": "43",
+    "layoffs_last_year": "0",
+    "normal_attrition_last_year": "2",
+    "has_corporate_account": "yes",
+}
 
 
 def _check_token(c: Any) -> str:
     r = c.get("/check", headers=HTML)
-    form = r.text[r.text.index('action="/check"'):]
+    form = r.text[r.text.index('action="/check"') :]
     return re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
 
 
@@ -210,13 +268,24 @@ def test_the_public_checker_needs_its_csrf_token(web):
     assert r.status_code == 400
 
 
-PERSON_FORM = {"application_date": "2025-09-01", "person_status": "employed_worker", "insured_months_cumulative": "30",
-               "insured_months_continuous": "30", "insured_months_cumulative_at_certificate": "28",
-               "insured_months_continuous_at_certificate": "28",
-               "insured_region": "150502", "occupation_code": "4-01-02-01", "occupation_name": "营业员", "level": "5",
-               "certificate_type": "skill_level", "certificate_issue_date": "2025-06-01",
-               "certificate_region": "150502", "evaluation_body": "通辽市某评价机构", "urgent_occupation": "no",
-               "none_before": "yes"}
+PERSON_FORM = {
+    "application_date": "2025-09-01",
+    "person_status": "employed_worker",
+    "insured_months_cumulative": "30",
+    "insured_months_continuous": "30",
+    "insured_months_cumulative_at_certificate": "28",
+    "insured_months_continuous_at_certificate": "28",
+    "insured_region": "150502",
+    "occupation_code": "4-01-02-01",
+    "occupation_name": "营业员",
+    "level": "5",
+    "certificate_type": "skill_level",
+    "certificate_issue_date": "2025-06-01",
+    "certificate_region": "150502",
+    "evaluation_body": "通辽市某评价机构",
+    "urgent_occupation": "no",
+    "none_before": "yes",
+}
 
 
 def test_a_person_checks_with_their_own_id_and_applies(web):
@@ -224,26 +293,44 @@ def test_a_person_checks_with_their_own_id_and_applies(web):
     token = c.headers["X-CSRF-Token"]
     before = _snapshot(web)
     # an ID number in the form is not read: the check is on the account's own
-    r = c.post("/person/check", data={**PERSON_FORM, "id_number": "15230119850505002X", "csrf_token": token},
-               headers=HTML)
+    r = c.post(
+        "/person/check",
+        data={**PERSON_FORM, "id_number": "15230119850505002X", "csrf_token": token},
+        headers=HTML,
+    )
     assert r.status_code == 200, r.text[:800]
     assert "自测结果：" in r.text and "符合条件" in r.text and "1,000.00元" in r.text
     assert "15230119850505002X" not in r.text
     assert _snapshot(web) == before  # checking stores nothing
-    r = c.post("/person/apply", data={**PERSON_FORM, "csrf_token": token}, headers=HTML, follow_redirects=False)
+    r = c.post(
+        "/person/apply", data={**PERSON_FORM, "csrf_token": token}, headers=HTML, follow_redirects=False
+    )
     assert r.status_code == 303 and r.headers["location"] == "/person?done=applied"
     did = web.ledger.find(program="skill_subsidy", year=2025, unit_id=PERSON, claim_key="4-01-02-01:5")
     assert did is not None
     d = web.ledger.decision(did)
-    assert d["state"] == "applied" and d["origin"] == "application" and d["entitlement"]["amount_fen"] == 100_000
+    assert (
+        d["state"] == "applied" and d["origin"] == "application" and d["entitlement"]["amount_fen"] == 100_000
+    )
     assert d["history"][0]["actor"] == "portal"
     page = c.get("/person?done=applied", headers=HTML).text
     assert "技能提升补贴申请已提交" in page and "4-01-02-01:5" in page
     # an ineligible application is shown with its reasons, not stored
-    r = c.post("/person/apply", data={**PERSON_FORM, "occupation_code": "4-01-02-02", "insured_months_cumulative": "6",
-                                      "insured_months_continuous": "6", "csrf_token": token}, headers=HTML)
+    r = c.post(
+        "/person/apply",
+        data={
+            **PERSON_FORM,
+            "occupation_code": "4-01-02-02",
+            "insured_months_cumulative": "6",
+            "insured_months_continuous": "6",
+            "csrf_token": token,
+        },
+        headers=HTML,
+    )
     assert r.status_code == 422 and "不符合条件" in r.text
-    assert web.ledger.find(program="skill_subsidy", year=2025, unit_id=PERSON, claim_key="4-01-02-02:5") is None
+    assert (
+        web.ledger.find(program="skill_subsidy", year=2025, unit_id=PERSON, claim_key="4-01-02-02:5") is None
+    )
 
 
 def test_policy_browser_timeline_and_ceilings(web):

@@ -41,8 +41,12 @@ def demo_app(tmp_path_factory: Any) -> Any:
     out = tmp_path_factory.mktemp("pages-story")
     url = f"sqlite:///{out / 'ledger.db'}"
     logins = demo.build(out, db_url=url, secret=SECRET, units=60, say=lambda _: None)
-    cfg = WebConfig(database_url=url, secret_key=SECRET, work_dir=str(out / "web"),
-                    data_folders={"演示地区-通辽": str(out / "data")})
+    cfg = WebConfig(
+        database_url=url,
+        secret_key=SECRET,
+        work_dir=str(out / "web"),
+        data_folders={"演示地区-通辽": str(out / "data")},
+    )
     return create_app(cfg), {d.login: d.password for d in logins}
 
 
@@ -78,7 +82,9 @@ class Story:
         self.page.wait_for_url(re.compile(r".*/login$"))
 
 
-def test_whole_story_in_chromium(demo_app: Any, live_server: Any, page: Any, console_errors: list[str]) -> None:
+def test_whole_story_in_chromium(
+    demo_app: Any, live_server: Any, page: Any, console_errors: list[str]
+) -> None:
     from playwright.sync_api import expect
     from pypdf import PdfReader
 
@@ -101,7 +107,9 @@ def test_whole_story_in_chromium(demo_app: Any, live_server: Any, page: Any, con
     page.get_by_label("审核日期").fill("2025-08-01")
     page.get_by_label("政策年度（可空）").fill("2025")
     page.get_by_label("地区代码（只筛查该地区及下级，可空）").fill("150500")
-    page.get_by_label("经办机构认定的政策理解（每行“名称=取值”，可空）").fill("fanhuan.size_class_where_silent=standard_2017")
+    page.get_by_label("经办机构认定的政策理解（每行“名称=取值”，可空）").fill(
+        "fanhuan.size_class_where_silent=standard_2017"
+    )
     s.check("screening-form")
     page.get_by_role("button", name="开始筛查").click()
     expect(page.locator("#job-state")).to_have_text("完成", timeout=90_000)
@@ -197,7 +205,10 @@ def test_whole_story_in_chromium(demo_app: Any, live_server: Any, page: Any, con
     pdf_path = Path(download.path())
     assert pdf_path.read_bytes()[:5] == b"%PDF-"
     reader = PdfReader(str(pdf_path))
-    assert reader.metadata is not None and reader.metadata.title == "通辽市人力资源和社会保障局 2025年度稳岗返还拟发放名单公示"
+    assert (
+        reader.metadata is not None
+        and reader.metadata.title == "通辽市人力资源和社会保障局 2025年度稳岗返还拟发放名单公示"
+    )
     text = "".join(p.extract_text() for p in reader.pages)
     assert "2025年度稳岗返还拟发放名单公示" in text and UNIT_NAME in text
     assert "91150502MA0N1234XN" not in text  # masked on the list

@@ -27,8 +27,12 @@ from ..errors import ApiError
 from ..login import TEMPLATES, render
 
 SIZE_ZH = {"large": "大型", "medium": "中型", "small": "小型", "micro": "微型"}
-STATUS_ZH = {"eligible": "符合条件", "ineligible": "不符合条件", "needs_decision": "待认定",
-             "not_determinable": "无法判定"}
+STATUS_ZH = {
+    "eligible": "符合条件",
+    "ineligible": "不符合条件",
+    "needs_decision": "待认定",
+    "not_determinable": "无法判定",
+}
 PAGE_SIZE = 50
 
 # what a redirect after a successful step says (``?done=<key>``): nothing from the address is shown as such
@@ -55,8 +59,13 @@ def _state(s: str | None) -> str:
     return "—" if s is None else STATE_ZH.get(s, s)
 
 
-TEMPLATES.env.filters.update(yuan=yuan, state_zh=_state, size_zh=lambda s: SIZE_ZH.get(s or "", s or "—"),
-                             status_zh=lambda s: STATUS_ZH.get(s or "", s or "—"), mask=mask_id)
+TEMPLATES.env.filters.update(
+    yuan=yuan,
+    state_zh=_state,
+    size_zh=lambda s: SIZE_ZH.get(s or "", s or "—"),
+    status_zh=lambda s: STATUS_ZH.get(s or "", s or "—"),
+    mask=mask_id,
+)
 
 
 def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -95,13 +104,17 @@ def need(f: dict[str, str], name: str, label: str) -> str:
     return v
 
 
-def as_int(text: str | None, name: str, label: str, *, lo: int | None = None, hi: int | None = None) -> int | None:
+def as_int(
+    text: str | None, name: str, label: str, *, lo: int | None = None, hi: int | None = None
+) -> int | None:
     if text is None or text == "":
         return None
     try:
         n = int(text)
     except ValueError:
-        raise ApiError(422, "invalid_input", f"“{label}”应为整数：{text}", f"{name} must be an integer", name) from None
+        raise ApiError(
+            422, "invalid_input", f"“{label}”应为整数：{text}", f"{name} must be an integer", name
+        ) from None
     if (lo is not None and n < lo) or (hi is not None and n > hi):
         raise ApiError(422, "invalid_input", f"“{label}”应在 {lo} 到 {hi} 之间", f"{name} out of range", name)
     return n
@@ -113,8 +126,9 @@ def as_date(text: str | None, name: str, label: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ApiError(422, "invalid_input", f"“{label}”应为日期（年-月-日）：{text}", f"{name} must be a date",
-                       name) from None
+        raise ApiError(
+            422, "invalid_input", f"“{label}”应为日期（年-月-日）：{text}", f"{name} must be a date", name
+        ) from None
 
 
 def page_number(request: Request) -> int:
@@ -129,8 +143,13 @@ def pager(request: Request, total: int, current: int, size: int = PAGE_SIZE) -> 
     def link(n: int) -> str:
         return request.url.path + "?" + urlencode([*params.items(), ("page", str(n))])
 
-    return {"page": current, "pages": last, "total": total, "prev": link(current - 1) if current > 1 else None,
-            "next": link(current + 1) if current < last else None}
+    return {
+        "page": current,
+        "pages": last,
+        "total": total,
+        "prev": link(current - 1) if current > 1 else None,
+        "next": link(current + 1) if current < last else None,
+    }
 
 
 # ------------------------------------------------------------------ citations as links
@@ -185,11 +204,13 @@ def linkify(text: str | None) -> Markup:
         doc_id, clauses = docs[number]
         key = _known_clause(clause, clauses)
         end = m.end() if key else m.end(1)
-        shown = text[m.start():end]
-        out.append(html.escape(text[pos:m.start()]))
+        shown = text[m.start() : end]
+        out.append(html.escape(text[pos : m.start()]))
         title = f"打开{number}{' ' + key if key else ''}条款原文"
-        out.append(f'<a class="cite" href="{html.escape(clause_url(doc_id, key))}" title="{html.escape(title)}">'
-                   f"{html.escape(shown)}</a>")
+        out.append(
+            f'<a class="cite" href="{html.escape(clause_url(doc_id, key))}" title="{html.escape(title)}">'
+            f"{html.escape(shown)}</a>"
+        )
         pos = end
     out.append(html.escape(text[pos:]))
     return Markup("".join(out))

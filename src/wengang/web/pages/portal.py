@@ -31,9 +31,21 @@ D = Decision.__table__.c
 def _own_rows(request: Request, subject: str) -> list[dict[str, Any]]:
     from wengang.policies.required import PROGRAM_LABELS
 
-    rows = led(request).read(select(D.id, D.program, D.year, D.state, D.claim_key, D.unit_name,
-                                    query.amount_sql().label("amount_fen"), D.account_no.is_not(None).label("has_account"),
-                                    D.changed_at).where(D.unit_id == subject).order_by(D.year.desc(), D.id))
+    rows = led(request).read(
+        select(
+            D.id,
+            D.program,
+            D.year,
+            D.state,
+            D.claim_key,
+            D.unit_name,
+            query.amount_sql().label("amount_fen"),
+            D.account_no.is_not(None).label("has_account"),
+            D.changed_at,
+        )
+        .where(D.unit_id == subject)
+        .order_by(D.year.desc(), D.id)
+    )
     for r in rows:
         r["program_label"] = PROGRAM_LABELS.get(r["program"], r["program"])
     return rows
@@ -49,18 +61,38 @@ def unit_home(request: Request) -> Response:
 
 # ------------------------------------------------------------------ 个人：技能提升补贴
 LEVELS = {5: "初级（五级）", 4: "中级（四级）", 3: "高级（三级）", 2: "技师（二级）", 1: "高级技师（一级）"}
-PERSON_STATUS = {"employed_worker": "企业在职职工", "benefit_recipient": "正在领取失业保险金人员", "other": "其他"}
-CERT_TYPES = {"skill_level": "职业技能等级证书", "vocational_qualification": "技能人员职业资格证书",
-              "special_ability": "专项职业能力证书"}
+PERSON_STATUS = {
+    "employed_worker": "企业在职职工",
+    "benefit_recipient": "正在领取失业保险金人员",
+    "other": "其他",
+}
+CERT_TYPES = {
+    "skill_level": "职业技能等级证书",
+    "vocational_qualification": "技能人员职业资格证书",
+    "special_ability": "专项职业能力证书",
+}
 TRI = {"": "不清楚", "yes": "是", "no": "否"}
-MONTHS = {"insured_months_cumulative": "截至申领日累计参加失业保险月数",
-          "insured_months_continuous": "截至申领日连续参加失业保险月数",
-          "insured_months_cumulative_at_certificate": "取得证书时累计参保月数",
-          "insured_months_continuous_at_certificate": "取得证书时连续参保月数"}
-DEFAULTS = {"application_date": "", "person_status": "employed_worker", **dict.fromkeys(MONTHS, ""),
-            "insured_region": "150502", "occupation_code": "", "occupation_name": "", "level": "4",
-            "certificate_type": "skill_level", "certificate_issue_date": "", "certificate_region": "150502",
-            "evaluation_body": "", "urgent_occupation": "", "none_before": ""}
+MONTHS = {
+    "insured_months_cumulative": "截至申领日累计参加失业保险月数",
+    "insured_months_continuous": "截至申领日连续参加失业保险月数",
+    "insured_months_cumulative_at_certificate": "取得证书时累计参保月数",
+    "insured_months_continuous_at_certificate": "取得证书时连续参保月数",
+}
+DEFAULTS = {
+    "application_date": "",
+    "person_status": "employed_worker",
+    **dict.fromkeys(MONTHS, ""),
+    "insured_region": "150502",
+    "occupation_code": "",
+    "occupation_name": "",
+    "level": "4",
+    "certificate_type": "skill_level",
+    "certificate_issue_date": "",
+    "certificate_region": "150502",
+    "evaluation_body": "",
+    "urgent_occupation": "",
+    "none_before": "",
+}
 
 
 def _person_facts(f: dict[str, str], id_number: str, name: str) -> tuple[str, date, dict[str, Any]]:
@@ -69,17 +101,25 @@ def _person_facts(f: dict[str, str], id_number: str, name: str) -> tuple[str, da
     assert on is not None
     region = f.get("insured_region") or ""
     if not region:
-        raise ApiError(422, "invalid_input", "请填写“参保地行政区划代码”", "insured_region is required", "insured_region")
+        raise ApiError(
+            422, "invalid_input", "请填写“参保地行政区划代码”", "insured_region is required", "insured_region"
+        )
     months = {name: as_int(f.get(name), name, label, lo=0, hi=1200) for name, label in MONTHS.items()}
     level = as_int(f.get("level"), "level", "证书等级", lo=1, hi=5)
     facts: dict[str, Any] = {
-        "id_number": id_number, "name": name, "application_date": on.isoformat(),
-        "person_status": f.get("person_status") or "employed_worker", **months,
-        "insured_region": region, "occupation_code": f.get("occupation_code", ""),
-        "occupation_name": f.get("occupation_name", ""), "level": level,
+        "id_number": id_number,
+        "name": name,
+        "application_date": on.isoformat(),
+        "person_status": f.get("person_status") or "employed_worker",
+        **months,
+        "insured_region": region,
+        "occupation_code": f.get("occupation_code", ""),
+        "occupation_name": f.get("occupation_name", ""),
+        "level": level,
         "certificate_type": f.get("certificate_type") or "skill_level",
         "certificate_issue_date": f.get("certificate_issue_date") or None,
-        "certificate_region": f.get("certificate_region") or None, "evaluation_body": f.get("evaluation_body", ""),
+        "certificate_region": f.get("certificate_region") or None,
+        "evaluation_body": f.get("evaluation_body", ""),
         "urgent_occupation": {"yes": True, "no": False}.get(f.get("urgent_occupation", "")),
     }
     if f.get("none_before") == "yes":  # the person states they had none of these before
@@ -107,8 +147,19 @@ def _person_page(request: Request, f: dict[str, str], result: Any = None, status
     p = current_principal(request)
     assert p.subject is not None
     values = {**DEFAULTS, "application_date": date.today().isoformat(), **f}
-    return page(request, "person.html", status_code=status, rows=_own_rows(request, p.subject), values=values,
-                levels=LEVELS, months=MONTHS, statuses=PERSON_STATUS, cert_types=CERT_TYPES, tri=TRI, result=result)
+    return page(
+        request,
+        "person.html",
+        status_code=status,
+        rows=_own_rows(request, p.subject),
+        values=values,
+        levels=LEVELS,
+        months=MONTHS,
+        statuses=PERSON_STATUS,
+        cert_types=CERT_TYPES,
+        tri=TRI,
+        result=result,
+    )
 
 
 @router.get("/person", include_in_schema=False)
@@ -145,8 +196,22 @@ def _result(d: Any) -> dict[str, Any]:
     """What the page shows of a rules decision: outcome, amount, reasons and each check with its citations."""
     from wengang.explain import explain
 
-    return {"status": d.status, "status_zh": d.status_zh, "amount_fen": d.amount_fen, "reasons": list(d.reasons),
-            "checks": [{"mark": c.mark, "label": c.label, "detail": c.detail, "citations": list(c.citations),
-                        "flag": c.kind == "flag"} for c in d.checks],
-            "flags": list(d.flags), "policy": d.policy_citation if d.policy_number else None,
-            "letter": explain(d)}
+    return {
+        "status": d.status,
+        "status_zh": d.status_zh,
+        "amount_fen": d.amount_fen,
+        "reasons": list(d.reasons),
+        "checks": [
+            {
+                "mark": c.mark,
+                "label": c.label,
+                "detail": c.detail,
+                "citations": list(c.citations),
+                "flag": c.kind == "flag",
+            }
+            for c in d.checks
+        ],
+        "flags": list(d.flags),
+        "policy": d.policy_citation if d.policy_number else None,
+        "letter": explain(d),
+    }

@@ -27,16 +27,38 @@ from .portal import _evaluate, _result
 
 CHECK_CSRF_COOKIE = "wengang_check_csrf"
 
-ORG_TYPES = {"enterprise": "企业", "social_group": "社会团体", "foundation": "基金会", "social_service_org": "社会服务机构",
-             "law_firm": "律师事务所", "accounting_firm": "会计师事务所", "individual_business": "以单位形式参保的个体工商户",
-             "public_institution": "机关事业单位"}
+ORG_TYPES = {
+    "enterprise": "企业",
+    "social_group": "社会团体",
+    "foundation": "基金会",
+    "social_service_org": "社会服务机构",
+    "law_firm": "律师事务所",
+    "accounting_firm": "会计师事务所",
+    "individual_business": "以单位形式参保的个体工商户",
+    "public_institution": "机关事业单位",
+}
 SIZES = {"": "未认定", "large": "大型企业", "medium": "中型企业", "small": "小型企业", "micro": "微型企业"}
-FLAGS = {"serious_dishonesty": "列入严重违法失信名单", "zombie_clearance": "列入出清名单的僵尸企业",
-         "env_noncompliant": "不符合当地环保政策", "is_dispatch_firm": "劳务派遣单位"}
-UNIT_DEFAULTS = {"credit_code": "", "name": "", "region_code": "150502", "date": "", "org_type": "enterprise",
-                 "size_class": "", "months_fully_paid": "", "paid_premium_last_year_yuan": "", "insured_headcount": "",
-                 "avg_insured_last_year": "", "layoffs_last_year": "0", "normal_attrition_last_year": "0",
-                 "has_corporate_account": "yes"}
+FLAGS = {
+    "serious_dishonesty": "列入严重违法失信名单",
+    "zombie_clearance": "列入出清名单的僵尸企业",
+    "env_noncompliant": "不符合当地环保政策",
+    "is_dispatch_firm": "劳务派遣单位",
+}
+UNIT_DEFAULTS = {
+    "credit_code": "",
+    "name": "",
+    "region_code": "150502",
+    "date": "",
+    "org_type": "enterprise",
+    "size_class": "",
+    "months_fully_paid": "",
+    "paid_premium_last_year_yuan": "",
+    "insured_headcount": "",
+    "avg_insured_last_year": "",
+    "layoffs_last_year": "0",
+    "normal_attrition_last_year": "0",
+    "has_corporate_account": "yes",
+}
 
 
 def _sign(request: Request, nonce: str) -> str:
@@ -44,15 +66,30 @@ def _sign(request: Request, nonce: str) -> str:
     return hmac.new(key.encode(), f"check-csrf:{nonce}".encode(), "sha256").hexdigest()
 
 
-def _check_page(request: Request, values: dict[str, str], result: Any = None, status: int = 200,
-                error: str = "") -> Response:
+def _check_page(
+    request: Request, values: dict[str, str], result: Any = None, status: int = 200, error: str = ""
+) -> Response:
     nonce = request.cookies.get(CHECK_CSRF_COOKIE) or secrets.token_urlsafe(24)
-    resp = page(request, "check.html", status_code=status, values={**UNIT_DEFAULTS, "date": date.today().isoformat(),
-                                                                   **values},
-                check_csrf=_sign(request, nonce), org_types=ORG_TYPES, sizes=SIZES, flags=FLAGS, result=result,
-                error=error)
-    resp.set_cookie(CHECK_CSRF_COOKIE, nonce, httponly=True, samesite="strict", path="/check",
-                    secure=request.app.state.config.tls or request.url.scheme == "https")
+    resp = page(
+        request,
+        "check.html",
+        status_code=status,
+        values={**UNIT_DEFAULTS, "date": date.today().isoformat(), **values},
+        check_csrf=_sign(request, nonce),
+        org_types=ORG_TYPES,
+        sizes=SIZES,
+        flags=FLAGS,
+        result=result,
+        error=error,
+    )
+    resp.set_cookie(
+        CHECK_CSRF_COOKIE,
+        nonce,
+        httponly=True,
+        samesite="strict",
+        path="/check",
+        secure=request.app.state.config.tls or request.url.scheme == "https",
+    )
     return resp
 
 
@@ -66,14 +103,19 @@ def _unit_facts(f: dict[str, str]) -> tuple[str, date, dict[str, Any]]:
     assert on is not None
     region = f.get("region_code") or ""
     if not region:
-        raise ApiError(422, "invalid_input", "请填写“参保地行政区划代码”", "region_code is required", "region_code")
+        raise ApiError(
+            422, "invalid_input", "请填写“参保地行政区划代码”", "region_code is required", "region_code"
+        )
 
     def n(name: str, label: str) -> int | None:
         return as_int(f.get(name), name, label, lo=0, hi=10**9)
 
     facts: dict[str, Any] = {
-        "credit_code": f.get("credit_code", ""), "name": f.get("name", ""), "region_code": region,
-        "org_type": f.get("org_type") or "enterprise", "size_class": f.get("size_class") or None,
+        "credit_code": f.get("credit_code", ""),
+        "name": f.get("name", ""),
+        "region_code": region,
+        "org_type": f.get("org_type") or "enterprise",
+        "size_class": f.get("size_class") or None,
         "months_fully_paid": n("months_fully_paid", "足额缴费月数"),
         "paid_premium_last_year_yuan": f.get("paid_premium_last_year_yuan") or None,
         "insured_headcount": n("insured_headcount", "上年末参保职工人数"),
@@ -122,10 +164,20 @@ STATUS = {"in_force": "有效", "historical": "历史文件", "draft": "征求�
 def policies(request: Request) -> Response:
     from wengang.policies.required import PROGRAM_LABELS
 
-    docs = [{"id": d.id, "number": d.display_number, "title": d.title, "region": _region_name(d.jurisdiction),
-             "issued": d.issued, "status": STATUS.get(d.status, d.status), "draft": d.is_draft,
-             "programs": "、".join(PROGRAM_LABELS.get(p, p) for p in d.programs), "forwards": d.forwards}
-            for d in _ps().documents]
+    docs = [
+        {
+            "id": d.id,
+            "number": d.display_number,
+            "title": d.title,
+            "region": _region_name(d.jurisdiction),
+            "issued": d.issued,
+            "status": STATUS.get(d.status, d.status),
+            "draft": d.is_draft,
+            "programs": "、".join(PROGRAM_LABELS.get(p, p) for p in d.programs),
+            "forwards": d.forwards,
+        }
+        for d in _ps().documents
+    ]
     return page(request, "policies.html", docs=docs)
 
 
@@ -138,8 +190,12 @@ def _ceiling(p: Any) -> dict[str, Any] | None:
         return None
     mine, cap = comparable(p.value), comparable(cp.value)
     ok = None if mine is None or cap is None else mine <= cap
-    return {"ceiling": cp.formatted(), "ceiling_citation": cp.citation(), "ceiling_url": clause_url(cp.doc_id, cp.clause),
-            "ok": ok}
+    return {
+        "ceiling": cp.formatted(),
+        "ceiling_citation": cp.citation(),
+        "ceiling_url": clause_url(cp.doc_id, cp.clause),
+        "ok": ok,
+    }
 
 
 @router.get("/policies/{doc_id}", include_in_schema=False)
@@ -154,14 +210,39 @@ def policy_doc(doc_id: str, request: Request) -> Response:
     blocks = []
     for pid, b in d.programs.items():
         params, settings = ps.effective(d, pid)
-        blocks.append({
-            "program": PROGRAM_LABELS.get(pid, pid), "label": b.label, "clause": b.clause, "valid_from": b.valid_from,
-            "valid_to": b.valid_to, "note": b.note,
-            "params": [{"name": n, "value": p.formatted(), "boundary": p.boundary, "citation": p.citation(),
-                        "url": clause_url(p.doc_id, p.clause), "quote": p.quote, "inherited": p.inherited,
-                        "check": _ceiling(p)} for n, p in params.items()],
-            "settings": [{"name": n, "description": s.description, "citation": s.citation(),
-                          "url": clause_url(s.doc_id, s.clause), "quote": s.quote} for n, s in settings.items()]})
+        blocks.append(
+            {
+                "program": PROGRAM_LABELS.get(pid, pid),
+                "label": b.label,
+                "clause": b.clause,
+                "valid_from": b.valid_from,
+                "valid_to": b.valid_to,
+                "note": b.note,
+                "params": [
+                    {
+                        "name": n,
+                        "value": p.formatted(),
+                        "boundary": p.boundary,
+                        "citation": p.citation(),
+                        "url": clause_url(p.doc_id, p.clause),
+                        "quote": p.quote,
+                        "inherited": p.inherited,
+                        "check": _ceiling(p),
+                    }
+                    for n, p in params.items()
+                ],
+                "settings": [
+                    {
+                        "name": n,
+                        "description": s.description,
+                        "citation": s.citation(),
+                        "url": clause_url(s.doc_id, s.clause),
+                        "quote": s.quote,
+                    }
+                    for n, s in settings.items()
+                ],
+            }
+        )
     implements = []
     for key in d.implements:
         try:
@@ -169,8 +250,16 @@ def policy_doc(doc_id: str, request: Request) -> Response:
             implements.append({"id": other.id, "number": other.display_number})
         except KeyError:
             implements.append({"id": None, "number": key})
-    return page(request, "policy.html", d=d, region=_region_name(d.jurisdiction), status=STATUS.get(d.status, d.status),
-                blocks=blocks, implements=implements, clause_ids={k: f"c-{k}" for k in d.clauses})
+    return page(
+        request,
+        "policy.html",
+        d=d,
+        region=_region_name(d.jurisdiction),
+        status=STATUS.get(d.status, d.status),
+        blocks=blocks,
+        implements=implements,
+        clause_ids={k: f"c-{k}" for k in d.clauses},
+    )
 
 
 @router.get("/parameters/{name}", include_in_schema=False)
@@ -187,9 +276,20 @@ def parameter(name: str, request: Request) -> Response:
         entries = ps.timeline(name, region, include_drafts=request.query_params.get("drafts") == "1")
     except RegionError as exc:
         raise ApiError(422, "invalid_input", str(exc), str(exc), "region") from None
-    rows = [{"number": e.number, "region": _region_name(e.jurisdiction), "from": e.valid_from, "to": e.valid_to,
-             "value": e.formatted(), "citation": e.citation, "url": clause_url(e.doc_id, e.citation.rsplit(" ", 1)[-1]),
-             "program": PROGRAM_LABELS.get(e.program, e.program), "draft": e.status == "draft"} for e in entries]
+    rows = [
+        {
+            "number": e.number,
+            "region": _region_name(e.jurisdiction),
+            "from": e.valid_from,
+            "to": e.valid_to,
+            "value": e.formatted(),
+            "citation": e.citation,
+            "url": clause_url(e.doc_id, e.citation.rsplit(" ", 1)[-1]),
+            "program": PROGRAM_LABELS.get(e.program, e.program),
+            "draft": e.status == "draft",
+        }
+        for e in entries
+    ]
     return page(request, "parameter.html", param=name, rows=rows, region=region or "")
 
 
@@ -206,7 +306,16 @@ def ceilings(request: Request) -> Response:
                 check = _ceiling(p)
                 if check is None or p.inherited:
                     continue
-                rows.append({"doc_id": d.id, "number": d.display_number, "program": PROGRAM_LABELS.get(pid, pid),
-                             "name": n, "value": p.formatted(), "citation": p.citation(),
-                             "url": clause_url(p.doc_id, p.clause), **check})
+                rows.append(
+                    {
+                        "doc_id": d.id,
+                        "number": d.display_number,
+                        "program": PROGRAM_LABELS.get(pid, pid),
+                        "name": n,
+                        "value": p.formatted(),
+                        "citation": p.citation(),
+                        "url": clause_url(p.doc_id, p.clause),
+                        **check,
+                    }
+                )
     return page(request, "ceilings.html", rows=rows, failing=sum(1 for r in rows if r["ok"] is False))
