@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.web_browser.browser_harness import check_axe, shot
+from tests.web_browser.browser_harness import DESKTOP, PHONE, check_axe, shot
 
 pytestmark = pytest.mark.browser
 
@@ -57,9 +57,14 @@ class Story:
         self.seen: list[str] = []
 
     def check(self, name: str) -> None:
-        """axe on the page, no console error, screenshots (desktop and phone)."""
+        """axe on the page (desktop and phone width), no console error, screenshots (desktop and phone)."""
         self.page.wait_for_load_state("load")
         check_axe(self.page)
+        self.page.set_viewport_size(PHONE)  # the phone layout too (tables scroll, so they must be focusable)
+        try:
+            check_axe(self.page)
+        finally:
+            self.page.set_viewport_size(DESKTOP)
         assert self.console == [], f"{name}: {self.console}"
         self.step += 1
         shot(self.page, f"story-{self.step:02d}-{name}")
