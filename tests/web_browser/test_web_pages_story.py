@@ -240,3 +240,69 @@ def test_whole_story_in_chromium(
     expect(page.locator("main")).to_contain_text("已发放")
     s.check("unit-paid")
     print("\n".join(s.seen))
+
+
+def test_checker_policy_browser_and_person_pages_in_chromium(
+    demo_app: Any, live_server: Any, page: Any, console_errors: list[str]
+) -> None:
+    """The pages outside the story: the public checker (a refusal, with its clause), the policy browser, and a
+    person's check of the 技能提升补贴 with their own ID."""
+    from playwright.sync_api import expect
+
+    app, passwords = demo_app
+    server = live_server(app)
+    s = Story(page, server.url, passwords, console_errors)
+    s.step = 20
+    expect.set_options(timeout=15_000)
+
+    s.go("/check")
+    s.check("check-form")
+    page.get_by_label("统一社会信用代码").fill("91150502MA0N1234XN")
+    page.get_by_label("审核日期").fill("2025-08-01")
+    page.get_by_label("企业划型").select_option("small")
+    page.get_by_label("连续足额缴纳失业保险费月数").fill("8")
+    page.get_by_label("上年度实际缴纳失业保险费（元）").fill("18640.50")
+    page.get_by_label("上年末参保职工人数").fill("42")
+    page.get_by_role("button", name="自测").click()
+    result = page.locator("#result")
+    expect(result).to_contain_text("不符合条件")
+    expect(result).to_contain_text("足额缴纳失业保险费12个月以上")
+    s.check("check-refused")
+    result.locator("a.cite").first.click()
+    expect(page.locator("article.clause:target")).to_contain_text(CLAUSE_TEXT)
+
+    s.go("/policies")
+    s.check("policies")
+    s.go("/parameters/refund_rate_sme")
+    expect(page.locator("main table")).to_contain_text("60%")
+    s.check("parameter-timeline")
+    s.go("/ceilings")
+    expect(page.locator("main")).to_contain_text("超过上限 0 项")
+    s.check("ceilings")
+
+    s.login("geren")
+    s.go("/person")
+    s.check("person")
+    for name, value in (
+        ("截至申领日累计参加失业保险月数", "30"),
+        ("截至申领日连续参加失业保险月数", "30"),
+        ("取得证书时累计参保月数", "28"),
+        ("取得证书时连续参保月数", "28"),
+    ):
+        page.get_by_label(name).fill(value)
+    page.get_by_label("申领日期").fill("2025-09-01")
+    page.get_by_label("职业（工种）编码").fill("4-01-02-01")
+    page.get_by_label("证书等级").select_option("5")
+    page.get_by_label("发证日期").fill("2025-06-01")
+    page.get_by_label(
+        "本人此前未享受过技能提升补贴、职业培训补贴，未持有同一职业（工种）更高等级证书"
+    ).check()
+    page.get_by_label("是否急需紧缺职业（工种）").select_option("no")
+    page.get_by_role("button", name="自测（不保存）").click()
+    expect(page.locator("#result h2")).to_have_text("自测结果：符合条件，1,000.00元")
+    expect(page.locator("#result")).to_contain_text("1,000.00元")
+    s.check("person-checked")
+    page.get_by_role("button", name="提交申请").click()
+    expect(page.get_by_role("status")).to_contain_text("技能提升补贴申请已提交")
+    expect(page.locator("main table").first).to_contain_text("4-01-02-01:5")
+    s.check("person-applied")
