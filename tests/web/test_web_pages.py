@@ -226,6 +226,7 @@ CHECK = {
     "org_type": "enterprise",
     "size_class": "small",
     "months_fully_paid": "36",
+    "months_fully_paid_total": "36",
     "paid_premium_last_year_yuan": "18640.50",
     "insured_headcount": "42",
     "avg_insured_last_year": "43",
@@ -248,10 +249,15 @@ def test_the_public_checker_answers_with_citations_and_stores_nothing(web, tmp_p
     before, files = _snapshot(web), _files(tmp_path)
     r = c.post("/check", data={**CHECK, "csrf_token": token}, headers=HTML)
     assert r.status_code == 200, r.text[:1000]
-    assert "自测结果：" in r.text and "符合条件" in r.text and "11,184.30元" in r.text
+    assert re.search(r"自测结果：<span[^>]*>符合条件</span>，11,184.30元", r.text)
     assert '<a class="cite" href="/policies/im-2025-18#c-' in r.text
-    refused = c.post("/check", data={**CHECK, "months_fully_paid": "8", "csrf_token": token}, headers=HTML)
-    assert "不符合条件" in refused.text and "足额缴纳失业保险费12个月以上" in refused.text
+    refused = c.post(
+        "/check",
+        data={**CHECK, "months_fully_paid": "8", "months_fully_paid_total": "8", "csrf_token": token},
+        headers=HTML,
+    )
+    assert re.search(r"自测结果：<span[^>]*>不符合条件</span>", refused.text)
+    assert "足额缴纳失业保险费12个月以上" in refused.text
     bad = c.post("/check", data={**CHECK, "credit_code": "123", "csrf_token": token}, headers=HTML)
     assert bad.status_code == 422 and "credit_code" in bad.text
     assert _snapshot(web) == before  # not a row, not an audit event, not a session
@@ -299,7 +305,7 @@ def test_a_person_checks_with_their_own_id_and_applies(web):
         headers=HTML,
     )
     assert r.status_code == 200, r.text[:800]
-    assert "自测结果：" in r.text and "符合条件" in r.text and "1,000.00元" in r.text
+    assert re.search(r"自测结果：<span[^>]*>符合条件</span>，1,000.00元", r.text)
     assert "15230119850505002X" not in r.text
     assert _snapshot(web) == before  # checking stores nothing
     r = c.post(
