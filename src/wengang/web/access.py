@@ -79,6 +79,38 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/login"): PUBLIC,
     ("POST", "/logout"): SIGNED_IN,
     ("GET", "/"): PUBLIC,
+    # pages (web/pages): the office's — every operator reads; a step takes the role the ledger gives it
+    ("GET", "/dashboard"): action("read"),
+    ("GET", "/screening"): action("read"),
+    ("POST", "/screening"): action("import"),
+    ("GET", "/screening/{job_id}"): action("read"),
+    ("POST", "/screening/{job_id}/import"): action("import"),
+    ("GET", "/decisions"): action("read"),
+    ("GET", "/decisions/{decision_id}"): action("read", "unit", "person"),
+    ("POST", "/decisions/{decision_id}/confirm"): action("confirm", "unit", "person"),
+    ("POST", "/decisions/{decision_id}/decline"): action("decline", "unit", "person"),
+    ("POST", "/decisions/{decision_id}/review"): union("first_review", "second_review"),
+    ("GET", "/queues/review"): union("first_review", "second_review", "approve_account"),
+    ("POST", "/queues/review"): union("first_review", "second_review"),
+    ("POST", "/queues/review/accounts"): action("approve_account"),
+    ("GET", "/queues/payment"): action("pay"),
+    ("POST", "/queues/payment"): action("pay"),
+    ("GET", "/publicity"): action("read"),
+    ("POST", "/publicity"): action("publicize"),
+    ("GET", "/publicity/{list_key}/pdf"): action("publicity_doc"),
+    ("GET", "/publicity/{list_key}/xlsx"): action("publicity_doc"),
+    # pages: a unit's and a person's own
+    ("GET", "/unit"): frozenset({"unit"}),
+    ("GET", "/person"): frozenset({"person"}),
+    ("POST", "/person/check"): frozenset({"person"}),
+    ("POST", "/person/apply"): frozenset({"person"}),
+    # pages open to anyone: the eligibility checker (stores nothing) and the policy browser (the law is public)
+    ("GET", "/check"): PUBLIC,
+    ("POST", "/check"): PUBLIC,
+    ("GET", "/policies"): PUBLIC,
+    ("GET", "/policies/{doc_id}"): PUBLIC,
+    ("GET", "/parameters/{name}"): PUBLIC,
+    ("GET", "/ceilings"): PUBLIC,
 }
 
 

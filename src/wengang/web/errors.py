@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from wengang.casework.errors import LedgerError
@@ -52,24 +52,52 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or ".".join(str(x) for x in loc)
 
 
+def wants_html(request: Request) -> bool:
+    """A browser asking for a page (not the JSON API): refusals are shown as a page, not as JSON."""
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
+
+
+def html_error(request: Request, status: int, code: str, zh: str, en: str,
+               headers: dict[str, str] | None = None) -> Response:
+    """The refusal as a page (``pages/error.html``); not signed in: to the sign-in form, then back here."""
+    from urllib.parse import quote
+
+    from .login import render
+
+    if status == 401 and request.method in ("GET", "HEAD"):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
+    resp = render(request, "pages/error.html", status_code=status, code=code, message_zh=zh, message_en=en,
+                  status=status)
+    for k, v in (headers or {}).items():
+        resp.headers[k] = v
+    return resp
+
+
 def install(app: FastAPI) -> None:
     from wengang.evaluate import _PYDANTIC_ZH  # one Chinese wording of pydantic's error types
 
     @app.exception_handler(ApiError)
-    async def _api(_: Request, exc: ApiError) -> JSONResponse:
+    async def _api(request: Request, exc: ApiError) -> Response:
+        if wants_html(request):
+            return html_error(request, exc.status, exc.code, exc.zh, exc.en)
         return JSONResponse(body(exc.code, exc.zh, exc.en, exc.field), status_code=exc.status)
 
     @app.exception_handler(LedgerError)
-    async def _ledger(_: Request, exc: LedgerError) -> JSONResponse:
+    async def _ledger(request: Request, exc: LedgerError) -> Response:
+        if wants_html(request):
+            return html_error(request, ledger_status(exc.code), exc.code, exc.zh, exc.en)
         return JSONResponse(body(exc.code, exc.zh, exc.en), status_code=ledger_status(exc.code))
 
     @app.exception_handler(AuthError)
-    async def _auth(_: Request, exc: AuthError) -> JSONResponse:
+    async def _auth(request: Request, exc: AuthError) -> Response:
         headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+        if wants_html(request):
+            return html_error(request, exc.status, exc.code, exc.zh, exc.en, headers)
         return JSONResponse(body(exc.code, exc.zh, exc.en), status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         errors = []
         for e in exc.errors():
             f = _field(tuple(e.get("loc", ())))
@@ -77,13 +105,18 @@ def install(app: FastAPI) -> None:
             errors.append({"field": f, "message_zh": zh, "message_en": e.get("msg", "")})
         first = errors[0] if errors else {"field": None, "message_zh": "请求无效", "message_en": "invalid request"}
         more = f"（另有 {len(errors) - 1} 处）" if len(errors) > 1 else ""
+        if wants_html(request):
+            return html_error(request, 422, "invalid_input", f"字段 {first['field']}：{first['message_zh']}{more}",
+                              f"field {first['field']}: {first['message_en']}")
         return JSONResponse(body("invalid_input", f"字段 {first['field']}：{first['message_zh']}{more}",
                                  f"field {first['field']}: {first['message_en']}", first["field"], errors=errors),
                             status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code, zh, en = _HTTP_ZH.get(exc.status_code, ("http_error", "请求无法处理", str(exc.detail)))
+        if wants_html(request):
+            return html_error(request, exc.status_code, code, zh, en, getattr(exc, "headers", None))
         return JSONResponse(body(code, zh, en), status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)

@@ -1,0 +1,219 @@
+"""What every page handler shares: rendering, form reading, citations as links, pages of a list.
+
+Pages are thin: each handler reads its form, calls the same ledger / engine / documents function the CLI and
+the JSON API call, and renders a template under ``templates/pages/``. A refusal (``LedgerError``,
+``ApiError``) is shown as a page by ``errors.install`` (a browser asks for ``text/html``); a step that worked
+redirects (303, POST/redirect/GET) to a page that says so (``?done=…``, one of ``DONE``).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+from functools import cache
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from markupsafe import Markup
+
+from wengang.casework.states import STATE_ZH
+from wengang.money import format_yuan
+
+from ..auth import mask_id
+from ..errors import ApiError
+from ..login import TEMPLATES, render
+
+SIZE_ZH = {"large": "大型", "medium": "中型", "small": "小型", "micro": "微型"}
+STATUS_ZH = {
+    "eligible": "符合条件",
+    "ineligible": "不符合条件",
+    "needs_decision": "待认定",
+    "not_determinable": "无法判定",
+}
+PAGE_SIZE = 50
+
+# what a redirect after a successful step says (``?done=<key>``): nothing from the address is shown as such
+DONE = {
+    "confirmed": "已确认接受。收款账户如有变更，须经复核人员复核后生效。",
+    "declined": "已登记放弃；本年内仍可申领。",
+    "reviewed1": "初审已记录。",
+    "reviewed2": "复审已记录。",
+    "reviewed_many": "批量审核已记录。",
+    "account_approved": "收款账户变更已复核。",
+    "account_rejected": "收款账户变更已退回。",
+    "imported": "筛查结果已导入台账。",
+    "publicized": "公示名单已建立。",
+    "applied": "技能提升补贴申请已提交，经办机构初审、复审后发放。",
+    "paid": "发放批次已完成。",
+}
+
+
+def yuan(fen: int | None) -> str:
+    return "—" if fen is None else format_yuan(int(fen))
+
+
+def _state(s: str | None) -> str:
+    return "—" if s is None else STATE_ZH.get(s, s)
+
+
+TEMPLATES.env.filters.update(
+    yuan=yuan,
+    state_zh=_state,
+    size_zh=lambda s: SIZE_ZH.get(s or "", s or "—"),
+    status_zh=lambda s: STATUS_ZH.get(s or "", s or "—"),
+    mask=mask_id,
+)
+
+
+def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """Render ``templates/pages/<name>`` with what base.html needs and the ``?done=`` notice, if any."""
+    done = request.query_params.get("done")
+    if done in DONE and "notice" not in context:
+        context["notice"] = DONE[done]
+    return render(request, f"pages/{name}", status_code=status_code, **context)
+
+
+def back(url: str, done: str | None = None) -> RedirectResponse:
+    """303 to ``url`` (a local path), saying ``done``."""
+    if done:
+        url += ("&" if "?" in url else "?") + urlencode({"done": done})
+    return RedirectResponse(url, status_code=303)
+
+
+def led(request: Request) -> Any:
+    return request.app.state.ledger
+
+
+def cfg(request: Request) -> Any:
+    return request.app.state.config
+
+
+async def form(request: Request) -> dict[str, str]:
+    """The posted form as text fields (the CSRF token aside; ``auth.authorize`` checked it)."""
+    data = await request.form()
+    return {k: v.strip() for k, v in data.items() if isinstance(v, str) and k != "csrf_token"}
+
+
+def need(f: dict[str, str], name: str, label: str) -> str:
+    v = f.get(name, "")
+    if not v:
+        raise ApiError(422, "invalid_input", f"请填写“{label}”", f"{name} is required", name)
+    return v
+
+
+def as_int(
+    text: str | None, name: str, label: str, *, lo: int | None = None, hi: int | None = None
+) -> int | None:
+    if text is None or text == "":
+        return None
+    try:
+        n = int(text)
+    except ValueError:
+        raise ApiError(
+            422, "invalid_input", f"“{label}”应为整数：{text}", f"{name} must be an integer", name
+        ) from None
+    if (lo is not None and n < lo) or (hi is not None and n > hi):
+        raise ApiError(422, "invalid_input", f"“{label}”应在 {lo} 到 {hi} 之间", f"{name} out of range", name)
+    return n
+
+
+def as_date(text: str | None, name: str, label: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ApiError(
+            422, "invalid_input", f"“{label}”应为日期（年-月-日）：{text}", f"{name} must be a date", name
+        ) from None
+
+
+def page_number(request: Request) -> int:
+    return as_int(request.query_params.get("page"), "page", "页码", lo=1, hi=10**6) or 1
+
+
+def pager(request: Request, total: int, current: int, size: int = PAGE_SIZE) -> dict[str, Any]:
+    """Previous / next links keeping the filters of the address."""
+    last = max(1, (total + size - 1) // size)
+    params = {k: v for k, v in request.query_params.multi_items() if k not in ("page", "done")}
+
+    def link(n: int) -> str:
+        return request.url.path + "?" + urlencode([*params.items(), ("page", str(n))])
+
+    return {
+        "page": current,
+        "pages": last,
+        "total": total,
+        "prev": link(current - 1) if current > 1 else None,
+        "next": link(current + 1) if current < last else None,
+    }
+
+
+# ------------------------------------------------------------------ citations as links
+@cache
+def _citation_pattern() -> tuple[re.Pattern[str], dict[str, tuple[str, frozenset[str]]]]:
+    """One pattern for every ``<文号> <条款>`` of the policy set; 文号 → (document id, its clause keys)."""
+    from wengang.policies.loader import load_policy_set
+
+    docs: dict[str, tuple[str, frozenset[str]]] = {}
+    for d in load_policy_set().documents:
+        for key in {d.number, d.display_number} - {None}:
+            docs[str(key)] = (d.id, frozenset(d.clauses))
+    numbers = sorted(docs, key=len, reverse=True)
+    alt = "|".join(re.escape(n) for n in numbers)
+    return re.compile(rf"({alt})(?:\s*([^\s，,；;。（(）)\]〕】]+))?"), docs
+
+
+def clause_url(doc_id: str, clause: str | None = None) -> str:
+    """The policy browser's page of a document, at the clause's anchor."""
+    return f"/policies/{quote(doc_id)}" + (f"#c-{quote(clause)}" if clause else "")
+
+
+def cite_url(number: str, clause: str | None) -> str | None:
+    """The address of ``<文号> <条款>``, or None for a document outside the policy set."""
+    _, docs = _citation_pattern()
+    hit = docs.get(number)
+    if hit is None:
+        return None
+    doc_id, clauses = hit
+    return clause_url(doc_id, _known_clause(clause, clauses))
+
+
+def _known_clause(clause: str | None, clauses: frozenset[str]) -> str | None:
+    """The clause key a citation names: itself, or its head (``四（二）`` → ``四``) when only that is kept."""
+    if not clause:
+        return None
+    if clause in clauses:
+        return clause
+    head = re.split(r"[（(]", clause, maxsplit=1)[0]
+    return head if head in clauses else None
+
+
+def linkify(text: str | None) -> Markup:
+    """``text`` escaped, each citation of a known document made a link to its clause."""
+    if not text:
+        return Markup("")
+    pattern, docs = _citation_pattern()
+    out: list[str] = []
+    pos = 0
+    for m in pattern.finditer(text):
+        number, clause = m.group(1), m.group(2)
+        doc_id, clauses = docs[number]
+        key = _known_clause(clause, clauses)
+        end = m.end() if key else m.end(1)
+        shown = text[m.start() : end]
+        out.append(html.escape(text[pos : m.start()]))
+        title = f"打开{number}{' ' + key if key else ''}条款原文"
+        out.append(
+            f'<a class="cite" href="{html.escape(clause_url(doc_id, key))}" title="{html.escape(title)}">'
+            f"{html.escape(shown)}</a>"
+        )
+        pos = end
+    out.append(html.escape(text[pos:]))
+    return Markup("".join(out))
+
+
+TEMPLATES.env.filters["cite"] = linkify

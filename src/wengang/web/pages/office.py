@@ -1,0 +1,771 @@
+"""The office's pages: dashboard, screening runs, decisions, the review and payment queues, 公示.
+
+Each write calls the ledger method the CLI's ``wengang case …`` command calls, with the signed-in operator as
+the actor (the ledger checks the role and the separation of duties again).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, Response
+from sqlalchemy import func, select
+
+from wengang.casework import query
+from wengang.casework.models import Decision, PublicityEntry, PublicityList, Review
+from wengang.casework.procedure import procedure
+from wengang.casework.states import STATE_ZH, TRANSITIONS
+from wengang.reports.charts import MONEY, bar_chart, count, hbar_chart
+
+from .. import jobs
+from ..auth import Principal, current_principal, mask_id, own
+from ..errors import ApiError
+from . import router
+from .common import (
+    PAGE_SIZE,
+    SIZE_ZH,
+    STATUS_ZH,
+    as_date,
+    as_int,
+    back,
+    cfg,
+    form,
+    led,
+    need,
+    page,
+    page_number,
+    pager,
+)
+
+D = Decision.__table__.c
+V = Review.__table__.c
+
+
+def _labels() -> dict[str, str]:
+    from wengang.policies.required import PROGRAM_LABELS
+
+    return dict(PROGRAM_LABELS)
+
+
+# ------------------------------------------------------------------ dashboard
+@router.get("/dashboard", include_in_schema=False)
+def dashboard(request: Request) -> Response:
+    amount = query.amount_sql()
+    size = query.size_class_sql()
+    rows = led(request).read(
+        select(
+            D.state,
+            D.program,
+            size.label("size_class"),
+            func.count().label("n"),
+            func.coalesce(func.sum(amount), 0).label("fen"),
+        ).group_by(D.state, D.program, size)
+    )
+    labels = _labels()
+    by_state: dict[str, list[int]] = {}
+    by_program: dict[str, list[int]] = {}
+    by_size: dict[str, list[int]] = {}
+    payable = (
+        "approved",
+        "publicized",
+        "paid",
+        "bounced",
+        "account_fixed",
+        "held",
+        "first_reviewed",
+        "confirmed",
+        "notified",
+        "screened",
+        "applied",
+    )
+    for r in rows:
+        for bucket, key in (
+            (by_state, r["state"]),
+            (by_program, r["program"]),
+            (by_size, r["size_class"] or "—"),
+        ):
+            n, fen = bucket.setdefault(key, [0, 0])
+            bucket[key] = [n + r["n"], fen + (int(r["fen"]) if r["state"] in payable else 0)]
+    bal = led(request).balances()
+    paid = sum(b["paid_fen"] for b in bal)
+    net = sum(b["net_fen"] for b in bal)
+    state_order = [s for s in STATE_ZH if s in by_state]
+    charts = [
+        hbar_chart(
+            "各状态决定数",
+            [(STATE_ZH[s], by_state[s][0]) for s in state_order],
+            measure=count("个"),
+            chart_id="chart-state",
+        ),
+        bar_chart(
+            "各项目应发金额",
+            [(labels.get(p, p), v[1]) for p, v in sorted(by_program.items())],
+            measure=MONEY,
+            x_label="项目",
+            y_label="金额",
+            chart_id="chart-program",
+        ),
+        bar_chart(
+            "各企业划型决定数",
+            [(SIZE_ZH.get(s, "未划型"), v[0]) for s, v in sorted(by_size.items())],
+            measure=count("个"),
+            x_label="企业划型",
+            y_label="决定数",
+            chart_id="chart-size",
+        ),
+    ]
+    totals = {
+        "decisions": sum(v[0] for v in by_state.values()),
+        "entitled_fen": sum(v[1] for v in by_state.values()),
+        "paid_fen": paid,
+        "net_fen": net,
+        "waiting_review": sum(by_state.get(s, [0, 0])[0] for s in ("confirmed", "applied", "first_reviewed")),
+        "runs": len(jobs.jobs(led(request), limit=1000)),
+    }
+    table = [
+        {"state": s, "zh": STATE_ZH[s], "n": by_state[s][0], "fen": by_state[s][1] if s in payable else None}
+        for s in state_order
+    ]
+    programs = [{"program": labels.get(p, p), "n": v[0], "fen": v[1]} for p, v in sorted(by_program.items())]
+    return page(request, "dashboard.html", charts=charts, totals=totals, table=table, programs=programs)
+
+
+# ------------------------------------------------------------------ screening runs
+def _folders(request: Request) -> list[str]:
+    return list(jobs.folders(cfg(request)))
+
+
+@router.get("/screening", include_in_schema=False)
+def screening_runs(request: Request) -> Response:
+    runs = jobs.jobs(led(request))
+    return page(
+        request,
+        "screening_runs.html",
+        runs=runs,
+        folders=_folders(request),
+        today=date.today().isoformat(),
+        state_zh={"queued": "排队中", "running": "运行中", "done": "已完成", "failed": "失败"},
+    )
+
+
+def _readings(text: str) -> dict[str, str]:
+    out = {}
+    for line in text.replace("；", "\n").replace(";", "\n").splitlines():
+        if not line.strip():
+            continue
+        k, eq, v = line.partition("=")
+        if not eq or not k.strip() or not v.strip():
+            raise ApiError(
+                422,
+                "invalid_input",
+                f"政策理解应写成“名称=取值”，每行一个：{line}",
+                f"readings must be name=value, one per line: {line}",
+                "readings",
+            )
+        out[k.strip()] = v.strip()
+    return out
+
+
+@router.post("/screening", include_in_schema=False)
+async def screening_start(request: Request) -> Response:
+    p = current_principal(request)
+    f = await form(request)
+    folder = need(f, "folder", "数据目录")
+    day = as_date(need(f, "date", "审核日期"), "date", "审核日期")
+    params: dict[str, Any] = {
+        "folder": folder,
+        "date": day.isoformat() if day else None,
+        "program": f.get("program") or "fanhuan",
+        "year": as_int(f.get("year"), "year", "政策年度", lo=2000, hi=2100),
+        "region": f.get("region") or None,
+        "readings": _readings(f.get("readings", "")),
+        "settings": {},
+    }
+    jid = await run_in_threadpool(jobs.start, led(request), cfg(request), params, p.actor)
+    return back(f"/screening/{jid}")
+
+
+def _ledger_ids(request: Request, program: str, year: int | None, codes: list[str]) -> dict[str, int]:
+    if not codes or year is None:
+        return {}
+    rows = led(request).read(
+        select(D.unit_id, D.id).where(
+            D.program == program, D.year == year, D.unit_id.in_(codes), D.claim_key == ""
+        )
+    )
+    return {r["unit_id"]: r["id"] for r in rows}
+
+
+@router.get("/screening/{job_id}", include_in_schema=False)
+def screening_run(job_id: int, request: Request) -> Response:
+    import polars as pl
+
+    job = jobs.job(led(request), job_id)
+    q = request.query_params
+    filters = {k: q.get(k) or "" for k in ("status", "reason", "size_class", "region")}
+    result: dict[str, Any] | None = None
+    reasons: dict[str, str] = {}
+    links: list[int | None] = []
+    if job["state"] == "done":
+        summary = job["summary"]["summary"]
+        reasons = {r["code"]: r["text"] for r in summary["by_reason"]}
+        current = page_number(request)
+        result = jobs.results(
+            led(request),
+            job_id,
+            status=filters["status"] or None,
+            reason=filters["reason"] or None,
+            size_class=filters["size_class"] or None,
+            region=filters["region"] or None,
+            page=current,
+            page_size=PAGE_SIZE,
+        )
+        # the full codes of this page's rows, to link each to its decision once the run is in the ledger
+        out = jobs.out_dir(led(request), job_id)
+        lf = pl.scan_parquet(out / "results.parquet")
+        for col, v in (("status", filters["status"]), ("size_class", filters["size_class"])):
+            if v:
+                lf = lf.filter(pl.col(col).cast(pl.String) == v)
+        if filters["reason"]:
+            lf = lf.filter(pl.col("reasons").str.contains(filters["reason"], literal=True))
+        if filters["region"]:
+            lf = lf.filter(pl.col("region_code").str.starts_with(filters["region"]))
+        codes = (
+            lf.select("credit_code")
+            .slice((current - 1) * PAGE_SIZE, PAGE_SIZE)
+            .collect()["credit_code"]
+            .to_list()
+        )
+        year = job["params"].get("year") or date.fromisoformat(job["params"]["date"]).year
+        ids = _ledger_ids(request, job["params"].get("program", "fanhuan"), year, codes)
+        links = [ids.get(c) for c in codes]
+        for row, did in zip(result["items"], links, strict=True):
+            row["decision_id"] = did
+            codes_ = [c for c in str(row["reasons"] or "").replace(",", ";").split(";") if c]
+            row["reason_text"] = "；".join(reasons.get(c, c) for c in codes_)
+        result["pager"] = pager(request, result["total"], current)
+    return page(
+        request,
+        "screening_run.html",
+        job=job,
+        result=result,
+        filters=filters,
+        reasons=reasons,
+        statuses=STATUS_ZH,
+        sizes=SIZE_ZH,
+        refresh=job["state"] in ("queued", "running"),
+        imported=any(links),
+    )
+
+
+@router.post("/screening/{job_id}/import", include_in_schema=False)
+async def screening_import(job_id: int, request: Request) -> Response:
+    from wengang.casework.intake import read_screening_output
+
+    p = current_principal(request)
+
+    def write() -> None:
+        si = read_screening_output(jobs.out_dir(led(request), job_id))
+        led(request).import_decisions(si.run, si.frame, p.login)
+
+    await run_in_threadpool(write)
+    return back(f"/screening/{job_id}", "imported")
+
+
+# ------------------------------------------------------------------ decisions
+def _filter(request: Request) -> query.Filter:
+    q = request.query_params
+    return query.Filter(
+        states=query.parse_states([s for s in q.getlist("state") if s]),
+        program=q.get("program") or None,
+        year=as_int(q.get("year"), "year", "年度", lo=2000, hi=2100),
+        region=q.get("region") or None,
+        size_class=query.parse_size_class(q.get("size_class") or None),
+        reason=q.get("reason") or None,
+        unit=q.get("unit") or None,
+    )
+
+
+@router.get("/decisions", include_in_schema=False)
+def decisions(request: Request) -> Response:
+    f = _filter(request)
+    current = page_number(request)
+    n, total = led(request).read(query.select_summary(f))[0].values()
+    rows = led(request).read(query.select_decisions(f).limit(PAGE_SIZE).offset((current - 1) * PAGE_SIZE))
+    q = request.query_params
+    return page(
+        request,
+        "decisions.html",
+        rows=rows,
+        total_fen=int(total),
+        pager=pager(request, int(n), current),
+        states=STATE_ZH,
+        sizes=SIZE_ZH,
+        programs=_labels(),
+        filters={k: q.get(k) or "" for k in ("program", "year", "region", "size_class", "reason", "unit")},
+        chosen_states=set(q.getlist("state")),
+    )
+
+
+def _first_review_states(d: dict[str, Any]) -> frozenset[str]:
+    return TRANSITIONS["first_review"].allowed(procedure(d["policy_doc"], d["program"]).confirmation_required)
+
+
+def _readings_zh(readings: dict[str, Any]) -> list[str]:
+    import wengang.programs  # noqa: F401  (registers the interpretation switches)
+    from wengang.rules import interpretations
+
+    out = []
+    for k, v in readings.items():
+        try:
+            s = interpretations.get(k)
+            out.append(f"{s.title}：{s.describe(v)}")
+        except (KeyError, LookupError, ValueError):
+            out.append(f"{k} = {v}")
+    return out
+
+
+@router.get("/decisions/{decision_id}", include_in_schema=False)
+def decision_page(decision_id: int, request: Request) -> Response:
+    from .common import cite_url
+
+    p = current_principal(request)
+    d = led(request).decision(decision_id)
+    own(p, d["unit_id"], f"决定 {decision_id} ", f"decision {decision_id}")
+    reviews = led(request).read(
+        select(V.stage, V.reviewer, V.approve, V.reason).where(V.decision_id == decision_id).order_by(V.stage)
+    )
+    changes = led(request).account_changes(decision_id=decision_id) if p.kind == "operator" else []
+    roles = set(p.roles)
+    can = {
+        "confirm": d["state"] == "notified" and (p.kind != "operator" or "caseworker" in roles),
+        "first_review": "caseworker" in roles and d["state"] in _first_review_states(d),
+        "second_review": "reviewer" in roles
+        and d["state"] == "first_reviewed"
+        and not any(r["stage"] == 1 and r["reviewer"] == p.login for r in reviews),
+        "approve_account": "reviewer" in roles,
+    }
+    from wengang.casework.states import action_zh
+
+    history = (
+        [{**h, "action_zh": action_zh(h["action"])} for h in d["history"]] if p.kind == "operator" else []
+    )
+    shown_id = d["unit_id"] if p.kind != "operator" else mask_id(d["unit_id"])
+    return page(
+        request,
+        "decision.html",
+        d=d,
+        shown_id=shown_id,
+        reviews=reviews,
+        changes=changes,
+        can=can,
+        history=history,
+        program_label=_labels().get(d["program"], d["program"]),
+        basis_url=cite_url(d["policy_doc"], d["clause"]),
+        readings=_readings_zh(d["readings"]),
+        explanation_lines=[x for x in (d["explanation"] or "").splitlines() if x.strip()],
+        account=_mask_account(d["account_no"]),
+        portal=p.kind != "operator",
+    )
+
+
+def _mask_account(v: str | None) -> str | None:
+    from wengang.documents.errors import DocumentError
+    from wengang.documents.masking import mask_bank_account
+
+    if not v:
+        return None
+    try:
+        return mask_bank_account(v)
+    except DocumentError:
+        return "*" * len(v)
+
+
+def _portal_actor(request: Request, p: Principal, verb: str) -> tuple[str, str]:
+    """The ledger actor and the reason's prefix (as the JSON API: a unit acts through the portal operator)."""
+    if p.kind == "operator":
+        return p.login, "经办人员代为登记："
+    who = "单位" if p.kind == "unit" else "个人"
+    return cfg(request).portal_operator, f"{who}账户 {p.login}（{mask_id(p.subject)}）网上{verb}："
+
+
+def _where_after(p: Principal, decision_id: int) -> str:
+    return "/unit" if p.kind == "unit" else "/person" if p.kind == "person" else f"/decisions/{decision_id}"
+
+
+@router.post("/decisions/{decision_id}/confirm", include_in_schema=False)
+async def decision_confirm(decision_id: int, request: Request) -> Response:
+    p = current_principal(request)
+    f = await form(request)
+    if f.get("agree") != "yes":
+        raise ApiError(422, "invalid_input", "请勾选“确认接受”后再提交", "tick the confirmation box", "agree")
+    account = f.get("account_no") or None
+    if account is not None and (not account.isdigit() or not 6 <= len(account) <= 32):
+        raise ApiError(
+            422,
+            "invalid_input",
+            "收款账号应为 6 到 32 位数字",
+            "account number: 6 to 32 digits",
+            "account_no",
+        )
+
+    def write() -> None:
+        d = led(request).decision(decision_id)
+        own(p, d["unit_id"], f"决定 {decision_id} ", f"decision {decision_id}")
+        actor, why = _portal_actor(request, p, "确认")
+        led(request).confirm(
+            decision_id,
+            actor,
+            amount_fen=d["entitlement"]["amount_fen"],
+            account_no=account,
+            reason=why + "单位确认接受",
+        )
+
+    await run_in_threadpool(write)
+    return back(_where_after(p, decision_id), "confirmed")
+
+
+@router.post("/decisions/{decision_id}/decline", include_in_schema=False)
+async def decision_decline(decision_id: int, request: Request) -> Response:
+    p = current_principal(request)
+    f = await form(request)
+    reason = f.get("reason") or "单位选择放弃"
+    if len(reason) > 500:
+        raise ApiError(
+            422, "invalid_input", "放弃理由不超过 500 字", "reason: at most 500 characters", "reason"
+        )
+
+    def write() -> None:
+        d = led(request).decision(decision_id)
+        own(p, d["unit_id"], f"决定 {decision_id} ", f"decision {decision_id}")
+        actor, why = _portal_actor(request, p, "放弃")
+        led(request).decline(decision_id, actor, reason=why + reason)
+
+    await run_in_threadpool(write)
+    return back(_where_after(p, decision_id), "declined")
+
+
+def _review_fields(f: dict[str, str]) -> tuple[int, bool, str]:
+    stage = as_int(need(f, "stage", "审核环节"), "stage", "审核环节", lo=1, hi=2)
+    verdict = need(f, "verdict", "审核意见")
+    if verdict not in ("approve", "reject"):
+        raise ApiError(
+            422,
+            "invalid_input",
+            "审核意见应为“通过”或“不通过”",
+            "verdict must be approve or reject",
+            "verdict",
+        )
+    reason = need(f, "reason", "审核理由")
+    if len(reason) > 500:
+        raise ApiError(
+            422, "invalid_input", "审核理由不超过 500 字", "reason: at most 500 characters", "reason"
+        )
+    assert stage is not None
+    return stage, verdict == "approve", reason
+
+
+@router.post("/decisions/{decision_id}/review", include_in_schema=False)
+async def decision_review(decision_id: int, request: Request) -> Response:
+    p = current_principal(request)
+    stage, approve, reason = _review_fields(await form(request))
+    step = led(request).first_review if stage == 1 else led(request).second_review
+    await run_in_threadpool(lambda: step(decision_id, p.login, approve=approve, reason=reason))
+    return back(f"/decisions/{decision_id}", f"reviewed{stage}")
+
+
+# ------------------------------------------------------------------ review queue
+@router.get("/queues/review", include_in_schema=False)
+def review_queue(request: Request) -> Response:
+    p = current_principal(request)
+    roles = set(p.roles)
+    cols = (
+        D.id,
+        D.unit_id,
+        D.unit_name,
+        D.program,
+        D.year,
+        D.state,
+        query.amount_sql().label("amount_fen"),
+        D.policy_doc,
+        D.origin,
+    )
+    first: list[dict[str, Any]] = []
+    second: list[dict[str, Any]] = []
+    changes: list[dict[str, Any]] = []
+    if "caseworker" in roles:
+        rows = led(request).read(
+            select(*cols)
+            .where(D.state.in_(("confirmed", "applied", "screened", "notified")))
+            .order_by(D.id)
+            .limit(500)
+        )
+        first = [r for r in rows if r["state"] in _first_review_states(r)][:200]
+    if "reviewer" in roles:
+        first_by = select(V.reviewer).where(V.decision_id == D.id, V.stage == 1).scalar_subquery()
+        second = led(request).read(
+            select(*cols, first_by.label("first_reviewer"))
+            .where(D.state == "first_reviewed")
+            .order_by(D.id)
+            .limit(200)
+        )
+        changes = led(request).account_changes()
+        for c in changes:
+            c["account_masked"] = _mask_account(c["account_no"])
+    return page(
+        request,
+        "review_queue.html",
+        first=first,
+        second=second,
+        changes=changes,
+        me=p.login,
+        programs=_labels(),
+    )
+
+
+@router.post("/queues/review", include_in_schema=False)
+async def review_many(request: Request) -> Response:
+    p = current_principal(request)
+    data = await request.form()
+    ids = sorted({int(v) for v in data.getlist("ids") if isinstance(v, str) and v.isdigit()})
+    f = {k: str(v).strip() for k, v in data.items() if isinstance(v, str) and k not in ("csrf_token", "ids")}
+    stage, approve, reason = _review_fields(f)
+    if not ids:
+        raise ApiError(422, "invalid_input", "请至少勾选一个决定", "select at least one decision", "ids")
+    n = await run_in_threadpool(
+        lambda: led(request).review_many(ids, p.login, stage=stage, approve=approve, reason=reason)
+    )
+    if n == 0:
+        raise ApiError(
+            409,
+            "nothing_reviewed",
+            "勾选的决定均不在可审核状态（或复审人与初审人相同），未审核任何决定",
+            "none of the selected decisions could be reviewed",
+        )
+    return back("/queues/review", "reviewed_many")
+
+
+@router.post("/queues/review/accounts", include_in_schema=False)
+async def approve_account(request: Request) -> Response:
+    p = current_principal(request)
+    f = await form(request)
+    cid = as_int(need(f, "change_id", "账户变更编号"), "change_id", "账户变更编号", lo=1)
+    verdict = need(f, "verdict", "复核意见")
+    if verdict not in ("approve", "reject"):
+        raise ApiError(
+            422, "invalid_input", "复核意见应为“通过”或“退回”", "verdict must be approve or reject", "verdict"
+        )
+    assert cid is not None
+    await run_in_threadpool(
+        lambda: led(request).approve_account(
+            cid, p.login, approve=verdict == "approve", reason=f.get("reason", "")
+        )
+    )
+    nxt = f.get("next", "")
+    return back(
+        nxt if re.fullmatch(r"/decisions/\d+", nxt) else "/queues/review",
+        "account_approved" if verdict == "approve" else "account_rejected",
+    )
+
+
+# ------------------------------------------------------------------ 公示
+@router.get("/publicity", include_in_schema=False)
+def publicity_lists(request: Request) -> Response:
+    L, E = PublicityList.__table__.c, PublicityEntry.__table__.c
+    lists = led(request).read(
+        select(L.id, L.list_key, L.program, L.year, L.starts_on, L.ends_on, func.count(E.id).label("n"))
+        .select_from(PublicityList.__table__.outerjoin(PublicityEntry.__table__, E.list_id == L.id))
+        .group_by(L.id)
+        .order_by(L.id.desc())
+    )
+    waiting = led(request).read(
+        select(
+            D.program,
+            D.year,
+            func.count().label("n"),
+            func.coalesce(func.sum(query.amount_sql()), 0).label("fen"),
+        )
+        .where(D.state == "approved")
+        .group_by(D.program, D.year)
+    )
+    return page(
+        request,
+        "publicity.html",
+        lists=lists,
+        waiting=waiting,
+        programs=_labels(),
+        today=date.today().isoformat(),
+        suggested=f"GS-{date.today():%Y%m%d}-{uuid.uuid4().hex[:4].upper()}",
+    )
+
+
+@router.post("/publicity", include_in_schema=False)
+async def publicity_create(request: Request) -> Response:
+    p = current_principal(request)
+    f = await form(request)
+    key = need(f, "list_key", "公示名单编号")
+    if len(key) > 64:
+        raise ApiError(
+            422,
+            "invalid_input",
+            "公示名单编号不超过 64 个字符",
+            "list key: at most 64 characters",
+            "list_key",
+        )
+    program = need(f, "program", "项目")
+    year = as_int(need(f, "year", "年度"), "year", "年度", lo=2000, hi=2100)
+    start = as_date(need(f, "starts_on", "公示开始日期"), "starts_on", "公示开始日期")
+    days = as_int(need(f, "days", "公示天数"), "days", "公示天数", lo=1, hi=90)
+    assert year is not None and start is not None and days is not None
+    n = await run_in_threadpool(
+        lambda: led(request).publicize(key, program, year, p.login, starts_on=start, days=days)
+    )
+    if n == 0:
+        raise ApiError(
+            409,
+            "nothing_publicized",
+            f"{year} 年度没有复审通过待公示的决定，公示名单 {key} 已建立但为空",
+            "no approved decisions to publicize",
+        )
+    return back("/publicity", "publicized")
+
+
+def _publicity_file(request: Request, list_key: str, kind: str) -> FileResponse:
+    from wengang.casework.outputs import write_publicity
+    from wengang.documents.errors import DocumentError
+
+    folder = cfg(request).work_path / "publicity" / uuid.uuid4().hex[:12]
+    try:
+        xlsx, pdf, _ = write_publicity(led(request), list_key, Path(folder))
+    except DocumentError as exc:
+        zh, _, en = str(exc).partition(" / ")
+        raise ApiError(409, "document_refused", zh, en or zh) from None
+    path = pdf if kind == "pdf" else xlsx
+    media = (
+        "application/pdf"
+        if kind == "pdf"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    return FileResponse(path, media_type=media, filename=path.name)
+
+
+@router.get("/publicity/{list_key}/pdf", include_in_schema=False)
+def publicity_pdf(list_key: str, request: Request) -> FileResponse:
+    return _publicity_file(request, list_key, "pdf")
+
+
+@router.get("/publicity/{list_key}/xlsx", include_in_schema=False)
+def publicity_xlsx(list_key: str, request: Request) -> FileResponse:
+    return _publicity_file(request, list_key, "xlsx")
+
+
+# ------------------------------------------------------------------ payment queue
+def _payment_context(request: Request, p: Principal) -> dict[str, Any]:
+    L, E = PublicityList.__table__.c, PublicityEntry.__table__.c
+    ends = (
+        select(func.max(L.ends_on))
+        .select_from(PublicityList.__table__.join(PublicityEntry.__table__, E.list_id == L.id))
+        .where(E.decision_id == D.id)
+        .scalar_subquery()
+    )
+    reviewed_by_me = (
+        select(func.count()).where(V.decision_id == D.id, V.reviewer == p.login).scalar_subquery()
+    )
+    rows = led(request).read(
+        select(
+            D.id,
+            D.unit_id,
+            D.unit_name,
+            D.program,
+            D.year,
+            D.state,
+            query.amount_sql().label("amount_fen"),
+            D.account_no.is_not(None).label("has_account"),
+            ends.label("publicity_ends"),
+            reviewed_by_me.label("mine"),
+        )
+        .where(D.state.in_(("approved", "publicized", "account_fixed")))
+        .order_by(D.id)
+        .limit(500)
+    )
+    today = date.today()
+    for r in rows:
+        blockers = []
+        if not r["has_account"]:
+            blockers.append("无收款账户")
+        if r["program"] == "fanhuan":
+            pe = r["publicity_ends"]
+            pe = date.fromisoformat(pe) if isinstance(pe, str) else pe
+            if pe is None:
+                blockers.append("未公示")
+            elif pe >= today:
+                blockers.append(f"公示期至 {pe} 未满")
+        if r["mine"]:
+            blockers.append("本人审核过，须由其他出纳发放")
+        r["blockers"] = blockers
+    groups = sorted({(r["program"], r["year"]) for r in rows})
+    return {
+        "rows": rows,
+        "groups": groups,
+        "programs": _labels(),
+        "today": today.isoformat(),
+        "suggested": f"P{today:%Y%m%d}-{uuid.uuid4().hex[:4].upper()}",
+        "result": None,
+    }
+
+
+@router.get("/queues/payment", include_in_schema=False)
+def payment_queue(request: Request) -> Response:
+    return page(request, "payment_queue.html", **_payment_context(request, current_principal(request)))
+
+
+@router.post("/queues/payment", include_in_schema=False)
+async def payment_batch(request: Request) -> Response:
+    p = current_principal(request)
+    f = await form(request)
+    key = need(f, "batch_key", "批次编号")
+    if len(key) > 64:
+        raise ApiError(
+            422, "invalid_input", "批次编号不超过 64 个字符", "batch key: at most 64 characters", "batch_key"
+        )
+    program, _, year_text = need(f, "group", "项目与年度").partition(":")
+    year = as_int(year_text, "group", "年度", lo=2000, hi=2100)
+    assert year is not None
+    res = await run_in_threadpool(lambda: led(request).run_payment_batch(key, program, year, p.login))
+    notes = []
+    if res.missing_account:
+        notes.append(f"{res.missing_account} 个缺收款账户未发放")
+    if res.pending_account:
+        notes.append(f"{res.pending_account} 个收款账户变更待复核")
+    if res.reviewed_by_payer:
+        notes.append(f"{res.reviewed_by_payer} 个为本人审核过的，须由其他出纳发放")
+    refused = [{"decision_id": i, "zh": iss.zh} for i, iss in res.refused]
+    result = {
+        "batch_key": key,
+        "paid": res.paid,
+        "amount_fen": res.amount_fen,
+        "notes": notes,
+        "refused": refused,
+    }
+    # the queue again, the batch's result on top (reloading asks before posting again; and the same batch key
+    # pays nobody twice)
+    ctx = _payment_context(request, p)
+    ctx["result"] = result
+    return page(
+        request,
+        "payment_queue.html",
+        notice=f"批次 {key}：发放 {res.paid} 笔，合计 {_yuan(res.amount_fen)}。",
+        **ctx,
+    )
+
+
+def _yuan(fen: int) -> str:
+    from wengang.money import format_yuan
+
+    return format_yuan(fen)
