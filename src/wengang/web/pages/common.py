@@ -217,3 +217,22 @@ def linkify(text: str | None) -> Markup:
 
 
 TEMPLATES.env.filters["cite"] = linkify
+
+
+def beijing_time(value: object) -> str:
+    """An ISO timestamp from the ledger (UTC) as Beijing wall time, the time caseworkers read everywhere else."""
+    from datetime import UTC, datetime
+
+    from wengang.progress import BEIJING
+
+    text = str(value or "")
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text[:19]
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+
+
+TEMPLATES.env.filters["beijing"] = beijing_time
