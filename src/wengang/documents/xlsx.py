@@ -66,6 +66,8 @@ class Table:
     title: str | None = None
     footer: Sequence[str] = field(default_factory=tuple)
     control: bool = True  # write the 合计 and control rows
+    # lines between the title and the headers, as an upward report has them: 填报单位、报告期、单位：元
+    meta: Sequence[str] = field(default_factory=tuple)
 
 
 def display_width(text: str) -> int:
@@ -115,6 +117,7 @@ def _write_workbook(path: Path, tables: tuple[Table, ...]) -> None:
             INT: wb.add_format({"num_format": "0"}),
             TEXT: wb.add_format({}),
             "quoted": wb.add_format({"quote_prefix": True}),
+            "meta": wb.add_format({"align": "left"}),
             "control": wb.add_format({"bold": True, "top": 1}),
             "control_money": wb.add_format({"bold": True, "top": 1, "num_format": MONEY_FORMAT}),
             "control_int": wb.add_format({"num_format": "0"}),
@@ -136,6 +139,12 @@ def _write_sheet(wb: Any, t: Table, fmt: dict[str, Any]) -> None:
         else:
             ws.write_string(0, 0, t.title, fmt["title"])
         r = 1
+    for line in t.meta:
+        if len(cols) > 1:
+            ws.merge_range(r, 0, r, len(cols) - 1, escape_text(line), fmt["meta"])
+        else:
+            ws.write_string(r, 0, escape_text(line), fmt["meta"])
+        r += 1
     header_row = r
     for c, col in enumerate(cols):
         ws.write_string(header_row, c, col.header, fmt["header"])
