@@ -24,8 +24,10 @@ from wengang.policies.model import Document
 _DATE_KEY = re.compile(r"\b(issued|valid_from|valid_to):(\s*)[\"']?(\d{4})-(\d{2})-(\d{2})[\"']?")
 _NUMBER_YEAR = re.compile(r"〔(\d{4})〕[^〔〕]*?号")
 MARKER = "待核"
-NOTE = ("草稿（由 wengang policy new 生成）：日期已顺延，文号待定；条款原文与各参数引文沿用上一年度文件 {old}，"
-        "须对照新文件原文逐条核对后再改为有效（in_force）。")
+NOTE = (
+    "草稿（由 wengang policy new 生成）：日期已顺延，文号待定；条款原文与各参数引文沿用上一年度文件 {old}，"
+    "须对照新文件原文逐条核对后再改为有效（in_force）。"
+)
 
 
 def _shift(y: int, m: int, d: int, years: int) -> date:
@@ -93,13 +95,17 @@ def draft_next(text: str, *, years: int = 1) -> str:
             out.append("note: " + _yaml_str(NOTE.format(old=old_label) + ("原说明：" + old if old else "")))
         elif in_clauses and not top and re.match(r"^  [^\s#][^:]*:", line):
             key = line.strip().split(":", 1)[0]
-            out.append(f"  # {MARKER}：条款“{key}”原文沿用 {old_label}，须对照新文件原文核对；引用本条的 quote 同样须核对")
+            out.append(
+                f"  # {MARKER}：条款“{key}”原文沿用 {old_label}，须对照新文件原文核对；引用本条的 quote 同样须核对"
+            )
             out.append(line)
         else:
             out.append(_DATE_KEY.sub(lambda m: _date_sub(m, years), line))
         i += 1
-    header = (f"# 草稿：由 {old_label} 生成（wengang policy new），日期顺延 {years} 年；文号待定；"
-              f"标有“{MARKER}”的条款及其引文须对照新文件原文核对。")
+    header = (
+        f"# 草稿：由 {old_label} 生成（wengang policy new），日期顺延 {years} 年；文号待定；"
+        f"标有“{MARKER}”的条款及其引文须对照新文件原文核对。"
+    )
     return header + "\n" + "\n".join(out) + ("\n" if text.endswith("\n") else "")
 
 
@@ -119,7 +125,7 @@ def _new_number(old: str, years: int) -> str:
     m = _NUMBER_YEAR.search(old)
     if m is None:
         return f"{old}（下一年度，文号待定）"
-    return old[: m.start()] + f"〔{int(m.group(1)) + years}〕□号" + old[m.end():]
+    return old[: m.start()] + f"〔{int(m.group(1)) + years}〕□号" + old[m.end() :]
 
 
 # -------------------------------------------------------------------------------------------------------------
@@ -136,7 +142,9 @@ class Change:
     def text(self) -> str:
         if self.what == "改变":
             return f"{self.where}：{self.before} → {self.after}"
-        return f"{self.where}：{self.what}" + (f"（{self.after or self.before}）" if (self.after or self.before) else "")
+        return f"{self.where}：{self.what}" + (
+            f"（{self.after or self.before}）" if (self.after or self.before) else ""
+        )
 
 
 @dataclass
@@ -156,8 +164,18 @@ class PolicyDiff:
         def rows(cs: list[Change]) -> list[dict[str, str]]:
             return [{"where": c.where, "what": c.what, "before": c.before, "after": c.after} for c in cs]
 
-        return {"a": self.a.display_number, "b": self.b.display_number, "metadata": rows(self.metadata),
-                "dates": rows(self.dates), "parameters": rows(self.parameters), "clauses": rows(self.clauses)}
+        return {
+            "a": self.a.display_number,
+            "b": self.b.display_number,
+            "metadata": rows(self.metadata),
+            "dates": rows(self.dates),
+            "parameters": rows(self.parameters),
+            "clauses": rows(self.clauses),
+        }
+
+
+def _fmt(v: Any) -> str:
+    return "、".join(v) if isinstance(v, tuple) else ("—" if v is None else str(v))
 
 
 def _d(x: date | None) -> str:
@@ -173,16 +191,27 @@ def diff_documents(a: Document, b: Document) -> PolicyDiff:
     """What changed from ``a`` to ``b``: metadata, program dates, parameters (value, unit, clause, quote,
     boundary, own dates), clause texts."""
     out = PolicyDiff(a, b)
-    for name, label in (("id", "文件 id"), ("number", "文号"), ("title", "标题"), ("status", "状态"),
-                        ("jurisdiction", "地区"), ("issued", "印发日期"), ("implements", "执行文件"), ("forwards", "转发")):
+    for name, label in (
+        ("id", "文件 id"),
+        ("number", "文号"),
+        ("title", "标题"),
+        ("status", "状态"),
+        ("jurisdiction", "地区"),
+        ("issued", "印发日期"),
+        ("implements", "执行文件"),
+        ("forwards", "转发"),
+    ):
         va, vb = getattr(a, name), getattr(b, name)
         if va != vb:
-            fmt = (lambda v: "、".join(v) if isinstance(v, tuple) else ("—" if v is None else str(v)))
-            (out.dates if name == "issued" else out.metadata).append(Change(label, "改变", fmt(va), fmt(vb)))
+            (out.dates if name == "issued" else out.metadata).append(
+                Change(label, "改变", _fmt(va), _fmt(vb))
+            )
     for pid in sorted(set(a.programs) | set(b.programs)):
         pa, pb = a.programs.get(pid), b.programs.get(pid)
         if pa is None or pb is None:
-            out.metadata.append(Change(f"项目 {pid}", "新增" if pa is None else "删除", after=(pb or pa).label))  # type: ignore[union-attr]
+            out.metadata.append(
+                Change(f"项目 {pid}", "新增" if pa is None else "删除", after=(pb or pa).label)
+            )  # type: ignore[union-attr]
             continue
         for name, label in (("valid_from", "起始日期"), ("valid_to", "截止日期")):
             va, vb = getattr(pa, name), getattr(pb, name)
@@ -198,19 +227,29 @@ def diff_documents(a: Document, b: Document) -> PolicyDiff:
             if xa is None or xb is None:
                 x = xb or xa
                 assert x is not None
-                out.parameters.append(Change(where, "新增" if xa is None else "删除", after=f"{x.formatted()}〔{x.clause}〕"))
+                out.parameters.append(
+                    Change(where, "新增" if xa is None else "删除", after=f"{x.formatted()}〔{x.clause}〕")
+                )
                 continue
             if (xa.value, xa.unit) != (xb.value, xb.unit) or xa.ceiling != xb.ceiling:
                 out.parameters.append(Change(where, "改变", xa.formatted(), xb.formatted()))
             if xa.boundary != xb.boundary:
-                out.parameters.append(Change(where + " 边界词", "改变", xa.boundary or "—", xb.boundary or "—"))
+                out.parameters.append(
+                    Change(where + " 边界词", "改变", xa.boundary or "—", xb.boundary or "—")
+                )
             if xa.clause != xb.clause:
                 out.parameters.append(Change(where + " 条款", "改变", xa.clause, xb.clause))
             if xa.quote != xb.quote:
                 out.parameters.append(Change(where + " 引文", "改变", _short(xa.quote), _short(xb.quote)))
             if (xa.valid_from, xa.valid_to) != (xb.valid_from, xb.valid_to):
-                out.dates.append(Change(where + " 期间", "改变", f"{_d(xa.valid_from)}～{_d(xa.valid_to)}",
-                                        f"{_d(xb.valid_from)}～{_d(xb.valid_to)}"))
+                out.dates.append(
+                    Change(
+                        where + " 期间",
+                        "改变",
+                        f"{_d(xa.valid_from)}～{_d(xa.valid_to)}",
+                        f"{_d(xb.valid_from)}～{_d(xb.valid_to)}",
+                    )
+                )
         for name in sorted(set(pa.region_settings) | set(pb.region_settings)):
             sa, sb = pa.region_settings.get(name), pb.region_settings.get(name)
             if (sa is None) != (sb is None):
@@ -220,7 +259,9 @@ def diff_documents(a: Document, b: Document) -> PolicyDiff:
     for key in list(a.clauses) + [k for k in b.clauses if k not in a.clauses]:
         ca, cb = a.clauses.get(key), b.clauses.get(key)
         if ca is None or cb is None:
-            out.clauses.append(Change(f"条款 {key}", "新增" if ca is None else "删除", after=_short(cb or ca or "")))
+            out.clauses.append(
+                Change(f"条款 {key}", "新增" if ca is None else "删除", after=_short(cb or ca or ""))
+            )
         elif normalize(ca) != normalize(cb):
             out.clauses.append(Change(f"条款 {key}", "改变", _short(ca), _short(cb)))
     return out
