@@ -784,6 +784,7 @@ def _mount_subcommands() -> None:
     app.add_typer(workdays_app, name="workdays")
     app.add_typer(demo_app, name="demo")
     app.add_typer(__import__("wengang.documents.cli", fromlist=["doc_app"]).doc_app, name="doc")
+    app.add_typer(__import__("wengang.reports.cli", fromlist=["report_app"]).report_app, name="report")
 
 
 _mount_subcommands()

@@ -182,6 +182,7 @@ class ReservePrecondition:
     boundary: str  # 以上: the number itself included
     citation: str
     quote: str
+    period: str = ""  # the program block's validity: which years the precondition governs
 
     def met(self, years: Fraction | None) -> bool | None:
         if years is None:
@@ -242,7 +243,8 @@ class ReserveCheck:
             {
                 "program": p.program_label,
                 "document": p.document,
-                "required": f"{p.boundary}{fmt_years(p.min_years)}",
+                "required": f"{_num(p.min_years)}年{p.boundary}",
+                "period": p.period,
                 "before": p.met(self.before_years),
                 "after": p.met(self.after_years),
                 "citation": p.citation,
@@ -250,6 +252,10 @@ class ReserveCheck:
             }
             for p in self.preconditions
         ]
+
+
+def _num(x: Fraction) -> str:
+    return str(x.numerator) if x.denominator == 1 else f"{float(x):g}"
 
 
 def fmt_years(years: Fraction | None) -> str:
