@@ -493,13 +493,18 @@ def simulate(
     from wengang.regions import REGIONS
     from wengang.screening.output import SIZE_ZH
 
+    from wengang.policies.loader import load_with_files
+
+    baseline = baseline or Scenario()
+    for s in (baseline, variant):  # a policy file that does not check is refused before any work
+        if s.policy_files:
+            load_with_files(s.policy_files)
     pop = population if isinstance(population, Population) else load_population(population, on=on)
     day = on or pop.on
     if day is None:
         raise SimulationError(
             "人群数据没有审核日期（evaluation_date），请给出 --date / the population has no evaluation date; give --date"
         )
-    baseline = baseline or Scenario()
     facts = pop.facts.with_row_index(ROW)
     names = pop.facts.collect_schema().names()
     region_col = "region_code" if "region_code" in names else None
@@ -589,15 +594,10 @@ def simulate(
 
     def hist(c: str, s: str) -> list[int]:
         amounts = joined.filter(pl.col(s) == ELIGIBLE).get_column(c).cast(pl.Int64)
-        cut = amounts.cut(bounds[1:], labels=labels, left_closed=True).value_counts()
-        counts = dict(
-            zip(
-                cut.get_column(cut.columns[0]).cast(pl.String).to_list(),
-                cut.get_column("count").to_list(),
-                strict=True,
-            )
-        )
-        return [int(counts.get(label, 0)) for label in labels]
+        idx = pl.Series(bounds, dtype=pl.Int64).search_sorted(amounts, side="right") - 1
+        counts = idx.clip(0, len(labels) - 1).value_counts()
+        found = dict(zip(counts.get_column(counts.columns[0]).to_list(), counts.get_column("count").to_list(), strict=True))
+        return [int(found.get(i, 0)) for i in range(len(labels))]
 
     h0, h1 = hist("c0", "s0"), hist("c1", "s1")
     changes = None

@@ -209,9 +209,9 @@ def diff_documents(a: Document, b: Document) -> PolicyDiff:
     for pid in sorted(set(a.programs) | set(b.programs)):
         pa, pb = a.programs.get(pid), b.programs.get(pid)
         if pa is None or pb is None:
-            out.metadata.append(
-                Change(f"项目 {pid}", "新增" if pa is None else "删除", after=(pb or pa).label)
-            )  # type: ignore[union-attr]
+            block = pb if pa is None else pa
+            assert block is not None
+            out.metadata.append(Change(f"项目 {pid}", "新增" if pa is None else "删除", after=block.label))
             continue
         for name, label in (("valid_from", "起始日期"), ("valid_to", "截止日期")):
             va, vb = getattr(pa, name), getattr(pb, name)
