@@ -47,10 +47,14 @@ def test_draft_shifts_dates_and_marks_every_clause(tmp_path: Path) -> None:
 
 
 def test_diff_lists_parameter_and_date_changes(tmp_path: Path) -> None:
-    p = _draft(tmp_path, SHANXI, lambda t: t.replace("refund_rate_sme: {value: 60,", "refund_rate_sme: {value: 55,"))
+    p = _draft(
+        tmp_path, SHANXI, lambda t: t.replace("refund_rate_sme: {value: 60,", "refund_rate_sme: {value: 55,")
+    )
     new = next(d for d in load_with_files([p]).documents if d.file == str(p))
     d = diff_documents(load_policy_set().get("shanxi-2024-28"), new)
-    assert [(c.where, c.before, c.after) for c in d.parameters] == [("参数 fanhuan.refund_rate_sme", "60%", "55%")]
+    assert [(c.where, c.before, c.after) for c in d.parameters] == [
+        ("参数 fanhuan.refund_rate_sme", "60%", "55%")
+    ]
     assert any(c.where == "项目 fanhuan 起始日期" for c in d.dates)
     assert not d.clauses
     res = CliRunner().invoke(app, ["policy", "diff", "shanxi-2024-28", str(p), "--json"])
@@ -59,22 +63,38 @@ def test_diff_lists_parameter_and_date_changes(tmp_path: Path) -> None:
 
 
 def test_a_draft_over_the_national_ceiling_is_refused_naming_file_and_line(tmp_path: Path) -> None:
-    p = _draft(tmp_path, SHANXI, lambda t: t.replace("refund_rate_sme: {value: 60,", "refund_rate_sme: {value: 70,"))
-    line = next(i for i, s in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if "refund_rate_sme" in s)
+    p = _draft(
+        tmp_path, SHANXI, lambda t: t.replace("refund_rate_sme: {value: 60,", "refund_rate_sme: {value: 70,")
+    )
+    line = next(
+        i for i, s in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if "refund_rate_sme" in s
+    )
     with pytest.raises(PolicyError) as e:
         load_with_files([p])
     assert e.value.file == str(p) and e.value.line == line and "超过国家上限" in str(e.value)
     facts = Path("examples/fanhuan/eligible_sme.json")
-    for cmd in (["evaluate", str(facts), "--region", "140300", "--date", "2025-08-01"],
-                ["screen", "--out", str(tmp_path / "o"), "--date", "2025-08-01", "--facts", str(tmp_path / "none.parquet")],
-                ["simulate", str(tmp_path), "--set", "refund_rate_sme=50%"]):
+    for cmd in (
+        ["evaluate", str(facts), "--region", "140300", "--date", "2025-08-01"],
+        [
+            "screen",
+            "--out",
+            str(tmp_path / "o"),
+            "--date",
+            "2025-08-01",
+            "--facts",
+            str(tmp_path / "none.parquet"),
+        ],
+        ["simulate", str(tmp_path), "--set", "refund_rate_sme=50%"],
+    ):
         res = CliRunner().invoke(app, [*cmd, "--policy-path", str(p)])
         assert res.exit_code == 2, (cmd, res.output)
         assert f"文件 {p} 第 {line} 行" in res.output and "超过国家上限 60%" in res.output
 
 
 def test_policy_path_uses_the_draft_for_that_run_only(tmp_path: Path) -> None:
-    p = _draft(tmp_path, SHANXI, lambda t: t.replace("refund_rate_sme: {value: 60,", "refund_rate_sme: {value: 55,"))
+    p = _draft(
+        tmp_path, SHANXI, lambda t: t.replace("refund_rate_sme: {value: 60,", "refund_rate_sme: {value: 55,")
+    )
     f = "examples/fanhuan/eligible_sme.json"
     args = ["evaluate", f, "--region", "140300", "--date", "2025-08-01", "--json"]
     with_draft = CliRunner().invoke(app, [*args, "--policy-path", str(p)])
@@ -84,8 +104,9 @@ def test_policy_path_uses_the_draft_for_that_run_only(tmp_path: Path) -> None:
     shipped = load_policy_set()
     with use_policy_set(load_with_files([p])) as ps:
         assert load_policy_set() is ps
-        assert ps.resolve("140300", __import__("datetime").date(2025, 8, 1), "fanhuan").params["refund_rate_sme"].value \
-            == __import__("fractions").Fraction(55, 100)
+        assert ps.resolve("140300", __import__("datetime").date(2025, 8, 1), "fanhuan").params[
+            "refund_rate_sme"
+        ].value == __import__("fractions").Fraction(55, 100)
     assert load_policy_set() is shipped
 
 

@@ -36,7 +36,9 @@ def test_same_policy_twice_changes_nothing(population: Path) -> None:
 
 def test_variant_total_equals_a_screening_with_that_setting(population: Path, tmp_path: Path) -> None:
     change = parse_settings({"refund_rate_sme": "70%"})
-    r = simulate(population, baseline=Scenario(readings=READ), variant=Scenario("方案", settings=change, readings=READ))
+    r = simulate(
+        population, baseline=Scenario(readings=READ), variant=Scenario("方案", settings=change, readings=READ)
+    )
     other = screened(population.parent, settings=change, name="results70")
     assert r.variant_total_fen == _eligible_total(other)
     assert r.delta_fen > 0 and r.lost == 0 and r.gained > 0
@@ -46,8 +48,11 @@ def test_variant_total_equals_a_screening_with_that_setting(population: Path, tm
 
 
 def test_a_stricter_condition_moves_units_out(population: Path) -> None:
-    r = simulate(population, baseline=Scenario(readings=READ),
-                 variant=Scenario("方案", settings=parse_settings({"min_months_fully_paid": "13"}), readings=READ))
+    r = simulate(
+        population,
+        baseline=Scenario(readings=READ),
+        variant=Scenario("方案", settings=parse_settings({"min_months_fully_paid": "13"}), readings=READ),
+    )
     assert r.status_changed > 0 and r.lost >= 1 and r.gained == 0
     assert any(a == "eligible" and b == "ineligible" for a, b, _ in r.transitions)
     assert sum(n for _, _, n in r.transitions) == r.status_changed
@@ -56,11 +61,17 @@ def test_a_stricter_condition_moves_units_out(population: Path) -> None:
 
 def test_reserve_after_the_variant(population: Path, tmp_path: Path) -> None:
     fund_file = tmp_path / "fund.yaml"
-    fund_file.write_text('region: "150500"\nyear: 2024\nbalance: 1200万元\nspending: 1200万元\n', encoding="utf-8")
+    fund_file.write_text(
+        'region: "150500"\nyear: 2024\nbalance: 1200万元\nspending: 1200万元\n', encoding="utf-8"
+    )
     fund = FundInput.read(fund_file)
     assert fund.reserve_years() == 1  # balance = a year's spending: exactly 1 year
-    r = simulate(population, baseline=Scenario(readings=READ), fund=fund,
-                 variant=Scenario("方案", settings=parse_settings({"refund_rate_sme": "70%"}), readings=READ))
+    r = simulate(
+        population,
+        baseline=Scenario(readings=READ),
+        fund=fund,
+        variant=Scenario("方案", settings=parse_settings({"refund_rate_sme": "70%"}), readings=READ),
+    )
     assert r.reserve is not None
     extra = r.delta_fen
     assert r.reserve.after_years == Fraction(1_200_000_000 - extra, 1_200_000_000 + extra)
@@ -72,8 +83,11 @@ def test_files_written(population: Path, tmp_path: Path) -> None:
 
     from wengang.reports.simulation import write_simulation
 
-    r = simulate(population, baseline=Scenario(readings=READ),
-                 variant=Scenario("方案", settings=parse_settings({"refund_rate_sme": "50%"}), readings=READ))
+    r = simulate(
+        population,
+        baseline=Scenario(readings=READ),
+        variant=Scenario("方案", settings=parse_settings({"refund_rate_sme": "50%"}), readings=READ),
+    )
     files = write_simulation(r, tmp_path / "out")
     html = Path(files["测算报告（HTML）"]).read_text(encoding="utf-8")
     assert "<script" not in html and "<link" not in html and html.count("<svg") >= 3
@@ -82,7 +96,11 @@ def test_files_written(population: Path, tmp_path: Path) -> None:
     data = json.loads(Path(files["测算结果（JSON）"]).read_text(encoding="utf-8"))
     assert data["delta_fen"] == r.delta_fen < 0
     # identifiers in the changed-units sheet are masked
-    codes = [row[0] for row in wb["变化明细"].iter_rows(min_row=3, values_only=True) if row[0] and str(row[0])[:2] == "91"]
+    codes = [
+        row[0]
+        for row in wb["变化明细"].iter_rows(min_row=3, values_only=True)
+        if row[0] and str(row[0])[:2] == "91"
+    ]
     assert codes and all("*" in c for c in codes)
 
 
@@ -96,8 +114,20 @@ def test_cli_simulate(population: Path, tmp_path: Path) -> None:
 
     from wengang.cli import app
 
-    res = CliRunner().invoke(app, ["simulate", str(population), "--set", "refund_rate_sme=70%", "--reading",
-                                   "fanhuan.size_class_where_silent=standard_2017", "--json", "--out", str(tmp_path / "o")])
+    res = CliRunner().invoke(
+        app,
+        [
+            "simulate",
+            str(population),
+            "--set",
+            "refund_rate_sme=70%",
+            "--reading",
+            "fanhuan.size_class_where_silent=standard_2017",
+            "--json",
+            "--out",
+            str(tmp_path / "o"),
+        ],
+    )
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)
     assert data["delta_fen"] > 0 and (tmp_path / "o" / "simulation.html").is_file()
