@@ -96,3 +96,16 @@ def test_cli_build(results: Path, tmp_path: Path) -> None:
         app, ["report", "build", "--out", str(tmp_path / "x"), "--results", str(tmp_path / "nope")]
     )
     assert none.exit_code == 2 and "找不到筛查结果" in none.output
+
+
+def test_industry_by_join_when_rows_are_not_in_the_features_order(results: Path, tmp_path: Path) -> None:
+    import shutil
+
+    other = tmp_path / "shuffled"
+    other.mkdir()
+    shutil.copy(results / "results.parquet", other / "results.parquet")
+    pl.read_parquet(results / "features.parquet").sample(fraction=1.0, shuffle=True, seed=1).write_parquet(
+        other / "features.parquet"
+    )
+    a, b = from_results([results]), from_results([other])
+    assert a.by_industry == b.by_industry and len(a.by_industry) > 1

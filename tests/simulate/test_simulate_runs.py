@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tests.simulate.population import DAY, screened
+from tests.simulate.population import screened
 from wengang.screening.demo_readings import DEMO_READINGS
 from wengang.settings import parse_settings
 from wengang.simulate import FundInput, Scenario, SimulationError, simulate

@@ -115,6 +115,8 @@ def _aggregate(
     lf: pl.LazyFrame, reason_texts: dict[str, str], source: str, *, reasons_are_codes: bool = True
 ) -> Statistics:
     """``lf`` has: program, region, size, industry, status (str), amount_fen, reasons (';'-joined codes)."""
+    # materialised once, narrow: the features' industry and the scans are read once for all the group-bys below
+    lf = lf.collect().lazy()
     eligible = pl.col("status") == "eligible"
     amount = pl.when(eligible).then(pl.col("amount_fen")).otherwise(0).fill_null(0).cast(pl.Int128)
     aggs = [pl.len().alias("n"), eligible.sum().alias("e"), amount.sum().alias("a")]
@@ -206,7 +208,15 @@ def results_frame(folder: str | Path, program: str | None = None) -> tuple[pl.La
         fs = pl.scan_parquet(feats)
         fnames = fs.collect_schema().names()
         if "industry_code" in fnames:
-            res = res.join(fs.select(key, pl.col("industry_code").alias("__ind")), on=key, how="left")
+            # ``wengang screen`` writes the results in the features' row order: then the industry is taken
+            # row by row (no join: 0.6 s CPU per million rows); otherwise joined by the unit's code
+            mine = res.select(key).collect().get_column(key)
+            theirs = fs.select(key).collect().get_column(key)
+            if mine.equals(theirs):
+                res = pl.concat([res, fs.select(pl.col("industry_code").alias("__ind"))], how="horizontal")
+            else:
+                res = res.join(fs.select(key, pl.col("industry_code").alias("__ind")), on=key, how="left")
+            del mine, theirs
             industry = pl.col("__ind").str.slice(0, 1).str.to_uppercase()
         if "evaluation_date" in fnames:
             on = fs.select(pl.col("evaluation_date").max()).collect().item()
