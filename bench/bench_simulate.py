@@ -36,12 +36,13 @@ def main() -> None:
         variant=Scenario("方案", settings=parse_settings(change), readings=readings),
     )
     t1 = time.perf_counter()
+    cpu1 = sum(resource.getrusage(resource.RUSAGE_SELF)[:2]) - cpu0
     write_simulation(r, args.out)
     t2 = time.perf_counter()
     use = resource.getrusage(resource.RUSAGE_SELF)
     peak, cpu = use.ru_maxrss / 1024, use.ru_utime + use.ru_stime - cpu0
     print(
-        f"units {r.units:,}  simulate {t1 - t0:.2f} s  files {t2 - t1:.2f} s  total {t2 - t0:.2f} s  "
+        f"units {r.units:,}  simulate {t1 - t0:.2f} s (CPU {cpu1:.2f} s)  files {t2 - t1:.2f} s  total {t2 - t0:.2f} s  "
         f"delta {r.delta_fen:,} fen  gained {r.gained:,}  lost {r.lost:,}  CPU {cpu:.2f} s  peak RSS {peak:.0f} MB  "
         f"load {os.getloadavg()[0]:.1f}"
     )

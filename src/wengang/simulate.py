@@ -456,22 +456,19 @@ def _derive(folder: Path, *, on: date | None, policy_year: int | None) -> Popula
 
 def _decide(
     facts: pl.LazyFrame, program: str, s: Scenario, on: date, region_data: tuple[str, ...]
-) -> tuple[pl.DataFrame, list[str], list[str]]:
-    """One scenario over the population: row number, status and amount (collected while its policy set is in use)."""
+) -> tuple[pl.LazyFrame, list[str], list[str]]:
+    """One scenario's plan over the population: row number, status and amount. The rules are resolved and
+    compiled while the scenario's policy set is in use; the plan holds only literals and column expressions,
+    so both scenarios are then collected together (their shared scan once)."""
     from wengang.policies.loader import policy_files
     from wengang.screening.evaluate import screen_facts
 
     with policy_files(s.policy_files):
         decided, plans = screen_facts(
-            facts,
-            program,
-            s.on or on,
-            readings=dict(s.readings),
-            settings=dict(s.settings),
-            include_drafts=s.include_drafts,
-            region_data=region_data,
-        )
-        frame = decided.select(ROW, pl.col("status").cast(pl.String), "amount_fen").collect()
+            facts, program, s.on or on, readings=dict(s.readings), settings=dict(s.settings),
+            include_drafts=s.include_drafts, region_data=region_data,
+        )  # fmt: skip
+        frame = decided.select(ROW, pl.col("status").cast(pl.String), "amount_fen")
         policies = sorted({p.resolution.document.display_number for p in plans if p.resolution is not None})
         notes = sorted({n for p in plans for n in p.notes})
     return frame, policies, notes
@@ -486,7 +483,7 @@ def simulate(
     fund: FundInput | None = None,
     on: date | None = None,
     region_data: tuple[str, ...] = (),
-    keep_changes: int = 100_000,
+    keep_changes: int = 10_000,
 ) -> SimulationResult:
     """Decide ``population`` under ``baseline`` (default: the policies in force) and ``variant``; compare."""
     import wengang.programs  # noqa: F401
@@ -524,8 +521,9 @@ def simulate(
         *([pl.col("credit_code")] if "credit_code" in names else []),
         *([pl.col("name")] if "name" in names else []),
     )
-    base, base_policies, base_notes = _decide(facts, program, baseline, day, region_data)
-    var, var_policies, var_notes = _decide(facts, program, variant, day, region_data)
+    base_plan, base_policies, base_notes = _decide(facts, program, baseline, day, region_data)
+    var_plan, var_policies, var_notes = _decide(facts, program, variant, day, region_data)
+    base, var = pl.collect_all([base_plan, var_plan])
     joined = (
         ident.collect()
         .join(base.rename({"status": "s0", "amount_fen": "a0"}), on=ROW, how="left")
