@@ -487,10 +487,9 @@ def simulate(
 ) -> SimulationResult:
     """Decide ``population`` under ``baseline`` (default: the policies in force) and ``variant``; compare."""
     import wengang.programs  # noqa: F401
+    from wengang.policies.loader import load_with_files
     from wengang.regions import REGIONS
     from wengang.screening.output import SIZE_ZH
-
-    from wengang.policies.loader import load_with_files
 
     baseline = baseline or Scenario()
     for s in (baseline, variant):  # a policy file that does not check is refused before any work
@@ -594,7 +593,13 @@ def simulate(
         amounts = joined.filter(pl.col(s) == ELIGIBLE).get_column(c).cast(pl.Int64)
         idx = pl.Series(bounds, dtype=pl.Int64).search_sorted(amounts, side="right") - 1
         counts = idx.clip(0, len(labels) - 1).value_counts()
-        found = dict(zip(counts.get_column(counts.columns[0]).to_list(), counts.get_column("count").to_list(), strict=True))
+        found = dict(
+            zip(
+                counts.get_column(counts.columns[0]).to_list(),
+                counts.get_column("count").to_list(),
+                strict=True,
+            )
+        )
         return [int(found.get(i, 0)) for i in range(len(labels))]
 
     h0, h1 = hist("c0", "s0"), hist("c1", "s1")
