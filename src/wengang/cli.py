@@ -73,6 +73,29 @@ def fail(message: str) -> None:
     raise typer.Exit(EXIT_INVALID)
 
 
+POLICY_PATH_HELP = ("未安装的政策文件（YAML，如 wengang policy new 生成的草稿；可多次），仅本次运行使用，加载时同样校验 / "
+                    "a policy file not installed (a draft), used for this run only and checked on load (repeatable)")
+
+
+def policies_for_run(paths: list[Path] | None) -> Any:
+    """``--policy-path``: the shipped documents plus these files for this run, checked by the loader; a file that
+    does not check is refused naming file and line (exit 2). No files: the shipped set, unchanged."""
+    if not paths:
+        return contextlib.nullcontext()
+    from wengang.policies.errors import PolicyError
+    from wengang.policies.loader import load_with_files, use_policy_set
+
+    try:
+        ps = load_with_files(paths)
+    except PolicyError as exc:
+        for e in exc.all_errors:
+            typer.echo(f"错误 / error: {e}", err=True)
+        typer.echo(f"政策文件校验失败：{len(exc.all_errors)} 处错误 / policy files do not check: {len(exc.all_errors)} error(s)",
+                   err=True)
+        raise typer.Exit(EXIT_INVALID) from None
+    return use_policy_set(ps)
+
+
 def _pairs(values: list[str] | None, what: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for v in values or []:
@@ -120,6 +143,7 @@ def evaluate_cmd(
     row: Annotated[int | None, typer.Option("--row", help="CSV/XLSX 中要判定的数据行（第1行为表头下第一行）/ data row to decide")] = None,
     sheet: Annotated[str | None, typer.Option("--sheet", help="XLSX 工作表名（默认第一个）/ XLSX sheet")] = None,
     encoding: Annotated[str | None, typer.Option("--encoding", help="CSV 编码：utf-8、gbk、gb18030（默认自动识别）/ CSV encoding")] = None,
+    policy_path: Annotated[list[Path] | None, typer.Option("--policy-path", help=POLICY_PATH_HELP)] = None,
 ) -> None:
     """判定一个单位或个人的一个项目，给出结论、金额、依据与理由 / evaluate one case: decision, amount, basis, reasons.
 
@@ -181,10 +205,11 @@ def evaluate_cmd(
         settings[SETTING] = str(workday_overrides)
     try:
         fixed = interpretations.parse_fixed(reading)
-        decision = evaluate(
-            program, region, day, facts, readings=fixed, settings=settings, include_drafts=drafts,
-            region_data=tuple(str(p) for p in region_data or ()), header_map=hmap,
-        )
+        with policies_for_run(policy_path):
+            decision = evaluate(
+                program, region, day, facts, readings=fixed, settings=settings, include_drafts=drafts,
+                region_data=tuple(str(p) for p in region_data or ()), header_map=hmap,
+            )
     except InvalidFacts as exc:
         fail("输入有误 / invalid input\n" + exc.text())
     except IndexError:
@@ -276,6 +301,7 @@ def screen_cmd(
     partitions: Annotated[int | None, typer.Option("--partitions", min=1, max=MAX_PARTITIONS, help="分区数（默认按数据量）/ partitions")] = None,
     memory_limit: Annotated[float | None, typer.Option("--memory-limit", min=0.5, max=4096, help="内存上限（GiB），据此确定分区大小 / memory limit in GiB: sets the partition size")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出汇总 / print the summary as JSON")] = False,
+    policy_path: Annotated[list[Path] | None, typer.Option("--policy-path", help=POLICY_PATH_HELP)] = None,
 ) -> None:
     """免申即享筛查：读入原始数据（或事实表），校验隔离，派生特征，按政策判定，写出结果与公示名单。
 
@@ -285,13 +311,30 @@ def screen_cmd(
     Screen a whole region without applications: validate, quarantine, derive, decide, write results and the 公示 list.
     """
     import wengang.programs  # noqa: F401  (registers the programs' interpretation switches)
+
+    day = parse_date(on, "审核日期 --date", "--date")
+    check_program(program)
+    with policies_for_run(policy_path):
+        _screen(
+            out, day, program, year, units, contributions, headcount, exclusions, stats_size, deferrals, dispatch, facts,
+            persons, certificates, subsidies, held_certificates, ui_claims, urgent_occupations, encoding, header_map,
+            region, reading, setting, region_data, drafts, strict, no_excel, partitions, as_json,
+        )
+
+
+def _screen(
+    out: Path, day: date, program: str, year: int | None, units: str | None, contributions: str | None,
+    headcount: str | None, exclusions: str | None, stats_size: str | None, deferrals: str | None,
+    dispatch: str | None, facts: str | None, persons: str | None, certificates: str | None, subsidies: str | None,
+    held_certificates: str | None, ui_claims: str | None, urgent_occupations: str | None, encoding: str | None,
+    header_map: Path | None, region: str | None, reading: list[str] | None, setting: list[str] | None,
+    region_data: list[Path] | None, drafts: bool, strict: bool, no_excel: bool, partitions: int | None, as_json: bool,
+) -> None:
     from wengang.evaluate import parse_settings
     from wengang.rules import interpretations
     from wengang.screening.ingest import IngestError
     from wengang.screening.pipeline import StrictRefusal, TableSource, run_screening
 
-    day = parse_date(on, "审核日期 --date", "--date")
-    check_program(program)
     hmap = None
     if header_map is not None:
         from wengang.ingest.headers import load_header_map
@@ -439,6 +482,85 @@ def _report_screening(report: Any, as_json: bool) -> None:
             console.print(f"    [yellow]说明：[/]{escape(note)}", highlight=False)
     print_summary(report.summary, "筛查结果")
     console.print("[dim]用时：" + "，".join(f"{k} {v:.1f}秒" for k, v in report.seconds.items()) + "[/]", highlight=False)
+
+
+@app.command("simulate")
+def simulate_cmd(
+    population: Annotated[Path, typer.Argument(help="人群：features.parquet、筛查结果目录，或筛查输入目录（units、contributions…）/ population")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="输出目录：simulation.xlsx、simulation.html、simulation.json / output folder")] = None,
+    program: Annotated[str, typer.Option("--program", "-p", help="项目 / program")] = "fanhuan",
+    on: Annotated[str | None, typer.Option("--date", "-d", help="基线审核日期（默认取人群数据的审核日期）/ baseline evaluation date")] = None,
+    variant_date: Annotated[str | None, typer.Option("--variant-date", help="方案审核日期（默认同基线）/ the variant's evaluation date")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="方案改变的参数：名称=取值（带单位，同 --setting），如 refund_rate_sme=70% / a parameter the variant changes")] = None,
+    policy_path: Annotated[list[Path] | None, typer.Option("--policy-path", help="方案使用的政策文件（未安装的草稿；可多次）/ policy file for the variant")] = None,
+    baseline_policy_path: Annotated[list[Path] | None, typer.Option("--baseline-policy-path", help="基线使用的政策文件（可多次）/ policy file for the baseline")] = None,
+    setting: Annotated[list[str] | None, typer.Option("--setting", help="两次测算共用的地区设置：名称=取值 / region setting for both runs")] = None,
+    reading: Annotated[list[str] | None, typer.Option("--reading", help="认定政策解释（两次测算共用）：名称=取值 / fix a reading for both runs")] = None,
+    fund: Annotated[Path | None, typer.Option("--fund", help="基金数据（YAML：region、year、balance、spending，金额带单位）/ fund input")] = None,
+    region_data: Annotated[list[Path] | None, typer.Option("--region-data", help="地区数据文件（可多次）/ region data file")] = None,
+    drafts: Annotated[bool, typer.Option("--drafts", help="允许使用征求意见稿 / allow draft documents")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON")] = False,
+) -> None:
+    """政策模拟测算：同一人群按基线与方案各判定一次并逐单位对比——总成本、金额增减与结论改变的单位（按划型、地区）、
+    基金备付期限，以及金额分布图（HTML）和测算表（XLSX）。
+
+    Simulate a change (parameters with --set, or a policy file with --policy-path) on a population against the baseline.
+    """
+    import wengang.programs  # noqa: F401
+    from wengang.money import format_yuan
+    from wengang.policies.errors import PolicyError
+    from wengang.rules import interpretations
+    from wengang.settings import SettingError, parse_settings
+    from wengang.simulate import FundInput, Scenario, SimulationError, simulate
+
+    check_program(program)
+    day = parse_date(on, "基线审核日期 --date", "--date") if on else None
+    vday = parse_date(variant_date, "方案审核日期 --variant-date", "--variant-date") if variant_date else None
+    if not set_ and not policy_path and vday is None and not baseline_policy_path:
+        fail("请用 --set、--policy-path 或 --variant-date 给出方案 / give the variant: --set, --policy-path or --variant-date")
+    try:
+        fixed = interpretations.parse_fixed(reading)
+        common = parse_settings(_pairs(setting, "地区设置"))
+        changed = parse_settings(_pairs(set_, "方案参数 --set"))
+        fund_in = FundInput.read(fund) if fund is not None else None
+        base = Scenario("现行政策", day, common, tuple(str(p) for p in baseline_policy_path or ()), fixed, drafts)
+        variant = Scenario("方案", vday or day, common | changed, tuple(str(p) for p in policy_path or ()), fixed, drafts)
+        result = simulate(population, program=program, baseline=base, variant=variant, fund=fund_in, on=day,
+                          region_data=tuple(str(p) for p in region_data or ()))
+    except PolicyError as exc:
+        for e in exc.all_errors:
+            typer.echo(f"错误 / error: {e}", err=True)
+        raise typer.Exit(EXIT_INVALID) from None
+    except (SimulationError, SettingError) as exc:
+        fail(str(exc))
+    except IndexError:
+        raise
+    except (ValueError, KeyError, LookupError) as exc:
+        fail(str(exc).strip("'\""))
+    files: dict[str, str] = {}
+    if out is not None:
+        from wengang.reports.simulation import write_simulation
+
+        files = write_simulation(result, out)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict() | {"files": files}, ensure_ascii=False, indent=2))
+        return
+    from wengang.reports.simulation import summary_lines
+
+    for k, v in summary_lines(result):
+        console.print(f"[bold]{k}：[/]{v}", highlight=False)
+    for g in result.by_size:
+        console.print(f"  {g.label}：{g.units:,} 个，{format_yuan(g.base_fen)} → {format_yuan(g.variant_fen)}，"
+                      f"增加 {g.gained:,}，减少 {g.lost:,}，结论改变 {g.status_changed:,}", highlight=False)
+    if result.reserve is not None:
+        for row in result.reserve.rows():
+            mark = {True: "满足", False: "不满足", None: "无法计算"}
+            console.print(f"  备付期限前提：{row['program']} {row['required']}（{row['citation']}）：现状{mark[row['before']]}，"
+                          f"方案实施后{mark[row['after']]}", highlight=False)
+    for n in result.notes:
+        console.print(f"[dim]{n}[/]", highlight=False)
+    for k, v in files.items():
+        console.print(f"[dim]{k}：{v}[/]", highlight=False)
 
 
 @app.command("demo-data")
@@ -725,6 +847,7 @@ def _mount_subcommands() -> None:
     app.add_typer(demo_app, name="demo")
     app.add_typer(__import__("wengang.documents.cli", fromlist=["doc_app"]).doc_app, name="doc")
     app.add_typer(__import__("wengang.risk.cli", fromlist=["risk_app"]).risk_app, name="risk")
+    app.add_typer(__import__("wengang.reports.cli", fromlist=["report_app"]).report_app, name="report")
 
 
 _mount_subcommands()

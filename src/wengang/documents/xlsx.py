@@ -66,6 +66,9 @@ class Table:
     title: str | None = None
     footer: Sequence[str] = field(default_factory=tuple)
     control: bool = True  # write the 合计 and control rows
+    # lines between the title and the headers, as an upward report has them: 填报单位、报告期、单位：元
+    meta: Sequence[str] = field(default_factory=tuple)
+    total_counts: bool = False  # the 合计 row also sums the integer columns (a statistics table's counts)
 
 
 def display_width(text: str) -> int:
@@ -115,9 +118,11 @@ def _write_workbook(path: Path, tables: tuple[Table, ...]) -> None:
             INT: wb.add_format({"num_format": "0"}),
             TEXT: wb.add_format({}),
             "quoted": wb.add_format({"quote_prefix": True}),
+            "meta": wb.add_format({"align": "left"}),
             "control": wb.add_format({"bold": True, "top": 1}),
             "control_money": wb.add_format({"bold": True, "top": 1, "num_format": MONEY_FORMAT}),
             "control_int": wb.add_format({"num_format": "0"}),
+            "control_count": wb.add_format({"bold": True, "top": 1, "num_format": "0"}),
         }
         for table in tables:
             _write_sheet(wb, table, fmt)
@@ -136,18 +141,24 @@ def _write_sheet(wb: Any, t: Table, fmt: dict[str, Any]) -> None:
         else:
             ws.write_string(0, 0, t.title, fmt["title"])
         r = 1
+    for line in t.meta:
+        if len(cols) > 1:
+            ws.merge_range(r, 0, r, len(cols) - 1, escape_text(line), fmt["meta"])
+        else:
+            ws.write_string(r, 0, escape_text(line), fmt["meta"])
+        r += 1
     header_row = r
     for c, col in enumerate(cols):
         ws.write_string(header_row, c, col.header, fmt["header"])
     widths = [display_width(col.header) for col in cols]
-    totals = {col.key: 0 for col in cols if col.kind == MONEY}
+    totals = {col.key: 0 for col in cols if col.kind == MONEY or (t.total_counts and col.kind == INT)}
     for n, row in enumerate(t.rows, start=1):
         r = header_row + n
         for c, col in enumerate(cols):
             value = row.get(col.key)
             _write_cell(ws, r, c, col, value, fmt, where=f"第{n}行“{col.header}”")
             widths[c] = max(widths[c], display_width(_shown(col, value)))
-            if col.kind == MONEY and value is not None:
+            if col.key in totals and value is not None:
                 totals[col.key] += value
     last_data = header_row + len(t.rows)
     ws.freeze_panes(header_row + 1, 0)
@@ -160,6 +171,8 @@ def _write_sheet(wb: Any, t: Table, fmt: dict[str, Any]) -> None:
         for c, col in enumerate(cols[1:], start=1):
             if col.kind == MONEY:
                 ws.write_number(r, c, yuan_cell_value(totals[col.key]), fmt["control_money"])
+            elif col.key in totals:
+                ws.write_number(r, c, totals[col.key], fmt["control_count"])
             else:
                 ws.write_blank(r, c, None, fmt["control"])
         r += 1

@@ -15,7 +15,8 @@ from typing import Any
 # pydantic and the YAML loader at start-up (docs/performance.md).
 _HOME = {
     "NoPolicyInForce": "errors", "PolicyError": "errors",
-    "load_dirs": "loader", "load_documents": "loader", "load_policy_set": "loader",
+    "load_dirs": "loader", "load_documents": "loader", "load_policy_set": "loader", "load_with_files": "loader",
+    "policy_files": "loader", "use_policy_set": "loader",
     "Document": "model", "Param": "model", "ProgramBlock": "model", "RegionSettingSpec": "model",
     "Resolution": "model", "TimelineEntry": "model",
     "PolicySet": "policyset", "PROGRAM_LABELS": "required", "REQUIRED_PARAMS": "required",
@@ -44,4 +45,7 @@ __all__ = [
     "load_dirs",
     "load_documents",
     "load_policy_set",
+    "load_with_files",
+    "policy_files",
+    "use_policy_set",
 ]

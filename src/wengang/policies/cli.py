@@ -245,3 +245,164 @@ def coverage(
             console.print(f"[bold red]未列出的条款 / unlisted: {'、'.join(unlisted)}[/]", highlight=False)
     if strict and (reg.totals()["missing"] or unlisted):
         raise typer.Exit(1)
+
+
+def _print_policy_errors(exc) -> None:
+    for e in exc.all_errors:
+        err.print(str(e), highlight=False, markup=False, soft_wrap=True)
+    err.print(f"[bold red]校验失败：{len(exc.all_errors)} 处错误 / check failed: {len(exc.all_errors)} error(s)[/]")
+
+
+def _document(ref: str):
+    """A document named by a file path (loaded with the shipped set, checked) or by id / 文号 of a shipped one;
+    returns (document, file to pass as --policy-path or None for a shipped document)."""
+    from wengang.policies.errors import PolicyError
+    from wengang.policies.loader import load_policy_set, load_with_files
+
+    p = Path(ref)
+    try:
+        if p.is_file():
+            ps = load_with_files([p])
+            return next(d for d in ps.documents if d.file == str(p)), str(p)
+        return load_policy_set().get(ref), None
+    except PolicyError as exc:
+        _print_policy_errors(exc)
+        raise typer.Exit(EXIT_INVALID) from None
+    except KeyError as exc:
+        err.print(f"{exc.args[0]}（也不是存在的文件）/ not a file either", highlight=False, markup=False)
+        raise typer.Exit(EXIT_INVALID) from None
+
+
+@policy_app.command("new")
+def new(
+    source: Annotated[str, typer.Option("--from", help="上一年度文件：YAML 路径，或已安装文件的 id / 文号 / this year's file")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="草稿输出路径（.yaml）/ where to write the draft")],
+    years: Annotated[int, typer.Option("--years", min=1, max=10, help="日期顺延年数（默认 1）/ years to shift the dates")] = 1,
+) -> None:
+    """由本年度文件起草下一年度文件：日期顺延、状态为征求意见稿、文号待定，条款保留并标注“待核”；写出后按加载规则校验。
+
+    Draft next year's file from this year's: dates shifted, status draft, number placeholder, clauses marked for checking.
+    """
+    from wengang.atomic import atomic_path
+    from wengang.policies.drafting import draft_next
+    from wengang.policies.errors import PolicyError
+    from wengang.policies.loader import load_with_files, packaged_root
+
+    p = Path(source)
+    if p.is_file():
+        text = p.read_text(encoding="utf-8")
+    else:
+        doc, _ = _document(source)
+        rel = doc.file.split("/", 1)[1]  # "policies/150000/x.yaml" → "150000/x.yaml"
+        text = packaged_root().joinpath(*rel.split("/")).read_text(encoding="utf-8")
+    if out.suffix.lower() not in (".yaml", ".yml"):
+        err.print(f"--out 须为 .yaml 文件：{out} / --out must be a .yaml file", highlight=False, markup=False)
+        raise typer.Exit(EXIT_INVALID)
+    draft = draft_next(text, years=years)
+    with atomic_path(out, "草稿文件 --out", "draft file --out") as tmp:
+        tmp.write_text(draft, encoding="utf-8")
+    console.print(f"已写出草稿：{out} / draft written", highlight=False)
+    try:
+        ps = load_with_files([out])
+    except PolicyError as exc:
+        _print_policy_errors(exc)
+        raise typer.Exit(EXIT_INVALID) from None
+    d = next(x for x in ps.documents if x.file == str(out))
+    console.print(
+        f"校验通过：{d.display_number}（{d.id}，征求意见稿），{len(d.clauses)} 条条款待核，"
+        f"{sum(len(b.params) for b in d.programs.values())} 个参数 / the draft checks",
+        highlight=False,
+    )
+
+
+@policy_app.command("diff")
+def diff(
+    a: Annotated[str, typer.Argument(help="原文件：YAML 路径，或已安装文件的 id / 文号 / the old file")],
+    b: Annotated[str, typer.Argument(help="新文件：YAML 路径，或已安装文件的 id / 文号 / the new file")],
+    population: Annotated[Path | None, typer.Option("--population", help="人群（同 wengang simulate）：给出则测算受影响的单位 / population to assess")] = None,
+    program: Annotated[str | None, typer.Option("--program", "-p", help="测算的项目（默认两文件共有的第一个）/ program to simulate")] = None,
+    on: Annotated[str | None, typer.Option("--date", "-d", help="按原文件测算的审核日期（默认取人群数据的）/ evaluation date under A")] = None,
+    variant_date: Annotated[str | None, typer.Option("--variant-date", help="按新文件测算的审核日期（默认顺延两文件相差的年数）/ evaluation date under B")] = None,
+    reading: Annotated[list[str] | None, typer.Option("--reading", help="认定政策解释：名称=取值 / fix a reading")] = None,
+    fund: Annotated[Path | None, typer.Option("--fund", help="基金数据（YAML），测算备付期限 / fund input")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="测算输出目录（simulation.xlsx/html/json）/ output folder")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON")] = False,
+) -> None:
+    """两份政策文件的差异：参数、日期、条款；给出 --population 时按两文件各测算一次，列出受影响的单位。
+
+    What changed between two policy files (parameters, dates, clauses) and, with --population, whom it affects.
+    """
+    import json
+
+    from wengang.policies.drafting import diff_documents, shift_years
+
+    doc_a, file_a = _document(a)
+    doc_b, file_b = _document(b)
+    d = diff_documents(doc_a, doc_b)
+    payload = d.to_dict()
+    if not as_json:
+        console.print(f"[bold]{doc_a.display_number} → {doc_b.display_number}[/]", highlight=False)
+        for title, items in (("文件", d.metadata), ("日期", d.dates), ("参数", d.parameters), ("条款", d.clauses)):
+            if items:
+                console.print(f"[bold]{title}（{len(items)}）[/]", highlight=False)
+                for c in items:
+                    console.print(f"  {c.text()}", highlight=False, markup=False)
+        if d.empty:
+            console.print("两文件的参数、日期与条款相同 / no differences", highlight=False)
+    if population is not None:
+        import wengang.programs  # noqa: F401  (registers the interpretation switches)
+        from wengang.cli_errors import say
+        from wengang.inputs import parse_date
+        from wengang.policies.errors import PolicyError
+        from wengang.rules import interpretations
+        from wengang.simulate import FundInput, Scenario, SimulationError, load_population, simulate
+
+        common = [p for p in doc_a.programs if p in doc_b.programs]
+        prog = program or (common[0] if common else None)
+        if prog is None:
+            say("两文件没有共同的项目，无法测算；请用 --program 指定", "the files share no program; give --program")
+            raise typer.Exit(EXIT_INVALID)
+        try:
+            fixed = interpretations.parse_fixed(reading)
+            day = parse_date(on, "审核日期 --date", "--date") if on else None
+            pop = load_population(population, on=day)
+            base_day = day or pop.on
+            if base_day is None:
+                raise SimulationError("人群数据没有审核日期，请给出 --date / give --date")
+            shift = shift_years(doc_a, doc_b)
+            vday = parse_date(variant_date, "--variant-date", "--variant-date") if variant_date else _shift_date(base_day, shift)
+            result = simulate(
+                pop, program=prog, on=base_day, fund=FundInput.read(fund) if fund else None,
+                baseline=Scenario(doc_a.display_number, base_day, {}, (file_a,) if file_a else (), fixed),
+                variant=Scenario(doc_b.display_number, vday, {}, (file_b,) if file_b else (), fixed),
+            )
+        except PolicyError as exc:
+            _print_policy_errors(exc)
+            raise typer.Exit(EXIT_INVALID) from None
+        except (SimulationError, ValueError, KeyError, LookupError) as exc:
+            say(str(exc).strip("'\""))
+            raise typer.Exit(EXIT_INVALID) from None
+        payload["simulation"] = result.to_dict()
+        if out is not None:
+            from wengang.reports.simulation import write_simulation
+
+            payload["files"] = write_simulation(result, out)
+        if not as_json:
+            from wengang.reports.simulation import summary_lines
+
+            console.print("[bold]受影响的单位[/]", highlight=False)
+            for k, v in summary_lines(result):
+                console.print(f"  {k}：{v}", highlight=False, markup=False)
+            for k, v in (payload.get("files") or {}).items():
+                console.print(f"  [dim]{k}：{v}[/]", highlight=False)
+    if as_json:
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+
+
+def _shift_date(d, years: int):
+    from datetime import date
+
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:
+        return date(d.year + years, d.month, d.day - 1)

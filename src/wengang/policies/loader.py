@@ -6,9 +6,10 @@ marks). All defects of one load are collected; the first is raised with the othe
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -730,8 +731,12 @@ def _yaml_files(root: Traversable | Path, prefix: str) -> Iterable[tuple[str, st
             yield f"{prefix}/{entry.name}", text
 
 
-def load_documents(sources: Iterable[tuple[str, str]]) -> dict[str, Document]:
-    """Parse and check (label, yaml text) pairs; raise :class:`PolicyError` on the first defect."""
+def load_documents(sources: Iterable[tuple[str, str]], *, replacing: Iterable[str] = ()) -> dict[str, Document]:
+    """Parse and check (label, yaml text) pairs; raise :class:`PolicyError` on the first defect.
+
+    A document from a source labelled in ``replacing`` takes the place of another source's document with
+    the same id (an edited copy of a shipped file, given with ``--policy-path``); the set is checked after.
+    """
     errors = _Errors()
     docs: list[Document] = []
     raws: dict[str, _Raw] = {}
@@ -745,6 +750,10 @@ def load_documents(sources: Iterable[tuple[str, str]]) -> dict[str, Document]:
         doc = _FileChecker(raw, errors).document()
         if doc is not None:
             docs.append(doc)
+    chosen = set(replacing)
+    if chosen:
+        replaced = {d.id for d in docs if d.file in chosen}
+        docs = [d for d in docs if d.file in chosen or d.id not in replaced]
     if not docs and not errors.items:
         errors.add("(none)", None, "没有找到任何政策文件", "no policy files found")
     errors.raise_if_any()
@@ -769,6 +778,79 @@ def load_dirs(dirs: Iterable[Path | str], *, include_packaged: bool = True):
 
 
 @functools.lru_cache(maxsize=1)
-def load_policy_set():
-    """The shipped policy documents, validated, cached for the process."""
+def _shipped_policy_set():
     return load_dirs([], include_packaged=True)
+
+
+_ACTIVE: list[Any] = []  # a policy set put in place for one run (``use_policy_set``), innermost last
+
+
+def load_policy_set():
+    """The policy documents in use: the shipped ones, validated and cached for the process, or the set a run
+    put in place with :func:`use_policy_set` (``--policy-path FILE``)."""
+    return _ACTIVE[-1] if _ACTIVE else _shipped_policy_set()
+
+
+load_policy_set.cache_clear = _shipped_policy_set.cache_clear  # type: ignore[attr-defined]
+
+
+def load_with_files(files: Iterable[Path | str]):
+    """The shipped documents plus the given policy files (a draft not yet installed), checked together.
+
+    Every loader check runs on them (ceilings, overlaps, citations, quotes); a file whose id is a shipped
+    document's replaces it. Their documents count as asked for: a draft among them is used where it is in force
+    (principle 3: drafts are never used unless asked for, and naming the file is asking).
+    """
+    sources = list(_yaml_files(packaged_root(), "policies"))
+    labels: list[str] = []
+    for f in files:
+        p = Path(f)
+        try:
+            text = p.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise PolicyError(str(p), None, "政策文件不存在", "policy file does not exist") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise PolicyError(str(p), None, f"无法按 UTF-8 文本读取（{type(exc).__name__}）",
+                              f"cannot be read as UTF-8 text ({exc})") from None
+        sources.append((str(p), text))
+        labels.append(str(p))
+    from wengang.policies.policyset import PolicySet
+
+    docs = load_documents(sources, replacing=labels)
+    return PolicySet(docs, requested={d.id for d in docs.values() if d.file in labels})
+
+
+def _clear_dependent_caches() -> None:
+    """Caches keyed without the policy set (setting units, compiled screening plans): emptied on a switch."""
+    import sys
+
+    settings = sys.modules.get("wengang.settings")
+    if settings is not None:
+        settings.setting_specs.cache_clear()
+        settings.parameter_units.cache_clear()
+    screening = sys.modules.get("wengang.screening.evaluate")
+    if screening is not None:
+        screening._compiled_plans.cache_clear()
+
+
+@contextlib.contextmanager
+def use_policy_set(policy_set: Any) -> Iterator[Any]:
+    """Run with ``policy_set`` in place of the shipped one (``load_policy_set`` returns it) for the block only."""
+    _ACTIVE.append(policy_set)
+    _clear_dependent_caches()
+    try:
+        yield policy_set
+    finally:
+        _ACTIVE.pop()
+        _clear_dependent_caches()
+
+
+@contextlib.contextmanager
+def policy_files(files: Iterable[Path | str] | None) -> Iterator[Any]:
+    """``--policy-path``: the shipped set plus ``files`` for this run (nothing changes when none are given)."""
+    files = list(files or ())
+    if not files:
+        yield load_policy_set()
+        return
+    with use_policy_set(load_with_files(files)) as ps:
+        yield ps

@@ -13,8 +13,10 @@ from wengang.regions import Region, chain, resolve_region
 
 
 class PolicySet:
-    def __init__(self, documents: dict[str, Document]):
+    def __init__(self, documents: dict[str, Document], *, requested: set[str] | frozenset[str] = frozenset()):
         self._by_id = dict(documents)
+        # documents the operator named for this run (``--policy-path``): a draft among them is used
+        self.requested = frozenset(requested)
         self._by_number = {d.number: d for d in documents.values() if d.number}
         self._resolved: dict[tuple[str, date, str, bool], Resolution] = {}
         self.documents: list[Document] = sorted(
@@ -99,7 +101,7 @@ class PolicySet:
                 block = target.programs.get(program)
                 if block is None or not block.in_force(on):
                     continue
-                if target.is_draft and not include_drafts:
+                if target.is_draft and not include_drafts and target.id not in self.requested:
                     if target not in skipped:
                         skipped.append(target)
                     continue

@@ -1,0 +1,236 @@
+"""`wengang report …`: statistics, monthly disbursements, the fund's reserve, a 要情报告 draft.
+
+Mounted by the main CLI as ``app.add_typer(report_app, name="report")``. Exit codes: 0 ok, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+report_app = typer.Typer(
+    help="报表：统计（按地区、划型、行业、项目）、月度发放、基金备付期限、要情报告草稿 / reports: statistics, monthly, reserve.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(width=None if sys.stdout.isatty() else 160)
+EXIT_INVALID = 2
+
+
+def _fail(message: str) -> None:
+    from wengang.cli_errors import say
+
+    say(message)
+    raise typer.Exit(EXIT_INVALID)
+
+
+def _results_args(values: list[str] | None) -> list[tuple[str | None, str]]:
+    out: list[tuple[str | None, str]] = []
+    for v in values or []:
+        program, sep, folder = v.partition("=")
+        out.append((program.strip(), folder.strip()) if sep and not Path(v).exists() else (None, v))
+    return out
+
+
+def _month(text: str | None) -> str | None:
+    import re
+
+    if text is None:
+        return None
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+        _fail(f"--month 须写作 YYYY-MM，而不是“{text}” / --month must be YYYY-MM")
+    return text
+
+
+@report_app.command("build")
+def build(
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="输出目录：report.html、report.xlsx / output folder")
+    ],
+    results: Annotated[
+        list[str] | None,
+        typer.Option("--results", help="筛查结果目录（可多次；可写作 项目=目录）/ screening output folder"),
+    ] = None,
+    db: Annotated[
+        str | None, typer.Option("--db", help="台账数据库 URL：按台账的决定统计，并统计逐月发放 / ledger URL")
+    ] = None,
+    month: Annotated[
+        str | None, typer.Option("--month", help="月报的报告期 YYYY-MM（需 --db）/ the month reported")
+    ] = None,
+    fund: Annotated[
+        Path | None,
+        typer.Option("--fund", help="基金数据（YAML：region、year、balance、spending）/ fund input"),
+    ] = None,
+    unit: Annotated[str, typer.Option("--unit", help="填报单位 / reporting unit")] = "（填报单位）",
+    period: Annotated[
+        str | None, typer.Option("--period", help="报告期文字，如“2025年度” / reporting period text")
+    ] = None,
+    title: Annotated[
+        str, typer.Option("--title", help="报告标题 / title")
+    ] = "失业保险援企稳岗政策落实情况报告",
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON")] = False,
+) -> None:
+    """统计报告：按地区、企业划型、行业、项目的数量与金额，不符合原因；逐月发放（台账）；基金备付期限与各政策前提。
+    写出单文件 HTML（图表内嵌，无需联网、无脚本）与上报格式 XLSX（标题、填报单位、报告期、单位：元、合计）。
+
+    The office report: statistics, monthly disbursements and the fund's reserve, as one HTML file and an XLSX.
+    """
+    from wengang.reports.report import write_report
+    from wengang.reports.statistics import ReportError, from_ledger, from_results, monthly_payments
+    from wengang.simulate import FundInput, SimulationError, check_reserve
+
+    m = _month(month)
+    if not results and not db and not fund:
+        _fail("请给出 --results、--db 或 --fund / give --results, --db or --fund")
+    try:
+        st = from_results(_results_args(results)) if results else (from_ledger(db) if db else None)
+        monthly = monthly_payments(db, int(m[:4]) if m else None) if db else None
+        reserve = check_reserve(FundInput.read(fund)) if fund else None
+        files = write_report(
+            out,
+            title=title,
+            unit=unit,
+            period=period or (f"{m[:4]}年{int(m[5:])}月" if m else "本期"),
+            statistics=st,
+            monthly=monthly,
+            month=m or (monthly[-1].month if monthly else None),
+            reserve=reserve,
+        )
+    except (ReportError, SimulationError) as exc:
+        _fail(str(exc))
+    payload: dict[str, Any] = {"files": files}
+    if st is not None:
+        payload["statistics"] = st.to_dict()
+    if as_json:
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    from wengang.money import format_yuan
+
+    if st is not None:
+        console.print(
+            f"共 {st.units:,} 个，符合条件 {st.eligible:,} 个，拟发放 {format_yuan(st.amount_fen)}",
+            highlight=False,
+        )
+    for k, v in files.items():
+        console.print(f"{k}：{v}", highlight=False)
+
+
+@report_app.command("monthly")
+def monthly(
+    db: Annotated[str, typer.Option("--db", help="台账数据库 URL / ledger URL")],
+    month: Annotated[str, typer.Option("--month", help="报告期 YYYY-MM / the month reported")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="输出 XLSX 文件 / output XLSX")],
+    unit: Annotated[str, typer.Option("--unit", help="填报单位 / reporting unit")] = "（填报单位）",
+) -> None:
+    """月度发放统计表（晋人社厅发〔2024〕28号 四“每月发放日后要统计汇总发放情况”）：本月与本年累计、逐月，上报格式 XLSX。
+
+    Monthly disbursement statistics from the ledger's payments, as an upward report (XLSX).
+    """
+    from wengang.documents.xlsx import write_xlsx
+    from wengang.money import format_yuan
+    from wengang.reports.statistics import ReportError, monthly_payments, monthly_tables
+
+    m = _month(month)
+    assert m is not None
+    if out.suffix.lower() != ".xlsx":
+        _fail(f"--out 须为 .xlsx 文件：{out} / --out must be an .xlsx file")
+    try:
+        rows = monthly_payments(db, int(m[:4]))
+    except ReportError as exc:
+        _fail(str(exc))
+    write_xlsx(out, *monthly_tables(rows, unit=unit, month=m))
+    this = [r for r in rows if r.month == m]
+    console.print(
+        f"{m}：发放 {sum(r.payments for r in this):,} 笔，{format_yuan(sum(r.paid_fen for r in this))}；"
+        f"退回 {format_yuan(sum(r.returned_fen for r in this))}；已写出 {out}",
+        highlight=False,
+    )
+
+
+@report_app.command("reserve")
+def reserve(
+    fund: Annotated[
+        Path,
+        typer.Option(
+            "--fund", help="基金数据（YAML：region、year、balance、spending，金额带单位）/ fund input"
+        ),
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON")] = False,
+) -> None:
+    """基金备付期限（滚存结余 ÷ 月均支出）与各政策的前提（稳岗返还、技能提升补贴 1 年以上，人社部发〔2024〕40号 二、三；
+    提取专账资金 2 年以上，内人社办发〔2022〕86号）。
+
+    The fund's reserve against each policy's precondition.
+    """
+    from wengang.simulate import FundInput, SimulationError, check_reserve, fmt_years
+
+    try:
+        check = check_reserve(FundInput.read(fund))
+    except SimulationError as exc:
+        _fail(str(exc))
+    rows = check.rows()
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "region": check.fund.region,
+                    "year": check.fund.year,
+                    "reserve_years": None
+                    if check.before_years is None
+                    else round(float(check.before_years), 4),
+                    "preconditions": rows,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    console.print(
+        f"备付期限：{fmt_years(check.before_years)}（{check.fund.region}，{check.fund.year}年）",
+        highlight=False,
+    )
+    mark = {True: "[green]满足[/]", False: "[red]不满足[/]", None: "无法计算"}
+    for r in rows:
+        console.print(
+            f"  {r['program']}：要求 {r['required']}，{mark[r['before']]}  [dim]〔{r['citation']}〕{r['quote']}[/]",
+            highlight=False,
+        )
+    if not rows:
+        console.print(
+            "该地区的政策文件没有备付期限前提 / no reserve precondition in this region's documents",
+            highlight=False,
+        )
+
+
+@report_app.command("yaoqing")
+def yaoqing(
+    evidence: Annotated[
+        Path,
+        typer.Argument(help="疑点证据（JSON 对象，字段见 wengang.reports.yaoqing）/ a risk flag's evidence"),
+    ],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="写出文本文件 / write to a text file")
+    ] = None,
+) -> None:
+    """由疑点证据生成社会保险基金要情报告草稿（须经办人员核实补全、负责人审核后报送）。
+
+    A 要情报告 draft from a risk flag's evidence.
+    """
+    from wengang.inputs import read_json
+    from wengang.reports.yaoqing import yaoqing_draft
+
+    data = read_json(evidence, "疑点证据", "evidence", shape=dict)
+    text = yaoqing_draft(data)
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    from wengang.atomic import atomic_path
+
+    with atomic_path(out) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    console.print(f"已写出要情报告草稿：{out}", highlight=False)

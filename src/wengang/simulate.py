@@ -1,0 +1,637 @@
+"""What a change of policy would cost: one population decided twice, under the baseline and a variant, and joined.
+
+    result = simulate("out/screen", program="fanhuan",
+                      variant=Scenario("方案", settings=parse_settings({"refund_rate_sme": "70%"})),
+                      fund=FundInput.read("fund.yaml"))
+    result.delta_fen, result.gained, result.by_size, result.fund.after_years
+
+The change is either parameters (``settings``: any parameter of the document in force, with its unit, as
+``--setting``) or policy files not installed (``policy_files``: a draft of next year's notice), or both. Both
+runs are the compiled batch rules of ``wengang screen`` (:func:`wengang.screening.evaluate.screen_facts`) over
+the same rows, joined by row number: there is no per-row Python. The result is a plain object (``to_dict``) a
+web page or the report writers (:mod:`wengang.reports.simulation`) render.
+
+Cost is what the decisions entitle: the amounts of 符合条件 rows. 待认定 rows carry no amount (their amount
+depends on a reading not yet fixed) and are counted apart; fix the readings (``readings``) to cost them.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+ROW = "__sim_row"
+ELIGIBLE = "eligible"
+# per-unit amounts are binned for the distribution chart (元 bounds; the last bin is open)
+AMOUNT_BINS_YUAN = (0, 1_000, 5_000, 10_000, 50_000, 100_000, 500_000, 1_000_000)
+
+
+class SimulationError(ValueError):
+    """A population or an input the simulation cannot use; Chinese first, English after."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One way of deciding the population: a date, parameter overrides, extra policy files, fixed readings."""
+
+    label: str = "现行政策"
+    on: date | None = None  # evaluation date; None: the population's own (features' evaluation_date)
+    settings: Mapping[str, Any] = field(
+        default_factory=dict
+    )  # typed values (wengang.settings.parse_settings)
+    policy_files: tuple[str, ...] = ()
+    readings: Mapping[str, str] = field(default_factory=dict)
+    include_drafts: bool = False
+
+    def describe(self) -> str:
+        parts = [self.label]
+        if self.on is not None:
+            parts.append(f"审核日期 {self.on.isoformat()}")
+        if self.settings:
+            from wengang.settings import show_value, unit_of
+
+            parts.append(
+                "参数 " + "，".join(f"{k}={show_value(v, unit_of(k))}" for k, v in self.settings.items())
+            )
+        if self.policy_files:
+            parts.append("政策文件 " + "、".join(Path(p).name for p in self.policy_files))
+        return "；".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the fund
+
+
+RESERVE_PARAMS = ("fund_reserve_min_years", "min_reserve_years")  # the preconditions the documents set
+
+
+@dataclass(frozen=True)
+class FundInput:
+    """A pooling region's unemployment-insurance fund at a year's end: balance and the year's spending (fen).
+
+    备付期限 (reserve) = balance ÷ average monthly spending, in months; ÷ 12 in years. ``months`` is how many
+    months ``spending_fen`` covers (12 for a whole year)."""
+
+    region: str
+    year: int
+    balance_fen: int
+    spending_fen: int
+    months: int = 12
+    source: str = ""
+
+    def reserve_months(self, extra_spending_fen: int = 0) -> Fraction | None:
+        """Months of spending the balance covers; ``extra_spending_fen`` more spent (and gone from the balance)."""
+        monthly = Fraction(self.spending_fen + extra_spending_fen, self.months)
+        if monthly <= 0:
+            return None
+        return Fraction(self.balance_fen - extra_spending_fen) / monthly
+
+    def reserve_years(self, extra_spending_fen: int = 0) -> Fraction | None:
+        m = self.reserve_months(extra_spending_fen)
+        return None if m is None else m / 12
+
+    @classmethod
+    def read(cls, path: str | Path) -> FundInput:
+        """A YAML/JSON file: ``region``, ``year``, ``balance`` and ``spending`` with their unit (``"1.2亿元"``,
+        ``"35000万元"``, ``"1200元"``, ``"120050分"``), optional ``months`` (default 12) and ``source``."""
+        import yaml
+
+        from wengang.inputs import InputError, read_text
+        from wengang.regions import resolve_region
+
+        p = Path(path)
+        try:
+            data = yaml.safe_load(read_text(p, "基金数据文件", "fund file"))
+        except InputError as exc:
+            raise SimulationError(str(exc)) from None
+        except yaml.YAMLError as exc:
+            raise SimulationError(
+                f"基金数据文件 {p} 不是有效的 YAML/JSON（{exc}） / fund file {p} is not valid YAML/JSON"
+            ) from None
+        if not isinstance(data, dict):
+            raise SimulationError(
+                f"基金数据文件 {p} 应为映射（region、year、balance、spending） / fund file {p} must be a mapping"
+            )
+        missing = [k for k in ("region", "year", "balance", "spending") if data.get(k) in (None, "")]
+        if missing:
+            raise SimulationError(
+                f"基金数据文件 {p} 缺少：{'、'.join(missing)} / fund file {p} lacks {', '.join(missing)}"
+            )
+        try:
+            region = resolve_region(str(data["region"])).key
+        except LookupError as exc:
+            raise SimulationError(f"基金数据文件 {p}：{exc}") from None
+        months = data.get("months", 12)
+        if not isinstance(months, int) or isinstance(months, bool) or not 1 <= months <= 12:
+            raise SimulationError(
+                f"基金数据文件 {p}：months 须为 1～12 的整数 / months must be a whole number 1..12"
+            )
+        year = data["year"]
+        if not isinstance(year, int) or isinstance(year, bool):
+            raise SimulationError(f"基金数据文件 {p}：year 须为年份整数 / year must be a whole year")
+        return cls(
+            region,
+            year,
+            money(data["balance"], f"{p} balance"),
+            money(data["spending"], f"{p} spending"),
+            months,
+            str(data.get("source") or ""),
+        )
+
+
+def money(raw: Any, where: str) -> int:
+    """An amount written with its unit (亿元, 万元, 元, 分) → integer fen; a bare number is refused."""
+    from decimal import Decimal, InvalidOperation
+
+    from wengang.money import MoneyError, yuan_to_fen
+
+    text = str(raw).strip().replace(",", "")
+    for suffix, factor in (("亿元", 100_000_000), ("万元", 10_000), ("元", 1)):
+        if text.endswith(suffix):
+            try:
+                value = Decimal(text[: -len(suffix)]) * factor
+                if value < 0:
+                    raise InvalidOperation
+                return yuan_to_fen(value)
+            except (InvalidOperation, MoneyError):
+                break
+    else:
+        if text.endswith("分") and text[:-1].isdigit():
+            return int(text[:-1])
+    raise SimulationError(
+        f"{where}：金额“{raw}”须为非负数并写明单位（亿元、万元、元或分） / "
+        f"{where}: {raw!r} must be an amount ≥ 0 with its unit (亿元, 万元, 元, 分)"
+    )
+
+
+@dataclass(frozen=True)
+class ReservePrecondition:
+    """A document's precondition on the fund's reserve, e.g. 稳岗返还 ≥ 1 year (人社部发〔2024〕40号 二)."""
+
+    program: str
+    program_label: str
+    document: str
+    min_years: Fraction
+    boundary: str  # 以上: the number itself included
+    citation: str
+    quote: str
+    period: str = ""  # the program block's validity: which years the precondition governs
+
+    def met(self, years: Fraction | None) -> bool | None:
+        if years is None:
+            return None
+        return years >= self.min_years if self.boundary in ("以上", "不低于", "≥") else years > self.min_years
+
+
+def reserve_preconditions(
+    region: str, on: date | None = None, *, include_drafts: bool = False
+) -> list[ReservePrecondition]:
+    """Every reserve precondition of the documents of ``region``'s chain (in force on ``on`` if given)."""
+    from wengang.policies import load_policy_set
+    from wengang.regions import chain
+
+    ps = load_policy_set()
+    keys = {r.key for r in chain(region)}
+    out: list[ReservePrecondition] = []
+    seen: set[tuple[str, str]] = set()
+    for doc in ps.documents:
+        if (
+            doc.jurisdiction not in keys
+            or doc.forwards
+            or (doc.is_draft and not include_drafts and doc.id not in ps.requested)
+        ):
+            continue
+        for pid, block in doc.programs.items():
+            if on is not None and not block.in_force(on):
+                continue
+            for name in RESERVE_PARAMS:
+                p = block.params.get(name)
+                if p is None or (pid, p.citation()) in seen:
+                    continue
+                seen.add((pid, p.citation()))
+                out.append(
+                    ReservePrecondition(
+                        pid,
+                        block.label,
+                        doc.display_number,
+                        Fraction(p.value),
+                        p.boundary or "以上",
+                        p.citation(),
+                        p.quote,
+                    )
+                )
+    return out
+
+
+@dataclass(frozen=True)
+class ReserveCheck:
+    fund: FundInput
+    before_years: Fraction | None
+    after_years: Fraction | None  # with the variant's extra cost spent from the fund
+    extra_fen: int
+    preconditions: list[ReservePrecondition]
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "program": p.program_label,
+                "document": p.document,
+                "required": f"{_num(p.min_years)}年{p.boundary}",
+                "period": p.period,
+                "before": p.met(self.before_years),
+                "after": p.met(self.after_years),
+                "citation": p.citation,
+                "quote": p.quote,
+            }
+            for p in self.preconditions
+        ]
+
+
+def _num(x: Fraction) -> str:
+    return str(x.numerator) if x.denominator == 1 else f"{float(x):g}"
+
+
+def fmt_years(years: Fraction | None) -> str:
+    if years is None:
+        return "—（支出为零）"
+    return f"{float(years):.2f}年"
+
+
+def check_reserve(fund: FundInput, extra_fen: int = 0, on: date | None = None) -> ReserveCheck:
+    return ReserveCheck(
+        fund,
+        fund.reserve_years(),
+        fund.reserve_years(extra_fen),
+        extra_fen,
+        reserve_preconditions(fund.region, on),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the result
+
+
+@dataclass(frozen=True)
+class Group:
+    key: str
+    label: str
+    units: int
+    base_fen: int
+    variant_fen: int
+    gained: int
+    lost: int
+    status_changed: int
+
+    @property
+    def delta_fen(self) -> int:
+        return self.variant_fen - self.base_fen
+
+
+@dataclass
+class SimulationResult:
+    program: str
+    population: str
+    units: int
+    baseline: Scenario
+    variant: Scenario
+    base_total_fen: int
+    variant_total_fen: int
+    gained: int  # units whose amount goes up (from nothing, or more)
+    lost: int  # units whose amount goes down (to nothing, or less)
+    status_changed: int
+    base_status: dict[str, int]
+    variant_status: dict[str, int]
+    transitions: list[tuple[str, str, int]]  # baseline status, variant status, units (changed only)
+    by_size: list[Group]
+    by_region: list[Group]
+    histogram: list[tuple[str, int, int]]  # amount bin, baseline units, variant units (符合条件 only)
+    base_policies: list[str]
+    variant_policies: list[str]
+    notes: list[str] = field(default_factory=list)
+    reserve: ReserveCheck | None = None
+    changes: pl.DataFrame | None = (
+        None  # the rows whose status or amount changed (for the XLSX), largest first
+    )
+
+    @property
+    def delta_fen(self) -> int:
+        return self.variant_total_fen - self.base_total_fen
+
+    def to_dict(self) -> dict[str, Any]:
+        def groups(gs: list[Group]) -> list[dict[str, Any]]:
+            return [
+                {
+                    "key": g.key,
+                    "label": g.label,
+                    "units": g.units,
+                    "baseline_fen": g.base_fen,
+                    "variant_fen": g.variant_fen,
+                    "delta_fen": g.delta_fen,
+                    "gained": g.gained,
+                    "lost": g.lost,
+                    "status_changed": g.status_changed,
+                }
+                for g in gs
+            ]
+
+        out: dict[str, Any] = {
+            "program": self.program,
+            "population": self.population,
+            "units": self.units,
+            "baseline": self.baseline.describe(),
+            "variant": self.variant.describe(),
+            "baseline_total_fen": self.base_total_fen,
+            "variant_total_fen": self.variant_total_fen,
+            "delta_fen": self.delta_fen,
+            "gained": self.gained,
+            "lost": self.lost,
+            "status_changed": self.status_changed,
+            "baseline_status": self.base_status,
+            "variant_status": self.variant_status,
+            "transitions": [{"from": a, "to": b, "units": n} for a, b, n in self.transitions],
+            "by_size_class": groups(self.by_size),
+            "by_region": groups(self.by_region),
+            "histogram": [{"bin": b, "baseline": x, "variant": y} for b, x, y in self.histogram],
+            "baseline_policies": self.base_policies,
+            "variant_policies": self.variant_policies,
+            "notes": self.notes,
+        }
+        if self.reserve is not None:
+            r = self.reserve
+            out["reserve"] = {
+                "region": r.fund.region,
+                "year": r.fund.year,
+                "balance_fen": r.fund.balance_fen,
+                "spending_fen": r.fund.spending_fen,
+                "extra_fen": r.extra_fen,
+                "before_years": None if r.before_years is None else str(round(float(r.before_years), 4)),
+                "after_years": None if r.after_years is None else str(round(float(r.after_years), 4)),
+                "preconditions": r.rows(),
+            }
+        return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the population
+
+
+@dataclass
+class Population:
+    facts: pl.LazyFrame
+    path: str
+    on: date | None  # the evaluation date the features were derived for
+    tmp: tempfile.TemporaryDirectory[str] | None = None
+
+
+def load_population(
+    path: str | Path, *, on: date | None = None, policy_year: int | None = None
+) -> Population:
+    """A population of derived facts: a ``features.parquet`` (or a screening output folder holding one), or a
+    screening input folder (``units/``, ``contributions/`` … as ``wengang demo-data`` writes) whose features are
+    derived once here (the screening's own step) for both runs."""
+    p = Path(path)
+    if p.is_dir() and (p / "features.parquet").is_file():
+        p = p / "features.parquet"
+    if p.is_file():
+        try:
+            lf = pl.scan_parquet(p)
+            names = lf.collect_schema().names()
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            raise SimulationError(
+                f"人群文件 {p} 不是可读取的 Parquet（{type(exc).__name__}） / {p} is not a readable Parquet file"
+            ) from None
+        found = None
+        if "evaluation_date" in names:
+            found = lf.select(pl.col("evaluation_date").max()).collect().item()
+        return Population(lf, str(p), found)
+    if p.is_dir() and any((p / n).exists() for n in ("units", "units.parquet")):
+        return _derive(p, on=on, policy_year=policy_year)
+    raise SimulationError(
+        f"找不到人群数据：{p}（应为 features.parquet、含 features.parquet 的筛查结果目录，或含 units、contributions 的筛查输入目录） / "
+        f"no population at {p}: give features.parquet, a screening output folder, or a screening input folder"
+    )
+
+
+def _derive(folder: Path, *, on: date | None, policy_year: int | None) -> Population:
+    from wengang.screening.features import derive_features_partitioned
+    from wengang.screening.pipeline import RAW_TABLES, ROWS_PER_PARTITION, _count, _read, latest_month_in
+
+    if on is None:
+        raise SimulationError(
+            "从筛查输入目录模拟时须给出审核日期 --date / give --date to simulate from raw screening inputs"
+        )
+    tables = {}
+    for name in RAW_TABLES:
+        for candidate in (folder / name, folder / f"{name}.parquet"):
+            if candidate.exists():
+                tables[name] = _read(name, str(candidate))
+                break
+    if "units" not in tables or "contributions" not in tables:
+        raise SimulationError(f"{folder} 缺少 units 或 contributions / {folder} lacks units or contributions")
+    tmp = tempfile.TemporaryDirectory(prefix="wengang-sim-")
+    n = _count(tables["contributions"])
+    run = derive_features_partitioned(
+        tables["units"],
+        tables["contributions"],
+        tmp.name,
+        policy_year=policy_year or on.year,
+        evaluation_date=on,
+        partitions=max(1, -(-n // ROWS_PER_PARTITION)),
+        others={k: v for k, v in tables.items() if k not in ("units", "contributions")},
+        latest_month=latest_month_in(tables["contributions"], on),
+    )
+    return Population(pl.scan_parquet(run.features_path), str(folder), on, tmp)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the run
+
+
+def _decide(
+    facts: pl.LazyFrame, program: str, s: Scenario, on: date, region_data: tuple[str, ...]
+) -> tuple[pl.LazyFrame, list[str], list[str]]:
+    """One scenario's plan over the population: row number, status and amount. The rules are resolved and
+    compiled while the scenario's policy set is in use; the plan holds only literals and column expressions,
+    so both scenarios are then collected together (their shared scan once)."""
+    from wengang.policies.loader import policy_files
+    from wengang.screening.evaluate import screen_facts
+
+    with policy_files(s.policy_files):
+        decided, plans = screen_facts(
+            facts, program, s.on or on, readings=dict(s.readings), settings=dict(s.settings),
+            include_drafts=s.include_drafts, region_data=region_data,
+        )  # fmt: skip
+        frame = decided.select(ROW, pl.col("status").cast(pl.String), "amount_fen")
+        policies = sorted({p.resolution.document.display_number for p in plans if p.resolution is not None})
+        notes = sorted({n for p in plans for n in p.notes})
+    return frame, policies, notes
+
+
+def simulate(
+    population: str | Path | Population,
+    *,
+    program: str = "fanhuan",
+    baseline: Scenario | None = None,
+    variant: Scenario,
+    fund: FundInput | None = None,
+    on: date | None = None,
+    region_data: tuple[str, ...] = (),
+    keep_changes: int = 10_000,
+) -> SimulationResult:
+    """Decide ``population`` under ``baseline`` (default: the policies in force) and ``variant``; compare."""
+    import wengang.programs  # noqa: F401
+    from wengang.policies.loader import load_with_files
+    from wengang.regions import REGIONS
+    from wengang.screening.output import SIZE_ZH
+
+    baseline = baseline or Scenario()
+    for s in (baseline, variant):  # a policy file that does not check is refused before any work
+        if s.policy_files:
+            load_with_files(s.policy_files)
+    pop = population if isinstance(population, Population) else load_population(population, on=on)
+    day = on or pop.on
+    if day is None:
+        raise SimulationError(
+            "人群数据没有审核日期（evaluation_date），请给出 --date / the population has no evaluation date; give --date"
+        )
+    facts = pop.facts.with_row_index(ROW)
+    names = pop.facts.collect_schema().names()
+    region_col = "region_code" if "region_code" in names else None
+    size_col = "size_class" if "size_class" in names else None
+    ident = facts.select(
+        ROW,
+        *(
+            [pl.col(region_col).cast(pl.String).alias("region")]
+            if region_col
+            else [pl.lit("").alias("region")]
+        ),
+        *(
+            [pl.col(size_col).cast(pl.String).alias("size")]
+            if size_col
+            else [pl.lit(None, dtype=pl.String).alias("size")]
+        ),
+        *([pl.col("credit_code")] if "credit_code" in names else []),
+        *([pl.col("name")] if "name" in names else []),
+    )
+    base_plan, base_policies, base_notes = _decide(facts, program, baseline, day, region_data)
+    var_plan, var_policies, var_notes = _decide(facts, program, variant, day, region_data)
+    base, var = pl.collect_all([base_plan, var_plan])
+    joined = (
+        ident.collect()
+        .join(base.rename({"status": "s0", "amount_fen": "a0"}), on=ROW, how="left")
+        .join(var.rename({"status": "s1", "amount_fen": "a1"}), on=ROW, how="left")
+        .with_columns(
+            pl.when(pl.col("s0") == ELIGIBLE)
+            .then(pl.col("a0"))
+            .otherwise(0)
+            .fill_null(0)
+            .cast(pl.Int128)
+            .alias("c0"),
+            pl.when(pl.col("s1") == ELIGIBLE)
+            .then(pl.col("a1"))
+            .otherwise(0)
+            .fill_null(0)
+            .cast(pl.Int128)
+            .alias("c1"),
+        )
+        .with_columns(
+            (pl.col("c1") > pl.col("c0")).alias("gain"),
+            (pl.col("c1") < pl.col("c0")).alias("lose"),
+            (pl.col("s0") != pl.col("s1")).alias("changed"),
+        )
+    )
+
+    def grouped(col: str, labeller: Any) -> list[Group]:
+        g = (
+            joined.group_by(col)
+            .agg(
+                pl.len().alias("n"),
+                pl.col("c0").sum(),
+                pl.col("c1").sum(),
+                pl.col("gain").sum(),
+                pl.col("lose").sum(),
+                pl.col("changed").sum(),
+            )
+            .sort(col, nulls_last=True)
+        )
+        return [
+            Group(str(k), labeller(k), n, int(a), int(b), x, y, z) for k, n, a, b, x, y, z in g.iter_rows()
+        ]
+
+    def size_label(k: Any) -> str:
+        return SIZE_ZH.get(str(k), "参照单位/未划型") if k is not None else "参照单位/未划型"
+
+    def region_label(k: Any) -> str:
+        return f"{REGIONS[k].name}（{k}）" if k in REGIONS else str(k)
+
+    totals = joined.select(
+        pl.col("c0").sum(),
+        pl.col("c1").sum(),
+        pl.col("gain").sum(),
+        pl.col("lose").sum(),
+        pl.col("changed").sum(),
+    ).row(0)
+    transitions = (
+        joined.filter(pl.col("changed"))
+        .group_by("s0", "s1")
+        .agg(pl.len().alias("n"))
+        .sort("n", "s0", "s1", descending=[True, False, False])
+    )
+    bounds = [b * 100 for b in AMOUNT_BINS_YUAN]
+    labels = [f"{AMOUNT_BINS_YUAN[i]:,}–{AMOUNT_BINS_YUAN[i + 1]:,}元" for i in range(len(bounds) - 1)] + [
+        f"{AMOUNT_BINS_YUAN[-1]:,}元以上"
+    ]
+
+    def hist(c: str, s: str) -> list[int]:
+        amounts = joined.filter(pl.col(s) == ELIGIBLE).get_column(c).cast(pl.Int64)
+        idx = pl.Series(bounds, dtype=pl.Int64).search_sorted(amounts, side="right") - 1
+        counts = idx.clip(0, len(labels) - 1).value_counts()
+        found = dict(
+            zip(
+                counts.get_column(counts.columns[0]).to_list(),
+                counts.get_column("count").to_list(),
+                strict=True,
+            )
+        )
+        return [int(found.get(i, 0)) for i in range(len(labels))]
+
+    h0, h1 = hist("c0", "s0"), hist("c1", "s1")
+    changes = None
+    if keep_changes:
+        changes = (
+            joined.filter(pl.col("changed") | pl.col("gain") | pl.col("lose"))
+            .with_columns((pl.col("c1") - pl.col("c0")).alias("delta"))
+            .sort(pl.col("delta").abs(), descending=True)
+            .head(keep_changes)
+        )
+    delta = int(totals[1]) - int(totals[0])
+    return SimulationResult(
+        program=program,
+        population=pop.path,
+        units=joined.height,
+        baseline=baseline,
+        variant=variant,
+        base_total_fen=int(totals[0]),
+        variant_total_fen=int(totals[1]),
+        gained=int(totals[2]),
+        lost=int(totals[3]),
+        status_changed=int(totals[4]),
+        base_status=dict(base.group_by("status").len().sort("status").iter_rows()),
+        variant_status=dict(var.group_by("status").len().sort("status").iter_rows()),
+        transitions=[(a, b, n) for a, b, n in transitions.iter_rows()],
+        by_size=grouped("size", size_label) if size_col else [],
+        by_region=grouped("region", region_label),
+        histogram=list(zip(labels, h0, h1, strict=True)),
+        base_policies=base_policies,
+        variant_policies=var_policies,
+        notes=sorted(set(base_notes) | set(var_notes)),
+        reserve=check_reserve(fund, delta, variant.on or day) if fund is not None else None,
+        changes=changes,
+    )
