@@ -318,7 +318,7 @@ def screen_cmd(
         _screen(
             out, day, program, year, units, contributions, headcount, exclusions, stats_size, deferrals, dispatch, facts,
             persons, certificates, subsidies, held_certificates, ui_claims, urgent_occupations, encoding, header_map,
-            region, reading, setting, region_data, drafts, strict, no_excel, partitions, as_json,
+            region, reading, setting, region_data, drafts, strict, no_excel, partitions, memory_limit, as_json,
         )
 
 
@@ -328,7 +328,8 @@ def _screen(
     dispatch: str | None, facts: str | None, persons: str | None, certificates: str | None, subsidies: str | None,
     held_certificates: str | None, ui_claims: str | None, urgent_occupations: str | None, encoding: str | None,
     header_map: Path | None, region: str | None, reading: list[str] | None, setting: list[str] | None,
-    region_data: list[Path] | None, drafts: bool, strict: bool, no_excel: bool, partitions: int | None, as_json: bool,
+    region_data: list[Path] | None, drafts: bool, strict: bool, no_excel: bool, partitions: int | None,
+    memory_limit: float | None, as_json: bool,
 ) -> None:
     from wengang.evaluate import parse_settings
     from wengang.rules import interpretations
