@@ -324,9 +324,33 @@ def _describe(node: Expr, ctx: EvalContext, out: list[str]) -> None:
         out.append(f"{node.show()}：{format_value(trace[id(node)][0], node.fmt)}")
 
 
+def _static_params(node: Expr) -> tuple[str, ...] | None:
+    """The parameters ``node`` cites whatever the case, in first-visit order, when nothing below it chooses
+    a path (no if-else, no reading); else None. Cached: nodes are not changed once built."""
+    cached = node.__dict__.get("_static_params", _UNSET)
+    if cached is _UNSET:
+        nodes = tuple(node.walk())
+        if any(isinstance(n, (IfElse, Reading)) for n in nodes):
+            cached = None
+        else:
+            cached = tuple(dict.fromkeys(n.name for n in nodes if isinstance(n, Param)))
+        node.__dict__["_static_params"] = cached
+    return cached
+
+
+_UNSET: Any = object()
+
+
 def _cited_params(node: Expr, ctx: EvalContext, out: dict[str, None], seen: set[int] | None = None) -> None:
     """Parameters on the path the evaluation took (not those of untaken branches or readings)."""
-    # a shared sub-expression cites the same parameters each time: visit it once (first citations keep their order)
+    # a sub-expression with no path to choose cites the same parameters every time (first citations keep
+    # their order: a visit emits every parameter below it, so skipping one already visited changes nothing)
+    static = _static_params(node)
+    if static is not None:
+        for name in static:
+            out.setdefault(name, None)
+        return
+    # a shared sub-expression cites the same parameters each time: visit it once
     if seen is None:
         seen = set()
     elif id(node) in seen:
@@ -491,7 +515,10 @@ def evaluate_resolved(
             outcomes.append(Outcome(shown, ev.status, ev.amount_fen, reasons, waits_for_region(ruleset, ev, absent)))
             continue
         switch = interpretations.get(free[0])
-        for key in [switch.default] + [k for k in switch.readings if k != switch.default]:
+        # the default reading of a free switch is the reading ``ev`` already ran under (an unassigned switch
+        # reads its default): same values, same live switches, so that branch takes ``ev`` as it is
+        todo.append(({**assigned, free[0]: switch.default}, ev, live))
+        for key in [k for k in switch.readings if k != switch.default]:
             branch = {**assigned, free[0]: key}
             nxt = run(branch, traced.ctx.values)
             todo.append((branch, nxt, {**live, **nxt.ctx.live}))
