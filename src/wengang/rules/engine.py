@@ -292,11 +292,11 @@ _NEGATE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
 
 
 def _describe(node: Expr, ctx: EvalContext, out: list[str]) -> None:
-    trace = ctx.trace or {}
-    if id(node) not in trace:
+    values = ctx.values  # the trace: every node the evaluation reached, with its value
+    if id(node) not in values:
         return
     if isinstance(node, Cmp):
-        value, x, y = trace[id(node)]
+        value, x, y = values[id(node)], values[id(node.a)], values[id(node.b)]
         op = node.op if value is not False else _NEGATE[node.op]
         left = f"{node.a.show()} {format_value(x, node.a.fmt)}"
         right_label = node.b.label
@@ -311,17 +311,17 @@ def _describe(node: Expr, ctx: EvalContext, out: list[str]) -> None:
         _describe(node.a, ctx, out)
     elif isinstance(node, IfElse):
         _describe(node.cond, ctx, out)
-        cond = trace.get(id(node.cond), (None,))[0]
+        cond = values.get(id(node.cond))
         if cond is not None:
             _describe(node.then if cond else node.otherwise, ctx, out)
     elif isinstance(node, Reading):
         chosen = node.choose(ctx.params, ctx.readings)
         _describe(chosen, ctx, out)
     elif isinstance(node, IsIn):
-        value = trace[id(node.a)][0]
+        value = values[id(node.a)]
         out.append(f"{node.a.show()}：{format_value(value, node.a.fmt)}")
     elif isinstance(node, Fact):
-        out.append(f"{node.show()}：{format_value(trace[id(node)][0], node.fmt)}")
+        out.append(f"{node.show()}：{format_value(values[id(node)], node.fmt)}")
 
 
 def _static_params(node: Expr) -> tuple[str, ...] | None:
@@ -356,7 +356,6 @@ def _cited_params(node: Expr, ctx: EvalContext, out: dict[str, None], seen: set[
     elif id(node) in seen:
         return
     seen.add(id(node))
-    trace = ctx.trace or {}
     if isinstance(node, Param):
         out.setdefault(node.name, None)
         return
@@ -367,7 +366,7 @@ def _cited_params(node: Expr, ctx: EvalContext, out: dict[str, None], seen: set[
         return
     if isinstance(node, IfElse):
         _cited_params(node.cond, ctx, out, seen)
-        cond = trace.get(id(node.cond), (None,))[0]
+        cond = ctx.values.get(id(node.cond))
         branches = (node.then, node.otherwise) if cond is None else ((node.then,) if cond else (node.otherwise,))
         for b in branches:
             _cited_params(b, ctx, out, seen)
@@ -497,8 +496,8 @@ def evaluate_resolved(
     settings = dict(settings or {})
 
     def run(assigned: dict[str, str], base: Mapping[int, Any] | None) -> Evaluation:
-        # the traced run records every node; another reading's run takes what no reading changes from it
-        ctx = EvalContext(facts=facts, params=params, settings=settings, readings=assigned, trace={} if base is None else None, base=base)
+        # the first run's values are the trace; another reading's run takes what no reading changes from them
+        ctx = EvalContext(facts=facts, params=params, settings=settings, readings=assigned, base=base)
         return run_checks(ruleset, ctx)
 
     traced = run(fixed, None)

@@ -45,8 +45,6 @@ class EvalContext:
     params: Mapping[str, Any]  # name -> policies.Param (anything with .value)
     settings: Mapping[str, Any]  # region settings the operator supplies
     readings: Mapping[str, str]  # interpretation switch -> reading key
-    # per-evaluation record of compared values, keyed by node id; filled when ``trace`` is set
-    trace: dict[int, tuple[Any, ...]] | None = None
     missing_settings: set[str] = field(default_factory=set)
     read_settings: dict[str, None] = field(default_factory=dict)  # settings this evaluation read (cited)
     # switches whose Reading nodes were evaluated (in order) and those whose readings gave different
@@ -55,7 +53,8 @@ class EvalContext:
     live: dict[str, None] = field(default_factory=dict)
     # value of each node evaluated so far, by node id: rules share sub-expressions (稳岗返还 evaluated ~45 %
     # of its nodes twice or more). A node's value depends only on this context, and what evaluating it
-    # records (settings read, switches reached or live) is recorded the first time.
+    # records (settings read, switches reached or live) is recorded the first time. It is also the trace
+    # the explanation is rendered from: a comparison's operands are its children's values.
     values: dict[int, Any] = field(default_factory=dict)
     # values from an evaluation of the same case under other readings (no trace here): a node with no
     # Reading below it has the same value under every reading, and records nothing a branch reads
@@ -197,21 +196,27 @@ class Expr:
     def eval(self, ctx: EvalContext) -> Any:
         key = id(self)
         values = ctx.values
-        if key in values:
-            return values[key]
-        if ctx.base is not None and key in ctx.base and not self.has_reading():
-            value = values[key] = ctx.base[key]
+        value = values.get(key, _UNSEEN)
+        if value is not _UNSEEN:
             return value
+        base = ctx.base
+        if base is not None and key in base:
+            found = self._has_reading
+            if found is None:
+                found = self.has_reading()
+            if not found:
+                value = values[key] = base[key]
+                return value
         value = values[key] = self._eval(ctx)
-        if ctx.trace is not None:
-            ctx.trace[key] = (value,)
         return value
+
+    _has_reading: bool | None = None  # set per node by has_reading()
 
     def has_reading(self) -> bool:
         """Is there an interpretation switch anywhere below (cached: nodes are not changed once built)?"""
-        found = self.__dict__.get("_has_reading")
+        found = self._has_reading
         if found is None:
-            found = self.__dict__["_has_reading"] = any(isinstance(n, Reading) for n in self.walk())
+            found = self._has_reading = any(isinstance(n, Reading) for n in self.walk())
         return found
 
     def _eval(self, ctx: EvalContext) -> Any:  # pragma: no cover - abstract
@@ -253,6 +258,9 @@ class Expr:
 
     def _show(self) -> str:
         return type(self).__name__
+
+
+_UNSEEN: Any = object()  # no value computed yet (None is a value: unknown)
 
 
 # Literals remember their Python value, so the compiler can fold what the policy fixes: ×1, +0, a branch
@@ -531,24 +539,9 @@ class Cmp(Expr):
 
     def _eval(self, ctx: EvalContext) -> Any:
         x, y = self.a.eval(ctx), self.b.eval(ctx)
-        if ctx.trace is not None:
-            ctx.trace[id(self)] = (None, x, y)
         if x is None or y is None:
             return None
         return _CMP[self.op](x, y)
-
-    def eval(self, ctx: EvalContext) -> Any:
-        key = id(self)
-        if key in ctx.values:
-            return ctx.values[key]
-        if ctx.base is not None and key in ctx.base and not self.has_reading():
-            value = ctx.values[key] = ctx.base[key]
-            return value
-        value = ctx.values[key] = self._eval(ctx)
-        if ctx.trace is not None:
-            _, x, y = ctx.trace[key]
-            ctx.trace[key] = (value, x, y)
-        return value
 
     def _polars(self, ctx: CompileContext) -> pl.Expr:
         fn = _CMP[self.op]
