@@ -291,11 +291,26 @@ def render_label(template: str, params: Mapping[str, Any], settings: Mapping[str
 _NEGATE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
 
 
+_CMP, _LOGIC, _NOT, _IFELSE, _READING, _ISIN, _FACT, _OTHER = range(8)
+_DESCRIBE_KINDS: dict[type, int] = {}
+
+
+def _describe_kind(cls: type) -> int:
+    """What :func:`_describe` does with a node of this class (cached per class: the first match in this order)."""
+    kind = _DESCRIBE_KINDS.get(cls)
+    if kind is None:
+        order = ((Cmp, _CMP), (And, _LOGIC), (Or, _LOGIC), (Not, _NOT), (IfElse, _IFELSE), (Reading, _READING), (IsIn, _ISIN), (Fact, _FACT))
+        kind = _DESCRIBE_KINDS[cls] = next((k for base, k in order if issubclass(cls, base)), _OTHER)
+    return kind
+
+
 def _describe(node: Expr, ctx: EvalContext, out: list[str]) -> None:
     values = ctx.values  # the trace: every node the evaluation reached, with its value
     if id(node) not in values:
         return
-    if isinstance(node, Cmp):
+    kind = _describe_kind(type(node))
+    if kind == _CMP:
+        assert isinstance(node, Cmp)
         value, x, y = values[id(node)], values[id(node.a)], values[id(node.b)]
         op = node.op if value is not False else _NEGATE[node.op]
         left = f"{node.a.show()} {format_value(x, node.a.fmt)}"
@@ -304,23 +319,26 @@ def _describe(node: Expr, ctx: EvalContext, out: list[str]) -> None:
         if right_label:
             right = f"{right_label} {right}"
         out.append(f"{left} {CMP_SYMBOL[op]} {right}")
-    elif isinstance(node, (And, Or)):
+    elif kind == _LOGIC:
+        assert isinstance(node, (And, Or))
         for p in node.parts:
             _describe(p, ctx, out)
-    elif isinstance(node, Not):
+    elif kind == _NOT:
+        assert isinstance(node, Not)
         _describe(node.a, ctx, out)
-    elif isinstance(node, IfElse):
+    elif kind == _IFELSE:
+        assert isinstance(node, IfElse)
         _describe(node.cond, ctx, out)
         cond = values.get(id(node.cond))
         if cond is not None:
             _describe(node.then if cond else node.otherwise, ctx, out)
-    elif isinstance(node, Reading):
-        chosen = node.choose(ctx.params, ctx.readings)
-        _describe(chosen, ctx, out)
-    elif isinstance(node, IsIn):
-        value = values[id(node.a)]
-        out.append(f"{node.a.show()}：{format_value(value, node.a.fmt)}")
-    elif isinstance(node, Fact):
+    elif kind == _READING:
+        assert isinstance(node, Reading)
+        _describe(node.choose(ctx.params, ctx.readings), ctx, out)
+    elif kind == _ISIN:
+        assert isinstance(node, IsIn)
+        out.append(f"{node.a.show()}：{format_value(values[id(node.a)], node.a.fmt)}")
+    elif kind == _FACT:
         out.append(f"{node.show()}：{format_value(values[id(node)], node.fmt)}")
 
 
