@@ -93,7 +93,7 @@ def format_value(value: Any, fmt: str | None) -> str:
         return "未知"
     if isinstance(value, bool) or fmt == BOOL:
         return "是" if value else "否"
-    if fmt == PERCENT or isinstance(value, Fraction) and fmt is None:
+    if fmt == PERCENT or fmt is None and isinstance(value, Fraction):  # (Fraction's isinstance is an ABC check)
         pct = Fraction(value) * 100
         if pct.denominator == 1:
             return f"{pct.numerator}%"
