@@ -276,6 +276,9 @@ def _format_param(param: Any) -> str:
 
 
 def render_label(template: str, params: Mapping[str, Any], settings: Mapping[str, Any] | None = None) -> str:
+    if "{" not in template:  # no placeholder
+        return template
+
     def sub(m: re.Match[str]) -> str:
         name = m.group(1)
         if name in params:
@@ -409,8 +412,11 @@ def active_checks(ruleset: Ruleset, params: Mapping[str, Any]) -> list[Check]:
     return [c for c in ruleset.checks if c.applies_under(params)]
 
 
-def run_checks(ruleset: Ruleset, ctx: EvalContext) -> Evaluation:
-    results = [(c, c.expr.eval(ctx)) for c in active_checks(ruleset, ctx.params)]
+def run_checks(ruleset: Ruleset, ctx: EvalContext, checks: Sequence[Check] | None = None) -> Evaluation:
+    """``checks``: :func:`active_checks` of ``ctx.params``, when the caller has them already."""
+    if checks is None:
+        checks = active_checks(ruleset, ctx.params)
+    results = [(c, c.expr.eval(ctx)) for c in checks]
     conditions = [v for c, v in results if c.kind == CONDITION]
     if any(v is False for v in conditions):
         status, amount = INELIGIBLE, None
@@ -513,10 +519,12 @@ def evaluate_resolved(
     params = resolution.params
     settings = dict(settings or {})
 
+    checks = active_checks(ruleset, params)  # the same for every reading: the document decides
+
     def run(assigned: dict[str, str], base: Mapping[int, Any] | None) -> Evaluation:
         # the first run's values are the trace; another reading's run takes what no reading changes from them
         ctx = EvalContext(facts=facts, params=params, settings=settings, readings=assigned, base=base)
-        return run_checks(ruleset, ctx)
+        return run_checks(ruleset, ctx, checks)
 
     traced = run(fixed, None)
     absent = missing_settings(ruleset, params, settings)
