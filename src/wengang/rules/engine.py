@@ -520,10 +520,13 @@ def evaluate_resolved(
     settings = dict(settings or {})
 
     checks = active_checks(ruleset, params)  # the same for every reading: the document decides
+    # values of the nodes no reading changes, from every run and probe of this case
+    shared: dict[int, Any] = {}
 
     def run(assigned: dict[str, str], base: Mapping[int, Any] | None) -> Evaluation:
-        # the first run's values are the trace; another reading's run takes what no reading changes from them
-        ctx = EvalContext(facts=facts, params=params, settings=settings, readings=assigned, base=base)
+        # the first run's values are the trace (it computes its own); another reading's run takes from
+        # ``shared`` what no reading changes
+        ctx = EvalContext(facts=facts, params=params, settings=settings, readings=assigned, base=base, shared=shared)
         return run_checks(ruleset, ctx, checks)
 
     traced = run(fixed, None)
@@ -545,7 +548,7 @@ def evaluate_resolved(
         todo.append(({**assigned, free[0]: switch.default}, ev, live))
         for key in [k for k in switch.readings if k != switch.default]:
             branch = {**assigned, free[0]: key}
-            nxt = run(branch, traced.ctx.values)
+            nxt = run(branch, shared)
             todo.append((branch, nxt, {**live, **nxt.ctx.live}))
     return traced, outcomes, used
 

@@ -56,9 +56,12 @@ class EvalContext:
     # records (settings read, switches reached or live) is recorded the first time. It is also the trace
     # the explanation is rendered from: a comparison's operands are its children's values.
     values: dict[int, Any] = field(default_factory=dict)
-    # values from an evaluation of the same case under other readings (no trace here): a node with no
-    # Reading below it has the same value under every reading, and records nothing a branch reads
+    # values of nodes with no Reading below, from any evaluation of the same case (facts, parameters and
+    # settings) under any readings: such a node has the same value under every reading, and records nothing
+    # a probe or another reading's run reads (only the first, traced run's settings read are reported, so
+    # that run does not take from here). ``shared`` is where this evaluation adds the ones it computes.
     base: Mapping[int, Any] | None = None
+    shared: dict[int, Any] | None = None
 
 
 @dataclass
@@ -200,14 +203,19 @@ class Expr:
         if value is not _UNSEEN:
             return value
         base = ctx.base
-        if base is not None and key in base:
+        if base is not None:
+            value = base.get(key, _UNSEEN)  # holds only nodes with no Reading below
+            if value is not _UNSEEN:
+                values[key] = value
+                return value
+        value = values[key] = self._eval(ctx)
+        shared = ctx.shared
+        if shared is not None:
             found = self._has_reading
             if found is None:
                 found = self.has_reading()
             if not found:
-                value = values[key] = base[key]
-                return value
-        value = values[key] = self._eval(ctx)
+                shared[key] = value
         return value
 
     _has_reading: bool | None = None  # set per node by has_reading()
@@ -837,7 +845,9 @@ class Reading(Expr):
             # would another reading give this case a different value here?
             # values already computed here are the probe's too (same readings); what evaluating them
             # records is already recorded here, and the probe's own values stay in the probe
-            probe = EvalContext(ctx.facts, ctx.params, ctx.settings, ctx.readings, values=dict(ctx.values), base=ctx.base)
+            probe = EvalContext(
+                ctx.facts, ctx.params, ctx.settings, ctx.readings, values=dict(ctx.values), base=ctx.shared, shared=ctx.shared
+            )
             if any(o.eval(probe) != value for o in self.options.values() if o is not chosen):
                 ctx.live.setdefault(self.switch, None)
             for s in probe.reached:
