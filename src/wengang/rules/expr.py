@@ -96,7 +96,8 @@ def format_value(value: Any, fmt: str | None) -> str:
         return "未知"
     if isinstance(value, bool) or fmt == BOOL:
         return "是" if value else "否"
-    if fmt == PERCENT or fmt is None and isinstance(value, Fraction):  # (Fraction's isinstance is an ABC check)
+    # (a fraction is tested for only when no format is given: Fraction's isinstance is an ABC check)
+    if fmt == PERCENT or fmt is None and isinstance(value, Fraction):
         pct = Fraction(value) * 100
         if pct.denominator == 1:
             return f"{pct.numerator}%"
@@ -845,9 +846,8 @@ class Reading(Expr):
             # would another reading give this case a different value here?
             # values already computed here are the probe's too (same readings); what evaluating them
             # records is already recorded here, and the probe's own values stay in the probe
-            probe = EvalContext(
-                ctx.facts, ctx.params, ctx.settings, ctx.readings, values=dict(ctx.values), base=ctx.shared, shared=ctx.shared
-            )
+            shared = ctx.shared
+            probe = EvalContext(ctx.facts, ctx.params, ctx.settings, ctx.readings, values=dict(ctx.values), base=shared, shared=shared)
             if any(o.eval(probe) != value for o in self.options.values() if o is not chosen):
                 ctx.live.setdefault(self.switch, None)
             for s in probe.reached:
