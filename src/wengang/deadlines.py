@@ -129,6 +129,7 @@ class DueDate(Expr):
     """
 
     fmt = TEXT
+    _has_reading = True  # reads the receipt-day switch itself: its value is not the same under every reading
 
     def __init__(self, received: Expr, param: str):
         self.received, self.param = received, param

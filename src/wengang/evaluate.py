@@ -217,7 +217,8 @@ def program_model(program: str) -> type[BaseModel]:
     """The facts model of ``program`` (every ruleset of a program reads the same one)."""
     import wengang.programs  # noqa: F401  (registers every ruleset)
 
-    return next(rs.facts for (p, _), rs in sorted(RULESETS.items()) if p == program)
+    # the first of its rulesets by name, as sorting every (program, name) would give
+    return RULESETS[min(key for key in RULESETS if key[0] == program)].facts
 
 
 def ruleset_for(program: str, ruleset_name: str) -> Ruleset:

@@ -1,6 +1,6 @@
 import polars as pl
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from stdnum.cn import ric, uscc
 
@@ -129,3 +129,19 @@ def test_vectorised_id_numbers_agree_with_scalar(ids):
 def test_check_character_tables():
     assert uscc_check_character("91110108551385082") == "Q"
     assert uscc.calc_check_digit("91110108551385082") == "Q"
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.one_of(
+        st.text(st.characters(max_codepoint=127), max_size=22),  # ASCII: the fast path
+        st.text(st.one_of(st.sampled_from(list("0123456789AaXxNnYy -`\t\u3000－—")), st.characters()), max_size=22),
+    )
+)
+@example("9115 0502-ma0n1234`xn ")
+def test_normalisers_agree_with_stdnum_compact(text):
+    # the ASCII fast path must give exactly stdnum's compact (which maps look-alikes, then removes separators)
+    from wengang.facts.identifiers import _ric_normalise, _uscc_normalise
+
+    assert _uscc_normalise(text) == uscc.compact(text)
+    assert _ric_normalise(text) == ric.compact(text)

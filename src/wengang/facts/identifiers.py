@@ -91,7 +91,16 @@ def uscc_check_character(first17: str) -> str:
 
 
 def _uscc_normalise(s: str) -> str:
+    if s.isascii() and "`" not in s:
+        # stdnum's compact maps only non-ASCII look-alikes (and ` to ') before it removes spaces and hyphens
+        return s.replace(" ", "").replace("-", "").upper().strip()
     return _uscc.compact(s)
+
+
+def _ric_normalise(s: str) -> str:
+    if s.isascii() and "`" not in s:
+        return s.upper().strip()  # as stdnum.cn.ric.compact for ASCII (see _uscc_normalise)
+    return _ric.compact(s)
 
 
 def validate_credit_code(s: str) -> str:
@@ -278,7 +287,7 @@ def validate_id_number(s: str) -> str:
     """
     if s is None or not isinstance(s, str) or not s.strip():
         raise InvalidIdentifier("id_number", s, "empty")
-    n = _ric.compact(s)
+    n = _ric_normalise(s)
     if len(n) != 18:
         raise InvalidIdentifier("id_number", s, "length", f"（实为{len(n)}位）", f" (got {len(n)})")
     if not (n[:17].isascii() and n[:17].isdigit()):

@@ -19,4 +19,5 @@ class ZhEnum(StrEnum):
     """A code whose ``str()`` is its Chinese label."""
 
     def __str__(self) -> str:
-        return ZH.get(self.value, self.value)
+        value = self._value_  # ``.value`` is a descriptor lookup; explanations print many codes
+        return ZH.get(value, value)

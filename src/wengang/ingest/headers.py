@@ -87,7 +87,12 @@ _NAME_LIKE = re.compile(r"[^，,；;。：:/、 ]{1,20}")
 
 def normalise_header(header: object) -> str:
     """``"＊应缴金额（元） "`` → ``"应缴金额(元)"``: NFKC, no spaces, no required-marker, ASCII lower-case."""
-    s = unicodedata.normalize("NFKC", str(header)).replace("\ufeff", "")
+    return _normalise_header(str(header))
+
+
+@functools.lru_cache(maxsize=8192)  # a file's or an agency's records repeat the same few dozen headers
+def _normalise_header(header: str) -> str:
+    s = unicodedata.normalize("NFKC", header).replace("\ufeff", "")
     s = "".join(s.split())
     s = _MARKERS.sub("", s)
     return s.lower()
@@ -299,15 +304,16 @@ class Resolution:
         return f"未识别的列已忽略：{zh} / unknown columns ignored: {en}"
 
 
-def _lookup(scope: Scope) -> dict[str, tuple[str, str | None, bool]]:
-    """Normalised header → (field, unit, unit stated by the header itself); a copy the caller may extend."""
+def _lookup(scope: Scope, *, copy: bool = True) -> dict[str, tuple[str, str | None, bool]]:
+    """Normalised header → (field, unit, unit stated by the header itself); a copy the caller may extend
+    (``copy=False``: the cached table itself, not to be changed)."""
     # cached by identity (hashing a Scope hashes all its headers): one case re-normalised ~200 headers per call
     hit = _LOOKUPS.get(id(scope))
     if hit is None or hit[0] is not scope:
         if len(_LOOKUPS) >= 256:
             _LOOKUPS.clear()
         hit = _LOOKUPS[id(scope)] = (scope, _build_lookup(scope))
-    return dict(hit[1])
+    return dict(hit[1]) if copy else hit[1]
 
 
 _LOOKUPS: dict[int, tuple[Scope, dict[str, tuple[str, str | None, bool]]]] = {}
@@ -353,7 +359,7 @@ def resolve(
 ) -> Resolution:
     """Map ``columns`` (as in the file) to the fields of ``scope``; refuse a missing required field."""
     columns = list(columns)
-    lookup = _lookup(scope)
+    lookup = _lookup(scope, copy=header_map is not None)  # only a header map extends it
     if header_map is not None:
         for local, target in header_map.entries.items():
             hit = lookup.get(normalise_header(target)) or _with_unit_suffix(lookup, normalise_header(target), target, source)

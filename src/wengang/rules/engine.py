@@ -276,6 +276,9 @@ def _format_param(param: Any) -> str:
 
 
 def render_label(template: str, params: Mapping[str, Any], settings: Mapping[str, Any] | None = None) -> str:
+    if "{" not in template:  # no placeholder
+        return template
+
     def sub(m: re.Match[str]) -> str:
         name = m.group(1)
         if name in params:
@@ -291,12 +294,27 @@ def render_label(template: str, params: Mapping[str, Any], settings: Mapping[str
 _NEGATE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
 
 
+_CMP, _LOGIC, _NOT, _IFELSE, _READING, _ISIN, _FACT, _OTHER = range(8)
+_DESCRIBE_KINDS: dict[type, int] = {}
+
+
+def _describe_kind(cls: type) -> int:
+    """What :func:`_describe` does with a node of this class (cached per class: the first match in this order)."""
+    kind = _DESCRIBE_KINDS.get(cls)
+    if kind is None:
+        order = ((Cmp, _CMP), (And, _LOGIC), (Or, _LOGIC), (Not, _NOT), (IfElse, _IFELSE), (Reading, _READING), (IsIn, _ISIN), (Fact, _FACT))
+        kind = _DESCRIBE_KINDS[cls] = next((k for base, k in order if issubclass(cls, base)), _OTHER)
+    return kind
+
+
 def _describe(node: Expr, ctx: EvalContext, out: list[str]) -> None:
-    trace = ctx.trace or {}
-    if id(node) not in trace:
+    values = ctx.values  # the trace: every node the evaluation reached, with its value
+    if id(node) not in values:
         return
-    if isinstance(node, Cmp):
-        value, x, y = trace[id(node)]
+    kind = _describe_kind(type(node))
+    if kind == _CMP:
+        assert isinstance(node, Cmp)
+        value, x, y = values[id(node)], values[id(node.a)], values[id(node.b)]
         op = node.op if value is not False else _NEGATE[node.op]
         left = f"{node.a.show()} {format_value(x, node.a.fmt)}"
         right_label = node.b.label
@@ -304,35 +322,61 @@ def _describe(node: Expr, ctx: EvalContext, out: list[str]) -> None:
         if right_label:
             right = f"{right_label} {right}"
         out.append(f"{left} {CMP_SYMBOL[op]} {right}")
-    elif isinstance(node, (And, Or)):
+    elif kind == _LOGIC:
+        assert isinstance(node, (And, Or))
         for p in node.parts:
             _describe(p, ctx, out)
-    elif isinstance(node, Not):
+    elif kind == _NOT:
+        assert isinstance(node, Not)
         _describe(node.a, ctx, out)
-    elif isinstance(node, IfElse):
+    elif kind == _IFELSE:
+        assert isinstance(node, IfElse)
         _describe(node.cond, ctx, out)
-        cond = trace.get(id(node.cond), (None,))[0]
+        cond = values.get(id(node.cond))
         if cond is not None:
             _describe(node.then if cond else node.otherwise, ctx, out)
-    elif isinstance(node, Reading):
-        chosen = node.choose(ctx.params, ctx.readings)
-        _describe(chosen, ctx, out)
-    elif isinstance(node, IsIn):
-        value = trace[id(node.a)][0]
-        out.append(f"{node.a.show()}：{format_value(value, node.a.fmt)}")
-    elif isinstance(node, Fact):
-        out.append(f"{node.show()}：{format_value(trace[id(node)][0], node.fmt)}")
+    elif kind == _READING:
+        assert isinstance(node, Reading)
+        _describe(node.choose(ctx.params, ctx.readings), ctx, out)
+    elif kind == _ISIN:
+        assert isinstance(node, IsIn)
+        out.append(f"{node.a.show()}：{format_value(values[id(node.a)], node.a.fmt)}")
+    elif kind == _FACT:
+        out.append(f"{node.show()}：{format_value(values[id(node)], node.fmt)}")
+
+
+def _static_params(node: Expr) -> tuple[str, ...] | None:
+    """The parameters ``node`` cites whatever the case, in first-visit order, when nothing below it chooses
+    a path (no if-else, no reading); else None. Cached: nodes are not changed once built."""
+    cached = node.__dict__.get("_static_params", _UNSET)
+    if cached is _UNSET:
+        nodes = tuple(node.walk())
+        if any(isinstance(n, (IfElse, Reading)) for n in nodes):
+            cached = None
+        else:
+            cached = tuple(dict.fromkeys(n.name for n in nodes if isinstance(n, Param)))
+        node.__dict__["_static_params"] = cached
+    return cached
+
+
+_UNSET: Any = object()
 
 
 def _cited_params(node: Expr, ctx: EvalContext, out: dict[str, None], seen: set[int] | None = None) -> None:
     """Parameters on the path the evaluation took (not those of untaken branches or readings)."""
-    # a shared sub-expression cites the same parameters each time: visit it once (first citations keep their order)
+    # a sub-expression with no path to choose cites the same parameters every time (first citations keep
+    # their order: a visit emits every parameter below it, so skipping one already visited changes nothing)
+    static = _static_params(node)
+    if static is not None:
+        for name in static:
+            out.setdefault(name, None)
+        return
+    # a shared sub-expression cites the same parameters each time: visit it once
     if seen is None:
         seen = set()
     elif id(node) in seen:
         return
     seen.add(id(node))
-    trace = ctx.trace or {}
     if isinstance(node, Param):
         out.setdefault(node.name, None)
         return
@@ -343,7 +387,7 @@ def _cited_params(node: Expr, ctx: EvalContext, out: dict[str, None], seen: set[
         return
     if isinstance(node, IfElse):
         _cited_params(node.cond, ctx, out, seen)
-        cond = trace.get(id(node.cond), (None,))[0]
+        cond = ctx.values.get(id(node.cond))
         branches = (node.then, node.otherwise) if cond is None else ((node.then,) if cond else (node.otherwise,))
         for b in branches:
             _cited_params(b, ctx, out, seen)
@@ -368,8 +412,11 @@ def active_checks(ruleset: Ruleset, params: Mapping[str, Any]) -> list[Check]:
     return [c for c in ruleset.checks if c.applies_under(params)]
 
 
-def run_checks(ruleset: Ruleset, ctx: EvalContext) -> Evaluation:
-    results = [(c, c.expr.eval(ctx)) for c in active_checks(ruleset, ctx.params)]
+def run_checks(ruleset: Ruleset, ctx: EvalContext, checks: Sequence[Check] | None = None) -> Evaluation:
+    """``checks``: :func:`active_checks` of ``ctx.params``, when the caller has them already."""
+    if checks is None:
+        checks = active_checks(ruleset, ctx.params)
+    results = [(c, c.expr.eval(ctx)) for c in checks]
     conditions = [v for c, v in results if c.kind == CONDITION]
     if any(v is False for v in conditions):
         status, amount = INELIGIBLE, None
@@ -472,10 +519,15 @@ def evaluate_resolved(
     params = resolution.params
     settings = dict(settings or {})
 
+    checks = active_checks(ruleset, params)  # the same for every reading: the document decides
+    # values of the nodes no reading changes, from every run and probe of this case
+    shared: dict[int, Any] = {}
+
     def run(assigned: dict[str, str], base: Mapping[int, Any] | None) -> Evaluation:
-        # the traced run records every node; another reading's run takes what no reading changes from it
-        ctx = EvalContext(facts=facts, params=params, settings=settings, readings=assigned, trace={} if base is None else None, base=base)
-        return run_checks(ruleset, ctx)
+        # the first run's values are the trace (it computes its own); another reading's run takes from
+        # ``shared`` what no reading changes
+        ctx = EvalContext(facts=facts, params=params, settings=settings, readings=assigned, base=base, shared=shared)
+        return run_checks(ruleset, ctx, checks)
 
     traced = run(fixed, None)
     absent = missing_settings(ruleset, params, settings)
@@ -491,9 +543,12 @@ def evaluate_resolved(
             outcomes.append(Outcome(shown, ev.status, ev.amount_fen, reasons, waits_for_region(ruleset, ev, absent)))
             continue
         switch = interpretations.get(free[0])
-        for key in [switch.default] + [k for k in switch.readings if k != switch.default]:
+        # the default reading of a free switch is the reading ``ev`` already ran under (an unassigned switch
+        # reads its default): same values, same live switches, so that branch takes ``ev`` as it is
+        todo.append(({**assigned, free[0]: switch.default}, ev, live))
+        for key in [k for k in switch.readings if k != switch.default]:
             branch = {**assigned, free[0]: key}
-            nxt = run(branch, traced.ctx.values)
+            nxt = run(branch, shared)
             todo.append((branch, nxt, {**live, **nxt.ctx.live}))
     return traced, outcomes, used
 

@@ -45,8 +45,6 @@ class EvalContext:
     params: Mapping[str, Any]  # name -> policies.Param (anything with .value)
     settings: Mapping[str, Any]  # region settings the operator supplies
     readings: Mapping[str, str]  # interpretation switch -> reading key
-    # per-evaluation record of compared values, keyed by node id; filled when ``trace`` is set
-    trace: dict[int, tuple[Any, ...]] | None = None
     missing_settings: set[str] = field(default_factory=set)
     read_settings: dict[str, None] = field(default_factory=dict)  # settings this evaluation read (cited)
     # switches whose Reading nodes were evaluated (in order) and those whose readings gave different
@@ -55,11 +53,15 @@ class EvalContext:
     live: dict[str, None] = field(default_factory=dict)
     # value of each node evaluated so far, by node id: rules share sub-expressions (稳岗返还 evaluated ~45 %
     # of its nodes twice or more). A node's value depends only on this context, and what evaluating it
-    # records (settings read, switches reached or live) is recorded the first time.
+    # records (settings read, switches reached or live) is recorded the first time. It is also the trace
+    # the explanation is rendered from: a comparison's operands are its children's values.
     values: dict[int, Any] = field(default_factory=dict)
-    # values from an evaluation of the same case under other readings (no trace here): a node with no
-    # Reading below it has the same value under every reading, and records nothing a branch reads
+    # values of nodes with no Reading below, from any evaluation of the same case (facts, parameters and
+    # settings) under any readings: such a node has the same value under every reading, and records nothing
+    # a probe or another reading's run reads (only the first, traced run's settings read are reported, so
+    # that run does not take from here). ``shared`` is where this evaluation adds the ones it computes.
     base: Mapping[int, Any] | None = None
+    shared: dict[int, Any] | None = None
 
 
 @dataclass
@@ -96,7 +98,8 @@ def format_value(value: Any, fmt: str | None) -> str:
         return "未知"
     if isinstance(value, bool) or fmt == BOOL:
         return "是" if value else "否"
-    if fmt == PERCENT or isinstance(value, Fraction) and fmt is None:
+    # (a fraction is tested for only when no format is given: Fraction's isinstance is an ABC check)
+    if fmt == PERCENT or fmt is None and isinstance(value, Fraction):
         pct = Fraction(value) * 100
         if pct.denominator == 1:
             return f"{pct.numerator}%"
@@ -199,21 +202,32 @@ class Expr:
     def eval(self, ctx: EvalContext) -> Any:
         key = id(self)
         values = ctx.values
-        if key in values:
-            return values[key]
-        if ctx.base is not None and key in ctx.base and not self.has_reading():
-            value = values[key] = ctx.base[key]
+        value = values.get(key, _UNSEEN)
+        if value is not _UNSEEN:
             return value
+        base = ctx.base
+        if base is not None:
+            value = base.get(key, _UNSEEN)  # holds only nodes with no Reading below
+            if value is not _UNSEEN:
+                values[key] = value
+                return value
         value = values[key] = self._eval(ctx)
-        if ctx.trace is not None:
-            ctx.trace[key] = (value,)
+        shared = ctx.shared
+        if shared is not None:
+            found = self._has_reading
+            if found is None:
+                found = self.has_reading()
+            if not found:
+                shared[key] = value
         return value
+
+    _has_reading: bool | None = None  # set per node by has_reading()
 
     def has_reading(self) -> bool:
         """Is there an interpretation switch anywhere below (cached: nodes are not changed once built)?"""
-        found = self.__dict__.get("_has_reading")
+        found = self._has_reading
         if found is None:
-            found = self.__dict__["_has_reading"] = any(isinstance(n, Reading) for n in self.walk())
+            found = self._has_reading = any(isinstance(n, Reading) for n in self.walk())
         return found
 
     def _eval(self, ctx: EvalContext) -> Any:  # pragma: no cover - abstract
@@ -257,6 +271,9 @@ class Expr:
 
     def _show(self) -> str:
         return type(self).__name__
+
+
+_UNSEEN: Any = object()  # no value computed yet (None is a value: unknown)
 
 
 # Literals remember their Python value, so the compiler can fold what the policy fixes: ×1, +0, a branch
@@ -535,24 +552,9 @@ class Cmp(Expr):
 
     def _eval(self, ctx: EvalContext) -> Any:
         x, y = self.a.eval(ctx), self.b.eval(ctx)
-        if ctx.trace is not None:
-            ctx.trace[id(self)] = (None, x, y)
         if x is None or y is None:
             return None
         return _CMP[self.op](x, y)
-
-    def eval(self, ctx: EvalContext) -> Any:
-        key = id(self)
-        if key in ctx.values:
-            return ctx.values[key]
-        if ctx.base is not None and key in ctx.base and not self.has_reading():
-            value = ctx.values[key] = ctx.base[key]
-            return value
-        value = ctx.values[key] = self._eval(ctx)
-        if ctx.trace is not None:
-            _, x, y = ctx.trace[key]
-            ctx.trace[key] = (value, x, y)
-        return value
 
     def _polars(self, ctx: CompileContext) -> pl.Expr:
         fn = _CMP[self.op]
@@ -848,7 +850,8 @@ class Reading(Expr):
             # would another reading give this case a different value here?
             # values already computed here are the probe's too (same readings); what evaluating them
             # records is already recorded here, and the probe's own values stay in the probe
-            probe = EvalContext(ctx.facts, ctx.params, ctx.settings, ctx.readings, values=dict(ctx.values), base=ctx.base)
+            shared = ctx.shared
+            probe = EvalContext(ctx.facts, ctx.params, ctx.settings, ctx.readings, values=dict(ctx.values), base=shared, shared=shared)
             if any(o.eval(probe) != value for o in self.options.values() if o is not chosen):
                 ctx.live.setdefault(self.switch, None)
             for s in probe.reached:
