@@ -176,6 +176,17 @@ def parse_value(name: str, raw: Any, unit: str) -> Any:
     return v
 
 
+_EXAMPLE_VALUE = {"yuan": "1200元", "yuan_10k": "20万元", "percent": "5.5%", "year": "1.5", "month": "6", "count": "3",
+                  "person": "30", "day": "10", "bool": "true"}
+
+
+def supply_hint(names: Iterable[str]) -> str:
+    """How an operator supplies missing region figures: one ``--setting`` example per name and the region-data file."""
+    specs = setting_specs()
+    examples = [f"--setting {n}={_EXAMPLE_VALUE.get(specs[n].unit if n in specs else '', '…')}" for n in names]
+    return f"（提供方式：{' '.join(examples)}，或写入地区数据文件（--region-data，格式见 examples/region-data.yaml））"
+
+
 def parse_settings(pairs: Mapping[str, Any]) -> dict[str, Any]:
     """Operator settings ``name → raw value`` → typed values, each checked against its unit; unknown
     names are refused with the nearest valid names."""

@@ -60,7 +60,10 @@ from wengang.rules.expr import (
     YEARS,
     Coalesce,
     Fact,
+    HasParam,
+    IsMissing,
     Lit,
+    Note,
     Param,
     RateOf,
     Reading,
@@ -754,9 +757,10 @@ def _risk(name: str):
     return applies
 
 
-_reserve_ok = Setting("fund_reserve_years", "上年度失业保险基金滚存结余备付期限", YEARS) >= Param(
-    "fund_reserve_min_years"
-)
+# 40号 三: a precondition of the province's decision to implement; a province's own implementing notice
+# (parameter ``fund_reserve_province_notice``) is that decision, so a missing figure is not asked for there
+_reserve = Setting("fund_reserve_years", "上年度失业保险基金滚存结余备付期限", YEARS)
+_reserve_ok = _reserve >= Param("fund_reserve_min_years")
 
 
 def _training(side: str, label: str) -> Reading:
@@ -782,9 +786,18 @@ CHECKS_COMMON = [
     Check(
         "fund_reserve",
         "本省上年度失业保险基金滚存结余备付期限在{fund_reserve_min_years}年以上（实施技能提升补贴的前提）",
-        Reading(
-            FUND_RESERVE_SW.name, {"block": when(_reserve_ok, Lit(True), Lit(None)), "refuse": _reserve_ok}
+        when(
+            HasParam("fund_reserve_province_notice") & IsMissing(_reserve),
+            Note(
+                Lit(True),
+                "本省已印发实施文件（{cite}），视为省级已确认具备实施前提（人社部发〔2024〕40号 三：“实施上述技能提升补贴政策的省"
+                "（自治区、直辖市），上年度失业保险基金滚存结余备付期限应在1年以上”）；如本省上年度失业保险基金滚存结余备付期限"
+                "不足1年，请提供 fund_reserve_years（--setting fund_reserve_years=0.5 或地区数据文件）",
+                cite="fund_reserve_province_notice",
+            ),
+            Reading(FUND_RESERVE_SW.name, {"block": when(_reserve_ok, Lit(True), Lit(None)), "refuse": _reserve_ok}),
         ),
+        cite=("fund_reserve_min_years",),
         reason="本省上年度失业保险基金滚存结余备付期限不足{fund_reserve_min_years}年，不具备实施技能提升补贴的前提",
         applies=_has("fund_reserve_min_years"),
     ),

@@ -44,13 +44,13 @@ from wengang.rules.expr import (
     EvalContext,
     Expr,
     Fact,
+    HasParam,
     Lit,
     Min,
     OptionalParam,
     Param,
     Reading,
     Setting,
-    literal,
     when,
 )
 
@@ -408,22 +408,6 @@ UI_CHECKS = [
     OLDER_REFERRAL,
     AGGREGATION_CHOSEN,
 ]
-
-
-class HasParam(Expr):
-    """Whether the document in force sets ``name``: known when the policy is resolved, so a batch plan
-    never compiles the branch (nor reads the facts) of a provision the region does not have."""
-
-    fmt = BOOL
-
-    def __init__(self, name: str):
-        self.name = name
-
-    def _eval(self, ctx: EvalContext) -> Any:
-        return self.name in ctx.params
-
-    def _polars(self, ctx: CompileContext) -> pl.Expr:
-        return literal(self.name in ctx.params)
 
 
 def _if_param(name: str, then: Any) -> Expr:

@@ -29,6 +29,7 @@ from wengang.rules.expr import (
     IfElse,
     IsIn,
     Not,
+    Note,
     Or,
     Param,
     Reading,
@@ -317,6 +318,9 @@ def _describe(node: Expr, ctx: EvalContext, out: list[str]) -> None:
     elif isinstance(node, Reading):
         chosen = node.choose(ctx.params, ctx.readings)
         _describe(chosen, ctx, out)
+    elif isinstance(node, Note):
+        out.append(node.render(ctx.params))
+        _describe(node.inner, ctx, out)
     elif isinstance(node, IsIn):
         value = trace[id(node.a)][0]
         out.append(f"{node.a.show()}：{format_value(value, node.a.fmt)}")
@@ -336,6 +340,8 @@ def _cited_params(node: Expr, ctx: EvalContext, out: dict[str, None], seen: set[
     if isinstance(node, Param):
         out.setdefault(node.name, None)
         return
+    if isinstance(node, Note) and node.cite is not None and node.cite in ctx.params:
+        out.setdefault(node.cite, None)
     if isinstance(node, Reading):
         if node.fixed_by and node.fixed_by in ctx.params:
             out.setdefault(node.fixed_by, None)
@@ -662,11 +668,11 @@ def _build_decision(
             or len(distinct) > 1
         ]
         if waiting:
-            from wengang.settings import setting_specs
+            from wengang.settings import setting_specs, supply_hint
 
             specs = setting_specs()
             labels = [f"{specs[m].label}（{m}）" if m in specs else m for m in waiting]
-            reasons.insert(0, "需经办机构提供地区数据：" + "；".join(labels))
+            reasons.insert(0, "需经办机构提供地区数据：" + "；".join(labels) + supply_hint(waiting))
         missing = waiting
         if unknown:
             reasons.append("缺少判定所需数据：" + "；".join(unknown))
