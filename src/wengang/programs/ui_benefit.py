@@ -19,8 +19,9 @@ boundary: 60 months → 18, 120 months → 24. The new entitlement combines with
 the previous spell, at most 24 months in total.
 
 Registration (第十四条 ③) stays a condition, but where 86号 （四）12 or 40号 五 applies it is not a precondition of
-the claim: check ``registered_or_claim_first`` passes and flag ``registered_later`` asks for registration. Whether
-those undated provisions still apply on the claim's date is the switch ``ui_benefit.claim_first_period``
+the claim: check ``registered_or_claim_first`` passes and flag ``registered_later`` asks for registration. 40号 五
+(“持续优化经办服务”) is a standing reform with no end date and applies from 2024-04-28 without a switch; whether 86号's
+undated sentence still applied in 2023-01-01..2024-04-27 is the switch ``ui_benefit.claim_first_period``
 (docs/decisions.md §16).
 """
 
@@ -153,16 +154,17 @@ EARLY_TERMINATION = interpretations.register(
 CLAIM_FIRST_PERIOD = interpretations.register(
     interpretations.Switch(
         name="ui_benefit.claim_first_period",
-        title="失业保险金申领便利（先申领后登记、仅凭身份证件或社保卡申领）的适用期限",
-        clauses=("内人社办发〔2022〕86号 （四）12", "人社部发〔2024〕40号 五"),
+        title="内人社办发〔2022〕86号“也可先申领失业保险金，后办理失业登记”在2022年以后（人社部发〔2024〕40号印发前）是否仍适用",
+        clauses=("内人社办发〔2022〕86号 （四）12",),
         readings={
-            "until_superseded": "文本未写期限：自文件起持续适用，直至被新的规定取代",
-            "calendar_year": "只适用于文件所属年度（86号：2022年；40号：2024年，同其有期限的措施），按申领日判断",
+            "until_superseded": "文本未写期限：自文件起持续适用，直至被人社部发〔2024〕40号 五（2024-04-28）取代",
+            "calendar_year": "只适用于文件所属年度（2022年），按申领日判断：2023-01-01 至 2024-04-27 申领须已办理失业登记",
         },
         default="until_superseded",
-        why="两处均未写截止日期，而同一文件需要期限时都写明了（86号“政策执行至 2022 年底”、40号 二、三“政策执行期限至 2024 年 12 月 31 日”只针对所列措施）；"
-        "40号 五 是“持续优化经办服务”、要求“全面取消…申领时限、捆绑条件和附加义务”，属经办常态要求而非阶段性措施；"
-        "失业登记仍是条例的条件，只是不再作为申领的前提，随后办理（核查事项）。",
+        why="（四）12 未写截止日期，而本方案需要期限时都写明了（如“政策执行至 2022 年底”只针对所列措施）；先申领后登记是申领程序，"
+        "不是阶段性待遇。2024-04-28 起由人社部发〔2024〕40号 五（“持续优化经办服务”，“全面取消…捆绑条件和附加义务”，未写期限，"
+        "而40号在一、二、三 中都写明了执行期限）作为常设规定调整，不再是本开关的问题。失业登记仍是条例的条件，只是不再作为申领的前提，"
+        "随后办理（核查事项）。",
         programs=("ui_benefit",),
     )
 )
@@ -333,15 +335,20 @@ entitled = Min(duration + unclaimed, Param("max_combined_months", "合并计算�
 
 _registered = Fact("registered_unemployed", "已办理失业登记", BOOL)
 _seeking = Fact("seeking_work", "有求职要求", BOOL)
-# 86号 （四）12 / 40号 五: registration is no longer a precondition of the claim; whether that still holds
-# on the claim's date is the switch (the texts give no end date)
-_claim_first = Reading(
-    CLAIM_FIRST_PERIOD.name,
-    {
-        "until_superseded": Lit(True),
-        "calendar_year": Fact("application_date", "申领日期", DATE)
-        <= OptionalParam("claim_first_calendar_year_end", "申领便利措施所属年度末", DATE),
-    },
+# 86号 （四）12 / 40号 五: registration is no longer a precondition of the claim. 40号 五 is a standing service reform
+# (no end date, where 40号 dates its temporary measures in 一、二、三), so it applies without a switch; only 86号's
+# undated sentence, which sets ``claim_first_calendar_year_end`` for the calendar_year reading, has an open period (A17)
+_claim_first = when(
+    HasParam("claim_first_calendar_year_end"),
+    Reading(
+        CLAIM_FIRST_PERIOD.name,
+        {
+            "until_superseded": Lit(True),
+            "calendar_year": Fact("application_date", "申领日期", DATE)
+            <= OptionalParam("claim_first_calendar_year_end", "申领便利措施所属年度末", DATE),
+        },
+    ),
+    Lit(True),
 )
 
 UI_CHECKS = [
