@@ -9,9 +9,14 @@
 
 Money: the monthly benefit standards are set by the province (条例 第十八条) and are region settings
 (``monthly_benefit_amount``, ``monthly_amount``, ``amount_per_service_year``). No text gives a figure, so
-none is invented: the decision states the entitled months, and the monthly standard and total only when the
-operator supplies the standard. The ruleset therefore has no ``amount`` (an amount the engine cannot compute
-would make the case undeterminable); the figures are outputs.
+none is invented: the decision states the entitled months; ``amount_fen`` is the total for the entitlement
+(months × monthly standard) when the operator supplies the standard, and null otherwise. The amount is
+``amount_optional``: a missing standard leaves the decision on eligibility and months standing (it does not make
+the case undeterminable). 一次性生活补助 has no amount (the province's method by length of service is not a figure).
+
+Death (条例 第二十条, facts.md §1): a person who dies while drawing benefit is paid through the month of death only
+(``months_payable``: first month of benefit through the month of death, at most the entitled months); the family's
+丧葬补助金 and 抚恤金 are the program ``ui_death_benefits`` (module ``ui_death_benefits``).
 
 ``paid_months`` counts contributions since the last re-employment (第十七条: 缴费时间重新计算).
 Duration (第十七条): 满1年不足5年 → 12 months; 满5年不足10年 → 18; 10年以上 → 24. 满 and 以上 include the
@@ -48,6 +53,7 @@ from wengang.rules.expr import (
     HasParam,
     Lit,
     Min,
+    MonthSpan,
     OptionalParam,
     Param,
     Reading,
@@ -333,6 +339,32 @@ entitled = Min(duration + unclaimed, Param("max_combined_months", "合并计算�
     "合并前次未领期限后的领取期限", MONTHS
 )
 
+# 条例 第二十条 (facts.md §1): a person who dies while drawing benefit is paid no benefit after death; the months
+# left are not paid (the family gets 丧葬补助金 and 抚恤金: program ``ui_death_benefits``). Months payable run from the
+# first month of benefit through the month of death.
+_deceased = Fact("deceased", "已死亡", BOOL)
+_death_date = Fact("death_date", "死亡日期", DATE)
+months_payable = when(
+    _deceased,
+    Min(
+        entitled,
+        MonthSpan(
+            Fact("benefit_start_date", "起始发放日期", DATE), _death_date, label="起始发放月至死亡当月的月数"
+        ),
+    ),
+    entitled,
+).named("可发放月数（领取期间死亡的，至死亡当月为止）", MONTHS)
+monthly_benefit = Setting("monthly_benefit_amount", "失业保险金月标准", MONEY)
+DEATH_STOP = Check(
+    "died_during_benefit",
+    "未在领取失业保险金期间死亡（死亡的，发放至死亡当月为止）",
+    ~_deceased,
+    kind=FLAG,
+    applies=_true("benefit_ends_at_death"),
+    cite=("benefit_ends_at_death",),
+    reason="领取期间死亡：失业保险金发放至死亡当月为止，剩余月数不再发放；其家属按失业保险条例第二十条申领丧葬补助金和抚恤金（ui_death_benefits）",
+)
+
 _registered = Fact("registered_unemployed", "已办理失业登记", BOOL)
 _seeking = Fact("seeking_work", "有求职要求", BOOL)
 # 86号 （四）12 / 40号 五: registration is no longer a precondition of the claim. 40号 五 is a standing service reform
@@ -411,6 +443,7 @@ UI_CHECKS = [
         cite=("exclusive_with_flexible_employment_subsidy",),
         reason="已进行灵活就业人员登记并领取社保补贴，不同时发放失业保险金",
     ),
+    DEATH_STOP,
     *PERSON_RISKS,
     OLDER_REFERRAL,
     AGGREGATION_CHOSEN,
@@ -495,7 +528,10 @@ UI_BENEFIT = register(
         label="失业保险金",
         facts=UnemployedPersonFacts,
         checks=UI_CHECKS,
-        amount=None,
+        # the months are decided by the 条例; the money only when the province's monthly standard is supplied
+        amount=(months_payable * monthly_benefit).named("失业保险金合计", MONEY),
+        amount_label="失业保险金合计（可发放月数 × 月标准）",
+        amount_optional=True,
         outputs=[
             Output("duration_months", "按缴费时间计算的领取期限（条例第十七条）", duration, MONTHS),
             Output(
@@ -504,7 +540,25 @@ UI_BENEFIT = register(
                 entitled,
                 MONTHS,
             ),
-            *_standard_outputs(entitled, "monthly_benefit_amount", "失业保险金月标准"),
+            Output(
+                "months_payable",
+                "领取期间死亡：实际发放月数（起始发放月至死亡当月）",
+                when(_deceased, months_payable, Lit(None)),
+                MONTHS,
+            ),
+            Output(
+                "death_stop",
+                "领取期间死亡",
+                when(
+                    _deceased,
+                    Lit(
+                        "失业保险金发放至死亡当月为止，剩余月数不再发放；家属可申领丧葬补助金和抚恤金（失业保险条例 第二十条，ui_death_benefits）"
+                    ),
+                    Lit(None),
+                ),
+                TEXT,
+            ),
+            *_standard_outputs(months_payable, "monthly_benefit_amount", "失业保险金月标准"),
             *UI_OUTPUTS_SERVICE,
         ],
         subject="个人",
@@ -571,7 +625,11 @@ UNEMPLOYMENT_SUBSIDY = register(
                 reason="失业保险金期满或失业发生在2021年1月之前",
             ),
         ],
-        amount=None,
+        amount=(
+            Param("duration_months", "期限", MONTHS) * Setting("monthly_amount", "失业补助金月标准", MONEY)
+        ).named("失业补助金合计", MONEY),
+        amount_label="失业补助金合计（月数 × 月标准）",
+        amount_optional=True,
         outputs=[
             Output(
                 "duration_months", "可申领失业补助金期限", Param("duration_months", "期限", MONTHS), MONTHS
@@ -636,7 +694,11 @@ TEMP_LIVING_ALLOWANCE = register(
                 reason="参保已满{max_insured_years}年，不属于临时生活补助对象",
             ),
         ],
-        amount=None,
+        amount=(
+            Param("duration_months", "期限", MONTHS) * Setting("monthly_amount", "临时生活补助月标准", MONEY)
+        ).named("临时生活补助合计", MONEY),
+        amount_label="临时生活补助合计（月数 × 月标准）",
+        amount_optional=True,
         outputs=[
             Output(
                 "duration_months", "可申领临时生活补助期限", Param("duration_months", "期限", MONTHS), MONTHS

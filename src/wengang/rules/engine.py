@@ -89,6 +89,12 @@ class Ruleset:
     amount_label: str = "金额"
     outputs: list[Output] = field(default_factory=list)
     subject: str = "单位"  # 单位 or 个人: wording of the letter
+    # the amount is reported when it can be computed, but the decision does not wait for it: a benefit whose
+    # entitlement is decided by the texts (months) while the money standard is a region figure (失业保险金)
+    amount_optional: bool = False
+    # when this evaluates true for a case, the amount is a ceiling, not the amount decided (创业担保贷款 without a
+    # requested amount: the ceiling the bank fixes the loan within)
+    amount_cap_when: Expr | None = None
     # hook to complete facts before evaluation (e.g. derive a size class from its inputs)
     prepare: Callable[[dict[str, Any], Any], dict[str, Any]] | None = None
 
@@ -383,7 +389,7 @@ def run_checks(ruleset: Ruleset, ctx: EvalContext) -> Evaluation:
         status, amount = NOT_DETERMINABLE, None
     else:
         amount = ruleset.amount.eval(ctx) if ruleset.amount is not None else None
-        status = NOT_DETERMINABLE if ruleset.amount is not None and amount is None else ELIGIBLE
+        status = NOT_DETERMINABLE if ruleset.amount is not None and amount is None and not ruleset.amount_optional else ELIGIBLE
     return Evaluation(status, amount, results, ctx)
 
 
@@ -429,7 +435,12 @@ def waits_for_region(ruleset: Ruleset, ev: Evaluation, absent: Sequence[str]) ->
     ctx = ev.ctx
     if any(p is None and c.kind == CONDITION and reads_setting_under(c.expr, absent, ctx.params, ctx.readings) for c, p in ev.results):
         return True
-    return ruleset.amount is not None and ev.amount_fen is None and reads_setting_under(ruleset.amount, absent, ctx.params, ctx.readings)
+    return (
+        ruleset.amount is not None
+        and not ruleset.amount_optional
+        and ev.amount_fen is None
+        and reads_setting_under(ruleset.amount, absent, ctx.params, ctx.readings)
+    )
 
 
 def _reads_setting(expr: Expr, names: Sequence[str]) -> bool:
@@ -664,7 +675,7 @@ def _build_decision(
             m
             for m in missing
             if any(p is None and chk.kind == CONDITION and _reads_setting(chk.expr, [m]) for chk, p in traced.results)
-            or (ruleset.amount is not None and traced.amount_fen is None and _reads_setting(ruleset.amount, [m]))
+            or (ruleset.amount is not None and not ruleset.amount_optional and traced.amount_fen is None and _reads_setting(ruleset.amount, [m]))
             or len(distinct) > 1
         ]
         if waiting:
@@ -676,7 +687,7 @@ def _build_decision(
         missing = waiting
         if unknown:
             reasons.append("缺少判定所需数据：" + "；".join(unknown))
-        if not unknown and not missing and ruleset.amount is not None and traced.amount_fen is None:
+        if not unknown and not missing and ruleset.amount is not None and not ruleset.amount_optional and traced.amount_fen is None:
             reasons.append(f"缺少计算{ruleset.amount_label}所需数据")
 
     amount_is_cap = False
@@ -684,6 +695,8 @@ def _build_decision(
         cited_amount: dict[str, None] = {}
         _cited_params(ruleset.amount, ctx, cited_amount)
         amount_is_cap = any(getattr(params.get(n), "ceiling", False) and not getattr(params.get(n), "ceiling_param", None) and getattr(params.get(n), "doc_id", None) == document.id for n in cited_amount if n in params)
+        if ruleset.amount_cap_when is not None:
+            amount_is_cap = amount_is_cap or ruleset.amount_cap_when.eval(ctx) is True
 
     outputs: list[tuple[str, str, str]] = []
     if status in (ELIGIBLE, NEEDS_DECISION):

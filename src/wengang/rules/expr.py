@@ -810,6 +810,35 @@ class Min(Expr):
         return pl.when(any_null).then(None).otherwise(pl.min_horizontal(cols))
 
 
+class MonthSpan(Expr):
+    """Calendar months from the month of ``start`` through the month of ``end``, both months counted (0 when
+    ``end`` falls in an earlier month); unknown when either date is."""
+
+    fmt = MONTHS
+
+    def __init__(self, start: Expr, end: Expr, label: str | None = None):
+        self.start, self.end = start, end
+        self.label = label
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.start, self.end)
+
+    def _eval(self, ctx: EvalContext) -> Any:
+        a, b = self.start.eval(ctx), self.end.eval(ctx)
+        if a is None or b is None:
+            return None
+        return max((b.year * 12 + b.month) - (a.year * 12 + a.month) + 1, 0)
+
+    def _polars(self, ctx: CompileContext) -> pl.Expr:
+        a, b = self.start.to_polars(ctx), self.end.to_polars(ctx)
+
+        def index(d: pl.Expr) -> pl.Expr:
+            return d.dt.year().cast(pl.Int64) * 12 + d.dt.month().cast(pl.Int64)
+
+        n = index(b) - index(a) + 1
+        return pl.when(n < 0).then(pl.lit(0, dtype=pl.Int64)).otherwise(n)
+
+
 class Max(Min):
     def _eval(self, ctx: EvalContext) -> Any:
         values = [p.eval(ctx) for p in self.parts]
