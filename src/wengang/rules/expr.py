@@ -833,6 +833,7 @@ class MonthSpan(Expr):
         a, b = self.start.to_polars(ctx), self.end.to_polars(ctx)
 
         def index(d: pl.Expr) -> pl.Expr:
+            d = d.cast(pl.Date)  # a fact the table lacks compiles to a null literal (dtype Null)
             return d.dt.year().cast(pl.Int64) * 12 + d.dt.month().cast(pl.Int64)
 
         n = index(b) - index(a) + 1
