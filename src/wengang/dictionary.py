@@ -6,6 +6,7 @@ import re
 import types
 import typing
 from enum import Enum
+from typing import Any
 
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
@@ -130,7 +131,7 @@ def markdown() -> str:
 
     lines += ["## 二、筛查原始数据表 / Raw tables for screening", "", schemas.data_dictionary(), ""]
     lines += headers_and_values()
-    lines += ["## 四、判定结果 / What a decision says (`wengang evaluate --json`)", ""] + statuses() + amounts()
+    lines += ["## 四、判定结果 / What a decision says (`wengang evaluate --json`)", ""] + statuses() + decision_amounts()
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -160,23 +161,61 @@ def statuses() -> list[str]:
     return lines
 
 
-def amounts() -> list[str]:
-    """What ``amount_fen`` is in each program's decision: read from each ruleset's amount label."""
+# What a decision's ``amount_fen`` is, per program: the amount the decision grants, for what it decides
+AMOUNT_MEANING: dict[str, str] = {
+    "fanhuan": "本期稳岗返还金额（返还基数 × 返还比例；2022年已按较低比例返还的，为补足后的应发额）/ the refund for the period",
+    "skill_subsidy": "本次证书的补贴金额（急需紧缺职业（工种）含上浮）/ the subsidy for this certificate",
+    "ui_benefit": "失业保险金合计 = 可发放月数 × 月标准（领取期间死亡的，月数至死亡当月为止）；未提供月标准 monthly_benefit_amount 时为空，"
+    "资格与月数照常判定 / total for the entitlement, null without the monthly standard",
+    "unemployment_subsidy": "失业补助金合计 = 6个月 × 月标准；未提供月标准 monthly_amount 时为空 / total, null without the standard",
+    "temp_living_allowance": "临时生活补助合计 = 3个月 × 月标准；未提供月标准 monthly_amount 时为空 / total, null without the standard",
+    "one_off_living_allowance": "无金额：按工作时间长短计发的办法由省级确定，输出每满1年的标准 / no amount (the province's method)",
+    "ui_death_benefits": "丧葬补助金 + 抚恤金（一次性，两项地区标准之和）/ funeral grant plus survivors' payment",
+    "ui_medical_premium": "当月代缴基本医疗保险费（一个月；领取期间合计见输出 total）/ the month's premium (one month)",
+    "ui_price_subsidy": "当月价格临时补贴（一个月）/ the month's subsidy",
+    "startup_loan": "申请的贷款金额（不超过额度上限）；未填写申请金额时为额度上限，amount_is_cap 为 true / the amount requested, "
+    "or the ceiling (amount_is_cap) without a request",
+    "startup_grant": "一次性创业补贴 / the one-off grant",
+    "internship": "见习补贴合计（最低工资标准 × 比例 × 月数）/ total for the months",
+    "retention_training": "一次性留工培训补助合计（每名参保职工标准 × 人数）/ total for the unit",
+    "job_expansion": "所招用的这一名毕业生的补助 / for the one graduate hired",
+    "hiring_subsidy": "所招用的这一名人员的补贴 / for the one person hired",
+    "fee_rate": "当期应缴失业保险费合计（单位 + 个人）/ premiums due (unit + individual)",
+    "training_fund_draw": "可提取失业保险基金的上限（累计结余的5%，“不超过”）/ the most that may be drawn",
+    "training_living_allowance": "培训期间生活费补贴（地区标准）/ the allowance (region standard)",
+    "vocational_training_subsidy": "职业培训补贴（地区标准）/ the subsidy (region standard)",
+    "hardship_living_allowance": "临时生活补助（地区标准）/ the allowance (region standard)",
+}
+
+
+def decision_amounts() -> list[str]:
+    """What ``amount_fen`` of a decision means, per program."""
     import wengang.programs  # noqa: F401
     from wengang.rules.engine import PROGRAM_LABELS, RULESETS
 
     lines = [
-        "### `amount_fen` 的含义 / What `amount_fen` is, per program and ruleset",
+        "### `amount_fen` 的含义 / What a decision's amount means, per program",
         "",
-        "From each ruleset's amount definition (`Ruleset.amount_label`). `amount_is_cap: true` means the figure is a",
-        "ceiling (不超过) rather than the sum to pay; `outputs` lists further figures (per month, totals …).",
+        "`amount_fen` is the amount the decision grants, in fen, for what the program decides (the whole entitlement,",
+        "or one month for the per-month programs); `amount_is_cap` is true where the figure is a ceiling (“不超过”),",
+        "not the amount decided. `amount_fen` is null unless the status is `eligible`. 可空 optional: a missing region",
+        "standard leaves the decision standing with `amount_fen` null (not 无法判定).",
         "",
-        "| 项目 program | 规则集 ruleset | `amount_fen` 为 is |",
-        "|---|---|---|",
+        "| 项目 program | 规则集 rulesets | amount_fen 的含义 meaning | 可空 optional |",
+        "|---|---|---|---|",
     ]
-    for (program, name), rs in sorted(RULESETS.items()):
-        what = rs.amount_label if rs.amount is not None else "—（不计金额，amount_fen 为 null / no amount）"
-        lines.append(f"| `{program}` {PROGRAM_LABELS.get(program, '')} | `{name}` | {what} |")
+    by_program: dict[str, list[Any]] = {}
+    for (program, _), rs in sorted(RULESETS.items()):
+        by_program.setdefault(program, []).append(rs)
+    for program, rulesets in by_program.items():
+        names = ", ".join(rs.name for rs in rulesets)
+        if all(rs.amount is None for rs in rulesets):
+            meaning = AMOUNT_MEANING.get(program, "无金额（资格决定）/ no amount (a decision on eligibility)")
+            optional = "—"
+        else:
+            meaning = AMOUNT_MEANING[program]
+            optional = "是 yes" if any(rs.amount_optional for rs in rulesets) else "否 no"
+        lines.append(f"| `{program}` {PROGRAM_LABELS.get(program, '')} | {names} | {meaning} | {optional} |")
     return lines + [""]
 
 

@@ -22,6 +22,7 @@ A case file ``cases/<program>.yaml`` reads as a policy analyst would write it::
           cites: {layoff: 内人社发〔2025〕18号 一}             # check id → a substring of one of its citations
           reasons_contain: [...]
           flags_contain: [...]
+          details_contain: [...]                            # substrings of a check's trace line
 """
 
 from __future__ import annotations
@@ -88,6 +89,8 @@ def test_case(case: dict[str, Any]) -> None:
         assert any(text in r for r in d.reasons), f"{text!r} not in {d.reasons}"
     for text in expect.get("flags_contain", []):
         assert any(text in f for f in d.flags), f"{text!r} not in {d.flags}"
+    for text in expect.get("details_contain", []):
+        assert any(text in c.detail for c in d.checks), f"{text!r} not in {[c.detail for c in d.checks]}"
     for text in expect.get("outputs_contain", []):
         assert any(text in f"{label}：{v}" for _, label, v in d.outputs), f"{text!r} not in {d.outputs}"
     if "outcome_amounts" in expect:

@@ -42,6 +42,9 @@ person = st.fixed_dictionaries(
         "terminated_at_worker_request": st.booleans(),
         "claimed_elsewhere": st.booleans(),
         "deceased": st.booleans(),
+        # 条例 第二十条: the benefit runs to the month of death (either date may be missing)
+        "death_date": st.one_of(st.none(), st.dates(date(2022, 5, 1), date(2024, 6, 1))),
+        "benefit_start_date": st.one_of(st.none(), st.dates(date(2022, 6, 1), date(2023, 6, 1))),
     }
 )
 
@@ -70,6 +73,8 @@ SCHEMA = {
     "terminated_at_worker_request": pl.Boolean,
     "claimed_elsewhere": pl.Boolean,
     "deceased": pl.Boolean,
+    "death_date": pl.Date,
+    "benefit_start_date": pl.Date,
     "id_number": pl.String,
 }
 
@@ -82,17 +87,24 @@ PROGRAMS = [
 ]
 
 
+# the monthly standards (元): with them amount_fen is the total; without them it is null and the decision stands
+STANDARDS = {"monthly_benefit_amount": 180000, "monthly_amount": 120000}
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(rows=st.lists(person, min_size=1, max_size=10), which=st.sampled_from(PROGRAMS))
-def test_batch_equals_one_case(rows, which):
+@given(rows=st.lists(person, min_size=1, max_size=10), which=st.sampled_from(PROGRAMS), priced=st.booleans())
+def test_batch_equals_one_case(rows, which, priced):
     program, region, on = which
     resolution = load_policy_set().resolve(region=region, on=on, program=program)
     ruleset = RULESETS[(program, resolution.ruleset)]
     frame = pl.DataFrame([{**r, "id_number": ID} for r in rows], schema=SCHEMA)
-    out = screen_frame(frame, ruleset, resolution).collect()
+    standards = STANDARDS if priced else {}
+    out = screen_frame(frame, ruleset, resolution, settings=standards).collect()
     for row, got in zip(rows, out.iter_rows(named=True), strict=True):
         # the batch is given the review-date resolution: evaluate one case under the same period date
-        d = evaluate(program, region, on, {**row, "id_number": ID}, readings={"policy.period_date": "review"})
+        d = evaluate(
+            program, region, on, {**row, "id_number": ID}, readings={"policy.period_date": "review"}, settings=standards
+        )
         assert got["status"] == d.status, (row, d.reasons, got["reasons"])
         assert got["amount_fen"] == d.amount_fen
 

@@ -27,15 +27,31 @@ INTERN = {
 
 
 def test_missing_region_data_is_one_region_question_not_a_unit_question() -> None:
-    d = evaluate("fanhuan", "140300", date(2024, 8, 1), UNIT)
+    # 内蒙古 2024: 人社部发〔2024〕40号 alone (no provincial implementing notice in the corpus)
+    d = evaluate("fanhuan", "150502", date(2024, 8, 1), UNIT)
     assert d.status == NOT_DETERMINABLE
     assert d.reasons[0].startswith("需经办机构提供地区数据：")
     # no layoffs: the layoff target is not needed for this unit, so it is not asked for
     assert "fund_reserve_years" in d.reasons[0] and "max_layoff_rate" not in d.reasons[0]
+    assert "--setting fund_reserve_years=1.5" in d.reasons[0] and "--region-data" in d.reasons[0]  # how to supply it
+    assert "解释开关" not in d.reasons[0]
     assert not any(r.startswith("缺少判定所需数据") for r in d.reasons)  # the unit is not asked for them
-    d = evaluate("fanhuan", "140300", date(2024, 8, 1), dict(UNIT, layoffs_last_year=10))
+    d = evaluate("fanhuan", "150502", date(2024, 8, 1), dict(UNIT, layoffs_last_year=10))
     assert d.status == NOT_DETERMINABLE and "max_layoff_rate" in d.reasons[0]
     assert not any(r.startswith("缺少判定所需数据") for r in d.reasons)
+
+
+def test_a_provincial_implementing_notice_answers_the_reserve_precondition() -> None:
+    # 晋人社厅发〔2024〕28号 "我省顶格执行国家政策": the province decided to implement 40号, so its reserve
+    # precondition is not asked of every unit; the trace says so and how to give a figure under a year
+    d = evaluate("fanhuan", "140300", date(2024, 8, 1), UNIT)
+    assert d.status == ELIGIBLE and d.amount_fen == 6000000
+    reserve = next(c for c in d.checks if c.id == "fund_reserve")
+    assert reserve.passed is True and "本省已印发实施文件（晋人社厅发〔2024〕28号 二）" in reserve.detail
+    assert reserve.citations == ["晋人社厅发〔2024〕28号 二", "人社部发〔2024〕40号 二"]
+    # a figure under a year is still compared (the block/refuse switch decides, as before)
+    d = evaluate("fanhuan", "140300", date(2024, 8, 1), UNIT, settings={"fund_reserve_years": "0.5"})
+    assert d.status != ELIGIBLE
 
 
 def test_region_data_file_fills_and_is_cited() -> None:
@@ -109,7 +125,7 @@ def test_screening_says_the_missing_region_figure_once() -> None:
 
     from wengang.screening.evaluate import reason_text, screen_facts
 
-    rows = [dict(UNIT, credit_code=f"91140300MA0K12345{i}", region_code="140300") for i in range(3)]
+    rows = [dict(UNIT, credit_code=f"91150502MA0K12345{i}", region_code="150502") for i in range(3)]
     frame = pl.DataFrame(rows).lazy()
     out, plans = screen_facts(frame, "fanhuan", date(2024, 8, 1))
     got = out.collect()
@@ -120,5 +136,9 @@ def test_screening_says_the_missing_region_figure_once() -> None:
     assert len(shown) == 1
     line = shown.pop()
     assert line.startswith("需经办机构提供地区数据：") and "fund_reserve_years" in line and "max_layoff_rate" in line
-    one = evaluate("fanhuan", "140300", date(2024, 8, 1), UNIT)
+    one = evaluate("fanhuan", "150502", date(2024, 8, 1), UNIT)
     assert one.status == NOT_DETERMINABLE
+    # 阳泉 (晋人社厅发〔2024〕28号): screening decides like one case, without asking for the figure
+    sx = [dict(UNIT, credit_code=f"91140300MA0K12345{i}", region_code="140300") for i in range(3)]
+    got = screen_facts(pl.DataFrame(sx).lazy(), "fanhuan", date(2024, 8, 1))[0].collect()
+    assert got["status"].cast(pl.String).to_list() == [ELIGIBLE] * 3 and got["amount_fen"].to_list() == [6000000] * 3

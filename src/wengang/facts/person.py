@@ -451,4 +451,10 @@ class UnemployedPersonFacts(BaseModel):
     deceased: bool = Field(False, description="生存状态异常（已死亡）/ recorded as deceased")
     identity_anomaly: bool = Field(False, description="身份状态异常 / identity status anomaly")
 
+    # 失业保险条例 第二十条: death while drawing benefit (the benefit ends with the month of death)
+    death_date: date | None = Field(None, description="死亡日期 / date of death")
+    benefit_start_date: date | None = Field(
+        None, description="失业保险金起始发放日期 / first month of this spell's benefit"
+    )
+
     _id = field_validator("id_number")(check_id_number)

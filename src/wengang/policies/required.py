@@ -29,6 +29,7 @@ PROGRAM_LABELS: dict[str, str] = {
     # --- H3: benefits for the unemployed (ui_* and 内政发〔2019〕4号 七、九、十) ---
     "ui_medical_premium": "代缴基本医疗保险费",
     "ui_price_subsidy": "价格临时补贴",
+    "ui_death_benefits": "丧葬补助金和抚恤金",
     "training_living_allowance": "培训期间生活费补贴",
     "vocational_training_subsidy": "职业培训补贴",
     "unemployment_registration": "失业登记（常住地）",
@@ -118,6 +119,7 @@ REQUIRED_PARAMS: dict[tuple[str, str], set[str]] = {
     # --- H3: benefits for the unemployed (ui_* and 内政发〔2019〕4号 七、九、十) ---
     ("ui_medical_premium", "standard"): {"pays_medical_premium", "medical_premium_monthly"},
     ("ui_price_subsidy", "standard"): {"pays_price_subsidy", "price_subsidy_monthly"},
+    ("ui_death_benefits", "regulation"): {"death_while_receiving_benefit", "funeral_grant_amount", "survivor_pension_amount"},
     ("training_living_allowance", "v2019"): {
         "eligible_groups",
         "once_per_year",

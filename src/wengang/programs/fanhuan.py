@@ -47,9 +47,11 @@ from wengang.rules.expr import (
     Coalesce,
     Expr,
     Fact,
+    HasParam,
     IsMissing,
     Lit,
     Max,
+    Note,
     OptionalParam,
     Param,
     RateOf,
@@ -629,10 +631,34 @@ PAYMENT_HOLD_OUTPUT = Output(
 
 _reserve = Setting("fund_reserve_years", "上年度失业保险基金滚存结余备付期限", YEARS)
 _reserve_ok = _reserve >= Param("fund_reserve_min_years")
+_reserve_by_figure = Reading(SW_RESERVE, {"block": when(_reserve_ok, Lit(True), Lit(None)), "refuse": _reserve_ok})
+
+
+def province_notice_evidence(sentence: str) -> Expr:
+    """40号 makes the reserve a precondition of the PROVINCE's decision to implement ("实施上述…政策的省…备付期限应在
+    1年以上"). Where the province has issued its own implementing notice (parameter ``fund_reserve_province_notice``:
+    晋人社厅发〔2024〕28号, the 兵团 draft), that notice is its determination that the precondition is met: without a
+    figure the check passes and says why; a figure the region data or ``--setting`` gives is still compared (a figure
+    under a year goes through the ``fund_reserve`` switch as before). Under 40号 alone a missing figure stays one
+    region-level question (docs/decisions.md)."""
+    return when(
+        HasParam("fund_reserve_province_notice") & IsMissing(_reserve),
+        Note(
+            Lit(True),
+            "本省已印发实施文件（{cite}），视为省级已确认具备实施前提（" + sentence + "）；"
+            "如本省上年度失业保险基金滚存结余备付期限不足1年，请提供 fund_reserve_years"
+            "（--setting fund_reserve_years=0.5 或地区数据文件）",
+            cite="fund_reserve_province_notice",
+        ),
+        _reserve_by_figure,
+    )
+
+
 FUND_RESERVE = Check(
     "fund_reserve",
     "本省上年度失业保险基金滚存结余备付期限在{fund_reserve_min_years}年以上",
-    Reading(SW_RESERVE, {"block": when(_reserve_ok, Lit(True), Lit(None)), "refuse": _reserve_ok}),
+    province_notice_evidence("人社部发〔2024〕40号 二：“实施上述稳岗返还政策的省（自治区、直辖市），上年度失业保险基金滚存结余备付期限应在1年以上”"),
+    cite=("fund_reserve_min_years",),
     reason="本省上年度失业保险基金滚存结余备付期限不足{fund_reserve_min_years}年，不具备实施稳岗返还的前提",
     applies=_has("fund_reserve_min_years"),
 )
@@ -795,8 +821,19 @@ _hardship_contribution = RateOf(
 _hardship_amount = when(
     _choice.eq("benefit"), _hardship_benefit, when(_choice.eq("contribution"), _hardship_contribution, Lit(None))
 )
-_reserve_ok_2019 = Setting("fund_reserve_years", "统筹地区失业保险基金滚存结余支付能力（年）", YEARS) >= Param(
-    "fund_reserve_min_years"
+_reserve_2019 = Setting("fund_reserve_years", "统筹地区失业保险基金滚存结余支付能力（年）", YEARS)
+# "各统筹地区在失业保险基金滚存结余具备一年以上支付能力的前提下，自行选定返还标准": the precondition is on the region's
+# choice of a standard, so a region that has chosen one (setting ``hardship_standard_choice``) has made that
+# determination; a reserve figure it gives is still compared (as 40号 with a province notice, docs/decisions.md)
+_reserve_ok_2019 = when(
+    IsMissing(_reserve_2019) & ~IsMissing(_choice),
+    Note(
+        Lit(True),
+        "统筹地区已自行选定困难企业返还标准（hardship_standard_choice），视为已确认具备选定的前提（内政发〔2019〕4号 一："
+        "“各统筹地区在失业保险基金滚存结余具备一年以上支付能力的前提下，自行选定返还标准”）；如基金不具备一年以上支付能力，"
+        "请提供 fund_reserve_years（--setting fund_reserve_years=0.5 或地区数据文件）",
+    ),
+    _reserve_2019 >= Param("fund_reserve_min_years"),
 )
 _hardship_in_force = ~IsMissing(OptionalParam("hardship_scope_review_group"))
 _use_hardship = _hardship_in_force & hardship & _reserve_ok_2019

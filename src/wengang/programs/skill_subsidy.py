@@ -19,7 +19,7 @@ same occupation and level was paid before …) is derived by ONE definition writ
 Readings are switches (``docs/interpretations.md``): the year a subsidy counts in (``year_basis``), the
 insured period (``insured_period``, and ``insured_condition_2022`` for 86号's "符合条件的"), which of the IM 2025
 yearly times an urgent certificate takes (``urgent_extra_slots``) and which are uplifted
-(``urgent_uplift_scope``), a higher level held (``lower_after_higher``), the 40号 fund-reserve precondition
+(``urgent_uplift_scope``), the 40号 fund-reserve precondition
 (``fund_reserve``), the scope of "不得和职业培训补贴重复享受" and which subsidy yields
 (``training_overlap_scope``, ``training_overlap_yields``; the 兵团 draft fixes the later one by a parameter),
 and the certificate's time window (``certificate_window``). Readings taken without a switch:
@@ -29,6 +29,9 @@ and the certificate's time window (``certificate_window``). Readings taken witho
 * a past subsidy without a certificate date: counted by certificate year only when it was applied for
   before this certificate's year (it cannot be of that year); otherwise that count is unknown, never
   "another year";
+* "不再享受低级别证书补贴" (no lower level after a higher one) as each text writes it, without a switch: 40号 三,
+  晋28号 and the 兵团 draft say "已享受…高级别证书技能提升补贴的" (a higher certificate held but never subsidised does
+  not bar a lower one); 内人社发〔2025〕18号 二 adds "已持有…或享受" (parameter ``lower_after_higher_basis``);
 * derived facts only fill gaps: a fact the caller gives (e.g. ``certificate_outside_place`` from the
   agency's own check) is never replaced by the derivation;
 * 内人社发〔2025〕18号 四 (证岗相适): only a flag for a non-urgent certificate of an employed worker without
@@ -60,7 +63,11 @@ from wengang.rules.expr import (
     YEARS,
     Coalesce,
     Fact,
+    HasParam,
+    IsMissing,
     Lit,
+    Note,
+    OptionalParam,
     Param,
     RateOf,
     Reading,
@@ -102,21 +109,6 @@ INSURED_PERIOD = interpretations.register(
         },
         default="cumulative_at_application",
         why="原文只写“参加失业保险…以上”，未写“连续”，也未写截至何时；按累计、截至申领日最贴近文义。",
-        programs=(PROGRAM,),
-    )
-)
-LOWER_AFTER_HIGHER = interpretations.register(
-    interpretations.Switch(
-        name="skill_subsidy.lower_after_higher",
-        title="“不再享受低级别证书补贴”是否及于已持有但未享受补贴的高等级证书",
-        clauses=("人社部发〔2024〕40号 三", "内人社发〔2025〕18号 二"),
-        readings={
-            "subsidised_only": "仅已享受同一职业（工种）高级别证书补贴的，不再补低级别",
-            "held_or_subsidised": "已持有或已享受同一职业（工种）高等级证书的，均不再补低等级",
-        },
-        default="subsidised_only",
-        why="人社部发〔2024〕40号原文为“已享受同一职业（工种）高级别证书技能提升补贴的”；内人社发〔2025〕18号写明“已持有…或享受”，"
-        "由参数 lower_after_higher_basis 固定为后者。",
         programs=(PROGRAM,),
     )
 )
@@ -791,9 +783,10 @@ def _risk(name: str):
     return applies
 
 
-_reserve_ok = Setting("fund_reserve_years", "上年度失业保险基金滚存结余备付期限", YEARS) >= Param(
-    "fund_reserve_min_years"
-)
+# 40号 三: a precondition of the province's decision to implement; a province's own implementing notice
+# (parameter ``fund_reserve_province_notice``) is that decision, so a missing figure is not asked for there
+_reserve = Setting("fund_reserve_years", "上年度失业保险基金滚存结余备付期限", YEARS)
+_reserve_ok = _reserve >= Param("fund_reserve_min_years")
 
 
 def _training(side: str, label: str) -> Reading:
@@ -819,9 +812,18 @@ CHECKS_COMMON = [
     Check(
         "fund_reserve",
         "本省上年度失业保险基金滚存结余备付期限在{fund_reserve_min_years}年以上（实施技能提升补贴的前提）",
-        Reading(
-            FUND_RESERVE_SW.name, {"block": when(_reserve_ok, Lit(True), Lit(None)), "refuse": _reserve_ok}
+        when(
+            HasParam("fund_reserve_province_notice") & IsMissing(_reserve),
+            Note(
+                Lit(True),
+                "本省已印发实施文件（{cite}），视为省级已确认具备实施前提（人社部发〔2024〕40号 三：“实施上述技能提升补贴政策的省"
+                "（自治区、直辖市），上年度失业保险基金滚存结余备付期限应在1年以上”）；如本省上年度失业保险基金滚存结余备付期限"
+                "不足1年，请提供 fund_reserve_years（--setting fund_reserve_years=0.5 或地区数据文件）",
+                cite="fund_reserve_province_notice",
+            ),
+            Reading(FUND_RESERVE_SW.name, {"block": when(_reserve_ok, Lit(True), Lit(None)), "refuse": _reserve_ok}),
         ),
+        cite=("fund_reserve_min_years",),
         reason="本省上年度失业保险基金滚存结余备付期限不足{fund_reserve_min_years}年，不具备实施技能提升补贴的前提",
         applies=_has("fund_reserve_min_years"),
     ),
@@ -880,17 +882,12 @@ CHECKS_COMMON = [
     Check(
         "no_lower_after_higher",
         "不属于已享受（或持有）同一职业（工种）更高等级证书的情形",
-        ~Reading(
-            LOWER_AFTER_HIGHER.name,
-            {
-                "subsidised_only": Fact(
-                    "higher_level_same_occupation_subsidised", "已享受同一职业（工种）更高等级补贴", BOOL
-                ),
-                "held_or_subsidised": Fact(
-                    "higher_level_same_occupation_held", "已持有或已享受同一职业（工种）更高等级证书", BOOL
-                ),
-            },
-            fixed_by="lower_after_higher_basis",
+        # the texts are literal, not open (docs/decisions.md): 40号 三, 晋28号 and the 兵团 draft say "已享受…补贴的";
+        # 内人社发〔2025〕18号 二 writes "已持有…或享受" and says so by ``lower_after_higher_basis: held_or_subsidised``
+        ~when(
+            Coalesce(OptionalParam("lower_after_higher_basis").eq("held_or_subsidised"), Lit(False)),
+            Fact("higher_level_same_occupation_held", "已持有或已享受同一职业（工种）更高等级证书", BOOL),
+            Fact("higher_level_same_occupation_subsidised", "已享受同一职业（工种）更高等级补贴", BOOL),
         ),
         applies=_has("no_lower_after_higher"),
         cite=("no_lower_after_higher",),

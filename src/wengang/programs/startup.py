@@ -8,7 +8,9 @@
   300 万元 at 15% (8% above 100 staff), no wage or premium arrears; terms (individual ≤ 3 years, one extension of
   ≤ 1 year with the bank's consent; small firm ≤ 2 years); counter-guarantee exemptions; the list of eligible groups.
 
-The loan "amount" is the maximum loan (可申请贷款额度上限): the bank fixes the actual amount within it.
+The texts give only ceilings. ``amount_fen`` is the amount requested (``requested_amount_fen``) when it is within the
+ceiling (不超过: the ceiling itself included; a request over it is refused by the check ``amount``, as "可申请最高不超过"
+reads); without a requested amount it is the ceiling, with ``amount_is_cap`` true. The bank fixes the actual loan.
 """
 
 from __future__ import annotations
@@ -224,6 +226,28 @@ def _loan_outputs(v2022: bool) -> list[Output]:
     ]
 
 
+def _loan_amount(v2022: bool) -> Expr:
+    """The texts set only a ceiling ("最高不超过…", "额度由15万元提高到20万元"): the amount decided is the amount requested
+    when it is within the ceiling (不超过 includes the ceiling; a request over it fails the check ``amount``); without
+    a requested amount, the ceiling itself (``amount_is_cap``)."""
+    return when(requested.is_missing(), _loan_cap(v2022), requested)
+
+
+def _amount_outputs(v2022: bool) -> list[Output]:
+    return [
+        Output("loan_cap", "可申请贷款额度上限", _loan_cap(v2022), MONEY),
+        Output(
+            "amount_basis",
+            "金额依据",
+            when(
+                requested.is_missing(),
+                Lit("未填写申请金额：金额为可申请额度上限，具体额度由经办金融机构在上限内确定"),
+                Lit("按申请金额（不超过可申请额度上限）；具体额度由经办金融机构在申请金额内确定"),
+            ),
+        ),
+    ]
+
+
 for _name, _v2022 in (("v2019", False), ("v2022", True)):
     register(
         Ruleset(
@@ -233,9 +257,10 @@ for _name, _v2022 in (("v2019", False), ("v2022", True)):
             facts=StartupLoanFacts,
             subject="个人",
             checks=_loan_checks(_v2022),
-            amount=_loan_cap(_v2022),
-            amount_label="可申请贷款额度上限（具体额度由经办金融机构确定）",
-            outputs=_loan_outputs(_v2022),
+            amount=_loan_amount(_v2022),
+            amount_label="贷款金额（申请金额；未填写申请金额的为可申请额度上限，具体额度由经办金融机构确定）",
+            amount_cap_when=requested.is_missing(),
+            outputs=[*_loan_outputs(_v2022), *_amount_outputs(_v2022)],
         )
     )
 

@@ -9,9 +9,14 @@
 
 Money: the monthly benefit standards are set by the province (条例 第十八条) and are region settings
 (``monthly_benefit_amount``, ``monthly_amount``, ``amount_per_service_year``). No text gives a figure, so
-none is invented: the decision states the entitled months, and the monthly standard and total only when the
-operator supplies the standard. The ruleset therefore has no ``amount`` (an amount the engine cannot compute
-would make the case undeterminable); the figures are outputs.
+none is invented: the decision states the entitled months; ``amount_fen`` is the total for the entitlement
+(months × monthly standard) when the operator supplies the standard, and null otherwise. The amount is
+``amount_optional``: a missing standard leaves the decision on eligibility and months standing (it does not make
+the case undeterminable). 一次性生活补助 has no amount (the province's method by length of service is not a figure).
+
+Death (条例 第二十条, facts.md §1): a person who dies while drawing benefit is paid through the month of death only
+(``months_payable``: first month of benefit through the month of death, at most the entitled months); the family's
+丧葬补助金 and 抚恤金 are the program ``ui_death_benefits`` (module ``ui_death_benefits``).
 
 ``paid_months`` counts contributions since the last re-employment (第十七条: 缴费时间重新计算).
 Duration (第十七条): 满1年不足5年 → 12 months; 满5年不足10年 → 18; 10年以上 → 24. 满 and 以上 include the
@@ -19,8 +24,9 @@ boundary: 60 months → 18, 120 months → 24. The new entitlement combines with
 the previous spell, at most 24 months in total.
 
 Registration (第十四条 ③) stays a condition, but where 86号 （四）12 or 40号 五 applies it is not a precondition of
-the claim: check ``registered_or_claim_first`` passes and flag ``registered_later`` asks for registration. Whether
-those undated provisions still apply on the claim's date is the switch ``ui_benefit.claim_first_period``
+the claim: check ``registered_or_claim_first`` passes and flag ``registered_later`` asks for registration. 40号 五
+(“持续优化经办服务”) is a standing reform with no end date and applies from 2024-04-28 without a switch; whether 86号's
+undated sentence still applied in 2023-01-01..2024-04-27 is the switch ``ui_benefit.claim_first_period``
 (docs/decisions.md §16).
 """
 
@@ -44,13 +50,14 @@ from wengang.rules.expr import (
     EvalContext,
     Expr,
     Fact,
+    HasParam,
     Lit,
     Min,
+    MonthSpan,
     OptionalParam,
     Param,
     Reading,
     Setting,
-    literal,
     when,
 )
 
@@ -153,16 +160,17 @@ EARLY_TERMINATION = interpretations.register(
 CLAIM_FIRST_PERIOD = interpretations.register(
     interpretations.Switch(
         name="ui_benefit.claim_first_period",
-        title="失业保险金申领便利（先申领后登记、仅凭身份证件或社保卡申领）的适用期限",
-        clauses=("内人社办发〔2022〕86号 （四）12", "人社部发〔2024〕40号 五"),
+        title="内人社办发〔2022〕86号“也可先申领失业保险金，后办理失业登记”在2022年以后（人社部发〔2024〕40号印发前）是否仍适用",
+        clauses=("内人社办发〔2022〕86号 （四）12",),
         readings={
-            "until_superseded": "文本未写期限：自文件起持续适用，直至被新的规定取代",
-            "calendar_year": "只适用于文件所属年度（86号：2022年；40号：2024年，同其有期限的措施），按申领日判断",
+            "until_superseded": "文本未写期限：自文件起持续适用，直至被人社部发〔2024〕40号 五（2024-04-28）取代",
+            "calendar_year": "只适用于文件所属年度（2022年），按申领日判断：2023-01-01 至 2024-04-27 申领须已办理失业登记",
         },
         default="until_superseded",
-        why="两处均未写截止日期，而同一文件需要期限时都写明了（86号“政策执行至 2022 年底”、40号 二、三“政策执行期限至 2024 年 12 月 31 日”只针对所列措施）；"
-        "40号 五 是“持续优化经办服务”、要求“全面取消…申领时限、捆绑条件和附加义务”，属经办常态要求而非阶段性措施；"
-        "失业登记仍是条例的条件，只是不再作为申领的前提，随后办理（核查事项）。",
+        why="（四）12 未写截止日期，而本方案需要期限时都写明了（如“政策执行至 2022 年底”只针对所列措施）；先申领后登记是申领程序，"
+        "不是阶段性待遇。2024-04-28 起由人社部发〔2024〕40号 五（“持续优化经办服务”，“全面取消…捆绑条件和附加义务”，未写期限，"
+        "而40号在一、二、三 中都写明了执行期限）作为常设规定调整，不再是本开关的问题。失业登记仍是条例的条件，只是不再作为申领的前提，"
+        "随后办理（核查事项）。",
         programs=("ui_benefit",),
     )
 )
@@ -334,17 +342,48 @@ entitled = Min(duration + unclaimed, Param("max_combined_months", "合并计算�
     "合并前次未领期限后的领取期限", MONTHS
 )
 
+# 条例 第二十条 (facts.md §1): a person who dies while drawing benefit is paid no benefit after death; the months
+# left are not paid (the family gets 丧葬补助金 and 抚恤金: program ``ui_death_benefits``). Months payable run from the
+# first month of benefit through the month of death.
+_deceased = Fact("deceased", "已死亡", BOOL)
+_death_date = Fact("death_date", "死亡日期", DATE)
+months_payable = when(
+    _deceased,
+    Min(
+        entitled,
+        MonthSpan(
+            Fact("benefit_start_date", "起始发放日期", DATE), _death_date, label="起始发放月至死亡当月的月数"
+        ),
+    ),
+    entitled,
+).named("可发放月数（领取期间死亡的，至死亡当月为止）", MONTHS)
+monthly_benefit = Setting("monthly_benefit_amount", "失业保险金月标准", MONEY)
+DEATH_STOP = Check(
+    "died_during_benefit",
+    "未在领取失业保险金期间死亡（死亡的，发放至死亡当月为止）",
+    ~_deceased,
+    kind=FLAG,
+    applies=_true("benefit_ends_at_death"),
+    cite=("benefit_ends_at_death",),
+    reason="领取期间死亡：失业保险金发放至死亡当月为止，剩余月数不再发放；其家属按失业保险条例第二十条申领丧葬补助金和抚恤金（ui_death_benefits）",
+)
+
 _registered = Fact("registered_unemployed", "已办理失业登记", BOOL)
 _seeking = Fact("seeking_work", "有求职要求", BOOL)
-# 86号 （四）12 / 40号 五: registration is no longer a precondition of the claim; whether that still holds
-# on the claim's date is the switch (the texts give no end date)
-_claim_first = Reading(
-    CLAIM_FIRST_PERIOD.name,
-    {
-        "until_superseded": Lit(True),
-        "calendar_year": Fact("application_date", "申领日期", DATE)
-        <= OptionalParam("claim_first_calendar_year_end", "申领便利措施所属年度末", DATE),
-    },
+# 86号 （四）12 / 40号 五: registration is no longer a precondition of the claim. 40号 五 is a standing service reform
+# (no end date, where 40号 dates its temporary measures in 一、二、三), so it applies without a switch; only 86号's
+# undated sentence, which sets ``claim_first_calendar_year_end`` for the calendar_year reading, has an open period (A17)
+_claim_first = when(
+    HasParam("claim_first_calendar_year_end"),
+    Reading(
+        CLAIM_FIRST_PERIOD.name,
+        {
+            "until_superseded": Lit(True),
+            "calendar_year": Fact("application_date", "申领日期", DATE)
+            <= OptionalParam("claim_first_calendar_year_end", "申领便利措施所属年度末", DATE),
+        },
+    ),
+    Lit(True),
 )
 
 UI_CHECKS = [
@@ -407,26 +446,11 @@ UI_CHECKS = [
         cite=("exclusive_with_flexible_employment_subsidy",),
         reason="已进行灵活就业人员登记并领取社保补贴，不同时发放失业保险金",
     ),
+    DEATH_STOP,
     *PERSON_RISKS,
     OLDER_REFERRAL,
     AGGREGATION_CHOSEN,
 ]
-
-
-class HasParam(Expr):
-    """Whether the document in force sets ``name``: known when the policy is resolved, so a batch plan
-    never compiles the branch (nor reads the facts) of a provision the region does not have."""
-
-    fmt = BOOL
-
-    def __init__(self, name: str):
-        self.name = name
-
-    def _eval(self, ctx: EvalContext) -> Any:
-        return self.name in ctx.params
-
-    def _polars(self, ctx: CompileContext) -> pl.Expr:
-        return literal(self.name in ctx.params)
 
 
 def _if_param(name: str, then: Any) -> Expr:
@@ -507,7 +531,10 @@ UI_BENEFIT = register(
         label="失业保险金",
         facts=UnemployedPersonFacts,
         checks=UI_CHECKS,
-        amount=None,
+        # the months are decided by the 条例; the money only when the province's monthly standard is supplied
+        amount=(months_payable * monthly_benefit).named("失业保险金合计", MONEY),
+        amount_label="失业保险金合计（可发放月数 × 月标准）",
+        amount_optional=True,
         outputs=[
             Output("duration_months", "按缴费时间计算的领取期限（条例第十七条）", duration, MONTHS),
             Output(
@@ -516,7 +543,25 @@ UI_BENEFIT = register(
                 entitled,
                 MONTHS,
             ),
-            *_standard_outputs(entitled, "monthly_benefit_amount", "失业保险金月标准"),
+            Output(
+                "months_payable",
+                "领取期间死亡：实际发放月数（起始发放月至死亡当月）",
+                when(_deceased, months_payable, Lit(None)),
+                MONTHS,
+            ),
+            Output(
+                "death_stop",
+                "领取期间死亡",
+                when(
+                    _deceased,
+                    Lit(
+                        "失业保险金发放至死亡当月为止，剩余月数不再发放；家属可申领丧葬补助金和抚恤金（失业保险条例 第二十条，ui_death_benefits）"
+                    ),
+                    Lit(None),
+                ),
+                TEXT,
+            ),
+            *_standard_outputs(months_payable, "monthly_benefit_amount", "失业保险金月标准"),
             *UI_OUTPUTS_SERVICE,
         ],
         subject="个人",
@@ -583,7 +628,11 @@ UNEMPLOYMENT_SUBSIDY = register(
                 reason="失业保险金期满或失业发生在2021年1月之前",
             ),
         ],
-        amount=None,
+        amount=(
+            Param("duration_months", "期限", MONTHS) * Setting("monthly_amount", "失业补助金月标准", MONEY)
+        ).named("失业补助金合计", MONEY),
+        amount_label="失业补助金合计（月数 × 月标准）",
+        amount_optional=True,
         outputs=[
             Output(
                 "duration_months", "可申领失业补助金期限", Param("duration_months", "期限", MONTHS), MONTHS
@@ -648,7 +697,11 @@ TEMP_LIVING_ALLOWANCE = register(
                 reason="参保已满{max_insured_years}年，不属于临时生活补助对象",
             ),
         ],
-        amount=None,
+        amount=(
+            Param("duration_months", "期限", MONTHS) * Setting("monthly_amount", "临时生活补助月标准", MONEY)
+        ).named("临时生活补助合计", MONEY),
+        amount_label="临时生活补助合计（月数 × 月标准）",
+        amount_optional=True,
         outputs=[
             Output(
                 "duration_months", "可申领临时生活补助期限", Param("duration_months", "期限", MONTHS), MONTHS

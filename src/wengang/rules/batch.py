@@ -109,7 +109,7 @@ def compile_stages(
         any_false = pl.any_horizontal([(~e).fill_null(False) for _, e in conds]) if conds else pl.lit(False)
         any_null = pl.any_horizontal([e.is_null() for _, e in conds]) if conds else pl.lit(False)
         amount = pl.col(amount_cols[tag]).cast(pl.Int64) if amount_cols else pl.lit(None, dtype=pl.Int64)
-        amount_missing = amount.is_null() if amount_cols else pl.lit(False)
+        amount_missing = amount.is_null() if amount_cols and not ruleset.amount_optional else pl.lit(False)
         status = (  # the categorical status directly: no strings per row
             pl.when(any_false)
             .then(_status(INELIGIBLE))
@@ -190,7 +190,13 @@ def compile_stages(
                 for c, cols in check_cols
                 if missing_figures and c.kind == CONDITION and reads_setting_under(c.expr, missing_figures, params, combo)
             ]
-            if missing_figures and amount_cols and ruleset.amount is not None and reads_setting_under(ruleset.amount, missing_figures, params, combo):
+            if (
+                missing_figures
+                and amount_cols
+                and ruleset.amount is not None
+                and not ruleset.amount_optional
+                and reads_setting_under(ruleset.amount, missing_figures, params, combo)
+            ):
                 parts.append(pl.col(amount_cols[tag]).is_null())
             waits.append((st == _status(NOT_DETERMINABLE)) & pl.any_horizontal(parts) if parts else pl.lit(False))
         # flat anys over the combinations: a nested chain of ORs grows the plan quadratically with them

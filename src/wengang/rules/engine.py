@@ -29,6 +29,7 @@ from wengang.rules.expr import (
     IfElse,
     IsIn,
     Not,
+    Note,
     Or,
     Param,
     Reading,
@@ -88,6 +89,12 @@ class Ruleset:
     amount_label: str = "金额"
     outputs: list[Output] = field(default_factory=list)
     subject: str = "单位"  # 单位 or 个人: wording of the letter
+    # the amount is reported when it can be computed, but the decision does not wait for it: a benefit whose
+    # entitlement is decided by the texts (months) while the money standard is a region figure (失业保险金)
+    amount_optional: bool = False
+    # when this evaluates true for a case, the amount is a ceiling, not the amount decided (创业担保贷款 without a
+    # requested amount: the ceiling the bank fixes the loan within)
+    amount_cap_when: Expr | None = None
     # hook to complete facts before evaluation (e.g. derive a size class from its inputs)
     prepare: Callable[[dict[str, Any], Any], dict[str, Any]] | None = None
 
@@ -294,7 +301,7 @@ def render_label(template: str, params: Mapping[str, Any], settings: Mapping[str
 _NEGATE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
 
 
-_CMP, _LOGIC, _NOT, _IFELSE, _READING, _ISIN, _FACT, _OTHER = range(8)
+_CMP, _LOGIC, _NOT, _IFELSE, _READING, _ISIN, _FACT, _NOTE, _OTHER = range(9)
 _DESCRIBE_KINDS: dict[type, int] = {}
 
 
@@ -302,7 +309,7 @@ def _describe_kind(cls: type) -> int:
     """What :func:`_describe` does with a node of this class (cached per class: the first match in this order)."""
     kind = _DESCRIBE_KINDS.get(cls)
     if kind is None:
-        order = ((Cmp, _CMP), (And, _LOGIC), (Or, _LOGIC), (Not, _NOT), (IfElse, _IFELSE), (Reading, _READING), (IsIn, _ISIN), (Fact, _FACT))
+        order = ((Cmp, _CMP), (And, _LOGIC), (Or, _LOGIC), (Not, _NOT), (IfElse, _IFELSE), (Reading, _READING), (IsIn, _ISIN), (Fact, _FACT), (Note, _NOTE))
         kind = _DESCRIBE_KINDS[cls] = next((k for base, k in order if issubclass(cls, base)), _OTHER)
     return kind
 
@@ -338,6 +345,10 @@ def _describe(node: Expr, ctx: EvalContext, out: list[str]) -> None:
     elif kind == _READING:
         assert isinstance(node, Reading)
         _describe(node.choose(ctx.params, ctx.readings), ctx, out)
+    elif kind == _NOTE:
+        assert isinstance(node, Note)
+        out.append(node.render(ctx.params))
+        _describe(node.inner, ctx, out)
     elif kind == _ISIN:
         assert isinstance(node, IsIn)
         out.append(f"{node.a.show()}：{format_value(values[id(node.a)], node.a.fmt)}")
@@ -351,7 +362,7 @@ def _static_params(node: Expr) -> tuple[str, ...] | None:
     cached = node.__dict__.get("_static_params", _UNSET)
     if cached is _UNSET:
         nodes = tuple(node.walk())
-        if any(isinstance(n, (IfElse, Reading)) for n in nodes):
+        if any(isinstance(n, (IfElse, Reading, Note)) for n in nodes):  # a note may cite a parameter
             cached = None
         else:
             cached = tuple(dict.fromkeys(n.name for n in nodes if isinstance(n, Param)))
@@ -380,6 +391,8 @@ def _cited_params(node: Expr, ctx: EvalContext, out: dict[str, None], seen: set[
     if isinstance(node, Param):
         out.setdefault(node.name, None)
         return
+    if isinstance(node, Note) and node.cite is not None and node.cite in ctx.params:
+        out.setdefault(node.cite, None)
     if isinstance(node, Reading):
         if node.fixed_by and node.fixed_by in ctx.params:
             out.setdefault(node.fixed_by, None)
@@ -424,7 +437,7 @@ def run_checks(ruleset: Ruleset, ctx: EvalContext, checks: Sequence[Check] | Non
         status, amount = NOT_DETERMINABLE, None
     else:
         amount = ruleset.amount.eval(ctx) if ruleset.amount is not None else None
-        status = NOT_DETERMINABLE if ruleset.amount is not None and amount is None else ELIGIBLE
+        status = NOT_DETERMINABLE if ruleset.amount is not None and amount is None and not ruleset.amount_optional else ELIGIBLE
     return Evaluation(status, amount, results, ctx)
 
 
@@ -470,7 +483,12 @@ def waits_for_region(ruleset: Ruleset, ev: Evaluation, absent: Sequence[str]) ->
     ctx = ev.ctx
     if any(p is None and c.kind == CONDITION and reads_setting_under(c.expr, absent, ctx.params, ctx.readings) for c, p in ev.results):
         return True
-    return ruleset.amount is not None and ev.amount_fen is None and reads_setting_under(ruleset.amount, absent, ctx.params, ctx.readings)
+    return (
+        ruleset.amount is not None
+        and not ruleset.amount_optional
+        and ev.amount_fen is None
+        and reads_setting_under(ruleset.amount, absent, ctx.params, ctx.readings)
+    )
 
 
 def _reads_setting(expr: Expr, names: Sequence[str]) -> bool:
@@ -713,7 +731,7 @@ def _build_decision(
             m
             for m in missing
             if any(p is None and chk.kind == CONDITION and _reads_setting(chk.expr, [m]) for chk, p in traced.results)
-            or (ruleset.amount is not None and traced.amount_fen is None and _reads_setting(ruleset.amount, [m]))
+            or (ruleset.amount is not None and not ruleset.amount_optional and traced.amount_fen is None and _reads_setting(ruleset.amount, [m]))
             or len(distinct) > 1
         ]
         if waiting:
@@ -725,7 +743,7 @@ def _build_decision(
         missing = waiting
         if unknown:
             reasons.append("缺少判定所需数据：" + "；".join(unknown))
-        if not unknown and not missing and ruleset.amount is not None and traced.amount_fen is None:
+        if not unknown and not missing and ruleset.amount is not None and not ruleset.amount_optional and traced.amount_fen is None:
             reasons.append(f"缺少计算{ruleset.amount_label}所需数据")
 
     amount_is_cap = False
@@ -733,6 +751,8 @@ def _build_decision(
         cited_amount: dict[str, None] = {}
         _cited_params(ruleset.amount, ctx, cited_amount)
         amount_is_cap = any(getattr(params.get(n), "ceiling", False) and not getattr(params.get(n), "ceiling_param", None) and getattr(params.get(n), "doc_id", None) == document.id for n in cited_amount if n in params)
+        if ruleset.amount_cap_when is not None:
+            amount_is_cap = amount_is_cap or ruleset.amount_cap_when.eval(ctx) is True
 
     outputs: list[tuple[str, str, str]] = []
     if status in (ELIGIBLE, NEEDS_DECISION):

@@ -730,6 +730,51 @@ class IsMissing(Expr):
         return self.a.to_polars(ctx).is_null()
 
 
+class HasParam(Expr):
+    """Whether the document in force sets ``name``: known when the policy is resolved, so a batch plan
+    never compiles the branch (nor reads the facts) of a provision the region does not have."""
+
+    fmt = BOOL
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def _eval(self, ctx: EvalContext) -> Any:
+        return self.name in ctx.params
+
+    def _polars(self, ctx: CompileContext) -> pl.Expr:
+        return literal(self.name in ctx.params)
+
+
+class Note(Expr):
+    """``inner``'s value, with a sentence the explanation shows when the evaluation passes through here (why a
+    figure the rule names is not needed for this case, say). ``{cite}`` in ``text`` is replaced by the citation
+    of the parameter ``cite`` of the document in force, which the check then also cites."""
+
+    def __init__(self, inner: Any, text: str, cite: str | None = None):
+        self.inner = lift(inner)
+        self.text, self.cite = text, cite
+        self.fmt = self.inner.fmt
+        self.is_fraction = self.inner.is_fraction
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.inner,)
+
+    def render(self, params: Mapping[str, Any]) -> str:
+        if self.cite is None or self.cite not in params:
+            return self.text
+        return self.text.replace("{cite}", params[self.cite].citation())
+
+    def _eval(self, ctx: EvalContext) -> Any:
+        return self.inner.eval(ctx)
+
+    def _polars(self, ctx: CompileContext) -> pl.Expr:
+        return self.inner.to_polars(ctx)
+
+    def frac(self, ctx: CompileContext) -> tuple[pl.Expr, pl.Expr]:
+        return self.inner.frac(ctx)
+
+
 class Coalesce(Expr):
     def __init__(self, a: Expr, default: Expr):
         self.a, self.default = a, default
@@ -769,6 +814,36 @@ class Min(Expr):
         cols = [p.to_polars(ctx) for p in self.parts]
         any_null = pl.any_horizontal([c.is_null() for c in cols])
         return pl.when(any_null).then(None).otherwise(pl.min_horizontal(cols))
+
+
+class MonthSpan(Expr):
+    """Calendar months from the month of ``start`` through the month of ``end``, both months counted (0 when
+    ``end`` falls in an earlier month); unknown when either date is."""
+
+    fmt = MONTHS
+
+    def __init__(self, start: Expr, end: Expr, label: str | None = None):
+        self.start, self.end = start, end
+        self.label = label
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.start, self.end)
+
+    def _eval(self, ctx: EvalContext) -> Any:
+        a, b = self.start.eval(ctx), self.end.eval(ctx)
+        if a is None or b is None:
+            return None
+        return max((b.year * 12 + b.month) - (a.year * 12 + a.month) + 1, 0)
+
+    def _polars(self, ctx: CompileContext) -> pl.Expr:
+        a, b = self.start.to_polars(ctx), self.end.to_polars(ctx)
+
+        def index(d: pl.Expr) -> pl.Expr:
+            d = d.cast(pl.Date)  # a fact the table lacks compiles to a null literal (dtype Null)
+            return d.dt.year().cast(pl.Int64) * 12 + d.dt.month().cast(pl.Int64)
+
+        n = index(b) - index(a) + 1
+        return pl.when(n < 0).then(pl.lit(0, dtype=pl.Int64)).otherwise(n)
 
 
 class Max(Min):

@@ -535,17 +535,21 @@ def _with_outputs(
 
     Outputs reading a switch use the reading the decision reports (the fixed one, else the default).
     """
+    from wengang.rules.batch import _default_literal
     from wengang.rules.engine import reading_combinations
     from wengang.rules.expr import CompileContext, switches_in
 
+    names = set(results.collect_schema().names())
     by_id: dict[str, list[tuple[list[str], pl.Expr]]] = {}
     for plan in plans:
         if plan.ruleset is None:
             continue
         params = plan.resolution.params
+        # a fact the table lacks takes the model's default, as in the decision itself (e.g. death_date)
+        absent = {m: _default_literal(plan.ruleset, m) for m in plan.ruleset.facts.model_fields if m not in names}
         for o in plan.ruleset.outputs:
             combo = reading_combinations(switches_in([o.expr], params), dict(readings or {}))[0]
-            expr = o.expr.to_polars(CompileContext(params, plan.settings, combo))
+            expr = o.expr.to_polars(CompileContext(params, plan.settings, combo, absent))
             by_id.setdefault(o.id, []).append((plan.rows(region_column), expr))
     cols = []
     for oid, parts in by_id.items():
