@@ -60,7 +60,7 @@ def create_app(config: WebConfig | None = None, *, ledger: Any = None) -> FastAP
     """The application over the ledger at ``config.database_url`` (or the ``ledger`` given)."""
     from wengang.casework import Ledger
 
-    from . import api, jobs, login
+    from . import api, api_casework, jobs, login
 
     cfg = config or WebConfig.from_env()
     if not cfg.secret_key:
@@ -114,6 +114,7 @@ def create_app(config: WebConfig | None = None, *, ledger: Any = None) -> FastAP
                             openapi_url=f"{access.V1}/openapi.json")
 
     app.include_router(api.router)
+    app.include_router(api_casework.router)
     app.include_router(login.router)
     try:
         pages = importlib.import_module("wengang.web.pages")
