@@ -377,6 +377,13 @@ def token_principal(ledger: Any, token: str, *, cfg: Any) -> Principal:
         return Principal(op.login, "operator", roles, None, op.display_name, "token", None)
 
 
+def list_tokens(ledger: Any) -> list[dict[str, Any]]:
+    """The API tokens (never the token itself: only its id, operator, roles, label and dates)."""
+    with ledger.engine.connect() as conn:
+        return [dict(r) for r in conn.execute(select(TOK.id, TOK.login, TOK.roles, TOK.label, TOK.created_at,
+                                                     TOK.expires_at, TOK.revoked).order_by(TOK.id)).mappings()]
+
+
 def list_logins(ledger: Any) -> list[dict[str, Any]]:
     with ledger.engine.connect() as conn:
         return [dict(r) for r in conn.execute(select(CRED.login, CRED.kind, CRED.subject, CRED.display_name, CRED.enabled)

@@ -135,13 +135,13 @@ def notices(request: Request, _: Caller, decision_id: Annotated[int | None, Quer
             state: Literal["pending", "sending", "sent", "failed"] | None = None,
             page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
             page_size: Annotated[int, Query(ge=1, le=500)] = 50) -> Any:
-    O = OutboxMessage.__table__.c
-    q = select(O.id, O.decision_id, O.template, O.channel, O.recipient, O.state, O.attempts, O.sent_at,
-               O.last_error).order_by(O.id)
+    OB = OutboxMessage.__table__.c
+    q = select(OB.id, OB.decision_id, OB.template, OB.channel, OB.recipient, OB.state, OB.attempts, OB.sent_at,
+               OB.last_error).order_by(OB.id)
     if decision_id is not None:
-        q = q.where(O.decision_id == decision_id)
+        q = q.where(OB.decision_id == decision_id)
     if state is not None:
-        q = q.where(O.state == state)
+        q = q.where(OB.state == state)
     return _json(_led(request).read(q.limit(page_size).offset((page - 1) * page_size)))
 
 
