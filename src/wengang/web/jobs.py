@@ -2,8 +2,11 @@
 
 A run reads a *registered* data folder (``WebConfig.data_folders``, by name) or one uploaded through the API
 (kept under ``<work_dir>/uploads``); the browser never names a server path. The job's state, stage and summary
-are rows of ``web_screening_jobs``, so any worker process can report a run another one started. A server that
-stops mid-run leaves the job ``running``; ``recover`` marks such jobs failed at start-up.
+are rows of ``web_screening_jobs``, so any worker process can report a run another one started. While it runs,
+the pipeline's steps (``wengang.progress``) are followed with ``progress.observe``: the job's ``stage`` is the
+running step's label and ``progress`` its count (rows or units processed of how many, percent, rate), written at
+most every ``PROGRESS_EVERY`` seconds. A server that stops mid-run leaves the job ``running``; ``recover`` marks
+such jobs failed at start-up.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ J = _T["web_screening_jobs"].c
 UNIT_TABLES = ("units", "contributions", "headcount", "exclusions", "stats_size", "deferrals", "dispatch")
 FILES = {"results.parquet", "results.xlsx", "quarantine.xlsx", "quarantine.parquet", "publicity.xlsx"}
 SUFFIXES = (".parquet", ".csv", ".xlsx")
+PROGRESS_EVERY = 1.0  # seconds between progress writes
 
 
 def folders(cfg: Any) -> dict[str, str]:
@@ -105,19 +109,25 @@ def _set(ledger: Any, jid: int, **values: Any) -> None:
 
 def _run(ledger: Any, cfg: Any, jid: int, src: Path, out: Path, params: dict[str, Any]) -> None:
     import wengang.programs  # noqa: F401  (registers the interpretation switches)
+    from wengang import progress
     from wengang.cli import _region_and_descendants
     from wengang.evaluate import parse_settings
     from wengang.screening.pipeline import run_screening
 
     _set(ledger, jid, state="running", stage="筛查中：校验、派生特征、判定")
+
+    def follow(snap: dict[str, Any]) -> None:
+        _set(ledger, jid, stage=str(snap["label"])[:200], progress=json.dumps(snap, ensure_ascii=False))
+
     try:
         day = date.fromisoformat(params["date"])
         region = params.get("region")
-        report = run_screening(
-            out, program=params.get("program", "fanhuan"), evaluation_date=day, policy_year=params.get("year"),
-            tables=tables_in(src), readings=params.get("readings") or {},
-            settings=parse_settings(params.get("settings") or {}),
-            allowed_regions=_region_and_descendants(region) if region else None, excel=True)
+        with progress.observe(follow, every=PROGRESS_EVERY):
+            report = run_screening(
+                out, program=params.get("program", "fanhuan"), evaluation_date=day, policy_year=params.get("year"),
+                tables=tables_in(src), readings=params.get("readings") or {},
+                settings=parse_settings(params.get("settings") or {}),
+                allowed_regions=_region_and_descendants(region) if region else None, excel=True)
     except Exception as exc:  # noqa: BLE001 - any failure is the job's result, shown to the caseworker
         msg = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
         _set(ledger, jid, state="failed", stage="失败", error=msg[:2000] or type(exc).__name__,
@@ -148,6 +158,7 @@ def job(ledger: Any, jid: int) -> dict[str, Any]:
     d = dict(row)
     d["params"] = json.loads(d["params"])
     d["summary"] = json.loads(d["summary"]) if d["summary"] else None
+    d["progress"] = json.loads(d["progress"]) if d["progress"] else None
     d.pop("out_dir")
     return d
 
