@@ -134,7 +134,7 @@ def _evaluate(raw: dict[str, Any], p: Principal) -> dict[str, Any]:
         f, zh, en = exc.problems[0]
         raise ApiError(422, "invalid_facts", f"字段 {f}：{zh}", f"field {f}: {en}", f"facts.{f}") from None
     except InputError as exc:
-        raise ApiError(422, "invalid_input", str(exc), str(exc)) from None
+        raise ApiError(422, "invalid_input", exc.zh, exc.en) from None
     except (ValueError, KeyError, LookupError) as exc:
         text = str(exc.args[0]) if exc.args else str(exc)
         zh, _, en = text.partition(" / ")
