@@ -35,11 +35,11 @@ from wengang.casework.states import STATE_ZH
 
 from . import idempotency
 from .access import V1
-from .auth import Principal, current_principal, mask_id, own
+from .auth import Principal, mask_id, own, signed_in
 from .errors import ApiError
 
 router = APIRouter(prefix=V1)
-Caller = Annotated[Principal, Depends(current_principal)]
+Caller = Annotated[Principal, Depends(signed_in)]
 REQUIRED, OPTIONAL = idempotency.OPENAPI_REQUIRED, idempotency.OPENAPI_OPTIONAL
 MAX_LETTERS = 2000  # one batch PDF; more is a job for ``wengang case letters``
 PDF, XLSX = "application/pdf", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
