@@ -144,7 +144,7 @@ def _evaluate(raw: dict[str, Any], p: Principal) -> dict[str, Any]:
 
 
 @router.post("/evaluate", summary="判定一个案例 / evaluate one case")
-async def evaluate_case(body: EvaluateIn, request: Request, p: Caller) -> JSONResponse:
+async def evaluate_case(body: EvaluateIn, request: Request, p: Caller) -> Response:
     """与 ``wengang evaluate --json`` 相同的输入与输出。带小数点的金额按十进制精确读取。
     单位、个人账户只能判定本单位、本人的案例。"""
     raw = json.loads(await request.body(), parse_float=Decimal)  # 元 amounts stay exact, as on the command line
