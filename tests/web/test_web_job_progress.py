@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import polars as pl
 import pytest
 
 from wengang import progress
@@ -70,3 +71,22 @@ def test_a_screening_job_records_rows_processed(web, region, monkeypatch):
     # the API shows the last step's count beside the stage label
     assert job["stage"] == "完成" and job["progress"]["label"] == "筛查 第3步/共3步 写出结果与公示名单"
     assert set(job["progress"]) >= {"label", "done", "total", "unit", "percent", "rate_per_s", "elapsed_s"}
+
+
+def test_results_filters_count_once_and_refuse_an_unknown_status(web, region):
+    cfg = web.app.state.config
+    cfg.data_folders = {"通辽": str(region)}
+    jid = jobs.start(web.ledger, cfg, {"folder": "通辽", "date": "2025-08-01", "region": "150500", "readings": {}},
+                     "clerk", wait=True)
+    c = web.client("auditor")
+    url = f"/api/v1/screening/runs/{jid}/results"
+    frame = pl.read_parquet(jobs.out_dir(web.ledger, jid) / "results.parquet")
+    want = frame.filter(pl.col("status") == "ineligible", pl.col("region_code").str.starts_with("1505"))
+    r = c.get(url, params={"status": "ineligible", "region": "1505", "page_size": 5}).json()
+    assert r["total"] == want.height and [i["name"] for i in r["items"]] == want["name"].head(5).to_list()
+    assert all(i["status"] == "ineligible" and "*" in i["credit_code"] for i in r["items"])
+    assert len(jobs._COUNTS) >= 1
+    page2 = c.get(url, params={"status": "ineligible", "region": "1505", "page_size": 5, "page": 2}).json()
+    assert page2["total"] == r["total"] and [i["name"] for i in page2["items"]] == want["name"][5:10].to_list()
+    bad = c.get(url, params={"status": "bogus"})
+    assert bad.status_code == 422 and "筛查结论" in bad.json()["message_zh"]

@@ -179,24 +179,60 @@ def out_dir(ledger: Any, jid: int) -> Path:
     return Path(row.out_dir)
 
 
+STATUSES = ("eligible", "ineligible", "needs_decision", "not_determinable")
+PAGE_COLUMNS = ("credit_code", "name", "region_code", "size_class", "status", "amount_fen", "reasons", "policy_number",
+                "policy_clause", "payment_hold")
+# totals by (results file, its size and time, filters): a run's results.parquet is written once, so a count
+# stays right; the file's size and time in the key retire it should the file ever be replaced
+_COUNTS: dict[tuple[Any, ...], int] = {}
+_COUNTS_MAX = 4096
+
+
+def clear_cache() -> None:
+    """Forget the cached totals (benchmarks: the first time a filter is asked for)."""
+    _COUNTS.clear()
+
+
 def results(ledger: Any, jid: int, *, status: str | None, reason: str | None, size_class: str | None,
             region: str | None, page: int, page_size: int) -> dict[str, Any]:
-    """One page of a run's results, filtered; identifiers masked."""
+    """One page of a run's results, filtered; identifiers masked.
+
+    The filters are pushed into the Parquet scan (only the filtered columns are read, row groups whose
+    statistics exclude the value are skipped) and the page is a slice of the filtered scan, so the first
+    pages stop reading early. The total of a filter combination is counted once, together with its first
+    page (``collect_all``: the two plans run side by side), and cached."""
     from .auth import mask_id
 
-    lf = pl.scan_parquet(out_dir(ledger, jid) / "results.parquet")
+    if status is not None and status not in STATUSES:
+        raise LedgerError("bad_input", f"筛查结论应为：{'、'.join(STATUSES)}（收到：{status}）",
+                          f"status must be one of {', '.join(STATUSES)}")
+    path = out_dir(ledger, jid) / "results.parquet"
+    st = path.stat()
+    lf = pl.scan_parquet(path)
+    conds = []
     if status:
-        lf = lf.filter(pl.col("status").cast(pl.String) == status)
-    if reason:
-        lf = lf.filter(pl.col("reasons").str.contains(reason, literal=True))
+        conds.append(pl.col("status") == status)
     if size_class:
-        lf = lf.filter(pl.col("size_class") == size_class)
+        conds.append(pl.col("size_class") == size_class)
     if region:
-        lf = lf.filter(pl.col("region_code").str.starts_with(region))
-    total = lf.select(pl.len()).collect().item()
-    rows = (lf.select("credit_code", "name", "region_code", "size_class", pl.col("status").cast(pl.String),
-                      "amount_fen", "reasons", "policy_number", "policy_clause", "payment_hold")
-            .slice((page - 1) * page_size, page_size).collect().to_dicts())
+        conds.append(pl.col("region_code").str.starts_with(region))
+    if reason:
+        conds.append(pl.col("reasons").str.contains(reason, literal=True))
+    if conds:
+        lf = lf.filter(pl.all_horizontal(conds))
+    page_lf = (lf.select(*PAGE_COLUMNS).with_columns(pl.col("status").cast(pl.String))
+               .slice((page - 1) * page_size, page_size))
+    key = (str(path), st.st_size, st.st_mtime_ns, status, reason, size_class, region)
+    total = _COUNTS.get(key)
+    if total is None:
+        counted, frame = pl.collect_all([lf.select(pl.len()), page_lf])
+        total = int(counted.item())
+        if len(_COUNTS) >= _COUNTS_MAX:
+            _COUNTS.clear()
+        _COUNTS[key] = total
+    else:
+        frame = page_lf.collect()
+    rows = frame.to_dicts()
     for r in rows:
         r["credit_code"] = mask_id(r["credit_code"])
         r["reasons"] = json.loads(r["reasons"]) if r["reasons"] and r["reasons"].startswith("[") else r["reasons"]
