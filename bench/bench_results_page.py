@@ -38,6 +38,7 @@ FILTERS: list[dict[str, str]] = [
     {"status": "eligible", "region": "150502"},
     {"reason": "layoff"},
     {"status": "ineligible", "reason": "months_paid", "region": "1505"},
+    {"reason": "layoff", "region": "150502", "size_class": "中型"},  # few rows, far apart
 ]
 
 
