@@ -8,6 +8,7 @@ import json
 import re
 from datetime import date
 from io import BytesIO
+from pathlib import Path
 
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -240,3 +241,15 @@ def test_new_routes_are_in_the_spec_with_the_idempotency_header(web):
         assert heads[(path, "post")][0]["required"] is True, path
     assert heads[("/api/v1/notices/notify", "post")][0]["required"] is False
     assert re.search("multipart/form-data", json.dumps(spec["paths"]["/api/v1/bank-returns"]["post"]["requestBody"]))
+
+
+def test_inputs_that_were_server_errors_are_refusals(web):
+    """Found by fuzzing: a date the command line refuses, and an amount beyond what the ledger can hold."""
+    c = web.client("clerk")
+    r = c.post("/api/v1/screening/runs", json={"folder": "x", "date": "2025-13-01"})
+    assert r.status_code == 422 and r.json()["code"] == "invalid_input" and "不是有效日期" in r.json()["message_zh"]
+    assert " / " not in r.json()["message_zh"]  # Chinese and English in their own fields
+    facts = json.loads((Path(__file__).parents[2] / "examples" / "fanhuan" / "eligible_sme.json").read_text("utf-8"))
+    body = json.dumps({"facts": {**facts, "paid_premium_last_year_yuan": "X"}}).replace('"X"', "1e400")
+    r = c.post("/api/v1/evaluate", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["code"] == "invalid_facts" and "金额过大" in r.json()["message_zh"]
