@@ -16,6 +16,10 @@ A step that is over within ``SHOW_AFTER`` seconds leaves no trace. A longer one 
 Times are Beijing time (Asia/Shanghai), whatever the server's zone. Steps show only where the command line
 turned progress on (:func:`enable`, done for every ``wengang`` command): library callers and tests stay quiet
 unless they pass ``enabled=True``. Nothing here imports Rich until a bar is actually shown.
+
+A caller that is not a terminal (the web service's screening jobs) follows the steps opened in its thread
+with :func:`observe`: the callback gets the innermost open step's label, count and total when a step opens or
+closes, and at most every ``every`` seconds in between — shown or not.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ _enabled = False
 _lock = threading.RLock()
 _bar: Any = None  # the one Rich Progress shown while any step is open (steps may nest)
 _open_steps = 0
+_local = threading.local()  # .observer: the Observer of steps opened in this thread (``observe``)
 
 
 def _beijing() -> tzinfo:
@@ -80,6 +85,7 @@ class Step:
         self._printed = False
         self._finished = threading.Event()
         self._ticker = threading.Thread(target=self._tick, name="wengang-progress", daemon=True)
+        self._observer: Observer | None = getattr(_local, "observer", None)  # kept: updates may come from threads
 
     # --------------------------------------------------------------- caller
     def advance(self, n: int = 1) -> None:
@@ -101,6 +107,8 @@ class Step:
 
     # ------------------------------------------------------------- internal
     def _refresh(self) -> None:
+        if self._observer is not None:
+            self._observer.report(self)
         task = self._task
         if task is not None:
             _bar.update(task, completed=self.done, total=self.total, description=self.label,
@@ -167,12 +175,82 @@ class Step:
                 self._line(f"完成，用时 {duration_text(elapsed)}")
 
 
+class Observer:
+    """Reports the innermost open step to ``callback(snapshot)`` (see ``snapshot``); see :func:`observe`."""
+
+    def __init__(self, callback: Any, every: float):
+        self.callback, self.every = callback, every
+        self._open: list[Step] = []
+        self._last = 0.0
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def snapshot(s: Step) -> dict[str, Any]:
+        elapsed = s.elapsed
+        return {"label": s.label, "done": s.done, "total": s.total, "unit": s.unit,
+                "percent": (100 * s.done // s.total) if s.total else None,
+                "rate_per_s": round(s.done / elapsed) if elapsed > 0 and s.done else None,
+                "elapsed_s": round(elapsed, 1)}
+
+    def report(self, s: Step | None = None, *, force: bool = False) -> None:
+        with self._lock:
+            now = time.monotonic()
+            if not force and now - self._last < self.every:
+                return
+            top = self._open[-1] if self._open else s
+            if top is None or (s is not None and s is not top and not force):
+                return  # an outer step's count while an inner one runs: the inner one is shown
+            self._last = now
+        self.callback(self.snapshot(top))
+
+    def opened(self, s: Step) -> None:
+        with self._lock:
+            self._open.append(s)
+        self.report(s, force=True)
+
+    def closed(self, s: Step) -> None:
+        with self._lock:
+            if s in self._open:
+                self._open.remove(s)
+        self.report(s, force=True)
+
+
+@contextmanager
+def observe(callback: Any, *, every: float = 1.0) -> Iterator[Observer]:
+    """Within the block, steps opened in this thread report to ``callback(snapshot)``: ``snapshot`` is a dict
+    with ``label``, ``done``, ``total``, ``unit``, ``percent``, ``rate_per_s`` and ``elapsed_s``."""
+    before = getattr(_local, "observer", None)
+    obs = Observer(callback, every)
+    _local.observer = obs
+    try:
+        yield obs
+    finally:
+        _local.observer = before
+
+
+@contextmanager
+def _observed(s: Step) -> Iterator[None]:
+    if s._observer is None:
+        yield
+        return
+    s._observer.opened(s)
+    try:
+        yield
+    finally:
+        s._observer.closed(s)
+
+
 @contextmanager
 def step(label: str, *, total: int | None = None, unit: str = "行", enabled: bool | None = None) -> Iterator[Step]:
     """A long step; shown (on stderr) only when enabled and still running after ``SHOW_AFTER`` seconds."""
+    with _observed(s := Step(label, total, unit, sys.stderr, terminal=_is_terminal(sys.stderr))):
+        with _shown(s, enabled) as shown:
+            yield shown
+
+
+@contextmanager
+def _shown(s: Step, enabled: bool | None) -> Iterator[Step]:
     global _bar, _open_steps
-    stream = sys.stderr
-    s = Step(label, total, unit, stream, terminal=_is_terminal(stream))
     if not (_enabled if enabled is None else enabled):
         yield s
         return

@@ -126,7 +126,8 @@ def test_payments_and_recoveries_lists_mask_accounts(web):
     c = web.client("cashier")
     assert c.get("/api/v1/payments").json() == []
     assert c.get("/api/v1/recoveries").json() == []
-    r = c.post("/api/v1/payments/batches", json={"batch_key": "P1", "program": "fanhuan", "year": 2025})
+    r = c.post("/api/v1/payments/batches", json={"batch_key": "P1", "program": "fanhuan", "year": 2025},
+               headers={"Idempotency-Key": "batch-P1"})
     assert r.status_code == 201 and r.json()["paid"] == 0  # nothing approved and publicized yet
     assert c.get("/api/v1/audit/verify").json()["ok"] is True
 

@@ -204,7 +204,8 @@ def test_api_token_acts_with_its_roles_and_no_csrf(web):
     c = web.client()
     h = {"Authorization": f"Bearer {token}"}
     assert c.get("/api/v1/auth/me", headers=h).json()["roles"] == ["payer"]
-    r = c.post("/api/v1/payments/batches", json={"batch_key": "T1", "program": "fanhuan", "year": 2025}, headers=h)
+    r = c.post("/api/v1/payments/batches", json={"batch_key": "T1", "program": "fanhuan", "year": 2025},
+               headers=h | {"Idempotency-Key": "token-batch-T1"})
     assert r.status_code == 201
     assert c.post(f"/api/v1/decisions/{web.ids[UNIT_A]}/confirm", json={}, headers=h).status_code == 403
     stored = web.ledger.read(text("select token_hash from web_api_tokens"))

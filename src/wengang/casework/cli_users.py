@@ -111,3 +111,6 @@ def matrix() -> None:
     console.print(t)
     console.print("另：初审与复审须为两人；发放人不得为该决定的初审或复审人；管理员仅凭管理员角色不能审核或发放。\n"
                   "Also: two different people review; the payer reviewed neither stage; admin alone neither reviews nor pays.")
+
+
+from . import cli_logins  # noqa: E402, F401 - web logins and API tokens: registers on user_app

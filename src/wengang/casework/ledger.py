@@ -759,8 +759,10 @@ class Ledger:
         with self._tx() as conn:
             return self._apply(conn, decision, actor, "self_application", _today(today))
 
-    def apply_skill_subsidy(self, decision: DecisionIn, actor: str, *, today: date | None = None) -> int:
-        """技能提升补贴 application by a person; ``claim_key`` = "<职业(工种)>:<等级>"."""
+    def apply_skill_subsidy(self, decision: DecisionIn, actor: str, *, today: date | None = None,
+                            reason: str = "") -> int:
+        """技能提升补贴 application by a person; ``claim_key`` = "<职业(工种)>:<等级>". ``reason`` goes into the
+        audit event (the web names the person's own account there when they apply themselves)."""
         actor = self._need_actor(actor, "apply")
         if decision.program != "skill_subsidy" or not decision.claim_key:
             raise LedgerError("bad_input", "技能提升补贴申请须为 skill_subsidy 项目并注明职业（工种）与等级",
@@ -773,7 +775,7 @@ class Ledger:
                 raise LedgerError("already_claimed",
                                   f"同一职业（工种）同一等级只能申请并享受一次（已有 {other[1]} 年度决定 {other[0]}）",
                                   f"same occupation and level only once (decision {other[0]}, year {other[1]})")
-            return self._apply(conn, decision, actor, "application", _today(today))
+            return self._apply(conn, decision, actor, "application", _today(today), reason)
 
     def apply_dispatch(self, decision: DecisionIn, allocations: Sequence[AllocationIn], actor: str, *,
                        today: date | None = None) -> int:
@@ -799,7 +801,7 @@ class Ledger:
             ], actor=actor, action="allocate", after={"decision_id": did})
             return did
 
-    def _apply(self, conn: Connection, dec: DecisionIn, actor: str, origin: str, today: date) -> int:
+    def _apply(self, conn: Connection, dec: DecisionIn, actor: str, origin: str, today: date, reason: str = "") -> int:
         df = bulk.to_frame([dec])
         bulk.validate(df, dec.program, dec.year)
         if dec.status != "eligible":
@@ -837,7 +839,7 @@ class Ledger:
             run_id=None, origin=pl.lit(origin), state=pl.lit(state), init_state=pl.lit(state),
         ).to_dicts()[0]
         conn.execute(self._insert(Decision.__table__).on_conflict_do_nothing(), row)
-        audit.append(conn, actor=actor, action="self_apply", entity="case_decisions", ref=ref,
+        audit.append(conn, actor=actor, action="self_apply", entity="case_decisions", ref=ref, reason=reason,
                      after={"origin": origin, "state": state, **({"hold_reason": row["hold_reason"]}
                                                                   if dec.payment_hold else {})})
         return conn.execute(select(D.id).where(D.audit_ref == ref)).scalar_one()

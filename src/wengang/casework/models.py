@@ -620,6 +620,8 @@ class ScreeningJob(Base):
     state: Mapped[str] = mapped_column(String(16))  # queued | running | done | failed
     params: Mapped[str] = mapped_column(Text)
     stage: Mapped[str] = mapped_column(String(200), default="")
+    # the running step's count as JSON (progress.observe's snapshot): label, done, total, unit, percent, rate
+    progress: Mapped[str | None] = mapped_column(Text, nullable=True)
     out_dir: Mapped[str] = mapped_column(Text)
     summary: Mapped[str | None] = mapped_column(Text, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)

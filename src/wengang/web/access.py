@@ -74,6 +74,31 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", f"{V1}/recoveries/{{recovery_id}}/receipts"): action("recovery_receipt"),
     ("GET", f"{V1}/balances"): action("read", "unit", "person"),
     ("GET", f"{V1}/audit/verify"): action("read"),
+    # 告知 and sending (经办)
+    ("POST", f"{V1}/notices/notify"): action("notify"),
+    ("POST", f"{V1}/notices/send"): action("send"),
+    ("GET", f"{V1}/notices"): action("read"),
+    # 公示: the list (经办), its document (经办)
+    ("POST", f"{V1}/publicity/lists"): action("publicize"),
+    ("GET", f"{V1}/publicity/lists/{{list_key}}"): action("read"),
+    ("GET", f"{V1}/publicity/lists/{{list_key}}/document"): action("publicity_doc"),
+    # 决定书、告知书 (经办)
+    ("GET", f"{V1}/decisions/{{decision_id}}/letter"): action("letter"),
+    ("GET", f"{V1}/letters"): action("letter"),
+    # bank files (出纳); the bank's return is recorded as bounces and confirmations (出纳)
+    ("POST", f"{V1}/payments/batches/{{batch_key}}/bank-file"): action("bank_file"),
+    ("GET", f"{V1}/bank-files/{{file_key}}/{{fmt}}"): action("bank_file"),
+    ("POST", f"{V1}/bank-returns"): action("bounce"),
+    ("POST", f"{V1}/payee-banks"): action("account"),
+    # payee accounts: requested by a 出纳, approved by a 复核 who did not request it (four eyes)
+    ("POST", f"{V1}/decisions/{{decision_id}}/account"): action("account"),
+    ("GET", f"{V1}/account-changes"): action("read"),
+    ("POST", f"{V1}/account-changes/{{change_id}}/approval"): action("approve_account"),
+    # recoveries ordered (经办)
+    ("POST", f"{V1}/decisions/{{decision_id}}/recoveries"): action("recover"),
+    ("POST", f"{V1}/recoveries/duplicates"): action("recover"),
+    # a 技能提升补贴 application: the person themself (auth.own), or a 经办 registering it
+    ("POST", f"{V1}/applications/skill-subsidy"): action("apply", "person"),
     # sign-in pages (forms, CSRF-protected)
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): PUBLIC,

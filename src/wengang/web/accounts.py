@@ -24,13 +24,13 @@ import hashlib
 import json
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, and_, delete, insert, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
 from wengang.casework import audit, operators
 from wengang.casework.errors import LedgerError
@@ -187,13 +187,45 @@ def set_account_enabled(ledger: Any, login: str, *, enabled: bool, actor: str) -
             conn.execute(delete(_T["web_sessions"]).where(SESS.login == name))
 
 
+# Principals checked against their audit events are reused while neither their row nor the audit chain's head
+# (the highest event number) has moved: every change of a credential, token, operator or role is an audit
+# event, so one indexed query per request (the row and the head) replaces replaying the events. A row edited
+# behind the ledger's back differs from the one remembered and is checked in full again (and refused).
+_HEAD = select(func.max(EV.seq)).scalar_subquery().label("head")
+_VERIFIED: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any, Principal]] = {}
+_VERIFIED_MAX = 10_000
+
+
+def _verified(key: tuple[Any, ...], fp: tuple[Any, ...], head: Any) -> Principal | None:
+    hit = _VERIFIED.get(key)
+    return hit[2] if hit is not None and hit[0] == fp and hit[1] == head else None
+
+
+def _remember(key: tuple[Any, ...], fp: tuple[Any, ...], head: Any, p: Principal) -> None:
+    if len(_VERIFIED) >= _VERIFIED_MAX:
+        _VERIFIED.clear()
+    _VERIFIED[key] = (fp, head, p)
+
+
 def principal_for(conn: Connection, login: str, *, via: str = "session", csrf_token: str | None = None,
                   token_roles: Sequence[str] | None = None) -> Principal:
     """The caller ``login`` stands for now: the credential row checked against its events; an operator's roles
     from the audit events (narrowed to the token's roles for an API token). Raises ``AuthError``."""
-    row = conn.execute(select(_T["web_credentials"]).where(CRED.login == login)).mappings().first()
+    row = conn.execute(select(_T["web_credentials"], _HEAD).where(CRED.login == login)).mappings().first()
     if row is None:
         raise AuthError("unknown_login", "登录账户不存在", "no such login")
+    key = ("login", str(conn.engine.url), login, tuple(token_roles) if token_roles is not None else None)
+    fp = tuple(v for k, v in row.items() if k != "head")
+    hit = _verified(key, fp, row["head"])
+    if hit is not None:
+        return replace(hit, via=via, csrf_token=csrf_token)
+    p = _principal_for(conn, login, row, via, csrf_token, token_roles)
+    _remember(key, fp, row["head"], p)
+    return p
+
+
+def _principal_for(conn: Connection, login: str, row: Any, via: str, csrf_token: str | None,
+                   token_roles: Sequence[str] | None) -> Principal:
     ev = _events(conn, "web_credentials", login) or {}
     if (ev.get("kind"), ev.get("subject"), ev.get("secret_sha256"), bool(ev.get("enabled"))) != (
             row["kind"], row["subject"], sha256(row["password_hash"]), bool(row["enabled"])):
@@ -358,23 +390,76 @@ def revoke_token(ledger: Any, token_id: int, *, actor: str) -> None:
                      after={"revoked": True})
 
 
+def _token_row_fast(engine: Any, hashed: str) -> dict[str, Any] | None:
+    """The token's row and the audit head in one statement on a pooled DBAPI connection (no SQLAlchemy
+    compilation, no transaction): the per-request check of a token already verified."""
+    style = engine.dialect.paramstyle
+    sql = _FAST_SQL.get(style)
+    if sql is None:
+        mark = {"qmark": "?", "format": "%s", "pyformat": "%(h)s", "named": ":h", "numeric": ":1"}[style]
+        cols = ", ".join(c.name for c in _T["web_api_tokens"].columns)
+        sql = _FAST_SQL[style] = (f"SELECT {cols}, (SELECT max(seq) FROM case_audit_events) AS head "
+                                  f"FROM web_api_tokens WHERE token_hash = {mark}")
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        cur.execute(sql, {"h": hashed} if style in ("pyformat", "named") else (hashed,))
+        found = cur.fetchone()
+        cur.close()
+    finally:
+        raw.close()
+    if found is None:
+        return None
+    return dict(zip([*(c.name for c in _T["web_api_tokens"].columns), "head"], found, strict=True))
+
+
+_FAST_SQL: dict[str, str] = {}
+
+
 def token_principal(ledger: Any, token: str, *, cfg: Any) -> Principal:
-    """The principal of a bearer token; raises ``AuthError`` for an unknown, revoked, expired or altered one."""
+    """The principal of a bearer token; raises ``AuthError`` for an unknown, revoked, expired or altered one.
+
+    A token verified before costs one indexed statement (``_token_row_fast``) while its row and the audit head
+    are as they were; otherwise everything is checked again (``_token_principal``)."""
+    hashed = sha256(token)
+    key = ("token", ledger.engine.url, hashed)
+    if key in _VERIFIED:
+        row = _token_row_fast(ledger.engine, hashed)
+        if row is not None:
+            fp = tuple(v for k, v in row.items() if k != "head")
+            hit = _verified(key, fp, row["head"])
+            if hit is not None and not row["revoked"]:
+                if row["expires_at"] and datetime.fromisoformat(row["expires_at"]) <= cfg.clock():
+                    raise AuthError("token_expired", "API 令牌已过期", "the API token has expired")
+                return hit
     with ledger.engine.connect() as conn, conn.begin():
-        row = conn.execute(select(_T["web_api_tokens"]).where(TOK.token_hash == sha256(token))).mappings().first()
-        if row is None or row["revoked"]:
+        full = conn.execute(select(_T["web_api_tokens"], _HEAD).where(TOK.token_hash == hashed)).mappings().first()
+        if full is None or full["revoked"]:
             raise AuthError("bad_token", "API 令牌无效或已吊销", "invalid or revoked API token")
-        if row["expires_at"] and datetime.fromisoformat(row["expires_at"]) <= cfg.clock():
+        if full["expires_at"] and datetime.fromisoformat(full["expires_at"]) <= cfg.clock():
             raise AuthError("token_expired", "API 令牌已过期", "the API token has expired")
-        ev = _events(conn, "web_api_tokens", str(row["id"])) or {}
-        if (ev.get("login"), ev.get("roles"), ev.get("token_sha256"), ev.get("expires_at"), bool(ev.get("revoked"))) != (
-                row["login"], row["roles"].split(","), row["token_hash"], row["expires_at"], bool(row["revoked"])):
-            raise AuthError("token_tampered", "API 令牌的记录与审计事件不符，已拒绝", "the token's record differs from its events", 403)
-        op = operators.lookup(conn, row["login"])
-        if op is None or not op.enabled:
-            raise AuthError("operator_disabled", "令牌所属操作人员未登记或已停用", "the token's operator is disabled", 403)
-        roles = tuple(r for r in op.roles if r in row["roles"].split(","))
-        return Principal(op.login, "operator", roles, None, op.display_name, "token", None)
+        p = _token_principal(conn, full)
+        _remember(key, tuple(v for k, v in full.items() if k != "head"), full["head"], p)
+        return p
+
+
+def _token_principal(conn: Connection, row: Any) -> Principal:
+    ev = _events(conn, "web_api_tokens", str(row["id"])) or {}
+    if (ev.get("login"), ev.get("roles"), ev.get("token_sha256"), ev.get("expires_at"), bool(ev.get("revoked"))) != (
+            row["login"], row["roles"].split(","), row["token_hash"], row["expires_at"], bool(row["revoked"])):
+        raise AuthError("token_tampered", "API 令牌的记录与审计事件不符，已拒绝", "the token's record differs from its events", 403)
+    op = operators.lookup(conn, row["login"])
+    if op is None or not op.enabled:
+        raise AuthError("operator_disabled", "令牌所属操作人员未登记或已停用", "the token's operator is disabled", 403)
+    roles = tuple(r for r in op.roles if r in row["roles"].split(","))
+    return Principal(op.login, "operator", roles, None, op.display_name, "token", None)
+
+
+def list_tokens(ledger: Any) -> list[dict[str, Any]]:
+    """The API tokens (never the token itself: only its id, operator, roles, label and dates)."""
+    with ledger.engine.connect() as conn:
+        return [dict(r) for r in conn.execute(select(TOK.id, TOK.login, TOK.roles, TOK.label, TOK.created_at,
+                                                     TOK.expires_at, TOK.revoked).order_by(TOK.id)).mappings()]
 
 
 def list_logins(ledger: Any) -> list[dict[str, Any]]:

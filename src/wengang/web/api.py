@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
@@ -27,11 +27,11 @@ from wengang.casework.states import STATE_ZH
 
 from . import accounts, idempotency, jobs
 from .access import V1
-from .auth import SESSION_COOKIE, Principal, current_principal, is_tls, mask_id, own
+from .auth import SESSION_COOKIE, Principal, is_tls, mask_id, own, signed_in
 from .errors import ApiError
 
 router = APIRouter(prefix=V1)
-Caller = Annotated[Principal, Depends(current_principal)]
+Caller = Annotated[Principal, Depends(signed_in)]
 D = Decision.__table__.c
 
 
@@ -134,7 +134,7 @@ def _evaluate(raw: dict[str, Any], p: Principal) -> dict[str, Any]:
         f, zh, en = exc.problems[0]
         raise ApiError(422, "invalid_facts", f"字段 {f}：{zh}", f"field {f}: {en}", f"facts.{f}") from None
     except InputError as exc:
-        raise ApiError(422, "invalid_input", str(exc), str(exc)) from None
+        raise ApiError(422, "invalid_input", exc.zh, exc.en) from None
     except (ValueError, KeyError, LookupError) as exc:
         text = str(exc.args[0]) if exc.args else str(exc)
         zh, _, en = text.partition(" / ")
@@ -144,12 +144,15 @@ def _evaluate(raw: dict[str, Any], p: Principal) -> dict[str, Any]:
 
 
 @router.post("/evaluate", summary="判定一个案例 / evaluate one case")
-async def evaluate_case(body: EvaluateIn, request: Request, p: Caller) -> JSONResponse:
+async def evaluate_case(body: EvaluateIn, request: Request, p: Caller) -> Response:
     """与 ``wengang evaluate --json`` 相同的输入与输出。带小数点的金额按十进制精确读取。
     单位、个人账户只能判定本单位、本人的案例。"""
     raw = json.loads(await request.body(), parse_float=Decimal)  # 元 amounts stay exact, as on the command line
-    out = await run_in_threadpool(_evaluate, raw, p)
-    return JSONResponse(json.loads(json.dumps(out, ensure_ascii=False, default=str)))
+    # evaluated on the event loop: pure computation (under the GIL a worker thread would only add two hops)
+    out = _evaluate(raw, p)
+    # one serialisation (dates and Decimals as text), as JSONResponse would write it
+    return Response(json.dumps(out, ensure_ascii=False, default=str, allow_nan=False, separators=(",", ":")).encode(),
+                    media_type="application/json")
 
 
 # ------------------------------------------------------------------ policies
@@ -248,7 +251,8 @@ async def screening_upload(request: Request, p: Caller) -> JSONResponse:
     return JSONResponse({"folder": name}, status_code=201)
 
 
-@router.post("/screening/runs", summary="发起筛查（后台运行）/ start a screening run", status_code=202)
+@router.post("/screening/runs", summary="发起筛查（后台运行）/ start a screening run", status_code=202,
+             openapi_extra=idempotency.OPENAPI_OPTIONAL)
 def screening_start(body: RunStart, request: Request, p: Caller) -> JSONResponse:
     from wengang.inputs import parse_date
 
@@ -289,7 +293,8 @@ def screening_file(job_id: int, name: str, request: Request, _: Caller) -> FileR
     return FileResponse(path, filename=f"run{job_id}-{name}")
 
 
-@router.post("/screening/runs/{job_id}/import", summary="筛查结果入台账 / import a run into the ledger")
+@router.post("/screening/runs/{job_id}/import", summary="筛查结果入台账 / import a run into the ledger",
+             openapi_extra=idempotency.OPENAPI_OPTIONAL)
 def screening_import(job_id: int, request: Request, p: Caller) -> JSONResponse:
     from wengang.casework.intake import read_screening_output
 
@@ -402,7 +407,8 @@ def _portal(request: Request, p: Principal, verb_zh: str) -> tuple[str, str]:
     return _cfg(request).portal_operator, f"{who}账户 {p.login}（{mask_id(p.subject)}）网上{verb_zh}："
 
 
-@router.post("/decisions/{decision_id}/confirm", summary="确认接受 / confirm")
+@router.post("/decisions/{decision_id}/confirm", summary="确认接受 / confirm",
+             openapi_extra=idempotency.OPENAPI_OPTIONAL)
 def confirm(decision_id: int, body: ConfirmIn, request: Request, p: Caller) -> JSONResponse:
     def write() -> dict[str, Any]:
         _load(request, p, decision_id)
@@ -414,7 +420,8 @@ def confirm(decision_id: int, body: ConfirmIn, request: Request, p: Caller) -> J
     return idempotency.run(request, p, body.model_dump(), write)
 
 
-@router.post("/decisions/{decision_id}/decline", summary="放弃 / decline")
+@router.post("/decisions/{decision_id}/decline", summary="放弃 / decline",
+             openapi_extra=idempotency.OPENAPI_OPTIONAL)
 def decline(decision_id: int, body: DeclineIn, request: Request, p: Caller) -> JSONResponse:
     def write() -> dict[str, Any]:
         _load(request, p, decision_id)
@@ -438,7 +445,8 @@ class ReviewIn(Strict):
     reason: str = Field(min_length=1, max_length=500)
 
 
-@router.post("/decisions/{decision_id}/reviews", summary="初审或复审 / review", status_code=201)
+@router.post("/decisions/{decision_id}/reviews", summary="初审或复审 / review", status_code=201,
+             openapi_extra=idempotency.OPENAPI_OPTIONAL)
 def review(decision_id: int, body: ReviewIn, request: Request, p: Caller) -> JSONResponse:
     def write() -> dict[str, Any]:
         led = _led(request)
@@ -455,13 +463,14 @@ class PayOne(Strict):
     today: date | None = None
 
 
-@router.post("/decisions/{decision_id}/payments", summary="单笔发放 / pay one decision", status_code=201)
+@router.post("/decisions/{decision_id}/payments", summary="单笔发放 / pay one decision", status_code=201,
+             openapi_extra=idempotency.OPENAPI_REQUIRED)
 def pay_one(decision_id: int, body: PayOne, request: Request, p: Caller) -> JSONResponse:
     def write() -> dict[str, Any]:
         pid = _led(request).pay_decision(decision_id, p.login, amount_fen=body.amount_fen, today=body.today)
         return {"decision_id": decision_id, "payment_id": pid}
 
-    return idempotency.run(request, p, body.model_dump(), write, status=201)
+    return idempotency.run(request, p, body.model_dump(), write, status=201, required=True)
 
 
 class ResizeIn(Strict):
@@ -470,7 +479,8 @@ class ResizeIn(Strict):
     reason: str = Field(min_length=1, max_length=500)
 
 
-@router.post("/decisions/{decision_id}/resize", summary="划型变更、多退少补 / size-class change and settlement")
+@router.post("/decisions/{decision_id}/resize", summary="划型变更、多退少补 / size-class change and settlement",
+             openapi_extra=idempotency.OPENAPI_REQUIRED)
 def resize(decision_id: int, body: ResizeIn, request: Request, p: Caller) -> JSONResponse:
     from wengang.casework.query import parse_size_class
 
@@ -480,7 +490,7 @@ def resize(decision_id: int, body: ResizeIn, request: Request, p: Caller) -> JSO
         return asdict(_led(request).change_size_class(decision_id, p.login, new_size_class=size,
                                                       new_amount_fen=body.amount_fen, reason=body.reason))
 
-    return idempotency.run(request, p, body.model_dump(), write)
+    return idempotency.run(request, p, body.model_dump(), write, required=True)
 
 
 # ------------------------------------------------------------------ payments, recoveries
@@ -503,7 +513,8 @@ class BatchIn(Strict):
     decision_ids: list[int] | None = None
 
 
-@router.post("/payments/batches", summary="批量发放 / run a payment batch", status_code=201)
+@router.post("/payments/batches", summary="批量发放 / run a payment batch", status_code=201,
+             openapi_extra=idempotency.OPENAPI_REQUIRED)
 def pay_batch(body: BatchIn, request: Request, p: Caller) -> JSONResponse:
     def write() -> dict[str, Any]:
         res = _led(request).run_payment_batch(body.batch_key, body.program, body.year, p.login, today=body.today,
@@ -512,20 +523,21 @@ def pay_batch(body: BatchIn, request: Request, p: Caller) -> JSONResponse:
         out["refused"] = [{"decision_id": i, "message_zh": iss.zh, "message_en": iss.en} for i, iss in res.refused]
         return out
 
-    return idempotency.run(request, p, body.model_dump(), write, status=201)
+    return idempotency.run(request, p, body.model_dump(), write, status=201, required=True)
 
 
 class BounceIn(Strict):
     reason: str = Field(min_length=1, max_length=500)
 
 
-@router.post("/payments/{payment_id}/bounce", summary="登记银行退回 / record a bounce")
+@router.post("/payments/{payment_id}/bounce", summary="登记银行退回 / record a bounce",
+             openapi_extra=idempotency.OPENAPI_REQUIRED)
 def bounce(payment_id: int, body: BounceIn, request: Request, p: Caller) -> JSONResponse:
     def write() -> dict[str, Any]:
         _led(request).record_bounce(payment_id, p.login, reason=body.reason)
         return {"payment_id": payment_id, "bounced": True}
 
-    return idempotency.run(request, p, body.model_dump(), write)
+    return idempotency.run(request, p, body.model_dump(), write, required=True)
 
 
 @router.get("/recoveries", summary="追回单 / recovery orders")
@@ -542,13 +554,14 @@ class ReceiptIn(Strict):
     amount_fen: int = Field(gt=0)
 
 
-@router.post("/recoveries/{recovery_id}/receipts", summary="登记追回到账 / record a recovery received", status_code=201)
+@router.post("/recoveries/{recovery_id}/receipts", summary="登记追回到账 / record a recovery received", status_code=201,
+             openapi_extra=idempotency.OPENAPI_REQUIRED)
 def recovery_receipt(recovery_id: int, body: ReceiptIn, request: Request, p: Caller) -> JSONResponse:
     def write() -> dict[str, Any]:
         _led(request).record_recovery_receipt(recovery_id, p.login, amount_fen=body.amount_fen)
         return {"recovery_id": recovery_id, "amount_fen": body.amount_fen}
 
-    return idempotency.run(request, p, body.model_dump(), write, status=201)
+    return idempotency.run(request, p, body.model_dump(), write, status=201, required=True)
 
 
 @router.get("/balances", summary="按单位、项目的发放与追回余额 / balances")

@@ -35,6 +35,38 @@ TITLE = "稳岗 Wengang API"
 VERSION = "1"
 
 
+class SecurityHeaders:
+    """The security headers on every response (module docstring); ``Cache-Control: no-store`` under ``/api/``.
+
+    A plain ASGI middleware (Starlette's ``BaseHTTPMiddleware`` costs a task and a stream per request); a header
+    the response set itself is kept."""
+
+    def __init__(self, app: Any, *, tls: bool):
+        self.app, self.tls = app, tls
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra = [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
+                 (b"x-frame-options", b"DENY"), (b"referrer-policy", b"same-origin"),
+                 (b"cross-origin-opener-policy", b"same-origin")]
+        if self.tls or scope.get("scheme") == "https":
+            extra.append((b"strict-transport-security", HSTS.encode()))
+        if scope["path"].startswith("/api/"):
+            extra.append((b"cache-control", b"no-store"))
+
+        async def with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                have = {k.lower() for k, _ in headers}
+                headers.extend((k, v) for k, v in extra if k not in have)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
 def endpoints(app: FastAPI) -> list[tuple[str, str]]:
     """Every (method, path) the application serves (HEAD aside), included routers flattened."""
     out: list[tuple[str, str]] = []
@@ -60,7 +92,7 @@ def create_app(config: WebConfig | None = None, *, ledger: Any = None) -> FastAP
     """The application over the ledger at ``config.database_url`` (or the ``ledger`` given)."""
     from wengang.casework import Ledger
 
-    from . import api, jobs, login
+    from . import api, api_casework, jobs, login
 
     cfg = config or WebConfig.from_env()
     if not cfg.secret_key:
@@ -76,20 +108,7 @@ def create_app(config: WebConfig | None = None, *, ledger: Any = None) -> FastAP
     app.state.ledger = led
     errors.install(app)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Response:
-        resp = await call_next(request)
-        h = resp.headers
-        h.setdefault("Content-Security-Policy", CSP)
-        h.setdefault("X-Content-Type-Options", "nosniff")
-        h.setdefault("X-Frame-Options", "DENY")
-        h.setdefault("Referrer-Policy", "same-origin")
-        h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if cfg.tls or request.url.scheme == "https":
-            h.setdefault("Strict-Transport-Security", HSTS)
-        if request.url.path.startswith("/api/"):
-            h.setdefault("Cache-Control", "no-store")
-        return resp
+    app.add_middleware(SecurityHeaders, tls=cfg.tls)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> JSONResponse:
@@ -114,6 +133,7 @@ def create_app(config: WebConfig | None = None, *, ledger: Any = None) -> FastAP
                             openapi_url=f"{access.V1}/openapi.json")
 
     app.include_router(api.router)
+    app.include_router(api_casework.router)
     app.include_router(login.router)
     try:
         pages = importlib.import_module("wengang.web.pages")

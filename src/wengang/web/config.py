@@ -40,7 +40,10 @@ class WebConfig:
     portal_operator: str = "portal"
     # data folders a screening run may read, by name (``wengang serve`` registers the demo region's)
     data_folders: dict[str, str] = field(default_factory=dict)
-    work_dir: str = "wengang-web"  # screening outputs and uploads
+    work_dir: str = "wengang-web"  # screening outputs and uploads, bank files, the outbox file
+    # the SMS / portal gateway ``POST /notices/send`` delivers through (``notices.HttpSender``); none: the
+    # messages are written to ``<work_dir>/outbox.jsonl`` (recipients masked), as ``wengang case send`` does
+    notice_gateway: str | None = None
     migrate: bool = True
     clock: Callable[[], datetime] = utc_now  # sessions, locks and tokens expire by this clock (tests move it)
 
@@ -48,7 +51,7 @@ class WebConfig:
     def from_env(cls, **overrides: object) -> WebConfig:
         """Settings from the environment (``docs/deployment.md``), ``overrides`` winning:
         WENGANG_DATABASE_URL, WENGANG_SECRET_KEY, WENGANG_TLS=1, WENGANG_WORK_DIR,
-        WENGANG_DATA_FOLDERS (``name=path`` separated by ``;``), WENGANG_PORTAL_OPERATOR."""
+        WENGANG_DATA_FOLDERS (``name=path`` separated by ``;``), WENGANG_PORTAL_OPERATOR, WENGANG_NOTICE_GATEWAY."""
         env = os.environ
         given: dict[str, object] = {}
         if env.get("WENGANG_DATABASE_URL"):
@@ -59,6 +62,8 @@ class WebConfig:
             given["tls"] = env["WENGANG_TLS"].strip().lower() in ("1", "true", "yes", "on")
         if env.get("WENGANG_WORK_DIR"):
             given["work_dir"] = env["WENGANG_WORK_DIR"]
+        if env.get("WENGANG_NOTICE_GATEWAY"):
+            given["notice_gateway"] = env["WENGANG_NOTICE_GATEWAY"]
         if env.get("WENGANG_PORTAL_OPERATOR"):
             given["portal_operator"] = env["WENGANG_PORTAL_OPERATOR"]
         if env.get("WENGANG_DATA_FOLDERS"):

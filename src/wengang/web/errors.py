@@ -2,6 +2,9 @@
 
 Ledger refusals (``LedgerError``) keep their stable ``code``; the HTTP status says what kind of refusal it is
 (``STATUS``). Pydantic validation errors name the first field in Chinese and list every problem in ``errors``.
+A refused document (``DocumentError``: a field that cannot be written, agency details missing, a 公示 list with
+decisions not past 复审) is 422 ``document_refused``; an operator input the command line would refuse
+(``InputError``: a date, a program name) is 422 ``invalid_input``.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from wengang.casework.errors import LedgerError
+from wengang.documents.errors import DocumentError
+from wengang.inputs import InputError
 
 from .accounts import AuthError
 
@@ -88,6 +93,15 @@ def install(app: FastAPI) -> None:
         if wants_html(request):
             return html_error(request, ledger_status(exc.code), exc.code, exc.zh, exc.en)
         return JSONResponse(body(exc.code, exc.zh, exc.en), status_code=ledger_status(exc.code))
+
+    @app.exception_handler(DocumentError)
+    async def _document(_: Request, exc: DocumentError) -> JSONResponse:
+        zh, _sep, en = str(exc).partition(" / ")
+        return JSONResponse(body("document_refused", zh, en or zh), status_code=422)
+
+    @app.exception_handler(InputError)
+    async def _input(_: Request, exc: InputError) -> JSONResponse:
+        return JSONResponse(body("invalid_input", exc.zh, exc.en), status_code=422)
 
     @app.exception_handler(AuthError)
     async def _auth(request: Request, exc: AuthError) -> Response:

@@ -6,6 +6,10 @@ second request with that key while the first is still running is refused (409 ``
 never executed twice. Only successful responses are kept: after a refusal the record is removed and the
 client may retry with the same key once the cause is fixed. The request's fingerprint is the SHA-256 of the
 method, the path and the parsed body in canonical JSON (so whitespace or key order do not matter).
+
+Money-moving writes (payments, batches, bank files and returns, recoveries, bounces, settlements) pass
+``required=True``: without the header they are refused (428 ``idempotency_key_required``) before anything runs,
+so a client that retries after a lost response can never pay twice.
 """
 
 from __future__ import annotations
@@ -37,10 +41,23 @@ def fingerprint(request: Request, payload: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def run(request: Request, principal: Principal, payload: Any, write: Callable[[], Any], status: int = 200) -> JSONResponse:
-    """Run ``write`` (returns a JSON-able body) under the request's ``Idempotency-Key``, if it has one."""
+def require_key(request: Request) -> None:
+    """Refuse a money-moving write that carries no ``Idempotency-Key`` (428)."""
+    if request.headers.get(HEADER) is None:
+        raise ApiError(428, "idempotency_key_required",
+                       "涉及资金的操作须带请求头 Idempotency-Key（每次新操作用一个新的唯一值，重试时沿用原值），以免重复发放或重复登记",
+                       "money-moving writes need an Idempotency-Key header (a new unique value per operation, the same "
+                       "value on retry) so that a retry never pays or records twice", HEADER)
+
+
+def run(request: Request, principal: Principal, payload: Any, write: Callable[[], Any], status: int = 200, *,
+        required: bool = False) -> JSONResponse:
+    """Run ``write`` (returns a JSON-able body) under the request's ``Idempotency-Key``, if it has one;
+    ``required``: refuse the request without one (``require_key``)."""
     key = request.headers.get(HEADER)
     if key is None:
+        if required:
+            require_key(request)
         return JSONResponse(write(), status_code=status)
     if not key.strip() or len(key) > 200:
         raise ApiError(422, "bad_idempotency_key", "Idempotency-Key 须为 1 到 200 个字符",
@@ -83,3 +100,16 @@ def run(request: Request, principal: Principal, payload: Any, write: Callable[[]
             conn.execute(update(_T["web_idempotency"]).where(IR.owner == owner, IR.key == key)
                          .values(status=status, body=text))
     return JSONResponse(json.loads(text), status_code=status)
+
+
+def _header_doc(required: bool) -> dict[str, Any]:
+    return {"parameters": [{
+        "name": HEADER, "in": "header", "required": required,
+        "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+        "description": ("必填：涉及资金的操作，重试时沿用原值 / required on money-moving writes; reuse it on retry"
+                        if required else "可选：同一键重放同一请求不会重复执行 / optional: a retry with the same key is not run twice")}]}
+
+
+# ``openapi_extra`` of a write route: the header as the OpenAPI spec shows it (the check itself is ``run``)
+OPENAPI_REQUIRED = _header_doc(True)
+OPENAPI_OPTIONAL = _header_doc(False)
