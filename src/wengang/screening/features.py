@@ -529,7 +529,7 @@ def derive_features_partitioned(
     partitions: int = 8,
     allowed_regions: set[str] | None = None,
     others: dict[str, RawTable] | None = None,
-    latest_month: str | None = None,
+    latest_month: str | Callable[[pl.Series], str] | None = None,
     base_paid_by: date | None = None,
     with_provenance: bool = False,
     on_chunk: Callable[[pl.DataFrame], None] | None = None,
@@ -546,7 +546,11 @@ def derive_features_partitioned(
     branches with their legal entity's class. ``on_chunk`` gets each chunk as it is written (the
     screening run decides it while it is in memory), so the features are neither rewritten nor re-read.
     ``progress`` (a :func:`wengang.progress.step`) counts the monthly rows of the partitions done.
+    ``latest_month`` may be a function of the monthly rows' months as validation parsed them
+    (``ValidationResult.months``), one partition only: the month is then found without reading the rows again.
     """
+    if callable(latest_month) and partitions != 1:
+        raise ValueError("latest_month as a function of the parsed months needs one partition")
     t0 = time.perf_counter()
     out = Path(out_dir)
     parts_dir = out / "_parts"
@@ -630,6 +634,7 @@ def derive_features_partitioned(
             for name in others:
                 results[name] = validate(name)
             results["contributions"] = monthly.result()
+        months = results["contributions"].months.get("month", pl.Series("month", [], dtype=pl.String))
         for name in tables:  # merged in table order: reports and quarantine do not depend on timing
             res = results.pop(name)
             merge(res.report)
@@ -640,12 +645,13 @@ def derive_features_partitioned(
             vals[name] = res.accepted
         steps["validate"] += time.perf_counter() - t
         t = time.perf_counter()
+        latest = latest_month(months) if callable(latest_month) else latest_month
         feats = derive_features(
             vals.pop("units"),
             vals.pop("contributions"),
             policy_year=policy_year,
             evaluation_date=evaluation_date,
-            latest_month=latest_month,
+            latest_month=latest,
             base_paid_by=base_paid_by,
             with_provenance=True,
             legal_entities=False,

@@ -9,9 +9,10 @@ step on a cluster with the same compiled rules.
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -160,12 +161,18 @@ def latest_month_in(contributions: RawTable, evaluation_date: date) -> str:
     """
     from wengang.ingest import columns as C
 
-    before = evaluation_date.replace(day=1)
-    cap = f"{before.year - (before.month == 1):04d}-{(before.month - 2) % 12 + 1:02d}"
     # a couple of dozen distinct months: read them once (as validation reads them), then parse only those
     distinct = contributions.frame.select(pl.col("month").unique()).collect(engine="streaming")
     month, _ = C.months(pl.col("month"), "month", distinct.schema["month"], contributions.excel_epoch)
-    found = distinct.select(month.alias("m")).filter(pl.col("m") <= cap).select(pl.col("m").max()).item()
+    return latest_month_of(distinct.select(month).to_series(), evaluation_date)
+
+
+def latest_month_of(months: pl.Series, evaluation_date: date) -> str:
+    """:func:`latest_month_in` over the monthly rows' months already parsed (``YYYY-MM``, null where not a
+    month), as validation gives them (``ValidationResult.months``): the last one before the review month."""
+    before = evaluation_date.replace(day=1)
+    cap = f"{before.year - (before.month == 1):04d}-{(before.month - 2) % 12 + 1:02d}"
+    found = months.filter(months <= cap).max()
     return str(found) if found else cap
 
 
@@ -260,10 +267,15 @@ def run_screening(
             if unknown:
                 raise IngestError(f"未知的数据表：{'、'.join(unknown)}", f"unknown tables: {', '.join(unknown)}")
             n_monthly = _count(raws["contributions"])
-            latest = latest_month or latest_month_in(raws["contributions"], evaluation_date)
         # ``memory_limit_gib`` (``--memory-limit``) sets the partition size; ``partitions`` overrides both
         units = _count(raws["units"]) if memory_limit_gib is not None and not partitions else 0
         parts = partitions or max(1, -(-n_monthly // rows_per_partition(memory_limit_gib, units)))
+        # one partition: the last month is read from the months validation parses anyway (not a scan of its own)
+        latest: str | Callable[[pl.Series], str] = latest_month or (
+            functools.partial(latest_month_of, evaluation_date=evaluation_date)
+            if parts == 1
+            else latest_month_in(raws["contributions"], evaluation_date)
+        )
         seconds["读取"] = time.perf_counter() - t0
         others = {k: v for k, v in raws.items() if k not in ("units", "contributions")}
         # the features are decided chunk by chunk while they are in memory; under --strict nothing is

@@ -88,6 +88,9 @@ class ValidationResult:
     # a table that can stop or reduce a payment (``TableSchema.hold_key``), or the registry: its quarantined rows'
     # identifiers as written, (table, source_row, code), for wengang.screening.holds; None for other tables
     held_keys: pl.DataFrame | None = None
+    # each month column's values as parsed, one per distinct value written (bad rows' included; null where the
+    # value is not a month): what a caller reads instead of scanning the column again (``latest_month``)
+    months: dict[str, pl.Series] = field(default_factory=dict)
 
 
 @dataclass
@@ -365,6 +368,7 @@ def validate_table(
     int_key: dict[str, str] = {}  # key column → an integer column equal exactly when the parsed values are
     extra: dict[str, pl.Series] = {}
     lookups: dict[str, tuple[pl.DataFrame, list[str]]] = {}  # per-value columns only bad rows need
+    months: dict[str, pl.Series] = {}  # a month column's parsed distinct values (ValidationResult.months)
     for col in sch.columns:
         if col.name not in in_schema or col.kind not in ("credit_code", "id_number", "month"):
             continue
@@ -462,6 +466,8 @@ def validate_table(
             extra["__regkey__"] = _registry_key(table, idx, name, shared, registry, int_key[name], extra)
         later.append(_p(name))
         lookups[name] = (table.select(later), later)
+        if col.kind == "month":
+            months[name] = table.get_column(_p(name))
     if check_duplicates and len(sch.key) == 2:
         ks = [int_key.get(k) or "" for k in sch.key]
         if ks[0].startswith(("__id__", "__di__")) and ks[1].startswith("__mi__"):
@@ -731,7 +737,7 @@ def validate_table(
         from wengang.screening.holds import held_keys
 
         held = held_keys(sch.name, bad.rename({f"__raw__{c}": c for c in raw_cols}), key_of_bad)
-    return ValidationResult(accepted, quarantine, report, held)
+    return ValidationResult(accepted, quarantine, report, held, months)
 
 
 def _quarantine_frame(
