@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_s19w4_job_progress"
-down_revision = "0005_web_accounts"
+down_revision = "0005_s19r1_risk_flags"
 branch_labels = None
 depends_on = None
 
