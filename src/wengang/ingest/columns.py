@@ -31,7 +31,7 @@ Fault = tuple[pl.Expr, "str | pl.Expr", "str | pl.Expr", str]
 # month (duplicates are quarantined), 1950–2100 → ≤ 1,812 rows, so a per-unit sum of amounts ≤ 10^13 fen
 # stays below 2·10^16, far inside Int64, and the rules' rate arithmetic (2·base·numerator) cannot overflow.
 # Across units (summaries, ledger totals) sums are taken in Int128 / Python ints.
-MAX_AMOUNT_FEN = 10**13  # 1,000 亿元 in one row: no monthly premium, deferral or subsidy comes near it
+MAX_AMOUNT_FEN = V.MAX_FEN  # 1,000 亿元 in one row: no monthly premium, deferral or subsidy comes near it
 MAX_COUNT = 10**9  # persons, workers, months, 万元 figures
 # the column form of values.FEN_DECIMAL_* (one message for every row, without the value)
 FEN_POINT_ZH = "以分为单位，须为整数，不能带小数点；按元填写请在金额后写“元”（如“10000.00元”）"

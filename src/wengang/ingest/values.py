@@ -65,7 +65,7 @@ def text(value: object) -> str:
 
 # ------------------------------------------------------------------------------------------------ money
 
-MAX_FEN = 2**63 - 1  # the databases' BIGINT
+MAX_FEN = 10**13  # 1,000 亿元 in one amount: the same bound as screening's columns (ingest.columns.MAX_AMOUNT_FEN)
 _AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
@@ -117,8 +117,8 @@ def amount_to_fen(value: object, unit: str) -> int:
         if in_unit == YUAN:
             raise ValueProblem(f"金额“{value}”超过两位小数", f"amount {value!r} has more than two decimals")
         raise ValueProblem(f"以分为单位的金额应为整数：“{value}”", f"an amount in fen must be a whole number: {value!r}")
-    if fen > MAX_FEN:  # no amount of this system is that large; the ledger's columns are BIGINT fen
-        raise ValueProblem(f"金额过大：“{value}”（以分计不能超过 {MAX_FEN}）", f"amount too large: {value!r}")
+    if fen > MAX_FEN:  # no amount of this system comes near it, and every sum stays exact (decisions.md "Exact sums")
+        raise ValueProblem(f"金额超出范围（单笔不超过1000亿元）：“{value}”", f"amount out of range (at most 10^13 fen): {value!r}")
     return int(fen)
 
 
