@@ -252,4 +252,4 @@ def test_inputs_that_were_server_errors_are_refusals(web):
     facts = json.loads((Path(__file__).parents[2] / "examples" / "fanhuan" / "eligible_sme.json").read_text("utf-8"))
     body = json.dumps({"facts": {**facts, "paid_premium_last_year_yuan": "X"}}).replace('"X"', "1e400")
     r = c.post("/api/v1/evaluate", content=body, headers={"content-type": "application/json"})
-    assert r.status_code == 422 and r.json()["code"] == "invalid_facts" and "金额过大" in r.json()["message_zh"]
+    assert r.status_code == 422 and r.json()["code"] == "invalid_facts" and "金额超出范围" in r.json()["message_zh"]
