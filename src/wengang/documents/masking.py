@@ -86,6 +86,16 @@ def mask_bank_account(value: str) -> str:
     return " ".join([*groups, v[-4:]])
 
 
+def mask_account_for_display(value: str | None) -> str | None:
+    """An account as a list or page shows it: masked, or all stars when too short to keep any digits."""
+    if not value:
+        return None
+    try:
+        return mask_bank_account(value)
+    except DocumentError:
+        return "*" * len(value)
+
+
 def _hint(v: str) -> str:
     """An error message must not print a (possibly valid) identifier in full either."""
     return v[:2] + "…" if len(v) > 4 else "…"

@@ -25,6 +25,7 @@ register(
         "accounting_firm": "会计师事务所",
         "individual_business": "以单位形式参保的个体工商户",
         "public_institution": "机关事业单位",
+        "other": "其他",
         "large": "大型企业",
         "medium": "中型企业",
         "small": "小型企业",

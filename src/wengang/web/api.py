@@ -352,15 +352,9 @@ def _load(request: Request, p: Principal, decision_id: int) -> dict[str, Any]:
 
 
 def _mask_account(v: str | None) -> str | None:
-    from wengang.documents.errors import DocumentError
-    from wengang.documents.masking import mask_bank_account
+    from wengang.documents.masking import mask_account_for_display
 
-    if not v:
-        return None
-    try:
-        return mask_bank_account(v)
-    except DocumentError:
-        return "*" * len(v)
+    return mask_account_for_display(v)
 
 
 @router.get("/decisions/{decision_id}", summary="一个决定：应发金额、支付、追回、历史 / one decision")

@@ -376,15 +376,9 @@ def decision_page(decision_id: int, request: Request) -> Response:
 
 
 def _mask_account(v: str | None) -> str | None:
-    from wengang.documents.errors import DocumentError
-    from wengang.documents.masking import mask_bank_account
+    from wengang.documents.masking import mask_account_for_display
 
-    if not v:
-        return None
-    try:
-        return mask_bank_account(v)
-    except DocumentError:
-        return "*" * len(v)
+    return mask_account_for_display(v)
 
 
 def _portal_actor(request: Request, p: Principal, verb: str) -> tuple[str, str]:

@@ -20,6 +20,8 @@ from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
+from wengang.facts.unit import OrgType, SizeClass
+
 from ..errors import ApiError
 from . import router
 from .common import as_date, as_int, clause_url, form, page
@@ -27,17 +29,9 @@ from .portal import _evaluate, _result
 
 CHECK_CSRF_COOKIE = "wengang_check_csrf"
 
-ORG_TYPES = {
-    "enterprise": "企业",
-    "social_group": "社会团体",
-    "foundation": "基金会",
-    "social_service_org": "社会服务机构",
-    "law_firm": "律师事务所",
-    "accounting_firm": "会计师事务所",
-    "individual_business": "以单位形式参保的个体工商户",
-    "public_institution": "机关事业单位",
-}
-SIZES = {"": "未认定", "large": "大型企业", "medium": "中型企业", "small": "小型企业", "micro": "微型企业"}
+# the choices of the checker's form, labelled from the one code → Chinese table the decisions print with
+ORG_TYPES = {t.value: str(t) for t in OrgType}
+SIZES = {"": "未认定", **{c.value: str(c) for c in SizeClass}}
 FLAGS = {
     "serious_dishonesty": "列入严重违法失信名单",
     "zombie_clearance": "列入出清名单的僵尸企业",
