@@ -227,6 +227,28 @@ def _open(frame: _Frame) -> list[str]:
     ]
 
 
+def _value_grid(
+    x0: float, y0: float, pw: float, ph: float, ticks: list[int], tick_texts: list[str]
+) -> list[str]:
+    """The plot area and its horizontal grid lines with the value ticks (bar and line charts); the grid group is
+    left open for the caller to close."""
+    base_y, axis_max = y0 + ph, ticks[-1]
+    parts = [
+        f'<rect class="chart-plot" x="{_n(x0)}" y="{_n(y0)}" width="{_n(pw)}" height="{_n(ph)}" fill="none"/>',
+        '<g class="chart-grid">',
+    ]
+    for t, label in zip(ticks, tick_texts, strict=True):
+        y = base_y - ph * t / axis_max
+        parts.append(
+            f'<line x1="{_n(x0)}" y1="{_n(y)}" x2="{_n(x0 + pw)}" y2="{_n(y)}" stroke="{GRID_COLOUR}" stroke-width="1"/>'
+        )
+        parts.append(
+            f'<text class="chart-tick" x="{_n(x0 - 6)}" y="{_n(y)}" text-anchor="end" dominant-baseline="middle" '
+            f'font-size="{TICK_SIZE}" fill="{MUTED_COLOUR}">{_esc(label)}</text>'
+        )
+    return parts
+
+
 def _no_data(frame: _Frame) -> Svg:
     frame = dataclasses.replace(frame, height=min(frame.height, NO_DATA_HEIGHT))
     parts = _open(frame)
@@ -326,20 +348,7 @@ def bar_chart(
     axis_max = ticks[-1]
     base_y = y0 + ph
 
-    parts = _open(frame)
-    parts.append(
-        f'<rect class="chart-plot" x="{_n(x0)}" y="{_n(y0)}" width="{_n(pw)}" height="{_n(ph)}" fill="none"/>'
-    )
-    parts.append('<g class="chart-grid">')
-    for t, label in zip(ticks, tick_texts, strict=True):
-        y = base_y - ph * t / axis_max
-        parts.append(
-            f'<line x1="{_n(x0)}" y1="{_n(y)}" x2="{_n(x0 + pw)}" y2="{_n(y)}" stroke="{GRID_COLOUR}" stroke-width="1"/>'
-        )
-        parts.append(
-            f'<text class="chart-tick" x="{_n(x0 - 6)}" y="{_n(y)}" text-anchor="end" dominant-baseline="middle" '
-            f'font-size="{TICK_SIZE}" fill="{MUTED_COLOUR}">{_esc(label)}</text>'
-        )
+    parts = _open(frame) + _value_grid(x0, y0, pw, ph, ticks, tick_texts)
     parts.append("</g>")
 
     slot = pw / len(data)
@@ -571,20 +580,7 @@ def line_chart(
     base_y = y0 + ph
     slot = pw / len(xs)
 
-    parts = _open(frame)
-    parts.append(
-        f'<rect class="chart-plot" x="{_n(x0)}" y="{_n(y0)}" width="{_n(pw)}" height="{_n(ph)}" fill="none"/>'
-    )
-    parts.append('<g class="chart-grid">')
-    for t, label in zip(ticks, tick_texts, strict=True):
-        y = base_y - ph * t / axis_max
-        parts.append(
-            f'<line x1="{_n(x0)}" y1="{_n(y)}" x2="{_n(x0 + pw)}" y2="{_n(y)}" stroke="{GRID_COLOUR}" stroke-width="1"/>'
-        )
-        parts.append(
-            f'<text class="chart-tick" x="{_n(x0 - 6)}" y="{_n(y)}" text-anchor="end" dominant-baseline="middle" '
-            f'font-size="{TICK_SIZE}" fill="{MUTED_COLOUR}">{_esc(label)}</text>'
-        )
+    parts = _open(frame) + _value_grid(x0, y0, pw, ph, ticks, tick_texts)
     # Category labels: every k-th so they do not overlap.
     widest = max(text_width(x, TICK_SIZE) for x in xs) + 8
     every = max(1, -(-int(widest) // max(1, int(slot))))
