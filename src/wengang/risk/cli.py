@@ -15,6 +15,7 @@ import typer
 
 from wengang.casework.cli import DB, USER, YES, _interactive, _open, _reader, _run, console
 from wengang.inputs import YEAR_MAX, YEAR_MIN, InputError, parse_date
+from wengang.money import fen_to_yuan, format_yuan
 
 if TYPE_CHECKING:
     import polars as pl
@@ -207,7 +208,7 @@ def check_cmd(
             amount = (
                 ""
                 if r["amount_fen"] is None
-                else f"  涉及 {r['amount_fen'] // 100}.{r['amount_fen'] % 100:02d} 元"
+                else f"  涉及 {format_yuan(r['amount_fen'])}"
             )
             console.print(
                 f"⚠ [{r['severity']}] {r['label']}  [{r['citation']}]{amount}",
@@ -294,7 +295,7 @@ def _row(r: dict[str, Any]) -> dict[str, Any]:
     return {
         "编号": r["id"], "状态": STATUS_ZH[r["status"]], "等级": r["severity"], "疑点": r["label"],
         "对象": _mask_unit(r["subject_id"]), "姓名/单位": r["subject_name"], "地区": r["region_code"],
-        "年度": r["year"], "涉及金额（元）": "" if amount is None else f"{amount // 100}.{amount % 100:02d}",
+        "年度": r["year"], "涉及金额（元）": "" if amount is None else str(fen_to_yuan(amount)),
         "依据": r["citation"],
     }  # fmt: skip
 
