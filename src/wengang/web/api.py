@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from wengang.casework.models import Decision, Payment, Recovery, RecoveryReceipt, Review
 from wengang.casework.states import STATE_ZH
+from wengang.documents.masking import mask_account_for_display
 
 from . import accounts, idempotency, jobs
 from .access import V1
@@ -351,12 +352,6 @@ def _load(request: Request, p: Principal, decision_id: int) -> dict[str, Any]:
     return d
 
 
-def _mask_account(v: str | None) -> str | None:
-    from wengang.documents.masking import mask_account_for_display
-
-    return mask_account_for_display(v)
-
-
 @router.get("/decisions/{decision_id}", summary="一个决定：应发金额、支付、追回、历史 / one decision")
 def decision(decision_id: int, request: Request, p: Caller) -> Any:
     d = _load(request, p, decision_id)
@@ -365,9 +360,9 @@ def decision(decision_id: int, request: Request, p: Caller) -> Any:
                              "readings", "entitlement")}
     out["unit_id"] = d["unit_id"] if p.kind != "operator" else mask_id(d["unit_id"])
     out["state_zh"] = STATE_ZH.get(d["state"], d["state"])
-    out["account_no"] = _mask_account(d["account_no"])
+    out["account_no"] = mask_account_for_display(d["account_no"])
     out["payments"] = [{"id": x["id"], "kind": x["kind"], "amount_fen": x["amount_fen"], "channel": x["channel"],
-                        "account_no": _mask_account(x["account_no"])} for x in d["payments"]]
+                        "account_no": mask_account_for_display(x["account_no"])} for x in d["payments"]]
     out["recoveries"] = [{k: x[k] for k in ("id", "kind", "amount_fen", "reason")} for x in d["recoveries"]]
     out["history"] = [{k: h[k] for k in ("seq", "at", "actor", "action", "reason")}
                       | {"before": json.loads(h["before"] or "null"), "after": json.loads(h["after"] or "null")}
@@ -496,7 +491,7 @@ def payments(request: Request, _: Caller, decision_id: int | None = None,
     if decision_id is not None:
         q = q.where(P.decision_id == decision_id)
     rows = _led(request).read(q.limit(page_size).offset((page - 1) * page_size))
-    return [r | {"account_no": _mask_account(r["account_no"])} for r in rows]
+    return [r | {"account_no": mask_account_for_display(r["account_no"])} for r in rows]
 
 
 class BatchIn(Strict):

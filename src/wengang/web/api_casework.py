@@ -32,6 +32,7 @@ from sqlalchemy import select
 
 from wengang.casework.models import OutboxMessage
 from wengang.casework.states import STATE_ZH
+from wengang.documents.masking import mask_account_for_display
 
 from . import idempotency
 from .access import V1
@@ -59,12 +60,6 @@ def _cfg(request: Request) -> Any:
 
 def _json(obj: Any) -> Any:
     return json.loads(json.dumps(obj, ensure_ascii=False, default=str))
-
-
-def _mask_account(v: str | None) -> str | None:
-    from .api import _mask_account as mask
-
-    return mask(v)
 
 
 def _program(name: str) -> str:
@@ -388,7 +383,7 @@ def account_changes(request: Request, _: Caller, pending: bool = True,
                     decision_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None) -> Any:
     rows = _led(request).account_changes(decision_id=decision_id, pending=pending)
     keep = ("id", "decision_id", "seq", "kind", "requested_by", "reason", "approver", "approve")
-    return _json([{k: r.get(k) for k in keep} | {"account_no": _mask_account(r["account_no"])} for r in rows])
+    return _json([{k: r.get(k) for k in keep} | {"account_no": mask_account_for_display(r["account_no"])} for r in rows])
 
 
 class ApprovalIn(Strict):

@@ -21,6 +21,7 @@ from wengang.casework import query
 from wengang.casework.models import Decision, PublicityEntry, PublicityList, Review
 from wengang.casework.procedure import procedure
 from wengang.casework.states import STATE_ZH, TRANSITIONS
+from wengang.documents.masking import mask_account_for_display
 from wengang.reports.charts import MONEY, bar_chart, count, hbar_chart
 
 from .. import jobs
@@ -370,15 +371,9 @@ def decision_page(decision_id: int, request: Request) -> Response:
         basis_url=cite_url(d["policy_doc"], d["clause"]),
         readings=_readings_zh(d["readings"]),
         explanation_lines=[x for x in (d["explanation"] or "").splitlines() if x.strip()],
-        account=_mask_account(d["account_no"]),
+        account=mask_account_for_display(d["account_no"]),
         portal=p.kind != "operator",
     )
-
-
-def _mask_account(v: str | None) -> str | None:
-    from wengang.documents.masking import mask_account_for_display
-
-    return mask_account_for_display(v)
 
 
 def _portal_actor(request: Request, p: Principal, verb: str) -> tuple[str, str]:
@@ -511,7 +506,7 @@ def review_queue(request: Request) -> Response:
         )
         changes = led(request).account_changes()
         for c in changes:
-            c["account_masked"] = _mask_account(c["account_no"])
+            c["account_masked"] = mask_account_for_display(c["account_no"])
     return page(
         request,
         "review_queue.html",
