@@ -36,6 +36,9 @@ def _case_group(ctx: typer.Context, signing_key: str = KEY_OPT, checkpoints: str
                 checkpoints_db: str = CPDB_OPT) -> None:
     """稳岗返还等经办台账 / casework ledger."""
     CONFIG.update(signing_key=signing_key, checkpoints=checkpoints, checkpoints_db=checkpoints_db)
+    # closed last-in first-out: sign the new heads with these settings, then forget them, so that a later
+    # command in the same process (another group, such as `risk import`) does not sign with this command's key
+    ctx.call_on_close(CONFIG.clear)
     ctx.call_on_close(_finish_all)
 
 
