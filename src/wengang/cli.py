@@ -20,10 +20,14 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from wengang.allocator import keep_freed_memory
+
 # Start-up time (docs/performance.md): nothing heavy at import. Polars, pyarrow, SQLAlchemy, the rules engine,
 # screening and the document writers are imported inside the commands that use them; a guard test keeps it so.
 from wengang.cli_errors import WengangGroup, say
 from wengang.inputs import YEAR_MAX, YEAR_MIN, check_fields, check_program, expect_shape, parse_date
+
+keep_freed_memory(sys.argv)  # before any command imports Polars (wengang.allocator says why)
 
 app = typer.Typer(
     help=(

@@ -1,0 +1,30 @@
+"""How long Polars' allocator keeps memory a command has freed, before handing it back to the system.
+
+Polars allocates through jemalloc, configured to return freed pages after 0.5 s (dirty) and 1 s (muzzy).
+A screening run frees and reallocates gigabytes within seconds (each table read, checked, aggregated,
+dropped), so the same memory is given back and faulted in again: at 1 M units ≈ 15 % of the run's CPU
+went to the kernel zeroing fresh pages (docs/performance.md). A command keeps freed pages for 10 s
+instead (jemalloc's own default), long enough to be reused within a run. Kept pages raise the peak RSS
+(≈ 2.1 → 2.8 GB at 1 M units), so a run given ``--memory-limit`` keeps Polars' prompt return: the memory model
+of that option was measured with it. An operator's own ``_RJEM_MALLOC_CONF`` wins.
+See docs/decisions.md, "Allocator: freed memory kept for 10 s".
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+ENV = "_RJEM_MALLOC_CONF"  # read once, when Polars' library first allocates
+KEEP_FREED = "dirty_decay_ms:10000,muzzy_decay_ms:10000"
+MEMORY_LIMIT_OPTION = "--memory-limit"
+
+
+def keep_freed_memory(argv: Sequence[str]) -> bool:
+    """Set the allocator's decay for this process (and its children), unless the operator set it or the
+    command line ``argv`` asks for a memory limit. Must run before Polars is imported (afterwards it changes
+    nothing); True when it set it."""
+    if ENV in os.environ or any(a.startswith(MEMORY_LIMIT_OPTION) for a in argv):
+        return False
+    os.environ[ENV] = KEEP_FREED
+    return True
