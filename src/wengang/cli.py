@@ -20,14 +20,14 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from wengang.allocator import keep_freed_memory
-
 # Start-up time (docs/performance.md): nothing heavy at import. Polars, pyarrow, SQLAlchemy, the rules engine,
 # screening and the document writers are imported inside the commands that use them; a guard test keeps it so.
 from wengang.cli_errors import WengangGroup, say
 from wengang.inputs import YEAR_MAX, YEAR_MIN, check_fields, check_program, expect_shape, parse_date
+from wengang.runtime import collect_less_often, keep_freed_memory
 
-keep_freed_memory(sys.argv)  # before any command imports Polars (wengang.allocator says why)
+keep_freed_memory(sys.argv)  # before any command imports Polars (wengang.runtime says why)
+collect_less_often()
 
 app = typer.Typer(
     help=(

@@ -1,4 +1,4 @@
-"""The CLI keeps freed memory for Polars' allocator (wengang.allocator): set before Polars loads, never over the
+"""The CLI keeps freed memory for Polars' allocator (wengang.runtime): set before Polars loads, never over the
 operator's own setting, and not for a run given a memory limit."""
 
 from __future__ import annotations
@@ -8,15 +8,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-from wengang.allocator import ENV, KEEP_FREED
+from wengang.runtime import ENV, GC_THRESHOLD, KEEP_FREED
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 PROBE = """
 import os, sys
 sys.argv = ["wengang", *sys.argv[1:]]
 import wengang.cli
+import gc
+assert gc.get_threshold() == {th}, gc.get_threshold()
 print("polars" in sys.modules, os.environ.get("{env}", ""))
-""".replace("{env}", ENV)
+""".replace("{env}", ENV).replace("{th}", repr(GC_THRESHOLD))
 
 
 def probe(*args: str, env: dict[str, str] | None = None) -> tuple[str, str]:

@@ -1,4 +1,6 @@
-"""How long Polars' allocator keeps memory a command has freed, before handing it back to the system.
+"""How a command's process manages memory: Polars' allocator and Python's garbage collector.
+
+**Allocator.** How long Polars' allocator keeps memory a command has freed, before handing it back to the system.
 
 Polars allocates through jemalloc, configured to return freed pages after 0.5 s (dirty) and 1 s (muzzy).
 A screening run frees and reallocates gigabytes within seconds (each table read, checked, aggregated,
@@ -8,10 +10,15 @@ instead (jemalloc's own default), long enough to be reused within a run. Kept pa
 (≈ 2.1 → 2.8 GB at 1 M units), so a run given ``--memory-limit`` keeps Polars' prompt return: the memory model
 of that option was measured with it. An operator's own ``_RJEM_MALLOC_CONF`` wins.
 See docs/decisions.md, "Allocator: freed memory kept for 10 s".
+
+**Garbage collector.** A command builds many short-lived Python objects (policy documents, Polars expressions)
+and few cycles: with Python's default threshold (a collection every 700 allocations) a 1 M-unit screen ran 200
+collections, ≈ 0.3 s of the run under load; a threshold of 100,000 leaves 7 (docs/performance.md).
 """
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Sequence
 
@@ -28,3 +35,11 @@ def keep_freed_memory(argv: Sequence[str]) -> bool:
         return False
     os.environ[ENV] = KEEP_FREED
     return True
+
+
+GC_THRESHOLD = (100_000, 50, 100)
+
+
+def collect_less_often() -> None:
+    """Raise the garbage collector's thresholds for this process (cycles are still collected)."""
+    gc.set_threshold(*GC_THRESHOLD)
