@@ -43,8 +43,10 @@ SIM_ID = re.compile(r"^[0-9a-f]{12}$")
 MAX_RUNNING = 1
 MAX_DRAFT_BYTES = 1024 * 1024
 TIMEOUT_SECONDS = 3600
-FILES = {"xlsx": ("simulation.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-         "html": ("simulation.html", "text/html; charset=utf-8")}
+FILES = {
+    "xlsx": ("simulation.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "html": ("simulation.html", "text/html; charset=utf-8"),
+}
 _LOCK = threading.RLock()
 
 
@@ -86,8 +88,10 @@ def get(cfg: Any, sid: str) -> dict[str, Any]:
     meta = json.loads((f / "meta.json").read_text(encoding="utf-8"))
     if meta["state"] == "running" and not _alive(meta.get("pid")) and not _thread_owns(sid):
         done = (f / "simulation.json").is_file()
-        meta |= {"state": "done" if done else "failed",
-                 "error": None if done else "测算进程已中断（服务重启？），请重新发起"}
+        meta |= {
+            "state": "done" if done else "failed",
+            "error": None if done else "测算进程已中断（服务重启？），请重新发起",
+        }
     return meta
 
 
@@ -126,8 +130,10 @@ def parse_pairs(text: str, label: str) -> dict[str, str]:
             continue
         k, eq, v = line.partition("=")
         if not eq or not k.strip() or not v.strip():
-            raise _refuse(f"{label}应写成“名称=取值”，每行一个：{line.strip()}",
-                          f"{label}: write name=value, one per line: {line.strip()!r}")
+            raise _refuse(
+                f"{label}应写成“名称=取值”，每行一个：{line.strip()}",
+                f"{label}: write name=value, one per line: {line.strip()!r}",
+            )
         out[k.strip()] = v.strip()
     return out
 
@@ -153,8 +159,9 @@ def check_draft(path: Path, shown: str) -> None:
         msgs = [str(e).replace(str(path), shown) for e in exc.all_errors]
         zh = "；".join(m.partition(" / ")[0] for m in msgs)
         en = "; ".join(m.partition(" / ")[2] or m for m in msgs)
-        raise LedgerError("policy_refused", f"政策文件未通过校验：{zh}", f"the policy file does not check: {en}") \
-            from None
+        raise LedgerError(
+            "policy_refused", f"政策文件未通过校验：{zh}", f"the policy file does not check: {en}"
+        ) from None
 
 
 def fund_yaml(fund: dict[str, str]) -> str | None:
@@ -166,10 +173,21 @@ def fund_yaml(fund: dict[str, str]) -> str | None:
     given = {k: v for k, v in fund.items() if v}
     if not given:
         return None
-    missing = [zh for k, zh in (("region", "基金地区"), ("year", "基金年度"), ("balance", "滚存结余"),
-                                ("spending", "年度支出")) if not fund.get(k)]
+    missing = [
+        zh
+        for k, zh in (
+            ("region", "基金地区"),
+            ("year", "基金年度"),
+            ("balance", "滚存结余"),
+            ("spending", "年度支出"),
+        )
+        if not fund.get(k)
+    ]
     if missing:
-        raise _refuse(f"基金数据须填全：缺少{'、'.join(missing)}", "fund: region, year, balance and spending are all needed")
+        raise _refuse(
+            f"基金数据须填全：缺少{'、'.join(missing)}",
+            "fund: region, year, balance and spending are all needed",
+        )
     try:
         region = resolve_region(fund["region"]).key
         money(fund["balance"], "滚存结余")
@@ -182,10 +200,20 @@ def fund_yaml(fund: dict[str, str]) -> str | None:
     year = int(fund["year"]) if str(fund["year"]).isdigit() else 0
     months = int(fund.get("months") or 12) if str(fund.get("months") or 12).isdigit() else 0
     if not 2000 <= year <= 2100 or not 1 <= months <= 12:
-        raise _refuse("基金年度应为 2000～2100 的年份，支出月数应为 1～12",
-                      "fund year: 2000..2100; months: 1..12")
-    return json.dumps({"region": region, "year": year, "balance": fund["balance"], "spending": fund["spending"],
-                       "months": months, "source": "网页录入"}, ensure_ascii=False)
+        raise _refuse(
+            "基金年度应为 2000～2100 的年份，支出月数应为 1～12", "fund year: 2000..2100; months: 1..12"
+        )
+    return json.dumps(
+        {
+            "region": region,
+            "year": year,
+            "balance": fund["balance"],
+            "spending": fund["spending"],
+            "months": months,
+            "source": "网页录入",
+        },
+        ensure_ascii=False,
+    )
 
 
 def population(ledger: Any, job_id: int) -> tuple[Path, dict[str, Any]]:
@@ -194,20 +222,35 @@ def population(ledger: Any, job_id: int) -> tuple[Path, dict[str, Any]]:
     out = jobs.out_dir(ledger, job_id)  # refuses a run not done
     features = out / "features.parquet"
     if not features.is_file():
-        raise LedgerError("not_ready", f"第 {job_id} 次筛查没有派生特征（features.parquet），不能用作测算人群",
-                          f"screening run {job_id} kept no features.parquet")
+        raise LedgerError(
+            "not_ready",
+            f"第 {job_id} 次筛查没有派生特征（features.parquet），不能用作测算人群",
+            f"screening run {job_id} kept no features.parquet",
+        )
     return features, job["params"]
 
 
-def start(ledger: Any, cfg: Any, *, job_id: int, settings: dict[str, str], variant_date: date | None,
-          fund: dict[str, str], draft: tuple[str, bytes] | None, actor: str, wait: bool = False) -> str:
+def start(
+    ledger: Any,
+    cfg: Any,
+    *,
+    job_id: int,
+    settings: dict[str, str],
+    variant_date: date | None,
+    fund: dict[str, str],
+    draft: tuple[str, bytes] | None,
+    actor: str,
+    wait: bool = False,
+) -> str:
     """Check the inputs, keep them in a new simulation folder and run ``wengang simulate`` on them."""
     features, params = population(ledger, job_id)
     program = params.get("program") or "fanhuan"
     readings = dict(params.get("readings") or {})
     if not settings and draft is None and variant_date is None:
-        raise _refuse("请给出方案：改变的参数、政策文件（草稿）或方案审核日期",
-                      "give the variant: parameters, a policy file or a variant date")
+        raise _refuse(
+            "请给出方案：改变的参数、政策文件（草稿）或方案审核日期",
+            "give the variant: parameters, a policy file or a variant date",
+        )
     check_settings(settings)
     fund_text = fund_yaml(fund)
     sid = uuid.uuid4().hex[:12]
@@ -240,26 +283,63 @@ def start(ledger: Any, cfg: Any, *, job_id: int, settings: dict[str, str], varia
             import shutil
 
             shutil.rmtree(f, ignore_errors=True)
-            raise LedgerError("busy", "已有测算在运行，请等它完成后再发起（本机算力由筛查与测算共用）",
-                              "a simulation is already running; start another when it is done")
-        meta = {"id": sid, "state": "running", "job_id": job_id, "program": program, "date": params.get("date"),
-                "variant_date": variant_date.isoformat() if variant_date else None, "settings": settings,
-                "readings": readings, "draft": draft_name, "fund": fund_text is not None, "created_by": actor,
-                "created_at": iso(cfg.clock()), "finished_at": None, "error": None, "pid": None}
+            raise LedgerError(
+                "busy",
+                "已有测算在运行，请等它完成后再发起（本机算力由筛查与测算共用）",
+                "a simulation is already running; start another when it is done",
+            )
+        meta = {
+            "id": sid,
+            "state": "running",
+            "job_id": job_id,
+            "program": program,
+            "date": params.get("date"),
+            "variant_date": variant_date.isoformat() if variant_date else None,
+            "settings": settings,
+            "readings": readings,
+            "draft": draft_name,
+            "fund": fund_text is not None,
+            "created_by": actor,
+            "created_at": iso(cfg.clock()),
+            "finished_at": None,
+            "error": None,
+            "pid": None,
+        }
         _write_meta(f, meta)
         _RUNNING.add(sid)
     args = _command(features, f, program, params, settings, readings, variant_date, draft_path, fund_text)
     if wait:
         _run(cfg, f, meta, args)
     else:
-        threading.Thread(target=_run, args=(cfg, f, meta, args), daemon=True, name=f"wengang-sim-{sid}").start()
+        threading.Thread(
+            target=_run, args=(cfg, f, meta, args), daemon=True, name=f"wengang-sim-{sid}"
+        ).start()
     return sid
 
 
-def _command(features: Path, f: Path, program: str, params: dict[str, Any], settings: dict[str, str],
-             readings: dict[str, str], variant_date: date | None, draft: Path | None, fund: str | None) -> list[str]:
-    args = [sys.executable, "-m", "wengang", "simulate", str(features), "--out", str(f), "--program", program,
-            "--json"]
+def _command(
+    features: Path,
+    f: Path,
+    program: str,
+    params: dict[str, Any],
+    settings: dict[str, str],
+    readings: dict[str, str],
+    variant_date: date | None,
+    draft: Path | None,
+    fund: str | None,
+) -> list[str]:
+    args = [
+        sys.executable,
+        "-m",
+        "wengang",
+        "simulate",
+        str(features),
+        "--out",
+        str(f),
+        "--program",
+        program,
+        "--json",
+    ]
     if params.get("date"):
         args += ["--date", str(params["date"])]
     if variant_date is not None:
@@ -295,15 +375,29 @@ def _run(cfg: Any, f: Path, meta: dict[str, Any], args: list[str]) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.communicate()
-            _write_meta(f, meta | {"state": "failed", "finished_at": iso(cfg.clock()),
-                                   "error": f"测算超过 {TIMEOUT_SECONDS // 60} 分钟未完成，已停止；请在服务器上用 wengang simulate"})
+            _write_meta(
+                f,
+                meta
+                | {
+                    "state": "failed",
+                    "finished_at": iso(cfg.clock()),
+                    "error": f"测算超过 {TIMEOUT_SECONDS // 60} 分钟未完成，已停止；请在服务器上用 wengang simulate",
+                },
+            )
             return
         if proc.returncode == 0 and (f / "simulation.json").is_file():
             _write_meta(f, meta | {"state": "done", "finished_at": iso(cfg.clock())})
         else:
-            _write_meta(f, meta | {"state": "failed", "finished_at": iso(cfg.clock()),
-                                   "error": _message(err.decode("utf-8", "replace"), f) or
-                                   f"测算失败（退出码 {proc.returncode}）"})
+            _write_meta(
+                f,
+                meta
+                | {
+                    "state": "failed",
+                    "finished_at": iso(cfg.clock()),
+                    "error": _message(err.decode("utf-8", "replace"), f)
+                    or f"测算失败（退出码 {proc.returncode}）",
+                },
+            )
     except Exception as exc:  # noqa: BLE001 - any failure is the simulation's result, shown to the operator
         _write_meta(f, meta | {"state": "failed", "finished_at": iso(cfg.clock()), "error": str(exc)[:2000]})
     finally:

@@ -66,7 +66,7 @@ def risk_queue_page(request: Request) -> Response:
 
     q = request.query_params
     status = q.get("status", "open")
-    filters = {
+    filters: dict[str, Any] = {
         "status": [status] if status else [],
         "check": [q["check"]] if q.get("check") else [],
         "severity": [q["severity"]] if q.get("severity") else [],
@@ -75,13 +75,17 @@ def risk_queue_page(request: Request) -> Response:
     if filters["check"] and filters["check"][0] not in CHECKS:
         raise ApiError(422, "invalid_input", f"未知核查项：{filters['check'][0]}", "unknown check", "check")
     if filters["severity"] and filters["severity"][0] not in SEVERITIES:
-        raise ApiError(422, "invalid_input", f"风险等级只能是 {'、'.join(SEVERITIES)}", "unknown severity", "severity")
+        raise ApiError(
+            422, "invalid_input", f"风险等级只能是 {'、'.join(SEVERITIES)}", "unknown severity", "severity"
+        )
     current = page_number(request)
     total = risk_queue.count_flags(led(request), **filters)
     rows = risk_queue.list_flags(led(request), **filters, limit=RISK_PAGE, offset=(current - 1) * RISK_PAGE)
     for r in rows:
         labels = CHECKS[r["check_id"]].evidence if r["check_id"] in CHECKS else {}
-        r["evidence_rows"] = [(labels.get(k, k), "—" if v is None else _shown(v)) for k, v in r["evidence"].items()]
+        r["evidence_rows"] = [
+            (labels.get(k, k), "—" if v is None else _shown(v)) for k, v in r["evidence"].items()
+        ]
         r["subject_shown"] = mask_id(r["subject_id"])
         r["verdict"] = _verdict(r)
     p = current_principal(request)
@@ -93,8 +97,12 @@ def risk_queue_page(request: Request) -> Response:
         checks={k: c.label for k, c in CHECKS.items()},
         severities=SEVERITIES,
         statuses=risk_queue.STATUS_ZH,
-        filters={"status": status, "check": q.get("check", ""), "severity": q.get("severity", ""),
-                 "region": q.get("region", "")},
+        filters={
+            "status": status,
+            "check": q.get("check", ""),
+            "severity": q.get("severity", ""),
+            "region": q.get("region", ""),
+        },
         can_review="auditor" in p.roles,
     )
 
@@ -102,7 +110,9 @@ def risk_queue_page(request: Request) -> Response:
 def _reason(f: dict[str, str], label: str) -> str:
     reason = need(f, "reason", label)
     if len(reason) > 500:
-        raise ApiError(422, "invalid_input", f"{label}不超过 500 字", "reason: at most 500 characters", "reason")
+        raise ApiError(
+            422, "invalid_input", f"{label}不超过 500 字", "reason: at most 500 characters", "reason"
+        )
     return reason
 
 
@@ -132,8 +142,13 @@ async def risk_confirm(flag_id: int, request: Request) -> Response:
         try:
             amount_fen = yuan_to_fen(f["amount_yuan"].replace(",", ""))
         except (MoneyError, ValueError, ArithmeticError):
-            raise ApiError(422, "invalid_input", f"追回金额应为元，至多两位小数：{f['amount_yuan']}",
-                           "amount: yuan with at most two decimals", "amount_yuan") from None
+            raise ApiError(
+                422,
+                "invalid_input",
+                f"追回金额应为元，至多两位小数：{f['amount_yuan']}",
+                "amount: yuan with at most two decimals",
+                "amount_yuan",
+            ) from None
     await run_in_threadpool(
         lambda: risk_queue.confirm_flag(led(request), flag_id, p.login, reason=reason, amount_fen=amount_fen)
     )
@@ -143,8 +158,14 @@ async def risk_confirm(flag_id: int, request: Request) -> Response:
 # ------------------------------------------------------------------ notices (outbox)
 OUTBOX_STATE_ZH = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "发送失败"}
 CHANNEL_ZH = {"sms": "短信", "portal": "网上办事大厅", "letter": "书面告知书"}
-TEMPLATE_ZH = {"offer": "告知（待确认）", "inform": "告知（无需申请）", "reminder": "提醒确认", "declined": "放弃确认",
-               "bounced": "退回通知", "paid": "到账通知"}
+TEMPLATE_ZH = {
+    "offer": "告知（待确认）",
+    "inform": "告知（无需申请）",
+    "reminder": "提醒确认",
+    "declined": "放弃确认",
+    "bounced": "退回通知",
+    "paid": "到账通知",
+}
 
 
 @router.get("/notices", include_in_schema=False)
@@ -152,8 +173,13 @@ def notices_page(request: Request) -> Response:
     OB = OutboxMessage.__table__.c
     state = request.query_params.get("state") or ""
     if state and state not in OUTBOX_STATE_ZH:
-        raise ApiError(422, "invalid_input", f"发送状态只能是 {'、'.join(OUTBOX_STATE_ZH.values())}", "unknown state",
-                       "state")
+        raise ApiError(
+            422,
+            "invalid_input",
+            f"发送状态只能是 {'、'.join(OUTBOX_STATE_ZH.values())}",
+            "unknown state",
+            "state",
+        )
     current = page_number(request)
     cond = [OB.state == state] if state else []
     counts = {r["state"]: r["n"] for r in led(request).read(
@@ -222,6 +248,11 @@ def bank_files_page(request: Request) -> Response:
         .limit(200)
     )
     p = current_principal(request)
-    return page(request, "bank_files.html", files=files, returns=returns, bounces=bounces,
-                can_download="payer" in p.roles)
-
+    return page(
+        request,
+        "bank_files.html",
+        files=files,
+        returns=returns,
+        bounces=bounces,
+        can_download="payer" in p.roles,
+    )

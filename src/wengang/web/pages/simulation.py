@@ -130,8 +130,10 @@ def simulation_page(sim_id: str, request: Request) -> Response:
         reserve = x | {
             "before": _years(x["before_years"]),
             "after": _years(x["after_years"]),
-            "rows": [row | {"before_zh": MET[row["before"]], "after_zh": MET[row["after"]]}
-                     for row in x["preconditions"]],
+            "rows": [
+                row | {"before_zh": MET[row["before"]], "after_zh": MET[row["after"]]}
+                for row in x["preconditions"]
+            ],
         }
     return page(
         request,
@@ -150,7 +152,12 @@ def _file(request: Request, sim_id: str, kind: str) -> FileResponse:
     name, media = simulations.FILES[kind]
     path = simulations.folder(cfg(request), sim_id) / name
     if not path.is_file():
-        raise ApiError(404, "not_found", f"测算 {sim_id} 尚无{name}（未完成或失败）", f"simulation {sim_id} has no {name}")
+        raise ApiError(
+            404,
+            "not_found",
+            f"测算 {sim_id} 尚无{name}（未完成或失败）",
+            f"simulation {sim_id} has no {name}",
+        )
     # the HTML report is self-contained (its own styles): a download, never shown under this site's CSP
     return FileResponse(path, media_type=media, filename=f"测算{sim_id}-{name}")
 
