@@ -43,6 +43,7 @@ SIM_ID = re.compile(r"^[0-9a-f]{12}$")
 MAX_RUNNING = 1
 MAX_DRAFT_BYTES = 1024 * 1024
 TIMEOUT_SECONDS = 3600
+STARTING_SECONDS = 60  # a run recorded this recently without a child pid is still starting
 FILES = {
     "xlsx": ("simulation.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     "html": ("simulation.html", "text/html; charset=utf-8"),
@@ -86,13 +87,32 @@ def get(cfg: Any, sid: str) -> dict[str, Any]:
     """The simulation's ``meta.json``, its state made current (a child gone without its thread: see module)."""
     f = folder(cfg, sid)
     meta = json.loads((f / "meta.json").read_text(encoding="utf-8"))
-    if meta["state"] == "running" and not _alive(meta.get("pid")) and not _thread_owns(sid):
+    if (
+        meta["state"] == "running"
+        and not _alive(meta.get("pid"))
+        and not _thread_owns(sid)
+        and not _starting(meta)
+    ):
         done = (f / "simulation.json").is_file()
         meta |= {
             "state": "done" if done else "failed",
             "error": None if done else "测算进程已中断（服务重启？），请重新发起",
         }
     return meta
+
+
+def _starting(meta: dict[str, Any]) -> bool:
+    """Recorded but its child not yet started (another worker's thread is between the two writes)."""
+    from datetime import UTC, datetime
+
+    if meta.get("pid"):
+        return False
+    try:
+        at = datetime.fromisoformat(meta["created_at"])
+    except (KeyError, TypeError, ValueError):
+        return False
+    at = at if at.tzinfo else at.replace(tzinfo=UTC)
+    return (datetime.now(UTC) - at).total_seconds() < STARTING_SECONDS
 
 
 def result(cfg: Any, sid: str) -> dict[str, Any] | None:
