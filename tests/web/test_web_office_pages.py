@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 from sqlalchemy import select
 
-from wengang.casework.models import AuditEvent
+from wengang.casework.models import AuditEvent, RiskFlag
 from wengang.casework.risk_queue import FLAG_COLUMNS, import_flags
 from wengang.web import jobs
 
@@ -229,9 +229,7 @@ def flags(web: Any) -> dict[str, int]:
                   label="疑点：短期参保领取失业保险金", citation="内人社发〔2025〕18号 五", quote="短期参保领取失业保险金",
                   evidence=json.dumps({"claim_id": "C1", "paid_months": 3, "threshold": 12}))]
     import_flags(web.ledger, pl.DataFrame(rows).select(FLAG_COLUMNS), "auditor")
-    by = {r["flag_key"]: r["id"] for r in web.ledger.read(select(
-        __import__("wengang.casework.models", fromlist=["RiskFlag"]).RiskFlag.__table__))}
-    return by
+    return {r["flag_key"]: r["id"] for r in web.ledger.read(select(RiskFlag.__table__))}
 
 
 def test_risk_queue_lists_flags_with_evidence_and_filters(web, flags):
@@ -242,6 +240,7 @@ def test_risk_queue_lists_flags_with_evidence_and_filters(web, flags):
     assert "符合筛选的疑点 3 条" in r.text
     assert UNIT_A not in r.text and "152301199001010015" not in r.text  # identifiers masked, evidence too
     assert "劳务派遣单位" in r.text and "差额（分，正数为少分配）" in r.text  # evidence under the check's labels
+    assert "50,000 分（500.00元）" in r.text
     assert 'class="cite"' in r.text  # the citation links to its clause
     assert r.text.count('action="/risk/') == 6  # clear and confirm on each open flag
     low = auditor.get("/risk", params={"severity": "低"}, headers=HTML)
@@ -302,8 +301,8 @@ def test_notices_page_lists_the_outbox_masked(web):
     assert r.text.count("告知书 PDF") == 3 and f'href="/decisions/{web.ids[UNIT_A]}"' in r.text
     assert "没有符合条件的消息" in clerk.get("/notices", params={"state": "sent"}, headers=HTML).text
     assert clerk.get("/notices", params={"state": "lost"}, headers=HTML).status_code == 422
-    cashier = clerk_free = web.client("cashier").get("/notices", headers=HTML)
-    assert cashier.status_code == 200 and "经办人员可下载" in clerk_free.text
+    cashier = web.client("cashier").get("/notices", headers=HTML)
+    assert cashier.status_code == 200 and "经办人员可下载" in cashier.text
     assert web.client("danwei").get("/notices", headers=HTML).status_code == 403
 
 

@@ -32,7 +32,7 @@ from wengang.documents.masking import mask_account_for_display
 from ..auth import current_principal, mask_id
 from ..errors import ApiError
 from . import router
-from .common import DONE, back, form, led, need, page, page_number, pager
+from .common import DONE, back, form, led, need, page, page_number, pager, yuan
 
 DONE.update(
     risk_cleared="疑点已排除，理由已记录。",
@@ -42,9 +42,16 @@ RISK_PAGE = 50
 _ID_SHAPE = re.compile(r"^(?:\d{17}[\dXx]|\d{15}|[0-9A-HJ-NP-RTUW-Y]{2}\d{6}[0-9A-HJ-NP-RTUW-Y]{10})$")
 
 
-def _shown(value: Any) -> Any:
-    """An evidence value as the page shows it: an ID number or a credit code masked, the rest as it is."""
-    return mask_id(value) if isinstance(value, str) and _ID_SHAPE.match(value.strip()) else value
+def _shown(key: str, value: Any) -> Any:
+    """An evidence value as the page shows it: an ID number or a credit code masked, an amount in fen also in 元,
+    the rest as it is."""
+    if value is None:
+        return "—"
+    if isinstance(value, str) and _ID_SHAPE.match(value.strip()):
+        return mask_id(value)
+    if key.endswith("_fen") and isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,} 分（{yuan(value)}）"
+    return value
 
 
 def _verdict(r: dict[str, Any]) -> str:
@@ -83,9 +90,7 @@ def risk_queue_page(request: Request) -> Response:
     rows = risk_queue.list_flags(led(request), **filters, limit=RISK_PAGE, offset=(current - 1) * RISK_PAGE)
     for r in rows:
         labels = CHECKS[r["check_id"]].evidence if r["check_id"] in CHECKS else {}
-        r["evidence_rows"] = [
-            (labels.get(k, k), "—" if v is None else _shown(v)) for k, v in r["evidence"].items()
-        ]
+        r["evidence_rows"] = [(labels.get(k, k), _shown(k, v)) for k, v in r["evidence"].items()]
         r["subject_shown"] = mask_id(r["subject_id"])
         r["verdict"] = _verdict(r)
     p = current_principal(request)
