@@ -298,12 +298,20 @@ def test_notices_page_lists_the_outbox_masked(web):
     assert r.status_code == 200
     _labelled(r.text)
     assert "待发送 3 条" in r.text and "13800000000" not in r.text and "138****0000" in r.text
-    assert r.text.count("告知书 PDF") == 3 and f'href="/decisions/{web.ids[UNIT_A]}"' in r.text
+    assert f'href="/decisions/{web.ids[UNIT_A]}"' in r.text
+    assert r.text.count("尚未作出决定") == 3 and "/letter" not in r.text  # notified only: no letter yet (the API: 409)
     assert "没有符合条件的消息" in clerk.get("/notices", params={"state": "sent"}, headers=HTML).text
     assert clerk.get("/notices", params={"state": "lost"}, headers=HTML).status_code == 422
-    cashier = web.client("cashier").get("/notices", headers=HTML)
-    assert cashier.status_code == 200 and "经办人员可下载" in cashier.text
     assert web.client("danwei").get("/notices", headers=HTML).status_code == 403
+    # once decided (复审通过, 公示), its letter is linked, and the link gives the PDF
+    from .test_web_casework_api import _to_publicized
+
+    did = _to_publicized(web)
+    r = clerk.get("/notices", headers=HTML)
+    assert r.text.count(f'href="/api/v1/decisions/{did}/letter"') >= 1
+    assert clerk.get(f"/api/v1/decisions/{did}/letter").content.startswith(b"%PDF")
+    cashier = web.client("cashier").get("/notices", headers=HTML)  # reads the list; the letter is the 经办's
+    assert cashier.status_code == 200 and "经办人员可下载" in cashier.text and "/letter" not in cashier.text
 
 
 def test_bank_files_page_lists_files_and_returns(web, tmp_path):

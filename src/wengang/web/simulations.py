@@ -23,6 +23,7 @@ Nothing here writes the ledger: no money moves and no decision changes; ``meta.j
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -30,6 +31,7 @@ import subprocess
 import sys
 import threading
 import uuid
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -136,6 +138,20 @@ _RUNNING: set[str] = set()  # simulations this process's threads are waiting on
 def _thread_owns(sid: str) -> bool:
     with _LOCK:
         return sid in _RUNNING
+
+
+@contextlib.contextmanager
+def _start_lock(cfg: Any) -> Iterator[None]:
+    """An exclusive lock on ``simulations/.start.lock`` (the workers of a service share the work folder)."""
+    import fcntl
+
+    root(cfg).mkdir(parents=True, exist_ok=True)
+    with open(root(cfg) / ".start.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _refuse(zh: str, en: str, code: str = "bad_input") -> LedgerError:
@@ -297,7 +313,7 @@ def start(
 
         shutil.rmtree(f, ignore_errors=True)
         raise
-    with _LOCK:
+    with _LOCK, _start_lock(cfg):  # the check and the record together, across this machine's workers
         busy = [m for m in listing(cfg) if m["state"] == "running"]
         if len(busy) >= MAX_RUNNING:
             import shutil

@@ -22,11 +22,13 @@ from wengang.casework.models import (
     BankConfirmation,
     BankFile,
     BankFileItem,
+    Decision,
     OutboxMessage,
     Payment,
     PaymentBatch,
     PaymentReturn,
 )
+from wengang.casework.outputs import PASSED_REVIEW, REFUSED, UNDECIDED
 from wengang.documents.masking import mask_account_for_display
 
 from ..auth import current_principal, mask_id
@@ -161,6 +163,7 @@ async def risk_confirm(flag_id: int, request: Request) -> Response:
 
 
 # ------------------------------------------------------------------ notices (outbox)
+LETTER_STATES = PASSED_REVIEW | REFUSED | UNDECIDED
 OUTBOX_STATE_ZH = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "发送失败"}
 CHANNEL_ZH = {"sms": "短信", "portal": "网上办事大厅", "letter": "书面告知书"}
 TEMPLATE_ZH = {
@@ -190,14 +193,18 @@ def notices_page(request: Request) -> Response:
     counts = {r["state"]: r["n"] for r in led(request).read(
         select(OB.state, func.count().label("n")).group_by(OB.state))}  # fmt: skip
     total = counts.get(state, 0) if state else sum(counts.values())
+    D = Decision.__table__.c
     rows = led(request).read(
         select(OB.id, OB.decision_id, OB.template, OB.channel, OB.recipient, OB.state, OB.attempts, OB.sent_at,
-               OB.last_error)
+               OB.last_error, D.state.label("decision_state"))
+        .select_from(OutboxMessage.__table__.join(Decision.__table__, D.id == OB.decision_id))
         .where(*cond)
         .order_by(OB.id.desc())
         .limit(50)
         .offset((current - 1) * 50)
     )  # fmt: skip
+    for m in rows:  # a letter only for a decision made (``outputs.letter_input``); the API refuses the others
+        m["letter"] = m["decision_state"] in LETTER_STATES
     p = current_principal(request)
     return page(
         request,
