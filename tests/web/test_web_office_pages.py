@@ -161,7 +161,9 @@ def test_simulation_refusals_in_chinese(web, screened):
     assert r.status_code == 404 and "找不到筛查任务" in r.text
 
 
-def test_a_draft_policy_file_is_the_variant(web, screened):
+def test_a_draft_policy_file_is_the_variant(web, screened, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    web.app.state.config.work_dir = "relative-work"  # a work folder named relative to the server's folder
     auditor = web.client("auditor")
     lower = POLICY_FILE.read_text(encoding="utf-8").replace("refund_rate_sme: {value: 60,", "refund_rate_sme: {value: 50,")
     r = auditor.post("/simulations", data={"csrf_token": auditor.headers["X-CSRF-Token"], "job_id": str(screened)},
@@ -173,6 +175,7 @@ def test_a_draft_policy_file_is_the_variant(web, screened):
     res = got["result"]
     assert res["delta_fen"] < 0 and res["lost"] > 0 and res["gained"] == 0
     assert "nrsf-2026-draft.yaml" in res["variant"]
+    assert (tmp_path / "relative-work" / "simulations" / got["id"] / "simulation.xlsx").is_file()
 
 
 def test_simulation_api(web, screened):

@@ -364,6 +364,9 @@ def _command(
     draft: Path | None,
     fund: str | None,
 ) -> list[str]:
+    """The CLI's arguments, every path absolute (the work folder may be given relative to the server's)."""
+    features, f = features.resolve(), f.resolve()
+    draft = draft.resolve() if draft is not None else None
     args = [
         sys.executable,
         "-m",
@@ -404,7 +407,9 @@ def _env() -> dict[str, str]:
 
 def _run(cfg: Any, f: Path, meta: dict[str, Any], args: list[str]) -> None:
     try:
-        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(), cwd=str(f))
+        proc = subprocess.Popen(
+            args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(), cwd=str(f.resolve())
+        )
         _write_meta(f, meta | {"pid": proc.pid})
         try:
             _, err = proc.communicate(timeout=TIMEOUT_SECONDS)
@@ -446,4 +451,4 @@ def _message(stderr: str, f: Path) -> str:
     lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
     said = [ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("错误 / error:")]
     text = "；".join(said[-5:] or lines[-3:])
-    return text.replace(str(f) + os.sep, "")[:2000]
+    return text.replace(str(f.resolve()) + os.sep, "").replace(str(f) + os.sep, "")[:2000]
