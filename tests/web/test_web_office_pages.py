@@ -79,8 +79,10 @@ def _wait(client: Any, sid: str) -> dict[str, Any]:
 def test_simulation_page_runs_wengang_simulate_and_shows_its_result(web, screened):
     admin = web.client("admin")
     events_before = _audit_count(web)
-    r = admin.get("/simulations", headers=HTML)
-    assert r.status_code == 200 and f'<option value="{screened}">' in r.text
+    link = admin.get(f"/screening/{screened}", headers=HTML).text  # the run's page leads here, the run chosen
+    assert f'href="/simulations?job_id={screened}"' in link
+    r = admin.get("/simulations", params={"job_id": screened}, headers=HTML)
+    assert r.status_code == 200 and f'<option value="{screened}" selected>' in r.text
     _labelled(r.text)
     form = {"csrf_token": admin.headers["X-CSRF-Token"], "job_id": str(screened), "settings": "refund_rate_sme=70%",
             "fund_region": "150500", "fund_year": "2024", "fund_balance": "1200万元", "fund_spending": "1200万元"}

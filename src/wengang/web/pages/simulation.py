@@ -39,6 +39,7 @@ def simulation_list(request: Request) -> Response:
         "simulations.html",
         runs=_done_runs(request),
         sims=simulations.listing(cfg(request)),
+        chosen=as_int(request.query_params.get("job_id"), "job_id", "筛查任务", lo=1),
         state_zh=STATE_ZH,
     )
 
