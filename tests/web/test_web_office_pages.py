@@ -198,6 +198,21 @@ def test_simulation_api(web, screened):
     assert admin.get("/api/v1/simulations/000000000000").json()["code"] == "not_found"
 
 
+def test_the_child_gets_the_runs_readings_and_settings_for_both_sides(tmp_path):
+    from wengang.web.simulations import _command
+
+    args = _command(Path("rel/features.parquet"), Path("rel/sim"), "fanhuan",
+                    {"date": "2025-08-01", "readings": {}, "settings": {"short_term_insured_months": "12"}},
+                    {"refund_rate_sme": "70%"}, {"fanhuan.size_class_where_silent": "standard_2017"},
+                    date(2025, 9, 1), None, None)
+    pairs = list(zip(args, args[1:], strict=False))
+    assert ("--set", "refund_rate_sme=70%") in pairs and ("--date", "2025-08-01") in pairs
+    assert ("--reading", "fanhuan.size_class_where_silent=standard_2017") in pairs
+    assert ("--setting", "short_term_insured_months=12") in pairs and ("--variant-date", "2025-09-01") in pairs
+    assert all(Path(a).is_absolute() for a in args if a.startswith("rel") or "/rel/" in a)
+    assert "--fund" not in args and "--policy-path" not in args
+
+
 def test_one_simulation_at_a_time(web, screened):
     from wengang.web import simulations
 

@@ -1,10 +1,10 @@
 """Policy simulations started from the web: ``wengang simulate`` on a finished screening run, in a child process.
 
-The population is a *done* screening run of this service (its ``features.parquet``; the run's own readings are
-fixed for both sides, as ``--reading``); the change is parameters (``name=value`` with the unit, as ``--set``),
-an uploaded policy file not installed (a draft: ``--policy-path``, checked here first by the loader, so a refused
-draft is refused at once with the loader's own messages), another evaluation date, or several of these; the fund
-(balance and spending, with their unit) is optional (``--fund``).
+The population is a *done* screening run of this service (its ``features.parquet``; the run's own readings and
+region settings hold for both sides, as ``--reading`` and ``--setting``); the change is parameters (``name=value``
+with the unit, as ``--set``), an uploaded policy file not installed (a draft: ``--policy-path``, checked here first
+by the loader, so a refused draft is refused at once with the loader's own messages), another evaluation date, or
+several of these; the fund (balance and spending, with their unit) is optional (``--fund``).
 
 Why a child process and not a thread: a policy file is put in place for a run by
 ``policies.loader.use_policy_set``, which swaps the *process's* policy set and empties caches keyed without it —
@@ -387,6 +387,8 @@ def _command(
         args += ["--set", f"{k}={v}"]
     for k, v in readings.items():
         args += ["--reading", f"{k}={v}"]
+    for k, v in (params.get("settings") or {}).items():  # the run's region settings: the same for both sides
+        args += ["--setting", f"{k}={v}"]
     if draft is not None:
         args += ["--policy-path", str(draft)]
     if fund is not None:
