@@ -30,14 +30,15 @@ def test_an_undeclared_route_is_found(web):
 def _concrete(path: str, web, role: str) -> str:
     values = {"decision_id": str(web.ids[PERSON if role == "person" else UNIT_A]), "doc_id": "im-2025-18", "name": "refund_rate_sme",
               "job_id": "999", "payment_id": "999", "recovery_id": "999", "list_key": "no-such-list",
-              "batch_key": "NO-SUCH", "file_key": "NO-SUCH", "fmt": "txt", "change_id": "999"}
+              "batch_key": "NO-SUCH", "file_key": "NO-SUCH", "fmt": "txt", "change_id": "999",
+              "sim_id": "000000000000", "flag_id": "999"}
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 
 
-# reads whose record exists in the test ledger: the allowed roles get 200 (not: a run, a 公示 list or a bank file
-# that does not exist, a letter of an undecided case, the letters of a selection without its program and year)
+# reads whose record exists in the test ledger: the allowed roles get 200 (not: a run, a 公示 list, a simulation or
+# a bank file that does not exist, a letter of an undecided case, the letters of a selection without its program and year)
 EXISTING = {p for (m, p) in access.ROUTES if m == "GET" and not any(
-    k in p for k in ("job_id", "list_key", "file_key", "/letter"))}
+    k in p for k in ("job_id", "list_key", "file_key", "/letter", "sim_id"))}
 
 
 @pytest.fixture

@@ -34,6 +34,8 @@ def concrete(path: str, web: Any, role: str) -> str:
         "name": "refund_rate_sme",
         "job_id": "999",
         "list_key": "GS-NONE",
+        "sim_id": "000000000000",
+        "flag_id": "999",
     }
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 

@@ -185,8 +185,8 @@ def confirm_flag(
         return ConfirmOutcome(flag_id, decision_id, recovery_id, due, decision_id is None, note)
 
 
-def list_flags(
-    ledger: Any,
+def _select_flags(
+    columns: Sequence[Any],
     *,
     status: Sequence[str] = (),
     check: Sequence[str] = (),
@@ -196,21 +196,14 @@ def list_flags(
     year: int | None = None,
     subject: str | None = None,
     ids: Sequence[int] | None = None,
-    limit: int | None = None,
-) -> list[dict[str, Any]]:
-    """Flags with their status (待核查/已排除/已核实) and verdict, filtered; ordered by id."""
+) -> Any:
     bad = [s for s in status if s not in STATUS_ZH]
     if bad:
         raise LedgerError(
             "bad_input", f"状态只能是 {'、'.join(STATUS_ZH)}：{'、'.join(bad)}", f"unknown status: {bad}"
         )
     state = func.coalesce(R.outcome, "open")
-    q = (
-        select(RiskFlag.__table__, state.label("status"), R.reason.label("review_reason"), R.reviewer,
-               R.decision_id, R.recovery_id, R.referral)
-        .select_from(RiskFlag.__table__.outerjoin(RiskReview.__table__, R.flag_id == F.id))
-        .order_by(F.id)
-    )  # fmt: skip
+    q = select(*columns).select_from(RiskFlag.__table__.outerjoin(RiskReview.__table__, R.flag_id == F.id))
     if status:
         q = q.where(state.in_(list(status)))
     if check:
@@ -227,10 +220,43 @@ def list_flags(
         q = q.where(F.subject_id == subject.strip().upper())
     if ids is not None:
         q = q.where(F.id.in_(list(ids)))
+    return q
+
+
+def list_flags(
+    ledger: Any,
+    *,
+    status: Sequence[str] = (),
+    check: Sequence[str] = (),
+    severity: Sequence[str] = (),
+    region: str | None = None,
+    program: str | None = None,
+    year: int | None = None,
+    subject: str | None = None,
+    ids: Sequence[int] | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Flags with their status (待核查/已排除/已核实) and verdict, filtered; ordered by id."""
+    state = func.coalesce(R.outcome, "open")
+    q = _select_flags(
+        (RiskFlag.__table__, state.label("status"), R.reason.label("review_reason"), R.reviewer, R.decision_id,
+         R.recovery_id, R.referral),
+        status=status, check=check, severity=severity, region=region, program=program, year=year, subject=subject,
+        ids=ids,
+    ).order_by(F.id)  # fmt: skip
     if limit is not None:
         q = q.limit(limit)
+    if offset:
+        q = q.offset(offset)
     with ledger._read() as conn:
         rows = [dict(r) for r in conn.execute(q).mappings()]
     for r in rows:
         r["evidence"] = json.loads(r["evidence"]) if r["evidence"] else {}
     return rows
+
+
+def count_flags(ledger: Any, **filters: Any) -> int:
+    """How many flags ``list_flags`` would list with these filters (no limit)."""
+    with ledger._read() as conn:
+        return int(conn.execute(_select_flags((func.count(),), **filters)).scalar_one())

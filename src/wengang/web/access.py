@@ -31,6 +31,12 @@ def union(*codes: str) -> frozenset[str]:
     return frozenset().union(*(action(c) for c in codes))
 
 
+# 政策模拟测算 (issue 15): the policy and fund staff's tool. The ledger has no 政策 role, so it goes to the 管理员
+# (who keeps the policy set and the service) and the 稽核 (fund reports, 要情报告); it writes nothing to the ledger.
+POLICY = frozenset({"admin", "auditor"})
+# the risk-flag queue is read by the 稽核 (who acts on it) and the 复核 (second pair of eyes); acting: 稽核 only
+RISK_READERS = action("risk_review", "reviewer")
+
 V1 = "/api/v1"
 ROUTES: dict[tuple[str, str], frozenset[str]] = {
     # service
@@ -99,6 +105,9 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", f"{V1}/recoveries/duplicates"): action("recover"),
     # a 技能提升补贴 application: the person themself (auth.own), or a 经办 registering it
     ("POST", f"{V1}/applications/skill-subsidy"): action("apply", "person"),
+    # 政策模拟测算 (nothing is written to the ledger)
+    ("POST", f"{V1}/simulations"): POLICY,
+    ("GET", f"{V1}/simulations/{{sim_id}}"): POLICY,
     # sign-in pages (forms, CSRF-protected)
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): PUBLIC,
@@ -124,6 +133,18 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/publicity"): action("publicize"),
     ("GET", "/publicity/{list_key}/pdf"): action("publicity_doc"),
     ("GET", "/publicity/{list_key}/xlsx"): action("publicity_doc"),
+    ("GET", "/simulations"): POLICY,
+    ("POST", "/simulations"): POLICY,
+    ("GET", "/simulations/{sim_id}"): POLICY,
+    ("GET", "/simulations/{sim_id}/xlsx"): POLICY,
+    ("GET", "/simulations/{sim_id}/html"): POLICY,
+    # 风险疑点核查: the 稽核 clears or confirms (the ledger records each verdict as an audit event)
+    ("GET", "/risk"): RISK_READERS,
+    ("POST", "/risk/{flag_id}/clear"): action("risk_review"),
+    ("POST", "/risk/{flag_id}/confirm"): action("risk_review"),
+    # what left the office: notices sent (outbox) and bank files with the bank's returns (read-only lists)
+    ("GET", "/notices"): action("read"),
+    ("GET", "/bank-files"): action("read"),
     # pages: a unit's and a person's own
     ("GET", "/unit"): frozenset({"unit"}),
     ("GET", "/person"): frozenset({"person"}),

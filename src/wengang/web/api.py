@@ -307,6 +307,56 @@ def screening_import(job_id: int, request: Request, p: Caller) -> JSONResponse:
     return idempotency.run(request, p, {"job_id": job_id}, write)
 
 
+# ------------------------------------------------------------------ 政策模拟测算
+class FundIn(Strict):
+    region: str = Field(min_length=1, max_length=40, description="统筹地区（代码或名称）/ pooling region")
+    year: int = Field(ge=2000, le=2100)
+    balance: str = Field(min_length=1, max_length=40, description="滚存结余，带单位（如 1.2亿元）/ balance with unit")
+    spending: str = Field(min_length=1, max_length=40, description="支出，带单位 / spending with unit")
+    months: int = Field(12, ge=1, le=12, description="支出所含月数 / months the spending covers")
+
+
+class SimulationIn(Strict):
+    job_id: int = Field(ge=1, le=2**63 - 1, description="人群：已完成的筛查任务 / a done screening run")
+    settings: dict[str, str] = Field(default_factory=dict, max_length=200,
+                                     description="方案改变的参数：名称 → 带单位的取值（同 --set）/ parameters")
+    variant_date: date | None = Field(None, description="方案审核日期 / the variant's evaluation date")
+    policy_yaml: str | None = Field(None, max_length=1024 * 1024,
+                                    description="政策文件草稿（YAML 文本，按加载规则校验）/ a draft policy file")
+    fund: FundIn | None = None
+
+
+def _simulation(request: Request, sid: str) -> dict[str, Any]:
+    from . import simulations
+
+    meta = simulations.get(_cfg(request), sid)
+    out = {k: meta[k] for k in ("id", "state", "job_id", "program", "date", "variant_date", "settings", "draft",
+                                "created_by", "created_at", "finished_at", "error")}
+    out["result"] = simulations.result(_cfg(request), sid) if meta["state"] == "done" else None
+    if out["result"] is not None:
+        out["result"].pop("population", None)  # a server path
+    out["files"] = ({k: f"/simulations/{sid}/{k}" for k in simulations.FILES} if meta["state"] == "done" else {})
+    return out
+
+
+@router.post("/simulations", summary="发起政策模拟测算（后台运行）/ start a policy simulation", status_code=202)
+def simulation_start(body: SimulationIn, request: Request, p: Caller) -> JSONResponse:
+    """与 ``wengang simulate`` 相同：同一人群按现行政策与方案各判定一次并对比。不写入台账。参数名或单位有误、
+    政策文件未通过加载校验的，立即拒绝（422，附加载器的中文说明）；已有测算在运行时 409。"""
+    from . import simulations
+
+    fund = {k: str(v) for k, v in body.fund.model_dump().items()} if body.fund else {}
+    draft = ("draft.yaml", body.policy_yaml.encode("utf-8")) if body.policy_yaml else None
+    sid = simulations.start(_led(request), _cfg(request), job_id=body.job_id, settings=body.settings,
+                            variant_date=body.variant_date, fund=fund, draft=draft, actor=p.login)
+    return JSONResponse(_json(_simulation(request, sid)), status_code=202)
+
+
+@router.get("/simulations/{sim_id}", summary="测算进度与结果（金额为分）/ a simulation and its result")
+def simulation(sim_id: str, request: Request, _: Caller) -> Any:
+    return _json(_simulation(request, sim_id))
+
+
 # ------------------------------------------------------------------ decisions
 def _decision_row(r: dict[str, Any]) -> dict[str, Any]:
     return {"id": r["id"], "unit_id": mask_id(r["unit_id"]), "unit_name": r["unit_name"], "program": r["program"],

@@ -40,7 +40,7 @@ STATUS = {
           "same_operator", "payer_reviewed", "forbidden_record"},
     422: {"bad_input", "bad_key", "bad_amount", "bad_account", "bad_role", "bad_login", "bad_display", "bad_stage",
           "bad_scope", "bad_period", "bad_bank_code", "amount_mismatch", "future_date", "no_roles", "weak_password",
-          "bad_identifier", "not_eligible"},
+          "bad_identifier", "not_eligible", "policy_refused"},
     503: {"db_unavailable"},
 }
 

@@ -23,4 +23,4 @@ def home(request: Request) -> Response:
     return page(request, "home.html")
 
 
-from . import office, portal, public  # noqa: E402,F401  (their routes register on ``router``)
+from . import office, oversight, portal, public, simulation  # noqa: E402,F401  (their routes register on ``router``)

@@ -1,0 +1,270 @@
+"""Pages for what the office checks and what left it: the 稽核's risk-flag queue (风险疑点核查), the notices sent
+(the outbox) and the bank files with the bank's returns.
+
+The queue's two steps call ``casework.risk_queue.clear_flag`` / ``confirm_flag`` (as ``wengang risk clear`` /
+``risk confirm``): the ledger checks the 稽核 role again, and each verdict — with the recovery a confirmation
+orders — is an audit event. The notices and bank-file pages only read (their counterparts: ``GET
+/api/v1/notices``, ``GET /api/v1/bank-files/{file_key}/{fmt}``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from sqlalchemy import func, select
+
+from wengang.casework import risk_queue
+from wengang.casework.models import (
+    BankConfirmation,
+    BankFile,
+    BankFileItem,
+    Decision,
+    OutboxMessage,
+    Payment,
+    PaymentBatch,
+    PaymentReturn,
+)
+from wengang.casework.outputs import PASSED_REVIEW, REFUSED, UNDECIDED
+from wengang.documents.masking import mask_account_for_display
+
+from ..auth import current_principal, mask_id
+from ..errors import ApiError
+from . import router
+from .common import DONE, back, form, led, need, page, page_number, pager, yuan
+
+DONE.update(
+    risk_cleared="疑点已排除，理由已记录。",
+    risk_confirmed="疑点已核实：处理结果见该疑点的“核查结论”。",
+)
+RISK_PAGE = 50
+_ID_SHAPE = re.compile(r"^(?:\d{17}[\dXx]|\d{15}|[0-9A-HJ-NP-RTUW-Y]{2}\d{6}[0-9A-HJ-NP-RTUW-Y]{10})$")
+
+
+def _shown(key: str, value: Any) -> Any:
+    """An evidence value as the page shows it: an ID number or a credit code masked, an amount in fen also in 元,
+    the rest as it is."""
+    if value is None:
+        return "—"
+    if isinstance(value, str) and _ID_SHAPE.match(value.strip()):
+        return mask_id(value)
+    if key.endswith("_fen") and isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,} 分（{yuan(value)}）"
+    return value
+
+
+def _verdict(r: dict[str, Any]) -> str:
+    if r["status"] == "cleared":
+        return "已排除"
+    if r["status"] != "confirmed":
+        return ""
+    if r["recovery_id"]:
+        return f"已对决定 {r['decision_id']} 下达追回（追回单 {r['recovery_id']}）"
+    if r["decision_id"]:
+        return f"决定 {r['decision_id']} 尚无可追回的已发金额：请暂缓或不予发放"
+    return "台账中无对应决定：已记录，移交原发放机构处理"
+
+
+# ------------------------------------------------------------------ 风险疑点核查
+@router.get("/risk", include_in_schema=False)
+def risk_queue_page(request: Request) -> Response:
+    from wengang.risk.registry import CHECKS, SEVERITIES
+
+    q = request.query_params
+    status = q.get("status", "open")
+    filters: dict[str, Any] = {
+        "status": [status] if status else [],
+        "check": [q["check"]] if q.get("check") else [],
+        "severity": [q["severity"]] if q.get("severity") else [],
+        "region": q.get("region") or None,
+    }
+    if filters["check"] and filters["check"][0] not in CHECKS:
+        raise ApiError(422, "invalid_input", f"未知核查项：{filters['check'][0]}", "unknown check", "check")
+    if filters["severity"] and filters["severity"][0] not in SEVERITIES:
+        raise ApiError(
+            422, "invalid_input", f"风险等级只能是 {'、'.join(SEVERITIES)}", "unknown severity", "severity"
+        )
+    current = page_number(request)
+    total = risk_queue.count_flags(led(request), **filters)
+    rows = risk_queue.list_flags(led(request), **filters, limit=RISK_PAGE, offset=(current - 1) * RISK_PAGE)
+    for r in rows:
+        labels = CHECKS[r["check_id"]].evidence if r["check_id"] in CHECKS else {}
+        r["evidence_rows"] = [(labels.get(k, k), _shown(k, v)) for k, v in r["evidence"].items()]
+        r["subject_shown"] = mask_id(r["subject_id"])
+        r["verdict"] = _verdict(r)
+    p = current_principal(request)
+    return page(
+        request,
+        "risk_queue.html",
+        rows=rows,
+        pager=pager(request, total, current, RISK_PAGE),
+        checks={k: c.label for k, c in CHECKS.items()},
+        severities=SEVERITIES,
+        statuses=risk_queue.STATUS_ZH,
+        filters={
+            "status": status,
+            "check": q.get("check", ""),
+            "severity": q.get("severity", ""),
+            "region": q.get("region", ""),
+        },
+        can_review="auditor" in p.roles,
+    )
+
+
+def _reason(f: dict[str, str], label: str) -> str:
+    reason = need(f, "reason", label)
+    if len(reason) > 500:
+        raise ApiError(
+            422, "invalid_input", f"{label}不超过 500 字", "reason: at most 500 characters", "reason"
+        )
+    return reason
+
+
+def _back_to_queue(f: dict[str, str], done: str) -> Response:
+    nxt = f.get("next", "")
+    return back(nxt if re.fullmatch(r"/risk(\?[\w=&%.\-]*)?", nxt) else "/risk", done)
+
+
+@router.post("/risk/{flag_id}/clear", include_in_schema=False)
+async def risk_clear(flag_id: int, request: Request) -> Response:
+    p = current_principal(request)
+    f = await form(request)
+    reason = _reason(f, "排除理由")
+    await run_in_threadpool(lambda: risk_queue.clear_flag(led(request), flag_id, p.login, reason=reason))
+    return _back_to_queue(f, "risk_cleared")
+
+
+@router.post("/risk/{flag_id}/confirm", include_in_schema=False)
+async def risk_confirm(flag_id: int, request: Request) -> Response:
+    from wengang.money import MoneyError, yuan_to_fen
+
+    p = current_principal(request)
+    f = await form(request)
+    reason = _reason(f, "核实情况")
+    amount_fen = None
+    if f.get("amount_yuan"):
+        try:
+            amount_fen = yuan_to_fen(f["amount_yuan"].replace(",", ""))
+        except (MoneyError, ValueError, ArithmeticError):
+            raise ApiError(
+                422,
+                "invalid_input",
+                f"追回金额应为元，至多两位小数：{f['amount_yuan']}",
+                "amount: yuan with at most two decimals",
+                "amount_yuan",
+            ) from None
+    await run_in_threadpool(
+        lambda: risk_queue.confirm_flag(led(request), flag_id, p.login, reason=reason, amount_fen=amount_fen)
+    )
+    return _back_to_queue(f, "risk_confirmed")
+
+
+# ------------------------------------------------------------------ notices (outbox)
+LETTER_STATES = PASSED_REVIEW | REFUSED | UNDECIDED
+OUTBOX_STATE_ZH = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "发送失败"}
+CHANNEL_ZH = {"sms": "短信", "portal": "网上办事大厅", "letter": "书面告知书"}
+TEMPLATE_ZH = {
+    "offer": "告知（待确认）",
+    "inform": "告知（无需申请）",
+    "reminder": "提醒确认",
+    "declined": "放弃确认",
+    "bounced": "退回通知",
+    "paid": "到账通知",
+}
+
+
+@router.get("/notices", include_in_schema=False)
+def notices_page(request: Request) -> Response:
+    OB = OutboxMessage.__table__.c
+    state = request.query_params.get("state") or ""
+    if state and state not in OUTBOX_STATE_ZH:
+        raise ApiError(
+            422,
+            "invalid_input",
+            f"发送状态只能是 {'、'.join(OUTBOX_STATE_ZH.values())}",
+            "unknown state",
+            "state",
+        )
+    current = page_number(request)
+    cond = [OB.state == state] if state else []
+    counts = {r["state"]: r["n"] for r in led(request).read(
+        select(OB.state, func.count().label("n")).group_by(OB.state))}  # fmt: skip
+    total = counts.get(state, 0) if state else sum(counts.values())
+    D = Decision.__table__.c
+    rows = led(request).read(
+        select(OB.id, OB.decision_id, OB.template, OB.channel, OB.recipient, OB.state, OB.attempts, OB.sent_at,
+               OB.last_error, D.state.label("decision_state"))
+        .select_from(OutboxMessage.__table__.join(Decision.__table__, D.id == OB.decision_id))
+        .where(*cond)
+        .order_by(OB.id.desc())
+        .limit(50)
+        .offset((current - 1) * 50)
+    )  # fmt: skip
+    for m in rows:  # a letter only for a decision made (``outputs.letter_input``); the API refuses the others
+        m["letter"] = m["decision_state"] in LETTER_STATES
+    p = current_principal(request)
+    return page(
+        request,
+        "notices.html",
+        rows=rows,
+        counts=counts,
+        state=state,
+        states=OUTBOX_STATE_ZH,
+        channels=CHANNEL_ZH,
+        templates=TEMPLATE_ZH,
+        pager=pager(request, total, current),
+        can_letter="caseworker" in p.roles,
+    )
+
+
+# ------------------------------------------------------------------ bank files and returns
+@router.get("/bank-files", include_in_schema=False)
+def bank_files_page(request: Request) -> Response:
+    BF, IT, P = BankFile.__table__.c, BankFileItem.__table__.c, Payment.__table__.c
+    B, C, RT = PaymentBatch.__table__.c, BankConfirmation.__table__.c, PaymentReturn.__table__.c
+    ok = BankFileItem.__table__.join(BankConfirmation.__table__, C.payment_id == IT.payment_id)
+    back_ = BankFileItem.__table__.join(PaymentReturn.__table__, RT.payment_id == IT.payment_id)
+
+    def per_file(col: Any, joined: Any) -> Any:
+        return select(col).select_from(joined).where(IT.file_id == BF.id).scalar_subquery()
+
+    files = led(request).read(
+        select(
+            BF.id, BF.file_key, BF.value_date, BF.payer_account, BF.count, BF.total_fen, BF.sha256, B.batch_key,
+            B.program, B.year,
+            per_file(func.count(C.id), ok).label("ok_n"),
+            per_file(func.coalesce(func.sum(C.amount_fen), 0), ok).label("ok_fen"),
+            per_file(func.count(RT.id), back_).label("back_n"),
+            per_file(func.coalesce(func.sum(RT.amount_fen), 0), back_).label("back_fen"),
+        )
+        .select_from(BankFile.__table__.join(PaymentBatch.__table__, B.id == BF.batch_id))
+        .order_by(BF.id.desc())
+        .limit(500)
+    )  # fmt: skip
+    for f in files:
+        f["payer_masked"] = mask_account_for_display(f["payer_account"])
+        f["outstanding"] = f["count"] - f["ok_n"] - f["back_n"]
+    returns = led(request).read(
+        select(C.return_sha256, C.bank_date, func.count(C.id).label("n"), func.sum(C.amount_fen).label("fen"))
+        .group_by(C.return_sha256, C.bank_date)
+        .order_by(C.bank_date.desc())
+        .limit(200)
+    )
+    bounces = led(request).read(
+        select(RT.id, RT.payment_id, RT.amount_fen, RT.reason, P.decision_id)
+        .select_from(PaymentReturn.__table__.join(Payment.__table__, P.id == RT.payment_id))
+        .order_by(RT.id.desc())
+        .limit(200)
+    )
+    p = current_principal(request)
+    return page(
+        request,
+        "bank_files.html",
+        files=files,
+        returns=returns,
+        bounces=bounces,
+        can_download="payer" in p.roles,
+    )
