@@ -41,8 +41,13 @@ half-up in integers like the peer's (fen * bp + 5000) // 10000.
 
 eligible = status == "eligible"; refund_fen = amount_fen where eligible, else 0. A row the
 project left 待认定 (needs_decision) or 无法判定 (not_determinable) would come out here as not
-eligible, which verify.py cannot tell from a refusal: with these readings every row of the
-generated 1M and 10M tables is eligible or ineligible (status counts checked apart).
+eligible, which verify.py cannot tell from a refusal. Not every row is decided (checked at 1M,
+s20-p5): 676,157 eligible, 118,685 ineligible and 205,158 无法判定 with reason ?months_paid -- the units
+with fewer than 12 months paid in full. The table gives the cumulative count only
+(months_fully_paid_total), and the rule's cumulative reading is `total >= 12 OR consecutive >= 12`, so
+with the consecutive count absent (null) a unit under 12 cumulative months is unknown, not refused,
+although consecutive months cannot exceed cumulative ones. The peer refuses those units; eligibility
+and every amount agree, the status of those rows does not.
 
 The parameters (P) are not used: the project reads its policy YAML; the first run checks that
 the values it resolved equal P's and raises otherwise.
