@@ -56,3 +56,31 @@ def test_importing_the_cli_loads_nothing_heavy() -> None:
 )
 def test_help_loads_nothing_heavy(args: list[str]) -> None:
     assert loaded_after(args) == []
+
+
+# what screening a facts table must not load: the ledger, the web service, the spreadsheet writers (with
+# --no-excel), pyarrow (Polars writes the files) and the raw-table feature derivation
+NOT_FOR_FACTS = (
+    "sqlalchemy", "alembic", "fastapi", "starlette", "uvicorn", "psycopg", "openpyxl", "xlsxwriter", "reportlab",
+    "pyarrow", "wengang.casework.ledger", "wengang.web", "wengang.screening.features",
+)
+
+
+def test_screen_facts_loads_polars_and_the_rules_only(tmp_path: Path) -> None:
+    import polars as pl
+
+    from wengang.facts.identifiers import uscc_check_character
+
+    codes = [body + uscc_check_character(body) for body in ("91150502MA0000001", "91150502MA0000002")]
+    facts = tmp_path / "facts.parquet"
+    pl.DataFrame({
+        "credit_code": codes, "name": ["甲公司", "乙公司"], "region_code": ["150502", "150502"],
+        "org_type": ["enterprise", "enterprise"], "size_class": ["small", "large"],
+        "months_fully_paid": [24, 6], "layoffs_last_year": [0, 1], "insured_headcount": [10, 400],
+        "paid_premium_last_year_fen": [123_456, 9_876_543],
+    }).write_parquet(facts)  # fmt: skip
+    args = ["screen", "--facts", str(facts), "--date", "2025-08-01", "--out", str(tmp_path / "out"), "--no-excel", "--json"]
+    loaded = loaded_after(args, (*NOT_FOR_FACTS, "polars", "wengang.rules.batch", "wengang.programs"))
+    assert (tmp_path / "out" / "results.parquet").exists()  # the command ran, and screened
+    assert pl.read_parquet(tmp_path / "out" / "results.parquet").height == 2
+    assert loaded == ["polars", "wengang.programs", "wengang.rules.batch"]

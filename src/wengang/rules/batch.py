@@ -161,6 +161,13 @@ def compile_stages(
         pl.lit(default_tag).alias("readings"),
         pl.lit("").alias("outcomes"),
     ]
+    # no readings to compare: the default combination is the result, computed under its final names in one
+    # step (not staged and then copied by ``single``)
+    final = [
+        status_d.cast(STATUS_DTYPE).alias("status"), amount_d.cast(pl.Int64).alias("amount_fen"),
+        _codes(conds_d, True).alias("reasons"), _codes(flags_d, False).alias("flags"),
+        pl.lit(default_tag).alias("readings"), pl.lit("").alias("outcomes"),
+    ]  # fmt: skip
     missing_figures = missing_settings(ruleset, params, settings)
 
     def tail(mask: int) -> Tail:
@@ -232,7 +239,7 @@ def compile_stages(
     temps.extend(shared.names)
     return Plan(
         stage1, stage2_first, len(combos) > 1, any_diff, live_mask, single, temps,
-        functools.lru_cache(maxsize=None)(tail), shared.levels,
+        functools.lru_cache(maxsize=None)(tail), shared.levels, bounded_facts(ruleset, params), final,
     )  # fmt: skip
 
 
@@ -263,14 +270,22 @@ class Plan:
     tail: Callable[[int], Tail]  # stages 2–3 for the rows of one live mask (compiled once per mask)
     # sub-expressions shared by the variants, by level (each level reads only earlier ones): before ``variants``
     shared: list[list[pl.Expr]] = field(default_factory=list)
+    # engine.bounded_facts of the ruleset under this policy (for resolve_missing; a walk of every rule, so
+    # computed once with the plan rather than per table screened)
+    bounded: dict[str, list[Any]] | None = None
+    final: list[pl.Expr] = field(default_factory=list)  # the result straight after ``variants`` when no branches
+
+
+_FIRST = ("__status0", "__amount0", "__reasons0", "__flags0")  # the default combination's staged columns
 
 
 def apply_stages(lf: pl.LazyFrame, plan: Plan) -> pl.LazyFrame:
     for level in plan.shared:
         lf = lf.with_columns(level)
-    lf = lf.with_columns(plan.variants).with_columns(plan.first)
+    lf = lf.with_columns(plan.variants)
     if not plan.branches:
-        return lf.with_columns(plan.single).drop(plan.temps)
+        return lf.with_columns(plan.final).drop([t for t in plan.temps if not t.startswith(_FIRST)])
+    lf = lf.with_columns(plan.first)
     # every row is computed once (stage 1 and the default combination); the open rows are then decided by
     # the switches live for them, reading only the columns their stages need, and the results put back in
     # row order by one gather (not a sort of every column of a concatenation)
@@ -309,13 +324,15 @@ def resolve_missing(
     settings: Mapping[str, Any] | None = None,
     fixed: Mapping[str, str] | None = None,
     columns: list[str],
+    bounded: Mapping[str, list[Any]] | None = None,
 ) -> pl.LazyFrame:
     """As ``engine.build_decision``: an undeterminable row lacking exactly one yes/no or enumerated fact is
     decided under each value of it; where all agree that is the result, else the reason names the fact.
 
     The rows that need it are stacked once per value (the fact filled in) and decided in one more pass.
     """
-    bounded = bounded_facts(ruleset, resolution.params)
+    if bounded is None:
+        bounded = bounded_facts(ruleset, resolution.params)
     if not bounded:
         return lf
 
@@ -418,7 +435,9 @@ def screen_frame(
     # an absent column takes the model's default, exactly as an absent field in one case
     columns = lf.collect_schema().names()
     plan = compile_stages(ruleset, resolution, settings=settings, fixed=fixed, columns=columns)
-    out = resolve_missing(apply_stages(lf, plan), ruleset, resolution, settings=settings, fixed=fixed, columns=columns)
+    out = resolve_missing(
+        apply_stages(lf, plan), ruleset, resolution, settings=settings, fixed=fixed, columns=columns, bounded=plan.bounded
+    )
     if keep is not None:
         out = out.select([*keep, "status", "amount_fen", "reasons", "flags", "readings", "outcomes"])
     return out

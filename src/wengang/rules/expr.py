@@ -22,6 +22,7 @@ Semantics shared by both evaluators:
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -242,7 +243,9 @@ class Expr:
         raise NotImplementedError
 
     def frac(self, ctx: CompileContext) -> tuple[pl.Expr, pl.Expr]:
-        """(numerator, denominator) Polars expressions of a fraction-valued node."""
+        """(numerator, denominator) Polars expressions of a fraction-valued node. The fraction is unknown exactly
+        when the numerator is null: the denominator of an unknown fraction may be anything (every use
+        multiplies or divides by the numerator, which carries the null), so it needs no guard of its own."""
         return self._polars(ctx), _const(1)
 
     def children(self) -> tuple[Expr, ...]:
@@ -526,8 +529,8 @@ class Ratio(Expr):
         num, den = _mul(nn, dd), _mul(nd, dn)
         if _value(den) not in (None, 0):  # a constant, non-zero denominator needs no guard
             return num, den
-        # a zero denominator makes the ratio unknown, as in Python
-        return pl.when(den != 0).then(num), pl.when(den != 0).then(den)
+        # a zero denominator makes the ratio unknown, as in Python (a null numerator: see ``Expr.frac``)
+        return pl.when(den != 0).then(num), den
 
 
 _CMP: dict[str, Callable[[Any, Any], Any]] = {
@@ -678,8 +681,20 @@ class IfElse(Expr):
         on, od = self.otherwise.frac(ctx)
 
         def pick(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+            va, vb = _value(a), _value(b)
+            if va is not None and vb is not None:
+                # two fixed integers: b + (a − b)·c, in which an unknown condition stays unknown (one cast, one
+                # multiply-add per row instead of two nested when/then)
+                return vb + (va - vb) * c.cast(pl.Int64) if va != vb else pl.when(c.is_not_null()).then(a)
             return pl.when(c.is_null()).then(None).when(c).then(a).otherwise(b)
 
+        vt, vo = _value(td), _value(od)
+        if vt and vo and vt > 0 and vo > 0:
+            # both branches' denominators are fixed (rates 3/10 and 3/5, say): written over their least common
+            # multiple, the fraction's denominator is a constant, so a comparison or RateOf divides by a number,
+            # not by a column (same value: n/d = n·(D/d)/D); an unknown condition leaves the numerator null
+            common = vt * vo // math.gcd(vt, vo)
+            return pick(_mul(tn, _const(common // vt)), _mul(on, _const(common // vo))), _const(common)
         return pick(tn, on), pick(td, od)
 
 
@@ -711,7 +726,9 @@ class IsIn(Expr):
         else:
             raise RuleDefinitionError("isin needs a literal set or a list parameter")
         a = self.a.to_polars(ctx)
-        return pl.when(a.is_null()).then(None).otherwise(a.is_in(values))
+        if _known_value(a) is None:  # a fact the table lacks, with no default: unknown
+            return known_literal(pl.lit(None, dtype=pl.Boolean), None)
+        return a.is_in(values)  # a missing value stays missing (null), as in Python
 
 
 class IsMissing(Expr):
@@ -727,7 +744,11 @@ class IsMissing(Expr):
         return self.a.eval(ctx) is None
 
     def _polars(self, ctx: CompileContext) -> pl.Expr:
-        return self.a.to_polars(ctx).is_null()
+        a = self.a.to_polars(ctx)
+        known = _known_value(a)
+        if known is not _NOT_CONST:  # a fact the table lacks (its default) or a parameter: known now
+            return literal(known is None)
+        return a.is_null()
 
 
 class HasParam(Expr):

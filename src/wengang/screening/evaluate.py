@@ -60,6 +60,8 @@ class RegionPlan:
     # when rows carry their own period date (policy.period_date): "region|date" keys of the rows it decides
     row_key: pl.Expr | None = None
     row_keys: list[str] | None = None
+    # the compiled payment_hold output by (readings, table columns): compiled once per plan, not per table
+    hold_exprs: dict[Any, pl.Expr] = field(default_factory=dict, repr=False, compare=False)
 
     def rows(self, region_column: str = "region_code") -> pl.Expr:
         """The rows of a results table this plan decided."""
@@ -167,7 +169,8 @@ def screen_facts(
         assert stages is not None and plan.ruleset is not None
         hold = _hold_reason(plan, plan.settings, readings, list(columns))
         decided = resolve_missing(
-            apply_stages(part, stages), plan.ruleset, res, settings=plan.settings, fixed=readings, columns=list(columns)
+            apply_stages(part, stages), plan.ruleset, res, settings=plan.settings, fixed=readings, columns=list(columns),
+            bounded=stages.bounded,
         ).with_columns(
             pl.lit(res.document.id).alias("policy_id"),
             pl.lit(res.document.display_number).alias("policy_number"),
@@ -276,13 +279,23 @@ def _hold_reason(
     from wengang.rules.expr import CompileContext, switches_in
 
     assert plan.ruleset is not None and plan.resolution is not None
+    try:
+        key: Any = (_frozen(readings), tuple(columns), _frozen(settings))
+        hash(key)
+    except TypeError:  # a setting whose value cannot be a key: compile afresh
+        key = None
+    if key is not None and key in plan.hold_exprs:
+        return plan.hold_exprs[key]
     output = next((o for o in plan.ruleset.outputs if o.id == HOLD_OUTPUT), None)
     if output is None:
         return pl.lit(None, dtype=pl.String)
     params = plan.resolution.params
     absent = {m: _default_literal(plan.ruleset, m) for m in plan.ruleset.facts.model_fields if m not in columns}
     combo = reading_combinations(switches_in([output.expr], params), dict(readings or {}))[0]
-    return output.expr.to_polars(CompileContext(params, dict(settings or {}), combo, absent)).cast(pl.String)
+    expr = output.expr.to_polars(CompileContext(params, dict(settings or {}), combo, absent)).cast(pl.String)
+    if key is not None:
+        plan.hold_exprs[key] = expr
+    return expr
 
 
 def _frozen(mapping: Mapping[str, Any] | None) -> tuple[tuple[str, Any], ...]:

@@ -5,12 +5,15 @@ from __future__ import annotations
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from wengang.money import format_yuan
+
+if TYPE_CHECKING:  # pyarrow (≈ 0.2 s to import) only when a second frame is appended: not for one-frame runs
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
 EXCEL_MAX_ROWS = 1_048_575  # one header row
 
@@ -229,6 +232,8 @@ class ParquetAppender:
         if frame.height == 0:
             return
         if self._writer is None:
+            import pyarrow.parquet as pq
+
             assert self._first is not None
             table = self._arrow(self._first)
             self._writer = pq.ParquetWriter(self.path, table.schema, compression="lz4")
@@ -239,6 +244,8 @@ class ParquetAppender:
 
     @staticmethod
     def _arrow(frame: pl.DataFrame) -> pa.Table:
+        import pyarrow as pa
+
         # string views need no copy, and pyarrow writes them as ordinary Parquet strings; but it cannot
         # write a dictionary of them (an Enum such as the status), whose few values are cast instead
         table = frame.to_arrow(compat_level=pl.CompatLevel.newest())

@@ -209,8 +209,10 @@ def run_screening(
     memory_limit_gib: float | None = None,
 ) -> ScreeningReport:
     from wengang.screening.evaluate import RESULT_COLUMNS, program_label, reason_text, screen_facts
-    from wengang.screening.features import derive_features_partitioned
     from wengang.screening.output import ParquetAppender, summarise, write_excel_sheets, write_result_sheets
+
+    if facts is None:  # deriving features (and what it imports) only for raw tables: a facts table needs none of it
+        from wengang.screening.features import derive_features_partitioned
 
     # the programs' modules and the policy set (≈ 0.3–0.5 s of Python at start-up) load on a thread of their
     # own while Polars reads and validates the tables. Every module this thread imports up to the rules is
@@ -252,7 +254,8 @@ def run_screening(
         seconds["读取与校验"] = time.perf_counter() - t0
         t1 = time.perf_counter()
         with step("筛查 第2步/共3步 按政策规则判定", total=report.accepted, unit="个单位", enabled=show) as s:
-            decide(pl.scan_parquet(features_path)).sink_parquet(out / "results.parquet", compression="lz4")
+            # the accepted facts are in memory already: decided from there, not read back from features.parquet
+            decide(features).sink_parquet(out / "results.parquet", compression="lz4")
             s.update(done=report.accepted)
         decided = time.perf_counter() - t1
     else:
