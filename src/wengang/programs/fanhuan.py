@@ -487,9 +487,12 @@ MONTHS_PAID = Check(
     Reading(
         SW_MONTHS,
         {
-            # consecutive months are cumulative months too: enough of them settles it; fewer, with the
-            # cumulative count unknown, leaves the check open (never a silent refusal, review E9)
-            "cumulative": (months_total >= Param("min_months_fully_paid")) | (months_consecutive >= Param("min_months_fully_paid")),
+            # consecutive months are cumulative months too: with the cumulative count unknown, enough consecutive
+            # months settle it and fewer leave the check open (never a silent refusal, review E9); a known
+            # cumulative count decides alone (consecutive months cannot exceed it), so an unknown consecutive
+            # count does not hold open a unit whose cumulative months are too few
+            "cumulative": (months_total >= Param("min_months_fully_paid"))
+            | ((months_consecutive >= Param("min_months_fully_paid")) & IsMissing(months_total)),
             "consecutive": months_consecutive >= Param("min_months_fully_paid"),
         },
     ),
