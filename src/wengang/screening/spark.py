@@ -1,16 +1,21 @@
-"""Spark backend: shard by unit, run the embedded pipeline on each partition, identical results.
+"""Spark backend: run the embedded rules on each partition of a facts table, identical results.
 
-Spark does what it is good at — reading a large table, shuffling it by 统一社会信用代码, scheduling
+Spark does what it is good at — reading a large table, spreading it over partitions (sharded by
+统一社会信用代码 when asked to, or when the file gives fewer partitions than there are cores), scheduling
 partitions on many machines — and each partition runs exactly the embedded code path
 (``screening.evaluate.screen_facts``: the same compiled Polars expressions) through ``mapInArrow``.
 There is no second implementation of any rule, so the cluster and the laptop agree fen for fen.
 
-On a cluster::
+What it covers: the facts → results step only. Reading the raw tables, validation and quarantine, the
+features (``wengang screen`` → ``features.parquet``) and the payment holds the raw screen adds for units whose
+quarantined rows could stop a payment run embedded; the Spark job starts from the facts table.
 
-    spark-submit --master yarn --conf spark.executorEnv.PYSPARK_PYTHON=./venv/bin/python \\
-        --archives wengang-venv.tar.gz#venv -m wengang.cli screen-spark ...
+On a cluster (see README, "在集群上运行")::
 
-(see README, "在集群上运行").
+    spark-submit --master yarn --conf spark.executorEnv.PYSPARK_PYTHON=./venv/bin/python \
+        --archives wengang-venv.tar.gz#venv .../wengang/screening/spark.py --facts ... --out ... --date ...
+
+Speed and the size at which Spark pays: docs/performance.md ("Spark against the embedded engine").
 """
 
 from __future__ import annotations
