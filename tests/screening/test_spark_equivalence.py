@@ -44,15 +44,22 @@ def test_spark_equals_embedded(facts_path):
     statuses = set(embedded["status"].unique())
     assert {"eligible", "ineligible"} <= statuses  # the comparison covers refusals and grants
 
+    # the same facts as a folder of 4 files, as a large table is stored: Spark reads it in 4 partitions
+    features = pl.read_parquet(root / "embedded" / "features.parquet")
+    (root / "features-split").mkdir()
+    for i, part in enumerate(features.iter_slices(-(-features.height // 4))):
+        part.write_parquet(root / "features-split" / f"part-{i}.parquet")
     spark = local_session()
     try:
+        # sharded by unit into 8 partitions; then without a shuffle (the default when the input already has
+        # a partition per core)
         facts = spark.read.parquet(str(root / "embedded" / "features.parquet"))
-        # sharded by unit into 8 partitions, and as Spark splits the file (no shuffle: the default when the
-        # file already has a partition per core)
         out = screen_facts_spark(spark, facts, "fanhuan", date(2025, 8, 1), partitions=8)
         out.write.mode("overwrite").parquet(str(root / "spark"))
+        facts = spark.read.parquet(str(root / "features-split"))
         assert facts.rdd.getNumPartitions() >= spark.sparkContext.defaultParallelism
         out = screen_facts_spark(spark, facts, "fanhuan", date(2025, 8, 1))
+        assert "Exchange" not in out._jdf.queryExecution().executedPlan().toString()  # no shuffle
         out.write.mode("overwrite").parquet(str(root / "spark-unshuffled"))
     finally:
         spark.stop()
