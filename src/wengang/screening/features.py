@@ -506,6 +506,23 @@ def _split(raw: RawTable, column: str, n: int, into: Path) -> list[RawTable]:
     return parts
 
 
+def _read_by_partition(raw: RawTable, column: str, n: int) -> list[RawTable]:
+    """``raw`` as ``n`` partitions by the hash of ``column``, each a filter of the source itself. For a Parquet
+    source: the reader decodes the key column, then the other columns for the partition's rows only, so
+    ``n`` filtered reads cost about what one split written to disk and read back does, in less wall time and no
+    disk (10 M units: the split was 34 s of a 124 s run). Rows keep their order and ``source_row``."""
+    key = partition_expr(column, n)
+    return [dataclasses.replace(raw, frame=raw.frame.filter(key == i)) for i in range(n)]
+
+
+def _is_parquet(raw: RawTable) -> bool:
+    """Read from Parquet (a file or a folder of files): cheap to read again, by partition. A CSV, a workbook or
+    a database query is split once instead (parsing it again per partition would cost more)."""
+    src = raw.source_file
+    path = Path(src)
+    return "://" not in src and (path.is_dir() or path.suffix.lower() in (".parquet", ".pq"))
+
+
 @dataclass
 class PartitionedRun:
     features_path: Path
@@ -598,9 +615,13 @@ def derive_features_partitioned(
             steps["chunks"] += time.perf_counter() - t
 
     tables = {"units": units, "contributions": contributions, **others}
-    # one pass over the inputs: each table is split once (not re-read and filtered once per partition)
+    # Parquet is read again by each partition (its own rows only); other sources are split once to disk
     split = {
-        name: [raw] if partitions == 1 else _split(raw, key_col.get(name, "credit_code"), partitions, parts_dir / name)
+        name: [raw]
+        if partitions == 1
+        else _read_by_partition(raw, key_col.get(name, "credit_code"), partitions)
+        if _is_parquet(raw)
+        else _split(raw, key_col.get(name, "credit_code"), partitions, parts_dir / name)
         for name, raw in tables.items()
     }
     steps["split"] = time.perf_counter() - t0
