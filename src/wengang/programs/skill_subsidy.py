@@ -515,10 +515,27 @@ def with_evaluation_body_count(
     has_body = pl.col(body).fill_null("") != ""
     if window_days is None:
         return frame.with_columns(pl.when(has_body).then(pl.len().over(body)).cast(pl.Int64).alias(out))
+    daily = evaluation_body_days(frame, window_days=window_days, body=body, issued=issued, out=out)
+    return frame.join(daily, on=[body, issued], how="left", nulls_equal=False)
+
+
+def evaluation_body_days(
+    frame: pl.LazyFrame,
+    *,
+    window_days: int,
+    body: str = "evaluation_body",
+    issued: str = "certificate_issue_date",
+    out: str = "evaluation_body_batch_count",
+) -> pl.LazyFrame:
+    """The windowed count of :func:`with_evaluation_body_count` per (``body``, ``issued``) day of ``frame``:
+    one row per body and issue day (rows without a body or an issue date have none). The count depends only
+    on the body's own certificates, so it can be computed one group of bodies at a time (the risk batch
+    does, in bounded memory) and joined to the certificates on (body, day)."""
     if window_days < 1:
         raise ValueError(f"window_days must be at least 1, not {window_days}")
     w = int(window_days)
-    daily = (
+    has_body = pl.col(body).fill_null("") != ""
+    return (
         frame.filter(has_body & pl.col(issued).is_not_null())
         .group_by(body, issued)
         .agg(pl.len().cast(pl.Int64).alias("_n"))
@@ -531,7 +548,6 @@ def with_evaluation_body_count(
         .with_columns(pl.col("_c").rolling_max_by("_back", window_size=f"{w}i").over(body).alias(out))
         .select(body, issued, pl.col(out).cast(pl.Int64))
     )
-    return frame.join(daily, on=[body, issued], how="left", nulls_equal=False)
 
 
 def _empty(schema: Mapping[str, Any]) -> pl.LazyFrame:

@@ -23,9 +23,11 @@ Rows are read as given: no quarantine (an invalid ID number is itself a finding)
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any, Literal
 
 import polars as pl
@@ -222,22 +224,34 @@ def _certificate_outside(
     )  # fmt: skip
 
 
+BODY_DAYS = "_evaluation_body_days"  # key in the tables of a partition: its certificates' (body, day) counts
+
+
+_BODY_COLUMNS = (
+    pl.col("issuer").fill_null("").alias("evaluation_body"), pl.col("issue_date").alias("certificate_issue_date"),
+)  # fmt: skip
+
+
+def _body_days(certificates: pl.LazyFrame, window: int) -> pl.LazyFrame:
+    """(evaluation_body, certificate_issue_date, evaluation_body_batch_count) over the certificates given."""
+    from wengang.programs.skill_subsidy import evaluation_body_days
+
+    return evaluation_body_days(certificates.select(*_BODY_COLUMNS), window_days=window)
+
+
 def _evaluation_body_cluster(
     t: Mapping[str, pl.LazyFrame], s: Mapping[str, Any], check: RiskCheck
 ) -> pl.LazyFrame:
-    from wengang.programs.skill_subsidy import with_evaluation_body_count
-
     window = int(s["evaluation_body_batch_window_days"])
-    # counted over every certificate given (a body's batch includes holders outside the persons table)
-    counts = with_evaluation_body_count(
-        t["certificates"].select("certificate_no", pl.col("issuer").fill_null("").alias("evaluation_body"),
-                                 pl.col("issue_date").alias("certificate_issue_date")),
-        window_days=window,
-    ).select("certificate_no", "evaluation_body_batch_count")  # fmt: skip
+    # counted over every certificate given (a body's batch includes holders outside the persons table); a
+    # partitioned run counts them by group of bodies beforehand (:func:`_split_body_days`)
+    days = t.get(BODY_DAYS)
+    if days is None:
+        days = _body_days(t["certificates"], window)
     apps = (
         _skill_apps(t)
         .rename({"application_id": "certificate_no"})
-        .join(counts, on="certificate_no", how="left")
+        .join(days, on=["evaluation_body", "certificate_issue_date"], how="left")
         .with_columns(
             pl.lit(int(s["evaluation_body_batch_threshold"]), dtype=pl.Int64).alias("threshold"),
             pl.lit(window, dtype=pl.Int64).alias("window_days"),
@@ -489,6 +503,98 @@ def _citations(
     return frame, sorted(outside)
 
 
+# --- bounded memory: partitions -----------------------------------------------------------------------
+#
+# Every join and group-by of a person-keyed check (a, c–g) is on the ID number, and of the dispatch check (h) on
+# the firm: with all rows of one person (one firm) in the same partition, each partition finds exactly the flags
+# the whole tables find for its people. The evaluation-body cluster (b) counts a body's certificates whoever
+# holds them: its (body, day) counts are computed first by group of bodies, then sent to the partition of each
+# certificate's holder. The flags of all partitions are gated and sorted together, so the result does not
+# depend on the number of partitions (tests/risk/test_risk_partitions.py).
+
+PARTITION_KEY = {
+    "persons": "id_number", "certificates": "id_number", "subsidies": "id_number", "ui_claims": "id_number",
+    "registry": "id_number", "flexible_subsidies": "id_number",
+    "dispatch_refunds": "firm_id", "dispatch_allocations": "firm_id",
+}  # fmt: skip
+assert set(PARTITION_KEY) == set(TABLES)
+# rows of all tables per partition without --memory-limit: keeps peak memory bounded whatever N is
+ROWS_PER_PARTITION = 12_000_000
+# peak memory of a run, measured (docs/performance.md, s20-r3): a base (the policies, the compiled rules,
+# Polars) and per input row of the partition in memory
+MEMORY_BASE_BYTES = 700 * 2**20
+MEMORY_BYTES_PER_ROW = 300
+MIN_ROWS_PER_PARTITION = 200_000
+MAX_PARTITIONS = 1024
+
+
+def partition_of(column: str, partitions: int) -> pl.Expr:
+    """Stable partition number of a key column (the value as written: the checks join on it as written)."""
+    return (pl.col(column).hash(seed=0x5249) % partitions).cast(pl.Int64)
+
+
+def rows_per_partition(memory_limit_gib: float | None) -> int:
+    """Input rows per partition so that a run stays within ``memory_limit_gib`` (``--memory-limit``), by the
+    measured model above; at most :data:`ROWS_PER_PARTITION`. A limit the model cannot meet is refused."""
+    if memory_limit_gib is None:
+        return ROWS_PER_PARTITION
+    rows = int((memory_limit_gib * 2**30 - MEMORY_BASE_BYTES) // MEMORY_BYTES_PER_ROW)
+    if rows < MIN_ROWS_PER_PARTITION:
+        need = (MEMORY_BASE_BYTES + MEMORY_BYTES_PER_ROW * MIN_ROWS_PER_PARTITION) / 2**30
+        raise RiskInputError(
+            f"内存上限 {memory_limit_gib:g} GiB 过小（至少约 {need:.1f} GiB）",
+            f"a memory limit of {memory_limit_gib:g} GiB is too small (at least ~{need:.1f} GiB)",
+        )
+    return min(ROWS_PER_PARTITION, rows)
+
+
+def _scans(into: Path, n: int, schema: Mapping[str, Any]) -> list[pl.LazyFrame]:
+    parts = []
+    for i in range(n):
+        folder = into / f"__part={i}"
+        parts.append(pl.scan_ipc(folder / "*.ipc") if folder.exists() else pl.LazyFrame(schema=dict(schema)))
+    return parts
+
+
+def _split_all(
+    frames: Mapping[str, pl.LazyFrame], keys: Mapping[str, pl.Expr], n: int, into: Path, engine: Any
+) -> dict[str, list[pl.LazyFrame]]:
+    """Each frame split into ``n`` partitions by its key, all in one streamed pass (the sinks run together)."""
+    sinks = [
+        f.sink_ipc(pl.PartitionBy(into / name, key=keys[name].alias("__part"), include_key=False),
+                   compression="lz4", mkdir=True, lazy=True)
+        for name, f in frames.items()
+    ]  # fmt: skip
+    pl.collect_all(sinks, engine="streaming" if engine == "auto" else engine)
+    return {name: _scans(into / name, n, f.collect_schema()) for name, f in frames.items()}
+
+
+def _split_body_days(
+    certificates: pl.LazyFrame, window: int, n: int, into: Path, engine: Any
+) -> list[pl.LazyFrame]:
+    """The evaluation-body counts of the certificates of each person partition: the certificates split by
+    body, each group of bodies counted (:func:`_body_days`) and its (body, day) counts written to the
+    partitions of the holders of that body's certificates on that day."""
+    from wengang.programs.skill_subsidy import evaluation_body_days
+
+    src = certificates.select(*_BODY_COLUMNS, partition_of("id_number", n).alias("_holder_part"))
+    bodies = _split_all({"bodies": src}, {"bodies": partition_of("evaluation_body", n)}, n, into, engine)["bodies"]
+    for j, part in enumerate(bodies):  # one group of bodies in memory at a time
+        days = evaluation_body_days(part, window_days=window)
+        routed = part.unique().join(days, on=["evaluation_body", "certificate_issue_date"], how="inner")
+        routed.sink_ipc(
+            pl.PartitionBy(into / "days" / str(j), key="_holder_part", include_key=False),
+            compression="lz4", mkdir=True, engine="streaming" if engine == "auto" else engine,
+        )  # fmt: skip
+    schema = {"evaluation_body": pl.String, "certificate_issue_date": pl.Date,
+              "evaluation_body_batch_count": pl.Int64}  # fmt: skip
+    out = []
+    for i in range(n):
+        files = sorted(into.glob(f"days/*/_holder_part={i}/*.ipc"))
+        out.append(pl.scan_ipc(files).select(list(schema)) if files else pl.LazyFrame(schema=schema))
+    return out
+
+
 def screen(
     tables: Mapping[str, pl.LazyFrame | pl.DataFrame | None],
     *,
@@ -497,10 +603,19 @@ def screen(
     checks: Iterable[str] | None = None,
     include_drafts: bool = False,
     engine: Literal["auto", "in-memory", "streaming"] = "auto",
+    partitions: int | None = None,
+    memory_limit_gib: float | None = None,
+    workdir: str | Path | None = None,
 ) -> RiskRun:
     """Run the registry's checks (all, or ``checks``) over the tables given; a check whose tables or settings
     are missing is skipped with the reason. Flags only in regions whose document in force on ``on`` lists
-    the check, each citing that document."""
+    the check, each citing that document.
+
+    Large inputs are checked partition by partition (see above), in temporary files under ``workdir``
+    (default: the system's temporary folder): as many partitions as ``partitions``, else as the input rows
+    need under ``memory_limit_gib`` (:func:`rows_per_partition`). The flags are the same whatever the
+    number: sorted by check, region, subject, record; a flag key found twice keeps the first in that order
+    of all the columns."""
     settings = dict(settings or {})
     t = {name: prepare(name, frame) for name, frame in tables.items() if frame is not None}
     unknown = sorted(set(tables) - set(TABLES))
@@ -510,11 +625,8 @@ def screen(
     bad = [c for c in wanted if c not in CHECKS]
     if bad:
         raise RiskInputError(f"未知核查项：{'、'.join(bad)}", f"unknown checks: {', '.join(bad)}")
-    parts: list[pl.DataFrame] = []
-    counts: dict[str, int] = {}
     skipped: dict[str, str] = {}
-    outside: dict[str, list[str]] = {}
-    plans: dict[str, pl.LazyFrame] = {}
+    run: list[str] = []
     for cid in wanted:
         check = CHECKS[cid]
         lacking = [n for n in check.tables if n not in t]
@@ -525,10 +637,17 @@ def screen(
         if unset:
             skipped[cid] = f"缺少地区设置 {'、'.join(unset)}（文件未给出数值，由经办方设定）"
             continue
-        plans[cid] = DERIVE[cid](t, settings, check)
-    # the heavy part: every check's plan at once (Polars shares the common scans and joins)
-    found = pl.collect_all(list(plans.values()), engine=engine) if plans else []
-    for cid, frame in zip(plans, found, strict=True):
+        run.append(cid)
+    n = partitions
+    if n is None and run:
+        rows = sum(c.item() for c in pl.collect_all([f.select(pl.len()) for f in t.values()]))
+        n = -(-rows // rows_per_partition(memory_limit_gib))
+    n = max(1, min(n or 1, MAX_PARTITIONS))
+    found = _find(t, settings, run, n, engine, workdir) if run else {}
+    parts: list[pl.DataFrame] = []
+    counts: dict[str, int] = {}
+    outside: dict[str, list[str]] = {}
+    for cid, frame in found.items():
         check = CHECKS[cid]
         regions = frame.get_column("region_code").drop_nulls().unique().sort().to_list()
         cites, outside[cid] = _citations(check, regions, on, include_drafts)
@@ -540,7 +659,36 @@ def screen(
         if parts
         else pl.DataFrame(schema=FLAG_SCHEMA)
     )
-    flags = flags.unique("flag_key", keep="first", maintain_order=True).sort(
-        "check_id", "region_code", "subject_id", "record"
+    order = ["check_id", "region_code", "subject_id", "record"]
+    flags = flags.sort([*order, *(c for c in FLAG_SCHEMA if c not in order)], nulls_last=True).unique(
+        "flag_key", keep="first", maintain_order=True
     )
     return RiskRun(flags, counts, skipped, {k: v for k, v in outside.items() if v})
+
+
+def _find(
+    t: Mapping[str, pl.LazyFrame], settings: Mapping[str, Any], run: list[str], n: int, engine: Any,
+    workdir: str | Path | None,
+) -> dict[str, pl.DataFrame]:
+    """Each check's flagged rows before gating: all checks' plans collected together (Polars shares the
+    common scans and joins), over the whole tables or partition by partition."""
+    if n == 1:
+        found = pl.collect_all([DERIVE[cid](t, settings, CHECKS[cid]) for cid in run], engine=engine)
+        return dict(zip(run, found, strict=True))
+    out: dict[str, list[pl.DataFrame]] = {cid: [] for cid in run}
+    with tempfile.TemporaryDirectory(prefix="wengang-risk-", dir=workdir) as tmp:
+        into = Path(tmp)
+        keys = {name: partition_of(PARTITION_KEY[name], n) for name in t}
+        split = _split_all(t, keys, n, into / "tables", engine)
+        days = None
+        if "evaluation_body_cluster" in run:
+            window = int(settings["evaluation_body_batch_window_days"])
+            days = _split_body_days(t["certificates"], window, n, into / "bodies", engine)
+        for i in range(n):
+            ti = {name: frames[i] for name, frames in split.items()}
+            if days is not None:
+                ti[BODY_DAYS] = days[i]
+            found = pl.collect_all([DERIVE[cid](ti, settings, CHECKS[cid]) for cid in run], engine=engine)
+            for cid, frame in zip(run, found, strict=True):
+                out[cid].append(frame)
+    return {cid: pl.concat(frames, how="vertical_relaxed") for cid, frames in out.items()}
