@@ -535,17 +535,27 @@ def evaluation_body_days(
         raise ValueError(f"window_days must be at least 1, not {window_days}")
     w = int(window_days)
     has_body = pl.col(body).fill_null("") != ""
-    return (
+    daily = (
         frame.filter(has_body & pl.col(issued).is_not_null())
         .group_by(body, issued)
         .agg(pl.len().cast(pl.Int64).alias("_n"))
         .sort(body, issued)
+    )
+    # one time axis for all bodies (no rolling per group): the days of the k-th body are placed at
+    # k × (span + w) + (day − first day), so bodies are at least w apart and no window reaches another body
+    day = pl.col(issued).cast(pl.Int32).cast(pl.Int64)
+    span = day.max() - day.min()
+    key = (pl.col(body) != pl.col(body).shift()).fill_null(True).cum_sum().cast(pl.Int64) * (span + w) + (
+        day - day.min()
+    )
+    return (
+        daily.with_columns(key.alias("_t"))
         # certificates of the body issued in the window of w days ending on this day
-        .with_columns(pl.col("_n").rolling_sum_by(issued, window_size=f"{w}d").over(body).alias("_c"))
+        .with_columns(pl.col("_n").rolling_sum_by("_t", window_size=f"{w}i").alias("_c"))
         # the busiest such window among those ending within w days from this day (they all contain it)
-        .with_columns((-pl.col(issued).cast(pl.Int32).cast(pl.Int64)).alias("_back"))
-        .sort(body, "_back")
-        .with_columns(pl.col("_c").rolling_max_by("_back", window_size=f"{w}i").over(body).alias(out))
+        .reverse()
+        .with_columns((-pl.col("_t")).alias("_back"))
+        .with_columns(pl.col("_c").rolling_max_by("_back", window_size=f"{w}i").alias(out))
         .select(body, issued, pl.col(out).cast(pl.Int64))
     )
 

@@ -24,6 +24,7 @@ Rows are read as given: no quarantine (an invalid ID number is itself a finding)
 from __future__ import annotations
 
 import tempfile
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -124,6 +125,8 @@ class RiskRun:
     not_applicable: dict[str, list[str]] = field(
         default_factory=dict
     )  # check id -> regions it does not apply in
+    partitions: int = 1  # how many partitions the tables were checked in
+    steps: dict[str, float] = field(default_factory=dict)  # seconds: split, bodies, partitions (or checks), gating
 
 
 def prepare(name: str, frame: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame:
@@ -643,7 +646,9 @@ def screen(
         rows = sum(c.item() for c in pl.collect_all([f.select(pl.len()) for f in t.values()]))
         n = -(-rows // rows_per_partition(memory_limit_gib))
     n = max(1, min(n or 1, MAX_PARTITIONS))
-    found = _find(t, settings, run, n, engine, workdir) if run else {}
+    steps: dict[str, float] = {}
+    found = _find(t, settings, run, n, engine, workdir, steps) if run else {}
+    t0 = time.perf_counter()
     parts: list[pl.DataFrame] = []
     counts: dict[str, int] = {}
     outside: dict[str, list[str]] = {}
@@ -663,27 +668,32 @@ def screen(
     flags = flags.sort([*order, *(c for c in FLAG_SCHEMA if c not in order)], nulls_last=True).unique(
         "flag_key", keep="first", maintain_order=True
     )
-    return RiskRun(flags, counts, skipped, {k: v for k, v in outside.items() if v})
+    steps["gating"] = time.perf_counter() - t0
+    return RiskRun(flags, counts, skipped, {k: v for k, v in outside.items() if v}, n, steps)
 
 
 def _find(
     t: Mapping[str, pl.LazyFrame], settings: Mapping[str, Any], run: list[str], n: int, engine: Any,
-    workdir: str | Path | None,
+    workdir: str | Path | None, steps: dict[str, float],
 ) -> dict[str, pl.DataFrame]:
     """Each check's flagged rows before gating: all checks' plans collected together (Polars shares the
     common scans and joins), over the whole tables or partition by partition."""
+    t0 = time.perf_counter()
     if n == 1:
         found = pl.collect_all([DERIVE[cid](t, settings, CHECKS[cid]) for cid in run], engine=engine)
+        steps["checks"] = time.perf_counter() - t0
         return dict(zip(run, found, strict=True))
     out: dict[str, list[pl.DataFrame]] = {cid: [] for cid in run}
     with tempfile.TemporaryDirectory(prefix="wengang-risk-", dir=workdir) as tmp:
         into = Path(tmp)
         keys = {name: partition_of(PARTITION_KEY[name], n) for name in t}
         split = _split_all(t, keys, n, into / "tables", engine)
+        steps["split"] = time.perf_counter() - t0
         days = None
         if "evaluation_body_cluster" in run:
             window = int(settings["evaluation_body_batch_window_days"])
             days = _split_body_days(t["certificates"], window, n, into / "bodies", engine)
+        steps["bodies"] = time.perf_counter() - t0 - steps["split"]
         for i in range(n):
             ti = {name: frames[i] for name, frames in split.items()}
             if days is not None:
@@ -691,4 +701,5 @@ def _find(
             found = pl.collect_all([DERIVE[cid](ti, settings, CHECKS[cid]) for cid in run], engine=engine)
             for cid, frame in zip(run, found, strict=True):
                 out[cid].append(frame)
+        steps["partitions"] = time.perf_counter() - t0 - steps["split"] - steps["bodies"]
     return {cid: pl.concat(frames, how="vertical_relaxed") for cid, frames in out.items()}
