@@ -201,12 +201,17 @@ def _out(
 # --- the derivations ------------------------------------------------------------------------------
 
 
+SKILL_APPS = "_skill_apps"  # key in the tables: the applications, computed once for checks a and b
+
+
 def _skill_apps(t: Mapping[str, pl.LazyFrame]) -> pl.LazyFrame:
     """Each certificate as a 技能提升补贴 application (免申即享: a certificate is an application), mapped as
     the people screening maps it (:func:`wengang.screening.people.skill_inputs`, with no past subsidies:
     a certificate already paid for is still one to look at)."""
     from wengang.screening.people import skill_inputs
 
+    if SKILL_APPS in t:
+        return t[SKILL_APPS]
     return skill_inputs(t["persons"], t["certificates"], None, None, t.get("ui_claims")).apps
 
 
@@ -679,8 +684,14 @@ def _find(
     """Each check's flagged rows before gating: all checks' plans collected together (Polars shares the
     common scans and joins), over the whole tables or partition by partition."""
     t0 = time.perf_counter()
+
+    def plans(t: Mapping[str, pl.LazyFrame]) -> list[pl.LazyFrame]:
+        if {"certificate_outside_place", "evaluation_body_cluster"} <= set(run):  # both read the applications
+            t = {**t, SKILL_APPS: _skill_apps(t).cache()}
+        return [DERIVE[cid](t, settings, CHECKS[cid]) for cid in run]
+
     if n == 1:
-        found = pl.collect_all([DERIVE[cid](t, settings, CHECKS[cid]) for cid in run], engine=engine)
+        found = pl.collect_all(plans(t), engine=engine)
         steps["checks"] = time.perf_counter() - t0
         return dict(zip(run, found, strict=True))
     out: dict[str, list[pl.DataFrame]] = {cid: [] for cid in run}
@@ -698,7 +709,7 @@ def _find(
             ti = {name: frames[i] for name, frames in split.items()}
             if days is not None:
                 ti[BODY_DAYS] = days[i]
-            found = pl.collect_all([DERIVE[cid](ti, settings, CHECKS[cid]) for cid in run], engine=engine)
+            found = pl.collect_all(plans(ti), engine=engine)
             for cid, frame in zip(run, found, strict=True):
                 out[cid].append(frame)
         steps["partitions"] = time.perf_counter() - t0 - steps["split"] - steps["bodies"]
