@@ -59,7 +59,7 @@ def main() -> None:
     print(
         f"flags {run.flags.height} ({'as planted' if run.counts == expected else f'NOT as planted: {run.counts}'})"
     )
-    print("steps " + "  ".join(f"{k} {v:.1f} s" for k, v in run.steps.items()))
+    print("steps (wall / CPU) " + "  ".join(f"{k} {w:.1f} / {c:.1f} s" for k, (w, c) in run.steps.items()))
     print(f"wall {wall:.1f} s  cpu {cpu:.1f} s  peak RSS {r1.ru_maxrss / 1024 / 1024:.2f} GB  "
           f"load(1 min) before {load0[0]:.1f} after {os.getloadavg()[0]:.1f}")  # fmt: skip
 

@@ -5,10 +5,14 @@ tables and an evaluation-body cluster whose holders fall in different partitions
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from wengang.programs.skill_subsidy import evaluation_body_days
 from wengang.risk import batch, demo
 
 PARTITIONS = (2, 3, 5, 8)
@@ -78,3 +82,22 @@ def test_rows_per_partition_follows_the_memory_limit():
     with pytest.raises(batch.RiskInputError) as e:
         batch.rows_per_partition(0.5)
     assert "内存上限" in e.value.zh
+
+
+_day = st.integers(0, 120).map(lambda d: date(2024, 1, 1) + timedelta(days=d))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["甲", "乙", ""]), _day, st.integers(0, 3)), max_size=30))
+def test_body_counts_by_holder_partition_are_the_whole_counts(certs):
+    # what the partitioned run sends each partition: every (body, day, partition) row carries the body's count
+    frame = pl.LazyFrame(certs, schema={"evaluation_body": pl.String, "certificate_issue_date": pl.Date,
+                                        "part": pl.Int64}, orient="row")  # fmt: skip
+    whole = evaluation_body_days(frame, window_days=7).collect()
+    split = evaluation_body_days(frame, window_days=7, by=["part"]).collect()
+    keys = ["evaluation_body", "certificate_issue_date"]
+    assert split.select(*keys, "part").sort(pl.all()).rows() == frame.filter(pl.col("evaluation_body") != "").unique(
+        keys + ["part"]).sort(pl.all()).collect().rows()  # fmt: skip
+    assert split.join(whole, on=keys, how="left", suffix="_whole").filter(
+        pl.col("evaluation_body_batch_count") != pl.col("evaluation_body_batch_count_whole")
+    ).height == 0

@@ -45,7 +45,7 @@ batch re-screened by the pipeline if the operator wants the later ones re-counte
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -526,23 +526,27 @@ def evaluation_body_days(
     body: str = "evaluation_body",
     issued: str = "certificate_issue_date",
     out: str = "evaluation_body_batch_count",
+    by: Sequence[str] = (),
 ) -> pl.LazyFrame:
     """The windowed count of :func:`with_evaluation_body_count` per (``body``, ``issued``) day of ``frame``:
-    one row per body and issue day (rows without a body or an issue date have none). The count depends only
+    one row per body and issue day (rows without a body or an issue date have none), and per value of the
+    columns ``by`` among that day's certificates (each row still counts all of them). The count depends only
     on the body's own certificates, so it can be computed one group of bodies at a time (the risk batch
-    does, in bounded memory) and joined to the certificates on (body, day)."""
+    does, in bounded memory, with ``by`` the partition of each certificate's holder) and joined to the
+    certificates on (body, day)."""
     if window_days < 1:
         raise ValueError(f"window_days must be at least 1, not {window_days}")
     w = int(window_days)
     has_body = pl.col(body).fill_null("") != ""
     daily = (
         frame.filter(has_body & pl.col(issued).is_not_null())
-        .group_by(body, issued)
+        .group_by(body, issued, *by)
         .agg(pl.len().cast(pl.Int64).alias("_n"))
         .sort(body, issued)
     )
     # one time axis for all bodies (no rolling per group): the days of the k-th body are placed at
-    # k × (span + w) + (day − first day), so bodies are at least w apart and no window reaches another body
+    # k × (span + w) + (day − first day), so bodies are at least w apart and no window reaches another body;
+    # a window is by value, so the rows of one day (one per value of ``by``) all count each other
     day = pl.col(issued).cast(pl.Int32).cast(pl.Int64)
     span = day.max() - day.min()
     key = (pl.col(body) != pl.col(body).shift()).fill_null(True).cum_sum().cast(pl.Int64) * (span + w) + (
@@ -556,7 +560,7 @@ def evaluation_body_days(
         .reverse()
         .with_columns((-pl.col("_t")).alias("_back"))
         .with_columns(pl.col("_c").rolling_max_by("_back", window_size=f"{w}i").alias(out))
-        .select(body, issued, pl.col(out).cast(pl.Int64))
+        .select(body, issued, *by, pl.col(out).cast(pl.Int64))
     )
 
 

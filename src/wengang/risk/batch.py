@@ -126,7 +126,8 @@ class RiskRun:
         default_factory=dict
     )  # check id -> regions it does not apply in
     partitions: int = 1  # how many partitions the tables were checked in
-    steps: dict[str, float] = field(default_factory=dict)  # seconds: split, bodies, partitions (or checks), gating
+    # (wall, CPU) seconds of the steps: split, bodies, partitions (or checks), gating
+    steps: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 def prepare(name: str, frame: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame:
@@ -581,16 +582,15 @@ def _split_body_days(
     certificates: pl.LazyFrame, window: int, n: int, into: Path, engine: Any
 ) -> list[pl.LazyFrame]:
     """The evaluation-body counts of the certificates of each person partition: the certificates split by
-    body, each group of bodies counted (:func:`_body_days`) and its (body, day) counts written to the
-    partitions of the holders of that body's certificates on that day."""
+    body, each group of bodies counted as :func:`_body_days` counts them, and its (body, day) counts written
+    to the partition of each holder of that body's certificates of that day."""
     from wengang.programs.skill_subsidy import evaluation_body_days
 
     src = certificates.select(*_BODY_COLUMNS, partition_of("id_number", n).alias("_holder_part"))
     bodies = _split_all({"bodies": src}, {"bodies": partition_of("evaluation_body", n)}, n, into, engine)["bodies"]
     for j, part in enumerate(bodies):  # one group of bodies in memory at a time
-        days = evaluation_body_days(part, window_days=window)
-        routed = part.unique().join(days, on=["evaluation_body", "certificate_issue_date"], how="inner")
-        routed.sink_ipc(
+        days = evaluation_body_days(part, window_days=window, by=["_holder_part"])
+        days.sink_ipc(
             pl.PartitionBy(into / "days" / str(j), key="_holder_part", include_key=False),
             compression="lz4", mkdir=True, engine="streaming" if engine == "auto" else engine,
         )  # fmt: skip
@@ -651,9 +651,8 @@ def screen(
         rows = sum(c.item() for c in pl.collect_all([f.select(pl.len()) for f in t.values()]))
         n = -(-rows // rows_per_partition(memory_limit_gib))
     n = max(1, min(n or 1, MAX_PARTITIONS))
-    steps: dict[str, float] = {}
-    found = _find(t, settings, run, n, engine, workdir, steps) if run else {}
-    t0 = time.perf_counter()
+    lap = _Laps()
+    found = _find(t, settings, run, n, engine, workdir, lap) if run else {}
     parts: list[pl.DataFrame] = []
     counts: dict[str, int] = {}
     outside: dict[str, list[str]] = {}
@@ -673,18 +672,29 @@ def screen(
     flags = flags.sort([*order, *(c for c in FLAG_SCHEMA if c not in order)], nulls_last=True).unique(
         "flag_key", keep="first", maintain_order=True
     )
-    steps["gating"] = time.perf_counter() - t0
-    return RiskRun(flags, counts, skipped, {k: v for k, v in outside.items() if v}, n, steps)
+    lap("gating")
+    return RiskRun(flags, counts, skipped, {k: v for k, v in outside.items() if v}, n, lap.steps)
+
+
+class _Laps:
+    """(wall, CPU) seconds of each step since the previous one (CPU: the process's, all threads)."""
+
+    def __init__(self) -> None:
+        self.steps: dict[str, tuple[float, float]] = {}
+        self._last = (time.perf_counter(), time.process_time())
+
+    def __call__(self, name: str) -> None:
+        now = (time.perf_counter(), time.process_time())
+        self.steps[name] = (now[0] - self._last[0], now[1] - self._last[1])
+        self._last = now
 
 
 def _find(
     t: Mapping[str, pl.LazyFrame], settings: Mapping[str, Any], run: list[str], n: int, engine: Any,
-    workdir: str | Path | None, steps: dict[str, float],
+    workdir: str | Path | None, lap: _Laps,
 ) -> dict[str, pl.DataFrame]:
     """Each check's flagged rows before gating: all checks' plans collected together (Polars shares the
     common scans and joins), over the whole tables or partition by partition."""
-    t0 = time.perf_counter()
-
     def plans(t: Mapping[str, pl.LazyFrame]) -> list[pl.LazyFrame]:
         if {"certificate_outside_place", "evaluation_body_cluster"} <= set(run):  # both read the applications
             t = {**t, SKILL_APPS: _skill_apps(t).cache()}
@@ -692,19 +702,19 @@ def _find(
 
     if n == 1:
         found = pl.collect_all(plans(t), engine=engine)
-        steps["checks"] = time.perf_counter() - t0
+        lap("checks")
         return dict(zip(run, found, strict=True))
     out: dict[str, list[pl.DataFrame]] = {cid: [] for cid in run}
     with tempfile.TemporaryDirectory(prefix="wengang-risk-", dir=workdir) as tmp:
         into = Path(tmp)
         keys = {name: partition_of(PARTITION_KEY[name], n) for name in t}
         split = _split_all(t, keys, n, into / "tables", engine)
-        steps["split"] = time.perf_counter() - t0
+        lap("split")
         days = None
         if "evaluation_body_cluster" in run:
             window = int(settings["evaluation_body_batch_window_days"])
             days = _split_body_days(t["certificates"], window, n, into / "bodies", engine)
-        steps["bodies"] = time.perf_counter() - t0 - steps["split"]
+        lap("bodies")
         for i in range(n):
             ti = {name: frames[i] for name, frames in split.items()}
             if days is not None:
@@ -712,5 +722,5 @@ def _find(
             found = pl.collect_all(plans(ti), engine=engine)
             for cid, frame in zip(run, found, strict=True):
                 out[cid].append(frame)
-        steps["partitions"] = time.perf_counter() - t0 - steps["split"] - steps["bodies"]
+        lap("partitions")
     return {cid: pl.concat(frames, how="vertical_relaxed") for cid, frames in out.items()}
