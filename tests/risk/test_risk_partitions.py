@@ -101,3 +101,13 @@ def test_body_counts_by_holder_partition_are_the_whole_counts(certs):
     assert split.join(whole, on=keys, how="left", suffix="_whole").filter(
         pl.col("evaluation_body_batch_count") != pl.col("evaluation_body_batch_count_whole")
     ).height == 0
+
+
+def test_only_the_flagging_body_days_are_sent_to_the_partitions(tables):
+    # the cluster rule reads only the count and flags no missing one, so only the flagging (body, day) rows
+    # are joined to the applications: the five of the planted cluster
+    check = batch.CHECKS["evaluation_body_cluster"]
+    days = batch._body_days(tables["certificates"].lazy(), 30)
+    kept = batch._flagging_days(days, demo.DEMO_SETTINGS, check).collect()
+    assert days.collect().height > 1000 and kept["evaluation_body"].to_list() == ["集中发证机构"] * 5
+    assert set(kept["evaluation_body_batch_count"]) == {5}

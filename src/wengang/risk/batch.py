@@ -248,6 +248,19 @@ def _body_days(certificates: pl.LazyFrame, window: int) -> pl.LazyFrame:
     return evaluation_body_days(certificates.select(*_BODY_COLUMNS), window_days=window)
 
 
+def _flagging_days(days: pl.LazyFrame, s: Mapping[str, Any], check: RiskCheck) -> pl.LazyFrame:
+    """The (body, day) counts the check's rule flags, when it reads nothing but the count and flags no missing
+    count: then a certificate without such a row is not flagged either, and the applications are joined to a
+    few rows instead of one per body and day. Otherwise all of them."""
+    from wengang.rules.expr import Fact
+
+    reads = {x.name for x in check.rule.expr.walk() if isinstance(x, Fact)}
+    facts = pl.LazyFrame({"evaluation_body_batch_count": [None]}, schema={"evaluation_body_batch_count": pl.Int64})
+    if reads != {"evaluation_body_batch_count"} or _flagged(check, facts, s).collect().height:
+        return days
+    return _flagged(check, days, s)
+
+
 def _evaluation_body_cluster(
     t: Mapping[str, pl.LazyFrame], s: Mapping[str, Any], check: RiskCheck
 ) -> pl.LazyFrame:
@@ -256,7 +269,7 @@ def _evaluation_body_cluster(
     # partitioned run counts them by group of bodies beforehand (:func:`_split_body_days`)
     days = t.get(BODY_DAYS)
     if days is None:
-        days = _body_days(t["certificates"], window)
+        days = _flagging_days(_body_days(t["certificates"], window), s, check)
     apps = (
         _skill_apps(t)
         .rename({"application_id": "certificate_no"})
@@ -579,18 +592,20 @@ def _split_all(
 
 
 def _split_body_days(
-    certificates: pl.LazyFrame, window: int, n: int, into: Path, engine: Any
+    certificates: pl.LazyFrame, s: Mapping[str, Any], n: int, into: Path, engine: Any
 ) -> list[pl.LazyFrame]:
     """The evaluation-body counts of the certificates of each person partition: the certificates split by
     body, each group of bodies counted as :func:`_body_days` counts them, and its (body, day) counts written
     to the partition of each holder of that body's certificates of that day."""
     from wengang.programs.skill_subsidy import evaluation_body_days
 
+    check = CHECKS["evaluation_body_cluster"]
+    window = int(s["evaluation_body_batch_window_days"])
     src = certificates.select(*_BODY_COLUMNS, partition_of("id_number", n).alias("_holder_part"))
     bodies = _split_all({"bodies": src}, {"bodies": partition_of("evaluation_body", n)}, n, into, engine)["bodies"]
     for j, part in enumerate(bodies):  # one group of bodies in memory at a time
         days = evaluation_body_days(part, window_days=window, by=["_holder_part"])
-        days.sink_ipc(
+        _flagging_days(days, s, check).sink_ipc(
             pl.PartitionBy(into / "days" / str(j), key="_holder_part", include_key=False),
             compression="lz4", mkdir=True, engine="streaming" if engine == "auto" else engine,
         )  # fmt: skip
@@ -712,8 +727,7 @@ def _find(
         lap("split")
         days = None
         if "evaluation_body_cluster" in run:
-            window = int(settings["evaluation_body_batch_window_days"])
-            days = _split_body_days(t["certificates"], window, n, into / "bodies", engine)
+            days = _split_body_days(t["certificates"], settings, n, into / "bodies", engine)
         lap("bodies")
         for i in range(n):
             ti = {name: frames[i] for name, frames in split.items()}
