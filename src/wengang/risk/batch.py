@@ -234,6 +234,7 @@ def _certificate_outside(
 
 
 BODY_DAYS = "_evaluation_body_days"  # key in the tables of a partition: its certificates' (body, day) counts
+BODIES = "_bodies"  # the certificates' bodies, days and holders' partitions, split by body
 
 
 _BODY_COLUMNS = (
@@ -266,7 +267,7 @@ def _evaluation_body_cluster(
 ) -> pl.LazyFrame:
     window = int(s["evaluation_body_batch_window_days"])
     # counted over every certificate given (a body's batch includes holders outside the persons table); a
-    # partitioned run counts them by group of bodies beforehand (:func:`_split_body_days`)
+    # partitioned run counts them by group of bodies beforehand (:func:`_holder_body_days`)
     days = t.get(BODY_DAYS)
     if days is None:
         days = _flagging_days(_body_days(t["certificates"], window), s, check)
@@ -591,29 +592,28 @@ def _split_all(
     return {name: _scans(into / name, n, f.collect_schema()) for name, f in frames.items()}
 
 
-def _split_body_days(
-    certificates: pl.LazyFrame, s: Mapping[str, Any], n: int, into: Path, engine: Any
+def _holder_body_days(
+    bodies: list[pl.LazyFrame], s: Mapping[str, Any], n: int, into: Path, engine: Any
 ) -> list[pl.LazyFrame]:
-    """The evaluation-body counts of the certificates of each person partition: the certificates split by
-    body, each group of bodies counted as :func:`_body_days` counts them, and its (body, day) counts written
-    to the partition of each holder of that body's certificates of that day."""
+    """The evaluation-body counts of the certificates of each person partition, from the certificates split
+    by body (``bodies``: evaluation_body, certificate_issue_date, _holder_part): each group of bodies counted
+    as :func:`_body_days` counts them, and its (body, day) counts written to the partition of each holder of
+    that body's certificates of that day."""
     from wengang.programs.skill_subsidy import evaluation_body_days
 
     check = CHECKS["evaluation_body_cluster"]
     window = int(s["evaluation_body_batch_window_days"])
-    src = certificates.select(*_BODY_COLUMNS, partition_of("id_number", n).alias("_holder_part"))
-    bodies = _split_all({"bodies": src}, {"bodies": partition_of("evaluation_body", n)}, n, into, engine)["bodies"]
     for j, part in enumerate(bodies):  # one group of bodies in memory at a time
         days = evaluation_body_days(part, window_days=window, by=["_holder_part"])
         _flagging_days(days, s, check).sink_ipc(
-            pl.PartitionBy(into / "days" / str(j), key="_holder_part", include_key=False),
+            pl.PartitionBy(into / str(j), key="_holder_part", include_key=False),
             compression="lz4", mkdir=True, engine="streaming" if engine == "auto" else engine,
         )  # fmt: skip
     schema = {"evaluation_body": pl.String, "certificate_issue_date": pl.Date,
               "evaluation_body_batch_count": pl.Int64}  # fmt: skip
     out = []
     for i in range(n):
-        files = sorted(into.glob(f"days/*/_holder_part={i}/*.ipc"))
+        files = sorted(into.glob(f"*/_holder_part={i}/*.ipc"))
         out.append(pl.scan_ipc(files).select(list(schema)) if files else pl.LazyFrame(schema=schema))
     return out
 
@@ -722,15 +722,19 @@ def _find(
     out: dict[str, list[pl.DataFrame]] = {cid: [] for cid in run}
     with tempfile.TemporaryDirectory(prefix="wengang-risk-", dir=workdir) as tmp:
         into = Path(tmp)
+        frames = dict(t)
         keys = {name: partition_of(PARTITION_KEY[name], n) for name in t}
-        split = _split_all(t, keys, n, into / "tables", engine)
+        if "evaluation_body_cluster" in run:  # the certificates split by body too, in the same pass
+            frames[BODIES] = t["certificates"].select(
+                *_BODY_COLUMNS, partition_of("id_number", n).alias("_holder_part")
+            )
+            keys[BODIES] = partition_of("evaluation_body", n)
+        split = _split_all(frames, keys, n, into / "tables", engine)
         lap("split")
-        days = None
-        if "evaluation_body_cluster" in run:
-            days = _split_body_days(t["certificates"], settings, n, into / "bodies", engine)
+        days = _holder_body_days(split.pop(BODIES), settings, n, into / "days", engine) if BODIES in split else None
         lap("bodies")
         for i in range(n):
-            ti = {name: frames[i] for name, frames in split.items()}
+            ti = {name: parts[i] for name, parts in split.items()}
             if days is not None:
                 ti[BODY_DAYS] = days[i]
             found = pl.collect_all(plans(ti), engine=engine)
