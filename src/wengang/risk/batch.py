@@ -543,9 +543,9 @@ PARTITION_KEY = {
 assert set(PARTITION_KEY) == set(TABLES)
 # rows of all tables per partition without --memory-limit: keeps peak memory bounded whatever N is
 ROWS_PER_PARTITION = 12_000_000
-# peak memory of a run, measured (docs/performance.md, s20-r3; an upper bound: 4.5 GB at 11.6 M rows a
+# peak memory of a run, measured (docs/performance.md, s20-r3; an upper bound: 4.0 GiB at 11.6 M rows a
 # partition): a base (the policies, the compiled rules, Polars) and per input row of the partition in memory
-MEMORY_BASE_BYTES = 700 * 2**20
+MEMORY_BASE_BYTES = 900 * 2**20
 MEMORY_BYTES_PER_ROW = 350
 MIN_ROWS_PER_PARTITION = 200_000
 MAX_PARTITIONS = 1024
