@@ -132,7 +132,7 @@ def test_cli_screen_import_list_clear_confirm(tmp_path, flags):
     r = runner.invoke(app, ["risk", "demo-data", "--out", str(data), "--planted", "2"])
     assert r.exit_code == 0, r.output
     expected = json.loads((data / "expected.json").read_text("utf-8"))
-    args = ["risk", "screen", "--out", str(tmp_path / "out"), "--date", expected["date"]]
+    args = ["risk", "screen", "--out", str(tmp_path / "out"), "--date", expected["date"], "--partitions", "3"]
     for k, v in expected["settings"].items():
         args += ["--setting", f"{k}={v}"]
     for opt, name in (("--people", "persons"), ("--certificates", "certificates"), ("--subsidies", "subsidies"),

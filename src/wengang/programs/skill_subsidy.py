@@ -45,7 +45,7 @@ batch re-screened by the pipeline if the operator wants the later ones re-counte
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -515,23 +515,53 @@ def with_evaluation_body_count(
     has_body = pl.col(body).fill_null("") != ""
     if window_days is None:
         return frame.with_columns(pl.when(has_body).then(pl.len().over(body)).cast(pl.Int64).alias(out))
+    daily = evaluation_body_days(frame, window_days=window_days, body=body, issued=issued, out=out)
+    return frame.join(daily, on=[body, issued], how="left", nulls_equal=False)
+
+
+def evaluation_body_days(
+    frame: pl.LazyFrame,
+    *,
+    window_days: int,
+    body: str = "evaluation_body",
+    issued: str = "certificate_issue_date",
+    out: str = "evaluation_body_batch_count",
+    by: Sequence[str] = (),
+) -> pl.LazyFrame:
+    """The windowed count of :func:`with_evaluation_body_count` per (``body``, ``issued``) day of ``frame``:
+    one row per body and issue day (rows without a body or an issue date have none), and per value of the
+    columns ``by`` among that day's certificates (each row still counts all of them). The count depends only
+    on the body's own certificates, so it can be computed one group of bodies at a time (the risk batch
+    does, in bounded memory, with ``by`` the partition of each certificate's holder) and joined to the
+    certificates on (body, day)."""
     if window_days < 1:
         raise ValueError(f"window_days must be at least 1, not {window_days}")
     w = int(window_days)
+    has_body = pl.col(body).fill_null("") != ""
     daily = (
         frame.filter(has_body & pl.col(issued).is_not_null())
-        .group_by(body, issued)
+        .group_by(body, issued, *by)
         .agg(pl.len().cast(pl.Int64).alias("_n"))
         .sort(body, issued)
-        # certificates of the body issued in the window of w days ending on this day
-        .with_columns(pl.col("_n").rolling_sum_by(issued, window_size=f"{w}d").over(body).alias("_c"))
-        # the busiest such window among those ending within w days from this day (they all contain it)
-        .with_columns((-pl.col(issued).cast(pl.Int32).cast(pl.Int64)).alias("_back"))
-        .sort(body, "_back")
-        .with_columns(pl.col("_c").rolling_max_by("_back", window_size=f"{w}i").over(body).alias(out))
-        .select(body, issued, pl.col(out).cast(pl.Int64))
     )
-    return frame.join(daily, on=[body, issued], how="left", nulls_equal=False)
+    # one time axis for all bodies (no rolling per group): the days of the k-th body are placed at
+    # k × (span + w) + (day − first day), so bodies are at least w apart and no window reaches another body;
+    # a window is by value, so the rows of one day (one per value of ``by``) all count each other
+    day = pl.col(issued).cast(pl.Int32).cast(pl.Int64)
+    span = day.max() - day.min()
+    key = (pl.col(body) != pl.col(body).shift()).fill_null(True).cum_sum().cast(pl.Int64) * (span + w) + (
+        day - day.min()
+    )
+    return (
+        daily.with_columns(key.alias("_t"))
+        # certificates of the body issued in the window of w days ending on this day
+        .with_columns(pl.col("_n").rolling_sum_by("_t", window_size=f"{w}i").alias("_c"))
+        # the busiest such window among those ending within w days from this day (they all contain it)
+        .reverse()
+        .with_columns((-pl.col("_t")).alias("_back"))
+        .with_columns(pl.col("_c").rolling_max_by("_back", window_size=f"{w}i").alias(out))
+        .select(body, issued, *by, pl.col(out).cast(pl.Int64))
+    )
 
 
 def _empty(schema: Mapping[str, Any]) -> pl.LazyFrame:

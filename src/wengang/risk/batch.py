@@ -23,9 +23,12 @@ Rows are read as given: no quarantine (an invalid ID number is itself a finding)
 
 from __future__ import annotations
 
+import tempfile
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any, Literal
 
 import polars as pl
@@ -122,6 +125,9 @@ class RiskRun:
     not_applicable: dict[str, list[str]] = field(
         default_factory=dict
     )  # check id -> regions it does not apply in
+    partitions: int = 1  # how many partitions the tables were checked in
+    # (wall, CPU) seconds of the steps: split, bodies, partitions (or checks), gating
+    steps: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 def prepare(name: str, frame: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame:
@@ -196,12 +202,17 @@ def _out(
 # --- the derivations ------------------------------------------------------------------------------
 
 
+SKILL_APPS = "_skill_apps"  # key in the tables: the applications, computed once for checks a and b
+
+
 def _skill_apps(t: Mapping[str, pl.LazyFrame]) -> pl.LazyFrame:
     """Each certificate as a 技能提升补贴 application (免申即享: a certificate is an application), mapped as
     the people screening maps it (:func:`wengang.screening.people.skill_inputs`, with no past subsidies:
     a certificate already paid for is still one to look at)."""
     from wengang.screening.people import skill_inputs
 
+    if SKILL_APPS in t:
+        return t[SKILL_APPS]
     return skill_inputs(t["persons"], t["certificates"], None, None, t.get("ui_claims")).apps
 
 
@@ -222,22 +233,48 @@ def _certificate_outside(
     )  # fmt: skip
 
 
+BODY_DAYS = "_evaluation_body_days"  # key in the tables of a partition: its certificates' (body, day) counts
+BODIES = "_bodies"  # the certificates' bodies, days and holders' partitions, split by body
+
+
+_BODY_COLUMNS = (
+    pl.col("issuer").fill_null("").alias("evaluation_body"), pl.col("issue_date").alias("certificate_issue_date"),
+)  # fmt: skip
+
+
+def _body_days(certificates: pl.LazyFrame, window: int) -> pl.LazyFrame:
+    """(evaluation_body, certificate_issue_date, evaluation_body_batch_count) over the certificates given."""
+    from wengang.programs.skill_subsidy import evaluation_body_days
+
+    return evaluation_body_days(certificates.select(*_BODY_COLUMNS), window_days=window)
+
+
+def _flagging_days(days: pl.LazyFrame, s: Mapping[str, Any], check: RiskCheck) -> pl.LazyFrame:
+    """The (body, day) counts the check's rule flags, when it reads nothing but the count and flags no missing
+    count: then a certificate without such a row is not flagged either, and the applications are joined to a
+    few rows instead of one per body and day. Otherwise all of them."""
+    from wengang.rules.expr import Fact
+
+    reads = {x.name for x in check.rule.expr.walk() if isinstance(x, Fact)}
+    facts = pl.LazyFrame({"evaluation_body_batch_count": [None]}, schema={"evaluation_body_batch_count": pl.Int64})
+    if reads != {"evaluation_body_batch_count"} or _flagged(check, facts, s).collect().height:
+        return days
+    return _flagged(check, days, s)
+
+
 def _evaluation_body_cluster(
     t: Mapping[str, pl.LazyFrame], s: Mapping[str, Any], check: RiskCheck
 ) -> pl.LazyFrame:
-    from wengang.programs.skill_subsidy import with_evaluation_body_count
-
     window = int(s["evaluation_body_batch_window_days"])
-    # counted over every certificate given (a body's batch includes holders outside the persons table)
-    counts = with_evaluation_body_count(
-        t["certificates"].select("certificate_no", pl.col("issuer").fill_null("").alias("evaluation_body"),
-                                 pl.col("issue_date").alias("certificate_issue_date")),
-        window_days=window,
-    ).select("certificate_no", "evaluation_body_batch_count")  # fmt: skip
+    # counted over every certificate given (a body's batch includes holders outside the persons table); a
+    # partitioned run counts them by group of bodies beforehand (:func:`_holder_body_days`)
+    days = t.get(BODY_DAYS)
+    if days is None:
+        days = _flagging_days(_body_days(t["certificates"], window), s, check)
     apps = (
         _skill_apps(t)
         .rename({"application_id": "certificate_no"})
-        .join(counts, on="certificate_no", how="left")
+        .join(days, on=["evaluation_body", "certificate_issue_date"], how="left")
         .with_columns(
             pl.lit(int(s["evaluation_body_batch_threshold"]), dtype=pl.Int64).alias("threshold"),
             pl.lit(window, dtype=pl.Int64).alias("window_days"),
@@ -489,6 +526,100 @@ def _citations(
     return frame, sorted(outside)
 
 
+# --- bounded memory: partitions -----------------------------------------------------------------------
+#
+# Every join and group-by of a person-keyed check (a, c–g) is on the ID number, and of the dispatch check (h) on
+# the firm: with all rows of one person (one firm) in the same partition, each partition finds exactly the flags
+# the whole tables find for its people. The evaluation-body cluster (b) counts a body's certificates whoever
+# holds them: its (body, day) counts are computed first by group of bodies, then sent to the partition of each
+# certificate's holder. The flags of all partitions are gated and sorted together, so the result does not
+# depend on the number of partitions (tests/risk/test_risk_partitions.py).
+
+PARTITION_KEY = {
+    "persons": "id_number", "certificates": "id_number", "subsidies": "id_number", "ui_claims": "id_number",
+    "registry": "id_number", "flexible_subsidies": "id_number",
+    "dispatch_refunds": "firm_id", "dispatch_allocations": "firm_id",
+}  # fmt: skip
+assert set(PARTITION_KEY) == set(TABLES)
+# rows of all tables per partition without --memory-limit: keeps peak memory bounded whatever N is
+ROWS_PER_PARTITION = 12_000_000
+# peak memory of a run, measured (docs/performance.md, s20-r3; an upper bound: 4.0 GiB at 11.6 M rows a
+# partition): a base (the policies, the compiled rules, Polars) and per input row of the partition in memory
+MEMORY_BASE_BYTES = 900 * 2**20
+MEMORY_BYTES_PER_ROW = 350
+MIN_ROWS_PER_PARTITION = 200_000
+MAX_PARTITIONS = 1024
+
+
+def partition_of(column: str, partitions: int) -> pl.Expr:
+    """Stable partition number of a key column (the value as written: the checks join on it as written)."""
+    return (pl.col(column).hash(seed=0x5249) % partitions).cast(pl.Int64)
+
+
+def rows_per_partition(memory_limit_gib: float | None) -> int:
+    """Input rows per partition so that a run stays within ``memory_limit_gib`` (``--memory-limit``), by the
+    measured model above; at most :data:`ROWS_PER_PARTITION`. A limit the model cannot meet is refused."""
+    if memory_limit_gib is None:
+        return ROWS_PER_PARTITION
+    rows = int((memory_limit_gib * 2**30 - MEMORY_BASE_BYTES) // MEMORY_BYTES_PER_ROW)
+    if rows < MIN_ROWS_PER_PARTITION:
+        need = (MEMORY_BASE_BYTES + MEMORY_BYTES_PER_ROW * MIN_ROWS_PER_PARTITION) / 2**30
+        raise RiskInputError(
+            f"内存上限 {memory_limit_gib:g} GiB 过小（至少约 {need:.1f} GiB）",
+            f"a memory limit of {memory_limit_gib:g} GiB is too small (at least ~{need:.1f} GiB)",
+        )
+    return min(ROWS_PER_PARTITION, rows)
+
+
+def _scans(into: Path, n: int, schema: Mapping[str, Any]) -> list[pl.LazyFrame]:
+    parts = []
+    for i in range(n):
+        folder = into / f"__part={i}"
+        parts.append(pl.scan_ipc(folder / "*.ipc") if folder.exists() else pl.LazyFrame(schema=dict(schema)))
+    return parts
+
+
+def _split_all(
+    frames: Mapping[str, pl.LazyFrame], keys: Mapping[str, pl.Expr], n: int, into: Path, engine: Any
+) -> dict[str, list[pl.LazyFrame]]:
+    """Each frame split into ``n`` partitions by its key, streamed (rows in their order), one frame after the
+    other: sinks run together buffer more (1.9 GB for the nine at 10 M people, and a scan read by two sinks
+    would be cached whole). Uncompressed Arrow IPC: the folder holds about the tables' size in memory
+    (~100 bytes a certificate); LZ4 cost 60 % more CPU to write."""
+    for name, f in frames.items():
+        f.sink_ipc(
+            pl.PartitionBy(into / name, key=keys[name].alias("__part"), include_key=False),
+            compression="uncompressed", mkdir=True, engine="streaming" if engine == "auto" else engine,
+        )  # fmt: skip
+    return {name: _scans(into / name, n, f.collect_schema()) for name, f in frames.items()}
+
+
+def _holder_body_days(
+    bodies: list[pl.LazyFrame], s: Mapping[str, Any], n: int, into: Path, engine: Any
+) -> list[pl.LazyFrame]:
+    """The evaluation-body counts of the certificates of each person partition, from the certificates split
+    by body (``bodies``: evaluation_body, certificate_issue_date, _holder_part): each group of bodies counted
+    as :func:`_body_days` counts them, and its (body, day) counts written to the partition of each holder of
+    that body's certificates of that day."""
+    from wengang.programs.skill_subsidy import evaluation_body_days
+
+    check = CHECKS["evaluation_body_cluster"]
+    window = int(s["evaluation_body_batch_window_days"])
+    for j, part in enumerate(bodies):  # one group of bodies in memory at a time
+        days = evaluation_body_days(part, window_days=window, by=["_holder_part"])
+        _flagging_days(days, s, check).sink_ipc(
+            pl.PartitionBy(into / str(j), key="_holder_part", include_key=False),
+            compression="uncompressed", mkdir=True, engine="streaming" if engine == "auto" else engine,
+        )  # fmt: skip
+    schema = {"evaluation_body": pl.String, "certificate_issue_date": pl.Date,
+              "evaluation_body_batch_count": pl.Int64}  # fmt: skip
+    out = []
+    for i in range(n):
+        files = sorted(into.glob(f"*/_holder_part={i}/*.ipc"))
+        out.append(pl.scan_ipc(files).select(list(schema)) if files else pl.LazyFrame(schema=schema))
+    return out
+
+
 def screen(
     tables: Mapping[str, pl.LazyFrame | pl.DataFrame | None],
     *,
@@ -497,10 +628,19 @@ def screen(
     checks: Iterable[str] | None = None,
     include_drafts: bool = False,
     engine: Literal["auto", "in-memory", "streaming"] = "auto",
+    partitions: int | None = None,
+    memory_limit_gib: float | None = None,
+    workdir: str | Path | None = None,
 ) -> RiskRun:
     """Run the registry's checks (all, or ``checks``) over the tables given; a check whose tables or settings
     are missing is skipped with the reason. Flags only in regions whose document in force on ``on`` lists
-    the check, each citing that document."""
+    the check, each citing that document.
+
+    Large inputs are checked partition by partition (see above), in temporary files under ``workdir``
+    (default: the system's temporary folder): as many partitions as ``partitions``, else as the input rows
+    need under ``memory_limit_gib`` (:func:`rows_per_partition`). The flags are the same whatever the
+    number: sorted by check, region, subject, record; a flag key found twice keeps the first in that order
+    of all the columns."""
     settings = dict(settings or {})
     t = {name: prepare(name, frame) for name, frame in tables.items() if frame is not None}
     unknown = sorted(set(tables) - set(TABLES))
@@ -510,11 +650,8 @@ def screen(
     bad = [c for c in wanted if c not in CHECKS]
     if bad:
         raise RiskInputError(f"未知核查项：{'、'.join(bad)}", f"unknown checks: {', '.join(bad)}")
-    parts: list[pl.DataFrame] = []
-    counts: dict[str, int] = {}
     skipped: dict[str, str] = {}
-    outside: dict[str, list[str]] = {}
-    plans: dict[str, pl.LazyFrame] = {}
+    run: list[str] = []
     for cid in wanted:
         check = CHECKS[cid]
         lacking = [n for n in check.tables if n not in t]
@@ -525,10 +662,18 @@ def screen(
         if unset:
             skipped[cid] = f"缺少地区设置 {'、'.join(unset)}（文件未给出数值，由经办方设定）"
             continue
-        plans[cid] = DERIVE[cid](t, settings, check)
-    # the heavy part: every check's plan at once (Polars shares the common scans and joins)
-    found = pl.collect_all(list(plans.values()), engine=engine) if plans else []
-    for cid, frame in zip(plans, found, strict=True):
+        run.append(cid)
+    n = partitions
+    if n is None and run:
+        rows = sum(c.item() for c in pl.collect_all([f.select(pl.len()) for f in t.values()]))
+        n = -(-rows // rows_per_partition(memory_limit_gib))
+    n = max(1, min(n or 1, MAX_PARTITIONS))
+    lap = _Laps()
+    found = _find(t, settings, run, n, engine, workdir, lap) if run else {}
+    parts: list[pl.DataFrame] = []
+    counts: dict[str, int] = {}
+    outside: dict[str, list[str]] = {}
+    for cid, frame in found.items():
         check = CHECKS[cid]
         regions = frame.get_column("region_code").drop_nulls().unique().sort().to_list()
         cites, outside[cid] = _citations(check, regions, on, include_drafts)
@@ -540,7 +685,62 @@ def screen(
         if parts
         else pl.DataFrame(schema=FLAG_SCHEMA)
     )
-    flags = flags.unique("flag_key", keep="first", maintain_order=True).sort(
-        "check_id", "region_code", "subject_id", "record"
+    order = ["check_id", "region_code", "subject_id", "record"]
+    flags = flags.sort([*order, *(c for c in FLAG_SCHEMA if c not in order)], nulls_last=True).unique(
+        "flag_key", keep="first", maintain_order=True
     )
-    return RiskRun(flags, counts, skipped, {k: v for k, v in outside.items() if v})
+    lap("gating")
+    return RiskRun(flags, counts, skipped, {k: v for k, v in outside.items() if v}, n, lap.steps)
+
+
+class _Laps:
+    """(wall, CPU) seconds of each step since the previous one (CPU: the process's, all threads)."""
+
+    def __init__(self) -> None:
+        self.steps: dict[str, tuple[float, float]] = {}
+        self._last = (time.perf_counter(), time.process_time())
+
+    def __call__(self, name: str) -> None:
+        now = (time.perf_counter(), time.process_time())
+        self.steps[name] = (now[0] - self._last[0], now[1] - self._last[1])
+        self._last = now
+
+
+def _find(
+    t: Mapping[str, pl.LazyFrame], settings: Mapping[str, Any], run: list[str], n: int, engine: Any,
+    workdir: str | Path | None, lap: _Laps,
+) -> dict[str, pl.DataFrame]:
+    """Each check's flagged rows before gating: all checks' plans collected together (Polars shares the
+    common scans and joins), over the whole tables or partition by partition."""
+    def plans(t: Mapping[str, pl.LazyFrame]) -> list[pl.LazyFrame]:
+        if {"certificate_outside_place", "evaluation_body_cluster"} <= set(run):  # both read the applications
+            t = {**t, SKILL_APPS: _skill_apps(t).cache()}
+        return [DERIVE[cid](t, settings, CHECKS[cid]) for cid in run]
+
+    if n == 1:
+        found = pl.collect_all(plans(t), engine=engine)
+        lap("checks")
+        return dict(zip(run, found, strict=True))
+    out: dict[str, list[pl.DataFrame]] = {cid: [] for cid in run}
+    with tempfile.TemporaryDirectory(prefix="wengang-risk-", dir=workdir) as tmp:
+        into = Path(tmp)
+        frames = dict(t)
+        keys = {name: partition_of(PARTITION_KEY[name], n) for name in t}
+        if "evaluation_body_cluster" in run:  # the certificates split by body too
+            frames[BODIES] = t["certificates"].select(
+                *_BODY_COLUMNS, partition_of("id_number", n).alias("_holder_part")
+            )
+            keys[BODIES] = partition_of("evaluation_body", n)
+        split = _split_all(frames, keys, n, into / "tables", engine)
+        lap("split")
+        days = _holder_body_days(split.pop(BODIES), settings, n, into / "days", engine) if BODIES in split else None
+        lap("bodies")
+        for i in range(n):
+            ti = {name: parts[i] for name, parts in split.items()}
+            if days is not None:
+                ti[BODY_DAYS] = days[i]
+            found = pl.collect_all(plans(ti), engine=engine)
+            for cid, frame in zip(run, found, strict=True):
+                out[cid].append(frame)
+        lap("partitions")
+    return {cid: pl.concat(frames, how="vertical_relaxed") for cid, frames in out.items()}

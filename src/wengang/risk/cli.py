@@ -149,10 +149,20 @@ def screen_cmd(
     ] = None,
     drafts: Annotated[bool, typer.Option("--drafts", help="允许使用征求意见稿 / allow drafts")] = False,
     no_excel: Annotated[bool, typer.Option("--no-excel", help="不写 Excel / no XLSX")] = False,
+    memory_limit: Annotated[
+        float | None,
+        typer.Option("--memory-limit", min=0.5, max=4096,
+                     help="内存上限（GiB），据此确定分区数 / memory limit in GiB: sets the partitions"),
+    ] = None,
+    partitions: Annotated[
+        int | None, typer.Option("--partitions", min=1, help="分区数（默认按数据量，至多 1024）/ partitions")
+    ] = None,
 ) -> None:
     """批量核查：读入人员、证书、补贴、领取记录、名单等数据表，按各地区适用文件列明的核查项写出疑点。
 
     Writes flags.parquet (full identifiers, for `risk import`), flags.xlsx (masked) and summary.json.
+    Large tables are checked in partitions (by ID number; evaluation bodies counted across all of them),
+    as many as --memory-limit needs; the flags do not depend on the number.
     """
     from .batch import RiskInputError, screen
     from .output import write
@@ -166,7 +176,8 @@ def screen_cmd(
         _fail("未给出任何数据表", "no tables given")
     checks = [c.strip() for c in only.split(",") if c.strip()] if only else None
     try:
-        run = screen(tables, on=day, settings=_settings(setting), checks=checks, include_drafts=drafts)
+        run = screen(tables, on=day, settings=_settings(setting), checks=checks, include_drafts=drafts,
+                     partitions=partitions, memory_limit_gib=memory_limit)  # fmt: skip
     except RiskInputError as exc:
         _fail(exc.zh, exc.en)
     files = write(run, out, excel=not no_excel)
