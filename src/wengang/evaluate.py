@@ -215,10 +215,20 @@ def period_date(
 
 def program_model(program: str) -> type[BaseModel]:
     """The facts model of ``program`` (every ruleset of a program reads the same one)."""
-    import wengang.programs  # noqa: F401  (registers every ruleset)
+    model = _PROGRAM_MODELS.get(program)
+    if model is None or _PROGRAM_MODELS_FOR[0] != len(RULESETS):
+        import wengang.programs  # noqa: F401  (registers every ruleset)
 
-    # the first of its rulesets by name, as sorting every (program, name) would give
-    return RULESETS[min(key for key in RULESETS if key[0] == program)].facts
+        if _PROGRAM_MODELS_FOR[0] != len(RULESETS):  # a ruleset registered since: look again
+            _PROGRAM_MODELS.clear()
+            _PROGRAM_MODELS_FOR[0] = len(RULESETS)
+        # the first of its rulesets by name, as sorting every (program, name) would give
+        model = _PROGRAM_MODELS[program] = RULESETS[min(key for key in RULESETS if key[0] == program)].facts
+    return model
+
+
+_PROGRAM_MODELS: dict[str, type[BaseModel]] = {}
+_PROGRAM_MODELS_FOR = [0]  # the number of rulesets registered when the models above were looked up
 
 
 def ruleset_for(program: str, ruleset_name: str) -> Ruleset:

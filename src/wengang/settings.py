@@ -228,6 +228,8 @@ def split_overrides(resolution: Any, settings: Mapping[str, Any]) -> tuple[Any, 
     Returns the resolution with overridden parameters, the remaining settings and one Chinese line per
     override. A name that is a parameter elsewhere, not a setting here and not a parameter here, is refused.
     """
+    if not settings:
+        return resolution, {}, []
     params = dict(resolution.params)
     rest: dict[str, Any] = {}
     lines: list[str] = []

@@ -28,6 +28,7 @@ from wengang.rules.expr import (
     Fact,
     IfElse,
     IsIn,
+    Lit,
     Not,
     Note,
     Or,
@@ -314,46 +315,97 @@ def _describe_kind(cls: type) -> int:
     return kind
 
 
+def _trace_value(node: Expr, ctx: EvalContext) -> Any:
+    """``node``'s value in the evaluation (None: not reached). A literal's or a parameter's value is not kept in
+    the trace (it is the node's, or the document's, whatever the case): it is read again here."""
+    value = ctx.values.get(id(node), _UNSET)
+    if value is _UNSET:
+        return node.eval(ctx) if isinstance(node, (Lit, Param)) else None
+    return value
+
+
+_DYNAMIC = -1  # an if-else, a reading or a note: what it shows depends on the path the evaluation took
+
+
+def _describe_plan(node: Expr) -> tuple[tuple[Any, ...], ...]:
+    """What :func:`_describe` shows for ``node``, flattened through and/or/not (whose parts are all evaluated when
+    they are), with the fixed text of each comparison prepared. Cached: nodes are not changed once built."""
+    plan = node.__dict__.get("_describe_plan")
+    if plan is not None:
+        return plan
+    kind = _describe_kind(type(node))
+    if kind == _CMP:
+        assert isinstance(node, Cmp)
+        right_label = node.b.label
+        plan = (
+            (
+                _CMP,
+                node,
+                f"{node.a.show()} ",
+                node.a.fmt,
+                node.b.fmt or node.a.fmt,
+                f" {CMP_SYMBOL[node.op]} " + (f"{right_label} " if right_label else ""),
+                f" {CMP_SYMBOL[_NEGATE[node.op]]} " + (f"{right_label} " if right_label else ""),
+            ),
+        )
+    elif kind == _LOGIC:
+        assert isinstance(node, (And, Or))
+        plan = tuple(item for p in node.parts for item in _describe_plan(p))
+    elif kind == _NOT:
+        assert isinstance(node, Not)
+        plan = _describe_plan(node.a)
+    elif kind in (_IFELSE, _READING, _NOTE):
+        plan = ((_DYNAMIC, node),)
+    elif kind == _ISIN:
+        assert isinstance(node, IsIn)
+        plan = ((_ISIN, node, f"{node.a.show()}：", node.a.fmt),)
+    elif kind == _FACT:
+        plan = ((_FACT, node, f"{node.show()}：", node.fmt),)
+    else:
+        plan = ()
+    node.__dict__["_describe_plan"] = plan
+    return plan
+
+
 def _describe(node: Expr, ctx: EvalContext, out: list[str]) -> None:
     values = ctx.values  # the trace: every node the evaluation reached, with its value
     if id(node) not in values:
         return
-    kind = _describe_kind(type(node))
-    if kind == _CMP:
-        assert isinstance(node, Cmp)
-        value, x, y = values[id(node)], values[id(node.a)], values[id(node.b)]
-        op = node.op if value is not False else _NEGATE[node.op]
-        left = f"{node.a.show()} {format_value(x, node.a.fmt)}"
-        right_label = node.b.label
-        right = format_value(y, node.b.fmt or node.a.fmt)
-        if right_label:
-            right = f"{right_label} {right}"
-        out.append(f"{left} {CMP_SYMBOL[op]} {right}")
-    elif kind == _LOGIC:
-        assert isinstance(node, (And, Or))
-        for p in node.parts:
-            _describe(p, ctx, out)
-    elif kind == _NOT:
-        assert isinstance(node, Not)
-        _describe(node.a, ctx, out)
-    elif kind == _IFELSE:
-        assert isinstance(node, IfElse)
+    # the parts of an and/or (and a not's operand) were evaluated with it: each is in the trace
+    for item in _describe_plan(node):
+        kind, n = item[0], item[1]
+        if kind == _CMP:
+            value = values.get(id(n), _UNSET)
+            if value is _UNSET:
+                continue
+            _, _, left, a_fmt, b_fmt, holds, fails = item
+            x, y = _trace_value(n.a, ctx), _trace_value(n.b, ctx)
+            out.append(f"{left}{format_value(x, a_fmt)}{fails if value is False else holds}{format_value(y, b_fmt)}")
+        elif kind == _DYNAMIC:
+            _describe_path(n, ctx, out)
+        elif id(n) not in values:
+            continue
+        elif kind == _ISIN:
+            out.append(f"{item[2]}{format_value(_trace_value(n.a, ctx), item[3])}")
+        else:  # a fact
+            out.append(f"{item[2]}{format_value(values[id(n)], item[3])}")
+
+
+def _describe_path(node: Expr, ctx: EvalContext, out: list[str]) -> None:
+    """An if-else, a reading or a note: the path the evaluation took."""
+    if id(node) not in ctx.values:
+        return
+    if isinstance(node, IfElse):
         _describe(node.cond, ctx, out)
-        cond = values.get(id(node.cond))
+        cond = _trace_value(node.cond, ctx)
         if cond is not None:
             _describe(node.then if cond else node.otherwise, ctx, out)
-    elif kind == _READING:
-        assert isinstance(node, Reading)
+    elif isinstance(node, Reading):
         _describe(node.choose(ctx.params, ctx.readings), ctx, out)
-    elif kind == _NOTE:
+    else:
         assert isinstance(node, Note)
         out.append(node.render(ctx.params))
         _describe(node.inner, ctx, out)
-    elif kind == _ISIN:
-        assert isinstance(node, IsIn)
-        out.append(f"{node.a.show()}：{format_value(values[id(node.a)], node.a.fmt)}")
-    elif kind == _FACT:
-        out.append(f"{node.show()}：{format_value(values[id(node)], node.fmt)}")
 
 
 def _static_params(node: Expr) -> tuple[str, ...] | None:
@@ -400,7 +452,7 @@ def _cited_params(node: Expr, ctx: EvalContext, out: dict[str, None], seen: set[
         return
     if isinstance(node, IfElse):
         _cited_params(node.cond, ctx, out, seen)
-        cond = ctx.values.get(id(node.cond))
+        cond = _trace_value(node.cond, ctx)
         branches = (node.then, node.otherwise) if cond is None else ((node.then,) if cond else (node.otherwise,))
         for b in branches:
             _cited_params(b, ctx, out, seen)
@@ -652,6 +704,57 @@ def build_decision(
     return decision
 
 
+# rendered labels by (template, parameters, the settings it names): the same for every case under one document
+_LABELS: dict[tuple[Any, ...], tuple[Mapping[str, Any], str]] = {}
+_PLACEHOLDERS: dict[str, tuple[str, ...]] = {}
+
+
+def _label(template: str, params: Mapping[str, Any], settings: Mapping[str, Any] | None) -> str:
+    """:func:`render_label`, remembered per document (``params``, held so its id is not reused) and settings."""
+    if "{" not in template:
+        return template
+    names = _PLACEHOLDERS.get(template)
+    if names is None:
+        names = _PLACEHOLDERS[template] = tuple(_PLACEHOLDER.findall(template))
+    key = (template, id(params), settings is None, *(None if settings is None else settings.get(n) for n in names if n not in params))
+    try:
+        hit = _LABELS.get(key)
+    except TypeError:  # a setting that is not hashable: render it
+        return render_label(template, params, settings)
+    if hit is not None and hit[0] is params:
+        return hit[1]
+    text = render_label(template, params, settings)
+    if len(_LABELS) > 20_000:
+        _LABELS.clear()
+    _LABELS[key] = (params, text)
+    return text
+
+
+def _check_citations(check: Check, ctx: EvalContext, resolution: Any, block_clause: str | None) -> list[str]:
+    """The citations of a check: the parameters on the path the evaluation took, those it cites besides, else the
+    clause that enacts the program. A check with no path to choose cites the same every time: kept per document."""
+    static = _static_params(check.expr)
+    if static is not None:
+        cache = check.__dict__.setdefault("_citations", {})
+        hit = cache.get(id(resolution))
+        if hit is not None and hit[0] is resolution:
+            return list(hit[1])
+    params = resolution.params
+    cited: dict[str, None] = {}
+    _cited_params(check.expr, ctx, cited)
+    for name in check.cite:
+        cited.setdefault(name, None)
+    citations = list(dict.fromkeys(params[n].citation() for n in cited if n in params))
+    if not citations and block_clause:
+        document = resolution.document
+        citations = [f"{getattr(document, 'display_number', None) or document.number} {block_clause}"]
+    if static is not None:
+        if len(cache) > 64:
+            cache.clear()
+        cache[id(resolution)] = (resolution, tuple(citations))
+    return citations
+
+
 def _fact_label(ruleset: Ruleset, name: str) -> str:
     description = ruleset.facts.model_fields[name].description or name
     return description.split(" / ")[0]
@@ -679,21 +782,15 @@ def _build_decision(
     reasons: list[str] = []
     flags: list[str] = []
     for check, passed in traced.results:
-        label = render_label(check.label, params, ctx.settings)
+        label = _label(check.label, params, ctx.settings)
         detail_parts: list[str] = []
         _describe(check.expr, ctx, detail_parts)
-        cited: dict[str, None] = {}
-        _cited_params(check.expr, ctx, cited)
-        for name in check.cite:
-            cited.setdefault(name, None)
-        citations = list(dict.fromkeys(params[n].citation() for n in cited if n in params))
-        if not citations and program_block_clause:
-            citations = [f"{getattr(document, 'display_number', None) or document.number} {program_block_clause}"]
+        citations = _check_citations(check, ctx, resolution, program_block_clause)
         check_results.append(CheckResult(check.id, label, check.kind, passed, "；".join(detail_parts), citations))
         if check.kind == FLAG and passed is False:
-            flags.append(render_label(check.reason, params) if check.reason else f"需核查：{label}")
+            flags.append(_label(check.reason, params, None) if check.reason else f"需核查：{label}")
         elif check.kind == CONDITION and passed is False:
-            reasons.append(render_label(check.reason, params) if check.reason else f"不符合“{label}”")
+            reasons.append(_label(check.reason, params, None) if check.reason else f"不符合“{label}”")
 
     status, amount = traced.status, traced.amount_fen
     # an outcome that waits for a region figure only some other reading needs is not compared: the agency

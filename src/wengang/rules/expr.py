@@ -338,6 +338,11 @@ class Lit(Expr):
         self.fmt = fmt
         self.is_fraction = isinstance(value, Fraction)
 
+    def eval(self, ctx: EvalContext) -> Any:
+        # not kept in ``ctx.values`` (a dictionary store and look-up cost more than the value): the
+        # explanation reads a literal's value from the node (wengang.rules.engine._trace_value)
+        return self.value
+
     def _eval(self, ctx: EvalContext) -> Any:
         return self.value
 
@@ -392,8 +397,16 @@ class Param(Expr):
         self.fmt = fmt
         self.is_fraction = fraction or fmt == PERCENT
 
+    def eval(self, ctx: EvalContext) -> Any:
+        # a parameter's value is the document's, the same for the whole evaluation: read it again rather than
+        # keep it in ``ctx.values`` (the explanation does the same, wengang.rules.engine._trace_value)
+        return self._eval(ctx)
+
     def _eval(self, ctx: EvalContext) -> Any:
-        return _param_value(ctx, self.name)
+        try:
+            return ctx.params[self.name].value
+        except KeyError:
+            raise RuleDefinitionError(f"policy does not provide parameter {self.name!r}") from None
 
     def _polars(self, ctx: CompileContext) -> pl.Expr:
         value = _param_value(ctx, self.name)
