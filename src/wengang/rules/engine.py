@@ -474,7 +474,27 @@ class Evaluation:
 
 
 def active_checks(ruleset: Ruleset, params: Mapping[str, Any]) -> list[Check]:
-    return [c for c in ruleset.checks if c.applies_under(params)]
+    return list(_per_document(ruleset, params)[0])
+
+
+def _per_document(ruleset: Ruleset, params: Mapping[str, Any]) -> tuple[tuple[Check, ...], tuple[str, ...]]:
+    """The checks the document in force (``params``) has, and the settings its active rules read under any
+    reading, in walk order: the same for every case under it, so kept per document (``params`` held, so its id
+    is not reused; rebuilt if the ruleset's checks were changed)."""
+    cache = ruleset.__dict__.setdefault("_per_document", {})
+    hit = cache.get(id(params))
+    if hit is not None and hit[0] is params and hit[1] is ruleset.checks and hit[2] == len(ruleset.checks):
+        return hit[3]
+    checks = tuple(c for c in ruleset.checks if c.applies_under(params))
+    names: dict[str, None] = {}
+    for e in ruleset.active_exprs(params):
+        for name in settings_read(e):
+            names.setdefault(name, None)
+    if len(cache) > 64:
+        cache.clear()
+    out = (checks, tuple(names))
+    cache[id(params)] = (params, ruleset.checks, len(ruleset.checks), out)
+    return out
 
 
 def run_checks(ruleset: Ruleset, ctx: EvalContext, checks: Sequence[Check] | None = None) -> Evaluation:
@@ -495,12 +515,7 @@ def run_checks(ruleset: Ruleset, ctx: EvalContext, checks: Sequence[Check] | Non
 
 def missing_settings(ruleset: Ruleset, params: Mapping[str, Any], settings: Mapping[str, Any]) -> list[str]:
     """Settings the active rules read that have no value (the same list for one case and a table)."""
-    names: dict[str, None] = {}
-    for e in ruleset.active_exprs(params):
-        for name in settings_read(e):
-            if settings.get(name) is None:
-                names.setdefault(name, None)
-    return list(names)
+    return [name for name in _per_document(ruleset, params)[1] if settings.get(name) is None]
 
 
 def settings_read(expr: Expr) -> tuple[str, ...]:
@@ -589,7 +604,7 @@ def evaluate_resolved(
     params = resolution.params
     settings = dict(settings or {})
 
-    checks = active_checks(ruleset, params)  # the same for every reading: the document decides
+    checks = _per_document(ruleset, params)[0]  # the same for every reading: the document decides
     # values of the nodes no reading changes, from every run and probe of this case
     shared: dict[int, Any] = {}
 
