@@ -427,38 +427,68 @@ _UNSET: Any = object()
 
 def _cited_params(node: Expr, ctx: EvalContext, out: dict[str, None], seen: set[int] | None = None) -> None:
     """Parameters on the path the evaluation took (not those of untaken branches or readings)."""
-    # a sub-expression with no path to choose cites the same parameters every time (first citations keep
-    # their order: a visit emits every parameter below it, so skipping one already visited changes nothing)
-    static = _static_params(node)
-    if static is not None:
-        for name in static:
-            out.setdefault(name, None)
-        return
-    # a shared sub-expression cites the same parameters each time: visit it once
+    # a sub-expression with no path to choose cites the same parameters every time; only an if-else, a reading or
+    # a note chooses (or cites) by the case. Citing is idempotent (first citations keep their order), so a node
+    # reached twice is visited once
     if seen is None:
         seen = set()
-    elif id(node) in seen:
-        return
-    seen.add(id(node))
-    if isinstance(node, Param):
-        out.setdefault(node.name, None)
-        return
-    if isinstance(node, Note) and node.cite is not None and node.cite in ctx.params:
-        out.setdefault(node.cite, None)
-    if isinstance(node, Reading):
-        if node.fixed_by and node.fixed_by in ctx.params:
-            out.setdefault(node.fixed_by, None)
-        _cited_params(node.choose(ctx.params, ctx.readings), ctx, out, seen)
-        return
-    if isinstance(node, IfElse):
-        _cited_params(node.cond, ctx, out, seen)
-        cond = _trace_value(node.cond, ctx)
-        branches = (node.then, node.otherwise) if cond is None else ((node.then,) if cond else (node.otherwise,))
-        for b in branches:
-            _cited_params(b, ctx, out, seen)
-        return
-    for child in node.children():
-        _cited_params(child, ctx, out, seen)
+    for item in _citation_plan(node):
+        if type(item) is tuple:
+            for name in item:
+                out.setdefault(name, None)
+            continue
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, Note):
+            if item.cite is not None and item.cite in ctx.params:
+                out.setdefault(item.cite, None)
+            _cited_params(item.inner, ctx, out, seen)
+        elif isinstance(item, Reading):
+            if item.fixed_by and item.fixed_by in ctx.params:
+                out.setdefault(item.fixed_by, None)
+            _cited_params(item.choose(ctx.params, ctx.readings), ctx, out, seen)
+        else:
+            assert isinstance(item, IfElse)
+            _cited_params(item.cond, ctx, out, seen)
+            cond = _trace_value(item.cond, ctx)
+            branches = (item.then, item.otherwise) if cond is None else ((item.then,) if cond else (item.otherwise,))
+            for b in branches:
+                _cited_params(b, ctx, out, seen)
+
+
+def _citation_plan(node: Expr) -> tuple[Any, ...]:
+    """``node``'s citations in visit order: tuples of parameter names cited whatever the path, and the if-else,
+    reading and note nodes that choose by the case (each once). Cached: nodes are not changed once built."""
+    plan = node.__dict__.get("_citation_plan")
+    if plan is not None:
+        return plan
+    static = _static_params(node)
+    if static is not None:
+        plan = (static,) if static else ()
+    elif isinstance(node, (Note, Reading, IfElse)):
+        plan = (node,)
+    else:
+        items: list[Any] = []
+        names: dict[str, None] = {}
+        seen: set[int] = set()
+        pending: list[str] = []
+        for child in node.children():
+            for item in _citation_plan(child):
+                if type(item) is tuple:
+                    pending += [n for n in item if n not in names]
+                    names.update(dict.fromkeys(item))
+                elif id(item) not in seen:
+                    seen.add(id(item))
+                    if pending:
+                        items.append(tuple(pending))
+                        pending = []
+                    items.append(item)
+        if pending:
+            items.append(tuple(pending))
+        plan = tuple(items)
+    node.__dict__["_citation_plan"] = plan
+    return plan
 
 
 # ---------------------------------------------------------------------------------------------
