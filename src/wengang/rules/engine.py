@@ -901,7 +901,7 @@ def _build_decision(
         for o in ruleset.outputs:
             value = o.expr.eval(ctx)
             if value is not None:
-                outputs.append((o.id, render_label(o.label, params), format_value(value, o.fmt or o.expr.fmt)))
+                outputs.append((o.id, _label(o.label, params, None), format_value(value, o.fmt or o.expr.fmt)))
 
     subject_id = str(facts.get("credit_code") or facts.get("id_number") or "")
     return Decision(

@@ -38,7 +38,7 @@ from wengang.rules import interpretations
 # evaluation contexts
 
 
-@dataclass
+@dataclass(slots=True)  # one per run and per reading probe (~30 for a 稳岗返还 case): cheap to make and read
 class EvalContext:
     """Everything a one-case evaluation reads."""
 
