@@ -384,8 +384,13 @@ def region_values(region: Any, on: date, extra: tuple[str, ...] = ()) -> dict[st
     data = load_region_data(extra)
     if not data:
         return {}
+    levels = chain(region)
+    key = (id(data), tuple(level.key for level in levels), on)
+    hit = _REGION_VALUES.get(key)
+    if hit is not None and hit[0] is data:  # the data loaded once are held, so their id is not reused
+        return dict(hit[1])
     out: dict[str, RegionDatum] = {}
-    for level in chain(region):
+    for level in levels:
         for (key, name), items in data.items():
             if key != level.key or name in out:
                 continue
@@ -393,4 +398,11 @@ def region_values(region: Any, on: date, extra: tuple[str, ...] = ()) -> dict[st
                 if d.covers(on):
                     out[name] = d
                     break
+    if len(_REGION_VALUES) >= 4096:
+        _REGION_VALUES.clear()
+    _REGION_VALUES[key] = (data, dict(out))
     return out
+
+
+# region data in force by (data loaded, region chain, date): one case looked through every figure of every region
+_REGION_VALUES: dict[tuple[Any, ...], tuple[dict[tuple[str, str], list[RegionDatum]], dict[str, RegionDatum]]] = {}

@@ -316,11 +316,11 @@ def _describe_kind(cls: type) -> int:
 
 
 def _trace_value(node: Expr, ctx: EvalContext) -> Any:
-    """``node``'s value in the evaluation (None: not reached). A literal's or a parameter's value is not kept in
-    the trace (it is the node's, or the document's, whatever the case): it is read again here."""
+    """``node``'s value in the evaluation (None: not reached). A literal's, a parameter's or a fact's value is not
+    kept in the trace (it is the node's, the document's or the case's whatever the path): it is read again here."""
     value = ctx.values.get(id(node), _UNSET)
     if value is _UNSET:
-        return node.eval(ctx) if isinstance(node, (Lit, Param)) else None
+        return node.eval(ctx) if isinstance(node, (Lit, Param, Fact)) else None
     return value
 
 
@@ -369,7 +369,7 @@ def _describe_plan(node: Expr) -> tuple[tuple[Any, ...], ...]:
 
 def _describe(node: Expr, ctx: EvalContext, out: list[str]) -> None:
     values = ctx.values  # the trace: every node the evaluation reached, with its value
-    if id(node) not in values:
+    if id(node) not in values and not isinstance(node, Fact):
         return
     # the parts of an and/or (and a not's operand) were evaluated with it: each is in the trace
     for item in _describe_plan(node):
@@ -383,12 +383,12 @@ def _describe(node: Expr, ctx: EvalContext, out: list[str]) -> None:
             out.append(f"{left}{format_value(x, a_fmt)}{fails if value is False else holds}{format_value(y, b_fmt)}")
         elif kind == _DYNAMIC:
             _describe_path(n, ctx, out)
-        elif id(n) not in values:
-            continue
-        elif kind == _ISIN:
+        elif kind == _FACT:
+            # a fact is not kept in the trace; every node described here was evaluated (the parts of a
+            # reached and/or/not, the branch an if-else took, a reading's chosen option, a note's content)
+            out.append(f"{item[2]}{format_value(ctx.facts.get(n.name), item[3])}")
+        elif id(n) in values:  # is in
             out.append(f"{item[2]}{format_value(_trace_value(n.a, ctx), item[3])}")
-        else:  # a fact
-            out.append(f"{item[2]}{format_value(values[id(n)], item[3])}")
 
 
 def _describe_path(node: Expr, ctx: EvalContext, out: list[str]) -> None:

@@ -379,6 +379,10 @@ class Fact(Expr):
         self.label = label
         self.fmt = fmt
 
+    def eval(self, ctx: EvalContext) -> Any:
+        # not kept in ``ctx.values``: reading the facts again costs less (wengang.rules.engine._trace_value)
+        return ctx.facts.get(self.name)
+
     def _eval(self, ctx: EvalContext) -> Any:
         return ctx.facts.get(self.name)
 
