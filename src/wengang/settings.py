@@ -385,8 +385,8 @@ def region_values(region: Any, on: date, extra: tuple[str, ...] = ()) -> dict[st
     if not data:
         return {}
     levels = chain(region)
-    key = (id(data), tuple(level.key for level in levels), on)
-    hit = _REGION_VALUES.get(key)
+    cache_key = (id(data), tuple(level.key for level in levels), on)
+    hit = _REGION_VALUES.get(cache_key)
     if hit is not None and hit[0] is data:  # the data loaded once are held, so their id is not reused
         return dict(hit[1])
     out: dict[str, RegionDatum] = {}
@@ -400,7 +400,7 @@ def region_values(region: Any, on: date, extra: tuple[str, ...] = ()) -> dict[st
                     break
     if len(_REGION_VALUES) >= 4096:
         _REGION_VALUES.clear()
-    _REGION_VALUES[key] = (data, dict(out))
+    _REGION_VALUES[cache_key] = (data, dict(out))
     return out
 
 

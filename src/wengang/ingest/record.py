@@ -183,7 +183,8 @@ def normalise_record(
     return Normalised(data, problems, notes)
 
 
-_Plan = tuple[tuple[tuple[str, "str | None", str, "FieldKind | None", "str | None"], ...], "str | None"]
+# (header, field, where, kind, unit) per column; the kind is None where the field is (the value goes to the model)
+_Plan = tuple[tuple[tuple[str, Any, str, Any, Any], ...], "str | None"]
 
 
 def _plan(model: type, keys: list[str] | tuple[str, ...], header_map: HeaderMap | None, source: str) -> _Plan:
@@ -194,7 +195,7 @@ def _plan(model: type, keys: list[str] | tuple[str, ...], header_map: HeaderMap 
     res = resolve(keys, scope, header_map=header_map, source=source, required=())
     kinds = _field_kinds(model)
     mirrored = screening_headers(model)
-    columns = []
+    columns: list[tuple[str, Any, str, Any, Any]] = []
     ignored: list[str] = []
     for key in keys:
         target = res.rename.get(key)
