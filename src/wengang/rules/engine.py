@@ -337,15 +337,18 @@ def _describe_plan(node: Expr) -> tuple[tuple[Any, ...], ...]:
     if kind == _CMP:
         assert isinstance(node, Cmp)
         right_label = node.b.label
+        b_fmt = node.b.fmt or node.a.fmt
         plan = (
             (
                 _CMP,
                 node,
                 f"{node.a.show()} ",
                 node.a.fmt,
-                node.b.fmt or node.a.fmt,
+                b_fmt,
                 f" {CMP_SYMBOL[node.op]} " + (f"{right_label} " if right_label else ""),
                 f" {CMP_SYMBOL[_NEGATE[node.op]]} " + (f"{right_label} " if right_label else ""),
+                *_operand(node.a, node.a.fmt),
+                *_operand(node.b, b_fmt),
             ),
         )
     elif kind == _LOGIC:
@@ -367,6 +370,21 @@ def _describe_plan(node: Expr) -> tuple[tuple[Any, ...], ...]:
     return plan
 
 
+_TRACED, _OF_FACT, _SHOWN, _OF_DOCUMENT = range(4)
+
+
+def _operand(node: Expr, fmt: str | None) -> tuple[int, Any]:
+    """Where a comparison's operand's value is read: the trace (by id), the facts (by name), nowhere (a literal:
+    its text, formatted once) or the document (a parameter, evaluated again); see :func:`_trace_value`."""
+    if isinstance(node, Lit):
+        return _SHOWN, format_value(node.value, fmt)
+    if isinstance(node, Fact):
+        return _OF_FACT, node.name
+    if isinstance(node, Param):
+        return _OF_DOCUMENT, node
+    return _TRACED, id(node)
+
+
 def _describe(node: Expr, ctx: EvalContext, out: list[str]) -> None:
     values = ctx.values  # the trace: every node the evaluation reached, with its value
     if id(node) not in values and not isinstance(node, Fact):
@@ -378,9 +396,20 @@ def _describe(node: Expr, ctx: EvalContext, out: list[str]) -> None:
             value = values.get(id(n), _UNSET)
             if value is _UNSET:
                 continue
-            _, _, left, a_fmt, b_fmt, holds, fails = item
-            x, y = _trace_value(n.a, ctx), _trace_value(n.b, ctx)
-            out.append(f"{left}{format_value(x, a_fmt)}{fails if value is False else holds}{format_value(y, b_fmt)}")
+            _, _, left, a_fmt, b_fmt, holds, fails, a_from, a, b_from, b = item
+            if a_from == _TRACED:
+                x = format_value(values.get(a), a_fmt)
+            elif a_from == _OF_FACT:
+                x = format_value(ctx.facts.get(a), a_fmt)
+            else:
+                x = a if a_from == _SHOWN else format_value(a.eval(ctx), a_fmt)
+            if b_from == _TRACED:
+                y = format_value(values.get(b), b_fmt)
+            elif b_from == _OF_FACT:
+                y = format_value(ctx.facts.get(b), b_fmt)
+            else:
+                y = b if b_from == _SHOWN else format_value(b.eval(ctx), b_fmt)
+            out.append(f"{left}{x}{fails if value is False else holds}{y}")
         elif kind == _DYNAMIC:
             _describe_path(n, ctx, out)
         elif kind == _FACT:
