@@ -145,6 +145,9 @@ def register(ruleset: Ruleset) -> Ruleset:
 # decision
 
 
+_MARKS = {True: "✔", False: "✘", None: "？"}
+
+
 @dataclass
 class CheckResult:
     id: str
@@ -156,7 +159,7 @@ class CheckResult:
 
     @property
     def mark(self) -> str:
-        return {True: "✔", False: "✘", None: "？"}[self.passed]
+        return _MARKS[self.passed]
 
 
 @dataclass

@@ -958,8 +958,10 @@ class Reading(Expr):
                 probe = EvalContext(
                     ctx.facts, ctx.params, ctx.settings, ctx.readings, values=dict(ctx.values), base=shared, shared=shared, parent=ctx.parent
                 )
-            if any(o.eval(probe) != value for o in self.options.values() if o is not chosen):
-                ctx.live.setdefault(self.switch, None)
+            for o in self.options.values():
+                if o is not chosen and o.eval(probe) != value:
+                    ctx.live.setdefault(self.switch, None)
+                    break
             for s in probe.reached:
                 ctx.reached.setdefault(s, None)
             for s in probe.live:
