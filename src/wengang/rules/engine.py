@@ -711,6 +711,16 @@ def policy_clause(resolution: Any) -> str | None:
 
 def bounded_facts(ruleset: Ruleset, params: Mapping[str, Any]) -> dict[str, list[Any]]:
     """Facts the active rules read that can take only a few values (yes/no, an enumeration): name → values."""
+    cache = ruleset.__dict__.setdefault("_bounded_facts", {})
+    hit = cache.get(id(params))
+    if hit is None or hit[0] is not params or hit[1] is not ruleset.checks or hit[2] != len(ruleset.checks):
+        if len(cache) > 64:
+            cache.clear()
+        hit = cache[id(params)] = (params, ruleset.checks, len(ruleset.checks), _bounded_facts(ruleset, params))
+    return {name: list(values) for name, values in hit[3].items()}
+
+
+def _bounded_facts(ruleset: Ruleset, params: Mapping[str, Any]) -> dict[str, list[Any]]:
     import enum
     import types
     import typing
