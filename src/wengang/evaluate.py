@@ -92,9 +92,9 @@ def normalise_facts(
     """Map the record's headers (Chinese, ``*_yuan``, the user's ``--header-map``) to ``model``'s fields and
     read its values (元 → fen, Chinese labels, date forms) with :mod:`wengang.ingest`; returns the data
     and notes (columns ignored). A value that cannot be read raises :class:`InvalidFacts`."""
-    from wengang.ingest.record import normalise_record
-
-    out = normalise_record(model, raw, header_map=header_map)
+    if not _BOUND:
+        _bind()
+    out = _normalise_record(model, raw, header_map=header_map)
     if out.problems:
         raise InvalidFacts(out.problems)
     return out.data, out.notes
@@ -113,12 +113,12 @@ def validate_facts(
         return raw
     if isinstance(raw, BaseModel):
         raw = raw.model_dump()
-    from wengang.ingest.record import normalise_record
-
+    if not _BOUND:
+        _bind()
     if normalised:
         data, problems = dict(cast(Mapping[str, Any], raw)), []
     else:
-        out = normalise_record(model, raw, header_map=header_map)
+        out = _normalise_record(model, raw, header_map=header_map)
         data, problems = out.data, list(out.problems)
     try:
         facts = model.model_validate(data)
@@ -182,8 +182,9 @@ def period_date(
     A case whose date (application, or certificate) fell inside a document's 执行期限 that has ended by
     the review keeps that document; otherwise the document in force on the review date applies.
     """
-    from wengang.policies import NoPolicyInForce, load_policy_set
-
+    if not _BOUND:
+        _bind()
+    NoPolicyInForce, load_policy_set = _NoPolicyInForce, _load_policy_set
     tag = f"（解释开关 policy.period_date={reading}）"
     what = "证书发证日期" if reading == "certificate" and program == "skill_subsidy" else "申领日期"
     if reading == "review":
@@ -215,13 +216,26 @@ def period_date(
 
 def program_model(program: str) -> type[BaseModel]:
     """The facts model of ``program`` (every ruleset of a program reads the same one)."""
-    import wengang.programs  # noqa: F401  (registers every ruleset)
+    model = _PROGRAM_MODELS.get(program)
+    if model is None or _PROGRAM_MODELS_FOR[0] != len(RULESETS):
+        import wengang.programs  # noqa: F401  (registers every ruleset)
 
-    # the first of its rulesets by name, as sorting every (program, name) would give
-    return RULESETS[min(key for key in RULESETS if key[0] == program)].facts
+        if _PROGRAM_MODELS_FOR[0] != len(RULESETS):  # a ruleset registered since: look again
+            _PROGRAM_MODELS.clear()
+            _PROGRAM_MODELS_FOR[0] = len(RULESETS)
+        # the first of its rulesets by name, as sorting every (program, name) would give
+        model = _PROGRAM_MODELS[program] = RULESETS[min(key for key in RULESETS if key[0] == program)].facts
+    return model
+
+
+_PROGRAM_MODELS: dict[str, type[BaseModel]] = {}
+_PROGRAM_MODELS_FOR = [0]  # the number of rulesets registered when the models above were looked up
 
 
 def ruleset_for(program: str, ruleset_name: str) -> Ruleset:
+    ruleset = RULESETS.get((program, ruleset_name))
+    if ruleset is not None:
+        return ruleset
     import wengang.programs  # noqa: F401  (registers every ruleset)
 
     try:
@@ -250,12 +264,10 @@ def evaluate(
 
     ``facts`` may be headed as agencies export them (Chinese headers, amounts in 元, Chinese labels; a
     :class:`~wengang.ingest.record.Record` read from a CSV/XLSX row): :func:`normalise_facts`."""
-    import wengang.programs  # noqa: F401
-    from wengang.policies import NoPolicyInForce, load_policy_set
-    from wengang.regions import resolve_region
-    from wengang.settings import parse_settings as parse
-    from wengang.settings import region_values, show_value, split_overrides
-
+    if not _BOUND:
+        _bind()
+    NoPolicyInForce, load_policy_set, resolve_region = _NoPolicyInForce, _load_policy_set, _resolve_region
+    parse, region_values, show_value, split_overrides = _parse_settings, _region_values, _show_value, _split_overrides
     if program not in PROGRAM_LABELS:
         known = "、".join(f"{k}（{v}）" for k, v in PROGRAM_LABELS.items())
         raise InvalidFacts([("program", f"未知项目“{program}”，可选：{known}", f"unknown program {program!r}")])
@@ -334,3 +346,32 @@ def evaluate(
     decision.period_basis = basis
     decision.notes = notes + decision.notes
     return decision
+
+
+# what evaluate() uses from modules it does not import at start-up (`wengang --help` stays light), bound on the
+# first call: an import statement inside a function costs ~1 µs per call, ~8 of them per case
+_BOUND = False
+_normalise_record: Any = None
+_NoPolicyInForce: Any = None
+_load_policy_set: Any = None
+_resolve_region: Any = None
+_parse_settings: Any = None
+_region_values: Any = None
+_show_value: Any = None
+_split_overrides: Any = None
+
+
+def _bind() -> None:
+    global _BOUND, _normalise_record, _NoPolicyInForce, _load_policy_set, _resolve_region
+    global _parse_settings, _region_values, _show_value, _split_overrides
+    import wengang.programs  # noqa: F401  (registers every ruleset)
+    from wengang.ingest.record import normalise_record
+    from wengang.policies import NoPolicyInForce, load_policy_set
+    from wengang.regions import resolve_region
+    from wengang.settings import parse_settings, region_values, show_value, split_overrides
+
+    _normalise_record, _NoPolicyInForce, _load_policy_set, _resolve_region = (
+        normalise_record, NoPolicyInForce, load_policy_set, resolve_region
+    )
+    _parse_settings, _region_values, _show_value, _split_overrides = parse_settings, region_values, show_value, split_overrides
+    _BOUND = True

@@ -228,6 +228,8 @@ def split_overrides(resolution: Any, settings: Mapping[str, Any]) -> tuple[Any, 
     Returns the resolution with overridden parameters, the remaining settings and one Chinese line per
     override. A name that is a parameter elsewhere, not a setting here and not a parameter here, is refused.
     """
+    if not settings:
+        return resolution, {}, []
     params = dict(resolution.params)
     rest: dict[str, Any] = {}
     lines: list[str] = []
@@ -382,8 +384,13 @@ def region_values(region: Any, on: date, extra: tuple[str, ...] = ()) -> dict[st
     data = load_region_data(extra)
     if not data:
         return {}
+    levels = chain(region)
+    cache_key = (id(data), tuple(level.key for level in levels), on)
+    hit = _REGION_VALUES.get(cache_key)
+    if hit is not None and hit[0] is data:  # the data loaded once are held, so their id is not reused
+        return dict(hit[1])
     out: dict[str, RegionDatum] = {}
-    for level in chain(region):
+    for level in levels:
         for (key, name), items in data.items():
             if key != level.key or name in out:
                 continue
@@ -391,4 +398,11 @@ def region_values(region: Any, on: date, extra: tuple[str, ...] = ()) -> dict[st
                 if d.covers(on):
                     out[name] = d
                     break
+    if len(_REGION_VALUES) >= 4096:
+        _REGION_VALUES.clear()
+    _REGION_VALUES[cache_key] = (data, dict(out))
     return out
+
+
+# region data in force by (data loaded, region chain, date): one case looked through every figure of every region
+_REGION_VALUES: dict[tuple[Any, ...], tuple[dict[tuple[str, str], list[RegionDatum]], dict[str, RegionDatum]]] = {}

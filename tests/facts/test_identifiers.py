@@ -145,3 +145,53 @@ def test_normalisers_agree_with_stdnum_compact(text):
 
     assert _uscc_normalise(text) == uscc.compact(text)
     assert _ric_normalise(text) == ric.compact(text)
+
+
+_DIGITS = "0123456789"
+
+
+@settings(max_examples=800, deadline=None)
+@given(
+    st.one_of(
+        # digit-prefixed codes with a correct check character (valid unless a letter sits in positions 2–8)
+        st.text(st.sampled_from(USCC_ALPHABET), min_size=17, max_size=17).map(lambda s: s + uscc_check_character(s)),
+        st.text(st.sampled_from(USCC_ALPHABET + "IOSVZ-a "), min_size=16, max_size=20),
+        st.text(st.sampled_from(_DIGITS), min_size=17, max_size=17).map(lambda s: s + uscc_check_character(s)),
+    )
+)
+def test_credit_code_verdict_agrees_with_stdnum(code):
+    # stdnum.cn.uscc.validate is not called after our own checks: for a code not opened by a letter authority
+    # (A/N/Y, which stdnum rejects) the two must accept exactly the same codes
+    try:
+        ours = validate_credit_code(code)
+    except InvalidIdentifier:
+        ours = None
+    if ours is not None and ours[0] not in "ANY" or ours is None and uscc.compact(code)[:1] not in ("A", "N", "Y"):
+        assert (ours is not None) == uscc.is_valid(code), code
+
+
+@settings(max_examples=800, deadline=None)
+@given(
+    st.sampled_from(["110101", "150502", "140300"]),
+    st.integers(0, 9999),
+    st.integers(0, 99),
+    st.integers(0, 99),
+    st.text(st.sampled_from(_DIGITS), min_size=3, max_size=3),
+)
+def test_id_number_birth_date_verdict_agrees_with_stdnum(place, year, month, day, seq):
+    # the birth date is checked with datetime.date as stdnum.cn.ric.get_birth_date does
+    first17 = f"{place}{year:04d}{month:02d}{day:02d}{seq}"
+    idn = first17 + ric_check_character(first17)
+    try:
+        validate_id_number(idn)
+        ours = "ok"
+    except InvalidIdentifier as exc:
+        ours = exc.reason
+    try:
+        ric.get_birth_date(idn)
+        theirs_date = True
+    except Exception:
+        theirs_date = False
+    assert (ours != "birth_date") == theirs_date, idn
+    if ours == "ok":
+        assert ric.is_valid(idn)

@@ -166,6 +166,22 @@ def test_parameter_override_takes_effect_and_is_recorded() -> None:
     assert any("假设分析：参数 refund_rate_sme" in n and "60%" in n for n in d.notes)
 
 
+def test_what_if_labels_and_citations_do_not_leak_into_later_cases() -> None:
+    # labels and fixed citations are kept per document in force: a what-if override makes another document
+    # (its parameters replaced), so it must show its own figures, and the next plain case the policy's again
+    facts = dict(S14, months_fully_paid=24, size_class="small", hardship_approved=False)
+    on = date(2025, 8, 1)
+    plain = evaluate("fanhuan", "150502", on, facts)
+    what_if = evaluate("fanhuan", "150502", on, facts, settings={"max_layoff_rate": "4%"})
+    again = evaluate("fanhuan", "150502", on, facts)
+    layoff_plain, layoff_what_if = (next(c for c in d.checks if c.id == "layoff") for d in (plain, what_if))
+    assert "裁员率不高于5.5%" in layoff_plain.label and "裁员率不高于4%" in layoff_what_if.label
+    assert "内人社发〔2025〕18号（参数已被假设值覆盖） 一" in layoff_what_if.citations
+    assert not any("覆盖" in c for c in layoff_plain.citations)
+    assert again.to_dict() == plain.to_dict()
+    assert evaluate("fanhuan", "150502", on, facts, settings={"max_layoff_rate": "4%"}).to_dict() == what_if.to_dict()
+
+
 def _cli(tmp_path: Path, facts: dict[str, Any], case: dict[str, str], *args: str) -> Any:
     f = tmp_path / "case.json"
     f.write_text(json.dumps({"_case": case, **facts}, ensure_ascii=False), encoding="utf-8")

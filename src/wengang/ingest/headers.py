@@ -368,6 +368,7 @@ def resolve(
     rename: dict[str, str] = {}
     units: dict[str, str] = {}
     ignored: list[str] = []
+    targets: set[str] = set()
     for col in columns:
         key = normalise_header(col)
         hit = lookup.get(key) or _with_unit_suffix(lookup, key, col, source)
@@ -384,7 +385,7 @@ def resolve(
                 ignored.append(col)
             continue
         target, unit, _ = hit
-        if target in rename.values():
+        if target in targets:
             first = next(c for c, t in rename.items() if t == target)
             raise IngestError(
                 f"文件 {source} 中列“{first}”与“{col}”都对应字段 {target}，请删去一列或用 --header-map 区分",
@@ -393,9 +394,10 @@ def resolve(
                 column=target,
             )
         rename[col] = target
+        targets.add(target)
         if unit is not None:
             units[target] = unit
-    headers = [h for h in lookup]
+    headers = list(lookup) if ignored else []
     near = {}
     for col in ignored:
         close = difflib.get_close_matches(normalise_header(col), headers, n=1, cutoff=0.75)

@@ -133,37 +133,30 @@ def normalise_record(
 ) -> Normalised:
     """Map ``record``'s headers to ``model``'s fields and read each value by the field's type."""
     rec = record if isinstance(record, Record) else Record(dict(record))
-    scope = _scope(model, (APPLICATION_DATE,))
     keys = [str(k) for k in rec.values]
+    source = rec.source or "事实 facts"
     try:
-        res = resolve(keys, scope, header_map=header_map, source=rec.source or "事实 facts", required=())
+        if header_map is None:  # the same headers give the same plan (every row of a file, every case of a form)
+            plan = _cached_plan(model, tuple(keys), source)
+        else:
+            plan = _plan(model, keys, header_map, source)
     except IngestError as exc:
         return Normalised({}, [(exc.column or "(表头)", exc.message_zh, exc.message_en)], [])
-    kinds = _field_kinds(model)
-    mirrored = screening_headers(model)
+    columns, header_note = plan
     data: dict[str, Any] = {}
     problems: list[tuple[str, str, str]] = []
-    ignored: list[str] = []
     notes: list[str] = []
-    for key in keys:
+    for key, target, where, kind, unit in columns:
         value = rec.values[key]
-        target = res.rename.get(key)
         if target is None:
-            # a column of the screening table the model mirrors (a subsidy row's id_number, kind, amount_fen) is
-            # known, not a typo: ignored with a note like any other column that is no fact of the model
-            if _IDENTIFIER.fullmatch(normalise_header(key)) and normalise_header(key) not in mirrored:
-                data[key] = value  # left for the model to refuse as an unknown field
-            else:
-                ignored.append(key)
+            data[key] = value  # left for the model to refuse as an unknown field
             continue
-        where = target if normalise_header(key) == target else f"{target}（表头“{key}”）"
         if key in rec.cell_errors:
             zh, en = rec.cell_errors[key]
             problems.append((where, zh, en))
             continue
         if isinstance(value, str) and not value.strip():
             continue  # an empty cell is a fact not given
-        kind = kinds.get(target) or FieldKind("date")  # application_date
         if kind.kind == "records" and kind.item is not None and isinstance(value, list):
             # each item (a past subsidy, a certificate held …) is read like a record of its own model: Chinese
             # headers, the screening tables' names, 元, labels and date forms as at the top level
@@ -179,18 +172,63 @@ def normalise_record(
             data[target] = items
             continue
         try:
-            data[target] = _read(value, kind, res.units.get(target), rec.excel_epoch)
+            data[target] = _read(value, kind, unit, rec.excel_epoch)
         except V.FenWithDecimalPoint as p:
             yuan = target.removesuffix("_fen") + "_yuan"
             problems.append((where, f"{p.zh}，或改用字段 {yuan}", f"{p.en}, or use the field {yuan}"))
         except V.ValueProblem as p:
             problems.append((where, p.zh, p.en))
+    if header_note:
+        notes.append(header_note)
+    return Normalised(data, problems, notes)
+
+
+# (header, field, where, kind, unit) per column; the kind is None where the field is (the value goes to the model)
+_Plan = tuple[tuple[tuple[str, Any, str, Any, Any], ...], "str | None"]
+
+
+def _plan(model: type, keys: list[str] | tuple[str, ...], header_map: HeaderMap | None, source: str) -> _Plan:
+    """What to do with each column of a record with these headers: (header, field or None to hand the
+    value to the model as it is, where a problem is reported, the field's kind, its unit), in the record's
+    order, with the columns ignored left out; and the note naming those."""
+    scope = _scope(model, (APPLICATION_DATE,))
+    res = resolve(keys, scope, header_map=header_map, source=source, required=())
+    kinds = _field_kinds(model)
+    mirrored = screening_headers(model)
+    columns: list[tuple[str, Any, str, Any, Any]] = []
+    ignored: list[str] = []
+    for key in keys:
+        target = res.rename.get(key)
+        if target is None:
+            # a column of the screening table the model mirrors (a subsidy row's id_number, kind, amount_fen) is
+            # known, not a typo: ignored with a note like any other column that is no fact of the model
+            if _IDENTIFIER.fullmatch(normalise_header(key)) and normalise_header(key) not in mirrored:
+                columns.append((key, None, key, None, None))
+            else:
+                ignored.append(key)
+            continue
+        where = target if normalise_header(key) == target else f"{target}（表头“{key}”）"
+        kind = kinds.get(target) or FieldKind("date")  # application_date
+        columns.append((key, target, where, kind, res.units.get(target)))
+    note = None
     if ignored:
         res.ignored = ignored
         note = res.note()
-        if note:
-            notes.append(note)
-    return Normalised(data, problems, notes)
+    return tuple(columns), note
+
+
+_PLANS: dict[tuple[type, tuple[str, ...], str], _Plan] = {}
+
+
+def _cached_plan(model: type, keys: tuple[str, ...], source: str) -> _Plan:
+    key = (model, keys, source)
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _plan(model, keys, None, source)
+        if len(_PLANS) >= 1024:
+            _PLANS.clear()
+        _PLANS[key] = plan
+    return plan
 
 
 def _read(value: Any, kind: FieldKind, unit: str | None, excel_epoch: date | None) -> Any:

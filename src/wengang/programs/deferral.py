@@ -25,6 +25,7 @@ flag asking the caseworker to confirm it is the 2020 class. The 17-industry conf
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import polars as pl
@@ -127,16 +128,19 @@ def derive_industry_facts(code: str | None) -> dict[str, Any]:
 
     A known code outside the lists gives ``"none"``; a missing or unreadable code gives ``None`` (unknown).
     """
+    hardship, extended, scenic = _industry_facts(code)
+    return {"hardship_industry": hardship, "extended_industry": extended, "scenic_area": scenic}
+
+
+@functools.lru_cache(maxsize=4096)
+def _industry_facts(code: str | None) -> tuple[str | None, str | None, bool]:
+    """Per code (GB/T 4754 has ~1,400 classes; the lookups walk the industry tables)."""
     digits = industries.code_digits(code)
     if digits is None:
-        return {"hardship_industry": None, "extended_industry": None, "scenic_area": False}
+        return None, None, False
     h = industries.hardship_industry(code)
     e = industries.extended_industry(code)
-    return {
-        "hardship_industry": HARDSHIP_KEYS[h.name_zh] if h else NONE,
-        "extended_industry": e.name_zh if e else NONE,
-        "scenic_area": digits.startswith(SCENIC_PREFIX),
-    }
+    return (HARDSHIP_KEYS[h.name_zh] if h else NONE, e.name_zh if e else NONE, digits.startswith(SCENIC_PREFIX))
 
 
 def _prefix_map(items: tuple[industries.Industry, ...], value: Any) -> pl.Expr:

@@ -28,6 +28,7 @@ from wengang.rules.expr import (
     Fact,
     IfElse,
     IsIn,
+    Lit,
     Not,
     Note,
     Or,
@@ -144,6 +145,9 @@ def register(ruleset: Ruleset) -> Ruleset:
 # decision
 
 
+_MARKS = {True: "✔", False: "✘", None: "？"}
+
+
 @dataclass
 class CheckResult:
     id: str
@@ -155,7 +159,7 @@ class CheckResult:
 
     @property
     def mark(self) -> str:
-        return {True: "✔", False: "✘", None: "？"}[self.passed]
+        return _MARKS[self.passed]
 
 
 @dataclass
@@ -314,46 +318,126 @@ def _describe_kind(cls: type) -> int:
     return kind
 
 
-def _describe(node: Expr, ctx: EvalContext, out: list[str]) -> None:
-    values = ctx.values  # the trace: every node the evaluation reached, with its value
-    if id(node) not in values:
-        return
+def _trace_value(node: Expr, ctx: EvalContext) -> Any:
+    """``node``'s value in the evaluation (None: not reached). A literal's, a parameter's or a fact's value is not
+    kept in the trace (it is the node's, the document's or the case's whatever the path): it is read again here."""
+    value = ctx.values.get(id(node), _UNSET)
+    if value is _UNSET:
+        return node.eval(ctx) if isinstance(node, (Lit, Param, Fact)) else None
+    return value
+
+
+_DYNAMIC = -1  # an if-else, a reading or a note: what it shows depends on the path the evaluation took
+
+
+def _describe_plan(node: Expr) -> tuple[tuple[Any, ...], ...]:
+    """What :func:`_describe` shows for ``node``, flattened through and/or/not (whose parts are all evaluated when
+    they are), with the fixed text of each comparison prepared. Cached: nodes are not changed once built."""
+    plan = node.__dict__.get("_describe_plan")
+    if plan is not None:
+        return plan
     kind = _describe_kind(type(node))
     if kind == _CMP:
         assert isinstance(node, Cmp)
-        value, x, y = values[id(node)], values[id(node.a)], values[id(node.b)]
-        op = node.op if value is not False else _NEGATE[node.op]
-        left = f"{node.a.show()} {format_value(x, node.a.fmt)}"
         right_label = node.b.label
-        right = format_value(y, node.b.fmt or node.a.fmt)
-        if right_label:
-            right = f"{right_label} {right}"
-        out.append(f"{left} {CMP_SYMBOL[op]} {right}")
+        b_fmt = node.b.fmt or node.a.fmt
+        plan = (
+            (
+                _CMP,
+                node,
+                f"{node.a.show()} ",
+                node.a.fmt,
+                b_fmt,
+                f" {CMP_SYMBOL[node.op]} " + (f"{right_label} " if right_label else ""),
+                f" {CMP_SYMBOL[_NEGATE[node.op]]} " + (f"{right_label} " if right_label else ""),
+                *_operand(node.a, node.a.fmt),
+                *_operand(node.b, b_fmt),
+            ),
+        )
     elif kind == _LOGIC:
         assert isinstance(node, (And, Or))
-        for p in node.parts:
-            _describe(p, ctx, out)
+        plan = tuple(item for p in node.parts for item in _describe_plan(p))
     elif kind == _NOT:
         assert isinstance(node, Not)
-        _describe(node.a, ctx, out)
-    elif kind == _IFELSE:
-        assert isinstance(node, IfElse)
+        plan = _describe_plan(node.a)
+    elif kind in (_IFELSE, _READING, _NOTE):
+        plan = ((_DYNAMIC, node),)
+    elif kind == _ISIN:
+        assert isinstance(node, IsIn)
+        plan = ((_ISIN, node, f"{node.a.show()}：", node.a.fmt),)
+    elif kind == _FACT:
+        plan = ((_FACT, node, f"{node.show()}：", node.fmt),)
+    else:
+        plan = ()
+    node.__dict__["_describe_plan"] = plan
+    return plan
+
+
+_TRACED, _OF_FACT, _SHOWN, _OF_DOCUMENT = range(4)
+
+
+def _operand(node: Expr, fmt: str | None) -> tuple[int, Any]:
+    """Where a comparison's operand's value is read: the trace (by id), the facts (by name), nowhere (a literal:
+    its text, formatted once) or the document (a parameter, evaluated again); see :func:`_trace_value`."""
+    if isinstance(node, Lit):
+        return _SHOWN, format_value(node.value, fmt)
+    if isinstance(node, Fact):
+        return _OF_FACT, node.name
+    if isinstance(node, Param):
+        return _OF_DOCUMENT, node
+    return _TRACED, id(node)
+
+
+def _describe(node: Expr, ctx: EvalContext, out: list[str]) -> None:
+    values = ctx.values  # the trace: every node the evaluation reached, with its value
+    if id(node) not in values and not isinstance(node, Fact):
+        return
+    # the parts of an and/or (and a not's operand) were evaluated with it: each is in the trace
+    for item in _describe_plan(node):
+        kind, n = item[0], item[1]
+        if kind == _CMP:
+            value = values.get(id(n), _UNSET)
+            if value is _UNSET:
+                continue
+            _, _, left, a_fmt, b_fmt, holds, fails, a_from, a, b_from, b = item
+            if a_from == _TRACED:
+                x = format_value(values.get(a), a_fmt)
+            elif a_from == _OF_FACT:
+                x = format_value(ctx.facts.get(a), a_fmt)
+            else:
+                x = a if a_from == _SHOWN else format_value(a.eval(ctx), a_fmt)
+            if b_from == _TRACED:
+                y = format_value(values.get(b), b_fmt)
+            elif b_from == _OF_FACT:
+                y = format_value(ctx.facts.get(b), b_fmt)
+            else:
+                y = b if b_from == _SHOWN else format_value(b.eval(ctx), b_fmt)
+            out.append(f"{left}{x}{fails if value is False else holds}{y}")
+        elif kind == _DYNAMIC:
+            _describe_path(n, ctx, out)
+        elif kind == _FACT:
+            # a fact is not kept in the trace; every node described here was evaluated (the parts of a
+            # reached and/or/not, the branch an if-else took, a reading's chosen option, a note's content)
+            out.append(f"{item[2]}{format_value(ctx.facts.get(n.name), item[3])}")
+        elif id(n) in values:  # is in
+            out.append(f"{item[2]}{format_value(_trace_value(n.a, ctx), item[3])}")
+
+
+def _describe_path(node: Expr, ctx: EvalContext, out: list[str]) -> None:
+    """An if-else, a reading or a note: the path the evaluation took."""
+    if id(node) not in ctx.values:
+        return
+    if isinstance(node, IfElse):
         _describe(node.cond, ctx, out)
-        cond = values.get(id(node.cond))
+        cond = _trace_value(node.cond, ctx)
         if cond is not None:
             _describe(node.then if cond else node.otherwise, ctx, out)
-    elif kind == _READING:
-        assert isinstance(node, Reading)
+    elif isinstance(node, Reading):
         _describe(node.choose(ctx.params, ctx.readings), ctx, out)
-    elif kind == _NOTE:
+    else:
         assert isinstance(node, Note)
         out.append(node.render(ctx.params))
         _describe(node.inner, ctx, out)
-    elif kind == _ISIN:
-        assert isinstance(node, IsIn)
-        out.append(f"{node.a.show()}：{format_value(values[id(node.a)], node.a.fmt)}")
-    elif kind == _FACT:
-        out.append(f"{node.show()}：{format_value(values[id(node)], node.fmt)}")
 
 
 def _static_params(node: Expr) -> tuple[str, ...] | None:
@@ -375,38 +459,68 @@ _UNSET: Any = object()
 
 def _cited_params(node: Expr, ctx: EvalContext, out: dict[str, None], seen: set[int] | None = None) -> None:
     """Parameters on the path the evaluation took (not those of untaken branches or readings)."""
-    # a sub-expression with no path to choose cites the same parameters every time (first citations keep
-    # their order: a visit emits every parameter below it, so skipping one already visited changes nothing)
-    static = _static_params(node)
-    if static is not None:
-        for name in static:
-            out.setdefault(name, None)
-        return
-    # a shared sub-expression cites the same parameters each time: visit it once
+    # a sub-expression with no path to choose cites the same parameters every time; only an if-else, a reading or
+    # a note chooses (or cites) by the case. Citing is idempotent (first citations keep their order), so a node
+    # reached twice is visited once
     if seen is None:
         seen = set()
-    elif id(node) in seen:
-        return
-    seen.add(id(node))
-    if isinstance(node, Param):
-        out.setdefault(node.name, None)
-        return
-    if isinstance(node, Note) and node.cite is not None and node.cite in ctx.params:
-        out.setdefault(node.cite, None)
-    if isinstance(node, Reading):
-        if node.fixed_by and node.fixed_by in ctx.params:
-            out.setdefault(node.fixed_by, None)
-        _cited_params(node.choose(ctx.params, ctx.readings), ctx, out, seen)
-        return
-    if isinstance(node, IfElse):
-        _cited_params(node.cond, ctx, out, seen)
-        cond = ctx.values.get(id(node.cond))
-        branches = (node.then, node.otherwise) if cond is None else ((node.then,) if cond else (node.otherwise,))
-        for b in branches:
-            _cited_params(b, ctx, out, seen)
-        return
-    for child in node.children():
-        _cited_params(child, ctx, out, seen)
+    for item in _citation_plan(node):
+        if type(item) is tuple:
+            for name in item:
+                out.setdefault(name, None)
+            continue
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, Note):
+            if item.cite is not None and item.cite in ctx.params:
+                out.setdefault(item.cite, None)
+            _cited_params(item.inner, ctx, out, seen)
+        elif isinstance(item, Reading):
+            if item.fixed_by and item.fixed_by in ctx.params:
+                out.setdefault(item.fixed_by, None)
+            _cited_params(item.choose(ctx.params, ctx.readings), ctx, out, seen)
+        else:
+            assert isinstance(item, IfElse)
+            _cited_params(item.cond, ctx, out, seen)
+            cond = _trace_value(item.cond, ctx)
+            branches = (item.then, item.otherwise) if cond is None else ((item.then,) if cond else (item.otherwise,))
+            for b in branches:
+                _cited_params(b, ctx, out, seen)
+
+
+def _citation_plan(node: Expr) -> tuple[Any, ...]:
+    """``node``'s citations in visit order: tuples of parameter names cited whatever the path, and the if-else,
+    reading and note nodes that choose by the case (each once). Cached: nodes are not changed once built."""
+    plan = node.__dict__.get("_citation_plan")
+    if plan is not None:
+        return plan
+    static = _static_params(node)
+    if static is not None:
+        plan = (static,) if static else ()
+    elif isinstance(node, (Note, Reading, IfElse)):
+        plan = (node,)
+    else:
+        items: list[Any] = []
+        names: dict[str, None] = {}
+        seen: set[int] = set()
+        pending: list[str] = []
+        for child in node.children():
+            for item in _citation_plan(child):
+                if type(item) is tuple:
+                    pending += [n for n in item if n not in names]
+                    names.update(dict.fromkeys(item))
+                elif id(item) not in seen:
+                    seen.add(id(item))
+                    if pending:
+                        items.append(tuple(pending))
+                        pending = []
+                    items.append(item)
+        if pending:
+            items.append(tuple(pending))
+        plan = tuple(items)
+    node.__dict__["_citation_plan"] = plan
+    return plan
 
 
 # ---------------------------------------------------------------------------------------------
@@ -422,7 +536,27 @@ class Evaluation:
 
 
 def active_checks(ruleset: Ruleset, params: Mapping[str, Any]) -> list[Check]:
-    return [c for c in ruleset.checks if c.applies_under(params)]
+    return list(_per_document(ruleset, params)[0])
+
+
+def _per_document(ruleset: Ruleset, params: Mapping[str, Any]) -> tuple[tuple[Check, ...], tuple[str, ...]]:
+    """The checks the document in force (``params``) has, and the settings its active rules read under any
+    reading, in walk order: the same for every case under it, so kept per document (``params`` held, so its id
+    is not reused; rebuilt if the ruleset's checks were changed)."""
+    cache = ruleset.__dict__.setdefault("_per_document", {})
+    hit = cache.get(id(params))
+    if hit is not None and hit[0] is params and hit[1] is ruleset.checks and hit[2] == len(ruleset.checks):
+        return hit[3]
+    checks = tuple(c for c in ruleset.checks if c.applies_under(params))
+    names: dict[str, None] = {}
+    for e in ruleset.active_exprs(params):
+        for name in settings_read(e):
+            names.setdefault(name, None)
+    if len(cache) > 64:
+        cache.clear()
+    out = (checks, tuple(names))
+    cache[id(params)] = (params, ruleset.checks, len(ruleset.checks), out)
+    return out
 
 
 def run_checks(ruleset: Ruleset, ctx: EvalContext, checks: Sequence[Check] | None = None) -> Evaluation:
@@ -443,12 +577,7 @@ def run_checks(ruleset: Ruleset, ctx: EvalContext, checks: Sequence[Check] | Non
 
 def missing_settings(ruleset: Ruleset, params: Mapping[str, Any], settings: Mapping[str, Any]) -> list[str]:
     """Settings the active rules read that have no value (the same list for one case and a table)."""
-    names: dict[str, None] = {}
-    for e in ruleset.active_exprs(params):
-        for name in settings_read(e):
-            if settings.get(name) is None:
-                names.setdefault(name, None)
-    return list(names)
+    return [name for name in _per_document(ruleset, params)[1] if settings.get(name) is None]
 
 
 def settings_read(expr: Expr) -> tuple[str, ...]:
@@ -537,7 +666,7 @@ def evaluate_resolved(
     params = resolution.params
     settings = dict(settings or {})
 
-    checks = active_checks(ruleset, params)  # the same for every reading: the document decides
+    checks = _per_document(ruleset, params)[0]  # the same for every reading: the document decides
     # values of the nodes no reading changes, from every run and probe of this case
     shared: dict[int, Any] = {}
 
@@ -582,6 +711,16 @@ def policy_clause(resolution: Any) -> str | None:
 
 def bounded_facts(ruleset: Ruleset, params: Mapping[str, Any]) -> dict[str, list[Any]]:
     """Facts the active rules read that can take only a few values (yes/no, an enumeration): name → values."""
+    cache = ruleset.__dict__.setdefault("_bounded_facts", {})
+    hit = cache.get(id(params))
+    if hit is None or hit[0] is not params or hit[1] is not ruleset.checks or hit[2] != len(ruleset.checks):
+        if len(cache) > 64:
+            cache.clear()
+        hit = cache[id(params)] = (params, ruleset.checks, len(ruleset.checks), _bounded_facts(ruleset, params))
+    return {name: list(values) for name, values in hit[3].items()}
+
+
+def _bounded_facts(ruleset: Ruleset, params: Mapping[str, Any]) -> dict[str, list[Any]]:
     import enum
     import types
     import typing
@@ -652,6 +791,57 @@ def build_decision(
     return decision
 
 
+# rendered labels by (template, parameters, the settings it names): the same for every case under one document
+_LABELS: dict[tuple[Any, ...], tuple[Mapping[str, Any], str]] = {}
+_PLACEHOLDERS: dict[str, tuple[str, ...]] = {}
+
+
+def _label(template: str, params: Mapping[str, Any], settings: Mapping[str, Any] | None) -> str:
+    """:func:`render_label`, remembered per document (``params``, held so its id is not reused) and settings."""
+    if "{" not in template:
+        return template
+    names = _PLACEHOLDERS.get(template)
+    if names is None:
+        names = _PLACEHOLDERS[template] = tuple(_PLACEHOLDER.findall(template))
+    key = (template, id(params), settings is None, *(None if settings is None else settings.get(n) for n in names if n not in params))
+    try:
+        hit = _LABELS.get(key)
+    except TypeError:  # a setting that is not hashable: render it
+        return render_label(template, params, settings)
+    if hit is not None and hit[0] is params:
+        return hit[1]
+    text = render_label(template, params, settings)
+    if len(_LABELS) > 20_000:
+        _LABELS.clear()
+    _LABELS[key] = (params, text)
+    return text
+
+
+def _check_citations(check: Check, ctx: EvalContext, resolution: Any, block_clause: str | None) -> list[str]:
+    """The citations of a check: the parameters on the path the evaluation took, those it cites besides, else the
+    clause that enacts the program. A check with no path to choose cites the same every time: kept per document."""
+    static = _static_params(check.expr)
+    if static is not None:
+        cache = check.__dict__.setdefault("_citations", {})
+        hit = cache.get(id(resolution))
+        if hit is not None and hit[0] is resolution:
+            return list(hit[1])
+    params = resolution.params
+    cited: dict[str, None] = {}
+    _cited_params(check.expr, ctx, cited)
+    for name in check.cite:
+        cited.setdefault(name, None)
+    citations = list(dict.fromkeys(params[n].citation() for n in cited if n in params))
+    if not citations and block_clause:
+        document = resolution.document
+        citations = [f"{getattr(document, 'display_number', None) or document.number} {block_clause}"]
+    if static is not None:
+        if len(cache) > 64:
+            cache.clear()
+        cache[id(resolution)] = (resolution, tuple(citations))
+    return citations
+
+
 def _fact_label(ruleset: Ruleset, name: str) -> str:
     description = ruleset.facts.model_fields[name].description or name
     return description.split(" / ")[0]
@@ -679,21 +869,15 @@ def _build_decision(
     reasons: list[str] = []
     flags: list[str] = []
     for check, passed in traced.results:
-        label = render_label(check.label, params, ctx.settings)
+        label = _label(check.label, params, ctx.settings)
         detail_parts: list[str] = []
         _describe(check.expr, ctx, detail_parts)
-        cited: dict[str, None] = {}
-        _cited_params(check.expr, ctx, cited)
-        for name in check.cite:
-            cited.setdefault(name, None)
-        citations = list(dict.fromkeys(params[n].citation() for n in cited if n in params))
-        if not citations and program_block_clause:
-            citations = [f"{getattr(document, 'display_number', None) or document.number} {program_block_clause}"]
+        citations = _check_citations(check, ctx, resolution, program_block_clause)
         check_results.append(CheckResult(check.id, label, check.kind, passed, "；".join(detail_parts), citations))
         if check.kind == FLAG and passed is False:
-            flags.append(render_label(check.reason, params) if check.reason else f"需核查：{label}")
+            flags.append(_label(check.reason, params, None) if check.reason else f"需核查：{label}")
         elif check.kind == CONDITION and passed is False:
-            reasons.append(render_label(check.reason, params) if check.reason else f"不符合“{label}”")
+            reasons.append(_label(check.reason, params, None) if check.reason else f"不符合“{label}”")
 
     status, amount = traced.status, traced.amount_fen
     # an outcome that waits for a region figure only some other reading needs is not compared: the agency
@@ -759,7 +943,7 @@ def _build_decision(
         for o in ruleset.outputs:
             value = o.expr.eval(ctx)
             if value is not None:
-                outputs.append((o.id, render_label(o.label, params), format_value(value, o.fmt or o.expr.fmt)))
+                outputs.append((o.id, _label(o.label, params, None), format_value(value, o.fmt or o.expr.fmt)))
 
     subject_id = str(facts.get("credit_code") or facts.get("id_number") or "")
     return Decision(

@@ -33,12 +33,13 @@ from typing import Any
 import polars as pl
 
 from wengang.money import format_yuan, times_rate_half_up
+from wengang.rules import interpretations
 
 # ---------------------------------------------------------------------------------------------
 # evaluation contexts
 
 
-@dataclass
+@dataclass(slots=True)  # one per run and per reading probe (~30 for a 稳岗返还 case): cheap to make and read
 class EvalContext:
     """Everything a one-case evaluation reads."""
 
@@ -63,6 +64,9 @@ class EvalContext:
     # that run does not take from here). ``shared`` is where this evaluation adds the ones it computes.
     base: Mapping[int, Any] | None = None
     shared: dict[int, Any] | None = None
+    # a reading's probe: the values of the evaluation it probes from (same readings), read through rather
+    # than copied (a 稳岗返还 case probed ~28 times, each copying a dictionary of ~400 values)
+    parent: Mapping[int, Any] | None = None
 
 
 @dataclass
@@ -206,6 +210,12 @@ class Expr:
         value = values.get(key, _UNSEEN)
         if value is not _UNSEEN:
             return value
+        parent = ctx.parent
+        if parent is not None:
+            value = parent.get(key, _UNSEEN)
+            if value is not _UNSEEN:
+                values[key] = value
+                return value
         base = ctx.base
         if base is not None:
             value = base.get(key, _UNSEEN)  # holds only nodes with no Reading below
@@ -341,6 +351,11 @@ class Lit(Expr):
         self.fmt = fmt
         self.is_fraction = isinstance(value, Fraction)
 
+    def eval(self, ctx: EvalContext) -> Any:
+        # not kept in ``ctx.values`` (a dictionary store and look-up cost more than the value): the
+        # explanation reads a literal's value from the node (wengang.rules.engine._trace_value)
+        return self.value
+
     def _eval(self, ctx: EvalContext) -> Any:
         return self.value
 
@@ -366,6 +381,10 @@ class Fact(Expr):
         self.name = name
         self.label = label
         self.fmt = fmt
+
+    def eval(self, ctx: EvalContext) -> Any:
+        # not kept in ``ctx.values``: reading the facts again costs less (wengang.rules.engine._trace_value)
+        return ctx.facts.get(self.name)
 
     def _eval(self, ctx: EvalContext) -> Any:
         return ctx.facts.get(self.name)
@@ -395,8 +414,16 @@ class Param(Expr):
         self.fmt = fmt
         self.is_fraction = fraction or fmt == PERCENT
 
+    def eval(self, ctx: EvalContext) -> Any:
+        # a parameter's value is the document's, the same for the whole evaluation: read it again rather than
+        # keep it in ``ctx.values`` (the explanation does the same, wengang.rules.engine._trace_value)
+        return self._eval(ctx)
+
     def _eval(self, ctx: EvalContext) -> Any:
-        return _param_value(ctx, self.name)
+        try:
+            return ctx.params[self.name].value
+        except KeyError:
+            raise RuleDefinitionError(f"policy does not provide parameter {self.name!r}") from None
 
     def _polars(self, ctx: CompileContext) -> pl.Expr:
         value = _param_value(ctx, self.name)
@@ -594,10 +621,11 @@ class _Logic(Expr):
         return self.parts
 
     def _eval(self, ctx: EvalContext) -> Any:
-        values = [p.eval(ctx) for p in self.parts]
-        if any(v is self.decisive for v in values):
-            return self.decisive
-        return None if any(v is None for v in values) else not self.decisive
+        values = [p.eval(ctx) for p in self.parts]  # every part: the explanation shows each
+        decisive = self.decisive
+        if decisive in values and any(v is decisive for v in values):
+            return decisive
+        return None if None in values else not decisive
 
     def _polars(self, ctx: CompileContext) -> pl.Expr:
         exprs = [p.to_polars(ctx) for p in self.parts]
@@ -928,9 +956,7 @@ class Reading(Expr):
         elif self.switch in readings:
             key = readings[self.switch]
         else:
-            from wengang.rules.interpretations import get
-
-            key = get(self.switch).default
+            key = interpretations.get(self.switch).default
         try:
             return self.options[key]
         except KeyError:
@@ -947,9 +973,16 @@ class Reading(Expr):
             # values already computed here are the probe's too (same readings); what evaluating them
             # records is already recorded here, and the probe's own values stay in the probe
             shared = ctx.shared
-            probe = EvalContext(ctx.facts, ctx.params, ctx.settings, ctx.readings, values=dict(ctx.values), base=shared, shared=shared)
-            if any(o.eval(probe) != value for o in self.options.values() if o is not chosen):
-                ctx.live.setdefault(self.switch, None)
+            if ctx.parent is None:
+                probe = EvalContext(ctx.facts, ctx.params, ctx.settings, ctx.readings, base=shared, shared=shared, parent=ctx.values)
+            else:  # a probe's own values (its copy of the probes between) over the outermost evaluation's
+                probe = EvalContext(
+                    ctx.facts, ctx.params, ctx.settings, ctx.readings, values=dict(ctx.values), base=shared, shared=shared, parent=ctx.parent
+                )
+            for o in self.options.values():
+                if o is not chosen and o.eval(probe) != value:
+                    ctx.live.setdefault(self.switch, None)
+                    break
             for s in probe.reached:
                 ctx.reached.setdefault(s, None)
             for s in probe.live:
