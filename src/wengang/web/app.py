@@ -3,7 +3,7 @@
 The ledger is opened (and migrated) once per process and kept in ``app.state.ledger``; ``app.state.config`` is
 the ``WebConfig``. Every route goes through ``auth.authorize`` (an application-wide dependency) and must be
 declared in ``access.ROUTES`` — the application refuses to start otherwise. The HTML pages come from
-``web/pages.py`` (its ``router``) when that module exists; the sign-in pages are in ``login.py``.
+the ``web/pages`` package (its ``router``); the sign-in pages are in ``login.py``.
 
 Security headers on every response: a Content-Security-Policy without inline script
 (``script-src 'self'``, ``frame-ancestors 'none'``), ``X-Content-Type-Options: nosniff``,
@@ -13,7 +13,6 @@ whose scheme is https, which uvicorn sets from ``X-Forwarded-Proto`` of a truste
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +91,7 @@ def create_app(config: WebConfig | None = None, *, ledger: Any = None) -> FastAP
     """The application over the ledger at ``config.database_url`` (or the ``ledger`` given)."""
     from wengang.casework import Ledger
 
-    from . import api, api_casework, jobs, login
+    from . import api, api_casework, jobs, login, pages
 
     cfg = config or WebConfig.from_env()
     if not cfg.secret_key:
@@ -135,16 +134,7 @@ def create_app(config: WebConfig | None = None, *, ledger: Any = None) -> FastAP
     app.include_router(api.router)
     app.include_router(api_casework.router)
     app.include_router(login.router)
-    try:
-        pages = importlib.import_module("wengang.web.pages")
-    except ModuleNotFoundError as exc:
-        if exc.name != "wengang.web.pages":
-            raise
-        pages = None
-    if pages is not None:
-        app.include_router(pages.router)
-    if ("GET", "/") not in endpoints(app):
-        app.add_api_route("/", login.home, methods=["GET"], include_in_schema=False)
+    app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
 
     missing = undeclared(app)

@@ -97,6 +97,3 @@ def logout_submit(request: Request) -> Response:
     resp.delete_cookie(SESSION_COOKIE, path="/")
     return resp
 
-
-def home(request: Request) -> Response:
-    return render(request, "home.html")
