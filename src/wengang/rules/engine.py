@@ -388,6 +388,15 @@ def _operand(node: Expr, fmt: str | None) -> tuple[int, Any]:
     return _TRACED, id(node)
 
 
+def _operand_text(where: int, key: Any, fmt: str | None, ctx: EvalContext) -> str:
+    """An operand's value as shown, read where :func:`_operand` said (``key``: its id, name, text or node)."""
+    if where == _TRACED:
+        return format_value(ctx.values.get(key), fmt)
+    if where == _OF_FACT:
+        return format_value(ctx.facts.get(key), fmt)
+    return key if where == _SHOWN else format_value(key.eval(ctx), fmt)
+
+
 def _describe(node: Expr, ctx: EvalContext, out: list[str]) -> None:
     values = ctx.values  # the trace: every node the evaluation reached, with its value
     if id(node) not in values and not isinstance(node, Fact):
@@ -400,18 +409,7 @@ def _describe(node: Expr, ctx: EvalContext, out: list[str]) -> None:
             if value is _UNSET:
                 continue
             _, _, left, a_fmt, b_fmt, holds, fails, a_from, a, b_from, b = item
-            if a_from == _TRACED:
-                x = format_value(values.get(a), a_fmt)
-            elif a_from == _OF_FACT:
-                x = format_value(ctx.facts.get(a), a_fmt)
-            else:
-                x = a if a_from == _SHOWN else format_value(a.eval(ctx), a_fmt)
-            if b_from == _TRACED:
-                y = format_value(values.get(b), b_fmt)
-            elif b_from == _OF_FACT:
-                y = format_value(ctx.facts.get(b), b_fmt)
-            else:
-                y = b if b_from == _SHOWN else format_value(b.eval(ctx), b_fmt)
+            x, y = _operand_text(a_from, a, a_fmt, ctx), _operand_text(b_from, b, b_fmt, ctx)
             out.append(f"{left}{x}{fails if value is False else holds}{y}")
         elif kind == _DYNAMIC:
             _describe_path(n, ctx, out)
