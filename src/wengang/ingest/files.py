@@ -106,7 +106,7 @@ def read_frame(
     if not path.exists():
         raise IngestError(f"找不到文件 {src}", f"file not found: {src}", source=src)
     suffix = path.suffix.lower()
-    if path.is_dir() or suffix in (".parquet", ".pq"):
+    if is_parquet(src):
         return _read_parquet(path)
     if suffix in (".csv", ".txt", ".tsv"):
         return _read_csv(path, encoding, separator="\t" if suffix == ".tsv" else ",")
@@ -123,6 +123,13 @@ def read_frame(
         f"unsupported file type {suffix or '(none)'}: {src} (parquet, csv, xlsx or a database URL)",
         source=src,
     )
+
+
+def is_parquet(source: str | Path) -> bool:
+    """A source read as Parquet: a ``.parquet``/``.pq`` file or a folder of them (not a database URL)."""
+    src = str(source)
+    path = Path(src)
+    return "://" not in src and (path.is_dir() or path.suffix.lower() in (".parquet", ".pq"))
 
 
 def _columns(lf: pl.LazyFrame) -> list[str]:

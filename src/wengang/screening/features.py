@@ -81,6 +81,7 @@ from wengang.facts.identifiers import credit_code_normalised
 from wengang.facts.industries import size_category_expr
 from wengang.facts.size_class import classify_2017_expr
 from wengang.facts.unit import UnitFacts
+from wengang.ingest.files import is_parquet
 from wengang.progress import Step
 from wengang.screening.ingest import RawTable
 from wengang.screening.output import ParquetAppender
@@ -515,14 +516,6 @@ def _read_by_partition(raw: RawTable, column: str, n: int) -> list[RawTable]:
     return [dataclasses.replace(raw, frame=raw.frame.filter(key == i)) for i in range(n)]
 
 
-def _is_parquet(raw: RawTable) -> bool:
-    """Read from Parquet (a file or a folder of files): cheap to read again, by partition. A CSV, a workbook or
-    a database query is split once instead (parsing it again per partition would cost more)."""
-    src = raw.source_file
-    path = Path(src)
-    return "://" not in src and (path.is_dir() or path.suffix.lower() in (".parquet", ".pq"))
-
-
 @dataclass
 class PartitionedRun:
     features_path: Path
@@ -615,12 +608,13 @@ def derive_features_partitioned(
             steps["chunks"] += time.perf_counter() - t
 
     tables = {"units": units, "contributions": contributions, **others}
-    # Parquet is read again by each partition (its own rows only); other sources are split once to disk
+    # Parquet is read again by each partition (its own rows only); a CSV, a workbook or a database query is split
+    # once to disk instead (parsing it again per partition would cost more)
     split = {
         name: [raw]
         if partitions == 1
         else _read_by_partition(raw, key_col.get(name, "credit_code"), partitions)
-        if _is_parquet(raw)
+        if is_parquet(raw.source_file)
         else _split(raw, key_col.get(name, "credit_code"), partitions, parts_dir / name)
         for name, raw in tables.items()
     }
