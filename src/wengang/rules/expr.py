@@ -420,10 +420,7 @@ class Param(Expr):
         return self._eval(ctx)
 
     def _eval(self, ctx: EvalContext) -> Any:
-        try:
-            return ctx.params[self.name].value
-        except KeyError:
-            raise RuleDefinitionError(f"policy does not provide parameter {self.name!r}") from None
+        return _param_value(ctx, self.name)
 
     def _polars(self, ctx: CompileContext) -> pl.Expr:
         value = _param_value(ctx, self.name)
