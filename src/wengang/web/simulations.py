@@ -442,7 +442,7 @@ def _run(cfg: Any, f: Path, meta: dict[str, Any], args: list[str]) -> None:
                 },
             )
     except Exception as exc:  # noqa: BLE001 - any failure is the simulation's result, shown to the operator
-        _write_meta(f, meta | {"state": "failed", "finished_at": iso(cfg.clock()), "error": str(exc)[:2000]})
+        _write_meta(f, meta | {"state": "failed", "finished_at": iso(cfg.clock()), "error": f"测算未能完成（{type(exc).__name__}）：{exc}"[:2000]})
     finally:
         with _LOCK:
             _RUNNING.discard(meta["id"])
