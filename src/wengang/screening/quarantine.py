@@ -369,6 +369,12 @@ def validate_table(
     extra: dict[str, pl.Series] = {}
     lookups: dict[str, tuple[pl.DataFrame, list[str]]] = {}  # per-value columns only bad rows need
     months: dict[str, pl.Series] = {}  # a month column's parsed distinct values (ValidationResult.months)
+    clean: set[str] = set()  # columns checked per distinct value with no faulty value at all
+
+    def vbad(name: str) -> pl.Expr:
+        """The row's value of ``name`` has a fault (checked per distinct value)."""
+        return pl.lit(False) if name in clean else pl.col(f"__vbad__{name}")
+
     for col in sch.columns:
         if col.name not in in_schema or col.kind not in ("credit_code", "id_number", "month"):
             continue
@@ -451,11 +457,17 @@ def validate_table(
                     entries[:] = [(v, ranked if t is table else t) for v, t in entries]
                 table = ranked
                 rows.append(f"__id__{name}")
+        faulty = table.get_column(f"__vbad__{name}")
+        if not in_runs and not frame.get_column(name).null_count():
+            faulty = faulty.head(-1)  # the entry for a missing value (last), which no row uses
+        if not faulty.any():  # every value is sound (the usual case): no column
+            clean.add(name)
+            rows.remove(f"__vbad__{name}")
         for r in rows:
             extra[r] = table.get_column(r).gather(idx)
         pv, rv = pl.col(_p(name)), pl.col(name)
         same = table.select(
-            ((pv == rv) | (pv.is_null() & rv.is_null()) | pl.col(f"__vbad__{name}")).fill_null(False).all()
+            ((pv == rv) | (pv.is_null() & rv.is_null()) | vbad(name)).fill_null(False).all()
         ).item()
         # the parsed value is usually the value as written: share the column instead of copying strings.
         # Rows whose value has a fault are quarantined whatever it parses to; they get their parsed value
@@ -655,7 +667,7 @@ def validate_table(
         known = pl.col("__regkey__")
         add(
             key_column,
-            known.is_null() & ~pl.col(f"__vbad__{key_column}"),
+            known.is_null() & ~vbad(key_column),
             "单位登记信息中无此单位",
             "unit not in the unit registry",
         )
@@ -663,14 +675,14 @@ def validate_table(
         if registry_bad is not None and registry_bad.len():
             add(
                 key_column,
-                known.is_in(registry_bad.implode()) & ~pl.col(f"__vbad__{key_column}"),
+                known.is_in(registry_bad.implode()) & ~vbad(key_column),
                 "该单位的登记信息有误已被隔离，本记录无法归属",
                 "the unit's registry row is quarantined",
             )
     now = [i for i, ch in enumerate(checks) if not ch.deferred]
     lf = lf.with_columns(checks[i].flag.alias(f"__f{i}") for i in now)
     # a deferred check is covered by its column's "this value has a fault" flag; it is worked out on bad rows
-    any_bad = [pl.col(f"__f{i}") for i in now] + [pl.col(f"__vbad__{n}") for n in distinct_done]
+    any_bad = [pl.col(f"__f{i}") for i in now] + [pl.col(f"__vbad__{n}") for n in distinct_done if n not in clean]
     lf = lf.with_columns(pl.any_horizontal(any_bad).alias("__bad") if any_bad else pl.lit(False).alias("__bad"))
     keep = [
         "source_row",
