@@ -477,29 +477,29 @@ def finalise(lf: pl.LazyFrame, *, with_provenance: bool = False) -> pl.LazyFrame
 # partitioned path
 
 
-def partition_expr(column: str, partitions: int, *, as_written: bool = False) -> pl.Expr:
-    """Stable partition number of a credit-code column: the hash of the normalised code, so spellings agree.
-
-    An 18-byte value is only upper-cased (Polars then skips the full normalisation for it, three times
-    faster on 10^8 rows): if it had a space or hyphen it normalises to fewer than 18 characters, an invalid
-    code that is quarantined wherever it goes. ``as_written``: every value is known to be written as its
-    normalised form (:func:`codes_as_normalised`), so the value itself is hashed — the same number, a third
-    of the work (upper-casing 10^8 codes cost more than reading and hashing them).
-    """
+def _partition_key(column: str) -> pl.Expr:
+    """The text a unit's partition is hashed from: its code normalised, so spellings agree. An 18-byte value
+    is only upper-cased (Polars then skips the full normalisation for it, three times faster on 10^8 rows):
+    if it had a space or hyphen it normalises to fewer than 18 characters, an invalid code that is
+    quarantined wherever it goes."""
     c = pl.col(column)
-    if as_written:
-        return c.hash(seed=0x5747) % partitions
-    key = pl.when(c.str.len_bytes() == 18).then(c.str.to_uppercase()).otherwise(credit_code_normalised(column))
+    return pl.when(c.str.len_bytes() == 18).then(c.str.to_uppercase()).otherwise(credit_code_normalised(column))
+
+
+def partition_expr(column: str, partitions: int, *, as_written: bool = False) -> pl.Expr:
+    """Stable partition number of a credit-code column: the hash of :func:`_partition_key`. ``as_written``:
+    every value is known to be its own key (:func:`codes_as_written_are_keys`), so the value is hashed as it
+    is — the same numbers, without upper-casing 10^8 codes once per partition."""
+    key = pl.col(column) if as_written else _partition_key(column)
     return key.hash(seed=0x5747) % partitions
 
 
-def codes_as_normalised(raw: RawTable, column: str) -> bool:
-    """Every value of ``column`` (nulls aside) is 18 characters of ``0-9A-Z``, so normalising changes none
-    (:func:`partition_expr` may then hash the values as written). One pass over the column."""
-    c = pl.col(column)
+def codes_as_written_are_keys(raw: RawTable, column: str) -> bool:
+    """Every value of ``column`` equals its partition key (upper case already, the usual extract), so
+    :func:`partition_expr` may hash the values as written. One pass over the column."""
     if raw.frame.collect_schema().get(column) != pl.String:
         return False
-    odd = ((c.str.len_bytes() != 18) | c.str.contains("[^0-9A-Z]")).any()
+    odd = _partition_key(column).ne_missing(pl.col(column)).any()
     return not raw.frame.select(odd).collect(engine="streaming").item()
 
 
@@ -624,12 +624,12 @@ def derive_features_partitioned(
     tables = {"units": units, "contributions": contributions, **others}
     # Parquet is read again by each partition (its own rows only); a CSV, a workbook or a database query is split
     # once to disk instead (parsing it again per partition would cost more)
-    # each partition hashes every row's code again: when every table is Parquet with its codes written as
-    # normalised (the usual extract), one pass finds so and the partitions hash the codes as written
+    # each partition hashes every row's code again: when every table is Parquet with its codes written in
+    # upper case (the usual extract), one pass finds so and the partitions hash the codes as written
     as_written = (
         partitions > 1
         and all(is_parquet(raw.source_file) for raw in tables.values())
-        and all(codes_as_normalised(raw, key_col.get(name, "credit_code")) for name, raw in tables.items())
+        and all(codes_as_written_are_keys(raw, key_col.get(name, "credit_code")) for name, raw in tables.items())
     )
     split = {
         name: [raw]
