@@ -32,6 +32,7 @@ from wengang.facts.identifiers import (
     ric_check_character,
     uscc_check_character,
 )
+from wengang.screening.output import PARQUET_OPTIONS
 from wengang.screening.schemas import ALL_TABLES
 
 PAYABLE = ("eligible", "needs_decision")
@@ -215,7 +216,7 @@ def apply_holds(
         pl.read_parquet(results_path), blocked, key_column=key_column, kind=kind, unscreened=unscreened, extra=extra
     )
     tmp = results_path.with_suffix(".holding.parquet")
-    results.write_parquet(tmp, compression="lz4")
+    results.write_parquet(tmp, **PARQUET_OPTIONS)
     tmp.replace(results_path)
     return report
 

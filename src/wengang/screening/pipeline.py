@@ -209,7 +209,13 @@ def run_screening(
     memory_limit_gib: float | None = None,
 ) -> ScreeningReport:
     from wengang.screening.evaluate import RESULT_COLUMNS, program_label, reason_text, screen_facts
-    from wengang.screening.output import ParquetAppender, summarise, write_excel_sheets, write_result_sheets
+    from wengang.screening.output import (
+        PARQUET_OPTIONS,
+        ParquetAppender,
+        summarise,
+        write_excel_sheets,
+        write_result_sheets,
+    )
 
     if facts is None:  # deriving features (and what it imports) only for raw tables: a facts table needs none of it
         from wengang.screening.features import derive_features_partitioned
@@ -331,7 +337,7 @@ def run_screening(
         if in_memory is not None:
             results, holds = hold_results(pl.concat(in_memory), keys.filter(~registry), **hold_args)
             in_memory.clear()
-            results.write_parquet(out / "results.parquet", compression="lz4")
+            results.write_parquet(out / "results.parquet", **PARQUET_OPTIONS)
             del results
         else:
             holds = apply_holds(out / "results.parquet", keys.filter(~registry), **hold_args)
