@@ -206,8 +206,13 @@ def to_facts(lf: pl.LazyFrame, categorical: bool = True) -> pl.LazyFrame:
     return lf.rename(RENAME).with_columns(org.alias("org_type"), pl.lit(REGION).alias("region_code"))
 
 
-def decide(facts: pl.LazyFrame, P: C.Params | None = None) -> pl.LazyFrame:
-    """The project's decision, reduced to the peer's three result columns."""
+def decide(facts: pl.LazyFrame | pl.DataFrame, P: C.Params | None = None) -> pl.LazyFrame:
+    """The project's decision, reduced to the peer's three result columns.
+
+    Given the table in memory (a DataFrame), screen_facts reads each column's null count (kept with the
+    column: no pass over the data) and compiles the rules without the unknown branches of columns that have
+    none; a lazy table is screened without that knowledge (the API takes it as `non_null=`, which nothing
+    here claims for the Parquet file)."""
     with _Project():
         out, plans = _screen_facts(facts, PROGRAM, ON, readings=_READINGS, regions=[REGION])
     _check_params(plans, P)
@@ -224,7 +229,7 @@ def load(path: str) -> pl.DataFrame:
 
 
 def compute(facts: pl.DataFrame, P: C.Params) -> pl.DataFrame:
-    return decide(facts.lazy(), P).collect()
+    return decide(facts, P).collect()
 
 
 def result_arrays(r: pl.DataFrame):

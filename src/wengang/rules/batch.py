@@ -8,7 +8,7 @@ equivalence is tested property-by-property in ``tests/rules/test_batch_equivalen
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +29,7 @@ from wengang.rules.engine import (
     reading_combinations,
     reads_setting_under,
 )
-from wengang.rules.expr import CompileContext, SharedNodes, literal, switches_in
+from wengang.rules.expr import CompileContext, SharedNodes, is_never_null, literal, never_null, switches_in
 
 STATUS_DTYPE = pl.Enum([ELIGIBLE, INELIGIBLE, NEEDS_DECISION, NOT_DETERMINABLE])
 
@@ -51,9 +51,20 @@ def _codes(items: list[tuple[str, pl.Expr]], prefix_unknown: bool) -> pl.Expr:
     parts = []
     for cid, e in items:
         parts.append(pl.when(e == False).then(pl.lit(cid)))  # noqa: E712
-        if prefix_unknown:
+        if prefix_unknown and not is_never_null(e):  # a check known on every row is never "?"
             parts.append(pl.when(e.is_null()).then(pl.lit("?" + cid)))
     return pl.concat_str(parts, separator=";", ignore_nulls=True)
+
+
+def known_non_null(frame: pl.DataFrame | pl.LazyFrame, non_null: Iterable[str] | None = None) -> frozenset[str]:
+    """The columns of ``frame`` that hold no null: those of an in-memory table whose null count is 0 (kept by
+    each column, so this reads no data), plus ``non_null``, what the caller knows of a lazy one (its
+    validation guarantees it, say). The compiled rules drop the unknown branches only these could take."""
+    given = frozenset(non_null or ())
+    if isinstance(frame, pl.LazyFrame):
+        return given
+    counts = frame.null_count().row(0) if frame.width else ()
+    return given | {c for c, n in zip(frame.columns, counts, strict=True) if n == 0}
 
 
 def compile_stages(
@@ -64,6 +75,7 @@ def compile_stages(
     fixed: Mapping[str, str] | None = None,
     columns: list[str] | None = None,
     literals: Mapping[str, Any] | None = None,
+    non_null: Iterable[str] = (),
 ) -> Plan:
     """Polars stages adding ``status, amount_fen, reasons, flags, readings, outcomes``.
 
@@ -72,6 +84,9 @@ def compile_stages(
     stage 3 compares the combinations (待认定 when they differ). Referring to columns between stages
     keeps the plan small: 4 switches would otherwise copy every rule 16 times into one tree.
     ``columns``: the table's columns; a fact the table lacks is compiled as the model's default.
+    ``non_null``: columns the caller knows hold no null (:func:`known_non_null`): what reads only them is
+    never unknown, so the unknown branches (null tests, 无法判定, "?" reasons) they alone feed are not compiled.
+    The result is the same row for row as without, on a table that keeps that promise.
     Returns the stages and the temporary column names to drop afterwards.
     """
     fixed = dict(fixed or {})
@@ -79,6 +94,7 @@ def compile_stages(
     absent.update({name: literal(getattr(v, "value", v)) for name, v in (literals or {}).items()})
     params = resolution.params
     settings = dict(settings or {})
+    known = frozenset(non_null) - set(absent)
     checks = active_checks(ruleset, params)
     switches = switches_in(ruleset.active_exprs(params), params)
     combos = reading_combinations(switches, fixed)
@@ -96,26 +112,36 @@ def compile_stages(
             name = f"__{key}__{_tag(combo)}"
             by_own[_tag(combo)] = name
             temps.append(name)
-            stage1.append(expr.to_polars(CompileContext(params, settings, combo, absent, shared)).alias(name))
+            compiled = expr.to_polars(CompileContext(params, settings, combo, absent, shared, known))
+            if is_never_null(compiled):
+                never.add(name)
+            stage1.append(compiled.alias(name))
         return {_tag(c): by_own[_tag({k: c[k] for k in own})] for c in combos}
+
+    never: set[str] = set()  # the stage-1 columns null on no row
+
+    def col(name: str) -> pl.Expr:
+        return never_null(pl.col(name)) if name in never else pl.col(name)
 
     check_cols = [(c, variants(f"c{i}", c.expr)) for i, c in enumerate(checks)]
     amount_cols = variants("amount", ruleset.amount) if ruleset.amount is not None else None
 
     def combo_exprs(tag: str) -> tuple[pl.Expr, pl.Expr, list[tuple[str, pl.Expr]], list[tuple[str, pl.Expr]]]:
-        conds = [(c.id, pl.col(cols[tag])) for c, cols in check_cols if c.kind == CONDITION]
-        flags = [(c.id, pl.col(cols[tag])) for c, cols in check_cols if c.kind == FLAG]
-        # boolean "any" over the checks (not counts): a refused check decides, then an unknown one
-        any_false = pl.any_horizontal([(~e).fill_null(False) for _, e in conds]) if conds else pl.lit(False)
-        any_null = pl.any_horizontal([e.is_null() for _, e in conds]) if conds else pl.lit(False)
-        amount = pl.col(amount_cols[tag]).cast(pl.Int64) if amount_cols else pl.lit(None, dtype=pl.Int64)
-        amount_missing = amount.is_null() if amount_cols and not ruleset.amount_optional else pl.lit(False)
+        conds = [(c.id, col(cols[tag])) for c, cols in check_cols if c.kind == CONDITION]
+        flags = [(c.id, col(cols[tag])) for c, cols in check_cols if c.kind == FLAG]
+        # boolean "any" over the checks (not counts): a refused check decides, then an unknown one (only a check
+        # that can be null on some row is tested for it)
+        refused = [~e if is_never_null(e) else (~e).fill_null(False) for _, e in conds]
+        any_false = pl.any_horizontal(refused) if conds else pl.lit(False)
+        unknown = [e.is_null() for _, e in conds if not is_never_null(e)]
+        amount = col(amount_cols[tag]).cast(pl.Int64) if amount_cols else pl.lit(None, dtype=pl.Int64)
+        if amount_cols and not ruleset.amount_optional and amount_cols[tag] not in never:
+            unknown.append(amount.is_null())
+        decided = pl.when(any_false).then(_status(INELIGIBLE))
         status = (  # the categorical status directly: no strings per row
-            pl.when(any_false)
-            .then(_status(INELIGIBLE))
-            .when(any_null | amount_missing)
-            .then(_status(NOT_DETERMINABLE))
-            .otherwise(_status(ELIGIBLE))
+            decided.when(pl.any_horizontal(unknown)).then(_status(NOT_DETERMINABLE)).otherwise(_status(ELIGIBLE))
+            if unknown
+            else decided.otherwise(_status(ELIGIBLE))
         )
         return status, pl.when(status == _status(ELIGIBLE)).then(amount), conds, flags
 
@@ -139,7 +165,7 @@ def compile_stages(
         expr_cols.append((ruleset.amount, amount_cols))
     for expr, cols in expr_cols:
         names = list(dict.fromkeys(cols.values()))
-        parts = [pl.col(n).ne_missing(pl.col(names[0])) for n in names[1:]]
+        parts = [col(n).ne_missing(col(names[0])) for n in names[1:]]
         disagree += parts
         if parts:
             for sw in switches_in([expr], params):
@@ -195,13 +221,15 @@ def compile_stages(
             parts = [
                 pl.col(cols[tag]).is_null()
                 for c, cols in check_cols
-                if missing_figures and c.kind == CONDITION and reads_setting_under(c.expr, missing_figures, params, combo)
-            ]
+                if missing_figures and c.kind == CONDITION and cols[tag] not in never
+                and reads_setting_under(c.expr, missing_figures, params, combo)
+            ]  # fmt: skip
             if (
                 missing_figures
                 and amount_cols
                 and ruleset.amount is not None
                 and not ruleset.amount_optional
+                and amount_cols[tag] not in never
                 and reads_setting_under(ruleset.amount, missing_figures, params, combo)
             ):
                 parts.append(pl.col(amount_cols[tag]).is_null())
@@ -325,22 +353,36 @@ def resolve_missing(
     fixed: Mapping[str, str] | None = None,
     columns: list[str],
     bounded: Mapping[str, list[Any]] | None = None,
+    non_null: Iterable[str] = (),
 ) -> pl.LazyFrame:
     """As ``engine.build_decision``: an undeterminable row lacking exactly one yes/no or enumerated fact is
     decided under each value of it; where all agree that is the result, else the reason names the fact.
 
     The rows that need it are stacked once per value (the fact filled in) and decided in one more pass.
+    ``non_null``: columns known to hold no null (as for :func:`compile_stages`): a bounded fact among them is
+    never the one lacking, and when no bounded fact can be lacking there is nothing to resolve.
     """
     if bounded is None:
         bounded = bounded_facts(ruleset, resolution.params)
-    if not bounded:
-        return lf
+    known = frozenset(non_null) & set(columns)
 
     def null(name: str) -> pl.Expr:
+        if name in known:
+            return pl.lit(False)
         if name in columns:
             return pl.col(name).is_null()
         return pl.lit(ruleset.facts.model_fields[name].default is None)  # the absent column is its default
 
+    def may_be_lacking(name: str) -> bool:
+        """Can ``name`` be the one bounded fact a row lacks (null, and no other bounded fact always null)?"""
+        if name in known or (name not in columns and ruleset.facts.model_fields[name].default is not None):
+            return False
+        return not any(
+            g != name and g not in columns and ruleset.facts.model_fields[g].default is None for g in bounded
+        )
+
+    if not any(may_be_lacking(f) for f in bounded):  # (also: no bounded fact at all)
+        return lf
     only = {f: null(f) & ~pl.any_horizontal([null(g) for g in bounded if g != f] or [pl.lit(False)]) for f in bounded}
     need = (pl.col("status") == _status(NOT_DETERMINABLE)) & pl.any_horizontal(list(only.values()))
     lf = lf.with_row_index("__r")
@@ -356,7 +398,7 @@ def resolve_missing(
         ],
         how="diagonal_relaxed",
     )
-    plan = _filled_plan(ruleset, resolution, settings, fixed, filled_columns)
+    plan = _filled_plan(ruleset, resolution, settings, fixed, filled_columns, known)
     nd = _status(NOT_DETERMINABLE)
     tried = (
         apply_stages(stacked, plan)
@@ -399,18 +441,24 @@ _FILLED: dict[Any, Plan] = {}
 def _filled_plan(
     ruleset: Ruleset, resolution: Any, settings: Mapping[str, Any] | None, fixed: Mapping[str, str] | None,
     columns: list[str],
+    non_null: frozenset[str] = frozenset(),
 ) -> Plan:
-    """The plan over a table that has every bounded fact as a column, compiled once per policy and shape."""
+    """The plan over a table that has every bounded fact as a column, compiled once per policy and shape.
+    ``non_null``: columns of the screened table known to hold no null; the rows stacked here keep them (a
+    bounded fact the table lacks is added as a column, null on the rows of the other facts: not among them)."""
     key = (
         ruleset.program, ruleset.name, resolution.document.id,
         tuple(sorted((n, repr(p.value)) for n, p in resolution.params.items())),
         repr(sorted((settings or {}).items())), repr(sorted((fixed or {}).items())), tuple(columns),
+        tuple(sorted(non_null)),
     )  # fmt: skip
     plan = _FILLED.get(key)
     if plan is None:
         if len(_FILLED) > 256:
             _FILLED.clear()
-        plan = _FILLED[key] = compile_stages(ruleset, resolution, settings=settings, fixed=fixed, columns=columns)
+        plan = _FILLED[key] = compile_stages(
+            ruleset, resolution, settings=settings, fixed=fixed, columns=columns, non_null=non_null
+        )
     return plan
 
 
@@ -429,14 +477,18 @@ def screen_frame(
     settings: Mapping[str, Any] | None = None,
     fixed: Mapping[str, str] | None = None,
     keep: list[str] | None = None,
+    non_null: Iterable[str] | None = None,
 ) -> pl.LazyFrame:
-    """Screen a table of facts (columns = the ruleset's fact model fields) under one resolved policy."""
+    """Screen a table of facts (columns = the ruleset's fact model fields) under one resolved policy.
+    ``non_null``: columns of a lazy table the caller knows hold no null (an in-memory one's are counted)."""
+    known = known_non_null(frame, non_null)
     lf = frame.lazy() if isinstance(frame, pl.DataFrame) else frame
     # an absent column takes the model's default, exactly as an absent field in one case
     columns = lf.collect_schema().names()
-    plan = compile_stages(ruleset, resolution, settings=settings, fixed=fixed, columns=columns)
+    plan = compile_stages(ruleset, resolution, settings=settings, fixed=fixed, columns=columns, non_null=known)
     out = resolve_missing(
-        apply_stages(lf, plan), ruleset, resolution, settings=settings, fixed=fixed, columns=columns, bounded=plan.bounded
+        apply_stages(lf, plan), ruleset, resolution, settings=settings, fixed=fixed, columns=columns,
+        bounded=plan.bounded, non_null=known,
     )
     if keep is not None:
         out = out.select([*keep, "status", "amount_fen", "reasons", "flags", "readings", "outcomes"])

@@ -78,6 +78,9 @@ class CompileContext:
     absent: Mapping[str, Any] = field(default_factory=dict)
     # sub-expressions shared between the compiled expressions, computed once as columns (batch compiler)
     shared: SharedNodes | None = None
+    # columns known to hold no null on any row (an in-memory table's null counts, or what the caller's
+    # validation guarantees): a check on them cannot be unknown, so its unknown branches are not compiled
+    non_null: frozenset[str] = frozenset()
 
 
 class RuleDefinitionError(Exception):
@@ -313,6 +316,31 @@ def _known_value(e: pl.Expr) -> Any:
     return getattr(e, _CONST_ATTR, _NOT_CONST)
 
 
+# Compiled expressions also remember when they can be null on no row (``CompileContext.non_null``, propagated
+# through every node that keeps it): an if-else on such a condition needs no null branch, a missing-test on
+# it is false, a check on it is never unknown. Only a marked expression is trusted; any other may be null.
+_NON_NULL_ATTR = "_wengang_non_null"
+
+
+def never_null(e: pl.Expr) -> pl.Expr:
+    """Mark ``e`` as null on no row."""
+    setattr(e, _NON_NULL_ATTR, True)
+    return e
+
+
+def is_never_null(e: pl.Expr) -> bool:
+    """Is ``e`` known to be null on no row (marked, or a literal that is not null)?"""
+    if getattr(e, _NON_NULL_ATTR, False):
+        return True
+    known = _known_value(e)
+    return known is not _NOT_CONST and known is not None
+
+
+def _keep_non_null(out: pl.Expr, *inputs: pl.Expr) -> pl.Expr:
+    """``out``, marked never null when all of ``inputs`` are (an operation that is null only on a null input)."""
+    return never_null(out) if all(is_never_null(e) for e in inputs) else out
+
+
 def _value(e: pl.Expr) -> int | None:
     """The integer a literal holds (not a bool), else None."""
     v = _known_value(e)
@@ -327,7 +355,7 @@ def _mul(a: pl.Expr, b: pl.Expr) -> pl.Expr:
         return b
     if vb == 1:
         return a
-    return a * b
+    return _keep_non_null(a * b, a, b)
 
 
 def _add(a: pl.Expr, b: pl.Expr) -> pl.Expr:
@@ -338,7 +366,7 @@ def _add(a: pl.Expr, b: pl.Expr) -> pl.Expr:
         return b
     if vb == 0:
         return a
-    return a + b
+    return _keep_non_null(a + b, a, b)
 
 
 def lift(value: Any) -> Expr:
@@ -392,7 +420,7 @@ class Fact(Expr):
     def _polars(self, ctx: CompileContext) -> pl.Expr:
         if self.name in ctx.absent:
             return ctx.absent[self.name]
-        return pl.col(self.name)
+        return never_null(pl.col(self.name)) if self.name in ctx.non_null else pl.col(self.name)
 
     def _show(self) -> str:
         return self.name
@@ -511,7 +539,8 @@ class Arith(Expr):
     def _polars(self, ctx: CompileContext) -> pl.Expr:
         if self.is_fraction:
             raise RuleDefinitionError("fraction arithmetic used outside a fraction context")
-        return _ARITH[self.op](self.a.to_polars(ctx), self.b.to_polars(ctx))
+        a, b = self.a.to_polars(ctx), self.b.to_polars(ctx)
+        return _keep_non_null(_ARITH[self.op](a, b), a, b)
 
     def frac(self, ctx: CompileContext) -> tuple[pl.Expr, pl.Expr]:
         an, ad = self.a.frac(ctx)
@@ -595,7 +624,7 @@ class Cmp(Expr):
         kx, ky = _known_value(x), _known_value(y)
         if kx is not _NOT_CONST and ky is not _NOT_CONST:  # both fixed by the policy: fold
             return known_literal(pl.lit(None, dtype=pl.Boolean), None) if kx is None or ky is None else literal(fn(kx, ky))
-        return fn(x, y)
+        return _keep_non_null(fn(x, y), x, y)
 
     def _show(self) -> str:
         return f"{self.a.show()} {CMP_SYMBOL[self.op]} {self.b.show()}"
@@ -636,7 +665,7 @@ class _Logic(Expr):
         out = rest[0]
         for e in rest[1:]:
             out = (out | e) if self.decisive else (out & e)  # Kleene in Polars too
-        return out
+        return _keep_non_null(out, *rest)
 
 
 class And(_Logic):
@@ -665,7 +694,7 @@ class Not(Expr):
         known = _known_value(a)
         if known is True or known is False:
             return literal(not known)
-        return ~a
+        return _keep_non_null(~a, a)
 
 
 class IfElse(Expr):
@@ -689,13 +718,10 @@ class IfElse(Expr):
         known = _known_value(c)
         if known is True or known is False:  # the policy decides the branch, not the row
             return self.then.to_polars(ctx) if known else self.otherwise.to_polars(ctx)
-        return (
-            pl.when(c.is_null())
-            .then(None)
-            .when(c)
-            .then(self.then.to_polars(ctx))
-            .otherwise(self.otherwise.to_polars(ctx))
-        )
+        then, otherwise = self.then.to_polars(ctx), self.otherwise.to_polars(ctx)
+        if is_never_null(c):  # a condition known on every row: no unknown branch
+            return _keep_non_null(pl.when(c).then(then).otherwise(otherwise), then, otherwise)
+        return pl.when(c.is_null()).then(None).when(c).then(then).otherwise(otherwise)
 
     def frac(self, ctx: CompileContext) -> tuple[pl.Expr, pl.Expr]:
         c = self.cond.to_polars(ctx)
@@ -707,10 +733,15 @@ class IfElse(Expr):
 
         def pick(a: pl.Expr, b: pl.Expr) -> pl.Expr:
             va, vb = _value(a), _value(b)
+            known_c = is_never_null(c)
             if va is not None and vb is not None:
                 # two fixed integers: b + (a − b)·c, in which an unknown condition stays unknown (one cast, one
                 # multiply-add per row instead of two nested when/then)
-                return vb + (va - vb) * c.cast(pl.Int64) if va != vb else pl.when(c.is_not_null()).then(a)
+                if va == vb:
+                    return a if known_c else pl.when(c.is_not_null()).then(a)
+                return _keep_non_null(vb + (va - vb) * c.cast(pl.Int64), c)
+            if known_c:
+                return _keep_non_null(pl.when(c).then(a).otherwise(b), a, b)
             return pl.when(c.is_null()).then(None).when(c).then(a).otherwise(b)
 
         vt, vo = _value(td), _value(od)
@@ -753,7 +784,7 @@ class IsIn(Expr):
         a = self.a.to_polars(ctx)
         if _known_value(a) is None:  # a fact the table lacks, with no default: unknown
             return known_literal(pl.lit(None, dtype=pl.Boolean), None)
-        return a.is_in(values)  # a missing value stays missing (null), as in Python
+        return _keep_non_null(a.is_in(values), a)  # a missing value stays missing (null), as in Python
 
 
 class IsMissing(Expr):
@@ -773,7 +804,9 @@ class IsMissing(Expr):
         known = _known_value(a)
         if known is not _NOT_CONST:  # a fact the table lacks (its default) or a parameter: known now
             return literal(known is None)
-        return a.is_null()
+        if is_never_null(a):  # a column with no null on any row
+            return literal(False)
+        return never_null(a.is_null())
 
 
 class HasParam(Expr):
@@ -839,9 +872,10 @@ class Coalesce(Expr):
         a, default = self.a.to_polars(ctx), self.default.to_polars(ctx)
         if _known_value(a) is None:
             return default
-        if _known_value(default) is None:
+        if _known_value(default) is None or is_never_null(a):
             return a
-        return pl.coalesce(a, default)
+        out = pl.coalesce(a, default)
+        return never_null(out) if is_never_null(default) else out
 
 
 class Min(Expr):
@@ -858,6 +892,8 @@ class Min(Expr):
 
     def _polars(self, ctx: CompileContext) -> pl.Expr:
         cols = [p.to_polars(ctx) for p in self.parts]
+        if all(is_never_null(c) for c in cols):
+            return never_null(pl.min_horizontal(cols))
         any_null = pl.any_horizontal([c.is_null() for c in cols])
         return pl.when(any_null).then(None).otherwise(pl.min_horizontal(cols))
 
@@ -889,7 +925,7 @@ class MonthSpan(Expr):
             return d.dt.year().cast(pl.Int64) * 12 + d.dt.month().cast(pl.Int64)
 
         n = index(b) - index(a) + 1
-        return pl.when(n < 0).then(pl.lit(0, dtype=pl.Int64)).otherwise(n)
+        return _keep_non_null(pl.when(n < 0).then(pl.lit(0, dtype=pl.Int64)).otherwise(n), a, b)
 
 
 class Max(Min):
@@ -899,6 +935,8 @@ class Max(Min):
 
     def _polars(self, ctx: CompileContext) -> pl.Expr:
         cols = [p.to_polars(ctx) for p in self.parts]
+        if all(is_never_null(c) for c in cols):
+            return never_null(pl.max_horizontal(cols))
         any_null = pl.any_horizontal([c.is_null() for c in cols])
         return pl.when(any_null).then(None).otherwise(pl.max_horizontal(cols))
 
@@ -922,9 +960,12 @@ class RateOf(Expr):
         return times_rate_half_up(int(b), Fraction(r))
 
     def _polars(self, ctx: CompileContext) -> pl.Expr:
-        b = self.base.to_polars(ctx).cast(pl.Int64)
+        base = self.base.to_polars(ctx)
+        b = base.cast(pl.Int64)
         n, d = self.rate.frac(ctx)
-        return (2 * b * n + d) // (2 * d)
+        out = (2 * b * n + d) // (2 * d)
+        # a division by a fixed non-zero denominator is null only where its inputs are
+        return _keep_non_null(out, base, n) if _value(d) not in (None, 0) else out
 
 
 class Reading(Expr):
@@ -1075,7 +1116,7 @@ class SharedNodes:
         self.candidates = {k for k, p in parents.items() if len(p) > 1} | twice
         self.levels: list[list[pl.Expr]] = []
         self.names: list[str] = []
-        self._columns: dict[tuple[int, tuple[tuple[str, str | None], ...]], tuple[str, int]] = {}
+        self._columns: dict[tuple[int, tuple[tuple[str, str | None], ...]], tuple[str, int, bool]] = {}
         self._switches: dict[int, list[str]] = {}
         self._stack: list[int] = [-1]  # highest level read by the expression being compiled
 
@@ -1096,7 +1137,7 @@ class SharedNodes:
         hit = self._columns.get(key)
         if hit is not None:
             self._reads(hit[1])
-            return pl.col(hit[0])
+            return never_null(pl.col(hit[0])) if hit[2] else pl.col(hit[0])
         self._stack.append(-1)
         try:
             e = node._polars(ctx)
@@ -1111,6 +1152,6 @@ class SharedNodes:
             self.levels.append([])
         self.levels[level].append(e.alias(name))
         self.names.append(name)
-        self._columns[key] = (name, level)
+        self._columns[key] = (name, level, is_never_null(e))
         self._reads(level)
-        return pl.col(name)
+        return never_null(pl.col(name)) if is_never_null(e) else pl.col(name)

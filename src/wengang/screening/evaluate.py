@@ -8,14 +8,21 @@ gets ``not_determinable`` with the reason, never last year's rules.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 import polars as pl
 
-from wengang.rules.batch import STATUS_DTYPE, Plan, apply_stages, compile_stages, resolve_missing
+from wengang.rules.batch import (
+    STATUS_DTYPE,
+    Plan,
+    apply_stages,
+    compile_stages,
+    known_non_null,
+    resolve_missing,
+)
 from wengang.rules.engine import (
     NOT_DETERMINABLE,
     PROGRAM_LABELS,
@@ -130,7 +137,7 @@ def plan_regions(
 
 
 def screen_facts(
-    facts: pl.LazyFrame,
+    facts: pl.LazyFrame | pl.DataFrame,
     program: str,
     on: date,
     *,
@@ -140,12 +147,21 @@ def screen_facts(
     region_column: str = "region_code",
     regions: list[str] | None = None,
     region_data: tuple[str, ...] = (),
+    non_null: Iterable[str] | None = None,
 ) -> tuple[pl.LazyFrame, list[RegionPlan]]:
     """Decide every row of ``facts`` (one row per unit or person); returns results and the plans used.
 
     A table with application dates (people) is placed in policy periods by them (``policy.period_date``),
     as one case is; a table without (units screened 免申即享) by the evaluation date ``on``.
+
+    The rules are compiled knowing which columns hold no null: those of an in-memory ``facts`` (a DataFrame)
+    whose null count is 0, and ``non_null``, what the caller knows of a lazy one (what its validation
+    guarantees). A check that reads only such columns is never unknown, so its unknown branches are not
+    compiled; the results are the same row for row (a promise a lazy table breaks gives wrong results).
     """
+    known = tuple(sorted(known_non_null(facts, non_null)))
+    if isinstance(facts, pl.DataFrame):
+        facts = facts.lazy()
     if regions is None:
         regions = facts.select(pl.col(region_column).unique()).collect()[region_column].drop_nulls().to_list()
     columns = tuple(facts.collect_schema().names())
@@ -153,10 +169,10 @@ def screen_facts(
     period = _period_expr(program, readings, columns)
     batches: list[tuple[list[RegionPlan], list[Plan | None]]] = []
     if period is None:
-        batches.append(_plans_for(program, region_key, on, include_drafts, settings, readings, columns, region_data))
+        batches.append(_plans_for(program, region_key, on, include_drafts, settings, readings, columns, region_data, known))
     else:
         batches = _period_batches(
-            facts, period, program, on, include_drafts, settings, readings, columns, region_data, region_column
+            facts, period, program, on, include_drafts, settings, readings, columns, region_data, region_column, known
         )
     all_plans = [p for plans, _ in batches for p in plans]
     parts: list[pl.LazyFrame] = []
@@ -167,10 +183,10 @@ def screen_facts(
             continue
         res = plan.resolution
         assert stages is not None and plan.ruleset is not None
-        hold = _hold_reason(plan, plan.settings, readings, list(columns))
+        hold = _hold_reason(plan, plan.settings, readings, list(columns), known)
         decided = resolve_missing(
             apply_stages(part, stages), plan.ruleset, res, settings=plan.settings, fixed=readings, columns=list(columns),
-            bounded=stages.bounded,
+            bounded=stages.bounded, non_null=known,
         ).with_columns(
             pl.lit(res.document.id).alias("policy_id"),
             pl.lit(res.document.display_number).alias("policy_number"),
@@ -226,7 +242,7 @@ def _period_expr(program: str, readings: Mapping[str, str] | None, columns: tupl
 def _period_batches(
     facts: pl.LazyFrame, period: pl.Expr, program: str, on: date, include_drafts: bool,
     settings: Mapping[str, Any] | None, readings: Mapping[str, str] | None, columns: tuple[str, ...],
-    region_data: tuple[str, ...], region_column: str,
+    region_data: tuple[str, ...], region_column: str, non_null: tuple[str, ...] = (),
 ) -> list[tuple[list[RegionPlan], list[Plan | None]]]:
     """Plans per period date: each distinct (region, candidate date) is placed as one case is
     (:func:`wengang.evaluate.period_date`); the rows of one placed date share one compiled plan."""
@@ -248,7 +264,9 @@ def _period_batches(
         placed.setdefault(when, {}).setdefault(region, []).append(f"{region}|{'' if d is None else d.isoformat()}")
     batches: list[tuple[list[RegionPlan], list[Plan | None]]] = []
     for when, by_region in sorted(placed.items()):
-        plans, compiled = _plans_for(program, tuple(sorted(by_region)), when, include_drafts, settings, readings, columns, region_data)
+        plans, compiled = _plans_for(
+            program, tuple(sorted(by_region)), when, include_drafts, settings, readings, columns, region_data, non_null
+        )
         plans = [
             replace(p, row_key=key, row_keys=[k for r in p.regions for k in by_region.get(str(r), [])]) for p in plans
         ]
@@ -259,8 +277,10 @@ def _period_batches(
 def _plans_for(
     program: str, regions: tuple[str, ...], on: date, include_drafts: bool, settings: Mapping[str, Any] | None,
     readings: Mapping[str, str] | None, columns: tuple[str, ...], region_data: tuple[str, ...],
+    non_null: tuple[str, ...] = (),
 ) -> tuple[list[RegionPlan], list[Plan | None]]:
-    key = (program, regions, on, include_drafts, _frozen(settings), _frozen(readings), columns, region_data)
+    # the plan depends on which columns hold no null: keyed on them (sorted) too
+    key = (program, regions, on, include_drafts, _frozen(settings), _frozen(readings), columns, region_data, non_null)
     try:
         hash(key)
     except TypeError:  # a setting whose value cannot be a cache key: compile afresh
@@ -271,7 +291,8 @@ def _plans_for(
 
 
 def _hold_reason(
-    plan: RegionPlan, settings: Mapping[str, Any] | None, readings: Mapping[str, str] | None, columns: list[str]
+    plan: RegionPlan, settings: Mapping[str, Any] | None, readings: Mapping[str, str] | None, columns: list[str],
+    non_null: tuple[str, ...] = (),
 ) -> pl.Expr:
     """The ruleset's ``payment_hold`` output compiled for the table (under the reading the decision reports)."""
     from wengang.rules.batch import _default_literal
@@ -280,7 +301,7 @@ def _hold_reason(
 
     assert plan.ruleset is not None and plan.resolution is not None
     try:
-        key: Any = (_frozen(readings), tuple(columns), _frozen(settings))
+        key: Any = (_frozen(readings), tuple(columns), _frozen(settings), non_null)
         hash(key)
     except TypeError:  # a setting whose value cannot be a key: compile afresh
         key = None
@@ -292,7 +313,8 @@ def _hold_reason(
     params = plan.resolution.params
     absent = {m: _default_literal(plan.ruleset, m) for m in plan.ruleset.facts.model_fields if m not in columns}
     combo = reading_combinations(switches_in([output.expr], params), dict(readings or {}))[0]
-    expr = output.expr.to_polars(CompileContext(params, dict(settings or {}), combo, absent)).cast(pl.String)
+    known = frozenset(non_null) - set(absent)
+    expr = output.expr.to_polars(CompileContext(params, dict(settings or {}), combo, absent, non_null=known)).cast(pl.String)
     if key is not None:
         plan.hold_exprs[key] = expr
     return expr
@@ -312,6 +334,7 @@ def _compiled_plans(
     readings: tuple[tuple[str, Any], ...],
     columns: tuple[str, ...],
     region_data: tuple[str, ...] = (),
+    non_null: tuple[str, ...] = (),
 ) -> tuple[list[RegionPlan], list[Plan | None]]:
     """The region plans and each one's compiled stages. Pure (the policy set is loaded once per process),
     so a service screening batch after batch compiles a ruleset once, not per batch."""
@@ -322,7 +345,10 @@ def _compiled_plans(
             compiled.append(None)
             continue
         compiled.append(
-            compile_stages(plan.ruleset, plan.resolution, settings=plan.settings, fixed=dict(readings), columns=list(columns))
+            compile_stages(
+                plan.ruleset, plan.resolution, settings=plan.settings, fixed=dict(readings), columns=list(columns),
+                non_null=non_null,
+            )
         )
     return plans, compiled
 

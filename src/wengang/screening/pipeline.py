@@ -235,7 +235,9 @@ def run_screening(
     show = progress  # steps over a second show progress on stderr (wengang.progress)
     plans: dict[int, Any] = {}  # every plan used, by identity (chunks of other regions may add plans)
 
-    def decide(facts: pl.LazyFrame) -> pl.LazyFrame:
+    def decide(facts: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame:
+        # (a table in memory is given as such: screen_facts reads its null counts and compiles the rules
+        # without the unknown branches of the columns that have none)
         warm.join()
         results, used = screen_facts(
             facts, program, evaluation_date, readings=readings, settings=settings, include_drafts=include_drafts,
@@ -261,7 +263,7 @@ def run_screening(
         t1 = time.perf_counter()
         with step("筛查 第2步/共3步 按政策规则判定", total=report.accepted, unit="个单位", enabled=show) as s:
             # the accepted facts are in memory already: decided from there, not read back from features.parquet
-            decide(features).sink_parquet(out / "results.parquet", compression="lz4")
+            decide(features.collect()).sink_parquet(out / "results.parquet", compression="lz4")
             s.update(done=report.accepted)
         decided = time.perf_counter() - t1
     else:
@@ -300,7 +302,7 @@ def run_screening(
         ):
 
             def on_chunk(chunk: pl.DataFrame) -> None:
-                frame = decide(chunk.lazy()).collect()
+                frame = decide(chunk).collect()
                 if in_memory is not None:
                     in_memory.append(frame)
                 else:
