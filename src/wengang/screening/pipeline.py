@@ -228,6 +228,7 @@ def run_screening(
     t0 = time.perf_counter()
     show = progress  # steps over a second show progress on stderr (wengang.progress)
     plans: dict[int, Any] = {}  # every plan used, by identity (chunks of other regions may add plans)
+    in_memory_results: pl.DataFrame | None = None  # a facts table's results, kept for the summary
 
     def decide(facts: pl.LazyFrame) -> pl.LazyFrame:
         warm.join()
@@ -249,13 +250,17 @@ def run_screening(
             if strict and report.quarantined:
                 raise StrictRefusal(reports)
             features_path = out / "features.parquet"
-            features.sink_parquet(features_path)
+            # lz4 like results.parquet: zstd cost a quarter more CPU here, for a file that is read back whole
+            features.sink_parquet(features_path, compression="lz4")
             quarantine.write_parquet(out / "quarantine.parquet")
         seconds["读取与校验"] = time.perf_counter() - t0
         t1 = time.perf_counter()
         with step("筛查 第2步/共3步 按政策规则判定", total=report.accepted, unit="个单位", enabled=show) as s:
-            # the accepted facts are in memory already: decided from there, not read back from features.parquet
-            decide(features).sink_parquet(out / "results.parquet", compression="lz4")
+            # the accepted facts are in memory already: decided from there, not read back from features.parquet;
+            # the results stay in memory too (one row of identity and decision per unit), so the summary is
+            # counted from them instead of decoding results.parquet again
+            in_memory_results = decide(features).collect()
+            in_memory_results.write_parquet(out / "results.parquet", compression="lz4")
             s.update(done=report.accepted)
         decided = time.perf_counter() - t1
     else:
@@ -355,7 +360,11 @@ def run_screening(
             out, program_label=program_label(program), reason_text=texts, excel=excel, progress=show
         )
         seconds["判定与写出"] = decided + time.perf_counter() - t2
-        summary = summarise(pl.scan_parquet(out / "results.parquet"), texts)
+        summary = summarise(
+            in_memory_results.lazy() if in_memory_results is not None else pl.scan_parquet(out / "results.parquet"),
+            texts,
+        )
+        in_memory_results = None
         summary.hold_notes = holds.notes
         qpath = out / "quarantine.parquet"
         if qpath.exists():
