@@ -176,13 +176,14 @@ def latest_month_of(months: pl.Series, evaluation_date: date) -> str:
     return str(found) if found else cap
 
 
-def _warm_up() -> None:
-    """Import the programs and load the policy set (both cached for the process). Whatever fails here is
-    met again, and reported, where the run itself needs it."""
+def _warm_up(program: str) -> None:
+    """Import the program's module and load the policy set (both cached for the process). Whatever fails here
+    is met again, and reported, where the run itself needs it."""
     try:
-        import wengang.programs  # noqa: F401
         from wengang.policies import load_policy_set
+        from wengang.programs import load
 
+        load(program)
         load_policy_set()
     except Exception:  # noqa: BLE001, S110 - the run reports it when it gets there
         pass
@@ -217,7 +218,7 @@ def run_screening(
     # the programs' modules and the policy set (≈ 0.3–0.5 s of Python at start-up) load on a thread of their
     # own while Polars reads and validates the tables. Every module this thread imports up to the rules is
     # imported above (no two threads initialise modules at once); the rules wait for the thread.
-    warm = threading.Thread(target=_warm_up, name="wengang-warm-up", daemon=True)
+    warm = threading.Thread(target=_warm_up, args=(program,), name="wengang-warm-up", daemon=True)
     warm.start()
 
     out = Path(out_dir)
