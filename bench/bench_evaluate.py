@@ -84,7 +84,9 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=1_000_000)
     args = ap.parse_args()
     df = synthetic_features(args.n)
-    import wengang.programs  # noqa: F401
+    from wengang.programs import load_all
+
+    load_all()
 
     defaults = interpretations.defaults()
 

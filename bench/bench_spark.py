@@ -83,8 +83,10 @@ def one(engine: str, cores: int, facts: Path, out: Path, program: str, on: date,
     if engine == "polars":
         import polars as pl
 
-        import wengang.programs  # noqa: F401
+        from wengang.programs import load_all
         from wengang.screening.evaluate import RESULT_COLUMNS, screen_facts
+
+        load_all()
 
         def job() -> None:
             results, _ = screen_facts(pl.scan_parquet(facts), program, on, readings=_readings(readings))
@@ -101,9 +103,11 @@ def one(engine: str, cores: int, facts: Path, out: Path, program: str, on: date,
         t3, c3 = time.perf_counter(), tree_cpu(me)
         units = pl.scan_parquet(out / "*.parquet").select(pl.len()).collect().item()
     else:
-        import wengang.programs  # noqa: F401
+        from wengang.programs import load_all
         from wengang.screening.evaluate import RESULT_COLUMNS
         from wengang.screening.spark import local_session, screen_facts_spark
+
+        load_all()
 
         spark = local_session(f"bench-{cores}", cores=cores, memory="4g")
         spark.sparkContext.setLogLevel("ERROR")

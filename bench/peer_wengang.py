@@ -150,9 +150,11 @@ if not os.path.isfile(os.path.join(SRC, "wengang", "screening", "evaluate.py")):
     raise ImportError(f"the Wengang project is not at {SRC} (set WENGANG_SRC to its src/ folder)")
 
 with _Project():
-    import wengang.programs  # noqa: F401  (registers the rulesets and interpretation switches)
+    import wengang.programs
     from wengang.rules import interpretations as _interpretations
     from wengang.screening.evaluate import screen_facts as _screen_facts
+
+    wengang.programs.load_all()  # registers the rulesets and interpretation switches
 
     if not os.path.samefile(os.path.dirname(wengang.programs.__file__), os.path.join(SRC, "wengang", "programs")):
         raise ImportError(f"imported wengang from {wengang.programs.__file__}, not from {SRC}")

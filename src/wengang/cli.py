@@ -158,11 +158,13 @@ def evaluate_cmd(
     年数等其他设置写数字即可（如 fund_reserve_years=1.5）。以“_fen”结尾的字段以分为单位，须为整数（按元填写请写“10000.00元”）。
     设置名为政策参数的（如 refund_rate_sme=70%），作为假设分析覆盖该参数，并在结论中注明。
     """
-    import wengang.programs  # noqa: F401  (registers the programs' interpretation switches)
     from wengang.evaluate import InvalidFacts, evaluate
     from wengang.explain import explain
     from wengang.ingest import IngestError
+    from wengang.programs import load_all
     from wengang.rules import interpretations
+
+    load_all()  # registers the programs' interpretation switches
 
     hmap = None
     facts: Any
@@ -314,10 +316,11 @@ def screen_cmd(
 
     Screen a whole region without applications: validate, quarantine, derive, decide, write results and the 公示 list.
     """
-    import wengang.programs  # noqa: F401  (registers the programs' interpretation switches)
+    from wengang.programs import load
 
     day = parse_date(on, "审核日期 --date", "--date")
     check_program(program)
+    load(program)  # registers the program's rulesets and interpretation switches (only this program's)
     with policies_for_run(policy_path):
         _screen(
             out, day, program, year, units, contributions, headcount, exclusions, stats_size, deferrals, dispatch, facts,
@@ -511,12 +514,14 @@ def simulate_cmd(
 
     Simulate a change (parameters with --set, or a policy file with --policy-path) on a population against the baseline.
     """
-    import wengang.programs  # noqa: F401
     from wengang.money import format_yuan
     from wengang.policies.errors import PolicyError
+    from wengang.programs import load_all
     from wengang.rules import interpretations
     from wengang.settings import SettingError, parse_settings
     from wengang.simulate import FundInput, Scenario, SimulationError, simulate
+
+    load_all()
 
     check_program(program)
     day = parse_date(on, "基线审核日期 --date", "--date") if on else None
@@ -619,12 +624,14 @@ def demo_cmd(
     """
     if ctx.invoked_subcommand is not None:
         return
-    import wengang.programs  # noqa: F401  (registers the switches)
     from wengang.atomic import atomic_dir
+    from wengang.programs import load_all
     from wengang.progress import step
     from wengang.rules import interpretations
     from wengang.screening.demo_data import allowed_regions_for, generate_region
     from wengang.screening.pipeline import run_screening
+
+    load_all()  # registers the switches
 
     try:
         fixed = {} if open_readings else dict(DEMO_READINGS)
@@ -693,8 +700,10 @@ def interpretations_cmd(
     markdown: Annotated[bool, typer.Option("--markdown", help="输出 docs/interpretations.md 的内容 / print as Markdown")] = False,
 ) -> None:
     """列出所有政策解释开关（条款、两种理解、默认值与理由）/ list the interpretation switches."""
-    import wengang.programs  # noqa: F401
+    from wengang.programs import load_all
     from wengang.rules import interpretations
+
+    load_all()
 
     if markdown:
         typer.echo(interpretations.markdown())
@@ -716,8 +725,10 @@ def data_dictionary_cmd() -> None:
 @app.command("programs")
 def programs_cmd() -> None:
     """列出已实现的项目与规则集 / list the programs and rulesets."""
-    import wengang.programs  # noqa: F401
+    from wengang.programs import load_all
     from wengang.rules.engine import RULESETS
+
+    load_all()
 
     for (program, name), rs in sorted(RULESETS.items()):
         console.print(f"{program:26} {name:14} {rs.label}", highlight=False)

@@ -91,8 +91,10 @@ def nested_tables(model: type[BaseModel]) -> list[str]:
 
 
 def fact_models() -> list[type[BaseModel]]:
-    import wengang.programs  # noqa: F401
+    from wengang.programs import load_all
     from wengang.rules.engine import RULESETS
+
+    load_all()
 
     seen: dict[str, type[BaseModel]] = {}
     for rs in RULESETS.values():
@@ -101,8 +103,10 @@ def fact_models() -> list[type[BaseModel]]:
 
 
 def markdown() -> str:
-    import wengang.programs  # noqa: F401
+    from wengang.programs import load_all
     from wengang.rules.engine import RULESETS
+
+    load_all()
 
     lines = [
         "# 数据字典 / Data dictionary",
@@ -190,8 +194,10 @@ AMOUNT_MEANING: dict[str, str] = {
 
 def decision_amounts() -> list[str]:
     """What ``amount_fen`` of a decision means, per program."""
-    import wengang.programs  # noqa: F401
+    from wengang.programs import load_all
     from wengang.rules.engine import PROGRAM_LABELS, RULESETS
+
+    load_all()
 
     lines = [
         "### `amount_fen` 的含义 / What a decision's amount means, per program",

@@ -218,8 +218,11 @@ def program_model(program: str) -> type[BaseModel]:
     """The facts model of ``program`` (every ruleset of a program reads the same one)."""
     model = _PROGRAM_MODELS.get(program)
     if model is None or _PROGRAM_MODELS_FOR[0] != len(RULESETS):
-        import wengang.programs  # noqa: F401  (registers every ruleset)
+        from wengang.programs import load, load_all
 
+        load(program)  # registers the program's rulesets
+        if not any(key[0] == program for key in RULESETS):
+            load_all()
         if _PROGRAM_MODELS_FOR[0] != len(RULESETS):  # a ruleset registered since: look again
             _PROGRAM_MODELS.clear()
             _PROGRAM_MODELS_FOR[0] = len(RULESETS)
@@ -236,8 +239,11 @@ def ruleset_for(program: str, ruleset_name: str) -> Ruleset:
     ruleset = RULESETS.get((program, ruleset_name))
     if ruleset is not None:
         return ruleset
-    import wengang.programs  # noqa: F401  (registers every ruleset)
+    from wengang.programs import load, load_all
 
+    load(program)  # registers the program's rulesets
+    if (program, ruleset_name) not in RULESETS:
+        load_all()
     try:
         return RULESETS[(program, ruleset_name)]
     except KeyError:
@@ -364,11 +370,13 @@ _split_overrides: Any = None
 def _bind() -> None:
     global _BOUND, _normalise_record, _NoPolicyInForce, _load_policy_set, _resolve_region
     global _parse_settings, _region_values, _show_value, _split_overrides
-    import wengang.programs  # noqa: F401  (registers every ruleset)
     from wengang.ingest.record import normalise_record
     from wengang.policies import NoPolicyInForce, load_policy_set
+    from wengang.programs import load_all
     from wengang.regions import resolve_region
     from wengang.settings import parse_settings, region_values, show_value, split_overrides
+
+    load_all()  # registers every ruleset
 
     _normalise_record, _NoPolicyInForce, _load_policy_set, _resolve_region = (
         normalise_record, NoPolicyInForce, load_policy_set, resolve_region

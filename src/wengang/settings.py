@@ -51,10 +51,28 @@ class SettingSpec:
     label: str  # Chinese description
 
 
-@functools.lru_cache(maxsize=1)
 def setting_specs() -> dict[str, SettingSpec]:
     """Every setting a rule reads or a policy file declares, with its unit (the policy file's wins)."""
-    import wengang.programs  # noqa: F401  (registers every ruleset)
+    from wengang.programs import load_all
+    from wengang.rules.engine import RULESETS
+
+    load_all()  # registers every ruleset
+    return _setting_specs(len(RULESETS))
+
+
+def loaded_setting_specs() -> dict[str, SettingSpec]:
+    """:func:`setting_specs` of the programs imported so far (``wengang.programs.load``): a name it has has the
+    same spec as in :func:`setting_specs` (the rules that read a setting the policy files do not declare agree on
+    its unit and label: ``tests/programs/test_program_loading.py``), so a caller that finds its names here
+    need not import every program; a caller that does not looks in :func:`setting_specs`."""
+    from wengang.rules.engine import RULESETS
+
+    return _setting_specs(len(RULESETS))
+
+
+@functools.lru_cache(maxsize=1)
+def _setting_specs(n_rulesets: int) -> dict[str, SettingSpec]:
+    """The settings of the rulesets registered (``n_rulesets`` of them: a key that changes when more are)."""
     from wengang.policies import load_policy_set
     from wengang.rules.engine import RULESETS
     from wengang.rules.expr import Setting
@@ -318,12 +336,14 @@ def _read_file(path: Path) -> list[RegionDatum]:
     if region is None or not version:
         raise RegionDataError(f"{where}：须写明 region（地区代码）与 version（版本） / {where}: region and version are required")
     out: list[RegionDatum] = []
-    specs = setting_specs()
+    specs = loaded_setting_specs()  # the programs imported so far: every program's only for a name not among them
     for i, entry in enumerate(doc.get("values") or []):
         at = f"{where} values[{i}]"
         if not isinstance(entry, dict):
             raise RegionDataError(f"{at}：每项应为含 name、unit、value、source 的映射 / each entry must be a mapping")
         name = entry.get("name")
+        if name not in specs:
+            specs = setting_specs()
         if name not in specs:
             raise RegionDataError(at + "：" + unknown_name_message(str(name), specs, "地区数据名称", "region data name"))
         unit = entry.get("unit")

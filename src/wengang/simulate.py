@@ -486,10 +486,12 @@ def simulate(
     keep_changes: int = 10_000,
 ) -> SimulationResult:
     """Decide ``population`` under ``baseline`` (default: the policies in force) and ``variant``; compare."""
-    import wengang.programs  # noqa: F401
     from wengang.policies.loader import load_with_files
+    from wengang.programs import load_all
     from wengang.regions import REGIONS
     from wengang.screening.output import SIZE_ZH
+
+    load_all()
 
     baseline = baseline or Scenario()
     for s in (baseline, variant):  # a policy file that does not check is refused before any work

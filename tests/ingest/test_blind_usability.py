@@ -237,9 +237,11 @@ def test_a_missing_setting_says_how_to_supply_it():
 
 
 def test_the_dictionary_documents_nested_models_statuses_and_amounts():
-    import wengang.programs  # noqa: F401
     from wengang.dictionary import markdown
+    from wengang.programs import load_all
     from wengang.rules.engine import RULESETS
+
+    load_all()
 
     md = markdown()
     for model in ("PastSkillSubsidy", "HeldCertificate", "PastTrainingSubsidy"):

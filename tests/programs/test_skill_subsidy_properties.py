@@ -17,9 +17,9 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import wengang.programs  # noqa: F401  (registers the rulesets)
 from wengang.evaluate import evaluate
 from wengang.policies import load_policy_set
+from wengang.programs import load_all
 from wengang.programs.skill_subsidy import (
     APP_SCHEMA,
     DERIVED_FIELDS,
@@ -31,6 +31,8 @@ from wengang.programs.skill_subsidy import (
 )
 from wengang.rules.batch import screen_frame
 from wengang.rules.engine import ELIGIBLE, RULESETS
+
+load_all()  # registers the rulesets
 
 PEOPLE = ["152301199001010015", "150102198501010010"]
 OCCUPATIONS = ["6-31-01-03", "6-18-02-04", "4-10-01-03"]

@@ -8,11 +8,13 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import wengang.programs  # noqa: F401  (registers the rulesets)
 from wengang.evaluate import evaluate
 from wengang.policies import load_policy_set
+from wengang.programs import load_all
 from wengang.rules.batch import screen_frame
 from wengang.rules.engine import ELIGIBLE, RULESETS
+
+load_all()  # registers the rulesets
 
 ID = "152301199001010015"
 

@@ -10,11 +10,13 @@ from typing import Any
 import polars as pl
 import pytest
 
-import wengang.programs  # noqa: F401  (registers the rulesets)
 from wengang.evaluate import evaluate, parse_settings
 from wengang.policies import load_policy_set
+from wengang.programs import load_all
 from wengang.rules.batch import screen_frame
 from wengang.rules.engine import RULESETS
+
+load_all()  # registers the rulesets
 
 ID = "152301199001010015"
 B = [True, False, None]

@@ -259,9 +259,11 @@ def load_header_map(path: str | Path) -> HeaderMap:
 
 def all_scopes() -> list[Scope]:
     """Every raw table and facts model the system reads."""
-    import wengang.programs  # noqa: F401  (registers the rulesets and their facts models)
+    from wengang.programs import load_all
     from wengang.rules.engine import RULESETS
     from wengang.screening.schemas import ALL_TABLES
+
+    load_all()  # registers the rulesets and their facts models
 
     models = {rs.facts.__name__: rs.facts for rs in RULESETS.values()}
     return [t.scope() for t in ALL_TABLES.values()] + [model_scope(m) for _, m in sorted(models.items())]

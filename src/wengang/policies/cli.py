@@ -350,12 +350,14 @@ def diff(
         if d.empty:
             console.print("两文件的参数、日期与条款相同 / no differences", highlight=False)
     if population is not None:
-        import wengang.programs  # noqa: F401  (registers the interpretation switches)
         from wengang.cli_errors import say
         from wengang.inputs import parse_date
         from wengang.policies.errors import PolicyError
+        from wengang.programs import load_all
         from wengang.rules import interpretations
         from wengang.simulate import FundInput, Scenario, SimulationError, load_population, simulate
+
+        load_all()  # registers the interpretation switches
 
         common = [p for p in doc_a.programs if p in doc_b.programs]
         prog = program or (common[0] if common else None)

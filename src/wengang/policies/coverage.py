@@ -228,8 +228,10 @@ def _seed_texts(directory: Path | None) -> dict[str, str]:
 
 
 def _rule_index() -> dict[str, set[str]]:
-    import wengang.programs  # noqa: F401  (registers every ruleset)
+    from wengang.programs import load_all
     from wengang.rules.engine import RULESETS
+
+    load_all()  # registers every ruleset
 
     ids: dict[str, set[str]] = {}
     for (program, _), rs in RULESETS.items():
@@ -250,9 +252,11 @@ def _code_ref_ok(ref: str) -> bool:
 
 
 def _setting_names() -> set[str]:
-    import wengang.programs  # noqa: F401
     from wengang.policies.loader import load_policy_set
+    from wengang.programs import load_all
     from wengang.rules import interpretations
+
+    load_all()
 
     names = set(interpretations.REGISTRY)
     for d in load_policy_set().documents:

@@ -826,7 +826,7 @@ def _clear_dependent_caches() -> None:
 
     settings = sys.modules.get("wengang.settings")
     if settings is not None:
-        settings.setting_specs.cache_clear()
+        settings._setting_specs.cache_clear()
         settings.parameter_units.cache_clear()
     screening = sys.modules.get("wengang.screening.evaluate")
     if screening is not None:

@@ -39,6 +39,10 @@ def register(switch: Switch) -> Switch:
 
 
 def get(name: str) -> Switch:
+    if name not in REGISTRY:  # a switch of a program whose module is not imported yet (wengang.programs.load)
+        from wengang.programs import load_all
+
+        load_all()
     try:
         return REGISTRY[name]
     except KeyError:

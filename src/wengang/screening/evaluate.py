@@ -87,12 +87,14 @@ def plan_regions(
     region_data: tuple[str, ...] = (),
 ) -> list[RegionPlan]:
     """Group regions by the document in force on ``on`` and the region data they have then."""
-    import wengang.programs  # noqa: F401
     from wengang.evaluate import ruleset_for
     from wengang.policies import NoPolicyInForce, load_policy_set
+    from wengang.programs import load
     from wengang.regions import resolve_region
     from wengang.rules.engine import _reads_setting, missing_settings
     from wengang.settings import region_values, setting_specs, split_overrides
+
+    load(program)
 
     policy_set = load_policy_set()
     groups: dict[Any, RegionPlan] = {}
@@ -125,7 +127,7 @@ def plan_regions(
                 for c in active
             }
             absent = missing_settings(ruleset, res.params, merged)
-            specs = setting_specs()
+            specs = setting_specs() if absent else {}  # every program's settings: only to name missing ones
             groups[key2] = RegionPlan(
                 [], res, ruleset, reason_labels=labels, settings=merged,
                 missing_region_data=[f"{specs[m].label}（{m}）" if m in specs else m for m in absent],
@@ -375,6 +377,7 @@ def reason_text(plans: list[RegionPlan]) -> dict[str, str]:
 
 
 def program_label(program: str) -> str:
-    import wengang.programs  # noqa: F401
+    from wengang.programs import load
 
+    load(program)
     return PROGRAM_LABELS.get(program, program)

@@ -176,13 +176,14 @@ def latest_month_of(months: pl.Series, evaluation_date: date) -> str:
     return str(found) if found else cap
 
 
-def _warm_up() -> None:
-    """Import the programs and load the policy set (both cached for the process). Whatever fails here is
-    met again, and reported, where the run itself needs it."""
+def _warm_up(program: str) -> None:
+    """Import the program's module and load the policy set (both cached for the process). Whatever fails here
+    is met again, and reported, where the run itself needs it."""
     try:
-        import wengang.programs  # noqa: F401
         from wengang.policies import load_policy_set
+        from wengang.programs import load
 
+        load(program)
         load_policy_set()
     except Exception:  # noqa: BLE001, S110 - the run reports it when it gets there
         pass
@@ -223,7 +224,7 @@ def run_screening(
     # the programs' modules and the policy set (≈ 0.3–0.5 s of Python at start-up) load on a thread of their
     # own while Polars reads and validates the tables. Every module this thread imports up to the rules is
     # imported above (no two threads initialise modules at once); the rules wait for the thread.
-    warm = threading.Thread(target=_warm_up, name="wengang-warm-up", daemon=True)
+    warm = threading.Thread(target=_warm_up, args=(program,), name="wengang-warm-up", daemon=True)
     warm.start()
 
     out = Path(out_dir)
@@ -234,6 +235,7 @@ def run_screening(
     t0 = time.perf_counter()
     show = progress  # steps over a second show progress on stderr (wengang.progress)
     plans: dict[int, Any] = {}  # every plan used, by identity (chunks of other regions may add plans)
+    in_memory_results: pl.DataFrame | None = None  # a facts table's results, kept for the summary
 
     def decide(facts: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame:
         # (a table in memory is given as such: screen_facts reads its null counts and compiles the rules
@@ -257,13 +259,17 @@ def run_screening(
             if strict and report.quarantined:
                 raise StrictRefusal(reports)
             features_path = out / "features.parquet"
-            features.sink_parquet(features_path)
+            # like results.parquet (lz4: zstd cost a quarter more CPU here, for a file that is read back whole)
+            features.sink_parquet(features_path, **PARQUET_OPTIONS)
             quarantine.write_parquet(out / "quarantine.parquet")
         seconds["读取与校验"] = time.perf_counter() - t0
         t1 = time.perf_counter()
         with step("筛查 第2步/共3步 按政策规则判定", total=report.accepted, unit="个单位", enabled=show) as s:
-            # the accepted facts are in memory already: decided from there, not read back from features.parquet
-            decide(features.collect()).sink_parquet(out / "results.parquet", compression="lz4")
+            # the accepted facts are in memory already: decided from there (as a table: its null counts are
+            # known), not read back from features.parquet; the results stay in memory too (one row of identity
+            # and decision per unit), so the summary is counted from them instead of decoding results.parquet
+            in_memory_results = decide(features.collect()).collect()
+            in_memory_results.write_parquet(out / "results.parquet", **PARQUET_OPTIONS)
             s.update(done=report.accepted)
         decided = time.perf_counter() - t1
     else:
@@ -363,7 +369,11 @@ def run_screening(
             out, program_label=program_label(program), reason_text=texts, excel=excel, progress=show
         )
         seconds["判定与写出"] = decided + time.perf_counter() - t2
-        summary = summarise(pl.scan_parquet(out / "results.parquet"), texts)
+        summary = summarise(
+            in_memory_results.lazy() if in_memory_results is not None else pl.scan_parquet(out / "results.parquet"),
+            texts,
+        )
+        in_memory_results = None
         summary.hold_notes = holds.notes
         qpath = out / "quarantine.parquet"
         if qpath.exists():

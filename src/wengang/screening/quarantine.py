@@ -442,7 +442,7 @@ def validate_table(
         if shared is not None and col.kind != "month":
             share = (shared, (name, col.kind, str(dtype), col.required))
         table, idx, in_runs = _per_distinct(frame, name, build, few_values=col.kind == "month", shared=share)
-        if col.kind != "month":
+        if col.kind != "month" and (check_duplicates or key_out):  # an integer key only for these two
             pv = table.get_column(_p(name))
             # distinct 64-bit hashes tell cheaply that the codes are distinct (the usual case); only when
             # two hashes agree is an exact rank worked out (below)

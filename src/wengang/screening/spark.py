@@ -162,11 +162,13 @@ def main(argv: list[str] | None = None) -> None:
 
     from pyspark.sql import SparkSession
 
-    import wengang.programs  # noqa: F401
     from wengang.evaluate import parse_settings
     from wengang.inputs import parse_date
+    from wengang.programs import load_all
     from wengang.rules import interpretations
     from wengang.screening.pipeline import RESULT_ID_COLUMNS
+
+    load_all()
 
     ap = argparse.ArgumentParser(prog="wengang.screening.spark", description="稳岗：在 Spark 集群上筛查事实表")
     ap.add_argument("--facts", required=True, help="派生事实表（Parquet，每单位一行）")

@@ -110,10 +110,12 @@ class EvaluateIn(Strict):
 
 
 def _evaluate(raw: dict[str, Any], p: Principal) -> dict[str, Any]:
-    import wengang.programs  # noqa: F401  (registers the interpretation switches)
     from wengang.evaluate import InvalidFacts, evaluate
     from wengang.inputs import InputError, check_program, parse_date
+    from wengang.programs import load_all
     from wengang.rules import interpretations
+
+    load_all()  # registers the interpretation switches
 
     facts = dict(raw["facts"])
     case = facts.pop("_case", None) or {}

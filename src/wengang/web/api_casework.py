@@ -450,10 +450,12 @@ class SkillApplyIn(Strict):
 def skill_apply(body: SkillApplyIn, request: Request, p: Caller) -> JSONResponse:
     """按政策规则判定后登记为申请（已申请），与 ``wengang case skill-apply`` 相同；规则判定不符合的拒绝（422）。
     个人账户只能为本人（绑定的公民身份号码）申请。"""
-    import wengang.programs  # noqa: F401  (registers the interpretation switches)
     from wengang.casework.intake import decision_from_obj
     from wengang.evaluate import InvalidFacts, evaluate
     from wengang.inputs import parse_date
+    from wengang.programs import load_all
+
+    load_all()  # registers the interpretation switches
 
     facts = dict(body.facts)
     facts.pop("_case", None)

@@ -51,9 +51,11 @@ def _password(secret: str, login: str) -> str:
 
 
 def _decision(program: str, region: str, on: date, facts: dict[str, Any]) -> Any:
-    import wengang.programs  # noqa: F401
     from wengang.casework.intake import decision_from_obj
     from wengang.evaluate import evaluate
+    from wengang.programs import load_all
+
+    load_all()
 
     ev = evaluate(program, region, on, dict(facts))
     return decision_from_obj(json.loads(json.dumps(ev.to_dict(), default=str)), facts=facts)

@@ -108,11 +108,13 @@ def _set(ledger: Any, jid: int, **values: Any) -> None:
 
 
 def _run(ledger: Any, cfg: Any, jid: int, src: Path, out: Path, params: dict[str, Any]) -> None:
-    import wengang.programs  # noqa: F401  (registers the interpretation switches)
     from wengang import progress
     from wengang.cli import _region_and_descendants
     from wengang.evaluate import parse_settings
+    from wengang.programs import load_all
     from wengang.screening.pipeline import run_screening
+
+    load_all()  # registers the interpretation switches
 
     _set(ledger, jid, state="running", stage="筛查中：校验、派生特征、判定")
 

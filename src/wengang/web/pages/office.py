@@ -319,8 +319,10 @@ def _first_review_states(d: dict[str, Any]) -> frozenset[str]:
 
 
 def _readings_zh(readings: dict[str, Any]) -> list[str]:
-    import wengang.programs  # noqa: F401  (registers the interpretation switches)
+    from wengang.programs import load_all
     from wengang.rules import interpretations
+
+    load_all()  # registers the interpretation switches
 
     out = []
     for k, v in readings.items():

@@ -129,8 +129,10 @@ def _person_facts(f: dict[str, str], id_number: str, name: str) -> tuple[str, da
 
 def _evaluate(program: str, region: str, on: date, facts: dict[str, Any]) -> Any:
     """``wengang evaluate``: the rules on one case (nothing stored). Input problems → 422 with the field."""
-    import wengang.programs  # noqa: F401  (registers the interpretation switches)
     from wengang.evaluate import InvalidFacts, evaluate
+    from wengang.programs import load_all
+
+    load_all()  # registers the interpretation switches
 
     try:
         return evaluate(program, region, on, facts)
