@@ -5,11 +5,12 @@
 Polars allocates through jemalloc, configured to return freed pages after 0.5 s (dirty) and 1 s (muzzy).
 A screening run frees and reallocates gigabytes within seconds (each table read, checked, aggregated,
 dropped), so the same memory is given back and faulted in again: at 1 M units ≈ 15 % of the run's CPU
-went to the kernel zeroing fresh pages (docs/performance.md). A command keeps freed pages for 10 s
-instead (jemalloc's own default), long enough to be reused within a run. Kept pages raise the peak RSS
-(≈ 2.1 → 2.8 GB at 1 M units), so a run given ``--memory-limit`` keeps Polars' prompt return: the memory model
-of that option was measured with it. An operator's own ``_RJEM_MALLOC_CONF`` wins.
-See docs/decisions.md, "Allocator: freed memory kept for 10 s".
+went to the kernel zeroing fresh pages (docs/performance.md). A command keeps freed pages for 3 s
+instead, long enough to be reused by the run's next step. Kept pages raise the peak RSS (≈ 2.1 → 2.6 GB at
+1 M units); longer (10 s, jemalloc's own default) kept a finished partition's memory while the next one
+filled: 10 M units peaked at 8.4 GiB in 5 partitions, 6.0 GiB with 3 s, in the same time. A run given
+``--memory-limit`` keeps Polars' prompt return: the memory model of that option was measured with it. An
+operator's own ``_RJEM_MALLOC_CONF`` wins. See docs/decisions.md, "Allocator: freed memory kept a few seconds".
 
 **Garbage collector.** A command builds many short-lived Python objects (policy documents, Polars expressions)
 and few cycles: with Python's default threshold (a collection every 700 allocations) a 1 M-unit screen ran 200
@@ -23,7 +24,7 @@ import os
 from collections.abc import Sequence
 
 ENV = "_RJEM_MALLOC_CONF"  # read once, when Polars' library first allocates
-KEEP_FREED = "dirty_decay_ms:10000,muzzy_decay_ms:10000"
+KEEP_FREED = "dirty_decay_ms:3000,muzzy_decay_ms:3000"
 MEMORY_LIMIT_OPTION = "--memory-limit"
 
 

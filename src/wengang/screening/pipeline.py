@@ -36,8 +36,11 @@ from wengang.screening.schemas import TableSchema
 
 RESULT_ID_COLUMNS = ("credit_code", "name", "region_code", "size_class")
 RAW_TABLES = ("units", "contributions", "headcount", "exclusions", "stats_size", "deferrals", "dispatch")
-# rows of monthly records per partition: keeps peak memory bounded whatever N is
-ROWS_PER_PARTITION = 16_000_000
+# rows of monthly records per partition: keeps peak memory bounded whatever N is. Each partition reads the
+# sources again (their pages decompressed whole) and validates its tables anew, so fewer, larger partitions
+# are faster: 10 M units (120.6 M rows) in 5 partitions 52.8 s and 6.0 GiB, in 8 partitions 56.9 s and 7.5 GiB
+# (docs/performance.md); one partition of 36 M rows peaked at 6.6 GB
+ROWS_PER_PARTITION = 25_000_000
 # peak memory of a run, measured (docs/performance.md): a base, per monthly row of the partition in memory,
 # and per unit of the whole run (every unit's code and class, kept for the branch step)
 MEMORY_BASE_BYTES = 700 * 2**20
