@@ -243,8 +243,9 @@ def compile_stages(
             any_parts.append(d_k)
             plain = k == 0 or waits[k].meta.is_literal()
             differ_parts.append(d_k if plain else d_k & ~waits[k])
-            shown = pl.concat_str([pl.lit(_shown_tag(combo, subset[0]) + ":"), st.cast(pl.String), pl.lit(":"),
-                                   am.cast(pl.String).fill_null("")])
+            # "tag:status:" by the status's index into the combination's four texts (no text built per row)
+            heads = pl.Series([f"{_shown_tag(combo, subset[0])}:{v}:" for v in STATUS_DTYPE.categories])
+            shown = pl.concat_str([pl.lit(heads).gather(st.to_physical()), am.cast(pl.String).fill_null("")])
             outcome_parts.append(shown if plain else pl.when(~waits[k]).then(shown))
         region_wait = waits[0] & pl.any_horizontal(any_parts)
         differs = pl.any_horizontal(differ_parts) | region_wait
