@@ -209,14 +209,18 @@ def apply_holds(
     extra: pl.DataFrame | None = None,
 ) -> HoldReport:
     """Hold the payable results ``blocked`` may concern (see the module doc and :func:`resolve`), and those
-    ``extra`` names ((_key, _reason) rows); rewrites ``results_path``."""
+    ``extra`` names ((_key, _reason) rows); rewrites ``results_path``, streamed: the file is never held whole
+    in memory (10 M units with every reading open: GBs of outcome texts)."""
     if (blocked.height == 0 and (extra is None or extra.height == 0)) or not results_path.exists():
         return HoldReport()
-    results, report = hold_results(
-        pl.read_parquet(results_path), blocked, key_column=key_column, kind=kind, unscreened=unscreened, extra=extra
-    )
+    subjects = pl.scan_parquet(results_path).select(key_column).collect().get_column(key_column)
+    held, report = _holds(
+        pl.scan_parquet(results_path), subjects, blocked, key_column=key_column, kind=kind, unscreened=unscreened,
+        extra=extra,
+    )  # fmt: skip
     tmp = results_path.with_suffix(".holding.parquet")
-    results.write_parquet(tmp, **PARQUET_OPTIONS)
+    held.drop("_new").sink_parquet(tmp, **PARQUET_OPTIONS)
+    _count_held(held, report)  # reads back the three columns it needs
     tmp.replace(results_path)
     return report
 
@@ -231,11 +235,30 @@ def hold_results(
     extra: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, HoldReport]:
     """:func:`apply_holds` on results in memory (a run whose results fit in memory writes them once)."""
-    report = HoldReport()
     if blocked.height == 0 and (extra is None or extra.height == 0):
-        return results, report
-    subjects = results.get_column(key_column).cast(pl.String).drop_nulls()
-    keys, hold_all, notes = resolve(blocked, subjects, kind, unscreened)
+        return results, HoldReport()
+    held, report = _holds(
+        results.lazy(), results.get_column(key_column), blocked, key_column=key_column, kind=kind,
+        unscreened=unscreened, extra=extra,
+    )  # fmt: skip
+    frame = held.collect()
+    _count_held(frame.lazy(), report)
+    return frame.drop("_new"), report
+
+
+def _holds(
+    results: pl.LazyFrame,
+    subjects: pl.Series,
+    blocked: pl.DataFrame,
+    *,
+    key_column: str,
+    kind: str,
+    unscreened: pl.Series | None,
+    extra: pl.DataFrame | None,
+) -> tuple[pl.LazyFrame, HoldReport]:
+    """The results with the holds added and ``_new`` (held by this step); the report without its counts."""
+    report = HoldReport()
+    keys, hold_all, notes = resolve(blocked, subjects.cast(pl.String).drop_nulls(), kind, unscreened)
     if extra is not None and extra.height:
         keys = pl.concat([keys, extra]).group_by("_key", maintain_order=True).agg(pl.col("_reason").str.join("；"))
         notes.append(f"单位登记信息有误被隔离的独立法人，其 {extra.height} 个分支机构暂缓发放")
@@ -244,23 +267,25 @@ def hold_results(
         add = pl.lit("；".join(hold_all))
     else:
         results = results.join(
-            keys.rename({"_key": key_column}), on=key_column, how="left", maintain_order="left"
+            keys.lazy().rename({"_key": key_column}), on=key_column, how="left", maintain_order="left"
         )
         add = pl.col("_reason")
     new = (payable & add.is_not_null()).fill_null(False)
-    results = results.with_columns(new.alias("_new"))
-    results = results.with_columns(
+    results = results.with_columns(new.alias("_new")).with_columns(
         pl.when(pl.col("_new"))
         .then(pl.concat_str([pl.col("payment_hold_reason"), add], separator="；", ignore_nulls=True))
         .otherwise(pl.col("payment_hold_reason"))
         .alias("payment_hold_reason"),
         (pl.col("payment_hold").fill_null(False) | pl.col("_new")).alias("payment_hold"),
     )
-    stats = results.filter(pl.col("_new")).select(pl.len(), pl.col("amount_fen").cast(pl.Int128).sum())
-    report.held, report.amount_fen = int(stats.item(0, 0)), int(stats.item(0, 1) or 0)
     report.hold_all = bool(hold_all)
     report.notes = notes + hold_all
-    return results.drop([c for c in ("_new", "_reason") if c in results.columns]), report
+    return results.drop("_reason", strict=False), report
+
+
+def _count_held(held: pl.LazyFrame, report: HoldReport) -> None:
+    stats = held.filter(pl.col("_new")).select(pl.len(), pl.col("amount_fen").cast(pl.Int128).sum()).collect()
+    report.held, report.amount_fen = int(stats.item(0, 0)), int(stats.item(0, 1) or 0)
 
 
 def hold_kind(table: str) -> str:
