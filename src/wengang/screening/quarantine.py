@@ -376,7 +376,7 @@ def validate_table(
         """The row's value of ``name`` has a fault (checked per distinct value)."""
         return pl.lit(False) if name in clean else pl.col(f"__vbad__{name}")
 
-    def per_distinct(col: Column, frame: pl.DataFrame = frame, extra: dict[str, pl.Series] = extra) -> None:
+    def check_distinct(col: Column, frame: pl.DataFrame = frame, extra: dict[str, pl.Series] = extra) -> None:
         """Check column ``col`` once per distinct value and spread the verdicts back to the rows (``extra``)."""
         name, dtype = col.name, in_schema[col.name]
         c = pl.col(name)
@@ -484,7 +484,7 @@ def validate_table(
     distinct_cols = [c for c in sch.columns if c.name in in_schema and c.kind in ("credit_code", "id_number", "month")]
     # a code and a month column are independent and their work is mostly on one core: side by side
     with ThreadPoolExecutor(min(2, max(1, len(distinct_cols))), thread_name_prefix="wengang-distinct") as pool:
-        for done in [pool.submit(per_distinct, col) for col in distinct_cols]:
+        for done in [pool.submit(check_distinct, col) for col in distinct_cols]:
             done.result()
     if check_duplicates and len(sch.key) == 2:
         ks = [int_key.get(k) or "" for k in sch.key]
@@ -494,7 +494,7 @@ def validate_table(
                 extra["__dup__"] = runs_dup
     has_registry_key = "__regkey__" in extra
     lf = frame.with_columns([s.alias(n) for n, s in extra.items()]).lazy()
-    del frame, extra, per_distinct  # the function's defaults hold the frame too
+    del frame, extra, check_distinct  # the function's defaults hold the frame too
     distinct_done = set(int_key)
     _STAGING.clear()
     for col in sch.columns:
