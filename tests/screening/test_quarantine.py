@@ -154,3 +154,29 @@ def test_registry_and_headcount_duplicates_whether_next_to_each_other_or_not(tmp
     res = validate_table(read_table(hc, "headcount"), key_out="__k", shared=cache)
     dup = res.quarantine.filter(pl.col("reason_en").str.contains("duplicate key"))["source_row"].to_list()
     assert dup == [2, 3] and res.report.accepted == 4
+
+
+def test_headcount_pairs_repeat_only_within_a_code_run(tmp_path: Path):
+    """The headcount's key is (code, year). With one row per code no pair can repeat and none is hashed; with a
+    code's rows in a run, a repeated year inside the run is still found (both copies quarantined)."""
+    codes = [make_credit_code("91", "150502", f"MA{i:07d}") for i in range(1, 5)]
+    one_each = tmp_path / "h1.parquet"
+    pl.DataFrame(
+        {"credit_code": codes, "year": [2024] * 4, "insured_headcount": [5] * 4, "layoffs": [0] * 4}
+    ).write_parquet(one_each)
+    res = validate_table(read_table(one_each, "headcount"), key_out="__k", shared={})
+    assert res.report.accepted == 4 and res.quarantine.height == 0
+
+    C, D = codes[:2]
+    in_runs = tmp_path / "h2.parquet"
+    pl.DataFrame(
+        {
+            "credit_code": [C] * 4 + [D] * 4,
+            "year": [2020, 2021, 2022, 2023, 2021, 2024, 2022, 2024],
+            "insured_headcount": [5] * 8,
+            "layoffs": [0] * 8,
+        }
+    ).write_parquet(in_runs)
+    res = validate_table(read_table(in_runs, "headcount"), key_out="__k", shared={})
+    dup = res.quarantine.filter(pl.col("reason_en").str.contains("duplicate key"))["source_row"].to_list()
+    assert dup == [6, 8] and res.report.accepted == 6

@@ -244,6 +244,11 @@ def _duplicates_in_runs(ids: pl.Series, months: pl.Series, ids_are_runs: bool = 
     return dup
 
 
+def _runs_repeat(runs: pl.Series) -> bool:
+    """Some run number (consecutive equal values) covers more than one row."""
+    return runs.len() > 0 and int(runs[-1]) + 1 < runs.len()
+
+
 def _registry_key(
     table: pl.DataFrame,
     idx: pl.Series,
@@ -488,7 +493,11 @@ def validate_table(
             done.result()
     if check_duplicates and len(sch.key) == 2:
         ks = [int_key.get(k) or "" for k in sch.key]
-        if ks[0].startswith(("__id__", "__di__")) and ks[1].startswith("__mi__"):
+        if ks[0].startswith("__di__") and not _runs_repeat(extra[ks[0]]):
+            # one run per code, each run one row (one row per unit and year, the usual extract): no pair repeats,
+            # so no pair is hashed (a struct hash of a million rows cost a tenth of a second)
+            extra["__dup__"] = pl.repeat(False, extra[ks[0]].len(), dtype=pl.Boolean, eager=True)
+        elif ks[0].startswith(("__id__", "__di__")) and ks[1].startswith("__mi__"):
             runs_dup = _duplicates_in_runs(extra[ks[0]], extra[ks[1]], ids_are_runs=ks[0].startswith("__di__"))
             if runs_dup is not None:
                 extra["__dup__"] = runs_dup
