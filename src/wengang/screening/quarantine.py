@@ -727,9 +727,6 @@ def validate_table(
     if mi_out:
         typed.append(pl.col(mi_out).alias(month_index_out))
     n_bad = int(df.get_column("__bad").sum())
-    if int_out and df.get_column(int_out).is_sorted():
-        # say so: a group-by on a column flagged sorted slices runs instead of hashing (kept by the filter)
-        df.replace_column(df.get_column_index(int_out), df.get_column(int_out).set_sorted())  # in place
     accepted_plan = df.lazy().filter(~pl.col("__bad")).select(typed) if n_bad else df.lazy().select(typed)
     # lazily: a caller that aggregates at once reads the good rows without a copy of every column
     accepted = accepted_plan if lazy else accepted_plan.collect()
