@@ -29,7 +29,15 @@ from wengang.rules.engine import (
     reading_combinations,
     reads_setting_under,
 )
-from wengang.rules.expr import CompileContext, SharedNodes, is_never_null, literal, never_null, switches_in
+from wengang.rules.expr import (
+    CompileContext,
+    SharedNodes,
+    is_never_null,
+    literal,
+    negated,
+    never_null,
+    switches_in,
+)
 
 STATUS_DTYPE = pl.Enum([ELIGIBLE, INELIGIBLE, NEEDS_DECISION, NOT_DETERMINABLE])
 
@@ -115,10 +123,22 @@ def compile_stages(
             compiled = expr.to_polars(CompileContext(params, settings, combo, absent, shared, known))
             if is_never_null(compiled):
                 never.add(name)
+            inner = negated(compiled)
+            if inner is not None and inner.meta.is_column():
+                negates[name] = inner
             stage1.append(compiled.alias(name))
         return {_tag(c): by_own[_tag({k: c[k] for k in own})] for c in combos}
 
     never: set[str] = set()  # the stage-1 columns null on no row
+    negates: dict[str, pl.Expr] = {}  # stage-1 columns compiled as ``~column``: that column
+
+    def refusal(name: str, e: pl.Expr) -> pl.Expr:
+        """Is the check in column ``name`` (read as ``e``) false on the row (not unknown): ``~e``, or for a check
+        ``~x`` the column ``x`` itself (null where ``x`` is, as ``~e``); no negation twice per row."""
+        inner = negates.get(name)
+        if inner is not None:
+            return inner if is_never_null(e) else inner.fill_null(False)
+        return ~e if is_never_null(e) else (~e).fill_null(False)
 
     def col(name: str) -> pl.Expr:
         return never_null(pl.col(name)) if name in never else pl.col(name)
@@ -131,7 +151,7 @@ def compile_stages(
         flags = [(c.id, col(cols[tag])) for c, cols in check_cols if c.kind == FLAG]
         # boolean "any" over the checks (not counts): a refused check decides, then an unknown one (only a check
         # that can be null on some row is tested for it)
-        refused = [~e if is_never_null(e) else (~e).fill_null(False) for _, e in conds]
+        refused = [refusal(cols[tag], col(cols[tag])) for c, cols in check_cols if c.kind == CONDITION]
         any_false = pl.any_horizontal(refused) if conds else pl.lit(False)
         unknown = [e.is_null() for _, e in conds if not is_never_null(e)]
         amount = col(amount_cols[tag]).cast(pl.Int64) if amount_cols else pl.lit(None, dtype=pl.Int64)

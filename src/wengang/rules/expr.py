@@ -328,6 +328,21 @@ def never_null(e: pl.Expr) -> pl.Expr:
     return e
 
 
+# A compiled ``~a`` remembers ``a``: the batch compiler's "is this check refused" is ``~check``, which for a check
+# ``~column`` is the column itself, read as it is rather than negated twice (s22-h2).
+_NEGATES_ATTR = "_wengang_negates"
+
+
+def negation_of(e: pl.Expr, a: pl.Expr) -> pl.Expr:
+    setattr(e, _NEGATES_ATTR, a)
+    return e
+
+
+def negated(e: pl.Expr) -> pl.Expr | None:
+    """``a`` when ``e`` was compiled as ``~a``, else None."""
+    return getattr(e, _NEGATES_ATTR, None)
+
+
 def is_never_null(e: pl.Expr) -> bool:
     """Is ``e`` known to be null on no row (marked, or a literal that is not null)?"""
     if getattr(e, _NON_NULL_ATTR, False):
@@ -583,7 +598,40 @@ class Ratio(Expr):
         if _value(den) not in (None, 0):  # a constant, non-zero denominator needs no guard
             return num, den
         # a zero denominator makes the ratio unknown, as in Python (a null numerator: see ``Expr.frac``)
-        return pl.when(den != 0).then(num), den
+        nonzero = den != 0
+        return _guarded(pl.when(nonzero).then(num), nonzero, num), den
+
+
+# A numerator null where a guard is not true (a ratio's denominator is zero): ``when(guard).then(num)``, which
+# remembers its parts. A comparison or RateOf reading it as it is computes over ``num`` and applies the guard to
+# its own result instead (null where the guard is not true, as before): the arithmetic then runs on the plain
+# column, not on a materialised null-masked copy of it, and the mask is one on booleans (s22-h2).
+_GUARD_ATTR = "_wengang_guard"
+
+
+def _guarded(e: pl.Expr, guard: pl.Expr, inner: pl.Expr) -> pl.Expr:
+    setattr(e, _GUARD_ATTR, (guard, inner))
+    return e
+
+
+def _unguard(e: pl.Expr, guards: list[pl.Expr]) -> pl.Expr:
+    """``e`` without its guard (added to ``guards``), or ``e`` itself when it has none."""
+    found = getattr(e, _GUARD_ATTR, None)
+    if found is None:
+        return e
+    guards.append(found[0])
+    return found[1]
+
+
+def _apply_guards(out: pl.Expr, guards: list[pl.Expr]) -> pl.Expr:
+    """``out`` where every guard is true, else null: what the guarded inputs would have given (each operation
+    of a comparison or RateOf is null on a null input)."""
+    if not guards:
+        return out
+    cond = guards[0]
+    for g in guards[1:]:
+        cond = cond & g
+    return pl.when(cond).then(out)
 
 
 _CMP: dict[str, Callable[[Any, Any], Any]] = {
@@ -614,17 +662,21 @@ class Cmp(Expr):
 
     def _polars(self, ctx: CompileContext) -> pl.Expr:
         fn = _CMP[self.op]
+        guards: list[pl.Expr] = []
         if self.a.is_fraction or self.b.is_fraction:
             an, ad = self.a.frac(ctx)
             bn, bd = self.b.frac(ctx)
+            an, bn = _unguard(an, guards), _unguard(bn, guards)
             # denominators are positive by construction (counts, rates), so the order is kept
             x, y = _mul(an, bd), _mul(bn, ad)
         else:
             x, y = self.a.to_polars(ctx), self.b.to_polars(ctx)
         kx, ky = _known_value(x), _known_value(y)
         if kx is not _NOT_CONST and ky is not _NOT_CONST:  # both fixed by the policy: fold
-            return known_literal(pl.lit(None, dtype=pl.Boolean), None) if kx is None or ky is None else literal(fn(kx, ky))
-        return _keep_non_null(fn(x, y), x, y)
+            if kx is None or ky is None:
+                return known_literal(pl.lit(None, dtype=pl.Boolean), None)
+            return _apply_guards(literal(fn(kx, ky)), guards) if guards else literal(fn(kx, ky))
+        return _apply_guards(_keep_non_null(fn(x, y), x, y), guards)
 
     def _show(self) -> str:
         return f"{self.a.show()} {CMP_SYMBOL[self.op]} {self.b.show()}"
@@ -694,7 +746,7 @@ class Not(Expr):
         known = _known_value(a)
         if known is True or known is False:
             return literal(not known)
-        return _keep_non_null(~a, a)
+        return negation_of(_keep_non_null(~a, a), a)
 
 
 class IfElse(Expr):
@@ -734,12 +786,10 @@ class IfElse(Expr):
         def pick(a: pl.Expr, b: pl.Expr) -> pl.Expr:
             va, vb = _value(a), _value(b)
             known_c = is_never_null(c)
-            if va is not None and vb is not None:
-                # two fixed integers: b + (a − b)·c, in which an unknown condition stays unknown (one cast, one
-                # multiply-add per row instead of two nested when/then)
-                if va == vb:
-                    return a if known_c else pl.when(c.is_not_null()).then(a)
-                return _keep_non_null(vb + (va - vb) * c.cast(pl.Int64), c)
+            if va is not None and vb is not None and va == vb:
+                return a if known_c else pl.when(c.is_not_null()).then(a)
+            # (two fixed integers as when/then of literals: half the CPU of b + (a − b)·c, whose cast of the
+            # condition to Int64 is a pass of its own; s22-h2)
             if known_c:
                 return _keep_non_null(pl.when(c).then(a).otherwise(b), a, b)
             return pl.when(c.is_null()).then(None).when(c).then(a).otherwise(b)
@@ -963,8 +1013,18 @@ class RateOf(Expr):
         base = self.base.to_polars(ctx)
         b = base.cast(pl.Int64)
         n, d = self.rate.frac(ctx)
-        out = (2 * b * n + d) // (2 * d)
+        guards: list[pl.Expr] = []
+        n = _unguard(n, guards)
+        vd = _value(d)
+        if vd is not None and vd > 0 and vd % 2 == 0:
+            # (2bn + d) // 2d with d = 2k is (bn + k) // d: the same floor of the same rational, one multiply fewer
+            # (and no overflow where 2bn would overflow but bn does not)
+            out = _add(_mul(b, n), _const(vd // 2)) // d
+        else:
+            out = (2 * b * n + d) // (2 * d)
         # a division by a fixed non-zero denominator is null only where its inputs are
+        if guards:
+            return _apply_guards(out, guards)
         return _keep_non_null(out, base, n) if _value(d) not in (None, 0) else out
 
 
