@@ -513,7 +513,8 @@ def validate_table(
     _STAGING.clear()
     for col in sch.columns:
         if col.name not in in_schema:
-            parsed[col.name] = pl.lit(None, dtype=col.dtype)
+            if col.name not in without:  # an absent column the caller keeps out is not made (a null column per row)
+                parsed[col.name] = pl.lit(None, dtype=col.dtype)
             continue
         dtype = in_schema[col.name]
         c = pl.col(col.name)
