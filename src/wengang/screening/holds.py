@@ -357,12 +357,14 @@ class ChunkHolds:
         keys = _with_branches(self._keys, extra) if extra is not None and extra.height else self._keys
         if keys.height == 0:
             return results
-        frame = _hold(results.lazy(), keys, None, self.key_column).collect()
+        # only the columns the holds read or change: a join of the whole chunk would copy its texts (GBs)
+        needed = (self.key_column, "status", "amount_fen", "payment_hold", "payment_hold_reason")
+        frame = _hold(results.select(needed).lazy(), keys, None, self.key_column).collect()
         new = frame.filter(pl.col("_new"))
         self._held += new.height
         self._amount_fen += int(new.get_column("amount_fen").cast(pl.Int128).sum() or 0)
         self._applied.append(new.select(pl.col(self.key_column).cast(pl.String).alias("_key"), "_reason"))
-        return frame.drop("_new", "_reason")
+        return results.with_columns(frame.get_column("payment_hold_reason"), frame.get_column("payment_hold"))
 
     def finish(
         self, results_path: Path, blocked: pl.DataFrame, *, unscreened: pl.Series | None = None,
