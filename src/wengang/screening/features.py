@@ -561,6 +561,7 @@ def derive_features_partitioned(
     base_paid_by: date | None = None,
     with_provenance: bool = False,
     on_chunk: Callable[[pl.DataFrame], None] | None = None,
+    on_held: Callable[[pl.DataFrame], None] | None = None,
     progress: Step | None = None,
 ) -> PartitionedRun:
     """Validate and derive partition by partition (hash of the credit code), in bounded memory.
@@ -573,6 +574,8 @@ def derive_features_partitioned(
     The features are final chunk by chunk: each partition's units that are not branches, then all
     branches with their legal entity's class. ``on_chunk`` gets each chunk as it is written (the
     screening run decides it while it is in memory), so the features are neither rewritten nor re-read.
+    ``on_held`` gets each table's quarantined rows that may stop a payment (``held_keys``) as their partition is
+    validated, before its chunk: a unit's own such rows are in its partition (screening.holds.ChunkHolds).
     ``progress`` (a :func:`wengang.progress.step`) counts the monthly rows of the partitions done.
     ``latest_month`` may be a function of the monthly rows' months as validation parsed them
     (``ValidationResult.months``), one partition only: the month is then found without reading the rows again.
@@ -685,6 +688,8 @@ def derive_features_partitioned(
                 qparts.append(res.quarantine)
             if res.held_keys is not None and res.held_keys.height:
                 held.append(res.held_keys)
+                if on_held is not None:
+                    on_held(res.held_keys)
             vals[name] = res.accepted
         steps["validate"] += time.perf_counter() - t
         t = time.perf_counter()

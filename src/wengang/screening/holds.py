@@ -37,6 +37,7 @@ from wengang.screening.schemas import ALL_TABLES
 
 PAYABLE = ("eligible", "needs_decision")
 HELD_KEYS_SCHEMA = pl.Schema({"table": pl.String, "source_row": pl.Int64, "code": pl.String})
+_NO_KEYS = pl.Schema({"_key": pl.String, "_reason": pl.String})  # (unit, why it is held)
 # short names for the reasons (the schemas' Chinese titles are long)
 LABELS = {
     "units": "单位登记信息",
@@ -174,14 +175,21 @@ def resolve(
 def branches_of_quarantined(features_path: Path, registry_rows: pl.DataFrame) -> pl.DataFrame:
     """(credit_code, reason) of the branches whose legal entity's registry row was quarantined: a branch takes
     its legal entity's size class, which is unknown now (its own class may be smaller, its refund higher)."""
-    empty = pl.DataFrame(schema={"_key": pl.String, "_reason": pl.String})
     if registry_rows.height == 0 or not features_path.exists():
+        return pl.DataFrame(schema=_NO_KEYS)
+    return branches_of_quarantined_in(pl.scan_parquet(features_path), registry_rows)
+
+
+def branches_of_quarantined_in(features: pl.LazyFrame | pl.DataFrame, registry_rows: pl.DataFrame) -> pl.DataFrame:
+    """:func:`branches_of_quarantined` among ``features`` (a chunk of them: the one that has the branches)."""
+    empty = pl.DataFrame(schema=_NO_KEYS)
+    if registry_rows.height == 0:
         return empty
     parents = registry_rows.select(
         pl.col("code").map_elements(_normalise, return_dtype=pl.String).alias("_le"), "source_row"
     )
     branches = (
-        pl.scan_parquet(features_path)
+        features.lazy()
         .select("credit_code", "legal_entity_credit_code")
         .filter(pl.col("legal_entity_credit_code").is_not_null())
         .collect()
@@ -207,16 +215,18 @@ def apply_holds(
     kind: str,
     unscreened: pl.Series | None = None,
     extra: pl.DataFrame | None = None,
+    results: pl.LazyFrame | None = None,
 ) -> HoldReport:
     """Hold the payable results ``blocked`` may concern (see the module doc and :func:`resolve`), and those
     ``extra`` names ((_key, _reason) rows); rewrites ``results_path``, streamed: the file is never held whole
-    in memory (10 M units with every reading open: GBs of outcome texts)."""
+    in memory (10 M units with every reading open: GBs of outcome texts). ``results``: the file's rows as
+    they are to be held, where not as written (:meth:`ChunkHolds.finish`)."""
     if (blocked.height == 0 and (extra is None or extra.height == 0)) or not results_path.exists():
         return HoldReport()
     subjects = pl.scan_parquet(results_path).select(key_column).collect().get_column(key_column)
     held, report = _holds(
-        pl.scan_parquet(results_path), subjects, blocked, key_column=key_column, kind=kind, unscreened=unscreened,
-        extra=extra,
+        pl.scan_parquet(results_path) if results is None else results, subjects, blocked, key_column=key_column,
+        kind=kind, unscreened=unscreened, extra=extra,
     )  # fmt: skip
     tmp = results_path.with_suffix(".holding.parquet")
     held.drop("_new").sink_parquet(tmp, **PARQUET_OPTIONS)
@@ -260,27 +270,152 @@ def _holds(
     report = HoldReport()
     keys, hold_all, notes = resolve(blocked, subjects.cast(pl.String).drop_nulls(), kind, unscreened)
     if extra is not None and extra.height:
-        keys = pl.concat([keys, extra]).group_by("_key", maintain_order=True).agg(pl.col("_reason").str.join("；"))
-        notes.append(f"单位登记信息有误被隔离的独立法人，其 {extra.height} 个分支机构暂缓发放")
+        keys = _with_branches(keys, extra)
+        notes.append(_branch_note(extra))
+    report.hold_all = bool(hold_all)
+    report.notes = notes + hold_all
+    held = _hold(results, keys, "；".join(hold_all) if hold_all else None, key_column)
+    return held.drop("_reason", strict=False), report
+
+
+def _with_branches(keys: pl.DataFrame, extra: pl.DataFrame) -> pl.DataFrame:
+    return pl.concat([keys, extra]).group_by("_key", maintain_order=True).agg(pl.col("_reason").str.join("；"))
+
+
+def _branch_note(extra: pl.DataFrame) -> str:
+    return f"单位登记信息有误被隔离的独立法人，其 {extra.height} 个分支机构暂缓发放"
+
+
+def _hold(results: pl.LazyFrame, keys: pl.DataFrame, hold_all: str | None, key_column: str) -> pl.LazyFrame:
+    """The payable ``results`` that ``keys`` ((_key, _reason)) name held, or all of them (``hold_all``: the
+    reason); ``_new``: held by this step, ``_reason`` (from keys): what was added."""
     payable = pl.col("status").cast(pl.String).is_in(PAYABLE)
-    if hold_all:
-        add = pl.lit("；".join(hold_all))
+    if hold_all is not None:
+        add = pl.lit(hold_all)
     else:
         results = results.join(
             keys.lazy().rename({"_key": key_column}), on=key_column, how="left", maintain_order="left"
         )
         add = pl.col("_reason")
     new = (payable & add.is_not_null()).fill_null(False)
-    results = results.with_columns(new.alias("_new")).with_columns(
+    return results.with_columns(new.alias("_new")).with_columns(
         pl.when(pl.col("_new"))
         .then(pl.concat_str([pl.col("payment_hold_reason"), add], separator="；", ignore_nulls=True))
         .otherwise(pl.col("payment_hold_reason"))
         .alias("payment_hold_reason"),
         (pl.col("payment_hold").fill_null(False) | pl.col("_new")).alias("payment_hold"),
     )
-    report.hold_all = bool(hold_all)
-    report.notes = notes + hold_all
-    return results.drop("_reason", strict=False), report
+
+
+class ChunkHolds:
+    """The holds of a partitioned run applied to each chunk of results while it is in memory, so that
+    ``results.parquet`` is written once (10 M units with every reading open: :func:`apply_holds` rewrote GBs
+    of outcome texts, ~7 s).
+
+    Exact for a quarantined row whose code is valid and written as its partition key (``features``): it holds
+    that one unit, which is in the row's hash partition, so the row has been :meth:`add`-ed (its partition
+    validated) before the unit's chunk is decided; branches, held also for a quarantined legal entity
+    (:func:`branches_of_quarantined`), come in the last chunk, after every partition. A row with an invalid or
+    missing code may concern units of any chunk: :meth:`finish` then rewrites the file as :func:`apply_holds`
+    does, taking off first what the chunks added.
+    """
+
+    def __init__(self, *, key_column: str = "credit_code", kind: str = "credit_code"):
+        self.key_column, self.kind = key_column, kind
+        self._pending: list[pl.DataFrame] = []  # rows added since the last chunk (one partition's)
+        self._keys = pl.DataFrame(schema=_NO_KEYS)  # (_key, _reason) of the partitions validated so far
+        self._applied: list[pl.DataFrame] = []  # (_key, _reason): what the chunks added to payment_hold_reason
+        self._held = 0
+        self._amount_fen = 0
+
+    def _valid_and_local(self, blocked: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
+        """Which rows of ``blocked`` have a valid code; which of those are in their unit's partition (the code
+        as written is its partition key: not so for, say, a tab inside it, which only holds normalise away)."""
+        from wengang.screening.features import _partition_key
+
+        code = blocked.select(_normalised("code")).get_column("code")
+        valid_codes = pl.Series([c for c in code.unique() if c and _valid(c, self.kind)], dtype=pl.String)
+        valid = code.is_in(valid_codes.implode())
+        same = blocked.select((_partition_key("code") == code).fill_null(False)).to_series()
+        return valid, valid & same
+
+    def add(self, blocked: pl.DataFrame) -> None:
+        """Quarantined rows (table, source_row, code) of the partition being validated (registry rows
+        excepted), in the order :meth:`finish` will be given them."""
+        local = blocked.filter(self._valid_and_local(blocked)[1])
+        if local.height:
+            self._pending.append(local)
+
+    def apply(self, results: pl.DataFrame, extra: pl.DataFrame | None = None) -> pl.DataFrame:
+        """``results`` (one chunk) with the holds of its units' partitions; ``extra``: (_key, _reason) of
+        branches, for the chunk that has them (a code's rows are all in one partition: that partition's rows
+        give it its whole reason, in the order the whole run's rows would)."""
+        if self._pending:
+            keys, _, _ = resolve(pl.concat(self._pending), pl.Series([], dtype=pl.String), self.kind)
+            self._keys = pl.concat([self._keys, keys])
+            self._pending = []
+        keys = _with_branches(self._keys, extra) if extra is not None and extra.height else self._keys
+        if keys.height == 0:
+            return results
+        # only the columns the holds read or change: a join of the whole chunk would copy its texts (GBs)
+        needed = (self.key_column, "status", "amount_fen", "payment_hold", "payment_hold_reason")
+        frame = _hold(results.select(needed).lazy(), keys, None, self.key_column).collect()
+        new = frame.filter(pl.col("_new"))
+        self._held += new.height
+        self._amount_fen += int(new.get_column("amount_fen").cast(pl.Int128).sum() or 0)
+        self._applied.append(new.select(pl.col(self.key_column).cast(pl.String).alias("_key"), "_reason"))
+        return results.with_columns(frame.get_column("payment_hold_reason"), frame.get_column("payment_hold"))
+
+    def finish(
+        self, results_path: Path, blocked: pl.DataFrame, *, unscreened: pl.Series | None = None,
+        extra: pl.DataFrame | None = None,
+    ) -> HoldReport:  # fmt: skip
+        """What :func:`apply_holds` reports (and does) for the run's quarantined rows ``blocked`` (those given
+        to :meth:`add`) and ``extra`` (those given to :meth:`apply`). The file is rewritten only if a row may
+        concern units the chunks could not know of."""
+        if blocked.height == 0 and (extra is None or extra.height == 0):
+            return HoldReport()
+        if self._chunks_did_all(blocked, unscreened):
+            _, hold_all, notes = resolve(blocked, pl.Series([], dtype=pl.String), self.kind, unscreened)
+            if extra is not None and extra.height:
+                notes.append(_branch_note(extra))
+            return HoldReport(notes=notes + hold_all, held=self._held, amount_fen=self._amount_fen)
+        # the file as it was before the chunks' holds (payment_hold stays set: those rows are held again below)
+        applied = (
+            pl.concat(self._applied).unique("_key", keep="first", maintain_order=True)
+            if self._applied
+            else pl.DataFrame(schema=_NO_KEYS)
+        )
+        cur, added = pl.col("payment_hold_reason"), pl.col("_applied")
+        before = (
+            pl.scan_parquet(results_path)
+            .join(
+                applied.lazy().rename({"_key": self.key_column, "_reason": "_applied"}), on=self.key_column,
+                how="left", maintain_order="left",
+            )  # fmt: skip
+            .with_columns(
+                pl.when(added.is_null())
+                .then(cur)
+                .when(cur == added)  # it had no reason before
+                .then(pl.lit(None, dtype=pl.String))
+                .otherwise(cur.str.head(cur.str.len_chars() - added.str.len_chars() - 1))  # "…；<added>"
+                .alias("payment_hold_reason")
+            )
+            .drop("_applied")
+        )
+        return apply_holds(
+            results_path, blocked, key_column=self.key_column, kind=self.kind, unscreened=unscreened, extra=extra,
+            results=before,
+        )  # fmt: skip
+
+    def _chunks_did_all(self, blocked: pl.DataFrame, unscreened: pl.Series | None) -> bool:
+        """Every row held its own unit in the chunks, or concerns no payment (:func:`resolve`: an invalid code
+        that a quarantined registry row has too — that unit was not screened)."""
+        known = pl.Series("code", unscreened if unscreened is not None else [], dtype=pl.String)
+        known = known.to_frame().select(_normalised("code")).get_column("code")
+        code = blocked.select(_normalised("code")).get_column("code")
+        valid, local = self._valid_and_local(blocked)
+        return bool((local | (~valid & code.is_in(known.implode()))).all())
 
 
 def _count_held(held: pl.LazyFrame, report: HoldReport) -> None:

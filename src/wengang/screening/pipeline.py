@@ -25,9 +25,11 @@ from wengang.inputs import os_error
 from wengang.progress import step
 from wengang.screening.holds import (
     HELD_KEYS_SCHEMA,
+    ChunkHolds,
     HoldReport,
     apply_holds,
     branches_of_quarantined,
+    branches_of_quarantined_in,
     hold_results,
 )
 from wengang.screening.ingest import IngestError, RawTable, read_table
@@ -303,6 +305,16 @@ def run_screening(
         # one partition: the results are in memory anyway, so the holds are applied there and the file is
         # written once (not written, read back and rewritten: a third of the run at 1 M units)
         in_memory: list[pl.DataFrame] | None = [] if parts == 1 and not strict else None
+        # several partitions: each chunk's results are held while in memory where that is exact, and
+        # results.parquet is written once (screening.holds.ChunkHolds)
+        chunk_holds = ChunkHolds() if in_memory is None and not strict else None
+        registry_held = [pl.DataFrame(schema=HELD_KEYS_SCHEMA)]  # quarantined registry rows: their branches are held
+        branch_holds: list[pl.DataFrame] = []
+
+        def on_held(keys: pl.DataFrame) -> None:
+            assert chunk_holds is not None
+            registry_held.append(keys.filter(pl.col("table") == "units"))
+            chunk_holds.add(keys.filter(pl.col("table") != "units"))
         with (
             step(f"筛查 第2步/共3步 校验、隔离、生成特征并判定（{parts} 个分区）", total=n_monthly,
                  unit="行缴费记录", enabled=show) as s,
@@ -314,8 +326,12 @@ def run_screening(
                 frame = decide(chunk).collect()
                 if in_memory is not None:
                     in_memory.append(frame)
-                else:
-                    results_out.write(frame)
+                    return
+                if chunk_holds is not None:
+                    # branches come in the last chunk, after every partition: their legal entities are all known
+                    branch_holds.append(branches_of_quarantined_in(chunk, pl.concat(registry_held)))
+                    frame = chunk_holds.apply(frame, branch_holds[-1])
+                results_out.write(frame)
 
             run = derive_features_partitioned(
                 raws["units"],
@@ -329,6 +345,7 @@ def run_screening(
                 with_provenance=True,
                 latest_month=latest,
                 on_chunk=None if strict else on_chunk,
+                on_held=None if chunk_holds is None else on_held,
                 progress=s,
             )
             reports = list(run.reports.values())
@@ -341,17 +358,24 @@ def run_screening(
         # holds the payments it may concern
         keys = run.held_keys if run.held_keys is not None else pl.DataFrame(schema=HELD_KEYS_SCHEMA)
         registry = pl.col("table") == "units"  # registry rows quarantined: units not screened at all
-        hold_args: dict[str, Any] = dict(
-            key_column="credit_code", kind="credit_code", unscreened=keys.filter(registry).get_column("code"),
-            extra=branches_of_quarantined(run.features_path, keys.filter(registry)),
-        )  # fmt: skip
-        if in_memory is not None:
-            results, holds = hold_results(pl.concat(in_memory), keys.filter(~registry), **hold_args)
-            in_memory.clear()
-            results.write_parquet(out / "results.parquet", **PARQUET_OPTIONS)
-            del results
+        unscreened = keys.filter(registry).get_column("code")
+        if chunk_holds is not None:  # held chunk by chunk; the file is rewritten only if that could not do all
+            extra = pl.concat(branch_holds) if branch_holds else None
+            holds = chunk_holds.finish(
+                out / "results.parquet", keys.filter(~registry), unscreened=unscreened, extra=extra
+            )
         else:
-            holds = apply_holds(out / "results.parquet", keys.filter(~registry), **hold_args)
+            hold_args: dict[str, Any] = dict(
+                key_column="credit_code", kind="credit_code", unscreened=unscreened,
+                extra=branches_of_quarantined(run.features_path, keys.filter(registry)),
+            )  # fmt: skip
+            if in_memory is not None:
+                results, holds = hold_results(pl.concat(in_memory), keys.filter(~registry), **hold_args)
+                in_memory.clear()
+                results.write_parquet(out / "results.parquet", **PARQUET_OPTIONS)
+                del results
+            else:
+                holds = apply_holds(out / "results.parquet", keys.filter(~registry), **hold_args)
         decided = run.steps["chunks"] + time.perf_counter() - t1
         seconds["校验与特征"] = time.perf_counter() - t0 - seconds["读取"] - decided
         if parts > 1:
