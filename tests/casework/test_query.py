@@ -89,7 +89,7 @@ def test_times_are_shown_in_beijing_time():
     assert local_time("2026-12-04T13:35:10.123456+00:00") == "2026-12-04 21:35:10"
     assert local_time("2026-12-04T16:00:00.000000+00:00") == "2026-12-05 00:00:00"
     assert local_time(None) == "—"
-    # the one date reader of the input layer: the forms facts accept (docs/decisions.md §99)
+    # the one date reader of the input layer: the forms facts accept (docs/decisions.md §39)
     assert parse_day("2026/12/04", "--date-from") == parse_day("2026年12月4日", "--date-from") == date(2026, 12, 4)
     with pytest.raises(LedgerError, match="YYYY-MM-DD"):
         parse_day("2026/13/04", "--date-from")
