@@ -481,7 +481,7 @@ def finalise(lf: pl.LazyFrame, *, with_provenance: bool = False) -> pl.LazyFrame
 # partitioned path
 
 
-def _partition_key(column: str) -> pl.Expr:
+def partition_key(column: str) -> pl.Expr:
     """The text a unit's partition is hashed from: its code normalised, so spellings agree. An 18-byte value
     is only upper-cased (Polars then skips the full normalisation for it, three times faster on 10^8 rows):
     if it had a space or hyphen it normalises to fewer than 18 characters, an invalid code that is
@@ -491,10 +491,10 @@ def _partition_key(column: str) -> pl.Expr:
 
 
 def partition_expr(column: str, partitions: int, *, as_written: bool = False) -> pl.Expr:
-    """Stable partition number of a credit-code column: the hash of :func:`_partition_key`. ``as_written``:
+    """Stable partition number of a credit-code column: the hash of :func:`partition_key`. ``as_written``:
     every value is known to be its own key (:func:`codes_as_written_are_keys`), so the value is hashed as it
     is — the same numbers, without upper-casing 10^8 codes once per partition."""
-    key = pl.col(column) if as_written else _partition_key(column)
+    key = pl.col(column) if as_written else partition_key(column)
     return key.hash(seed=0x5747) % partitions
 
 
@@ -503,7 +503,7 @@ def codes_as_written_are_keys(raw: RawTable, column: str) -> bool:
     :func:`partition_expr` may hash the values as written. One pass over the column."""
     if raw.frame.collect_schema().get(column) != pl.String:
         return False
-    odd = _partition_key(column).ne_missing(pl.col(column)).any()
+    odd = partition_key(column).ne_missing(pl.col(column)).any()
     return not raw.frame.select(odd).collect(engine="streaming").item()
 
 

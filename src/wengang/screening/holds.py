@@ -331,12 +331,12 @@ class ChunkHolds:
     def _valid_and_local(self, blocked: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
         """Which rows of ``blocked`` have a valid code; which of those are in their unit's partition (the code
         as written is its partition key: not so for, say, a tab inside it, which only holds normalise away)."""
-        from wengang.screening.features import _partition_key
+        from wengang.screening.features import partition_key
 
         code = blocked.select(_normalised("code")).get_column("code")
         valid_codes = pl.Series([c for c in code.unique() if c and _valid(c, self.kind)], dtype=pl.String)
         valid = code.is_in(valid_codes.implode())
-        same = blocked.select((_partition_key("code") == code).fill_null(False)).to_series()
+        same = blocked.select((partition_key("code") == code).fill_null(False)).to_series()
         return valid, valid & same
 
     def add(self, blocked: pl.DataFrame) -> None:

@@ -240,7 +240,7 @@ def run_screening(
     t0 = time.perf_counter()
     show = progress  # steps over a second show progress on stderr (wengang.progress)
     plans: dict[int, Any] = {}  # every plan used, by identity (chunks of other regions may add plans)
-    in_memory_results: pl.DataFrame | None = None  # a facts table's results, kept for the summary
+    in_memory_results: pl.DataFrame | None = None  # the results when they were in memory: kept for the summary
 
     def decide(facts: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame:
         # (a table in memory is given as such: screen_facts reads its null counts and compiles the rules
@@ -370,10 +370,10 @@ def run_screening(
                 extra=branches_of_quarantined(run.features_path, keys.filter(registry)),
             )  # fmt: skip
             if in_memory is not None:
-                results, holds = hold_results(pl.concat(in_memory), keys.filter(~registry), **hold_args)
+                # kept, like a facts table's, for the summary (not decoded again from results.parquet)
+                in_memory_results, holds = hold_results(pl.concat(in_memory), keys.filter(~registry), **hold_args)
                 in_memory.clear()
-                results.write_parquet(out / "results.parquet", **PARQUET_OPTIONS)
-                del results
+                in_memory_results.write_parquet(out / "results.parquet", **PARQUET_OPTIONS)
             else:
                 holds = apply_holds(out / "results.parquet", keys.filter(~registry), **hold_args)
         decided = run.steps["chunks"] + time.perf_counter() - t1
