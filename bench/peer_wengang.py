@@ -129,19 +129,27 @@ def _ours(name: str) -> bool:
 
 
 class _Project:
-    """Context in which `import wengang...` means the project (at SRC), not bench/peer/wengang."""
+    """Context in which `import wengang...` means the project (at SRC), not bench/peer/wengang.
+
+    sys.modules is scanned only when it must be: on entry when the peer's package is loaded (our package is out of
+    sys.modules between calls, so a `wengang` there is the peer's; else there is nothing to move aside), on exit
+    when something was imported inside (else our modules are exactly those brought in). Scanning its ~1,500
+    entries twice per call cost 0.4 ms of the 8 ms `compute` it wraps."""
 
     modules: dict = {}
 
     def __enter__(self):
-        self.saved = {k: sys.modules.pop(k) for k in [k for k in sys.modules if _ours(k)]}
+        peer_loaded = "wengang" in sys.modules
+        self.saved = {k: sys.modules.pop(k) for k in [k for k in sys.modules if _ours(k)]} if peer_loaded else {}
         sys.modules.update(_Project.modules)
+        self.size = len(sys.modules)
         sys.path.insert(0, SRC)
         return self
 
     def __exit__(self, *exc):
         sys.path.remove(SRC)
-        _Project.modules = {k: sys.modules.pop(k) for k in [k for k in sys.modules if _ours(k)]}
+        names = list(_Project.modules) if len(sys.modules) == self.size else [k for k in sys.modules if _ours(k)]
+        _Project.modules = {k: m for k in names if (m := sys.modules.pop(k, None)) is not None}
         sys.modules.update(self.saved)
         return False
 
