@@ -97,6 +97,27 @@ def compile_stages(
     The result is the same row for row as without, on a table that keeps that promise.
     Returns the stages and the temporary column names to drop afterwards.
     """
+    # Compiled twice: a sub-expression staged as a shared column (SharedNodes) because the rule tree reuses it may,
+    # once the readings and the policy have chosen their branches, be read by one expression only. Staged, it
+    # cost a column and a step of its own (the 1 M peer table: three steps for one amount); the second pass
+    # writes such a node where it is read. Compiling is milliseconds and a plan is kept per policy and shape.
+    args = (ruleset, resolution, settings, fixed, columns, literals, tuple(non_null))
+    plan, shared = _compile_stages(*args, inline=frozenset())
+    once = shared.read_once([*(e for level in plan.shared for e in level), *plan.variants])
+    return _compile_stages(*args, inline=once)[0] if once else plan
+
+
+def _compile_stages(
+    ruleset: Ruleset,
+    resolution: Any,
+    settings: Mapping[str, Any] | None,
+    fixed: Mapping[str, str] | None,
+    columns: list[str] | None,
+    literals: Mapping[str, Any] | None,
+    non_null: Iterable[str],
+    *,
+    inline: frozenset[tuple[Any, ...]],
+) -> tuple[Plan, SharedNodes]:
     fixed = dict(fixed or {})
     absent = {} if columns is None else {m: _default_literal(ruleset, m) for m in ruleset.facts.model_fields if m not in columns}
     absent.update({name: literal(getattr(v, "value", v)) for name, v in (literals or {}).items()})
@@ -110,7 +131,7 @@ def compile_stages(
     stage1: list[pl.Expr] = []
     # what the checks and the amount share is computed once per row, as columns before stage 1
     roots = [c.expr for c in checks] + ([ruleset.amount] if ruleset.amount is not None else [])
-    shared = SharedNodes(roots, params)
+    shared = SharedNodes(roots, params, inline=inline)
 
     def variants(key: str, expr: Any) -> dict[str, str]:
         """Compile ``expr`` once per combination of its own switches; map full-combo tag -> column."""
@@ -286,10 +307,11 @@ def compile_stages(
         return Tail(rest, full, temp)
 
     temps.extend(shared.names)
-    return Plan(
+    plan = Plan(
         stage1, stage2_first, len(combos) > 1, any_diff, live_mask, single, temps,
         functools.lru_cache(maxsize=None)(tail), shared.levels, bounded_facts(ruleset, params), final,
     )  # fmt: skip
+    return plan, shared
 
 
 @dataclass

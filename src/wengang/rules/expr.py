@@ -1160,9 +1160,16 @@ class SharedNodes:
     (the compiler still folds them).
     """
 
-    def __init__(self, roots: Iterable[Expr], params: Mapping[str, Any], prefix: str = "__shared"):
+    def __init__(
+        self,
+        roots: Iterable[Expr],
+        params: Mapping[str, Any],
+        prefix: str = "__shared",
+        inline: frozenset[tuple[Any, ...]] = frozenset(),
+    ):
         self.params = params
         self.prefix = prefix
+        self.inline = inline  # keys (see ``_key``) compiled where they are read: ``read_once`` of an earlier pass
         parents: dict[int, set[int]] = {}
         twice: set[int] = set()
         for root in roots:
@@ -1194,6 +1201,8 @@ class SharedNodes:
         if id(node) not in self.candidates or isinstance(node, (Lit, Fact, Param, Setting)):
             return node._polars(ctx)
         key = self._key(node, ctx.readings)
+        if key in self.inline:  # read by one expression only: written there (what it reads is noted as read)
+            return node._polars(ctx)
         hit = self._columns.get(key)
         if hit is not None:
             self._reads(hit[1])
@@ -1215,3 +1224,12 @@ class SharedNodes:
         self._columns[key] = (name, level, is_never_null(e))
         self._reads(level)
         return never_null(pl.col(name)) if is_never_null(e) else pl.col(name)
+
+    def read_once(self, exprs: Iterable[pl.Expr]) -> frozenset[tuple[Any, ...]]:
+        """The keys of the staged columns that ``exprs`` (every expression compiled with these nodes) read at
+        one place only: compiled again with ``inline`` set to them, each is computed where it is read instead."""
+        reads: dict[str, int] = {}
+        for e in exprs:
+            for name in e.meta.root_names():
+                reads[name] = reads.get(name, 0) + 1
+        return frozenset(key for key, (name, _, _) in self._columns.items() if reads.get(name, 0) == 1)
