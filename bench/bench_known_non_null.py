@@ -58,11 +58,12 @@ def peer(runs: int, n: int) -> dict[str, Any]:
 def decide(runs: int, features: str, fixed: bool) -> dict[str, Any]:
     import polars as pl
 
-    import wengang.programs  # noqa: F401
+    import wengang.programs
     from wengang.rules import interpretations
     from wengang.screening.evaluate import RESULT_COLUMNS, screen_facts
     from wengang.screening.pipeline import RESULT_ID_COLUMNS
 
+    wengang.programs.load_all()  # the programs register their switches when loaded: else --fixed fixed nothing
     feats = pl.read_parquet(features)
     knows = "non_null" in screen_facts.__code__.co_varnames
     readings = {k: v for k, v in interpretations.defaults().items() if k.startswith("fanhuan.")} if fixed else None
