@@ -43,3 +43,18 @@ def test_the_operators_setting_wins() -> None:
 def test_a_memory_limit_keeps_polars_prompt_return() -> None:
     assert probe("screen", "--memory-limit", "2") == ("False", "")
     assert probe("screen", "--memory-limit=2") == ("False", "")
+
+
+def test_jemalloc_accepts_the_setting() -> None:
+    # a misspelt option is ignored with only a warning on stderr: the setting would silently do nothing
+    run = subprocess.run(
+        [sys.executable, "-c", "import polars as pl; print(pl.Series(range(3_000_000)).sum())"],
+        capture_output=True, text=True, env={**os.environ, ENV: KEEP_FREED},
+    )
+    assert run.returncode == 0, run.stderr
+    assert "jemalloc" not in run.stderr, run.stderr
+    bad = subprocess.run(
+        [sys.executable, "-c", "import polars as pl; print(pl.Series(range(3)).sum())"],
+        capture_output=True, text=True, env={**os.environ, ENV: KEEP_FREED + ",no_such_option:1"},
+    )
+    assert "Invalid conf pair" in bad.stderr  # the check above can fail

@@ -4,6 +4,7 @@ import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 
 from wengang.facts.identifiers import make_credit_code
 from wengang.screening.ingest import read_table
@@ -180,3 +181,21 @@ def test_headcount_pairs_repeat_only_within_a_code_run(tmp_path: Path):
     res = validate_table(read_table(in_runs, "headcount"), key_out="__k", shared={})
     dup = res.quarantine.filter(pl.col("reason_en").str.contains("duplicate key"))["source_row"].to_list()
     assert dup == [6, 8] and res.report.accepted == 6
+
+
+@pytest.mark.parametrize("bad_rows", [True, False])
+def test_lazy_accepted_rows_keep_only_what_they_read(tmp_path: Path, bad_rows: bool):
+    # validate_table(lazy=True) hands back a plan over the validated rows, kept until the caller aggregates: it
+    # must give the eager result, and hold neither the raw values nor the flags (10^7 rows of them, s23-mem)
+    rows = ROWS if bad_rows else [r for i, r in enumerate(ROWS) if i in (0, 7)]
+    p = _write(tmp_path, rows)
+    kw = dict(key_out="__k", month_index_out="__mi", without=("credit_code", "month"))
+    eager = validate_table(read_table(p, "contributions"), **kw)
+    lazy = validate_table(read_table(p, "contributions"), lazy=True, **kw)
+    assert isinstance(lazy.accepted, pl.LazyFrame)
+    assert_frame_equal(lazy.accepted.collect(), eager.accepted)
+    assert_frame_equal(lazy.quarantine, eager.quarantine)
+    assert lazy.report == eager.report
+    plan = lazy.accepted.explain(optimized=False)
+    for held in ("__raw__", "source_row", "__f", "__di__"):
+        assert held not in plan, plan

@@ -680,6 +680,9 @@ def derive_features_partitioned(
             for name in others:
                 results[name] = validate(name)
             results["contributions"] = monthly.result()
+            # a finished future keeps its result: the raw monthly rows (and the validated ones) would stay in
+            # memory through the features below
+            del read, monthly
         months = results["contributions"].months.get("month", pl.Series("month", [], dtype=pl.String))
         for name in tables:  # merged in table order: reports and quarantine do not depend on timing
             res = results.pop(name)

@@ -726,6 +726,7 @@ def validate_table(
     raw_cols = [c for c in in_schema.names() if c != "source_row"]
     # raw values are only needed for bad rows; keep them (cheap for typed inputs: the buffers are shared)
     df = lf.select([*keep, *[pl.col(c).alias(f"__raw__{c}") for c in raw_cols]]).collect(engine="streaming")
+    del lf  # the plan holds the table as read and the per-value columns
 
     typed = [pl.col(_p(c.name)).cast(c.dtype).alias(c.name) for c in sch.columns if c.name not in without]
     if int_out:
@@ -733,11 +734,19 @@ def validate_table(
     if mi_out:
         typed.append(pl.col(mi_out).alias(month_index_out))
     n_bad = int(df.get_column("__bad").sum())
+    rows_in = df.height
+    # few bad rows: gather them by position (a filter would still walk every column of every row)
+    bad = df.gather(df.get_column("__bad").arg_true()) if n_bad else df.clear()
+    if lazy:
+        # the good rows are kept, unread, until the caller aggregates them: only the columns they are read from
+        # (not the raw values, flags and per-value numbers, which the bad rows above have taken). Indexing
+        # shares the columns; a select (a query plan) took seconds here, copying them
+        read = [n for e in typed for n in e.meta.root_names()] + (["__bad"] if n_bad else [])
+        df = df[list(dict.fromkeys(read))]
     accepted_plan = df.lazy().filter(~pl.col("__bad")).select(typed) if n_bad else df.lazy().select(typed)
     # lazily: a caller that aggregates at once reads the good rows without a copy of every column
     accepted = accepted_plan if lazy else accepted_plan.collect()
-    # few bad rows: gather them by position (a filter would still walk every column of every row)
-    bad = df.gather(df.get_column("__bad").arg_true()) if n_bad else df.clear()
+    del df, accepted_plan
     for name, (table, later) in lookups.items():
         bad = bad.with_columns(table.get_column(c).gather(bad.get_column(f"__di__{name}")) for c in later)
     bad = bad.with_columns(ch.flag.alias(f"__f{i}") for i, ch in enumerate(checks) if ch.deferred)
@@ -755,7 +764,7 @@ def validate_table(
                     key = key if generic not in key else f"{ch.field}: {generic}"
                 by_reason[key] += n
     report = ValidationReport(
-        sch.name, raw.source_file, df.height, df.height - n_bad, quarantine.height, dict(by_reason), list(raw.notes)
+        sch.name, raw.source_file, rows_in, rows_in - n_bad, quarantine.height, dict(by_reason), list(raw.notes)
     )
     if strict and quarantine.height:
         raise ValidationFailed(report, quarantine.row(0, named=True))
