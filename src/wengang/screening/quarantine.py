@@ -31,7 +31,13 @@ from datetime import date
 import polars as pl
 
 from wengang.documents.masking import mask_loose_expr, mask_text_series
-from wengang.facts.identifiers import REASONS_EN, REASONS_ZH, credit_code_reasons, id_number_reasons
+from wengang.facts.identifiers import (
+    REASONS_EN,
+    REASONS_ZH,
+    credit_code_reasons,
+    credit_codes_written_normalised,
+    id_number_reasons,
+)
 from wengang.ingest import columns as C
 from wengang.ingest.columns import MAX_AMOUNT_FEN, MAX_COUNT  # noqa: F401 - the bounds, named where rows are checked
 from wengang.ingest.values import FEN
@@ -468,10 +474,17 @@ def validate_table(
             rc = f"__r__{name}"
 
             def build(d, v=v, c=c, dtype=dtype, name=name, kind=col.kind, rc=rc, req=col.required):
-                d = d.with_columns(v.alias(_p(name)), _missing(c, dtype).alias(f"__miss__{name}"))
-                if kind == "credit_code":
+                if kind == "credit_code" and dtype == pl.String and credit_codes_written_normalised(d, name):
+                    # the usual extract: codes as a code is written, so normalising would copy them unchanged
+                    d = d.with_columns(c.alias(_p(name)), pl.lit(False).alias(f"__miss__{name}"))
+                    d = credit_code_reasons(
+                        d, name, rc, expected_out=f"__x__{name}", normalised=_p(name), in_form=True
+                    )
+                elif kind == "credit_code":
+                    d = d.with_columns(v.alias(_p(name)), _missing(c, dtype).alias(f"__miss__{name}"))
                     d = credit_code_reasons(d, name, rc, expected_out=f"__x__{name}", normalised=_p(name))
                 else:
+                    d = d.with_columns(v.alias(_p(name)), _missing(c, dtype).alias(f"__miss__{name}"))
                     d = id_number_reasons(d, name, rc)
                 r = pl.col(rc)
                 idbad = (r.is_not_null() & (r != "empty")).fill_null(False)
