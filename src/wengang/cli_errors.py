@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -102,6 +102,22 @@ def _refusals() -> Iterator[None]:
 
 class WengangGroup(TyperGroup):
     """The root command: every subcommand runs inside it, so one place sees every usage error."""
+
+    # adds commands left out at start-up to the group; True when it added any (wengang.cli sets it)
+    late_commands: Callable[[WengangGroup], bool] | None = None
+
+    def _add_late(self) -> bool:
+        return WengangGroup.late_commands is not None and WengangGroup.late_commands(self)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and self._add_late():
+            command = super().get_command(ctx, cmd_name)
+        return command
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        self._add_late()
+        return super().list_commands(ctx)
 
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
         with _refusals():

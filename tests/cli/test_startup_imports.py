@@ -63,6 +63,8 @@ def test_help_loads_nothing_heavy(args: list[str]) -> None:
 NOT_FOR_FACTS = (
     "sqlalchemy", "alembic", "fastapi", "starlette", "uvicorn", "psycopg", "openpyxl", "xlsxwriter", "reportlab",
     "pyarrow", "wengang.casework.ledger", "wengang.web", "wengang.screening.features",
+    # nor the sub-apps' command modules: a root command runs without them (wengang.cli._plain_command)
+    "wengang.casework.cli", "wengang.policies.cli", "wengang.documents.cli", "wengang.risk.cli", "wengang.reports.cli",
 )
 
 
@@ -86,3 +88,31 @@ def test_screen_facts_loads_polars_and_the_rules_only(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "results.parquet").exists()  # the command ran, and screened
     assert pl.read_parquet(tmp_path / "out" / "results.parquet").height == 2
     assert loaded == ["polars", "wengang.programs", "wengang.programs.fanhuan", "wengang.rules.batch"]
+
+
+# a process whose own arguments name a root command leaves the sub-apps out at import; its app still has them
+LATE = """
+import json, sys
+sys.argv = ["wengang", "screen", "--help"]
+from typer.testing import CliRunner
+import wengang.cli as cli
+before = "wengang.casework.cli" in sys.modules
+runner = CliRunner()
+out = [runner.invoke(cli.app, args) for args in (["case", "--help"], ["--help"], ["screen", "--help"])]
+print("@@" + json.dumps([before, *[(r.exit_code, r.output) for r in out]]))
+"""
+
+
+def test_sub_apps_left_out_at_start_up_are_added_when_asked_for() -> None:
+    def run(code: str) -> list:
+        p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           env={**os.environ, "PYTHONPATH": SRC, "COLUMNS": "120"})  # fmt: skip
+        assert p.returncode == 0, p.stderr
+        return json.loads(p.stdout.rsplit("@@", 1)[1])
+
+    before, *late = run(LATE)
+    _, *mounted = run(LATE.replace('"screen", "--help"]\n', '"--help"]\n', 1))
+    assert before is False
+    assert late == mounted  # the same commands, help texts and exit codes as an app mounted at import
+    assert late[0][0] == 0 and "list" in late[0][1]
+    assert "case" in late[1][1] and "screen" in late[1][1]

@@ -9,6 +9,8 @@ from wengang.facts.identifiers import (
     InvalidIdentifier,
     check_credit_codes,
     check_id_numbers,
+    credit_code_reasons,
+    credit_codes_written_normalised,
     make_credit_code,
     region_codes,
     ric_check_character,
@@ -99,6 +101,27 @@ def test_vectorised_credit_codes_agree_with_scalar(codes):
         assert reason == _scalar_reason(validate_credit_code, code), code
         if code and code[0].isdigit() and reason is None:
             assert uscc.is_valid(code)
+
+
+in_form_codes = st.one_of(
+    st.text(st.sampled_from(list(USCC_ALPHABET)), min_size=18, max_size=18),  # mostly a bad format or check
+    st.text(st.sampled_from(list("0123456789")), min_size=18, max_size=18),  # mostly a bad check character
+    near_codes,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(in_form_codes, min_size=1, max_size=30))
+def test_codes_written_normalised_take_the_short_check_with_the_same_verdicts(codes):
+    # the screening reads codes already in their normal form without the empty/length/character tests
+    lf = pl.DataFrame({"c": codes}, schema={"c": pl.String}).lazy()
+    in_form = credit_codes_written_normalised(lf, "c")
+    assert in_form == all(len(c) == 18 and set(c) <= set(USCC_ALPHABET) for c in codes)
+    if in_form:
+        full = credit_code_reasons(lf, "c", "r", expected_out="x").collect()
+        short = credit_code_reasons(lf, "c", "r", expected_out="x", normalised="c", in_form=True).collect()
+        assert short.equals(full)
+        assert short["r"].to_list() == [_scalar_reason(validate_credit_code, c) for c in codes]
 
 
 digits = st.text(st.sampled_from(list("0123456789")), min_size=17, max_size=17)

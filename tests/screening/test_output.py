@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from wengang.rules.batch import STATUS_DTYPE
@@ -71,3 +73,24 @@ def test_a_frame_with_other_columns_is_refused(tmp_path):
             out.write(_frame(2, 2))
             out.write(_frame(4, 2).drop("note"))
     assert not path.exists()
+
+
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["", "a", "b", "a;b", "b;a", "a;a", "c;", ";c", "b;c;a"])), max_size=60))
+def test_summary_counts_each_reason_of_each_unit(reasons):
+    from collections import Counter
+
+    from wengang.screening.output import summarise
+
+    n = len(reasons)
+    results = pl.DataFrame(
+        {
+            "credit_code": [str(i) for i in range(n)], "region_code": ["150502"] * n, "status": ["ineligible"] * n,
+            "amount_fen": [None] * n, "reasons": reasons,
+        },
+        schema={"credit_code": pl.String, "region_code": pl.String, "status": pl.String, "amount_fen": pl.Int64,
+                "reasons": pl.String},
+    )  # fmt: skip
+    counts = Counter(c for r in reasons if r for c in r.split(";") if c)
+    want = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    got = summarise(results.lazy(), {"a": "甲"}).by_reason
+    assert got == [(c, {"a": "甲"}.get(c, c), k) for c, k in want]

@@ -199,3 +199,72 @@ def test_lazy_accepted_rows_keep_only_what_they_read(tmp_path: Path, bad_rows: b
     plan = lazy.accepted.explain(optimized=False)
     for held in ("__raw__", "source_row", "__f", "__di__"):
         assert held not in plan, plan
+
+# a value read once per distinct value (few values: size classes, region codes, 是/否) must read, check and
+# quarantine as row by row does — with faulty values (the row-wise expressions then stand) or without
+_cell = st.one_of(
+    st.none(),
+    st.sampled_from(["", " ", "enterprise", "ENTERPRISE", "individual_business", "个体工商户", "bogus", " law_firm "]),
+)
+_region = st.one_of(st.none(), st.sampled_from(["150502", " 150502", "110101", "15050", "", "１５０５０２"]))
+_yesno = st.one_of(st.none(), st.sampled_from(["是", "否", "yes", "N", "", "maybe", "TRUE"]))
+
+
+@given(
+    st.lists(st.tuples(_cell, _region, _yesno, st.sampled_from(["甲", "乙 ", "", None])), min_size=1, max_size=10),
+    st.integers(1, 6),
+    st.booleans(),
+)
+def test_values_read_once_per_distinct_value_agree_with_row_by_row(tmp_path_factory, rows, repeat, allowed):
+    import wengang.screening.quarantine as Q
+
+    rows = rows * repeat  # values repeat (read by value) or not (row by row)
+    p = tmp_path_factory.mktemp("by_value") / "u.csv"
+    codes = [make_credit_code("91", "150502", f"MA{i:07d}") for i in range(len(rows))]
+    pl.DataFrame(
+        {
+            "credit_code": codes,
+            "name": [r[3] for r in rows],
+            "region_code": [r[1] for r in rows],
+            "org_type": [r[0] for r in rows],
+            "is_dispatch_firm": [r[2] for r in rows],
+        }
+    ).write_csv(p)
+    regions = {"150502"} if allowed else None
+
+    def run():
+        res = validate_table(read_table(p, "units"), allowed_regions=regions)
+        return res.accepted, res.quarantine, res.report
+
+    by_value = run()
+    saved = Q._BY_VALUE_KINDS
+    Q._BY_VALUE_KINDS = ()
+    try:
+        row_wise = run()
+    finally:
+        Q._BY_VALUE_KINDS = saved
+    assert by_value[0].equals(row_wise[0])
+    assert by_value[1].equals(row_wise[1])
+    assert by_value[2] == row_wise[2]
+
+
+def test_a_column_of_few_sound_values_is_read_by_value(tmp_path: Path, monkeypatch):
+    import wengang.screening.quarantine as Q
+
+    p = tmp_path / "u.parquet"
+    n = 400
+    pl.DataFrame(
+        {
+            "credit_code": [make_credit_code("91", "150502", f"MA{i:07d}") for i in range(n)],
+            "name": [f"单位{i}" for i in range(n)],
+            "region_code": ["150502"] * n,
+            "org_type": ["enterprise", "个体工商户"] * (n // 2),
+        }
+    ).write_parquet(p)
+    seen = []
+    real = Q._by_value
+    monkeypatch.setattr(Q, "_by_value", lambda d, *a: seen.append(d.name) or real(d, *a))
+    res = validate_table(read_table(p, "units"))
+    assert sorted(seen) == ["org_type", "region_code"]  # the names are all distinct: read row by row
+    assert res.accepted["org_type"].to_list() == ["enterprise", "individual_business"] * (n // 2)
+    assert res.accepted["region_code"].unique().to_list() == ["150502"]

@@ -200,14 +200,31 @@ def _uscc_value(arr: pl.Expr, i: int, weight: int = 1) -> pl.Expr:
     return pl.lit(_uscc_values_table(weight)).gather(arr.arr.get(i).cast(pl.UInt32))
 
 
+_IN_ALPHABET = f"^[{USCC_ALPHABET}]{{18}}$"
+
+
+def credit_codes_written_normalised(lf: pl.LazyFrame, column: str) -> bool:
+    """Every value of text column ``column`` is 18 characters of the code alphabet (none missing, no space,
+    hyphen or lower case): :func:`credit_code_normalised` leaves each as it is, and only the positions and the
+    check character are left to check (``credit_code_reasons(normalised=column, in_form=True)``)."""
+    return bool(lf.select(pl.col(column).str.contains(_IN_ALPHABET).fill_null(False).all()).collect().item())
+
+
 def credit_code_reasons(
-    lf: pl.LazyFrame, column: str, out: str, expected_out: str | None = None, normalised: str | None = None
+    lf: pl.LazyFrame,
+    column: str,
+    out: str,
+    expected_out: str | None = None,
+    normalised: str | None = None,
+    in_form: bool = False,
 ) -> pl.LazyFrame:
     """Add column ``out``: reason code for ``column`` (``null`` when valid). Staged so each step is computed once.
 
     With ``expected_out``, also add the check character the first 17 characters call for (where they are
     well-formed), so a message can say "expected X, got Y" like the scalar check. ``normalised``: a column
     already holding :func:`credit_code_normalised` of ``column`` (empty values may be null there).
+    ``in_form``: :func:`credit_codes_written_normalised` holds for ``column`` — no value can be empty, of
+    another length or with another character, so those tests (a pass over every code each) are not made.
     """
     n = f"{_T}n"
     norm = pl.col(normalised).fill_null("") if normalised else credit_code_normalised(column)
@@ -216,19 +233,19 @@ def credit_code_reasons(
     total = pl.sum_horizontal([_uscc_value(pl.col(b), i, w) for i, w in enumerate(USCC_WEIGHTS)])
     lf = lf.with_columns(((31 - total % 31) % 31).alias(f"{_T}exp"))
     raw = pl.col(column)
-    reason = (
-        pl.when(raw.is_null() | (raw.str.strip_chars() == ""))
-        .then(pl.lit("empty"))
-        .when(pl.col(n).str.len_chars() != 18)
-        .then(pl.lit("length"))
-        .when(~pl.col(n).str.contains(f"^[{USCC_ALPHABET}]{{18}}$"))
-        .then(pl.lit("character"))
-        .when(~pl.col(n).str.contains(r"^(?:[0-9]{8}|[ANY][0-9]{7})"))
-        .then(pl.lit("format"))
-        .when(_uscc_value(pl.col(b), 17) != pl.col(f"{_T}exp"))
-        .then(pl.lit("check"))
-        .otherwise(None)
-    )
+    tests = [] if in_form else [
+        (raw.is_null() | (raw.str.strip_chars() == ""), "empty"),
+        (pl.col(n).str.len_chars() != 18, "length"),
+        (~pl.col(n).str.contains(_IN_ALPHABET), "character"),
+    ]
+    tests += [
+        (~pl.col(n).str.contains(r"^(?:[0-9]{8}|[ANY][0-9]{7})"), "format"),
+        (_uscc_value(pl.col(b), 17) != pl.col(f"{_T}exp"), "check"),
+    ]
+    reason = pl.when(tests[0][0]).then(pl.lit(tests[0][1]))
+    for test, code in tests[1:]:
+        reason = reason.when(test).then(pl.lit(code))
+    reason = reason.otherwise(None)
     lf = lf.with_columns(reason.alias(out))
     if expected_out:
         alphabet = dict(enumerate(USCC_ALPHABET))

@@ -67,11 +67,14 @@ def summarise(results: pl.LazyFrame, reason_text: dict[str, str], region_column:
     amount = pl.col("amount_fen").cast(pl.Int128).fill_null(0)
     queries = [
         results.group_by("status").agg(pl.len().alias("n"), amount.sum().alias("a")).sort("status"),
-        results.select(pl.col("reasons").str.split(";").alias("code"))
+        # a few dozen distinct reason lists: counted first, then split (not a split of every unit's text)
+        results.group_by("reasons")
+        .agg(pl.len().alias("n"))
+        .select(pl.col("reasons").str.split(";").alias("code"), "n")
         .explode("code")
         .filter(pl.col("code").is_not_null() & (pl.col("code") != ""))
         .group_by("code")
-        .agg(pl.len().alias("n"))
+        .agg(pl.col("n").sum().cast(pl.get_index_type()))
         .sort("n", "code", descending=[True, False]),
         results.group_by(region_column)
         .agg(

@@ -31,7 +31,13 @@ from datetime import date
 import polars as pl
 
 from wengang.documents.masking import mask_loose_expr, mask_text_series
-from wengang.facts.identifiers import REASONS_EN, REASONS_ZH, credit_code_reasons, id_number_reasons
+from wengang.facts.identifiers import (
+    REASONS_EN,
+    REASONS_ZH,
+    credit_code_reasons,
+    credit_codes_written_normalised,
+    id_number_reasons,
+)
 from wengang.ingest import columns as C
 from wengang.ingest.columns import MAX_AMOUNT_FEN, MAX_COUNT  # noqa: F401 - the bounds, named where rows are checked
 from wengang.ingest.values import FEN
@@ -303,6 +309,48 @@ def _missing(c: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     return c.is_null() if dtype != pl.String else (c.is_null() | (c.str.strip_chars() == ""))
 
 
+# kinds whose reading and checks depend on the value alone (None: plain text), often few distinct values a table
+_BY_VALUE_KINDS = ("enum", "region", "bool", "date", "text", None)
+
+
+def _few_values(col: pl.Series) -> pl.Series | None:
+    """The distinct values of ``col`` (nulls included) when there are few: at most a quarter of the rows (a look at
+    the head first, so a column of mostly distinct values is not hashed whole for nothing)."""
+    head = col.head(10_000)
+    if head.n_unique() * 4 > head.len():
+        return None
+    values = col.unique()
+    return values if values.len() * 4 <= col.len() else None
+
+
+def _by_value(domain: pl.Series, v: pl.Expr, faults: list, staged_from: list[int]) -> pl.Expr | None:
+    """``v`` as a lookup of its values worked out once per distinct value in ``domain``, when no value has a
+    fault (the usual case: then the column adds no check); ``None`` otherwise, and the row-wise expressions
+    stand. The columns ``v`` and ``faults`` read that were staged since ``staged_from`` are moved to the small
+    frame of values (taken off the staging levels) when the lookup is used."""
+    stages = [level[n:] for level, n in zip(_STAGING.levels, staged_from, strict=True)]
+    d = domain.to_frame().lazy()
+    for level in stages:
+        if level:
+            d = d.with_columns(level)
+    bad = pl.any_horizontal([f[0].fill_null(False) for f in faults]) if faults else pl.lit(False)
+    name = domain.name
+    table = d.select(pl.col(name), v.alias("__v"), bad.alias("__bad")).collect()
+    if table.get_column("__bad").any():
+        return None
+    if table.filter(pl.col(name).is_null()).get_column("__v").is_not_null().any():
+        return None  # a missing value that reads as something: not what a lookup of the values gives
+    known = table.filter(pl.col(name).is_not_null())
+    old = known.get_column(name)
+    if isinstance(old.dtype, pl.Categorical | pl.Enum):
+        old = old.cast(pl.String)
+    for level, n in zip(_STAGING.levels, staged_from, strict=True):
+        del level[n:]
+    return pl.col(name).replace_strict(
+        old, known.get_column("__v"), default=None, return_dtype=table.schema["__v"]
+    )
+
+
 def validate_table(
     raw: RawTable,
     *,
@@ -426,10 +474,17 @@ def validate_table(
             rc = f"__r__{name}"
 
             def build(d, v=v, c=c, dtype=dtype, name=name, kind=col.kind, rc=rc, req=col.required):
-                d = d.with_columns(v.alias(_p(name)), _missing(c, dtype).alias(f"__miss__{name}"))
-                if kind == "credit_code":
+                if kind == "credit_code" and dtype == pl.String and credit_codes_written_normalised(d, name):
+                    # the usual extract: codes as a code is written, so normalising would copy them unchanged
+                    d = d.with_columns(c.alias(_p(name)), pl.lit(False).alias(f"__miss__{name}"))
+                    d = credit_code_reasons(
+                        d, name, rc, expected_out=f"__x__{name}", normalised=_p(name), in_form=True
+                    )
+                elif kind == "credit_code":
+                    d = d.with_columns(v.alias(_p(name)), _missing(c, dtype).alias(f"__miss__{name}"))
                     d = credit_code_reasons(d, name, rc, expected_out=f"__x__{name}", normalised=_p(name))
                 else:
+                    d = d.with_columns(v.alias(_p(name)), _missing(c, dtype).alias(f"__miss__{name}"))
                     d = id_number_reasons(d, name, rc)
                 r = pl.col(rc)
                 idbad = (r.is_not_null() & (r != "empty")).fill_null(False)
@@ -507,6 +562,20 @@ def validate_table(
             if runs_dup is not None:
                 extra["__dup__"] = runs_dup
     has_registry_key = "__regkey__" in extra
+    # columns of few distinct values (a size class, a region code, 是/否) are parsed and checked once per value
+    domains = {
+        c.name: d
+        for c in sch.columns
+        if c.name in in_schema
+        and c.kind in _BY_VALUE_KINDS
+        # (a column already of its type — yes/no, a date, a number kept as one — costs next to nothing to read)
+        and not (
+            in_schema[c.name] == pl.Boolean
+            or in_schema[c.name].is_temporal()
+            or (in_schema[c.name].is_numeric() and c.dtype != pl.String)
+        )
+        and (d := _few_values(frame.get_column(c.name))) is not None
+    }
     lf = frame.with_columns([s.alias(n) for n, s in extra.items()]).lazy()
     del frame, extra, check_distinct  # the function's defaults hold the frame too
     distinct_done = set(int_key)
@@ -519,6 +588,7 @@ def validate_table(
         dtype = in_schema[col.name]
         c = pl.col(col.name)
         faults: list = []
+        staged_from = [len(level) for level in _STAGING.levels]  # this column's staged columns come after
         if col.kind == "month":
             v = pl.col(_p(col.name))
             # deferred: read from the per-month table for bad rows only
@@ -558,6 +628,10 @@ def validate_table(
                             "region code must be 6 digits",
                         )
                     ]
+        if col.name in domains:
+            mapped = _by_value(domains[col.name], v, faults, staged_from)
+            if mapped is not None:
+                v, faults = mapped, []
         parsed[col.name] = v
         cell = _cell_errors(raw, col.name)
         if cell is not None:
