@@ -58,11 +58,15 @@ def peer(runs: int, n: int) -> dict[str, Any]:
 def decide(runs: int, features: str, fixed: bool) -> dict[str, Any]:
     import polars as pl
 
-    import wengang.programs  # noqa: F401
+    import wengang.programs
     from wengang.rules import interpretations
     from wengang.screening.evaluate import RESULT_COLUMNS, screen_facts
     from wengang.screening.pipeline import RESULT_ID_COLUMNS
 
+    # the program's switches are registered when its module loads (on demand since s21-h2): without this,
+    # ``--fixed`` fixed nothing
+    if hasattr(wengang.programs, "load"):
+        wengang.programs.load("fanhuan")
     feats = pl.read_parquet(features)
     knows = "non_null" in screen_facts.__code__.co_varnames
     readings = {k: v for k, v in interpretations.defaults().items() if k.startswith("fanhuan.")} if fixed else None
