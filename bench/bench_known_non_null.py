@@ -63,7 +63,10 @@ def decide(runs: int, features: str, fixed: bool) -> dict[str, Any]:
     from wengang.screening.evaluate import RESULT_COLUMNS, screen_facts
     from wengang.screening.pipeline import RESULT_ID_COLUMNS
 
-    wengang.programs.load_all()  # the programs register their switches when loaded: else --fixed fixed nothing
+    # the program's switches are registered when its module loads (on demand since s21-h2): without this,
+    # ``--fixed`` fixed nothing
+    if hasattr(wengang.programs, "load"):
+        wengang.programs.load("fanhuan")
     feats = pl.read_parquet(features)
     knows = "non_null" in screen_facts.__code__.co_varnames
     readings = {k: v for k, v in interpretations.defaults().items() if k.startswith("fanhuan.")} if fixed else None

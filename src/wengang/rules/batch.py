@@ -284,10 +284,12 @@ def _compile_stages(
             any_parts.append(d_k)
             plain = k == 0 or waits[k].meta.is_literal()
             differ_parts.append(d_k if plain else d_k & ~waits[k])
-            # "tag:status:" by the status's index into the combination's four texts (no text built per row)
-            heads = pl.Series([f"{_shown_tag(combo, subset[0])}:{v}:" for v in STATUS_DTYPE.categories])
-            shown = pl.concat_str([pl.lit(heads).gather(st.to_physical()), am.cast(pl.String).fill_null("")])
-            outcome_parts.append(shown if plain else pl.when(~waits[k]).then(shown))
+            # "tag:status:" by the status's index into the combination's four texts (no text built per row), the
+            # "|" before an entry in its text: one flat concatenation, not one per entry copied again into the
+            # whole (an entry not compared is null, so skipped with its "|"; the first one is always there)
+            heads = pl.Series([f"{'|' if k else ''}{_shown_tag(combo, subset[0])}:{v}:" for v in STATUS_DTYPE.categories])
+            shown = [pl.lit(heads).gather(st.to_physical()), am.cast(pl.String).fill_null("")]
+            outcome_parts += shown if plain else [pl.when(~waits[k]).then(pl.concat_str(shown))]
         region_wait = waits[0] & pl.any_horizontal(any_parts)
         differs = pl.any_horizontal(differ_parts) | region_wait
         open_status = pl.when(region_wait).then(_status(NOT_DETERMINABLE)).otherwise(_status(NEEDS_DECISION))
@@ -302,7 +304,7 @@ def _compile_stages(
             .alias("reasons"),
             pl.col("__flags0").alias("flags"),
             pl.lit(default_tag).alias("readings"),
-            pl.when(differs).then(pl.concat_str(outcome_parts, separator="|", ignore_nulls=True)).otherwise(pl.lit("")).alias("outcomes"),
+            pl.when(differs).then(pl.concat_str(outcome_parts, ignore_nulls=True)).otherwise(pl.lit("")).alias("outcomes"),
         ]
         return Tail(rest, full, temp)
 
@@ -357,31 +359,45 @@ def apply_stages(lf: pl.LazyFrame, plan: Plan) -> pl.LazyFrame:
     if not plan.branches:
         return lf.with_columns(plan.final).drop([t for t in plan.temps if not t.startswith(_FIRST)])
     lf = lf.with_columns(plan.first)
-    # every row is computed once (stage 1 and the default combination); the open rows are then decided by
-    # the switches live for them, reading only the columns their stages need, and the results put back in
-    # row order by one gather (not a sort of every column of a concatenation)
-    # one contiguous chunk per column: the gathers below would otherwise each concatenate the engine's many
-    # chunks again (a gather rechunks what it reads), which was 40 % of an open-readings screen
-    df = lf.with_columns(plan.any_diff.alias("__any_diff"), plan.live_mask.alias("__mask")).collect().rechunk()
-    open_rows = df.get_column("__any_diff")
-    masks = df.get_column("__mask").filter(open_rows).unique().sort().to_list() if open_rows.any() else []
-    result_names = [e.meta.output_name() for e in plan.single]
-    positions = [(~open_rows).arg_true()]
-    parts = [df.select(plan.single).gather(positions[0])]
-    for mask in masks:
-        t = plan.tail(int(mask))
-        rows = (open_rows & (df.get_column("__mask") == mask)).arg_true()
-        needed = {n for e in [*t.rest, *t.full] for n in e.meta.root_names()}
-        sub = df.select([c for c in df.columns if c in needed]).gather(rows)
-        parts.append(sub.lazy().with_columns(t.rest).select(t.full).collect())
-        positions.append(rows)
-    if len(parts) == 1:
-        decided = parts[0]
-    else:
-        order = pl.concat(positions).arg_sort()  # where each row's result is in the stacked parts
-        decided = pl.concat(parts, how="vertical_relaxed").select(result_names).gather(order)
+    # every row is computed once (stage 1 and the default combination); the rows are then decided by the
+    # switches live for them. The largest group's stages run over every row, in the query that returns the
+    # result (no gather, no rechunk of the stage-1 columns: that copy was a fifth of an open-readings decide):
+    # on a row no reading changes, every combination agrees with the default, so a tail gives ``single``'s
+    # result there. The other groups (few rows) are decided on the rows and columns their stages read and
+    # put in place by their position.
+    df = lf.with_columns(plan.any_diff.alias("__any_diff"), plan.live_mask.alias("__mask")).collect()
     inputs = [c for c in df.columns if c not in set(plan.temps) and c not in ("__any_diff", "__mask")]
-    return df.select(inputs).hstack(decided.select(result_names)).lazy()
+    open_rows = df.get_column("__any_diff")
+    if not open_rows.any():
+        return df.lazy().select(*inputs, *plan.single)
+    # the largest group (ties: the smaller mask, so the plan does not depend on hash order)
+    counts = df.get_column("__mask").filter(open_rows).value_counts(name="n").sort(["n", "__mask"], descending=[True, False])
+    main = int(counts.get_column("__mask")[0])
+    t = plan.tail(main)
+    others = sorted(int(m) for m in counts.get_column("__mask") if m != main)
+    if not others:
+        return df.lazy().with_columns(t.rest).select(*inputs, *t.full)
+    # the other groups' rows, taken out once (a gather would first rechunk every column it reads)
+    masks = df.get_column("__mask")
+    chosen = open_rows & masks.is_in(others)
+    at, few = chosen.arg_true(), df.filter(chosen).rechunk()
+    positions, parts = [], []
+    for mask in others:
+        tm = plan.tail(mask)
+        rows = (few.get_column("__mask") == mask).arg_true()
+        needed = {n for e in [*tm.rest, *tm.full] for n in e.meta.root_names()}
+        sub = few.select([c for c in few.columns if c in needed]).gather(rows)
+        parts.append(sub.lazy().with_columns(tm.rest).select(tm.full).collect())
+        positions.append(at.gather(rows))
+    decided = df.lazy().with_columns(t.rest).select(*inputs, *t.full).collect()
+    patch, where = pl.concat(parts, how="vertical_relaxed"), pl.concat(positions)
+    for e in t.full:
+        name = e.meta.output_name()
+        if all(e.meta.eq(x) for m in others for x in plan.tail(m).full if x.meta.output_name() == name):
+            continue  # the same expression in every group (readings, flags): already right on every row
+        patched = decided.get_column(name).rechunk().scatter(where, patch.get_column(name))
+        decided.replace_column(decided.get_column_index(name), patched)
+    return decided.lazy()
 
 
 RESULTS = ["status", "amount_fen", "reasons", "flags", "readings", "outcomes"]
