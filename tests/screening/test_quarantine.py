@@ -2,7 +2,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
@@ -276,6 +276,7 @@ def test_a_column_of_few_sound_values_is_read_by_value(tmp_path: Path, monkeypat
 _blankish = st.one_of(st.none(), st.sampled_from(["", " ", "\u3000", "\x1c", "\t甲\t", "乙", " 150502 ", "150502"]))
 
 
+@settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(_blankish, _blankish), min_size=1, max_size=8), st.integers(1, 6))
 def test_required_text_is_empty_exactly_where_blank(tmp_path_factory, rows, repeat):
     rows = rows * repeat
