@@ -832,10 +832,14 @@ def validate_table(
     elif n_bad:
         # filtered by a query, the good rows' chunks held about twice the columns' size (the 1 M registry: 314 MB
         # for 209, kept through the monthly validation); selected by a query, then filtered eagerly: one chunk
-        accepted = df.lazy().select(*typed, "__bad").collect().filter(~pl.col("__bad")).drop("__bad")
+        selected = df.lazy().select(*typed, "__bad").collect()
+        del df  # its other columns (raw values, flags) go before the copy
+        good = ~selected.drop_in_place("__bad").rechunk()
+        # column by column, each freed once copied: the step's peak grows by one column, not by all of them
+        accepted = pl.DataFrame([selected.drop_in_place(c).rechunk().filter(good) for c in list(selected.columns)])
     else:
         accepted = df.lazy().select(typed).collect()
-    del df
+        del df
     for name, (table, later) in lookups.items():
         bad = bad.with_columns(table.get_column(c).gather(bad.get_column(f"__di__{name}")) for c in later)
     bad = bad.with_columns(ch.flag.alias(f"__f{i}") for i, ch in enumerate(checks) if ch.deferred)
