@@ -611,8 +611,10 @@ def validate_table(
         else:
             s = c.cast(pl.String).str.strip_chars()
             v = pl.when(s == "").then(None).otherwise(s)
-            # null exactly where the value is missing (``_missing``: null, or blank after the same strip)
-            missing_as_parsed = v if dtype == pl.String else None
+            if col.required and dtype == pl.String:
+                # null exactly where the value is missing (``_missing``: null, or blank after the same strip);
+                # staged, so the check reads the column instead of stripping every text again
+                v = missing_as_parsed = _stage(0, f"__t_{col.name}", v)
             if col.kind == "text":  # a name with a phone or ID number typed into it: masked from here on
                 v = v.map_batches(mask_text_series, return_dtype=pl.String, is_elementwise=True)
             if col.kind == "region":
@@ -636,8 +638,8 @@ def validate_table(
             mapped = _by_value(domains[col.name], v, faults, staged_from)
             if mapped is not None:
                 v, faults = mapped, []
-                if missing_as_parsed is not None:
-                    missing_as_parsed = mapped  # each value's own (a blank one's null), looked up
+                if missing_as_parsed is not None:  # each value's own (a blank one's null), looked up once
+                    v = missing_as_parsed = _stage(0, f"__t_{col.name}", mapped)
         parsed[col.name] = v
         cell = _cell_errors(raw, col.name)
         if cell is not None:
