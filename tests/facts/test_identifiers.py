@@ -10,6 +10,7 @@ from wengang.facts.identifiers import (
     check_credit_codes,
     check_id_numbers,
     credit_code_reasons,
+    credit_codes_written_form,
     credit_codes_written_normalised,
     make_credit_code,
     region_codes,
@@ -218,3 +219,21 @@ def test_id_number_birth_date_verdict_agrees_with_stdnum(place, year, month, day
     assert (ours != "birth_date") == theirs_date, idn
     if ours == "ok":
         assert ric.is_valid(idn)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(in_form_codes, min_size=1, max_size=30))
+def test_codes_written_in_form_take_the_shortest_check_with_the_same_verdicts(codes):
+    # codes of a well-formed extract skip the format test too: the same reasons and expected characters
+    lf = pl.DataFrame({"c": codes}, schema={"c": pl.String}).lazy()
+    form = credit_codes_written_form(lf, "c")
+    formed = all(
+        len(c) == 18 and set(c) <= set(USCC_ALPHABET) and (c[:8].isdigit() or (c[0] in "ANY" and c[1:8].isdigit()))
+        for c in codes
+    )
+    assert (form == "formed") == formed
+    assert (form is not None) == credit_codes_written_normalised(lf, "c")
+    if form is not None:
+        full = credit_code_reasons(lf, "c", "r", expected_out="x").collect()
+        short = credit_code_reasons(lf, "c", "r", expected_out="x", normalised="c", in_form=form).collect()
+        assert short.equals(full)

@@ -210,13 +210,28 @@ def credit_codes_written_normalised(lf: pl.LazyFrame, column: str) -> bool:
     return bool(lf.select(pl.col(column).str.contains(_IN_ALPHABET).fill_null(False).all()).collect().item())
 
 
+_FORMAT = r"^(?:[0-9]{8}|[ANY][0-9]{7})"
+# the alphabet test and the format test in one pattern (as fast as either alone)
+_WELL_FORMED = f"^[0-9ANY][0-9]{{7}}[{USCC_ALPHABET}]{{10}}$"
+
+
+def credit_codes_written_form(lf: pl.LazyFrame, column: str) -> str | None:
+    """How far every value of text column ``column`` is in a code's form, for :func:`credit_code_reasons`:
+    ``"formed"`` — 18 alphabet characters and the first eight of a code's format (only the check characters are
+    left to check: ``in_form="formed"``); ``"normalised"`` — :func:`credit_codes_written_normalised`
+    (``in_form=True``); ``None`` otherwise. The usual extract is ``"formed"``: one pass over the codes."""
+    if lf.select(pl.col(column).str.contains(_WELL_FORMED).fill_null(False).all()).collect().item():
+        return "formed"
+    return "normalised" if credit_codes_written_normalised(lf, column) else None
+
+
 def credit_code_reasons(
     lf: pl.LazyFrame,
     column: str,
     out: str,
     expected_out: str | None = None,
     normalised: str | None = None,
-    in_form: bool = False,
+    in_form: bool | str = False,
 ) -> pl.LazyFrame:
     """Add column ``out``: reason code for ``column`` (``null`` when valid). Staged so each step is computed once.
 
@@ -224,7 +239,8 @@ def credit_code_reasons(
     well-formed), so a message can say "expected X, got Y" like the scalar check. ``normalised``: a column
     already holding :func:`credit_code_normalised` of ``column`` (empty values may be null there).
     ``in_form``: :func:`credit_codes_written_normalised` holds for ``column`` — no value can be empty, of
-    another length or with another character, so those tests (a pass over every code each) are not made.
+    another length or with another character, so those tests (a pass over every code each) are not made;
+    ``in_form="formed"``: :func:`credit_codes_written_form` said so, and the format test is not made either.
     """
     n = f"{_T}n"
     norm = pl.col(normalised).fill_null("") if normalised else credit_code_normalised(column)
@@ -238,10 +254,9 @@ def credit_code_reasons(
         (pl.col(n).str.len_chars() != 18, "length"),
         (~pl.col(n).str.contains(_IN_ALPHABET), "character"),
     ]
-    tests += [
-        (~pl.col(n).str.contains(r"^(?:[0-9]{8}|[ANY][0-9]{7})"), "format"),
-        (_uscc_value(pl.col(b), 17) != pl.col(f"{_T}exp"), "check"),
-    ]
+    if in_form != "formed":
+        tests.append((~pl.col(n).str.contains(_FORMAT), "format"))
+    tests.append((_uscc_value(pl.col(b), 17) != pl.col(f"{_T}exp"), "check"))
     reason = pl.when(tests[0][0]).then(pl.lit(tests[0][1]))
     for test, code in tests[1:]:
         reason = reason.when(test).then(pl.lit(code))

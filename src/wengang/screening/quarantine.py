@@ -35,7 +35,7 @@ from wengang.facts.identifiers import (
     REASONS_EN,
     REASONS_ZH,
     credit_code_reasons,
-    credit_codes_written_normalised,
+    credit_codes_written_form,
     id_number_reasons,
 )
 from wengang.ingest import columns as C
@@ -474,11 +474,12 @@ def validate_table(
             rc = f"__r__{name}"
 
             def build(d, v=v, c=c, dtype=dtype, name=name, kind=col.kind, rc=rc, req=col.required):
-                if kind == "credit_code" and dtype == pl.String and credit_codes_written_normalised(d, name):
+                form = credit_codes_written_form(d, name) if kind == "credit_code" and dtype == pl.String else None
+                if form is not None:
                     # the usual extract: codes as a code is written, so normalising would copy them unchanged
                     d = d.with_columns(c.alias(_p(name)), pl.lit(False).alias(f"__miss__{name}"))
                     d = credit_code_reasons(
-                        d, name, rc, expected_out=f"__x__{name}", normalised=_p(name), in_form=True
+                        d, name, rc, expected_out=f"__x__{name}", normalised=_p(name), in_form=form
                     )
                 elif kind == "credit_code":
                     d = d.with_columns(v.alias(_p(name)), _missing(c, dtype).alias(f"__miss__{name}"))
@@ -588,6 +589,7 @@ def validate_table(
         dtype = in_schema[col.name]
         c = pl.col(col.name)
         faults: list = []
+        missing_as_parsed: pl.Expr | None = None
         staged_from = [len(level) for level in _STAGING.levels]  # this column's staged columns come after
         if col.kind == "month":
             v = pl.col(_p(col.name))
@@ -609,6 +611,10 @@ def validate_table(
         else:
             s = c.cast(pl.String).str.strip_chars()
             v = pl.when(s == "").then(None).otherwise(s)
+            if col.required and dtype == pl.String:
+                # null exactly where the value is missing (``_missing``: null, or blank after the same strip);
+                # staged, so the check reads the column instead of stripping every text again
+                v = missing_as_parsed = _stage(0, f"__t_{col.name}", v)
             if col.kind == "text":  # a name with a phone or ID number typed into it: masked from here on
                 v = v.map_batches(mask_text_series, return_dtype=pl.String, is_elementwise=True)
             if col.kind == "region":
@@ -632,6 +638,8 @@ def validate_table(
             mapped = _by_value(domains[col.name], v, faults, staged_from)
             if mapped is not None:
                 v, faults = mapped, []
+                if missing_as_parsed is not None:  # each value's own (a blank one's null), looked up once
+                    v = missing_as_parsed = _stage(0, f"__t_{col.name}", mapped)
         parsed[col.name] = v
         cell = _cell_errors(raw, col.name)
         if cell is not None:
@@ -643,6 +651,9 @@ def validate_table(
             else:
                 # a cell that was not read (a formula) is said so, not also "empty"
                 missing = _missing(c, dtype) if cell is None else _missing(c, dtype) & ~cell[0]
+                if cell is None and missing_as_parsed is not None:
+                    # the parsed value's nulls: the text is not stripped again (a pass over every row)
+                    missing = missing_as_parsed.is_null()
                 add(col.name, missing, "必填字段为空", "required field is empty")
         for fault in faults:
             add(col.name, *fault)
@@ -817,10 +828,20 @@ def validate_table(
         # shares the columns; a select (a query plan) took seconds here, copying them
         read = [n for e in typed for n in e.meta.root_names()] + (["__bad"] if n_bad else [])
         df = df[list(dict.fromkeys(read))]
-    accepted_plan = df.lazy().filter(~pl.col("__bad")).select(typed) if n_bad else df.lazy().select(typed)
-    # lazily: a caller that aggregates at once reads the good rows without a copy of every column
-    accepted = accepted_plan if lazy else accepted_plan.collect()
-    del df, accepted_plan
+    if lazy:
+        # a caller that aggregates at once reads the good rows without a copy of every column
+        accepted = df.lazy().filter(~pl.col("__bad")).select(typed) if n_bad else df.lazy().select(typed)
+    elif n_bad:
+        # filtered by a query, the good rows' chunks held about twice the columns' size (the 1 M registry: 314 MB
+        # for 209, kept through the monthly validation); selected by a query, then filtered eagerly: one chunk
+        selected = df.lazy().select(*typed, "__bad").collect()
+        del df  # its other columns (raw values, flags) go before the copy
+        good = ~selected.drop_in_place("__bad").rechunk()
+        # column by column, each freed once copied: the step's peak grows by one column, not by all of them
+        accepted = pl.DataFrame([selected.drop_in_place(c).rechunk().filter(good) for c in list(selected.columns)])
+    else:
+        accepted = df.lazy().select(typed).collect()
+        del df
     for name, (table, later) in lookups.items():
         bad = bad.with_columns(table.get_column(c).gather(bad.get_column(f"__di__{name}")) for c in later)
     bad = bad.with_columns(ch.flag.alias(f"__f{i}") for i, ch in enumerate(checks) if ch.deferred)
