@@ -199,7 +199,9 @@ def _per_distinct(
     runs_likely = head.len() > 0 and (not few_values or (int(head.rle_id()[-1]) + 1) * 4 <= head.len())
     rid = col.rle_id() if runs_likely else None
     if rid is not None and df.height and (int(rid[-1]) + 1) * 4 <= df.height:
-        reps = col.filter((rid != rid.shift(1)).fill_null(True))
+        # the mask in one chunk: a mask of several (the shift's) made the filter rechunk the whole column first,
+        # copying every row's text (10^7 codes); against one chunk it is split to the column's chunks instead
+        reps = col.filter((rid != rid.shift(1)).fill_null(True).rechunk())
         return built(reps), rid, True
     if not few_values:
         return built(col), pl.int_range(0, df.height, dtype=pl.UInt32, eager=True), True
