@@ -508,7 +508,12 @@ def validate_table(
             pv = table.get_column(_p(name))
             # distinct 64-bit hashes tell cheaply that the codes are distinct (the usual case); only when
             # two hashes agree is an exact rank worked out (below)
-            distinct = pv.null_count() == 0 and pv.hash(seed=0x5747).n_unique() == pv.len()
+            # a table shared with an earlier table (the registry's codes) has had its verdict worked out already
+            seen = shared.setdefault("__distinct_verdicts__", []) if share is not None else []
+            distinct = next((d for t, d in seen if t is table), None)
+            if distinct is None:
+                distinct = pv.null_count() == 0 and pv.hash(seed=0x5747).n_unique() == pv.len()
+                seen.append((table, distinct))
             if in_runs and distinct:
                 # one run per code and distinct codes: the run number is already an integer key
                 int_key[name] = f"__di__{name}"
