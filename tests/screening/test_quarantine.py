@@ -302,3 +302,23 @@ def test_required_text_is_empty_exactly_where_blank(tmp_path_factory, rows, repe
         empty = q.filter(pl.col("reason_en").str.contains(f"{field}: required field is empty", literal=True))
         expected = [i + 1 for i, b in enumerate(blank(values)) if b]
         assert empty["source_row"].to_list() == expected, field
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(1, 5), min_size=1, max_size=40), st.integers(1, 4))
+def test_runs_of_a_chunked_column_are_those_of_one_chunk(runs, chunks):
+    """A column in several chunks (as a streaming read leaves it) gives the same distinct values, run numbers and
+    per-value table as the same column in one chunk (the run mask is put in one chunk before filtering)."""
+    from wengang.screening.quarantine import _per_distinct
+
+    values = [f"C{i:03d}" for i, n in enumerate(runs) for _ in range(n)] * 4  # run-heavy: the run path is taken
+    step = -(-len(values) // chunks)
+    parts = [pl.Series("code", values[i : i + step]) for i in range(0, len(values), step)]
+    chunked = pl.concat([p.to_frame() for p in parts], rechunk=False)
+
+    def build(d: pl.LazyFrame) -> pl.LazyFrame:
+        return d.with_columns(pl.col("code").str.to_lowercase().alias("low"))
+
+    got = _per_distinct(chunked, "code", build, few_values=False)
+    want = _per_distinct(chunked.rechunk(), "code", build, few_values=False)
+    assert_frame_equal(got[0], want[0])
+    assert got[1].equals(want[1]) and got[2] == want[2]

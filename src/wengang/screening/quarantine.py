@@ -199,7 +199,9 @@ def _per_distinct(
     runs_likely = head.len() > 0 and (not few_values or (int(head.rle_id()[-1]) + 1) * 4 <= head.len())
     rid = col.rle_id() if runs_likely else None
     if rid is not None and df.height and (int(rid[-1]) + 1) * 4 <= df.height:
-        reps = col.filter((rid != rid.shift(1)).fill_null(True))
+        # the mask in one chunk: a mask of several (the shift's) made the filter rechunk the whole column first,
+        # copying every row's text (10^7 codes); against one chunk it is split to the column's chunks instead
+        reps = col.filter((rid != rid.shift(1)).fill_null(True).rechunk())
         return built(reps), rid, True
     if not few_values:
         return built(col), pl.int_range(0, df.height, dtype=pl.UInt32, eager=True), True
@@ -507,7 +509,12 @@ def validate_table(
             pv = table.get_column(_p(name))
             # distinct 64-bit hashes tell cheaply that the codes are distinct (the usual case); only when
             # two hashes agree is an exact rank worked out (below)
-            distinct = pv.null_count() == 0 and pv.hash(seed=0x5747).n_unique() == pv.len()
+            # a table shared with an earlier table (the registry's codes) has had its verdict worked out already
+            seen = shared.setdefault("__distinct_verdicts__", []) if share is not None else []
+            distinct = next((d for t, d in seen if t is table), None)
+            if distinct is None:
+                distinct = pv.null_count() == 0 and pv.hash(seed=0x5747).n_unique() == pv.len()
+                seen.append((table, distinct))
             if in_runs and distinct:
                 # one run per code and distinct codes: the run number is already an integer key
                 int_key[name] = f"__di__{name}"
