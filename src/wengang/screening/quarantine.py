@@ -835,7 +835,6 @@ def validate_table(
         # shares the columns; a select (a query plan) took seconds here, copying them
         read = [n for e in typed for n in e.meta.root_names()] + (["__bad"] if n_bad else [])
         df = df[list(dict.fromkeys(read))]
-    if lazy:
         # a caller that aggregates at once reads the good rows without a copy of every column
         accepted = df.lazy().filter(~pl.col("__bad")).select(typed) if n_bad else df.lazy().select(typed)
     elif n_bad:
