@@ -247,11 +247,22 @@ def hold_results(
     """:func:`apply_holds` on results in memory (a run whose results fit in memory writes them once)."""
     if blocked.height == 0 and (extra is None or extra.height == 0):
         return results, HoldReport()
-    held, report = _holds(
-        results.lazy(), results.get_column(key_column), blocked, key_column=key_column, kind=kind,
-        unscreened=unscreened, extra=extra,
-    )  # fmt: skip
-    frame = held.collect()
+    report, keys, hold_all = _resolved(
+        results.get_column(key_column), blocked, kind=kind, unscreened=unscreened, extra=extra
+    )
+    if hold_all is None:
+        # only the rows that keys name can change (a few hundred of a million): they are found by one membership
+        # test, held on their own, and put back in place; joining every row rebuilt every row's hold columns
+        rows = results.get_column(key_column).is_in(keys.get_column("_key").implode()).arg_true()
+        part = _hold(results[rows].lazy(), keys, None, key_column).collect()
+        _count_held(part.lazy(), report)
+        hold = results.get_column("payment_hold")
+        hold = hold.fill_null(False) if hold.null_count() else hold  # as _hold writes it for every row
+        return results.with_columns(
+            hold.scatter(rows, part.get_column("payment_hold")),
+            results.get_column("payment_hold_reason").scatter(rows, part.get_column("payment_hold_reason")),
+        ), report
+    frame = _hold(results.lazy(), keys, hold_all, key_column).drop("_reason", strict=False).collect()
     _count_held(frame.lazy(), report)
     return frame.drop("_new"), report
 
@@ -267,6 +278,16 @@ def _holds(
     extra: pl.DataFrame | None,
 ) -> tuple[pl.LazyFrame, HoldReport]:
     """The results with the holds added and ``_new`` (held by this step); the report without its counts."""
+    report, keys, hold_all = _resolved(subjects, blocked, kind=kind, unscreened=unscreened, extra=extra)
+    held = _hold(results, keys, hold_all, key_column)
+    return held.drop("_reason", strict=False), report
+
+
+def _resolved(
+    subjects: pl.Series, blocked: pl.DataFrame, *, kind: str, unscreened: pl.Series | None, extra: pl.DataFrame | None
+) -> tuple[HoldReport, pl.DataFrame, str | None]:
+    """The report without its counts, the (_key, _reason) rows to hold and the reason that holds every payable
+    result (None: only the named ones)."""
     report = HoldReport()
     keys, hold_all, notes = resolve(blocked, subjects.cast(pl.String).drop_nulls(), kind, unscreened)
     if extra is not None and extra.height:
@@ -274,8 +295,7 @@ def _holds(
         notes.append(_branch_note(extra))
     report.hold_all = bool(hold_all)
     report.notes = notes + hold_all
-    held = _hold(results, keys, "；".join(hold_all) if hold_all else None, key_column)
-    return held.drop("_reason", strict=False), report
+    return report, keys, "；".join(hold_all) if hold_all else None
 
 
 def _with_branches(keys: pl.DataFrame, extra: pl.DataFrame) -> pl.DataFrame:

@@ -1,0 +1,87 @@
+"""Holds applied to results in memory (``hold_results``, the one-partition run) must be those of the rewrite of
+results.parquet (``apply_holds``) to the row and the report: only the rows a quarantined row names are touched
+(found by one membership test and put back in place), and a row that names nobody (missing code) holds all."""
+
+from __future__ import annotations
+
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
+
+from wengang.facts.identifiers import USCC_ALPHABET, make_credit_code
+from wengang.screening.holds import apply_holds, hold_results
+
+CODES = [make_credit_code("91", "150502", f"MA0YYY{i:03d}") for i in range(10)]
+STATUS = ["eligible", "eligible", "needs_decision", "eligible", "ineligible", "eligible", "not_determinable",
+          "needs_decision", "eligible", "ineligible"]  # fmt: skip
+OWN = [None, "缓缴未补足", None, "缓缴未补足", None, "", None, "缓缴未补足", None, None]
+
+
+def _mistype(code: str) -> str:
+    return code[:17] + next(c for c in USCC_ALPHABET if c != code[17])
+
+
+# quarantined rows: a valid code (as written: lower case, with a hyphen), a mistyped one, an unknown valid code,
+# a missing one (holds every payable result), a code of an ineligible unit
+CANDIDATES = [
+    ("exclusions", 3, CODES[0]),
+    ("headcount", 9, _mistype(CODES[1])),
+    ("exclusions", 5, CODES[1]),
+    ("deferrals", 2, CODES[5].lower()),
+    ("exclusions", 7, CODES[3][:6] + "-" + CODES[3][6:]),
+    ("exclusions", 8, CODES[7]),
+    ("headcount", 4, CODES[7]),
+    ("exclusions", 9, CODES[4]),
+    ("dispatch", 11, make_credit_code("91", "150502", "MA0XXX999")),
+    ("stats_size", 12, None),
+]
+
+
+def _results(null_holds: bool) -> pl.DataFrame:
+    return pl.DataFrame({
+        "credit_code": CODES,
+        "status": pl.Series(STATUS).cast(pl.Enum(["eligible", "ineligible", "needs_decision", "not_determinable"])),
+        "amount_fen": [100, 200, 300, 400, 0, 600, None, 800, 900, 0],
+        "payment_hold": [None if null_holds and r is None else r is not None for r in OWN],
+        "payment_hold_reason": OWN,
+        "name": [f"单位{i}" for i in range(10)],
+    })  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    picked=st.lists(st.sampled_from(range(len(CANDIDATES))), unique=True, max_size=6),
+    null_holds=st.booleans(),
+    branches=st.lists(st.sampled_from(range(10)), unique=True, max_size=3),
+)
+def test_in_memory_holds_are_the_rewrites(tmp_path_factory, picked, null_holds, branches):
+    results = _results(null_holds)
+    blocked = pl.DataFrame(
+        [CANDIDATES[i] for i in picked], schema={"table": pl.String, "source_row": pl.Int64, "code": pl.String},
+        orient="row",
+    )  # fmt: skip
+    extra = pl.DataFrame({"_key": [CODES[i] for i in branches], "_reason": ["法人单位登记信息有误"] * len(branches)})
+    path = tmp_path_factory.mktemp("holds") / "results.parquet"
+    results.write_parquet(path)
+    kw = dict(key_column="credit_code", kind="credit_code", extra=extra)
+    want = apply_holds(path, blocked, **kw)
+    got_frame, got = hold_results(results, blocked, **kw)
+    assert_frame_equal(got_frame, pl.read_parquet(path))
+    assert got == want
+
+
+def test_only_the_named_payable_rows_change():
+    results = _results(null_holds=False)
+    blocked = pl.DataFrame(
+        [CANDIDATES[0], CANDIDATES[7]], schema={"table": pl.String, "source_row": pl.Int64, "code": pl.String},
+        orient="row",
+    )  # fmt: skip
+    held, report = hold_results(results, blocked, key_column="credit_code", kind="credit_code")
+    changed = held.with_row_index().join(results.with_row_index(), on="index", suffix="_was").filter(
+        pl.col("payment_hold_reason").ne_missing(pl.col("payment_hold_reason_was"))
+    )
+    # CODES[4] is ineligible: named, but nothing to hold
+    assert changed.get_column("credit_code").to_list() == [CODES[0]]
+    assert changed.item(0, "payment_hold_reason") == "排除名单第 3 行格式有误，待核实后发放"
+    assert (report.held, report.amount_fen) == (1, 100)
