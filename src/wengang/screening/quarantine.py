@@ -259,6 +259,7 @@ def _runs_repeat(runs: pl.Series) -> bool:
 
 
 _CODE_HASH_SEED = 0x5747
+_HASH_BUCKETS = 1 << 20  # buckets of code hashes: a registry row is a candidate when its bucket holds a wanted code
 
 
 def _registry_key(
@@ -288,24 +289,35 @@ def _registry_key(
     registry_codes = shared.get("__registry_codes__")
     if registry_codes is None:
         reg_codes = reg.get_column(_p(reg_name))
+        hashed = reg_hashes if reg_hashes is not None else reg_codes.hash(seed=_CODE_HASH_SEED)
         registry_codes = pl.DataFrame(
             {
                 "__v": reg_codes,
                 "__k": pl.int_range(0, reg.height, dtype=pl.UInt32, eager=True),
-                "__h": reg_hashes if reg_hashes is not None else reg_codes.hash(seed=_CODE_HASH_SEED),
+                "__h": hashed,
+                "__b": (hashed % _HASH_BUCKETS).cast(pl.UInt32),
             }
         )
         shared["__registry_codes__"] = registry_codes
-    codes = table.select(pl.col(_p(name)).alias("__v"))
-    wanted = codes.get_column("__v").drop_nulls().hash(seed=_CODE_HASH_SEED)
-    # the registry rows that may have these codes: those whose 64-bit hash is one of the codes' (a set lookup of
-    # integers over the registry, not of a million texts hashed again for each table, nor a hash table of all its
-    # codes); the join on the text below matches the codes exactly. A code the registry lists twice takes its first
-    # number (those units are quarantined anyway); with the registry's codes known distinct there is none
-    found = registry_codes.filter(pl.col("__h").is_in(wanted.implode())).select("__v", "__k")
-    if reg_hashes is None:
-        found = found.unique("__v", keep="first", maintain_order=True)
-    numbers = codes.join(found, on="__v", how="left", maintain_order="left").get_column("__k")
+    pc = pl.col(_p(name))
+    codes = table.lazy().select(pc.alias("__v"), pc.hash(seed=_CODE_HASH_SEED).alias("__h")).collect()
+    wanted = codes.filter(pl.col("__v").is_not_null()).get_column("__h")
+    # the registry rows that may have these codes: those whose hash falls in a bucket of the codes' hashes (a bit
+    # per bucket, looked up for each registry row: no set of texts, nor of hashes, probed a million times for each
+    # table, nor a hash table of all the registry's codes); the joins below match the codes exactly
+    marks = pl.zeros(_HASH_BUCKETS, dtype=pl.Boolean, eager=True).scatter((wanted % _HASH_BUCKETS).cast(pl.UInt32), True)
+    found = registry_codes.filter(marks.gather(registry_codes.get_column("__b")))
+    if reg_hashes is not None:
+        # the registry's hashes are distinct: a code can only be the registry row with its hash, if the texts agree
+        numbers = (
+            codes.join(found.select("__h", "__k", pl.col("__v").alias("__r")), on="__h", how="left", maintain_order="left")
+            .select(pl.when(pl.col("__v") == pl.col("__r")).then(pl.col("__k")).alias("__k"))
+            .get_column("__k")
+        )
+    else:
+        # a code the registry lists twice takes its first number (those units are quarantined anyway)
+        found = found.select("__v", "__k").unique("__v", keep="first", maintain_order=True)
+        numbers = codes.drop("__h").join(found, on="__v", how="left", maintain_order="left").get_column("__k")
     return numbers.rechunk().gather(idx)
 
 
