@@ -196,8 +196,9 @@ def _per_distinct(
 
     col = df.get_column(name)
     head = col.head(10_000)
-    # months change row to row: a look at the head saves a pass over every row
-    runs_likely = head.len() > 0 and (not few_values or (int(head.rle_id()[-1]) + 1) * 4 <= head.len())
+    # months change row to row, and a registry's codes too: a look at the head saves a pass over every row (either
+    # way the table and numbers are exact; runs only make the table smaller)
+    runs_likely = head.len() > 0 and (int(head.rle_id()[-1]) + 1) * 4 <= head.len()
     rid = col.rle_id() if runs_likely else None
     if rid is not None and df.height and (int(rid[-1]) + 1) * 4 <= df.height:
         # the mask in one chunk: a mask of several (the shift's) made the filter rechunk the whole column first,
@@ -611,8 +612,12 @@ def validate_table(
             else:
                 extra[r] = values.gather(idx)
         pv, rv = pl.col(_p(name)), pl.col(name)
+        # a table built from the codes as written (by this table, or shared from an earlier one) has them as parsed
+        written = shared.setdefault("__codes_as_written__", []) if share is not None else []
+        if as_is:
+            written.append(table)
         # (a query, not the table's eager select: that made the table's columns, of unequal chunks, one chunk each)
-        same = bool(as_is) or table.lazy().select(
+        same = any(t is table for t in written) or table.lazy().select(
             ((pv == rv) | (pv.is_null() & rv.is_null()) | vbad(name)).fill_null(False).all()
         ).collect().item()
         # the parsed value is usually the value as written: share the column instead of copying strings.
