@@ -2,7 +2,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
@@ -237,12 +237,13 @@ def test_values_read_once_per_distinct_value_agree_with_row_by_row(tmp_path_fact
         return res.accepted, res.quarantine, res.report
 
     by_value = run()
-    saved = Q._BY_VALUE_KINDS
+    saved, as_written = Q._BY_VALUE_KINDS, Q._reads_as_written
     Q._BY_VALUE_KINDS = ()
+    Q._reads_as_written = lambda col, masked: False  # the expressions over every row
     try:
         row_wise = run()
     finally:
-        Q._BY_VALUE_KINDS = saved
+        Q._BY_VALUE_KINDS, Q._reads_as_written = saved, as_written
     assert by_value[0].equals(row_wise[0])
     assert by_value[1].equals(row_wise[1])
     assert by_value[2] == row_wise[2]
@@ -322,3 +323,102 @@ def test_runs_of_a_chunked_column_are_those_of_one_chunk(runs, chunks):
     want = _per_distinct(chunked.rechunk(), "code", build, few_values=False)
     assert_frame_equal(got[0], want[0])
     assert got[1].equals(want[1]) and got[2] == want[2]
+
+
+# a text column none of whose values stripping, the blank test or (a name) the masking would change is taken as
+# written; any other column is read row by row. Either way: the same accepted rows, quarantine and report
+_name = st.one_of(
+    st.none(),
+    st.sampled_from(["甲", "乙 ", "", " ", "\u3000丙", "\x1c丁", "电话13812345678", "电话138 1234 5678", "1234 5678号", "１２３４５６７８", "戊"]),
+)
+_plain = st.one_of(st.none(), st.sampled_from(["C1311", " C1311", "", "E4710\t", "A0111"]))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(_name, _plain, _region), min_size=1, max_size=12), st.booleans())
+@example([("甲", "C1311", "150502"), ("电话138 1234 5678", "A0111", "150502")], True)  # only the masking differs
+@example([("甲", "C1311", "150502"), ("", "A0111", "150502")], True)  # only the blank test differs
+def test_text_read_as_written_agrees_with_row_by_row(tmp_path_factory, rows, allowed):
+    import wengang.screening.quarantine as Q
+
+    p = tmp_path_factory.mktemp("as_written") / "u.parquet"
+    pl.DataFrame(
+        {
+            "credit_code": [make_credit_code("91", "150502", f"MA{i:07d}") for i in range(len(rows))],
+            "name": [r[0] for r in rows],
+            "industry_code": [r[1] for r in rows],
+            "region_code": [r[2] for r in rows],
+            "org_type": ["enterprise"] * len(rows),
+        },
+        schema_overrides={"name": pl.String, "industry_code": pl.String, "region_code": pl.String},
+    ).write_parquet(p)
+    regions = {"150502"} if allowed else None
+
+    def run():
+        saved = Q._BY_VALUE_KINDS
+        Q._BY_VALUE_KINDS = ()  # every column row by row or as written (not by value)
+        try:
+            res = validate_table(read_table(p, "units"), allowed_regions=regions)
+        finally:
+            Q._BY_VALUE_KINDS = saved
+        return res.accepted, res.quarantine, res.report
+
+    taken = []
+    real = Q._reads_as_written
+    Q._reads_as_written = lambda col, masked: taken.append(col.name) or real(col, masked)
+    try:
+        as_written = run()
+        Q._reads_as_written = lambda col, masked: False
+        row_wise = run()
+    finally:
+        Q._reads_as_written = real
+    assert sorted(taken) == ["industry_code", "name", "region_code"]
+    assert_frame_equal(as_written[0], row_wise[0])
+    assert_frame_equal(as_written[1], row_wise[1])
+    assert as_written[2] == row_wise[2]
+
+
+def test_a_column_of_sound_values_written_as_read_is_the_column(tmp_path: Path):
+    """Values that read as themselves (codes written as codes) need no lookup: the parsed column is the one read."""
+    from wengang.screening.quarantine import _by_value
+
+    domain = pl.Series("org_type", ["enterprise", "law_firm", None])
+    assert str(_by_value(domain, pl.col("org_type").str.strip_chars(), [], [0, 0, 0])) == str(pl.col("org_type"))
+    looked_up = _by_value(domain, pl.col("org_type").str.to_uppercase(), [], [0, 0, 0])
+    assert looked_up is not None and "replace_strict" in str(looked_up)
+
+
+_codes = st.sampled_from([make_credit_code("91", "150502", f"MA{i:07d}") for i in range(6)] + [None])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(_codes, min_size=1, max_size=12),
+    st.lists(st.one_of(_codes, st.just("X" * 18)), min_size=1, max_size=12),
+    st.sampled_from([1, 2, 3, 1 << 20]),
+)
+def test_registry_numbers_of_another_table_are_each_codes_first_registry_row(registry_codes, codes, buckets):
+    """Another table's code is numbered as the registry's first row of that code, null for a code the registry does
+    not have (or a missing one) — with the registry's codes distinct (a join on their hashes) or repeated, and
+    however many registry rows share a bucket of hashes with a wanted code (one bucket: every row a candidate)."""
+    import wengang.screening.quarantine as Q
+
+    def frame(values):
+        return pl.DataFrame({"__p__c": pl.Series(values, dtype=pl.String)})
+
+    reg = frame(registry_codes)
+    pv = reg.get_column("__p__c")
+    distinct = not pv.null_count() and pv.n_unique() == pv.len()
+    hashes = pv.hash(seed=Q._CODE_HASH_SEED) if distinct else None
+    saved = Q._HASH_BUCKETS
+    Q._HASH_BUCKETS = buckets
+    try:
+        shared: dict = {}
+        idx = pl.int_range(0, reg.height, dtype=pl.UInt32, eager=True)
+        Q._registry_key(reg, idx, "c", shared, True, "", {}, hashes)
+        table = frame(codes)
+        got = Q._registry_key(table, pl.int_range(0, table.height, dtype=pl.UInt32, eager=True), "c", shared, False, "", {})
+    finally:
+        Q._HASH_BUCKETS = saved
+    expected = [None if c is None or c not in registry_codes else registry_codes.index(c) for c in codes]
+    assert got.to_list() == expected

@@ -232,6 +232,7 @@ def credit_code_reasons(
     expected_out: str | None = None,
     normalised: str | None = None,
     in_form: bool | str = False,
+    expected_value: bool = False,
 ) -> pl.LazyFrame:
     """Add column ``out``: reason code for ``column`` (``null`` when valid). Staged so each step is computed once.
 
@@ -241,6 +242,8 @@ def credit_code_reasons(
     ``in_form``: :func:`credit_codes_written_normalised` holds for ``column`` — no value can be empty, of
     another length or with another character, so those tests (a pass over every code each) are not made;
     ``in_form="formed"``: :func:`credit_codes_written_form` said so, and the format test is not made either.
+    ``expected_value``: ``expected_out`` holds the expected character's value in the alphabet (Int32; the character
+    is ``USCC_ALPHABET[value]``) — for a caller that shows it for a few rows only: no text is made for every code.
     """
     n = f"{_T}n"
     norm = pl.col(normalised).fill_null("") if normalised else credit_code_normalised(column)
@@ -264,9 +267,10 @@ def credit_code_reasons(
     lf = lf.with_columns(reason.alias(out))
     if expected_out:
         alphabet = dict(enumerate(USCC_ALPHABET))
+        exp = pl.col(f"{_T}exp")
         lf = lf.with_columns(
             pl.when(pl.col(out).is_null() | (pl.col(out) == "check"))
-            .then(pl.col(f"{_T}exp").replace_strict(alphabet, default=None, return_dtype=pl.String))
+            .then(exp if expected_value else exp.replace_strict(alphabet, default=None, return_dtype=pl.String))
             .otherwise(None)
             .alias(expected_out)
         )

@@ -34,6 +34,7 @@ from wengang.documents.masking import mask_loose_expr, mask_text_series
 from wengang.facts.identifiers import (
     REASONS_EN,
     REASONS_ZH,
+    USCC_ALPHABET,
     credit_code_reasons,
     credit_codes_written_form,
     id_number_reasons,
@@ -195,8 +196,9 @@ def _per_distinct(
 
     col = df.get_column(name)
     head = col.head(10_000)
-    # months change row to row: a look at the head saves a pass over every row
-    runs_likely = head.len() > 0 and (not few_values or (int(head.rle_id()[-1]) + 1) * 4 <= head.len())
+    # months change row to row, and a registry's codes too: a look at the head saves a pass over every row (either
+    # way the table and numbers are exact; runs only make the table smaller)
+    runs_likely = head.len() > 0 and (int(head.rle_id()[-1]) + 1) * 4 <= head.len()
     rid = col.rle_id() if runs_likely else None
     if rid is not None and df.height and (int(rid[-1]) + 1) * 4 <= df.height:
         # the mask in one chunk: a mask of several (the shift's) made the filter rechunk the whole column first,
@@ -257,6 +259,10 @@ def _runs_repeat(runs: pl.Series) -> bool:
     return runs.len() > 0 and int(runs[-1]) + 1 < runs.len()
 
 
+_CODE_HASH_SEED = 0x5747
+_HASH_BUCKETS = 1 << 20  # buckets of code hashes: a registry row is a candidate when its bucket holds a wanted code
+
+
 def _registry_key(
     table: pl.DataFrame,
     idx: pl.Series,
@@ -265,31 +271,54 @@ def _registry_key(
     registry: bool,
     local_key: str,
     extra: dict[str, pl.Series],
+    hashes: pl.Series | None = None,
 ) -> pl.Series:
-    """Each row's number for its code in the run's registry numbering (see ``validate_table(key_out)``)."""
+    """Each row's number for its code in the run's registry numbering (see ``validate_table(key_out)``).
+
+    ``hashes``: the table's parsed codes hashed with :data:`_CODE_HASH_SEED` when they are known to be distinct
+    (the distinct verdict's); the registry's are kept for the lookups of later tables."""
     if shared is None or (not registry and "__registry__" not in shared):
         return extra[local_key].cast(pl.UInt32)  # no registry: a key within this table
     if registry:
-        shared["__registry__"] = (table, name)  # its rows number the codes: row i of the table is number i
+        # its rows number the codes: row i of the table is number i
+        shared["__registry__"] = (table, name, hashes)
         shared.pop("__registry_codes__", None)
         return idx.cast(pl.UInt32)
-    reg, reg_name = shared["__registry__"]
+    reg, reg_name, reg_hashes = shared["__registry__"]
     if table is reg:  # the same codes in the same order (the identifier checks were shared too)
         return idx.cast(pl.UInt32)
     registry_codes = shared.get("__registry_codes__")
     if registry_codes is None:
+        reg_codes = reg.get_column(_p(reg_name))
+        hashed = reg_hashes if reg_hashes is not None else reg_codes.hash(seed=_CODE_HASH_SEED)
         registry_codes = pl.DataFrame(
-            {"__v": reg.get_column(_p(reg_name)), "__k": pl.int_range(0, reg.height, dtype=pl.UInt32, eager=True)}
+            {
+                "__v": reg_codes,
+                "__k": pl.int_range(0, reg.height, dtype=pl.UInt32, eager=True),
+                "__h": hashed,
+                "__b": (hashed % _HASH_BUCKETS).cast(pl.UInt32),
+            }
         )
         shared["__registry_codes__"] = registry_codes
-    codes = table.select(pl.col(_p(name)).alias("__v"))
-    # the registry rows with these codes (a set lookup over the registry, no hash table of all its codes);
-    # a code the registry lists twice takes its first number (those units are quarantined anyway)
-    found = (
-        registry_codes.filter(pl.col("__v").is_in(codes.get_column("__v").drop_nulls().implode()))
-        .unique("__v", keep="first", maintain_order=True)
-    )
-    numbers = codes.join(found, on="__v", how="left", maintain_order="left").get_column("__k")
+    pc = pl.col(_p(name))
+    codes = table.lazy().select(pc.alias("__v"), pc.hash(seed=_CODE_HASH_SEED).alias("__h")).collect()
+    wanted = codes.filter(pl.col("__v").is_not_null()).get_column("__h")
+    # the registry rows that may have these codes: those whose hash falls in a bucket of the codes' hashes (a bit
+    # per bucket, looked up for each registry row: no set of texts, nor of hashes, probed a million times for each
+    # table, nor a hash table of all the registry's codes); the joins below match the codes exactly
+    marks = pl.zeros(_HASH_BUCKETS, dtype=pl.Boolean, eager=True).scatter((wanted % _HASH_BUCKETS).cast(pl.UInt32), True)
+    found = registry_codes.filter(marks.gather(registry_codes.get_column("__b")))
+    if reg_hashes is not None:
+        # the registry's hashes are distinct: a code can only be the registry row with its hash, if the texts agree
+        numbers = (
+            codes.join(found.select("__h", "__k", pl.col("__v").alias("__r")), on="__h", how="left", maintain_order="left")
+            .select(pl.when(pl.col("__v") == pl.col("__r")).then(pl.col("__k")).alias("__k"))
+            .get_column("__k")
+        )
+    else:
+        # a code the registry lists twice takes its first number (those units are quarantined anyway)
+        found = found.select("__v", "__k").unique("__v", keep="first", maintain_order=True)
+        numbers = codes.drop("__h").join(found, on="__v", how="left", maintain_order="left").get_column("__k")
     return numbers.rechunk().gather(idx)
 
 
@@ -309,6 +338,12 @@ def _cell_errors(raw: RawTable, name: str) -> tuple[pl.Expr, pl.Expr, pl.Expr] |
 
 def _missing(c: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     return c.is_null() if dtype != pl.String else (c.is_null() | (c.str.strip_chars() == ""))
+
+
+def _blank_value(domain: pl.Series, dtype: pl.DataType) -> bool:
+    """Some value of ``domain`` (a column's distinct values) is written but :func:`_missing` all the same."""
+    c = pl.col(domain.name)
+    return bool(domain.to_frame().select((_missing(c, dtype) & c.is_not_null()).any()).item())
 
 
 # kinds whose reading and checks depend on the value alone (None: plain text), often few distinct values a table
@@ -348,9 +383,39 @@ def _by_value(domain: pl.Series, v: pl.Expr, faults: list, staged_from: list[int
         old = old.cast(pl.String)
     for level, n in zip(_STAGING.levels, staged_from, strict=True):
         del level[n:]
+    if domain.dtype == table.schema["__v"] and known.get_column("__v").equals(old):
+        return pl.col(name)  # every value reads as itself (codes written as codes): the column as it is
     return pl.col(name).replace_strict(
         old, known.get_column("__v"), default=None, return_dtype=table.schema["__v"]
     )
+
+
+def _region_faults(v: pl.Expr, allowed_regions: set[str] | frozenset[str] | None) -> list:
+    """The faults of a region code read as ``v``: outside the allowed set (when given), or not 6 digits."""
+    if allowed_regions is not None:
+        return [
+            (
+                v.is_not_null() & ~v.is_in(sorted(allowed_regions)),
+                "行政区划代码不在本次允许范围内",
+                "region code is not in the allowed set",
+            )
+        ]
+    return [(v.is_not_null() & ~v.str.contains(r"^\d{6}$"), "行政区划代码应为6位数字", "region code must be 6 digits")]
+
+
+# a value that reading as text changes: blank, or with white space at an end (what ``str.strip_chars()`` strips:
+# Unicode White_Space, as the regex's ``\s``); and, for a name, what ``mask_text_series`` looks at
+_NOT_AS_WRITTEN = r"^$|^\s|\s$"
+_MASKABLE = r"\d{4}[ -]?\d{4}"
+
+
+def _reads_as_written(col: pl.Series, masked: bool) -> bool:
+    """Every value of the text column ``col`` reads as itself: stripping leaves it as it is and it is not blank, and
+    (``masked``) ``mask_text_series`` would not look at it — so the parsed column is ``col`` and a value is missing
+    exactly where it is null. One pass of one pattern over the values, instead of a strip (a copy of every text),
+    the blank test and the masking's own pass."""
+    pattern = f"{_NOT_AS_WRITTEN}|{_MASKABLE}" if masked else _NOT_AS_WRITTEN
+    return not col.str.contains(pattern).any()
 
 
 def validate_table(
@@ -435,6 +500,7 @@ def validate_table(
         """Check column ``col`` once per distinct value and spread the verdicts back to the rows (``extra``)."""
         name, dtype = col.name, in_schema[col.name]
         c = pl.col(name)
+        as_is: list[bool] = []  # build took the codes as written for the parsed ones (not a cached table)
         if col.kind == "month":
             _STAGING.clear()
             v, faults = _parse(col, dtype, raw)
@@ -475,17 +541,21 @@ def validate_table(
             )
             rc = f"__r__{name}"
 
-            def build(d, v=v, c=c, dtype=dtype, name=name, kind=col.kind, rc=rc, req=col.required):
+            def build(d, v=v, c=c, dtype=dtype, name=name, kind=col.kind, rc=rc, req=col.required, as_is=as_is):
                 form = credit_codes_written_form(d, name) if kind == "credit_code" and dtype == pl.String else None
                 if form is not None:
                     # the usual extract: codes as a code is written, so normalising would copy them unchanged
                     d = d.with_columns(c.alias(_p(name)), pl.lit(False).alias(f"__miss__{name}"))
                     d = credit_code_reasons(
-                        d, name, rc, expected_out=f"__x__{name}", normalised=_p(name), in_form=form
+                        d, name, rc, expected_out=f"__x__{name}", normalised=_p(name), in_form=form,
+                        expected_value=True,
                     )
+                    as_is.append(True)  # the parsed codes are the codes (``same`` below)
                 elif kind == "credit_code":
                     d = d.with_columns(v.alias(_p(name)), _missing(c, dtype).alias(f"__miss__{name}"))
-                    d = credit_code_reasons(d, name, rc, expected_out=f"__x__{name}", normalised=_p(name))
+                    d = credit_code_reasons(
+                        d, name, rc, expected_out=f"__x__{name}", normalised=_p(name), expected_value=True
+                    )
                 else:
                     d = d.with_columns(v.alias(_p(name)), _missing(c, dtype).alias(f"__miss__{name}"))
                     d = id_number_reasons(d, name, rc)
@@ -505,6 +575,7 @@ def validate_table(
         if shared is not None and col.kind != "month":
             share = (shared, (name, col.kind, str(dtype), col.required))
         table, idx, in_runs = _per_distinct(frame, name, build, few_values=col.kind == "month", shared=share)
+        hashes = None  # the parsed codes' hashes, when worked out here and distinct (the registry's are kept)
         if col.kind != "month" and (check_duplicates or key_out):  # an integer key only for these two
             pv = table.get_column(_p(name))
             # distinct 64-bit hashes tell cheaply that the codes are distinct (the usual case); only when
@@ -513,8 +584,10 @@ def validate_table(
             seen = shared.setdefault("__distinct_verdicts__", []) if share is not None else []
             distinct = next((d for t, d in seen if t is table), None)
             if distinct is None:
-                distinct = pv.null_count() == 0 and pv.hash(seed=0x5747).n_unique() == pv.len()
+                hashes = pv.hash(seed=_CODE_HASH_SEED) if not pv.null_count() else None
+                distinct = hashes is not None and hashes.n_unique() == pv.len()
                 seen.append((table, distinct))
+                hashes = hashes if distinct else None
             if in_runs and distinct:
                 # one run per code and distinct codes: the run number is already an integer key
                 int_key[name] = f"__di__{name}"
@@ -539,18 +612,23 @@ def validate_table(
             else:
                 extra[r] = values.gather(idx)
         pv, rv = pl.col(_p(name)), pl.col(name)
-        same = table.select(
+        # a table built from the codes as written (by this table, or shared from an earlier one) has them as parsed
+        written = shared.setdefault("__codes_as_written__", []) if share is not None else []
+        if as_is:
+            written.append(table)
+        # (a query, not the table's eager select: that made the table's columns, of unequal chunks, one chunk each)
+        same = any(t is table for t in written) or table.lazy().select(
             ((pv == rv) | (pv.is_null() & rv.is_null()) | vbad(name)).fill_null(False).all()
-        ).item()
+        ).collect().item()
         # the parsed value is usually the value as written: share the column instead of copying strings.
         # Rows whose value has a fault are quarantined whatever it parses to; they get their parsed value
         # from the per-value table with the other bad-row columns (``later``).
         extra[_p(name)] = frame.get_column(name) if same else table.get_column(_p(name)).rechunk().gather(idx)
         extra[f"__di__{name}"] = idx
         if key_out and name == key_column and col.kind == "credit_code":
-            extra["__regkey__"] = _registry_key(table, idx, name, shared, registry, int_key[name], extra)
+            extra["__regkey__"] = _registry_key(table, idx, name, shared, registry, int_key[name], extra, hashes)
         later.append(_p(name))
-        lookups[name] = (table.select(later), later)
+        lookups[name] = (table[later], later)  # the columns shared (an eager select made each one chunk)
         if col.kind == "month":
             months[name] = table.get_column(_p(name))
 
@@ -584,6 +662,16 @@ def validate_table(
         )
         and (d := _few_values(frame.get_column(c.name))) is not None
     }
+    # text columns of other values (names): read as written when no value is blank, padded or (a name) maskable
+    as_written = {
+        c.name
+        for c in sch.columns
+        if c.name in in_schema
+        and c.name not in domains
+        and c.kind in ("text", "region", None)
+        and in_schema[c.name] == pl.String
+        and _reads_as_written(frame.get_column(c.name), masked=c.kind == "text")
+    }
     lf = frame.with_columns([s.alias(n) for n, s in extra.items()]).lazy()
     del frame, extra, check_distinct  # the function's defaults hold the frame too
     distinct_done = set(int_key)
@@ -615,6 +703,13 @@ def validate_table(
         elif col.kind in ("credit_code", "id_number"):
             v = pl.col(_p(col.name))  # parsed once per distinct value above
             id_reason_cols.append((col.name, col.kind))
+        elif col.name in as_written:
+            # what the expressions below would give, value for value (``_reads_as_written``)
+            v = c
+            if col.required:
+                missing_as_parsed = v
+            if col.kind == "region":
+                faults = _region_faults(v, allowed_regions)
         else:
             s = c.cast(pl.String).str.strip_chars()
             v = pl.when(s == "").then(None).otherwise(s)
@@ -625,22 +720,7 @@ def validate_table(
             if col.kind == "text":  # a name with a phone or ID number typed into it: masked from here on
                 v = v.map_batches(mask_text_series, return_dtype=pl.String, is_elementwise=True)
             if col.kind == "region":
-                if allowed_regions is not None:
-                    faults = [
-                        (
-                            v.is_not_null() & ~v.is_in(sorted(allowed_regions)),
-                            "行政区划代码不在本次允许范围内",
-                            "region code is not in the allowed set",
-                        )
-                    ]
-                else:
-                    faults = [
-                        (
-                            v.is_not_null() & ~v.str.contains(r"^\d{6}$"),
-                            "行政区划代码应为6位数字",
-                            "region code must be 6 digits",
-                        )
-                    ]
+                faults = _region_faults(v, allowed_regions)
         if col.name in domains:
             mapped = _by_value(domains[col.name], v, faults, staged_from)
             if mapped is not None:
@@ -661,6 +741,8 @@ def validate_table(
                 if cell is None and missing_as_parsed is not None:
                     # the parsed value's nulls: the text is not stripped again (a pass over every row)
                     missing = missing_as_parsed.is_null()
+                elif cell is None and col.name in domains and not _blank_value(domains[col.name], dtype):
+                    missing = c.is_null()  # no value written is blank: only a missing one is (no strip per row)
                 add(col.name, missing, "必填字段为空", "required field is empty")
         for fault in faults:
             add(col.name, *fault)
@@ -674,7 +756,9 @@ def validate_table(
         rc = f"__r__{name}"
         if kind == "credit_code":
             got = pl.col(_p(name)).str.slice(17, 1)
-            exp = pl.col(f"__x__{name}")
+            exp = pl.col(f"__x__{name}").replace_strict(  # the character, from its value (bad rows only)
+                dict(enumerate(USCC_ALPHABET)), default=None, return_dtype=pl.String
+            )
             zh = (
                 pl.when(pl.col(rc) == "check")
                 .then(pl.format("校验码错误：应为“{}”，实为“{}”", exp, got))
