@@ -213,7 +213,10 @@ def _compile_stages(
             if unknown
             else decided.otherwise(_status(ELIGIBLE))
         )
-        return status, pl.when(status == _status(ELIGIBLE)).then(amount), conds, flags
+        # the amount where the status is 符合条件, read from the same booleans (never null) rather than by comparing
+        # the status column with it per row
+        open_ = any_false | pl.any_horizontal(unknown) if unknown else any_false
+        return status, pl.when(open_).then(None).otherwise(amount), conds, flags
 
     default_tag = _tag(combos[0])
     status_d, amount_d, conds_d, flags_d = combo_exprs(default_tag)
