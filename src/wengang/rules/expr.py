@@ -770,7 +770,7 @@ class _Logic(Expr):
         return None if None in values else not decisive
 
     def _polars(self, ctx: CompileContext) -> pl.Expr:
-        exprs = [p.to_polars(ctx) for p in self.parts]
+        exprs = [p.to_polars(ctx) for p in (self._merged_tests(ctx) if self.decisive else self.parts)]
         known = [_known_value(e) for e in exprs]
         if any(k is self.decisive for k in known):  # a part the policy fixes decides it
             return literal(self.decisive)
@@ -782,6 +782,58 @@ class _Logic(Expr):
         for e in rest[1:]:
             out = (out | e) if self.decisive else (out & e)  # Kleene in Polars too
         return _keep_non_null(out, *rest)
+
+
+    def _merged_tests(self, ctx: CompileContext) -> list[Expr]:
+        """An or's parts with its tests of one fact against fixed values (``x == a``, ``x in S``) made one
+        ``x in (S ∪ {a} …)``: one pass over the column, not one per test and an or between them. The same value on
+        every row, in Kleene logic too: each test is null exactly where ``x`` is, and so is the union's."""
+        groups: dict[str, list[tuple[int, list[Any]]]] = {}
+        for i, p in enumerate(self.parts):
+            found = _fact_values(p, ctx)
+            if found is not None:
+                groups.setdefault(found[0], []).append((i, found[1]))
+        merged: dict[int, Expr] = {}
+        skip: set[int] = set()
+        for name, tests in groups.items():
+            if len(tests) < 2:
+                continue
+            values = list(dict.fromkeys(v for _, vs in tests for v in vs))
+            merged[tests[0][0]] = IsIn(Fact(name), Lit(frozenset(values)))
+            skip.update(i for i, _ in tests[1:])
+        if not merged:
+            return list(self.parts)
+        return [merged.get(i, p) for i, p in enumerate(self.parts) if i not in skip]
+
+
+def _fact_values(node: Expr, ctx: CompileContext) -> tuple[str, list[Any]] | None:
+    """``(fact, values)`` when ``node`` tests a fact the table has against fixed values (``==`` a literal or a
+    parameter, or ``isin`` a literal set or a list parameter), else None."""
+    if isinstance(node, Cmp) and node.op == "==" and isinstance(node.a, Fact) and not node.b.is_fraction:
+        if isinstance(node.b, Lit):
+            value = node.b.value
+        elif isinstance(node.b, Param) and not isinstance(node.b, OptionalParam):
+            value = _param_value(ctx, node.b.name)
+        else:
+            return None
+        if not isinstance(value, (str, int)) or isinstance(value, bool):
+            return None
+        fact, values = node.a, [value]
+    elif isinstance(node, IsIn) and isinstance(node.a, Fact):
+        if isinstance(node.values, Param) and not isinstance(node.values, OptionalParam):
+            values = list(_param_value(ctx, node.values.name))
+        elif isinstance(node.values, Lit):
+            values = sorted(node.values.value, key=str)
+        else:
+            return None
+        if not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in values):
+            return None
+        fact = node.a
+    else:
+        return None
+    if fact.name in ctx.absent:
+        return None
+    return fact.name, values
 
 
 class And(_Logic):
