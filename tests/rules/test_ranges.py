@@ -122,7 +122,8 @@ def _layoff_check(plan: Any) -> str:
 
 def test_bounds_make_the_layoff_check_narrow_and_unguarded() -> None:
     general = _plan(None)
-    assert general.range_wants == {"layoffs_last_year", "avg_insured_last_year"}
+    # the headcount is a denominator (is it at least 1?) and a factor, the layoffs only a factor
+    assert dict(general.range_wants) == {"layoffs_last_year": False, "avg_insured_last_year": True}
     text = _layoff_check(general)
     assert '{"Int64":200}' in text and '"NotEq"' in text  # widened to Int64, guarded against a zero headcount
     narrow = _plan({"layoffs_last_year": (0, 65535, "Int32"), "avg_insured_last_year": (1, 65535, "Int32")})
@@ -145,3 +146,8 @@ def test_known_ranges_widen_to_powers_of_two() -> None:
     assert known_ranges(frame, ["a", "b", "c", "d", "e", "f", "g"]) == (
         ("a", 1, 255, "Int32"), ("b", -7, 7, "Int16"), ("c", 0, 1, "UInt8"),
     )  # fmt: skip
+    # the minimum only where it matters: a column with no negative value is read in one pass (its bitwise or)
+    assert known_ranges(frame, {"a": False, "b": False, "c": True}) == (
+        ("a", 0, 255, "Int32"), ("b", -7, 7, "Int16"), ("c", 0, 1, "UInt8"),
+    )  # fmt: skip
+    assert known_ranges(pl.DataFrame({"x": [4, 9, 1]}, schema={"x": pl.Int16}), {"x": True}) == (("x", 1, 15, "Int16"),)

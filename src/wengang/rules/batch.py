@@ -76,23 +76,35 @@ def known_non_null(frame: pl.DataFrame | pl.LazyFrame, non_null: Iterable[str] |
     return given | {c for c, n in zip(frame.columns, counts, strict=True) if n == 0}
 
 
-def known_ranges(frame: pl.DataFrame, columns: Iterable[str]) -> tuple[tuple[str, int, int, str], ...]:
+def known_ranges(
+    frame: pl.DataFrame, columns: Iterable[str] | Mapping[str, bool]
+) -> tuple[tuple[str, int, int, str], ...]:
     """Bounds of the narrow integer ``columns`` of an in-memory ``frame`` (those of ``RANGE_DTYPES``), for
     ``compile_stages(ranges=...)``: ``(name, lo, hi, dtype)``, sorted. Widened so that a plan is kept for many tables:
     the minimum to 1 when it is at least 1, else to 0 or to ``-(2**b - 1)``, and the maximum to ``2**b - 1``, where
-    ``b`` is the bit length of the larger magnitude. A column with no value is left out. One pass for the minimum
-    and one for the maximum of each column (≈ 0.2 ms each at 1 M rows)."""
+    ``b`` is the bit length of the larger magnitude. A column with no value is left out.
+
+    ``columns`` as ``Plan.range_wants`` gives them (name → whether the minimum matters) reads a column whose minimum
+    does not matter in one pass: the bitwise or of its values, which is at least 0 exactly when no value is negative
+    and then has the maximum's bit length (``lo`` is then 0, not 1). Otherwise one more pass for the minimum, and
+    for a column with a negative value the minimum and the maximum (≈ 0.14 ms a pass at 1 M rows)."""
+    minimum = columns if isinstance(columns, Mapping) else dict.fromkeys(columns, True)
     out = []
-    for name in sorted(set(columns)):
+    for name in sorted(minimum):
         if name not in frame.columns:
             continue
         s = frame.get_column(name)
         if str(s.dtype) not in RANGE_DTYPES:
             continue
-        least, most = s.min(), s.max()
-        if least is None or most is None:
+        found = s.bitwise_or()
+        if found is None:
             continue
-        lo, hi = int(least), int(most)  # type: ignore[arg-type]  # an integer column's
+        bits: int = found  # type: ignore[assignment]  # an integer column's
+        if bits >= 0:  # no negative value: 0 <= v <= bits < 2**b, b the bit length of bits and of the maximum
+            least: Any = s.min() if minimum[name] else None
+            out.append((name, 1 if least is not None and least >= 1 else 0, 2 ** bits.bit_length() - 1, str(s.dtype)))
+            continue
+        lo, hi = int(s.min()), int(s.max())  # type: ignore[arg-type]  # an integer column's, not all null
         top = 2 ** max(abs(lo), abs(hi)).bit_length() - 1
         out.append((name, 1 if lo >= 1 else 0 if lo >= 0 else -top, top, str(s.dtype)))
     return tuple(out)
@@ -152,7 +164,7 @@ def _compile_stages(
     settings = dict(settings or {})
     known = frozenset(non_null) - set(absent)
     ranges = {n: r for n, r in ranges.items() if n not in absent}
-    wants: set[str] = set()
+    wants: dict[str, bool] = {}
     checks = active_checks(ruleset, params)
     switches = switches_in(ruleset.active_exprs(params), params)
     combos = reading_combinations(switches, fixed)
@@ -344,7 +356,7 @@ def _compile_stages(
     plan = Plan(
         stage1, stage2_first, len(combos) > 1, any_diff, live_mask, single, temps,
         functools.lru_cache(maxsize=None)(tail), shared.levels, bounded_facts(ruleset, params), final,
-        frozenset(wants),
+        tuple(sorted(wants.items())),
     )  # fmt: skip
     return plan, shared
 
@@ -380,8 +392,9 @@ class Plan:
     # computed once with the plan rather than per table screened)
     bounded: dict[str, list[Any]] | None = None
     final: list[pl.Expr] = field(default_factory=list)  # the result straight after ``variants`` when no branches
-    # columns whose bounds (``CompileContext.ranges``) would make this plan cheaper: see :func:`known_ranges`
-    range_wants: frozenset[str] = frozenset()
+    # columns whose bounds (``CompileContext.ranges``) would make this plan cheaper, each with whether its minimum
+    # matters: see :func:`known_ranges`
+    range_wants: tuple[tuple[str, bool], ...] = ()
 
 
 _FIRST = ("__status0", "__amount0", "__reasons0", "__flags0")  # the default combination's staged columns

@@ -86,8 +86,9 @@ class CompileContext:
     # such a column times a constant is computed in a narrow type when the product cannot overflow it, and a ratio
     # over a denominator known to be at least 1 needs no zero guard. Same values, no widening to Int64 per row.
     ranges: Mapping[str, tuple[int, int, str]] = field(default_factory=dict)
-    # where the compiler records the columns whose ``ranges`` it would have used (None: not recorded)
-    range_wants: set[str] | None = None
+    # where the compiler records the columns whose ``ranges`` it would have used, each with whether their minimum
+    # matters (a denominator's: is it at least 1?) or only their magnitude (a product's) (None: not recorded)
+    range_wants: dict[str, bool] | None = None
 
 
 class RuleDefinitionError(Exception):
@@ -383,11 +384,12 @@ def _range(e: pl.Expr) -> tuple[int, int, str] | None:
     return getattr(e, _RANGE_ATTR, None)
 
 
-def _want_range(ctx: CompileContext, e: pl.Expr) -> None:
-    """Note that a range of the fact column ``e`` (if it is one, and has none) would have been used."""
+def _want_range(ctx: CompileContext, e: pl.Expr, minimum: bool = False) -> None:
+    """Note that a range of the fact column ``e`` (if it is one, and has none) would have been used; ``minimum``:
+    whether it is at least 1 (a denominator), not only its magnitude (a product)."""
     name = getattr(e, _FACT_ATTR, None)
     if name is not None and ctx.range_wants is not None and _range(e) is None:
-        ctx.range_wants.add(name)
+        ctx.range_wants[name] = ctx.range_wants.get(name, False) or minimum
 
 
 def _narrow_mul(ctx: CompileContext, a: pl.Expr, b: pl.Expr) -> pl.Expr:
@@ -660,7 +662,7 @@ class Ratio(Expr):
         found = _range(den)
         if found is not None and found[0] >= 1:  # a column known to be at least 1 on every row: nor does it
             return num, den
-        _want_range(ctx, den)
+        _want_range(ctx, den, minimum=True)
         # a zero denominator makes the ratio unknown, as in Python (a null numerator: see ``Expr.frac``)
         nonzero = den != 0
         return _guarded(pl.when(nonzero).then(num), nonzero, num), den

@@ -175,7 +175,9 @@ def screen_facts(
     if period is None:
         batches.append(_plans_for(program, region_key, on, include_drafts, settings, readings, columns, region_data, known))
         # an in-memory table: the bounds of the narrow integer columns the plan would use, and the plan for them
-        wants = {n for p in batches[0][1] if p is not None for n in p.range_wants}
+        wants: dict[str, bool] = {}
+        for n, least in (w for p in batches[0][1] if p is not None for w in p.range_wants):
+            wants[n] = wants.get(n, False) or least
         ranges = known_ranges(frame, wants) if frame is not None and wants else ()
         if ranges:
             batches[0] = _plans_for(
