@@ -35,7 +35,10 @@ SME rate, base excludes other years' arrears) or do not apply to it.
 
 Where the two still differ in form, not in result: the project compares the layoff rate exactly
 (layoffs * 200 <= 11 * headcount) where the peer divides in float64 (identical for integer
-counts with headcount >= 1); the project's "no layoffs" branch is implied by the peer's
+counts with headcount >= 1; with the table in memory the two Int32 columns' bounds are read first, so
+the products are computed in Int32 when none can overflow, and without the zero-headcount guard
+when every headcount is >= 1: docs/decisions.md "Narrow integer columns' bounds"); the project's
+"no layoffs" branch is implied by the peer's
 0 / n <= 5.5 %. Amounts: the project's RateOf is (2 * base * n + d) // (2 * d) for rate n/d,
 half-up in integers like the peer's (fen * bp + 5000) // 10000.
 

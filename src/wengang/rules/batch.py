@@ -30,6 +30,7 @@ from wengang.rules.engine import (
     reads_setting_under,
 )
 from wengang.rules.expr import (
+    RANGE_DTYPES,
     CompileContext,
     SharedNodes,
     is_never_null,
@@ -75,6 +76,40 @@ def known_non_null(frame: pl.DataFrame | pl.LazyFrame, non_null: Iterable[str] |
     return given | {c for c, n in zip(frame.columns, counts, strict=True) if n == 0}
 
 
+def known_ranges(
+    frame: pl.DataFrame, columns: Iterable[str] | Mapping[str, bool]
+) -> tuple[tuple[str, int, int, str], ...]:
+    """Bounds of the narrow integer ``columns`` of an in-memory ``frame`` (those of ``RANGE_DTYPES``), for
+    ``compile_stages(ranges=...)``: ``(name, lo, hi, dtype)``, sorted. Widened so that a plan is kept for many tables:
+    the minimum to 1 when it is at least 1, else to 0 or to ``-(2**b - 1)``, and the maximum to ``2**b - 1``, where
+    ``b`` is the bit length of the larger magnitude. A column with no value is left out.
+
+    ``columns`` as ``Plan.range_wants`` gives them (name → whether the minimum matters) reads a column whose minimum
+    does not matter in one pass: the bitwise or of its values, which is at least 0 exactly when no value is negative
+    and then has the maximum's bit length (``lo`` is then 0, not 1). Otherwise one more pass for the minimum, and
+    for a column with a negative value the minimum and the maximum (≈ 0.14 ms a pass at 1 M rows)."""
+    minimum = columns if isinstance(columns, Mapping) else dict.fromkeys(columns, True)
+    out = []
+    for name in sorted(minimum):
+        if name not in frame.columns:
+            continue
+        s = frame.get_column(name)
+        if str(s.dtype) not in RANGE_DTYPES:
+            continue
+        found = s.bitwise_or()
+        if found is None:
+            continue
+        bits: int = found  # type: ignore[assignment]  # an integer column's
+        if bits >= 0:  # no negative value: 0 <= v <= bits < 2**b, b the bit length of bits and of the maximum
+            least: Any = s.min() if minimum[name] else None
+            out.append((name, 1 if least is not None and least >= 1 else 0, 2 ** bits.bit_length() - 1, str(s.dtype)))
+            continue
+        lo, hi = int(s.min()), int(s.max())  # type: ignore[arg-type]  # an integer column's, not all null
+        top = 2 ** max(abs(lo), abs(hi)).bit_length() - 1
+        out.append((name, 1 if lo >= 1 else 0 if lo >= 0 else -top, top, str(s.dtype)))
+    return tuple(out)
+
+
 def compile_stages(
     ruleset: Ruleset,
     resolution: Any,
@@ -84,6 +119,7 @@ def compile_stages(
     columns: list[str] | None = None,
     literals: Mapping[str, Any] | None = None,
     non_null: Iterable[str] = (),
+    ranges: Mapping[str, tuple[int, int, str]] | None = None,
 ) -> Plan:
     """Polars stages adding ``status, amount_fen, reasons, flags, readings, outcomes``.
 
@@ -95,13 +131,15 @@ def compile_stages(
     ``non_null``: columns the caller knows hold no null (:func:`known_non_null`): what reads only them is
     never unknown, so the unknown branches (null tests, 无法判定, "?" reasons) they alone feed are not compiled.
     The result is the same row for row as without, on a table that keeps that promise.
+    ``ranges``: bounds of narrow integer columns (:func:`known_ranges`; ``CompileContext.ranges``); the plan
+    records in ``range_wants`` the columns whose bounds it would use.
     Returns the stages and the temporary column names to drop afterwards.
     """
     # Compiled twice: a sub-expression staged as a shared column (SharedNodes) because the rule tree reuses it may,
     # once the readings and the policy have chosen their branches, be read by one expression only. Staged, it
     # cost a column and a step of its own (the 1 M peer table: three steps for one amount); the second pass
     # writes such a node where it is read. Compiling is milliseconds and a plan is kept per policy and shape.
-    args = (ruleset, resolution, settings, fixed, columns, literals, tuple(non_null))
+    args = (ruleset, resolution, settings, fixed, columns, literals, tuple(non_null), dict(ranges or {}))
     plan, shared = _compile_stages(*args, inline=frozenset())
     once = shared.read_once([*(e for level in plan.shared for e in level), *plan.variants])
     return _compile_stages(*args, inline=once)[0] if once else plan
@@ -115,6 +153,7 @@ def _compile_stages(
     columns: list[str] | None,
     literals: Mapping[str, Any] | None,
     non_null: Iterable[str],
+    ranges: Mapping[str, tuple[int, int, str]],
     *,
     inline: frozenset[tuple[Any, ...]],
 ) -> tuple[Plan, SharedNodes]:
@@ -124,6 +163,8 @@ def _compile_stages(
     params = resolution.params
     settings = dict(settings or {})
     known = frozenset(non_null) - set(absent)
+    ranges = {n: r for n, r in ranges.items() if n not in absent}
+    wants: dict[str, bool] = {}
     checks = active_checks(ruleset, params)
     switches = switches_in(ruleset.active_exprs(params), params)
     combos = reading_combinations(switches, fixed)
@@ -141,7 +182,7 @@ def _compile_stages(
             name = f"__{key}__{_tag(combo)}"
             by_own[_tag(combo)] = name
             temps.append(name)
-            compiled = expr.to_polars(CompileContext(params, settings, combo, absent, shared, known))
+            compiled = expr.to_polars(CompileContext(params, settings, combo, absent, shared, known, ranges, wants))
             if is_never_null(compiled):
                 never.add(name)
             inner = negated(compiled)
@@ -184,7 +225,10 @@ def _compile_stages(
             if unknown
             else decided.otherwise(_status(ELIGIBLE))
         )
-        return status, pl.when(status == _status(ELIGIBLE)).then(amount), conds, flags
+        # the amount where the status is 符合条件, read from the same booleans (never null) rather than by comparing
+        # the status column with it per row
+        open_ = any_false | pl.any_horizontal(unknown) if unknown else any_false
+        return status, pl.when(open_).then(None).otherwise(amount), conds, flags
 
     default_tag = _tag(combos[0])
     status_d, amount_d, conds_d, flags_d = combo_exprs(default_tag)
@@ -312,6 +356,7 @@ def _compile_stages(
     plan = Plan(
         stage1, stage2_first, len(combos) > 1, any_diff, live_mask, single, temps,
         functools.lru_cache(maxsize=None)(tail), shared.levels, bounded_facts(ruleset, params), final,
+        tuple(sorted(wants.items())),
     )  # fmt: skip
     return plan, shared
 
@@ -347,6 +392,9 @@ class Plan:
     # computed once with the plan rather than per table screened)
     bounded: dict[str, list[Any]] | None = None
     final: list[pl.Expr] = field(default_factory=list)  # the result straight after ``variants`` when no branches
+    # columns whose bounds (``CompileContext.ranges``) would make this plan cheaper, each with whether its minimum
+    # matters: see :func:`known_ranges`
+    range_wants: tuple[tuple[str, bool], ...] = ()
 
 
 _FIRST = ("__status0", "__amount0", "__reasons0", "__flags0")  # the default combination's staged columns

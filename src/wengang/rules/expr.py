@@ -81,6 +81,14 @@ class CompileContext:
     # columns known to hold no null on any row (an in-memory table's null counts, or what the caller's
     # validation guarantees): a check on them cannot be unknown, so its unknown branches are not compiled
     non_null: frozenset[str] = frozenset()
+    # narrow integer columns (Int8/16/32, UInt8/16) with bounds every non-null value keeps, ``lo <= v <= hi``, and
+    # the column's dtype name (an in-memory table's minimum and maximum, widened: ``known_ranges``): a comparison of
+    # such a column times a constant is computed in a narrow type when the product cannot overflow it, and a ratio
+    # over a denominator known to be at least 1 needs no zero guard. Same values, no widening to Int64 per row.
+    ranges: Mapping[str, tuple[int, int, str]] = field(default_factory=dict)
+    # where the compiler records the columns whose ``ranges`` it would have used, each with whether their minimum
+    # matters (a denominator's: is it at least 1?) or only their magnitude (a product's) (None: not recorded)
+    range_wants: dict[str, bool] | None = None
 
 
 class RuleDefinitionError(Exception):
@@ -362,6 +370,55 @@ def _value(e: pl.Expr) -> int | None:
     return v if type(v) is int else None
 
 
+# A fact column compiled with a known range (``CompileContext.ranges``) remembers it, (lo, hi, dtype name), and its
+# name; so does a product of it and a constant that ``_narrow_mul`` computed in a narrow type.
+_RANGE_ATTR = "_wengang_range"
+_FACT_ATTR = "_wengang_fact"
+# the narrow types a product may be computed in: a signed column keeps its own, else Int32 (a wider type is what
+# Polars widens an Int64 constant's product to anyway)
+_NARROW = {"Int8": (-(2**7), 2**7 - 1), "Int16": (-(2**15), 2**15 - 1), "Int32": (-(2**31), 2**31 - 1)}
+RANGE_DTYPES = frozenset({"Int8", "Int16", "Int32", "UInt8", "UInt16"})
+
+
+def _range(e: pl.Expr) -> tuple[int, int, str] | None:
+    return getattr(e, _RANGE_ATTR, None)
+
+
+def _want_range(ctx: CompileContext, e: pl.Expr, minimum: bool = False) -> None:
+    """Note that a range of the fact column ``e`` (if it is one, and has none) would have been used; ``minimum``:
+    whether it is at least 1 (a denominator), not only its magnitude (a product)."""
+    name = getattr(e, _FACT_ATTR, None)
+    if name is not None and ctx.range_wants is not None and _range(e) is None:
+        ctx.range_wants[name] = ctx.range_wants.get(name, False) or minimum
+
+
+def _narrow_mul(ctx: CompileContext, a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    """``_mul(a, b)`` for an operand of a comparison: a column of known range times a constant is computed in
+    the column's own signed type (or Int32) when no value's product can leave it, instead of Polars widening the
+    column to the constant's Int64 first. Exact: every product fits the narrow type. Only a comparison reads it
+    (a sum of two narrow products could still overflow)."""
+    va, vb = _value(a), _value(b)
+    if (va is None) == (vb is None):
+        return _mul(a, b)
+    x, v = (b, va) if va is not None else (a, vb)
+    assert v is not None
+    found = _range(x)
+    if v in (0, 1):
+        return _mul(a, b)
+    if found is None:
+        _want_range(ctx, x)
+        return _mul(a, b)
+    lo, hi, dtype = found
+    plo, phi = sorted((lo * v, hi * v))
+    for name in (dtype, "Int32"):
+        bounds = _NARROW.get(name)
+        if bounds is not None and bounds[0] <= min(plo, v) and max(phi, v) <= bounds[1]:
+            out = _keep_non_null(x * pl.lit(v, dtype=getattr(pl, name)), x)
+            setattr(out, _RANGE_ATTR, (plo, phi, name))
+            return out
+    return _mul(a, b)
+
+
 def _mul(a: pl.Expr, b: pl.Expr) -> pl.Expr:
     va, vb = _value(a), _value(b)
     if va is not None and vb is not None:
@@ -435,7 +492,12 @@ class Fact(Expr):
     def _polars(self, ctx: CompileContext) -> pl.Expr:
         if self.name in ctx.absent:
             return ctx.absent[self.name]
-        return never_null(pl.col(self.name)) if self.name in ctx.non_null else pl.col(self.name)
+        e = never_null(pl.col(self.name)) if self.name in ctx.non_null else pl.col(self.name)
+        setattr(e, _FACT_ATTR, self.name)
+        found = ctx.ranges.get(self.name)
+        if found is not None:
+            setattr(e, _RANGE_ATTR, found)
+        return e
 
     def _show(self) -> str:
         return self.name
@@ -597,6 +659,10 @@ class Ratio(Expr):
         num, den = _mul(nn, dd), _mul(nd, dn)
         if _value(den) not in (None, 0):  # a constant, non-zero denominator needs no guard
             return num, den
+        found = _range(den)
+        if found is not None and found[0] >= 1:  # a column known to be at least 1 on every row: nor does it
+            return num, den
+        _want_range(ctx, den, minimum=True)
         # a zero denominator makes the ratio unknown, as in Python (a null numerator: see ``Expr.frac``)
         nonzero = den != 0
         return _guarded(pl.when(nonzero).then(num), nonzero, num), den
@@ -668,7 +734,7 @@ class Cmp(Expr):
             bn, bd = self.b.frac(ctx)
             an, bn = _unguard(an, guards), _unguard(bn, guards)
             # denominators are positive by construction (counts, rates), so the order is kept
-            x, y = _mul(an, bd), _mul(bn, ad)
+            x, y = _narrow_mul(ctx, an, bd), _narrow_mul(ctx, bn, ad)
         else:
             x, y = self.a.to_polars(ctx), self.b.to_polars(ctx)
         kx, ky = _known_value(x), _known_value(y)
@@ -706,7 +772,7 @@ class _Logic(Expr):
         return None if None in values else not decisive
 
     def _polars(self, ctx: CompileContext) -> pl.Expr:
-        exprs = [p.to_polars(ctx) for p in self.parts]
+        exprs = [p.to_polars(ctx) for p in (self._merged_tests(ctx) if self.decisive else self.parts)]
         known = [_known_value(e) for e in exprs]
         if any(k is self.decisive for k in known):  # a part the policy fixes decides it
             return literal(self.decisive)
@@ -718,6 +784,58 @@ class _Logic(Expr):
         for e in rest[1:]:
             out = (out | e) if self.decisive else (out & e)  # Kleene in Polars too
         return _keep_non_null(out, *rest)
+
+
+    def _merged_tests(self, ctx: CompileContext) -> list[Expr]:
+        """An or's parts with its tests of one fact against fixed values (``x == a``, ``x in S``) made one
+        ``x in (S ∪ {a} …)``: one pass over the column, not one per test and an or between them. The same value on
+        every row, in Kleene logic too: each test is null exactly where ``x`` is, and so is the union's."""
+        groups: dict[str, list[tuple[int, list[Any]]]] = {}
+        for i, p in enumerate(self.parts):
+            found = _fact_values(p, ctx)
+            if found is not None:
+                groups.setdefault(found[0], []).append((i, found[1]))
+        merged: dict[int, Expr] = {}
+        skip: set[int] = set()
+        for name, tests in groups.items():
+            if len(tests) < 2:
+                continue
+            values = list(dict.fromkeys(v for _, vs in tests for v in vs))
+            merged[tests[0][0]] = IsIn(Fact(name), Lit(frozenset(values)))
+            skip.update(i for i, _ in tests[1:])
+        if not merged:
+            return list(self.parts)
+        return [merged.get(i, p) for i, p in enumerate(self.parts) if i not in skip]
+
+
+def _fact_values(node: Expr, ctx: CompileContext) -> tuple[str, list[Any]] | None:
+    """``(fact, values)`` when ``node`` tests a fact the table has against fixed values (``==`` a literal or a
+    parameter, or ``isin`` a literal set or a list parameter), else None."""
+    if isinstance(node, Cmp) and node.op == "==" and isinstance(node.a, Fact) and not node.b.is_fraction:
+        if isinstance(node.b, Lit):
+            value = node.b.value
+        elif isinstance(node.b, Param) and not isinstance(node.b, OptionalParam):
+            value = _param_value(ctx, node.b.name)
+        else:
+            return None
+        if not isinstance(value, (str, int)) or isinstance(value, bool):
+            return None
+        fact, values = node.a, [value]
+    elif isinstance(node, IsIn) and isinstance(node.a, Fact):
+        if isinstance(node.values, Param) and not isinstance(node.values, OptionalParam):
+            values = list(_param_value(ctx, node.values.name))
+        elif isinstance(node.values, Lit):
+            values = sorted(node.values.value, key=str)
+        else:
+            return None
+        if not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in values):
+            return None
+        fact = node.a
+    else:
+        return None
+    if fact.name in ctx.absent:
+        return None
+    return fact.name, values
 
 
 class And(_Logic):

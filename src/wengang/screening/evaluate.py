@@ -21,6 +21,7 @@ from wengang.rules.batch import (
     apply_stages,
     compile_stages,
     known_non_null,
+    known_ranges,
     resolve_missing,
 )
 from wengang.rules.engine import (
@@ -162,6 +163,7 @@ def screen_facts(
     compiled; the results are the same row for row (a promise a lazy table breaks gives wrong results).
     """
     known = tuple(sorted(known_non_null(facts, non_null)))
+    frame = facts if isinstance(facts, pl.DataFrame) else None
     if isinstance(facts, pl.DataFrame):
         facts = facts.lazy()
     if regions is None:
@@ -172,6 +174,15 @@ def screen_facts(
     batches: list[tuple[list[RegionPlan], list[Plan | None]]] = []
     if period is None:
         batches.append(_plans_for(program, region_key, on, include_drafts, settings, readings, columns, region_data, known))
+        # an in-memory table: the bounds of the narrow integer columns the plan would use, and the plan for them
+        wants: dict[str, bool] = {}
+        for n, least in (w for p in batches[0][1] if p is not None for w in p.range_wants):
+            wants[n] = wants.get(n, False) or least
+        ranges = known_ranges(frame, wants) if frame is not None and wants else ()
+        if ranges:
+            batches[0] = _plans_for(
+                program, region_key, on, include_drafts, settings, readings, columns, region_data, known, ranges
+            )
     else:
         batches = _period_batches(
             facts, period, program, on, include_drafts, settings, readings, columns, region_data, region_column, known
@@ -284,10 +295,13 @@ def _period_batches(
 def _plans_for(
     program: str, regions: tuple[str, ...], on: date, include_drafts: bool, settings: Mapping[str, Any] | None,
     readings: Mapping[str, str] | None, columns: tuple[str, ...], region_data: tuple[str, ...],
-    non_null: tuple[str, ...] = (),
+    non_null: tuple[str, ...] = (), ranges: tuple[tuple[str, int, int, str], ...] = (),
 ) -> tuple[list[RegionPlan], list[Plan | None]]:
-    # the plan depends on which columns hold no null: keyed on them (sorted) too
-    key = (program, regions, on, include_drafts, _frozen(settings), _frozen(readings), columns, region_data, non_null)
+    # the plan depends on which columns hold no null (sorted) and the columns' bounds: keyed on them too
+    key = (
+        program, regions, on, include_drafts, _frozen(settings), _frozen(readings), columns, region_data, non_null,
+        ranges,
+    )  # fmt: skip
     try:
         hash(key)
     except TypeError:  # a setting whose value cannot be a cache key: compile afresh
@@ -356,6 +370,7 @@ def _compiled_plans(
     columns: tuple[str, ...],
     region_data: tuple[str, ...] = (),
     non_null: tuple[str, ...] = (),
+    ranges: tuple[tuple[str, int, int, str], ...] = (),
 ) -> tuple[list[RegionPlan], list[Plan | None]]:
     """The region plans and each one's compiled stages. Pure (the policy set is loaded once per process),
     so a service screening batch after batch compiles a ruleset once, not per batch."""
@@ -368,7 +383,7 @@ def _compiled_plans(
         compiled.append(
             compile_stages(
                 plan.ruleset, plan.resolution, settings=plan.settings, fixed=dict(readings), columns=list(columns),
-                non_null=non_null,
+                non_null=non_null, ranges={n: (lo, hi, t) for n, lo, hi, t in ranges},
             )
         )
     return plans, compiled
