@@ -392,6 +392,29 @@ def _cell_errors(raw: RawTable, name: str) -> tuple[pl.Expr, pl.Expr, pl.Expr] |
     return r.is_in(rows), reason(0), reason(1)
 
 
+def _integer_bounds(frame: pl.DataFrame, cols: list[Column]) -> dict[str, tuple]:
+    """Bounds ``(lo, hi)`` enclosing the values of each Int64 money, count or integer column (``None`` when every
+    value is missing), for :func:`_integers_within`. One pass over each column tells whether its values lie in
+    ``[0, limit]`` (the usual case: then that is the bound); only a column with values outside it is read again
+    for its least and greatest. An Int64 column that is neither money nor a count has no bound to check."""
+    ints = [c for c in cols if frame.schema[c.name] == pl.Int64 and (c.kind in ("money", "count") or c.dtype == pl.Int64)]
+    limit = {c.name: MAX_AMOUNT_FEN if c.kind == "money" else MAX_COUNT for c in ints if c.kind in ("money", "count")}
+    bounds: dict[str, tuple] = {c.name: (0, 0) for c in ints if c.name not in limit}
+    if not limit:
+        return bounds
+    # a negative value read as unsigned is above any limit: one comparison tells both ends
+    inside = frame.select(
+        (pl.col(n).reinterpret(signed=False) <= lim).all().alias(n) for n, lim in limit.items()
+    ).row(0, named=True)
+    bounds |= {n: (0, lim) for n, lim in limit.items() if inside[n]}
+    rest = [n for n in limit if not inside[n]]
+    if rest:
+        span = frame.select(*(pl.col(n).min().alias(f"lo{i}") for i, n in enumerate(rest)),
+                            *(pl.col(n).max().alias(f"hi{i}") for i, n in enumerate(rest))).row(0, named=True)
+        bounds |= {n: (span[f"lo{i}"], span[f"hi{i}"]) for i, n in enumerate(rest)}
+    return bounds
+
+
 def _integers_within(col: Column, raw: RawTable, lo, hi, v: pl.Expr, faults: list) -> tuple[pl.Expr, list]:
     """``columns.money`` / ``columns.integer`` of an Int64 column whose least and greatest values are ``lo`` and
     ``hi``: when every value is in range (amounts in fen), the parsed value is the column itself, not a
@@ -764,15 +787,7 @@ def validate_table(
         and in_schema[c.name] == pl.String
         and _reads_as_written(frame.get_column(c.name), masked=c.kind == "text")
     }
-    # integer money and count columns: their least and greatest values (a pass each) tell which checks can fire
-    bounds = {
-        c.name: (s.min(), s.max())
-        for c in sch.columns
-        if c.name in in_schema
-        and in_schema[c.name] == pl.Int64
-        and (c.kind in ("money", "count") or c.dtype == pl.Int64)
-        for s in [frame.get_column(c.name)]
-    }
+    bounds = _integer_bounds(frame, [c for c in sch.columns if c.name in in_schema])
     lf = frame.with_columns([s.alias(n) for n, s in extra.items()]).lazy()
     del frame, extra, check_distinct  # the function's defaults hold the frame too
     distinct_done = set(int_key)
