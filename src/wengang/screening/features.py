@@ -79,7 +79,7 @@ import polars as pl
 
 from wengang.facts.identifiers import credit_code_normalised
 from wengang.facts.industries import size_category_expr
-from wengang.facts.size_class import classify_2017_expr
+from wengang.facts.size_class import SIZE_TABLE_2017, classify_2017_expr
 from wengang.facts.unit import UnitFacts
 from wengang.ingest.files import is_parquet
 from wengang.progress import Step
@@ -443,12 +443,15 @@ def derive_features(
         pl.lit(None, dtype=pl.Int64).alias("premium_due_6m_fen"),
         pl.lit(evaluation_date).alias("evaluation_date"),
     )
-    # a few dozen distinct industry codes: the size-table category is worked out once per code
+    # a few dozen distinct industry codes: the size-table category is worked out once per code, and held as an
+    # Enum of the table's categories, so the 2017 cascade's sixteen "is it this category" tests compare small
+    # integers, not texts
     codes = u.select(pl.col("industry_code").unique()).collect()
-    cats = codes.select(size_category_expr("industry_code")).to_series()
+    categories = pl.Enum(list(SIZE_TABLE_2017))
+    cats = codes.select(size_category_expr("industry_code")).to_series().cast(categories)
     lf = lf.with_columns(
         pl.col("industry_code")
-        .replace_strict(codes.to_series(), cats, default=None, return_dtype=pl.String)
+        .replace_strict(codes.to_series(), cats, default=None, return_dtype=categories)
         .alias("_cat")
     )
     lf = lf.with_columns(classify_2017_expr(category=pl.col("_cat")).alias("size_class_2017"))

@@ -27,6 +27,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import polars as pl
 
@@ -392,14 +393,14 @@ def _cell_errors(raw: RawTable, name: str) -> tuple[pl.Expr, pl.Expr, pl.Expr] |
     return r.is_in(rows), reason(0), reason(1)
 
 
-def _integer_bounds(frame: pl.DataFrame, cols: list[Column]) -> dict[str, tuple]:
+def _integer_bounds(frame: pl.DataFrame, cols: list[Column]) -> dict[str, tuple[Any, Any]]:
     """Bounds ``(lo, hi)`` enclosing the values of each Int64 money, count or integer column (``None`` when every
     value is missing), for :func:`_integers_within`. One pass over each column tells whether its values lie in
     ``[0, limit]`` (the usual case: then that is the bound); only a column with values outside it is read again
     for its least and greatest. An Int64 column that is neither money nor a count has no bound to check."""
     ints = [c for c in cols if frame.schema[c.name] == pl.Int64 and (c.kind in ("money", "count") or c.dtype == pl.Int64)]
     limit = {c.name: MAX_AMOUNT_FEN if c.kind == "money" else MAX_COUNT for c in ints if c.kind in ("money", "count")}
-    bounds: dict[str, tuple] = {c.name: (0, 0) for c in ints if c.name not in limit}
+    bounds: dict[str, tuple[Any, Any]] = {c.name: (0, 0) for c in ints if c.name not in limit}
     if not limit:
         return bounds
     # a negative value read as unsigned is above any limit: one comparison tells both ends
@@ -415,7 +416,7 @@ def _integer_bounds(frame: pl.DataFrame, cols: list[Column]) -> dict[str, tuple]
     return bounds
 
 
-def _integers_within(col: Column, raw: RawTable, lo, hi, v: pl.Expr, faults: list) -> tuple[pl.Expr, list]:
+def _integers_within(col: Column, raw: RawTable, lo: Any, hi: Any, v: pl.Expr, faults: list) -> tuple[pl.Expr, list]:
     """``columns.money`` / ``columns.integer`` of an Int64 column whose least and greatest values are ``lo`` and
     ``hi``: when every value is in range (amounts in fen), the parsed value is the column itself, not a
     guarded copy, and the checks that cannot fire (out of range; negative, when none is) are left out; those
@@ -817,7 +818,8 @@ def validate_table(
         elif col.kind in ("money", "count", "date", "bool", "enum") or col.dtype == pl.Int64:
             v, faults = _parse(col, dtype, raw)
             if col.name in bounds:
-                v, faults = _integers_within(col, raw, *bounds[col.name], v, faults)
+                lo, hi = bounds[col.name]
+                v, faults = _integers_within(col, raw, lo, hi, v, faults)
         elif col.kind in ("credit_code", "id_number"):
             v = pl.col(_p(col.name))  # parsed once per distinct value above
             id_reason_cols.append((col.name, col.kind))
