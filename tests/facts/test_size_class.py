@@ -4,6 +4,7 @@ from hypothesis import strategies as st
 
 from wengang.facts.industries import extended_industry, hardship_industry, size_category, size_category_expr
 from wengang.facts.size_class import (
+    SIZE_TABLE_2017,
     SizeDecision,
     classify_2017,
     classify_2017_expr,
@@ -52,6 +53,10 @@ def test_vectorised_size_agrees(rows):
         orient="row",
     )
     got = df.select(classify_2017_expr().alias("c"), size_category_expr("industry_code").alias("k"))
+    # the category given as a column, as the screening's features give it (an Enum of the table's categories)
+    enum = pl.Enum(list(SIZE_TABLE_2017))
+    given_cat = df.select(classify_2017_expr(category=size_category_expr("industry_code").cast(enum)).alias("c"))
+    assert given_cat["c"].to_list() == got["c"].to_list()
     for (code, x, y, z), c, k in zip(rows, got["c"].to_list(), got["k"].to_list(), strict=True):
         want = classify_2017(code, x, y, z)
         assert c == (want.value if want else None)
