@@ -279,11 +279,12 @@ def _compile_stages(
         # columns of a step of their own: every result column reads them, and the outcomes text is then a
         # function of these columns and the statuses and amounts only (built once per distinct combination
         # of them: :func:`_texts_by_distinct`)
-        keys: list[pl.Expr] = []
+        waited: list[pl.Expr] = []
         for k in range(1, len(waits)):
             if not waits[k].meta.is_literal():
-                keys.append(waits[k].alias(f"__w{mask}_{k}"))
+                waited.append(waits[k].alias(f"__w{mask}_{k}"))
                 waits[k] = pl.col(f"__w{mask}_{k}")
+        keys: list[pl.Expr] = []
         # flat anys over the combinations: a nested chain of ORs grows the plan quadratically with them
         any_parts: list[pl.Expr] = []
         differ_parts: list[pl.Expr] = []
@@ -306,7 +307,7 @@ def _compile_stages(
             region_wait = pl.col(f"__rw{mask}")
         keys.append(differs.alias(f"__differs{mask}"))
         differs = pl.col(f"__differs{mask}")
-        temp += [k.meta.output_name() for k in keys]
+        temp += [k.meta.output_name() for k in (*waited, *keys)]
         open_status = pl.when(region_wait).then(_status(NOT_DETERMINABLE)).otherwise(_status(NEEDS_DECISION))
         text = pl.when(differs).then(pl.concat_str(outcome_parts, ignore_nulls=True)).otherwise(pl.lit(""))
         full = [
@@ -326,7 +327,7 @@ def _compile_stages(
             (st.meta.output_name(), am.meta.output_name(), None if w.meta.is_literal() else w.meta.output_name())
             for (st, am), w in zip(names, [pl.lit(False), *waits[1:]], strict=True)
         ]
-        return Tail(rest, keys, full, temp, text, inputs, differs.meta.output_name())
+        return Tail(rest, [stage for stage in (waited, keys) if stage], full, temp, text, inputs, differs.meta.output_name())
 
     temps.extend(shared.names)
     plan = Plan(
@@ -341,7 +342,8 @@ class Tail:
     """Stages 2–3 for rows live on one set of switches."""
 
     rest: list[pl.Expr]  # status and amount under each other combination of those switches
-    keys: list[pl.Expr]  # after ``rest``: each combination's wait for a region figure, does the row differ
+    # steps after ``rest``: each combination's wait for a region figure; then does the row differ (and wait)
+    keys: list[list[pl.Expr]]
     full: list[pl.Expr]  # the result comparing the combinations (待认定 when they differ)
     temps: list[str]
     text: pl.Expr  # the ``outcomes`` text of ``full``: it reads only columns of ``rest``, ``keys`` and the default
@@ -410,9 +412,9 @@ def apply_stages(lf: pl.LazyFrame, plan: Plan) -> pl.LazyFrame:
     for mask in others:
         tm = plan.tail(mask)
         rows = (few.get_column("__mask") == mask).arg_true()
-        needed = {n for e in [*tm.rest, *tm.keys, *tm.full] for n in e.meta.root_names()}
+        needed = {n for e in [*tm.rest, *(e for step in tm.keys for e in step), *tm.full] for n in e.meta.root_names()}
         sub = few.select([c for c in few.columns if c in needed]).gather(rows)
-        parts.append(sub.lazy().with_columns(tm.rest).with_columns(tm.keys).select(tm.full).collect())
+        parts.append(_tail_frame(sub.lazy(), tm).select(tm.full).collect())
         positions.append(at.gather(rows))
     decided = _main_tail(df, inputs, t)
     patch, where = pl.concat(parts, how="vertical_relaxed"), pl.concat(positions)
@@ -425,15 +427,23 @@ def apply_stages(lf: pl.LazyFrame, plan: Plan) -> pl.LazyFrame:
     return decided.lazy()
 
 
+def _tail_frame(lf: pl.LazyFrame, t: Tail) -> pl.LazyFrame:
+    """``lf`` with the columns of ``t.rest`` and ``t.keys``, which ``t.full`` reads."""
+    lf = lf.with_columns(t.rest)
+    for step in t.keys:
+        lf = lf.with_columns(step)
+    return lf
+
+
 def _main_tail(df: pl.DataFrame, inputs: list[str], t: Tail) -> pl.DataFrame:
     """The tail ``t`` over every row of ``df`` (stage 1 and the default combination computed): ``inputs`` and
     ``t.full``, with the ``outcomes`` text built once per distinct combination of what it reads
     (:func:`_texts_by_distinct`)."""
     body = [e for e in t.full if e.meta.output_name() != "outcomes"]
     if len(body) == len(t.full) or not t.inputs:
-        return df.lazy().with_columns(t.rest).with_columns(t.keys).select(*inputs, *t.full).collect()
+        return _tail_frame(df.lazy(), t).select(*inputs, *t.full).collect()
     reads = list(dict.fromkeys(c for combo in t.inputs for c in combo if c is not None))
-    decided = df.lazy().with_columns(t.rest).with_columns(t.keys).select(*inputs, *body, *reads, t.differs).collect()
+    decided = _tail_frame(df.lazy(), t).select(*inputs, *body, *reads, t.differs).collect()
     texts = _texts_by_distinct(decided.select(*reads, t.differs), t)
     # cut as the other columns are (slices, no copy): a frame whose columns are chunked alike is not copied whole
     # into one chunk by the next step (a ``with_columns`` of the text as one chunk cost ≈ 0.1 CPU-s at 1 M rows)
@@ -464,7 +474,7 @@ def _texts_by_distinct(frame: pl.DataFrame, t: Tail) -> pl.Series:
     bits = 2 * n + (n - 1) + len(waits) + 1
     if width > 4 or bits > 40:
         return frame.select(t.text).to_series()
-    st0, am0 = pl.col(t.inputs[0][0]), pl.col(t.inputs[0][1])
+    am0 = pl.col(t.inputs[0][1])
     differs = pl.col(t.differs)
     code: list[pl.Expr] = []
     shift = 0
