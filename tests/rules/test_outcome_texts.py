@@ -65,7 +65,7 @@ def test_tails_cover_waits_and_the_unpacked_width():
 def test_texts_by_distinct_equal_row_by_row(tail, data):
     _, n, t = tail
     row = st.tuples(
-        st.lists(st.sampled_from(STATUS_DTYPE.categories.to_list()), min_size=n, max_size=n),
+        st.lists(st.sampled_from([*STATUS_DTYPE.categories.to_list(), None]), min_size=n, max_size=n),
         st.lists(st.sampled_from(AMOUNTS), min_size=n, max_size=n),
         st.lists(st.sampled_from([True, False, None]), min_size=n, max_size=n),
         st.sampled_from([True, True, False, None]),
@@ -86,7 +86,7 @@ def test_texts_by_distinct_equal_row_by_row(tail, data):
         k = data.draw(st.integers(0, n - 1))
         change = data.draw(st.sampled_from(["none", "status", "amount", "amount", "default", "wait", "differs"]))
         if change == "status":
-            s[k] = data.draw(st.sampled_from(STATUS_DTYPE.categories.to_list()))
+            s[k] = data.draw(st.sampled_from([*STATUS_DTYPE.categories.to_list(), None]))
         elif change == "amount":
             a[k] = data.draw(st.sampled_from([None, a[0], *AMOUNTS]))
         elif change == "default":  # the default amount and those equal to it

@@ -467,7 +467,7 @@ def _texts_by_distinct(frame: pl.DataFrame, t: Tail) -> pl.Series:
     default combination's (one bit), whether the default amount is null, and the default amount above those
     bits — for a row on which every other amount is null or equal to the default one (then the amounts are
     read back from the bits). Rows that do not differ have the empty text, all one key. The few other rows
-    (an amount of its own under another combination, a wait that is null, a default amount that does not fit
+    (an amount of its own under another combination, a status or wait that is null, a default amount that does not fit
     above the bits) are built row by row, as is everything when the bits do not fit."""
     n, width = len(t.inputs), len(STATUS_DTYPE.categories)
     waits = [w for _, _, w in t.inputs if w is not None]
@@ -477,11 +477,12 @@ def _texts_by_distinct(frame: pl.DataFrame, t: Tail) -> pl.Series:
     am0 = pl.col(t.inputs[0][1])
     differs = pl.col(t.differs)
     code: list[pl.Expr] = []
+    same: list[pl.Expr] = []  # on a row packed: no status or wait null, the other amounts null or the default one's
     shift = 0
     for st, _, _ in t.inputs:
         code.append(pl.col(st).to_physical().cast(pl.Int64) * (1 << shift))
+        same.append(pl.col(st).is_not_null())
         shift += 2
-    same: list[pl.Expr] = []  # the other amounts: null or the default one's, on a row packed
     for _, am, _ in t.inputs[1:]:
         equal = pl.col(am).eq_missing(am0)
         same.append(equal | pl.col(am).is_null())
