@@ -10,9 +10,9 @@ instead, long enough to be reused by the run's next step. Kept pages raise the p
 1 M units); longer (10 s, jemalloc's own default) kept a finished partition's memory while the next one
 filled: 10 M units peaked at 8.4 GiB in 5 partitions, 6.0 GiB with 3 s, in the same time. The kept pages are
 only reused if the next allocation finds them, so two more settings: one arena (``narenas:1``; jemalloc's
-several arenas each keep their own freed pages, which the others do not reuse) and no separate arena for allocations of 8 MiB
-and more (``oversize_threshold:0``: that arena hands its pages back at once, whatever the decay, and a column
-of 10^7 rows is such an allocation). 1 M units: ≈ 20 % fewer page faults, 0.15–0.6 s less system time, a lower
+several arenas each keep their own freed pages, which the others do not reuse) and no separate arena for
+allocations of 8 MiB and more (``oversize_threshold:0``: that arena hands its pages back at once, whatever the
+decay, and a column of 10^7 rows is such an allocation). 1 M units: ≈ 20 % fewer page faults, 0.15–0.6 s less system time, a lower
 peak; in 3 partitions half the page faults (docs/performance.md). A run given
 ``--memory-limit`` keeps Polars' prompt return: the memory model of that option was measured with it. An
 operator's own ``_RJEM_MALLOC_CONF`` wins. See docs/decisions.md, "Allocator: freed memory kept a few seconds".

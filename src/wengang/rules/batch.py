@@ -371,7 +371,8 @@ def _compile_stages(
             (st.meta.output_name(), am.meta.output_name(), None if w.meta.is_literal() else w.meta.output_name())
             for (st, am), w in zip(names, [pl.lit(False), *waits[1:]], strict=True)
         ]
-        return Tail(rest, [stage for stage in (waited, keys) if stage], full, temp, text, inputs, differs.meta.output_name())
+        steps = [stage for stage in (waited, keys) if stage]
+        return Tail(rest, steps, full, temp, text, inputs, differs.meta.output_name())
 
     temps.extend(shared.names)
     plan = Plan(
@@ -393,8 +394,8 @@ class Tail:
     temps: list[str]
     text: pl.Expr  # the ``outcomes`` text of ``full``: it reads only columns of ``rest``, ``keys`` and the default
     # what ``text`` reads: per combination its status, amount and (None when never) wait column; does the row differ
-    inputs: list[tuple[str, str, str | None]] = field(default_factory=list)
-    differs: str = ""
+    inputs: list[tuple[str, str, str | None]]
+    differs: str
 
 
 def _status(value: str) -> pl.Expr:

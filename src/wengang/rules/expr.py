@@ -785,7 +785,6 @@ class _Logic(Expr):
             out = (out | e) if self.decisive else (out & e)  # Kleene in Polars too
         return _keep_non_null(out, *rest)
 
-
     def _merged_tests(self, ctx: CompileContext) -> list[Expr]:
         """An or's parts with its tests of one fact against fixed values (``x == a``, ``x in S``) made one
         ``x in (S ∪ {a} …)``: one pass over the column, not one per test and an or between them. The same value on
