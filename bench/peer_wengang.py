@@ -35,9 +35,9 @@ SME rate, base excludes other years' arrears) or do not apply to it.
 
 Where the two still differ in form, not in result: the project compares the layoff rate exactly
 (layoffs * 200 <= 11 * headcount) where the peer divides in float64 (identical for integer
-counts with headcount >= 1; with the table in memory the two Int32 columns' bounds are read first, so
-the products are computed in Int32 when none can overflow, and without the zero-headcount guard
-when every headcount is >= 1: docs/decisions.md "Narrow integer columns' bounds"); the project's
+counts with headcount >= 1; the two Int32 columns' bounds are known (below), so the products are
+computed in Int32 when none can overflow, and without the zero-headcount guard when every headcount
+is >= 1: docs/decisions.md "Narrow integer columns' bounds"); the project's
 "no layoffs" branch is implied by the peer's
 0 / n <= 5.5 %. Amounts: the project's RateOf is (2 * base * n + d) // (2 * d) for rate n/d,
 half-up in integers like the peer's (fen * bp + 5000) // 10000.
@@ -56,10 +56,14 @@ The parameters (P) are not used: the project reads its policy YAML; the first ru
 the values it resolved equal P's and raises otherwise.
 
 `wengang` vs `wengang_cli`:
-  * `wengang`: the Python API in this process. *compute* = screen_facts over a Polars DataFrame
-    already holding the facts (same dtypes as the hand Polars peer: Categorical codes, narrow
-    ints), result (enterprise_id, eligible, refund_fen) collected. *e2e* = scan_parquet -> the
-    column mapping above -> screen_facts -> sink_parquet, one lazy query.
+  * `wengang`: the Python API in this process. *load* = the facts read into a Polars DataFrame
+    (same dtypes as the hand Polars peer: Categorical codes, narrow ints) together with what the
+    file's footer says of them (`parquet_facts_stats`: columns without null, integer minimum and
+    maximum; metadata Polars itself trusts to skip row groups, no pass over the data). *compute* =
+    screen_facts over that DataFrame, told the bounds (`ranges=`: without them it reads them, three
+    passes over two 1 M-row columns, ≈ 0.45 ms), result (enterprise_id, eligible, refund_fen)
+    collected. *e2e* = scan_parquet -> the column mapping above -> screen_facts (told the footer's
+    non-null columns and bounds) -> sink_parquet, one lazy query.
   * `wengang_cli` (class Cli): the command a user runs. *load* = write the facts table the
     command reads (mapping above plus a valid 18-character 统一社会信用代码 made from
     enterprise_id, which `screen --facts` requires and checks); *compute* = one
@@ -163,6 +167,7 @@ if not os.path.isfile(os.path.join(SRC, "wengang", "screening", "evaluate.py")):
 with _Project():
     import wengang.programs
     from wengang.rules import interpretations as _interpretations
+    from wengang.screening.evaluate import parquet_facts_stats as _parquet_facts_stats
     from wengang.screening.evaluate import screen_facts as _screen_facts
 
     wengang.programs.load_all()  # registers the rulesets and interpretation switches
@@ -219,15 +224,31 @@ def to_facts(lf: pl.LazyFrame, categorical: bool = True) -> pl.LazyFrame:
     return lf.rename(RENAME).with_columns(org.alias("org_type"), pl.lit(REGION).alias("region_code"))
 
 
-def decide(facts: pl.LazyFrame | pl.DataFrame, P: C.Params | None = None) -> pl.LazyFrame:
+def file_stats(path: str) -> tuple[frozenset[str], dict[str, tuple[int, int]]]:
+    """The peer file's footer statistics (columns without null, integer bounds) under the project's names: what
+    the project knows of the facts without reading them (``parquet_facts_stats``). ``region_code`` is a literal."""
+    with _Project():
+        no_null, bounds = _parquet_facts_stats(path)
+    name = lambda c: RENAME.get(c, c)  # noqa: E731
+    return frozenset({name(c) for c in no_null} | {"region_code"}), {name(c): b for c, b in bounds.items()}
+
+
+def decide(
+    facts: pl.LazyFrame | pl.DataFrame, P: C.Params | None = None,
+    stats: tuple[frozenset[str], dict[str, tuple[int, int]]] | None = None,
+) -> pl.LazyFrame:
     """The project's decision, reduced to the peer's three result columns.
 
     Given the table in memory (a DataFrame), screen_facts reads each column's null count (kept with the
-    column: no pass over the data) and compiles the rules without the unknown branches of columns that have
-    none; a lazy table is screened without that knowledge (the API takes it as `non_null=`, which nothing
-    here claims for the Parquet file)."""
+    column: no pass over the data); ``stats`` (:func:`file_stats` of the file the table was read from) tells it
+    the bounds of the narrow integer columns too (else it reads them, ≈ 0.45 ms at 1 M rows) and, for a lazy
+    table, which columns hold no null. The rules are compiled without the unknown branches those exclude, and
+    the layoff comparison runs in Int32."""
+    non_null, ranges = stats or (None, None)
     with _Project():
-        out, plans = _screen_facts(facts, PROGRAM, ON, readings=_READINGS, regions=[REGION])
+        out, plans = _screen_facts(
+            facts, PROGRAM, ON, readings=_READINGS, regions=[REGION], non_null=non_null, ranges=ranges
+        )
     _check_params(plans, P)
     ok = pl.col("status") == "eligible"
     return out.select(
@@ -237,12 +258,14 @@ def decide(facts: pl.LazyFrame | pl.DataFrame, P: C.Params | None = None) -> pl.
     )
 
 
-def load(path: str) -> pl.DataFrame:
-    return to_facts(pl.scan_parquet(path)).collect()
+def load(path: str) -> tuple[pl.DataFrame, tuple[frozenset[str], dict[str, tuple[int, int]]]]:
+    """The facts in memory, with the file's statistics (read from its footer: no pass over the data)."""
+    return to_facts(pl.scan_parquet(path)).collect(), file_stats(path)
 
 
-def compute(facts: pl.DataFrame, P: C.Params) -> pl.DataFrame:
-    return decide(facts, P).collect()
+def compute(facts: tuple[pl.DataFrame, tuple[frozenset[str], dict[str, tuple[int, int]]]], P: C.Params) -> pl.DataFrame:
+    frame, stats = facts
+    return decide(frame, P, stats).collect()
 
 
 def result_arrays(r: pl.DataFrame):
@@ -250,7 +273,9 @@ def result_arrays(r: pl.DataFrame):
 
 
 def e2e(in_path: str, out_path: str, P: C.Params) -> None:
-    decide(to_facts(pl.scan_parquet(in_path), categorical=False), P).sink_parquet(out_path, compression="snappy")
+    decide(to_facts(pl.scan_parquet(in_path), categorical=False), P, file_stats(in_path)).sink_parquet(
+        out_path, compression="snappy"
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from tests.programs import test_fanhuan_properties as FH
 from wengang.evaluate import ruleset_for
 from wengang.policies import load_policy_set
 from wengang.rules import interpretations
-from wengang.rules.batch import compile_stages, known_non_null, known_ranges
+from wengang.rules.batch import compile_stages, given_ranges, known_non_null, known_ranges
 from wengang.screening.evaluate import screen_facts
 
 PROPS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -151,3 +151,79 @@ def test_known_ranges_widen_to_powers_of_two() -> None:
         ("a", 0, 255, "Int32"), ("b", -7, 7, "Int16"), ("c", 0, 1, "UInt8"),
     )  # fmt: skip
     assert known_ranges(pl.DataFrame({"x": [4, 9, 1]}, schema={"x": pl.Int16}), {"x": True}) == (("x", 1, 15, "Int16"),)
+
+
+def _bounds(frame: pl.DataFrame) -> dict[str, tuple[int, int]]:
+    """Each integer column's (minimum, maximum), as a caller (a Parquet file's statistics) would give them."""
+    return {
+        c: (int(frame[c].min()), int(frame[c].max()))  # type: ignore[arg-type]
+        for c, t in frame.schema.items()
+        if t.is_integer() and frame[c].null_count() < frame.height
+    }
+
+
+@PROPS
+@given(frame=_table(), readings=st.sampled_from([PEER, FIXED, None]))
+def test_given_bounds_are_the_bounds_read(frame: pl.DataFrame, readings: dict[str, str] | None) -> None:
+    """Bounds the caller gives (``ranges=``) give the plan and the results that reading them from the table gives,
+    for the table in memory and for the same table lazily."""
+    wants = dict.fromkeys(COUNTS, True) | {"layoffs_last_year": False}
+    assert given_ranges(frame.schema, _bounds(frame), wants) == known_ranges(frame, wants)
+    expected = _run(frame, readings)
+    kw = {"readings": readings, "ranges": _bounds(frame)}
+    assert_frame_equal(screen_facts(frame, "fanhuan", date(2025, 8, 1), **kw)[0].collect(), expected)
+    lazy = screen_facts(frame.lazy(), "fanhuan", date(2025, 8, 1), non_null=known_non_null(frame), **kw)[0]
+    assert_frame_equal(lazy.collect(), expected)
+
+
+def test_given_bounds_are_used_without_reading_the_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given bounds reach the compiler, for a lazy table too; a table in memory is then not read for them."""
+    import wengang.screening.evaluate as E
+
+    frame = pl.DataFrame(
+        [{**dict.fromkeys(FH.SCHEMA), "org_type": "enterprise", "size_class": "small", "months_fully_paid_total": 30,
+          "paid_premium_last_year_fen": 100_000, "serious_dishonesty": False, "zombie_clearance": False,
+          "env_noncompliant": False, "layoffs_last_year": 3, "avg_insured_last_year": 40}],
+        schema=FH.SCHEMA,
+    ).with_columns(pl.lit("150000").alias("region_code"), pl.col("layoffs_last_year", "avg_insured_last_year").cast(pl.Int32))  # fmt: skip
+    seen: list[Any] = []
+    plans_for = E._plans_for
+    monkeypatch.setattr(E, "_plans_for", lambda *a: seen.append(a[9:]) or plans_for(*a))
+
+    def no_read(*_: Any) -> Any:
+        raise AssertionError("the bounds were given: the table is not read for them")
+
+    monkeypatch.setattr(E, "known_ranges", no_read)
+    bounds = {"layoffs_last_year": (0, 3), "avg_insured_last_year": (1, 40), "paid_premium_last_year_fen": (5, 9)}
+    for table in (frame, frame.lazy()):
+        seen.clear()
+        screen_facts(table, "fanhuan", date(2025, 8, 1), readings=PEER, non_null=known_non_null(frame), ranges=bounds)
+        assert seen[-1] == ((("avg_insured_last_year", 1, 63, "Int32"), ("layoffs_last_year", 0, 3, "Int32")),)
+    seen.clear()
+    screen_facts(frame.lazy(), "fanhuan", date(2025, 8, 1), readings=PEER, non_null=known_non_null(frame))
+    assert seen == [()]  # a lazy table without given bounds: the general plan
+
+
+def test_parquet_facts_stats(tmp_path: Any) -> None:
+    """The footer's statistics: columns with no null in any row group, integer bounds over all row groups; dates,
+    text and booleans have no integer bounds; a column null in one row group is not "no null"."""
+    frame = pl.DataFrame(
+        {
+            "a": pl.Series([5, -3, 7, 2, 9, 1], dtype=pl.Int32),
+            "b": pl.Series([1, 2, None, 4, 5, 6], dtype=pl.Int16),
+            "c": pl.Series([None, None, None, 10, 20, 30], dtype=pl.Int64),
+            "d": [date(2020, 1, 1)] * 6,
+            "e": ["x", "y", "z", "x", "y", "z"],
+            "f": [True, False] * 3,
+            "g": pl.Series([3, 4, 5, 6, 7, 8], dtype=pl.UInt16),
+        }
+    )
+    path = tmp_path / "facts.parquet"
+    frame.write_parquet(path, row_group_size=3, statistics=True)
+    from wengang.screening.evaluate import parquet_facts_stats
+
+    no_null, bounds = parquet_facts_stats(path)
+    assert no_null == {"a", "d", "e", "f", "g"}
+    assert bounds == {"a": (-3, 9), "b": (1, 6), "c": (10, 30), "g": (3, 8)}
+    frame.write_parquet(path, statistics=False)
+    assert parquet_facts_stats(path) == (frozenset(), {})

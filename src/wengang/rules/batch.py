@@ -76,18 +76,25 @@ def known_non_null(frame: pl.DataFrame | pl.LazyFrame, non_null: Iterable[str] |
     return given | {c for c, n in zip(frame.columns, counts, strict=True) if n == 0}
 
 
+def _widened(name: str, lo: int, hi: int, dtype: str, minimum: bool) -> tuple[str, int, int, str]:
+    """``(name, lo, hi, dtype)`` widened so that a plan is kept for many tables: the maximum to ``2**b - 1``, ``b``
+    the bit length of the larger magnitude; the minimum to 1 when it is at least 1 and ``minimum`` (whether it
+    matters), else to 0, or to ``-(2**b - 1)`` when a value is negative."""
+    top = 2 ** max(abs(lo), abs(hi)).bit_length() - 1
+    return (name, (1 if minimum and lo >= 1 else 0) if lo >= 0 else -top, top, dtype)
+
+
 def known_ranges(
     frame: pl.DataFrame, columns: Iterable[str] | Mapping[str, bool]
 ) -> tuple[tuple[str, int, int, str], ...]:
     """Bounds of the narrow integer ``columns`` of an in-memory ``frame`` (those of ``RANGE_DTYPES``), for
-    ``compile_stages(ranges=...)``: ``(name, lo, hi, dtype)``, sorted. Widened so that a plan is kept for many tables:
-    the minimum to 1 when it is at least 1, else to 0 or to ``-(2**b - 1)``, and the maximum to ``2**b - 1``, where
-    ``b`` is the bit length of the larger magnitude. A column with no value is left out.
+    ``compile_stages(ranges=...)``: ``(name, lo, hi, dtype)``, sorted and widened (:func:`_widened`). A column with
+    no value is left out.
 
     ``columns`` as ``Plan.range_wants`` gives them (name → whether the minimum matters) reads a column whose minimum
     does not matter in one pass: the bitwise or of its values, which is at least 0 exactly when no value is negative
-    and then has the maximum's bit length (``lo`` is then 0, not 1). Otherwise one more pass for the minimum, and
-    for a column with a negative value the minimum and the maximum (≈ 0.14 ms a pass at 1 M rows)."""
+    and then has the maximum's bit length. Otherwise one more pass for the minimum, and for a column with a negative
+    value the minimum and the maximum (≈ 0.14 ms a pass at 1 M rows)."""
     minimum = columns if isinstance(columns, Mapping) else dict.fromkeys(columns, True)
     out = []
     for name in sorted(minimum):
@@ -100,13 +107,27 @@ def known_ranges(
         if found is None:
             continue
         bits: int = found  # type: ignore[assignment]  # an integer column's
-        if bits >= 0:  # no negative value: 0 <= v <= bits < 2**b, b the bit length of bits and of the maximum
+        if bits >= 0:  # no negative value: 0 <= v <= bits, and bits has the maximum's bit length
             least: Any = s.min() if minimum[name] else None
-            out.append((name, 1 if least is not None and least >= 1 else 0, 2 ** bits.bit_length() - 1, str(s.dtype)))
+            out.append(_widened(name, 1 if least is not None and least >= 1 else 0, bits, str(s.dtype), True))
             continue
         lo, hi = int(s.min()), int(s.max())  # type: ignore[arg-type]  # an integer column's, not all null
-        top = 2 ** max(abs(lo), abs(hi)).bit_length() - 1
-        out.append((name, 1 if lo >= 1 else 0 if lo >= 0 else -top, top, str(s.dtype)))
+        out.append(_widened(name, lo, hi, str(s.dtype), True))
+    return tuple(out)
+
+
+def given_ranges(
+    schema: Mapping[str, pl.DataType], bounds: Mapping[str, tuple[int, int]], columns: Mapping[str, bool]
+) -> tuple[tuple[str, int, int, str], ...]:
+    """As :func:`known_ranges`, from bounds the caller knows (name → (min, max): a Parquet file's statistics,
+    :func:`wengang.screening.evaluate.parquet_facts_stats`) instead of a pass over the data: the same tuples for the
+    same values, so the plan is the one the data would have given."""
+    out = []
+    for name in sorted(columns):
+        dtype = schema.get(name)
+        if name in bounds and dtype is not None and str(dtype) in RANGE_DTYPES:
+            lo, hi = bounds[name]
+            out.append(_widened(name, lo, hi, str(dtype), columns[name]))
     return tuple(out)
 
 

@@ -11,6 +11,7 @@ import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -20,6 +21,7 @@ from wengang.rules.batch import (
     Plan,
     apply_stages,
     compile_stages,
+    given_ranges,
     known_non_null,
     known_ranges,
     resolve_missing,
@@ -139,6 +141,37 @@ def plan_regions(
     return list(groups.values())
 
 
+def parquet_facts_stats(path: str | Path) -> tuple[frozenset[str], dict[str, tuple[int, int]]]:
+    """What a Parquet file's footer says of its columns, for :func:`screen_facts` (``non_null=``, ``ranges=``)
+    without a pass over the data: the columns whose null count is 0 in every row group, and each plain integer
+    column's minimum and maximum over the row groups. A column without statistics in some row group is in neither.
+    (The statistics Polars itself trusts to skip row groups when a scan is filtered.)"""
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(path).metadata
+    no_null, bounds = set(), {}
+    for j in range(meta.num_columns):
+        column = meta.schema.column(j)
+        integer = column.physical_type in ("INT32", "INT64") and column.logical_type.type in ("NONE", "INT")
+        nulls, lo, hi = 0, None, None
+        for g in range(meta.num_row_groups):
+            st = meta.row_group(g).column(j).statistics
+            if st is None or not st.has_null_count:
+                nulls, integer = None, False
+                break
+            nulls += st.null_count
+            if st.has_min_max:
+                lo = st.min if lo is None else min(lo, st.min)
+                hi = st.max if hi is None else max(hi, st.max)
+            elif st.num_values:  # values without a minimum and a maximum: bounds unknown
+                integer = False
+        if nulls == 0:
+            no_null.add(column.path)
+        if integer and lo is not None and hi is not None:
+            bounds[column.path] = (int(lo), int(hi))
+    return frozenset(no_null), bounds
+
+
 def screen_facts(
     facts: pl.LazyFrame | pl.DataFrame,
     program: str,
@@ -151,6 +184,7 @@ def screen_facts(
     regions: list[str] | None = None,
     region_data: tuple[str, ...] = (),
     non_null: Iterable[str] | None = None,
+    ranges: Mapping[str, tuple[int, int]] | None = None,
 ) -> tuple[pl.LazyFrame, list[RegionPlan]]:
     """Decide every row of ``facts`` (one row per unit or person); returns results and the plans used.
 
@@ -161,27 +195,35 @@ def screen_facts(
     whose null count is 0, and ``non_null``, what the caller knows of a lazy one (what its validation
     guarantees). A check that reads only such columns is never unknown, so its unknown branches are not
     compiled; the results are the same row for row (a promise a lazy table breaks gives wrong results).
+    Likewise the bounds of narrow integer columns, which let a comparison run in the column's own type: read from an
+    in-memory table (one pass a column), or ``ranges`` (name → (min, max)), what the caller knows of the table, lazy
+    or not (:func:`parquet_facts_stats`: the statistics of the Parquet file it was read from).
     """
     known = tuple(sorted(known_non_null(facts, non_null)))
+    fixed = _frozen(readings)  # the readings as a cache key, made once for the look-ups below
     frame = facts if isinstance(facts, pl.DataFrame) else None
     if isinstance(facts, pl.DataFrame):
         facts = facts.lazy()
     if regions is None:
         regions = facts.select(pl.col(region_column).unique()).collect()[region_column].drop_nulls().to_list()
-    columns = tuple(facts.collect_schema().names())
+    schema = facts.collect_schema()
+    columns = tuple(schema.names())
     region_key = tuple(sorted(str(r) for r in regions))
     period = _period_expr(program, readings, columns)
     batches: list[tuple[list[RegionPlan], list[Plan | None]]] = []
     if period is None:
-        batches.append(_plans_for(program, region_key, on, include_drafts, settings, readings, columns, region_data, known))
+        batches.append(_plans_for(program, region_key, on, include_drafts, settings, fixed, columns, region_data, known))
         # an in-memory table: the bounds of the narrow integer columns the plan would use, and the plan for them
         wants: dict[str, bool] = {}
         for n, least in (w for p in batches[0][1] if p is not None for w in p.range_wants):
             wants[n] = wants.get(n, False) or least
-        ranges = known_ranges(frame, wants) if frame is not None and wants else ()
-        if ranges:
+        found = given_ranges(schema, ranges, wants) if ranges and wants else ()
+        rest = {n: least for n, least in wants.items() if n not in {f[0] for f in found}}
+        if frame is not None and rest:
+            found = tuple(sorted(found + known_ranges(frame, rest)))
+        if found:
             batches[0] = _plans_for(
-                program, region_key, on, include_drafts, settings, readings, columns, region_data, known, ranges
+                program, region_key, on, include_drafts, settings, fixed, columns, region_data, known, found
             )
     else:
         batches = _period_batches(
@@ -196,33 +238,50 @@ def screen_facts(
             continue
         res = plan.resolution
         assert stages is not None and plan.ruleset is not None
-        hold = _hold_reason(plan, plan.settings, readings, list(columns), known)
+        hold = _hold_reason(plan, plan.settings, fixed, list(columns), known)
         decided = resolve_missing(
             apply_stages(part, stages), plan.ruleset, res, settings=plan.settings, fixed=readings, columns=list(columns),
             bounded=stages.bounded, non_null=known,
-        ).with_columns(
-            pl.lit(res.document.id).alias("policy_id"),
-            pl.lit(res.document.display_number).alias("policy_number"),
-            pl.lit(policy_clause(res)).alias("policy_clause"),
-            pl.lit(res.ruleset).alias("ruleset"),
         )
         # like the one-case outputs: shown only for a decision that entitles (or may); a hold the policy never
         # gives (a null known when compiling) is null on every row without reading the status (whose cast to
         # text was most of this column's CPU at 1 M rows; s22-h2)
         if _is_null_literal(hold):
-            reason = hold
-        else:
-            entitled = pl.col("status").cast(pl.String).is_in(["eligible", "needs_decision"])
-            reason = pl.when(entitled).then(hold)
-        parts.append(
-            decided.with_columns(reason.alias("payment_hold_reason")).with_columns(
-                pl.col("payment_hold_reason").is_not_null().alias("payment_hold")
+            parts.append(
+                decided.with_columns(
+                    *_policy_columns(res), hold.alias("payment_hold_reason"), pl.lit(False).alias("payment_hold")
+                )
             )
+            continue
+        entitled = pl.col("status").cast(pl.String).is_in(["eligible", "needs_decision"])
+        parts.append(
+            decided.with_columns(*_policy_columns(res), pl.when(entitled).then(hold).alias("payment_hold_reason"))
+            .with_columns(pl.col("payment_hold_reason").is_not_null().alias("payment_hold"))
         )
     if not parts:  # no rows at all (every one quarantined, say): no region, so no plan; an empty result
         parts.append(_undetermined(facts.head(0), ""))
     out = pl.concat(parts, how="diagonal_relaxed") if len(parts) > 1 else parts[0]
     return out, all_plans
+
+
+_POLICY_COLUMNS: dict[int, tuple[Any, list[pl.Expr]]] = {}
+
+
+def _policy_columns(res: Any) -> list[pl.Expr]:
+    """The policy a plan's rows were decided under, as four literal columns: made once per resolution (the plans,
+    and so their resolutions, are cached), not per call."""
+    found = _POLICY_COLUMNS.get(id(res))
+    if found is None or found[0] is not res:
+        if len(_POLICY_COLUMNS) > 256:
+            _POLICY_COLUMNS.clear()
+        exprs = [
+            pl.lit(res.document.id).alias("policy_id"),
+            pl.lit(res.document.display_number).alias("policy_number"),
+            pl.lit(policy_clause(res)).alias("policy_clause"),
+            pl.lit(res.ruleset).alias("ruleset"),
+        ]
+        found = _POLICY_COLUMNS[id(res)] = (res, exprs)
+    return found[1]
 
 
 def _undetermined(part: pl.LazyFrame, reason_code: str) -> pl.LazyFrame:
@@ -294,8 +353,8 @@ def _period_batches(
 
 def _plans_for(
     program: str, regions: tuple[str, ...], on: date, include_drafts: bool, settings: Mapping[str, Any] | None,
-    readings: Mapping[str, str] | None, columns: tuple[str, ...], region_data: tuple[str, ...],
-    non_null: tuple[str, ...] = (), ranges: tuple[tuple[str, int, int, str], ...] = (),
+    readings: Mapping[str, str] | tuple[tuple[str, str], ...] | None, columns: tuple[str, ...],
+    region_data: tuple[str, ...], non_null: tuple[str, ...] = (), ranges: tuple[tuple[str, int, int, str], ...] = (),
 ) -> tuple[list[RegionPlan], list[Plan | None]]:
     # the plan depends on which columns hold no null (sorted) and the columns' bounds: keyed on them too
     key = (
@@ -312,8 +371,8 @@ def _plans_for(
 
 
 def _hold_reason(
-    plan: RegionPlan, settings: Mapping[str, Any] | None, readings: Mapping[str, str] | None, columns: list[str],
-    non_null: tuple[str, ...] = (),
+    plan: RegionPlan, settings: Mapping[str, Any] | None,
+    readings: Mapping[str, str] | tuple[tuple[str, str], ...] | None, columns: list[str], non_null: tuple[str, ...] = (),
 ) -> pl.Expr:
     """The ruleset's ``payment_hold`` output compiled for the table (under the reading the decision reports)."""
     from wengang.rules.batch import _default_literal
@@ -355,8 +414,12 @@ def _is_null_literal(e: pl.Expr) -> bool:
     return _known_value(e) is None
 
 
-def _frozen(mapping: Mapping[str, Any] | None) -> tuple[tuple[str, Any], ...]:
-    return tuple(sorted((mapping or {}).items(), key=lambda kv: kv[0]))
+def _frozen(mapping: Mapping[str, Any] | tuple[tuple[str, Any], ...] | None) -> tuple[tuple[str, Any], ...]:
+    """A mapping as a cache key: its items sorted by name (names are unique, so values are never compared). A key
+    already made is returned as it is (``screen_facts`` makes the readings' once: a program has ≈ 140)."""
+    if isinstance(mapping, tuple):
+        return mapping
+    return tuple(sorted((mapping or {}).items()))
 
 
 @functools.lru_cache(maxsize=64)
