@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
 # Start-up time (docs/performance.md): nothing heavy at import. Polars, pyarrow, SQLAlchemy, the rules engine,
 # screening and the document writers are imported inside the commands that use them; a guard test keeps it so.
@@ -51,8 +50,23 @@ def _each_command(ctx: typer.Context) -> None:
     ctx.call_on_close(lambda: progress.enable(False))
 
 
-# piped output (files, CI logs) is not squeezed into 80 columns
-console = Console(width=None if sys.stdout.isatty() else 160)
+class _Console:
+    """Rich's console, made on first use: importing Rich costs start-up that a run printing JSON never uses."""
+
+    def __init__(self) -> None:
+        # piped output (files, CI logs) is not squeezed into 80 columns (whether it is piped: as at import)
+        self._width = None if sys.stdout.isatty() else 160
+        self._console: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(width=self._width)
+        return getattr(self._console, name)
+
+
+console = _Console()
 
 EXIT_OK, EXIT_INVALID, EXIT_INELIGIBLE, EXIT_NEEDS_DECISION, EXIT_NOT_DETERMINABLE = 0, 2, 3, 4, 5
 # option ranges: beyond them a value is a typo, not a request
