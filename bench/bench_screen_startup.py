@@ -53,7 +53,9 @@ runpy.run_module("wengang", run_name="__main__", alter_sys=True)
 
 def first_read(src: Path, args: list[str]) -> tuple[float, float]:
     env = {**os.environ, "PYTHONPATH": str(src)}
-    run = subprocess.run([sys.executable, "-c", PROBE, *args], env=env, capture_output=True, text=True, check=False)
+    run = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], env=env, capture_output=True, text=True, check=False
+    )
     if "@@" not in run.stderr:
         raise SystemExit(f"no first read: {run.stderr[-2000:]}")
     wall, cpu = run.stderr.rsplit("@@", 1)[1].split()
@@ -62,7 +64,9 @@ def first_read(src: Path, args: list[str]) -> tuple[float, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--raw", type=Path, required=True, help="folder of the raw tables (units, contributions …)")
+    ap.add_argument(
+        "--raw", type=Path, required=True, help="folder of the raw tables (units, contributions …)"
+    )
     ap.add_argument("--facts", type=Path, help="a facts table (screen --facts)")
     ap.add_argument("--src", type=Path, action="append", required=True)
     ap.add_argument("--n", type=int, default=7)
@@ -72,7 +76,9 @@ def main() -> None:
         common = ["--date", "2025-08-01", "--no-excel", "--json", "--out", f"{tmp}/out", *readings]
         raw = ["screen", "--region", "150500", "--year", "2025", *common,
                *[a for t in TABLES for a in (f"--{t.replace('_', '-')}", str(args.raw / t))]]  # fmt: skip
-        commands = {"raw": raw} | ({"facts": ["screen", "--facts", str(args.facts), *common]} if args.facts else {})
+        commands = {"raw": raw} | (
+            {"facts": ["screen", "--facts", str(args.facts), *common]} if args.facts else {}
+        )
         seen: dict[tuple[str, Path], list[tuple[float, float]]] = {}
         print(f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}, n={args.n}")
         for i in range(args.n + 1):
