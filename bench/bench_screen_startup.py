@@ -4,8 +4,9 @@
 
 Each run is a fresh ``python -m wengang screen …`` (readings fixed) whose first ``validate_table`` call (the
 first collect over an input table; every table has been opened by then) ends the process: wall seconds
-since the process started (``/proc``) and its CPU seconds (every thread: the warm-up's too). The trees
-given with ``--src`` run interleaved, round by round. Linux only. Record results in docs/performance.md.
+since the process started (``/proc``), its CPU seconds (every thread: the warm-up's too) and the main
+thread's. The trees given with ``--src`` run interleaved, round by round. Linux only. Record results in
+docs/performance.md.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from bench_screening import FIXED_READINGS, TABLES
 
 # stops the command at its first validate_table; prints seconds since process start and the process's CPU
 PROBE = """
-import os, sys, time
+import os, sys, threading, time
 def since_start():
     with open("/proc/self/stat") as f:
         start = int(f.read().rsplit(")", 1)[1].split()[19])
@@ -39,7 +40,8 @@ class Hook:
         def exec_module(mod):
             run(mod)
             def stop(*a, **k):
-                print(f"@@{since_start()} {time.process_time()}", file=sys.stderr, flush=True)
+                main = time.clock_gettime(time.pthread_getcpuclockid(threading.main_thread().ident))
+                print(f"@@{since_start()} {time.process_time()} {main}", file=sys.stderr, flush=True)
                 os._exit(0)
             mod.validate_table = stop
         spec.loader.exec_module = exec_module
@@ -51,15 +53,15 @@ runpy.run_module("wengang", run_name="__main__", alter_sys=True)
 """
 
 
-def first_read(src: Path, args: list[str]) -> tuple[float, float]:
+def first_read(src: Path, args: list[str]) -> tuple[float, float, float]:
     env = {**os.environ, "PYTHONPATH": str(src)}
     run = subprocess.run(
         [sys.executable, "-c", PROBE, *args], env=env, capture_output=True, text=True, check=False
     )
     if "@@" not in run.stderr:
         raise SystemExit(f"no first read: {run.stderr[-2000:]}")
-    wall, cpu = run.stderr.rsplit("@@", 1)[1].split()
-    return float(wall), float(cpu)
+    wall, cpu, main = run.stderr.rsplit("@@", 1)[1].split()
+    return float(wall), float(cpu), float(main)
 
 
 def main() -> None:
@@ -79,7 +81,7 @@ def main() -> None:
         commands = {"raw": raw} | (
             {"facts": ["screen", "--facts", str(args.facts), *common]} if args.facts else {}
         )
-        seen: dict[tuple[str, Path], list[tuple[float, float]]] = {}
+        seen: dict[tuple[str, Path], list[tuple[float, float, float]]] = {}
         print(f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}, n={args.n}")
         for i in range(args.n + 1):
             for name, cmd in commands.items():
@@ -87,11 +89,13 @@ def main() -> None:
                     result = first_read(src, cmd)
                     if i:  # the first round warms the file cache
                         seen.setdefault((name, src), []).append(result)
-        print(f"load {os.getloadavg()[0]:.2f}; medians of {args.n} (min): wall and CPU to the first read")
+        print(f"load {os.getloadavg()[0]:.2f}; medians of {args.n} (min) to the first read: wall, CPU (every thread), "
+              "the main thread's CPU")  # fmt: skip
         for (name, src), runs in seen.items():
-            walls, cpus = [w for w, _ in runs], [c for _, c in runs]
-            print(f"{name:6} {str(src):40} wall {statistics.median(walls):.3f} s ({min(walls):.3f})  "
-                  f"CPU {statistics.median(cpus):.3f} s ({min(cpus):.3f})")  # fmt: skip
+            med = [statistics.median(r[i] for r in runs) for i in range(3)]
+            low = [min(r[i] for r in runs) for i in range(3)]
+            print(f"{name:6} {str(src):32} wall {med[0]:.3f} s ({low[0]:.3f})  CPU {med[1]:.3f} s ({low[1]:.3f})  "
+                  f"main {med[2]:.3f} s ({low[2]:.3f})")  # fmt: skip
 
 
 if __name__ == "__main__":
