@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
 # Start-up time (docs/performance.md): nothing heavy at import. Polars, pyarrow, SQLAlchemy, the rules engine,
 # screening and the document writers are imported inside the commands that use them; a guard test keeps it so.
@@ -51,8 +50,23 @@ def _each_command(ctx: typer.Context) -> None:
     ctx.call_on_close(lambda: progress.enable(False))
 
 
-# piped output (files, CI logs) is not squeezed into 80 columns
-console = Console(width=None if sys.stdout.isatty() else 160)
+class _Console:
+    """Rich's console, made on first use: importing Rich costs start-up that a run printing JSON never uses."""
+
+    def __init__(self) -> None:
+        # piped output (files, CI logs) is not squeezed into 80 columns (whether it is piped: as at import)
+        self._width = None if sys.stdout.isatty() else 160
+        self._console: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(width=self._width)
+        return getattr(self._console, name)
+
+
+console = _Console()
 
 EXIT_OK, EXIT_INVALID, EXIT_INELIGIBLE, EXIT_NEEDS_DECISION, EXIT_NOT_DETERMINABLE = 0, 2, 3, 4, 5
 # option ranges: beyond them a value is a typo, not a request
@@ -873,27 +887,37 @@ def _mount_subcommands() -> None:
     app.add_typer(__import__("wengang.reports.cli", fromlist=["report_app"]).report_app, name="report")
 
 
+_ROOT_COMMANDS = list(app.registered_commands)  # the root's own commands, in order (help lists them so)
+
+
 def _mount_late(group: WengangGroup) -> bool:
-    """Add the sub-apps to the root command ``group`` built without them (below); False when they were there."""
-    if _mounted:
+    """Add the commands left out (below) to the root command ``group`` built without them, in the order an app
+    built with them all has; False when they were there."""
+    if _mounted and len(app.registered_commands) == len(_ROOT_COMMANDS):
         return False
+    app.registered_commands = list(_ROOT_COMMANDS)
     _mount_subcommands()
-    for name, command in typer.main.get_command(app).commands.items():
-        group.commands.setdefault(name, command)
+    built = group.commands
+    group.commands = {name: built.get(name, command) for name, command in typer.main.get_command(app).commands.items()}
     return True
+
+
+def _command_name(command: Any) -> str:
+    return command.name or typer.main.get_command_name(command.callback.__name__)
 
 
 def _plain_command(argv: list[str]) -> bool:
     """``argv`` runs one of the root's own commands (``wengang screen …``), no sub-app."""
-    names = {c.name or typer.main.get_command_name(c.callback.__name__) for c in app.registered_commands if c.callback}
-    return len(argv) > 1 and argv[1] in names
+    return len(argv) > 1 and argv[1] in {_command_name(c) for c in app.registered_commands if c.callback}
 
 
-# A root command (`wengang screen …`, the usual run) needs none of the sub-apps: their modules and their commands'
-# options (≈ 0.09 s of start-up) are left out; the root group adds them if it is asked for one after all (an app
-# imported by a process whose own arguments look like a command, then run with others).
+# A root command (`wengang screen …`, the usual run) needs none of the sub-apps nor the root's other commands: their
+# modules and their options (≈ 0.1 s of start-up) are left out; the root group adds them if it is asked for one after
+# all (an app imported by a process whose own arguments look like a command, then run with others).
 WengangGroup.late_commands = _mount_late
-if not _plain_command(sys.argv):
+if _plain_command(sys.argv):
+    app.registered_commands = [c for c in _ROOT_COMMANDS if c.callback and _command_name(c) == sys.argv[1]]
+else:
     _mount_subcommands()
 
 

@@ -27,8 +27,6 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from wengang.money import MoneyError, yuan_to_fen
 from wengang.policies.units import UNIT_ZH
 from wengang.policies.units import format_value as format_unit_value
@@ -318,6 +316,8 @@ def _as_date(raw: Any, where: str) -> date:
 
 
 def _read_file(path: Path) -> list[RegionDatum]:
+    import yaml  # here, not at import: parsing settings from the command line needs no YAML (start-up time)
+
     from wengang.inputs import InputError, read_text
     from wengang.regions import resolve_region
 

@@ -90,7 +90,8 @@ def test_screen_facts_loads_polars_and_the_rules_only(tmp_path: Path) -> None:
     assert loaded == ["polars", "wengang.programs", "wengang.programs.fanhuan", "wengang.rules.batch"]
 
 
-# a process whose own arguments name a root command leaves the sub-apps out at import; its app still has them
+# a process whose own arguments name a root command leaves the sub-apps and the root's other commands out at import;
+# its app still has them
 LATE = """
 import json, sys
 sys.argv = ["wengang", "screen", "--help"]
@@ -98,7 +99,8 @@ from typer.testing import CliRunner
 import wengang.cli as cli
 before = "wengang.casework.cli" in sys.modules
 runner = CliRunner()
-out = [runner.invoke(cli.app, args) for args in (["case", "--help"], ["--help"], ["screen", "--help"])]
+# the first lists the root's commands from the group built without them: in the order of one built with them
+out = [runner.invoke(cli.app, args) for args in (["--help"], ["case", "--help"], ["--help"], ["screen", "--help"])]
 print("@@" + json.dumps([before, *[(r.exit_code, r.output) for r in out]]))
 """
 
@@ -114,5 +116,43 @@ def test_sub_apps_left_out_at_start_up_are_added_when_asked_for() -> None:
     _, *mounted = run(LATE.replace('"screen", "--help"]\n', '"--help"]\n', 1))
     assert before is False
     assert late == mounted  # the same commands, help texts and exit codes as an app mounted at import
-    assert late[0][0] == 0 and "list" in late[0][1]
-    assert "case" in late[1][1] and "screen" in late[1][1]
+    assert late[1][0] == 0 and "list" in late[1][1]
+    assert all(name in late[0][1] for name in ("evaluate", "screen", "simulate", "case"))
+
+
+# a screen's start-up, up to the first table it opens: the main thread alone runs then (the warm-up thread, which
+# loads the policy set and its YAML, starts once the tables are open). What only some commands or later steps
+# need is not imported before it.
+BEFORE_FIRST_READ = (
+    "yaml", "rich", "stdnum", "ssl", "sqlalchemy", "pyarrow", "wengang.facts.person", "wengang.policies.loader",
+    "wengang.casework.ledger", "wengang.casework.cli",
+)
+STOP_AT_FIRST_READ = """
+import json, os, sys
+heavy = json.loads(sys.argv[1])
+import wengang.ingest.files as files
+def first_read(*args, **kwargs):
+    print("@@" + json.dumps(sorted(m for m in heavy if m in sys.modules)), flush=True)
+    os._exit(0)
+files.read_frame = first_read
+sys.argv = ["wengang", *sys.argv[2:]]
+from wengang.cli import main
+main()
+"""
+
+
+def loaded_at_first_read(args: list[str]) -> list[str]:
+    run = subprocess.run(
+        [sys.executable, "-c", STOP_AT_FIRST_READ, json.dumps(BEFORE_FIRST_READ), *args], capture_output=True,
+        text=True, env={**os.environ, "PYTHONPATH": SRC},
+    )  # fmt: skip
+    assert "@@" in run.stdout, run.stderr
+    return json.loads(run.stdout.rsplit("@@", 1)[1])
+
+
+def test_a_screen_reads_its_first_table_before_loading_what_it_needs_later(tmp_path: Path) -> None:
+    fixed = ["--reading", "fanhuan.layoff_rate_formula=year_end"]  # readings are checked before reading too
+    common = ["--date", "2025-08-01", "--out", str(tmp_path / "out"), "--no-excel", "--json", *fixed]
+    raw = ["--units", str(tmp_path / "units.csv"), "--contributions", str(tmp_path / "contributions.csv")]
+    assert loaded_at_first_read(["screen", *raw, *common]) == []
+    assert loaded_at_first_read(["screen", "--facts", str(tmp_path / "facts.parquet"), *common]) == []

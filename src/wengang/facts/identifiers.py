@@ -24,9 +24,9 @@ from importlib import resources
 
 import polars as pl
 import polars.selectors  # noqa: F401  (pl.selectors)
-from stdnum.cn import ric as _ric
-from stdnum.cn import uscc as _uscc
-from stdnum.exceptions import ValidationError
+
+# python-stdnum is imported where it is used (it imports ssl: ≈ 5 ms of every command's start-up, and a screen
+# reads its codes with Polars expressions, not stdnum)
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # 31 symbols: no I, O, S, V, Z
 USCC_VALUE = {c: i for i, c in enumerate(USCC_ALPHABET)}
@@ -95,13 +95,17 @@ def _uscc_normalise(s: str) -> str:
     if s.isascii() and "`" not in s:
         # stdnum's compact maps only non-ASCII look-alikes (and ` to ') before it removes spaces and hyphens
         return s.replace(" ", "").replace("-", "").upper().strip()
-    return _uscc.compact(s)
+    from stdnum.cn import uscc
+
+    return uscc.compact(s)
 
 
 def _ric_normalise(s: str) -> str:
     if s.isascii() and "`" not in s:
         return s.upper().strip()  # as stdnum.cn.ric.compact for ASCII (see _uscc_normalise)
-    return _ric.compact(s)
+    from stdnum.cn import ric
+
+    return ric.compact(s)
 
 
 def validate_credit_code(s: str) -> str:
@@ -368,8 +372,11 @@ def _birth_place_known(code: str, year: int) -> bool:
     """Did the 6-digit birthplace code exist in that year (stdnum's GB/T 2260 table)? The rest of
     ``stdnum.cn.ric.validate`` is checked above; this lookup was most of one case's identifier checks,
     and an agency's cases share a few codes."""
+    from stdnum.cn import ric
+    from stdnum.exceptions import ValidationError
+
     try:
-        _ric.get_birth_place(f"{code}{year:04d}01010000")
+        ric.get_birth_place(f"{code}{year:04d}01010000")
     except (ValidationError, KeyError):  # stdnum raises KeyError for a province with no such county
         return False
     return True

@@ -23,7 +23,10 @@ from typing import ClassVar
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, NonNegativeInt, field_validator
 
 from wengang.facts.identifiers import InvalidIdentifier, validate_id_number
-from wengang.facts.labels import ZhEnum, register
+
+# the codes of the person tables live in their own module: the screening schemas read them without building
+# this module's pydantic models (start-up time)
+from wengang.facts.person_codes import AggregationPlace, CertificateType, ContractEnd, PersonStatus
 
 OCCUPATION_CODE_RE = re.compile(r"^[1-8]-\d{2}-\d{2}-\d{2}$")
 
@@ -50,44 +53,6 @@ def check_occupation_code(value: str) -> str:
     return v
 
 
-class PersonStatus(ZhEnum):
-    employed_worker = "employed_worker"  # 企业在职职工
-    benefit_recipient = "benefit_recipient"  # 正在领取失业保险金人员
-    other = "other"  # 其他（如灵活就业、未参保）
-
-
-class CertificateType(ZhEnum):
-    vocational_qualification = "vocational_qualification"  # 技能人员职业资格证书
-    skill_level = "skill_level"  # 职业技能等级证书
-    special_ability = "special_ability"  # 专项职业能力证书（不在技能提升补贴范围）
-    other = "other"
-
-
-class AggregationPlace(ZhEnum):
-    last_insured_place = "last_insured_place"  # 最后参保地
-    hukou_place = "hukou_place"  # 户籍地
-    other = "other"
-
-
-class ContractEnd(ZhEnum):
-    expired_not_renewed = "expired_not_renewed"  # 劳动合同期满未续订
-    early_termination = "early_termination"  # 提前解除劳动合同
-    other = "other"
-
-
-_ZH = {
-    "employed_worker": "企业在职职工",
-    "benefit_recipient": "正在领取失业保险金人员",
-    "other": "其他",
-    "vocational_qualification": "技能人员职业资格证书",
-    "skill_level": "职业技能等级证书",
-    "special_ability": "专项职业能力证书",
-    "expired_not_renewed": "劳动合同期满未续订",
-    "early_termination": "提前解除劳动合同",
-    "last_insured_place": "最后参保地",
-    "hukou_place": "户籍地",
-}
-register(_ZH)
 
 
 class SkillLevel(IntEnum):

@@ -120,11 +120,12 @@ def _count(raw: RawTable) -> int:
 
 
 def read_facts_table(
-    source: TableSource | str | Path, program: str = "fanhuan"
+    source: TableSource | str | Path, program: str = "fanhuan", *, opened: Callable[[], None] | None = None
 ) -> tuple[pl.LazyFrame, pl.DataFrame, ValidationReport]:
     """A table of already-derived facts (the columns of the program's facts model, one row per unit),
     read and checked like a raw table: headers mapped, amounts in 元 converted, labels and dates read, bad
-    rows quarantined. Columns the file does not have stay absent (the rules treat them as not given)."""
+    rows quarantined. Columns the file does not have stay absent (the rules treat them as not given).
+    ``opened`` is called once the file is open, before its rows are read."""
     from wengang.evaluate import program_model
     from wengang.screening.quarantine import validate_table
     from wengang.screening.schemas import facts_schema
@@ -133,6 +134,8 @@ def read_facts_table(
     schema = facts_schema(program_model(program))
     try:
         raw = _read(schema, src)
+        if opened is not None:
+            opened()
         present = set(raw.frame.collect_schema().names())
         res = validate_table(
             raw, check_duplicates=False, without=tuple(c for c in schema.names if c not in present)
@@ -228,9 +231,10 @@ def run_screening(
 
     # the programs' modules and the policy set (≈ 0.3–0.5 s of Python at start-up) load on a thread of their
     # own while Polars reads and validates the tables. Every module this thread imports up to the rules is
-    # imported above (no two threads initialise modules at once); the rules wait for the thread.
+    # imported above (no two threads initialise modules at once); the rules wait for the thread. It starts
+    # once the tables are open: opening them is Python too (file metadata, headers), which the thread's
+    # Python would only slow down, taking turns at the GIL, while Polars does not yet run.
     warm = threading.Thread(target=_warm_up, args=(program,), name="wengang-warm-up", daemon=True)
-    warm.start()
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -258,7 +262,7 @@ def run_screening(
 
     if facts is not None:
         with step("筛查 第1步/共3步 读取并校验事实表", enabled=show) as s:
-            features, quarantine, report = read_facts_table(facts, program)
+            features, quarantine, report = read_facts_table(facts, program, opened=warm.start)
             s.update(done=report.rows_in)
             reports = [report]
             if strict and report.quarantined:
@@ -289,6 +293,7 @@ def run_screening(
             if unknown:
                 raise IngestError(f"未知的数据表：{'、'.join(unknown)}", f"unknown tables: {', '.join(unknown)}")
             n_monthly = _count(raws["contributions"])
+        warm.start()
         # ``memory_limit_gib`` (``--memory-limit``) sets the partition size; ``partitions`` overrides both
         units = _count(raws["units"]) if memory_limit_gib is not None and not partitions else 0
         parts = partitions or max(1, -(-n_monthly // rows_per_partition(memory_limit_gib, units)))

@@ -25,11 +25,13 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from wengang.facts.person import CertificateType, PersonStatus
+from wengang.facts.person_codes import CertificateType, PersonStatus
 from wengang.facts.unit import OrgType, SizeClass
 from wengang.ingest.headers import FieldSpec, Scope, field_headers
 from wengang.ingest.values import code_labels
 
+# (the person codes from facts.person_codes, not facts.person: building that module's models costs every screen's
+# start-up)
 PERSON_STATUS_CHOICES = [s.value for s in PersonStatus]
 CERTIFICATE_TYPE_CHOICES = [c.value for c in CertificateType]
 
