@@ -552,12 +552,15 @@ def _texts_by_distinct(frame: pl.DataFrame, t: Tail) -> pl.Series:
     key = (
         pl.when(differs.not_())  # (not differing: the empty text, whatever else the row holds)
         .then(pl.lit(-1, dtype=pl.Int64))
-        .when(differs & pl.all_horizontal(same) & fits)
-        .then(packed)
+        .when(pl.col("__packs"))
+        .then(pl.col("__packed"))
         .otherwise(pl.lit(None, dtype=pl.Int64))
         .alias("__key")
     )
-    keys = frame.select(key).to_series()
+    # the packed value and whether it is exact staged first: the same ``when`` reading them as expressions cost
+    # twice as much (≈ 0.07 against 0.04 CPU-s at 1 M rows)
+    staged = frame.with_columns(packed.alias("__packed"), (differs & pl.all_horizontal(same) & fits).alias("__packs"))
+    keys = staged.select(key).to_series()
     # the distinct keys' columns read back from the keys, then the rows built alone: their texts in one step over
     # one chunk, so that the gather reads one array (gathering from texts in several chunks cost ≈ 0.1 CPU-s more
     # at 1 M rows than from one)
