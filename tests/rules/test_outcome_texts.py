@@ -1,6 +1,7 @@
-"""The largest live-switch group's ``outcomes`` text is built once per distinct packed key and put in place by a
-gather (``rules.batch._texts_by_distinct``): it must equal the text built row by row, whatever the statuses,
-amounts (equal to the default one's or not, null, negative, too large to pack), waits and differs hold."""
+"""The largest live-switch group's ``outcomes`` text is built once per distinct packed key (from the columns read
+back from the key, ``rules.batch._unpacked``) and put in place by a gather (``rules.batch._texts_by_distinct``): it
+must equal the text built row by row, whatever the statuses, amounts (equal to the default one's or not, null,
+negative, too large to pack), waits and differs hold."""
 
 from __future__ import annotations
 
