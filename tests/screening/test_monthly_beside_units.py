@@ -26,7 +26,9 @@ YEAR = 2025
 @functools.cache
 def _region(root: str) -> dict[str, pl.DataFrame]:
     """A small generated region (bad rows planted), one frame per table; monthly rows through 2025-06."""
-    paths = generate_region(f"{root}/data", n_units=400, year=YEAR, seed=5, chunk_units=400, months_through="2025-06")
+    paths = generate_region(
+        f"{root}/data", n_units=400, year=YEAR, seed=5, chunk_units=400, months_through="2025-06"
+    )
     return {name: pl.read_parquet(paths[name] / "*.parquet") for name in RAW_TABLES}
 
 
@@ -35,12 +37,20 @@ def _spoil(tables: dict[str, pl.DataFrame], data: st.DataObject) -> dict[str, pl
     codes = units.get_column("credit_code")
     n = codes.len()
     pick = lambda label: data.draw(st.sets(st.integers(0, n - 1), max_size=6), label=label)  # noqa: E731
-    all_bad, bad_registry, no_rows, one_bad = pick("all rows bad"), pick("registry bad"), pick("no rows"), pick("one bad")
+    all_bad, bad_registry, no_rows, one_bad = (
+        pick("all rows bad"),
+        pick("registry bad"),
+        pick("no rows"),
+        pick("one bad"),
+    )
     code = pl.col("credit_code")
     month = pl.col("month")
     # every monthly row of these units has a month that is no month
     monthly = monthly.with_columns(
-        pl.when(code.is_in(codes.gather(sorted(all_bad)).implode())).then(pl.lit("2024-13")).otherwise(month).alias("month")
+        pl.when(code.is_in(codes.gather(sorted(all_bad)).implode()))
+        .then(pl.lit("2024-13"))
+        .otherwise(month)
+        .alias("month")
     )
     # one row of these units pays a negative amount
     first = pl.int_range(pl.len()).over("credit_code") == 0
@@ -52,12 +62,19 @@ def _spoil(tables: dict[str, pl.DataFrame], data: st.DataObject) -> dict[str, pl
     )
     monthly = monthly.filter(~code.is_in(codes.gather(sorted(no_rows)).implode()))
     # a registry row with a wrong check character: its unit is quarantined, and so are its monthly rows
-    wrong = codes.str.slice(0, 17) + pl.when(codes.str.slice(17, 1) == "0").then(pl.lit("1")).otherwise(pl.lit("0"))
+    wrong = codes.str.slice(0, 17) + pl.when(codes.str.slice(17, 1) == "0").then(pl.lit("1")).otherwise(
+        pl.lit("0")
+    )
     units = units.with_columns(
-        pl.when(pl.int_range(pl.len()).is_in(sorted(bad_registry))).then(wrong).otherwise(code).alias("credit_code")
+        pl.when(pl.int_range(pl.len()).is_in(sorted(bad_registry)))
+        .then(wrong)
+        .otherwise(code)
+        .alias("credit_code")
     )
     if data.draw(st.booleans(), label="rows of a unit the registry does not have"):
-        monthly = pl.concat([monthly, monthly.head(3).with_columns(pl.lit("91150502MA00000X1X").alias("credit_code"))])
+        monthly = pl.concat(
+            [monthly, monthly.head(3).with_columns(pl.lit("91150502MA00000X1X").alias("credit_code"))]
+        )
     if data.draw(st.booleans(), label="monthly rows shuffled"):
         monthly = monthly.sample(fraction=1.0, shuffle=True, seed=data.draw(st.integers(0, 9), label="seed"))
     return {**tables, "units": units, "contributions": monthly}
