@@ -332,20 +332,35 @@ def _resolve_branches(frame: pl.DataFrame, parents: pl.DataFrame) -> pl.DataFram
     pos = is_branch.arg_true()
     if pos.len() == frame.height:
         return apply_legal_entity(frame.lazy(), parents.lazy()).collect()
-    joined = apply_legal_entity(frame.gather(pos).lazy(), parents.lazy()).collect().rechunk()  # gathered below
-    # row i of the frame → its row in ``joined`` (null for the others)
-    slot = pl.repeat(None, frame.height, dtype=pl.UInt32, eager=True).scatter(
-        pos, pl.int_range(0, pos.len(), dtype=pl.UInt32, eager=True)
-    )
-    kept = ("size_class", "size_class_step")  # unchanged where no legal entity is named
+    # the branches' rows of the columns the step reads (not every feature), joined; their values are then written
+    # into place (not a choice between two columns over every row)
+    read = frame.select("legal_entity_credit_code", "size_class", "size_class_step").gather(pos)
+    joined = apply_legal_entity(read.lazy(), parents.lazy()).collect()
+    changed = ("size_class", "size_class_step", "legal_entity_size_class", "legal_entity_avg_contributors_12m")
+    kept = ("size_class", "size_class_step")  # unchanged where no legal entity is named; the others null there
+    lengths = frame.get_column("legal_entity_credit_code").chunk_lengths()
     return frame.with_columns(
-        (
-            pl.when(is_branch).then(joined.get_column(c).gather(slot)).otherwise(pl.col(c))
-            if c in kept
-            else pl.when(is_branch).then(joined.get_column(c).gather(slot))
-        ).alias(c)
-        for c in (*kept, "legal_entity_size_class", "legal_entity_avg_contributors_12m")
+        _chunked_like(
+            (
+                frame.get_column(c) if c in kept else pl.repeat(None, frame.height, dtype=joined.schema[c], eager=True)
+            )
+            .scatter(pos, joined.get_column(c))
+            .alias(c),
+            lengths,
+        )
+        for c in changed
     )
+
+
+def _chunked_like(column: pl.Series, lengths: list[int]) -> pl.Series:
+    """``column`` (one chunk) cut into chunks of ``lengths`` by zero-copy slices: a frame whose columns are chunked
+    alike is not copied into one chunk by a later step."""
+    if len(lengths) <= 1:
+        return column
+    starts = [0]
+    for n in lengths[:-1]:
+        starts.append(starts[-1] + n)
+    return pl.concat([column.slice(s, n) for s, n in zip(starts, lengths, strict=True)], rechunk=False)
 
 
 def derive_features(
