@@ -65,3 +65,23 @@ def test_branches_resolved_in_place_are_the_join_over_every_row(frame):
         for c in got.columns:
             like = named_by if c in CHANGED else frame.get_column(c)
             assert got.get_column(c).chunk_lengths() == like.chunk_lengths(), c
+
+
+def test_no_branch_in_a_chunked_frame_keeps_its_chunks():
+    one = pl.DataFrame(
+        {
+            "credit_code": ["A"],
+            "legal_entity_credit_code": [None],
+            "size_class": ["small"],
+            "size_class_step": [None],
+        },
+        schema_overrides={"legal_entity_credit_code": pl.String, "size_class_step": pl.String},
+    ).with_columns(
+        pl.lit(None, dtype=pl.String).alias("legal_entity_size_class"),
+        pl.lit(None, dtype=pl.Int64).alias("legal_entity_avg_contributors_12m"),
+        pl.lit(7, dtype=pl.Int64).alias("avg_contributors_12m"),
+    )
+    frame = pl.concat([one, one.with_columns(pl.lit("B").alias("credit_code"))], rechunk=False)
+    got = _resolve_branches(frame, frame.clear().select("credit_code", "size_class", "avg_contributors_12m"))
+    assert_frame_equal(got, frame)
+    assert got.n_chunks("all") == frame.n_chunks("all")

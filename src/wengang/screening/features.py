@@ -353,8 +353,9 @@ def _resolve_branches(frame: pl.DataFrame, parents: pl.DataFrame) -> pl.DataFram
 
 
 def _chunked_like(column: pl.Series, lengths: list[int]) -> pl.Series:
-    """``column`` (one chunk) cut into chunks of ``lengths`` by zero-copy slices: a frame whose columns are chunked
-    alike is not copied into one chunk by a later step."""
+    """``column`` cut into chunks of ``lengths`` by zero-copy slices: a frame whose columns are chunked alike is not
+    copied into one chunk by a later step."""
+    column = column.rechunk()  # (one chunk already, as a scatter leaves it, unless it wrote nothing)
     if len(lengths) <= 1:
         return column
     starts = [0]
