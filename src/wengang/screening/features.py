@@ -408,8 +408,9 @@ def _key_of(units: pl.LazyFrame | pl.DataFrame, table: pl.LazyFrame | pl.DataFra
 
 
 def monthly_aggregate(contributions: pl.LazyFrame, p: FeatureParams, key: str) -> pl.LazyFrame:
-    """The monthly rows' per-unit aggregates, by ``key`` (``_key_of`` the units and the rows). Needs nothing of the units but
-    the key: the partitioned path aggregates the rows on their validation's thread as soon as they are valid."""
+    """The monthly rows' per-unit aggregates, by ``key`` (``_key_of`` the units and the rows). Needs nothing of the
+    units but the key: the partitioned path aggregates the rows on their validation's thread as soon as they are
+    valid."""
     return contribution_features(contributions, p, by_key_only=key == CODE_KEY)
 
 
@@ -737,7 +738,7 @@ def derive_features_partitioned(
                 registered_only=name == "contributions",  # counted in the quarantine, not lost in a join
             )
 
-        def monthly_rows(raw: RawTable, units: pl.DataFrame | pl.LazyFrame) -> tuple[ValidationResult, str, float]:
+        def monthly_rows(raw: RawTable, registry: pl.DataFrame | pl.LazyFrame) -> tuple[ValidationResult, str, float]:
             """The monthly rows validated, then aggregated per unit at once, on this thread: the aggregate needs
             nothing of the other tables but the registry's numbering. The result's ``accepted`` is the aggregate
             (the rows are read once, and freed here). Also the key aggregated by and when validation ended."""
@@ -746,7 +747,7 @@ def derive_features_partitioned(
             months = res.months.get("month", pl.Series("month", [], dtype=pl.String))
             latest = latest_month(months) if callable(latest_month) else latest_month
             p = FeatureParams(policy_year, evaluation_date, latest, base_paid_by)
-            key = _key_of(units, res.accepted)
+            key = _key_of(registry, res.accepted)
             aggregate = monthly_aggregate(_lazy(res.accepted), p, key).collect(engine="streaming")
             return dataclasses.replace(res, accepted=aggregate), key, validated
 
