@@ -738,11 +738,15 @@ def derive_features_partitioned(
                 registered_only=name == "contributions",  # counted in the quarantine, not lost in a join
             )
 
-        def monthly_rows(raw: RawTable, registry: pl.DataFrame | pl.LazyFrame) -> tuple[ValidationResult, str, float]:
+        def monthly_rows(
+            rows: list[RawTable], registry: pl.DataFrame | pl.LazyFrame
+        ) -> tuple[ValidationResult, str, float]:
             """The monthly rows validated, then aggregated per unit at once, on this thread: the aggregate needs
             nothing of the other tables but the registry's numbering. The result's ``accepted`` is the aggregate
-            (the rows are read once, and freed here). Also the key aggregated by and when validation ended."""
-            res = validate("contributions", raw)
+            (the rows are read once, and freed here). Also the key aggregated by and when validation ended.
+            ``rows`` holds the rows as read, taken out of it here: once validated they are freed before the
+            aggregation (an argument would be held by the pool until the task ends)."""
+            res = validate("contributions", rows.pop())
             validated = time.perf_counter()
             months = res.months.get("month", pl.Series("month", [], dtype=pl.String))
             latest = latest_month(months) if callable(latest_month) else latest_month
@@ -760,7 +764,11 @@ def derive_features_partitioned(
             read = pool.submit(raw.frame.collect, engine="streaming")
             results = {"units": validate("units")}
             units_ok = results["units"].accepted
-            monthly = pool.submit(monthly_rows, dataclasses.replace(raw, frame=read.result().lazy()), units_ok)
+            rows = [dataclasses.replace(raw, frame=read.result().lazy())]
+            # a finished future keeps its result: the monthly rows as read would stay in memory to the end
+            del read
+            monthly = pool.submit(monthly_rows, rows, units_ok)
+            del rows
             for name in others:
                 results[name] = validate(name)
             validated = time.perf_counter()
@@ -769,8 +777,7 @@ def derive_features_partitioned(
                 **{name: results[name].accepted for name in others},
             ).collect(engine="streaming")  # fmt: skip
             results["contributions"], key, monthly_validated = monthly.result()
-            # a finished future keeps its result: the raw monthly rows would stay in memory through the features
-            del read, monthly, units_ok
+            del monthly, units_ok
         aggregate = results["contributions"].accepted
         for name in tables:  # merged in table order: reports and quarantine do not depend on timing
             res = results.pop(name)
