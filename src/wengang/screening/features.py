@@ -755,9 +755,9 @@ def derive_features_partitioned(
             aggregate = monthly_aggregate(_lazy(res.accepted), p, key).collect(engine="streaming")
             return dataclasses.replace(res, accepted=aggregate), key, validated
 
-        # the registry first (it numbers the codes); then the monthly records in a second thread, validated and
-        # aggregated, while this one does the small tables and the features that do not read the monthly rows:
-        # Polars leaves a core idle in parts of both, so the monthly rows are read meanwhile
+        # the monthly rows are read on a second thread while this one validates the registry (it numbers the codes);
+        # then validated and aggregated there, while this one validates the small tables and derives the features
+        # that read no monthly row: Polars leaves a core idle in parts of each
         t = time.perf_counter()
         with ThreadPoolExecutor(1, thread_name_prefix="wengang-validate") as pool:
             raw = split["contributions"][i]
