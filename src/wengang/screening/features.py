@@ -332,20 +332,36 @@ def _resolve_branches(frame: pl.DataFrame, parents: pl.DataFrame) -> pl.DataFram
     pos = is_branch.arg_true()
     if pos.len() == frame.height:
         return apply_legal_entity(frame.lazy(), parents.lazy()).collect()
-    joined = apply_legal_entity(frame.gather(pos).lazy(), parents.lazy()).collect().rechunk()  # gathered below
-    # row i of the frame → its row in ``joined`` (null for the others)
-    slot = pl.repeat(None, frame.height, dtype=pl.UInt32, eager=True).scatter(
-        pos, pl.int_range(0, pos.len(), dtype=pl.UInt32, eager=True)
-    )
-    kept = ("size_class", "size_class_step")  # unchanged where no legal entity is named
+    # the branches' rows of the columns the step reads (not every feature), joined; their values are then written
+    # into place (not a choice between two columns over every row)
+    read = frame.select("legal_entity_credit_code", "size_class", "size_class_step").gather(pos)
+    joined = apply_legal_entity(read.lazy(), parents.lazy()).collect()
+    changed = ("size_class", "size_class_step", "legal_entity_size_class", "legal_entity_avg_contributors_12m")
+    kept = ("size_class", "size_class_step")  # unchanged where no legal entity is named; the others null there
+    lengths = frame.get_column("legal_entity_credit_code").chunk_lengths()
     return frame.with_columns(
-        (
-            pl.when(is_branch).then(joined.get_column(c).gather(slot)).otherwise(pl.col(c))
-            if c in kept
-            else pl.when(is_branch).then(joined.get_column(c).gather(slot))
-        ).alias(c)
-        for c in (*kept, "legal_entity_size_class", "legal_entity_avg_contributors_12m")
+        _chunked_like(
+            (
+                frame.get_column(c) if c in kept else pl.repeat(None, frame.height, dtype=joined.schema[c], eager=True)
+            )
+            .scatter(pos, joined.get_column(c))
+            .alias(c),
+            lengths,
+        )
+        for c in changed
     )
+
+
+def _chunked_like(column: pl.Series, lengths: list[int]) -> pl.Series:
+    """``column`` cut into chunks of ``lengths`` by zero-copy slices: a frame whose columns are chunked alike is not
+    copied into one chunk by a later step."""
+    column = column.rechunk()  # (one chunk already, as a scatter leaves it, unless it wrote nothing)
+    if len(lengths) <= 1:
+        return column
+    starts = [0]
+    for n in lengths[:-1]:
+        starts.append(starts[-1] + n)
+    return pl.concat([column.slice(s, n) for s, n in zip(starts, lengths, strict=True)], rechunk=False)
 
 
 def derive_features(
@@ -367,29 +383,66 @@ def derive_features(
     """The feature table (lazy). Inputs are validated frames with the raw schemas' column names.
 
     ``legal_entities=False`` skips the branch → legal-entity step (the partitioned path does it at the end).
-    Collect with ``.collect(engine="streaming")``.
+    Collect with ``.collect(engine="streaming")``. The same as :func:`unit_features`, then
+    :func:`monthly_aggregate` and :func:`add_contributions` (which the partitioned path runs on two threads).
     """
     p = FeatureParams(policy_year, evaluation_date, latest_month, base_paid_by)
+    per_unit = unit_features(
+        units, evaluation_date=evaluation_date, policy_year=policy_year, headcount=headcount, exclusions=exclusions,
+        stats_size=stats_size, deferrals=deferrals, dispatch=dispatch,
+    )  # fmt: skip
+    key = _key_of(units, contributions)
+    monthly = monthly_aggregate(_lazy(contributions), p, key)
+    return add_contributions(
+        per_unit, monthly, key, evaluation_date=evaluation_date, with_provenance=with_provenance,
+        legal_entities=legal_entities,
+    )  # fmt: skip
+
+
+def _key_of(units: pl.LazyFrame | pl.DataFrame, table: pl.LazyFrame | pl.DataFrame) -> str:
+    """The column a table is joined to the units on: both sides numbered by the same registry (one validation
+    run), the integer; otherwise the code."""
+    if CODE_KEY in _lazy(units).collect_schema().names() and CODE_KEY in _lazy(table).collect_schema().names():
+        return CODE_KEY
+    return "credit_code"
+
+
+def monthly_aggregate(contributions: pl.LazyFrame, p: FeatureParams, key: str) -> pl.LazyFrame:
+    """The monthly rows' per-unit aggregates, by ``key`` (``_key_of`` the units and the rows). Needs nothing of the
+    units but the key: the partitioned path aggregates the rows on their validation's thread as soon as they are
+    valid."""
+    return contribution_features(contributions, p, by_key_only=key == CODE_KEY)
+
+
+def _attach(lf: pl.LazyFrame, right: pl.LazyFrame, key: str) -> pl.LazyFrame:
+    if key != CODE_KEY:
+        return lf.join(right, on=key, how="left", maintain_order="left")
+    return _join_by_number(lf.collect(), right.collect(engine="streaming"), key).lazy()
+
+
+def unit_features(
+    units: pl.LazyFrame | pl.DataFrame,
+    *,
+    policy_year: int,
+    evaluation_date: date,
+    headcount: pl.LazyFrame | pl.DataFrame | None = None,
+    exclusions: pl.LazyFrame | pl.DataFrame | None = None,
+    stats_size: pl.LazyFrame | pl.DataFrame | None = None,
+    deferrals: pl.LazyFrame | pl.DataFrame | None = None,
+    dispatch: pl.LazyFrame | pl.DataFrame | None = None,
+) -> pl.LazyFrame:
+    """Every unit's features that do not read the monthly rows (lazy, one row per unit in the registry's order):
+    the registry's columns with the other tables' joined, the 2017-standard class and the unit's own class.
+    Each join keeps the left side's order and adds columns, so joining the monthly aggregate after them
+    (:func:`add_contributions`) gives the same table as joining it first."""
+    last_year = policy_year - 1
     u = _lazy(units)
-    u_keyed = CODE_KEY in u.collect_schema().names()
-
-    def key_of(table: pl.LazyFrame) -> str:
-        # both sides numbered by the same registry (one validation run): join on the integer
-        return CODE_KEY if u_keyed and CODE_KEY in table.collect_schema().names() else "credit_code"
-
-    def attach(lf: pl.LazyFrame, right: pl.LazyFrame, key: str) -> pl.LazyFrame:
-        if key != CODE_KEY:
-            return lf.join(right, on=key, how="left", maintain_order="left")
-        return _join_by_number(lf.collect(), right.collect(engine="streaming"), key).lazy()
-
-    monthly = _lazy(contributions)
-    mkey = key_of(monthly)
-    lf = attach(u, contribution_features(monthly, p, by_key_only=mkey == CODE_KEY), mkey)
+    lf = u
     if headcount is not None:
-        hc_key = key_of(_lazy(headcount))
+        hc_key = _key_of(u, headcount)
         hc = (
             _lazy(headcount)
-            .filter(pl.col("year") == p.last_year)
+            .filter(pl.col("year") == last_year)
             .select(
                 hc_key,
                 pl.col("insured_headcount").alias("_hc"),
@@ -397,7 +450,7 @@ def derive_features(
                 pl.col("normal_attrition").alias("normal_attrition_last_year"),
             )
         )
-        lf = attach(lf, hc, hc_key)
+        lf = _attach(lf, hc, hc_key)
     else:
         lf = lf.with_columns(
             pl.lit(None, dtype=pl.Int64).alias("_hc"),
@@ -405,44 +458,33 @@ def derive_features(
             pl.lit(None, dtype=pl.Int64).alias("normal_attrition_last_year"),
         )
     if exclusions is not None:
-        ex_key = key_of(_lazy(exclusions))
-        lf = attach(lf, _exclusion_flags(_lazy(exclusions), evaluation_date, ex_key), ex_key)
+        ex_key = _key_of(u, exclusions)
+        lf = _attach(lf, _exclusion_flags(_lazy(exclusions), evaluation_date, ex_key), ex_key)
     else:
         lf = lf.with_columns([pl.lit(False).alias(t) for t in EXCLUSION_LIST_TYPES])
     if stats_size is not None:
-        st_key = key_of(_lazy(stats_size))
+        st_key = _key_of(u, stats_size)
         st = (
             _lazy(stats_size)
             .select(st_key, pl.col("size_class").alias("stats_size_class"))
             .unique(st_key)
         )
-        lf = attach(lf, st, st_key).with_columns(pl.lit(True).alias("stats_data_shared"))
+        lf = _attach(lf, st, st_key).with_columns(pl.lit(True).alias("stats_data_shared"))
     else:
         lf = lf.with_columns(pl.lit(None, dtype=pl.String).alias("stats_size_class"), pl.lit(False).alias("stats_data_shared"))
     if deferrals is not None:
-        df_key = key_of(_lazy(deferrals))
-        lf = attach(lf, _deferral_flags(_lazy(deferrals), evaluation_date, df_key), df_key)
+        df_key = _key_of(u, deferrals)
+        lf = _attach(lf, _deferral_flags(_lazy(deferrals), evaluation_date, df_key), df_key)
     else:
         lf = lf.with_columns(pl.lit(False).alias("outstanding_deferral"))
     if dispatch is not None:
-        dp_key = key_of(_lazy(dispatch))
-        lf = attach(lf, _dispatch_sums(_lazy(dispatch), dp_key), dp_key)
+        dp_key = _key_of(u, dispatch)
+        lf = _attach(lf, _dispatch_sums(_lazy(dispatch), dp_key), dp_key)
     else:
         lf = lf.with_columns(
             pl.lit(0, dtype=pl.Int64).alias("dispatched_workers"),
             pl.lit(0, dtype=pl.Int64).alias("dispatched_to_public_institutions"),
         )
-    avg = (pl.col("_persons_sum") // 12).cast(pl.Int64)
-    lf = lf.with_columns(
-        pl.col("_mask").bitwise_trailing_ones().cast(pl.Int64).fill_null(0).alias("months_fully_paid"),
-        pl.col("_full_months").cast(pl.Int64).fill_null(0).alias("months_fully_paid_total"),
-        avg.alias("avg_contributors_12m"),
-        avg.alias("avg_insured_last_year"),
-        pl.coalesce(pl.col("_hc"), pl.col("_dec_persons")).cast(pl.Int64).alias("insured_headcount"),
-        pl.col("paid_premium_last_year_fen").fill_null(0),
-        pl.lit(None, dtype=pl.Int64).alias("premium_due_6m_fen"),
-        pl.lit(evaluation_date).alias("evaluation_date"),
-    )
     # a few dozen distinct industry codes: the size-table category is worked out once per code, and held as an
     # Enum of the table's categories, so the 2017 cascade's sixteen "is it this category" tests compare small
     # integers, not texts
@@ -456,7 +498,33 @@ def derive_features(
     )
     lf = lf.with_columns(classify_2017_expr(category=pl.col("_cat")).alias("size_class_2017"))
     cls, step = _own_size_exprs()
-    lf = lf.with_columns(cls.alias("size_class"), step.alias("size_class_step"))
+    return lf.with_columns(cls.alias("size_class"), step.alias("size_class_step"))
+
+
+def add_contributions(
+    per_unit: pl.LazyFrame | pl.DataFrame,
+    monthly: pl.LazyFrame | pl.DataFrame,
+    key: str,
+    *,
+    evaluation_date: date,
+    with_provenance: bool = False,
+    legal_entities: bool = True,
+) -> pl.LazyFrame:
+    """The feature table (lazy): :func:`unit_features`' table with the monthly aggregate
+    (:func:`monthly_aggregate`) joined on ``key`` and the features read from it; then, unless
+    ``legal_entities=False``, each branch's legal entity's class."""
+    lf = _attach(_lazy(per_unit), _lazy(monthly), key)
+    avg = (pl.col("_persons_sum") // 12).cast(pl.Int64)
+    lf = lf.with_columns(
+        pl.col("_mask").bitwise_trailing_ones().cast(pl.Int64).fill_null(0).alias("months_fully_paid"),
+        pl.col("_full_months").cast(pl.Int64).fill_null(0).alias("months_fully_paid_total"),
+        avg.alias("avg_contributors_12m"),
+        avg.alias("avg_insured_last_year"),
+        pl.coalesce(pl.col("_hc"), pl.col("_dec_persons")).cast(pl.Int64).alias("insured_headcount"),
+        pl.col("paid_premium_last_year_fen").fill_null(0),
+        pl.lit(None, dtype=pl.Int64).alias("premium_due_6m_fen"),
+        pl.lit(evaluation_date).alias("evaluation_date"),
+    )
     if legal_entities:
         # materialise once: the branch lookup reads the same frame, and a lazy self-join would compute it twice
         base = lf.collect(engine="streaming")
@@ -653,7 +721,6 @@ def derive_features_partitioned(
 
     def derive_partition(i: int) -> pl.DataFrame:
         """Validate partition ``i`` of every table and derive its features (branches not yet resolved)."""
-        vals = {}
         shared: dict = {}  # identifier checks shared by this partition's tables (same codes, same order)
 
         def validate(name: str, raw: RawTable | None = None) -> ValidationResult:
@@ -671,22 +738,47 @@ def derive_features_partitioned(
                 registered_only=name == "contributions",  # counted in the quarantine, not lost in a join
             )
 
-        # the registry first (it numbers the codes); then the monthly records in a second thread while
-        # this one does the small tables: Polars leaves a core idle in parts of both validations, so the
-        # monthly rows are read meanwhile
+        def monthly_rows(
+            rows: list[RawTable], registry: pl.DataFrame | pl.LazyFrame
+        ) -> tuple[ValidationResult, str, float]:
+            """The monthly rows validated, then aggregated per unit at once, on this thread: the aggregate needs
+            nothing of the other tables but the registry's numbering. The result's ``accepted`` is the aggregate
+            (the rows are read once, and freed here). Also the key aggregated by and when validation ended.
+            ``rows`` holds the rows as read, taken out of it here: once validated they are freed before the
+            aggregation (an argument would be held by the pool until the task ends)."""
+            res = validate("contributions", rows.pop())
+            validated = time.perf_counter()
+            months = res.months.get("month", pl.Series("month", [], dtype=pl.String))
+            latest = latest_month(months) if callable(latest_month) else latest_month
+            p = FeatureParams(policy_year, evaluation_date, latest, base_paid_by)
+            key = _key_of(registry, res.accepted)
+            aggregate = monthly_aggregate(_lazy(res.accepted), p, key).collect(engine="streaming")
+            return dataclasses.replace(res, accepted=aggregate), key, validated
+
+        # the monthly rows are read on a second thread while this one validates the registry (it numbers the codes);
+        # then validated and aggregated there, while this one validates the small tables and derives the features
+        # that read no monthly row: Polars leaves a core idle in parts of each
         t = time.perf_counter()
         with ThreadPoolExecutor(1, thread_name_prefix="wengang-validate") as pool:
             raw = split["contributions"][i]
             read = pool.submit(raw.frame.collect, engine="streaming")
             results = {"units": validate("units")}
-            monthly = pool.submit(validate, "contributions", dataclasses.replace(raw, frame=read.result().lazy()))
+            units_ok = results["units"].accepted
+            rows = [dataclasses.replace(raw, frame=read.result().lazy())]
+            # a finished future keeps its result: the monthly rows as read would stay in memory to the end
+            del read
+            monthly = pool.submit(monthly_rows, rows, units_ok)
+            del rows
             for name in others:
                 results[name] = validate(name)
-            results["contributions"] = monthly.result()
-            # a finished future keeps its result: the raw monthly rows (and the validated ones) would stay in
-            # memory through the features below
-            del read, monthly
-        months = results["contributions"].months.get("month", pl.Series("month", [], dtype=pl.String))
+            validated = time.perf_counter()
+            per_unit = unit_features(
+                units_ok, policy_year=policy_year, evaluation_date=evaluation_date,
+                **{name: results[name].accepted for name in others},
+            ).collect(engine="streaming")  # fmt: skip
+            results["contributions"], key, monthly_validated = monthly.result()
+            del monthly, units_ok
+        aggregate = results["contributions"].accepted
         for name in tables:  # merged in table order: reports and quarantine do not depend on timing
             res = results.pop(name)
             merge(res.report)
@@ -696,23 +788,15 @@ def derive_features_partitioned(
                 held.append(res.held_keys)
                 if on_held is not None:
                     on_held(res.held_keys)
-            vals[name] = res.accepted
-        steps["validate"] += time.perf_counter() - t
-        t = time.perf_counter()
-        latest = latest_month(months) if callable(latest_month) else latest_month
-        feats = derive_features(
-            vals.pop("units"),
-            vals.pop("contributions"),
-            policy_year=policy_year,
-            evaluation_date=evaluation_date,
-            latest_month=latest,
-            base_paid_by=base_paid_by,
-            with_provenance=True,
-            legal_entities=False,
-            **vals,
+        # the validation's share: until the last table was validated (the features partly ran beside it)
+        validated = max(validated, monthly_validated)
+        steps["validate"] += validated - t
+        feats = add_contributions(
+            per_unit, aggregate, key, evaluation_date=evaluation_date, with_provenance=True, legal_entities=False
         )
+        del per_unit, aggregate
         done = feats.collect(engine="streaming")
-        steps["features"] += time.perf_counter() - t
+        steps["features"] += time.perf_counter() - validated
         return done
 
     features_out = ParquetAppender(features_path)

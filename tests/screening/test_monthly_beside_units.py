@@ -1,0 +1,112 @@
+"""One partition aggregates the monthly rows on their validation's thread while the main thread derives the features
+that need no monthly row, and joins the aggregate last (``derive_features_partitioned``). The features must be
+those of the plain path: every table validated on its own (no registry numbering: joins and the group-by on the
+code as text) and ``derive_features`` over the accepted rows — in the registry's row order, whatever rows are
+quarantined (a unit all of whose monthly rows are bad, a unit whose registry row is bad, rows of an unknown unit).
+"""
+
+import functools
+from datetime import date
+
+import polars as pl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
+
+from wengang.screening.demo_data import allowed_regions_for, generate_region
+from wengang.screening.features import derive_features, derive_features_partitioned
+from wengang.screening.ingest import read_table
+from wengang.screening.pipeline import RAW_TABLES, latest_month_of
+from wengang.screening.quarantine import validate_table
+
+ON = date(2025, 8, 1)
+YEAR = 2025
+
+
+@functools.cache
+def _region(root: str) -> dict[str, pl.DataFrame]:
+    """A small generated region (bad rows planted), one frame per table; monthly rows through 2025-06."""
+    paths = generate_region(
+        f"{root}/data", n_units=400, year=YEAR, seed=5, chunk_units=400, months_through="2025-06"
+    )
+    return {name: pl.read_parquet(paths[name] / "*.parquet") for name in RAW_TABLES}
+
+
+def _spoil(tables: dict[str, pl.DataFrame], data: st.DataObject) -> dict[str, pl.DataFrame]:
+    units, monthly = tables["units"], tables["contributions"]
+    codes = units.get_column("credit_code")
+    n = codes.len()
+    pick = lambda label: data.draw(st.sets(st.integers(0, n - 1), max_size=6), label=label)  # noqa: E731
+    all_bad, bad_registry, no_rows, one_bad = (
+        pick("all rows bad"),
+        pick("registry bad"),
+        pick("no rows"),
+        pick("one bad"),
+    )
+    code = pl.col("credit_code")
+    month = pl.col("month")
+    # every monthly row of these units has a month that is no month
+    monthly = monthly.with_columns(
+        pl.when(code.is_in(codes.gather(sorted(all_bad)).implode()))
+        .then(pl.lit("2024-13"))
+        .otherwise(month)
+        .alias("month")
+    )
+    # one row of these units pays a negative amount
+    first = pl.int_range(pl.len()).over("credit_code") == 0
+    monthly = monthly.with_columns(
+        pl.when(code.is_in(codes.gather(sorted(one_bad)).implode()) & first)
+        .then(-pl.col("paid_fen"))
+        .otherwise(pl.col("paid_fen"))
+        .alias("paid_fen")
+    )
+    monthly = monthly.filter(~code.is_in(codes.gather(sorted(no_rows)).implode()))
+    # a registry row with a wrong check character: its unit is quarantined, and so are its monthly rows
+    wrong = codes.str.slice(0, 17) + pl.when(codes.str.slice(17, 1) == "0").then(pl.lit("1")).otherwise(
+        pl.lit("0")
+    )
+    units = units.with_columns(
+        pl.when(pl.int_range(pl.len()).is_in(sorted(bad_registry)))
+        .then(wrong)
+        .otherwise(code)
+        .alias("credit_code")
+    )
+    if data.draw(st.booleans(), label="rows of a unit the registry does not have"):
+        monthly = pl.concat(
+            [monthly, monthly.head(3).with_columns(pl.lit("91150502MA00000X1X").alias("credit_code"))]
+        )
+    if data.draw(st.booleans(), label="monthly rows shuffled"):
+        monthly = monthly.sample(fraction=1.0, shuffle=True, seed=data.draw(st.integers(0, 9), label="seed"))
+    return {**tables, "units": units, "contributions": monthly}
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_features_beside_the_monthly_rows_are_the_plain_paths(tmp_path_factory, data):
+    root = tmp_path_factory.getbasetemp() / "beside"
+    tables = _spoil(_region(str(root)), data)
+    case = tmp_path_factory.mktemp("case")
+    for name, frame in tables.items():
+        frame.write_parquet(case / f"{name}.parquet")
+    raws = lambda: {name: read_table(case / f"{name}.parquet", name) for name in RAW_TABLES}  # noqa: E731
+    allowed = allowed_regions_for("150500", YEAR)
+
+    plain = {name: validate_table(raw, allowed_regions=allowed) for name, raw in raws().items()}
+    latest = latest_month_of(plain["contributions"].months["month"], ON)
+    accepted = {name: res.accepted for name, res in plain.items()}
+    want = derive_features(
+        accepted.pop("units"), accepted.pop("contributions"), policy_year=YEAR, evaluation_date=ON,
+        latest_month=latest, **accepted,
+    ).collect()  # fmt: skip
+
+    given_ = raws()
+    run = derive_features_partitioned(
+        given_.pop("units"), given_.pop("contributions"), case / "out", policy_year=YEAR, evaluation_date=ON,
+        partitions=1, allowed_regions=allowed, others=given_,
+        latest_month=functools.partial(latest_month_of, evaluation_date=ON),
+    )  # fmt: skip
+    got = pl.read_parquet(run.features_path)
+    assert latest == "2025-06"
+    assert got.height == want.height > 300
+    assert_frame_equal(got, want)  # the registry's order, every column
+    assert all(r.reconciles for r in run.reports.values())
