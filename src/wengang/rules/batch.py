@@ -597,7 +597,7 @@ def _texts_by_distinct(frame: pl.DataFrame, t: Tail) -> pl.Series:
         .get_column("__at")
     )
     if alone.any():
-        at = at.scatter(alone.arg_true(), pl.int_range(len(distinct), len(texts), dtype=at.dtype, eager=True))
+        at = at.scatter(alone.arg_true(), pl.int_range(len(distinct), len(texts), eager=True).cast(at.dtype))
     return texts.gather(at)
 
 
