@@ -33,6 +33,7 @@ from wengang.rules.expr import (
     RANGE_DTYPES,
     CompileContext,
     SharedNodes,
+    _known_value,
     is_never_null,
     literal,
     negated,
@@ -206,6 +207,8 @@ def _compile_stages(
             compiled = expr.to_polars(CompileContext(params, settings, combo, absent, shared, known, ranges, wants))
             if is_never_null(compiled):
                 never.add(name)
+            if _known_value(compiled) is True:
+                passed.add(name)
             inner = negated(compiled)
             if inner is not None and inner.meta.is_column():
                 negates[name] = inner
@@ -213,6 +216,10 @@ def _compile_stages(
         return {_tag(c): by_own[_tag({k: c[k] for k in own})] for c in combos}
 
     never: set[str] = set()  # the stage-1 columns null on no row
+    # the stage-1 columns the policy and the readings fix to true (a check this table cannot fail, e.g. one on a
+    # column it lacks whose default passes): they give no reason and refuse nothing, so the status, reasons and
+    # flags leave them out instead of reading a column of trues (the same values; a smaller plan to optimise)
+    passed: set[str] = set()
     negates: dict[str, pl.Expr] = {}  # stage-1 columns compiled as ``~column``: that column
 
     def refusal(name: str, e: pl.Expr) -> pl.Expr:
@@ -231,12 +238,13 @@ def _compile_stages(
 
     @functools.cache  # the groups' tails share combinations: a 192-combination tail was 40 ms of Python
     def combo_exprs(tag: str) -> tuple[pl.Expr, pl.Expr, list[tuple[str, pl.Expr]], list[tuple[str, pl.Expr]]]:
-        conds = [(c.id, col(cols[tag])) for c, cols in check_cols if c.kind == CONDITION]
-        flags = [(c.id, col(cols[tag])) for c, cols in check_cols if c.kind == FLAG]
+        live = [(c, cols[tag]) for c, cols in check_cols if cols[tag] not in passed]
+        conds = [(c.id, col(name)) for c, name in live if c.kind == CONDITION]
+        flags = [(c.id, col(name)) for c, name in live if c.kind == FLAG]
         # boolean "any" over the checks (not counts): a refused check decides, then an unknown one (only a check
         # that can be null on some row is tested for it)
-        refused = [refusal(cols[tag], col(cols[tag])) for c, cols in check_cols if c.kind == CONDITION]
-        any_false = pl.any_horizontal(refused) if conds else pl.lit(False)
+        refused = [refusal(name, col(name)) for c, name in live if c.kind == CONDITION]
+        any_false = pl.any_horizontal(refused) if refused else pl.lit(False)
         unknown = [e.is_null() for _, e in conds if not is_never_null(e)]
         amount = col(amount_cols[tag]).cast(pl.Int64) if amount_cols else pl.lit(None, dtype=pl.Int64)
         if amount_cols and not ruleset.amount_optional and amount_cols[tag] not in never:
