@@ -213,12 +213,13 @@ def screen_facts(
     batches: list[tuple[list[RegionPlan], list[Plan | None]]] = []
     if period is None:
         batches.append(_plans_for(program, region_key, on, include_drafts, settings, fixed, columns, region_data, known))
-        # an in-memory table: the bounds of the narrow integer columns the plan would use, and the plan for them
+        # the bounds of the narrow integer columns the plan would use (given, else read from a table in memory),
+        # and the plan for them
         wants: dict[str, bool] = {}
         for n, least in (w for p in batches[0][1] if p is not None for w in p.range_wants):
             wants[n] = wants.get(n, False) or least
         found = given_ranges(schema, ranges, wants) if ranges and wants else ()
-        rest = {n: least for n, least in wants.items() if n not in {f[0] for f in found}}
+        rest = {n: least for n, least in wants.items() if n not in (ranges or {})}
         if frame is not None and rest:
             found = tuple(sorted(found + known_ranges(frame, rest)))
         if found:
