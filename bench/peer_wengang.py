@@ -250,12 +250,16 @@ def decide(
             facts, PROGRAM, ON, readings=_READINGS, regions=[REGION], non_null=non_null, ranges=ranges
         )
     _check_params(plans, P)
-    ok = pl.col("status") == "eligible"
-    return out.select(
-        pl.col("enterprise_id"),
-        ok.alias("eligible"),
-        pl.when(ok).then(pl.col("amount_fen")).otherwise(pl.lit(0, pl.Int64)).alias("refund_fen"),
-    )
+    return out.select(_RESULT)
+
+
+_OK = pl.col("status") == "eligible"
+# the peer's three result columns, built once (a typed literal builds a Series: ≈ 0.05 ms a call)
+_RESULT = [
+    pl.col("enterprise_id"),
+    _OK.alias("eligible"),
+    pl.when(_OK).then(pl.col("amount_fen")).otherwise(pl.lit(0, pl.Int64)).alias("refund_fen"),
+]
 
 
 def load(path: str) -> tuple[pl.DataFrame, tuple[frozenset[str], dict[str, tuple[int, int]]]]:
