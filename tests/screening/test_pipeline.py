@@ -195,3 +195,20 @@ def test_quarantined_rows_count_as_absent_and_strict_takes_a_clean_input(screene
     by_quarantine = pl.col("payment_hold_reason").str.contains("格式有误|无法识别").fill_null(False)
     assert clean_results.filter(by_quarantine).height == 0
     assert_frame_equal(clean_results.filter(~results.select(by_quarantine).to_series()), results.filter(~by_quarantine))
+
+
+def test_facts_run_writes_the_facts_it_decided_on(screened, tmp_path):
+    """`screen --facts`: features.parquet (written on a thread beside the decide step) holds the accepted facts,
+    row for row, and results.parquet decides each of them."""
+    root, _ = screened
+    feats = pl.read_parquet(root / "out" / "features.parquet").head(40)
+    path = tmp_path / "facts.parquet"
+    feats.write_parquet(path)
+    report = run_screening(tmp_path / "o", program="fanhuan", evaluation_date=date(2025, 8, 1), facts=path, excel=False)
+    written = pl.read_parquet(tmp_path / "o" / "features.parquet")
+    assert report.reconciles and written.height == report.reports[0].accepted == 40
+    assert written.get_column("credit_code").to_list() == feats.get_column("credit_code").to_list()
+    for name in ("avg_insured_last_year", "paid_premium_last_year_fen", "size_class"):
+        assert written.get_column(name).to_list() == feats.get_column(name).to_list()
+    results = pl.read_parquet(tmp_path / "o" / "results.parquet")
+    assert results.get_column("credit_code").to_list() == feats.get_column("credit_code").to_list()
