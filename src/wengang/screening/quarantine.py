@@ -312,6 +312,14 @@ def _rows_with(ids: pl.Series, numbers: pl.Series) -> pl.Series:
     return pl.repeat(False, ids.len(), dtype=pl.Boolean, eager=True).scatter(rows, True).alias(ids.name)
 
 
+def _all_distinct(values: pl.Series) -> bool:
+    """No two values of ``values`` (no null) are equal: ``values.n_unique() == values.len()``, told by sorting them
+    on one core and comparing neighbours — for a million 64-bit hashes less than half the CPU of the hash table
+    ``n_unique`` builds (or of a sort on every core)."""
+    s = values.sort(multithreaded=False)
+    return s.len() < 2 or not (s.slice(1) == s.slice(0, s.len() - 1)).any()
+
+
 def _runs_repeat(runs: pl.Series) -> bool:
     """Some run number (consecutive equal values) covers more than one row."""
     return runs.len() > 0 and int(runs[-1]) + 1 < runs.len()
@@ -698,7 +706,7 @@ def validate_table(
             distinct = next((d for t, d in seen if t is table), None)
             if distinct is None:
                 hashes = pv.hash(seed=_CODE_HASH_SEED) if not pv.null_count() else None
-                distinct = hashes is not None and hashes.n_unique() == pv.len()
+                distinct = hashes is not None and _all_distinct(hashes)
                 seen.append((table, distinct))
                 hashes = hashes if distinct else None
             if in_runs and distinct:
