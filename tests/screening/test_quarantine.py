@@ -8,14 +8,7 @@ from polars.testing import assert_frame_equal
 
 from wengang.facts.identifiers import make_credit_code
 from wengang.screening.ingest import read_table
-from wengang.screening.quarantine import (
-    _FEW_BAD_ROWS,
-    ValidationFailed,
-    _all_distinct,
-    _duplicates_in_runs,
-    _spans,
-    validate_table,
-)
+from wengang.screening.quarantine import ValidationFailed, _all_distinct, _duplicates_in_runs, validate_table
 
 A = make_credit_code("91", "150502", "MA0000001")
 B = make_credit_code("91", "150502", "MA0000002")
@@ -440,40 +433,3 @@ def test_distinct_hashes_told_by_neighbours_after_a_sort(values, chunks):
     parts = [s.slice(i, step) for i in range(0, len(values), step)] or [s]
     chunked = pl.concat(parts, rechunk=False)
     assert _all_distinct(chunked) == (s.n_unique() == s.len())
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.booleans(), max_size=30), st.integers(1, 4))
-def test_good_rows_kept_as_slices_are_the_filtered_rows(bad, chunks):
-    # the runs between bad rows, sliced, against the filter: same values, same order, nulls too, any chunking
-    n = len(bad)
-    col = pl.Series("v", [None if i % 7 == 3 else f"v{i}" for i in range(n)], dtype=pl.String)
-    step = max(1, n // chunks)
-    col = pl.concat([col.slice(i, step) for i in range(0, n, step)] or [col], rechunk=False)
-    at = [i for i, b in enumerate(bad) if b]
-    spans = [(lo, hi - lo) for lo, hi in zip([0, *(i + 1 for i in at)], [*at, n], strict=True) if hi > lo]
-    assert_frame_equal(
-        _spans(col.rechunk(), spans).to_frame(), col.filter(~pl.Series(bad, dtype=pl.Boolean)).to_frame()
-    )
-
-
-@pytest.mark.parametrize("n_bad", [0, 1, 5, _FEW_BAD_ROWS + 1])
-def test_registry_good_rows_whether_few_or_many_bad(tmp_path: Path, n_bad: int):
-    # a registry with bad rows (a wrong check character) at the ends and between runs: the accepted rows are the good
-    # ones in order, sliced between few bad rows or filtered when there are many
-    n = _FEW_BAD_ROWS + 40
-    codes = [make_credit_code("91", "150502", f"{i:09d}") for i in range(n)]
-    bad = set(range(0, n, max(1, n // n_bad)) if n_bad else []) | ({n - 1} if n_bad else set())
-    bad = set(sorted(bad)[:n_bad]) if n_bad <= _FEW_BAD_ROWS else set(range(n_bad)) | {n - 1}
-    written = [c[:17] + ("0" if c[17] != "0" else "1") if i in bad else c for i, c in enumerate(codes)]
-    p = tmp_path / "units.csv"
-    rows = [f"{c},单位{i},150502,enterprise,,,{i}" for i, c in enumerate(written)]
-    p.write_text("credit_code,name,region_code,org_type,legal_entity_credit_code,industry_code,employees\n"
-                 + "\n".join(rows) + "\n", encoding="utf-8")
-    res = validate_table(read_table(p, "units"), registry=True, key_out="k", shared={})
-    good = [i for i in range(n) if i not in bad]
-    assert res.report.quarantined == len(bad) and res.quarantine["source_row"].to_list() == sorted(i + 1 for i in bad)
-    assert res.accepted["credit_code"].to_list() == [codes[i] for i in good]
-    assert res.accepted["employees"].to_list() == good
-    assert res.accepted["name"].to_list() == [f"单位{i}" for i in good]
-    assert res.accepted["k"].to_list() == good

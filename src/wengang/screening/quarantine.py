@@ -1079,19 +1079,9 @@ def validate_table(
         # for 209, kept through the monthly validation); selected by a query, then filtered eagerly: one chunk
         selected = df.lazy().select(*typed, "__bad").collect()
         del df  # its other columns (raw values, flags) go before the copy
-        flags = selected.drop_in_place("__bad")
-        if n_bad <= _FEW_BAD_ROWS:
-            # few bad rows (a registry's handful): the runs of good rows between them, as slices of each column made
-            # one chunk — the same rows in the same order, without the filter's copy of every column
-            at = flags.arg_true().to_list()
-            spans = [(lo, hi - lo) for lo, hi in zip([0, *(i + 1 for i in at)], [*at, rows_in], strict=True) if hi > lo]
-            accepted = pl.DataFrame(
-                [_spans(selected.drop_in_place(c).rechunk(), spans) for c in list(selected.columns)]
-            )
-        else:
-            good = ~flags.rechunk()
-            # column by column, each freed once copied: the step's peak grows by one column, not by all of them
-            accepted = pl.DataFrame([selected.drop_in_place(c).rechunk().filter(good) for c in list(selected.columns)])
+        good = ~selected.drop_in_place("__bad").rechunk()
+        # column by column, each freed once copied: the step's peak grows by one column, not by all of them
+        accepted = pl.DataFrame([selected.drop_in_place(c).rechunk().filter(good) for c in list(selected.columns)])
     else:
         accepted = df.lazy().select(typed).collect()
         del df
@@ -1125,18 +1115,6 @@ def validate_table(
 
         held = held_keys(sch.name, bad.rename({f"__raw__{c}": c for c in raw_cols}), key_of_bad)
     return ValidationResult(accepted, quarantine, report, held, months)
-
-
-_FEW_BAD_ROWS = 1024  # at most this many bad rows: the good rows are kept as slices between them (a chunk a run)
-
-
-def _spans(col: pl.Series, spans: list[tuple[int, int]]) -> pl.Series:
-    """The rows of ``col`` in ``spans`` ((offset, length), ascending, not overlapping), in order, sharing its data."""
-    if len(spans) == 1:
-        return col.slice(*spans[0])
-    if not spans:
-        return col.clear()
-    return pl.concat([col.slice(o, n) for o, n in spans], rechunk=False)
 
 
 def _quarantine_frame(
