@@ -272,12 +272,14 @@ def credit_code_reasons_if_formed(lf: pl.LazyFrame, column: str, out: str, expec
             pl.when(pl.col(out).is_null() | (pl.col(out) == "check")).then(pl.col(f"{_T}exp")).otherwise(None)
             .alias(expected_out)
         )
-        .drop(b, s, c, f"{_T}exp")
+        .select(f"{_T}formed", out, expected_out)
         .collect()
     )
     if not frame.get_column(f"{_T}formed").all():
         return None
-    return frame.drop(f"{_T}formed")
+    # the codes as they came, beside their checks (passed through the query, the column was cut into new chunks:
+    # a second set of its 16-byte views held with the table)
+    return lf.collect().hstack(frame.drop(f"{_T}formed"))
 
 
 def credit_code_reasons(
