@@ -10,6 +10,7 @@ from wengang.facts.identifiers import (
     check_credit_codes,
     check_id_numbers,
     credit_code_reasons,
+    credit_code_reasons_if_formed,
     credit_codes_written_form,
     credit_codes_written_normalised,
     make_credit_code,
@@ -237,3 +238,55 @@ def test_codes_written_in_form_take_the_shortest_check_with_the_same_verdicts(co
         full = credit_code_reasons(lf, "c", "r", expected_out="x").collect()
         short = credit_code_reasons(lf, "c", "r", expected_out="x", normalised="c", in_form=form).collect()
         assert short.equals(full)
+
+
+
+# codes in a code's form ([0-9ANY], seven digits, ten alphabet characters; mostly a wrong check character) and the
+# same with one character changed to one of the alphabet or another (a letter the alphabet lacks, lower case, a
+# space, a control, a multi-byte character), or no value at all
+formed_codes = st.builds(
+    lambda a, d, r: a + d + r,
+    st.sampled_from(list("0123456789ANY")),
+    st.text(st.sampled_from(list("0123456789")), min_size=7, max_size=7),
+    st.text(st.sampled_from(list(USCC_ALPHABET)), min_size=10, max_size=10),
+)
+odd_codes = st.one_of(
+    st.builds(
+        lambda code, i, ch: code[:i] + ch + code[i + 1 :],
+        formed_codes,
+        st.integers(0, 17),
+        st.sampled_from(list(USCC_ALPHABET + "IOSVZaz -\x00\x7f\u00e9０Ａ\u3000")),
+    ),
+    in_form_codes,
+    st.none(),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(formed_codes, max_size=20), odd_codes, st.booleans())
+def test_codes_formed_are_checked_in_one_pass_with_the_same_verdicts(codes, odd, with_odd):
+    # the form told by the check characters' own pass (per-position tables): "formed" exactly when the regular
+    # expression says so, and then the same reasons and expected values as the formed path
+    codes = codes + [odd] if with_odd or not codes else codes
+    lf = pl.DataFrame({"c": codes}, schema={"c": pl.String}).lazy()
+    one_pass = credit_code_reasons_if_formed(lf, "c", "r", "x")
+    assert (one_pass is not None) == (credit_codes_written_form(lf, "c") == "formed")
+    if one_pass is not None:
+        formed = credit_code_reasons(
+            lf, "c", "r", expected_out="x", normalised="c", in_form="formed", expected_value=True
+        ).collect()
+        assert one_pass.equals(formed) and one_pass.schema == formed.schema
+        full = credit_code_reasons(lf, "c", "r", expected_out="x", expected_value=True).collect()
+        assert one_pass.equals(full)
+
+
+def test_every_character_at_every_position_is_told_formed_as_the_regular_expression_tells_it():
+    # the per-position tables against the pattern, character by character: every digit and capital letter and a few
+    # other characters put at each position of a well-formed code, beside well-formed ones
+    base = make_credit_code("91", "150502", "MA0000007")
+    others = [c + uscc_check_character(c) for c in ("N2150502MA00000X1", "Y1150502000000000")]
+    for i in range(18):
+        for ch in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZaz -\x01\x7fé０Ａ\u3000":
+            lf = pl.DataFrame({"c": [*others, base[:i] + ch + base[i + 1 :]]}, schema={"c": pl.String}).lazy()
+            one_pass = credit_code_reasons_if_formed(lf, "c", "r", "x")
+            assert (one_pass is not None) == (credit_codes_written_form(lf, "c") == "formed"), (i, ch)

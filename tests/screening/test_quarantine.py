@@ -8,7 +8,7 @@ from polars.testing import assert_frame_equal
 
 from wengang.facts.identifiers import make_credit_code
 from wengang.screening.ingest import read_table
-from wengang.screening.quarantine import ValidationFailed, _duplicates_in_runs, validate_table
+from wengang.screening.quarantine import ValidationFailed, _all_distinct, _duplicates_in_runs, validate_table
 
 A = make_credit_code("91", "150502", "MA0000001")
 B = make_credit_code("91", "150502", "MA0000002")
@@ -422,3 +422,14 @@ def test_registry_numbers_of_another_table_are_each_codes_first_registry_row(reg
         Q._HASH_BUCKETS = saved
     expected = [None if c is None or c not in registry_codes else registry_codes.index(c) for c in codes]
     assert got.to_list() == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 2**64 - 1) | st.integers(0, 5), max_size=40), st.integers(1, 4))
+def test_distinct_hashes_told_by_neighbours_after_a_sort(values, chunks):
+    # the verdict n_unique gives, for 64-bit values (hashes) with and without repeats, in one or several chunks
+    s = pl.Series("h", values, dtype=pl.UInt64)
+    step = max(1, len(values) // chunks)
+    parts = [s.slice(i, step) for i in range(0, len(values), step)] or [s]
+    chunked = pl.concat(parts, rechunk=False)
+    assert _all_distinct(chunked) == (s.n_unique() == s.len())

@@ -37,7 +37,8 @@ from wengang.facts.identifiers import (
     REASONS_ZH,
     USCC_ALPHABET,
     credit_code_reasons,
-    credit_codes_written_form,
+    credit_code_reasons_if_formed,
+    credit_codes_written_normalised,
     id_number_reasons,
 )
 from wengang.ingest import columns as C
@@ -309,6 +310,14 @@ def _rows_with(ids: pl.Series, numbers: pl.Series) -> pl.Series:
     index = pl.get_index_type()
     rows = pl.select(pl.int_ranges(lo, hi, dtype=index).explode().drop_nulls()).to_series()
     return pl.repeat(False, ids.len(), dtype=pl.Boolean, eager=True).scatter(rows, True).alias(ids.name)
+
+
+def _all_distinct(values: pl.Series) -> bool:
+    """No two values of ``values`` (no null) are equal: ``values.n_unique() == values.len()``, told by sorting them
+    on one core and comparing neighbours — for a million 64-bit hashes less than half the CPU of the hash table
+    ``n_unique`` builds (or of a sort on every core)."""
+    s = values.sort(multithreaded=False)
+    return s.len() < 2 or not (s.slice(1) == s.slice(0, s.len() - 1)).any()
 
 
 def _runs_repeat(runs: pl.Series) -> bool:
@@ -644,8 +653,18 @@ def validate_table(
             rc = f"__r__{name}"
 
             def build(d, v=v, c=c, dtype=dtype, name=name, kind=col.kind, rc=rc, req=col.required, as_is=as_is):
-                form = credit_codes_written_form(d, name) if kind == "credit_code" and dtype == pl.String else None
-                if form is not None:
+                codes = kind == "credit_code" and dtype == pl.String
+                # the usual extract, every code in a code's form: its checks in one pass (the form told by that pass)
+                checked = credit_code_reasons_if_formed(d, name, rc, f"__x__{name}") if codes else None
+                # otherwise: not "formed" (that pass said so), maybe normalised already
+                normalised = checked is None and codes and credit_codes_written_normalised(d, name)
+                form = "normalised" if normalised else None
+                if checked is not None:
+                    d = checked.lazy().select(
+                        name, c.alias(_p(name)), pl.lit(False).alias(f"__miss__{name}"), rc, f"__x__{name}"
+                    )
+                    as_is.append(True)  # the parsed codes are the codes (``same`` below)
+                elif form is not None:
                     # the usual extract: codes as a code is written, so normalising would copy them unchanged
                     d = d.with_columns(c.alias(_p(name)), pl.lit(False).alias(f"__miss__{name}"))
                     d = credit_code_reasons(
@@ -687,7 +706,7 @@ def validate_table(
             distinct = next((d for t, d in seen if t is table), None)
             if distinct is None:
                 hashes = pv.hash(seed=_CODE_HASH_SEED) if not pv.null_count() else None
-                distinct = hashes is not None and hashes.n_unique() == pv.len()
+                distinct = hashes is not None and _all_distinct(hashes)
                 seen.append((table, distinct))
                 hashes = hashes if distinct else None
             if in_runs and distinct:
@@ -707,9 +726,14 @@ def validate_table(
             clean.add(name)
             rows.remove(f"__vbad__{name}")
         mi_col = f"__mi__{name}"
+        # each row its own entry of the table (a registry's codes, one per row): the numbers are 0, 1, 2, … and a
+        # row's value is the table's at its own position — no gather, no lookup of the faulty rows
+        identity = in_runs and table.height == frame.height
         for r in sorted(rows, key=lambda r: r != mi_col):  # a month's index first: its nulls may tell the faults
             values = table.get_column(r).rechunk()  # a gather from one chunk is several times faster
-            if r == f"__vbad__{name}" and mi_col in extra and table.select(
+            if identity:
+                extra[r] = values
+            elif r == f"__vbad__{name}" and mi_col in extra and table.select(
                 pl.col(r).eq_missing(pl.col(mi_col).is_null()).all()
             ).item():
                 # a month is faulty exactly where it has no index (checked on the values): no pass of its own
@@ -731,7 +755,13 @@ def validate_table(
         # the parsed value is usually the value as written: share the column instead of copying strings.
         # Rows whose value has a fault are quarantined whatever it parses to; they get their parsed value
         # from the per-value table with the other bad-row columns (``later``).
-        extra[_p(name)] = frame.get_column(name) if same else table.get_column(_p(name)).rechunk().gather(idx)
+        extra[_p(name)] = (
+            frame.get_column(name)
+            if same
+            else table.get_column(_p(name)).rechunk()
+            if identity
+            else table.get_column(_p(name)).rechunk().gather(idx)
+        )
         extra[f"__di__{name}"] = idx
         if key_out and name == key_column and col.kind == "credit_code":
             extra["__regkey__"] = _registry_key(table, idx, name, shared, registry, int_key[name], extra, hashes)
@@ -743,7 +773,35 @@ def validate_table(
     distinct_cols = [c for c in sch.columns if c.name in in_schema and c.kind in ("credit_code", "id_number", "month")]
     # a code and a month column are independent and their work is mostly on one core: side by side
     with ThreadPoolExecutor(min(2, max(1, len(distinct_cols))), thread_name_prefix="wengang-distinct") as pool:
-        for done in [pool.submit(check_distinct, col) for col in distinct_cols]:
+        pending = [pool.submit(check_distinct, col) for col in distinct_cols]
+        # meanwhile, on this thread, the looks at the other columns, which read nothing the checks above make (the
+        # codes' checks are mostly a chain of one-core steps: this keeps the other core busy)
+        # columns of few distinct values (a size class, a region code, 是/否) are parsed and checked once per value
+        domains = {
+            c.name: d
+            for c in sch.columns
+            if c.name in in_schema
+            and c.kind in _BY_VALUE_KINDS
+            # (a column already of its type — yes/no, a date, a number kept as one — costs next to nothing to read)
+            and not (
+                in_schema[c.name] == pl.Boolean
+                or in_schema[c.name].is_temporal()
+                or (in_schema[c.name].is_numeric() and c.dtype != pl.String)
+            )
+            and (d := _few_values(frame.get_column(c.name))) is not None
+        }
+        # text columns of other values (names): read as written when no value is blank, padded or (a name) maskable
+        as_written = {
+            c.name
+            for c in sch.columns
+            if c.name in in_schema
+            and c.name not in domains
+            and c.kind in ("text", "region", None)
+            and in_schema[c.name] == pl.String
+            and _reads_as_written(frame.get_column(c.name), masked=c.kind == "text")
+        }
+        bounds = _integer_bounds(frame, [c for c in sch.columns if c.name in in_schema])
+        for done in pending:
             done.result()
     if check_duplicates and len(sch.key) == 2:
         ks = [int_key.get(k) or "" for k in sch.key]
@@ -764,31 +822,6 @@ def validate_table(
             # quarantined units are ranges, found without a set lookup of every row's number
             extra["__regbad__"] = _rows_with(regkey, registry_bad)
     del regkey
-    # columns of few distinct values (a size class, a region code, 是/否) are parsed and checked once per value
-    domains = {
-        c.name: d
-        for c in sch.columns
-        if c.name in in_schema
-        and c.kind in _BY_VALUE_KINDS
-        # (a column already of its type — yes/no, a date, a number kept as one — costs next to nothing to read)
-        and not (
-            in_schema[c.name] == pl.Boolean
-            or in_schema[c.name].is_temporal()
-            or (in_schema[c.name].is_numeric() and c.dtype != pl.String)
-        )
-        and (d := _few_values(frame.get_column(c.name))) is not None
-    }
-    # text columns of other values (names): read as written when no value is blank, padded or (a name) maskable
-    as_written = {
-        c.name
-        for c in sch.columns
-        if c.name in in_schema
-        and c.name not in domains
-        and c.kind in ("text", "region", None)
-        and in_schema[c.name] == pl.String
-        and _reads_as_written(frame.get_column(c.name), masked=c.kind == "text")
-    }
-    bounds = _integer_bounds(frame, [c for c in sch.columns if c.name in in_schema])
     lf = frame.with_columns([s.alias(n) for n, s in extra.items()]).lazy()
     del frame, extra, check_distinct  # the function's defaults hold the frame too
     distinct_done = set(int_key)
