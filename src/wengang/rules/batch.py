@@ -39,6 +39,7 @@ from wengang.rules.expr import (
     negated,
     never_null,
     switches_in,
+    text_codes,
 )
 
 STATUS_DTYPE = pl.Enum([ELIGIBLE, INELIGIBLE, NEEDS_DECISION, NOT_DETERMINABLE])
@@ -195,6 +196,7 @@ def _compile_stages(
     # what the checks and the amount share is computed once per row, as columns before stage 1
     roots = [c.expr for c in checks] + ([ruleset.amount] if ruleset.amount is not None else [])
     shared = SharedNodes(roots, params, inline=inline)
+    codes = text_codes(roots, params, settings, absent)  # the size classes as small integers, not text
 
     def variants(key: str, expr: Any) -> dict[str, str]:
         """Compile ``expr`` once per combination of its own switches; map full-combo tag -> column."""
@@ -204,7 +206,7 @@ def _compile_stages(
             name = f"__{key}__{_tag(combo)}"
             by_own[_tag(combo)] = name
             temps.append(name)
-            compiled = expr.to_polars(CompileContext(params, settings, combo, absent, shared, known, ranges, wants))
+            compiled = expr.to_polars(CompileContext(params, settings, combo, absent, shared, known, ranges, wants, codes))
             if is_never_null(compiled):
                 never.add(name)
             if _known_value(compiled) is True:
