@@ -91,7 +91,7 @@ class CompileContext:
     range_wants: dict[str, bool] | None = None
     # text the rules only pass along and compare with fixed values (the size classes and their steps), compiled as
     # small-integer codes (:func:`text_codes`); None: every text is compiled as text
-    codes: TextCodes | None = None
+    codes: Mapping[int, tuple[str, ...]] | None = None
 
 
 class RuleDefinitionError(Exception):
@@ -457,15 +457,6 @@ CODE_DTYPE = pl.UInt8
 _MAX_BOOK = 16  # coding a column costs one equality test per text of its book: a family naming more stays text
 
 
-@dataclass(frozen=True)
-class TextCodes:
-    """Which text is compiled as codes (:func:`text_codes`): the nodes of each coded family and the table's facts
-    in them, each with its family's code book (sorted texts; code ``i + 1`` is ``book[i]``, 0 any other text)."""
-
-    nodes: Mapping[int, tuple[str, ...]]
-    facts: Mapping[str, tuple[str, ...]]
-
-
 def _book_of(e: pl.Expr) -> tuple[str, ...] | None:
     return getattr(e, _CODES_ATTR, None)
 
@@ -487,8 +478,10 @@ def encoded(e: pl.Expr, book: tuple[str, ...]) -> pl.Expr:
     return pl.when(e.is_not_null()).then(out)
 
 
-def _coded(e: pl.Expr, book: tuple[str, ...]) -> pl.Expr:
-    """``e`` (a member of a coded family, compiled) as codes: already coded, or a literal (its value kept)."""
+def _coded(e: pl.Expr, book: tuple[str, ...], ctx: CompileContext) -> pl.Expr:
+    """``e`` (a member of a coded family, compiled) as codes: already coded, a literal (its value kept), or a fact's
+    column, coded once for the plan (staged where the plan shares its nodes). A column is coded only when a coalesce
+    or an if-else that the policy leaves in the plan reads it: compared only, it stays text (one test a row)."""
     if _book_of(e) is not None:
         return e
     value = _known_value(e)
@@ -496,7 +489,10 @@ def _coded(e: pl.Expr, book: tuple[str, ...]) -> pl.Expr:
         return _with_book(known_literal(pl.lit(None, dtype=CODE_DTYPE), None), book)
     if isinstance(value, str):
         return _with_book(known_literal(pl.lit(_code(value, book), dtype=CODE_DTYPE), value), book)
-    return _with_book(_keep_non_null(encoded(e, book), e), book)  # (not reached by a family text_codes admits)
+    fact = getattr(e, _FACT_ATTR, None)
+    if fact is not None and ctx.shared is not None:
+        return ctx.shared.coded_column(fact, book, is_never_null(e))
+    return _with_book(_keep_non_null(encoded(e, book), e), book)
 
 
 def _code_values(values: Iterable[Any], book: tuple[str, ...]) -> list[int]:
@@ -505,7 +501,7 @@ def _code_values(values: Iterable[Any], book: tuple[str, ...]) -> list[int]:
 
 def text_codes(
     roots: Iterable[Expr], params: Mapping[str, Any], settings: Mapping[str, Any], absent: Iterable[str]
-) -> TextCodes:
+) -> dict[int, tuple[str, ...]]:
     """The text of ``roots`` that can be compiled as codes under the document's ``params``, and the code books.
 
     Nodes that pass a value along unchanged are one *family* with it (a coalesce and both its parts, an if-else
@@ -515,7 +511,8 @@ def text_codes(
     cost a copy a row), it holds a fact of the table, and what reads it only compares it with fixed texts: ``==`` or
     ``!=`` against a literal or parameter (never two columns: texts outside the book would compare equal), ``isin``
     a fixed set, or a missing-test. Its book: the texts it is compared with (a text it only passes along, such as a
-    coalesce's ``""``, equals none of them: code 0 is exact for it)."""
+    coalesce's ``""``, equals none of them: code 0 is exact for it). Returns node id → its family's book (sorted
+    texts; code ``i + 1`` is ``book[i]``, 0 any other text)."""
     nodes: dict[int, Expr] = {}
     stack = list(roots)
     while stack:  # what the document can evaluate: its own choices only (as switches_in)
@@ -587,8 +584,7 @@ def text_codes(
     for i, node in nodes.items():
         families.setdefault(find(i), []).append(node)
     gone = set(absent)
-    out_nodes: dict[int, tuple[str, ...]] = {}
-    out_facts: dict[str, tuple[str, ...]] = {}
+    out: dict[int, tuple[str, ...]] = {}
     for members in families.values():
         if not any(isinstance(m, (Coalesce, IfElse)) for m in members):
             continue
@@ -612,11 +608,8 @@ def text_codes(
         if not ok or not all(isinstance(t, str) for t in texts) or len(texts) > _MAX_BOOK:
             continue
         book = tuple(sorted(texts))
-        for m in members:
-            out_nodes[id(m)] = book
-            if isinstance(m, Fact):
-                out_facts[m.name] = book
-    return TextCodes(out_nodes, out_facts)
+        out.update(dict.fromkeys(map(id, members), book))
+    return out
 
 
 def lift(value: Any) -> Expr:
@@ -670,13 +663,6 @@ class Fact(Expr):
     def _polars(self, ctx: CompileContext) -> pl.Expr:
         if self.name in ctx.absent:
             return ctx.absent[self.name]
-        book = None if ctx.codes is None else ctx.codes.facts.get(self.name)
-        if book is not None:  # the column's codes, computed once (staged) where the plan shares its nodes
-            known = self.name in ctx.non_null
-            if ctx.shared is not None:
-                return ctx.shared.coded_column(self.name, book, known)
-            code = encoded(pl.col(self.name), book)
-            return _with_book(never_null(code) if known else code, book)
         e = never_null(pl.col(self.name)) if self.name in ctx.non_null else pl.col(self.name)
         setattr(e, _FACT_ATTR, self.name)
         found = ctx.ranges.get(self.name)
@@ -924,7 +910,7 @@ class Cmp(Expr):
             x, y = self.a.to_polars(ctx), self.b.to_polars(ctx)
             book = _book_of(x) or _book_of(y)
             if book is not None:  # text compiled as codes: the other side is a fixed text (text_codes)
-                x, y = _coded(x, book), _coded(y, book)
+                x, y = _coded(x, book, ctx), _coded(y, book, ctx)
         kx, ky = _known_value(x), _known_value(y)
         if kx is not _NOT_CONST and ky is not _NOT_CONST:  # both fixed by the policy: fold
             if kx is None or ky is None:
@@ -1076,9 +1062,9 @@ class IfElse(Expr):
         if known is True or known is False:  # the policy decides the branch, not the row
             return self.then.to_polars(ctx) if known else self.otherwise.to_polars(ctx)
         then, otherwise = self.then.to_polars(ctx), self.otherwise.to_polars(ctx)
-        book = None if ctx.codes is None else ctx.codes.nodes.get(id(self))
+        book = None if ctx.codes is None else ctx.codes.get(id(self))
         if book is not None:
-            then, otherwise = _coded(then, book), _coded(otherwise, book)
+            then, otherwise = _coded(then, book, ctx), _coded(otherwise, book, ctx)
             return _with_book(self._pick(c, then, otherwise), book)
         return self._pick(c, then, otherwise)
 
@@ -1243,9 +1229,9 @@ class Coalesce(Expr):
             return default
         if _known_value(default) is None or is_never_null(a):
             return a
-        book = None if ctx.codes is None else ctx.codes.nodes.get(id(self))
+        book = None if ctx.codes is None else ctx.codes.get(id(self))
         if book is not None:
-            a, default = _coded(a, book), _coded(default, book)
+            a, default = _coded(a, book, ctx), _coded(default, book, ctx)
         out = pl.coalesce(a, default)
         out = never_null(out) if is_never_null(default) else out
         return out if book is None else _with_book(out, book)
@@ -1507,7 +1493,7 @@ class SharedNodes:
         self.levels: list[list[pl.Expr]] = []
         self.names: list[str] = []
         self._columns: dict[tuple[int, tuple[tuple[str, str | None], ...]], tuple[str, int, bool, tuple[str, ...] | None]] = {}
-        self._coded: dict[str, tuple[str, bool, tuple[str, ...]]] = {}  # fact -> its codes' column (TextCodes)
+        self._coded: dict[str, tuple[str, bool, tuple[str, ...]]] = {}  # fact -> its codes' column (text_codes)
         self._switches: dict[int, list[str]] = {}
         self._stack: list[int] = [-1]  # highest level read by the expression being compiled
 
@@ -1556,6 +1542,9 @@ class SharedNodes:
 
     def coded_column(self, fact: str, book: tuple[str, ...], known: bool) -> pl.Expr:
         """The codes of the text column ``fact`` (``known``: null on no row), a column of the first level."""
+        if ("code", fact) in self.inline:  # read at one place only: coded there
+            e = encoded(pl.col(fact), book)
+            return _with_book(never_null(e) if known else e, book)
         hit = self._coded.get(fact)
         if hit is None:
             name = f"{self.prefix}_code_{len(self._coded)}"
@@ -1574,4 +1563,5 @@ class SharedNodes:
         for e in exprs:
             for name in e.meta.root_names():
                 reads[name] = reads.get(name, 0) + 1
-        return frozenset(key for key, (name, _, _, _) in self._columns.items() if reads.get(name, 0) == 1)
+        once = {key for key, (name, _, _, _) in self._columns.items() if reads.get(name, 0) == 1}
+        return frozenset(once | {("code", fact) for fact, (name, _, _) in self._coded.items() if reads.get(name, 0) == 1})
