@@ -163,9 +163,9 @@ def compile_stages(
     # cost a column and a step of its own (the 1 M peer table: three steps for one amount); the second pass
     # writes such a node where it is read. Compiling is milliseconds and a plan is kept per policy and shape.
     args = (ruleset, resolution, settings, fixed, columns, literals, tuple(non_null), dict(ranges or {}))
-    plan, shared = _compile_stages(*args, inline=frozenset())
+    plan, shared, codes = _compile_stages(*args, inline=frozenset())
     once = shared.read_once([*(e for level in plan.shared for e in level), *plan.variants])
-    return _compile_stages(*args, inline=once)[0] if once else plan
+    return _compile_stages(*args, inline=once, codes=codes)[0] if once else plan
 
 
 def _compile_stages(
@@ -179,7 +179,8 @@ def _compile_stages(
     ranges: Mapping[str, tuple[int, int, str]],
     *,
     inline: frozenset[tuple[Any, ...]],
-) -> tuple[Plan, SharedNodes]:
+    codes: dict[int, tuple[str, ...]] | None = None,
+) -> tuple[Plan, SharedNodes, dict[int, tuple[str, ...]]]:
     fixed = dict(fixed or {})
     absent = {} if columns is None else {m: _default_literal(ruleset, m) for m in ruleset.facts.model_fields if m not in columns}
     absent.update({name: literal(getattr(v, "value", v)) for name, v in (literals or {}).items()})
@@ -196,7 +197,8 @@ def _compile_stages(
     # what the checks and the amount share is computed once per row, as columns before stage 1
     roots = [c.expr for c in checks] + ([ruleset.amount] if ruleset.amount is not None else [])
     shared = SharedNodes(roots, params, inline=inline)
-    codes = text_codes(roots, params, settings, absent)  # the size classes as small integers, not text
+    if codes is None:  # the size classes as small integers, not text (the same in both passes)
+        codes = text_codes(roots, params, settings, absent)
 
     def variants(key: str, expr: Any) -> dict[str, str]:
         """Compile ``expr`` once per combination of its own switches; map full-combo tag -> column."""
@@ -412,7 +414,7 @@ def _compile_stages(
         functools.lru_cache(maxsize=None)(tail), shared.levels, bounded_facts(ruleset, params), final,
         tuple(sorted(wants.items())),
     )  # fmt: skip
-    return plan, shared
+    return plan, shared, codes
 
 
 @dataclass
