@@ -566,9 +566,11 @@ def text_codes(
         if isinstance(node, Fact):
             union(node, facts.setdefault(node.name, node))
         elif isinstance(node, Coalesce):
-            union(node, node.a), union(node, node.default)
+            union(node, node.a)
+            union(node, node.default)
         elif isinstance(node, IfElse):
-            union(node, node.then), union(node, node.otherwise)
+            union(node, node.then)
+            union(node, node.otherwise)
             bad.add(id(node.cond))
         elif isinstance(node, (Reading, ByParam, Note)):
             for child in node.children():
