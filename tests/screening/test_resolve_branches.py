@@ -85,3 +85,28 @@ def test_no_branch_in_a_chunked_frame_keeps_its_chunks():
     got = _resolve_branches(frame, frame.clear().select("credit_code", "size_class", "avg_contributors_12m"))
     assert_frame_equal(got, frame)
     assert got.n_chunks("all") == frame.n_chunks("all")
+
+
+@settings(max_examples=300, deadline=None)
+@given(frame=frames())
+def test_branches_found_by_position_are_the_join_over_every_row(frame):
+    """One partition: each branch's legal entity found by position beside the monthly rows, its class taken then
+    (``_with_legal_entity_classes``) and its average once the monthly rows are in (``_with_legal_entity_averages``):
+    what ``apply_legal_entity`` gives over every row, the columns written chunked as the frame."""
+    from wengang.screening.features import (
+        _legal_entity_rows,
+        _with_legal_entity_averages,
+        _with_legal_entity_classes,
+    )
+
+    want = apply_legal_entity(frame.lazy(), frame.lazy().select("credit_code", "size_class", "avg_contributors_12m"))
+    rows, parents = _legal_entity_rows(frame)
+    # the average is only known later: the classes are taken from a frame without it, as the partition has them
+    early = _with_legal_entity_classes(frame.drop("avg_contributors_12m"), rows, parents)
+    got = _with_legal_entity_averages(
+        early.with_columns(frame.get_column("avg_contributors_12m")).select(frame.columns), rows, parents
+    )
+    assert_frame_equal(got, want.collect())
+    for c in got.columns:
+        like = frame.get_column("credit_code") if c in CHANGED else frame.get_column(c)
+        assert got.get_column(c).chunk_lengths() == like.chunk_lengths(), c

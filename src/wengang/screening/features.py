@@ -364,6 +364,56 @@ def _chunked_like(column: pl.Series, lengths: list[int]) -> pl.Series:
     return pl.concat([column.slice(s, n) for s, n in zip(starts, lengths, strict=True)], rechunk=False)
 
 
+def _legal_entity_rows(frame: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
+    """The rows of ``frame`` that name a legal entity (``legal_entity_credit_code``), and for each the row whose
+    ``credit_code`` is that code — null where none is (a legal entity the registry does not have, or whose registry
+    row was quarantined). With :func:`_with_legal_entity_classes` and :func:`_with_legal_entity_averages` this is
+    :func:`apply_legal_entity` over every unit of one partition, the legal entities found once by position."""
+    le = frame.get_column("legal_entity_credit_code")
+    rows = le.is_not_null().arg_true().cast(pl.UInt32)
+    named = pl.DataFrame({"_le": le.gather(rows)})
+    codes = frame.select(pl.col("credit_code").alias("_le"), pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"))
+    # the units some branch names first (a semi join hashes the few named codes, not a table of every unit's), then
+    # each branch's; a code is one unit's (validation quarantines every row of a duplicated code): the first is kept,
+    # as insurance, so that each branch gets one row
+    parents = codes.join(named.unique(), on="_le", how="semi").unique("_le", keep="first", maintain_order=True)
+    return rows, named.join(parents, on="_le", how="left", maintain_order="left").get_column("_row")
+
+
+def _with_legal_entity_classes(frame: pl.DataFrame, rows: pl.Series, parents: pl.Series) -> pl.DataFrame:
+    """Each branch (``rows``, its legal entity at ``parents``: :func:`_legal_entity_rows`) takes its legal entity's own
+    class with the step ``legal_entity`` where the legal entity has a class, and has it as ``legal_entity_size_class``;
+    the other rows keep their class and step and have no legal entity's class. What :func:`apply_legal_entity` sets
+    but the legal entity's average contributors, which need the monthly rows (:func:`_with_legal_entity_averages`).
+    The columns written are chunked as the frame's (a column chunked otherwise makes a later query copy the frame)."""
+    own = frame.get_column("size_class")
+    le_class = own.gather(parents)  # null where no legal entity was found, or it has no class
+    use = le_class.is_not_null()
+    at, taken = rows.filter(use), le_class.filter(use)
+    lengths = frame.get_column("credit_code").chunk_lengths()
+    written = (
+        own.clone().scatter(at, taken).alias("size_class"),
+        frame.get_column("size_class_step")
+        .clone()
+        .scatter(at, pl.repeat("legal_entity", at.len(), dtype=pl.String, eager=True))
+        .alias("size_class_step"),
+        pl.repeat(None, frame.height, dtype=pl.String, eager=True)
+        .scatter(rows, le_class)
+        .alias("legal_entity_size_class"),
+    )
+    return frame.with_columns(_chunked_like(c, lengths) for c in written)
+
+
+def _with_legal_entity_averages(frame: pl.DataFrame, rows: pl.Series, parents: pl.Series) -> pl.DataFrame:
+    """``legal_entity_avg_contributors_12m``: each branch's legal entity's ``avg_contributors_12m`` (null where it has
+    none, or none was found), null on the other rows; ``rows`` and ``parents`` as :func:`_legal_entity_rows` found them
+    in the same rows. Chunked as the frame."""
+    avg = frame.get_column("avg_contributors_12m")
+    column = pl.repeat(None, frame.height, dtype=avg.dtype, eager=True).scatter(rows, avg.gather(parents))
+    lengths = frame.get_column("credit_code").chunk_lengths()
+    return frame.with_columns(_chunked_like(column.alias("legal_entity_avg_contributors_12m"), lengths))
+
+
 def derive_features(
     units: pl.LazyFrame | pl.DataFrame,
     contributions: pl.LazyFrame | pl.DataFrame,
@@ -680,7 +730,7 @@ def derive_features_partitioned(
     held: list[pl.DataFrame] = []  # quarantined rows of tables that can stop a payment (screening.holds)
     referenced: list[pl.DataFrame] = []  # legal entities named by branches
     classes: list[pl.DataFrame] = []  # every unit's own size class
-    branches: list[pl.DataFrame] = []  # rows that wait for their legal entity's class (all of them: one partition)
+    branches: list[pl.DataFrame] = []  # rows that wait for their legal entity's class (one partition: its features, final)
     features_path = out / "features.parquet"
     steps.update(chunks=0.0, validate=0.0, features=0.0)
 
@@ -776,6 +826,11 @@ def derive_features_partitioned(
                 units_ok, policy_year=policy_year, evaluation_date=evaluation_date,
                 **{name: results[name].accepted for name in others},
             ).collect(engine="streaming")  # fmt: skip
+            if partitions == 1:
+                # every unit is here: each branch's legal entity is found by position and its class taken now, beside
+                # the monthly rows, not once they are aggregated (its average contributors only then, by position)
+                le_rows = _legal_entity_rows(per_unit)
+                per_unit = _with_legal_entity_classes(per_unit, *le_rows)
             results["contributions"], key, monthly_validated = monthly.result()
             del monthly, units_ok
         aggregate = results["contributions"].accepted
@@ -796,6 +851,8 @@ def derive_features_partitioned(
         )
         del per_unit, aggregate
         done = feats.collect(engine="streaming")
+        if partitions == 1:
+            done = _with_legal_entity_averages(done, *le_rows)
         steps["features"] += time.perf_counter() - validated
         return done
 
@@ -803,12 +860,12 @@ def derive_features_partitioned(
     with features_out:  # a run that fails leaves no half-written file
         for i in range(partitions):
             done = derive_partition(i)
-            # what the branch step needs, gathered while the partition is in memory (not by re-reading all parts)
-            referenced.append(done.select(pl.col("legal_entity_credit_code").drop_nulls().alias("credit_code")))
-            classes.append(done.select("credit_code", "size_class", "avg_contributors_12m"))
-            if partitions == 1:  # all in memory anyway: one frame, one pass
+            if partitions == 1:  # every unit in this one frame: its branches were resolved with it
                 branches.append(done)
             else:
+                # what the branch step needs, gathered while the partition is in memory (not by re-reading all parts)
+                referenced.append(done.select(pl.col("legal_entity_credit_code").drop_nulls().alias("credit_code")))
+                classes.append(done.select("credit_code", "size_class", "avg_contributors_12m"))
                 # a unit that is not a branch is final now: written and handed on; a branch waits for its
                 # legal entity, which may be in a later partition (branches are a few per cent of the units)
                 is_branch = pl.col("legal_entity_credit_code").is_not_null()
@@ -819,10 +876,13 @@ def derive_features_partitioned(
                 progress.update(done=reports["contributions"].rows_in)
 
         steps["partitions"] = time.perf_counter() - t0 - steps["split"] - steps["chunks"]
-        le_codes = pl.concat(referenced).unique()
-        parents = pl.concat(classes).join(le_codes, on="credit_code", how="semi")
-        del classes, referenced
-        emit(_resolve_branches(pl.concat(branches), parents), last=True)
+        if partitions == 1:
+            emit(branches.pop(), last=True)
+        else:
+            le_codes = pl.concat(referenced).unique()
+            parents = pl.concat(classes).join(le_codes, on="credit_code", how="semi")
+            del classes, referenced
+            emit(_resolve_branches(pl.concat(branches), parents), last=True)
     quarantine_path = out / "quarantine.parquet"
     if qparts:
         pl.concat(qparts).sort("source_file", "source_row").write_parquet(quarantine_path)
