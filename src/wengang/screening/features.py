@@ -467,7 +467,10 @@ def monthly_aggregate(contributions: pl.LazyFrame, p: FeatureParams, key: str) -
 def _attach(lf: pl.LazyFrame, right: pl.LazyFrame, key: str) -> pl.LazyFrame:
     if key != CODE_KEY:
         return lf.join(right, on=key, how="left", maintain_order="left")
-    return _join_by_number(lf.collect(), right.collect(engine="streaming"), key).lazy()
+    # both sides on the in-memory engine: a frame in memory and a small table's rows. Polars' streaming engine takes
+    # queries in turn, so on the streaming engine these small queries waited for the monthly rows' validation and
+    # aggregation on the other thread (a query each), and the joins ran after it instead of beside it
+    return _join_by_number(lf.collect(engine="in-memory"), right.collect(engine="in-memory"), key).lazy()
 
 
 def unit_features(
@@ -538,7 +541,7 @@ def unit_features(
     # a few dozen distinct industry codes: the size-table category is worked out once per code, and held as an
     # Enum of the table's categories, so the 2017 cascade's sixteen "is it this category" tests compare small
     # integers, not texts
-    codes = u.select(pl.col("industry_code").unique()).collect()
+    codes = u.select(pl.col("industry_code").unique()).collect(engine="in-memory")  # (see _attach)
     categories = pl.Enum(list(SIZE_TABLE_2017))
     cats = codes.select(size_category_expr("industry_code")).to_series().cast(categories)
     lf = lf.with_columns(

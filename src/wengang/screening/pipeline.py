@@ -250,9 +250,17 @@ def run_screening(
         # (a table in memory is given as such: screen_facts reads its null counts and compiles the rules
         # without the unknown branches of the columns that have none)
         warm.join()
+        # a table in memory: its regions read here, eagerly. screen_facts' own query for them runs on Polars' streaming
+        # engine, which takes a query in turn with features.parquet's write (a streaming sink, on a thread of its own
+        # meanwhile): that small query waited for the whole write, and the rules ran after it instead of beside it
+        regions = (
+            facts.get_column("region_code").unique().drop_nulls().to_list()
+            if isinstance(facts, pl.DataFrame) and "region_code" in facts.columns
+            else None
+        )
         results, used = screen_facts(
             facts, program, evaluation_date, readings=readings, settings=settings, include_drafts=include_drafts,
-            region_data=region_data,
+            region_data=region_data, regions=regions,
         )
         plans.update((id(p), p) for p in used)
         # the decision beside the unit's identity; the facts it was made on are in features.parquet (same
