@@ -220,9 +220,11 @@ def run_screening(
     from wengang.screening.evaluate import RESULT_COLUMNS, program_label, reason_text, screen_facts
     from wengang.screening.output import (
         PARQUET_OPTIONS,
+        PLAN_TEXTS,
         ParquetAppender,
         summarise,
         write_excel_sheets,
+        write_parquet,
         write_result_sheets,
     )
 
@@ -286,7 +288,7 @@ def run_screening(
             # known), not read back from features.parquet; the results stay in memory too (one row of identity
             # and decision per unit), so the summary is counted from them instead of decoding results.parquet
             in_memory_results = decide(features.collect()).collect()
-            in_memory_results.write_parquet(out / "results.parquet", **PARQUET_OPTIONS)
+            write_parquet(in_memory_results, out / "results.parquet", constant=PLAN_TEXTS)
             s.update(done=report.accepted)
         decided = time.perf_counter() - t1
     else:
@@ -332,7 +334,7 @@ def run_screening(
             step(f"筛查 第2步/共3步 校验、隔离、生成特征并判定（{parts} 个分区）", total=n_monthly,
                  unit="行缴费记录", enabled=show) as s,
             contextlib.nullcontext(in_memory) if strict or in_memory is not None
-            else ParquetAppender(out / "results.parquet") as results_out,
+            else ParquetAppender(out / "results.parquet", constant=PLAN_TEXTS) as results_out,
         ):
 
             def on_chunk(chunk: pl.DataFrame) -> None:
@@ -386,7 +388,7 @@ def run_screening(
                 # kept, like a facts table's, for the summary (not decoded again from results.parquet)
                 in_memory_results, holds = hold_results(pl.concat(in_memory), keys.filter(~registry), **hold_args)
                 in_memory.clear()
-                in_memory_results.write_parquet(out / "results.parquet", **PARQUET_OPTIONS)
+                write_parquet(in_memory_results, out / "results.parquet", constant=PLAN_TEXTS)
             else:
                 holds = apply_holds(out / "results.parquet", keys.filter(~registry), **hold_args)
         decided = run.steps["chunks"] + time.perf_counter() - t1
