@@ -101,12 +101,11 @@ def test_branches_found_by_position_are_the_join_over_every_row(frame):
 
     want = apply_legal_entity(frame.lazy(), frame.lazy().select("credit_code", "size_class", "avg_contributors_12m"))
     rows, parents = _legal_entity_rows(frame)
-    # the average is only known later: the classes are taken from a frame without it, as the partition has them
-    early = _with_legal_entity_classes(frame.drop("avg_contributors_12m"), rows, parents)
-    got = _with_legal_entity_averages(
-        early.with_columns(frame.get_column("avg_contributors_12m")).select(frame.columns), rows, parents
-    )
+    # (the classes are taken before the average is known: they do not read it)
+    early = _with_legal_entity_classes(frame.with_columns(pl.lit(-1).alias("avg_contributors_12m")), rows, parents)
+    got = _with_legal_entity_averages(early.with_columns(frame.get_column("avg_contributors_12m")), rows, parents)
     assert_frame_equal(got, want.collect())
-    for c in got.columns:
-        like = frame.get_column("credit_code") if c in CHANGED else frame.get_column(c)
-        assert got.get_column(c).chunk_lengths() == like.chunk_lengths(), c
+    chunked = {tuple(frame.get_column(c).chunk_lengths()) for c in frame.columns}
+    if len(chunked) == 1:  # (a frame whose columns are chunked alike, as a partition's features are)
+        for c in got.columns:  # the columns written are chunked as the frame: nothing copied into one chunk
+            assert tuple(got.get_column(c).chunk_lengths()) in chunked, c

@@ -66,6 +66,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -792,19 +793,25 @@ def derive_features_partitioned(
             )
 
         def monthly_rows(
-            rows: list[RawTable], registry: pl.DataFrame | pl.LazyFrame
+            rows: list[RawTable], registry: pl.DataFrame | pl.LazyFrame, units_done: threading.Event
         ) -> tuple[ValidationResult, str, float]:
             """The monthly rows validated, then aggregated per unit at once, on this thread: the aggregate needs
             nothing of the other tables but the registry's numbering. The result's ``accepted`` is the aggregate
             (the rows are read once, and freed here). Also the key aggregated by and when validation ended.
             ``rows`` holds the rows as read, taken out of it here: once validated they are freed before the
-            aggregation (an argument would be held by the pool until the task ends)."""
+            aggregation (an argument would be held by the pool until the task ends).
+
+            The aggregation waits for ``units_done``: the other thread's queries (the small tables' validation, the
+            unit features) have been made. Polars' streaming engine takes the queries of two threads in turn, and a
+            small query that came while the aggregation ran waited for all of it: the other thread's work then
+            followed the aggregation instead of running beside the validation."""
             res = validate("contributions", rows.pop())
             validated = time.perf_counter()
             months = res.months.get("month", pl.Series("month", [], dtype=pl.String))
             latest = latest_month(months) if callable(latest_month) else latest_month
             p = FeatureParams(policy_year, evaluation_date, latest, base_paid_by)
             key = _key_of(registry, res.accepted)
+            units_done.wait()
             aggregate = monthly_aggregate(_lazy(res.accepted), p, key).collect(engine="streaming")
             return dataclasses.replace(res, accepted=aggregate), key, validated
 
@@ -820,15 +827,19 @@ def derive_features_partitioned(
             rows = [dataclasses.replace(raw, frame=read.result().lazy())]
             # a finished future keeps its result: the monthly rows as read would stay in memory to the end
             del read
-            monthly = pool.submit(monthly_rows, rows, units_ok)
+            units_done = threading.Event()
+            monthly = pool.submit(monthly_rows, rows, units_ok, units_done)
             del rows
-            for name in others:
-                results[name] = validate(name)
-            validated = time.perf_counter()
-            per_unit = unit_features(
-                units_ok, policy_year=policy_year, evaluation_date=evaluation_date,
-                **{name: results[name].accepted for name in others},
-            ).collect(engine="streaming")  # fmt: skip
+            try:
+                for name in others:
+                    results[name] = validate(name)
+                validated = time.perf_counter()
+                per_unit = unit_features(
+                    units_ok, policy_year=policy_year, evaluation_date=evaluation_date,
+                    **{name: results[name].accepted for name in others},
+                ).collect(engine="streaming")  # fmt: skip
+            finally:  # (also when this failed: the other thread must not wait for ever)
+                units_done.set()
             if partitions == 1:
                 # every unit is here: each branch's legal entity is found by position and its class taken now, beside
                 # the monthly rows, not once they are aggregated (its average contributors only then, by position)
