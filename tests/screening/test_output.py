@@ -156,7 +156,7 @@ def test_literal_and_empty_texts_are_handed_over_as_enums(tmp_path, monkeypatch)
         _text_column("literal", n, 4),
     )
     assert output._constant_texts(frame, ["t0", "t2", "t3"]) == {
-        "t0": [f"政策文本 0 " * 20],
+        "t0": ["政策文本 0 " * 20],
         "t1": [],
         "t3": ["v3"],
     }
@@ -171,7 +171,7 @@ def test_literal_and_empty_texts_are_handed_over_as_enums(tmp_path, monkeypatch)
     monkeypatch.setattr(pl.DataFrame, "write_parquet", write)
     output.write_parquet(frame, tmp_path / "x.parquet", constant=["t0", "t2", "t3"])
     assert {c: str(t) for c, t in written[0].schema.items() if t != pl.String} == {
-        "t0": str(pl.Enum([f"政策文本 0 " * 20])),
+        "t0": str(pl.Enum(["政策文本 0 " * 20])),
         "t1": str(pl.Enum([])),
         "t3": str(pl.Enum(["v3"])),
     }
