@@ -324,6 +324,7 @@ def run_screening(
         # results.parquet is written once (screening.holds.ChunkHolds)
         chunk_holds = ChunkHolds() if in_memory is None and not strict else None
         registry_held = [pl.DataFrame(schema=HELD_KEYS_SCHEMA)]  # quarantined registry rows: their branches are held
+        branch_rows: list[pl.DataFrame] = []  # one partition: its features' branches (credit_code, legal entity)
         branch_holds: list[pl.DataFrame] = []
 
         def on_held(keys: pl.DataFrame) -> None:
@@ -341,6 +342,12 @@ def run_screening(
                 frame = decide(chunk).collect()
                 if in_memory is not None:
                     in_memory.append(frame)
+                    # the branches and their legal entities, for the holds (not read back from features.parquet)
+                    branch_rows.append(
+                        chunk.select("credit_code", "legal_entity_credit_code").filter(
+                            pl.col("legal_entity_credit_code").is_not_null()
+                        )
+                    )
                     return
                 if chunk_holds is not None:
                     # branches come in the last chunk, after every partition: their legal entities are all known
@@ -382,7 +389,8 @@ def run_screening(
         else:
             hold_args: dict[str, Any] = dict(
                 key_column="credit_code", kind="credit_code", unscreened=unscreened,
-                extra=branches_of_quarantined(run.features_path, keys.filter(registry)),
+                extra=branches_of_quarantined_in(pl.concat(branch_rows), keys.filter(registry)) if branch_rows
+                else branches_of_quarantined(run.features_path, keys.filter(registry)),
             )  # fmt: skip
             if in_memory is not None:
                 # kept, like a facts table's, for the summary (not decoded again from results.parquet)
