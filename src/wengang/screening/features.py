@@ -275,6 +275,32 @@ def _join_by_number(left: pl.DataFrame, right: pl.DataFrame, key: str) -> pl.Dat
     return left.hstack(right.drop(key).rechunk().gather(rows))
 
 
+def _flags_by_number(left: pl.DataFrame, flags: pl.LazyFrame) -> pl.LazyFrame:
+    """``left`` with the exclusion flags (:func:`_exclusion_flags`, by registry number) joined: each list's flag True
+    on the rows of the units listed, False on the others — where a join leaves null, which the features read as False
+    (``finalise``'s default). A unit is on a list or two of a few thousand: True is written at their rows, not every
+    row's flags gathered."""
+    right = flags.collect(engine="in-memory").filter(pl.col(CODE_KEY).is_not_null())
+    listed = right.clear().with_columns(pl.lit(None, dtype=pl.UInt32).alias("__row"))
+    if left.height and right.height:
+        keys = left.get_column(CODE_KEY)
+        size = int(max(keys.max() or 0, right.get_column(CODE_KEY).max() or 0)) + 1
+        # each registry number's row in ``left`` (null: not there — a unit quarantined, say)
+        row = pl.repeat(None, size, dtype=pl.UInt32, eager=True).scatter(
+            keys, pl.int_range(0, left.height, dtype=pl.UInt32, eager=True)
+        )
+        at = row.gather(right.get_column(CODE_KEY)).alias("__row")
+        listed = right.with_columns(at).filter(pl.col("__row").is_not_null())
+    return left.hstack(
+        [
+            pl.repeat(False, left.height, dtype=pl.Boolean, eager=True)
+            .scatter(listed.filter(pl.col(t)).get_column("__row"), True)
+            .alias(t)
+            for t in EXCLUSION_LIST_TYPES
+        ]
+    ).lazy()
+
+
 def _own_size_exprs() -> tuple[pl.Expr, pl.Expr]:
     """The jurisdiction-neutral class (statistics, else the 2017 standard) and its step; no ≥300 rule."""
     std = pl.col("size_class_2017")
@@ -513,7 +539,8 @@ def unit_features(
         )
     if exclusions is not None:
         ex_key = _key_of(u, exclusions)
-        lf = _attach(lf, _exclusion_flags(_lazy(exclusions), evaluation_date, ex_key), ex_key)
+        flags = _exclusion_flags(_lazy(exclusions), evaluation_date, ex_key)
+        lf = _attach(lf, flags, ex_key) if ex_key != CODE_KEY else _flags_by_number(lf.collect(engine="in-memory"), flags)
     else:
         lf = lf.with_columns([pl.lit(False).alias(t) for t in EXCLUSION_LIST_TYPES])
     if stats_size is not None:
