@@ -284,7 +284,7 @@ def _flags_by_number(left: pl.DataFrame, flags: pl.LazyFrame) -> pl.LazyFrame:
     listed = right.clear().with_columns(pl.lit(None, dtype=pl.UInt32).alias("__row"))
     if left.height and right.height:
         keys = left.get_column(CODE_KEY)
-        size = int(max(keys.max() or 0, right.get_column(CODE_KEY).max() or 0)) + 1
+        size = int(pl.concat([keys, right.get_column(CODE_KEY)]).to_frame().select(pl.all().max()).item()) + 1
         # each registry number's row in ``left`` (null: not there — a unit quarantined, say)
         row = pl.repeat(None, size, dtype=pl.UInt32, eager=True).scatter(
             keys, pl.int_range(0, left.height, dtype=pl.UInt32, eager=True)
