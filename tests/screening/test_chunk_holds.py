@@ -234,3 +234,24 @@ def test_chunk_holds_on_results_that_had_a_hold_reason(tmp_path):
             pl.read_parquet(tmp_path / "results.parquet"),
             pl.read_parquet(tmp_path / "base" / "results.parquet"),
         )
+
+
+def test_one_partition_holds_the_branches_as_several_do(region, tmp_path, monkeypatch):
+    """One partition holds the results in memory and finds the branches of a quarantined legal entity among the
+    features it decided (not read back from features.parquet): the same holds as three partitions."""
+    tables, units, branches = region
+    entity = branches.get_column("legal_entity_credit_code")[0]
+    twice = units.filter(pl.col("credit_code") == entity).select(pl.all().cast(pl.String)).to_dicts()
+    changed = {**tables, "units": _csv(tables["units"], tmp_path / "units.csv", twice)}
+    three, holds, _ = _screen(tmp_path / "three", changed, monkeypatch, chunks=True)
+    one = pipeline.run_screening(
+        tmp_path / "one", program="fanhuan", evaluation_date=ON, policy_year=2025, tables=changed,
+        allowed_regions=ALLOWED, excel=False, partitions=1,
+    )  # fmt: skip
+    assert any("分支机构" in n for n in holds.notes)
+    assert_frame_equal(
+        pl.read_parquet(tmp_path / "one" / "results.parquet").sort("credit_code"),
+        pl.read_parquet(tmp_path / "three" / "results.parquet").sort("credit_code"),
+    )
+    s, t = one.summary, three.summary  # type: ignore[attr-defined]
+    assert (s.held, s.held_amount_fen, s.hold_notes) == (t.held, t.held_amount_fen, t.hold_notes)

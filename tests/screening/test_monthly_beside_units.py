@@ -110,3 +110,35 @@ def test_features_beside_the_monthly_rows_are_the_plain_paths(tmp_path_factory, 
     assert got.height == want.height > 300
     assert_frame_equal(got, want)  # the registry's order, every column
     assert all(r.reconciles for r in run.reports.values())
+
+
+def test_a_failure_beside_the_monthly_rows_is_raised_not_waited_for(tmp_path, monkeypatch):
+    """The monthly aggregation waits until the other thread's queries are made; when that thread fails, the failure
+    is raised (the aggregation is not left waiting for ever)."""
+    import threading
+
+    from wengang.screening import features
+
+    paths = generate_region(tmp_path / "data", n_units=60, year=YEAR, seed=3, chunk_units=60, months_through="2025-06")
+    raws = {name: read_table(next(paths[name].glob("*.parquet")), name) for name in RAW_TABLES}
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("unit features failed")
+
+    monkeypatch.setattr(features, "unit_features", broken)
+    outcome: list[BaseException] = []
+
+    def run():
+        try:
+            derive_features_partitioned(
+                raws.pop("units"), raws.pop("contributions"), tmp_path / "out", policy_year=YEAR, evaluation_date=ON,
+                partitions=1, others=raws, latest_month=functools.partial(latest_month_of, evaluation_date=ON),
+            )  # fmt: skip
+        except BaseException as exc:  # noqa: BLE001 - the test looks at it
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(120)
+    assert not worker.is_alive(), "the run waits for ever"
+    assert len(outcome) == 1 and str(outcome[0]) == "unit features failed"

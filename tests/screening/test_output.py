@@ -94,3 +94,85 @@ def test_summary_counts_each_reason_of_each_unit(reasons):
     want = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     got = summarise(results.lazy(), {"a": "甲"}).by_reason
     assert got == [(c, {"a": "甲"}.get(c, c), k) for c, k in want]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# write_parquet: a text column of one value (a literal) or none handed to the writer as an Enum, the file as before
+
+TEXT_KINDS = ("literal", "null literal", "one value", "nulls", "varied", "agree first")
+
+
+def _text_column(kind: str, n: int, i: int) -> pl.Expr:
+    name = f"t{i}"
+    if kind == "literal":
+        return pl.lit(f"政策文本 {i} " * 20).alias(name)  # a long text (views not inline)
+    if kind == "null literal":
+        return pl.lit(None, dtype=pl.String).alias(name)
+    if kind == "one value":  # the same value on every row, held row by row
+        return pl.lit(pl.Series([f"v{i}"] * n, dtype=pl.String)).alias(name)
+    if kind == "nulls":
+        return pl.lit(pl.Series([None] * n, dtype=pl.String)).alias(name)
+    if kind == "varied":
+        return pl.lit(pl.Series([f"v{j % 3}" if j % 5 else None for j in range(n)], dtype=pl.String)).alias(name)
+    # the first rows agree, a later one does not
+    return pl.lit(pl.Series(["same"] * (n - 1) + ["other"], dtype=pl.String)).alias(name)
+
+
+@given(
+    kinds=st.lists(st.sampled_from(TEXT_KINDS), min_size=1, max_size=6),
+    n=st.sampled_from([1, 2, 300, 600]),
+    constant_all=st.booleans(),
+)
+def test_written_cheaper_reads_back_as_the_plain_write(tmp_path_factory, kinds, n, constant_all):
+    from wengang.screening.output import PARQUET_OPTIONS, write_parquet
+
+    base = pl.DataFrame(
+        {
+            "credit_code": [f"CODE{i:014d}" for i in range(n)],
+            "status": pl.Series(["eligible", "ineligible"] * (n // 2) + ["eligible"] * (n % 2), dtype=STATUS_DTYPE),
+        }
+    )
+    frame = base.with_columns(_text_column(k, n, i) for i, k in enumerate(kinds))
+    d = tmp_path_factory.mktemp("w")
+    frame.write_parquet(d / "plain.parquet", **PARQUET_OPTIONS)
+    constant = [c for c in frame.columns if c.startswith("t")] if constant_all else ["t0"]
+    write_parquet(frame, d / "new.parquet", constant=constant)
+    assert_frame_equal(pl.read_parquet(d / "new.parquet"), frame)
+    # the same schema stored for other readers (text, not categories)
+    assert pl.read_parquet_metadata(d / "new.parquet") == pl.read_parquet_metadata(d / "plain.parquet")
+
+
+def test_literal_and_empty_texts_are_handed_over_as_enums(tmp_path, monkeypatch):
+    """The columns worth it are recognised: literals named as constant, any column with no value; not a column
+    whose first rows agree and a later one differs, nor one not named."""
+    from wengang.screening import output
+
+    n = 600
+    frame = pl.DataFrame({"credit_code": [f"C{i}" for i in range(n)]}).with_columns(
+        _text_column("literal", n, 0),
+        _text_column("null literal", n, 1),
+        _text_column("agree first", n, 2),
+        _text_column("one value", n, 3),
+        _text_column("literal", n, 4),
+    )
+    assert output._constant_texts(frame, ["t0", "t2", "t3"]) == {
+        "t0": ["政策文本 0 " * 20],
+        "t1": [],
+        "t3": ["v3"],
+    }
+    written: list[pl.DataFrame] = []
+    plain = pl.DataFrame.write_parquet
+
+    def write(self, file, *a, **k):
+        if str(file).endswith("x.parquet"):
+            written.append(self)
+        return plain(self, file, *a, **k)
+
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", write)
+    output.write_parquet(frame, tmp_path / "x.parquet", constant=["t0", "t2", "t3"])
+    assert {c: str(t) for c, t in written[0].schema.items() if t != pl.String} == {
+        "t0": str(pl.Enum(["政策文本 0 " * 20])),
+        "t1": str(pl.Enum([])),
+        "t3": str(pl.Enum(["v3"])),
+    }
+    assert_frame_equal(pl.read_parquet(tmp_path / "x.parquet"), frame)

@@ -85,3 +85,27 @@ def test_no_branch_in_a_chunked_frame_keeps_its_chunks():
     got = _resolve_branches(frame, frame.clear().select("credit_code", "size_class", "avg_contributors_12m"))
     assert_frame_equal(got, frame)
     assert got.n_chunks("all") == frame.n_chunks("all")
+
+
+@settings(max_examples=300, deadline=None)
+@given(frame=frames())
+def test_branches_found_by_position_are_the_join_over_every_row(frame):
+    """One partition: each branch's legal entity found by position beside the monthly rows, its class taken then
+    (``_with_legal_entity_classes``) and its average once the monthly rows are in (``_with_legal_entity_averages``):
+    what ``apply_legal_entity`` gives over every row, the columns written chunked as the frame."""
+    from wengang.screening.features import (
+        _legal_entity_rows,
+        _with_legal_entity_averages,
+        _with_legal_entity_classes,
+    )
+
+    want = apply_legal_entity(frame.lazy(), frame.lazy().select("credit_code", "size_class", "avg_contributors_12m"))
+    rows, parents = _legal_entity_rows(frame)
+    # (the classes are taken before the average is known: they do not read it)
+    early = _with_legal_entity_classes(frame.with_columns(pl.lit(-1).alias("avg_contributors_12m")), rows, parents)
+    got = _with_legal_entity_averages(early.with_columns(frame.get_column("avg_contributors_12m")), rows, parents)
+    assert_frame_equal(got, want.collect())
+    chunked = {tuple(frame.get_column(c).chunk_lengths()) for c in frame.columns}
+    if len(chunked) == 1:  # (a frame whose columns are chunked alike, as a partition's features are)
+        for c in CHANGED:  # the columns written are chunked as the frame (not left in one chunk)
+            assert tuple(got.get_column(c).chunk_lengths()) in chunked, c

@@ -66,6 +66,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -274,6 +275,32 @@ def _join_by_number(left: pl.DataFrame, right: pl.DataFrame, key: str) -> pl.Dat
     return left.hstack(right.drop(key).rechunk().gather(rows))
 
 
+def _flags_by_number(left: pl.DataFrame, flags: pl.LazyFrame) -> pl.LazyFrame:
+    """``left`` with the exclusion flags (:func:`_exclusion_flags`, by registry number) joined: each list's flag True
+    on the rows of the units listed, False on the others — where a join leaves null, which the features read as False
+    (``finalise``'s default). A unit is on a list or two of a few thousand: True is written at their rows, not every
+    row's flags gathered."""
+    right = flags.collect(engine="in-memory").filter(pl.col(CODE_KEY).is_not_null())
+    listed = right.clear().with_columns(pl.lit(None, dtype=pl.UInt32).alias("__row"))
+    if left.height and right.height:
+        keys = left.get_column(CODE_KEY)
+        size = int(pl.concat([keys, right.get_column(CODE_KEY)]).to_frame().select(pl.all().max()).item()) + 1
+        # each registry number's row in ``left`` (null: not there — a unit quarantined, say)
+        row = pl.repeat(None, size, dtype=pl.UInt32, eager=True).scatter(
+            keys, pl.int_range(0, left.height, dtype=pl.UInt32, eager=True)
+        )
+        at = row.gather(right.get_column(CODE_KEY)).alias("__row")
+        listed = right.with_columns(at).filter(pl.col("__row").is_not_null())
+    return left.hstack(
+        [
+            pl.repeat(False, left.height, dtype=pl.Boolean, eager=True)
+            .scatter(listed.filter(pl.col(t)).get_column("__row"), True)
+            .alias(t)
+            for t in EXCLUSION_LIST_TYPES
+        ]
+    ).lazy()
+
+
 def _own_size_exprs() -> tuple[pl.Expr, pl.Expr]:
     """The jurisdiction-neutral class (statistics, else the 2017 standard) and its step; no ≥300 rule."""
     std = pl.col("size_class_2017")
@@ -364,6 +391,56 @@ def _chunked_like(column: pl.Series, lengths: list[int]) -> pl.Series:
     return pl.concat([column.slice(s, n) for s, n in zip(starts, lengths, strict=True)], rechunk=False)
 
 
+def _legal_entity_rows(frame: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
+    """The rows of ``frame`` that name a legal entity (``legal_entity_credit_code``), and for each the row whose
+    ``credit_code`` is that code — null where none is (a legal entity the registry does not have, or whose registry
+    row was quarantined). With :func:`_with_legal_entity_classes` and :func:`_with_legal_entity_averages` this is
+    :func:`apply_legal_entity` over every unit of one partition, the legal entities found once by position."""
+    le = frame.get_column("legal_entity_credit_code")
+    rows = le.is_not_null().arg_true().cast(pl.UInt32)
+    named = pl.DataFrame({"_le": le.gather(rows)})
+    codes = frame.select(pl.col("credit_code").alias("_le"), pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"))
+    # the units some branch names first (a semi join hashes the few named codes, not a table of every unit's), then
+    # each branch's; a code is one unit's (validation quarantines every row of a duplicated code): the first is kept,
+    # as insurance, so that each branch gets one row
+    parents = codes.join(named.unique(), on="_le", how="semi").unique("_le", keep="first", maintain_order=True)
+    return rows, named.join(parents, on="_le", how="left", maintain_order="left").get_column("_row")
+
+
+def _with_legal_entity_classes(frame: pl.DataFrame, rows: pl.Series, parents: pl.Series) -> pl.DataFrame:
+    """Each branch (``rows``, its legal entity at ``parents``: :func:`_legal_entity_rows`) takes its legal entity's own
+    class with the step ``legal_entity`` where the legal entity has a class, and has it as ``legal_entity_size_class``;
+    the other rows keep their class and step and have no legal entity's class. What :func:`apply_legal_entity` sets
+    but the legal entity's average contributors, which need the monthly rows (:func:`_with_legal_entity_averages`).
+    The columns written are chunked as the frame's (a column chunked otherwise makes a later query copy the frame)."""
+    own = frame.get_column("size_class")
+    le_class = own.gather(parents)  # null where no legal entity was found, or it has no class
+    use = le_class.is_not_null()
+    at, taken = rows.filter(use), le_class.filter(use)
+    lengths = frame.get_column("credit_code").chunk_lengths()
+    written = (
+        own.clone().scatter(at, taken).alias("size_class"),
+        frame.get_column("size_class_step")
+        .clone()
+        .scatter(at, pl.repeat("legal_entity", at.len(), dtype=pl.String, eager=True))
+        .alias("size_class_step"),
+        pl.repeat(None, frame.height, dtype=pl.String, eager=True)
+        .scatter(rows, le_class)
+        .alias("legal_entity_size_class"),
+    )
+    return frame.with_columns(_chunked_like(c, lengths) for c in written)
+
+
+def _with_legal_entity_averages(frame: pl.DataFrame, rows: pl.Series, parents: pl.Series) -> pl.DataFrame:
+    """``legal_entity_avg_contributors_12m``: each branch's legal entity's ``avg_contributors_12m`` (null where it has
+    none, or none was found), null on the other rows; ``rows`` and ``parents`` as :func:`_legal_entity_rows` found them
+    in the same rows. Chunked as the frame."""
+    avg = frame.get_column("avg_contributors_12m")
+    column = pl.repeat(None, frame.height, dtype=avg.dtype, eager=True).scatter(rows, avg.gather(parents))
+    lengths = frame.get_column("credit_code").chunk_lengths()
+    return frame.with_columns(_chunked_like(column.alias("legal_entity_avg_contributors_12m"), lengths))
+
+
 def derive_features(
     units: pl.LazyFrame | pl.DataFrame,
     contributions: pl.LazyFrame | pl.DataFrame,
@@ -417,7 +494,10 @@ def monthly_aggregate(contributions: pl.LazyFrame, p: FeatureParams, key: str) -
 def _attach(lf: pl.LazyFrame, right: pl.LazyFrame, key: str) -> pl.LazyFrame:
     if key != CODE_KEY:
         return lf.join(right, on=key, how="left", maintain_order="left")
-    return _join_by_number(lf.collect(), right.collect(engine="streaming"), key).lazy()
+    # both sides on the in-memory engine: a frame in memory and a small table's rows. Polars' streaming engine takes
+    # queries in turn, so on the streaming engine these small queries waited for the monthly rows' validation and
+    # aggregation on the other thread (a query each), and the joins ran after it instead of beside it
+    return _join_by_number(lf.collect(engine="in-memory"), right.collect(engine="in-memory"), key).lazy()
 
 
 def unit_features(
@@ -459,7 +539,8 @@ def unit_features(
         )
     if exclusions is not None:
         ex_key = _key_of(u, exclusions)
-        lf = _attach(lf, _exclusion_flags(_lazy(exclusions), evaluation_date, ex_key), ex_key)
+        flags = _exclusion_flags(_lazy(exclusions), evaluation_date, ex_key)
+        lf = _attach(lf, flags, ex_key) if ex_key != CODE_KEY else _flags_by_number(lf.collect(engine="in-memory"), flags)
     else:
         lf = lf.with_columns([pl.lit(False).alias(t) for t in EXCLUSION_LIST_TYPES])
     if stats_size is not None:
@@ -488,7 +569,7 @@ def unit_features(
     # a few dozen distinct industry codes: the size-table category is worked out once per code, and held as an
     # Enum of the table's categories, so the 2017 cascade's sixteen "is it this category" tests compare small
     # integers, not texts
-    codes = u.select(pl.col("industry_code").unique()).collect()
+    codes = u.select(pl.col("industry_code").unique()).collect(engine="in-memory")  # (see _attach)
     categories = pl.Enum(list(SIZE_TABLE_2017))
     cats = codes.select(size_category_expr("industry_code")).to_series().cast(categories)
     lf = lf.with_columns(
@@ -680,7 +761,7 @@ def derive_features_partitioned(
     held: list[pl.DataFrame] = []  # quarantined rows of tables that can stop a payment (screening.holds)
     referenced: list[pl.DataFrame] = []  # legal entities named by branches
     classes: list[pl.DataFrame] = []  # every unit's own size class
-    branches: list[pl.DataFrame] = []  # rows that wait for their legal entity's class (all of them: one partition)
+    branches: list[pl.DataFrame] = []  # rows that wait for their legal entity's class (one partition: its features, final)
     features_path = out / "features.parquet"
     steps.update(chunks=0.0, validate=0.0, features=0.0)
 
@@ -739,19 +820,25 @@ def derive_features_partitioned(
             )
 
         def monthly_rows(
-            rows: list[RawTable], registry: pl.DataFrame | pl.LazyFrame
+            rows: list[RawTable], registry: pl.DataFrame | pl.LazyFrame, units_done: threading.Event
         ) -> tuple[ValidationResult, str, float]:
             """The monthly rows validated, then aggregated per unit at once, on this thread: the aggregate needs
             nothing of the other tables but the registry's numbering. The result's ``accepted`` is the aggregate
             (the rows are read once, and freed here). Also the key aggregated by and when validation ended.
             ``rows`` holds the rows as read, taken out of it here: once validated they are freed before the
-            aggregation (an argument would be held by the pool until the task ends)."""
+            aggregation (an argument would be held by the pool until the task ends).
+
+            The aggregation waits for ``units_done``: the other thread's queries (the small tables' validation, the
+            unit features) have been made. Polars' streaming engine takes the queries of two threads in turn, and a
+            small query that came while the aggregation ran waited for all of it: the other thread's work then
+            followed the aggregation instead of running beside the validation."""
             res = validate("contributions", rows.pop())
             validated = time.perf_counter()
             months = res.months.get("month", pl.Series("month", [], dtype=pl.String))
             latest = latest_month(months) if callable(latest_month) else latest_month
             p = FeatureParams(policy_year, evaluation_date, latest, base_paid_by)
             key = _key_of(registry, res.accepted)
+            units_done.wait()
             aggregate = monthly_aggregate(_lazy(res.accepted), p, key).collect(engine="streaming")
             return dataclasses.replace(res, accepted=aggregate), key, validated
 
@@ -767,15 +854,24 @@ def derive_features_partitioned(
             rows = [dataclasses.replace(raw, frame=read.result().lazy())]
             # a finished future keeps its result: the monthly rows as read would stay in memory to the end
             del read
-            monthly = pool.submit(monthly_rows, rows, units_ok)
+            units_done = threading.Event()
+            monthly = pool.submit(monthly_rows, rows, units_ok, units_done)
             del rows
-            for name in others:
-                results[name] = validate(name)
-            validated = time.perf_counter()
-            per_unit = unit_features(
-                units_ok, policy_year=policy_year, evaluation_date=evaluation_date,
-                **{name: results[name].accepted for name in others},
-            ).collect(engine="streaming")  # fmt: skip
+            try:
+                for name in others:
+                    results[name] = validate(name)
+                validated = time.perf_counter()
+                per_unit = unit_features(
+                    units_ok, policy_year=policy_year, evaluation_date=evaluation_date,
+                    **{name: results[name].accepted for name in others},
+                ).collect(engine="streaming")  # fmt: skip
+            finally:  # (also when this failed: the other thread must not wait for ever)
+                units_done.set()
+            if partitions == 1:
+                # every unit is here: each branch's legal entity is found by position and its class taken now, beside
+                # the monthly rows, not once they are aggregated (its average contributors only then, by position)
+                le_rows = _legal_entity_rows(per_unit)
+                per_unit = _with_legal_entity_classes(per_unit, *le_rows)
             results["contributions"], key, monthly_validated = monthly.result()
             del monthly, units_ok
         aggregate = results["contributions"].accepted
@@ -796,6 +892,8 @@ def derive_features_partitioned(
         )
         del per_unit, aggregate
         done = feats.collect(engine="streaming")
+        if partitions == 1:
+            done = _with_legal_entity_averages(done, *le_rows)
         steps["features"] += time.perf_counter() - validated
         return done
 
@@ -803,12 +901,12 @@ def derive_features_partitioned(
     with features_out:  # a run that fails leaves no half-written file
         for i in range(partitions):
             done = derive_partition(i)
-            # what the branch step needs, gathered while the partition is in memory (not by re-reading all parts)
-            referenced.append(done.select(pl.col("legal_entity_credit_code").drop_nulls().alias("credit_code")))
-            classes.append(done.select("credit_code", "size_class", "avg_contributors_12m"))
-            if partitions == 1:  # all in memory anyway: one frame, one pass
+            if partitions == 1:  # every unit in this one frame: its branches were resolved with it
                 branches.append(done)
             else:
+                # what the branch step needs, gathered while the partition is in memory (not by re-reading all parts)
+                referenced.append(done.select(pl.col("legal_entity_credit_code").drop_nulls().alias("credit_code")))
+                classes.append(done.select("credit_code", "size_class", "avg_contributors_12m"))
                 # a unit that is not a branch is final now: written and handed on; a branch waits for its
                 # legal entity, which may be in a later partition (branches are a few per cent of the units)
                 is_branch = pl.col("legal_entity_credit_code").is_not_null()
@@ -819,10 +917,13 @@ def derive_features_partitioned(
                 progress.update(done=reports["contributions"].rows_in)
 
         steps["partitions"] = time.perf_counter() - t0 - steps["split"] - steps["chunks"]
-        le_codes = pl.concat(referenced).unique()
-        parents = pl.concat(classes).join(le_codes, on="credit_code", how="semi")
-        del classes, referenced
-        emit(_resolve_branches(pl.concat(branches), parents), last=True)
+        if partitions == 1:
+            emit(branches.pop(), last=True)
+        else:
+            le_codes = pl.concat(referenced).unique()
+            parents = pl.concat(classes).join(le_codes, on="credit_code", how="semi")
+            del classes, referenced
+            emit(_resolve_branches(pl.concat(branches), parents), last=True)
     quarantine_path = out / "quarantine.parquet"
     if qparts:
         pl.concat(qparts).sort("source_file", "source_row").write_parquet(quarantine_path)

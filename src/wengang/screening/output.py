@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import io
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -214,6 +217,61 @@ def publicity_list(results: pl.LazyFrame, program_label: str) -> pl.DataFrame:
 # one run, read whole or by a unit's code, which every row group spans): a third of writing the results
 PARQUET_OPTIONS: dict = {"compression": "lz4", "statistics": False}
 
+# the result columns a decision plan writes as one text on each of its rows: with one plan, one value in the column
+PLAN_TEXTS = ("readings", "outcomes", "flags", "policy_id", "policy_number", "policy_clause", "ruleset")
+
+
+def write_parquet(frame: pl.DataFrame, path: Path, *, constant: Iterable[str] = ()) -> None:
+    """``frame.write_parquet(path, **PARQUET_OPTIONS)``, the same file for any reader, written cheaper where a text
+    column holds one value on every row (a literal of the plan: ``constant`` names the columns worth looking at) or
+    none (a feature no table gives: any text column).
+
+    Polars' writer encodes a text column as a dictionary of its values when they are few, which costs a hash of every
+    row, and before that an estimate of their number, another — 20–70 ms a column of a million rows, the same for a
+    column made of one literal (its rows are written out first). Such a column is handed to it as an Enum of its
+    value instead: a dictionary already, written as it is (≈ 1.5 ms), the Parquet column the same (text, dictionary
+    encoded), and the Arrow schema stored with the file the one the frame as given would have had, so that a reader
+    gets text, not categories, back."""
+    texts = _constant_texts(frame, constant)
+    if not texts:
+        frame.write_parquet(path, **PARQUET_OPTIONS)
+        return
+    as_given = _arrow_schema(tuple(frame.schema.items()))
+    frame.with_columns(pl.col(c).cast(pl.Enum(v)) for c, v in texts.items()).write_parquet(
+        path, **PARQUET_OPTIONS, metadata={"ARROW:schema": as_given}
+    )
+
+
+def _constant_texts(frame: pl.DataFrame, constant: Iterable[str]) -> dict[str, list[str]]:
+    """The text columns of ``frame`` that hold no value, and those of ``constant`` that hold one value on every row,
+    with that value: column → its values. Each test costs next to nothing for a literal (a column that is one value
+    in Polars' memory, the usual case); a column that is not is recognised from its first rows, except one whose
+    first rows agree — that one's distinct values are counted."""
+    wanted = set(constant)
+    texts: dict[str, list[str]] = {}
+    if frame.height == 0:
+        return texts
+    strings = [c for c, t in frame.schema.items() if t == pl.String]
+    nulls = frame.select(pl.col(c).null_count() for c in strings).row(0) if strings else ()
+    for c, n in zip(strings, nulls, strict=True):
+        if n == frame.height:
+            texts[c] = []
+        elif c in wanted and n == 0 and frame.select(pl.col(c).head(256).n_unique()).item() == 1:
+            values = frame.select(pl.col(c).unique()).to_series()
+            if values.len() == 1:
+                texts[c] = values.to_list()
+    return texts
+
+
+@functools.cache
+def _arrow_schema(schema: tuple[tuple[str, pl.DataType], ...]) -> str:
+    """The Arrow schema Polars stores in a Parquet file it writes from a frame of ``schema`` (its ``ARROW:schema``
+    key): read back from an empty file written to memory."""
+    buffer = io.BytesIO()
+    pl.DataFrame(schema=dict(schema)).write_parquet(buffer, **PARQUET_OPTIONS)
+    buffer.seek(0)
+    return pl.read_parquet_metadata(buffer)["ARROW:schema"]
+
 
 class ParquetAppender:
     """One Parquet file written frame by frame, in bounded memory.
@@ -226,8 +284,9 @@ class ParquetAppender:
     No column statistics (:data:`PARQUET_OPTIONS`).
     """
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, constant: Iterable[str] = ()):
         self.path = path
+        self.constant = tuple(constant)  # (one frame: see write_parquet)
         self.rows = 0
         self._first: pl.DataFrame | None = None
         self._writer: pq.ParquetWriter | None = None
@@ -280,7 +339,7 @@ class ParquetAppender:
 
     def close(self) -> None:
         if self._first is not None:
-            self._first.write_parquet(self.path, **PARQUET_OPTIONS)
+            write_parquet(self._first, self.path, constant=self.constant)
             self._first = None
         if self._writer is not None:
             try:

@@ -221,9 +221,11 @@ def run_screening(
     from wengang.screening.evaluate import RESULT_COLUMNS, program_label, reason_text, screen_facts
     from wengang.screening.output import (
         PARQUET_OPTIONS,
+        PLAN_TEXTS,
         ParquetAppender,
         summarise,
         write_excel_sheets,
+        write_parquet,
         write_result_sheets,
     )
 
@@ -251,9 +253,17 @@ def run_screening(
         # (a table in memory is given as such: screen_facts reads its null counts and compiles the rules
         # without the unknown branches of the columns that have none)
         warm.join()
+        # a table in memory: its regions read here, eagerly. screen_facts' own query for them runs on Polars' streaming
+        # engine, which takes a query in turn with features.parquet's write (a streaming sink, on a thread of its own
+        # meanwhile): that small query waited for the whole write, and the rules ran after it instead of beside it
+        regions = (
+            facts.get_column("region_code").unique().drop_nulls().to_list()
+            if isinstance(facts, pl.DataFrame) and "region_code" in facts.columns
+            else None
+        )
         results, used = screen_facts(
             facts, program, evaluation_date, readings=readings, settings=settings, include_drafts=include_drafts,
-            region_data=region_data,
+            region_data=region_data, regions=regions,
         )
         plans.update((id(p), p) for p in used)
         # the decision beside the unit's identity; the facts it was made on are in features.parquet (same
@@ -284,7 +294,7 @@ def run_screening(
                 # identity and decision per unit), so the summary is counted from them instead of decoding
                 # results.parquet
                 in_memory_results = decide(accepted).collect()
-                in_memory_results.write_parquet(out / "results.parquet", **PARQUET_OPTIONS)
+                write_parquet(in_memory_results, out / "results.parquet", constant=PLAN_TEXTS)
                 s.update(done=report.accepted)
             features_written.result()
         decided = time.perf_counter() - t1
@@ -321,6 +331,7 @@ def run_screening(
         # results.parquet is written once (screening.holds.ChunkHolds)
         chunk_holds = ChunkHolds() if in_memory is None and not strict else None
         registry_held = [pl.DataFrame(schema=HELD_KEYS_SCHEMA)]  # quarantined registry rows: their branches are held
+        branch_rows: list[pl.DataFrame] = []  # one partition: its features' branches (credit_code, legal entity)
         branch_holds: list[pl.DataFrame] = []
 
         def on_held(keys: pl.DataFrame) -> None:
@@ -331,13 +342,19 @@ def run_screening(
             step(f"筛查 第2步/共3步 校验、隔离、生成特征并判定（{parts} 个分区）", total=n_monthly,
                  unit="行缴费记录", enabled=show) as s,
             contextlib.nullcontext(in_memory) if strict or in_memory is not None
-            else ParquetAppender(out / "results.parquet") as results_out,
+            else ParquetAppender(out / "results.parquet", constant=PLAN_TEXTS) as results_out,
         ):
 
             def on_chunk(chunk: pl.DataFrame) -> None:
                 frame = decide(chunk).collect()
                 if in_memory is not None:
                     in_memory.append(frame)
+                    # the branches and their legal entities, for the holds (not read back from features.parquet)
+                    branch_rows.append(
+                        chunk.select("credit_code", "legal_entity_credit_code").filter(
+                            pl.col("legal_entity_credit_code").is_not_null()
+                        )
+                    )
                     return
                 if chunk_holds is not None:
                     # branches come in the last chunk, after every partition: their legal entities are all known
@@ -379,13 +396,14 @@ def run_screening(
         else:
             hold_args: dict[str, Any] = dict(
                 key_column="credit_code", kind="credit_code", unscreened=unscreened,
-                extra=branches_of_quarantined(run.features_path, keys.filter(registry)),
+                extra=branches_of_quarantined_in(pl.concat(branch_rows), keys.filter(registry)) if branch_rows
+                else branches_of_quarantined(run.features_path, keys.filter(registry)),
             )  # fmt: skip
             if in_memory is not None:
                 # kept, like a facts table's, for the summary (not decoded again from results.parquet)
                 in_memory_results, holds = hold_results(pl.concat(in_memory), keys.filter(~registry), **hold_args)
                 in_memory.clear()
-                in_memory_results.write_parquet(out / "results.parquet", **PARQUET_OPTIONS)
+                write_parquet(in_memory_results, out / "results.parquet", constant=PLAN_TEXTS)
             else:
                 holds = apply_holds(out / "results.parquet", keys.filter(~registry), **hold_args)
         decided = run.steps["chunks"] + time.perf_counter() - t1

@@ -1,0 +1,35 @@
+"""The exclusion flags joined by registry number as True written at the listed units' rows
+(``features._flags_by_number``): what the join by number gives, with no flag read as False (``finalise``'s default)."""
+
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
+
+from wengang.screening.features import CODE_KEY, _flags_by_number, _join_by_number
+from wengang.screening.schemas import EXCLUSION_LIST_TYPES
+
+
+@st.composite
+def tables(draw):
+    numbers = sorted(draw(st.sets(st.integers(0, 60), max_size=30)))  # the registry's numbers, gaps where quarantined
+    left = pl.DataFrame({"credit_code": [f"C{k}" for k in numbers], CODE_KEY: pl.Series(numbers, dtype=pl.UInt32)})
+    # flags of listed numbers: units in the registry, quarantined ones, a number past every unit's, none
+    listed = draw(st.lists(st.one_of(st.none(), st.integers(0, 70)), unique=True, max_size=12))
+    flags = {t: draw(st.lists(st.booleans(), min_size=len(listed), max_size=len(listed))) for t in EXCLUSION_LIST_TYPES}
+    right = pl.DataFrame(
+        {CODE_KEY: pl.Series(listed, dtype=pl.UInt32), **flags},
+        schema={CODE_KEY: pl.UInt32, **dict.fromkeys(EXCLUSION_LIST_TYPES, pl.Boolean)},
+    )
+    return left, right
+
+
+@settings(max_examples=300, deadline=None)
+@given(t=tables())
+def test_flags_written_at_the_listed_rows_are_the_join(t):
+    left, right = t
+    got = _flags_by_number(left, right.lazy()).collect()
+    want = _join_by_number(left, right, CODE_KEY).with_columns(
+        pl.col(c).fill_null(False) for c in EXCLUSION_LIST_TYPES
+    )
+    assert_frame_equal(got, want)
