@@ -198,7 +198,7 @@ def test_quarantined_rows_count_as_absent_and_strict_takes_a_clean_input(screene
 
 
 def test_facts_run_writes_the_facts_it_decided_on(screened, tmp_path):
-    """`screen --facts`: features.parquet (written on a thread beside the decide step) holds the accepted facts,
+    """`screen --facts`: features.parquet holds the accepted facts,
     row for row, and results.parquet decides each of them."""
     root, _ = screened
     feats = pl.read_parquet(root / "out" / "features.parquet").head(40)
