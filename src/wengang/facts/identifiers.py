@@ -223,7 +223,9 @@ def credit_codes_written_form(lf: pl.LazyFrame, column: str) -> str | None:
     """How far every value of text column ``column`` is in a code's form, for :func:`credit_code_reasons`:
     ``"formed"`` — 18 alphabet characters and the first eight of a code's format (only the check characters are
     left to check: ``in_form="formed"``); ``"normalised"`` — :func:`credit_codes_written_normalised`
-    (``in_form=True``); ``None`` otherwise. The usual extract is ``"formed"``: one pass over the codes."""
+    (``in_form=True``); ``None`` otherwise. Screening now tells ``"formed"`` by :func:`credit_code_reasons_if_formed`'s
+    own pass; this regular-expression reading (with ``credit_code_reasons(in_form="formed")``) is the plain statement
+    of the same form that the one-pass check is tested against (tests/facts/test_identifiers.py)."""
     if lf.select(pl.col(column).str.contains(_WELL_FORMED).fill_null(False).all()).collect().item():
         return "formed"
     return "normalised" if credit_codes_written_normalised(lf, column) else None
