@@ -54,10 +54,12 @@ def usage_zh(e: click_exc.UsageError) -> str:
     if isinstance(e, click_exc.BadParameter):
         param = e.param
         lo, hi = getattr(param, "min", None), getattr(param, "max", None)
+        # a bound that is not whole (--memory-limit's 0.5) belongs to an option that takes fractions
+        number = "数" if any(isinstance(b, float) for b in (lo, hi)) else "整数"
         if lo is not None and hi is not None and hi < 2**31:
-            return f"{_hint(e)} 的取值无效，应为 {lo} 到 {hi} 之间的整数"
+            return f"{_hint(e)} 的取值无效，应为 {lo} 到 {hi} 之间的{number}"
         if lo is not None:
-            return f"{_hint(e)} 的取值无效，应为不小于 {lo} 的整数"
+            return f"{_hint(e)} 的取值无效，应为不小于 {lo} 的{number}"
         return f"{_hint(e)} 的取值无效"
     text = e.format_message()
     if text.startswith("No such command"):
