@@ -285,11 +285,16 @@ def _duplicates_in_runs(ids: pl.Series, months: pl.Series, ids_are_runs: bool = 
     out = frame.select(
         # months ascend within a run (a missing month is skipped here; its run is hashed below)
         (~same | (m >= m.shift(1)).fill_null(True)).all().alias("ordered"),
-        (pair | pair.shift(-1).fill_null(False)).implode().alias("dup"),
+        pair.any().alias("paired"),
     )
     if not out.item(0, "ordered"):
         return None
-    dup: pl.Series = out.item(0, "dup")
+    # no two neighbours alike (the usual case): no row is a repeat, and no column of pairs is made
+    dup: pl.Series = (
+        frame.select((pair | pair.shift(-1).fill_null(False)).alias("dup")).to_series()
+        if out.item(0, "paired")
+        else pl.repeat(False, ids.len(), dtype=pl.Boolean, eager=True).alias("dup")
+    )
     if months.null_count():
         # a run with a missing month may hide a repeat behind it: hash those runs' rows
         gaps = frame.filter(m.is_null()).get_column("i").unique()
@@ -298,6 +303,19 @@ def _duplicates_in_runs(ids: pl.Series, months: pl.Series, ids_are_runs: bool = 
         hashed = part.select((pl.struct("i", "m").is_duplicated() & m.is_not_null()).alias("d")).to_series()
         dup = dup.scatter(rows.arg_true(), hashed)
     return dup
+
+
+def _paid_before_start(table: str, name: str, frame: pl.DataFrame, schema: pl.Schema, starts: pl.Series) -> bool:
+    """Whether the contributions' check "paid more than N years before the month covered" needs each row's
+    month start less N years (``starts``: one per distinct month): not for another month column, nor when
+    the payment dates are dates as read (their parsed value) and none lies before the latest such start —
+    then the check fires on no row, and the per-row starts (a gather of 10^7 dates) are not made."""
+    if table != "contributions" or name != "month" or "paid_date" not in schema:
+        return False
+    if schema["paid_date"] != pl.Date:
+        return True  # parsed from text in the rows' query: not known here
+    earliest, latest = frame.get_column("paid_date").min(), starts.max()
+    return earliest is not None and latest is not None and earliest < latest
 
 
 def _rows_with(ids: pl.Series, numbers: pl.Series) -> pl.Series:
@@ -696,6 +714,8 @@ def validate_table(
         if shared is not None and col.kind != "month":
             share = (shared, (name, col.kind, str(dtype), col.required))
         table, idx, in_runs = _per_distinct(frame, name, build, few_values=col.kind == "month", shared=share)
+        if col.kind == "month" and not _paid_before_start(sch.name, name, frame, in_schema, table[f"__mso__{name}"]):
+            rows.remove(f"__mso__{name}")  # no payment date can be that early: no per-row month start
         hashes = None  # the parsed codes' hashes, when worked out here and distinct (the registry's are kept)
         if col.kind != "month" and (check_duplicates or key_out):  # an integer key only for these two
             pv = table.get_column(_p(name))
@@ -933,7 +953,8 @@ def validate_table(
         pd = pl.col(_p("paid_date"))
         add(
             "paid_date",
-            pd < pl.col("__mso__month"),
+            # no column of month starts: no payment date lies before any (``_paid_before_start``)
+            pd < pl.col("__mso__month") if "__mso__month" in lf.collect_schema().names() else pl.lit(False),
             f"缴费日期早于所属期超过{max_prepay_years}年",
             f"paid more than {max_prepay_years} year(s) before the month covered",
         )
