@@ -279,22 +279,26 @@ def _duplicates_in_runs(ids: pl.Series, months: pl.Series, ids_are_runs: bool = 
         if ids.filter(starts).n_unique() != int(run[-1]) + 1:  # an identifier in two runs
             return None
     i, m = pl.col("i"), pl.col("m")
-    same = (i == i.shift(1)).fill_null(False)
-    pair = same & (m == m.shift(1)).fill_null(False)
     frame = pl.DataFrame({"i": ids, "m": months})
-    out = frame.select(
-        # months ascend within a run (a missing month is skipped here; its run is hashed below)
-        (~same | (m >= m.shift(1)).fill_null(True)).all().alias("ordered"),
-        pair.any().alias("paired"),
-    )
-    if not out.item(0, "ordered"):
-        return None
-    # no two neighbours alike (the usual case): no row is a repeat, and no column of pairs is made
-    dup: pl.Series = (
-        frame.select((pair | pair.shift(-1).fill_null(False)).alias("dup")).to_series()
-        if out.item(0, "paired")
-        else pl.repeat(False, ids.len(), dtype=pl.Boolean, eager=True).alias("dup")
-    )
+    n = ids.len()
+    # the usual case first: within each run the months strictly ascend (a missing month skipped), so no two
+    # neighbours agree and no row is a repeat. Each row against the next as zero-copy slices, not shifted copies
+    prev, nxt = frame.slice(0, n - 1), frame.slice(1)
+    if pl.DataFrame({"i0": prev["i"], "m0": prev["m"], "i1": nxt["i"], "m1": nxt["m"]}).select(
+        ((pl.col("i1") != pl.col("i0")) | (pl.col("m1") > pl.col("m0")).fill_null(True)).all()
+    ).item():
+        dup = pl.repeat(False, n, dtype=pl.Boolean, eager=True).alias("dup")
+    else:
+        same = (i == i.shift(1)).fill_null(False)
+        pair = same & (m == m.shift(1)).fill_null(False)
+        out = frame.select(
+            # months ascend within a run (a missing month is skipped here; its run is hashed below)
+            (~same | (m >= m.shift(1)).fill_null(True)).all().alias("ordered"),
+            (pair | pair.shift(-1).fill_null(False)).implode().alias("dup"),
+        )
+        if not out.item(0, "ordered"):
+            return None
+        dup = out.item(0, "dup")
     if months.null_count():
         # a run with a missing month may hide a repeat behind it: hash those runs' rows
         gaps = frame.filter(m.is_null()).get_column("i").unique()
