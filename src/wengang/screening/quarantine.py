@@ -1104,9 +1104,7 @@ def validate_table(
         # for 209, kept through the monthly validation); selected by a query, then filtered eagerly: one chunk
         selected = df.lazy().select(*typed, "__bad").collect()
         del df  # its other columns (raw values, flags) go before the copy
-        good = ~selected.drop_in_place("__bad").rechunk()
-        # column by column, each freed once copied: the step's peak grows by one column, not by all of them
-        accepted = pl.DataFrame([selected.drop_in_place(c).rechunk().filter(good) for c in list(selected.columns)])
+        accepted = _good_rows(selected, selected.drop_in_place("__bad"), n_bad)
     else:
         accepted = df.lazy().select(typed).collect()
         del df
@@ -1140,6 +1138,30 @@ def validate_table(
 
         held = held_keys(sch.name, bad.rename({f"__raw__{c}": c for c in raw_cols}), key_of_bad)
     return ValidationResult(accepted, quarantine, report, held, months)
+
+
+_SLICED_BAD_ROWS = 4096  # up to this many bad rows, the good rows are copied as the stretches between them
+
+
+def _good_rows(frame: pl.DataFrame, bad: pl.Series, n_bad: int) -> pl.DataFrame:
+    """The rows of ``frame`` (emptied as it goes) where ``bad`` is false, in order, each column in one chunk.
+    Column by column, each freed once copied: the step's peak grows by one column, not by all of them. With few
+    bad rows the good ones are the stretches between them, taken as zero-copy slices and copied once into one
+    chunk; a filter of the query's chunks (the 1 M registry's: 36 a column) would have to be rechunked too, a
+    second copy of every row, on the path every later table waits for."""
+    if n_bad > _SLICED_BAD_ROWS:
+        good = ~bad.rechunk()
+        return pl.DataFrame([frame.drop_in_place(c).rechunk().filter(good) for c in list(frame.columns)])
+    at = bad.arg_true().to_list()
+    stretches = [(a + 1, b - a - 1) for a, b in zip([-1, *at], [*at, frame.height], strict=True) if b - a > 1]
+    if not stretches:
+        return frame.clear()
+    return pl.DataFrame(
+        [
+            pl.concat([col.slice(start, length) for start, length in stretches], rechunk=False).rechunk()
+            for col in (frame.drop_in_place(c) for c in list(frame.columns))
+        ]
+    )
 
 
 def _quarantine_frame(
