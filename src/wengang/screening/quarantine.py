@@ -318,8 +318,9 @@ def _paid_before_start(table: str, name: str, frame: pl.DataFrame, schema: pl.Sc
         return False
     if schema["paid_date"] != pl.Date:
         return True  # parsed from text in the rows' query: not known here
-    earliest, latest = frame.get_column("paid_date").min(), starts.max()
-    return earliest is not None and latest is not None and earliest < latest
+    earliest: Any = frame.get_column("paid_date").min()  # dates (or None): Polars types them as any value
+    latest: Any = starts.max()
+    return bool(earliest is not None and latest is not None and earliest < latest)
 
 
 def _rows_with(ids: pl.Series, numbers: pl.Series) -> pl.Series:
