@@ -1141,7 +1141,8 @@ def validate_table(
     return ValidationResult(accepted, quarantine, report, held, months)
 
 
-_SLICED_BAD_ROWS = 4096  # up to this many bad rows, the good rows are copied as the stretches between them
+_SLICED_BAD_ROWS = 1024  # up to this many bad rows the stretches between them are cheaper (1 M rows, 13 columns:
+# 274 bad rows 0.033 against 0.047 CPU-s for the filter; 1,000: 0.047 against 0.058; 2,000: 0.069 against 0.047)
 
 
 def _good_rows(frame: pl.DataFrame, bad: pl.Series, n_bad: int) -> pl.DataFrame:
