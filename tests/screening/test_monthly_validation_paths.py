@@ -1,10 +1,11 @@
 """The monthly rows' validation shortcuts (session 24) give exactly what the general paths give."""
 
+from datetime import date
 from pathlib import Path
 
 import polars as pl
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
@@ -196,3 +197,61 @@ def test_rows_of_a_quarantined_registry_unit(tmp_path: Path, in_registry_order: 
     assert q["source_row"].to_list() == expect
     assert q["reason_en"].str.contains("registry row is quarantined").all()
     assert sorted(res.accepted.collect()["__k"].unique().to_list()) == [0, 1, 3, 5]
+
+
+_paid_month = st.sampled_from(["2024-01", "2024-02", "2024-03", "2024-13", None])
+_paid_day = st.one_of(st.none(), st.dates(min_value=date(2022, 12, 28), max_value=date(2023, 3, 3)))
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.tuples(_paid_month, _paid_day), min_size=1, max_size=12),
+    st.sampled_from([1, 2]),
+    st.booleans(),
+)
+# every date on or after the earliest start, one before its own row's start
+@example([("2024-01", date(2023, 1, 5)), ("2024-03", date(2023, 2, 15))], 1, False)
+@example([("2024-02", date(2023, 2, 1)), ("2024-03", date(2023, 3, 1))], 1, False)  # on the starts: no fault
+def test_early_payments_without_per_row_month_starts(tmp_path_factory, rows, years, as_text):
+    """The check "paid more than N years before the month covered" made without each row's month start
+    (``_paid_before_start`` says no date can be that early) quarantines what the check on every row does:
+    payment dates on either side of the month starts less N years, missing ones, bad months, dates as text."""
+    p = tmp_path_factory.mktemp("early") / "c.parquet"
+    n = len(rows)
+    paid = [r[1] for r in rows]
+    pl.DataFrame(
+        {
+            "credit_code": [make_credit_code("91", "150502", f"MA{i:07d}") for i in range(n)],
+            "month": [r[0] for r in rows],
+            "due_fen": [1] * n,
+            "paid_fen": [0] * n,
+            "paid_date": [None if d is None else d.isoformat() for d in paid] if as_text else paid,
+            "late_fee_fen": [0] * n,
+            "insured_persons": [1] * n,
+        },
+        schema_overrides={"month": pl.String, "paid_date": pl.String if as_text else pl.Date},
+    ).write_parquet(p)
+
+    def run():
+        res = validate_table(
+            read_table(p, "contributions"), key_out="__k", month_index_out="__mi", max_prepay_years=years,
+        )
+        return res.accepted, res.quarantine, res.report
+
+    fast = run()
+    saved = Q._paid_before_start
+    Q._paid_before_start = lambda *a: True  # every row's month start made and compared
+    try:
+        full = run()
+    finally:
+        Q._paid_before_start = saved
+    assert_frame_equal(fast[0], full[0])
+    assert_frame_equal(fast[1], full[1])
+    assert fast[2] == full[2]
+    early = [
+        i + 1
+        for i, (m, d) in enumerate(rows)
+        if m not in (None, "2024-13") and d is not None and d < date(2024 - years, int(m[5:]), 1)
+    ]
+    got = full[1].filter(pl.col("reason_en").str.contains("before the month covered"))["source_row"].to_list()
+    assert got == early

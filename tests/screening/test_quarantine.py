@@ -433,3 +433,32 @@ def test_distinct_hashes_told_by_neighbours_after_a_sort(values, chunks):
     parts = [s.slice(i, step) for i in range(0, len(values), step)] or [s]
     chunked = pl.concat(parts, rechunk=False)
     assert _all_distinct(chunked) == (s.n_unique() == s.len())
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.one_of(st.none(), st.integers(-5, 5)), st.one_of(st.none(), st.text(max_size=20))), max_size=40),
+    st.lists(st.booleans(), max_size=40),
+    st.lists(st.integers(0, 40), max_size=3),
+    st.booleans(),
+)
+def test_good_rows_are_the_filter_in_one_chunk(rows, bad, cuts, sliced):
+    """The accepted rows, as stretches between the bad ones or as a filter, equal the frame filtered by the
+    good rows, in order, each column in one chunk: bad rows first, last, side by side, every row or none."""
+    import wengang.screening.quarantine as Q
+
+    n = len(rows)
+    mask = pl.Series("__bad", (bad + [False] * n)[:n], dtype=pl.Boolean)
+    whole = pl.DataFrame({"i": [r[0] for r in rows], "t": [r[1] for r in rows]}, schema={"i": pl.Int64, "t": pl.String})
+    edges = sorted({0, n, *(c % (n + 1) for c in cuts)})
+    frame = pl.concat([whole.slice(a, b - a) for a, b in zip(edges, edges[1:], strict=False)] or [whole], rechunk=False)
+    saved = Q._SLICED_BAD_ROWS
+    Q._SLICED_BAD_ROWS = n if sliced else -1
+    try:
+        got = Q._good_rows(frame, mask, int(mask.sum()))
+    finally:
+        Q._SLICED_BAD_ROWS = saved
+    kept = [r for r, b in zip(rows, mask.to_list(), strict=True) if not b]
+    want = pl.DataFrame({"i": [r[0] for r in kept], "t": [r[1] for r in kept]}, schema={"i": pl.Int64, "t": pl.String})
+    assert_frame_equal(got, want)
+    assert got.height == 0 or got.n_chunks("all") == [1, 1]
