@@ -46,7 +46,7 @@ def test_on_validating_is_called_once_right_before_the_registry_is_validated(dat
         partitions=partitions, others=raws, latest_month=latest, on_validating=lambda: events.append("validating"),
     )  # fmt: skip
     assert events.count("validating") == 1
-    assert events[: 2] == ["validating", "registry"]  # nothing validated before it, the registry right after
+    assert events[:2] == ["validating", "registry"]  # nothing validated before it, the registry right after
     assert events.count("registry") == partitions
     assert all(r.reconciles for r in run.reports.values())
 
