@@ -715,6 +715,7 @@ def derive_features_partitioned(
     on_chunk: Callable[[pl.DataFrame], None] | None = None,
     on_held: Callable[[pl.DataFrame], None] | None = None,
     progress: Step | None = None,
+    on_validating: Callable[[], None] | None = None,
 ) -> PartitionedRun:
     """Validate and derive partition by partition (hash of the credit code), in bounded memory.
 
@@ -731,6 +732,8 @@ def derive_features_partitioned(
     ``progress`` (a :func:`wengang.progress.step`) counts the monthly rows of the partitions done.
     ``latest_month`` may be a function of the monthly rows' months as validation parsed them
     (``ValidationResult.months``), one partition only: the month is then found without reading the rows again.
+    ``on_validating`` is called once, as the first partition's registry validation begins (its monthly rows being
+    read on the other thread): from there this thread waits for Polars, and another thread's Python runs freely.
     """
     if callable(latest_month) and partitions != 1:
         raise ValueError("latest_month as a function of the parsed months needs one partition")
@@ -849,6 +852,8 @@ def derive_features_partitioned(
         with ThreadPoolExecutor(1, thread_name_prefix="wengang-validate") as pool:
             raw = split["contributions"][i]
             read = pool.submit(raw.frame.collect, engine="streaming")
+            if i == 0 and on_validating is not None:
+                on_validating()
             results = {"units": validate("units")}
             units_ok = results["units"].accepted
             rows = [dataclasses.replace(raw, frame=read.result().lazy())]

@@ -234,8 +234,10 @@ def run_screening(
     # the programs' modules and the policy set (≈ 0.3–0.5 s of Python at start-up) load on a thread of their
     # own while Polars reads and validates the tables. Every module this thread imports up to the rules is
     # imported above (no two threads initialise modules at once); the rules wait for the thread. It starts
-    # once the tables are open: opening them is Python too (file metadata, headers), which the thread's
-    # Python would only slow down, taking turns at the GIL, while Polars does not yet run.
+    # once Polars runs: for raw tables as the registry's validation begins (derive_features_partitioned's
+    # on_validating), for a facts table once the file is open. Opening the tables, counting the monthly rows and
+    # handing their read to its thread are Python too, which the thread's Python would only slow down, taking
+    # turns at the GIL.
     warm = threading.Thread(target=_warm_up, args=(program,), name="wengang-warm-up", daemon=True)
 
     out = Path(out_dir)
@@ -305,7 +307,6 @@ def run_screening(
             if unknown:
                 raise IngestError(f"未知的数据表：{'、'.join(unknown)}", f"unknown tables: {', '.join(unknown)}")
             n_monthly = _count(raws["contributions"])
-        warm.start()
         # ``memory_limit_gib`` (``--memory-limit``) sets the partition size; ``partitions`` overrides both
         units = _count(raws["units"]) if memory_limit_gib is not None and not partitions else 0
         parts = partitions or max(1, -(-n_monthly // rows_per_partition(memory_limit_gib, units)))
@@ -371,6 +372,7 @@ def run_screening(
                 on_chunk=None if strict else on_chunk,
                 on_held=None if chunk_holds is None else on_held,
                 progress=s,
+                on_validating=warm.start,
             )
             reports = list(run.reports.values())
             t1 = time.perf_counter()
