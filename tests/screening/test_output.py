@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import polars as pl
 import pytest
 from hypothesis import given
@@ -176,3 +178,118 @@ def test_literal_and_empty_texts_are_handed_over_as_enums(tmp_path, monkeypatch)
         "t3": str(pl.Enum(["v3"])),
     }
     assert_frame_equal(pl.read_parquet(tmp_path / "x.parquet"), frame)
+
+
+# write_parquet: a text column of a known book handed over as an Enum of it, an Int64 column with no value or of money
+# in fen as a Duration (written plainly) — the file as before for every reader
+
+BOOK = ("large", "medium", "small", "micro")
+INT_KINDS = ("no value", "null literal", "values", "values and nulls", "one value")
+
+
+def _book_column(kind: str, n: int, i: int) -> pl.Series:
+    name = f"b{i}"
+    if kind == "in book":  # every book text and nulls, in an order of their own
+        return pl.Series(name, [None if j % 7 == 3 else BOOK[(j * 5 + i) % 4] for j in range(n)], dtype=pl.String)
+    if kind == "part of book":
+        return pl.Series(name, [BOOK[j % 2] for j in range(n)], dtype=pl.String)
+    if kind == "no value":
+        return pl.Series(name, [None] * n, dtype=pl.String)
+    # a text outside the book on one row (a spelling of the table's own, a blank, another case)
+    outside = ("", "LARGE", "medium ", "中型")[i % 4]
+    return pl.Series(name, [outside if j == n // 2 else BOOK[j % 4] for j in range(n)], dtype=pl.String)
+
+
+def _int_column(kind: str, n: int, name: str) -> pl.Series | pl.Expr:
+    if kind == "no value":
+        return pl.Series(name, [None] * n, dtype=pl.Int64)
+    if kind == "null literal":
+        return pl.lit(None, dtype=pl.Int64).alias(name)
+    if kind == "values":  # wide and narrow, negative
+        return pl.Series(name, [(j * 7919) % 1000 * (10**12 if j % 3 else -1) for j in range(n)], dtype=pl.Int64)
+    if kind == "values and nulls":
+        return pl.Series(name, [None if j % 4 == 1 else j - n // 2 for j in range(n)], dtype=pl.Int64)
+    return pl.Series(name, [2**62] * n, dtype=pl.Int64)
+
+
+@given(
+    books=st.lists(st.sampled_from(("in book", "part of book", "no value", "outside")), max_size=4),
+    ints=st.lists(st.tuples(st.sampled_from(INT_KINDS), st.booleans()), max_size=4),
+    n=st.sampled_from([1, 2, 300, 600]),
+)
+def test_books_and_plain_integers_read_back_as_the_plain_write(tmp_path_factory, books, ints, n):
+    import pyarrow.parquet as pq
+
+    from wengang.screening.output import PARQUET_OPTIONS, write_parquet
+
+    frame = pl.DataFrame({"credit_code": [f"CODE{i:014d}" for i in range(n)]}).with_columns(
+        *(_book_column(k, n, i) for i, k in enumerate(books)),
+        *(_int_column(k, n, f"i{i}_fen" if fen else f"i{i}") for i, (k, fen) in enumerate(ints)),
+        pl.lit(pl.Series([date(2025, 1, 1) + timedelta(days=j) for j in range(n)])).alias("day"),
+    )
+    d = tmp_path_factory.mktemp("w")
+    frame.write_parquet(d / "plain.parquet", **PARQUET_OPTIONS)
+    # a book also for a column that is not text, and one for a column not in the frame: both left alone
+    given_books = {c: BOOK for c in frame.columns if c.startswith("b")} | {"i0": BOOK, "absent": BOOK}
+    write_parquet(frame, d / "new.parquet", books=given_books)
+    assert_frame_equal(pl.read_parquet(d / "new.parquet"), frame)
+    assert pl.read_parquet_metadata(d / "new.parquet") == pl.read_parquet_metadata(d / "plain.parquet")
+    # pyarrow (and any reader of Parquet's own schema): the same columns and types, the same values
+    assert pq.ParquetFile(d / "new.parquet").schema == pq.ParquetFile(d / "plain.parquet").schema
+    assert pq.read_table(d / "new.parquet").equals(pq.read_table(d / "plain.parquet"))
+
+
+def test_books_and_plain_integers_are_handed_over(tmp_path, monkeypatch):
+    """Book columns whose every value is in the book go over as Enums of it, others stay text; Int64 columns with no
+    value, and money in fen, as Durations; other Int64 columns stay as they are."""
+    from wengang.screening import output
+
+    n = 600
+    frame = pl.DataFrame({"credit_code": [f"C{i}" for i in range(n)]}).with_columns(
+        _book_column("in book", n, 0),
+        _book_column("outside", n, 1),
+        _book_column("no value", n, 2),  # (an empty text column: the Enum of no value, as before)
+        _book_column("part of book", n, 3),
+        _book_column("in book", n, 4),  # no book given
+        _int_column("no value", n, "i0"),
+        _int_column("null literal", n, "i1"),
+        _int_column("values", n, "i2"),
+        _int_column("values and nulls", n, "paid_fen"),
+        _int_column("values", n, "late_fee_fen"),
+    )
+    books = {"b0": BOOK, "b1": BOOK, "b2": BOOK, "b3": BOOK}
+    written: list[pl.DataFrame] = []
+    plain = pl.DataFrame.write_parquet
+
+    def write(self, file, *a, **k):
+        if str(file).endswith("x.parquet"):
+            written.append(self)
+        return plain(self, file, *a, **k)
+
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", write)
+    output.write_parquet(frame, tmp_path / "x.parquet", books=books)
+    assert {c: str(t) for c, t in written[0].schema.items() if t != frame.schema[c]} == {
+        "b0": str(pl.Enum(BOOK)),
+        "b2": str(pl.Enum([])),
+        "b3": str(pl.Enum(BOOK)),
+        "i0": str(pl.Duration("us")),
+        "i1": str(pl.Duration("us")),
+        "paid_fen": str(pl.Duration("us")),
+        "late_fee_fen": str(pl.Duration("us")),
+    }
+    assert_frame_equal(pl.read_parquet(tmp_path / "x.parquet"), frame)
+
+
+def test_features_and_results_name_their_books():
+    """The books the runs give: the classes' and the steps' texts, as the rules and the features write them."""
+    from wengang.facts.size_class import STEPS
+    from wengang.facts.unit import SizeClass
+    from wengang.screening.features import FEATURE_SCHEMA
+    from wengang.screening.pipeline import RESULT_BOOKS
+    from wengang.screening.schemas import FEATURE_BOOKS
+
+    classes = {s.value for s in SizeClass}
+    assert set(FEATURE_BOOKS) - {"size_class_step"} <= set(FEATURE_SCHEMA)
+    assert all(set(b) == classes for c, b in FEATURE_BOOKS.items() if c != "size_class_step")
+    assert set(FEATURE_BOOKS["size_class_step"]) == set(STEPS)
+    assert RESULT_BOOKS == {"size_class": FEATURE_BOOKS["size_class"]}

@@ -212,3 +212,41 @@ def test_facts_run_writes_the_facts_it_decided_on(screened, tmp_path):
         assert written.get_column(name).to_list() == feats.get_column(name).to_list()
     results = pl.read_parquet(tmp_path / "o" / "results.parquet")
     assert results.get_column("credit_code").to_list() == feats.get_column("credit_code").to_list()
+
+
+def test_features_and_results_are_written_with_their_books(region, screened, tmp_path, monkeypatch):
+    """features.parquet and results.parquet are handed to output.write_parquet with the size classes' and steps' books
+    (raw tables and a facts table), and read back as the frames written."""
+    from wengang.screening import output
+    from wengang.screening.pipeline import RESULT_BOOKS
+    from wengang.screening.schemas import FEATURE_BOOKS
+
+    root, paths = region
+    calls: dict[str, tuple[pl.DataFrame, dict]] = {}
+    plain = output.write_parquet
+
+    def write(frame, path, **k):
+        calls[path.name] = (frame, k.get("books"))
+        return plain(frame, path, **k)
+
+    monkeypatch.setattr(output, "write_parquet", write)
+    run_screening(
+        tmp_path / "raw", program="fanhuan", evaluation_date=date(2025, 8, 1), policy_year=2025,
+        tables={k: paths[k] for k in TABLES}, allowed_regions=allowed_regions_for("150500", 2025) | {"150500"},
+        excel=False,
+    )  # fmt: skip
+    assert calls["features.parquet"][1] == FEATURE_BOOKS and calls["results.parquet"][1] == RESULT_BOOKS
+    for name, (frame, _) in calls.items():
+        assert_frame_equal(pl.read_parquet(tmp_path / "raw" / name), frame)
+    # the books' columns hold their texts: handed over as Enums, not written the usual way
+    features = calls["features.parquet"][0]
+    assert {c for c in FEATURE_BOOKS if features.get_column(c).null_count() < features.height} <= {
+        s.name for s in output._book_texts(features, FEATURE_BOOKS)
+    }
+    calls.clear()
+    facts = tmp_path / "facts.parquet"
+    pl.read_parquet(root / "out" / "features.parquet").head(50).write_parquet(facts)
+    run_screening(tmp_path / "facts", program="fanhuan", evaluation_date=date(2025, 8, 1), facts=facts, excel=False)
+    assert calls["features.parquet"][1] == FEATURE_BOOKS and calls["results.parquet"][1] == RESULT_BOOKS
+    for name, (frame, _) in calls.items():
+        assert_frame_equal(pl.read_parquet(tmp_path / "facts" / name), frame)

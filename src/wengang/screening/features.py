@@ -87,7 +87,7 @@ from wengang.progress import Step
 from wengang.screening.ingest import RawTable
 from wengang.screening.output import ParquetAppender
 from wengang.screening.quarantine import ValidationReport, ValidationResult, month_index, validate_table
-from wengang.screening.schemas import EXCLUSION_LIST_TYPES
+from wengang.screening.schemas import EXCLUSION_LIST_TYPES, FEATURE_BOOKS
 
 MAX_STREAK = 63
 
@@ -902,7 +902,7 @@ def derive_features_partitioned(
         steps["features"] += time.perf_counter() - validated
         return done
 
-    features_out = ParquetAppender(features_path)
+    features_out = ParquetAppender(features_path, books=FEATURE_BOOKS)
     with features_out:  # a run that fails leaves no half-written file
         for i in range(partitions):
             done = derive_partition(i)

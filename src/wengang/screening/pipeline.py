@@ -34,9 +34,11 @@ from wengang.screening.holds import (
 )
 from wengang.screening.ingest import IngestError, RawTable, read_table
 from wengang.screening.quarantine import ValidationReport
-from wengang.screening.schemas import TableSchema
+from wengang.screening.schemas import FEATURE_BOOKS, SIZE_CHOICES, TableSchema
 
 RESULT_ID_COLUMNS = ("credit_code", "name", "region_code", "size_class")
+# results.parquet's size class can only be one of the classes' texts (output.write_parquet: a dictionary of them)
+RESULT_BOOKS = {"size_class": SIZE_CHOICES}
 RAW_TABLES = ("units", "contributions", "headcount", "exclusions", "stats_size", "deferrals", "dispatch")
 # rows of monthly records per partition: keeps peak memory bounded whatever N is. Each partition reads the
 # sources again (their pages decompressed whole) and validates its tables anew, so fewer, larger partitions
@@ -219,7 +221,6 @@ def run_screening(
 ) -> ScreeningReport:
     from wengang.screening.evaluate import RESULT_COLUMNS, program_label, reason_text, screen_facts
     from wengang.screening.output import (
-        PARQUET_OPTIONS,
         PLAN_TEXTS,
         ParquetAppender,
         summarise,
@@ -286,13 +287,13 @@ def run_screening(
         # like results.parquet (lz4: zstd cost a quarter more CPU here, for a file that is read back whole). Written
         # before the rules run, not beside them on a thread: both are queries on Polars' streaming engine, which takes
         # them in turn (decisions §71), and measured beside each other they took as long as one after the other
-        accepted.write_parquet(out / "features.parquet", **PARQUET_OPTIONS)
+        write_parquet(accepted, out / "features.parquet", books=FEATURE_BOOKS)
         with step("筛查 第2步/共3步 按政策规则判定", total=report.accepted, unit="个单位", enabled=show) as s:
             # the accepted facts are in memory already: decided from there (as a table: its null counts are
             # known), not read back from features.parquet; the results stay in memory too (one row of identity
             # and decision per unit), so the summary is counted from them instead of decoding results.parquet
             in_memory_results = decide(accepted).collect()
-            write_parquet(in_memory_results, out / "results.parquet", constant=PLAN_TEXTS)
+            write_parquet(in_memory_results, out / "results.parquet", constant=PLAN_TEXTS, books=RESULT_BOOKS)
             s.update(done=report.accepted)
         decided = time.perf_counter() - t1
     else:
@@ -338,7 +339,7 @@ def run_screening(
             step(f"筛查 第2步/共3步 校验、隔离、生成特征并判定（{parts} 个分区）", total=n_monthly,
                  unit="行缴费记录", enabled=show) as s,
             contextlib.nullcontext(in_memory) if strict or in_memory is not None
-            else ParquetAppender(out / "results.parquet", constant=PLAN_TEXTS) as results_out,
+            else ParquetAppender(out / "results.parquet", constant=PLAN_TEXTS, books=RESULT_BOOKS) as results_out,
         ):
 
             def on_chunk(chunk: pl.DataFrame) -> None:
@@ -400,7 +401,7 @@ def run_screening(
                 # kept, like a facts table's, for the summary (not decoded again from results.parquet)
                 in_memory_results, holds = hold_results(pl.concat(in_memory), keys.filter(~registry), **hold_args)
                 in_memory.clear()
-                write_parquet(in_memory_results, out / "results.parquet", constant=PLAN_TEXTS)
+                write_parquet(in_memory_results, out / "results.parquet", constant=PLAN_TEXTS, books=RESULT_BOOKS)
             else:
                 holds = apply_holds(out / "results.parquet", keys.filter(~registry), **hold_args)
         decided = run.steps["chunks"] + time.perf_counter() - t1

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from wengang.facts.person_codes import CertificateType, PersonStatus
+from wengang.facts.size_class import STEPS
 from wengang.facts.unit import OrgType, SizeClass
 from wengang.ingest.headers import FieldSpec, Scope, field_headers
 from wengang.ingest.values import code_labels
@@ -117,6 +118,16 @@ def _c(name, dtype, zh, en, required=True, kind=None, choices=()):
 
 CC = ("credit_code", pl.String, "统一社会信用代码", "unified social credit code of the unit")
 SIZE_CHOICES = tuple(s.value for s in SizeClass)
+# the features' text columns that can only hold one of a few known texts (a class, the step that gave it):
+# features.parquet gets them as dictionaries of these (output.write_parquet), not hashed row by row by the writer;
+# a text outside its book (a facts table's own spelling) only has its column written the usual way
+FEATURE_BOOKS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(
+        ("size_class", "size_class_2017", "stats_size_class", "legal_entity_size_class", "si_system_size_class"),
+        SIZE_CHOICES,
+    ),
+    "size_class_step": STEPS,
+}
 
 UNITS = TableSchema(
     "units",
