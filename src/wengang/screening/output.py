@@ -17,6 +17,7 @@ from wengang.money import format_yuan
 if TYPE_CHECKING:  # pyarrow (≈ 0.2 s to import) only when a second frame is appended: not for one-frame runs
     import pyarrow as pa
     import pyarrow.parquet as pq
+    from polars.expr.whenthen import ChainedThen, Then
 
 EXCEL_MAX_ROWS = 1_048_575  # one header row
 
@@ -276,7 +277,7 @@ def _book_texts(frame: pl.DataFrame, books: Mapping[str, Sequence[str]]) -> list
     def coded(name: str, book: Sequence[str]) -> pl.Expr:
         enum = pl.Enum(book)
         text = pl.col(name)
-        chain = pl.when(text == book[0]).then(pl.lit(book[0], dtype=enum))
+        chain: Then | ChainedThen = pl.when(text == book[0]).then(pl.lit(book[0], dtype=enum))
         for value in book[1:]:
             chain = chain.when(text == value).then(pl.lit(value, dtype=enum))
         return chain.otherwise(pl.lit(None, dtype=enum)).alias(name)
