@@ -293,3 +293,4 @@ def test_features_and_results_name_their_books():
     assert all(set(b) == classes for c, b in FEATURE_BOOKS.items() if c != "size_class_step")
     assert set(FEATURE_BOOKS["size_class_step"]) == set(STEPS)
     assert RESULT_BOOKS == {"size_class": FEATURE_BOOKS["size_class"]}
+

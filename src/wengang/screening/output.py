@@ -241,57 +241,50 @@ def write_parquet(
     Int64 column without values 8–14 ms against ≈ 2. The Parquet columns are of the same types (text as UTF8,
     INT64), and the Arrow schema stored with the file (``ARROW:schema``, which Polars and pyarrow read types from) is
     the one the frame as given would have had, so every reader gets text and Int64 back, value for value."""
-    handed = _handed_over(frame, constant, books or {})
-    if not handed:
+    texts = _constant_texts(frame, constant)
+    coded = {
+        c: b for c, b in (books or {}).items() if b and c not in texts and frame.schema.get(c) == pl.String
+    } if frame.height else {}
+    plain = _plain_integers(frame)
+    if not (texts or coded or plain):
         frame.write_parquet(path, **PARQUET_OPTIONS)
         return
+
+    def handed_over(books: Mapping[str, Sequence[str]]) -> pl.DataFrame:
+        # one with_columns of expressions, as the constant texts alone were: the frame handed over is laid out (its
+        # chunks, so the file's row groups) as it was then
+        return frame.with_columns(
+            *(pl.col(c).cast(pl.Enum(v)) for c, v in texts.items()),
+            *(_coded(c, b) for c, b in books.items()),
+            *(pl.col(c).cast(pl.Duration("us")) for c in plain),
+        )
+
+    handed = handed_over(coded)
+    # a text outside its book came out null: then the frame is handed over again without that column's Enum (the
+    # comparisons were for nothing, never a wrong value)
+    outside = {c for c in coded if handed.get_column(c).null_count() != frame.get_column(c).null_count()}
+    if outside:
+        handed = handed_over({c: b for c, b in coded.items() if c not in outside})
     as_given = _arrow_schema(tuple(frame.schema.items()))
-    frame.with_columns(handed).write_parquet(path, **PARQUET_OPTIONS, metadata={"ARROW:schema": as_given})
+    handed.write_parquet(path, **PARQUET_OPTIONS, metadata={"ARROW:schema": as_given})
 
 
-def _handed_over(
-    frame: pl.DataFrame, constant: Iterable[str], books: Mapping[str, Sequence[str]]
-) -> list[pl.Expr | pl.Series]:
-    """The columns :func:`write_parquet` hands to the writer in another type than ``frame``'s, each named as its
-    column: Enums (:func:`_constant_texts`, :func:`_book_texts`) and Durations (:func:`_plain_integers`)."""
-    if frame.height == 0:
-        return []
-    texts = _constant_texts(frame, constant)
-    coded = _book_texts(frame, {c: b for c, b in books.items() if c not in texts})
-    return [
-        *(pl.col(c).cast(pl.Enum(v)) for c, v in texts.items()),
-        *coded,
-        *(pl.col(c).cast(pl.Duration("us")) for c in _plain_integers(frame)),
-    ]
-
-
-def _book_texts(frame: pl.DataFrame, books: Mapping[str, Sequence[str]]) -> list[pl.Series]:
-    """The text columns of ``books`` each as an Enum of its book, where every value of it is in its book: compared
-    with each text in turn (a few comparisons of short texts cost less than a hash of each row, which a cast to the
-    Enum is). A row whose text is not in the book comes out null: a column with more nulls than it had is left as it
-    is (the writer's text path; the comparisons were for nothing, never a wrong value)."""
-    wanted = {c: b for c, b in books.items() if b and frame.schema.get(c) == pl.String}
-    if not wanted:
-        return []
-
-    def coded(name: str, book: Sequence[str]) -> pl.Expr:
-        enum = pl.Enum(book)
-        text = pl.col(name)
-        chain: Then | ChainedThen = pl.when(text == book[0]).then(pl.lit(book[0], dtype=enum))
-        for value in book[1:]:
-            chain = chain.when(text == value).then(pl.lit(value, dtype=enum))
-        return chain.otherwise(pl.lit(None, dtype=enum)).alias(name)
-
-    made = frame.select(coded(c, b) for c, b in wanted.items())
-    nulls = frame.select(pl.col(c).null_count() for c in wanted).row(0)
-    return [s for s, n in zip(made.get_columns(), nulls, strict=True) if s.null_count() == n]
+def _coded(name: str, book: Sequence[str]) -> pl.Expr:
+    """Text column ``name`` as an Enum of ``book``, null where its text is not in the book: compared with each text in
+    turn (a few comparisons of short texts cost less than the hash of each row a cast to the Enum is)."""
+    enum = pl.Enum(book)
+    text = pl.col(name)
+    chain: Then | ChainedThen = pl.when(text == book[0]).then(pl.lit(book[0], dtype=enum))
+    for value in book[1:]:
+        chain = chain.when(text == value).then(pl.lit(value, dtype=enum))
+    return chain.otherwise(pl.lit(None, dtype=enum)).alias(name)
 
 
 def _plain_integers(frame: pl.DataFrame) -> list[str]:
     """The Int64 columns of ``frame`` written plainly (see :func:`write_parquet`): those that hold no value, and money
     in fen."""
     ints = [c for c, t in frame.schema.items() if t == pl.Int64]
-    if not ints:
+    if not ints or frame.height == 0:
         return []
     nulls = frame.select(pl.col(c).null_count() for c in ints).row(0)
     return [c for c, n in zip(ints, nulls, strict=True) if n == frame.height or c.endswith("_fen")]
