@@ -242,9 +242,9 @@ def write_parquet(
     INT64), and the Arrow schema stored with the file (``ARROW:schema``, which Polars and pyarrow read types from) is
     the one the frame as given would have had, so every reader gets text and Int64 back, value for value."""
     texts = _constant_texts(frame, constant)
-    coded = {
-        c: b for c, b in (books or {}).items() if b and c not in texts and frame.schema.get(c) == pl.String
-    } if frame.height else {}
+    coded = {c: b for c, b in (books or {}).items() if b and c not in texts and frame.schema.get(c) == pl.String}
+    if frame.height == 0:
+        coded = {}
     plain = _plain_integers(frame)
     if not (texts or coded or plain):
         frame.write_parquet(path, **PARQUET_OPTIONS)
