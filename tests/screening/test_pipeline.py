@@ -249,3 +249,29 @@ def test_features_and_results_are_written_with_their_books(region, screened, tmp
     assert calls["features.parquet"][1] == FEATURE_BOOKS and calls["results.parquet"][1] == RESULT_BOOKS
     for name, (frame, _) in calls.items():
         assert_frame_equal(pl.read_parquet(tmp_path / "facts" / name), frame)
+
+
+def test_features_schema_worked_out_before_its_write_thread(region, tmp_path, monkeypatch):
+    """features.parquet's stored Arrow schema (a query on Polars' streaming engine) is worked out on the screening
+    thread before the file is closed on a thread of its own beside the rules: asked for there, it waited for the
+    rules' whole query (decisions §71). The file still reads back as the features written."""
+    import threading
+
+    from wengang.screening import output
+
+    seen: list[tuple[str, bool]] = []
+    inner = output._arrow_schema
+
+    def recorded(schema):
+        seen.append((threading.current_thread().name, any(name == "size_class_step" for name, _ in schema)))
+        return inner(schema)
+
+    monkeypatch.setattr(output, "_arrow_schema", recorded)
+    _, paths = region
+    run_screening(
+        tmp_path / "out", program="fanhuan", evaluation_date=date(2025, 8, 1), policy_year=2025,
+        tables={k: paths[k] for k in TABLES}, allowed_regions=allowed_regions_for("150500", 2025) | {"150500"},
+    )  # fmt: skip
+    features = [thread for thread, is_features in seen if is_features]
+    assert features and features[0] == threading.main_thread().name
+    assert pl.read_parquet(tmp_path / "out" / "features.parquet").height > 0

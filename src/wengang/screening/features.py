@@ -775,6 +775,7 @@ def derive_features_partitioned(
         if on_chunk is not None:
             t = time.perf_counter()
             if last:  # features.parquet is complete: written on a thread of its own while the rules run
+                features_out.prepare()
                 with ThreadPoolExecutor(1, thread_name_prefix="wengang-features") as pool:
                     written = pool.submit(features_out.close)
                     on_chunk(chunk)
