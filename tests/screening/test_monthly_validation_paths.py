@@ -82,6 +82,22 @@ _amount = st.one_of(
 _count = st.one_of(st.none(), st.integers(0, 50), st.sampled_from([-1, MAX_COUNT, MAX_COUNT + 1]))
 
 
+def _same_as_without(run, shortcut: str, replacement):
+    """``run()`` (accepted rows, quarantine, report) equals itself with quarantine's ``shortcut`` replaced (the path
+    taken without it); returns the run without it."""
+    fast = run()
+    saved = getattr(Q, shortcut)
+    setattr(Q, shortcut, replacement)
+    try:
+        full = run()
+    finally:
+        setattr(Q, shortcut, saved)
+    assert_frame_equal(fast[0], full[0])
+    assert_frame_equal(fast[1], full[1])
+    assert fast[2] == full[2]
+    return full
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(_amount, _amount, _amount, _count), min_size=1, max_size=12))
 def test_integer_columns_read_within_their_range_as_checked_row_by_row(tmp_path_factory, rows):
@@ -107,16 +123,7 @@ def test_integer_columns_read_within_their_range_as_checked_row_by_row(tmp_path_
         res = validate_table(read_table(p, "contributions"), key_out="__k", month_index_out="__mi")
         return res.accepted, res.quarantine, res.report
 
-    fast = run()
-    saved = Q._integers_within
-    Q._integers_within = lambda col, raw, lo, hi, v, faults: (v, faults)
-    try:
-        full = run()
-    finally:
-        Q._integers_within = saved
-    assert_frame_equal(fast[0], full[0])
-    assert_frame_equal(fast[1], full[1])
-    assert fast[2] == full[2]
+    _same_as_without(run, "_integers_within", lambda col, raw, lo, hi, v, faults: (v, faults))
 
 
 def _month_ok(text: str | None) -> bool:
@@ -238,16 +245,7 @@ def test_early_payments_without_per_row_month_starts(tmp_path_factory, rows, yea
         )
         return res.accepted, res.quarantine, res.report
 
-    fast = run()
-    saved = Q._paid_before_start
-    Q._paid_before_start = lambda *a: True  # every row's month start made and compared
-    try:
-        full = run()
-    finally:
-        Q._paid_before_start = saved
-    assert_frame_equal(fast[0], full[0])
-    assert_frame_equal(fast[1], full[1])
-    assert fast[2] == full[2]
+    full = _same_as_without(run, "_paid_before_start", lambda *a: True)  # every row's month start made and compared
     early = [
         i + 1
         for i, (m, d) in enumerate(rows)

@@ -144,6 +144,20 @@ def test_written_cheaper_reads_back_as_the_plain_write(tmp_path_factory, kinds, 
     assert pl.read_parquet_metadata(d / "new.parquet") == pl.read_parquet_metadata(d / "plain.parquet")
 
 
+def _frames_handed_to_the_writer(monkeypatch) -> list[pl.DataFrame]:
+    """The frames Polars' writer is given for x.parquet from now on (filled as they are written)."""
+    written: list[pl.DataFrame] = []
+    plain = pl.DataFrame.write_parquet
+
+    def write(self, file, *a, **k):
+        if str(file).endswith("x.parquet"):
+            written.append(self)
+        return plain(self, file, *a, **k)
+
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", write)
+    return written
+
+
 def test_literal_and_empty_texts_are_handed_over_as_enums(tmp_path, monkeypatch):
     """The columns worth it are recognised: literals named as constant, any column with no value; not a column
     whose first rows agree and a later one differs, nor one not named."""
@@ -162,15 +176,7 @@ def test_literal_and_empty_texts_are_handed_over_as_enums(tmp_path, monkeypatch)
         "t1": [],
         "t3": ["v3"],
     }
-    written: list[pl.DataFrame] = []
-    plain = pl.DataFrame.write_parquet
-
-    def write(self, file, *a, **k):
-        if str(file).endswith("x.parquet"):
-            written.append(self)
-        return plain(self, file, *a, **k)
-
-    monkeypatch.setattr(pl.DataFrame, "write_parquet", write)
+    written = _frames_handed_to_the_writer(monkeypatch)
     output.write_parquet(frame, tmp_path / "x.parquet", constant=["t0", "t2", "t3"])
     assert {c: str(t) for c, t in written[0].schema.items() if t != pl.String} == {
         "t0": str(pl.Enum(["政策文本 0 " * 20])),
@@ -258,15 +264,7 @@ def test_books_and_plain_integers_are_handed_over(tmp_path, monkeypatch):
         _int_column("values", n, "late_fee_fen"),
     )
     books = {"b0": BOOK, "b1": BOOK, "b2": BOOK, "b3": BOOK}
-    written: list[pl.DataFrame] = []
-    plain = pl.DataFrame.write_parquet
-
-    def write(self, file, *a, **k):
-        if str(file).endswith("x.parquet"):
-            written.append(self)
-        return plain(self, file, *a, **k)
-
-    monkeypatch.setattr(pl.DataFrame, "write_parquet", write)
+    written = _frames_handed_to_the_writer(monkeypatch)
     output.write_parquet(frame, tmp_path / "x.parquet", books=books)
     assert {c: str(t) for c, t in written[0].schema.items() if t != frame.schema[c]} == {
         "b0": str(pl.Enum(BOOK)),
