@@ -171,15 +171,14 @@ def contribution_features(
         contributions = contributions.with_columns(month_index(pl.col("month")).alias("__mi"))
     mi = pl.col("__mi")
     k = pl.lit(latest, dtype=pl.Int32) - mi
-    full = (
-        (pl.col("paid_fen") >= pl.col("due_fen"))
-        & pl.col("paid_date").is_not_null()
-        & (pl.col("paid_date") <= pl.lit(d))
-    )
+    # a month fully paid: null, not false, where the date is missing (no is_not_null pass); when/then reads null as
+    # false and the count below skips it, so every aggregate is the same
+    full = (pl.col("paid_fen") >= pl.col("due_fen")) & (pl.col("paid_date") <= pl.lit(d))
     # 2^k for 0 ≤ k < 63, else 0: a lookup in a 64-entry table (twice as fast as a replace)
     powers = pl.Series([1 << i for i in range(MAX_STREAK)] + [0], dtype=pl.UInt64)
     bit = pl.lit(powers).gather(pl.when((k >= 0) & (k < MAX_STREAK)).then(k).otherwise(MAX_STREAK))
-    myear = mi // 12
+    # the months of year y1 and of the years before it, as ranges of the month index (no division per row)
+    in_y1, before_y1 = mi.is_between(y1 * 12, y1 * 12 + 11), mi < y1 * 12
     paid_in_y1 = pl.col("paid_date").is_between(pl.lit(date(y1, 1, 1)), pl.lit(date(y1, 12, 31)))
     zero = pl.lit(0, dtype=pl.Int64)
     keyed = CODE_KEY in contributions.collect_schema().names()
@@ -192,20 +191,22 @@ def contribution_features(
         (pl.col(key) + 0).alias(key) if keyed else key,
         *(["credit_code"] if with_code else []),
         pl.when(full).then(bit).otherwise(pl.lit(0, dtype=pl.UInt64)).alias("_mask"),
-        (full & (k >= 0)).cast(pl.Int64).alias("_full_months"),
-        pl.when((myear == y1) & (pl.col("paid_date") <= pl.lit(p.paid_by)))
+        # summed as a Boolean: the count (UInt32; add_contributions reads it as Int64), not an Int64 copy of every row
+        (full & (k >= 0)).alias("_full_months"),
+        pl.when(in_y1 & (pl.col("paid_date") <= pl.lit(p.paid_by)))
         .then(pl.col("paid_fen"))
         .otherwise(zero)
         .alias("paid_premium_last_year_fen"),
-        pl.when((myear < y1) & paid_in_y1)
+        pl.when(before_y1 & paid_in_y1)
         .then(pl.col("paid_fen"))
         .otherwise(zero)
         .alias("backpay_other_years_fen"),
+        # a missing fee is null here, not 0: the sum skips it (no fill_null pass)
         pl.when(paid_in_y1)
-        .then(pl.col("late_fee_fen").fill_null(0))
+        .then(pl.col("late_fee_fen"))
         .otherwise(zero)
         .alias("late_fee_fen"),
-        pl.when(myear == y1).then(pl.col("insured_persons")).otherwise(zero).alias("_persons_sum"),
+        pl.when(in_y1).then(pl.col("insured_persons")).otherwise(zero).alias("_persons_sum"),
         pl.when(mi == y1 * 12 + 11).then(pl.col("insured_persons")).alias("_dec_persons"),
     )
     # one hash group-by on the streaming engine, in no particular order (the result is joined by key): with 1 M units
