@@ -1,9 +1,10 @@
 """The monthly rows' per-unit aggregate (``features.contribution_features``) against a plain computation, row by row.
 
-The flat columns the group-by sums are written to spare passes over 10^7 rows (a fully paid month null where the
-date is missing, a missing late fee left null, the count summed as a Boolean, the years told by month ranges): the
-aggregates must be those of the definitions below, with missing values, months around the year and the latest month,
-repeated months (the mask's bits then carry) and units of many rows."""
+The flat columns the group-by sums are written to spare passes over 10^7 rows (a row that adds nothing adds a null,
+not a 0; a fully paid month null where the date is missing; a missing late fee left null; the count summed as a
+Boolean; the years told by month ranges): the aggregates must be those of the definitions below — a unit none of whose
+rows adds anything sums to 0 — with missing values, months around the year and the latest month, repeated months (the
+mask's bits then carry) and units of many rows."""
 
 from __future__ import annotations
 

@@ -180,33 +180,27 @@ def contribution_features(
     # the months of year y1 and of the years before it, as ranges of the month index (no division per row)
     in_y1, before_y1 = mi.is_between(y1 * 12, y1 * 12 + 11), mi < y1 * 12
     paid_in_y1 = pl.col("paid_date").is_between(pl.lit(date(y1, 1, 1)), pl.lit(date(y1, 12, 31)))
-    zero = pl.lit(0, dtype=pl.Int64)
     keyed = CODE_KEY in contributions.collect_schema().names()
     key = CODE_KEY if keyed else "credit_code"
     # each row's contribution is computed flat (vectorised), then summed per unit with plain aggregations
-    # (a when/then inside the aggregation is evaluated group by group, several times slower)
+    # (a when/then inside the aggregation is evaluated group by group, several times slower). A row that adds nothing
+    # adds a null, not a 0: ``when/then`` with no ``otherwise`` keeps the values and only masks them (an ``otherwise(0)``
+    # wrote a new column), and a sum skips nulls (a unit whose every value is null sums to 0, as before)
     with_code = keyed and not by_key_only
     flat = contributions.select(
         # "+ 0" drops the sorted flag validation's numbering carries: see the group-by below
         (pl.col(key) + 0).alias(key) if keyed else key,
         *(["credit_code"] if with_code else []),
-        pl.when(full).then(bit).otherwise(pl.lit(0, dtype=pl.UInt64)).alias("_mask"),
+        pl.when(full).then(bit).alias("_mask"),
         # summed as a Boolean: the count (UInt32; add_contributions reads it as Int64), not an Int64 copy of every row
         (full & (k >= 0)).alias("_full_months"),
         pl.when(in_y1 & (pl.col("paid_date") <= pl.lit(p.paid_by)))
         .then(pl.col("paid_fen"))
-        .otherwise(zero)
         .alias("paid_premium_last_year_fen"),
-        pl.when(before_y1 & paid_in_y1)
-        .then(pl.col("paid_fen"))
-        .otherwise(zero)
-        .alias("backpay_other_years_fen"),
-        # a missing fee is null here, not 0: the sum skips it (no fill_null pass)
-        pl.when(paid_in_y1)
-        .then(pl.col("late_fee_fen"))
-        .otherwise(zero)
-        .alias("late_fee_fen"),
-        pl.when(in_y1).then(pl.col("insured_persons")).otherwise(zero).alias("_persons_sum"),
+        pl.when(before_y1 & paid_in_y1).then(pl.col("paid_fen")).alias("backpay_other_years_fen"),
+        # a missing fee is null as well (no fill_null pass)
+        pl.when(paid_in_y1).then(pl.col("late_fee_fen")).alias("late_fee_fen"),
+        pl.when(in_y1).then(pl.col("insured_persons")).alias("_persons_sum"),
         pl.when(mi == y1 * 12 + 11).then(pl.col("insured_persons")).alias("_dec_persons"),
     )
     # one hash group-by on the streaming engine, in no particular order (the result is joined by key): with 1 M units
