@@ -65,6 +65,7 @@ class once every partition is done (branches are held back until then).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import shutil
 import threading
 import time
@@ -86,7 +87,13 @@ from wengang.ingest.files import is_parquet
 from wengang.progress import Step
 from wengang.screening.ingest import RawTable
 from wengang.screening.output import ParquetAppender
-from wengang.screening.quarantine import ValidationReport, ValidationResult, month_index, validate_table
+from wengang.screening.quarantine import (
+    ValidationReport,
+    ValidationResult,
+    month_index,
+    registry_numbers,
+    validate_table,
+)
 from wengang.screening.schemas import EXCLUSION_LIST_TYPES, FEATURE_BOOKS
 
 MAX_STREAK = 63
@@ -391,13 +398,25 @@ def _chunked_like(column: pl.Series, lengths: list[int]) -> pl.Series:
     return pl.concat([column.slice(s, n) for s, n in zip(starts, lengths, strict=True)], rechunk=False)
 
 
-def _legal_entity_rows(frame: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
+def _legal_entity_rows(
+    frame: pl.DataFrame, numbered: Callable[[pl.Series], pl.Series | None] | None = None
+) -> tuple[pl.Series, pl.Series]:
     """The rows of ``frame`` that name a legal entity (``legal_entity_credit_code``), and for each the row whose
     ``credit_code`` is that code — null where none is (a legal entity the registry does not have, or whose registry
     row was quarantined). With :func:`_with_legal_entity_classes` and :func:`_with_legal_entity_averages` this is
-    :func:`apply_legal_entity` over every unit of one partition, the legal entities found once by position."""
+    :func:`apply_legal_entity` over every unit of one partition, the legal entities found once by position.
+
+    ``numbered`` (``frame`` the registry's accepted rows with their numbers, :data:`CODE_KEY`): gives codes their
+    registry numbers (``quarantine.registry_numbers``), or ``None`` when it cannot; then a named code's row is the
+    row of its number — the registry's own lookup of a few thousand codes, not a join over every unit's code."""
     le = frame.get_column("legal_entity_credit_code")
     rows = le.is_not_null().arg_true().cast(pl.UInt32)
+    numbers = numbered(le.gather(rows)) if numbered is not None and CODE_KEY in frame.columns else None
+    if numbers is not None:
+        keys = frame.get_column(CODE_KEY)
+        size = int(max(keys.max() or 0, numbers.max() or 0)) + 1
+        # (a number whose unit is not among the rows, quarantined, has no row: null, as the join leaves it)
+        return rows, _rows_by_number(keys, size).gather(numbers)
     named = pl.DataFrame({"_le": le.gather(rows)})
     codes = frame.select(pl.col("credit_code").alias("_le"), pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"))
     # the units some branch names first (a semi join hashes the few named codes, not a table of every unit's), then
@@ -876,7 +895,7 @@ def derive_features_partitioned(
             if partitions == 1:
                 # every unit is here: each branch's legal entity is found by position and its class taken now, beside
                 # the monthly rows, not once they are aggregated (its average contributors only then, by position)
-                le_rows = _legal_entity_rows(per_unit)
+                le_rows = _legal_entity_rows(per_unit, functools.partial(registry_numbers, shared))
                 per_unit = _with_legal_entity_classes(per_unit, *le_rows)
             results["contributions"], key, monthly_validated = monthly.result()
             del monthly, units_ok

@@ -381,6 +381,18 @@ def _numbers_from_index(index: tuple[pl.Series, int], registry_codes: pl.Series,
     )
 
 
+def registry_numbers(shared: dict | None, codes: pl.Series) -> pl.Series | None:
+    """``codes`` (credit codes as the registry's accepted rows have them) numbered by the registry validated with
+    ``shared`` (``validate_table(registry=True, key_out=...)``): each code's registry row, null where the registry
+    does not have it. ``None`` when the registry kept no sorted hashes (:func:`_hash_index`: its codes repeat, or
+    two hashes agree in their high bits) — the caller then finds the codes its own way."""
+    entry = shared.get("__registry__") if shared is not None else None
+    if entry is None or entry[3] is None:
+        return None
+    reg, reg_name, _, index = entry
+    return _numbers_from_index(index, reg.get_column(_p(reg_name)), codes, codes.hash(seed=_CODE_HASH_SEED))
+
+
 def _runs_repeat(runs: pl.Series) -> bool:
     """Some run number (consecutive equal values) covers more than one row."""
     return runs.len() > 0 and int(runs[-1]) + 1 < runs.len()
