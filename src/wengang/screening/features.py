@@ -270,14 +270,36 @@ def _rows_by_number(numbers: pl.Series, size: int) -> pl.Series:
     return pl.repeat(None, size, dtype=pl.UInt32, eager=True).scatter(numbers, rows)
 
 
-def _join_by_number(left: pl.DataFrame, right: pl.DataFrame, key: str) -> pl.DataFrame:
+def _left_rows(left: pl.DataFrame, key: str, memo: dict) -> pl.Series:
+    """:func:`_rows_by_number` of ``left``'s numbers (each number's row in ``left``, null where it has none), as long as
+    the largest number + 1; kept in ``memo`` for the next table joined to the same rows (``left`` only gains columns)."""
+    if "rows" not in memo:
+        keys = left.get_column(key)
+        memo["rows"] = _rows_by_number(keys, int(keys.max() or 0) + 1)
+    return memo["rows"]
+
+
+def _join_by_number(left: pl.DataFrame, right: pl.DataFrame, key: str, memo: dict | None = None) -> pl.DataFrame:
     """``left.join(right, on=key, how="left")`` for registry numbers (small non-negative integers, unique in
     ``right``): a lookup array indexed by the number instead of a hash table — a fifth of the time on
     a million units, and ``left``'s order is kept. Rows of ``right`` without a number (codes the registry
-    does not have) match nothing, as in a join."""
+    does not have) match nothing, as in a join. ``memo`` (joins to the same rows of ``left``): a small ``right``'s
+    rows are written at their rows of ``left`` (:func:`_left_rows`), not every row of ``left`` looked up."""
     right = right.filter(pl.col(key).is_not_null())
     if right.height == 0 or left.height == 0:
         return left.join(right, on=key, how="left", maintain_order="left")
+    if memo is not None and right.height * 4 <= left.height:
+        at = _left_rows(left, key, memo)
+        # a number past the last of ``left``'s, or of a unit not among its rows, has no row there: nothing written
+        right = right.filter(pl.col(key) < at.len())
+        rows = at.gather(right.get_column(key))
+        right, rows = right.filter(rows.is_not_null()), rows.drop_nulls()
+        return left.hstack(
+            [
+                pl.repeat(None, left.height, dtype=c.dtype, eager=True).scatter(rows, c).alias(c.name)
+                for c in right.drop(key).iter_columns()
+            ]
+        )
     size = int(max(left.get_column(key).max() or 0, right.get_column(key).max() or 0)) + 1
     rows = _rows_by_number(right.get_column(key), size).gather(left.get_column(key))  # null: no row on the right
     # one chunk first: a gather from the streaming engine's many chunks is three to four times slower (a copy of
@@ -285,7 +307,7 @@ def _join_by_number(left: pl.DataFrame, right: pl.DataFrame, key: str) -> pl.Dat
     return left.hstack(right.drop(key).rechunk().gather(rows))
 
 
-def _flags_by_number(left: pl.DataFrame, flags: pl.LazyFrame) -> pl.LazyFrame:
+def _flags_by_number(left: pl.DataFrame, flags: pl.LazyFrame, memo: dict | None = None) -> pl.LazyFrame:
     """``left`` with the exclusion flags (:func:`_exclusion_flags`, by registry number) joined: each list's flag True
     on the rows of the units listed, False on the others — where a join leaves null, which the features read as False
     (``finalise``'s default). A unit is on a list or two of a few thousand: True is written at their rows, not every
@@ -293,11 +315,12 @@ def _flags_by_number(left: pl.DataFrame, flags: pl.LazyFrame) -> pl.LazyFrame:
     right = flags.collect(engine="in-memory").filter(pl.col(CODE_KEY).is_not_null())
     listed = right.clear().with_columns(pl.lit(None, dtype=pl.UInt32).alias("__row"))
     if left.height and right.height:
-        keys = left.get_column(CODE_KEY)
-        size = int(max(keys.max() or 0, right.get_column(CODE_KEY).max() or 0)) + 1
-        # each registry number's row in ``left`` (null: not there — a unit quarantined, say)
-        at = _rows_by_number(keys, size).gather(right.get_column(CODE_KEY)).alias("__row")
-        listed = right.with_columns(at).filter(pl.col("__row").is_not_null())
+        # each registry number's row in ``left`` (null: not there — a unit quarantined, say, or past its last)
+        at = _left_rows(left, CODE_KEY, {} if memo is None else memo)
+        right = right.filter(pl.col(CODE_KEY) < at.len())
+        listed = right.with_columns(at.gather(right.get_column(CODE_KEY)).alias("__row")).filter(
+            pl.col("__row").is_not_null()
+        )
     return left.hstack(
         [
             pl.repeat(False, left.height, dtype=pl.Boolean, eager=True)
@@ -510,13 +533,13 @@ def monthly_aggregate(contributions: pl.LazyFrame, p: FeatureParams, key: str) -
     return contribution_features(contributions, p, by_key_only=key == CODE_KEY)
 
 
-def _attach(lf: pl.LazyFrame, right: pl.LazyFrame, key: str) -> pl.LazyFrame:
+def _attach(lf: pl.LazyFrame, right: pl.LazyFrame, key: str, memo: dict | None = None) -> pl.LazyFrame:
     if key != CODE_KEY:
         return lf.join(right, on=key, how="left", maintain_order="left")
     # both sides on the in-memory engine: a frame in memory and a small table's rows. Polars' streaming engine takes
     # queries in turn, so on the streaming engine these small queries waited for the monthly rows' validation and
     # aggregation on the other thread (a query each), and the joins ran after it instead of beside it
-    return _join_by_number(lf.collect(engine="in-memory"), right.collect(engine="in-memory"), key).lazy()
+    return _join_by_number(lf.collect(engine="in-memory"), right.collect(engine="in-memory"), key, memo).lazy()
 
 
 def unit_features(
@@ -537,6 +560,7 @@ def unit_features(
     last_year = policy_year - 1
     u = _lazy(units)
     lf = u
+    memo: dict = {}  # each registry number's row among the units, for the small tables' joins (``_left_rows``)
     if headcount is not None:
         hc_key = _key_of(u, headcount)
         hc = (
@@ -549,7 +573,7 @@ def unit_features(
                 pl.col("normal_attrition").alias("normal_attrition_last_year"),
             )
         )
-        lf = _attach(lf, hc, hc_key)
+        lf = _attach(lf, hc, hc_key, memo)
     else:
         lf = lf.with_columns(
             pl.lit(None, dtype=pl.Int64).alias("_hc"),
@@ -559,7 +583,7 @@ def unit_features(
     if exclusions is not None:
         ex_key = _key_of(u, exclusions)
         flags = _exclusion_flags(_lazy(exclusions), evaluation_date, ex_key)
-        lf = _attach(lf, flags, ex_key) if ex_key != CODE_KEY else _flags_by_number(lf.collect(engine="in-memory"), flags)
+        lf = _attach(lf, flags, ex_key) if ex_key != CODE_KEY else _flags_by_number(lf.collect(engine="in-memory"), flags, memo)
     else:
         lf = lf.with_columns([pl.lit(False).alias(t) for t in EXCLUSION_LIST_TYPES])
     if stats_size is not None:
@@ -569,17 +593,17 @@ def unit_features(
             .select(st_key, pl.col("size_class").alias("stats_size_class"))
             .unique(st_key)
         )
-        lf = _attach(lf, st, st_key).with_columns(pl.lit(True).alias("stats_data_shared"))
+        lf = _attach(lf, st, st_key, memo).with_columns(pl.lit(True).alias("stats_data_shared"))
     else:
         lf = lf.with_columns(pl.lit(None, dtype=pl.String).alias("stats_size_class"), pl.lit(False).alias("stats_data_shared"))
     if deferrals is not None:
         df_key = _key_of(u, deferrals)
-        lf = _attach(lf, _deferral_flags(_lazy(deferrals), evaluation_date, df_key), df_key)
+        lf = _attach(lf, _deferral_flags(_lazy(deferrals), evaluation_date, df_key), df_key, memo)
     else:
         lf = lf.with_columns(pl.lit(False).alias("outstanding_deferral"))
     if dispatch is not None:
         dp_key = _key_of(u, dispatch)
-        lf = _attach(lf, _dispatch_sums(_lazy(dispatch), dp_key), dp_key)
+        lf = _attach(lf, _dispatch_sums(_lazy(dispatch), dp_key), dp_key, memo)
     else:
         lf = lf.with_columns(
             pl.lit(0, dtype=pl.Int64).alias("dispatched_workers"),
