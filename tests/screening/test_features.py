@@ -2,6 +2,8 @@ from datetime import date
 from fractions import Fraction
 
 import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wengang.facts.identifiers import make_credit_code
 from wengang.facts.unit import UnitFacts
@@ -201,3 +203,22 @@ def test_unit_without_records():
         and r["paid_premium_last_year_fen"] == 0
         and r["avg_contributors_12m"] is None
     )
+
+
+_class_or_none = st.one_of(st.none(), st.sampled_from(["large", "medium", "small", "micro"]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_class_or_none, _class_or_none), max_size=30))
+def test_own_size_class_and_step_are_the_choice_row_by_row(rows):
+    """The unit's own class (statistics, else the 2017 standard) and its step, as ``_own_size_exprs`` makes them: the
+    texts a choice row by row gives."""
+    from wengang.screening.features import _own_size_exprs
+
+    frame = pl.DataFrame(rows, schema={"stats_size_class": pl.String, "size_class_2017": pl.String}, orient="row")
+    cls, step = _own_size_exprs()
+    got = frame.select(cls.alias("size_class"), step.alias("size_class_step"))
+    want = [(s if s is not None else t, "stats" if s is not None else "standard_2017" if t is not None else None)
+            for s, t in rows]
+    assert got.schema == pl.Schema({"size_class": pl.String, "size_class_step": pl.String})
+    assert list(got.iter_rows()) == want
