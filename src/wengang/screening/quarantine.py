@@ -782,7 +782,9 @@ def validate_table(
             rows.remove(f"__mso__{name}")  # no payment date can be that early: no per-row month start
         hashes = None  # the parsed codes' hashes, when worked out here and distinct (the registry's are kept)
         index = None  # the registry's hashes sorted with their rows (``_hash_index``)
-        if col.kind != "month" and (check_duplicates or key_out):  # an integer key only for these two
+        # an integer key only for these two, and only of a column they read (a registry's legal entities' codes: not)
+        keyed = (check_duplicates and name in sch.key) or (key_out and name == key_column)
+        if col.kind != "month" and keyed:
             pv = table.get_column(_p(name))
             # distinct 64-bit hashes tell cheaply that the codes are distinct (the usual case); only when
             # two hashes agree is an exact rank worked out (below)
