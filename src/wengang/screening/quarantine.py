@@ -343,6 +343,9 @@ def _all_distinct(values: pl.Series) -> bool:
     return s.len() < 2 or not (s.slice(1) == s.slice(0, s.len() - 1)).any()
 
 
+_U64 = (1 << 64) - 1  # every bit of a 64-bit hash
+
+
 def _hash_index(hashes: pl.Series) -> tuple[pl.Series, int] | None:
     """The registry's code hashes as a sorted index, made by the same one-core sort :func:`_all_distinct` does: each
     hash's high bits with its row number in the ``bits`` low ones (``bits``: enough for the row numbers), sorted.
@@ -359,9 +362,6 @@ def _hash_index(hashes: pl.Series) -> tuple[pl.Series, int] | None:
     ).sort(multithreaded=False)
     tops = packed.to_frame("p").select(pl.col("p") & high).to_series()
     return None if (tops.slice(1) == tops.slice(0, n - 1)).any() else (packed, bits)
-
-
-_U64 = (1 << 64) - 1
 
 
 def _numbers_from_index(index: tuple[pl.Series, int], registry_codes: pl.Series, codes: pl.Series, hashes: pl.Series) -> pl.Series:
