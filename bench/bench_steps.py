@@ -13,6 +13,7 @@ nothing.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import resource
 import sys
 import time
@@ -35,7 +36,7 @@ from wengang.screening.features import (
 )
 from wengang.screening.output import PLAN_TEXTS, write_parquet
 from wengang.screening.pipeline import RESULT_BOOKS, RESULT_ID_COLUMNS, _read, _warm_up, latest_month_of
-from wengang.screening.quarantine import validate_table
+from wengang.screening.quarantine import registry_numbers, validate_table
 from wengang.screening.schemas import FEATURE_BOOKS
 
 TABLES = ("units", "contributions", "headcount", "exclusions", "stats_size", "deferrals", "dispatch")
@@ -87,7 +88,7 @@ def main() -> None:
         units, policy_year=2025, evaluation_date=ON, **{n: res[n].accepted for n in TABLES[2:]}
     ).collect(engine="streaming")
     mark("unit features")
-    le = _legal_entity_rows(per_unit)
+    le = _legal_entity_rows(per_unit, functools.partial(registry_numbers, shared))  # as derive_partition does
     per_unit = _with_legal_entity_classes(per_unit, *le)
     mark("legal entities' classes")
     p = FeatureParams(2025, ON, latest_month_of(monthly.months["month"], evaluation_date=ON), None)

@@ -96,3 +96,27 @@ def test_cascade_frame_matches_scalar():
     out = size_class_cascade_frame(df).collect()
     assert out["size_class"].to_list() == ["large", "large", "small", "large"]
     assert out["size_class_step"].to_list() == ["stats", "legal_entity", "standard_2017", "avg_contributors"]
+
+
+_BOUNDS = sorted({b for rows in SIZE_TABLE_2017.values() for bs in rows.values() for b in bs})
+# values at, just below and just above every bound of the table, and far outside them
+near = st.one_of(
+    st.none(), st.sampled_from(_BOUNDS).flatmap(lambda b: st.sampled_from([b - 1, b, b + 1])), st.integers(-(2**40), 2**40)
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(CODES), near, near, near), min_size=1, max_size=40))
+def test_size_class_by_levels_agrees_at_the_bounds(rows):
+    """The category given (the screening's path: each indicator's level among every bound, one lookup of the class of
+    every combination) classes as the scalar cascade does, at each bound, next to it and far from it."""
+    df = pl.DataFrame(
+        rows,
+        schema={"industry_code": pl.String, "employees": pl.Int64, "revenue_10k_yuan": pl.Int64, "assets_10k_yuan": pl.Int64},
+        orient="row",
+    )
+    enum = pl.Enum(list(SIZE_TABLE_2017))
+    got = df.select(classify_2017_expr(category=size_category_expr("industry_code").cast(enum)).alias("c"))["c"]
+    for (code, x, y, z), c in zip(rows, got.to_list(), strict=True):
+        want = classify_2017(code, x, y, z)
+        assert c == (want.value if want else None)

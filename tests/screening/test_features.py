@@ -2,6 +2,8 @@ from datetime import date
 from fractions import Fraction
 
 import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wengang.facts.identifiers import make_credit_code
 from wengang.facts.unit import UnitFacts
@@ -201,3 +203,49 @@ def test_unit_without_records():
         and r["paid_premium_last_year_fen"] == 0
         and r["avg_contributors_12m"] is None
     )
+
+
+_class_or_none = st.one_of(st.none(), st.sampled_from(["large", "medium", "small", "micro"]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_class_or_none, _class_or_none), max_size=30))
+def test_own_size_class_and_step_are_the_choice_row_by_row(rows):
+    """The unit's own class (statistics, else the 2017 standard) and its step, as ``_own_size_exprs`` makes them: the
+    texts a choice row by row gives."""
+    from wengang.screening.features import _own_size_exprs
+
+    frame = pl.DataFrame(rows, schema={"stats_size_class": pl.String, "size_class_2017": pl.String}, orient="row")
+    cls, step = _own_size_exprs()
+    got = frame.select(cls.alias("size_class"), step.alias("size_class_step"))
+    want = [(s if s is not None else t, "stats" if s is not None else "standard_2017" if t is not None else None)
+            for s, t in rows]
+    assert got.schema == pl.Schema({"size_class": pl.String, "size_class_step": pl.String})
+    assert list(got.iter_rows()) == want
+
+
+_INDUSTRIES = ["C3611", "3611", "A0111", "E4710", "F5211", "G5411", "G5310", "I6510", "K7010", "L7211", "M7320",
+               "R9011", "70", None, "X99", "c1311", ""]  # fmt: skip
+_indicator = st.one_of(st.none(), st.integers(0, 3000), st.sampled_from([5, 10, 20, 300, 1000, 40000, 80000]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_INDUSTRIES), _indicator, _indicator, _indicator), max_size=30))
+def test_unit_features_class_each_unit_by_its_industrys_category(rows):
+    """``unit_features``' category of each unit (its industry code's place among the codes, the category looked up
+    once per code) and the 2017 class from it: the scalar ``size_category`` and ``classify_2017`` of each row —
+    for missing, unknown and oddly written codes too."""
+    from wengang.facts.industries import size_category
+    from wengang.facts.size_class import classify_2017
+    from wengang.screening.features import unit_features
+
+    units = pl.DataFrame(
+        [(f"U{i}", *r) for i, r in enumerate(rows)],
+        schema={"credit_code": pl.String, "industry_code": pl.String, "employees": pl.Int64,
+                "revenue_10k_yuan": pl.Int64, "assets_10k_yuan": pl.Int64},
+        orient="row",
+    )  # fmt: skip
+    got = unit_features(units, policy_year=2025, evaluation_date=date(2025, 8, 1)).collect()
+    assert got["_cat"].cast(pl.String).to_list() == [size_category(r[0]) for r in rows]
+    want = [classify_2017(*r) for r in rows]
+    assert got["size_class_2017"].to_list() == [c.value if c else None for c in want]

@@ -33,3 +33,32 @@ def test_flags_written_at_the_listed_rows_are_the_join(t):
         pl.col(c).fill_null(False) for c in EXCLUSION_LIST_TYPES
     )
     assert_frame_equal(got, want)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    numbers=st.sets(st.integers(0, 80), max_size=40),
+    listed=st.lists(st.lists(st.one_of(st.none(), st.integers(0, 90)), unique=True, max_size=12), min_size=1, max_size=3),
+    data=st.data(),
+)
+def test_small_tables_written_at_their_rows_are_the_join(numbers, listed, data):
+    """``_join_by_number`` with a memo of the left rows (a small table's rows written at their units' rows, the lookup
+    kept for the next table; a table of more rows looked up row by row): what a left join gives, for tables of units
+    in the registry, quarantined ones (gaps), numbers past every unit's and none, one table after another."""
+    numbers = sorted(numbers)
+    left = pl.DataFrame({"credit_code": [f"C{k}" for k in numbers], CODE_KEY: pl.Series(numbers, dtype=pl.UInt32)})
+    memo: dict = {}
+    for j, keys in enumerate(listed):
+        n = len(keys)
+        right = pl.DataFrame(
+            {
+                CODE_KEY: pl.Series(keys, dtype=pl.UInt32),
+                f"n{j}": data.draw(st.lists(st.one_of(st.none(), st.integers(-5, 5)), min_size=n, max_size=n)),
+                f"t{j}": data.draw(st.lists(st.one_of(st.none(), st.text(max_size=3)), min_size=n, max_size=n)),
+                f"b{j}": [True] * n,
+            },
+            schema_overrides={f"n{j}": pl.Int64, f"t{j}": pl.String},
+        )
+        want = left.join(right, on=CODE_KEY, how="left", maintain_order="left")
+        left = _join_by_number(left, right, CODE_KEY, memo)
+        assert_frame_equal(left, want)

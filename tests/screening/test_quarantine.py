@@ -396,11 +396,13 @@ _codes = st.sampled_from([make_credit_code("91", "150502", f"MA{i:07d}") for i i
     st.lists(_codes, min_size=1, max_size=12),
     st.lists(st.one_of(_codes, st.just("X" * 18)), min_size=1, max_size=12),
     st.sampled_from([1, 2, 3, 1 << 20]),
+    st.booleans(),
 )
-def test_registry_numbers_of_another_table_are_each_codes_first_registry_row(registry_codes, codes, buckets):
+def test_registry_numbers_of_another_table_are_each_codes_first_registry_row(registry_codes, codes, buckets, indexed):
     """Another table's code is numbered as the registry's first row of that code, null for a code the registry does
-    not have (or a missing one) — with the registry's codes distinct (a join on their hashes) or repeated, and
-    however many registry rows share a bucket of hashes with a wanted code (one bucket: every row a candidate)."""
+    not have (or a missing one) — with the registry's codes distinct (a join on their hashes, or ``indexed``: a
+    search of their sorted hashes) or repeated, and however many registry rows share a bucket of hashes with a
+    wanted code (one bucket: every row a candidate)."""
     import wengang.screening.quarantine as Q
 
     def frame(values):
@@ -415,13 +417,72 @@ def test_registry_numbers_of_another_table_are_each_codes_first_registry_row(reg
     try:
         shared: dict = {}
         idx = pl.int_range(0, reg.height, dtype=pl.UInt32, eager=True)
-        Q._registry_key(reg, idx, "c", shared, True, "", {}, hashes)
+        index = Q._hash_index(hashes) if indexed and hashes is not None else None
+        Q._registry_key(reg, idx, "c", shared, True, "", {}, hashes, index)
         table = frame(codes)
         got = Q._registry_key(table, pl.int_range(0, table.height, dtype=pl.UInt32, eager=True), "c", shared, False, "", {})
     finally:
         Q._HASH_BUCKETS = saved
     expected = [None if c is None or c not in registry_codes else registry_codes.index(c) for c in codes]
     assert got.to_list() == expected
+
+
+_TOPS = st.integers(0, 7).map(lambda t: t << 61)  # few high bits: hashes that agree there are likely
+_LOWS = st.integers(0, 2**61 - 1) | st.integers(0, 3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.builds(int.__or__, _TOPS, _LOWS), max_size=40) | st.lists(st.integers(0, 2**64 - 1), max_size=40)
+)
+def test_hash_index_is_each_hashs_high_bits_and_row_sorted(values):
+    """``_hash_index``: None exactly when two hashes agree in their high bits (every bit but those the row numbers
+    take); otherwise each row once, with its hash's high bits, sorted — and then the hashes are distinct."""
+    import wengang.screening.quarantine as Q
+
+    hashes = pl.Series("h", values, dtype=pl.UInt64)
+    n = hashes.len()
+    bits = max(1, (n - 1).bit_length())
+    tops = [h >> bits for h in hashes.to_list()]
+    got = Q._hash_index(hashes)
+    if n == 0 or len(set(tops)) < n:
+        assert got is None
+        return
+    assert got is not None and got[1] == bits
+    entries = got[0].to_list()
+    assert entries == sorted(entries)
+    rows = [e & ((1 << bits) - 1) for e in entries]
+    assert sorted(rows) == list(range(n))
+    assert all(e >> bits == tops[r] for e, r in zip(entries, rows, strict=True))
+    assert _all_distinct(hashes)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from("ABCDEFGH"), unique=True, min_size=1, max_size=8),
+    st.lists(st.sampled_from("ABCDEFGHIJ") | st.none(), max_size=12),
+    st.dictionaries(st.sampled_from("ABCDEFGHIJ"), st.integers(0, 15), min_size=10),
+    st.integers(0, 2**32 - 1),
+)
+def test_numbers_from_the_index_are_the_rows_whose_text_agrees(registry, codes, top, low):
+    """``_numbers_from_index``: a code's registry row where the registry has that text, null elsewhere — also where
+    a code's hash shares its high bits with a registry row's (a different text: the same high bits, or the same
+    hash) and when a code's hash lies past every registry hash. The hashes here are made up: each text's high bits
+    from ``top`` (few values, so they often agree), its low bits a function of the text too."""
+    import wengang.screening.quarantine as Q
+
+    def hashed(values):
+        return pl.Series(
+            [(top[v] << 60) | ((low * (ord(v) + 1)) % 8) if v is not None else 2**64 - 1 for v in values],
+            dtype=pl.UInt64,
+        )
+
+    reg = pl.Series("r", registry, dtype=pl.String)
+    index = Q._hash_index(hashed(registry))
+    if index is None:  # two registry texts agree in their high bits: the caller takes the buckets
+        return
+    got = Q._numbers_from_index(index, reg, pl.Series("c", codes, dtype=pl.String), hashed(codes))
+    assert got.to_list() == [registry.index(c) if c in registry else None for c in codes]
 
 
 @settings(max_examples=300, deadline=None)
@@ -462,3 +523,28 @@ def test_good_rows_are_the_filter_in_one_chunk(rows, bad, cuts, sliced):
     want = pl.DataFrame({"i": [r[0] for r in kept], "t": [r[1] for r in kept]}, schema={"i": pl.Int64, "t": pl.String})
     assert_frame_equal(got, want)
     assert got.height == 0 or got.n_chunks("all") == [1, 1]
+
+
+@pytest.mark.parametrize("repeated", [False, True])
+def test_other_tables_numbered_by_the_registry_through_its_sorted_hashes(tmp_path: Path, repeated):
+    """A registry of distinct codes keeps its hashes sorted with their rows (the distinct verdict's sort) and numbers
+    another table's codes by searching them: each code its registry row — a repeated or quarantined one's too — and
+    null for a code the registry does not have; a registry with a repeated code keeps no index and numbers the same
+    codes as its first row of each."""
+    codes = [make_credit_code("91", "150502", f"MA{i:07d}") for i in range(1, 7)]
+    bad = codes[1][:17] + ("0" if codes[1][17] != "0" else "1")  # a wrong check character
+    registry = [codes[0], bad, codes[2], codes[3], codes[4], codes[0] if repeated else codes[5]]
+    units = tmp_path / "u.parquet"
+    n = len(registry)
+    pl.DataFrame(
+        {"credit_code": registry, "name": list("abcdef"), "region_code": ["150502"] * n, "org_type": ["enterprise"] * n}
+    ).write_parquet(units)
+    shared: dict = {}
+    validate_table(read_table(units, "units"), registry=True, key_out="__k", shared=shared)
+    assert (shared["__registry__"][3] is None) == repeated
+    wanted = [codes[4], codes[5], codes[0], codes[2], codes[3]]  # in another order; codes[5] only if not repeated
+    sizes = tmp_path / "s.parquet"
+    pl.DataFrame({"credit_code": wanted, "size_class": ["small"] * len(wanted)}).write_parquet(sizes)
+    res = validate_table(read_table(sizes, "stats_size"), key_out="__k", shared=shared)
+    first = {c: registry.index(c) for c in reversed(registry)}
+    assert res.accepted["__k"].to_list() == [first.get(c) for c in wanted]

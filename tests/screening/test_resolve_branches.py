@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
+from wengang.facts.identifiers import make_credit_code
 from wengang.screening.features import _resolve_branches, apply_legal_entity
 
 CLASSES = [None, "large", "medium", "small", "micro"]
@@ -109,3 +110,42 @@ def test_branches_found_by_position_are_the_join_over_every_row(frame):
     if len(chunked) == 1:  # (a frame whose columns are chunked alike, as a partition's features are)
         for c in CHANGED:  # the columns written are chunked as the frame (not left in one chunk)
             assert tuple(got.get_column(c).chunk_lengths()) in chunked, c
+
+
+_CODES = [make_credit_code("91", "150502", f"MA{i:07d}") for i in range(12)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(1, 8),
+    st.lists(st.booleans(), min_size=8, max_size=8),
+    st.lists(st.one_of(st.none(), st.integers(0, 11)), min_size=8, max_size=8),
+)
+def test_legal_entities_numbered_by_the_registry_are_found_as_by_the_join(tmp_path_factory, n, unnamed, named):
+    """One partition: a branch's legal entity found through the registry's numbering (``registry_numbers``: the
+    code's registry row, then that row among the accepted units) is the row the join finds — also for a legal entity
+    whose registry row was quarantined (no name), one the registry does not have, and a unit naming itself."""
+    import functools
+
+    from wengang.screening.features import CODE_KEY, _legal_entity_rows
+    from wengang.screening.ingest import read_table
+    from wengang.screening.quarantine import registry_numbers, validate_table
+
+    units = tmp_path_factory.mktemp("le") / "u.parquet"
+    pl.DataFrame(
+        {
+            "credit_code": _CODES[:n],
+            "name": [None if unnamed[i] and i else f"unit {i}" for i in range(n)],  # (the first always accepted)
+            "region_code": ["150502"] * n,
+            "org_type": ["enterprise"] * n,
+            "legal_entity_credit_code": [None if j is None else _CODES[j] for j in named[:n]],
+        },
+        schema_overrides={"name": pl.String, "legal_entity_credit_code": pl.String},
+    ).write_parquet(units)
+    shared: dict = {}
+    frame = validate_table(read_table(units, "units"), registry=True, key_out=CODE_KEY, shared=shared).accepted
+    numbered = functools.partial(registry_numbers, shared)
+    assert numbered(frame.get_column("credit_code")) is not None  # (distinct codes: the registry kept its index)
+    got = _legal_entity_rows(frame, numbered)
+    want = _legal_entity_rows(frame)
+    assert got[0].to_list() == want[0].to_list() and got[1].to_list() == want[1].to_list()

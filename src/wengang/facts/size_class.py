@@ -21,6 +21,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import polars as pl
@@ -102,11 +103,27 @@ def classify_2017_expr(
     def c(x):
         return pl.col(x) if isinstance(x, str) else x
 
-    cat = size_category_expr(industry_code) if category is None else category
     values = {"X": c(employees), "Y": c(revenue_10k_yuan), "Z": c(assets_10k_yuan)}
-    # the cascade picks a class's number (its place in CLASSES, micro last), named once at the end: choosing
-    # between small integers is several times cheaper than between texts (16 categories × 4 choices a row)
     names = pl.Series([*CLASSES, "micro"], dtype=pl.String)
+    if category is not None:
+        # each indicator's level (how many of the bounds the table gives it, in any category, are at most its value;
+        # one more for a missing value) and the category tell the class: one lookup in a table of every combination
+        # (_classes_by_level), not sixteen cascades over every row each kept where its category is
+        bounds, table = _classes_by_level()
+        at = category.cast(pl.Enum(list(SIZE_TABLE_2017))).to_physical().cast(pl.UInt32).fill_null(len(SIZE_TABLE_2017))
+        for k, b in bounds.items():
+            level = pl.lit(0, dtype=pl.UInt32)
+            for j, bound in enumerate(b):  # the greatest bound met first (a chain of comparisons: cheaper than a search)
+                level = pl.when(values[k] >= bound).then(pl.lit(j + 1, dtype=pl.UInt32)).otherwise(level)
+            at = at * (len(b) + 2) + pl.when(values[k].is_null()).then(pl.lit(len(b) + 1, dtype=pl.UInt32)).otherwise(level)
+        return pl.lit(names).gather(pl.lit(table).gather(at))
+    return pl.lit(names).gather(_class_numbers(size_category_expr(industry_code), values))
+
+
+def _class_numbers(cat: pl.Expr, values: dict[str, pl.Expr]) -> pl.Expr:
+    """:func:`classify_2017_expr` as a class's number (its place in CLASSES, micro last; null when not classed), for
+    the category ``cat`` (text or an Enum of the table's categories): a cascade for each category, kept where the
+    category is. Choosing between small integers is several times cheaper than between texts."""
     out = pl.lit(None, dtype=pl.UInt8)
     for category, rows in SIZE_TABLE_2017.items():
         have = pl.all_horizontal([values[k].is_not_null() for k in rows])
@@ -115,7 +132,31 @@ def classify_2017_expr(
             ok = pl.all_horizontal([values[k] >= bounds[i] for k, bounds in rows.items()])
             cls = pl.when(ok).then(pl.lit(i, dtype=pl.UInt8)).otherwise(cls)
         out = pl.when((cat == category) & have).then(cls).otherwise(out)
-    return pl.lit(names).gather(out)
+    return out
+
+
+@functools.cache
+def _classes_by_level() -> tuple[dict[str, list[int]], pl.Series]:
+    """Each indicator's bounds (every one the table gives it, sorted) and the class number of every combination of a
+    category (its place in SIZE_TABLE_2017, then one for none) and each indicator's level — how many of its bounds
+    are at most the value (0 … n), n + 1 for a missing value — numbered category first, then X, Y, Z (X's
+    level × (Y's levels × Z's levels) …, as ``classify_2017_expr`` makes the number of a row).
+
+    The class depends on a value only through its comparisons with those bounds and whether it is missing, which
+    its level tells: the table is the cascade itself (:func:`_class_numbers`) worked out on one row per
+    combination, each level stood for by a value of it (below the least bound; a bound itself; null)."""
+    bounds = {k: sorted({b for rows in SIZE_TABLE_2017.values() for b in rows.get(k, ())}) for k in ("X", "Y", "Z")}
+    bounds = {k: b for k, b in bounds.items() if b}
+    cats = list(SIZE_TABLE_2017)
+    combos = pl.DataFrame({"cat": pl.Series(range(len(cats) + 1), dtype=pl.UInt32)})
+    for k, b in bounds.items():
+        # (levels 0 … n + 1: below every bound, each bound, missing)
+        level = pl.Series(k, [b[0] - 1, *b, None], dtype=pl.Int64)
+        combos = combos.join(level.to_frame(), how="cross", maintain_order="left_right")
+    enum = pl.Enum(cats)
+    cat = pl.lit(pl.Series([*cats, None], dtype=enum)).gather(pl.col("cat"))
+    values = {k: pl.col(k) for k in ("X", "Y", "Z")} | {k: pl.lit(None, dtype=pl.Int64) for k in "XYZ" if k not in bounds}
+    return bounds, combos.select(_class_numbers(cat, values)).to_series()
 
 
 @dataclass(frozen=True)

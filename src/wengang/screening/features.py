@@ -65,6 +65,7 @@ class once every partition is done (branches are held back until then).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import shutil
 import threading
 import time
@@ -86,7 +87,13 @@ from wengang.ingest.files import is_parquet
 from wengang.progress import Step
 from wengang.screening.ingest import RawTable
 from wengang.screening.output import ParquetAppender
-from wengang.screening.quarantine import ValidationReport, ValidationResult, month_index, validate_table
+from wengang.screening.quarantine import (
+    ValidationReport,
+    ValidationResult,
+    month_index,
+    registry_numbers,
+    validate_table,
+)
 from wengang.screening.schemas import EXCLUSION_LIST_TYPES, FEATURE_BOOKS
 
 MAX_STREAK = 63
@@ -258,14 +265,36 @@ def _rows_by_number(numbers: pl.Series, size: int) -> pl.Series:
     return pl.repeat(None, size, dtype=pl.UInt32, eager=True).scatter(numbers, rows)
 
 
-def _join_by_number(left: pl.DataFrame, right: pl.DataFrame, key: str) -> pl.DataFrame:
+def _left_rows(left: pl.DataFrame, key: str, memo: dict) -> pl.Series:
+    """:func:`_rows_by_number` of ``left``'s numbers (each number's row in ``left``, null where it has none), as long as
+    the largest number + 1; kept in ``memo`` for the next table joined to the same rows (``left`` only gains columns)."""
+    if "rows" not in memo:
+        keys = left.get_column(key)
+        memo["rows"] = _rows_by_number(keys, int(keys.max() or 0) + 1)
+    return memo["rows"]
+
+
+def _join_by_number(left: pl.DataFrame, right: pl.DataFrame, key: str, memo: dict | None = None) -> pl.DataFrame:
     """``left.join(right, on=key, how="left")`` for registry numbers (small non-negative integers, unique in
     ``right``): a lookup array indexed by the number instead of a hash table — a fifth of the time on
     a million units, and ``left``'s order is kept. Rows of ``right`` without a number (codes the registry
-    does not have) match nothing, as in a join."""
+    does not have) match nothing, as in a join. ``memo`` (joins to the same rows of ``left``): a small ``right``'s
+    rows are written at their rows of ``left`` (:func:`_left_rows`), not every row of ``left`` looked up."""
     right = right.filter(pl.col(key).is_not_null())
     if right.height == 0 or left.height == 0:
         return left.join(right, on=key, how="left", maintain_order="left")
+    if memo is not None and right.height * 4 <= left.height:
+        at = _left_rows(left, key, memo)
+        # a number past the last of ``left``'s, or of a unit not among its rows, has no row there: nothing written
+        right = right.filter(pl.col(key) < at.len())
+        rows = at.gather(right.get_column(key))
+        right, rows = right.filter(rows.is_not_null()), rows.drop_nulls()
+        return left.hstack(
+            [
+                pl.repeat(None, left.height, dtype=c.dtype, eager=True).scatter(rows, c).alias(c.name)
+                for c in right.drop(key).iter_columns()
+            ]
+        )
     size = int(max(left.get_column(key).max() or 0, right.get_column(key).max() or 0)) + 1
     rows = _rows_by_number(right.get_column(key), size).gather(left.get_column(key))  # null: no row on the right
     # one chunk first: a gather from the streaming engine's many chunks is three to four times slower (a copy of
@@ -273,7 +302,7 @@ def _join_by_number(left: pl.DataFrame, right: pl.DataFrame, key: str) -> pl.Dat
     return left.hstack(right.drop(key).rechunk().gather(rows))
 
 
-def _flags_by_number(left: pl.DataFrame, flags: pl.LazyFrame) -> pl.LazyFrame:
+def _flags_by_number(left: pl.DataFrame, flags: pl.LazyFrame, memo: dict | None = None) -> pl.LazyFrame:
     """``left`` with the exclusion flags (:func:`_exclusion_flags`, by registry number) joined: each list's flag True
     on the rows of the units listed, False on the others — where a join leaves null, which the features read as False
     (``finalise``'s default). A unit is on a list or two of a few thousand: True is written at their rows, not every
@@ -281,11 +310,12 @@ def _flags_by_number(left: pl.DataFrame, flags: pl.LazyFrame) -> pl.LazyFrame:
     right = flags.collect(engine="in-memory").filter(pl.col(CODE_KEY).is_not_null())
     listed = right.clear().with_columns(pl.lit(None, dtype=pl.UInt32).alias("__row"))
     if left.height and right.height:
-        keys = left.get_column(CODE_KEY)
-        size = int(max(keys.max() or 0, right.get_column(CODE_KEY).max() or 0)) + 1
-        # each registry number's row in ``left`` (null: not there — a unit quarantined, say)
-        at = _rows_by_number(keys, size).gather(right.get_column(CODE_KEY)).alias("__row")
-        listed = right.with_columns(at).filter(pl.col("__row").is_not_null())
+        # each registry number's row in ``left`` (null: not there — a unit quarantined, say, or past its last)
+        at = _left_rows(left, CODE_KEY, {} if memo is None else memo)
+        right = right.filter(pl.col(CODE_KEY) < at.len())
+        listed = right.with_columns(at.gather(right.get_column(CODE_KEY)).alias("__row")).filter(
+            pl.col("__row").is_not_null()
+        )
     return left.hstack(
         [
             pl.repeat(False, left.height, dtype=pl.Boolean, eager=True)
@@ -298,22 +328,18 @@ def _flags_by_number(left: pl.DataFrame, flags: pl.LazyFrame) -> pl.LazyFrame:
 
 def _own_size_exprs() -> tuple[pl.Expr, pl.Expr]:
     """The jurisdiction-neutral class (statistics, else the 2017 standard) and its step; no ≥300 rule."""
-    std = pl.col("size_class_2017")
-    cls = (
-        pl.when(pl.col("stats_size_class").is_not_null())
-        .then(pl.col("stats_size_class"))
+    stats, std = pl.col("stats_size_class"), pl.col("size_class_2017")
+    cls = pl.coalesce(stats, std)  # (the first that is there: a choice of texts row by row cost twice as much)
+    # the step's number, then its name: a choice between small integers, one gather of texts (not two of literals)
+    steps = pl.Series(["stats", "standard_2017", None], dtype=pl.String)
+    number = (
+        pl.when(stats.is_not_null())
+        .then(pl.lit(0, dtype=pl.UInt8))
         .when(std.is_not_null())
-        .then(std)
-        .otherwise(pl.lit(None, dtype=pl.String))
+        .then(pl.lit(1, dtype=pl.UInt8))
+        .otherwise(pl.lit(2, dtype=pl.UInt8))
     )
-    step = (
-        pl.when(pl.col("stats_size_class").is_not_null())
-        .then(pl.lit("stats"))
-        .when(std.is_not_null())
-        .then(pl.lit("standard_2017"))
-        .otherwise(pl.lit(None, dtype=pl.String))
-    )
-    return cls, step
+    return cls, pl.lit(steps).gather(number)
 
 
 def apply_legal_entity(lf: pl.LazyFrame, parents: pl.LazyFrame) -> pl.LazyFrame:
@@ -386,13 +412,25 @@ def _chunked_like(column: pl.Series, lengths: list[int]) -> pl.Series:
     return pl.concat([column.slice(s, n) for s, n in zip(starts, lengths, strict=True)], rechunk=False)
 
 
-def _legal_entity_rows(frame: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
+def _legal_entity_rows(
+    frame: pl.DataFrame, numbered: Callable[[pl.Series], pl.Series | None] | None = None
+) -> tuple[pl.Series, pl.Series]:
     """The rows of ``frame`` that name a legal entity (``legal_entity_credit_code``), and for each the row whose
     ``credit_code`` is that code — null where none is (a legal entity the registry does not have, or whose registry
     row was quarantined). With :func:`_with_legal_entity_classes` and :func:`_with_legal_entity_averages` this is
-    :func:`apply_legal_entity` over every unit of one partition, the legal entities found once by position."""
+    :func:`apply_legal_entity` over every unit of one partition, the legal entities found once by position.
+
+    ``numbered`` (``frame`` the registry's accepted rows with their numbers, :data:`CODE_KEY`): gives codes their
+    registry numbers (``quarantine.registry_numbers``), or ``None`` when it cannot; then a named code's row is the
+    row of its number — the registry's own lookup of a few thousand codes, not a join over every unit's code."""
     le = frame.get_column("legal_entity_credit_code")
     rows = le.is_not_null().arg_true().cast(pl.UInt32)
+    numbers = numbered(le.gather(rows)) if numbered is not None and CODE_KEY in frame.columns else None
+    if numbers is not None:
+        keys = frame.get_column(CODE_KEY)
+        size = int(max(keys.max() or 0, numbers.max() or 0)) + 1
+        # (a number whose unit is not among the rows, quarantined, has no row: null, as the join leaves it)
+        return rows, _rows_by_number(keys, size).gather(numbers)
     named = pl.DataFrame({"_le": le.gather(rows)})
     codes = frame.select(pl.col("credit_code").alias("_le"), pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"))
     # the units some branch names first (a semi join hashes the few named codes, not a table of every unit's), then
@@ -486,13 +524,13 @@ def monthly_aggregate(contributions: pl.LazyFrame, p: FeatureParams, key: str) -
     return contribution_features(contributions, p, by_key_only=key == CODE_KEY)
 
 
-def _attach(lf: pl.LazyFrame, right: pl.LazyFrame, key: str) -> pl.LazyFrame:
+def _attach(lf: pl.LazyFrame, right: pl.LazyFrame, key: str, memo: dict | None = None) -> pl.LazyFrame:
     if key != CODE_KEY:
         return lf.join(right, on=key, how="left", maintain_order="left")
     # both sides on the in-memory engine: a frame in memory and a small table's rows. Polars' streaming engine takes
     # queries in turn, so on the streaming engine these small queries waited for the monthly rows' validation and
     # aggregation on the other thread (a query each), and the joins ran after it instead of beside it
-    return _join_by_number(lf.collect(engine="in-memory"), right.collect(engine="in-memory"), key).lazy()
+    return _join_by_number(lf.collect(engine="in-memory"), right.collect(engine="in-memory"), key, memo).lazy()
 
 
 def unit_features(
@@ -513,6 +551,7 @@ def unit_features(
     last_year = policy_year - 1
     u = _lazy(units)
     lf = u
+    memo: dict = {}  # each registry number's row among the units, for the small tables' joins (``_left_rows``)
     if headcount is not None:
         hc_key = _key_of(u, headcount)
         hc = (
@@ -525,7 +564,7 @@ def unit_features(
                 pl.col("normal_attrition").alias("normal_attrition_last_year"),
             )
         )
-        lf = _attach(lf, hc, hc_key)
+        lf = _attach(lf, hc, hc_key, memo)
     else:
         lf = lf.with_columns(
             pl.lit(None, dtype=pl.Int64).alias("_hc"),
@@ -535,7 +574,7 @@ def unit_features(
     if exclusions is not None:
         ex_key = _key_of(u, exclusions)
         flags = _exclusion_flags(_lazy(exclusions), evaluation_date, ex_key)
-        lf = _attach(lf, flags, ex_key) if ex_key != CODE_KEY else _flags_by_number(lf.collect(engine="in-memory"), flags)
+        lf = _attach(lf, flags, ex_key) if ex_key != CODE_KEY else _flags_by_number(lf.collect(engine="in-memory"), flags, memo)
     else:
         lf = lf.with_columns([pl.lit(False).alias(t) for t in EXCLUSION_LIST_TYPES])
     if stats_size is not None:
@@ -545,17 +584,17 @@ def unit_features(
             .select(st_key, pl.col("size_class").alias("stats_size_class"))
             .unique(st_key)
         )
-        lf = _attach(lf, st, st_key).with_columns(pl.lit(True).alias("stats_data_shared"))
+        lf = _attach(lf, st, st_key, memo).with_columns(pl.lit(True).alias("stats_data_shared"))
     else:
         lf = lf.with_columns(pl.lit(None, dtype=pl.String).alias("stats_size_class"), pl.lit(False).alias("stats_data_shared"))
     if deferrals is not None:
         df_key = _key_of(u, deferrals)
-        lf = _attach(lf, _deferral_flags(_lazy(deferrals), evaluation_date, df_key), df_key)
+        lf = _attach(lf, _deferral_flags(_lazy(deferrals), evaluation_date, df_key), df_key, memo)
     else:
         lf = lf.with_columns(pl.lit(False).alias("outstanding_deferral"))
     if dispatch is not None:
         dp_key = _key_of(u, dispatch)
-        lf = _attach(lf, _dispatch_sums(_lazy(dispatch), dp_key), dp_key)
+        lf = _attach(lf, _dispatch_sums(_lazy(dispatch), dp_key), dp_key, memo)
     else:
         lf = lf.with_columns(
             pl.lit(0, dtype=pl.Int64).alias("dispatched_workers"),
@@ -564,13 +603,13 @@ def unit_features(
     # a few dozen distinct industry codes: the size-table category is worked out once per code, and held as an
     # Enum of the table's categories, so the 2017 cascade's sixteen "is it this category" tests compare small
     # integers, not texts
-    codes = u.select(pl.col("industry_code").unique()).collect(engine="in-memory")  # (see _attach)
+    codes = u.select(pl.col("industry_code").unique().drop_nulls()).collect(engine="in-memory")  # (see _attach)
     categories = pl.Enum(list(SIZE_TABLE_2017))
     cats = codes.select(size_category_expr("industry_code")).to_series().cast(categories)
+    # each row's code as its place among the codes (an Enum of them: every code is one), its category taken from
+    # there — half the time of a lookup of each row's text in a map of texts (a missing code has none)
     lf = lf.with_columns(
-        pl.col("industry_code")
-        .replace_strict(codes.to_series(), cats, default=None, return_dtype=categories)
-        .alias("_cat")
+        pl.lit(cats).gather(pl.col("industry_code").cast(pl.Enum(codes.to_series())).to_physical()).alias("_cat")
     )
     lf = lf.with_columns(classify_2017_expr(category=pl.col("_cat")).alias("size_class_2017"))
     cls, step = _own_size_exprs()
@@ -871,7 +910,7 @@ def derive_features_partitioned(
             if partitions == 1:
                 # every unit is here: each branch's legal entity is found by position and its class taken now, beside
                 # the monthly rows, not once they are aggregated (its average contributors only then, by position)
-                le_rows = _legal_entity_rows(per_unit)
+                le_rows = _legal_entity_rows(per_unit, functools.partial(registry_numbers, shared))
                 per_unit = _with_legal_entity_classes(per_unit, *le_rows)
             results["contributions"], key, monthly_validated = monthly.result()
             del monthly, units_ok

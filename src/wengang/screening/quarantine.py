@@ -343,6 +343,56 @@ def _all_distinct(values: pl.Series) -> bool:
     return s.len() < 2 or not (s.slice(1) == s.slice(0, s.len() - 1)).any()
 
 
+_U64 = (1 << 64) - 1  # every bit of a 64-bit hash
+
+
+def _hash_index(hashes: pl.Series) -> tuple[pl.Series, int] | None:
+    """The registry's code hashes as a sorted index, made by the same one-core sort :func:`_all_distinct` does: each
+    hash's high bits with its row number in the ``bits`` low ones (``bits``: enough for the row numbers), sorted.
+    ``None`` when two hashes agree in their high bits (then :func:`_all_distinct` decides; 1 M codes: about one
+    registry in thirty-five). Otherwise the hashes are distinct, and another table's code can be looked up
+    (:func:`_numbers_from_index`) by a binary search, not by marking a million rows' hash buckets for each table."""
+    n = hashes.len()
+    bits = max(1, (n - 1).bit_length())
+    if not n or bits > 32:
+        return None
+    high = pl.lit(_U64 ^ ((1 << bits) - 1), dtype=pl.UInt64)
+    packed = (
+        hashes.to_frame("h").select((pl.col("h") & high) | pl.int_range(pl.len(), dtype=pl.UInt64)).to_series()
+    ).sort(multithreaded=False)
+    tops = packed.to_frame("p").select(pl.col("p") & high).to_series()
+    return None if (tops.slice(1) == tops.slice(0, n - 1)).any() else (packed, bits)
+
+
+def _numbers_from_index(index: tuple[pl.Series, int], registry_codes: pl.Series, codes: pl.Series, hashes: pl.Series) -> pl.Series:
+    """Each of ``codes`` (hashed as the registry's were: ``hashes``) as its registry row number, null where the
+    registry does not have it. ``index``: :func:`_hash_index` of the registry's hashes (their high bits distinct).
+    A code the registry has at row r has r's hash, whose high bits no other row shares: the first entry at or after
+    the code's high bits is r's. So the first entry's row is the code's exactly when the texts there agree."""
+    packed, bits = index
+    tops = hashes.to_frame("h").select(pl.col("h") & pl.lit(_U64 ^ ((1 << bits) - 1), dtype=pl.UInt64)).to_series()
+    # (past the last entry: the last one, whose text then differs)
+    entry = packed.gather(packed.search_sorted(tops, side="left").clip(upper_bound=packed.len() - 1))
+    row = entry.to_frame("e").select((pl.col("e") & pl.lit((1 << bits) - 1, dtype=pl.UInt64)).cast(pl.UInt32)).to_series()
+    return (
+        pl.DataFrame({"row": row, "v": codes, "r": registry_codes.gather(row)})
+        .select(pl.when(pl.col("r") == pl.col("v")).then(pl.col("row")).alias("__k"))
+        .to_series()
+    )
+
+
+def registry_numbers(shared: dict | None, codes: pl.Series) -> pl.Series | None:
+    """``codes`` (credit codes as the registry's accepted rows have them) numbered by the registry validated with
+    ``shared`` (``validate_table(registry=True, key_out=...)``): each code's registry row, null where the registry
+    does not have it. ``None`` when the registry kept no sorted hashes (:func:`_hash_index`: its codes repeat, or
+    two hashes agree in their high bits) — the caller then finds the codes its own way."""
+    entry = shared.get("__registry__") if shared is not None else None
+    if entry is None or entry[3] is None:
+        return None
+    reg, reg_name, _, index = entry
+    return _numbers_from_index(index, reg.get_column(_p(reg_name)), codes, codes.hash(seed=_CODE_HASH_SEED))
+
+
 def _runs_repeat(runs: pl.Series) -> bool:
     """Some run number (consecutive equal values) covers more than one row."""
     return runs.len() > 0 and int(runs[-1]) + 1 < runs.len()
@@ -361,21 +411,31 @@ def _registry_key(
     local_key: str,
     extra: dict[str, pl.Series],
     hashes: pl.Series | None = None,
+    index: tuple[pl.Series, int] | None = None,
 ) -> pl.Series:
     """Each row's number for its code in the run's registry numbering (see ``validate_table(key_out)``).
 
     ``hashes``: the table's parsed codes hashed with :data:`_CODE_HASH_SEED` when they are known to be distinct
-    (the distinct verdict's); the registry's are kept for the lookups of later tables."""
+    (the distinct verdict's); the registry's are kept for the lookups of later tables — or, when given, their sorted
+    ``index`` (:func:`_hash_index`) in their stead."""
     if shared is None or (not registry and "__registry__" not in shared):
         return extra[local_key].cast(pl.UInt32)  # no registry: a key within this table
     if registry:
         # its rows number the codes: row i of the table is number i
-        shared["__registry__"] = (table, name, hashes)
+        shared["__registry__"] = (table, name, hashes if index is None else None, index)
         shared.pop("__registry_codes__", None)
         return idx.cast(pl.UInt32)
-    reg, reg_name, reg_hashes = shared["__registry__"]
+    reg, reg_name, reg_hashes, reg_index = shared["__registry__"]
     if table is reg:  # the same codes in the same order (the identifier checks were shared too)
         return idx.cast(pl.UInt32)
+    pc = pl.col(_p(name))
+    if reg_index is not None:
+        # the registry's hashes sorted with their rows (made by its distinct verdict's sort): a binary search each
+        codes = table.lazy().select(pc.alias("__v"), pc.hash(seed=_CODE_HASH_SEED).alias("__h")).collect()
+        numbers = _numbers_from_index(
+            reg_index, reg.get_column(_p(reg_name)), codes.get_column("__v"), codes.get_column("__h")
+        )
+        return numbers.rechunk().gather(idx)
     registry_codes = shared.get("__registry_codes__")
     if registry_codes is None:
         reg_codes = reg.get_column(_p(reg_name))
@@ -389,7 +449,6 @@ def _registry_key(
             }
         )
         shared["__registry_codes__"] = registry_codes
-    pc = pl.col(_p(name))
     codes = table.lazy().select(pc.alias("__v"), pc.hash(seed=_CODE_HASH_SEED).alias("__h")).collect()
     wanted = codes.filter(pl.col("__v").is_not_null()).get_column("__h")
     # the registry rows that may have these codes: those whose hash falls in a bucket of the codes' hashes (a bit
@@ -722,7 +781,10 @@ def validate_table(
         if col.kind == "month" and not _paid_before_start(sch.name, name, frame, in_schema, table[f"__mso__{name}"]):
             rows.remove(f"__mso__{name}")  # no payment date can be that early: no per-row month start
         hashes = None  # the parsed codes' hashes, when worked out here and distinct (the registry's are kept)
-        if col.kind != "month" and (check_duplicates or key_out):  # an integer key only for these two
+        index = None  # the registry's hashes sorted with their rows (``_hash_index``)
+        # an integer key only for these two, and only of a column they read (a registry's legal entities' codes: not)
+        keyed = (check_duplicates and name in sch.key) or (key_out and name == key_column)
+        if col.kind != "month" and keyed:
             pv = table.get_column(_p(name))
             # distinct 64-bit hashes tell cheaply that the codes are distinct (the usual case); only when
             # two hashes agree is an exact rank worked out (below)
@@ -731,7 +793,11 @@ def validate_table(
             distinct = next((d for t, d in seen if t is table), None)
             if distinct is None:
                 hashes = pv.hash(seed=_CODE_HASH_SEED) if not pv.null_count() else None
-                distinct = hashes is not None and _all_distinct(hashes)
+                # the registry's numbering: its hashes sorted with their rows, for other tables' lookups (the sort
+                # the verdict needs anyway; distinct when that index can be made)
+                if hashes is not None and registry and key_out and name == key_column and col.kind == "credit_code":
+                    index = _hash_index(hashes)
+                distinct = hashes is not None and (index is not None or _all_distinct(hashes))
                 seen.append((table, distinct))
                 hashes = hashes if distinct else None
             if in_runs and distinct:
@@ -789,7 +855,9 @@ def validate_table(
         )
         extra[f"__di__{name}"] = idx
         if key_out and name == key_column and col.kind == "credit_code":
-            extra["__regkey__"] = _registry_key(table, idx, name, shared, registry, int_key[name], extra, hashes)
+            extra["__regkey__"] = _registry_key(
+                table, idx, name, shared, registry, int_key[name], extra, hashes, index
+            )
         later.append(_p(name))
         lookups[name] = (table[later], later)  # the columns shared (an eager select made each one chunk)
         if col.kind == "month":
