@@ -129,6 +129,13 @@ def main() -> None:
             td = [r["end"][0] - r["done"][0] for r in runs]
             tc = [r["end"][1] - r["done"][1] for r in runs]
             print(f"  {'teardown':12} wall {line('', td)}  CPU {line('', tc)}")
+        first, *others = args.src
+        for src in others:  # round by round against the first tree: the host's drift cancels out
+            for point in ("done", "end"):
+                dw = [b[point][0] - a[point][0] for a, b in zip(seen[first], seen[src], strict=True)]
+                dc = [b[point][1] - a[point][1] for a, b in zip(seen[first], seen[src], strict=True)]
+                print(f"{src} − {first}, {point}: wall {statistics.median(dw):+.3f} s, CPU {statistics.median(dc):+.3f} s "
+                      f"(median of the rounds' differences)")
 
 
 if __name__ == "__main__":

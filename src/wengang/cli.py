@@ -17,16 +17,22 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
-import typer
-
-# Start-up time (docs/performance.md): nothing heavy at import. Polars, pyarrow, SQLAlchemy, the rules engine,
-# screening and the document writers are imported inside the commands that use them; a guard test keeps it so.
-from wengang.cli_errors import WengangGroup, say
-from wengang.inputs import YEAR_MAX, YEAR_MIN, check_fields, check_program, expect_shape, parse_date
 from wengang.runtime import collect_less_often, keep_freed_memory
 
 keep_freed_memory(sys.argv)  # before any command imports Polars (wengang.runtime says why)
 collect_less_often()
+if len(sys.argv) > 2 and sys.argv[1] == "screen":
+    # the monthly rows are read while Typer is imported and parses the command line (wengang.screening.prefetch)
+    from wengang.screening.prefetch import start
+
+    start(sys.argv)
+
+import typer  # noqa: E402 - after the early read above
+
+# Start-up time (docs/performance.md): nothing heavy at import. Polars, pyarrow, SQLAlchemy, the rules engine,
+# screening and the document writers are imported inside the commands that use them; a guard test keeps it so.
+from wengang.cli_errors import WengangGroup, say  # noqa: E402
+from wengang.inputs import YEAR_MAX, YEAR_MIN, check_fields, check_program, expect_shape, parse_date  # noqa: E402
 
 app = typer.Typer(
     help=(
