@@ -17,10 +17,9 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
-from wengang.runtime import collect_less_often, keep_freed_memory, no_pydantic_plugins
+from wengang.runtime import collect_less_often, keep_freed_memory
 
 keep_freed_memory(sys.argv)  # before any command imports Polars (wengang.runtime says why)
-no_pydantic_plugins(sys.argv)
 collect_less_often()
 if len(sys.argv) > 2 and sys.argv[1] == "screen":
     # the monthly rows are read while Typer is imported and parses the command line (wengang.screening.prefetch)

@@ -47,21 +47,6 @@ def keep_freed_memory(argv: Sequence[str]) -> bool:
     return True
 
 
-PYDANTIC_PLUGINS = "PYDANTIC_DISABLE_PLUGINS"
-
-
-def no_pydantic_plugins(argv: Sequence[str]) -> bool:
-    """For ``wengang screen``: no pydantic plugins, unless the operator set ``PYDANTIC_DISABLE_PLUGINS`` (True when
-    it was set here). Pydantic looks for plugins (a scan of every installed package's entry points, 8–20 ms) when its
-    first model or adapter is built, on the main thread before the screen's arguments are parsed; a screen validates
-    no row through pydantic (Polars does), so a plugin would see only Typer's options and the facts model's
-    definition. Other commands (the ledger's, the web server) keep them."""
-    if len(argv) < 2 or argv[1] != "screen" or PYDANTIC_PLUGINS in os.environ:
-        return False
-    os.environ[PYDANTIC_PLUGINS] = "__all__"
-    return True
-
-
 GC_THRESHOLD = (100_000, 50, 100)
 
 

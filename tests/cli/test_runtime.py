@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from wengang.runtime import ENV, GC_THRESHOLD, KEEP_FREED, PYDANTIC_PLUGINS
+from wengang.runtime import ENV, GC_THRESHOLD, KEEP_FREED
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 PROBE = """
@@ -58,25 +58,3 @@ def test_jemalloc_accepts_the_setting() -> None:
         capture_output=True, text=True, env={**os.environ, ENV: KEEP_FREED + ",no_such_option:1"},
     )
     assert "Invalid conf pair" in bad.stderr  # the check above can fail
-
-
-PLUGINS = """
-import os, sys
-sys.argv = ["wengang", *sys.argv[1:]]
-import wengang.cli
-from pydantic.plugin._loader import get_plugins
-print(os.environ.get("{env}", "-"), len(list(get_plugins())))
-""".replace("{env}", PYDANTIC_PLUGINS)
-
-
-def test_a_screen_looks_for_no_pydantic_plugins() -> None:
-    def plugins(*args: str, env: dict[str, str] | None = None) -> str:
-        base = {k: v for k, v in os.environ.items() if k != PYDANTIC_PLUGINS}
-        run = subprocess.run([sys.executable, "-c", PLUGINS, *args], capture_output=True, text=True,
-                             env={**base, **(env or {}), "PYTHONPATH": SRC})  # fmt: skip
-        assert run.returncode == 0, run.stderr
-        return run.stdout.strip()
-
-    assert plugins("screen", "--help") == "__all__ 0"
-    assert plugins("programs") == "- 0"  # other commands keep them
-    assert plugins("screen", env={PYDANTIC_PLUGINS: "some_plugin"}) == "some_plugin 0"  # the operator's setting wins
