@@ -17,6 +17,7 @@ from wengang.facts.unit_codes import OrgType, SizeClass
 
 __all__ = ["OrgType", "SizeClass", "UnitFacts"]
 
+
 class UnitFacts(BaseModel):
     """一个参保单位的事实 / facts about one insured unit."""
 

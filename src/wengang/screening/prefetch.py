@@ -6,9 +6,9 @@ while it reads, so that Python costs almost nothing when it runs beside a read. 
 :func:`start` as it is imported, before Typer: when the command line plainly asks for a one-partition screen of a
 Parquet monthly file, the file is opened as the run opens it (``pipeline._read``), counted and read on a thread of
 its own. The run takes what was read only if it opens the very same source (:func:`take`, by the source Typer
-parsed) and reads it in one partition (:func:`rows`); otherwise it is dropped (:func:`drop`) and the run reads as
-it always did. The early read reports nothing: a bad file, a refusal of the command line, a failure of any kind is
-met again, and reported, where the run meets it. See docs/decisions.md, "The monthly rows read during start-up".
+parsed) and reads it in one partition (:func:`rows`); otherwise it is let go and the run reads as it always did.
+The early read reports nothing: a bad file, a refusal of the command line, a failure of any kind is met again, and
+reported, where the run meets it. See docs/decisions.md, "`wengang screen`'s edges" (session 28).
 """
 
 from __future__ import annotations
@@ -116,9 +116,3 @@ def rows(raw: Any) -> Any:
         future = _early.get("rows") if _early.get("raw") is raw and _early.get("taken") else None
         _early.clear()
     return None if future is None else future.result()
-
-
-def drop() -> None:
-    """Forget what was read early (a run that reads otherwise): its memory is freed."""
-    with _lock:
-        _early.clear()
