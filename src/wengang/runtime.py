@@ -24,9 +24,13 @@ collections, ≈ 0.3 s of the run under load; a threshold of 100,000 leaves 7 (d
 
 from __future__ import annotations
 
+import atexit
 import gc
 import os
+import sys
+import threading
 from collections.abc import Sequence
+from typing import NoReturn
 
 ENV = "_RJEM_MALLOC_CONF"  # read once, when Polars' library first allocates
 KEEP_FREED = "dirty_decay_ms:3000,muzzy_decay_ms:3000,narenas:1,oversize_threshold:0"
@@ -49,3 +53,35 @@ GC_THRESHOLD = (100_000, 50, 100)
 def collect_less_often() -> None:
     """Raise the garbage collector's thresholds for this process (cycles are still collected)."""
     gc.set_threshold(*GC_THRESHOLD)
+
+
+def watched() -> bool:
+    """A tracer or profiler watches this process (coverage, cProfile, a debugger): it may write its results
+    after the entry point returns, so the process must end as usual."""
+    return sys.gettrace() is not None or sys.getprofile() is not None
+
+
+def end_now(code: object) -> NoReturn:
+    """End the process with ``code`` (a ``SystemExit``'s) as Python's own exit does, less its teardown.
+
+    The steps of Python's exit that have an effect outside the process, in its order: wait for the threads
+    that are not daemons (and let thread pools shut down: ``threading._shutdown``), run the ``atexit``
+    handlers (logging's flush, temporary files and folders removed, weakref finalizers), flush stdout and
+    stderr. Then ``os._exit``: the modules, objects and memory are left to the kernel. What the caller must
+    ensure: every file it wrote is closed (an open Python file's buffer is flushed only by its teardown)."""
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:  # as Python prints a non-numeric exit code
+        print(code, file=sys.stderr)
+        status = 1
+    getattr(threading, "_shutdown", lambda: None)()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except Exception:  # noqa: BLE001 - a closed pipe: Python's exit reports it with status 120 too
+            status = 120
+    os._exit(status)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from wengang.facts.industries import size_category, size_category_expr
-from wengang.facts.unit import SizeClass
+from wengang.facts.unit_codes import SizeClass
 
 CLASSES = ("large", "medium", "small")  # micro is what is left
 

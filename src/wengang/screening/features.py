@@ -85,6 +85,7 @@ from wengang.facts.size_class import SIZE_TABLE_2017, classify_2017_expr
 from wengang.facts.unit import UnitFacts
 from wengang.ingest.files import is_parquet
 from wengang.progress import Step
+from wengang.screening import prefetch
 from wengang.screening.ingest import RawTable
 from wengang.screening.output import ParquetAppender
 from wengang.screening.quarantine import (
@@ -733,6 +734,12 @@ class PartitionedRun:
     held_keys: pl.DataFrame | None = None
 
 
+def _rows_of(raw: RawTable) -> pl.DataFrame:
+    """The rows of ``raw`` as read: read during start-up if it is the table opened then (screening.prefetch)."""
+    early = prefetch.rows(raw)
+    return early if early is not None else raw.frame.collect(engine="streaming")
+
+
 def derive_features_partitioned(
     units: RawTable,
     contributions: RawTable,
@@ -886,7 +893,7 @@ def derive_features_partitioned(
         t = time.perf_counter()
         with ThreadPoolExecutor(1, thread_name_prefix="wengang-validate") as pool:
             raw = split["contributions"][i]
-            read = pool.submit(raw.frame.collect, engine="streaming")
+            read = pool.submit(_rows_of, raw)
             if i == 0 and on_validating is not None:
                 on_validating()
             results = {"units": validate("units")}

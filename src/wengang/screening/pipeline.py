@@ -23,6 +23,7 @@ import polars as pl
 from wengang.ingest.headers import HeaderMap
 from wengang.inputs import os_error
 from wengang.progress import step
+from wengang.screening import prefetch
 from wengang.screening.holds import (
     HELD_KEYS_SCHEMA,
     ChunkHolds,
@@ -303,11 +304,15 @@ def run_screening(
                 "the unit registry (units) and monthly contributions are required",
             )
         with step("筛查 第1步/共3步 读取原始数据", enabled=show):
-            raws = {name: _read(name, src) for name, src in tables.items()}
+            # the monthly rows may have been opened, counted and read during start-up (screening.prefetch)
+            raws = {name: (name == "contributions" and prefetch.take(src)) or _read(name, src)
+                    for name, src in tables.items()}  # fmt: skip
             unknown = sorted(set(raws) - set(RAW_TABLES))
             if unknown:
                 raise IngestError(f"未知的数据表：{'、'.join(unknown)}", f"unknown tables: {', '.join(unknown)}")
-            n_monthly = _count(raws["contributions"])
+            n_monthly = prefetch.count(raws["contributions"])
+            if n_monthly is None:
+                n_monthly = _count(raws["contributions"])
         # ``memory_limit_gib`` (``--memory-limit``) sets the partition size; ``partitions`` overrides both
         units = _count(raws["units"]) if memory_limit_gib is not None and not partitions else 0
         parts = partitions or max(1, -(-n_monthly // rows_per_partition(memory_limit_gib, units)))

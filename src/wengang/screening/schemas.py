@@ -27,7 +27,7 @@ import polars as pl
 
 from wengang.facts.person_codes import CertificateType, PersonStatus
 from wengang.facts.size_class import STEPS
-from wengang.facts.unit import OrgType, SizeClass
+from wengang.facts.unit_codes import OrgType, SizeClass
 from wengang.ingest.headers import FieldSpec, Scope, field_headers
 from wengang.ingest.values import code_labels
 
