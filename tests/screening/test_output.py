@@ -292,3 +292,80 @@ def test_features_and_results_name_their_books():
     assert set(FEATURE_BOOKS["size_class_step"]) == set(STEPS)
     assert RESULT_BOOKS == {"size_class": FEATURE_BOOKS["size_class"]}
 
+
+
+# write_parquet_arrow: write_parquet's file written by pyarrow (one partition's results.parquet, beside the features
+# write) — the same file for every reader: values, stored schema, Parquet columns, row groups of a frame of one chunk
+
+
+@given(
+    kinds=st.lists(st.sampled_from(TEXT_KINDS), max_size=4),
+    books=st.lists(st.sampled_from(("in book", "part of book", "no value", "outside")), max_size=3),
+    ints=st.lists(st.tuples(st.sampled_from(INT_KINDS), st.booleans()), max_size=3),
+    n=st.sampled_from([0, 1, 2, 300, 600]),
+    chunks=st.sampled_from([1, 3]),
+)
+def test_written_by_pyarrow_reads_back_as_written_by_polars(tmp_path_factory, kinds, books, ints, n, chunks):
+    import pyarrow.parquet as pq
+
+    from wengang.screening.output import write_parquet, write_parquet_arrow
+
+    rows, n = n, max(n, 1)  # (made of one row at least, then cut to none)
+    frame = pl.DataFrame(
+        {
+            "credit_code": [f"CODE{i:014d}" for i in range(n)],
+            "status": pl.Series(["eligible", "ineligible", "needs_decision"] * n, dtype=STATUS_DTYPE).head(n),
+            "hold": [i % 3 == 0 if i % 5 else None for i in range(n)],
+            "reasons": [("", "a;b", "c", None)[i % 4] for i in range(n)],  # few values, not a book
+        },
+        schema_overrides={"hold": pl.Boolean, "reasons": pl.String},
+    ).with_columns(
+        *(_text_column(k, n, i) for i, k in enumerate(kinds)),
+        *(_book_column(k, n, i) for i, k in enumerate(books)),
+        *(_int_column(k, n, f"i{i}_fen" if fen else f"i{i}") for i, (k, fen) in enumerate(ints)),
+        pl.lit(pl.Series([date(2025, 1, 1) + timedelta(days=j) for j in range(n)], dtype=pl.Date)).alias("day"),
+    )
+    frame, n = frame.head(rows), rows
+    if chunks > 1 and n:  # a frame made of parts, as a query gives it
+        step = -(-n // chunks)
+        frame = pl.concat([frame.slice(i, step) for i in range(0, n, step)], rechunk=False)
+    given_books = {c: BOOK for c in frame.columns if c.startswith("b")} | {"i0": BOOK, "absent": BOOK}
+    constant = [c for c in frame.columns if c.startswith("t")]
+    d = tmp_path_factory.mktemp("w")
+    write_parquet(frame, d / "polars.parquet", constant=constant, books=given_books)
+    write_parquet_arrow(frame, d / "arrow.parquet", constant=constant, books=given_books)
+    assert_frame_equal(pl.read_parquet(d / "arrow.parquet"), frame)
+    assert pl.read_parquet_metadata(d / "arrow.parquet") == pl.read_parquet_metadata(d / "polars.parquet")
+    new, old = pq.ParquetFile(d / "arrow.parquet"), pq.ParquetFile(d / "polars.parquet")
+    assert new.schema == old.schema  # Parquet's own columns: physical and logical types
+    assert new.schema_arrow.equals(old.schema_arrow, check_metadata=True)
+    assert pq.read_table(d / "arrow.parquet").equals(pq.read_table(d / "polars.parquet"))
+    if chunks == 1:
+        assert [new.metadata.row_group(i).num_rows for i in range(new.metadata.num_row_groups)] == [
+            old.metadata.row_group(i).num_rows for i in range(old.metadata.num_row_groups)
+        ]
+
+
+@pytest.mark.parametrize("n", [131_072, 131_073, 999_726])
+def test_written_by_pyarrow_in_row_groups_of_polars_size(tmp_path, n):
+    """Row groups of at most 2^17 rows, of equal size: as Polars' writer cuts the 1 M results (999,726 rows: 8 of
+    124,966 or 124,965), about as it cuts others. Dictionaries where it makes them (a column of few values, a
+    constant text, a book), not for a column of distinct values."""
+    import pyarrow.parquet as pq
+
+    from wengang.screening.output import write_parquet, write_parquet_arrow
+
+    book = [f"v{i}" for i in range(7)]
+    frame = pl.DataFrame({"code": [f"CODE{i:014d}" for i in range(n)], "few": [f"v{i % 7}" for i in range(n)]})
+    frame = frame.with_columns(pl.lit("政策文本").alias("t0"), pl.col("few").alias("b0"))
+    write_parquet(frame, tmp_path / "polars.parquet", constant=["t0"], books={"b0": book})
+    write_parquet_arrow(frame, tmp_path / "arrow.parquet", constant=["t0"], books={"b0": book})
+    new, old = pq.ParquetFile(tmp_path / "arrow.parquet").metadata, pq.ParquetFile(tmp_path / "polars.parquet").metadata
+    sizes = [new.row_group(i).num_rows for i in range(new.num_row_groups)]
+    assert len(sizes) == -(-n // 2**17) and max(sizes) - min(sizes) <= 1 and sum(sizes) == n
+    if n == 999_726:
+        assert sizes == [old.row_group(i).num_rows for i in range(old.num_row_groups)]
+    for j in range(new.num_columns):
+        assert new.row_group(0).column(j).has_dictionary_page == old.row_group(0).column(j).has_dictionary_page
+    assert [new.row_group(0).column(j).has_dictionary_page for j in range(4)] == [False, True, True, True]
+    assert_frame_equal(pl.read_parquet(tmp_path / "arrow.parquet"), frame)

@@ -215,21 +215,27 @@ def test_facts_run_writes_the_facts_it_decided_on(screened, tmp_path):
 
 
 def test_features_and_results_are_written_with_their_books(region, screened, tmp_path, monkeypatch):
-    """features.parquet and results.parquet are handed to output.write_parquet with the size classes' and steps' books
-    (raw tables and a facts table), and read back as the frames written."""
+    """features.parquet and results.parquet are handed to output.write_parquet (one partition's results: to
+    write_parquet_arrow, the same file) with the size classes' and steps' books (raw tables and a facts table), and
+    read back as the frames written."""
     from wengang.screening import output
     from wengang.screening.pipeline import RESULT_BOOKS
     from wengang.screening.schemas import FEATURE_BOOKS
 
     root, paths = region
     calls: dict[str, tuple[pl.DataFrame, dict]] = {}
-    plain = output.write_parquet
+    plain, arrow = output.write_parquet, output.write_parquet_arrow
 
     def write(frame, path, **k):
-        calls[path.name] = (frame, k.get("books"))
+        calls[path.name.replace(".writing", "")] = (frame, k.get("books"))  # (renamed once the run has succeeded)
         return plain(frame, path, **k)
 
+    def write_arrow(frame, path, **k):
+        calls[path.name.replace(".writing", "")] = (frame, k.get("books"))
+        return arrow(frame, path, **k)
+
     monkeypatch.setattr(output, "write_parquet", write)
+    monkeypatch.setattr(output, "write_parquet_arrow", write_arrow)
     run_screening(
         tmp_path / "raw", program="fanhuan", evaluation_date=date(2025, 8, 1), policy_year=2025,
         tables={k: paths[k] for k in TABLES}, allowed_regions=allowed_regions_for("150500", 2025) | {"150500"},

@@ -716,6 +716,7 @@ def derive_features_partitioned(
     on_held: Callable[[pl.DataFrame], None] | None = None,
     progress: Step | None = None,
     on_validating: Callable[[], None] | None = None,
+    before_last: Callable[[pl.DataFrame], None] | None = None,
 ) -> PartitionedRun:
     """Validate and derive partition by partition (hash of the credit code), in bounded memory.
 
@@ -734,6 +735,9 @@ def derive_features_partitioned(
     (``ValidationResult.months``), one partition only: the month is then found without reading the rows again.
     ``on_validating`` is called once, as the first partition's registry validation begins (its monthly rows being
     read on the other thread): from there this thread waits for Polars, and another thread's Python runs freely.
+    ``before_last`` gets the last chunk before features.parquet's write begins on a thread of its own (and before
+    ``on_chunk`` gets it, beside that write): a small query on Polars' streaming engine made there does not wait
+    for the whole write (decisions §71).
     """
     if callable(latest_month) and partitions != 1:
         raise ValueError("latest_month as a function of the parsed months needs one partition")
@@ -775,6 +779,8 @@ def derive_features_partitioned(
         if on_chunk is not None:
             t = time.perf_counter()
             if last:  # features.parquet is complete: written on a thread of its own while the rules run
+                if before_last is not None:
+                    before_last(chunk)
                 features_out.prepare()
                 with ThreadPoolExecutor(1, thread_name_prefix="wengang-features") as pool:
                     written = pool.submit(features_out.close)

@@ -269,6 +269,69 @@ def write_parquet(
     handed.write_parquet(path, **PARQUET_OPTIONS, metadata={"ARROW:schema": as_given})
 
 
+def write_parquet_arrow(
+    frame: pl.DataFrame, path: Path, *, constant: Iterable[str] = (), books: Mapping[str, Sequence[str]] | None = None
+) -> None:
+    """:func:`write_parquet`'s file, written by pyarrow's writer instead of Polars' streaming sink: for a write beside
+    a query on Polars' streaming engine (features.parquet's write), which takes two threads' queries in turn
+    (decisions §71) — Polars' writer there would wait for it. Every reader reads it as :func:`write_parquet`'s:
+
+    - the same stored Arrow schema (``ARROW:schema``: the frame's as Polars writes it, :func:`_arrow_schema` — a
+      query on the streaming engine of its own, so worked out before the write it goes beside), and the same
+      Parquet columns (text as UTF8, INT64 with no logical type, …);
+    - row groups of at most 2^17 rows, of equal size (about as Polars' writer cuts a frame: the 1 M results alike);
+    - dictionaries where Polars' writer makes them: the constant texts and the books (handed over as dictionaries,
+      as :func:`write_parquet` does), Enums, and a text column whose first row group has at most 3 distinct
+      values in 4 rows (Polars' writer's test, per row group); every other column plainly.
+
+    pyarrow encodes one column after another on the calling thread: 1 M results with the readings fixed in about
+    the CPU of Polars' writer (which uses both cores)."""
+    import pyarrow.parquet as pq
+
+    texts = _constant_texts(frame, constant)
+    coded = {c: b for c, b in (books or {}).items() if b and c not in texts and frame.schema.get(c) == pl.String}
+    if frame.height == 0:
+        coded = {}
+
+    def handed_over(books: Mapping[str, Sequence[str]]) -> pl.DataFrame:
+        return frame.with_columns(
+            *(pl.col(c).cast(pl.Enum(v)) for c, v in texts.items()), *(_coded(c, b) for c, b in books.items())
+        )
+
+    handed = handed_over(coded)
+    # a text outside its book came out null: that column is handed over as it is (as write_parquet does)
+    outside = {c for c in coded if handed.get_column(c).null_count() != frame.get_column(c).null_count()}
+    if outside:
+        handed = handed_over({c: b for c, b in coded.items() if c not in outside})
+    groups = -(-frame.height // ROW_GROUP_ROWS)  # (none for no row, as Polars writes it)
+    size, longer = divmod(frame.height, max(groups, 1))
+    first = handed.head(size + (longer > 0))
+    dictionary = [
+        c
+        for c, t in handed.schema.items()
+        if isinstance(t, pl.Enum | pl.Categorical)
+        or (t == pl.String and first.height and first.get_column(c).n_unique() * 4 <= first.height * 3)
+    ]
+    table = ParquetAppender._arrow(handed)
+    as_given = _arrow_schema(tuple(frame.schema.items()))
+    with pq.ParquetWriter(
+        path, table.schema, compression="lz4", write_statistics=False, use_dictionary=dictionary, store_schema=False,
+        # a dictionary as large as Polars' writer makes (pyarrow's own limit, 1 MB, would write such a column plainly)
+        dictionary_pagesize_limit=2**31 - 1, version="1.0",
+    ) as writer:  # fmt: skip
+        writer.add_key_value_metadata({"ARROW:schema": as_given})
+        start = 0
+        for i in range(groups):
+            rows = size + (i < longer)
+            writer.write_table(table.slice(start, rows), row_group_size=rows)
+            start += rows
+
+
+# rows in a row group at most (Polars' writer cuts 999,726 rows of one chunk into 8 of 124,966 or 124,965; its
+# own rule, which this does not copy, lets a group of 163,840 rows be)
+ROW_GROUP_ROWS = 2**17
+
+
 def _coded(name: str, book: Sequence[str]) -> pl.Expr:
     """Text column ``name`` as an Enum of ``book``, null where its text is not in the book: compared with each text in
     turn (a few comparisons of short texts cost less than the hash of each row a cast to the Enum is)."""
