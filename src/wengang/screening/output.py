@@ -269,9 +269,7 @@ def write_parquet(
     handed.write_parquet(path, **PARQUET_OPTIONS, metadata={"ARROW:schema": as_given})
 
 
-def write_parquet_arrow(
-    frame: pl.DataFrame, path: Path, *, constant: Iterable[str] = (), books: Mapping[str, Sequence[str]] | None = None
-) -> None:
+def write_parquet_arrow(frame: pl.DataFrame, path: Path, *, constant: Iterable[str] = ()) -> None:
     """:func:`write_parquet`'s file, written by pyarrow's writer instead of Polars' streaming sink: for a write beside
     a query on Polars' streaming engine (features.parquet's write), which takes two threads' queries in turn
     (decisions §71) — Polars' writer there would wait for it. Every reader reads it as :func:`write_parquet`'s:
@@ -280,29 +278,18 @@ def write_parquet_arrow(
       query on the streaming engine of its own, so worked out before the write it goes beside), and the same
       Parquet columns (text as UTF8, INT64 with no logical type, …);
     - row groups of at most 2^17 rows, of equal size (about as Polars' writer cuts a frame: the 1 M results alike);
-    - dictionaries where Polars' writer makes them: the constant texts and the books (handed over as dictionaries,
-      as :func:`write_parquet` does), Enums, and a text column whose first row group has at most 3 distinct
-      values in 4 rows (Polars' writer's test, per row group); every other column plainly.
+    - dictionaries where Polars' writer makes them: Enums, the constant texts (handed over as Enums, as
+      :func:`write_parquet` does: else every row's copy of the text is made and hashed) and a text column whose
+      first row group has at most 3 distinct values in 4 rows (the ratio up to which Polars' writer keeps a
+      dictionary; it judges each row group); every other column plainly.
 
-    pyarrow encodes one column after another on the calling thread: 1 M results with the readings fixed in about
-    the CPU of Polars' writer (which uses both cores)."""
+    No ``books``: pyarrow's dictionary of a size-class column (20 ms a million rows) costs less than the comparisons
+    that make the Enum (7 ms) and its write (20 ms). pyarrow encodes one column after another on the calling
+    thread: 1 M results with the readings fixed in about the CPU of Polars' writer."""
     import pyarrow.parquet as pq
 
     texts = _constant_texts(frame, constant)
-    coded = {c: b for c, b in (books or {}).items() if b and c not in texts and frame.schema.get(c) == pl.String}
-    if frame.height == 0:
-        coded = {}
-
-    def handed_over(books: Mapping[str, Sequence[str]]) -> pl.DataFrame:
-        return frame.with_columns(
-            *(pl.col(c).cast(pl.Enum(v)) for c, v in texts.items()), *(_coded(c, b) for c, b in books.items())
-        )
-
-    handed = handed_over(coded)
-    # a text outside its book came out null: that column is handed over as it is (as write_parquet does)
-    outside = {c for c in coded if handed.get_column(c).null_count() != frame.get_column(c).null_count()}
-    if outside:
-        handed = handed_over({c: b for c, b in coded.items() if c not in outside})
+    handed = frame.with_columns(pl.col(c).cast(pl.Enum(v)) for c, v in texts.items()) if texts else frame
     groups = -(-frame.height // ROW_GROUP_ROWS)  # (none for no row, as Polars writes it)
     size, longer = divmod(frame.height, max(groups, 1))
     first = handed.head(size + (longer > 0))

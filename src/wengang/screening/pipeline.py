@@ -382,7 +382,7 @@ def run_screening(
                         # the branches and their legal entities among the features in memory (not read back)
                         extra=branches_of_quarantined_in(chunk, keys.filter(registry)),
                     )  # fmt: skip
-                    write_parquet_arrow(in_memory_results, writing, constant=PLAN_TEXTS, books=RESULT_BOOKS)
+                    write_parquet_arrow(in_memory_results, writing, constant=PLAN_TEXTS)  # (its size classes: see there)
                     return
                 frame = decide(chunk).collect()
                 if chunk_holds is not None:
