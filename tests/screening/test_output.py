@@ -347,13 +347,18 @@ def test_written_by_pyarrow_reads_back_as_written_by_polars(tmp_path_factory, ki
 
 
 @pytest.mark.parametrize("n", [131_072, 131_073, 999_726])
-def test_written_by_pyarrow_in_row_groups_of_polars_size(tmp_path, n):
+def test_written_by_pyarrow_in_row_groups_of_polars_size(tmp_path, monkeypatch, n):
     """Row groups of at most 2^17 rows, of equal size: as Polars' writer cuts the 1 M results (999,726 rows: 8 of
     124,966 or 124,965), about as it cuts others. Dictionaries where it makes them (a column of few values, a
-    constant text; a book's column, which pyarrow is not handed as an Enum), not for a column of distinct values."""
+    constant text; a book's column, which pyarrow is not handed as an Enum), not for a column of distinct values. The
+    constant text is handed to pyarrow as an Enum (a dictionary already, not a copy of the text on each row)."""
     import pyarrow.parquet as pq
 
-    from wengang.screening.output import write_parquet, write_parquet_arrow
+    from wengang.screening.output import ParquetAppender, write_parquet, write_parquet_arrow
+
+    handed: list[pl.DataFrame] = []
+    arrow = ParquetAppender._arrow
+    monkeypatch.setattr(ParquetAppender, "_arrow", staticmethod(lambda f: handed.append(f) or arrow(f)))
 
     book = [f"v{i}" for i in range(7)]
     frame = pl.DataFrame({"code": [f"CODE{i:014d}" for i in range(n)], "few": [f"v{i % 7}" for i in range(n)]})
@@ -369,3 +374,4 @@ def test_written_by_pyarrow_in_row_groups_of_polars_size(tmp_path, n):
         assert new.row_group(0).column(j).has_dictionary_page == old.row_group(0).column(j).has_dictionary_page
     assert [new.row_group(0).column(j).has_dictionary_page for j in range(4)] == [False, True, True, True]
     assert_frame_equal(pl.read_parquet(tmp_path / "arrow.parquet"), frame)
+    assert [(c, t) for c, t in handed[0].schema.items() if t != pl.String] == [("t0", pl.Enum(["政策文本"]))]

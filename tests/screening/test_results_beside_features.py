@@ -149,14 +149,18 @@ def test_pyarrow_is_imported_on_the_warm_up_thread_for_one_partition(
     assert seen == [imports]
 
 
-def test_holds_in_memory_run_no_streaming_query(monkeypatch):
-    """hold_results and the branches of a quarantined legal entity, on frames in memory: the in-memory engine."""
+@pytest.mark.parametrize("named", [True, False])
+def test_holds_in_memory_run_no_streaming_query(monkeypatch, named):
+    """hold_results and the branches of a quarantined legal entity, on frames in memory: the in-memory engine, for
+    the units a row names and for a row that names nobody (every payable result held)."""
+    from wengang.facts.identifiers import uscc_check_character
     from wengang.rules.batch import STATUS_DTYPE
 
-    code = "91150502MA0N000018"
+    code, branch, other = (f"91150502MA0N0000{i}" for i in ("1", "2", "3"))
+    code, branch, other = (c + uscc_check_character(c) for c in (code, branch, other))
     results = pl.DataFrame(
         {
-            "credit_code": [code, "91150502MA0N00002X", "91150502MA0N000034"],
+            "credit_code": [code, branch, other],
             "status": pl.Series(["eligible", "eligible", "ineligible"], dtype=STATUS_DTYPE),
             "amount_fen": [100, 200, 0],
             "payment_hold": [False, False, False],
@@ -171,11 +175,11 @@ def test_holds_in_memory_run_no_streaming_query(monkeypatch):
         return collect(self, *a, **kw)
 
     monkeypatch.setattr(pl.LazyFrame, "collect", recorded)
-    blocked = pl.DataFrame({"table": ["exclusions"], "source_row": [3], "code": [code]})
-    features = pl.DataFrame({"credit_code": ["91150502MA0N00002X"], "legal_entity_credit_code": [code]})
+    blocked = pl.DataFrame({"table": ["exclusions"], "source_row": [3], "code": [code if named else None]})
+    features = pl.DataFrame({"credit_code": [branch], "legal_entity_credit_code": [code]})
     registry = pl.DataFrame({"table": ["units"], "source_row": [7], "code": [code]})
     extra = holds.branches_of_quarantined_in(features, registry)
     held, report = holds.hold_results(results, blocked, key_column="credit_code", kind="credit_code", extra=extra)
     assert held.get_column("payment_hold").to_list() == [True, True, False]
-    assert report.held == 2
+    assert report.held == 2 and report.hold_all is not named
     assert engines and set(engines) == {"in-memory"}

@@ -310,7 +310,7 @@ def write_parquet_arrow(frame: pl.DataFrame, path: Path, *, constant: Iterable[s
         start = 0
         for i in range(groups):
             rows = size + (i < longer)
-            writer.write_table(table.slice(start, rows), row_group_size=rows)
+            writer.write_table(table.slice(start, rows))  # (one row group: fewer than pyarrow's most)
             start += rows
 
 
