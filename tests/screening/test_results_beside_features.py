@@ -183,3 +183,28 @@ def test_holds_in_memory_run_no_streaming_query(monkeypatch, named):
     assert held.get_column("payment_hold").to_list() == [True, True, False]
     assert report.held == 2 and report.hold_all is not named
     assert engines and set(engines) == {"in-memory"}
+
+
+@pytest.mark.parametrize(("partitions", "strict", "thread"), [(1, False, "wengang-features"), (3, False, "wengang-features"),
+                                                             (1, True, "MainThread")])  # fmt: skip
+def test_quarantine_is_written_after_the_features_on_their_thread(region, tmp_path, monkeypatch, partitions, strict,
+                                                                 thread):  # fmt: skip
+    """quarantine.parquet follows features.parquet on the thread that writes it beside the rules (every partition's
+    rows are known by then), not on the main thread after it; under --strict (no rules beside) as before. Its rows are
+    those written before: the same file as a run whose quarantine is written last."""
+    writes: list[tuple[str, str]] = []
+    write = pl.DataFrame.write_parquet
+
+    def recorded(self, file, *a, **kw):
+        if str(file).endswith(("quarantine.parquet", "features.parquet")):
+            writes.append((Path(file).name, threading.current_thread().name.rsplit("_", 1)[0]))
+        return write(self, file, *a, **kw)
+
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", recorded)
+    try:
+        _screen(tmp_path / "out", region, partitions=partitions, strict=strict)
+    except pipeline.StrictRefusal:  # (the demo data has quarantined rows: the rules do not run)
+        pass
+    assert writes[-1] == ("quarantine.parquet", thread)
+    quarantine = pl.read_parquet(tmp_path / "out" / "quarantine.parquet")
+    assert quarantine.height and quarantine.equals(quarantine.sort("source_file", "source_row"))

@@ -772,6 +772,22 @@ def derive_features_partitioned(
     features_path = out / "features.parquet"
     steps.update(chunks=0.0, validate=0.0, features=0.0)
 
+    quarantine_path = out / "quarantine.parquet"
+    quarantine_written: list[bool] = []
+
+    def write_quarantine() -> None:
+        if qparts:
+            pl.concat(qparts).sort("source_file", "source_row").write_parquet(quarantine_path)
+        else:
+            from wengang.screening.quarantine import QUARANTINE_SCHEMA
+
+            pl.DataFrame(schema=QUARANTINE_SCHEMA).write_parquet(quarantine_path)
+        quarantine_written.append(True)
+
+    def close_then_quarantine() -> None:
+        features_out.close()
+        write_quarantine()
+
     def emit(chunk: pl.DataFrame, last: bool = False) -> None:
         if not with_provenance and "size_class_step" not in FEATURE_SCHEMA:
             chunk = chunk.drop("size_class_step")
@@ -783,7 +799,10 @@ def derive_features_partitioned(
                     before_last(chunk)
                 features_out.prepare()
                 with ThreadPoolExecutor(1, thread_name_prefix="wengang-features") as pool:
-                    written = pool.submit(features_out.close)
+                    # and quarantine.parquet after it, on that thread (every partition's rows are known): it waited for
+                    # nothing there, and after the features it was the run's to wait for (a write on Polars' streaming
+                    # engine: beside the features write it would only take its turn)
+                    written = pool.submit(close_then_quarantine)
                     on_chunk(chunk)
                     written.result()
             else:
@@ -936,13 +955,8 @@ def derive_features_partitioned(
             parents = pl.concat(classes).join(le_codes, on="credit_code", how="semi")
             del classes, referenced
             emit(_resolve_branches(pl.concat(branches), parents), last=True)
-    quarantine_path = out / "quarantine.parquet"
-    if qparts:
-        pl.concat(qparts).sort("source_file", "source_row").write_parquet(quarantine_path)
-    else:
-        from wengang.screening.quarantine import QUARANTINE_SCHEMA
-
-        pl.DataFrame(schema=QUARANTINE_SCHEMA).write_parquet(quarantine_path)
+    if not quarantine_written:
+        write_quarantine()
     shutil.rmtree(parts_dir)
     steps["legal entities"] = time.perf_counter() - t0 - steps["split"] - steps["partitions"] - steps["chunks"]
     from wengang.screening.holds import HELD_KEYS_SCHEMA
