@@ -208,3 +208,27 @@ def test_quarantine_is_written_after_the_features_on_their_thread(region, tmp_pa
     assert writes[-1] == ("quarantine.parquet", thread)
     quarantine = pl.read_parquet(tmp_path / "out" / "quarantine.parquet")
     assert quarantine.height and quarantine.equals(quarantine.sort("source_file", "source_row"))
+
+
+def test_the_summary_is_made_beside_the_results_write(region, tmp_path, monkeypatch):
+    """One partition: the summary (queries on Polars' streaming engine, which run once features.parquet is written) is
+    asked for on a thread of its own before results.parquet's write (pyarrow, one core), not after it. It is the
+    summary a run of three partitions makes from its file."""
+    asked = threading.Event()
+    beside: list[bool] = []
+    summarise, write = output.summarise, output.write_parquet_arrow
+
+    def summary(*a, **kw):
+        asked.set()
+        return summarise(*a, **kw)
+
+    def results_write(frame, path, **kw):
+        beside.append(asked.wait(timeout=20))
+        write(frame, path, **kw)
+
+    monkeypatch.setattr(output, "summarise", summary)
+    monkeypatch.setattr(output, "write_parquet_arrow", results_write)
+    one = _screen(tmp_path / "one", region)
+    assert beside == [True]
+    three = _screen(tmp_path / "three", region, partitions=3)
+    assert {**one.summary.to_dict(), "files": None} == {**three.summary.to_dict(), "files": None}

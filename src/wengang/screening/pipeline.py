@@ -14,10 +14,11 @@ import importlib
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -36,6 +37,9 @@ from wengang.screening.holds import (
 from wengang.screening.ingest import IngestError, RawTable, read_table
 from wengang.screening.quarantine import ValidationReport
 from wengang.screening.schemas import FEATURE_BOOKS, SIZE_CHOICES, TableSchema
+
+if TYPE_CHECKING:
+    from wengang.screening.output import Summary
 
 RESULT_ID_COLUMNS = ("credit_code", "name", "region_code", "size_class")
 # results.parquet's size class can only be one of the classes' texts (output.write_parquet: a dictionary of them)
@@ -257,6 +261,7 @@ def run_screening(
     show = progress  # steps over a second show progress on stderr (wengang.progress)
     plans: dict[int, Any] = {}  # every plan used, by identity (chunks of other regions may add plans)
     in_memory_results: pl.DataFrame | None = None  # the results when they were in memory: kept for the summary
+    summarised: Future[Summary] | None = None  # one partition: the summary, made on a thread of its own
 
     def decide(facts: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame:
         # (a table in memory is given as such: screen_facts reads its null counts and compiles the rules
@@ -365,7 +370,7 @@ def run_screening(
         ):
 
             def on_chunk(chunk: pl.DataFrame) -> None:
-                nonlocal in_memory_results, holds
+                nonlocal in_memory_results, holds, summarised
                 if one:
                     # the only chunk, decided while features.parquet is written on another thread; every input of the
                     # holds is known (the tables' quarantined rows were given to on_held as each was validated), so
@@ -382,6 +387,11 @@ def run_screening(
                         # the branches and their legal entities among the features in memory (not read back)
                         extra=branches_of_quarantined_in(chunk, keys.filter(registry)),
                     )  # fmt: skip
+                    # the summary (queries on the streaming engine) on a thread of its own: it runs once the features
+                    # are written, beside the rest of this write, which keeps one core only
+                    pool = ThreadPoolExecutor(1, thread_name_prefix="wengang-summary")
+                    summarised = pool.submit(summarise, in_memory_results.lazy(), reason_text(list(plans.values())))
+                    pool.shutdown(wait=False)  # (its thread ends with the summary)
                     write_parquet_arrow(in_memory_results, writing, constant=PLAN_TEXTS)  # (its size classes: see there)
                     return
                 frame = decide(chunk).collect()
@@ -455,9 +465,13 @@ def run_screening(
             out, program_label=program_label(program), reason_text=texts, excel=excel, progress=show
         )
         seconds["判定与写出"] = decided + time.perf_counter() - t2
-        summary = summarise(
-            in_memory_results.lazy() if in_memory_results is not None else pl.scan_parquet(out / "results.parquet"),
-            texts,
+        summary = (
+            summarised.result()
+            if summarised is not None
+            else summarise(
+                in_memory_results.lazy() if in_memory_results is not None else pl.scan_parquet(out / "results.parquet"),
+                texts,
+            )
         )
         in_memory_results = None
         summary.hold_notes = holds.notes
