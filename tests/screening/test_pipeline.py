@@ -216,32 +216,26 @@ def test_facts_run_writes_the_facts_it_decided_on(screened, tmp_path):
 
 def test_features_and_results_are_written_with_their_books(region, screened, tmp_path, monkeypatch):
     """features.parquet and results.parquet are handed to output.write_parquet with the size classes' and steps' books
-    (raw tables and a facts table), and read back as the frames written. (One partition's results go to
-    write_parquet_arrow, which takes no books; several partitions' results to the appender, with them.)"""
+    (raw tables and a facts table), and read back as the frames written."""
     from wengang.screening import output
     from wengang.screening.pipeline import RESULT_BOOKS
     from wengang.screening.schemas import FEATURE_BOOKS
 
     root, paths = region
     calls: dict[str, tuple[pl.DataFrame, dict]] = {}
-    plain, arrow = output.write_parquet, output.write_parquet_arrow
+    plain = output.write_parquet
 
     def write(frame, path, **k):
-        calls[path.name.replace(".writing", "")] = (frame, k.get("books"))  # (renamed once the run has succeeded)
+        calls[path.name] = (frame, k.get("books"))
         return plain(frame, path, **k)
 
-    def write_arrow(frame, path, **k):
-        calls[path.name.replace(".writing", "")] = (frame, k.get("books"))
-        return arrow(frame, path, **k)
-
     monkeypatch.setattr(output, "write_parquet", write)
-    monkeypatch.setattr(output, "write_parquet_arrow", write_arrow)
     run_screening(
         tmp_path / "raw", program="fanhuan", evaluation_date=date(2025, 8, 1), policy_year=2025,
         tables={k: paths[k] for k in TABLES}, allowed_regions=allowed_regions_for("150500", 2025) | {"150500"},
         excel=False,
     )  # fmt: skip
-    assert calls["features.parquet"][1] == FEATURE_BOOKS and "results.parquet" in calls
+    assert calls["features.parquet"][1] == FEATURE_BOOKS and calls["results.parquet"][1] == RESULT_BOOKS
     for name, (frame, _) in calls.items():
         assert_frame_equal(pl.read_parquet(tmp_path / "raw" / name), frame)
     # the books' columns hold their texts: handed over as Enums, not written the usual way

@@ -716,7 +716,6 @@ def derive_features_partitioned(
     on_held: Callable[[pl.DataFrame], None] | None = None,
     progress: Step | None = None,
     on_validating: Callable[[], None] | None = None,
-    before_last: Callable[[pl.DataFrame], None] | None = None,
 ) -> PartitionedRun:
     """Validate and derive partition by partition (hash of the credit code), in bounded memory.
 
@@ -735,9 +734,6 @@ def derive_features_partitioned(
     (``ValidationResult.months``), one partition only: the month is then found without reading the rows again.
     ``on_validating`` is called once, as the first partition's registry validation begins (its monthly rows being
     read on the other thread): from there this thread waits for Polars, and another thread's Python runs freely.
-    ``before_last`` gets the last chunk before features.parquet's write begins on a thread of its own (and before
-    ``on_chunk`` gets it, beside that write): a small query on Polars' streaming engine made there does not wait
-    for the whole write (decisions §71).
     """
     if callable(latest_month) and partitions != 1:
         raise ValueError("latest_month as a function of the parsed months needs one partition")
@@ -772,22 +768,6 @@ def derive_features_partitioned(
     features_path = out / "features.parquet"
     steps.update(chunks=0.0, validate=0.0, features=0.0)
 
-    quarantine_path = out / "quarantine.parquet"
-    quarantine_written: list[bool] = []
-
-    def write_quarantine() -> None:
-        if qparts:
-            pl.concat(qparts).sort("source_file", "source_row").write_parquet(quarantine_path)
-        else:
-            from wengang.screening.quarantine import QUARANTINE_SCHEMA
-
-            pl.DataFrame(schema=QUARANTINE_SCHEMA).write_parquet(quarantine_path)
-        quarantine_written.append(True)
-
-    def close_then_quarantine() -> None:
-        features_out.close()
-        write_quarantine()
-
     def emit(chunk: pl.DataFrame, last: bool = False) -> None:
         if not with_provenance and "size_class_step" not in FEATURE_SCHEMA:
             chunk = chunk.drop("size_class_step")
@@ -795,14 +775,9 @@ def derive_features_partitioned(
         if on_chunk is not None:
             t = time.perf_counter()
             if last:  # features.parquet is complete: written on a thread of its own while the rules run
-                if before_last is not None:
-                    before_last(chunk)
                 features_out.prepare()
                 with ThreadPoolExecutor(1, thread_name_prefix="wengang-features") as pool:
-                    # and quarantine.parquet after it, on that thread (every partition's rows are known): it waited for
-                    # nothing there, and after the features it was the run's to wait for (a write on Polars' streaming
-                    # engine: beside the features write it would only take its turn)
-                    written = pool.submit(close_then_quarantine)
+                    written = pool.submit(features_out.close)
                     on_chunk(chunk)
                     written.result()
             else:
@@ -955,8 +930,13 @@ def derive_features_partitioned(
             parents = pl.concat(classes).join(le_codes, on="credit_code", how="semi")
             del classes, referenced
             emit(_resolve_branches(pl.concat(branches), parents), last=True)
-    if not quarantine_written:
-        write_quarantine()
+    quarantine_path = out / "quarantine.parquet"
+    if qparts:
+        pl.concat(qparts).sort("source_file", "source_row").write_parquet(quarantine_path)
+    else:
+        from wengang.screening.quarantine import QUARANTINE_SCHEMA
+
+        pl.DataFrame(schema=QUARANTINE_SCHEMA).write_parquet(quarantine_path)
     shutil.rmtree(parts_dir)
     steps["legal entities"] = time.perf_counter() - t0 - steps["split"] - steps["partitions"] - steps["chunks"]
     from wengang.screening.holds import HELD_KEYS_SCHEMA

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -35,9 +34,6 @@ from wengang.facts.identifiers import (
 )
 from wengang.screening.output import PARQUET_OPTIONS
 from wengang.screening.schemas import ALL_TABLES
-
-if TYPE_CHECKING:
-    from polars._typing import EngineType
 
 PAYABLE = ("eligible", "needs_decision")
 HELD_KEYS_SCHEMA = pl.Schema({"table": pl.String, "source_row": pl.Int64, "code": pl.String})
@@ -196,9 +192,7 @@ def branches_of_quarantined_in(features: pl.LazyFrame | pl.DataFrame, registry_r
         features.lazy()
         .select("credit_code", "legal_entity_credit_code")
         .filter(pl.col("legal_entity_credit_code").is_not_null())
-        # features in memory: on the in-memory engine, for a query on the streaming engine would wait for
-        # features.parquet's write beside it (decisions §71)
-        .collect(engine="in-memory" if isinstance(features, pl.DataFrame) else "auto")
+        .collect()
     )
     if branches.height == 0:
         return empty
@@ -260,18 +254,16 @@ def hold_results(
         # only the rows that keys name can change (a few hundred of a million): they are found by one membership
         # test, held on their own, and put back in place; joining every row rebuilt every row's hold columns
         rows = results.get_column(key_column).is_in(keys.get_column("_key").implode()).arg_true()
-        # results in memory: the holds' queries on the in-memory engine (one partition applies them beside
-        # features.parquet's write, which a query on the streaming engine would wait for: decisions §71)
-        part = _hold(results[rows].lazy(), keys, None, key_column).collect(engine="in-memory")
-        _count_held(part.lazy(), report, engine="in-memory")
+        part = _hold(results[rows].lazy(), keys, None, key_column).collect()
+        _count_held(part.lazy(), report)
         hold = results.get_column("payment_hold")
         hold = hold.fill_null(False) if hold.null_count() else hold  # as _hold writes it for every row
         return results.with_columns(
             hold.scatter(rows, part.get_column("payment_hold")),
             results.get_column("payment_hold_reason").scatter(rows, part.get_column("payment_hold_reason")),
         ), report
-    frame = _hold(results.lazy(), keys, hold_all, key_column).drop("_reason", strict=False).collect(engine="in-memory")
-    _count_held(frame.lazy(), report, engine="in-memory")
+    frame = _hold(results.lazy(), keys, hold_all, key_column).drop("_reason", strict=False).collect()
+    _count_held(frame.lazy(), report)
     return frame.drop("_new"), report
 
 
@@ -446,10 +438,8 @@ class ChunkHolds:
         return bool((local | (~valid & code.is_in(known.implode()))).all())
 
 
-def _count_held(held: pl.LazyFrame, report: HoldReport, engine: EngineType = "auto") -> None:
-    stats = held.filter(pl.col("_new")).select(pl.len(), pl.col("amount_fen").cast(pl.Int128).sum()).collect(
-        engine=engine
-    )
+def _count_held(held: pl.LazyFrame, report: HoldReport) -> None:
+    stats = held.filter(pl.col("_new")).select(pl.len(), pl.col("amount_fen").cast(pl.Int128).sum()).collect()
     report.held, report.amount_fen = int(stats.item(0, 0)), int(stats.item(0, 1) or 0)
 
 

@@ -269,56 +269,6 @@ def write_parquet(
     handed.write_parquet(path, **PARQUET_OPTIONS, metadata={"ARROW:schema": as_given})
 
 
-def write_parquet_arrow(frame: pl.DataFrame, path: Path, *, constant: Iterable[str] = ()) -> None:
-    """:func:`write_parquet`'s file, written by pyarrow's writer instead of Polars' streaming sink: for a write beside
-    a query on Polars' streaming engine (features.parquet's write), which takes two threads' queries in turn
-    (decisions §71) — Polars' writer there would wait for it. Every reader reads it as :func:`write_parquet`'s:
-
-    - the same stored Arrow schema (``ARROW:schema``: the frame's as Polars writes it, :func:`_arrow_schema` — a
-      query on the streaming engine of its own, so worked out before the write it goes beside), and the same
-      Parquet columns (text as UTF8, INT64 with no logical type, …);
-    - row groups of at most 2^17 rows, of equal size (about as Polars' writer cuts a frame: the 1 M results alike);
-    - dictionaries where Polars' writer makes them: Enums, the constant texts (handed over as Enums, as
-      :func:`write_parquet` does: else every row's copy of the text is made and hashed) and a text column whose
-      first row group has at most 3 distinct values in 4 rows (the ratio up to which Polars' writer keeps a
-      dictionary; it judges each row group); every other column plainly.
-
-    No ``books``: pyarrow's dictionary of a size-class column (20 ms a million rows) costs less than the comparisons
-    that make the Enum (7 ms) and its write (20 ms). pyarrow encodes one column after another on the calling
-    thread: 1 M results with the readings fixed in about the CPU of Polars' writer."""
-    import pyarrow.parquet as pq
-
-    texts = _constant_texts(frame, constant)
-    handed = frame.with_columns(pl.col(c).cast(pl.Enum(v)) for c, v in texts.items()) if texts else frame
-    groups = -(-frame.height // ROW_GROUP_ROWS)  # (none for no row, as Polars writes it)
-    size, longer = divmod(frame.height, max(groups, 1))
-    first = handed.head(size + (longer > 0))
-    dictionary = [
-        c
-        for c, t in handed.schema.items()
-        if isinstance(t, pl.Enum | pl.Categorical)
-        or (t == pl.String and first.height and first.get_column(c).n_unique() * 4 <= first.height * 3)
-    ]
-    table = ParquetAppender._arrow(handed)
-    as_given = _arrow_schema(tuple(frame.schema.items()))
-    with pq.ParquetWriter(
-        path, table.schema, compression="lz4", write_statistics=False, use_dictionary=dictionary, store_schema=False,
-        # a dictionary as large as Polars' writer makes (pyarrow's own limit, 1 MB, would write such a column plainly)
-        dictionary_pagesize_limit=2**31 - 1, version="1.0",
-    ) as writer:  # fmt: skip
-        writer.add_key_value_metadata({"ARROW:schema": as_given})
-        start = 0
-        for i in range(groups):
-            rows = size + (i < longer)
-            writer.write_table(table.slice(start, rows))  # (one row group: fewer than pyarrow's most)
-            start += rows
-
-
-# rows in a row group at most (Polars' writer cuts 999,726 rows of one chunk into 8 of 124,966 or 124,965; its
-# own rule, which this does not copy, lets a group of 163,840 rows be)
-ROW_GROUP_ROWS = 2**17
-
-
 def _coded(name: str, book: Sequence[str]) -> pl.Expr:
     """Text column ``name`` as an Enum of ``book``, null where its text is not in the book: compared with each text in
     turn (a few comparisons of short texts cost less than the hash of each row a cast to the Enum is)."""

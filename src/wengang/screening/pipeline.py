@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import importlib
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 
@@ -37,9 +35,6 @@ from wengang.screening.holds import (
 from wengang.screening.ingest import IngestError, RawTable, read_table
 from wengang.screening.quarantine import ValidationReport
 from wengang.screening.schemas import FEATURE_BOOKS, SIZE_CHOICES, TableSchema
-
-if TYPE_CHECKING:
-    from wengang.screening.output import Summary
 
 RESULT_ID_COLUMNS = ("credit_code", "name", "region_code", "size_class")
 # results.parquet's size class can only be one of the classes' texts (output.write_parquet: a dictionary of them)
@@ -191,18 +186,15 @@ def latest_month_of(months: pl.Series, evaluation_date: date) -> str:
     return str(found) if found else cap
 
 
-def _warm_up(program: str, imports: Sequence[str] = ()) -> None:
-    """Import the program's module and load the policy set (both cached for the process), then the modules
-    ``imports`` names (as the run is planned: pyarrow for a results write beside features.parquet's). Whatever
-    fails here is met again, and reported, where the run itself needs it."""
+def _warm_up(program: str) -> None:
+    """Import the program's module and load the policy set (both cached for the process). Whatever fails here
+    is met again, and reported, where the run itself needs it."""
     try:
         from wengang.policies import load_policy_set
         from wengang.programs import load
 
         load(program)
         load_policy_set()
-        for name in imports:
-            importlib.import_module(name)
     except Exception:  # noqa: BLE001, S110 - the run reports it when it gets there
         pass
 
@@ -231,11 +223,9 @@ def run_screening(
     from wengang.screening.output import (
         PLAN_TEXTS,
         ParquetAppender,
-        _arrow_schema,
         summarise,
         write_excel_sheets,
         write_parquet,
-        write_parquet_arrow,
         write_result_sheets,
     )
 
@@ -249,8 +239,7 @@ def run_screening(
     # on_validating), for a facts table once the file is open. Opening the tables, counting the monthly rows and
     # handing their read to its thread are Python too, which the thread's Python would only slow down, taking
     # turns at the GIL.
-    warm_imports: list[str] = []
-    warm = threading.Thread(target=_warm_up, args=(program, warm_imports), name="wengang-warm-up", daemon=True)
+    warm = threading.Thread(target=_warm_up, args=(program,), name="wengang-warm-up", daemon=True)
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -261,7 +250,6 @@ def run_screening(
     show = progress  # steps over a second show progress on stderr (wengang.progress)
     plans: dict[int, Any] = {}  # every plan used, by identity (chunks of other regions may add plans)
     in_memory_results: pl.DataFrame | None = None  # the results when they were in memory: kept for the summary
-    summarised: Future[Summary] | None = None  # one partition: the summary, made on a thread of its own
 
     def decide(facts: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame:
         # (a table in memory is given as such: screen_facts reads its null counts and compiles the rules
@@ -333,97 +321,60 @@ def run_screening(
         others = {k: v for k, v in raws.items() if k not in ("units", "contributions")}
         # the features are decided chunk by chunk while they are in memory; under --strict nothing is
         # decided until the whole input is known to be clean, so the rules then read features.parquet
-        # one partition: its one chunk is decided, held and written while features.parquet is written beside it
-        # (below); results.parquet is written once (not written, read back and rewritten: a third of the run)
-        one = parts == 1 and not strict
-        if one:  # (imported on the warm-up thread: ≈ 0.1 s of CPU that would otherwise follow the rules)
-            warm_imports.append("pyarrow.parquet")
+        # one partition: the results are in memory anyway, so the holds are applied there and the file is
+        # written once (not written, read back and rewritten: a third of the run at 1 M units)
+        in_memory: list[pl.DataFrame] | None = [] if parts == 1 and not strict else None
         # several partitions: each chunk's results are held while in memory where that is exact, and
         # results.parquet is written once (screening.holds.ChunkHolds)
-        chunk_holds = ChunkHolds() if not one and not strict else None
+        chunk_holds = ChunkHolds() if in_memory is None and not strict else None
         registry_held = [pl.DataFrame(schema=HELD_KEYS_SCHEMA)]  # quarantined registry rows: their branches are held
+        branch_rows: list[pl.DataFrame] = []  # one partition: its features' branches (credit_code, legal entity)
         branch_holds: list[pl.DataFrame] = []
-        held_rows: list[pl.DataFrame] = []  # one partition: every table's quarantined rows that may stop a payment
-        planned: list[pl.LazyFrame] = []  # one partition: its decision, planned before features.parquet's write
-        writing = out / "results.writing.parquet"  # one partition: results.parquet until the run has succeeded
 
         def on_held(keys: pl.DataFrame) -> None:
-            if one:
-                held_rows.append(keys)
-                return
             assert chunk_holds is not None
             registry_held.append(keys.filter(pl.col("table") == "units"))
             chunk_holds.add(keys.filter(pl.col("table") != "units"))
-
-        def before_last(chunk: pl.DataFrame) -> None:
-            # one partition, before features.parquet's write begins: the decision planned, and the results' stored
-            # schema worked out — a small query on Polars' streaming engine, which beside the write would wait for
-            # all of it (decisions §71)
-            planned.append(decide(chunk))
-            _arrow_schema(tuple(planned[0].collect_schema().items()))
-
         with (
             step(f"筛查 第2步/共3步 校验、隔离、生成特征并判定（{parts} 个分区）", total=n_monthly,
                  unit="行缴费记录", enabled=show) as s,
-            contextlib.nullcontext() if strict or one
+            contextlib.nullcontext(in_memory) if strict or in_memory is not None
             else ParquetAppender(out / "results.parquet", constant=PLAN_TEXTS, books=RESULT_BOOKS) as results_out,
         ):
 
             def on_chunk(chunk: pl.DataFrame) -> None:
-                nonlocal in_memory_results, holds, summarised
-                if one:
-                    # the only chunk, decided while features.parquet is written on another thread; every input of the
-                    # holds is known (the tables' quarantined rows were given to on_held as each was validated), so
-                    # they are applied and results.parquet written now, beside that write: by pyarrow, and the holds'
-                    # queries on the in-memory engine, for Polars' streaming engine would run them after the write
-                    # (§71). The results are kept, like a facts table's, for the summary
-                    assert in_memory_results is None, "one partition gives one chunk"
-                    frame = planned.pop().collect()
-                    keys = pl.concat(held_rows) if held_rows else pl.DataFrame(schema=HELD_KEYS_SCHEMA)
-                    registry = pl.col("table") == "units"  # registry rows quarantined: units not screened at all
-                    in_memory_results, holds = hold_results(
-                        frame, keys.filter(~registry), key_column="credit_code", kind="credit_code",
-                        unscreened=keys.filter(registry).get_column("code"),
-                        # the branches and their legal entities among the features in memory (not read back)
-                        extra=branches_of_quarantined_in(chunk, keys.filter(registry)),
-                    )  # fmt: skip
-                    # the summary (queries on the streaming engine) on a thread of its own: it runs once the features
-                    # are written, beside the rest of this write, which keeps one core only
-                    pool = ThreadPoolExecutor(1, thread_name_prefix="wengang-summary")
-                    summarised = pool.submit(summarise, in_memory_results.lazy(), reason_text(list(plans.values())))
-                    pool.shutdown(wait=False)  # (its thread ends with the summary)
-                    write_parquet_arrow(in_memory_results, writing, constant=PLAN_TEXTS)  # (its size classes: see there)
-                    return
                 frame = decide(chunk).collect()
+                if in_memory is not None:
+                    in_memory.append(frame)
+                    # the branches and their legal entities, for the holds (not read back from features.parquet)
+                    branch_rows.append(
+                        chunk.select("credit_code", "legal_entity_credit_code").filter(
+                            pl.col("legal_entity_credit_code").is_not_null()
+                        )
+                    )
+                    return
                 if chunk_holds is not None:
                     # branches come in the last chunk, after every partition: their legal entities are all known
                     branch_holds.append(branches_of_quarantined_in(chunk, pl.concat(registry_held)))
                     frame = chunk_holds.apply(frame, branch_holds[-1])
                 results_out.write(frame)
 
-            try:
-                run = derive_features_partitioned(
-                    raws["units"],
-                    raws["contributions"],
-                    out,
-                    policy_year=year,
-                    evaluation_date=evaluation_date,
-                    partitions=parts,
-                    allowed_regions=allowed_regions,
-                    others=others,
-                    with_provenance=True,
-                    latest_month=latest,
-                    on_chunk=None if strict else on_chunk,
-                    on_held=on_held if one or chunk_holds is not None else None,
-                    progress=s,
-                    on_validating=warm.start,
-                    before_last=before_last if one else None,
-                )
-            except BaseException:  # a run that failed leaves no results of its own (nor half of a file)
-                writing.unlink(missing_ok=True)
-                raise
-            if one:
-                writing.replace(out / "results.parquet")
+            run = derive_features_partitioned(
+                raws["units"],
+                raws["contributions"],
+                out,
+                policy_year=year,
+                evaluation_date=evaluation_date,
+                partitions=parts,
+                allowed_regions=allowed_regions,
+                others=others,
+                with_provenance=True,
+                latest_month=latest,
+                on_chunk=None if strict else on_chunk,
+                on_held=None if chunk_holds is None else on_held,
+                progress=s,
+                on_validating=warm.start,
+            )
             reports = list(run.reports.values())
             t1 = time.perf_counter()
             if strict:
@@ -431,7 +382,7 @@ def run_screening(
                     raise StrictRefusal(reports)
                 decide(pl.scan_parquet(run.features_path)).sink_parquet(out / "results.parquet", compression="lz4")
         # fail closed, once the results file is closed: a quarantined row that could stop a payment
-        # holds the payments it may concern (one partition: done above)
+        # holds the payments it may concern
         keys = run.held_keys if run.held_keys is not None else pl.DataFrame(schema=HELD_KEYS_SCHEMA)
         registry = pl.col("table") == "units"  # registry rows quarantined: units not screened at all
         unscreened = keys.filter(registry).get_column("code")
@@ -440,11 +391,19 @@ def run_screening(
             holds = chunk_holds.finish(
                 out / "results.parquet", keys.filter(~registry), unscreened=unscreened, extra=extra
             )
-        elif not one:  # --strict: the file written from features.parquet, held by a rewrite
-            holds = apply_holds(
-                out / "results.parquet", keys.filter(~registry), key_column="credit_code", kind="credit_code",
-                unscreened=unscreened, extra=branches_of_quarantined(run.features_path, keys.filter(registry)),
+        else:
+            hold_args: dict[str, Any] = dict(
+                key_column="credit_code", kind="credit_code", unscreened=unscreened,
+                extra=branches_of_quarantined_in(pl.concat(branch_rows), keys.filter(registry)) if branch_rows
+                else branches_of_quarantined(run.features_path, keys.filter(registry)),
             )  # fmt: skip
+            if in_memory is not None:
+                # kept, like a facts table's, for the summary (not decoded again from results.parquet)
+                in_memory_results, holds = hold_results(pl.concat(in_memory), keys.filter(~registry), **hold_args)
+                in_memory.clear()
+                write_parquet(in_memory_results, out / "results.parquet", constant=PLAN_TEXTS, books=RESULT_BOOKS)
+            else:
+                holds = apply_holds(out / "results.parquet", keys.filter(~registry), **hold_args)
         decided = run.steps["chunks"] + time.perf_counter() - t1
         seconds["校验与特征"] = time.perf_counter() - t0 - seconds["读取"] - decided
         if parts > 1:
@@ -465,13 +424,9 @@ def run_screening(
             out, program_label=program_label(program), reason_text=texts, excel=excel, progress=show
         )
         seconds["判定与写出"] = decided + time.perf_counter() - t2
-        summary = (
-            summarised.result()
-            if summarised is not None
-            else summarise(
-                in_memory_results.lazy() if in_memory_results is not None else pl.scan_parquet(out / "results.parquet"),
-                texts,
-            )
+        summary = summarise(
+            in_memory_results.lazy() if in_memory_results is not None else pl.scan_parquet(out / "results.parquet"),
+            texts,
         )
         in_memory_results = None
         summary.hold_notes = holds.notes
