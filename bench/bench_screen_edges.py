@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_screening import FIXED_READINGS, TABLES
+from bench_screening import interleaved, screen_args
 
 PROBE = r"""
 import os, sys, threading, time
@@ -102,18 +102,10 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=7)
     ap.add_argument("--open", action="store_true", help="every reading open (default: the six fixed)")
     args = ap.parse_args()
-    readings = [] if args.open else [a for r in FIXED_READINGS for a in ("--reading", r)]
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = ["screen", "--region", "150500", "--year", "2025", "--date", "2025-08-01", "--no-excel", "--json",
-               "--out", f"{tmp}/out", *readings,
-               *[a for t in TABLES for a in (f"--{t.replace('_', '-')}", str(args.raw / t))]]  # fmt: skip
-        seen: dict[str, list[dict[str, tuple[float, float]]]] = {src: [] for src in args.src}
+        cmd = screen_args(args.raw, f"{tmp}/out", fixed=not args.open)
         print(f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}, n={args.n}")
-        for i in range(args.n + 1):
-            for src in args.src:
-                stamps = run(src, cmd)
-                if i:  # the first round warms the file cache
-                    seen[src].append(stamps)
+        seen = interleaved(args.src, args.n, lambda src: run(src, cmd))
         print(f"load {os.getloadavg()[0]:.2f}; medians of {args.n} (min): seconds since the spawn; CPU-s (first read: the "
               "main thread's; done, end: the process's)")  # fmt: skip
 

@@ -27,8 +27,10 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 from wengang.screening.demo_data import allowed_regions_for, generate_region
 from wengang.screening.pipeline import run_screening
@@ -45,7 +47,29 @@ FIXED_READINGS = (
     "fanhuan.size_class_existing=verify",
     "fanhuan.size_class_where_silent=standard_2017",
 )
+T = TypeVar("T")
 FLOOR = Path("/work/shared/bench-peer/screen_floor.py")
+
+
+def screen_args(raw: Path, out: str, *, fixed: bool = True) -> list[str]:
+    """``wengang screen``'s arguments for the 1 M raw region at ``raw`` (every table, ``--json --no-excel``), output
+    to ``out``: readings fixed unless ``fixed=False``. For the whole-process probes (bench_screen_edges/_stamps)."""
+    readings = [a for r in FIXED_READINGS for a in ("--reading", r)] if fixed else []
+    tables = [a for t in TABLES for a in (f"--{t.replace('_', '-')}", str(raw / t))]
+    return ["screen", "--region", "150500", "--year", "2025", "--date", "2025-08-01", "--no-excel", "--json",
+            "--out", out, *readings, *tables]  # fmt: skip
+
+
+def interleaved(sources: list[str], n: int, run: Callable[[str], T]) -> dict[str, list[T]]:
+    """``run(src)`` for each tree, round by round (the host's drift falls on every tree alike), ``n`` counted rounds
+    after a first that warms the file cache."""
+    seen: dict[str, list[T]] = {src: [] for src in sources}
+    for i in range(n + 1):
+        for src in sources:
+            got = run(src)
+            if i:
+                seen[src].append(got)
+    return seen
 
 
 def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float]:
