@@ -15,7 +15,8 @@ allocations of 8 MiB and more (``oversize_threshold:0``: that arena hands its pa
 decay, and a column of 10^7 rows is such an allocation). 1 M units: ≈ 20 % fewer page faults, 0.15–0.6 s less system time, a lower
 peak; in 3 partitions half the page faults (docs/performance.md). A run given
 ``--memory-limit`` keeps Polars' prompt return: the memory model of that option was measured with it. An
-operator's own ``_RJEM_MALLOC_CONF`` wins. See docs/decisions.md, "Allocator: freed memory kept a few seconds".
+operator's own ``_RJEM_MALLOC_CONF`` wins; Polars' default, which Polars writes into the environment of a process
+that imports it and so reaches a command that process starts, does not. See docs/decisions.md, "Allocator: freed memory kept a few seconds".
 
 **Garbage collector.** A command builds many short-lived Python objects (policy documents, Polars expressions)
 and few cycles: with Python's default threshold (a collection every 700 allocations) a 1 M-unit screen ran 200
@@ -37,11 +38,30 @@ KEEP_FREED = "dirty_decay_ms:3000,muzzy_decay_ms:3000,narenas:1,oversize_thresho
 MEMORY_LIMIT_OPTION = "--memory-limit"
 
 
+# What Polars writes into the environment as it is imported (polars/__init__.py: its default, then the THP pair when
+# POLARS_THP=1, then the setting it found). A command started by a Python program that imported Polars (a scheduler's
+# task, a notebook, a benchmark) inherits it: that much is not the operator's choice.
+POLARS_DEFAULT = "dirty_decay_ms:500,muzzy_decay_ms:1000"
+POLARS_THP = ",thp:always,metadata_thp:always"
+
+
+def operators_setting(value: str | None) -> str:
+    """The operator's own part of the allocator setting ``value`` found in the environment: what Polars added to it
+    in a parent process left out ("" when nothing is left)."""
+    if value is None:
+        return ""
+    if not value.startswith(POLARS_DEFAULT):
+        return value
+    # the THP pair is left out too: Polars adds it again itself where POLARS_THP=1 is inherited
+    return value.removeprefix(POLARS_DEFAULT).removeprefix(POLARS_THP).removeprefix(",")
+
+
 def keep_freed_memory(argv: Sequence[str]) -> bool:
     """Set the allocator's decay for this process (and its children), unless the operator set it or the
     command line ``argv`` asks for a memory limit. Must run before Polars is imported (afterwards it changes
-    nothing); True when it set it."""
-    if ENV in os.environ or any(a.startswith(MEMORY_LIMIT_OPTION) for a in argv):
+    nothing); True when it set it. Polars' own default, inherited from a parent that imported Polars, is not the
+    operator's setting: it is replaced."""
+    if operators_setting(os.environ.get(ENV)) or any(a.startswith(MEMORY_LIMIT_OPTION) for a in argv):
         return False
     os.environ[ENV] = KEEP_FREED
     return True

@@ -8,7 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from wengang.runtime import ENV, GC_THRESHOLD, KEEP_FREED
+import pytest
+
+from wengang.runtime import ENV, GC_THRESHOLD, KEEP_FREED, POLARS_DEFAULT, POLARS_THP, operators_setting
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 PROBE = """
@@ -38,6 +40,46 @@ def test_set_before_polars_is_loaded() -> None:
 
 def test_the_operators_setting_wins() -> None:
     assert probe("screen", env={ENV: "dirty_decay_ms:0"}) == ("False", "dirty_decay_ms:0")
+
+
+def test_polars_default_inherited_from_a_parent_is_not_the_operators() -> None:
+    # Polars writes its default into os.environ as it is imported; a command started by such a program inherits it
+    assert probe("screen", env={ENV: POLARS_DEFAULT}) == ("False", KEEP_FREED)
+    assert probe("screen", env={ENV: POLARS_DEFAULT + POLARS_THP}) == ("False", KEEP_FREED)
+    # the operator's setting passed through a parent's Polars is still the operator's
+    mine = POLARS_DEFAULT + ",dirty_decay_ms:0"
+    assert probe("screen", env={ENV: mine}) == ("False", mine)
+
+
+def test_a_command_started_by_a_program_that_imported_polars() -> None:
+    # the real path: the parent's environment as Polars left it (fails too if Polars changes what it writes)
+    parent = (
+        "import os, subprocess, sys; import polars; "
+        "sys.exit(subprocess.run([sys.executable, '-c', sys.argv[1], 'screen'], env=os.environ).returncode)"
+    )
+    base = {k: v for k, v in os.environ.items() if k not in (ENV, "POLARS_THP")}
+    run = subprocess.run(
+        [sys.executable, "-c", parent, PROBE], capture_output=True, text=True, env={**base, "PYTHONPATH": SRC}
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["False", KEEP_FREED]
+
+
+@pytest.mark.parametrize(
+    ("found", "own"),
+    [
+        (None, ""),
+        ("", ""),
+        (POLARS_DEFAULT, ""),
+        (POLARS_DEFAULT + POLARS_THP, ""),
+        (POLARS_DEFAULT + ",narenas:2", "narenas:2"),
+        (POLARS_DEFAULT + POLARS_THP + ",narenas:2", "narenas:2"),
+        ("dirty_decay_ms:500", "dirty_decay_ms:500"),
+        ("narenas:2," + POLARS_DEFAULT, "narenas:2," + POLARS_DEFAULT),
+    ],
+)
+def test_operators_setting(found: str | None, own: str) -> None:
+    assert operators_setting(found) == own
 
 
 def test_a_memory_limit_keeps_polars_prompt_return() -> None:
