@@ -309,6 +309,31 @@ def credit_code_reasons_if_formed(lf: pl.LazyFrame, column: str, out: str, expec
     return lf.collect().hstack(frame.drop(f"{_T}formed"))
 
 
+def credit_code_reasons_if_formed_or_missing(values: pl.Series, out: str, expected_out: str) -> pl.DataFrame | None:
+    """:func:`credit_code_reasons_if_formed` of ``values`` when each is a well-formed code or missing (null): the
+    present ones checked in one pass, a missing one given what ``credit_code_reasons`` (the full checks) gives it —
+    reason ``"empty"``, no expected value. ``None`` when a present value is not well-formed (the caller checks as
+    before). A column of mostly missing codes (a registry's legal entities) is then not normalised and checked by
+    the full expressions for nothing."""
+    present = values.is_not_null()
+    if not values.null_count():
+        return credit_code_reasons_if_formed(values.to_frame().lazy(), values.name, out, expected_out)
+    checked = credit_code_reasons_if_formed(values.filter(present).to_frame().lazy(), values.name, out, expected_out)
+    if checked is None:
+        return None
+    at = present.arg_true()
+    n = values.len()
+    return pl.DataFrame(
+        [
+            values,
+            pl.repeat("empty", n, dtype=pl.String, eager=True).scatter(at, checked.get_column(out)).alias(out),
+            pl.repeat(None, n, dtype=checked.schema[expected_out], eager=True)
+            .scatter(at, checked.get_column(expected_out))
+            .alias(expected_out),
+        ]
+    )
+
+
 def credit_code_reasons(
     lf: pl.LazyFrame,
     column: str,
