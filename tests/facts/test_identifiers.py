@@ -11,6 +11,7 @@ from wengang.facts.identifiers import (
     check_id_numbers,
     credit_code_reasons,
     credit_code_reasons_if_formed,
+    credit_code_reasons_if_formed_or_missing,
     credit_codes_written_form,
     credit_codes_written_normalised,
     make_credit_code,
@@ -278,6 +279,22 @@ def test_codes_formed_are_checked_in_one_pass_with_the_same_verdicts(codes, odd,
         assert one_pass.equals(formed) and one_pass.schema == formed.schema
         full = credit_code_reasons(lf, "c", "r", expected_out="x", expected_value=True).collect()
         assert one_pass.equals(full)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(formed_codes, st.none()), max_size=20), odd_codes, st.booleans())
+def test_missing_codes_beside_formed_ones_are_given_what_the_full_checks_give(codes, odd, with_odd):
+    # a column of formed codes and missing ones (a registry's legal entities): the present ones checked in one pass,
+    # the missing ones "empty" with no expected value — exactly the full checks' columns; None when a present code
+    # is not formed
+    codes = codes + [odd] if with_odd else codes
+    values = pl.Series("c", codes, dtype=pl.String)
+    got = credit_code_reasons_if_formed_or_missing(values, "r", "x")
+    present = values.drop_nulls().to_frame().lazy()
+    assert (got is not None) == (values.null_count() == values.len() or credit_codes_written_form(present, "c") == "formed")
+    if got is not None:
+        full = credit_code_reasons(values.to_frame().lazy(), "c", "r", expected_out="x", expected_value=True).collect()
+        assert got.equals(full) and got.schema == full.schema
 
 
 def test_every_character_at_every_position_is_told_formed_as_the_regular_expression_tells_it():

@@ -548,3 +548,49 @@ def test_other_tables_numbered_by_the_registry_through_its_sorted_hashes(tmp_pat
     res = validate_table(read_table(sizes, "stats_size"), key_out="__k", shared=shared)
     first = {c: registry.index(c) for c in reversed(registry)}
     assert res.accepted["__k"].to_list() == [first.get(c) for c in wanted]
+
+
+_le = st.one_of(
+    st.none(),
+    st.sampled_from([make_credit_code("91", "150502", f"MA{i:07d}") for i in range(3)]),
+    st.sampled_from([BAD, A.lower(), " " + A, "", "X" * 18]),  # a wrong check character, not formed, blank
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_le, st.sampled_from([A, B, BAD, None, ""])), min_size=1, max_size=10))
+@example([(None, A), (A, None), (None, B), (BAD, A)])  # missing codes in both columns, one a wrong check character
+def test_missing_codes_beside_formed_ones_validate_as_by_the_full_checks(tmp_path_factory, rows):
+    # a registry whose codes are formed or missing (its legal entities' mostly missing) takes the one-pass check:
+    # the same accepted rows, quarantine and report as with every code column through the full checks
+    import wengang.screening.quarantine as Q
+
+    p = tmp_path_factory.mktemp("missing_codes") / "u.parquet"
+    pl.DataFrame(
+        {
+            "credit_code": [r[1] if i % 2 else make_credit_code("91", "150502", f"MB{i:07d}") for i, r in enumerate(rows)],
+            "name": ["甲"] * len(rows),
+            "region_code": ["150502"] * len(rows),
+            "org_type": ["enterprise"] * len(rows),
+            "legal_entity_credit_code": [r[0] for r in rows],
+        },
+        schema_overrides={"credit_code": pl.String, "legal_entity_credit_code": pl.String},
+    ).write_parquet(p)
+
+    def run():
+        res = validate_table(read_table(p, "units"), key_out="__k", registry=True, shared={})
+        return res.accepted, res.quarantine, res.report
+
+    taken = []
+    real = Q.credit_code_reasons_if_formed_or_missing
+    Q.credit_code_reasons_if_formed_or_missing = lambda values, *a: taken.append(values.null_count()) or real(values, *a)
+    try:
+        one_pass = run()
+        Q.credit_code_reasons_if_formed_or_missing = lambda values, *a: None
+        full = run()
+    finally:
+        Q.credit_code_reasons_if_formed_or_missing = real
+    assert len(taken) == 2
+    assert_frame_equal(one_pass[0], full[0])
+    assert_frame_equal(one_pass[1], full[1])
+    assert one_pass[2] == full[2]

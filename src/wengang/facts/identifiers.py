@@ -248,20 +248,45 @@ def _formed_tables() -> tuple[pl.Series, ...]:
     return tuple(tables)
 
 
+@functools.cache
+def _formed_pair_tables() -> tuple[pl.Series, ...]:
+    """:func:`_formed_tables` by pairs of bytes (65,536 entries, a pair's first byte in the low eight bits, as
+    :func:`_words` reads it): for pair k < 8 the sum of positions 2k's and 2k+1's entries; then position 16's entry
+    and position 17's, each from the ninth pair. A marker in either byte keeps the sum at :data:`_NOT_FORMED` or more.
+    Half the lookups of one per byte, and half the extractions from the array."""
+    tables = _formed_tables()
+    word = pl.int_range(0, 1 << 16, dtype=pl.UInt32, eager=True)
+    low, high = word % 256, word // 256
+    pairs = [tables[2 * k].gather(low) + tables[2 * k + 1].gather(high) for k in range(8)]
+    return (*pairs, tables[16].gather(low), tables[17].gather(high))
+
+
+def _words(n: str) -> pl.Expr:
+    """:func:`_bytes` as nine little-endian 16-bit words (byte 2k in the low half of word k): ``Array(UInt16, 9)``."""
+    return (
+        pl.when(pl.col(n).str.len_bytes() == 18)
+        .then(pl.col(n))
+        .otherwise(pl.lit("000000000000000000"))
+        .cast(pl.Binary)
+        .bin.reinterpret(dtype=pl.Array(pl.UInt16, 9), endianness="little")
+    )
+
+
 def credit_code_reasons_if_formed(lf: pl.LazyFrame, column: str, out: str, expected_out: str) -> pl.DataFrame | None:
     """``credit_code_reasons(lf, column, out, expected_out, normalised=column, in_form="formed",
     expected_value=True)`` collected, in one pass, when :func:`credit_codes_written_form` would say ``"formed"``;
     ``None`` otherwise (the caller checks as before). The check characters' sum is worked out with per-position
     tables that also mark a byte the code's form does not allow there (:func:`_formed_tables`): the form is told
     by that same pass, not by a regular expression over every code first. Same columns, values and dtypes."""
-    tables = _formed_tables()
+    tables = _formed_pair_tables()
     b, s, c = f"{_T}b", f"{_T}s", f"{_T}c"
-    byte = [pl.col(b).arr.get(i).cast(pl.UInt32) for i in range(18)]
+    # the bytes two at a time (tables of pairs): 9 extractions and 10 lookups, not 18 and 18 (1 M codes: 57 against 90 CPU-ms)
+    word = [pl.col(b).arr.get(k).cast(pl.UInt32) for k in range(9)]
     frame = (
-        lf.with_columns(_bytes(column).alias(b))
+        lf.with_columns(_words(column).alias(b))
         .with_columns(
-            pl.sum_horizontal([pl.lit(tables[i]).gather(byte[i]) for i in range(17)]).alias(s),
-            pl.lit(tables[17]).gather(byte[17]).alias(c),
+            pl.sum_horizontal([pl.lit(tables[k]).gather(word[k]) for k in range(9)]).alias(s),
+            pl.lit(tables[9]).gather(word[8]).alias(c),
         )
         .with_columns(
             ((pl.col(column).str.len_bytes() == 18) & (pl.col(s) < _NOT_FORMED) & (pl.col(c) < _NOT_FORMED))
@@ -282,6 +307,31 @@ def credit_code_reasons_if_formed(lf: pl.LazyFrame, column: str, out: str, expec
     # the codes as they came, beside their checks (passed through the query, the column was cut into new chunks:
     # a second set of its 16-byte views held with the table)
     return lf.collect().hstack(frame.drop(f"{_T}formed"))
+
+
+def credit_code_reasons_if_formed_or_missing(values: pl.Series, out: str, expected_out: str) -> pl.DataFrame | None:
+    """:func:`credit_code_reasons_if_formed` of ``values`` when each is a well-formed code or missing (null): the
+    present ones checked in one pass, a missing one given what ``credit_code_reasons`` (the full checks) gives it —
+    reason ``"empty"``, no expected value. ``None`` when a present value is not well-formed (the caller checks as
+    before). A column of mostly missing codes (a registry's legal entities) is then not normalised and checked by
+    the full expressions for nothing."""
+    present = values.is_not_null()
+    if not values.null_count():
+        return credit_code_reasons_if_formed(values.to_frame().lazy(), values.name, out, expected_out)
+    checked = credit_code_reasons_if_formed(values.filter(present).to_frame().lazy(), values.name, out, expected_out)
+    if checked is None:
+        return None
+    at = present.arg_true()
+    n = values.len()
+    return pl.DataFrame(
+        [
+            values,
+            pl.repeat("empty", n, dtype=pl.String, eager=True).scatter(at, checked.get_column(out)).alias(out),
+            pl.repeat(None, n, dtype=checked.schema[expected_out], eager=True)
+            .scatter(at, checked.get_column(expected_out))
+            .alias(expected_out),
+        ]
+    )
 
 
 def credit_code_reasons(

@@ -37,7 +37,7 @@ from wengang.facts.identifiers import (
     REASONS_ZH,
     USCC_ALPHABET,
     credit_code_reasons,
-    credit_code_reasons_if_formed,
+    credit_code_reasons_if_formed_or_missing,
     credit_codes_written_normalised,
     id_number_reasons,
 )
@@ -737,15 +737,20 @@ def validate_table(
             def build(d, v=v, c=c, dtype=dtype, name=name, kind=col.kind, rc=rc, req=col.required, as_is=as_is):
                 codes = kind == "credit_code" and dtype == pl.String
                 # the usual extract, every code in a code's form: its checks in one pass (the form told by that pass)
-                checked = credit_code_reasons_if_formed(d, name, rc, f"__x__{name}") if codes else None
+                # (missing codes, a registry's legal entities' many, given their reason apart from the formed ones)
+                checked = (
+                    credit_code_reasons_if_formed_or_missing(d.collect().to_series(), rc, f"__x__{name}")
+                    if codes
+                    else None
+                )
                 # otherwise: not "formed" (that pass said so), maybe normalised already
                 normalised = checked is None and codes and credit_codes_written_normalised(d, name)
                 form = "normalised" if normalised else None
                 if checked is not None:
                     d = checked.lazy().select(
-                        name, c.alias(_p(name)), pl.lit(False).alias(f"__miss__{name}"), rc, f"__x__{name}"
+                        name, c.alias(_p(name)), c.is_null().alias(f"__miss__{name}"), rc, f"__x__{name}"
                     )
-                    as_is.append(True)  # the parsed codes are the codes (``same`` below)
+                    as_is.append(True)  # the parsed codes are the codes (``same`` below), a missing one null
                 elif form is not None:
                     # the usual extract: codes as a code is written, so normalising would copy them unchanged
                     d = d.with_columns(c.alias(_p(name)), pl.lit(False).alias(f"__miss__{name}"))
