@@ -51,7 +51,9 @@ def _cases(draw):
 @given(_cases())
 def test_codes_equal_the_texts_row_by_row(case):
     columns, items, height, split, prefix_unknown = case
-    frame = pl.DataFrame(list(columns.values()), height=height) if columns else pl.DataFrame({"_": [0] * height})
+    frame = (
+        pl.DataFrame(list(columns.values()), height=height) if columns else pl.DataFrame({"_": [0] * height})
+    )
     if 0 < split < height:  # two chunks
         frame = pl.concat([frame.slice(0, split), frame.slice(split)], rechunk=False)
     exprs = [(cid, never_null(pl.col(name)) if marked else pl.col(name)) for cid, name, marked in items]
