@@ -7,7 +7,7 @@ where there are too many combinations to look up (built row by row then)."""
 from __future__ import annotations
 
 import polars as pl
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_series_equal
 
@@ -48,6 +48,7 @@ def _cases(draw):
     return columns, items, height, split, draw(st.booleans())
 
 
+@settings(max_examples=300)
 @given(_cases())
 def test_codes_equal_the_texts_row_by_row(case):
     columns, items, height, split, prefix_unknown = case
