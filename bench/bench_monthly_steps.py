@@ -14,11 +14,18 @@ screen reads them on a thread of their own). ``features``: ``derive_features`` a
 
 from __future__ import annotations
 
+# ruff: noqa: E402  (the allocator is set before Polars and the project's modules are imported)
 import argparse
 import dataclasses
 import statistics
 import time
 from datetime import date
+
+from wengang.runtime import keep_freed_memory
+
+# Polars' allocator set as `wengang screen` sets it (runtime.py), before Polars loads: without it every fresh
+# 10^7-row column is faulted in and the steps cost more than they do in the command
+keep_freed_memory([])
 
 from wengang.screening.features import CODE_KEY, MONTH_INDEX, derive_features
 from wengang.screening.pipeline import _read

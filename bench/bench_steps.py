@@ -12,6 +12,7 @@ nothing.
 
 from __future__ import annotations
 
+# ruff: noqa: E402  (the allocator is set before Polars and the project's modules are imported)
 import dataclasses
 import functools
 import resource
@@ -19,6 +20,12 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+
+from wengang.runtime import keep_freed_memory
+
+# Polars' allocator set as `wengang screen` sets it (runtime.py), before Polars loads: without it every fresh
+# 10^7-row column is faulted in and the steps cost more than they do in the command
+keep_freed_memory([])
 
 from wengang.screening.evaluate import RESULT_COLUMNS, screen_facts
 from wengang.screening.features import (

@@ -15,6 +15,7 @@ run serially (the pipeline runs the code and month checks side by side: its CPU 
 
 from __future__ import annotations
 
+# ruff: noqa: E402  (the allocator is set before Polars and the project's modules are imported)
 import argparse
 import concurrent.futures as cf
 import dataclasses
@@ -23,6 +24,12 @@ import inspect
 import time
 from collections import defaultdict
 from typing import Any
+
+from wengang.runtime import keep_freed_memory
+
+# Polars' allocator set as `wengang screen` sets it (runtime.py), before Polars loads: without it every fresh
+# 10^7-row column is faulted in and the steps cost more than they do in the command
+keep_freed_memory([])
 
 import polars as pl
 
