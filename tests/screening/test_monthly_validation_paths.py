@@ -14,7 +14,8 @@ from wengang.facts.identifiers import make_credit_code
 from wengang.ingest.columns import MAX_AMOUNT_FEN, MAX_COUNT
 from wengang.ingest.values import ValueProblem, parse_month
 from wengang.screening.ingest import read_table
-from wengang.screening.quarantine import _rle_id, _rows_with, _value_numbers, validate_table
+from wengang.screening.quarantine import _rle_id, _rows_with, _runs, _value_numbers, validate_table
+from wengang.screening.views import _held, text_views
 
 
 def _chunked(values: list, cuts: list[int], dtype=pl.String) -> pl.Series:
@@ -34,6 +35,57 @@ def test_run_numbers_by_chunk_are_rle_id(values, cuts):
     got, want = _rle_id(col), col.rechunk().rle_id()
     assert got.to_list() == want.to_list() and got.dtype == want.dtype and got.name == col.name
     assert got.to_list() == sorted(got.to_list())  # flagged sorted: it must be
+
+
+_LONG = "91150502MA0A1B2C3X"  # a credit code: longer than the 12 bytes a view holds
+
+
+def _texts(values: list, cuts: list[int], shape: int) -> pl.Series:
+    """``values`` laid out in the ways Polars holds texts: 0 — several chunks as built; 1 — one chunk rechunked from
+    them (the same text at two places, in several data buffers); 2 — the rechunked column sliced (views at an
+    offset); 3 — many copies of the texts (a chunk with several data buffers), then sliced back to them."""
+    col = _chunked(values, cuts)
+    if shape == 0:
+        return col
+    if shape == 3:
+        n = len(values)
+        return pl.concat([col] * 200).rechunk().slice(n * 150, n) if n else col
+    one = pl.concat([col, col]).rechunk()
+    return one.slice(0, len(values)) if shape == 1 else one.slice(len(values), len(values))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["A", "B", "", "123456789012", "1234567890123", _LONG, _LONG[:-1] + "Y", _LONG * 3, None]),
+        max_size=40,
+    ),
+    st.lists(st.integers(0, 40), max_size=5),
+    st.integers(0, 3),
+)
+@example(["x" * 20, "x" * 20], [1], 1)  # one text at two places of one chunk: views differ, texts do not
+def test_runs_by_views_are_rle_id(values, cuts, shape):
+    col = _texts(values, cuts, shape)
+    got, firsts = _runs(col)
+    want = col.rechunk().rle_id()
+    assert got.to_list() == want.to_list() and got.dtype == want.dtype and got.name == col.name
+    assert got.to_list() == sorted(got.to_list())
+    # each run's first value, in order
+    starts = [i for i in range(col.len()) if i == 0 or want[i] != want[i - 1]]
+    assert firsts.to_list() == [col[i] for i in starts]
+    assert not _held  # every exported chunk released once its views were dropped
+
+
+def test_text_views_are_the_views():
+    col = pl.Series(["a", _LONG, None, "a", _LONG]).slice(1)
+    views = text_views(col.rechunk())
+    assert views is not None and views.dtype == pl.Int128 and views.len() == 4
+    assert views.is_null().to_list() == [False, True, False, False]
+    assert views[2] == 1 | (ord("a") << 32)  # a short text: its length, then its bytes
+    assert (views[0] & 0xFFFFFFFF) == len(_LONG)
+    del views
+    assert not _held
+    assert text_views(pl.Series([1, 2])) is None
 
 
 _month = st.sampled_from(["2024-01", "2024-02", "2024-12", "2024-13", "2024/3", "", " ", "x", "2025-01"])

@@ -46,6 +46,7 @@ from wengang.ingest.columns import MAX_AMOUNT_FEN, MAX_COUNT
 from wengang.ingest.values import FEN
 from wengang.screening.ingest import RawTable
 from wengang.screening.schemas import Column
+from wengang.screening.views import text_views
 
 QUARANTINE_SCHEMA = pl.Schema(
     {
@@ -171,26 +172,75 @@ def _month_start(e: pl.Expr) -> pl.Expr:
     return (e + "-01").str.to_date("%Y-%m-%d", strict=False)
 
 
-def _rle_id(col: pl.Series) -> pl.Series:
-    """``col.rle_id()`` (run numbers: consecutive equal values, nulls equal) worked out chunk by chunk. Over the
-    chunks of a streaming read (10^7 credit codes in 14 chunks) ``rle_id`` walks the values through a
-    multi-chunk iterator, twice as slow as over one chunk; rechunking first would copy every text. Each
-    chunk's runs are numbered on their own and shifted to follow the previous chunk's, joined to its last run
-    where the chunk starts with the value that one ends with."""
+def _view_runs(ch: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Run numbers and each run's first value of one chunk of texts (``ch.rle_id()`` and those values), told by
+    the texts' 16-byte Arrow views first: equal codes read from a Parquet dictionary share their bytes, so their
+    views are equal, and neighbouring views compare as 128-bit integers, not byte by byte. Equal views hold
+    equal texts (a short text is in its view; a long one is the same bytes); views that differ may still hold
+    equal texts (the same text at two places), so the first values of neighbouring view runs are compared as
+    texts and the runs they join are merged."""
+    views = text_views(ch)
+    if views is None:
+        rid = ch.rle_id()
+        return rid, ch.filter(_run_starts(rid))
+    vid = views.rle_id()
+    del views  # (releases the chunk's export)
+    reps = ch.filter(_run_starts(vid))
+    m = reps.len()
+    joined = reps.slice(1).eq_missing(reps.slice(0, m - 1))
+    if not joined.any():
+        return vid, reps
+    # a view run that starts with the text the previous ends with continues that run
+    kept = pl.concat([pl.Series([True]), ~joined]).rechunk()
+    numbers = (kept.cast(pl.UInt32).cum_sum() - 1).cast(pl.UInt32).rechunk()
+    return numbers.gather(vid), reps.filter(kept)
+
+
+def _run_starts(rid: pl.Series) -> pl.Series:
+    """The rows where a run of ``rid`` (run numbers, one chunk) starts, as one mask in one chunk (a mask of several
+    made a filter rechunk the column it filters first)."""
+    n = rid.len()
+    if n == 0:
+        return pl.Series([], dtype=pl.Boolean)
+    return pl.concat([pl.Series([True]), rid.slice(1) != rid.slice(0, n - 1)]).rechunk()
+
+
+def _runs(col: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """``col.rle_id()`` (run numbers: consecutive equal values, nulls equal) and each run's first value, worked out
+    chunk by chunk. Over the chunks of a streaming read (10^7 credit codes in 14 chunks) ``rle_id`` walks the values
+    through a multi-chunk iterator, twice as slow as over one chunk; rechunking first would copy every text. Each
+    chunk's runs are numbered on their own (texts: :func:`_view_runs`) and shifted to follow the previous chunk's,
+    joined to its last run where the chunk starts with the value that one ends with."""
     chunks = [ch for ch in col.get_chunks() if ch.len()]
-    if len(chunks) <= 1:
-        return col.rle_id()
+    if not chunks:
+        return col.rle_id(), col
     parts: list[pl.Series] = []
+    firsts: list[pl.Series] = []
     offset = 0
     last: pl.Series | None = None
     for ch in chunks:
-        rid = ch.rle_id()
+        if ch.dtype == pl.String:
+            rid, reps = _view_runs(ch)
+        else:
+            rid = ch.rle_id()
+            reps = ch.filter(_run_starts(rid))
         if last is not None:
-            offset += 0 if ch.head(1).eq_missing(last).item() else 1
+            if ch.head(1).eq_missing(last).item():
+                reps = reps.slice(1)
+            else:
+                offset += 1
         parts.append(rid + offset if offset else rid)
-        offset += int(rid[-1])
+        firsts.append(reps)
+        if rid.len():
+            offset += int(rid[-1])
         last = ch.tail(1)
-    return pl.concat(parts, rechunk=False).alias(col.name).set_sorted()  # as rle_id flags its numbers
+    rid = pl.concat(parts, rechunk=False).alias(col.name).set_sorted()  # as rle_id flags its numbers
+    return rid, pl.concat(firsts, rechunk=False).alias(col.name)
+
+
+def _rle_id(col: pl.Series) -> pl.Series:
+    """``col.rle_id()``, worked out as :func:`_runs` does."""
+    return _runs(col)[0]
 
 
 _SAMPLE_ROWS = 4096  # rows whose values _value_numbers takes first
@@ -244,11 +294,8 @@ def _per_distinct(
     # months change row to row, and a registry's codes too: a look at the head saves a pass over every row (either
     # way the table and numbers are exact; runs only make the table smaller)
     runs_likely = head.len() > 0 and (int(head.rle_id()[-1]) + 1) * 4 <= head.len()
-    rid = _rle_id(col) if runs_likely else None
-    if rid is not None and df.height and (int(rid[-1]) + 1) * 4 <= df.height:
-        # the mask in one chunk: a mask of several (the shift's) made the filter rechunk the whole column first,
-        # copying every row's text (10^7 codes); against one chunk it is split to the column's chunks instead
-        reps = col.filter((rid != rid.shift(1)).fill_null(True).rechunk())
+    rid, reps = _runs(col) if runs_likely else (None, None)
+    if rid is not None and reps is not None and df.height and (int(rid[-1]) + 1) * 4 <= df.height:
         return built(reps), rid, True
     if not few_values:
         return built(col), pl.int_range(0, df.height, dtype=pl.UInt32, eager=True), True
