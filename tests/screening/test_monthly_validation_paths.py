@@ -57,7 +57,9 @@ def _texts(values: list, cuts: list[int], shape: int) -> pl.Series:
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(
-        st.sampled_from(["A", "B", "", "123456789012", "1234567890123", _LONG, _LONG[:-1] + "Y", _LONG * 3, None]),
+        st.sampled_from(
+            ["A", "B", "", "123456789012", "1234567890123", _LONG, _LONG[:-1] + "Y", _LONG * 3, None]
+        ),
         max_size=40,
     ),
     st.lists(st.integers(0, 40), max_size=5),
@@ -86,6 +88,15 @@ def test_text_views_are_the_views():
     del views
     assert not _held
     assert text_views(pl.Series([1, 2])) is None
+
+
+def test_runs_without_views_are_rle_id(monkeypatch):
+    # a Polars that does not hand the views over (or fails to): the texts are compared as they were
+    col = _texts(["a", "a", _LONG, _LONG, None, None, "a"], [3], 0)
+    for failure in (lambda ch: None, lambda ch: 1 // 0):
+        monkeypatch.setattr(Q, "text_views", failure)
+        got, firsts = _runs(col)
+        assert got.to_list() == col.rle_id().to_list() and firsts.to_list() == ["a", _LONG, None, "a"]
 
 
 _month = st.sampled_from(["2024-01", "2024-02", "2024-12", "2024-13", "2024/3", "", " ", "x", "2025-01"])
