@@ -31,7 +31,7 @@ from wengang.screening.features import CODE_KEY, MONTH_INDEX
 from wengang.screening.pipeline import _read
 
 HELPERS = (
-    "_per_distinct", "_rle_id", "_value_numbers", "_all_distinct", "_registry_key", "_rows_with",
+    "_per_distinct", "_rle_id", "_runs", "_view_runs", "_value_numbers", "_all_distinct", "_registry_key", "_rows_with",
     "_duplicates_in_runs", "_integer_bounds", "_few_values", "_reads_as_written", "_quarantine_frame",
     "_good_rows", "_paid_before_start", "credit_code_reasons_if_formed",
 )
