@@ -22,9 +22,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_screening import interleaved, screen_args
+from bench_screening import PROBE_HOOK, PROBE_RUN, interleaved, screen_args
 
-PROBE = r"""
+PROBE = (
+    r"""
 import os, sys, threading, time
 import importlib.machinery
 MAIN = threading.main_thread()
@@ -34,18 +35,9 @@ def stamp(name, cpu):
         seen.add(name)
         os.write(2, f"@@{name}={time.time():.6f},{cpu:.6f}\n".encode())
 WATCH = {"wengang.cli", "polars"}
-class Hook:
-    def find_spec(self, name, path, target=None):
-        if name not in WATCH:
-            return None
-        WATCH.discard(name)
-        spec = importlib.machinery.PathFinder.find_spec(name, path)
-        run = spec.loader.exec_module
-        def exec_module(mod):
-            run(mod)
-            patch(name, mod)
-        spec.loader.exec_module = exec_module
-        return spec
+"""
+    + PROBE_HOOK
+    + r"""
 def wrap(owner, attr, before=None, after=None):
     inner = getattr(owner, attr)
     def f(*a, **k):
@@ -65,11 +57,9 @@ def patch(name, mod):
         wrap(mod, "collect_all", before=first)
         if hasattr(mod.LazyFrame, "collect_batches"):
             wrap(mod.LazyFrame, "collect_batches", before=first)
-sys.meta_path.insert(0, Hook())
-import runpy
-sys.argv = ["wengang", *sys.argv[1:]]
-runpy.run_module("wengang", run_name="__main__", alter_sys=True)
 """
+    + PROBE_RUN
+)
 
 POINTS = ("first read", "done", "end")
 

@@ -21,9 +21,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench_screening import interleaved, screen_args
+from bench_screening import PROBE_HOOK, PROBE_RUN, interleaved, screen_args
 
-PROBE = r"""
+PROBE = (
+    r"""
 import os, sys, threading, time
 def since_start():
     with open("/proc/self/stat") as f:
@@ -41,18 +42,9 @@ def done():
     os._exit(0)
 import importlib.machinery
 WATCH = {"wengang.cli", "wengang.screening.pipeline", "wengang.screening.features", "polars"}
-class Hook:
-    def find_spec(self, name, path, target=None):
-        if name not in WATCH:
-            return None
-        WATCH.discard(name)
-        spec = importlib.machinery.PathFinder.find_spec(name, path)
-        run = spec.loader.exec_module
-        def exec_module(mod):
-            run(mod)
-            patch(name, mod)
-        spec.loader.exec_module = exec_module
-        return spec
+"""
+    + PROBE_HOOK
+    + r"""
 def wrap(mod, attr, before, after=None):
     inner = getattr(mod, attr)
     def f(*a, **k):
@@ -82,11 +74,9 @@ def patch(name, mod):
                 mark("registry collect")
         wrap(mod.LazyFrame, "collect", first_collect)
         wrap(mod, "collect_all", first_collect)
-sys.meta_path.insert(0, Hook())
-import runpy
-sys.argv = ["wengang", *sys.argv[1:]]
-runpy.run_module("wengang", run_name="__main__", alter_sys=True)
 """
+    + PROBE_RUN
+)
 
 POINTS = ("cli imported", "typer parsed", "_screen", "run_screening", "registry validation", "registry collect")
 

@@ -51,6 +51,28 @@ T = TypeVar("T")
 FLOOR = Path("/work/shared/bench-peer/screen_floor.py")
 
 
+# the whole-process probes' shared text (bench_screen_edges/_stamps): an import hook that calls the probe's
+# ``patch(name, module)`` once each module of its ``WATCH`` set is loaded, then ``wengang`` run as ``python -m wengang``
+PROBE_HOOK = """class Hook:
+    def find_spec(self, name, path, target=None):
+        if name not in WATCH:
+            return None
+        WATCH.discard(name)
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        run = spec.loader.exec_module
+        def exec_module(mod):
+            run(mod)
+            patch(name, mod)
+        spec.loader.exec_module = exec_module
+        return spec
+"""
+PROBE_RUN = """sys.meta_path.insert(0, Hook())
+import runpy
+sys.argv = ["wengang", *sys.argv[1:]]
+runpy.run_module("wengang", run_name="__main__", alter_sys=True)
+"""
+
+
 def screen_args(raw: Path, out: str, *, fixed: bool = True) -> list[str]:
     """``wengang screen``'s arguments for the 1 M raw region at ``raw`` (every table, ``--json --no-excel``), output
     to ``out``: readings fixed unless ``fixed=False``. For the whole-process probes (bench_screen_edges/_stamps)."""

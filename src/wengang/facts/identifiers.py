@@ -178,15 +178,14 @@ def _byte_columns(n: str) -> list[pl.Expr]:
     return [_bytes(n).arr.get(i).cast(pl.Int32).alias(f"{_T}b{i}") for i in range(18)]
 
 
+def _eighteen_bytes(n: str) -> pl.Expr:
+    """An 18-byte string column as Binary (a placeholder of zeros for a value of another length), to reinterpret."""
+    return pl.when(pl.col(n).str.len_bytes() == 18).then(pl.col(n)).otherwise(pl.lit("000000000000000000")).cast(pl.Binary)
+
+
 def _bytes(n: str) -> pl.Expr:
     """The 18 bytes of an 18-byte string column as an ``Array(UInt8, 18)`` (a placeholder of zeros otherwise)."""
-    return (
-        pl.when(pl.col(n).str.len_bytes() == 18)
-        .then(pl.col(n))
-        .otherwise(pl.lit("000000000000000000"))
-        .cast(pl.Binary)
-        .bin.reinterpret(dtype=pl.Array(pl.UInt8, 18))
-    )
+    return _eighteen_bytes(n).bin.reinterpret(dtype=pl.Array(pl.UInt8, 18))
 
 
 def _uscc_values_table(weight: int) -> pl.Series:
@@ -263,13 +262,7 @@ def _formed_pair_tables() -> tuple[pl.Series, ...]:
 
 def _words(n: str) -> pl.Expr:
     """:func:`_bytes` as nine little-endian 16-bit words (byte 2k in the low half of word k): ``Array(UInt16, 9)``."""
-    return (
-        pl.when(pl.col(n).str.len_bytes() == 18)
-        .then(pl.col(n))
-        .otherwise(pl.lit("000000000000000000"))
-        .cast(pl.Binary)
-        .bin.reinterpret(dtype=pl.Array(pl.UInt16, 9), endianness="little")
-    )
+    return _eighteen_bytes(n).bin.reinterpret(dtype=pl.Array(pl.UInt16, 9), endianness="little")
 
 
 def credit_code_reasons_if_formed(lf: pl.LazyFrame, column: str, out: str, expected_out: str) -> pl.DataFrame | None:
