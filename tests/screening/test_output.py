@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 
 import polars as pl
@@ -64,6 +65,53 @@ def test_a_failed_run_leaves_no_file(tmp_path, frames_before):
             for i in range(frames_before):
                 out.write(_frame(i * 2, 2))
             raise RuntimeError("partition failed")
+    assert not path.exists()
+
+
+@pytest.mark.parametrize("frames", [1, 3])
+def test_close_behind_writes_the_file_once_on_its_thread(tmp_path, monkeypatch, frames):
+    """close_behind hands what is left to write to a thread: the file is complete when its future is, and the
+    appender itself is closed at once (its own close, as ``with`` runs it, writes nothing more)."""
+    import pyarrow.parquet as pq
+
+    import wengang.screening.output as output
+
+    threads: list[str] = []  # the thread of each write of a one-frame file, and of each close of pyarrow's writer
+
+    def counted(inner):
+        def call(*args, **kwargs):
+            threads.append(threading.current_thread().name)
+            return inner(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(output, "write_parquet", counted(output.write_parquet))
+    monkeypatch.setattr(pq.ParquetWriter, "close", counted(pq.ParquetWriter.close))
+    path = tmp_path / "r.parquet"
+    parts = [_frame(i * 3, 3) for i in range(frames)]
+    with ParquetAppender(path) as out:
+        for f in parts:
+            out.write(f)
+        written = out.close_behind()
+    written.result(timeout=60)
+    out.close()
+    assert threads == ["wengang-features"]  # once, on its own thread
+    assert_frame_equal(pl.read_parquet(path), pl.concat(parts))
+
+
+def test_close_behind_that_fails_removes_the_file_and_says_so(tmp_path, monkeypatch):
+    import wengang.screening.output as output
+
+    def half_written(frame, path, **kwargs):
+        path.write_bytes(b"PAR1")  # a start of a file, then the disk is full
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(output, "write_parquet", half_written)
+    path = tmp_path / "r.parquet"
+    out = ParquetAppender(path)
+    out.write(_frame(0, 2))
+    with pytest.raises(OSError, match="No space left"):
+        out.close_behind().result(timeout=60)
     assert not path.exists()
 
 

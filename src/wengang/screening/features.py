@@ -70,7 +70,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -732,6 +732,14 @@ class PartitionedRun:
     steps: dict[str, float] = field(default_factory=dict)
     # quarantined rows of tables that can stop or reduce a payment: (table, source_row, code as written)
     held_keys: pl.DataFrame | None = None
+    # features.parquet still being written (``write_behind``): read it, or end the run, only after ``features_written``
+    features_pending: Future[None] | None = None
+
+    def features_written(self) -> None:
+        """Wait until features.parquet is complete (raises what its write raised; the file is then removed)."""
+        if self.features_pending is not None:
+            pending, self.features_pending = self.features_pending, None
+            pending.result()
 
 
 def _rows_of(raw: RawTable) -> pl.DataFrame:
@@ -757,6 +765,7 @@ def derive_features_partitioned(
     on_held: Callable[[pl.DataFrame], None] | None = None,
     progress: Step | None = None,
     on_validating: Callable[[], None] | None = None,
+    write_behind: bool = False,
 ) -> PartitionedRun:
     """Validate and derive partition by partition (hash of the credit code), in bounded memory.
 
@@ -775,6 +784,9 @@ def derive_features_partitioned(
     (``ValidationResult.months``), one partition only: the month is then found without reading the rows again.
     ``on_validating`` is called once, as the first partition's registry validation begins (its monthly rows being
     read on the other thread): from there this thread waits for Polars, and another thread's Python runs freely.
+    ``write_behind`` (with ``on_chunk``): the last chunk's features are still being written, on a thread of their own,
+    when this returns, so the caller's next steps (holds, results.parquet) run beside the write; the caller must
+    call ``PartitionedRun.features_written`` before it reads features.parquet or ends the run.
     """
     if callable(latest_month) and partitions != 1:
         raise ValueError("latest_month as a function of the parsed months needs one partition")
@@ -809,6 +821,8 @@ def derive_features_partitioned(
     features_path = out / "features.parquet"
     steps.update(chunks=0.0, validate=0.0, features=0.0)
 
+    pending: list[Future[None]] = []  # features.parquet's write, when left running for the caller (write_behind)
+
     def emit(chunk: pl.DataFrame, last: bool = False) -> None:
         if not with_provenance and "size_class_step" not in FEATURE_SCHEMA:
             chunk = chunk.drop("size_class_step")
@@ -817,9 +831,16 @@ def derive_features_partitioned(
             t = time.perf_counter()
             if last:  # features.parquet is complete: written on a thread of its own while the rules run
                 features_out.prepare()
-                with ThreadPoolExecutor(1, thread_name_prefix="wengang-features") as pool:
-                    written = pool.submit(features_out.close)
+                written = features_out.close_behind()
+                try:
                     on_chunk(chunk)
+                except BaseException:
+                    # the run fails: the file is removed (``with features_out``) only once nothing writes it
+                    wait([written])
+                    raise
+                if write_behind:
+                    pending.append(written)
+                else:
                     written.result()
             else:
                 on_chunk(chunk)
@@ -984,5 +1005,6 @@ def derive_features_partitioned(
 
     held_keys = pl.concat(held) if held else pl.DataFrame(schema=HELD_KEYS_SCHEMA)
     return PartitionedRun(
-        features_path, quarantine_path, reports, features_out.rows, time.perf_counter() - t0, steps, held_keys
+        features_path, quarantine_path, reports, features_out.rows, time.perf_counter() - t0, steps, held_keys,
+        pending[0] if pending else None,
     )

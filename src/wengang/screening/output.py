@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -396,6 +398,28 @@ class ParquetAppender:
         beside them."""
         if self._first is not None:
             _arrow_schema(tuple(self._first.schema.items()))
+
+    def close_behind(self) -> Future[None]:
+        """``close`` on a thread of its own, for a caller with other work meanwhile: what is left to write is handed to
+        the thread, so this appender is closed at once (a later ``close`` writes nothing). The file is removed if the
+        write fails; the future raises what it raised."""
+        rest = ParquetAppender(self.path, constant=self.constant, books=self.books)
+        rest._first, rest._writer, rest._pool, rest._pending = self._first, self._writer, self._pool, self._pending
+        self._first, self._writer, self._pool, self._pending = None, None, None, None
+        done: Future[None] = Future()
+
+        def close() -> None:
+            try:
+                rest.close()
+            except BaseException as exc:  # noqa: BLE001 - handed to whoever waits for the file
+                with contextlib.suppress(OSError):  # (the write's own error is the one to report)
+                    self.path.unlink(missing_ok=True)
+                done.set_exception(exc)
+            else:
+                done.set_result(None)
+
+        threading.Thread(target=close, name="wengang-features", daemon=False).start()
+        return done
 
     def close(self) -> None:
         if self._first is not None:

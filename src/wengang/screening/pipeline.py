@@ -379,6 +379,9 @@ def run_screening(
                 on_held=None if chunk_holds is None else on_held,
                 progress=s,
                 on_validating=warm.start,
+                # features.parquet is written beside the holds and results.parquet below (it is complete and its
+                # chunks decided before it is written): waited for at the end of this step
+                write_behind=True,
             )
             reports = list(run.reports.values())
             t1 = time.perf_counter()
@@ -386,29 +389,34 @@ def run_screening(
                 if any(r.quarantined for r in reports):
                     raise StrictRefusal(reports)
                 decide(pl.scan_parquet(run.features_path)).sink_parquet(out / "results.parquet", compression="lz4")
-        # fail closed, once the results file is closed: a quarantined row that could stop a payment
-        # holds the payments it may concern
-        keys = run.held_keys if run.held_keys is not None else pl.DataFrame(schema=HELD_KEYS_SCHEMA)
-        registry = pl.col("table") == "units"  # registry rows quarantined: units not screened at all
-        unscreened = keys.filter(registry).get_column("code")
-        if chunk_holds is not None:  # held chunk by chunk; the file is rewritten only if that could not do all
-            extra = pl.concat(branch_holds) if branch_holds else None
-            holds = chunk_holds.finish(
-                out / "results.parquet", keys.filter(~registry), unscreened=unscreened, extra=extra
-            )
-        else:
-            hold_args: dict[str, Any] = dict(
-                key_column="credit_code", kind="credit_code", unscreened=unscreened,
-                extra=branches_of_quarantined_in(pl.concat(branch_rows), keys.filter(registry)) if branch_rows
-                else branches_of_quarantined(run.features_path, keys.filter(registry)),
-            )  # fmt: skip
-            if in_memory is not None:
-                # kept, like a facts table's, for the summary (not decoded again from results.parquet)
-                in_memory_results, holds = hold_results(pl.concat(in_memory), keys.filter(~registry), **hold_args)
-                in_memory.clear()
-                write_parquet(in_memory_results, out / "results.parquet", constant=PLAN_TEXTS, books=RESULT_BOOKS)
+        try:
+            # fail closed, once the results file is closed: a quarantined row that could stop a payment
+            # holds the payments it may concern
+            keys = run.held_keys if run.held_keys is not None else pl.DataFrame(schema=HELD_KEYS_SCHEMA)
+            registry = pl.col("table") == "units"  # registry rows quarantined: units not screened at all
+            unscreened = keys.filter(registry).get_column("code")
+            if chunk_holds is not None:  # held chunk by chunk; the file is rewritten only if that could not do all
+                extra = pl.concat(branch_holds) if branch_holds else None
+                holds = chunk_holds.finish(
+                    out / "results.parquet", keys.filter(~registry), unscreened=unscreened, extra=extra
+                )
             else:
-                holds = apply_holds(out / "results.parquet", keys.filter(~registry), **hold_args)
+                if not branch_rows:
+                    run.features_written()  # read for the branches below
+                hold_args: dict[str, Any] = dict(
+                    key_column="credit_code", kind="credit_code", unscreened=unscreened,
+                    extra=branches_of_quarantined_in(pl.concat(branch_rows), keys.filter(registry)) if branch_rows
+                    else branches_of_quarantined(run.features_path, keys.filter(registry)),
+                )  # fmt: skip
+                if in_memory is not None:
+                    # kept, like a facts table's, for the summary (not decoded again from results.parquet)
+                    in_memory_results, holds = hold_results(pl.concat(in_memory), keys.filter(~registry), **hold_args)
+                    in_memory.clear()
+                    write_parquet(in_memory_results, out / "results.parquet", constant=PLAN_TEXTS, books=RESULT_BOOKS)
+                else:
+                    holds = apply_holds(out / "results.parquet", keys.filter(~registry), **hold_args)
+        finally:  # (also when that failed: the run ends only once features.parquet is written or removed)
+            run.features_written()
         decided = run.steps["chunks"] + time.perf_counter() - t1
         seconds["校验与特征"] = time.perf_counter() - t0 - seconds["读取"] - decided
         if parts > 1:
