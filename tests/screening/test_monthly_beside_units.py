@@ -142,3 +142,34 @@ def test_a_failure_beside_the_monthly_rows_is_raised_not_waited_for(tmp_path, mo
     worker.join(120)
     assert not worker.is_alive(), "the run waits for ever"
     assert len(outcome) == 1 and str(outcome[0]) == "unit features failed"
+
+
+def test_the_aggregation_runs_beside_the_unit_features(tmp_path, monkeypatch):
+    """Once the small tables are validated the monthly rows are aggregated: the unit features (collected on the
+    in-memory engine) do not hold the aggregation back. Here the unit features wait until the aggregation has
+    begun; were the aggregation to wait for them, neither would go on."""
+    import threading
+
+    from wengang.screening import features
+
+    paths = generate_region(tmp_path / "data", n_units=60, year=YEAR, seed=3, chunk_units=60, months_through="2025-06")
+    raws = {name: read_table(next(paths[name].glob("*.parquet")), name) for name in RAW_TABLES}
+    aggregating = threading.Event()
+    aggregate, unit_features = features.monthly_aggregate, features.unit_features
+
+    def aggregate_seen(*args, **kwargs):
+        aggregating.set()
+        return aggregate(*args, **kwargs)
+
+    def after_the_aggregation(*args, **kwargs):
+        if not aggregating.wait(30):
+            raise AssertionError("the aggregation waited for the unit features")
+        return unit_features(*args, **kwargs)
+
+    monkeypatch.setattr(features, "monthly_aggregate", aggregate_seen)
+    monkeypatch.setattr(features, "unit_features", after_the_aggregation)
+    run = derive_features_partitioned(
+        raws.pop("units"), raws.pop("contributions"), tmp_path / "out", policy_year=YEAR, evaluation_date=ON,
+        partitions=1, others=raws, latest_month=functools.partial(latest_month_of, evaluation_date=ON),
+    )  # fmt: skip
+    assert pl.read_parquet(run.features_path).height > 50
