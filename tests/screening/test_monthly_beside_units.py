@@ -173,3 +173,44 @@ def test_the_aggregation_runs_beside_the_unit_features(tmp_path, monkeypatch):
         partitions=1, others=raws, latest_month=functools.partial(latest_month_of, evaluation_date=ON),
     )  # fmt: skip
     assert pl.read_parquet(run.features_path).height > 50
+
+
+def test_the_small_tables_side_by_side_give_what_one_after_another_gives(tmp_path, monkeypatch):
+    """The small tables are validated two at a time; whichever finishes first, the reports, the quarantine and the
+    held rows come out in table order, as when each waited for the one before."""
+    import threading
+    import time
+
+    from wengang.screening import features
+
+    paths = generate_region(tmp_path / "data", n_units=120, year=YEAR, seed=9, chunk_units=120, months_through="2025-06")
+
+    def run(out: str):
+        raws = {name: read_table(next(paths[name].glob("*.parquet")), name) for name in RAW_TABLES}
+        held: list[pl.DataFrame] = []
+        result = derive_features_partitioned(
+            raws.pop("units"), raws.pop("contributions"), tmp_path / out, policy_year=YEAR, evaluation_date=ON,
+            partitions=1, others=raws, latest_month=functools.partial(latest_month_of, evaluation_date=ON),
+            on_held=held.append,
+        )  # fmt: skip
+        return result, held
+
+    first, first_held = run("first")
+    validate = features.validate_table
+    names: list[str] = []
+
+    def headcount_last(raw, **kwargs):
+        if raw.schema.name == "headcount":  # the first small table is held back: the others finish before it
+            time.sleep(0.5)
+        names.append(threading.current_thread().name)
+        return validate(raw, **kwargs)
+
+    monkeypatch.setattr(features, "validate_table", headcount_last)
+    second, second_held = run("second")
+    assert any(n.startswith("wengang-small") for n in names)  # (the small tables were validated on the pool)
+    assert list(second.reports) == list(first.reports)
+    for name in first.reports:
+        assert second.reports[name] == first.reports[name]
+    assert_frame_equal(pl.read_parquet(second.quarantine_path), pl.read_parquet(first.quarantine_path))
+    assert_frame_equal(pl.read_parquet(second.features_path), pl.read_parquet(first.features_path))
+    assert [h.to_dicts() for h in second_held] == [h.to_dicts() for h in first_held]

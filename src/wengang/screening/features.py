@@ -928,8 +928,13 @@ def derive_features_partitioned(
             monthly = pool.submit(monthly_rows, rows, units_ok, units_done)
             del rows
             try:
-                for name in others:
-                    results[name] = validate(name)
+                # two at a time: a small table's validation is mostly short queries, each waiting for its turn on
+                # cores the monthly rows' validation keeps busy; side by side, one table's waits overlap the other's
+                # (1 M units: the five took 0.25–0.35 s one after another here, against 0.08 s on an idle machine)
+                with ThreadPoolExecutor(2, thread_name_prefix="wengang-small") as small:
+                    validating = {name: small.submit(validate, name) for name in others}
+                    for name in others:  # (in table order: reports and quarantine do not depend on timing)
+                        results[name] = validating[name].result()
                 validated = time.perf_counter()
                 # the aggregation may start: what is left here (the unit features, the legal entities' classes) runs
                 # on the in-memory engine, which does not wait for the streaming aggregation's turn

@@ -136,6 +136,9 @@ class _Staging(threading.local):
 
 
 _STAGING = _Staging()
+# guards the in-place rewrite of a run's shared identifier tables (``shared``), which tables validated at the same time
+# read and add to
+_SHARED_LOCK = threading.Lock()
 
 
 def _stage(level: int, name: str, e: pl.Expr) -> pl.Expr:
@@ -236,7 +239,8 @@ def _per_distinct(
             if seen.equals(values):
                 return table
         table = build(values.to_frame().lazy()).collect()
-        entries.append((values, table))
+        with _SHARED_LOCK:
+            entries.append((values, table))
         return table
 
     col = df.get_column(name)
@@ -811,8 +815,9 @@ def validate_table(
             else:
                 ranked = table.with_columns(pl.col(_p(name)).rank("dense").alias(f"__id__{name}"))
                 if share is not None:  # later tables with the same codes reuse the ranked table
-                    entries = share[0][share[1]]
-                    entries[:] = [(v, ranked if t is table else t) for v, t in entries]
+                    with _SHARED_LOCK:  # (small tables are validated two at a time: no entry lost to the other)
+                        entries = share[0][share[1]]
+                        entries[:] = [(v, ranked if t is table else t) for v, t in entries]
                 table = ranked
                 rows.append(f"__id__{name}")
         faulty = table.get_column(f"__vbad__{name}")
