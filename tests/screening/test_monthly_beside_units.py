@@ -214,3 +214,87 @@ def test_the_small_tables_side_by_side_give_what_one_after_another_gives(tmp_pat
     assert_frame_equal(pl.read_parquet(second.quarantine_path), pl.read_parquet(first.quarantine_path))
     assert_frame_equal(pl.read_parquet(second.features_path), pl.read_parquet(first.features_path))
     assert [h.to_dicts() for h in second_held] == [h.to_dicts() for h in first_held]
+
+
+def test_the_monthly_rows_are_validated_once_the_registry_has_numbered_them(tmp_path, monkeypatch):
+    """``validate_table(on_numbered=...)`` is called once the registry's numbering and its quarantined units are in
+    ``shared`` — before the rest of the registry's validation — and the monthly rows' validation starts there."""
+    import threading
+
+    from wengang.screening import features, quarantine
+
+    paths = generate_region(tmp_path / "data", n_units=80, year=YEAR, seed=4, chunk_units=80, months_through="2025-06")
+    raws = {name: read_table(next(paths[name].glob("*.parquet")), name) for name in RAW_TABLES}
+    seen: list[tuple[str, bool, bool]] = []
+    registry_done = threading.Event()
+    validate = features.validate_table
+
+    def watched(raw, **kwargs):
+        hook = kwargs.get("on_numbered")
+        if hook is not None:
+            shared = kwargs["shared"]
+
+            def numbered():
+                seen.append((raw.schema.name, "__registry__" in shared, "__registry_bad__" in shared))
+                hook()
+
+            kwargs["on_numbered"] = numbered
+        if raw.schema.name == "contributions":
+            # the registry has not finished its validation when the monthly rows' validation begins
+            seen.append(("contributions begins", registry_done.is_set(), False))
+        try:
+            return validate(raw, **kwargs)
+        finally:
+            if raw.schema.name == "units":
+                registry_done.set()
+
+    monkeypatch.setattr(features, "validate_table", watched)
+    slow = quarantine._quarantine_frame
+
+    def slow_quarantine(bad, checks, source_file, *args, **kwargs):
+        if "units" in source_file:  # the registry's quarantine is made after on_numbered: held back a while
+            registry_done.wait(2)
+        return slow(bad, checks, source_file, *args, **kwargs)
+
+    monkeypatch.setattr(quarantine, "_quarantine_frame", slow_quarantine)
+    run = derive_features_partitioned(
+        raws.pop("units"), raws.pop("contributions"), tmp_path / "out", policy_year=YEAR, evaluation_date=ON,
+        partitions=1, others=raws, latest_month=functools.partial(latest_month_of, evaluation_date=ON),
+    )  # fmt: skip
+    assert seen[0] == ("units", True, True)  # once, with the numbering and the quarantined units in place
+    assert ("contributions begins", False, False) in seen
+    assert [s for s in seen if s[0] == "units"] == [("units", True, True)]
+    assert all(r.reconciles for r in run.reports.values())
+
+
+def test_a_registry_that_fails_after_numbering_is_raised_not_waited_for(tmp_path, monkeypatch):
+    import threading
+
+    from wengang.screening import quarantine
+
+    paths = generate_region(tmp_path / "data", n_units=60, year=YEAR, seed=3, chunk_units=60, months_through="2025-06")
+    raws = {name: read_table(next(paths[name].glob("*.parquet")), name) for name in RAW_TABLES}
+    made = quarantine._quarantine_frame
+
+    def broken(bad, checks, source_file, *args, **kwargs):
+        if "units" in source_file:
+            raise RuntimeError("the registry's quarantine failed")
+        return made(bad, checks, source_file, *args, **kwargs)
+
+    monkeypatch.setattr(quarantine, "_quarantine_frame", broken)
+    outcome: list[BaseException] = []
+
+    def run():
+        try:
+            derive_features_partitioned(
+                raws.pop("units"), raws.pop("contributions"), tmp_path / "out", policy_year=YEAR, evaluation_date=ON,
+                partitions=1, others=raws, latest_month=functools.partial(latest_month_of, evaluation_date=ON),
+            )  # fmt: skip
+        except BaseException as exc:  # noqa: BLE001 - the test looks at it
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(120)
+    assert not worker.is_alive(), "the run waits for ever"
+    assert len(outcome) == 1 and str(outcome[0]) == "the registry's quarantine failed"

@@ -75,7 +75,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from types import NoneType, UnionType
-from typing import Annotated, Union, get_args, get_origin
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import polars as pl
 
@@ -870,7 +870,7 @@ def derive_features_partitioned(
         """Validate partition ``i`` of every table and derive its features (branches not yet resolved)."""
         shared: dict = {}  # identifier checks shared by this partition's tables (same codes, same order)
 
-        def validate(name: str, raw: RawTable | None = None) -> ValidationResult:
+        def validate(name: str, raw: RawTable | None = None, **more: Any) -> ValidationResult:
             return validate_table(
                 raw or split[name][i],
                 allowed_regions=allowed_regions,
@@ -883,16 +883,18 @@ def derive_features_partitioned(
                 without=("credit_code", "month") if name == "contributions" else (),
                 lazy=name == "contributions",  # aggregated once, straight from the validated rows
                 registered_only=name == "contributions",  # counted in the quarantine, not lost in a join
+                **more,
             )
 
         def monthly_rows(
-            rows: list[RawTable], registry: pl.DataFrame | pl.LazyFrame, units_done: threading.Event
+            rows: list[tuple[RawTable, Future[pl.DataFrame]]], registry: Future[pl.DataFrame], units_done: threading.Event
         ) -> tuple[ValidationResult, str, float]:
             """The monthly rows validated, then aggregated per unit at once, on this thread: the aggregate needs
             nothing of the other tables but the registry's numbering. The result's ``accepted`` is the aggregate
             (the rows are read once, and freed here). Also the key aggregated by and when validation ended.
-            ``rows`` holds the rows as read, taken out of it here: once validated they are freed before the
-            aggregation (an argument would be held by the pool until the task ends).
+            ``rows`` holds the table and its read (a future: this thread's previous task), taken out of it here: once
+            validated the rows are freed before the aggregation (an argument would be held by the pool until the
+            task ends). ``registry``: the registry's accepted rows, once its validation ends.
 
             The aggregation waits for ``units_done``: the other thread's streaming queries (the small tables'
             validation) have been made. Polars' streaming engine takes the queries of two threads in turn, and a
@@ -900,12 +902,14 @@ def derive_features_partitioned(
             followed the aggregation instead of running beside the validation. The unit features that follow are
             collected on the in-memory engine, beside the aggregation (waiting for them too left a core idle for
             ≈ 0.1 s at 1 M units)."""
-            res = validate("contributions", rows.pop())
+            table, read = rows.pop()
+            res = validate("contributions", dataclasses.replace(table, frame=read.result().lazy()))
+            del read
             validated = time.perf_counter()
             months = res.months.get("month", pl.Series("month", [], dtype=pl.String))
             latest = latest_month(months) if callable(latest_month) else latest_month
             p = FeatureParams(policy_year, evaluation_date, latest, base_paid_by)
-            key = _key_of(registry, res.accepted)
+            key = _key_of(registry.result(), res.accepted)
             units_done.wait()
             aggregate = monthly_aggregate(_lazy(res.accepted), p, key).collect(engine="streaming")
             return dataclasses.replace(res, accepted=aggregate), key, validated
@@ -916,18 +920,26 @@ def derive_features_partitioned(
         t = time.perf_counter()
         with ThreadPoolExecutor(1, thread_name_prefix="wengang-validate") as pool:
             raw = split["contributions"][i]
-            read = pool.submit(_rows_of, raw)
+            # (in a list: emptied once taken, as a finished future keeps its result — the monthly rows as read
+            # would stay in memory to the end)
+            read = [pool.submit(_rows_of, raw)]
             if i == 0 and on_validating is not None:
                 on_validating()
-            results = {"units": validate("units")}
-            units_ok = results["units"].accepted
-            rows = [dataclasses.replace(raw, frame=read.result().lazy())]
-            # a finished future keeps its result: the monthly rows as read would stay in memory to the end
-            del read
             units_done = threading.Event()
-            monthly = pool.submit(monthly_rows, rows, units_ok, units_done)
-            del rows
+            registry: Future[pl.DataFrame] = Future()  # the registry's accepted rows (the aggregation's key)
+            monthly: list[Future[tuple[ValidationResult, str, float]]] = []
+
+            def validate_monthly() -> None:
+                # from when the registry has numbered the codes and knows its quarantined units (on_numbered): the
+                # rest of its validation (its accepted rows' copy, its quarantine) is mostly one core's, beside this
+                monthly.append(pool.submit(monthly_rows, [(raw, read.pop())], registry, units_done))
+
             try:
+                results = {"units": validate("units", on_numbered=validate_monthly)}
+                units_ok = results["units"].accepted
+                registry.set_result(units_ok)
+                if not monthly:  # (a registry that numbers nothing)
+                    validate_monthly()
                 # two at a time: a small table's validation is mostly short queries, each waiting for its turn on
                 # cores the monthly rows' validation keeps busy; side by side, one table's waits overlap the other's
                 # (1 M units: the five took 0.25–0.35 s one after another here, against 0.08 s on an idle machine)
@@ -943,15 +955,19 @@ def derive_features_partitioned(
                     units_ok, policy_year=policy_year, evaluation_date=evaluation_date,
                     **{name: results[name].accepted for name in others},
                 ).collect(engine="in-memory")  # fmt: skip
-            finally:  # (also when this failed: the other thread must not wait for ever)
+            except BaseException as exc:  # (the other thread must not wait for ever for what failed here)
+                if not registry.done():
+                    registry.set_exception(exc)
+                raise
+            finally:
                 units_done.set()
             if partitions == 1:
                 # every unit is here: each branch's legal entity is found by position and its class taken now, beside
                 # the monthly rows, not once they are aggregated (its average contributors only then, by position)
                 le_rows = _legal_entity_rows(per_unit, functools.partial(registry_numbers, shared))
                 per_unit = _with_legal_entity_classes(per_unit, *le_rows)
-            results["contributions"], key, monthly_validated = monthly.result()
-            del monthly, units_ok
+            results["contributions"], key, monthly_validated = monthly.pop().result()
+            del units_ok
         aggregate = results["contributions"].accepted
         for name in tables:  # merged in table order: reports and quarantine do not depend on timing
             res = results.pop(name)

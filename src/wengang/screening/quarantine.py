@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -632,6 +633,7 @@ def validate_table(
     lazy: bool = False,
     registered_only: bool = False,
     bad_keys: str | None = None,
+    on_numbered: Callable[[], None] | None = None,
 ) -> ValidationResult:
     """Validate ``raw`` against its schema; return accepted rows (typed), the quarantine and a report.
 
@@ -653,6 +655,9 @@ def validate_table(
     have, or whose registry row was quarantined, is quarantined too (``单位登记信息中无此单位``).
     ``bad_keys``: give the quarantined rows' values of this column as written (``ValidationResult.held_keys``);
     by default the schema's ``hold_key``, or the key column of the registry.
+    ``on_numbered`` (the registry, with ``key_out`` and ``shared``): called once the registry's numbering and its
+    quarantined rows are in ``shared``, before its accepted rows are copied and its quarantine is made: from then on
+    another thread may validate a later table of the run with the same ``shared``.
     """
     sch = raw.schema
     lf = raw.frame
@@ -1170,6 +1175,11 @@ def validate_table(
     rows_in = df.height
     # few bad rows: gather them by position (a filter would still walk every column of every row)
     bad = df.gather(df.get_column("__bad").arg_true()) if n_bad else df.clear()
+    if registry and int_out and shared is not None:
+        # the registry's numbering and its quarantined units are known: the run's other tables can be validated
+        shared["__registry_bad__"] = bad.get_column(int_out).drop_nulls().unique()
+        if on_numbered is not None:
+            on_numbered()
     if lazy:
         # the good rows are kept, unread, until the caller aggregates them: only the columns they are read from
         # (not the raw values, flags and per-value numbers, which the bad rows above have taken). Indexing
@@ -1208,8 +1218,6 @@ def validate_table(
     )
     if strict and quarantine.height:
         raise ValidationFailed(report, quarantine.row(0, named=True))
-    if registry and int_out and shared is not None:
-        shared["__registry_bad__"] = bad.get_column(int_out).drop_nulls().unique()
     held = None
     key_of_bad = bad_keys or sch.hold_key or (key_column if registry else None)
     if key_of_bad:
