@@ -85,3 +85,39 @@ def test_only_the_named_payable_rows_change():
     assert changed.get_column("credit_code").to_list() == [CODES[0]]
     assert changed.item(0, "payment_hold_reason") == "排除名单第 3 行格式有误，待核实后发放"
     assert (report.held, report.amount_fen) == (1, 100)
+
+
+def test_the_holds_do_not_wait_for_a_streaming_write_beside_them(tmp_path):
+    """One partition's holds run while features.parquet is written on another thread (decisions §83): their queries
+    are on the in-memory engine, so they do not wait for that write's turn on the busy streaming engine (§71) — a
+    query there took about a second beside such a write, against milliseconds on the in-memory engine."""
+    import threading
+    import time
+
+    from wengang.screening.holds import branches_of_quarantined_in
+
+    source = tmp_path / "rows.parquet"
+    pl.DataFrame({"a": range(8_000_000)}).write_parquet(source, row_group_size=200_000)
+    writing = threading.Thread(  # a write that keeps the streaming engine's threads busy for a few seconds
+        target=lambda: pl.scan_parquet(source)
+        .select(pl.col("a").cast(pl.String).str.zfill(24).str.reverse())
+        .sink_parquet(tmp_path / "features.parquet", compression="zstd", compression_level=12),
+    )
+    writing.start()
+    time.sleep(0.3)
+    results = _results(False)
+    blocked = pl.DataFrame(
+        [CANDIDATES[i] for i in (0, 1, 3)], schema={"table": pl.String, "source_row": pl.Int64, "code": pl.String},
+        orient="row",
+    )
+    features = results.select("credit_code", pl.lit(CODES[0]).alias("legal_entity_credit_code"))
+    started = time.perf_counter()
+    for _ in range(5):  # (five times: milliseconds each on the in-memory engine, a quarter of a second if queued)
+        extra = branches_of_quarantined_in(features, blocked.head(1).with_columns(pl.lit("units").alias("table")))
+        held, report = hold_results(results, blocked, key_column="credit_code", kind="credit_code", extra=extra)
+    took = time.perf_counter() - started
+    beside = writing.is_alive()
+    writing.join()
+    assert held.get_column("payment_hold").sum() >= 2 and report.notes
+    assert beside, "the write ended first: nothing was measured"
+    assert took < 0.5, f"the holds took {took:.2f} s beside the write"

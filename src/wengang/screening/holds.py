@@ -192,7 +192,7 @@ def branches_of_quarantined_in(features: pl.LazyFrame | pl.DataFrame, registry_r
         features.lazy()
         .select("credit_code", "legal_entity_credit_code")
         .filter(pl.col("legal_entity_credit_code").is_not_null())
-        .collect()
+        .collect(engine="in-memory")
     )
     if branches.height == 0:
         return empty
@@ -254,7 +254,7 @@ def hold_results(
         # only the rows that keys name can change (a few hundred of a million): they are found by one membership
         # test, held on their own, and put back in place; joining every row rebuilt every row's hold columns
         rows = results.get_column(key_column).is_in(keys.get_column("_key").implode()).arg_true()
-        part = _hold(results[rows].lazy(), keys, None, key_column).collect()
+        part = _hold(results[rows].lazy(), keys, None, key_column).collect(engine="in-memory")
         _count_held(part.lazy(), report)
         hold = results.get_column("payment_hold")
         hold = hold.fill_null(False) if hold.null_count() else hold  # as _hold writes it for every row
@@ -262,7 +262,7 @@ def hold_results(
             hold.scatter(rows, part.get_column("payment_hold")),
             results.get_column("payment_hold_reason").scatter(rows, part.get_column("payment_hold_reason")),
         ), report
-    frame = _hold(results.lazy(), keys, hold_all, key_column).drop("_reason", strict=False).collect()
+    frame = _hold(results.lazy(), keys, hold_all, key_column).drop("_reason", strict=False).collect(engine="in-memory")
     _count_held(frame.lazy(), report)
     return frame.drop("_new"), report
 
@@ -439,7 +439,7 @@ class ChunkHolds:
 
 
 def _count_held(held: pl.LazyFrame, report: HoldReport) -> None:
-    stats = held.filter(pl.col("_new")).select(pl.len(), pl.col("amount_fen").cast(pl.Int128).sum()).collect()
+    stats = held.filter(pl.col("_new")).select(pl.len(), pl.col("amount_fen").cast(pl.Int128).sum()).collect(engine="in-memory")
     report.held, report.amount_fen = int(stats.item(0, 0)), int(stats.item(0, 1) or 0)
 
 

@@ -348,7 +348,7 @@ def run_screening(
         ):
 
             def on_chunk(chunk: pl.DataFrame) -> None:
-                frame = decide(chunk).collect()
+                frame = decide(chunk).collect(engine="in-memory")
                 if in_memory is not None:
                     in_memory.append(frame)
                     # the branches and their legal entities, for the holds (not read back from features.parquet)
