@@ -865,6 +865,9 @@ def serve_cmd(
                   highlight=False)
     for d in logins:
         console.print(f"  演示登录 {d.role_zh:<4} {d.login:<8} 密码 {d.password}  {d.display}", highlight=False)
+    from wengang.runtime import freeze_loaded
+
+    freeze_loaded()  # the service lives long: what it loaded is not walked by every collection
     uvicorn.run(web_app, host=host, port=port, proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips,
                 log_level="info")
 
