@@ -56,7 +56,9 @@ The parameters (P) are not used: the project reads its policy YAML; the first ru
 the values it resolved equal P's and raises otherwise.
 
 `wengang` vs `wengang_cli`:
-  * `wengang`: the Python API in this process. *load* = the facts read into a Polars DataFrame
+  * `wengang`: the Python API in this process, the project loaded once and then frozen for the garbage collector
+    (`wengang.runtime.freeze_loaded`, as `wengang serve` does: the runner collects before every timed call).
+    *load* = the facts read into a Polars DataFrame
     (same dtypes as the hand Polars peer: Categorical codes, narrow ints) together with what the
     file's footer says of them (`parquet_facts_stats`: columns without null, integer minimum and
     maximum; metadata Polars itself trusts to skip row groups, no pass over the data). *compute* =
