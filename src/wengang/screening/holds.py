@@ -244,7 +244,9 @@ def hold_results(
     unscreened: pl.Series | None = None,
     extra: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, HoldReport]:
-    """:func:`apply_holds` on results in memory (a run whose results fit in memory writes them once)."""
+    """:func:`apply_holds` on results in memory (a run whose results fit in memory writes them once). Its queries run on
+    the in-memory engine: one partition's holds run beside features.parquet's write, a streaming sink, whose turn a
+    query on the streaming engine would wait for (decisions §88)."""
     if blocked.height == 0 and (extra is None or extra.height == 0):
         return results, HoldReport()
     report, keys, hold_all = _resolved(

@@ -348,6 +348,8 @@ def run_screening(
         ):
 
             def on_chunk(chunk: pl.DataFrame) -> None:
+                # (the in-memory engine: the last chunk is decided beside features.parquet's write, a streaming sink,
+                # whose turn a query on the streaming engine would wait for — decisions §88)
                 frame = decide(chunk).collect(engine="in-memory")
                 if in_memory is not None:
                     in_memory.append(frame)
