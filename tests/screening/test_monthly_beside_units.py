@@ -80,6 +80,36 @@ def _spoil(tables: dict[str, pl.DataFrame], data: st.DataObject) -> dict[str, pl
     return {**tables, "units": units, "contributions": monthly}
 
 
+def _raws(tmp_path, n_units: int, seed: int) -> dict:
+    """A small generated region's tables, opened as a run opens them."""
+    paths = generate_region(
+        tmp_path / "data", n_units=n_units, year=YEAR, seed=seed, chunk_units=n_units, months_through="2025-06"
+    )
+    return {name: read_table(next(paths[name].glob("*.parquet")), name) for name in RAW_TABLES}
+
+
+def _failure_of_a_run(tmp_path, raws: dict) -> list[BaseException]:
+    """What one partition's run raised, run on a thread that must not be left waiting for ever."""
+    import threading
+
+    outcome: list[BaseException] = []
+
+    def run():
+        try:
+            derive_features_partitioned(
+                raws.pop("units"), raws.pop("contributions"), tmp_path / "out", policy_year=YEAR, evaluation_date=ON,
+                partitions=1, others=raws, latest_month=functools.partial(latest_month_of, evaluation_date=ON),
+            )  # fmt: skip
+        except BaseException as exc:  # noqa: BLE001 - the test looks at it
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(120)
+    assert not worker.is_alive(), "the run waits for ever"
+    return outcome
+
+
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_features_beside_the_monthly_rows_are_the_plain_paths(tmp_path_factory, data):
@@ -115,32 +145,16 @@ def test_features_beside_the_monthly_rows_are_the_plain_paths(tmp_path_factory, 
 def test_a_failure_beside_the_monthly_rows_is_raised_not_waited_for(tmp_path, monkeypatch):
     """The monthly aggregation waits until the other thread's queries are made; when that thread fails, the failure
     is raised (the aggregation is not left waiting for ever)."""
-    import threading
 
     from wengang.screening import features
 
-    paths = generate_region(tmp_path / "data", n_units=60, year=YEAR, seed=3, chunk_units=60, months_through="2025-06")
-    raws = {name: read_table(next(paths[name].glob("*.parquet")), name) for name in RAW_TABLES}
+    raws = _raws(tmp_path, 60, 3)
 
     def broken(*args, **kwargs):
         raise RuntimeError("unit features failed")
 
     monkeypatch.setattr(features, "unit_features", broken)
-    outcome: list[BaseException] = []
-
-    def run():
-        try:
-            derive_features_partitioned(
-                raws.pop("units"), raws.pop("contributions"), tmp_path / "out", policy_year=YEAR, evaluation_date=ON,
-                partitions=1, others=raws, latest_month=functools.partial(latest_month_of, evaluation_date=ON),
-            )  # fmt: skip
-        except BaseException as exc:  # noqa: BLE001 - the test looks at it
-            outcome.append(exc)
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(120)
-    assert not worker.is_alive(), "the run waits for ever"
+    outcome = _failure_of_a_run(tmp_path, raws)
     assert len(outcome) == 1 and str(outcome[0]) == "unit features failed"
 
 
@@ -152,8 +166,7 @@ def test_the_aggregation_runs_beside_the_unit_features(tmp_path, monkeypatch):
 
     from wengang.screening import features
 
-    paths = generate_region(tmp_path / "data", n_units=60, year=YEAR, seed=3, chunk_units=60, months_through="2025-06")
-    raws = {name: read_table(next(paths[name].glob("*.parquet")), name) for name in RAW_TABLES}
+    raws = _raws(tmp_path, 60, 3)
     aggregating = threading.Event()
     aggregate, unit_features = features.monthly_aggregate, features.unit_features
 
@@ -223,8 +236,7 @@ def test_the_monthly_rows_are_validated_once_the_registry_has_numbered_them(tmp_
 
     from wengang.screening import features, quarantine
 
-    paths = generate_region(tmp_path / "data", n_units=80, year=YEAR, seed=4, chunk_units=80, months_through="2025-06")
-    raws = {name: read_table(next(paths[name].glob("*.parquet")), name) for name in RAW_TABLES}
+    raws = _raws(tmp_path, 80, 4)
     seen: list[tuple[str, bool, bool]] = []
     registry_done = threading.Event()
     validate = features.validate_table
@@ -268,12 +280,10 @@ def test_the_monthly_rows_are_validated_once_the_registry_has_numbered_them(tmp_
 
 
 def test_a_registry_that_fails_after_numbering_is_raised_not_waited_for(tmp_path, monkeypatch):
-    import threading
 
     from wengang.screening import quarantine
 
-    paths = generate_region(tmp_path / "data", n_units=60, year=YEAR, seed=3, chunk_units=60, months_through="2025-06")
-    raws = {name: read_table(next(paths[name].glob("*.parquet")), name) for name in RAW_TABLES}
+    raws = _raws(tmp_path, 60, 3)
     made = quarantine._quarantine_frame
 
     def broken(bad, checks, source_file, *args, **kwargs):
@@ -282,19 +292,5 @@ def test_a_registry_that_fails_after_numbering_is_raised_not_waited_for(tmp_path
         return made(bad, checks, source_file, *args, **kwargs)
 
     monkeypatch.setattr(quarantine, "_quarantine_frame", broken)
-    outcome: list[BaseException] = []
-
-    def run():
-        try:
-            derive_features_partitioned(
-                raws.pop("units"), raws.pop("contributions"), tmp_path / "out", policy_year=YEAR, evaluation_date=ON,
-                partitions=1, others=raws, latest_month=functools.partial(latest_month_of, evaluation_date=ON),
-            )  # fmt: skip
-        except BaseException as exc:  # noqa: BLE001 - the test looks at it
-            outcome.append(exc)
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(120)
-    assert not worker.is_alive(), "the run waits for ever"
+    outcome = _failure_of_a_run(tmp_path, raws)
     assert len(outcome) == 1 and str(outcome[0]) == "the registry's quarantine failed"
