@@ -75,7 +75,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from types import NoneType, UnionType
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Union, get_args, get_origin
 
 import polars as pl
 
@@ -870,7 +870,9 @@ def derive_features_partitioned(
         """Validate partition ``i`` of every table and derive its features (branches not yet resolved)."""
         shared: dict = {}  # identifier checks shared by this partition's tables (same codes, same order)
 
-        def validate(name: str, raw: RawTable | None = None, **more: Any) -> ValidationResult:
+        def validate(
+            name: str, raw: RawTable | None = None, on_numbered: Callable[[], None] | None = None
+        ) -> ValidationResult:
             return validate_table(
                 raw or split[name][i],
                 allowed_regions=allowed_regions,
@@ -883,7 +885,7 @@ def derive_features_partitioned(
                 without=("credit_code", "month") if name == "contributions" else (),
                 lazy=name == "contributions",  # aggregated once, straight from the validated rows
                 registered_only=name == "contributions",  # counted in the quarantine, not lost in a join
-                **more,
+                on_numbered=on_numbered,
             )
 
         def monthly_rows(
