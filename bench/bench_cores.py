@@ -4,20 +4,21 @@ optionally what each thread of the project is doing.
     python bench/bench_cores.py [--bucket 0.1] [--frames] [--from S] [--to S] -- screen --no-excel …
 
 Runs the command in this process (as ``python -m wengang`` would) with a sampler thread: every 25 ms the process's
-own CPU (user + system, all threads, from ``/proc/self/stat``) and minor page faults; with ``--frames``, every 10 ms
-each thread's innermost frame in the project's code. At the end (the command's ``os._exit`` or the interpreter's exit)
+own CPU (user + system, all threads, from ``/proc/self/stat``) and minor page faults; with ``--frames``, every 5 ms
+each thread's innermost frame in the project's code. At exit (``atexit``: the command's own end runs the handlers too)
 it prints, on stderr, one line per bucket: cores busy (CPU-seconds per second) and faults — then, with ``--frames``,
 each thread's most frequent frame per bucket between ``--from`` and ``--to`` seconds. Seconds count from this
 script's start (the interpreter's start-up before it, ≈ 20 ms, is not seen).
 
 Why: per-thread CPU (``/proc/self/task``) under-counts the short-lived pool threads, and a profile does not show where
-a core sits idle; this does (session 30 found the idle windows of the 1 M screen with it, docs/performance.md). The
+a core sits idle; this does (session 30 found the idle windows of the 1 M screen with a sampler like it, docs/performance.md). The
 frame sampler costs a few percent of one core; the CPU sampler next to nothing. CI times nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import collections
 import os
 import runpy
@@ -109,27 +110,10 @@ def main() -> None:
     args = parser.parse_args(ours)
     sampler = Sampler(args.frames)
     threading.Thread(target=sampler.run, name="bench-cores", daemon=True).start()
-    done = threading.Event()
-
-    def report() -> None:
-        if not done.is_set():
-            done.set()
-            sys.stderr.write(sampler.report(args.bucket, args.start, args.end))
-            sys.stderr.flush()
-
-    # a command that ends with os._exit (wengang screen does: no interpreter teardown) reports first
-    exit_now = os._exit
-
-    def exit_after_report(code: int) -> None:
-        report()
-        exit_now(code)
-
-    os._exit = exit_after_report  # type: ignore[assignment]
+    # at exit: the command's own end (runtime.end_now) runs the atexit handlers before it skips Python's teardown
+    atexit.register(lambda: sys.stderr.write(sampler.report(args.bucket, args.start, args.end)))
     sys.argv = ["wengang", *command]
-    try:
-        runpy.run_module("wengang", run_name="__main__")
-    finally:
-        report()
+    runpy.run_module("wengang", run_name="__main__")
 
 
 if __name__ == "__main__":
