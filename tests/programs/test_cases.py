@@ -27,6 +27,7 @@ A case file ``cases/<program>.yaml`` reads as a policy analyst would write it::
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,30 @@ def test_case(case: dict[str, Any]) -> None:
         assert any(text in f"{label}：{v}" for _, label, v in d.outputs), f"{text!r} not in {d.outputs}"
     if "outcome_amounts" in expect:
         assert sorted((o.amount_fen for o in d.outcomes), key=lambda x: (x is None, x)) == expect["outcome_amounts"]
+
+
+def _expr_class_names() -> re.Pattern[str]:
+    import wengang.rules.expr as nodes
+
+    names = sorted({c.__name__ for c in vars(nodes).values() if isinstance(c, type) and issubclass(c, nodes.Expr)})
+    return re.compile(r"\b(" + "|".join(names) + r")\b")
+
+
+def test_no_trace_shows_a_node_class_name() -> None:
+    """A caseworker's trace names each figure in Chinese: a node without a label once showed its class name
+    ("Reading 4.55% ≤ 5.5%", "Coalesce excluded = excluded"). Every case's checks, outputs, reasons and flags."""
+    pattern = _expr_class_names()
+    leaks = []
+    for case_id, case in CASES:
+        on = case["date"] if isinstance(case["date"], date) else date.fromisoformat(case["date"])
+        try:
+            d = evaluate(case["program"], str(case["region"]), on, case["facts"], readings=case.get("readings"),
+                         settings=case.get("settings"), include_drafts=case.get("drafts", False))  # fmt: skip
+        except Exception:  # noqa: BLE001, S112 - a case that expects an input error is tested above
+            continue
+        texts = [c.detail for c in d.checks] + [f"{label}：{v}" for _, label, v in d.outputs] + [*d.reasons, *d.flags]
+        leaks += [(case_id, t) for t in texts if pattern.search(t)]
+    assert not leaks, leaks[:5]
 
 
 def test_every_boundary_word_has_a_case() -> None:

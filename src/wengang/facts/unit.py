@@ -110,7 +110,15 @@ class UnitFacts(BaseModel):
         " size and the denominator (fanhuan.small_unit_rule=workforce)",
     )
     avg_insured_last_year: NonNegativeInt | None = Field(
-        None, description="上年度月均参保职工人数 / average monthly insured staff last year"
+        None,
+        description="上年度月均参保职工人数（整数；月均不是整数的，请给 insured_person_months_last_year）"
+        " / average monthly insured staff last year (a whole number; otherwise give insured_person_months_last_year)",
+    )
+    insured_person_months_last_year: NonNegativeInt | None = Field(
+        None,
+        description="上年度各月参保职工人数之和（人月）；给出时，月均参保职工人数按本数÷12精确计算，不取整，"
+        "优先于 avg_insured_last_year / the sum of last year's 12 monthly insured headcounts (person-months): when"
+        " given, the monthly average is this ÷ 12, exactly (not rounded), and takes precedence over avg_insured_last_year",
     )
     layoffs_last_year: NonNegativeInt | None = Field(
         None,

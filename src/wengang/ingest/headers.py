@@ -67,6 +67,7 @@ AGENCY_HEADERS: dict[str, tuple[str, ...]] = {
     "layoffs_last_year": ("上年度裁员人数", "上年裁员人数"),
     "normal_attrition_last_year": ("上年度正常减员人数", "上年正常减员人数"),
     "avg_insured_last_year": ("上年度月均参保人数", "上年月均参保人数", "上年度月均参保职工人数"),
+    "insured_person_months_last_year": ("上年度参保人月数", "上年度各月参保人数合计", "上年度各月参保职工人数之和"),
     "months_fully_paid": ("连续足额缴费月数", "足额缴费月数"),
     "paid_premium_last_year_fen": ("上年度实缴失业保险费", "上年度实际缴纳失业保险费", "上年实缴失业保险费"),
     "has_corporate_account": ("有对公账户", "是否有对公账户"),

@@ -203,7 +203,14 @@ months_total = Fact("months_fully_paid_total", "累计足额缴费月数", MONTH
 layoffs = Fact("layoffs_last_year", "上年度裁员人数", PERSONS)
 attrition = Fact("normal_attrition_last_year", "上年度正常减员人数", PERSONS)
 headcount_end = Fact("insured_headcount", "上年末参保职工人数", PERSONS)
-headcount_avg = Fact("avg_insured_last_year", "上年度月均参保职工人数", PERSONS)
+# the monthly average is a fraction in general (437 person-months ÷ 12): from the person-months it is exact, so a
+# "30人（含）以下" test or a layoff rate with it as denominator reads the text's figure, not a rounded one
+person_months = Fact("insured_person_months_last_year", "上年度各月参保职工人数之和（人月）", PERSONS)
+headcount_avg = when(
+    IsMissing(person_months),
+    Fact("avg_insured_last_year", "上年度月均参保职工人数", PERSONS),
+    Ratio(person_months, Lit(12)),
+).named("上年度月均参保职工人数", PERSONS)
 paid = Fact("paid_premium_last_year_fen", "上年度实际缴纳的当年度失业保险费", MONEY)
 backpay = Fact("backpay_other_years_fen", "上年度补缴的其他年度欠费", MONEY)
 paid_unit_share = Fact("paid_premium_unit_share_last_year_fen", "上年度单位缴纳部分", MONEY)
@@ -393,7 +400,9 @@ def _rate_by(key: str) -> Expr:
     return when(same, rate_given, _FORMULAS[key])
 
 
-layoff_rate = Reading(SW_FORMULA, {k: _rate_by(k) for k in _FORMULAS}, fixed_by="layoff_rate_denominator")
+layoff_rate = Reading(SW_FORMULA, {k: _rate_by(k) for k in _FORMULAS}, fixed_by="layoff_rate_denominator").named(
+    "裁员率", PERCENT
+)
 _formula_matches = Reading(
     SW_FORMULA, {k: Coalesce(formula_given, Lit("")).eq(k) for k in _FORMULAS}, fixed_by="layoff_rate_denominator"
 )
@@ -751,7 +760,8 @@ SW_DISPATCH_PUBLIC = _switch(
 dispatched_public_premium = Fact(
     "dispatched_public_premium_last_year_fen", "派遣到机关事业单位的劳动者对应的上年度失业保险费", MONEY
 )
-_public_excluded = Coalesce(OptionalParam("dispatch_public_institution_share"), Lit("included")).eq("excluded")
+# what the document says (its code, not a fact of the case): cited by the check, not shown in the case's trace
+_public_excluded = quiet(Coalesce(OptionalParam("dispatch_public_institution_share"), Lit("included")).eq("excluded"))
 _has_public = _public_excluded & is_dispatch & (dispatched_public > 0)
 _covered_share = when(
     _has_public,

@@ -129,6 +129,8 @@ def format_value(value: Any, fmt: str | None) -> str:
     if fmt == MONTHS:
         return f"{value}个月"
     if fmt == PERSONS:
+        if isinstance(value, Fraction) and value.denominator != 1:  # a monthly average: display only, compared exactly
+            return f"{float(value):.2f}".rstrip("0").rstrip(".") + "人"
         return f"{value}人"
     if fmt == YEARS:
         if isinstance(value, Fraction) and value.denominator != 1:
@@ -919,6 +921,13 @@ class Cmp(Expr):
             an, bn = _unguard(an, guards), _unguard(bn, guards)
             # denominators are positive by construction (counts, rates), so the order is kept
             x, y = _narrow_mul(ctx, an, bd), _narrow_mul(ctx, bn, ad)
+            # a side that came out a fixed number (a whole-number parameter over 1) is compared as the plain
+            # path compares it: a literal that takes the column's type, not an Int64 one that widens the column
+            vx, vy = _value(x), _value(y)
+            if vy is not None and vx is None:
+                y = literal(vy)
+            elif vx is not None and vy is None:
+                x = literal(vx)
         else:
             x, y = self.a.to_polars(ctx), self.b.to_polars(ctx)
             book = _book_of(x) or _book_of(y)

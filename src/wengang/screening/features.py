@@ -27,10 +27,14 @@ the raw ingredients are separate columns):
     ``paid_fen`` paid during ``Y−1`` (``paid_date`` in ``Y−1``) for months **before** ``Y−1``.
 ``late_fee_fen``
     ``late_fee_fen`` of rows paid during ``Y−1`` (any month covered).
-``avg_contributors_12m`` / ``avg_insured_last_year``
-    Σ ``insured_persons`` over the 12 months of ``Y−1`` (a missing month counts 0) ÷ 12, **floored**: with
-    integer thresholds ``floor(s/12) ≥ 300 ⇔ s ≥ 3600``, so the ≥300 test stays exact. The monthly
-    record is the only source of monthly headcount we have, so both fields carry the same number.
+``insured_person_months_last_year``
+    Σ ``insured_persons`` over the 12 months of ``Y−1`` (a missing month counts 0). The rules take the monthly
+    average insured staff as this ÷ 12, exactly: "30人（含）以下" and a layoff rate over the average read the
+    text's figure (36.5 is above 36 and below 37). ``avg_insured_last_year`` is left empty: a whole number
+    would have to round it.
+``avg_contributors_12m``
+    The same sum ÷ 12, **floored**: its only test is ``≥ 300`` (large enterprise), and with an integer
+    threshold ``floor(s/12) ≥ 300 ⇔ s ≥ 3600``, so the test stays exact.
 ``insured_headcount``, ``layoffs_last_year``, ``normal_attrition_last_year``
     From the headcount table for year ``Y−1``; ``insured_headcount`` falls back to the December ``Y−1``
     monthly record.
@@ -635,7 +639,7 @@ def add_contributions(
         pl.col("_mask").bitwise_trailing_ones().cast(pl.Int64).fill_null(0).alias("months_fully_paid"),
         pl.col("_full_months").cast(pl.Int64).fill_null(0).alias("months_fully_paid_total"),
         avg.alias("avg_contributors_12m"),
-        avg.alias("avg_insured_last_year"),
+        pl.col("_persons_sum").cast(pl.Int64).alias("insured_person_months_last_year"),
         pl.coalesce(pl.col("_hc"), pl.col("_dec_persons")).cast(pl.Int64).alias("insured_headcount"),
         pl.col("paid_premium_last_year_fen").fill_null(0),
         pl.lit(None, dtype=pl.Int64).alias("premium_due_6m_fen"),
