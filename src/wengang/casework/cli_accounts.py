@@ -43,8 +43,19 @@ def approve_account(change_id: int, approve: bool = typer.Option(True, "--approv
 def account_requests(all_: bool = typer.Option(False, "--all", help="含已复核的 / include decided ones"),
                      db: str = DB, user: str = USER) -> None:
     """待复核的账户变更 / account changes awaiting approval."""
+    from .cli import _mask_account
+    from .errors import LedgerError
+    from .operators import require
+
+    led = _reader(db, user)
+    # the full number only for those who approve account changes (they compare it with the unit's papers)
+    try:
+        require(led, user, "approve_account")
+        shown = str
+    except LedgerError:
+        shown = _mask_account
     t = Table("id", "决定 decision", "类型 kind", "账户 account", "申请人 by", "理由 reason", "复核 approver")
-    for c in _reader(db, user).account_changes(pending=not all_):
-        t.add_row(str(c["id"]), str(c["decision_id"]), c["kind"], c["account_no"], c["requested_by"], c["reason"],
+    for c in led.account_changes(pending=not all_):
+        t.add_row(str(c["id"]), str(c["decision_id"]), c["kind"], shown(c["account_no"]), c["requested_by"], c["reason"],
                   "" if c["approver"] is None else f"{c['approver']}（{'通过' if c['approve'] else '驳回'}）")
     console.print(t)

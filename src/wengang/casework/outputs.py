@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -172,9 +172,11 @@ def write_bank_file(led: Ledger, batch_key: str, out_dir: Path, actor: str, *, p
                             f"{len(no_bank)} payee accounts have no bank code; record them with `wengang case payee-bank`")
     n = len(plan["files"])
     file_key = batch_key if n == 0 else f"{batch_key}-{n + 1}"
-    batch = bank_batch(file_key, on or date.today(), payer, rows)
+    batch = bank_batch(file_key, on or beijing_today(), payer, rows)
     txt, xlsx = out_dir / f"{_safe(file_key)}.txt", out_dir / f"{_safe(file_key)}.xlsx"
-    with _staged(txt, xlsx) as (t_txt, t_xlsx):
+    _writable(txt, xlsx)  # refused before anything is recorded, not after
+    t_txt, t_xlsx = (p.with_name(f".{p.name}.{os.getpid()}.tmp") for p in (txt, xlsx))
+    try:
         write_txt(batch, t_txt)
         if read_bank_file(t_txt) != batch:  # pragma: no cover - the layout round-trips (tests/documents)
             raise DocumentError("报盘文件读回与写出不一致 / the bank file does not read back as written")
@@ -183,7 +185,42 @@ def write_bank_file(led: Ledger, batch_key: str, out_dir: Path, actor: str, *, p
         led.record_bank_file(batch_key, actor, file_key=file_key, payment_ids=[r["id"] for r in rows], value_date=batch.on,
                              payer_account=batch.payer_account, total_fen=batch.total_fen, sha256=digest,
                              xlsx_sha256=_sha256(t_xlsx))
+    except BaseException:
+        for t in (t_txt, t_xlsx):
+            t.unlink(missing_ok=True)
+        raise
+    # recorded: from here the written files are the ledger's, never removed. Should the rename fail (the disk, a kill
+    # leaves them too), they stay under their temporary names, which the message gives, with the recorded digest
+    try:
+        os.replace(t_txt, txt)
+        os.replace(t_xlsx, xlsx)
+    except OSError as exc:
+        raise DocumentError(
+            f"报盘文件 {file_key} 已记入台账（sha256 {digest}），但未能改名为 {txt}（{exc.strerror}）。文件已保留为 {t_txt} 和 "
+            f"{t_xlsx}：请核对 sha256 后改名使用，不要重新生成 / bank file {file_key} is recorded (sha256 {digest}) but could "
+            f"not be renamed to {txt}; it is kept as {t_txt} and {t_xlsx}: check the digest and rename them"
+        ) from None
     return BankFileWritten(file_key, txt, xlsx, batch.count, batch.total_fen, digest)
+
+
+def beijing_today() -> date:
+    """Today in Beijing (a bank file's value date, a letter's date), whatever the server's zone."""
+    from wengang.casework.query import SHANGHAI
+
+    return datetime.now(SHANGHAI).date()
+
+
+def _writable(*paths: Path) -> None:
+    """Each path can be written as a file: its folder made and writable, nothing but a file in its place."""
+    for p in paths:
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DocumentError(f"无法创建目录 {p.parent}（{exc.strerror}）/ cannot create folder {p.parent}") from None
+        if p.exists() and not p.is_file():
+            raise DocumentError(f"{p} 已存在且不是文件，报盘文件未生成 / {p} exists and is not a file: nothing written")
+        if not os.access(p.parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
+            raise DocumentError(f"没有写入 {p} 的权限，报盘文件未生成 / no permission to write {p}: nothing written")
 
 
 def _masked(mask: Callable[[str], str], value: str) -> str:
@@ -361,7 +398,7 @@ def write_letters(led: Ledger, decision_ids: Sequence[int], out_dir: Path, *, ba
     if any(item["status"] in ("eligible", "ineligible") for _, item in items):
         need |= {"review_body": "review-body", "court": "court"}
     _need_agency(agency, need)
-    on = issued_on or date.today()
+    on = issued_on or beijing_today()
     for _, item in items:  # refuse before any file is written
         compose_letter(item, agency, issued_on=on)
     if batch:
