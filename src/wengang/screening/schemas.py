@@ -46,6 +46,9 @@ class Column:
     required: bool = True
     kind: str | None = None  # credit_code, id_number, money, month, date, region, count, enum, bool, text
     choices: tuple[str, ...] = ()
+    # the column must be in the file even where a row may leave it empty: without it every row would read as
+    # empty, which means something (an unpaid month), not "unknown"
+    needs_column: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,9 @@ class TableSchema:
         return Scope(
             self.name,
             tuple(
-                FieldSpec(c.name, field_headers(c.name, [c.zh], person=person), c.kind == "money", c.required)
+                FieldSpec(
+                    c.name, field_headers(c.name, [c.zh], person=person), c.kind == "money", c.required or c.needs_column
+                )
                 for c in self.columns
             ),
         )
@@ -93,7 +98,11 @@ class TableSchema:
     def describe(self) -> str:
         lines = [f"{self.zh} / {self.en}", ""]
         for spec, c in zip(self.scope().fields, self.columns, strict=True):
-            req = "必填 required" if c.required else "可选 optional"
+            req = (
+                "必填 required" if c.required
+                else "必有此列，可留空 column required, may be empty" if c.needs_column
+                else "可选 optional"
+            )  # fmt: skip
             heads = "、".join(f"“{h}”" for h in spec.headers[1:])
             also = f"；也认表头 also headed {heads}" if heads else ""
             unit = "；中文表头以元计 Chinese headers in yuan" if c.kind == "money" else ""
@@ -112,8 +121,8 @@ class TableSchema:
         return "\n".join(lines)
 
 
-def _c(name, dtype, zh, en, required=True, kind=None, choices=()):
-    return Column(name, dtype, zh, en, required, kind, tuple(choices))
+def _c(name, dtype, zh, en, required=True, kind=None, choices=(), needs_column=False):
+    return Column(name, dtype, zh, en, required, kind, tuple(choices), needs_column)
 
 
 CC = ("credit_code", pl.String, "统一社会信用代码", "unified social credit code of the unit")
@@ -221,6 +230,7 @@ CONTRIBUTIONS = TableSchema(
             "date the month was paid (last instalment); empty if unpaid",
             required=False,
             kind="date",
+            needs_column=True,
         ),
         _c("late_fee_fen", pl.Int64, "滞纳金", "late fee paid with it, fen", required=False, kind="money"),
         _c("insured_persons", pl.Int64, "缴费人数", "persons the unit paid for that month", kind="count"),
