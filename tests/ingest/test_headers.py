@@ -56,8 +56,8 @@ def test_whitespace_full_width_and_markers_in_headers_are_normalised():
     assert normalise_header("＊应缴金额（元）") == "应缴金额(元)"
     assert normalise_header("\ufeffCredit_Code") == "credit_code"
     assert normalise_header("单位名称(必填)") == "单位名称"
-    res = resolve(["\ufeff统一社会信用代码 ", "＊费款所属期", "应缴金额（元）", "实缴金额(分)", "缴费人数"], CONTRIB)
-    assert sorted(res.rename.values()) == ["credit_code", "due_fen", "insured_persons", "month", "paid_fen"]
+    res = resolve(["\ufeff统一社会信用代码 ", "＊费款所属期", "应缴金额（元）", "实缴金额(分)", " 缴费日期", "缴费人数"], CONTRIB)
+    assert sorted(res.rename.values()) == ["credit_code", "due_fen", "insured_persons", "month", "paid_date", "paid_fen"]
 
 
 @pytest.mark.parametrize(
@@ -114,12 +114,13 @@ def test_user_mapping_csv_and_yaml(tmp_path: Path):
     csv = tmp_path / "map.csv"
     csv.write_bytes("本地列名,标准字段\n# 本局导出\n单位信用码,credit_code\n本期应缴（元）,应缴金额\n本期实缴,paid_fen\n期别,所属期\n".encode("gbk"))
     hmap = load_header_map(csv)
-    res = resolve(["单位信用码", "期别", "本期应缴（元）", "本期实缴", "缴费人数"], CONTRIB, header_map=hmap)
+    res = resolve(["单位信用码", "期别", "本期应缴（元）", "本期实缴", "缴费日期", "缴费人数"], CONTRIB, header_map=hmap)
     assert res.rename == {
         "单位信用码": "credit_code",
         "期别": "month",
         "本期应缴（元）": "due_fen",
         "本期实缴": "paid_fen",
+        "缴费日期": "paid_date",
         "缴费人数": "insured_persons",
     }
     assert res.units == {"due_fen": YUAN, "paid_fen": FEN}  # the unit of the standard name it was mapped to
@@ -146,6 +147,7 @@ def test_a_mapping_to_an_unknown_field_is_refused_with_the_nearest(tmp_path: Pat
 def test_an_agency_whose_chinese_amounts_are_in_fen_says_so_in_its_mapping(tmp_path: Path):
     m = tmp_path / "map.csv"
     m.write_text("应缴金额,due_fen\n实缴金额,实缴金额（分）\n", encoding="utf-8")
-    res = resolve(["统一社会信用代码", "费款所属期", "应缴金额", "实缴金额", "缴费人数"], CONTRIB, header_map=load_header_map(m))
+    res = resolve(["统一社会信用代码", "费款所属期", "应缴金额", "实缴金额", "缴费日期", "缴费人数"], CONTRIB,
+                  header_map=load_header_map(m))  # fmt: skip
     assert res.units == {"due_fen": FEN, "paid_fen": FEN}
     assert resolve(["应缴金额"], CONTRIB, required=()).units == {"due_fen": YUAN}  # without the mapping: 元
