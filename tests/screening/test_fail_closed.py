@@ -90,10 +90,11 @@ def test_quarantined_exclusion_row_holds_its_unit(region, tmp_path):
     before = base.filter(pl.col("credit_code") != unit)
     assert after.sort("credit_code").equals(before.sort("credit_code"))
     # the summary says so: counts, amount, the row (JSON and, in red, on the console)
-    s, was = report.summary, base.filter(pl.col("payment_hold"))
+    payable = pl.col("status").cast(pl.String).is_in(["eligible", "needs_decision"])
+    s, was = report.summary, base.filter(pl.col("payment_hold") & payable)
     assert s.held == was.height + 1
     assert s.held_amount_fen == was.get_column("amount_fen").fill_null(0).sum() + held.get_column("amount_fen").item()
-    note = f"排除名单第 {row} 行格式有误：所涉单位暂缓发放"
+    note = f"排除名单第 {row} 行格式有误：所涉单位暂缓发放，不予发放的结论待核实后认定"
     assert s.to_dict()["payment_hold"]["quarantine"][-1] == note
     console = Console(record=True, force_terminal=True, color_system="standard", width=200)
     print_summary(s, "筛查结果", console=console)
@@ -127,7 +128,10 @@ def test_an_unreadable_code_holds_every_payable_result(region, tmp_path, code):
     results = pl.read_parquet(tmp_path / "out" / "results.parquet")
     payable = pl.col("status").cast(pl.String).is_in(["eligible", "needs_decision"])
     assert results.filter(payable).get_column("payment_hold").all()
-    assert not results.filter(~payable).get_column("payment_hold").any()  # a refusal needs no hold
+    # a row that may concern anyone holds every payment; it does not reopen every refusal (only those a row names,
+    # as in the baseline: the planted bad monthly rows)
+    marked = pl.col("payment_hold") & ~payable
+    assert sorted(results.filter(marked).get_column("credit_code")) == sorted(base.filter(marked).get_column("credit_code"))
     text = f"缓缴记录第 {row} 行的单位代码无法识别，可能涉及本批任一单位，全部暂缓发放，待核实后发放"
     assert results.filter(payable).get_column("payment_hold_reason").str.contains(text, literal=True).all()
     assert report.summary.held == results.filter(payable).height and report.summary.hold_notes[-1] == text
@@ -243,7 +247,53 @@ def test_cli_json_and_console_report_the_hold(region, tmp_path):
     r = runner.invoke(app, [*args, "--json"])
     assert r.exit_code == 0, r.output
     hold = json.loads(r.output)["summary"]["payment_hold"]
-    assert hold["units"] >= 1 and f"年度参保人数与裁员表第 {row} 行格式有误：所涉单位暂缓发放" in hold["quarantine"]
+    note = f"年度参保人数与裁员表第 {row} 行格式有误：所涉单位暂缓发放，不予发放的结论待核实后认定"
+    assert hold["units"] >= 1 and note in hold["quarantine"]
     r = runner.invoke(app, args)
     assert r.exit_code == 0, r.output
-    assert "⚠ 暂缓发放" in r.output and f"年度参保人数与裁员表第 {row} 行格式有误" in r.output
+    shown = " ".join(r.output.split())  # (the console wraps long lines)
+    assert "⚠ 暂缓发放" in shown and f"年度参保人数与裁员表第 {row} 行格式有误" in shown
+
+
+def test_a_refusal_that_rests_on_a_quarantined_row_is_not_final(region, tmp_path):
+    """A unit's monthly row duplicated: both copies are quarantined, the month is missing, "12个月以上" fails and the
+    unit comes out 不符合条件 — on rows the run could not read. The refusal is marked (reason prefixed), counted in
+    the summary, and ``case import`` stores it 待认定 with that reason, not as a final 不符合条件 with a letter."""
+    from wengang.casework import Ledger
+    from wengang.casework.operators import add_operator
+    from wengang.screening.holds import REFUSAL_TO_VERIFY
+
+    root, tables, base, eligible = region
+    unit = eligible[1]
+    monthly = pl.read_parquet(tables["contributions"] / "*.parquet").select(pl.all().cast(pl.String))
+    mine = monthly.filter(pl.col("credit_code") == unit)
+    path = tmp_path / "contributions.csv"
+    pl.concat([monthly, mine.filter(pl.col("month") == mine.get_column("month").max())]).write_csv(path)
+    report = _screen(tmp_path / "out", {**tables, "contributions": path})
+    assert report.reconciles
+    results = pl.read_parquet(tmp_path / "out" / "results.parquet")
+    row = results.filter(pl.col("credit_code") == unit).row(0, named=True)
+    assert str(row["status"]) == "ineligible" and row["payment_hold"]
+    assert row["payment_hold_reason"].startswith(REFUSAL_TO_VERIFY)
+    payable = pl.col("status").cast(pl.String).is_in(["eligible", "needs_decision"])
+    marked = results.filter(pl.col("payment_hold") & ~payable).height
+    assert report.summary.refusals_to_verify == marked >= 1
+    assert report.summary.to_dict()["payment_hold"]["refusals_to_verify"] == marked
+
+    db = f"sqlite:///{tmp_path}/ledger.db"
+    led = Ledger.open(db)
+    add_operator(led, "admin", roles=["管理员"], bootstrap=True)
+    add_operator(led, "cw", roles=["经办"], actor="admin")
+    led.close()
+    r = runner.invoke(case_app, ["import", str(tmp_path / "out"), "--db", db, "-u", "cw"])
+    assert r.exit_code == 0, r.output
+    assert f"结论待核实 {marked} 条" in " ".join(r.output.split())
+    led = Ledger.open(db)
+    try:
+        with led.engine.connect() as c:
+            state, reason = c.exec_driver_sql(
+                "select state, hold_reason from case_decisions where unit_id = ?", (unit,)
+            ).one()
+    finally:
+        led.close()
+    assert state == "pending_determination" and reason.startswith(REFUSAL_TO_VERIFY)

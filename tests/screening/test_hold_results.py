@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from wengang.facts.identifiers import USCC_ALPHABET, make_credit_code
-from wengang.screening.holds import apply_holds, hold_results
+from wengang.screening.holds import REFUSAL_TO_VERIFY, apply_holds, hold_results
 
 CODES = [make_credit_code("91", "150502", f"MA0YYY{i:03d}") for i in range(10)]
 STATUS = ["eligible", "eligible", "needs_decision", "eligible", "ineligible", "eligible", "not_determinable",
@@ -71,7 +71,7 @@ def test_in_memory_holds_are_the_rewrites(tmp_path_factory, picked, null_holds, 
     assert got == want
 
 
-def test_only_the_named_payable_rows_change():
+def test_only_the_named_rows_change():
     results = _results(null_holds=False)
     blocked = pl.DataFrame(
         [CANDIDATES[0], CANDIDATES[7]], schema={"table": pl.String, "source_row": pl.Int64, "code": pl.String},
@@ -81,10 +81,11 @@ def test_only_the_named_payable_rows_change():
     changed = held.with_row_index().join(results.with_row_index(), on="index", suffix="_was").filter(
         pl.col("payment_hold_reason").ne_missing(pl.col("payment_hold_reason_was"))
     )
-    # CODES[4] is ineligible: named, but nothing to hold
-    assert changed.get_column("credit_code").to_list() == [CODES[0]]
+    # CODES[4] is ineligible: named, so its refusal is marked to be verified (it may rest on that row), not held
+    assert changed.get_column("credit_code").to_list() == [CODES[0], CODES[4]]
     assert changed.item(0, "payment_hold_reason") == "排除名单第 3 行格式有误，待核实后发放"
-    assert (report.held, report.amount_fen) == (1, 100)
+    assert changed.item(1, "payment_hold_reason") == REFUSAL_TO_VERIFY + "排除名单第 9 行格式有误，待核实后发放"
+    assert (report.held, report.amount_fen, report.refusals) == (1, 100, 1)
 
 
 def test_the_holds_do_not_wait_for_a_streaming_write_beside_them(tmp_path):

@@ -166,13 +166,14 @@ def validate(df: pl.DataFrame, program: str, year: int) -> None:
 def db_frame(df: pl.DataFrame, run_id: int, ref: str, disqualified: set[str]) -> pl.DataFrame:
     hold = pl.col("payment_hold").fill_null(False)
     held = (pl.col("status") == "eligible") & hold
-    # a 待认定 result with a hold keeps its reason: if the caseworker decides it eligible it is held (resolve)
-    pending_hold = (pl.col("status") == "needs_decision") & hold
+    # a 待认定 result with a hold keeps its reason: if the caseworker decides it eligible it is held (resolve). So does
+    # a refusal with a hold (screening.holds: it rests on a quarantined row): 待认定, not a final 不符合条件
+    pending_hold = (pl.col("status") != "eligible") & hold
     state = (
         pl.when(pl.col("unit_id").is_in(list(disqualified))).then(pl.lit("disqualified"))
         .when(held).then(pl.lit("held"))
         .when(pl.col("status") == "eligible").then(pl.lit("screened"))
-        .when(pl.col("status") == "ineligible").then(pl.lit("not_eligible"))
+        .when((pl.col("status") == "ineligible") & ~hold).then(pl.lit("not_eligible"))
         .otherwise(pl.lit("pending_determination"))
     )
     return df.with_columns(

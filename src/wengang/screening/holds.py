@@ -13,8 +13,12 @@ good), but the units it may concern are not paid until someone has looked at the
   the run is held.
 
 Held means ``payment_hold`` with a Chinese reason naming the table and row (``排除名单第 N 行格式有误，待核实后发放``)
-on results that are payable (符合条件 or 待认定); the casework import stores them as 暂缓发放 (``held``). See
-docs/decisions.md ("Fail closed on quarantined rows").
+on results that are payable (符合条件 or 待认定); the casework import stores them as 暂缓发放 (``held``). A refusal
+(不符合条件, 无法判定) of a unit that a row names (its own code, or one edit away) may rest on what that row would
+have said — a missing month makes "12个月以上" fail —, so it is not final either: it is marked the same way, its reason
+prefixed with :data:`REFUSAL_TO_VERIFY`, and the casework import stores it as 待认定 (no refusal letter goes out
+before someone has looked). A row that may concern anyone holds every payable result, as before; it does not reopen
+every refusal. See docs/decisions.md ("Fail closed on quarantined rows", "A refusal that rests on a quarantined row").
 """
 
 from __future__ import annotations
@@ -63,6 +67,7 @@ class HoldReport:
     held: int = 0
     amount_fen: int = 0
     hold_all: bool = False
+    refusals: int = 0  # refusals (不符合条件, 无法判定) that rest on a quarantined row: to be verified, not final
 
 
 def held_keys(table: str, bad: pl.DataFrame, key: str) -> pl.DataFrame:
@@ -160,7 +165,7 @@ def resolve(
         text = f"{label}第 {_rows_text(rows)}的{who}有误，与{mine}仅差一位，待核实后发放"
         reasons += [(c, text) for c in found]
     notes = [
-        f"{LABELS.get(table, table)}第 {_rows_text(rows)}格式有误：所涉{subject}暂缓发放" for table, rows in by_table.items()
+        f"{LABELS.get(table, table)}第 {_rows_text(rows)}格式有误：所涉{subject}暂缓发放，不予发放的结论待核实后认定" for table, rows in by_table.items()
     ]
     hold_all = [
         f"{LABELS.get(table, table)}第 {_rows_text(rows)}的{who}无法识别，可能涉及本批任一{subject}，全部暂缓发放，"
@@ -229,7 +234,7 @@ def apply_holds(
         kind=kind, unscreened=unscreened, extra=extra,
     )  # fmt: skip
     tmp = results_path.with_suffix(".holding.parquet")
-    held.drop("_new").sink_parquet(tmp, **PARQUET_OPTIONS)
+    held.drop("_new", "_added").sink_parquet(tmp, **PARQUET_OPTIONS)
     _count_held(held, report)  # reads back the three columns it needs
     tmp.replace(results_path)
     return report
@@ -266,7 +271,7 @@ def hold_results(
         ), report
     frame = _hold(results.lazy(), keys, hold_all, key_column).drop("_reason", strict=False).collect(engine="in-memory")
     _count_held(frame.lazy(), report)
-    return frame.drop("_new"), report
+    return frame.drop("_new", "_added"), report
 
 
 def _holds(
@@ -308,21 +313,30 @@ def _branch_note(extra: pl.DataFrame) -> str:
     return f"单位登记信息有误被隔离的独立法人，其 {extra.height} 个分支机构暂缓发放"
 
 
+# a refusal resting on a row that could not be read is not final: marked, and imported into the ledger as 待认定
+REFUSAL_TO_VERIFY = "不予发放的结论所依据的数据有误，待核实后认定："
+
+
 def _hold(results: pl.LazyFrame, keys: pl.DataFrame, hold_all: str | None, key_column: str) -> pl.LazyFrame:
     """The payable ``results`` that ``keys`` ((_key, _reason)) name held, or all of them (``hold_all``: the
-    reason); ``_new``: held by this step, ``_reason`` (from keys): what was added."""
+    reason); a refusal (不符合条件, 无法判定) that ``keys`` name is marked too, its reason prefixed with
+    :data:`REFUSAL_TO_VERIFY`. ``_new``: marked by this step; ``_added``: the text it added; ``_reason`` (from keys)."""
     payable = pl.col("status").cast(pl.String).is_in(PAYABLE)
-    if hold_all is not None:
-        add = pl.lit(hold_all)
-    else:
+    if keys.height:
         results = results.join(
             keys.lazy().rename({"_key": key_column}), on=key_column, how="left", maintain_order="left"
         )
-        add = pl.col("_reason")
-    new = (payable & add.is_not_null()).fill_null(False)
-    return results.with_columns(new.alias("_new")).with_columns(
+        named = pl.col("_reason")
+    else:
+        named = pl.lit(None, dtype=pl.String)
+    add = pl.when(payable).then(pl.lit(hold_all) if hold_all is not None else named).otherwise(
+        pl.lit(REFUSAL_TO_VERIFY) + named
+    )
+    return results.with_columns(add.alias("_added")).with_columns(
+        pl.col("_added").is_not_null().alias("_new")
+    ).with_columns(
         pl.when(pl.col("_new"))
-        .then(pl.concat_str([pl.col("payment_hold_reason"), add], separator="；", ignore_nulls=True))
+        .then(pl.concat_str([pl.col("payment_hold_reason"), pl.col("_added")], separator="；", ignore_nulls=True))
         .otherwise(pl.col("payment_hold_reason"))
         .alias("payment_hold_reason"),
         (pl.col("payment_hold").fill_null(False) | pl.col("_new")).alias("payment_hold"),
@@ -348,6 +362,7 @@ class ChunkHolds:
         self._keys = pl.DataFrame(schema=_NO_KEYS)  # (_key, _reason) of the partitions validated so far
         self._applied: list[pl.DataFrame] = []  # (_key, _reason): what the chunks added to payment_hold_reason
         self._held = 0
+        self._refusals = 0
         self._amount_fen = 0
 
     def _valid_and_local(self, blocked: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
@@ -383,9 +398,13 @@ class ChunkHolds:
         needed = (self.key_column, "status", "amount_fen", "payment_hold", "payment_hold_reason")
         frame = _hold(results.select(needed).lazy(), keys, None, self.key_column).collect()
         new = frame.filter(pl.col("_new"))
-        self._held += new.height
-        self._amount_fen += int(new.get_column("amount_fen").cast(pl.Int128).sum() or 0)
-        self._applied.append(new.select(pl.col(self.key_column).cast(pl.String).alias("_key"), "_reason"))
+        payable = new.get_column("status").cast(pl.String).is_in(PAYABLE)
+        self._held += int(payable.sum())
+        self._refusals += new.height - int(payable.sum())
+        self._amount_fen += int(new.get_column("amount_fen").filter(payable).cast(pl.Int128).sum() or 0)
+        self._applied.append(
+            new.select(pl.col(self.key_column).cast(pl.String).alias("_key"), pl.col("_added").alias("_reason"))
+        )
         return results.with_columns(frame.get_column("payment_hold_reason"), frame.get_column("payment_hold"))
 
     def finish(
@@ -401,7 +420,9 @@ class ChunkHolds:
             _, hold_all, notes = resolve(blocked, pl.Series([], dtype=pl.String), self.kind, unscreened)
             if extra is not None and extra.height:
                 notes.append(_branch_note(extra))
-            return HoldReport(notes=notes + hold_all, held=self._held, amount_fen=self._amount_fen)
+            return HoldReport(
+                notes=notes + hold_all, held=self._held, amount_fen=self._amount_fen, refusals=self._refusals
+            )
         # the file as it was before the chunks' holds (payment_hold stays set: those rows are held again below)
         applied = (
             pl.concat(self._applied).unique("_key", keep="first", maintain_order=True)
@@ -441,8 +462,13 @@ class ChunkHolds:
 
 
 def _count_held(held: pl.LazyFrame, report: HoldReport) -> None:
-    stats = held.filter(pl.col("_new")).select(pl.len(), pl.col("amount_fen").cast(pl.Int128).sum()).collect(engine="in-memory")
+    payable = pl.col("status").cast(pl.String).is_in(PAYABLE)
+    stats = held.filter(pl.col("_new")).select(
+        payable.sum().alias("n"), pl.col("amount_fen").cast(pl.Int128).filter(payable).sum().alias("a"),
+        (~payable).sum().alias("r"),
+    ).collect(engine="in-memory")
     report.held, report.amount_fen = int(stats.item(0, 0)), int(stats.item(0, 1) or 0)
+    report.refusals = int(stats.item(0, 2))
 
 
 def hold_kind(table: str) -> str:

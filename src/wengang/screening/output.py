@@ -50,13 +50,17 @@ class Summary:
     files: dict[str, str] = field(default_factory=dict)
     held: int = 0  # payable results whose payment is held (payment_hold), and their amount
     held_amount_fen: int = 0
+    refusals_to_verify: int = 0  # refusals marked by payment_hold: they rest on a quarantined row (screening.holds)
     hold_notes: list[str] = field(default_factory=list)  # quarantined rows that hold payments (screening.holds)
 
     def to_dict(self) -> dict[str, object]:
         return {
             "total": self.total,
             "total_amount_fen": self.total_amount_fen,
-            "payment_hold": {"units": self.held, "amount_fen": self.held_amount_fen, "quarantine": self.hold_notes},
+            "payment_hold": {
+                "units": self.held, "amount_fen": self.held_amount_fen, "refusals_to_verify": self.refusals_to_verify,
+                "quarantine": self.hold_notes,
+            },
             "by_status": [{"status": s, "units": n, "amount_fen": a} for s, n, a in self.by_status],
             "by_reason": [{"code": c, "text": t, "units": n} for c, t, n in self.by_reason],
             "by_size_class": [{"size_class": s, "units": n, "amount_fen": a} for s, n, a in self.by_size],
@@ -97,8 +101,12 @@ def summarise(results: pl.LazyFrame, reason_text: dict[str, str], region_column:
             .sort("size_class", nulls_last=True)
         )
     if "payment_hold" in schema:
-        held = pl.col("payment_hold").fill_null(False)
-        queries.append(results.select(held.sum().alias("n"), amount.filter(held).sum().alias("a")))
+        marked = pl.col("payment_hold").fill_null(False)
+        payable = pl.col("status").cast(pl.String).is_in(("eligible", "needs_decision"))
+        held = marked & payable
+        queries.append(
+            results.select(held.sum().alias("n"), amount.filter(held).sum().alias("a"), (marked & ~payable).sum().alias("r"))
+        )
     # one pass over the results: the queries share their scan
     by_status, reasons, by_region, *rest = pl.collect_all(queries)
     held_row = rest.pop() if "payment_hold" in schema else None
@@ -114,6 +122,7 @@ def summarise(results: pl.LazyFrame, reason_text: dict[str, str], region_column:
         total_amount_fen=sum(a for _, _, a in status_rows),
         held=int(held_row.item(0, "n") or 0) if held_row is not None else 0,
         held_amount_fen=int(held_row.item(0, "a") or 0) if held_row is not None else 0,
+        refusals_to_verify=int(held_row.item(0, "r") or 0) if held_row is not None else 0,
     )
 
 
@@ -132,12 +141,18 @@ def print_summary(summary: Summary, title: str, console=None) -> None:
     for s, n, a in summary.by_status:
         t.add_row(STATUS_ZH.get(s, s), f"{n:,}", format_yuan(a))
     console.print(t)
-    if summary.held or summary.hold_notes:
+    if summary.held or summary.hold_notes or summary.refusals_to_verify:
         console.print(
             f"[bold red]⚠ 暂缓发放 {summary.held:,} 个，金额 {format_yuan(summary.held_amount_fen)}（待核实后发放）"
             f" / {summary.held:,} payments held[/]",
             highlight=False,
         )
+        if summary.refusals_to_verify:
+            console.print(
+                f"[bold red]⚠ 另有 {summary.refusals_to_verify:,} 个不予发放的结论所依据的数据有被隔离的行，待核实后认定"
+                f"（导入台账为待认定）/ {summary.refusals_to_verify:,} refusals rest on quarantined rows: to be verified[/]",
+                highlight=False,
+            )
         for note in summary.hold_notes:
             console.print(f"[red]  ⚠ {note}[/]", highlight=False)
     if summary.by_reason:
