@@ -27,7 +27,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from wengang.money import MoneyError, yuan_to_fen
+from wengang.money import MisplacedSeparator, MoneyError, ungroup, yuan_to_fen
 from wengang.policies.units import UNIT_ZH
 from wengang.policies.units import format_value as format_unit_value
 
@@ -150,7 +150,10 @@ def unknown_name_message(name: str, known: Iterable[str], what_zh: str, what_en:
 
 def _number(name: str, text: str, form_zh: str, form_en: str) -> Decimal:
     try:
-        d = Decimal(text.strip().replace(",", ""))
+        # a comma only as a thousands separator ("1,0" is refused, not read as 10); no "_", which Decimal would skip
+        d = Decimal(ungroup(text.strip())) if "_" not in text else Decimal("NaN")
+    except MisplacedSeparator as exc:
+        raise SettingError(f"{name}：{exc.zh} / {name}: {exc.en}") from None
     except InvalidOperation:
         d = Decimal("NaN")
     if not d.is_finite() or d < 0:

@@ -150,16 +150,19 @@ def money(raw: Any, where: str) -> int:
     """An amount written with its unit (亿元, 万元, 元, 分) → integer fen; a bare number is refused."""
     from decimal import Decimal, InvalidOperation
 
-    from wengang.money import MoneyError, yuan_to_fen
+    from wengang.money import MisplacedSeparator, MoneyError, ungroup, yuan_to_fen
 
-    text = str(raw).strip().replace(",", "")
+    text = str(raw).strip()
     for suffix, factor in (("亿元", 100_000_000), ("万元", 10_000), ("元", 1)):
         if text.endswith(suffix):
             try:
-                value = Decimal(text[: -len(suffix)]) * factor
+                # a comma only as a thousands separator: "1,0万元" is refused, not read as 10万元
+                value = Decimal(ungroup(text[: -len(suffix)].strip(), raw)) * factor
                 if value < 0:
                     raise InvalidOperation
                 return yuan_to_fen(value)
+            except MisplacedSeparator as exc:
+                raise SimulationError(f"{where}：{exc.zh} / {where}: {exc.en}") from None
             except (InvalidOperation, MoneyError):
                 break
     else:

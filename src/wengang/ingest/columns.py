@@ -38,6 +38,9 @@ FEN_POINT_ZH = "以分为单位，须为整数，不能带小数点；按元填�
 FEN_POINT_EN = "is in fen and must be a whole number without a decimal point; for yuan write the amount with 元 (e.g. 10000.00元)"
 TOO_BIG = ("金额超出范围（单笔不超过1000亿元）", "amount out of range (at most 10^13 fen in one row)")
 TOO_MANY = ("数值超出范围（不超过10亿）", "more than 10^9")
+# a decimal number as the money fast path reads it: plain digits, or digits grouped in threes by thousands commas
+# (the first group 1–3 digits) — the same rule as wengang.money.ungroup, so "18640,50" never reaches the fast path
+PLAIN_OR_GROUPED = r"^-?(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.[0-9]+)?$"
 
 
 def _bounded_fen(text: str, unit: str) -> int:
@@ -126,9 +129,11 @@ def money(c: pl.Expr, name: str, dtype: pl.DataType, unit: str, stage: Stage = _
         ]
     # no regex extraction on the hot path (10^7 rows): one format check, then split at the point
     raw = _text(c, name, stage)
-    # the fast path reads "1,234.56" without its separators; anything else goes to the scalar reader as written
+    # the fast path reads "1234.56" and "1,234.56": one format check admits a comma only as a thousands separator
+    # (values.amount_to_fen's rule), then the separators are dropped; anything else ("18640,50", "1,0") goes to
+    # the scalar reader as written, which refuses it with its reason
+    ok = stage(1, f"__ok_{name}", raw.str.contains(PLAIN_OR_GROUPED))
     t = raw.str.replace_all(",", "", literal=True)
-    ok = stage(1, f"__ok_{name}", t.str.contains(r"^-?[0-9]+(\.[0-9]+)?$"))
     parts = stage(1, f"__parts_{name}", t.str.split_exact(".", 1))
     head = parts.struct.field("field_0")
     # more digits than any amount in range has: refused before the cast (which would give null or wrap)

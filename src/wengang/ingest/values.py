@@ -12,7 +12,10 @@ Rules (also in docs/data-dictionary.md):
   as their ASCII forms; surrounding whitespace is ignored;
 * amounts: exact decimal arithmetic, never float. In 元 at most two decimals (``1,234.5`` → 123450 fen;
   ``1234.567`` is refused, never rounded); in 分 a whole number written without a decimal point
-  (``10000.00`` in a 分 field is refused: it is how 元 are written). Thousands separators are accepted; a
+  (``10000.00`` in a 分 field is refused: it is how 元 are written). A comma is accepted only as a
+  thousands separator — digits grouped in threes leftwards from the decimal point, the first group of one to
+  three digits (``1,234``, ``12,345.67``); any other comma (``18640,50``, a decimal comma; ``1,0``;
+  ``1234,567``) is refused, never dropped (:func:`wengang.money.ungroup`; counts likewise). A
   unit written with the value wins over the field's: ``¥100``, ``100.00元`` are 元 and ``10000分`` is 分 in
   any amount field. Negative amounts are refused;
 * yes/no: ``是/否``, ``有/无``, ``Y/N``, ``yes/no``, ``true/false``, ``T/F``, ``1/0`` (case-insensitive);
@@ -35,6 +38,8 @@ from decimal import Decimal
 from enum import Enum
 from types import MappingProxyType
 from typing import Any
+
+from wengang.money import MisplacedSeparator, ungroup
 
 FEN_PER_YUAN = 100
 YUAN, FEN = "yuan", "fen"
@@ -67,6 +72,14 @@ def text(value: object) -> str:
 
 MAX_FEN = 10**13  # 1,000 亿元 in one amount: the same bound as screening's columns (ingest.columns.MAX_AMOUNT_FEN)
 _AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def _ungroup(s: str, value: object) -> str:
+    """``s`` without its thousands separators; a comma anywhere else is refused (:func:`wengang.money.ungroup`)."""
+    try:
+        return ungroup(s, value)
+    except MisplacedSeparator as p:
+        raise ValueProblem(p.zh, p.en) from None
 
 
 def amount_to_fen(value: object, unit: str) -> int:
@@ -103,7 +116,7 @@ def amount_to_fen(value: object, unit: str) -> int:
             if written == YUAN:
                 raise ValueProblem(f"金额“{value}”同时写了元（¥）和分", f"amount {value!r} says both yuan (¥) and fen")
             s, written = s[:-1].strip(), FEN
-        s = s.replace(",", "")
+        s = _ungroup(s, value)
         if not _AMOUNT.fullmatch(s):
             raise ValueProblem(f"不是数字：“{value}”", f"not a number: {value!r}")
         d = Decimal(s)
@@ -140,7 +153,7 @@ def parse_int(value: object) -> int:
         if value != int(value):
             raise ValueProblem(f"不是整数：“{value}”", f"not a whole number: {value!r}")
         return int(value)
-    s = text(value).replace(",", "")
+    s = _ungroup(text(value), value)
     if not _COUNT.fullmatch(s):
         raise ValueProblem(f"不是整数：“{value}”", f"not a whole number: {value!r}")
     return int(s.split(".")[0])

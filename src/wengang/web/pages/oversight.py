@@ -147,7 +147,7 @@ async def risk_confirm(flag_id: int, request: Request) -> Response:
     amount_fen = None
     if f.get("amount_yuan"):
         try:
-            amount_fen = yuan_to_fen(f["amount_yuan"].replace(",", ""))
+            amount_fen = yuan_to_fen(f["amount_yuan"])
         except (MoneyError, ValueError, ArithmeticError):
             raise ApiError(
                 422,
