@@ -434,6 +434,12 @@ def _screening_out(out: Path, inputs: list[str]) -> Iterator[Path]:
         with atomic_dir(out, SCREEN_OUTPUTS, "输出目录 --out", "output folder --out") as stage:
             yield stage
     except pl.exceptions.PolarsError as exc:
+        from wengang.ingest.files import explain_csv_error
+
+        # a CSV file is read again, with Python's csv module, only now: which file, which line, what is wrong
+        found = [e for e in map(explain_csv_error, dict.fromkeys(inputs)) if e is not None]
+        if found:
+            fail("；".join(e.message_zh for e in found) + " / " + "; ".join(e.message_en for e in found))
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         fail(f"输入数据无法读取或格式不符（{first}）；请检查输入文件：{'、'.join(inputs)} / "
              f"the input data cannot be read ({type(exc).__name__}: {first}); check: {', '.join(inputs)}")

@@ -280,7 +280,7 @@ CASES += [
     ("screen units utf-16 csv", ["screen", "--out", "{root}/s", "--date", "2025-08-01", "--units", "{utf16.csv}",
                                  "--contributions", "{data}/contributions"], "utf16.csv"),
     ("screen units ragged csv", ["screen", "--out", "{root}/s", "--date", "2025-08-01", "--units", "{ragged.csv}",
-                                 "--contributions", "{data}/contributions"], ("输入数据无法读取或格式不符", "ragged.csv")),
+                                 "--contributions", "{data}/contributions"], ("字段数多于表头", "ragged.csv")),
     ("screen units json", ["screen", "--out", "{root}/s", "--date", "2025-08-01", "--units", "{list.json}",
                            "--contributions", "{data}/contributions"], "不支持的文件类型 .json"),
     ("screen units missing", ["screen", "--out", "{root}/s", "--date", "2025-08-01", "--units", "{missing}",
