@@ -1,7 +1,9 @@
 """Money is integer fen (分) everywhere.
 
 One rounding rule for the whole system: half-up to the fen (四舍五入到分), applied once, at the
-end of a formula, unless a text says otherwise. Rates are exact fractions, never floats.
+end of a formula, unless a text says otherwise. Rates are exact fractions, never floats. The one exception is a
+limit, not a payment: "不超过 5% of the balance" in whole fen is the largest amount that does not exceed 5 %, so it
+is rounded down (:func:`times_rate_down`); a request is compared with the exact rate, not with a rounded figure.
 """
 
 from __future__ import annotations
@@ -90,6 +92,14 @@ def fen_to_yuan(fen: int) -> Decimal:
 def format_yuan(fen: int) -> str:
     """``123456`` → ``"1,234.56元"``."""
     return f"{fen_to_yuan(fen):,}元"
+
+
+def times_rate_down(base_fen: int, rate: Fraction) -> int:
+    """``base × rate`` rounded down to the fen: a limit the text sets as "不超过 rate of base", whose whole-fen
+    value must not exceed it (the one exception to half-up, docs/decisions.md)."""
+    if base_fen < 0:
+        raise MoneyError("计算基数不能为负 / base must not be negative")
+    return base_fen * rate.numerator // rate.denominator
 
 
 def times_rate_half_up(base_fen: int, rate: Fraction) -> int:

@@ -85,6 +85,25 @@ def test_rate_of_matches_fraction_arithmetic(bases, num, den):
 
 @PROPS
 @given(
+    bases=_rows(money),
+    num=st.integers(0, 1000),
+    den=st.sampled_from([2, 4, 10, 20, 100, 200, 10000, 3, 5, 7, 25, 9999]),
+)
+def test_a_ceiling_is_the_largest_whole_fen_not_above_the_rate(bases, num, den):
+    """"不超过 rate of base" in whole fen (``RateOf(..., ceiling=True)``): never above base × rate, and one fen more
+    would be — in one case and compiled alike."""
+    rate = Fraction(num, den)
+    frame = _frame([{"base": b} for b in bases], {"base": pl.Int64})
+    cases, general, simplified = _both(
+        RateOf(Fact("base"), Param("rate", fraction=True), ceiling=True), {"rate": rate}, frame
+    )
+    assert cases == general == simplified
+    for b, cap in zip(bases, cases, strict=True):
+        assert cap <= Fraction(b) * rate < cap + 1
+
+
+@PROPS
+@given(
     rows=_rows(st.tuples(money, st.one_of(st.none(), st.booleans()))),
     a=st.integers(0, 100),
     b=st.integers(0, 100),

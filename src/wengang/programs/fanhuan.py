@@ -813,7 +813,11 @@ SW_PRIOR_2022 = _switch(
 )
 _topup_paid = Fact("refunded_at_topup_from_rate", "已按30%返还", BOOL)
 _full_2022 = RateOf(base, rate_2022)
-_topup_2022 = RateOf(base, rate_2022 - Param("topup_from_rate"))
+# "已按30%返还的可返还至50%": up to 50 % in all — 50 % of the base, less what the 30 % refund paid (as given, or as the
+# one rounding rule made it); not 20 % rounded on its own, which is a fen short for a base ending in 1 fen
+_topup_2022 = Max(
+    _full_2022 - Coalesce(already_paid, RateOf(base, Param("topup_from_rate"))), Lit(0)
+).named("补足至新比例的差额（按新比例计算的金额 − 已按原比例返还的金额）", MONEY)
 _net_2022 = Max(_full_2022 - Coalesce(already_paid, Lit(0)), Lit(0)).named("稳岗返还金额（扣除本期已发放）", MONEY)
 amount_2022 = when(
     _topup_paid, _topup_2022, Reading(SW_PRIOR_2022, {"top_up": _net_2022, "on_top": _full_2022}, fixed_by="prior_refund_2022")

@@ -96,7 +96,9 @@ TRAINING_SUBSIDY_2022 = register(
 
 
 balance = Fact("cumulative_balance_fen", "失业保险基金累计结余", MONEY)
-max_draw = RateOf(balance, Param("max_draw_rate"), label="可提取上限（累计结余×5%）")
+# "不超过累计结余 5%": the cap in whole fen is rounded down (never half a fen past 5 %), and a request is compared
+# with the exact 5 % of the balance, not with a rounded figure
+max_draw = RateOf(balance, Param("max_draw_rate"), label="可提取上限（累计结余×5%，不超过，舍去不足1分部分）", ceiling=True)
 requested = Fact("requested_draw_fen", "拟提取金额", MONEY)
 
 TRAINING_FUND_DRAW_2022 = register(
@@ -131,7 +133,8 @@ TRAINING_FUND_DRAW_2022 = register(
             Check(
                 "amount",
                 "拟提取金额不超过累计结余的{max_draw_rate}",
-                requested.is_missing() | (requested <= max_draw),
+                requested.is_missing()
+                | (requested <= (balance * Param("max_draw_rate")).named("累计结余×5%（精确值）", MONEY)),
                 reason="拟提取金额超过累计结余的{max_draw_rate}",
             ),
         ],

@@ -33,7 +33,7 @@ from typing import Any
 
 import polars as pl
 
-from wengang.money import format_yuan, times_rate_half_up
+from wengang.money import format_yuan, times_rate_down, times_rate_half_up
 from wengang.rules import interpretations
 
 # ---------------------------------------------------------------------------------------------
@@ -125,6 +125,8 @@ def format_value(value: Any, fmt: str | None) -> str:
             return f"{pct.numerator}%"
         return f"{float(pct):.2f}".rstrip("0").rstrip(".") + "%"
     if fmt == MONEY:
+        if isinstance(value, Fraction) and value.denominator != 1:  # an exact share of an amount (5 % of a balance)
+            return _exact_yuan(value)
         return format_yuan(int(value))
     if fmt == MONTHS:
         return f"{value}个月"
@@ -141,6 +143,17 @@ def format_value(value: Any, fmt: str | None) -> str:
     if isinstance(value, (list, tuple, set, frozenset)):
         return "、".join(str(v) for v in value)
     return str(value)
+
+
+def _exact_yuan(fen: Fraction) -> str:
+    """A fraction of a fen shown exactly in yuan where it ends (617,283.945元), else to a hundredth of a fen (≈)."""
+    from decimal import Decimal
+
+    exact = Decimal(fen.numerator) / Decimal(fen.denominator) / 100
+    if Fraction(exact) * 100 == fen:
+        whole, _, frac = f"{exact:f}".partition(".")
+        return f"{int(whole):,}.{frac.ljust(2, '0')}元"
+    return f"≈{exact.quantize(Decimal('0.0001')):,}元"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1323,13 +1336,17 @@ class Max(Min):
 
 
 class RateOf(Expr):
-    """``base_fen × rate`` rounded half-up to the fen: the one rounding rule (docs/decisions.md)."""
+    """``base_fen × rate`` rounded half-up to the fen: the one rounding rule (docs/decisions.md).
+
+    ``ceiling=True``: a limit the text sets as "不超过 rate of base" (a fund may draw at most 5 % of its balance), in
+    whole fen, is the largest amount that does not exceed it: rounded down, never up past the rate."""
 
     fmt = MONEY
 
-    def __init__(self, base: Expr, rate: Expr, label: str | None = None):
+    def __init__(self, base: Expr, rate: Expr, label: str | None = None, *, ceiling: bool = False):
         self.base, self.rate = base, rate
         self.label = label
+        self.ceiling = ceiling
 
     def children(self) -> tuple[Expr, ...]:
         return (self.base, self.rate)
@@ -1338,6 +1355,8 @@ class RateOf(Expr):
         b, r = self.base.eval(ctx), self.rate.eval(ctx)
         if b is None or r is None:
             return None
+        if self.ceiling:
+            return times_rate_down(int(b), Fraction(r))
         return times_rate_half_up(int(b), Fraction(r))
 
     def _polars(self, ctx: CompileContext) -> pl.Expr:
@@ -1347,7 +1366,9 @@ class RateOf(Expr):
         guards: list[pl.Expr] = []
         n = _unguard(n, guards)
         vd = _value(d)
-        if vd is not None and vd > 0 and vd % 2 == 0:
+        if self.ceiling:
+            out = _mul(b, n) // d
+        elif vd is not None and vd > 0 and vd % 2 == 0:
             # (2bn + d) // 2d with d = 2k is (bn + k) // d: the same floor of the same rational, one multiply fewer
             # (and no overflow where 2bn would overflow but bn does not)
             out = _add(_mul(b, n), _const(vd // 2)) // d
