@@ -328,6 +328,12 @@ def parse_month(value: object, excel_epoch: date | None = None) -> str:
             m = form.fullmatch(s)
             if m:
                 y, mo = int(m.group(1)), int(m.group(2))
+                if s[4:] == ".1":  # a number cell 2024.10 reads 2024.1: January or October, it cannot say
+                    raise ValueProblem(
+                        f"所属期“{value}”有歧义：可能是1月，也可能是以数字录入时末尾的0被省去的10月；请写作 2024-01 或 2024-10",
+                        f"month {value!r} is ambiguous: January, or October entered as a number (2024.10 → 2024.1);"
+                        " write 2024-01 or 2024-10",
+                    )
                 break
         else:
             try:
