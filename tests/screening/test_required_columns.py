@@ -49,3 +49,22 @@ def test_the_column_is_required_but_its_values_may_be_empty():
     col = CONTRIBUTIONS.column("paid_date")
     assert col.needs_column and not col.required
     assert "paid_date" in [f.name for f in CONTRIBUTIONS.scope().fields if f.required]
+
+
+def test_an_unreadable_paid_date_is_not_also_called_missing(tmp_path):
+    """"2024-02-30" gets its own reason (日期无效) and not also "有实缴金额但无缴费日期"; an empty date gets that one."""
+    import polars as pl
+
+    tables = _tables(tmp_path / "in", True)
+    path = tables["contributions"]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].replace("2024-02-15", "2024-02-30")
+    lines[3] = lines[3].replace("2024-03-15", "")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = run_screening(tmp_path / "out", evaluation_date=date(2025, 8, 1), tables=tables, excel=False)
+    assert report.reconciles
+    q = pl.read_parquet(tmp_path / "out" / "quarantine.parquet").sort("source_row")
+    assert q.get_column("source_row").to_list() == [2, 3]
+    first, second = q.get_column("reason_zh").to_list()
+    assert "日期无效" in first and "无缴费日期" not in first
+    assert "有实缴金额但无缴费日期" in second

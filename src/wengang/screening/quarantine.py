@@ -1056,7 +1056,8 @@ def validate_table(
         if "paid_fen" in names:
             add(
                 "paid_date",
-                (pl.col(_p("paid_fen")) > 0) & pd.is_null(),
+                # missing as written: a date that cannot be read ("2024-02-30") has its own reason already
+                (pl.col(_p("paid_fen")) > 0) & _missing(pl.col("paid_date"), in_schema["paid_date"]),
                 "有实缴金额但无缴费日期",
                 "amount paid but no payment date",
             )
