@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -29,7 +30,7 @@ from wengang.documents.masking import mask_account_for_display
 from . import accounts, idempotency, jobs
 from .access import V1
 from .auth import SESSION_COOKIE, Principal, is_tls, mask_id, own, signed_in
-from .errors import ApiError
+from .errors import MAX_ID, ApiError
 
 router = APIRouter(prefix=V1)
 Caller = Annotated[Principal, Depends(signed_in)]
@@ -271,14 +272,14 @@ def screening_runs(request: Request, _: Caller) -> Any:
 
 
 @router.get("/screening/runs/{job_id}", summary="筛查任务进度与汇总 / a run's progress and summary")
-def screening_run(job_id: int, request: Request, _: Caller) -> Any:
+def screening_run(job_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: Request, _: Caller) -> Any:
     return _json(jobs.job(_led(request), job_id))
 
 
 @router.get("/screening/runs/{job_id}/results", summary="筛查结果（筛选、分页，证件号脱敏）/ results")
-def screening_results(job_id: int, request: Request, _: Caller, status: str | None = None, reason: str | None = None,
+def screening_results(job_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: Request, _: Caller, status: str | None = None, reason: str | None = None,
                       size_class: str | None = None, region: str | None = None,
-                      page: Annotated[int, Query(ge=1)] = 1, page_size: Annotated[int, Query(ge=1, le=500)] = 50) -> Any:
+                      page: Annotated[int, Query(ge=1, le=1_000_000)] = 1, page_size: Annotated[int, Query(ge=1, le=500)] = 50) -> Any:
     from wengang.casework.query import parse_size_class
 
     return _json(jobs.results(_led(request), job_id, status=status, reason=reason,
@@ -286,7 +287,7 @@ def screening_results(job_id: int, request: Request, _: Caller, status: str | No
 
 
 @router.get("/screening/runs/{job_id}/files/{name}", summary="下载结果文件 / download a result file")
-def screening_file(job_id: int, name: str, request: Request, _: Caller) -> FileResponse:
+def screening_file(job_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], name: str, request: Request, _: Caller) -> FileResponse:
     if name not in jobs.FILES:
         raise ApiError(404, "not_found", f"没有文件 {name}（可下载：{'、'.join(sorted(jobs.FILES))}）",
                        f"no file {name}", "name")
@@ -298,7 +299,7 @@ def screening_file(job_id: int, name: str, request: Request, _: Caller) -> FileR
 
 @router.post("/screening/runs/{job_id}/import", summary="筛查结果入台账 / import a run into the ledger",
              openapi_extra=idempotency.OPENAPI_OPTIONAL)
-def screening_import(job_id: int, request: Request, p: Caller) -> JSONResponse:
+def screening_import(job_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: Request, p: Caller) -> JSONResponse:
     from wengang.casework.intake import read_screening_output
 
     def write() -> dict[str, Any]:
@@ -370,10 +371,10 @@ def _decision_row(r: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/decisions", summary="决定列表（筛选、分页；证件号脱敏）/ decisions")
 def decisions(request: Request, p: Caller, state: Annotated[list[str] | None, Query()] = None,
-              program: str | None = None, year: int | None = None, region: str | None = None,
+              program: str | None = None, year: Annotated[int | None, Query(ge=2000, le=2100)] = None, region: str | None = None,
               size_class: str | None = None, reason: str | None = None, unit: str | None = None,
               min_yuan: str | None = None, max_yuan: str | None = None,
-              page: Annotated[int, Query(ge=1)] = 1, page_size: Annotated[int, Query(ge=1, le=500)] = 50) -> Any:
+              page: Annotated[int, Query(ge=1, le=1_000_000)] = 1, page_size: Annotated[int, Query(ge=1, le=500)] = 50) -> Any:
     """单位、个人账户只看到本单位、本人的决定；以他人的证件号查询（unit=…）被拒绝（403）。"""
     from wengang.casework import query
 
@@ -398,14 +399,14 @@ def decisions(request: Request, p: Caller, state: Annotated[list[str] | None, Qu
             "items": [_decision_row(r) for r in rows]}
 
 
-def _load(request: Request, p: Principal, decision_id: int) -> dict[str, Any]:
+def _load(request: Request, p: Principal, decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)]) -> dict[str, Any]:
     d = _led(request).decision(decision_id)
     own(p, d["unit_id"], f"决定 {decision_id} ", f"decision {decision_id}")
     return d
 
 
 @router.get("/decisions/{decision_id}", summary="一个决定：应发金额、支付、追回、历史 / one decision")
-def decision(decision_id: int, request: Request, p: Caller) -> Any:
+def decision(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: Request, p: Caller) -> Any:
     d = _load(request, p, decision_id)
     out = {k: d[k] for k in ("id", "unit_name", "claim_key", "program", "year", "region_code", "policy_doc", "clause",
                              "status", "state", "size_class", "origin", "deadline", "hold_reason", "reasons",
@@ -417,13 +418,26 @@ def decision(decision_id: int, request: Request, p: Caller) -> Any:
                         "account_no": mask_account_for_display(x["account_no"])} for x in d["payments"]]
     out["recoveries"] = [{k: x[k] for k in ("id", "kind", "amount_fen", "reason")} for x in d["recoveries"]]
     out["history"] = [{k: h[k] for k in ("seq", "at", "actor", "action", "reason")}
-                      | {"before": json.loads(h["before"] or "null"), "after": json.loads(h["after"] or "null")}
+                      | {"before": _masked(json.loads(h["before"] or "null")),
+                         "after": _masked(json.loads(h["after"] or "null"))}
                       for h in d["history"]]
     return _json(out)
 
 
+def _masked(value: Any) -> Any:
+    """An audit event's before/after as the decision shows it: accounts and identifiers masked (an account change's
+    event holds the full numbers; only the ledger and those who approve the change see them)."""
+    if isinstance(value, dict):
+        return {k: (mask_account_for_display(v) if "account" in k and isinstance(v, str)
+                    else mask_id(v) if k in ("unit_id", "id_number", "credit_code", "recipient") and isinstance(v, str)
+                    else _masked(v)) for k, v in value.items()}  # fmt: skip
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    return value
+
+
 @router.get("/decisions/{decision_id}/explanation", summary="决定的依据与理由 / why")
-def explanation(decision_id: int, request: Request, p: Caller) -> Any:
+def explanation(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: Request, p: Caller) -> Any:
     d = _load(request, p, decision_id)
     return _json({"id": d["id"], "status": d["status"], "policy_doc": d["policy_doc"], "clause": d["clause"],
                   "reasons": d["reasons"], "readings": d["readings"], "explanation": d["explanation"],
@@ -450,7 +464,7 @@ def _portal(request: Request, p: Principal, verb_zh: str) -> tuple[str, str]:
 
 @router.post("/decisions/{decision_id}/confirm", summary="确认接受 / confirm",
              openapi_extra=idempotency.OPENAPI_OPTIONAL)
-def confirm(decision_id: int, body: ConfirmIn, request: Request, p: Caller) -> JSONResponse:
+def confirm(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], body: ConfirmIn, request: Request, p: Caller) -> JSONResponse:
     def write() -> dict[str, Any]:
         _load(request, p, decision_id)
         actor, why = _portal(request, p, "确认")
@@ -463,7 +477,7 @@ def confirm(decision_id: int, body: ConfirmIn, request: Request, p: Caller) -> J
 
 @router.post("/decisions/{decision_id}/decline", summary="放弃 / decline",
              openapi_extra=idempotency.OPENAPI_OPTIONAL)
-def decline(decision_id: int, body: DeclineIn, request: Request, p: Caller) -> JSONResponse:
+def decline(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], body: DeclineIn, request: Request, p: Caller) -> JSONResponse:
     def write() -> dict[str, Any]:
         _load(request, p, decision_id)
         actor, why = _portal(request, p, "放弃")
@@ -474,7 +488,7 @@ def decline(decision_id: int, body: DeclineIn, request: Request, p: Caller) -> J
 
 
 @router.get("/decisions/{decision_id}/reviews", summary="初审、复审记录 / reviews")
-def reviews(decision_id: int, request: Request, _: Caller) -> Any:
+def reviews(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: Request, _: Caller) -> Any:
     V = Review.__table__.c
     return _led(request).read(select(V.id, V.stage, V.reviewer, V.approve, V.reason)
                               .where(V.decision_id == decision_id).order_by(V.stage))
@@ -488,7 +502,7 @@ class ReviewIn(Strict):
 
 @router.post("/decisions/{decision_id}/reviews", summary="初审或复审 / review", status_code=201,
              openapi_extra=idempotency.OPENAPI_OPTIONAL)
-def review(decision_id: int, body: ReviewIn, request: Request, p: Caller) -> JSONResponse:
+def review(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], body: ReviewIn, request: Request, p: Caller) -> JSONResponse:
     def write() -> dict[str, Any]:
         led = _led(request)
         step = led.first_review if body.stage == 1 else led.second_review
@@ -506,7 +520,7 @@ class PayOne(Strict):
 
 @router.post("/decisions/{decision_id}/payments", summary="单笔发放 / pay one decision", status_code=201,
              openapi_extra=idempotency.OPENAPI_REQUIRED)
-def pay_one(decision_id: int, body: PayOne, request: Request, p: Caller) -> JSONResponse:
+def pay_one(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], body: PayOne, request: Request, p: Caller) -> JSONResponse:
     def write() -> dict[str, Any]:
         pid = _led(request).pay_decision(decision_id, p.login, amount_fen=body.amount_fen, today=body.today)
         return {"decision_id": decision_id, "payment_id": pid}
@@ -522,7 +536,7 @@ class ResizeIn(Strict):
 
 @router.post("/decisions/{decision_id}/resize", summary="划型变更、多退少补 / size-class change and settlement",
              openapi_extra=idempotency.OPENAPI_REQUIRED)
-def resize(decision_id: int, body: ResizeIn, request: Request, p: Caller) -> JSONResponse:
+def resize(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], body: ResizeIn, request: Request, p: Caller) -> JSONResponse:
     from wengang.casework.query import parse_size_class
 
     def write() -> dict[str, Any]:
@@ -536,8 +550,8 @@ def resize(decision_id: int, body: ResizeIn, request: Request, p: Caller) -> JSO
 
 # ------------------------------------------------------------------ payments, recoveries
 @router.get("/payments", summary="支付记录 / payments")
-def payments(request: Request, _: Caller, decision_id: int | None = None,
-             page: Annotated[int, Query(ge=1)] = 1, page_size: Annotated[int, Query(ge=1, le=500)] = 50) -> Any:
+def payments(request: Request, _: Caller, decision_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+             page: Annotated[int, Query(ge=1, le=1_000_000)] = 1, page_size: Annotated[int, Query(ge=1, le=500)] = 50) -> Any:
     P = Payment.__table__.c
     q = select(P.id, P.batch_id, P.decision_id, P.kind, P.seq, P.amount_fen, P.channel, P.account_no).order_by(P.id)
     if decision_id is not None:
@@ -573,7 +587,7 @@ class BounceIn(Strict):
 
 @router.post("/payments/{payment_id}/bounce", summary="登记银行退回 / record a bounce",
              openapi_extra=idempotency.OPENAPI_REQUIRED)
-def bounce(payment_id: int, body: BounceIn, request: Request, p: Caller) -> JSONResponse:
+def bounce(payment_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], body: BounceIn, request: Request, p: Caller) -> JSONResponse:
     def write() -> dict[str, Any]:
         _led(request).record_bounce(payment_id, p.login, reason=body.reason)
         return {"payment_id": payment_id, "bounced": True}
@@ -582,7 +596,7 @@ def bounce(payment_id: int, body: BounceIn, request: Request, p: Caller) -> JSON
 
 
 @router.get("/recoveries", summary="追回单 / recovery orders")
-def recoveries(request: Request, _: Caller, decision_id: int | None = None) -> Any:
+def recoveries(request: Request, _: Caller, decision_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None) -> Any:
     C, K = Recovery.__table__.c, RecoveryReceipt.__table__.c
     q = (select(C.id, C.decision_id, C.kind, C.seq, C.amount_fen, C.reason, K.amount_fen.label("received_fen"))
          .select_from(Recovery.__table__.outerjoin(RecoveryReceipt.__table__, K.recovery_id == C.id)).order_by(C.id))
@@ -597,7 +611,7 @@ class ReceiptIn(Strict):
 
 @router.post("/recoveries/{recovery_id}/receipts", summary="登记追回到账 / record a recovery received", status_code=201,
              openapi_extra=idempotency.OPENAPI_REQUIRED)
-def recovery_receipt(recovery_id: int, body: ReceiptIn, request: Request, p: Caller) -> JSONResponse:
+def recovery_receipt(recovery_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], body: ReceiptIn, request: Request, p: Caller) -> JSONResponse:
     def write() -> dict[str, Any]:
         _led(request).record_recovery_receipt(recovery_id, p.login, amount_fen=body.amount_fen)
         return {"recovery_id": recovery_id, "amount_fen": body.amount_fen}

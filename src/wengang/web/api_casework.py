@@ -32,12 +32,12 @@ from sqlalchemy import select
 
 from wengang.casework.models import OutboxMessage
 from wengang.casework.states import STATE_ZH
-from wengang.documents.masking import mask_account_for_display
+from wengang.documents.masking import mask_account_for_display, mask_recipient
 
 from . import idempotency
 from .access import V1
 from .auth import Principal, mask_id, own, signed_in
-from .errors import ApiError
+from .errors import MAX_ID, ApiError
 
 router = APIRouter(prefix=V1)
 Caller = Annotated[Principal, Depends(signed_in)]
@@ -137,7 +137,9 @@ def notices(request: Request, _: Caller, decision_id: Annotated[int | None, Quer
         q = q.where(OB.decision_id == decision_id)
     if state is not None:
         q = q.where(OB.state == state)
-    return _json(_led(request).read(q.limit(page_size).offset((page - 1) * page_size)))
+    rows = _led(request).read(q.limit(page_size).offset((page - 1) * page_size))
+    # a person's mobile or ID number is masked (documents.masking.mask_recipient), as the summary promises
+    return _json([{**r, "recipient": mask_recipient(r["recipient"])} for r in rows])
 
 
 # ------------------------------------------------------------------ 公示
@@ -366,7 +368,7 @@ class AccountIn(Strict):
 
 @router.post("/decisions/{decision_id}/account", summary="申请补录、更正收款账户（须另一人复核）/ request a payee account",
              status_code=201, openapi_extra=OPTIONAL)
-def request_account(decision_id: int, body: AccountIn, request: Request, p: Caller) -> JSONResponse:
+def request_account(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], body: AccountIn, request: Request, p: Caller) -> JSONResponse:
     """与 ``wengang case set-account`` / ``fix-account`` 相同：登记为变更申请，须申请人以外的复核人员复核后生效；
     复核前不向任何账户发放。"""
     def write() -> dict[str, Any]:
@@ -393,7 +395,7 @@ class ApprovalIn(Strict):
 
 @router.post("/account-changes/{change_id}/approval", summary="复核收款账户变更（四眼）/ approve an account change",
              openapi_extra=OPTIONAL)
-def approve_account(change_id: int, body: ApprovalIn, request: Request, p: Caller) -> JSONResponse:
+def approve_account(change_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], body: ApprovalIn, request: Request, p: Caller) -> JSONResponse:
     """与 ``wengang case approve-account`` 相同：须申请人以外的复核人员；通过后生效，驳回则申请关闭。"""
     def write() -> dict[str, Any]:
         _led(request).approve_account(change_id, p.login, approve=body.approve, reason=body.reason)
@@ -410,7 +412,7 @@ class MisuseIn(Strict):
 
 @router.post("/decisions/{decision_id}/recoveries", summary="派遣单位未按规定拨付使用：责令退回 / order a recovery",
              status_code=201, openapi_extra=REQUIRED)
-def recovery_misuse(decision_id: int, body: MisuseIn, request: Request, p: Caller) -> JSONResponse:
+def recovery_misuse(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], body: MisuseIn, request: Request, p: Caller) -> JSONResponse:
     """与 ``wengang case dispatch-misuse`` 相同：退回未拨付（或给定）的部分，并取消下一年度申领资格。须带 Idempotency-Key。"""
     def write() -> dict[str, Any]:
         rid = _led(request).report_dispatch_misuse(decision_id, p.login, reason=body.reason, amount_fen=body.amount_fen)

@@ -140,3 +140,8 @@ def install(app: FastAPI) -> None:
         logging.getLogger("wengang.web").exception("unexpected error")
         return JSONResponse(body("internal_error", "服务器内部错误，已记录日志，请联系管理员",
                                  f"internal error ({type(exc).__name__}); logged"), status_code=500)
+
+
+# Identifiers and counters a request names: bounded where they are read, so that a number too large for the database
+# (2^70) is refused as input (422, naming the field) instead of reaching SQLite or PostgreSQL as an overflow
+MAX_ID = 2**63 - 1

@@ -10,8 +10,9 @@ import re
 import uuid
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Path as PathParam
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response
@@ -26,7 +27,7 @@ from wengang.reports.charts import MONEY, bar_chart, count, hbar_chart
 
 from .. import jobs
 from ..auth import Principal, current_principal, mask_id, own
-from ..errors import ApiError
+from ..errors import MAX_ID, ApiError
 from . import router
 from .common import (
     PAGE_SIZE,
@@ -204,7 +205,7 @@ def _ledger_ids(request: Request, program: str, year: int | None, codes: list[st
 
 
 @router.get("/screening/{job_id}", include_in_schema=False)
-def screening_run(job_id: int, request: Request) -> Response:
+def screening_run(job_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: Request) -> Response:
     import polars as pl
 
     job = jobs.job(led(request), job_id)
@@ -266,7 +267,7 @@ def screening_run(job_id: int, request: Request) -> Response:
 
 
 @router.post("/screening/{job_id}/import", include_in_schema=False)
-async def screening_import(job_id: int, request: Request) -> Response:
+async def screening_import(job_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: Request) -> Response:
     from wengang.casework.intake import read_screening_output
 
     p = current_principal(request)
@@ -335,7 +336,7 @@ def _readings_zh(readings: dict[str, Any]) -> list[str]:
 
 
 @router.get("/decisions/{decision_id}", include_in_schema=False)
-def decision_page(decision_id: int, request: Request) -> Response:
+def decision_page(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: Request) -> Response:
     from .common import cite_url
 
     p = current_principal(request)
@@ -391,7 +392,7 @@ def _where_after(p: Principal, decision_id: int) -> str:
 
 
 @router.post("/decisions/{decision_id}/confirm", include_in_schema=False)
-async def decision_confirm(decision_id: int, request: Request) -> Response:
+async def decision_confirm(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: Request) -> Response:
     p = current_principal(request)
     f = await form(request)
     if f.get("agree") != "yes":
@@ -423,7 +424,7 @@ async def decision_confirm(decision_id: int, request: Request) -> Response:
 
 
 @router.post("/decisions/{decision_id}/decline", include_in_schema=False)
-async def decision_decline(decision_id: int, request: Request) -> Response:
+async def decision_decline(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: Request) -> Response:
     p = current_principal(request)
     f = await form(request)
     reason = f.get("reason") or "单位选择放弃"
@@ -463,7 +464,7 @@ def _review_fields(f: dict[str, str]) -> tuple[int, bool, str]:
 
 
 @router.post("/decisions/{decision_id}/review", include_in_schema=False)
-async def decision_review(decision_id: int, request: Request) -> Response:
+async def decision_review(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: Request) -> Response:
     p = current_principal(request)
     stage, approve, reason = _review_fields(await form(request))
     step = led(request).first_review if stage == 1 else led(request).second_review

@@ -10,8 +10,9 @@ orders — is an audit event. The notices and bank-file pages only read (their c
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Path as PathParam
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
@@ -31,8 +32,9 @@ from wengang.casework.models import (
 from wengang.casework.outputs import PASSED_REVIEW, REFUSED, UNDECIDED
 from wengang.documents.masking import mask_account_for_display
 
+from ...documents.masking import mask_recipient
 from ..auth import current_principal, mask_id
-from ..errors import ApiError
+from ..errors import MAX_ID, ApiError
 from . import router
 from .common import DONE, back, form, led, need, page, page_number, pager, yuan
 
@@ -129,7 +131,7 @@ def _back_to_queue(f: dict[str, str], done: str) -> Response:
 
 
 @router.post("/risk/{flag_id}/clear", include_in_schema=False)
-async def risk_clear(flag_id: int, request: Request) -> Response:
+async def risk_clear(flag_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: Request) -> Response:
     p = current_principal(request)
     f = await form(request)
     reason = _reason(f, "排除理由")
@@ -138,7 +140,7 @@ async def risk_clear(flag_id: int, request: Request) -> Response:
 
 
 @router.post("/risk/{flag_id}/confirm", include_in_schema=False)
-async def risk_confirm(flag_id: int, request: Request) -> Response:
+async def risk_confirm(flag_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: Request) -> Response:
     from wengang.money import MoneyError, yuan_to_fen
 
     p = current_principal(request)
@@ -205,6 +207,7 @@ def notices_page(request: Request) -> Response:
     )  # fmt: skip
     for m in rows:  # a letter only for a decision made (``outputs.letter_input``); the API refuses the others
         m["letter"] = m["decision_state"] in LETTER_STATES
+        m["recipient_shown"] = mask_recipient(m["recipient"])  # a person's mobile or ID number masked
     p = current_principal(request)
     return page(
         request,
