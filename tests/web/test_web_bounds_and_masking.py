@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import pytest
+
 from .conftest import PERSON, UNIT_A
 
 HUGE = str(2**70)
@@ -51,3 +52,11 @@ def test_the_outbox_masks_a_persons_recipient(web):
     assert rows and "13800000000" not in shown and PERSON not in shown
     page = web.client("auditor").get("/notices", headers={"Accept": "text/html"}).text
     assert "13800000000" not in page and PERSON not in page
+
+
+def test_a_body_that_is_not_json_is_called_so(web):
+    did = web.ids[UNIT_A]
+    r = web.client("clerk").post(f"/api/v1/decisions/{did}/reviews", content=b'{"stage":1,',
+                                 headers={"Content-Type": "application/json"})  # fmt: skip
+    assert r.status_code == 422 and r.json()["code"] == "invalid_json"
+    assert "不是有效的 JSON" in r.json()["message_zh"]

@@ -114,6 +114,10 @@ def install(app: FastAPI) -> None:
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         errors = []
         for e in exc.errors():
+            if e.get("type") == "json_invalid":  # the body is not JSON: its "field" is a character position
+                at = (e.get("loc") or ("body", "?"))[-1]
+                zh, en = f"请求体不是有效的 JSON（第 {at} 个字符附近）", f"the request body is not valid JSON (near character {at})"
+                return JSONResponse(body("invalid_json", zh, en), status_code=422)
             f = _field(tuple(e.get("loc", ())))
             zh = _PYDANTIC_ZH.get(e.get("type", ""), "取值无效")
             errors.append({"field": f, "message_zh": zh, "message_en": e.get("msg", "")})
