@@ -874,8 +874,10 @@ def serve_cmd(
     from wengang.runtime import freeze_loaded
 
     freeze_loaded()  # the service lives long: what it loaded is not walked by every collection
+    from wengang.web.errors import access_log_config
+
     uvicorn.run(web_app, host=host, port=port, proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips,
-                log_level="info")
+                log_level="info", log_config=access_log_config())
 
 
 _mounted = False

@@ -60,3 +60,20 @@ def test_a_body_that_is_not_json_is_called_so(web):
                                  headers={"Content-Type": "application/json"})  # fmt: skip
     assert r.status_code == 422 and r.json()["code"] == "invalid_json"
     assert "不是有效的 JSON" in r.json()["message_zh"]
+
+
+def test_the_access_log_masks_identifiers_in_addresses():
+    import logging
+    import logging.config
+
+    from wengang.web.errors import access_log_config
+
+    logging.config.dictConfig(access_log_config())
+    log = logging.getLogger("uvicorn.access")
+    record = log.makeRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                            ("127.0.0.1:5000", "GET", f"/api/v1/balances?unit_id={UNIT_A}&p={PERSON}", "1.1", 200),
+                            None)  # fmt: skip
+    [handler] = log.handlers
+    assert handler.filters and all(f.filter(record) for f in handler.filters)
+    line = record.getMessage()
+    assert UNIT_A not in line and PERSON not in line and "unit_id=911505" in line

@@ -149,3 +149,37 @@ def install(app: FastAPI) -> None:
 # Identifiers and counters a request names: bounded where they are read, so that a number too large for the database
 # (2^70) is refused as input (422, naming the field) instead of reaching SQLite or PostgreSQL as an overflow
 MAX_ID = 2**63 - 1
+
+
+class MaskedAccessLog:
+    """A logging filter for the server's access log: a credit code or ID number in a request's address (``?unit=…``)
+    is masked as lists show it, so the log does not hold identifiers in full (docs/deployment.md)."""
+
+    _ID = __import__("re").compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{18}(?![0-9A-Za-z])")
+
+    def filter(self, record: Any) -> bool:
+        from wengang.documents.masking import mask_identifier, mask_text
+
+        def one(m: Any) -> str:
+            try:
+                return mask_identifier(m.group(0)) if any(c.isdigit() for c in m.group(0)) else m.group(0)
+            except DocumentError:
+                return m.group(0)
+
+        if isinstance(record.args, tuple) and len(record.args) >= 3 and isinstance(record.args[2], str):
+            args = list(record.args)
+            args[2] = mask_text(self._ID.sub(one, args[2]))
+            record.args = tuple(args)
+        return True
+
+
+def access_log_config() -> dict[str, Any]:
+    """Uvicorn's own logging setup with :class:`MaskedAccessLog` on the access log."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    cfg = copy.deepcopy(LOGGING_CONFIG)
+    cfg.setdefault("filters", {})["masked"] = {"()": MaskedAccessLog}
+    cfg["handlers"]["access"]["filters"] = ["masked"]
+    return cfg
