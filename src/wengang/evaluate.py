@@ -8,13 +8,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import BaseModel, ValidationError
 
 from wengang.documents.masking import mask_text
 from wengang.rules.engine import (
+    INELIGIBLE,
     NOT_DETERMINABLE,
     PERIOD_DATE,
     PROGRAM_LABELS,
@@ -174,6 +175,37 @@ def candidate_date(program: str, raw: Mapping[str, Any], reading: str) -> date |
     return _as_date(raw.get("application_date"))
 
 
+# a monthly benefit (facts with ``benefit_month``: 价格临时补贴, 代缴基本医疗保险费) is decided by the policy in force
+# in the month it is for, whatever the review or application date; which day of the month stands for it is the
+# switch ``monthly_benefit.month_in_force`` (registered with those programs, wengang.programs.ui_price_subsidy)
+BENEFIT_MONTH = "benefit_month"
+MONTH_IN_FORCE = "monthly_benefit.month_in_force"
+
+
+def benefit_month_date(program: str, raw: Mapping[str, Any], readings: Mapping[str, str]) -> tuple[date, str] | None:
+    """The date that places a monthly benefit in a policy period: a day of the month it is for (None: the
+    program is not decided month by month, or the facts give no month)."""
+    if BENEFIT_MONTH not in program_model(program).model_fields:
+        return None
+    month = _as_date(raw.get(BENEFIT_MONTH))
+    if month is None:
+        return None
+    from wengang.rules import interpretations
+
+    switch = interpretations.get(MONTH_IN_FORCE)
+    reading = readings.get(MONTH_IN_FORCE, switch.default)
+    first = month.replace(day=1)
+    if reading == "month_start":
+        on = first
+    else:
+        on = (first.replace(year=first.year + 1, month=1) if first.month == 12 else first.replace(month=first.month + 1)) - timedelta(days=1)
+    ym = f"{month.year}年{month.month}月"
+    return on, (
+        f"按待遇所属月份 {ym} 确定适用的政策（{switch.describe(reading)}；按 {on.isoformat()} 有效的规定，"
+        f"与审核日期无关）（解释开关 {MONTH_IN_FORCE}={reading}）"
+    )
+
+
 def period_date(
     program: str, region: str, candidate: date | None, review: date, *, include_drafts: bool = False, reading: str = "application"
 ) -> tuple[date, str]:
@@ -288,13 +320,27 @@ def evaluate(
     readings = dict(readings or {})
     operator = parse(settings or {})
     reading = readings.get(PERIOD_DATE.name, PERIOD_DATE.default)
-    candidate = candidate_date(program, raw, reading)
-    period_on, basis = period_date(program, reg.key, candidate, on, include_drafts=include_drafts, reading=reading)
+    by_month = benefit_month_date(program, raw, readings)
+    if by_month is not None:
+        period_on, basis = by_month
+    else:
+        candidate = candidate_date(program, raw, reading)
+        period_on, basis = period_date(program, reg.key, candidate, on, include_drafts=include_drafts, reading=reading)
     policy_set = load_policy_set()
     try:
         resolution = policy_set.resolve(region=reg.key, on=period_on, program=program, include_drafts=include_drafts)
     except NoPolicyInForce as exc:
         subject = next((rs.subject for (p, _), rs in RULESETS.items() if p == program), "单位")
+        reasons = [exc.message_zh, basis]
+        status = NOT_DETERMINABLE
+        if by_month is not None:
+            # no provision for the month it is for: that month is not paid under a later document
+            status = INELIGIBLE
+            reasons.insert(
+                0,
+                f"待遇所属月份 {period_on.year}年{period_on.month}月 {reg.name}尚无{PROGRAM_LABELS[program]}的有效规定，"
+                "该月份不发放（不按此后施行的文件追溯发放）",
+            )
         return Decision(
             program=program,
             program_label=PROGRAM_LABELS[program],
@@ -304,8 +350,8 @@ def evaluate(
             region=reg.key,
             region_name=reg.name,
             on=on,
-            status=NOT_DETERMINABLE,
-            reasons=[exc.message_zh, basis],
+            status=status,
+            reasons=reasons,
             period_date=period_on,
             period_basis=basis,
             notes=list(input_notes),

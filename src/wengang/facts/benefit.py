@@ -15,6 +15,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, field_validator
 
 from wengang.facts.person import check_id_number
+from wengang.rules import interpretations
 
 
 class _Person(BaseModel):
@@ -29,11 +30,37 @@ class _Person(BaseModel):
         return check_id_number(v)
 
 
+# the monthly benefits are placed in a policy period by ``benefit_month`` (wengang.evaluate.benefit_month_date);
+# whether a document that takes effect within a month governs that month is this switch
+MONTH_IN_FORCE = interpretations.register(
+    interpretations.Switch(
+        name="monthly_benefit.month_in_force",
+        title="按月发放的待遇（价格临时补贴、代缴基本医疗保险费）：月中施行的文件是否适用于施行当月",
+        clauses=(
+            "人社部发〔2024〕40号 四",
+            "晋人社厅发〔2024〕28号 四",
+            "内政发〔2019〕4号 九",
+            "内人社发〔2025〕18号 三",
+        ),
+        readings={
+            "month_end": "适用：当月内已施行的规定适用于该月（按当月最后一日有效的规定）",
+            "month_start": "不适用：只有当月1日已施行的规定适用于该月（施行当月按此前的规定，无则不发放）",
+        },
+        default="month_end",
+        why="各文件只写“持续做好……发放工作”“从失业保险基金中列支”，未写从哪个月份起发放；待遇按月计发，"
+        "文件施行当月已有发放依据，按当月最后一日有效的规定确定该月适用的文件。此前月份没有规定的，不按后来的文件追溯发放。",
+        programs=("ui_price_subsidy", "ui_medical_premium"),
+    )
+)
+
+
 class BenefitMonthFacts(_Person):
     """一名失业保险金领取人员在一个月份的事实 / one benefit recipient in one month."""
 
     benefit_month: date | None = Field(
-        None, description="待遇所属月份（当月任一日）/ the month concerned (any day of it)"
+        None,
+        description="待遇所属月份（当月任一日；按该月有效的规定审核，与审核日期无关）/ the month concerned (any day of it; "
+        "decided under the policy in force in that month, whatever the review date)",
     )
     receiving_ui_benefit: bool | None = Field(
         None, description="当月正在领取失业保险金 / receiving unemployment benefit in the month"

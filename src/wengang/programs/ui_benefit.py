@@ -46,6 +46,7 @@ from wengang.rules.expr import (
     MONEY,
     MONTHS,
     TEXT,
+    ByParam,
     CompileContext,
     EvalContext,
     Expr,
@@ -75,8 +76,8 @@ REMAINING_WITHOUT_NEW_YEAR = interpretations.register(
         },
         default="not_allowed",
         why="第十七条只规定“可以与前次失业应领取而尚未领取的…期限合并计算”，以本次符合领取条件为前提；"
-        "放宽的做法见各地申领发放办法（不在本库），由经办机构认定。",
-        programs=("ui_benefit",),
+        "放宽的做法见各地申领发放办法（不在本库），由经办机构认定。失业补助金“不符合领取失业保险金条件”用同一判断。",
+        programs=("ui_benefit", "unemployment_subsidy"),
     )
 )
 SUBSIDY_SCOPE = interpretations.register(
@@ -170,8 +171,8 @@ CLAIM_FIRST_PERIOD = interpretations.register(
         why="（四）12 未写截止日期，而本方案需要期限时都写明了（如“政策执行至 2022 年底”只针对所列措施）；先申领后登记是申领程序，"
         "不是阶段性待遇。2024-04-28 起由人社部发〔2024〕40号 五（“持续优化经办服务”，“全面取消…捆绑条件和附加义务”，未写期限，"
         "而40号在一、二、三 中都写明了执行期限）作为常设规定调整，不再是本开关的问题。失业登记仍是条例的条件，只是不再作为申领的前提，"
-        "随后办理（核查事项）。",
-        programs=("ui_benefit",),
+        "随后办理（核查事项）。失业补助金“不符合领取失业保险金条件”用同一判断。",
+        programs=("ui_benefit", "unemployment_subsidy"),
     )
 )
 # ---------------------------------------------------------------------------------------------
@@ -201,14 +202,33 @@ min_paid_months = (Param("min_paid_years") * 12).named("规定缴费月数", MON
 # 第十四条 "缴费义务满1年" is counted like 第十七条's 累计缴费时间 (cumulative since the last re-employment)
 paid_one_year = paid >= min_paid_months
 
-STOP = (
-    Fact("reemployed", "重新就业", BOOL)
-    | Fact("conscripted", "应征服兵役", BOOL)
-    | Fact("emigrated", "移居境外", BOOL)
-    | Fact("pension_started", "享受基本养老保险待遇", BOOL)
-    | Fact("imprisoned", "被判刑收监执行", BOOL)
-    | Fact("refused_offered_job", "无正当理由拒不接受介绍的工作", BOOL)
-)
+# 条例 第十五条 (facts.md §1): 失业保险金 stops “并同时停止享受其他失业保险待遇” — the same test on 失业补助金 and
+# 临时生活补助 (STOP_OTHER_BENEFITS). The policy's ``stop_reasons`` lists exactly these keys (gwyl-258-tiaoli.yaml);
+# 第十五条（七）“有法律、行政法规规定的其他情形的” names no case a fact could record: it is not a key.
+STOP_REASONS = {
+    "reemployed": "重新就业",
+    "conscripted": "应征服兵役",
+    "emigrated": "移居境外",
+    "pension_started": "享受基本养老保险待遇",
+    "imprisoned": "被判刑收监执行",
+    "refused_offered_job": "无正当理由拒不接受介绍的工作",
+}
+_STOP_LIST = "、".join(STOP_REASONS.values())
+STOP = Fact("reemployed", STOP_REASONS["reemployed"], BOOL)
+for _key, _label in list(STOP_REASONS.items())[1:]:
+    STOP = STOP | Fact(_key, _label, BOOL)
+
+
+def stop_other_benefits(benefit: str) -> Check:
+    """条例 第十五条 on a benefit other than 失业保险金: the same facts as ``not_stopped``; cited in the text (the
+    allowance's document does not restate 第十五条, and a block cites only its own document and its base)."""
+    return Check(
+        "not_stopped",
+        f"无失业保险条例（国务院令第258号）第十五条规定的停止享受失业保险待遇的情形（{_STOP_LIST}）",
+        ~STOP,
+        reason=f"有失业保险条例（国务院令第258号）第十五条规定的情形，停止领取失业保险金并同时停止享受其他失业保险待遇，不发放{benefit}",
+    )
+
 
 # risk flags (never a refusal), each applying where the document in force lists it in ``risk_checks``:
 # 内人社发〔2025〕18号 五 lists all three; 人社部发〔2024〕40号 六 and 晋人社厅发〔2024〕28号 六 ask for the national
@@ -308,21 +328,18 @@ class WorkingDaysAfter(Expr):
         )
 
 
-def _standard_outputs(months: Any, setting: str, label: str) -> list[Output]:
+# 条例 第十八条 (the province sets the standard) covers 失业保险金 only; 86号 （四）14/15 give 失业补助金 and 临时生活补助
+# a number of months and no standard, and the letter says just that
+_UI_STANDARD = "由省级人民政府确定，本决定未含月标准（经办机构提供地区设置后计算金额）"
+_NO_STANDARD = "文件只规定可申领月数，未规定月标准；本决定未含金额（经办机构提供地区设置后计算金额）"
+
+
+def _standard_outputs(months: Any, setting: str, label: str, note: str = _NO_STANDARD) -> list[Output]:
     monthly = Setting(setting, label, MONEY)
     return [
         Output("monthly_standard", label, monthly, MONEY),
         Output("total", "合计金额（月数 × 月标准）", months * monthly, MONEY),
-        Output(
-            "standard_note",
-            "发放标准",
-            when(
-                monthly.is_missing(),
-                Lit("由省级人民政府确定，本决定未含月标准（经办机构提供地区设置后计算金额）"),
-                Lit(None),
-            ),
-            TEXT,
-        ),
+        Output("standard_note", "发放标准", when(monthly.is_missing(), Lit(note), Lit(None)), TEXT),
     ]
 
 
@@ -386,22 +403,52 @@ _claim_first = when(
     Lit(True),
 )
 
+# 条例 第十四条 as the document in force states it (86号 （四）12, 40号 五): the conditions of 失业保险金, one definition
+# used by the ui_benefit checks below and by 失业补助金's “不符合领取失业保险金条件” (MEETS_UI_CONDITIONS)
+_paid_condition = paid_one_year | Reading(
+    REMAINING_WITHOUT_NEW_YEAR.name,
+    {"not_allowed": Lit(False), "allowed": unclaimed > 0},
+)
+_involuntary = Fact("involuntary_separation", "非因本人意愿中断就业", BOOL)
+_registered_and_seeking = _registered & _seeking
+_registered_or_claim_first = (_registered | _claim_first) & _seeking
+
+
+def _applies_registered(p: Mapping[str, Any]) -> bool:
+    return _true("registration_required")(p) and not _true("registration_may_follow_claim")(p)
+
+
+def _applies_claim_first(p: Mapping[str, Any]) -> bool:
+    return _true("registration_required")(p) and _true("registration_may_follow_claim")(p)
+
+
+def _if_true(name: str, then: Expr, otherwise: Expr | None = None) -> Expr:
+    """``then`` where the document in force sets the bool ``name`` true, else ``otherwise`` (default: met)."""
+    rest = Lit(True) if otherwise is None else otherwise
+    return ByParam(name, {"True": then, "False": rest}, rest)
+
+
+MEETS_UI_CONDITIONS = (
+    _paid_condition
+    & _if_true("involuntary_required", _involuntary)
+    & _if_true(
+        "registration_required",
+        _if_true("registration_may_follow_claim", _registered_or_claim_first, _registered_and_seeking),
+    )
+).named("符合领取失业保险金条件（失业保险条例 第十四条，按适用文件的表述）", BOOL)
+
 UI_CHECKS = [
     Check(
         "paid_one_year",
         "所在单位和本人已按规定履行缴费义务满{min_paid_years}年（12个月，含本数）",
-        paid_one_year
-        | Reading(
-            REMAINING_WITHOUT_NEW_YEAR.name,
-            {"not_allowed": Lit(False), "allowed": unclaimed > 0},
-        ),
+        _paid_condition,
         cite=("min_paid_years",),
         reason="缴费不满{min_paid_years}年，不符合领取失业保险金条件",
     ),
     Check(
         "involuntary",
         "非因本人意愿中断就业",
-        Fact("involuntary_separation", "非因本人意愿中断就业", BOOL),
+        _involuntary,
         applies=_true("involuntary_required"),
         cite=("involuntary_required",),
         reason="系本人意愿中断就业，不符合领取失业保险金条件",
@@ -409,16 +456,16 @@ UI_CHECKS = [
     Check(
         "registered",
         "已办理失业登记，并有求职要求",
-        _registered & _seeking,
-        applies=lambda p: _true("registration_required")(p) and not _true("registration_may_follow_claim")(p),
+        _registered_and_seeking,
+        applies=_applies_registered,
         cite=("registration_required",),
         reason="未办理失业登记或无求职要求",
     ),
     Check(
         "registered_or_claim_first",
         "已办理失业登记或按规定可先申领、后办理失业登记，并有求职要求",
-        (_registered | _claim_first) & _seeking,
-        applies=lambda p: _true("registration_required")(p) and _true("registration_may_follow_claim")(p),
+        _registered_or_claim_first,
+        applies=_applies_claim_first,
         cite=("registration_required", "registration_may_follow_claim"),
         reason="未办理失业登记（申领便利措施不适用于本次申领）或无求职要求",
     ),
@@ -433,7 +480,7 @@ UI_CHECKS = [
     ),
     Check(
         "not_stopped",
-        "无停止领取失业保险金的情形（重新就业、应征服兵役、移居境外、享受基本养老保险待遇、被判刑收监执行、无正当理由拒不接受介绍的工作）",
+        "无停止领取失业保险金的情形（" + _STOP_LIST + "）",
         ~STOP,
         cite=("stop_reasons",),
         reason="有条例第十五条规定的停止领取失业保险金情形",
@@ -561,7 +608,7 @@ UI_BENEFIT = register(
                 ),
                 TEXT,
             ),
-            *_standard_outputs(months_payable, "monthly_benefit_amount", "失业保险金月标准"),
+            *_standard_outputs(months_payable, "monthly_benefit_amount", "失业保险金月标准", _UI_STANDARD),
             *UI_OUTPUTS_SERVICE,
         ],
         subject="个人",
@@ -571,11 +618,9 @@ UI_BENEFIT = register(
 # ---------------------------------------------------------------------------------------------
 # 失业补助金 (unemployment_subsidy / v2022)
 
-_meets_ui = (
-    (paid >= 12)
-    & Fact("involuntary_separation", "非因本人意愿中断就业", BOOL)
-    & Fact("registered_unemployed", "已办理失业登记", BOOL)
-)
+# “不符合领取失业保险金条件”: the very test ui_benefit applies (条例 第十四条 as 86号 （四）12 states it, claim-first
+# included), so a person who qualifies for 失业保险金 is not in the 失业补助金 group
+_meets_ui = MEETS_UI_CONDITIONS
 _event_date = when(
     Fact("ui_benefit_expired", "领取失业保险金期满", BOOL),
     Fact("ui_benefit_end_date", "失业保险金期满日期", DATE),
@@ -608,6 +653,7 @@ UNEMPLOYMENT_SUBSIDY = register(
                 reason="不属于失业保险金期满仍未就业、或参保缴费但不符合领取失业保险金条件的失业人员",
             ),
             Check("not_reemployed", "仍未就业", not_reemployed, reason="已重新就业"),
+            stop_other_benefits("失业补助金"),
             Check(
                 "not_receiving_ui",
                 "未在领取失业保险金",
@@ -681,6 +727,7 @@ TEMP_LIVING_ALLOWANCE = register(
                 reason="停保日期不在{stopped_on_or_after}之后",
             ),
             Check("not_reemployed", "停保后一直未就业", not_reemployed, reason="停保后已就业"),
+            stop_other_benefits("临时生活补助"),
             Check(
                 "insured_under_one_year",
                 "参保不满{max_insured_years}年（不足12个月）",

@@ -9,7 +9,9 @@
 | 内人社发〔2025〕18号 | 三 | the same (base: 内政发〔2019〕4号 九) |
 
 Who: a person receiving 失业保险金 in the month. What: the individual's basic medical insurance premium
-(maternity included) for the month, paid from the UI fund. How long: the months of benefit. The amount
+(maternity included from 人社部发〔2024〕40号 四 on; 内政发〔2019〕4号 九 names only the 基本医疗保险费, and the
+letter names the premium as the document in force does, by its ``includes_maternity`` parameter) for the
+month, paid from the UI fund. How long: the months of benefit. The amount
 is not in any text (it follows the local medical-insurance base and rate): the region setting
 ``medical_premium_monthly`` (元 per recipient per month). Without it the amount is not determinable and
 the decision asks for that one setting.
@@ -19,10 +21,14 @@ from __future__ import annotations
 
 from wengang.facts.benefit import BenefitMonthFacts
 from wengang.rules.engine import Check, Output, Ruleset, register
-from wengang.rules.expr import BOOL, MONEY, MONTHS, TEXT, Fact, Lit, Setting
+from wengang.rules.expr import BOOL, MONEY, MONTHS, TEXT, Fact, HasParam, Lit, Setting, when
 
 monthly = Setting("medical_premium_monthly", "每月代缴基本医疗保险费（地区设置）", MONEY)
 months = Fact("benefit_months", "领取失业保险金月数", MONTHS)
+
+# what the document in force calls the premium: 人社部发〔2024〕40号 四 and the documents after it set
+# ``includes_maternity`` (“基本医疗保险（含生育保险）费”); 内政发〔2019〕4号 九 says only “基本医疗保险费”
+premium = when(HasParam("includes_maternity"), Lit("基本医疗保险（含生育保险）费"), Lit("基本医疗保险费"))
 
 UI_MEDICAL_PREMIUM = register(
     Ruleset(
@@ -41,8 +47,9 @@ UI_MEDICAL_PREMIUM = register(
             ),
         ],
         amount=monthly,
-        amount_label="当月代缴基本医疗保险（含生育保险）费",
+        amount_label="当月代缴额",
         outputs=[
+            Output("premium", "代缴项目", premium, TEXT),
             Output("fund", "资金来源", Lit("从失业保险基金中列支（个人应缴部分由失业保险基金代缴）"), TEXT),
             Output("months", "代缴月数（领取失业保险金的月份）", months, MONTHS),
             Output("total", "领取期间代缴合计（月数 × 每月代缴额）", months * monthly, MONEY),

@@ -7,6 +7,11 @@ The subsidy is paid in the months the price linkage mechanism (社会救助和�
 corpus) is triggered, at the amount it sets. Neither the trigger nor the amount is in the texts: the region setting
 ``price_subsidy_monthly`` is the month's amount (0元 when the mechanism is not triggered). Without it the decision
 is not determinable and asks that one region-level question.
+
+The month decides the policy (``wengang.evaluate.benefit_month_date``): a month's subsidy follows the document in
+force in that month (``benefit_month``), not the review or application date, and a month before any provision is
+not paid. A document that takes effect within a month (晋人社厅发〔2024〕28号 from 2024-05-24) raises the question
+whether it governs that month: switch ``monthly_benefit.month_in_force`` (registered with ``BenefitMonthFacts``, shared with ``ui_medical_premium``).
 """
 
 from __future__ import annotations
