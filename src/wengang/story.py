@@ -3,7 +3,7 @@
 demo region → 免申即享 screening → import into the ledger → 告知 (the notice's outbox) → 初审 / 复审 by two
 people → 公示 (XLSX + PDF) → payee accounts (requested by the 出纳, approved by a 复核) → payment batch →
 bank disbursement file → the bank's return file with some bounces → corrected accounts → re-payment → letters →
-多退少补 after a size-class change → recovery received → balances reconciled to the fen, the audit chain and
+多退少补 after a size-class change (the top-up paid in a third batch and bank file) → recovery received → balances reconciled to the fen, the audit chain and
 its signed checkpoints verified. Every artefact stays in ``out`` for a person to open; ``story.json`` sums it up.
 
 The bank does not exist here: its return file is written the way the bank would (``documents.bank``), with a
@@ -227,8 +227,23 @@ def run_story(out: Path, *, db_url: str | None = None, units: int = 2000, schema
         less = led.change_size_class(down["id"], CHECKER, new_size_class="medium",
                                      new_amount_fen=down["entitlement"]["amount_fen"] - 23_456,
                                      reason="统计部门更正划型：中型企业，追回多发部分")
-        assert more.supplement_payment_id is not None and less.recovery_id is not None
+        assert more.supplement_due_fen == 12_345 and less.recovery_id is not None
         led.record_recovery_receipt(less.recovery_id, CASHIER, amount_fen=-less.diff_fen)
+        # the top-up is paid by the 出纳 in the next batch and goes to the bank in its file, like any payment
+        top_on = back_on + timedelta(days=9)
+        top = led.run_payment_batch("P2025-03", PROGRAM, YEAR, CASHIER, today=top_on)
+        assert top.supplements == 1 and top.supplement_fen == more.diff_fen
+        sent3 = write_bank_file(led, "P2025-03", out / "bank", CASHIER, payer_account=PAYER_ACCOUNT, on=top_on)
+        assert sent3 is not None
+        rep.bank_files.append({"file": str(sent3.path), "count": sent3.count, "total_fen": sent3.total_fen})
+        ret3 = write_return_file(sent3.file_key, top_on + timedelta(days=2),
+                                 [ReturnRecord(p.reference, True, p.amount_fen, p.account)
+                                  for p in read_bank_file(sent3.path).payments],
+                                 out / "bank" / f"{sent3.file_key}-回盘.txt")
+        r3 = apply_return_file(led, ret3, CASHIER).result
+        assert r3.reconciles and not r3.refused and not r3.bounced
+        rep.returns.append({"file": str(ret3), "lines": r3.lines, "confirmed": len(r3.confirmed), "bounced": 0,
+                            "refused": 0})
         rep.resize = {"supplement_decision": up["id"], "supplement_fen": more.diff_fen,
                       "recovery_decision": down["id"], "recovered_fen": -less.diff_fen}
 
@@ -243,7 +258,7 @@ def run_story(out: Path, *, db_url: str | None = None, units: int = 2000, schema
         rec = led.reconcile()
         bal = led.balances(program=PROGRAM)
         rep.balances = {k: sum(r[k] for r in bal) for k in ("paid_fen", "returned_fen", "recovered_fen", "net_fen")}
-        sent_total = sum(f["total_fen"] for f in rep.bank_files) + more.diff_fen
+        sent_total = sum(f["total_fen"] for f in rep.bank_files)  # the top-up is in the third file
         rep.reconciled = bool(rec["ok"]) and rep.balances["paid_fen"] == sent_total and rep.balances["net_fen"] == (
             rep.balances["paid_fen"] - rep.balances["returned_fen"] - rep.balances["recovered_fen"])
         led.checkpoint()

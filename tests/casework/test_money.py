@@ -14,7 +14,9 @@ def test_size_class_change_supplement_and_recovery(ledger):
     ids = to_payable(ledger, 2)
     ledger.run_payment_batch("b", "fanhuan", 2025, "cashier", today=PAYDAY)
     up = ledger.change_size_class(ids[0], "checker", new_size_class="micro", new_amount_fen=150_000, reason="划型更正")
-    assert up.diff_fen == 30_000 and up.supplement_payment_id and up.recovery_id is None
+    # the top-up is due, not paid by the 复核: the next batch pays it, by the 出纳 (test_money_integrity.py)
+    assert up.diff_fen == up.supplement_due_fen == 30_000 and not up.supplement_payment_id and up.recovery_id is None
+    assert ledger.run_payment_batch("b2", "fanhuan", 2025, "cashier", today=PAYDAY).supplement_fen == 30_000
     down = ledger.change_size_class(ids[1], "checker", new_size_class="large", new_amount_fen=60_000, reason="统计部门认定为大型")
     assert down.diff_fen == -60_001 and down.recovery_id
     ledger.record_recovery_receipt(down.recovery_id, "cashier", amount_fen=60_001)
@@ -25,7 +27,7 @@ def test_size_class_change_supplement_and_recovery(ledger):
     assert b[decision(1).unit_id]["net_fen"] == 60_000 and b[decision(1).unit_id]["recovery_outstanding_fen"] == 0
     # the same size class again: nothing more to settle
     again = ledger.change_size_class(ids[0], "checker", new_size_class="micro", new_amount_fen=150_000, reason="复核")
-    assert again.diff_fen == 0 and not again.supplement_payment_id and not again.recovery_id
+    assert again.diff_fen == 0 and not again.supplement_due_fen and not again.recovery_id
     assert ledger.reconcile()["ok"] and ledger.verify_audit().ok
 
 

@@ -138,10 +138,17 @@ def test_entitled_but_deferred_is_imported_held_and_released_when_paid_up(ledger
     assert ledger.verify_audit().ok
 
 
-def test_a_hold_flag_on_an_ineligible_row_is_ignored(ledger):
-    ledger.import_decisions(RUN, [decision(1, status="ineligible", amount_fen=None, payment_hold=True)], "clerk")
-    did = ledger.find(program="fanhuan", year=2025, unit_id=decision(1).unit_id)
-    assert ledger.decision(did)["state"] == "not_eligible"
+def test_a_hold_flag_on_an_ineligible_row_makes_it_pending_not_final(ledger):
+    """Screening marks a refusal that rests on a quarantined row (screening.holds): it is stored 待认定 with its
+    reason, not as a final 不符合条件 (decisions §91); an unmarked refusal is final as before."""
+    reason = "不予发放的结论所依据的数据有误，待核实后认定：月度缴费记录第 5 行格式有误，待核实后发放"
+    ledger.import_decisions(RUN, [decision(1, status="ineligible", amount_fen=None, payment_hold=True,
+                                           payment_hold_reason=reason),
+                                  decision(2, status="ineligible", amount_fen=None)], "clerk")  # fmt: skip
+    marked = ledger.decision(ledger.find(program="fanhuan", year=2025, unit_id=decision(1).unit_id))
+    assert (marked["state"], marked["hold_reason"]) == ("pending_determination", reason)
+    final = ledger.decision(ledger.find(program="fanhuan", year=2025, unit_id=decision(2).unit_id))
+    assert final["state"] == "not_eligible"
 
 
 def test_collective_first_review_asks_each_decision_its_own_document(ledger):

@@ -294,7 +294,8 @@ def test_deleted_payment_detected(hist, ledger):
     did = hist.paid[2]
     pid = ledger.decision(did)["payments"][0]["id"]
     sql(ledger, "delete from case_payments where id = :i", i=pid)
-    out = detected(hist, "记录与事件不符", f"case_decisions id {did}", "state", "'paid'")
+    # the pay event names the decisions it paid: the decision stays paid in the projection, its payment is missing
+    out = detected(hist, "支付与决定不符", f"决定 {did}", "支付记录已不存在")
     assert "[记录被改动" in out and "[未经记录的增删" in out
 
 
@@ -414,10 +415,13 @@ def test_tables_with_hashes_are_all_covered():
 
 
 def test_supplement_refuses_an_edited_account(hist, ledger):
+    """The resize records the top-up due; the batch that would pay it refuses the edited account."""
     did = hist.paid[2]
     sql(ledger, "update case_decisions set account_no = :a where id = :i", a=EVIL, i=did)
-    with pytest.raises(LedgerError, match="不予发放"):
-        ledger.change_size_class(did, "lead", new_size_class="micro", new_amount_fen=500_000, reason="划型为微型")
+    res = ledger.change_size_class(did, "lead", new_size_class="micro", new_amount_fen=500_000, reason="划型为微型")
+    assert res.supplement_due_fen > 0 and res.supplement_payment_id is None
+    batch = ledger.run_payment_batch("b2", "fanhuan", 2025, "cashier", today=PAYDAY)
+    assert did in dict(batch.refused) and batch.supplements == 0
     assert one(ledger, "select count(*) from case_payments where account_no = :a", a=EVIL) == 0
 
 

@@ -69,7 +69,7 @@ def test_the_money_reconciles_to_the_fen(story):
     assert rep.reconciled and rep.audit_ok
     pays = _payments(led)
     # each bank file's control total is the sum of the payments it carries, and of those the batch paid
-    for f, key in zip(rep.bank_files, ("P2025-01", "P2025-02"), strict=False):
+    for f, key in zip(rep.bank_files, ("P2025-01", "P2025-02", "P2025-03"), strict=False):
         sent = read_bank_file(f["file"])
         in_batch = pays.filter(pl.col("batch_key") == key)
         assert sent.total_fen == sum(p.amount_fen for p in sent.payments) == in_batch["amount_fen"].sum()
@@ -107,6 +107,12 @@ def test_settlement_after_a_size_class_change(story):
     up, down = led.decision(rep.resize["supplement_decision"]), led.decision(rep.resize["recovery_decision"])
     assert [p["kind"] for p in up["payments"]].count("supplement") == 1
     assert up["payments"][-1]["amount_fen"] == rep.resize["supplement_fen"] == 12_345
+    # the top-up was paid by the 出纳 in its own batch and went to the bank in that batch's file (P2025-03)
+    sup = up["payments"][-1]
+    assert sup["kind"] == "supplement" and sup["batch_id"] is not None
+    top = read_bank_file(rep.bank_files[-1]["file"])
+    assert [(p.reference, p.amount_fen) for p in top.payments] == [(f"{up['id']}-S0", 12_345)]
+    assert sum(f["total_fen"] for f in rep.bank_files) == rep.balances["paid_fen"]
     assert [r["amount_fen"] for r in down["recoveries"]] == [rep.resize["recovered_fen"]] == [23_456]
     row = next(b for b in led.balances(unit_id=down["unit_id"], program="fanhuan"))
     assert row["recovery_outstanding_fen"] == 0 and row["recovered_fen"] == 23_456

@@ -185,8 +185,37 @@ class Signer:
     key: Ed25519PrivateKey
     store: Store
 
+    def check(self, conn: Connection) -> None:
+        """Refuse (``LedgerError("checkpoint_mismatch")``) unless the chain in ``conn`` still holds every head this
+        store's checkpoints signed, and the lines verify with the root public key kept beside them (or, with none
+        there, this signer's own key). Run before money leaves (``case pay``, ``case bank-file``) and before a new
+        checkpoint is signed, so none is ever signed over a truncated or rewritten chain."""
+        rep = audit.VerifyReport()
+        path, pub = self.store.path, stored_public_path(self.store.path)
+        lines = read_lines(path) if path.exists() else []  # the file: the second store holds the same lines
+        if not lines:
+            if pub.exists():
+                rep.problem("checkpoint_file", f"检查点文件 {path} 不存在或为空，但其公钥仍在（检查点被删除？）",
+                            f"checkpoint file {path} is missing or empty while its public key is there (deleted?)")
+        else:
+            root: Ed25519PublicKey | None = None
+            if pub.exists():
+                with contextlib.suppress(LedgerError):
+                    root = load_public(pub)
+            verify(conn, lines, rep, trusted=root or self.key.public_key(), stored=None, source=str(path))
+        if rep.issues:
+            first = rep.issues[0]
+            czh, cen = audit.CLASSES[first.kind]
+            raise LedgerError("checkpoint_mismatch",
+                              f"审计链与签名检查点不符（{czh}），暂停发放与报盘，不再签署新的检查点（请运行 wengang audit verify "
+                              f"--public-key …）：{first.zh}",
+                              f"the audit chain does not match the signed checkpoints ({cen}); payment and bank files "
+                              f"are stopped and no checkpoint is signed (run wengang audit verify --public-key …): "
+                              f"{first.en}")
+
     def write(self, ledger: Any) -> dict[str, Any]:
         with ledger.engine.connect() as conn:
+            self.check(conn)  # never sign a head over a chain that no longer holds what was signed before
             lid = ledger_id(conn)
             seq, h, n = head(conn)
         self._publish_key()

@@ -945,7 +945,13 @@ def resize(decision_id: DecisionId, size_class: str, amount_fen: AmountFen, reas
     """划型变更，多退少补 / size-class change and settlement."""
     res = _run(_open(db).change_size_class, decision_id, user, new_size_class=size_class,
                new_amount_fen=amount_fen, reason=reason)
-    console.print(f"✔ 差额 {res.diff_fen} 分；补发 {res.supplement_payment_id}；追回 {res.recovery_id} / {res}")
+    parts = [f"差额 {_yuan(res.diff_fen)} 元"]
+    if res.supplement_due_fen:
+        parts.append(f"应补发 {_yuan(res.supplement_due_fen)} 元，由出纳在本项目本年度的下一批发放中支付")
+    if res.recovery_id is not None:
+        parts.append(f"已开追回单 {res.recovery_id}")
+    console.print(f"✔ {'；'.join(parts)} / diff {res.diff_fen} fen, top-up due {res.supplement_due_fen} fen"
+                  + (f", recovery order {res.recovery_id}" if res.recovery_id is not None else ""))
 
 
 @case_app.command("recovery-received")

@@ -12,7 +12,7 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -87,6 +87,9 @@ DUPLICATE_SCOPES = {
 }
 DUPLICATE_SCOPE_DEFAULT = "same_occupation"
 LOCK_KEY = 0x57474C44  # "WGLD": the ledger's advisory write lock on PostgreSQL
+# audit action: the bank's return says a payment was credited that the office had recorded as bounced; the decision
+# is not paid again (``_alarms``) until someone has looked (docs/casework.md, "Bank return")
+CREDITED_AFTER_BOUNCE = "bank_credited_after_bounce"
 D = Decision.__table__.c
 P = Payment.__table__.c
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -115,6 +118,10 @@ class BatchResult:
     # not paid because the stored decision differs from its audit events: (decision id, the finding)
     refused: list[tuple[int, audit.Issue]] = field(default_factory=list)
     pending_account: int = 0  # not paid: an account change awaits a second person's approval
+    # 多退少补 top-ups this run paid (also counted in ``paid`` and ``amount_fen``): decisions already paid whose
+    # entitlement was raised (``change_size_class``); they go to the bank in the batch's file like any payment
+    supplements: int = 0
+    supplement_fen: int = 0
 
 
 @dataclass
@@ -146,9 +153,10 @@ class BankReturnResult:
         return self.lines == len(self.confirmed) + len(self.bounced) + len(self.refused)
 
 
-def payment_reference(decision_id: int, seq: int) -> str:
-    """The 业务参考号 of a payment in the bank file: ``<decision id>-<seq>`` (seq 1: the re-payment after a bounce)."""
-    return f"{decision_id}-{seq}"
+def payment_reference(decision_id: int, seq: int, kind: str = "initial") -> str:
+    """The 业务参考号 of a payment in the bank file: ``<decision id>-<seq>`` (seq 1: the re-payment after a bounce);
+    a 多退少补 top-up ``<decision id>-S<seq>`` (its seq counts the decision's top-ups)."""
+    return f"{decision_id}-S{seq}" if kind == "supplement" else f"{decision_id}-{seq}"
 
 
 def _digits(account: str | None) -> str:
@@ -159,8 +167,10 @@ def _digits(account: str | None) -> str:
 class SettleResult:
     recomputation_id: int
     diff_fen: int
+    # a top-up is no longer paid by the resize: it is due, and the next ``run_payment_batch`` (by an 出纳) pays it
     supplement_payment_id: int | None = None
     recovery_id: int | None = None
+    supplement_due_fen: int = 0  # the top-up now due (paid by the next batch of the program and year)
 
 
 def _err_not_found(what: str, key: Any) -> LedgerError:
@@ -262,8 +272,10 @@ class Ledger:
                 command.upgrade(cfg, revision)
 
     def close(self) -> None:
-        self.checkpoint()
-        self.engine.dispose()
+        try:
+            self.checkpoint()
+        finally:
+            self.engine.dispose()
 
     def checkpoint(self) -> dict[str, Any] | None:
         """Sign and store a checkpoint of the chain head if events were appended since the last one."""
@@ -1119,6 +1131,27 @@ class Ledger:
             raise LedgerError("audit_broken", f"审计链校验失败，暂停发放（请运行 wengang audit verify）：{first.zh}",
                               f"the audit chain fails verification; payment stopped (run wengang audit verify): {first.en}")
 
+    @staticmethod
+    def _alarms(conn: Connection, ids: Collection[int]) -> dict[int, audit.Issue]:
+        """Of ``ids``, decisions the bank credited after the office had recorded the payment as bounced
+        (``CREDITED_AFTER_BOUNCE``): not paid again, whatever their state, until the double payment is looked into."""
+        EV = AuditEvent.__table__.c
+        out: dict[int, audit.Issue] = {}
+        for eid, seq, reason in conn.execute(select(EV.entity_id, EV.seq, EV.reason).where(
+                EV.entity == "case_decisions", EV.action == CREDITED_AFTER_BOUNCE).order_by(EV.seq)):
+            did = int(eid)
+            if did in ids and did not in out:
+                out[did] = audit.Issue("payment", f"事件 {seq}：{reason}",
+                                       f"event {seq}: the bank credited a payment of decision {did} that was recorded "
+                                       "as bounced (possible double payment); not paid again until checked")
+        return out
+
+    def _signed_chain(self, conn: Connection) -> None:
+        """With a signing key configured, money leaves only on a chain that still holds every signed checkpoint's
+        head: a chain cut at the tail or recomputed after an edit stops payments and bank files (docs/audit-keys.md)."""
+        if self.checkpointer is not None:
+            self.checkpointer.check(conn)
+
     def _verified(self, conn: Connection, d: dict[str, Any]) -> None:
         """Refuse to pay decision ``d`` unless its stored row is what its audit events say."""
         proj = projection.Projection.build(conn, [d["id"]], check_rows=True)
@@ -1148,6 +1181,8 @@ class Ledger:
         seq_sql = select(func.count()).where(P.decision_id == D.id, P.kind == "initial").scalar_subquery()
         cols = HASHED["case_payments"]
         schema = {c: audit._dtype(Payment.__table__.c[c]) for c in cols}
+        with self._read() as conn:
+            self._signed_chain(conn)
         with step("发放", unit="个单位") as shown:
             while max_chunks is None or chunks < max_chunks:
                 # The payable set, computed once per pass (not once per chunk), with its workflow columns rebuilt
@@ -1182,6 +1217,8 @@ class Ledger:
                             late = projection.Projection.build(conn, now - chunk, check_rows=True)
                             self._check_events(late)
                             bad.update(late.refused(conn, now - chunk))
+                        for did, issue in self._alarms(conn, now).items():
+                            bad.setdefault(did, issue)
                         refused.update(bad)
                         if batch_id is None and len(bad) < len(now):
                             batch_id = self._batch(conn, batch_key, program, year, actor)
@@ -1204,12 +1241,19 @@ class Ledger:
                                                    .sort("id"))
                             audit.append(conn, actor=actor, action="pay", entity="case_payments", ref=ref,
                                          precomputed=pre, after={"batch": batch_key, "decision_state": "paid",
-                                                                  "as_of": today.isoformat()})
+                                                                  "as_of": today.isoformat(),
+                                                                  "ids": sorted(r[2] for r in rows)})
                             paid += pre[0]
                             amount += pre[2]
                     chunks += 1
                     last = ids[-1]
                     shown.advance(len(ids))
+        if max_chunks is None or chunks < max_chunks:
+            n_sup, sup_fen, batch_id = self._pay_supplements(batch_key, program, year, actor, today, batch_id,
+                                                             decision_ids, refused, chunk_size)
+            paid, amount = paid + n_sup, amount + sup_fen
+        else:
+            n_sup = sup_fen = 0
         with self._read() as conn:
             waiting = and_(D.program == program, D.year == year,
                            D.state.in_(("approved", "publicized", "account_fixed")))
@@ -1220,7 +1264,84 @@ class Ledger:
             own = conn.execute(select(func.count()).select_from(Decision.__table__).where(
                 self._payable(program, year, today), self._reviewed_by(actor))).scalar_one()
         return BatchResult(batch_id=batch_id, paid=paid, amount_fen=amount, missing_account=missing, chunks=chunks,
-                           reviewed_by_payer=own, refused=sorted(refused.items()), pending_account=pending)
+                           reviewed_by_payer=own, refused=sorted(refused.items()), pending_account=pending,
+                           supplements=n_sup, supplement_fen=sup_fen)
+
+    @staticmethod
+    def _due_sql() -> Any:
+        """A decision's 多退少补 top-up due: entitlement − (paid − returned − overpayment recovered)."""
+        X, C = PaymentReturn.__table__.c, Recovery.__table__.c
+        paid = select(func.coalesce(func.sum(P.amount_fen), 0)).where(P.decision_id == D.id).scalar_subquery()
+        returned = (select(func.coalesce(func.sum(X.amount_fen), 0))
+                    .select_from(PaymentReturn.__table__.join(Payment.__table__, X.payment_id == P.id))
+                    .where(P.decision_id == D.id).scalar_subquery())
+        recovered = select(func.coalesce(func.sum(C.amount_fen), 0)).where(
+            C.decision_id == D.id, C.kind == "overpayment").scalar_subquery()
+        return Ledger._amount_sql() - paid + returned + recovered
+
+    def _supplement_due(self, program: str, year: int, payer: str | None = None) -> Any:
+        """Paid decisions of (program, year) owed a top-up, with an account and no account change pending; with
+        ``payer``, only those the payer neither reviewed nor resized (the one who pays is not one who decided)."""
+        R = Recomputation.__table__.c
+        # only a recomputed entitlement can exceed what was paid (cheap test first: most paid decisions have none)
+        cond = and_(D.program == program, D.year == year, D.state == "paid", D.account_no.is_not(None),
+                    exists().where(R.decision_id == D.id), ~self._change_pending(), self._due_sql() > 0)
+        if payer is not None:
+            EV = AuditEvent.__table__.c
+            resized = exists().where(R.decision_id == D.id, EV.ref == R.audit_ref, EV.actor == payer)
+            cond = and_(cond, ~self._reviewed_by(payer), ~resized)
+        return cond
+
+    def _pay_supplements(self, batch_key: str, program: str, year: int, actor: str, today: date,
+                         batch_id: int | None, decision_ids: Sequence[int] | None,
+                         refused: dict[int, audit.Issue], chunk_size: int) -> tuple[int, int, int | None]:
+        """Pay the top-ups due (``_supplement_due``) in this batch, by this 出纳, checked as an initial payment is:
+        the decision's row, the rows it rests on and its earlier payments re-hashed against the chain. Returns
+        (payments, fen, batch id)."""
+        paid = amount = 0
+        cols = HASHED["case_payments"]
+        schema = {c: audit._dtype(Payment.__table__.c[c]) for c in cols}
+        seq_sql = select(func.count()).where(P.decision_id == D.id, P.kind == "supplement").scalar_subquery()
+        with self._read() as conn:
+            todo = list(conn.execute(select(D.id).where(self._supplement_due(program, year, actor))
+                                     .order_by(D.id)).scalars())
+        if decision_ids is not None:
+            chosen = set(decision_ids)
+            todo = [i for i in todo if i in chosen]
+        for off in range(0, len(todo), chunk_size):
+            ids = todo[off:off + chunk_size]
+            with self._tx() as conn:
+                due = and_(D.id.in_(ids), self._supplement_due(program, year, actor))
+                now = set(conn.execute(select(D.id).where(due)).scalars())
+                if not now:
+                    continue
+                proj = projection.Projection.build(conn, now, check_rows=True)
+                self._check_events(proj)
+                bad = proj.refused(conn, now)
+                for did, issue in self._alarms(conn, now).items():
+                    bad.setdefault(did, issue)
+                refused.update(bad)
+                ok = sorted(now - set(bad))
+                if not ok:
+                    continue
+                if batch_id is None:
+                    batch_id = self._batch(conn, batch_key, program, year, actor)
+                ref = audit.new_ref()
+                src = select(literal(batch_id), D.id, literal("supplement"), seq_sql, self._due_sql(),
+                             func.coalesce(D.payee_channel, D.payment_channel), D.account_no, literal(ref)
+                             ).where(D.id.in_(ok))
+                rows = conn.execute(self._insert(Payment.__table__).from_select(
+                    ["batch_id", "decision_id", "kind", "seq", "amount_fen", "channel", "account_no", "audit_ref"], src,
+                ).on_conflict_do_nothing().returning(*[P[c] for c in cols])).all()
+                if rows:
+                    pre = audit.frame_hash(pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row").sort("id"))
+                    audit.append(conn, actor=actor, action="pay_supplement", entity="case_payments", ref=ref,
+                                 precomputed=pre, reason="多退少补：补发",
+                                 after={"batch": batch_key, "as_of": today.isoformat(),
+                                        "ids": sorted(r[2] for r in rows)})
+                    paid += pre[0]
+                    amount += pre[2]
+        return paid, amount, batch_id
 
     def _batch(self, conn: Connection, batch_key: str, program: str, year: int, actor: str) -> int:
         B = PaymentBatch.__table__.c
@@ -1255,12 +1376,17 @@ class Ledger:
             if amount_fen is not None and amount_fen != ent:
                 raise LedgerError("amount_mismatch", f"发放金额 {amount_fen} 分与决定金额 {ent} 分不符",
                                   f"amount {amount_fen} fen does not match the decision's {ent} fen")
+            self._signed_chain(conn)
             self._verified(conn, d)
+            alarm = self._alarms(conn, {decision_id}).get(decision_id)
+            if alarm is not None:
+                raise LedgerError("credited_after_bounce", f"决定 {decision_id} 暂停发放：{alarm.zh}",
+                                  f"decision {decision_id} is not paid: {alarm.en}")
             seq = conn.execute(select(func.count()).where(P.decision_id == decision_id, P.kind == "initial")).scalar_one()
             ref, n = self._insert_rows(conn, Payment, [{
                 "batch_id": None, "decision_id": decision_id, "kind": "initial", "seq": seq, "amount_fen": ent,
                 "channel": d["payee_channel"] or d["payment_channel"], "account_no": d["account_no"]}], actor=actor,
-                action="pay", after={"as_of": today.isoformat()})
+                action="pay", after={"as_of": today.isoformat(), "ids": [decision_id]})
             if n != 1:  # pragma: no cover - guarded by the state check under the write lock
                 raise LedgerError("already_paid", f"决定 {decision_id} 已发放", f"decision {decision_id} already paid")
             self._move(conn, d, "pay", "paid", actor, "发放")
@@ -1277,6 +1403,14 @@ class Ledger:
         if p is None:
             raise _err_not_found("支付记录", payment_id)
         d = self._load(conn, p["decision_id"])
+        C = BankConfirmation.__table__.c
+        confirmed = conn.execute(select(C.bank_date, C.return_sha256).where(C.payment_id == payment_id)).first()
+        if confirmed is not None:  # the money is with the payee: a bounce would pay it a second time
+            raise LedgerError("bank_confirmed",
+                              f"支付 {payment_id}（决定 {d['id']}）已由银行回盘确认入账（{confirmed[0]}），不能登记退回；"
+                              "如款项确被退回，须以银行的退票凭证核实后另行处理",
+                              f"payment {payment_id} (decision {d['id']}) was confirmed credited by the bank's return "
+                              f"({confirmed[0]}); it cannot be recorded as bounced")
         if p["kind"] == "initial":
             check("bounce", d["state"], d["id"])
         _, n = self._insert_rows(conn, PaymentReturn, [{"payment_id": payment_id, "amount_fen": p["amount_fen"],
@@ -1344,30 +1478,75 @@ class Ledger:
         return and_(P.batch_id == batch_id, ~exists().where(Item.payment_id == P.id), ~exists().where(X.payment_id == P.id))
 
     def _payment_rows(self, conn: Connection, cond: Any) -> list[dict[str, Any]]:
-        """Payments with the payee's name, the bank file's reference and the account's bank code (None: unknown)."""
+        """Payments with the payee's name, the bank file's reference and the account's bank code (None: unknown).
+
+        Only what the audit chain vouches for goes to the bank (``_file_verified``); otherwise ``LedgerError``."""
         K = PayeeBank.__table__.c
         rows = [dict(r) for r in conn.execute(
-            select(P.id, P.decision_id, P.seq, P.kind, P.amount_fen, P.channel, P.account_no, D.unit_id, D.unit_name,
-                   D.region_code)
+            select(P.id, P.decision_id, P.seq, P.kind, P.amount_fen, P.channel, P.account_no, P.audit_ref, D.unit_id,
+                   D.unit_name, D.region_code)
             .select_from(Payment.__table__.join(Decision.__table__, P.decision_id == D.id)).where(cond)
             .order_by(P.id)).mappings()]
+        if not rows:
+            return rows
+        self._signed_chain(conn)
+        proj = self._file_verified(conn, rows)
         accounts = sorted({_digits(r["account_no"]) for r in rows})
         banks: dict[str, str] = {}
         for i in range(0, len(accounts), 5000):
             banks.update(conn.execute(select(K.account_no, K.bank_code)
                                       .where(K.account_no.in_(accounts[i:i + 5000]))).all())
-        self._banks_verified(conn, accounts)
+        self._banks_verified(conn, accounts, proj)
         for r in rows:
-            r["reference"] = payment_reference(r["decision_id"], r["seq"])
+            r["reference"] = payment_reference(r["decision_id"], r["seq"], r["kind"])
             r["bank_code"] = banks.get(_digits(r["account_no"]))
         return rows
 
-    def _banks_verified(self, conn: Connection, accounts: Sequence[str]) -> None:
+    def _file_verified(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> projection.Projection:
+        """Refuse a bank file (whole) unless every payment going into it, and its decision, is what the audit chain
+        says, as ``case pay`` checks before paying: the chain intact; every money row ever recorded (payments,
+        returns, recoveries, earlier bank files and their items, confirmations) re-hashed against its event, so a
+        payment whose bank-file item was deleted is not sent again; each payment created by an event and equal to
+        what the events had its decision owe (amount, account, channel); each decision's row as its events say."""
+        dids = sorted({r["decision_id"] for r in rows})
+        proj = projection.Projection.build(conn, dids, check_rows=True)
+        if not proj.chain.ok:
+            first = proj.chain.issues[0]
+            raise LedgerError("audit_broken", f"审计链或已记录的支付、报盘记录校验失败，报盘文件未生成（请运行 wengang audit "
+                              f"verify）：{first.zh}",
+                              f"the audit chain or the recorded payments and bank files fail verification; no bank "
+                              f"file written (run wengang audit verify): {first.en}")
+        known = proj.refs.get("case_payments", set())
+        bad: list[tuple[dict[str, Any], audit.Issue]] = [
+            (r, audit.Issue("unrecorded", f"支付 {r['id']} 没有创建它的审计事件（在台账之外写入）",
+                            f"payment {r['id']} was created by no audit event (written behind the ledger)"))
+            for r in rows if r["audit_ref"] not in known]
+        refused = proj.refused(conn, dids)
+        # the finding that names the payment itself (its amount, account or channel against its decision) first
+        own = {r["id"]: i for r in rows for i in proj.issues
+               if i.kind == "payment" and f"case_payments id {r['id']}（" in i.zh}
+        bad += sorted(((r, own.get(r["id"], refused[r["decision_id"]])) for r in rows if r["decision_id"] in refused),
+                      key=lambda b: b[0]["id"] not in own)
+        if bad:
+            shown = bad[:10]
+            more = " …" if len(bad) > 10 else ""
+            raise LedgerError(
+                "tampered",
+                f"{len(bad)} 笔付款或其决定与审计事件不符，整个报盘文件未生成（请运行 wengang audit verify）："
+                + "；".join(f"支付 {r['id']}（决定 {r['decision_id']}）：{i.zh}" for r, i in shown) + more,
+                f"{len(bad)} payments or their decisions differ from the audit events; no bank file written "
+                "(run wengang audit verify): "
+                + "; ".join(f"payment {r['id']} (decision {r['decision_id']}): {i.en}" for r, i in shown) + more)
+        return proj
+
+    def _banks_verified(self, conn: Connection, accounts: Sequence[str],
+                        proj: projection.Projection | None = None) -> None:
         """No bank file while a bank code it would use differs from its ``set_payee_bank`` events: an edited code
         could send the money to another bank. The whole file is refused (fail closed) and the accounts named."""
         if not accounts:
             return
-        proj = projection.Projection.build(conn, ())  # follows no decision: the chain and the bank events only
+        if proj is None:
+            proj = projection.Projection.build(conn, ())  # follows no decision: the chain and the bank events only
         self._check_events(proj)
         diffs = proj.bank_differences(conn, accounts)
         if diffs:
@@ -1402,11 +1581,14 @@ class Ledger:
         """Record a disbursement file written for the batch's unsent payments (audit action ``bank_file``).
 
         The file must hold exactly the payments of the batch not yet sent, and its control total must be their
-        sum; a payment goes into one file only (UNIQUE). Refused, nothing recorded, otherwise."""
+        sum; a payment goes into one file only (UNIQUE). Under the write lock the payments, their decisions and
+        every money row recorded before (earlier files and their items included) are checked against the audit
+        chain and the signed checkpoints again (``_payment_rows``). Refused, nothing recorded, otherwise."""
         actor = self._need_actor(actor, "bank_file")
         with self._tx() as conn:
             batch = self._batch_row(conn, batch_key)
-            unsent = dict(conn.execute(select(P.id, P.amount_fen).where(self._unsent(batch["id"]))).all())
+            # checked again under the write lock, as the plan was: chain, signed checkpoint, rows, earlier files
+            unsent = {r["id"]: r["amount_fen"] for r in self._payment_rows(conn, self._unsent(batch["id"]))}
             if sorted(payment_ids) != sorted(unsent) or sum(unsent.values()) != total_fen:
                 raise LedgerError("batch_changed",
                                   f"批次 {batch_key} 的待报盘付款已变化（现有 {len(unsent)} 笔，合计 {sum(unsent.values())} 分），请重新生成",
@@ -1445,14 +1627,16 @@ class Ledger:
             batch_key = conn.execute(select(PaymentBatch.__table__.c.batch_key)
                                      .where(PaymentBatch.__table__.c.id == f["batch_id"])).scalar_one()
             answered = or_(exists().where(C.payment_id == P.id), exists().where(X.payment_id == P.id))
-            sent = {payment_reference(r.decision_id, r.seq): r._asdict() for r in conn.execute(
-                select(P.id, P.decision_id, P.seq, P.kind, P.amount_fen, P.account_no, D.state, answered.label("answered"))
+            sent = {payment_reference(r.decision_id, r.seq, r.kind): r._asdict() for r in conn.execute(
+                select(P.id, P.decision_id, P.seq, P.kind, P.amount_fen, P.account_no, D.state, answered.label("answered"),
+                       exists().where(X.payment_id == P.id).label("returned"))
                 .select_from(Payment.__table__.join(Decision.__table__, P.decision_id == D.id))
                 .where(P.id.in_(select(Item.payment_id).where(Item.file_id == f["id"]))))}
             res = BankReturnResult(file_key=file_key, batch_key=batch_key, lines=len(lines))
             times = Counter(ln.reference for ln in lines)
             confirm: list[dict[str, Any]] = []
             bounce: list[tuple[BankReturnLine, dict[str, Any]]] = []
+            credited_after_bounce: list[tuple[BankReturnLine, dict[str, Any]]] = []
             for ln in lines:
                 p = sent.get(ln.reference)
                 why: tuple[str, str, str] | None = None
@@ -1465,6 +1649,15 @@ class Ledger:
                 elif ln.amount_fen != p["amount_fen"]:
                     why = ("amount_mismatch", f"金额 {ln.amount_fen} 分与报盘的 {p['amount_fen']} 分不符",
                            f"amount {ln.amount_fen} fen differs from the {p['amount_fen']} fen sent")
+                elif p["answered"] and ln.paid and p["returned"]:
+                    # the bank credited a payment the office had recorded as bounced: it may be paid twice
+                    credited_after_bounce.append((ln, p))
+                    why = ("paid_after_bounce",
+                           f"【警告：可能重复支付】银行回盘称付款 {ln.reference}（决定 {p['decision_id']}）已成功入账，"
+                           "但该付款已登记为退回；该决定暂停再次发放，须立即核实，已重发的须追回",
+                           f"[WARNING: possible double payment] the bank says payment {ln.reference} (decision "
+                           f"{p['decision_id']}) was credited, but it was recorded as bounced; the decision is not paid "
+                           "again until checked, and a re-payment already made must be recovered")
                 elif p["answered"]:
                     why = ("already_recorded", f"付款 {ln.reference} 的银行处理结果已登记过",
                            f"payment {ln.reference} already has a bank result")
@@ -1487,6 +1680,15 @@ class Ledger:
             if confirm:
                 self._insert_rows(conn, BankConfirmation, confirm, actor=actor, action="bank_confirm",
                                   after={"file_key": file_key, "sha256": sha256})
+            for ln, p in credited_after_bounce:
+                repaid = conn.execute(select(func.count()).where(P.decision_id == p["decision_id"], P.kind == p["kind"],
+                                                                 P.seq > p["seq"])).scalar_one()
+                audit.append(conn, actor=actor, action=CREDITED_AFTER_BOUNCE, entity="case_decisions",
+                             entity_id=p["decision_id"],
+                             reason=f"【可能重复支付】银行回盘 {file_key} 第 {ln.line} 行：付款 {ln.reference} 已入账，但已登记退回；"
+                                    "暂停再次发放，待核实" + ("（已重新发放，须追回）" if repaid else ""),
+                             after={"payment_id": p["id"], "file_key": file_key, "line": ln.line, "sha256": sha256,
+                                    "repaid": int(repaid)})
             for ln, p in bounce:
                 self._bounce(conn, p["id"], actor, ln.reason)
                 res.bounced.append({"line": ln.line, "reference": ln.reference, "payment_id": p["id"],
@@ -1585,14 +1787,9 @@ class Ledger:
         diff = (ent or 0) - self._net_paid(conn, d["id"], ("overpayment",))
         res.diff_fen = diff
         if diff > 0:
-            self._verified(conn, d)
-            seq = conn.execute(select(func.count()).where(P.decision_id == d["id"], P.kind == "supplement")).scalar_one()
-            ref, _ = self._insert_rows(conn, Payment, [{
-                "batch_id": None, "decision_id": d["id"], "kind": "supplement", "seq": seq, "amount_fen": diff,
-                "channel": d["payee_channel"] or d["payment_channel"], "account_no": d["account_no"]}], actor=actor,
-                action="pay_supplement",
-                reason="多退少补：补发")
-            res.supplement_payment_id = conn.execute(select(P.id).where(P.audit_ref == ref)).scalar_one()
+            # nothing is paid here: the recomputation records the top-up due, and the next payment batch of the
+            # program and year pays it (by an 出纳 who neither reviewed nor resized it) and puts it in its bank file
+            res.supplement_due_fen = diff
         elif diff < 0:
             res.recovery_id = self._order_recovery(conn, d["id"], "overpayment", -diff, actor, "多退少补：追回多发部分")
 

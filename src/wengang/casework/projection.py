@@ -20,10 +20,12 @@ approved request by someone other than the requester (``case_account_changes`` /
 ``differences`` then compares the stored rows with the result, column by column; ``bank_differences`` does the same
 for ``case_payee_banks``.
 
-The ledger uses it when money leaves (``run_payment_batch``, ``pay_decision``, a supplement): a decision whose
-stored row differs, or whose covering rows no longer match their hashes, is not paid; a bank file is not written
-while a payee bank it uses differs from its events (``bank_codes``). ``audit verify`` runs it on every decision
-and every payee bank.
+The ledger uses it when money leaves (``run_payment_batch`` with its 多退少补 top-ups, ``pay_decision``, a bank
+file): a decision whose stored row differs, or whose covering rows no longer match their hashes, is not paid or
+sent; a bank file is not written while a payee bank it uses differs from its events (``bank_differences``). There
+(``check_rows``) every event that created money rows (``MONEY``) is re-hashed whichever decision it concerns, and a
+payment event names the decisions it paid (``after.ids``), so a payment row deleted or moved away does not make
+its decision payable again. ``audit verify`` runs it on every decision and every payee bank.
 """
 
 from __future__ import annotations
@@ -57,6 +59,11 @@ WF = ("state", "account_no", "hold_reason", "deadline", "payee_channel")
 UNKNOWN: Any = type("Unknown", (), {"__repr__": lambda self: "<unknown>"})()
 STORED = (Decision.__table__.c.id, *(Decision.__table__.c[c] for c in WF))  # what ``differences`` compares
 PAYABLE = TRANSITIONS["pay"].sources
+# Money tables: at payment and bank-file time every event that created their rows is re-hashed, not only those
+# of the decisions followed. A row deleted (or moved to another decision) leaves nothing of the followed decisions
+# to re-hash, so a payment made, returned or sent would be forgotten and made again.
+MONEY = frozenset({"case_payments", "case_payment_returns", "case_recoveries", "case_bank_files",
+                   "case_bank_file_items", "case_bank_confirmations"})
 _IN = 5000  # ids per IN (...) query
 
 D = Decision.__table__.c
@@ -140,6 +147,7 @@ class Projection:
     _changes: dict[int, tuple] = field(default_factory=dict)  # change id -> (decision, account, requested_by)
     _approvals: dict[int, tuple] = field(default_factory=dict)  # change id -> (approver, approve)
     _legacy_init: dict[int, dict[str, Any]] = field(default_factory=dict)
+    refs: dict[str, set[str]] = field(default_factory=dict)  # money table -> audit_refs of the events walked
     _built: bool = False
 
     # ------------------------------------------------------------ building
@@ -211,8 +219,11 @@ class Projection:
             table = ev["entity"]
             if ev["ref"] is not None:
                 rows = self._rows_of(conn, ev)
+                if table in MONEY:
+                    self.refs.setdefault(table, set()).add(ev["ref"])
                 # rows written after the build were written under the caller's eyes (this batch's payments)
-                if rows and self.check_rows and not self._built and not audit.check_rows(
+                whole = table in MONEY
+                if (rows or whole) and self.check_rows and not self._built and not audit.check_rows(
                         conn, rep := audit.VerifyReport(), ev):
                     if table == "case_publicity_lists":  # a list's dates decide when its decisions may be paid
                         lists = {r[0] for r in rows}
@@ -223,12 +234,27 @@ class Projection:
                     else:
                         for r in rows:
                             self._flag(r[_DID[table]], rep.issues[0])
-                if rows:
+                    if whole:
+                        self._money_rows_changed(ev, rep.issues[0])
+                if rows or (table == "case_payments" and '"ids":' in (ev["after"] or "")):
                     self._apply_rows(ev, rows)
             if table == "case_decisions" and ev["ref"] is None:
                 self._apply_decision_event(conn, ev)
             elif table == "case_payee_banks" and ev["action"] == "set_payee_bank" and ev["entity_id"] is not None:
                 self.banks[ev["entity_id"]] = json.loads(ev["after"])["bank_code"]
+
+    def _money_rows_changed(self, ev: dict[str, Any], issue: audit.Issue) -> None:
+        """Money rows an event created no longer hash as recorded. The decisions it names (``after.ids``, written
+        since payments record them) are not paid; an event that names none could have been about any decision,
+        so nothing is paid and no bank file written until the rows are restored (fail closed)."""
+        after = json.loads(ev["after"] or "null")
+        ids = after.get("ids") if isinstance(after, dict) else None
+        if ids:
+            for did in ids:
+                self._flag(int(did), issue)
+            return
+        self.chain.problem(issue.kind, f"{issue.zh}；无法确定涉及哪些决定，暂停全部发放与报盘",
+                           f"{issue.en}; the decisions concerned cannot be told, so nothing is paid or sent")
 
     def _flag(self, decision_id: int, issue: audit.Issue) -> None:
         self.bad.setdefault(decision_id, issue)
@@ -257,8 +283,19 @@ class Projection:
         elif table == "case_payments":
             for pid, did, kind, amount, account, channel in rows:
                 self._check_payment(ev, pid, did, kind, amount, account, channel)
+            paid = [r[1] for r in rows]
+            # the decisions the event says it paid (recorded since payments name them): a row of one of them that
+            # is gone (deleted, or moved to another decision) is found here, and the decision stays paid
+            for did in after.get("ids") or ():
+                did = int(did)
+                if did not in paid and (self.ids is None or did in self.ids):
+                    self._problem(did, "payment",
+                                  f"事件 {ev['seq']}（{ev['action']}）记载已向决定 {did} 支付，但其支付记录已不存在或已改属他人",
+                                  f"event {ev['seq']} ({ev['action']}) records a payment to decision {did}, whose "
+                                  "payment row is gone or moved to another decision")
+                    paid.append(did)
             if "decision_state" in after:  # a batch: its payments' decisions are paid (checked just above)
-                for _, did, *_ in rows:
+                for did in paid:
                     if (d := self.derived.get(did)) is not None:
                         d.state = after["decision_state"]
         elif table == "case_payment_returns":
