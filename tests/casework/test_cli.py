@@ -57,7 +57,8 @@ def test_cli_lifecycle_and_verify(tmp_path):
     assert "没有「复核」角色" in out and "复审" in out
     users("roles", "clerk", "--add", "复核", "-u", "admin")
     as_("CLERK", "review", "1", "--stage", "2", "--approve", "--reason", "ok")  # the same operator, any case
-    as_("clerk", "publicize", "gs1", "fanhuan", "2025", "--starts", "2025-01-01", "--days", "7")
+    as_("clerk", "publicize", "gs1", "fanhuan", "2025", "--starts", "2025-01-01", "--days", "7",
+        "--late-reason", "2025年1月1日已在区政务大厅张贴")
     assert "没有「出纳」角色" in as_("clerk", "pay", "b1", "fanhuan", "2025", code=2)
     assert "本次发放 1" in as_("cashier", "pay", "b1", "fanhuan", "2025")
     assert "本次发放 0" in as_("cashier", "pay", "b1", "fanhuan", "2025")

@@ -77,3 +77,11 @@ def test_the_access_log_masks_identifiers_in_addresses():
     assert handler.filters and all(f.filter(record) for f in handler.filters)
     line = record.getMessage()
     assert UNIT_A not in line and PERSON not in line and "unit_id=911505" in line
+
+
+def test_a_backdated_publicity_list_needs_a_reason(web):
+    clerk = web.client("clerk")
+    body = {"list_key": "gs-old", "program": "fanhuan", "year": 2025, "starts_on": "2025-10-01", "days": 5}
+    r = clerk.post("/api/v1/publicity/lists", json=body)
+    assert r.status_code == 422 and r.json()["code"] == "backdated_publicity"
+    assert clerk.post("/api/v1/publicity/lists", json=body | {"late_reason": "已于2025-10-01张贴"}).status_code == 201

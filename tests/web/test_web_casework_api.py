@@ -43,7 +43,7 @@ def _to_publicized(web, unit: str = UNIT_A) -> int:
     assert checker.post(f"/api/v1/decisions/{did}/reviews", json={"stage": 2, "approve": True, "reason": "复审通过"}
                         ).status_code == 201
     r = clerk.post("/api/v1/publicity/lists", json={"list_key": "gs-web", "program": "fanhuan", "year": 2025,
-                                                    "starts_on": "2025-10-01", "days": 5})
+                                                    "starts_on": "2025-10-01", "late_reason": "已于2025-10-01张贴", "days": 5})
     assert r.status_code == 201 and r.json() == {"list_key": "gs-web", "publicized": 1}, r.text
     return did
 
@@ -89,7 +89,7 @@ def test_publicity_list_and_documents_only_after_second_review(web):
     assert clerk.get("/api/v1/publicity/lists/nope/document").status_code == 404
     # 公示 of a decision not past 复审 is impossible through the API: the list takes only approved ones
     r = clerk.post("/api/v1/publicity/lists", json={"list_key": "gs-2", "program": "fanhuan", "year": 2025,
-                                                    "starts_on": "2025-10-01", "decision_ids": [web.ids[UNIT_B]]})
+                                                    "starts_on": "2025-10-01", "late_reason": "已于2025-10-01张贴", "decision_ids": [web.ids[UNIT_B]]})
     assert r.status_code == 201 and r.json()["publicized"] == 0
     assert web.ledger.decision(web.ids[UNIT_B])["state"] == "notified"
     # the 复核 may not produce the 公示 document (经办's task)

@@ -859,20 +859,27 @@ def release(decision_id: int = typer.Argument(None, min=1, callback=_fits_bigint
 @_selectable(skip=("program", "year"))
 def publicize(list_key: str, program: Program, year: Year, starts: str = typer.Option(...),
               days: int = typer.Option(7, min=1, max=365, help="公示天数 / days"),
+              late_reason: str = typer.Option("", "--late-reason", help="补录此前已张贴的公示：张贴地点和日期（开始日期早于今天3天以上时必填）"
+                                                                         " / a list posted earlier: where and when"),
               db: str = DB, user: str = USER, sel: dict[str, Any] | None = None) -> None:
     """公示复审通过的名单（全部，或所选的）/ put approved decisions on a 公示 list."""
+    from .ledger import check_publicity_start
+
     assert sel is not None
     starts_on = _day(starts, "公示开始日期 --starts")
+    _run(check_publicity_start, starts_on, late_reason)  # before anything is opened or selected
+    late = late_reason.strip() or None
     led = _open(db)
     if not _given(sel):
-        n = _run(led.publicize, list_key, program, year, user, starts_on=starts_on, days=days)
+        n = _run(led.publicize, list_key, program, year, user, starts_on=starts_on, days=days, late_reason=late)
         console.print(f"✔ 公示 {n} 个单位 / {n} publicized")
         return
     rows, o = _select_for(led, _run(_filter, sel, program=program, year=year), f"列入公示名单 {list_key}",
                           f"publicize on {list_key}", sel["yes"])
     ids = [r["id"] for r in _split("publicize", rows, o)]
     if ids:
-        _run(led.publicize, list_key, program, year, user, starts_on=starts_on, days=days, decision_ids=ids)
+        _run(led.publicize, list_key, program, year, user, starts_on=starts_on, days=days, decision_ids=ids,
+             late_reason=late)
     _settle(led, ids, {"publicized"}, o, lambda r: (f"状态已变为“{state_zh(r['state'])}”", f"now '{r['state']}'"))
     _report(o)
 

@@ -187,6 +187,26 @@ def _beijing_today() -> date:
     return datetime.now(timezone(timedelta(hours=8))).date()  # China has had no daylight saving since 1991
 
 
+# a 公示 entered by hand may start a few days back (posted on Friday, recorded on Monday); further back it is the
+# record of a paper 公示 posted earlier, which must say so: otherwise payment could follow the record at once
+PUBLICITY_BACKDATE_DAYS = 3
+
+
+def check_publicity_start(starts_on: date, late_reason: str | None) -> None:
+    """Refuse a 公示 start more than :data:`PUBLICITY_BACKDATE_DAYS` before today (Beijing) unless ``late_reason``
+    says where and when the list was posted. Called where operators act (the CLI, the web service): the ledger's
+    own API is also driven with simulated dates (the demo story, tests)."""
+    now = _beijing_today()
+    if starts_on < now - timedelta(days=PUBLICITY_BACKDATE_DAYS) and not (late_reason or "").strip():
+        raise LedgerError(
+            "backdated_publicity",
+            f"公示开始日期 {starts_on} 早于今天（{now}）超过 {PUBLICITY_BACKDATE_DAYS} 天：补录此前已张贴的公示，请说明张贴的地点和"
+            "日期（--late-reason）；未实际公示的，请从今天起公示",
+            f"the 公示 starts {starts_on}, more than {PUBLICITY_BACKDATE_DAYS} days before today ({now}): to record a list "
+            "posted earlier, say where and when (--late-reason); otherwise start it today",
+        )
+
+
 def _today(today: date | None) -> date:
     """The day a step is taken as of. A later day than today (Beijing) is refused: dating a payment or a
     waiver ahead would skip a 公示 period or a confirmation deadline that has not run out."""
@@ -1072,8 +1092,9 @@ class Ledger:
 
     # ------------------------------------------------------------- 公示
     def publicize(self, list_key: str, program: str, year: int, actor: str, *, starts_on: date, days: int,
-                  decision_ids: Sequence[int] | None = None) -> int:
-        """Put approved decisions on a 公示 list running ``days`` calendar days from ``starts_on``."""
+                  decision_ids: Sequence[int] | None = None, late_reason: str | None = None) -> int:
+        """Put approved decisions on a 公示 list running ``days`` calendar days from ``starts_on``. ``late_reason``: why
+        the list is recorded after it started (a paper list posted earlier), kept in both audit events."""
         actor = self._need_actor(actor, "publicize")
         if days < 1:
             raise LedgerError("bad_period", "公示期至少 1 天", "the publicity period must be at least one day")
@@ -1081,14 +1102,15 @@ class Ledger:
             L = PublicityList.__table__.c
             self._insert_rows(conn, PublicityList, [{"list_key": list_key, "program": program, "year": year,
                                                      "starts_on": starts_on, "ends_on": starts_on + timedelta(days=days - 1)}],
-                              actor=actor, action="publicity_list")
+                              actor=actor, action="publicity_list", reason=late_reason or "")
             list_id = conn.execute(select(L.id).where(L.list_key == list_key)).scalar_one()
             q = select(D.id).where(D.program == program, D.year == year, D.state == "approved")
             if decision_ids is not None:
                 q = q.where(D.id.in_(list(decision_ids)))
             ids = list(conn.execute(q.order_by(D.id)).scalars())
             ref, n = self._insert_rows(conn, PublicityEntry, [{"list_id": list_id, "decision_id": i} for i in ids],
-                                       actor=actor, action="publicize", after={"list_key": list_key})
+                                       actor=actor, action="publicize", after={"list_key": list_key},
+                                       reason=late_reason or "")
             E = PublicityEntry.__table__.c
             if n:
                 conn.execute(update(Decision.__table__)
@@ -1096,7 +1118,9 @@ class Ledger:
                              .values(state="publicized", version=D.version + 1))
                 audit.append(conn, actor=actor, action="publicize", entity="case_decisions",
                              before={"state": "approved", "publicity_ref": ref},
-                             after={"state": "publicized", "publicity_ref": ref, "count": n})
+                             after={"state": "publicized", "publicity_ref": ref, "count": n,
+                                    **({"late_reason": late_reason} if late_reason else {})},
+                             reason=late_reason or "")
             return n
 
     # ---------------------------------------------------------- payment

@@ -150,15 +150,22 @@ class PublicizeIn(Strict):
     starts_on: date = Field(description="公示开始日期 / first day")
     days: int = Field(7, ge=1, le=365, description="公示天数（自然日）/ calendar days")
     decision_ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] | None = Field(None, max_length=100_000)
+    late_reason: str | None = Field(None, max_length=500, description="补录此前已张贴的公示：张贴地点和日期（开始日期早于今天"
+                                                                     "3天以上时必填）/ a list posted earlier: where and when")
 
 
 @router.post("/publicity/lists", summary="公示复审通过的决定 / put approved decisions on a 公示 list", status_code=201,
              openapi_extra=OPTIONAL)
 def publicize(body: PublicizeIn, request: Request, p: Caller) -> JSONResponse:
     """与 ``wengang case publicize`` 相同：只列入复审通过（已复审）的决定。"""
+    from wengang.casework.ledger import check_publicity_start
+
+    check_publicity_start(body.starts_on, body.late_reason)
+
     def write() -> dict[str, Any]:
         n = _led(request).publicize(body.list_key, _program(body.program), body.year, p.login,
-                                    starts_on=body.starts_on, days=body.days, decision_ids=body.decision_ids)
+                                    starts_on=body.starts_on, days=body.days, decision_ids=body.decision_ids,
+                                    late_reason=body.late_reason)
         return {"list_key": body.list_key, "publicized": n}
 
     return idempotency.run(request, p, body.model_dump(mode="json"), write, status=201)

@@ -39,7 +39,7 @@ STATUS = {
     403: {"role_refused", "operator_disabled", "unknown_operator", "no_actor", "self_change", "same_reviewer",
           "same_operator", "payer_reviewed", "forbidden_record"},
     422: {"bad_input", "bad_key", "bad_amount", "bad_account", "bad_role", "bad_login", "bad_display", "bad_stage",
-          "bad_scope", "bad_period", "bad_bank_code", "amount_mismatch", "future_date", "no_roles", "weak_password",
+          "bad_scope", "bad_period", "backdated_publicity", "bad_bank_code", "amount_mismatch", "future_date", "no_roles", "weak_password",
           "bad_identifier", "not_eligible", "policy_refused"},
     503: {"db_unavailable"},
 }

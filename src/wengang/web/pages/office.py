@@ -615,8 +615,12 @@ async def publicity_create(request: Request) -> Response:
     start = as_date(need(f, "starts_on", "公示开始日期"), "starts_on", "公示开始日期")
     days = as_int(need(f, "days", "公示天数"), "days", "公示天数", lo=1, hi=90)
     assert year is not None and start is not None and days is not None
+    from wengang.casework.ledger import check_publicity_start
+
+    late = (f.get("late_reason") or "").strip() or None
+    check_publicity_start(start, late)
     n = await run_in_threadpool(
-        lambda: led(request).publicize(key, program, year, p.login, starts_on=start, days=days)
+        lambda: led(request).publicize(key, program, year, p.login, starts_on=start, days=days, late_reason=late)
     )
     if n == 0:
         raise ApiError(
