@@ -175,3 +175,15 @@ def test_rate_of_a_guarded_ratio(rows):
     assert cases == want
     assert general == want
     assert simplified == want
+
+
+def test_the_negation_of_a_fact_the_table_lacks_is_unknown_not_a_crash():
+    """A fact column a table lacks, with no default, compiles to a known null; its negation once reached Polars as
+    ``~lit(None)`` ("dtype Null not supported in 'not'") — the person-programs audit met it inside a reading."""
+    from wengang.rules.expr import Not, known_literal
+
+    frame = pl.DataFrame({"y": [1, 2]})
+    ctx = CompileContext({}, {}, {}, absent={"x": known_literal(pl.lit(None), None)})
+    got = frame.with_columns(Not(Fact("x")).to_polars(ctx).alias("v"))
+    assert got.get_column("v").to_list() == [None, None] and got.schema["v"] == pl.Boolean
+    assert Not(Fact("x")).eval(EvalContext(facts={}, params={}, settings={}, readings={})) is None

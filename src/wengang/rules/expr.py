@@ -1072,6 +1072,8 @@ class Not(Expr):
         known = _known_value(a)
         if known is True or known is False:
             return literal(not known)
+        if known is None:  # a fact the table lacks (no default): unknown, as a Boolean (Polars has no "not" of Null)
+            return known_literal(pl.lit(None, dtype=pl.Boolean), None)
         return negation_of(_keep_non_null(~a, a), a)
 
 
