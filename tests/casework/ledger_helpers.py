@@ -92,3 +92,24 @@ def to_payable(ledger: Ledger, n: int, *, start: int = 0) -> list[int]:
     assert ledger.review_many(ids, "checker", stage=2, approve=True, reason="复审通过") == n
     ledger.publicize(f"gs-{start}", "fanhuan", 2025, "clerk", starts_on=date(2025, 10, 1), days=7)
     return ids
+
+
+def rewrite_chain(ledger: Ledger) -> None:
+    """What a database administrator can do: recompute every content hash and event hash from the start."""
+    from sqlalchemy import select, update
+
+    from wengang.casework import audit
+    from wengang.casework.models import AuditEvent
+
+    ev = AuditEvent.__table__
+    with ledger.engine.begin() as c:
+        prev = audit.GENESIS
+        for e in [dict(r) for r in c.execute(select(ev).order_by(ev.c.seq)).mappings()]:
+            vals = {"prev_hash": prev}
+            if e["content_hash"] is not None:
+                n, h, _ = audit.rows_hash(c, e["entity"], e["ref"], audit.hashed_columns(e["entity"], e["after"]))
+                vals.update(row_count=n, content_hash=h)
+            e.update(vals)
+            vals["hash"] = prev = audit.event_hash(e)
+            c.execute(update(ev).where(ev.c.seq == e["seq"]).values(prev_hash=f"tmp{e['seq']}"))
+            c.execute(update(ev).where(ev.c.seq == e["seq"]).values(**vals))

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ledger_helpers import PAYDAY, decision, register_staff, to_payable
+from ledger_helpers import PAYDAY, decision, register_staff, rewrite_chain, to_payable
 from sqlalchemy import select, text, update
 
 from wengang.casework import LedgerError, audit, checkpoints
@@ -68,22 +68,6 @@ def bank_return(led: Ledger, sent, results: dict[str, bool]):
 
 def payment_of(led: Ledger, did: int, kind: str = "initial", seq: int = 0) -> dict:
     return next(p for p in led.decision(did)["payments"] if (p["kind"], p["seq"]) == (kind, seq))
-
-
-def rewrite_chain(led: Ledger) -> None:
-    """What a database administrator can do: recompute every content hash and event hash from the start."""
-    ev = AuditEvent.__table__
-    with led.engine.begin() as c:
-        prev = audit.GENESIS
-        for e in [dict(r) for r in c.execute(select(ev).order_by(ev.c.seq)).mappings()]:
-            vals = {"prev_hash": prev}
-            if e["content_hash"] is not None:
-                n, h, _ = audit.rows_hash(c, e["entity"], e["ref"], audit.hashed_columns(e["entity"], e["after"]))
-                vals.update(row_count=n, content_hash=h)
-            e.update(vals)
-            vals["hash"] = prev = audit.event_hash(e)
-            c.execute(update(ev).where(ev.c.seq == e["seq"]).values(prev_hash=f"tmp{e['seq']}"))
-            c.execute(update(ev).where(ev.c.seq == e["seq"]).values(**vals))
 
 
 # ----------------------------------------------------------------------- 1. the bank file

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ledger_helpers import PAYDAY, register_staff, to_payable
-from sqlalchemy import select, text, update
+from ledger_helpers import PAYDAY, register_staff, rewrite_chain, to_payable
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from wengang.casework import FileSender, LedgerError, audit, checkpoints
@@ -95,22 +95,6 @@ def one(ledger, stmt, **params):
 
 def head(ledger) -> int:
     return one(ledger, "select max(seq) from case_audit_events")
-
-
-def rewrite_chain(ledger) -> None:
-    """What a database administrator can do: recompute every content hash and event hash from the start."""
-    ev = AuditEvent.__table__
-    with ledger.engine.begin() as c:
-        prev = audit.GENESIS
-        for e in [dict(r) for r in c.execute(select(ev).order_by(ev.c.seq)).mappings()]:
-            vals = {"prev_hash": prev}
-            if e["content_hash"] is not None:
-                n, h, _ = audit.rows_hash(c, e["entity"], e["ref"], audit.hashed_columns(e["entity"], e["after"]))
-                vals.update(row_count=n, content_hash=h)
-            e.update(vals)
-            vals["hash"] = prev = audit.event_hash(e)
-            c.execute(update(ev).where(ev.c.seq == e["seq"]).values(prev_hash=f"tmp{e['seq']}"))
-            c.execute(update(ev).where(ev.c.seq == e["seq"]).values(**vals))
 
 
 # ------------------------------------------------------------------ the mutable columns

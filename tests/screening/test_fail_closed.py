@@ -67,6 +67,30 @@ def _mistype(code: str) -> str:
     return code[:17] + next(c for c in USCC_ALPHABET if c != code[17])
 
 
+def _imported(tmp_path: Path, unit: str) -> tuple[str, str, str | None]:
+    """``case import`` of ``tmp_path/out`` into a fresh ledger: the command's output (one line) and the unit's
+    state and hold reason there."""
+    from wengang.casework import Ledger
+    from wengang.casework.operators import add_operator
+
+    db = f"sqlite:///{tmp_path}/ledger.db"
+    led = Ledger.open(db)
+    add_operator(led, "admin", roles=["管理员"], bootstrap=True)
+    add_operator(led, "cw", roles=["经办"], actor="admin")
+    led.close()
+    r = runner.invoke(case_app, ["import", str(tmp_path / "out"), "--db", db, "-u", "cw"])
+    assert r.exit_code == 0, r.output
+    led = Ledger.open(db)
+    try:
+        with led.engine.connect() as c:
+            state, reason = c.exec_driver_sql(
+                "select state, hold_reason from case_decisions where unit_id = ?", (unit,)
+            ).one()
+    finally:
+        led.close()
+    return " ".join(r.output.split()), state, reason
+
+
 def _held(out: Path) -> pl.DataFrame:
     return pl.read_parquet(out / "results.parquet").filter(pl.col("payment_hold"))
 
@@ -211,25 +235,8 @@ def test_held_results_enter_the_ledger_held(region, tmp_path):
     )
     report = _screen(tmp_path / "out", {**tables, "stats_size": path})
     assert next(r for r in report.reports if r.table == "stats_size").quarantined == 1
-    db = f"sqlite:///{tmp_path}/ledger.db"
-    from wengang.casework import Ledger
-    from wengang.casework.operators import add_operator
-
-    led = Ledger.open(db)
-    add_operator(led, "admin", roles=["管理员"], bootstrap=True)
-    add_operator(led, "cw", roles=["经办"], actor="admin")
-    led.close()
-    r = runner.invoke(case_app, ["import", str(tmp_path / "out"), "--db", db, "-u", "cw"])
-    assert r.exit_code == 0, r.output
-    assert "其中暂缓发放 1 条" in " ".join(r.output.split())
-    led = Ledger.open(db)
-    try:
-        with led.engine.connect() as c:
-            state, reason = c.exec_driver_sql(
-                "select state, hold_reason from case_decisions where unit_id = ?", (unit,)
-            ).one()
-    finally:
-        led.close()
+    shown, state, reason = _imported(tmp_path, unit)
+    assert "其中暂缓发放 1 条" in shown
     assert state == "held" and reason == f"统计划型名单第 {row} 行格式有误，待核实后发放"
 
 
@@ -259,8 +266,6 @@ def test_a_refusal_that_rests_on_a_quarantined_row_is_not_final(region, tmp_path
     """A unit's monthly row duplicated: both copies are quarantined, the month is missing, "12个月以上" fails and the
     unit comes out 不符合条件 — on rows the run could not read. The refusal is marked (reason prefixed), counted in
     the summary, and ``case import`` stores it 待认定 with that reason, not as a final 不符合条件 with a letter."""
-    from wengang.casework import Ledger
-    from wengang.casework.operators import add_operator
     from wengang.screening.holds import REFUSAL_TO_VERIFY
 
     root, tables, base, eligible = region
@@ -280,20 +285,6 @@ def test_a_refusal_that_rests_on_a_quarantined_row_is_not_final(region, tmp_path
     assert report.summary.refusals_to_verify == marked >= 1
     assert report.summary.to_dict()["payment_hold"]["refusals_to_verify"] == marked
 
-    db = f"sqlite:///{tmp_path}/ledger.db"
-    led = Ledger.open(db)
-    add_operator(led, "admin", roles=["管理员"], bootstrap=True)
-    add_operator(led, "cw", roles=["经办"], actor="admin")
-    led.close()
-    r = runner.invoke(case_app, ["import", str(tmp_path / "out"), "--db", db, "-u", "cw"])
-    assert r.exit_code == 0, r.output
-    assert f"结论待核实 {marked} 条" in " ".join(r.output.split())
-    led = Ledger.open(db)
-    try:
-        with led.engine.connect() as c:
-            state, reason = c.exec_driver_sql(
-                "select state, hold_reason from case_decisions where unit_id = ?", (unit,)
-            ).one()
-    finally:
-        led.close()
+    shown, state, reason = _imported(tmp_path, unit)
+    assert f"结论待核实 {marked} 条" in shown
     assert state == "pending_determination" and reason.startswith(REFUSAL_TO_VERIFY)

@@ -163,10 +163,14 @@ def import_(path: Path = typer.Argument(..., help="wengang screen 的输出目�
     led = _open(db)
     prior = led.find_run(run)
     res = _run(led.import_decisions, run, frame, user)
-    marked = frame["payment_hold"].fill_null(False) if "payment_hold" in frame.columns else pl.Series([], dtype=pl.Boolean)
-    payable = frame["status"].cast(pl.String).is_in(["eligible", "needs_decision"]) if marked.len() else marked
-    held = int((marked & payable).sum()) if marked.len() else 0
-    to_verify = int(marked.sum()) - held  # refusals that rest on a quarantined row: stored 待认定 (screening.holds)
+    held = to_verify = 0
+    if "payment_hold" in frame.columns:
+        from wengang.screening.output import PAYABLE
+
+        marked = frame["payment_hold"].fill_null(False)
+        payable = frame["status"].cast(pl.String).is_in(PAYABLE)
+        held = int((marked & payable).sum())
+        to_verify = int((marked & ~payable).sum())  # refusals resting on a quarantined row: stored 待认定 (screening.holds)
     counts = (f"收到 {res.offered} 条，新入库 {res.inserted} 条，已存在 {res.existing} 条"
               + (f"，其中暂缓发放 {held} 条" if held else "")
               + (f"，结论待核实 {to_verify} 条（入库为待认定）" if to_verify else ""))

@@ -19,13 +19,14 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from wengang.documents.errors import DocumentError
 
 from .ledger import BankReturnLine, BankReturnResult, Ledger
+from .ledger import _beijing_today as beijing_today  # a bank file's value date, a letter's date
 from .states import STATE_ZH
 
 AGENCY_FIELDS = ("name", "review_body", "court", "phone", "address", "objection_channel", "payer_account", "seal")
@@ -201,13 +202,6 @@ def write_bank_file(led: Ledger, batch_key: str, out_dir: Path, actor: str, *, p
             f"not be renamed to {txt}; it is kept as {t_txt} and {t_xlsx}: check the digest and rename them"
         ) from None
     return BankFileWritten(file_key, txt, xlsx, batch.count, batch.total_fen, digest)
-
-
-def beijing_today() -> date:
-    """Today in Beijing (a bank file's value date, a letter's date), whatever the server's zone."""
-    from wengang.casework.query import SHANGHAI
-
-    return datetime.now(SHANGHAI).date()
 
 
 def _writable(*paths: Path) -> None:

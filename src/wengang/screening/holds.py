@@ -36,10 +36,9 @@ from wengang.facts.identifiers import (
     ric_check_character,
     uscc_check_character,
 )
-from wengang.screening.output import PARQUET_OPTIONS
+from wengang.screening.output import PARQUET_OPTIONS, PAYABLE
 from wengang.screening.schemas import ALL_TABLES
 
-PAYABLE = ("eligible", "needs_decision")
 HELD_KEYS_SCHEMA = pl.Schema({"table": pl.String, "source_row": pl.Int64, "code": pl.String})
 _NO_KEYS = pl.Schema({"_key": pl.String, "_reason": pl.String})  # (unit, why it is held)
 # short names for the reasons (the schemas' Chinese titles are long)

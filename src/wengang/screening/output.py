@@ -102,7 +102,7 @@ def summarise(results: pl.LazyFrame, reason_text: dict[str, str], region_column:
         )
     if "payment_hold" in schema:
         marked = pl.col("payment_hold").fill_null(False)
-        payable = pl.col("status").cast(pl.String).is_in(("eligible", "needs_decision"))
+        payable = pl.col("status").cast(pl.String).is_in(PAYABLE)
         held = marked & payable
         queries.append(
             results.select(held.sum().alias("n"), amount.filter(held).sum().alias("a"), (marked & ~payable).sum().alias("r"))
@@ -229,6 +229,9 @@ def publicity_list(results: pl.LazyFrame, program_label: str) -> pl.DataFrame:
     eligible = results.filter(pl.col("status") == "eligible").sort("region_code", "credit_code").select(cols).collect()
     return eligible.with_row_index("序号", offset=1)
 
+
+# the statuses a payment can follow: a quarantined row holds these (screening.holds); the others are refusals
+PAYABLE = ("eligible", "needs_decision")
 
 # how a run writes its results and features: lz4 (a third faster to write than zstd, read everywhere) and no
 # column statistics — minimum and maximum of long reason texts that no reader filters row groups by (a file is

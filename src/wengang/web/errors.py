@@ -9,6 +9,7 @@ decisions not past 复审) is 422 ``document_refused``; an operator input the co
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -155,7 +156,7 @@ class MaskedAccessLog:
     """A logging filter for the server's access log: a credit code or ID number in a request's address (``?unit=…``)
     is masked as lists show it, so the log does not hold identifiers in full (docs/deployment.md)."""
 
-    _ID = __import__("re").compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{18}(?![0-9A-Za-z])")
+    _ID = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{18}(?![0-9A-Za-z])")
 
     def filter(self, record: Any) -> bool:
         from wengang.documents.masking import mask_identifier, mask_text
