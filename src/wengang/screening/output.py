@@ -142,11 +142,12 @@ def print_summary(summary: Summary, title: str, console=None) -> None:
         t.add_row(STATUS_ZH.get(s, s), f"{n:,}", format_yuan(a))
     console.print(t)
     if summary.held or summary.hold_notes or summary.refusals_to_verify:
-        console.print(
-            f"[bold red]⚠ 暂缓发放 {summary.held:,} 个，金额 {format_yuan(summary.held_amount_fen)}（待核实后发放）"
-            f" / {summary.held:,} payments held[/]",
-            highlight=False,
-        )
+        if summary.held or not summary.refusals_to_verify:  # (not "暂缓发放 0 个" above the refusals' line)
+            console.print(
+                f"[bold red]⚠ 暂缓发放 {summary.held:,} 个，金额 {format_yuan(summary.held_amount_fen)}（待核实后发放）"
+                f" / {summary.held:,} payments held[/]",
+                highlight=False,
+            )
         if summary.refusals_to_verify:
             console.print(
                 f"[bold red]⚠ 另有 {summary.refusals_to_verify:,} 个不予发放的结论所依据的数据有被隔离的行，待核实后认定"
