@@ -206,6 +206,23 @@ def benefit_month_date(program: str, raw: Mapping[str, Any], readings: Mapping[s
     )
 
 
+def no_policy_outcome(
+    program: str, region_name: str, message: str, period_on: date, basis: str, *, by_month: bool
+) -> tuple[str, list[str]]:
+    """The status and reasons of a case no document decides on ``period_on`` (``message``: NoPolicyInForce's,
+    ``basis``: why that date): 无法判定; a monthly benefit placed by its month (``by_month``) is not paid for it.
+    Shared with batch screening (``wengang.screening.evaluate``)."""
+    reasons = [message, basis]
+    if not by_month:
+        return NOT_DETERMINABLE, reasons
+    # no provision for the month it is for: that month is not paid under a later document
+    return INELIGIBLE, [
+        f"待遇所属月份 {period_on.year}年{period_on.month}月 {region_name}尚无{PROGRAM_LABELS[program]}的有效规定，"
+        "该月份不发放（不按此后施行的文件追溯发放）",
+        *reasons,
+    ]
+
+
 def period_date(
     program: str, region: str, candidate: date | None, review: date, *, include_drafts: bool = False, reading: str = "application"
 ) -> tuple[date, str]:
@@ -331,16 +348,9 @@ def evaluate(
         resolution = policy_set.resolve(region=reg.key, on=period_on, program=program, include_drafts=include_drafts)
     except NoPolicyInForce as exc:
         subject = next((rs.subject for (p, _), rs in RULESETS.items() if p == program), "单位")
-        reasons = [exc.message_zh, basis]
-        status = NOT_DETERMINABLE
-        if by_month is not None:
-            # no provision for the month it is for: that month is not paid under a later document
-            status = INELIGIBLE
-            reasons.insert(
-                0,
-                f"待遇所属月份 {period_on.year}年{period_on.month}月 {reg.name}尚无{PROGRAM_LABELS[program]}的有效规定，"
-                "该月份不发放（不按此后施行的文件追溯发放）",
-            )
+        status, reasons = no_policy_outcome(
+            program, reg.name, exc.message_zh, period_on, basis, by_month=by_month is not None
+        )
         return Decision(
             program=program,
             program_label=PROGRAM_LABELS[program],

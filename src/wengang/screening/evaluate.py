@@ -2,7 +2,8 @@
 
 Each region in the table is resolved to the document in force on the evaluation date; regions that
 resolve to the same document and ruleset are screened in one pass. A region with no policy in force
-gets ``not_determinable`` with the reason, never last year's rules.
+gets ``not_determinable`` with the reason, never last year's rules (a monthly benefit's month with no
+provision: ``ineligible``, as one case).
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class RegionPlan:
     ruleset: Ruleset | None
     no_policy_reason: str | None = None
     no_policy_code: str = "no_policy"
+    no_policy_status: str = NOT_DETERMINABLE  # 不符合条件 for a monthly benefit's month no provision covers
     reason_labels: dict[str, str] = field(default_factory=dict)  # check id -> Chinese refusal text
     # region data and operator settings merged for these regions, and what the rules lack of them
     settings: dict[str, Any] = field(default_factory=dict)
@@ -189,7 +191,9 @@ def screen_facts(
     """Decide every row of ``facts`` (one row per unit or person); returns results and the plans used.
 
     A table with application dates (people) is placed in policy periods by them (``policy.period_date``),
-    as one case is; a table without (units screened 免申即享) by the evaluation date ``on``.
+    as one case is; a table without (units screened 免申即享) by the evaluation date ``on``. A row of a program
+    paid month by month is placed by its ``benefit_month`` (``monthly_benefit.month_in_force``), whatever the
+    dates, as one case is (:func:`wengang.evaluate.benefit_month_date`).
 
     The rules are compiled knowing which columns hold no null: those of an in-memory ``facts`` (a DataFrame)
     whose null count is 0, and ``non_null``, what the caller knows of a lazy one (what its validation
@@ -210,8 +214,9 @@ def screen_facts(
     columns = tuple(schema.names())
     region_key = tuple(sorted(str(r) for r in regions))
     period = _period_expr(program, readings, columns)
+    month = _month_expr(program, columns)
     batches: list[tuple[list[RegionPlan], list[Plan | None]]] = []
-    if period is None:
+    if period is None and month is None:
         batches.append(_plans_for(program, region_key, on, include_drafts, settings, fixed, columns, region_data, known))
         # the bounds of the narrow integer columns the plan would use (given, else read from a table in memory),
         # and the plan for them
@@ -228,14 +233,15 @@ def screen_facts(
             )
     else:
         batches = _period_batches(
-            facts, period, program, on, include_drafts, settings, readings, columns, region_data, region_column, known
+            facts, period, month, program, on, include_drafts, settings, readings, columns, region_data, region_column,
+            known,
         )
     all_plans = [p for plans, _ in batches for p in plans]
     parts: list[pl.LazyFrame] = []
     for plan, stages in [pc for plans, compiled in batches for pc in zip(plans, compiled, strict=True)]:
         part = facts.filter(plan.rows(region_column)) if len(all_plans) > 1 else facts
         if plan.resolution is None or plan.ruleset is None:
-            parts.append(_undetermined(part, plan.no_policy_code))
+            parts.append(_undetermined(part, plan.no_policy_code, plan.no_policy_status))
             continue
         res = plan.resolution
         assert stages is not None and plan.ruleset is not None
@@ -286,10 +292,10 @@ def _policy_columns(res: Any) -> list[pl.Expr]:
     return found[1]
 
 
-def _undetermined(part: pl.LazyFrame, reason_code: str) -> pl.LazyFrame:
-    """Rows no policy decides: 无法判定, with the result columns a decided part has."""
+def _undetermined(part: pl.LazyFrame, reason_code: str, status: str = NOT_DETERMINABLE) -> pl.LazyFrame:
+    """Rows no policy decides: 无法判定 (or ``status``), with the result columns a decided part has."""
     return part.with_columns(
-        pl.lit(NOT_DETERMINABLE).cast(STATUS_DTYPE).alias("status"),
+        pl.lit(status).cast(STATUS_DTYPE).alias("status"),
         pl.lit(None, dtype=pl.Int64).alias("amount_fen"),
         pl.lit(reason_code).alias("reasons"),
         pl.lit("").alias("flags"),
@@ -318,30 +324,68 @@ def _period_expr(program: str, readings: Mapping[str, str] | None, columns: tupl
     return pl.coalesce(cols) if cols else None
 
 
+def _month_expr(program: str, columns: tuple[str, ...]) -> pl.Expr | None:
+    """Each row's benefit month (its first day) when the program is paid month by month and the table says
+    which month; None otherwise."""
+    from wengang.evaluate import BENEFIT_MONTH, program_model
+
+    if BENEFIT_MONTH not in columns or BENEFIT_MONTH not in program_model(program).model_fields:
+        return None
+    return pl.col(BENEFIT_MONTH).cast(pl.Date).dt.month_start()
+
+
 def _period_batches(
-    facts: pl.LazyFrame, period: pl.Expr, program: str, on: date, include_drafts: bool,
-    settings: Mapping[str, Any] | None, readings: Mapping[str, str] | None, columns: tuple[str, ...],
-    region_data: tuple[str, ...], region_column: str, non_null: tuple[str, ...] = (),
+    facts: pl.LazyFrame, period: pl.Expr | None, month: pl.Expr | None, program: str, on: date,
+    include_drafts: bool, settings: Mapping[str, Any] | None, readings: Mapping[str, str] | None,
+    columns: tuple[str, ...], region_data: tuple[str, ...], region_column: str, non_null: tuple[str, ...] = (),
 ) -> list[tuple[list[RegionPlan], list[Plan | None]]]:
-    """Plans per period date: each distinct (region, candidate date) is placed as one case is
-    (:func:`wengang.evaluate.period_date`); the rows of one placed date share one compiled plan."""
-    from wengang.evaluate import period_date
+    """Plans per period date: each distinct (region, candidate date, benefit month) is placed as one case is
+    (:func:`wengang.evaluate.benefit_month_date`, else :func:`wengang.evaluate.period_date`); the rows of one
+    placed date share one compiled plan. A benefit month no document covers is refused (one plan per region and
+    month: its reason names them)."""
+    from wengang.evaluate import BENEFIT_MONTH, benefit_month_date, period_date
     from wengang.regions import RegionError
     from wengang.rules.engine import PERIOD_DATE
 
     reading = (readings or {}).get(PERIOD_DATE.name, PERIOD_DATE.default)
-    key = pl.concat_str([pl.col(region_column).cast(pl.String), pl.lit("|"), period.cast(pl.String).fill_null("")])
-    pairs = facts.select(pl.col(region_column).cast(pl.String).alias("r"), period.alias("d")).unique().collect()
+    region = pl.col(region_column).cast(pl.String)
+    candidate = period if period is not None else pl.lit(None, dtype=pl.Date)
+    parts = [region.alias("r"), candidate.alias("d")]
+    if month is not None:
+        # a row with its month is placed by that alone: its other dates would only split its rows' plans
+        candidate = pl.when(month.is_null()).then(candidate)
+        parts = [region.alias("r"), candidate.alias("d"), month.alias("m")]
+    texts = [region, pl.lit("|"), candidate.cast(pl.String).fill_null("")]
+    if month is not None:
+        texts += [pl.lit("|"), month.cast(pl.String).fill_null("")]
+    key = pl.concat_str(texts)
+    pairs = facts.select(parts).unique().collect()
     placed: dict[date, dict[str, list[str]]] = {}  # placed date -> region -> row keys
-    for region, d in pairs.iter_rows():
-        if region is None:
+    refused: list[RegionPlan] = []  # benefit months with no provision
+    for code, d, *rest in pairs.iter_rows():
+        if code is None:
             continue
-        try:
-            when, _ = period_date(program, region, d, on, include_drafts=include_drafts, reading=reading)
-        except RegionError:
-            when = on
-        placed.setdefault(when, {}).setdefault(region, []).append(f"{region}|{'' if d is None else d.isoformat()}")
+        row = f"{code}|{'' if d is None else d.isoformat()}"
+        m = rest[0] if rest else None
+        if month is not None:
+            row += f"|{'' if m is None else m.isoformat()}"
+        if m is not None:
+            by_month = benefit_month_date(program, {BENEFIT_MONTH: m}, readings or {})
+            assert by_month is not None  # the program's facts have the month (_month_expr)
+            when, basis = by_month
+            refusal = _month_without_policy(program, code, when, basis, include_drafts)
+            if refusal is not None:
+                refused.append(replace(refusal, row_key=key, row_keys=[row]))
+                continue
+        else:
+            try:
+                when, _ = period_date(program, code, d, on, include_drafts=include_drafts, reading=reading)
+            except RegionError:
+                when = on
+        placed.setdefault(when, {}).setdefault(code, []).append(row)
     batches: list[tuple[list[RegionPlan], list[Plan | None]]] = []
+    if refused:
+        batches.append((refused, [None] * len(refused)))
     for when, by_region in sorted(placed.items()):
         plans, compiled = _plans_for(
             program, tuple(sorted(by_region)), when, include_drafts, settings, readings, columns, region_data, non_null
@@ -351,6 +395,31 @@ def _period_batches(
         ]
         batches.append((plans, compiled))
     return batches
+
+
+def _month_without_policy(
+    program: str, code: str, on: date, basis: str, include_drafts: bool
+) -> RegionPlan | None:
+    """The refusal of a region's benefit month placed on ``on`` when no document is in force then (the status
+    and reasons one case gives: :func:`wengang.evaluate.no_policy_outcome`); None when one is, or the region is
+    unknown (:func:`plan_regions` says so)."""
+    from wengang.evaluate import no_policy_outcome
+    from wengang.policies import NoPolicyInForce, load_policy_set
+    from wengang.regions import RegionError, resolve_region
+
+    try:
+        reg = resolve_region(code)
+    except RegionError:
+        return None
+    try:
+        load_policy_set().resolve(region=reg.key, on=on, program=program, include_drafts=include_drafts)
+    except NoPolicyInForce as exc:
+        status, reasons = no_policy_outcome(program, reg.name, exc.message_zh, on, basis, by_month=True)
+        # one code per region and month: its text names both
+        return RegionPlan(
+            [code], None, None, "；".join(reasons), f"benefit_month:{code}:{on.isoformat()}", status
+        )
+    return None
 
 
 def _plans_for(
