@@ -59,6 +59,12 @@ def _shown_tag(combo: Mapping[str, str], default: Mapping[str, str]) -> str:
 CODE_TABLE_LIMIT = 4096  # the most texts a check-code column is looked up in (:func:`_codes`)
 
 
+# the reason codes of a row undeterminable for want of its amount alone (every check passed): the amount reads a
+# region figure not given (the code the tail uses for it, one question to the agency), or a fact is missing
+AMOUNT_WAITS = "region_data"
+AMOUNT_UNKNOWN = "amount"
+
+
 def _codes(items: list[tuple[str, pl.Expr]], prefix_unknown: bool) -> pl.Expr:
     """The codes of the checks ``items`` (code, Boolean) that are false on the row, joined by ``;`` in their order, and
     with ``prefix_unknown`` a ``?`` before the code of each that is unknown (null).
@@ -291,6 +297,15 @@ def _compile_stages(
     check_cols = [(c, variants(f"c{i}", c.expr)) for i, c in enumerate(checks)]
     amount_cols = variants("amount", ruleset.amount) if ruleset.amount is not None else None
 
+    missing_figures = missing_settings(ruleset, params, settings)
+    combo_of = {_tag(c): c for c in combos}
+
+    def amount_waits(tag: str) -> bool:
+        """Does the amount read a region figure the agency has not given, under this combination?"""
+        return bool(missing_figures) and ruleset.amount is not None and reads_setting_under(
+            ruleset.amount, missing_figures, params, combo_of[tag]
+        )
+
     @functools.cache  # the groups' tails share combinations: a 192-combination tail was 40 ms of Python
     def combo_exprs(tag: str) -> tuple[pl.Expr, pl.Expr, list[tuple[str, pl.Expr]], list[tuple[str, pl.Expr]]]:
         live = [(c, cols[tag]) for c, cols in check_cols if cols[tag] not in passed]
@@ -313,7 +328,14 @@ def _compile_stages(
         # the amount where the status is 符合条件, read from the same booleans (never null) rather than by comparing
         # the status column with it per row
         open_ = any_false | pl.any_horizontal(unknown) if unknown else any_false
-        return status, pl.when(open_).then(None).otherwise(amount), conds, flags
+        reasons = conds
+        if amount_cols and not ruleset.amount_optional and amount_cols[tag] not in never:
+            # undeterminable for want of the amount alone (every check passed): say so, as one case does
+            # (engine.build_decision: 缺少计算…所需数据, or the region figure the amount waits for)
+            decided_ = any_false | pl.any_horizontal(unknown[:-1]) if unknown[:-1] else any_false
+            code = AMOUNT_WAITS if amount_waits(tag) else AMOUNT_UNKNOWN
+            reasons = [*conds, (code, never_null(decided_ | amount.is_not_null()))]
+        return status, pl.when(open_).then(None).otherwise(amount), reasons, flags
 
     default_tag = _tag(combos[0])
     status_d, amount_d, conds_d, flags_d = combo_exprs(default_tag)
@@ -364,7 +386,6 @@ def _compile_stages(
         _codes(conds_d, True).alias("reasons"), _codes(flags_d, False).alias("flags"),
         pl.lit(default_tag).alias("readings"), pl.lit("").alias("outcomes"),
     ]  # fmt: skip
-    missing_figures = missing_settings(ruleset, params, settings)
 
     def tail(mask: int) -> Tail:
         """Stages 2–3 over the combinations of the switches in ``mask`` (the others at their default)."""
@@ -442,8 +463,11 @@ def _compile_stages(
         full = [
             pl.when(differs).then(open_status).otherwise(status0).cast(STATUS_DTYPE).alias("status"),
             pl.when(differs).then(None).otherwise(amount0).cast(pl.Int64).alias("amount_fen"),
-            pl.when(region_wait)
+            # (the default combination's amount may have said so already: AMOUNT_WAITS)
+            pl.when(region_wait & ~reasons0.str.contains(AMOUNT_WAITS, literal=True))
             .then(pl.concat_str([reasons0, pl.lit("region_data")], separator=";").str.strip_chars(";"))
+            .when(region_wait)
+            .then(reasons0)
             .when(differs)
             .then(pl.concat_str([reasons0, pl.lit("needs_decision")], separator=";").str.strip_chars(";"))
             .otherwise(reasons0)

@@ -531,7 +531,10 @@ def reason_text(plans: list[RegionPlan]) -> dict[str, str]:
         if plan.missing_region_data:
             text.setdefault("region_data", waiting)
         if plan.ruleset is not None and plan.resolution is not None:
+            from wengang.rules.batch import AMOUNT_UNKNOWN
             from wengang.rules.engine import _fact_label, bounded_facts
+
+            text.setdefault(AMOUNT_UNKNOWN, f"缺少计算{plan.ruleset.amount_label}所需数据")
 
             for name in bounded_facts(plan.ruleset, plan.resolution.params):
                 text.setdefault("fact:" + name, f"结论取决于缺失的事实：{_fact_label(plan.ruleset, name)}")
