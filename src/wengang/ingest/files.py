@@ -10,14 +10,21 @@ CSV:
   when that MiB is all ASCII (English headers, codes and numbers first, Chinese names later). Text that
   decodes as UTF-8 only into Greek, Cyrillic and the like and also as GBK is GBK (``伟业农园`` in GBK is valid
   UTF-8 ``ΰҵũ԰``). An explicit ``--encoding`` is authoritative;
+* a file of more than one encoding (a UTF-8 export and a GBK one joined) is refused naming the first line that is
+  not in the encoding the rest was read in, never read as mojibake: UTF-8 text (any character past U+07FF, which
+  GBK text practically never decodes to) before the first byte that is not UTF-8, or, in a file detected as GBK or
+  GB18030, a line that is UTF-8 with two Chinese characters in a row (GBK text that is valid UTF-8 for a whole line
+  with Chinese characters in it is practically impossible);
 * ``source_row`` is the data record number (the header not counted, a blank line counted), so row N is line
   N + 1 of the file when no quoted value spans lines. A row whose every field is empty or blank (an empty
   line, ``,,,,,,``) is not a record and is skipped, as XLSX empty rows are: it is in neither ``rows_in`` nor
   the quarantine, and its number is not reused;
 * a row with more fields than the header makes Polars fail while the file is read; :func:`explain_csv_error`
   then names the file, the first such lines and records (found with the ``csv`` module, on that error path
-  only), as it does for a file declared or detected as UTF-8 that is not. A row with fewer fields reads its
-  missing trailing fields as empty (Polars cannot tell them from empty fields without a second pass).
+  only), as it does for a file declared or detected as UTF-8 that is not, and for a quote that is never closed
+  or is followed by more text. A row with fewer fields reads its missing trailing fields as empty (Polars
+  cannot tell them from empty fields without a second pass). Screening (``pipeline.run_screening``) turns
+  such a Polars error into this :class:`IngestError`, whichever step met it (:func:`named_read_errors`).
 
 XLSX is read cell by cell with openpyxl (30–50 µs a row: 100,000 rows in 3–5 s), so each cell's type is known:
 
@@ -31,7 +38,10 @@ XLSX is read cell by cell with openpyxl (30–50 µs a row: 100,000 rows in 3–
 * the header is the first non-empty row; ``source_row`` is the Excel row number minus the header's, so
   row N of the quarantine is Excel row N + 1 when the header is in row 1. Empty rows are skipped;
 * the workbook's date system (1900 or 1904) is kept, so a bare serial day number in a date column reads
-  as Excel would show it.
+  as Excel would show it;
+* a cell inside **merged cells** other than their first (top left) is a cell error too: Excel shows the first
+  cell's value across the range, but the other cells hold nothing, and reading them as empty would give those
+  rows a value they were not meant to have (or none).
 """
 
 from __future__ import annotations
@@ -43,10 +53,12 @@ import io
 import os
 import re
 import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -59,6 +71,8 @@ _CHUNK = 1 << 22
 # hardly ever a three-byte one (CJK is U+4E00–U+9FFF); Latin-1 signs (·, é) are plausible in a UTF-8 export
 _WIDE = re.compile("[\u0800-\U0010ffff]")
 _MID = re.compile("[\u0100-\u07ff]")
+# two CJK characters (U+4E00–U+9FFF) in a row as UTF-8 bytes (a two-character name): a UTF-8 line in a GBK file
+_UTF8_HAN = re.compile(rb"[\xe4-\xe9][\x80-\xbf][\x80-\xbf]" * 2)
 _HINT_ZH = "如文件为 GBK 编码，请加 --encoding gbk"
 _HINT_EN = "if it is GBK, pass --encoding gbk"
 # CSV files read in this process: path as given → (encoding, separator), for explain_csv_error
@@ -89,16 +103,22 @@ def detect_encoding(path: str | Path) -> str:
         if len(head) == _SNIFF_BYTES and head.isascii():
             return _whole_file_encoding(f, path)
     final = len(head) < _SNIFF_BYTES  # a character cut at the sniff limit is fine
+    bad: dict[str, int] = {}  # encoding → the first byte it cannot decode
     try:
         text = codecs.getincrementaldecoder("utf-8")().decode(head, final=final)
         if not _looks_like_gbk(text) or _decodes(head, "gbk", final) is None:
             return "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        # UTF-8 text, then bytes that are not: two encodings
+        if _WIDE.search(head[: exc.start].decode("utf-8")):
+            raise _decode_error(path, "utf-8", exc.start) from None
+        bad["utf-8"] = exc.start
     for enc in ENCODINGS[1:]:
-        if _decodes(head, enc, final) is None:
+        err = _decodes(head, enc, final)
+        if err is None:
             return enc
-    raise _not_text(path)
+        bad[enc] = err.start
+    raise _not_text(path, bad)
 
 
 def _looks_like_gbk(text: str) -> bool:
@@ -113,10 +133,14 @@ def _decodes(data: bytes, encoding: str, final: bool = True) -> UnicodeDecodeErr
     return None
 
 
-def _not_text(path: str | Path) -> IngestError:
+def _not_text(path: str | Path, bad: dict[str, int]) -> IngestError:
+    """No encoding decodes the file: where each one stops (``bad``: encoding → first byte it cannot decode)."""
+    lines = {enc: _where(Path(path), at, enc)[0] for enc, at in bad.items()}
+    zh = "，".join(f"按 {enc.upper()} 第 {line} 行无法读取" for enc, line in lines.items())
+    en = ", ".join(f"as {enc.upper()} line {line} cannot be read" for enc, line in lines.items())
     return IngestError(
-        f"文件 {path} 不是 UTF-8、GBK 或 GB18030 编码的文本",
-        f"file {path} is not UTF-8, GBK or GB18030 text",
+        f"文件 {path} 不是 UTF-8、GBK 或 GB18030 编码的文本（{zh}）",
+        f"file {path} is not UTF-8, GBK or GB18030 text ({en})",
         source=str(path),
     )
 
@@ -126,43 +150,72 @@ def _whole_file_encoding(f: io.BufferedReader, path: str | Path) -> str:
     (about 1 s a GB); a file that is not UTF-8 is decoded once more as GBK, then GB18030, before transcoding."""
     dec = codecs.getincrementaldecoder("utf-8")()
     wide = mid = False
+    done = f.tell()  # bytes of the file before the current chunk
+    pending = 0  # bytes of a character the decoder holds from the chunk before
+    bad: dict[str, int] = {}
     try:
         while chunk := f.read(_CHUNK):
             if chunk.isascii() and not dec.getstate()[0]:
+                done += len(chunk)
                 continue
+            pending = len(dec.getstate()[0])
             text = dec.decode(chunk)
+            done += len(chunk)
             if not wide:  # once a CJK character is seen the rest only has to decode
                 wide = _WIDE.search(text) is not None
                 mid = mid or _MID.search(text) is not None
+        pending = len(dec.getstate()[0])
         dec.decode(b"", final=True)
         utf8 = True
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
         utf8 = False
+        bad["utf-8"] = at = done - pending + exc.start
+        if wide or _WIDE.search(exc.object[: exc.start].decode("utf-8", "ignore")):
+            raise _decode_error(path, "utf-8", at) from None  # UTF-8 text, then bytes that are not
     if utf8 and (wide or not mid):
         return "utf-8"
     for enc in ENCODINGS[1:]:
-        other = codecs.getincrementaldecoder(enc)()
-        f.seek(0)
-        try:
-            while chunk := f.read(_CHUNK):
-                other.decode(chunk)
-            other.decode(b"", final=True)
+        stop = _undecodable(f, enc)
+        if stop is None:
             return enc
-        except UnicodeDecodeError:
-            continue
+        bad[enc] = stop
     if utf8:
         return "utf-8"  # it reads as no Chinese, but as nothing else either
-    raise _not_text(path)
+    raise _not_text(path, bad)
 
 
-def transcode_to_utf8(path: Path, encoding: str) -> Path:
-    """Write a UTF-8 copy of ``path`` in chunks (bounded memory); return its path."""
+def _undecodable(f: io.BufferedReader, encoding: str) -> int | None:
+    """The first byte of the file ``f`` that ``encoding`` cannot decode, or None (read from its start in chunks)."""
+    dec = codecs.getincrementaldecoder(encoding)()
+    f.seek(0)
+    done = pending = 0
+    try:
+        while chunk := f.read(_CHUNK):
+            pending = len(dec.getstate()[0])
+            dec.decode(chunk)
+            done += len(chunk)
+        pending = len(dec.getstate()[0])
+        dec.decode(b"", final=True)
+    except UnicodeDecodeError as exc:  # exc.object is the held bytes and the chunk
+        return done - pending + exc.start
+    return None
+
+
+def transcode_to_utf8(path: Path, encoding: str, *, detected: bool = False) -> Path:
+    """Write a UTF-8 copy of ``path`` in chunks (bounded memory); return its path. ``detected`` (the encoding was
+    not declared): a line that is UTF-8 Chinese text is refused, not transcoded into mojibake."""
     fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="wengang-utf8-")
     dec = codecs.getincrementaldecoder(encoding)()
     done = 0  # bytes of the file before the current chunk
+    tail = b""  # the end of the chunk before: a UTF-8 run cut by the chunk's edge is seen whole
     try:
         with open(path, "rb") as src, os.fdopen(fd, "wb") as dst:
             while chunk := src.read(_CHUNK):
+                if detected:
+                    at = None if chunk.isascii() else _utf8_line(tail + chunk)
+                    if at is not None:
+                        raise _mixed_error(path, encoding, done - len(tail) + at)
+                    tail = chunk[-8:]
                 dst.write(dec.decode(chunk).encode("utf-8"))
                 done += len(chunk)
             dst.write(dec.decode(b"", final=True).encode("utf-8"))
@@ -170,14 +223,55 @@ def transcode_to_utf8(path: Path, encoding: str) -> Path:
         os.unlink(tmp)
         at = done - len(dec.getstate()[0]) + exc.start if exc.object is not chunk else done + exc.start
         raise _decode_error(path, encoding, at) from None
+    except IngestError:
+        os.unlink(tmp)
+        raise
     return Path(tmp)
+
+
+def _utf8_line(data: bytes) -> int | None:
+    """The first run of two UTF-8 Chinese characters in ``data`` whose line (as far as ``data`` holds it) is
+    valid UTF-8, or None. GBK text has such byte runs now and then, but not on a line that is UTF-8 throughout."""
+    for m in _UTF8_HAN.finditer(data):
+        start = data.rfind(b"\n", 0, m.start()) + 1
+        end = data.find(b"\n", m.end())
+        line = data[start : len(data) if end < 0 else end]
+        if start == 0:  # the line may begin before ``data``: not inside a character
+            line = line.lstrip(bytes(range(0x80, 0xC0)))
+        try:
+            codecs.getincrementaldecoder("utf-8")().decode(line, final=end >= 0)
+        except UnicodeDecodeError:
+            continue
+        return m.start()
+    return None
+
+
+def _mixed_error(path: Path | str, encoding: str, at: int) -> IngestError:
+    """A file read as GBK or GB18030 has UTF-8 Chinese text at byte ``at``."""
+    line, record, _ = _where(Path(path), at, encoding)
+    return IngestError(
+        f"文件 {path} 第 {line} 行（第 {record} 条记录，第 {at + 1} 字节）是 UTF-8 编码的中文，而此前的内容是 {encoding} "
+        f"编码：文件可能由不同编码的导出拼接而成，未读取此文件；请将整个文件以同一种编码重新导出",
+        f"file {path} has UTF-8 Chinese text at line {line} (record {record}, byte {at + 1}) while what comes "
+        f"before is {encoding}: it may be exports in two encodings joined; the file was not read. Export the "
+        f"whole file in one encoding",
+        source=str(path),
+    )
 
 
 def _decode_error(path: Path | str, encoding: str, at: int) -> IngestError:
     """The file cannot be decoded as ``encoding`` at byte ``at``: name the line and record, and hint."""
-    line, record = _position(Path(path), at, encoding)
+    line, record, wide = _where(Path(path), at, encoding)
     where_zh = f"第 {line} 行（第 {record} 条记录，第 {at + 1} 字节）"
     where_en = f"line {line} (record {record}, byte {at + 1})"
+    if encoding == "utf-8" and wide:  # UTF-8 text before it: not a GBK file read as UTF-8, but two encodings
+        return IngestError(
+            f"文件 {path} {where_zh}不是 UTF-8 编码，而此前已有 UTF-8 编码的中文或符号：文件可能由不同编码的导出拼接而成或已"
+            f"损坏，未读取此文件；请将整个文件以同一种编码重新导出（{_HINT_ZH}）",
+            f"file {path} is not UTF-8 at {where_en}, but has UTF-8 text before it: it may be exports in two "
+            f"encodings joined, or damaged; the file was not read. Export the whole file in one encoding ({_HINT_EN})",
+            source=str(path),
+        )
     if encoding == "utf-8":
         return IngestError(
             f"文件 {path} {where_zh}不是 UTF-8 编码；{_HINT_ZH}",
@@ -191,17 +285,33 @@ def _decode_error(path: Path | str, encoding: str, at: int) -> IngestError:
     )
 
 
-def _position(path: Path, at: int, encoding: str) -> tuple[int, int]:
-    """Line (1-based) of byte ``at``, and its record number as ``source_row`` counts (header not counted)."""
-    with open(path, "rb") as f:
-        before = f.read(at)
-    start = before.rfind(b"\n") + 1
-    line = before.count(b"\n") + 1
-    text = before[:start].decode(encoding, errors="replace")
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    records = sum(1 for _ in csv.reader(io.StringIO(text, newline="")))
-    return line, max(records, 1)
+def _where(path: Path, at: int, encoding: str) -> tuple[int, int, bool]:
+    """Line (1-based) of byte ``at``, its record number as ``source_row`` counts (header not counted), and
+    (UTF-8 only) whether text past U+07FF comes before it. Reads the lines before it one by one (the error path
+    only); a line is split as the csv module splits it (at ``\r`` too)."""
+    line = 1
+    wide = False
+    utf8 = encoding == "utf-8"
+
+    def before() -> Iterator[str]:
+        nonlocal line, wide
+        done = 0
+        with open(path, "rb") as f:
+            for raw in f:
+                if done + len(raw) > at:  # the line of byte ``at``
+                    wide = wide or (utf8 and _wide_utf8(raw[: at - done]))
+                    return
+                done += len(raw)
+                line += 1
+                wide = wide or (utf8 and _wide_utf8(raw))
+                yield from io.StringIO(raw.decode(encoding, errors="replace"), newline="")
+
+    records = sum(1 for _ in csv.reader(before()))
+    return line, max(records, 1), wide
+
+
+def _wide_utf8(data: bytes) -> bool:
+    return not data.isascii() and _WIDE.search(data.decode("utf-8", "ignore")) is not None
 
 
 def read_frame(
@@ -285,7 +395,7 @@ def _read_csv(path: Path, encoding: str | None, separator: str = ",") -> Frame:
         if exc is not None:
             raise _decode_error(path, "utf-8", exc.start) from None
     elif enc != "utf-8":
-        target = transcode_to_utf8(path, enc)
+        target = transcode_to_utf8(path, enc, detected=not encoding)
         atexit.register(target.unlink, missing_ok=True)  # the lazy scan reads it until then
     _CSV_READ[src] = (enc, separator)
     try:
@@ -333,8 +443,9 @@ def _ascii_first(values: _E) -> _E:
 
 def explain_csv_error(source: str | Path, *, most: int = 5) -> IngestError | None:
     """Why Polars could not read a CSV file that :func:`read_frame` opened: the first bytes that are not in
-    its encoding, or the first rows whose field count is not the header's (line, ``source_row``, counts).
-    None when the file shows neither (or is no CSV file). Reads the whole file: for the error path only."""
+    its encoding, or the first rows whose field count is not the header's (line, ``source_row``, counts), or
+    whose quotes Polars cannot pair (a quote inside an unquoted value, one never closed, text after a closing
+    one). None when the file shows none of these (or is no CSV file). Reads the whole file: the error path only."""
     src = str(source)
     path = Path(src)
     if "://" in src or path.suffix.lower() not in (".csv", ".txt", ".tsv") or not path.is_file():
@@ -343,60 +454,130 @@ def explain_csv_error(source: str | Path, *, most: int = 5) -> IngestError | Non
     try:
         enc = enc or detect_encoding(path)
         with open(path, "rb") as f:
-            dec = codecs.getincrementaldecoder(enc)()
-            done = 0
-            while chunk := f.read(_CHUNK):
-                try:
-                    dec.decode(chunk)
-                except UnicodeDecodeError as exc:
-                    return _decode_error(path, enc, done - len(dec.getstate()[0]) + exc.start)
-                done += len(chunk)
-            try:
-                dec.decode(b"", final=True)
-            except UnicodeDecodeError as exc:
-                return _decode_error(path, enc, done - len(dec.getstate()[0]) + exc.start)
-        return _ragged_rows(path, enc, separator, most)
-    except (IngestError, OSError, csv.Error):
+            at = _undecodable(f, enc)
+        if at is not None:
+            return _decode_error(path, enc, at)
+        return _row_faults(path, enc, separator, most)
+    except IngestError as exc:  # no encoding reads it, or two do
+        return exc
+    except OSError:
         return None
 
 
-def _ragged_rows(path: Path, encoding: str, separator: str, most: int) -> IngestError | None:
-    found: list[tuple[int, int, int]] = []  # (line, record, fields)
-    n = total = 0
+@contextmanager
+def named_read_errors(sources: Iterable[str | Path]) -> Iterator[None]:
+    """A Polars error met while the tables of ``sources`` are read, in whichever step and on whichever thread
+    (a lazy scan is read where it is first collected: counting, splitting into partitions, validating): the
+    :class:`IngestError` of the CSV files among them that explain it (:func:`explain_csv_error`), naming
+    file and line. An error no CSV file explains is raised as it was."""
+    try:
+        yield
+    except pl.exceptions.ComputeError:  # what Polars' CSV reader raises; another error is not the file's
+        found = [e for e in map(explain_csv_error, dict.fromkeys(str(s) for s in sources)) if e is not None]
+        if not found:
+            raise
+        zh, en = "；".join(e.message_zh for e in found), "; ".join(e.message_en for e in found)
+        raise IngestError(zh, en, source=found[0].source) from None
+
+
+def _row_faults(path: Path, encoding: str, separator: str, most: int) -> IngestError | None:
+    ragged: list[tuple[int, int, int]] = []  # (line, record, fields)
+    stray: list[tuple[int, int]] = []  # (line, record) with a quote inside an unquoted value
+    unclosed: tuple[int, int] | None = None  # a quote never closed, or text after its closing quote
+    n = total = strays = 0
+    held: list[str] = []  # the lines of the record being read
     with open(path, encoding=encoding, newline="") as f:
-        reader = csv.reader(f, delimiter=separator)
-        header = next(reader, None)
-        if header is None:
-            return None
-        if header and header[0].startswith("\ufeff"):
-            header[0] = header[0][1:]
-        width = len(header)
-        line = reader.line_num
-        for row in reader:
-            n += 1
-            first, line = line + 1, reader.line_num
-            if row and len(row) != width:
-                total += 1
-                if len(found) < most:
-                    found.append((first, n, len(row)))
-    if not found:
+
+        def lines() -> Iterator[str]:
+            for text in f:
+                held.append(text)
+                yield text
+
+        reader = csv.reader(lines(), delimiter=separator, strict=True)
+        line = 0
+        try:
+            header = next(reader, None)
+            if header is None:
+                return None
+            if header and header[0].startswith("\ufeff"):
+                header[0] = header[0][1:]
+            width = len(header)
+            line = reader.line_num
+            held.clear()
+            for row in reader:
+                n += 1
+                first, line = line + 1, reader.line_num
+                if row and len(row) != width:
+                    total += 1
+                    if len(ragged) < most:
+                        ragged.append((first, n, len(row)))
+                if _stray_quote(held, separator):
+                    strays += 1
+                    if len(stray) < most:
+                        stray.append((first, n))
+                held.clear()
+        except csv.Error:
+            unclosed = (line + 1, n + 1)
+    zh: list[str] = []
+    en: list[str] = []
+    if ragged:
+        more = f"等，共 {total} 行" if total > len(ragged) else ""
+        zh.append("行与表头不符：" + "；".join(
+            f"第 {ln} 行（第 {rec} 条记录）字段数{'多' if k > width else '少'}于表头（{k} 个，表头 {width} 个）"
+            for ln, rec, k in ragged
+        ) + more)  # fmt: skip
+        en.append("rows do not match the header: " + "; ".join(
+            f"line {ln} (record {rec}) has {'more' if k > width else 'fewer'} fields than the header ({k}, header {width})"
+            for ln, rec, k in ragged
+        ) + (f", {total} rows in all" if total > len(ragged) else ""))  # fmt: skip
+    if stray:
+        more = f"等，共 {strays} 行" if strays > len(stray) else ""
+        lines_zh = "；".join(f"第 {ln} 行（第 {r} 条记录）" for ln, r in stray)
+        zh.append(f"值中有未成对的引号：{lines_zh}{more}")
+        en.append("a quote inside a value that is not quoted: " + "; ".join(
+            f"line {ln} (record {rec})" for ln, rec in stray
+        ) + (f", {strays} rows in all" if strays > len(stray) else ""))  # fmt: skip
+    if unclosed is not None:
+        ln, rec = unclosed
+        zh.append(f"第 {ln} 行（第 {rec} 条记录）起的引号没有闭合，或闭合的引号后还有其他字符")
+        en.append(f"the quote opened at line {ln} (record {rec}) is not closed, or text follows it")
+    if not zh:
         return None
-    zh = "；".join(
-        f"第 {ln} 行（第 {rec} 条记录）字段数{'多' if k > width else '少'}于表头（{k} 个，表头 {width} 个）"
-        for ln, rec, k in found
-    )
-    en = "; ".join(
-        f"line {ln} (record {rec}) has {'more' if k > width else 'fewer'} fields than the header ({k}, header {width})"
-        for ln, rec, k in found
-    )
-    more_zh = f"等，共 {total} 行" if total > len(found) else ""
-    more_en = f", {total} rows in all" if total > len(found) else ""
     return IngestError(
-        f"文件 {path} 的行与表头不符：{zh}{more_zh}；未读取此文件。请检查这些行是否含未加引号的逗号或缺少字段",
-        f"file {path}: rows do not match the header: {en}{more_en}; the file was not read. Check these rows "
-        f"for an unquoted separator or a missing field",
+        f"文件 {path} 的{'；'.join(zh)}；未读取此文件。请检查这些行是否含未加引号的逗号、缺少字段或未成对的引号"
+        f"（值中含逗号或引号时，整个值应加引号，值中的引号写作两个引号）",
+        f"file {path}: {'; '.join(en)}; the file was not read. Check these rows for an unquoted separator, a "
+        f"missing field or a stray quote (a value with a separator or a quote is quoted whole, its quotes doubled)",
         source=str(path),
     )
+
+
+def _stray_quote(lines: list[str], separator: str) -> bool:
+    """The record's text has an odd number of quotes inside values that do not begin with one (``24" 显示器``):
+    the csv module reads such a quote as it is, Polars cannot pair it (a pair it reads as the csv module does)."""
+    if not any('"' in text for text in lines):
+        return False
+    text = "".join(lines)
+    quoted = False
+    start = True  # at the start of a value
+    strays = 0
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if quoted:
+            if c == '"':
+                if text[i + 1 : i + 2] == '"':
+                    i += 1
+                else:
+                    quoted = False
+        elif c == '"':
+            if start:
+                quoted = True
+            else:
+                strays += 1
+        start = not quoted and c in (separator, "\n", "\r")
+        i += 1
+    return strays % 2 == 1
 
 
 def _cell_text(value: object) -> str | None:
@@ -425,6 +606,45 @@ def _cell_error(sheet: str, column: int, row: int, kind: str, value: object) -> 
             f"cell {cell} holds a formula ({value}); its value was not read: paste as values and export again",
         )
     return f"单元格 {cell} 为错误值 {value}", f"cell {cell} holds the error value {value}"
+
+
+def _merged_error(sheet: str, column: int, row: int, bounds: tuple[int, int, int, int]) -> tuple[str, str]:
+    from openpyxl.utils import get_column_letter
+
+    c1, r1, c2, r2 = bounds
+    cell, first = f"{get_column_letter(column)}{row}", f"{get_column_letter(c1)}{r1}"
+    span = f"{first}:{get_column_letter(c2)}{r2}"
+    return (
+        f"单元格 {sheet}!{cell} 在合并单元格 {span} 内，只有首格 {first} 有值，未读取；请取消合并、在每一行填入取值后重新导出",
+        f"cell {sheet}!{cell} is inside the merged cells {span}, whose value is in {first} only; it was not read: "
+        f"unmerge them, fill in every row and export again",
+    )
+
+
+# a merged range in a sheet's XML (after its rows): <mergeCell ref="C4:C6"/>, the element maybe prefixed
+_MERGE_REF = re.compile(rb'<(?:[\w.-]+:)?mergeCell\b[^>]*?\sref="([A-Z]{1,3})([0-9]+):([A-Z]{1,3})([0-9]+)"')
+
+
+def _merged_ranges(ws: Any) -> list[tuple[int, int, int, int]]:
+    """(first column, first row, last column, last row) of each merged range of the sheet. A read-only sheet
+    does not parse them: they are found in its XML (a second read of it, without parsing the rows)."""
+    from openpyxl.utils import column_index_from_string
+
+    source = getattr(ws, "_get_source", None)
+    if source is None:  # a sheet openpyxl read whole
+        return [tuple(r.bounds) for r in ws.merged_cells.ranges]
+    found: set[tuple[bytes, ...]] = set()
+    tail = b""
+    with source() as src:
+        while chunk := src.read(_CHUNK):
+            data = tail + chunk
+            if b"mergeCell" in data:  # (a plain search first: most sheets have none)
+                found.update(m.groups() for m in _MERGE_REF.finditer(data))
+            tail = data[-256:]  # an element cut by the chunk's edge (one found twice counts once)
+    return sorted(
+        (column_index_from_string(c1.decode()), int(r1), column_index_from_string(c2.decode()), int(r2))
+        for c1, r1, c2, r2 in found
+    )
 
 
 def _read_xlsx(path: Path, sheet: str | None) -> Frame:
@@ -478,6 +698,15 @@ def _read_xlsx(path: Path, sheet: str | None) -> Frame:
                 rows.append(row - header_row)
                 for col in header:
                     data[col].append(values.get(col))
+            # a merged range's value is in its first cell only: its other cells in data rows are not read
+            for bounds in _merged_ranges(ws) if header else ():
+                c1, r1, c2, r2 = bounds
+                for col in (c for c in range(c1, c2 + 1) if c in header):
+                    for row in range(max(r1, header_row + 1), r2 + 1):
+                        if (col, row) != (c1, r1):
+                            errors.setdefault(col, {}).setdefault(
+                                row - header_row, _merged_error(title, col, row, bounds)
+                            )
         except IngestError:
             raise
         except Exception as exc:

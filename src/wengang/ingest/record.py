@@ -261,10 +261,11 @@ def read_record(
     has more than one)."""
     import polars as pl
 
-    from wengang.ingest.files import read_frame
+    from wengang.ingest.files import named_read_errors, read_frame
 
     frame = read_frame(path, encoding=encoding, sheet=sheet)
-    df = frame.lf.collect()
+    with named_read_errors([path]):  # a CSV row Polars cannot read: the file and the line, not ComputeError
+        df = frame.lf.collect()
     if row is None:
         if df.height != 1:
             raise IngestError(

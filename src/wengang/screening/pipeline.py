@@ -16,10 +16,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import polars as pl
 
+from wengang.ingest.files import explain_csv_error, named_read_errors
 from wengang.ingest.headers import HeaderMap
 from wengang.inputs import os_error
 from wengang.progress import step
@@ -147,6 +148,9 @@ def read_facts_table(
     except IngestError as exc:  # say which input it is: the operator gave one file, the facts table
         raise _facts_error(exc, src.path) from None
     except pl.exceptions.PolarsError as exc:  # a file damaged past its header, met while it is read
+        found = explain_csv_error(src.path)  # a CSV file: which line, what is wrong
+        if found is not None:
+            raise _facts_error(found, src.path) from None
         raise IngestError(
             f"事实表 {src.path} 不是可读取的 Parquet、CSV 或 Excel 表格（{type(exc).__name__}）",
             f"facts table {src.path} is not a readable Parquet, CSV or Excel table ({type(exc).__name__}: {exc})",
@@ -200,6 +204,26 @@ def _warm_up(program: str) -> None:
         pass
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _input_errors_named(run: Callable[_P, _R]) -> Callable[_P, _R]:
+    """A Polars error met while an input is read (lazily: where it is first counted, split into partitions or
+    validated, on whichever thread) is the project's :class:`IngestError` naming the CSV file and line, for a
+    caller of the library as for the command line (``files.named_read_errors``)."""
+
+    @functools.wraps(run)
+    def wrapped(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        given: list[Any] = [*(kwargs.get("tables") or {}).values(), kwargs.get("facts")]
+        paths = [s.path if isinstance(s, TableSource) else str(s) for s in given if s is not None]
+        with named_read_errors(paths):
+            return run(*args, **kwargs)
+
+    return wrapped
+
+
+@_input_errors_named
 def run_screening(
     out_dir: str | Path,
     *,
