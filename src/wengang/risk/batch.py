@@ -18,7 +18,14 @@ The tables (columns as in docs/data-dictionary.md for ``persons``, ``certificate
   (the part of the refund that concerns dispatched workers, to be passed on in full)
 * ``dispatch_allocations`` — 用工单位分配（留存备案）: ``firm_id``, ``year``, ``user_unit_id``, ``allocated_fen``
 
-Rows are read as given: no quarantine (an invalid ID number is itself a finding).
+Values are read as the ingest layer reads them (:mod:`wengang.ingest.columns`: months ``2025-04``, ``2025/4``,
+``2025年4月``, ``202504``; dates, amounts in 分, yes/no likewise); a row with a value that cannot be read is
+quarantined with the table, row, field and reason (``RiskRun.quarantine``), and the checks that read that table
+do not pass the person (firm) it concerns: they list it as 未核查. An invalid ID number is itself a finding.
+
+Fail closed (人社部发〔2024〕40号 六 "严防冒领、骗取基金和多发待遇风险"; 内人社发〔2025〕18号 五 "切实防范冒领骗取和
+多发错发"): a row whose check cannot be decided — a fact the rule reads is missing, the row's region is empty or
+not in the region table — is never a pass: it is listed in ``RiskRun.unchecked`` with the reason.
 """
 
 from __future__ import annotations
@@ -109,6 +116,26 @@ FLAG_SCHEMA: dict[str, Any] = {
 }
 
 
+UNCHECKED_SCHEMA: dict[str, Any] = {
+    "check_id": pl.String,
+    "subject_id": pl.String,
+    "region_code": pl.String,
+    "record": pl.String,
+    "reason": pl.String,  # Chinese: what is missing or unreadable, or why the region could not be checked
+}
+QUARANTINE_SCHEMA: dict[str, Any] = {
+    "table": pl.String,
+    "row": pl.Int64,  # data row, 1-based (a CSV's header line not counted)
+    "field": pl.String,
+    "value": pl.String,
+    "reason_zh": pl.String,
+    "reason_en": pl.String,
+    "key": pl.String,  # the row's id_number (firm_id): checks of that person (firm) do not pass
+}
+FLAG, UNCHECKED = "flag", "unchecked"  # a derived row's status before gating
+BAD_KEYS = "_bad_keys"  # key in the tables: the quarantined rows' persons and firms
+
+
 class RiskInputError(ValueError):
     """A table lacks a column a check needs (Chinese / English)."""
 
@@ -125,13 +152,42 @@ class RiskRun:
     not_applicable: dict[str, list[str]] = field(
         default_factory=dict
     )  # check id -> regions it does not apply in
+    # rows a check could not decide (never a pass): missing or unreadable input, a region not in the region table
+    unchecked: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=UNCHECKED_SCHEMA))
+    unchecked_counts: dict[str, int] = field(default_factory=dict)
+    # check id -> {region code not in the region table: rows of the check's table there} (none of them checked)
+    unknown_regions: dict[str, dict[str, int]] = field(default_factory=dict)
+    quarantine: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=QUARANTINE_SCHEMA))
+    rows_in: dict[str, int] = field(default_factory=dict)  # table -> rows read (= accepted + quarantined)
     partitions: int = 1  # how many partitions the tables were checked in
     # (wall, CPU) seconds of the steps: split, bodies, partitions (or checks), gating
     steps: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
-def prepare(name: str, frame: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame:
-    """The table with its required columns checked and cast, and absent optional columns added as null."""
+MONTH_COLUMNS = ("start_month",)  # YYYY-MM text: read by the ingest layer's month reader whatever its type
+
+
+def _reader(column: str, target: Any, have: Any) -> tuple[pl.Expr, list[Any]]:
+    """The column read as the ingest layer reads that type (value, faults): the same forms as every other input."""
+    from wengang.ingest import columns as C
+
+    c = pl.col(column)
+    if column in MONTH_COLUMNS:
+        return C.months(c, column, have)
+    if target == pl.Date:
+        return C.dates(c, column, have)
+    if target == pl.Boolean:
+        return C.boolean(c, column, have)
+    if target == pl.Int64 and column.endswith("_fen"):
+        return C.money(c, column, have, "fen")
+    if target == pl.Int64:
+        return C.integer(c, column, have, nonneg=True)
+    return c.cast(pl.String), []
+
+
+def read_table(name: str, frame: pl.LazyFrame | pl.DataFrame) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """(the readable rows with the columns checked and read, absent optional columns added as null; the rows
+    with a value that cannot be read, one row per field, :data:`QUARANTINE_SCHEMA`)."""
     lf = frame.lazy()
     have = lf.collect_schema()
     missing = [c for c in REQUIRED[name] if c not in have]
@@ -141,17 +197,57 @@ def prepare(name: str, frame: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame:
             f"table {name} lacks columns: {', '.join(missing)}",
         )
     wanted = REQUIRED[name] | OPTIONAL[name]
-    casts = [pl.col(c).cast(t) for c, t in wanted.items() if c in have and have[c] != t]
-    adds = [pl.lit(None, dtype=t).alias(c) for c, t in wanted.items() if c not in have]
-    if casts:
-        lf = lf.with_columns(casts)
-    if adds:
-        lf = lf.with_columns(adds)
-    return lf
+    lf = lf.with_row_index("_row", offset=1)
+    key = pl.col(PARTITION_KEY[name]).cast(pl.String).str.strip_chars()
+    values: list[pl.Expr] = []
+    bad: list[pl.LazyFrame] = []
+    flags: list[pl.Expr] = []
+    for c, t in wanted.items():
+        if c not in have:
+            values.append(pl.lit(None, dtype=t).alias(c))
+            continue
+        if have[c] == t and c not in MONTH_COLUMNS:
+            continue
+        value, faults = _reader(c, t, have[c])
+        values.append(value.cast(t).alias(c))
+        for flag, zh, en, _label in faults:
+            flag = flag.fill_null(False)
+            flags.append(flag)
+            bad.append(lf.filter(flag).select(
+                pl.lit(name).alias("table"), pl.col("_row").cast(pl.Int64).alias("row"), pl.lit(c).alias("field"),
+                pl.col(c).cast(pl.String).alias("value"),
+                (pl.lit(zh) if isinstance(zh, str) else zh).cast(pl.String).alias("reason_zh"),
+                (pl.lit(en) if isinstance(en, str) else en).cast(pl.String).alias("reason_en"),
+                key.alias("key"),
+            ))  # fmt: skip
+    if flags:
+        lf = lf.filter(~pl.any_horizontal(flags))
+    if values:
+        lf = lf.with_columns(values)
+    faults_lf = pl.concat(bad, how="vertical_relaxed") if bad else pl.LazyFrame(schema=QUARANTINE_SCHEMA)
+    return lf.drop("_row"), faults_lf
+
+
+def prepare(name: str, frame: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame:
+    """The table with its required columns checked and read, and absent optional columns added as null (rows
+    with an unreadable value left out: :func:`read_table` lists them)."""
+    return read_table(name, frame)[0]
 
 
 def _month_date(col: str) -> pl.Expr:
-    return (pl.col(col) + "-01").str.to_date("%Y-%m-%d", strict=False)
+    # the column is canonical YYYY-MM here (read_table), or null
+    return (pl.col(col) + "-01").str.to_date("%Y-%m-%d")
+
+
+def _missing(**fields: pl.Expr) -> pl.Expr:
+    """The names (``table.column``) whose condition holds on the row, joined with 、, or null: the input a
+    check could not decide without."""
+    if not fields:
+        return pl.lit(None, dtype=pl.String)
+    names = pl.concat_str(
+        [pl.when(cond).then(pl.lit(name)) for name, cond in fields.items()], separator="、", ignore_nulls=True
+    )
+    return pl.when(names != "").then(names)
 
 
 def _months_between(a: pl.Expr, b: pl.Expr) -> pl.Expr:
@@ -163,10 +259,51 @@ def _evidence(fields: Iterable[str]) -> pl.Expr:
     return pl.struct([pl.col(f) for f in fields]).struct.json_encode().alias("evidence")
 
 
-def _flagged(check: RiskCheck, lf: pl.LazyFrame, settings: Mapping[str, Any]) -> pl.LazyFrame:
-    """The rows where the check's rule is False (a rule it cannot decide raises nothing)."""
+def _false_rows(check: RiskCheck, lf: pl.LazyFrame, settings: Mapping[str, Any]) -> pl.LazyFrame:
+    """The rows where the check's rule is False (only)."""
     passes = check.rule.expr.to_polars(CompileContext({}, settings, dict(check.readings)))
     return lf.filter(passes.not_().fill_null(False))
+
+
+def _flagged(
+    check: RiskCheck, lf: pl.LazyFrame, settings: Mapping[str, Any], t: Mapping[str, Any] | None = None
+) -> pl.LazyFrame:
+    """The rows where the check's rule is False (``_status`` flag) or cannot be decided (``_status`` unchecked,
+    ``_why`` says what is missing): fail closed, a rule that cannot decide never passes. A row of a person
+    (firm) with a quarantined row in a table the check reads passes neither. ``_missing`` (optional, from
+    :func:`_missing`) names the input fields a derivation found missing."""
+    from wengang.rules.expr import Fact
+
+    passes = check.rule.expr.to_polars(CompileContext({}, settings, dict(check.readings)))
+    names = lf.collect_schema().names()
+    lf = lf.with_columns(passes.alias("_pass"))
+    why: list[pl.Expr] = []
+    if "_missing" in names:
+        why.append(pl.format("缺少或无法读取：{}", "_missing"))
+    bad = t.get(BAD_KEYS) if t is not None else None
+    key = "firm_id" if "dispatch_refunds" in check.tables else "id_number"
+    if bad is not None:
+        tables = [*check.tables, *(["persons"] if key == "id_number" else ["dispatch_allocations"])]
+        keyed = (
+            bad.filter(pl.col("table").is_in(tables))
+            .group_by("key")
+            .agg(
+                pl.format("{} 第 {} 行 {}：{}", "table", "row", "field", "reason_zh")
+                .unique().sort().str.join("；").alias("_bad")
+            )
+            .rename({"key": key})
+        )
+        lf = lf.join(keyed.lazy(), on=key, how="left").with_columns(
+            pl.when(pl.col("_bad").is_not_null() & pl.col("_pass")).then(None).otherwise(pl.col("_pass")).alias("_pass")
+        )  # fmt: skip
+        why.append(pl.format("有无法读取的记录（已隔离）：{}", "_bad"))
+    facts = sorted({x.name for x in check.rule.expr.walk() if isinstance(x, Fact)} & set(names))
+    why.append(pl.format("无法判定：{} 为空", _missing(**{f: pl.col(f).is_null() for f in facts})))
+    why.append(pl.lit("无法判定"))
+    return lf.filter(pl.col("_pass").not_().fill_null(True)).with_columns(
+        pl.when(pl.col("_pass").is_null()).then(pl.lit(UNCHECKED)).otherwise(pl.lit(FLAG)).alias("_status"),
+        pl.when(pl.col("_pass").is_null()).then(pl.coalesce(why)).alias("_why"),
+    )
 
 
 def _out(
@@ -196,6 +333,8 @@ def _out(
         record.alias("record"),
         amount.cast(pl.Int64).alias("amount_fen"),
         pl.col("evidence"),
+        pl.col("_status"),
+        pl.col("_why"),
     )
 
 
@@ -224,13 +363,44 @@ def _certificate_outside(
     apps = _skill_apps(t).with_columns(
         _outside_expr().alias("certificate_outside_place"),
         pl.col("application_id").alias("certificate_no"),
-    )
-    flagged = _flagged(check, apps, s).with_columns(_evidence(check.evidence))
-    return _out(
+        _missing(**{
+            "certificates.issuing_region": pl.col("certificate_region").fill_null("") == "",
+            "persons.region_code": (pl.col("insured_region").fill_null("") == "")
+            & (pl.col("benefit_region").fill_null("") == ""),
+        }).alias("_missing"),
+    )  # fmt: skip
+    flagged = _flagged(check, apps, s, t).with_columns(_evidence(check.evidence))
+    out = _out(
         flagged, check, program="skill_subsidy", year=pl.col("application_date").dt.year(), subject="id_number",
         name=pl.col("name"), claim_key=pl.format("{}:{}", "occupation_code", "level"), region="region_code",
         record=pl.col("certificate_no"), amount=pl.lit(None),
     )  # fmt: skip
+    return pl.concat([out, _holderless(t, check, out.collect_schema())], how="vertical_relaxed")
+
+
+def _holderless(t: Mapping[str, pl.LazyFrame], check: RiskCheck, schema: Mapping[str, Any]) -> pl.LazyFrame:
+    """Certificates whose holder is not in the persons table: no insured place, so not checked (never passed)."""
+    rows = t["certificates"].join(t["persons"].select("id_number"), on="id_number", how="anti")
+    return _open_rows(
+        rows.with_columns(pl.lit(None, dtype=pl.String).alias("region_code")), check, schema,
+        pl.col("certificate_no"), pl.lit("人员信息表中无此人（无参保地，无法判定）"),
+    )  # fmt: skip
+
+
+def _open_rows(
+    rows: pl.LazyFrame, check: RiskCheck, schema: Mapping[str, Any], record: pl.Expr, why: pl.Expr
+) -> pl.LazyFrame:
+    """Input rows a check cannot decide, in the shape of its derived rows (``schema``), status unchecked."""
+    return rows.select(
+        pl.concat_str(pl.lit(check.id + ":"), record).alias("flag_key"),
+        pl.col("id_number").alias("subject_id"),
+        pl.col("region_code"),
+        record.alias("record"),
+        pl.lit(UNCHECKED).alias("_status"),
+        why.alias("_why"),
+    ).with_columns([pl.lit(None, dtype=d).alias(c) for c, d in schema.items()
+                    if c not in ("flag_key", "subject_id", "region_code", "record", "_status", "_why")]
+    ).select(list(schema))  # fmt: skip
 
 
 BODY_DAYS = "_evaluation_body_days"  # key in the tables of a partition: its certificates' (body, day) counts
@@ -257,9 +427,9 @@ def _flagging_days(days: pl.LazyFrame, s: Mapping[str, Any], check: RiskCheck) -
 
     reads = {x.name for x in check.rule.expr.walk() if isinstance(x, Fact)}
     facts = pl.LazyFrame({"evaluation_body_batch_count": [None]}, schema={"evaluation_body_batch_count": pl.Int64})
-    if reads != {"evaluation_body_batch_count"} or _flagged(check, facts, s).collect().height:
+    if reads != {"evaluation_body_batch_count"} or _false_rows(check, facts, s).collect().height:
         return days
-    return _flagged(check, days, s)
+    return _false_rows(check, days, s)
 
 
 def _evaluation_body_cluster(
@@ -271,25 +441,60 @@ def _evaluation_body_cluster(
     days = t.get(BODY_DAYS)
     if days is None:
         days = _flagging_days(_body_days(t["certificates"], window), s, check)
+    missing = _missing(**{
+        "certificates.issuer": pl.col("evaluation_body").fill_null("") == "",
+        "certificates.issue_date": pl.col("certificate_issue_date").is_null(),
+    })  # fmt: skip
     apps = (
         _skill_apps(t)
         .rename({"application_id": "certificate_no"})
         .join(days, on=["evaluation_body", "certificate_issue_date"], how="left")
         .with_columns(
+            missing.alias("_missing"),
             pl.lit(int(s["evaluation_body_batch_threshold"]), dtype=pl.Int64).alias("threshold"),
             pl.lit(window, dtype=pl.Int64).alias("window_days"),
         )
+        # without a body or a day there is no count (not checked); with both, no (body, day) row left by
+        # _flagging_days means a count below the line
+        .with_columns(
+            pl.when(pl.col("_missing").is_null())
+            .then(pl.col("evaluation_body_batch_count").fill_null(0))
+            .alias("evaluation_body_batch_count")
+        )
     )
-    flagged = _flagged(check, apps, s).with_columns(_evidence(check.evidence))
-    return _out(
+    flagged = _flagged(check, apps, s, t).with_columns(_evidence(check.evidence))
+    out = _out(
         flagged, check, program="skill_subsidy", year=pl.col("application_date").dt.year(), subject="id_number",
         name=pl.col("name"), claim_key=pl.format("{}:{}", "occupation_code", "level"), region="region_code",
         record=pl.col("certificate_no"), amount=pl.lit(None),
     )  # fmt: skip
+    return pl.concat([out, _holderless(t, check, out.collect_schema())], how="vertical_relaxed")
 
 
 def _skill_training(t: Mapping[str, pl.LazyFrame], s: Mapping[str, Any], check: RiskCheck) -> pl.LazyFrame:
     subs = t["subsidies"].with_columns(pl.col("work_type").fill_null("").str.strip_chars())
+    # a row of a person paid both kinds that lacks its paid date, or both its certificate number and its
+    # occupation or level, cannot be paired: listed as not checked, never taken as "no duplicate"
+    both = (
+        subs.group_by("id_number")
+        .agg(((pl.col("kind") == "skill").any() & (pl.col("kind") == "training").any()).alias("_both"))
+        .filter(pl.col("_both"))
+        .select("id_number")
+    )
+    loose_why = _missing(**{
+        "subsidies.paid_date": pl.col("paid_date").is_null(),
+        "subsidies.certificate_no（及 occupation_code 或 level）": pl.col("certificate_no").is_null()
+        & (pl.col("occupation_code").is_null() | pl.col("level").is_null()),
+    })  # fmt: skip
+    loose = (
+        subs.filter(pl.col("kind").is_in(["skill", "training"]))
+        .join(both, on="id_number", how="semi")
+        .with_columns(loose_why.alias("_loose"))
+        .filter(pl.col("_loose").is_not_null())
+    )
+    subs = subs.join(loose.select("id_number", "kind", "paid_date", "certificate_no", "occupation_code", "level"),
+                     on=["id_number", "kind", "paid_date", "certificate_no", "occupation_code", "level"],
+                     how="anti", nulls_equal=True)  # fmt: skip
     skill = subs.filter(pl.col("kind") == "skill").select(
         "id_number", "occupation_code", "work_type", "level", "certificate_no",
         pl.col("paid_date").alias("skill_paid_date"), pl.col("amount_fen").alias("skill_amount_fen"),
@@ -333,10 +538,11 @@ def _skill_training(t: Mapping[str, pl.LazyFrame], s: Mapping[str, Any], check: 
         )
     )
     persons = t["persons"].select("id_number", pl.col("name").alias("_name"), pl.col("region_code"))
-    pairs = pairs.join(persons, on="id_number", how="inner")
-    flagged = _flagged(check, pairs, s).with_columns(_evidence(check.evidence))
+    # a holder not in the persons table has no region: kept, so gating lists the pair as not checked
+    pairs = pairs.join(persons, on="id_number", how="left")
+    flagged = _flagged(check, pairs, s, t).with_columns(_evidence(check.evidence))
     later = pl.col("later")
-    return _out(
+    out = _out(
         flagged, check,
         program=pl.when(later == "training").then(pl.lit("training_subsidy")).otherwise(pl.lit("skill_subsidy")),
         year=pl.max_horizontal("skill_paid_date", "training_paid_date").dt.year(), subject="id_number",
@@ -345,6 +551,11 @@ def _skill_training(t: Mapping[str, pl.LazyFrame], s: Mapping[str, Any], check: 
         amount=pl.when(later == "training").then(pl.col("training_amount_fen"))
         .when(later == "skill").then(pl.col("skill_amount_fen")),
     )  # fmt: skip
+    record = pl.format("{}/{}:{}:{}/{}", "id_number", "kind", "occupation_code", "level",
+                       pl.col("paid_date").cast(pl.String)).fill_null(pl.concat_str("id_number", pl.lit("/"), "kind"))
+    loose = loose.join(persons.select("id_number", "region_code"), on="id_number", how="left")
+    return pl.concat([out, _open_rows(loose, check, out.collect_schema(), record,
+                                      pl.format("缺少或无法读取：{}", "_loose"))], how="vertical_relaxed")  # fmt: skip
 
 
 def _ui_base(t: Mapping[str, pl.LazyFrame]) -> pl.LazyFrame:
@@ -360,17 +571,30 @@ def _ui_base(t: Mapping[str, pl.LazyFrame]) -> pl.LazyFrame:
         pl.col("claim_months").alias("months"),
         pl.col("claim_monthly_fen").alias("monthly_fen"),
         pl.col("application_date").alias("_from"),
-        pl.col("application_date")
-        .dt.offset_by(pl.format("{}mo", pl.col("claim_months").fill_null(0)))
-        .alias("_to"),
+        # no months: no end (a claim of unknown length is not taken as a claim of none)
+        pl.col("application_date").dt.offset_by(pl.format("{}mo", pl.col("claim_months"))).alias("_to"),
+    )
+
+
+def _incomplete(frame: pl.LazyFrame, table: str, columns: Iterable[str]) -> pl.LazyFrame:
+    """Per person, the fields (``table.column``) empty on any of their rows of ``frame`` (``_incomplete``): a row
+    without its period or region can overlap anything."""
+    cols = list(columns)
+    return (
+        frame.group_by("id_number")
+        .agg([pl.col(c).is_null().any().alias(c) for c in cols])
+        .select("id_number", _missing(**{f"{table}.{c}": pl.col(c) for c in cols}).alias("_incomplete"))
+        .filter(pl.col("_incomplete").is_not_null())
     )
 
 
 def _ui_out(flagged: pl.LazyFrame, check: RiskCheck, amount: pl.Expr) -> pl.LazyFrame:
+    # a claim without its start month has no claim id: named by the person, so it is still listed
+    record = pl.coalesce(pl.col("claim_id"), pl.concat_str(pl.col("id_number"), pl.lit("/（起始月份为空）")))
     return _out(
         flagged.with_columns(_evidence(check.evidence)), check, program="ui_benefit",
         year=pl.col("_from").dt.year(), subject="id_number", name=pl.col("name"), claim_key=pl.lit(""),
-        region="region_code", record=pl.col("claim_id"), amount=amount,
+        region="region_code", record=record, amount=amount,
     )  # fmt: skip
 
 
@@ -378,8 +602,20 @@ def _ui_cross_region(t: Mapping[str, pl.LazyFrame], s: Mapping[str, Any], check:
     from wengang.screening.people import claim_periods, claims_elsewhere
 
     detail = claims_elsewhere(claim_periods(t["ui_claims"]), t["ui_claims"])
-    base = _ui_base(t)
-    flagged = _flagged(check, base, s).join(detail, on="claim_id", how="left")
+    # a person with a claim lacking its month, length or region: no overlap found is not "none elsewhere"
+    gaps = _incomplete(t["ui_claims"], "ui_claims", ("start_month", "months", "region_code"))
+    base = (
+        _ui_base(t)
+        .join(gaps, on="id_number", how="left")
+        .with_columns(
+            pl.when(~pl.col("claimed_elsewhere") & pl.col("_incomplete").is_not_null())
+            .then(None)
+            .otherwise(pl.col("claimed_elsewhere"))
+            .alias("claimed_elsewhere"),
+            pl.col("_incomplete").alias("_missing"),
+        )
+    )
+    flagged = _flagged(check, base, s, t).join(detail, on="claim_id", how="left")
     return _ui_out(flagged, check, pl.col("overlap_months") * pl.col("monthly_fen"))
 
 
@@ -393,6 +629,9 @@ def _ui_status(t: Mapping[str, pl.LazyFrame], s: Mapping[str, Any], check: RiskC
         .agg(
             pl.col("date").filter(pl.col("kind") == "deceased").min().alias("death_date"),
             (pl.col("kind") == "invalid_id").any().alias("_listed_invalid"),
+            # an entry whose kind is not known, or a death without its date: the person is not passed
+            (~pl.col("kind").is_in(["deceased", "invalid_id"])).fill_null(True).any().alias("_bad_kind"),
+            ((pl.col("kind") == "deceased") & pl.col("date").is_null()).any().alias("_undated"),
             pl.col("kind").unique().sort().str.join(",").alias("registry_kind"),
         )
     )
@@ -405,14 +644,24 @@ def _ui_status(t: Mapping[str, pl.LazyFrame], s: Mapping[str, Any], check: RiskC
         .then(None)
         .otherwise(_months_between(pl.max_horizontal("_from", after_death), pl.col("_to")).clip(0, None))
     )
+    known_alive = pl.col("death_date").is_null() & ~pl.col("_undated").fill_null(False)
+    listed = pl.col("_listed_invalid").fill_null(False) | pl.col("_id_reason").is_not_null()
     base = base.with_columns(months_after.alias("months_after_death")).with_columns(
-        (pl.col("months_after_death") > 0).fill_null(False).alias("deceased"),
-        (pl.col("_listed_invalid").fill_null(False) | pl.col("_id_reason").is_not_null()).alias("identity_anomaly"),
+        # not in the deaths list: alive; listed dead but the claim's months unknown (or no date): not decided
+        pl.when(known_alive).then(False).otherwise(pl.col("months_after_death") > 0).alias("deceased"),
+        pl.when(listed).then(True).when(pl.col("_bad_kind").fill_null(False)).then(None).otherwise(False)
+        .alias("identity_anomaly"),
+        _missing(**{
+            "registry.date": pl.col("_undated").fill_null(False),
+            "registry.kind": pl.col("_bad_kind").fill_null(False),
+            "ui_claims.start_month": pl.col("_from").is_null(),
+            "ui_claims.months": pl.col("months").is_null(),
+        }).alias("_missing"),
         pl.col("_id_reason").replace_strict(REASONS_ZH, default=None, return_dtype=pl.String)
         .fill_null("通过").alias("id_check"),
         pl.col("death_date").cast(pl.String),
     )  # fmt: skip
-    flagged = _flagged(check, base, s)
+    flagged = _flagged(check, base, s, t)
     amount = (
         pl.when(pl.col("identity_anomaly"))
         .then(pl.col("months") * pl.col("monthly_fen"))
@@ -423,9 +672,12 @@ def _ui_status(t: Mapping[str, pl.LazyFrame], s: Mapping[str, Any], check: RiskC
 
 def _ui_short_term(t: Mapping[str, pl.LazyFrame], s: Mapping[str, Any], check: RiskCheck) -> pl.LazyFrame:
     base = _ui_base(t).with_columns(
-        pl.lit(int(s["short_term_insured_months"]), dtype=pl.Int64).alias("threshold")
+        pl.lit(int(s["short_term_insured_months"]), dtype=pl.Int64).alias("threshold"),
+        pl.when(pl.col("paid_months").is_null())
+        .then(pl.lit("ui_claims.paid_months、persons.insured_months"))
+        .alias("_missing"),
     )
-    return _ui_out(_flagged(check, base, s), check, pl.lit(None))
+    return _ui_out(_flagged(check, base, s, t), check, pl.lit(None))
 
 
 def _ui_flexible(t: Mapping[str, pl.LazyFrame], s: Mapping[str, Any], check: RiskCheck) -> pl.LazyFrame:
@@ -433,10 +685,9 @@ def _ui_flexible(t: Mapping[str, pl.LazyFrame], s: Mapping[str, Any], check: Ris
         "id_number",
         pl.col("start_month").alias("flexible_start_month"),
         _month_date("start_month").alias("_ff"),
-        _month_date("start_month")
-        .dt.offset_by(pl.format("{}mo", pl.col("months").fill_null(0)))
-        .alias("_ft"),
+        _month_date("start_month").dt.offset_by(pl.format("{}mo", pl.col("months"))).alias("_ft"),
     )
+    gaps = _incomplete(t["flexible_subsidies"], "flexible_subsidies", ("start_month", "months"))
     base = _ui_base(t)
     overlap = (
         base.select("claim_id", "id_number", "_from", "_to")
@@ -454,10 +705,25 @@ def _ui_flexible(t: Mapping[str, pl.LazyFrame], s: Mapping[str, Any], check: Ris
             pl.lit(True).alias("receiving_flexible_employment_subsidy"),
         )
     )
-    facts = base.join(overlap, on="claim_id", how="left").with_columns(
-        pl.col("receiving_flexible_employment_subsidy").fill_null(False)
+    own = _missing(**{"ui_claims.start_month": pl.col("_from").is_null(), "ui_claims.months": pl.col("_to").is_null()})
+    facts = (
+        base.join(overlap, on="claim_id", how="left")
+        .join(gaps, on="id_number", how="left")
+        .with_columns(
+            pl.concat_str([own, pl.col("_incomplete")], separator="、", ignore_nulls=True).alias("_missing")
+        )
+        .with_columns(
+            # no overlap found: none, unless this claim's or the person's subsidy periods are incomplete
+            pl.when(pl.col("receiving_flexible_employment_subsidy").is_not_null())
+            .then(True)
+            .when(pl.col("_missing") != "")
+            .then(None)
+            .otherwise(False)
+            .alias("receiving_flexible_employment_subsidy"),
+            pl.when(pl.col("_missing") != "").then(pl.col("_missing")).alias("_missing"),
+        )
     )
-    return _ui_out(_flagged(check, facts, s), check, pl.col("overlap_months") * pl.col("monthly_fen"))
+    return _ui_out(_flagged(check, facts, s, t), check, pl.col("overlap_months") * pl.col("monthly_fen"))
 
 
 def _dispatch(t: Mapping[str, pl.LazyFrame], s: Mapping[str, Any], check: RiskCheck) -> pl.LazyFrame:
@@ -467,19 +733,28 @@ def _dispatch(t: Mapping[str, pl.LazyFrame], s: Mapping[str, Any], check: RiskCh
     sums = allocations.group_by("firm_id", "year").agg(
         pl.col("allocated_fen").sum().alias("_allocated"),
         pl.col("user_unit_id").n_unique().alias("user_units"),
+        pl.col("allocated_fen").is_null().any().alias("_unknown_amount"),
     )
     facts = (
         t["dispatch_refunds"]
         .join(sums, on=["firm_id", "year"], how="left")
         .with_columns(
-            pl.col("_allocated").fill_null(0).alias("dispatch_allocated_fen"),
+            # no allocation rows: none allocated; a row without its amount: the total is not known
+            pl.when(pl.col("_unknown_amount").fill_null(False))
+            .then(None)
+            .otherwise(pl.col("_allocated").fill_null(0))
+            .alias("dispatch_allocated_fen"),
             pl.col("user_units").fill_null(0),
+            _missing(**{
+                "dispatch_allocations.allocated_fen": pl.col("_unknown_amount").fill_null(False),
+                "dispatch_refunds.dispatch_share_fen": pl.col("dispatch_share_fen").is_null(),
+            }).alias("_missing"),
         )
         .with_columns(
             (pl.col("dispatch_share_fen") - pl.col("dispatch_allocated_fen")).alias("difference_fen")
         )
     )
-    flagged = _flagged(check, facts, s).with_columns(_evidence(check.evidence))
+    flagged = _flagged(check, facts, s, t).with_columns(_evidence(check.evidence))
     return _out(
         flagged, check, program="fanhuan", year=pl.col("year"), subject="firm_id", name=pl.col("firm_name"),
         claim_key=pl.lit(""), region="region_code", record=pl.format("{}/{}", "firm_id", "year"),
@@ -503,15 +778,49 @@ assert set(DERIVE) == set(CHECKS)
 # --- gating by the document in force ----------------------------------------------------------------
 
 
+# the table and column whose region decides where each check applies (the flags' region_code)
+REGION_SOURCE = {
+    "certificate_outside_place": "persons", "evaluation_body_cluster": "persons",
+    "skill_training_same_certificate": "persons", "ui_cross_region": "ui_claims", "ui_status_anomaly": "ui_claims",
+    "ui_short_term_insured": "ui_claims", "ui_with_flexible_subsidy": "ui_claims",
+    "dispatch_allocation_mismatch": "dispatch_refunds",
+}  # fmt: skip
+
+
+def unknown_region_zh(code: str | None) -> str:
+    if not code:
+        return "地区代码为空，未核查"
+    return f"地区代码 {code} 不在本系统地区表中，未核查"
+
+
+def _unknown_codes(codes: Iterable[str | None]) -> set[str | None]:
+    """The codes the region table does not know (an empty code included)."""
+    from wengang.regions import resolve_region
+
+    out: set[str | None] = set()
+    for code in codes:
+        if not code:
+            out.add(code)
+            continue
+        try:
+            resolve_region(code)
+        except LookupError:
+            out.add(code)
+    return out
+
+
 def _citations(
     check: RiskCheck, regions: list[str], on: date, include_drafts: bool
 ) -> tuple[pl.DataFrame, list[str]]:
-    """(region → citation and quote where the document in force lists the check, regions where it does not)."""
+    """(region → citation and quote where the document in force lists the check, known regions where it does
+    not); a region not in the region table is in neither."""
     from wengang.screening.evaluate import plan_regions
 
     rows: list[tuple[str, str, str]] = []
     outside: list[str] = []
     for plan in plan_regions(check.program, regions, on, include_drafts=include_drafts):
+        if plan.no_policy_code == "unknown_region":
+            continue
         params = plan.resolution.params if plan.resolution is not None else None
         if params is None or not check.applies_under(params):
             outside.extend(plan.regions)
@@ -642,10 +951,23 @@ def screen(
     number: sorted by check, region, subject, record; a flag key found twice keeps the first in that order
     of all the columns."""
     settings = dict(settings or {})
-    t = {name: prepare(name, frame) for name, frame in tables.items() if frame is not None}
     unknown = sorted(set(tables) - set(TABLES))
     if unknown:
         raise RiskInputError(f"未知数据表：{'、'.join(unknown)}", f"unknown tables: {', '.join(unknown)}")
+    t: dict[str, pl.LazyFrame] = {}
+    unreadable: list[pl.LazyFrame] = []
+    for name, frame in tables.items():
+        if frame is not None:
+            t[name], faults = read_table(name, frame)
+            unreadable.append(faults)
+    given = list(t)
+    counted = pl.collect_all([tables[n].lazy().select(pl.len()) for n in given] + unreadable)  # type: ignore[union-attr]
+    rows_in = {n: int(c.item()) for n, c in zip(given, counted, strict=False)}
+    quarantine = (
+        pl.concat(counted[len(given):], how="vertical_relaxed").cast(QUARANTINE_SCHEMA)  # type: ignore[arg-type]
+        .sort("table", "row", "field")
+        if unreadable else pl.DataFrame(schema=QUARANTINE_SCHEMA)
+    )  # fmt: skip
     wanted = list(CHECKS) if checks is None else list(checks)
     bad = [c for c in wanted if c not in CHECKS]
     if bad:
@@ -665,21 +987,50 @@ def screen(
         run.append(cid)
     n = partitions
     if n is None and run:
-        rows = sum(c.item() for c in pl.collect_all([f.select(pl.len()) for f in t.values()]))
-        n = -(-rows // rows_per_partition(memory_limit_gib))
+        n = -(-sum(rows_in.values()) // rows_per_partition(memory_limit_gib))
     n = max(1, min(n or 1, MAX_PARTITIONS))
+    # the regions of each check's rows: a code not in the region table (or none) leaves its rows unchecked
+    sources = sorted({REGION_SOURCE[c] for c in run if REGION_SOURCE[c] in t})
+    by_region = dict(zip(sources, pl.collect_all(
+        [t[n_].group_by("region_code").len() for n_ in sources]), strict=True))  # fmt: skip
+    unknown_regions: dict[str, dict[str, int]] = {}
+    for cid in run:
+        src = by_region.get(REGION_SOURCE[cid])
+        if src is not None:
+            odd = _unknown_codes(src.get_column("region_code").to_list())
+            hit = {r["region_code"] or "": r["len"] for r in src.to_dicts() if r["region_code"] in odd}
+            if hit:
+                unknown_regions[cid] = dict(sorted(hit.items()))
+    if quarantine.height:
+        t[BAD_KEYS] = quarantine.lazy()
     lap = _Laps()
     found = _find(t, settings, run, n, engine, workdir, lap) if run else {}
     parts: list[pl.DataFrame] = []
+    unchecked: list[pl.DataFrame] = []
     counts: dict[str, int] = {}
     outside: dict[str, list[str]] = {}
     for cid, frame in found.items():
         check = CHECKS[cid]
         regions = frame.get_column("region_code").drop_nulls().unique().sort().to_list()
         cites, outside[cid] = _citations(check, regions, on, include_drafts)
-        kept = frame.join(cites, on="region_code", how="inner")
+        odd = _unknown_codes([*regions, None])
+        flagged = frame.filter(pl.col("_status") == FLAG)
+        kept = flagged.join(cites, on="region_code", how="inner")
         counts[cid] = kept.height
         parts.append(kept.select(list(FLAG_SCHEMA)))
+        # not decided where the check applies, or any row whose region is unknown or empty: listed, never passed
+        open_rows = pl.concat([
+            frame.filter(pl.col("_status") == UNCHECKED).join(cites.select("region_code"), on="region_code", how="semi"),
+            frame.filter(pl.col("region_code").is_null() | pl.col("region_code").is_in([r for r in odd if r])),
+        ], how="vertical_relaxed")  # fmt: skip
+        unchecked.append(open_rows.select(
+            pl.lit(cid).alias("check_id"), pl.col("subject_id"), pl.col("region_code"), pl.col("record"),
+            pl.when(pl.col("region_code").is_null() | pl.col("region_code").is_in([r for r in odd if r]))
+            .then(pl.concat_str([pl.when(pl.col("region_code").is_null()).then(pl.lit(unknown_region_zh(None)))
+                                 .otherwise(pl.format("地区代码 {} 不在本系统地区表中，未核查", "region_code")),
+                                 pl.col("_why")], separator="；", ignore_nulls=True))
+            .otherwise(pl.col("_why")).alias("reason"),
+        ).unique(maintain_order=True))  # fmt: skip
     flags = (
         pl.concat(parts, how="vertical_relaxed").cast(FLAG_SCHEMA)  # type: ignore[arg-type]
         if parts
@@ -690,7 +1041,16 @@ def screen(
         "flag_key", keep="first", maintain_order=True
     )
     lap("gating")
-    return RiskRun(flags, counts, skipped, {k: v for k, v in outside.items() if v}, n, lap.steps)
+    open_rows = (
+        pl.concat(unchecked, how="vertical_relaxed").cast(UNCHECKED_SCHEMA)  # type: ignore[arg-type]
+        .sort("check_id", "region_code", "subject_id", "record", nulls_last=True)
+        if unchecked else pl.DataFrame(schema=UNCHECKED_SCHEMA)
+    )  # fmt: skip
+    unchecked_counts = {cid: open_rows.filter(pl.col("check_id") == cid).height for cid in found}
+    return RiskRun(
+        flags, counts, skipped, {k: v for k, v in outside.items() if v}, open_rows,
+        {k: v for k, v in unchecked_counts.items() if v}, unknown_regions, quarantine, rows_in, n, lap.steps,
+    )
 
 
 class _Laps:
@@ -722,6 +1082,8 @@ def _find(
         lap("checks")
         return dict(zip(run, found, strict=True))
     out: dict[str, list[pl.DataFrame]] = {cid: [] for cid in run}
+    bad = t.get(BAD_KEYS)
+    t = {k: v for k, v in t.items() if k != BAD_KEYS}
     with tempfile.TemporaryDirectory(prefix="wengang-risk-", dir=workdir) as tmp:
         into = Path(tmp)
         frames = dict(t)
@@ -737,6 +1099,8 @@ def _find(
         lap("bodies")
         for i in range(n):
             ti = {name: parts[i] for name, parts in split.items()}
+            if bad is not None:
+                ti[BAD_KEYS] = bad
             if days is not None:
                 ti[BODY_DAYS] = days[i]
             found = pl.collect_all(plans(ti), engine=engine)

@@ -24,7 +24,7 @@ from typing import Any
 
 import polars as pl
 
-from .batch import OPTIONAL, REQUIRED, TABLES, RiskInputError, RiskRun, screen
+from .batch import OPTIONAL, REQUIRED, TABLES, RiskInputError, RiskRun, read_table, screen
 
 
 def tables_of(case: Mapping[str, Any]) -> dict[str, pl.DataFrame]:
@@ -51,24 +51,39 @@ def tables_of(case: Mapping[str, Any]) -> dict[str, pl.DataFrame]:
             raise RiskInputError(
                 f"{name} 中有未知字段：{'、'.join(extra)}", f"unknown columns in {name}: {', '.join(extra)}"
             )
-        dates = [c for c in cols if schema[c] == pl.Date]
-        for r in items:
-            for c in dates:
-                if isinstance(r.get(c), str):
-                    r[c] = _day(r[c], f"{name}.{c}")
-        out[name] = pl.DataFrame(
-            items, schema={c: schema[c] for c in schema if c in cols}, orient="row", strict=False
-        )
+        # every value as text, read by the batch's readers (the ingest layer's: a month 2025/4, a date
+        # 2025年3月15日, an amount, 是/否): one case reads as a table does; a value they refuse is an input error
+        texts = {
+            c: pl.Series(c, [_text(r.get(c)) for r in items], dtype=pl.String) for c in schema if c in cols
+        }
+        frame, bad = read_table(name, pl.DataFrame(texts))
+        faults = bad.collect()
+        if faults.height:
+            r = faults.row(0, named=True)
+            raise RiskInputError(
+                f"{name} 第 {r['row']} 行 {r['field']}：{r['reason_zh']}",
+                f"{name} row {r['row']} {r['field']}: {r['reason_en']}",
+            )
+        out[name] = frame.collect()
     return out
 
 
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)
+
+
 def _day(text: str, what: str) -> date:
+    """A date in any form the ingest layer reads (``2025-07-01``, ``2025/7/1``, ``2025年7月1日``, ``20250701``)."""
+    from wengang.ingest.values import ValueProblem, parse_date
+
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise RiskInputError(
-            f"{what} 不是日期（YYYY-MM-DD）：{text}", f"{what} is not a date (YYYY-MM-DD): {text}"
-        ) from None
+        return parse_date(text)
+    except ValueProblem as exc:
+        raise RiskInputError(f"{what}：{exc.zh}", f"{what}: {exc.en}") from None
 
 
 def check_case(

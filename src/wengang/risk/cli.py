@@ -50,6 +50,8 @@ def _scan(name: str, path: str) -> pl.LazyFrame:
     p = Path(path)
     if not p.exists():
         _fail(f"{name}：文件 {path} 不存在", f"{name}: file {path} does not exist")
+    if p.is_dir() and not any(p.glob("*.parquet")):
+        _fail(f"{name}：目录 {path} 中没有 Parquet 文件", f"{name}: folder {path} holds no Parquet files")
     if p.suffix.lower() == ".parquet" or p.is_dir():
         return pl.scan_parquet(p / "*.parquet" if p.is_dir() else p)
     if p.suffix.lower() != ".csv":
@@ -60,7 +62,12 @@ def _scan(name: str, path: str) -> pl.LazyFrame:
         enc = "utf8"
     except UnicodeDecodeError:
         enc = "gb18030"
-    head = pl.read_csv(p, n_rows=0, encoding=enc).columns
+    if not raw.strip():
+        _fail(f"{name}：文件 {path} 是空的（没有表头）", f"{name}: file {path} is empty (no header line)")
+    try:
+        head = pl.read_csv(p, n_rows=0, encoding=enc).columns
+    except pl.exceptions.PolarsError as exc:
+        _fail(f"{name}：无法读取 CSV 文件 {path}：{exc}", f"{name}: cannot read the CSV file {path}: {exc}")
     text = {c for c, t in {**REQUIRED[name], **OPTIONAL[name]}.items() if t == pl.String}
     if enc == "utf8":
         return pl.scan_csv(p, schema_overrides={c: pl.String for c in head if c in text})
@@ -84,21 +91,42 @@ def _settings(pairs: list[str] | None) -> dict[str, Any]:
 
 
 def _print_run(run: Any) -> None:
+    import polars as pl
     from rich.table import Table
 
     from .registry import CHECKS
 
-    t = Table("核查项 / check", "疑点", "等级", "疑点数", "说明")
+    t = Table("核查项 / check", "疑点", "等级", "疑点数", "未核查", "说明")
     for cid, check in CHECKS.items():
-        note = run.skipped.get(cid) or (
-            f"以下地区适用的文件未列此项，未核查：{'、'.join(run.not_applicable[cid])}"
-            if cid in run.not_applicable
-            else ""
-        )
         t.add_row(
-            cid, check.label, check.severity, "—" if cid in run.skipped else str(run.counts.get(cid, 0)), note
-        )
+            cid, check.label, check.severity, "—" if cid in run.skipped else str(run.counts.get(cid, 0)),
+            "—" if cid in run.skipped else str(run.unchecked_counts.get(cid, 0)), "；".join(_notes(run, cid)),
+        )  # fmt: skip
     console.print(t)
+    if run.quarantine.height:
+        tables = run.quarantine.get_column("table").unique().sort().to_list()
+        for name in tables:
+            q = run.quarantine.filter(pl.col("table") == name)
+            rows = q.get_column("row").n_unique()
+            console.print(f"⚠ {name}：读入 {run.rows_in[name]} 行，{rows} 行有无法读取的值已隔离（见 quarantine）"
+                          f" / {run.rows_in[name]} rows read, {rows} quarantined", highlight=False)  # fmt: skip
+            for r in q.head(5).to_dicts():
+                console.print(f"    第 {r['row']} 行 {r['field']}“{r['value']}”：{r['reason_zh']}",
+                              highlight=False, soft_wrap=True)  # fmt: skip
+
+
+def _notes(run: Any, cid: str) -> list[str]:
+    """Why (part of) a check did not run, in Chinese: skipped, regions unknown, regions not listing it."""
+    from .batch import unknown_region_zh
+
+    if cid in run.skipped:
+        return [f"未核查：{run.skipped[cid]}"]
+    notes = [f"{unknown_region_zh(code)}（{n} 行）" for code, n in run.unknown_regions.get(cid, {}).items()]
+    if cid in run.not_applicable:
+        notes.append(f"以下地区适用的文件未列此项，未核查：{'、'.join(run.not_applicable[cid])}")
+    if run.unchecked_counts.get(cid):
+        notes.append(f"{run.unchecked_counts[cid]} 条记录数据缺失或无法读取，未核查（见 unchecked）")
+    return notes
 
 
 @risk_app.command("checks")
@@ -175,14 +203,22 @@ def screen_cmd(
     if not tables:
         _fail("未给出任何数据表", "no tables given")
     checks = [c.strip() for c in only.split(",") if c.strip()] if only else None
+    import polars as pl
+
     try:
         run = screen(tables, on=day, settings=_settings(setting), checks=checks, include_drafts=drafts,
                      partitions=partitions, memory_limit_gib=memory_limit)  # fmt: skip
     except RiskInputError as exc:
         _fail(exc.zh, exc.en)
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, pl.exceptions.SchemaError) as exc:
+        _fail(f"数据表无法读取：{exc}", f"a table cannot be read: {exc}")
     files = write(run, out, excel=not no_excel)
     _print_run(run)
-    console.print(f"✔ 共 {run.flags.height} 条疑点 / {run.flags.height} flags", highlight=False)
+    gaps = run.unchecked.height + run.quarantine.get_column("row").len()
+    mark = "✔" if not gaps and not run.unknown_regions else "⚠"
+    console.print(f"{mark} 共 {run.flags.height} 条疑点，{run.unchecked.height} 条未核查，"
+                  f"{run.quarantine.select('table', 'row').n_unique()} 行隔离"
+                  f" / {run.flags.height} flags, {run.unchecked.height} not checked", highlight=False)  # fmt: skip
     for name, path in files.items():
         console.print(f"  {name}: {path}", highlight=False)
 
@@ -198,7 +234,8 @@ def check_cmd(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出 / JSON output")] = False,
 ) -> None:
-    """单案核查：与批量核查同一套定义。有疑点时退出码为 1 / one case; exit 1 when it has flags."""
+    """单案核查：与批量核查同一套定义。有疑点时退出码为 1；无疑点但有核查项未运行或部分未核查时为 5 /
+    one case; exit 1 when it has flags, 5 when it has none but some checks did not run (in full)."""
     from .batch import RiskInputError
     from .case import check_case, load_case
     from .registry import CHECKS
@@ -209,12 +246,15 @@ def check_cmd(
     except RiskInputError as exc:
         _fail(exc.zh, exc.en)
     rows = run.flags.to_dicts()
+    # a check ran in full only when it was not skipped, and left no row unchecked and no region aside
+    partial = [c for c in CHECKS if c not in run.skipped and _notes(run, c)]
+    done = [c for c in CHECKS if c not in run.skipped and c not in partial]
     if as_json:
-        sys.stdout.write(json.dumps({"flags": rows, "skipped": run.skipped, "not_applicable": run.not_applicable},
-                                    ensure_ascii=False, indent=1, default=str) + "\n")  # fmt: skip
+        sys.stdout.write(json.dumps({
+            "flags": rows, "skipped": run.skipped, "not_applicable": run.not_applicable,
+            "unchecked": run.unchecked.to_dicts(), "unknown_regions": run.unknown_regions,
+            "checked": done, "partly_checked": partial}, ensure_ascii=False, indent=1, default=str) + "\n")  # fmt: skip
     else:
-        if not rows:
-            console.print("✔ 未发现疑点 / no flags", highlight=False)
         for r in rows:
             amount = (
                 ""
@@ -231,7 +271,21 @@ def check_cmd(
                 console.print(f"    {labels.get(k, k)}：{'—' if v is None else v}", highlight=False)
         for cid, why in run.skipped.items():
             console.print(f"— {cid}：未核查（{why}）", highlight=False, soft_wrap=True)
-    raise typer.Exit(1 if rows else 0)
+        for cid in partial:
+            console.print(f"— {cid}：部分未核查（{'；'.join(_notes(run, cid))}）", highlight=False, soft_wrap=True)
+        for r in run.unchecked.to_dicts():
+            console.print(f"    未核查 {r['check_id']} {r['record']}：{r['reason']}", highlight=False, soft_wrap=True)
+        not_run = len(run.skipped) + len(partial)
+        summary = (f"{len(CHECKS)} 项核查：{len(done)} 项已完整核查，{not_run} 项未核查或部分未核查（原因见上）"
+                   f" / {len(done)} of {len(CHECKS)} checks ran in full, {not_run} did not (reasons above)")  # fmt: skip
+        if rows:
+            console.print(f"⚠ 发现 {len(rows)} 条疑点；{summary}", highlight=False, soft_wrap=True)
+        elif not_run:
+            console.print(f"⚠ 未发现疑点，但核查不完整：{summary}", highlight=False, soft_wrap=True)
+        else:
+            console.print(f"✔ 未发现疑点 / no flags；{summary}", highlight=False, soft_wrap=True)
+    # 1: flags; 5 (无法判定): no flag, but some checks did not run (in full); 0: every check ran and found nothing
+    raise typer.Exit(1 if rows else 5 if run.skipped or partial else 0)
 
 
 @risk_app.command("demo-data")

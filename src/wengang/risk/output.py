@@ -1,6 +1,8 @@
 """Flags out: ``flags.parquet`` (every column, full identifiers: the file ``wengang risk import`` reads, kept
 like ``results.parquet``) and ``flags.xlsx`` (the 稽核's list: ID numbers and unit codes masked — first 4 and
-last 4 — also inside the record and the evidence), and ``summary.json`` (counts per check, what was skipped)."""
+last 4 — also inside the record and the evidence), ``summary.json`` (counts per check, what was skipped or
+not checked), ``unchecked.parquet`` (rows a check could not decide, with the reason: never a pass) and
+``quarantine.parquet`` (rows with a value that cannot be read: table, row, field, reason)."""
 
 from __future__ import annotations
 
@@ -51,8 +53,19 @@ def summary(run: RiskRun) -> dict[str, Any]:
                 "flags": run.counts.get(cid),
                 "skipped": run.skipped.get(cid),
                 "not_applicable_regions": run.not_applicable.get(cid, []),
+                "unchecked": run.unchecked_counts.get(cid, 0),
+                "unknown_regions": run.unknown_regions.get(cid, {}),
             }
             for cid in CHECKS
+        },
+        "unchecked": run.unchecked.height,
+        # in = accepted + quarantined, per table
+        "tables": {
+            name: {
+                "rows": rows,
+                "quarantined": run.quarantine.filter(pl.col("table") == name).get_column("row").n_unique(),
+            }
+            for name, rows in run.rows_in.items()
         },
         "amount_fen": int(run.flags.get_column("amount_fen").sum() or 0),
     }
@@ -63,8 +76,11 @@ def write(run: RiskRun, out_dir: str | Path, *, excel: bool = True) -> dict[str,
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    files = {"flags.parquet": out / "flags.parquet", "summary.json": out / "summary.json"}
+    files = {"flags.parquet": out / "flags.parquet", "summary.json": out / "summary.json",
+             "unchecked.parquet": out / "unchecked.parquet", "quarantine.parquet": out / "quarantine.parquet"}  # fmt: skip
     run.flags.write_parquet(files["flags.parquet"])
+    run.unchecked.write_parquet(files["unchecked.parquet"])
+    run.quarantine.write_parquet(files["quarantine.parquet"])
     files["summary.json"].write_text(
         json.dumps(summary(run), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )

@@ -113,7 +113,13 @@ class _Validated:
 
 
 def _month_date(col: str) -> pl.Expr:
-    return (pl.col(col) + "-01").str.to_date("%Y-%m-%d", strict=False)
+    """The month's first day, the month read as the ingest layer reads one (``2025-04``, ``2025/4``, ``2025年4月``,
+    ``202504`` …: :func:`wengang.ingest.values.parse_month`). A value it refuses (``2024.1``, ``abc``) is null:
+    validation has quarantined such rows before they get here."""
+    from wengang.ingest.columns import months
+
+    value, _ = months(pl.col(col), col, pl.String())
+    return (value + "-01").str.to_date("%Y-%m-%d")
 
 
 def _months_after(start: pl.Expr, months: pl.Expr) -> pl.Expr:
