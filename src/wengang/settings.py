@@ -241,6 +241,28 @@ def show_value(value: Any, unit: str) -> str:
 # what-if overrides of policy parameters
 
 
+def ceiling_breach(name: str, value: Any, p: Any) -> tuple[str, str] | None:
+    """Chinese and English text when ``value`` for parameter ``p`` exceeds a 不超过 ceiling, else None.
+
+    The ceiling is the one the policy loader checks a document's own value against (``p.ceiling_param``, set by
+    ``PolicySet.effective``), or ``p`` itself when the value in force is a ceiling (不超过 X) inherited from the
+    document implemented (a region may simulate changing a ceiling of its own, not one set above it); the comparison
+    (``comparable``, exactly at the ceiling allowed: 不超过 includes it) and the message are the loader's
+    (``wengang.policies.loader``, "超过国家上限")."""
+    from wengang.policies.units import comparable, format_value
+
+    for cap in (p.ceiling_param, p if p.ceiling and p.inherited else None):
+        if cap is None:
+            continue
+        mine, limit = comparable(value), comparable(cap.value)
+        if mine is not None and limit is not None and mine > limit:
+            return (
+                f"“{name}”为 {format_value(value, p.unit)}，超过国家上限 {format_value(cap.value, cap.unit)}（{cap.citation()}）",
+                f"{name} = {format_value(value, p.unit)} exceeds the ceiling {format_value(cap.value, cap.unit)} ({cap.citation()})",
+            )
+    return None
+
+
 def split_overrides(resolution: Any, settings: Mapping[str, Any]) -> tuple[Any, dict[str, Any], list[str]]:
     """Settings that name a parameter of the document in force override it (a what-if, recorded).
 
@@ -263,6 +285,10 @@ def split_overrides(resolution: Any, settings: Mapping[str, Any]) -> tuple[Any, 
                 )
             rest[name] = value
             continue
+        breach = ceiling_breach(name, value, p)
+        if breach is not None:
+            zh, en = breach
+            raise SettingError(f"假设值不予采用：{zh}；不超过上限的取值可以测算 / what-if refused: {en}")
         if value == p.value:
             continue
         lines.append(

@@ -11,12 +11,17 @@ runs are the compiled batch rules of ``wengang screen`` (:func:`wengang.screenin
 the same rows, joined by row number: there is no per-row Python. The result is a plain object (``to_dict``) a
 web page or the report writers (:mod:`wengang.reports.simulation`) render.
 
-Cost is what the decisions entitle: the amounts of 符合条件 rows. 待认定 rows carry no amount (their amount
-depends on a reading not yet fixed) and are counted apart; fix the readings (``readings``) to cost them.
+Cost is what the decisions entitle: the amounts of 符合条件 rows. 待认定 and 无法判定 rows carry no amount (it
+depends on a reading not yet fixed, or a figure not given): the change of cost (``delta_fen``) is over the units
+decided in both runs, and units moving into or out of 待认定/无法判定 are counted and summed apart
+(``pending_in``, ``pending_out``); fix the readings (``readings``) to cost them. A population that is a
+screening's output is decided under the readings that screening recorded (``results.parquet``, column
+``readings``) unless a scenario fixes them otherwise.
 """
 
 from __future__ import annotations
 
+import math
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,6 +34,7 @@ import polars as pl
 
 ROW = "__sim_row"
 ELIGIBLE = "eligible"
+INELIGIBLE = "ineligible"
 # per-unit amounts are binned for the distribution chart (元 bounds; the last bin is open)
 AMOUNT_BINS_YUAN = (0, 1_000, 5_000, 10_000, 50_000, 100_000, 500_000, 1_000_000)
 
@@ -194,9 +200,14 @@ class ReservePrecondition:
 
 
 def reserve_preconditions(
-    region: str, on: date | None = None, *, include_drafts: bool = False
+    region: str,
+    on: date | None = None,
+    *,
+    include_drafts: bool = False,
+    between: tuple[date, date] | None = None,
 ) -> list[ReservePrecondition]:
-    """Every reserve precondition of the documents of ``region``'s chain (in force on ``on`` if given)."""
+    """Every reserve precondition of the documents of ``region``'s chain (in force on ``on``, or at some day
+    ``between`` the two dates, if given)."""
     from wengang.policies import load_policy_set
     from wengang.regions import chain
 
@@ -214,6 +225,10 @@ def reserve_preconditions(
         for pid, block in doc.programs.items():
             if on is not None and not block.in_force(on):
                 continue
+            if between is not None and not (
+                block.valid_from <= between[1] and (block.valid_to is None or between[0] <= block.valid_to)
+            ):
+                continue
             for name in RESERVE_PARAMS:
                 p = block.params.get(name)
                 if p is None or (pid, p.citation()) in seen:
@@ -228,6 +243,7 @@ def reserve_preconditions(
                         p.boundary or "以上",
                         p.citation(),
                         p.quote,
+                        f"{block.valid_from.isoformat()} 至 {block.valid_to.isoformat() if block.valid_to else '今'}",
                     )
                 )
     return out
@@ -262,19 +278,51 @@ def _num(x: Fraction) -> str:
 
 
 def fmt_years(years: Fraction | None) -> str:
+    """Years to two decimals rounded down, so the figure shown never reaches a requirement the reserve misses
+    (11.995亿 over 12亿 is 0.99年, not 1.00年, against “1 年以上”)."""
     if years is None:
         return "—（支出为零）"
-    return f"{float(years):.2f}年"
+    return floor_text(years, 2) + "年"
+
+
+def floor_text(x: Fraction, digits: int) -> str:
+    """``x`` with ``digits`` decimals, rounded down (toward −∞)."""
+    scaled = math.floor(x * 10**digits)
+    sign = "-" if scaled < 0 else ""
+    whole, part = divmod(abs(scaled), 10**digits)
+    return f"{sign}{whole}.{part:0{digits}d}"
 
 
 def check_reserve(fund: FundInput, extra_fen: int = 0, on: date | None = None) -> ReserveCheck:
-    return ReserveCheck(
-        fund,
-        fund.reserve_years(),
-        fund.reserve_years(extra_fen),
-        extra_fen,
-        reserve_preconditions(fund.region, on),
-    )
+    """The reserve before and after ``extra_fen`` against the preconditions in force on ``on`` (a simulation's
+    date) or, without a date, in the fund's year or the next (“上年度…备付期限” of the next year's policy)."""
+    if on is not None:
+        pre = reserve_preconditions(fund.region, on)
+    else:
+        pre = reserve_preconditions(fund.region, between=(date(fund.year, 1, 1), date(fund.year + 1, 12, 31)))
+    return ReserveCheck(fund, fund.reserve_years(), fund.reserve_years(extra_fen), extra_fen, pre)
+
+
+def check_fund_region(fund: FundInput, regions: list[str]) -> None:
+    """Refuse a fund of a pooling region the population's units do not belong to."""
+    from wengang.regions import REGIONS, chain, resolve_region
+
+    foreign = []
+    for code in regions:
+        try:
+            keys = {r.key for r in chain(resolve_region(code))}
+        except LookupError:
+            continue  # a code the registry does not know: its rows say so; no region to compare
+        if fund.region not in keys:
+            foreign.append(code)
+    if foreign:
+        name = REGIONS[fund.region].name if fund.region in REGIONS else fund.region
+        shown = "、".join(sorted(foreign)[:5]) + ("等" if len(foreign) > 5 else "")
+        raise SimulationError(
+            f"基金数据的地区为 {name}（{fund.region}），人群中有不属于该地区的单位（地区代码 {shown}）；"
+            f"请给出人群所在统筹地区的基金数据 / the fund is {fund.region}'s, but the population has units of "
+            f"{', '.join(sorted(foreign)[:5])}: give the fund of the population's pooling region"
+        )
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -286,15 +334,30 @@ class Group:
     key: str
     label: str
     units: int
-    base_fen: int
+    base_fen: int  # 符合条件 amounts of each run
     variant_fen: int
     gained: int
     lost: int
     status_changed: int
+    decided_delta_fen: int = 0  # the change over the units decided in both runs
+    pending_in: int = 0  # decided in the baseline, 待认定/无法判定 in the variant; their baseline amount
+    pending_in_base_fen: int = 0
+    pending_out: int = 0  # 待认定/无法判定 in the baseline, decided in the variant; their variant amount
+    pending_out_variant_fen: int = 0
 
     @property
     def delta_fen(self) -> int:
-        return self.variant_fen - self.base_fen
+        return self.decided_delta_fen
+
+
+@dataclass(frozen=True)
+class ChangeTotals:
+    """All the changed units (the XLSX lists at most ``keep_changes``): count and sums of the amounts known."""
+
+    units: int
+    base_fen: int  # baseline amounts of those decided in the baseline
+    variant_fen: int
+    delta_fen: int  # of those decided in both runs
 
 
 @dataclass
@@ -322,9 +385,22 @@ class SimulationResult:
     changes: pl.DataFrame | None = (
         None  # the rows whose status or amount changed (for the XLSX), largest first
     )
+    decided_delta_fen: int = 0  # the change of cost over the units decided in both runs
+    pending_in: int = 0  # units decided in the baseline that the variant leaves 待认定/无法判定
+    pending_in_base_fen: int = 0  # their baseline amount (the variant's is not known)
+    pending_out: int = 0  # units 待认定/无法判定 in the baseline that the variant decides
+    pending_out_variant_fen: int = 0  # their variant amount (the baseline's is not known)
+    change_totals: ChangeTotals | None = None  # every changed unit, also those the XLSX leaves out
+    readings_used: dict[str, str] = field(default_factory=dict)  # the readings fixed for both runs
 
     @property
     def delta_fen(self) -> int:
+        """The change of cost: units decided in both runs only (a 待认定 unit's amount is not known)."""
+        return self.decided_delta_fen
+
+    @property
+    def total_change_fen(self) -> int:
+        """Variant total − baseline total = delta − pending_in_base + pending_out_variant."""
         return self.variant_total_fen - self.base_total_fen
 
     def to_dict(self) -> dict[str, Any]:
@@ -340,6 +416,8 @@ class SimulationResult:
                     "gained": g.gained,
                     "lost": g.lost,
                     "status_changed": g.status_changed,
+                    "pending_in": {"units": g.pending_in, "baseline_fen": g.pending_in_base_fen},
+                    "pending_out": {"units": g.pending_out, "variant_fen": g.pending_out_variant_fen},
                 }
                 for g in gs
             ]
@@ -353,6 +431,19 @@ class SimulationResult:
             "baseline_total_fen": self.base_total_fen,
             "variant_total_fen": self.variant_total_fen,
             "delta_fen": self.delta_fen,
+            "delta_basis": "两次均已判定的单位 / units decided in both runs",
+            "total_change_fen": self.total_change_fen,
+            "pending_in": {
+                "units": self.pending_in,
+                "baseline_fen": self.pending_in_base_fen,
+                "variant": "待认定，金额未定 / needs decision, amount not known",
+            },
+            "pending_out": {
+                "units": self.pending_out,
+                "variant_fen": self.pending_out_variant_fen,
+                "baseline": "待认定，金额未定 / needs decision, amount not known",
+            },
+            "readings": self.readings_used,
             "gained": self.gained,
             "lost": self.lost,
             "status_changed": self.status_changed,
@@ -366,6 +457,15 @@ class SimulationResult:
             "variant_policies": self.variant_policies,
             "notes": self.notes,
         }
+        if self.change_totals is not None:
+            ct = self.change_totals
+            out["changes"] = {
+                "units": ct.units,
+                "listed": 0 if self.changes is None else self.changes.height,
+                "baseline_fen": ct.base_fen,
+                "variant_fen": ct.variant_fen,
+                "delta_fen": ct.delta_fen,
+            }
         if self.reserve is not None:
             r = self.reserve
             out["reserve"] = {
@@ -374,8 +474,8 @@ class SimulationResult:
                 "balance_fen": r.fund.balance_fen,
                 "spending_fen": r.fund.spending_fen,
                 "extra_fen": r.extra_fen,
-                "before_years": None if r.before_years is None else str(round(float(r.before_years), 4)),
-                "after_years": None if r.after_years is None else str(round(float(r.after_years), 4)),
+                "before_years": None if r.before_years is None else floor_text(r.before_years, 4),
+                "after_years": None if r.after_years is None else floor_text(r.after_years, 4),
                 "preconditions": r.rows(),
             }
         return out
@@ -391,6 +491,55 @@ class Population:
     path: str
     on: date | None  # the evaluation date the features were derived for
     tmp: tempfile.TemporaryDirectory[str] | None = None
+    # the readings the screening that wrote these features decided under (its results.parquet), when known:
+    # fixed (switch -> reading) and the switches it left open (some unit's outcome depends on them)
+    readings: dict[str, str] | None = None
+    open_readings: tuple[str, ...] = ()
+    readings_source: str = ""
+
+
+# columns of a screening's results that a facts table does not have
+RESULT_COLUMNS = ("status", "amount_fen", "reasons", "outcomes")
+
+
+def screening_readings(results: Path) -> tuple[dict[str, str], tuple[str, ...]] | None:
+    """The readings a screening decided under, from its ``results.parquet``: the column ``readings`` names every
+    switch of the plan with the reading used (fixed, or the default of one left open), and ``outcomes`` names
+    each open switch some unit's result depends on (those units are 待认定). A switch the outcomes never name
+    was fixed or changed no result: fixing it at the reading recorded decides every unit as the screening did.
+    None when the file has no such columns or records different readings for one switch."""
+    try:
+        lf = pl.scan_parquet(results)
+        names = lf.collect_schema().names()
+        if "readings" not in names:
+            return None
+        tags = (
+            lf.select(pl.col("readings").cast(pl.String).unique()).collect().get_column("readings").to_list()
+        )
+    except (pl.exceptions.PolarsError, OSError):
+        return None
+    recorded: dict[str, str] = {}
+    for tag in tags:
+        for pair in (tag or "").split(","):
+            name, sep, key = pair.partition("=")
+            if not sep:
+                continue
+            if recorded.setdefault(name.strip(), key.strip()) != key.strip():
+                return None
+    if not recorded:
+        return None
+    open_: list[str] = []
+    if "outcomes" in names:
+        row = (
+            lf.select(
+                pl.col("outcomes").cast(pl.String).str.contains(name + "=", literal=True).any().alias(name)
+                for name in recorded
+            )
+            .collect()
+            .row(0, named=True)
+        )
+        open_ = [name for name, hit in row.items() if hit]
+    return {k: v for k, v in recorded.items() if k not in open_}, tuple(sorted(open_))
 
 
 def load_population(
@@ -410,10 +559,22 @@ def load_population(
             raise SimulationError(
                 f"人群文件 {p} 不是可读取的 Parquet（{type(exc).__name__}） / {p} is not a readable Parquet file"
             ) from None
+        if all(c in names for c in RESULT_COLUMNS[:2]):
+            hint = p.parent / "features.parquet"
+            raise SimulationError(
+                f"{p} 是筛查结果（含 status、amount_fen），不是人群的事实表；请给出 "
+                f"{hint if hint.is_file() else 'features.parquet'} 或筛查结果目录 {p.parent} / "
+                f"{p} holds decisions, not the facts a simulation decides: give features.parquet or the output folder"
+            )
         found = None
         if "evaluation_date" in names:
             found = lf.select(pl.col("evaluation_date").max()).collect().item()
-        return Population(lf, str(p), found)
+        pop = Population(lf, str(p), found)
+        results = p.parent / "results.parquet"
+        record = screening_readings(results) if results.is_file() else None
+        if record is not None:
+            pop.readings, pop.open_readings, pop.readings_source = record[0], record[1], str(results)
+        return pop
     if p.is_dir() and any((p / n).exists() for n in ("units", "units.parquet")):
         return _derive(p, on=on, policy_year=policy_year)
     raise SimulationError(
@@ -487,8 +648,12 @@ def simulate(
     on: date | None = None,
     region_data: tuple[str, ...] = (),
     keep_changes: int = 10_000,
+    population_readings: bool = True,
 ) -> SimulationResult:
-    """Decide ``population`` under ``baseline`` (default: the policies in force) and ``variant``; compare."""
+    """Decide ``population`` under ``baseline`` (default: the policies in force) and ``variant``; compare.
+
+    A screening's output is decided under the readings the screening recorded (``population_readings``), a
+    scenario's own ``readings`` taking precedence (each difference is stated in the notes)."""
     from wengang.policies.loader import load_with_files
     from wengang.programs import load_all
     from wengang.regions import REGIONS
@@ -506,10 +671,16 @@ def simulate(
         raise SimulationError(
             "人群数据没有审核日期（evaluation_date），请给出 --date / the population has no evaluation date; give --date"
         )
+    reading_notes: list[str] = []
+    if population_readings and pop.readings is not None:
+        baseline, variant, reading_notes = _with_population_readings(pop, baseline, variant)
     facts = pop.facts.with_row_index(ROW)
     names = pop.facts.collect_schema().names()
     region_col = "region_code" if "region_code" in names else None
     size_col = "size_class" if "size_class" in names else None
+    if fund is not None and region_col:
+        regions = pop.facts.select(pl.col(region_col).cast(pl.String).unique()).collect().to_series()
+        check_fund_region(fund, [r for r in regions.to_list() if r])
     ident = facts.select(
         ROW,
         *(
@@ -528,6 +699,7 @@ def simulate(
     base_plan, base_policies, base_notes = _decide(facts, program, baseline, day, region_data)
     var_plan, var_policies, var_notes = _decide(facts, program, variant, day, region_data)
     base, var = pl.collect_all([base_plan, var_plan])
+    decided = [ELIGIBLE, INELIGIBLE]
     joined = (
         ident.collect()
         .join(base.rename({"status": "s0", "amount_fen": "a0"}), on=ROW, how="left")
@@ -545,29 +717,42 @@ def simulate(
             .fill_null(0)
             .cast(pl.Int128)
             .alias("c1"),
+            pl.col("s0").is_in(decided).fill_null(False).alias("d0"),
+            pl.col("s1").is_in(decided).fill_null(False).alias("d1"),
         )
         .with_columns(
-            (pl.col("c1") > pl.col("c0")).alias("gain"),
-            (pl.col("c1") < pl.col("c0")).alias("lose"),
-            (pl.col("s0") != pl.col("s1")).alias("changed"),
+            # the cost compares only units decided in both runs: a 待认定/无法判定 unit's amount is not known
+            (pl.col("d0") & pl.col("d1")).alias("both"),
+            (pl.col("d0") & ~pl.col("d1")).alias("pin"),
+            (~pl.col("d0") & pl.col("d1")).alias("pout"),
         )
+        .with_columns(
+            (pl.col("both") & (pl.col("c1") > pl.col("c0"))).alias("gain"),
+            (pl.col("both") & (pl.col("c1") < pl.col("c0"))).alias("lose"),
+            pl.col("s0").ne_missing(pl.col("s1")).alias("changed"),
+            pl.when(pl.col("both")).then(pl.col("c1") - pl.col("c0")).otherwise(0).alias("dd"),
+            pl.when(pl.col("pin")).then(pl.col("c0")).otherwise(0).alias("pin_fen"),
+            pl.when(pl.col("pout")).then(pl.col("c1")).otherwise(0).alias("pout_fen"),
+        )
+    )
+    sums = (
+        pl.col("c0").sum(),
+        pl.col("c1").sum(),
+        pl.col("gain").sum(),
+        pl.col("lose").sum(),
+        pl.col("changed").sum(),
+        pl.col("dd").sum(),
+        pl.col("pin").sum(),
+        pl.col("pin_fen").sum(),
+        pl.col("pout").sum(),
+        pl.col("pout_fen").sum(),
     )
 
     def grouped(col: str, labeller: Any) -> list[Group]:
-        g = (
-            joined.group_by(col)
-            .agg(
-                pl.len().alias("n"),
-                pl.col("c0").sum(),
-                pl.col("c1").sum(),
-                pl.col("gain").sum(),
-                pl.col("lose").sum(),
-                pl.col("changed").sum(),
-            )
-            .sort(col, nulls_last=True)
-        )
+        g = joined.group_by(col).agg(pl.len().alias("n"), *sums).sort(col, nulls_last=True)
         return [
-            Group(str(k), labeller(k), n, int(a), int(b), x, y, z) for k, n, a, b, x, y, z in g.iter_rows()
+            Group(str(k), labeller(k), n, int(a), int(b), x, y, z, int(dd), pi, int(pf), po, int(of))
+            for k, n, a, b, x, y, z, dd, pi, pf, po, of in g.iter_rows()
         ]
 
     def size_label(k: Any) -> str:
@@ -576,13 +761,7 @@ def simulate(
     def region_label(k: Any) -> str:
         return f"{REGIONS[k].name}（{k}）" if k in REGIONS else str(k)
 
-    totals = joined.select(
-        pl.col("c0").sum(),
-        pl.col("c1").sum(),
-        pl.col("gain").sum(),
-        pl.col("lose").sum(),
-        pl.col("changed").sum(),
-    ).row(0)
+    totals = joined.select(*sums).row(0)
     transitions = (
         joined.filter(pl.col("changed"))
         .group_by("s0", "s1")
@@ -609,14 +788,23 @@ def simulate(
 
     h0, h1 = hist("c0", "s0"), hist("c1", "s1")
     changes = None
+    all_changes = joined.filter(pl.col("changed") | pl.col("gain") | pl.col("lose")).with_columns(
+        # the amount of a run whose result is 待认定/无法判定 is not known: null, not 0; the change only when both
+        # runs decided the unit
+        pl.when(pl.col("d0")).then(pl.col("c0")).alias("a0_shown"),
+        pl.when(pl.col("d1")).then(pl.col("c1")).alias("a1_shown"),
+        pl.when(pl.col("both")).then(pl.col("c1") - pl.col("c0")).alias("delta"),
+    )
+    change_totals = ChangeTotals(
+        all_changes.height,
+        int(all_changes.get_column("a0_shown").sum() or 0),
+        int(all_changes.get_column("a1_shown").sum() or 0),
+        int(all_changes.get_column("delta").sum() or 0),
+    )
     if keep_changes:
-        changes = (
-            joined.filter(pl.col("changed") | pl.col("gain") | pl.col("lose"))
-            .with_columns((pl.col("c1") - pl.col("c0")).alias("delta"))
-            .sort(pl.col("delta").abs(), descending=True)
-            .head(keep_changes)
-        )
-    delta = int(totals[1]) - int(totals[0])
+        changes = all_changes.sort((pl.col("c1") - pl.col("c0")).abs(), descending=True).head(keep_changes)
+    delta = int(totals[5])
+    notes = reading_notes + sorted(set(base_notes) | set(var_notes))
     return SimulationResult(
         program=program,
         population=pop.path,
@@ -636,7 +824,58 @@ def simulate(
         histogram=list(zip(labels, h0, h1, strict=True)),
         base_policies=base_policies,
         variant_policies=var_policies,
-        notes=sorted(set(base_notes) | set(var_notes)),
+        notes=notes,
         reserve=check_reserve(fund, delta, variant.on or day) if fund is not None else None,
         changes=changes,
+        decided_delta_fen=delta,
+        pending_in=int(totals[6]),
+        pending_in_base_fen=int(totals[7]),
+        pending_out=int(totals[8]),
+        pending_out_variant_fen=int(totals[9]),
+        change_totals=change_totals,
+        readings_used=dict(baseline.readings),
     )
+
+
+def _with_population_readings(
+    pop: Population, baseline: Scenario, variant: Scenario
+) -> tuple[Scenario, Scenario, list[str]]:
+    """Both scenarios with the readings the screening recorded under their own, and the notes that say so."""
+    from dataclasses import replace
+
+    from wengang.rules import interpretations
+
+    recorded = pop.readings or {}
+    notes: list[str] = []
+    if recorded:
+        shown = "，".join(f"{k}={v}" for k, v in sorted(recorded.items()))
+        notes.append(
+            f"基线与方案沿用筛查结果（{pop.readings_source}）所用的政策理解：{shown}（--reading 可改） / "
+            f"both runs use the readings the screening recorded; --reading overrides"
+        )
+    if pop.open_readings:
+        notes.append(
+            f"筛查时未认定的解释开关保持未认定：{'、'.join(pop.open_readings)} / "
+            f"switches the screening left open stay open: {', '.join(pop.open_readings)}"
+        )
+    stated: set[tuple[str, str]] = set()
+    out = []
+    for s in (baseline, variant):
+        for name, key in s.readings.items():
+            was = recorded.get(name)
+            if (name, key) in stated or was == key:
+                continue
+            stated.add((name, key))
+            title = interpretations.get(name).title if name in interpretations.REGISTRY else name
+            if was is not None:
+                notes.append(
+                    f"注意：测算采用的解释 {name}={key}（{title}）与筛查所用 {name}={was} 不同，按 {key} 测算，"
+                    f"基线与筛查结果不一致 / {name}={key} differs from the screening's {was}"
+                )
+            elif name in pop.open_readings:
+                notes.append(
+                    f"注意：测算认定了筛查时未认定的 {name}={key}（{title}），基线与筛查结果不一致 / "
+                    f"{name} was left open in the screening, fixed here to {key}"
+                )
+        out.append(replace(s, readings={**recorded, **s.readings}))
+    return out[0], out[1], notes

@@ -83,7 +83,7 @@ def test_xlsx(tmp_path: Path) -> None:
     assert ws["A1"].value == TITLE
     assert [c.value for c in ws[2]] == ["序号", "单位名称", "统一社会信用代码", "拟发放金额（元）"]
     assert ws["C3"].value == "911505**********XN" and ws["D3"].value == 12345.67
-    assert ws["B4"].value == "'=科尔沁区某某商贸有限公司"
+    assert ws["B4"].value == "=科尔沁区某某商贸有限公司" and ws["B4"].quotePrefix and ws["B4"].data_type == "s"
     assert ws["D6"].value == 1234567 + 88800  # control row in fen
     values = [c.value for row in ws.iter_rows() for c in row if c.value is not None]
     assert not any(CODE_A in str(v) or CODE_B in str(v) for v in values)

@@ -51,15 +51,15 @@ def test_types_formats_panes_filter(tmp_path: Path) -> None:
     assert ws["C3"].is_date and ws["C3"].value == datetime(2025, 6, 3) and ws["C3"].number_format == "yyyy-mm-dd"
     assert ws["D3"].value == 1234.56 and ws["D3"].number_format == MONEY_FORMAT
     assert ws["D4"].value == 0.05
-    # formula injection: stored as text with a leading apostrophe and the quote-prefix attribute
-    assert ws["B4"].value == "'=HYPERLINK(\"http://x\")" and ws["B4"].data_type == "s"
+    # formula injection: stored as text with the quote-prefix attribute, the text as written (no apostrophe)
+    assert ws["B4"].value == "=HYPERLINK(\"http://x\")" and ws["B4"].data_type == "s"
     assert ws["B4"].quotePrefix
     assert not ws["B3"].quotePrefix
     # 合计 row in 元, control row in integer fen with the count
     assert ws["A5"].value == "合计：2条" and ws["D5"].value == 1234.61 and ws["D5"].number_format == MONEY_FORMAT
     assert ws["A6"].value == "控制数：2条，金额单位：分" and ws["D6"].value == 123461
     assert isinstance(ws["D6"].value, int)
-    assert ws["A7"].value == "'-依据：某某文"
+    assert ws["A7"].value == "-依据：某某文" and ws["A7"].quotePrefix and ws["A7"].data_type == "s"
     # CJK counts double in widths
     assert ws.column_dimensions["B"].width >= display_width("通辽市某某有限公司") == 18
 
@@ -109,4 +109,5 @@ def test_no_text_comes_back_as_a_formula(tmp_path_factory, parts) -> None:
         if not text:
             continue
         assert cell.data_type == "s"
-        assert cell.value == (("'" + text) if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text)
+        assert cell.value == text
+        assert cell.quotePrefix == text.startswith(("=", "+", "-", "@", "\t", "\r"))

@@ -12,9 +12,11 @@ Conventions, the same in every file:
   money column's total again as an integer number of fen, and the record count, so a reader can reconcile
   to the fen without trusting floats;
 * dates are written as dates (``yyyy-mm-dd``), integers as integers;
-* a text cell starting with ``= + - @``, a tab or a carriage return gets a leading apostrophe (``'``) and
-  Excel's quote-prefix attribute (OWASP “CSV/formula injection”): the value can then never be read as a
-  formula, also after the sheet is saved as CSV;
+* a text cell starting with ``= + - @``, a tab or a carriage return is written as a text cell with Excel's
+  quote-prefix attribute (OWASP “CSV/formula injection”): it is never a formula, also after the cell is edited,
+  and shows as written (``+750,759.77元``). One mechanism only: a leading apostrophe in the value as well was
+  shown by Excel as part of the text. A CSV writer has no such attribute and prefixes the apostrophe
+  (:func:`escape_text`, e.g. the casework list export);
 * column widths from the longest value, CJK (East-Asian wide) characters counting double.
 """
 
@@ -77,8 +79,14 @@ def display_width(text: str) -> int:
 
 
 def escape_text(value: str) -> str:
-    """Prefix ``'`` to a text a spreadsheet could take for a formula; other text is unchanged."""
-    return "'" + value if value.startswith(INJECTION_STARTS) else value
+    """Prefix ``'`` to a text a spreadsheet could take for a formula; other text is unchanged. For CSV: the
+    XLSX writer marks such a cell with the quote-prefix attribute instead (:func:`needs_quote_prefix`)."""
+    return "'" + value if needs_quote_prefix(value) else value
+
+
+def needs_quote_prefix(value: str) -> bool:
+    """True for a text a spreadsheet could take for a formula (``= + - @``, tab, carriage return first)."""
+    return value.startswith(INJECTION_STARTS)
 
 
 def yuan_cell_value(fen: int) -> float:
@@ -119,6 +127,7 @@ def _write_workbook(path: Path, tables: tuple[Table, ...]) -> None:
             TEXT: wb.add_format({}),
             "quoted": wb.add_format({"quote_prefix": True}),
             "meta": wb.add_format({"align": "left"}),
+            "meta_quoted": wb.add_format({"align": "left", "quote_prefix": True}),
             "control": wb.add_format({"bold": True, "top": 1}),
             "control_money": wb.add_format({"bold": True, "top": 1, "num_format": MONEY_FORMAT}),
             "control_int": wb.add_format({"num_format": "0"}),
@@ -142,10 +151,11 @@ def _write_sheet(wb: Any, t: Table, fmt: dict[str, Any]) -> None:
             ws.write_string(0, 0, t.title, fmt["title"])
         r = 1
     for line in t.meta:
+        meta_fmt = fmt["meta_quoted"] if needs_quote_prefix(line) else fmt["meta"]
         if len(cols) > 1:
-            ws.merge_range(r, 0, r, len(cols) - 1, escape_text(line), fmt["meta"])
+            ws.merge_range(r, 0, r, len(cols) - 1, line, meta_fmt)
         else:
-            ws.write_string(r, 0, escape_text(line), fmt["meta"])
+            ws.write_string(r, 0, line, meta_fmt)
         r += 1
     header_row = r
     for c, col in enumerate(cols):
@@ -182,7 +192,7 @@ def _write_sheet(wb: Any, t: Table, fmt: dict[str, Any]) -> None:
                 ws.write_number(r, c, totals[col.key], fmt["control_int"])
     for line in t.footer:
         r += 1
-        ws.write_string(r, 0, escape_text(line))
+        ws.write_string(r, 0, line, fmt["quoted"] if needs_quote_prefix(line) else None)
     for c, col in enumerate(cols):
         ws.set_column(c, c, col.width or min(MAX_WIDTH, widths[c] + 2))
 
@@ -206,5 +216,4 @@ def _write_cell(ws: Any, r: int, c: int, col: Column, value: Any, fmt: dict[str,
         ws.write_datetime(r, c, dt, fmt[DATE])
     else:
         text = str(value)
-        escaped = escape_text(text)
-        ws.write_string(r, c, escaped, fmt["quoted"] if escaped != text else fmt[TEXT])
+        ws.write_string(r, c, text, fmt["quoted"] if needs_quote_prefix(text) else fmt[TEXT])

@@ -19,6 +19,8 @@ STATUS_ZH = {
     "not_determinable": "无法判定",
 }
 SIMULATION_OUTPUTS = ("simulation.xlsx", "simulation.html", "simulation.json")
+PENDING = {"needs_decision", "not_determinable"}
+UNKNOWN_AMOUNT = "待认定，金额未定"
 
 
 def _signed(fen: int) -> str:
@@ -36,13 +38,30 @@ def summary_lines(r: SimulationResult) -> list[tuple[str, str]]:
         ("方案", r.variant.describe() + "；依据 " + ("、".join(r.variant_policies) or "无有效政策")),
         ("基线拟发放（符合条件）", format_yuan(r.base_total_fen)),
         ("方案拟发放（符合条件）", format_yuan(r.variant_total_fen)),
-        ("变化", _signed(r.delta_fen)),
+        ("变化（两次均已判定的单位）", _signed(r.delta_fen)),
         ("金额增加的单位", f"{r.gained:,}"),
         ("金额减少的单位", f"{r.lost:,}"),
         ("结论改变的单位", f"{r.status_changed:,}"),
         (
+            "转为待认定/无法判定（另计，不计入变化）",
+            f"{r.pending_in:,} 个：基线金额 {format_yuan(r.pending_in_base_fen)}，方案{UNKNOWN_AMOUNT}",
+        ),
+        (
+            "由待认定/无法判定转为已判定（另计，不计入变化）",
+            f"{r.pending_out:,} 个：方案金额 {format_yuan(r.pending_out_variant_fen)}，基线{UNKNOWN_AMOUNT}",
+        ),
+        (
+            "两次拟发放之差",
+            f"{_signed(r.total_change_fen)} = 变化 {_signed(r.delta_fen)} − 转为待认定单位的基线金额 "
+            f"{format_yuan(r.pending_in_base_fen)} + 转出待认定单位的方案金额 {format_yuan(r.pending_out_variant_fen)}",
+        ),
+        (
             "待认定（基线 / 方案，金额未计入）",
             f"{r.base_status.get('needs_decision', 0):,} / {r.variant_status.get('needs_decision', 0):,}",
+        ),
+        (
+            "无法判定（基线 / 方案，金额未计入）",
+            f"{r.base_status.get('not_determinable', 0):,} / {r.variant_status.get('not_determinable', 0):,}",
         ),
     ]
     if r.reserve is not None:
@@ -54,10 +73,13 @@ def summary_lines(r: SimulationResult) -> list[tuple[str, str]]:
                 f"{f.months}个月支出 {format_yuan(f.spending_fen)}",
             ),
             (
-                "备付期限（现状 → 方案）",
-                f"{fmt_years(r.reserve.before_years)} → {fmt_years(r.reserve.after_years)}",
+                "备付期限（现状 → 方案，两位小数舍去）",
+                f"{fmt_years(r.reserve.before_years)} → {fmt_years(r.reserve.after_years)}"
+                f"（方案增支按两次均已判定的单位计 {_signed(r.reserve.extra_fen)}）",
             ),
         ]
+        if not r.reserve.preconditions:
+            lines.append(("备付期限前提", "测算期间适用的文件未规定备付期限前提"))
     return lines
 
 
@@ -72,6 +94,10 @@ def _group_rows(groups: list[Group]) -> list[dict[str, Any]]:
             "gained": g.gained,
             "lost": g.lost,
             "changed": g.status_changed,
+            "pin": g.pending_in,
+            "pin_fen": g.pending_in_base_fen,
+            "pout": g.pending_out,
+            "pout_fen": g.pending_out_variant_fen,
         }
         for g in groups
     ]
@@ -81,10 +107,14 @@ GROUP_COLUMNS = (
     Column("units", "单位数", INT),
     Column("base", "基线金额（元）", MONEY),
     Column("variant", "方案金额（元）", MONEY),
-    Column("delta", "变化（元）", MONEY),
+    Column("delta", "变化（元，两次均已判定）", MONEY),
     Column("gained", "增加", INT),
     Column("lost", "减少", INT),
     Column("changed", "结论改变", INT),
+    Column("pin", "转为待认定/无法判定", INT),
+    Column("pin_fen", "其基线金额（元）", MONEY),
+    Column("pout", "由待认定/无法判定转出", INT),
+    Column("pout_fen", "其方案金额（元）", MONEY),
 )
 
 
@@ -137,6 +167,7 @@ def write_simulation_xlsx(r: SimulationResult, path: str | Path) -> Path:
                         ("program", "项目"),
                         ("document", "文件"),
                         ("required", "备付期限要求"),
+                        ("period", "政策期间"),
                         ("before", "现状"),
                         ("after", "方案实施后"),
                         ("citation", "依据"),
@@ -152,13 +183,20 @@ def write_simulation_xlsx(r: SimulationResult, path: str | Path) -> Path:
                 control=False,
                 meta=(
                     f"备付期限：现状 {fmt_years(r.reserve.before_years)}，方案实施后 {fmt_years(r.reserve.after_years)}"
-                    f"（方案增支 {_signed(r.reserve.extra_fen)} 计入当年支出并从结余中扣除）",
+                    f"（两位小数，舍去；方案增支 {_signed(r.reserve.extra_fen)}，按两次均已判定的单位计，"
+                    f"计入当年支出并从结余中扣除）",
+                    *(() if r.reserve.preconditions else ("测算期间适用的文件未规定备付期限前提",)),
                 ),
             )
         )
     if r.changes is not None:
         rows = []
         for row in r.changes.iter_rows(named=True):
+            note = "；".join(
+                f"{run}{STATUS_ZH.get(row[s], row[s])}，金额未定"
+                for run, s in (("基线", "s0"), ("方案", "s1"))
+                if row[s] in PENDING
+            )
             rows.append(
                 {
                     "code": mask_credit_code(row["credit_code"]) if row.get("credit_code") else "",
@@ -166,10 +204,23 @@ def write_simulation_xlsx(r: SimulationResult, path: str | Path) -> Path:
                     "region": row["region"] or "",
                     "s0": STATUS_ZH.get(row["s0"], row["s0"]),
                     "s1": STATUS_ZH.get(row["s1"], row["s1"]),
-                    "a0": int(row["c0"]),
-                    "a1": int(row["c1"]),
-                    "d": int(row["delta"]),
+                    # an undecided run's amount is not known: left empty (its status says 待认定), not 0
+                    "a0": None if row["a0_shown"] is None else int(row["a0_shown"]),
+                    "a1": None if row["a1_shown"] is None else int(row["a1_shown"]),
+                    "d": None if row["delta"] is None else int(row["delta"]),
+                    "note": (note + "（不计入变化）") if note else "",
                 }
+            )
+        listed, ct = len(rows), r.change_totals
+        total = ct.units if ct is not None else listed
+        meta = [
+            f"共 {total:,} 个单位金额或结论改变，本表列出 {listed:,} 个"
+            + ("（全部）" if listed >= total else "（按变化绝对值最大者，其余未列出）")
+        ]
+        if ct is not None and listed < total:
+            meta.append(
+                f"全部 {total:,} 个的合计：基线 {format_yuan(ct.base_fen)}，方案 {format_yuan(ct.variant_fen)}，"
+                f"变化 {_signed(ct.delta_fen)}；表末合计行只是本表所列 {listed:,} 个的合计"
             )
         tables.append(
             Table(
@@ -182,10 +233,12 @@ def write_simulation_xlsx(r: SimulationResult, path: str | Path) -> Path:
                     Column("a0", "基线金额（元）", MONEY),
                     Column("a1", "方案金额（元）", MONEY),
                     Column("d", "变化（元）", MONEY),
+                    Column("note", "说明"),
                 ],
                 rows,
                 sheet="变化明细",
-                title=f"金额或结论改变的单位（按变化绝对值排序，最多 {len(rows):,} 个）",
+                title="金额或结论改变的单位（按变化绝对值排序）",
+                meta=tuple(meta),
             )
         )
     return write_xlsx(path, *tables)
@@ -223,7 +276,18 @@ def simulation_sections(r: SimulationResult) -> list[Section]:
     def group_table(caption: str, groups: list[tuple[str, Group]], head: str) -> HtmlTable:
         return HtmlTable(
             caption,
-            (head, "单位数", "基线", "方案", "变化", "增加", "减少", "结论改变"),
+            (
+                head,
+                "单位数",
+                "基线",
+                "方案",
+                "变化（两次均已判定）",
+                "增加",
+                "减少",
+                "结论改变",
+                "转为待认定",
+                "转出待认定",
+            ),
             [
                 (
                     k,
@@ -234,6 +298,8 @@ def simulation_sections(r: SimulationResult) -> list[Section]:
                     f"{g.gained:,}",
                     f"{g.lost:,}",
                     f"{g.status_changed:,}",
+                    f"{g.pending_in:,}（基线 {format_yuan(g.pending_in_base_fen)}）",
+                    f"{g.pending_out:,}（方案 {format_yuan(g.pending_out_variant_fen)}）",
                 )
                 for k, g in groups
             ],
@@ -247,6 +313,8 @@ def simulation_sections(r: SimulationResult) -> list[Section]:
                 f"{r.gained:,}",
                 f"{r.lost:,}",
                 f"{r.status_changed:,}",
+                f"{r.pending_in:,}（基线 {format_yuan(r.pending_in_base_fen)}）",
+                f"{r.pending_out:,}（方案 {format_yuan(r.pending_out_variant_fen)}）",
             ),
         )
 
@@ -269,17 +337,20 @@ def simulation_sections(r: SimulationResult) -> list[Section]:
             Section(
                 "基金备付期限",
                 paragraphs=[
-                    f"备付期限 = 滚存结余 ÷ 月均支出。现状 {fmt_years(r.reserve.before_years)}，方案实施后 {fmt_years(r.reserve.after_years)}。"
+                    f"备付期限 = 滚存结余 ÷ 月均支出。现状 {fmt_years(r.reserve.before_years)}，方案实施后 {fmt_years(r.reserve.after_years)}"
+                    "（两位小数，舍去）。"
+                    + ("" if r.reserve.preconditions else "测算期间适用的文件未规定备付期限前提。")
                 ],
                 tables=[
                     HtmlTable(
                         "政策前提",
-                        ("项目", "文件", "要求", "现状", "方案实施后", "依据"),
+                        ("项目", "文件", "要求", "政策期间", "现状", "方案实施后", "依据"),
                         [
                             (
                                 x["program"],
                                 x["document"],
                                 x["required"],
+                                x["period"],
                                 _met(x["before"]),
                                 _met(x["after"]),
                                 f"{x['citation']}：“{x['quote']}”",
