@@ -55,7 +55,7 @@ def test_monthly_report_has_this_month_and_the_year(tmp_path: Path) -> None:
 
     rows = [
         MonthRow("2025-07", "fanhuan", 3, 30_000, 1, 5_000),
-        MonthRow("2025-08", "fanhuan", 2, 20_001, 0, 0),
+        MonthRow("2025-08", "fanhuan", 2, 20_001, 0, 0, 1, 1_000),
         MonthRow("2025-08", "skill_subsidy", 4, 600_000, 0, 0),
         MonthRow("2024-12", "fanhuan", 9, 9, 0, 0),
     ]
@@ -64,11 +64,12 @@ def test_monthly_report_has_this_month_and_the_year(tmp_path: Path) -> None:
     got = [[c for c in row if c is not None] for row in ws.iter_rows(values_only=True)]
     assert got[2] == ["报告期：2025年8月"]
     fanhuan = next(r for r in got if r and r[0] == "稳岗返还")
-    assert fanhuan == ["稳岗返还", 2, 200.01, 0, 200.01, 5, 500.01, 450.01]  # 2024 not in the year's total
+    # paid, returned, recovered, net; the year's: 2024 not in it, the recovery netted out
+    assert fanhuan == ["稳岗返还", 2, 200.01, 0, 10, 190.01, 5, 500.01, 440.01]
     by_month = [
         [c for c in row if c is not None] for row in load_workbook(path)["逐月"].iter_rows(values_only=True)
     ]
-    assert ["2025年7月", 3, 300, 50, 250] in by_month and len(
+    assert ["2025年7月", 3, 300, 50, 0, 250] in by_month and ["2025年8月", 6, 6200.01, 0, 10, 6190.01] in by_month and len(
         [r for r in by_month if r and str(r[0]).endswith("月") and str(r[0]).startswith("2025年")]
     ) == 8
 

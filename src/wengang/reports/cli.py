@@ -81,14 +81,22 @@ def build(
     The office report: statistics, monthly disbursements and the fund's reserve, as one HTML file and an XLSX.
     """
     from wengang.reports.report import write_report
-    from wengang.reports.statistics import ReportError, from_ledger, from_results, monthly_payments
+    from wengang.reports.statistics import ReportError, from_ledger, from_results, monthly_payments, years_of
     from wengang.simulate import FundInput, SimulationError, check_reserve
 
     m = _month(month)
     if not results and not db and not fund:
         _fail("请给出 --results、--db 或 --fund / give --results, --db or --fund")
+    if results and db:
+        # one report, one source of statistics: the ledger's would be silently dropped (or mixed with the run's)
+        _fail(
+            "--results 与 --db 不能同时使用：统计来自筛查结果或台账之一，请分别生成两份报告"
+            " / give --results or --db, not both: build one report for each"
+        )
+    # the ledger's decisions of the policy years --period names (all years when it names none); the report says which
+    years = years_of(period)
     try:
-        st = from_results(_results_args(results)) if results else (from_ledger(db) if db else None)
+        st = from_results(_results_args(results)) if results else (from_ledger(db, years) if db else None)
         monthly = monthly_payments(db, int(m[:4]) if m else None) if db else None
         reserve = check_reserve(FundInput.read(fund)) if fund else None
         files = write_report(
@@ -116,6 +124,8 @@ def build(
             f"共 {st.units:,} 个，符合条件 {st.eligible:,} 个，拟发放 {format_yuan(st.amount_fen)}",
             highlight=False,
         )
+        if st.period_filter:
+            console.print(f"统计范围：{st.period_filter}", highlight=False)
     for k, v in files.items():
         console.print(f"{k}：{v}", highlight=False)
 

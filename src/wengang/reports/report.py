@@ -8,7 +8,7 @@ from pathlib import Path
 from wengang.money import format_yuan
 from wengang.reports import charts
 from wengang.reports.html import HtmlTable, Section, write_html
-from wengang.reports.statistics import MONTHLY_BASIS, MonthRow, Row, Statistics, program_label
+from wengang.reports.statistics import MONTHLY_BASIS, MONTHLY_CLOCK, MonthRow, Row, Statistics, program_label
 from wengang.simulate import ReserveCheck, fmt_years
 
 REPORT_OUTPUTS = ("report.html", "report.xlsx")
@@ -31,6 +31,7 @@ def statistics_sections(st: Statistics) -> list[Section]:
             paragraphs=[
                 f"共 {st.units:,} 个，符合条件 {st.eligible:,} 个，拟发放 {format_yuan(st.amount_fen)}。",
                 f"数据来源：{st.source}",
+                *([f"统计范围：{st.period_filter}"] if st.period_filter else []),
             ],
             tables=[
                 _rows_table("按结论", "结论", st.by_status, st),
@@ -79,11 +80,15 @@ def statistics_sections(st: Statistics) -> list[Section]:
         Section(
             "不符合或无法判定的原因",
             tables=[
-                HtmlTable("原因", ("原因", "数量"), [(t, f"{n:,}") for _, t, n in st.reasons], numeric=(1,))
+                HtmlTable(
+                    "原因", ("原因", "数量"), [(t, f"{n:,}") for _, t, n in st.reason_lines()], numeric=(1,)
+                )
             ],
             charts=[
                 charts.hbar_chart(
-                    "原因（前10项）", [(t, n) for _, t, n in st.reasons[:10]], measure=charts.count("个")
+                    "原因（前10项）",
+                    [(t, n) for _, t, n in st.reason_lines()[:10]],
+                    measure=charts.count("个"),
                 )
             ],
         ),
@@ -103,26 +108,28 @@ def monthly_section(rows: list[MonthRow]) -> Section:
         f"{sum(r.payments for r in rows):,}",
         format_yuan(sum(r.paid_fen for r in rows)),
         format_yuan(sum(r.returned_fen for r in rows)),
+        format_yuan(sum(r.recovered_fen for r in rows)),
         format_yuan(sum(r.net_fen for r in rows)),
     )
     return Section(
         "逐月发放",
-        paragraphs=[f"依据：{MONTHLY_BASIS}"],
+        paragraphs=[f"依据：{MONTHLY_BASIS}", MONTHLY_CLOCK, "净发放 = 发放 − 退回 − 追回到账。"],
         tables=[
             HtmlTable(
                 "逐月发放（台账）",
-                ("月份·项目", "笔数", "发放金额", "退回金额", "净发放"),
+                ("月份·项目", "笔数", "发放金额", "退回金额", "追回金额", "净发放"),
                 [
                     (
                         f"{r.month} {program_label(r.program)}",
                         f"{r.payments:,}",
                         format_yuan(r.paid_fen),
                         format_yuan(r.returned_fen),
+                        format_yuan(r.recovered_fen),
                         format_yuan(r.net_fen),
                     )
                     for r in rows
                 ],
-                numeric=(1, 2, 3, 4),
+                numeric=(1, 2, 3, 4, 5),
                 total=total,
             )
         ],

@@ -3,9 +3,10 @@
 * :func:`from_results` — counts and amounts by region, size class, industry (GB/T 4754 门类, from the
   screening's ``features.parquet``) and program, and the refusal reasons, over one or more ``wengang screen``
   output folders. Polars group-bys over the Parquet files: ten million decisions in seconds.
-* :func:`from_ledger` — the same over the ledger's decisions (``case_decisions``).
-* :func:`monthly_payments` — the disbursements of the ledger by month and program (the pay events' dates),
-  with the money the bank returned: the monthly summary 晋人社厅发〔2024〕28号 四 asks for after each pay day
+* :func:`from_ledger` — the same over the ledger's decisions of the period's policy years, each by its current
+  state and current entitlement (after 多退少补 recomputation).
+* :func:`monthly_payments` — the disbursements of the ledger by month and program, with the money the bank
+  returned and the recoveries received, all dated by the business date (:data:`MONTHLY_CLOCK`): the monthly summary 晋人社厅发〔2024〕28号 四 asks for after each pay day
   (“每月发放日后要统计汇总发放情况”), laid out as an upward report (:func:`write_monthly_xlsx`).
 
 Amounts are integer fen summed as Int128 (exact); the XLSX writer shows 元 and checks totals in fen.
@@ -22,7 +23,7 @@ from typing import Any
 
 import polars as pl
 
-from wengang.screening.output import SIZE_ZH, STATUS_ZH
+from wengang.screening.output import PAYABLE, SIZE_ZH, STATUS_ZH
 
 # GB/T 4754-2017 门类 (sections): the first letter of an industry code
 SECTIONS = {
@@ -34,6 +35,14 @@ SECTIONS = {
 }  # fmt: skip
 MONTHLY_BASIS = "晋人社厅发〔2024〕28号 四：“每月发放日后要统计汇总发放情况，确保各项待遇按时足额发放。”"
 NETWORK_BASIS = "人社部发〔2024〕40号 六：“按月及时、准确上报失业保险联网数据”"
+# the results' statuses may be written as the screening's Chinese labels (results.xlsx, screening.output.STATUS_ZH)
+STATUS_FROM_ZH = {zh: code for code, zh in STATUS_ZH.items()}
+RESULT_COLUMNS = ("region_code", "status", "amount_fen")
+# a refusal resting on a quarantined row (payment_hold on a refusal, screening.holds.REFUSAL_TO_VERIFY): not final
+REFUSAL_TO_VERIFY = "refusal_to_verify"
+REFUSAL_TO_VERIFY_ZH = "待核实的拒绝"
+RESULT_LABELS = dict(STATUS_ZH) | {REFUSAL_TO_VERIFY: REFUSAL_TO_VERIFY_ZH}
+UNSTATED = "未写明原因"
 
 
 class ReportError(ValueError):
@@ -60,8 +69,17 @@ class Statistics:
     by_size: list[Row]
     by_industry: list[Row]
     by_program: list[Row]
-    reasons: list[tuple[str, str, int]]  # code, text, units
+    reasons: list[tuple[str, str, int]]  # code, text, units (of the rows not counted 符合条件)
     notes: list[str] = field(default_factory=list)
+    # rows not counted 符合条件 whose file gives no reason: status key, status label, units
+    unstated: list[tuple[str, str, int]] = field(default_factory=list)
+    period_filter: str = ""  # which decisions the report covers (the filter applied, or that none was)
+
+    def reason_lines(self) -> list[tuple[str, str, int]]:
+        """The reasons section: every reason, then a 未写明原因 line per status whose rows have none."""
+        return self.reasons + [
+            (f"unstated:{k}", f"{UNSTATED}（{label}）", n) for k, label, n in self.unstated
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         def rows(rs: list[Row]) -> list[dict[str, Any]]:
@@ -87,6 +105,8 @@ class Statistics:
             "by_industry": rows(self.by_industry),
             "by_program": rows(self.by_program),
             "reasons": [{"code": c, "text": t, "units": n} for c, t, n in self.reasons],
+            "reasons_unstated": [{"status": k, "label": lb, "units": n} for k, lb, n in self.unstated],
+            "period_filter": self.period_filter,
             "notes": self.notes,
         }
 
@@ -112,24 +132,41 @@ def program_label(program: Any) -> str:
 
 
 def _aggregate(
-    lf: pl.LazyFrame, reason_texts: dict[str, str], source: str, *, reasons_are_codes: bool = True
+    lf: pl.LazyFrame, reason_texts: dict[str, str], source: str, labels: dict[str, str]
 ) -> Statistics:
-    """``lf`` has: program, region, size, industry, status (str), amount_fen, reasons (';'-joined codes)."""
+    """``lf`` has: program, region, size, industry, status (key), counted (符合条件 with its amount), amount_fen,
+    reasons (list of codes). ``labels``: status key → Chinese label."""
     # materialised once, narrow: the features' industry and the scans are read once for all the group-bys below
     lf = lf.collect().lazy()
-    eligible = pl.col("status") == "eligible"
-    amount = pl.when(eligible).then(pl.col("amount_fen")).otherwise(0).fill_null(0).cast(pl.Int128)
-    aggs = [pl.len().alias("n"), eligible.sum().alias("e"), amount.sum().alias("a")]
+    counted = pl.col("counted").fill_null(False)
+    amount = pl.when(counted).then(pl.col("amount_fen")).otherwise(0).fill_null(0).cast(pl.Int128)
+    aggs = [pl.len().alias("n"), counted.sum().alias("e"), amount.sum().alias("a")]
     keys = ("status", "region", "size", "industry", "program")
     queries = [lf.group_by(k).agg(aggs).sort(k, nulls_last=True) for k in keys]
+    # the reasons of every row not counted 符合条件 (a unit once per code); rows without one by their status
+    refused = (
+        lf.filter(~counted)
+        .with_row_index("__row")
+        .select(
+            "__row",
+            "status",
+            pl.col("reasons").list.eval(pl.element().filter(pl.element().str.strip_chars() != "")),
+        )
+    )
     queries.append(
-        lf.select(pl.col("reasons").str.split(";").alias("code")).explode("code")
-        .filter(pl.col("code").is_not_null() & (pl.col("code") != ""))
-        .group_by("code").agg(pl.len().alias("n")).sort("n", "code", descending=[True, False])
+        refused.explode("reasons").drop_nulls("reasons").unique(["__row", "reasons"])
+        .group_by(pl.col("reasons").alias("code")).agg(pl.len().alias("n"))
+        .sort("n", "code", descending=[True, False])
     )  # fmt: skip
-    st, rg, sz, ind, pr, rs = pl.collect_all(queries)
-    labels = {
-        "status": lambda s: STATUS_ZH.get(str(s), str(s)),
+    queries.append(
+        refused.filter(pl.col("reasons").list.len() == 0)
+        .group_by("status")
+        .agg(pl.len().alias("n"))
+        .sort("status")
+    )
+    st, rg, sz, ind, pr, rs, un = pl.collect_all(queries)
+    key_labels = {
+        "status": lambda s: labels.get(str(s), str(s)),
         "region": region_label,
         "size": size_label,
         "industry": industry_label,
@@ -138,7 +175,7 @@ def _aggregate(
 
     def rows(frame: pl.DataFrame, key: str) -> list[Row]:
         return [
-            Row("" if k is None else str(k), labels[key](k), n, int(e or 0), int(a or 0))
+            Row("" if k is None else str(k), key_labels[key](k), n, int(e or 0), int(a or 0))
             for k, n, e, a in frame.iter_rows()
         ]
 
@@ -154,6 +191,7 @@ def _aggregate(
         by_industry=rows(ind, "industry"),
         by_program=rows(pr, "program"),
         reasons=[(c, reason_texts.get(c, c), n) for c, n in rs.iter_rows()],
+        unstated=[(str(k), labels.get(str(k), str(k)), n) for k, n in un.iter_rows()],
     )
 
 
@@ -184,6 +222,17 @@ def _reason_texts(program: str, regions: list[str], on: date | None) -> dict[str
         return {}
 
 
+def _status_key(names: list[str]) -> pl.Expr:
+    """The results' status as its key: the codes, or the screening's Chinese labels (``STATUS_ZH``) read back as
+    codes; a refusal marked by ``payment_hold`` (it rests on a quarantined row, screening.holds) is its own row."""
+    status = pl.col("status").cast(pl.String).str.strip_chars()
+    status = status.replace(STATUS_FROM_ZH)
+    if "payment_hold" in names:
+        refusal = pl.col("payment_hold").fill_null(False) & ~status.is_in(list(PAYABLE))
+        status = pl.when(refusal).then(pl.lit(REFUSAL_TO_VERIFY)).otherwise(status)
+    return status
+
+
 def results_frame(folder: str | Path, program: str | None = None) -> tuple[pl.LazyFrame, dict[str, str], str]:
     """One ``wengang screen`` output folder as the statistics' columns, its reason texts and its program."""
     d = Path(folder)
@@ -192,12 +241,44 @@ def results_frame(folder: str | Path, program: str | None = None) -> tuple[pl.La
         raise ReportError(
             f"找不到筛查结果 {path}（应为 wengang screen 的输出目录） / no screening results at {path}"
         )
-    res = pl.scan_parquet(path)
-    names = res.collect_schema().names()
+    try:
+        res = pl.scan_parquet(path)
+        names = res.collect_schema().names()
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise ReportError(
+            f"{path} 不是可读的筛查结果文件（{type(exc).__name__}） / {path} is no readable results file"
+        ) from None
+    missing = [c for c in RESULT_COLUMNS if c not in names]
+    if missing:
+        raise ReportError(
+            f"{path} 缺少筛查结果的列 {'、'.join(missing)}，不是 wengang screen 的结果文件（results.parquet）"
+            f" / {path} lacks the results' columns {', '.join(missing)}: not a screening results file"
+        )
+    if program is None and not {"policy_id", "ruleset"} <= set(names):
+        raise ReportError(
+            f"{path} 没有 policy_id/ruleset 列（较早版本的结果文件），无法判断项目，请写作 项目=目录，如 fanhuan={d}"
+            f" / {path} has no policy_id/ruleset columns: give the program as program=DIR"
+        )
+    # statuses the report knows (codes or the screening's Chinese labels): anything else is refused, never
+    # counted as a zero
+    found = (
+        res.select(pl.col("status").cast(pl.String).str.strip_chars().unique())
+        .collect()
+        .to_series()
+        .to_list()
+    )
+    unknown = sorted({str(v) for v in found} - set(STATUS_ZH) - set(STATUS_FROM_ZH))
+    if unknown:
+        raise ReportError(
+            f"{path} 的 status 列有无法识别的结论：{'、'.join(unknown[:5])}（应为 "
+            f"{'、'.join(STATUS_ZH)} 或 {'、'.join(STATUS_ZH.values())}） / unknown statuses in {path}: "
+            f"{', '.join(unknown[:5])}"
+        )
     feats = path.parent / "features.parquet"
     key = "credit_code" if "credit_code" in names else None
-    pairs = res.select("policy_id", "ruleset").unique().drop_nulls().collect()
-    program = program or _program_of(pairs["policy_id"].to_list(), pairs["ruleset"].to_list())
+    if program is None:
+        pairs = res.select("policy_id", "ruleset").unique().drop_nulls().collect()
+        program = _program_of(pairs["policy_id"].to_list(), pairs["ruleset"].to_list())
     if program is None:
         raise ReportError(
             f"无法从 {path} 判断项目，请写作 项目=目录，如 fanhuan={d} / give the program as program=DIR"
@@ -207,7 +288,7 @@ def results_frame(folder: str | Path, program: str | None = None) -> tuple[pl.La
     if feats.is_file() and key is not None:
         fs = pl.scan_parquet(feats)
         fnames = fs.collect_schema().names()
-        if "industry_code" in fnames:
+        if "industry_code" in fnames and key in fnames:
             # ``wengang screen`` writes the results in the features' row order: then the industry is taken
             # row by row (no join: 0.6 s CPU per million rows); otherwise joined by the unit's code
             mine = res.select(key).collect().get_column(key)
@@ -220,6 +301,12 @@ def results_frame(folder: str | Path, program: str | None = None) -> tuple[pl.La
             industry = pl.col("__ind").str.slice(0, 1).str.to_uppercase()
         if "evaluation_date" in fnames:
             on = fs.select(pl.col("evaluation_date").max()).collect().item()
+    status = _status_key(names)
+    reasons = (
+        pl.col("reasons").cast(pl.String).fill_null("").str.split(";")
+        if "reasons" in names
+        else pl.lit([], dtype=pl.List(pl.String))
+    )
     frame = res.select(
         pl.lit(program).alias("program"),
         pl.col("region_code").cast(pl.String).alias("region"),
@@ -227,9 +314,10 @@ def results_frame(folder: str | Path, program: str | None = None) -> tuple[pl.La
             pl.col("size_class").cast(pl.String) if "size_class" in names else pl.lit(None, dtype=pl.String)
         ).alias("size"),
         industry.alias("industry"),
-        pl.col("status").cast(pl.String),
-        pl.col("amount_fen"),
-        pl.col("reasons"),
+        status.alias("status"),
+        (status == "eligible").alias("counted"),
+        pl.col("amount_fen").cast(pl.Int64),
+        reasons.alias("reasons"),
     )
     regions = res.select(pl.col("region_code").unique()).collect()["region_code"].drop_nulls().to_list()
     return frame, _reason_texts(program, [str(r) for r in regions], on), program
@@ -246,41 +334,174 @@ def from_results(folders: Sequence[str | Path | tuple[str | None, str | Path]]) 
         names.append(f"{program_label(prog)}：{folder}")
     if not frames:
         raise ReportError("请给出至少一个筛查结果目录 / give at least one screening results folder")
-    return _aggregate(pl.concat(frames, how="vertical_relaxed"), texts, "；".join(names))
+    st = _aggregate(pl.concat(frames, how="vertical_relaxed"), texts, "；".join(names), RESULT_LABELS)
+    st.period_filter = "筛查结果不含年度，未按年度筛选（统计给出的全部结果）"
+    if st.units == 0:
+        st.notes.append("筛查结果中没有单位。")
+    return st
 
 
-def from_ledger(url: str) -> Statistics:
-    """Statistics over the ledger's decisions (the entitlement as decided; reasons as the decisions' texts)."""
-    from sqlalchemy import create_engine
+def check_ledger_url(url: str) -> None:
+    """A SQLite ledger must exist: connecting to a mistyped path would create an empty file there."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
 
+    try:
+        u = make_url(url)
+    except ArgumentError:
+        raise ReportError(f"台账数据库 URL 无效：{url} / invalid ledger URL {url}") from None
+    db = u.database or ""
+    if u.get_backend_name() == "sqlite" and db not in ("", ":memory:") and not db.startswith("file:"):
+        if not Path(db).is_file():
+            raise ReportError(f"找不到台账数据库文件 {db} / no ledger database file at {db}")
+
+
+def _read_ledger(url: str, queries: dict[str, tuple[str, dict[str, Any]]]) -> dict[str, pl.DataFrame]:
+    from sqlalchemy import create_engine, text
+
+    check_ledger_url(url)
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            df = pl.read_database(
-                "SELECT program, region_code, size_class, status, amount_fen, reasons FROM case_decisions",
-                conn,
-                schema_overrides={"amount_fen": pl.Int64, "size_class": pl.String},
-            )
+            return {
+                name: pl.read_database(text(sql), conn, schema_overrides=types, infer_schema_length=None)
+                for name, (sql, types) in queries.items()
+            }
     except Exception as exc:  # noqa: BLE001 - any database error is the operator's input
         raise ReportError(
             f"无法读取台账 {url}（{type(exc).__name__}） / cannot read the ledger {url}"
         ) from None
     finally:
         engine.dispose()
-    # the ledger stores each decision's reasons as a JSON list of Chinese texts: the text is its own code
-    reasons = pl.col("reasons").map_elements(
-        lambda s: ";".join(json.loads(s or "[]")), return_dtype=pl.String
+
+
+# decisions in these states are not (or no longer) to be paid: counted in their own rows, never 符合条件
+NOT_COUNTED_STATES = frozenset(
+    {"not_eligible", "disqualified", "declined", "waived", "rejected", "pending_determination"}
+)
+
+
+def years_of(period: str | None) -> tuple[int, int] | None:
+    """The policy years a 报告期 text names: ``2025年度`` → (2025, 2025); ``2024年至2025年`` → (2024, 2025)."""
+    import re
+
+    found = [int(y) for y in re.findall(r"(?<!\d)(\d{4})\s*年", period or "")]
+    return (min(found), max(found)) if found else None
+
+
+def from_ledger(url: str, years: tuple[int, int] | None = None) -> Statistics:
+    """Statistics over the ledger's decisions as they stand: each decision's current state and current entitlement
+    (the latest recomputation — 多退少补 划型变更 or 人工认定 — else the rule output), of the policy years ``years``
+    (``case_decisions.year``; all years when None). Rejected, declined, waived and not-eligible decisions are rows
+    of their own and count no amount; the reasons are the decisions' texts (a rejection: the reviewer's reason)."""
+    from wengang.casework.states import STATE_ZH
+
+    where = "" if years is None else f" WHERE d.year BETWEEN {int(years[0])} AND {int(years[1])}"
+    frames = _read_ledger(
+        url,
+        {
+            "d": (
+                "SELECT d.id, d.year, d.program, d.region_code, d.size_class, d.state, d.status, d.amount_fen, "
+                f"d.reasons, d.hold_reason FROM case_decisions d{where}",
+                {
+                    "id": pl.Int64,
+                    "year": pl.Int64,
+                    "program": pl.String,
+                    "region_code": pl.String,
+                    "state": pl.String,
+                    "status": pl.String,
+                    "amount_fen": pl.Int64,
+                    "size_class": pl.String,
+                    "hold_reason": pl.String,
+                    "reasons": pl.String,
+                },
+            ),
+            "all_years": ("SELECT DISTINCT year FROM case_decisions", {"year": pl.Int64}),
+            "r": (
+                "SELECT decision_id AS id, seq, kind, new_status, new_size_class, new_amount_fen, reason "
+                "FROM case_recomputations",
+                {
+                    "id": pl.Int64,
+                    "seq": pl.Int64,
+                    "kind": pl.String,
+                    "new_status": pl.String,
+                    "new_size_class": pl.String,
+                    "new_amount_fen": pl.Int64,
+                    "reason": pl.String,
+                },
+            ),
+            "v": (
+                "SELECT decision_id AS id, stage, reason FROM case_reviews WHERE approve = 0",
+                {"id": pl.Int64, "stage": pl.Int64, "reason": pl.String},
+            ),
+        },
     )
+    df, all_years = frames["d"], sorted(frames["all_years"]["year"].to_list())
+    if not all_years:
+        raise ReportError(f"台账中没有决定：{url} / the ledger has no decisions")
+    scope = (
+        f"政策年度 {years[0]}年" + ("" if years[0] == years[1] else f"至{years[1]}年")
+        if years is not None
+        else "全部政策年度"
+    )
+    if df.height == 0:
+        raise ReportError(
+            f"台账中没有{scope}的决定（台账中的年度：{'、'.join(map(str, all_years))}） / the ledger has no "
+            f"decisions of the years asked for (it has {', '.join(map(str, all_years))})"
+        )
+    # the current entitlement, as Ledger._entitlement reads it: the latest recomputation of each decision
+    latest = frames["r"].sort("seq").group_by("id").last()
+    rejected = frames["v"].sort("stage").group_by("id").last().select("id", pl.col("reason").alias("rej"))
+    df = df.join(latest, on="id", how="left").join(rejected, on="id", how="left")
+    recomputed = pl.col("seq").is_not_null()
+    status = pl.when(recomputed).then(pl.col("new_status")).otherwise(pl.col("status"))
+    refusal_to_verify = (
+        (pl.col("state") == "pending_determination")
+        & pl.col("hold_reason").is_not_null()
+        & ~status.is_in(list(PAYABLE))
+    )
+    key = (
+        pl.when(refusal_to_verify).then(pl.lit(REFUSAL_TO_VERIFY))
+        .when(pl.col("state").is_in(["pending_determination", "not_eligible"]) & (status == "not_determinable"))
+        .then(pl.col("state") + ":not_determinable")
+        .otherwise(pl.col("state"))
+    )  # fmt: skip
+    texts = pl.col("reasons").map_elements(lambda s: json.loads(s or "[]"), return_dtype=pl.List(pl.String))
+    reasons = (
+        pl.when(pl.col("state") == "rejected").then(pl.concat_list(pl.lit("审核未通过：") + pl.col("rej").fill_null("")))
+        .when(pl.col("state").is_in(["declined", "waived"])).then(pl.concat_list(pl.col("state").replace_strict(
+            STATE_ZH, default=pl.col("state"))))
+        .when(recomputed & (pl.col("kind") == "determination") & (pl.col("new_status") != "eligible"))
+        .then(pl.concat_list(pl.lit("人工认定不符合条件：") + pl.col("reason").fill_null("")))
+        .otherwise(texts)
+    )  # fmt: skip
     frame = df.lazy().select(
         pl.col("program"),
         pl.col("region_code").alias("region"),
-        pl.col("size_class").alias("size"),
+        pl.when(recomputed).then(pl.col("new_size_class")).otherwise(pl.col("size_class")).alias("size"),
         pl.lit(None, dtype=pl.String).alias("industry"),
-        pl.col("status"),
-        pl.col("amount_fen"),
+        key.alias("status"),
+        ((status == "eligible") & ~pl.col("state").is_in(list(NOT_COUNTED_STATES))).alias("counted"),
+        pl.when(recomputed)
+        .then(pl.col("new_amount_fen"))
+        .otherwise(pl.col("amount_fen"))
+        .alias("amount_fen"),
         reasons.alias("reasons"),
     )
-    st = _aggregate(frame, {}, f"台账 {url}")
+    labels = dict(STATE_ZH) | {
+        REFUSAL_TO_VERIFY: REFUSAL_TO_VERIFY_ZH,
+        "pending_determination:not_determinable": "待认定（无法判定）",
+        "not_eligible:not_determinable": "不符合条件（无法判定）",
+    }
+    st = _aggregate(frame, {}, f"台账 {url}", labels)
+    st.period_filter = (
+        f"{scope}的决定（case_decisions.year），按各决定的当前状态与当前金额（含多退少补重新核定）统计"
+    )
+    st.notes.append(f"统计范围：{st.period_filter}。")
+    if years is not None and len(all_years) > 1:
+        left = [y for y in all_years if not years[0] <= y <= years[1]]
+        if left:
+            st.notes.append(f"台账中另有 {'、'.join(map(str, left))} 年度的决定，未计入本报告。")
     st.notes.append("台账的决定不含行业，按行业统计请用筛查结果。")
     return st
 
@@ -297,64 +518,106 @@ class MonthRow:
     paid_fen: int
     returned: int
     returned_fen: int
+    recovered: int = 0  # recoveries received (追回到账)
+    recovered_fen: int = 0
 
     @property
     def net_fen(self) -> int:
-        return self.paid_fen - self.returned_fen
+        return self.paid_fen - self.returned_fen - self.recovered_fen
+
+
+MONTHLY_CLOCK = (
+    "日期口径：发放（含多退少补补发）按其业务日期（发放时登记的日期）；退回按银行回盘日期；台账未登记业务日期的"
+    "（手工登记的退回、追回到账），按审计链中此前最近一次登记的业务日期计。"
+)
 
 
 def monthly_payments(url: str, year: int | None = None) -> list[MonthRow]:
-    """Payments by the month they were paid (the pay event's ``as_of``, the day recorded) and program, with
-    the returns by the month the bank's return was recorded in the ledger (the event's Beijing date: a return
-    row carries no date of its own)."""
-    from sqlalchemy import create_engine
-
-    from wengang.casework.query import local_time
-
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            pays = pl.read_database(
-                "SELECT p.amount_fen, d.program, e.after AS after FROM case_payments p "
+    """The money events of the ledger by month and program, all on one clock, the business date: a payment (every
+    row of ``case_payments``: 发放, 重发, 多退少补补发) by the day it was paid as of (its audit event's ``as_of``);
+    a return by the bank's date of the return file that reported it (the ``bank_confirm`` event of that file,
+    recorded just before its bounces); a row the ledger records with no date of its own (a manual bounce, a
+    recovery received) by the business date last recorded before it in the audit chain. A return the bank
+    contradicted (``Ledger._returned``) is not money back. So paid − returned − recovered is the ledger's net."""
+    frames = _read_ledger(
+        url,
+        {
+            "pay": (
+                "SELECT p.amount_fen, d.program, e.seq, e.after FROM case_payments p "
                 "JOIN case_decisions d ON d.id = p.decision_id "
-                "JOIN case_audit_events e ON e.ref = p.audit_ref AND e.action = 'pay' AND e.entity = 'case_payments'",
-                conn,
-                schema_overrides={"amount_fen": pl.Int64},
-            )
-            rets = pl.read_database(
-                "SELECT r.amount_fen, d.program, e.at AS at FROM case_payment_returns r "
+                "JOIN case_audit_events e ON e.ref = p.audit_ref AND e.entity = 'case_payments'",
+                {"amount_fen": pl.Int64, "program": pl.String, "seq": pl.Int64, "after": pl.String},
+            ),
+            "ret": (
+                "SELECT r.amount_fen, d.program, e.seq FROM case_payment_returns r "
                 "JOIN case_payments p ON p.id = r.payment_id JOIN case_decisions d ON d.id = p.decision_id "
-                "JOIN case_audit_events e ON e.ref = r.audit_ref AND e.entity = 'case_payment_returns'",
-                conn,
-                schema_overrides={"amount_fen": pl.Int64},
-            )
-    except Exception as exc:  # noqa: BLE001
-        raise ReportError(
-            f"无法读取台账 {url}（{type(exc).__name__}） / cannot read the ledger {url}"
-        ) from None
-    finally:
-        engine.dispose()
-    pays = pays.with_columns(
+                "JOIN case_audit_events e ON e.ref = r.audit_ref AND e.entity = 'case_payment_returns' "
+                "WHERE NOT EXISTS (SELECT 1 FROM case_bank_confirmations k WHERE k.payment_id = r.payment_id)",
+                {"amount_fen": pl.Int64, "program": pl.String, "seq": pl.Int64},
+            ),
+            "rec": (
+                "SELECT k.amount_fen, d.program, e.seq FROM case_recovery_receipts k "
+                "JOIN case_recoveries c ON c.id = k.recovery_id JOIN case_decisions d ON d.id = c.decision_id "
+                "JOIN case_audit_events e ON e.ref = k.audit_ref AND e.entity = 'case_recovery_receipts'",
+                {"amount_fen": pl.Int64, "program": pl.String, "seq": pl.Int64},
+            ),
+            "bank": (
+                "SELECT e.seq, MAX(k.bank_date) AS day FROM case_bank_confirmations k "
+                "JOIN case_audit_events e ON e.ref = k.audit_ref AND e.entity = 'case_bank_confirmations' "
+                "GROUP BY e.seq",
+                {"seq": pl.Int64, "day": pl.String},
+            ),
+        },
+    )
+    pays = frames["pay"].with_columns(
         pl.col("after")
-        .map_elements(lambda s: str(json.loads(s).get("as_of", ""))[:7], return_dtype=pl.String)
-        .alias("month")
+        .map_elements(lambda s: json.loads(s or "{}").get("as_of"), return_dtype=pl.String)
+        .alias("day")
     )
-    rets = rets.with_columns(
-        pl.col("at").map_elements(lambda s: local_time(s)[:7], return_dtype=pl.String).alias("month")
+    # the ledger's business clock: each dated event (a payment's as_of, a bank return's date) by its seq
+    clock = (
+        pl.concat([pays.select("seq", "day"), frames["bank"].select("seq", pl.col("day").cast(pl.String))])
+        .drop_nulls("day")
+        .with_columns(pl.col("day").str.slice(0, 10))
+        .unique("seq", keep="first")
+        .sort("seq")
     )
+
+    def dated(frame: pl.DataFrame) -> pl.DataFrame:
+        # the business date last recorded at or before the event (its own, when it has one)
+        out = frame.sort("seq").join_asof(clock.rename({"day": "__clock"}), on="seq", strategy="backward")
+        own = pl.col("day") if "day" in frame.columns else pl.lit(None, dtype=pl.String)
+        return out.with_columns(pl.coalesce(own, pl.col("__clock")).str.slice(0, 7).alias("month"))
+
+    pays, rets, recs = dated(pays), dated(frames["ret"]), dated(frames["rec"])
+    undated = sum(int(f["month"].null_count()) for f in (pays, rets, recs))
+    if undated:
+        raise ReportError(
+            f"台账中有 {undated} 笔款项在审计链中找不到业务日期（台账早于发放登记业务日期的版本？），无法按月统计"
+            f" / {undated} money rows of the ledger have no business date: no monthly figures"
+        )
     if year is not None:
-        pays = pays.filter(pl.col("month").str.starts_with(f"{year:04d}-"))
-        rets = rets.filter(pl.col("month").str.starts_with(f"{year:04d}-"))
-    p = pays.group_by("month", "program").agg(
-        pl.len().alias("n"), pl.col("amount_fen").cast(pl.Int128).sum().alias("a")
+        pays, rets, recs = (
+            f.filter(pl.col("month").str.starts_with(f"{year:04d}-")) for f in (pays, rets, recs)
+        )
+
+    def by_month(frame: pl.DataFrame, n: str, a: str) -> pl.DataFrame:
+        return frame.group_by("month", "program").agg(
+            pl.len().alias(n), pl.col("amount_fen").cast(pl.Int128).sum().alias(a)
+        )
+
+    both = (
+        by_month(pays, "n", "a")
+        .join(by_month(rets, "rn", "ra"), on=["month", "program"], how="full", coalesce=True)
+        .join(by_month(recs, "kn", "ka"), on=["month", "program"], how="full", coalesce=True)
+        .fill_null(0)
+        .sort("month", "program")
     )
-    r = rets.group_by("month", "program").agg(
-        pl.len().alias("rn"), pl.col("amount_fen").cast(pl.Int128).sum().alias("ra")
-    )
-    both = p.join(r, on=["month", "program"], how="full", coalesce=True).fill_null(0).sort("month", "program")
     return [
-        MonthRow(m, prog, int(n), int(a), int(rn), int(ra))
-        for m, prog, n, a, rn, ra in both.select("month", "program", "n", "a", "rn", "ra").iter_rows()
+        MonthRow(m, prog, int(n), int(a), int(rn), int(ra), int(kn), int(ka))
+        for m, prog, n, a, rn, ra, kn, ka in both.select(
+            "month", "program", "n", "a", "rn", "ra", "kn", "ka"
+        ).iter_rows()
     ]
 
 
@@ -374,17 +637,21 @@ def monthly_tables(rows: list[MonthRow], *, unit: str, month: str) -> list[Any]:
     ytd: dict[str, list[int]] = {}
     for r in rows:
         if r.month[:4] == year and r.month <= month:
-            acc = ytd.setdefault(r.program, [0, 0, 0])
+            acc = ytd.setdefault(r.program, [0, 0, 0, 0])
             acc[0] += r.payments
             acc[1] += r.paid_fen
             acc[2] += r.returned_fen
+            acc[3] += r.recovered_fen
     meta = (f"填报单位：{unit}", f"报告期：{_period_text(month)}", "单位：元")
+    footer = (f"依据：{MONTHLY_BASIS}", MONTHLY_CLOCK, "净发放 = 发放 − 退回 − 追回到账")
+    none = MonthRow(month, "", 0, 0, 0, 0)
     by_program = Table(
         [
             Column("program", "项目"),
             Column("n", "本月发放笔数", INT),
             Column("paid", "本月发放金额", MONEY),
             Column("ret", "本月退回金额", MONEY),
+            Column("rec", "本月追回金额", MONEY),
             Column("net", "本月净发放", MONEY),
             Column("yn", "本年累计笔数", INT),
             Column("ypaid", "本年累计发放金额", MONEY),
@@ -393,13 +660,16 @@ def monthly_tables(rows: list[MonthRow], *, unit: str, month: str) -> list[Any]:
         [
             {
                 "program": program_label(p),
-                "n": this[p].payments if p in this else 0,
-                "paid": this[p].paid_fen if p in this else 0,
-                "ret": this[p].returned_fen if p in this else 0,
-                "net": this[p].net_fen if p in this else 0,
-                "yn": ytd.get(p, [0, 0, 0])[0],
-                "ypaid": ytd.get(p, [0, 0, 0])[1],
-                "ynet": ytd.get(p, [0, 0, 0])[1] - ytd.get(p, [0, 0, 0])[2],
+                "n": this.get(p, none).payments,
+                "paid": this.get(p, none).paid_fen,
+                "ret": this.get(p, none).returned_fen,
+                "rec": this.get(p, none).recovered_fen,
+                "net": this.get(p, none).net_fen,
+                "yn": ytd.get(p, [0, 0, 0, 0])[0],
+                "ypaid": ytd.get(p, [0, 0, 0, 0])[1],
+                "ynet": ytd.get(p, [0, 0, 0, 0])[1]
+                - ytd.get(p, [0, 0, 0, 0])[2]
+                - ytd.get(p, [0, 0, 0, 0])[3],
             }
             for p in programs
         ],
@@ -407,32 +677,41 @@ def monthly_tables(rows: list[MonthRow], *, unit: str, month: str) -> list[Any]:
         title="失业保险待遇及补贴发放情况统计表",
         meta=meta,
         total_counts=True,
-        footer=(f"依据：{MONTHLY_BASIS}",),
+        footer=footer,
     )
     months = [f"{year}-{m:02d}" for m in range(1, int(month[5:]) + 1)]
-    per_month = {m: [0, 0, 0] for m in months}
+    per_month = {m: [0, 0, 0, 0] for m in months}
     for r in rows:
         if r.month in per_month:
             per_month[r.month][0] += r.payments
             per_month[r.month][1] += r.paid_fen
             per_month[r.month][2] += r.returned_fen
+            per_month[r.month][3] += r.recovered_fen
     by_month = Table(
         [
             Column("month", "月份"),
             Column("n", "发放笔数", INT),
             Column("paid", "发放金额", MONEY),
             Column("ret", "退回金额", MONEY),
+            Column("rec", "追回金额", MONEY),
             Column("net", "净发放", MONEY),
         ],
         [
-            {"month": _period_text(m), "n": v[0], "paid": v[1], "ret": v[2], "net": v[1] - v[2]}
+            {
+                "month": _period_text(m),
+                "n": v[0],
+                "paid": v[1],
+                "ret": v[2],
+                "rec": v[3],
+                "net": v[1] - v[2] - v[3],
+            }
             for m, v in per_month.items()
         ],
         sheet="逐月",
         title=f"{year}年逐月发放情况",
         total_counts=True,
         meta=(f"填报单位：{unit}", f"报告期：{year}年1月至{_period_text(month)}", "单位：元"),
-        footer=(f"依据：{MONTHLY_BASIS}",),
+        footer=footer,
     )
     return [by_program, by_month]
 
@@ -442,6 +721,7 @@ def statistics_tables(st: Statistics, *, unit: str, period: str) -> list[Any]:
     from wengang.documents.xlsx import INT, MONEY, Column, Table
 
     meta = (f"填报单位：{unit}", f"报告期：{period}", "单位：元")
+    scope = (f"统计范围：{st.period_filter}",) if st.period_filter else ()
 
     def table(rows: list[Row], head: str, sheet: str) -> Table:
         return Table(
@@ -459,7 +739,7 @@ def statistics_tables(st: Statistics, *, unit: str, period: str) -> list[Any]:
             title=f"稳岗返还等项目判定情况统计表（按{head}）",
             meta=meta,
             total_counts=True,
-            footer=(f"数据来源：{st.source}", f"上报依据：{NETWORK_BASIS}"),
+            footer=(f"数据来源：{st.source}", *scope, f"上报依据：{NETWORK_BASIS}"),
         )
 
     out = [
@@ -472,7 +752,7 @@ def statistics_tables(st: Statistics, *, unit: str, period: str) -> list[Any]:
     out.append(
         Table(
             [Column("text", "不符合或无法判定的原因"), Column("code", "代码"), Column("n", "数量", INT)],
-            [{"text": t, "code": c, "n": n} for c, t, n in st.reasons],
+            [{"text": t, "code": c, "n": n} for c, t, n in st.reason_lines()],
             sheet="原因",
             title="不符合或无法判定的原因",
             meta=meta[:2],
