@@ -252,8 +252,13 @@ def evaluate_cmd(
 
 
 def _print_decision(d: Any) -> None:
+    import re
+
+    from rich.markup import escape
+
     from wengang.money import format_yuan
-    from wengang.rules.engine import ELIGIBLE, INELIGIBLE, NEEDS_DECISION, NOT_DETERMINABLE
+    from wengang.rules import interpretations
+    from wengang.rules.engine import ELIGIBLE, INELIGIBLE, NEEDS_DECISION, NOT_DETERMINABLE, STATUS_ZH
 
     color = {ELIGIBLE: "green", INELIGIBLE: "red", NEEDS_DECISION: "yellow", NOT_DETERMINABLE: "magenta"}[d.status]
     amount = ""
@@ -265,7 +270,13 @@ def _print_decision(d: Any) -> None:
         via = f"（经{'、'.join(d.policy_via)}转发）" if d.policy_via else ""
         console.print(f"依据：{d.policy_citation}{via}", highlight=False)
     if d.period_basis:
-        console.print(f"[dim]政策期间：{d.period_basis}[/]", highlight=False)
+        # the reading the period rests on by its description, the switch's name in brackets (not name=key)
+        basis = re.sub(
+            r"（解释开关 ([A-Za-z0-9_]+\.[A-Za-z0-9_]+)=([A-Za-z0-9_]+)）",
+            lambda m: f"（{interpretations.get(m[1]).describe(m[2])}；解释开关 {m[1]}）",
+            d.period_basis,
+        )
+        console.print(f"[dim]政策期间：{basis}[/]", highlight=False)
     for c in d.checks:
         mark = {True: "[green]✔[/]", False: "[red]✘[/]", None: "[yellow]？[/]"}[c.passed]
         cite = f"  [dim]〔{'；'.join(c.citations)}〕[/]" if c.citations else ""
@@ -277,9 +288,12 @@ def _print_decision(d: Any) -> None:
     for n in d.notes:
         console.print(f"  [cyan]说明：[/]{n}", highlight=False)
     for o in d.outcomes:
-        tag = "，".join(f"{k}={v}" for k, v in o.readings.items())
-        am = format_yuan(o.amount_fen) if o.amount_fen is not None else ""
-        console.print(f"  [yellow]若[/] {tag}：{o.status} {am}", highlight=False)
+        # each reading by its Chinese description; the switch's name in brackets is what --reading takes
+        tag = "，".join(
+            f"{interpretations.get(k).title}按“{interpretations.get(k).describe(v)}”（{k}）" for k, v in o.readings.items()
+        )
+        am = f"，{format_yuan(o.amount_fen)}" if o.amount_fen is not None else ""
+        console.print(f"  [yellow]若[/]{escape(tag)}：{STATUS_ZH.get(o.status, o.status)}{am}", highlight=False)
 
 
 def _region_and_descendants(region: str) -> set[str]:

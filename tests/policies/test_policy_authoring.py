@@ -55,7 +55,7 @@ def test_diff_lists_parameter_and_date_changes(tmp_path: Path) -> None:
     assert [(c.where, c.before, c.after) for c in d.parameters] == [
         ("参数 fanhuan.refund_rate_sme", "60%", "55%")
     ]
-    assert any(c.where == "项目 fanhuan 起始日期" for c in d.dates)
+    assert any(c.where == "项目 稳岗返还 起始日期" for c in d.dates)
     assert not d.clauses
     res = CliRunner().invoke(app, ["policy", "diff", "shanxi-2024-28", str(p), "--json"])
     assert res.exit_code == 0, res.output

@@ -240,6 +240,8 @@ def _read_screening_output(results: Path, program: str | None, year: int | None,
         ).list.join(","),
         pl.lit("}"),
     ])
+    from wengang.screening.output import readings_zh
+
     reasons = _codes_to_text("reasons", texts)
     flags = _codes_to_text("flags", texts)
     status = pl.col("status").cast(pl.String)
@@ -251,13 +253,14 @@ def _read_screening_output(results: Path, program: str | None, year: int | None,
         pl.lit("（依据 "), pl.col("policy_number").fill_null(NO_POLICY), pl.lit(" "), pl.col("policy_clause").fill_null(""),
         pl.lit("）"),
     ])
+    # each reading by its Chinese description, the switch's name in brackets for the caseworker (letters drop it);
+    # a result that depends on open readings names them as open, not as adopted
+    said = readings_zh(df, "readings", "outcomes" if "outcomes" in df.columns else None, code=True, sep="\n")
     explanation = pl.concat_str([
         head,
         pl.when(reasons.list.len() > 0).then(pl.lit("\n✘ ") + reasons.list.join("\n✘ ")).otherwise(pl.lit("")),
         pl.when(flags.list.len() > 0).then(pl.lit("\n核查：") + flags.list.join("；")).otherwise(pl.lit("")),
-        pl.when(pl.col("readings").fill_null("") != "")
-        .then(pl.lit("\n采用的政策理解：") + pl.col("readings").str.replace_all(",", "，", literal=True))
-        .otherwise(pl.lit("")),
+        pl.when(said != "").then(pl.lit("\n") + said).otherwise(pl.lit("")),
         pl.when(pl.col("payment_hold").fill_null(False)).then(
             pl.lit("\n暂缓发放：") + pl.col("payment_hold_reason").fill_null("")).otherwise(pl.lit(""))
         if "payment_hold" in df.columns else pl.lit(""),

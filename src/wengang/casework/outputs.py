@@ -304,6 +304,30 @@ def _sentence(text: str) -> str:
     return text.strip().lstrip("✔✘？ ").rstrip("。；;")
 
 
+# a switch's name in brackets, as the caseworker's screens show it (intake's explanation, evaluate's period basis):
+# not for a letter to a unit or person
+_SWITCH_CODE = re.compile(r"（(?:解释开关 ?)?[A-Za-z0-9_]+\.[A-Za-z0-9_]+(?:=[A-Za-z0-9_]+)?）")
+# the readings line of a decision imported before readings were written in Chinese: raw ``switch=key`` pairs
+_RAW_READINGS = re.compile(r"^采用的政策理解：((?:[A-Za-z0-9_]+\.[A-Za-z0-9_]+=[A-Za-z0-9_]+[，,]?)+)$")
+
+
+def _letter_line(line: str, undecided: bool) -> str | None:
+    """A line of the caseworker's text as a letter says it: readings by their Chinese description, no switch names;
+    None for a line the letter leaves out (an older import's defaults listed as adopted for an undecided result)."""
+    raw = _RAW_READINGS.match(line)
+    if raw:
+        if undecided:
+            return None
+        from wengang.screening.output import parse_readings, readings_lines
+
+        return readings_lines(parse_readings(raw.group(1).replace("，", ",")), [])[0]
+    return _SWITCH_CODE.sub("", line)
+
+
+def _letter_lines(lines: Iterable[str], undecided: bool = False) -> list[str]:
+    return [t for t in (_letter_line(line, undecided) for line in lines) if t is not None]
+
+
 def letter_input(d: dict[str, Any]) -> dict[str, Any] | None:
     """A ledger decision (``Ledger.letter_view``) as ``documents.letters`` input, or None while nothing is decided.
 
@@ -322,7 +346,8 @@ def letter_input(d: dict[str, Any]) -> dict[str, Any] | None:
         "subject": "个人" if d["program"] in PERSON_PROGRAMS else "单位", "subject_id": d["unit_id"],
         "subject_name": d["unit_name"], "policy": {"number": d["policy_doc"], "clause": d["clause"]},
     }
-    trace = [line.strip() for line in (d["explanation"] or "").splitlines() if line.strip()]
+    trace = _letter_lines((line.strip() for line in (d["explanation"] or "").splitlines() if line.strip()),
+                          state in UNDECIDED)
     notes = ["审核情况：" + "；".join(trace) + "。"] if trace else []
     if state in PASSED_REVIEW:
         out.update(status="eligible", amount_fen=ent["amount_fen"])
@@ -347,10 +372,10 @@ def letter_input(d: dict[str, Any]) -> dict[str, Any] | None:
         reasons += [_sentence(h["reason"]) for h in d["history"] if h["action"] == "resolve" and h["reason"]]
         if state == "not_eligible":
             reasons += [_sentence(r) for r in d["reasons"] if r.strip()]
-        out.update(status="ineligible", amount_fen=None, reasons=[r for r in reasons if r] or ["不符合条件"])
+        out.update(status="ineligible", amount_fen=None, reasons=[r for r in _letter_lines(reasons) if r] or ["不符合条件"])
     elif state in UNDECIDED:
         status = d["status"] if d["status"] in ("needs_decision", "not_determinable") else "needs_decision"
-        out.update(status=status, amount_fen=None, reasons=[_sentence(r) for r in d["reasons"] if r.strip()])
+        out.update(status=status, amount_fen=None, reasons=_letter_lines(_sentence(r) for r in d["reasons"] if r.strip()))
     else:
         return None
     out["notes"] = notes

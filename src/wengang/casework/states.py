@@ -121,6 +121,23 @@ ACTION_ZH: dict[str, str] = {t.action: t.zh for t in TRANSITIONS.values()} | {
     "risk_clear": "排除风险疑点",
     "risk_confirm": "核实风险疑点",
     "recover_risk_flag": "追回（风险疑点核实）",
+    "request_account": "申请变更收款账户",
+    "approve_account": "复核账户变更：通过",
+    "reject_account": "复核账户变更：不通过",
+    "set_payee_bank": "登记收款行行号",
+    "bank_file": "生成银行报盘文件",
+    "bank_file_items": "登记报盘明细",
+    "bank_return": "导入银行回盘",
+    "bank_confirm": "银行回盘：已入账",
+    "bank_credited_after_bounce": "银行回盘称已入账（此前已登记退回）",
+    "bank_credit_confirmed": "复核：银行入账属实",
+    "bank_credit_corrected": "复核：银行已更正回盘",
+    "withdraw_payment": "撤回未报盘的重新发放",
+    "bounce_supplement": "补发被退回",
+    "operator_add": "新增操作人员",
+    "operator_enable": "启用操作人员",
+    "operator_disable": "停用操作人员",
+    "operator_roles": "变更操作人员角色",
 }
 
 

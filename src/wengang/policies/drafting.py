@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from wengang.policies.model import Document
+from wengang.policies.model import STATUS_ZH, Document
+from wengang.policies.required import PROGRAM_LABELS
 
 _DATE_KEY = re.compile(r"\b(issued|valid_from|valid_to):(\s*)[\"']?(\d{4})-(\d{2})-(\d{2})[\"']?")
 _NUMBER_YEAR = re.compile(r"〔(\d{4})〕[^〔〕]*?号")
@@ -202,25 +203,28 @@ def diff_documents(a: Document, b: Document) -> PolicyDiff:
         ("forwards", "转发"),
     ):
         va, vb = getattr(a, name), getattr(b, name)
+        if name == "status":  # 有效 / 征求意见稿, not the codes
+            va, vb = STATUS_ZH.get(va, va), STATUS_ZH.get(vb, vb)
         if va != vb:
             (out.dates if name == "issued" else out.metadata).append(
                 Change(label, "改变", _fmt(va), _fmt(vb))
             )
     for pid in sorted(set(a.programs) | set(b.programs)):
         pa, pb = a.programs.get(pid), b.programs.get(pid)
+        program = PROGRAM_LABELS.get(pid, pid)  # 稳岗返还, not the program's id
         if pa is None or pb is None:
             block = pb if pa is None else pa
             assert block is not None
-            out.metadata.append(Change(f"项目 {pid}", "新增" if pa is None else "删除", after=block.label))
+            out.metadata.append(Change(f"项目 {program}", "新增" if pa is None else "删除", after=block.label))
             continue
         for name, label in (("valid_from", "起始日期"), ("valid_to", "截止日期")):
             va, vb = getattr(pa, name), getattr(pb, name)
             if va != vb:
-                out.dates.append(Change(f"项目 {pid} {label}", "改变", _d(va), _d(vb)))
+                out.dates.append(Change(f"项目 {program} {label}", "改变", _d(va), _d(vb)))
         for name, label in (("ruleset", "规则集"), ("clause", "主条款"), ("base", "base")):
             va, vb = getattr(pa, name), getattr(pb, name)
             if va != vb:
-                out.metadata.append(Change(f"项目 {pid} {label}", "改变", str(va), str(vb)))
+                out.metadata.append(Change(f"项目 {program} {label}", "改变", str(va), str(vb)))
         for name in sorted(set(pa.params) | set(pb.params)):
             xa, xb = pa.params.get(name), pb.params.get(name)
             where = f"参数 {pid}.{name}"

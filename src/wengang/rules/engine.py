@@ -895,7 +895,10 @@ def _build_decision(
         for oc in outcomes:
             if oc.reasons:
                 cond = "，".join(f"{interpretations.get(s).title}按“{interpretations.get(s).describe(oc.readings[s])}”" for s in deciding)
-                reasons.append(f"若{cond}：{STATUS_ZH[oc.status]}——" + "；".join(oc.reasons))
+                line = f"若{cond}：{STATUS_ZH[oc.status]}——" + "；".join(oc.reasons)
+                # outcomes that differ only in a switch that decides nothing read the same: said once
+                if line not in reasons:
+                    reasons.append(line)
         if region_first:
             # a region figure is missing: one question for the agency first, not a reading to settle per unit
             status = NOT_DETERMINABLE

@@ -191,6 +191,118 @@ def _yuan_column(name: str = "amount_fen") -> pl.Expr:
     )
 
 
+# ------------------------------------------------------------------------- readings in Chinese
+# ``readings`` ("switch=key,…", the default combination) and ``outcomes`` ("tag:status:fen|…", a tag being 默认 or
+# the readings that differ from it: rules.batch) stay machine text in the Parquet file (``case import`` reads them);
+# what a person reads names each reading by its Chinese description (rules.interpretations).
+_SWITCH_IN_OUTCOMES = r"[A-Za-z0-9_]+\.[A-Za-z0-9_]+="
+
+
+def parse_readings(text: str | None) -> dict[str, str]:
+    """``"a.b=x,c.d=y"`` → ``{"a.b": "x", "c.d": "y"}``."""
+    pairs = (part.partition("=") for part in (text or "").split(","))
+    return {k.strip(): v.strip() for k, sep, v in pairs if sep and k.strip()}
+
+
+def _switch(name: str):  # noqa: ANN202 - an interpretations.Switch, or None for a name no program registers
+    from wengang.rules import interpretations
+
+    try:
+        return interpretations.get(name)
+    except KeyError:
+        return None
+
+
+def reading_zh(name: str, key: str, *, question: bool = True, code: bool = False) -> str:
+    """One reading in Chinese: ``question``: the switch's question before the reading's description
+    (``计算裁员率时是否扣除正常减员（…）：扣除…``); ``code``: the switch's name after it in brackets, for the
+    caseworker's screens (never in what a unit or person receives)."""
+    s = _switch(name)
+    text = (f"{s.title}：{s.describe(key)}" if question else s.describe(key)) if s else f"未登记的解释“{name}”取“{key}”"
+    return f"{text}（{name}）" if code else text
+
+
+def switch_zh(name: str, *, code: bool = False) -> str:
+    """A switch's question in Chinese (its name in brackets with ``code``)."""
+    s = _switch(name)
+    text = s.title if s else f"未登记的解释“{name}”"
+    return f"{text}（{name}）" if code else text
+
+
+def open_switches(outcomes: pl.Expr) -> pl.Expr:
+    """The switches an ``outcomes`` text names, joined by ``,`` (empty when it names none): the readings the
+    result still depends on (待认定)."""
+    return (
+        outcomes.cast(pl.String).fill_null("").str.extract_all(_SWITCH_IN_OUTCOMES)
+        .list.eval(pl.element().str.strip_chars_end("=")).list.unique(maintain_order=True).list.join(",")
+    )
+
+
+def readings_lines(readings: dict[str, str], open_: list[str], *, code: bool = False) -> list[str]:
+    """What a decision says of its readings: those still open (待认定), and those its result rests on."""
+    lines = []
+    if open_:
+        lines.append("尚待认定的政策理解：" + "；".join(switch_zh(n, code=code) for n in open_))
+    adopted = [reading_zh(k, v, code=code) for k, v in readings.items() if k not in open_]
+    if adopted:
+        lines.append(("其余" if open_ else "") + "采用的政策理解：" + "；".join(adopted))
+    return lines
+
+
+def _outcomes_zh(df: pl.DataFrame, readings: str, outcomes: str) -> pl.Expr:
+    """``outcomes`` in Chinese: ``若按“…”：符合条件，3717.72元；若按“…”：无法判定``. Its tags are few, its amounts many:
+    tags are looked up in a table of the frame's distinct tags, amounts formatted by expression (exact, in 元)."""
+    # 默认 stands for the row's own readings of the open switches: spelled out, it is one tag more
+    opened = open_switches(pl.col(outcomes))
+    pairs = df.select(pl.col(readings).cast(pl.String).fill_null(""), opened.alias("o")).unique().iter_rows()
+    default_tag = {
+        f"{r}\x1f{o}": ",".join(f"{k}={v}" for k, v in parse_readings(r).items() if k in o.split(","))
+        for r, o in pairs
+    }
+    tagged = (
+        pl.when(pl.col(outcomes).cast(pl.String).str.starts_with("默认:"))
+        .then(
+            pl.concat_str(
+                pl.concat_str(pl.col(readings).cast(pl.String).fill_null(""), opened, separator="\x1f")
+                .replace_strict(default_tag, default="", return_dtype=pl.String),
+                pl.col(outcomes).cast(pl.String).str.strip_prefix("默认"),
+            )
+        )
+        .otherwise(pl.col(outcomes).cast(pl.String).fill_null(""))
+    )
+    entries = df.select(tagged.str.split("|").explode().str.extract(r"^([^:]*):", 1).unique().drop_nulls()).to_series()
+    tags = {
+        t: "若按" + "、".join(f"“{reading_zh(k, v, question=False)}”" for k, v in parse_readings(t).items()) if t else "按默认理解"
+        for t in entries.to_list()
+    }
+    e = pl.element()
+    fen = e.str.extract(r":(-?\d+)$", 1).cast(pl.Int64)
+    yuan = (fen // 100).cast(pl.String) + "." + (fen % 100).cast(pl.String).str.zfill(2) + "元"
+    entry = pl.concat_str(
+        e.str.extract(r"^([^:]*):", 1).replace_strict(tags, default=e.str.extract(r"^([^:]*):", 1)),
+        pl.lit("："),
+        e.str.extract(r"^[^:]*:([^:]*):", 1).replace(STATUS_ZH),
+        pl.when(fen.is_not_null()).then(pl.lit("，") + yuan).otherwise(pl.lit("")),
+    )
+    return (
+        tagged.str.split("|").list.eval(e.filter(e != "")).list.eval(entry).list.join("；")
+    )
+
+
+def readings_zh(df: pl.DataFrame, readings: str, outcomes: str | None, *, code: bool = False, sep: str = "；\n") -> pl.Expr:
+    """``readings`` in Chinese (:func:`readings_lines`, joined by ``sep``), naming the switches still open (from
+    ``outcomes``) as such: the frame's distinct (readings, open switches) pairs are few (a plan's constant), so each
+    is written once and looked up."""
+    opened = open_switches(pl.col(outcomes)) if outcomes else pl.lit("")
+    key = pl.concat_str(pl.col(readings).cast(pl.String).fill_null(""), opened, separator="\x1f")
+    texts = {
+        k: sep.join(readings_lines(parse_readings(r), [n for n in o.split(",") if n], code=code))
+        for k in df.select(key.unique()).to_series().to_list()
+        for r, _, o in [k.partition("\x1f")]
+    }
+    return key.replace_strict(texts, default="", return_dtype=pl.String)
+
+
 def write_excel_sheets(frame: pl.DataFrame, path: Path, sheet: str, *, progress: bool = False) -> None:
     """Write a frame to XLSX row by row in constant memory, splitting past Excel's row limit.
 
@@ -492,6 +604,7 @@ def write_result_sheets(
         n = scanned.select(pl.len()).collect().item()
         if n <= 5 * EXCEL_MAX_ROWS:
             keep = [c for c in RESULT_XLSX_COLUMNS if c in scanned.collect_schema().names()]
+            chinese = _chinese_results(scanned.select(*keep).collect(), keep) if "readings" in keep else None
             readable = scanned.select(
                 *[
                     (pl.col(c).cast(pl.String).replace(SIZE_ZH) if c == "size_class" else pl.col(c)).alias(RESULT_XLSX_COLUMNS[c])
@@ -506,9 +619,20 @@ def write_result_sheets(
                 .alias("原因"),
                 *[pl.col(c).alias(RESULT_XLSX_COLUMNS[c]) for c in keep[4:]],
             ).collect()
+            if chinese is not None:  # readings and outcomes as the caseworker reads them
+                readable = readable.with_columns(chinese)
             write_excel_sheets(readable, out_dir / "results.xlsx", "结果", progress=progress)
             files["结果（Excel）"] = str(out_dir / "results.xlsx")
         listing = publicity_list(scanned, program_label)
         write_excel_sheets(listing, out_dir / "publicity.xlsx", "公示名单", progress=progress)
         files["公示名单（Excel）"] = str(out_dir / "publicity.xlsx")
     return files
+
+
+def _chinese_results(df: pl.DataFrame, keep: list[str]) -> list[pl.Series]:
+    """The ``readings`` and ``outcomes`` columns of a results frame in Chinese, under their sheet headers."""
+    outcomes = "outcomes" if "outcomes" in keep else None
+    out = [df.select(readings_zh(df, "readings", outcomes)).to_series().alias(RESULT_XLSX_COLUMNS["readings"])]
+    if outcomes:
+        out.append(df.select(_outcomes_zh(df, "readings", outcomes)).to_series().alias(RESULT_XLSX_COLUMNS[outcomes]))
+    return out
