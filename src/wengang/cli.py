@@ -850,9 +850,12 @@ def serve_cmd(
     import uvicorn
 
     from wengang.web.app import create_app
-    from wengang.web.config import SECRET_ENV, WebConfig
+    from wengang.web.config import SECRET_ENV, ConfigError, WebConfig
 
-    cfg = WebConfig.from_env(tls=tls)
+    try:
+        cfg = WebConfig.from_env(tls=tls)
+    except ConfigError as exc:  # e.g. WENGANG_DB and WENGANG_DATABASE_URL naming two ledgers
+        fail(str(exc))
     logins = []
     if database_url is None:
         made = cfg.ensure_secret()

@@ -13,6 +13,7 @@ whose scheme is https, which uvicorn sets from ``X-Forwarded-Proto`` of a truste
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,15 @@ def undeclared(app: FastAPI) -> list[str]:
     return [f"{m} {p}" for m, p in endpoints(app) if (m, p) not in access.ROUTES]
 
 
+def mask_access_log() -> None:
+    """Put :class:`errors.MaskedAccessLog` on the ``uvicorn.access`` logger itself, so the access log masks identifiers
+    whatever runs the app (``uvicorn --factory``, gunicorn's uvicorn workers), not only under ``wengang serve``'s
+    logging setup; added once however many apps a process builds."""
+    log = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, errors.MaskedAccessLog) for f in log.filters):
+        log.addFilter(errors.MaskedAccessLog())
+
+
 def create_app(config: WebConfig | None = None, *, ledger: Any = None) -> FastAPI:
     """The application over the ledger at ``config.database_url`` (or the ``ledger`` given)."""
     from wengang.casework import Ledger
@@ -94,6 +104,7 @@ def create_app(config: WebConfig | None = None, *, ledger: Any = None) -> FastAP
     from . import api, api_casework, jobs, login, pages
 
     cfg = config or WebConfig.from_env()
+    mask_access_log()
     if not cfg.secret_key:
         raise ValueError(f"缺少密钥：请设置环境变量 {__import__('wengang.web.config', fromlist=['x']).SECRET_ENV} / "
                          "no secret key: set WENGANG_SECRET_KEY")

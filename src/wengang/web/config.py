@@ -4,12 +4,30 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 SECRET_ENV = "WENGANG_SECRET_KEY"
+DB_ENV = "WENGANG_DB"  # the ledger, as the CLI reads it (``--db``), so that one setting serves both
+DB_URL_ENV = "WENGANG_DATABASE_URL"  # the web's older name for the same, still read
+
+
+class ConfigError(ValueError):
+    """A setting the service refuses to start with (the message is Chinese, then English)."""
+
+
+def database_url_from_env(env: Mapping[str, str]) -> str | None:
+    """The ledger URL from ``WENGANG_DB`` or ``WENGANG_DATABASE_URL``; both set and different is refused, since the
+    CLI (``WENGANG_DB``) and the web would otherwise work on two ledgers without anyone noticing."""
+    db, url = env.get(DB_ENV, "").strip(), env.get(DB_URL_ENV, "").strip()
+    if db and url and db != url:
+        raise ConfigError(
+            f"环境变量 {DB_ENV}（{db}）与 {DB_URL_ENV}（{url}）指向不同的台账，服务不予启动；请只设置 {DB_ENV} / "
+            f"{DB_ENV} and {DB_URL_ENV} name different ledgers; refusing to start: set {DB_ENV} only"
+        )
+    return db or url or None
 
 
 def utc_now() -> datetime:
@@ -50,12 +68,15 @@ class WebConfig:
     @classmethod
     def from_env(cls, **overrides: object) -> WebConfig:
         """Settings from the environment (``docs/deployment.md``), ``overrides`` winning:
-        WENGANG_DATABASE_URL, WENGANG_SECRET_KEY, WENGANG_TLS=1, WENGANG_WORK_DIR,
+        WENGANG_DB (or its older name WENGANG_DATABASE_URL; both set and different: :class:`ConfigError`),
+        WENGANG_SECRET_KEY, WENGANG_TLS=1, WENGANG_WORK_DIR,
         WENGANG_DATA_FOLDERS (``name=path`` separated by ``;``), WENGANG_PORTAL_OPERATOR, WENGANG_NOTICE_GATEWAY."""
         env = os.environ
         given: dict[str, object] = {}
-        if env.get("WENGANG_DATABASE_URL"):
-            given["database_url"] = env["WENGANG_DATABASE_URL"]
+        if "database_url" not in overrides:
+            db_url = database_url_from_env(env)
+            if db_url:
+                given["database_url"] = db_url
         if env.get(SECRET_ENV):
             given["secret_key"] = env[SECRET_ENV]
         if env.get("WENGANG_TLS"):
