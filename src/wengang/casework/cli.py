@@ -921,6 +921,10 @@ def _batch_notes(res: Any, *, stop: bool = True) -> None:
                       f"{n} not paid: you reviewed them; another payer must pay[/yellow]")
     if res.pending_account:
         console.print(f"  账户变更待复核、暂不发放 {res.pending_account} 个 / {res.pending_account} wait for an account approval")
+    if res.supplement_awaiting_account:
+        n = res.supplement_awaiting_account
+        console.print(f"  补发退回待更正账户 {n} 个（case fix-account，须另一人复核）/ {n} top-ups bounced, waiting for "
+                      "an account change")
     for did, issue in res.refused:
         console.print(f"[red]✘ 决定 {did} 未发放：台账记录与审计事件不符 {issue}[/red]")
     if res.refused:
@@ -948,6 +952,34 @@ def bounce(payment_id: RecordId, reason: str = typer.Option(...), db: str = DB, 
     """登记银行退回 / record a bounced payment."""
     _run(_open(db).record_bounce, payment_id, user, reason=reason)
     console.print(f"✔ 支付 {payment_id} 已登记退回 / bounced")
+
+
+@case_app.command("credit-check")
+def credit_check(decision_id: DecisionId,
+                 credited: bool = typer.Option(..., "--credited/--not-credited",
+                                               help="银行确认已入账 / 银行更正为未入账 / the credit stands, or the bank "
+                                                    "corrected it"),
+                 reason: str = typer.Option(..., help="核实情况，如银行的书面确认或更正 / how it was checked"),
+                 payment: int = typer.Option(None, "--payment", min=1, callback=_fits_bigint,
+                                             help="支付编号（决定有多笔待核实时）/ payment id, if several"),
+                 db: str = DB, user: str = USER) -> None:
+    """核实退回后的银行入账（可能重复支付）并登记结果（复核，非登记退回者）/ record the check of a bank credit after a bounce."""
+    res = _run(_open(db).check_credit_after_bounce, decision_id, user, credited=credited, reason=reason,
+               payment_id=payment)
+    if not res.credited:
+        console.print(f"✔ 已核实：银行更正，支付 {res.payment_id} 未入账，退回成立，解除暂停发放（状态 {state_zh(res.state)}）/ "
+                      f"checked: the bank corrected its line; the bounce of payment {res.payment_id} stands, the stop "
+                      "is lifted")
+        return
+    parts = [f"支付 {res.payment_id} 已核实入账，退回作废，决定 {decision_id} 计为{state_zh(res.state)}"]
+    if res.withdrawn:
+        parts.append(f"撤回尚未报盘的重发付款 {'、'.join(map(str, res.withdrawn))}")
+    if res.recovery_id is not None:
+        parts.append(f"重复支付 {_yuan(res.recovery_fen)} 元，已开追回单 {res.recovery_id}"
+                     f"（到账后 case recovery-received {res.recovery_id} {res.recovery_fen}）")
+    console.print(f"✔ {'；'.join(parts)} / checked: payment {res.payment_id} was credited, the decision counts as paid"
+                  + (f"; withdrawn {res.withdrawn}" if res.withdrawn else "")
+                  + (f"; recovery {res.recovery_id} of {res.recovery_fen} fen" if res.recovery_id is not None else ""))
 
 
 @case_app.command("resize")
@@ -1015,6 +1047,14 @@ def show(decision_id: DecisionId, db: str = DB, user: str = USER) -> None:
         console.print(f"  （规则核定 {_yuan(d['amount_fen'])} 元，已重新核定）")
     if d["hold_reason"]:
         console.print(f"暂缓原因：{escape(d['hold_reason'])}")
+    for a in d.get("credit_alarms") or ():
+        console.print(f"[red]【可能重复支付】支付 {a['payment_id']} 已登记退回，银行回盘 {escape(a['file_key'] or '')} 却称已入账"
+                      f"（事件 {a['seq']}）：暂停发放，待复核核实后登记 wengang case credit-check {d['id']} "
+                      "--credited 或 --not-credited --reason …[/red]")
+    if d.get("top_up_bounced"):
+        t = d["top_up_bounced"]
+        console.print(f"补发退回：{escape(t['reason'])}（支付 {t['payment_id']}，{_yuan(t['amount_fen'])} 元）；"
+                      "待更正账户（case fix-account，须另一人复核）后再补发")
     console.print(f"收款账户 {_mask_account(d['account_no'])}  联系方式 {_mask_phone(d['contact'])}"
                   + (f"  确认期限 {d['deadline']}" if d["deadline"] else ""))
     console.print(escape(d["explanation"]))

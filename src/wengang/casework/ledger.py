@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -88,8 +88,16 @@ DUPLICATE_SCOPES = {
 DUPLICATE_SCOPE_DEFAULT = "same_occupation"
 LOCK_KEY = 0x57474C44  # "WGLD": the ledger's advisory write lock on PostgreSQL
 # audit action: the bank's return says a payment was credited that the office had recorded as bounced; the decision
-# is not paid again (``_alarms``) until someone has looked (docs/casework.md, "Bank return")
+# is not paid again (``_alarms``) until a 复核 has looked (``check_credit_after_bounce``; docs/casework.md)
 CREDITED_AFTER_BOUNCE = "bank_credited_after_bounce"
+# the check's outcomes (audit actions on the decision): the credit stands, or the bank corrected its line
+CREDIT_CONFIRMED = "bank_credit_confirmed"
+CREDIT_CORRECTED = "bank_credit_corrected"
+CREDIT_CHECKS = (CREDIT_CONFIRMED, CREDIT_CORRECTED)
+# a re-payment not yet in a bank file, withdrawn because the check found the payment before it credited
+WITHDRAWN = "withdraw_payment"
+# a 多退少补 top-up bounced (the decision stays paid): shown on the decision, the next top-up waits for an account
+TOP_UP_BOUNCED = "bounce_supplement"
 D = Decision.__table__.c
 P = Payment.__table__.c
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -122,6 +130,8 @@ class BatchResult:
     # entitlement was raised (``change_size_class``); they go to the bank in the batch's file like any payment
     supplements: int = 0
     supplement_fen: int = 0
+    # top-ups due but not paid: the last one bounced and no account change was approved since (as after a bounce)
+    supplement_awaiting_account: int = 0
 
 
 @dataclass
@@ -151,6 +161,19 @@ class BankReturnResult:
     @property
     def reconciles(self) -> bool:
         return self.lines == len(self.confirmed) + len(self.bounced) + len(self.refused)
+
+
+@dataclass
+class CreditCheckResult:
+    """What ``check_credit_after_bounce`` recorded."""
+
+    decision_id: int
+    payment_id: int  # the payment recorded as bounced that the bank said was credited
+    credited: bool  # True: the credit stands (the payment counts as paid); False: the bank corrected its line
+    state: str  # the decision's state afterwards
+    withdrawn: list[int] = field(default_factory=list)  # re-payments not yet sent, withdrawn (never go to the bank)
+    recovery_id: int | None = None  # the 多退少补 recovery of a re-payment that reached the payee as well
+    recovery_fen: int = 0
 
 
 def payment_reference(decision_id: int, seq: int, kind: str = "initial") -> str:
@@ -998,29 +1021,55 @@ class Ledger:
         actor = self._need_actor(actor, "account")
         with self._tx() as conn:
             d = self._load(conn, decision_id)
-            self._refuse_account_change(d, "set")
+            self._refuse_account_change(conn, d, "set")
             return self._request_account(conn, d, actor, "set", account_no, reason)
 
     def fix_account(self, decision_id: int, actor: str, *, account_no: str, reason: str = "更正收款账户") -> int:
         """After a bounce: request the corrected account; once another operator approves it the decision is
-        'account_fixed' and the next batch pays again (seq + 1). Returns the request's id."""
+        'account_fixed' and the next batch pays again (seq + 1). Returns the request's id.
+
+        After a bounced 多退少补 top-up the decision itself stays paid: the request only changes the account
+        (kind 'set'), and the next batch pays the top-up to it."""
         actor = self._need_actor(actor, "account")
         with self._tx() as conn:
             d = self._load(conn, decision_id)
-            self._refuse_account_change(d, "fix")
+            if d["state"] == "paid" and self._top_up_waits(conn, d["id"]):
+                return self._request_account(conn, d, actor, "set", account_no, reason)
+            self._refuse_account_change(conn, d, "fix")
             return self._request_account(conn, d, actor, "fix", account_no, reason)
 
-    @staticmethod
-    def _refuse_account_change(d: dict[str, Any], kind: str) -> None:
+    def _refuse_account_change(self, conn: Connection, d: dict[str, Any], kind: str) -> None:
         if kind == "reroute":  # after a bounce, or before payment
             if d["state"] == "bounced":
                 return
             kind = "set"
         if kind == "fix":
             check("fix_account", d["state"], d["id"])
+        elif d["state"] == "paid" and self._top_up_waits(conn, d["id"]):
+            return  # its top-up bounced: the next one waits for this account (the decision stays paid)
         elif d["state"] in TERMINAL or d["state"] in ("paid", "bounced", "account_fixed"):
             raise LedgerError("transition_refused", f"决定 {d['id']} 当前状态为 {d['state']}，不能直接修改账户",
                               f"decision {d['id']} is {d['state']}; use fix_account after a bounce")
+
+    @staticmethod
+    def _top_up_bounced() -> Any:
+        """The decision has a 多退少补 top-up that bounced (a return the bank did not contradict) with no account
+        change approved since: the next top-up waits for one, as a bounced initial payment waits for fix_account
+        (domain/facts.md §10 step 8 “已退回单位名单，限期更正账户”, the basis of the transition 'bounce'; not to the
+        account that just sent the money back). "Since" is the audit chain's order."""
+        top, ret_ev, appr_ev = Payment.__table__.alias("top"), AuditEvent.__table__.alias("ret_ev"), \
+            AuditEvent.__table__.alias("appr_ev")
+        X, K = PaymentReturn.__table__.c, BankConfirmation.__table__.c
+        AC, AA = AccountChange.__table__.c, AccountApproval.__table__.c
+        # correlated through ``top`` (the enclosing EXISTS), not ``D`` two levels up: SQLAlchemy would not correlate it
+        approved_since = exists().where(AC.decision_id == top.c.decision_id, AA.change_id == AC.id, AA.approve == 1,
+                                        appr_ev.c.ref == AA.audit_ref, appr_ev.c.seq > ret_ev.c.seq)
+        return exists().where(top.c.decision_id == D.id, top.c.kind == "supplement", X.payment_id == top.c.id,
+                              ~exists().where(K.payment_id == top.c.id), ret_ev.c.ref == X.audit_ref,
+                              ~approved_since)
+
+    def _top_up_waits(self, conn: Connection, decision_id: int) -> bool:
+        return bool(conn.execute(select(exists().where(D.id == decision_id, self._top_up_bounced()))).scalar_one())
 
     def _request_account(self, conn: Connection, d: dict[str, Any], actor: str, kind: str, account_no: str,
                          reason: str) -> int:
@@ -1054,7 +1103,7 @@ class Ledger:
                                   f"an account change must be approved by someone other than its requester ({actor})")
             d = self._load(conn, c["decision_id"])
             if approve:
-                self._refuse_account_change(d, c["kind"] if c["kind"] in ("fix", "reroute") else "set")
+                self._refuse_account_change(conn, d, c["kind"] if c["kind"] in ("fix", "reroute") else "set")
             reason = reason or ("复核通过" if approve else "复核未通过")
             _, n = self._insert_rows(conn, AccountApproval, [{"change_id": change_id, "approver": actor,
                                                               "approve": int(approve), "reason": reason}],
@@ -1156,19 +1205,58 @@ class Ledger:
                               f"the audit chain fails verification; payment stopped (run wengang audit verify): {first.en}")
 
     @staticmethod
+    def _alarm_events(conn: Connection, decision_id: int | None = None) -> tuple[list[dict[str, Any]], dict[int, int]]:
+        """The ``CREDITED_AFTER_BOUNCE`` events (of one decision, or all) in order, each with its ``after``, and which
+        of them a check closed: alarm seq -> the check's seq."""
+        EV = AuditEvent.__table__.c
+        cond = [EV.entity == "case_decisions", EV.action.in_((CREDITED_AFTER_BOUNCE, *CREDIT_CHECKS))]
+        if decision_id is not None:
+            cond.append(EV.entity_id == str(decision_id))
+        alarms, checked = [], {}
+        for seq, eid, action, actor, at, reason, after in conn.execute(
+                select(EV.seq, EV.entity_id, EV.action, EV.actor, EV.at, EV.reason, EV.after).where(*cond)
+                .order_by(EV.seq)):
+            a = json.loads(after or "null") or {}
+            if action == CREDITED_AFTER_BOUNCE:
+                alarms.append({"seq": seq, "decision_id": int(eid), "actor": actor, "at": at, "reason": reason,
+                               **{k: a.get(k) for k in ("payment_id", "file_key", "line", "sha256", "repaid",
+                                                        "bank_date", "account")}})
+            else:
+                checked.update({int(s): seq for s in a.get("alarm_seqs") or ()})
+        return alarms, checked
+
+    @staticmethod
     def _alarms(conn: Connection, ids: Collection[int]) -> dict[int, audit.Issue]:
         """Of ``ids``, decisions the bank credited after the office had recorded the payment as bounced
-        (``CREDITED_AFTER_BOUNCE``): not paid again, whatever their state, until the double payment is looked into."""
-        EV = AuditEvent.__table__.c
+        (``CREDITED_AFTER_BOUNCE``) and no 复核 has checked yet (``check_credit_after_bounce``): not paid again,
+        whatever their state, until the possible double payment is looked into."""
         out: dict[int, audit.Issue] = {}
-        for eid, seq, reason in conn.execute(select(EV.entity_id, EV.seq, EV.reason).where(
-                EV.entity == "case_decisions", EV.action == CREDITED_AFTER_BOUNCE).order_by(EV.seq)):
-            did = int(eid)
-            if did in ids and did not in out:
-                out[did] = audit.Issue("payment", f"事件 {seq}：{reason}",
+        alarms, checked = Ledger._alarm_events(conn)
+        for a in alarms:
+            did, seq = a["decision_id"], a["seq"]
+            if did in ids and did not in out and seq not in checked:
+                out[did] = audit.Issue("payment", f"事件 {seq}：{a['reason']}；核实后以 wengang case credit-check {did} 登记",
                                        f"event {seq}: the bank credited a payment of decision {did} that was recorded "
-                                       "as bounced (possible double payment); not paid again until checked")
+                                       "as bounced (possible double payment); not paid again until checked "
+                                       f"(wengang case credit-check {did})")
         return out
+
+    @staticmethod
+    def _voided(conn: Connection, ids: Collection[int]) -> dict[int, audit.Issue]:
+        """Of ``ids``, decisions with a bounce the check found void (``check_credit_after_bounce``): no 多退少补 top-up
+        for them. The projection (projection.py) still subtracts that return, so it would take a correct top-up for
+        a wrong one and refuse its bank file; until it counts such returns as void, a top-up is settled by hand."""
+        if not ids:
+            return {}
+        X, K = PaymentReturn.__table__.c, BankConfirmation.__table__.c
+        rows = conn.execute(select(P.decision_id, func.min(P.id)).select_from(
+            Payment.__table__.join(PaymentReturn.__table__, X.payment_id == P.id)
+            .join(BankConfirmation.__table__, K.payment_id == P.id))
+            .where(P.decision_id.in_(sorted(ids))).group_by(P.decision_id)).all()
+        return {did: audit.Issue("payment",
+                                 f"决定 {did} 的支付 {pid} 曾登记退回、经核实已入账，补发须人工核对（暂不补发）",
+                                 f"decision {did}: payment {pid} was recorded as bounced and then checked credited; "
+                                 "a top-up needs a manual check (not paid)") for did, pid in rows}
 
     def _signed_chain(self, conn: Connection) -> None:
         """With a signing key configured, money leaves only on a chain that still holds every signed checkpoint's
@@ -1287,9 +1375,20 @@ class Ledger:
                 waiting, self._change_pending())).scalar_one()
             own = conn.execute(select(func.count()).select_from(Decision.__table__).where(
                 self._payable(program, year, today), self._reviewed_by(actor))).scalar_one()
+            R = Recomputation.__table__.c
+            awaiting = conn.execute(select(func.count()).select_from(Decision.__table__).where(
+                D.program == program, D.year == year, D.state == "paid", exists().where(R.decision_id == D.id),
+                self._due_sql() > 0, self._top_up_bounced())).scalar_one()
         return BatchResult(batch_id=batch_id, paid=paid, amount_fen=amount, missing_account=missing, chunks=chunks,
                            reviewed_by_payer=own, refused=sorted(refused.items()), pending_account=pending,
-                           supplements=n_sup, supplement_fen=sup_fen)
+                           supplements=n_sup, supplement_fen=sup_fen, supplement_awaiting_account=awaiting)
+
+    @staticmethod
+    def _returned() -> Any:
+        """A return counts unless the bank confirmed the same payment credited: a bounce recorded by hand that the
+        bank contradicted and a 复核 confirmed (``check_credit_after_bounce``) is void. No other path records both."""
+        X, K = PaymentReturn.__table__.c, BankConfirmation.__table__.c
+        return ~exists().where(K.payment_id == X.payment_id)
 
     @staticmethod
     def _due_sql() -> Any:
@@ -1298,7 +1397,7 @@ class Ledger:
         paid = select(func.coalesce(func.sum(P.amount_fen), 0)).where(P.decision_id == D.id).scalar_subquery()
         returned = (select(func.coalesce(func.sum(X.amount_fen), 0))
                     .select_from(PaymentReturn.__table__.join(Payment.__table__, X.payment_id == P.id))
-                    .where(P.decision_id == D.id).scalar_subquery())
+                    .where(P.decision_id == D.id, Ledger._returned()).scalar_subquery())
         recovered = select(func.coalesce(func.sum(C.amount_fen), 0)).where(
             C.decision_id == D.id, C.kind == "overpayment").scalar_subquery()
         return Ledger._amount_sql() - paid + returned + recovered
@@ -1309,7 +1408,8 @@ class Ledger:
         R = Recomputation.__table__.c
         # only a recomputed entitlement can exceed what was paid (cheap test first: most paid decisions have none)
         cond = and_(D.program == program, D.year == year, D.state == "paid", D.account_no.is_not(None),
-                    exists().where(R.decision_id == D.id), ~self._change_pending(), self._due_sql() > 0)
+                    exists().where(R.decision_id == D.id), ~self._change_pending(), self._due_sql() > 0,
+                    ~self._top_up_bounced())
         if payer is not None:
             EV = AuditEvent.__table__.c
             resized = exists().where(R.decision_id == D.id, EV.ref == R.audit_ref, EV.actor == payer)
@@ -1342,7 +1442,7 @@ class Ledger:
                 proj = projection.Projection.build(conn, now, check_rows=True)
                 self._check_events(proj)
                 bad = proj.refused(conn, now)
-                for did, issue in self._alarms(conn, now).items():
+                for did, issue in (self._alarms(conn, now) | self._voided(conn, now)).items():
                     bad.setdefault(did, issue)
                 refused.update(bad)
                 ok = sorted(now - set(bad))
@@ -1435,6 +1535,16 @@ class Ledger:
                               "如款项确被退回，须以银行的退票凭证核实后另行处理",
                               f"payment {payment_id} (decision {d['id']}) was confirmed credited by the bank's return "
                               f"({confirmed[0]}); it cannot be recorded as bounced")
+        EV = AuditEvent.__table__.c
+        for (after,) in conn.execute(select(EV.after).where(EV.entity == "case_decisions", EV.entity_id == str(d["id"]),
+                                                             EV.action == CREDIT_CONFIRMED)):
+            a = json.loads(after)
+            if a.get("recovery_id") and payment_id in (a.get("overpaid") or ()):  # counted paid twice, recovery ordered
+                raise LedgerError("recovery_instead",
+                                  f"支付 {payment_id}（决定 {d['id']}）经核实为重复支付，已开追回单 {a.get('recovery_id')}；"
+                                  f"款项退回请登记追回到账（wengang case recovery-received {a.get('recovery_id')}）",
+                                  f"payment {payment_id} (decision {d['id']}) was checked as paid twice and recovery "
+                                  f"{a.get('recovery_id')} ordered; record the money back as that recovery received")
         if p["kind"] == "initial":
             check("bounce", d["state"], d["id"])
         _, n = self._insert_rows(conn, PaymentReturn, [{"payment_id": payment_id, "amount_fen": p["amount_fen"],
@@ -1443,6 +1553,11 @@ class Ledger:
             raise LedgerError("already_bounced", f"支付 {payment_id} 已登记退回", f"payment {payment_id} already bounced")
         if p["kind"] == "initial":
             self._move(conn, d, "bounce", "bounced", actor, reason)
+        else:  # the decision stays paid: say on it why its top-up is not paid again until the account is changed
+            audit.append(conn, actor=actor, action=TOP_UP_BOUNCED, entity="case_decisions", entity_id=d["id"],
+                         reason=f"补发退回：{reason}；更正账户（case fix-account / set-account，须另一人复核）后再补发",
+                         after={"payment_id": payment_id, "reference": payment_reference(d["id"], p["seq"], p["kind"]),
+                                "amount_fen": p["amount_fen"], "awaiting_account": True})
         self._queue_notice(conn, d, "bounced", ("sms",), actor, key_suffix=f"{payment_id}")
 
     # ------------------------------------ bank files and the bank's return (casework/outputs.py)
@@ -1581,14 +1696,24 @@ class Ledger:
                               f"{len(diffs)} payee bank codes differ from their audit events; no bank file written "
                               f"(run wengang audit verify): {shown_en}")
 
+    def _to_send(self, conn: Connection, batch_id: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The batch's unsent payments (``_payment_rows``): those to send now, and those held back because the bank
+        credited a payment of their decision that was recorded as bounced and no 复核 has checked it yet
+        (``_alarms``): a re-payment sent meanwhile could reach the payee a second time."""
+        rows = self._payment_rows(conn, self._unsent(batch_id))
+        stopped = self._alarms(conn, {r["decision_id"] for r in rows})
+        return [r for r in rows if r["decision_id"] not in stopped], [r for r in rows if r["decision_id"] in stopped]
+
     def bank_file_plan(self, batch_key: str) -> dict[str, Any]:
-        """A batch, the bank files written for it, and its payments not yet in a file (``_payment_rows``)."""
+        """A batch, the bank files written for it, its payments not yet in a file (``_payment_rows``) and, apart,
+        those held back until a credit after a bounce is checked (``held``, see ``_to_send``)."""
         with self._read() as conn:
             batch = self._batch_row(conn, batch_key)
             F = BankFile.__table__.c
             files = [dict(r) for r in conn.execute(select(BankFile.__table__).where(F.batch_id == batch["id"])
                                                    .order_by(F.id)).mappings()]
-            return {"batch": batch, "files": files, "payments": self._payment_rows(conn, self._unsent(batch["id"]))}
+            payments, held = self._to_send(conn, batch["id"])
+            return {"batch": batch, "files": files, "payments": payments, "held": held}
 
     def bank_file_payments(self, file_key: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """A bank file written before and its payments, to write it again byte for byte (bank codes verified)."""
@@ -1612,7 +1737,8 @@ class Ledger:
         with self._tx() as conn:
             batch = self._batch_row(conn, batch_key)
             # checked again under the write lock, as the plan was: chain, signed checkpoint, rows, earlier files
-            unsent = {r["id"]: r["amount_fen"] for r in self._payment_rows(conn, self._unsent(batch["id"]))}
+            send, held = self._to_send(conn, batch["id"])
+            unsent = {r["id"]: r["amount_fen"] for r in send}
             if sorted(payment_ids) != sorted(unsent) or sum(unsent.values()) != total_fen:
                 raise LedgerError("batch_changed",
                                   f"批次 {batch_key} 的待报盘付款已变化（现有 {len(unsent)} 笔，合计 {sum(unsent.values())} 分），请重新生成",
@@ -1629,7 +1755,9 @@ class Ledger:
             ref = audit.new_ref()
             conn.execute(self._insert(BankFileItem.__table__).from_select(
                 ["file_id", "payment_id", "audit_ref"],
-                select(literal(fid), P.id, literal(ref)).where(self._unsent(batch["id"]))).on_conflict_do_nothing())
+                select(literal(fid), P.id, literal(ref)).where(self._unsent(batch["id"]),
+                                                               P.id.not_in([r["id"] for r in held])))
+                .on_conflict_do_nothing())
             audit.append(conn, actor=actor, action="bank_file_items", entity="case_bank_file_items", ref=ref,
                          after={"file_key": file_key})
             return int(fid)
@@ -1653,9 +1781,12 @@ class Ledger:
             answered = or_(exists().where(C.payment_id == P.id), exists().where(X.payment_id == P.id))
             sent = {payment_reference(r.decision_id, r.seq, r.kind): r._asdict() for r in conn.execute(
                 select(P.id, P.decision_id, P.seq, P.kind, P.amount_fen, P.account_no, D.state, answered.label("answered"),
-                       exists().where(X.payment_id == P.id).label("returned"))
+                       exists().where(X.payment_id == P.id).label("returned"),
+                       exists().where(C.payment_id == P.id).label("confirmed"))
                 .select_from(Payment.__table__.join(Decision.__table__, P.decision_id == D.id))
                 .where(P.id.in_(select(Item.payment_id).where(Item.file_id == f["id"]))))}
+            # the same return file applied again raises no second alarm (its credits were reported already)
+            alarmed = {(a["payment_id"], a["sha256"]) for a in self._alarm_events(conn)[0]}
             res = BankReturnResult(file_key=file_key, batch_key=batch_key, lines=len(lines))
             times = Counter(ln.reference for ln in lines)
             confirm: list[dict[str, Any]] = []
@@ -1673,15 +1804,18 @@ class Ledger:
                 elif ln.amount_fen != p["amount_fen"]:
                     why = ("amount_mismatch", f"金额 {ln.amount_fen} 分与报盘的 {p['amount_fen']} 分不符",
                            f"amount {ln.amount_fen} fen differs from the {p['amount_fen']} fen sent")
-                elif p["answered"] and ln.paid and p["returned"]:
+                elif (p["answered"] and ln.paid and p["returned"] and not p["confirmed"]
+                      and (p["id"], sha256) not in alarmed):
                     # the bank credited a payment the office had recorded as bounced: it may be paid twice
                     credited_after_bounce.append((ln, p))
                     why = ("paid_after_bounce",
                            f"【警告：可能重复支付】银行回盘称付款 {ln.reference}（决定 {p['decision_id']}）已成功入账，"
-                           "但该付款已登记为退回；该决定暂停再次发放，须立即核实，已重发的须追回",
+                           "但该付款已登记为退回；该决定暂停再次发放，须立即核实（复核以 wengang case credit-check "
+                           f"{p['decision_id']} 登记核实结果），已重发的须追回",
                            f"[WARNING: possible double payment] the bank says payment {ln.reference} (decision "
                            f"{p['decision_id']}) was credited, but it was recorded as bounced; the decision is not paid "
-                           "again until checked, and a re-payment already made must be recovered")
+                           "again until checked (a reviewer records the outcome with wengang case credit-check "
+                           f"{p['decision_id']}), and a re-payment already made must be recovered")
                 elif p["answered"]:
                     why = ("already_recorded", f"付款 {ln.reference} 的银行处理结果已登记过",
                            f"payment {ln.reference} already has a bank result")
@@ -1712,7 +1846,8 @@ class Ledger:
                              reason=f"【可能重复支付】银行回盘 {file_key} 第 {ln.line} 行：付款 {ln.reference} 已入账，但已登记退回；"
                                     "暂停再次发放，待核实" + ("（已重新发放，须追回）" if repaid else ""),
                              after={"payment_id": p["id"], "file_key": file_key, "line": ln.line, "sha256": sha256,
-                                    "repaid": int(repaid)})
+                                    "repaid": int(repaid), "bank_date": bank_date.isoformat(),
+                                    "account": _digits(ln.account)})
             for ln, p in bounce:
                 self._bounce(conn, p["id"], actor, ln.reason)
                 res.bounced.append({"line": ln.line, "reference": ln.reference, "payment_id": p["id"],
@@ -1726,6 +1861,126 @@ class Ledger:
                              "bounced": len(res.bounced),
                              "refused": [{"line": r["line"], "reference": r["reference"], "code": r["code"]}
                                          for r in res.refused]})
+            return res
+
+    def check_credit_after_bounce(self, decision_id: int, actor: str, *, credited: bool, reason: str,
+                                  payment_id: int | None = None) -> CreditCheckResult:
+        """Record the check of a credit the bank reported for a payment recorded as bounced (``paid_after_bounce``,
+        audit ``CREDITED_AFTER_BOUNCE``), which stops the decision from being paid again until it is checked.
+
+        ``credited``: the bank confirms the money reached the payee. The payment gets its bank confirmation, which
+        makes the bounce void (``_returned``), so the decision counts as paid by it (已发放). Each later payment of
+        the same kind is then settled: one the bank sent back stays returned; one not yet in a bank file is
+        withdrawn (a return row: it never goes to the bank); one still with the bank unanswered refuses the check
+        (``awaiting_bank``: its answer decides); one that reached the payee too is an overpayment, recovered by the
+        多退少补 recovery order (``_order_recovery`` kind ``overpayment``, as ``change_size_class`` orders it).
+
+        Not ``credited``: the bank corrected its line (the money did not reach the payee); the bounce stands and
+        the stop is lifted: the decision waits for its account, or is paid again, as after any bounce.
+
+        By a 复核 (``credit_check``) other than who recorded the bounce, with a reason; each alarm is checked once.
+        ``payment_id`` picks the alarm when the decision has several open. Returns what was recorded.
+
+        Basis: 人社部发〔2024〕40号 六 “健全审核、公示、拨付等监督机制……在待遇审核和发放环节加强数据比对，严防冒领、骗取基金和
+        多发待遇风险”; 内人社发〔2025〕18号 五 “切实防范冒领骗取和多发错发”; the recovery is the 多退少补 of 兵团征求意见稿
+        二(一)."""
+        actor = self._need_actor(actor, "credit_check")
+        text_ = (reason or "").strip()
+        if not text_:
+            raise LedgerError("no_reason", "须写明核实情况（--reason），如银行的书面确认或更正",
+                              "a reason is required (--reason): e.g. the bank's written confirmation or correction")
+        with self._tx() as conn:
+            d = self._load(conn, decision_id)
+            alarms, checked = self._alarm_events(conn, decision_id)
+            mine = [a for a in alarms if payment_id is None or a["payment_id"] == payment_id]
+            open_ = [a for a in mine if a["seq"] not in checked]
+            if not open_:
+                if mine:
+                    done = checked[mine[-1]["seq"]]
+                    raise LedgerError("already_checked", f"决定 {decision_id} 的退回后入账已核实（事件 {done}），不能重复登记",
+                                      f"the credit after a bounce of decision {decision_id} was checked already "
+                                      f"(event {done})")
+                raise LedgerError("no_alarm", f"决定 {decision_id} 没有待核实的退回后入账"
+                                  + (f"（支付 {payment_id}）" if payment_id is not None else ""),
+                                  f"decision {decision_id} has no credit after a bounce to check"
+                                  + (f" (payment {payment_id})" if payment_id is not None else ""))
+            pids = sorted({a["payment_id"] for a in open_})
+            if len(pids) > 1:
+                raise LedgerError("ambiguous", f"决定 {decision_id} 有多笔待核实的支付（{pids}），请用 --payment 指明",
+                                  f"decision {decision_id} has several payments to check ({pids}); give --payment")
+            p = dict(conn.execute(select(Payment.__table__).where(P.id == pids[0])).mappings().one())
+            X, K, Item = PaymentReturn.__table__.c, BankConfirmation.__table__.c, BankFileItem.__table__.c
+            EV = AuditEvent.__table__.c
+            bounced_by = conn.execute(select(EV.actor).select_from(PaymentReturn.__table__.join(
+                AuditEvent.__table__, EV.ref == X.audit_ref)).where(X.payment_id == p["id"])).scalar_one()
+            if bounced_by == actor:  # four eyes, as on an account change
+                raise LedgerError("same_operator", f"支付 {p['id']} 的退回由 {actor} 登记，核实须由另一人进行",
+                                  f"{actor} recorded the bounce of payment {p['id']}; another person must check it")
+            ref = payment_reference(decision_id, p["seq"], p["kind"])
+            note: dict[str, Any] = {"decision_id": decision_id, "payment_id": p["id"], "reference": ref,
+                                    "alarm_seqs": [a["seq"] for a in open_], "credited": credited}
+            if not credited:
+                audit.append(conn, actor=actor, action=CREDIT_CORRECTED, entity="case_decisions", entity_id=decision_id,
+                             reason=f"核实：银行更正，付款 {ref} 未入账，退回成立，解除暂停发放：{text_}", after=note)
+                return CreditCheckResult(decision_id, p["id"], False, d["state"])
+            AC, AA = AccountChange.__table__.c, AccountApproval.__table__.c
+            pending = conn.execute(select(AC.id).where(AC.decision_id == decision_id,
+                                                       ~exists().where(AA.change_id == AC.id))).scalar()
+            if pending is not None:  # it would be left with nothing to change (the decision counts as paid)
+                raise LedgerError("change_pending", f"决定 {decision_id} 有待复核的账户变更 {pending}，请先复核或驳回",
+                                  f"decision {decision_id} has account change {pending} awaiting approval; decide it first")
+            later = [dict(r) for r in conn.execute(
+                select(P.id, P.seq, P.kind, P.batch_id, P.amount_fen,
+                       exists().where(X.payment_id == P.id).label("returned"),
+                       exists().where(K.payment_id == P.id).label("confirmed"),
+                       exists().where(Item.payment_id == P.id).label("sent"))
+                .where(P.decision_id == decision_id, P.kind == p["kind"], P.seq > p["seq"]).order_by(P.seq)).mappings()]
+            waiting = [q for q in later if q["sent"] and not q["returned"] and not q["confirmed"]]
+            if waiting:
+                shown = "、".join(payment_reference(decision_id, q["seq"], q["kind"]) for q in waiting)
+                raise LedgerError("awaiting_bank", f"重发的付款 {shown} 已报盘、银行尚未回盘：待其回盘后再登记核实结果"
+                                  "（退回的无须追回，入账的须追回）",
+                                  f"the re-payment {shown} is with the bank and not answered yet: record the check once "
+                                  "the bank has answered (returned: nothing to recover; credited: recovered)")
+            a = open_[-1]
+            on = date.fromisoformat(a["bank_date"]) if a["bank_date"] else \
+                datetime.fromisoformat(a["at"]).astimezone(timezone(timedelta(hours=8))).date()
+            self._insert_rows(conn, BankConfirmation, [{
+                "payment_id": p["id"], "amount_fen": p["amount_fen"], "account_no": a["account"] or _digits(p["account_no"]),
+                "bank_date": on, "return_sha256": a["sha256"]}], actor=actor, action="bank_confirm", reason=text_,
+                after={"file_key": a["file_key"], "sha256": a["sha256"], "credit_check": True, "ids": [decision_id]})
+            withdraw = [q for q in later if not q["returned"] and not q["sent"] and q["batch_id"] is not None]
+            if withdraw:
+                why = f"撤回：{ref} 经核实已入账，其后重发的付款尚未报盘，不再发出"
+                self._insert_rows(conn, PaymentReturn, [{"payment_id": q["id"], "amount_fen": q["amount_fen"],
+                                                         "reason": why} for q in withdraw],
+                                  actor=actor, action=WITHDRAWN, reason=why, after={"ids": [decision_id]})
+            gone = {q["id"] for q in withdraw}
+            overpaid = [q["id"] for q in later if not q["returned"] and q["id"] not in gone]
+            res = CreditCheckResult(decision_id, p["id"], True, d["state"], withdrawn=sorted(gone))
+            _, ent, _ = self._entitlement(conn, d)
+            over = self._net_paid(conn, decision_id, ("overpayment",)) - (ent or 0)
+            if over > 0:
+                res.recovery_id = self._order_recovery(
+                    conn, decision_id, "overpayment", over, actor,
+                    f"多退少补：追回多发部分（{ref} 登记退回后经核实已入账，其后重发的款项亦已发出）")
+                res.recovery_fen = over
+            values: dict[str, Any] = {}
+            if p["kind"] == "initial" and d["state"] in ("bounced", "account_fixed"):
+                values = {"state": "paid"}  # paid by the payment the bank credited
+                if conn.execute(update(Decision.__table__).where(D.id == decision_id, D.version == d["version"])
+                                .values(state="paid", version=D.version + 1)).rowcount != 1:  # pragma: no cover
+                    raise LedgerError("concurrent_change", f"决定 {decision_id} 已被他人修改，请重试",
+                                      f"decision {decision_id} changed concurrently; retry")
+                res.state = "paid"
+            audit.append(conn, actor=actor, action=CREDIT_CONFIRMED, entity="case_decisions", entity_id=decision_id,
+                         reason=f"核实：付款 {ref} 已入账，退回作废，计为已发放"
+                                + (f"；撤回未报盘的重发付款 {sorted(gone)}" if gone else "")
+                                + (f"；重复支付 {res.recovery_fen} 分，已开追回单 {res.recovery_id}" if res.recovery_id else "")
+                                + f"：{text_}",
+                         before={"state": d["state"]} if values else None,
+                         after={**note, **values, "withdrawn": sorted(gone), "overpaid": overpaid,
+                                "recovery_id": res.recovery_id})
             return res
 
     def _tax_account_basis(self, conn: Connection, d: dict[str, Any]) -> tuple[str | None, str, str]:
@@ -1800,7 +2055,8 @@ class Ledger:
         paid = conn.execute(select(func.coalesce(func.sum(P.amount_fen), 0)).where(P.decision_id == decision_id)).scalar_one()
         X = PaymentReturn.__table__.c
         ret = conn.execute(select(func.coalesce(func.sum(X.amount_fen), 0)).select_from(
-            PaymentReturn.__table__.join(Payment.__table__, X.payment_id == P.id)).where(P.decision_id == decision_id)).scalar_one()
+            PaymentReturn.__table__.join(Payment.__table__, X.payment_id == P.id)).where(
+                P.decision_id == decision_id, self._returned())).scalar_one()
         C = Recovery.__table__.c
         rec = conn.execute(select(func.coalesce(func.sum(C.amount_fen), 0)).where(
             C.decision_id == decision_id, C.kind.in_(list(recovery_kinds)))).scalar_one()
@@ -1942,6 +2198,18 @@ class Ledger:
             d["recoveries"] = [dict(r) for r in conn.execute(select(Recovery.__table__).where(C.decision_id == decision_id)
                                                               .order_by(C.id)).mappings()]
             d["history"] = self._history(conn, d)
+            # what stops or holds its money after a bounce: credits the bank reported for a payment recorded as
+            # bounced, not yet checked (``check_credit_after_bounce``); a bounced top-up awaiting an account change
+            alarms, checked = self._alarm_events(conn, decision_id)
+            d["credit_alarms"] = [a for a in alarms if a["seq"] not in checked]
+            d["top_up_bounced"] = None
+            if d["state"] == "paid" and self._top_up_waits(conn, decision_id):
+                X = PaymentReturn.__table__.c
+                d["top_up_bounced"] = dict(conn.execute(
+                    select(P.id.label("payment_id"), P.seq, P.amount_fen, X.reason).select_from(
+                        Payment.__table__.join(PaymentReturn.__table__, X.payment_id == P.id))
+                    .where(P.decision_id == decision_id, P.kind == "supplement", self._returned())
+                    .order_by(X.id.desc()).limit(1)).mappings().one())
             return d
 
     @staticmethod
@@ -1983,7 +2251,8 @@ class Ledger:
                                                    D.claim_key == claim_key)).scalar_one_or_none()
 
     def balances(self, *, unit_id: str | None = None, program: str | None = None) -> list[dict[str, Any]]:
-        """Per (unit, program): paid, returned (bounced), recovery ordered/received, net = paid − returned − received."""
+        """Per (unit, program): paid, returned (bounced; not a bounce the bank contradicted and a 复核 confirmed void,
+        ``_returned``), recovery ordered/received, net = paid − returned − received."""
         X, C, K = PaymentReturn.__table__.c, Recovery.__table__.c, RecoveryReceipt.__table__.c
         conds = [c for c in (D.unit_id == unit_id if unit_id else None, D.program == program if program else None)
                  if c is not None]
@@ -1992,7 +2261,7 @@ class Ledger:
                 Decision.__table__.join(Payment.__table__, P.decision_id == D.id)),
             "returned_fen": select(D.unit_id, D.program, func.sum(X.amount_fen)).select_from(
                 PaymentReturn.__table__.join(Payment.__table__, X.payment_id == P.id)
-                .join(Decision.__table__, P.decision_id == D.id)),
+                .join(Decision.__table__, P.decision_id == D.id)).where(self._returned()),
             "recovery_due_fen": select(D.unit_id, D.program, func.sum(C.amount_fen)).select_from(
                 Recovery.__table__.join(Decision.__table__, C.decision_id == D.id)),
             "recovered_fen": select(D.unit_id, D.program, func.sum(K.amount_fen)).select_from(
@@ -2023,10 +2292,14 @@ class Ledger:
                     select(EV.after).where(EV.entity == name, EV.content_hash.is_not(None))).scalars())
                 report[name] = {"table_fen": t, "events_fen": e}
                 report["ok"] &= t == e
+            # returns found void by a credit check (the bank confirmed the same payment): not money back
+            X = PaymentReturn.__table__.c
+            report["voided_returns_fen"] = int(conn.execute(select(func.coalesce(func.sum(X.amount_fen), 0))
+                                                            .where(~self._returned())).scalar_one())
         bal = self.balances()
         net = sum(r["net_fen"] for r in bal)
         expect = (report["case_payments"]["table_fen"] - report["case_payment_returns"]["table_fen"]
-                  - report["case_recovery_receipts"]["table_fen"])
+                  + report["voided_returns_fen"] - report["case_recovery_receipts"]["table_fen"])
         report["net_fen"] = net
         report["ok"] &= net == expect
         return report
@@ -2091,6 +2364,13 @@ class Ledger:
             d["disqualification"] = conn.execute(select(Q.reason).where(
                 Q.unit_id == d["unit_id"], Q.program == d["program"], Q.year == d["year"])).scalar_one_or_none()
             ids = [p["id"] for p in d["payments"]]
-            d["returns"] = dict(conn.execute(select(X.payment_id, X.reason).where(X.payment_id.in_(ids))).all()) \
+            d["returns"] = dict(conn.execute(select(X.payment_id, X.reason).where(X.payment_id.in_(ids),
+                                                                                   self._returned())).all()) \
                 if ids else {}
+            # a re-payment withdrawn before it was sent never left: the letter does not mention it
+            EV = AuditEvent.__table__.c
+            withdrawn = set(conn.execute(select(X.payment_id).select_from(
+                PaymentReturn.__table__.join(AuditEvent.__table__, EV.ref == X.audit_ref))
+                .where(X.payment_id.in_(ids), EV.action == WITHDRAWN)).scalars()) if ids else set()
+            d["payments"] = [p for p in d["payments"] if p["id"] not in withdrawn]
         return d

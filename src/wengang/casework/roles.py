@@ -74,6 +74,10 @@ ACTIONS: dict[str, Action] = _actions(
     # four eyes on the payee: a change another operator requested takes effect only when a 复核 approves it
     ("approve_account", "复核收款账户变更", "approve an account change", "reviewer",
      "approve_account; case approve-account"),
+    # a credit the bank reported for a payment recorded as bounced (possible double payment) is checked by a 复核,
+    # not by who recorded the bounce: it decides whether the money counts as paid and a re-payment is recovered
+    ("credit_check", "核实退回后的银行入账（可能重复支付）", "check a bank credit after a bounce (possible double payment)",
+     "reviewer", "check_credit_after_bounce; case credit-check"),
     ("account", "登记、更正收款账户", "give or correct the payee account", "payer",
      "set_account, fix_account; case set-account, case fix-account"),
     ("recovery_receipt", "登记追回到账", "record a recovery received", "payer",
