@@ -252,8 +252,6 @@ def evaluate_cmd(
 
 
 def _print_decision(d: Any) -> None:
-    import re
-
     from rich.markup import escape
 
     from wengang.money import format_yuan
@@ -269,14 +267,8 @@ def _print_decision(d: Any) -> None:
     if d.policy_number:
         via = f"（经{'、'.join(d.policy_via)}转发）" if d.policy_via else ""
         console.print(f"依据：{d.policy_citation}{via}", highlight=False)
-    if d.period_basis:
-        # the reading the period rests on by its description, the switch's name in brackets (not name=key)
-        basis = re.sub(
-            r"（解释开关 ([A-Za-z0-9_]+\.[A-Za-z0-9_]+)=([A-Za-z0-9_]+)）",
-            lambda m: f"（{interpretations.get(m[1]).describe(m[2])}；解释开关 {m[1]}）",
-            d.period_basis,
-        )
-        console.print(f"[dim]政策期间：{basis}[/]", highlight=False)
+    if d.period_basis:  # the reading it rests on by its description, then the switch's name (evaluate.period_date)
+        console.print(f"[dim]政策期间：{escape(d.period_basis)}[/]", highlight=False)
     for c in d.checks:
         mark = {True: "[green]✔[/]", False: "[red]✘[/]", None: "[yellow]？[/]"}[c.passed]
         cite = f"  [dim]〔{'；'.join(c.citations)}〕[/]" if c.citations else ""

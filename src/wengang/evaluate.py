@@ -201,8 +201,8 @@ def benefit_month_date(program: str, raw: Mapping[str, Any], readings: Mapping[s
         on = (first.replace(year=first.year + 1, month=1) if first.month == 12 else first.replace(month=first.month + 1)) - timedelta(days=1)
     ym = f"{month.year}年{month.month}月"
     return on, (
-        f"按待遇所属月份 {ym} 确定适用的政策（{switch.describe(reading)}；按 {on.isoformat()} 有效的规定，"
-        f"与审核日期无关）（解释开关 {MONTH_IN_FORCE}={reading}）"
+        f"按待遇所属月份 {ym} 确定适用的政策：按 {on.isoformat()} 有效的规定，与审核日期无关"
+        f"（{switch.describe(reading)}；解释开关 {MONTH_IN_FORCE}）"
     )
 
 
@@ -234,7 +234,8 @@ def period_date(
     if not _BOUND:
         _bind()
     NoPolicyInForce, load_policy_set = _NoPolicyInForce, _load_policy_set
-    tag = f"（解释开关 policy.period_date={reading}）"
+    # the reading by its description, then the switch's name (what --reading takes; letters drop it)
+    tag = f"（{PERIOD_DATE.describe(reading)}；解释开关 {PERIOD_DATE.name}）"
     what = "证书发证日期" if reading == "certificate" and program == "skill_subsidy" else "申领日期"
     if reading == "review":
         return review, f"按审核日期 {review.isoformat()} 确定适用的政策{tag}"

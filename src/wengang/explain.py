@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 from wengang.money import format_yuan
 from wengang.rules import interpretations
 from wengang.rules.engine import ELIGIBLE, INELIGIBLE, NEEDS_DECISION, NOT_DETERMINABLE, STATUS_ZH, Decision
+
+# a switch's name after its reading's description, as evaluate's period basis gives it
+# (``（按申领（申请）日期：…；解释开关 policy.period_date）``): for the caseworker's screens, not for a letter
+_SWITCH_NAME_AFTER_READING = re.compile(r"；解释开关 [A-Za-z0-9_]+\.[A-Za-z0-9_]+(?=）)")
+
+
+def without_switch_names(text: str) -> str:
+    """``text`` as a letter says it: a reading by its description only (``（…；解释开关 name）`` → ``（…）``)."""
+    return _SWITCH_NAME_AFTER_READING.sub("", text)
 
 
 def _outcome_text(status: str, amount_fen: int | None, amount_label: str) -> str:
@@ -46,7 +57,7 @@ def explain(d: Decision) -> str:
         lines.append(f"　　经审核，{addressee}的{d.program_label}事项无法办理：")
         lines += [f"　　{r}" for r in d.reasons]
         lines += ["", f"{d.region_name}　{d.on.isoformat()}"]
-        return "\n".join(lines)
+        return without_switch_names("\n".join(lines))
 
     basis = d.policy_citation
     if d.policy_via:
@@ -96,4 +107,4 @@ def explain(d: Decision) -> str:
             how = "经办机构认定" if k in d.readings_fixed else "默认"
             lines.append(f"　· {s.title}：{s.describe(v)}（{how}）")
     lines += ["", f"{d.region_name}　{d.on.isoformat()}"]
-    return "\n".join(lines)
+    return without_switch_names("\n".join(lines))  # the period basis and a reason quoting it

@@ -35,8 +35,25 @@ import polars as pl
 ROW = "__sim_row"
 ELIGIBLE = "eligible"
 INELIGIBLE = "ineligible"
-# per-unit amounts are binned for the distribution chart (元 bounds; the last bin is open)
+# per-unit amounts are binned for the distribution chart (元 bounds; the last bin is open). A bound belongs to
+# the bin below it, as the labels say: 以下/至…（含） include the number, 超过 excludes it.
 AMOUNT_BINS_YUAN = (0, 1_000, 5_000, 10_000, 50_000, 100_000, 500_000, 1_000_000)
+
+
+def amount_bin_labels() -> list[str]:
+    """The histogram's bin labels: "1,000元以下（含）", "超过1,000元至5,000元（含）", …, "超过1,000,000元"."""
+    b = AMOUNT_BINS_YUAN
+    return (
+        [f"{b[1]:,}元以下（含）"]
+        + [f"超过{b[i]:,}元至{b[i + 1]:,}元（含）" for i in range(1, len(b) - 1)]
+        + [f"超过{b[-1]:,}元"]
+    )
+
+
+def amount_bin_index(amounts_fen: pl.Series) -> pl.Series:
+    """The bin of each amount (fen): the first bin whose upper bound is >= the amount; above the last, the open bin."""
+    uppers = pl.Series([y * 100 for y in AMOUNT_BINS_YUAN[1:]], dtype=pl.Int64)
+    return uppers.search_sorted(amounts_fen.cast(pl.Int64), side="left").cast(pl.Int64)
 
 
 class SimulationError(ValueError):
@@ -768,15 +785,10 @@ def simulate(
         .agg(pl.len().alias("n"))
         .sort("n", "s0", "s1", descending=[True, False, False])
     )
-    bounds = [b * 100 for b in AMOUNT_BINS_YUAN]
-    labels = [f"{AMOUNT_BINS_YUAN[i]:,}–{AMOUNT_BINS_YUAN[i + 1]:,}元" for i in range(len(bounds) - 1)] + [
-        f"{AMOUNT_BINS_YUAN[-1]:,}元以上"
-    ]
+    labels = amount_bin_labels()
 
     def hist(c: str, s: str) -> list[int]:
-        amounts = joined.filter(pl.col(s) == ELIGIBLE).get_column(c).cast(pl.Int64)
-        idx = pl.Series(bounds, dtype=pl.Int64).search_sorted(amounts, side="right") - 1
-        counts = idx.clip(0, len(labels) - 1).value_counts()
+        counts = amount_bin_index(joined.filter(pl.col(s) == ELIGIBLE).get_column(c)).value_counts()
         found = dict(
             zip(
                 counts.get_column(counts.columns[0]).to_list(),

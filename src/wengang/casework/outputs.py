@@ -304,8 +304,9 @@ def _sentence(text: str) -> str:
     return text.strip().lstrip("✔✘？ ").rstrip("。；;")
 
 
-# a switch's name in brackets, as the caseworker's screens show it (intake's explanation, evaluate's period basis):
-# not for a letter to a unit or person
+# a switch's name in brackets, as the caseworker's screens show it (intake's explanation; evaluate's period basis as
+# stored before it named the reading by its description): not for a letter to a unit or person. Today's period basis,
+# ``（description；解释开关 name）``, keeps the description (explain.without_switch_names)
 _SWITCH_CODE = re.compile(r"（(?:解释开关 ?)?[A-Za-z0-9_]+\.[A-Za-z0-9_]+(?:=[A-Za-z0-9_]+)?）")
 # the readings line of a decision imported before readings were written in Chinese: raw ``switch=key`` pairs
 _RAW_READINGS = re.compile(r"^采用的政策理解：((?:[A-Za-z0-9_]+\.[A-Za-z0-9_]+=[A-Za-z0-9_]+[，,]?)+)$")
@@ -321,7 +322,9 @@ def _letter_line(line: str, undecided: bool) -> str | None:
         from wengang.screening.output import parse_readings, readings_lines
 
         return readings_lines(parse_readings(raw.group(1).replace("，", ",")), [])[0]
-    return _SWITCH_CODE.sub("", line)
+    from wengang.explain import without_switch_names
+
+    return without_switch_names(_SWITCH_CODE.sub("", line))
 
 
 def _letter_lines(lines: Iterable[str], undecided: bool = False) -> list[str]:

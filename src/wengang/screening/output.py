@@ -249,7 +249,7 @@ def readings_lines(readings: dict[str, str], open_: list[str], *, code: bool = F
     return lines
 
 
-def _outcomes_zh(df: pl.DataFrame, readings: str, outcomes: str) -> pl.Expr:
+def outcomes_zh(df: pl.DataFrame, readings: str, outcomes: str) -> pl.Expr:
     """``outcomes`` in Chinese: ``若按“…”：符合条件，3717.72元；若按“…”：无法判定``. Its tags are few, its amounts many:
     tags are looked up in a table of the frame's distinct tags, amounts formatted by expression (exact, in 元)."""
     # 默认 stands for the row's own readings of the open switches: spelled out, it is one tag more
@@ -634,5 +634,5 @@ def _chinese_results(df: pl.DataFrame, keep: list[str]) -> list[pl.Series]:
     outcomes = "outcomes" if "outcomes" in keep else None
     out = [df.select(readings_zh(df, "readings", outcomes)).to_series().alias(RESULT_XLSX_COLUMNS["readings"])]
     if outcomes:
-        out.append(df.select(_outcomes_zh(df, "readings", outcomes)).to_series().alias(RESULT_XLSX_COLUMNS[outcomes]))
+        out.append(df.select(outcomes_zh(df, "readings", outcomes)).to_series().alias(RESULT_XLSX_COLUMNS[outcomes]))
     return out

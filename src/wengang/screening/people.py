@@ -81,7 +81,7 @@ import polars as pl
 from wengang.documents.masking import mask_id_number_expr, mask_loose_expr
 from wengang.screening.holds import HELD_KEYS_SCHEMA, apply_holds, held_keys
 from wengang.screening.ingest import IngestError, RawTable
-from wengang.screening.pipeline import ScreeningReport, StrictRefusal, TableSource, _read
+from wengang.screening.pipeline import ScreeningReport, StrictRefusal, TableSource, _input_errors_named, _read
 from wengang.screening.quarantine import QUARANTINE_SCHEMA, ValidationReport, mask_quarantine, validate_table
 
 PERSON_PROGRAMS = {
@@ -573,10 +573,16 @@ def _mask_id(col: str = "id_number") -> pl.Expr:
 def _write_people_excel(
     out: Path, program: str, label: str, texts: dict[str, str], progress: bool = False
 ) -> dict[str, str]:
-    from wengang.screening.output import STATUS_ZH, _yuan_column, write_excel_sheets
+    from wengang.screening.output import STATUS_ZH, _yuan_column, outcomes_zh, readings_zh, write_excel_sheets
 
     scanned = pl.scan_parquet(out / "results.parquet")
     names = scanned.collect_schema().names()
+    # readings and outcomes as the caseworker reads them (the Parquet keeps the machine text)
+    machine = scanned.select("readings", "outcomes").collect()
+    chinese = machine.select(
+        readings_zh(machine, "readings", "outcomes").alias("采用的政策理解"),
+        outcomes_zh(machine, "readings", "outcomes").alias("各种理解下的结果"),
+    )
     subject = [
         _mask_id().alias("公民身份号码"),
         pl.col("name").alias("姓名"),
@@ -609,9 +615,8 @@ def _write_people_excel(
         .alias("原因"),
         pl.col("flags").alias("需核查"),
         pl.col("policy_number").alias("依据文件"),
-        pl.col("readings").alias("采用的政策理解"),
-        pl.col("outcomes").alias("各种理解下的结果"),
     ).collect()
+    readable = pl.concat([readable, chinese], how="horizontal")
     files: dict[str, str] = {}
     write_excel_sheets(readable, out / "results.xlsx", "结果", progress=progress)
     files["结果（Excel）"] = str(out / "results.xlsx")
@@ -634,6 +639,7 @@ def _write_people_excel(
     return files
 
 
+@_input_errors_named  # a CSV row Polars cannot read: IngestError naming file and line, as run_screening
 def run_people_screening(
     out_dir: str | Path,
     *,
