@@ -909,7 +909,7 @@ SW_PERIOD_2019 = _switch(
 )
 PERIOD_2019 = Check(
     "period_2019",
-    "在内政发〔2019〕4号 50%返还的适用期限内（该句未写期限，见解释开关）",
+    "在内政发〔2019〕4号 50%返还的适用期限内（该句未写期限，按本次审核采用的政策理解）",
     Reading(SW_PERIOD_2019, {"until_superseded": Lit(True), "until_2020": ~IsMissing(OptionalParam("relaxed_measures_end"))}),
     reason="按“与同期放宽措施一样至2020年12月31日”的解读，内政发〔2019〕4号 50%返还已不适用（本库无2021年内蒙古稳岗返还规定）",
 )

@@ -878,7 +878,7 @@ CHECKS_COMMON = [
     ),
     Check(
         "certificate_window",
-        "证书取得时间符合所采用的取证时限（文件未写时限，见解释开关 skill_subsidy.certificate_window）",
+        "证书取得时间符合所采用的取证时限（文件未写时限，按本次审核采用的政策理解）",
         Reading(
             CERT_WINDOW.name,
             {
@@ -952,7 +952,7 @@ CHECKS_COMMON = [
 
 INSURED_2022_CHECK = Check(
     "insured_2022",
-    "参加失业保险时长符合条件（原文“符合条件的”，条件见解释开关 skill_subsidy.insured_condition_2022）",
+    "参加失业保险时长符合条件（原文“符合条件的”未写条件，按本次审核采用的政策理解）",
     Reading(
         INSURED_2022.name,
         {

@@ -382,7 +382,7 @@ DEATH_STOP = Check(
     kind=FLAG,
     applies=_true("benefit_ends_at_death"),
     cite=("benefit_ends_at_death",),
-    reason="领取期间死亡：失业保险金发放至死亡当月为止，剩余月数不再发放；其家属按失业保险条例第二十条申领丧葬补助金和抚恤金（ui_death_benefits）",
+    reason="领取期间死亡：失业保险金发放至死亡当月为止，剩余月数不再发放；其家属按失业保险条例第二十条申领丧葬补助金和抚恤金",
 )
 
 _registered = Fact("registered_unemployed", "已办理失业登记", BOOL)
@@ -602,7 +602,7 @@ UI_BENEFIT = register(
                 when(
                     _deceased,
                     Lit(
-                        "失业保险金发放至死亡当月为止，剩余月数不再发放；家属可申领丧葬补助金和抚恤金（失业保险条例 第二十条，ui_death_benefits）"
+                        "失业保险金发放至死亡当月为止，剩余月数不再发放；家属可申领丧葬补助金和抚恤金（失业保险条例 第二十条）"
                     ),
                     Lit(None),
                 ),

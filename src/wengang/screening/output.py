@@ -303,6 +303,14 @@ def readings_zh(df: pl.DataFrame, readings: str, outcomes: str | None, *, code: 
     return key.replace_strict(texts, default="", return_dtype=pl.String)
 
 
+def flags_zh(texts: Mapping[str, str], col: str = "flags") -> pl.Expr:
+    """The ``flags`` codes (``a;b``) as people read them: each by its Chinese text (``reason_text``: the flag check's
+    reason), joined by ``；``. The Parquet file keeps the codes."""
+    e = pl.element()
+    codes = pl.col(col).cast(pl.String).str.split(";")
+    return codes.list.eval(e.filter(e != "").replace(texts)).list.join("；")
+
+
 def write_excel_sheets(frame: pl.DataFrame, path: Path, sheet: str, *, progress: bool = False) -> None:
     """Write a frame to XLSX row by row in constant memory, splitting past Excel's row limit.
 
@@ -621,6 +629,8 @@ def write_result_sheets(
             ).collect()
             if chinese is not None:  # readings and outcomes as the caseworker reads them
                 readable = readable.with_columns(chinese)
+            if "flags" in keep:  # each flag by its Chinese text, not its code
+                readable = readable.with_columns(flags_zh(reason_text, RESULT_XLSX_COLUMNS["flags"]))
             write_excel_sheets(readable, out_dir / "results.xlsx", "结果", progress=progress)
             files["结果（Excel）"] = str(out_dir / "results.xlsx")
         listing = publicity_list(scanned, program_label)

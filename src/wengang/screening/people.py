@@ -573,7 +573,14 @@ def _mask_id(col: str = "id_number") -> pl.Expr:
 def _write_people_excel(
     out: Path, program: str, label: str, texts: dict[str, str], progress: bool = False
 ) -> dict[str, str]:
-    from wengang.screening.output import STATUS_ZH, _yuan_column, outcomes_zh, readings_zh, write_excel_sheets
+    from wengang.screening.output import (
+        STATUS_ZH,
+        _yuan_column,
+        flags_zh,
+        outcomes_zh,
+        readings_zh,
+        write_excel_sheets,
+    )
 
     scanned = pl.scan_parquet(out / "results.parquet")
     names = scanned.collect_schema().names()
@@ -613,7 +620,7 @@ def _write_people_excel(
         .list.eval(pl.element().replace(texts).filter(pl.element() != ""))
         .list.join("；")
         .alias("原因"),
-        pl.col("flags").alias("需核查"),
+        flags_zh(texts).alias("需核查"),  # each flag by its Chinese text; the Parquet keeps the codes
         pl.col("policy_number").alias("依据文件"),
     ).collect()
     readable = pl.concat([readable, chinese], how="horizontal")
