@@ -458,7 +458,7 @@ class BankMachine(LedgerMachine):
 
     def _step(self, fn, *args, **kw):
         """As the base, but the credit check may also move a decision from 已退回 / 账户已更正 to 已发放: paid by
-        the payment the bank credited (a move the transition table does not list, see docs/casework.md)."""
+        the payment the bank credited (the transition bank_credit_confirmed, see docs/casework.md)."""
         if getattr(fn, "__name__", "") != "check_credit_after_bounce":
             return super()._step(fn, *args, **kw)
         before_head, before = self.led.verify_audit().head_hash, self._states()

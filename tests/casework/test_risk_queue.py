@@ -45,6 +45,10 @@ def _paid_dispatch(ledger, firm: str) -> int:
 
 
 def test_review_queue(ledger, flags):
+    # paid before the flags come in: an open flag holds payment (ledger._risk_flagged)
+    by_check = {r["check_id"]: r for r in flags.iter_rows(named=True)}
+    did = _paid_training(ledger, by_check["skill_training_same_certificate"]["subject_id"])
+    did2 = _paid_dispatch(ledger, "PX0")
     res = import_flags(ledger, flags, "auditor")
     assert (res.given, res.new) == (flags.height, flags.height)
     before = snapshot(ledger)
@@ -57,7 +61,6 @@ def test_review_queue(ledger, flags):
     by = {r["check_id"]: r for r in rows}
     # (c) the later training subsidy, paid in the ledger: recovery of what it paid
     dup = by["skill_training_same_certificate"]
-    did = _paid_training(ledger, dup["subject_id"])
     out = confirm_flag(ledger, dup["id"], "auditor", reason="同一证书重复享受，核实无误")
     assert (out.decision_id, out.amount_fen, out.referral) == (did, 90_000, False) and out.recovery_id
     rec = ledger.decision(did)
@@ -66,7 +69,6 @@ def test_review_queue(ledger, flags):
     mis = next(
         r for r in rows if r["check_id"] == "dispatch_allocation_mismatch" and r["subject_id"] == "PX0"
     )
-    did2 = _paid_dispatch(ledger, "PX0")
     out2 = confirm_flag(ledger, mis["id"], "auditor", reason="派遣单位未全额拨付用工单位")
     assert (out2.decision_id, out2.amount_fen) == (did2, 50_000)
     assert [(r["kind"], r["amount_fen"]) for r in ledger.decision(did2)["recoveries"]] == [
@@ -112,9 +114,10 @@ def test_review_queue(ledger, flags):
 
 
 def test_recovery_is_capped_by_what_was_paid(ledger, flags):
-    import_flags(ledger, flags.filter(pl.col("check_id") == "skill_training_same_certificate"), "auditor")
+    chosen = flags.filter(pl.col("check_id") == "skill_training_same_certificate")
+    did = _paid_training(ledger, chosen["subject_id"][0])
+    import_flags(ledger, chosen, "auditor")
     flag = list_flags(ledger)[0]
-    did = _paid_training(ledger, flag["subject_id"])
     out = confirm_flag(ledger, flag["id"], "auditor", reason="核实", amount_fen=5_000_000)
     assert out.amount_fen == 90_000 and out.decision_id == did
     assert ledger.verify_audit().ok

@@ -11,7 +11,8 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict, dataclass, is_dataclass
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -197,3 +198,71 @@ def csv_bytes(df: pl.DataFrame) -> bytes:
 
 COPY_OPTS = "(FORMAT csv, NULL '\\N')"
 COPY_SLICE = 50_000  # rows per COPY write: the server parses one slice while the next is encoded
+
+
+# ------------------------------------------------------------ payee accounts from a file (免申即享)
+@dataclass
+class AccountRow:
+    """One row of an account file as read (text, NFKC, stripped; None when empty). ``row``: the data row, 1 = the
+    first row under the header (as the screening's quarantine counts); ``problem``: a cell that cannot be read."""
+
+    row: int
+    decision_id: str | None = None
+    unit_id: str | None = None
+    program: str | None = None
+    year: str | None = None
+    account_no: str | None = None
+    account_name: str | None = None
+    bank_code: str | None = None
+    problem: tuple[str, str] | None = None
+
+
+ACCOUNT_FIELDS = {  # field -> the headers agencies use (the first is the documented one, docs/casework.md)
+    "decision_id": ("决定号", "决定编号"),
+    "unit_id": ("统一社会信用代码", "单位统一社会信用代码", "社会信用代码", "信用代码", "统一信用代码"),
+    "program": ("项目", "项目代码"),
+    "year": ("年度", "政策年度"),
+    "account_no": ("账号", "收款账号", "银行账号", "收款账户", "账户"),
+    "account_name": ("户名", "账户名称", "收款户名", "开户名称"),
+    "bank_code": ("开户行行号", "行号", "支付系统行号", "联行号"),
+}
+
+
+def read_account_file(path: str | Path) -> list[AccountRow]:
+    """The rows of a payee-account file (CSV in UTF-8/GBK/GB18030, or XLSX), read by the ingest readers: headers
+    matched as for screening files (full-width, spaces, ``*`` markers), encodings detected. The file must have
+    账号 and 决定号 or 统一社会信用代码; a bad file is an ``IngestError``, a bad cell marks its row only."""
+    from wengang.ingest import IngestError
+    from wengang.ingest.files import read_frame
+    from wengang.ingest.headers import FieldSpec, Scope, resolve
+    from wengang.ingest.values import text
+
+    scope = Scope("payee_accounts", tuple(FieldSpec(f, h, required=f == "account_no") for f, h in ACCOUNT_FIELDS.items()))
+    try:
+        frame = read_frame(path)
+        res = resolve(frame.columns, scope, source=str(path), table_zh="收款账户")
+    except IngestError as e:
+        raise LedgerError("bad_input", e.message_zh, e.message_en) from None
+    if not {"decision_id", "unit_id"} & set(res.rename.values()):
+        raise LedgerError("bad_input", f"文件 {path} 须有“决定号”或“统一社会信用代码”列；现有列：{'、'.join(frame.columns)}",
+                          f"file {path} needs a 决定号 or 统一社会信用代码 column; columns: {', '.join(frame.columns)}")
+    try:
+        df = frame.lf.select("source_row", *res.rename).collect()
+    except Exception:  # noqa: BLE001 - polars' parse errors: named by the ingest layer, as for screening files
+        from wengang.ingest.files import explain_csv_error
+
+        err = explain_csv_error(path)
+        if err is None:
+            raise
+        raise LedgerError("bad_input", err.message_zh, err.message_en) from None
+    out = []
+    for rec in df.iter_rows(named=True):
+        r = AccountRow(int(rec["source_row"]))
+        for col, f in res.rename.items():
+            v = rec[col]
+            setattr(r, f, text(v) or None if v is not None else None)
+            bad = frame.cell_errors.get(col, {}).get(r.row)
+            if bad is not None and r.problem is None:
+                r.problem = bad
+        out.append(r)
+    return out

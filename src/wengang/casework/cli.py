@@ -908,19 +908,37 @@ def pay(batch_key: str, program: Program, year: Year, today: str = typer.Option(
     if ids:
         res = _run(led.run_payment_batch, batch_key, program, year, user, today=day, decision_ids=ids)
         _batch_notes(res, stop=False)
-    _settle(led, ids, {"paid"}, o, _not_payable)
+    holds = led.risk_holds(ids) if ids else {}
+
+    def why(r: dict[str, Any]) -> tuple[str, str]:
+        hold = holds.get(r["id"])
+        if hold is None:
+            return _not_payable(r)
+        if len(ids) == 1:  # one decision: name its flags
+            return f"暂不能发放：{hold.zh}", f"not payable: {hold.en}"
+        return ("暂不能发放：风险疑点未经稽核排除（case show 查看疑点）",
+                "not payable: a risk flag is not cleared (see case show)")
+
+    _settle(led, ids, {"paid"}, o, why)
     _report(o)
 
 
 def _batch_notes(res: Any, *, stop: bool = True) -> None:
-    """What a payment batch left unpaid and why: reviewed by the payer, an account change awaiting approval,
-    or a stored row that differs from its audit events (refused; exit 1)."""
+    """What a payment batch left unpaid and why: reviewed by the payer, an account change awaiting approval, a
+    risk flag not cleared, or a stored row that differs from its audit events (refused; exit 1)."""
     n = res.reviewed_by_payer
     if n:
         console.print(f"[yellow]! {n} 个决定由本人初审或复审，未发放，须由另一名出纳发放 / "
                       f"{n} not paid: you reviewed them; another payer must pay[/yellow]")
     if res.pending_account:
         console.print(f"  账户变更待复核、暂不发放 {res.pending_account} 个 / {res.pending_account} wait for an account approval")
+    # 人社部发〔2024〕40号 六; 内人社发〔2025〕18号 五: a flag not cleared by the 稽核 holds the payment (ledger._risk_flagged)
+    if res.risk_open:
+        console.print(f"[yellow]! 风险疑点待核查 {res.risk_open} 个，暂不发放（须经稽核排除：wengang risk list）/ "
+                      f"{res.risk_open} held: a risk flag awaits the 稽核's review[/yellow]")
+    if res.risk_confirmed:
+        console.print(f"[yellow]! 风险疑点已核实 {res.risk_confirmed} 个，暂不发放（请办理不予发放或重新认定）/ "
+                      f"{res.risk_confirmed} held: a risk flag was confirmed; refuse or re-decide them[/yellow]")
     if res.supplement_awaiting_account:
         n = res.supplement_awaiting_account
         console.print(f"  补发退回待更正账户 {n} 个（case fix-account，须另一人复核）/ {n} top-ups bounced, waiting for "
@@ -1051,6 +1069,11 @@ def show(decision_id: DecisionId, db: str = DB, user: str = USER) -> None:
         console.print(f"[red]【可能重复支付】支付 {a['payment_id']} 已登记退回，银行回盘 {escape(a['file_key'] or '')} 却称已入账"
                       f"（事件 {a['seq']}）：暂停发放，待复核核实后登记 wengang case credit-check {d['id']} "
                       "--credited 或 --not-credited --reason …[/red]")
+    for f in d.get("risk_flags") or ():
+        verdict = "已核实：请不予发放或重新认定" if f["status"] == "confirmed" else f"待稽核核查（wengang risk clear/confirm {f['id']}）"
+        console.print(f"[red]【风险疑点 {f['id']}】{escape(f['label'])}（{escape(f['citation'])}，{escape(f['severity'])}）："
+                      f"{verdict}；未经稽核排除前暂停发放 / risk flag {f['id']} ({f['status']}): not paid until "
+                      "the 稽核 clears it[/red]")
     if d.get("top_up_bounced"):
         t = d["top_up_bounced"]
         console.print(f"补发退回：{escape(t['reason'])}（支付 {t['payment_id']}，{_yuan(t['amount_fen'])} 元）；"

@@ -60,15 +60,21 @@ def bank_file(batch_key: str = typer.Argument(..., help="发放批次号（case 
               value_date: str = typer.Option(None, "--date", help="付款日期 YYYY-MM-DD（默认今天）"),
               db: str = DB, user: str = USER) -> None:
     """银行报盘文件及 XLSX 对照表（含笔数、控制总额）；登记入审计链 / the bank disbursement file of a payment batch."""
-    from .outputs import write_bank_file
+    from .outputs import held_notice, write_bank_file
 
     on = _day(value_date, "付款日期")
-    res = _go(write_bank_file, _go(_open, db), batch_key, out, user, payer_account=payer_account, on=on)
+    led = _go(_open, db)
+    res = _go(write_bank_file, led, batch_key, out, user, payer_account=payer_account, on=on)
+    # fail closed, and say why: payments held back until a credit after a bounce is checked are named
+    held = held_notice(_go(led.bank_file_plan, batch_key)["held"])
     if res is None:
-        _say(f"批次 {batch_key} 没有待报盘的付款（均已写入报盘文件） / nothing left to send in batch {batch_key}")
-        return
-    _say(f"✔ {res.path}\n✔ {res.xlsx}\n报盘批次号 {res.file_key}：{res.count} 笔，控制总额 {res.total_fen} 分"
-         f"（{format_yuan(res.total_fen)}），sha256 {res.sha256} / {res.count} payments, {res.total_fen} fen")
+        _say(f"批次 {batch_key} 没有可报盘的付款 / nothing to send in batch {batch_key}" if held else
+             f"批次 {batch_key} 没有待报盘的付款（均已写入报盘文件） / nothing left to send in batch {batch_key}")
+    else:
+        _say(f"✔ {res.path}\n✔ {res.xlsx}\n报盘批次号 {res.file_key}：{res.count} 笔，控制总额 {res.total_fen} 分"
+             f"（{format_yuan(res.total_fen)}），sha256 {res.sha256} / {res.count} payments, {res.total_fen} fen")
+    if held:
+        _say(f"[yellow]⚠ {held}[/yellow]")
 
 
 @case_app.command("payee-bank")

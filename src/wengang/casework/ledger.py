@@ -70,12 +70,15 @@ from .models import (
     Recovery,
     RecoveryReceipt,
     Review,
+    RiskFlag,
+    RiskReview,
     Run,
     RunIn,
     Transfer,
 )
 from .notices import Sender, address, failure_text, render, shown_recipient
 from .procedure import Procedure, procedure
+from .risk_queue import STATUS_ZH as RISK_STATUS_ZH
 from .states import PUBLICITY_PROGRAMS, TERMINAL, TRANSITIONS, check
 
 # 不得重复享受: which skill and training subsidies are "the same" (legal review A7); claim_key is "<职业>:<等级>".
@@ -132,6 +135,10 @@ class BatchResult:
     supplement_fen: int = 0
     # top-ups due but not paid: the last one bounced and no account change was approved since (as after a bounce)
     supplement_awaiting_account: int = 0
+    # not paid (nor their top-ups): a risk flag matching them is open (待核查) or confirmed (已核实); a decision with
+    # both counts as confirmed (``Ledger._risk_flagged``)
+    risk_open: int = 0
+    risk_confirmed: int = 0
 
 
 @dataclass
@@ -176,6 +183,26 @@ class CreditCheckResult:
     recovery_fen: int = 0
 
 
+@dataclass
+class AccountFileResult:
+    """What ``request_accounts`` did with a file: rows = requested + refused."""
+
+    batch: str | None  # the request batch (the requests' audit ref) for ``approve_accounts``; None: none requested
+    rows: int
+    requested: list[tuple[int, int, int]]  # (row, decision id, change id)
+    refused: list[tuple[int, str, str]]  # (row, zh, en)
+    banks_changed: int = 0  # 开户行行号 registered or changed (``set_payee_banks``)
+
+
+@dataclass
+class AccountApprovalsResult:
+    """What ``approve_accounts`` did: changes approved (or rejected), refused (decision id, why), already decided."""
+
+    decided: list[int] = field(default_factory=list)
+    refused: list[tuple[int, int, str, str]] = field(default_factory=list)  # (change id, decision id, zh, en)
+    already: int = 0
+
+
 def payment_reference(decision_id: int, seq: int, kind: str = "initial") -> str:
     """The 业务参考号 of a payment in the bank file: ``<decision id>-<seq>`` (seq 1: the re-payment after a bounce);
     a 多退少补 top-up ``<decision id>-S<seq>`` (its seq counts the decision's top-ups)."""
@@ -196,8 +223,8 @@ class SettleResult:
     supplement_due_fen: int = 0  # the top-up now due (paid by the next batch of the program and year)
 
 
-def _err_not_found(what: str, key: Any) -> LedgerError:
-    return LedgerError("not_found", f"找不到{what} {key}", f"{what} {key} not found")
+def _err_not_found(what: str, what_en: str, key: Any) -> LedgerError:
+    return LedgerError("not_found", f"找不到{what} {key}", f"{what_en} {key} not found")
 
 
 def _jsonable(v: Any) -> Any:
@@ -225,7 +252,7 @@ def check_publicity_start(starts_on: date, late_reason: str | None) -> None:
             "backdated_publicity",
             f"公示开始日期 {starts_on} 早于今天（{now}）超过 {PUBLICITY_BACKDATE_DAYS} 天：补录此前已张贴的公示，请说明张贴的地点和"
             "日期（--late-reason）；未实际公示的，请从今天起公示",
-            f"the 公示 starts {starts_on}, more than {PUBLICITY_BACKDATE_DAYS} days before today ({now}): to record a list "
+            f"the publicity period starts {starts_on}, more than {PUBLICITY_BACKDATE_DAYS} days before today ({now}): to record a list "
             "posted earlier, say where and when (--late-reason); otherwise start it today",
         )
 
@@ -357,7 +384,7 @@ class Ledger:
     def _load(self, conn: Connection, decision_id: int) -> dict[str, Any]:
         row = conn.execute(select(Decision.__table__).where(D.id == decision_id)).mappings().first()
         if row is None:
-            raise _err_not_found("决定", decision_id)
+            raise _err_not_found("决定", "decision", decision_id)
         return dict(row)
 
     def _entitlement(self, conn: Connection, d: dict[str, Any]) -> tuple[str, int | None, str | None]:
@@ -1093,39 +1120,42 @@ class Ledger:
         turns it down. Either way the request is closed. A re-route (``reroute_to_tax_account``) also sets
         the channel to the 税务 premium account; any other account is the unit's own and undoes a re-route."""
         actor = self._need_actor(actor, "approve_account")
-        AC = AccountChange.__table__.c
         with self._tx() as conn:
-            c = conn.execute(select(AccountChange.__table__).where(AC.id == change_id)).mappings().first()
-            if c is None:
-                raise _err_not_found("账户变更", change_id)
-            if c["requested_by"] == actor:
-                raise LedgerError("same_operator", f"账户变更须由申请人（{actor}）以外的人员复核",
-                                  f"an account change must be approved by someone other than its requester ({actor})")
-            d = self._load(conn, c["decision_id"])
-            if approve:
-                self._refuse_account_change(conn, d, c["kind"] if c["kind"] in ("fix", "reroute") else "set")
-            reason = reason or ("复核通过" if approve else "复核未通过")
-            _, n = self._insert_rows(conn, AccountApproval, [{"change_id": change_id, "approver": actor,
-                                                              "approve": int(approve), "reason": reason}],
-                                     actor=actor, action="approve_account" if approve else "reject_account",
-                                     reason=reason, after={"change_id": change_id})
-            if n != 1:
-                raise LedgerError("already_decided", f"账户变更 {change_id} 已复核", f"account change {change_id} was decided")
-            if not approve:
-                return
-            note = {"change_id": change_id}
-            # the 税务 account for a re-route; any other account is the unit's own (undoes a re-route)
-            channel = "tax_payment_account" if c["kind"] == "reroute" else None
-            values = {"payee_channel": channel} if channel != d["payee_channel"] else {}
-            if c["kind"] == "fix" or (c["kind"] == "reroute" and d["state"] == "bounced"):
-                self._move(conn, d, "fix_account", "account_fixed", actor, reason, note=note, account_no=c["account_no"],
-                           **values)
-                return
-            conn.execute(update(Decision.__table__).where(D.id == d["id"]).values(
-                account_no=c["account_no"], version=D.version + 1, **values))
-            audit.append(conn, actor=actor, action="approve_account", entity="case_decisions", entity_id=d["id"],
-                         reason=reason, before={"account_no": d["account_no"], **{k: d[k] for k in values}},
-                         after={"account_no": c["account_no"], **values, **note})
+            self._approve_account(conn, change_id, actor, approve, reason)
+
+    def _approve_account(self, conn: Connection, change_id: int, actor: str, approve: bool, reason: str) -> None:
+        AC = AccountChange.__table__.c
+        c = conn.execute(select(AccountChange.__table__).where(AC.id == change_id)).mappings().first()
+        if c is None:
+            raise _err_not_found("账户变更", "account change", change_id)
+        if c["requested_by"] == actor:
+            raise LedgerError("same_operator", f"账户变更须由申请人（{actor}）以外的人员复核",
+                              f"an account change must be approved by someone other than its requester ({actor})")
+        d = self._load(conn, c["decision_id"])
+        if approve:
+            self._refuse_account_change(conn, d, c["kind"] if c["kind"] in ("fix", "reroute") else "set")
+        reason = reason or ("复核通过" if approve else "复核未通过")
+        _, n = self._insert_rows(conn, AccountApproval, [{"change_id": change_id, "approver": actor,
+                                                          "approve": int(approve), "reason": reason}],
+                                 actor=actor, action="approve_account" if approve else "reject_account",
+                                 reason=reason, after={"change_id": change_id})
+        if n != 1:
+            raise LedgerError("already_decided", f"账户变更 {change_id} 已复核", f"account change {change_id} was decided")
+        if not approve:
+            return
+        note = {"change_id": change_id}
+        # the 税务 account for a re-route; any other account is the unit's own (undoes a re-route)
+        channel = "tax_payment_account" if c["kind"] == "reroute" else None
+        values = {"payee_channel": channel} if channel != d["payee_channel"] else {}
+        if c["kind"] == "fix" or (c["kind"] == "reroute" and d["state"] == "bounced"):
+            self._move(conn, d, "fix_account", "account_fixed", actor, reason, note=note, account_no=c["account_no"],
+                       **values)
+            return
+        conn.execute(update(Decision.__table__).where(D.id == d["id"]).values(
+            account_no=c["account_no"], version=D.version + 1, **values))
+        audit.append(conn, actor=actor, action="approve_account", entity="case_decisions", entity_id=d["id"],
+                     reason=reason, before={"account_no": d["account_no"], **{k: d[k] for k in values}},
+                     after={"account_no": c["account_no"], **values, **note})
 
     def account_changes(self, *, decision_id: int | None = None, pending: bool = True) -> list[dict[str, Any]]:
         """Account change requests (by default those still awaiting approval), oldest first."""
@@ -1138,6 +1168,134 @@ class Ledger:
             q = q.where(AA.id.is_(None))
         with self._read() as conn:
             return [dict(r) for r in conn.execute(q.order_by(AC.id)).mappings()]
+
+    def request_accounts(self, rows: Sequence[bulk.AccountRow], actor: str, *, reason: str,
+                         program: str | None = None, year: int | None = None) -> AccountFileResult:
+        """``set_account`` for each row of an account file (``bulk.read_account_file``; 免申即享: the 税务's data) in
+        one transaction and one audit event, whose ref is the request batch a second person approves with
+        ``approve_accounts``. A row is found by 决定号, or by 统一社会信用代码 with 项目/年度 (the row's, else
+        ``program``/``year``); a bad row is refused with its row number and why, the good ones are kept. A row's
+        开户行行号 is then registered as ``set_payee_banks`` does."""
+        actor = self._need_actor(actor, "account")
+        text_ = (reason or "").strip()
+        if not text_:
+            raise LedgerError("no_reason", "须写明理由（--reason）", "a reason is required (--reason)")
+        AC, AA = AccountChange.__table__.c, AccountApproval.__table__.c
+        refused: list[tuple[int, str, str]] = []
+        good: list[tuple[bulk.AccountRow, dict[str, Any], str]] = []
+        seen: dict[int, int] = {}
+        with self._tx() as conn:
+            for r in rows:
+                try:
+                    d, account = self._account_row(conn, r, program, year)
+                    if d["id"] in seen:
+                        raise LedgerError("duplicate_row", f"与第 {seen[d['id']]} 行是同一决定 {d['id']}",
+                                          f"the same decision {d['id']} as row {seen[d['id']]}")
+                    self._refuse_account_change(conn, d, "set")
+                    pending = conn.execute(select(AC.id).where(AC.decision_id == d["id"],
+                                                               ~exists().where(AA.change_id == AC.id))).scalar()
+                    if pending is not None:
+                        raise LedgerError("change_pending", f"决定 {d['id']} 已有待复核的账户变更 {pending}",
+                                          f"decision {d['id']} already has account change {pending} awaiting approval")
+                except LedgerError as e:
+                    refused.append((r.row, e.zh, e.en))
+                    continue
+                seen[d["id"]] = r.row
+                good.append((r, d, account))
+            if not good:
+                return AccountFileResult(None, len(rows), [], refused)
+            seqs = dict(conn.execute(select(AC.decision_id, func.count()).where(
+                AC.decision_id.in_([d["id"] for _, d, _ in good])).group_by(AC.decision_id)).all())
+            ref, _ = self._insert_rows(conn, AccountChange, [
+                {"decision_id": d["id"], "seq": seqs.get(d["id"], 0), "kind": "set", "account_no": account,
+                 "requested_by": actor, "reason": text_} for _, d, account in good],
+                actor=actor, action="request_account", reason=text_,
+                after={"kind": "set", "rows": len(rows), "requested": len(good), "refused": len(refused)})
+            ids = dict(conn.execute(select(AC.decision_id, AC.id).where(AC.audit_ref == ref)).all())
+        requested = [(r.row, d["id"], ids[d["id"]]) for r, d, _ in good]
+        banks = {account: r.bank_code for r, _, account in good if r.bank_code}
+        changed = self.set_payee_banks(banks, actor) if banks else 0
+        return AccountFileResult(ref, len(rows), requested, sorted(refused), changed)
+
+    def _account_row(self, conn: Connection, r: bulk.AccountRow, program: str | None,
+                     year: int | None) -> tuple[dict[str, Any], str]:
+        """The decision a file row names and its account (digits), or ``LedgerError`` saying what is wrong."""
+        import unicodedata
+
+        if r.problem is not None:
+            raise LedgerError("bad_input", r.problem[0], r.problem[1])
+        account = _digits(r.account_no)
+        if not re.fullmatch(r"\d{6,32}", account):
+            raise LedgerError("bad_account", f"账号“{r.account_no or ''}”应为6至32位数字",
+                              f"account {r.account_no!r} must be 6 to 32 digits")
+        if r.bank_code is not None and not re.fullmatch(r"\d{12}", r.bank_code):
+            raise LedgerError("bad_bank_code", f"开户行行号“{r.bank_code}”应为12位数字（支付系统行号）",
+                              f"bank code {r.bank_code!r} must be 12 digits (CNAPS)")
+        if r.decision_id is not None:
+            if not r.decision_id.isdigit() or not 0 < int(r.decision_id) < 2**63:
+                raise LedgerError("bad_input", f"决定号“{r.decision_id}”应为正整数",
+                                  f"decision id {r.decision_id!r} must be a positive integer")
+            d = self._load(conn, int(r.decision_id))
+            if r.unit_id is not None and r.unit_id.upper() != d["unit_id"].upper():
+                raise LedgerError("unit_mismatch", f"统一社会信用代码与决定 {d['id']} 的单位不符",
+                                  f"the credit code differs from decision {d['id']}'s unit")
+        elif r.unit_id is None:
+            raise LedgerError("bad_input", "决定号和统一社会信用代码都为空", "neither a decision id nor a credit code")
+        else:
+            prog = r.program or program
+            yr = r.year or (str(year) if year is not None else None)
+            if prog is None or yr is None or not yr.isdigit():
+                raise LedgerError("bad_input", "按统一社会信用代码查找决定须有项目和年度（列或 --program/--year）",
+                                  "finding a decision by credit code needs its program and year (columns or options)")
+            found = list(conn.execute(select(D.id).where(D.program == prog, D.year == int(yr),
+                                                         D.unit_id == r.unit_id.upper()).limit(2)).scalars())
+            if len(found) != 1:
+                zh = "没有" if not found else "有多个（请填决定号）"
+                raise LedgerError("not_found" if not found else "ambiguous",
+                                  f"{prog} {yr} 年度{zh}统一社会信用代码为 {r.unit_id} 的决定",
+                                  f"{'no' if not found else 'more than one'} {prog} {yr} decision for {r.unit_id}")
+            d = self._load(conn, found[0])
+
+        def same(a: str) -> str:
+            return "".join(unicodedata.normalize("NFKC", a).split())
+
+        if r.account_name is not None and same(r.account_name) != same(d["unit_name"]):
+            # the account is the unit's own: a payment to another holder is refused, not requested
+            raise LedgerError("name_mismatch", f"户名“{r.account_name}”与决定 {d['id']} 的单位名称不符",
+                              f"the account holder differs from decision {d['id']}'s unit name")
+        return d, account
+
+    def approve_accounts(self, batch: str, actor: str, *, approve: bool = True, reason: str = "",
+                         chunk_size: int = 500) -> AccountApprovalsResult:
+        """``approve_account`` for each change of a request batch (``request_accounts``) still awaiting approval,
+        ``chunk_size`` to a transaction; each approval is its own audit event, as one by one. Never by the requester;
+        a change its decision no longer allows (paid, refused…) is left pending and reported."""
+        actor = self._need_actor(actor, "approve_account")
+        AC, AA = AccountChange.__table__.c, AccountApproval.__table__.c
+        with self._read() as conn:
+            changes = conn.execute(select(AC.id, AC.requested_by, AC.decision_id).where(AC.audit_ref == batch)
+                                   .order_by(AC.id)).all()
+        if not changes:
+            raise _err_not_found("账户变更申请批次", "account request batch", batch)
+        if any(by == actor for _, by, _ in changes):
+            raise LedgerError("same_operator", f"账户变更须由申请人（{actor}）以外的人员复核",
+                              f"an account change must be approved by someone other than its requester ({actor})")
+        out = AccountApprovalsResult()
+        for i in range(0, len(changes), chunk_size):
+            with self._tx() as conn:
+                for cid, _, did in changes[i:i + chunk_size]:
+                    if conn.execute(select(exists().where(AA.change_id == cid))).scalar_one():
+                        out.already += 1
+                        continue
+                    try:
+                        if approve:  # checked before anything is written: a refusal leaves the chunk's others
+                            self._refuse_account_change(conn, self._load(conn, did), "set")
+                    except LedgerError as e:
+                        out.refused.append((cid, did, e.zh, e.en))
+                        continue
+                    self._approve_account(conn, cid, actor, approve, reason)
+                    out.decided.append(cid)
+        return out
 
     # ------------------------------------------------------------- 公示
     def publicize(self, list_key: str, program: str, year: int, actor: str, *, starts_on: date, days: int,
@@ -1178,7 +1336,7 @@ class Ledger:
         reviewed at neither stage (the one who pays is not one who approved)."""
         L, E = PublicityList.__table__.c, PublicityEntry.__table__.c
         cond = and_(D.program == program, D.year == year, D.state.in_(("approved", "publicized", "account_fixed")),
-                    D.account_no.is_not(None), self._amount_sql() > 0, ~self._change_pending())
+                    D.account_no.is_not(None), self._amount_sql() > 0, ~self._change_pending(), ~self._risk_flagged())
         if program in PUBLICITY_PROGRAMS:
             cond = and_(cond, exists().where(E.decision_id == D.id, E.list_id == L.id, L.ends_on < today))
         if payer is not None:
@@ -1195,6 +1353,60 @@ class Ledger:
         """The decision has an account change awaiting approval: it is paid to no account until then."""
         AC, AA = AccountChange.__table__.c, AccountApproval.__table__.c
         return exists().where(AC.decision_id == D.id, ~exists().where(AA.change_id == AC.id))
+
+    @staticmethod
+    def _risk_flagged(status: str | None = None) -> Any:
+        """The decision has a risk flag (风险疑点) that matches it as ``risk_queue._decision_for`` matches (program,
+        subject, year, and the flag's claim key when it has one) and that the 稽核 has not cleared (排除): open
+        (待核查) or confirmed (已核实). Not paid, to no account, until cleared: 人社部发〔2024〕40号 六 “在待遇审核和
+        发放环节加强数据比对，严防冒领、骗取基金和多发待遇风险”; 内人社发〔2025〕18号 五 “切实防范冒领骗取和多发错发”.
+        ``status`` "open" / "confirmed": only flags in that state (counting why decisions wait)."""
+        F, R = RiskFlag.__table__.c, RiskReview.__table__.c
+        cond = [F.program == D.program, F.year == D.year, F.subject_id == D.unit_id,
+                or_(F.claim_key.is_(None), F.claim_key == "", F.claim_key == D.claim_key)]
+        if status == "open":
+            cond.append(~exists().where(R.flag_id == F.id))
+        elif status == "confirmed":
+            cond.append(exists().where(R.flag_id == F.id, R.outcome == "confirmed"))
+        else:  # fail closed: any verdict but 排除 keeps the hold
+            cond.append(~exists().where(R.flag_id == F.id, R.outcome == "cleared"))
+        return exists().where(*cond)
+
+    @staticmethod
+    def _risk_flags(conn: Connection, ids: Collection[int]) -> dict[int, list[dict[str, Any]]]:
+        """Of ``ids``, decisions held by a risk flag not cleared (``_risk_flagged``): decision id -> its flags."""
+        F, R = RiskFlag.__table__.c, RiskReview.__table__.c
+        state = func.coalesce(R.outcome, "open")
+        found: dict[int, list[dict[str, Any]]] = {}
+        ordered = sorted(ids)
+        for i in range(0, len(ordered), 5000):
+            q = (select(D.id.label("decision_id"), F.id, state.label("status"), F.check_id, F.severity, F.label,
+                        F.citation)
+                 .select_from(Decision.__table__.join(RiskFlag.__table__, and_(
+                     F.program == D.program, F.year == D.year, F.subject_id == D.unit_id,
+                     or_(F.claim_key.is_(None), F.claim_key == "", F.claim_key == D.claim_key)))
+                     .outerjoin(RiskReview.__table__, R.flag_id == F.id))
+                 .where(D.id.in_(ordered[i:i + 5000]), state != "cleared").order_by(D.id, F.id))
+            for r in conn.execute(q).mappings():
+                found.setdefault(r["decision_id"], []).append(dict(r))
+        return found
+
+    @staticmethod
+    def _risk_holds(conn: Connection, ids: Collection[int]) -> dict[int, audit.Issue]:
+        """``_risk_flags`` as the reason a decision is not paid, naming its flags and what lifts the hold."""
+        out = {}
+        for did, flags in Ledger._risk_flags(conn, ids).items():
+            zh = "；".join(f"风险疑点 {f['id']}（{RISK_STATUS_ZH.get(f['status'], f['status'])}）：{f['label']}"
+                          f"（{f['citation']}）" for f in flags)
+            en = "; ".join(f"risk flag {f['id']} ({f['status']}, {f['check_id']})" for f in flags)
+            nums = " ".join(str(f["id"]) for f in flags)
+            out[did] = audit.Issue(
+                "payment",
+                f"{zh}。疑点经稽核排除前暂停发放（待核查的：稽核 wengang risk clear 或 confirm {nums}；已核实的：不予发放或"
+                "重新认定）",
+                f"{en}: not paid until the 稽核 clears it (open: wengang risk clear or confirm {nums}; confirmed: "
+                "refuse or re-decide the decision)")
+        return out
 
     @staticmethod
     def _check_events(proj: projection.Projection) -> None:
@@ -1240,23 +1452,6 @@ class Ledger:
                                        "as bounced (possible double payment); not paid again until checked "
                                        f"(wengang case credit-check {did})")
         return out
-
-    @staticmethod
-    def _voided(conn: Connection, ids: Collection[int]) -> dict[int, audit.Issue]:
-        """Of ``ids``, decisions with a bounce the check found void (``check_credit_after_bounce``): no 多退少补 top-up
-        for them. The projection (projection.py) still subtracts that return, so it would take a correct top-up for
-        a wrong one and refuse its bank file; until it counts such returns as void, a top-up is settled by hand."""
-        if not ids:
-            return {}
-        X, K = PaymentReturn.__table__.c, BankConfirmation.__table__.c
-        rows = conn.execute(select(P.decision_id, func.min(P.id)).select_from(
-            Payment.__table__.join(PaymentReturn.__table__, X.payment_id == P.id)
-            .join(BankConfirmation.__table__, K.payment_id == P.id))
-            .where(P.decision_id.in_(sorted(ids))).group_by(P.decision_id)).all()
-        return {did: audit.Issue("payment",
-                                 f"决定 {did} 的支付 {pid} 曾登记退回、经核实已入账，补发须人工核对（暂不补发）",
-                                 f"decision {did}: payment {pid} was recorded as bounced and then checked credited; "
-                                 "a top-up needs a manual check (not paid)") for did, pid in rows}
 
     def _signed_chain(self, conn: Connection) -> None:
         """With a signing key configured, money leaves only on a chain that still holds every signed checkpoint's
@@ -1329,13 +1524,15 @@ class Ledger:
                             late = projection.Projection.build(conn, now - chunk, check_rows=True)
                             self._check_events(late)
                             bad.update(late.refused(conn, now - chunk))
-                        for did, issue in self._alarms(conn, now).items():
+                        for did, issue in (self._alarms(conn, now) | self._nothing_due(conn, now)).items():
                             bad.setdefault(did, issue)
                         refused.update(bad)
                         if batch_id is None and len(bad) < len(now):
                             batch_id = self._batch(conn, batch_key, program, year, actor)
                         ref = audit.new_ref()
-                        src = select(literal(batch_id), D.id, literal("initial"), seq_sql, self._amount_sql(),
+                        # what is still due: the entitlement, less a top-up still paid when a re-payment follows
+                        # a bounce (never paid twice)
+                        src = select(literal(batch_id), D.id, literal("initial"), seq_sql, self._due_sql(),
                                      func.coalesce(D.payee_channel, D.payment_channel), D.account_no, literal(ref)
                                      ).where(in_range)
                         if bad:
@@ -1379,9 +1576,32 @@ class Ledger:
             awaiting = conn.execute(select(func.count()).select_from(Decision.__table__).where(
                 D.program == program, D.year == year, D.state == "paid", exists().where(R.decision_id == D.id),
                 self._due_sql() > 0, self._top_up_bounced())).scalar_one()
+            # held by a risk flag: waiting to be paid, or paid and owed a top-up
+            flagged = and_(self._risk_flagged(), or_(waiting, and_(
+                D.program == program, D.year == year, D.state == "paid", exists().where(R.decision_id == D.id),
+                self._due_sql() > 0)))
+            if decision_ids is not None:
+                flagged = and_(flagged, D.id.in_(list(decision_ids)))
+            confirmed = self._risk_flagged("confirmed")
+            risk_confirmed, risk_open = (conn.execute(select(func.count()).select_from(Decision.__table__).where(
+                flagged, c)).scalar_one() for c in (confirmed, ~confirmed))
         return BatchResult(batch_id=batch_id, paid=paid, amount_fen=amount, missing_account=missing, chunks=chunks,
                            reviewed_by_payer=own, refused=sorted(refused.items()), pending_account=pending,
-                           supplements=n_sup, supplement_fen=sup_fen, supplement_awaiting_account=awaiting)
+                           supplements=n_sup, supplement_fen=sup_fen, supplement_awaiting_account=awaiting,
+                           risk_open=risk_open, risk_confirmed=risk_confirmed)
+
+    @staticmethod
+    def _nothing_due(conn: Connection, ids: Collection[int]) -> dict[int, audit.Issue]:
+        """Of ``ids``, decisions to be paid again after a bounce with nothing left due (``_due_sql`` ≤ 0: a 多退少补
+        top-up still paid covers an entitlement lowered since): not paid, settled by a recovery ordered by hand."""
+        if not ids:
+            return {}
+        due = Ledger._due_sql()
+        rows = conn.execute(select(D.id, due).where(D.id.in_(sorted(ids)), D.state == "account_fixed", due <= 0)).all()
+        return {did: audit.Issue("payment", f"决定 {did} 重新发放时已无应发金额（{n} 分：已发放的补发款不少于现应发金额），"
+                                 "不予发放，须人工核对多退少补",
+                                 f"decision {did} has nothing left due on its re-payment ({n} fen: top-ups still paid "
+                                 "cover the entitlement); not paid, settle by hand") for did, n in rows}
 
     @staticmethod
     def _returned() -> Any:
@@ -1409,7 +1629,7 @@ class Ledger:
         # only a recomputed entitlement can exceed what was paid (cheap test first: most paid decisions have none)
         cond = and_(D.program == program, D.year == year, D.state == "paid", D.account_no.is_not(None),
                     exists().where(R.decision_id == D.id), ~self._change_pending(), self._due_sql() > 0,
-                    ~self._top_up_bounced())
+                    ~self._top_up_bounced(), ~self._risk_flagged())
         if payer is not None:
             EV = AuditEvent.__table__.c
             resized = exists().where(R.decision_id == D.id, EV.ref == R.audit_ref, EV.actor == payer)
@@ -1442,7 +1662,7 @@ class Ledger:
                 proj = projection.Projection.build(conn, now, check_rows=True)
                 self._check_events(proj)
                 bad = proj.refused(conn, now)
-                for did, issue in (self._alarms(conn, now) | self._voided(conn, now)).items():
+                for did, issue in self._alarms(conn, now).items():
                     bad.setdefault(did, issue)
                 refused.update(bad)
                 ok = sorted(now - set(bad))
@@ -1477,6 +1697,11 @@ class Ledger:
                               f"batch {batch_key} belongs to {bprog} {byear}")
         return bid
 
+    def risk_holds(self, decision_ids: Collection[int]) -> dict[int, audit.Issue]:
+        """Of ``decision_ids``, those a risk flag not cleared holds (``_risk_flagged``), with the reason."""
+        with self._read() as conn:
+            return self._risk_holds(conn, decision_ids)
+
     def pay_decision(self, decision_id: int, actor: str, *, amount_fen: int | None = None,
                      today: date | None = None) -> int:
         """Pay one decision now (same rules as a batch); returns the payment id."""
@@ -1492,14 +1717,21 @@ class Ledger:
                 done = "、".join("初审" if s == 1 else "复审" for s in stages)
                 raise LedgerError("payer_reviewed", f"决定 {decision_id} 的{done}由 {actor} 办理，发放须由另一名出纳进行",
                                   f"{actor} reviewed decision {decision_id}; another payer must pay it")
+            flag = self._risk_holds(conn, {decision_id}).get(decision_id)
+            if flag is not None:  # named before the generic refusal below (``_payable`` leaves it out too)
+                raise LedgerError("risk_hold", f"决定 {decision_id} 暂停发放：{flag.zh}",
+                                  f"decision {decision_id} is not paid: {flag.en}")
             if not conn.execute(select(exists().where(D.id == decision_id, self._payable(d["program"], d["year"], today)))).scalar_one():
                 raise LedgerError("not_payable",
                                   f"决定 {decision_id} 暂不能发放：缺少收款账户、金额为零或公示期未满",
                                   f"decision {decision_id} is not payable yet: no account, zero amount or publicity not over")
-            _, ent, _ = self._entitlement(conn, d)
+            # the entitlement, less a top-up still paid when this re-pays a bounce (as a batch pays it)
+            ent = int(conn.execute(select(self._due_sql()).where(D.id == decision_id)).scalar_one())
+            if (none := self._nothing_due(conn, {decision_id}).get(decision_id)) is not None:
+                raise LedgerError("nothing_due", none.zh, none.en)
             if amount_fen is not None and amount_fen != ent:
-                raise LedgerError("amount_mismatch", f"发放金额 {amount_fen} 分与决定金额 {ent} 分不符",
-                                  f"amount {amount_fen} fen does not match the decision's {ent} fen")
+                raise LedgerError("amount_mismatch", f"发放金额 {amount_fen} 分与决定应发金额 {ent} 分不符",
+                                  f"amount {amount_fen} fen does not match the {ent} fen due on the decision")
             self._signed_chain(conn)
             self._verified(conn, d)
             alarm = self._alarms(conn, {decision_id}).get(decision_id)
@@ -1525,7 +1757,7 @@ class Ledger:
     def _bounce(self, conn: Connection, payment_id: int, actor: str, reason: str) -> None:
         p = conn.execute(select(Payment.__table__).where(P.id == payment_id)).mappings().first()
         if p is None:
-            raise _err_not_found("支付记录", payment_id)
+            raise _err_not_found("支付记录", "payment", payment_id)
         d = self._load(conn, p["decision_id"])
         C = BankConfirmation.__table__.c
         confirmed = conn.execute(select(C.bank_date, C.return_sha256).where(C.payment_id == payment_id)).first()
@@ -1607,7 +1839,7 @@ class Ledger:
         B = PaymentBatch.__table__.c
         row = conn.execute(select(PaymentBatch.__table__).where(B.batch_key == batch_key)).mappings().first()
         if row is None:
-            raise _err_not_found("发放批次", batch_key)
+            raise _err_not_found("发放批次", "payment batch", batch_key)
         return dict(row)
 
     @staticmethod
@@ -1701,7 +1933,12 @@ class Ledger:
         credited a payment of their decision that was recorded as bounced and no 复核 has checked it yet
         (``_alarms``): a re-payment sent meanwhile could reach the payee a second time."""
         rows = self._payment_rows(conn, self._unsent(batch_id))
-        stopped = self._alarms(conn, {r["decision_id"] for r in rows})
+        dids = {r["decision_id"] for r in rows}
+        # a risk flag imported after the payment was created holds it as well (``_risk_flagged``)
+        stopped = self._risk_holds(conn, dids) | self._alarms(conn, dids)
+        for r in rows:
+            if r["decision_id"] in stopped:
+                r["held_zh"], r["held_en"] = stopped[r["decision_id"]].zh, stopped[r["decision_id"]].en
         return [r for r in rows if r["decision_id"] not in stopped], [r for r in rows if r["decision_id"] in stopped]
 
     def bank_file_plan(self, batch_key: str) -> dict[str, Any]:
@@ -1721,7 +1958,7 @@ class Ledger:
         with self._read() as conn:
             f = conn.execute(select(BankFile.__table__).where(F.file_key == file_key)).mappings().first()
             if f is None:
-                raise _err_not_found("报盘文件", file_key)
+                raise _err_not_found("报盘文件", "bank file", file_key)
             return dict(f), self._payment_rows(conn, P.id.in_(select(Item.payment_id).where(Item.file_id == f["id"])))
 
     def record_bank_file(self, batch_key: str, actor: str, *, file_key: str, payment_ids: Sequence[int],
@@ -2089,7 +2326,7 @@ class Ledger:
             C = Recovery.__table__.c
             r = conn.execute(select(C.amount_fen).where(C.id == recovery_id)).first()
             if r is None:
-                raise _err_not_found("追回单", recovery_id)
+                raise _err_not_found("追回单", "recovery order", recovery_id)
             if amount_fen != r[0]:
                 raise LedgerError("amount_mismatch", f"到账金额 {amount_fen} 分与应追回 {r[0]} 分不符",
                                   f"received {amount_fen} fen but {r[0]} fen is due")
@@ -2107,7 +2344,7 @@ class Ledger:
             A, T = Allocation.__table__.c, Transfer.__table__.c
             a = conn.execute(select(Allocation.__table__).where(A.id == allocation_id)).mappings().first()
             if a is None:
-                raise _err_not_found("用工单位分配", allocation_id)
+                raise _err_not_found("用工单位分配", "user-unit allocation", allocation_id)
             d = self._load(conn, a["decision_id"])
             if d["state"] != "paid":
                 raise LedgerError("transition_refused", "返还资金尚未发放给派遣单位，不能登记拨付",
@@ -2202,6 +2439,8 @@ class Ledger:
             # bounced, not yet checked (``check_credit_after_bounce``); a bounced top-up awaiting an account change
             alarms, checked = self._alarm_events(conn, decision_id)
             d["credit_alarms"] = [a for a in alarms if a["seq"] not in checked]
+            # risk flags not cleared by the 稽核: no payment or top-up until they are (``_risk_flagged``)
+            d["risk_flags"] = self._risk_flags(conn, {decision_id}).get(decision_id, [])
             d["top_up_bounced"] = None
             if d["state"] == "paid" and self._top_up_waits(conn, decision_id):
                 X = PaymentReturn.__table__.c
@@ -2343,7 +2582,7 @@ class Ledger:
         with self._read() as conn:
             lst = conn.execute(select(PublicityList.__table__).where(L.list_key == list_key)).mappings().first()
             if lst is None:
-                raise _err_not_found("公示名单", list_key)
+                raise _err_not_found("公示名单", "publicity list", list_key)
             rows = [dict(r) for r in conn.execute(
                 select(D.id, D.unit_id, D.unit_name, D.region_code, D.program, D.year, D.policy_doc, D.clause, D.state,
                        self._amount_sql().label("amount_fen"), passed.label("second_review_passed"))

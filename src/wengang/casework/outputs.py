@@ -122,6 +122,25 @@ class BankFileWritten:
     sha256: str
 
 
+def held_notice(held: Sequence[dict[str, Any]]) -> str | None:
+    """What ``bank-file`` says of the payments it held back (``bank_file_plan()["held"]``), grouped by why: a credit
+    after a bounce no 复核 has checked (sending could pay twice), or a risk flag not cleared (fail closed: held, and
+    said why). None when nothing was held."""
+    if not held:
+        return None
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in held:
+        groups.setdefault((r.get("held_zh") or "", r.get("held_en") or ""), []).append(r)
+    lines = []
+    for (zh, en), rows in groups.items():
+        ids = sorted({r["decision_id"] for r in rows})
+        shown = "、".join(str(i) for i in ids[:20]) + (" …" if len(ids) > 20 else "")
+        fen = sum(r["amount_fen"] for r in rows)
+        lines.append(f"暂不报盘 {len(rows)} 笔（{fen} 分），涉及决定 {shown}：{zh or '须核实后再报盘'} / "
+                     f"{len(rows)} payments ({fen} fen) held back, decisions {shown}: {en or 'to be checked first'}")
+    return "\n".join(lines)
+
+
 def _bank_payments(rows: Sequence[dict[str, Any]]) -> list[Any]:
     from wengang.documents.bank import Payment
 

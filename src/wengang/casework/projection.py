@@ -12,7 +12,10 @@ folding the chain in order:
   and decisions from before migration 0003 start at NULL too;
 - a ``set_payee_bank`` event sets the bank code of one account (``entity_id``) to ``after.bank_code``;
 - a payment event (``case_payments`` rows, ``after.decision_state``) marks its decisions paid;
-- recomputations set the entitlement; payments, returns and overpayment recoveries move the net paid.
+- recomputations set the entitlement; payments, returns and overpayment recoveries move the net paid; a return
+  the ledger does not count (``Ledger._returned``: the bank confirmed the same payment credited, recorded by the
+  credit check) stops counting at the event of that confirmation, so a top-up paid after the check is checked
+  against what the ledger paid it against.
 
 Along the way every payment row is checked against the decision as the events had it at that moment (payable
 state, amount, account, channel), every state change against the transition table, and every account change against an
@@ -42,6 +45,7 @@ from . import audit
 from .models import (
     AccountApproval,
     AccountChange,
+    BankConfirmation,
     Decision,
     PayeeBank,
     Payment,
@@ -76,6 +80,7 @@ C = Recovery.__table__.c
 AC = AccountChange.__table__.c
 AA = AccountApproval.__table__.c
 K = PayeeBank.__table__.c
+KB = BankConfirmation.__table__.alias("kb")  # aliased: ``Ledger._returned`` correlates the unaliased table
 
 
 @dataclass
@@ -89,7 +94,7 @@ class Derived:
     payee_channel: str | None  # the channel money now goes by, if not the rules' (re-routed to the 税务 account)
     amount: int | None  # entitlement: the rule amount, or the latest recomputation
     channel: str | None = None  # the rules' payment_channel (hashed with the row)
-    net: int = 0  # paid − returned − overpayment recovered (what a supplement settles against)
+    net: int = 0  # paid − returned − overpayment recovered (what a supplement or a re-payment settles against)
 
 
 @dataclass
@@ -148,6 +153,8 @@ class Projection:
     _approvals: dict[int, tuple] = field(default_factory=dict)  # change id -> (approver, approve)
     _legacy_init: dict[int, dict[str, Any]] = field(default_factory=dict)
     refs: dict[str, set[str]] = field(default_factory=dict)  # money table -> audit_refs of the events walked
+    _voided: set[int] = field(default_factory=set)  # payments whose return no longer counts (confirmed since)
+    _returned: dict[int, int] = field(default_factory=dict)  # payment id -> amount of its return folded
     _built: bool = False
 
     # ------------------------------------------------------------ building
@@ -185,9 +192,8 @@ class Projection:
                     L.id.in_(lists[i:i + _IN]))).all())
         self._put("case_payments", self._select(conn, select(
             P.id, P.decision_id, P.kind, P.amount_fen, P.account_no, P.channel, P.audit_ref), P.decision_id, 1))
-        self._put("case_payment_returns", self._select(conn, select(P.decision_id, X.amount_fen, X.audit_ref)
-                                                       .select_from(PaymentReturn.__table__.join(
-                                                           Payment.__table__, X.payment_id == P.id)), P.decision_id))
+        self._put("case_payment_returns", self._select(conn, _by_ref("case_payment_returns"), P.decision_id))
+        self._put("case_bank_confirmations", self._select(conn, _by_ref("case_bank_confirmations"), P.decision_id))
         self._put("case_recoveries", self._select(conn, select(C.decision_id, C.kind, C.amount_fen, C.audit_ref),
                                                   C.decision_id))
         changes = self._select(conn, select(AC.id, AC.decision_id, AC.account_no, AC.requested_by, AC.audit_ref),
@@ -204,7 +210,7 @@ class Projection:
         rows = self._rows.get(table, {}).get(ev["ref"])
         if rows is None and self._built and table in _BY_REF:
             self._put(table, [r for r in (tuple(x) for x in conn.execute(
-                _BY_REF[table].where(_REF_COL[table] == ev["ref"]))) if self.ids is None or r[_DID[table]] in self.ids])
+                _by_ref(table).where(_REF_COL[table] == ev["ref"]))) if self.ids is None or r[_DID[table]] in self.ids])
             rows = self._rows.get(table, {}).get(ev["ref"])
             if table == "case_account_changes":
                 self._changes.update({c[0]: c[1:4] for c in rows or ()})
@@ -299,9 +305,15 @@ class Projection:
                     if (d := self.derived.get(did)) is not None:
                         d.state = after["decision_state"]
         elif table == "case_payment_returns":
-            for did, amount in rows:
-                if (d := self.derived.get(did)) is not None:
+            for did, amount, pid in rows:
+                self._returned[pid] = amount
+                if pid not in self._voided and (d := self.derived.get(did)) is not None:
                     d.net -= amount
+        elif table == "case_bank_confirmations":  # only those that void a return (``_void_returns``)
+            for did, pid in rows:
+                if pid not in self._voided and pid in self._returned and (d := self.derived.get(did)) is not None:
+                    d.net += self._returned[pid]
+                self._voided.add(pid)
         elif table == "case_recoveries":
             for did, kind, amount in rows:
                 if kind == "overpayment" and (d := self.derived.get(did)) is not None:
@@ -314,7 +326,9 @@ class Projection:
             self._problem(did, "payment", f"支付 case_payments id {pid}：决定 {did} 在审计事件中不存在",
                           f"payment case_payments id {pid}: decision {did} is not in the events")
             return
-        expect = d.amount if kind == "initial" else (d.amount or 0) - d.net
+        # a re-payment after a bounce pays what is still due, as a top-up does (a top-up paid before the bounce
+        # stays paid); a first payment has nothing paid before it
+        expect = None if kind == "initial" and d.amount is None else (d.amount or 0) - d.net
         wrong = []
         if amount != expect:
             wrong.append(("amount_fen", amount, expect))
@@ -468,13 +482,15 @@ def _in_ranges(conn: Connection, q: Any, col: Any, pos: int, ids: frozenset[int]
 
 
 # Reading a ref's rows after the build (events appended meanwhile): same columns as _load; _DID = decision's index.
-_BY_REF = {
+_BY_REF: dict[str, Any] = {
     "case_decisions": select(D.id, D.init_state, D.init_account_no, D.init_hold_reason, D.amount_fen, D.payment_channel, D.audit_ref),
     "case_recomputations": select(R.decision_id, R.new_amount_fen, R.audit_ref),
     "case_publicity_entries": select(E.decision_id, E.list_id, E.audit_ref),
     "case_payments": select(P.id, P.decision_id, P.kind, P.amount_fen, P.account_no, P.channel, P.audit_ref),
-    "case_payment_returns": select(P.decision_id, X.amount_fen, X.audit_ref).select_from(
+    "case_payment_returns": select(P.decision_id, X.amount_fen, X.payment_id, X.audit_ref).select_from(
         PaymentReturn.__table__.join(Payment.__table__, X.payment_id == P.id)),
+    # bank confirmations that void a return: ``_void_returns`` (built on first use, see ``_by_ref``)
+    "case_bank_confirmations": None,
     "case_recoveries": select(C.decision_id, C.kind, C.amount_fen, C.audit_ref),
     "case_account_changes": select(AC.id, AC.decision_id, AC.account_no, AC.requested_by, AC.audit_ref),
     "case_account_approvals": select(AA.change_id, AA.approver, AA.approve, AC.decision_id, AA.audit_ref).select_from(
@@ -482,7 +498,25 @@ _BY_REF = {
 }
 _REF_COL = {"case_decisions": D.audit_ref, "case_recomputations": R.audit_ref, "case_publicity_entries": E.audit_ref,
             "case_payments": P.audit_ref, "case_payment_returns": X.audit_ref, "case_recoveries": C.audit_ref,
+            "case_bank_confirmations": KB.c.audit_ref,
             "case_account_changes": AC.audit_ref, "case_account_approvals": AA.audit_ref}
 _DID = {"case_decisions": 0, "case_recomputations": 0, "case_publicity_entries": 0, "case_payments": 1,
-        "case_payment_returns": 0, "case_recoveries": 0, "case_account_changes": 1, "case_account_approvals": 3,
-        "case_publicity_lists": None}
+        "case_payment_returns": 0, "case_bank_confirmations": 0, "case_recoveries": 0, "case_account_changes": 1,
+        "case_account_approvals": 3, "case_publicity_lists": None}
+
+
+def _void_returns() -> Any:
+    """The bank confirmations that make a return not count, by the ledger's own rule (``Ledger._returned``, not a
+    second one): (decision, payment, the confirmation's audit_ref)."""
+    from .ledger import Ledger  # the ledger imports this module
+
+    return (select(P.decision_id, X.payment_id, KB.c.audit_ref)
+            .select_from(PaymentReturn.__table__.join(Payment.__table__, X.payment_id == P.id)
+                         .join(KB, KB.c.payment_id == X.payment_id))
+            .where(~Ledger._returned()))
+
+
+def _by_ref(table: str) -> Any:
+    if _BY_REF[table] is None:
+        _BY_REF[table] = _void_returns()
+    return _BY_REF[table]

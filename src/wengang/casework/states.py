@@ -88,6 +88,11 @@ TRANSITIONS: dict[str, Transition] = {
            "按失业保险基金拨付程序发放（domain/facts.md §10 step 7）"),
         _t("bounce", "退回", {"paid"}, ("bounced",), "已退回单位名单，限期更正账户（domain/facts.md §10 step 8）"),
         _t("fix_account", "更正账户", {"bounced"}, ("account_fixed",), "更正账户后重新发放（domain/facts.md §10 step 8）"),
+        # recorded by ``Ledger.check_credit_after_bounce`` (the credit stands): the bounce is void, the payment the
+        # bank credited pays the decision; the projection checks its events against this row
+        _t("bank_credit_confirmed", "复核：银行入账属实（退回作废）", {"bounced", "account_fixed"}, ("paid",),
+           "登记退回后银行回盘称已入账，复核核实属实：按已发放计，不再重发（人社部发〔2024〕40号 六“在待遇审核和发放环节"
+           "加强数据比对，严防冒领、骗取基金和多发待遇风险”）"),
     )
 }
 
@@ -130,7 +135,6 @@ ACTION_ZH: dict[str, str] = {t.action: t.zh for t in TRANSITIONS.values()} | {
     "bank_return": "导入银行回盘",
     "bank_confirm": "银行回盘：已入账",
     "bank_credited_after_bounce": "银行回盘称已入账（此前已登记退回）",
-    "bank_credit_confirmed": "复核：银行入账属实",
     "bank_credit_corrected": "复核：银行已更正回盘",
     "withdraw_payment": "撤回未报盘的重新发放",
     "bounce_supplement": "补发被退回",

@@ -356,7 +356,24 @@ def check_ledger_url(url: str) -> None:
             raise ReportError(f"找不到台账数据库文件 {db} / no ledger database file at {db}")
 
 
-def _read_ledger(url: str, queries: dict[str, tuple[str, dict[str, Any]]]) -> dict[str, pl.DataFrame]:
+def _counted_returns() -> Any:
+    """The returns the ledger counts as money back, by its own rule (``Ledger._returned``: not one the bank
+    confirmed credited and a 复核 found void), with the program and the audit event's seq."""
+    from sqlalchemy import select
+
+    from wengang.casework.ledger import Ledger
+    from wengang.casework.models import AuditEvent, Decision, Payment, PaymentReturn
+
+    X, P, D, E = (t.__table__.c for t in (PaymentReturn, Payment, Decision, AuditEvent))
+    joined = (
+        PaymentReturn.__table__.join(Payment.__table__, P.id == X.payment_id)
+        .join(Decision.__table__, D.id == P.decision_id)
+        .join(AuditEvent.__table__, (E.ref == X.audit_ref) & (E.entity == "case_payment_returns"))
+    )
+    return select(X.amount_fen, D.program, E.seq).select_from(joined).where(Ledger._returned())
+
+
+def _read_ledger(url: str, queries: dict[str, tuple[Any, dict[str, Any]]]) -> dict[str, pl.DataFrame]:
     from sqlalchemy import create_engine, text
 
     check_ledger_url(url)
@@ -364,7 +381,12 @@ def _read_ledger(url: str, queries: dict[str, tuple[str, dict[str, Any]]]) -> di
     try:
         with engine.connect() as conn:
             return {
-                name: pl.read_database(text(sql), conn, schema_overrides=types, infer_schema_length=None)
+                name: pl.read_database(
+                    text(sql) if isinstance(sql, str) else sql,
+                    conn,
+                    schema_overrides=types,
+                    infer_schema_length=None,
+                )
                 for name, (sql, types) in queries.items()
             }
     except Exception as exc:  # noqa: BLE001 - any database error is the operator's input
@@ -548,21 +570,16 @@ def monthly_payments(url: str, year: int | None = None) -> list[MonthRow]:
                 "JOIN case_audit_events e ON e.ref = p.audit_ref AND e.entity = 'case_payments'",
                 {"amount_fen": pl.Int64, "program": pl.String, "seq": pl.Int64, "after": pl.String},
             ),
-            "ret": (
-                "SELECT r.amount_fen, d.program, e.seq FROM case_payment_returns r "
-                "JOIN case_payments p ON p.id = r.payment_id JOIN case_decisions d ON d.id = p.decision_id "
-                "JOIN case_audit_events e ON e.ref = r.audit_ref AND e.entity = 'case_payment_returns' "
-                "WHERE NOT EXISTS (SELECT 1 FROM case_bank_confirmations k WHERE k.payment_id = r.payment_id)",
-                {"amount_fen": pl.Int64, "program": pl.String, "seq": pl.Int64},
-            ),
+            "ret": (_counted_returns(), {"amount_fen": pl.Int64, "program": pl.String, "seq": pl.Int64}),
             "rec": (
                 "SELECT k.amount_fen, d.program, e.seq FROM case_recovery_receipts k "
                 "JOIN case_recoveries c ON c.id = k.recovery_id JOIN case_decisions d ON d.id = c.decision_id "
                 "JOIN case_audit_events e ON e.ref = k.audit_ref AND e.entity = 'case_recovery_receipts'",
                 {"amount_fen": pl.Int64, "program": pl.String, "seq": pl.Int64},
             ),
+            # the date as text on PostgreSQL too (a DATE there, text in SQLite)
             "bank": (
-                "SELECT e.seq, MAX(k.bank_date) AS day FROM case_bank_confirmations k "
+                "SELECT e.seq, CAST(MAX(k.bank_date) AS VARCHAR) AS day FROM case_bank_confirmations k "
                 "JOIN case_audit_events e ON e.ref = k.audit_ref AND e.entity = 'case_bank_confirmations' "
                 "GROUP BY e.seq",
                 {"seq": pl.Int64, "day": pl.String},

@@ -124,9 +124,11 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/decisions/{decision_id}/confirm"): action("confirm", "unit", "person"),
     ("POST", "/decisions/{decision_id}/decline"): action("decline", "unit", "person"),
     ("POST", "/decisions/{decision_id}/review"): union("first_review", "second_review"),
-    ("GET", "/queues/review"): union("first_review", "second_review", "approve_account"),
+    ("GET", "/queues/review"): union("first_review", "second_review", "approve_account", "credit_check"),
     ("POST", "/queues/review"): union("first_review", "second_review"),
     ("POST", "/queues/review/accounts"): action("approve_account"),
+    # a credit the bank reported after a bounce: the 复核 records what was checked (not who recorded the bounce)
+    ("POST", "/queues/review/credit-check"): action("credit_check"),
     ("GET", "/queues/payment"): action("pay"),
     ("POST", "/queues/payment"): action("pay"),
     ("GET", "/publicity"): action("read"),

@@ -44,6 +44,8 @@ DONE = {
     "reviewed_many": "批量审核已记录。",
     "account_approved": "收款账户变更已复核。",
     "account_rejected": "收款账户变更已退回。",
+    "credit_confirmed": "核实结果已登记：银行入账属实，退回作废，计为已发放（重发的已撤回或追回）。",
+    "credit_corrected": "核实结果已登记：银行已更正回盘，退回成立，解除暂停发放。",
     "imported": "筛查结果已导入台账。",
     "publicized": "公示名单已建立。",
     "applied": "技能提升补贴申请已提交，经办机构初审、复审后发放。",

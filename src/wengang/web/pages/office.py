@@ -19,7 +19,8 @@ from fastapi.responses import FileResponse, Response
 from sqlalchemy import func, select
 
 from wengang.casework import query
-from wengang.casework.models import Decision, PublicityEntry, PublicityList, Review
+from wengang.casework.ledger import CREDITED_AFTER_BOUNCE, payment_reference
+from wengang.casework.models import AuditEvent, Decision, PublicityEntry, PublicityList, Review
 from wengang.casework.procedure import procedure
 from wengang.casework.states import STATE_ZH, TRANSITIONS
 from wengang.documents.masking import mask_account_for_display
@@ -510,12 +511,14 @@ def review_queue(request: Request) -> Response:
         changes = led(request).account_changes()
         for c in changes:
             c["account_masked"] = mask_account_for_display(c["account_no"])
+        credits = _credit_alarms(request)
     return page(
         request,
         "review_queue.html",
         first=first,
         second=second,
         changes=changes,
+        credits=credits if "reviewer" in roles else [],
         me=p.login,
         programs=_labels(),
     )
@@ -564,6 +567,61 @@ async def approve_account(request: Request) -> Response:
         nxt if re.fullmatch(r"/decisions/\d+", nxt) else "/queues/review",
         "account_approved" if verdict == "approve" else "account_rejected",
     )
+
+
+def _credit_alarms(request: Request) -> list[dict[str, Any]]:
+    """Open credit-after-bounce alarms (the bank credited a payment recorded as bounced; no 复核 has checked it),
+    as the ledger lists them on each decision (``credit_alarms``): the decision is not paid again until checked."""
+    EV = AuditEvent.__table__.c
+    ids = [
+        int(r["entity_id"])
+        for r in led(request).read(
+            select(EV.entity_id)
+            .where(EV.entity == "case_decisions", EV.action == CREDITED_AFTER_BOUNCE)
+            .group_by(EV.entity_id)
+            .order_by(func.min(EV.seq))
+            .limit(500)
+        )
+    ]
+    out: list[dict[str, Any]] = []
+    for did in ids:
+        d = led(request).decision(did)
+        pays = {p["id"]: p for p in d["payments"]}
+        for a in d["credit_alarms"]:
+            p = pays.get(a["payment_id"]) or {}
+            ref = payment_reference(did, p["seq"], p["kind"]) if p else str(a["payment_id"])
+            out.append({**a, "unit_name": d["unit_name"], "state": d["state"], "amount_fen": p.get("amount_fen"),
+                        "reference": ref})
+    return out[:200]
+
+
+@router.post("/queues/review/credit-check", include_in_schema=False)
+async def credit_check(request: Request) -> Response:
+    """A 复核 records the check of a credit after a bounce (``Ledger.check_credit_after_bounce``): the credit
+    stands (the return is void, the payment counts as paid) or the bank corrected its line (the return stands)."""
+    p = current_principal(request)
+    f = await form(request)
+    did = as_int(need(f, "decision_id", "决定编号"), "decision_id", "决定编号", lo=1, hi=MAX_ID)
+    pid = as_int(f["payment_id"], "payment_id", "付款编号", lo=1, hi=MAX_ID) if f.get("payment_id") else None
+    verdict = need(f, "verdict", "核实结果")
+    if verdict not in ("credited", "corrected"):
+        raise ApiError(
+            422,
+            "invalid_input",
+            "核实结果应为“已入账（退回作废）”或“银行更正（退回成立）”",
+            "verdict must be credited or corrected",
+            "verdict",
+        )
+    reason = need(f, "reason", "核实情况")
+    if len(reason) > 500:
+        raise ApiError(422, "invalid_input", "核实情况不超过 500 字", "reason: at most 500 characters", "reason")
+    assert did is not None
+    await run_in_threadpool(
+        lambda: led(request).check_credit_after_bounce(
+            did, p.login, credited=verdict == "credited", reason=reason, payment_id=pid
+        )
+    )
+    return back("/queues/review", "credit_confirmed" if verdict == "credited" else "credit_corrected")
 
 
 # ------------------------------------------------------------------ 公示

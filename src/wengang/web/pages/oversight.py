@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from sqlalchemy import func, select
 
 from wengang.casework import risk_queue
+from wengang.casework.ledger import Ledger
 from wengang.casework.models import (
     BankConfirmation,
     BankFile,
@@ -230,9 +231,11 @@ def bank_files_page(request: Request) -> Response:
     B, C, RT = PaymentBatch.__table__.c, BankConfirmation.__table__.c, PaymentReturn.__table__.c
     ok = BankFileItem.__table__.join(BankConfirmation.__table__, C.payment_id == IT.payment_id)
     back_ = BankFileItem.__table__.join(PaymentReturn.__table__, RT.payment_id == IT.payment_id)
+    # a return the bank contradicted and a 复核 found void is not money back (the ledger's own rule)
+    counted = Ledger._returned()
 
-    def per_file(col: Any, joined: Any) -> Any:
-        return select(col).select_from(joined).where(IT.file_id == BF.id).scalar_subquery()
+    def per_file(col: Any, joined: Any, *cond: Any) -> Any:
+        return select(col).select_from(joined).where(IT.file_id == BF.id, *cond).scalar_subquery()
 
     files = led(request).read(
         select(
@@ -240,8 +243,8 @@ def bank_files_page(request: Request) -> Response:
             B.program, B.year,
             per_file(func.count(C.id), ok).label("ok_n"),
             per_file(func.coalesce(func.sum(C.amount_fen), 0), ok).label("ok_fen"),
-            per_file(func.count(RT.id), back_).label("back_n"),
-            per_file(func.coalesce(func.sum(RT.amount_fen), 0), back_).label("back_fen"),
+            per_file(func.count(RT.id), back_, counted).label("back_n"),
+            per_file(func.coalesce(func.sum(RT.amount_fen), 0), back_, counted).label("back_fen"),
         )
         .select_from(BankFile.__table__.join(PaymentBatch.__table__, B.id == BF.batch_id))
         .order_by(BF.id.desc())
@@ -257,7 +260,7 @@ def bank_files_page(request: Request) -> Response:
         .limit(200)
     )
     bounces = led(request).read(
-        select(RT.id, RT.payment_id, RT.amount_fen, RT.reason, P.decision_id)
+        select(RT.id, RT.payment_id, RT.amount_fen, RT.reason, P.decision_id, (~counted).label("void"))
         .select_from(PaymentReturn.__table__.join(Payment.__table__, P.id == RT.payment_id))
         .order_by(RT.id.desc())
         .limit(200)
