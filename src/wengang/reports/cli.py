@@ -155,9 +155,11 @@ def monthly(
         _fail(str(exc))
     write_xlsx(out, *monthly_tables(rows, unit=unit, month=m))
     this = [r for r in rows if r.month == m]
+    paid, returned = sum(r.paid_fen for r in this), sum(r.returned_fen for r in this)
+    recovered = sum(r.recovered_fen for r in this)
     console.print(
-        f"{m}：发放 {sum(r.payments for r in this):,} 笔，{format_yuan(sum(r.paid_fen for r in this))}；"
-        f"退回 {format_yuan(sum(r.returned_fen for r in this))}；已写出 {out}",
+        f"{m}：发放 {sum(r.payments for r in this):,} 笔，{format_yuan(paid)}；退回 {format_yuan(returned)}；"
+        f"追回到账 {format_yuan(recovered)}；净发放 {format_yuan(paid - returned - recovered)}；已写出 {out}",
         highlight=False,
     )
 
