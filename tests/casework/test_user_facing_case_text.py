@@ -10,18 +10,15 @@ from urllib.parse import quote
 
 import pytest
 from ledger_helpers import staffed
-from tests.docs.text_checks import codes_in
+from tests.docs.text_checks import codes_in, screen_small_region
 from typer.testing import CliRunner
 
 from wengang.casework.cli import case_app
 from wengang.casework.outputs import letter_input
 from wengang.casework.states import ACTION_ZH
 from wengang.documents.letters import compose_letter
-from wengang.screening.demo_data import allowed_regions_for, generate_region
-from wengang.screening.pipeline import run_screening
 
 runner = CliRunner()
-TABLES = ("units", "contributions", "headcount", "exclusions", "stats_size", "deferrals", "dispatch")
 AGENCY = {
     "name": "通辽市人力资源和社会保障局",
     "review_body": "通辽市人民政府",
@@ -31,18 +28,7 @@ AGENCY = {
 
 @pytest.fixture(scope="module")
 def screened(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("screen")
-    paths = generate_region(root / "data", region_code="150500", n_units=200, year=2025, seed=11)
-    run_screening(
-        root / "out",
-        program="fanhuan",
-        evaluation_date=date(2025, 8, 1),
-        policy_year=2025,
-        tables={k: paths[k] for k in TABLES},
-        excel=False,
-        allowed_regions=allowed_regions_for("150500", 2025) | {"150500"},
-    )
-    return root / "out"
+    return screen_small_region(tmp_path_factory.mktemp("screen"), excel=False)
 
 
 def _case(db, *args: str) -> str:

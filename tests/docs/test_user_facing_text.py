@@ -12,32 +12,19 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from tests.docs.text_checks import codes_in
+from tests.docs.text_checks import codes_in, screen_small_region
 from wengang.cli import app
 from wengang.policies.drafting import draft_next
 from wengang.policies.loader import packaged_root
 from wengang.screening.demo_data import allowed_regions_for, generate_region
-from wengang.screening.pipeline import run_screening
 
-TABLES = ("units", "contributions", "headcount", "exclusions", "stats_size", "deferrals", "dispatch")
 runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
 def screened(tmp_path_factory) -> Path:
     """A small generated 通辽 region screened for 稳岗返还 (the real pipeline, XLSX written)."""
-    root = tmp_path_factory.mktemp("screen")
-    paths = generate_region(root / "data", region_code="150500", n_units=200, year=2025, seed=11)
-    run_screening(
-        root / "out",
-        program="fanhuan",
-        evaluation_date=date(2025, 8, 1),
-        policy_year=2025,
-        tables={k: paths[k] for k in TABLES},
-        excel=True,
-        allowed_regions=allowed_regions_for("150500", 2025) | {"150500"},
-    )
-    return root / "out"
+    return screen_small_region(tmp_path_factory.mktemp("screen"), excel=True)
 
 
 def test_results_xlsx_says_readings_and_outcomes_in_chinese(screened):
