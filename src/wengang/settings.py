@@ -246,20 +246,14 @@ def ceiling_breach(name: str, value: Any, p: Any) -> tuple[str, str] | None:
 
     The ceiling is the one the policy loader checks a document's own value against (``p.ceiling_param``, set by
     ``PolicySet.effective``), or ``p`` itself when the value in force is a ceiling (不超过 X) inherited from the
-    document implemented (a region may simulate changing a ceiling of its own, not one set above it); the comparison
-    (``comparable``, exactly at the ceiling allowed: 不超过 includes it) and the message are the loader's
-    (``wengang.policies.loader``, "超过国家上限")."""
-    from wengang.policies.units import comparable, format_value
+    document implemented (a region may simulate changing a ceiling of its own, not one set above it); the check and
+    its message are the loader's (``wengang.policies.units.over_ceiling``)."""
+    from wengang.policies.units import over_ceiling
 
     for cap in (p.ceiling_param, p if p.ceiling and p.inherited else None):
-        if cap is None:
-            continue
-        mine, limit = comparable(value), comparable(cap.value)
-        if mine is not None and limit is not None and mine > limit:
-            return (
-                f"“{name}”为 {format_value(value, p.unit)}，超过国家上限 {format_value(cap.value, cap.unit)}（{cap.citation()}）",
-                f"{name} = {format_value(value, p.unit)} exceeds the ceiling {format_value(cap.value, cap.unit)} ({cap.citation()})",
-            )
+        breach = None if cap is None else over_ceiling(name, value, p.unit, cap)
+        if breach is not None:
+            return breach
     return None
 
 

@@ -23,7 +23,14 @@ import yaml
 from wengang.policies.errors import PolicyError
 from wengang.policies.model import Document, Param, ProgramBlock, RegionSettingSpec, display_number
 from wengang.policies.required import REQUIRED_PARAMS
-from wengang.policies.units import BOUNDARIES, UNITS, UnitError, comparable, convert, format_value
+from wengang.policies.units import (
+    BOUNDARIES,
+    UNITS,
+    UnitError,
+    comparable,
+    convert,
+    over_ceiling,
+)
 from wengang.regions import REGIONS
 
 STATUSES = frozenset({"in_force", "historical", "draft"})
@@ -641,14 +648,9 @@ def _check_set(docs: list[Document], raws: dict[str, _Raw], errors: _Errors) -> 
                         break
                     if cp is None or not cp.ceiling:
                         continue
-                    mine, cap = comparable(p.value), comparable(cp.value)
-                    if mine is not None and cap is not None and mine > cap:
-                        err(
-                            doc,
-                            ("programs", pid, "parameters", name, "value"),
-                            f"“{name}”为 {format_value(p.value, p.unit)}，超过国家上限 {format_value(cp.value, cp.unit)}（{cp.citation()}）",
-                            f"{name} = {format_value(p.value, p.unit)} exceeds the ceiling {format_value(cp.value, cp.unit)} ({cp.citation()})",
-                        )
+                    breach = over_ceiling(name, p.value, p.unit, cp)
+                    if breach is not None:
+                        err(doc, ("programs", pid, "parameters", name, "value"), *breach)
                     break
             # required parameters of the rule set
             have = set(block.params) | set(block.region_settings)

@@ -123,6 +123,20 @@ def comparable(value: Any) -> Fraction | int | None:
     return None
 
 
+def over_ceiling(name: str, value: Any, unit: str, cap: Any) -> tuple[str, str] | None:
+    """Chinese and English text when ``value`` (in ``unit``) of parameter ``name`` exceeds the 不超过 ceiling ``cap``
+    (a ``Param``), else None: exactly at the ceiling is within it (不超过 includes the number). One check for the
+    policy loader (a document's own value) and for what-if settings (``wengang.settings.ceiling_breach``)."""
+    mine, limit = comparable(value), comparable(cap.value)
+    if mine is None or limit is None or mine <= limit:
+        return None
+    shown, ceiling = format_value(value, unit), format_value(cap.value, cap.unit)
+    return (
+        f"“{name}”为 {shown}，超过国家上限 {ceiling}（{cap.citation()}）",
+        f"{name} = {shown} exceeds the ceiling {ceiling} ({cap.citation()})",
+    )
+
+
 def format_value(value: Any, unit: str) -> str:
     """Human-readable Chinese rendering: ``Fraction(11,200)`` → ``5.5%``, fen → ``1,500元``."""
     if unit == "percent":
