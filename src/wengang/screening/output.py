@@ -612,8 +612,10 @@ def write_result_sheets(
         n = scanned.select(pl.len()).collect().item()
         if n <= 5 * EXCEL_MAX_ROWS:
             keep = [c for c in RESULT_XLSX_COLUMNS if c in scanned.collect_schema().names()]
-            chinese = _chinese_results(scanned.select(*keep).collect(), keep) if "readings" in keep else None
-            readable = scanned.select(
+            # read once: the sheet's columns and the readings' texts
+            raw = scanned.select(*dict.fromkeys([*keep, "status", "amount_fen", "reasons"])).collect()
+            chinese = _chinese_results(raw, keep) if "readings" in keep else None
+            readable = raw.select(
                 *[
                     (pl.col(c).cast(pl.String).replace(SIZE_ZH) if c == "size_class" else pl.col(c)).alias(RESULT_XLSX_COLUMNS[c])
                     for c in keep[:4]
@@ -626,7 +628,7 @@ def write_result_sheets(
                 .list.join("；")
                 .alias("原因"),
                 *[pl.col(c).alias(RESULT_XLSX_COLUMNS[c]) for c in keep[4:]],
-            ).collect()
+            )
             if chinese is not None:  # readings and outcomes as the caseworker reads them
                 readable = readable.with_columns(chinese)
             if "flags" in keep:  # each flag by its Chinese text, not its code
