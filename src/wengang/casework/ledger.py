@@ -1355,6 +1355,14 @@ class Ledger:
         return exists().where(AC.decision_id == D.id, ~exists().where(AA.change_id == AC.id))
 
     @staticmethod
+    def _flag_matches_decision() -> Any:
+        """A risk flag concerns a decision as ``risk_queue._decision_for`` finds it: same program, year and subject,
+        and the flag's claim key when it has one."""
+        F = RiskFlag.__table__.c
+        return and_(F.program == D.program, F.year == D.year, F.subject_id == D.unit_id,
+                    or_(F.claim_key.is_(None), F.claim_key == "", F.claim_key == D.claim_key))
+
+    @staticmethod
     def _risk_flagged(status: str | None = None) -> Any:
         """The decision has a risk flag (风险疑点) that matches it as ``risk_queue._decision_for`` matches (program,
         subject, year, and the flag's claim key when it has one) and that the 稽核 has not cleared (排除): open
@@ -1362,8 +1370,7 @@ class Ledger:
         发放环节加强数据比对，严防冒领、骗取基金和多发待遇风险”; 内人社发〔2025〕18号 五 “切实防范冒领骗取和多发错发”.
         ``status`` "open" / "confirmed": only flags in that state (counting why decisions wait)."""
         F, R = RiskFlag.__table__.c, RiskReview.__table__.c
-        cond = [F.program == D.program, F.year == D.year, F.subject_id == D.unit_id,
-                or_(F.claim_key.is_(None), F.claim_key == "", F.claim_key == D.claim_key)]
+        cond = [Ledger._flag_matches_decision()]
         if status == "open":
             cond.append(~exists().where(R.flag_id == F.id))
         elif status == "confirmed":
@@ -1382,9 +1389,7 @@ class Ledger:
         for i in range(0, len(ordered), 5000):
             q = (select(D.id.label("decision_id"), F.id, state.label("status"), F.check_id, F.severity, F.label,
                         F.citation)
-                 .select_from(Decision.__table__.join(RiskFlag.__table__, and_(
-                     F.program == D.program, F.year == D.year, F.subject_id == D.unit_id,
-                     or_(F.claim_key.is_(None), F.claim_key == "", F.claim_key == D.claim_key)))
+                 .select_from(Decision.__table__.join(RiskFlag.__table__, Ledger._flag_matches_decision())
                      .outerjoin(RiskReview.__table__, R.flag_id == F.id))
                  .where(D.id.in_(ordered[i:i + 5000]), state != "cleared").order_by(D.id, F.id))
             for r in conn.execute(q).mappings():
