@@ -22,9 +22,14 @@ CSV:
 * a row with more fields than the header makes Polars fail while the file is read; :func:`explain_csv_error`
   then names the file, the first such lines and records (found with the ``csv`` module, on that error path
   only), as it does for a file declared or detected as UTF-8 that is not, and for a quote that is never closed
-  or is followed by more text. A row with fewer fields reads its missing trailing fields as empty (Polars
-  cannot tell them from empty fields without a second pass). Screening (``pipeline.run_screening``) turns
-  such a Polars error into this :class:`IngestError`, whichever step met it (:func:`named_read_errors`).
+  or is followed by more text. A row with fewer fields (``code,name`` under a header of four) is refused the
+  same way, never read as if its missing fields were empty: Polars pads it with nulls and cannot tell them from
+  empty fields, so when the read (the pass that skips blank rows, :func:`_filled`) meets a row with a value
+  whose last field is empty or missing, the file is read once with the ``csv`` module (:class:`_ShortRows`) and
+  a row with fewer fields makes the read fail as a longer one does. A file whose last column is always filled
+  needs no such read. A row of fewer fields that are all empty or blank is a blank row, skipped. Screening
+  (``pipeline.run_screening``) turns such a Polars error into this :class:`IngestError`, whichever step met it
+  (:func:`named_read_errors`); so do the other readers of these files.
 
 XLSX is read cell by cell with openpyxl (30–50 µs a row: 100,000 rows in 3–5 s), so each cell's type is known:
 
@@ -49,10 +54,12 @@ from __future__ import annotations
 import atexit
 import codecs
 import csv
+import functools
 import io
 import os
 import re
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -78,6 +85,9 @@ _HINT_EN = "if it is GBK, pass --encoding gbk"
 # CSV files read in this process: path as given → (encoding, separator), for explain_csv_error
 _CSV_READ: dict[str, tuple[str, str]] = {}
 _E = TypeVar("_E", pl.Series, pl.Expr)
+# what Polars' str.strip_chars() strips (Unicode White_Space, as Rust's char::is_whitespace): a field of only
+# these is blank, as _filled reads it (Python's str.strip() strips \x1c–\x1f too)
+_WHITESPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 
 
 @dataclass
@@ -414,15 +424,49 @@ def _read_csv(path: Path, encoding: str | None, separator: str = ",") -> Frame:
         ) from None
     if columns:
         # a record has a field that is not empty or blank; the row index is taken before, so numbers stay.
-        # Reading every column also has Polars check every row's field count (a projection stops early)
-        lf = lf.filter(pl.struct(columns).map_batches(_filled, return_dtype=pl.Boolean, is_elementwise=True))
+        # Reading every column also has Polars check every row's field count (a projection stops early), and
+        # lets the same pass see a row that may have fewer fields than the header (_ShortRows)
+        filled = functools.partial(_filled, short=_ShortRows(path, enc, separator))
+        lf = lf.filter(pl.struct(columns).map_batches(filled, return_dtype=pl.Boolean, is_elementwise=True))
     return Frame(src, lf, columns, encoding=enc)
 
 
-def _filled(rows: pl.Series) -> pl.Series:
+class _ShortRows:
+    """Whether a CSV file has a row with fewer fields than its header, asked by :func:`_filled` only when a row
+    it keeps has its last field null: Polars reads an empty field and a missing one alike, but a row that is
+    short always lacks its last field. The file is read once, with the ``csv`` module (as :func:`explain_csv_error`
+    reads it), however often the frame is collected; a short row fails the read with a ``ComputeError`` that
+    names file and lines, which :func:`named_read_errors` (or the reader's own handler) turns into the
+    :class:`IngestError` of :func:`explain_csv_error`, as for a row with more fields."""
+
+    def __init__(self, path: Path, encoding: str, separator: str):
+        self.path, self.encoding, self.separator = path, encoding, separator
+        self._lock = threading.Lock()  # batches may come on several threads: one read of the file
+        self._checked = False
+        self._error: IngestError | None = None
+
+    def __call__(self) -> None:
+        with self._lock:
+            if not self._checked:
+                faults = _scan_rows(self.path, self.encoding, self.separator, most=5, quotes=False)
+                if faults is not None and faults.short:
+                    self._error = _faults_error(self.path, faults)
+                self._checked = True
+        if self._error is not None:
+            raise pl.exceptions.ComputeError(str(self._error))
+
+    def __getstate__(self) -> dict[str, Any]:  # a plan Polars serialises: without the lock
+        return {k: v for k, v in self.__dict__.items() if k != "_lock"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _lock=threading.Lock())
+
+
+def _filled(rows: pl.Series, short: _ShortRows | None = None) -> pl.Series:
     """Per row of a struct: has a field that is not empty after stripping whitespace. A field that begins
     with a printable ASCII sign decides at once (codes, dates, amounts: nearly every row); only the other
-    rows are stripped field by field (stripping every field took half the time of reading the CSV)."""
+    rows are stripped field by field (stripping every field took half the time of reading the CSV). A kept row
+    whose last field is null may be a row with fewer fields than the header: ``short`` checks the file."""
     df = rows.struct.unnest()
     keep = _ascii_first(df.to_series(0))
     rest = (~keep).arg_true()
@@ -433,6 +477,8 @@ def _filled(rows: pl.Series) -> pl.Series:
         sub = df[rest]
         filled = (pl.col(c).str.strip_chars().str.len_bytes() > 0 for c in sub.columns)
         keep = keep.scatter(rest, sub.select(pl.any_horizontal(filled).fill_null(False)).to_series())
+    if short is not None and (keep & df.to_series(df.width - 1).is_null()).any():
+        short()
     return keep
 
 
@@ -480,11 +526,32 @@ def named_read_errors(sources: Iterable[str | Path]) -> Iterator[None]:
         raise IngestError(zh, en, source=found[0].source) from None
 
 
-def _row_faults(path: Path, encoding: str, separator: str, most: int) -> IngestError | None:
-    ragged: list[tuple[int, int, int]] = []  # (line, record, fields)
-    stray: list[tuple[int, int]] = []  # (line, record) with a quote inside an unquoted value
+@dataclass
+class _Faults:
+    """What the ``csv`` module finds wrong in a CSV file's rows: the first ``most`` of each kind."""
+
+    width: int  # the header's field count
+    ragged: list[tuple[int, int, int]] = field(default_factory=list)  # (line, record, fields)
+    total: int = 0  # rows whose field count is not the header's
+    short: int = 0  # of them, rows with fewer fields
+    stray: list[tuple[int, int]] = field(default_factory=list)  # (line, record) with a quote inside an unquoted value
+    strays: int = 0
     unclosed: tuple[int, int] | None = None  # a quote never closed, or text after its closing quote
-    n = total = strays = 0
+
+
+def _row_faults(path: Path, encoding: str, separator: str, most: int) -> IngestError | None:
+    faults = _scan_rows(path, encoding, separator, most)
+    return None if faults is None else _faults_error(path, faults)
+
+
+def _scan_rows(path: Path, encoding: str, separator: str, most: int, *, quotes: bool = True) -> _Faults | None:
+    """One read of the file with the ``csv`` module (fields counted as it splits them: a quoted value may hold
+    separators and line breaks). None for a file without a header. A row with no field (an empty line) or whose
+    fewer fields are all empty or blank is a blank row, as :func:`_filled` skips it, not a short one. Without
+    ``quotes``, stray quotes are not looked for (they fail Polars' read; a file it read has none): about 0.7 s
+    a million rows instead of several seconds when many values are quoted."""
+    n = 0
+    found = _Faults(0)
     held: list[str] = []  # the lines of the record being read
     with open(path, encoding=encoding, newline="") as f:
 
@@ -493,7 +560,7 @@ def _row_faults(path: Path, encoding: str, separator: str, most: int) -> IngestE
                 held.append(text)
                 yield text
 
-        reader = csv.reader(lines(), delimiter=separator, strict=True)
+        reader = csv.reader(lines() if quotes else f, delimiter=separator, strict=True)
         line = 0
         try:
             header = next(reader, None)
@@ -501,23 +568,31 @@ def _row_faults(path: Path, encoding: str, separator: str, most: int) -> IngestE
                 return None
             if header and header[0].startswith("\ufeff"):
                 header[0] = header[0][1:]
-            width = len(header)
+            width = found.width = len(header)
             line = reader.line_num
             held.clear()
             for row in reader:
                 n += 1
                 first, line = line + 1, reader.line_num
-                if row and len(row) != width:
-                    total += 1
-                    if len(ragged) < most:
-                        ragged.append((first, n, len(row)))
-                if _stray_quote(held, separator):
-                    strays += 1
-                    if len(stray) < most:
-                        stray.append((first, n))
+                k = len(row)
+                if k > width or (k < width and any(v.strip(_WHITESPACE) for v in row)):
+                    found.total += 1
+                    found.short += k < width
+                    if len(found.ragged) < most:
+                        found.ragged.append((first, n, k))
+                if quotes and _stray_quote(held, separator):
+                    found.strays += 1
+                    if len(found.stray) < most:
+                        found.stray.append((first, n))
                 held.clear()
         except csv.Error:
-            unclosed = (line + 1, n + 1)
+            found.unclosed = (line + 1, n + 1)
+    return found
+
+
+def _faults_error(path: Path, faults: _Faults) -> IngestError | None:
+    """The refusal of a file with ``faults``, Chinese then English, naming file, lines and field counts."""
+    width, ragged, total, stray, strays = faults.width, faults.ragged, faults.total, faults.stray, faults.strays
     zh: list[str] = []
     en: list[str] = []
     if ragged:
@@ -537,16 +612,23 @@ def _row_faults(path: Path, encoding: str, separator: str, most: int) -> IngestE
         en.append("a quote inside a value that is not quoted: " + "; ".join(
             f"line {ln} (record {rec})" for ln, rec in stray
         ) + (f", {strays} rows in all" if strays > len(stray) else ""))  # fmt: skip
-    if unclosed is not None:
-        ln, rec = unclosed
+    if faults.unclosed is not None:
+        ln, rec = faults.unclosed
         zh.append(f"第 {ln} 行（第 {rec} 条记录）起的引号没有闭合，或闭合的引号后还有其他字符")
         en.append(f"the quote opened at line {ln} (record {rec}) is not closed, or text follows it")
     if not zh:
         return None
+    short_zh = short_en = ""
+    if faults.short:
+        short_zh = "字段数少于表头的行缺少的字段不会当作空值读取，每行的字段数应与表头相同（空值也保留其分隔符）。"
+        short_en = (
+            "The missing fields of a row with fewer fields are not read as empty: every row has as many fields as "
+            "the header (an empty value keeps its separator). "
+        )
     return IngestError(
-        f"文件 {path} 的{'；'.join(zh)}；未读取此文件。请检查这些行是否含未加引号的逗号、缺少字段或未成对的引号"
+        f"文件 {path} 的{'；'.join(zh)}；未读取此文件。{short_zh}请检查这些行是否含未加引号的逗号、缺少字段或未成对的引号"
         f"（值中含逗号或引号时，整个值应加引号，值中的引号写作两个引号）",
-        f"file {path}: {'; '.join(en)}; the file was not read. Check these rows for an unquoted separator, a "
+        f"file {path}: {'; '.join(en)}; the file was not read. {short_en}Check these rows for an unquoted separator, a "
         f"missing field or a stray quote (a value with a separator or a quote is quoted whole, its quotes doubled)",
         source=str(path),
     )
