@@ -78,6 +78,7 @@ from .models import (
 )
 from .notices import Sender, address, failure_text, render, shown_recipient
 from .procedure import Procedure, procedure
+from .risk_queue import RISK_RECOVERY_PENDING, RISK_RECOVERY_SETTLED
 from .risk_queue import STATUS_ZH as RISK_STATUS_ZH
 from .states import PUBLICITY_PROGRAMS, TERMINAL, TRANSITIONS, check
 
@@ -97,8 +98,10 @@ CREDITED_AFTER_BOUNCE = "bank_credited_after_bounce"
 CREDIT_CONFIRMED = "bank_credit_confirmed"
 CREDIT_CORRECTED = "bank_credit_corrected"
 CREDIT_CHECKS = (CREDIT_CONFIRMED, CREDIT_CORRECTED)
-# a re-payment not yet in a bank file, withdrawn because the check found the payment before it credited
-WITHDRAWN = "withdraw_payment"
+# a payment not yet in a bank file, withdrawn so it never goes to the bank: a re-payment the credit check found the
+# earlier payment had made unnecessary, or any unsent payment of a decision whose risk flag is confirmed (return rows
+# with this action; on the decision, the move back from paid: projection.WITHDRAWN, checked there)
+WITHDRAWN = projection.WITHDRAWN
 # a 多退少补 top-up bounced (the decision stays paid): shown on the decision, the next top-up waits for an account
 TOP_UP_BOUNCED = "bounce_supplement"
 D = Decision.__table__.c
@@ -164,6 +167,9 @@ class BankReturnResult:
     bounced: list[dict[str, Any]] = field(default_factory=list)
     refused: list[dict[str, Any]] = field(default_factory=list)  # line, reference, code, zh, en
     outstanding: int = 0  # payments of the file the bank has not answered for yet
+    # recoveries of confirmed risk flags that waited for this answer (``_settle_risk_recoveries``): decision_id,
+    # flag_id, recovery_id (None: the money came back, nothing to recover), amount_fen
+    risk_recoveries: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def reconciles(self) -> bool:
@@ -1091,9 +1097,10 @@ class Ledger:
         # correlated through ``top`` (the enclosing EXISTS), not ``D`` two levels up: SQLAlchemy would not correlate it
         approved_since = exists().where(AC.decision_id == top.c.decision_id, AA.change_id == AC.id, AA.approve == 1,
                                         appr_ev.c.ref == AA.audit_ref, appr_ev.c.seq > ret_ev.c.seq)
+        # a top-up withdrawn before it was sent (``WITHDRAWN``) did not bounce: no account is to blame
         return exists().where(top.c.decision_id == D.id, top.c.kind == "supplement", X.payment_id == top.c.id,
                               ~exists().where(K.payment_id == top.c.id), ret_ev.c.ref == X.audit_ref,
-                              ~approved_since)
+                              ret_ev.c.action != WITHDRAWN, ~approved_since)
 
     def _top_up_waits(self, conn: Connection, decision_id: int) -> bool:
         return bool(conn.execute(select(exists().where(D.id == decision_id, self._top_up_bounced()))).scalar_one())
@@ -1615,6 +1622,161 @@ class Ledger:
         X, K = PaymentReturn.__table__.c, BankConfirmation.__table__.c
         return ~exists().where(K.payment_id == X.payment_id)
 
+    # ------------------------------------------------------------ money sent (docs/casework.md "Money sent")
+    @staticmethod
+    def _sent() -> Any:
+        """A payment is sent once it is in a bank file written for the bank (``record_bank_file``: its
+        ``case_bank_file_items`` row), or when it was made outside a batch (``pay_decision``: paid on the spot, no
+        bank file). Sent, it is 已报盘未回盘 until the bank answers (``_unanswered``); a return that counts
+        (``_returned``) makes it not paid; a bank confirmation (``case_bank_confirmations``) makes it paid. A payment
+        not sent can still be withdrawn (``_withdraw_unsent``): it never reaches anyone."""
+        Item = BankFileItem.__table__.c
+        return or_(P.batch_id.is_(None), exists().where(Item.payment_id == P.id))
+
+    @staticmethod
+    def _unanswered() -> Any:
+        """Sent in a bank file and not answered by the bank: no confirmation, no return. Its fate is unknown."""
+        Item, X, K = BankFileItem.__table__.c, PaymentReturn.__table__.c, BankConfirmation.__table__.c
+        return and_(exists().where(Item.payment_id == P.id), ~exists().where(X.payment_id == P.id),
+                    ~exists().where(K.payment_id == P.id))
+
+    @staticmethod
+    def _not_sent() -> Any:
+        """Created in a payment batch, in no bank file yet, not returned or withdrawn: money that has not left."""
+        Item, X = BankFileItem.__table__.c, PaymentReturn.__table__.c
+        return and_(P.batch_id.is_not(None), ~exists().where(Item.payment_id == P.id),
+                    ~exists().where(X.payment_id == P.id))
+
+    def _sent_net(self, conn: Connection, decision_id: int) -> int:
+        """What the decision was actually paid: its payments sent (``_sent``), less the returns that count
+        (``_returned``) and the 多退少补 recoveries of overpayment. Never the entitlement, never a payment not sent."""
+        X, C = PaymentReturn.__table__.c, Recovery.__table__.c
+        sent = conn.execute(select(func.coalesce(func.sum(P.amount_fen), 0)).where(
+            P.decision_id == decision_id, self._sent())).scalar_one()
+        ret = conn.execute(select(func.coalesce(func.sum(X.amount_fen), 0)).select_from(
+            PaymentReturn.__table__.join(Payment.__table__, X.payment_id == P.id)).where(
+                P.decision_id == decision_id, self._sent(), self._returned())).scalar_one()
+        rec = conn.execute(select(func.coalesce(func.sum(C.amount_fen), 0)).where(
+            C.decision_id == decision_id, C.kind == "overpayment")).scalar_one()
+        return int(sent) - int(ret) - int(rec)
+
+    def _unanswered_payments(self, conn: Connection, decision_id: int) -> list[dict[str, Any]]:
+        """The decision's payments sent in a bank file and not answered yet (``_unanswered``), with their reference."""
+        rows = conn.execute(select(P.id, P.seq, P.kind, P.amount_fen).where(P.decision_id == decision_id,
+                                                                            self._unanswered()).order_by(P.id))
+        return [{"payment_id": r.id, "amount_fen": r.amount_fen,
+                 "reference": payment_reference(decision_id, r.seq, r.kind)} for r in rows]
+
+    def _withdraw_unsent(self, conn: Connection, decision_id: int, actor: str, reason: str,
+                         note: dict[str, Any]) -> list[int]:
+        """Withdraw the decision's payments not sent (``_not_sent``) so they never go to the bank: a return row each
+        (audit ``WITHDRAWN``, as the credit check withdraws a re-payment). A withdrawn payment of the decision's own
+        (not a top-up) moves it from paid back to the state it had before that payment, as its events say
+        (``projection.before_pay``; audit ``WITHDRAWN`` on the decision, checked by the projection). Returns the
+        payment ids withdrawn."""
+        rows = conn.execute(select(P.id, P.kind, P.seq, P.amount_fen).where(P.decision_id == decision_id,
+                                                                            self._not_sent()).order_by(P.id)).all()
+        if not rows:
+            return []
+        ids = [r.id for r in rows]
+        refs = [payment_reference(decision_id, r.seq, r.kind) for r in rows]
+        self._insert_rows(conn, PaymentReturn, [{"payment_id": r.id, "amount_fen": r.amount_fen, "reason": reason}
+                                                for r in rows], actor=actor, action=WITHDRAWN, reason=reason,
+                          after={"ids": [decision_id], "payment_ids": ids, **note})
+        d = self._load(conn, decision_id)
+        if any(r.kind == "initial" for r in rows) and d["state"] == "paid":
+            proj = projection.Projection.build(conn, [decision_id])
+            back = proj.before_pay.get(decision_id)
+            if back not in projection.PAYABLE:  # a decision from before migration 0003: by what it has
+                X = PaymentReturn.__table__.c
+                bounced = conn.execute(select(exists().where(
+                    X.payment_id == P.id, P.decision_id == decision_id, P.kind == "initial", P.id.not_in(ids),
+                    self._returned()))).scalar_one()
+                E = PublicityEntry.__table__.c
+                listed = conn.execute(select(exists().where(E.decision_id == decision_id))).scalar_one()
+                back = "account_fixed" if bounced else "publicized" if listed else "approved"
+            if conn.execute(update(Decision.__table__).where(D.id == decision_id, D.version == d["version"])
+                            .values(state=back, version=D.version + 1)).rowcount != 1:  # pragma: no cover
+                raise LedgerError("concurrent_change", f"决定 {decision_id} 已被他人修改，请重试",
+                                  f"decision {decision_id} changed concurrently; retry")
+            audit.append(conn, actor=actor, action=WITHDRAWN, entity="case_decisions", entity_id=decision_id,
+                         reason=f"{reason}：付款 {'、'.join(refs)} 未报盘即撤回，决定回到付款前的状态",
+                         before={"state": "paid"}, after={"state": back, "payment_ids": ids, **note})
+        return ids
+
+    def _risk_recovery_due(self, conn: Connection, decision_id: int, wanted: int | None) -> int:
+        """The recovery a confirmed risk flag orders: ``wanted`` (the flag's amount at risk, or the 稽核's), at most
+        what the decision was actually paid (``_sent_net``) less recoveries already ordered on it for other reasons;
+        ``wanted`` None: all of that."""
+        C = Recovery.__table__.c
+        already = conn.execute(select(func.coalesce(func.sum(C.amount_fen), 0)).where(
+            C.decision_id == decision_id, C.kind != "overpayment")).scalar_one()
+        left = self._sent_net(conn, decision_id) - int(already)
+        return min(wanted or left, left)
+
+    @staticmethod
+    def _risk_pending(conn: Connection, ids: Collection[int] | None = None) -> list[dict[str, Any]]:
+        """``RISK_RECOVERY_PENDING`` events not closed by a ``RISK_RECOVERY_SETTLED`` (of ``ids``, or all), in order."""
+        EV = AuditEvent.__table__.c
+        cond = [EV.entity == "case_decisions", EV.action.in_((RISK_RECOVERY_PENDING, RISK_RECOVERY_SETTLED))]
+        if ids is not None:
+            cond.append(EV.entity_id.in_([str(i) for i in sorted(ids)]))
+        pending: dict[int, dict[str, Any]] = {}
+        for seq, eid, action, actor, after in conn.execute(select(EV.seq, EV.entity_id, EV.action, EV.actor, EV.after)
+                                                           .where(*cond).order_by(EV.seq)):
+            a = json.loads(after or "null") or {}
+            if action == RISK_RECOVERY_PENDING:
+                pending[seq] = {"seq": seq, "decision_id": int(eid), "confirmed_by": actor, **a}
+            else:
+                pending.pop(int(a.get("pending_seq", 0)), None)
+        return list(pending.values())
+
+    def _settle_risk_recoveries(self, conn: Connection, ids: Collection[int], actor: str) -> list[dict[str, Any]]:
+        """Close the recoveries confirmed risk flags left waiting (``RISK_RECOVERY_PENDING``) on decisions of ``ids``
+        whose payments now all have the bank's answer: the recovery is computed then from what was actually paid
+        (``_risk_recovery_due``) — nothing when the bank sent the money back — and ordered (``_order_recovery``).
+        Called where the bank's answer is recorded (``apply_bank_return``, ``record_bounce``). Returns what it did."""
+        out = []
+        for w in self._risk_pending(conn, ids):
+            did = w["decision_id"]
+            if self._unanswered_payments(conn, did):
+                continue
+            due = self._risk_recovery_due(conn, did, w.get("amount_fen"))
+            rid = None
+            flag = w.get("flag_id")
+            if due > 0:
+                rid = self._order_recovery(
+                    conn, did, w.get("kind") or "risk_flag", due, actor,
+                    f"风险疑点 {flag} 经稽核 {w['confirmed_by']} 核实（{w.get('label', '')}，{w.get('citation', '')}），"
+                    f"银行回盘确认入账后按实际发放金额追回：{w.get('reason', '')}")
+            else:
+                due = 0
+            audit.append(conn, actor=actor, action=RISK_RECOVERY_SETTLED, entity="case_decisions", entity_id=did,
+                         reason=(f"风险疑点 {flag}：银行已回盘，下达追回 {due} 分（追回单 {rid}）" if rid else
+                                 f"风险疑点 {flag}：银行已回盘，款项未入账（已退回），无须追回"),
+                         after={"flag_id": flag, "pending_seq": w["seq"], "recovery_id": rid, "amount_fen": due})
+            out.append({"decision_id": did, "flag_id": flag, "recovery_id": rid, "amount_fen": due})
+        return out
+
+    def _reopen_risk_recoveries(self, conn: Connection, decision_id: int, actor: str) -> list[dict[str, Any]]:
+        """A bounce that closed a risk flag's waiting recovery with nothing to recover was found credited after all
+        (``check_credit_after_bounce``): the wait is opened again (a new ``RISK_RECOVERY_PENDING`` naming the one it
+        replaces) and settled on what is now paid."""
+        EV = AuditEvent.__table__.c
+        rows = conn.execute(select(EV.seq, EV.action, EV.after).where(
+            EV.entity == "case_decisions", EV.entity_id == str(decision_id),
+            EV.action.in_((RISK_RECOVERY_PENDING, RISK_RECOVERY_SETTLED))).order_by(EV.seq)).all()
+        waits = {seq: json.loads(after) for seq, action, after in rows if action == RISK_RECOVERY_PENDING}
+        done = [json.loads(after) for _, action, after in rows if action == RISK_RECOVERY_SETTLED]
+        reopened = {w.get("reopens") for w in waits.values()}
+        again = [(a["pending_seq"], waits[a["pending_seq"]]) for a in done
+                 if a.get("recovery_id") is None and a.get("pending_seq") in waits and a["pending_seq"] not in reopened]
+        for seq, w in again:
+            audit.append(conn, actor=actor, action=RISK_RECOVERY_PENDING, entity="case_decisions", entity_id=decision_id,
+                         reason=f"风险疑点 {w.get('flag_id')}：登记退回的付款经复核核实已入账，重新确定追回",
+                         after={**w, "reopens": seq})
+        return self._settle_risk_recoveries(conn, {decision_id}, actor) if again else []
+
     @staticmethod
     def _due_sql() -> Any:
         """A decision's 多退少补 top-up due: entitlement − (paid − returned − overpayment recovered)."""
@@ -1758,6 +1920,8 @@ class Ledger:
         actor = self._need_actor(actor, "bounce")
         with self._tx() as conn:
             self._bounce(conn, payment_id, actor, reason)
+            did = conn.execute(select(P.decision_id).where(P.id == payment_id)).scalar_one()
+            self._settle_risk_recoveries(conn, {did}, actor)  # a recovery waiting for this answer: nothing to recover
 
     def _bounce(self, conn: Connection, payment_id: int, actor: str, reason: str) -> None:
         p = conn.execute(select(Payment.__table__).where(P.id == payment_id)).mappings().first()
@@ -2094,6 +2258,9 @@ class Ledger:
                 self._bounce(conn, p["id"], actor, ln.reason)
                 res.bounced.append({"line": ln.line, "reference": ln.reference, "payment_id": p["id"],
                                     "decision_id": p["decision_id"], "amount_fen": p["amount_fen"], "reason": ln.reason})
+            answered_now = {r["decision_id"] for r in res.confirmed + res.bounced}
+            if answered_now:
+                res.risk_recoveries = self._settle_risk_recoveries(conn, answered_now, actor)
             res.outstanding = conn.execute(
                 select(func.count()).select_from(BankFileItem.__table__.join(Payment.__table__, Item.payment_id == P.id))
                 .where(Item.file_id == f["id"], ~answered)).scalar_one()
@@ -2223,6 +2390,7 @@ class Ledger:
                          before={"state": d["state"]} if values else None,
                          after={**note, **values, "withdrawn": sorted(gone), "overpaid": overpaid,
                                 "recovery_id": res.recovery_id})
+            self._reopen_risk_recoveries(conn, decision_id, actor)  # a risk flag's recovery it had closed as bounced
             return res
 
     def _tax_account_basis(self, conn: Connection, d: dict[str, Any]) -> tuple[str | None, str, str]:
@@ -2446,6 +2614,8 @@ class Ledger:
             d["credit_alarms"] = [a for a in alarms if a["seq"] not in checked]
             # risk flags not cleared by the 稽核: no payment or top-up until they are (``_risk_flagged``)
             d["risk_flags"] = self._risk_flags(conn, {decision_id}).get(decision_id, [])
+            # confirmed flags whose recovery waits for the bank's answer on a payment sent (``_settle_risk_recoveries``)
+            d["risk_recovery_pending"] = self._risk_pending(conn, {decision_id})
             d["top_up_bounced"] = None
             if d["state"] == "paid" and self._top_up_waits(conn, decision_id):
                 X = PaymentReturn.__table__.c

@@ -11,7 +11,11 @@ folding the chain in order:
   since it exists (re-route, own account) names it in its event's ``after``; so there is no ``init_payee_channel``
   and decisions from before migration 0003 start at NULL too;
 - a ``set_payee_bank`` event sets the bank code of one account (``entity_id``) to ``after.bank_code``;
-- a payment event (``case_payments`` rows, ``after.decision_state``) marks its decisions paid;
+- a payment event (``case_payments`` rows, ``after.decision_state``) marks its decisions paid, remembering the state
+  each had before (``before_pay``);
+- a payment withdrawn before it was sent (``WITHDRAWN``: a return row; docs/casework.md "Money sent") leaves the
+  decision's net; the event on the decision that goes with it (same action) moves it from paid back to the state it
+  had before that payment, and is checked: that payment must have been withdrawn, and the state must be that one;
 - recomputations set the entitlement; payments, returns and overpayment recoveries move the net paid; a return
   the ledger does not count (``Ledger._returned``: the bank confirmed the same payment credited, recorded by the
   credit check) stops counting at the event of that confirmation, so a top-up paid after the check is checked
@@ -69,6 +73,9 @@ PAYABLE = TRANSITIONS["pay"].sources
 MONEY = frozenset({"case_payments", "case_payment_returns", "case_recoveries", "case_bank_files",
                    "case_bank_file_items", "case_bank_confirmations"})
 _IN = 5000  # ids per IN (...) query
+# audit action: a payment not yet sent (in no bank file) withdrawn, so it never goes to the bank: its return row
+# (``case_payment_returns``) and, when it was the decision's payment, the move back from paid (``case_decisions``)
+WITHDRAWN = "withdraw_payment"
 
 D = Decision.__table__.c
 P = Payment.__table__.c
@@ -155,6 +162,10 @@ class Projection:
     refs: dict[str, set[str]] = field(default_factory=dict)  # money table -> audit_refs of the events walked
     _voided: set[int] = field(default_factory=set)  # payments whose return no longer counts (confirmed since)
     _returned: dict[int, int] = field(default_factory=dict)  # payment id -> amount of its return folded
+    # decision id -> its state just before its latest initial payment (what a withdrawal of it goes back to)
+    before_pay: dict[int, Any] = field(default_factory=dict)
+    _last_initial: dict[int, int] = field(default_factory=dict)  # decision id -> its latest initial payment's id
+    _withdrawn: set[int] = field(default_factory=set)  # payments withdrawn before they were sent (``WITHDRAWN``)
     _built: bool = False
 
     # ------------------------------------------------------------ building
@@ -289,6 +300,8 @@ class Projection:
         elif table == "case_payments":
             for pid, did, kind, amount, account, channel in rows:
                 self._check_payment(ev, pid, did, kind, amount, account, channel)
+                if kind == "initial":
+                    self._last_initial[did] = pid
             paid = [r[1] for r in rows]
             # the decisions the event says it paid (recorded since payments name them): a row of one of them that
             # is gone (deleted, or moved to another decision) is found here, and the decision stays paid
@@ -303,10 +316,14 @@ class Projection:
             if "decision_state" in after:  # a batch: its payments' decisions are paid (checked just above)
                 for did in paid:
                     if (d := self.derived.get(did)) is not None:
+                        if d.state != after["decision_state"]:
+                            self.before_pay[did] = d.state
                         d.state = after["decision_state"]
         elif table == "case_payment_returns":
             for did, amount, pid in rows:
                 self._returned[pid] = amount
+                if ev["action"] == WITHDRAWN:
+                    self._withdrawn.add(pid)
                 if pid not in self._voided and (d := self.derived.get(did)) is not None:
                     d.net -= amount
         elif table == "case_bank_confirmations":  # only those that void a return (``_void_returns``)
@@ -354,6 +371,20 @@ class Projection:
                           f"event {ev['seq']} ({ev['action']}) moves decision {did} from '{d.state}', which the "
                           "workflow does not allow (a forged or altered event)")
 
+    def _withdrawal(self, ev: dict[str, Any], did: int, d: Derived, to: Any) -> None:
+        """A decision moved back from paid because its payment was withdrawn before it was sent: only from paid, only
+        to the state it had before that payment, and only once that payment's withdrawal (its return row, action
+        ``WITHDRAWN``) is folded; anything else is a forged or altered event."""
+        pid = self._last_initial.get(did)
+        ok = d.state in ("paid", UNKNOWN) and pid is not None and pid in self._withdrawn and (
+            to == self.before_pay.get(did) or self.before_pay.get(did) in (None, UNKNOWN) and to in PAYABLE)
+        if not ok:
+            self._problem(did, "transition",
+                          f"事件 {ev['seq']}（{ev['action']}）把决定 {did} 从“{d.state}”改为“{to}”，但其付款未撤回或"
+                          "不是回到付款前的状态（被伪造或改动的事件）",
+                          f"event {ev['seq']} ({ev['action']}) moves decision {did} from '{d.state}' to '{to}' without "
+                          "its payment withdrawn, or not back to its state before that payment (a forged or altered event)")
+
     def _apply_decision_event(self, conn: Connection, ev: dict[str, Any]) -> None:
         after = json.loads(ev["after"])
         if not isinstance(after, dict):
@@ -375,7 +406,12 @@ class Projection:
                                   f"event {ev['seq']} ({ev['action']}) touches decision {did}, which no event created")
                 continue
             if "state" in changes and changes["state"] != d.state:
-                self._transition(ev, did, d, ev["action"])
+                if ev["action"] == WITHDRAWN:
+                    self._withdrawal(ev, did, d, changes["state"])
+                else:
+                    self._transition(ev, did, d, ev["action"])
+                    if ev["action"] == "pay":  # ``pay_decision``: the move to paid is its own event
+                        self.before_pay[did] = d.state
             if "account_no" in changes:
                 self._check_account_change(conn, ev, did, after)
             for k, v in changes.items():

@@ -4,9 +4,18 @@
   the same record) is not stored again, so importing a run twice, or two overlapping runs, adds nothing.
 * **clear** — 排除 with a reason (the verdict is final: one per flag).
 * **confirm** — 核实: the flag's decision in the ledger (same program, subject, year, and claim key when the
-  flag has one) gets a recovery (追回) of the amount at risk, at most what was paid net of earlier
-  recoveries of overpayment; a flag whose decision is in the ledger but unpaid is linked (the caseworker holds
-  or refuses it); a flag with no decision here is recorded for referral (移交) to whoever paid it.
+  flag has one) is settled by what its money has done (docs/casework.md "Money sent"):
+  - its payments not sent yet (in a payment batch, in no bank file) are withdrawn in the same transaction
+    (``Ledger._withdraw_unsent``, audit ``withdraw_payment`` naming the flag): they never go to the bank, and a
+    decision paid only by them goes back to the state it had before (复审通过/公示), still held by the flag;
+  - while a payment of it is sent and unanswered by the bank, no recovery is ordered: the wait is recorded
+    (audit ``risk_recovery_pending``) and settled when the bank answers (``Ledger._settle_risk_recoveries``:
+    bounced — nothing to recover; credited — the recovery is ordered then);
+  - otherwise a recovery (追回) of the amount at risk, at most what was actually paid (``Ledger._sent_net``:
+    payments sent, less returns and overpayment recoveries — never the entitlement, never money not sent) less
+    recoveries already ordered for other reasons;
+  a flag whose decision is in the ledger but was never paid is linked (the caseworker holds or refuses it); a flag
+  with no decision here is recorded for referral (移交) to whoever paid it.
 
 Each step needs the 稽核 role (roles.ACTIONS ``risk_import`` / ``risk_review``), runs in one ledger transaction
 and is an audit event covering the rows it wrote (the recovery is its own event, as every recovery).
@@ -17,14 +26,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 from sqlalchemy import and_, func, select
 
+from . import audit
 from .errors import LedgerError
-from .models import Decision, Recovery, RiskFlag, RiskReview
+from .models import Decision, RiskFlag, RiskReview
 
 F = RiskFlag.__table__.c
 R = RiskReview.__table__.c
@@ -34,6 +44,11 @@ FLAG_COLUMNS = (
     "record", "amount_fen", "label", "citation", "quote", "evidence",
 )  # fmt: skip
 STATUS_ZH = {"open": "待核查", "cleared": "已排除", "confirmed": "已核实"}
+# a confirmed flag whose recovery waits for the bank's answer on a payment sent and unanswered (audit actions on the
+# decision): ``confirm_flag`` records the wait, ``Ledger._settle_risk_recoveries`` closes it once every payment of the
+# decision has its answer — a bounce leaves nothing to recover, a credit has the recovery ordered then
+RISK_RECOVERY_PENDING = "risk_recovery_pending"
+RISK_RECOVERY_SETTLED = "risk_recovery_settled"
 
 
 @dataclass
@@ -54,6 +69,9 @@ class ConfirmOutcome:
     amount_fen: int | None
     referral: bool
     note_zh: str
+    note_en: str = ""
+    withdrawn: list[int] = field(default_factory=list)  # payments not sent, withdrawn (never go to the bank)
+    awaiting_bank: list[str] = field(default_factory=list)  # references sent and unanswered: the recovery waits
 
 
 def import_flags(ledger: Any, flags: pl.DataFrame, actor: str, *, chunk_size: int = 50_000) -> ImportOutcome:
@@ -137,8 +155,10 @@ def _decision_for(conn: Any, f: dict[str, Any]) -> tuple[int | None, str]:
 def confirm_flag(
     ledger: Any, flag_id: int, actor: str, *, reason: str, amount_fen: int | None = None
 ) -> ConfirmOutcome:
-    """核实: order the recovery on the flag's decision (or link it, or record the referral). ``amount_fen``
-    overrides the flag's amount at risk; either is capped at what was paid net of overpayment recoveries."""
+    """核实: settle the flag's decision by what its money has done (the module's docstring): withdraw its payments
+    not sent, wait for the bank's answer on those sent and unanswered, else order the recovery; or link the flag,
+    or record the referral. ``amount_fen`` overrides the flag's amount at risk; either is capped at what was
+    actually paid (``Ledger._risk_recovery_due``). One transaction: all of it, or nothing."""
     actor = ledger._need_actor(actor, "risk_review")
     text = _reason(reason)
     if amount_fen is not None and amount_fen <= 0:
@@ -150,39 +170,52 @@ def confirm_flag(
         decision_id, why = _decision_for(conn, f)
         recovery_id = None
         due = None
+        withdrawn: list[int] = []
+        waiting: list[dict[str, Any]] = []
         if decision_id is None:
             note = f"{why}：已记录，移交原发放机构处理"
+            note_en = "no single decision of the ledger matches the flag: recorded for referral to whoever paid it"
         else:
-            net = ledger._net_paid(conn, decision_id, ("overpayment",))
-            already = conn.execute(
-                select(func.coalesce(func.sum(Recovery.__table__.c.amount_fen), 0)).where(
-                    Recovery.__table__.c.decision_id == decision_id,
-                    Recovery.__table__.c.kind != "overpayment",
-                )
-            ).scalar_one()
-            left = int(net) - int(already)
-            wanted = amount_fen if amount_fen is not None else (f["amount_fen"] or left)
-            due = min(wanted, left)
-            if due > 0:
-                from wengang.risk.registry import CHECKS
+            from wengang.risk.registry import CHECKS
 
-                kind = CHECKS[f["check_id"]].recovery_kind if f["check_id"] in CHECKS else "risk_flag"
-                recovery_id = ledger._order_recovery(
-                    conn,
-                    decision_id,
-                    kind,
-                    due,
-                    actor,
-                    f"风险疑点核实：{f['label']}（{f['citation']}）：{text}",
-                )
-                note = f"已对决定 {decision_id} 下达追回 {due} 分"
+            kind = CHECKS[f["check_id"]].recovery_kind if f["check_id"] in CHECKS else "risk_flag"
+            basis = f"风险疑点 {flag_id} 核实：{f['label']}（{f['citation']}）：{text}"
+            withdrawn = ledger._withdraw_unsent(conn, decision_id, actor, f"撤回：{basis}", {"flag_id": flag_id})
+            waiting = ledger._unanswered_payments(conn, decision_id)
+            wanted = amount_fen if amount_fen is not None else f["amount_fen"]
+            shown = f"已撤回未报盘的付款 {withdrawn}（不再报盘、不予追回）；" if withdrawn else ""
+            shown_en = f"unsent payments {withdrawn} withdrawn (never sent, nothing to recover); " if withdrawn else ""
+            if waiting:
+                refs = "、".join(w["reference"] for w in waiting)
+                audit.append(
+                    conn, actor=actor, action=RISK_RECOVERY_PENDING, entity="case_decisions", entity_id=decision_id,
+                    reason=f"{basis}；付款 {refs} 已报盘、银行尚未回盘：追回待回盘后确定",
+                    after={"flag_id": flag_id, "confirmed_by": actor, "kind": kind, "amount_fen": wanted,
+                           "payment_ids": [w["payment_id"] for w in waiting], "label": f["label"],
+                           "citation": f["citation"], "reason": text},
+                )  # fmt: skip
+                note = (f"{shown}决定 {decision_id} 的付款 {refs} 已报盘、银行尚未回盘，暂不追回：回盘退回的无须追回，"
+                        "回盘入账的届时自动下达追回")
+                note_en = (f"{shown_en}payment {refs} of decision {decision_id} is with the bank, unanswered: no "
+                           "recovery yet; bounced — nothing to recover, credited — recovery ordered when the return "
+                           "file is read")
             else:
-                due = None
-                note = f"决定 {decision_id} 尚无可追回的已发金额：请暂缓或不予发放（case hold）"
+                due = ledger._risk_recovery_due(conn, decision_id, wanted)
+                if due > 0:
+                    recovery_id = ledger._order_recovery(conn, decision_id, kind, due, actor,
+                                                         f"风险疑点核实：{f['label']}（{f['citation']}）：{text}")
+                    note = f"{shown}已对决定 {decision_id} 下达追回 {due} 分"
+                    note_en = f"{shown_en}recovery of {due} fen ordered on decision {decision_id}"
+                else:
+                    due = None
+                    note = f"{shown}决定 {decision_id} 尚无可追回的已发金额：请暂缓或不予发放（case hold）"
+                    note_en = (f"{shown_en}decision {decision_id} has no money paid to recover: hold or refuse it "
+                               "(case hold)")
         _review(ledger, conn, {"flag_id": flag_id, "outcome": "confirmed", "reason": text, "reviewer": actor,
                                "decision_id": decision_id, "recovery_id": recovery_id,
                                "referral": decision_id is None}, actor, "risk_confirm", text)  # fmt: skip
-        return ConfirmOutcome(flag_id, decision_id, recovery_id, due, decision_id is None, note)
+        return ConfirmOutcome(flag_id, decision_id, recovery_id, due, decision_id is None, note, note_en, withdrawn,
+                              [w["reference"] for w in waiting])
 
 
 def _select_flags(

@@ -6,7 +6,7 @@ The check against the registered operators is ``operators.require``.
 Separation of duties (issue 12): 初审 (经办) and 复审 (复核) are done by two people; the payment is made by
 a 出纳 who reviewed neither stage of that decision; the 管理员 manages operators and, by that role alone,
 may neither review nor pay; the 稽核 reads everything and reviews the risk flags (风险疑点: imports them, clears or
-confirms each, a confirmation ordering the recovery on the decision it concerns — issue 15).
+confirms each: a confirmation withdraws the decision's unsent payments and recovers what was paid — issue 15).
 """
 
 from __future__ import annotations
@@ -83,7 +83,8 @@ ACTIONS: dict[str, Action] = _actions(
     ("recovery_receipt", "登记追回到账", "record a recovery received", "payer",
      "record_recovery_receipt; case recovery-received"),
     ("risk_import", "导入风险疑点", "import risk flags", "auditor", "risk_queue.import_flags; risk import"),
-    ("risk_review", "核查风险疑点（排除、核实并追回或移交）", "clear or confirm a risk flag (recovery or referral)",
+    ("risk_review", "核查风险疑点（排除；核实后撤回未报盘的付款，追回已入账的款项或移交）",
+     "clear or confirm a risk flag (withdraw unsent payments, recover money paid, or refer)",
      "auditor", "risk_queue.clear_flag, confirm_flag; risk clear, risk confirm"),
     ("manage_operators", "管理操作人员", "manage operators", "admin", "wengang user add/disable/enable/roles"),
     ("read", "查询", "read", None, "case show, case balance, case list, audit verify, user list, risk list"),

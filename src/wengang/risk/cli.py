@@ -449,11 +449,12 @@ def confirm_cmd(
     check: list[str] = CHECK, severity: list[str] = SEVERITY, region: str = REGION, program: str = PROGRAM,
     year: int = YEAR, subject: str = SUBJECT, limit: int = LIMIT, yes: bool = YES[1], db: str = DB, user: str = USER,
 ) -> None:  # fmt: skip
-    """核实疑点：对台账中对应的决定下达追回，或记录移交 / confirm: recovery on the decision, or referral."""
+    """核实疑点：撤回决定未报盘的付款，对已发放的下达追回（已报盘未回盘的待回盘后确定），或记录移交 / confirm: withdraw
+    the decision's unsent payments, recover what was paid (sent and unanswered: once the bank answers), or refer."""
     from wengang.casework.risk_queue import confirm_flag
 
     sel = _filters([], check, severity, region, program, year, subject, limit)
     led, ids = _targets(db, user, flag_id, sel, yes, "核实")
     for i in ids:
         res = _run(confirm_flag, led, i, user, reason=reason, amount_fen=amount_fen)
-        console.print(f"✔ 疑点 {i} 已核实：{res.note_zh}", highlight=False)
+        console.print(f"✔ 疑点 {i} 已核实：{res.note_zh} / flag {i} confirmed: {res.note_en}", highlight=False)
