@@ -268,23 +268,150 @@ class BankFileIn(Strict):
     value_date: date | None = Field(None, description="付款日期（缺省今天）/ value date")
 
 
+class HeldPayment(BaseModel):
+    """A payment of the batch not written to the bank file, and why (``Ledger.bank_file_plan()["held"]``)."""
+
+    payment_id: int
+    decision_id: int
+    reference: str = Field(description="业务参考号（决定号-序号）/ payment reference")
+    kind: str = Field(description="initial 首次发放；supplement 多退少补补发 / first payment or top-up")
+    unit_name: str = Field(description="单位名称或姓名（与决定列表相同）/ payee name, as the decision list shows it")
+    unit_id: str = Field(description="统一社会信用代码或公民身份号码（脱敏）/ masked identifier")
+    account_no: str | None = Field(description="收款账户（脱敏）/ masked payee account")
+    amount_fen: int = Field(description="金额（分）/ amount in fen")
+    amount_yuan: str = Field(description="金额（元，文字）/ amount in 元, as text")
+    reason_code: str = Field(description="暂不报盘的原因代码：risk_flag 风险疑点未经稽核排除；paid_after_bounce 退回后银行"
+                                         "又报入账，待复核核实；held 其他（见原因）/ why it is held")
+    reason_zh: str = Field(description="暂不报盘的原因及解除办法 / why, in Chinese, and what lifts the hold")
+    reason_en: str
+
+
+class BatchCounts(BaseModel):
+    """The batch's payments, each counted once: ``payments = in_files + withdrawn + held + pending``."""
+
+    payments: int = Field(description="批次中的付款笔数 / payments in the batch")
+    written_now: int = Field(description="本次写入报盘文件 / written to this file")
+    written_before: int = Field(description="此前已写入报盘文件 / in earlier bank files of the batch")
+    held: int = Field(description="暂不报盘（见 held）/ held, listed in held")
+    withdrawn: int = Field(description="未报盘即撤回或退回的 / withdrawn before being sent")
+    pending: int = Field(description="仍待报盘（生成期间刚解除暂停的；再次生成即可）/ still to send")
+    reconciles: bool = Field(description="payments = written_now + written_before + withdrawn + held + pending")
+
+
+class BankFileOut(BaseModel):
+    batch_key: str
+    file_key: str | None = Field(description="报盘批次号；没有可报盘的付款时为 null / null: nothing written")
+    count: int = Field(description="写入报盘文件的笔数 / payments written")
+    total_fen: int = Field(description="控制总额（分）/ control total in fen")
+    total_yuan: str
+    sha256: str | None = None
+    files: dict[str, str] | None = Field(None, description="下载地址 / download links (txt, xlsx)")
+    held: list[HeldPayment] = Field(description="暂不报盘的付款及原因（未写入报盘文件）/ payments held back, and why")
+    held_count: int
+    held_total_fen: int
+    held_total_yuan: str
+    batch_counts: BatchCounts
+    message_zh: str
+    message_en: str
+
+
+def _held_code(led: Any, rows: list[dict[str, Any]]) -> dict[int, str]:
+    """payment id -> why it is held, as a code. The ledger's own code when it gives one (``held_code``); otherwise
+    the hold ``_to_send`` applied: a 风险疑点 not cleared (``Ledger.risk_holds``, its very text) or an unchecked
+    credit after a bounce (the decision's open ``credit_alarms``, which ``_to_send`` puts over a risk hold)."""
+    risk = led.risk_holds({r["decision_id"] for r in rows if not r.get("held_code")})
+    out: dict[int, str] = {}
+    for r in rows:
+        did = r["decision_id"]
+        if r.get("held_code"):
+            out[r["id"]] = str(r["held_code"])
+        elif did in risk and risk[did].zh == r.get("held_zh"):
+            out[r["id"]] = "risk_flag"
+        elif led.decision(did)["credit_alarms"]:
+            out[r["id"]] = "paid_after_bounce"
+        else:  # a hold the API does not know by name: still listed, with the ledger's reason
+            out[r["id"]] = "held"
+    return out
+
+
+def _batch_counts(led: Any, plan: dict[str, Any], written_now: int) -> dict[str, Any]:
+    """The batch's payments, each counted once (``BatchCounts``), from the bank-file plan read after the write."""
+    from sqlalchemy import and_, case, exists, func
+
+    from wengang.casework.models import BankFileItem, Payment, PaymentReturn
+
+    P, Item, X = Payment.__table__.c, BankFileItem.__table__.c, PaymentReturn.__table__.c
+    unsent_returned = and_(~exists().where(Item.payment_id == P.id), exists().where(X.payment_id == P.id))
+    [row] = led.read(select(func.count().label("payments"),
+                            func.coalesce(func.sum(case((unsent_returned, 1), else_=0)), 0).label("withdrawn"))
+                     .where(P.batch_id == plan["batch"]["id"]))
+    in_files = sum(int(f["count"]) for f in plan["files"])
+    c = {"payments": int(row["payments"]), "written_now": written_now, "written_before": in_files - written_now,
+         "held": len(plan["held"]), "withdrawn": int(row["withdrawn"]), "pending": len(plan["payments"])}
+    c["reconciles"] = c["payments"] == in_files + c["withdrawn"] + c["held"] + c["pending"]
+    return c
+
+
+def bank_file_result(led: Any, batch_key: str, res: Any) -> dict[str, Any]:
+    """The response of ``POST .../bank-file``: what was written (``res``: ``outputs.BankFileWritten`` or None) and,
+    fail closed, every payment of the batch held back with its reason, read from ``Ledger.bank_file_plan`` after the
+    write as ``wengang case bank-file`` reads it; the batch's counts reconcile (``BatchCounts``)."""
+    from wengang.money import format_yuan
+
+    plan = led.bank_file_plan(batch_key)
+    codes = _held_code(led, plan["held"])
+    held = [{"payment_id": r["id"], "decision_id": r["decision_id"], "reference": r["reference"], "kind": r["kind"],
+             "unit_name": r["unit_name"], "unit_id": mask_id(r["unit_id"]),
+             "account_no": mask_account_for_display(r["account_no"]), "amount_fen": r["amount_fen"],
+             "amount_yuan": format_yuan(r["amount_fen"]), "reason_code": codes[r["id"]],
+             "reason_zh": r.get("held_zh") or "须核实后再报盘", "reason_en": r.get("held_en") or "to be checked first"}
+            for r in plan["held"]]
+    held_fen = sum(h["amount_fen"] for h in held)
+    count, total = (res.count, res.total_fen) if res is not None else (0, 0)
+    counts = _batch_counts(led, plan, count)
+    if res is not None:
+        zh, en = (f"报盘批次号 {res.file_key}：{count} 笔，控制总额 {format_yuan(total)}",
+                  f"bank file {res.file_key}: {count} payments, {total} fen")
+    elif held:
+        zh, en = f"批次 {batch_key} 没有可报盘的付款", f"nothing to send in batch {batch_key}"
+    else:
+        zh, en = (f"批次 {batch_key} 没有待报盘的付款（均已写入报盘文件）", f"nothing left to send in batch {batch_key}")
+    if held:
+        zh += f"；{len(held)} 笔（{format_yuan(held_fen)}）暂不报盘，未写入报盘文件，原因见 held"
+        en += f"; {len(held)} payments ({held_fen} fen) held back, not in the file: see held"
+    if counts["pending"]:
+        zh += f"；{counts['pending']} 笔在生成期间解除暂停，仍待报盘，请再次生成"
+        en += f"; {counts['pending']} payments released meanwhile are still to send: write the file again"
+    if not counts["reconciles"]:
+        zh += "；批次笔数对不上（生成期间批次有变动），请重新查询"
+        en += "; the batch's counts do not reconcile (it changed meanwhile): look again"
+    out: dict[str, Any] = {"batch_key": batch_key, "file_key": None, "count": count, "total_fen": total,
+                           "total_yuan": format_yuan(total), "held": held, "held_count": len(held),
+                           "held_total_fen": held_fen, "held_total_yuan": format_yuan(held_fen),
+                           "batch_counts": counts, "message_zh": zh + "。", "message_en": en + "."}
+    if res is not None:
+        base = f"{V1}/bank-files/{res.file_key}"
+        out |= {"file_key": res.file_key, "sha256": res.sha256, "files": {"txt": f"{base}/txt", "xlsx": f"{base}/xlsx"}}
+    return BankFileOut.model_validate(out).model_dump(mode="json")
+
+
 @router.post("/payments/batches/{batch_key}/bank-file", summary="生成银行报盘文件 / write the batch's bank file",
-             status_code=201, openapi_extra=REQUIRED)
+             status_code=201, openapi_extra=REQUIRED, responses={201: {"model": BankFileOut}})
 def bank_file(batch_key: str, body: BankFileIn, request: Request, p: Caller) -> JSONResponse:
     """与 ``wengang case bank-file`` 相同：批次中尚未报盘的付款写成报盘文件（TXT）及 XLSX 对照表，sha256 记入审计链；
-    每笔付款只进入一个报盘文件。没有待报盘的付款时 ``file_key`` 为 null。须带 Idempotency-Key。"""
+    每笔付款只进入一个报盘文件。没有可报盘的付款时 ``file_key`` 为 null。须带 Idempotency-Key。
+
+    暂不报盘的付款（风险疑点未经稽核排除、退回后银行又报入账待复核核实等）不写入报盘文件，逐笔列于 ``held``：决定号、
+    单位名称、脱敏的证件号和账户、金额（分、元）、原因代码及中英文原因。``batch_counts`` 对账：批次付款笔数 =
+    本次写入 + 此前写入 + 撤回 + 暂不报盘 + 仍待报盘。/ Payments held back are listed in ``held`` with their
+    reason; ``batch_counts`` reconciles the batch."""
     from wengang.casework.outputs import write_bank_file
 
     def write() -> dict[str, Any]:
-        res = write_bank_file(_led(request), batch_key, _bank_dir(request), p.login, payer_account=body.payer_account,
+        led = _led(request)
+        res = write_bank_file(led, batch_key, _bank_dir(request), p.login, payer_account=body.payer_account,
                               on=body.value_date)
-        if res is None:
-            return {"batch_key": batch_key, "file_key": None, "count": 0, "total_fen": 0,
-                    "message_zh": f"批次 {batch_key} 没有待报盘的付款（均已写入报盘文件）",
-                    "message_en": f"nothing left to send in batch {batch_key}"}
-        base = f"{V1}/bank-files/{res.file_key}"
-        return {"batch_key": batch_key, "file_key": res.file_key, "count": res.count, "total_fen": res.total_fen,
-                "sha256": res.sha256, "files": {"txt": f"{base}/txt", "xlsx": f"{base}/xlsx"}}
+        return bank_file_result(led, batch_key, res)
 
     return idempotency.run(request, p, {"batch_key": batch_key, **body.model_dump(mode="json")}, write, status=201,
                            required=True)
