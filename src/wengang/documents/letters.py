@@ -9,6 +9,10 @@ paragraphs printed before the 救济途径, e.g. the review trace or the payment
 * ``review_body`` and ``court`` (required for a 决定书) — the 行政复议 body and the 人民法院 of the 救济途径;
 * optional ``phone``, ``address``, ``correction_days`` (补正期限, days), ``seal`` (default “（盖章）”).
 
+Every text a letter takes from the decision (reasons, check labels and details, notes) is said as the recipient reads it
+(:func:`.recipient.recipient_text`): no command line, no field or switch name, no English code; a case that waits for a
+region figure tells the recipient the agency supplies it, and asks the recipient only for what it can give.
+
 救济途径 (决定书 only, an administrative act): 60 日 to apply for 行政复议 (《中华人民共和国行政复议法》), 6 个月 to sue
 (《中华人民共和国行政诉讼法》第四十六条). A 告知书 is not a final decision and says so.
 Identifiers are masked (:mod:`.masking`); the name is printed in full.
@@ -33,6 +37,7 @@ from . import pdf
 from .amounts import rmb_upper
 from .errors import DocumentError
 from .masking import mask_credit_code, mask_id_number
+from .recipient import STATUS_ZH, missing_facts, recipient_text, region_wait
 
 DECISION = "决定书"
 NOTICE = "告知书"
@@ -207,11 +212,13 @@ def compose_letter(
         title = f"{program}审核决定书"
         paras.append(f"经审核，{you}不符合{program}条件，决定不予核准。理由如下：")
         failed = [ch for ch in checks if ch.get("passed") is False and ch.get("kind") == "condition"]
-        reasons = list(decision.get("reasons") or []) or [f"不符合：{ch.get('label')}" for ch in failed]
-        paras += [f"{n}. {why}。" for n, why in enumerate(reasons, start=1)]
+        reasons = _plain(decision.get("reasons")) or [f"不符合：{recipient_text(str(ch.get('label')))}" for ch in failed]
+        paras += [f"{n}. {why.rstrip('。')}。" for n, why in enumerate(reasons, start=1)]
         for ch in failed:
             cites = "；".join(_quoted(c, quotes) for c in ch.get("citations") or [])
-            paras.append(f"审核情况：{ch.get('label')}——{ch.get('detail')}" + (f"（依据：{cites}）。" if cites else "。"))
+            detail = recipient_text(str(ch.get("detail") or ""))
+            paras.append(f"审核情况：{recipient_text(str(ch.get('label')))}" + (f"——{detail}" if detail else "")
+                         + (f"（依据：{cites}）。" if cites else "。"))
         if basis:
             paras.append(f"适用文件：{_quoted(basis, quotes)}。")
     elif status == "needs_decision":
@@ -221,25 +228,19 @@ def compose_letter(
         )
         for n, o in enumerate(decision.get("outcomes") or [], start=1):
             amt = o.get("amount_fen")
-            zh = {"eligible": "符合条件", "ineligible": "不符合条件"}.get(o.get("status"), o.get("status"))
+            zh = STATUS_ZH.get(o.get("status") or "", recipient_text(str(o.get("status"))))
             money = f"，金额{_money(int(amt))}" if amt is not None else ""
             paras.append(f"{n}. 按第{n}种理解：{zh}{money}。")
-        for why in decision.get("reasons") or []:
-            paras.append(f"说明：{why}。")
+        for why in _plain(decision.get("reasons")):
+            paras.append(f"说明：{why.rstrip('。')}。")
         if basis:
             paras.append(f"适用文件：{_quoted(basis, quotes)}。")
         paras.append("本告知书不是最终决定。如需提供说明或材料，请与本机构联系。")
     else:
-        title = f"{program}补正材料告知书"
-        days = agency.get("correction_days")
-        due = f"自收到本告知书之日起{days}日内" if days else "在规定期限内"
-        paras.append(f"经审核，{you}的{program}申请材料不齐全，无法作出认定。请{due}补正以下全部内容：")
-        unknown = [ch for ch in checks if ch.get("passed") is None]
-        items = [f"{ch.get('label')}（请提供能证明该事项的材料或说明）" for ch in unknown] or list(decision.get("reasons") or [])
-        paras += [f"{n}. {item}" for n, item in enumerate(items, start=1)]
-        paras.append("本告知书不是最终决定。补正后本机构将依法作出决定；逾期未补正的，按有关规定处理。")
+        title, lines = _undeterminable(program, you, decision, agency)
+        paras += lines
 
-    paras += [str(n) for n in decision.get("notes") or []]
+    paras += _plain(decision.get("notes"))
     if kind == DECISION:
         paras.append(
             f"如对本决定不服，可在收到本决定书之日起60日内向{review_body}申请行政复议，或者在6个月内向{court}"
@@ -261,6 +262,73 @@ def compose_letter(
         issued_on=on,
         meta={"status": status, "program": decision.get("program")},
     )
+
+
+def _plain(texts: Iterable[Any] | None) -> list[str]:
+    """Texts from the decision as the recipient reads them (:func:`.recipient.recipient_text`), empty ones left out."""
+    return [t for t in (recipient_text(str(x)) for x in texts or []) if t]
+
+
+# the reasons that name what a case lacks (rules.engine, screening.evaluate.reason_text: 缺少数据：…, 缺少计算…所需数据,
+# 结论取决于缺失的事实…): each asks the recipient for something
+_ASKS = ("缺少", "结论取决于缺失的事实")
+_ASK = "（请提供能证明该事项的材料或说明）"
+_DEPENDS = re.compile(r"^结论取决于缺失的事实(?:“(.*?)”：(.+)|：(.+))$")
+
+
+def _asked(reason: str) -> str:
+    """A reason naming what the case lacks as an item of the 补正 list: the thing, then what the recipient can do."""
+    reason = reason.rstrip("。")
+    m = _DEPENDS.match(reason)
+    if m and m.group(1):
+        return f"{m.group(1)}（请提供能证明该事项的材料或说明；结论取决于该事项：{m.group(2)}）"
+    if m:
+        return m.group(3) + _ASK
+    return reason.removeprefix("缺少数据：").removeprefix("缺少") + _ASK
+
+
+def _undeterminable(program: str, you: str, decision: Mapping[str, Any], agency: Mapping[str, Any]) -> tuple[str, list[str]]:
+    """The title and body of a 无法判定 告知书: what the recipient is asked to supply (the facts the decision lacks),
+    and apart from it the region figures the agency itself supplies (the recipient cannot, and is not asked to)."""
+    reasons = [str(r) for r in decision.get("reasons") or []]
+    agency_side = [label for r in reasons for label in region_wait(r) or []]
+    named = [label for r in reasons for label in missing_facts(r) or []]
+    others = [r for r in reasons if region_wait(r) is None and missing_facts(r) is None]
+    unknown = [recipient_text(str(ch.get("label"))) for ch in decision.get("checks") or [] if ch.get("passed") is None]
+    # the engine names the facts the case lacks (缺少判定所需数据：…); the other undetermined checks wait for a region
+    # figure. Without that line (an older decision) every undetermined check is asked for, unless the case waits for
+    # a region figure only
+    facts = named if named or agency_side else unknown
+    items = [label + _ASK for label in dict.fromkeys(facts)]
+    # a reason that names what is missing is a further item to supply; any other (no policy in force, say) explains
+    items += [t for t in (_asked(r) for r in _plain(r for r in others if r.startswith(_ASKS))) if t and t not in items]
+    said = _plain(r for r in others if not r.startswith(_ASKS))
+    paras: list[str] = []
+    if items:
+        days = agency.get("correction_days")
+        due = f"自收到本告知书之日起{days}日内" if days else "在规定期限内"
+        paras.append(f"经审核，{you}的{program}申请材料不齐全，无法作出认定。请{due}补正以下全部内容：")
+        paras += [f"{n}. {item.rstrip('。')}" for n, item in enumerate(items, start=1)]
+    elif not agency_side:
+        paras.append(f"经审核，{you}的{program}事项暂时无法作出认定。")
+    paras += [f"说明：{t.rstrip('。')}。" for t in said]
+    if agency_side:
+        lead = "此外，" if items else f"经审核，{you}的{program}事项暂时无法作出认定："
+        paras.append(f"{lead}认定所需的以下地区数据由本机构依职责确定，无需{you}提供："
+                     + "；".join(dict.fromkeys(agency_side)) + "。")
+    basis = _basis(decision)
+    if basis:
+        paras.append(f"适用文件：{_quoted(basis, decision.get('quotes') or {})}。")
+    if items:
+        paras.append("本告知书不是最终决定。补正后本机构将依法作出决定；逾期未补正的，按有关规定处理。")
+        title = f"{program}补正材料告知书"
+    elif agency_side:
+        paras.append("本告知书不是最终决定。本机构确定上述数据后将依法作出决定，并另行告知。")
+        title = f"{program}待认定事项告知书"
+    else:
+        paras.append("本告知书不是最终决定。如有疑问，或需提供说明、材料，请与本机构联系。")
+        title = f"{program}事项告知书"
+    return title, paras
 
 
 def _ui_lines(outputs: Mapping[str, tuple[str, str]]) -> list[str]:
