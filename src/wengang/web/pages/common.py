@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup
 
 from wengang.casework.states import STATE_ZH
+from wengang.documents.recipient import recipient_text
 from wengang.money import format_yuan
 
 from ..auth import mask_id
@@ -61,7 +62,30 @@ def _state(s: str | None) -> str:
     return "—" if s is None else STATE_ZH.get(s, s)
 
 
+# who a page is for (the template variable ``audience``): a caseworker reads a decision's reasons, check labels and
+# details as the rules wrote them, with the hints only the office can act on (``--setting …``, a field's name in
+# brackets, an English code); a unit, a person or the public reads them as a letter does (``recipient_text``)
+CASEWORKER = "caseworker"
+RECIPIENT = "recipient"
+
+
+def for_audience(text: object, audience: object = RECIPIENT) -> str:
+    """The ``recipient`` filter: ``text`` as a unit or person reads it (``documents.recipient.recipient_text``: no
+    command line, no field name in brackets, no English code), unless the page is a caseworker's (``audience`` is
+    ``"caseworker"``). Any other audience, or none given, is a recipient's: a page that forgets to say gets the plain
+    text, never the office's hints. A text that is only an office hint comes back empty (the template drops it)."""
+    if text is None:
+        return ""
+    return str(text) if audience == CASEWORKER else recipient_text(str(text))
+
+
+def audience_of(principal: Any) -> str:
+    """The audience of a page a signed-in principal opens: an operator's is the caseworker's."""
+    return CASEWORKER if getattr(principal, "kind", None) == "operator" else RECIPIENT
+
+
 TEMPLATES.env.filters.update(
+    recipient=for_audience,
     yuan=yuan,
     state_zh=_state,
     size_zh=lambda s: SIZE_ZH.get(s or "", s or "—"),

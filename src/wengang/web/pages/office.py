@@ -19,8 +19,15 @@ from fastapi.responses import FileResponse, Response
 from sqlalchemy import func, select
 
 from wengang.casework import query
-from wengang.casework.ledger import CREDITED_AFTER_BOUNCE, payment_reference
-from wengang.casework.models import AuditEvent, Decision, PublicityEntry, PublicityList, Review
+from wengang.casework.ledger import CREDITED_AFTER_BOUNCE, Ledger, payment_reference
+from wengang.casework.models import (
+    AuditEvent,
+    Decision,
+    PaymentReturn,
+    PublicityEntry,
+    PublicityList,
+    Review,
+)
 from wengang.casework.procedure import procedure
 from wengang.casework.states import STATE_ZH, TRANSITIONS
 from wengang.documents.masking import mask_account_for_display
@@ -36,6 +43,7 @@ from .common import (
     STATUS_ZH,
     as_date,
     as_int,
+    audience_of,
     back,
     cfg,
     form,
@@ -362,9 +370,13 @@ def decision_page(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], reque
         [{**h, "action_zh": action_zh(h["action"])} for h in d["history"]] if p.kind == "operator" else []
     )
     shown_id = d["unit_id"] if p.kind != "operator" else mask_id(d["unit_id"])
+    operator = p.kind == "operator"
     return page(
         request,
         "decision.html",
+        audience=audience_of(p),  # reasons and explanation: the office's hints for a caseworker only
+        risk_pending=_risk_pending_rows(d) if operator else [],
+        returns=_payment_returns(request, d) if operator else {},
         d=d,
         shown_id=shown_id,
         reviews=reviews,
@@ -378,6 +390,34 @@ def decision_page(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], reque
         account=mask_account_for_display(d["account_no"]),
         portal=p.kind != "operator",
     )
+
+
+def _risk_pending_rows(d: dict[str, Any]) -> list[dict[str, Any]]:
+    """The decision's confirmed risk flags whose recovery waits for the bank's answer (``risk_recovery_pending`` of
+    ``Ledger.decision``): the flag, the amount the 稽核 confirmed (None: all that was actually paid) and the payments
+    with the bank, by their bank-file reference."""
+    refs = {x["id"]: payment_reference(d["id"], x["seq"], x["kind"]) for x in d["payments"]}
+    return [
+        {**w, "references": [refs.get(i, str(i)) for i in w.get("payment_ids") or []]}
+        for w in d.get("risk_recovery_pending") or []
+    ]
+
+
+def _payment_returns(request: Request, d: dict[str, Any]) -> dict[int, str]:
+    """Payment id → why it did not stay paid: a bounce's reason, or the withdrawal of a payment never sent (a
+    confirmed risk flag's ``撤回：…``, the credit check's). The payments table shows it beside the payment."""
+    ids = [x["id"] for x in d["payments"]]
+    if not ids:
+        return {}
+    X = PaymentReturn.__table__.c
+    rows = led(request).read(
+        select(X.payment_id, X.reason, (~Ledger._returned()).label("void")).where(X.payment_id.in_(ids))
+    )
+    # a bounce the bank contradicted and a 复核 found void is not money back (as the bank-files page says)
+    return {
+        r["payment_id"]: r["reason"] + ("（经复核核实已入账，退回作废，不计为退回）" if r["void"] else "")
+        for r in rows
+    }
 
 
 def _portal_actor(request: Request, p: Principal, verb: str) -> tuple[str, str]:

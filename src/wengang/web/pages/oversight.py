@@ -9,6 +9,7 @@ orders — is an audit event. The notices and bank-file pages only read (their c
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Annotated, Any
 
@@ -19,8 +20,9 @@ from fastapi.responses import Response
 from sqlalchemy import func, select
 
 from wengang.casework import risk_queue
-from wengang.casework.ledger import Ledger
+from wengang.casework.ledger import WITHDRAWN, Ledger, payment_reference
 from wengang.casework.models import (
+    AuditEvent,
     BankConfirmation,
     BankFile,
     BankFileItem,
@@ -31,6 +33,7 @@ from wengang.casework.models import (
     PaymentReturn,
 )
 from wengang.casework.outputs import PASSED_REVIEW, REFUSED, UNDECIDED
+from wengang.casework.risk_queue import RISK_RECOVERY_PENDING, RISK_RECOVERY_SETTLED
 from wengang.documents.masking import mask_account_for_display
 
 from ...documents.masking import mask_recipient
@@ -59,16 +62,80 @@ def _shown(key: str, value: Any) -> Any:
     return value
 
 
-def _verdict(r: dict[str, Any]) -> str:
+def _money_steps(request: Request, flag_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """What the confirmation of each flag did to its decision's money, as the audit trail records it
+    (``risk_queue.confirm_flag``): the payments not sent that it withdrew (``withdraw_payment``), the recovery that
+    waits for the bank's answer on a payment sent (``risk_recovery_pending``) and how the bank's answer settled it
+    (``risk_recovery_settled``). Flag id → {"withdrawn": [payment id], "pending": event after, "settled": …}."""
+    if not flag_ids:
+        return {}
+    EV, P = AuditEvent.__table__.c, Payment.__table__.c
+    wanted = set(flag_ids)
+    rows = led(request).read(
+        select(EV.action, EV.after)
+        .where(EV.action.in_((WITHDRAWN, RISK_RECOVERY_PENDING, RISK_RECOVERY_SETTLED)))
+        .where(EV.after.contains('"flag_id"', autoescape=True))
+        .order_by(EV.seq)
+    )
+    out: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        after = json.loads(r["after"] or "null") or {}
+        fid = after.get("flag_id")
+        if fid not in wanted:
+            continue
+        steps = out.setdefault(fid, {"withdrawn": [], "pending": None, "settled": None})
+        if r["action"] == WITHDRAWN:
+            steps["withdrawn"] += [i for i in after.get("payment_ids") or [] if i not in steps["withdrawn"]]
+        elif r["action"] == RISK_RECOVERY_PENDING:
+            steps["pending"] = after
+        else:
+            steps["settled"] = after
+    ids = {i for s in out.values() for i in s["withdrawn"] + _pending_ids(s)}
+    refs = {}
+    if ids:
+        for p in led(request).read(select(P.id, P.decision_id, P.seq, P.kind).where(P.id.in_(sorted(ids)))):
+            refs[p["id"]] = payment_reference(p["decision_id"], p["seq"], p["kind"])
+    for steps in out.values():
+        steps["withdrawn_refs"] = [refs.get(i, str(i)) for i in steps["withdrawn"]]
+        steps["pending_refs"] = [refs.get(i, str(i)) for i in _pending_ids(steps)]
+    return out
+
+
+def _pending_ids(steps: dict[str, Any]) -> list[int]:
+    return list((steps["pending"] or {}).get("payment_ids") or [])
+
+
+def _verdict(r: dict[str, Any], steps: dict[str, Any] | None = None) -> str:
+    """What a flag's review decided and did, for the 稽核: 排除; or, confirmed, the payments withdrawn before they
+    were sent, the recovery ordered, waiting for the bank's answer, or settled by it; or the referral."""
     if r["status"] == "cleared":
         return "已排除"
     if r["status"] != "confirmed":
         return ""
-    if r["recovery_id"]:
-        return f"已对决定 {r['decision_id']} 下达追回（追回单 {r['recovery_id']}）"
-    if r["decision_id"]:
-        return f"决定 {r['decision_id']} 尚无可追回的已发金额：请暂缓或不予发放"
-    return "台账中无对应决定：已记录，移交原发放机构处理"
+    did = r["decision_id"]
+    if not did:
+        return "台账中无对应决定：已记录，移交原发放机构处理"
+    steps = steps or {}
+    parts = []
+    if steps.get("withdrawn"):
+        parts.append(f"已撤回未报盘的付款 {'、'.join(steps['withdrawn_refs'])}（不再报盘、不予追回）")
+    settled, pending = steps.get("settled"), steps.get("pending")
+    if settled:
+        parts.append(
+            f"银行已回盘：已对决定 {did} 下达追回 {yuan(settled.get('amount_fen'))}（追回单 {settled['recovery_id']}）"
+            if settled.get("recovery_id")
+            else f"银行已回盘：决定 {did} 的款项未入账（已退回），无须追回"
+        )
+    elif pending:
+        parts.append(
+            f"决定 {did} 的付款 {'、'.join(steps['pending_refs'])} 已报盘、银行尚未回盘：追回待银行回盘，"
+            "回盘退回的无须追回，回盘入账的按实际入账金额追回"
+        )
+    elif r["recovery_id"]:
+        parts.append(f"已对决定 {did} 下达追回（追回单 {r['recovery_id']}）")
+    else:
+        parts.append(f"决定 {did} 尚无可追回的已发金额：请暂缓或不予发放")
+    return "；".join(parts)
 
 
 # ------------------------------------------------------------------ 风险疑点核查
@@ -93,15 +160,29 @@ def risk_queue_page(request: Request) -> Response:
     current = page_number(request)
     total = risk_queue.count_flags(led(request), **filters)
     rows = risk_queue.list_flags(led(request), **filters, limit=RISK_PAGE, offset=(current - 1) * RISK_PAGE)
+    shown = _shown_flag(request)
+    confirmed = [r["id"] for r in rows if r["status"] == "confirmed" and r["decision_id"]]
+    if shown is not None and shown["status"] == "confirmed" and shown["decision_id"]:
+        confirmed.append(shown["id"])
+    steps = _money_steps(request, confirmed)
     for r in rows:
         labels = CHECKS[r["check_id"]].evidence if r["check_id"] in CHECKS else {}
         r["evidence_rows"] = [(labels.get(k, k), _shown(k, v)) for k, v in r["evidence"].items()]
         r["subject_shown"] = mask_id(r["subject_id"])
-        r["verdict"] = _verdict(r)
+        r["verdict"] = _verdict(r, steps.get(r["id"]))
+    context: dict[str, Any] = {}
+    # after a verdict: what it did (the flag may be off the list as it is filtered)
+    if shown is not None and shown["status"] != "open":
+        context["notice"] = (
+            f"疑点已核实（疑点编号 {shown['id']}）：{_verdict(shown, steps.get(shown['id']))}。"
+            if shown["status"] == "confirmed"
+            else f"疑点已排除（疑点编号 {shown['id']}），理由已记录。"
+        )
     p = current_principal(request)
     return page(
         request,
         "risk_queue.html",
+        **context,
         rows=rows,
         pager=pager(request, total, current, RISK_PAGE),
         checks={k: c.label for k, c in CHECKS.items()},
@@ -117,6 +198,15 @@ def risk_queue_page(request: Request) -> Response:
     )
 
 
+def _shown_flag(request: Request) -> dict[str, Any] | None:
+    """The flag a verdict just settled (``?flag=<id>`` after ``?done=risk_…``), from the ledger; None without one."""
+    q = request.query_params
+    if q.get("done") not in ("risk_confirmed", "risk_cleared") or not (q.get("flag") or "").isdigit():
+        return None
+    found = risk_queue.list_flags(led(request), ids=[int(q["flag"])])
+    return found[0] if found else None
+
+
 def _reason(f: dict[str, str], label: str) -> str:
     reason = need(f, "reason", label)
     if len(reason) > 500:
@@ -126,9 +216,12 @@ def _reason(f: dict[str, str], label: str) -> str:
     return reason
 
 
-def _back_to_queue(f: dict[str, str], done: str) -> Response:
+def _back_to_queue(f: dict[str, str], done: str, flag_id: int) -> Response:
+    """Back to the queue as it was filtered, naming the flag the verdict settled (its page says what it did)."""
     nxt = f.get("next", "")
-    return back(nxt if re.fullmatch(r"/risk(\?[\w=&%.\-]*)?", nxt) else "/risk", done)
+    url = nxt if re.fullmatch(r"/risk(\?[\w=&%.\-]*)?", nxt) else "/risk"
+    url = re.sub(r"(?<=[?&])(?:flag|done)=[^&]*&?", "", url).rstrip("?&")
+    return back(url + ("&" if "?" in url else "?") + f"flag={flag_id}", done)
 
 
 @router.post("/risk/{flag_id}/clear", include_in_schema=False)
@@ -137,7 +230,7 @@ async def risk_clear(flag_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], reques
     f = await form(request)
     reason = _reason(f, "排除理由")
     await run_in_threadpool(lambda: risk_queue.clear_flag(led(request), flag_id, p.login, reason=reason))
-    return _back_to_queue(f, "risk_cleared")
+    return _back_to_queue(f, "risk_cleared", flag_id)
 
 
 @router.post("/risk/{flag_id}/confirm", include_in_schema=False)
@@ -162,7 +255,7 @@ async def risk_confirm(flag_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], requ
     await run_in_threadpool(
         lambda: risk_queue.confirm_flag(led(request), flag_id, p.login, reason=reason, amount_fen=amount_fen)
     )
-    return _back_to_queue(f, "risk_confirmed")
+    return _back_to_queue(f, "risk_confirmed", flag_id)
 
 
 # ------------------------------------------------------------------ notices (outbox)

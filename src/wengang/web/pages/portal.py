@@ -23,7 +23,7 @@ from wengang.casework.models import Decision
 from ..auth import current_principal
 from ..errors import ApiError
 from . import router
-from .common import as_date, as_int, back, cfg, form, led, page
+from .common import RECIPIENT, as_date, as_int, back, cfg, form, led, page
 
 D = Decision.__table__.c
 
@@ -161,6 +161,7 @@ def _person_page(request: Request, f: dict[str, str], result: Any = None, status
         cert_types=CERT_TYPES,
         tri=TRI,
         result=result,
+        audience=RECIPIENT,  # the person's own page: reasons as a letter says them, never the office's hints
     )
 
 

@@ -24,7 +24,7 @@ from wengang.facts.unit import OrgType, SizeClass
 
 from ..errors import ApiError
 from . import router
-from .common import as_date, as_int, clause_url, form, page
+from .common import RECIPIENT, as_date, as_int, clause_url, form, page
 from .portal import _evaluate, _result
 
 CHECK_CSRF_COOKIE = "wengang_check_csrf"
@@ -75,6 +75,7 @@ def _check_page(
         flags=FLAGS,
         result=result,
         error=error,
+        audience=RECIPIENT,  # the public checker: a recipient's page even when a caseworker opens it
     )
     resp.set_cookie(
         CHECK_CSRF_COOKIE,
