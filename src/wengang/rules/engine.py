@@ -840,9 +840,15 @@ def _check_citations(check: Check, ctx: EvalContext, resolution: Any, block_clau
     return citations
 
 
+# a field description's halves, "中文 / English": the slash, a space after it, any space before it ("…（分）/ English");
+# a unit inside the Chinese half has no space after its slash ("元/人"). As ingest.headers.description_header splits
+_HALVES = re.compile(r"\s*/\s+")
+
+
 def _fact_label(ruleset: Ruleset, name: str) -> str:
+    """A fact's Chinese label: the Chinese half of its description (the whole description when it has no English)."""
     description = ruleset.facts.model_fields[name].description or name
-    return description.split(" / ")[0]
+    return _HALVES.split(description, maxsplit=1)[0].strip() or name
 
 
 def _build_decision(
