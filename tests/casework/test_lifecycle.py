@@ -241,3 +241,18 @@ def test_the_requester_may_not_approve_their_own_account_change_even_holding_bot
     ledger.approve_account(cid, "checker")
     assert ledger.decision(did)["account_no"] == "6222-other" and ledger.account_changes() == []
     snapshot(ledger)
+
+
+def test_notices_to_the_unit_leave_out_the_agencys_checks_and_field_names(ledger):
+    # a message to a unit carries its reasons as a letter says them: the verification flag (the agency's to do
+    # before paying) and the fact's field name in brackets are the caseworker's, not the unit's (人社部发〔2024〕40号 二 告知)
+    expl = ("✔ 足额缴纳失业保险费12个月以上\n✔ 上年度参保人数（insured_persons_avg）为 20 人\n"
+            "核查：已于审核之日查询严重失信主体名单并存档后再发放")
+    ledger.import_decisions(RUN_SX, [decision_sx(1, explanation=expl)], "clerk")
+    ledger.notify("fanhuan", 2024, "clerk", deadline=date(2024, 9, 30), channels=("portal", "letter"))
+    with ledger.engine.connect() as c:
+        bodies = [r.body for r in c.exec_driver_sql("select body from case_outbox")]
+    assert len(bodies) == 2
+    for body in bodies:
+        assert "足额缴纳失业保险费12个月以上" in body and "上年度参保人数" in body
+        assert "insured_persons_avg" not in body and "核查" not in body and "存档后再发放" not in body

@@ -69,11 +69,22 @@ def render(template: str, channel: str, d: dict[str, Any], amount_fen: int | Non
         amount=format_yuan(amount_fen or 0),
         policy_doc=d["policy_doc"],
         clause=d["clause"],
-        explanation=d["explanation"],
+        explanation=_recipient_explanation(d),
         deadline=_day(deadline) if deadline else "规定期限",
         purposes=PURPOSES.get(d["program"], "按规定用途使用"),
         channel_zh=CHANNEL_ZH.get(d["payment_channel"], d["payment_channel"]),
     ).strip())  # a person's name may be missing and the unit_name fall back to the ID number
+
+
+def _recipient_explanation(d: dict[str, Any]) -> str:
+    """The decision's explanation as its unit or person reads it in a message: the trace without the agency's
+    verification flags (``outputs.recipient_trace``), each line in plain Chinese (``recipient_text``), as letters say it."""
+    from wengang.documents.recipient import recipient_text
+
+    from .outputs import UNDECIDED, recipient_trace
+
+    trace = recipient_trace(d.get("explanation"), d["program"], d.get("state") in UNDECIDED)
+    return "\n".join(recipient_text(line) for line in trace)
 
 
 def address(d: dict[str, Any]) -> str:
