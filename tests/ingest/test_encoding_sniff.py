@@ -127,3 +127,16 @@ def test_a_gbk_error_names_the_line_not_a_byte_of_some_chunk(tmp_path):
     with pytest.raises(IngestError) as e:
         read_frame(p, encoding="gbk")
     assert "第 2000002 行（第 2000001 条记录，第 8000007 字节）不能按 gbk 编码读取" in str(e.value)
+
+
+def test_a_small_gbk_file_that_is_also_valid_utf8_reads_as_gbk(tmp_path):
+    # under the sniff limit the head is the whole file: 伟业农园 in GBK decodes as UTF-8 too (ΰҵũ԰), and GBK,
+    # which reads it as Chinese, must win; a UTF-8 file of Chinese stays UTF-8
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes("credit_code,name\n91150502MA0000001X,伟业农园\n".encode("gbk"))
+    assert gbk.read_bytes().decode("utf-8")  # the trap: valid UTF-8
+    assert detect_encoding(gbk) == "gbk"
+    assert read_frame(gbk).lf.collect()["name"].to_list() == ["伟业农园"]
+    utf8 = tmp_path / "utf8.csv"
+    utf8.write_text("credit_code,name\n91150502MA0000001X,伟业农园\n", encoding="utf-8")
+    assert detect_encoding(utf8) == "utf-8"

@@ -116,7 +116,7 @@ def detect_encoding(path: str | Path) -> str:
     bad: dict[str, int] = {}  # encoding → the first byte it cannot decode
     try:
         text = codecs.getincrementaldecoder("utf-8")().decode(head, final=final)
-        if not _looks_like_gbk(text) or _decodes(head, "gbk", final) is None:
+        if not _looks_like_gbk(text) or _decodes(head, "gbk", final) is not None:
             return "utf-8"
     except UnicodeDecodeError as exc:
         # UTF-8 text, then bytes that are not: two encodings
