@@ -63,3 +63,21 @@ def test_a_reason_naming_a_missing_fact_has_no_english() -> None:
     said = [r for r in d.reasons if r.startswith("结论取决于缺失的事实")]
     assert said == ["结论取决于缺失的事实“符合当地规定的临时生活补助条件（本文件未列明，经办机构认定）”"
                     "（meets_local_conditions）：若为“是”：符合条件；若为“否”：不符合条件"], d.reasons
+
+
+
+def test_facts_table_columns_take_the_english_half_as_the_labels_split_it() -> None:
+    # a description "…（分）/ English" (no space before the slash) gave the facts table (screen --facts) the field
+    # name as its English header; it is split as the Chinese label is (ingest.headers)
+    from wengang.screening.schemas import facts_schema
+
+    tight = [(p, n, d) for p, n, d in FIELDS if re.search(r"\S/\s+[A-Za-z]", d)]
+    assert tight
+    checked = 0
+    for program, name, description in tight:
+        col = {c.name: c for c in facts_schema(RULESET_OF[program].facts).columns}.get(name)
+        if col is None:  # not a column of the facts table (a list of past subsidies and the like)
+            continue
+        checked += 1
+        assert col.en == re.split(r"\s*/\s+", description, maxsplit=1)[1].strip(), (program, name)
+    assert checked

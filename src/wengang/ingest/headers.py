@@ -133,6 +133,13 @@ def description_header(description: str | None) -> str | None:
     return zh if _NAME_LIKE.fullmatch(zh) else None
 
 
+def description_english(description: str | None) -> str | None:
+    """A facts field's English half from its description, split as :func:`description_header` splits it
+    (``"单位缴费基数（分）/ unit's contribution base"`` → ``unit's contribution base``); None without one."""
+    parts = re.split(r"\s*/\s+", description or "", maxsplit=1)
+    return parts[1].strip() or None if len(parts) == 2 else None
+
+
 @functools.cache  # facts models and the header lists are fixed at import
 def model_scope(model: type) -> Scope:
     """The fields of a pydantic facts model (only ``credit_code`` / ``id_number`` are required here: the

@@ -28,7 +28,7 @@ import polars as pl
 from wengang.facts.person_codes import CertificateType, PersonStatus
 from wengang.facts.size_class import STEPS
 from wengang.facts.unit_codes import OrgType, SizeClass
-from wengang.ingest.headers import FieldSpec, Scope, field_headers
+from wengang.ingest.headers import FieldSpec, Scope, description_english, field_headers
 from wengang.ingest.values import code_labels
 
 # (the person codes from facts.person_codes, not facts.person: building that module's models costs every screen's
@@ -649,7 +649,7 @@ def facts_schema(model: type) -> TableSchema:
         kind = {"text": None, "int": None}.get(fk.kind, fk.kind)
         choices = tuple(str(m.value) for m in fk.enum) if fk.enum is not None else ()
         zh = description_header(info.description) or name
-        en = (info.description or "").partition(" / ")[2] or name
+        en = description_english(info.description) or name
         cols.append(Column(name, _FACT_DTYPES.get(fk.kind, pl.String()), zh, en, name in ("credit_code", "name", "region_code"), kind, choices))
     if "region_code" not in fields:
         cols.append(Column("region_code", pl.String(), "参保地行政区划代码", "region code", True))
