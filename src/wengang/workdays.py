@@ -24,7 +24,9 @@ YAML::
       - {date: 2027-01-01, type: 休息日}
       - {date: 2027-02-06, type: 工作日, source: 国务院办公厅关于2027年部分节假日安排的通知}
 
-CSV (UTF-8, header ``date,type,source`` or ``日期,类型,来源``); a year is declared complete by a row whose
+CSV (UTF-8, GBK or GB18030, read by the shared reader ``wengang.ingest.files.read_frame``: every row has as
+many fields as the header, or the file is refused naming the line; header ``date,type,source`` or
+``日期,类型,来源``, more columns allowed); a year is declared complete by a row whose
 date is the year and whose type is ``全年``::
 
     date,type,source
@@ -189,30 +191,103 @@ def _entries(origin: str, text: str, suffix: str) -> tuple[list[tuple[str, Any, 
             days.append((f"days[{i}]", row.get("date"), row.get("type"), row.get("source", default_source)))
         return days, years
     if suffix == ".csv":
-        reader = csv.reader(io.StringIO(text))
-        header = [h.strip().lstrip("\ufeff") for h in next(reader, [])]
-        names = {"日期": "date", "类型": "type", "来源": "source"}
-        header = [names.get(h, h) for h in header]
-        if header[:3] != ["date", "type", "source"]:
-            raise _fail(origin, "第1行", "表头应为 date,type,source（或 日期,类型,来源）", "header must be date,type,source")
-        for line, row in enumerate(reader, start=2):
-            if not any(c.strip() for c in row):
-                continue
-            cells = [c.strip() for c in row] + ["", "", ""]
-            where = f"第{line}行"
-            if cells[0].isdigit() and len(cells[0]) == 4:
-                if cells[1] != WHOLE_YEAR:
-                    raise _fail(origin, where, f"年份行的类型应为“{WHOLE_YEAR}”", f"a year row must have type {WHOLE_YEAR!r}")
-                years.append((where, cells[0], cells[2]))
-            else:
-                days.append((where, cells[0], cells[1], cells[2]))
-        return days, years
+        return _csv_entries(origin, *_csv_text_rows(origin, text))
     raise _fail(origin, "", "只支持 .yaml/.yml 或 .csv 文件", "only .yaml/.yml or .csv files are supported")
+
+
+_CSV_HEADER = {"日期": "date", "类型": "type", "来源": "source"}
+
+
+def _csv_header(origin: str, header: list[str]) -> list[str]:
+    """``header`` if its first three columns are date, type, source (or 日期, 类型, 来源)."""
+    names = [_CSV_HEADER.get(h, h) for h in (h.strip().lstrip("\ufeff") for h in header)]
+    if names[:3] != ["date", "type", "source"]:
+        raise _fail(origin, "第1行", "表头应为 date,type,source（或 日期,类型,来源）", "header must be date,type,source")
+    return header
+
+
+def _csv_text_rows(origin: str, text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header and the (line, fields) rows of CSV text given as a string (:func:`parse_overrides`). A file
+    is read by :func:`_csv_file_rows` (the shared reader); here, as there, a row with more or fewer fields
+    than the header is refused naming its line, never padded or cut, and a row of blank fields is skipped."""
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = _csv_header(origin, next(reader, []))
+        width = len(header)
+        rows: list[tuple[int, list[str]]] = []
+        for line, row in enumerate(reader, start=2):
+            blank = not any(c.strip() for c in row)
+            if len(row) > width or (len(row) < width and not blank):
+                more = len(row) > width
+                raise _fail(
+                    origin, f"第{line}行",
+                    f"字段数{'多' if more else '少'}于表头（{len(row)} 个，表头 {width} 个），未读取此文件；每行的字段数应与"
+                    f"表头相同（空值也保留其分隔符，值中含逗号时整个值应加引号）",
+                    f"has {'more' if more else 'fewer'} fields than the header ({len(row)}, header {width}); the file "
+                    f"was not read. Every row has as many fields as the header (a value with a comma is quoted whole)",
+                )  # fmt: skip
+            if not blank:
+                rows.append((line, row))
+    except csv.Error as exc:
+        raise _fail(origin, f"第{reader.line_num}行", f"不是有效的 CSV（{exc}）", f"invalid CSV ({exc})") from None
+    return header, rows
+
+
+def _csv_file_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header and the (line, fields) rows of a CSV override file, read by the shared reader
+    (:func:`wengang.ingest.files.read_frame`): UTF-8, GBK or GB18030 detected, a file of two encodings, a row with
+    more or fewer fields than the header or a stray quote refused naming file and line, blank rows skipped.
+    A row's line is its record number + 1 (the header is line 1), as :func:`_csv_text_rows` counts."""
+    from wengang.ingest import IngestError
+    from wengang.ingest.files import named_read_errors, read_frame
+    from wengang.inputs import InputError, read_bytes
+
+    origin = str(path)
+    try:
+        if not read_bytes(path, "工作日覆盖文件", "workday override file").strip():
+            _csv_header(origin, [])  # no header
+    except InputError as exc:
+        raise WorkdayError(exc.zh, exc.en) from None
+    try:
+        frame = read_frame(path)
+        _csv_header(origin, frame.columns)
+        with named_read_errors([origin]):
+            df = frame.lf.collect()
+    except IngestError as exc:
+        raise WorkdayError(f"工作日覆盖文件无法读取：{exc.message_zh}",
+                           f"workday override file cannot be read: {exc.message_en}") from None  # fmt: skip
+    rows = [(int(r[0]) + 1, ["" if v is None else str(v) for v in r[1:]])
+            for r in df.select("source_row", *frame.columns).iter_rows()]  # fmt: skip
+    return frame.columns, rows
+
+
+def _csv_entries(
+    origin: str, header: list[str], rows: list[tuple[int, list[str]]]
+) -> tuple[list[tuple[str, Any, Any, Any]], list[tuple[str, Any, Any]]]:
+    """(where, date, type, source) rows and (where, year, source) declarations of a CSV override file."""
+    _csv_header(origin, header)
+    days: list[tuple[str, Any, Any, Any]] = []
+    years: list[tuple[str, Any, Any]] = []
+    for line, row in rows:
+        cells = [c.strip() for c in row[:3]]
+        where = f"第{line}行"
+        if cells[0].isdigit() and len(cells[0]) == 4:
+            if cells[1] != WHOLE_YEAR:
+                raise _fail(origin, where, f"年份行的类型应为“{WHOLE_YEAR}”", f"a year row must have type {WHOLE_YEAR!r}")
+            years.append((where, cells[0], cells[2]))
+        else:
+            days.append((where, cells[0], cells[1], cells[2]))
+    return days, years
 
 
 def parse_overrides(text: str, origin: str, suffix: str) -> WorkdayCalendar:
     """Parse and validate an override file's text; :class:`WorkdayError` names the row and what is wrong."""
-    day_rows, year_rows = _entries(origin, text, suffix.lower())
+    return _calendar(origin, *_entries(origin, text, suffix.lower()))
+
+
+def _calendar(
+    origin: str, day_rows: list[tuple[str, Any, Any, Any]], year_rows: list[tuple[str, Any, Any]]
+) -> WorkdayCalendar:
     years: set[int] = set()
     for where, raw, source in year_rows:
         try:
@@ -249,6 +324,8 @@ def load_overrides(path: str | Path) -> WorkdayCalendar:
     from wengang.inputs import InputError, read_text
 
     p = Path(path)
+    if p.suffix.lower() == ".csv":  # a file an agency exports: the shared reader (encodings, field counts)
+        return _calendar(str(p), *_csv_entries(str(p), *_csv_file_rows(p)))
     try:
         text = read_text(p, "工作日覆盖文件", "workday override file")
     except InputError as exc:

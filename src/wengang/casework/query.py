@@ -195,7 +195,7 @@ def _header_index(header: Sequence[Any]) -> int | None:
 
 def _line_cells(path: Path) -> list[tuple[str, Any]]:
     lines = _text(path).splitlines()
-    out = []
+    out: list[tuple[str, Any]] = []
     for n, line in enumerate(lines, start=1):
         t = line.strip()
         if t.startswith("#") or (not out and t in ID_COLUMNS):
@@ -205,18 +205,29 @@ def _line_cells(path: Path) -> list[tuple[str, Any]]:
 
 
 def _csv_cells(path: Path) -> list[tuple[str, Any]]:
-    import csv
-    import io
+    """The 决定号 (decision_id) column of a CSV file, or each row of a one-column list without that header, read
+    by the shared reader (:func:`wengang.ingest.files.read_frame`): UTF-8, GBK or GB18030 detected, a file of two
+    encodings, a row with more or fewer fields than the header or a stray quote refused naming file and line
+    (never a missing field read as empty), blank rows skipped. A row's line is its record number + 1."""
+    from wengang.ingest import IngestError
+    from wengang.ingest.files import named_read_errors, read_frame
 
-    rows = list(csv.reader(io.StringIO(_text(path))))
-    if not rows:
+    if not path.read_bytes().strip():
         return []
-    col = _header_index(rows[0])
-    if col is None:
-        if all(len(r) <= 1 for r in rows):  # a one-column list without a header
-            return [(f"第 {n} 行", r[0] if r else None) for n, r in enumerate(rows, start=1)]
-        raise _bad("--ids", f"{path.name} 没有“决定号”或 decision_id 列", f"{path.name} has no 决定号 / decision_id column")
-    return [(f"第 {n} 行", r[col] if col < len(r) else None) for n, r in enumerate(rows[1:], start=2)]
+    try:
+        frame = read_frame(path)
+        col = _header_index(frame.columns)
+        if col is None and len(frame.columns) > 1:
+            raise _bad("--ids", f"{path.name} 没有“决定号”或 decision_id 列", f"{path.name} has no 决定号 / decision_id column")
+        name = frame.columns[0 if col is None else col]
+        with named_read_errors([frame.source]):
+            df = frame.lf.select("source_row", name).collect()
+    except IngestError as exc:
+        raise _bad("--ids", exc.message_zh, exc.message_en) from None
+    cells = [(f"第 {int(n) + 1} 行", v) for n, v in df.iter_rows()]
+    if col is None:  # a one-column list without a header: its first line is an id too
+        cells.insert(0, ("第 1 行", name))
+    return cells
 
 
 def _xlsx_cells(path: Path) -> list[tuple[str, Any]]:

@@ -9,7 +9,7 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -19,6 +19,8 @@ from wengang.money import fen_to_yuan, format_yuan
 
 if TYPE_CHECKING:
     import polars as pl
+
+    from wengang.ingest.files import Frame
 
 risk_app = typer.Typer(
     help="风险疑点核查：文件列明的核查项，批量筛查、单案核查与稽核复核 / risk checks", no_args_is_help=True
@@ -36,42 +38,83 @@ TABLE_OPTIONS = {
 }
 
 
-def _fail(zh: str, en: str, code: int = 2) -> None:
+def _fail(zh: str, en: str, code: int = 2) -> NoReturn:
     console.print(f"[red]✘ {zh}[/red]\n  {en}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
-def _scan(name: str, path: str) -> pl.LazyFrame:
-    """Parquet or CSV (UTF-8 or GB18030), identifier columns read as text."""
-    import polars as pl
-
-    from .batch import OPTIONAL, REQUIRED
+def _scan(name: str, path: str) -> Frame:
+    """Parquet (a file or a folder of them) or CSV (UTF-8, GBK or GB18030), read by the shared reader
+    (:func:`wengang.ingest.files.read_frame`): CSV values as text, the encoding detected, a file of two encodings
+    refused; a row with more or fewer fields than the header is refused naming file and line when the table is
+    read (:func:`_screen`). Columns are read into their types by the checks (``batch.read_table``)."""
+    from wengang.ingest import IngestError
+    from wengang.ingest.files import read_frame
 
     p = Path(path)
     if not p.exists():
         _fail(f"{name}：文件 {path} 不存在", f"{name}: file {path} does not exist")
     if p.is_dir() and not any(p.glob("*.parquet")):
         _fail(f"{name}：目录 {path} 中没有 Parquet 文件", f"{name}: folder {path} holds no Parquet files")
-    if p.suffix.lower() == ".parquet" or p.is_dir():
-        return pl.scan_parquet(p / "*.parquet" if p.is_dir() else p)
-    if p.suffix.lower() != ".csv":
+    if not p.is_dir() and p.suffix.lower() not in (".parquet", ".csv"):
         _fail(f"{name}：只支持 Parquet 或 CSV（{path}）", f"{name}: Parquet or CSV only ({path})")
-    raw = p.read_bytes()[:4096]
+    if p.suffix.lower() == ".csv" and not p.is_dir():
+        with open(p, "rb") as f:
+            if not f.read(4096).strip():
+                _fail(f"{name}：文件 {path} 是空的（没有表头）", f"{name}: file {path} is empty (no header line)")
     try:
-        raw.decode("utf-8")
-        enc = "utf8"
-    except UnicodeDecodeError:
-        enc = "gb18030"
-    if not raw.strip():
-        _fail(f"{name}：文件 {path} 是空的（没有表头）", f"{name}: file {path} is empty (no header line)")
+        return read_frame(p)
+    except IngestError as exc:
+        _fail(f"{name}：{exc.message_zh}", f"{name}: {exc.message_en}")
+
+
+def _screen(frames: dict[str, Frame], **kw: Any) -> Any:
+    """``batch.screen`` over the tables read by :func:`_scan`. A CSV file Polars cannot read while the checks
+    run (a row with more or fewer fields than the header, a quote it cannot pair) is refused naming the table,
+    file and lines, Chinese first (exit 2), never as Polars' own error text. The quarantine's rows are the
+    files' data rows (``source_row``: blank rows, which are skipped, keep their numbers)."""
+    import polars as pl
+
+    from wengang.ingest import IngestError
+    from wengang.ingest.files import named_read_errors
+
+    from .batch import RiskInputError, screen
+
+    tables = {k: f.lf.drop("source_row") for k, f in frames.items()}
     try:
-        head = pl.read_csv(p, n_rows=0, encoding=enc).columns
-    except pl.exceptions.PolarsError as exc:
-        _fail(f"{name}：无法读取 CSV 文件 {path}：{exc}", f"{name}: cannot read the CSV file {path}: {exc}")
-    text = {c for c, t in {**REQUIRED[name], **OPTIONAL[name]}.items() if t == pl.String}
-    if enc == "utf8":
-        return pl.scan_csv(p, schema_overrides={c: pl.String for c in head if c in text})
-    return pl.read_csv(p, encoding=enc, schema_overrides={c: pl.String for c in head if c in text}).lazy()
+        with named_read_errors(f.source for f in frames.values()):
+            run = screen(tables, **kw)
+            if run.quarantine.height:
+                run.quarantine = _file_rows(run.quarantine, frames)
+    except IngestError as exc:
+        name = next((k for k, f in frames.items() if f.source == exc.source), None)
+        _fail(f"{name}：{exc.message_zh}" if name else exc.message_zh,
+              f"{name}: {exc.message_en}" if name else exc.message_en)  # fmt: skip
+    except RiskInputError as exc:
+        _fail(exc.zh, exc.en)
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, pl.exceptions.SchemaError) as exc:
+        _fail(f"数据表无法读取：{exc}", f"a table cannot be read: {exc}")
+    return run
+
+
+def _file_rows(quarantine: pl.DataFrame, frames: dict[str, Frame]) -> pl.DataFrame:
+    """The quarantine with each row numbered as its file's data row (``source_row``), not as its place among
+    the rows read: a CSV's blank rows are skipped but keep their numbers. One more read of a CSV table that
+    has quarantined rows (Parquet has no skipped rows)."""
+    import polars as pl
+
+    names = [n for n in quarantine.get_column("table").unique().to_list() if frames[n].encoding is not None]
+    if not names:
+        return quarantine
+    rows = pl.concat(pl.collect_all([frames[n].lf.select(
+        pl.lit(n).alias("table"), pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("row"),
+        pl.col("source_row").cast(pl.Int64).alias("_source_row"),
+    ) for n in names]))  # fmt: skip
+    return (
+        quarantine.join(rows, on=["table", "row"], how="left", maintain_order="left")
+        .with_columns(pl.coalesce("_source_row", "row").alias("row"))
+        .drop("_source_row")
+    )
 
 
 def _settings(pairs: list[str] | None) -> dict[str, Any]:
@@ -192,26 +235,18 @@ def screen_cmd(
     Large tables are checked in partitions (by ID number; evaluation bodies counted across all of them),
     as many as --memory-limit needs; the flags do not depend on the number.
     """
-    from .batch import RiskInputError, screen
     from .output import write
 
     day = _run(parse_date, on, "核查日期 --date", "--date") if on else date.today()
     given = {"persons": persons, "certificates": certificates, "subsidies": subsidies, "ui_claims": ui_claims,
              "registry": registry, "flexible_subsidies": flexible, "dispatch_refunds": refunds,
              "dispatch_allocations": allocations}  # fmt: skip
-    tables = {k: _scan(k, v) for k, v in given.items() if v}
-    if not tables:
+    frames = {k: _scan(k, v) for k, v in given.items() if v}
+    if not frames:
         _fail("未给出任何数据表", "no tables given")
     checks = [c.strip() for c in only.split(",") if c.strip()] if only else None
-    import polars as pl
-
-    try:
-        run = screen(tables, on=day, settings=_settings(setting), checks=checks, include_drafts=drafts,
-                     partitions=partitions, memory_limit_gib=memory_limit)  # fmt: skip
-    except RiskInputError as exc:
-        _fail(exc.zh, exc.en)
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, pl.exceptions.SchemaError) as exc:
-        _fail(f"数据表无法读取：{exc}", f"a table cannot be read: {exc}")
+    run = _screen(frames, on=day, settings=_settings(setting), checks=checks, include_drafts=drafts,
+                  partitions=partitions, memory_limit_gib=memory_limit)  # fmt: skip
     files = write(run, out, excel=not no_excel)
     _print_run(run)
     gaps = run.unchecked.height + run.quarantine.get_column("row").len()
