@@ -122,23 +122,51 @@ class BankFileWritten:
     sha256: str
 
 
+def hold_reasons(r: dict[str, Any]) -> list[dict[str, str]]:
+    """Every reason a held row gives (``Ledger._to_send``: ``held_reasons``, else its one ``held_zh``/``held_en``)."""
+    got = r.get("held_reasons") or [{"code": r.get("held_code") or "held", "zh": r.get("held_zh") or "",
+                                     "en": r.get("held_en") or ""}]
+    return [{"code": x.get("code") or "held", "zh": x.get("zh") or "须核实后再报盘",
+             "en": x.get("en") or "to be checked first"} for x in got]
+
+
 def held_notice(held: Sequence[dict[str, Any]]) -> str | None:
-    """What ``bank-file`` says of the payments it held back (``bank_file_plan()["held"]``), grouped by why: a credit
-    after a bounce no 复核 has checked (sending could pay twice), or a risk flag not cleared (fail closed: held, and
-    said why). None when nothing was held."""
+    """What ``bank-file`` says of the payments it held back (``bank_file_plan()["held"]``), grouped by their reasons:
+    a credit after a bounce no 复核 has checked (sending could pay twice), a risk flag not cleared. Fail closed: a
+    payment held for several reasons is shown with every one of them, numbered, so the caseworker knows that lifting
+    one leaves the others. None when nothing was held."""
     if not held:
         return None
-    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    groups: dict[tuple[tuple[str, str, str], ...], list[dict[str, Any]]] = {}
     for r in held:
-        groups.setdefault((r.get("held_zh") or "", r.get("held_en") or ""), []).append(r)
+        groups.setdefault(tuple((x["code"], x["zh"], x["en"]) for x in hold_reasons(r)), []).append(r)
     lines = []
-    for (zh, en), rows in groups.items():
+    for reasons, rows in groups.items():
         ids = sorted({r["decision_id"] for r in rows})
         shown = "、".join(str(i) for i in ids[:20]) + (" …" if len(ids) > 20 else "")
         fen = sum(r["amount_fen"] for r in rows)
-        lines.append(f"暂不报盘 {len(rows)} 笔（{fen} 分），涉及决定 {shown}：{zh or '须核实后再报盘'} / "
-                     f"{len(rows)} payments ({fen} fen) held back, decisions {shown}: {en or 'to be checked first'}")
+        head = (f"暂不报盘 {len(rows)} 笔（{fen} 分），涉及决定 {shown}" + "，业务参考号 "
+                + "、".join(r["reference"] for r in rows[:20] if r.get("reference")) + (" …" if len(rows) > 20 else ""))
+        if len(reasons) == 1:
+            (_, zh, en), = reasons
+            lines.append(f"{head}：{zh} / {len(rows)} payments ({fen} fen) held back, decisions {shown}: {en}")
+            continue
+        lines.append(f"{head}，原因 {len(reasons)} 项，须全部解除方可报盘 / {len(rows)} payments ({fen} fen) held "
+                     f"back, decisions {shown}, for {len(reasons)} reasons; each must be lifted before they are sent:")
+        lines += [f"  {n}. {zh} / {en}" for n, (_, zh, en) in enumerate(reasons, 1)]
     return "\n".join(lines)
+
+
+def counts_line(batch_key: str, counts: dict[str, Any]) -> str:
+    """The batch's payments counted so they reconcile (``Ledger.batch_counts``), Chinese first."""
+    c = counts
+    line = (f"批次 {batch_key} 共 {c['payments']} 笔 = 已写入报盘文件 {c['in_files']} + 未报盘即撤回或退回 "
+            f"{c['withdrawn']} + 暂不报盘 {c['held']} + 仍待报盘 {c['pending']} / batch {batch_key}: {c['payments']} "
+            f"payments = {c['in_files']} in bank files + {c['withdrawn']} withdrawn or returned before sending + "
+            f"{c['held']} held + {c['pending']} still to send")
+    if not c["reconciles"]:
+        line += "；笔数对不上，请重新查询或运行 wengang audit verify / the counts do not reconcile: look again"
+    return line
 
 
 def _bank_payments(rows: Sequence[dict[str, Any]]) -> list[Any]:
@@ -350,11 +378,64 @@ def _letter_lines(lines: Iterable[str], undecided: bool = False) -> list[str]:
     return [t for t in (_letter_line(line, undecided) for line in lines) if t is not None]
 
 
+# The explanation's lines are typed by their writers (casework.intake: ``_explain`` for one case, the screening
+# import for a run; explain.explain for a rules decision): a verification flag (Decision.flags, the screening's
+# flags) is a line of its own, ``核查：…``; a check is ``✔/✘/？ label：detail``, and a check of kind flag (a risk
+# point to verify, never a refusal) may carry explain's tag ``【核查】`` before its label.
+_FLAG_LINE = "核查："
+_CHECK_LINE = re.compile(r"^[✔✘？]\s*")
+_FLAG_TAG = "【核查】"
+
+
+@functools.cache
+def _flag_checks(program: str) -> re.Pattern[str] | None:
+    """The check lines of ``program``'s flag checks (kind ``flag`` in every ruleset of the program that has the
+    label): each label template with its ``{param}`` placeholders open, then the ``：`` before the detail."""
+    from wengang.programs import load_all
+    from wengang.rules.engine import FLAG, RULESETS
+
+    load_all()
+    kinds: dict[str, set[str]] = {}
+    for (prog, _), ruleset in RULESETS.items():
+        if prog == program:
+            for check in ruleset.checks:
+                kinds.setdefault(check.label, set()).add(check.kind)
+    # a label that is a condition anywhere in the program stays: a condition's outcome is the recipient's
+    flags = sorted((t for t, k in kinds.items() if k == {FLAG}), key=len, reverse=True)
+    if not flags:
+        return None
+    alts = ("|".join(".+?".join(map(re.escape, re.split(r"\{[a-z0-9_]+\}", t))) for t in flags))
+    return re.compile(rf"(?:{alts})：")
+
+
+def _agency_only(line: str, program: str) -> bool:
+    """Whether an explanation line is for the agency only: a verification flag, or a check of kind flag."""
+    if line.startswith(_FLAG_LINE):
+        return True
+    mark = _CHECK_LINE.match(line)
+    if mark is None:
+        return False
+    label = line[mark.end():]
+    if label.startswith(_FLAG_TAG):
+        return True
+    flags = _flag_checks(program)
+    return flags is not None and flags.match(label) is not None
+
+
+def recipient_trace(explanation: str | None, program: str, undecided: bool = False) -> list[str]:
+    """The lines of a decision's explanation (the rules' trace) a unit or person reads: the head, the checks'
+    outcomes, the reasons, the readings; not the verification flags and flag checks, which tell the agency what to
+    verify before paying (``case show`` and the caseworker's pages keep them)."""
+    lines = (line.strip() for line in (explanation or "").splitlines() if line.strip())
+    return _letter_lines((line for line in lines if not _agency_only(line, program)), undecided)
+
+
 def letter_input(d: dict[str, Any]) -> dict[str, Any] | None:
     """A ledger decision (``Ledger.letter_view``) as ``documents.letters`` input, or None while nothing is decided.
 
     复审通过 and later → 决定书 (符合, the amount); 不符合/审核未通过/取消资格 → 决定书 (不予核准, the reasons);
-    待认定/无法判定 → 告知书. The explanation (the rules' trace) and what happened to the money follow as notes."""
+    待认定/无法判定 → 告知书. The explanation (the rules' trace: :func:`recipient_trace`, without the agency's
+    verification flags) and what happened to the money follow as notes."""
     from wengang.documents.masking import mask_bank_account
 
     from .intake import PERSON_PROGRAMS
@@ -368,8 +449,7 @@ def letter_input(d: dict[str, Any]) -> dict[str, Any] | None:
         "subject": "个人" if d["program"] in PERSON_PROGRAMS else "单位", "subject_id": d["unit_id"],
         "subject_name": d["unit_name"], "policy": {"number": d["policy_doc"], "clause": d["clause"]},
     }
-    trace = _letter_lines((line.strip() for line in (d["explanation"] or "").splitlines() if line.strip()),
-                          state in UNDECIDED)
+    trace = recipient_trace(d["explanation"], d["program"], state in UNDECIDED)
     notes = ["审核情况：" + "；".join(trace) + "。"] if trace else []
     if state in PASSED_REVIEW:
         out.update(status="eligible", amount_fen=ent["amount_fen"])
