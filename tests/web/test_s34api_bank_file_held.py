@@ -9,6 +9,7 @@ been recorded as bounced (no 复核 has checked it: ``paid_after_bounce``); d1, 
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,8 @@ import pytest
 from tests.casework.ledger_helpers import PAYDAY, to_payable
 from wengang.casework.ledger import BankReturnLine
 from wengang.casework.outputs import held_notice, write_bank_file
-from wengang.casework.risk_queue import FLAG_COLUMNS, import_flags
-from wengang.documents.bank import read_bank_file
+from wengang.casework.risk_queue import FLAG_COLUMNS, confirm_flag, import_flags, list_flags
+from wengang.documents.bank import ReturnRecord, read_bank_file, write_return_file
 from wengang.money import format_yuan
 
 BANK = "102191000019"
@@ -37,9 +38,9 @@ def _banks(led: Any, batch: str) -> None:
     led.set_payee_banks({p["account_no"]: BANK for p in plan["payments"] + plan["held"]}, "cashier")
 
 
-def _flag(unit_id: str) -> pl.DataFrame:
+def _flag(unit_id: str, key: str = "s34api") -> pl.DataFrame:
     row = {
-        "flag_key": "dispatch_allocation_mismatch:s34api", "check_id": "dispatch_allocation_mismatch",
+        "flag_key": f"dispatch_allocation_mismatch:{key}", "check_id": "dispatch_allocation_mismatch",
         "severity": "高", "program": "fanhuan", "year": 2025, "subject_id": unit_id, "subject_name": "测试企业",
         "claim_key": "", "region_code": "150100", "record": "s34api", "amount_fen": 50_000,
         "label": "派遣单位未全额拨付用工单位", "citation": "人社部发〔2024〕40号 三", "quote": "全额拨付",
@@ -50,6 +51,16 @@ def _flag(unit_id: str) -> pl.DataFrame:
 
 @pytest.fixture
 def held_batch(web: Any, tmp_path: Path) -> dict[str, int]:
+    return make_held(web, tmp_path)
+
+
+@pytest.fixture(params=["web", pytest.param("pg_web", marks=pytest.mark.postgres)])
+def site(request: Any) -> Any:
+    """The service over SQLite, and over PostgreSQL (skipped when the server is unreachable)."""
+    return request.getfixturevalue(request.param)
+
+
+def make_held(web: Any, tmp_path: Path) -> dict[str, int]:
     led = web.ledger
     [d0] = to_payable(led, 1)
     assert led.run_payment_batch("B1", "fanhuan", 2025, "cashier", today=PAYDAY).paid == 1
@@ -172,3 +183,90 @@ def test_the_spec_describes_the_held_payments(web):
     assert {"decision_id", "unit_name", "unit_id", "amount_fen", "amount_yuan", "reason_code", "reason_zh",
             "reason_en"} <= set(held)
     assert "reconciles" in schemas["BatchCounts"]["properties"]
+
+
+# ---------------------------------------------------------------- session 34: every reason, the ledger's counts
+def _codes(held: list[dict[str, Any]]) -> dict[int, list[str]]:
+    return {h["decision_id"]: [x["code"] for x in h["reasons"]] for h in held}
+
+
+def test_a_payment_held_by_a_flag_and_an_unchecked_credit_lists_both_reasons(site, tmp_path):
+    """d0's re-payment is held by the unchecked credit after its bounce and, now, by a 风险疑点 on its unit too: the
+    API lists both (the first as reason_code/zh/en, as the ledger orders them), and checking the credit leaves the
+    flag holding it (fail closed)."""
+    led, cashier = site.ledger, site.client("cashier")
+    ids = make_held(site, tmp_path)
+    d0, d1 = ids["d0"], ids["d1"]
+    import_flags(led, _flag(led.decision(d0)["unit_id"], "s34held"), "auditor")
+    [f0] = [f for f in list_flags(led) if f["subject_id"] == led.decision(d0)["unit_id"]]
+    plan = led.bank_file_plan("B2")
+    [h0] = [h for h in plan["held"] if h["decision_id"] == d0]
+    assert [x["code"] for x in h0["held_reasons"]] == ["paid_after_bounce", "risk_flag"]
+
+    r = cashier.post(ROUTE.format("B2"), json={"payer_account": PAYER, "value_date": "2025-11-01"},
+                     headers=_key("s34held-1"))
+    assert r.status_code == 201, r.text
+    out = r.json()
+    assert _codes(out["held"]) == {d0: ["paid_after_bounce", "risk_flag"], d1: ["risk_flag"]}
+    held = {h["decision_id"]: h for h in out["held"]}
+    # exactly the ledger's reasons, in its order; the first repeated as reason_code / reason_zh / reason_en
+    assert held[d0]["reasons"] == h0["held_reasons"]
+    assert (held[d0]["reason_code"], held[d0]["reason_zh"], held[d0]["reason_en"]) == (
+        "paid_after_bounce", h0["held_zh"], h0["held_en"])
+    alarm, risk = held[d0]["reasons"]
+    assert "【可能重复支付】" in alarm["zh"] and f"credit-check {d0}" in alarm["en"]
+    assert f"风险疑点 {f0['id']}" in risk["zh"] and f"risk flag {f0['id']}" in risk["en"]
+    assert out["batch_counts"] == {"payments": 3, "written_now": 1, "written_before": 0, "held": 2, "withdrawn": 0,
+                                   "pending": 0, "reconciles": True}
+    notice = held_notice(led.bank_file_plan("B2")["held"]) or ""
+    assert alarm["zh"] in notice and risk["zh"] in notice
+
+    # the bank corrects its line: the credit is checked, yet the flag still holds d0's re-payment
+    led.check_credit_after_bounce(d0, "checker", credited=False, reason="银行更正：款项未入账")
+    r = cashier.post(ROUTE.format("B2"), json={"payer_account": PAYER}, headers=_key("s34held-2"))
+    assert r.status_code == 201, r.text
+    out = r.json()
+    assert out["file_key"] is None and _codes(out["held"]) == {d0: ["risk_flag"], d1: ["risk_flag"]}
+    assert {h["decision_id"]: h["reason_code"] for h in out["held"]} == {d0: "risk_flag", d1: "risk_flag"}
+    assert out["batch_counts"] == {"payments": 3, "written_now": 0, "written_before": 1, "held": 2, "withdrawn": 0,
+                                   "pending": 0, "reconciles": True}
+    assert led.batch_counts("B2") == {"payments": 3, "in_files": 1, "withdrawn": 0, "held": 2, "pending": 0,
+                                      "reconciles": True}
+
+
+def test_the_held_reason_code_is_the_ledgers_not_a_guess(web, held_batch):
+    """The API takes the code the ledger gives: no matching of Chinese text, no re-reading of alarms."""
+    import wengang.web.api_casework as api
+
+    assert not hasattr(api, "_held_code")
+    plan = web.ledger.bank_file_plan("B2")
+    r = web.client("cashier").post(ROUTE.format("B2"), json={"payer_account": PAYER}, headers=_key("s34held-3"))
+    assert r.status_code == 201, r.text
+    assert {h["decision_id"]: h["reason_code"] for h in r.json()["held"]} == \
+        {h["decision_id"]: h["held_code"] for h in plan["held"]}
+
+
+def test_the_bank_return_lists_the_risk_recoveries_it_settled(site, tmp_path):
+    """A 风险疑点 confirmed while its payment was with the bank waits for the bank's answer; the return file that
+    answers orders the recovery of what was actually paid, and the API says so (``risk_recoveries``)."""
+    led, cashier = site.ledger, site.client("cashier")
+    ids = make_held(site, tmp_path)
+    d2 = ids["d2"]
+    r = cashier.post(ROUTE.format("B2"), json={"payer_account": PAYER, "value_date": "2025-11-01"},
+                     headers=_key("s34held-4"))
+    assert r.status_code == 201, r.text
+    txt = cashier.get(r.json()["files"]["txt"])
+    (tmp_path / "B2.txt").write_bytes(txt.content)
+    sent = read_bank_file(tmp_path / "B2.txt")
+    import_flags(led, _flag(led.decision(d2)["unit_id"], "s34held-d2"), "auditor")
+    [f2] = [f for f in list_flags(led) if f["subject_id"] == led.decision(d2)["unit_id"]]
+    assert confirm_flag(led, f2["id"], "auditor", reason="核实：未全额拨付").awaiting_bank == [f"{d2}-0"]
+    ret = write_return_file("B2", date(2025, 11, 2), [ReturnRecord(p.reference, True, p.amount_fen, p.account)
+                                                      for p in sent.payments], tmp_path / "ret.txt")
+    r = cashier.post("/api/v1/bank-returns", files={"file": ("ret.txt", ret.read_bytes(), "text/plain")},
+                     headers=_key("s34held-5"))
+    assert r.status_code == 200, r.text
+    [rec] = led.decision(d2)["recoveries"]
+    assert r.json()["risk_recoveries"] == [{"decision_id": d2, "flag_id": f2["id"], "recovery_id": rec["id"],
+                                            "amount_fen": 50_000}]
+    assert rec["amount_fen"] == 50_000

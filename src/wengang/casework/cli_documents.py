@@ -60,13 +60,16 @@ def bank_file(batch_key: str = typer.Argument(..., help="发放批次号（case 
               value_date: str = typer.Option(None, "--date", help="付款日期 YYYY-MM-DD（默认今天）"),
               db: str = DB, user: str = USER) -> None:
     """银行报盘文件及 XLSX 对照表（含笔数、控制总额）；登记入审计链 / the bank disbursement file of a payment batch."""
-    from .outputs import held_notice, write_bank_file
+    from rich.markup import escape
+
+    from .outputs import counts_line, held_notice, write_bank_file
 
     on = _day(value_date, "付款日期")
     led = _go(_open, db)
     res = _go(write_bank_file, led, batch_key, out, user, payer_account=payer_account, on=on)
-    # fail closed, and say why: payments held back until a credit after a bounce is checked are named
-    held = held_notice(_go(led.bank_file_plan, batch_key)["held"])
+    # fail closed, and say why: every payment held back is named with every reason that holds it
+    plan = _go(led.bank_file_plan, batch_key, counts=True)
+    held = held_notice(plan["held"])
     if res is None:
         _say(f"批次 {batch_key} 没有可报盘的付款 / nothing to send in batch {batch_key}" if held else
              f"批次 {batch_key} 没有待报盘的付款（均已写入报盘文件） / nothing left to send in batch {batch_key}")
@@ -74,7 +77,9 @@ def bank_file(batch_key: str = typer.Argument(..., help="发放批次号（case 
         _say(f"✔ {res.path}\n✔ {res.xlsx}\n报盘批次号 {res.file_key}：{res.count} 笔，控制总额 {res.total_fen} 分"
              f"（{format_yuan(res.total_fen)}），sha256 {res.sha256} / {res.count} payments, {res.total_fen} fen")
     if held:
-        _say(f"[yellow]⚠ {held}[/yellow]")
+        _say(f"[yellow]⚠ {escape(held)}[/yellow]")  # the reasons quote what was recorded: printed as written
+    counts = escape(counts_line(batch_key, plan["counts"]))
+    _say(counts if plan["counts"]["reconciles"] else f"[red]✘ {counts}[/red]")
 
 
 @case_app.command("payee-bank")
@@ -126,6 +131,16 @@ def bank_return(path: Path = typer.Argument(..., help="银行回盘文件（格�
     if res.bounced:
         _say("更正账户（case fix-account 或 case reroute）后，以新的批次号再次 case pay 即重新发放 / "
              "fix the account, then pay again with a new batch key")
+    for w in res.risk_recoveries:  # confirmed risk flags whose recovery waited for this answer
+        if w["recovery_id"] is not None:
+            _say(f"风险疑点 {w['flag_id']}（决定 {w['decision_id']}）：银行已回盘，按实际发放金额下达追回 "
+                 f"{format_yuan(w['amount_fen'])}（追回单 {w['recovery_id']}） / risk flag {w['flag_id']} (decision "
+                 f"{w['decision_id']}): answered by the bank, recovery {w['recovery_id']} of {w['amount_fen']} fen "
+                 "ordered")
+        else:
+            _say(f"风险疑点 {w['flag_id']}（决定 {w['decision_id']}）：银行已回盘，无须追回（款项未入账，或已另行追回） / "
+                 f"risk flag {w['flag_id']} (decision {w['decision_id']}): answered by the bank, nothing to recover "
+                 "(the money did not reach the payee, or was recovered already)")
     for r in res.refused:
         _say(f"[red]隔离 第{r['line']}行 {r['reference']}：{r['zh']} / {r['en']}[/red]")
     if res.refused:

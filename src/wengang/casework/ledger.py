@@ -25,6 +25,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     and_,
+    case,
     column,
     create_engine,
     event,
@@ -1453,16 +1454,23 @@ class Ledger:
     def _alarms(conn: Connection, ids: Collection[int]) -> dict[int, audit.Issue]:
         """Of ``ids``, decisions the bank credited after the office had recorded the payment as bounced
         (``CREDITED_AFTER_BOUNCE``) and no 复核 has checked yet (``check_credit_after_bounce``): not paid again,
-        whatever their state, until the possible double payment is looked into."""
-        out: dict[int, audit.Issue] = {}
+        whatever their state, until the possible double payment is looked into. The first open alarm of each
+        (``_open_alarms`` gives them all)."""
+        return {did: issues[0] for did, issues in Ledger._open_alarms(conn, ids).items()}
+
+    @staticmethod
+    def _open_alarms(conn: Connection, ids: Collection[int]) -> dict[int, list[audit.Issue]]:
+        """``_alarms`` with every open alarm of a decision, in order: each is checked on its own
+        (``check_credit_after_bounce`` ``payment_id``), so checking one leaves the others holding it."""
+        out: dict[int, list[audit.Issue]] = {}
         alarms, checked = Ledger._alarm_events(conn)
         for a in alarms:
             did, seq = a["decision_id"], a["seq"]
-            if did in ids and did not in out and seq not in checked:
-                out[did] = audit.Issue("payment", f"事件 {seq}：{a['reason']}；核实后以 wengang case credit-check {did} 登记",
-                                       f"event {seq}: the bank credited a payment of decision {did} that was recorded "
-                                       "as bounced (possible double payment); not paid again until checked "
-                                       f"(wengang case credit-check {did})")
+            if did in ids and seq not in checked:
+                out.setdefault(did, []).append(audit.Issue(
+                    "payment", f"事件 {seq}：{a['reason']}；核实后以 wengang case credit-check {did} 登记",
+                    f"event {seq}: the bank credited a payment of decision {did} that was recorded as bounced "
+                    f"(possible double payment); not paid again until checked (wengang case credit-check {did})"))
         return out
 
     def _signed_chain(self, conn: Connection) -> None:
@@ -2097,29 +2105,72 @@ class Ledger:
                               f"{len(diffs)} payee bank codes differ from their audit events; no bank file written "
                               f"(run wengang audit verify): {shown_en}")
 
+    # why a payment of a batch is held back from its bank file (``_to_send``), most important first
+    HOLD_CODES = ("paid_after_bounce", "risk_flag")
+
     def _to_send(self, conn: Connection, batch_id: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """The batch's unsent payments (``_payment_rows``): those to send now, and those held back because the bank
-        credited a payment of their decision that was recorded as bounced and no 复核 has checked it yet
-        (``_alarms``): a re-payment sent meanwhile could reach the payee a second time."""
+        """The batch's unsent payments (``_payment_rows``): those to send now, and those held back.
+
+        A payment is held while its decision has a credit the bank reported after the payment was recorded as
+        bounced that no 复核 has checked (``_open_alarms``, code ``paid_after_bounce``: a re-payment sent meanwhile
+        could reach the payee a second time), or a risk flag the 稽核 has not cleared (``_risk_holds``, code
+        ``risk_flag``: imported after the payment was created). Fail closed, every reason is kept: ``held_reasons``
+        lists them all (``{code, zh, en}``, most important first, each open alarm on its own), and ``held_code``,
+        ``held_zh``, ``held_en`` repeat the first, so lifting one hold never releases a payment silently."""
         rows = self._payment_rows(conn, self._unsent(batch_id))
         dids = {r["decision_id"] for r in rows}
-        # a risk flag imported after the payment was created holds it as well (``_risk_flagged``)
-        stopped = self._risk_holds(conn, dids) | self._alarms(conn, dids)
+        risk = self._risk_holds(conn, dids)
+        alarms = self._open_alarms(conn, dids)
+        reasons: dict[int, list[dict[str, str]]] = {}
+        for did in dids:
+            found = [("paid_after_bounce", i) for i in alarms.get(did, ())]
+            found += [("risk_flag", risk[did])] if did in risk else []
+            if found:
+                reasons[did] = [{"code": code, "zh": i.zh, "en": i.en} for code, i in found]
         for r in rows:
-            if r["decision_id"] in stopped:
-                r["held_zh"], r["held_en"] = stopped[r["decision_id"]].zh, stopped[r["decision_id"]].en
-        return [r for r in rows if r["decision_id"] not in stopped], [r for r in rows if r["decision_id"] in stopped]
+            why = reasons.get(r["decision_id"])
+            if why:
+                r["held_reasons"] = [dict(x) for x in why]
+                r["held_code"], r["held_zh"], r["held_en"] = why[0]["code"], why[0]["zh"], why[0]["en"]
+        return [r for r in rows if "held_reasons" not in r], [r for r in rows if "held_reasons" in r]
 
-    def bank_file_plan(self, batch_key: str) -> dict[str, Any]:
+    @staticmethod
+    def _batch_counts(conn: Connection, batch_id: int, send: Sequence[dict[str, Any]],
+                      held: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        """The batch's payments, each counted once, read with ``send`` and ``held`` (``_to_send``) in the same
+        transaction: ``payments = in_files + withdrawn + held + pending``. ``in_files``: in a bank file (sent);
+        ``withdrawn``: not in a bank file and returned (withdrawn or sent back before sending, never to go);
+        ``held``: held back, with their reasons; ``pending``: to send now."""
+        Item, X = BankFileItem.__table__.c, PaymentReturn.__table__.c
+        in_file = exists().where(Item.payment_id == P.id)
+        withdrawn = and_(~in_file, exists().where(X.payment_id == P.id))
+        n, files, gone = conn.execute(select(
+            func.count(), func.coalesce(func.sum(case((in_file, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((withdrawn, 1), else_=0)), 0)).where(P.batch_id == batch_id)).one()
+        c = {"payments": int(n), "in_files": int(files), "withdrawn": int(gone), "held": len(held),
+             "pending": len(send)}
+        c["reconciles"] = c["payments"] == c["in_files"] + c["withdrawn"] + c["held"] + c["pending"]
+        return c
+
+    def bank_file_plan(self, batch_key: str, *, counts: bool = False) -> dict[str, Any]:
         """A batch, the bank files written for it, its payments not yet in a file (``_payment_rows``) and, apart,
-        those held back until a credit after a bounce is checked (``held``, see ``_to_send``)."""
+        those held back with every reason (``held``, see ``_to_send``); with ``counts``, its payments counted as
+        well (``counts``, see ``_batch_counts``), read in the same transaction so they agree with the lists."""
         with self._read() as conn:
             batch = self._batch_row(conn, batch_key)
             F = BankFile.__table__.c
             files = [dict(r) for r in conn.execute(select(BankFile.__table__).where(F.batch_id == batch["id"])
                                                    .order_by(F.id)).mappings()]
             payments, held = self._to_send(conn, batch["id"])
-            return {"batch": batch, "files": files, "payments": payments, "held": held}
+            plan = {"batch": batch, "files": files, "payments": payments, "held": held}
+            if counts:
+                plan["counts"] = self._batch_counts(conn, batch["id"], payments, held)
+            return plan
+
+    def batch_counts(self, batch_key: str) -> dict[str, Any]:
+        """The batch's payments counted so they reconcile (``_batch_counts``): in bank files, withdrawn or returned
+        before sending, held, still to send."""
+        return self.bank_file_plan(batch_key, counts=True)["counts"]
 
     def bank_file_payments(self, file_key: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """A bank file written before and its payments, to write it again byte for byte (bank codes verified)."""

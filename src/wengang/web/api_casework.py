@@ -268,6 +268,14 @@ class BankFileIn(Strict):
     value_date: date | None = Field(None, description="付款日期（缺省今天）/ value date")
 
 
+class HoldReason(BaseModel):
+    """One reason a payment is held back (``Ledger.bank_file_plan()["held"][i]["held_reasons"]``)."""
+
+    code: str = Field(description="paid_after_bounce 退回后银行又报入账，待复核核实；risk_flag 风险疑点未经稽核排除")
+    zh: str
+    en: str
+
+
 class HeldPayment(BaseModel):
     """A payment of the batch not written to the bank file, and why (``Ledger.bank_file_plan()["held"]``)."""
 
@@ -280,10 +288,12 @@ class HeldPayment(BaseModel):
     account_no: str | None = Field(description="收款账户（脱敏）/ masked payee account")
     amount_fen: int = Field(description="金额（分）/ amount in fen")
     amount_yuan: str = Field(description="金额（元，文字）/ amount in 元, as text")
-    reason_code: str = Field(description="暂不报盘的原因代码：risk_flag 风险疑点未经稽核排除；paid_after_bounce 退回后银行"
-                                         "又报入账，待复核核实；held 其他（见原因）/ why it is held")
-    reason_zh: str = Field(description="暂不报盘的原因及解除办法 / why, in Chinese, and what lifts the hold")
+    reason_code: str = Field(description="暂不报盘的首要原因代码（全部原因见 reasons）：paid_after_bounce 退回后银行又报"
+                                         "入账，待复核核实；risk_flag 风险疑点未经稽核排除 / the first reason's code")
+    reason_zh: str = Field(description="首要原因及解除办法 / the first reason, in Chinese, and what lifts it")
     reason_en: str
+    reasons: list[HoldReason] = Field(description="暂不报盘的全部原因，首要的在前；须全部解除方可报盘 / every reason "
+                                                  "it is held, the first first; each must be lifted before it is sent")
 
 
 class BatchCounts(BaseModel):
@@ -315,60 +325,33 @@ class BankFileOut(BaseModel):
     message_en: str
 
 
-def _held_code(led: Any, rows: list[dict[str, Any]]) -> dict[int, str]:
-    """payment id -> why it is held, as a code. The ledger's own code when it gives one (``held_code``); otherwise
-    the hold ``_to_send`` applied: a 风险疑点 not cleared (``Ledger.risk_holds``, its very text) or an unchecked
-    credit after a bounce (the decision's open ``credit_alarms``, which ``_to_send`` puts over a risk hold)."""
-    risk = led.risk_holds({r["decision_id"] for r in rows if not r.get("held_code")})
-    out: dict[int, str] = {}
-    for r in rows:
-        did = r["decision_id"]
-        if r.get("held_code"):
-            out[r["id"]] = str(r["held_code"])
-        elif did in risk and risk[did].zh == r.get("held_zh"):
-            out[r["id"]] = "risk_flag"
-        elif led.decision(did)["credit_alarms"]:
-            out[r["id"]] = "paid_after_bounce"
-        else:  # a hold the API does not know by name: still listed, with the ledger's reason
-            out[r["id"]] = "held"
-    return out
-
-
-def _batch_counts(led: Any, plan: dict[str, Any], written_now: int) -> dict[str, Any]:
-    """The batch's payments, each counted once (``BatchCounts``), from the bank-file plan read after the write."""
-    from sqlalchemy import and_, case, exists, func
-
-    from wengang.casework.models import BankFileItem, Payment, PaymentReturn
-
-    P, Item, X = Payment.__table__.c, BankFileItem.__table__.c, PaymentReturn.__table__.c
-    unsent_returned = and_(~exists().where(Item.payment_id == P.id), exists().where(X.payment_id == P.id))
-    [row] = led.read(select(func.count().label("payments"),
-                            func.coalesce(func.sum(case((unsent_returned, 1), else_=0)), 0).label("withdrawn"))
-                     .where(P.batch_id == plan["batch"]["id"]))
-    in_files = sum(int(f["count"]) for f in plan["files"])
-    c = {"payments": int(row["payments"]), "written_now": written_now, "written_before": in_files - written_now,
-         "held": len(plan["held"]), "withdrawn": int(row["withdrawn"]), "pending": len(plan["payments"])}
-    c["reconciles"] = c["payments"] == in_files + c["withdrawn"] + c["held"] + c["pending"]
-    return c
+def _batch_counts(plan: dict[str, Any], written_now: int) -> dict[str, Any]:
+    """``BatchCounts`` from the ledger's counts of the plan (``Ledger.bank_file_plan()["counts"]``), read after the
+    write: its bank files split into this one and the earlier ones."""
+    c = plan["counts"]
+    return {"payments": c["payments"], "written_now": written_now, "written_before": c["in_files"] - written_now,
+            "held": c["held"], "withdrawn": c["withdrawn"], "pending": c["pending"], "reconciles": c["reconciles"]}
 
 
 def bank_file_result(led: Any, batch_key: str, res: Any) -> dict[str, Any]:
     """The response of ``POST .../bank-file``: what was written (``res``: ``outputs.BankFileWritten`` or None) and,
     fail closed, every payment of the batch held back with its reason, read from ``Ledger.bank_file_plan`` after the
     write as ``wengang case bank-file`` reads it; the batch's counts reconcile (``BatchCounts``)."""
+    from wengang.casework.outputs import hold_reasons
     from wengang.money import format_yuan
 
-    plan = led.bank_file_plan(batch_key)
-    codes = _held_code(led, plan["held"])
-    held = [{"payment_id": r["id"], "decision_id": r["decision_id"], "reference": r["reference"], "kind": r["kind"],
-             "unit_name": r["unit_name"], "unit_id": mask_id(r["unit_id"]),
-             "account_no": mask_account_for_display(r["account_no"]), "amount_fen": r["amount_fen"],
-             "amount_yuan": format_yuan(r["amount_fen"]), "reason_code": codes[r["id"]],
-             "reason_zh": r.get("held_zh") or "须核实后再报盘", "reason_en": r.get("held_en") or "to be checked first"}
-            for r in plan["held"]]
+    plan = led.bank_file_plan(batch_key, counts=True)
+    held = []
+    for r in plan["held"]:
+        why = hold_reasons(r)  # every reason, the first first (``Ledger._to_send``)
+        held.append({"payment_id": r["id"], "decision_id": r["decision_id"], "reference": r["reference"],
+                     "kind": r["kind"], "unit_name": r["unit_name"], "unit_id": mask_id(r["unit_id"]),
+                     "account_no": mask_account_for_display(r["account_no"]), "amount_fen": r["amount_fen"],
+                     "amount_yuan": format_yuan(r["amount_fen"]), "reason_code": why[0]["code"],
+                     "reason_zh": why[0]["zh"], "reason_en": why[0]["en"], "reasons": why})
     held_fen = sum(h["amount_fen"] for h in held)
     count, total = (res.count, res.total_fen) if res is not None else (0, 0)
-    counts = _batch_counts(led, plan, count)
+    counts = _batch_counts(plan, count)
     if res is not None:
         zh, en = (f"报盘批次号 {res.file_key}：{count} 笔，控制总额 {format_yuan(total)}",
                   f"bank file {res.file_key}: {count} payments, {total} fen")
@@ -402,9 +385,10 @@ def bank_file(batch_key: str, body: BankFileIn, request: Request, p: Caller) -> 
     每笔付款只进入一个报盘文件。没有可报盘的付款时 ``file_key`` 为 null。须带 Idempotency-Key。
 
     暂不报盘的付款（风险疑点未经稽核排除、退回后银行又报入账待复核核实等）不写入报盘文件，逐笔列于 ``held``：决定号、
-    单位名称、脱敏的证件号和账户、金额（分、元）、原因代码及中英文原因。``batch_counts`` 对账：批次付款笔数 =
-    本次写入 + 此前写入 + 撤回 + 暂不报盘 + 仍待报盘。/ Payments held back are listed in ``held`` with their
-    reason; ``batch_counts`` reconciles the batch."""
+    单位名称、脱敏的证件号和账户、金额（分、元）及全部原因（reasons：代码及中英文原因，首要的在前，亦见于
+    reason_code/zh/en；须全部解除方可报盘）。``batch_counts`` 对账：批次付款笔数 = 本次写入 + 此前写入 + 撤回 +
+    暂不报盘 + 仍待报盘。/ Payments held back are listed in ``held`` with every reason; ``batch_counts`` reconciles
+    the batch (``Ledger.bank_file_plan(counts=True)``)."""
     from wengang.casework.outputs import write_bank_file
 
     def write() -> dict[str, Any]:
@@ -439,7 +423,8 @@ MAX_RETURN = 50 * 1024 * 1024
                             "properties": {"file": {"type": "string", "format": "binary"}}}}}}})
 async def bank_return(request: Request, p: Caller) -> JSONResponse:
     """与 ``wengang case bank-return`` 相同：成功的登记到账，失败的登记退回；对不上的行隔离并列出（行号、原因）。
-    整份文件格式或合计不符时全部拒绝（422）。须带 Idempotency-Key。"""
+    已核实的风险疑点等待本次回盘确定的追回列于 ``risk_recoveries``（decision_id、flag_id、recovery_id：null 为无须追回、
+    amount_fen）。整份文件格式或合计不符时全部拒绝（422）。须带 Idempotency-Key。"""
     import hashlib
 
     from fastapi.concurrency import run_in_threadpool
@@ -467,7 +452,7 @@ async def bank_return(request: Request, p: Caller) -> JSONResponse:
         return {"file_key": res.file_key, "batch_key": res.batch_key, "lines": res.lines,
                 "confirmed": res.confirmed, "refused": res.refused, "outstanding": res.outstanding,
                 "bounced": [b | {"reroute_basis": rep.reroutable.get(b["decision_id"])} for b in res.bounced],
-                "reconciles": res.reconciles}
+                "risk_recoveries": res.risk_recoveries, "reconciles": res.reconciles}
 
     body = await run_in_threadpool(idempotency.run, request, p, {"sha256": hashlib.sha256(data).hexdigest()},
                                    lambda: _json(write()), 200, required=True)
