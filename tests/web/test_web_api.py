@@ -140,3 +140,25 @@ def test_healthz_and_docs(web):
     page = c.get("/api/v1/docs")
     assert page.status_code == 200 and "/api/v1/decisions" in page.text and "<script" not in page.text
     assert "cdn" not in page.text.lower()
+
+
+def test_a_unit_reads_its_explanation_as_its_letter_says_it_an_operator_reads_the_caseworkers(web):
+    # the explanation endpoint is open to the unit itself: the agency's verification check (核查：… before paying) and
+    # the fact's field name in brackets are the caseworker's (the same filter as letters: casework.outputs.recipient_trace)
+    from wengang.web import accounts
+
+    from .conftest import RUN, decision, pw
+
+    unit = "91150502MA0N5555XP"
+    expl = "✔ 足额缴纳失业保险费12个月以上\n✔ 上年度参保人数（insured_persons_avg）为 20 人\n核查：已查询严重失信主体名单并存档后再发放"
+    web.ledger.import_decisions(RUN, [decision(unit, "通辽市测试核查有限公司", explanation=expl,
+                                               reasons=["✔ 上年度参保人数（insured_persons_avg）为 20 人"])], "clerk")
+    accounts.add_portal_account(web.ledger, "danwei2", pw("danwei2"), kind="unit", subject=unit, actor="admin",
+                                display_name="测试核查")
+    did = web.ledger.find(program="fanhuan", year=2025, unit_id=unit)
+    mine = web.client("danwei2").get(f"/api/v1/decisions/{did}/explanation").json()
+    assert "上年度参保人数" in mine["explanation"] and "足额缴纳" in mine["explanation"]
+    assert "insured_persons_avg" not in json.dumps(mine, ensure_ascii=False)
+    assert "核查" not in mine["explanation"] and "存档后再发放" not in mine["explanation"]
+    office = web.client("clerk").get(f"/api/v1/decisions/{did}/explanation").json()
+    assert office["explanation"] == expl and "insured_persons_avg" in office["reasons"][0]

@@ -438,9 +438,20 @@ def _masked(value: Any) -> Any:
 
 @router.get("/decisions/{decision_id}/explanation", summary="决定的依据与理由 / why")
 def explanation(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: Request, p: Caller) -> Any:
+    """The reasons and the rules' trace. A unit or person reads them as its letters say them (no field names, command
+    lines or the agency's verification checks: ``documents.recipient``, ``casework.outputs.recipient_trace``); an
+    operator reads the caseworker's text."""
     d = _load(request, p, decision_id)
+    reasons, expl = d["reasons"], d["explanation"]
+    if getattr(p, "kind", None) != "operator":
+        from wengang.casework.outputs import UNDECIDED, recipient_trace
+        from wengang.documents.recipient import recipient_text
+
+        reasons = [t for t in (recipient_text(r) for r in reasons) if t]
+        trace = recipient_trace(expl, d["program"], d["state"] in UNDECIDED)
+        expl = "\n".join(t for t in (recipient_text(line) for line in trace) if t)
     return _json({"id": d["id"], "status": d["status"], "policy_doc": d["policy_doc"], "clause": d["clause"],
-                  "reasons": d["reasons"], "readings": d["readings"], "explanation": d["explanation"],
+                  "reasons": reasons, "readings": d["readings"], "explanation": expl,
                   "entitlement": d["entitlement"]})
 
 
