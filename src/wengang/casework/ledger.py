@@ -1761,7 +1761,7 @@ class Ledger:
                 due = 0
             audit.append(conn, actor=actor, action=RISK_RECOVERY_SETTLED, entity="case_decisions", entity_id=did,
                          reason=(f"风险疑点 {flag}：银行已回盘，下达追回 {due} 分（追回单 {rid}）" if rid else
-                                 f"风险疑点 {flag}：银行已回盘，款项未入账（已退回），无须追回"),
+                                 f"风险疑点 {flag}：银行已回盘，无须追回（款项已退回，或已另行追回）"),
                          after={"flag_id": flag, "pending_seq": w["seq"], "recovery_id": rid, "amount_fen": due})
             out.append({"decision_id": did, "flag_id": flag, "recovery_id": rid, "amount_fen": due})
         return out
