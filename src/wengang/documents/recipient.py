@@ -218,8 +218,9 @@ def recipient_text(text: str) -> str:
         text = bare
     out = _REGION_FIGURE.sub(lambda m: f"采用的地区数据：{label_of(m.group(1)) or '有关数据'}为{m.group(2).strip()}"
                              f"（{m.group(3).strip()}）", text)
-    if out.startswith(REGION_WAIT):  # each figure by its label (a setting's description may hold an operator's note)
-        out = REGION_WAIT + "；".join(region_wait(out) or ()) + "。"
+    at = out.find(REGION_WAIT)  # wherever it stands (``理由：需经办机构提供地区数据：…``): the rest of the text is its
+    if at >= 0:  # figures, each by its label (a setting's description may hold an operator's note), then the hint
+        out = out[:at] + REGION_WAIT + "；".join(region_wait(out) or ()) + "。"
     out = _SUPPLY_HINT.sub("。", out) if "提供方法：" in out else out
     out = _CLI_CLAUSE.sub("", out)
     out = _SWITCH_NOTE.sub("", out)
@@ -239,12 +240,13 @@ def recipient_text(text: str) -> str:
 
 def region_wait(text: str) -> list[str] | None:
     """The region figures a reason waits for (their Chinese labels), when it is the reason for a missing region figure
-    (:data:`REGION_WAIT`): the agency supplies them, the recipient cannot; None for any other reason. The engine writes
-    each figure as ``label（name）``: the name gives the label (:func:`labels`); a figure without a name is said as
-    written."""
-    if not text.startswith(REGION_WAIT):
+    (:data:`REGION_WAIT`, at the start or after a prefix such as ``理由：``: the figures are the text after it): the
+    agency supplies them, the recipient cannot; None for any other reason. The engine writes each figure as
+    ``label（name）``: the name gives the label (:func:`labels`); a figure without a name is said as written."""
+    at = text.find(REGION_WAIT)
+    if at < 0:
         return None
-    body = _SUPPLY_HINT.sub("", text[len(REGION_WAIT):]).strip().rstrip("。")
+    body = _SUPPLY_HINT.sub("", text[at + len(REGION_WAIT):]).strip().rstrip("。")
     named = [n for n in re.findall(r"[（(]([a-z_][a-z0-9_]*)[）)]", body) if label_of(n)]
     if named:
         return list(dict.fromkeys(label_of(n) or n for n in named))
@@ -252,7 +254,10 @@ def region_wait(text: str) -> list[str] | None:
 
 
 def missing_facts(text: str) -> list[str] | None:
-    """The labels of the engine's reason naming the facts a case lacks (:data:`MISSING_FACTS`); None for another."""
-    if not text.startswith(MISSING_FACTS):
+    """The labels of the engine's reason naming the facts a case lacks (:data:`MISSING_FACTS`, at the start or after a
+    prefix, as :func:`region_wait`); None for another."""
+    at = text.find(MISSING_FACTS)
+    if at < 0:
         return None
-    return [t for t in (recipient_text(p).rstrip("。") for p in re.split(r"[；;]", text[len(MISSING_FACTS):])) if t]
+    body = text[at + len(MISSING_FACTS):]
+    return [t for t in (recipient_text(p).rstrip("。") for p in re.split(r"[；;]", body)) if t]

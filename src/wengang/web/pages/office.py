@@ -16,13 +16,16 @@ from fastapi import Path as PathParam
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from wengang.casework import query
-from wengang.casework.ledger import CREDITED_AFTER_BOUNCE, Ledger, payment_reference
+from wengang.casework.ledger import CREDITED_AFTER_BOUNCE, WITHDRAWN, Ledger, payment_reference
 from wengang.casework.models import (
     AuditEvent,
+    BankConfirmation,
+    BankFileItem,
     Decision,
+    Payment,
     PaymentReturn,
     PublicityEntry,
     PublicityList,
@@ -46,6 +49,7 @@ from .common import (
     audience_of,
     back,
     cfg,
+    for_audience,
     form,
     led,
     need,
@@ -377,6 +381,7 @@ def decision_page(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], reque
         audience=audience_of(p),  # reasons and explanation: the office's hints for a caseworker only
         risk_pending=_risk_pending_rows(d) if operator else [],
         returns=_payment_returns(request, d) if operator else {},
+        fates=_payment_fates(request, d) if not operator else {},
         d=d,
         shown_id=shown_id,
         reviews=reviews,
@@ -418,6 +423,51 @@ def _payment_returns(request: Request, d: dict[str, Any]) -> dict[int, str]:
         r["payment_id"]: r["reason"] + ("（经复核核实已入账，退回作废，不计为退回）" if r["void"] else "")
         for r in rows
     }
+
+
+def _payment_fates(request: Request, d: dict[str, Any]) -> dict[int, str]:
+    """Payment id → what happened to it, as the unit or person reads it on their page of the decision (the payments
+    table's 发放情况; docs/casework.md "Money sent"): 已撤回，未发放 (a return row the ledger wrote as ``WITHDRAWN``:
+    a confirmed risk flag's, the credit check's — it never went to the bank); 已发放（银行已入账） (the bank's return
+    confirmed it, also when a bounce recorded by hand was found void); 被退回（the return's reason, as a letter says it）;
+    已报盘，待银行回盘 (in a bank file, not answered); 已发放 (paid outside a batch, no bank file: ``pay_decision``);
+    待报盘，尚未发放 (in a batch, in no bank file yet). ``Ledger.decision`` gives the payment rows only, so the return,
+    its audit action, the bank file and the bank's confirmation are read here."""
+    ids = [x["id"] for x in d["payments"]]
+    if not ids:
+        return {}
+    P, X = Payment.__table__.c, PaymentReturn.__table__.c
+    EV, K, Item = AuditEvent.__table__.c, BankConfirmation.__table__.c, BankFileItem.__table__.c
+    rows = led(request).read(
+        select(
+            P.id,
+            P.batch_id,
+            X.id.label("return_id"),
+            X.reason,
+            exists().where(EV.ref == X.audit_ref, EV.action == WITHDRAWN).label("withdrawn"),
+            exists().where(K.payment_id == P.id).label("credited"),
+            exists().where(Item.payment_id == P.id).label("in_file"),
+        )
+        .select_from(Payment.__table__.outerjoin(PaymentReturn.__table__, X.payment_id == P.id))
+        .where(P.id.in_(ids))
+    )
+    out: dict[int, str] = {}
+    for r in rows:
+        if r["return_id"] is not None and r["withdrawn"]:
+            said = "已撤回，未发放"
+        elif r["credited"]:
+            said = "已发放（银行已入账）"
+        elif r["return_id"] is not None:
+            why = for_audience(r["reason"]).rstrip("。")
+            said = f"被退回（{why}）" if why else "被退回"
+        elif r["in_file"]:
+            said = "已报盘，待银行回盘"
+        elif r["batch_id"] is None:
+            said = "已发放"
+        else:
+            said = "待报盘，尚未发放"
+        out[r["id"]] = said
+    return out
 
 
 def _portal_actor(request: Request, p: Principal, verb: str) -> tuple[str, str]:
