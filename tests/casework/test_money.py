@@ -12,7 +12,8 @@ from wengang.casework import AllocationIn, LedgerError
 
 def test_size_class_change_supplement_and_recovery(ledger):
     ids = to_payable(ledger, 2)
-    ledger.run_payment_batch("b", "fanhuan", 2025, "cashier", today=PAYDAY)
+    ledger.run_payment_batch("b", "fanhuan", 2025, "cashier", today=PAYDAY, decision_ids=[ids[0]])
+    ledger.pay_decision(ids[1], "cashier", today=PAYDAY)  # sent at once: a reduction recovers money actually paid
     up = ledger.change_size_class(ids[0], "checker", new_size_class="micro", new_amount_fen=150_000, reason="划型更正")
     # the top-up is due, not paid by the 复核: the next batch pays it, by the 出纳 (test_money_integrity.py)
     assert up.diff_fen == up.supplement_due_fen == 30_000 and not up.supplement_payment_id and up.recovery_id is None

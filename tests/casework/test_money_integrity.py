@@ -280,7 +280,7 @@ def test_top_up_refused_when_the_account_was_edited(ledger):
 
 def test_reduction_still_orders_a_recovery(ledger):
     ids = to_payable(ledger, 1)
-    pay(ledger, "B1")
+    ledger.pay_decision(ids[0], "cashier", today=PAYDAY)  # sent at once: a reduction recovers money actually paid
     down = ledger.change_size_class(ids[0], "checker", new_size_class="large", new_amount_fen=60_000, reason="大型")
     assert down.recovery_id and down.diff_fen == 60_000 - decision(0).amount_fen and not down.supplement_due_fen
     assert pay(ledger, "B2").supplements == 0

@@ -51,6 +51,7 @@ def hist(db, ledger, tmp_path) -> History:
     paid = to_payable(ledger, 4)
     cid = ledger.set_account(paid[3], "cashier", account_no="TAX-150100-0003", reason="税务部门提供的缴费账户")
     ledger.approve_account(cid, "lead")
+    ledger.pay_decision(paid[1], "cashier", today=PAYDAY)  # sent at once: its reduction recovers money paid
     ledger.run_payment_batch("b1", "fanhuan", 2025, "cashier", today=PAYDAY)
     ledger.record_bounce(ledger.decision(paid[0])["payments"][0]["id"], "cashier", reason="户名不符")
     ledger.approve_account(ledger.fix_account(paid[0], "cashier", account_no="6222-new"), "lead")

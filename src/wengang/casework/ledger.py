@@ -81,7 +81,7 @@ from .notices import Sender, address, failure_text, render, shown_recipient
 from .procedure import Procedure, procedure
 from .risk_queue import RISK_RECOVERY_PENDING, RISK_RECOVERY_SETTLED
 from .risk_queue import STATUS_ZH as RISK_STATUS_ZH
-from .states import PUBLICITY_PROGRAMS, TERMINAL, TRANSITIONS, check
+from .states import PUBLICITY_PROGRAMS, TERMINAL, TRANSITIONS, action_zh, check
 
 # 不得重复享受: which skill and training subsidies are "the same" (legal review A7); claim_key is "<职业>:<等级>".
 # The readings are the rules' switch's; the lead wires the default to it.
@@ -105,6 +105,16 @@ CREDIT_CHECKS = (CREDIT_CONFIRMED, CREDIT_CORRECTED)
 WITHDRAWN = projection.WITHDRAWN
 # a 多退少补 top-up bounced (the decision stays paid): shown on the decision, the next top-up waits for an account
 TOP_UP_BOUNCED = "bounce_supplement"
+# a recovery ordered by a 多退少补 resize (``change_size_class``), a dispatch firm's misuse (``report_dispatch_misuse``)
+# or a duplicate subsidy (``recover_duplicate_subsidies``) that waits for the bank's answer on a payment of the
+# decision sent and unanswered (audit actions on the decision, as ``RISK_RECOVERY_PENDING`` / ``_SETTLED`` for a risk
+# flag): ``_recover_sent`` records the wait, ``_settle_recoveries`` closes it once every payment has its answer —
+# a bounce leaves nothing to recover, a credit has the recovery ordered then (docs/casework.md "Money sent")
+RECOVERY_PENDING = "recovery_pending"
+RECOVERY_SETTLED = "recovery_settled"
+# the entitlement a misuse or duplicate sets when the decision's money has not all left and been answered, so a
+# re-payment (after a withdrawal or a bounce) never pays the part to be returned (Recomputation.kind)
+RECOMPUTE_KIND = {"dispatch_misuse": "misuse", "duplicate_subsidy": "duplicate"}
 D = Decision.__table__.c
 P = Payment.__table__.c
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -171,6 +181,9 @@ class BankReturnResult:
     # recoveries of confirmed risk flags that waited for this answer (``_settle_risk_recoveries``): decision_id,
     # flag_id, recovery_id (None: the money came back, nothing to recover), amount_fen
     risk_recoveries: list[dict[str, Any]] = field(default_factory=list)
+    # recoveries of a resize, a misuse or a duplicate that waited for this answer (``_settle_recoveries``):
+    # decision_id, kind, recovery_id (None: nothing to recover), amount_fen
+    recoveries: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def reconciles(self) -> bool:
@@ -228,6 +241,8 @@ class SettleResult:
     supplement_payment_id: int | None = None
     recovery_id: int | None = None
     supplement_due_fen: int = 0  # the top-up now due (paid by the next batch of the program and year)
+    withdrawn: list[int] = field(default_factory=list)  # payments not sent, withdrawn (above the new entitlement)
+    awaiting_bank: list[str] = field(default_factory=list)  # sent, unanswered: the recovery waits for the bank
 
 
 def _err_not_found(what: str, what_en: str, key: Any) -> LedgerError:
@@ -1725,15 +1740,26 @@ class Ledger:
     @staticmethod
     def _risk_pending(conn: Connection, ids: Collection[int] | None = None) -> list[dict[str, Any]]:
         """``RISK_RECOVERY_PENDING`` events not closed by a ``RISK_RECOVERY_SETTLED`` (of ``ids``, or all), in order."""
+        return Ledger._waits(conn, ids, (RISK_RECOVERY_PENDING, RISK_RECOVERY_SETTLED))
+
+    @staticmethod
+    def _recovery_pending(conn: Connection, ids: Collection[int] | None = None) -> list[dict[str, Any]]:
+        """``RECOVERY_PENDING`` events (resize, misuse, duplicate) not closed by a ``RECOVERY_SETTLED``, in order."""
+        return Ledger._waits(conn, ids, (RECOVERY_PENDING, RECOVERY_SETTLED))
+
+    @staticmethod
+    def _waits(conn: Connection, ids: Collection[int] | None, pair: tuple[str, str]) -> list[dict[str, Any]]:
+        """Events of ``pair[0]`` (a recovery waiting for the bank) not closed by one of ``pair[1]`` naming it
+        (``pending_seq``), of decisions ``ids`` (or all), in order."""
         EV = AuditEvent.__table__.c
-        cond = [EV.entity == "case_decisions", EV.action.in_((RISK_RECOVERY_PENDING, RISK_RECOVERY_SETTLED))]
+        cond = [EV.entity == "case_decisions", EV.action.in_(pair)]
         if ids is not None:
             cond.append(EV.entity_id.in_([str(i) for i in sorted(ids)]))
         pending: dict[int, dict[str, Any]] = {}
         for seq, eid, action, actor, after in conn.execute(select(EV.seq, EV.entity_id, EV.action, EV.actor, EV.after)
                                                            .where(*cond).order_by(EV.seq)):
             a = json.loads(after or "null") or {}
-            if action == RISK_RECOVERY_PENDING:
+            if action == pair[0]:
                 pending[seq] = {"seq": seq, "decision_id": int(eid), "confirmed_by": actor, **a}
             else:
                 pending.pop(int(a.get("pending_seq", 0)), None)
@@ -1767,23 +1793,91 @@ class Ledger:
         return out
 
     def _reopen_risk_recoveries(self, conn: Connection, decision_id: int, actor: str) -> list[dict[str, Any]]:
-        """A bounce that closed a risk flag's waiting recovery with nothing to recover was found credited after all
-        (``check_credit_after_bounce``): the wait is opened again (a new ``RISK_RECOVERY_PENDING`` naming the one it
-        replaces) and settled on what is now paid."""
+        """A bounce that closed a waiting recovery (a risk flag's, or a resize's, misuse's or duplicate's) with nothing
+        to recover was found credited after all (``check_credit_after_bounce``): the wait is opened again (a new
+        pending event naming the one it replaces) and settled on what is now paid."""
         EV = AuditEvent.__table__.c
-        rows = conn.execute(select(EV.seq, EV.action, EV.after).where(
-            EV.entity == "case_decisions", EV.entity_id == str(decision_id),
-            EV.action.in_((RISK_RECOVERY_PENDING, RISK_RECOVERY_SETTLED))).order_by(EV.seq)).all()
-        waits = {seq: json.loads(after) for seq, action, after in rows if action == RISK_RECOVERY_PENDING}
-        done = [json.loads(after) for _, action, after in rows if action == RISK_RECOVERY_SETTLED]
-        reopened = {w.get("reopens") for w in waits.values()}
-        again = [(a["pending_seq"], waits[a["pending_seq"]]) for a in done
-                 if a.get("recovery_id") is None and a.get("pending_seq") in waits and a["pending_seq"] not in reopened]
-        for seq, w in again:
-            audit.append(conn, actor=actor, action=RISK_RECOVERY_PENDING, entity="case_decisions", entity_id=decision_id,
-                         reason=f"风险疑点 {w.get('flag_id')}：登记退回的付款经复核核实已入账，重新确定追回",
-                         after={**w, "reopens": seq})
-        return self._settle_risk_recoveries(conn, {decision_id}, actor) if again else []
+        out = []
+        for pair, settle in (((RISK_RECOVERY_PENDING, RISK_RECOVERY_SETTLED), self._settle_risk_recoveries),
+                             ((RECOVERY_PENDING, RECOVERY_SETTLED), self._settle_recoveries)):
+            rows = conn.execute(select(EV.seq, EV.action, EV.after).where(
+                EV.entity == "case_decisions", EV.entity_id == str(decision_id),
+                EV.action.in_(pair)).order_by(EV.seq)).all()
+            waits = {seq: json.loads(after) for seq, action, after in rows if action == pair[0]}
+            done = [json.loads(after) for _, action, after in rows if action == pair[1]]
+            reopened = {w.get("reopens") for w in waits.values()}
+            again = [(a["pending_seq"], waits[a["pending_seq"]]) for a in done
+                     if a.get("recovery_id") is None and a.get("pending_seq") in waits
+                     and a["pending_seq"] not in reopened]
+            for seq, w in again:
+                what = f"风险疑点 {w.get('flag_id')}" if pair[0] == RISK_RECOVERY_PENDING else \
+                    action_zh(f"recover_{w.get('kind')}")
+                audit.append(conn, actor=actor, action=pair[0], entity="case_decisions", entity_id=decision_id,
+                             reason=f"{what}：登记退回的付款经复核核实已入账，重新确定追回", after={**w, "reopens": seq})
+            if again:
+                out += settle(conn, {decision_id}, actor)
+        return out
+
+    def _recovery_due(self, conn: Connection, decision_id: int, kind: str, wanted: int | None) -> int:
+        """What a recovery of ``kind`` comes to on what the decision was actually paid (``_sent_net``): 多退少补
+        (``overpayment``) what was paid above the entitlement; a misuse or duplicate ``wanted`` (None: all), at most
+        what was paid less recoveries already ordered for other reasons (``_risk_recovery_due``). ≤ 0: nothing."""
+        if kind == "overpayment":
+            _, ent, _ = self._entitlement(conn, self._load(conn, decision_id))
+            return self._sent_net(conn, decision_id) - (ent or 0)
+        return self._risk_recovery_due(conn, decision_id, wanted)
+
+    def _recover_sent(self, conn: Connection, decision_id: int, kind: str, actor: str, reason: str, *,
+                      wanted: int | None = None, seq: int | None = None) -> tuple[int | None, int, list[str]]:
+        """Order a recovery of ``kind`` for money actually paid, never for money not sent or whose fate is unknown
+        (docs/casework.md "Money sent"). The caller has withdrawn what it must of the payments not sent
+        (``_withdraw_unsent``). With ``seq`` given, a recovery already ordered as (kind, seq) is the answer
+        (idempotent). Nothing actually paid to recover, even if every payment with the bank were credited: nothing.
+        A payment sent and unanswered: the recovery waits (audit ``RECOVERY_PENDING``, once per kind), and
+        ``_settle_recoveries`` orders it when the bank has answered. Returns (recovery id, fen, references waited on)."""
+        C = Recovery.__table__.c
+        if seq is not None:
+            done = conn.execute(select(C.id, C.amount_fen).where(C.decision_id == decision_id, C.kind == kind,
+                                                                  C.seq == seq)).first()
+            if done is not None:
+                return done[0], done[1], []
+        due = self._recovery_due(conn, decision_id, kind, wanted)
+        if due <= 0:
+            return None, 0, []
+        waiting = self._unanswered_payments(conn, decision_id)
+        if waiting:
+            refs = [w["reference"] for w in waiting]
+            if not any(w.get("kind") == kind for w in self._recovery_pending(conn, {decision_id})):
+                audit.append(conn, actor=actor, action=RECOVERY_PENDING, entity="case_decisions", entity_id=decision_id,
+                             reason=f"{reason}；付款 {'、'.join(refs)} 已报盘、银行尚未回盘：追回待回盘后按实际发放金额确定",
+                             after={"kind": kind, "amount_fen": wanted, "recovery_seq": seq, "reason": reason,
+                                    "payment_ids": [w["payment_id"] for w in waiting]})
+            return None, 0, refs
+        return self._order_recovery(conn, decision_id, kind, due, actor, reason, seq=seq), due, []
+
+    def _settle_recoveries(self, conn: Connection, ids: Collection[int], actor: str) -> list[dict[str, Any]]:
+        """Close the recoveries a resize, a misuse or a duplicate left waiting (``RECOVERY_PENDING``) on decisions of
+        ``ids`` whose payments now all have the bank's answer: computed then on what was actually paid
+        (``_recovery_due``) — nothing when the bank sent the money back — and ordered. Called where the bank's answer
+        is recorded, next to ``_settle_risk_recoveries``. Returns what it did."""
+        out = []
+        for w in self._recovery_pending(conn, ids):
+            did, kind = w["decision_id"], w["kind"]
+            if self._unanswered_payments(conn, did):
+                continue
+            due = max(self._recovery_due(conn, did, kind, w.get("amount_fen")), 0)
+            rid = None
+            if due > 0:
+                rid = self._order_recovery(conn, did, kind, due, actor,
+                                           f"{w.get('reason', '')}（银行回盘确认入账后按实际发放金额追回，"
+                                           f"{w['confirmed_by']} 下达）", seq=w.get("recovery_seq"))
+            what = action_zh(f"recover_{kind}")
+            audit.append(conn, actor=actor, action=RECOVERY_SETTLED, entity="case_decisions", entity_id=did,
+                         reason=(f"{what}：银行已回盘，下达追回 {due} 分（追回单 {rid}）" if rid else
+                                 f"{what}：银行已回盘，无须追回（款项已退回，或已另行追回）"),
+                         after={"kind": kind, "pending_seq": w["seq"], "recovery_id": rid, "amount_fen": due})
+            out.append({"decision_id": did, "kind": kind, "recovery_id": rid, "amount_fen": due})
+        return out
 
     @staticmethod
     def _due_sql() -> Any:
@@ -1930,6 +2024,7 @@ class Ledger:
             self._bounce(conn, payment_id, actor, reason)
             did = conn.execute(select(P.decision_id).where(P.id == payment_id)).scalar_one()
             self._settle_risk_recoveries(conn, {did}, actor)  # a recovery waiting for this answer: nothing to recover
+            self._settle_recoveries(conn, {did}, actor)
 
     def _bounce(self, conn: Connection, payment_id: int, actor: str, reason: str) -> None:
         p = conn.execute(select(Payment.__table__).where(P.id == payment_id)).mappings().first()
@@ -2312,6 +2407,7 @@ class Ledger:
             answered_now = {r["decision_id"] for r in res.confirmed + res.bounced}
             if answered_now:
                 res.risk_recoveries = self._settle_risk_recoveries(conn, answered_now, actor)
+                res.recoveries = self._settle_recoveries(conn, answered_now, actor)
             res.outstanding = conn.execute(
                 select(func.count()).select_from(BankFileItem.__table__.join(Payment.__table__, Item.payment_id == P.id))
                 .where(Item.file_id == f["id"], ~answered)).scalar_one()
@@ -2524,15 +2620,26 @@ class Ledger:
         return int(paid) - int(ret) - int(rec)
 
     def _settle(self, conn: Connection, d: dict[str, Any], actor: str, res: SettleResult) -> None:
+        """多退少补 on a paid decision whose entitlement changed (docs/casework.md "Money sent"). Paid above the new
+        entitlement counting payments not sent yet: those are withdrawn (``_withdraw_unsent``; a decision paid only
+        by them goes back to where it was before, and the next batch pays it the new entitlement), so they never go
+        out above it. Then a top-up is due when the entitlement is above what is paid, and above it a recovery of
+        what was actually paid too much (``_recover_sent``, kind ``overpayment``), waiting for the bank's answer on a
+        payment sent and unanswered."""
         _, ent, _ = self._entitlement(conn, d)
-        diff = (ent or 0) - self._net_paid(conn, d["id"], ("overpayment",))
+        did = d["id"]
+        if self._net_paid(conn, did, ("overpayment",)) > (ent or 0):
+            res.withdrawn = self._withdraw_unsent(conn, did, actor, "撤回：多退少补，重新核定的金额低于已安排发放的金额",
+                                                  {"recomputation_id": res.recomputation_id})
+        diff = (ent or 0) - self._net_paid(conn, did, ("overpayment",))
         res.diff_fen = diff
-        if diff > 0:
+        if diff > 0 and self._load(conn, did)["state"] == "paid":
             # nothing is paid here: the recomputation records the top-up due, and the next payment batch of the
             # program and year pays it (by an 出纳 who neither reviewed nor resized it) and puts it in its bank file
             res.supplement_due_fen = diff
         elif diff < 0:
-            res.recovery_id = self._order_recovery(conn, d["id"], "overpayment", -diff, actor, "多退少补：追回多发部分")
+            res.recovery_id, _, res.awaiting_bank = self._recover_sent(conn, did, "overpayment", actor,
+                                                                       "多退少补：追回多发部分")
 
     def _order_recovery(self, conn: Connection, decision_id: int, kind: str, amount: int, actor: str, reason: str,
                         seq: int | None = None) -> int:
@@ -2583,11 +2690,23 @@ class Ledger:
                                        actor=actor, action="dispatch_transfer")
             return conn.execute(select(T.id).where(T.audit_ref == ref)).scalar_one()
 
-    def report_dispatch_misuse(self, decision_id: int, actor: str, *, reason: str, amount_fen: int | None = None) -> int:
-        """未按规定拨付和使用: recover the untransferred (or given) part and 取消下一年度申领资格."""
+    def report_dispatch_misuse(self, decision_id: int, actor: str, *, reason: str,
+                               amount_fen: int | None = None) -> int | None:
+        """未按规定拨付和使用: recover the untransferred (or given) part and 取消下一年度申领资格 (晋人社厅发〔2024〕28号 五
+        “要求其退回未使用和拨付部分，并取消下一年度申领资格”).
+
+        The firm returns only money it received (docs/casework.md "Money sent", ``_stop_and_recover``): its payments
+        not sent are withdrawn and its entitlement is lowered by the part to return, so a re-payment pays only the
+        rest; with a payment sent and unanswered, the recovery waits for the bank. Returns the recovery id, or None
+        when nothing was actually paid to recover yet (withdrawn, or waiting: ``decision()["recovery_pending"]``)."""
         actor = self._need_actor(actor, "recover")
         with self._tx() as conn:
             d = self._load(conn, decision_id)
+            Q, C = Disqualification.__table__.c, Recovery.__table__.c
+            if d["origin"] == "dispatch" and conn.execute(select(exists().where(
+                    Q.source_decision_id == decision_id))).scalar_one():  # reported already: idempotent
+                return conn.execute(select(C.id).where(C.decision_id == decision_id, C.kind == "dispatch_misuse",
+                                                       C.seq == 0)).scalar()
             if d["origin"] != "dispatch" or d["state"] != "paid":
                 raise LedgerError("transition_refused", "仅能对已发放的劳务派遣单位返还登记违规使用",
                                   "misuse applies only to a paid dispatch-firm refund")
@@ -2598,7 +2717,9 @@ class Ledger:
             due = amount_fen if amount_fen is not None else int(alloc) - int(moved)
             if due <= 0 or due > self._net_paid(conn, decision_id, ("overpayment",)):
                 raise LedgerError("bad_amount", f"应退回金额 {due} 分无效", f"recovery amount {due} fen is not valid")
-            rid = self._order_recovery(conn, decision_id, "dispatch_misuse", due, actor, reason, seq=0)
+            _, ent, _ = self._entitlement(conn, d)
+            rid = self._stop_and_recover(conn, d, "dispatch_misuse", actor, reason, wanted=due,
+                                         keep=max((ent or 0) - due, 0))
             self._insert_rows(conn, Disqualification, [{"unit_id": d["unit_id"], "program": d["program"],
                                                         "year": d["year"] + 1, "source_decision_id": decision_id,
                                                         "reason": reason}], actor=actor, action="disqualify", reason=reason)
@@ -2640,9 +2761,34 @@ class Ledger:
                         continue
                     net = self._net_paid(conn, later.id, ("overpayment",))
                     if net > 0:
-                        out.append(self._order_recovery(conn, later.id, "duplicate_subsidy", net, actor,
-                                                        "技能提升补贴和职业培训补贴不得重复享受，由后享受的退回", seq=0))
+                        rid = self._stop_and_recover(conn, self._load(conn, later.id), "duplicate_subsidy", actor,
+                                                     "技能提升补贴和职业培训补贴不得重复享受，由后享受的退回", keep=0)
+                        if rid is not None:
+                            out.append(rid)
             return out
+
+    def _stop_and_recover(self, conn: Connection, d: dict[str, Any], kind: str, actor: str, reason: str, *,
+                          wanted: int | None = None, keep: int) -> int | None:
+        """A misuse or duplicate on decision ``d`` (docs/casework.md "Money sent"): recover only money actually paid
+        and never pay what is to be returned. Its payments not sent are withdrawn (``_withdraw_unsent``: they never
+        go to the bank). While its money has not all left and been answered (something withdrawn, or a payment sent
+        and unanswered) the entitlement becomes ``keep`` (a recomputation of kind ``RECOMPUTE_KIND[kind]``), so a
+        re-payment after the withdrawal or a bounce pays no more than that. The recovery (``_recover_sent``, seq 0:
+        idempotent) is ``wanted`` (None: all), at most what was actually paid, or waits for the bank."""
+        did = d["id"]
+        C = Recovery.__table__.c
+        done = conn.execute(select(C.id).where(C.decision_id == did, C.kind == kind, C.seq == 0)).scalar()
+        if done is not None:
+            return int(done)
+        withdrawn = self._withdraw_unsent(conn, did, actor, f"撤回：{reason}", {"recovery_kind": kind})
+        if withdrawn or self._unanswered_payments(conn, did):
+            status, ent, size = self._entitlement(conn, d)
+            if ent != keep:
+                self._recompute(conn, d, actor, kind=RECOMPUTE_KIND[kind], status=status, size_class=size, amount=keep,
+                                reason=f"{reason}：应享受金额核定为 {keep} 分（未报盘的付款已撤回或款项尚待银行回盘，"
+                                       "重新发放不超过此数）")
+        rid, _, _ = self._recover_sent(conn, did, kind, actor, reason, wanted=wanted, seq=0)
+        return rid
 
     # ---------------------------------------------------------- queries
     def decision(self, decision_id: int) -> dict[str, Any]:
@@ -2667,6 +2813,8 @@ class Ledger:
             d["risk_flags"] = self._risk_flags(conn, {decision_id}).get(decision_id, [])
             # confirmed flags whose recovery waits for the bank's answer on a payment sent (``_settle_risk_recoveries``)
             d["risk_recovery_pending"] = self._risk_pending(conn, {decision_id})
+            # a resize's, misuse's or duplicate's recovery waiting for the bank's answer (``_settle_recoveries``)
+            d["recovery_pending"] = self._recovery_pending(conn, {decision_id})
             d["top_up_bounced"] = None
             if d["state"] == "paid" and self._top_up_waits(conn, decision_id):
                 X = PaymentReturn.__table__.c

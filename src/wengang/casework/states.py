@@ -87,6 +87,11 @@ TRANSITIONS: dict[str, Transition] = {
         _t("pay", "发放", {"approved", "publicized", "account_fixed"}, ("paid",),
            "按失业保险基金拨付程序发放（domain/facts.md §10 step 7）"),
         _t("bounce", "退回", {"paid"}, ("bounced",), "已退回单位名单，限期更正账户（domain/facts.md §10 step 8）"),
+        # a payment withdrawn before it was sent (in no bank file): the decision goes back to the state it had before
+        # that payment (``Ledger._withdraw_unsent``; the projection checks which); docs/casework.md "Money sent"
+        _t("withdraw_payment", "撤回未报盘的付款", {"paid"}, ("approved", "publicized", "account_fixed"),
+           "风险疑点经核实、发现重复享受或应退回的，未报盘的付款撤回，不再发放（人社部发〔2024〕40号 六；"
+           "内人社发〔2025〕18号 五）"),
         _t("fix_account", "更正账户", {"bounced"}, ("account_fixed",), "更正账户后重新发放（domain/facts.md §10 step 8）"),
         # recorded by ``Ledger.check_credit_after_bounce`` (the credit stands): the bounce is void, the payment the
         # bank credited pays the decision; the projection checks its events against this row
@@ -136,9 +141,12 @@ ACTION_ZH: dict[str, str] = {t.action: t.zh for t in TRANSITIONS.values()} | {
     "bank_confirm": "银行回盘：已入账",
     "bank_credited_after_bounce": "银行回盘称已入账（此前已登记退回）",
     "bank_credit_corrected": "复核：银行已更正回盘",
-    "withdraw_payment": "撤回未报盘的付款",
     "risk_recovery_pending": "风险疑点追回：待银行回盘",
     "risk_recovery_settled": "风险疑点追回：银行已回盘",
+    "recovery_pending": "追回待银行回盘（按实际发放金额确定）",
+    "recovery_settled": "追回：银行已回盘",
+    "recompute_misuse": "派遣单位未按规定拨付使用，重新核定应享受金额",
+    "recompute_duplicate": "重复享受补贴，后享受的应享受金额核定为零",
     "bounce_supplement": "补发被退回",
     "operator_add": "新增操作人员",
     "operator_enable": "启用操作人员",
