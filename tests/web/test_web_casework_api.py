@@ -253,3 +253,25 @@ def test_inputs_that_were_server_errors_are_refusals(web):
     body = json.dumps({"facts": {**facts, "paid_premium_last_year_yuan": "X"}}).replace('"X"', "1e400")
     r = c.post("/api/v1/evaluate", content=body, headers={"content-type": "application/json"})
     assert r.status_code == 422 and r.json()["code"] == "invalid_facts" and "金额超出范围" in r.json()["message_zh"]
+
+
+def test_misuse_with_nothing_paid_yet_returns_no_recovery_and_says_what_was_done(web):
+    # docs/casework.md "Money sent": the firm's payment was never sent, so it is withdrawn and nothing is recovered;
+    # the API used to answer recovery_ids [null]
+    from wengang.casework import AllocationIn
+
+    led = web.ledger
+    firm = decision("91150502MA0N7777X1", "通辽市某劳务派遣有限公司", 300_000)
+    allocs = [AllocationIn("91150100USER0001", "用工单位甲", 10, 150_000),
+              AllocationIn("91150100USER0002", "用工单位乙", 4, 60_000)]
+    did = led.apply_dispatch(firm, allocs, "clerk")
+    led.first_review(did, "clerk", approve=True, reason="名单备案")
+    led.second_review(did, "checker", approve=True, reason="同意")
+    led.publicize("gs-d", "fanhuan", 2025, "clerk", starts_on=date(2025, 10, 1), days=7)
+    led.run_payment_batch("WD1", "fanhuan", 2025, "cashier", today=date(2025, 10, 20), decision_ids=[did])
+    r = web.client("clerk").post(f"/api/v1/decisions/{did}/recoveries", json={"reason": "未拨付", "amount_fen": 60_000},
+                                 headers=_key("mis-none"))
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["recovery_ids"] == [] and "尚无已入账的款项可追回" in body["message_zh"]
+    assert "withdraw_payment" in [h["action"] for h in led.decision(did)["history"]]

@@ -1011,8 +1011,14 @@ def resize(decision_id: DecisionId, size_class: str, amount_fen: AmountFen, reas
         parts.append(f"应补发 {_yuan(res.supplement_due_fen)} 元，由出纳在本项目本年度的下一批发放中支付")
     if res.recovery_id is not None:
         parts.append(f"已开追回单 {res.recovery_id}")
+    if res.withdrawn:
+        parts.append(f"未报盘的付款 {'、'.join(map(str, res.withdrawn))} 已撤回，不再发放（下一批按新金额发放尚应发的部分）")
+    if res.awaiting_bank:
+        parts.append(f"付款 {'、'.join(res.awaiting_bank)} 已报盘、银行尚未回盘：回盘后按实际入账金额确定追回")
     console.print(f"✔ {'；'.join(parts)} / diff {res.diff_fen} fen, top-up due {res.supplement_due_fen} fen"
-                  + (f", recovery order {res.recovery_id}" if res.recovery_id is not None else ""))
+                  + (f", recovery order {res.recovery_id}" if res.recovery_id is not None else "")
+                  + (f", withdrawn {res.withdrawn}" if res.withdrawn else "")
+                  + (f", recovery waits for the bank on {res.awaiting_bank}" if res.awaiting_bank else ""))
 
 
 @case_app.command("recovery-received")
@@ -1034,8 +1040,13 @@ def dispatch_transfer(allocation_id: RecordId, amount_fen: AmountFen, voucher: s
 def dispatch_misuse(decision_id: DecisionId, reason: str = typer.Option(...), amount_fen: int = AMOUNT,
                     db: str = DB, user: str = USER) -> None:
     """派遣单位违规：追回并取消下一年度申领资格 / misuse: recover and disqualify next year."""
+    from .outputs import NOTHING_PAID_YET_EN, NOTHING_PAID_YET_ZH
+
     rid = _run(_open(db).report_dispatch_misuse, decision_id, user, reason=reason, amount_fen=amount_fen)
-    console.print(f"✔ 追回单 {rid}，已取消下一年度申领资格 / recovery {rid}, disqualified next year")
+    if rid is not None:
+        console.print(f"✔ 追回单 {rid}，已取消下一年度申领资格 / recovery {rid}, disqualified next year")
+    else:
+        console.print(f"✔ 已取消下一年度申领资格；{NOTHING_PAID_YET_ZH} / disqualified next year; {NOTHING_PAID_YET_EN}")
 
 
 @case_app.command("duplicates")
@@ -1043,8 +1054,14 @@ def duplicates(person_id: str, scope: str = typer.Option(
         "same_occupation", help="同一职业 same_occupation / 同一职业同一等级 same_occupation_level / 任何 any"),
         db: str = DB, user: str = USER) -> None:
     """技能提升补贴与职业培训补贴重复：由后享受的退回 / recover duplicate subsidies."""
+    from .outputs import NOTHING_PAID_YET_EN, NOTHING_PAID_YET_ZH
+
     ids = _run(_open(db).recover_duplicate_subsidies, person_id, user, scope=scope)
-    console.print(f"✔ 追回单 {ids} / recoveries {ids}")
+    if ids:
+        console.print(f"✔ 追回单 {'、'.join(map(str, ids))} / recoveries {ids}")
+    else:
+        console.print(f"✔ 未下达追回：没有重复享受，或{NOTHING_PAID_YET_ZH} / no recovery ordered: nothing was enjoyed "
+                      f"twice, or {NOTHING_PAID_YET_EN}")
 
 
 @case_app.command("show")

@@ -141,6 +141,14 @@ def bank_return(path: Path = typer.Argument(..., help="银行回盘文件（格�
             _say(f"风险疑点 {w['flag_id']}（决定 {w['decision_id']}）：银行已回盘，无须追回（款项未入账，或已另行追回） / "
                  f"risk flag {w['flag_id']} (decision {w['decision_id']}): answered by the bank, nothing to recover "
                  "(the money did not reach the payee, or was recovered already)")
+    for w in res.recoveries:  # a resize's, a misuse's or a duplicate's recovery that waited for this answer
+        if w["recovery_id"] is not None:
+            _say(f"决定 {w['decision_id']}：银行已回盘，按实际入账金额下达追回 {format_yuan(w['amount_fen'])}（追回单 "
+                 f"{w['recovery_id']}） / decision {w['decision_id']}: answered, recovery {w['recovery_id']} of "
+                 f"{w['amount_fen']} fen ordered")
+        else:
+            _say(f"决定 {w['decision_id']}：银行已回盘，无须追回（款项已退回，或已另行追回） / decision "
+                 f"{w['decision_id']}: answered, nothing to recover")
     for r in res.refused:
         _say(f"[red]隔离 第{r['line']}行 {r['reference']}：{r['zh']} / {r['en']}[/red]")
     if res.refused:

@@ -34,6 +34,10 @@ AGENCY_FIELDS = ("name", "review_body", "court", "phone", "address", "objection_
 PASSED_REVIEW = frozenset({"approved", "publicized", "held", "paid", "bounced", "account_fixed"})
 REFUSED = frozenset({"not_eligible", "rejected", "disqualified"})
 UNDECIDED = frozenset({"pending_determination"})
+# a recovery asked for money not yet paid: what the ledger did instead (docs/casework.md "Money sent")
+NOTHING_PAID_YET_ZH = "尚无已入账的款项可追回：未报盘的付款已撤回、不再发放；已报盘待回盘的，回盘后按实际入账金额追回（见 case show）"
+NOTHING_PAID_YET_EN = ("nothing paid to recover yet: unsent payments were withdrawn; for payments with the bank, the "
+                       "recovery follows its answer (see case show)")
 CHANNEL_ZH = {"corporate_account": "单位对公账户", "tax_payment_account": "税务部门协助提供的缴纳社会保险费账户",
               "personal_account": "本人银行账户"}
 

@@ -452,7 +452,7 @@ async def bank_return(request: Request, p: Caller) -> JSONResponse:
         return {"file_key": res.file_key, "batch_key": res.batch_key, "lines": res.lines,
                 "confirmed": res.confirmed, "refused": res.refused, "outstanding": res.outstanding,
                 "bounced": [b | {"reroute_basis": rep.reroutable.get(b["decision_id"])} for b in res.bounced],
-                "risk_recoveries": res.risk_recoveries, "reconciles": res.reconciles}
+                "risk_recoveries": res.risk_recoveries, "recoveries": res.recoveries, "reconciles": res.reconciles}
 
     body = await run_in_threadpool(idempotency.run, request, p, {"sha256": hashlib.sha256(data).hexdigest()},
                                    lambda: _json(write()), 200, required=True)
@@ -534,8 +534,15 @@ class MisuseIn(Strict):
 def recovery_misuse(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], body: MisuseIn, request: Request, p: Caller) -> JSONResponse:
     """与 ``wengang case dispatch-misuse`` 相同：退回未拨付（或给定）的部分，并取消下一年度申领资格。须带 Idempotency-Key。"""
     def write() -> dict[str, Any]:
-        rid = _led(request).report_dispatch_misuse(decision_id, p.login, reason=body.reason, amount_fen=body.amount_fen)
-        return {"decision_id": decision_id, "recovery_ids": [rid], "kind": "dispatch_misuse"}
+        led = _led(request)
+        rid = led.report_dispatch_misuse(decision_id, p.login, reason=body.reason, amount_fen=body.amount_fen)
+        out = {"decision_id": decision_id, "recovery_ids": [] if rid is None else [rid], "kind": "dispatch_misuse"}
+        if rid is None:  # nothing paid yet: unsent payments withdrawn, or the recovery waits for the bank
+            from wengang.casework.outputs import NOTHING_PAID_YET_EN, NOTHING_PAID_YET_ZH
+
+            out |= {"recovery_pending": led.decision(decision_id)["recovery_pending"],
+                    "message_zh": NOTHING_PAID_YET_ZH, "message_en": NOTHING_PAID_YET_EN}
+        return out
 
     return idempotency.run(request, p, body.model_dump(), write, status=201, required=True)
 
