@@ -180,3 +180,16 @@ def test_cli_screen_import_list_clear_confirm(tmp_path, flags):
     assert r.exit_code == 2 and "稽核" in r.output
     r = runner.invoke(app, ["audit", "verify", *db])
     assert r.exit_code == 0, r.output
+
+
+def test_a_flags_file_with_unreadable_evidence_is_refused_whole(ledger, flags):
+    # the queue reads each flag's evidence back as a JSON object: one it cannot read broke `risk list` for every flag
+    broken = flags.with_columns(
+        pl.when(pl.int_range(pl.len()) == 1).then(pl.lit("{not json")).otherwise(pl.col("evidence")).alias("evidence")
+    )
+    with pytest.raises(LedgerError) as e:
+        import_flags(ledger, broken, "auditor")
+    assert e.value.code == "bad_input" and "第 2 行" in e.value.zh and "evidence" in e.value.zh
+    assert list_flags(ledger) == []  # nothing imported
+    assert import_flags(ledger, flags, "auditor").new == flags.height
+    assert len(list_flags(ledger)) == flags.height

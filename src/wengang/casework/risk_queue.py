@@ -74,6 +74,22 @@ class ConfirmOutcome:
     awaiting_bank: list[str] = field(default_factory=list)  # references sent and unanswered: the recovery waits
 
 
+def _bad_evidence(evidence: pl.Series) -> list[int]:
+    """The 1-based rows whose ``evidence`` is neither empty nor a JSON object: the queue reads it back as one, and a
+    flag it cannot read would break the whole list (``risk list``)."""
+    bad = []
+    for i, text in enumerate(evidence.to_list(), start=1):
+        if not text:
+            continue
+        try:
+            ok = isinstance(json.loads(text), dict)
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            bad.append(i)
+    return bad
+
+
 def import_flags(ledger: Any, flags: pl.DataFrame, actor: str, *, chunk_size: int = 50_000) -> ImportOutcome:
     """Store the flags not stored yet (one audit event per chunk that added any)."""
     actor = ledger._need_actor(actor, "risk_import")
@@ -87,6 +103,14 @@ def import_flags(ledger: Any, flags: pl.DataFrame, actor: str, *, chunk_size: in
     rows = flags.select(FLAG_COLUMNS).with_columns(
         pl.col("subject_name").fill_null(""), pl.col("claim_key").fill_null("")
     )
+    bad = _bad_evidence(rows.get_column("evidence"))
+    if bad:
+        shown = "、".join(str(i) for i in bad[:5]) + ("等" if len(bad) > 5 else "")
+        raise LedgerError(
+            "bad_input",
+            f"疑点文件第 {shown} 行（共 {len(bad)} 行）的 evidence 字段不是 JSON 对象：文件未导入，请用 wengang risk check 重新生成",
+            f"flags file rows {bad[:5]} ({len(bad)} in all): evidence is not a JSON object; nothing imported",
+        )
     new = 0
     with ledger._tx() as conn:
         for start in range(0, rows.height, chunk_size):
