@@ -105,6 +105,11 @@ CREDIT_CHECKS = (CREDIT_CONFIRMED, CREDIT_CORRECTED)
 WITHDRAWN = projection.WITHDRAWN
 # a 多退少补 top-up bounced (the decision stays paid): shown on the decision, the next top-up waits for an account
 TOP_UP_BOUNCED = "bounce_supplement"
+# what happened to a payment (docs/casework.md "Money sent"; ``Ledger._fate``), the first of these that holds:
+# withdrawn before it was sent (a return row written as ``WITHDRAWN``); credited (the bank confirmed it, also when a
+# bounce recorded by hand was found void: ``_returned``); returned (a return that counts); sent, the bank not answered
+# (in a bank file); paid outside a batch (``pay_decision``, no bank file); not sent (in a batch, in no bank file)
+PAYMENT_FATES = ("withdrawn", "credited", "returned", "sent", "paid_direct", "not_sent")
 # a recovery ordered by a 多退少补 resize (``change_size_class``), a dispatch firm's misuse (``report_dispatch_misuse``)
 # or a duplicate subsidy (``recover_duplicate_subsidies``) that waits for the bank's answer on a payment of the
 # decision sent and unanswered (audit actions on the decision, as ``RISK_RECOVERY_PENDING`` / ``_SETTLED`` for a risk
@@ -1670,6 +1675,40 @@ class Ledger:
         return and_(P.batch_id.is_not(None), ~exists().where(Item.payment_id == P.id),
                     ~exists().where(X.payment_id == P.id))
 
+    @staticmethod
+    def _fate() -> Any:
+        """What happened to a payment (``PAYMENT_FATES``), as one SQL expression over ``case_payments`` (correlated
+        to the query's payment row): the one place the ledger, the pages, the API, the letters and ``balances`` read
+        it from. Its order matters: a withdrawn payment has a return row and was never in a bank file; a payment the
+        bank confirmed is credited even with a return row (a bounce by hand found void, ``_returned``); a return
+        that counts makes it returned, whether or not it was in a bank file; otherwise in a bank file it is sent and
+        unanswered (``_unanswered``), outside a batch paid (``_sent``), in a batch and no bank file not sent
+        (``_not_sent``)."""
+        X, K, EV = PaymentReturn.__table__.c, BankConfirmation.__table__.c, AuditEvent.__table__.c
+        Item = BankFileItem.__table__.c
+        withdrawn = exists().where(X.payment_id == P.id, EV.ref == X.audit_ref, EV.action == WITHDRAWN)
+        return case((withdrawn, "withdrawn"), (exists().where(K.payment_id == P.id), "credited"),
+                    (exists().where(X.payment_id == P.id), "returned"),
+                    (exists().where(Item.payment_id == P.id), "sent"), (P.batch_id.is_(None), "paid_direct"),
+                    else_="not_sent")
+
+    def _payments_with_fate(self, conn: Connection, decision_id: int) -> list[dict[str, Any]]:
+        """The decision's payment rows, each with its ``fate`` (``_fate``) and ``return_reason`` (the return's
+        reason when returned or withdrawn, else None); ``void_return_reason``: a bounce's reason when a credit check
+        found it void (the payment is credited), else None. One query for all of them."""
+        R = PaymentReturn.__table__.alias("r")  # not the table ``_fate`` correlates over
+        cols = list(Payment.__table__.columns.keys())
+        rows = conn.execute(select(Payment.__table__, self._fate().label("fate_"), R.c.reason.label("return_reason_"))
+                            .select_from(Payment.__table__.outerjoin(R, R.c.payment_id == P.id))
+                            .where(P.decision_id == decision_id).order_by(P.id)).mappings()
+        out = []
+        for r in rows:
+            fate, why = r["fate_"], r["return_reason_"]
+            out.append({**{k: r[k] for k in cols}, "fate": fate,
+                        "return_reason": why if fate in ("returned", "withdrawn") else None,
+                        "void_return_reason": why if fate == "credited" else None})
+        return out
+
     def _sent_net(self, conn: Connection, decision_id: int) -> int:
         """What the decision was actually paid: its payments sent (``_sent``), less the returns that count
         (``_returned``) and the 多退少补 recoveries of overpayment. Never the entitlement, never a payment not sent."""
@@ -2799,8 +2838,8 @@ class Ledger:
             d["entitlement"] = {"status": status, "amount_fen": amount, "size_class": size}
             d["reasons"] = json.loads(d["reasons"])
             d["readings"] = json.loads(d["readings"])
-            d["payments"] = [dict(r) for r in conn.execute(select(Payment.__table__).where(P.decision_id == decision_id)
-                                                            .order_by(P.id)).mappings()]
+            # each with what happened to it: ``fate``, ``return_reason``, ``void_return_reason`` (``_fate``)
+            d["payments"] = self._payments_with_fate(conn, decision_id)
             C = Recovery.__table__.c
             d["recoveries"] = [dict(r) for r in conn.execute(select(Recovery.__table__).where(C.decision_id == decision_id)
                                                               .order_by(C.id)).mappings()]
@@ -2864,14 +2903,21 @@ class Ledger:
                                                    D.claim_key == claim_key)).scalar_one_or_none()
 
     def balances(self, *, unit_id: str | None = None, program: str | None = None) -> list[dict[str, Any]]:
-        """Per (unit, program): paid, returned (bounced; not a bounce the bank contradicted and a 复核 confirmed void,
-        ``_returned``), recovery ordered/received, net = paid − returned − received."""
+        """Per (unit, program), in fen. As the money tables hold it (``reconcile``'s identity): ``paid_fen`` every
+        payment row, sent or not; ``returned_fen`` the returns that count (``_returned``: bounces, not one the bank
+        contradicted and a 复核 found void, and withdrawals); ``recovery_due_fen`` / ``recovered_fen`` recoveries
+        ordered / received; ``net_fen`` = paid − returned − received. By what happened to each payment (``_fate``;
+        docs/casework.md "Money sent"): ``withdrawn_fen`` withdrawn before it was sent (in paid and in returned, it
+        never left), ``not_sent_fen`` in a batch and in no bank file yet, ``with_bank_fen`` in a bank file and not
+        answered; ``sent_fen`` = paid − withdrawn − not sent (what left: credited, returned, with the bank, paid
+        outside a batch), ``bounced_fen`` = returned − withdrawn (money sent and sent back), ``net_sent_fen`` = sent −
+        bounced − received = net − not sent. A unit reads sent, bounced and net sent as 已发放, 退回 and 净额."""
         X, C, K = PaymentReturn.__table__.c, Recovery.__table__.c, RecoveryReceipt.__table__.c
         conds = [c for c in (D.unit_id == unit_id if unit_id else None, D.program == program if program else None)
                  if c is not None]
+        F = select(D.unit_id, D.program, P.amount_fen, self._fate().label("fate")).select_from(
+            Decision.__table__.join(Payment.__table__, P.decision_id == D.id)).where(*conds).subquery()
         queries = {
-            "paid_fen": select(D.unit_id, D.program, func.sum(P.amount_fen)).select_from(
-                Decision.__table__.join(Payment.__table__, P.decision_id == D.id)),
             "returned_fen": select(D.unit_id, D.program, func.sum(X.amount_fen)).select_from(
                 PaymentReturn.__table__.join(Payment.__table__, X.payment_id == P.id)
                 .join(Decision.__table__, P.decision_id == D.id)).where(self._returned()),
@@ -2881,16 +2927,30 @@ class Ledger:
                 RecoveryReceipt.__table__.join(Recovery.__table__, K.recovery_id == C.id)
                 .join(Decision.__table__, C.decision_id == D.id)),
         }
+        fated = {"withdrawn": "withdrawn_fen", "not_sent": "not_sent_fen", "sent": "with_bank_fen"}
         out: dict[tuple[str, str], dict[str, Any]] = {}
+
+        def row(u: str, prog: str) -> dict[str, Any]:
+            return out.setdefault((u, prog), {"unit_id": u, "program": prog, "paid_fen": 0, "returned_fen": 0,
+                                              "recovery_due_fen": 0, "recovered_fen": 0, "withdrawn_fen": 0,
+                                              "not_sent_fen": 0, "with_bank_fen": 0})
+
         with self._read() as conn:
+            for u, prog, fate, s in conn.execute(select(F.c.unit_id, F.c.program, F.c.fate, func.sum(F.c.amount_fen))
+                                                 .group_by(F.c.unit_id, F.c.program, F.c.fate)):
+                r = row(u, prog)
+                r["paid_fen"] += int(s or 0)
+                if fate in fated:
+                    r[fated[fate]] += int(s or 0)
             for name, q in queries.items():
                 for u, prog, s in conn.execute(q.where(*conds).group_by(D.unit_id, D.program)):
-                    row = out.setdefault((u, prog), {"unit_id": u, "program": prog, "paid_fen": 0, "returned_fen": 0,
-                                                     "recovery_due_fen": 0, "recovered_fen": 0})
-                    row[name] = int(s or 0)
-        for row in out.values():
-            row["net_fen"] = row["paid_fen"] - row["returned_fen"] - row["recovered_fen"]
-            row["recovery_outstanding_fen"] = row["recovery_due_fen"] - row["recovered_fen"]
+                    row(u, prog)[name] = int(s or 0)
+        for r in out.values():
+            r["net_fen"] = r["paid_fen"] - r["returned_fen"] - r["recovered_fen"]
+            r["recovery_outstanding_fen"] = r["recovery_due_fen"] - r["recovered_fen"]
+            r["sent_fen"] = r["paid_fen"] - r["withdrawn_fen"] - r["not_sent_fen"]
+            r["bounced_fen"] = r["returned_fen"] - r["withdrawn_fen"]
+            r["net_sent_fen"] = r["sent_fen"] - r["bounced_fen"] - r["recovered_fen"]
         return sorted(out.values(), key=lambda r: (r["unit_id"], r["program"]))
 
     def reconcile(self) -> dict[str, Any]:
@@ -2909,12 +2969,29 @@ class Ledger:
             X = PaymentReturn.__table__.c
             report["voided_returns_fen"] = int(conn.execute(select(func.coalesce(func.sum(X.amount_fen), 0))
                                                             .where(~self._returned())).scalar_one())
+            # what balances reads by each payment's fate (``_fate``), found again by the other road: the return
+            # rows written as withdrawals, the payments not sent (``_not_sent``) and those with the bank
+            # (``_unanswered``)
+            EV2 = AuditEvent.__table__.alias("ev")
+            fates = {
+                "withdrawn_fen": select(func.coalesce(func.sum(X.amount_fen), 0)).where(exists().where(
+                    EV2.c.ref == X.audit_ref, EV2.c.action == WITHDRAWN)),
+                "not_sent_fen": select(func.coalesce(func.sum(P.amount_fen), 0)).where(self._not_sent()),
+                "with_bank_fen": select(func.coalesce(func.sum(P.amount_fen), 0)).where(self._unanswered()),
+            }
+            report["fates"] = {k: int(conn.execute(q).scalar_one()) for k, q in fates.items()}
         bal = self.balances()
         net = sum(r["net_fen"] for r in bal)
         expect = (report["case_payments"]["table_fen"] - report["case_payment_returns"]["table_fen"]
                   + report["voided_returns_fen"] - report["case_recovery_receipts"]["table_fen"])
         report["net_fen"] = net
         report["ok"] &= net == expect
+        # withdrawals count in paid and in returned alike (net unchanged); what was sent, net of bounces and
+        # recoveries received, is net less what is not sent yet: net_sent = net − not_sent
+        for k, v in report["fates"].items():
+            report["ok"] &= sum(r[k] for r in bal) == v
+        report["net_sent_fen"] = sum(r["net_sent_fen"] for r in bal)
+        report["ok"] &= report["net_sent_fen"] == net - report["fates"]["not_sent_fen"]
         return report
 
     def verify_audit(self) -> audit.VerifyReport:
@@ -2967,23 +3044,17 @@ class Ledger:
         return {**dict(lst), "entries": rows}
 
     def letter_view(self, decision_id: int) -> dict[str, Any]:
-        """``decision`` plus what a letter states: the reviews, the disqualification and the bank's returns."""
+        """``decision`` plus what a letter states: the reviews, the disqualification and the bank's returns (by each
+        payment's ``fate``: ``returns`` maps a returned payment to its reason; a payment withdrawn before it was
+        sent never left, so the letter does not list it)."""
         d = self.decision(decision_id)
-        V, Q, X = Review.__table__.c, Disqualification.__table__.c, PaymentReturn.__table__.c
+        V, Q = Review.__table__.c, Disqualification.__table__.c
         with self._read() as conn:
             d["reviews"] = [dict(r) for r in conn.execute(
                 select(V.stage, V.reviewer, V.approve, V.reason).where(V.decision_id == decision_id)
                 .order_by(V.stage)).mappings()]
             d["disqualification"] = conn.execute(select(Q.reason).where(
                 Q.unit_id == d["unit_id"], Q.program == d["program"], Q.year == d["year"])).scalar_one_or_none()
-            ids = [p["id"] for p in d["payments"]]
-            d["returns"] = dict(conn.execute(select(X.payment_id, X.reason).where(X.payment_id.in_(ids),
-                                                                                   self._returned())).all()) \
-                if ids else {}
-            # a re-payment withdrawn before it was sent never left: the letter does not mention it
-            EV = AuditEvent.__table__.c
-            withdrawn = set(conn.execute(select(X.payment_id).select_from(
-                PaymentReturn.__table__.join(AuditEvent.__table__, EV.ref == X.audit_ref))
-                .where(X.payment_id.in_(ids), EV.action == WITHDRAWN)).scalars()) if ids else set()
-            d["payments"] = [p for p in d["payments"] if p["id"] not in withdrawn]
+        d["returns"] = {p["id"]: p["return_reason"] for p in d["payments"] if p["fate"] == "returned"}
+        d["payments"] = [p for p in d["payments"] if p["fate"] != "withdrawn"]
         return d

@@ -457,12 +457,22 @@ def letter_input(d: dict[str, Any]) -> dict[str, Any] | None:
     notes = ["审核情况：" + "；".join(trace) + "。"] if trace else []
     if state in PASSED_REVIEW:
         out.update(status="eligible", amount_fen=ent["amount_fen"])
+        # what happened to each payment (``fate`` of ``Ledger.decision``; docs/casework.md "Money sent"): one
+        # withdrawn before it was sent never left; one not in a bank file yet, or with the bank unanswered, is not
+        # said to be paid
         returns = d.get("returns", {})
         for p in d["payments"]:
+            fate = p.get("fate")
+            if fate == "withdrawn":
+                continue
             acc = _masked(mask_bank_account, p["account_no"])
             where = f"{CHANNEL_ZH.get(p['channel'], p['channel'])}（{acc}）"
             if p["id"] in returns:
                 notes.append(f"发往{where}的{_yuan(p['amount_fen'])}因“{returns[p['id']]}”被银行退回，请尽快向本机构提供正确的收款账户。")
+            elif fate == "not_sent":
+                notes.append(f"{_yuan(p['amount_fen'])}将发放至{where}，尚未报送银行。")
+            elif fate == "sent":
+                notes.append(f"已将{_yuan(p['amount_fen'])}报送银行发放至{where}，待银行确认入账。")
             else:
                 notes.append(f"已将{_yuan(p['amount_fen'])}发放至{where}。")
         if d.get("payee_channel") == "tax_payment_account":

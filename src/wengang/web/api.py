@@ -414,8 +414,14 @@ def decision(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: R
     out["unit_id"] = d["unit_id"] if p.kind != "operator" else mask_id(d["unit_id"])
     out["state_zh"] = STATE_ZH.get(d["state"], d["state"])
     out["account_no"] = mask_account_for_display(d["account_no"])
+    from .pages.common import audience_of
+    from .pages.office import payment_fate_zh
+
+    # what happened to each payment (``Ledger.decision``'s ``fate``; docs/casework.md "Money sent"), and in Chinese
+    # as the decision page says it (a return's reason as a letter says it, unless the caller is an operator)
     out["payments"] = [{"id": x["id"], "kind": x["kind"], "amount_fen": x["amount_fen"], "channel": x["channel"],
-                        "account_no": mask_account_for_display(x["account_no"])} for x in d["payments"]]
+                        "account_no": mask_account_for_display(x["account_no"]), "fate": x["fate"],
+                        "fate_zh": payment_fate_zh(x, audience_of(p))} for x in d["payments"]]
     out["recoveries"] = [{k: x[k] for k in ("id", "kind", "amount_fen", "reason")} for x in d["recoveries"]]
     out["history"] = [{k: h[k] for k in ("seq", "at", "actor", "action", "reason")}
                       | {"before": _masked(json.loads(h["before"] or "null")),

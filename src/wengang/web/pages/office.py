@@ -16,17 +16,13 @@ from fastapi import Path as PathParam
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 
 from wengang.casework import query
-from wengang.casework.ledger import CREDITED_AFTER_BOUNCE, WITHDRAWN, Ledger, payment_reference
+from wengang.casework.ledger import CREDITED_AFTER_BOUNCE, payment_reference
 from wengang.casework.models import (
     AuditEvent,
-    BankConfirmation,
-    BankFileItem,
     Decision,
-    Payment,
-    PaymentReturn,
     PublicityEntry,
     PublicityList,
     Review,
@@ -42,6 +38,7 @@ from ..errors import MAX_ID, ApiError
 from . import router
 from .common import (
     PAGE_SIZE,
+    RECIPIENT,
     SIZE_ZH,
     STATUS_ZH,
     as_date,
@@ -108,8 +105,10 @@ def dashboard(request: Request) -> Response:
             n, fen = bucket.setdefault(key, [0, 0])
             bucket[key] = [n + r["n"], fen + (int(r["fen"]) if r["state"] in payable else 0)]
     bal = led(request).balances()
-    paid = sum(b["paid_fen"] for b in bal)
-    net = sum(b["net_fen"] for b in bal)
+    # 已发放 is money sent (not a payment not yet in a bank file, nor one withdrawn); its net, of bounces and
+    # recoveries received (``Ledger.balances``: sent_fen, net_sent_fen)
+    paid = sum(b["sent_fen"] for b in bal)
+    net = sum(b["net_sent_fen"] for b in bal)
     state_order = [s for s in STATE_ZH if s in by_state]
     charts = [
         hbar_chart(
@@ -380,8 +379,8 @@ def decision_page(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], reque
         "decision.html",
         audience=audience_of(p),  # reasons and explanation: the office's hints for a caseworker only
         risk_pending=_risk_pending_rows(d) if operator else [],
-        returns=_payment_returns(request, d) if operator else {},
-        fates=_payment_fates(request, d) if not operator else {},
+        returns=_payment_returns(d) if operator else {},
+        fates=_payment_fates(d) if not operator else {},
         d=d,
         shown_id=shown_id,
         reviews=reviews,
@@ -408,66 +407,45 @@ def _risk_pending_rows(d: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _payment_returns(request: Request, d: dict[str, Any]) -> dict[int, str]:
-    """Payment id → why it did not stay paid: a bounce's reason, or the withdrawal of a payment never sent (a
-    confirmed risk flag's ``撤回：…``, the credit check's). The payments table shows it beside the payment."""
-    ids = [x["id"] for x in d["payments"]]
-    if not ids:
-        return {}
-    X = PaymentReturn.__table__.c
-    rows = led(request).read(
-        select(X.payment_id, X.reason, (~Ledger._returned()).label("void")).where(X.payment_id.in_(ids))
-    )
-    # a bounce the bank contradicted and a 复核 found void is not money back (as the bank-files page says)
-    return {
-        r["payment_id"]: r["reason"] + ("（经复核核实已入账，退回作废，不计为退回）" if r["void"] else "")
-        for r in rows
-    }
+# what a unit or person reads of a payment on their page of the decision (the payments table's 发放情况), by its
+# ``fate`` (``Ledger.decision``; docs/casework.md "Money sent"): withdrawn is not sent, with the bank is not paid
+FATE_ZH = {
+    "withdrawn": "已撤回，未发放",  # a return row the ledger wrote as a withdrawal: it never went to the bank
+    "credited": "已发放（银行已入账）",  # also when a bounce recorded by hand was found void
+    "returned": "被退回",  # with the return's reason, as a letter says it
+    "sent": "已报盘，待银行回盘",
+    "paid_direct": "已发放",  # paid outside a batch, no bank file (``pay_decision``)
+    "not_sent": "待报盘，尚未发放",
+}
 
 
-def _payment_fates(request: Request, d: dict[str, Any]) -> dict[int, str]:
-    """Payment id → what happened to it, as the unit or person reads it on their page of the decision (the payments
-    table's 发放情况; docs/casework.md "Money sent"): 已撤回，未发放 (a return row the ledger wrote as ``WITHDRAWN``:
-    a confirmed risk flag's, the credit check's — it never went to the bank); 已发放（银行已入账） (the bank's return
-    confirmed it, also when a bounce recorded by hand was found void); 被退回（the return's reason, as a letter says it）;
-    已报盘，待银行回盘 (in a bank file, not answered); 已发放 (paid outside a batch, no bank file: ``pay_decision``);
-    待报盘，尚未发放 (in a batch, in no bank file yet). ``Ledger.decision`` gives the payment rows only, so the return,
-    its audit action, the bank file and the bank's confirmation are read here."""
-    ids = [x["id"] for x in d["payments"]]
-    if not ids:
-        return {}
-    P, X = Payment.__table__.c, PaymentReturn.__table__.c
-    EV, K, Item = AuditEvent.__table__.c, BankConfirmation.__table__.c, BankFileItem.__table__.c
-    rows = led(request).read(
-        select(
-            P.id,
-            P.batch_id,
-            X.id.label("return_id"),
-            X.reason,
-            exists().where(EV.ref == X.audit_ref, EV.action == WITHDRAWN).label("withdrawn"),
-            exists().where(K.payment_id == P.id).label("credited"),
-            exists().where(Item.payment_id == P.id).label("in_file"),
-        )
-        .select_from(Payment.__table__.outerjoin(PaymentReturn.__table__, X.payment_id == P.id))
-        .where(P.id.in_(ids))
-    )
+def payment_fate_zh(x: dict[str, Any], audience: str = RECIPIENT) -> str:
+    """A payment row of ``Ledger.decision`` as its fate reads in Chinese (``FATE_ZH``); a return's reason through
+    the ``recipient`` filter unless the reader is a caseworker (the JSON API says the same)."""
+    said = FATE_ZH.get(x["fate"], x["fate"])
+    if x["fate"] == "returned":
+        why = for_audience(x["return_reason"], audience).rstrip("。")
+        said = f"{said}（{why}）" if why else said
+    return said
+
+
+def _payment_returns(d: dict[str, Any]) -> dict[int, str]:
+    """Payment id → why it did not stay paid, as the office recorded it (the caseworker's column 退回或撤回): a
+    bounce's reason, or the withdrawal of a payment never sent (a confirmed risk flag's ``撤回：…``, the credit
+    check's); a bounce the bank contradicted and a 复核 found void is said void (as the bank-files page says)."""
     out: dict[int, str] = {}
-    for r in rows:
-        if r["return_id"] is not None and r["withdrawn"]:
-            said = "已撤回，未发放"
-        elif r["credited"]:
-            said = "已发放（银行已入账）"
-        elif r["return_id"] is not None:
-            why = for_audience(r["reason"]).rstrip("。")
-            said = f"被退回（{why}）" if why else "被退回"
-        elif r["in_file"]:
-            said = "已报盘，待银行回盘"
-        elif r["batch_id"] is None:
-            said = "已发放"
-        else:
-            said = "待报盘，尚未发放"
-        out[r["id"]] = said
+    for x in d["payments"]:
+        if x["return_reason"] is not None:
+            out[x["id"]] = x["return_reason"]
+        elif x["void_return_reason"] is not None:
+            out[x["id"]] = x["void_return_reason"] + "（经复核核实已入账，退回作废，不计为退回）"
     return out
+
+
+def _payment_fates(d: dict[str, Any]) -> dict[int, str]:
+    """Payment id → what happened to it, as the unit or person reads it (``payment_fate_zh`` of each payment's
+    ``fate``, which ``Ledger.decision`` computes in one place)."""
+    return {x["id"]: payment_fate_zh(x) for x in d["payments"]}
 
 
 def _portal_actor(request: Request, p: Principal, verb: str) -> tuple[str, str]:
