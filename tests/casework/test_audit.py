@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 def _ledger_with_history(ledger):
     ids = to_payable(ledger, 5)
+    ledger.pay_decision(ids[0], "cashier", today=PAYDAY)  # sent at once: its reduction recovers money paid
     ledger.run_payment_batch("b", "fanhuan", 2025, "cashier", today=PAYDAY)
     ledger.change_size_class(ids[0], "checker", new_size_class="large", new_amount_fen=60_000, reason="划型为大型")
     rep = ledger.verify_audit()

@@ -75,7 +75,8 @@ def test_a_confirmed_flag_keeps_the_hold(ledger):
     ids = to_payable(ledger, 2)
     import_flags(ledger, flag(unit(ledger, ids[1])), "auditor")
     out = confirm_flag(ledger, 1, "auditor", reason="核实：未全额拨付")
-    assert out.decision_id == ids[1] and out.recovery_id is None and "case hold" in out.note_zh
+    # a confirmed flag is never cleared: the note names the step that ends it (s34 audit D7), not ``case hold``
+    assert out.decision_id == ids[1] and out.recovery_id is None and f"case revoke {ids[1]}" in out.note_zh
     res = ledger.run_payment_batch("B1", "fanhuan", 2025, "cashier", today=PAYDAY)
     assert (res.paid, res.risk_open, res.risk_confirmed) == (1, 0, 1)
     with pytest.raises(LedgerError) as e:

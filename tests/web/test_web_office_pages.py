@@ -295,6 +295,9 @@ def test_risk_clear_and_confirm(web, flags):
     assert [e["actor"] for e in _events(web, "risk_confirm")] == ["auditor", "auditor"]
     done = auditor.get("/risk", params={"status": "confirmed"}, headers=HTML).text
     assert f"决定 {web.ids[UNIT_A]} 尚无可追回的已发金额" in done and "移交原发放机构" in done
+    # what ends that decision (UNIT_A's is notified, not yet approved): refused in review, never "暂缓" (a confirmed
+    # flag is never cleared, so a hold would never end)
+    assert "在审核中不予通过" in done and "请暂缓" not in done
     assert f'href="/decisions/{web.ids[UNIT_A]}"' in done
     # once only
     r = auditor.post(f"/risk/{flags['k-a']}/clear", data={"csrf_token": token, "reason": "再次"}, headers=HTML)

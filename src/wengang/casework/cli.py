@@ -859,6 +859,19 @@ def release(decision_id: int = typer.Argument(None, min=1, callback=_fits_bigint
     _one_step_each(db, user, decision_id, sel, "release", "解除暂缓", "解除暂缓 / released", reason=reason)
 
 
+@case_app.command("revoke")
+def revoke(decision_id: DecisionId,
+           reason: str = typer.Option(..., help="撤销理由（写入不予发放决定书，收件人可读）/ the reason (goes into the letter)"),
+           db: str = DB, user: str = USER) -> None:
+    """撤销核准，不予发放（风险疑点经稽核核实；复核，非核实者）/ revoke an approval a confirmed risk flag stops."""
+    res = _run(_open(db).revoke, decision_id, user, reason=reason)
+    flags = "、".join(map(str, res.flag_ids))
+    withdrawn = f"；撤回未报盘的付款 {'、'.join(map(str, res.withdrawn))}" if res.withdrawn else ""
+    console.print(f"✔ 决定 {decision_id} 已撤销核准，不予发放（风险疑点 {flags} 已核实）{withdrawn}；状态 {state_zh(res.state)}。"
+                  f"不予发放决定书：wengang case letters {decision_id} / decision {decision_id} revoked, not paid (risk flags "
+                  f"{res.flag_ids} confirmed)" + (f"; withdrawn {res.withdrawn}" if res.withdrawn else ""))
+
+
 @case_app.command("publicize")
 @_selectable(skip=("program", "year"))
 def publicize(list_key: str, program: Program, year: Year, starts: str = typer.Option(...),
@@ -904,10 +917,28 @@ def pay(batch_key: str, program: Program, year: Year, today: str = typer.Option(
         return
     rows, o = _select_for(led, _run(_filter, sel, program=program, year=year), f"发放（批次 {batch_key}）",
                           f"pay in batch {batch_key}", sel["yes"])
-    ids = [r["id"] for r in _split("pay", rows, o)]
-    if ids:
-        res = _run(led.run_payment_batch, batch_key, program, year, user, today=day, decision_ids=ids)
+    from .ledger import payment_reference
+
+    # a paid decision owed a 多退少补 top-up is paid by a selected run as by an unselected one (the batch pays the
+    # top-ups due of the decisions it is given); a paid decision with nothing due is skipped as before
+    due = led.top_ups_due([r["id"] for r in rows if r["state"] == "paid"])
+    ids = [r["id"] for r in _split("pay", [r for r in rows if r["id"] not in due], o)]
+    before = {did: _top_ups(led, did) for did in due}
+    if ids or due:
+        res = _run(led.run_payment_batch, batch_key, program, year, user, today=day,
+                   decision_ids=sorted([*ids, *due]))
         _batch_notes(res, stop=False)
+    for did, fen in sorted(due.items()):
+        paid_now = [p for p in _top_ups(led, did) if p["id"] not in before[did]]
+        if paid_now:
+            o.done.append(did)
+            refs = "、".join(payment_reference(did, p["seq"], p["kind"]) for p in paid_now)
+            console.print(f"  决定 {did}：补发 {_yuan(sum(p['amount_fen'] for p in paid_now))} 元（付款 {refs}）/ "
+                          f"decision {did}: top-up of {fen} fen paid ({refs})")
+        else:
+            zh, en = _top_up_held(led, did)
+            o.skip(did, f"已发放，有应补发的 {_yuan(fen)} 元，本批未补发：{zh}",
+                   f"paid, a top-up of {fen} fen is due, not paid in this batch: {en}")
     holds = led.risk_holds(ids) if ids else {}
 
     def why(r: dict[str, Any]) -> tuple[str, str]:
@@ -916,11 +947,31 @@ def pay(batch_key: str, program: Program, year: Year, today: str = typer.Option(
             return _not_payable(r)
         if len(ids) == 1:  # one decision: name its flags
             return f"暂不能发放：{hold.zh}", f"not payable: {hold.en}"
-        return ("暂不能发放：风险疑点未经稽核排除（case show 查看疑点）",
-                "not payable: a risk flag is not cleared (see case show)")
+        return ("暂不能发放：有未排除的风险疑点（case show 查看疑点及处理办法）",
+                "not payable: a risk flag holds it (see case show for what ends it)")
 
     _settle(led, ids, {"paid"}, o, why)
     _report(o)
+
+
+def _top_ups(led: Ledger, did: int) -> list[dict[str, Any]]:
+    return [p for p in led.decision(did)["payments"] if p["kind"] == "supplement"]
+
+
+def _top_up_held(led: Ledger, did: int) -> tuple[str, str]:
+    """Why a top-up due was not paid by a batch given its decision (the ledger's ``_supplement_due``)."""
+    hold = led.risk_holds([did]).get(did)
+    if hold is not None:
+        return f"风险疑点未经稽核排除（{hold.zh}）", f"a risk flag holds it ({hold.en})"
+    d = led.decision(did)
+    if d["top_up_bounced"]:
+        return "补发退回，待更正账户（case fix-account，须另一人复核）", "the top-up bounced: waiting for an account change"
+    if led.account_changes(decision_id=did):
+        return "账户变更待复核", "an account change awaits approval"
+    if not d["account_no"]:
+        return "缺少收款账户", "no account"
+    return ("本人初审、复审或核定了该决定，须由另一名出纳补发",
+            "you reviewed or resized it: another payer must pay the top-up")
 
 
 def _batch_notes(res: Any, *, stop: bool = True) -> None:
@@ -937,8 +988,10 @@ def _batch_notes(res: Any, *, stop: bool = True) -> None:
         console.print(f"[yellow]! 风险疑点待核查 {res.risk_open} 个，暂不发放（须经稽核排除：wengang risk list）/ "
                       f"{res.risk_open} held: a risk flag awaits the 稽核's review[/yellow]")
     if res.risk_confirmed:
-        console.print(f"[yellow]! 风险疑点已核实 {res.risk_confirmed} 个，暂不发放（请办理不予发放或重新认定）/ "
-                      f"{res.risk_confirmed} held: a risk flag was confirmed; refuse or re-decide them[/yellow]")
+        console.print(f"[yellow]! 风险疑点已核实 {res.risk_confirmed} 个，不予发放（已核实的疑点不再排除：由核实者以外的复核"
+                      "人员撤销核准 wengang case revoke 决定号 --reason …；case show 查看）/ "
+                      f"{res.risk_confirmed} not paid: a risk flag was confirmed (never cleared); a reviewer other than "
+                      "who confirmed it revokes the approval: wengang case revoke ID --reason …[/yellow]")
     if res.supplement_awaiting_account:
         n = res.supplement_awaiting_account
         console.print(f"  补发退回待更正账户 {n} 个（case fix-account，须另一人复核）/ {n} top-ups bounced, waiting for "
@@ -1006,19 +1059,35 @@ def resize(decision_id: DecisionId, size_class: str, amount_fen: AmountFen, reas
     """划型变更，多退少补 / size-class change and settlement."""
     res = _run(_open(db).change_size_class, decision_id, user, new_size_class=size_class,
                new_amount_fen=amount_fen, reason=reason)
-    parts = [f"差额 {_yuan(res.diff_fen)} 元"]
+    old, new = res.old_amount_fen or 0, res.new_amount_fen or 0
+    change = (f"核减 {_yuan(old - new)} 元" if new < old else f"核增 {_yuan(new - old)} 元" if new > old else "金额未变")
+    change_en = (f"lowered by {old - new} fen" if new < old else f"raised by {new - old} fen" if new > old
+                 else "amount unchanged")
+    parts = [f"应享受金额由 {_yuan(old)} 元{change}，为 {_yuan(new)} 元"]
+    en = [f"entitlement {old} → {new} fen ({change_en})"]
+    if not res.settled:
+        parts.append(f"决定尚无已发放的款项（未发放，或退回待重发）：不涉及多退少补，发放时按新金额 {_yuan(new)} 元发放")
+        en.append(f"nothing paid yet (not paid, or bounced): no settlement; it will be paid {new} fen")
+    if res.withdrawn:
+        refs = "、".join(res.withdrawn_refs) or "、".join(map(str, res.withdrawn))
+        parts.append(f"未报盘的付款 {refs} 已撤回，不再发放（下一批按新金额发放尚应发的部分）")
+        en.append(f"unsent payments {refs} withdrawn (the next batch pays what is still due)")
     if res.supplement_due_fen:
         parts.append(f"应补发 {_yuan(res.supplement_due_fen)} 元，由出纳在本项目本年度的下一批发放中支付")
+        en.append(f"top-up due {res.supplement_due_fen} fen (paid by the next batch)")
     if res.recovery_id is not None:
-        parts.append(f"已开追回单 {res.recovery_id}")
-    if res.withdrawn:
-        parts.append(f"未报盘的付款 {'、'.join(map(str, res.withdrawn))} 已撤回，不再发放（下一批按新金额发放尚应发的部分）")
+        parts.append(f"多退少补：已开追回单 {res.recovery_id}，追回 {_yuan(res.recovery_fen)} 元")
+        en.append(f"recovery order {res.recovery_id} of {res.recovery_fen} fen")
     if res.awaiting_bank:
         parts.append(f"付款 {'、'.join(res.awaiting_bank)} 已报盘、银行尚未回盘：回盘后按实际入账金额确定追回")
-    console.print(f"✔ {'；'.join(parts)} / diff {res.diff_fen} fen, top-up due {res.supplement_due_fen} fen"
-                  + (f", recovery order {res.recovery_id}" if res.recovery_id is not None else "")
-                  + (f", withdrawn {res.withdrawn}" if res.withdrawn else "")
-                  + (f", recovery waits for the bank on {res.awaiting_bank}" if res.awaiting_bank else ""))
+        en.append(f"the recovery waits for the bank on {'、'.join(res.awaiting_bank)}")
+    if res.no_recovery_zh:
+        parts.append(f"已发放金额高于新金额，但无须再追回：{res.no_recovery_zh}")
+        en.append(f"paid above the new amount, nothing more to recover: {res.no_recovery_en}")
+    if res.settled and len(parts) == 1:
+        parts.append("已发放金额与新金额相符，无须补发或追回")
+        en.append("paid as the new amount: nothing to pay or recover")
+    console.print(f"✔ {'；'.join(parts)} / {'; '.join(en)}")
 
 
 @case_app.command("recovery-received")
@@ -1087,10 +1156,16 @@ def show(decision_id: DecisionId, db: str = DB, user: str = USER) -> None:
                       f"（事件 {a['seq']}）：暂停发放，待复核核实后登记 wengang case credit-check {d['id']} "
                       "--credited 或 --not-credited --reason …[/red]")
     for f in d.get("risk_flags") or ():
-        verdict = "已核实：请不予发放或重新认定" if f["status"] == "confirmed" else f"待稽核核查（wengang risk clear/confirm {f['id']}）"
+        if f["status"] == "confirmed":  # never cleared: say what ends the decision
+            from .risk_queue import confirmed_flag_advice
+
+            zh, en = confirmed_flag_advice(d["id"], d["state"])
+            verdict, verdict_en = f"已核实，不予发放：{zh}", f"confirmed, not paid: {en}"
+        else:
+            verdict = f"待稽核核查（wengang risk clear/confirm {f['id']}）；经稽核排除前暂停发放"
+            verdict_en = "not paid until the 稽核 clears it"
         console.print(f"[red]【风险疑点 {f['id']}】{escape(f['label'])}（{escape(f['citation'])}，{escape(f['severity'])}）："
-                      f"{verdict}；未经稽核排除前暂停发放 / risk flag {f['id']} ({f['status']}): not paid until "
-                      "the 稽核 clears it[/red]")
+                      f"{escape(verdict)} / risk flag {f['id']} ({f['status']}): {escape(verdict_en)}[/red]")
     if d.get("top_up_bounced"):
         t = d["top_up_bounced"]
         console.print(f"补发退回：{escape(t['reason'])}（支付 {t['payment_id']}，{_yuan(t['amount_fen'])} 元）；"
@@ -1098,9 +1173,15 @@ def show(decision_id: DecisionId, db: str = DB, user: str = USER) -> None:
     console.print(f"收款账户 {_mask_account(d['account_no'])}  联系方式 {_mask_phone(d['contact'])}"
                   + (f"  确认期限 {d['deadline']}" if d["deadline"] else ""))
     console.print(escape(d["explanation"]))
-    for p in d["payments"]:
-        console.print(f"  支付 {p['id']}（{'补发' if p['kind'] == 'supplement' else '发放'}）{_yuan(p['amount_fen'])} 元 "
-                      f"→ {_mask_account(p['account_no'])}")
+    from .ledger import payment_reference
+    from .outputs import FATE_ZH
+
+    for p in d["payments"]:  # each with its fate (Ledger._fate): a withdrawn or unsent payment is no second payment
+        why = p["return_reason"] or (f"登记的退回经核实作废：{p['void_return_reason']}" if p["void_return_reason"] else "")
+        console.print(f"  付款 {payment_reference(d['id'], p['seq'], p['kind'])}（支付 {p['id']}，"
+                      f"{'补发' if p['kind'] == 'supplement' else '发放'}）{_yuan(p['amount_fen'])} 元 "
+                      f"→ {_mask_account(p['account_no'])}：{FATE_ZH.get(p['fate'], p['fate'])}"
+                      + (f"（{escape(why)}）" if why else "") + f" / {p['fate']}")
     for r in d["recoveries"]:
         console.print(f"  追回单 {r['id']} {_yuan(r['amount_fen'])} 元：{escape(r['reason'])}")
     t = Table(title="历史 / history")
@@ -1155,14 +1236,19 @@ def _mask_phone(v: str | None) -> str:
 def balance(unit_id: str = typer.Option(None, help="统一社会信用代码 / unit id"),
             program: str = typer.Option(None, callback=_known_program, help="项目 / program"), db: str = DB,
             user: str = USER) -> None:
-    """单位余额（已发 − 退回 − 追回到账，金额以元计）/ balances per unit and program, in yuan."""
+    """单位余额（已发放 − 银行退回 − 追回到账 = 净额，金额以元计；未报盘、已撤回的另列，不计入已发放）/ balances per
+    unit and program, in yuan: sent − bounced − recovered = net; not sent and withdrawn apart, not counted as sent."""
     t = Table(title="单位余额 / balances")
     t.add_column("统一社会信用代码", no_wrap=True)
     t.add_column("项目")
-    for head in ("已发（元）", "银行退回（元）", "追回到账（元）", "净额（元）", "待追回（元）"):
+    # by each payment's fate (Ledger.balances; docs/casework.md "Money sent"): 已发放 is money that left (credited,
+    # returned, with the bank, paid outside a batch), never a payment withdrawn or not yet in a bank file
+    for head in ("已发放（元）", "银行退回（元）", "追回到账（元）", "净额（元）", "待追回（元）", "未报盘（元）",
+                 "已撤回（元）"):
         t.add_column(head, justify="right", no_wrap=True)
     rows = _reader(db, user).balances(unit_id=unit_id, program=program)
-    keys = ("paid_fen", "returned_fen", "recovered_fen", "net_fen", "recovery_outstanding_fen")
+    keys = ("sent_fen", "bounced_fen", "recovered_fen", "net_sent_fen", "recovery_outstanding_fen", "not_sent_fen",
+            "withdrawn_fen")
     for r in rows:
         t.add_row(_mask_unit(r["unit_id"]), _program_zh(r["program"]), *(_yuan(r[k]) for k in keys))
     if len(rows) > 1:

@@ -42,6 +42,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 
+from wengang.money import format_yuan
 from wengang.progress import step
 
 from . import DEFAULT_URL, audit, bulk, operators, projection
@@ -79,7 +80,7 @@ from .models import (
 )
 from .notices import Sender, address, failure_text, render, shown_recipient
 from .procedure import Procedure, procedure
-from .risk_queue import RISK_RECOVERY_PENDING, RISK_RECOVERY_SETTLED
+from .risk_queue import RISK_RECOVERY_PENDING, RISK_RECOVERY_SETTLED, confirmed_flag_advice
 from .risk_queue import STATUS_ZH as RISK_STATUS_ZH
 from .states import PUBLICITY_PROGRAMS, TERMINAL, TRANSITIONS, action_zh, check
 
@@ -189,6 +190,9 @@ class BankReturnResult:
     # recoveries of a resize, a misuse or a duplicate that waited for this answer (``_settle_recoveries``):
     # decision_id, kind, recovery_id (None: nothing to recover), amount_fen
     recoveries: list[dict[str, Any]] = field(default_factory=list)
+    # for each of those two that orders nothing, why (``Ledger._why_nothing``): decision_id, flag_id or kind, why
+    # (returned / recovered / entitlement / covered), zh, en
+    nothing_why: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def reconciles(self) -> bool:
@@ -239,6 +243,16 @@ def _digits(account: str | None) -> str:
 
 
 @dataclass
+class RevokeResult:
+    """``Ledger.revoke``: the decision ends 已撤销核准（不予发放）."""
+
+    decision_id: int
+    state: str
+    flag_ids: list[int]  # the confirmed risk flags it rests on
+    withdrawn: list[int] = field(default_factory=list)  # payments not sent, withdrawn (never go to the bank)
+
+
+@dataclass
 class SettleResult:
     recomputation_id: int
     diff_fen: int
@@ -248,6 +262,16 @@ class SettleResult:
     supplement_due_fen: int = 0  # the top-up now due (paid by the next batch of the program and year)
     withdrawn: list[int] = field(default_factory=list)  # payments not sent, withdrawn (above the new entitlement)
     awaiting_bank: list[str] = field(default_factory=list)  # sent, unanswered: the recovery waits for the bank
+    # what the resize did, for its message: the entitlement before and after; whether the decision was paid (then
+    # settled: 多退少补); the recovery ordered; references of the payments withdrawn; why nothing is recovered when
+    # the decision was paid above the new entitlement (``_why_nothing``: other recoveries cover it)
+    old_amount_fen: int | None = None
+    new_amount_fen: int | None = None
+    settled: bool = False
+    recovery_fen: int = 0
+    withdrawn_refs: list[str] = field(default_factory=list)
+    no_recovery_zh: str = ""
+    no_recovery_en: str = ""
 
 
 def _err_not_found(what: str, what_en: str, key: Any) -> LedgerError:
@@ -1066,6 +1090,75 @@ class Ledger:
             to = "approved" if approved else "screened" if d["origin"] == "screening" else "applied"
             self._move(conn, d, "release", to, actor, reason, hold_reason=None)
 
+    def revoke(self, decision_id: int, actor: str, *, reason: str) -> RevokeResult:
+        """撤销核准，不予发放: end an approved decision that a confirmed risk flag (风险疑点已核实) stops for good, by a
+        复核 other than the 稽核 who confirmed it (four eyes), with the reason the letter gives the recipient.
+
+        From 复审通过, 公示, 暂缓 (after 复审 only), 已退回 or 账户已更正 (``TRANSITIONS["revoke"]``); fail closed: it only
+        stops money. Refused while a payment of the decision is with the bank unanswered (``_unanswered``): the
+        confirmed flag's recovery waits for that answer (``_settle_risk_recoveries``), and a bounce recorded then
+        must still find the decision in its state; revoke once the bank has answered. Its payments not sent (a top-up
+        in a batch, in no bank file) are withdrawn (``_withdraw_unsent``). Basis: 人社部发〔2024〕40号 六 “在待遇审核和
+        发放环节加强数据比对，严防冒领、骗取基金和多发待遇风险”."""
+        actor = self._need_actor(actor, "revoke")
+        text = (reason or "").strip()
+        if not text:
+            raise LedgerError("no_reason", "撤销核准须写明理由（--reason，将写入不予发放决定书）",
+                              "a reason is required to revoke (--reason; it goes into the letter)")
+        with self._tx() as conn:
+            d = self._load(conn, decision_id)
+            if d["state"] == "paid":
+                raise LedgerError(
+                    "transition_refused",
+                    f"决定 {decision_id} 已发放，不能撤销核准：已发的款项由风险疑点核实时下达的追回收回（见 case show）",
+                    f"decision {decision_id} is paid and cannot be revoked: money paid is recovered by the recovery "
+                    "the confirmed flag ordered (see case show)")
+            check("revoke", d["state"], decision_id, confirmation_required=self._proc(d).confirmation_required)
+            V = Review.__table__.c
+            if d["state"] == "held" and not conn.execute(select(exists().where(
+                    V.decision_id == decision_id, V.stage == 2, V.approve == 1))).scalar_one():
+                raise LedgerError(
+                    "transition_refused",
+                    f"决定 {decision_id} 入库即暂缓、尚未复审通过，无核准可撤销：解除暂缓后在审核中不予通过",
+                    f"decision {decision_id} was held on arrival and never approved: nothing to revoke; release it "
+                    "and refuse it in review")
+            F, RR = RiskFlag.__table__.c, RiskReview.__table__.c
+            flags = conn.execute(
+                select(F.id, RR.reviewer)
+                .select_from(Decision.__table__.join(RiskFlag.__table__, self._flag_matches_decision())
+                             .join(RiskReview.__table__, RR.flag_id == F.id))
+                .where(D.id == decision_id, RR.outcome == "confirmed")
+                .order_by(F.id)).all()
+            if not flags:
+                raise LedgerError(
+                    "no_confirmed_flag",
+                    f"决定 {decision_id} 没有经稽核核实的风险疑点，不能撤销核准（待核查的疑点先由稽核 risk clear/confirm）",
+                    f"decision {decision_id} has no risk flag confirmed by the 稽核; nothing to revoke on "
+                    "(open flags: risk clear/confirm first)")
+            by_others = [f.id for f in flags if f.reviewer != actor]
+            if not by_others:
+                who = "、".join(sorted({f.reviewer for f in flags}))
+                raise LedgerError(
+                    "same_operator",
+                    f"撤销核准须由核实风险疑点的稽核（{who}）以外的复核人员办理",
+                    f"the revocation must be done by a reviewer other than who confirmed the risk flag ({who})")
+            waiting = self._unanswered_payments(conn, decision_id)
+            if waiting:
+                refs = "、".join(w["reference"] for w in waiting)
+                raise LedgerError(
+                    "bank_unanswered",
+                    f"决定 {decision_id} 的付款 {refs} 已报盘、银行尚未回盘，暂不能撤销核准：回盘后再撤销"
+                    "（追回届时按实际入账金额确定；在此之前风险疑点已暂停发放）",
+                    f"payment {refs} of decision {decision_id} is with the bank, unanswered: revoke once the bank "
+                    "has answered (the recovery follows its answer; the flag stops payment meanwhile)")
+            ids = [f.id for f in flags]
+            basis = f"风险疑点 {'、'.join(map(str, ids))} 经稽核核实，撤销核准，不予发放：{text}"
+            withdrawn = self._withdraw_unsent(conn, decision_id, actor, f"撤回：{basis}", {"flag_ids": ids})
+            d = self._load(conn, decision_id)
+            self._move(conn, d, "revoke", "revoked", actor, text, {"flag_ids": ids, "withdrawn": withdrawn},
+                       hold_reason=None)
+            return RevokeResult(decision_id, "revoked", ids, withdrawn)
+
     # ------------------------------------------------ account changes (four eyes)
     def set_account(self, decision_id: int, actor: str, *, account_no: str, reason: str) -> int:
         """Request to give or correct the payee account before payment; returns the request's id.
@@ -1428,17 +1521,21 @@ class Ledger:
     def _risk_holds(conn: Connection, ids: Collection[int]) -> dict[int, audit.Issue]:
         """``_risk_flags`` as the reason a decision is not paid, naming its flags and what lifts the hold."""
         out = {}
-        for did, flags in Ledger._risk_flags(conn, ids).items():
+        found = Ledger._risk_flags(conn, ids)
+        states = dict(conn.execute(select(D.id, D.state).where(D.id.in_(sorted(found)))).all()) if found else {}
+        for did, flags in found.items():
             zh = "；".join(f"风险疑点 {f['id']}（{RISK_STATUS_ZH.get(f['status'], f['status'])}）：{f['label']}"
                           f"（{f['citation']}）" for f in flags)
             en = "; ".join(f"risk flag {f['id']} ({f['status']}, {f['check_id']})" for f in flags)
-            nums = " ".join(str(f["id"]) for f in flags)
-            out[did] = audit.Issue(
-                "payment",
-                f"{zh}。疑点经稽核排除前暂停发放（待核查的：稽核 wengang risk clear 或 confirm {nums}；已核实的：不予发放或"
-                "重新认定）",
-                f"{en}: not paid until the 稽核 clears it (open: wengang risk clear or confirm {nums}; confirmed: "
-                "refuse or re-decide the decision)")
+            opened = " ".join(str(f["id"]) for f in flags if f["status"] != "confirmed")
+            # a confirmed flag is never cleared: say what ends the decision (``risk_queue.confirmed_flag_advice``)
+            done_zh, done_en = confirmed_flag_advice(did, states.get(did, ""))
+            what_zh = ([f"待核查的经稽核排除前暂停发放（稽核 wengang risk clear 或 confirm {opened}）"] if opened else []) + (
+                [f"已核实的不再排除，不予发放：{done_zh}"] if any(f["status"] == "confirmed" for f in flags) else [])
+            what_en = ([f"open: not paid until the 稽核 clears it (wengang risk clear or confirm {opened})"]
+                       if opened else []) + ([f"confirmed (never cleared), not paid: {done_en}"]
+                                             if any(f["status"] == "confirmed" for f in flags) else [])
+            out[did] = audit.Issue("payment", f"{zh}。{'；'.join(what_zh)}", f"{en}: {'; '.join(what_en)}")
         return out
 
     @staticmethod
@@ -1709,18 +1806,44 @@ class Ledger:
                         "void_return_reason": why if fate == "credited" else None})
         return out
 
-    def _sent_net(self, conn: Connection, decision_id: int) -> int:
-        """What the decision was actually paid: its payments sent (``_sent``), less the returns that count
-        (``_returned``) and the 多退少补 recoveries of overpayment. Never the entitlement, never a payment not sent."""
-        X, C = PaymentReturn.__table__.c, Recovery.__table__.c
+    def _sent_paid(self, conn: Connection, decision_id: int) -> int:
+        """What the decision was actually paid, before any recovery: its payments sent (``_sent``) less the returns
+        that count (``_returned``). Never the entitlement, never a payment not sent."""
+        X = PaymentReturn.__table__.c
         sent = conn.execute(select(func.coalesce(func.sum(P.amount_fen), 0)).where(
             P.decision_id == decision_id, self._sent())).scalar_one()
         ret = conn.execute(select(func.coalesce(func.sum(X.amount_fen), 0)).select_from(
             PaymentReturn.__table__.join(Payment.__table__, X.payment_id == P.id)).where(
                 P.decision_id == decision_id, self._sent(), self._returned())).scalar_one()
+        return int(sent) - int(ret)
+
+    def _sent_net(self, conn: Connection, decision_id: int) -> int:
+        """What the decision was actually paid (``_sent_paid``) less the 多退少补 recoveries of overpayment."""
+        C = Recovery.__table__.c
         rec = conn.execute(select(func.coalesce(func.sum(C.amount_fen), 0)).where(
             C.decision_id == decision_id, C.kind == "overpayment")).scalar_one()
-        return int(sent) - int(ret) - int(rec)
+        return self._sent_paid(conn, decision_id) - int(rec)
+
+    def _recoverable(self, conn: Connection, decision_id: int, kind: str, wanted: int | None = None) -> int:
+        """THE rule for what a recovery of ``kind`` may order on a decision (docs/casework.md "Money sent"), used by
+        every path — 多退少补 (a resize, the credit check), a risk flag, a misuse, a duplicate: the recoveries ordered
+        on a decision, all kinds together, never exceed what it was actually paid (``_sent_paid``, before
+        recoveries). ``room`` = that − every recovery already ordered, any kind. A recovery by entitlement (多退少补,
+        ``overpayment``) is room − the entitlement. A misuse or duplicate whose report lowered the entitlement (a
+        recomputation of kind ``RECOMPUTE_KIND[kind]``: its money was still with the bank) has the part to return
+        inside that lowering already, so it too is at most room − the entitlement: what 多退少补 has ordered of it is
+        not ordered again. Otherwise ``wanted`` (None: all of room). Returns fen ≥ 0."""
+        C, R = Recovery.__table__.c, Recomputation.__table__.c
+        ordered = conn.execute(select(func.coalesce(func.sum(C.amount_fen), 0)).where(
+            C.decision_id == decision_id)).scalar_one()
+        room = self._sent_paid(conn, decision_id) - int(ordered)
+        want = room if wanted is None else wanted
+        lowered = kind in RECOMPUTE_KIND and conn.execute(select(exists().where(
+            R.decision_id == decision_id, R.kind == RECOMPUTE_KIND[kind]))).scalar_one()
+        if kind == "overpayment" or lowered:
+            _, ent, _ = self._entitlement(conn, self._load(conn, decision_id))
+            want = min(want, room - (ent or 0))
+        return max(0, min(want, room))
 
     def _unanswered_payments(self, conn: Connection, decision_id: int) -> list[dict[str, Any]]:
         """The decision's payments sent in a bank file and not answered yet (``_unanswered``), with their reference."""
@@ -1769,12 +1892,8 @@ class Ledger:
     def _risk_recovery_due(self, conn: Connection, decision_id: int, wanted: int | None) -> int:
         """The recovery a confirmed risk flag orders: ``wanted`` (the flag's amount at risk, or the 稽核's), at most
         what the decision was actually paid (``_sent_net``) less recoveries already ordered on it for other reasons;
-        ``wanted`` None: all of that."""
-        C = Recovery.__table__.c
-        already = conn.execute(select(func.coalesce(func.sum(C.amount_fen), 0)).where(
-            C.decision_id == decision_id, C.kind != "overpayment")).scalar_one()
-        left = self._sent_net(conn, decision_id) - int(already)
-        return min(wanted or left, left)
+        ``wanted`` None: all of that (``_recoverable``)."""
+        return self._recoverable(conn, decision_id, "risk_flag", wanted or None)
 
     @staticmethod
     def _risk_pending(conn: Connection, ids: Collection[int] | None = None) -> list[dict[str, Any]]:
@@ -1804,7 +1923,8 @@ class Ledger:
                 pending.pop(int(a.get("pending_seq", 0)), None)
         return list(pending.values())
 
-    def _settle_risk_recoveries(self, conn: Connection, ids: Collection[int], actor: str) -> list[dict[str, Any]]:
+    def _settle_risk_recoveries(self, conn: Connection, ids: Collection[int], actor: str,
+                                whys: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
         """Close the recoveries confirmed risk flags left waiting (``RISK_RECOVERY_PENDING``) on decisions of ``ids``
         whose payments now all have the bank's answer: the recovery is computed then from what was actually paid
         (``_risk_recovery_due``) — nothing when the bank sent the money back — and ordered (``_order_recovery``).
@@ -1824,21 +1944,30 @@ class Ledger:
                     f"银行回盘确认入账后按实际发放金额追回：{w.get('reason', '')}")
             else:
                 due = 0
+            why, why_zh, why_en = self._why_nothing(conn, did, w.get("kind") or "risk_flag", w) if rid is None \
+                else (None, "", "")
             audit.append(conn, actor=actor, action=RISK_RECOVERY_SETTLED, entity="case_decisions", entity_id=did,
                          reason=(f"风险疑点 {flag}：银行已回盘，下达追回 {due} 分（追回单 {rid}）" if rid else
-                                 f"风险疑点 {flag}：银行已回盘，无须追回（款项已退回，或已另行追回）"),
-                         after={"flag_id": flag, "pending_seq": w["seq"], "recovery_id": rid, "amount_fen": due})
+                                 f"风险疑点 {flag}：银行已回盘，无须追回（{why_zh}）"),
+                         after={"flag_id": flag, "pending_seq": w["seq"], "recovery_id": rid, "amount_fen": due,
+                                "why": why})
             out.append({"decision_id": did, "flag_id": flag, "recovery_id": rid, "amount_fen": due})
+            if why is not None and whys is not None:
+                whys.append({"decision_id": did, "flag_id": flag, "why": why, "zh": why_zh, "en": why_en})
         return out
 
-    def _reopen_risk_recoveries(self, conn: Connection, decision_id: int, actor: str) -> list[dict[str, Any]]:
+    def _reopen_risk_recoveries(self, conn: Connection, decision_id: int, actor: str,
+                                which: Sequence[str] = (RISK_RECOVERY_PENDING, RECOVERY_PENDING)) -> list[dict[str, Any]]:
         """A bounce that closed a waiting recovery (a risk flag's, or a resize's, misuse's or duplicate's) with nothing
         to recover was found credited after all (``check_credit_after_bounce``): the wait is opened again (a new
-        pending event naming the one it replaces) and settled on what is now paid."""
+        pending event naming the one it replaces) and settled on what is now paid. ``which``: the kinds of wait
+        (``RISK_RECOVERY_PENDING``, ``RECOVERY_PENDING``) to reopen."""
         EV = AuditEvent.__table__.c
         out = []
         for pair, settle in (((RISK_RECOVERY_PENDING, RISK_RECOVERY_SETTLED), self._settle_risk_recoveries),
                              ((RECOVERY_PENDING, RECOVERY_SETTLED), self._settle_recoveries)):
+            if pair[0] not in which:
+                continue
             rows = conn.execute(select(EV.seq, EV.action, EV.after).where(
                 EV.entity == "case_decisions", EV.entity_id == str(decision_id),
                 EV.action.in_(pair)).order_by(EV.seq)).all()
@@ -1860,11 +1989,8 @@ class Ledger:
     def _recovery_due(self, conn: Connection, decision_id: int, kind: str, wanted: int | None) -> int:
         """What a recovery of ``kind`` comes to on what the decision was actually paid (``_sent_net``): 多退少补
         (``overpayment``) what was paid above the entitlement; a misuse or duplicate ``wanted`` (None: all), at most
-        what was paid less recoveries already ordered for other reasons (``_risk_recovery_due``). ≤ 0: nothing."""
-        if kind == "overpayment":
-            _, ent, _ = self._entitlement(conn, self._load(conn, decision_id))
-            return self._sent_net(conn, decision_id) - (ent or 0)
-        return self._risk_recovery_due(conn, decision_id, wanted)
+        what was paid less recoveries already ordered for other reasons (``_recoverable``, the one rule). 0: nothing."""
+        return self._recoverable(conn, decision_id, kind, wanted)
 
     def _recover_sent(self, conn: Connection, decision_id: int, kind: str, actor: str, reason: str, *,
                       wanted: int | None = None, seq: int | None = None) -> tuple[int | None, int, list[str]]:
@@ -1894,7 +2020,8 @@ class Ledger:
             return None, 0, refs
         return self._order_recovery(conn, decision_id, kind, due, actor, reason, seq=seq), due, []
 
-    def _settle_recoveries(self, conn: Connection, ids: Collection[int], actor: str) -> list[dict[str, Any]]:
+    def _settle_recoveries(self, conn: Connection, ids: Collection[int], actor: str,
+                           whys: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
         """Close the recoveries a resize, a misuse or a duplicate left waiting (``RECOVERY_PENDING``) on decisions of
         ``ids`` whose payments now all have the bank's answer: computed then on what was actually paid
         (``_recovery_due``) — nothing when the bank sent the money back — and ordered. Called where the bank's answer
@@ -1911,12 +2038,45 @@ class Ledger:
                                            f"{w.get('reason', '')}（银行回盘确认入账后按实际发放金额追回，"
                                            f"{w['confirmed_by']} 下达）", seq=w.get("recovery_seq"))
             what = action_zh(f"recover_{kind}")
+            why, why_zh, why_en = self._why_nothing(conn, did, kind, w) if rid is None else (None, "", "")
             audit.append(conn, actor=actor, action=RECOVERY_SETTLED, entity="case_decisions", entity_id=did,
                          reason=(f"{what}：银行已回盘，下达追回 {due} 分（追回单 {rid}）" if rid else
-                                 f"{what}：银行已回盘，无须追回（款项已退回，或已另行追回）"),
-                         after={"kind": kind, "pending_seq": w["seq"], "recovery_id": rid, "amount_fen": due})
+                                 f"{what}：银行已回盘，无须追回（{why_zh}）"),
+                         after={"kind": kind, "pending_seq": w["seq"], "recovery_id": rid, "amount_fen": due,
+                                "why": why})
             out.append({"decision_id": did, "kind": kind, "recovery_id": rid, "amount_fen": due})
+            if why is not None and whys is not None:
+                whys.append({"decision_id": did, "kind": kind, "why": why, "zh": why_zh, "en": why_en})
         return out
+
+    def _why_nothing(self, conn: Connection, decision_id: int, kind: str,
+                     wait: Mapping[str, Any]) -> tuple[str, str, str]:
+        """Why a recovery that waited for the bank orders nothing now (``_recoverable`` gave 0): (code, 中文, English).
+        ``returned``: a payment waited on came back and nothing of the decision is actually paid; ``recovered``:
+        the recoveries already ordered reach what was actually paid; ``entitlement``: the entitlement (raised again,
+        or lowered less) is not below what was paid less what is already ordered; ``covered``: what is left to
+        recover of the part wanted was ordered already."""
+        X, C = PaymentReturn.__table__.c, Recovery.__table__.c
+        paid = self._sent_paid(conn, decision_id)
+        pids = list(wait.get("payment_ids") or [])
+        came_back = bool(pids) and conn.execute(select(func.count()).where(
+            X.payment_id.in_(pids), exists().where(P.id == X.payment_id), self._returned())).scalar_one() > 0
+        if came_back and paid <= 0:
+            return ("returned", "银行退回，款项未入账，没有实际发放的金额可追回",
+                    "the bank sent the money back: nothing was actually paid to recover")
+        ordered = int(conn.execute(select(func.coalesce(func.sum(C.amount_fen), 0)).where(
+            C.decision_id == decision_id)).scalar_one())
+        if ordered >= paid:
+            return ("recovered", f"已下达的追回 {format_yuan(ordered)} 已达实际发放金额 {format_yuan(paid)}，已另行追回",
+                    f"recoveries already ordered ({ordered} fen) reach what was actually paid ({paid} fen)")
+        _, ent, _ = self._entitlement(conn, self._load(conn, decision_id))
+        if paid - ordered <= (ent or 0):
+            return ("entitlement", f"现核定应享受金额 {format_yuan(ent or 0)} 不低于实际发放金额 {format_yuan(paid)}"
+                                   + (f"（已下达追回 {format_yuan(ordered)}）" if ordered else "") + "，无多发部分",
+                    f"the entitlement now ({ent or 0} fen) is not below what was actually paid ({paid} fen"
+                    + (f", {ordered} fen ordered already" if ordered else "") + "): nothing paid too much")
+        return ("covered", f"应追回部分已由已下达的追回 {format_yuan(ordered)} 覆盖",
+                f"the part to recover is covered by recoveries already ordered ({ordered} fen)")
 
     @staticmethod
     def _due_sql() -> Any:
@@ -1943,6 +2103,18 @@ class Ledger:
             resized = exists().where(R.decision_id == D.id, EV.ref == R.audit_ref, EV.actor == payer)
             cond = and_(cond, ~self._reviewed_by(payer), ~resized)
         return cond
+
+    def top_ups_due(self, decision_ids: Collection[int]) -> dict[int, int]:
+        """Of ``decision_ids``, the paid decisions owed a 多退少补 top-up (``_due_sql`` > 0), with the fen due: what
+        ``run_payment_batch`` pays them next (selected or not), unless something holds it (a risk flag, an account
+        change, a bounced top-up, or the payer decided it). Used to say so when a selected run does not pay one."""
+        if not decision_ids:
+            return {}
+        R = Recomputation.__table__.c
+        with self._read() as conn:
+            return {int(did): int(n) for did, n in conn.execute(select(D.id, self._due_sql()).where(
+                D.id.in_(sorted(decision_ids)), D.state == "paid", exists().where(R.decision_id == D.id),
+                self._due_sql() > 0))}
 
     def _pay_supplements(self, batch_key: str, program: str, year: int, actor: str, today: date,
                          batch_id: int | None, decision_ids: Sequence[int] | None,
@@ -2445,8 +2617,8 @@ class Ledger:
                                     "decision_id": p["decision_id"], "amount_fen": p["amount_fen"], "reason": ln.reason})
             answered_now = {r["decision_id"] for r in res.confirmed + res.bounced}
             if answered_now:
-                res.risk_recoveries = self._settle_risk_recoveries(conn, answered_now, actor)
-                res.recoveries = self._settle_recoveries(conn, answered_now, actor)
+                res.risk_recoveries = self._settle_risk_recoveries(conn, answered_now, actor, res.nothing_why)
+                res.recoveries = self._settle_recoveries(conn, answered_now, actor, res.nothing_why)
             res.outstanding = conn.execute(
                 select(func.count()).select_from(BankFileItem.__table__.join(Payment.__table__, Item.payment_id == P.id))
                 .where(Item.file_id == f["id"], ~answered)).scalar_one()
@@ -2553,12 +2725,19 @@ class Ledger:
             gone = {q["id"] for q in withdraw}
             overpaid = [q["id"] for q in later if not q["returned"] and q["id"] not in gone]
             res = CreditCheckResult(decision_id, p["id"], True, d["state"], withdrawn=sorted(gone))
+            # a misuse's, duplicate's or resize's recovery the bounce had closed is settled first, under its own
+            # basis (晋人社厅发〔2024〕28号 五 for a misuse); 多退少补 then orders only what is still paid above the
+            # entitlement (``_recoverable``: every recovery ordered counts), so nothing is recovered twice
+            self._reopen_risk_recoveries(conn, decision_id, actor, (RECOVERY_PENDING,))
             _, ent, _ = self._entitlement(conn, d)
-            over = self._net_paid(conn, decision_id, ("overpayment",)) - (ent or 0)
+            over = self._recoverable(conn, decision_id, "overpayment")
             if over > 0:
+                again = [payment_reference(decision_id, q["seq"], q["kind"]) for q in later if q["id"] in overpaid]
+                cause = (f"其后重发的付款 {'、'.join(again)} 亦已发出" if again else
+                         f"已发放金额高于现核定的应享受金额 {format_yuan(ent or 0)}")
                 res.recovery_id = self._order_recovery(
                     conn, decision_id, "overpayment", over, actor,
-                    f"多退少补：追回多发部分（{ref} 登记退回后经核实已入账，其后重发的款项亦已发出）")
+                    f"多退少补：追回多发部分（{ref} 登记退回后经核实已入账，{cause}）")
                 res.recovery_fen = over
             values: dict[str, Any] = {}
             if p["kind"] == "initial" and d["state"] in ("bounced", "account_fixed"):
@@ -2576,7 +2755,8 @@ class Ledger:
                          before={"state": d["state"]} if values else None,
                          after={**note, **values, "withdrawn": sorted(gone), "overpaid": overpaid,
                                 "recovery_id": res.recovery_id})
-            self._reopen_risk_recoveries(conn, decision_id, actor)  # a risk flag's recovery it had closed as bounced
+            # a risk flag's recovery it had closed as bounced: after 多退少补, at most what is still paid
+            self._reopen_risk_recoveries(conn, decision_id, actor, (RISK_RECOVERY_PENDING,))
             return res
 
     def _tax_account_basis(self, conn: Connection, d: dict[str, Any]) -> tuple[str | None, str, str]:
@@ -2639,10 +2819,11 @@ class Ledger:
             if d["state"] in TERMINAL:
                 raise LedgerError("transition_refused", f"决定 {decision_id} 已终结（{d['state']}），不能重新计算",
                                   f"decision {decision_id} is closed ({d['state']})")
-            status, _, _ = self._entitlement(conn, d)
+            status, old, _ = self._entitlement(conn, d)
             rid = self._recompute(conn, d, actor, kind="size_class", status=status, size_class=new_size_class,
                                   amount=new_amount_fen, reason=reason)
-            res = SettleResult(recomputation_id=rid, diff_fen=0)
+            res = SettleResult(recomputation_id=rid, diff_fen=0, old_amount_fen=old, new_amount_fen=new_amount_fen,
+                               settled=d["state"] == "paid")
             if d["state"] == "paid":
                 self._settle(conn, d, actor, res)
             return res
@@ -2670,6 +2851,9 @@ class Ledger:
         if self._net_paid(conn, did, ("overpayment",)) > (ent or 0):
             res.withdrawn = self._withdraw_unsent(conn, did, actor, "撤回：多退少补，重新核定的金额低于已安排发放的金额",
                                                   {"recomputation_id": res.recomputation_id})
+            if res.withdrawn:
+                res.withdrawn_refs = [payment_reference(did, r.seq, r.kind) for r in conn.execute(
+                    select(P.seq, P.kind).where(P.id.in_(res.withdrawn)).order_by(P.id))]
         diff = (ent or 0) - self._net_paid(conn, did, ("overpayment",))
         res.diff_fen = diff
         if diff > 0 and self._load(conn, did)["state"] == "paid":
@@ -2677,8 +2861,10 @@ class Ledger:
             # program and year pays it (by an 出纳 who neither reviewed nor resized it) and puts it in its bank file
             res.supplement_due_fen = diff
         elif diff < 0:
-            res.recovery_id, _, res.awaiting_bank = self._recover_sent(conn, did, "overpayment", actor,
-                                                                       "多退少补：追回多发部分")
+            res.recovery_id, res.recovery_fen, res.awaiting_bank = self._recover_sent(
+                conn, did, "overpayment", actor, "多退少补：追回多发部分")
+            if res.recovery_id is None and not res.awaiting_bank:  # paid above it, but nothing left to recover
+                _, res.no_recovery_zh, res.no_recovery_en = self._why_nothing(conn, did, "overpayment", {})
 
     def _order_recovery(self, conn: Connection, decision_id: int, kind: str, amount: int, actor: str, reason: str,
                         seq: int | None = None) -> int:
@@ -2757,7 +2943,10 @@ class Ledger:
             if due <= 0 or due > self._net_paid(conn, decision_id, ("overpayment",)):
                 raise LedgerError("bad_amount", f"应退回金额 {due} 分无效", f"recovery amount {due} fen is not valid")
             _, ent, _ = self._entitlement(conn, d)
-            rid = self._stop_and_recover(conn, d, "dispatch_misuse", actor, reason, wanted=due,
+            # the recovery, its wait and the lowered entitlement say their basis, whichever path orders it (at once,
+            # when the bank answers, or after a credit check): never 多退少补
+            basis = f"派遣单位未按规定拨付和使用，退回未拨付部分（晋人社厅发〔2024〕28号 五）：{reason}"
+            rid = self._stop_and_recover(conn, d, "dispatch_misuse", actor, basis, wanted=due,
                                          keep=max((ent or 0) - due, 0))
             self._insert_rows(conn, Disqualification, [{"unit_id": d["unit_id"], "program": d["program"],
                                                         "year": d["year"] + 1, "source_decision_id": decision_id,
@@ -2980,6 +3169,27 @@ class Ledger:
                 "with_bank_fen": select(func.coalesce(func.sum(P.amount_fen), 0)).where(self._unanswered()),
             }
             report["fates"] = {k: int(conn.execute(q).scalar_one()) for k, q in fates.items()}
+            # recoveries ordered on a decision, all kinds together, never above what it was actually paid
+            # (``_recoverable``; docs/casework.md "Money sent"): each decision where they are is a problem
+            C = Recovery.__table__.c
+            ordered = {int(did): int(s) for did, s in conn.execute(
+                select(C.decision_id, func.sum(C.amount_fen)).group_by(C.decision_id))}
+            paid: dict[int, int] = {}
+            if ordered:
+                for did, s in conn.execute(select(P.decision_id, func.sum(P.amount_fen)).where(
+                        P.decision_id.in_(sorted(ordered)), self._sent()).group_by(P.decision_id)):
+                    paid[int(did)] = int(s or 0)
+                for did, s in conn.execute(select(P.decision_id, func.sum(X.amount_fen)).select_from(
+                        PaymentReturn.__table__.join(Payment.__table__, X.payment_id == P.id)).where(
+                        P.decision_id.in_(sorted(ordered)), self._sent(), self._returned()).group_by(P.decision_id)):
+                    paid[int(did)] = paid.get(int(did), 0) - int(s or 0)
+            report["recovered_above_paid"] = [
+                {"decision_id": did, "recovery_fen": fen, "paid_fen": paid.get(did, 0),
+                 "zh": f"决定 {did} 下达的追回 {format_yuan(fen)} 超过实际发放金额 {format_yuan(paid.get(did, 0))}",
+                 "en": f"decision {did}: recoveries ordered ({fen} fen) exceed what was actually paid "
+                       f"({paid.get(did, 0)} fen)"}
+                for did, fen in sorted(ordered.items()) if fen > paid.get(did, 0)]
+            report["ok"] &= not report["recovered_above_paid"]
         bal = self.balances()
         net = sum(r["net_fen"] for r in bal)
         expect = (report["case_payments"]["table_fen"] - report["case_payment_returns"]["table_fen"]

@@ -33,11 +33,24 @@ AGENCY_FIELDS = ("name", "review_body", "court", "phone", "address", "objection_
 # states in which a 复审 has approved the decision (and nothing has undone it)
 PASSED_REVIEW = frozenset({"approved", "publicized", "held", "paid", "bounced", "account_fixed"})
 REFUSED = frozenset({"not_eligible", "rejected", "disqualified"})
+# an approval revoked after a confirmed risk flag (``Ledger.revoke``): a 决定书 不予发放, never the grant letter
+REVOKED = "revoked"
+REVOKE_BASIS = "人社部发〔2024〕40号 六“在待遇审核和发放环节加强数据比对，严防冒领、骗取基金和多发待遇风险”"
 UNDECIDED = frozenset({"pending_determination"})
 # a recovery asked for money not yet paid: what the ledger did instead (docs/casework.md "Money sent")
 NOTHING_PAID_YET_ZH = "尚无已入账的款项可追回：未报盘的付款已撤回、不再发放；已报盘待回盘的，回盘后按实际入账金额追回（见 case show）"
 NOTHING_PAID_YET_EN = ("nothing paid to recover yet: unsent payments were withdrawn; for payments with the bank, the "
                        "recovery follows its answer (see case show)")
+# what a payment's ``fate`` (``Ledger._fate``, ``PAYMENT_FATES``; docs/casework.md "Money sent") reads in Chinese: the
+# one place for the decision page, the API, `case show`; withdrawn is not sent, with the bank is not paid
+FATE_ZH = {
+    "withdrawn": "已撤回，未发放",  # a return row the ledger wrote as a withdrawal: it never went to the bank
+    "credited": "已发放（银行已入账）",  # also when a bounce recorded by hand was found void
+    "returned": "被退回",  # with the return's reason, as a letter says it
+    "sent": "已报盘，待银行回盘",
+    "paid_direct": "已发放",  # paid outside a batch, no bank file (``pay_decision``)
+    "not_sent": "待报盘，尚未发放",
+}
 CHANNEL_ZH = {"corporate_account": "单位对公账户", "tax_payment_account": "税务部门协助提供的缴纳社会保险费账户",
               "personal_account": "本人银行账户"}
 
@@ -438,6 +451,7 @@ def letter_input(d: dict[str, Any]) -> dict[str, Any] | None:
     """A ledger decision (``Ledger.letter_view``) as ``documents.letters`` input, or None while nothing is decided.
 
     复审通过 and later → 决定书 (符合, the amount); 不符合/审核未通过/取消资格 → 决定书 (不予核准, the reasons);
+    撤销核准（不予发放） → 决定书 (不予发放, the revocation's reason and basis: :func:`revoked_reasons`);
     待认定/无法判定 → 告知书. The explanation (the rules' trace: :func:`recipient_trace`, without the agency's
     verification flags) and what happened to the money follow as notes."""
     from wengang.documents.masking import mask_bank_account
@@ -489,6 +503,11 @@ def letter_input(d: dict[str, Any]) -> dict[str, Any] | None:
         if state == "not_eligible":
             reasons += [_sentence(r) for r in d["reasons"] if r.strip()]
         out.update(status="ineligible", amount_fen=None, reasons=[r for r in _letter_lines(reasons) if r] or ["不符合条件"])
+    elif state == REVOKED:
+        out.update(status="ineligible", amount_fen=None, reasons=revoked_reasons(d))
+        # money the decision still owes back (a top-up credited before the revocation): the recovery ordered
+        notes += [f"已发放的款项中{_yuan(r['amount_fen'])}应予退回，本机构将另行通知退回方式。" for r in d.get("recoveries") or ()
+                  if r.get("amount_fen")]
     elif state in UNDECIDED:
         status = d["status"] if d["status"] in ("needs_decision", "not_determinable") else "needs_decision"
         out.update(status=status, amount_fen=None, reasons=_letter_lines(_sentence(r) for r in d["reasons"] if r.strip()))
@@ -496,6 +515,16 @@ def letter_input(d: dict[str, Any]) -> dict[str, Any] | None:
         return None
     out["notes"] = notes
     return out
+
+
+def revoked_reasons(d: dict[str, Any]) -> list[str]:
+    """The reasons of a 不予发放 决定书 for a revoked decision (``Ledger.revoke``): the revocation with the reason the
+    复核 wrote for the recipient (the revoke event's), and its basis. The risk flag's own label and evidence are the
+    agency's and are not named."""
+    why = [_sentence(h["reason"]) for h in d.get("history") or () if h["action"] == "revoke" and h.get("reason")]
+    text = "；".join(t for t in _letter_lines(why) if t) or "经核实不符合发放条件"
+    return [f"经核实，撤销原复审通过的核准决定，不予发放：{text}",
+            f"依据：{REVOKE_BASIS}，在待遇发放环节核实的，不予发放"]
 
 
 def _yuan(fen: int) -> str:

@@ -76,6 +76,8 @@ _IN = 5000  # ids per IN (...) query
 # audit action: a payment not yet sent (in no bank file) withdrawn, so it never goes to the bank: its return row
 # (``case_payment_returns``) and, when it was the decision's payment, the move back from paid (``case_decisions``)
 WITHDRAWN = "withdraw_payment"
+# audit action and target state: an approval revoked, the decision not paid (``Ledger.revoke``; ``_revocation``)
+REVOKE, REVOKED = "revoke", "revoked"
 
 D = Decision.__table__.c
 P = Payment.__table__.c
@@ -371,6 +373,19 @@ class Projection:
                           f"event {ev['seq']} ({ev['action']}) moves decision {did} from '{d.state}', which the "
                           "workflow does not allow (a forged or altered event)")
 
+    def _revocation(self, ev: dict[str, Any], did: int, d: Derived, to: Any) -> None:
+        """已撤销（不予发放） is final and reached only by ``revoke`` (``Ledger.revoke``), from the unpaid states after
+        approval its transition lists (``_transition`` checks the source): an event that moves a decision into it by
+        another action, a revoke event that moves it anywhere else, or any event that moves it out, is forged or
+        altered."""
+        if d.state == REVOKED or ev["action"] != REVOKE or to not in TRANSITIONS[REVOKE].targets:
+            self._problem(did, "transition",
+                          f"事件 {ev['seq']}（{ev['action']}）把决定 {did} 从“{d.state}”改为“{to}”：只有“撤销核准，不予发放”改为"
+                          "已撤销，已撤销的决定不再改变（被伪造或改动的事件）",
+                          f"event {ev['seq']} ({ev['action']}) moves decision {did} from '{d.state}' to '{to}': only "
+                          "a revoke moves a decision to revoked, and a revoked decision stays so (a forged or altered "
+                          "event)")
+
     def _withdrawal(self, ev: dict[str, Any], did: int, d: Derived, to: Any) -> None:
         """A decision moved back from paid because its payment was withdrawn before it was sent: only from paid, only
         to the state it had before that payment, and only once that payment's withdrawal (its return row, action
@@ -410,6 +425,8 @@ class Projection:
                     self._withdrawal(ev, did, d, changes["state"])
                 else:
                     self._transition(ev, did, d, ev["action"])
+                    if ev["action"] == REVOKE or REVOKED in (changes["state"], d.state):
+                        self._revocation(ev, did, d, changes["state"])
                     if ev["action"] == "pay":  # ``pay_decision``: the move to paid is its own event
                         self.before_pay[did] = d.state
             if "account_no" in changes:

@@ -14,8 +14,9 @@
   - otherwise a recovery (追回) of the amount at risk, at most what was actually paid (``Ledger._sent_net``:
     payments sent, less returns and overpayment recoveries — never the entitlement, never money not sent) less
     recoveries already ordered for other reasons;
-  a flag whose decision is in the ledger but was never paid is linked (the caseworker holds or refuses it); a flag
-  with no decision here is recorded for referral (移交) to whoever paid it.
+  a flag whose decision is in the ledger but has no money paid to recover is linked, and the note says what ends it
+  (``confirmed_flag_advice``: after approval a 复核 revokes it, ``Ledger.revoke``; before, it is refused in review);
+  a flag with no decision here is recorded for referral (移交) to whoever paid it.
 
 Each step needs the 稽核 role (roles.ACTIONS ``risk_import`` / ``risk_review``), runs in one ledger transaction
 and is an audit event covering the rows it wrote (the recovery is its own event, as every recovery).
@@ -147,6 +148,30 @@ def _review(ledger: Any, conn: Any, row: dict[str, Any], actor: str, action: str
         )
 
 
+def confirmed_flag_advice(decision_id: int, state: str) -> tuple[str, str]:
+    """What ends a decision a confirmed flag stops (a confirmed flag is never cleared, so never "wait for the 稽核"):
+    after approval and unpaid, a 复核 other than who confirmed it revokes the approval (``Ledger.revoke``, ``case
+    revoke``); paid, its money is recovered and nothing more is paid; before approval, it is refused in review (held
+    on arrival: released first); closed, nothing is paid. (zh, en)."""
+    from .states import TERMINAL, TRANSITIONS
+
+    if state in TRANSITIONS["revoke"].sources:
+        held = state == "held"
+        return (f"须由核实者以外的复核人员撤销核准、不予发放（wengang case revoke {decision_id} --reason …）"
+                + ("；入库即暂缓、未经复审的，解除暂缓后在审核中不予通过" if held else ""),
+                f"a reviewer other than who confirmed it revokes the approval (wengang case revoke {decision_id} "
+                "--reason …)" + ("; held on arrival and never approved: release it and refuse it in review" if held
+                                 else ""))
+    if state == "paid":
+        return ("已发的款项按实际入账金额追回（已退回或已另行追回的不再追回，见 case show），不再补发",
+                "money paid is recovered as actually credited (none of what was returned or already recovered; see "
+                "case show); nothing more is paid")
+    if state in TERMINAL:
+        return "决定已终结，不予发放", "the decision is closed; nothing is paid"
+    return (f"尚未复审通过：在审核中不予通过（wengang case review {decision_id} --stage 1 或 2 --reject --reason …）",
+            f"not approved yet: refuse it in review (wengang case review {decision_id} --stage 1|2 --reject)")
+
+
 def _reason(reason: str | None) -> str:
     text = (reason or "").strip()
     if not text:
@@ -232,9 +257,10 @@ def confirm_flag(
                     note_en = f"{shown_en}recovery of {due} fen ordered on decision {decision_id}"
                 else:
                     due = None
-                    note = f"{shown}决定 {decision_id} 尚无可追回的已发金额：请暂缓或不予发放（case hold）"
-                    note_en = (f"{shown_en}decision {decision_id} has no money paid to recover: hold or refuse it "
-                               "(case hold)")
+                    state = conn.execute(select(D.state).where(D.id == decision_id)).scalar_one()
+                    zh, en = confirmed_flag_advice(decision_id, state)
+                    note = f"{shown}决定 {decision_id} 尚无可追回的已发金额：{zh}"
+                    note_en = f"{shown_en}decision {decision_id} has no money paid to recover: {en}"
         _review(ledger, conn, {"flag_id": flag_id, "outcome": "confirmed", "reason": text, "reviewer": actor,
                                "decision_id": decision_id, "recovery_id": recovery_id,
                                "referral": decision_id is None}, actor, "risk_confirm", text)  # fmt: skip

@@ -78,6 +78,10 @@ ACTIONS: dict[str, Action] = _actions(
     # not by who recorded the bounce: it decides whether the money counts as paid and a re-payment is recovered
     ("credit_check", "核实退回后的银行入账（可能重复支付）", "check a bank credit after a bounce (possible double payment)",
      "reviewer", "check_credit_after_bounce; case credit-check"),
+    # ending an approval after a confirmed risk flag (the decision is not paid): a 复核, not the 稽核 who confirmed
+    # the flag (``Ledger.revoke``)
+    ("revoke", "撤销核准，不予发放（风险疑点已核实）", "revoke an approval: not paid (risk flag confirmed)", "reviewer",
+     "revoke; case revoke"),
     ("account", "登记、更正收款账户", "give or correct the payee account", "payer",
      "set_account, fix_account; case set-account, case fix-account"),
     ("recovery_receipt", "登记追回到账", "record a recovery received", "payer",

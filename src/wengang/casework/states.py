@@ -28,6 +28,7 @@ STATE_ZH: dict[str, str] = {
     "paid": "已发放",
     "bounced": "已退回待更正账户",
     "account_fixed": "账户已更正待重发",
+    "revoked": "已撤销核准（不予发放）",
 }
 
 
@@ -93,6 +94,11 @@ TRANSITIONS: dict[str, Transition] = {
            "风险疑点经核实、发现重复享受或应退回的，未报盘的付款撤回，不再发放（人社部发〔2024〕40号 六；"
            "内人社发〔2025〕18号 五）"),
         _t("fix_account", "更正账户", {"bounced"}, ("account_fixed",), "更正账户后重新发放（domain/facts.md §10 step 8）"),
+        # a confirmed risk flag ends an approved decision not (or no longer) paid: ``Ledger.revoke`` by a 复核 other
+        # than the 稽核 who confirmed it, with a reason; refused while a payment of it is with the bank unanswered
+        _t("revoke", "撤销核准，不予发放", {"approved", "publicized", "held", "bounced", "account_fixed"}, ("revoked",),
+           "风险疑点经稽核核实，复核撤销核准、不予发放（人社部发〔2024〕40号 六“在待遇审核和发放环节加强数据比对，"
+           "严防冒领、骗取基金和多发待遇风险”）"),
         # recorded by ``Ledger.check_credit_after_bounce`` (the credit stands): the bounce is void, the payment the
         # bank credited pays the decision; the projection checks its events against this row
         _t("bank_credit_confirmed", "复核：银行入账属实（退回作废）", {"bounced", "account_fixed"}, ("paid",),
@@ -166,7 +172,7 @@ def state_zh(state: str | None) -> str:
 
 # Programs whose payment waits for the end of a 公示 period.
 PUBLICITY_PROGRAMS = frozenset({"fanhuan"})
-TERMINAL = frozenset({"not_eligible", "disqualified", "waived", "rejected"})
+TERMINAL = frozenset({"not_eligible", "disqualified", "waived", "rejected", "revoked"})
 
 
 def check(action: str, state: str, decision_id: int, *, confirmation_required: bool = True) -> Transition:

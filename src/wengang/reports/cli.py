@@ -157,9 +157,16 @@ def monthly(
     this = [r for r in rows if r.month == m]
     paid, returned = sum(r.paid_fen for r in this), sum(r.returned_fen for r in this)
     recovered = sum(r.recovered_fen for r in this)
+    withdrawn = sum(r.withdrawn_fen for r in this)  # never sent: in neither 发放 nor 退回
     console.print(
         f"{m}：发放 {sum(r.payments for r in this):,} 笔，{format_yuan(paid)}；退回 {format_yuan(returned)}；"
-        f"追回到账 {format_yuan(recovered)}；净发放 {format_yuan(paid - returned - recovered)}；已写出 {out}",
+        f"追回到账 {format_yuan(recovered)}；净发放 {format_yuan(paid - returned - recovered)}"
+        + (
+            f"；未报盘即撤回 {sum(r.withdrawn for r in this):,} 笔，{format_yuan(withdrawn)}（未发出，不计入发放、退回）"
+            if withdrawn
+            else ""
+        )
+        + f"；已写出 {out}",
         highlight=False,
     )
 

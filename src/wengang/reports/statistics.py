@@ -357,11 +357,12 @@ def check_ledger_url(url: str) -> None:
 
 
 def _counted_returns() -> Any:
-    """The returns the ledger counts as money back, by its own rule (``Ledger._returned``: not one the bank
-    confirmed credited and a 复核 found void), with the program and the audit event's seq."""
+    """The returns the ledger counts (``Ledger._returned``: not one the bank confirmed credited and a 复核 found
+    void), with the program, the audit event's seq and ``withdrawn``: the return row is a withdrawal (its event is
+    ``WITHDRAWN``, as ``Ledger._fate`` reads it) — a payment taken back before it was sent, never a bank return."""
     from sqlalchemy import select
 
-    from wengang.casework.ledger import Ledger
+    from wengang.casework.ledger import WITHDRAWN, Ledger
     from wengang.casework.models import AuditEvent, Decision, Payment, PaymentReturn
 
     X, P, D, E = (t.__table__.c for t in (PaymentReturn, Payment, Decision, AuditEvent))
@@ -370,7 +371,29 @@ def _counted_returns() -> Any:
         .join(Decision.__table__, D.id == P.decision_id)
         .join(AuditEvent.__table__, (E.ref == X.audit_ref) & (E.entity == "case_payment_returns"))
     )
-    return select(X.amount_fen, D.program, E.seq).select_from(joined).where(Ledger._returned())
+    return (
+        select(X.amount_fen, D.program, E.seq, (E.action == WITHDRAWN).label("withdrawn"))
+        .select_from(joined)
+        .where(Ledger._returned())
+    )
+
+
+def _payments() -> Any:
+    """Every payment row with its program, its ``pay`` event's seq and ``after`` (its business date), and its
+    ``fate`` (``Ledger._fate``)."""
+    from sqlalchemy import select
+
+    from wengang.casework.ledger import Ledger
+    from wengang.casework.models import AuditEvent, Decision, Payment
+
+    E = AuditEvent.__table__.alias("e")  # not the table ``_fate`` reads the withdrawals from
+    P, D = Payment.__table__.c, Decision.__table__.c
+    joined = Payment.__table__.join(Decision.__table__, D.id == P.decision_id).join(
+        E, (E.c.ref == P.audit_ref) & (E.c.entity == "case_payments")
+    )
+    return select(P.amount_fen, D.program, E.c.seq, E.c.after, Ledger._fate().label("fate")).select_from(
+        joined
+    )
 
 
 def _read_ledger(url: str, queries: dict[str, tuple[Any, dict[str, Any]]]) -> dict[str, pl.DataFrame]:
@@ -542,6 +565,10 @@ class MonthRow:
     returned_fen: int
     recovered: int = 0  # recoveries received (追回到账)
     recovered_fen: int = 0
+    # payments withdrawn before they were sent (``Ledger._fate`` withdrawn): in neither 发放 nor 退回 (the money
+    # never left and the bank never saw it), shown apart by the month of the withdrawal; net is unchanged
+    withdrawn: int = 0
+    withdrawn_fen: int = 0
 
     @property
     def net_fen(self) -> int:
@@ -560,17 +587,26 @@ def monthly_payments(url: str, year: int | None = None) -> list[MonthRow]:
     a return by the bank's date of the return file that reported it (the ``bank_confirm`` event of that file,
     recorded just before its bounces); a row the ledger records with no date of its own (a manual bounce, a
     recovery received) by the business date last recorded before it in the audit chain. A return the bank
-    contradicted (``Ledger._returned``) is not money back. So paid − returned − recovered is the ledger's net."""
+    contradicted (``Ledger._returned``) is not money back. A payment withdrawn before it was sent (``Ledger._fate``)
+    is in neither 发放 nor 退回 but in ``withdrawn`` (by the withdrawal's date). So paid − returned − recovered is
+    the ledger's net."""
     frames = _read_ledger(
         url,
         {
             "pay": (
-                "SELECT p.amount_fen, d.program, e.seq, e.after FROM case_payments p "
-                "JOIN case_decisions d ON d.id = p.decision_id "
-                "JOIN case_audit_events e ON e.ref = p.audit_ref AND e.entity = 'case_payments'",
-                {"amount_fen": pl.Int64, "program": pl.String, "seq": pl.Int64, "after": pl.String},
+                _payments(),
+                {
+                    "amount_fen": pl.Int64,
+                    "program": pl.String,
+                    "seq": pl.Int64,
+                    "after": pl.String,
+                    "fate": pl.String,
+                },
             ),
-            "ret": (_counted_returns(), {"amount_fen": pl.Int64, "program": pl.String, "seq": pl.Int64}),
+            "ret": (
+                _counted_returns(),
+                {"amount_fen": pl.Int64, "program": pl.String, "seq": pl.Int64, "withdrawn": pl.Boolean},
+            ),
             "rec": (
                 "SELECT k.amount_fen, d.program, e.seq FROM case_recovery_receipts k "
                 "JOIN case_recoveries c ON c.id = k.recovery_id JOIN case_decisions d ON d.id = c.decision_id "
@@ -608,14 +644,17 @@ def monthly_payments(url: str, year: int | None = None) -> list[MonthRow]:
 
     pays, rets, recs = dated(pays), dated(frames["ret"]), dated(frames["rec"])
     undated = sum(int(f["month"].null_count()) for f in (pays, rets, recs))
+    # withdrawn: never sent, so neither paid nor returned; counted apart by the withdrawal (its return row)
+    pays = pays.filter(pl.col("fate") != "withdrawn")
+    wdr, rets = rets.filter(pl.col("withdrawn")), rets.filter(~pl.col("withdrawn"))
     if undated:
         raise ReportError(
             f"台账中有 {undated} 笔款项在审计链中找不到业务日期（台账早于发放登记业务日期的版本？），无法按月统计"
             f" / {undated} money rows of the ledger have no business date: no monthly figures"
         )
     if year is not None:
-        pays, rets, recs = (
-            f.filter(pl.col("month").str.starts_with(f"{year:04d}-")) for f in (pays, rets, recs)
+        pays, rets, recs, wdr = (
+            f.filter(pl.col("month").str.starts_with(f"{year:04d}-")) for f in (pays, rets, recs, wdr)
         )
 
     def by_month(frame: pl.DataFrame, n: str, a: str) -> pl.DataFrame:
@@ -627,13 +666,14 @@ def monthly_payments(url: str, year: int | None = None) -> list[MonthRow]:
         by_month(pays, "n", "a")
         .join(by_month(rets, "rn", "ra"), on=["month", "program"], how="full", coalesce=True)
         .join(by_month(recs, "kn", "ka"), on=["month", "program"], how="full", coalesce=True)
+        .join(by_month(wdr, "wn", "wa"), on=["month", "program"], how="full", coalesce=True)
         .fill_null(0)
         .sort("month", "program")
     )
     return [
-        MonthRow(m, prog, int(n), int(a), int(rn), int(ra), int(kn), int(ka))
-        for m, prog, n, a, rn, ra, kn, ka in both.select(
-            "month", "program", "n", "a", "rn", "ra", "kn", "ka"
+        MonthRow(m, prog, int(n), int(a), int(rn), int(ra), int(kn), int(ka), int(wn), int(wa))
+        for m, prog, n, a, rn, ra, kn, ka, wn, wa in both.select(
+            "month", "program", "n", "a", "rn", "ra", "kn", "ka", "wn", "wa"
         ).iter_rows()
     ]
 
@@ -660,7 +700,14 @@ def monthly_tables(rows: list[MonthRow], *, unit: str, month: str) -> list[Any]:
             acc[2] += r.returned_fen
             acc[3] += r.recovered_fen
     meta = (f"填报单位：{unit}", f"报告期：{_period_text(month)}", "单位：元")
-    footer = (f"依据：{MONTHLY_BASIS}", MONTHLY_CLOCK, "净发放 = 发放 − 退回 − 追回到账")
+    # payments withdrawn before they were sent are in neither 发放 nor 退回: a column of their own when the year
+    # to this month has any
+    withdrew = any(r.withdrawn_fen for r in rows if r.month[:4] == year and r.month <= month)
+    footer = (f"依据：{MONTHLY_BASIS}", MONTHLY_CLOCK, "净发放 = 发放 − 退回 − 追回到账") + (
+        ("未报盘即撤回的付款（款项未发出、银行未收到）不计入发放和退回，另列“撤回金额（未发出）”。",)
+        if withdrew
+        else ()
+    )
     none = MonthRow(month, "", 0, 0, 0, 0)
     by_program = Table(
         [
@@ -673,6 +720,7 @@ def monthly_tables(rows: list[MonthRow], *, unit: str, month: str) -> list[Any]:
             Column("yn", "本年累计笔数", INT),
             Column("ypaid", "本年累计发放金额", MONEY),
             Column("ynet", "本年累计净发放", MONEY),
+            *([Column("wdr", "本月撤回金额（未发出）", MONEY)] if withdrew else []),
         ],
         [
             {
@@ -682,6 +730,7 @@ def monthly_tables(rows: list[MonthRow], *, unit: str, month: str) -> list[Any]:
                 "ret": this.get(p, none).returned_fen,
                 "rec": this.get(p, none).recovered_fen,
                 "net": this.get(p, none).net_fen,
+                "wdr": this.get(p, none).withdrawn_fen,
                 "yn": ytd.get(p, [0, 0, 0, 0])[0],
                 "ypaid": ytd.get(p, [0, 0, 0, 0])[1],
                 "ynet": ytd.get(p, [0, 0, 0, 0])[1]
@@ -697,13 +746,14 @@ def monthly_tables(rows: list[MonthRow], *, unit: str, month: str) -> list[Any]:
         footer=footer,
     )
     months = [f"{year}-{m:02d}" for m in range(1, int(month[5:]) + 1)]
-    per_month = {m: [0, 0, 0, 0] for m in months}
+    per_month = {m: [0, 0, 0, 0, 0] for m in months}
     for r in rows:
         if r.month in per_month:
             per_month[r.month][0] += r.payments
             per_month[r.month][1] += r.paid_fen
             per_month[r.month][2] += r.returned_fen
             per_month[r.month][3] += r.recovered_fen
+            per_month[r.month][4] += r.withdrawn_fen
     by_month = Table(
         [
             Column("month", "月份"),
@@ -712,6 +762,7 @@ def monthly_tables(rows: list[MonthRow], *, unit: str, month: str) -> list[Any]:
             Column("ret", "退回金额", MONEY),
             Column("rec", "追回金额", MONEY),
             Column("net", "净发放", MONEY),
+            *([Column("wdr", "撤回金额（未发出）", MONEY)] if withdrew else []),
         ],
         [
             {
@@ -721,6 +772,7 @@ def monthly_tables(rows: list[MonthRow], *, unit: str, month: str) -> list[Any]:
                 "ret": v[2],
                 "rec": v[3],
                 "net": v[1] - v[2] - v[3],
+                "wdr": v[4],
             }
             for m, v in per_month.items()
         ],

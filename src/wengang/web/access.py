@@ -103,6 +103,8 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     # recoveries ordered (经办)
     ("POST", f"{V1}/decisions/{{decision_id}}/recoveries"): action("recover"),
     ("POST", f"{V1}/recoveries/duplicates"): action("recover"),
+    # an approval revoked after a confirmed risk flag (复核, not the 稽核 who confirmed it: the ledger checks)
+    ("POST", f"{V1}/decisions/{{decision_id}}/revocation"): action("revoke"),
     # a 技能提升补贴 application: the person themself (auth.own), or a 经办 registering it
     ("POST", f"{V1}/applications/skill-subsidy"): action("apply", "person"),
     # 政策模拟测算 (nothing is written to the ledger)

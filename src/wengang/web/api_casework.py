@@ -523,6 +523,26 @@ def approve_account(change_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], body:
     return idempotency.run(request, p, body.model_dump(), write)
 
 
+# ------------------------------------------------------------------ revocation (risk flag confirmed)
+class RevocationIn(Strict):
+    reason: str = Field(min_length=1, max_length=500, pattern=r"\S",
+                        description="撤销理由（写入不予发放决定书）/ the reason (goes into the letter)")
+
+
+@router.post("/decisions/{decision_id}/revocation", summary="撤销核准，不予发放（风险疑点已核实）/ revoke an approval",
+             status_code=201, openapi_extra=REQUIRED)
+def revocation(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], body: RevocationIn, request: Request,
+               p: Caller) -> JSONResponse:
+    """与 ``wengang case revoke`` 相同：风险疑点经稽核核实的决定，由核实者以外的复核人员撤销核准、不予发放（人社部发〔2024〕40号
+    六）；未报盘的付款撤回；付款已报盘、银行未回盘的，回盘后再撤销（409 ``bank_unanswered``）。须带 Idempotency-Key。"""
+    def write() -> dict[str, Any]:
+        res = _led(request).revoke(decision_id, p.login, reason=body.reason)
+        return {"decision_id": decision_id, "state": res.state, "state_zh": STATE_ZH[res.state],
+                "flag_ids": res.flag_ids, "withdrawn_payment_ids": res.withdrawn}
+
+    return idempotency.run(request, p, body.model_dump(), write, status=201, required=True)
+
+
 # ------------------------------------------------------------------ recoveries
 class MisuseIn(Strict):
     reason: str = Field(min_length=1, max_length=500, description="违规情形 / what was found")

@@ -27,6 +27,7 @@ from wengang.casework.models import (
     PublicityList,
     Review,
 )
+from wengang.casework.outputs import FATE_ZH  # the one place (payment fates in Chinese)
 from wengang.casework.procedure import procedure
 from wengang.casework.states import STATE_ZH, TRANSITIONS
 from wengang.documents.masking import mask_account_for_display
@@ -405,18 +406,6 @@ def _risk_pending_rows(d: dict[str, Any]) -> list[dict[str, Any]]:
         {**w, "references": [refs.get(i, str(i)) for i in w.get("payment_ids") or []]}
         for w in d.get("risk_recovery_pending") or []
     ]
-
-
-# what a unit or person reads of a payment on their page of the decision (the payments table's 发放情况), by its
-# ``fate`` (``Ledger.decision``; docs/casework.md "Money sent"): withdrawn is not sent, with the bank is not paid
-FATE_ZH = {
-    "withdrawn": "已撤回，未发放",  # a return row the ledger wrote as a withdrawal: it never went to the bank
-    "credited": "已发放（银行已入账）",  # also when a bounce recorded by hand was found void
-    "returned": "被退回",  # with the return's reason, as a letter says it
-    "sent": "已报盘，待银行回盘",
-    "paid_direct": "已发放",  # paid outside a batch, no bank file (``pay_decision``)
-    "not_sent": "待报盘，尚未发放",
-}
 
 
 def payment_fate_zh(x: dict[str, Any], audience: str = RECIPIENT) -> str:

@@ -101,11 +101,19 @@ def _money_steps(request: Request, flag_ids: list[int]) -> dict[int, dict[str, A
     return out
 
 
+def _decision_states(request: Request, ids: list[int]) -> dict[int, str]:
+    """Decision id → its state (for the advice on what ends a decision a confirmed flag stops)."""
+    if not ids:
+        return {}
+    D = Decision.__table__.c
+    return {r["id"]: r["state"] for r in led(request).read(select(D.id, D.state).where(D.id.in_(sorted(set(ids)))))}
+
+
 def _pending_ids(steps: dict[str, Any]) -> list[int]:
     return list((steps["pending"] or {}).get("payment_ids") or [])
 
 
-def _verdict(r: dict[str, Any], steps: dict[str, Any] | None = None) -> str:
+def _verdict(r: dict[str, Any], steps: dict[str, Any] | None = None, state: str | None = None) -> str:
     """What a flag's review decided and did, for the 稽核: 排除; or, confirmed, the payments withdrawn before they
     were sent, the recovery ordered, waiting for the bank's answer, or settled by it; or the referral."""
     if r["status"] == "cleared":
@@ -134,7 +142,9 @@ def _verdict(r: dict[str, Any], steps: dict[str, Any] | None = None) -> str:
     elif r["recovery_id"]:
         parts.append(f"已对决定 {did} 下达追回（追回单 {r['recovery_id']}）")
     else:
-        parts.append(f"决定 {did} 尚无可追回的已发金额：请暂缓或不予发放")
+        # what ends the decision now (a confirmed flag is never cleared): the one advice every screen gives
+        advice = risk_queue.confirmed_flag_advice(did, state)[0] if state else "请依决定的状态撤销核准或在审核中不予通过"
+        parts.append(f"决定 {did} 尚无可追回的已发金额：{advice}")
     return "；".join(parts)
 
 
@@ -165,16 +175,18 @@ def risk_queue_page(request: Request) -> Response:
     if shown is not None and shown["status"] == "confirmed" and shown["decision_id"]:
         confirmed.append(shown["id"])
     steps = _money_steps(request, confirmed)
+    states = _decision_states(request, [r["decision_id"] for r in [*rows, *([shown] if shown else [])]
+                                        if r["status"] == "confirmed" and r["decision_id"]])
     for r in rows:
         labels = CHECKS[r["check_id"]].evidence if r["check_id"] in CHECKS else {}
         r["evidence_rows"] = [(labels.get(k, k), _shown(k, v)) for k, v in r["evidence"].items()]
         r["subject_shown"] = mask_id(r["subject_id"])
-        r["verdict"] = _verdict(r, steps.get(r["id"]))
+        r["verdict"] = _verdict(r, steps.get(r["id"]), states.get(r["decision_id"]))
     context: dict[str, Any] = {}
     # after a verdict: what it did (the flag may be off the list as it is filtered)
     if shown is not None and shown["status"] != "open":
         context["notice"] = (
-            f"疑点已核实（疑点编号 {shown['id']}）：{_verdict(shown, steps.get(shown['id']))}。"
+            f"疑点已核实（疑点编号 {shown['id']}）：{_verdict(shown, steps.get(shown['id']), states.get(shown['decision_id']))}。"
             if shown["status"] == "confirmed"
             else f"疑点已排除（疑点编号 {shown['id']}），理由已记录。"
         )
