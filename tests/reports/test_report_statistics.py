@@ -110,3 +110,12 @@ def test_industry_by_join_when_rows_are_not_in_the_features_order(results: Path,
     )
     a, b = from_results([results]), from_results([other])
     assert a.by_industry == b.by_industry and len(a.by_industry) > 1
+
+
+def test_every_closed_state_is_counted_apart_never_as_eligible():
+    # a decision the ledger closed (refused, waived, revoked after a confirmed risk flag …) is never 符合条件 in the
+    # upward statistics: revoked (session 34) was missing and counted as eligible
+    from wengang.casework.states import TERMINAL
+    from wengang.reports.statistics import NOT_COUNTED_STATES
+
+    assert TERMINAL <= NOT_COUNTED_STATES

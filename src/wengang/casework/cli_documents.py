@@ -138,17 +138,18 @@ def bank_return(path: Path = typer.Argument(..., help="银行回盘文件（格�
                  f"{w['decision_id']}): answered by the bank, recovery {w['recovery_id']} of {w['amount_fen']} fen "
                  "ordered")
         else:
-            _say(f"风险疑点 {w['flag_id']}（决定 {w['decision_id']}）：银行已回盘，无须追回（款项未入账，或已另行追回） / "
-                 f"risk flag {w['flag_id']} (decision {w['decision_id']}): answered by the bank, nothing to recover "
-                 "(the money did not reach the payee, or was recovered already)")
+            zh, en = _why_nothing(res, w["decision_id"], flag_id=w["flag_id"])
+            _say(f"风险疑点 {w['flag_id']}（决定 {w['decision_id']}）：银行已回盘，无须追回（{zh}） / "
+                 f"risk flag {w['flag_id']} (decision {w['decision_id']}): answered by the bank, nothing to recover ({en})")
     for w in res.recoveries:  # a resize's, a misuse's or a duplicate's recovery that waited for this answer
         if w["recovery_id"] is not None:
             _say(f"决定 {w['decision_id']}：银行已回盘，按实际入账金额下达追回 {format_yuan(w['amount_fen'])}（追回单 "
                  f"{w['recovery_id']}） / decision {w['decision_id']}: answered, recovery {w['recovery_id']} of "
                  f"{w['amount_fen']} fen ordered")
         else:
-            _say(f"决定 {w['decision_id']}：银行已回盘，无须追回（款项已退回，或已另行追回） / decision "
-                 f"{w['decision_id']}: answered, nothing to recover")
+            zh, en = _why_nothing(res, w["decision_id"], kind=w["kind"])
+            _say(f"决定 {w['decision_id']}：银行已回盘，无须追回（{zh}） / decision {w['decision_id']}: answered, nothing "
+                 f"to recover ({en})")
     for r in res.refused:
         _say(f"[red]隔离 第{r['line']}行 {r['reference']}：{r['zh']} / {r['en']}[/red]")
     if res.refused:
@@ -223,3 +224,12 @@ def letters(decision_id: int = typer.Argument(None, help="决定编号（不给�
         _say(f"✔ {p}")
     _say(f"文书 {res.letters} 份；尚未作出决定而跳过 {len(res.skipped)} 个 / {res.letters} letters, "
          f"{len(res.skipped)} skipped (not decided yet)")
+
+
+def _why_nothing(res: object, decision_id: int, **key: object) -> tuple[str, str]:
+    """Why a recovery that waited for the bank's answer ordered nothing (``BankReturnResult.nothing_why``, worked out
+    by the ledger): the money came back, was recovered already, or the entitlement is not below what was paid."""
+    for w in getattr(res, "nothing_why", []):
+        if w["decision_id"] == decision_id and all(w.get(k) == v for k, v in key.items()):
+            return w["zh"], w["en"]
+    return "款项已退回，或已另行追回", "the money came back, or was recovered already"

@@ -2049,6 +2049,10 @@ class Ledger:
                 whys.append({"decision_id": did, "kind": kind, "why": why, "zh": why_zh, "en": why_en})
         return out
 
+    # the codes of ``_why_nothing`` as a short Chinese phrase, for a screen that has only the code (the audit event's)
+    WHY_NOTHING_ZH = {"returned": "银行退回，款项未入账", "recovered": "已下达的追回已达实际发放金额",
+                      "entitlement": "现核定应享受金额不低于实际发放金额", "covered": "应追回部分已由已下达的追回覆盖"}
+
     def _why_nothing(self, conn: Connection, decision_id: int, kind: str,
                      wait: Mapping[str, Any]) -> tuple[str, str, str]:
         """Why a recovery that waited for the bank orders nothing now (``_recoverable`` gave 0): (code, 中文, English).

@@ -422,7 +422,7 @@ def _read_ledger(url: str, queries: dict[str, tuple[Any, dict[str, Any]]]) -> di
 
 # decisions in these states are not (or no longer) to be paid: counted in their own rows, never 符合条件
 NOT_COUNTED_STATES = frozenset(
-    {"not_eligible", "disqualified", "declined", "waived", "rejected", "pending_determination"}
+    {"not_eligible", "disqualified", "declined", "waived", "rejected", "revoked", "pending_determination"}
 )
 
 

@@ -132,7 +132,8 @@ def _verdict(r: dict[str, Any], steps: dict[str, Any] | None = None, state: str 
         parts.append(
             f"银行已回盘：已对决定 {did} 下达追回 {yuan(settled.get('amount_fen'))}（追回单 {settled['recovery_id']}）"
             if settled.get("recovery_id")
-            else f"银行已回盘：决定 {did} 无须追回（款项已退回，或已另行追回）"
+            else f"银行已回盘：决定 {did} 无须追回（"
+            f"{Ledger.WHY_NOTHING_ZH.get(settled.get('why') or '', '款项已退回，或已另行追回')}）"
         )
     elif pending:
         parts.append(
