@@ -10,6 +10,7 @@ Settings (options of ``wengang case`` before the command, or environment):
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,7 +65,13 @@ def _finish_all() -> None:
 
 
 def _finish(led: Ledger) -> None:
+    """Sign a checkpoint over what the command appended, and say so on stderr: stdout stays the command's own output
+    (``case list --format json`` is read by programs)."""
+    from rich.console import Console
+
     from .errors import LedgerError
+
+    console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
     try:
         rec = led.checkpoint()
