@@ -1934,27 +1934,32 @@ class Ledger:
             did = w["decision_id"]
             if self._unanswered_payments(conn, did):
                 continue
-            due = self._risk_recovery_due(conn, did, w.get("amount_fen"))
-            rid = None
             flag = w.get("flag_id")
-            if due > 0:
-                rid = self._order_recovery(
-                    conn, did, w.get("kind") or "risk_flag", due, actor,
-                    f"风险疑点 {flag} 经稽核 {w['confirmed_by']} 核实（{w.get('label', '')}，{w.get('citation', '')}），"
-                    f"银行回盘确认入账后按实际发放金额追回：{w.get('reason', '')}")
-            else:
-                due = 0
-            why, why_zh, why_en = self._why_nothing(conn, did, w.get("kind") or "risk_flag", w) if rid is None \
-                else (None, "", "")
-            audit.append(conn, actor=actor, action=RISK_RECOVERY_SETTLED, entity="case_decisions", entity_id=did,
-                         reason=(f"风险疑点 {flag}：银行已回盘，下达追回 {due} 分（追回单 {rid}）" if rid else
-                                 f"风险疑点 {flag}：银行已回盘，无须追回（{why_zh}）"),
-                         after={"flag_id": flag, "pending_seq": w["seq"], "recovery_id": rid, "amount_fen": due,
-                                "why": why})
-            out.append({"decision_id": did, "flag_id": flag, "recovery_id": rid, "amount_fen": due})
-            if why is not None and whys is not None:
-                whys.append({"decision_id": did, "flag_id": flag, "why": why, "zh": why_zh, "en": why_en})
+            out.append(self._settle_wait(
+                conn, w, actor, whys, kind=w.get("kind") or "risk_flag", key={"flag_id": flag},
+                due=self._risk_recovery_due(conn, did, w.get("amount_fen")), label=f"风险疑点 {flag}",
+                settled_action=RISK_RECOVERY_SETTLED,
+                order_reason=f"风险疑点 {flag} 经稽核 {w['confirmed_by']} 核实（{w.get('label', '')}，"
+                             f"{w.get('citation', '')}），银行回盘确认入账后按实际发放金额追回：{w.get('reason', '')}"))
         return out
+
+    def _settle_wait(self, conn: Connection, w: Mapping[str, Any], actor: str, whys: list[dict[str, Any]] | None, *,
+                     kind: str, key: dict[str, Any], due: int, label: str, settled_action: str, order_reason: str,
+                     seq: int | None = None) -> dict[str, Any]:
+        """One waiting recovery (``w``, its pending event) closed now that the bank has answered: ``due`` ordered
+        (``_order_recovery``), or nothing and why (``_why_nothing``, added to ``whys``); the settled event names the
+        wait it closes. ``key``: what the wait is of (a flag, or a recovery kind). Returns what was done."""
+        did = w["decision_id"]
+        rid = self._order_recovery(conn, did, kind, due, actor, order_reason, seq=seq) if due > 0 else None
+        due = due if rid is not None else 0
+        why, why_zh, why_en = self._why_nothing(conn, did, kind, w) if rid is None else (None, "", "")
+        audit.append(conn, actor=actor, action=settled_action, entity="case_decisions", entity_id=did,
+                     reason=(f"{label}：银行已回盘，下达追回 {due} 分（追回单 {rid}）" if rid else
+                             f"{label}：银行已回盘，无须追回（{why_zh}）"),
+                     after={**key, "pending_seq": w["seq"], "recovery_id": rid, "amount_fen": due, "why": why})
+        if why is not None and whys is not None:
+            whys.append({"decision_id": did, **key, "why": why, "zh": why_zh, "en": why_en})
+        return {"decision_id": did, **key, "recovery_id": rid, "amount_fen": due}
 
     def _reopen_risk_recoveries(self, conn: Connection, decision_id: int, actor: str,
                                 which: Sequence[str] = (RISK_RECOVERY_PENDING, RECOVERY_PENDING)) -> list[dict[str, Any]]:
@@ -2031,22 +2036,11 @@ class Ledger:
             did, kind = w["decision_id"], w["kind"]
             if self._unanswered_payments(conn, did):
                 continue
-            due = max(self._recovery_due(conn, did, kind, w.get("amount_fen")), 0)
-            rid = None
-            if due > 0:
-                rid = self._order_recovery(conn, did, kind, due, actor,
-                                           f"{w.get('reason', '')}（银行回盘确认入账后按实际发放金额追回，"
-                                           f"{w['confirmed_by']} 下达）", seq=w.get("recovery_seq"))
-            what = action_zh(f"recover_{kind}")
-            why, why_zh, why_en = self._why_nothing(conn, did, kind, w) if rid is None else (None, "", "")
-            audit.append(conn, actor=actor, action=RECOVERY_SETTLED, entity="case_decisions", entity_id=did,
-                         reason=(f"{what}：银行已回盘，下达追回 {due} 分（追回单 {rid}）" if rid else
-                                 f"{what}：银行已回盘，无须追回（{why_zh}）"),
-                         after={"kind": kind, "pending_seq": w["seq"], "recovery_id": rid, "amount_fen": due,
-                                "why": why})
-            out.append({"decision_id": did, "kind": kind, "recovery_id": rid, "amount_fen": due})
-            if why is not None and whys is not None:
-                whys.append({"decision_id": did, "kind": kind, "why": why, "zh": why_zh, "en": why_en})
+            out.append(self._settle_wait(
+                conn, w, actor, whys, kind=kind, key={"kind": kind},
+                due=max(self._recovery_due(conn, did, kind, w.get("amount_fen")), 0),
+                label=action_zh(f"recover_{kind}"), settled_action=RECOVERY_SETTLED, seq=w.get("recovery_seq"),
+                order_reason=f"{w.get('reason', '')}（银行回盘确认入账后按实际发放金额追回，{w['confirmed_by']} 下达）"))
         return out
 
     # the codes of ``_why_nothing`` as a short Chinese phrase, for a screen that has only the code (the audit event's)
