@@ -113,3 +113,57 @@ def rewrite_chain(ledger: Ledger) -> None:
             vals["hash"] = prev = audit.event_hash(e)
             c.execute(update(ev).where(ev.c.seq == e["seq"]).values(prev_hash=f"tmp{e['seq']}"))
             c.execute(update(ev).where(ev.c.seq == e["seq"]).values(**vals))
+
+
+# ------------------------------------------------------------------ bank files, returns and risk flags (session 34)
+BANK = "102191000019"  # a payee bank's 行号
+PAYER = "15001234567890123456"  # the agency's paying account
+
+
+def bank_file(led: Ledger, batch: str, out):
+    """Write the batch's bank file as the 出纳 does (payee banks registered first); None when nothing is to send."""
+    from wengang.casework.outputs import write_bank_file
+
+    plan = led.bank_file_plan(batch)["payments"]
+    if plan:
+        led.set_payee_banks({p["account_no"]: BANK for p in plan}, "cashier")
+    return write_bank_file(led, batch, out, "cashier", payer_account=PAYER, on=PAYDAY)
+
+
+def bank_return(led: Ledger, sent, results: dict[str, bool]):
+    """The bank's answer to ``sent`` (a written bank file): reference → credited (True) or bounced; others unanswered."""
+    from wengang.casework.ledger import BankReturnLine
+    from wengang.documents.bank import read_bank_file
+
+    lines = [
+        BankReturnLine(n, p.reference, results[p.reference], p.amount_fen, p.account,
+                       "" if results[p.reference] else "账户已销户")
+        for n, p in enumerate(read_bank_file(sent.path).payments, 2)
+        if p.reference in results
+    ]  # fmt: skip
+    return led.apply_bank_return(sent.file_key, lines, "cashier", sha256=sent.file_key.ljust(64, "0"), bank_date=PAYDAY)
+
+
+def flag(unit_id: str, *, key: str = "k1", amount_fen: int | None = 50_000):
+    """One risk flag (a dispatch firm that kept part of the refund) on ``unit_id``, as `risk check` writes it."""
+    import json
+
+    import polars as pl
+
+    from wengang.casework.risk_queue import FLAG_COLUMNS
+
+    row = {
+        "flag_key": f"dispatch_allocation_mismatch:{key}", "check_id": "dispatch_allocation_mismatch", "severity": "高",
+        "program": "fanhuan", "year": 2025, "subject_id": unit_id, "subject_name": "测试企业", "claim_key": "",
+        "region_code": "150100", "record": key, "amount_fen": amount_fen, "label": "派遣单位未全额拨付用工单位",
+        "citation": "人社部发〔2024〕40号 三", "quote": "全额拨付", "evidence": json.dumps({"kept_fen": 50_000}),
+    }  # fmt: skip
+    return pl.DataFrame([row], schema_overrides={"amount_fen": pl.Int64}).select(FLAG_COLUMNS)
+
+
+def raise_flag(led: Ledger, did: int, **kw) -> int:
+    """Import ``flag`` on decision ``did``'s unit as the 稽核; the new flag's id."""
+    from wengang.casework.risk_queue import import_flags, list_flags
+
+    import_flags(led, flag(led.decision(did)["unit_id"], **kw), "auditor")
+    return max(r["id"] for r in list_flags(led))

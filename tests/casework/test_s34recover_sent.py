@@ -15,15 +15,21 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from ledger_helpers import MORE_STAFF, PAYDAY, STAFF, decision, register_staff, to_payable
+from ledger_helpers import (
+    MORE_STAFF,
+    PAYDAY,
+    STAFF,
+    bank_file,
+    bank_return,
+    decision,
+    register_staff,
+    to_payable,
+)
 
 from wengang.casework import AllocationIn, LedgerError
-from wengang.casework.ledger import BankReturnLine, payment_reference
-from wengang.casework.outputs import write_bank_file
+from wengang.casework.ledger import payment_reference
 from wengang.documents.bank import read_bank_file
 
-BANK = "102191000019"
-PAYER = "15001234567890123456"
 PERSON = "150102199001011234"
 
 
@@ -35,25 +41,8 @@ def ledger(db):
 
 
 # ------------------------------------------------------------------ helpers
-def bank_file(led, batch: str, out):
-    plan = led.bank_file_plan(batch)["payments"]
-    if plan:
-        led.set_payee_banks({p["account_no"]: BANK for p in plan}, "cashier")
-    return write_bank_file(led, batch, out, "cashier", payer_account=PAYER, on=PAYDAY)
-
-
 def refs(sent) -> list[str]:
     return [p.reference for p in read_bank_file(sent.path).payments]
-
-
-def bank_return(led, sent, results: dict[str, bool]):
-    lines = [
-        BankReturnLine(n, p.reference, results[p.reference], p.amount_fen, p.account,
-                       "" if results[p.reference] else "账户已销户")
-        for n, p in enumerate(read_bank_file(sent.path).payments, 2)
-        if p.reference in results
-    ]  # fmt: skip
-    return led.apply_bank_return(sent.file_key, lines, "cashier", sha256=sent.file_key.ljust(64, "0"), bank_date=PAYDAY)
 
 
 def recoveries(led, did: int) -> list[tuple[str, int]]:

@@ -9,23 +9,17 @@ revokes the approval with a reason (人社部发〔2024〕40号 六 “在待遇
 
 from __future__ import annotations
 
-import json
-
-import polars as pl
 import pytest
-from ledger_helpers import PAYDAY, STAFF, register_staff, to_payable
+from ledger_helpers import PAYDAY, STAFF, bank_file, bank_return, raise_flag, register_staff, to_payable
 from sqlalchemy import text
 
 from wengang.casework import LedgerError, audit
-from wengang.casework.ledger import BankReturnLine, payment_reference
-from wengang.casework.outputs import letter_input, write_bank_file
-from wengang.casework.risk_queue import FLAG_COLUMNS, confirm_flag, import_flags, list_flags
+from wengang.casework.ledger import payment_reference
+from wengang.casework.outputs import letter_input
+from wengang.casework.risk_queue import confirm_flag
 from wengang.casework.states import STATE_ZH, TERMINAL, TRANSITIONS
-from wengang.documents.bank import read_bank_file
 from wengang.documents.letters import compose_letter
 
-BANK = "102191000019"
-PAYER = "15001234567890123456"
 AGENCY = {"name": "呼和浩特市就业服务局", "review_body": "呼和浩特市人民政府", "court": "呼和浩特市新城区人民法院"}
 # ``dual`` holds both 稽核 and 复核: the four-eyes rule, not the role, refuses them revoking a flag they confirmed
 DUAL = {"dual": (["稽核", "复核"], "周双岗")}
@@ -36,38 +30,6 @@ def ledger(db):
     led = register_staff(db.open(), STAFF | DUAL)
     yield led
     led.close()
-
-
-def flag(unit_id: str, *, key: str = "k1", amount_fen: int | None = 50_000) -> pl.DataFrame:
-    row = {
-        "flag_key": f"dispatch_allocation_mismatch:{key}", "check_id": "dispatch_allocation_mismatch", "severity": "高",
-        "program": "fanhuan", "year": 2025, "subject_id": unit_id, "subject_name": "测试企业", "claim_key": "",
-        "region_code": "150100", "record": key, "amount_fen": amount_fen, "label": "派遣单位未全额拨付用工单位",
-        "citation": "人社部发〔2024〕40号 三", "quote": "全额拨付", "evidence": json.dumps({"kept_fen": 50_000}),
-    }  # fmt: skip
-    return pl.DataFrame([row], schema_overrides={"amount_fen": pl.Int64}).select(FLAG_COLUMNS)
-
-
-def raise_flag(led, did: int, **kw) -> int:
-    import_flags(led, flag(led.decision(did)["unit_id"], **kw), "auditor")
-    return max(r["id"] for r in list_flags(led))
-
-
-def bank_file(led, batch: str, out):
-    plan = led.bank_file_plan(batch)["payments"]
-    if plan:
-        led.set_payee_banks({p["account_no"]: BANK for p in plan}, "cashier")
-    return write_bank_file(led, batch, out, "cashier", payer_account=PAYER, on=PAYDAY)
-
-
-def bank_return(led, sent, results: dict[str, bool]):
-    lines = [
-        BankReturnLine(n, p.reference, results[p.reference], p.amount_fen, p.account,
-                       "" if results[p.reference] else "账户已销户")
-        for n, p in enumerate(read_bank_file(sent.path).payments, 2)
-        if p.reference in results
-    ]  # fmt: skip
-    return led.apply_bank_return(sent.file_key, lines, "cashier", sha256=sent.file_key.ljust(64, "0"), bank_date=PAYDAY)
 
 
 def sound(led) -> None:

@@ -1817,13 +1817,6 @@ class Ledger:
                 P.decision_id == decision_id, self._sent(), self._returned())).scalar_one()
         return int(sent) - int(ret)
 
-    def _sent_net(self, conn: Connection, decision_id: int) -> int:
-        """What the decision was actually paid (``_sent_paid``) less the 多退少补 recoveries of overpayment."""
-        C = Recovery.__table__.c
-        rec = conn.execute(select(func.coalesce(func.sum(C.amount_fen), 0)).where(
-            C.decision_id == decision_id, C.kind == "overpayment")).scalar_one()
-        return self._sent_paid(conn, decision_id) - int(rec)
-
     def _recoverable(self, conn: Connection, decision_id: int, kind: str, wanted: int | None = None) -> int:
         """THE rule for what a recovery of ``kind`` may order on a decision (docs/casework.md "Money sent"), used by
         every path — 多退少补 (a resize, the credit check), a risk flag, a misuse, a duplicate: the recoveries ordered
@@ -1889,12 +1882,6 @@ class Ledger:
                          before={"state": "paid"}, after={"state": back, "payment_ids": ids, **note})
         return ids
 
-    def _risk_recovery_due(self, conn: Connection, decision_id: int, wanted: int | None) -> int:
-        """The recovery a confirmed risk flag orders: ``wanted`` (the flag's amount at risk, or the 稽核's), at most
-        what the decision was actually paid (``_sent_net``) less recoveries already ordered on it for other reasons;
-        ``wanted`` None: all of that (``_recoverable``)."""
-        return self._recoverable(conn, decision_id, "risk_flag", wanted or None)
-
     @staticmethod
     def _risk_pending(conn: Connection, ids: Collection[int] | None = None) -> list[dict[str, Any]]:
         """``RISK_RECOVERY_PENDING`` events not closed by a ``RISK_RECOVERY_SETTLED`` (of ``ids``, or all), in order."""
@@ -1927,7 +1914,7 @@ class Ledger:
                                 whys: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
         """Close the recoveries confirmed risk flags left waiting (``RISK_RECOVERY_PENDING``) on decisions of ``ids``
         whose payments now all have the bank's answer: the recovery is computed then from what was actually paid
-        (``_risk_recovery_due``) — nothing when the bank sent the money back — and ordered (``_order_recovery``).
+        (``_recoverable``) — nothing when the bank sent the money back — and ordered (``_order_recovery``).
         Called where the bank's answer is recorded (``apply_bank_return``, ``record_bounce``). Returns what it did."""
         out = []
         for w in self._risk_pending(conn, ids):
@@ -1937,7 +1924,7 @@ class Ledger:
             flag = w.get("flag_id")
             out.append(self._settle_wait(
                 conn, w, actor, whys, kind=w.get("kind") or "risk_flag", key={"flag_id": flag},
-                due=self._risk_recovery_due(conn, did, w.get("amount_fen")), label=f"风险疑点 {flag}",
+                due=self._recoverable(conn, did, "risk_flag", w.get("amount_fen") or None), label=f"风险疑点 {flag}",
                 settled_action=RISK_RECOVERY_SETTLED,
                 order_reason=f"风险疑点 {flag} 经稽核 {w['confirmed_by']} 核实（{w.get('label', '')}，"
                              f"{w.get('citation', '')}），银行回盘确认入账后按实际发放金额追回：{w.get('reason', '')}"))
@@ -1991,12 +1978,6 @@ class Ledger:
                 out += settle(conn, {decision_id}, actor)
         return out
 
-    def _recovery_due(self, conn: Connection, decision_id: int, kind: str, wanted: int | None) -> int:
-        """What a recovery of ``kind`` comes to on what the decision was actually paid (``_sent_net``): 多退少补
-        (``overpayment``) what was paid above the entitlement; a misuse or duplicate ``wanted`` (None: all), at most
-        what was paid less recoveries already ordered for other reasons (``_recoverable``, the one rule). 0: nothing."""
-        return self._recoverable(conn, decision_id, kind, wanted)
-
     def _recover_sent(self, conn: Connection, decision_id: int, kind: str, actor: str, reason: str, *,
                       wanted: int | None = None, seq: int | None = None) -> tuple[int | None, int, list[str]]:
         """Order a recovery of ``kind`` for money actually paid, never for money not sent or whose fate is unknown
@@ -2011,7 +1992,7 @@ class Ledger:
                                                                   C.seq == seq)).first()
             if done is not None:
                 return done[0], done[1], []
-        due = self._recovery_due(conn, decision_id, kind, wanted)
+        due = self._recoverable(conn, decision_id, kind, wanted)
         if due <= 0:
             return None, 0, []
         waiting = self._unanswered_payments(conn, decision_id)
@@ -2029,7 +2010,7 @@ class Ledger:
                            whys: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
         """Close the recoveries a resize, a misuse or a duplicate left waiting (``RECOVERY_PENDING``) on decisions of
         ``ids`` whose payments now all have the bank's answer: computed then on what was actually paid
-        (``_recovery_due``) — nothing when the bank sent the money back — and ordered. Called where the bank's answer
+        (``_recoverable``) — nothing when the bank sent the money back — and ordered. Called where the bank's answer
         is recorded, next to ``_settle_risk_recoveries``. Returns what it did."""
         out = []
         for w in self._recovery_pending(conn, ids):
@@ -2038,7 +2019,7 @@ class Ledger:
                 continue
             out.append(self._settle_wait(
                 conn, w, actor, whys, kind=kind, key={"kind": kind},
-                due=max(self._recovery_due(conn, did, kind, w.get("amount_fen")), 0),
+                due=self._recoverable(conn, did, kind, w.get("amount_fen")),
                 label=action_zh(f"recover_{kind}"), settled_action=RECOVERY_SETTLED, seq=w.get("recovery_seq"),
                 order_reason=f"{w.get('reason', '')}（银行回盘确认入账后按实际发放金额追回，{w['confirmed_by']} 下达）"))
         return out

@@ -11,9 +11,9 @@
   - while a payment of it is sent and unanswered by the bank, no recovery is ordered: the wait is recorded
     (audit ``risk_recovery_pending``) and settled when the bank answers (``Ledger._settle_risk_recoveries``:
     bounced — nothing to recover; credited — the recovery is ordered then);
-  - otherwise a recovery (追回) of the amount at risk, at most what was actually paid (``Ledger._sent_net``:
-    payments sent, less returns and overpayment recoveries — never the entitlement, never money not sent) less
-    recoveries already ordered for other reasons;
+  - otherwise a recovery (追回) of the amount at risk, at most what was actually paid (``Ledger._recoverable``:
+    payments sent, less returns — never the entitlement, never money not sent) less every recovery already
+    ordered on the decision;
   a flag whose decision is in the ledger but has no money paid to recover is linked, and the note says what ends it
   (``confirmed_flag_advice``: after approval a 复核 revokes it, ``Ledger.revoke``; before, it is refused in review);
   a flag with no decision here is recorded for referral (移交) to whoever paid it.
@@ -207,7 +207,7 @@ def confirm_flag(
     """核实: settle the flag's decision by what its money has done (the module's docstring): withdraw its payments
     not sent, wait for the bank's answer on those sent and unanswered, else order the recovery; or link the flag,
     or record the referral. ``amount_fen`` overrides the flag's amount at risk; either is capped at what was
-    actually paid (``Ledger._risk_recovery_due``). One transaction: all of it, or nothing."""
+    actually paid (``Ledger._recoverable``). One transaction: all of it, or nothing."""
     actor = ledger._need_actor(actor, "risk_review")
     text = _reason(reason)
     if amount_fen is not None and amount_fen <= 0:
@@ -249,7 +249,7 @@ def confirm_flag(
                            "recovery yet; bounced — nothing to recover, credited — recovery ordered when the return "
                            "file is read")
             else:
-                due = ledger._risk_recovery_due(conn, decision_id, wanted)
+                due = ledger._recoverable(conn, decision_id, "risk_flag", wanted or None)
                 if due > 0:
                     recovery_id = ledger._order_recovery(conn, decision_id, kind, due, actor,
                                                          f"风险疑点核实：{f['label']}（{f['citation']}）：{text}")
