@@ -193,7 +193,8 @@ def write_publicity_xlsx(p: Publicity, path: str | Path) -> Path:
 
 def write_publicity_pdf(p: Publicity, path: str | Path) -> Path:
     st = pdf.styles()
-    doc = pdf.new_document(path, title=p.title, author=p.agency, subject=f"{p.year}年度{p.program}公示")
+    doc = pdf.new_document(path, title=p.title, author=p.agency, subject=f"{p.year}年度{p.program}公示",
+                           authority=("电子表格（XLSX）或系统记录", "the XLSX file or the system record"))
     head = [Paragraph(pdf.esc(c.header), st["cell"]) for c in COLUMNS]
     body = [
         [
