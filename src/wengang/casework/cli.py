@@ -487,10 +487,13 @@ def _report(o: Outcome) -> None:
         raise typer.Exit(1)
 
 
-def _select_for(led: Ledger, f: Filter, what_zh: str, what_en: str, yes: bool) -> tuple[list[dict[str, Any]], Outcome]:
+def _select_for(led: Ledger, f: Filter, what_zh: str, what_en: str, yes: bool, *,
+                amounts: Callable[[list[int]], dict[int, int]] | None = None) -> tuple[list[dict[str, Any]], Outcome]:
     """The decisions a bulk action will touch: shown (count, total, a few rows), then confirmed.
 
-    Without ``--yes`` the caseworker is asked; with no terminal to ask on, nothing is done (exit 2)."""
+    The amounts shown are the entitlements, or with ``amounts`` (``Ledger.amounts_due`` for `case pay`) what the
+    step pays each decision; the rows returned are the selection's, unchanged. Without ``--yes`` the caseworker is
+    asked; with no terminal to ask on, nothing is done (exit 2)."""
     from .query import total_fen
 
     what_zh, what_en = escape(what_zh), escape(what_en)
@@ -506,9 +509,14 @@ def _select_for(led: Ledger, f: Filter, what_zh: str, what_en: str, yes: bool) -
     if not rows:
         console.print(f"没有符合条件的决定，未{what_zh} / nothing selected")
         return rows, o
-    console.print(f"将{what_zh} {len(rows)} 个决定，应发合计 {_yuan(total_fen(rows))} 元 / "
-                  f"about to {what_en} {len(rows)} decisions, {_yuan(total_fen(rows))} yuan in total", soft_wrap=True)
-    _print(_table(rows[:5]))
+    shown, total_zh, total_en = rows, "应发合计", "in total"
+    if amounts is not None:  # what the step pays: a paid decision's top-up, a re-payment's remainder
+        due = amounts([r["id"] for r in rows])
+        shown = [{**r, "amount_fen": due.get(r["id"], 0)} for r in rows]
+        total_zh, total_en = "本次应付合计（已发放的为应补发金额）", "to pay now (top-ups for paid decisions)"
+    console.print(f"将{what_zh} {len(rows)} 个决定，{total_zh} {_yuan(total_fen(shown))} 元 / "
+                  f"about to {what_en} {len(rows)} decisions, {_yuan(total_fen(shown))} yuan {total_en}", soft_wrap=True)
+    _print(_table(shown[:5]))
     if len(rows) > 5:
         console.print(f"……另有 {len(rows) - 5} 个 / and {len(rows) - 5} more")
     if not yes:
@@ -916,7 +924,7 @@ def pay(batch_key: str, program: Program, year: Year, today: str = typer.Option(
         _batch_notes(res)
         return
     rows, o = _select_for(led, _run(_filter, sel, program=program, year=year), f"发放（批次 {batch_key}）",
-                          f"pay in batch {batch_key}", sel["yes"])
+                          f"pay in batch {batch_key}", sel["yes"], amounts=led.amounts_due)
     from .ledger import payment_reference
 
     # a paid decision owed a 多退少补 top-up is paid by a selected run as by an unselected one (the batch pays the

@@ -78,7 +78,7 @@ from .models import (
     RunIn,
     Transfer,
 )
-from .notices import Sender, address, failure_text, render, shown_recipient
+from .notices import PROGRAM_ZH, Sender, address, failure_text, render, shown_recipient
 from .procedure import Procedure, procedure
 from .risk_queue import RISK_RECOVERY_PENDING, RISK_RECOVERY_SETTLED, confirmed_flag_advice
 from .risk_queue import STATUS_ZH as RISK_STATUS_ZH
@@ -111,6 +111,11 @@ TOP_UP_BOUNCED = "bounce_supplement"
 # bounce recorded by hand was found void: ``_returned``); returned (a return that counts); sent, the bank not answered
 # (in a bank file); paid outside a batch (``pay_decision``, no bank file); not sent (in a batch, in no bank file)
 PAYMENT_FATES = ("withdrawn", "credited", "returned", "sent", "paid_direct", "not_sent")
+# the fates of a payment whose money left and did not come back (sent, not bounced, not withdrawn): what "享受" means
+# for a duplicate subsidy (兵团征求意见稿 一（三）“按照后享受的单位或个人退回资金的原则”; ``recover_duplicate_subsidies``)
+ENJOYED_FATES = ("credited", "sent", "paid_direct")
+# the two programs that may not both be enjoyed (兵团征求意见稿 一（三）): 技能提升补贴, 职业培训补贴
+DUPLICATE_PROGRAMS = ("skill_subsidy", "training_subsidy")
 # a recovery ordered by a 多退少补 resize (``change_size_class``), a dispatch firm's misuse (``report_dispatch_misuse``)
 # or a duplicate subsidy (``recover_duplicate_subsidies``) that waits for the bank's answer on a payment of the
 # decision sent and unanswered (audit actions on the decision, as ``RISK_RECOVERY_PENDING`` / ``_SETTLED`` for a risk
@@ -1773,6 +1778,20 @@ class Ledger:
                     ~exists().where(X.payment_id == P.id))
 
     @staticmethod
+    def _sent_seq() -> Any:
+        """When a payment was sent (``_sent``), as the ``seq`` of the audit event that sent it (correlated to the
+        query's payment row): the ``bank_file_items`` event that put it into a bank file written for the bank, or,
+        made outside a batch (``pay_decision``: paid on the spot), its own ``pay`` event. The chain's order is the
+        order the ledger recorded these moments in (each event's ``at`` is its time). NULL when not sent. Payments of
+        one bank file share their moment."""
+        Item, EV = BankFileItem.__table__.c, AuditEvent.__table__.c
+        in_file = (select(func.min(EV.seq)).select_from(BankFileItem.__table__.join(AuditEvent.__table__,
+                                                                                    EV.ref == Item.audit_ref))
+                   .where(Item.payment_id == P.id).scalar_subquery())
+        direct = select(func.min(EV.seq)).where(EV.ref == P.audit_ref).scalar_subquery()
+        return case((P.batch_id.is_(None), direct), else_=in_file)
+
+    @staticmethod
     def _fate() -> Any:
         """What happened to a payment (``PAYMENT_FATES``), as one SQL expression over ``case_payments`` (correlated
         to the query's payment row): the one place the ledger, the pages, the API, the letters and ``balances`` read
@@ -2094,6 +2113,17 @@ class Ledger:
             return {int(did): int(n) for did, n in conn.execute(select(D.id, self._due_sql()).where(
                 D.id.in_(sorted(decision_ids)), D.state == "paid", exists().where(R.decision_id == D.id),
                 self._due_sql() > 0))}
+
+    def amounts_due(self, decision_ids: Collection[int]) -> dict[int, int]:
+        """Of ``decision_ids``, the fen a payment step would pay each (``_due_sql``, the amount ``run_payment_batch``
+        and ``pay_decision`` write, ≥ 0): the entitlement for a first payment, the entitlement less a top-up still paid
+        for a re-payment after a bounce, and for a paid decision its 多退少补 top-up due (0: nothing due). Whether the
+        step may pay it now (state, account, 公示, holds) is the step's own check. For ``case pay``'s preview."""
+        if not decision_ids:
+            return {}
+        with self._read() as conn:
+            return {int(did): max(0, int(n or 0)) for did, n in conn.execute(
+                select(D.id, self._due_sql()).where(D.id.in_(sorted(decision_ids))))}
 
     def _pay_supplements(self, batch_key: str, program: str, year: int, actor: str, today: date,
                          batch_id: int | None, decision_ids: Sequence[int] | None,
@@ -2935,52 +2965,91 @@ class Ledger:
     # ------------------------------------------ duplicate training subsidies
     def recover_duplicate_subsidies(self, person_id: str, actor: str, *, scope: str = DUPLICATE_SCOPE_DEFAULT) -> list[int]:
         """技能提升补贴和职业培训补贴不得重复享受: recover from the later one (兵团征求意见稿 一（三）
-        “按照后享受的单位或个人退回资金的原则”).
+        “技能提升补贴和职业培训补贴不得重复享受，对重复享受的，按照后享受的单位或个人退回资金的原则，追回重复享受的补贴资金”).
 
         ``scope`` is which two subsidies count as the same (legal review A7), with the same readings as the
         rules' switch: ``same_occupation`` (default, as the rules), ``same_occupation_level``, or ``any``
-        (any training subsidy). Within one scope group the program paid first keeps its money; every
-        subsidy of the other program paid after it yields (returns what was paid net of overpayments).
-        """
+        (any training subsidy). The subsidies considered are the person's decisions of either program with a payment.
+
+        享受 is the money leaving (docs/casework.md "Money sent"): a decision has enjoyed its subsidy from the moment
+        its first payment that was not bounced or withdrawn (``ENJOYED_FATES``) was sent (``_sent_seq``: the bank file
+        it went out in was recorded, or it was paid on the spot) — not when a payment row was created. Within one
+        scope group the decision that enjoyed first keeps its money (ties, one bank file: the payment created first);
+        every decision of the other program yields (``_stop_and_recover``: what was actually paid is recovered,
+        waiting for the bank when unanswered; payments not sent are withdrawn; its entitlement becomes 0 while money
+        could still go out). A decision none of whose payments was sent (or whose sent ones all bounced) has not
+        enjoyed anything and never keeps against one that has. When no decision of the group has enjoyed anything,
+        nothing was paid twice and nothing is recovered, but the decision whose payment was created first is the one
+        to be paid: the other program's unsent payments are withdrawn and its entitlement set to 0, so the person is
+        never paid twice. A program whose decision an earlier run made yield stays the later one (a bounce of the
+        keeper's payment since does not turn the order round: a recovery is not undone). Returns the recovery ids
+        ordered (or already ordered: idempotent)."""
         actor = self._need_actor(actor, "recover")
         if scope not in DUPLICATE_SCOPES:
             raise LedgerError("bad_scope", f"重复享受的范围只能是 {'/'.join(DUPLICATE_SCOPES)}",
                               f"scope must be one of {DUPLICATE_SCOPES}")
         with self._tx() as conn:
-            first_pay = func.min(P.id).label("first_pay")
             rows = conn.execute(
-                select(D.id, D.program, D.claim_key, first_pay).select_from(
-                    Decision.__table__.join(Payment.__table__, P.decision_id == D.id))
-                .where(D.unit_id == person_id, D.program.in_(("skill_subsidy", "training_subsidy")))
-                .group_by(D.id, D.program, D.claim_key)
+                select(D.id, D.program, D.claim_key, P.id.label("pid"), P.seq, P.kind, self._fate().label("fate"),
+                       self._sent_seq().label("sent_seq"))
+                .select_from(Decision.__table__.join(Payment.__table__, P.decision_id == D.id))
+                .where(D.unit_id == person_id, D.program.in_(DUPLICATE_PROGRAMS)).order_by(P.id)
             ).all()
-            groups: dict[str, list[Any]] = {}
+            subs: dict[int, dict[str, Any]] = {}
             for r in rows:
-                groups.setdefault(DUPLICATE_SCOPES[scope](r.claim_key or ""), []).append(r)
+                sub = subs.setdefault(r.id, {"id": r.id, "program": r.program, "claim_key": r.claim_key or "",
+                                             "first_pay": r.pid, "enjoyed": None})
+                if r.fate in ENJOYED_FATES and r.sent_seq is not None:
+                    at = (int(r.sent_seq), r.pid, payment_reference(r.id, r.seq, r.kind))
+                    if sub["enjoyed"] is None or at < sub["enjoyed"]:
+                        sub["enjoyed"] = at
+            # decisions an earlier run made yield (a duplicate recovery, or the entitlement set to 0): not reversed
+            C, R = Recovery.__table__.c, Recomputation.__table__.c
+            yielded = set(conn.execute(select(C.decision_id).where(
+                C.decision_id.in_(list(subs)), C.kind == "duplicate_subsidy")).scalars()) | set(conn.execute(
+                    select(R.decision_id).where(R.decision_id.in_(list(subs)),
+                                                R.kind == RECOMPUTE_KIND["duplicate_subsidy"])).scalars())
+            groups: dict[str, list[dict[str, Any]]] = {}
+            for sub in subs.values():
+                groups.setdefault(DUPLICATE_SCOPES[scope](sub["claim_key"]), []).append(sub)
             out = []
             for group in groups.values():
-                if {r.program for r in group} != {"skill_subsidy", "training_subsidy"}:
+                if {sub["program"] for sub in group} != set(DUPLICATE_PROGRAMS):
                     continue
-                group.sort(key=lambda r: r.first_pay)
-                kept = group[0].program
-                for later in group[1:]:
-                    if later.program == kept:
+                gave_way = {sub["program"] for sub in group if sub["id"] in yielded}
+                # an earlier run found one program the later: it stays so (a payment of the keeper that bounced since
+                # does not turn it round — a recovery ordered is not undone, and the person must keep one subsidy)
+                keepers = [sub for sub in group if len(gave_way) != 1 or sub["program"] not in gave_way]
+                enjoyed = [sub for sub in keepers if sub["enjoyed"] is not None]
+                if enjoyed:  # the first to enjoy keeps; a tie (one bank file): the payment created first
+                    first = min(enjoyed, key=lambda sub: sub["enjoyed"][:2])
+                    why = (f"决定 {first['id']}（{PROGRAM_ZH[first['program']]}）的付款 {first['enjoyed'][2]} 先发出，"
+                           "本决定为后享受的一方：已发放的退回，未发出的不再发放")
+                else:  # nothing sent: nobody enjoyed; the one arranged first is the one to be paid
+                    first = min(keepers, key=lambda sub: (sub["first_pay"], sub["id"]))
+                    why = (f"两项均尚未享受（没有已发出且未被退回的付款），决定 {first['id']}（"
+                           f"{PROGRAM_ZH[first['program']]}）的付款先安排，本决定未发出的付款不再发放")
+                if len(gave_way) == 1 and first["enjoyed"] is None:
+                    why = (f"此前已认定{PROGRAM_ZH[next(iter(gave_way))]}为后享受的一方，决定 {first['id']}"
+                           f"（{PROGRAM_ZH[first['program']]}）保留，本决定未发出的付款不再发放")
+                reason = f"技能提升补贴和职业培训补贴不得重复享受，按照后享受的单位或个人退回资金的原则追回（兵团征求意见稿 一（三））：{why}"
+                for later in sorted(group, key=lambda sub: sub["id"]):
+                    if later["program"] == first["program"]:
                         continue
-                    net = self._net_paid(conn, later.id, ("overpayment",))
-                    if net > 0:
-                        rid = self._stop_and_recover(conn, self._load(conn, later.id), "duplicate_subsidy", actor,
-                                                     "技能提升补贴和职业培训补贴不得重复享受，由后享受的退回", keep=0)
-                        if rid is not None:
-                            out.append(rid)
+                    rid = self._stop_and_recover(conn, self._load(conn, later["id"]), "duplicate_subsidy", actor,
+                                                 reason, keep=0)
+                    if rid is not None:
+                        out.append(rid)
             return out
 
     def _stop_and_recover(self, conn: Connection, d: dict[str, Any], kind: str, actor: str, reason: str, *,
                           wanted: int | None = None, keep: int) -> int | None:
         """A misuse or duplicate on decision ``d`` (docs/casework.md "Money sent"): recover only money actually paid
         and never pay what is to be returned. Its payments not sent are withdrawn (``_withdraw_unsent``: they never
-        go to the bank). While its money has not all left and been answered (something withdrawn, or a payment sent
-        and unanswered) the entitlement becomes ``keep`` (a recomputation of kind ``RECOMPUTE_KIND[kind]``), so a
-        re-payment after the withdrawal or a bounce pays no more than that. The recovery (``_recover_sent``, seq 0:
+        go to the bank). While its money has not all left and been answered (something withdrawn, a payment sent
+        and unanswered, or the decision not paid and not ended: bounced, account fixed, held) the entitlement becomes
+        ``keep`` (a recomputation of kind ``RECOMPUTE_KIND[kind]``), so a re-payment after the withdrawal or a bounce
+        pays no more than that. The recovery (``_recover_sent``, seq 0:
         idempotent) is ``wanted`` (None: all), at most what was actually paid, or waits for the bank."""
         did = d["id"]
         C = Recovery.__table__.c
@@ -2988,12 +3057,15 @@ class Ledger:
         if done is not None:
             return int(done)
         withdrawn = self._withdraw_unsent(conn, did, actor, f"撤回：{reason}", {"recovery_kind": kind})
-        if withdrawn or self._unanswered_payments(conn, did):
+        # a decision not (or no longer) paid but not ended — bounced, account fixed, back before its payment, held —
+        # may still be paid: its entitlement is lowered too (a duplicate's: a bounced first payment, never paid again)
+        state = self._load(conn, did)["state"]
+        if withdrawn or self._unanswered_payments(conn, did) or (state != "paid" and state not in TERMINAL):
             status, ent, size = self._entitlement(conn, d)
             if ent != keep:
                 self._recompute(conn, d, actor, kind=RECOMPUTE_KIND[kind], status=status, size_class=size, amount=keep,
-                                reason=f"{reason}：应享受金额核定为 {keep} 分（未报盘的付款已撤回或款项尚待银行回盘，"
-                                       "重新发放不超过此数）")
+                                reason=f"{reason}：应享受金额核定为 {keep} 分（未报盘的付款已撤回、款项尚待银行回盘"
+                                       "或尚可重新发放，重新发放不超过此数）")
         rid, _, _ = self._recover_sent(conn, did, kind, actor, reason, wanted=wanted, seq=0)
         return rid
 
