@@ -13,13 +13,19 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+# the ledger as every casework command finds it: --db, else WENGANG_DB, else the default (one option, shared)
+from wengang.casework.cli import DB
+
 report_app = typer.Typer(
     help="报表：统计（按地区、划型、行业、项目）、月度发放、基金备付期限、要情报告草稿 / reports: statistics, monthly, reserve.",
     no_args_is_help=True,
     add_completion=False,
 )
 console = Console(width=None if sys.stdout.isatty() else 160)
+# what the command found out for the operator (who files the report), beside the output: --json stays JSON
+notes = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 EXIT_INVALID = 2
+MONTH_FORMS = "2025-09，也可写 2025-9、2025/9、2025年9月 或 202509"
 
 
 def _fail(message: str) -> None:
@@ -38,13 +44,73 @@ def _results_args(values: list[str] | None) -> list[tuple[str | None, str]]:
 
 
 def _month(text: str | None) -> str | None:
-    import re
+    """``--month`` as ``YYYY-MM``, read by the ingest layer's month reader (``2025-09``, ``2025-9``, ``2025/9``,
+    ``2025年9月``, ``202509``). A day is not a month, and a form the reader finds ambiguous (``2025.1``: January, or
+    October typed as a number) or no month at all is refused, naming the forms accepted."""
+    from wengang.ingest.values import ValueProblem, parse_date, parse_month
+    from wengang.inputs import YEAR_MAX, YEAR_MIN
 
     if text is None:
         return None
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
-        _fail(f"--month 须写作 YYYY-MM，而不是“{text}” / --month must be YYYY-MM")
-    return text
+    refusal = (
+        f"--month“{text}”不是明确的月份，请写作 {MONTH_FORMS}"
+        f" / --month {text!r} is not a month: write 2025-09 (or 2025-9, 2025/9, 2025年9月, 202509)"
+    )
+    try:
+        parse_date(text)
+    except ValueProblem:
+        pass
+    else:  # the month reader takes a date as its month (agencies' exports); an operator's option names the month
+        _fail(
+            f"--month 是报告月份，不是日期：“{text}”；请写作 {MONTH_FORMS} / --month is a month, not a date: {text!r}"
+        )
+    try:
+        month = parse_month(text)
+    except ValueProblem:
+        _fail(refusal)
+    if not YEAR_MIN <= int(month[:4]) <= YEAR_MAX:
+        _fail(
+            f"--month“{text}”的年份超出合理范围（{YEAR_MIN}–{YEAR_MAX}） / the year of --month {text!r} is out of range"
+        )
+    return month
+
+
+def _filing_unit(unit: str | None, regions: list[str], *, quiet: bool = False) -> str:
+    """``--unit`` when given; else the agency of the report's regions from the region data; else the placeholder,
+    saying why (on stderr, with the agency found too: the operator sees who files the report; ``quiet``: not at all,
+    for --json, whose payload names the unit)."""
+    from wengang.documents.errors import DocumentError
+    from wengang.reports.scope import PLACEHOLDER_UNIT, filing_unit, known_regions
+
+    if unit is not None and unit.strip():
+        return unit.strip()
+    try:
+        found = filing_unit(regions)
+    except DocumentError as exc:  # a region data file with a bad agency block
+        _fail(str(exc))
+    if found:
+        if quiet:
+            return found
+        notes.print(
+            f"填报单位：{found}（取自地区数据的经办机构，可用 --unit 改） / reporting unit from the region data",
+            highlight=False,
+        )
+        return found
+    if quiet:
+        return PLACEHOLDER_UNIT
+    known, unknown = known_regions(regions)
+    why = (
+        f"地区代码 {'、'.join(unknown)} 不在地区表中，无法确定经办机构"
+        if unknown
+        else "地区数据中没有这些地区的经办机构（agency）"
+        if known
+        else "报告不涉及任何地区"
+    )
+    notes.print(
+        f"填报单位未定：{why}；表中留作“{PLACEHOLDER_UNIT}”，请用 --unit 给出 / reporting unit unknown: give --unit",
+        highlight=False,
+    )
+    return PLACEHOLDER_UNIT
 
 
 @report_app.command("build")
@@ -60,13 +126,17 @@ def build(
         str | None, typer.Option("--db", help="台账数据库 URL：按台账的决定统计，并统计逐月发放 / ledger URL")
     ] = None,
     month: Annotated[
-        str | None, typer.Option("--month", help="月报的报告期 YYYY-MM（需 --db）/ the month reported")
+        str | None,
+        typer.Option("--month", help=f"月报的报告期，如 {MONTH_FORMS}（需 --db）/ the month reported"),
     ] = None,
     fund: Annotated[
         Path | None,
         typer.Option("--fund", help="基金数据（YAML：region、year、balance、spending）/ fund input"),
     ] = None,
-    unit: Annotated[str, typer.Option("--unit", help="填报单位 / reporting unit")] = "（填报单位）",
+    unit: Annotated[
+        str | None,
+        typer.Option("--unit", help="填报单位；不给时取报告所涉地区的经办机构（地区数据）/ reporting unit"),
+    ] = None,
     period: Annotated[
         str | None, typer.Option("--period", help="报告期文字，如“2025年度” / reporting period text")
     ] = None,
@@ -81,7 +151,14 @@ def build(
     The office report: statistics, monthly disbursements and the fund's reserve, as one HTML file and an XLSX.
     """
     from wengang.reports.report import write_report
-    from wengang.reports.statistics import ReportError, from_ledger, from_results, monthly_payments, years_of
+    from wengang.reports.statistics import (
+        ReportError,
+        from_ledger,
+        from_results,
+        ledger_regions,
+        monthly_payments,
+        years_of,
+    )
     from wengang.simulate import FundInput, SimulationError, check_reserve
 
     m = _month(month)
@@ -90,8 +167,8 @@ def build(
     if results and db:
         # one report, one source of statistics: the ledger's would be silently dropped (or mixed with the run's)
         _fail(
-            "--results 与 --db 不能同时使用：统计来自筛查结果或台账之一，请分别生成两份报告"
-            " / give --results or --db, not both: build one report for each"
+            "--results 与 --db 不能同时使用：统计来自筛查结果或台账之一，按台账统计请以 --db 代替 --results，"
+            "或分别生成两份报告 / give --results or --db, not both: --db instead of --results for the ledger's figures"
         )
     # the ledger's decisions of the policy years --period names (all years when it names none); the report says which
     years = years_of(period)
@@ -99,10 +176,21 @@ def build(
         st = from_results(_results_args(results)) if results else (from_ledger(db, years) if db else None)
         monthly = monthly_payments(db, int(m[:4]) if m else None) if db else None
         reserve = check_reserve(FundInput.read(fund)) if fund else None
+        # the regions the report is about: whose agency files it; the ledger's are those its monthly figures cite
+        paid_in = ledger_regions(db) if db else []
+        regions = sorted(
+            {
+                *paid_in,
+                *(r.key for r in (st.by_region if st else [])),
+                *([reserve.fund.region] if reserve else []),
+            }
+        )
+        filed_by = _filing_unit(unit, regions, quiet=as_json)
         files = write_report(
             out,
             title=title,
-            unit=unit,
+            unit=filed_by,
+            regions=paid_in,
             period=period or (f"{m[:4]}年{int(m[5:])}月" if m else "本期"),
             statistics=st,
             monthly=monthly,
@@ -111,7 +199,7 @@ def build(
         )
     except (ReportError, SimulationError) as exc:
         _fail(str(exc))
-    payload: dict[str, Any] = {"files": files}
+    payload: dict[str, Any] = {"files": files, "unit": filed_by}
     if st is not None:
         payload["statistics"] = st.to_dict()
     if as_json:
@@ -132,18 +220,24 @@ def build(
 
 @report_app.command("monthly")
 def monthly(
-    db: Annotated[str, typer.Option("--db", help="台账数据库 URL / ledger URL")],
-    month: Annotated[str, typer.Option("--month", help="报告期 YYYY-MM / the month reported")],
+    month: Annotated[str, typer.Option("--month", help=f"报告期，如 {MONTH_FORMS} / the month reported")],
     out: Annotated[Path, typer.Option("--out", "-o", help="输出 XLSX 文件 / output XLSX")],
-    unit: Annotated[str, typer.Option("--unit", help="填报单位 / reporting unit")] = "（填报单位）",
+    unit: Annotated[
+        str | None,
+        typer.Option("--unit", help="填报单位；不给时取台账所涉地区的经办机构（地区数据）/ reporting unit"),
+    ] = None,
+    db: str = DB,
 ) -> None:
-    """月度发放统计表（晋人社厅发〔2024〕28号 四“每月发放日后要统计汇总发放情况”）：本月与本年累计、逐月，上报格式 XLSX。
+    """月度发放统计表：本月与本年累计、逐月，上报格式 XLSX。
 
-    Monthly disbursement statistics from the ledger's payments, as an upward report (XLSX).
+    台账同经办命令（--db 或环境变量 WENGANG_DB）。填报单位默认取台账所涉地区的经办机构（地区数据）；依据取自这些地区当月适用的政策文件中按月统计、上报的条款。
+
+    Monthly disbursement statistics from the ledger's payments, as an upward report (XLSX). The ledger comes from
+    --db or WENGANG_DB; the reporting unit and the basis from the ledger's regions.
     """
     from wengang.documents.xlsx import write_xlsx
     from wengang.money import format_yuan
-    from wengang.reports.statistics import ReportError, monthly_payments, monthly_tables
+    from wengang.reports.statistics import ReportError, ledger_regions, monthly_payments, monthly_tables
 
     m = _month(month)
     assert m is not None
@@ -151,9 +245,10 @@ def monthly(
         _fail(f"--out 须为 .xlsx 文件：{out} / --out must be an .xlsx file")
     try:
         rows = monthly_payments(db, int(m[:4]))
+        regions = ledger_regions(db)
     except ReportError as exc:
         _fail(str(exc))
-    write_xlsx(out, *monthly_tables(rows, unit=unit, month=m))
+    write_xlsx(out, *monthly_tables(rows, unit=_filing_unit(unit, regions), month=m, regions=regions))
     this = [r for r in rows if r.month == m]
     paid, returned = sum(r.paid_fen for r in this), sum(r.returned_fen for r in this)
     recovered = sum(r.recovered_fen for r in this)

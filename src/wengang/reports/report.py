@@ -3,12 +3,14 @@ disbursements, and the fund's reserve against each policy's precondition."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from wengang.money import format_yuan
 from wengang.reports import charts
 from wengang.reports.html import HtmlTable, Section, write_html
-from wengang.reports.statistics import MONTHLY_BASIS, MONTHLY_CLOCK, MonthRow, Row, Statistics, program_label
+from wengang.reports.statistics import MONTHLY_CLOCK, MonthRow, Row, Statistics, monthly_basis, program_label
 from wengang.simulate import ReserveCheck, fmt_years
 
 REPORT_OUTPUTS = ("report.html", "report.xlsx")
@@ -96,8 +98,11 @@ def statistics_sections(st: Statistics) -> list[Section]:
     return out
 
 
-def monthly_section(rows: list[MonthRow]) -> Section:
+def monthly_section(rows: list[MonthRow], regions: Sequence[object], month: str | None) -> Section:
+    """The ledger's money by month; the basis cited is that of the documents in force for ``regions`` in ``month``
+    (the last month shown when None; this month when nothing was paid)."""
     months = sorted({r.month for r in rows})
+    basis = monthly_basis(regions, month or (months[-1] if months else date.today().strftime("%Y-%m")))
     programs = sorted({r.program for r in rows})
     series = [
         (program_label(p), [sum(r.paid_fen for r in rows if r.month == m and r.program == p) for m in months])
@@ -113,7 +118,7 @@ def monthly_section(rows: list[MonthRow]) -> Section:
     )
     return Section(
         "逐月发放",
-        paragraphs=[f"依据：{MONTHLY_BASIS}", MONTHLY_CLOCK, "净发放 = 发放 − 退回 − 追回到账。"],
+        paragraphs=[f"依据：{basis}", MONTHLY_CLOCK, "净发放 = 发放 − 退回 − 追回到账。"],
         tables=[
             HtmlTable(
                 "逐月发放（台账）",
@@ -182,8 +187,10 @@ def write_report(
     monthly: list[MonthRow] | None = None,
     month: str | None = None,
     reserve: ReserveCheck | None = None,
+    regions: Sequence[object] = (),
 ) -> dict[str, str]:
-    """``report.html`` (self-contained, charts inline) and ``report.xlsx`` (the upward-report sheets)."""
+    """``report.html`` (self-contained, charts inline) and ``report.xlsx`` (the upward-report sheets). ``regions``:
+    the ledger's regions, whose documents the monthly figures cite (the statistics cite their own regions')."""
     from wengang.documents.xlsx import Column, Table, write_xlsx
     from wengang.reports.statistics import monthly_tables, statistics_tables
 
@@ -195,9 +202,9 @@ def write_report(
         sections += statistics_sections(statistics)
         tables += statistics_tables(statistics, unit=unit, period=period)
     if monthly is not None:
-        sections.append(monthly_section(monthly))
+        sections.append(monthly_section(monthly, regions, month))
         if month is not None:
-            tables += monthly_tables(monthly, unit=unit, month=month)
+            tables += monthly_tables(monthly, unit=unit, month=month, regions=regions)
     if reserve is not None:
         sections.append(reserve_section(reserve))
         tables.append(

@@ -6,8 +6,9 @@
 * :func:`from_ledger` — the same over the ledger's decisions of the period's policy years, each by its current
   state and current entitlement (after 多退少补 recomputation).
 * :func:`monthly_payments` — the disbursements of the ledger by month and program, with the money the bank
-  returned and the recoveries received, all dated by the business date (:data:`MONTHLY_CLOCK`): the monthly summary 晋人社厅发〔2024〕28号 四 asks for after each pay day
-  (“每月发放日后要统计汇总发放情况”), laid out as an upward report (:func:`write_monthly_xlsx`).
+  returned and the recoveries received, all dated by the business date (:data:`MONTHLY_CLOCK`), laid out as an
+  upward report (:func:`monthly_tables`). Its basis is what the documents in force for the ledger's regions say
+  about monthly figures (:mod:`wengang.reports.scope`), never a fixed 文号.
 
 Amounts are integer fen summed as Int128 (exact); the XLSX writer shows 元 and checks totals in fen.
 """
@@ -33,8 +34,6 @@ SECTIONS = {
     "N": "水利、环境和公共设施管理业", "O": "居民服务、修理和其他服务业", "P": "教育", "Q": "卫生和社会工作",
     "R": "文化、体育和娱乐业", "S": "公共管理、社会保障和社会组织", "T": "国际组织",
 }  # fmt: skip
-MONTHLY_BASIS = "晋人社厅发〔2024〕28号 四：“每月发放日后要统计汇总发放情况，确保各项待遇按时足额发放。”"
-NETWORK_BASIS = "人社部发〔2024〕40号 六：“按月及时、准确上报失业保险联网数据”"
 # the results' statuses may be written as the screening's Chinese labels (results.xlsx, screening.output.STATUS_ZH)
 STATUS_FROM_ZH = {zh: code for code, zh in STATUS_ZH.items()}
 RESULT_COLUMNS = ("region_code", "status", "amount_fen")
@@ -683,9 +682,47 @@ def _period_text(month: str) -> str:
     return f"{int(y)}年{int(m)}月"
 
 
-def monthly_tables(rows: list[MonthRow], *, unit: str, month: str) -> list[Any]:
+def monthly_basis(regions: Sequence[object], month: str) -> str:
+    """What the monthly figures answer: the clauses on monthly statistics and reporting of the documents in force
+    for ``regions`` in ``month`` (:mod:`wengang.reports.scope`)."""
+    from wengang.reports.scope import MONTHLY, basis_text, month_bounds
+
+    return basis_text(MONTHLY, regions, *month_bounds(month))
+
+
+def statistics_basis(st: Statistics, period: str | None) -> str:
+    """What the statistics sheets answer: the clauses on reporting upwards of the documents in force for the
+    statistics' regions in the policy years ``period`` names (today's, when it names none)."""
+    from wengang.reports.scope import NETWORK, basis_text
+
+    years = years_of(period)
+    first, last = (date(years[0], 1, 1), date(years[1], 12, 31)) if years else (date.today(), date.today())
+    return basis_text(NETWORK, [r.key for r in st.by_region], first, last)
+
+
+def ledger_regions(url: str) -> list[str]:
+    """The region codes of the decisions the ledger paid (of all its decisions when it paid none): whose money a
+    monthly report counts, so whose agency files it and whose documents it cites."""
+    frames = _read_ledger(
+        url,
+        {
+            "paid": (
+                "SELECT DISTINCT d.region_code FROM case_decisions d JOIN case_payments p ON p.decision_id = d.id",
+                {"region_code": pl.String},
+            ),
+            "all": ("SELECT DISTINCT region_code FROM case_decisions", {"region_code": pl.String}),
+        },
+    )
+    codes = frames["paid"]["region_code"] if frames["paid"].height else frames["all"]["region_code"]
+    return sorted(str(c) for c in codes.drop_nulls().to_list() if str(c).strip())
+
+
+def monthly_tables(
+    rows: list[MonthRow], *, unit: str, month: str, regions: Sequence[object] = ()
+) -> list[Any]:
     """The upward report of ``month``: this month's disbursements by program with the year's running totals,
-    and the year by month. Each sheet: title, 填报单位, 报告期, 单位：元, a 合计 row."""
+    and the year by month. Each sheet: title, 填报单位, 报告期, 单位：元, a 合计 row; the basis cited is that of
+    the documents in force for ``regions`` (:func:`monthly_basis`; none given: the national documents only)."""
     from wengang.documents.xlsx import INT, MONEY, Column, Table
 
     year = month[:4]
@@ -703,7 +740,7 @@ def monthly_tables(rows: list[MonthRow], *, unit: str, month: str) -> list[Any]:
     # payments withdrawn before they were sent are in neither 发放 nor 退回: a column of their own when the year
     # to this month has any
     withdrew = any(r.withdrawn_fen for r in rows if r.month[:4] == year and r.month <= month)
-    footer = (f"依据：{MONTHLY_BASIS}", MONTHLY_CLOCK, "净发放 = 发放 − 退回 − 追回到账") + (
+    footer = (f"依据：{monthly_basis(regions, month)}", MONTHLY_CLOCK, "净发放 = 发放 − 退回 − 追回到账") + (
         ("未报盘即撤回的付款（款项未发出、银行未收到）不计入发放和退回，另列“撤回金额（未发出）”。",)
         if withdrew
         else ()
@@ -791,6 +828,7 @@ def statistics_tables(st: Statistics, *, unit: str, period: str) -> list[Any]:
 
     meta = (f"填报单位：{unit}", f"报告期：{period}", "单位：元")
     scope = (f"统计范围：{st.period_filter}",) if st.period_filter else ()
+    basis = statistics_basis(st, period)
 
     def table(rows: list[Row], head: str, sheet: str) -> Table:
         return Table(
@@ -808,7 +846,7 @@ def statistics_tables(st: Statistics, *, unit: str, period: str) -> list[Any]:
             title=f"稳岗返还等项目判定情况统计表（按{head}）",
             meta=meta,
             total_counts=True,
-            footer=(f"数据来源：{st.source}", *scope, f"上报依据：{NETWORK_BASIS}"),
+            footer=(f"数据来源：{st.source}", *scope, f"上报依据：{basis}"),
         )
 
     out = [
@@ -838,10 +876,11 @@ def write_statistics_xlsx(
     period: str,
     monthly: list[MonthRow] | None = None,
     month: str | None = None,
+    regions: Sequence[object] = (),
 ) -> Path:
     from wengang.documents.xlsx import write_xlsx
 
     tables = statistics_tables(st, unit=unit, period=period)
     if monthly is not None and month is not None:
-        tables += monthly_tables(monthly, unit=unit, month=month)
+        tables += monthly_tables(monthly, unit=unit, month=month, regions=regions)
     return write_xlsx(path, *tables)

@@ -1,7 +1,7 @@
 """A 要情报告 (fund incident report) draft from a risk flag's evidence.
 
-内人社发〔2025〕18号 五 and 人社部发〔2024〕40号 六 require it (“严格执行社保基金要情报告制度”, 40号 adds “不得瞒报
-谎报”). The draft is text for a person to complete and sign, never sent by itself: whatever the evidence does not
+The documents in force for the evidence's region require it (“严格执行……要情报告制度”); the draft cites those of
+the region's chain on the day found (:func:`wengang.reports.scope.basis`), never a fixed 文号. The draft is text for a person to complete and sign, never sent by itself: whatever the evidence does not
 give is left as “（待填写）”. The evidence is a plain mapping, whatever check raised the flag:
 
     title, region, found_on, found_by, summary, rule, citation, subjects (list of mappings or strings),
@@ -13,14 +13,11 @@ Identifiers inside the subjects are masked (the draft circulates before anyone h
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from wengang.money import format_yuan
 
-BASIS = (
-    "内人社发〔2025〕18号 五：“严格执行社保基金要情报告制度。”；"
-    "人社部发〔2024〕40号 六：“严格执行社会保险基金要情报告制度，不得瞒报谎报。”"
-)
 TODO = "（待填写）"
 
 
@@ -42,6 +39,23 @@ def _items(value: Any) -> list[str]:
         else:
             out.append(_text(v))
     return out
+
+
+def yaoqing_basis(evidence: Mapping[str, Any]) -> str:
+    """The 要情报告 clauses of the documents in force for the evidence's region (a code or name; the national ones
+    when it has none the registry knows) on the day it was found (today when not given or not a date)."""
+    from wengang.ingest.values import ValueProblem, parse_date
+    from wengang.reports.scope import YAOQING, basis_text
+
+    try:
+        on = (
+            parse_date(evidence.get("found_on"))
+            if evidence.get("found_on") not in (None, "")
+            else date.today()
+        )
+    except ValueProblem:
+        on = date.today()
+    return basis_text(YAOQING, [evidence.get("region")], on)
 
 
 def yaoqing_draft(evidence: Mapping[str, Any]) -> str:
@@ -77,7 +91,7 @@ def yaoqing_draft(evidence: Mapping[str, Any]) -> str:
         "",
         f"联系人及电话：{_text(evidence.get('contact'))}",
         "",
-        f"报告依据：{BASIS}",
+        f"报告依据：{yaoqing_basis(evidence)}",
         "说明：本草稿由核查疑点自动生成，须经办人员核实、补全并经负责人审核签发后方可报送，不得瞒报谎报。",
     ]
     return "\n".join(lines) + "\n"
