@@ -144,11 +144,16 @@ def money(c: pl.Expr, name: str, dtype: pl.DataType, unit: str, stage: Stage = _
     frac = parts.struct.field("field_1").str.strip_chars_end("0").fill_null("")
     neg = t.str.starts_with("-")
     if in_yuan:
+        # more than two decimals: refused here, unless the value has more than 15 significant digits — then it may be
+        # a number cell's residue (577.4399999999999, shown 577.44), which the scalar reader tells (values.excel_digits)
+        places = frac.str.len_bytes()
+        long = head.str.len_bytes() - neg.cast(pl.UInt32) + places > V.EXCEL_DIGITS  # (digits; a sign is no digit)
         fp = (frac + "00").str.slice(0, 2).cast(pl.Int64, strict=False)
-        fast = pl.when(ok & (frac.str.len_bytes() <= 2)).then(pl.when(neg).then(ip * 100 - fp).otherwise(ip * 100 + fp))
+        fast = pl.when(ok & (places <= 2)).then(pl.when(neg).then(ip * 100 - fp).otherwise(ip * 100 + fp))
         faults: list[Fault] = [
-            (ok & (frac.str.len_bytes() > 2), "金额超过两位小数", "amount has more than two decimals", "more than two decimals")
+            (ok & (places > 2) & ~long, "金额超过两位小数", "amount has more than two decimals", "more than two decimals")
         ]
+        ok = ok & ((places <= 2) | ~long)
     else:
         # a decimal point in 分 is refused even with zero decimals ("10000.00" is how 元 are written)
         point = t.str.contains(".", literal=True)
@@ -176,6 +181,23 @@ def integer(c: pl.Expr, name: str, dtype: pl.DataType, nonneg: bool, stage: Stag
         faults.append((v > MAX_COUNT, *TOO_MANY, "more than 10^9"))
         faults.append((v < 0, "不能为负数", "must not be negative", "negative"))
     return v, faults
+
+
+def ten_thousand_yuan(c: pl.Expr, name: str, dtype: pl.DataType, stage: Stage = _no_stage) -> tuple[pl.Expr, list[Fault]]:
+    """A figure in 万元 (``营业收入（万元）``) as the whole 万元 it reaches (:func:`values.whole_ten_thousand_yuan`):
+    ``631.35`` → 631; at most four decimals (one 元), never negative, at most 10^9."""
+    if dtype.is_integer():
+        return integer(c, name, dtype, nonneg=True, stage=stage)
+    raw = _text(c, name, stage)
+    # the usual spellings: digits (thousands grouped or not) with at most four decimals; the rest (full-width,
+    # a residue of more than 15 significant digits, a sign, text) through the scalar reader
+    ok = stage(1, f"__ok_{name}", raw.str.contains(r"^(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.[0-9]{1,4})?$"))
+    head = raw.str.replace_all(",", "", literal=True).str.split_exact(".", 1).struct.field("field_0")
+    small = head.str.len_bytes() <= 10
+    fast = pl.when(ok & small).then(head.cast(pl.Int64, strict=False))
+    slow = _slow(raw, ok & small, V.whole_ten_thousand_yuan, pl.Int64(), name, stage)
+    v = pl.coalesce(fast, slow.struct.field("v"))
+    return v, [_slow_fault(slow, "not a 10k-yuan figure"), (v > MAX_COUNT, *TOO_MANY, "more than 10^9")]
 
 
 def dates(c: pl.Expr, name: str, dtype: pl.DataType, excel_epoch: date | None = None, stage: Stage = _no_stage) -> tuple[pl.Expr, list[Fault]]:

@@ -44,7 +44,9 @@ _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 
 @dataclass(frozen=True)
 class FieldKind:
-    kind: str  # credit_code, id_number, money, count, int, bool, date, enum, text, records, other
+    # credit_code, id_number, money, count, ten_thousand_yuan (a figure in 万元), int, bool, date, enum, text, records,
+    # other
+    kind: str
     enum: type[enum.Enum] | None = None
     item: type | None = None  # records: the model of each item of a list field (past_subsidies …)
 
@@ -84,6 +86,8 @@ def field_kind(name: str, info: Any) -> FieldKind:
     if isinstance(ann, type) and issubclass(ann, enum.Enum):
         return FieldKind("enum", ann) if issubclass(ann, str) else FieldKind("int")
     if ann is int:
+        if name.endswith("_10k_yuan"):  # 营业收入（万元）: read as the whole 万元 it reaches (values.whole_ten_thousand_yuan)
+            return FieldKind("ten_thousand_yuan")
         return FieldKind("money" if name.endswith("_fen") else "count" if nonneg else "int")
     if ann is date:
         return FieldKind("date")
@@ -238,6 +242,12 @@ def _read(value: Any, kind: FieldKind, unit: str | None, excel_epoch: date | Non
         if unit == V.YUAN or isinstance(value, (str, Decimal)):
             return V.amount_to_fen(value, unit or V.FEN)
         return value  # an int (or a whole float) in fen: the model checks it
+    if kind.kind == "ten_thousand_yuan" and isinstance(value, (str, Decimal)):
+        return V.whole_ten_thousand_yuan(value)
+    if kind.kind in ("credit_code", "id_number") and isinstance(value, str):
+        # NFKC (full-width codes); the exponent form of a long number refused: what a number cell made of it
+        # (values.identifier_text)
+        return V.identifier_text(value)
     if isinstance(value, str):
         if kind.kind in ("count", "int"):
             return V.parse_int(value)
@@ -247,7 +257,7 @@ def _read(value: Any, kind: FieldKind, unit: str | None, excel_epoch: date | Non
             return V.parse_date(value, excel_epoch)
         if kind.kind == "enum" and kind.enum is not None:
             return V.parse_enum(value, kind.enum)
-        if kind.kind in ("text", "credit_code", "id_number"):
+        if kind.kind == "text":
             return value.strip()
     if kind.kind == "date" and isinstance(value, datetime):
         return value.date()

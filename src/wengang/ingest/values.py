@@ -18,7 +18,22 @@ Rules (also in docs/data-dictionary.md):
   ``1234,567``) is refused, never dropped (:func:`wengang.money.ungroup`; counts likewise). A
   unit written with the value wins over the field's: ``¥100``, ``100.00元`` are 元 and ``10000分`` is 分 in
   any amount field. Negative amounts are refused;
-* yes/no: ``是/否``, ``有/无``, ``Y/N``, ``yes/no``, ``true/false``, ``T/F``, ``1/0`` (case-insensitive);
+* a number written with a fraction and more than 15 significant digits that is a binary residue
+  (``577.4399999999999``: a number cell holds a double, and ``=192.48*3`` leaves one unit in its last place
+  below 577.44) is read as Excel shows it, to 15 significant digits (``577.44``; :func:`excel_digits`). The
+  two-decimal check comes after (a true ``192.485`` is still refused). Digits a double tells apart from the
+  rounding (``1000000000.000001``), and a whole part of more than 15 digits, are left as written — refused
+  where they cannot be read exactly, never rounded;
+* 万元 figures (``营业收入（万元）``, ``资产总额（万元）``) may carry up to four decimals (four decimals of 万元
+  are one 元) and are kept as the whole 万元 they reach (:func:`whole_ten_thousand_yuan`): the 2017 size
+  bounds they are compared with are all whole 万元 (``Y ≥ 2000``), so ``631.35`` and ``631`` meet the same
+  bounds. A finer fraction is refused;
+* identifiers (credit codes, 公民身份号码, accounts) are text: NFKC, surrounding space dropped
+  (:func:`identifier_text`); a number cell of more than 15 digits, or the exponent form Excel shows or exports
+  for one (``6.22202E+18``), is refused — Excel kept only 15 significant digits of it
+  (:func:`number_cell_text`, :data:`NUMBER_CELL_ZH`);
+* yes/no: ``是/否``, ``有/无``, ``Y/N``, ``yes/no``, ``true/false``, ``T/F``, ``1/0`` (case-insensitive), and
+  the check marks of paper forms ``√``/``×`` (also ``✓ ✔`` / ``✗ ✘``);
 * enum labels: the code itself or a Chinese label (``中型`` → ``medium``), matched exactly;
 * dates: ``2024-01-05``, ``2024/1/5``, ``2024.1.5``, ``2024年1月5日``, ``20240105``, a date with a time
   (``2024-01-05 00:00:00``, what a date cell becomes), and — from an XLSX cell only — an Excel serial
@@ -30,11 +45,12 @@ Rules (also in docs/data-dictionary.md):
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from types import MappingProxyType
 from typing import Any
@@ -66,6 +82,97 @@ class FenWithDecimalPoint(ValueProblem):
 def text(value: object) -> str:
     """The value as normalised text: NFKC (full-width → ASCII), stripped."""
     return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+# ------------------------------------------------------------------------------------------ numbers
+
+EXCEL_DIGITS = 15  # significant digits Excel keeps of a number (and shows)
+EXCEL_LIMIT = 10**EXCEL_DIGITS  # a number cell at or above this has lost its last digits
+RESIDUE_ULPS = 4  # how far (units in the last place of a double) arithmetic's residue lies from the value shown
+
+
+def excel_digits(d: Decimal) -> Decimal:
+    """``d`` as Excel shows it, when it is a binary residue: a number with a fraction and more than 15 significant
+    digits that lies within :data:`RESIDUE_ULPS` units in the last place of a double from its 15-digit rounding
+    (``577.4399999999999``, what ``=192.48*3`` leaves, is one unit from ``577.44``: → ``577.440000000000``).
+    Anything else is returned as it is — a whole number, at most 15 significant digits, a whole part of more than
+    15 digits, or digits a double would tell apart from the rounding (``1000000000.000001`` is eight units from
+    ``1000000000``: a value written so, refused where two decimals are allowed, never rounded)."""
+    if not d.is_finite() or d == d.to_integral_value() or abs(d) >= EXCEL_LIMIT:
+        return d
+    if len(d.as_tuple().digits) <= EXCEL_DIGITS:
+        return d
+    shown = d.quantize(Decimal(1).scaleb(d.adjusted() - EXCEL_DIGITS + 1), rounding=ROUND_HALF_UP)
+    near = float(shown)
+    return shown if abs(float(d) - near) <= RESIDUE_ULPS * math.ulp(near) else d
+
+
+# an identifier a number cell gave: the exponent form Excel shows (and exports to CSV) for a long number
+_EXPONENT = re.compile(r"[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+")
+# the refusal of an identifier that was a number cell (zh / en; {value}: the digits Excel kept)
+NUMBER_CELL_ZH = (
+    "账号、证件号码、统一社会信用代码等编号须以文本格式填写：数值单元格只保留15位有效数字（以科学计数法显示或导出时更少），"
+    "“{value}”末尾的数字已被截断，无法核对；请将该列设为文本格式后重新录入"
+)
+NUMBER_CELL_EN = (
+    "identifiers (account, ID number, credit code …) must be text cells: a number cell keeps at most 15 significant "
+    "digits (fewer when shown in exponent form), so the last digits of '{value}' have been lost; format the column "
+    "as text and enter them again"
+)
+
+
+def _digits_kept(d: Decimal) -> str:
+    """A long number as the digits Excel kept (``6.22202123456789E+18`` → ``6222021234567890000``)."""
+    return format(d.to_integral_value(), "f") if d == d.to_integral_value() else format(d, "f")
+
+
+def number_cell_problem(value: object) -> ValueProblem:
+    """The refusal of a number that stood for an identifier (:data:`NUMBER_CELL_ZH`)."""
+    try:
+        shown = _digits_kept(Decimal(text(value)))
+    except ArithmeticError:
+        shown = text(value)
+    return ValueProblem(NUMBER_CELL_ZH.format(value=shown), NUMBER_CELL_EN.format(value=shown))
+
+
+def looks_like_number_cell(s: str) -> bool:
+    """``s`` (normalised text) is the exponent form of a number (``6.22202E+18``): what a number cell of an
+    identifier shows, or a CSV exported from it holds."""
+    return bool(_EXPONENT.fullmatch(s))
+
+
+def number_cell_text(value: int | float) -> str:
+    """An XLSX number cell as the text Excel shows: a whole number as its digits, a fraction to 15 significant
+    digits (``577.4399999999999`` → ``577.44``; :func:`excel_digits`). A number of 16 digits or more
+    (``6222000000000000``, ``6.22202123456789e+18``) is refused with :data:`NUMBER_CELL_ZH`: Excel keeps 15
+    significant digits, so such a cell has lost the last digits of what was typed — an account or ID number
+    typed into a cell not formatted as text. No field of this system holds an exact number that long."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"a number cell is an int or a float, not {type(value).__name__}")
+    if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
+        raise ValueProblem(f"不是数字：“{value}”", f"not a number: {value!r}")
+    d = Decimal(value) if isinstance(value, int) else Decimal(repr(value))
+    if abs(d) >= EXCEL_LIMIT:
+        raise number_cell_problem(d)
+    d = excel_digits(d)
+    if d == d.to_integral_value():
+        return str(int(d))
+    out = format(d, "f")
+    return out.rstrip("0").rstrip(".") if "." in out else out
+
+
+def identifier_text(value: object) -> str:
+    """An identifier (credit code, 公民身份号码, account) as text: NFKC (full-width ``９１…ＭＡ…`` reads as
+    ``91…MA…``), surrounding space dropped. The exponent form of a number (``6.22202E+18``) is refused: it is
+    what a number cell makes of a long identifier, whose digits after the 15th are lost (:data:`NUMBER_CELL_ZH`)."""
+    if isinstance(value, bool):
+        raise ValueProblem("编号不能是是/否值", "an identifier cannot be a boolean")
+    if isinstance(value, (int, float)):
+        return number_cell_text(value)
+    s = text(value)
+    if looks_like_number_cell(s):
+        raise number_cell_problem(s)
+    return s
 
 
 # ------------------------------------------------------------------------------------------------ money
@@ -120,6 +227,8 @@ def amount_to_fen(value: object, unit: str) -> int:
         if not _AMOUNT.fullmatch(s):
             raise ValueProblem(f"不是数字：“{value}”", f"not a number: {value!r}")
         d = Decimal(s)
+    if not isinstance(value, int):
+        d = excel_digits(d)  # 577.4399999999999 (a number cell's residue) is the 577.44 Excel shows
     if d < 0:
         raise ValueProblem(f"金额为负：“{value}”", f"negative amount: {value!r}")
     in_unit = written or unit
@@ -154,15 +263,63 @@ def parse_int(value: object) -> int:
             raise ValueProblem(f"不是整数：“{value}”", f"not a whole number: {value!r}")
         return int(value)
     s = _ungroup(text(value), value)
-    if not _COUNT.fullmatch(s):
-        raise ValueProblem(f"不是整数：“{value}”", f"not a whole number: {value!r}")
-    return int(s.split(".")[0])
+    if _COUNT.fullmatch(s):
+        return int(s.split(".")[0])
+    if _DECIMAL.fullmatch(s):
+        d = excel_digits(Decimal(s))  # 3.0000000000000004 (a number cell's residue) is the 3 Excel shows
+        if d == d.to_integral_value():
+            return int(d)
+    raise ValueProblem(f"不是整数：“{value}”", f"not a whole number: {value!r}")
+
+
+_DECIMAL = re.compile(r"-?[0-9]+\.[0-9]+")
+_TEN_THOUSAND = re.compile(r"[0-9]+(\.[0-9]+)?")
+TEN_THOUSAND_DECIMALS = 4  # four decimals of 万元 are one 元
+
+
+def whole_ten_thousand_yuan(value: object) -> int:
+    """A figure in 万元 (``营业收入（万元）``) as the whole 万元 it reaches: ``631.35`` → 631, ``631`` → 631.
+
+    Up to four decimals are read (four decimals of 万元 are one 元: a statistics export's ``631.35`` is
+    6,313,500 元 exactly); the fraction is then dropped, because every bound the 2017 size table compares these
+    figures with is a whole number of 万元 met with ``≥`` (:data:`wengang.facts.size_class.SIZE_TABLE_2017`),
+    and ``Y ≥ B`` holds for a whole ``B`` exactly when it holds for Y's whole part. Finer fractions, negative
+    figures and anything that is not a number are refused."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise ValueProblem(
+            "万元数请以文本或整数给出，不接受浮点数或是/否值", "give 10k-yuan figures as text or integers, not floats or booleans"
+        )
+    if isinstance(value, int):
+        d = Decimal(value)
+    elif isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueProblem(f"不是数字：“{value}”", f"not a number: {value!r}")
+        d = value
+    else:
+        s = _ungroup(text(value), value)
+        if s.endswith("万元"):
+            s = s[:-2].strip()
+        if s.startswith("-") and _TEN_THOUSAND.fullmatch(s[1:]):
+            raise ValueProblem(f"不能为负数：“{value}”", f"must not be negative: {value!r}")
+        if not _TEN_THOUSAND.fullmatch(s):
+            raise ValueProblem(f"不是数字：“{value}”", f"not a number: {value!r}")
+        d = Decimal(s)
+    d = excel_digits(d)
+    if d < 0:
+        raise ValueProblem(f"不能为负数：“{value}”", f"must not be negative: {value!r}")
+    if d != d.quantize(Decimal(1).scaleb(-TEN_THOUSAND_DECIMALS), rounding=ROUND_HALF_UP):
+        raise ValueProblem(
+            f"以万元计最多四位小数（即精确到元）：“{value}”",
+            f"a figure in 10k yuan has at most four decimals (one yuan): {value!r}",
+        )
+    return int(d)  # the whole 万元 reached (d ≥ 0: truncation is the floor)
 
 
 # ------------------------------------------------------------------------------------------ yes / no
 
-TRUE_LABELS = ("是", "有", "y", "yes", "true", "t", "1")
-FALSE_LABELS = ("否", "无", "n", "no", "false", "f", "0")
+# (√ and × as paper forms tick a box; the other check marks are their variants in fonts and input methods)
+TRUE_LABELS = ("是", "有", "y", "yes", "true", "t", "1", "√", "✓", "✔")
+FALSE_LABELS = ("否", "无", "n", "no", "false", "f", "0", "×", "✗", "✘")
 BOOL_LABELS: dict[str, bool] = {**dict.fromkeys(TRUE_LABELS, True), **dict.fromkeys(FALSE_LABELS, False)}
 
 
@@ -175,8 +332,8 @@ def parse_bool(value: object) -> bool:
     if key in BOOL_LABELS:
         return BOOL_LABELS[key]
     raise ValueProblem(
-        f"“{value}”不是是/否值；可选：是/否、Y/N、true/false、1/0",
-        f"{value!r} is not a yes/no value; allowed: 是/否, Y/N, true/false, 1/0",
+        f"“{value}”不是是/否值；可选：是/否、有/无、√/×、Y/N、true/false、1/0",
+        f"{value!r} is not a yes/no value; allowed: 是/否, 有/无, √/×, Y/N, true/false, 1/0",
     )
 
 
@@ -189,8 +346,13 @@ EXTRA_LABELS: dict[str, tuple[str, ...]] = {
     "medium": ("中型",),
     "small": ("小型",),
     "micro": ("微型",),
-    "enterprise": ("企业",),
-    "public_institution": ("机关", "事业单位"),
+    # 人社 registries' 单位类型: "企业单位"; a company form (公司法's 有限责任公司, 股份有限公司) is an enterprise
+    "enterprise": ("企业", "企业单位", "有限责任公司", "股份有限公司"),
+    # 民办非企业单位: the registration name of what the policy texts call 社会服务机构 — GB 32100-2015's 民政
+    # categories are 社会团体、民办非企业单位、基金会 (facts.md §4), the texts name 社会团体、基金会、社会服务机构
+    # (docs/decisions.md, "Values as agencies hold them")
+    "social_service_org": ("民办非企业单位",),
+    "public_institution": ("机关", "事业单位", "机关单位"),
     "individual_business": ("个体工商户",),
     "serious_dishonesty": ("严重失信", "严重违法失信", "严重失信主体名单", "严重违法失信名单"),
     "zombie_clearance": ("僵尸企业", "僵尸企业出清名单"),

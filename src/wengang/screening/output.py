@@ -315,11 +315,15 @@ def write_excel_sheets(frame: pl.DataFrame, path: Path, sheet: str, *, progress:
     """Write a frame to XLSX row by row in constant memory, splitting past Excel's row limit.
 
     xlsxwriter directly: Polars' ``write_excel`` formats cell by cell and took 10 s for 5,000 rows.
-    With ``progress``, a write that takes over a second shows its rows (wengang.progress).
+    With ``progress``, a write that takes over a second shows its rows (wengang.progress). A quarantine frame
+    (quarantine.xlsx) gets Chinese-first headers (:data:`wengang.screening.quarantine.QUARANTINE_HEADERS`).
     """
     import xlsxwriter
 
     from wengang.progress import step
+    from wengang.screening.quarantine import QUARANTINE_HEADERS
+
+    headers = [QUARANTINE_HEADERS[c] for c in frame.columns] if frame.columns == list(QUARANTINE_HEADERS) else frame.columns
 
     with (
         step(f"写出 {path.name}", total=frame.height, enabled=progress) as shown,
@@ -329,8 +333,8 @@ def write_excel_sheets(frame: pl.DataFrame, path: Path, sheet: str, *, progress:
         chunks = range(0, max(frame.height, 1), EXCEL_MAX_ROWS)
         for i, start in enumerate(chunks):
             ws = wb.add_worksheet(sheet if i == 0 else f"{sheet}{i + 1}")
-            ws.write_row(0, 0, frame.columns, bold)
-            for j, name in enumerate(frame.columns):
+            ws.write_row(0, 0, headers, bold)
+            for j, name in enumerate(headers):
                 ws.set_column(j, j, max(10, min(40, len(name) * 2 + 2)))
             part = frame.slice(start, EXCEL_MAX_ROWS)
             for r, row in enumerate(part.iter_rows(), start=1):

@@ -4,9 +4,11 @@
 with column expressions (:mod:`wengang.ingest.columns`; spellings other than the usual ones go through the
 scalar readers of :mod:`wengang.ingest.values` once per distinct value):
 
-* missing required fields; identifiers with a bad length, character or check character;
-* money that is not a number, negative, or has more than two decimals (yuan → fen exactly; the unit is
-  the one the header said, see :mod:`wengang.ingest.headers`);
+* missing required fields; identifiers with a bad length, character or check character (read after NFKC: a
+  full-width code is the code it shows; the exponent form of a number cell, ``6.22202E+18``, is refused as such);
+* money that is not a number, negative, or has more than two decimals (yuan → fen exactly, after a number cell's
+  residue is read to the 15 significant digits Excel shows; the unit is the one the header said, see
+  :mod:`wengang.ingest.headers`);
 * counts that are not non-negative integers; enum values that are neither a code nor one of its Chinese
   labels; unreadable yes/no values; XLSX cells that were not read (formulas, error values);
 * months and dates in none of the accepted forms; a payment dated more than
@@ -16,7 +18,10 @@ scalar readers of :mod:`wengang.ingest.values` once per distinct value):
 
 A row with several faults is quarantined **once**: ``field``, ``value``, ``reason_zh`` and ``reason_en``
 list every fault, joined with ``；``. The quarantine frame has ``source_file``, ``source_row`` (1-based
-data row), ``field``, ``value``, ``reason_zh``, ``reason_en``. The report's counts reconcile:
+data row), ``field``, ``value``, ``reason_zh``, ``reason_en``; ``field`` and ``reason_en`` name a field by its
+name (``due_fen``), ``reason_zh`` by its Chinese label (the agency's header, else the standard one: ``应缴金额：金额为负``).
+A row whose unit the registry has only in a quarantined row says so (``该单位的登记信息有误已被隔离``), also where that
+row's code could not be read. The report's counts reconcile:
 ``rows_in == accepted + quarantined``. With ``strict=True`` any bad row raises :class:`ValidationFailed`.
 """
 
@@ -44,7 +49,7 @@ from wengang.facts.identifiers import (
 )
 from wengang.ingest import columns as C
 from wengang.ingest.columns import MAX_AMOUNT_FEN, MAX_COUNT
-from wengang.ingest.values import FEN
+from wengang.ingest.values import FEN, NUMBER_CELL_EN, NUMBER_CELL_ZH
 from wengang.screening.ingest import RawTable
 from wengang.screening.schemas import Column
 
@@ -66,10 +71,11 @@ class ValidationFailed(Exception):
     def __init__(self, report: ValidationReport, first: dict):
         self.report = report
         self.first = first
+        # (each reason names its field: in Chinese by its header, in English by its name)
         super().__init__(
-            f"{first['source_file']} 第{first['source_row']}行 {first['field']}：{first['reason_zh']}"
+            f"{first['source_file']} 第{first['source_row']}行 {first['reason_zh']}"
             f"（共{report.quarantined}行有误） / {first['source_file']} row {first['source_row']} "
-            f"{first['field']}: {first['reason_en']} ({report.quarantined} bad rows)"
+            f"{first['reason_en']} ({report.quarantined} bad rows)"
         )
 
 
@@ -116,6 +122,24 @@ class _Check:
     label: str | None = None  # counts the rows of this check in the report (the reason may name the value)
 
 
+# the exponent form of a number, as an identifier's parsed (upper-cased) value: values.looks_like_number_cell
+_NUMBER_CELL_PATTERN = r"^[0-9](?:\.[0-9]+)?E\+?[0-9]+$"
+
+
+def _nfkc_series(ser: pl.Series) -> pl.Series:
+    """``ser`` NFKC-normalised: only its values that are not ASCII (a full-width code), the others as they are — NFKC
+    of a million ASCII codes took a second, three times the rest of their reading."""
+    wide = ser.str.len_bytes() != ser.str.len_chars()
+    if not wide.any():
+        return ser
+    at = wide.arg_true()
+    return ser.scatter(at, ser.gather(at).str.normalize("NFKC"))
+
+
+def _nfkc(e: pl.Expr) -> pl.Expr:
+    return e.map_batches(_nfkc_series, return_dtype=pl.String, is_elementwise=True)
+
+
 def _lit(s: str) -> pl.Expr:
     return pl.lit(s, dtype=pl.String)
 
@@ -153,6 +177,8 @@ def _parse(col: Column, dtype: pl.DataType, raw: RawTable) -> tuple[pl.Expr, lis
     c = pl.col(col.name)
     if col.kind == "money":
         return C.money(c, col.name, dtype, raw.units.get(col.name, FEN), stage=_stage)
+    if col.kind == "ten_thousand_yuan":
+        return C.ten_thousand_yuan(c, col.name, dtype, stage=_stage)
     if col.kind == "count" or col.dtype == pl.Int64:
         return C.integer(c, col.name, dtype, nonneg=col.kind == "count", stage=_stage)
     if col.kind == "date":
@@ -440,7 +466,7 @@ def _registry_key(
         numbers = _numbers_from_index(
             reg_index, reg.get_column(_p(reg_name)), codes.get_column("__v"), codes.get_column("__h")
         )
-        return numbers.rechunk().gather(idx)
+        return _quarantined_registry_rows(numbers, codes.get_column("__v"), shared).rechunk().gather(idx)
     registry_codes = shared.get("__registry_codes__")
     if registry_codes is None:
         reg_codes = reg.get_column(_p(reg_name))
@@ -472,7 +498,43 @@ def _registry_key(
         # a code the registry lists twice takes its first number (those units are quarantined anyway)
         found = found.select("__v", "__k").unique("__v", keep="first", maintain_order=True)
         numbers = codes.drop("__h").join(found, on="__v", how="left", maintain_order="left").get_column("__k")
-    return numbers.rechunk().gather(idx)
+    return _quarantined_registry_rows(numbers, codes.get_column("__v"), shared).rechunk().gather(idx)
+
+
+def loose_code(column: str) -> pl.Expr:
+    """A code as its letters and digits only (NFKC, upper case; every other character dropped): how a registry row
+    quarantined for the form of its code is still recognised as the unit another table names."""
+    return _nfkc(pl.col(column).cast(pl.String)).str.to_uppercase().str.replace_all(r"[^0-9A-Z]", "")
+
+
+def _quarantined_registry_codes(bad: pl.DataFrame, raw_code: str, numbers: str) -> pl.DataFrame:
+    """The registry's quarantined rows as (``__l``: :func:`loose_code` of the code as written, ``__k``: the row's
+    registry number), one per code, for :func:`_quarantined_registry_rows`."""
+    return (
+        bad.select(loose_code(raw_code).alias("__l"), pl.col(numbers).cast(pl.UInt32).alias("__k"))
+        .filter(pl.col("__l").is_not_null() & (pl.col("__l") != "") & pl.col("__k").is_not_null())
+        .unique("__l", keep="first", maintain_order=True)
+    )
+
+
+def _quarantined_registry_rows(numbers: pl.Series, codes: pl.Series, shared: dict) -> pl.Series:
+    """``numbers`` (each distinct code's registry number, null where the registry has no such code) with a code the
+    registry has only in a quarantined row whose code it could not read (``９１…`` before NFKC, a stray character)
+    given that row's number: the row then says the unit's registry row is quarantined (as for a unit quarantined for
+    any other field), not that the registry has no such unit. Nothing to do in the usual run (every code found, or
+    no registry row quarantined)."""
+    bad = shared.get("__registry_bad_codes__")
+    if bad is None or bad.height == 0 or not numbers.null_count():
+        return numbers
+    at = (numbers.is_null() & codes.is_not_null()).arg_true()
+    if at.len() == 0:
+        return numbers
+    wanted = codes.gather(at).to_frame("__c").select(loose_code("__c").alias("__l"))
+    found = wanted.join(bad, on="__l", how="left", maintain_order="left").get_column("__k")
+    hit = found.is_not_null()
+    if not hit.any():
+        return numbers
+    return numbers.scatter(at.filter(hit), found.filter(hit).cast(numbers.dtype))
 
 
 def _cell_errors(raw: RawTable, name: str) -> tuple[pl.Expr, pl.Expr, pl.Expr] | None:
@@ -494,8 +556,9 @@ def _integer_bounds(frame: pl.DataFrame, cols: list[Column]) -> dict[str, tuple[
     value is missing), for :func:`_integers_within`. One pass over each column tells whether its values lie in
     ``[0, limit]`` (the usual case: then that is the bound); only a column with values outside it is read again
     for its least and greatest. An Int64 column that is neither money nor a count has no bound to check."""
-    ints = [c for c in cols if frame.schema[c.name] == pl.Int64 and (c.kind in ("money", "count") or c.dtype == pl.Int64)]
-    limit = {c.name: MAX_AMOUNT_FEN if c.kind == "money" else MAX_COUNT for c in ints if c.kind in ("money", "count")}
+    counted = ("money", "count", "ten_thousand_yuan")  # (a 万元 column of integers is read as a count)
+    ints = [c for c in cols if frame.schema[c.name] == pl.Int64 and (c.kind in counted or c.dtype == pl.Int64)]
+    limit = {c.name: MAX_AMOUNT_FEN if c.kind == "money" else MAX_COUNT for c in ints if c.kind in counted}
     bounds: dict[str, tuple[Any, Any]] = {c.name: (0, 0) for c in ints if c.name not in limit}
     if not limit:
         return bounds
@@ -734,7 +797,8 @@ def validate_table(
             later = [f"__mf__{name}", f"__miss__{name}", f"__mzh__{name}", f"__men__{name}"]
             int_key[name] = f"__mi__{name}"
         else:
-            s = c.cast(pl.String).str.strip_chars()
+            # NFKC first: a full-width code (９１１５…ＭＡ…) is the code it shows (values.identifier_text)
+            s = _nfkc(c.cast(pl.String)).str.strip_chars()
             v = pl.when(s == "").then(None).otherwise(s)
             v = (
                 v.str.replace_all(r"[ \-]", "").str.to_uppercase()
@@ -956,7 +1020,7 @@ def validate_table(
                     True,
                 )
             ]
-        elif col.kind in ("money", "count", "date", "bool", "enum") or col.dtype == pl.Int64:
+        elif col.kind in ("money", "count", "ten_thousand_yuan", "date", "bool", "enum") or col.dtype == pl.Int64:
             v, faults = _parse(col, dtype, raw)
             if col.name in bounds:
                 lo, hi = bounds[col.name]
@@ -995,7 +1059,9 @@ def validate_table(
             add(col.name, flag, zh, en, "cell not read (formula or error value)")
         if col.required:
             if col.name in distinct_done:
-                add(col.name, pl.col(f"__miss__{col.name}"), "必填字段为空", "required field is empty", deferred=True)
+                # (a cell that was not read — a formula, a number cell that lost digits — is said so, not also "empty")
+                miss = pl.col(f"__miss__{col.name}") if cell is None else pl.col(f"__miss__{col.name}") & ~cell[0]
+                add(col.name, miss, "必填字段为空", "required field is empty", deferred=True)
             else:
                 # a cell that was not read (a formula) is said so, not also "empty"
                 missing = _missing(c, dtype) if cell is None else _missing(c, dtype) & ~cell[0]
@@ -1033,6 +1099,11 @@ def validate_table(
         else:
             zh = pl.col(rc).replace_strict(REASONS_ZH, default="无效")
             en = pl.col(rc).replace_strict(REASONS_EN, default="invalid")
+        # the exponent form of a long number (6.22202E+18): a number cell, whose digits after the 15th are lost —
+        # said so, not "a character that is not allowed" (values.identifier_text)
+        number = pl.col(_p(name)).str.contains(_NUMBER_CELL_PATTERN).fill_null(False)
+        zh = pl.when(number).then(pl.format(NUMBER_CELL_ZH.replace("{value}", "{}"), pl.col(_p(name)))).otherwise(zh)
+        en = pl.when(number).then(pl.format(NUMBER_CELL_EN.replace("{value}", "{}"), pl.col(_p(name)))).otherwise(en)
         add(name, pl.col(f"__idbad__{name}"), zh, en, deferred=True)
 
     # cross-field checks
@@ -1179,6 +1250,9 @@ def validate_table(
     if registry and int_out and shared is not None:
         # the registry's numbering and its quarantined units are known: the run's other tables can be validated
         shared["__registry_bad__"] = bad.get_column(int_out).drop_nulls().unique()
+        # and their codes as written, so a unit named by another table is known to be one of them even where its
+        # registry code could not be read (_quarantined_registry_rows)
+        shared["__registry_bad_codes__"] = _quarantined_registry_codes(bad, f"__raw__{key_column}", int_out)
         if on_numbered is not None:
             on_numbered()
     if lazy:
@@ -1202,7 +1276,7 @@ def validate_table(
         bad = bad.with_columns(table.get_column(c).gather(bad.get_column(f"__di__{name}")) for c in later)
     bad = bad.with_columns(ch.flag.alias(f"__f{i}") for i, ch in enumerate(checks) if ch.deferred)
     id_cols = {c.name for c in sch.columns if c.kind == "id_number"}
-    quarantine = _quarantine_frame(bad, checks, raw.source_file, set(raw_cols), id_cols)
+    quarantine = _quarantine_frame(bad, checks, raw.source_file, set(raw_cols), id_cols, field_labels(raw))
     by_reason = Counter()
     if bad.height:
         for i, ch in enumerate(checks):
@@ -1253,8 +1327,36 @@ def _good_rows(frame: pl.DataFrame, bad: pl.Series, n_bad: int) -> pl.DataFrame:
     )
 
 
+def field_labels(raw: RawTable) -> dict[str, str]:
+    """Each column's Chinese label for the reasons: the header the agency's file gave it (``RawTable.headers``, field
+    → header as written, when the binder kept them), else the table's standard Chinese header (``应缴金额``)."""
+    written = getattr(raw, "headers", None) or {}
+    return {c.name: str(written.get(c.name) or c.zh or c.name) for c in raw.schema.columns}
+
+
+def field_label(field: str, labels: dict[str, str]) -> str:
+    """``due_fen`` → ``应缴金额``; a key of several columns ``credit_code+month`` → ``统一社会信用代码+费款所属期``."""
+    return "+".join(labels.get(f, f) for f in field.split("+"))
+
+
+# quarantine.xlsx's headers: Chinese first (screening.output.write_excel_sheets writes them for a quarantine frame)
+QUARANTINE_HEADERS = {
+    "source_file": "来源文件 / source file",
+    "source_row": "数据行（表头下第几行）/ data row",
+    "field": "字段 / field",
+    "value": "取值 / value",
+    "reason_zh": "原因 / reason (Chinese)",
+    "reason_en": "原因（英文）/ reason (English)",
+}
+
+
 def _quarantine_frame(
-    bad: pl.DataFrame, checks: list[_Check], source_file: str, raw_cols: set[str], id_cols: set[str] = frozenset()
+    bad: pl.DataFrame,
+    checks: list[_Check],
+    source_file: str,
+    raw_cols: set[str],
+    id_cols: set[str] = frozenset(),
+    labels: dict[str, str] | None = None,
 ) -> pl.DataFrame:
     if bad.height == 0:
         return pl.DataFrame(schema=QUARANTINE_SCHEMA)
@@ -1276,7 +1378,8 @@ def _quarantine_frame(
         cols = ch.field.split("+")
         val = joined([shown(c) if c in raw_cols else _lit("") for c in cols], "/")
         values.append(pl.when(f).then(val))
-        zhs.append(pl.when(f).then(pl.format("{}：{}", _lit(ch.field), ch.zh)))
+        # the field by its Chinese label (the agency's header, else the standard one); the English reason by its name
+        zhs.append(pl.when(f).then(pl.format("{}：{}", _lit(field_label(ch.field, labels or {})), ch.zh)))
         ens.append(pl.when(f).then(pl.format("{}: {}", _lit(ch.field), ch.en)))
     frame = bad.select(
         _lit(source_file).alias("source_file"),

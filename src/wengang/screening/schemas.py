@@ -12,6 +12,9 @@ required, and a *kind* that validation knows how to check:
 * ``month`` — ``YYYY-MM`` (also ``2024年1月``, ``202401``, or a date, taken as its month); ``date`` — a
   date; ``region`` — a GB/T 2260 code in the allowed set;
 * ``count`` — a non-negative integer; ``enum`` — one of ``choices`` or its Chinese label (``中型``).
+* ``ten_thousand_yuan`` — a figure in 万元 (营业收入、资产总额) with up to four decimals (one 元), kept as the
+  whole 万元 it reaches: the 2017 size bounds it is compared with are whole 万元 met with ``≥``, so the
+  fraction never changes a class (:func:`wengang.ingest.values.whole_ten_thousand_yuan`).
 * ``text`` — free text shown in lists (names): a mobile number, 公民身份号码 or bank account typed into it is
   masked on the way in (``wengang.documents.masking.mask_text``), so no list, file or message repeats it.
 
@@ -44,7 +47,7 @@ class Column:
     zh: str  # Chinese header (accepted as an alias on ingest)
     en: str
     required: bool = True
-    kind: str | None = None  # credit_code, id_number, money, month, date, region, count, enum, bool, text
+    kind: str | None = None  # credit_code, id_number, money, month, date, region, count, ten_thousand_yuan, enum, bool, text
     choices: tuple[str, ...] = ()
     # the column must be in the file even where a row may leave it empty: without it every row would read as
     # empty, which means something (an unpaid month), not "unknown"
@@ -174,17 +177,17 @@ UNITS = TableSchema(
             "revenue_10k_yuan",
             pl.Int64,
             "营业收入（万元）",
-            "revenue, 10k yuan",
+            "revenue, whole 10k yuan reached (up to four decimals read; the size bounds are whole 10k yuan)",
             required=False,
-            kind="count",
+            kind="ten_thousand_yuan",
         ),
         _c(
             "assets_10k_yuan",
             pl.Int64,
             "资产总额（万元）",
-            "total assets, 10k yuan",
+            "total assets, whole 10k yuan reached (up to four decimals read; the size bounds are whole 10k yuan)",
             required=False,
-            kind="count",
+            kind="ten_thousand_yuan",
         ),
         _c(
             "has_corporate_account",
@@ -630,7 +633,14 @@ def data_dictionary() -> str:
     return "\n\n".join(t.describe() for t in ALL_TABLES.values())
 
 
-_FACT_DTYPES = {"bool": pl.Boolean(), "date": pl.Date(), "money": pl.Int64(), "count": pl.Int64(), "int": pl.Int64()}
+_FACT_DTYPES = {
+    "bool": pl.Boolean(),
+    "date": pl.Date(),
+    "money": pl.Int64(),
+    "count": pl.Int64(),
+    "ten_thousand_yuan": pl.Int64(),
+    "int": pl.Int64(),
+}
 
 
 def facts_schema(model: type) -> TableSchema:
