@@ -140,22 +140,60 @@ def state_dir() -> Path:
     return Path(base) / "wengang"
 
 
+def _masked(text: str) -> str:
+    """``text`` with secrets and identifiers masked (``documents.masking.scrub_secrets``, which ends with
+    ``mask_text``: decisions §28). Should that module itself fail to load, every run of 8 or more digits is
+    starred: the log must not be where a 公民身份号码 or an account survives in full."""
+    try:
+        from wengang.documents.masking import scrub_secrets
+
+        return scrub_secrets(text)
+    except Exception:  # noqa: BLE001 - the last resort must still write a (masked) log
+        import re
+
+        return re.sub(r"\d{8,}", lambda m: "*" * len(m.group(0)), text)
+
+
+def _private_folder(folder: Path, *, shared_parent: bool = False) -> None:
+    """``folder``, created 0700 when missing (its parents as ``mkdir -p`` makes them); an existing one is left as it
+    is (the state folder may be shared on purpose; the file's own mode protects the log). ``shared_parent``: the
+    folder is in the temporary folder everyone writes to, so one that another user made first is refused."""
+    if not folder.is_dir():
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(folder, 0o700)  # mkdir's mode is narrowed by the umask, never widened: say it exactly
+    getuid = getattr(os, "getuid", None)
+    if shared_parent and getuid is not None and (folder.is_symlink() or folder.stat().st_uid != getuid()):
+        raise PermissionError(f"{folder} belongs to another user")
+
+
 def write_error_log(exc: BaseException) -> Path:
-    """The full traceback, the command line and the version, in a new file; its path."""
+    """The full traceback, the command line and the version, in a new file readable by its owner only (0600); its
+    path. Identifiers and secrets in all of it are masked (``_masked``): the file is meant to be handed on."""
     from wengang import __version__
 
     text = (f"wengang {__version__}\n命令 / argv: {sys.argv!r}\n时间 / at: {time.strftime('%Y-%m-%d %H:%M:%S')}\n\n"
             + "".join(traceback.format_exception(exc)))
+    text = _masked(text)
     name = f"error-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
-    for folder in (state_dir(), Path(tempfile.gettempdir()) / "wengang"):
+    fallback = Path(tempfile.gettempdir()) / f"wengang-{_user_tag()}"
+    for folder in (state_dir(), fallback):
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            _private_folder(folder, shared_parent=folder == fallback)
             path = folder / name
-            path.write_text(text, encoding="utf-8")
+            # O_EXCL: never write through a file or link someone else put there first
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
             return path
         except OSError:
             continue
     raise exc  # nowhere to write: the traceback itself is the only record left
+
+
+def _user_tag() -> str:
+    """The fallback folder's suffix, one per user (``/tmp/wengang-1000``): another user's folder is not ours."""
+    getuid = getattr(os, "getuid", None)
+    return str(getuid()) if getuid is not None else (os.environ.get("USERNAME") or "user")
 
 
 def run(app: Any) -> None:
@@ -165,8 +203,9 @@ def run(app: Any) -> None:
     except Exception as exc:  # noqa: BLE001 - the last resort: everything expected was handled before
         path = write_error_log(exc)
         typer.echo(
-            f"内部错误（{type(exc).__name__}）：这不是输入错误，完整的错误信息已写入 {path}，请将该文件交给系统维护人员 / "
-            f"internal error ({type(exc).__name__}); the full traceback is in {path}",
+            f"内部错误（{type(exc).__name__}）：这不是输入错误，错误信息（证件号、账号等已脱敏）已写入 {path}，"
+            f"仅本人可读；请将该文件交给系统维护人员 / internal error ({type(exc).__name__}); the traceback (identifiers "
+            f"masked, readable by you only) is in {path}",
             err=True,
         )
         sys.exit(EXIT_INTERNAL)

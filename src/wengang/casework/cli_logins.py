@@ -8,6 +8,8 @@ command line, where the shell history and ``ps`` would keep it.
 
     wengang user password zhangsan -u admin                       # a 管理员 sets an operator's password
     wengang user password zhangsan -u zhangsan                    # an operator changes their own
+    wengang user password shunda -u admin                         # a 管理员 resets a 单位/个人 login's password
+    wengang user disable shunda -u admin                          # (cli_users.py) its sessions end at once
     wengang user portal-account shunda --unit 91150502MA0N1234XN --display 顺达商贸 -u admin
     wengang user portal-account zhangsan-geren --person 152301199001010015 -u admin
     wengang user token create yinqi --role 出纳 --label 银企直连 -u admin   # printed once
@@ -48,10 +50,12 @@ def _password(from_stdin: bool) -> str:
 
 
 @user_app.command("password")
-def password(login: str = typer.Argument(..., help="操作人员的登录名（须已用 user add 登记）/ operator login"),
+def password(login: str = typer.Argument(..., help="操作人员的登录名（须已用 user add 登记），或单位、个人网上账户的登录名 / "
+                                                 "an operator's or a unit/person login"),
              password_stdin: bool = STDIN, db: str = DB,
              user: str = typer.Option(None, "--user", "-u", help="办理人：管理员，或本人修改自己的密码 / acting user")) -> None:
-    """设置操作人员的网上登录密码（至少 10 个字符；修改后原有会话失效）/ set an operator's web password."""
+    """设置网上登录密码（至少 10 个字符；修改后原有会话失效）：操作人员的由管理员或本人设置，单位、个人账户的由管理员
+    重设 / set the web password of an operator (an admin, or the operator) or of a unit/person login (an admin)."""
     from wengang.web import accounts
 
     actor = _need_user(user)

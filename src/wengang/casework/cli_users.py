@@ -6,14 +6,14 @@ commands that open the ledger (start-up time).
     wengang user add admin --role 管理员 --display 王管理 --bootstrap      # the first admin, table empty
     wengang user add zhangsan --role 经办 --display 张三 -u admin
     wengang user roles zhangsan --add 复核 --remove 经办 -u admin
-    wengang user disable zhangsan -u admin
+    wengang user disable zhangsan -u admin                                # an operator, or a 单位/个人 web login
     wengang user list -u zhangsan
     wengang user matrix                                                   # who may do what
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
@@ -70,21 +70,51 @@ def list_(db: str = DB, user: str = typer.Option(..., "--user", "-u", help="查�
     console.print(t)
 
 
+def _portal_switch(led: Any, name: str, actor: str, *, enabled: bool) -> bool:
+    """A 单位 / 个人 web account named ``name`` disabled or enabled (True), or False when ``name`` is no such
+    account (then it is an operator's login, ``operators.set_enabled``)."""
+    from wengang.web import accounts
+
+    kind = _run(accounts.portal_kind, led, name)
+    if kind is None:
+        return False
+    acc = _run(accounts.set_account_enabled, led, name, enabled=enabled, actor=actor)
+    what = f"{accounts.KINDS[kind]}账户 {acc.login}"
+    if not acc.changed:
+        console.print(f"{what} 原已{'启用' if enabled else '停用'}，未作修改 / {kind} login {acc.login} was "
+                      f"{'enabled' if enabled else 'disabled'} already")
+    elif enabled:
+        console.print(f"✔ 已启用{what} / enabled the {kind} login {acc.login}")
+    else:
+        console.print(f"✔ 已停用{what}，其网上会话已全部失效 / disabled the {kind} login {acc.login}; its sessions ended")
+    return True
+
+
+NAME = typer.Argument(..., help="操作人员登录名，或单位、个人网上账户的登录名（user logins）/ an operator's or a unit/person login")
+
+
 @user_app.command("disable")
-def disable(name: str, db: str = DB, user: str = ADMIN) -> None:
-    """停用操作人员（记录保留，不能再办理任何事项）/ disable an operator."""
+def disable(name: str = NAME, db: str = DB, user: str = ADMIN) -> None:
+    """停用操作人员，或单位、个人网上账户（记录保留；不能再办理或登录，会话立即失效）/ disable an operator or a
+    unit/person web login."""
     from .operators import set_enabled
 
-    op = _run(set_enabled, _open(db), name, _need_user(user), enabled=False)
+    led, actor = _open(db), _need_user(user)
+    if _portal_switch(led, name, actor, enabled=False):
+        return
+    op = _run(set_enabled, led, name, actor, enabled=False)
     console.print(f"✔ 已停用 {op.label} / disabled {op.login}")
 
 
 @user_app.command("enable")
-def enable(name: str, db: str = DB, user: str = ADMIN) -> None:
-    """重新启用操作人员 / enable an operator again."""
+def enable(name: str = NAME, db: str = DB, user: str = ADMIN) -> None:
+    """重新启用操作人员，或单位、个人网上账户 / enable an operator or a unit/person web login again."""
     from .operators import set_enabled
 
-    op = _run(set_enabled, _open(db), name, _need_user(user), enabled=True)
+    led, actor = _open(db), _need_user(user)
+    if _portal_switch(led, name, actor, enabled=True):
+        return
+    op = _run(set_enabled, led, name, actor, enabled=True)
     console.print(f"✔ 已启用 {_show(op)} / enabled {op.login}")
 
 

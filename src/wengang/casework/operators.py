@@ -26,7 +26,7 @@ from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from . import audit
 from .errors import LedgerError
-from .models import AuditEvent, Operator
+from .models import AuditEvent, Operator, WebCredential
 from .roles import ACTIONS, ROLES, clean_display, normalize_login, parse_role
 
 OP = Operator.__table__.c
@@ -214,6 +214,11 @@ def add_operator(ledger: Any, login: str, *, roles: Sequence[str], display_name:
             by = require(conn, actor, "manage_operators").login
         if lookup(conn, name) is not None:
             raise LedgerError("operator_exists", f"操作人 {name} 已登记", f"operator {name} is already registered")
+        # one name, one kind of login: ``user disable|enable|password NAME`` must know whom NAME means
+        W = WebCredential.__table__.c
+        if conn.execute(select(W.kind).where(W.login == name, W.kind != "operator")).first() is not None:
+            raise LedgerError("login_taken", f"登录名 {name} 已是单位或个人网上账户，请另取登录名",
+                              f"login {name} is a unit or person web account; choose another")
         ref = audit.new_ref()
         conn.execute(insert(Operator.__table__).values(login=name, display_name=display, roles=",".join(codes),
                                                        enabled=True, audit_ref=ref))

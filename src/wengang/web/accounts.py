@@ -123,21 +123,26 @@ def _events(conn: Connection, entity: str, entity_id: str) -> dict[str, Any] | N
 
 
 def set_password(ledger: Any, login: str, password: str, *, actor: str) -> None:
-    """Give a registered operator a (new) password. A 管理员 may set anyone's; an operator may change their own."""
+    """Give a registered operator, or a 单位 / 个人 account, a (new) password; its sessions end. A 管理员 may set
+    anyone's; an operator may change their own. A unit's or person's password is reset by a 管理员 only (the
+    command line does not know who types; the web has no self-service password change). A disabled login stays
+    disabled (``set_account_enabled`` alone enables it again)."""
     name = normalize_login(login)
     _check_password(password)
     hashed = _HASHER.hash(password)
     with ledger._tx() as conn:  # the ledger's write transaction and lock (audit events go one at a time)
+        row = conn.execute(select(CRED.kind, CRED.subject, CRED.display_name).where(CRED.login == name)).first()
+        if row is not None and row.kind != "operator":
+            by = operators.require(conn, actor, "manage_operators").login
+            _write_credential(conn, by, name, row.kind, row.subject, row.display_name, hashed, new=False)
+            return
         by = normalize_login(actor)
         if by != name:
             by = operators.require(conn, actor, "manage_operators").login
         op = operators.lookup(conn, name)
         if op is None:
-            raise LedgerError("unknown_operator", f"操作人 {name} 未登记（先 wengang user add）",
-                              f"operator {name} is not registered")
-        row = conn.execute(select(CRED.kind).where(CRED.login == name)).first()
-        if row is not None and row.kind != "operator":
-            raise LedgerError("login_taken", f"登录名 {name} 已是{KINDS[row.kind]}账户", f"login {name} is a {row.kind} account")
+            raise LedgerError("unknown_operator", f"操作人 {name} 未登记（先 wengang user add；单位、个人账户用 wengang user portal-account 开设）",
+                              f"operator {name} is not registered (nor is it a unit or person login)")
         _write_credential(conn, by, name, "operator", None, op.display_name, hashed, new=row is None)
 
 
@@ -161,30 +166,65 @@ def _write_credential(conn: Connection, by: str, login: str, kind: str, subject:
                       hashed: str, *, new: bool) -> None:
     now = iso(now_utc())
     if new:
+        enabled = True
         conn.execute(insert(_T["web_credentials"]).values(login=login, kind=kind, subject=subject, display_name=display,
                                                             password_hash=hashed, enabled=True, changed_at=now))
-    else:
+    else:  # a new password keeps the login's enabled flag: a disabled login is enabled again only on purpose
+        enabled = bool(conn.execute(select(CRED.enabled).where(CRED.login == login)).scalar_one())
         conn.execute(update(_T["web_credentials"]).where(CRED.login == login)
-                     .values(password_hash=hashed, enabled=True, changed_at=now))
-    audit.append(conn, actor=by, action="credential_set", entity="web_credentials", entity_id=login,
-                 reason="设置登录密码" if kind == "operator" else f"开设{KINDS[kind]}账户",
-                 after={"kind": kind, "subject": subject, "enabled": True, "secret_sha256": sha256(hashed)})
+                     .values(password_hash=hashed, changed_at=now))
+    if new:
+        reason = "设置登录密码" if kind == "operator" else f"开设{KINDS[kind]}账户"
+    else:
+        reason = "修改登录密码" if kind == "operator" else f"重设{KINDS[kind]}账户登录密码"
+    audit.append(conn, actor=by, action="credential_set", entity="web_credentials", entity_id=login, reason=reason,
+                 after={"kind": kind, "subject": subject, "enabled": enabled, "secret_sha256": sha256(hashed)})
     # a new password ends the sessions opened with the old one
     conn.execute(delete(_T["web_sessions"]).where(SESS.login == login))
 
 
-def set_account_enabled(ledger: Any, login: str, *, enabled: bool, actor: str) -> None:
-    """Disable (or enable again) a web login; disabling ends its sessions."""
+def portal_kind(target: Any, login: str) -> str | None:
+    """``unit`` or ``person`` when ``login`` names a 单位 / 个人 web account, else None (an operator's login, or
+    nobody's): how ``wengang user disable|enable|password`` tell the two kinds of login apart."""
+    try:
+        name = normalize_login(login)
+    except LedgerError:
+        return None
+    with operators._connect(target) as conn:
+        kind = conn.execute(select(CRED.kind).where(CRED.login == name)).scalar_one_or_none()
+    return kind if kind in ("unit", "person") else None
+
+
+@dataclass(frozen=True)
+class Login:
+    """A web login as ``set_account_enabled`` left it."""
+
+    login: str
+    kind: str
+    display_name: str
+    enabled: bool
+    changed: bool  # False: it was so already (no event written)
+
+
+def set_account_enabled(ledger: Any, login: str, *, enabled: bool, actor: str) -> Login:
+    """Disable (停用) or enable again a web login, by a 管理员: an audit event (``credential_disable`` /
+    ``credential_enable``, before and after, like ``operators.set_enabled``). Disabling deletes its sessions at
+    once, and any request still carrying one is refused (401); a sign-in is refused (403 ``account_disabled``).
+    No change, no event."""
     name = normalize_login(login)
     with ledger._tx() as conn:
         by = operators.require(conn, actor, "manage_operators").login
-        if conn.execute(select(CRED.id).where(CRED.login == name)).first() is None:
+        row = conn.execute(select(CRED.kind, CRED.display_name, CRED.enabled).where(CRED.login == name)).first()
+        if row is None:
             raise LedgerError("not_found", f"找不到登录账户 {name}", f"login {name} not found")
-        conn.execute(update(_T["web_credentials"]).where(CRED.login == name).values(enabled=enabled))
-        audit.append(conn, actor=by, action="credential_enable" if enabled else "credential_disable",
-                     entity="web_credentials", entity_id=name, after={"enabled": enabled})
-        if not enabled:
+        if bool(row.enabled) != enabled:
+            conn.execute(update(_T["web_credentials"]).where(CRED.login == name).values(enabled=enabled))
+            audit.append(conn, actor=by, action="credential_enable" if enabled else "credential_disable",
+                         entity="web_credentials", entity_id=name, before={"enabled": bool(row.enabled)},
+                         after={"enabled": enabled})
+        if not enabled:  # also when disabled already: no session of a disabled login survives
             conn.execute(delete(_T["web_sessions"]).where(SESS.login == name))
+        return Login(name, row.kind, row.display_name, enabled, bool(row.enabled) != enabled)
 
 
 # Principals checked against their audit events are reused while neither their row nor the audit chain's head

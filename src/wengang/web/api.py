@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from wengang.casework.models import Decision, Payment, Recovery, RecoveryReceipt, Review
 from wengang.casework.states import STATE_ZH
-from wengang.documents.masking import mask_account_for_display
+from wengang.documents.masking import mask_account_for_display, mask_text
 
 from . import accounts, idempotency, jobs
 from .access import V1
@@ -422,8 +422,10 @@ def decision(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: R
     out["payments"] = [{"id": x["id"], "kind": x["kind"], "amount_fen": x["amount_fen"], "channel": x["channel"],
                         "account_no": mask_account_for_display(x["account_no"]), "fate": x["fate"],
                         "fate_zh": payment_fate_zh(x, audience_of(p))} for x in d["payments"]]
-    out["recoveries"] = [{k: x[k] for k in ("id", "kind", "amount_fen", "reason")} for x in d["recoveries"]]
-    out["history"] = [{k: h[k] for k in ("seq", "at", "actor", "action", "reason")}
+    # reasons are free text: a 稽核's confirmation may quote a risk flag's evidence (a claim id holding a 公民身份号码)
+    out["recoveries"] = [{k: x[k] for k in ("id", "kind", "amount_fen")} | {"reason": mask_text(x["reason"] or "")}
+                         for x in d["recoveries"]]
+    out["history"] = [{k: h[k] for k in ("seq", "at", "actor", "action")} | {"reason": _masked(h["reason"])}
                       | {"before": _masked(json.loads(h["before"] or "null")),
                          "after": _masked(json.loads(h["after"] or "null"))}
                       for h in d["history"]]
@@ -431,14 +433,18 @@ def decision(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: R
 
 
 def _masked(value: Any) -> Any:
-    """An audit event's before/after as the decision shows it: accounts and identifiers masked (an account change's
-    event holds the full numbers; only the ledger and those who approve the change see them)."""
+    """An audit event's reason, before and after as the decision shows them: accounts and identifiers masked (an
+    account change's event holds the full numbers; only the ledger and those who approve the change see them), and
+    any other text with the identifiers inside it masked (``mask_text``, decisions §28: a reason quoting a risk
+    flag's claim id)."""
     if isinstance(value, dict):
         return {k: (mask_account_for_display(v) if "account" in k and isinstance(v, str)
                     else mask_id(v) if k in ("unit_id", "id_number", "credit_code", "recipient") and isinstance(v, str)
                     else _masked(v)) for k, v in value.items()}  # fmt: skip
     if isinstance(value, list):
         return [_masked(v) for v in value]
+    if isinstance(value, str):
+        return mask_text(value)
     return value
 
 

@@ -30,7 +30,7 @@ from wengang.casework.models import (
 from wengang.casework.outputs import FATE_ZH  # the one place (payment fates in Chinese)
 from wengang.casework.procedure import procedure
 from wengang.casework.states import STATE_ZH, TRANSITIONS
-from wengang.documents.masking import mask_account_for_display
+from wengang.documents.masking import mask_account_for_display, mask_text
 from wengang.reports.charts import MONEY, bar_chart, count, hbar_chart
 
 from .. import jobs
@@ -371,7 +371,9 @@ def decision_page(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], reque
     from wengang.casework.states import action_zh
 
     history = (
-        [{**h, "action_zh": action_zh(h["action"])} for h in d["history"]] if p.kind == "operator" else []
+        [{**h, "action_zh": action_zh(h["action"]), "reason": mask_text(h["reason"] or "")} for h in d["history"]]
+        if p.kind == "operator"
+        else []
     )
     shown_id = d["unit_id"] if p.kind != "operator" else mask_id(d["unit_id"])
     operator = p.kind == "operator"
@@ -413,7 +415,7 @@ def payment_fate_zh(x: dict[str, Any], audience: str = RECIPIENT) -> str:
     the ``recipient`` filter unless the reader is a caseworker (the JSON API says the same)."""
     said = FATE_ZH.get(x["fate"], x["fate"])
     if x["fate"] == "returned":
-        why = for_audience(x["return_reason"], audience).rstrip("。")
+        why = mask_text(for_audience(x["return_reason"], audience)).rstrip("。")
         said = f"{said}（{why}）" if why else said
     return said
 
@@ -421,13 +423,14 @@ def payment_fate_zh(x: dict[str, Any], audience: str = RECIPIENT) -> str:
 def _payment_returns(d: dict[str, Any]) -> dict[int, str]:
     """Payment id → why it did not stay paid, as the office recorded it (the caseworker's column 退回或撤回): a
     bounce's reason, or the withdrawal of a payment never sent (a confirmed risk flag's ``撤回：…``, the credit
-    check's); a bounce the bank contradicted and a 复核 found void is said void (as the bank-files page says)."""
+    check's); a bounce the bank contradicted and a 复核 found void is said void (as the bank-files page says).
+    Identifiers a reason quotes (a 稽核's, from a flag's evidence) are masked (``mask_text``, decisions §28)."""
     out: dict[int, str] = {}
     for x in d["payments"]:
         if x["return_reason"] is not None:
-            out[x["id"]] = x["return_reason"]
+            out[x["id"]] = mask_text(x["return_reason"])
         elif x["void_return_reason"] is not None:
-            out[x["id"]] = x["void_return_reason"] + "（经复核核实已入账，退回作废，不计为退回）"
+            out[x["id"]] = mask_text(x["void_return_reason"]) + "（经复核核实已入账，退回作废，不计为退回）"
     return out
 
 

@@ -36,7 +36,7 @@ from wengang.casework.outputs import PASSED_REVIEW, REFUSED, UNDECIDED
 from wengang.casework.risk_queue import RISK_RECOVERY_PENDING, RISK_RECOVERY_SETTLED
 from wengang.documents.masking import mask_account_for_display
 
-from ...documents.masking import mask_recipient
+from ...documents.masking import mask_recipient, mask_text
 from ..auth import current_principal, mask_id
 from ..errors import MAX_ID, ApiError
 from . import router
@@ -52,14 +52,15 @@ _ID_SHAPE = re.compile(r"^(?:\d{17}[\dXx]|\d{15}|[0-9A-HJ-NP-RTUW-Y]{2}\d{6}[0-9
 
 def _shown(key: str, value: Any) -> Any:
     """An evidence value as the page shows it: an ID number or a credit code masked, an amount in fen also in 元,
-    the rest as it is."""
+    anything else as text with every 公民身份号码, mobile and account inside it masked (``mask_text``, decisions
+    §28): a claim id ``150121196501013000/2024-05`` or a list of them shows ``1501**********3000/2024-05``."""
     if value is None:
         return "—"
     if isinstance(value, str) and _ID_SHAPE.match(value.strip()):
         return mask_id(value)
     if key.endswith("_fen") and isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,} 分（{yuan(value)}）"
-    return value
+    return mask_text(str(value))
 
 
 def _money_steps(request: Request, flag_ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -182,11 +183,14 @@ def risk_queue_page(request: Request) -> Response:
         labels = CHECKS[r["check_id"]].evidence if r["check_id"] in CHECKS else {}
         r["evidence_rows"] = [(labels.get(k, k), _shown(k, v)) for k, v in r["evidence"].items()]
         r["subject_shown"] = mask_id(r["subject_id"])
-        r["verdict"] = _verdict(r, steps.get(r["id"]), states.get(r["decision_id"]))
+        # free text may quote the evidence (a 稽核's reason naming the claim): identifiers masked as in the evidence
+        r["subject_name"] = mask_text(r["subject_name"] or "")
+        r["review_reason"] = mask_text(r["review_reason"] or "")
+        r["verdict"] = mask_text(_verdict(r, steps.get(r["id"]), states.get(r["decision_id"])))
     context: dict[str, Any] = {}
     # after a verdict: what it did (the flag may be off the list as it is filtered)
     if shown is not None and shown["status"] != "open":
-        context["notice"] = (
+        context["notice"] = mask_text(
             f"疑点已核实（疑点编号 {shown['id']}）：{_verdict(shown, steps.get(shown['id']), states.get(shown['decision_id']))}。"
             if shown["status"] == "confirmed"
             else f"疑点已排除（疑点编号 {shown['id']}），理由已记录。"
@@ -371,6 +375,8 @@ def bank_files_page(request: Request) -> Response:
         .order_by(RT.id.desc())
         .limit(200)
     )
+    for b in bounces:  # a withdrawal's reason may quote a risk flag's evidence (the 稽核's): identifiers masked
+        b["reason"] = mask_text(b["reason"] or "")
     p = current_principal(request)
     return page(
         request,
