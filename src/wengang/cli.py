@@ -323,6 +323,8 @@ def screen_cmd(
     header_map: Annotated[
         Path | None, typer.Option("--header-map", help="表头映射文件（YAML 或 CSV：本地列名,标准字段），见 docs/data-dictionary.md / local header map")
     ] = None,
+    sheet: Annotated[list[str] | None, typer.Option("--sheet", help="XLSX 表格读取的工作表：表名=工作表名，如 contributions=缴费明细（默认第一个工作表；可多次）/ the sheet of a workbook: TABLE=SHEET")] = None,
+    header_row: Annotated[list[str] | None, typer.Option("--header-row", help="CSV/XLSX 表头所在行：表名=行号，如 contributions=3（默认第一个非空行，不是表头时在前10行中查找）/ the header's row: TABLE=ROW")] = None,
     region: Annotated[str | None, typer.Option("--region", "-r", help="只接受该地区及其下级的记录 / accept only this region and below")] = None,
     reading: Annotated[list[str] | None, typer.Option("--reading", help="认定政策解释：名称=取值 / fix a reading: name=value")] = None,
     setting: Annotated[list[str] | None, typer.Option("--setting", help="地区设置：名称=取值（金额带“元”或“分”，比例带“%”）/ region setting: name=value with its unit")] = None,
@@ -352,6 +354,7 @@ def screen_cmd(
             out, day, program, year, units, contributions, headcount, exclusions, stats_size, deferrals, dispatch, facts,
             persons, certificates, subsidies, held_certificates, ui_claims, urgent_occupations, encoding, header_map,
             region, reading, setting, region_data, drafts, strict, no_excel, partitions, memory_limit, as_json,
+            sheet, header_row,
         )
 
 
@@ -362,7 +365,7 @@ def _screen(
     held_certificates: str | None, ui_claims: str | None, urgent_occupations: str | None, encoding: str | None,
     header_map: Path | None, region: str | None, reading: list[str] | None, setting: list[str] | None,
     region_data: list[Path] | None, drafts: bool, strict: bool, no_excel: bool, partitions: int | None,
-    memory_limit: float | None, as_json: bool,
+    memory_limit: float | None, as_json: bool, sheet: list[str] | None = None, header_row: list[str] | None = None,
 ) -> None:
     from wengang.evaluate import parse_settings
     from wengang.rules import interpretations
@@ -383,9 +386,15 @@ def _screen(
         "persons": persons, "certificates": certificates, "subsidies": subsidies,
         "held_certificates": held_certificates, "ui_claims": ui_claims,
     }
+    every = {
+        "units": units, "contributions": contributions, "headcount": headcount, "exclusions": exclusions,
+        "stats_size": stats_size, "deferrals": deferrals, "dispatch": dispatch, "facts": facts, **people,
+    }
+    layout = _table_layout(sheet, header_row, {k: v for k, v in every.items() if v})
     if program in PERSON_PROGRAMS:
         _screen_people(
             out, day, program, {k: v for k, v in people.items() if v}, encoding=encoding, header_map=hmap, region=region,
+            layout=layout,
             reading=reading, setting=setting, drafts=drafts, strict=strict, excel=not no_excel, as_json=as_json,
             region_data=tuple(str(p) for p in region_data or ()),
             urgent=[c.strip() for c in urgent_occupations.split(",") if c.strip()] if urgent_occupations else None,
@@ -397,7 +406,7 @@ def _screen(
         "units": units, "contributions": contributions, "headcount": headcount, "exclusions": exclusions,
         "stats_size": stats_size, "deferrals": deferrals, "dispatch": dispatch,
     }
-    tables = {k: TableSource(v, encoding=encoding, header_map=hmap) for k, v in given.items() if v}
+    tables = {k: TableSource(v, encoding=encoding, header_map=hmap, **layout.get(k, {})) for k, v in given.items() if v}
     if not facts and not tables:
         fail("请给出 --units 与 --contributions 等原始数据，或 --facts 事实表 / give raw tables or --facts")
     inputs = [*(v for v in given.values() if v), *([facts] if facts else [])]
@@ -407,7 +416,8 @@ def _screen(
         with _screening_out(out, inputs) as stage:
             report = run_screening(
                 stage, program=program, evaluation_date=day, policy_year=year, tables=tables or None,
-                facts=TableSource(facts, encoding=encoding, header_map=hmap) if facts else None, readings=fixed,
+                facts=TableSource(facts, encoding=encoding, header_map=hmap, **layout.get("facts", {})) if facts else None,
+                readings=fixed,
                 settings=parse_settings(_pairs(setting, "地区设置")), include_drafts=drafts, allowed_regions=allowed,
                 partitions=partitions, strict=strict, excel=not no_excel, progress=not as_json,
                 region_data=tuple(str(p) for p in region_data or ()), memory_limit_gib=memory_limit,
@@ -419,6 +429,35 @@ def _screen(
     except (ValueError, KeyError, LookupError) as exc:
         fail(str(exc).strip("'\""))
     _report_screening(_moved(report, stage, out), as_json)
+
+
+def _table_layout(sheet: list[str] | None, header_row: list[str] | None, given: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """``--sheet TABLE=SHEET`` and ``--header-row TABLE=ROW`` as each table's TableSource arguments. TABLE is a table
+    given on the command line, named as its option (``stats-size``, ``--stats-size``) or its table (``stats_size``)."""
+    from wengang.ingest.files import is_parquet
+
+    out: dict[str, dict[str, Any]] = {}
+
+    def table(name: str, option: str) -> str:
+        key = name.strip().lstrip("-").replace("-", "_")
+        if key not in given:
+            names = "、".join(k.replace("_", "-") for k in given)
+            fail(f"{option} 中的表名“{name}”不是本次给出的数据表（{names}） / {option}: {name!r} is not a table given ({names})")
+        return key
+
+    for k, v in _pairs(sheet, "--sheet").items():
+        key = table(k, "--sheet")
+        if Path(given[key]).suffix.lower() not in (".xlsx", ".xlsm"):
+            fail(f"--sheet 只用于 Excel 表格（.xlsx）：{given[key]} / --sheet is for .xlsx files only: {given[key]}")
+        out.setdefault(key, {})["sheet"] = v
+    for k, v in _pairs(header_row, "--header-row").items():
+        key = table(k, "--header-row")
+        if "://" in given[key] or is_parquet(given[key]):
+            fail(f"--header-row 只用于 CSV 与 Excel 表格：{given[key]} / --header-row is for CSV and .xlsx files only")
+        if not v.isdigit() or int(v) < 1:
+            fail(f"--header-row 的行号应为正整数：{k}={v} / --header-row needs a row number: {k}={v}")
+        out.setdefault(key, {})["header_row"] = int(v)
+    return out
 
 
 # what `wengang screen` writes into --out: a rerun replaces them all (the ones it does not write are removed)
@@ -463,7 +502,7 @@ def _screen_people(
     out: Path, day: date, program: str, given: dict[str, str], *, encoding: str | None, region: str | None,
     header_map: Any = None,
     reading: list[str] | None, setting: list[str] | None, drafts: bool, strict: bool, excel: bool, as_json: bool,
-    urgent: list[str] | None, region_data: tuple[str, ...] = (),
+    urgent: list[str] | None, region_data: tuple[str, ...] = (), layout: dict[str, dict[str, Any]] | None = None,
 ) -> None:
     """技能提升补贴 applications (certificates) or 失业保险金 claims in bulk: ``screening.people``."""
     from wengang.evaluate import parse_settings
@@ -478,7 +517,9 @@ def _screen_people(
         with _screening_out(out, list(given.values())) as stage:
             report = run_people_screening(
                 stage, program=program, evaluation_date=day,
-                tables={k: TableSource(v, encoding=encoding, header_map=header_map) for k, v in given.items()}, readings=fixed,
+                tables={k: TableSource(v, encoding=encoding, header_map=header_map, **(layout or {}).get(k, {}))
+                        for k, v in given.items()},
+                readings=fixed,
                 settings=parse_settings(_pairs(setting, "地区设置")), include_drafts=drafts, allowed_regions=allowed,
                 strict=strict, excel=excel, urgent_occupations=urgent, region_data=region_data, progress=not as_json,
             )

@@ -355,10 +355,10 @@ def test_xlsx_blank_row_merged_and_blank_cells_are_quarantined_with_reasons(regi
         ws.append(list(row))
     ws.merge_cells(
         f"{col['region_code']}3:{col['region_code']}4"
-    )  # a required field: rows 3–4 (data rows 2–3)
+    )  # a required field: Excel rows 3–4
     ws.merge_cells(f"{col['is_dispatch_firm']}6:{col['is_dispatch_firm']}7")  # an optional one: rows 6–7
     ws[f"{col['credit_code']}20"] = (
-        None  # a blank required cell: Excel row 20, data row 19 (after the blank row)
+        None  # a blank required cell: Excel row 20 (after the blank row)
     )
     xlsx = tmp_path / "units.xlsx"
     wb.save(xlsx)
@@ -372,8 +372,9 @@ def test_xlsx_blank_row_merged_and_blank_cells_are_quarantined_with_reasons(regi
     assert rep.reconciles and run.reconciles
     q = pl.read_parquet(tmp_path / "out" / "quarantine.parquet").filter(pl.col("source_file") == str(xlsx))
     got = {(r["source_row"], r["field"]): r for r in q.to_dicts()}
-    assert set(got) == {(3, "region_code"), (6, "is_dispatch_firm"), (19, "credit_code")}
-    merged = got[(6, "is_dispatch_firm")]
+    # source_row is the Excel row (decisions §97)
+    assert set(got) == {(4, "region_code"), (7, "is_dispatch_firm"), (20, "credit_code")}
+    merged = got[(7, "is_dispatch_firm")]
     # before: the row was accepted, its 是否劳务派遣单位 read as not given (the merge meant the value above)
     assert (
         f"单元格 单位!{col['is_dispatch_firm']}7 在合并单元格" in merged["reason_zh"]
@@ -382,9 +383,9 @@ def test_xlsx_blank_row_merged_and_blank_cells_are_quarantined_with_reasons(regi
     assert "merged cells" in merged["reason_en"]
     assert (
         f"单位!{col['region_code']}4 在合并单元格 {col['region_code']}3:{col['region_code']}4"
-        in got[(3, "region_code")]["reason_zh"]
+        in got[(4, "region_code")]["reason_zh"]
     )
-    assert "必填字段为空" in got[(19, "credit_code")]["reason_zh"]
+    assert "必填字段为空" in got[(20, "credit_code")]["reason_zh"]
     results = pl.read_parquet(tmp_path / "out" / "results.parquet")
     bad_codes = (
         units.with_row_index("r", offset=1).filter(pl.col("r").is_in([3, 6])).get_column("credit_code")

@@ -244,11 +244,11 @@ def test_screening_quarantines_the_row_with_its_reason(tmp_path: Path):
         (1234567, 1234567, 3),
     ]
     q = {row["source_row"]: row for row in res.quarantine.iter_rows(named=True)}
-    assert sorted(q) == [2, 3, 5]  # data rows
+    assert sorted(q) == [3, 4, 6]  # the file's lines (the header is line 1)
     for n, field, value in [
-        (2, "paid_fen", "18640,50"),
-        (3, "insured_persons", "1,0"),
-        (5, "due_fen", "1234,567"),
+        (3, "paid_fen", "18640,50"),
+        (4, "insured_persons", "1,0"),
+        (6, "due_fen", "1234,567"),
     ]:
         assert field in q[n]["field"] and ZH in q[n]["reason_zh"] and value in q[n]["reason_zh"], q[n]
         assert EN in q[n]["reason_en"]

@@ -56,12 +56,12 @@ def test_xlsx_export_as_agencies_send_it(tmp_path: Path):
         (B, "2024-01", 500, 500, date(2024, 1, 16), 3),
     ]
     q = {row["source_row"]: row for row in res.quarantine.to_dicts()}
-    # source_row is the Excel row minus the header's: Excel row 4 is data row 3
-    assert set(q) == {3, 5, 6}
-    assert q[3]["field"] == "paid_fen" and "缴费明细!D4" in q[3]["reason_zh"] and "公式" in q[3]["reason_zh"]
-    assert "formula" in q[3]["reason_en"] and "必填字段为空" not in q[3]["reason_zh"]
-    assert q[5]["field"] == "due_fen" and "两位小数" in q[5]["reason_zh"] and q[5]["value"] == "1234.567"
-    assert q[6]["field"] == "month" and "所属期无效" in q[6]["reason_zh"] and q[6]["value"] == "2024-13"
+    # source_row is the Excel row, as the sheet shows it (decisions §97)
+    assert set(q) == {4, 6, 7}
+    assert q[4]["field"] == "paid_fen" and "缴费明细!D4" in q[4]["reason_zh"] and "公式" in q[4]["reason_zh"]
+    assert "formula" in q[4]["reason_en"] and "必填字段为空" not in q[4]["reason_zh"]
+    assert q[6]["field"] == "due_fen" and "两位小数" in q[6]["reason_zh"] and q[6]["value"] == "1234.567"
+    assert q[7]["field"] == "month" and "所属期无效" in q[7]["reason_zh"] and q[7]["value"] == "2024-13"
     assert r.by_reason["paid_fen: cell not read (formula or error value)"] == 1
 
 
@@ -71,8 +71,8 @@ def test_a_bare_serial_day_reads_in_the_workbooks_date_system(tmp_path: Path):
         frame = read_frame(p)
         assert frame.excel_epoch == (date(1904, 1, 1) if date1904 else date(1899, 12, 30))
         res = validate_table(read_table(p, "contributions"))
-        row = res.quarantine.filter(pl.col("source_row") == 6).row(0, named=True)
-        assert "paid_date" not in row["field"]  # 45306 was read as a date, only the month is bad
+        row = res.quarantine.filter(pl.col("source_row") == 7).row(0, named=True)  # Excel row 7
+        assert row["field"] == "month"  # 45306 was read as a date, only the month is bad
         wb = openpyxl.Workbook()
         wb.epoch = openpyxl.utils.datetime.CALENDAR_MAC_1904 if date1904 else wb.epoch
         wb.active.append(["统一社会信用代码", "名单类型", "列入日期"])
@@ -94,7 +94,7 @@ def test_a_header_below_blank_rows_and_right_of_column_a_is_found(tmp_path: Path
     res = validate_table(read_table(p, "stats_size"))
     assert res.accepted.to_dicts() == [{"credit_code": A, "size_class": "medium"}]
     bad = res.quarantine.row(0, named=True)
-    assert bad["source_row"] == 2 and bad["value"] == "小微"
+    assert bad["source_row"] == 5 and bad["value"] == "小微"  # Excel row 5
     assert "“小微”不是允许的取值" in bad["reason_zh"] and "中型企业/中型（medium）" in bad["reason_zh"]
 
 

@@ -55,11 +55,12 @@ def region(tmp_path_factory):
 
 
 def _with_rows(src: Path, dst: Path, rows: list[dict[str, str | None]]) -> tuple[Path, list[int]]:
-    """``src`` (Parquet chunks) as a CSV of text with ``rows`` appended; returns the file and their row numbers."""
+    """``src`` (Parquet chunks) as a CSV of text with ``rows`` appended; returns the file and their row numbers
+    (the file's lines: the header is line 1, so data row i is line i + 1)."""
     frame = pl.read_parquet(src / "*.parquet").select(pl.all().cast(pl.String))
     extra = pl.DataFrame(rows, schema=dict.fromkeys(frame.columns, pl.String))
     pl.concat([frame, extra]).write_csv(dst)
-    return dst, [frame.height + i + 1 for i in range(len(rows))]
+    return dst, [frame.height + i + 2 for i in range(len(rows))]
 
 
 def _mistype(code: str) -> str:
@@ -156,7 +157,11 @@ def test_an_unreadable_code_holds_every_payable_result(region, tmp_path, code):
     # as in the baseline: the planted bad monthly rows)
     marked = pl.col("payment_hold") & ~payable
     assert sorted(results.filter(marked).get_column("credit_code")) == sorted(base.filter(marked).get_column("credit_code"))
-    text = f"缓缴记录第 {row} 行的单位代码无法识别，可能涉及本批任一单位，全部暂缓发放，待核实后发放"
+    why = "未填写" if not code else f"“{code}”不是有效的单位代码，与本批任何单位的单位代码都不只差一位"
+    text = (
+        f"缓缴记录第 {row} 行的单位代码无法识别（{why}）：该行有误被隔离，又无法确定属于哪个单位，可能涉及本批任一单位，"
+        "因此本批全部待发放的单位暂缓发放；核实该行（补全单位代码，或确认不是数据记录后从文件中删除）并重新筛查后发放"
+    )
     assert results.filter(payable).get_column("payment_hold_reason").str.contains(text, literal=True).all()
     assert report.summary.held == results.filter(payable).height and report.summary.hold_notes[-1] == text
     # decisions themselves are unchanged: only the payment waits
@@ -203,7 +208,7 @@ def test_monthly_rows_of_units_missing_from_the_registry_are_counted(region, tmp
     assert report.reconciles and monthly.rows_in == monthly.accepted + monthly.quarantined
     assert monthly.by_reason["credit_code: unit not in the unit registry"] == 12
     q = pl.read_parquet(tmp_path / "out" / "quarantine.parquet").filter(
-        pl.col("reason_zh") == "credit_code：单位登记信息中无此单位"
+        pl.col("reason_zh") == "统一社会信用代码：单位登记信息中无此单位"
     )
     assert sorted(q.get_column("source_row").to_list()) == numbers
     assert q.get_column("value").unique().to_list() == [stranger]

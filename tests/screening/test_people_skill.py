@@ -143,7 +143,7 @@ def test_v2024_caps_dedup_lower_level_training_and_quarantine(v2024_tables, tmp_
     assert q.filter(pl.col("value") == mask_loose(BAD)).height == 2  # the person row and X1, each for its check character
     assert not q.filter(pl.col("value").str.contains(BAD[4:14]) | pl.col("value").str.contains(NOBODY[4:14])).height
     assert q.filter(pl.col("field") == "occupation_code").height == 1
-    assert q.filter(pl.col("source_file").str.ends_with("persons.gbk.csv"))["source_row"].to_list() == [7]
+    assert q.filter(pl.col("source_file").str.ends_with("persons.gbk.csv"))["source_row"].to_list() == [8]  # the file's line
 
     res = _by_id(_results(report))
     assert "E1" not in res  # already paid: not an application

@@ -74,7 +74,7 @@ def test_claims_with_durations_risks_and_quarantine(tmp_path: Path):
     claims_report = next(r for r in report.reports if r.table == "ui_claims")
     assert (claims_report.rows_in, claims_report.accepted, claims_report.quarantined) == (8, 7, 1)
     q = pl.read_parquet(report.out_dir / "quarantine.parquet")
-    assert q["source_row"].to_list() == [8] and q["field"].to_list() == ["id_number"]
+    assert q["source_row"].to_list() == [9] and q["field"].to_list() == ["id_number"]
 
     res = pl.read_parquet(report.out_dir / "results.parquet")
     got = {(r["id_number"], r["region_code"]): r for r in res.iter_rows(named=True)}

@@ -132,15 +132,17 @@ def test_cli_screen_malformed_file_is_a_clear_error(tmp_path):
 def test_unknown_region_is_reported_not_a_crash(screened, tmp_path):
     root, _ = screened
     feats = pl.read_parquet(root / "out" / "features.parquet").head(20)
-    feats = feats.with_columns(pl.when(pl.int_range(pl.len()) < 5).then(pl.lit("150200")).otherwise(pl.col("region_code")).alias("region_code"))
+    # 159900 is no division of GB/T 2260 (内蒙古 has no prefecture 99): unknown whatever the registry adds
+    # (150200 包头 was used here until prefecture cities became known regions)
+    feats = feats.with_columns(pl.when(pl.int_range(pl.len()) < 5).then(pl.lit("159900")).otherwise(pl.col("region_code")).alias("region_code"))
     path = tmp_path / "facts.parquet"
     feats.write_parquet(path)
     report = run_screening(tmp_path / "o", program="fanhuan", evaluation_date=date(2025, 8, 1), facts=path, excel=False)
     results = pl.read_parquet(tmp_path / "o" / "results.parquet")
-    unknown = results.filter(pl.col("region_code") == "150200")
+    unknown = results.filter(pl.col("region_code") == "159900")
     assert unknown.height == 5 and set(unknown["reasons"]) == {"unknown_region"}
-    assert results.filter(pl.col("region_code") != "150200")["policy_number"].drop_nulls().len() == 15
-    assert any("150200" in text for code, text, _ in report.summary.by_reason if code == "unknown_region")
+    assert results.filter(pl.col("region_code") != "159900")["policy_number"].drop_nulls().len() == 15
+    assert any("159900" in text for code, text, _ in report.summary.by_reason if code == "unknown_region")
 
 
 def _sorted_results(out) -> pl.DataFrame:

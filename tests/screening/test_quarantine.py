@@ -41,16 +41,17 @@ def test_reconciles_and_quarantines_once(tmp_path: Path):
     assert (r.rows_in, r.accepted, r.quarantined) == (8, 2, 6) and r.reconciles
     q = res.quarantine
     assert q.columns == ["source_file", "source_row", "field", "value", "reason_zh", "reason_en"]
-    assert q["source_row"].to_list() == [2, 3, 4, 5, 6, 7]
+    # source_row is the file's line (the header is line 1): data row i is line i + 1
+    assert q["source_row"].to_list() == [3, 4, 5, 6, 7, 8]
     assert q["source_file"].unique().to_list() == [str(p)]
-    multi = q.filter(pl.col("source_row") == 3).row(0, named=True)
+    multi = q.filter(pl.col("source_row") == 4).row(0, named=True)
     for f in ("due_fen", "paid_fen", "paid_date", "credit_code"):
         assert f in multi["field"]
     assert "校验码错误：应为" in multi["reason_zh"] and "金额为负" in multi["reason_zh"]
     assert f"expected {A[17]}, got {BAD[17]}" in multi["reason_en"]
-    assert "duplicate key" in q.filter(pl.col("source_row") == 4)["reason_en"][0]
-    assert "more than 1 year" in q.filter(pl.col("source_row") == 6)["reason_en"][0]
-    assert "required" in q.filter(pl.col("source_row") == 7)["reason_en"][0]
+    assert "duplicate key" in q.filter(pl.col("source_row") == 5)["reason_en"][0]
+    assert "more than 1 year" in q.filter(pl.col("source_row") == 7)["reason_en"][0]
+    assert "required" in q.filter(pl.col("source_row") == 8)["reason_en"][0]
     assert sum(r.by_reason.values()) >= r.quarantined
 
 
@@ -58,7 +59,7 @@ def test_strict_raises(tmp_path: Path):
     p = _write(tmp_path, ROWS)
     with pytest.raises(ValidationFailed) as e:
         validate_table(read_table(p, "contributions"), strict=True)
-    assert "第2行" in str(e.value) and "row 2" in str(e.value)
+    assert "第3行" in str(e.value) and "row 3" in str(e.value)  # line 3: the header is line 1
     ok = _write(tmp_path, [ROWS[0]])
     assert validate_table(read_table(ok, "contributions"), strict=True).report.accepted == 1
 

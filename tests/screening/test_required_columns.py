@@ -64,7 +64,7 @@ def test_an_unreadable_paid_date_is_not_also_called_missing(tmp_path):
     report = run_screening(tmp_path / "out", evaluation_date=date(2025, 8, 1), tables=tables, excel=False)
     assert report.reconciles
     q = pl.read_parquet(tmp_path / "out" / "quarantine.parquet").sort("source_row")
-    assert q.get_column("source_row").to_list() == [2, 3]
+    assert q.get_column("source_row").to_list() == [3, 4]  # lines[2] and lines[3]: file lines 3 and 4
     first, second = q.get_column("reason_zh").to_list()
     assert "日期无效" in first and "无缴费日期" not in first
     assert "有实缴金额但无缴费日期" in second

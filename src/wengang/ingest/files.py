@@ -15,10 +15,12 @@ CSV:
   GBK text practically never decodes to) before the first byte that is not UTF-8, or, in a file detected as GBK or
   GB18030, a line that is UTF-8 with two Chinese characters in a row (GBK text that is valid UTF-8 for a whole line
   with Chinese characters in it is practically impossible);
-* ``source_row`` is the data record number (the header not counted, a blank line counted), so row N is line
-  N + 1 of the file when no quoted value spans lines. A row whose every field is empty or blank (an empty
-  line, ``,,,,,,``) is not a record and is skipped, as XLSX empty rows are: it is in neither ``rows_in`` nor
-  the quarantine, and its number is not reused;
+* ``source_row`` is the data record number (the header not counted, a blank line counted);
+  :attr:`Frame.header_row` is the line the header is on (1, or past the empty lines Polars skips before it, or
+  the line ``header_row`` names: the lines above it are not read), so record N is line N + ``header_row`` of
+  the file when no quoted value spans lines (screening numbers its rows so: ``screening.ingest.bind``). A row
+  whose every field is empty or blank (an empty line, ``,,,,,,``) is not a record and is skipped, as XLSX
+  empty rows are: it is in neither ``rows_in`` nor the quarantine, and its number is not reused;
 * a row with more fields than the header makes Polars fail while the file is read; :func:`explain_csv_error`
   then names the file, the first such lines and records (found with the ``csv`` module, on that error path
   only), as it does for a file declared or detected as UTF-8 that is not, and for a quote that is never closed
@@ -38,10 +40,14 @@ XLSX is read cell by cell with openpyxl (30–50 µs a row: 100,000 rows in 3–
   sheet and cell (``缴费!D7``): screening quarantines that row, a single case is refused. Formulas in
   columns that map to no field do not matter. Agencies should paste values before exporting;
 * an **error** cell (``#N/A``, ``#DIV/0!``) is a cell error too;
-* a date cell becomes ``YYYY-MM-DD`` (with the time if it has one), a number its shortest decimal text
-  (``1234.56``, ``3``), a boolean ``true``/``false``;
-* the header is the first non-empty row; ``source_row`` is the Excel row number minus the header's, so
-  row N of the quarantine is Excel row N + 1 when the header is in row 1. Empty rows are skipped;
+* a date cell becomes ``YYYY-MM-DD`` (with the time if it has one), a number the text Excel shows — a fraction
+  to 15 significant digits (``577.4399999999999``, what ``=192.48*3`` leaves, reads ``577.44``) — a boolean
+  ``true``/``false``. A number cell of 16 digits or more (``6222000000000000``, ``6.22202123456789e+18``) is a
+  cell error: Excel keeps 15 significant digits, so it is an account or ID number whose last digits are lost
+  (``wengang.ingest.values.number_cell_text``);
+* the header is the first non-empty row of the sheet (the first sheet unless ``sheet`` names one), or the row
+  ``header_row`` names (the rows above it are not read); ``source_row`` is the Excel row number minus the
+  header's (:attr:`Frame.header_row`), so record N is Excel row N + ``header_row``. Empty rows are skipped;
 * the workbook's date system (1900 or 1904) is kept, so a bare serial day number in a date column reads
   as Excel would show it;
 * a cell inside **merged cells** other than their first (top left) is a cell error too: Excel shows the first
@@ -56,6 +62,7 @@ import codecs
 import csv
 import functools
 import io
+import itertools
 import os
 import re
 import tempfile
@@ -70,6 +77,7 @@ from typing import Any, TypeVar
 import polars as pl
 
 from wengang.ingest import IngestError
+from wengang.ingest.values import ValueProblem
 
 ENCODINGS = ("utf-8", "gbk", "gb18030")
 _SNIFF_BYTES = 1 << 20
@@ -82,8 +90,9 @@ _MID = re.compile("[\u0100-\u07ff]")
 _UTF8_HAN = re.compile(rb"[\xe4-\xe9][\x80-\xbf][\x80-\xbf]" * 2)
 _HINT_ZH = "如文件为 GBK 编码，请加 --encoding gbk"
 _HINT_EN = "if it is GBK, pass --encoding gbk"
-# CSV files read in this process: path as given → (encoding, separator), for explain_csv_error
-_CSV_READ: dict[str, tuple[str, str]] = {}
+# CSV files read in this process: path as given → (encoding, separator, lines before the header), for
+# explain_csv_error
+_CSV_READ: dict[str, tuple[str, str, int]] = {}
 _E = TypeVar("_E", pl.Series, pl.Expr)
 # what Polars' str.strip_chars() strips (Unicode White_Space, as Rust's char::is_whitespace): a field of only
 # these is blank, as _filled reads it (Python's str.strip() strips \x1c–\x1f too)
@@ -101,6 +110,16 @@ class Frame:
     excel_epoch: date | None = None  # XLSX only: serial day numbers count from here
     # column (as headed) → {source_row: (zh, en)}: cells that must not be read (formulas, error values)
     cell_errors: dict[str, dict[int, tuple[str, str]]] = field(default_factory=dict)
+    kind: str = ""  # "csv", "xlsx", "parquet" or "database"
+    # CSV and XLSX: the line (row) of the file the header is on; data record N is the file's line (Excel row)
+    # N + header_row (CSV: when no quoted value spans lines). 0 for Parquet and databases (no header row)
+    header_row: int = 0
+    sheet: str | None = None  # XLSX: the sheet read
+
+    def file_row(self, source_row: int) -> int:
+        """The row the user sees in the file: the line of a CSV file, the Excel row number of a sheet; a
+        Parquet file's or a database table's record number."""
+        return source_row + self.header_row
 
 
 def detect_encoding(path: str | Path) -> str:
@@ -332,9 +351,20 @@ def read_frame(
     table: str | None = None,
     query: str | None = None,
     default_table: str = "",
+    header_row: int | None = None,
 ) -> Frame:
-    """Read one table from a file path or a SQLAlchemy URL (``table``/``query``, default ``default_table``)."""
+    """Read one table from a file path or a SQLAlchemy URL (``table``/``query``, default ``default_table``).
+    ``header_row`` (CSV, XLSX): the line (Excel row) the header is on; the lines above it are not read. By
+    default the header is the first line that is not empty."""
     src = str(source)
+    if header_row is not None and ("://" in src or is_parquet(src)):
+        raise IngestError(
+            f"表头所在行只能为 CSV 或 Excel 表格指定：{redact(src)} 没有表头行",
+            f"a header row applies to CSV and Excel files only: {redact(src)} has none",
+            source=redact(src),
+        )
+    if header_row is not None and header_row < 1:
+        raise IngestError(f"表头所在行应为正整数：{header_row}", f"a header row is a positive number: {header_row}")
     if "://" in src:
         return _read_database(src, table=table or default_table, query=query)
     path = Path(src)
@@ -344,9 +374,9 @@ def read_frame(
     if is_parquet(src):
         return _read_parquet(path)
     if suffix in (".csv", ".txt", ".tsv"):
-        return _read_csv(path, encoding, separator="\t" if suffix == ".tsv" else ",")
+        return _read_csv(path, encoding, separator="\t" if suffix == ".tsv" else ",", header_row=header_row)
     if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path, sheet)
+        return _read_xlsx(path, sheet, header_row)
     if suffix == ".xls":
         raise IngestError(
             f"不支持旧版 Excel 格式（.xls）：{src}；请另存为 .xlsx 或 CSV",
@@ -383,10 +413,36 @@ def _read_parquet(path: Path) -> Frame:
             f"file {src} is not a readable Parquet table ({type(exc).__name__}: {exc})",
             source=src,
         ) from None
-    return Frame(src, lf, columns)
+    return Frame(src, lf, columns, kind="parquet")
 
 
-def _read_csv(path: Path, encoding: str | None, separator: str = ",") -> Frame:
+def _leading_empty_lines(path: Path) -> int:
+    """How many empty lines (``\n``, ``\r\n``; after a UTF-8 BOM) a UTF-8 file begins with: Polars skips them
+    and reads the next line as the header."""
+    with open(path, "rb") as f:
+        head = f.read(1 << 16)
+    if head.startswith(codecs.BOM_UTF8):
+        head = head[len(codecs.BOM_UTF8) :]
+    n = 0
+    while True:
+        if head.startswith(b"\n"):
+            head, n = head[1:], n + 1
+        elif head.startswith(b"\r\n"):
+            head, n = head[2:], n + 1
+        else:
+            return n
+
+
+def _line_at(path: Path, line: int) -> str | None:
+    """Line ``line`` (1-based) of a UTF-8 text file, without its line break; None past the end."""
+    with open(path, encoding="utf-8", errors="replace", newline="") as f:
+        for i, text in enumerate(f, start=1):
+            if i == line:
+                return text.rstrip("\r\n")
+    return None
+
+
+def _read_csv(path: Path, encoding: str | None, separator: str = ",", header_row: int | None = None) -> Frame:
     src = str(path)
     enc = (encoding or detect_encoding(path)).lower().replace("_", "-")
     if enc in ("utf8", "utf-8-sig"):
@@ -407,12 +463,24 @@ def _read_csv(path: Path, encoding: str | None, separator: str = ",") -> Frame:
     elif enc != "utf-8":
         target = transcode_to_utf8(path, enc, detected=not encoding)
         atexit.register(target.unlink, missing_ok=True)  # the lazy scan reads it until then
-    _CSV_READ[src] = (enc, separator)
+    if header_row is None:
+        skip = _leading_empty_lines(target)  # Polars skips them: the header is the next line
+    else:
+        text = _line_at(target, header_row)
+        if text is None or not text.lstrip("\ufeff").strip(_WHITESPACE + separator):
+            raise IngestError(
+                f"文件 {src} 第 {header_row} 行{'不存在' if text is None else '为空'}，不能作为表头",
+                f"file {src} has {'no' if text is None else 'an empty'} line {header_row}: it cannot be the header",
+                source=src,
+            )
+        skip = header_row - 1
+    _CSV_READ[src] = (enc, separator, skip)
     try:
         lf = pl.scan_csv(
             target,
             separator=separator,
             infer_schema=False,
+            skip_lines=skip if header_row is not None else 0,
             row_index_name="source_row",
             row_index_offset=1,
             encoding="utf8",
@@ -426,9 +494,9 @@ def _read_csv(path: Path, encoding: str | None, separator: str = ",") -> Frame:
         # a record has a field that is not empty or blank; the row index is taken before, so numbers stay.
         # Reading every column also has Polars check every row's field count (a projection stops early), and
         # lets the same pass see a row that may have fewer fields than the header (_ShortRows)
-        filled = functools.partial(_filled, short=_ShortRows(path, enc, separator))
+        filled = functools.partial(_filled, short=_ShortRows(path, enc, separator, skip))
         lf = lf.filter(pl.struct(columns).map_batches(filled, return_dtype=pl.Boolean, is_elementwise=True))
-    return Frame(src, lf, columns, encoding=enc)
+    return Frame(src, lf, columns, encoding=enc, kind="csv", header_row=skip + 1)
 
 
 class _ShortRows:
@@ -439,8 +507,8 @@ class _ShortRows:
     names file and lines, which :func:`named_read_errors` (or the reader's own handler) turns into the
     :class:`IngestError` of :func:`explain_csv_error`, as for a row with more fields."""
 
-    def __init__(self, path: Path, encoding: str, separator: str):
-        self.path, self.encoding, self.separator = path, encoding, separator
+    def __init__(self, path: Path, encoding: str, separator: str, skip: int = 0):
+        self.path, self.encoding, self.separator, self.skip = path, encoding, separator, skip
         self._lock = threading.Lock()  # batches may come on several threads: one read of the file
         self._checked = False
         self._error: IngestError | None = None
@@ -448,7 +516,7 @@ class _ShortRows:
     def __call__(self) -> None:
         with self._lock:
             if not self._checked:
-                faults = _scan_rows(self.path, self.encoding, self.separator, most=5, quotes=False)
+                faults = _scan_rows(self.path, self.encoding, self.separator, most=5, quotes=False, skip=self.skip)
                 if faults is not None and faults.short:
                     self._error = _faults_error(self.path, faults)
                 self._checked = True
@@ -496,14 +564,14 @@ def explain_csv_error(source: str | Path, *, most: int = 5) -> IngestError | Non
     path = Path(src)
     if "://" in src or path.suffix.lower() not in (".csv", ".txt", ".tsv") or not path.is_file():
         return None
-    enc, separator = _CSV_READ.get(src) or ("", "\t" if path.suffix.lower() == ".tsv" else ",")
+    enc, separator, skip = _CSV_READ.get(src) or ("", "\t" if path.suffix.lower() == ".tsv" else ",", -1)
     try:
         enc = enc or detect_encoding(path)
         with open(path, "rb") as f:
             at = _undecodable(f, enc)
         if at is not None:
             return _decode_error(path, enc, at)
-        return _row_faults(path, enc, separator, most)
+        return _row_faults(path, enc, separator, most, skip)
     except IngestError as exc:  # no encoding reads it, or two do
         return exc
     except OSError:
@@ -539,21 +607,35 @@ class _Faults:
     unclosed: tuple[int, int] | None = None  # a quote never closed, or text after its closing quote
 
 
-def _row_faults(path: Path, encoding: str, separator: str, most: int) -> IngestError | None:
-    faults = _scan_rows(path, encoding, separator, most)
+def _row_faults(path: Path, encoding: str, separator: str, most: int, skip: int = -1) -> IngestError | None:
+    faults = _scan_rows(path, encoding, separator, most, skip=skip)
     return None if faults is None else _faults_error(path, faults)
 
 
-def _scan_rows(path: Path, encoding: str, separator: str, most: int, *, quotes: bool = True) -> _Faults | None:
+def _scan_rows(
+    path: Path, encoding: str, separator: str, most: int, *, quotes: bool = True, skip: int = -1
+) -> _Faults | None:
     """One read of the file with the ``csv`` module (fields counted as it splits them: a quoted value may hold
     separators and line breaks). None for a file without a header. A row with no field (an empty line) or whose
     fewer fields are all empty or blank is a blank row, as :func:`_filled` skips it, not a short one. Without
     ``quotes``, stray quotes are not looked for (they fail Polars' read; a file it read has none): about 0.7 s
-    a million rows instead of several seconds when many values are quoted."""
+    a million rows instead of several seconds when many values are quoted. ``skip``: the lines before the header
+    (as the read skipped them); -1: the empty lines the file begins with, as Polars skips them. Lines are
+    counted from the file's first line."""
     n = 0
     found = _Faults(0)
     held: list[str] = []  # the lines of the record being read
     with open(path, encoding=encoding, newline="") as f:
+        skipped = 0
+        if skip < 0:  # the empty lines Polars skips before the header (a BOM before them is no text)
+            start = f.tell()
+            while (text := f.readline()) and text.lstrip("\ufeff") in ("\n", "\r\n"):
+                skipped += 1
+                start = f.tell()
+            f.seek(start)
+        else:
+            while skipped < skip and f.readline():
+                skipped += 1
 
         def lines() -> Iterator[str]:
             for text in f:
@@ -569,11 +651,11 @@ def _scan_rows(path: Path, encoding: str, separator: str, most: int, *, quotes: 
             if header and header[0].startswith("\ufeff"):
                 header[0] = header[0][1:]
             width = found.width = len(header)
-            line = reader.line_num
+            line = reader.line_num + skipped
             held.clear()
             for row in reader:
                 n += 1
-                first, line = line + 1, reader.line_num
+                first, line = line + 1, reader.line_num + skipped
                 k = len(row)
                 if k > width or (k < width and any(v.strip(_WHITESPACE) for v in row)):
                     found.total += 1
@@ -672,10 +754,21 @@ def _cell_text(value: object) -> str | None:
         return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
     if isinstance(value, (date, time)):
         return value.isoformat()
-    if isinstance(value, float):
-        # a number cell holds a double; its shortest round-trip text is the decimal Excel shows
-        return str(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
+    if isinstance(value, (int, float)):
+        # a number cell as Excel shows it: a fraction to 15 significant digits (=192.48*3 is stored
+        # 577.4399999999999, shown 577.44); 16 digits or more cannot be exact — an account or ID number typed as a
+        # number — and raise ValueProblem (values.number_cell_text), a cell error in _read_xlsx
+        from wengang.ingest.values import number_cell_text
+
+        return number_cell_text(value)
     return str(value)
+
+
+def _number_cell_error(sheet: str, column: int, row: int, zh: str, en: str) -> tuple[str, str]:
+    from openpyxl.utils import get_column_letter
+
+    cell = f"{sheet}!{get_column_letter(column)}{row}"
+    return f"单元格 {cell}：{zh}", f"cell {cell}: {en}"
 
 
 def _cell_error(sheet: str, column: int, row: int, kind: str, value: object) -> tuple[str, str]:
@@ -729,7 +822,7 @@ def _merged_ranges(ws: Any) -> list[tuple[int, int, int, int]]:
     )
 
 
-def _read_xlsx(path: Path, sheet: str | None) -> Frame:
+def _read_xlsx(path: Path, sheet: str | None, header_row: int | None = None) -> Frame:
     import openpyxl
 
     src = str(path)
@@ -752,15 +845,22 @@ def _read_xlsx(path: Path, sheet: str | None) -> Frame:
         title = ws.title
         epoch = wb.epoch.date() if isinstance(wb.epoch, datetime) else wb.epoch
         header: dict[int, str] = {}  # column number → header text
+        wanted = header_row  # the header's row as asked (None: the first row that is not empty)
         header_row = 0
         data: dict[int, list[str | None]] = {}  # column number → values
         rows: list[int] = []
         errors: dict[int, dict[int, tuple[str, str]]] = {}
         try:
-            for cells in ws.iter_rows():
+            for cells in ws.iter_rows(min_row=wanted or 1):
                 if not header:
                     header = {c.column: str(c.value).strip() for c in cells if c.value is not None and str(c.value).strip()}
                     header_row = next((c.row for c in cells if c.value is not None), 0)
+                    if wanted is not None and (not header or header_row != wanted):
+                        raise IngestError(
+                            f"文件 {src} 工作表“{title}”第 {wanted} 行为空，不能作为表头",
+                            f"row {wanted} of sheet {title!r} in {src} is empty: it cannot be the header",
+                            source=src,
+                        )
                     data = {col: [] for col in header}
                     continue
                 row = 0
@@ -774,7 +874,10 @@ def _read_xlsx(path: Path, sheet: str | None) -> Frame:
                     if kind == "f" or kind == "e":
                         errors.setdefault(c.column, {})[row - header_row] = _cell_error(title, c.column, row, kind, v)
                         continue
-                    values[c.column] = v if type(v) is str else _cell_text(v)
+                    try:
+                        values[c.column] = v if type(v) is str else _cell_text(v)
+                    except ValueProblem as p:  # a number cell of 16 digits or more: its last digits are lost
+                        errors.setdefault(c.column, {})[row - header_row] = _number_cell_error(title, c.column, row, p.zh, p.en)
                 if not row:
                     continue  # an empty row
                 rows.append(row - header_row)
@@ -802,7 +905,63 @@ def _read_xlsx(path: Path, sheet: str | None) -> Frame:
         {"source_row": pl.Series(rows, dtype=pl.UInt32), **{names[col]: pl.Series(data[col], dtype=pl.String) for col in header}}
     )
     cell_errors = {names[col]: e for col, e in errors.items()}
-    return Frame(src, frame.lazy(), list(names.values()), excel_epoch=epoch, cell_errors=cell_errors)
+    return Frame(
+        src, frame.lazy(), list(names.values()), excel_epoch=epoch, cell_errors=cell_errors, kind="xlsx",
+        header_row=header_row, sheet=title,
+    )
+
+
+def head_rows(frame: Frame, rows: int = 10) -> dict[str, list[tuple[int, list[str | None]]]]:
+    """The first ``rows`` lines (Excel rows) of the file ``frame`` was read from, where a header may be: the
+    texts of each line that is not empty, with its number. CSV: one entry (``""``), read in the frame's encoding;
+    XLSX: one entry per sheet, by title, in the workbook's order. Empty for Parquet and databases."""
+    path = Path(frame.source)
+    if frame.kind == "csv":
+        enc, separator, _ = _CSV_READ.get(frame.source) or (frame.encoding or "utf-8", ",", 0)
+        found: list[tuple[int, list[str | None]]] = []
+        with open(path, encoding=enc, errors="replace", newline="") as f:
+            reader = csv.reader(itertools.islice(f, rows), delimiter=separator)
+            line = 0
+            try:
+                for cells in reader:
+                    first, line = line + 1, reader.line_num
+                    texts = [c.lstrip("\ufeff").strip(_WHITESPACE) or None for c in cells]
+                    if any(texts):
+                        found.append((first, texts))
+            except csv.Error:
+                pass  # a quote not closed within these lines: what came before it is enough
+        return {"": found}
+    if frame.kind != "xlsx":
+        return {}
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        out: dict[str, list[tuple[int, list[str | None]]]] = {}
+        for ws in wb.worksheets:
+            out[ws.title] = []
+            for cells in ws.iter_rows(max_row=rows):
+                texts = [(_head_text(c.value) or "").strip() or None for c in cells]
+                at = next((c.row for c in cells if c.value is not None), None)
+                if at is not None and any(texts):
+                    out[ws.title].append((at, texts))
+        return out
+    finally:
+        wb.close()
+
+
+def _head_text(value: object) -> str | None:
+    """:func:`_cell_text`, a number cell that cannot be exact shown as written (a header is looked for: no refusal)."""
+    try:
+        return _cell_text(value)
+    except ValueProblem:
+        return str(value)
+
+
+def header_names(cells: list[str | None]) -> list[str]:
+    """The column names a header line of ``cells`` gives (empty cells left out, a repeated header suffixed as
+    the readers suffix it)."""
+    return list(_unique_names({i: c for i, c in enumerate(cells) if c}).values())
 
 
 def _unique_names(header: dict[int, str]) -> dict[int, str]:
@@ -842,7 +1001,7 @@ def _read_database(url: str, *, table: str, query: str | None) -> Frame:
     finally:
         engine.dispose()
     df = df.with_row_index("source_row", offset=1)
-    return Frame(label, df.lazy(), [c for c in df.columns if c != "source_row"])
+    return Frame(label, df.lazy(), [c for c in df.columns if c != "source_row"], kind="database")
 
 
 def redact(url: str) -> str:

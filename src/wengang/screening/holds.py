@@ -10,7 +10,12 @@ good), but the units it may concern are not paid until someone has looked at the
 * it is present but invalid → every screened unit whose identifier is **one edit** away (one character wrong, two
   neighbours swapped, one missing or one extra: the usual typing errors, including a wrong check character) is held;
 * it is missing, or no screened identifier is one edit away → it may concern any unit: every payable result of
-  the run is held.
+  the run is held, the reason saying so — which row, that its identifier is missing (or what was written and that no
+  unit's is one edit away), that the row could be any unit's, and what to do (complete or delete the row, screen
+  again). Rows that are no record do not get here: a row blank in every column the table uses and a totals or
+  sign-off row (合计, 制表人 …) are skipped when the table is read (``screening.ingest``), so such a row no longer
+  holds a whole region; a row that is skipped cannot hide a payment-stopping fact (it has no identifier and, if
+  blank, no value).
 
 Held means ``payment_hold`` with a Chinese reason naming the table and row (``排除名单第 N 行格式有误，待核实后发放``)
 on results that are payable (符合条件 or 待认定); the casework import stores them as 暂缓发放 (``held``). A refusal
@@ -146,6 +151,8 @@ def resolve(
     reasons: list[tuple[str, str]] = []
     by_table: dict[str, list[int]] = {}  # rows that hold named units, for the notes
     everyone: dict[str, list[int]] = {}
+    unreadable: dict[str, list[str]] = {}  # table → the identifiers as written (normalised) that name no one
+    missing: set[str] = set()  # tables with such a row without an identifier
     for table, code, rows, is_unscreened in groups.iter_rows():
         label = LABELS.get(table, table)
         if code and _valid(code, kind):
@@ -158,6 +165,10 @@ def resolve(
         found = subjects.filter(subjects.is_in(candidates.implode())).unique(maintain_order=True)
         if found.len() == 0 and not known.is_in(candidates.implode()).any():
             everyone.setdefault(table, []).extend(rows)
+            if code:
+                unreadable.setdefault(table, []).append(code)
+            else:
+                missing.add(table)
             continue
         by_table.setdefault(table, []).extend(rows)
         mine = "本单位代码" if kind == "credit_code" else "本人公民身份号码"
@@ -167,13 +178,34 @@ def resolve(
         f"{LABELS.get(table, table)}第 {_rows_text(rows)}格式有误：所涉{subject}暂缓发放，不予发放的结论待核实后认定" for table, rows in by_table.items()
     ]
     hold_all = [
-        f"{LABELS.get(table, table)}第 {_rows_text(rows)}的{who}无法识别，可能涉及本批任一{subject}，全部暂缓发放，"
-        "待核实后发放"
+        _hold_all_reason(LABELS.get(table, table), rows, unreadable.get(table, []), table in missing, kind)
         for table, rows in everyone.items()
     ]
     frame = pl.DataFrame(reasons, schema={"_key": pl.String, "_reason": pl.String}, orient="row")
     frame = frame.group_by("_key", maintain_order=True).agg(pl.col("_reason").str.join("；"))
     return frame, hold_all, notes
+
+
+def _hold_all_reason(label: str, rows: list[int], written: list[str], none: bool, kind: str) -> str:
+    """Why every payable result is held: rows of ``label`` whose identifier is missing (``none``) or, as
+    ``written``, names no one; that such a row may be any unit's (person's); and what to do."""
+    subject = "单位" if kind == "credit_code" else "人员"
+    who = "单位代码" if kind == "credit_code" else "公民身份号码"
+    why = []
+    if none:
+        why.append("未填写")
+    if written:
+        from wengang.documents.masking import mask_loose
+
+        shown = [c[:30] if kind == "credit_code" else mask_loose(c) for c in dict.fromkeys(written)]
+        values = "、".join(f"“{c}”" for c in shown[:_MAX_ROWS_NAMED]) + ("等" if len(shown) > _MAX_ROWS_NAMED else "")
+        why.append(f"{values}不是有效的{who}，与本批任何{subject}的{who}都不只差一位")
+    it = "该行" if len(set(rows)) == 1 else "这些行"
+    return (
+        f"{label}第 {_rows_text(rows)}的{who}无法识别（{'；'.join(why)}）：{it}有误被隔离，又无法确定属于哪个{subject}，"
+        f"可能涉及本批任一{subject}，因此本批全部待发放的{subject}暂缓发放；核实{it}（补全{who}，或确认不是数据记录后从文件中"
+        f"删除）并重新筛查后发放"
+    )
 
 
 def branches_of_quarantined(features_path: Path, registry_rows: pl.DataFrame) -> pl.DataFrame:

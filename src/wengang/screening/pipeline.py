@@ -88,6 +88,8 @@ class TableSource:
     table: str | None = None
     query: str | None = None
     header_map: HeaderMap | None = None  # the user's local headers (``--header-map``)
+    # CSV, XLSX: the line (Excel row) the header is on (``--header-row``); by default found (screening.ingest)
+    header_row: int | None = None
 
 
 @dataclass
@@ -111,7 +113,7 @@ def _read(name: str | TableSchema, source: TableSource | str | Path) -> RawTable
     try:
         return read_table(
             src.path, name, encoding=src.encoding, sheet=src.sheet, table=src.table, query=src.query,
-            header_map=src.header_map,
+            header_map=src.header_map, header_row=src.header_row,
         )
     except OSError as exc:  # a path the file system refuses (too long, a file as a folder …)
         label = name if isinstance(name, str) else name.name
