@@ -56,6 +56,20 @@ _REGIONS: tuple[Region, ...] = (
     _r("140311", "郊区", "county", "140300", "阳泉市郊区", "阳泉郊区"),
     _r("140321", "平定县", "county", "140300", "平定"),
     _r("140322", "盂县", "county", "140300"),
+    # 山西's other prefecture-level cities: 晋人社厅发〔2024〕28号 is addressed to "各市人力资源和社会保障局、财政局、
+    # 税务局" and applies province-wide; a city with no forwarding notice of its own in the corpus takes the
+    # province's documents through the chain (city → province → national), as 阳泉 does (its 阳人社函〔2024〕121号
+    # only forwards the province's notice)
+    _r("140100", "太原市", "city", "140000", "太原"),
+    _r("140200", "大同市", "city", "140000", "大同"),
+    _r("140400", "长治市", "city", "140000", "长治"),
+    _r("140500", "晋城市", "city", "140000", "晋城"),
+    _r("140600", "朔州市", "city", "140000", "朔州"),
+    _r("140700", "晋中市", "city", "140000", "晋中"),
+    _r("140800", "运城市", "city", "140000", "运城"),
+    _r("140900", "忻州市", "city", "140000", "忻州"),
+    _r("141000", "临汾市", "city", "140000", "临汾"),
+    _r("141100", "吕梁市", "city", "140000", "吕梁"),
     # 内蒙古
     _r("150000", "内蒙古自治区", "province", "national", "内蒙古", "内蒙"),
     _r("150500", "通辽市", "city", "150000", "通辽"),
@@ -67,6 +81,20 @@ _REGIONS: tuple[Region, ...] = (
     _r("150525", "奈曼旗", "county", "150500", "奈曼"),
     _r("150526", "扎鲁特旗", "county", "150500", "扎鲁特"),
     _r("150581", "霍林郭勒市", "county", "150500", "霍林郭勒"),
+    # 内蒙古's other prefecture-level units (盟市): 内人社发〔2025〕18号 is addressed to "各盟行政公署、市人民政府",
+    # 内政发〔2019〕4号 and 内人社办发〔2022〕86号 to every 盟市 as well; they take the province's documents through the
+    # chain as 通辽 does where it has no forwarding notice of its own
+    _r("150100", "呼和浩特市", "city", "150000", "呼和浩特", "呼市"),
+    _r("150200", "包头市", "city", "150000", "包头"),
+    _r("150300", "乌海市", "city", "150000", "乌海"),
+    _r("150400", "赤峰市", "city", "150000", "赤峰"),
+    _r("150600", "鄂尔多斯市", "city", "150000", "鄂尔多斯"),
+    _r("150700", "呼伦贝尔市", "city", "150000", "呼伦贝尔"),
+    _r("150800", "巴彦淖尔市", "city", "150000", "巴彦淖尔"),
+    _r("150900", "乌兰察布市", "city", "150000", "乌兰察布"),
+    _r("152200", "兴安盟", "city", "150000"),
+    _r("152500", "锡林郭勒盟", "city", "150000", "锡林郭勒"),
+    _r("152900", "阿拉善盟", "city", "150000", "阿拉善"),
     # 新疆生产建设兵团 and its 师市 (city codes from GB/T 2260 659000 自治区直辖县级行政单位)
     _r("bingtuan", "新疆生产建设兵团", "province", "national", "兵团", "XPCC"),
     _r("659001", "石河子市", "city", "bingtuan", "石河子", "第八师"),

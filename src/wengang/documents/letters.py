@@ -226,7 +226,12 @@ def compose_letter(
         paras.append(
             f"经审核，{you}的{program}事项涉及政策条款的不同理解，结果取决于对以下条款的认定，本机构将依法认定后另行作出决定："
         )
-        for n, o in enumerate(decision.get("outcomes") or [], start=1):
+        # one line per result: the outcomes list every combination of the open readings, and combinations that differ
+        # only in a reading that changes nothing are one understanding, not several (the reasons name the one that does)
+        results: dict[tuple[Any, Any], Mapping[str, Any]] = {}
+        for o in decision.get("outcomes") or []:
+            results.setdefault((o.get("status"), o.get("amount_fen")), o)
+        for n, o in enumerate(results.values(), start=1):
             amt = o.get("amount_fen")
             zh = STATUS_ZH.get(o.get("status") or "", recipient_text(str(o.get("status"))))
             money = f"，金额{_money(int(amt))}" if amt is not None else ""

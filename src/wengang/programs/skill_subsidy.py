@@ -861,7 +861,8 @@ CHECKS_COMMON = [
         "person",
         "申领人属于文件规定的补贴对象",
         Fact("person_status", "申领人身份").isin(Param("eligible_persons")),
-        reason="申领人不是企业在职职工或正在领取失业保险金人员",
+        # the document's own words: 内政发〔2019〕4号 八 covers 参保职工 only, the later notices 领取失业保险金人员 too
+        reason="申领人不属于本文件规定的补贴对象（{quote:eligible_persons}）",
     ),
     Check(
         "insured",

@@ -30,8 +30,28 @@ from wengang.rules.engine import (
     reads_setting_under,
 )
 from wengang.rules.expr import (
+    _NOT_CONST,
     RANGE_DTYPES,
+    Arith,
+    ByParam,
+    Cmp,
     CompileContext,
+    Expr,
+    Fact,
+    HasParam,
+    IfElse,
+    IsIn,
+    IsMissing,
+    Lit,
+    Min,
+    MonthSpan,
+    Not,
+    Note,
+    Param,
+    RateOf,
+    Ratio,
+    Reading,
+    Setting,
     SharedNodes,
     _known_value,
     is_never_null,
@@ -257,6 +277,8 @@ def _compile_stages(
     if codes is None:  # the size classes as small integers, not text (the same in both passes)
         codes = text_codes(roots, params, settings, absent)
 
+    missing_figures = missing_settings(ruleset, params, settings)
+
     def variants(key: str, expr: Any) -> dict[str, str]:
         """Compile ``expr`` once per combination of its own switches; map full-combo tag -> column."""
         own = switches_in([expr], params)
@@ -265,7 +287,8 @@ def _compile_stages(
             name = f"__{key}__{_tag(combo)}"
             by_own[_tag(combo)] = name
             temps.append(name)
-            compiled = expr.to_polars(CompileContext(params, settings, combo, absent, shared, known, ranges, wants, codes))
+            ctx = CompileContext(params, settings, combo, absent, shared, known, ranges, wants, codes)
+            compiled = expr.to_polars(ctx)
             if is_never_null(compiled):
                 never.add(name)
             if _known_value(compiled) is True:
@@ -274,9 +297,18 @@ def _compile_stages(
             if inner is not None and inner.meta.is_column():
                 negates[name] = inner
             stage1.append(compiled.alias(name))
+            if missing_figures and name not in never:
+                # per row: is it null because of a region figure not given, on the path the row takes?
+                waits = region_null(expr, ctx, frozenset(missing_figures))
+                if waits is not None and _known_value(waits) is not False:
+                    waits_of[name] = f"__rw_{key}__{_tag(combo)}"
+                    temps.append(waits_of[name])
+                    stage1.append(waits.alias(waits_of[name]))
         return {_tag(c): by_own[_tag({k: c[k] for k in own})] for c in combos}
 
     never: set[str] = set()  # the stage-1 columns null on no row
+    # a stage-1 column that may be null because a missing region figure is (engine.unknown_inputs): its wait column
+    waits_of: dict[str, str] = {}
     # the stage-1 columns the policy and the readings fix to true (a check this table cannot fail, e.g. one on a
     # column it lacks whose default passes): they give no reason and refuse nothing, so the status, reasons and
     # flags leave them out instead of reading a column of trues (the same values; a smaller plan to optimise)
@@ -297,14 +329,6 @@ def _compile_stages(
     check_cols = [(c, variants(f"c{i}", c.expr)) for i, c in enumerate(checks)]
     amount_cols = variants("amount", ruleset.amount) if ruleset.amount is not None else None
 
-    missing_figures = missing_settings(ruleset, params, settings)
-    combo_of = {_tag(c): c for c in combos}
-
-    def amount_waits(tag: str) -> bool:
-        """Does the amount read a region figure the agency has not given, under this combination?"""
-        return bool(missing_figures) and ruleset.amount is not None and reads_setting_under(
-            ruleset.amount, missing_figures, params, combo_of[tag]
-        )
 
     @functools.cache  # the groups' tails share combinations: a 192-combination tail was 40 ms of Python
     def combo_exprs(tag: str) -> tuple[pl.Expr, pl.Expr, list[tuple[str, pl.Expr]], list[tuple[str, pl.Expr]]]:
@@ -333,8 +357,13 @@ def _compile_stages(
             # undeterminable for want of the amount alone (every check passed): say so, as one case does
             # (engine.build_decision: 缺少计算…所需数据, or the region figure the amount waits for)
             decided_ = any_false | pl.any_horizontal(unknown[:-1]) if unknown[:-1] else any_false
-            code = AMOUNT_WAITS if amount_waits(tag) else AMOUNT_UNKNOWN
-            reasons = [*conds, (code, never_null(decided_ | amount.is_not_null()))]
+            known_ = decided_ | amount.is_not_null()
+            waits = waits_of.get(amount_cols[tag])
+            if waits is None:
+                reasons = [*conds, (AMOUNT_UNKNOWN, never_null(known_))]
+            else:  # on the rows whose amount waits for a region figure, the region code; on the others the amount's
+                w = never_null(pl.col(waits))
+                reasons = [*conds, (AMOUNT_WAITS, never_null(known_ | ~w)), (AMOUNT_UNKNOWN, never_null(known_ | w))]
         return status, pl.when(open_).then(None).otherwise(amount), reasons, flags
 
     default_tag = _tag(combos[0])
@@ -403,27 +432,17 @@ def _compile_stages(
             rest += [st.alias(st_name), am.alias(am_name)]
             temp += [st_name, am_name]
             names.append((pl.col(st_name), pl.col(am_name)))
-        # (as engine.waits_for_region: undeterminable because an undetermined condition or the amount reads a
-        # missing region figure); as build_decision, such an outcome of a non-default combination is not
+        # (as engine.waits_for_region: undeterminable because an undetermined condition or the amount is unknown
+        # for a missing region figure it reads on the row's path: the stage-1 wait columns); as build_decision, such an outcome of a non-default combination is not
         # compared, and when the default combination waits the row waits for the figure (one region question)
         waits: list[pl.Expr] = []
         for combo, (st, _) in zip(subset, names, strict=True):
             tag = _tag(combo)
             parts = [
-                pl.col(cols[tag]).is_null()
-                for c, cols in check_cols
-                if missing_figures and c.kind == CONDITION and cols[tag] not in never
-                and reads_setting_under(c.expr, missing_figures, params, combo)
-            ]  # fmt: skip
-            if (
-                missing_figures
-                and amount_cols
-                and ruleset.amount is not None
-                and not ruleset.amount_optional
-                and amount_cols[tag] not in never
-                and reads_setting_under(ruleset.amount, missing_figures, params, combo)
-            ):
-                parts.append(pl.col(amount_cols[tag]).is_null())
+                pl.col(waits_of[cols[tag]]) for c, cols in check_cols if c.kind == CONDITION and cols[tag] in waits_of
+            ]
+            if amount_cols and not ruleset.amount_optional and amount_cols[tag] in waits_of:
+                parts.append(pl.col(waits_of[amount_cols[tag]]))
             waits.append((st == _status(NOT_DETERMINABLE)) & pl.any_horizontal(parts) if parts else pl.lit(False))
         # each non-default combination's wait, and whether the row differs (and waits for a region figure), are
         # columns of a step of their own: every result column reads them, and the outcomes text is then a
@@ -490,6 +509,51 @@ def _compile_stages(
         tuple(sorted(wants.items())),
     )  # fmt: skip
     return plan, shared, codes
+
+
+# nodes unknown whenever an operand is: their own null test is implied by an operand's (:func:`region_null`)
+_STRICT = (Arith, Cmp, Min, MonthSpan, Not, Note, RateOf, Ratio, IsIn)
+
+
+def region_null(node: Expr, ctx: CompileContext, missing: frozenset[str]) -> pl.Expr | None:
+    """Per row, never null: is ``node`` null because a region figure in ``missing`` (not given) that it reads on the
+    row's path is — the compiled form of ``engine.unknown_inputs`` (an if-else's condition where it is null, else the
+    branch the row takes; a reading's chosen option; any other node only where it is null itself). None: on no row
+    (no missing figure below ``node`` under these readings)."""
+    if not reads_setting_under(node, missing, ctx.params, ctx.readings):
+        return None
+    if isinstance(node, Setting):
+        return pl.lit(True)  # a figure not given: null on every row
+    if isinstance(node, Reading):
+        return region_null(node.choose(ctx.params, ctx.readings), ctx, missing)
+    if isinstance(node, ByParam):
+        return region_null(node.choose(ctx.params), ctx, missing)
+    if isinstance(node, (IsMissing, HasParam, Lit, Fact, Param)):
+        return None  # never null for a figure (a missing-test is known)
+    if isinstance(node, IfElse):
+        cond = node.cond.to_polars(ctx)
+        known = _known_value(cond)
+        if known is not _NOT_CONST:
+            branch = node.cond if known is None else node.then if known else node.otherwise
+            return region_null(branch, ctx, missing)
+        by_cond, by_then, by_else = (region_null(n, ctx, missing) for n in (node.cond, node.then, node.otherwise))
+        no = pl.lit(False)
+        return never_null(
+            pl.when(cond.is_null()).then(by_cond if by_cond is not None else no)
+            .when(cond).then(by_then if by_then is not None else no)
+            .otherwise(by_else if by_else is not None else no)
+        )  # fmt: skip
+    parts = [p for p in (region_null(c, ctx, missing) for c in node.children()) if p is not None]
+    if not parts:
+        return None
+    below = parts[0] if len(parts) == 1 else pl.any_horizontal(parts)
+    if isinstance(node, _STRICT):
+        return never_null(below)
+    compiled = node.frac(ctx)[0] if node.is_fraction else node.to_polars(ctx)
+    known = _known_value(compiled)
+    if known is not _NOT_CONST:
+        return never_null(below) if known is None else None
+    return never_null(compiled.is_null() & below)
 
 
 @dataclass

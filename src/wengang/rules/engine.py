@@ -8,6 +8,7 @@ the evaluation, never written per case.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -168,8 +169,15 @@ class Outcome:
     status: str
     amount_fen: int | None
     reasons: list[str] = field(default_factory=list)  # refusal lines under these readings
-    # undeterminable under these readings only because a region figure is missing (not a fact of the case)
+    # undeterminable under these readings because a region figure is missing (not a fact of the case)
     waits_for_region: bool = False
+    # the missing region figures its undetermined conditions (or amount) read on the path they took
+    waits_for: tuple[str, ...] = ()
+    # undeterminable: every fact and figure it lacks on that path (two readings that lack different data differ)
+    lacks: tuple[str, ...] = ()
+    # undeterminable: readings on that path unknown under each of their readings (not branched on), with what each
+    # other reading lacks there (``Undetermined.alternatives``)
+    alternatives: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -286,9 +294,18 @@ def _format_param(param: Any) -> str:
     return format_value(value, None)
 
 
+# ``{quote:name}``: the words of the document in force that parameter ``name`` quotes (a reason that states the
+# condition as the document in force writes it, not as another document does)
+_QUOTE_PLACEHOLDER = re.compile(r"\{quote:([a-z0-9_]+)\}")
+
+
 def render_label(template: str, params: Mapping[str, Any], settings: Mapping[str, Any] | None = None) -> str:
     if "{" not in template:  # no placeholder
         return template
+    if "{quote:" in template:
+        template = _QUOTE_PLACEHOLDER.sub(
+            lambda m: f"“{params[m.group(1)].quote}”" if getattr(params.get(m.group(1)), "quote", None) else "", template
+        ).replace("（）", "")  # no document (a text shown for every program): the sentence without its quote
 
     def sub(m: re.Match[str]) -> str:
         name = m.group(1)
@@ -604,22 +621,145 @@ def reads_setting_under(expr: Expr, names: Sequence[str], params: Mapping[str, A
 
 
 def waits_for_region(ruleset: Ruleset, ev: Evaluation, absent: Sequence[str]) -> bool:
-    """An undeterminable evaluation whose undetermined condition (or amount) reads a missing region figure."""
+    """An undeterminable evaluation whose undetermined condition (or amount) is unknown because a missing region
+    figure it reads on the path the evaluation took is unknown (:func:`undetermined`)."""
     if ev.status != NOT_DETERMINABLE or not absent:
         return False
-    ctx = ev.ctx
-    if any(p is None and c.kind == CONDITION and reads_setting_under(c.expr, absent, ctx.params, ctx.readings) for c, p in ev.results):
-        return True
-    return (
-        ruleset.amount is not None
-        and not ruleset.amount_optional
-        and ev.amount_fen is None
-        and reads_setting_under(ruleset.amount, absent, ctx.params, ctx.readings)
-    )
+    return bool(set(undetermined(ruleset, ev).settings) & set(absent))
+
+
+@dataclass
+class Undetermined:
+    """Why an undeterminable evaluation is undetermined: per undetermined condition, and for the amount, the facts
+    and region settings whose absence it comes from (:func:`unknown_inputs`)."""
+
+    checks: list[tuple[Check, tuple[str, ...], tuple[str, ...]]]
+    amount: tuple[tuple[str, ...], tuple[str, ...]] | None  # None: the amount is known, optional or not reached
+    facts: tuple[str, ...]  # every missing fact named above, in order
+    settings: tuple[str, ...]  # every missing region setting named above, in order
+    # a reading on that path whose value is unknown under every reading (so it is not branched on): switch →
+    # its other readings → the facts and settings each of them lacks there
+    alternatives: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = field(default_factory=dict)
+
+
+def undetermined(ruleset: Ruleset, ev: Evaluation) -> Undetermined:
+    """The missing facts and region settings an undeterminable evaluation waits for, followed on the path the
+    evaluation took: a figure or fact read only by a branch not taken (a hardship standard for a firm that is
+    not a hardship firm, a reading not chosen) is not one of them. The amount is looked at too when a condition is
+    undetermined (what it would need is asked at the same time). Kept per evaluation."""
+    hit = ev.__dict__.get("_undetermined")
+    if hit is not None:
+        return hit
+    base = ev.ctx
+    # the evaluation's values read through, in a context of the analysis' own (the evaluation must not record more
+    # than it read); a node it took from another run without evaluating below it has its operands evaluated here,
+    # from the same shared values
+    ctx = EvalContext(
+        facts=base.facts, params=base.params, settings=base.settings, readings=base.readings,
+        parent=base.values if base.parent is None else None, base=base.base,
+    )  # fmt: skip
+    checks: list[tuple[Check, tuple[str, ...], tuple[str, ...]]] = []
+    facts: dict[str, None] = {}
+    settings: dict[str, None] = {}
+    alternatives: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+    for check, passed in ev.results:
+        if check.kind == CONDITION and passed is None:
+            check.expr.eval(ctx)
+            f, st = unknown_inputs(check.expr, ctx, alternatives)
+            checks.append((check, f, st))
+            facts.update(dict.fromkeys(f))
+            settings.update(dict.fromkeys(st))
+    amount = None
+    if ruleset.amount is not None and not ruleset.amount_optional and ev.amount_fen is None and ev.status == NOT_DETERMINABLE:
+        if ruleset.amount.eval(ctx) is None:
+            amount = unknown_inputs(ruleset.amount, ctx, alternatives)
+            facts.update(dict.fromkeys(amount[0]))
+            settings.update(dict.fromkeys(amount[1]))
+    out = Undetermined(checks, amount, tuple(facts), tuple(settings), alternatives)
+    ev.__dict__["_undetermined"] = out
+    return out
+
+
+def unknown_inputs(
+    expr: Expr, ctx: EvalContext, alternatives: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] | None = None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The facts and region settings that make ``expr`` unknown in the evaluation ``ctx`` (every node on its path
+    evaluated there): followed down from ``expr`` through the unknown nodes only — an if-else's condition when it
+    is unknown, else the branch it took; a reading's chosen option; any other node's unknown operands. A figure a
+    branch not taken would read is not among them. ``alternatives``: where a reading met on the way is unknown under
+    its other readings too (so the evaluation did not branch on it), what each of them lacks is added there."""
+    from wengang.rules.expr import ByParam, Setting
+
+    facts: dict[str, None] = {}
+    settings: dict[str, None] = {}
+    stack: list[Expr] = [expr]
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, Fact):
+            if ctx.facts.get(node.name) is None:
+                facts[node.name] = None
+            continue
+        # only unknown nodes are entered, and an unknown node other than an if-else, a reading or a document's
+        # choice evaluated all its operands: each value read from the trace, or computed as the evaluation did
+        if isinstance(node, (Lit, Param)) or node.eval(ctx) is not None:
+            continue
+        if isinstance(node, Setting):
+            settings[node.name] = None
+        elif isinstance(node, IfElse):
+            cond = node.cond.eval(ctx)  # reached with the if-else: read from the trace (this context is the analysis')
+            stack.append(node.cond if cond is None else node.then if cond else node.otherwise)
+        elif isinstance(node, Reading):
+            chosen = node.choose(ctx.params, ctx.readings)
+            stack.append(chosen)
+            if alternatives is not None and not (node.fixed_by and node.fixed_by in ctx.params):
+                for key, option in node.options.items():
+                    if option is not chosen and option.eval(ctx) is None:
+                        found = alternatives.setdefault(node.switch, {})
+                        if key not in found:
+                            found[key] = unknown_inputs(option, ctx, alternatives)
+        elif isinstance(node, ByParam):
+            stack.append(node.choose(ctx.params))
+        else:
+            stack.extend(reversed(node.children()))
+    return tuple(facts), tuple(settings)
 
 
 def _reads_setting(expr: Expr, names: Sequence[str]) -> bool:
     return bool(names) and any(n in names for n in settings_read(expr))
+
+
+def _named_facts(ruleset: Ruleset, names: Sequence[str]) -> str:
+    """Missing facts as a reason names them: each by its Chinese label, with its field name in brackets."""
+    return "、".join(f"{_fact_label(ruleset, n)}（{n}）" if n in ruleset.facts.model_fields else n for n in names)
+
+
+def undetermined_lines(
+    ruleset: Ruleset, und: Undetermined, params: Mapping[str, Any], waiting: Sequence[str], settings: Mapping[str, Any] | None = None
+) -> list[str]:
+    """The reasons an undeterminable evaluation gives for what it lacks, each naming the fields actually needed
+    (:func:`undetermined`): the region figures it waits for (``waiting``), the undetermined conditions with the
+    facts each lacks, and the amount with the facts it lacks (when no condition is undetermined)."""
+    from wengang.settings import setting_specs
+
+    lines: list[str] = []
+    if waiting:
+        specs = setting_specs()
+        lines.append("需经办机构提供地区数据：" + "；".join(f"{specs[m].label}（{m}）" if m in specs else m for m in waiting))
+    unknown = [
+        render_label(check.label, params, settings) + (f"（缺少：{_named_facts(ruleset, f)}）" if f else "")
+        for check, f, st in und.checks
+        if f or not set(st) & set(waiting)
+    ]
+    if unknown:
+        lines.append("缺少判定所需数据：" + "；".join(unknown))
+    elif und.amount is not None and (und.amount[0] or not waiting):
+        named = und.amount[0]
+        lines.append(f"缺少计算{ruleset.amount_label}所需数据" + (f"：{_named_facts(ruleset, named)}" if named else ""))
+    return lines
 
 
 def refusal_lines(ev: Evaluation, params: Mapping[str, Any]) -> list[str]:
@@ -685,7 +825,16 @@ def evaluate_resolved(
         if not free:
             shown = {s: assigned.get(s) or interpretations.get(s).default for s in live}
             reasons = refusal_lines(ev, params) if live else []
-            outcomes.append(Outcome(shown, ev.status, ev.amount_fen, reasons, waits_for_region(ruleset, ev, absent)))
+            waits: tuple[str, ...] = ()
+            lacks: tuple[str, ...] = ()
+            alternatives: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+            if ev.status == NOT_DETERMINABLE:
+                und = undetermined(ruleset, ev)
+                waits = tuple(s for s in und.settings if s in absent)
+                lacks, alternatives = (*und.facts, *und.settings), und.alternatives
+                if live:  # what this reading's outcome lacks, named (a 待认定 lists it under the reading)
+                    reasons = reasons + undetermined_lines(ruleset, und, params, waits, settings)
+            outcomes.append(Outcome(shown, ev.status, ev.amount_fen, reasons, bool(waits), waits, lacks, alternatives))
             continue
         switch = interpretations.get(free[0])
         # the default reading of a free switch is the reading ``ev`` already ran under (an unassigned switch
@@ -696,6 +845,64 @@ def evaluate_resolved(
             nxt = run(branch, shared)
             todo.append((branch, nxt, {**live, **nxt.ctx.live}))
     return traced, outcomes, used
+
+
+def material_switches(outcomes: Sequence[Outcome], fixed: Mapping[str, str]) -> list[str]:
+    """The open readings a result depends on. A switch is *material* when changing its reading alone — every other
+    switch held at the same reading — changes the status or the amount in at least one combination of the others;
+    otherwise the result is the same function of the other readings whatever it is read as (it is immaterial, and
+    the decision says so). Two undeterminable outcomes that lack different data are different results (a reading
+    whose data is missing is not immaterial). An outcome lists the switches live on its branch; one it does not list
+    gives the same result under each of its readings there (it was not live: no reading of it changes a value), so
+    the outcome stands for every one of them. In the order the outcomes name them."""
+    names = [s for s in dict.fromkeys(k for o in outcomes for k in o.readings) if s not in fixed]
+    options = {s: list(interpretations.get(s).readings) for s in names}
+    rows: list[tuple[dict[str, str], tuple[str, int | None, tuple[str, ...]]]] = []
+    for o in outcomes:
+        unlisted = [s for s in names if s not in o.readings]
+        for combo in itertools.product(*(options[s] for s in unlisted)):
+            readings = {s: o.readings[s] for s in names if s in o.readings}
+            readings.update(zip(unlisted, combo, strict=True))
+            rows.append((readings, (o.status, o.amount_fen, o.lacks if o.status == NOT_DETERMINABLE else ())))
+    material = []
+    for name in names:
+        results: dict[tuple[tuple[str, str], ...], set[tuple[str, int | None, tuple[str, ...]]]] = {}
+        for readings, result in rows:
+            others = tuple(sorted((k, v) for k, v in readings.items() if k != name))
+            results.setdefault(others, set()).add(result)
+        if any(len(found) > 1 for found in results.values()):
+            material.append(name)
+    return material
+
+
+def with_alternatives(ruleset: Ruleset, outcomes: Sequence[Outcome], fixed: Mapping[str, str]) -> list[Outcome]:
+    """``outcomes`` with, for each undeterminable one, the readings it was not branched on because their value is
+    unknown under each reading (``Outcome.alternatives``) that lack other data under another: that outcome then
+    reads such a switch at its default, and each other reading of it is an outcome of its own, undeterminable,
+    lacking what that reading lacks there ("还缺少…"). Two readings that both leave a case undeterminable but need
+    different data are not the same result (C1: the unit-only base needs the unit's share)."""
+    out: list[Outcome] = []
+    for oc in outcomes:
+        extra_of: dict[tuple[str, str], list[str]] = {}
+        if oc.status == NOT_DETERMINABLE:
+            for switch, options in oc.alternatives.items():
+                if switch in fixed or switch in oc.readings:
+                    continue
+                for key, (f, st) in options.items():
+                    extra = [x for x in (*f, *st) if x not in oc.lacks]
+                    if extra:
+                        extra_of[(switch, key)] = extra
+        if not extra_of:
+            out.append(oc)
+            continue
+        at_default = {s: interpretations.get(s).default for s, _ in extra_of}
+        out.append(dataclasses.replace(oc, readings={**oc.readings, **at_default}))
+        for (switch, key), extra in extra_of.items():
+            lacks = (*oc.lacks, *extra)
+            line = "还缺少" + _named_facts(ruleset, extra)
+            readings = {**oc.readings, **at_default, switch: key}
+            out.append(Outcome(readings, NOT_DETERMINABLE, None, [*oc.reasons, line], False, (), lacks))
+    return out
 
 
 def policy_clause(resolution: Any) -> str | None:
@@ -887,20 +1094,36 @@ def _build_decision(
     # an outcome that waits for a region figure only some other reading needs is not compared: the agency
     # that fixes that reading supplies the figure with it (the default readings' outcome, outcomes[0], always counts)
     region_first = bool(outcomes) and outcomes[0].waits_for_region
+    # the figures some reading's outcome waits for (on the path it took): what a decided case still lacks
+    missing = sorted({m for o in outcomes for m in o.waits_for})
     if not region_first:
         outcomes = [o for i, o in enumerate(outcomes) if i == 0 or not o.waits_for_region]
     distinct = {(o.status, o.amount_fen) for o in outcomes}
-    missing = sorted(ctx.missing_settings)
+    # with the readings the evaluation did not branch on because they are unknown under each reading, but lack
+    # other data under another (each such reading's outcome added): what the materiality and the lines compare
+    compared = with_alternatives(ruleset, outcomes, fixed)
     immaterial: list[str] = []
+    deciding: list[str] = []
+    other_readings: list[str] = []  # undeterminable under every reading: what the other readings lack
+    absent_settings = set(missing_settings(ruleset, params, ctx.settings))
     if len(distinct) > 1:
         status, amount = NEEDS_DECISION, None
-        deciding = [s for s in outcomes[0].readings if s not in fixed and len({o.readings.get(s) for o in outcomes}) > 1]
+        deciding = material_switches(compared, fixed)
+        # an open reading that changes no result, whatever the others: not one the result depends on
+        immaterial = [
+            interpretations.get(s).title
+            for s in dict.fromkeys([*traced.ctx.reached, *(k for o in compared for k in o.readings)])
+            if s not in fixed and s not in deciding
+        ]
         names = [interpretations.get(s).title for s in deciding]
         # the default trace's refusals are one reading's result, not the decision: group them by reading
         reasons = ["结果取决于尚未认定的政策解释：" + "；".join(names)]
-        for oc in outcomes:
+        for oc in compared:
             if oc.reasons:
-                cond = "，".join(f"{interpretations.get(s).title}按“{interpretations.get(s).describe(oc.readings[s])}”" for s in deciding)
+                cond = "，".join(
+                    f"{interpretations.get(s).title}按“{interpretations.get(s).describe(oc.readings.get(s) or interpretations.get(s).default)}”"
+                    for s in deciding
+                )
                 line = f"若{cond}：{STATUS_ZH[oc.status]}——" + "；".join(oc.reasons)
                 # outcomes that differ only in a switch that decides nothing read the same: said once
                 if line not in reasons:
@@ -908,34 +1131,35 @@ def _build_decision(
         if region_first:
             # a region figure is missing: one question for the agency first, not a reading to settle per unit
             status = NOT_DETERMINABLE
-            missing = sorted(set(missing) | set(missing_settings(ruleset, params, ctx.settings)))
     else:
-        immaterial = [interpretations.get(s).title for s in traced.ctx.reached if s not in fixed]
+        # one result under every reading; undeterminable ones may still lack different data (C1: the unit-only base
+        # reading needs the unit's share): such a reading is named with what it needs, not called immaterial
+        deciding = material_switches(compared, fixed) if status == NOT_DETERMINABLE and len(compared) > 1 else []
+        immaterial = [interpretations.get(s).title for s in traced.ctx.reached if s not in fixed and s not in deciding]
+        for oc in compared[1:] if deciding else []:
+            if oc.reasons and oc.lacks != compared[0].lacks:
+                cond = "，".join(
+                    f"{interpretations.get(s).title}按“{interpretations.get(s).describe(oc.readings.get(s) or interpretations.get(s).default)}”"
+                    for s in deciding
+                )
+                line = f"若{cond}：{STATUS_ZH[oc.status]}——" + "；".join(oc.reasons)
+                if line not in other_readings:
+                    other_readings.append(line)
     if status == NOT_DETERMINABLE:
-        unknown = [
-            c.label
-            for c, (chk, p) in zip(check_results, traced.results, strict=True)
-            if p is None and chk.kind == CONDITION and not _reads_setting(chk.expr, missing)
-        ]
-        # the figures the undetermined conditions (or the amount) wait for; a flag's missing figure is a note
-        waiting = [
-            m
-            for m in missing
-            if any(p is None and chk.kind == CONDITION and _reads_setting(chk.expr, [m]) for chk, p in traced.results)
-            or (ruleset.amount is not None and not ruleset.amount_optional and traced.amount_fen is None and _reads_setting(ruleset.amount, [m]))
-            or len(distinct) > 1
-        ]
+        # followed on the path the default readings took (engine.undetermined): a figure or fact read only by a
+        # branch not taken is not asked for
+        und = undetermined(ruleset, traced)
+        waiting = [m for m in dict.fromkeys(und.settings) if m in missing or m in absent_settings]
+        if len(distinct) > 1:  # one region question: every figure some compared reading waits for
+            waiting += [m for o in outcomes for m in o.waits_for if m not in waiting]
+        waiting = sorted(waiting)
+        lines = undetermined_lines(ruleset, und, params, waiting, ctx.settings)
         if waiting:
-            from wengang.settings import setting_specs, supply_hint
+            from wengang.settings import supply_hint
 
-            specs = setting_specs()
-            labels = [f"{specs[m].label}（{m}）" if m in specs else m for m in waiting]
-            reasons.insert(0, "需经办机构提供地区数据：" + "；".join(labels) + "。" + supply_hint(waiting))
+            reasons.insert(0, lines.pop(0) + "。" + supply_hint(waiting))
         missing = waiting
-        if unknown:
-            reasons.append("缺少判定所需数据：" + "；".join(unknown))
-        if not unknown and not missing and ruleset.amount is not None and not ruleset.amount_optional and traced.amount_fen is None:
-            reasons.append(f"缺少计算{ruleset.amount_label}所需数据")
+        reasons += lines + other_readings
 
     amount_is_cap = False
     if ruleset.amount is not None and amount is not None:
