@@ -195,9 +195,10 @@ def _hold_all_reason(label: str, rows: list[int], written: list[str], none: bool
     if none:
         why.append("未填写")
     if written:
-        from wengang.documents.masking import mask_loose
+        from wengang.documents.masking import mask_loose, mask_text
 
-        shown = [c[:30] if kind == "credit_code" else mask_loose(c) for c in dict.fromkeys(written)]
+        # a wrong code may be someone's ID number, mobile or account typed in the wrong column: masked (§28)
+        shown = [mask_text(c[:30]) if kind == "credit_code" else mask_loose(c) for c in dict.fromkeys(written)]
         values = "、".join(f"“{c}”" for c in shown[:_MAX_ROWS_NAMED]) + ("等" if len(shown) > _MAX_ROWS_NAMED else "")
         why.append(f"{values}不是有效的{who}，与本批任何{subject}的{who}都不只差一位")
     it = "该行" if len(set(rows)) == 1 else "这些行"
