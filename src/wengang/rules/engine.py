@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
@@ -605,7 +605,7 @@ def settings_read(expr: Expr) -> tuple[str, ...]:
     return names
 
 
-def reads_setting_under(expr: Expr, names: Sequence[str], params: Mapping[str, Any], readings: Mapping[str, str]) -> bool:
+def reads_setting_under(expr: Expr, names: Collection[str], params: Mapping[str, Any], readings: Mapping[str, str]) -> bool:
     """Does ``expr``, under these readings (others at their default), read one of the settings ``names``?"""
     from wengang.rules.expr import Reading, Setting
 
