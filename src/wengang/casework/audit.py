@@ -5,11 +5,15 @@ Event hash = sha256 of the canonical JSON of
 (keys sorted, UTF-8, no spaces). ``prev_hash`` is the previous event's hash (64 zeros for the first) and
 is UNIQUE in the table, so the chain cannot fork. Rows of append-only tables carry ``audit_ref``; the
 event that created them stores ``row_count`` and ``content_hash`` = sha256 over those rows' hashed
-columns (``models.HASHED``), ordered by id (decisions: by unit_id, claim_key), one line per row, fields joined by U+001F, NULL as
-U+0000.
+columns (``models.HASHED``, the row's id first), ordered by id, one line per row, fields joined by U+001F, NULL
+as U+0000.
 A bulk step (1 M decisions, a 100 k payment batch) therefore writes one event per chunk while the chain
-still covers every row. Decisions are hashed with their starting workflow values (``init_*``); the event that
-created them says so with ``after.hv = 2`` (older events hash ``models.HASHED_V1``).
+still covers every row. Decisions are hashed with their id and their starting workflow values (``init_*``); the
+event that created them says so with ``after.hv = 3``. Older events keep verifying with what they hashed:
+``hv = 2`` without the id (``models.HASHED_V2``), no ``hv`` without the ``init_*`` columns either
+(``models.HASHED_V1``), both in (unit_id, claim_key) order. Without the id, two decisions of one event could
+swap their contents (unit, amount ...) and keep the hash while payments, account changes and reviews, which name
+a decision by its id, went with the other content; ``verify`` warns how many decisions are hashed so.
 
 What the chain alone cannot show: a chain recomputed from the first edited event on, or cut off at the tail,
 is self-consistent. Signed checkpoints (``checkpoints.py``) cover that; the workflow columns, which no hash
@@ -33,7 +37,7 @@ import polars as pl
 import pyarrow as pa
 from sqlalchemy import BigInteger, Connection, Integer, func, select
 
-from .models import HASHED, HASHED_V1, AuditEvent, Base
+from .models import HASHED, HASHED_V1, HASHED_V2, AuditEvent, Base
 
 GENESIS = "0" * 64
 _EV = AuditEvent.__table__
@@ -61,18 +65,28 @@ def event_hash(fields: dict[str, Any]) -> str:
     return hashlib.sha256(canonical({k: fields[k] for k in keys}).encode()).hexdigest()
 
 
+# rows hashed without their id (decisions before hash version 3) are in this order; all others in id order
 SORTED_BY_KEY = {"case_decisions": ("unit_id", "claim_key")}
-HASH_VERSION = 2  # decisions hashed with their init_* columns
+HASH_VERSION = 3  # decisions hashed with their id (3) and their init_* columns (2)
 APPENDED = "wengang_appended"  # connection-info flag: this transaction appended events (a checkpoint is due)
 
 
 def hashed_columns(table: str, after: Any = None) -> tuple[str, ...]:
     """The columns the event with ``after`` (dict or its JSON) hashed for ``table``."""
     if table in HASHED_V1:
-        a = json.loads(after) if isinstance(after, str) else (after or {})
-        if a.get("hv") != HASH_VERSION:
+        hv = hash_version(after)
+        if hv == 2:
+            return HASHED_V2[table]
+        if hv != HASH_VERSION:
             return HASHED_V1[table]
     return HASHED[table]
+
+
+def hash_version(after: Any) -> int:
+    """The hash version of the event with ``after`` (dict or its JSON): 1 if it names none."""
+    a = json.loads(after) if isinstance(after, str) else (after or {})
+    hv = a.get("hv", 1) if isinstance(a, dict) else 1
+    return hv if isinstance(hv, int) else 1
 
 
 def frame_hash(df: pl.DataFrame) -> tuple[int, str, int]:
@@ -92,6 +106,24 @@ def frame_hash(df: pl.DataFrame) -> tuple[int, str, int]:
     return df.height, h.hexdigest(), total
 
 
+def inserted_hash(conn: Connection, frame: pl.DataFrame, ref: str) -> tuple[int, str, int] | None:
+    """The content hash of decisions just inserted from ``frame`` (stamped ``ref``), as ``rows_hash`` will read
+    them back, without reading them back: only the ids the database gave them are read (by natural key) and
+    joined on. None if the rows stored under ``ref`` are not exactly the frame's (then hash the rows as stored).
+    """
+    table = "case_decisions"
+    t = Base.metadata.tables[table]
+    key = list(SORTED_BY_KEY[table])
+    ids = conn.execute(select(t.c.id, *[t.c[c] for c in key]).where(t.c.audit_ref == ref)).all()
+    if len(ids) != frame.height:
+        return None
+    idf = pl.DataFrame([tuple(r) for r in ids], schema={"id": pl.Int64, **{c: pl.String for c in key}}, orient="row")
+    df = frame.drop("id", strict=False).join(idf, on=key, how="inner", nulls_equal=True)
+    if df.height != frame.height:
+        return None
+    return frame_hash(df.select(HASHED[table]).sort("id"))
+
+
 def _utf8_buffers(s: pl.Series) -> Iterator[memoryview]:
     """The UTF-8 bytes of a string series, concatenated in order, as views of its Arrow value buffers."""
     arr = s.to_arrow()
@@ -109,10 +141,10 @@ def rows_hash(conn: Connection, table: str, ref: str, cols: tuple[str, ...] | No
     """(row count, content hash, sum of amount_fen if the table has one) of the rows stamped ``ref``."""
     t = Base.metadata.tables[table]
     cols = cols or HASHED[table]
-    if table in SORTED_BY_KEY:
+    if table in SORTED_BY_KEY:  # read as a frame: the same bytes as the import's ``frame_hash`` of what it wrote
         rows = conn.execute(select(*[t.c[c] for c in cols]).where(t.c.audit_ref == ref)).all()
         df = pl.DataFrame([tuple(r) for r in rows], schema={c: _dtype(t.c[c]) for c in cols}, orient="row")
-        return frame_hash(df.sort(list(SORTED_BY_KEY[table])))
+        return frame_hash(df.sort("id" if "id" in cols else list(SORTED_BY_KEY[table])))
     h = hashlib.sha256()
     n = 0
     total = 0
@@ -276,8 +308,17 @@ def verify(conn: Connection) -> VerifyReport:
         if ev["content_hash"] is not None:
             covered[ev["entity"]] = covered.get(ev["entity"], 0) + ev["row_count"]
             checks.append({k: ev[k] for k in ("seq", "action", "entity", "ref", "row_count", "content_hash", "after")})
+    # decisions hashed without their id (before hash version 3): in bulk or one by one, two of them can exchange
+    # their contents (one by one: with their audit_ref) and every event still finds its hash (outside audit E)
+    unbound = 0
     for ev in checks:
         check_rows(conn, rep, ev)
+        if ev["entity"] in HASHED_V1 and "id" not in hashed_columns(ev["entity"], ev["after"]):
+            unbound += ev["row_count"]
+    if unbound:
+        rep.warn(f"{unbound} 个决定在哈希版本 3 之前创建，其哈希不含 id：两个决定的内容互换（连同审计引用）查不出",
+                 f"{unbound} decisions were created before hash version 3 and hashed without their id: two decisions "
+                 "with their contents (and audit refs) swapped are not found")
     for table in HASHED:
         t = Base.metadata.tables[table]
         actual = conn.execute(select(func.count()).select_from(t)).scalar_one()

@@ -11,6 +11,9 @@ folding the chain in order:
   since it exists (re-route, own account) names it in its event's ``after``; so there is no ``init_payee_channel``
   and decisions from before migration 0003 start at NULL too;
 - a ``set_payee_bank`` event sets the bank code of one account (``entity_id``) to ``after.bank_code``;
+- a ``notice_sent`` event marks one outbox message (``entity_id``) sent: a message is ``sent`` exactly when such an
+  event exists (``deliver_outbox`` sets the state and appends the event in one transaction; claiming, a failure
+  and giving up are not events, so ``pending`` / ``sending`` / ``failed`` are not told apart);
 - a payment event (``case_payments`` rows, ``after.decision_state``) marks its decisions paid, remembering the state
   each had before (``before_pay``);
 - a payment withdrawn before it was sent (``WITHDRAWN``: a return row; docs/casework.md "Money sent") leaves the
@@ -24,8 +27,8 @@ folding the chain in order:
 Along the way every payment row is checked against the decision as the events had it at that moment (payable
 state, amount, account, channel), every state change against the transition table, and every account change against an
 approved request by someone other than the requester (``case_account_changes`` / ``_approvals``).
-``differences`` then compares the stored rows with the result, column by column; ``bank_differences`` does the same
-for ``case_payee_banks``.
+``differences`` then compares the stored rows with the result, column by column (comparing all, as ``audit verify``
+does, the outbox's ``state`` too: ``outbox_differences``); ``bank_differences`` does the same for ``case_payee_banks``.
 
 The ledger uses it when money leaves (``run_payment_batch`` with its 多退少补 top-ups, ``pay_decision``, a bank
 file): a decision whose stored row differs, or whose covering rows no longer match their hashes, is not paid or
@@ -51,6 +54,7 @@ from .models import (
     AccountChange,
     BankConfirmation,
     Decision,
+    OutboxMessage,
     PayeeBank,
     Payment,
     PaymentReturn,
@@ -78,6 +82,8 @@ _IN = 5000  # ids per IN (...) query
 WITHDRAWN = "withdraw_payment"
 # audit action and target state: an approval revoked, the decision not paid (``Ledger.revoke``; ``_revocation``)
 REVOKE, REVOKED = "revoke", "revoked"
+# audit action: an outbox message sent (``Ledger.deliver_outbox``), the only event that changes a message's state
+NOTICE_SENT, SENT = "notice_sent", "sent"
 
 D = Decision.__table__.c
 P = Payment.__table__.c
@@ -89,6 +95,7 @@ C = Recovery.__table__.c
 AC = AccountChange.__table__.c
 AA = AccountApproval.__table__.c
 K = PayeeBank.__table__.c
+OB = OutboxMessage.__table__.c
 KB = BankConfirmation.__table__.alias("kb")  # aliased: ``Ledger._returned`` correlates the unaliased table
 
 
@@ -155,6 +162,7 @@ class Projection:
     bad: dict[int, audit.Issue] = field(default_factory=dict)  # decision id -> first problem that concerns it
     derived: dict[int, Derived] = field(default_factory=dict)
     banks: dict[str, str] = field(default_factory=dict)  # account -> bank code, as the set_payee_bank events say
+    sent: set[int] = field(default_factory=set)  # outbox ids a notice_sent event sent (collected if all are followed)
     legacy: set[int] = field(default_factory=set)  # decisions created before migration 0003 (init_* not hashed)
     legacy_account_changes: int = 0  # account changes on those made before four-eyes approval existed
     _rows: dict[str, dict[str, list[tuple]]] = field(default_factory=dict)  # table -> audit_ref -> rows
@@ -261,6 +269,9 @@ class Projection:
                 self._apply_decision_event(conn, ev)
             elif table == "case_payee_banks" and ev["action"] == "set_payee_bank" and ev["entity_id"] is not None:
                 self.banks[ev["entity_id"]] = json.loads(ev["after"])["bank_code"]
+            elif (table == "case_outbox" and ev["action"] == NOTICE_SENT and ev["entity_id"] is not None
+                  and self.ids is None):
+                self.sent.add(int(ev["entity_id"]))
 
     def _money_rows_changed(self, ev: dict[str, Any], issue: audit.Issue) -> None:
         """Money rows an event created no longer hash as recorded. The decisions it names (``after.ids``, written
@@ -287,7 +298,7 @@ class Projection:
     def _apply_rows(self, ev: dict[str, Any], rows: list[tuple]) -> None:
         table, after = ev["entity"], json.loads(ev["after"])
         if table == "case_decisions":
-            legacy = after.get("hv") != audit.HASH_VERSION
+            legacy = audit.hash_version(after) < 2  # hashed without init_* (before migration 0003)
             for did, state, account, hold, amount, channel in rows:
                 if legacy:
                     self.legacy.add(did)
@@ -460,7 +471,9 @@ class Projection:
     def differences(self, conn: Connection, ids: Collection[int] | None = None,
                     stored: list[tuple] | None = None) -> list[Diff]:
         """Stored workflow columns that differ from the events, for ``ids`` (default: all followed).
-        ``stored``: the rows (``STORED`` columns) if the caller has read them already."""
+        ``stored``: the rows (``STORED`` columns) if the caller has read them already. With all decisions followed
+        and compared (``audit verify``), the outbox messages' state too (``outbox_differences``)."""
+        everything = self.ids is None and ids is None
         ids = self.ids if ids is None else frozenset(ids)
         if stored is None:
             q = select(*STORED)
@@ -483,6 +496,27 @@ class Projection:
         for did in sorted((set(self.derived) if ids is None else ids & self.derived.keys()) - seen):
             out.append(Diff("case_decisions", did, "*", "审计事件创建的这一行已被删除",
                                 "the row the events created has been deleted"))
+        if everything:
+            out += self.outbox_differences(conn)
+        return out
+
+    def outbox_differences(self, conn: Connection) -> list[Diff]:
+        """Outbox messages whose stored ``state`` differs from the events (all decisions followed only): ``sent``
+        with no ``notice_sent`` event (marked sent behind the ledger: ``case send`` skips it, it never goes out), or
+        another state though an event sent it (put back behind the ledger: it would go out again). A message an
+        event sent that is gone is a row deleted, found by its creating event's re-hash."""
+        assert self.ids is None, "the notice_sent events are collected only when every decision is followed"
+        out: list[Diff] = []
+        for oid, state in conn.execute(select(OB.id, OB.state).order_by(OB.id)):
+            if (state == SENT) == (oid in self.sent):
+                continue
+            if state == SENT:
+                out.append(Diff("case_outbox", oid, "*",
+                                "列 state：存储值 'sent'，但没有发送它的审计事件（notice_sent）：未经记录标为已发送，这条消息不会再发出",
+                                "column state: stored 'sent', but no audit event (notice_sent) sent it: marked sent behind "
+                                "the ledger, so the message never goes out"))
+            else:
+                out.append(Diff("case_outbox", oid, "state", state, SENT))
         return out
 
     def bank_differences(self, conn: Connection, accounts: Collection[str] | None = None) -> list[Diff]:
