@@ -81,6 +81,14 @@ def snapshot(ledger: Ledger) -> tuple[dict[str, int], str]:
     return ledger.counts(), rep.head_hash
 
 
+def approve_applied_accounts(ledger: Ledger, approver: str = "checker") -> None:
+    """Approve every account given with an application: since session 35 (outside audit D4) it is a change request
+    (kind ``apply``) that a second person approves before the decision is paid."""
+    for c in ledger.account_changes():
+        if c["kind"] == "apply":
+            ledger.approve_account(c["id"], approver, reason="核对申请人提供的账户")
+
+
 def to_payable(ledger: Ledger, n: int, *, start: int = 0) -> list[int]:
     """Import n decisions and carry them through notice, confirmation, both reviews (clerk, checker) and 公示;
     ``cashier`` may pay them."""

@@ -119,10 +119,14 @@ def alarmed(
     repay: bool = False,
     send_repay: bool = False,
     bouncer: str = "cashier",
+    large: bool = False,
 ):
     """Two decisions paid in B1 and sent; the first bounced by hand before the bank answered (optionally its
-    account fixed and approved, re-paid in B2, and B2 sent); then the bank's return says both were credited."""
+    account fixed and approved, re-paid in B2, and B2 sent); then the bank's return says both were credited.
+    ``large``: the first was taken for 大型 before it was paid (30%: half of its 60%)."""
     ids = to_payable(led, 2)
+    if large:
+        led.change_size_class(ids[0], "checker", new_size_class="large", reason="暂按大型")
     pay(led, "B1")
     sent = bank_file(led, "B1", tmp_path / "b1")
     p0 = payment_of(led, ids[0])
@@ -329,15 +333,18 @@ def test_concurrent_checks_record_one_outcome_and_one_recovery(ledger, tmp_path)
 
 
 # --------------------------------------------------------------------- 2. a top-up that bounces
+TOP = A0 // 2  # 大型 30% first, then 微型 60%: the other half is due
+
+
 def topped_up(led: Ledger, tmp_path: Path):
-    """Two decisions paid and credited; the first resized up by 300 元, the top-up paid in B2 and sent."""
+    """Two decisions paid and credited, the first as 大型 (half); then resized to 微型, the top-up (the other half)
+    paid in B2 and sent."""
     ids = to_payable(led, 2)
+    led.change_size_class(ids[0], "checker", new_size_class="large", reason="暂按大型")
     pay(led, "B1")
     bank_return(led, bank_file(led, "B1", tmp_path / "b1"), {f"{i}-0": True for i in ids})
-    up = led.change_size_class(
-        ids[0], "checker", new_size_class="micro", new_amount_fen=A0 + 30_000, reason="划型更正为微型"
-    )
-    assert up.supplement_due_fen == 30_000
+    up = led.change_size_class(ids[0], "checker", new_size_class="micro", reason="划型更正为微型")
+    assert up.supplement_due_fen == TOP
     assert pay(led, "B2").supplements == 1
     return ids, bank_file(led, "B2", tmp_path / "b2")
 
@@ -363,16 +370,16 @@ def test_bounced_top_up_waits_for_an_account_change(ledger, tmp_path):
     assert pay(ledger, "B4").supplements == 0  # the request still awaits a second person
     ledger.approve_account(cid, "checker")
     res5 = pay(ledger, "B5")
-    assert (res5.supplements, res5.supplement_fen, res5.supplement_awaiting_account) == (1, 30_000, 0)
+    assert (res5.supplements, res5.supplement_fen, res5.supplement_awaiting_account) == (1, TOP, 0)
     s1 = payment_of(ledger, did, kind="supplement", seq=1)
-    assert (s1["amount_fen"], s1["account_no"]) == (30_000, NEW_ACCOUNT)
+    assert (s1["amount_fen"], s1["account_no"]) == (TOP, NEW_ACCOUNT)
     sent5 = bank_file(ledger, "B5", tmp_path / "b5")
     [line] = read_bank_file(sent5.path).payments
-    assert (line.reference, line.amount_fen) == (f"{did}-S1", 30_000)
+    assert (line.reference, line.amount_fen) == (f"{did}-S1", TOP)
     bank_return(ledger, sent5, {f"{did}-S1": True})
     assert pay(ledger, "B6").supplements == 0  # paid once
     b = balance(ledger, did)
-    assert (b["paid_fen"], b["returned_fen"], b["net_fen"]) == (A0 + 60_000, 30_000, A0 + 30_000)
+    assert (b["paid_fen"], b["returned_fen"], b["net_fen"]) == (A0 - TOP + 2 * TOP, TOP, A0)
     sound(ledger)
 
 
@@ -393,7 +400,7 @@ def test_top_up_bounced_by_hand_waits_for_fix_account(ledger, tmp_path):
     assert ledger.decision(did)["state"] == "paid"
     res = pay(ledger, "B4")
     # the top-up only, never the whole again
-    assert (res.supplements, res.paid, res.amount_fen) == (1, 1, 30_000)
+    assert (res.supplements, res.paid, res.amount_fen) == (1, 1, TOP)
     assert payment_of(ledger, did, kind="supplement", seq=1)["account_no"] == NEW_ACCOUNT
     sound(ledger)
 

@@ -66,7 +66,7 @@ def test_a_file_of_accounts_requested_then_approved_in_bulk_then_paid(ledger, db
                 f"{units[2]},12AB,{names[2]},",  # not an account number: refused, row 3
                 f"{units[3]},6222020000000004,另一家公司,",  # the holder is not the unit: refused, row 4
                 "91150100MA99999999,6222020000000005,,",  # no such decision: refused, row 5
-                f"{units[0]},6222020000000006,,",  # the same decision twice: refused, row 6
+                f"{units[0]},6222020000000001,,102191000019",  # row 1 again: refused as a repeat, row 6
             ]
         ).encode("gbk")
     )
@@ -88,7 +88,7 @@ def test_a_file_of_accounts_requested_then_approved_in_bulk_then_paid(ledger, db
     assert "共 6 行，已申请 2 个、拒绝 4 个" in out and "6 rows: 2 requested, 4 refused" in out
     assert "第 3 行：账号“12AB”应为6至32位数字" in out and "第 4 行：户名“另一家公司”" in out
     assert "第 5 行：fanhuan 2025 年度没有统一社会信用代码为 91150100MA99999999 的决定" in out
-    assert f"第 6 行：与第 1 行是同一决定 {ids[0]}" in out
+    assert f"第 6 行：与第 1 行重复（同一决定 {ids[0]}、同一账号）" in out  # conflicting rows: test_money_controls.py
     batch = re.search(r"申请批次 ([0-9a-f]{32})", out).group(1)
     assert len(ledger.account_changes()) == 2 and ledger.decision(ids[0])["account_no"] is None
     # the requester cannot approve it; an unknown batch is named

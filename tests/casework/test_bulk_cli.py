@@ -246,7 +246,7 @@ def test_existing_single_decision_invocations_still_work_and_mixing_is_refused(d
     assert "已确认" in case(db, "confirm", str(ids[0]), "--amount-fen", "120000", "-u", "unit")
     out = case(db, "confirm", str(ids[1]), "--region", "1501", "-u", "unit", code=2)
     assert "只能给出一种" in out
-    assert "请给出决定号" in case(db, "hold", "-u", "cw", code=2)
+    assert "请给出决定号" in case(db, "hold", "--reason", "账户待核实", "-u", "cw", code=2)
     assert "请给出项目和年度" in case(db, "notify", "-u", "cw", code=2)
     assert states(led, ids) == ["confirmed", "notified"]
 

@@ -13,7 +13,16 @@ SQLite and PostgreSQL (the ``ledger`` fixture), the CLI on SQLite.
 from __future__ import annotations
 
 import pytest
-from ledger_helpers import MORE_STAFF, PAYDAY, STAFF, bank_file, bank_return, register_staff, to_payable
+from ledger_helpers import (
+    MORE_STAFF,
+    PAYDAY,
+    STAFF,
+    approve_applied_accounts,
+    bank_file,
+    bank_return,
+    register_staff,
+    to_payable,
+)
 from test_s34recover_sent import PERSON, person, recoveries, refs, sound
 from typer.testing import CliRunner
 
@@ -34,6 +43,7 @@ def approved(led: Ledger, program: str) -> int:
         did = led.apply_skill_subsidy(person(program, CLAIM, SKILL), "clerk")
     led.first_review(did, "clerk", approve=True, reason="ok")
     led.second_review(did, "checker", approve=True, reason="ok")
+    approve_applied_accounts(led)  # the applicant's account: a second person approves it
     return did
 
 
@@ -202,14 +212,13 @@ def test_pay_preview_shows_the_top_up_not_the_entitlement(tmp_path):
     url = f"sqlite:///{tmp_path}/ledger.db"
     led = register_staff(Ledger.open(url), STAFF | MORE_STAFF)
     a, b = to_payable(led, 2)
+    led.change_size_class(a, "checker", new_size_class="large", reason="暂按大型")  # 30%: half of the 60%
     led.run_payment_batch("B1", "fanhuan", 2025, "cashier", today=PAYDAY, decision_ids=[a])
     sent = bank_file(led, "B1", tmp_path / "b1")
     bank_return(led, sent, {payment_reference(a, 0): True})
-    paid = led.decision(a)["payments"][0]["amount_fen"]
-    new = paid + 30_000
-    led.change_size_class(a, "checker", new_size_class="micro", new_amount_fen=new, reason="划型更正")
+    new = led.change_size_class(a, "checker", new_size_class="micro", reason="划型更正").new_amount_fen
     ent_b = led.decision(b)["entitlement"]["amount_fen"]
-    assert led.amounts_due([a, b]) == {a: 30_000, b: ent_b}
+    assert led.amounts_due([a, b]) == {a: 60_000, b: ent_b}
     led.close()
     ids = tmp_path / "ids"
     ids.write_text(f"{a}\n{b}\n")
@@ -217,14 +226,14 @@ def test_pay_preview_shows_the_top_up_not_the_entitlement(tmp_path):
                                  "--db", url, "--user", "cashier"])
     assert r.exit_code == 0, r.output
     out = " ".join(r.output.split())
-    # the preview: a's top-up (300.00), b's first payment (its entitlement); a's full new entitlement nowhere
-    assert f"本次应付合计（已发放的为应补发金额） {_yuan(30_000 + ent_b)} 元" in out
+    # the preview: a's top-up (600.00), b's first payment (its entitlement); a's full new entitlement nowhere
+    assert f"本次应付合计（已发放的为应补发金额） {_yuan(60_000 + ent_b)} 元" in out
     preview = out.split("成功")[0]
     rows = {c.strip() for c in preview.split("│")}
-    assert _yuan(30_000) in rows and _yuan(ent_b) in rows and _yuan(new) not in rows
+    assert _yuan(60_000) in rows and _yuan(ent_b) in rows and _yuan(new) not in rows
     # and the step pays exactly that
     led = Ledger.open(url)
-    assert [p["amount_fen"] for p in led.decision(a)["payments"] if p["kind"] == "supplement"] == [30_000]
+    assert [p["amount_fen"] for p in led.decision(a)["payments"] if p["kind"] == "supplement"] == [60_000]
     assert [p["amount_fen"] for p in led.decision(b)["payments"]] == [ent_b]
     assert led.amounts_due([a, b]) == {a: 0, b: 0}
     led.close()

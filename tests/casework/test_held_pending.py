@@ -23,7 +23,8 @@ def test_pending_result_with_a_hold_is_held_once_decided_eligible(ledger):
     ledger.resolve(ids[2], "clerk", eligible=False, amount_fen=None, reason="不符合")
     assert [ledger.decision(i)["state"] for i in ids] == ["held", "screened", "not_eligible"]
     assert ledger.decision(ids[0])["hold_reason"] == REASON
-    # the row is checked and found harmless: released to 已筛查, from where the usual steps follow
-    ledger.release(ids[0], "clerk", reason="排除名单第 7 行已核实：不涉及本单位")
+    # the row is checked and found harmless: released (by a 复核, with the reason) to 已筛查, from where the usual
+    # steps follow
+    ledger.release(ids[0], "checker", reason="排除名单第 7 行已核实：不涉及本单位")
     assert ledger.decision(ids[0])["state"] == "screened" and ledger.decision(ids[0])["hold_reason"] is None
     assert ledger.verify_audit().ok

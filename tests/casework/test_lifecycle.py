@@ -6,7 +6,18 @@ import json
 from datetime import date
 
 import pytest
-from ledger_helpers import DEADLINE, PAYDAY, RUN, RUN_SX, TODAY, decision, decision_sx, snapshot, to_payable
+from ledger_helpers import (
+    DEADLINE,
+    PAYDAY,
+    RUN,
+    RUN_SX,
+    TODAY,
+    approve_applied_accounts,
+    decision,
+    decision_sx,
+    snapshot,
+    to_payable,
+)
 
 from wengang.casework import TRANSITIONS, LedgerError
 from wengang.casework.operators import add_operator
@@ -116,6 +127,7 @@ def test_self_application_for_unit_screening_missed(ledger):
     ledger.first_review(did, "clerk", approve=True, reason="ok")
     ledger.second_review(did, "checker", approve=True, reason="ok")
     ledger.publicize("gs", "fanhuan", 2025, "clerk", starts_on=date(2025, 10, 1), days=5)
+    approve_applied_accounts(ledger)  # the account given with the application: a second person approves it
     assert ledger.pay_decision(did, "cashier", amount_fen=120_007, today=PAYDAY)
     assert ledger.decision(did)["origin"] == "self_application"
 

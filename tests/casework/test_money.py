@@ -5,29 +5,31 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from ledger_helpers import PAYDAY, decision, to_payable
+from ledger_helpers import PAYDAY, approve_applied_accounts, decision, to_payable
 
 from wengang.casework import AllocationIn, LedgerError
 
 
 def test_size_class_change_supplement_and_recovery(ledger):
     ids = to_payable(ledger, 2)
+    # taken for 大型 first (30%: 600.00 of the 1,200.00 at 60%), paid; then 微型: 600.00 more is due
+    ledger.change_size_class(ids[0], "checker", new_size_class="large", reason="暂按大型")
     ledger.run_payment_batch("b", "fanhuan", 2025, "cashier", today=PAYDAY, decision_ids=[ids[0]])
     ledger.pay_decision(ids[1], "cashier", today=PAYDAY)  # sent at once: a reduction recovers money actually paid
-    up = ledger.change_size_class(ids[0], "checker", new_size_class="micro", new_amount_fen=150_000, reason="划型更正")
+    up = ledger.change_size_class(ids[0], "checker", new_size_class="micro", reason="划型更正")
     # the top-up is due, not paid by the 复核: the next batch pays it, by the 出纳 (test_money_integrity.py)
-    assert up.diff_fen == up.supplement_due_fen == 30_000 and not up.supplement_payment_id and up.recovery_id is None
-    assert ledger.run_payment_batch("b2", "fanhuan", 2025, "cashier", today=PAYDAY).supplement_fen == 30_000
+    assert up.diff_fen == up.supplement_due_fen == 60_000 and not up.supplement_payment_id and up.recovery_id is None
+    assert ledger.run_payment_batch("b2", "fanhuan", 2025, "cashier", today=PAYDAY).supplement_fen == 60_000
     down = ledger.change_size_class(ids[1], "checker", new_size_class="large", new_amount_fen=60_000, reason="统计部门认定为大型")
     assert down.diff_fen == -60_001 and down.recovery_id
     ledger.record_recovery_receipt(down.recovery_id, "cashier", amount_fen=60_001)
     with pytest.raises(LedgerError):
         ledger.record_recovery_receipt(down.recovery_id, "cashier", amount_fen=60_001)
     b = {r["unit_id"]: r for r in ledger.balances()}
-    assert b[decision(0).unit_id]["net_fen"] == 150_000
+    assert b[decision(0).unit_id]["net_fen"] == 120_000
     assert b[decision(1).unit_id]["net_fen"] == 60_000 and b[decision(1).unit_id]["recovery_outstanding_fen"] == 0
     # the same size class again: nothing more to settle
-    again = ledger.change_size_class(ids[0], "checker", new_size_class="micro", new_amount_fen=150_000, reason="复核")
+    again = ledger.change_size_class(ids[0], "checker", new_size_class="micro", new_amount_fen=120_000, reason="复核")
     assert again.diff_fen == 0 and not again.supplement_due_fen and not again.recovery_id
     assert ledger.reconcile()["ok"] and ledger.verify_audit().ok
 
@@ -46,6 +48,7 @@ def _paid_dispatch(ledger):
     ledger.first_review(did, "clerk", approve=True, reason="名单备案")
     ledger.second_review(did, "checker", approve=True, reason="同意")
     ledger.publicize("gs-d", "fanhuan", 2025, "clerk", starts_on=date(2025, 10, 1), days=7)
+    approve_applied_accounts(ledger)
     ledger.pay_decision(did, "cashier", today=PAYDAY)
     return did
 
@@ -87,6 +90,7 @@ def _person(program: str, claim: str, year: int = 2025, amount: int = 150_000):
 def _approve_pay(ledger, did):
     ledger.first_review(did, "clerk", approve=True, reason="ok")
     ledger.second_review(did, "checker", approve=True, reason="ok")
+    approve_applied_accounts(ledger)
     return ledger.pay_decision(did, "cashier", today=PAYDAY)  # no 公示 wait for personal subsidies
 
 

@@ -229,38 +229,38 @@ def test_bank_failure_still_bounces(ledger, tmp_path):
 # --------------------------------------------------------------------- 4. 多退少补 top-ups
 def test_top_up_is_paid_by_a_cashier_and_sent_to_the_bank(ledger, tmp_path):
     ids = to_payable(ledger, 2)
+    ledger.change_size_class(ids[0], "checker", new_size_class="large", reason="暂按大型")  # 30%: half of 60%
     pay(ledger, "B1")
     sent = bank_file(ledger, "B1", tmp_path / "bank")
     bank_return(ledger, sent, {f"{i}-0": True for i in ids})
     paid_before = sum(b["paid_fen"] for b in ledger.balances())
-    up = ledger.change_size_class(ids[0], "checker", new_size_class="micro",
-                                  new_amount_fen=decision(0).amount_fen + 30_000, reason="划型更正为微型")
-    assert up.diff_fen == up.supplement_due_fen == 30_000 and up.supplement_payment_id is None
+    up = ledger.change_size_class(ids[0], "checker", new_size_class="micro", reason="划型更正为微型")
+    assert up.diff_fen == up.supplement_due_fen == 60_000 and up.supplement_payment_id is None
     assert len(ledger.decision(ids[0])["payments"]) == 1  # the reviewer pays nothing
     assert sum(b["paid_fen"] for b in ledger.balances()) == paid_before  # nothing counted as paid yet
     res = pay(ledger, "B2")
-    assert (res.supplements, res.supplement_fen, res.paid, res.amount_fen) == (1, 30_000, 1, 30_000)
+    assert (res.supplements, res.supplement_fen, res.paid, res.amount_fen) == (1, 60_000, 1, 60_000)
     sup = payment_of(ledger, ids[0], kind="supplement")
-    assert sup["amount_fen"] == 30_000 and sup["batch_id"] is not None
+    assert sup["amount_fen"] == 60_000 and sup["batch_id"] is not None
     actor = one(ledger, "select actor from case_audit_events where ref = :r", r=sup["audit_ref"])
     assert actor == "cashier"
     assert pay(ledger, "B3").supplements == 0  # paid once
     second = bank_file(ledger, "B2", tmp_path / "bank")
     [line] = read_bank_file(second.path).payments
-    assert (line.reference, line.amount_fen) == (f"{ids[0]}-S0", 30_000)
+    assert (line.reference, line.amount_fen) == (f"{ids[0]}-S0", 60_000)
     res = bank_return(ledger, second, {f"{ids[0]}-S0": True})
     assert [c["payment_id"] for c in res.confirmed] == [sup["id"]]
     bal = ledger.balances()
     sent_total = sent.total_fen + second.total_fen
-    assert sum(b["paid_fen"] for b in bal) == sent_total == paid_before + 30_000
+    assert sum(b["paid_fen"] for b in bal) == sent_total == paid_before + 60_000
     assert ledger.verify_audit().ok and ledger.reconcile()["ok"]
 
 
 def test_top_up_is_not_paid_by_the_one_who_resized_it(ledger):
     ids = to_payable(ledger, 2)
+    ledger.change_size_class(ids[0], "checker", new_size_class="large", reason="暂按大型")
     pay(ledger, "B1")
-    ledger.change_size_class(ids[0], "dual", new_size_class="micro", new_amount_fen=decision(0).amount_fen + 1,
-                             reason="划型更正")
+    ledger.change_size_class(ids[0], "dual", new_size_class="micro", reason="划型更正")
     assert pay(ledger, "B2", "dual").supplements == 0
     assert pay(ledger, "B2", "cashier").supplements == 1
     with pytest.raises(LedgerError):  # a 复核 without the 出纳 role cannot pay at all
@@ -269,9 +269,9 @@ def test_top_up_is_not_paid_by_the_one_who_resized_it(ledger):
 
 def test_top_up_refused_when_the_account_was_edited(ledger):
     ids = to_payable(ledger, 2)
+    ledger.change_size_class(ids[0], "checker", new_size_class="large", reason="暂按大型")
     pay(ledger, "B1")
-    ledger.change_size_class(ids[0], "checker", new_size_class="micro", new_amount_fen=decision(0).amount_fen + 5,
-                             reason="划型更正")
+    ledger.change_size_class(ids[0], "checker", new_size_class="micro", reason="划型更正")
     sql(ledger, "update case_decisions set account_no = '6217-0000-EVIL' where id = :i", i=ids[0])
     res = pay(ledger, "B2")
     assert res.supplements == 0 and ids[0] in dict(res.refused)

@@ -182,12 +182,12 @@ def test_amount_bounds_include_the_number_itself(stocked):
 
 def test_amount_and_size_class_are_the_current_entitlement(stocked):
     ledger, ids, _ = stocked
-    ledger.change_size_class(ids[0], "checker", new_size_class="micro", new_amount_fen=250_000, reason="划型变更")
-    assert _ids(ledger, Filter(size_class="micro")) == [ids[0]]
+    ledger.change_size_class(ids[0], "checker", new_size_class="large", reason="划型变更")  # 30% instead of 60%
+    assert _ids(ledger, Filter(size_class="large")) == [ids[0]]
     assert ids[0] not in _ids(ledger, Filter(size_class="medium"))
-    assert _ids(ledger, Filter(min_fen=250_000)) == [ids[0]]
+    assert _ids(ledger, Filter(max_fen=50_000)) == [ids[0]]
     row = ledger.read(select_decisions(Filter(ids=(ids[0],))))[0]
-    assert (row["amount_fen"], row["size_class"]) == (250_000, "micro")
+    assert (row["amount_fen"], row["size_class"]) == (50_000, "large")
 
 
 def test_dates_are_beijing_days_of_the_last_change(stocked):

@@ -149,18 +149,16 @@ def test_a_flag_imported_between_plan_and_record_refuses_the_file(ledger):
 
 def test_a_flag_holds_a_top_up(ledger):
     ids = to_payable(ledger, 1)
+    ledger.change_size_class(ids[0], "checker", new_size_class="large", reason="暂按大型")  # 30%: half
     assert ledger.run_payment_batch("B1", "fanhuan", 2025, "cashier", today=PAYDAY).paid == 1
-    paid = ledger.decision(ids[0])["entitlement"]["amount_fen"]
-    up = ledger.change_size_class(
-        ids[0], "checker", new_size_class="small", new_amount_fen=paid + 30_000, reason="重新核定"
-    )
-    assert up.supplement_due_fen == 30_000
+    up = ledger.change_size_class(ids[0], "checker", new_size_class="small", reason="重新核定")
+    assert up.supplement_due_fen == 60_000
     import_flags(ledger, flag(unit(ledger, ids[0])), "auditor")
     res = ledger.run_payment_batch("B2", "fanhuan", 2025, "cashier", today=PAYDAY)
     assert (res.supplements, res.risk_open) == (0, 1)
     clear_flag(ledger, 1, "auditor", reason="核实无误")
     res = ledger.run_payment_batch("B2", "fanhuan", 2025, "cashier", today=PAYDAY)
-    assert (res.supplements, res.supplement_fen, res.risk_open) == (1, 30_000, 0)
+    assert (res.supplements, res.supplement_fen, res.risk_open) == (1, 60_000, 0)
 
 
 def _url(db) -> str:

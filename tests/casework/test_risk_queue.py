@@ -8,7 +8,7 @@ from datetime import date
 
 import polars as pl
 import pytest
-from ledger_helpers import PAYDAY, decision, snapshot, staffed
+from ledger_helpers import PAYDAY, approve_applied_accounts, decision, snapshot, staffed
 from typer.testing import CliRunner
 
 from wengang.casework import AllocationIn
@@ -30,6 +30,7 @@ def _paid_training(ledger, person: str) -> int:
     did = ledger.self_apply(dec, "clerk")
     ledger.first_review(did, "clerk", approve=True, reason="ok")
     ledger.second_review(did, "checker", approve=True, reason="ok")
+    approve_applied_accounts(ledger)
     ledger.pay_decision(did, "cashier", today=PAYDAY)
     return did
 
@@ -40,6 +41,7 @@ def _paid_dispatch(ledger, firm: str) -> int:
     ledger.first_review(did, "clerk", approve=True, reason="ok")
     ledger.second_review(did, "checker", approve=True, reason="ok")
     ledger.publicize("gs-d", "fanhuan", 2024, "clerk", starts_on=date(2025, 10, 1), days=7)
+    approve_applied_accounts(ledger)
     ledger.pay_decision(did, "cashier", today=PAYDAY)
     return did
 

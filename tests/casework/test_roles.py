@@ -23,6 +23,7 @@ from ledger_helpers import (
     RUN,
     RUN_SX,
     TODAY,
+    approve_applied_accounts,
     decision,
     decision_sx,
     register_staff,
@@ -133,6 +134,7 @@ def _dispatch_paid(ledger) -> int:
     ledger.first_review(did, "clerk", approve=True, reason="ok")
     ledger.second_review(did, "checker", approve=True, reason="ok")
     ledger.publicize("gs-d", "fanhuan", 2025, "clerk", starts_on=date(2025, 10, 1), days=7)
+    approve_applied_accounts(ledger)
     ledger.pay_decision(did, "cashier", today=PAYDAY)
     return did
 
@@ -148,6 +150,7 @@ def _duplicates_paid(ledger) -> None:
         did = (ledger.apply_skill_subsidy if program == "skill_subsidy" else ledger.self_apply)(dec, "clerk")
         ledger.first_review(did, "clerk", approve=True, reason="ok")
         ledger.second_review(did, "checker", approve=True, reason="ok")
+        approve_applied_accounts(ledger)
         ledger.pay_decision(did, "cashier", today=PAYDAY)
 
 

@@ -128,11 +128,12 @@ def test_exported_unanswered_then_credited_orders_the_recovery_then(ledger, tmp_
 
 def test_the_recovery_is_what_was_actually_paid_not_the_entitlement(ledger, tmp_path):
     ids = to_payable(ledger, 1)
+    ledger.change_size_class(ids[0], "checker", new_size_class="large", reason="暂按大型")  # 30%: half
     ledger.run_payment_batch("B1", "fanhuan", 2025, "cashier", today=PAYDAY)
     sent = bank_file(ledger, "B1", tmp_path)
     paid = ledger.decision(ids[0])["payments"][0]["amount_fen"]
     bank_return(ledger, sent, {payment_reference(ids[0], 0): True})
-    ledger.change_size_class(ids[0], "checker", new_size_class="small", new_amount_fen=paid + 30_000, reason="重新核定")
+    ledger.change_size_class(ids[0], "checker", new_size_class="small", reason="重新核定")  # the other half due
     ledger.run_payment_batch("B2", "fanhuan", 2025, "cashier", today=PAYDAY)  # the top-up, not in a bank file yet
     [top] = [p for p in ledger.decision(ids[0])["payments"] if p["kind"] == "supplement"]
     fid = raise_flag(ledger, ids[0])

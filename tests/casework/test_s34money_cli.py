@@ -70,19 +70,20 @@ def test_resize_withdrawing_an_unsent_payment_names_it_by_reference(tmp_path):
 def test_pay_with_ids_pays_a_top_up_due_as_an_unselected_run_does(tmp_path):
     url, led = _ledger(tmp_path)
     a, b = to_payable(led, 2)
+    for did in (a, b):  # 大型 first (30%), paid; then 微型 (60%): the other half is due
+        led.change_size_class(did, "checker", new_size_class="large", reason="暂按大型")
     led.run_payment_batch("B1", "fanhuan", 2025, "cashier", today=PAYDAY)
     sent = bank_file(led, "B1", tmp_path / "b1")
     bank_return(led, sent, {payment_reference(a, 0): True, payment_reference(b, 0): True})
     for did in (a, b):
-        paid = led.decision(did)["payments"][0]["amount_fen"]
-        led.change_size_class(did, "checker", new_size_class="micro", new_amount_fen=paid + 30_000, reason="划型更正")
+        led.change_size_class(did, "checker", new_size_class="micro", reason="划型更正")
     led.close()
     ids = tmp_path / "ids"
     ids.write_text(f"{a}\n")
     out = _case(url, "cashier", "pay", "B2", "fanhuan", "2025", "--ids", str(ids), "--today", "2025-11-02", "--yes")
-    assert "不能发放" not in out and f"补发 {_yuan(30_000)} 元" in out
+    assert "不能发放" not in out and f"补发 {_yuan(60_000)} 元" in out
     led = Ledger.open(url)
-    assert [p["amount_fen"] for p in led.decision(a)["payments"] if p["kind"] == "supplement"] == [30_000]
+    assert [p["amount_fen"] for p in led.decision(a)["payments"] if p["kind"] == "supplement"] == [60_000]
     assert [p for p in led.decision(b)["payments"] if p["kind"] == "supplement"] == []  # not selected: not paid
     led.close()
 
@@ -90,17 +91,17 @@ def test_pay_with_ids_pays_a_top_up_due_as_an_unselected_run_does(tmp_path):
 def test_pay_with_ids_says_a_top_up_due_that_it_cannot_pay(tmp_path):
     url, led = _ledger(tmp_path)
     [a] = to_payable(led, 1)
+    led.change_size_class(a, "checker", new_size_class="large", reason="暂按大型")
     led.run_payment_batch("B1", "fanhuan", 2025, "cashier", today=PAYDAY)
     sent = bank_file(led, "B1", tmp_path / "b1")
     bank_return(led, sent, {payment_reference(a, 0): True})
-    paid = led.decision(a)["payments"][0]["amount_fen"]
-    led.change_size_class(a, "checker", new_size_class="micro", new_amount_fen=paid + 30_000, reason="划型更正")
+    led.change_size_class(a, "checker", new_size_class="micro", reason="划型更正")
     raise_flag(led, a)  # an open risk flag holds the top-up
     led.close()
     ids = tmp_path / "ids"
     ids.write_text(f"{a}\n")
     out = _case(url, "cashier", "pay", "B2", "fanhuan", "2025", "--ids", str(ids), "--today", "2025-11-02", "--yes")
-    assert f"有应补发的 {_yuan(30_000)} 元，本批未补发：风险疑点未经稽核排除" in out and "不能发放" not in out
+    assert f"有应补发的 {_yuan(60_000)} 元，本批未补发：风险疑点未经稽核排除" in out and "不能发放" not in out
 
 
 def test_balance_and_show_tell_withdrawn_and_unsent_money_apart(tmp_path):

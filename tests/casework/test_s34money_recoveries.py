@@ -41,14 +41,16 @@ def net_paid(led, did: int) -> int:
 
 
 # ------------------------------------------------------------------ D1: a resize after a risk recovery
-@pytest.mark.parametrize(("at_risk", "new", "resize_recovers"), [(100_000, 50_000, 0), (30_000, 50_000, 40_000)])
+# 大型: the rules' 30% instead of 60%, 60,000 of the 120,000
+@pytest.mark.parametrize(("at_risk", "new", "resize_recovers"), [(100_000, 60_000, 0), (30_000, 60_000, 30_000)])
 def test_a_resize_after_a_risk_recovery_never_recovers_more_than_was_paid(ledger, tmp_path, at_risk, new,
                                                                          resize_recovers):
     [did] = paid_and_credited(ledger, tmp_path)
     paid = net_paid(ledger, did)  # 120,000
     out = confirm_flag(ledger, raise_flag(ledger, did, amount_fen=at_risk), "auditor", reason="核实")
     assert out.amount_fen == at_risk
-    res = ledger.change_size_class(did, "checker", new_size_class="large", new_amount_fen=new, reason="划型更正")
+    res = ledger.change_size_class(did, "checker", new_size_class="large", reason="划型更正")
+    assert res.new_amount_fen == new
     # 多退少补 orders max(0, paid − every recovery already ordered − the new entitlement)
     got = recoveries(ledger, did)
     assert sum(f for _, f in got) <= paid

@@ -19,6 +19,7 @@ from ledger_helpers import (
     MORE_STAFF,
     PAYDAY,
     STAFF,
+    approve_applied_accounts,
     bank_file,
     bank_return,
     decision,
@@ -80,6 +81,7 @@ def dispatch(led) -> int:
     led.first_review(did, "clerk", approve=True, reason="名单备案")
     led.second_review(did, "checker", approve=True, reason="同意")
     led.publicize("gs-d", "fanhuan", 2025, "clerk", starts_on=date(2025, 10, 1), days=7)
+    approve_applied_accounts(led)
     return did
 
 
@@ -93,10 +95,12 @@ def duplicate_pair(led) -> tuple[int, int]:
     train = led.self_apply(person("training_subsidy", "6-07-06-05:4", 80_000), "clerk")
     led.first_review(train, "clerk", approve=True, reason="ok")
     led.second_review(train, "checker", approve=True, reason="ok")
+    approve_applied_accounts(led)
     led.pay_decision(train, "cashier", today=PAYDAY)
     skill = led.apply_skill_subsidy(person("skill_subsidy", "6-07-06-05:4", 150_000), "clerk")
     led.first_review(skill, "clerk", approve=True, reason="ok")
     led.second_review(skill, "checker", approve=True, reason="ok")
+    approve_applied_accounts(led)
     return train, skill
 
 
@@ -164,19 +168,19 @@ def test_resize_paid_and_credited_recovers_as_before(ledger, tmp_path):
 
 def test_resize_an_unsent_top_up_above_the_new_entitlement_is_withdrawn(ledger, tmp_path):
     [did] = to_payable(ledger, 1)
+    resize_down(ledger, did)  # 大型 (30%): 60,000 paid and credited
     ledger.run_payment_batch("B1", "fanhuan", 2025, "cashier", today=PAYDAY)
     sent = bank_file(ledger, "B1", tmp_path / "b1")
     bank_return(ledger, sent, {payment_reference(did, 0): True})
-    paid = the_payment(ledger, did)["amount_fen"]
-    ledger.change_size_class(did, "checker", new_size_class="micro", new_amount_fen=paid + 30_000, reason="划型更正")
+    ledger.change_size_class(did, "checker", new_size_class="micro", reason="划型更正")  # 60%: 60,000 more due
     ledger.run_payment_batch("B2", "fanhuan", 2025, "cashier", today=PAYDAY)  # the top-up, not sent
     [top] = [p for p in ledger.decision(did)["payments"] if p["kind"] == "supplement"]
-    res = ledger.change_size_class(did, "checker", new_size_class="small", new_amount_fen=paid + 10_000, reason="复核")
-    # the 30,000 top-up would pay 20,000 too much: withdrawn; 10,000 is due instead; nothing recovered
-    assert res.recovery_id is None and res.supplement_due_fen == 10_000 and res.withdrawn == [top["id"]]
+    res = ledger.change_size_class(did, "checker", new_size_class="large", reason="复核：仍为大型")
+    # the 60,000 top-up would pay 60,000 too much: withdrawn; nothing due, nothing recovered
+    assert res.recovery_id is None and res.supplement_due_fen == 0 and res.withdrawn == [top["id"]]
     assert ledger.bank_file_plan("B2")["payments"] == []
     b3 = ledger.run_payment_batch("B3", "fanhuan", 2025, "cashier", today=PAYDAY)
-    assert (b3.supplements, b3.supplement_fen) == (1, 10_000)
+    assert (b3.supplements, b3.supplement_fen) == (0, 0)
     assert recoveries(ledger, did) == []
     sound(ledger)
 

@@ -174,22 +174,22 @@ def test_revoke_waits_for_the_bank_on_a_payment_sent_and_unanswered(ledger, tmp_
     """A top-up with the bank, the first payment bounced: the confirmed flag's recovery waits for the bank's answer;
     so does the revocation (a bounce recorded then must find the decision as it was)."""
     [did] = to_payable(ledger, 1)
+    ledger.change_size_class(did, "checker", new_size_class="large", reason="暂按大型")  # 30%: half
     ledger.run_payment_batch("P1", "fanhuan", 2025, "cashier", today=PAYDAY)
     sent1 = bank_file(ledger, "P1", tmp_path / "1")
-    paid = ledger.decision(did)["payments"][0]["amount_fen"]
-    ledger.change_size_class(did, "checker", new_size_class="small", new_amount_fen=paid + 30_000, reason="重新核定")
+    ledger.change_size_class(did, "checker", new_size_class="small", reason="重新核定")  # the other half due
     ledger.run_payment_batch("P2", "fanhuan", 2025, "cashier", today=PAYDAY)
     sent2 = bank_file(ledger, "P2", tmp_path / "2")
     bank_return(ledger, sent1, {payment_reference(did, 0): False})
     assert ledger.decision(did)["state"] == "bounced"
-    confirm_flag(ledger, raise_flag(ledger, did), "auditor", reason="核实")
+    confirm_flag(ledger, raise_flag(ledger, did, amount_fen=100_000), "auditor", reason="核实")
     e = refused("bank_unanswered", ledger.revoke, did, "checker", reason="x")
     assert "回盘后再撤销" in e.zh
     [top] = [p for p in ledger.decision(did)["payments"] if p["kind"] == "supplement"]
     bank_return(ledger, sent2, {payment_reference(did, top["seq"], "supplement"): True})
     ledger.revoke(did, "checker", reason="经核实不予发放")
     d = ledger.decision(did)
-    assert d["state"] == "revoked" and [r["amount_fen"] for r in d["recoveries"]] == [30_000]
+    assert d["state"] == "revoked" and [r["amount_fen"] for r in d["recoveries"]] == [60_000]  # the top-up credited
     item = letter_input(ledger.letter_view(did))
     assert item["status"] == "ineligible" and any("应予退回" in n for n in item["notes"])
     sound(ledger)

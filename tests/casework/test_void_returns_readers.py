@@ -33,7 +33,8 @@ from wengang.casework.projection import Projection
 from wengang.documents.bank import read_bank_file
 from wengang.reports.statistics import monthly_payments
 
-UP = 30_000  # the resize: 300 元 more
+UP = A0 // 2  # 大型 (30%) paid first, then 微型 (60%): the other half is the top-up
+FIRST = A0 - UP  # what was paid as 大型
 
 
 @pytest.fixture
@@ -54,13 +55,11 @@ def findings(led: Ledger) -> list[str]:
 def voided_then_resized(led: Ledger, tmp_path: Path) -> tuple[int, object]:
     """A payment bounced by hand, credited by the bank, checked credited (the bounce void), then the decision resized
     up: a 多退少补 top-up of ``UP`` is due."""
-    ids, sent, p0, _ = alarmed(led, tmp_path)
+    ids, sent, p0, _ = alarmed(led, tmp_path, large=True)
     did = ids[0]
     res = led.check_credit_after_bounce(did, "checker", credited=True, reason="银行书面确认：原付款已入账")
     assert res.state == "paid"
-    up = led.change_size_class(
-        did, "checker", new_size_class="micro", new_amount_fen=A0 + UP, reason="划型更正"
-    )
+    up = led.change_size_class(did, "checker", new_size_class="micro", reason="划型更正")
     assert up.supplement_due_fen == UP
     return did, sent
 
@@ -83,7 +82,7 @@ def test_top_up_after_a_voided_bounce_is_paid_sent_and_verified(ledger, tmp_path
     again = pay(ledger, "B3")
     assert (again.paid, again.supplements, again.refused) == (0, 0, [])
     b = balance(ledger, did)
-    assert (b["paid_fen"], b["returned_fen"], b["net_fen"]) == (A0 + UP, 0, A0 + UP)
+    assert (b["paid_fen"], b["returned_fen"], b["net_fen"]) == (FIRST + UP, 0, FIRST + UP)
     counted_paid_is_what_the_bank_holds(ledger)
     sound(ledger)
 
@@ -107,10 +106,11 @@ def bounced_after_top_up(led: Ledger, tmp_path: Path) -> tuple[int, object]:
     """Paid and sent; resized up and the top-up paid, sent and credited; then the bank returns the initial payment
     and the corrected account is approved: the decision waits to be paid again."""
     ids = to_payable(led, 2)
+    led.change_size_class(ids[0], "checker", new_size_class="large", reason="暂按大型")
     pay(led, "B1")
     sent1 = bank_file(led, "B1", tmp_path / "b1")
     did = ids[0]
-    led.change_size_class(did, "checker", new_size_class="micro", new_amount_fen=A0 + UP, reason="划型更正")
+    led.change_size_class(did, "checker", new_size_class="micro", reason="划型更正")
     assert pay(led, "B2").supplements == 1
     bank_return(led, bank_file(led, "B2", tmp_path / "b2"), {f"{did}-S0": True})
     bank_return(led, sent1, {f"{did}-0": False, f"{ids[1]}-0": True}, reason="账户已销户")
@@ -122,15 +122,15 @@ def bounced_after_top_up(led: Ledger, tmp_path: Path) -> tuple[int, object]:
 def test_repayment_after_a_bounce_pays_the_entitlement_less_the_top_up_still_paid(ledger, tmp_path):
     did, _ = bounced_after_top_up(ledger, tmp_path)
     res = pay(ledger, "B3")
-    # before: the re-payment was the whole new entitlement (A0 + UP), the top-up paid a second time
-    assert (res.paid, res.amount_fen, res.refused) == (1, A0, [])
+    # before: the re-payment was the whole new entitlement (FIRST + UP), the top-up paid a second time
+    assert (res.paid, res.amount_fen, res.refused) == (1, FIRST, [])
     p1 = payment_of(ledger, did, seq=1)
-    assert (p1["amount_fen"], p1["account_no"]) == (A0, NEW_ACCOUNT)
+    assert (p1["amount_fen"], p1["account_no"]) == (FIRST, NEW_ACCOUNT)
     sent = bank_file(ledger, "B3", tmp_path / "b3")
-    assert [(p.reference, p.amount_fen) for p in read_bank_file(sent.path).payments] == [(f"{did}-1", A0)]
+    assert [(p.reference, p.amount_fen) for p in read_bank_file(sent.path).payments] == [(f"{did}-1", FIRST)]
     bank_return(ledger, sent, {f"{did}-1": True})
     b = balance(ledger, did)
-    assert (b["paid_fen"], b["returned_fen"], b["net_fen"]) == (2 * A0 + UP, A0, A0 + UP)  # net = entitlement
+    assert (b["paid_fen"], b["returned_fen"], b["net_fen"]) == (2 * FIRST + UP, FIRST, FIRST + UP)  # net = entitlement
     assert ledger.decision(did)["state"] == "paid"
     again = pay(ledger, "B4")
     assert (again.paid, again.supplements) == (0, 0)
@@ -142,18 +142,18 @@ def test_repayment_after_a_bounce_pays_the_entitlement_less_the_top_up_still_pai
 def test_pay_decision_pays_what_is_still_due_too(ledger, tmp_path):
     did, _ = bounced_after_top_up(ledger, tmp_path)
     with pytest.raises(LedgerError) as e:  # the whole entitlement is not what is due
-        ledger.pay_decision(did, "cashier", amount_fen=A0 + UP, today=PAYDAY)
+        ledger.pay_decision(did, "cashier", amount_fen=FIRST + UP, today=PAYDAY)
     assert e.value.code == "amount_mismatch"
-    pid = ledger.pay_decision(did, "cashier", amount_fen=A0, today=PAYDAY)
+    pid = ledger.pay_decision(did, "cashier", amount_fen=FIRST, today=PAYDAY)
     assert payment_of(ledger, did, seq=1)["id"] == pid
-    assert balance(ledger, did)["net_fen"] == A0 + UP
+    assert balance(ledger, did)["net_fen"] == FIRST + UP
     sound(ledger)
 
 
 def test_repayment_with_nothing_left_due_is_refused_and_says_why(ledger, tmp_path):
     did, _ = bounced_after_top_up(ledger, tmp_path)
-    # lowered while bounced (no settlement then): the top-up still paid covers it
-    ledger.change_size_class(did, "checker", new_size_class="small", new_amount_fen=UP, reason="划型再更正")
+    # lowered while bounced (no settlement then): the top-up still paid (UP) covers it (大型 again: FIRST = UP)
+    ledger.change_size_class(did, "checker", new_size_class="large", reason="划型再更正")
     res = pay(ledger, "B3")
     assert res.paid == 0 and [i for i, _ in res.refused] == [did]
     assert "已无应发金额" in res.refused[0][1].zh
@@ -170,7 +170,7 @@ def test_monthly_report_net_is_the_ledger_net_with_a_voided_bounce(ledger, db, t
     assert pay(ledger, "B2").supplements == 1
     bank_return(ledger, bank_file(ledger, "B2", tmp_path / "b2"), {f"{did}-S0": True})
     rec = ledger.reconcile()
-    assert rec["ok"] and rec["voided_returns_fen"] == A0
+    assert rec["ok"] and rec["voided_returns_fen"] == FIRST
     # the report connects by URL: on PostgreSQL to the test's schema
     rows = monthly_payments(db.url if db.schema is None else f"{db.url}?options=-csearch_path%3D{db.schema}")
     assert sum(r.returned_fen for r in rows) == 0  # the void return is not money back

@@ -52,13 +52,33 @@ def _fits_bigint(value: int | None) -> int | None:
     return value
 
 
+def _fen(value: Any, what: str = "--amount-fen") -> int:
+    """An amount in 分 as typed: a whole number of digits (full-width digits read as digits). ``148450.00`` is how 元
+    are written: refused as README says of every ``_fen`` field, never read as 148450 fen (nor 1,484.50 元 as 148450);
+    above the databases' BIGINT refused."""
+    if isinstance(value, int):
+        return _fits_bigint(value) or value
+    import unicodedata
+
+    s = unicodedata.normalize("NFKC", str(value)).strip()
+    if not re.fullmatch(r"[0-9]+", s):
+        yuan = bool(re.fullmatch(r"[0-9][0-9,]*(\.[0-9]*)?元?", s))
+        raise InputError(f"{what}“{value}”不是以分计的非负整数{'（带小数点或逗号是以元计的写法）' if yuan else ''}："
+                         "金额以分为单位，写整数，如 1,484.50 元写作 148450",
+                         f"{what} {value!r} is not a whole number of fen{' (written as 元)' if yuan else ''}: give fen "
+                         "as digits, e.g. 148450 for 1,484.50 yuan")
+    n = int(s)
+    _fits_bigint(n)
+    return n
+
+
 # the same argument in every command: checked while the command line is parsed (bad → exit 2, nearest names)
 Program = Annotated[str, typer.Argument(callback=_known_program, help="项目，如 fanhuan / program")]
 Year = Annotated[int, typer.Argument(min=YEAR_MIN, max=YEAR_MAX, help="政策年度 / policy year")]
 DecisionId = Annotated[int, typer.Argument(min=1, callback=_fits_bigint, help="决定编号 / decision id")]
 RecordId = Annotated[int, typer.Argument(min=1, callback=_fits_bigint, help="编号 / id")]
-AmountFen = Annotated[int, typer.Argument(min=0, callback=_fits_bigint, help="金额（分）/ amount in fen")]
-AMOUNT = typer.Option(None, "--amount-fen", min=0, callback=_fits_bigint, help="金额（分）/ amount in fen")
+AmountFen = Annotated[int, typer.Argument(parser=lambda v: _fen(v, "金额（分）"), help="金额（分）/ amount in fen")]
+AMOUNT = typer.Option(None, "--amount-fen", parser=_fen, help="金额（分）/ amount in fen")
 
 
 def _run(fn, *args, **kw):
@@ -159,29 +179,47 @@ def import_(path: Path = typer.Argument(..., help="wengang screen 的输出目�
             _run(_refuse, "bad_input", "--policy 应写作 文号=版本", "--policy must be number=version")
         fp = hashlib.sha256(path.read_bytes()).hexdigest()
         run = RunIn(program, year, region, {path.name: fp}, dict(p.split("=", 1) for p in policy))
-        frame, si = pl.read_parquet(path), None
-    led = _open(db)
-    prior = led.find_run(run)
-    res = _run(led.import_decisions, run, frame, user)
-    held = to_verify = 0
-    if "payment_hold" in frame.columns:
-        from wengang.screening.output import PAYABLE
+        from .models import canonical_claim_keys
 
-        marked = frame["payment_hold"].fill_null(False)
-        payable = frame["status"].cast(pl.String).is_in(PAYABLE)
-        held = int((marked & payable).sum())
-        to_verify = int((marked & ~payable).sum())  # refusals resting on a quarantined row: stored 待认定 (screening.holds)
+        # claim keys in their one written form, as the screening's and every application's (models.canonical_claim_key)
+        frame, si = _run(canonical_claim_keys, pl.read_parquet(path)), None
+    led = _open(db)
+    prior = _run(led.find_run, run)  # refuses results already imported under another program or year
+    res = _run(led.import_decisions, run, frame, user)
+    # what was inserted now, never the rows already stored (ImportResult counts them)
     counts = (f"收到 {res.offered} 条，新入库 {res.inserted} 条，已存在 {res.existing} 条"
-              + (f"，其中暂缓发放 {held} 条" if held else "")
-              + (f"，结论待核实 {to_verify} 条（入库为待认定）" if to_verify else ""))
-    en = f"{res.offered} offered, {res.inserted} new, {res.existing} already stored"
+              + (f"，其中暂缓发放 {res.held} 条" if res.held else "")
+              + (f"，结论待核实 {res.to_verify} 条（入库为待认定）" if res.to_verify else ""))
+    en = (f"{res.offered} offered, {res.inserted} new, {res.existing} already stored"
+          + (f", {res.held} of them held" if res.held else "")
+          + (f", {res.to_verify} stored as needing a determination" if res.to_verify else ""))
     if si is not None and si.left_out:
         counts += f"；其他申请年度 {si.left_out} 条未导入"
     if prior is not None:
         console.print(f"✔ 该筛查批次已于此前导入（批次 {prior}），不重复入库：{counts} / "
-                      f"this run was imported before (run {prior}); nothing duplicated: {en}")
+                      f"this run was imported before (run {prior}); nothing duplicated: {en}", highlight=False)
     else:
-        console.print(f"✔ 筛查批次 {res.run_id}（{run.program} {run.year} 年度）：{counts} / run {res.run_id}: {en}")
+        console.print(f"✔ 筛查批次 {res.run_id}（{run.program} {run.year} 年度）：{counts} / run {res.run_id}: {en}",
+                      highlight=False)
+    if res.already_claimed:
+        n = len(res.already_claimed)
+        shown = "；".join(f"{a['unit']} {a['claim_key']}（{a['year']} 年度决定 {a['decision_id']}）"
+                         for a in res.already_claimed[:10]) + ("等" if n > 10 else "")
+        console.print(f"[yellow]⚠ {n} 条未入库：同一职业（工种）同一等级只能申请并享受一次（内人社发〔2025〕18号 二），"
+                      f"已有其他年度的决定：{escape(shown)} / {n} rows not stored: the same occupation and level is "
+                      "enjoyed once only, decided in another year[/yellow]", highlight=False, soft_wrap=True)
+    if res.disagreements:
+        # the stored decisions stay as they are (one per year, program, unit and claim): each is named, with the step
+        # that settles it
+        n = len(res.disagreements)
+        console.print(f"[yellow]⚠ 本批次与已入库的 {n} 个决定结论不同，台账未改动这些决定，须逐个核实处理 / this run "
+                      f"disagrees with {n} stored decisions; they are left as they are, each needs a look:[/yellow]",
+                      highlight=False)
+        for d in res.disagreements:
+            console.print(f"  决定 {d['decision_id']}（{escape(d['unit_name'])}，{d['unit']}"
+                          + (f"，{escape(d['claim_key'])}" if d["claim_key"] else "")
+                          + f"，{state_zh(d['state'])}）：{escape(d['zh'])}\n    decision {d['decision_id']}: "
+                          + escape(d["en"]), highlight=False, soft_wrap=True)
 
 
 def _refuse(code: str, zh: str, en: str) -> None:
@@ -656,7 +694,7 @@ def send(gateway: str = typer.Option(None, help="短信网关 URL；缺省写入
 @case_app.command("confirm")
 @_selectable()
 def confirm(decision_id: int = typer.Argument(None, min=1, callback=_fits_bigint, help="决定号；或用筛选条件、--ids 批量确认"),
-            amount_fen: int = typer.Option(None, min=0, callback=_fits_bigint, help="确认金额（分，须与决定一致；仅单个决定）"),
+            amount_fen: int = typer.Option(None, "--amount-fen", parser=_fen, help="确认金额（分，须与决定一致；仅单个决定）"),
             account: str = typer.Option(None, help="收款账户（仅单个决定）"),
             db: str = DB, user: str = USER, sel: dict[str, Any] | None = None) -> None:
     """单位确认接受（一个决定，或所选的一批）/ the unit confirms (one decision or a selection)."""
@@ -722,10 +760,68 @@ CONTACT = typer.Option(None, "--contact", help="联系电话或网上经办平�
 
 def _decision(path: Path, facts: Path | None, claim_key: str | None, year: int | None, name: str | None,
               account: str | None, contact: str | None) -> DecisionIn:
-    from .intake import decision_from_json
+    from .intake import decision_from_json, read_json
 
-    return _run(decision_from_json, path, facts=facts, claim_key=claim_key, year=year, unit_name=name,
-                account_no=account, contact=contact)
+    dec = _run(decision_from_json, path, facts=facts, claim_key=claim_key, year=year, unit_name=name,
+               account_no=account, contact=contact)
+    _run(_reevaluated, _run(read_json, path, "申请文件"), facts, dec)
+    return dec
+
+
+def _reevaluated(body: Any, facts: Path | None, dec: DecisionIn) -> None:
+    """An application that carries an evaluation (``wengang evaluate --json``) is registered only as the rules decide
+    it (outside audit D4: an evaluation edited to 999,999元 was registered as it stood): its facts file is evaluated
+    again — same program, region, date, fixed readings, drafts only if its document is one — and the conclusion, the
+    amount and the document must be the same. Without the facts only a 技能提升补贴 is taken (the ledger bounds its
+    amount by the level's standard: ``Ledger.apply_skill_subsidy``). A ``DecisionIn`` JSON (the ledger's own input,
+    an amount nobody evaluated) is taken only for a 技能提升补贴, bounded the same way (outside audit B: a 稳岗返还 of
+    99,999,900 分 written as a DecisionIn was registered as it stood)."""
+    from wengang.evaluate import InvalidFacts, evaluate
+    from wengang.money import format_yuan
+    from wengang.programs import load_all
+
+    from .intake import read_json
+
+    evaluation = isinstance(body, dict) and "subject_id" in body and "status" in body
+    if dec.program == "skill_subsidy" and (facts is None or not evaluation):
+        return
+    if not evaluation:
+        raise LedgerError("need_evaluation",
+                          "申请须提交 wengang evaluate --json 的判定结果及其事实文件（--facts），台账按规则重新判定后登记；"
+                          "台账决定（DecisionIn）格式的金额未经规则判定，不能作为申请登记（技能提升补贴除外，其金额以等级标准为限）",
+                          "an application is the output of wengang evaluate --json with its facts file (--facts), "
+                          "evaluated again by the ledger; a DecisionIn's amount was never evaluated and is not registered "
+                          "as an application (except a skill subsidy, bounded by its level's standard)")
+    if facts is None:
+        raise LedgerError("need_facts", "判定结果须与其事实文件一并提交（--facts）：台账按规则重新判定后登记，金额以规则结果为准",
+                          "an evaluation is registered with its facts file (--facts): the ledger evaluates it again "
+                          "and takes the rules' amount")
+    fx = dict(read_json(facts, "事实文件"))
+    fx.pop("_case", None)
+    policy = body.get("policy") or {}
+    load_all()  # the interpretation switches the fixed readings name
+    try:
+        again = evaluate(str(body.get("program")), str(body.get("region")), parse_date(body.get("date"), "判定日期", "date"),
+                         fx, readings=dict(body.get("readings_fixed") or {}),
+                         include_drafts=policy.get("status") == "draft").to_dict()
+    except InvalidFacts as exc:
+        raise LedgerError("bad_input", "事实文件无法重新判定：" + exc.text(), "the facts file cannot be evaluated again") from None
+    except (ValueError, KeyError, LookupError) as exc:
+        raise LedgerError("bad_input", f"事实文件无法重新判定：{exc}", f"the facts file cannot be evaluated again: {exc}") from None
+    mine = (body.get("status"), body.get("amount_fen"), policy.get("number"), str(body.get("subject_id")))
+    rules = (again.get("status"), again.get("amount_fen"), (again.get("policy") or {}).get("number"),
+             str(again.get("subject_id")))
+    if mine != rules:
+        def said(v: tuple[Any, ...]) -> str:
+            return f"{v[0]}，金额 {format_yuan(v[1]) if v[1] is not None else '—'}，依据 {v[2] or '—'}，对象 {v[3]}"
+
+        raise LedgerError(
+            "evaluation_mismatch",
+            f"申请文件的判定结果（{said(mine)}）与按规则重新判定事实文件的结果（{said(rules)}）不符，不予登记："
+            "请用 wengang evaluate --json 重新判定（判定时使用 --setting 假设值或 --region-data 的结果不能据以登记）",
+            f"the application's evaluation ({mine[0]}, {mine[1]} fen, {mine[2]}) differs from the rules' evaluation of "
+            f"its facts ({rules[0]}, {rules[1]} fen, {rules[2]}); not registered: evaluate again with wengang evaluate "
+            "--json")
 
 
 @case_app.command("self-apply")
@@ -753,6 +849,7 @@ def dispatch_apply(path: Path = typer.Argument(..., help='{"decision": {...}, "a
     fx = _run(read_json, facts, "事实文件") if facts else None
     dec = _run(decision_from_obj, body["decision"], facts=fx, year=year, unit_name=name, account_no=account,
                contact=contact)
+    _run(_reevaluated, body["decision"], facts, dec)  # the rules' amount, as for self-apply
     try:
         allocations = [AllocationIn(**a) for a in body["allocations"]]
     except TypeError as exc:
@@ -764,9 +861,25 @@ def dispatch_apply(path: Path = typer.Argument(..., help='{"decision": {...}, "a
 @case_app.command("skill-apply")
 def skill_apply(path: Path = APP, facts: Path = FACTS, claim_key: str = CLAIM, year: int = YEAR, name: str = NAME,
                 account: str = ACCOUNT, contact: str = CONTACT, db: str = DB, user: str = USER) -> None:
-    """技能提升补贴申请 / skill-subsidy application (wengang evaluate --json output, with --facts or --claim-key)."""
-    did = _run(_open(db).apply_skill_subsidy, _decision(path, facts, claim_key, year, name, account, contact), user)
+    """技能提升补贴申请 / skill-subsidy application (wengang evaluate --json output, with --facts or --claim-key).
+
+    判定结果按事实文件重新判定后登记；--account 登记为账户变更申请，须另一人复核后生效 / the evaluation is checked by
+    evaluating its facts again; --account is an account change request a second person approves."""
+    led = _open(db)
+    did = _run(led.apply_skill_subsidy, _decision(path, facts, claim_key, year, name, account, contact), user)
     console.print(f"✔ 申请已登记，决定 {did} / decision {did}")
+    _account_requested(led, did, account)
+
+
+def _account_requested(led: Ledger, did: int, account: str | None) -> None:
+    """Say that an account given with an application is a change request awaiting a second person (the ledger's
+    ``_account_at_application``), with the account masked."""
+    if not account:
+        return
+    for c in led.account_changes(decision_id=did):
+        console.print(f"  提供的收款账户 {_mask_account(c['account_no'])} 为变更申请 {c['id']}，须申请人以外的人员复核后生效"
+                      f"（wengang case approve-account {c['id']}），此前不予发放 / the account given is change request "
+                      f"{c['id']}, awaiting a second person's approval (not paid until then)")
 
 
 @case_app.command("resolve")
@@ -850,7 +963,10 @@ def _first_reviewers(led: Ledger, ids: list[int]) -> dict[int, str]:
 @case_app.command("hold")
 @_selectable()
 def hold(decision_id: int = typer.Argument(None, min=1, callback=_fits_bigint, help="决定号；或用筛选条件、--ids"),
-         reason: str = "缓缴企业待补足失业保险费", db: str = DB, user: str = USER,
+         reason: str = typer.Option(..., help="暂缓理由（必填）：缓缴未补足写明缓缴，输入数据待核实写明哪一行、有何问题；解除时按理由办理 / "
+                                              "why (required): a deferral names 缓缴, a row to verify names the row; "
+                                              "the release asks what the reason asks"),
+         db: str = DB, user: str = USER,
          sel: dict[str, Any] | None = None) -> None:
     """暂缓发放 / hold payment."""
     assert sel is not None
@@ -860,9 +976,11 @@ def hold(decision_id: int = typer.Argument(None, min=1, callback=_fits_bigint, h
 @case_app.command("release")
 @_selectable()
 def release(decision_id: int = typer.Argument(None, min=1, callback=_fits_bigint, help="决定号；或用筛选条件、--ids"),
-            reason: str = "已补足缓缴的失业保险费", db: str = DB, user: str = USER,
-            sel: dict[str, Any] | None = None) -> None:
-    """解除暂缓 / release a hold."""
+            reason: str = typer.Option(None, help="解除理由：核实了什么、结论如何。仅缓缴暂缓可省略（即“已补足缓缴的失业保险费”）；"
+                                                  "因输入数据有误暂缓的须写明，并由复核人员办理 / why: required unless the hold "
+                                                  "is a deferral only (then: the firm paid up)"),
+            db: str = DB, user: str = USER, sel: dict[str, Any] | None = None) -> None:
+    """解除暂缓（所需理由和人员取决于暂缓原因）/ release a hold (what it needs depends on why it is held)."""
     assert sel is not None
     _one_step_each(db, user, decision_id, sel, "release", "解除暂缓", "解除暂缓 / released", reason=reason)
 
@@ -919,8 +1037,9 @@ def pay(batch_key: str, program: Program, year: Year, today: str = typer.Option(
     led = _open(db)
     if not _given(sel):
         res = _run(led.run_payment_batch, batch_key, program, year, user, today=day)
-        console.print(f"✔ 本次发放 {res.paid} 个单位，共 {_yuan(res.amount_fen)} 元；缺少账户 {res.missing_account} 个 / "
-                      f"paid {res.paid}, {res.amount_fen} fen; {res.missing_account} missing an account")
+        console.print(f"✔ 本次发放 {res.paid} 个单位，共 {_yuan(res.amount_fen)} 元 / paid {res.paid}, "
+                      f"{_yuan(res.amount_fen)} yuan")
+        _unpaid_line(res)
         _batch_notes(res)
         return
     rows, o = _select_for(led, _run(_filter, sel, program=program, year=year), f"发放（批次 {batch_key}）",
@@ -942,24 +1061,39 @@ def pay(batch_key: str, program: Program, year: Year, today: str = typer.Option(
             o.done.append(did)
             refs = "、".join(payment_reference(did, p["seq"], p["kind"]) for p in paid_now)
             console.print(f"  决定 {did}：补发 {_yuan(sum(p['amount_fen'] for p in paid_now))} 元（付款 {refs}）/ "
-                          f"decision {did}: top-up of {fen} fen paid ({refs})")
+                          f"decision {did}: top-up of {_yuan(fen)} yuan paid ({refs})")
         else:
             zh, en = _top_up_held(led, did)
             o.skip(did, f"已发放，有应补发的 {_yuan(fen)} 元，本批未补发：{zh}",
-                   f"paid, a top-up of {fen} fen is due, not paid in this batch: {en}")
+                   f"paid, a top-up of {_yuan(fen)} yuan is due, not paid in this batch: {en}")
     holds = led.risk_holds(ids) if ids else {}
+    # why each one left unpaid was left (the ledger's own checks, in the batch's order: Ledger.unpaid_reasons)
+    reasons = led.unpaid_reasons(ids, program, year, user, today=day) if ids else {}
 
     def why(r: dict[str, Any]) -> tuple[str, str]:
         hold = holds.get(r["id"])
-        if hold is None:
-            return _not_payable(r)
-        if len(ids) == 1:  # one decision: name its flags
+        if hold is not None and len(ids) == 1:  # one decision: name its flags
             return f"暂不能发放：{hold.zh}", f"not payable: {hold.en}"
-        return ("暂不能发放：有未排除的风险疑点（case show 查看疑点及处理办法）",
-                "not payable: a risk flag holds it (see case show for what ends it)")
+        if r["id"] in reasons:
+            zh, en = reasons[r["id"]]
+            return f"暂不能发放：{zh}", f"not payable: {en}"
+        return _not_payable(r)
 
     _settle(led, ids, {"paid"}, o, why)
     _report(o)
+
+
+def _unpaid_line(res: Any) -> None:
+    """Every candidate of the batch left unpaid, by reason (``BatchResult.unpaid``): with the paid ones they are all
+    the decisions the batch could have paid."""
+    from .ledger import UNPAID_REASONS
+
+    if not res.unpaid:
+        return
+    n = sum(res.unpaid.values())
+    zh = "，".join(f"{UNPAID_REASONS[k][0]} {v} 个" for k, v in res.unpaid.items())
+    en = "; ".join(f"{UNPAID_REASONS[k][1]}: {v}" for k, v in res.unpaid.items())
+    console.print(f"  未发放 {n} 个：{zh} / {n} not paid: {en}")
 
 
 def _top_ups(led: Ledger, did: int) -> list[dict[str, Any]]:
@@ -1062,37 +1196,48 @@ def credit_check(decision_id: DecisionId,
 
 
 @case_app.command("resize")
-def resize(decision_id: DecisionId, size_class: str, amount_fen: AmountFen, reason: str = typer.Option(...),
-           db: str = DB, user: str = USER) -> None:
-    """划型变更，多退少补 / size-class change and settlement."""
-    res = _run(_open(db).change_size_class, decision_id, user, new_size_class=size_class,
+def resize(decision_id: DecisionId, size_class: str,
+           amount_fen: Annotated[int | None, typer.Argument(parser=lambda v: _fen(v, "金额（分）"), help=(
+               "可省略：按规则换算的金额（分）；给出时须在规则金额范围内（缴费基数已知时的准确金额）/ optional: the rules' "
+               "amount in fen, checked"))] = None,
+           reason: str = typer.Option(...), db: str = DB, user: str = USER) -> None:
+    """划型变更，多退少补：金额按新划型的返还比例由规则换算 / size-class change: the rules' amount for the new class."""
+    from .query import parse_size_class
+
+    cls = _run(parse_size_class, size_class)
+    res = _run(_open(db).change_size_class, decision_id, user, new_size_class=cls,
                new_amount_fen=amount_fen, reason=reason)
     old, new = res.old_amount_fen or 0, res.new_amount_fen or 0
-    change = (f"核减 {_yuan(old - new)} 元" if new < old else f"核增 {_yuan(new - old)} 元" if new > old else "金额未变")
-    change_en = (f"lowered by {old - new} fen" if new < old else f"raised by {new - old} fen" if new > old
-                 else "amount unchanged")
-    parts = [f"应享受金额由 {_yuan(old)} 元{change}，为 {_yuan(new)} 元"]
-    en = [f"entitlement {old} → {new} fen ({change_en})"]
+    if new == old:
+        parts = [f"应享受金额未变，仍为 {_yuan(new)} 元"]
+        en = [f"entitlement unchanged: {_yuan(new)} yuan"]
+    else:
+        change = f"核减 {_yuan(old - new)} 元" if new < old else f"核增 {_yuan(new - old)} 元"
+        change_en = f"lowered by {_yuan(old - new)} yuan" if new < old else f"raised by {_yuan(new - old)} yuan"
+        parts = [f"应享受金额由 {_yuan(old)} 元{change}，为 {_yuan(new)} 元"]
+        en = [f"entitlement {_yuan(old)} → {_yuan(new)} yuan ({change_en})"]
+    if res.rules_basis:
+        parts.append(f"依据：{res.rules_basis}")
     if not res.settled:
         parts.append(f"决定尚无已发放的款项（未发放，或退回待重发）：不涉及多退少补，发放时按新金额 {_yuan(new)} 元发放")
-        en.append(f"nothing paid yet (not paid, or bounced): no settlement; it will be paid {new} fen")
+        en.append(f"nothing paid yet (not paid, or bounced): no settlement; it will be paid {_yuan(new)} yuan")
     if res.withdrawn:
         refs = "、".join(res.withdrawn_refs) or "、".join(map(str, res.withdrawn))
         parts.append(f"未报盘的付款 {refs} 已撤回，不再发放（下一批按新金额发放尚应发的部分）")
         en.append(f"unsent payments {refs} withdrawn (the next batch pays what is still due)")
     if res.supplement_due_fen:
         parts.append(f"应补发 {_yuan(res.supplement_due_fen)} 元，由出纳在本项目本年度的下一批发放中支付")
-        en.append(f"top-up due {res.supplement_due_fen} fen (paid by the next batch)")
+        en.append(f"top-up due {_yuan(res.supplement_due_fen)} yuan (paid by the next batch)")
     if res.recovery_id is not None:
         parts.append(f"多退少补：已开追回单 {res.recovery_id}，追回 {_yuan(res.recovery_fen)} 元")
-        en.append(f"recovery order {res.recovery_id} of {res.recovery_fen} fen")
+        en.append(f"recovery order {res.recovery_id} of {_yuan(res.recovery_fen)} yuan")
     if res.awaiting_bank:
         parts.append(f"付款 {'、'.join(res.awaiting_bank)} 已报盘、银行尚未回盘：回盘后按实际入账金额确定追回")
         en.append(f"the recovery waits for the bank on {'、'.join(res.awaiting_bank)}")
     if res.no_recovery_zh:
         parts.append(f"已发放金额高于新金额，但无须再追回：{res.no_recovery_zh}")
         en.append(f"paid above the new amount, nothing more to recover: {res.no_recovery_en}")
-    if res.settled and len(parts) == 1:
+    if res.settled and len(parts) == 1 + bool(res.rules_basis):
         parts.append("已发放金额与新金额相符，无须补发或追回")
         en.append("paid as the new amount: nothing to pay or recover")
     console.print(f"✔ {'；'.join(parts)} / {'; '.join(en)}")
@@ -1154,7 +1299,7 @@ def show(decision_id: DecisionId, db: str = DB, user: str = USER) -> None:
                   f"依据 {d['policy_doc']} {d['clause']}")
     size = SIZE_CLASS_ZH.get(ent["size_class"] or "", ent["size_class"] or "—")
     amount = "—" if ent["amount_fen"] is None else f"{_yuan(ent['amount_fen'])} 元（{ent['amount_fen']} 分）"
-    console.print(f"状态 [bold]{state_zh(d['state'])}[/bold]  应发金额 {amount}  划型 {size}")
+    console.print(f"状态 [bold]{state_zh(d['state'], d['hold_reason'])}[/bold]  应发金额 {amount}  划型 {size}")
     if ent["amount_fen"] != d["amount_fen"]:  # a determination or a size-class change replaced the rules' amount
         console.print(f"  （规则核定 {_yuan(d['amount_fen'])} 元，已重新核定）")
     if d["hold_reason"]:

@@ -119,6 +119,11 @@ def bank_return(path: Path = typer.Argument(..., help="银行回盘文件（格�
 
     rep = _go(apply_return_file, _go(_open, db), path, user)
     res = rep.result
+    if res.lines and not res.confirmed and not res.bounced and all(r["code"] == "already_recorded" for r in res.refused):
+        # the same file again: every line already has its result (nothing applied); said once, not as 隔离 lines
+        _say(f"本回盘文件已处理：回盘 {res.file_key}（批次 {res.batch_key}）的 {res.lines} 行此前均已登记，本次未作任何改动 / "
+             f"file already applied: all {res.lines} lines of {res.file_key} were recorded before; nothing changed")
+        return
     _say(f"回盘 {res.file_key}（批次 {res.batch_key}）：{res.lines} 行 = 到账 {len(res.confirmed)} + 退回 "
          f"{len(res.bounced)} + 隔离 {len(res.refused)}；尚未回盘 {res.outstanding} 笔 / {res.lines} lines = "
          f"{len(res.confirmed)} confirmed + {len(res.bounced)} bounced + {len(res.refused)} refused")

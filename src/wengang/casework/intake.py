@@ -23,7 +23,7 @@ import polars as pl
 
 from ..money import format_yuan
 from .errors import LedgerError
-from .models import CHANNELS, STATUSES, DecisionIn, RunIn
+from .models import CHANNELS, CLAIM_KEYS, GRADUATE, STATUSES, DecisionIn, RunIn, canonical_claim_keys
 
 RESULTS = "results.parquet"
 FEATURES = "features.parquet"
@@ -99,6 +99,47 @@ def _documents_programs(pairs: list[tuple[str, str]]) -> tuple[dict[tuple[str, s
         drafts |= doc.is_draft
         out[(pid, ruleset)] = [p for p, b in doc.programs.items() if b.ruleset == ruleset]
     return out, drafts
+
+
+def _policy_periods(pairs: list[tuple[str, str]], program: str) -> list[tuple[str, date, date | None]]:
+    """(文号, valid_from, valid_to) of the program block of each document the results cite (a document the policy
+    set does not hold is left out: ``_documents_programs`` has refused it already)."""
+    from wengang.policies.loader import load_policy_set
+
+    ps = load_policy_set()
+    out = []
+    for pid, _ in pairs:
+        try:
+            doc = ps.get(pid)
+        except KeyError:
+            continue
+        block = doc.programs.get(program)
+        if block is not None:
+            out.append((doc.number or doc.display_number or pid, block.valid_from, block.valid_to))
+    return out
+
+
+def _check_year(results: Path, program: str, year: int, on: date | None, pairs: list[tuple[str, str]]) -> None:
+    """A screening run is imported under the year it was screened for, never another (D3: a 2025 run taken as
+    2026 paid every unit a second time). That year is the year of its evaluation date (``features.parquet``;
+    ``wengang screen`` takes the policy year from ``--date`` and its output records no other), and it lies in the
+    period of each document its decisions cite (内人社发〔2025〕18号 末段 “上述稳岗返还和技能提升补贴政策执行期限至2025年12月31日”: no 2026
+    decision rests on it)."""
+    if on is not None and year != on.year:
+        raise _bad("wrong_year",
+                   f"{results.parent} 是 {on.year} 年度的筛查（审核日期 {on.isoformat()}），不能作为 {year} 年度导入："
+                   f"{year} 年度的决定须按 {year} 年度的数据和政策另行筛查（wengang screen --date {year}-…）",
+                   f"{results.parent} is the screening of {on.year} (evaluation date {on.isoformat()}); it cannot be "
+                   f"imported as {year}: screen {year} with its own data and policy")
+    label = _label(program)
+    for number, start, end in _policy_periods(pairs, program):
+        if year < start.year or (end is not None and year > end.year):
+            period = f"{start.isoformat()} 至 {end.isoformat() if end else '今'}"
+            raise _bad("wrong_year",
+                       f"{results.parent} 的决定依据 {number}（{label}执行期限 {period}），不能作为 {year} 年度导入："
+                       f"{year} 年度的决定须按当年有效的政策另行筛查",
+                       f"the decisions in {results.parent} rest on {number} ({program} in force {start} to "
+                       f"{end or 'now'}); they cannot be imported as {year}: screen {year} under the policy of {year}")
 
 
 def _common_region(codes: list[str]) -> str:
@@ -225,12 +266,18 @@ def _read_screening_output(results: Path, program: str | None, year: int | None,
             year = years[0]
         left_out = df.filter(pl.col("_year") != year).height
         df = df.filter(pl.col("_year") == year)
+        if df.height == 0 and left_out:  # each row is its application's year: none is of this one
+            raise _bad("wrong_year", f"{results} 中没有 {year} 年度的申请（申请年度：{'、'.join(map(str, years))}），不能作为 "
+                       f"{year} 年度导入", f"{results} holds no application of {year} (application years {years})")
         on = None
     if year is None:
         if on is None:
             raise _bad("need_year", f"无法从 {folder} 得知政策年度（缺少 {FEATURES} 的审核日期），请用 --year 指明",
                        f"cannot tell the policy year from {folder} (no evaluation date in {FEATURES}); give --year")
         year = on.year
+    # the documents of the rows imported (a person program's rows of other application years are left out)
+    _check_year(results, program, year, on,
+                [(p, r) for p, r in df.select("policy_id", "ruleset").unique().drop_nulls().iter_rows()])
     regions = sorted(r for r in df["region_code"].unique().to_list() if r)
     texts = _reason_texts(program, regions, on, drafts)
     readings_json = pl.concat_str([
@@ -296,6 +343,8 @@ def _read_screening_output(results: Path, program: str | None, year: int | None,
         pl.lit(None, dtype=pl.String).alias("contact"),
         *hold,
     )
+    # 职业编码:等级 in its one written form (models.canonical_claim_key), as every application's
+    frame = canonical_claim_keys(frame)
     distinct_readings = sorted(r for r in df["readings"].unique().to_list() if r)
     readings: dict[str, str] = {}
     for text in distinct_readings:
@@ -392,7 +441,7 @@ _EVALUATION_FIELDS: dict[str, Any] = {
 _FACT_FIELDS: dict[str, Any] = {
     "occupation_code": str | int | None, "level": str | int | None, "application_date": str | None,
     "has_corporate_account": bool | None, "has_tax_payment_account": bool | None, "size_class": str | None,
-    "name": str | None,
+    "name": str | None, "graduate_id_number": str | None,
 }
 
 
@@ -418,7 +467,11 @@ def _from_evaluation(ev: dict[str, Any], facts: dict[str, Any], given: dict[str,
     program = ev.get("program", "")
     facts = {k: v for k, v in facts.items() if k != "_case"}
     pol = ev.get("policy") or {}
+    # the key is put in its one written form by DecisionIn (models.canonical_claim_key); spaces alone are no key
     claim_key = given.get("claim_key", "")
+    claim_key = claim_key.strip() if isinstance(claim_key, str) else claim_key
+    if CLAIM_KEYS.get(program) == GRADUATE and not claim_key and facts.get("graduate_id_number"):
+        claim_key = str(facts["graduate_id_number"])  # 一次性扩岗补助 / 吸纳就业补贴: the graduate hired
     if program in PERSON_PROGRAMS and not claim_key:
         occ, level = facts.get("occupation_code"), facts.get("level")
         if not occ or level is None:

@@ -77,6 +77,8 @@ from .models import (
     Run,
     RunIn,
     Transfer,
+    canonical_claim_keys,
+    stored_claim_keys,
 )
 from .notices import PROGRAM_ZH, Sender, address, failure_text, render, shown_recipient
 from .procedure import Procedure, procedure
@@ -136,10 +138,23 @@ class ImportResult:
     run_id: int
     offered: int
     inserted: int
+    # of the rows this import inserted: entitled with the payment held (缓缴未补足, a quarantined row), and refusals
+    # resting on a quarantined row, stored 待认定 (screening.holds) — never counted from rows already stored
+    held: int = 0
+    to_verify: int = 0
+    # the decisions already stored (by another run or an application) this run concludes otherwise: the ledger keeps
+    # them as they are and says so (``Ledger._disagreements``): decision_id, unit (masked), unit_name, claim_key,
+    # state, differs (status / amount / hold), stored and new status and amount_fen, new_hold_reason, action
+    # (resolve / resize / review / risk / release / none; held: this import held it), zh, en (what_zh, what_en: the
+    # difference alone)
+    disagreements: list[dict[str, Any]] = field(default_factory=list)
+    # rows not inserted because the claim was decided in another year and may be enjoyed once only (技能提升补贴:
+    # 内人社发〔2025〕18号 二): unit (masked), claim_key, decision_id and year of the other decision
+    already_claimed: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def existing(self) -> int:
-        return self.offered - self.inserted
+        return self.offered - self.inserted - len(self.already_claimed)
 
 
 @dataclass
@@ -164,6 +179,33 @@ class BatchResult:
     # both counts as confirmed (``Ledger._risk_flagged``)
     risk_open: int = 0
     risk_confirmed: int = 0
+    # every decision of the run left unpaid, counted by one reason each (``UNPAID_REASONS``, in that order): those
+    # waiting to be paid and the paid ones owed a top-up; ``paid`` + these account for every candidate
+    unpaid: dict[str, int] = field(default_factory=dict)
+
+
+# Why a batch leaves a decision unpaid (``Ledger._unpaid_sql``), in the order the checks are read: (中文, English).
+UNPAID_REASONS: dict[str, tuple[str, str]] = {
+    "change_pending": ("收款账户变更待复核", "an account change awaits a second person's approval"),
+    "no_account": ("缺少收款账户", "no payee account"),
+    "bad_name": ("单位名称含“|”、制表符或换行，不能写入银行报盘文件（docs/bank-file.md），须先更正名称",
+                 "the payee name holds '|', a tab or a line break, which the bank file cannot carry: correct it first"),
+    "risk_confirmed": ("风险疑点已核实，不予发放（case show 查看处理办法）", "a risk flag was confirmed: not paid"),
+    "risk_open": ("风险疑点待稽核核查", "a risk flag awaits the 稽核's review"),
+    "not_publicized": ("尚未公示", "not on a 公示 list yet"),
+    "publicity_running": ("公示期未满", "its 公示 period has not ended"),
+    "zero": ("应发金额为零", "nothing due (zero amount)"),
+    "reviewed_by_payer": ("由本人初审或复审，须由另一名出纳发放", "you reviewed it: another payer pays it"),
+    "refused": ("被拒付（记录与审计事件不符、退回后银行入账待核实或已无应发金额，见上方提示）",
+                "refused (a row at odds with its events, a bank credit after a bounce not checked, or nothing due)"),
+    "top_up_bounced": ("补发退回，待更正账户", "a top-up bounced: waiting for an account change"),
+    "top_up_change_pending": ("应补发，收款账户变更待复核", "a top-up due: an account change awaits approval"),
+    "top_up_no_account": ("应补发，缺少收款账户", "a top-up due: no payee account"),
+    "top_up_bad_name": ("应补发，单位名称不能写入银行报盘文件", "a top-up due: the payee name cannot go into the bank file"),
+    "top_up_risk": ("应补发，风险疑点未经稽核排除", "a top-up due: a risk flag holds it"),
+    "top_up_by_payer": ("应补发，由本人审核或核定，须由另一名出纳补发", "a top-up due: you reviewed or resized it"),
+    "top_up_refused": ("应补发，被拒付（见上方提示）", "a top-up due: refused (see above)"),
+}
 
 
 @dataclass
@@ -247,6 +289,80 @@ def _digits(account: str | None) -> str:
     return re.sub(r"\s+", "", account or "")
 
 
+def _document_params(policy_doc: str, program: str) -> tuple[Any, dict[str, Any]] | None:
+    """(the program block, its parameters with what they inherit) of a decision's own document — or of the document it
+    forwards, as ``procedure.procedure`` reads it; None for a document the ledger does not know."""
+    from wengang.policies.loader import load_policy_set
+
+    from .procedure import _documents
+
+    docs = _documents()
+    doc, seen = docs.get(policy_doc), 0
+    while doc is not None and program not in doc.programs and doc.forwards and seen < 5:  # type: ignore[attr-defined]
+        doc, seen = docs.get(doc.forwards), seen + 1  # type: ignore[attr-defined]
+    if doc is None or program not in doc.programs:  # type: ignore[attr-defined]
+        return None
+    params, _ = load_policy_set().effective(doc, program)
+    return doc.programs[program], params  # type: ignore[attr-defined]
+
+
+def _skill_subsidy_cap(policy_doc: str, claim_key: str) -> tuple[int, str] | None:
+    """The most a 技能提升补贴 of this claim's level can be under its document: the level's standard (or ceiling,
+    不超过), raised by the document's uplift for urgently-needed occupations where it has one (内人社发〔2025〕18号 二
+    “补贴标准在原标准基础上上浮 10%”), with its citation; None when the document or the level is unknown."""
+    from wengang.money import times_rate_half_up
+
+    found = _document_params(policy_doc, "skill_subsidy")
+    level = claim_key.rsplit(":", 1)[-1].strip() if ":" in claim_key else ""
+    if found is None or level not in ("3", "4", "5"):
+        return None
+    _, params = found
+    std = params.get(f"amount_level{level}")
+    if std is None or not isinstance(std.value, int):
+        return None
+    cap, cite = std.value, std.citation()
+    up = params.get("urgent_uplift_rate")
+    if up is not None:
+        cap = times_rate_half_up(cap, 1 + up.value)
+        cite = cite if up.citation() == cite else f"{cite}；{up.citation()}"
+    return cap, cite
+
+
+FANHUAN_CLASSES = ("large", "medium", "small", "micro")
+SIZE_CLASS_ZH = {"large": "大型", "medium": "中型", "small": "小型", "micro": "微型"}
+
+
+def _refund_rate(params: Mapping[str, Any], size_class: str | None, unit_id: str,
+                 readings: Mapping[str, Any]) -> Any:
+    """The 稳岗返还 rate the document gives a unit of ``size_class`` (``fanhuan.rate_2024``): 大型 → the large rate for an
+    enterprise; a 参照实施 organisation (社会团体、律师事务所、个体工商户…: a credit code not of 工商 企业, GB 32100 “91”) by
+    the reading ``fanhuan.reference_orgs_rate`` (the document's parameter, else the decision's reading, else its
+    default ``sme``); the others → the SME rate. None when the document has no such rates or the class is unknown."""
+    large, sme = params.get("refund_rate_large"), params.get("refund_rate_sme")
+    if large is None or sme is None or size_class not in FANHUAN_CLASSES:
+        return None
+    if size_class != "large":
+        return sme.value
+    fixed = params.get("reference_orgs_rate")
+    reading = fixed.value if fixed is not None else readings.get("fanhuan.reference_orgs_rate", "sme")
+    return large.value if unit_id.upper().startswith("91") or reading == "by_size" else sme.value
+
+
+def _rescaled(amount: int, old_rate: Any, new_rate: Any) -> tuple[int, int, int]:
+    """The amounts (lowest, highest, nearest) the one rounding rule (``money.times_rate_half_up``: base × rate, half up
+    once) gives at ``new_rate`` for every base it gave ``amount`` at ``old_rate``: the base is no longer known, only that
+    base × old_rate rounded to ``amount``, i.e. lies in [amount − ½, amount + ½) / old_rate. Exact (fractions)."""
+    import math
+    from fractions import Fraction
+
+    k = Fraction(new_rate) / Fraction(old_rate)
+    half = Fraction(1, 2)
+    lo = max(0, math.floor(max(Fraction(0), (amount - half) * k) + half))
+    hi = math.ceil((amount + half) * k + half) - 1
+    near = math.floor(amount * k + half)
+    return lo, max(lo, hi), min(max(near, lo), max(lo, hi))
+
+
 @dataclass
 class RevokeResult:
     """``Ledger.revoke``: the decision ends 已撤销核准（不予发放）."""
@@ -277,6 +393,7 @@ class SettleResult:
     withdrawn_refs: list[str] = field(default_factory=list)
     no_recovery_zh: str = ""
     no_recovery_en: str = ""
+    rules_basis: str = ""  # a resize: how the rules' amount for the new size class was found (``_resize_amount``)
 
 
 def _err_not_found(what: str, what_en: str, key: Any) -> LedgerError:
@@ -520,20 +637,251 @@ class Ledger:
         return hashlib.sha256(audit.canonical(asdict(run)).encode()).hexdigest()
 
     def find_run(self, run: RunIn) -> int | None:
-        """The id of this very run if it was recorded before (an import offered again), else None."""
+        """The id of this very run if it was recorded before (an import offered again), else None. A run whose
+        results were recorded under another program or year is refused (``_same_input_elsewhere``)."""
         T = Run.__table__.c
         with self._read() as conn:
-            return conn.execute(select(T.id).where(T.run_key == self.run_key(run))).scalar_one_or_none()
+            found = conn.execute(select(T.id).where(T.run_key == self.run_key(run))).scalar_one_or_none()
+            if found is None:
+                self._same_input_elsewhere(conn, run)
+            return found
+
+    @staticmethod
+    def _fingerprints(inputs: Mapping[str, Any]) -> set[str]:
+        """A run's input file hashes (SHA-256 hex), not its other inputs (the evaluation date)."""
+        return {v for v in inputs.values() if isinstance(v, str) and re.fullmatch(r"[0-9a-f]{64}", v)}
+
+    def _same_input_elsewhere(self, conn: Connection, run: RunIn) -> None:
+        """Refuse a run whose results file is already recorded under another program or year (D3: a 2025 screening
+        imported again as 2026 made every unit entitled, and paid, twice). A person program's results are split by
+        each row's application year (``intake``: ``--year``), so one file may serve several years there."""
+        from .intake import PERSON_PROGRAMS
+
+        T = Run.__table__.c
+        for fp in sorted(self._fingerprints(run.inputs)):
+            for rid, program, year, inputs in conn.execute(
+                select(T.id, T.program, T.year, T.inputs).where(T.inputs.contains(fp)).order_by(T.id)
+            ).all():
+                if fp not in self._fingerprints(json.loads(inputs)):
+                    continue
+                if program == run.program and (year == run.year or program in PERSON_PROGRAMS):
+                    continue
+                raise LedgerError(
+                    "run_other_year",
+                    f"该筛查结果（文件 SHA-256 {fp[:12]}…）已作为{PROGRAM_ZH.get(program, program)}（{program}）{year} "
+                    f"年度导入（批次 {rid}），不能再作为{PROGRAM_ZH.get(run.program, run.program)}（{run.program}）"
+                    f"{run.year} 年度导入：一次筛查只对应它所筛查的项目和年度，{run.year} 年度须另行筛查",
+                    f"these results (SHA-256 {fp[:12]}...) were imported as {program} {year} (run {rid}); they cannot "
+                    f"be imported again as {run.program} {run.year}: screen {run.year} on its own")
 
     def _record_run(self, conn: Connection, run: RunIn, actor: str) -> int:
         run_key = self.run_key(run)
+        T = Run.__table__.c
+        if conn.execute(select(T.id).where(T.run_key == run_key)).scalar_one_or_none() is None:
+            self._same_input_elsewhere(conn, run)
         self._insert_rows(conn, Run, [{
             "run_key": run_key, "program": run.program, "year": run.year, "region_code": run.region_code,
             "inputs": bulk.dumps(run.inputs), "policy_versions": bulk.dumps(run.policy_versions),
             "readings": bulk.dumps(run.readings),
         }], actor=actor, action="record_run")
-        T = Run.__table__.c
         return conn.execute(select(T.id).where(T.run_key == run_key)).scalar_one()
+
+    def _import_result(self, run: RunIn, run_id: int, df: pl.DataFrame, existing: pl.DataFrame,
+                       inserted: int, actor: str) -> ImportResult:
+        """What an import did, from the rows it offered (``df``) and the keys stored before it (``existing``): the
+        held and 待认定 rows it inserted (the rows of this run whose key was not stored before), and the stored
+        decisions it disagrees with (``_disagreements``). An approved decision this run holds is held at once
+        (``_hold_on_import``)."""
+        key = list(bulk.KEY)
+        held = to_verify = 0
+        with self._read() as conn:
+            if inserted:
+                marked = conn.execute(select(D.unit_id, D.claim_key, D.init_state).where(
+                    D.run_id == run_id, or_(D.init_state == "held", and_(D.init_state == "pending_determination",
+                                                                         D.init_hold_reason.is_not(None))))).all()
+                if marked:
+                    mine = pl.DataFrame([tuple(r) for r in marked], orient="row", schema={
+                        "unit_id": pl.String, "claim_key": pl.String, "init_state": pl.String,
+                    }).with_columns(pl.col("claim_key").fill_null(""))
+                    if existing.height:
+                        mine = mine.join(existing, on=key, how="anti")
+                    held = mine.filter(pl.col("init_state") == "held").height
+                    to_verify = mine.height - held
+            disagreements = self._disagreements(conn, run, run_id, df, existing) if existing.height else []
+        self._hold_on_import(run_id, disagreements, actor)
+        return ImportResult(run_id=run_id, offered=df.height, inserted=inserted, held=held, to_verify=to_verify,
+                            disagreements=disagreements)
+
+    def _disagreements(self, conn: Connection, run: RunIn, run_id: int, df: pl.DataFrame,
+                       existing: pl.DataFrame) -> list[dict[str, Any]]:
+        """The decisions stored before this run (by another run or an application) whose entitlement — status and
+        amount after any 认定 or 划型变更 — or payment hold this run's row for the same key contradicts. The import
+        never changes a stored decision (one decision per (year, program, unit, claim)); each is named with what
+        differs and the step that settles it: 待认定 → ``case resolve``; an amount → ``case resize`` (多退少补 when
+        paid); not entitled any more → the review refuses it, or after approval the 稽核's risk check (``wengang
+        risk``; a confirmed flag stops the payment, ``case revoke``, or recovers it)."""
+        from wengang.documents.masking import mask_loose
+
+        from .intake import STATUS_ZH
+        from .states import state_zh
+
+        key = list(bulk.KEY)
+        offered = df.join(existing, on=key, how="semi")
+        if offered.height == 0:
+            return []
+        stored = conn.execute(select(D.id, D.unit_id, D.claim_key, D.unit_name, D.state, D.status, D.amount_fen,
+                                     D.size_class, D.hold_reason).where(
+            D.program == run.program, D.year == run.year, or_(D.run_id.is_(None), D.run_id != run_id))).all()
+        if not stored:
+            return []
+        cols = {"decision_id": pl.Int64, "unit_id": pl.String, "claim_key": pl.String, "unit_name": pl.String,
+                "state": pl.String, "status": pl.String, "amount_fen": pl.Int64, "size_class": pl.String,
+                "hold_reason": pl.String}
+        sf = stored_claim_keys(pl.DataFrame([tuple(r) for r in stored], schema=cols, orient="row").with_columns(
+            pl.col("claim_key").fill_null("")), run.program)
+        R = Recomputation.__table__.c
+        rec = conn.execute(select(R.decision_id, R.seq, R.new_status, R.new_amount_fen, R.new_size_class)
+                           .select_from(Recomputation.__table__.join(Decision.__table__, D.id == R.decision_id))
+                           .where(D.program == run.program, D.year == run.year)).all()
+        if rec:
+            latest = (pl.DataFrame([tuple(r) for r in rec], orient="row", schema={
+                "decision_id": pl.Int64, "seq": pl.Int64, "r_status": pl.String, "r_amount": pl.Int64,
+                "r_size": pl.String}).sort("seq").group_by("decision_id").last().drop("seq"))
+            sf = sf.join(latest, on="decision_id", how="left").with_columns(
+                pl.col("r_status").is_not_null().alias("recomputed"),
+                pl.coalesce("r_status", "status").alias("status"),
+                pl.when(pl.col("r_status").is_not_null()).then(pl.col("r_amount")).otherwise(pl.col("amount_fen"))
+                .alias("amount_fen"),
+                pl.when(pl.col("r_status").is_not_null()).then(pl.col("r_size")).otherwise(pl.col("size_class"))
+                .alias("size_class")).drop("r_status", "r_amount", "r_size")
+        if "recomputed" not in sf.columns:
+            sf = sf.with_columns(pl.lit(False).alias("recomputed"))
+        new = offered.select(*key, pl.col("status").alias("new_status"), pl.col("amount_fen").alias("new_amount_fen"),
+                             pl.col("size_class").alias("new_size_class"),
+                             pl.col("payment_hold").fill_null(False).alias("new_hold"),
+                             pl.col("payment_hold_reason").alias("new_hold_reason"))
+        undetermined = ("needs_decision", "not_determinable")  # both are stored 待认定
+        both_eligible = (pl.col("status") == "eligible") & (pl.col("new_status") == "eligible")
+        pairs = sf.join(new, on=key, how="inner").with_columns(
+            ((pl.col("status") != pl.col("new_status"))
+             & ~(pl.col("status").is_in(undetermined) & pl.col("new_status").is_in(undetermined))).alias("_status"),
+            (both_eligible & (pl.col("amount_fen") != pl.col("new_amount_fen"))).fill_null(False).alias("_amount"),
+            (both_eligible & (pl.col("hold_reason").is_not_null() != pl.col("new_hold"))).alias("_hold"),
+        ).filter(pl.col("_status") | pl.col("_amount") | pl.col("_hold")).sort("decision_id")
+        out: list[dict[str, Any]] = []
+        for r in pairs.iter_rows(named=True):
+            differs = [k for k in ("status", "amount", "hold") if r[f"_{k}"]]
+            new_hold_reason = (r["new_hold_reason"] or bulk.HOLD_DEFAULT_REASON) if r["new_hold"] else None
+
+            def said(status: str, amount: int | None) -> str:
+                return STATUS_ZH.get(status, status) + (f" {format_yuan(amount)}" if status == "eligible"
+                                                         and amount is not None else "")
+
+            def said_en(status: str, amount: int | None) -> str:
+                return status + (f" {amount} fen" if status == "eligible" and amount is not None else "")
+
+            hold_zh = "" if not new_hold_reason else (f"，暂缓发放（{new_hold_reason}）" if r["new_status"] == "eligible"
+                                                      else f"（结论待核实：{new_hold_reason}）")
+            what_zh = (f"已入库{'（经人工认定或重新核定）' if r['recomputed'] else ''}：{said(r['status'], r['amount_fen'])}"
+                       + ("，暂缓发放" if "hold" in differs and r["hold_reason"] else "")
+                       + f"；本批次：{said(r['new_status'], r['new_amount_fen'])}{hold_zh}"
+                       + ("，不暂缓" if "hold" in differs and not r["new_hold"] else ""))
+            what_en = (f"stored{' (as determined or recomputed)' if r['recomputed'] else ''} "
+                       f"{said_en(r['status'], r['amount_fen'])}; this run "
+                       f"{said_en(r['new_status'], r['new_amount_fen'])}" + (", payment held" if r["new_hold"] else "")
+                       + f" (differs: {', '.join(differs)})")
+            action, zh, en = self._settled_by(r, differs, state_zh(r["state"]))
+            out.append({
+                "decision_id": r["decision_id"], "unit": mask_loose(r["unit_id"]), "unit_name": r["unit_name"],
+                "claim_key": r["claim_key"], "state": r["state"], "differs": differs,
+                "stored_status": r["status"], "stored_amount_fen": r["amount_fen"], "new_status": r["new_status"],
+                "new_amount_fen": r["new_amount_fen"], "new_hold_reason": new_hold_reason, "action": action,
+                "zh": f"{what_zh}。{zh}", "en": f"{what_en}. {en}", "what_zh": what_zh, "what_en": what_en,
+            })
+        return out
+
+    def _hold_on_import(self, run_id: int, disagreements: list[dict[str, Any]], actor: str) -> None:
+        """Fail closed where money leaves: a decision approved and not yet paid that this run holds (a 缓缴 not made
+        good, a quarantined row that may stop or reduce the payment) is held now, with the run's reason, not only
+        advised — a hold left to a later ``case hold`` was paid by the next batch (outside audit D). Its release then
+        asks what that reason asks (``release``: a quarantined row's hold by a 复核, with a reason). Lifting a hold,
+        changing an amount or a conclusion stays a person's decision."""
+        todo = [d for d in disagreements if d["action"] == "hold"]
+        if not todo:
+            return
+        with self._tx() as conn:
+            for d in todo:
+                cur = self._load(conn, d["decision_id"])
+                if cur["state"] not in ("approved", "publicized"):
+                    continue  # moved on since the disagreements were read: the advice stands
+                why = d["new_hold_reason"]
+                self._move(conn, cur, "hold", "held", actor, f"筛查批次 {run_id} 要求暂缓发放：{why}", hold_reason=why)
+                d["action"], d["state"] = "held", "held"
+                d["zh"] = (f"{d['what_zh']}。已按本批次暂缓发放（{why}）：核实后解除暂缓"
+                           f"（wengang case release {d['decision_id']} --reason …）")
+                d["en"] = (f"{d['what_en']}. Held now, as this run holds it ({why}): verify, then "
+                           f"wengang case release {d['decision_id']} --reason ...")
+
+    @staticmethod
+    def _settled_by(r: dict[str, Any], differs: list[str], state: str) -> tuple[str, str, str]:
+        """The step that settles a disagreement of a new run with a stored decision (``_disagreements``)."""
+        did, st = r["decision_id"], r["state"]
+        sent = st in ("paid", "bounced", "account_fixed")
+        if st == "pending_determination":
+            how = {"eligible": f"--eligible --amount-fen {r['new_amount_fen']}", "ineligible": "--ineligible"}.get(
+                r["new_status"], "--eligible/--ineligible")
+            return ("resolve", f"该决定待认定：核实后人工认定（wengang case resolve {did} {how} --reason …）",
+                    f"it awaits a determination: verify, then wengang case resolve {did} {how} --reason ...")
+        if st in TERMINAL:
+            return ("none", f"该决定已终结（{state}），新批次不改变它：请核实两次筛查所用的数据",
+                    f"it is closed ({st}); the new run does not change it: check the data of both runs")
+        risk_zh = ("交稽核作风险疑点核查（wengang risk），核实后" + ("追回已发放的资金（wengang risk confirm）" if sent
+                                                               else "由复核撤销核准、不予发放（wengang case revoke）"))
+        risk_en = "refer it to the 稽核's risk check (wengang risk); once confirmed " + (
+            "the money paid is recovered (wengang risk confirm)" if sent else "a 复核 revokes it (wengang case revoke)")
+        review_zh = (f"该决定尚在审核中（{state}）：初审或复审时核实，确不符合条件的审核不通过"
+                     f"（wengang case review {did} --stage {2 if st == 'first_reviewed' else 1} --reject --reason …）")
+        review_en = f"it is still in review ({st}): verify at review and reject it if it is not entitled"
+        if "status" in differs:
+            if sent or st in ("approved", "publicized", "held"):
+                return "risk", f"该决定当前为“{state}”：{risk_zh}", risk_en
+            return "review", review_zh, review_en
+        if "amount" in differs and r["new_size_class"] and r["new_size_class"] != r["size_class"]:
+            size = r["new_size_class"]
+            return ("resize", f"金额不同（划型 {r['size_class'] or '—'} → {size}）：核实后按划型变更重新核定"
+                    f"（wengang case resize {did} {size} {r['new_amount_fen']} --reason …）" + ("，已发放的多退少补" if sent else ""),
+                    f"the amount differs (size class {r['size_class']} -> {size}): verify, then wengang case resize {did} "
+                    f"{size} {r['new_amount_fen']} --reason ..." + (" (paid: the difference is settled)" if sent else ""))
+        if "amount" in differs:  # the same size class: the data the amount rests on differ (缴费基数 …)
+            lower = (r["new_amount_fen"] or 0) < (r["amount_fen"] or 0)
+            if not (sent or st in ("approved", "publicized", "held")):
+                return ("review", f"金额不同而划型相同，所依据的缴费等数据不同。{review_zh}",
+                        f"the amount differs with the same size class (the data differ). {review_en}")
+            if lower:  # paid, or to be paid, above what this run finds
+                return ("risk", f"本批次金额更低而划型相同，所依据的缴费等数据不同：{risk_zh}",
+                        f"this run finds less with the same size class (the data differ): {risk_en}")
+            return ("none", "本批次金额更高而划型相同，所依据的缴费等数据不同：台账仍按已核定的金额办理，不会自动补发；"
+                    "请核实两次筛查所用的数据",
+                    "this run finds more with the same size class (the data differ): the ledger keeps the amount "
+                    "decided and pays no top-up by itself; check the data of both runs")
+        if r["new_hold"]:
+            if sent:
+                return "risk", f"该决定当前为“{state}”，本批次要求暂缓发放：{risk_zh}", risk_en
+            if st in ("approved", "publicized"):
+                return ("hold", f"本批次要求暂缓发放：核实后暂缓（wengang case hold {did} --reason …）",
+                        f"this run holds the payment: verify, then wengang case hold {did} --reason ...")
+            return "review", review_zh, review_en
+        if st == "held":
+            from .states import HOLD_DEFERRAL, hold_kinds
+
+            if hold_kinds(r["hold_reason"]) == (HOLD_DEFERRAL,):
+                return ("release", f"本批次不再暂缓发放：核实缓缴已补足后解除暂缓（wengang case release {did}）",
+                        f"this run no longer holds the payment: verify it is paid up, then wengang case release {did}")
+            return ("release", f"本批次不再暂缓发放：按暂缓理由（{r['hold_reason']}）核实后解除暂缓"
+                    f"（wengang case release {did} --reason …）",
+                    f"this run no longer holds the payment: verify what the hold names, then wengang case release "
+                    f"{did} --reason ...")
+        return ("none", "本批次不再暂缓发放，该决定也未暂缓：无须处理", "neither holds the payment: nothing to do")
 
     def import_decisions(self, run: RunIn, decisions: Any, actor: str, *, chunk_size: int = 200_000) -> ImportResult:
         """Store a screening run's decisions (list of DecisionIn/dicts, pyarrow Table or polars DataFrame).
@@ -545,15 +893,25 @@ class Ledger:
         re-import writes (and locks) nothing. The rest goes in with COPY (PostgreSQL) or one prepared
         ``executemany`` (SQLite), always behind ``ON CONFLICT DO NOTHING`` semantics: a row someone else
         stored after the key read is skipped by the unique constraint, never written twice. The chunk's
-        content hash is computed in a worker thread while the database writes.
+        content hash is computed from the frame written and the ids read back (``audit.inserted_hash``).
         """
         actor = self._need_actor(actor, "import")
-        df = bulk.to_frame(decisions)
+        # one written form of every claim key, whichever path the table came by (models.canonical_claim_keys)
+        df = canonical_claim_keys(bulk.to_frame(decisions))
         bulk.validate(df, run.program, run.year)
         with self._tx() as conn:
             run_id = self._record_run(conn, run, actor)
         with self._read() as conn:
             existing = self._stored_keys(conn, run.program, run.year)
+            claimed = self._claimed_other_years(conn, run)
+        already: list[dict[str, Any]] = []
+        if claimed.height:
+            from wengang.documents.masking import mask_loose
+
+            hit = df.join(existing, on=list(bulk.KEY), how="anti").join(claimed, on=list(bulk.KEY), how="inner")
+            already = [{"unit": mask_loose(r["unit_id"]), "claim_key": r["claim_key"], "decision_id": r["other_id"],
+                        "year": r["other_year"]} for r in hit.unique(list(bulk.KEY)).iter_rows(named=True)]
+            existing = pl.concat([existing, claimed.select(bulk.KEY)]).unique(maintain_order=True)
         inserted = 0
         with (ThreadPoolExecutor(2, thread_name_prefix="wengang-import") as pool,
               step("导入筛查结果", total=df.height, unit="条") as shown):
@@ -570,21 +928,34 @@ class Ledger:
                                                                     Q.year == run.year)).scalars())
                     ref = audit.new_ref()
                     rows = bulk.db_frame(new, run_id, ref, disq)
-                    hashed = pool.submit(lambda r=rows: audit.frame_hash(
-                        r.select(HASHED["case_decisions"]).sort(list(bulk.KEY))))
                     if self.dialect == "postgresql":
                         n = self._copy_decisions(conn, rows, pool)
                     else:
                         n = self._sqlite_insert_decisions(conn, rows)
-                    # every offered row went in: hash the frame we wrote instead of reading it back
-                    pre = hashed.result() if n == rows.height else None
+                    # every offered row went in: hash the frame we wrote, with the ids the database gave it
+                    pre = audit.inserted_hash(conn, rows, ref) if n == rows.height else None
                     held = rows.filter(pl.col("state") == "held").height
                     audit.append(conn, actor=actor, action="import", entity="case_decisions", ref=ref,
                                  precomputed=pre, after={"run_id": run_id, "offset": off, "offered": part.height,
                                                          **({"held": held} if held else {})})
                     inserted += n
             shown.update(done=df.height)
-        return ImportResult(run_id=run_id, offered=df.height, inserted=inserted)
+        res = self._import_result(run, run_id, df, existing, inserted, actor)
+        res.already_claimed = already
+        return res
+
+    def _claimed_other_years(self, conn: Connection, run: RunIn) -> pl.DataFrame:
+        """(unit_id, claim_key, other_id, other_year) of the open or enjoyed 技能提升补贴 claims of other years: 同一职业
+        （工种）同一等级只能申请并享受一次 (内人社发〔2025〕18号 二) — a later year's screening must not decide the claim
+        again (outside audit C: a 2027 run inserted it). Keys compared in canonical form (``stored_claim_keys``)."""
+        schema = {"unit_id": pl.String, "claim_key": pl.String, "other_id": pl.Int64, "other_year": pl.Int64}
+        if run.program != "skill_subsidy":
+            return pl.DataFrame(schema=schema)
+        rows = conn.execute(select(D.unit_id, D.claim_key, D.id, D.year).where(
+            D.program == run.program, D.year != run.year, D.state.not_in(list(TERMINAL))).order_by(D.id)).all()
+        df = pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+        return stored_claim_keys(df.with_columns(pl.col("claim_key").fill_null("")), run.program) \
+            .unique(["unit_id", "claim_key"], keep="first", maintain_order=True)
 
     def _stored_keys(self, conn: Connection, program: str, year: int) -> pl.DataFrame:
         """(unit_id, claim_key) of the decisions already stored for (program, year)."""
@@ -606,7 +977,9 @@ class Ledger:
                 "SELECT unit_id, claim_key FROM case_decisions WHERE program = ? AND year = ?", (program, year)
             ).all()
             df = pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
-        return df.with_columns(pl.col("claim_key").fill_null(""))
+        # a key stored in another spelling (before keys had one form) is the claim its canonical form names: the
+        # anti-join must find it, or the claim is inserted and paid a second time (outside audit A)
+        return stored_claim_keys(df.with_columns(pl.col("claim_key").fill_null("")), program).unique(maintain_order=True)
 
     def _sqlite_insert_decisions(self, conn: Connection, rows: pl.DataFrame) -> int:
         cols = ", ".join(bulk.DB_COLUMNS)
@@ -892,9 +1265,15 @@ class Ledger:
 
     # ------------------------------------------------------- applications
     def self_apply(self, decision: DecisionIn, actor: str, *, today: date | None = None) -> int:
-        """自主申请 by a unit screening missed, or a decliner applying again within the year."""
+        """自主申请 by a unit screening missed, or a decliner applying again within the year. A 技能提升补贴 gets the
+        checks ``apply_skill_subsidy`` makes (its level's amount, once per occupation and level) whichever way it
+        comes (outside audit B/C: through ``self_apply`` it skipped both)."""
         actor = self._need_actor(actor, "apply")
+        if decision.program == "skill_subsidy":
+            self._check_skill_amount(decision)
         with self._tx() as conn:
+            if decision.program == "skill_subsidy":
+                self._check_skill_once(conn, decision)
             return self._apply(conn, decision, actor, "self_application", _today(today))
 
     def apply_skill_subsidy(self, decision: DecisionIn, actor: str, *, today: date | None = None,
@@ -905,15 +1284,45 @@ class Ledger:
         if decision.program != "skill_subsidy" or not decision.claim_key:
             raise LedgerError("bad_input", "技能提升补贴申请须为 skill_subsidy 项目并注明职业（工种）与等级",
                               "a skill-subsidy application needs program skill_subsidy and claim_key occupation:level")
+        self._check_skill_amount(decision)
         with self._tx() as conn:
-            other = conn.execute(select(D.id, D.year).where(
-                D.program == "skill_subsidy", D.unit_id == decision.unit_id, D.claim_key == decision.claim_key,
-                D.year != decision.year, D.state.not_in(list(TERMINAL)))).first()
-            if other is not None:
-                raise LedgerError("already_claimed",
-                                  f"同一职业（工种）同一等级只能申请并享受一次（已有 {other[1]} 年度决定 {other[0]}）",
-                                  f"same occupation and level only once (decision {other[0]}, year {other[1]})")
+            self._check_skill_once(conn, decision)
             return self._apply(conn, decision, actor, "application", _today(today), reason)
+
+    @staticmethod
+    def _check_skill_amount(decision: DecisionIn) -> None:
+        """The amount a 技能提升补贴 application carries is the rules' (outside audit D4: an edited evaluation with
+        999,999元 was registered as it stood): never above what its document gives the claim's level (the CLI
+        re-evaluates the facts, the web evaluates them itself; this holds for every caller)."""
+        if not decision.claim_key:
+            raise LedgerError("bad_input", "技能提升补贴申请须注明职业（工种）与等级",
+                              "a skill-subsidy application needs claim_key occupation:level")
+        cap = _skill_subsidy_cap(decision.policy_doc, decision.claim_key)
+        if decision.amount_fen is not None and (cap is None or decision.amount_fen > cap[0]):
+            shown = format_yuan(decision.amount_fen)
+            if cap is None:
+                raise LedgerError("not_rules_amount",
+                                  f"申请金额 {shown} 无法按规则核对（文件“{decision.policy_doc}”或等级“{decision.claim_key}”"
+                                  "未知），不予登记",
+                                  f"the amount {decision.amount_fen} fen cannot be checked against the rules (unknown "
+                                  f"document {decision.policy_doc!r} or level {decision.claim_key!r}); not registered")
+            raise LedgerError("not_rules_amount",
+                              f"申请金额 {shown} 超过规则给该等级的最高金额 {format_yuan(cap[0])}（{cap[1]}），不予登记："
+                              "金额须为 wengang evaluate 按规则判定的结果",
+                              f"the amount {decision.amount_fen} fen exceeds the most the rules give this level "
+                              f"({cap[0]} fen, {cap[1]}); not registered: it must be the rules' result")
+
+    def _check_skill_once(self, conn: Connection, decision: DecisionIn) -> None:
+        """同一职业（工种）同一等级只能申请并享受一次 (内人社发〔2025〕18号 二), across years. The claim key is canonical
+        (DecisionIn); a key stored before that was (a spelling variant) is compared in its canonical form too."""
+        other = next((o for o in conn.execute(select(D.id, D.year, D.claim_key).where(
+            D.program == "skill_subsidy", D.unit_id == decision.unit_id, D.year != decision.year,
+            D.state.not_in(list(TERMINAL))).order_by(D.id)).all()
+            if self._same_claim("skill_subsidy", o[2], decision.claim_key)), None)
+        if other is not None:
+            raise LedgerError("already_claimed",
+                              f"同一职业（工种）同一等级只能申请并享受一次（已有 {other[1]} 年度决定 {other[0]}）",
+                              f"same occupation and level only once (decision {other[0]}, year {other[1]})")
 
     def apply_dispatch(self, decision: DecisionIn, allocations: Sequence[AllocationIn], actor: str, *,
                        today: date | None = None) -> int:
@@ -939,6 +1348,16 @@ class Ledger:
             ], actor=actor, action="allocate", after={"decision_id": did})
             return did
 
+    @staticmethod
+    def _same_claim(program: str, stored: str | None, key: str) -> bool:
+        """Is a stored claim key the claim ``key`` (canonical) names? Keys are canonical since DecisionIn made them so
+        (``models.canonical_claim_key``); one stored before then is compared in its canonical form, and in a
+        program of one claim a unit-year any key is that claim. A stored key with no canonical form matches as
+        written only."""
+        from .models import CLAIM_KEYS, stored_claim_key
+
+        return program not in CLAIM_KEYS or stored_claim_key(program, stored) == key
+
     def _apply(self, conn: Connection, dec: DecisionIn, actor: str, origin: str, today: date, reason: str = "") -> int:
         df = bulk.to_frame([dec])
         bulk.validate(df, dec.program, dec.year)
@@ -950,9 +1369,12 @@ class Ledger:
                                               Q.year == dec.year))).scalar_one():
             raise LedgerError("disqualified", f"单位 {dec.unit_id} 已被取消 {dec.year} 年度申领资格",
                               f"unit {dec.unit_id} is disqualified for {dec.year}")
-        old = conn.execute(select(Decision.__table__).where(
-            D.year == dec.year, D.program == dec.program, D.unit_id == dec.unit_id, D.claim_key == dec.claim_key,
-        )).mappings().first()
+        # the stored decision of this claim: its key is canonical, or (stored before keys were) compared in its
+        # canonical form; a program of one claim a year has one decision a year whatever key it was stored with
+        old = next((dict(o) for o in conn.execute(select(Decision.__table__).where(
+            D.year == dec.year, D.program == dec.program, D.unit_id == dec.unit_id,
+        ).order_by(D.claim_key != dec.claim_key, D.id)).mappings() if self._same_claim(dec.program, o["claim_key"],
+                                                                                   dec.claim_key)), None)
         if old is not None:
             old = dict(old)
             if old["state"] == "declined":
@@ -960,27 +1382,54 @@ class Ledger:
                     raise LedgerError("year_over", f"放弃后仅可在 {dec.year} 年内申领",
                                       f"a decliner may apply again only within {dec.year}")
                 self._move(conn, old, "reapply", "applied", actor, "放弃后本年内申领")
+                self._account_at_application(conn, old, dec.account_no, actor)
                 return old["id"]
             if old["state"] in ("screened", "notified") and origin == "self_application":
                 # 晋28号 六: only a unit that neither confirmed nor applied within the period has waived
                 self._refuse_if_period_over(old, today)
                 self._move(conn, old, "apply_offered", "applied", actor, "已筛查单位自行申请")
+                self._account_at_application(conn, old, dec.account_no, actor)
                 return old["id"]
             if old["origin"] == origin and old["state"] not in TERMINAL:
-                return old["id"]  # the same application again: nothing changes
+                self._account_at_application(conn, old, dec.account_no, actor)
+                return old["id"]  # the same application again: nothing else changes
             raise LedgerError("already_decided",
                               f"该单位本年度已有决定 {old['id']}（状态：{old['state']}），不能重复申请",
                               f"unit already has decision {old['id']} ({old['state']}) for this program and year")
         ref = audit.new_ref()
         state = "held" if dec.payment_hold else "applied"  # entitled, payment waits (兵团 二(一))
+        # the payee account given with the application is not the decision's yet: like one given at ``confirm`` it is
+        # a change request a second person approves (docs/decisions.md §25, §31), so whoever registers (and may 初审)
+        # an application cannot choose where its money goes
         row = bulk.db_frame(df, 0, ref, set()).with_columns(
             run_id=None, origin=pl.lit(origin), state=pl.lit(state), init_state=pl.lit(state),
+            account_no=pl.lit(None, pl.String), init_account_no=pl.lit(None, pl.String),
         ).to_dicts()[0]
         conn.execute(self._insert(Decision.__table__).on_conflict_do_nothing(), row)
         audit.append(conn, actor=actor, action="self_apply", entity="case_decisions", ref=ref, reason=reason,
                      after={"origin": origin, "state": state, **({"hold_reason": row["hold_reason"]}
                                                                   if dec.payment_hold else {})})
-        return conn.execute(select(D.id).where(D.audit_ref == ref)).scalar_one()
+        did = conn.execute(select(D.id).where(D.audit_ref == ref)).scalar_one()
+        self._account_at_application(conn, self._load(conn, did), dec.account_no, actor)
+        return did
+
+    def _account_at_application(self, conn: Connection, d: dict[str, Any], account_no: str | None,
+                                actor: str) -> int | None:
+        """An account given with an application (``case skill-apply --account``, the API's ``account_no``, a person's
+        own through the portal): a change request (kind ``apply``), approved by someone other than who registered it
+        (``approve_account``), as §31 decided for the account a unit gives at ``confirm`` — the portal operator
+        registers the portal's, so a 复核 approves a person's own account as a unit's. Nothing when no account is
+        given, when it is the decision's already, or when the same account already awaits approval."""
+        if account_no is None or not str(account_no).strip():
+            return None
+        if account_no == d["account_no"]:
+            return None
+        AC, AA = AccountChange.__table__.c, AccountApproval.__table__.c
+        same = conn.execute(select(AC.id).where(AC.decision_id == d["id"], AC.account_no == account_no,
+                                                ~exists().where(AA.change_id == AC.id))).scalar()
+        if same is not None:
+            return same
+        return self._request_account(conn, d, actor, "apply", account_no, "申请时提供的收款账户（须另一人复核）")
 
     # ----------------------------------------------------------- reviews
     def first_review(self, decision_id: int, actor: str, *, approve: bool, reason: str) -> None:
@@ -1083,17 +1532,63 @@ class Ledger:
         with self._tx() as conn:
             self._move(conn, self._load(conn, decision_id), "hold", "held", actor, reason, hold_reason=reason)
 
-    def release(self, decision_id: int, actor: str, *, reason: str = "已补足缓缴的失业保险费") -> None:
-        """Paid up: back to 复审通过 if it was held after approval; else (held on arrival) to 已筛查 for a
-        screening decision, 已申请待初审 for an application."""
-        actor = self._need_actor(actor, "hold")
+    def release(self, decision_id: int, actor: str, *, reason: str | None = None) -> None:
+        """Lift a hold: back to 复审通过 if it was held after approval; else (held on arrival) to 已筛查 for a
+        screening decision, 已申请待初审 for an application.
+
+        What a release needs comes from why the decision is held (``states.hold_kinds`` of its ``hold_reason``), never
+        from a default that may not be true (outside audit, story B: a hold for an unreadable 严重失信 row was released
+        with “已补足缓缴的失业保险费” and paid):
+
+        * a deferral (兵团征求意见稿 二(一) “在及时补足失业保险费后，再按规定条件和比例发放”) only: a 经办; without a
+          reason the release says the firm paid up (``RELEASE_DEFAULT``);
+        * a quarantined input row (docs/decisions.md §26: the row may stop or reduce the payment and was never read):
+          an explicit reason (what was checked and found), and a 复核 (the 复审 role; the 经办 imports and does
+          初审), not the operator who did the decision's 初审 — four eyes as on accounts and revocations;
+        * any other hold (by hand, with its own reason): an explicit reason.
+
+        The event records the hold's reason and kinds (``after.released``)."""
+        from .states import HOLD_DEFERRAL, HOLD_QUARANTINE, RELEASE_DEFAULT, held_zh, hold_kinds
+
+        login = operators.normalize_login(actor)
         with self._tx() as conn:
             d = self._load(conn, decision_id)
+            check("release", d["state"], decision_id)
+            kinds = hold_kinds(d["hold_reason"])
+            text_ = (reason or "").strip()
+            if not text_:
+                if kinds != (HOLD_DEFERRAL,):
+                    raise LedgerError(
+                        "reason_required",
+                        f"决定 {decision_id} 的暂缓理由为“{d['hold_reason'] or '未注明'}”（{held_zh(d['hold_reason'])}）："
+                        "解除须写明理由（--reason：核实了什么、结论如何），不按缓缴补足处理",
+                        f"decision {decision_id} is held for: {d['hold_reason'] or 'no reason given'}; a release needs "
+                        "a stated reason (--reason: what was checked and found), not the deferral's default")
+                text_ = RELEASE_DEFAULT[HOLD_DEFERRAL]
             V = Review.__table__.c
+            if HOLD_QUARANTINE in kinds:
+                try:
+                    actor = operators.require(conn, login, "second_review").login
+                except LedgerError as e:
+                    if e.code != "role_refused":
+                        raise
+                    raise LedgerError(
+                        "role_refused",
+                        f"决定 {decision_id} 因输入数据有误（被隔离、未经核实）而暂缓：解除须由复核人员核实后办理，"
+                        f"经办不能解除（{e.zh}）",
+                        f"decision {decision_id} is held for a quarantined input row: a 复核 (reviewer) releases it "
+                        f"once checked, not a caseworker ({e.en})") from None
+                first = conn.execute(select(V.reviewer).where(V.decision_id == decision_id, V.stage == 1)).scalar()
+                if first == actor:
+                    raise LedgerError("same_operator", f"解除须由初审人（{first}）以外的复核人员办理",
+                                      f"the release must be done by a reviewer other than the first reviewer ({first})")
+            else:
+                actor = operators.require(conn, login, "hold").login
             approved = conn.execute(select(exists().where(V.decision_id == decision_id, V.stage == 2,
                                                           V.approve == 1))).scalar_one()
             to = "approved" if approved else "screened" if d["origin"] == "screening" else "applied"
-            self._move(conn, d, "release", to, actor, reason, hold_reason=None)
+            self._move(conn, d, "release", to, actor, text_,
+                       note={"released": {"hold_reason": d["hold_reason"], "kinds": list(kinds)}}, hold_reason=None)
 
     def revoke(self, decision_id: int, actor: str, *, reason: str) -> RevokeResult:
         """撤销核准，不予发放: end an approved decision that a confirmed risk flag (风险疑点已核实) stops for good, by a
@@ -1311,12 +1806,39 @@ class Ledger:
         good: list[tuple[bulk.AccountRow, dict[str, Any], str]] = []
         seen: dict[int, int] = {}
         with self._tx() as conn:
-            for r in rows:
+            # rows naming one decision: the same account and bank twice is one request (the repeat is refused as a
+            # repeat); different accounts (or banks) are a conflict the file cannot settle — every such row is refused,
+            # each naming the others, and none is requested (outside audit, story 9: the first was kept silently)
+            found: dict[int, tuple[dict[str, Any], str] | LedgerError] = {}
+            rows_of: dict[int, list[int]] = {}
+            for i, r in enumerate(rows):
                 try:
-                    d, account = self._account_row(conn, r, program, year)
+                    found[i] = self._account_row(conn, r, program, year)
+                except LedgerError as e:
+                    found[i] = e
+                    continue
+                rows_of.setdefault(found[i][0]["id"], []).append(i)
+            conflict: dict[int, LedgerError] = {}
+            for did, idx in rows_of.items():
+                if len({(found[i][1], rows[i].bank_code) for i in idx}) > 1:  # type: ignore[index]
+                    for i in idx:
+                        others = "、".join(str(rows[j].row) for j in idx if j != i)
+                        conflict[i] = LedgerError(
+                            "conflicting_rows",
+                            f"与第 {others} 行是同一决定 {did}，但账号或开户行行号不同：各行均不登记，请核实后只保留一行",
+                            f"rows {others} name the same decision {did} with another account or bank code: none is "
+                            "requested; keep one row")
+            for i, r in enumerate(rows):
+                try:
+                    if isinstance(found[i], LedgerError):
+                        raise found[i]  # type: ignore[misc]
+                    if i in conflict:
+                        raise conflict[i]
+                    d, account = found[i]  # type: ignore[misc]
                     if d["id"] in seen:
-                        raise LedgerError("duplicate_row", f"与第 {seen[d['id']]} 行是同一决定 {d['id']}",
-                                          f"the same decision {d['id']} as row {seen[d['id']]}")
+                        raise LedgerError("duplicate_row", f"与第 {seen[d['id']]} 行重复（同一决定 {d['id']}、同一账号），"
+                                          "只按第一行登记",
+                                          f"a repeat of row {seen[d['id']]} (decision {d['id']}, same account)")
                     self._refuse_account_change(conn, d, "set")
                     pending = conn.execute(select(AC.id).where(AC.decision_id == d["id"],
                                                                ~exists().where(AA.change_id == AC.id))).scalar()
@@ -1457,12 +1979,16 @@ class Ledger:
             return n
 
     # ---------------------------------------------------------- payment
-    def _payable(self, program: str, year: int, today: date, payer: str | None = None) -> Any:
+    def _payable(self, program: str, year: int, today: date, payer: str | None = None, *,
+                 bank_file: bool = True) -> Any:
         """Decisions of (program, year) that can be paid ``today``; with ``payer``, only those the payer
-        reviewed at neither stage (the one who pays is not one who approved)."""
+        reviewed at neither stage (the one who pays is not one who approved). A payment that goes to the bank in a
+        file (``bank_file``: a batch's) needs a payee name the file can hold (``_bad_name``)."""
         L, E = PublicityList.__table__.c, PublicityEntry.__table__.c
         cond = and_(D.program == program, D.year == year, D.state.in_(("approved", "publicized", "account_fixed")),
                     D.account_no.is_not(None), self._amount_sql() > 0, ~self._change_pending(), ~self._risk_flagged())
+        if bank_file:
+            cond = and_(cond, ~self._bad_name())
         if program in PUBLICITY_PROGRAMS:
             cond = and_(cond, exists().where(E.decision_id == D.id, E.list_id == L.id, L.ends_on < today))
         if payer is not None:
@@ -1473,6 +1999,78 @@ class Ledger:
     def _reviewed_by(login: str) -> Any:
         V = Review.__table__.c
         return exists().where(V.decision_id == D.id, V.reviewer == login)
+
+    @staticmethod
+    def _bad_name() -> Any:
+        """A payee name the bank file cannot hold (docs/bank-file.md “no field may contain ``|``, a tab, CR or LF
+        (refused when the batch is made)”; ``documents.bank._text``): blank, or with ``|``, a tab, CR or LF. Before,
+        ``case pay`` paid such a decision and every later ``case bank-file`` of its batch was refused whole."""
+        return or_(*(D.unit_name.contains(c, autoescape=True) for c in ("|", "\t", "\r", "\n")),
+                   func.trim(D.unit_name) == "")
+
+    def _unpaid_sql(self, program: str, year: int, today: date, payer: str | None) -> Any:
+        """Why a decision waiting to be paid (复审通过, 公示, 账户已更正) is not paid by a batch of ``payer`` ``today``: the
+        first of ``UNPAID_REASONS`` that holds (the checks of ``_payable``, in that order); "refused" when all hold —
+        the batch refused it (a row at odds with its events, a bank credit after a bounce not checked, nothing due).
+        For a paid decision owed a 多退少补 top-up (``_supplement_due``), why the top-up is not paid (``top_up_*``)."""
+        L, E = PublicityList.__table__.c, PublicityEntry.__table__.c
+        R, EV = Recomputation.__table__.c, AuditEvent.__table__.c
+        listed = exists().where(E.decision_id == D.id)
+        ended = exists().where(E.decision_id == D.id, E.list_id == L.id, L.ends_on < today)
+        publicity = program in PUBLICITY_PROGRAMS
+        by_payer = self._reviewed_by(payer) if payer is not None else literal(False)
+        resized = (exists().where(R.decision_id == D.id, EV.ref == R.audit_ref, EV.actor == payer)
+                   if payer is not None else literal(False))
+        return case(
+            (and_(D.state == "paid", self._top_up_bounced()), "top_up_bounced"),
+            (and_(D.state == "paid", self._change_pending()), "top_up_change_pending"),
+            (and_(D.state == "paid", D.account_no.is_(None)), "top_up_no_account"),
+            (and_(D.state == "paid", self._bad_name()), "top_up_bad_name"),
+            (and_(D.state == "paid", self._risk_flagged()), "top_up_risk"),
+            (and_(D.state == "paid", or_(by_payer, resized)), "top_up_by_payer"),
+            (D.state == "paid", "top_up_refused"),
+            (self._change_pending(), "change_pending"),
+            (D.account_no.is_(None), "no_account"),
+            (self._bad_name(), "bad_name"),
+            (self._risk_flagged("confirmed"), "risk_confirmed"),
+            (self._risk_flagged(), "risk_open"),
+            (and_(literal(publicity), ~listed), "not_publicized"),
+            (and_(literal(publicity), ~ended), "publicity_running"),
+            (func.coalesce(self._amount_sql(), 0) <= 0, "zero"),
+            (by_payer, "reviewed_by_payer"),
+            else_="refused",
+        )
+
+    def _unpaid_cond(self, program: str, year: int) -> Any:
+        """The candidates of a payment batch of (program, year): decisions waiting to be paid, and paid ones owed a
+        多退少补 top-up."""
+        R = Recomputation.__table__.c
+        return and_(D.program == program, D.year == year, or_(
+            D.state.in_(("approved", "publicized", "account_fixed")),
+            and_(D.state == "paid", exists().where(R.decision_id == D.id), self._due_sql() > 0)))
+
+    def _unpaid(self, conn: Connection, program: str, year: int, today: date, payer: str | None,
+                decision_ids: Collection[int] | None = None) -> dict[int, str]:
+        """Every decision of (program, year) a payment batch leaves unpaid, with why (``_unpaid_sql``): those waiting
+        to be paid, and the paid ones owed a top-up (``_due_sql`` > 0) — only of ``decision_ids`` when given."""
+        cond = self._unpaid_cond(program, year)
+        why = self._unpaid_sql(program, year, today, payer)
+        if decision_ids is None:
+            return {int(i): w for i, w in conn.execute(select(D.id, why).where(cond))}
+        out: dict[int, str] = {}
+        chosen = sorted(decision_ids)
+        for i in range(0, len(chosen), 5000):
+            out |= {int(d): w for d, w in conn.execute(select(D.id, why).where(cond, D.id.in_(chosen[i:i + 5000])))}
+        return out
+
+    def unpaid_reasons(self, decision_ids: Collection[int], program: str, year: int, payer: str, *,
+                       today: date | None = None) -> dict[int, tuple[str, str]]:
+        """Of ``decision_ids``, those a batch by ``payer`` would leave (or left) unpaid, each with why in Chinese and
+        English (``UNPAID_REASONS``): what ``case pay --ids`` says of each one it skipped."""
+        payer = operators.normalize_login(payer)
+        with self._read() as conn:
+            return {did: UNPAID_REASONS[w] for did, w in
+                    self._unpaid(conn, program, year, _today(today), payer, decision_ids).items()}
 
     @staticmethod
     def _change_pending() -> Any:
@@ -1727,10 +2325,19 @@ class Ledger:
             confirmed = self._risk_flagged("confirmed")
             risk_confirmed, risk_open = (conn.execute(select(func.count()).select_from(Decision.__table__).where(
                 flagged, c)).scalar_one() for c in (confirmed, ~confirmed))
+            # every candidate left unpaid, by one reason each (outside audit, story 13: "本次发放 0…缺少账户 222" of 223,
+            # the one whose 公示 had not ended named nowhere); with ``paid`` they account for every candidate
+            if decision_ids is None:
+                why = self._unpaid_sql(program, year, today, actor)
+                unpaid = Counter(dict(conn.execute(select(why, func.count()).where(self._unpaid_cond(program, year))
+                                                   .group_by(why)).all()))
+            else:
+                unpaid = Counter(self._unpaid(conn, program, year, today, actor, decision_ids).values())
         return BatchResult(batch_id=batch_id, paid=paid, amount_fen=amount, missing_account=missing, chunks=chunks,
                            reviewed_by_payer=own, refused=sorted(refused.items()), pending_account=pending,
                            supplements=n_sup, supplement_fen=sup_fen, supplement_awaiting_account=awaiting,
-                           risk_open=risk_open, risk_confirmed=risk_confirmed)
+                           risk_open=risk_open, risk_confirmed=risk_confirmed,
+                           unpaid={k: unpaid[k] for k in UNPAID_REASONS if unpaid[k]})
 
     @staticmethod
     def _nothing_due(conn: Connection, ids: Collection[int]) -> dict[int, audit.Issue]:
@@ -2095,7 +2702,7 @@ class Ledger:
         # only a recomputed entitlement can exceed what was paid (cheap test first: most paid decisions have none)
         cond = and_(D.program == program, D.year == year, D.state == "paid", D.account_no.is_not(None),
                     exists().where(R.decision_id == D.id), ~self._change_pending(), self._due_sql() > 0,
-                    ~self._top_up_bounced(), ~self._risk_flagged())
+                    ~self._top_up_bounced(), ~self._risk_flagged(), ~self._bad_name())
         if payer is not None:
             EV = AuditEvent.__table__.c
             resized = exists().where(R.decision_id == D.id, EV.ref == R.audit_ref, EV.actor == payer)
@@ -2210,10 +2817,13 @@ class Ledger:
             if flag is not None:  # named before the generic refusal below (``_payable`` leaves it out too)
                 raise LedgerError("risk_hold", f"决定 {decision_id} 暂停发放：{flag.zh}",
                                   f"decision {decision_id} is not paid: {flag.en}")
-            if not conn.execute(select(exists().where(D.id == decision_id, self._payable(d["program"], d["year"], today)))).scalar_one():
-                raise LedgerError("not_payable",
-                                  f"决定 {decision_id} 暂不能发放：缺少收款账户、金额为零或公示期未满",
-                                  f"decision {decision_id} is not payable yet: no account, zero amount or publicity not over")
+            if not conn.execute(select(exists().where(D.id == decision_id, self._payable(
+                    d["program"], d["year"], today, bank_file=False)))).scalar_one():
+                code = conn.execute(select(self._unpaid_sql(d["program"], d["year"], today, None))
+                                    .where(D.id == decision_id)).scalar_one()
+                zh, en = UNPAID_REASONS.get(code, UNPAID_REASONS["refused"])
+                raise LedgerError("not_payable", f"决定 {decision_id} 暂不能发放：{zh}",
+                                  f"decision {decision_id} is not payable yet: {en}")
             # the entitlement, less a top-up still paid when this re-pays a bounce (as a batch pays it)
             ent = int(conn.execute(select(self._due_sql()).where(D.id == decision_id)).scalar_one())
             if (none := self._nothing_due(conn, {decision_id}).get(decision_id)) is not None:
@@ -2287,15 +2897,18 @@ class Ledger:
     # ------------------------------------ bank files and the bank's return (casework/outputs.py)
     def set_payee_banks(self, banks: Mapping[str, str], actor: str, *, reason: str = "登记收款账户开户行行号") -> int:
         """Record the payee bank (12-digit 支付系统行号) of accounts, for the bank file. Returns how many changed."""
+        from wengang.documents.masking import mask_account_for_display
+
         actor = self._need_actor(actor, "account")
         clean: dict[str, str] = {}
         for acc, code in banks.items():
             a, c = _digits(acc), str(code).strip()
+            shown = mask_account_for_display(a)  # a refusal names the account as every list does: masked
             if not re.fullmatch(r"\d{6,32}", a):
-                raise LedgerError("bad_account", f"账号“{acc}”应为6至32位数字", f"account {acc!r} must be 6 to 32 digits")
+                raise LedgerError("bad_account", f"账号“{shown}”应为6至32位数字", f"account {shown} must be 6 to 32 digits")
             if not re.fullmatch(r"\d{12}", c):
-                raise LedgerError("bad_bank_code", f"账号 {a} 的开户行行号“{c}”应为12位数字（支付系统行号）",
-                                  f"bank code {c!r} of account {a} must be 12 digits (CNAPS)")
+                raise LedgerError("bad_bank_code", f"账号 {shown} 的开户行行号“{c}”应为12位数字（支付系统行号）",
+                                  f"bank code {c!r} of account {shown} must be 12 digits (CNAPS)")
             clean[a] = c
         K = PayeeBank.__table__
         changed = 0
@@ -2817,25 +3430,104 @@ class Ledger:
             "new_amount_fen": amount, "reason": reason}], actor=actor, action=f"recompute_{kind}", reason=reason)
         return conn.execute(select(R.id).where(R.audit_ref == ref)).scalar_one()
 
-    def change_size_class(self, decision_id: int, actor: str, *, new_size_class: str, new_amount_fen: int,
-                          reason: str) -> SettleResult:
-        """划型变更 → new entitlement; if already paid, settle the difference (多退少补)."""
+    def change_size_class(self, decision_id: int, actor: str, *, new_size_class: str,
+                          new_amount_fen: int | None = None, reason: str) -> SettleResult:
+        """划型变更 → the rules' entitlement for the new size class; if already paid, settle the difference (多退少补).
+
+        The amount is the rules', recomputed as the original was (outside audit D5: one 复核 raised a 微型 unit from
+        843.28元 to 500,000元, same class, and the next batch paid the top-up). 兵团征求意见稿 二(一) “待正式对企业划型后，
+        按最新企业划型数据进行多退少补”: a size class changes the rate only, the base (上年度实际缴纳失业保险费) stays. So
+        the new entitlement is the amount the decision was decided with — its rules' amount (or 人工认定 amount, both
+        reviewed by 初审 and 复审) — taken from the old class's rate to the new class's, as the document sets them
+        (``_refund_rate``; 人社部发〔2024〕40号 二 “大型企业按不超过…30%返还，中小微企业按不超过60%返还” is the ceiling, 六
+        “严防…多发待遇风险”), with the one rounding rule (``_rescaled``). ``new_amount_fen`` may name the exact amount
+        when the base is known (the amount alone fixes it only to within a fen or two); anything outside what the rules
+        can give for the new class is refused (``not_rules_amount``). There is no free amount: a different base is a
+        new evaluation, not a 划型变更. Only 稳岗返还 decisions have a size class that sets an amount; one lowered by
+        a misuse or duplicate report is not resized (it would undo the lowering)."""
         actor = self._need_actor(actor, "resize")
-        if not isinstance(new_amount_fen, int) or new_amount_fen < 0:
+        if new_amount_fen is not None and (not isinstance(new_amount_fen, int) or new_amount_fen < 0):
             raise LedgerError("bad_amount", "新金额须为非负整数（分）", "the new amount must be a non-negative integer (fen)")
+        if new_size_class not in FANHUAN_CLASSES:
+            raise LedgerError("bad_size_class", f"划型“{new_size_class}”应为 大型/中型/小型/微型（large/medium/small/micro）",
+                              f"size class {new_size_class!r} must be one of {', '.join(FANHUAN_CLASSES)}")
         with self._tx() as conn:
             d = self._load(conn, decision_id)
             if d["state"] in TERMINAL:
                 raise LedgerError("transition_refused", f"决定 {decision_id} 已终结（{d['state']}），不能重新计算",
                                   f"decision {decision_id} is closed ({d['state']})")
             status, old, _ = self._entitlement(conn, d)
+            amount, basis = self._resize_amount(conn, d, new_size_class, new_amount_fen)
             rid = self._recompute(conn, d, actor, kind="size_class", status=status, size_class=new_size_class,
-                                  amount=new_amount_fen, reason=reason)
-            res = SettleResult(recomputation_id=rid, diff_fen=0, old_amount_fen=old, new_amount_fen=new_amount_fen,
-                               settled=d["state"] == "paid")
+                                  amount=amount, reason=f"{reason}（{basis}）" if reason else basis)
+            res = SettleResult(recomputation_id=rid, diff_fen=0, old_amount_fen=old, new_amount_fen=amount,
+                               settled=d["state"] == "paid", rules_basis=basis)
             if d["state"] == "paid":
                 self._settle(conn, d, actor, res)
             return res
+
+    def _resize_amount(self, conn: Connection, d: dict[str, Any], new_class: str,
+                       given: int | None) -> tuple[int, str]:
+        """The rules' entitlement of decision ``d`` at ``new_class`` and how it was found (``change_size_class``)."""
+        did = d["id"]
+        if d["program"] != "fanhuan":
+            raise LedgerError("not_rules_amount", f"决定 {did}（{d['program']}）的金额不随企业划型变化：划型变更只用于稳岗返还",
+                              f"decision {did} ({d['program']}): its amount does not depend on a size class")
+        R = Recomputation.__table__.c
+        rows = conn.execute(select(R.kind, R.new_amount_fen, R.new_status).where(R.decision_id == did)
+                            .order_by(R.seq)).all()
+        lowered = [k for k, _, _ in rows if k in ("misuse", "duplicate")]
+        if lowered:
+            raise LedgerError("not_rules_amount",
+                              f"决定 {did} 的应享受金额已因{'派遣单位未按规定使用' if 'misuse' in lowered else '重复享受'}核减，"
+                              "不能再按划型重新计算（会抵消核减）：如确需更正，须重新判定",
+                              f"decision {did} was lowered by a {lowered[0]} report; a resize would undo it")
+        # what was decided and reviewed: the rules' amount as imported or applied, or a 人工认定 (待认定 decided)
+        decided = [(a, st) for k, a, st in rows if k == "determination"]
+        amount, status = decided[-1] if decided else (d["amount_fen"], d["status"])
+        old_class = d["size_class"]
+        if status != "eligible" or amount is None:
+            raise LedgerError("not_rules_amount", f"决定 {did} 不是符合条件的决定，没有可按划型换算的金额",
+                              f"decision {did} is not an eligible decision with an amount to resize")
+        found = _document_params(d["policy_doc"], d["program"])
+        readings = json.loads(d["readings"] or "{}") if isinstance(d["readings"], str) else (d["readings"] or {})
+        block, params = found if found is not None else (None, {})
+        r_old = _refund_rate(params, old_class, d["unit_id"], readings)
+        r_new = _refund_rate(params, new_class, d["unit_id"], readings)
+        if r_old is None or r_new is None:
+            raise LedgerError("not_rules_amount",
+                              f"决定 {did} 的文件（{d['policy_doc']}）或原划型（{old_class or '未记载'}）不给出按划型的返还比例，"
+                              "无法按规则换算：须重新判定",
+                              f"decision {did}: its document ({d['policy_doc']}) or old size class ({old_class}) gives no "
+                              "rate by size class; evaluate it again")
+        zh_new = SIZE_CLASS_ZH.get(new_class, new_class)
+        zh_old = SIZE_CLASS_ZH.get(old_class, old_class)
+        if r_old == r_new:
+            lo = hi = near = amount
+            basis = (f"{d['policy_doc']}：{zh_old}与{zh_new}企业返还比例同为 {r_new * 100}%，"
+                     f"金额仍为审定的 {format_yuan(amount)}")
+        elif getattr(block, "ruleset", None) != "v2024":
+            # 内人社办发〔2022〕86号: the amount is net of what an earlier rate paid, not base × rate
+            raise LedgerError("not_rules_amount",
+                              f"决定 {did} 的文件（{d['policy_doc']}）的返还金额不只取决于返还比例（如扣除已按原比例返还的部分），"
+                              "划型变更无法按比例换算：须重新判定",
+                              f"decision {did}: under {d['policy_doc']} the amount is not base × rate; evaluate it again")
+        else:
+            lo, hi, near = _rescaled(amount, r_old, r_new)
+            rate_old = params["refund_rate_large" if r_old == params["refund_rate_large"].value else "refund_rate_sme"]
+            rate_new = params["refund_rate_large" if r_new == params["refund_rate_large"].value else "refund_rate_sme"]
+            span = f"（按缴费基数计算在 {format_yuan(lo)}–{format_yuan(hi)} 之间）" if lo != hi else ""
+            basis = (f"按{zh_new}企业比例 {r_new * 100}%（{rate_new.citation()}）换算审定金额 {format_yuan(amount)}"
+                     f"（{zh_old}企业 {r_old * 100}%，{rate_old.citation()}）：{format_yuan(near)}{span}")
+        if given is None:
+            return near, basis
+        if not lo <= given <= hi:
+            allowed = format_yuan(lo) if lo == hi else f"{format_yuan(lo)}–{format_yuan(hi)}"
+            raise LedgerError("not_rules_amount",
+                              f"划型变更的金额须为规则金额：{zh_new}企业为 {allowed}（{basis}），不能为 {format_yuan(given)}"
+                              "（人社部发〔2024〕40号 六“严防冒领、骗取基金和多发待遇风险”）",
+                              f"a resize's amount is the rules': {lo}–{hi} fen for {new_class} ({basis}), not {given} fen")
+        return given, basis
 
     def _net_paid(self, conn: Connection, decision_id: int, recovery_kinds: Sequence[str]) -> int:
         paid = conn.execute(select(func.coalesce(func.sum(P.amount_fen), 0)).where(P.decision_id == decision_id)).scalar_one()

@@ -18,8 +18,11 @@ approves (``case_account_approvals``).
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     BigInteger,
@@ -34,6 +37,11 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from .errors import LedgerError
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 def utc_now_iso() -> str:
@@ -53,9 +61,10 @@ class DecisionIn:
     """One decision as the rules engine hands it over (the input contract).
 
     ``claim_key`` separates several claims of one unit in one program and year (a person's skill
-    subsidies: ``"<职业代码>:<等级>"``); it is empty for a unit's yearly 稳岗返还. ``account_no`` and
-    ``contact`` are optional: the payee account (对公账户 or the 税务 social-insurance payment account)
-    and the phone/portal id notices go to.
+    subsidies: ``"<职业代码>:<等级>"``); it is empty for a unit's yearly 稳岗返还. It is put in its one written
+    form on construction (``canonical_claim_key``, see ``CLAIM_KEYS``), or the decision is refused: a spelling
+    variant is never a second claim. ``account_no`` and ``contact`` are optional: the payee account (对公账户 or
+    the 税务 social-insurance payment account) and the phone/portal id notices go to.
     """
 
     unit_id: str
@@ -78,6 +87,154 @@ class DecisionIn:
     # entitled, but payment waits (兵团征求意见稿 二(一) 缓缴未补足): imported straight into 'held'
     payment_hold: bool = False
     payment_hold_reason: str | None = None
+
+    def __post_init__(self) -> None:
+        self.claim_key = canonical_claim_key(self.program, self.claim_key)
+
+
+# ------------------------------------------------------------------ claim keys: one written form
+# The natural key is (year, program, unit_id, claim_key): a claim key written two ways would be two claims, paid
+# twice. The programs below are the ones where one subject has several claims in a year, and what tells them apart;
+# every other program has one claim per subject and year (稳岗返还: 内人社发〔2025〕18号 一 a unit's refund of the
+# year) and an empty claim key.
+OCCUPATION_LEVEL = "occupation_level"  # "<职业编码>:<等级>"
+GRADUATE = "graduate"  # the hired graduate's 公民身份号码
+CLAIM_KEYS: dict[str, str] = {
+    # 内人社发〔2025〕18号 二 “同一职业（工种）同一等级只能申请并享受 1 次”; 人社部发〔2024〕40号 三; 兵团征求意见稿 一（二）
+    "skill_subsidy": OCCUPATION_LEVEL,
+    # 职业技能提升行动培训补贴: matched against 技能提升补贴 by the same key (“不得和职业培训补贴重复享受”, ledger
+    # DUPLICATE_SCOPES)
+    "training_subsidy": OCCUPATION_LEVEL,
+    # 内人社办发〔2022〕86号 三（三）8、9 “按每人 1500 元的标准”: one claim per graduate hired (programs/one_off.py)
+    "job_expansion": GRADUATE,
+    "hiring_subsidy": GRADUATE,
+}
+# 2022 职业分类大典 细类 code D-DD-DD-DD, 大类 1–8 (domain/facts.md §5; facts.person.OCCUPATION_CODE_RE, ASCII digits)
+OCCUPATION_CODE = re.compile(r"[1-8]-[0-9]{2}-[0-9]{2}-[0-9]{2}")
+LEVEL_DIGITS = re.compile(r"[0-9]+")
+# 五级（初级）… 一级（高级技师） (domain/facts.md §5)
+LEVELS = range(1, 6)
+
+
+def _program_zh(program: str) -> str:
+    from wengang.policies.required import PROGRAM_LABELS
+
+    return PROGRAM_LABELS.get(program, program)
+
+
+def canonical_claim_key(program: object, key: object) -> str:
+    """The one written form of a claim key, or a ``LedgerError`` (code ``bad_claim_key``) saying why not.
+
+    NFKC first (full-width digits, hyphens and the full-width colon become ASCII), then spaces around the key and
+    its parts go. ``"<职业编码>:<等级>"`` programs: the code as D-DD-DD-DD, the level an integer 1–5 written without
+    leading zeros (“04” is 4). Per-graduate programs: the 公民身份号码, checked and normalised (``X`` upper case).
+    Every other program: empty — a non-empty key is refused, never kept as a second claim of the year."""
+    if key is None:
+        key = ""
+    if not isinstance(key, str):
+        raise LedgerError("bad_claim_key", f"申领标识（claim_key）应为文本，收到 {type(key).__name__}",
+                          f"the claim key must be text, got {type(key).__name__}")
+    text = unicodedata.normalize("NFKC", key).strip()
+    kind = CLAIM_KEYS.get(program) if isinstance(program, str) else None
+    label = f"{_program_zh(program)}（{program}）" if isinstance(program, str) else str(program)
+    if kind is None:
+        if text:
+            from wengang.documents.masking import mask_text
+
+            shown = mask_text(key)
+            raise LedgerError(
+                "bad_claim_key",
+                f"{label}每个单位（个人）每年度只有一项申领，不得填写申领标识（claim_key），收到“{shown}”：请去掉"
+                f" --claim-key。同一单位同一年度再次申请的，按已有决定办理，不另立决定",
+                f"{program} has one claim per unit (person) and year: the claim key must be empty, got {shown!r}; "
+                f"drop --claim-key (a second application of the year goes to the decision already there)")
+        return ""
+    if kind == OCCUPATION_LEVEL:
+        occupation, colon, level = (part.strip() for part in text.partition(":"))
+        if not text:
+            raise LedgerError("bad_claim_key", f"{label}须注明职业（工种）与等级：申领标识写作 职业编码:等级，如 6-31-01-03:4",
+                              f"{program} needs its occupation and level: a claim key occupation:level, e.g. 6-31-01-03:4")
+        if not (colon and OCCUPATION_CODE.fullmatch(occupation) and LEVEL_DIGITS.fullmatch(level)
+                and int(level) in LEVELS):
+            raise LedgerError(
+                "bad_claim_key",
+                f"{label}的申领标识“{key}”格式不符：应写作 职业编码:等级，职业编码为国家职业分类大典的 D-DD-DD-DD"
+                f"（大类1～8，如 6-31-01-03），等级为 1～5 的整数（5 初级 … 1 高级技师），如 6-31-01-03:4",
+                f"{program} claim key {key!r} must be occupation:level, the occupation code D-DD-DD-DD of the 2022 "
+                f"classification (major group 1..8, e.g. 6-31-01-03) and the level an integer 1..5, e.g. 6-31-01-03:4")
+        return f"{occupation}:{int(level)}"
+    from wengang.facts.identifiers import InvalidIdentifier, validate_id_number
+
+    try:
+        return validate_id_number(text)
+    except InvalidIdentifier as exc:
+        raise LedgerError("bad_claim_key",
+                          f"{label}按每名招用的毕业生申领，申领标识（claim_key）应为该毕业生的公民身份号码：{exc.message_zh}",
+                          f"{program} is claimed per graduate hired: the claim key must be the graduate's ID number: "
+                          f"{exc.message_en}") from None
+
+
+def stored_claim_key(program: str, key: str | None) -> str:
+    """The claim a key already stored (or written by another system: a risk flag) names, in canonical form: in a
+    program of one claim per subject and year any key is that one claim (""); elsewhere the canonical form, or the key
+    as written when it has none. Used to compare, never to refuse: a ledger may hold keys stored before keys had
+    one form (outside audit A: “6-31-01-03:04” stored, “6-31-01-03:4” imported again = paid twice)."""
+    if program not in CLAIM_KEYS:
+        return ""
+    try:
+        return canonical_claim_key(program, key or "")
+    except LedgerError:
+        return key or ""
+
+
+def stored_claim_keys(frame: pl.DataFrame, program: str | None = None, *, several_only: bool = False) -> pl.DataFrame:
+    """``stored_claim_key`` on a frame's ``claim_key`` column (one call per distinct key), for ``program`` or the
+    frame's own ``program`` column. ``several_only``: keys of one-claim programs stay as written (a risk flag naming
+    a claim such a program does not have concerns none of its decisions)."""
+    import polars as pl
+
+    if frame.height == 0:
+        return frame
+    by = ["claim_key"] if program is not None else ["program", "claim_key"]
+    pairs = frame.select(by).unique()
+    mapped = [row[-1] if several_only and (program or row[0]) not in CLAIM_KEYS
+              else stored_claim_key(program if program is not None else row[0], row[-1]) for row in pairs.iter_rows()]
+    if pairs.with_columns(pl.Series("_k", mapped, dtype=pl.String)).filter(
+            pl.col("_k") != pl.col("claim_key").fill_null("")).height == 0:
+        return frame
+    mapping = pairs.with_columns(pl.Series("_k", mapped, dtype=pl.String))
+    return frame.join(mapping, on=by, how="left", nulls_equal=True, maintain_order="left") \
+        .with_columns(pl.col("_k").alias("claim_key")).drop("_k")
+
+
+def canonical_claim_keys(frame: pl.DataFrame) -> pl.DataFrame:
+    """``canonical_claim_key`` on a decisions frame's ``claim_key`` column (one call per distinct (program, key));
+    a key that has no written form refuses the whole frame, naming the first rows (the ledger takes no partial run)."""
+    import polars as pl
+
+    if "claim_key" not in frame.columns or "program" not in frame.columns or frame.height == 0:
+        return frame
+    keyed = frame.with_columns(pl.col("program").cast(pl.String), pl.col("claim_key").cast(pl.String).fill_null(""))
+    found: list[tuple[str, str, str | None, str | None, str | None]] = []
+    for program, key in keyed.select("program", "claim_key").unique().iter_rows():
+        try:
+            found.append((program, key, canonical_claim_key(program, key), None, None))
+        except LedgerError as exc:
+            found.append((program, key, None, exc.zh, exc.en))
+    if all(zh is None and key == done for _, key, done, zh, _ in found):
+        return keyed
+    mapping = pl.DataFrame(found, schema={"program": pl.String, "claim_key": pl.String, "_canonical": pl.String,
+                                          "_zh": pl.String, "_en": pl.String}, orient="row")
+    joined = keyed.with_row_index("_row").join(mapping, on=["program", "claim_key"], how="left", maintain_order="left")
+    bad = joined.filter(pl.col("_zh").is_not_null())
+    if bad.height:
+        shown = bad.head(5).select("_row", "_zh", "_en").rows()
+        raise LedgerError("bad_claim_key",
+                          f"有 {bad.height} 行的申领标识（claim_key）不合格，整批未入库。"
+                          + "；".join(f"第 {r + 1} 行：{zh}" for r, zh, _ in shown),
+                          f"{bad.height} rows have a bad claim key, nothing imported. "
+                          + "; ".join(f"row {r + 1}: {en}" for r, _, en in shown))
+    return joined.with_columns(pl.col("_canonical").alias("claim_key")).drop("_row", "_canonical", "_zh", "_en")
 
 
 @dataclass(slots=True)
@@ -498,13 +655,14 @@ class AuditEvent(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
-# Append-only tables and the columns whose content the audit chain covers (in this order). Rows are
-# hashed in id order, except decisions: in (unit_id, claim_key) order without id, so a bulk import can
-# hash the frame it wrote instead of reading a million rows back.
+# Append-only tables and the columns whose content the audit chain covers (in this order). Rows are hashed
+# in id order, each with its id: other rows (payments, account changes, reviews ...) and events name a row by
+# its id, so the hash must bind the content to the id, or two rows' contents swapped keep the hash. Decisions
+# hashed before hash version 3 (``audit.HASH_VERSION``) left the id out and were in (unit_id, claim_key) order.
 HASHED: dict[str, tuple[str, ...]] = {
     "case_runs": ("id", "run_key", "program", "year", "region_code", "inputs", "policy_versions", "readings"),
     "case_decisions": (
-        "run_id", "origin", "year", "program", "unit_id", "claim_key", "unit_name", "region_code",
+        "id", "run_id", "origin", "year", "program", "unit_id", "claim_key", "unit_name", "region_code",
         "policy_doc", "clause", "status", "amount_fen", "reasons", "explanation", "readings",
         "payment_channel", "size_class", "contact", "init_state", "init_account_no", "init_hold_reason",
     ),
@@ -535,9 +693,11 @@ HASHED: dict[str, tuple[str, ...]] = {
     ),
     "case_risk_reviews": ("id", "flag_id", "outcome", "reason", "reviewer", "decision_id", "recovery_id", "referral"),
 }
-# Decisions created before migration 0003 were hashed without the init_* columns; their creating event has no
-# ``hv`` in ``after`` (see audit.hashed_columns).
-HASHED_V1 = {"case_decisions": HASHED["case_decisions"][:-3]}
+# Older column sets of decisions, by the ``hv`` their creating event has in ``after`` (see audit.hashed_columns).
+# Version 2 (from migration 0003 until version 3): with the init_* columns, without id.
+HASHED_V2 = {"case_decisions": HASHED["case_decisions"][1:]}
+# Version 1 (before migration 0003; no ``hv``): without the init_* columns either.
+HASHED_V1 = {"case_decisions": HASHED_V2["case_decisions"][:-3]}
 
 
 # ---------------------------------------------------------------- web access (src/wengang/web, issue 14)

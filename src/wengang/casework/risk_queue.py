@@ -35,7 +35,7 @@ from sqlalchemy import and_, func, select
 
 from . import audit
 from .errors import LedgerError
-from .models import Decision, RiskFlag, RiskReview
+from .models import Decision, RiskFlag, RiskReview, stored_claim_keys
 
 F = RiskFlag.__table__.c
 R = RiskReview.__table__.c
@@ -101,9 +101,11 @@ def import_flags(ledger: Any, flags: pl.DataFrame, actor: str, *, chunk_size: in
             f"疑点文件缺少字段：{'、'.join(missing)}",
             f"flags file lacks columns: {', '.join(missing)}",
         )
-    rows = flags.select(FLAG_COLUMNS).with_columns(
+    # the claim a flag names in the ledger's one written form of claim keys (models.stored_claim_key): a flag keyed
+    # “６-31-01-03:4” must stop the decision stored as “6-31-01-03:4” (outside audit F)
+    rows = stored_claim_keys(flags.select(FLAG_COLUMNS).with_columns(
         pl.col("subject_name").fill_null(""), pl.col("claim_key").fill_null("")
-    )
+    ), several_only=True)
     bad = _bad_evidence(rows.get_column("evidence"))
     if bad:
         shown = "、".join(str(i) for i in bad[:5]) + ("等" if len(bad) > 5 else "")

@@ -56,8 +56,11 @@ ACTIONS: dict[str, Action] = _actions(
     ("apply", "登记申请", "register an application", "caseworker",
      "self_apply, apply_skill_subsidy, apply_dispatch; case self-apply, skill-apply, dispatch-apply"),
     ("first_review", "初审", "first review", "caseworker", "first_review, review_many(stage=1); case review --stage 1"),
-    ("second_review", "复审", "second review", "reviewer", "second_review, review_many(stage=2); case review --stage 2"),
-    ("hold", "暂缓发放、解除暂缓", "hold or release a payment", "caseworker", "hold, release; case hold, case release"),
+    # a hold for a quarantined input row is released as a 复审 is done: by a 复核 other than the 初审人 (Ledger.release)
+    ("second_review", "复审", "second review", "reviewer",
+     "second_review, review_many(stage=2), release of a hold for a quarantined row; case review --stage 2, case release"),
+    ("hold", "暂缓发放、解除暂缓", "hold or release a payment", "caseworker",
+     "hold, release (not a hold for a quarantined row); case hold, case release"),
     ("publicize", "公示", "put decisions on a 公示 list", "caseworker", "publicize; case publicize"),
     ("publicity_doc", "制作公示文件", "produce the 公示 documents", "caseworker", "doc publicity"),
     ("letter", "制作告知书", "produce letters", "caseworker", "doc letters"),

@@ -23,7 +23,8 @@ STATE_ZH: dict[str, str] = {
     "first_reviewed": "初审通过待复审",
     "rejected": "审核未通过",
     "approved": "复审通过",
-    "held": "暂缓发放（缓缴待补足）",
+    # the reason is the decision's own (``held_zh``): a 缓缴 firm, a quarantined input row, or a hold by hand
+    "held": "暂缓发放",
     "publicized": "公示中/已公示",
     "paid": "已发放",
     "bounced": "已退回待更正账户",
@@ -166,8 +167,49 @@ def action_zh(action: str) -> str:
     return ACTION_ZH.get(action, action)
 
 
-def state_zh(state: str | None) -> str:
+def state_zh(state: str | None, hold_reason: str | None = None) -> str:
+    """The state's Chinese name; a held decision with its ``hold_reason`` is named by why it is held
+    (``held_zh``), never by a reason it does not have."""
+    if state == "held" and hold_reason:
+        return held_zh(hold_reason)
     return "—" if state is None else STATE_ZH.get(state, state)
+
+
+# Why a decision is held, read from its hold reason (``case_decisions.hold_reason``, as imported from the screening's
+# holds or given to ``hold``). The screening writes two kinds (wengang.screening.holds, docs/decisions.md §26):
+# * 缓缴 (兵团征求意见稿 二(一) “对申请缓缴失业保险费的企业，在及时补足失业保险费后，再按规定条件和比例发放稳岗返还资金”):
+#   the reason names the deferral (“缓缴的失业保险费尚未补足…”); released once the firm has paid up;
+# * a quarantined input row (“排除名单第 3 行格式有误，待核实后发放”, “…有误，与本单位代码仅差一位，待核实后发放”,
+#   “…无法识别…有误被隔离…核实该行…并重新筛查后发放”, “…有误已被隔离，划型待核实后发放”): the row may stop or reduce the
+#   payment and has not been read; released only with a stated reason by a 复核 (``Ledger.release``).
+# Each “；”-joined part of a reason is one hold: a part naming a quarantined row is that (also a row of the 缓缴记录:
+# unread, it says nothing about a deferral), else a part naming 缓缴 is a deferral, else it is "other" (a hold by hand
+# with its own reason).
+HOLD_DEFERRAL, HOLD_QUARANTINE, HOLD_OTHER = "deferral", "quarantine", "other"
+_QUARANTINE_MARKS = ("待核实", "隔离", "格式有误", "无法识别")
+HOLD_ZH = {HOLD_DEFERRAL: "缓缴待补足", HOLD_QUARANTINE: "输入数据有误待核实"}
+# the one release reason that may be taken as given: the deferral's (the firm paid up); no default for the others
+RELEASE_DEFAULT = {HOLD_DEFERRAL: "已补足缓缴的失业保险费"}
+
+
+def hold_kinds(reason: str | None) -> tuple[str, ...]:
+    """The kinds of hold a hold reason names, in this order: quarantine (it asks the most of a release), deferral,
+    other."""
+    found = set()
+    for part in (reason or "").split("；"):
+        if any(m in part for m in _QUARANTINE_MARKS):
+            found.add(HOLD_QUARANTINE)
+        elif "缓缴" in part:
+            found.add(HOLD_DEFERRAL)
+        elif part.strip():
+            found.add(HOLD_OTHER)
+    return tuple(k for k in (HOLD_QUARANTINE, HOLD_DEFERRAL, HOLD_OTHER) if k in found) or (HOLD_OTHER,)
+
+
+def held_zh(reason: str | None) -> str:
+    """暂缓发放, named by the hold's own reason where it has a kind: （缓缴待补足） only for a deferral."""
+    named = [HOLD_ZH[k] for k in hold_kinds(reason) if k in HOLD_ZH]
+    return "暂缓发放（" + "；".join(named) + "）" if named else "暂缓发放"
 
 
 # Programs whose payment waits for the end of a 公示 period.

@@ -589,7 +589,9 @@ class SkillApplyIn(Strict):
     facts: dict[str, Any] = Field(description="技能提升补贴的事实（与 wengang evaluate 相同；id_number 须为本人）")
     region: str | None = Field(None, max_length=20, description="地区（缺省取 facts.insured_region）/ region")
     date: str | None = Field(None, description="审核日期 YYYY-MM-DD（缺省取 facts.application_date）")
-    account_no: str | None = Field(None, max_length=64, description="本人银行账户 / personal account")
+    account_no: str | None = Field(None, max_length=64, description="本人银行账户（登记为变更申请，须另一人复核后生效）/ "
+                                                                     "personal account (a change request a second "
+                                                                     "person approves)")
     contact: str | None = Field(None, max_length=100, description="联系电话 / phone")
 
 
@@ -636,8 +638,13 @@ def skill_apply(body: SkillApplyIn, request: Request, p: Caller) -> JSONResponse
             actor, why = p.login, "经办人员代为登记申请"
         did = _led(request).apply_skill_subsidy(dec, actor, reason=why)
         d = _led(request).decision(did)
+        # the account given is a change request a second person approves (docs/decisions.md §31, as at confirm):
+        # whoever registers an application — an operator for someone, or the portal for a person — cannot set it
+        change = next((c["id"] for c in _led(request).account_changes(decision_id=did)
+                       if body.account_no and c["account_no"] == body.account_no), None)
         return {"decision_id": did, "state": d["state"], "state_zh": STATE_ZH.get(d["state"], d["state"]),
-                "status": d["entitlement"]["status"], "amount_fen": d["entitlement"]["amount_fen"]}
+                "status": d["entitlement"]["status"], "amount_fen": d["entitlement"]["amount_fen"],
+                "account_change_id": change}
 
     return idempotency.run(request, p, body.model_dump(mode="json"), lambda: _json(write()), status=201)
 
