@@ -268,6 +268,8 @@ def test_misuse_with_nothing_paid_yet_returns_no_recovery_and_says_what_was_done
     led.first_review(did, "clerk", approve=True, reason="名单备案")
     led.second_review(did, "checker", approve=True, reason="同意")
     led.publicize("gs-d", "fanhuan", 2025, "clerk", starts_on=date(2025, 10, 1), days=7)
+    [change] = led.account_changes(decision_id=did)  # the account given with the application: another approves it
+    led.approve_account(change["id"], "checker", reason="核对")
     led.run_payment_batch("WD1", "fanhuan", 2025, "cashier", today=date(2025, 10, 20), decision_ids=[did])
     r = web.client("clerk").post(f"/api/v1/decisions/{did}/recoveries", json={"reason": "未拨付", "amount_fen": 60_000},
                                  headers=_key("mis-none"))

@@ -81,7 +81,9 @@ def _state(text: str) -> str:
     if text in STATE_ZH:
         return text
     for code, zh in STATE_ZH.items():
-        if text in (zh, zh.split("（")[0]):
+        # a held decision is shown with why it is held (states.held_zh: 暂缓发放（缓缴待补足）…): its name is the part
+        # before the bracket
+        if text in (zh, zh.split("（")[0]) or text.split("（")[0] == zh:
             return code
     hits = [code for code, zh in STATE_ZH.items() if text in zh]
     if len(hits) == 1:

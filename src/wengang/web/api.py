@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from wengang.casework.models import Decision, Payment, Recovery, RecoveryReceipt, Review
-from wengang.casework.states import STATE_ZH
+from wengang.casework.states import STATE_ZH, state_zh
 from wengang.documents.masking import mask_account_for_display, mask_text
 
 from . import accounts, idempotency, jobs
@@ -412,7 +412,7 @@ def decision(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: R
                              "status", "state", "size_class", "origin", "deadline", "hold_reason", "reasons",
                              "readings", "entitlement")}
     out["unit_id"] = d["unit_id"] if p.kind != "operator" else mask_id(d["unit_id"])
-    out["state_zh"] = STATE_ZH.get(d["state"], d["state"])
+    out["state_zh"] = state_zh(d["state"], d["hold_reason"])
     out["account_no"] = mask_account_for_display(d["account_no"])
     from .pages.common import audience_of
     from .pages.office import payment_fate_zh
@@ -553,7 +553,8 @@ def pay_one(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], body: PayOn
 
 class ResizeIn(Strict):
     size_class: str
-    amount_fen: int = Field(ge=0)
+    # the rules' amount for the new class is computed by the ledger; an amount given must be one the rules can give
+    amount_fen: int | None = Field(default=None, ge=0)
     reason: str = Field(min_length=1, max_length=500)
 
 

@@ -19,7 +19,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup
 
-from wengang.casework.states import STATE_ZH
+from wengang.casework.states import state_zh
 from wengang.documents.recipient import recipient_text
 from wengang.money import format_yuan
 
@@ -58,8 +58,9 @@ def yuan(fen: int | None) -> str:
     return "—" if fen is None else format_yuan(int(fen))
 
 
-def _state(s: str | None) -> str:
-    return "—" if s is None else STATE_ZH.get(s, s)
+def _state(s: str | None, hold_reason: str | None = None) -> str:
+    # a held decision named by why it is held (states.held_zh), where the page has its hold reason
+    return state_zh(s, hold_reason)
 
 
 # who a page is for (the template variable ``audience``): a caseworker reads a decision's reasons, check labels and
