@@ -175,6 +175,14 @@ def run_story(out: Path, *, db_url: str | None = None, units: int = 2000, schema
         rep.accounts_approved = len(rows)
 
         say("9 发放：公示期满后按批次发放，写出银行报盘文件 / pay, bank file")
+        # 兵团征求意见稿 二(一): one unit not yet classified by the statistics office is paid by the 社保 system's class
+        # (大型, 30%) and settled (多退少补) once classified (step 12)
+        provisional = next(i for i in led.select_ids(program=PROGRAM, year=YEAR, states=["publicized"])
+                           if (d := led.decision(i))["account_no"] and d["size_class"] in ("medium", "small", "micro")
+                           and d["unit_id"].startswith("91"))
+        official = led.decision(provisional)["size_class"]
+        led.change_size_class(provisional, CHECKER, new_size_class="large",
+                              reason="暂按社保信息系统企业划型（大型）审核发放，待正式划型后多退少补")
         batch = led.run_payment_batch("P2025-01", PROGRAM, YEAR, CASHIER, today=PAYDAY)
         rep.paid_first, rep.without_account = batch.paid, batch.missing_account
         sent = write_bank_file(led, "P2025-01", out / "bank", CASHIER, payer_account=PAYER_ACCOUNT, on=PAYDAY)
@@ -219,15 +227,16 @@ def run_story(out: Path, *, db_url: str | None = None, units: int = 2000, schema
 
         say("12 多退少补：一家企业划型变更后少发的补发、另一家多发的追回 / size-class change, settle")
         paid = led.select_ids(program=PROGRAM, year=YEAR, states=["paid"])
-        assert len(paid) >= 2, "too few payments for the settlement step"
-        up, down = led.decision(paid[0]), led.decision(paid[1])
-        more = led.change_size_class(up["id"], CHECKER, new_size_class="micro",
-                                     new_amount_fen=up["entitlement"]["amount_fen"] + 12_345,
-                                     reason="统计部门更正划型：微型企业，补发差额")
-        less = led.change_size_class(down["id"], CHECKER, new_size_class="medium",
-                                     new_amount_fen=down["entitlement"]["amount_fen"] - 23_456,
-                                     reason="统计部门更正划型：中型企业，追回多发部分")
-        assert more.supplement_due_fen == 12_345 and less.recovery_id is not None
+        up = led.decision(provisional)
+        down = next(led.decision(i) for i in paid if i != provisional and led.decision(i)["size_class"] in (
+            "medium", "small", "micro") and led.decision(i)["unit_id"].startswith("91"))
+        assert up["state"] == "paid", "the provisionally classified unit was not paid"
+        # the rules' amount for the official class (兵团 二(一) “按最新企业划型数据进行多退少补”): 60% instead of 30%
+        more = led.change_size_class(up["id"], CHECKER, new_size_class=official,
+                                     reason="统计部门正式划型：中小微企业，按60%补发差额")
+        less = led.change_size_class(down["id"], CHECKER, new_size_class="large",
+                                     reason="统计部门更正划型：大型企业，按30%追回多发部分")
+        assert more.supplement_due_fen > 0 and less.recovery_id is not None
         led.record_recovery_receipt(less.recovery_id, CASHIER, amount_fen=-less.diff_fen)
         # the top-up is paid by the 出纳 in the next batch and goes to the bank in its file, like any payment
         top_on = back_on + timedelta(days=9)

@@ -76,18 +76,17 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, int]
         assert led.review_many(ids[:3], "checker", stage=2, approve=True, reason="复审通过") == 3
         led.publicize("gs", "fanhuan", 2025, "clerk", starts_on=date(2025, 10, 1), days=7)
         led.pay_decision(ids[1], "cashier", today=PAYDAY)  # sent at once: its reduction recovers money paid
+        led.change_size_class(ids[0], "checker", new_size_class="large", reason="暂按大型")  # paid at 30% first
         assert led.run_payment_batch("b1", "fanhuan", 2025, "cashier", today=PAYDAY).paid == 2
         pay2 = led.decision(ids[2])["payments"][0]["id"]
         led.record_bounce(pay2, "cashier", reason="账户已销户")  # no date of its own: the last business date
-        up = led.change_size_class(
-            ids[0], "checker", new_size_class="micro", new_amount_fen=150_000, reason="划型更正"
-        )
-        assert up.supplement_due_fen == 150_000 - 120_000
+        up = led.change_size_class(ids[0], "checker", new_size_class="micro", reason="划型更正")  # 60%
+        assert up.supplement_due_fen == 120_000 - 60_000
         down = led.change_size_class(
             ids[1], "checker", new_size_class="large", new_amount_fen=60_000, reason="大型"
         )
         assert (
-            led.run_payment_batch("b2", "fanhuan", 2025, "cashier", today=TOP_UP_DAY).supplement_fen == 30_000
+            led.run_payment_batch("b2", "fanhuan", 2025, "cashier", today=TOP_UP_DAY).supplement_fen == 60_000
         )
         led.record_recovery_receipt(down.recovery_id, "cashier", amount_fen=-down.diff_fen)
         rec = led.reconcile()
@@ -109,8 +108,8 @@ def test_ledger_statistics_by_current_state_and_amount(small: tuple[str, dict[st
     # rejected at 初审: its own row, no amount; the 2024 decision is outside 2025年度
     assert rows["rejected"].units == 1 and rows["rejected"].eligible == 0 and rows["rejected"].amount_fen == 0
     assert st.units == 6 and st.eligible == 3
-    # current entitlements: 150,000 (resized up) + 60,000 (resized down) + 120,002 (bounced, still owed)
-    assert st.amount_fen == 150_000 + 60_000 + 120_002
+    # current entitlements: 120,000 (resized up again) + 60,000 (resized down) + 120,002 (bounced, still owed)
+    assert st.amount_fen == 120_000 + 60_000 + 120_002
     assert {r.label: r.eligible for r in st.by_size} == {"微型": 1, "大型": 1, "小型": 1}
     assert rows[REFUSAL_TO_VERIFY].units == 1 and rows[REFUSAL_TO_VERIFY].label == "待核实的拒绝"
     assert "审核未通过：材料不全" in {t for _, t, _ in st.reasons}
@@ -137,7 +136,7 @@ def test_monthly_report_reconciles_with_the_ledger_on_one_clock(small: tuple[str
     assert (by["2025-11"].payments, by["2025-11"].returned) == (3, 1)
     assert (by["2025-12"].payments, by["2025-12"].paid_fen, by["2025-12"].recovered_fen) == (
         1,
-        30_000,
+        60_000,
         60_001,
     )
     assert monthly_payments(url, 2026) == []
@@ -152,11 +151,12 @@ def test_story_ledger_reconciles_to_the_fen(tmp_path_factory: pytest.TempPathFac
     rows = monthly_payments(url, 2025)
     paid = sum(r.paid_fen for r in rows)
     net = sum(r.paid_fen - r.returned_fen - r.recovered_fen for r in rows)
-    assert paid == rep.balances["paid_fen"] == 652_219_713  # 6,522,197.13元 in three bank files
-    assert net == rep.balances["net_fen"] == 631_772_586  # 6,317,725.86元
-    assert sum(r.recovered_fen for r in rows) == 23_456
+    assert paid == rep.balances["paid_fen"] == 652_138_075  # 6,521,380.75元 in three bank files
+    assert net == rep.balances["net_fen"] == 631_729_805  # 6,317,298.05元
+    assert sum(r.recovered_fen for r in rows) == rep.resize["recovered_fen"] == 53_892  # 1,077.84 → 538.92 (大型 30%)
     st = from_ledger(url, years_of("2025年度"))
-    assert st.amount_fen == 642_879_150 + 12_345 - 23_456  # after 多退少补
+    # after 多退少补: the provisional 大型 unit back at its official class (unchanged), the other at 大型 (30%)
+    assert st.amount_fen == 642_879_150 - 53_892
     _covered(st)
 
 

@@ -106,16 +106,19 @@ def test_settlement_after_a_size_class_change(story):
     out, rep, led = story
     up, down = led.decision(rep.resize["supplement_decision"]), led.decision(rep.resize["recovery_decision"])
     assert [p["kind"] for p in up["payments"]].count("supplement") == 1
-    assert up["payments"][-1]["amount_fen"] == rep.resize["supplement_fen"] == 12_345
+    # paid at the provisional 大型 rate (30%), then the official class's 60%: the rules' difference, no free amount
+    top_up = up["entitlement"]["amount_fen"] - up["payments"][0]["amount_fen"]
+    assert up["payments"][-1]["amount_fen"] == rep.resize["supplement_fen"] == top_up > 0
     # the top-up was paid by the 出纳 in its own batch and went to the bank in that batch's file (P2025-03)
     sup = up["payments"][-1]
     assert sup["kind"] == "supplement" and sup["batch_id"] is not None
     top = read_bank_file(rep.bank_files[-1]["file"])
-    assert [(p.reference, p.amount_fen) for p in top.payments] == [(f"{up['id']}-S0", 12_345)]
+    assert [(p.reference, p.amount_fen) for p in top.payments] == [(f"{up['id']}-S0", top_up)]
     assert sum(f["total_fen"] for f in rep.bank_files) == rep.balances["paid_fen"]
-    assert [r["amount_fen"] for r in down["recoveries"]] == [rep.resize["recovered_fen"]] == [23_456]
+    back = down["payments"][-1]["amount_fen"] - down["entitlement"]["amount_fen"]  # 大型: 30% instead of 60%
+    assert [r["amount_fen"] for r in down["recoveries"]] == [rep.resize["recovered_fen"]] == [back]
     row = next(b for b in led.balances(unit_id=down["unit_id"], program="fanhuan"))
-    assert row["recovery_outstanding_fen"] == 0 and row["recovered_fen"] == 23_456
+    assert row["recovery_outstanding_fen"] == 0 and row["recovered_fen"] == back
 
 
 def test_the_publicity_list_is_what_an_office_publishes(story):
