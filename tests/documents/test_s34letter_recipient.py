@@ -237,8 +237,10 @@ def test_every_rule_text_in_a_letter_reads_without_codes(status: str):
 
 
 def test_a_screenings_check_marks_do_not_reach_a_letter():
-    # the screening's explanation marks each failed check with ✘ for the screen (casework.intake); a letter says it in
-    # words, and the PDF font (STSong-Light) has no ✘: it printed as 〔U+2718〕 in every refusal of `demo story`
-    said = recipient_text("筛查结论：不符合条件（依据 内人社发〔2025〕18号 一）\n✘ 不符合“足额缴纳失业保险费12个月”；✔ 参保")
-    assert "✘" not in said and "✔" not in said
-    assert "不符合“足额缴纳失业保险费12个月”" in said and "；参保" in said
+    # the rules' explanation marks each check with ✔/✘ for the screen (casework.intake); a letter says it in words, and
+    # the PDF font (STSong-Light) has no ✘: it printed as 〔U+2718〕 in every refusal of `demo story`
+    ev = _decision("fanhuan[1]")
+    assert ev["status"] == "ineligible" and "✘" in _explain(ev)
+    for route, letter in _letters(ev, "not_eligible").items():
+        assert "✘" not in letter and "✔" not in letter, route
+        assert "足额缴纳失业保险费12个月以上" in letter, route

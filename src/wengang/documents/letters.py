@@ -261,12 +261,17 @@ def compose_letter(
         title=title,
         reference=reference or decision.get("decision_id"),
         addressee=addressee,
-        paragraphs=tuple(paras),
+        # the screen's check marks (rules.engine, casework.intake) are not for a letter: the sentence says it, and
+        # the PDF font has no ✔/✘ (every refusal printed 〔U+2718〕)
+        paragraphs=tuple(_CHECK_MARK.sub("", p) for p in paras),
         signatory=agency_name,
         seal=agency.get("seal", "（盖章）"),
         issued_on=on,
         meta={"status": status, "program": decision.get("program")},
     )
+
+
+_CHECK_MARK = re.compile(r"[✔✘]\s*")
 
 
 def _plain(texts: Iterable[Any] | None) -> list[str]:

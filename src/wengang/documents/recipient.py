@@ -206,14 +206,9 @@ def _bracket(m: re.Match[str]) -> str:
     return m.group(0)
 
 
-_CHECK_MARK = re.compile(r"[✔✘]\s*")
-
-
 def recipient_text(text: str) -> str:
     """``text`` (a reason, a check's label or detail, a note) as a unit or person reads it. Idempotent; a text that
-    holds no Latin letter comes back as it is, but for the screen's check marks."""
-    # ✔/✘ mark checks on a screen (rules.engine._MARKS); in a letter the sentence says it, and the PDF fonts lack them
-    text = _CHECK_MARK.sub("", text)
+    holds no Latin letter comes back as it is."""
     if not re.search(r"[A-Za-z]", text):
         return text
     if text.startswith(_WHAT_IF):
