@@ -111,7 +111,8 @@ def test_edited_account_detected_and_payment_refuses_it(hist, ledger):
     did = hist.payable[0]
     sql(ledger, "update case_decisions set account_no = :a where id = :i", a=EVIL, i=did)
     detected(hist, "记录与事件不符", f"case_decisions id {did}", "account_no", EVIL_SHOWN)
-    r = runner.invoke(case_app, ["pay", "b2", "fanhuan", "2025", "--today", PAYDAY.isoformat(), "--db", hist.url,
+    r = runner.invoke(case_app, ["--signing-key", str(hist.key), "--checkpoints", str(hist.cp),
+                                 "pay", "b2", "fanhuan", "2025", "--today", PAYDAY.isoformat(), "--db", hist.url,
                                  "-u", "cashier"])
     assert r.exit_code == 1 and f"决定 {did} 未发放" in r.output and "account_no" in r.output, r.output
     assert one(ledger, "select count(*) from case_payments where account_no = :a", a=EVIL) == 0
@@ -213,7 +214,8 @@ def bank_ready(ledger, *, raw: str | None = None) -> list[str]:
 
 
 def bank_file_cli(h: History, tmp_path: Path):
-    return runner.invoke(case_app, ["bank-file", "b2", "--out", str(tmp_path / "bank"), "--payer-account", PAYER,
+    return runner.invoke(case_app, ["--signing-key", str(h.key), "--checkpoints", str(h.cp), "bank-file", "b2",
+                                    "--out", str(tmp_path / "bank"), "--payer-account", PAYER,
                                     "--date", "2025-11-01", "--db", h.url, "-u", "cashier"])
 
 
@@ -370,6 +372,10 @@ def test_replaced_public_key_reported(hist, ledger, tmp_path):
     sql(ledger, "update case_payments set account_no = :a where decision_id = :i", a=EVIL, i=did)
     rewrite_chain(ledger)
     fake_key, fake_pub = checkpoints.keygen(tmp_path / "mallory.key")
+    mallory = checkpoints.Signer(checkpoints.load_private(fake_key), checkpoints.Store(hist.cp))
+    with ledger.engine.begin() as c:  # and seals the recomputed events with that key
+        for seq, h in c.execute(text("select seq, hash from case_audit_events where seal is not null")).all():
+            c.execute(text("update case_audit_events set seal = :s where seq = :q"), {"s": mallory.seal(h), "q": seq})
     hist.cp.unlink()
     checkpoints.stored_public_path(hist.cp).unlink()
     ledger.appended = True
@@ -443,3 +449,16 @@ def test_ledger_from_before_0003_still_verifies(db):
         c.execute(text("update case_decisions set account_no = 'evil' where id = 1"))
     assert "case_decisions id 1 列 account_no" in " ".join(led.verify_audit().problems)
     led.close()
+
+
+def test_a_value_its_column_cannot_hold_is_reported_not_a_crash(ledger):
+    # SQLite keeps a date column as text: '2025-10-08 forged' made verify raise ValueError (内部错误) instead of
+    # naming the edit (outside tamper audit, session 36); PostgreSQL refuses such a value itself
+    if ledger.dialect != "sqlite":
+        pytest.skip("a typed column refuses the value on PostgreSQL")
+    to_payable(ledger, 1)
+    with ledger.engine.begin() as c:
+        c.execute(text("update case_publicity_lists set ends_on = ends_on || ' forged'"))
+    rep = ledger.verify_audit()
+    assert not rep.ok
+    assert any(i.kind == "rows_changed" and "无法读取" in i.zh for i in rep.issues), rep.issues

@@ -69,6 +69,31 @@ def event_hash(fields: dict[str, Any]) -> str:
 SORTED_BY_KEY = {"case_decisions": ("unit_id", "claim_key")}
 HASH_VERSION = 3  # decisions hashed with their id (3) and their init_* columns (2)
 APPENDED = "wengang_appended"  # connection-info flag: this transaction appended events (a checkpoint is due)
+# connection-info entries set by ``Ledger._tx``: the signing key's sealer (hash -> seal), or, with no key, that the
+# chain's last event is sealed, so an event without a seal may not follow it (docs/audit-keys.md “Seals”)
+SEALER = "wengang_sealer"
+SEAL_REQUIRED = "wengang_seal_required"
+FIRST_SEAL = "wengang_first_seal"  # this transaction sealed the ledger's first event: sign a checkpoint at once
+SEALED_FROM = "sealed_from"  # case_ledger_meta key: the first sealed event (a hint; the checkpoints hold the proof)
+
+
+def seal_required() -> Exception:
+    from .errors import LedgerError
+
+    return LedgerError("signing_key_required",
+                       "本台账的审计事件须以签名密钥加封：请设置环境变量 WENGANG_SIGNING_KEY（签名私钥文件）后再办理；"
+                       "未加封的事件会使此后的发放与报盘暂停（见 docs/audit-keys.md）",
+                       "this ledger's audit events are sealed with the signing key: set WENGANG_SIGNING_KEY (the "
+                       "private key file) first; an unsealed event would stop payments and bank files")
+
+
+def sealed_from(conn: Connection) -> int | None:
+    """The ledger's first sealed event as ``case_ledger_meta`` records it (None: never sealed)."""
+    from .models import LedgerMeta
+
+    M = LedgerMeta.__table__.c
+    v = conn.execute(select(M.value).where(M.key == SEALED_FROM)).scalar_one_or_none()
+    return int(v) if v is not None and str(v).isdigit() else None
 
 
 def hashed_columns(table: str, after: Any = None) -> tuple[str, ...]:
@@ -195,6 +220,16 @@ def append(
         "after": canonical(after), "prev_hash": prev,
     }
     fields["hash"] = event_hash(fields)
+    sealer = conn.info.get(SEALER)
+    if sealer is not None:
+        fields["seal"] = sealer(fields["hash"])
+        if not conn.info.get(FIRST_SEAL) and sealed_from(conn) is None:
+            from .models import LedgerMeta
+
+            conn.execute(LedgerMeta.__table__.insert().values(key=SEALED_FROM, value=str(seq)))
+            conn.info[FIRST_SEAL] = True
+    elif conn.info.get(SEAL_REQUIRED):
+        raise seal_required()
     conn.execute(_EV.insert().values(**fields))
     conn.info[APPENDED] = True
     return seq
@@ -218,6 +253,7 @@ CLASSES = {
     "checkpoint_file": ("检查点文件被改动", "checkpoint file altered"),
     "public_key": ("公钥被替换", "public key replaced"),
     "ledger_identity": ("台账标识不符", "ledger identity differs"),
+    "unsealed": ("事件未经签名密钥加封", "event not sealed by the signing key"),
 }
 
 
@@ -284,10 +320,17 @@ def walk(conn: Connection, rep: VerifyReport, *, after_seq: int = 0, prev: str =
 def check_rows(conn: Connection, rep: VerifyReport, ev: dict[str, Any]) -> bool:
     """Re-hash the rows event ``ev`` covers; report and return False if they changed."""
     table = ev["entity"]
-    n2, h2, _ = rows_hash(conn, table, ev["ref"], hashed_columns(table, ev["after"]))
+    t = Base.metadata.tables[table]
+    try:
+        n2, h2, _ = rows_hash(conn, table, ev["ref"], hashed_columns(table, ev["after"]))
+    except (ValueError, TypeError, ArithmeticError) as exc:  # a value its column cannot hold (a date '2025-11-01 x')
+        rep.problem("rows_changed",
+                    f"事件 {ev['seq']}（{ev['action']}）覆盖的 {table} 记录无法读取（有字段的值不合该字段类型：{exc}），已被改动",
+                    f"event {ev['seq']} ({ev['action']}): rows of {table} it covers cannot be read (a value does not "
+                    f"fit its column: {exc}); changed")
+        return False
     if (n2, h2) == (ev["row_count"], ev["content_hash"]):
         return True
-    t = Base.metadata.tables[table]
     span = ""
     if "id" in t.c:
         lo, hi = conn.execute(select(func.min(t.c.id), func.max(t.c.id)).where(t.c.audit_ref == ev["ref"])).one()

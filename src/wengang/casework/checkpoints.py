@@ -185,6 +185,10 @@ class Signer:
     key: Ed25519PrivateKey
     store: Store
 
+    def seal(self, event_hash: str) -> str:
+        """An event's seal: this key's signature over its hash (``audit.append`` with ``Ledger._tx``)."""
+        return base64.b64encode(self.key.sign(event_hash.encode())).decode()
+
     def check(self, conn: Connection) -> None:
         """Refuse (``LedgerError("checkpoint_mismatch")``) unless the chain in ``conn`` still holds every head this
         store's checkpoints signed, and the lines verify with the root public key kept beside them (or, with none
@@ -197,12 +201,17 @@ class Signer:
             if pub.exists():
                 rep.problem("checkpoint_file", f"检查点文件 {path} 不存在或为空，但其公钥仍在（检查点被删除？）",
                             f"checkpoint file {path} is missing or empty while its public key is there (deleted?)")
+            anchor = audit.sealed_from(conn)  # sealed before any checkpoint: the ledger's own record of its first seal
+            if anchor is not None:
+                _check_seals(conn, rep, [(self.key.public_key(), None)], anchor)
         else:
             root: Ed25519PublicKey | None = None
             if pub.exists():
                 with contextlib.suppress(LedgerError):
                     root = load_public(pub)
-            verify(conn, lines, rep, trusted=root or self.key.public_key(), stored=None, source=str(path))
+            # the seals of the events since the last checkpoint (those before it were checked when it was signed)
+            verify(conn, lines, rep, trusted=root or self.key.public_key(), stored=None, source=str(path),
+                   seals="uncovered")
         if rep.issues:
             first = rep.issues[0]
             czh, cen = audit.CLASSES[first.kind]
@@ -218,19 +227,35 @@ class Signer:
             self.check(conn)  # never sign a head over a chain that no longer holds what was signed before
             lid = ledger_id(conn)
             seq, h, n = head(conn)
+            first_sealed = audit.sealed_from(conn) or conn.execute(
+                select(func.min(_EV.seq)).where(_EV.seal.is_not(None))).scalar()
         self._publish_key()
         payload = {"type": "checkpoint", "ledger": lid, "seq": seq, "hash": h, "events": n,
                    "at": audit.now_iso(), "key": key_id(self.key.public_key())}
-        return json.loads(self.store.append(lambda last: self._line(payload, last)))
+
+        def line(last: str | None) -> str:
+            # from which event on every event is sealed: the first checkpoint that sees a seal fixes it, and every
+            # later one repeats it, so clearing every seal does not make the chain look as if none were due
+            sealed_from = _sealed_from(last) or first_sealed
+            return self._line({**payload, **({"sealed_from": sealed_from} if sealed_from else {})}, last)
+
+        return json.loads(self.store.append(line))
 
     def rotate(self, new_key: Ed25519PublicKey, ledger: Any) -> dict[str, Any]:
         """A line signed by the current key that names the next one; checkpoints after it use the new key."""
         with ledger.engine.connect() as conn:
             lid = ledger_id(conn)
+            seq = head(conn)[0]
+        # ``seq``: the retiring key seals no event after this one (a key is rotated because it may have leaked)
         payload = {"type": "rotate", "ledger": lid, "at": audit.now_iso(), "key": key_id(self.key.public_key()),
-                   "new_key": base64.b64encode(_raw(new_key)).decode(), "new_key_id": key_id(new_key)}
+                   "new_key": base64.b64encode(_raw(new_key)).decode(), "new_key_id": key_id(new_key), "seq": seq}
         self._publish_key()
-        return json.loads(self.store.append(lambda last: self._line(payload, last)))
+
+        def line(last: str | None) -> str:
+            sealed_from = _sealed_from(last)  # carried across the rotation
+            return self._line({**payload, **({"sealed_from": sealed_from} if sealed_from else {})}, last)
+
+        return json.loads(self.store.append(line))
 
     def _line(self, payload: dict[str, Any], last: str | None) -> str:
         """The signed line after ``last``; refused if the file's current key is not ours (a rotation names it)."""
@@ -251,6 +276,16 @@ class Signer:
             p.write_bytes(public_pem(self.key.public_key()))
 
 
+def _sealed_from(line: str | None) -> int | None:
+    if line is None:
+        return None
+    try:
+        v = json.loads(line).get("sealed_from")
+    except (ValueError, AttributeError):
+        return None
+    return v if isinstance(v, int) else None
+
+
 def signer_from(key_path: str | Path | None, checkpoints: str | Path | None, db_url: str,
                 checkpoints_db: str | None = None) -> Signer | None:
     """The signer the settings ask for, or None when no key is configured."""
@@ -265,9 +300,11 @@ def signer_from(key_path: str | Path | None, checkpoints: str | Path | None, db_
 
 # --------------------------------------------------------------- verify
 def verify(conn: Connection, lines: list[str], rep: audit.VerifyReport, *, trusted: Ed25519PublicKey | None,
-           stored: Ed25519PublicKey | None, source: str) -> int:
+           stored: Ed25519PublicKey | None, source: str, seals: str = "all") -> int:
     """Check every checkpoint line against its signature and the chain in ``conn``; findings go to ``rep``.
-    ``trusted`` is the auditor's own public key, ``stored`` the one kept beside the checkpoints. Returns the
+    ``trusted`` is the auditor's own public key, ``stored`` the one kept beside the checkpoints. Then the seals:
+    from the first sealed event the checkpoints name (``sealed_from``), every event must carry a seal by one of the
+    file's keys — ``seals="all"`` every such event, ``"uncovered"`` those after the last checkpoint. Returns the
     number of valid checkpoints."""
     if trusted is not None and stored is not None and _raw(trusted) != _raw(stored):
         rep.problem("public_key", f"检查点旁存放的公钥（{key_id(stored)}）与审计员持有的公钥（{key_id(trusted)}）不同，可能已被替换",
@@ -283,6 +320,8 @@ def verify(conn: Connection, lines: list[str], rep: audit.VerifyReport, *, trust
     lid = ledger_id(conn)
     seq_now, _, count = head(conn)
     prev, valid, last_seq = audit.GENESIS, 0, 0
+    keys: list[tuple[Ed25519PublicKey, int | None]] = []  # each key and the last event it may seal (None: any)
+    sealed_from = audit.sealed_from(conn)  # the ledger's own record; the checkpoints' is the proof
     for n, line in enumerate(lines, 1):
         where, where_en = f"{source} 第 {n} 行", f"{source} line {n}"
         try:
@@ -307,12 +346,18 @@ def verify(conn: Connection, lines: list[str], rep: audit.VerifyReport, *, trust
             rep.problem("ledger_identity", f"{where}属于台账 {payload.get('ledger')}，本台账为 {lid}",
                         f"{where_en} belongs to ledger {payload.get('ledger')}, this ledger is {lid}")
             continue
+        if isinstance(payload.get("sealed_from"), int):
+            sealed_from = min(sealed_from or payload["sealed_from"], payload["sealed_from"])
         if payload.get("type") == "rotate":
+            keys.append((key, payload["seq"] if isinstance(payload.get("seq"), int) else None))
             key = Ed25519PublicKey.from_public_bytes(base64.b64decode(payload["new_key"]))
             continue
         valid += 1
         _check_head(conn, rep, payload, where, where_en, count)
         last_seq = max(last_seq, int(payload["seq"]))
+    keys.append((key, None))
+    if sealed_from is not None:
+        _check_seals(conn, rep, keys, max(sealed_from, last_seq + 1) if seals == "uncovered" else sealed_from)
     if valid == 0:
         rep.warn("没有有效的签名检查点：整链重算与尾部截断无法发现",
                  "no valid signed checkpoint: a recomputed chain or a cut tail cannot be detected")
@@ -320,6 +365,44 @@ def verify(conn: Connection, lines: list[str], rep: audit.VerifyReport, *, trust
         rep.warn(f"最后一个检查点之后的 {seq_now - last_seq} 个事件尚无签名检查点覆盖",
                  f"{seq_now - last_seq} events after the last checkpoint are not yet covered by one")
     return valid
+
+
+def _check_seals(conn: Connection, rep: audit.VerifyReport, keys: list[tuple[Ed25519PublicKey, int | None]],
+                 start: int) -> None:
+    """Every event from ``start`` on carries a seal by one of ``keys`` over its hash. The chain's hash is not keyed, so
+    an event appended by someone with database access alone (an account change and its “approval”, a role) keeps the
+    chain and the workflow: only the seal tells it from one the application wrote (outside tamper audit, session 36)."""
+    bad: list[int] = []
+    n = 0
+    rows = conn.execute(select(_EV.seq, _EV.hash, _EV.seal).where(_EV.seq >= start).order_by(_EV.seq))
+    for part in rows.partitions(5_000):
+        for seq, h, seal in part:
+            n += 1
+            ok = False
+            if seal:
+                try:
+                    sig = base64.b64decode(seal, validate=True)
+                except ValueError:
+                    sig = b""
+                for k, upto in keys:
+                    if upto is not None and seq > upto:
+                        continue  # a retired key seals nothing after its rotation
+                    try:
+                        k.verify(sig, h.encode())
+                        ok = True
+                        break
+                    except InvalidSignature:
+                        continue
+            if not ok:
+                bad.append(seq)
+    if bad:
+        shown = "、".join(str(s) for s in bad[:10]) + ("等" if len(bad) > 10 else "")
+        rep.problem("unsealed",
+                    f"事件 {shown}（共 {len(bad)} 个）没有签名密钥的有效封印：自事件 {start} 起每个事件都应由持有签名密钥的程序写入并加封，"
+                    "这些事件可能是绕过程序直接写入数据库的",
+                    f"events {bad[:10]} ({len(bad)} in all) carry no valid seal by the signing key: from event {start} on "
+                    "every event is written and sealed by the application holding the key; these may have been written "
+                    "into the database directly")
 
 
 def _check_head(conn: Connection, rep: audit.VerifyReport, cp: dict[str, Any], where: str, where_en: str,

@@ -26,6 +26,14 @@ if TYPE_CHECKING:
 
 user_app = typer.Typer(help="台账操作人员与角色 / ledger operators and roles", no_args_is_help=True)
 
+
+@user_app.callback()
+def _user_group(ctx: typer.Context) -> None:
+    """台账操作人员与角色 / ledger operators and roles."""
+    from .cli_audit import _finish_all
+
+    ctx.call_on_close(_finish_all)  # sign a checkpoint over what the command appended, as `case` commands do
+
 ADMIN = typer.Option(None, "--user", "-u", help="办理的管理员 / acting admin")
 ROLE_HELP = "角色（可多次）：" + "、".join(f"{zh} {c}" for c, zh in ROLES.items()) + "；出纳也可写作 支付"
 

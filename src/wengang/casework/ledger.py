@@ -533,12 +533,24 @@ class Ledger:
         with _amounts_in_range(), self.engine.connect() as conn:
             conn = conn.execution_options(write=True)
             conn.info.pop(audit.APPENDED, None)
+            conn.info.pop(audit.SEAL_REQUIRED, None)
+            conn.info.pop(audit.FIRST_SEAL, None)  # the ledger's first seal is recorded once (audit.sealed_from)
+            conn.info[audit.SEALER] = self.checkpointer.seal if self.checkpointer is not None else None
             with conn.begin():
                 if self.dialect == "postgresql":
                     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+                if self.checkpointer is None:  # no unsealed event on a sealed ledger (docs/audit-keys.md “Seals”)
+                    conn.info[audit.SEAL_REQUIRED] = self._sealed(conn)
                 yield conn
             if conn.info.pop(audit.APPENDED, False):  # committed with new events: a checkpoint is due
                 self.appended = True
+
+    @staticmethod
+    def _sealed(conn: Connection) -> bool:
+        """Has this ledger sealed events (``case_ledger_meta.sealed_from``, or its last event carries a seal)?"""
+        EV = AuditEvent.__table__.c
+        return audit.sealed_from(conn) is not None or bool(
+            conn.execute(select(EV.seal.is_not(None)).order_by(EV.seq.desc()).limit(1)).scalar())
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -2198,6 +2210,8 @@ class Ledger:
         head: a chain cut at the tail or recomputed after an edit stops payments and bank files (docs/audit-keys.md)."""
         if self.checkpointer is not None:
             self.checkpointer.check(conn)
+        elif self._sealed(conn):  # a sealed ledger pays only where the seals can be checked (docs/audit-keys.md)
+            raise audit.seal_required()
 
     def _verified(self, conn: Connection, d: dict[str, Any]) -> None:
         """Refuse to pay decision ``d`` unless its stored row is what its audit events say."""

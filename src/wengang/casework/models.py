@@ -653,6 +653,9 @@ class AuditEvent(Base):
     after: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64))
+    # the signing key's Ed25519 signature over ``hash`` (base64), when the writer holds the key: an event appended by
+    # someone with database access alone has none (docs/audit-keys.md “Seals”). Not part of the hash.
+    seal: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 # Append-only tables and the columns whose content the audit chain covers (in this order). Rows are hashed

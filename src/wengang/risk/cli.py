@@ -26,6 +26,14 @@ risk_app = typer.Typer(
     help="风险疑点核查：文件列明的核查项，批量筛查、单案核查与稽核复核 / risk checks", no_args_is_help=True
 )
 
+
+@risk_app.callback()
+def _risk_group(ctx: typer.Context) -> None:
+    """风险疑点核查 / risk checks."""
+    from wengang.casework.cli_audit import _finish_all
+
+    ctx.call_on_close(_finish_all)  # sign a checkpoint over what the command appended, as `case` commands do
+
 TABLE_OPTIONS = {
     "persons": "人员信息表（参保地）/ persons",
     "certificates": "证书表 / certificates",

@@ -109,6 +109,15 @@ def create_app(config: WebConfig | None = None, *, ledger: Any = None) -> FastAP
         raise ValueError(f"缺少密钥：请设置环境变量 {__import__('wengang.web.config', fromlist=['x']).SECRET_ENV} / "
                          "no secret key: set WENGANG_SECRET_KEY")
     led = ledger or Ledger.open(cfg.database_url, schema=cfg.schema, migrate=cfg.migrate)
+    if ledger is None:
+        # with the casework commands' signing key, the service seals the events it writes too (docs/audit-keys.md
+        # “Seals”): once the chain is sealed, an event written without the key is refused
+        import os
+
+        from wengang.casework.checkpoints import DB_ENV, FILE_ENV, KEY_ENV, signer_from
+
+        led.checkpointer = signer_from(os.environ.get(KEY_ENV), os.environ.get(FILE_ENV), cfg.database_url,
+                                       os.environ.get(DB_ENV))
     jobs.recover(led, cfg)
 
     app = FastAPI(title=TITLE, version=VERSION, openapi_url=f"{access.V1}/openapi.json", docs_url=None,
