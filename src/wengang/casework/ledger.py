@@ -991,7 +991,8 @@ class Ledger:
             df = pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
         # a key stored in another spelling (before keys had one form) is the claim its canonical form names: the
         # anti-join must find it, or the claim is inserted and paid a second time (outside audit A)
-        return stored_claim_keys(df.with_columns(pl.col("claim_key").fill_null("")), program).unique(maintain_order=True)
+        # (a key twice after that is harmless: the frame is only anti- and semi-joined)
+        return stored_claim_keys(df.with_columns(pl.col("claim_key").fill_null("")), program)
 
     def _sqlite_insert_decisions(self, conn: Connection, rows: pl.DataFrame) -> int:
         cols = ", ".join(bulk.DB_COLUMNS)
