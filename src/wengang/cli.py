@@ -909,6 +909,7 @@ def serve_cmd(
         try:
             logins = demo.build(demo_dir, db_url=cfg.database_url, secret=cfg.secret_key, units=units,
                                 say=lambda t: console.print(f"[dim]{t}[/]", highlight=False))
+            cfg.signing_key, cfg.checkpoints = demo.signing(demo_dir)  # the demo ledger is sealed with its key
         except (LedgerError, DocumentError) as exc:
             fail(str(exc))
     else:

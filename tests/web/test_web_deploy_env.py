@@ -123,3 +123,32 @@ def test_plain_uvicorn_refuses_two_different_ledgers(tmp_path):
     assert proc.returncode != 0
     assert "指向不同的台账" in out and "refusing to start" in out
     assert not (tmp_path / "a.db").exists() and not (tmp_path / "b.db").exists()
+
+
+def test_the_service_seals_with_the_commands_signing_key(monkeypatch, tmp_path):
+    # a ledger the casework commands sealed refuses a write without the key (docs/audit-keys.md “Seals”): the service
+    # reads the same settings as the commands and seals what it writes
+    from sqlalchemy import text
+
+    from wengang.casework import Ledger, checkpoints
+    from wengang.casework.operators import add_operator
+    from wengang.web.app import create_app
+
+    key, _ = checkpoints.keygen(tmp_path / "keys" / "signing.key")
+    cp = tmp_path / "ledger.checkpoints.jsonl"
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    monkeypatch.setenv("WENGANG_SIGNING_KEY", str(key))
+    monkeypatch.setenv("WENGANG_CHECKPOINTS", str(cp))
+    cfg = WebConfig.from_env(database_url=url, secret_key=SECRET)
+    assert (cfg.signing_key, cfg.checkpoints) == (str(key), str(cp))
+    app = create_app(cfg)
+    led = app.state.ledger
+    add_operator(led, "admin", roles=["admin"], display_name="管理员", bootstrap=True)
+    with led.engine.connect() as c:
+        assert c.execute(text("select count(*) from case_audit_events where seal is null")).scalar() == 0
+    bare = Ledger.open(url)  # without the key: refused
+    try:
+        with pytest.raises(Exception, match="WENGANG_SIGNING_KEY"):
+            add_operator(bare, "clerk", roles=["caseworker"], display_name="经办", actor="admin")
+    finally:
+        bare.engine.dispose()

@@ -47,6 +47,7 @@ def demo_app(tmp_path_factory: Any) -> Any:
         work_dir=str(out / "web"),
         data_folders={"演示地区-通辽": str(out / "data")},
     )
+    cfg.signing_key, cfg.checkpoints = demo.signing(out)  # as `wengang serve --demo` does: the ledger is sealed
     return create_app(cfg), {d.login: d.password for d in logins}
 
 

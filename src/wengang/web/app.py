@@ -112,12 +112,9 @@ def create_app(config: WebConfig | None = None, *, ledger: Any = None) -> FastAP
     if ledger is None:
         # with the casework commands' signing key, the service seals the events it writes too (docs/audit-keys.md
         # “Seals”): once the chain is sealed, an event written without the key is refused
-        import os
+        from wengang.casework.checkpoints import signer_from
 
-        from wengang.casework.checkpoints import DB_ENV, FILE_ENV, KEY_ENV, signer_from
-
-        led.checkpointer = signer_from(os.environ.get(KEY_ENV), os.environ.get(FILE_ENV), cfg.database_url,
-                                       os.environ.get(DB_ENV))
+        led.checkpointer = signer_from(cfg.signing_key, cfg.checkpoints, cfg.database_url, cfg.checkpoints_db)
     jobs.recover(led, cfg)
 
     app = FastAPI(title=TITLE, version=VERSION, openapi_url=f"{access.V1}/openapi.json", docs_url=None,

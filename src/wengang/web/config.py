@@ -63,6 +63,12 @@ class WebConfig:
     # messages are written to ``<work_dir>/outbox.jsonl`` (recipients masked), as ``wengang case send`` does
     notice_gateway: str | None = None
     migrate: bool = True
+    # the casework commands' signing key (WENGANG_SIGNING_KEY): with it the service seals the events it writes; a
+    # sealed ledger refuses writes without it (docs/audit-keys.md “Seals”). The checkpoint file and second store as
+    # the commands use them (WENGANG_CHECKPOINTS, WENGANG_CHECKPOINTS_DB)
+    signing_key: str | None = None
+    checkpoints: str | None = None
+    checkpoints_db: str | None = None
     clock: Callable[[], datetime] = utc_now  # sessions, locks and tokens expire by this clock (tests move it)
 
     @classmethod
@@ -70,7 +76,8 @@ class WebConfig:
         """Settings from the environment (``docs/deployment.md``), ``overrides`` winning:
         WENGANG_DB (or its older name WENGANG_DATABASE_URL; both set and different: :class:`ConfigError`),
         WENGANG_SECRET_KEY, WENGANG_TLS=1, WENGANG_WORK_DIR,
-        WENGANG_DATA_FOLDERS (``name=path`` separated by ``;``), WENGANG_PORTAL_OPERATOR, WENGANG_NOTICE_GATEWAY."""
+        WENGANG_DATA_FOLDERS (``name=path`` separated by ``;``), WENGANG_PORTAL_OPERATOR, WENGANG_NOTICE_GATEWAY,
+        WENGANG_SIGNING_KEY, WENGANG_CHECKPOINTS, WENGANG_CHECKPOINTS_DB."""
         env = os.environ
         given: dict[str, object] = {}
         if "database_url" not in overrides:
@@ -87,6 +94,10 @@ class WebConfig:
             given["notice_gateway"] = env["WENGANG_NOTICE_GATEWAY"]
         if env.get("WENGANG_PORTAL_OPERATOR"):
             given["portal_operator"] = env["WENGANG_PORTAL_OPERATOR"]
+        for name, var in (("signing_key", "WENGANG_SIGNING_KEY"), ("checkpoints", "WENGANG_CHECKPOINTS"),
+                          ("checkpoints_db", "WENGANG_CHECKPOINTS_DB")):
+            if env.get(var):
+                given[name] = env[var]
         if env.get("WENGANG_DATA_FOLDERS"):
             pairs = (p.partition("=") for p in env["WENGANG_DATA_FOLDERS"].split(";") if p.strip())
             given["data_folders"] = {k.strip(): v.strip() for k, _, v in pairs}

@@ -61,9 +61,16 @@ def _decision(program: str, region: str, on: date, facts: dict[str, Any]) -> Any
     return decision_from_obj(json.loads(json.dumps(ev.to_dict(), default=str)), facts=facts)
 
 
+def signing(out: Path) -> tuple[str, str]:
+    """The demo's signing key and checkpoint file (``wengang demo story`` made them): the web service over the demo
+    ledger seals with them (``WebConfig.signing_key``, ``checkpoints``)."""
+    return str(out / "keys" / "checkpoint.key"), str(out / "checkpoints.jsonl")
+
+
 def build(out: Path, *, db_url: str, secret: str, units: int = 200, say: Any = print) -> list[DemoLogin]:
     """Run the story into ``out`` (ledger at ``db_url``), add the mid-way cases and the web logins."""
     from wengang.casework import Ledger, RunIn
+    from wengang.casework.checkpoints import signer_from
     from wengang.casework.operators import add_operator
     from wengang.story import run_story
 
@@ -72,6 +79,7 @@ def build(out: Path, *, db_url: str, secret: str, units: int = 200, say: Any = p
     run_story(out, db_url=db_url, units=units, say=say)
     say("15 网上经办演示：待确认的单位、自主申请、技能提升补贴申请、各角色登录账户 / web demo cases and logins")
     led = Ledger.open(db_url)
+    led.checkpointer = signer_from(*signing(out), db_url)  # the story sealed the ledger with its key
     try:
         add_operator(led, PORTAL[0], roles=[PORTAL[1]], display_name=PORTAL[2], actor="admin")
         unit = _decision("fanhuan", "150502", date(2025, 8, 1), UNIT_FACTS)
