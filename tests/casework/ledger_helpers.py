@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import quote
 
 from wengang.casework import DecisionIn, Ledger, RunIn
 from wengang.casework.operators import add_operator
@@ -175,3 +176,20 @@ def raise_flag(led: Ledger, did: int, **kw) -> int:
 
     import_flags(led, flag(led.decision(did)["unit_id"], **kw), "auditor")
     return max(r["id"] for r in list_flags(led))
+
+
+def cli_url(db) -> str:
+    """The ``--db`` a CLI command gets for the test database (PostgreSQL: its schema as the search path)."""
+    return db.url if db.schema is None else f"{db.url}?options={quote(f'-csearch_path={db.schema}')}"
+
+
+def case_cli(db, *args: str, code: int = 0) -> str:
+    """``wengang case ARGS --db …``: asserts the exit code and no traceback; the output with whitespace collapsed."""
+    from typer.testing import CliRunner
+
+    from wengang.casework.cli import case_app
+
+    r = CliRunner().invoke(case_app, [*args, "--db", cli_url(db)])
+    assert r.exit_code == code, r.output
+    assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
+    return " ".join(r.output.split())

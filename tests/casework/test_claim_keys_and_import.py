@@ -15,17 +15,15 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from urllib.parse import quote
 
 import polars as pl
 import pytest
-from ledger_helpers import PAYDAY, RUN, decision, staffed, to_payable
+from ledger_helpers import PAYDAY, RUN, case_cli, decision, staffed, to_payable
 from sqlalchemy import text
 from typer.testing import CliRunner
 
 from wengang.casework import LedgerError, RunIn
 from wengang.casework.bulk import to_frame
-from wengang.casework.cli import case_app
 from wengang.casework.intake import decision_from_obj
 from wengang.casework.models import canonical_claim_key
 from wengang.cli import app as main_app
@@ -33,17 +31,6 @@ from wengang.cli import app as main_app
 runner = CliRunner()
 PERSON = "150102199001011234"
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
-
-def _url(db) -> str:
-    return db.url if db.schema is None else f"{db.url}?options={quote(f'-csearch_path={db.schema}')}"
-
-
-def _case(db, *args: str, code: int = 0) -> str:
-    r = runner.invoke(case_app, [*args, "--db", _url(db)])
-    assert r.exit_code == code, r.output
-    assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
-    return " ".join(r.output.split())
 
 
 def _rows(led, sql: str) -> list[tuple]:
@@ -108,8 +95,8 @@ def test_self_apply_with_a_claim_key_is_refused_and_no_second_refund_is_made(db,
     ev = tmp_path / "e.json"
     ev.write_text(r.stdout, "utf-8")
     facts = str(EXAMPLES / "fanhuan" / "eligible_sme.json")
-    assert "申请已登记" in _case(db, "self-apply", str(ev), "--facts", facts, "-u", "clerk")
-    out = _case(db, "self-apply", str(ev), "--facts", facts, "--claim-key", "again", "-u", "clerk", code=2)
+    assert "申请已登记" in case_cli(db, "self-apply", str(ev), "--facts", facts, "-u", "clerk")
+    out = case_cli(db, "self-apply", str(ev), "--facts", facts, "--claim-key", "again", "-u", "clerk", code=2)
     assert "不得填写申领标识（claim_key）" in out and "claim key must be empty" in out
     led = db.open()
     try:
@@ -163,7 +150,7 @@ def test_a_ledger_format_parquet_has_its_claim_keys_put_in_form(db, tmp_path):
     staffed(db)
     frame = to_frame([_skill("6-31-01-03:4")]).with_columns(pl.lit(" 6-31-01-03：04").alias("claim_key"))
     frame.write_parquet(tmp_path / "skill.parquet")
-    _case(db, "import", str(tmp_path / "skill.parquet"), "--program", "skill_subsidy", "--year", "2025",
+    case_cli(db, "import", str(tmp_path / "skill.parquet"), "--program", "skill_subsidy", "--year", "2025",
           "--region", "150000", "-u", "clerk")
     led = db.open()
     try:
@@ -172,7 +159,7 @@ def test_a_ledger_format_parquet_has_its_claim_keys_put_in_form(db, tmp_path):
         led.close()
     bad = frame.with_columns(pl.lit("6-31-01-03:9").alias("claim_key"))
     bad.write_parquet(tmp_path / "bad.parquet")
-    out = _case(db, "import", str(tmp_path / "bad.parquet"), "--program", "skill_subsidy", "--year", "2025",
+    out = case_cli(db, "import", str(tmp_path / "bad.parquet"), "--program", "skill_subsidy", "--year", "2025",
                 "--region", "150000", "-u", "clerk", code=2)
     assert "第 1 行" in out and "整批未入库" in out
 
@@ -197,14 +184,14 @@ def _results(folder: Path, *, features: bool = True, units: int = 3) -> Path:
 def test_a_2025_screening_is_not_imported_as_2026(db, tmp_path):
     staffed(db)
     out = _results(tmp_path / "out")
-    said = _case(db, "import", str(out), "--year", "2026", "-u", "clerk", code=2)
+    said = case_cli(db, "import", str(out), "--year", "2026", "-u", "clerk", code=2)
     assert "是 2025 年度的筛查（审核日期 2025-08-01），不能作为 2026 年度导入" in said and "cannot be imported as 2026" in said
     # without features.parquet the evaluation date is unknown: the period of the document cited refuses it
     bare = _results(tmp_path / "bare", features=False)
-    said = _case(db, "import", str(bare), "--year", "2026", "-u", "clerk", code=2)
+    said = case_cli(db, "import", str(bare), "--year", "2026", "-u", "clerk", code=2)
     assert "依据 内人社发〔2025〕18号（稳岗返还执行期限 2025-01-01 至 2025-12-31），不能作为 2026 年度导入" in said
-    assert "收到 3 条，新入库 3 条" in _case(db, "import", str(out), "-u", "clerk")
-    assert "已于此前导入" in _case(db, "import", str(out), "--year", "2025", "-u", "clerk")
+    assert "收到 3 条，新入库 3 条" in case_cli(db, "import", str(out), "-u", "clerk")
+    assert "已于此前导入" in case_cli(db, "import", str(out), "--year", "2025", "-u", "clerk")
     led = db.open()
     try:
         assert _rows(led, "select distinct year from case_decisions") == [(2025,)]
@@ -241,9 +228,9 @@ def test_a_person_run_is_imported_by_each_rows_application_year(db, tmp_path):
         "policy_id": ["national-2024-40", "im-2025-18"], "policy_number": ["人社部发〔2024〕40号", "内人社发〔2025〕18号"],
         "policy_clause": ["三", "二"], "ruleset": ["v2024", "v2025"],
     }).write_parquet(folder / "results.parquet")
-    assert "skill_subsidy 2024" in _case(db, "import", str(folder), "--year", "2024", "-u", "clerk")
-    assert "skill_subsidy 2025" in _case(db, "import", str(folder), "--year", "2025", "-u", "clerk")
-    said = _case(db, "import", str(folder), "--year", "2023", "-u", "clerk", code=2)
+    assert "skill_subsidy 2024" in case_cli(db, "import", str(folder), "--year", "2024", "-u", "clerk")
+    assert "skill_subsidy 2025" in case_cli(db, "import", str(folder), "--year", "2025", "-u", "clerk")
+    said = case_cli(db, "import", str(folder), "--year", "2023", "-u", "clerk", code=2)
     assert "没有 2023 年度的申请（申请年度：2024、2025）" in said
     led = db.open()
     try:
@@ -331,7 +318,7 @@ def test_the_import_command_says_what_it_stored_and_lists_the_disagreements(db, 
         decision(3, status="ineligible", amount_fen=None, payment_hold=True, payment_hold_reason=HOLD),
     )
     to_frame(rows).write_parquet(tmp_path / "second.parquet")
-    out = _case(db, "import", str(tmp_path / "second.parquet"), "--program", "fanhuan", "--year", "2025",
+    out = case_cli(db, "import", str(tmp_path / "second.parquet"), "--program", "fanhuan", "--year", "2025",
                 "--region", "150000", "-u", "clerk")
     assert "新入库 1 条，已存在 3 条，结论待核实 1 条（入库为待认定）" in out
     assert "本批次与已入库的 3 个决定结论不同，台账未改动这些决定" in out

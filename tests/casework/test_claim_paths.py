@@ -15,20 +15,16 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, replace
 from datetime import date
-from urllib.parse import quote
 
 import polars as pl
 import pytest
-from ledger_helpers import PAYDAY, RUN, decision, staffed, to_payable
+from ledger_helpers import PAYDAY, RUN, case_cli, decision, staffed, to_payable
 from sqlalchemy import text
-from typer.testing import CliRunner
 
 import wengang.casework.ledger as ledger_module
 from wengang.casework import LedgerError, RunIn, audit, risk_queue
-from wengang.casework.cli import case_app
 from wengang.casework.models import HASHED, HASHED_V2
 
-runner = CliRunner()
 PERSON = "150102199001011234"
 SKILL_RUN = RunIn("skill_subsidy", 2025, "150000", {"skill.parquet": "9" * 64}, {})
 
@@ -103,38 +99,27 @@ def test_a_later_years_screening_does_not_decide_a_skill_claim_again(ledger):
         (2025, "6-31-01-03:4"), (2027, "6-31-01-03:3")]
 
 
-def _url(db) -> str:
-    return db.url if db.schema is None else f"{db.url}?options={quote(f'-csearch_path={db.schema}')}"
-
-
-def _case(db, *args: str, code: int = 0) -> str:
-    r = runner.invoke(case_app, [*args, "--db", _url(db)])
-    assert r.exit_code == code, r.output
-    assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
-    return " ".join(r.output.split())
-
-
 def test_an_application_written_as_a_ledger_decision_is_refused_unless_bounded(db, tmp_path):
     staffed(db)
     fanhuan = tmp_path / "fanhuan.json"
     fanhuan.write_text(json.dumps(asdict(decision(7, amount_fen=99_999_900)), ensure_ascii=False), "utf-8")
-    out = _case(db, "self-apply", str(fanhuan), "-u", "clerk", code=2)
+    out = case_cli(db, "self-apply", str(fanhuan), "-u", "clerk", code=2)
     assert "wengang evaluate --json" in out and "--facts" in out
     dispatch = tmp_path / "dispatch.json"
     dispatch.write_text(json.dumps({"decision": asdict(decision(8, amount_fen=99_999_900)), "allocations": [
         {"user_unit_id": decision(9).unit_id, "user_unit_name": "用工单位", "workers": 1, "amount_fen": 0}]},
         ensure_ascii=False), "utf-8")
-    assert "wengang evaluate --json" in _case(db, "dispatch-apply", str(dispatch), "-u", "clerk", code=2)
+    assert "wengang evaluate --json" in case_cli(db, "dispatch-apply", str(dispatch), "-u", "clerk", code=2)
     skill = tmp_path / "skill.json"
     skill.write_text(json.dumps(asdict(_skill("6-31-01-03:4", amount_fen=99_999_900)), ensure_ascii=False), "utf-8")
-    assert "1,650.00元" in _case(db, "self-apply", str(skill), "-u", "clerk", code=2)
+    assert "1,650.00元" in case_cli(db, "self-apply", str(skill), "-u", "clerk", code=2)
     led = db.open()
     try:
         assert _rows(led, "select count(*) from case_decisions") == [(0,)]
     finally:
         led.close()
     # a hold by hand says why: its release asks what that reason asks
-    assert "--reason" in _case(db, "hold", "1", "-u", "clerk", code=2)
+    assert "--reason" in case_cli(db, "hold", "1", "-u", "clerk", code=2)
 
 
 # ------------------------------------------------------------------ D: a later run's hold is a hold

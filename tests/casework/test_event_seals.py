@@ -9,7 +9,7 @@ import json
 import uuid
 
 import pytest
-from ledger_helpers import PAYDAY, to_payable
+from ledger_helpers import PAYDAY, cli_url, to_payable
 from sqlalchemy import select, text, update
 from typer.testing import CliRunner
 
@@ -20,10 +20,6 @@ from wengang.casework.models import AccountApproval, AccountChange, AuditEvent, 
 runner = CliRunner()
 EV = AuditEvent.__table__
 EVIL = "6217999900001234"
-
-
-def _cli_url(db) -> str:
-    return db.url if db.schema is None else f"{db.url}?options=-csearch_path%3D{db.schema}"
 
 
 @pytest.fixture
@@ -39,7 +35,7 @@ def _sign(ledger, keys) -> None:
 
 def _verify(db, keys) -> tuple[int, str]:
     _, pub, cp = keys
-    r = runner.invoke(audit_app, ["verify", "--db", _cli_url(db), "--checkpoints", str(cp), "--public-key", str(pub),
+    r = runner.invoke(audit_app, ["verify", "--db", cli_url(db), "--checkpoints", str(cp), "--public-key", str(pub),
                                   "-u", "auditor"])
     return r.exit_code, " ".join(r.output.split())
 

@@ -197,11 +197,12 @@ def stored_claim_keys(frame: pl.DataFrame, program: str | None = None, *, severa
         return frame
     by = ["claim_key"] if program is not None else ["program", "claim_key"]
     pairs = frame.select(by).unique()
-    mapped = [row[-1] if several_only and (program or row[0]) not in CLAIM_KEYS
-              else stored_claim_key(program if program is not None else row[0], row[-1]) for row in pairs.iter_rows()]
-    if pairs.with_columns(pl.Series("_k", mapped, dtype=pl.String)).filter(
-            pl.col("_k") != pl.col("claim_key").fill_null("")).height == 0:
-        return frame
+    mapped = []
+    for row in pairs.iter_rows():
+        prog, key = (program, row[0]) if program is not None else (row[0], row[1])
+        mapped.append(key if several_only and prog not in CLAIM_KEYS else stored_claim_key(prog, key))
+    if mapped == [k or "" for k in pairs.get_column("claim_key").to_list()]:
+        return frame  # every key already in its form: nothing to rewrite
     mapping = pairs.with_columns(pl.Series("_k", mapped, dtype=pl.String))
     return frame.join(mapping, on=by, how="left", nulls_equal=True, maintain_order="left") \
         .with_columns(pl.col("_k").alias("claim_key")).drop("_k")
