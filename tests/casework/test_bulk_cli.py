@@ -264,3 +264,24 @@ def test_show_in_yuan_beijing_time_chinese_actions_and_masked(db, led):
     assert "已告知待确认 → 已确认" in out
     for h in d["history"]:
         assert local_time(h["at"]) in out
+
+
+def test_a_selected_batch_counts_only_what_it_paid_itself(db, led, monkeypatch):
+    """Outside audit F2 (session 37): two `case pay` runs from two shells over overlapping selections each said
+    “成功” for every decision that ended up paid, 22 reported for 16 payments. The other batch pays two of the
+    selection between this one's selection and its run: they are said to be paid by another batch, not counted."""
+    from wengang.casework.ledger import Ledger
+
+    ids = to_payable(led, 4)
+    run = Ledger.run_payment_batch
+
+    def meanwhile(self, batch_key, *a, **kw):
+        if batch_key == "b-2":  # the other shell's batch lands first
+            run(self, "other", "fanhuan", 2025, "cashier", today=date(2025, 11, 1), decision_ids=ids[:2])
+        return run(self, batch_key, *a, **kw)
+
+    monkeypatch.setattr(Ledger, "run_payment_batch", meanwhile)
+    out = case(db, "pay", "b-2", "fanhuan", "2025", "--max-amount", "99999", "--today", "2025-11-01", "-u", "cashier", "-y")
+    assert "成功 2，" in out and "已由另一批次发放（本批未重复发放）：2 个" in out
+    assert all(len(led.decision(i)["payments"]) == 1 for i in ids)
+    assert led.reconcile()["ok"] and led.verify_audit().ok

@@ -17,7 +17,7 @@ from ledger_helpers import MORE_STAFF, PAYDAY, STAFF, register_staff, to_payable
 from test_s34flag_withdraw import raise_flag
 from test_s34recover_sent import bank_file, bank_return, dispatch, recoveries, sound
 
-from wengang.casework.ledger import payment_reference
+from wengang.casework.ledger import LedgerError, payment_reference
 from wengang.casework.risk_queue import confirm_flag
 
 
@@ -134,4 +134,48 @@ def test_a_wait_that_comes_to_nothing_says_why(ledger, tmp_path, credited):
     settled = [h for h in ledger.decision(did)["history"] if h["action"] == "recovery_settled"][-1]["reason"]
     assert "款项已退回，或已另行追回" not in settled
     assert ("不低于实际发放金额" if credited else "银行退回") in settled
+    sound(ledger)
+
+
+# ------------------------------------------------------------------ session 37 F1: a resize back with a recovery open
+def _balance(led, did: int) -> dict:
+    [row] = led.balances(unit_id=led.decision(did)["unit_id"])
+    return row
+
+
+def test_a_resize_back_cancels_the_unreceived_recovery_instead_of_paying_a_top_up(ledger, tmp_path):
+    """兵团征求意见稿 二(一) “按最新企业划型数据进行多退少补”: paid 120,000 as 微型 (60%), resized to 大型 (30%: a
+    recovery of 60,000 ordered, not received), then back to 微型. The unit holds its whole entitlement: before, a
+    top-up of 60,000 was paid while the 60,000 was still claimed back; now the open order is cancelled, nothing is due
+    either way, and a receipt for the cancelled order is refused."""
+    [did] = paid_and_credited(ledger, tmp_path)
+    down = ledger.change_size_class(did, "checker", new_size_class="large", reason="划型更正")
+    assert (down.new_amount_fen, down.recovery_fen) == (60_000, 60_000) and down.recovery_id is not None
+    up = ledger.change_size_class(did, "checker", new_size_class="micro", reason="复查仍为微型")
+    assert up.new_amount_fen == 120_000
+    assert up.cancelled_recovery_ids == [down.recovery_id] and up.cancelled_recovery_fen == 60_000
+    assert up.supplement_due_fen == 0 and up.recovery_id is None
+    assert ledger.run_payment_batch("B2", "fanhuan", 2025, "cashier", today=PAYDAY).paid == 0
+    assert sum(a for _, a in recoveries(ledger, did)) == 0
+    assert _balance(ledger, did)["recovery_outstanding_fen"] == 0
+    with pytest.raises(LedgerError) as e:
+        ledger.record_recovery_receipt(down.recovery_id, "cashier", amount_fen=60_000)
+    assert e.value.code == "recovery_cancelled" and "已撤销" in e.value.zh
+    # and down again: a new order for what the unit holds above the entitlement, receivable
+    again = ledger.change_size_class(did, "checker", new_size_class="large", reason="再次更正")
+    assert again.recovery_fen == 60_000 and again.cancelled_recovery_ids == []
+    ledger.record_recovery_receipt(again.recovery_id, "cashier", amount_fen=60_000)
+    assert _balance(ledger, did)["recovery_outstanding_fen"] == 0
+    sound(ledger)
+
+
+def test_a_received_recovery_stands_and_the_resize_back_tops_up(ledger, tmp_path):
+    """The unit paid the 60,000 back before the resize back: nothing to cancel, a top-up of 60,000 is due and paid."""
+    [did] = paid_and_credited(ledger, tmp_path)
+    down = ledger.change_size_class(did, "checker", new_size_class="large", reason="划型更正")
+    ledger.record_recovery_receipt(down.recovery_id, "cashier", amount_fen=60_000)
+    up = ledger.change_size_class(did, "checker", new_size_class="micro", reason="复查仍为微型")
+    assert up.cancelled_recovery_ids == [] and up.supplement_due_fen == 60_000
+    batch = ledger.run_payment_batch("B2", "fanhuan", 2025, "cashier", today=PAYDAY)
+    assert (batch.paid, batch.amount_fen) == (1, 60_000)
     sound(ledger)

@@ -117,7 +117,9 @@ def test_unit_defaults_to_the_agency_of_the_ledgers_region(tongliao: str, tmp_pa
         assert f"填报单位：{TONGLIAO_AGENCY}" in cells
         assert not any("（填报单位）" in c for c in cells)
     assert f"填报单位：{TONGLIAO_AGENCY}（取自地区数据" in r.stderr
-    assert "2025-11：发放 2 笔，2,400.03元" in " ".join(r.stdout.split())
+    # (no bank file written: 未报盘, not 发放 — session 37 outside audit F3)
+    assert "2025-11：发放 0 笔，0.00元" in " ".join(r.stdout.split())
+    assert "未报盘 2 笔，2,400.03元" in " ".join(r.stdout.split())
 
 
 def test_unit_option_still_overrides_the_region_data(tongliao: str, tmp_path: Path) -> None:
@@ -182,7 +184,9 @@ def test_monthly_reads_the_ledger_from_wengang_db(tongliao: str, tmp_path: Path)
     out = tmp_path / "env.xlsx"
     r = _report("monthly", "--month", "2025-11", "--out", str(out), env={"WENGANG_DB": tongliao})
     assert r.exit_code == 0, r.output
-    assert "2025-11：发放 2 笔，2,400.03元" in " ".join(r.stdout.split())
+    # (no bank file written: 未报盘, not 发放 — session 37 outside audit F3)
+    assert "2025-11：发放 0 笔，0.00元" in " ".join(r.stdout.split())
+    assert "未报盘 2 笔，2,400.03元" in " ".join(r.stdout.split())
     assert "本月发放" in _cells(out)
     # --db wins over the variable, as in the casework commands
     r = _report("monthly", "--db", tongliao, "--month", "2025-11", "--out", str(out),
@@ -215,8 +219,8 @@ def test_month_forms_an_operator_writes(
 ) -> None:
     r, sheets = _monthly(tongliao, tmp_path / "m.xlsx", month=given)
     assert f"报告期：{period}" in sheets["本月发放"]
-    paid = "发放 2 笔，2,400.03元" if month == "2025-11" else "发放 0 笔，0.00元"
-    assert f"{month}：{paid}" in " ".join(r.stdout.split())
+    assert f"{month}：发放 0 笔，0.00元" in " ".join(r.stdout.split())  # (no bank file: 未报盘, not 发放)
+    assert ("未报盘 2 笔，2,400.03元" in " ".join(r.stdout.split())) == (month == "2025-11")
 
 
 @pytest.mark.parametrize(

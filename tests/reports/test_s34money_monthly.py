@@ -72,3 +72,35 @@ def test_monthly_cli_and_sheet_show_the_withdrawal_apart(tmp_path: Path) -> None
     ws = openpyxl.load_workbook(out)["本月发放"]
     values = [c for row in ws.iter_rows(values_only=True) for c in row]
     assert "本月撤回金额（未发出）" in values and first / 100 in values
+
+
+def test_monthly_shows_payments_not_sent_to_the_bank_apart(tmp_path: Path) -> None:
+    """Outside audit F3 (session 37): a batch run but no bank file written yet was reported as 发放 while the ledger's
+    balance said 未报盘 and the letters “尚未报送银行”. It is 未报盘 in the report until a bank file has it, then 发放
+    by its own date; the net agrees with the ledger's once it is sent."""
+    from wengang.cli import app
+
+    url = f"sqlite:///{tmp_path}/ledger.db"
+    led = register_staff(Ledger.open(url), STAFF | MORE_STAFF)
+    try:
+        [a] = to_payable(led, 1)
+        led.run_payment_batch("B1", "fanhuan", 2025, "cashier", today=PAYDAY)
+        amount = led.decision(a)["payments"][0]["amount_fen"]
+        [row] = monthly_payments(url, 2025)
+        assert (row.payments, row.paid_fen, row.not_sent, row.not_sent_fen) == (0, 0, 1, amount)
+        out = tmp_path / "m.xlsx"
+        r = CliRunner().invoke(app, ["report", "monthly", "--db", url, "--month", PAYDAY.strftime("%Y-%m"),
+                                     "--out", str(out)])
+        assert r.exit_code == 0, r.output
+        said = " ".join(r.output.split())
+        assert "发放 0 笔，0.00元" in said and f"未报盘 1 笔，{amount / 100:,.2f}元（尚未报送银行，不计入发放）" in said
+        values = [c for row in openpyxl.load_workbook(out)["本月发放"].iter_rows(values_only=True) for c in row]
+        assert "本月未报盘金额（尚未发出）" in values and amount / 100 in values
+        sent = bank_file(led, "B1", tmp_path / "b1")
+        bank_return(led, sent, {payment_reference(a, 0)})
+        [row] = monthly_payments(url, 2025)
+        [bal] = led.balances()
+        assert (row.payments, row.paid_fen, row.not_sent_fen) == (1, amount, 0)
+        assert row.net_fen == bal["net_fen"] == amount
+    finally:
+        led.close()

@@ -1051,10 +1051,12 @@ def pay(batch_key: str, program: Program, year: Year, today: str = typer.Option(
     due = led.top_ups_due([r["id"] for r in rows if r["state"] == "paid"])
     ids = [r["id"] for r in _split("pay", [r for r in rows if r["id"] not in due], o)]
     before = {did: _top_ups(led, did) for did in due}
+    batch_id = None
     if ids or due:
         res = _run(led.run_payment_batch, batch_key, program, year, user, today=day,
                    decision_ids=sorted([*ids, *due]))
         _batch_notes(res, stop=False)
+        batch_id = res.batch_id
     for did, fen in sorted(due.items()):
         paid_now = [p for p in _top_ups(led, did) if p["id"] not in before[did]]
         if paid_now:
@@ -1079,8 +1081,34 @@ def pay(batch_key: str, program: Program, year: Year, today: str = typer.Option(
             return f"暂不能发放：{zh}", f"not payable: {en}"
         return _not_payable(r)
 
-    _settle(led, ids, {"paid"}, o, why)
+    # paid by this batch: its own payment rows, not any decision now paid — another batch run at the same time (a
+    # second shell) may have paid some of the selection; those are said so, not counted here (outside audit F2)
+    mine = _paid_in_batch(led, batch_id, ids)
+
+    def paid_by_other(r: dict[str, Any]) -> tuple[str, str]:
+        return "已由另一批次发放（本批未重复发放）", "paid by another batch (not paid again here)"
+
+    _settle(led, [i for i in ids if i in mine], {"paid"}, o, why)
+    _settle(led, [i for i in ids if i not in mine], set(), o,
+            lambda r: paid_by_other(r) if r["state"] == "paid" else why(r))
     _report(o)
+
+
+def _paid_in_batch(led: Ledger, batch_id: int | None, ids: list[int]) -> set[int]:
+    """Those of ``ids`` with an initial payment in batch ``batch_id``."""
+    if batch_id is None or not ids:
+        return set()
+    from sqlalchemy import select
+
+    from .models import Payment
+
+    P = Payment.__table__.c
+    found: set[int] = set()
+    for i in range(0, len(ids), 5_000):
+        part = ids[i:i + 5_000]
+        found |= {r["decision_id"] for r in led.read(select(P.decision_id).where(
+            P.batch_id == batch_id, P.kind == "initial", P.decision_id.in_(part)))}
+    return found
 
 
 def _unpaid_line(res: Any) -> None:
@@ -1221,6 +1249,10 @@ def resize(decision_id: DecisionId, size_class: str,
     if not res.settled:
         parts.append(f"决定尚无已发放的款项（未发放，或退回待重发）：不涉及多退少补，发放时按新金额 {_yuan(new)} 元发放")
         en.append(f"nothing paid yet (not paid, or bounced): no settlement; it will be paid {_yuan(new)} yuan")
+    if res.cancelled_recovery_ids:
+        ids = "、".join(map(str, res.cancelled_recovery_ids))
+        parts.append(f"此前未到账的追回单 {ids}（{_yuan(res.cancelled_recovery_fen)} 元）已撤销，按新金额重新计算多退少补")
+        en.append(f"unreceived recovery orders {ids} ({_yuan(res.cancelled_recovery_fen)} yuan) cancelled and reckoned again")
     if res.withdrawn:
         refs = "、".join(res.withdrawn_refs) or "、".join(map(str, res.withdrawn))
         parts.append(f"未报盘的付款 {refs} 已撤回，不再发放（下一批按新金额发放尚应发的部分）")

@@ -394,6 +394,9 @@ class SettleResult:
     no_recovery_zh: str = ""
     no_recovery_en: str = ""
     rules_basis: str = ""  # a resize: how the rules' amount for the new size class was found (``_resize_amount``)
+    # 多退少补 recoveries ordered by an earlier resize and not received, cancelled and reckoned again (``_settle``)
+    cancelled_recovery_ids: list[int] = field(default_factory=list)
+    cancelled_recovery_fen: int = 0
 
 
 def _err_not_found(what: str, what_en: str, key: Any) -> LedgerError:
@@ -3564,6 +3567,11 @@ class Ledger:
         payment sent and unanswered."""
         _, ent, _ = self._entitlement(conn, d)
         did = d["id"]
+        # an earlier resize's recovery not received yet claims back money the new entitlement may leave with the unit:
+        # it is cancelled and what is due either way reckoned again from what the unit holds, so a top-up never goes
+        # out while the same money is claimed back (outside audit F1, session 37)
+        res.cancelled_recovery_ids, res.cancelled_recovery_fen = self._cancel_open_overpayments(
+            conn, did, actor, f"划型变更（重新核定 {res.recomputation_id}）后按最新划型重新计算多退少补")
         if self._net_paid(conn, did, ("overpayment",)) > (ent or 0):
             res.withdrawn = self._withdraw_unsent(conn, did, actor, "撤回：多退少补，重新核定的金额低于已安排发放的金额",
                                                   {"recomputation_id": res.recomputation_id})
@@ -3582,11 +3590,37 @@ class Ledger:
             if res.recovery_id is None and not res.awaiting_bank:  # paid above it, but nothing left to recover
                 _, res.no_recovery_zh, res.no_recovery_en = self._why_nothing(conn, did, "overpayment", {})
 
+    @staticmethod
+    def _cancelled_recoveries(conn: Connection, decision_id: int) -> set[int]:
+        """Ids of ``decision_id``'s recovery orders that were cancelled: each cancellation is a row of the same kind
+        and the negative amount, whose ``seq`` is minus the cancelled order's id (``_cancel_open_overpayments``)."""
+        C = Recovery.__table__.c
+        return {-s for (s,) in conn.execute(select(C.seq).where(C.decision_id == decision_id, C.seq < 0))}
+
+    def _cancel_open_overpayments(self, conn: Connection, decision_id: int, actor: str, reason: str) -> tuple[list[int], int]:
+        """Cancel ``decision_id``'s 多退少补 recovery orders (kind ``overpayment``) neither received nor cancelled: a
+        row of minus the amount each (append-only; every sum of the orders nets it), its ``seq`` minus the cancelled
+        order's id, so an order is cancelled once and a receipt for it is refused. Returns their ids and total."""
+        C, K = Recovery.__table__.c, RecoveryReceipt.__table__.c
+        cancelled = self._cancelled_recoveries(conn, decision_id)
+        open_ = [(rid, amount) for rid, amount in conn.execute(
+            select(C.id, C.amount_fen).where(C.decision_id == decision_id, C.kind == "overpayment", C.amount_fen > 0,
+                                             ~exists().where(K.recovery_id == C.id)).order_by(C.id))
+                 if rid not in cancelled]
+        if not open_:
+            return [], 0
+        rows = [{"decision_id": decision_id, "kind": "overpayment", "seq": -rid, "amount_fen": -amount,
+                 "reason": f"撤销追回单 {rid}（未到账）：{reason}"} for rid, amount in open_]
+        self._insert_rows(conn, Recovery, rows, actor=actor, action="cancel_recovery", reason=reason,
+                          after={"recovery_ids": [rid for rid, _ in open_]})
+        return [rid for rid, _ in open_], sum(a for _, a in open_)
+
     def _order_recovery(self, conn: Connection, decision_id: int, kind: str, amount: int, actor: str, reason: str,
                         seq: int | None = None) -> int:
         C = Recovery.__table__.c
-        if seq is None:
-            seq = conn.execute(select(func.count()).where(C.decision_id == decision_id, C.kind == kind)).scalar_one()
+        if seq is None:  # (cancellations have negative seqs: the orders' own count from 0)
+            seq = conn.execute(select(func.count()).where(C.decision_id == decision_id, C.kind == kind,
+                                                          C.seq >= 0)).scalar_one()
         self._insert_rows(conn, Recovery, [{"decision_id": decision_id, "kind": kind, "seq": seq, "amount_fen": amount,
                                             "reason": reason}], actor=actor, action=f"recover_{kind}", reason=reason)
         return conn.execute(select(C.id).where(C.decision_id == decision_id, C.kind == kind, C.seq == seq)).scalar_one()
@@ -3596,9 +3630,12 @@ class Ledger:
         actor = self._need_actor(actor, "recovery_receipt")
         with self._tx() as conn:
             C = Recovery.__table__.c
-            r = conn.execute(select(C.amount_fen).where(C.id == recovery_id)).first()
-            if r is None:
+            r = conn.execute(select(C.amount_fen, C.decision_id).where(C.id == recovery_id)).first()
+            if r is None or r[0] <= 0:  # (a cancellation row is no order)
                 raise _err_not_found("追回单", "recovery order", recovery_id)
+            if recovery_id in self._cancelled_recoveries(conn, r[1]):
+                raise LedgerError("recovery_cancelled", f"追回单 {recovery_id} 已撤销（划型变更后重新计算多退少补），不能登记到账",
+                                  f"recovery {recovery_id} was cancelled (reckoned again after a resize)")
             if amount_fen != r[0]:
                 raise LedgerError("amount_mismatch", f"到账金额 {amount_fen} 分与应追回 {r[0]} 分不符",
                                   f"received {amount_fen} fen but {r[0]} fen is due")

@@ -261,6 +261,11 @@ def monthly(
             if withdrawn
             else ""
         )
+        + (
+            f"；未报盘 {sum(r.not_sent for r in this):,} 笔，{format_yuan(unsent)}（尚未报送银行，不计入发放）"
+            if (unsent := sum(r.not_sent_fen for r in this))
+            else ""
+        )
         + f"；已写出 {out}",
         highlight=False,
     )

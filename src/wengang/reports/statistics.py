@@ -568,6 +568,10 @@ class MonthRow:
     # never left and the bank never saw it), shown apart by the month of the withdrawal; net is unchanged
     withdrawn: int = 0
     withdrawn_fen: int = 0
+    # payments not sent to the bank yet (``Ledger._fate`` not_sent, as the report is made): not 发放 either — the money
+    # has not left; shown apart by their business date (outside audit F3, session 37), 发放 once a bank file has them
+    not_sent: int = 0
+    not_sent_fen: int = 0
 
     @property
     def net_fen(self) -> int:
@@ -587,8 +591,9 @@ def monthly_payments(url: str, year: int | None = None) -> list[MonthRow]:
     recorded just before its bounces); a row the ledger records with no date of its own (a manual bounce, a
     recovery received) by the business date last recorded before it in the audit chain. A return the bank
     contradicted (``Ledger._returned``) is not money back. A payment withdrawn before it was sent (``Ledger._fate``)
-    is in neither 发放 nor 退回 but in ``withdrawn`` (by the withdrawal's date). So paid − returned − recovered is
-    the ledger's net."""
+    is in neither 发放 nor 退回 but in ``withdrawn`` (by the withdrawal's date); one not sent to the bank yet as the
+    report is made is in ``not_sent``, not 发放 (人社部发〔2024〕40号 六 “按月及时、准确上报”: money that has not left is
+    not reported as disbursed). So paid + not sent − returned − recovered is the ledger's net."""
     frames = _read_ledger(
         url,
         {
@@ -645,6 +650,7 @@ def monthly_payments(url: str, year: int | None = None) -> list[MonthRow]:
     undated = sum(int(f["month"].null_count()) for f in (pays, rets, recs))
     # withdrawn: never sent, so neither paid nor returned; counted apart by the withdrawal (its return row)
     pays = pays.filter(pl.col("fate") != "withdrawn")
+    unsent, pays = pays.filter(pl.col("fate") == "not_sent"), pays.filter(pl.col("fate") != "not_sent")
     wdr, rets = rets.filter(pl.col("withdrawn")), rets.filter(~pl.col("withdrawn"))
     if undated:
         raise ReportError(
@@ -652,8 +658,8 @@ def monthly_payments(url: str, year: int | None = None) -> list[MonthRow]:
             f" / {undated} money rows of the ledger have no business date: no monthly figures"
         )
     if year is not None:
-        pays, rets, recs, wdr = (
-            f.filter(pl.col("month").str.starts_with(f"{year:04d}-")) for f in (pays, rets, recs, wdr)
+        pays, rets, recs, wdr, unsent = (
+            f.filter(pl.col("month").str.starts_with(f"{year:04d}-")) for f in (pays, rets, recs, wdr, unsent)
         )
 
     def by_month(frame: pl.DataFrame, n: str, a: str) -> pl.DataFrame:
@@ -666,13 +672,14 @@ def monthly_payments(url: str, year: int | None = None) -> list[MonthRow]:
         .join(by_month(rets, "rn", "ra"), on=["month", "program"], how="full", coalesce=True)
         .join(by_month(recs, "kn", "ka"), on=["month", "program"], how="full", coalesce=True)
         .join(by_month(wdr, "wn", "wa"), on=["month", "program"], how="full", coalesce=True)
+        .join(by_month(unsent, "un", "ua"), on=["month", "program"], how="full", coalesce=True)
         .fill_null(0)
         .sort("month", "program")
     )
     return [
-        MonthRow(m, prog, int(n), int(a), int(rn), int(ra), int(kn), int(ka), int(wn), int(wa))
-        for m, prog, n, a, rn, ra, kn, ka, wn, wa in both.select(
-            "month", "program", "n", "a", "rn", "ra", "kn", "ka", "wn", "wa"
+        MonthRow(m, prog, int(n), int(a), int(rn), int(ra), int(kn), int(ka), int(wn), int(wa), int(un), int(ua))
+        for m, prog, n, a, rn, ra, kn, ka, wn, wa, un, ua in both.select(
+            "month", "program", "n", "a", "rn", "ra", "kn", "ka", "wn", "wa", "un", "ua"
         ).iter_rows()
     ]
 
@@ -740,10 +747,15 @@ def monthly_tables(
     # payments withdrawn before they were sent are in neither 发放 nor 退回: a column of their own when the year
     # to this month has any
     withdrew = any(r.withdrawn_fen for r in rows if r.month[:4] == year and r.month <= month)
-    footer = (f"依据：{monthly_basis(regions, month)}", MONTHLY_CLOCK, "净发放 = 发放 − 退回 − 追回到账") + (
-        ("未报盘即撤回的付款（款项未发出、银行未收到）不计入发放和退回，另列“撤回金额（未发出）”。",)
-        if withdrew
-        else ()
+    unsent = any(r.not_sent_fen for r in rows if r.month[:4] == year and r.month <= month)
+    footer = (
+        (f"依据：{monthly_basis(regions, month)}", MONTHLY_CLOCK, "净发放 = 发放 − 退回 − 追回到账")
+        + (("未报盘即撤回的付款（款项未发出、银行未收到）不计入发放和退回，另列“撤回金额（未发出）”。",) if withdrew else ())
+        + (
+            ("已安排发放但截至制表时尚未报送银行的付款不计入发放，另列“未报盘金额（尚未发出）”；报盘后按其发放日期计入发放。",)
+            if unsent
+            else ()
+        )
     )
     none = MonthRow(month, "", 0, 0, 0, 0)
     by_program = Table(
@@ -758,6 +770,7 @@ def monthly_tables(
             Column("ypaid", "本年累计发放金额", MONEY),
             Column("ynet", "本年累计净发放", MONEY),
             *([Column("wdr", "本月撤回金额（未发出）", MONEY)] if withdrew else []),
+            *([Column("uns", "本月未报盘金额（尚未发出）", MONEY)] if unsent else []),
         ],
         [
             {
@@ -768,6 +781,7 @@ def monthly_tables(
                 "rec": this.get(p, none).recovered_fen,
                 "net": this.get(p, none).net_fen,
                 "wdr": this.get(p, none).withdrawn_fen,
+                "uns": this.get(p, none).not_sent_fen,
                 "yn": ytd.get(p, [0, 0, 0, 0])[0],
                 "ypaid": ytd.get(p, [0, 0, 0, 0])[1],
                 "ynet": ytd.get(p, [0, 0, 0, 0])[1]
@@ -783,7 +797,7 @@ def monthly_tables(
         footer=footer,
     )
     months = [f"{year}-{m:02d}" for m in range(1, int(month[5:]) + 1)]
-    per_month = {m: [0, 0, 0, 0, 0] for m in months}
+    per_month = {m: [0, 0, 0, 0, 0, 0] for m in months}
     for r in rows:
         if r.month in per_month:
             per_month[r.month][0] += r.payments
@@ -791,6 +805,7 @@ def monthly_tables(
             per_month[r.month][2] += r.returned_fen
             per_month[r.month][3] += r.recovered_fen
             per_month[r.month][4] += r.withdrawn_fen
+            per_month[r.month][5] += r.not_sent_fen
     by_month = Table(
         [
             Column("month", "月份"),
@@ -800,6 +815,7 @@ def monthly_tables(
             Column("rec", "追回金额", MONEY),
             Column("net", "净发放", MONEY),
             *([Column("wdr", "撤回金额（未发出）", MONEY)] if withdrew else []),
+            *([Column("uns", "未报盘金额（尚未发出）", MONEY)] if unsent else []),
         ],
         [
             {
@@ -810,6 +826,7 @@ def monthly_tables(
                 "rec": v[3],
                 "net": v[1] - v[2] - v[3],
                 "wdr": v[4],
+                "uns": v[5],
             }
             for m, v in per_month.items()
         ],
