@@ -214,9 +214,14 @@ headcount_avg = when(
 paid = Fact("paid_premium_last_year_fen", "上年度实际缴纳的当年度失业保险费", MONEY)
 backpay = Fact("backpay_other_years_fen", "上年度补缴的其他年度欠费", MONEY)
 paid_unit_share = Fact("paid_premium_unit_share_last_year_fen", "上年度单位缴纳部分", MONEY)
-is_dispatch = Fact("is_dispatch_firm", "劳务派遣单位", BOOL)
 dispatched = Fact("dispatched_workers", "被派遣劳动者人数", PERSONS)
 dispatched_public = Fact("dispatched_to_public_institutions", "派遣到机关事业单位的劳动者人数", PERSONS)
+# a unit that reports workers it dispatched is a dispatch firm, whatever its flag says or when it has none (outside
+# audit, session 37: a firm with 7 workers dispatched to 机关事业单位 and no flag was paid in full): the dispatch rules
+# (晋人社厅发〔2024〕28号 五, 内人社发〔2025〕18号 四) only condition or lower a refund, so the facts that bring them win
+is_dispatch = (
+    Fact("is_dispatch_firm", "登记为劳务派遣单位", BOOL) | (dispatched > 0) | (dispatched_public > 0)
+).named("劳务派遣单位（登记为劳务派遣单位，或报有被派遣劳动者）", BOOL)
 dispatched_premium = Fact("dispatched_premium_last_year_fen", "被派遣劳动者对应的上年度失业保险费", MONEY)
 has_corporate_account = Fact("has_corporate_account", "有对公账户", BOOL)
 has_tax_account = Fact("has_tax_payment_account", "有税务部门协助提供的社会保险费缴费账户", BOOL)
