@@ -872,6 +872,7 @@ def serve_cmd(
     units: Annotated[int, typer.Option("--units", "-n", min=50, max=100_000, help="演示地区的单位数 / demo units")] = 200,
     tls: Annotated[bool, typer.Option("--tls", help="经 HTTPS 访问（Cookie 加 Secure，发送 HSTS）/ served over HTTPS")] = False,
     forwarded_allow_ips: Annotated[str, typer.Option("--forwarded-allow-ips", help="可信反向代理地址（采信其 X-Forwarded-For/Proto）/ trusted proxies")] = "127.0.0.1",
+    demo_only: Annotated[bool, typer.Option("--demo", help="即使设置了 WENGANG_DB 也建立演示台账 / build the demo even with WENGANG_DB set")] = False,
 ) -> None:
     """启动网页与 JSON 接口服务（uvicorn）。不给 --database-url 时建立演示台账并打印各角色的演示登录。
 
@@ -883,12 +884,14 @@ def serve_cmd(
     import uvicorn
 
     from wengang.web.app import create_app
-    from wengang.web.config import SECRET_ENV, ConfigError, WebConfig
+    from wengang.web.config import SECRET_ENV, ConfigError, WebConfig, serve_ledger
 
     try:
         cfg = WebConfig.from_env(tls=tls)
+        database_url, which = serve_ledger(database_url, demo=demo_only)  # --database-url, else WENGANG_DB, else demo
     except ConfigError as exc:  # e.g. WENGANG_DB and WENGANG_DATABASE_URL naming two ledgers
         fail(str(exc))
+    console.print(f"[bold]{which}[/]", highlight=False)
     logins = []
     if database_url is None:
         made = cfg.ensure_secret()
@@ -908,7 +911,7 @@ def serve_cmd(
         cfg.data_folders = {"演示地区-通辽": str(demo_dir / "data")}
         try:
             logins = demo.build(demo_dir, db_url=cfg.database_url, secret=cfg.secret_key, units=units,
-                                say=lambda t: console.print(f"[dim]{t}[/]", highlight=False))
+                                say=lambda t: console.print(f"[dim]{t}[/]", highlight=False), over_env=demo_only)
             cfg.signing_key, cfg.checkpoints = demo.signing(demo_dir)  # the demo ledger is sealed with its key
         except (LedgerError, DocumentError) as exc:
             fail(str(exc))

@@ -170,7 +170,9 @@ def test_money_to_the_bank_and_back_through_the_api(web, tmp_path):
     assert r.status_code == 201 and r.json()["approved"] is False, r.text
     cid = r.json()["change_id"]
     pending = checker.get("/api/v1/account-changes").json()
-    assert [c["id"] for c in pending] == [cid] and pending[0]["account_no"] != "6222000011119999000"  # masked
+    # the 复核 who approves sees the number in full (compared with the unit's papers, §103); the requester masked
+    assert [c["id"] for c in pending] == [cid] and pending[0]["account_no"] == "6222000011119999000"
+    assert cashier.get("/api/v1/account-changes").json()[0]["account_no"] != "6222000011119999000"
     assert cashier.post(f"/api/v1/account-changes/{cid}/approval", json={}).status_code == 403  # not the requester
     r = checker.post(f"/api/v1/account-changes/{cid}/approval", json={"approve": True, "reason": "核对开户证明"})
     assert r.status_code == 200 and r.json() == {"change_id": cid, "approved": True}

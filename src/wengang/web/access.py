@@ -164,5 +164,13 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
 }
 
 
+def may_approve_accounts(p: object) -> bool:
+    """The caller may approve payee-account changes (the role ``roles.ACTIONS["approve_account"]`` gives, a 复核):
+    the one audience that sees a requested account number in full, on the pending changes it compares with the
+    unit's papers (``wengang case account-requests`` does the same; docs/decisions.md §103). Everyone else, and
+    every other response and log line, gets the masked number."""
+    return getattr(p, "kind", None) == "operator" and bool(set(getattr(p, "roles", ())) & action("approve_account"))
+
+
 def roles_zh(roles: frozenset[str]) -> str:
     return "、".join(ROLE_ZH[r] for r in (*ROLES, "unit", "person", "public") if r in roles)

@@ -425,11 +425,74 @@ def decision(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: R
     # reasons are free text: a 稽核's confirmation may quote a risk flag's evidence (a claim id holding a 公民身份号码)
     out["recoveries"] = [{k: x[k] for k in ("id", "kind", "amount_fen")} | {"reason": mask_text(x["reason"] or "")}
                          for x in d["recoveries"]]
+    if p.kind != "operator":  # a unit's or person's own account: its own part of each event only (§103)
+        out["history"] = portal_history(_led(request), d, portal_operator=_cfg(request).portal_operator)
+        return _json(out)
     out["history"] = [{k: h[k] for k in ("seq", "at", "actor", "action")} | {"reason": _masked(h["reason"])}
                       | {"before": _masked(json.loads(h["before"] or "null")),
                          "after": _masked(json.loads(h["after"] or "null"))}
                       for h in d["history"]]
     return _json(out)
+
+
+# the office's own investigation of a risk flag is not the party's history (the outcome is: a revocation, a
+# withdrawn payment or a recovery, each an event of its own); their money steps are named without the flag
+_PORTAL_HIDDEN = frozenset({"risk_import", "risk_clear", "risk_confirm"})
+_PORTAL_ZH = {"recover_risk_flag": "追回", "risk_recovery_pending": "追回待银行回盘",
+              "risk_recovery_settled": "追回：银行已回盘"}
+
+
+def portal_history(led: Any, d: dict[str, Any], *, portal_operator: str) -> list[dict[str, Any]]:
+    """A decision's history as its own unit or person reads it: for each event the time, what happened (the
+    action and its Chinese label), who (``经办机构``, or ``本单位`` / ``本人`` for the party's own step on the
+    portal) and, where the event moved money, this decision's own amount — the sum of the rows of this decision
+    the event created (its payment, return, bank confirmation, recovery, receipt, recomputed entitlement, or the
+    decision itself as imported). Nothing is read from the event's before/after: a bulk event (a 告知, review,
+    公示 or payment batch over many decisions) holds the other decisions' ids and the batch's total, which are
+    other parties' data; staff logins and the reason text stay with the office (docs/decisions.md §103)."""
+    from sqlalchemy import func
+
+    from wengang.casework.models import AuditEvent, BankConfirmation, PaymentReturn, Recomputation
+    from wengang.casework.states import action_zh
+
+    did = d["id"]
+    shown = [h for h in d["history"] if h["action"] not in _PORTAL_HIDDEN]
+    seqs = [h["seq"] for h in shown]
+    E = AuditEvent.__table__.c
+    refs = {r["seq"]: r["ref"] for r in led.read(select(E.seq, E.ref).where(E.seq.in_(seqs)))} if seqs else {}
+    P, X, B = Payment.__table__.c, PaymentReturn.__table__.c, BankConfirmation.__table__.c
+    C, K, R = Recovery.__table__.c, RecoveryReceipt.__table__.c, Recomputation.__table__.c
+    own_payments = select(P.id).where(P.decision_id == did)
+    own_recoveries = select(C.id).where(C.decision_id == did)
+    # the decision's own money rows by the event that created them; the first kind that matches is the event's
+    sources = [select(R.audit_ref, func.sum(R.new_amount_fen)).where(R.decision_id == did).group_by(R.audit_ref),
+               select(P.audit_ref, func.sum(P.amount_fen)).where(P.decision_id == did).group_by(P.audit_ref),
+               select(X.audit_ref, func.sum(X.amount_fen)).where(X.payment_id.in_(own_payments)).group_by(X.audit_ref),
+               select(B.audit_ref, func.sum(B.amount_fen)).where(B.payment_id.in_(own_payments)).group_by(B.audit_ref),
+               select(C.audit_ref, func.sum(C.amount_fen)).where(C.decision_id == did).group_by(C.audit_ref),
+               select(K.audit_ref, func.sum(K.amount_fen)).where(K.recovery_id.in_(own_recoveries))
+               .group_by(K.audit_ref)]
+    amounts: dict[str, int] = {}
+    for stmt in sources:
+        for row in led.read(stmt):
+            ref, fen = tuple(row.values())
+            amounts.setdefault(ref, int(fen))
+    if d.get("amount_fen") is not None:
+        amounts.setdefault(d["audit_ref"], int(d["amount_fen"]))  # the decision as imported or registered
+    who = {"unit": "本单位", "person": "本人"}
+    out = []
+    for h in shown:
+        reason = h["reason"] or ""
+        mine = h["actor"] == portal_operator and reason.startswith(("单位账户 ", "个人账户 "))
+        item: dict[str, Any] = {"at": h["at"], "action": h["action"],
+                                "action_zh": _PORTAL_ZH.get(h["action"], action_zh(h["action"])),
+                                "actor": (who["unit"] if reason.startswith("单位") else who["person"]) if mine
+                                else "经办机构"}
+        ref = refs.get(h["seq"])
+        if ref is not None and ref in amounts:
+            item["amount_fen"] = amounts[ref]
+        out.append(item)
+    return out
 
 
 def _masked(value: Any) -> Any:

@@ -35,7 +35,7 @@ from wengang.casework.states import STATE_ZH
 from wengang.documents.masking import mask_account_for_display, mask_recipient
 
 from . import idempotency
-from .access import V1
+from .access import V1, may_approve_accounts
 from .auth import Principal, mask_id, own, signed_in
 from .errors import MAX_ID, ApiError
 
@@ -499,12 +499,20 @@ def request_account(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], bod
     return idempotency.run(request, p, body.model_dump(), write, status=201)
 
 
-@router.get("/account-changes", summary="收款账户变更申请（账号脱敏）/ account change requests")
-def account_changes(request: Request, _: Caller, pending: bool = True,
+@router.get("/account-changes", summary="收款账户变更申请（复核人员见完整账号，其他人脱敏）/ account change requests")
+def account_changes(request: Request, p: Caller, pending: bool = True,
                     decision_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None) -> Any:
+    """复核人员（可复核账户变更者）看到申请的完整账号，以便与单位提供的开户证明核对（与 ``wengang case
+    account-requests`` 相同）；其他角色只看到脱敏账号。``account_full`` 说明所给账号是否完整。
+
+    The reviewer who approves account changes sees the requested number in full (to compare it with the unit's
+    papers, as ``case account-requests`` shows it); any other caller gets it masked."""
     rows = _led(request).account_changes(decision_id=decision_id, pending=pending)
     keep = ("id", "decision_id", "seq", "kind", "requested_by", "reason", "approver", "approve")
-    return _json([{k: r.get(k) for k in keep} | {"account_no": mask_account_for_display(r["account_no"])} for r in rows])
+    full = may_approve_accounts(p)
+    return _json([{k: r.get(k) for k in keep}
+                  | {"account_no": r["account_no"] if full else mask_account_for_display(r["account_no"]),
+                     "account_full": full} for r in rows])
 
 
 class ApprovalIn(Strict):

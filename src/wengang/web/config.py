@@ -30,6 +30,47 @@ def database_url_from_env(env: Mapping[str, str]) -> str | None:
     return db or url or None
 
 
+def shown_url(url: str) -> str:
+    """A ledger URL as a message may print it: the password hidden."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - not a URL SQLAlchemy reads: print no part of it after an '@'
+        return url.rsplit("@", 1)[-1]
+
+
+def serve_ledger(option_url: str | None, *, demo: bool = False,
+                 env: Mapping[str, str] | None = None) -> tuple[str | None, str]:
+    """The ledger ``wengang serve`` serves and a line saying which (Chinese first): ``--database-url`` if given, else
+    ``WENGANG_DB`` (or its older name) as docs/deployment.md says — the ledger the ``wengang case`` / ``user``
+    commands of the same shell write to — else ``None``: the demo ledger. ``--demo`` asks for the demo although the
+    environment names a ledger; with ``--database-url`` it is a contradiction (:class:`ConfigError`)."""
+    if demo and option_url:
+        raise ConfigError("--demo 与 --database-url 不能同时给出 / --demo and --database-url contradict each other")
+    if option_url:
+        return option_url, f"台账：{shown_url(option_url)}（--database-url）/ ledger from --database-url"
+    from_env = database_url_from_env(os.environ if env is None else env)
+    if demo or not from_env:
+        note = (f"；未使用环境变量 {DB_ENV} 指定的台账 {shown_url(from_env)} / the ledger {DB_ENV} names is not used"
+                if from_env else "")
+        return None, f"演示台账（每次启动重建）{note or ' / the demo ledger (rebuilt at each start)'}"
+    return from_env, f"台账：{shown_url(from_env)}（环境变量 {DB_ENV}）/ ledger from {DB_ENV}"
+
+
+def demo_refused(env: Mapping[str, str] | None = None) -> str | None:
+    """Why a demo ledger must not be built in place of the ledger the environment names (``None``: no such ledger).
+    ``wengang serve`` without ``--database-url`` used to build the demo and print demo logins while ``WENGANG_DB``
+    named the office's ledger, silently (session 37 audit F6)."""
+    from_env = database_url_from_env(os.environ if env is None else env)
+    if not from_env:
+        return None
+    return (f"已设置环境变量 {DB_ENV}（{shown_url(from_env)}）：服务应使用该台账，不建立演示台账、不打印演示登录；"
+            f"请用 wengang serve --database-url \"${DB_ENV}\" 启动，要演示请先 unset {DB_ENV} / {DB_ENV} is set "
+            f"({shown_url(from_env)}): refusing to build a demo ledger in its place; start with "
+            f"--database-url \"${DB_ENV}\", or unset {DB_ENV} for the demo")
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 

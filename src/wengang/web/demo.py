@@ -67,9 +67,22 @@ def signing(out: Path) -> tuple[str, str]:
     return str(out / "keys" / "checkpoint.key"), str(out / "checkpoints.jsonl")
 
 
-def build(out: Path, *, db_url: str, secret: str, units: int = 200, say: Any = print) -> list[DemoLogin]:
-    """Run the story into ``out`` (ledger at ``db_url``), add the mid-way cases and the web logins."""
+def build(out: Path, *, db_url: str, secret: str, units: int = 200, say: Any = print,
+          over_env: bool = False) -> list[DemoLogin]:
+    """Run the story into ``out`` (ledger at ``db_url``), add the mid-way cases and the web logins.
+
+    Refused (``LedgerError`` ``env_ledger``, nothing built) while ``WENGANG_DB`` names a ledger, unless ``over_env``
+    (an explicit ``--demo``): a service started in that shell is meant to serve that ledger, not a demo with demo
+    logins (``config.demo_refused``; docs/decisions.md §103)."""
     from wengang.casework import Ledger, RunIn
+    from wengang.casework.errors import LedgerError
+
+    from .config import demo_refused
+
+    why = None if over_env else demo_refused()
+    if why is not None:
+        zh, _, en = why.partition(" / ")
+        raise LedgerError("env_ledger", zh, en)
     from wengang.casework.checkpoints import signer_from
     from wengang.casework.operators import add_operator
     from wengang.story import run_story

@@ -34,6 +34,7 @@ from wengang.documents.masking import mask_account_for_display, mask_text
 from wengang.reports.charts import MONEY, bar_chart, count, hbar_chart
 
 from .. import jobs
+from ..access import may_approve_accounts
 from ..auth import Principal, current_principal, mask_id, own
 from ..errors import MAX_ID, ApiError
 from . import router
@@ -358,7 +359,12 @@ def decision_page(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], reque
     reviews = led(request).read(
         select(V.stage, V.reviewer, V.approve, V.reason).where(V.decision_id == decision_id).order_by(V.stage)
     )
+    if p.kind != "operator":  # a unit or person is told a review was done, by the office, not by which login (§103)
+        reviews = [{**r, "reviewer": "经办机构"} for r in reviews]
     changes = led(request).account_changes(decision_id=decision_id) if p.kind == "operator" else []
+    full = may_approve_accounts(p)  # the 复核 compares the requested number with the unit's papers (§103)
+    for c in changes:
+        c["account_shown"] = c["account_no"] if full else mask_account_for_display(c["account_no"])
     roles = set(p.roles)
     can = {
         "confirm": d["state"] == "notified" and (p.kind != "operator" or "caseworker" in roles),
@@ -377,7 +383,7 @@ def decision_page(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], reque
     )
     shown_id = d["unit_id"] if p.kind != "operator" else mask_id(d["unit_id"])
     operator = p.kind == "operator"
-    return page(
+    resp = page(
         request,
         "decision.html",
         audience=audience_of(p),  # reasons and explanation: the office's hints for a caseworker only
@@ -397,6 +403,9 @@ def decision_page(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], reque
         account=mask_account_for_display(d["account_no"]),
         portal=p.kind != "operator",
     )
+    if full and changes:
+        resp.headers["Cache-Control"] = "no-store"  # a full account number: not kept by the browser's cache
+    return resp
 
 
 def _risk_pending_rows(d: dict[str, Any]) -> list[dict[str, Any]]:
@@ -569,10 +578,11 @@ def review_queue(request: Request) -> Response:
             .limit(200)
         )
         changes = led(request).account_changes()
+        full = may_approve_accounts(p)  # the 复核 compares the requested number with the unit's papers (§103)
         for c in changes:
-            c["account_masked"] = mask_account_for_display(c["account_no"])
+            c["account_shown"] = c["account_no"] if full else mask_account_for_display(c["account_no"])
         credits = _credit_alarms(request)
-    return page(
+    resp = page(
         request,
         "review_queue.html",
         first=first,
@@ -582,6 +592,9 @@ def review_queue(request: Request) -> Response:
         me=p.login,
         programs=_labels(),
     )
+    if changes:
+        resp.headers["Cache-Control"] = "no-store"  # full account numbers for the 复核: not kept by the browser's cache
+    return resp
 
 
 @router.post("/queues/review", include_in_schema=False)
