@@ -127,3 +127,28 @@ def test_a_file_without_an_account_column_is_refused_whole(ledger, db, tmp_path)
     out = case(db, "set-account", "--file", str(f), "--reason", "r", "-u", "cashier", code=2)
     assert "缺少必填列“账号”" in out
     assert ledger.account_changes() == []
+
+
+def test_program_and_year_as_agencies_write_them(ledger, db, tmp_path):
+    """Outside bad-input audit F5 (session 37): 项目 as `case list` exports it (失业保险稳岗返还) or as messages name it
+    (稳岗返还) was refused as “没有…的决定”, and 年度 2025年 / 2025.0 (an Excel number) as “须有项目和年度”. What one
+    command writes, the next accepts; a program or year that is none of these is refused saying so."""
+    ids = without_accounts(ledger, 5)
+    units = [ledger.decision(i)["unit_id"] for i in ids]
+    f = tmp_path / "accounts.csv"
+    f.write_text(
+        "\n".join(
+            [
+                "统一社会信用代码,项目,年度,账号",
+                f"{units[0]},稳岗返还,2025,6222000011110030",
+                f"{units[1]},fanhuan,2025年,6222000011110031",
+                f"{units[2]},失业保险稳岗返还,2025,6222000011110032",
+                f"{units[3]},fanhuan,2025.0,6222000011110033",
+                f"{units[4]},稳岗补贴,２０２５,6222000011110034",  # not a program: refused, row 5
+            ]
+        ),
+        encoding="utf-8",
+    )
+    out = case(db, "set-account", "--file", str(f), "--reason", "税务提供", "-u", "cashier", code=1)
+    assert "共 5 行，已申请 4 个、拒绝 1 个" in out
+    assert "第 5 行：项目“稳岗补贴”不是已知的项目" in out

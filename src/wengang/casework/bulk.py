@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, is_dataclass
 from pathlib import Path
@@ -226,6 +227,29 @@ ACCOUNT_FIELDS = {  # field -> the headers agencies use (the first is the docume
     "account_name": ("户名", "账户名称", "收款户名", "开户名称"),
     "bank_code": ("开户行行号", "行号", "支付系统行号", "联行号"),
 }
+
+
+def program_of(value: str) -> str | None:
+    """A program as an account file names it: its code (``fanhuan``), the label messages use (稳岗返还), or the one
+    ``case list`` exports (失业保险稳岗返还) — what one command writes, the next accepts. None when it is none of them."""
+    from wengang.policies.required import PROGRAM_LABELS
+
+    from .notices import PROGRAM_ZH
+
+    v = "".join(value.split())
+    if v in PROGRAM_LABELS:
+        return v
+    for code in PROGRAM_LABELS:
+        if v in (PROGRAM_LABELS[code], PROGRAM_ZH.get(code)):
+            return code
+    return None
+
+
+def year_of(value: str) -> int | None:
+    """A policy year as a file writes it: 2025, 2025年, 2025年度, or 2025.0 (an Excel number cell read as text). None
+    when it is not a year."""
+    m = re.fullmatch(r"(\d{4})(?:\.0+|年度?)?", "".join(value.split()))
+    return int(m.group(1)) if m else None
 
 
 def read_account_file(path: str | Path) -> list[AccountRow]:

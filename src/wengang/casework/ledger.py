@@ -1906,12 +1906,18 @@ class Ledger:
         elif r.unit_id is None:
             raise LedgerError("bad_input", "决定号和统一社会信用代码都为空", "neither a decision id nor a credit code")
         else:
-            prog = r.program or program
-            yr = r.year or (str(year) if year is not None else None)
-            if prog is None or yr is None or not yr.isdigit():
+            prog = bulk.program_of(r.program) if r.program is not None else program
+            yr = bulk.year_of(r.year) if r.year is not None else year
+            if r.program is not None and prog is None:
+                raise LedgerError("bad_input", f"项目“{r.program}”不是已知的项目（可写项目代码如 fanhuan，或其名称如 稳岗返还）",
+                                  f"program {r.program!r} is not a known program (its code, e.g. fanhuan, or its name)")
+            if r.year is not None and yr is None:
+                raise LedgerError("bad_input", f"年度“{r.year}”不是年份（如 2025 或 2025年）",
+                                  f"year {r.year!r} is not a year (e.g. 2025)")
+            if prog is None or yr is None:
                 raise LedgerError("bad_input", "按统一社会信用代码查找决定须有项目和年度（列或 --program/--year）",
                                   "finding a decision by credit code needs its program and year (columns or options)")
-            found = list(conn.execute(select(D.id).where(D.program == prog, D.year == int(yr),
+            found = list(conn.execute(select(D.id).where(D.program == prog, D.year == yr,
                                                          D.unit_id == r.unit_id.upper()).limit(2)).scalars())
             if len(found) != 1:
                 zh = "没有" if not found else "有多个（请填决定号）"
