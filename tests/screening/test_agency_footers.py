@@ -122,7 +122,8 @@ def test_a_record_without_a_code_still_holds_every_payment_and_says_why(region, 
     text = (
         f"月度缴费记录第 {first}、{first + 1} 行的单位代码无法识别（未填写；“91150000XXXXXXXXXX”不是有效的单位代码，"
         "与本批任何单位的单位代码都不只差一位）：这些行有误被隔离，又无法确定属于哪个单位，可能涉及本批任一单位，"
-        "因此本批全部待发放的单位暂缓发放；核实这些行（补全单位代码，或确认不是数据记录后从文件中删除）并重新筛查后发放"
+        "因此本批全部待发放的单位暂缓发放、全部不予发放的结论待核实后认定；核实这些行（补全单位代码，或确认不是数据记录后从文件中"
+        "删除）并重新筛查后发放"
     )
     assert text in report.summary.hold_notes
     assert payable.get_column("payment_hold_reason").str.contains(text, literal=True).all()

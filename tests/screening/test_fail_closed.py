@@ -20,6 +20,7 @@ from wengang.casework.cli import case_app
 from wengang.cli import app
 from wengang.facts.identifiers import USCC_ALPHABET, make_credit_code
 from wengang.screening.demo_data import allowed_regions_for, generate_region
+from wengang.screening.holds import REFUSAL_TO_VERIFY
 from wengang.screening.output import print_summary
 from wengang.screening.pipeline import run_screening
 
@@ -153,21 +154,54 @@ def test_an_unreadable_code_holds_every_payable_result(region, tmp_path, code):
     results = pl.read_parquet(tmp_path / "out" / "results.parquet")
     payable = pl.col("status").cast(pl.String).is_in(["eligible", "needs_decision"])
     assert results.filter(payable).get_column("payment_hold").all()
-    # a row that may concern anyone holds every payment; it does not reopen every refusal (only those a row names,
-    # as in the baseline: the planted bad monthly rows)
-    marked = pl.col("payment_hold") & ~payable
-    assert sorted(results.filter(marked).get_column("credit_code")) == sorted(base.filter(marked).get_column("credit_code"))
     why = "未填写" if not code else f"“{code}”不是有效的单位代码，与本批任何单位的单位代码都不只差一位"
     text = (
         f"缓缴记录第 {row} 行的单位代码无法识别（{why}）：该行有误被隔离，又无法确定属于哪个单位，可能涉及本批任一单位，"
-        "因此本批全部待发放的单位暂缓发放；核实该行（补全单位代码，或确认不是数据记录后从文件中删除）并重新筛查后发放"
+        "因此本批全部待发放的单位暂缓发放、全部不予发放的结论待核实后认定；核实该行（补全单位代码，或确认不是数据记录后从文件中"
+        "删除）并重新筛查后发放"
     )
     assert results.filter(payable).get_column("payment_hold_reason").str.contains(text, literal=True).all()
     assert report.summary.held == results.filter(payable).height and report.summary.hold_notes[-1] == text
+    # it may be the row any refusal rests on too: every refusal of the run is to be verified (decisions §102), with
+    # the reason; before, only the refusals a row named were (the planted bad monthly rows)
+    refusals = results.filter(~payable)
+    assert refusals.height and refusals.get_column("payment_hold").all()
+    reasons = refusals.get_column("payment_hold_reason")
+    assert reasons.str.starts_with(REFUSAL_TO_VERIFY).all() and reasons.str.contains(text, literal=True).all()
+    assert report.summary.refusals_to_verify == refusals.height
     # decisions themselves are unchanged: only the payment waits
     assert results.drop("payment_hold", "payment_hold_reason").sort("credit_code").equals(
         base.drop("payment_hold", "payment_hold_reason").sort("credit_code")
     )
+
+
+def test_a_monthly_row_without_a_code_makes_every_refusal_to_verify_in_the_ledger(region, tmp_path):
+    """A monthly row with amounts but no unit code (a blank cell, a merged cell) may be the missing month of any
+    unit refused for "12个月以上": every refusal is marked, and ``case import`` stores them 待认定, none closed."""
+    root, tables, base, eligible = region
+    monthly = pl.read_parquet(tables["contributions"] / "*.parquet").select(pl.all().cast(pl.String))
+    blank = monthly.head(1).with_columns(pl.lit(None, dtype=pl.String).alias("credit_code"))
+    path = tmp_path / "contributions.csv"
+    pl.concat([monthly, blank]).write_csv(path)
+    report = _screen(tmp_path / "out", {**tables, "contributions": path})
+    results = pl.read_parquet(tmp_path / "out" / "results.parquet")
+    payable = pl.col("status").cast(pl.String).is_in(["eligible", "needs_decision"])
+    refused = results.filter(~payable)
+    assert refused.height and refused.get_column("payment_hold").all()
+    assert report.summary.refusals_to_verify == refused.height
+    # a refusal no row named before: final in the baseline, to be verified now
+    unit = base.filter(~payable & ~pl.col("payment_hold")).get_column("credit_code")[0]
+    shown, state, reason = _imported(tmp_path, unit)
+    assert state == "pending_determination" and reason.startswith(REFUSAL_TO_VERIFY) and "可能涉及本批任一单位" in reason
+    from wengang.casework import Ledger
+
+    led = Ledger.open(f"sqlite:///{tmp_path}/ledger.db")
+    try:
+        with led.engine.connect() as c:
+            states = dict(c.exec_driver_sql("select state, count(*) from case_decisions group by state").all())
+    finally:
+        led.close()
+    assert "not_eligible" not in states and "disqualified" not in states and "pending_determination" in states, states
 
 
 def test_same_bad_code_as_a_quarantined_registry_row_holds_nothing(region, tmp_path):

@@ -300,6 +300,8 @@ class Resolution:
     units: dict[str, str]  # money field → "yuan" or "fen"
     ignored: list[str]  # columns that match no field, as in the file
     near: dict[str, str] = field(default_factory=dict)  # ignored column → the known header it resembles
+    # ignored column → (the unit its header states, the unit of the field it resembles) where they differ
+    units_differ: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def yuan(self) -> set[str]:
@@ -309,9 +311,32 @@ class Resolution:
         """"未识别的列已忽略：…" for the user, or None."""
         if not self.ignored:
             return None
-        zh = "、".join(f"“{c}”" + (f"（近似“{self.near[c]}”，如为同一列请用 --header-map 指定）" if c in self.near else "") for c in self.ignored)
-        en = ", ".join(repr(c) + (f" (resembles {self.near[c]!r})" if c in self.near else "") for c in self.ignored)
+        zh = "、".join(f"“{c}”" + self._hint_zh(c) for c in self.ignored)
+        en = ", ".join(repr(c) + self._hint_en(c) for c in self.ignored)
         return f"未识别的列已忽略：{zh} / unknown columns ignored: {en}"
+
+
+    def _hint_zh(self, col: str) -> str:
+        if col not in self.near:
+            return ""
+        if col in self.units_differ:
+            stated, wanted = self.units_differ[col]
+            return (
+                f"（近似“{self.near[col]}”，但单位不同：本列以{stated}计，该列以{wanted}计；如为同一项，请先在文件中换算为"
+                f"{wanted}并改写表头，不能用 --header-map 直接对应）"
+            )
+        return f"（近似“{self.near[col]}”，如为同一列请用 --header-map 指定）"
+
+    def _hint_en(self, col: str) -> str:
+        if col not in self.near:
+            return ""
+        if col in self.units_differ:
+            stated, wanted = self.units_differ[col]
+            return (
+                f" (resembles {self.near[col]!r}, but in {stated}, not {wanted}: convert it to {wanted} in the file and "
+                f"change its header; --header-map cannot map it)"
+            )
+        return f" (resembles {self.near[col]!r})"
 
 
 def _lookup(scope: Scope, *, copy: bool = True) -> dict[str, tuple[str, str | None, bool]]:
@@ -370,17 +395,27 @@ def resolve(
     """Map ``columns`` (as in the file) to the fields of ``scope``; refuse a missing required field."""
     columns = list(columns)
     lookup = _lookup(scope, copy=header_map is not None)  # only a header map extends it
+    # a mapped header whose own unit contradicts its target's: refused if the file has that column (decisions §102)
+    contradicted: dict[str, tuple[str, str]] = {}
     if header_map is not None:
         for local, target in header_map.entries.items():
             hit = lookup.get(normalise_header(target)) or _with_unit_suffix(lookup, normalise_header(target), target, source)
-            if hit is not None:
-                lookup[local] = (hit[0], hit[1], True)
+            if hit is None:
+                continue
+            mapped, refused = _mapped_unit(local, target, hit, source, scope)
+            if refused is not None:
+                contradicted[local] = refused
+            else:
+                lookup[local] = mapped
     rename: dict[str, str] = {}
     units: dict[str, str] = {}
     ignored: list[str] = []
     targets: set[str] = set()
     for col in columns:
         key = normalise_header(col)
+        if key in contradicted:
+            zh, en = contradicted[key]
+            raise IngestError(zh, en, source=source, column=col)
         hit = lookup.get(key) or _with_unit_suffix(lookup, key, col, source)
         dup = _DUPLICATE.fullmatch(key)
         if hit is None and dup and (lookup.get(dup.group(1)) or _with_unit_suffix(lookup, dup.group(1), col, source)):
@@ -388,7 +423,7 @@ def resolve(
                 f"文件 {source} 中表头“{col.rsplit('_duplicated_', 1)[0]}”出现了不止一次",
                 f"file {source} has the header {col.rsplit('_duplicated_', 1)[0]!r} more than once",
                 source=source,
-                column=col,
+                column=col.rsplit("_duplicated_", 1)[0],  # the header as written, not the reader's name for the copy
             )
         if hit is None:
             if key and not key.startswith("__unnamed__"):
@@ -409,10 +444,17 @@ def resolve(
             units[target] = unit
     headers = list(lookup) if ignored else []
     near = {}
+    units_differ: dict[str, tuple[str, str]] = {}
     for col in ignored:
         close = difflib.get_close_matches(normalise_header(col), headers, n=1, cutoff=0.75)
         if close:
             near[col] = close[0]
+            # a header that states a unit its near match's field is not in: mapping it would be refused (or misread)
+            stated = header_unit(col)
+            field_name, unit, explicit = lookup[close[0]]
+            wanted = field_unit(field_name, unit)
+            if stated is not None and wanted is not None and stated != wanted and (explicit or wanted == "万元" or stated == "万元"):
+                units_differ[col] = (stated, wanted)
     needed = [f.name for f in scope.fields if f.required] if required is None else list(required)
     for name in needed:
         if name in rename.values():
@@ -434,7 +476,74 @@ def resolve(
             source=source,
             column=name,
         )
-    return Resolution(rename, units, ignored, near)
+    return Resolution(rename, units, ignored, near, units_differ)
+
+
+UNIT_ZH = {YUAN: "元", FEN: "分"}
+
+
+def header_unit(header: str) -> str | None:
+    """The unit a header writes in brackets at its end (``应缴金额(分)``, ``营业收入（元）``, ``金额(单位:万元)``):
+    ``元``, ``分`` or ``万元``; None when it states none."""
+    m = _UNIT_SUFFIX.fullmatch(normalise_header(header))
+    return m.group(2) if m else None
+
+
+def field_unit(name: str, unit: str | None) -> str | None:
+    """The unit a field is read in: an amount's ``元``/``分`` as its header resolves it, a 万元 figure's ``万元``
+    (``revenue_10k_yuan``); None for a field that is no amount."""
+    if unit is not None:
+        return UNIT_ZH[unit]
+    return "万元" if name.endswith("_10k_yuan") else None
+
+
+def _mapped_unit(
+    local: str, target: str, hit: tuple[str, str | None, bool], source: str, scope: Scope
+) -> tuple[tuple[str, str | None, bool], tuple[str, str] | None]:
+    """What a ``--header-map`` line maps ``local`` (normalised) to, given its target's lookup ``hit``; or the message
+    (Chinese, English) refusing it. The header says the unit, nothing is guessed (docs/data-dictionary.md): a local
+    header that writes its unit is read in that unit when the target names only the field (``应缴金额``), and refused
+    when the target names another unit (``due_yuan`` for ``应缴金额(分)``, ``营业收入(万元)`` for ``营业收入（元）``) —
+    the project converts no unit the header does not state, and a 万元 amount is not read (decisions §102)."""
+    field_name, unit, explicit = hit
+    stated = header_unit(local)
+    if stated is None:
+        return (field_name, unit, True), None
+    wanted = field_unit(field_name, unit)
+    if unit is not None and stated in ("元", "分") and (not explicit or wanted == stated):
+        return (field_name, YUAN if stated == "元" else FEN, True), None  # the header's own unit
+    if wanted == stated:
+        return (field_name, unit, True), None
+    if wanted is None:
+        zh_what, en_what = f"字段 {field_name} 不是金额", f"field {field_name!r} is not an amount"
+    else:
+        zh_what, en_what = f"“{target}”（字段 {field_name}）以{wanted}计", f"{target!r} (field {field_name!r}) is in {wanted}"
+    hint_zh = (
+        f"请把映射改为不带单位的字段名（如“{_unitless(scope, field_name)}”），按表头所写的单位读取"
+        if unit is not None and stated in ("元", "分")
+        else f"请先在文件中换算为{wanted}并改写表头" if wanted is not None else "请检查映射"
+    )
+    hint_en = (
+        f"map it to the field without a unit ({_unitless(scope, field_name)!r}) to read it in the unit its header states"
+        if unit is not None and stated in ("元", "分")
+        else f"convert the column to {wanted} in the file and change its header first" if wanted is not None
+        else "check the mapping"
+    )  # fmt: skip
+    return hit, (
+        f"文件 {source} 的列“{local}”的表头写明以{stated}计，而 --header-map 把它对应到的{zh_what}，单位矛盾，"
+        f"未读取此文件（不会把以{stated}计的数当作{wanted or '非金额'}读取）；{hint_zh}",
+        f"file {source}: column {local!r} states {stated} in its header, while the --header-map target {en_what}; "
+        f"the units contradict, the file was not read; {hint_en}",
+    )
+
+
+def _unitless(scope: Scope, field_name: str) -> str:
+    """The field's standard Chinese header without a unit (``应缴金额``), or its name."""
+    spec = scope.field(field_name)
+    for h in spec.headers if spec else ():
+        m = _UNIT_SUFFIX.fullmatch(normalise_header(h))
+        return m.group(1) if m else h
+    return field_name
 
 
 def _with_unit_suffix(

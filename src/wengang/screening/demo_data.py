@@ -539,6 +539,9 @@ def generate_region(
         (out / nm).mkdir(exist_ok=True)
         for f in (out / nm).glob("*.parquet"):
             f.unlink()
+    side_rows: dict[str, int] = {}
+    side_schemas: dict[str, pl.Schema] = {}
+    first_units = pl.DataFrame()
     for k, start in enumerate(range(0, n_units, chunk_units)):
         end = min(n_units, start + chunk_units)
         units = _units_chunk(start, end, region_code, year, seed)
@@ -549,7 +552,10 @@ def generate_region(
         contrib.write_parquet(out / "contributions" / part, row_group_size=1_000_000)
         for nm, df in side.items():
             df.write_parquet(out / nm / part)
+            side_rows[nm] = side_rows.get(nm, 0) + df.height
+            side_schemas[nm] = df.schema
         if k == 0:
+            first_units = units.select("credit_code", "employees", "is_dispatch_firm").head(2)
             sample = units.select(UNIT_COLUMNS).head(sample_rows).rename(REGISTRY_SAMPLE_HEADERS)
             sample.write_csv(out / "registry_sample.utf8.csv")
             text = (out / "registry_sample.utf8.csv").read_text(encoding="utf-8")
@@ -559,6 +565,13 @@ def generate_region(
         del units, contrib, side
         if progress is not None:
             progress.update(done=end)
+    # a table given with no data row is refused (decisions §102): a small region whose draw listed no unit gets one
+    # row that decides nothing (an ended listing, a deferral paid up, no worker at a firm that dispatches none)
+    for nm, rows in side_rows.items():
+        if rows == 0 and first_units.height:
+            _neutral_row(nm, first_units, year, side_schemas[nm]).write_parquet(
+                out / nm / "part-99999.parquet"
+            )
     people = _people(
         min(max(n_units // 10, 100), 1_000_000),
         region_code,
@@ -567,6 +580,8 @@ def generate_region(
         n_units,
         _counties(region_code, year),
     )
+    if people["ui_claims"].height == 0 and people["persons"].height:
+        people["ui_claims"] = _neutral_claim(people["persons"], region_code, year, people["ui_claims"].schema)
     for nm, df in people.items():
         df.write_parquet(out / f"{nm}.parquet")
     paths = {nm: out / nm for nm in names}
@@ -574,6 +589,44 @@ def generate_region(
     paths["registry_sample_gbk"] = out / "registry_sample.gbk.csv"
     paths["registry_sample_xlsx"] = out / "registry_sample.xlsx"
     return paths
+
+
+def _neutral_row(name: str, units: pl.DataFrame, year: int, schema: pl.Schema) -> pl.DataFrame:
+    """One row of side table ``name`` that changes no decision, for a region whose draw gave the table none."""
+    first = units.row(0, named=True)
+    long_ago = year - 6
+    emp = first["employees"] or 0
+    rows = {
+        "exclusions": {"credit_code": first["credit_code"], "list_type": "abnormal_operations",
+                       "date_from": date(long_ago, 1, 1), "date_to": date(long_ago, 6, 30)},
+        "deferrals": {"credit_code": first["credit_code"], "period_from": f"{long_ago}-01",
+                      "period_to": f"{long_ago}-03", "deferred_fen": 100_000, "paid_up_date": date(long_ago, 6, 30)},
+        # the size class the registry's head count gives (the statistics list agrees with the registry)
+        "stats_size": {"credit_code": first["credit_code"],
+                       "size_class": "large" if emp >= 1000 else "medium" if emp >= 300 else "small" if emp >= 20
+                       else "micro"},
+        # no worker: a unit that reports dispatched workers is a dispatch firm (fanhuan.is_dispatch)
+        "dispatch": {"dispatch_credit_code": first["credit_code"], "user_credit_code": units.row(-1)[0], "workers": 0,
+                     "user_is_public_institution": False},
+    }  # fmt: skip
+    if name == "dispatch":  # at a unit that is no dispatch firm (a firm's share would change)
+        plain = units.filter(~pl.col("is_dispatch_firm").fill_null(False))
+        rows["dispatch"]["dispatch_credit_code"] = (plain if plain.height else units).item(0, "credit_code")
+    return pl.DataFrame([rows[name]], schema=schema)
+
+
+def _neutral_claim(persons: pl.DataFrame, region_code: str, year: int, schema: pl.Schema) -> pl.DataFrame:
+    """One 失业保险金 claim that ended years ago, for a region whose draw gave none."""
+    row = {
+        "id_number": persons.item(0, "id_number"),
+        "region_code": region_code,
+        "last_employer_credit_code": None,
+        "start_month": f"{year - 6}-01",
+        "months": 3,
+        "monthly_fen": 180_000,
+        "involuntary_separation": True,
+    }
+    return pl.DataFrame([row], schema=schema)
 
 
 def allowed_regions_for(region_code: str, year: int) -> set[str]:

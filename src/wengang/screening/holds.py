@@ -22,8 +22,9 @@ on results that are payable (符合条件 or 待认定); the casework import sto
 (不符合条件, 无法判定) of a unit that a row names (its own code, or one edit away) may rest on what that row would
 have said — a missing month makes "12个月以上" fail —, so it is not final either: it is marked the same way, its reason
 prefixed with :data:`REFUSAL_TO_VERIFY`, and the casework import stores it as 待认定 (no refusal letter goes out
-before someone has looked). A row that may concern anyone holds every payable result, as before; it does not reopen
-every refusal. See docs/decisions.md ("Fail closed on quarantined rows", "A refusal that rests on a quarantined row").
+before someone has looked). A row that may concern anyone holds every payable result and marks every refusal of the
+run the same way (it may be the row any of them rests on: decisions §102). See docs/decisions.md ("Fail closed on
+quarantined rows", "A refusal that rests on a quarantined row").
 """
 
 from __future__ import annotations
@@ -204,8 +205,8 @@ def _hold_all_reason(label: str, rows: list[int], written: list[str], none: bool
     it = "该行" if len(set(rows)) == 1 else "这些行"
     return (
         f"{label}第 {_rows_text(rows)}的{who}无法识别（{'；'.join(why)}）：{it}有误被隔离，又无法确定属于哪个{subject}，"
-        f"可能涉及本批任一{subject}，因此本批全部待发放的{subject}暂缓发放；核实{it}（补全{who}，或确认不是数据记录后从文件中"
-        f"删除）并重新筛查后发放"
+        f"可能涉及本批任一{subject}，因此本批全部待发放的{subject}暂缓发放、全部不予发放的结论待核实后认定；核实{it}（补全{who}，"
+        f"或确认不是数据记录后从文件中删除）并重新筛查后发放"
     )
 
 
@@ -361,8 +362,13 @@ def _hold(results: pl.LazyFrame, keys: pl.DataFrame, hold_all: str | None, key_c
         named = pl.col("_reason")
     else:
         named = pl.lit(None, dtype=pl.String)
+    # a row that may concern anyone may be the one a refusal rests on, whichever it is: every refusal is marked too
+    refused = (
+        named if hold_all is None
+        else pl.concat_str([named, pl.lit(hold_all)], separator="；", ignore_nulls=True)
+    )  # fmt: skip
     add = pl.when(payable).then(pl.lit(hold_all) if hold_all is not None else named).otherwise(
-        pl.lit(REFUSAL_TO_VERIFY) + named
+        pl.lit(REFUSAL_TO_VERIFY) + refused
     )
     return results.with_columns(add.alias("_added")).with_columns(
         pl.col("_added").is_not_null().alias("_new")

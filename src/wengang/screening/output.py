@@ -39,6 +39,57 @@ SIZE_ZH = {"large": "大型", "medium": "中型", "small": "小型", "micro": "�
 STATUS_ZH = {"eligible": "符合条件", "ineligible": "不符合条件", "needs_decision": "待认定", "not_determinable": "无法判定"}
 
 
+# the tables a rule reads as lists (whom they do not name passes): when one is not given, the run checked nothing
+# against it and every unit (person) passes that rule — the summary says so (decisions §102). Option, what the list
+# is (Chinese, English), what its absence means (Chinese, English)
+CHECK_LISTS: dict[str, tuple[str, str, str, str]] = {
+    "exclusions": (
+        "失信、僵尸企业、环保、注销、吊销、经营异常等排除名单", "exclusion lists (serious dishonesty, zombie firms, "
+        "environmental non-compliance, deregistered, revoked, abnormal operations …)",
+        "所有单位均按未列入名单判定", "every unit was read as not listed",
+    ),
+    "deferrals": ("缓缴记录", "premium deferrals", "所有单位均按无缓缴判定", "every unit was read as having no deferral"),
+    "dispatch": (
+        "劳务派遣用工分配表", "dispatch allocations", "劳务派遣单位的被派遣人数均按 0 计",
+        "dispatch firms were read as dispatching no one",
+    ),
+    "stats_size": (
+        "统计部门企业划型名单", "statistics bureau size list", "企业划型均按登记信息认定，未与统计部门划型核对",
+        "size classes were taken from the registry, not checked against the statistics bureau's",
+    ),
+    "subsidies": (
+        "已享受补贴表", "past subsidies", "所有证书均按未享受过补贴判定", "every certificate was read as never subsidised",
+    ),
+    "held_certificates": (
+        "持有证书表", "other certificates held", "所有人员均按未持有其他证书判定", "no one was read as holding other certificates",
+    ),
+    "ui_claims": (
+        "失业保险金领取记录", "unemployment-benefit claims", "所有人员均按未领取失业保险金判定",
+        "no one was read as claiming unemployment benefit",
+    ),
+}
+
+
+UNIT_CHECK_LISTS = ("exclusions", "deferrals", "dispatch", "stats_size")  # wengang screen on units (稳岗返还)
+PEOPLE_CHECK_LISTS = {"skill_subsidy": ("subsidies", "held_certificates", "ui_claims"), "ui_benefit": ()}
+
+
+def lists_not_provided(given: Iterable[str], lists: Iterable[str]) -> list[dict[str, str]]:
+    """The check-lists of ``lists`` not among the tables ``given``: what the summary says of each."""
+    out = []
+    for name in lists:
+        if name in given:
+            continue
+        zh, en, effect_zh, effect_en = CHECK_LISTS[name]
+        option = "--" + name.replace("_", "-")
+        out.append({
+            "table": name,
+            "zh": f"未提供{zh}（{option}）：未据此核对，{effect_zh}",
+            "en": f"{en} not given ({option}): nothing was checked against them; {effect_en}",
+        })  # fmt: skip
+    return out
+
+
 @dataclass
 class Summary:
     total: int
@@ -52,11 +103,14 @@ class Summary:
     held_amount_fen: int = 0
     refusals_to_verify: int = 0  # refusals marked by payment_hold: they rest on a quarantined row (screening.holds)
     hold_notes: list[str] = field(default_factory=list)  # quarantined rows that hold payments (screening.holds)
+    # check-lists the run was not given (lists_not_provided): nothing was checked against them
+    lists_not_provided: list[dict[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         return {
             "total": self.total,
             "total_amount_fen": self.total_amount_fen,
+            "lists_not_provided": self.lists_not_provided,
             "payment_hold": {
                 "units": self.held, "amount_fen": self.held_amount_fen, "refusals_to_verify": self.refusals_to_verify,
                 "quarantine": self.hold_notes,
@@ -156,6 +210,8 @@ def print_summary(summary: Summary, title: str, console=None) -> None:
             )
         for note in summary.hold_notes:
             console.print(f"[red]  ⚠ {note}[/]", highlight=False)
+    for note in summary.lists_not_provided:
+        console.print(f"[yellow]⚠ {note['zh']} / {note['en']}[/]", highlight=False)
     if summary.by_reason:
         r = Table(title="不符合或无法判定的原因")
         r.add_column("原因")

@@ -81,7 +81,14 @@ import polars as pl
 from wengang.documents.masking import mask_id_number_expr, mask_loose_expr
 from wengang.screening.holds import HELD_KEYS_SCHEMA, apply_holds, held_keys
 from wengang.screening.ingest import IngestError, RawTable
-from wengang.screening.pipeline import ScreeningReport, StrictRefusal, TableSource, _input_errors_named, _read
+from wengang.screening.pipeline import (
+    ScreeningReport,
+    StrictRefusal,
+    TableSource,
+    _input_errors_named,
+    _read,
+    refuse_empty_tables,
+)
 from wengang.screening.quarantine import QUARANTINE_SCHEMA, ValidationReport, mask_quarantine, validate_table
 
 PERSON_PROGRAMS = {
@@ -673,7 +680,13 @@ def run_people_screening(
     from wengang.programs.skill_subsidy import derive_skill_features_frame
     from wengang.progress import step
     from wengang.screening.evaluate import program_label, reason_text, screen_facts
-    from wengang.screening.output import summarise, write_excel_sheets, write_results
+    from wengang.screening.output import (
+        PEOPLE_CHECK_LISTS,
+        lists_not_provided,
+        summarise,
+        write_excel_sheets,
+        write_results,
+    )
 
     if program not in PERSON_PROGRAMS:
         raise IngestError(
@@ -697,6 +710,7 @@ def run_people_screening(
     screened = ("persons", "ui_claims") if program == "ui_benefit" else ("persons",)
     with step("人员筛查 第1步/共3步 读取并校验", enabled=progress):
         v = _validate(tables, PERSON_PROGRAMS[program], allowed_regions, evaluation_date, screened)
+    refuse_empty_tables(v.reports.values(), required=REQUIRED[program])
     f = v.frames
     if program == "skill_subsidy":
         _check_certificates(v)
@@ -766,6 +780,9 @@ def run_people_screening(
     seconds["判定与写出"] = time.perf_counter() - t2
     summary = summarise(pl.scan_parquet(out / "results.parquet"), texts)
     summary.hold_notes = holds.notes
+    summary.lists_not_provided = lists_not_provided(
+        [t for t, src in tables.items() if src], PEOPLE_CHECK_LISTS.get(program, ())
+    )
     files.update(extra_files)
     files["隔离记录（Parquet）"] = str(out / "quarantine.parquet")
     if excel and 0 < quarantine.height <= 1_000_000:

@@ -12,7 +12,7 @@ import contextlib
 import functools
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -119,6 +119,39 @@ def _read(name: str | TableSchema, source: TableSource | str | Path) -> RawTable
         label = name if isinstance(name, str) else name.name
         err = os_error(exc, src.path, f"数据表 {label}", f"table {label}")
         raise IngestError(err.zh, err.en, source=src.path) from None
+
+
+def refuse_empty_tables(reports: Iterable[ValidationReport], required: Iterable[str] = ()) -> None:
+    """A table given with a header and no data row (blank, totals and sign-off rows not counted) is refused
+    (decisions §102): read as given, it would say "no one is listed" — every unit passes an exclusion list,
+    every certificate is new to an empty subsidies table — or "nothing was paid", refusing everyone; a failed
+    export looks just like that. A list that is truly empty is left out (the summary then says it was not given)."""
+    from wengang.screening.schemas import ALL_TABLES
+
+    required = set(required)
+    for r in reports:
+        if r.rows_in:
+            continue
+        sch = ALL_TABLES.get(r.table)
+        label = f"{r.table}（{sch.zh}）" if sch is not None else r.table
+        label_en = f"{r.table} ({sch.en})" if sch is not None else r.table
+        option = "--" + r.table.replace("_", "-")
+        if r.table in required:
+            hint_zh, hint_en = "请检查导出是否完整后重新给出", "check that the export is complete and give it again"
+        else:
+            hint_zh = f"请检查导出是否完整；如确实没有任何记录，请不要给出 {option}（本次结果会注明未提供此表、未据此核对）"
+            hint_en = (
+                f"check that the export is complete; if there truly are no records, leave {option} out (the run's "
+                "summary then says the table was not given and nothing was checked against it)"
+            )
+        raise IngestError(
+            f"数据表 {label} 的文件 {r.source_file} 只有表头，没有数据行（空行、合计与落款行不计）：未读取，未作任何判定。"
+            f"空表会被当作“名单上没有任何单位（人员）”或“没有任何缴费”，据此发放或拒绝都不可靠；{hint_zh}",
+            f"table {label_en}: file {r.source_file} has a header and no data rows (blank, totals and sign-off rows not "
+            f"counted); nothing was decided. An empty table would read as \"no one is listed\" or \"nothing was paid\"; "
+            f"{hint_en}",
+            source=r.source_file,
+        )
 
 
 def _count(raw: RawTable) -> int:
@@ -249,7 +282,9 @@ def run_screening(
     from wengang.screening.evaluate import RESULT_COLUMNS, program_label, reason_text, screen_facts
     from wengang.screening.output import (
         PLAN_TEXTS,
+        UNIT_CHECK_LISTS,
         ParquetAppender,
+        lists_not_provided,
         summarise,
         write_excel_sheets,
         write_parquet,
@@ -305,6 +340,7 @@ def run_screening(
             features, quarantine, report = read_facts_table(facts, program, opened=warm.start)
             s.update(done=report.rows_in)
             reports = [report]
+            refuse_empty_tables(reports, required=(report.table,))
             if strict and report.quarantined:
                 raise StrictRefusal(reports)
             quarantine.write_parquet(out / "quarantine.parquet")
@@ -412,6 +448,7 @@ def run_screening(
                 write_behind=True,
             )
             reports = list(run.reports.values())
+            refuse_empty_tables(reports, required=("units", "contributions"))
             t1 = time.perf_counter()
             if strict:
                 if any(r.quarantined for r in reports):
@@ -471,6 +508,8 @@ def run_screening(
         )
         in_memory_results = None
         summary.hold_notes = holds.notes
+        if facts is None:  # raw tables: the unit check-lists not given (a facts table carries its flags itself)
+            summary.lists_not_provided = lists_not_provided(tables or {}, UNIT_CHECK_LISTS)
         qpath = out / "quarantine.parquet"
         if qpath.exists():
             files["隔离记录（Parquet）"] = str(qpath)
