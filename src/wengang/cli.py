@@ -237,7 +237,11 @@ def evaluate_cmd(
                 region_data=tuple(str(p) for p in region_data or ()), header_map=hmap,
             )
     except InvalidFacts as exc:
-        fail("输入有误 / invalid input\n" + exc.text())
+        # a row of a table: the file and the row, as every other reader names a record (outside audit F7, session 37)
+        where = (f"（事实文件 {facts_file} 第 {row} 行数据）", f" (facts file {facts_file}, data row {row})") if (
+            row is not None and facts_file.suffix.lower() in (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls")
+        ) else ("", "")
+        fail(f"输入有误{where[0]} / invalid input{where[1]}\n" + exc.text())
     except IndexError:
         raise  # a bug, not a bad input: the last-resort handler reports it
     except (ValueError, KeyError, LookupError) as exc:

@@ -190,9 +190,9 @@ def test_evaluate_json_is_taken_by_skill_apply(db, tmp_path):
         assert d["policy_doc"] == "内人社发〔2025〕18号" and "✔" in d["explanation"]
     finally:
         led.close()
-    # the same application again changes nothing; --claim-key works as well
-    assert "申请已登记" in _case(db, "skill-apply", str(ev), "--claim-key", "6-31-01-03:4", "--name", "张三",
-                                 "-u", "clerk")
+    # the same application again changes nothing, and says so (outside audit F7, session 37); --claim-key works too
+    again = _case(db, "skill-apply", str(ev), "--claim-key", "6-31-01-03:4", "--name", "张三", "-u", "clerk")
+    assert f"该申请此前已登记（决定 {did}，已申请待初审），未重复登记" in again
 
 
 def test_a_bad_application_file_is_a_clear_error(tmp_path):

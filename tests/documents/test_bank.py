@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -169,3 +170,19 @@ def test_property_round_trip_and_totals(tmp_path: Path, payments, data) -> None:
     assert len(result.paid) == sum(flags) and result.count == batch.count
     assert result.total_fen == batch.total_fen
     assert sum(p.amount_fen for p in result.paid) == sum(p.amount_fen for p, ok in zip(batch.payments, flags, strict=True) if ok)
+
+
+def test_a_refused_return_file_is_named_and_said_what_it_is(tmp_path: Path) -> None:
+    """Outside bad-input audit F8 (session 37): line refusals named no file; an empty file was “应以CRLF换行结束”; a
+    UTF-8 file (GB18030 reads its bytes as other characters) was “实为“鎴愬姛””."""
+    path = _tamper(_return(tmp_path, RESULTS), "|失败|", "|未知|")
+    with pytest.raises(DocumentError, match=f"银行文件 {re.escape(str(path))}：第3行“处理结果”"):
+        read_return_file(path)
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    with pytest.raises(DocumentError, match="是空文件"):
+        read_return_file(empty)
+    utf8 = tmp_path / "utf8.txt"
+    utf8.write_bytes(_return(tmp_path, RESULTS).read_bytes().decode("gb18030").encode("utf-8"))
+    with pytest.raises(DocumentError, match="是UTF-8编码，应为GB18030"):
+        read_return_file(utf8)

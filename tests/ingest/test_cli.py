@@ -293,3 +293,22 @@ def test_screen_facts_table_with_chinese_headers_equals_the_canonical_one(region
     want = pl.read_parquet(tmp_path / "canon" / "results.parquet").sort("credit_code")
     got = pl.read_parquet(tmp_path / "local" / "results.parquet").sort("credit_code")
     assert_frame_equal(want, got)
+
+
+def test_a_bad_value_in_a_row_names_the_file_and_the_row(tmp_path: Path):
+    """Outside bad-input audit F7 (session 37): a field error of `evaluate --row` named the field and its header but
+    not the file or the row; a header written twice was named by the reader's ``_duplicated_0``."""
+    rows = [dict(CHINESE), dict(CHINESE, 上年度实缴失业保险费="18640.505")]
+    f = tmp_path / "export.csv"
+    pl.DataFrame(rows).with_columns(pl.all().cast(pl.String)).write_csv(f)
+    r = _evaluate(f, "--row", "2")
+    assert r.exit_code == 2
+    said = " ".join(r.output.split())
+    assert f"输入有误（事实文件 {f} 第 2 行数据）" in said and "“18640.505”超过两位小数" in said
+    wb = openpyxl.Workbook()
+    wb.active.append([*CHINESE, "上年度实缴失业保险费"])
+    wb.active.append([*CHINESE.values(), "1.00"])
+    xl = tmp_path / "twice.xlsx"
+    wb.save(xl)
+    r = _evaluate(xl, "--row", "1")
+    assert r.exit_code == 2 and "_duplicated_" not in r.output and "出现了不止一次" in r.output

@@ -828,8 +828,11 @@ def _reevaluated(body: Any, facts: Path | None, dec: DecisionIn) -> None:
 def self_apply(path: Path = APP, facts: Path = FACTS, claim_key: str = CLAIM, year: int = YEAR, name: str = NAME,
                account: str = ACCOUNT, contact: str = CONTACT, db: str = DB, user: str = USER) -> None:
     """自主申请 / self-application (wengang evaluate --json output or a DecisionIn JSON)."""
-    did = _run(_open(db).self_apply, _decision(path, facts, claim_key, year, name, account, contact), user)
-    console.print(f"✔ 申请已登记，决定 {did} / decision {did}")
+    led = _open(db)
+    dec = _decision(path, facts, claim_key, year, name, account, contact)
+    before = _existing(led, dec)
+    did = _run(led.self_apply, dec, user)
+    _registered(led, did, before)
 
 
 @case_app.command("dispatch-apply")
@@ -866,9 +869,33 @@ def skill_apply(path: Path = APP, facts: Path = FACTS, claim_key: str = CLAIM, y
     判定结果按事实文件重新判定后登记；--account 登记为账户变更申请，须另一人复核后生效 / the evaluation is checked by
     evaluating its facts again; --account is an account change request a second person approves."""
     led = _open(db)
-    did = _run(led.apply_skill_subsidy, _decision(path, facts, claim_key, year, name, account, contact), user)
-    console.print(f"✔ 申请已登记，决定 {did} / decision {did}")
+    dec = _decision(path, facts, claim_key, year, name, account, contact)
+    before = _existing(led, dec)
+    did = _run(led.apply_skill_subsidy, dec, user)
+    _registered(led, did, before)
     _account_requested(led, did, account)
+
+
+def _existing(led: Ledger, dec: Any) -> tuple[int, str] | None:
+    """The decision an application would be registered as and its state, if the ledger has it already."""
+    did = led.find(program=dec.program, year=dec.year, unit_id=dec.unit_id, claim_key=dec.claim_key or "")
+    return None if did is None else (did, led.decision(did)["state"])
+
+
+def _registered(led: Ledger, did: int, before: tuple[int, str] | None) -> None:
+    """Say what an application did: a new decision, an existing one moved on (a screened unit applying, a decliner
+    applying again), or the same application again, which changes nothing (outside audit F7, session 37)."""
+    from .states import STATE_ZH
+
+    state = led.decision(did)["state"]
+    if before is None or before[0] != did:
+        console.print(f"✔ 申请已登记，决定 {did} / decision {did}")
+    elif before[1] != state:
+        console.print(f"✔ 申请已登记：决定 {did} 由“{STATE_ZH.get(before[1], before[1])}”转为“{STATE_ZH.get(state, state)}”"
+                      f" / decision {did}: {before[1]} → {state}")
+    else:
+        console.print(f"✔ 该申请此前已登记（决定 {did}，{STATE_ZH.get(state, state)}），未重复登记 / already registered as "
+                      f"decision {did}")
 
 
 def _account_requested(led: Ledger, did: int, account: str | None) -> None:

@@ -183,6 +183,19 @@ def integer(c: pl.Expr, name: str, dtype: pl.DataType, nonneg: bool, stage: Stag
     return v, faults
 
 
+def skill_level(c: pl.Expr, name: str, dtype: pl.DataType, stage: Stage = _no_stage) -> tuple[pl.Expr, list[Fault]]:
+    """A 职业技能等级 (1 … 5) as a number or by its name (三级, 高级工, 三级/高级工: ``values.parse_skill_level``)."""
+    if dtype.is_integer():
+        v = c.cast(pl.Int64, strict=False)
+        return v, [(c.is_not_null() & ~v.is_between(1, 5).fill_null(False), V.SKILL_LEVEL_ZH, V.SKILL_LEVEL_EN,
+                    "not a skill level")]
+    s = _text(c, name, stage)
+    fast = stage(1, f"__fast_{name}", s.replace_strict({str(n): n for n in range(1, 6)}, default=None,
+                                                       return_dtype=pl.Int64))
+    slow = _slow(s, fast.is_not_null(), V.parse_skill_level, pl.Int64(), name, stage)
+    return pl.coalesce(fast, slow.struct.field("v")), [_slow_fault(slow, "not a skill level")]
+
+
 def ten_thousand_yuan(c: pl.Expr, name: str, dtype: pl.DataType, stage: Stage = _no_stage) -> tuple[pl.Expr, list[Fault]]:
     """A figure in 万元 (``营业收入（万元）``) as the whole 万元 it reaches (:func:`values.whole_ten_thousand_yuan`):
     ``631.35`` → 631; at most four decimals (one 元), never negative, at most 10^9."""

@@ -272,6 +272,35 @@ def parse_int(value: object) -> int:
     raise ValueProblem(f"不是整数：“{value}”", f"not a whole number: {value!r}")
 
 
+# 职业技能等级 as certificates and agencies write them: the level's number, its 级 name, its worker title, or both
+# (国家职业资格 / 职业技能等级五级制: 五级/初级工 … 一级/高级技师; ../shared/domain/facts.md)
+_LEVEL_NAMES = {1: ("一级", "高级技师"), 2: ("二级", "技师"), 3: ("三级", "高级工", "高级"), 4: ("四级", "中级工", "中级"),
+                5: ("五级", "初级工", "初级")}
+SKILL_LEVELS: dict[str, int] = {
+    **{str(n): n for n in _LEVEL_NAMES},
+    **{name: n for n, names in _LEVEL_NAMES.items() for name in names},
+    **{a + b: n for n, names in _LEVEL_NAMES.items() for a in names[:1] for b in names[1:]},
+}
+SKILL_LEVEL_ZH = "职业技能等级应为1至5，或其名称（一级/高级技师、二级/技师、三级/高级工、四级/中级工、五级/初级工）"
+SKILL_LEVEL_EN = "a skill level is 1 to 5 or its name (一级/高级技师 … 五级/初级工)"
+
+
+def skill_level_key(value: str) -> str:
+    """A level as written, in the form :data:`SKILL_LEVELS` is keyed by: NFKC, no spaces, slashes or brackets."""
+    return re.sub(r"[\s/()（）、,，]", "", unicodedata.normalize("NFKC", value))
+
+
+def parse_skill_level(value: object) -> int:
+    """A 职业技能等级: 3, 3.0, 三级, 高级工, 三级/高级工, 三级（高级工）→ 3."""
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        n = parse_int(value)
+    else:
+        n = SKILL_LEVELS.get(skill_level_key(text(value)), 0)
+    if n not in _LEVEL_NAMES:
+        raise ValueProblem(f"{SKILL_LEVEL_ZH}，不是“{value}”", f"{SKILL_LEVEL_EN}, not {value!r}")
+    return n
+
+
 _DECIMAL = re.compile(r"-?[0-9]+\.[0-9]+")
 _TEN_THOUSAND = re.compile(r"[0-9]+(\.[0-9]+)?")
 TEN_THOUSAND_DECIMALS = 4  # four decimals of 万元 are one 元

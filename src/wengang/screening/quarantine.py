@@ -179,6 +179,8 @@ def _parse(col: Column, dtype: pl.DataType, raw: RawTable) -> tuple[pl.Expr, lis
         return C.money(c, col.name, dtype, raw.units.get(col.name, FEN), stage=_stage)
     if col.kind == "ten_thousand_yuan":
         return C.ten_thousand_yuan(c, col.name, dtype, stage=_stage)
+    if col.kind == "skill_level":
+        return C.skill_level(c, col.name, dtype, stage=_stage)
     if col.kind == "count" or col.dtype == pl.Int64:
         return C.integer(c, col.name, dtype, nonneg=col.kind == "count", stage=_stage)
     if col.kind == "date":
@@ -651,6 +653,12 @@ def _by_value(domain: pl.Series, v: pl.Expr, faults: list, staged_from: list[int
     )
 
 
+def _region_as_code(v: pl.Expr) -> pl.Expr:
+    """A region code as a spreadsheet may give it: ``150522.0`` (a number cell read as text) is 150522 (outside audit
+    F8, session 37: every unit of such a file was quarantined as outside the run's regions)."""
+    return v.str.replace(r"^([0-9]{6})\.0+$", "${1}")
+
+
 def _region_faults(v: pl.Expr, allowed_regions: set[str] | frozenset[str] | None) -> list:
     """The faults of a region code read as ``v``: outside the allowed set (when given), or not 6 digits."""
     if allowed_regions is not None:
@@ -839,7 +847,7 @@ def validate_table(
                     )
                 else:
                     d = d.with_columns(v.alias(_p(name)), _missing(c, dtype).alias(f"__miss__{name}"))
-                    d = id_number_reasons(d, name, rc)
+                    d = id_number_reasons(d, _p(name), rc)  # as parsed: NFKC (full-width digits), upper case
                 r = pl.col(rc)
                 idbad = (r.is_not_null() & (r != "empty")).fill_null(False)
                 miss = pl.col(f"__miss__{name}")
@@ -1034,6 +1042,7 @@ def validate_table(
             if col.required:
                 missing_as_parsed = v
             if col.kind == "region":
+                v = _region_as_code(v)
                 faults = _region_faults(v, allowed_regions)
         else:
             s = c.cast(pl.String).str.strip_chars()
@@ -1045,6 +1054,7 @@ def validate_table(
             if col.kind == "text":  # a name with a phone or ID number typed into it: masked from here on
                 v = v.map_batches(mask_text_series, return_dtype=pl.String, is_elementwise=True)
             if col.kind == "region":
+                v = _region_as_code(v)
                 faults = _region_faults(v, allowed_regions)
         if col.name in domains:
             mapped = _by_value(domains[col.name], v, faults, staged_from)

@@ -47,7 +47,7 @@ class Column:
     zh: str  # Chinese header (accepted as an alias on ingest)
     en: str
     required: bool = True
-    kind: str | None = None  # credit_code, id_number, money, month, date, region, count, ten_thousand_yuan, enum, bool, text
+    kind: str | None = None  # credit_code, id_number, money, month, date, region, count, skill_level, ten_thousand_yuan, enum, bool, text
     choices: tuple[str, ...] = ()
     # the column must be in the file even where a row may leave it empty: without it every row would read as
     # empty, which means something (an unpaid month), not "unknown"
@@ -440,7 +440,7 @@ CERTIFICATES = TableSchema(
         _c("id_number", pl.String, "公民身份号码", "holder", kind="id_number"),
         _c("certificate_no", pl.String, "证书编号", "certificate number"),
         _c("occupation_code", pl.String, "职业（工种）代码", "occupation code D-DD-DD-DD"),
-        _c("level", pl.Int64, "等级", "level 5 (初级) … 1 (高级技师)", kind="count"),
+        _c("level", pl.Int64, "等级", "level 5 (初级) … 1 (高级技师)", kind="skill_level"),
         _c("issue_date", pl.Date, "发证日期", "issue date", kind="date"),
         _c("issuer", pl.String, "评价机构", "issuing / evaluation body"),
         _c("issuing_region", pl.String, "发证地行政区划代码", "issuing region", kind="region"),
@@ -487,7 +487,7 @@ HELD_CERTIFICATES = TableSchema(
         _c("certificate_no", pl.String, "证书编号", "certificate number", required=False),
         _c("occupation_code", pl.String, "职业（工种）代码", "occupation code D-DD-DD-DD"),
         _c("work_type", pl.String, "工种", "work type (may be empty)", required=False),
-        _c("level", pl.Int64, "等级", "level 5 (初级) … 1 (高级技师)", kind="count"),
+        _c("level", pl.Int64, "等级", "level 5 (初级) … 1 (高级技师)", kind="skill_level"),
         _c("issue_date", pl.Date, "发证日期", "issue date", required=False, kind="date"),
     ),
     hold_key="id_number",
@@ -509,7 +509,7 @@ SUBSIDIES = TableSchema(
             choices=("skill", "training"),
         ),
         _c("occupation_code", pl.String, "职业（工种）代码", "occupation code"),
-        _c("level", pl.Int64, "等级", "level 5 … 1", kind="count"),
+        _c("level", pl.Int64, "等级", "level 5 … 1", kind="skill_level"),
         _c("paid_date", pl.Date, "发放日期", "date paid", kind="date"),
         _c("amount_fen", pl.Int64, "金额", "amount, fen", kind="money"),
         _c("work_type", pl.String, "工种", "work type (may be empty)", required=False),
