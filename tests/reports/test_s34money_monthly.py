@@ -104,3 +104,26 @@ def test_monthly_shows_payments_not_sent_to_the_bank_apart(tmp_path: Path) -> No
         assert row.net_fen == bal["net_fen"] == amount
     finally:
         led.close()
+
+
+def test_money_is_paid_out_in_the_month_its_bank_file_is_dated(tmp_path: Path) -> None:
+    """Outside audit (session 37): a batch of 30 December sent to the bank on 5 January was reported as December's
+    发放 once sent (December's report, made again, changed) and never as January's. The bank file's date is when the
+    money left."""
+    from datetime import date
+
+    url = f"sqlite:///{tmp_path}/ledger.db"
+    led = register_staff(Ledger.open(url), STAFF | MORE_STAFF)
+    try:
+        [a] = to_payable(led, 1)
+        led.run_payment_batch("B1", "fanhuan", 2025, "cashier", today=date(2025, 12, 30))
+        amount = led.decision(a)["payments"][0]["amount_fen"]
+        plan = led.bank_file_plan("B1")["payments"]
+        led.set_payee_banks({p["account_no"]: "102191000019" for p in plan}, "cashier")
+        write_bank_file(led, "B1", tmp_path / "b1", "cashier", payer_account="15001234567890123456",
+                        on=date(2026, 1, 5))  # fmt: skip
+        by = {r.month: r for r in monthly_payments(url)}
+        assert "2025-12" not in by or by["2025-12"].paid_fen == 0
+        assert (by["2026-01"].payments, by["2026-01"].paid_fen) == (1, amount)
+    finally:
+        led.close()

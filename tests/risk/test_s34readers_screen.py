@@ -74,3 +74,16 @@ def test_quarantined_rows_are_named_by_their_row_in_the_file(tmp_path: Path) -> 
     assert q.select("table", "row", "field").rows() == [("ui_claims", 4, "months")]
     summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
     assert summary["tables"]["ui_claims"] == {"rows": 2, "quarantined": 1}
+
+
+def test_a_table_with_a_header_and_no_data_row_is_refused(tmp_path: Path) -> None:
+    """Outside audit (session 37): `risk screen` ran its checks against a header-only table and reported nothing
+    found, as the screen did before decisions §102."""
+    people = tmp_path / "persons.csv"
+    people.write_text(f"id_number,region_code,insured_months,name\n{ID},150502,6,张三\n", encoding="utf-8")
+    claims = tmp_path / "ui_claims.csv"
+    claims.write_text(CLAIMS + "\n", encoding="utf-8")  # the header and a blank line
+    code, out = _screen(tmp_path, "--people", str(people), "--ui-claims", str(claims))
+    assert code == 2, out
+    assert f"ui_claims：文件 {claims} 只有表头，没有数据行：未作任何核查" in out and "has a header and no data rows" in out
+    assert not (tmp_path / "out" / "flags.parquet").exists()

@@ -209,3 +209,15 @@ def test_wengang_serve_does_not_build_a_demo_over_an_exported_wengang_db(tmp_pat
     else:  # refused before anything was built, Chinese first
         assert r.exit_code != 0 and "已设置环境变量 WENGANG_DB" in r.output, r.output
         assert "--database-url" in r.output
+
+
+def test_a_units_recoveries_carry_no_office_text(web, tmp_path: Path):
+    """The outside audit's second look (session 37): the portal's recoveries carried the 稽核's reason text, which may
+    name a witness. A unit sees each recovery's kind and amount; the staff still see the reason."""
+    a, _ = _paid_together(web, tmp_path)
+    with web.ledger._tx() as conn:  # an order as a confirmed risk flag would make it, its reason the 稽核's
+        web.ledger._order_recovery(conn, a, "risk_flag", 1_000, "auditor", "稽核核实：派遣单位截留，经查张三证言")
+    unit = web.client("danwei").get(f"/api/v1/decisions/{a}").json()["recoveries"]
+    assert unit == [{"id": unit[0]["id"], "kind": "risk_flag", "amount_fen": 1_000}]
+    staff = web.client("clerk").get(f"/api/v1/decisions/{a}").json()["recoveries"]
+    assert "张三" in staff[0]["reason"] or "张*" in staff[0]["reason"]

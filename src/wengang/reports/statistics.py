@@ -378,21 +378,28 @@ def _counted_returns() -> Any:
 
 
 def _payments() -> Any:
-    """Every payment row with its program, its ``pay`` event's seq and ``after`` (its business date), and its
-    ``fate`` (``Ledger._fate``)."""
-    from sqlalchemy import select
+    """Every payment row with its program, its ``pay`` event's seq and ``after`` (its business date), its ``fate``
+    (``Ledger._fate``) and ``sent_on``: the value date of the bank file that carried it (none: not sent, or paid
+    directly)."""
+    from sqlalchemy import String, cast, select
 
     from wengang.casework.ledger import Ledger
-    from wengang.casework.models import AuditEvent, Decision, Payment
+    from wengang.casework.models import AuditEvent, BankFile, BankFileItem, Decision, Payment
 
     E = AuditEvent.__table__.alias("e")  # not the table ``_fate`` reads the withdrawals from
     P, D = Payment.__table__.c, Decision.__table__.c
-    joined = Payment.__table__.join(Decision.__table__, D.id == P.decision_id).join(
-        E, (E.c.ref == P.audit_ref) & (E.c.entity == "case_payments")
+    item, sent = BankFileItem.__table__.alias("bi"), BankFile.__table__.alias("bf")
+    joined = (
+        Payment.__table__.join(Decision.__table__, D.id == P.decision_id)
+        .join(E, (E.c.ref == P.audit_ref) & (E.c.entity == "case_payments"))
+        .outerjoin(item, item.c.payment_id == P.id)
+        .outerjoin(sent, sent.c.id == item.c.file_id)
     )
-    return select(P.amount_fen, D.program, E.c.seq, E.c.after, Ledger._fate().label("fate")).select_from(
-        joined
-    )
+    # the date as text on PostgreSQL too (a DATE there, text in SQLite)
+    return select(
+        P.amount_fen, D.program, E.c.seq, E.c.after, Ledger._fate().label("fate"),
+        cast(sent.c.value_date, String).label("sent_on"),
+    ).select_from(joined)  # fmt: skip
 
 
 def _read_ledger(url: str, queries: dict[str, tuple[Any, dict[str, Any]]]) -> dict[str, pl.DataFrame]:
@@ -579,8 +586,8 @@ class MonthRow:
 
 
 MONTHLY_CLOCK = (
-    "日期口径：发放（含多退少补补发）按其业务日期（发放时登记的日期）；退回按银行回盘日期；台账未登记业务日期的"
-    "（手工登记的退回、追回到账），按审计链中此前最近一次登记的业务日期计。"
+    "日期口径：发放（含多退少补补发）按报盘文件的日期（款项报送银行之日；未经银行直接发放的，按发放时登记的日期）；"
+    "退回按银行回盘日期；台账未登记业务日期的（手工登记的退回、追回到账），按审计链中此前最近一次登记的业务日期计。"
 )
 
 
@@ -605,6 +612,7 @@ def monthly_payments(url: str, year: int | None = None) -> list[MonthRow]:
                     "seq": pl.Int64,
                     "after": pl.String,
                     "fate": pl.String,
+                    "sent_on": pl.String,
                 },
             ),
             "ret": (
@@ -647,6 +655,9 @@ def monthly_payments(url: str, year: int | None = None) -> list[MonthRow]:
         return out.with_columns(pl.coalesce(own, pl.col("__clock")).str.slice(0, 7).alias("month"))
 
     pays, rets, recs = dated(pays), dated(frames["ret"]), dated(frames["rec"])
+    # money sent to the bank is 发放 in the month its bank file is dated, the day it left (a batch of 30 December sent
+    # on 5 January is January's: outside audit, session 37); paid directly, by its own business date
+    pays = pays.with_columns(pl.coalesce(pl.col("sent_on").str.slice(0, 7), pl.col("month")).alias("month"))
     undated = sum(int(f["month"].null_count()) for f in (pays, rets, recs))
     # withdrawn: never sent, so neither paid nor returned; counted apart by the withdrawal (its return row)
     pays = pays.filter(pl.col("fate") != "withdrawn")

@@ -92,6 +92,15 @@ def _screen(frames: dict[str, Frame], **kw: Any) -> Any:
     try:
         with named_read_errors(f.source for f in frames.values()):
             run = screen(tables, **kw)
+            # a table given with a header and no data row is refused, as the screen refuses it (decisions §102): the
+            # checks would run against nothing and report nothing found (outside audit, session 37)
+            for name in frames:
+                if run.rows_in.get(name, 1) == 0:
+                    _fail(f"{name}：文件 {frames[name].source} 只有表头，没有数据行：未作任何核查。空表会被当作“没有任何记录”，"
+                          f"据此核查的结果不可靠；请检查导出是否完整，如确实没有任何记录，请不要给出 --{name.replace('_', '-')}",
+                          f"{name}: file {frames[name].source} has a header and no data rows; nothing was checked (an "
+                          f"empty table reads as \"no records\"); check the export, or leave --{name.replace('_', '-')} "
+                          "out if there truly are none")
             if run.quarantine.height:
                 run.quarantine = _file_rows(run.quarantine, frames)
     except IngestError as exc:

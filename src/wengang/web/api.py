@@ -427,6 +427,8 @@ def decision(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: R
                          for x in d["recoveries"]]
     if p.kind != "operator":  # a unit's or person's own account: its own part of each event only (§103)
         out["history"] = portal_history(_led(request), d, portal_operator=_cfg(request).portal_operator)
+        # a recovery's reason is the office's text (a 稽核's finding may name a witness): its amount and kind only
+        out["recoveries"] = [{k: x[k] for k in ("id", "kind", "amount_fen")} for x in d["recoveries"]]
         return _json(out)
     out["history"] = [{k: h[k] for k in ("seq", "at", "actor", "action")} | {"reason": _masked(h["reason"])}
                       | {"before": _masked(json.loads(h["before"] or "null")),
