@@ -408,6 +408,9 @@ def test_tables_with_hashes_are_all_covered():
 def test_supplement_refuses_an_edited_account(hist, ledger):
     """The resize records the top-up due; the batch that would pay it refuses the edited account."""
     did = hist.paid[1]  # paid on the spot, then 大型 (half recovered): 微型 again makes the other half due
+    # the half paid back first: a recovery not received is cancelled by the resize back instead (decisions §104)
+    [order] = [r for r in ledger.decision(did)["recoveries"] if r["kind"] == "overpayment"]
+    ledger.record_recovery_receipt(order["id"], "cashier", amount_fen=order["amount_fen"])
     sql(ledger, "update case_decisions set account_no = :a where id = :i", a=EVIL, i=did)
     res = ledger.change_size_class(did, "lead", new_size_class="micro", reason="划型为微型")
     assert res.supplement_due_fen > 0 and res.supplement_payment_id is None
