@@ -561,6 +561,12 @@ def _report_screening(report: Any, as_json: bool) -> None:
             f"{ok} {r.table}：读入 {r.rows_in:,} = 接受 {r.accepted:,} + 隔离 {r.quarantined:,}  [dim]{r.source_file}[/]",
             highlight=False,
         )
+        if r.rows_in and not r.accepted:  # every row quarantined: nothing of this table reached a decision
+            console.print(
+                f"    [yellow]⚠ {r.table} 的 {r.rows_in:,} 行全部有误被隔离，没有一行用于判定：原因见隔离记录（quarantine）[/] / "
+                f"every row of {r.table} was quarantined; none was used (see the quarantine)",
+                highlight=False,
+            )
         for note in r.notes:
             from rich.markup import escape
 

@@ -149,3 +149,16 @@ def test_a_small_demo_region_has_a_row_in_every_table(tmp_path, n, seed):
     paths = generate_region(tmp_path, region_code="150500", n_units=n, year=2025, seed=seed)
     for name in (*UNIT_TABLES, "certificates", "subsidies", "ui_claims", "persons"):
         assert _frame(paths[name]).height >= 1, name
+
+
+def test_a_table_whose_every_row_is_quarantined_is_said_so(region, tmp_path: Path) -> None:
+    """A second outside look (session 37): a registry whose every row was quarantined (blank codes) gave a run with a
+    green ✔ and “共 0 个”, and its hold note blamed the monthly rows. The run now says that none of the table's rows
+    was used."""
+    _, paths = region
+    units = _frame(paths["units"]).with_columns(pl.lit("").alias("credit_code"))
+    units.write_csv(tmp_path / "units.csv")
+    r = _screen({"units": tmp_path / "units.csv", "contributions": paths["contributions"]}, tmp_path / "out")
+    assert r.exit_code == 0, r.output
+    shown = " ".join(r.output.split())
+    assert f"units 的 {units.height} 行全部有误被隔离，没有一行用于判定" in shown
