@@ -179,3 +179,28 @@ def test_a_received_recovery_stands_and_the_resize_back_tops_up(ledger, tmp_path
     batch = ledger.run_payment_batch("B2", "fanhuan", 2025, "cashier", today=PAYDAY)
     assert (batch.paid, batch.amount_fen) == (1, 60_000)
     sound(ledger)
+
+
+@pytest.mark.parametrize(("at_risk", "raised"), [(100_000, 40_000), (50_000, 0)])
+def test_a_resize_back_raises_the_flag_recovery_its_cancelled_order_had_capped(ledger, tmp_path, at_risk, raised):
+    """Second outside look (session 37): paid 120,000, resized to 大型 (a 多退少补 order of 60,000 open), then a risk
+    flag of ``at_risk`` confirmed: its recovery is capped at the 60,000 left (recoveries never exceed what was paid).
+    Resized back to 微型, the order is cancelled and the flag's recovery is raised to what the confirmation wanted, as
+    far as the room allows — the same outcome as with the steps the other way round."""
+    [did] = paid_and_credited(ledger, tmp_path)
+    ledger.change_size_class(did, "checker", new_size_class="large", reason="划型更正")
+    out = confirm_flag(ledger, raise_flag(ledger, did, amount_fen=at_risk), "auditor", reason="核实")
+    assert out.amount_fen == min(at_risk, 60_000)
+    up = ledger.change_size_class(did, "checker", new_size_class="micro", reason="复查仍为微型")
+    assert up.raised_recovery_fen == raised and len(up.raised_recovery_ids) == bool(raised)
+    assert up.supplement_due_fen == 0
+    flagged = sum(a for k, a in recoveries(ledger, did) if k != "overpayment")
+    assert flagged == at_risk  # the flag's finding, in full: the unit keeps 120,000 − at_risk
+    [bal] = ledger.balances(unit_id=ledger.decision(did)["unit_id"])
+    assert bal["recovery_outstanding_fen"] == at_risk
+    # a second resize back and forth raises nothing more
+    ledger.change_size_class(did, "checker", new_size_class="large", reason="再次更正")
+    again = ledger.change_size_class(did, "checker", new_size_class="micro", reason="复查")
+    assert again.raised_recovery_fen == 0
+    assert sum(a for k, a in recoveries(ledger, did) if k != "overpayment") == at_risk
+    sound(ledger)

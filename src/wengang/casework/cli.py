@@ -1280,6 +1280,11 @@ def resize(decision_id: DecisionId, size_class: str,
         ids = "、".join(map(str, res.cancelled_recovery_ids))
         parts.append(f"此前未到账的追回单 {ids}（{_yuan(res.cancelled_recovery_fen)} 元）已撤销，按新金额重新计算多退少补")
         en.append(f"unreceived recovery orders {ids} ({_yuan(res.cancelled_recovery_fen)} yuan) cancelled and reckoned again")
+    if res.raised_recovery_ids:
+        ids = "、".join(map(str, res.raised_recovery_ids))
+        parts.append(f"已核实的风险疑点此前因该追回占用而未足额追回的，补足追回 {_yuan(res.raised_recovery_fen)} 元（追回单 {ids}）")
+        en.append(f"confirmed risk flags' recoveries the cancelled orders had capped raised by "
+                  f"{_yuan(res.raised_recovery_fen)} yuan (orders {ids})")
     if res.withdrawn:
         refs = "、".join(res.withdrawn_refs) or "、".join(map(str, res.withdrawn))
         parts.append(f"未报盘的付款 {refs} 已撤回，不再发放（下一批按新金额发放尚应发的部分）")

@@ -397,6 +397,9 @@ class SettleResult:
     # 多退少补 recoveries ordered by an earlier resize and not received, cancelled and reckoned again (``_settle``)
     cancelled_recovery_ids: list[int] = field(default_factory=list)
     cancelled_recovery_fen: int = 0
+    # confirmed risk flags' recoveries those orders had capped, raised now the room is free (``_raise_capped_flags``)
+    raised_recovery_ids: list[int] = field(default_factory=list)
+    raised_recovery_fen: int = 0
 
 
 def _err_not_found(what: str, what_en: str, key: Any) -> LedgerError:
@@ -3578,6 +3581,8 @@ class Ledger:
         # out while the same money is claimed back (outside audit F1, session 37)
         res.cancelled_recovery_ids, res.cancelled_recovery_fen = self._cancel_open_overpayments(
             conn, did, actor, f"划型变更（重新核定 {res.recomputation_id}）后按最新划型重新计算多退少补")
+        if res.cancelled_recovery_ids:  # (before 多退少补 reckons again: a flag's finding comes first, as it did)
+            res.raised_recovery_ids, res.raised_recovery_fen = self._raise_capped_flags(conn, did, actor)
         if self._net_paid(conn, did, ("overpayment",)) > (ent or 0):
             res.withdrawn = self._withdraw_unsent(conn, did, actor, "撤回：多退少补，重新核定的金额低于已安排发放的金额",
                                                   {"recomputation_id": res.recomputation_id})
@@ -3620,6 +3625,50 @@ class Ledger:
         self._insert_rows(conn, Recovery, rows, actor=actor, action="cancel_recovery", reason=reason,
                           after={"recovery_ids": [rid for rid, _ in open_]})
         return [rid for rid, _ in open_], sum(a for _, a in open_)
+
+    def _raise_capped_flags(self, conn: Connection, decision_id: int, actor: str) -> tuple[list[int], int]:
+        """The recoveries of risk flags confirmed on ``decision_id`` that other recoveries capped (``_recoverable``:
+        every recovery together at most what was paid), raised toward the amount the confirmation wanted as far as the
+        room now allows: called once a resize cancelled the 多退少补 orders that took the room (outside audit, session
+        37: a flag of 1,000.00元 stayed at the 600.00元 left beside a 多退少补 order cancelled later). Each raise is a
+        recovery of the flag's kind whose event names the flag (``raises``), counted with the first for that flag.
+        Returns the raises' ids and total."""
+        V, F, C = RiskReview.__table__.c, RiskFlag.__table__.c, Recovery.__table__.c
+        reviews = conn.execute(select(V.flag_id, V.recovery_id, V.audit_ref, F.amount_fen, F.label, F.citation)
+                               .join(RiskFlag.__table__, F.id == V.flag_id)
+                               .where(V.decision_id == decision_id, V.outcome == "confirmed",
+                                      V.recovery_id.is_not(None)).order_by(V.id)).all()
+        if not reviews:
+            return [], 0
+        E = AuditEvent.__table__.c
+        rows = {r.id: r for r in conn.execute(select(C.id, C.kind, C.amount_fen, C.audit_ref)
+                                              .where(C.decision_id == decision_id))}
+        after = {ref: json.loads(a or "{}") for ref, a in conn.execute(
+            select(E.ref, E.after).where(E.ref.in_([r.audit_ref for r in rows.values()] + [v.audit_ref for v in reviews]),
+                                         E.action.in_(("risk_confirm", "recover_raised"))))}
+        raised: list[int] = []
+        total = 0
+        for v in reviews:
+            wanted = after.get(v.audit_ref, {}).get("wanted_fen") or v.amount_fen
+            first = rows.get(v.recovery_id)
+            if not wanted or first is None:
+                continue
+            have = first.amount_fen + sum(r.amount_fen for r in rows.values()
+                                          if after.get(r.audit_ref, {}).get("raises") == v.flag_id)
+            more = self._recoverable(conn, decision_id, "risk_flag", wanted - have) if wanted > have else 0
+            if more <= 0:
+                continue
+            seq = conn.execute(select(func.count()).where(C.decision_id == decision_id, C.kind == first.kind,
+                                                          C.seq >= 0)).scalar_one()
+            reason = (f"补足风险疑点 {v.flag_id} 的追回：{v.label}（{v.citation}），此前因其他追回占用而未足额，"
+                      "划型变更撤销未到账的追回单后补足")
+            ref, _ = self._insert_rows(conn, Recovery, [{"decision_id": decision_id, "kind": first.kind, "seq": seq,
+                                                         "amount_fen": more, "reason": reason}],
+                                       actor=actor, action="recover_raised", reason=reason,
+                                       after={"raises": v.flag_id, "recovery_id": v.recovery_id, "amount_fen": more})
+            raised.append(conn.execute(select(C.id).where(C.audit_ref == ref)).scalar_one())
+            total += more
+        return raised, total
 
     def _order_recovery(self, conn: Connection, decision_id: int, kind: str, amount: int, actor: str, reason: str,
                         seq: int | None = None) -> int:

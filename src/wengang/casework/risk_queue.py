@@ -140,10 +140,13 @@ def _flag(conn: Any, flag_id: int) -> dict[str, Any]:
     return dict(row)
 
 
-def _review(ledger: Any, conn: Any, row: dict[str, Any], actor: str, action: str, reason: str) -> None:
-    _, n = ledger._insert_rows(
-        conn, RiskReview, [row], actor=actor, action=action, reason=reason, after={"flag_id": row["flag_id"]}
-    )
+def _review(
+    ledger: Any, conn: Any, row: dict[str, Any], actor: str, action: str, reason: str, wanted: int | None = None
+) -> None:
+    # a confirmation records the amount it wanted recovered (the flag's, or the one given): a recovery capped by other
+    # recoveries then is raised if they are cancelled later (``Ledger._raise_capped_flags``)
+    after = {"flag_id": row["flag_id"]} | ({"wanted_fen": wanted} if wanted else {})
+    _, n = ledger._insert_rows(conn, RiskReview, [row], actor=actor, action=action, reason=reason, after=after)
     if n != 1:  # pragma: no cover - the write lock and the check in _flag make this unreachable
         raise LedgerError(
             "already_reviewed", f"风险疑点 {row['flag_id']} 已处理", f"flag {row['flag_id']} already reviewed"
@@ -221,6 +224,7 @@ def confirm_flag(
         decision_id, why = _decision_for(conn, f)
         recovery_id = None
         due = None
+        wanted: int | None = None
         withdrawn: list[int] = []
         waiting: list[dict[str, Any]] = []
         if decision_id is None:
@@ -265,7 +269,8 @@ def confirm_flag(
                     note_en = f"{shown_en}decision {decision_id} has no money paid to recover: {en}"
         _review(ledger, conn, {"flag_id": flag_id, "outcome": "confirmed", "reason": text, "reviewer": actor,
                                "decision_id": decision_id, "recovery_id": recovery_id,
-                               "referral": decision_id is None}, actor, "risk_confirm", text)  # fmt: skip
+                               "referral": decision_id is None}, actor, "risk_confirm", text,
+                wanted=wanted)  # fmt: skip
         return ConfirmOutcome(flag_id, decision_id, recovery_id, due, decision_id is None, note, note_en, withdrawn,
                               [w["reference"] for w in waiting])
 

@@ -129,6 +129,7 @@ ACTION_ZH: dict[str, str] = {t.action: t.zh for t in TRANSITIONS.values()} | {
     "recompute_determination": "人工认定金额",
     "recover_overpayment": "追回多发部分",
     "cancel_recovery": "撤销未到账的追回单（多退少补重新计算）",
+    "recover_raised": "补足风险疑点的追回（此前因其他追回占用而未足额）",
     "recover_dispatch_misuse": "追回（派遣单位未按规定拨付使用）",
     "recover_duplicate_subsidy": "追回（重复享受补贴）",
     "recovery_receipt": "追回款到账",

@@ -440,7 +440,7 @@ def decision(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: R
 # the office's own investigation of a risk flag is not the party's history (the outcome is: a revocation, a
 # withdrawn payment or a recovery, each an event of its own); their money steps are named without the flag
 _PORTAL_HIDDEN = frozenset({"risk_import", "risk_clear", "risk_confirm"})
-_PORTAL_ZH = {"recover_risk_flag": "追回", "risk_recovery_pending": "追回待银行回盘",
+_PORTAL_ZH = {"recover_risk_flag": "追回", "recover_raised": "追回", "risk_recovery_pending": "追回待银行回盘",
               "risk_recovery_settled": "追回：银行已回盘"}
 
 
