@@ -188,12 +188,13 @@ def evaluate_cmd(
 
     hmap = None
     facts: Any
+    from_table = facts_file.suffix.lower() in (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls")  # else a JSON object
     try:
         if header_map is not None:
             from wengang.ingest.headers import load_header_map
 
             hmap = load_header_map(header_map)
-        if facts_file.suffix.lower() in (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls"):
+        if from_table:
             from wengang.ingest.record import read_record
 
             try:
@@ -239,7 +240,7 @@ def evaluate_cmd(
     except InvalidFacts as exc:
         # a row of a table: the file and the row, as every other reader names a record (outside audit F7, session 37)
         where = (f"（事实文件 {facts_file} 第 {row} 行数据）", f" (facts file {facts_file}, data row {row})") if (
-            row is not None and facts_file.suffix.lower() in (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls")
+            from_table and row is not None
         ) else ("", "")
         fail(f"输入有误{where[0]} / invalid input{where[1]}\n" + exc.text())
     except IndexError:

@@ -1111,13 +1111,9 @@ def pay(batch_key: str, program: Program, year: Year, today: str = typer.Option(
     # paid by this batch: its own payment rows, not any decision now paid — another batch run at the same time (a
     # second shell) may have paid some of the selection; those are said so, not counted here (outside audit F2)
     mine = _paid_in_batch(led, batch_id, ids)
-
-    def paid_by_other(r: dict[str, Any]) -> tuple[str, str]:
-        return "已由另一批次发放（本批未重复发放）", "paid by another batch (not paid again here)"
-
+    by_other = ("已由另一批次发放（本批未重复发放）", "paid by another batch (not paid again here)")
     _settle(led, [i for i in ids if i in mine], {"paid"}, o, why)
-    _settle(led, [i for i in ids if i not in mine], set(), o,
-            lambda r: paid_by_other(r) if r["state"] == "paid" else why(r))
+    _settle(led, [i for i in ids if i not in mine], set(), o, lambda r: by_other if r["state"] == "paid" else why(r))
     _report(o)
 
 
