@@ -188,6 +188,8 @@ class BatchResult:
 UNPAID_REASONS: dict[str, tuple[str, str]] = {
     "change_pending": ("收款账户变更待复核", "an account change awaits a second person's approval"),
     "no_account": ("缺少收款账户", "no payee account"),
+    "bad_account": ("收款账号不是6至32位数字，须先更正账户（case set-account）",
+                    "the payee account is not 6 to 32 digits: correct it first (case set-account)"),
     "bad_name": ("单位名称含“|”、制表符或换行，不能写入银行报盘文件（docs/bank-file.md），须先更正名称",
                  "the payee name holds '|', a tab or a line break, which the bank file cannot carry: correct it first"),
     "risk_confirmed": ("风险疑点已核实，不予发放（case show 查看处理办法）", "a risk flag was confirmed: not paid"),
@@ -201,6 +203,7 @@ UNPAID_REASONS: dict[str, tuple[str, str]] = {
     "top_up_bounced": ("补发退回，待更正账户", "a top-up bounced: waiting for an account change"),
     "top_up_change_pending": ("应补发，收款账户变更待复核", "a top-up due: an account change awaits approval"),
     "top_up_no_account": ("应补发，缺少收款账户", "a top-up due: no payee account"),
+    "top_up_bad_account": ("应补发，收款账号不是6至32位数字", "a top-up due: the payee account is not 6 to 32 digits"),
     "top_up_bad_name": ("应补发，单位名称不能写入银行报盘文件", "a top-up due: the payee name cannot go into the bank file"),
     "top_up_risk": ("应补发，风险疑点未经稽核排除", "a top-up due: a risk flag holds it"),
     "top_up_by_payer": ("应补发，由本人审核或核定，须由另一名出纳补发", "a top-up due: you reviewed or resized it"),
@@ -286,7 +289,17 @@ def payment_reference(decision_id: int, seq: int, kind: str = "initial") -> str:
 
 
 def _digits(account: str | None) -> str:
-    return re.sub(r"\s+", "", account or "")
+    """An account as the bank file writes it: full-width digits as ASCII (NFKC), spaces left out."""
+    import unicodedata
+
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", account or ""))
+
+
+# a payee account (银行账号, the 税务's premium account): 6 to 32 ASCII digits once ``_digits`` has read it
+_ACCOUNT = re.compile(r"[0-9]{6,32}")
+# the same of a stored account, in SQL (a decision imported before accounts were checked where they enter may hold
+# another): spaces allowed between the digits, as ``_digits`` leaves them out
+_ACCOUNT_SQL = r"^ *([0-9] *){6,32}$"
 
 
 def _document_params(policy_doc: str, program: str) -> tuple[Any, dict[str, Any]] | None:
@@ -1742,6 +1755,13 @@ class Ledger:
                          reason: str) -> int:
         if not account_no or not str(account_no).strip():
             raise LedgerError("bad_account", "账户不能为空", "account must not be empty")
+        # checked where it enters, as an account file's rows are: "1" or 不是账号 was requested, approved and paid, and
+        # only the bank file refused it (outside web audit F2, session 38)
+        given, account_no = str(account_no).strip(), _digits(account_no)
+        if not _ACCOUNT.fullmatch(account_no):
+            shown = given if len(given) <= 40 else given[:39] + "…"
+            raise LedgerError("bad_account", f"收款账号“{shown}”应为6至32位数字（决定 {d['id']}）",
+                              f"payee account {shown!r} of decision {d['id']} must be 6 to 32 digits")
         AC, AA = AccountChange.__table__.c, AccountApproval.__table__.c
         pending = conn.execute(select(AC.id).where(AC.decision_id == d["id"], ~exists().where(AA.change_id == AC.id))
                                ).scalar()
@@ -1892,10 +1912,10 @@ class Ledger:
         if r.problem is not None:
             raise LedgerError("bad_input", r.problem[0], r.problem[1])
         account = _digits(r.account_no)
-        if not re.fullmatch(r"\d{6,32}", account):
+        if not _ACCOUNT.fullmatch(account):
             raise LedgerError("bad_account", f"账号“{r.account_no or ''}”应为6至32位数字",
                               f"account {r.account_no!r} must be 6 to 32 digits")
-        if r.bank_code is not None and not re.fullmatch(r"\d{12}", r.bank_code):
+        if r.bank_code is not None and not re.fullmatch(r"[0-9]{12}", r.bank_code):
             raise LedgerError("bad_bank_code", f"开户行行号“{r.bank_code}”应为12位数字（支付系统行号）",
                               f"bank code {r.bank_code!r} must be 12 digits (CNAPS)")
         if r.decision_id is not None:
@@ -2011,7 +2031,8 @@ class Ledger:
         file (``bank_file``: a batch's) needs a payee name the file can hold (``_bad_name``)."""
         L, E = PublicityList.__table__.c, PublicityEntry.__table__.c
         cond = and_(D.program == program, D.year == year, D.state.in_(("approved", "publicized", "account_fixed")),
-                    D.account_no.is_not(None), self._amount_sql() > 0, ~self._change_pending(), ~self._risk_flagged())
+                    D.account_no.is_not(None), ~self._bad_account(), self._amount_sql() > 0, ~self._change_pending(),
+                    ~self._risk_flagged())
         if bank_file:
             cond = and_(cond, ~self._bad_name())
         if program in PUBLICITY_PROGRAMS:
@@ -2024,6 +2045,13 @@ class Ledger:
     def _reviewed_by(login: str) -> Any:
         V = Review.__table__.c
         return exists().where(V.decision_id == D.id, V.reviewer == login)
+
+    @staticmethod
+    def _bad_account() -> Any:
+        """A stored payee account that is not 6 to 32 digits (``_ACCOUNT_SQL``): accounts are checked where they enter
+        (``_request_account``, account files, the 税务 account), but a decision imported with its account may hold
+        another. Such a decision is not paid: before, it was, and only the bank file refused it (fail closed)."""
+        return and_(D.account_no.is_not(None), ~D.account_no.regexp_match(_ACCOUNT_SQL))
 
     @staticmethod
     def _bad_name() -> Any:
@@ -2050,12 +2078,14 @@ class Ledger:
             (and_(D.state == "paid", self._top_up_bounced()), "top_up_bounced"),
             (and_(D.state == "paid", self._change_pending()), "top_up_change_pending"),
             (and_(D.state == "paid", D.account_no.is_(None)), "top_up_no_account"),
+            (and_(D.state == "paid", self._bad_account()), "top_up_bad_account"),
             (and_(D.state == "paid", self._bad_name()), "top_up_bad_name"),
             (and_(D.state == "paid", self._risk_flagged()), "top_up_risk"),
             (and_(D.state == "paid", or_(by_payer, resized)), "top_up_by_payer"),
             (D.state == "paid", "top_up_refused"),
             (self._change_pending(), "change_pending"),
             (D.account_no.is_(None), "no_account"),
+            (self._bad_account(), "bad_account"),
             (self._bad_name(), "bad_name"),
             (self._risk_flagged("confirmed"), "risk_confirmed"),
             (self._risk_flagged(), "risk_open"),
@@ -2729,7 +2759,7 @@ class Ledger:
         # only a recomputed entitlement can exceed what was paid (cheap test first: most paid decisions have none)
         cond = and_(D.program == program, D.year == year, D.state == "paid", D.account_no.is_not(None),
                     exists().where(R.decision_id == D.id), ~self._change_pending(), self._due_sql() > 0,
-                    ~self._top_up_bounced(), ~self._risk_flagged(), ~self._bad_name())
+                    ~self._top_up_bounced(), ~self._risk_flagged(), ~self._bad_name(), ~self._bad_account())
         if payer is not None:
             EV = AuditEvent.__table__.c
             resized = exists().where(R.decision_id == D.id, EV.ref == R.audit_ref, EV.actor == payer)
@@ -2929,11 +2959,11 @@ class Ledger:
         actor = self._need_actor(actor, "account")
         clean: dict[str, str] = {}
         for acc, code in banks.items():
-            a, c = _digits(acc), str(code).strip()
+            a, c = _digits(acc), _digits(str(code))
             shown = mask_account_for_display(a)  # a refusal names the account as every list does: masked
-            if not re.fullmatch(r"\d{6,32}", a):
+            if not _ACCOUNT.fullmatch(a):
                 raise LedgerError("bad_account", f"账号“{shown}”应为6至32位数字", f"account {shown} must be 6 to 32 digits")
-            if not re.fullmatch(r"\d{12}", c):
+            if not re.fullmatch(r"[0-9]{12}", c):
                 raise LedgerError("bad_bank_code", f"账号 {shown} 的开户行行号“{c}”应为12位数字（支付系统行号）",
                                   f"bank code {c!r} of account {shown} must be 12 digits (CNAPS)")
             clean[a] = c
@@ -3432,7 +3462,7 @@ class Ledger:
         decision is then 'account_fixed' and paid again by the next batch. Returns (the clause cited, request id)."""
         actor = self._need_actor(actor, "account")
         acc = _digits(account_no)
-        if not re.fullmatch(r"\d{6,32}", acc):
+        if not _ACCOUNT.fullmatch(acc):
             raise LedgerError("bad_account", "税务部门提供的缴费账户应为6至32位数字", "the tax account must be 6 to 32 digits")
         with self._tx() as conn:
             d = self._load(conn, decision_id)

@@ -383,7 +383,8 @@ def write_excel_sheets(frame: pl.DataFrame, path: Path, sheet: str, *, progress:
 
     with (
         step(f"写出 {path.name}", total=frame.height, enabled=progress) as shown,
-        xlsxwriter.Workbook(path, {"constant_memory": True}) as wb,
+        # a name such as =HYPERLINK(…) stays text: every cell is data, never a formula or a link to follow
+        xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}) as wb,
     ):
         bold = wb.add_format({"bold": True})
         chunks = range(0, max(frame.height, 1), EXCEL_MAX_ROWS)
