@@ -137,6 +137,11 @@ def test_a_resize_takes_the_rules_amount_for_the_new_class(ledger):
     assert "1,200.00" in e.zh and "500,000.00" in e.zh
     same = ledger.change_size_class(a, "checker", new_size_class="micro", reason="划型变更：微型")
     assert same.new_amount_fen == 120_000 and "60%" in same.rules_basis
+    assert "小型与微型企业返还比例同为" in same.rules_basis
+    # back to the class it was decided at: said so, not "小型与小型" (outside simulation audit, session 38)
+    back = ledger.change_size_class(a, "checker", new_size_class="small", reason="划型复核：仍为小型")
+    assert back.new_amount_fen == 120_000
+    assert "按小型企业比例 60%，与审定时的划型（小型企业）相同（由微型企业改回）" in back.rules_basis
     down = ledger.change_size_class(a, "checker", new_size_class="large", reason="统计部门认定为大型")
     assert down.new_amount_fen == 60_000 and ledger.decision(a)["entitlement"]["amount_fen"] == 60_000
     refused("not_rules_amount", ledger.change_size_class, a, "checker", new_size_class="large",

@@ -3531,16 +3531,16 @@ class Ledger:
             raise LedgerError("not_rules_amount", f"决定 {did}（{d['program']}）的金额不随企业划型变化：划型变更只用于稳岗返还",
                               f"decision {did} ({d['program']}): its amount does not depend on a size class")
         R = Recomputation.__table__.c
-        rows = conn.execute(select(R.kind, R.new_amount_fen, R.new_status).where(R.decision_id == did)
-                            .order_by(R.seq)).all()
-        lowered = [k for k, _, _ in rows if k in ("misuse", "duplicate")]
+        rows = conn.execute(select(R.kind, R.new_amount_fen, R.new_status, R.new_size_class)
+                            .where(R.decision_id == did).order_by(R.seq)).all()
+        lowered = [r.kind for r in rows if r.kind in ("misuse", "duplicate")]
         if lowered:
             raise LedgerError("not_rules_amount",
                               f"决定 {did} 的应享受金额已因{'派遣单位未按规定使用' if 'misuse' in lowered else '重复享受'}核减，"
                               "不能再按划型重新计算（会抵消核减）：如确需更正，须重新判定",
                               f"decision {did} was lowered by a {lowered[0]} report; a resize would undo it")
         # what was decided and reviewed: the rules' amount as imported or applied, or a 人工认定 (待认定 decided)
-        decided = [(a, st) for k, a, st in rows if k == "determination"]
+        decided = [(r.new_amount_fen, r.new_status) for r in rows if r.kind == "determination"]
         amount, status = decided[-1] if decided else (d["amount_fen"], d["status"])
         old_class = d["size_class"]
         if status != "eligible" or amount is None:
@@ -3561,8 +3561,12 @@ class Ledger:
         zh_old = SIZE_CLASS_ZH.get(old_class, old_class)
         if r_old == r_new:
             lo = hi = near = amount
-            basis = (f"{d['policy_doc']}：{zh_old}与{zh_new}企业返还比例同为 {r_new * 100}%，"
-                     f"金额仍为审定的 {format_yuan(amount)}")
+            # rescaled from the class it was decided at, which an earlier resize may have changed since
+            now = next((r.new_size_class for r in reversed(rows) if r.kind == "size_class"), old_class)
+            same = (f"按{zh_new}企业比例 {r_new * 100}%，与审定时的划型（{zh_old}企业）相同"
+                    + (f"（由{SIZE_CLASS_ZH.get(now, now)}企业改回）" if now != new_class else "")
+                    if old_class == new_class else f"{zh_old}与{zh_new}企业返还比例同为 {r_new * 100}%")
+            basis = f"{d['policy_doc']}：{same}，金额仍为审定的 {format_yuan(amount)}"
         elif getattr(block, "ruleset", None) != "v2024":
             # 内人社办发〔2022〕86号: the amount is net of what an earlier rate paid, not base × rate
             raise LedgerError("not_rules_amount",
