@@ -71,6 +71,9 @@ def test_rotation_old_key_names_the_new_one(ledger, tmp_path):
     with pytest.raises(LedgerError, match="轮换"):  # the old key may no longer sign checkpoints
         ledger.checkpointer.write(ledger)
     ledger.checkpointer = _signer(k2, cp)
+    with pytest.raises(LedgerError, match="WENGANG_ROOT_PUBLIC_KEY"):  # the new key's process must be told the root
+        ledger.checkpointer.write(ledger)
+    ledger.checkpointer.root = checkpoints.load_public(p1)
     ledger.checkpointer.write(ledger)
     lines = cp.read_text().splitlines()
     assert [json.loads(x)["type"] for x in lines] == ["checkpoint", "rotate", "checkpoint"]

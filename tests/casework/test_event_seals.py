@@ -126,8 +126,9 @@ def test_seals_by_a_rotated_key_verify_and_the_anchor_survives_the_rotation(db, 
     ledger.checkpoint()
     new_key, _ = checkpoints.keygen(tmp_path / "keys" / "signing-2027.key")
     new = checkpoints.load_private(new_key)
+    root = ledger.checkpointer.trusted_root
     ledger.checkpointer.rotate(new.public_key(), ledger)
-    ledger.checkpointer = checkpoints.Signer(new, checkpoints.Store(keys[2]))
+    ledger.checkpointer = checkpoints.Signer(new, checkpoints.Store(keys[2]), root)
     to_payable(ledger, 1, start=5)
     ledger.checkpoint()
     lines = [json.loads(x) for x in keys[2].read_text("utf-8").splitlines()]
@@ -173,7 +174,7 @@ def test_a_retired_key_seals_nothing_after_its_rotation(ledger, keys, tmp_path):
     new_key, _ = checkpoints.keygen(tmp_path / "keys" / "signing-2027.key")
     new = checkpoints.load_private(new_key)
     old.rotate(new.public_key(), ledger)
-    ledger.checkpointer = checkpoints.Signer(new, checkpoints.Store(keys[2]))
+    ledger.checkpointer = checkpoints.Signer(new, checkpoints.Store(keys[2]), old.trusted_root)
     _forge_account(ledger, ids[0])
     with ledger.engine.begin() as c:  # the forger holds the old (leaked) key and seals with it
         for seq, h in c.execute(select(EV.c.seq, EV.c.hash).where(EV.c.seal.is_(None))).all():

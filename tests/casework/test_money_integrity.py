@@ -272,10 +272,14 @@ def test_top_up_refused_when_the_account_was_edited(ledger):
     ledger.change_size_class(ids[0], "checker", new_size_class="large", reason="暂按大型")
     pay(ledger, "B1")
     ledger.change_size_class(ids[0], "checker", new_size_class="micro", reason="划型更正")
-    sql(ledger, "update case_decisions set account_no = '6217-0000-EVIL' where id = :i", i=ids[0])
+    sql(ledger, "update case_decisions set account_no = '6217000066666666' where id = :i", i=ids[0])
     res = pay(ledger, "B2")
     assert res.supplements == 0 and ids[0] in dict(res.refused)
-    assert one(ledger, "select count(*) from case_payments where account_no = '6217-0000-EVIL'") == 0
+    assert one(ledger, "select count(*) from case_payments where account_no = '6217000066666666'") == 0
+    # an edit that is not even an account is held before the rows are read (not 6 to 32 digits): not paid either
+    sql(ledger, "update case_decisions set account_no = '6217-0000-EVIL' where id = :i", i=ids[0])
+    res = pay(ledger, "B3")
+    assert res.supplements == 0 and res.unpaid == {"top_up_bad_account": 1}
 
 
 def test_reduction_still_orders_a_recovery(ledger):

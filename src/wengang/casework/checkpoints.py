@@ -22,6 +22,7 @@ import fcntl
 import hashlib
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,10 @@ from .models import AuditEvent, LedgerMeta
 KEY_ENV = "WENGANG_SIGNING_KEY"
 FILE_ENV = "WENGANG_CHECKPOINTS"
 DB_ENV = "WENGANG_CHECKPOINTS_DB"
+# the first (root) public key the paying process trusts, kept beside its private key, where whoever can write the
+# database and the checkpoint file cannot write; default ``<signing key>.root.pub`` (``rotate-key`` writes it beside the
+# new key), else the signing key's own public key
+ROOT_ENV = "WENGANG_ROOT_PUBLIC_KEY"
 _EV = AuditEvent.__table__.c
 _store_meta = MetaData()
 # the optional second store: the same lines, in a table of another database
@@ -66,6 +71,11 @@ def keygen(out: Path) -> tuple[Path, Path]:
 
 def public_path(key_path: Path) -> Path:
     return key_path.with_name(key_path.name + ".pub")
+
+
+def root_path(key_path: Path) -> Path:
+    """Where the root public key a rotated signing key trusts is kept: beside the private key (``signing.key.root.pub``)."""
+    return key_path.with_name(key_path.name + ".root.pub")
 
 
 def public_pem(pub: Ed25519PublicKey) -> bytes:
@@ -184,6 +194,14 @@ class Signer:
 
     key: Ed25519PrivateKey
     store: Store
+    # the first public key of the checkpoint file, as this process holds it (``ROOT_ENV``); None: the key's own. Not
+    # the copy beside the file: whoever can replace the file can replace that copy, sign with a key of their own and
+    # name ours in a rotation line (outside tamper audit, session 38)
+    root: Ed25519PublicKey | None = None
+
+    @property
+    def trusted_root(self) -> Ed25519PublicKey:
+        return self.root or self.key.public_key()
 
     def seal(self, event_hash: str) -> str:
         """An event's seal: this key's signature over its hash (``audit.append`` with ``Ledger._tx``)."""
@@ -197,6 +215,7 @@ class Signer:
         rep = audit.VerifyReport()
         path, pub = self.store.path, stored_public_path(self.store.path)
         lines = read_lines(path) if path.exists() else []  # the file: the second store holds the same lines
+        trusted = self.trusted_root
         if not lines:
             if pub.exists():
                 rep.problem("checkpoint_file", f"检查点文件 {path} 不存在或为空，但其公钥仍在（检查点被删除？）",
@@ -205,13 +224,15 @@ class Signer:
             if anchor is not None:
                 _check_seals(conn, rep, [(self.key.public_key(), None)], anchor)
         else:
-            root: Ed25519PublicKey | None = None
+            stored: Ed25519PublicKey | None = None
             if pub.exists():
                 with contextlib.suppress(LedgerError):
-                    root = load_public(pub)
-            # the seals of the events since the last checkpoint (those before it were checked when it was signed)
-            verify(conn, lines, rep, trusted=root or self.key.public_key(), stored=None, source=str(path),
-                   seals="uncovered")
+                    stored = load_public(pub)
+            if stored is None or _raw(stored) != _raw(trusted):
+                self._untrusted_root(rep, lines, stored)
+            # every line from the root this process trusts, and the seals of the events since the last checkpoint
+            # (those before it were checked when it was signed)
+            verify(conn, lines, rep, trusted=trusted, stored=None, source=str(path), seals="uncovered")
         if rep.issues:
             first = rep.issues[0]
             czh, cen = audit.CLASSES[first.kind]
@@ -221,6 +242,23 @@ class Signer:
                               f"the audit chain does not match the signed checkpoints ({cen}); payment and bank files "
                               f"are stopped and no checkpoint is signed (run wengang audit verify --public-key …): "
                               f"{first.en}")
+
+    def _untrusted_root(self, rep: audit.VerifyReport, lines: list[str], stored: Ed25519PublicKey | None) -> None:
+        """The public key beside the checkpoint file is missing or is not the root this process trusts."""
+        trusted = key_id(self.trusted_root)
+        shown = f"（{key_id(stored)}）" if stored is not None else "缺失或无法读取"
+        shown_en = key_id(stored) if stored is not None else "missing or unreadable"
+        ours = key_id(self.key.public_key())
+        rotated = any(_json(x).get("type") == "rotate" and _json(x).get("new_key_id") == ours for x in lines)
+        hint, hint_en = ("", "")
+        if self.root is None and rotated:
+            hint = (f"；本签名私钥是经轮换启用的，须以 {ROOT_ENV}（或私钥旁的 .root.pub 文件）给出首个公钥，"
+                    "见 docs/audit-keys.md“轮换”")
+            hint_en = f"; this key came in by a rotation: give the first public key with {ROOT_ENV} (or <key>.root.pub)"
+        rep.problem("public_key",
+                    f"检查点文件旁的首个公钥{shown}不是本程序信任的首个公钥（{trusted}）：检查点文件可能连同公钥被替换{hint}",
+                    f"the first public key beside the checkpoint file ({shown_en}) is not the root this process trusts "
+                    f"({trusted}): the file may have been replaced with its key{hint_en}")
 
     def write(self, ledger: Any) -> dict[str, Any]:
         with ledger.engine.connect() as conn:
@@ -276,6 +314,14 @@ class Signer:
             p.write_bytes(public_pem(self.key.public_key()))
 
 
+def _json(line: str) -> dict[str, Any]:
+    try:
+        v = json.loads(line)
+    except ValueError:
+        return {}
+    return v if isinstance(v, dict) else {}
+
+
 def _sealed_from(line: str | None) -> int | None:
     if line is None:
         return None
@@ -287,25 +333,32 @@ def _sealed_from(line: str | None) -> int | None:
 
 
 def signer_from(key_path: str | Path | None, checkpoints: str | Path | None, db_url: str,
-                checkpoints_db: str | None = None) -> Signer | None:
-    """The signer the settings ask for, or None when no key is configured."""
+                checkpoints_db: str | None = None, root: str | Path | None = None) -> Signer | None:
+    """The signer the settings ask for, or None when no key is configured. Its trusted root: ``root``, else
+    ``WENGANG_ROOT_PUBLIC_KEY``, else ``<key>.root.pub`` beside the private key when there is one (``rotate-key``
+    writes it), else the key's own public key."""
     if not key_path:
         return None
     path = Path(checkpoints) if checkpoints else default_path(db_url)
     if path is None:
         raise LedgerError("no_checkpoint_file", f"非 SQLite 数据库须用 --checkpoints 或 {FILE_ENV} 指定检查点文件",
                           f"give the checkpoint file with --checkpoints or {FILE_ENV} for a non-SQLite database")
-    return Signer(load_private(Path(key_path)), Store(path, checkpoints_db))
+    root = root or os.environ.get(ROOT_ENV) or None
+    if root is None and root_path(Path(key_path)).exists():
+        root = root_path(Path(key_path))
+    return Signer(load_private(Path(key_path)), Store(path, checkpoints_db), load_public(Path(root)) if root else None)
 
 
 # --------------------------------------------------------------- verify
 def verify(conn: Connection, lines: list[str], rep: audit.VerifyReport, *, trusted: Ed25519PublicKey | None,
-           stored: Ed25519PublicKey | None, source: str, seals: str = "all") -> int:
+           stored: Ed25519PublicKey | None, source: str, seals: str = "all", before: Sequence[str] = ()) -> int:
     """Check every checkpoint line against its signature and the chain in ``conn``; findings go to ``rep``.
     ``trusted`` is the auditor's own public key, ``stored`` the one kept beside the checkpoints. Then the seals:
     from the first sealed event the checkpoints name (``sealed_from``), every event must carry a seal by one of the
     file's keys — ``seals="all"`` every such event, ``"uncovered"`` those after the last checkpoint. Returns the
-    number of valid checkpoints."""
+    number of valid checkpoints. ``before``: the lines ``lines`` continue (a second store attached to a ledger that
+    already had a checkpoint file: its first line follows the file's last line then), read for their links and keys,
+    not reported again."""
     if trusted is not None and stored is not None and _raw(trusted) != _raw(stored):
         rep.problem("public_key", f"检查点旁存放的公钥（{key_id(stored)}）与审计员持有的公钥（{key_id(trusted)}）不同，可能已被替换",
                     f"the public key kept with the checkpoints ({key_id(stored)}) differs from the auditor's "
@@ -322,7 +375,15 @@ def verify(conn: Connection, lines: list[str], rep: audit.VerifyReport, *, trust
     prev, valid, last_seq = audit.GENESIS, 0, 0
     keys: list[tuple[Ed25519PublicKey, int | None]] = []  # each key and the last event it may seal (None: any)
     sealed_from = audit.sealed_from(conn)  # the ledger's own record; the checkpoints' is the proof
-    for n, line in enumerate(lines, 1):
+    for n, line in enumerate([*before, *lines], 1 - len(before)):
+        if n <= 0:  # a line of the file this store continues: its link and key carry on, checked with the file
+            rec = _json(line)
+            prev = _line_hash(line)
+            if rec.get("type") == "rotate" and isinstance(rec.get("new_key"), str):
+                with contextlib.suppress(ValueError):
+                    keys.append((key, rec["seq"] if isinstance(rec.get("seq"), int) else None))
+                    key = Ed25519PublicKey.from_public_bytes(base64.b64decode(rec["new_key"]))
+            continue
         where, where_en = f"{source} 第 {n} 行", f"{source} line {n}"
         try:
             rec = json.loads(line)
@@ -440,12 +501,22 @@ def verify_from_options(conn: Connection, rep: audit.VerifyReport, *, db_url: st
                  "chain or a cut tail cannot be detected (see docs/audit-keys.md)")
         return
     trusted = load_public(Path(public_key)) if public_key else None
+    file_lines = sources[0][1] if sources and sources[0][0] != "检查点数据库" else []
     for name, lines, p in sources:
         stored = None
         if p is not None and stored_public_path(p).exists():
             with contextlib.suppress(LedgerError):
                 stored = load_public(stored_public_path(p))
-            if stored is None:
+            if stored is None and name != "检查点数据库":
                 rep.problem("public_key", f"{stored_public_path(p)} 不是有效的公钥（被替换？）",
                             f"{stored_public_path(p)} is not a valid public key (replaced?)")
-        verify(conn, lines, rep, trusted=trusted, stored=stored, source=name)
+        before: list[str] = []
+        if name == "检查点数据库" and lines and file_lines:
+            # a second store attached after the file began: its first line follows the file's line it was added after
+            first_prev = _json(lines[0]).get("prev")
+            hashes = [_line_hash(x) for x in file_lines]
+            if first_prev != audit.GENESIS and first_prev in hashes:
+                before = file_lines[: hashes.index(first_prev) + 1]
+                rep.warn(f"检查点数据库自检查点文件第 {len(before)} 行之后启用：此前的检查点只在文件中",
+                         f"the second store was added after line {len(before)} of the checkpoint file")
+        verify(conn, lines, rep, trusted=trusted, stored=stored, source=name, before=before)

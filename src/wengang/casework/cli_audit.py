@@ -60,11 +60,14 @@ def attach(led: Ledger, db: str) -> Ledger:
 
 
 def _finish_all() -> None:
+    failed = False
     while _OPEN:
-        _finish(_OPEN.pop())
+        failed = not _finish(_OPEN.pop()) or failed
+    if failed:  # docs/audit-keys.md: the command fails — a scheduled job must not read it as done
+        raise SystemExit(1)
 
 
-def _finish(led: Ledger) -> None:
+def _finish(led: Ledger) -> bool:
     """Sign a checkpoint over what the command appended, and say so on stderr: stdout stays the command's own output
     (``case list --format json`` is read by programs)."""
     from rich.console import Console
@@ -73,11 +76,12 @@ def _finish(led: Ledger) -> None:
 
     console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
+    ok = True
     try:
         rec = led.checkpoint()
     except LedgerError as e:
         console.print(f"[red]✘ 未能写入签名检查点：{e.zh}[/red]\n  checkpoint not written: {e.en}")
-        rec = None
+        rec, ok = None, False
     if rec is not None:
         console.print(f"✔ 已写入签名检查点：事件 {rec['seq']} / signed checkpoint at event {rec['seq']}")
     elif led.appended and led.checkpointer is None:
@@ -85,6 +89,7 @@ def _finish(led: Ledger) -> None:
                       "整链重算或尾部截断将无法发现（见 docs/audit-keys.md）[/yellow]\n"
                       "  no signing key: checkpoints are not being signed")
     led.engine.dispose()
+    return ok
 
 
 @audit_app.command("verify")
@@ -184,3 +189,10 @@ def rotate_key(new_public_key: Path = typer.Option(..., "--new-public-key", help
     rec = _run(signer.rotate, new, led)
     led.close()
     console.print(f"✔ 已轮换：{rec['key']} → {rec['new_key_id']}；今后请用新私钥签名 / rotated; sign with the new key from now on")
+    # the new key's process trusts the file's first key, not the copy beside the file (docs/audit-keys.md "轮换")
+    from .checkpoints import public_pem, root_path
+
+    root = root_path(Path(str(new_public_key).removesuffix(".pub")))
+    if not root.exists():
+        root.write_bytes(public_pem(signer.trusted_root))
+        console.print(f"  首个公钥已写入 {root}（与新私钥放在一起，付款前据此核对检查点文件）/ first public key written to {root}")
