@@ -206,15 +206,50 @@ def benefit_month_date(program: str, raw: Mapping[str, Any], readings: Mapping[s
     )
 
 
+# a program whose text fixes the date its period is read by — not a reading of ``policy.period_date``: 内政发〔2019〕4号
+# 七 “2019年1月1日至2020年12月31日，对其中就业困难人员和零就业家庭成员在培训期间再给予生活费补贴”: the training, not
+# the claim or its review, falls in the period (outside fidelity audit, session 38: a 2020 training claimed in 2021 got
+# “no policy”). Field, its label, the words that fix it.
+EVENT_DATES: dict[str, tuple[str, str, str]] = {
+    "training_living_allowance": ("training_start", "培训开始日期", "内政发〔2019〕4号 七“在培训期间再给予生活费补贴”"),
+}
+
+
+def anchor_field(program: str) -> str | None:
+    """The fact that alone places a case of ``program`` in a policy period (``benefit_month`` or an event date)."""
+    if program in EVENT_DATES:
+        return EVENT_DATES[program][0]
+    return BENEFIT_MONTH if BENEFIT_MONTH in program_model(program).model_fields else None
+
+
+def anchor_date(program: str, raw: Mapping[str, Any], readings: Mapping[str, str]) -> tuple[date, str] | None:
+    """The date that alone places a case in a policy period, whatever its application and review dates, and why: a
+    monthly benefit's month (:func:`benefit_month_date`) or the event its text names (``EVENT_DATES``); None: the
+    case is placed by ``policy.period_date``."""
+    if program in EVENT_DATES:
+        field, label, words = EVENT_DATES[program]
+        when = _as_date(raw.get(field))
+        if when is None:
+            return None
+        return when, f"按{label} {when.isoformat()} 确定适用的政策：{words}，以培训所在期间为准，与申领、审核日期无关"
+    return benefit_month_date(program, raw, readings)
+
+
 def no_policy_outcome(
     program: str, region_name: str, message: str, period_on: date, basis: str, *, by_month: bool
 ) -> tuple[str, list[str]]:
     """The status and reasons of a case no document decides on ``period_on`` (``message``: NoPolicyInForce's,
-    ``basis``: why that date): 无法判定; a monthly benefit placed by its month (``by_month``) is not paid for it.
-    Shared with batch screening (``wengang.screening.evaluate``)."""
+    ``basis``: why that date): 无法判定; a case placed by its benefit month or event (``by_month``: ``anchor_date``) is
+    not paid for it. Shared with batch screening (``wengang.screening.evaluate``)."""
     reasons = [message, basis]
     if not by_month:
         return NOT_DETERMINABLE, reasons
+    if program in EVENT_DATES:
+        label = EVENT_DATES[program][1]
+        return INELIGIBLE, [
+            f"{label} {period_on.isoformat()} 时{region_name}没有{PROGRAM_LABELS[program]}的有效规定：不在文件规定的期间内，不予发放",
+            *reasons,
+        ]
     # no provision for the month it is for: that month is not paid under a later document
     return INELIGIBLE, [
         f"待遇所属月份 {period_on.year}年{period_on.month}月 {region_name}尚无{PROGRAM_LABELS[program]}的有效规定，"
@@ -338,7 +373,7 @@ def evaluate(
     readings = dict(readings or {})
     operator = parse(settings or {})
     reading = readings.get(PERIOD_DATE.name, PERIOD_DATE.default)
-    by_month = benefit_month_date(program, raw, readings)
+    by_month = anchor_date(program, raw, readings)
     if by_month is not None:
         period_on, basis = by_month
     else:

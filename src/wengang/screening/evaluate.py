@@ -327,11 +327,13 @@ def _period_expr(program: str, readings: Mapping[str, str] | None, columns: tupl
 def _month_expr(program: str, columns: tuple[str, ...]) -> pl.Expr | None:
     """Each row's benefit month (its first day) when the program is paid month by month and the table says
     which month; None otherwise."""
-    from wengang.evaluate import BENEFIT_MONTH, program_model
+    from wengang.evaluate import BENEFIT_MONTH, anchor_field
 
-    if BENEFIT_MONTH not in columns or BENEFIT_MONTH not in program_model(program).model_fields:
+    field = anchor_field(program)  # a benefit month, or the event the text places the period by (EVENT_DATES)
+    if field is None or field not in columns:
         return None
-    return pl.col(BENEFIT_MONTH).cast(pl.Date).dt.month_start()
+    when = pl.col(field).cast(pl.Date)
+    return when.dt.month_start() if field == BENEFIT_MONTH else when
 
 
 def _period_batches(
@@ -343,7 +345,7 @@ def _period_batches(
     (:func:`wengang.evaluate.benefit_month_date`, else :func:`wengang.evaluate.period_date`); the rows of one
     placed date share one compiled plan. A benefit month no document covers is refused (one plan per region and
     month: its reason names them)."""
-    from wengang.evaluate import BENEFIT_MONTH, benefit_month_date, period_date
+    from wengang.evaluate import anchor_date, anchor_field, period_date
     from wengang.regions import RegionError
     from wengang.rules.engine import PERIOD_DATE
 
@@ -370,8 +372,8 @@ def _period_batches(
         if month is not None:
             row += f"|{'' if m is None else m.isoformat()}"
         if m is not None:
-            by_month = benefit_month_date(program, {BENEFIT_MONTH: m}, readings or {})
-            assert by_month is not None  # the program's facts have the month (_month_expr)
+            by_month = anchor_date(program, {anchor_field(program) or "": m}, readings or {})
+            assert by_month is not None  # the program's facts have the month or event date (_month_expr)
             when, basis = by_month
             refusal = _month_without_policy(program, code, when, basis, include_drafts)
             if refusal is not None:
