@@ -60,3 +60,15 @@ def test_roles_changed_through_the_ledger_take_effect(ledger):
     ledger.first_review(did, "lead", approve=True, reason="初审")
     ledger.second_review(did, "clerk", approve=True, reason="复审")
     assert ledger.verify_audit().ok
+
+
+def test_an_operator_row_written_directly_is_named_as_such_not_as_a_near_match(ledger):
+    # outside tamper audit (session 38): the refusal read "操作人「ghost」未登记；相近的已登记操作人：ghost（鬼）"
+    from wengang.casework import LedgerError, operators
+
+    with ledger.engine.begin() as c:
+        c.exec_driver_sql("insert into case_operators (login, display_name, audit_ref, roles, enabled) "
+                          "values ('ghost', '鬼', 'x', 'reviewer,payer', true)")
+    with pytest.raises(LedgerError) as e:
+        operators.require(ledger, "ghost", "pay")
+    assert "没有登记事件" in e.value.zh and "相近" not in e.value.zh

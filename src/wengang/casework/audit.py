@@ -367,6 +367,6 @@ def verify(conn: Connection) -> VerifyReport:
         actual = conn.execute(select(func.count()).select_from(t)).scalar_one()
         if actual != covered.get(table, 0):
             rep.problem("unrecorded",
-                        f"{table} 有 {actual} 行，审计事件只覆盖 {covered.get(table, 0)} 行（存在未经记录的增删）",
+                        f"{table} 有 {actual} 行，审计事件记录的是 {covered.get(table, 0)} 行（存在未经记录的增删）",
                         f"{table} has {actual} rows but events cover {covered.get(table, 0)} (unrecorded insert/delete)")
     return rep

@@ -3234,6 +3234,7 @@ class Ledger:
             confirm: list[dict[str, Any]] = []
             bounce: list[tuple[BankReturnLine, dict[str, Any]]] = []
             credited_after_bounce: list[tuple[BankReturnLine, dict[str, Any]]] = []
+            contradicted: list[tuple[BankReturnLine, dict[str, Any]]] = []
             for ln in lines:
                 p = sent.get(ln.reference)
                 why: tuple[str, str, str] | None = None
@@ -3258,6 +3259,18 @@ class Ledger:
                            f"{p['decision_id']}) was credited, but it was recorded as bounced; the decision is not paid "
                            "again until checked (a reviewer records the outcome with wengang case credit-check "
                            f"{p['decision_id']}), and a re-payment already made must be recovered")
+                elif p["answered"] and not ln.paid and p["confirmed"]:
+                    # a later return says 失败 for a payment an earlier one confirmed credited: not the same file again
+                    # (said so, an event recorded), and nothing changed — a bounce would pay the decision a second time
+                    # if the money did reach the payee (outside tamper audit F3, session 38)
+                    contradicted.append((ln, p))
+                    why = ("failed_after_credit",
+                           f"【警告：银行结果前后不符】回盘称付款 {ln.reference}（决定 {p['decision_id']}）失败"
+                           f"（{ln.reason or '未注明原因'}），但该付款此前已由银行回盘确认入账；未作任何改动，须向银行核实："
+                           "如款项确被退回，以银行的退票凭证另行处理，不得据此重新发放",
+                           f"[WARNING: the bank contradicts itself] the return says payment {ln.reference} (decision "
+                           f"{p['decision_id']}) failed, but an earlier return confirmed it credited; nothing changed: "
+                           "check with the bank, and do not pay it again on this line")
                 elif p["answered"]:
                     why = ("already_recorded", f"付款 {ln.reference} 的银行处理结果已登记过",
                            f"payment {ln.reference} already has a bank result")
@@ -3290,6 +3303,13 @@ class Ledger:
                              after={"payment_id": p["id"], "file_key": file_key, "line": ln.line, "sha256": sha256,
                                     "repaid": int(repaid), "bank_date": bank_date.isoformat(),
                                     "account": _digits(ln.account)})
+            for ln, p in contradicted:
+                audit.append(conn, actor=actor, action="bank_contradiction", entity="case_decisions",
+                             entity_id=p["decision_id"],
+                             reason=f"银行回盘 {file_key} 第 {ln.line} 行称付款 {ln.reference} 失败（{ln.reason or '未注明原因'}），"
+                                    "但此前已确认入账：未作改动，待向银行核实",
+                             after={"payment_id": p["id"], "file_key": file_key, "line": ln.line, "sha256": sha256,
+                                    "bank_date": bank_date.isoformat()})
             for ln, p in bounce:
                 self._bounce(conn, p["id"], actor, ln.reason)
                 res.bounced.append({"line": ln.line, "reference": ln.reference, "payment_id": p["id"],

@@ -144,7 +144,14 @@ def _unknown(conn: Connection, typed: str, login: str) -> LedgerError:
             "no_operators",
             "台账尚未登记任何操作人员：请先创建第一个管理员 wengang user add 登录名 --role 管理员 --bootstrap",
             "no operator is registered yet: create the first admin with wengang user add NAME --role admin --bootstrap")
-    near = _nearest(conn, typed, login)
+    if conn.execute(select(OP.login).where(OP.login == login)).first() is not None:
+        # a row no registration event stands behind (written into the table directly): not "a similar operator"
+        return LedgerError(
+            "unknown_operator",
+            f"操作人「{typed}」在操作人员表中，但没有登记事件（可能绕过程序直接写入数据库），不予承认；请运行 wengang audit verify",
+            f"operator {login!r} is in the operator table with no registration event (written into the database "
+            "directly?): not recognised; run wengang audit verify")
+    near = [x for x in _nearest(conn, typed, login) if x.split("（")[0] != login]
     return LedgerError(
         "unknown_operator",
         f"操作人「{typed}」未登记" + (f"；相近的已登记操作人：{'、'.join(near)}" if near else "；请管理员用 wengang user add 登记"),

@@ -150,6 +150,7 @@ ACTION_ZH: dict[str, str] = {t.action: t.zh for t in TRANSITIONS.values()} | {
     "bank_confirm": "银行回盘：已入账",
     "bank_credited_after_bounce": "银行回盘称已入账（此前已登记退回）",
     "bank_credit_corrected": "复核：银行已更正回盘",
+    "bank_contradiction": "银行回盘称失败（此前已确认入账），未作改动，待核实",
     "risk_recovery_pending": "风险疑点追回：待银行回盘",
     "risk_recovery_settled": "风险疑点追回：银行已回盘",
     "recovery_pending": "追回待银行回盘（按实际发放金额确定）",
