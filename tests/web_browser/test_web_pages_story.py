@@ -233,14 +233,26 @@ def test_whole_story_in_chromium(
     expect(page.locator("#batch-result")).to_contain_text("11,184.30")
     s.check("payment-batch")
     s.go(f"/decisions/{did}")
-    expect(page.locator("#decision-state")).to_have_text("已发放")
+    # in a batch, not yet sent to the bank: not called 已发放 (outside web audit F3, session 38)
+    expect(page.locator("#decision-state")).to_have_text("已列入发放批次，待报盘")
     s.check("paid")
+    # the bank file from the pages (outside web audit G1): the payee's bank code, then the file itself
+    s.go("/bank-files")
+    page.locator("#payee-banks input[name=bank_code]").first.fill("102191000019")
+    page.locator("#payee-banks").get_by_role("button", name="登记").first.click()
+    s.go("/bank-files")
+    page.get_by_label("付款账号（失业保险基金支出户；可空，取地区配置）").fill("15001234567890123456")
+    page.get_by_role("button", name="生成报盘文件").click()
+    expect(page.locator("#bank-file-result")).to_contain_text("报盘批次号")
+    s.check("bank-file")
+    s.go(f"/decisions/{did}")
+    expect(page.locator("#decision-state")).to_have_text("已发放（已报盘，待银行回盘）")
     s.logout()
 
-    # the unit sees it paid
+    # the unit sees it sent to its bank
     s.login("danwei")
     s.go("/unit")
-    expect(page.locator("main")).to_contain_text("已发放")
+    expect(page.locator("main")).to_contain_text("已发放（已报盘，待银行回盘）")
     s.check("unit-paid")
     print("\n".join(s.seen))
 

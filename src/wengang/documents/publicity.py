@@ -9,6 +9,11 @@ Period: with an explicit ``end`` that date is used. Otherwise, for working days,
 ``wengang.workdays.add_working_days(start, days)`` when that module exists (the project's only holiday
 calendar; we keep none of our own) and must be given when it does not; for calendar days ``end = start + days``
 (the day of posting is not counted, as 《中华人民共和国民法典》 counts periods; a later end is never too short).
+
+Who is listed: units (稳岗返还: 单位名称, 统一社会信用代码, “共N家单位”) or persons (技能提升补贴 and the other person
+programs: 姓名, 公民身份号码 masked as an ID number, “共N人”). ``Publicity.subject`` says which; :func:`build_publicity`
+takes it from the program (a person program's code or Chinese name) unless it is given, and for a program it does not
+know, from the identifiers (every one a valid 公民身份号码 and none a valid 统一社会信用代码: persons).
 """
 
 from __future__ import annotations
@@ -29,15 +34,15 @@ from wengang.money import fen_to_yuan
 from . import pdf
 from .amounts import rmb_upper
 from .errors import DocumentError
-from .masking import mask_credit_code
+from .masking import mask_credit_code, mask_id_number
 from .xlsx import INT, MONEY, Column, write_xlsx
 from .xlsx import Table as Sheet
 
 
 @dataclass(frozen=True)
 class PublicityRecord:
-    unit_name: str
-    credit_code: str
+    unit_name: str  # a person's name on a person program's list
+    credit_code: str  # a person's 公民身份号码 on a person program's list
     amount_fen: int
     review_passed: bool  # 复审通过: the second person's approval
     reference: str | None = None  # decision / case id, not shown
@@ -60,6 +65,26 @@ class Publicity:
     basis: str  # 依据 (文号 …)
     issued_on: date
     signatory: str = ""  # 落款; defaults to the agency
+    subject: str = "unit"  # "unit" (单位) or "person" (个人): the columns, the count and what is masked
+
+    @property
+    def persons(self) -> bool:
+        return self.subject == "person"
+
+    @property
+    def name_header(self) -> str:
+        return "姓名" if self.persons else "单位名称"
+
+    @property
+    def id_header(self) -> str:
+        return "公民身份号码" if self.persons else "统一社会信用代码"
+
+    @property
+    def count_text(self) -> str:
+        return f"{self.count}人" if self.persons else f"{self.count}家单位"
+
+    def masked_id(self, value: str) -> str:
+        return mask_id_number(value) if self.persons else mask_credit_code(value)
 
     @property
     def title(self) -> str:
@@ -81,7 +106,7 @@ class Publicity:
     def lines(self) -> list[str]:
         """The text around the list, in order (the same in XLSX and PDF)."""
         return [
-            f"共{self.count}家单位，拟发放金额合计人民币{fen_to_yuan(self.total_fen):,}元（{rmb_upper(self.total_fen)}）。",
+            f"共{self.count_text}，拟发放金额合计人民币{fen_to_yuan(self.total_fen):,}元（{rmb_upper(self.total_fen)}）。",
             self.period_text,
             f"公示期间，如有异议，请通过{self.objection_channel}反映，联系电话：{self.objection_phone}。"
             "反映问题须实事求是，并提供真实姓名（单位名称）和联系方式。",
@@ -117,8 +142,36 @@ def _record(n: int, r: PublicityRecord | Mapping[str, Any]) -> PublicityRecord:
         )
     if isinstance(rec.amount_fen, bool) or not isinstance(rec.amount_fen, int) or rec.amount_fen <= 0:
         raise DocumentError(f"第{n}条记录（{rec.unit_name}）金额应为正整数分 / record {n}: amount must be positive fen")
-    mask_credit_code(rec.credit_code)  # refuses a malformed code now, not halfway through a file
     return rec
+
+
+SUBJECTS = ("unit", "person")
+
+
+def _person_programs() -> frozenset[str]:
+    """The programs paid to persons, by code and by Chinese name: the ledger's (``casework.intake``) and the
+    screening's (``screening.people``)."""
+    from wengang.casework.intake import PERSON_PROGRAMS as LEDGER
+    from wengang.policies.required import PROGRAM_LABELS
+    from wengang.screening.people import PERSON_PROGRAMS as SCREENED
+
+    codes = set(LEDGER) | set(SCREENED)
+    return frozenset(codes | {PROGRAM_LABELS[c] for c in codes if c in PROGRAM_LABELS})
+
+
+def publicity_subject(program: str, identifiers: Iterable[str] = ()) -> str:
+    """``"person"`` for a person program (its code or Chinese name, also inside a longer name such as
+    “职业技能提升补贴”), or for another program whose identifiers are all valid 公民身份号码 and none a valid
+    统一社会信用代码; otherwise ``"unit"``."""
+    from wengang.facts.identifiers import is_valid_credit_code, is_valid_id_number
+
+    names = _person_programs()
+    if program in names or any(len(n) > 2 and not n.isascii() and n in program for n in names):
+        return "person"
+    ids = [str(i) for i in identifiers]
+    if ids and all(is_valid_id_number(i) and not is_valid_credit_code(i) for i in ids):
+        return "person"
+    return "unit"
 
 
 def _add_working_days() -> Any:
@@ -143,11 +196,23 @@ def build_publicity(
     working_days: bool = True,
     end: date | None = None,
     signatory: str = "",
+    subject: str | None = None,
 ) -> Publicity:
-    """Check the records (all 复审通过) and the period, and return the :class:`Publicity` to write."""
+    """Check the records (all 复审通过) and the period, and return the :class:`Publicity` to write. ``subject``
+    (``"unit"`` or ``"person"``): who is listed; None: from the program and the identifiers (``publicity_subject``)."""
     recs = tuple(_record(n, r) for n, r in enumerate(records, start=1))
     if not recs:
         raise DocumentError("没有可公示的记录 / nothing to publish")
+    if subject is None:
+        subject = publicity_subject(program, (r.credit_code for r in recs))
+    if subject not in SUBJECTS:
+        raise DocumentError(f"公示对象应为单位或个人：{subject} / subject must be unit or person, not {subject!r}")
+    mask = mask_id_number if subject == "person" else mask_credit_code
+    for n, r in enumerate(recs, start=1):
+        try:
+            mask(r.credit_code)  # refuses a malformed identifier now, not halfway through a file
+        except DocumentError as exc:
+            raise DocumentError(f"第{n}条记录（{r.unit_name}）：{exc}") from None
     if days <= 0:
         raise DocumentError(f"公示期天数应为正数 / period must be positive, got {days}")
     if end is None:
@@ -167,7 +232,7 @@ def build_publicity(
     return Publicity(
         agency=agency, program=program, year=year, records=recs, start=start, end=end, days=days,
         working_days=working_days, objection_channel=objection_channel, objection_phone=objection_phone,
-        basis=basis, issued_on=issued_on, signatory=signatory or agency,
+        basis=basis, issued_on=issued_on, signatory=signatory or agency, subject=subject,
     )
 
 
@@ -177,25 +242,36 @@ COLUMNS = (
     Column("credit_code", "统一社会信用代码"),
     Column("amount_fen", "拟发放金额（元）", MONEY),
 )
+PERSON_COLUMNS = (
+    Column("seq", "序号", INT),
+    Column("unit_name", "姓名"),
+    Column("credit_code", "公民身份号码"),
+    Column("amount_fen", "拟发放金额（元）", MONEY),
+)
+
+
+def columns(p: Publicity) -> tuple[Column, ...]:
+    """The list's columns: a unit's name and credit code, or a person's name and ID number."""
+    return PERSON_COLUMNS if p.persons else COLUMNS
 
 
 def _rows(p: Publicity) -> list[dict[str, Any]]:
     return [
-        {"seq": n, "unit_name": r.unit_name, "credit_code": mask_credit_code(r.credit_code), "amount_fen": r.amount_fen}
+        {"seq": n, "unit_name": r.unit_name, "credit_code": p.masked_id(r.credit_code), "amount_fen": r.amount_fen}
         for n, r in enumerate(p.records, start=1)
     ]
 
 
 def write_publicity_xlsx(p: Publicity, path: str | Path) -> Path:
     footer = [*p.lines(), f"{p.signatory}", _zh_date(p.issued_on)]
-    return write_xlsx(path, Sheet(COLUMNS, _rows(p), sheet="公示名单", title=p.title, footer=footer))
+    return write_xlsx(path, Sheet(columns(p), _rows(p), sheet="公示名单", title=p.title, footer=footer))
 
 
 def write_publicity_pdf(p: Publicity, path: str | Path) -> Path:
     st = pdf.styles()
     doc = pdf.new_document(path, title=p.title, author=p.agency, subject=f"{p.year}年度{p.program}公示",
                            authority=("电子表格（XLSX）或系统记录", "the XLSX file or the system record"))
-    head = [Paragraph(pdf.esc(c.header), st["cell"]) for c in COLUMNS]
+    head = [Paragraph(pdf.esc(c.header), st["cell"]) for c in columns(p)]
     body = [
         [
             str(r["seq"]),
@@ -205,7 +281,7 @@ def write_publicity_pdf(p: Publicity, path: str | Path) -> Path:
         ]
         for r in _rows(p)
     ]
-    total = ["合计", f"{p.count}家", "", f"{fen_to_yuan(p.total_fen):,}"]
+    total = ["合计", f"{p.count}人" if p.persons else f"{p.count}家", "", f"{fen_to_yuan(p.total_fen):,}"]
     font, _ = pdf.cjk_font()
     table = Table([head, *body, total], colWidths=[14 * mm, 66 * mm, 46 * mm, 34 * mm], repeatRows=1)
     table.setStyle(
@@ -224,7 +300,7 @@ def write_publicity_pdf(p: Publicity, path: str | Path) -> Path:
     story: list[Any] = [Paragraph(heading, st["title"])]
     story.append(
         Paragraph(
-            pdf.esc(f"根据{p.basis}，经审核、复审，现将{p.year}年度{p.program}拟发放名单予以公示（统一社会信用代码已作脱敏处理）。"),
+            pdf.esc(f"根据{p.basis}，经审核、复审，现将{p.year}年度{p.program}拟发放名单予以公示（{p.id_header}已作脱敏处理）。"),
             st["body"],
         )
     )

@@ -126,6 +126,8 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/decisions/{decision_id}/confirm"): action("confirm", "unit", "person"),
     ("POST", "/decisions/{decision_id}/decline"): action("decline", "unit", "person"),
     ("POST", "/decisions/{decision_id}/review"): union("first_review", "second_review"),
+    # a payee account requested by the 出纳 (as POST /api/v1/decisions/{id}/account); a 复核 approves it
+    ("POST", "/decisions/{decision_id}/account"): action("account"),
     ("GET", "/queues/review"): union("first_review", "second_review", "approve_account", "credit_check"),
     ("POST", "/queues/review"): union("first_review", "second_review"),
     ("POST", "/queues/review/accounts"): action("approve_account"),
@@ -149,6 +151,11 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     # what left the office: notices sent (outbox) and bank files with the bank's returns (read-only lists)
     ("GET", "/notices"): action("read"),
     ("GET", "/bank-files"): action("read"),
+    # the same steps as the JSON API's: 告知 and sending (经办), the bank file and payee banks (出纳)
+    ("POST", "/notices/notify"): action("notify"),
+    ("POST", "/notices/send"): action("send"),
+    ("POST", "/bank-files"): action("bank_file"),
+    ("POST", "/bank-files/payee-banks"): action("account"),
     # pages: a unit's and a person's own
     ("GET", "/unit"): frozenset({"unit"}),
     ("GET", "/person"): frozenset({"person"}),

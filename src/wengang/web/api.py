@@ -24,7 +24,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from wengang.casework.models import Decision, Payment, Recovery, RecoveryReceipt, Review
-from wengang.casework.states import STATE_ZH, state_zh
 from wengang.documents.masking import mask_account_for_display, mask_text
 
 from . import accounts, idempotency, jobs
@@ -361,9 +360,12 @@ def simulation(sim_id: str, request: Request, _: Caller) -> Any:
 
 
 # ------------------------------------------------------------------ decisions
-def _decision_row(r: dict[str, Any]) -> dict[str, Any]:
+def _decision_row(r: dict[str, Any], fates: Any = ()) -> dict[str, Any]:
+    # a paid decision as its payments stand (in a batch and not yet in a bank file is not 已发放)
+    from .pages.common import decision_state_zh
+
     return {"id": r["id"], "unit_id": mask_id(r["unit_id"]), "unit_name": r["unit_name"], "program": r["program"],
-            "year": r["year"], "state": r["state"], "state_zh": STATE_ZH.get(r["state"], r["state"]),
+            "year": r["year"], "state": r["state"], "state_zh": decision_state_zh(r["state"], None, fates),
             "amount_fen": r["amount_fen"], "size_class": r["size_class"], "region_code": r["region_code"],
             "policy_doc": r["policy_doc"], "origin": r["origin"], "changed_at": r["changed_at"],
             "hold_reason": r["hold_reason"], "has_account": bool(r["has_account"])}
@@ -395,8 +397,11 @@ def decisions(request: Request, p: Caller, state: Annotated[list[str] | None, Qu
     led = _led(request)
     count, total = led.read(summary)[0].values()
     rows = led.read(stmt.limit(page_size).offset((page - 1) * page_size))
+    from .pages.common import payment_fates
+
+    fates = payment_fates(led, [r["id"] for r in rows if r["state"] == "paid"])
     return {"total": int(count), "total_fen": int(total), "page": page, "page_size": page_size,
-            "items": [_decision_row(r) for r in rows]}
+            "items": [_decision_row(r, fates.get(r["id"], ())) for r in rows]}
 
 
 def _load(request: Request, p: Principal, decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)]) -> dict[str, Any]:
@@ -412,7 +417,9 @@ def decision(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: R
                              "status", "state", "size_class", "origin", "deadline", "hold_reason", "reasons",
                              "readings", "entitlement")}
     out["unit_id"] = d["unit_id"] if p.kind != "operator" else mask_id(d["unit_id"])
-    out["state_zh"] = state_zh(d["state"], d["hold_reason"])
+    from .pages.common import decision_state_zh
+
+    out["state_zh"] = decision_state_zh(d["state"], d["hold_reason"], [x["fate"] for x in d["payments"]])
     out["account_no"] = mask_account_for_display(d["account_no"])
     from .pages.common import audience_of
     from .pages.office import payment_fate_zh

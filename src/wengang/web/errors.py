@@ -53,6 +53,81 @@ def ledger_status(code: str) -> int:
 _HTTP_ZH = {404: ("not_found", "找不到该地址", "not found"), 405: ("method_not_allowed", "不支持该请求方法", "method not allowed")}
 
 
+# pydantic's error types that carry a limit (its ``ctx``): the Chinese wording with that limit, never a fixed phrase
+# (``greater_than_equal`` is “应不小于 1” for ``ge=1``, not “不能为负数”)
+_LIMITED_ZH = {
+    "greater_than_equal": ("ge", "应不小于 {}"),
+    "greater_than": ("gt", "应大于 {}"),
+    "less_than_equal": ("le", "应不大于 {}"),
+    "less_than": ("lt", "应小于 {}"),
+    "multiple_of": ("multiple_of", "应为 {} 的整数倍"),
+    "string_too_short": ("min_length", "应至少 {} 个字符"),
+    "string_too_long": ("max_length", "应不超过 {} 个字符"),
+    "too_short": ("min_length", "应至少 {} 项"),
+    "too_long": ("max_length", "应不超过 {} 项"),
+    "string_pattern_mismatch": ("pattern", "格式不符（应符合 {}）"),
+    "literal_error": ("expected", "应为 {}"),
+    "enum": ("expected", "应为 {}"),
+}
+_MORE_ZH = {
+    "float_parsing": "应为数字", "float_type": "应为数字", "decimal_parsing": "应为数字",
+    "string_unicode": "应为文本", "uuid_parsing": "应为 UUID", "datetime_parsing": "应为日期时间",
+    "datetime_type": "应为日期时间", "json_type": "应为 JSON", "url_parsing": "应为网址",
+}
+
+
+def pydantic_zh(error: dict[str, Any]) -> str:
+    """One pydantic error in Chinese, with the limit its ``ctx`` names (应不小于 1, 应不大于 500, 应至少 1 项 …)."""
+    from wengang.evaluate import _PYDANTIC_ZH  # one Chinese wording of pydantic's error types
+
+    kind = str(error.get("type", ""))
+    ctx = error.get("ctx") or {}
+    if kind in _LIMITED_ZH:
+        key, text = _LIMITED_ZH[kind]
+        if key in ctx:
+            limit = ctx[key]
+            if kind in ("literal_error", "enum"):
+                limit = str(limit).replace("' or '", "'、'").replace(" or ", "、")
+            return text.format(limit)
+    return _PYDANTIC_ZH.get(kind) or _MORE_ZH.get(kind) or "取值无效"
+
+
+# What the command line's messages tell an operator to type (``casework`` writes them once, for the CLI), said as the
+# caller of the web service acts: over the JSON API the request's field or the route; on a page the form's field.
+# (zh pattern, en pattern, API zh, API en, page zh, page en)
+_CLI_WORDS: tuple[tuple[str, str, str, str, str, str], ...] = (
+    ("请用 --payer-account 给出", "give --payer-account",
+     "请在请求体字段 payer_account 给出", "give payer_account in the request body",
+     "请在“付款账号”栏填写", "fill in the payer account field"),
+    ("请用 wengang case payee-bank 登记", "record them with `wengang case payee-bank`",
+     "请用 POST /api/v1/payee-banks 登记", "record them with POST /api/v1/payee-banks",
+     "请在“银行报盘与回盘”页登记开户行行号", "record them on the bank files page"),
+)
+_CLI_FIELDS = {  # a ``--option`` a ledger message names → (API field, the page's field label)
+    "reason": ("reason", "理由"), "late-reason": ("late_reason", "补录说明"), "payment": ("payment_id", "付款编号"),
+    "payer-account": ("payer_account", "付款账号"), "year": ("year", "年度"), "facts": ("facts", "事实"),
+    "claim-key": ("claim_key", "职业代码与等级"), "value-date": ("value_date", "付款日期"),
+}
+_CLI_OPTION = re.compile(r"--([a-z][a-z-]*)")
+
+
+def for_web(zh: str, en: str, *, page: bool = False) -> tuple[str, str]:
+    """A ledger or document refusal said in the command line's words (``--payer-account``, ``wengang case …``),
+    reworded for the web caller: the API's field or route, or the page's field. Any other text is unchanged."""
+    if "--" not in zh + en and "wengang " not in zh + en:
+        return zh, en
+    for cz, ce, az, ae, pz, pe in _CLI_WORDS:
+        zh, en = zh.replace(cz, pz if page else az), en.replace(ce, pe if page else ae)
+
+    def opt(m: re.Match[str], lang: str) -> str:
+        api, label = _CLI_FIELDS.get(m.group(1), (m.group(1).replace("-", "_"), ""))
+        if not page:
+            return f"字段 {api}" if lang == "zh" else f"field {api}"
+        return f"“{label or api}”栏" if lang == "zh" else f"the {api.replace('_', ' ')} field"
+
+    return _CLI_OPTION.sub(lambda m: opt(m, "zh"), zh), _CLI_OPTION.sub(lambda m: opt(m, "en"), en)
+
+
 def _field(loc: tuple[Any, ...]) -> str:
     parts = [str(x) for x in loc if x not in ("body", "query", "path", "header", "cookie")]
     return ".".join(parts) or ".".join(str(x) for x in loc)
@@ -81,8 +156,6 @@ def html_error(request: Request, status: int, code: str, zh: str, en: str,
 
 
 def install(app: FastAPI) -> None:
-    from wengang.evaluate import _PYDANTIC_ZH  # one Chinese wording of pydantic's error types
-
     @app.exception_handler(ApiError)
     async def _api(request: Request, exc: ApiError) -> Response:
         if wants_html(request):
@@ -91,14 +164,20 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(LedgerError)
     async def _ledger(request: Request, exc: LedgerError) -> Response:
-        if wants_html(request):
-            return html_error(request, ledger_status(exc.code), exc.code, exc.zh, exc.en)
-        return JSONResponse(body(exc.code, exc.zh, exc.en), status_code=ledger_status(exc.code))
+        html = wants_html(request)
+        zh, en = for_web(exc.zh, exc.en, page=html)
+        if html:
+            return html_error(request, ledger_status(exc.code), exc.code, zh, en)
+        return JSONResponse(body(exc.code, zh, en), status_code=ledger_status(exc.code))
 
     @app.exception_handler(DocumentError)
-    async def _document(_: Request, exc: DocumentError) -> JSONResponse:
+    async def _document(request: Request, exc: DocumentError) -> Response:
         zh, _sep, en = str(exc).partition(" / ")
-        return JSONResponse(body("document_refused", zh, en or zh), status_code=422)
+        html = wants_html(request)
+        zh, en = for_web(zh, en or zh, page=html)
+        if html:
+            return html_error(request, 422, "document_refused", zh, en)
+        return JSONResponse(body("document_refused", zh, en), status_code=422)
 
     @app.exception_handler(InputError)
     async def _input(_: Request, exc: InputError) -> JSONResponse:
@@ -120,7 +199,7 @@ def install(app: FastAPI) -> None:
                 zh, en = f"请求体不是有效的 JSON（第 {at} 个字符附近）", f"the request body is not valid JSON (near character {at})"
                 return JSONResponse(body("invalid_json", zh, en), status_code=422)
             f = _field(tuple(e.get("loc", ())))
-            zh = _PYDANTIC_ZH.get(e.get("type", ""), "取值无效")
+            zh = pydantic_zh(dict(e))
             errors.append({"field": f, "message_zh": zh, "message_en": e.get("msg", "")})
         first = errors[0] if errors else {"field": None, "message_zh": "请求无效", "message_en": "invalid request"}
         more = f"（另有 {len(errors) - 1} 处）" if len(errors) > 1 else ""

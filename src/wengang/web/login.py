@@ -45,10 +45,11 @@ def _safe_next(value: Any) -> str:
     return s if s.startswith("/") and not s.startswith("//") and "\\" not in s else "/"
 
 
-def _login_page(request: Request, *, error: str = "", login: str = "", next_: str = "/", status: int = 200) -> Response:
+def _login_page(request: Request, *, error: str = "", error_en: str = "", login: str = "", next_: str = "/",
+                status: int = 200) -> Response:
     nonce, signed = login_csrf_pair(request)
-    resp = render(request, "login.html", status_code=status, error=error, login=login, next=_safe_next(next_),
-                  login_csrf=signed)
+    resp = render(request, "login.html", status_code=status, error=error, error_en=error_en, login=login,
+                  next=_safe_next(next_), login_csrf=signed)
     resp.set_cookie(LOGIN_CSRF_COOKIE, nonce, httponly=True, samesite="strict", path="/login",
                     secure=request.app.state.config.tls or request.url.scheme == "https")
     return resp
@@ -70,13 +71,13 @@ async def login_submit(request: Request) -> Response:
     try:
         check_login_csrf(request, form.get("csrf_token"))
     except ApiError as exc:
-        return _login_page(request, error=exc.zh, login=login, next_=next_, status=403)
+        return _login_page(request, error=exc.zh, error_en=exc.en, login=login, next_=next_, status=403)
     state = request.app.state
     try:
         p = await run_in_threadpool(accounts.authenticate, state.ledger, login, password,
                                     client=client_address(request), cfg=state.config)
     except accounts.AuthError as exc:
-        resp = _login_page(request, error=exc.zh, login=login, next_=next_, status=exc.status)
+        resp = _login_page(request, error=exc.zh, error_en=exc.en, login=login, next_=next_, status=exc.status)
         if exc.retry_after:
             resp.headers["Retry-After"] = str(exc.retry_after)
         return resp

@@ -51,6 +51,10 @@ DONE = {
     "publicized": "公示名单已建立。",
     "applied": "技能提升补贴申请已提交，经办机构初审、复审后发放。",
     "paid": "发放批次已完成。",
+    "account_requested": "收款账户变更申请已登记，须由申请人以外的复核人员复核后生效；复核前不向该账户发放。",
+    "notified": "告知已推送，消息已进入待发队列。",
+    "sent": "待发消息已发送（失败的留待下次重试）。",
+    "payee_banks": "开户行行号已登记。",
 }
 
 
@@ -61,6 +65,43 @@ def yuan(fen: int | None) -> str:
 def _state(s: str | None, hold_reason: str | None = None) -> str:
     # a held decision named by why it is held (states.held_zh), where the page has its hold reason
     return state_zh(s, hold_reason)
+
+
+# A paid decision as its payments stand (``Ledger._fate`` of each): ``paid`` is recorded when the payment is made in a
+# batch, before any bank file. Until one of its payments has gone to the bank the unit or person is told it is in a
+# batch, not 已发放 — the same page's 发放与追回 counts it as 待报盘，尚未发放 (``Ledger.balances``: not_sent_fen).
+PAID_NOT_SENT_ZH = "已列入发放批次，待报盘"
+PAID_WITH_BANK_ZH = "已发放（已报盘，待银行回盘）"
+_LIVE_FATES = frozenset({"credited", "sent", "paid_direct", "not_sent"})  # not withdrawn, not returned
+
+
+def decision_state_zh(state: str | None, hold_reason: str | None = None, fates: Any = ()) -> str:
+    """The decision's state in Chinese for a page, a paid one by its payments' ``fates`` (``Ledger._fate``): every
+    payment still standing not in a bank file → 已列入发放批次，待报盘; some sent, none answered → 已发放（已报盘，待
+    银行回盘）; otherwise the state's own name (``states.state_zh``)."""
+    if state == "paid":
+        live = [f for f in fates if f in _LIVE_FATES]
+        if live and all(f == "not_sent" for f in live):
+            return PAID_NOT_SENT_ZH
+        if live and all(f in ("not_sent", "sent") for f in live):
+            return PAID_WITH_BANK_ZH
+    return state_zh(state, hold_reason)
+
+
+def payment_fates(ledger: Any, decision_ids: list[int]) -> dict[int, list[str]]:
+    """Decision id → the fates of its payments (``Ledger._fate``, the one place they are read), in one query."""
+    from sqlalchemy import select
+
+    from wengang.casework.ledger import Ledger
+    from wengang.casework.models import Payment
+
+    if not decision_ids:
+        return {}
+    P = Payment.__table__.c
+    out: dict[int, list[str]] = {}
+    for r in ledger.read(select(P.decision_id, Ledger._fate().label("fate")).where(P.decision_id.in_(decision_ids))):
+        out.setdefault(int(r["decision_id"]), []).append(r["fate"])
+    return out
 
 
 # who a page is for (the template variable ``audience``): a caseworker reads a decision's reasons, check labels and
@@ -143,7 +184,14 @@ def as_int(
             422, "invalid_input", f"“{label}”应为整数：{text}", f"{name} must be an integer", name
         ) from None
     if (lo is not None and n < lo) or (hi is not None and n > hi):
-        raise ApiError(422, "invalid_input", f"“{label}”应在 {lo} 到 {hi} 之间", f"{name} out of range", name)
+        # the bound that is there: 应在 1 到 90 之间, or 应不小于 1 / 应不大于 90 when only one is set
+        if lo is not None and hi is not None:
+            zh, en = f"应在 {lo} 到 {hi} 之间", f"must be between {lo} and {hi}"
+        elif lo is not None:
+            zh, en = f"应不小于 {lo}", f"must be at least {lo}"
+        else:
+            zh, en = f"应不大于 {hi}", f"must be at most {hi}"
+        raise ApiError(422, "invalid_input", f"“{label}”{zh}：{n}", f"{name} {en}: {n}", name)
     return n
 
 

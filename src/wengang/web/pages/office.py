@@ -48,6 +48,7 @@ from .common import (
     audience_of,
     back,
     cfg,
+    decision_state_zh,
     for_audience,
     form,
     led,
@@ -373,6 +374,9 @@ def decision_page(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], reque
         and d["state"] == "first_reviewed"
         and not any(r["stage"] == 1 and r["reviewer"] == p.login for r in reviews),
         "approve_account": "reviewer" in roles,
+        # the 出纳 requests a payee account (补录/更改 before payment, 更正 after a bounce), as
+        # ``POST /api/v1/decisions/{id}/account`` does; a 复核 other than the requester approves it (four eyes)
+        "account": operator_may(p, "account") and _account_kind(d["state"]) is not None,
     }
     from wengang.casework.states import action_zh
 
@@ -396,7 +400,10 @@ def decision_page(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], reque
         changes=changes,
         can=can,
         history=history,
+        account_kind=_account_kind(d["state"]),
         program_label=_labels().get(d["program"], d["program"]),
+        # a paid decision as its payments stand (in a batch, not yet in a bank file: not 已发放)
+        state_shown=decision_state_zh(d["state"], d["hold_reason"], [x["fate"] for x in d["payments"]]),
         basis_url=cite_url(d["policy_doc"], d["clause"]),
         readings=_readings_zh(d["readings"]),
         explanation_lines=[x for x in (d["explanation"] or "").splitlines() if x.strip()],
@@ -406,6 +413,50 @@ def decision_page(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], reque
     if full and changes:
         resp.headers["Cache-Control"] = "no-store"  # a full account number: not kept by the browser's cache
     return resp
+
+
+def operator_may(p: Principal, code: str) -> bool:
+    """The signed-in operator holds the role the ledger's matrix gives step ``code`` (``access.action``): the page
+    offers a step's form only to whom ``access.ROUTES`` lets post it (the JSON API's check)."""
+    from ..access import action
+
+    return p.kind == "operator" and bool(set(p.roles) & action(code))
+
+
+def _account_kind(state: str) -> str | None:
+    """Which payee-account request a decision in ``state`` takes (``Ledger.set_account`` / ``fix_account``): ``fix``
+    after a bounce, ``set`` before payment, None when neither applies (paid, ended)."""
+    from wengang.casework.states import TERMINAL
+
+    if state == "bounced":
+        return "fix"
+    if state in TERMINAL or state in ("paid", "account_fixed"):
+        return None
+    return "set"
+
+
+@router.post("/decisions/{decision_id}/account", include_in_schema=False)
+async def decision_account(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: Request) -> Response:
+    """The 出纳 requests a payee account for a decision (``Ledger.set_account``, or ``fix_account`` after a bounce,
+    as ``POST /api/v1/decisions/{id}/account``): a change request that a 复核 other than the requester approves on
+    the review queue or this decision's page; nothing is paid to it before."""
+    p = current_principal(request)
+    f = await form(request)
+    account = need(f, "account_no", "收款账号")
+    if not account.isdigit() or not 6 <= len(account) <= 32:
+        raise ApiError(422, "invalid_input", "收款账号应为 6 到 32 位数字", "account number: 6 to 32 digits",
+                       "account_no")
+    reason = f.get("reason") or "补录或更改收款账户"
+    if len(reason) > 500:
+        raise ApiError(422, "invalid_input", "理由不超过 500 字", "reason: at most 500 characters", "reason")
+
+    def write() -> None:
+        d = led(request).decision(decision_id)
+        step = led(request).fix_account if d["state"] == "bounced" else led(request).set_account
+        step(decision_id, p.login, account_no=account, reason=reason)
+
+    await run_in_threadpool(write)
+    return back(f"/decisions/{decision_id}", "account_requested")
 
 
 def _risk_pending_rows(d: dict[str, Any]) -> list[dict[str, Any]]:
@@ -707,6 +758,10 @@ def publicity_lists(request: Request) -> Response:
         .group_by(L.id)
         .order_by(L.id.desc())
     )
+    from wengang.documents.publicity import publicity_subject
+
+    for row in lists:  # a unit program lists units (家), a person program persons (人), as its 公示 document says
+        row["count_text"] = f"{row['n']} 人" if publicity_subject(row["program"]) == "person" else f"{row['n']} 家"
     waiting = led(request).read(
         select(
             D.program,

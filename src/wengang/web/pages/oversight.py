@@ -3,8 +3,11 @@
 
 The queue's two steps call ``casework.risk_queue.clear_flag`` / ``confirm_flag`` (as ``wengang risk clear`` /
 ``risk confirm``): the ledger checks the 稽核 role again, and each verdict — with the recovery a confirmation
-orders — is an audit event. The notices and bank-file pages only read (their counterparts: ``GET
-/api/v1/notices``, ``GET /api/v1/bank-files/{file_key}/{fmt}``).
+orders — is an audit event. The notices page lists the outbox and lets the 经办 push the 告知 and send it
+(``Ledger.notify`` / ``deliver_outbox``, as ``POST /api/v1/notices/notify|send``); the bank-files page lists what left
+and lets the 出纳 write a batch's bank file and give payee banks (``outputs.write_bank_file`` /
+``Ledger.set_payee_banks``, as ``POST /api/v1/payments/batches/{key}/bank-file`` and ``POST /api/v1/payee-banks``),
+with the API's roles (``access.ROUTES``) and CSRF.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from wengang.casework.models import (
     PaymentBatch,
     PaymentReturn,
 )
-from wengang.casework.outputs import PASSED_REVIEW, REFUSED, UNDECIDED
+from wengang.casework.outputs import PASSED_REVIEW, REFUSED, UNDECIDED, beijing_today
 from wengang.casework.risk_queue import RISK_RECOVERY_PENDING, RISK_RECOVERY_SETTLED
 from wengang.documents.masking import mask_account_for_display
 
@@ -40,7 +43,8 @@ from ...documents.masking import mask_recipient, mask_text
 from ..auth import current_principal, mask_id
 from ..errors import MAX_ID, ApiError
 from . import router
-from .common import DONE, back, form, led, need, page, page_number, pager, yuan
+from .common import DONE, as_date, as_int, back, cfg, form, led, need, page, page_number, pager, yuan
+from .office import operator_may
 
 DONE.update(
     risk_cleared="疑点已排除，理由已记录。",
@@ -320,6 +324,15 @@ def notices_page(request: Request) -> Response:
         m["letter"] = m["decision_state"] in LETTER_STATES
         m["recipient_shown"] = mask_recipient(m["recipient"])  # a person's mobile or ID number masked
     p = current_principal(request)
+    # the 经办's step on this page: 推送告知 for the screened decisions, by program and year (``Ledger.notify``)
+    screened = led(request).read(
+        select(D.program, D.year, func.count().label("n"))
+        .where(D.state == "screened")
+        .group_by(D.program, D.year)
+        .order_by(D.program, D.year)
+    ) if operator_may(p, "notify") else []
+    from wengang.policies.required import PROGRAM_LABELS
+
     return page(
         request,
         "notices.html",
@@ -331,12 +344,86 @@ def notices_page(request: Request) -> Response:
         templates=TEMPLATE_ZH,
         pager=pager(request, total, current),
         can_letter="caseworker" in p.roles,
+        can_notify=operator_may(p, "notify"),
+        can_send=operator_may(p, "send"),
+        screened=screened,
+        programs=PROGRAM_LABELS,
     )
+
+
+@router.post("/notices/notify", include_in_schema=False)
+async def notices_notify(request: Request) -> Response:
+    """推送告知 for the screened decisions of a program and year: ``Ledger.notify`` as ``POST
+    /api/v1/notices/notify`` and ``wengang case notify`` (an offer to confirm where the document asks for it, a
+    notice elsewhere); the messages wait in the outbox until sent."""
+    from wengang.inputs import check_program
+
+    p = current_principal(request)
+    data = await request.form()
+    f = {k: str(v).strip() for k, v in data.items() if isinstance(v, str) and k not in ("csrf_token", "channels")}
+    program, _, year_text = need(f, "group", "项目与年度").partition(":")
+    program = check_program(program)
+    year = as_int(year_text, "group", "年度", lo=2000, hi=2100)
+    deadline = as_date(f.get("deadline"), "deadline", "确认期限")
+    channels = list(dict.fromkeys(str(v) for v in data.getlist("channels")))
+    if not channels:
+        raise ApiError(422, "invalid_input", "请至少选择一个告知渠道", "choose at least one channel", "channels")
+    bad = [c for c in channels if c not in CHANNEL_ZH]
+    if bad:
+        raise ApiError(422, "invalid_input", f"告知渠道只能是 {'、'.join(CHANNEL_ZH.values())}",
+                       f"unknown channel {bad[0]}", "channels")
+    assert year is not None
+    n = await run_in_threadpool(
+        lambda: led(request).notify(program, year, p.login, deadline=deadline, channels=channels)
+    )
+    if n == 0:
+        raise ApiError(409, "nothing_notified", f"{_program_zh(program)} {year} 年度没有已筛查待告知的决定，未推送告知",
+                       f"no screened decisions of {program} {year} to notify")
+    return back("/notices", "notified")
+
+
+def _program_labels() -> dict[str, str]:
+    from wengang.policies.required import PROGRAM_LABELS
+
+    return dict(PROGRAM_LABELS)
+
+
+def _program_zh(program: str) -> str:
+    return _program_labels().get(program, program)
+
+
+@router.post("/notices/send", include_in_schema=False)
+async def notices_send(request: Request) -> Response:
+    """发送待发消息, as ``POST /api/v1/notices/send`` (``Ledger.deliver_outbox``): through the SMS gateway when one is
+    configured (WENGANG_NOTICE_GATEWAY), else into ``<work_dir>/outbox.jsonl`` (recipients masked)."""
+    from wengang.casework.notices import FileSender, HttpSender
+
+    p = current_principal(request)
+
+    def write() -> Any:
+        c = cfg(request)
+        if c.notice_gateway:
+            sender: Any = HttpSender(c.notice_gateway)
+        else:
+            c.work_path.mkdir(parents=True, exist_ok=True)
+            sender = FileSender(c.work_path / "outbox.jsonl")
+        try:
+            return led(request).deliver_outbox(sender, limit=10_000, actor=p.login)
+        finally:
+            if isinstance(sender, HttpSender):
+                sender.close()
+
+    await run_in_threadpool(write)
+    return back("/notices", "sent")
 
 
 # ------------------------------------------------------------------ bank files and returns
 @router.get("/bank-files", include_in_schema=False)
 def bank_files_page(request: Request) -> Response:
+    return page(request, "bank_files.html", **_bank_files_context(request))
+
+
+def _bank_files_context(request: Request) -> dict[str, Any]:
     BF, IT, P = BankFile.__table__.c, BankFileItem.__table__.c, Payment.__table__.c
     B, C, RT = PaymentBatch.__table__.c, BankConfirmation.__table__.c, PaymentReturn.__table__.c
     ok = BankFileItem.__table__.join(BankConfirmation.__table__, C.payment_id == IT.payment_id)
@@ -378,11 +465,100 @@ def bank_files_page(request: Request) -> Response:
     for b in bounces:  # a withdrawal's reason may quote a risk flag's evidence (the 稽核's): identifiers masked
         b["reason"] = mask_text(b["reason"] or "")
     p = current_principal(request)
-    return page(
-        request,
-        "bank_files.html",
-        files=files,
-        returns=returns,
-        bounces=bounces,
-        can_download="payer" in p.roles,
-    )
+    can_write = operator_may(p, "bank_file")
+    batches = _batches_to_send(request) if can_write or operator_may(p, "account") else []
+    return {
+        "files": files,
+        "returns": returns,
+        "bounces": bounces,
+        "can_download": can_write,  # GET /api/v1/bank-files/{key}/{fmt}: the same role
+        "can_write": can_write,
+        "can_banks": operator_may(p, "account"),
+        "batches": batches,
+        # payments to send whose payee account has no bank code yet: the 出纳 gives it here (the account stays masked)
+        "no_bank": _without_bank_code(request, batches) if operator_may(p, "account") else [],
+        "today": beijing_today().isoformat(),
+        "programs": _program_labels(),
+        "result": None,
+    }
+
+
+def _batches_to_send(request: Request) -> list[dict[str, Any]]:
+    """Payment batches with payments in no bank file yet (``Ledger._not_sent``), newest first."""
+    B, P = PaymentBatch.__table__.c, Payment.__table__.c
+    return led(request).read(
+        select(B.batch_key, B.program, B.year, func.count(P.id).label("n"),
+               func.coalesce(func.sum(P.amount_fen), 0).label("fen"))
+        .select_from(PaymentBatch.__table__.join(Payment.__table__, P.batch_id == B.id))
+        .where(Ledger._not_sent())
+        .group_by(B.id, B.batch_key, B.program, B.year)
+        .order_by(B.id.desc())
+        .limit(200)
+    )  # fmt: skip
+
+
+def _without_bank_code(request: Request, batches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The payments to send (``Ledger.bank_file_plan``) whose payee account has no bank code, at most 200."""
+    out: list[dict[str, Any]] = []
+    for b in batches:
+        for r in led(request).bank_file_plan(b["batch_key"])["payments"]:
+            if not r["bank_code"] and len(out) < 200:
+                out.append({"batch_key": b["batch_key"], "payment_id": r["id"], "decision_id": r["decision_id"],
+                            "unit_name": r["unit_name"], "account_shown": mask_account_for_display(r["account_no"])})
+    return out
+
+
+@router.post("/bank-files", include_in_schema=False)
+async def bank_file_create(request: Request) -> Response:
+    """生成银行报盘文件 for a payment batch, as ``POST /api/v1/payments/batches/{key}/bank-file`` and ``wengang case
+    bank-file`` (``outputs.write_bank_file``): the batch's payments not yet sent, into one file kept under
+    ``<work_dir>/bank-files`` and offered for download; payments held back are listed with their reasons."""
+    from wengang.casework.outputs import write_bank_file
+
+    from ..api_casework import _bank_dir, bank_file_result
+
+    p = current_principal(request)
+    f = await form(request)
+    key = need(f, "batch_key", "发放批次")
+    if len(key) > 64:
+        raise ApiError(422, "invalid_input", "批次编号不超过 64 个字符", "batch key: at most 64 characters", "batch_key")
+    payer = f.get("payer_account") or None
+    if payer is not None and (not payer.isdigit() or not 6 <= len(payer) <= 32):
+        raise ApiError(422, "invalid_input", "付款账号应为 6 到 32 位数字", "payer account: 6 to 32 digits",
+                       "payer_account")
+    on = as_date(f.get("value_date"), "value_date", "付款日期")
+
+    def write() -> dict[str, Any]:
+        ledger = led(request)
+        res = write_bank_file(ledger, key, _bank_dir(request), p.login, payer_account=payer, on=on)
+        return bank_file_result(ledger, key, res)
+
+    result = await run_in_threadpool(write)
+    ctx = _bank_files_context(request)
+    ctx["result"] = result
+    return page(request, "bank_files.html", **ctx)  # the result's own section says what was written
+
+
+@router.post("/bank-files/payee-banks", include_in_schema=False)
+async def payee_bank(request: Request) -> Response:
+    """登记收款账户的开户行行号 (the bank file needs it), as ``POST /api/v1/payee-banks`` (``Ledger.set_payee_banks``)."""
+    p = current_principal(request)
+    f = await form(request)
+    code = need(f, "bank_code", "开户行行号")
+    if not re.fullmatch(r"\d{12}", code):
+        raise ApiError(422, "invalid_input", "开户行行号应为 12 位数字", "bank code: 12 digits", "bank_code")
+    if f.get("payment_id"):  # a payment of a batch to send: its own payee account (the page shows it masked)
+        pid = as_int(f["payment_id"], "payment_id", "付款编号", lo=1, hi=MAX_ID)
+        key = need(f, "batch_key", "发放批次")
+        rows = [r for r in led(request).bank_file_plan(key)["payments"] if r["id"] == pid]
+        if not rows:
+            raise ApiError(409, "not_to_send", f"付款 {pid} 不在发放批次 {key} 的待报盘付款中（可能已报盘或已撤回），请刷新页面",
+                           f"payment {pid} is not among batch {key}'s payments to send; reload the page", "payment_id")
+        account = str(rows[0]["account_no"])
+    else:
+        account = need(f, "account_no", "收款账号")
+        if not account.isdigit() or not 6 <= len(account) <= 32:
+            raise ApiError(422, "invalid_input", "收款账号应为 6 到 32 位数字", "account number: 6 to 32 digits",
+                           "account_no")
+    await run_in_threadpool(lambda: led(request).set_payee_banks({account: code}, p.login))
+    return back("/bank-files", "payee_banks")

@@ -23,7 +23,7 @@ from wengang.casework.models import Decision
 from ..auth import current_principal
 from ..errors import ApiError
 from . import router
-from .common import RECIPIENT, as_date, as_int, back, cfg, form, led, page
+from .common import RECIPIENT, as_date, as_int, back, cfg, decision_state_zh, form, led, page, payment_fates
 
 D = Decision.__table__.c
 
@@ -46,16 +46,23 @@ def _own_rows(request: Request, subject: str) -> list[dict[str, Any]]:
         .where(D.unit_id == subject)
         .order_by(D.year.desc(), D.id)
     )
+    fates = payment_fates(led(request), [r["id"] for r in rows if r["state"] == "paid"])
     for r in rows:
         r["program_label"] = PROGRAM_LABELS.get(r["program"], r["program"])
+        # a paid decision as its payments stand: in a batch and not yet in a bank file is not 已发放
+        r["state_shown"] = decision_state_zh(r["state"], None, fates.get(r["id"], ()))
     return rows
 
 
 @router.get("/unit", include_in_schema=False)
 def unit_home(request: Request) -> Response:
+    from wengang.policies.required import PROGRAM_LABELS
+
     p = current_principal(request)
     assert p.subject is not None
     bal = led(request).balances(unit_id=p.subject)
+    for b in bal:  # the program by its Chinese name (稳岗返还), never its code
+        b["program_label"] = PROGRAM_LABELS.get(b["program"], b["program"])
     return page(request, "unit.html", rows=_own_rows(request, p.subject), balances=bal)
 
 

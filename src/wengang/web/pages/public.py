@@ -61,7 +61,8 @@ def _sign(request: Request, nonce: str) -> str:
 
 
 def _check_page(
-    request: Request, values: dict[str, str], result: Any = None, status: int = 200, error: str = ""
+    request: Request, values: dict[str, str], result: Any = None, status: int = 200, error: str = "",
+    error_en: str = "",
 ) -> Response:
     nonce = request.cookies.get(CHECK_CSRF_COOKIE) or secrets.token_urlsafe(24)
     resp = page(
@@ -75,6 +76,7 @@ def _check_page(
         flags=FLAGS,
         result=result,
         error=error,
+        error_en=error_en,  # every refusal in Chinese first, then in English
         audience=RECIPIENT,  # the public checker: a recipient's page even when a caseworker opens it
     )
     resp.set_cookie(
@@ -130,12 +132,13 @@ async def check_submit(request: Request) -> Response:
     nonce = request.cookies.get(CHECK_CSRF_COOKIE) or ""
     given = (await request.form()).get("csrf_token")
     if not nonce or not hmac.compare_digest(_sign(request, nonce), str(given or "")):
-        return _check_page(request, f, status=400, error="表单校验码（CSRF）缺失或不符，请刷新页面后重试")
+        return _check_page(request, f, status=400, error="表单校验码（CSRF）缺失或不符，请刷新页面后重试",
+                           error_en="CSRF token missing or wrong; reload the page and try again")
     try:
         region, on, facts = _unit_facts(f)
         d = await run_in_threadpool(_evaluate, "fanhuan", region, on, facts)
     except ApiError as exc:
-        return _check_page(request, f, status=exc.status, error=exc.zh)
+        return _check_page(request, f, status=exc.status, error=exc.zh, error_en=exc.en)
     return _check_page(request, f, result=_result(d))
 
 
