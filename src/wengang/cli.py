@@ -198,7 +198,7 @@ def evaluate_cmd(
             from wengang.ingest.record import read_record
 
             try:
-                facts = read_record(facts_file, row=row, sheet=sheet, encoding=encoding)
+                facts = read_record(facts_file, row=row, sheet=sheet, encoding=encoding, header_map=hmap)
             except IngestError as exc:  # name the input as the other readers do: the facts file
                 zh, en = exc.message_zh, exc.message_en
                 fail(f"{zh.replace('文件 ', '事实文件 ', 1) if zh.startswith('文件 ') else '事实文件：' + zh} / "

@@ -17,6 +17,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, field_validator
 
 from wengang.facts.identifiers import validate_credit_code, validate_id_number
+from wengang.facts.industries import validate_industry_code
 from wengang.facts.labels import ZhEnum, register
 from wengang.facts.unit import OrgType, SizeClass
 
@@ -98,6 +99,7 @@ class RetentionTrainingFacts(_UnitBase):
     industry_code: str | None = Field(
         None, description="国民经济行业代码（GB/T 4754-2017，如 H6210、L7291）/ industry code (GB/T 4754-2017)"
     )
+    _check_industry = field_validator("industry_code")(classmethod(lambda cls, v: validate_industry_code(v)))
     covid_hardship: bool | None = Field(
         None,
         description="经认定因新冠肺炎疫情严重影响暂时无法正常生产经营 / found unable to operate normally for now because of COVID-19",
@@ -322,6 +324,7 @@ class DeferralFacts(_UnitBase):
     )
     received_on: date | None = Field(None, description="经办机构收到缓缴申报之日 / day the agency received the application")
     industry_code: str | None = Field(None, description="国民经济行业代码（GB/T 4754-2017）/ industry code")
+    _check_industry = field_validator("industry_code")(classmethod(lambda cls, v: validate_industry_code(v)))
     hardship_confirmed: bool | None = Field(
         None, description="经同级扩围行业困难企业工作小组确认为困难企业 / confirmed as a firm in difficulty (17 industries)"
     )

@@ -7,12 +7,18 @@ Sources: ../shared/domain/facts.md §2 and §3.
 * 17 扩围行业 (人社部发〔2022〕31号), with 2017 codes. Sections Q and R moved by one between the 2011 and
   2017 editions: data coded to 2011 will mis-match them.
 
-Codes are accepted with or without the section letter (``"C3611"`` or ``"3611"``).
+Codes are accepted with or without the section letter (``"C3611"`` or ``"3611"``), read after NFKC (a
+full-width ``０５１１`` is ``0511``) and Excel's text-forcing ``="0511"`` form. A section letter must be the
+section of the code's 2-digit division (:data:`_SECTIONS`): ``A511`` (division 51 is F 批发和零售业) or
+``F0511`` (05 is A) contradicts itself and is no code — :func:`code_digits` gives None, and the readers refuse
+it (:func:`industry_code_problem`: screening quarantines the row, one case is refused), never classify it by
+its digits alone (outside audit F1, session 38).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import polars as pl
@@ -110,24 +116,108 @@ SIZE_CATEGORY_BY_PREFIX: dict[str, str] = {
 # Not in the table: 53 铁路, 66–69 金融 (own standard 银发〔2015〕309号), 704, 83 教育, 84 卫生, S, T, and a bare "70".
 
 
+SECTION_NAMES_ZH = {
+    "A": "农、林、牧、渔业", "B": "采矿业", "C": "制造业", "D": "电力、热力、燃气及水生产和供应业", "E": "建筑业",
+    "F": "批发和零售业", "G": "交通运输、仓储和邮政业", "H": "住宿和餐饮业", "I": "信息传输、软件和信息技术服务业",
+    "J": "金融业", "K": "房地产业", "L": "租赁和商务服务业", "M": "科学研究和技术服务业",
+    "N": "水利、环境和公共设施管理业", "O": "居民服务、修理和其他服务业", "P": "教育", "Q": "卫生和社会工作",
+    "R": "文化、体育和娱乐业", "S": "公共管理、社会保障和社会组织", "T": "国际组织",
+}  # fmt: skip
+# a code as written: an optional section letter, then the 2- to 4-digit class (ASCII digits only: Python's and
+# Polars' \d match every Unicode digit)
+CODE_PATTERN = r"^([A-T]?)([0-9]{2,4})$"
+_CODE = re.compile(CODE_PATTERN)
+# Excel's text-forcing export of a cell: ="0511"
+_EXCEL_TEXT = re.compile(r'^="(.*)"$')
+
+
+def normalise_code(code: str) -> str:
+    """An industry code as read: NFKC (full-width ``Ｆ０５１１``), Excel's ``="…"`` unwrapped, spaces dropped, upper case."""
+    c = unicodedata.normalize("NFKC", str(code)).strip()
+    m = _EXCEL_TEXT.fullmatch(c)
+    if m:
+        c = m.group(1).strip()
+    return c.upper()
+
+
+def section_of_division(division: int) -> str | None:
+    """The GB/T 4754-2017 section letter of a 2-digit division (51 → ``F``), or None (no such division)."""
+    for letter, lo, hi in _SECTIONS:
+        if lo <= division <= hi:
+            return letter
+    return None
+
+
+def industry_code_problem(code: str | None) -> tuple[str, str] | None:
+    """Why ``code`` cannot be read as an industry code (Chinese, English), or None when it can (or is empty): not a
+    section letter and 2–4 digits, or a letter that is not the section of its digits' division — ``A511`` says
+    门类 A (农、林、牧、渔业) while division 51 is in F (批发和零售业)."""
+    if code is None or not str(code).strip():
+        return None
+    c = normalise_code(code)
+    m = _CODE.fullmatch(c)
+    if m is None:
+        return (
+            f"行业代码“{code}”格式不符：应为门类字母加2至4位数字（如 F5211）或2至4位数字（GB/T 4754-2017）",
+            f"industry code {code!r} is not a section letter and 2 to 4 digits (F5211) or 2 to 4 digits (GB/T 4754-2017)",
+        )
+    letter, digits = m.groups()
+    if not letter:
+        return None
+    section = section_of_division(int(digits[:2]))
+    if section == letter:
+        return None
+    named = f"门类 {letter}（{SECTION_NAMES_ZH[letter]}）"
+    if section is None:
+        return (
+            f"行业代码“{code}”的门类与数字不符：{named}，而数字 {digits} 的大类 {digits[:2]} 不属于 GB/T 4754-2017 的任何门类；"
+            f"请核对行业代码",
+            f"industry code {code!r}: section {letter}, but division {digits[:2]} of {digits} is in no GB/T 4754-2017 "
+            f"section; check the code",
+        )
+    lost = ""
+    lost_en = ""
+    if len(digits) == 3 and section_of_division(int(digits[:1])) == letter:
+        lost = f"；如为 {letter}0{digits}，首位的0可能在数值单元格中丢失，请以文本格式填写"
+        lost_en = f"; if it is {letter}0{digits}, a number cell may have dropped its leading 0: enter it as text"
+    return (
+        f"行业代码“{code}”的门类与数字不符：写的是{named}，而大类 {digits[:2]} 属于门类 {section}"
+        f"（{SECTION_NAMES_ZH[section]}），无法判断行业与划型{lost}",
+        f"industry code {code!r}: its section letter {letter} contradicts its digits — division {digits[:2]} is in "
+        f"section {section}; neither industry nor size category can be told{lost_en}",
+    )
+
+
+def validate_industry_code(value: str | None) -> str | None:
+    """A facts model's ``industry_code`` as read (:func:`normalise_code`), or ``ValueError`` ("中文 / English") for
+    one :func:`industry_code_problem` refuses."""
+    if value is None:
+        return None
+    problem = industry_code_problem(value)
+    if problem is not None:
+        raise ValueError(f"{problem[0]} / {problem[1]}")
+    return normalise_code(value) or None
+
+
 def code_digits(code: str | None) -> str | None:
-    """``"C3611"`` → ``"3611"``; ``"3611"`` → ``"3611"``; invalid → ``None``."""
+    """``"C3611"`` → ``"3611"``; ``"3611"`` → ``"3611"``; invalid, or a letter that is not its digits' section
+    (``"A511"``, ``"F0511"``) → ``None``."""
     if code is None:
         return None
-    c = code.strip().upper()
-    m = re.fullmatch(r"[A-T]?(\d{2,4})", c)
-    return m.group(1) if m else None
+    m = _CODE.fullmatch(normalise_code(code))
+    if m is None:
+        return None
+    letter, digits = m.groups()
+    if letter and section_of_division(int(digits[:2])) != letter:
+        return None
+    return digits
 
 
 def section_of(code: str | None) -> str | None:
     d = code_digits(code)
     if d is None:
         return None
-    div = int(d[:2])
-    for letter, lo, hi in _SECTIONS:
-        if lo <= div <= hi:
-            return letter
-    return None
+    return section_of_division(int(d[:2]))
 
 
 def size_category(code: str | None) -> str | None:
@@ -162,8 +252,14 @@ def extended_industry(code: str | None) -> Industry | None:
 
 
 def code_digits_expr(col: str | pl.Expr) -> pl.Expr:
+    """Vectorised :func:`code_digits`: the digits, null for a code that is not one or whose letter is not its
+    digits' section. (Validation has read the codes already: NFKC, ``="…"``; here only ASCII codes are codes.)"""
     e = pl.col(col) if isinstance(col, str) else col
-    return e.str.strip_chars().str.to_uppercase().str.extract(r"^[A-T]?(\d{2,4})$", 1)
+    parts = e.str.strip_chars().str.to_uppercase().str.extract_groups(CODE_PATTERN)
+    letter, digits = parts.struct.field("1"), parts.struct.field("2")
+    sections = {f"{d:02d}": letter for letter, lo, hi in _SECTIONS for d in range(lo, hi + 1)}
+    section = digits.str.slice(0, 2).replace_strict(sections, default=None, return_dtype=pl.String)
+    return pl.when((letter == "") | (letter == section)).then(digits)
 
 
 def size_category_expr(col: str | pl.Expr) -> pl.Expr:

@@ -16,6 +16,7 @@ Money is integer fen (``*_fen``; ``*_yuan`` inputs are converted by ``wengang.ev
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from enum import IntEnum
 from typing import ClassVar
@@ -28,7 +29,7 @@ from wengang.facts.identifiers import InvalidIdentifier, validate_id_number
 # this module's pydantic models (start-up time)
 from wengang.facts.person_codes import AggregationPlace, CertificateType, ContractEnd, PersonStatus
 
-OCCUPATION_CODE_RE = re.compile(r"^[1-8]-\d{2}-\d{2}-\d{2}$")
+OCCUPATION_CODE_RE = re.compile(r"^[1-8]-[0-9]{2}-[0-9]{2}-[0-9]{2}$")  # ASCII digits: \d matches any Unicode digit
 
 # 五级/初级工 → 一级/高级技师 (facts.md §5); the number is the level, 5 lowest, 1 highest
 LEVEL_ZH = {5: "初级（五级）", 4: "中级（四级）", 3: "高级（三级）", 2: "技师（二级）", 1: "高级技师（一级）"}
@@ -44,7 +45,7 @@ def check_id_number(value: str) -> str:
 
 def check_occupation_code(value: str) -> str:
     """职业编码 of the 2022 职业分类大典: ``D-DD-DD-DD`` (大类-中类-小类-细类), 大类 1..8."""
-    v = value.strip() if isinstance(value, str) else value
+    v = unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else value  # full-width digits
     if not isinstance(v, str) or not OCCUPATION_CODE_RE.match(v):
         raise ValueError(
             f"职业编码“{value}”格式不符，应为 D-DD-DD-DD（如 6-31-01-03），大类为1～8 / "

@@ -13,6 +13,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, field_validator
 
 from wengang.facts.identifiers import validate_credit_code
+from wengang.facts.industries import validate_industry_code
 from wengang.facts.unit_codes import OrgType, SizeClass
 
 __all__ = ["OrgType", "SizeClass", "UnitFacts"]
@@ -204,6 +205,12 @@ class UnitFacts(BaseModel):
 
     # a one-case evaluation may be pinned to the date of review
     evaluation_date: date | None = Field(None, description="审核之日 / date of review")
+
+    @field_validator("industry_code")
+    @classmethod
+    def _check_industry_code(cls, value: str | None) -> str | None:
+        # a section letter that contradicts the digits (A511, F0511) is refused, not classified by the digits alone
+        return validate_industry_code(value)
 
     @field_validator("credit_code", "legal_entity_credit_code")
     @classmethod

@@ -115,6 +115,13 @@ class Frame:
     # N + header_row (CSV: when no quoted value spans lines). 0 for Parquet and databases (no header row)
     header_row: int = 0
     sheet: str | None = None  # XLSX: the sheet read
+    sheets: list[str] = field(default_factory=list)  # XLSX: every sheet of the workbook, in its order
+    # source_row → (zh, en): a record that must not be read whatever column it is in (a CSV's last line cut off); its
+    # reason is also a cell error of the file's last column, the field the cut fell in (bind moves it to the key
+    # column when that column maps to no field)
+    row_errors: dict[int, tuple[str, str]] = field(default_factory=dict)
+    # what the reader tells the user about the file (the sheet read, hidden rows …), Chinese / English
+    notes: list[str] = field(default_factory=list)
 
     def file_row(self, source_row: int) -> int:
         """The row the user sees in the file: the line of a CSV file, the Excel row number of a sheet; a
@@ -490,13 +497,64 @@ def _read_csv(path: Path, encoding: str | None, separator: str = ",", header_row
         raise IngestError(
             f"文件 {src} 不是可读取的 CSV 表格", f"file {src} is not a readable CSV table ({exc})", source=src
         ) from None
+    row_errors: dict[int, tuple[str, str]] = {}
+    if columns and _cut_off(path, skip + 1):
+        last = _records(lf)
+        if last:
+            row_errors[last] = _cut_reason(src, last + skip + 1)
     if columns:
         # a record has a field that is not empty or blank; the row index is taken before, so numbers stay.
         # Reading every column also has Polars check every row's field count (a projection stops early), and
         # lets the same pass see a row that may have fewer fields than the header (_ShortRows)
         filled = functools.partial(_filled, short=_ShortRows(path, enc, separator, skip))
         lf = lf.filter(pl.struct(columns).map_batches(filled, return_dtype=pl.Boolean, is_elementwise=True))
-    return Frame(src, lf, columns, encoding=enc, kind="csv", header_row=skip + 1)
+    return Frame(
+        src, lf, columns, encoding=enc, kind="csv", header_row=skip + 1, row_errors=row_errors,
+        cell_errors={columns[-1]: dict(row_errors)} if row_errors else {},
+    )
+
+
+def _cut_off(path: Path, lines: int) -> bool:
+    """The file's last line has no line end while the lines before it, past the first ``lines`` (the header's and
+    those above it), do — at least one data line ends with one: how a file cut off in its last field looks (``…,18``
+    for ``…,183.20``; outside audit F7, session 38). A file whose only data line has no line end, or whose header has
+    none (one line), is not: such a file was written so. Reads the last byte, and the file's start up to the line
+    ends needed."""
+    with open(path, "rb") as f:
+        f.seek(0, os.SEEK_END)
+        size = f.tell()
+        if not size:
+            return False
+        f.seek(size - 1)
+        if f.read(1) in (b"\n", b"\r"):
+            return False
+        f.seek(0)
+        need = lines + 1  # the header's line end and one data line's
+        seen = 0
+        while chunk := f.read(_CHUNK):
+            seen += chunk.count(b"\n") or chunk.count(b"\r")  # (an old Mac export ends its lines in \r alone)
+            if seen >= need:
+                return True
+    return False
+
+
+def _records(lf: pl.LazyFrame) -> int:
+    """How many records Polars reads from the scan (the last one's ``source_row``); 0 when it cannot read them (the
+    read itself then says why)."""
+    try:
+        return int(lf.select(pl.len()).collect().item())
+    except pl.exceptions.PolarsError:
+        return 0
+
+
+def _cut_reason(src: str, line: int) -> tuple[str, str]:
+    return (
+        f"文件 {src} 的最后一行（第 {line} 行）末尾没有换行符，而其他各行都有：文件可能被截断（导出或传输未完成），此行最后一个值"
+        f"可能不完整（如“183.20”只剩“18”），此行未读取；请核对原始数据或重新导出完整的文件",
+        f"file {src}: its last line ({line}) has no line end while every other line has one: the file may be cut off "
+        f"(an export or transfer that did not finish), the line's last value may be incomplete (183.20 read as 18); "
+        f"the line was not read — check the data or export the whole file again",
+    )
 
 
 class _ShortRows:
@@ -822,6 +880,106 @@ def _merged_ranges(ws: Any) -> list[tuple[int, int, int, int]]:
     )
 
 
+# a row or column element's start tag in a sheet's XML, and the attributes read from it
+_ROW_TAG = re.compile(rb"<(?:[\w.-]+:)?row\b([^>]*)>")
+_COL_TAG = re.compile(rb"<(?:[\w.-]+:)?col\b([^>]*)>")
+_HIDDEN = re.compile(rb'\shidden="(?:1|true)"')
+_ATTR_R = re.compile(rb'\sr="([0-9]+)"')
+_ATTR_MIN = re.compile(rb'\smin="([0-9]+)"')
+_ATTR_MAX = re.compile(rb'\smax="([0-9]+)"')
+
+
+@dataclass
+class _Layout:
+    """What a sheet's XML says besides its cells: merged ranges, hidden rows and hidden columns."""
+
+    merges: list[tuple[int, int, int, int]]
+    hidden_rows: set[int] = field(default_factory=set)
+    hidden_columns: set[int] = field(default_factory=set)
+
+
+def _sheet_layout(ws: Any, hidden: bool = True) -> _Layout:
+    """The sheet's merged ranges and (``hidden``) its hidden rows and columns — hidden by hand or by a filter (Excel
+    writes both as ``hidden="1"``). A read-only sheet parses none of them: they are found in its XML (one more read of
+    it, without parsing the rows; a row's tag is looked at only in a chunk that says ``hidden``)."""
+    source = getattr(ws, "_get_source", None)
+    if source is None:  # a sheet openpyxl read whole
+        layout = _Layout([tuple(r.bounds) for r in ws.merged_cells.ranges])
+        if hidden:
+            layout.hidden_rows = {r for r, d in ws.row_dimensions.items() if d.hidden}
+            from openpyxl.utils import column_index_from_string
+
+            for letter, d in ws.column_dimensions.items():
+                if d.hidden:
+                    first = column_index_from_string(letter)
+                    layout.hidden_columns.update(range(d.min or first, (d.max or first) + 1))
+        return layout
+    if not hidden:
+        return _Layout(_merged_ranges(ws))
+    from openpyxl.utils import column_index_from_string
+
+    found: set[tuple[bytes, ...]] = set()
+    rows: set[int] = set()
+    columns: set[int] = set()
+    tail = b""
+    with source() as src:  # one read of the XML for the merges and the hidden rows and columns
+        while chunk := src.read(_CHUNK):
+            data = tail + chunk
+            if b"mergeCell" in data:
+                found.update(m.groups() for m in _MERGE_REF.finditer(data))
+            if b"hidden=" in data:
+                for m in _ROW_TAG.finditer(data):
+                    if _HIDDEN.search(m.group(1)) and (r := _ATTR_R.search(m.group(1))):
+                        rows.add(int(r.group(1)))
+                for m in _COL_TAG.finditer(data):
+                    a = m.group(1)
+                    if _HIDDEN.search(a) and (lo := _ATTR_MIN.search(a)) and (hi := _ATTR_MAX.search(a)):
+                        columns.update(range(int(lo.group(1)), int(hi.group(1)) + 1))
+            tail = data[-512:]  # a tag cut by the chunk's edge (one found twice counts once)
+    merges = sorted(
+        (column_index_from_string(c1.decode()), int(r1), column_index_from_string(c2.decode()), int(r2))
+        for c1, r1, c2, r2 in found
+    )
+    return _Layout(merges, rows, columns)
+
+
+def _top_value(ws: Any, row: int, column: int) -> str | None:
+    """The text of one cell above the rows being read (a merged range's first cell)."""
+    for cells in ws.iter_rows(min_row=row, max_row=row, min_col=column, max_col=column):
+        for c in cells:
+            text = _head_text(c.value)
+            return text.strip() or None if text is not None else None
+    return None
+
+
+def _filled_down(
+    ws: Any, merges: list[tuple[int, int, int, int]], header_row: int, header: dict[int, str]
+) -> list[tuple[str, str]]:
+    """Fill each column of the header row that is empty, inside a vertical merge that begins above it (``A2:A3`` of a
+    two-row header: ``序号`` merged down over the row of the group's sub-headers), with that merge's value — Excel
+    shows it there. Returns (the range, the header) of each filled column (outside audit F5, session 38)."""
+    from openpyxl.utils import get_column_letter
+
+    filled = []
+    for c1, r1, c2, r2 in merges:
+        if r1 < header_row <= r2 and c1 not in header:
+            text = _top_value(ws, r1, c1)
+            if text:
+                header[c1] = text
+                filled.append((f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}", text))
+    if filled:
+        header_items = sorted(header.items())
+        header.clear()
+        header.update(header_items)
+    return filled
+
+
+def _rows_named(rows: list[int], most: int = 5) -> tuple[str, str]:
+    shown = "、".join(map(str, rows[:most])) + (f" 等，共 {len(rows)} 行" if len(rows) > most else " 行")
+    shown_en = ", ".join(map(str, rows[:most])) + (f" … ({len(rows)} in all)" if len(rows) > most else "")
+    return shown, shown_en
+
+
 def _read_xlsx(path: Path, sheet: str | None, header_row: int | None = None) -> Frame:
     import openpyxl
 
@@ -843,7 +1001,18 @@ def _read_xlsx(path: Path, sheet: str | None, header_row: int | None = None) -> 
             )
         ws = wb[sheet] if sheet is not None else wb.worksheets[0]
         title = ws.title
+        sheets = list(wb.sheetnames)
         epoch = wb.epoch.date() if isinstance(wb.epoch, datetime) else wb.epoch
+        notes: list[str] = []
+        if sheet is None and len(sheets) > 1:  # (outside audit F2, session 38)
+            others = "、".join(f"“{t}”" for t in sheets if t != title)
+            notes.append(
+                f"文件 {src} 有 {len(sheets)} 个工作表，读取的是第一个工作表“{title}”，其他工作表 {others} 未读取；如数据在其他"
+                f"工作表，请用 --sheet 指定 / file {src} has {len(sheets)} sheets: the first, {title!r}, was read; the others "
+                f"({', '.join(repr(t) for t in sheets if t != title)}) were not (pass --sheet to read another)"
+            )
+        layout = _sheet_layout(ws)
+        filled: list[tuple[str, str]] = []
         header: dict[int, str] = {}  # column number → header text
         wanted = header_row  # the header's row as asked (None: the first row that is not empty)
         header_row = 0
@@ -861,6 +1030,7 @@ def _read_xlsx(path: Path, sheet: str | None, header_row: int | None = None) -> 
                             f"row {wanted} of sheet {title!r} in {src} is empty: it cannot be the header",
                             source=src,
                         )
+                    filled = _filled_down(ws, layout.merges, header_row, header)
                     data = {col: [] for col in header}
                     continue
                 row = 0
@@ -884,7 +1054,7 @@ def _read_xlsx(path: Path, sheet: str | None, header_row: int | None = None) -> 
                 for col in header:
                     data[col].append(values.get(col))
             # a merged range's value is in its first cell only: its other cells in data rows are not read
-            for bounds in _merged_ranges(ws) if header else ():
+            for bounds in layout.merges if header else ():
                 c1, r1, c2, r2 = bounds
                 for col in (c for c in range(c1, c2 + 1) if c in header):
                     for row in range(max(r1, header_row + 1), r2 + 1):
@@ -905,9 +1075,36 @@ def _read_xlsx(path: Path, sheet: str | None, header_row: int | None = None) -> 
         {"source_row": pl.Series(rows, dtype=pl.UInt32), **{names[col]: pl.Series(data[col], dtype=pl.String) for col in header}}
     )
     cell_errors = {names[col]: e for col, e in errors.items()}
+    if filled:
+        spans = "、".join(f"{span}“{text}”" for span, text in filled)
+        notes.append(
+            f"工作表“{title}”第 {header_row} 行（表头）中的空格取自其上纵向合并单元格的值：{spans} / in row {header_row} of "
+            f"sheet {title!r} (the header) the empty cells take the value of the vertical merged cells above them: "
+            f"{', '.join(f'{span} ({text})' for span, text in filled)}"
+        )
+    # hidden rows and columns are read like any other (what the file holds is what is screened), and said so
+    # (outside audit F10, session 38)
+    read = set(rows)
+    hidden = sorted(r for r in layout.hidden_rows if r > header_row and r - header_row in read)
+    if hidden:
+        zh, en = _rows_named(hidden)
+        notes.append(
+            f"工作表“{title}”中有 {len(hidden)} 个隐藏的行（手动隐藏或被筛选隐藏）照常读入：第 {zh}；请核对这些行是否应当纳入 / "
+            f"{len(hidden)} hidden rows of sheet {title!r} (hidden by hand or by a filter) were read like any other: "
+            f"rows {en}; check that they belong in the table"
+        )
+    from openpyxl.utils import get_column_letter
+
+    hidden_cols = [c for c in sorted(layout.hidden_columns) if c in header]
+    if hidden_cols:
+        zh = "、".join(f"{get_column_letter(c)} 列“{header[c]}”" for c in hidden_cols)
+        en = ", ".join(f"column {get_column_letter(c)} ({header[c]})" for c in hidden_cols)
+        notes.append(
+            f"工作表“{title}”中隐藏的列照常读入：{zh} / hidden columns of sheet {title!r} were read like any other: {en}"
+        )
     return Frame(
         src, frame.lazy(), list(names.values()), excel_epoch=epoch, cell_errors=cell_errors, kind="xlsx",
-        header_row=header_row, sheet=title,
+        header_row=header_row, sheet=title, sheets=sheets, notes=notes,
     )
 
 
@@ -940,11 +1137,25 @@ def head_rows(frame: Frame, rows: int = 10) -> dict[str, list[tuple[int, list[st
         out: dict[str, list[tuple[int, list[str | None]]]] = {}
         for ws in wb.worksheets:
             out[ws.title] = []
+            seen: dict[int, list[str | None]] = {}
             for cells in ws.iter_rows(max_row=rows):
                 texts = [(_head_text(c.value) or "").strip() or None for c in cells]
                 at = next((c.row for c in cells if c.value is not None), None)
                 if at is not None and any(texts):
-                    out[ws.title].append((at, texts))
+                    seen[at] = texts
+            # a vertical merge's value shows in each row it spans (a two-row header's 序号 over A2:A3): the row of
+            # the sub-headers is read with it, as _read_xlsx reads that row as the header (_filled_down)
+            for c1, r1, _c2, r2 in _sheet_layout(ws, hidden=False).merges if seen else ():
+                top = seen.get(r1)
+                if top is None or r1 == r2 or c1 > len(top) or not top[c1 - 1]:
+                    continue
+                for r in range(r1 + 1, min(r2, rows) + 1):
+                    if r in seen:
+                        line = seen[r]
+                        line.extend([None] * (c1 - len(line)))
+                        if line[c1 - 1] is None:
+                            line[c1 - 1] = top[c1 - 1]
+            out[ws.title] = sorted(seen.items())
         return out
     finally:
         wb.close()

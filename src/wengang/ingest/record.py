@@ -19,7 +19,7 @@ import functools
 import re
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -104,6 +104,7 @@ class Record:
     source: str = ""
     excel_epoch: date | None = None
     cell_errors: dict[str, tuple[str, str]] = field(default_factory=dict)  # header → reason (zh, en)
+    notes: list[str] = field(default_factory=list)  # what the reader said about the file (header line, sheet read …)
 
 
 @dataclass
@@ -176,7 +177,7 @@ def normalise_record(
             data[target] = items
             continue
         try:
-            data[target] = _read(value, kind, unit, rec.excel_epoch)
+            data[target] = _read(value, kind, unit, rec.excel_epoch, _is_region(target))
         except V.FenWithDecimalPoint as p:
             yuan = target.removesuffix("_fen") + "_yuan"
             problems.append((where, f"{p.zh}，或改用字段 {yuan}", f"{p.en}, or use the field {yuan}"))
@@ -184,7 +185,7 @@ def normalise_record(
             problems.append((where, p.zh, p.en))
     if header_note:
         notes.append(header_note)
-    return Normalised(data, problems, notes)
+    return Normalised(data, problems, [*rec.notes, *notes])
 
 
 # (header, field, where, kind, unit) per column; the kind is None where the field is (the value goes to the model)
@@ -235,7 +236,12 @@ def _cached_plan(model: type, keys: tuple[str, ...], source: str) -> _Plan:
     return plan
 
 
-def _read(value: Any, kind: FieldKind, unit: str | None, excel_epoch: date | None) -> Any:
+def _is_region(name: str) -> bool:
+    """A field holding a 行政区划代码 (region_code, insured_region, certificate_region …)."""
+    return name in ("region", "region_code") or name.endswith(("_region", "_region_code"))
+
+
+def _read(value: Any, kind: FieldKind, unit: str | None, excel_epoch: date | None, region: bool = False) -> Any:
     if value is None:
         return None
     if kind.kind == "money":
@@ -257,6 +263,9 @@ def _read(value: Any, kind: FieldKind, unit: str | None, excel_epoch: date | Non
             return V.parse_date(value, excel_epoch)
         if kind.kind == "enum" and kind.enum is not None:
             return V.parse_enum(value, kind.enum)
+        if kind.kind == "text" and region:
+            # a region code is an identifier: NFKC (full-width digits), ="…" unwrapped (outside audit F3, F8, session 38)
+            return V.identifier_text(value)
         if kind.kind == "text":
             return value.strip()
     if kind.kind == "date" and isinstance(value, datetime):
@@ -264,16 +273,87 @@ def _read(value: Any, kind: FieldKind, unit: str | None, excel_epoch: date | Non
     return value
 
 
+# how far down a CSV or XLSX file the header is looked for when its first line is not it (as screening looks:
+# screening.ingest.HEADER_SEARCH_ROWS)
+HEADER_SEARCH_ROWS = 10
+
+
+def _key_headers(header_map: HeaderMap | None) -> set[str]:
+    """The normalised headers of the fields that say whom a record concerns (统一社会信用代码, 公民身份号码, their
+    agency headers and canonical names, and local headers the user's mapping maps to them): a line with one is a
+    header line."""
+    keys = {
+        normalise_header(h)
+        for h in (
+            "credit_code", "id_number", *field_headers("credit_code"), *field_headers("id_number"),
+            *field_headers("id_number", person=True),
+        )
+    }  # fmt: skip
+    if header_map is not None:
+        keys |= {local for local, target in header_map.entries.items() if normalise_header(target) in keys}
+    return keys
+
+
+def _names_key(cells: Iterable[str | None], keys: set[str]) -> bool:
+    return any(c and normalise_header(c) in keys for c in cells)
+
+
 def read_record(
-    path: str | Path, *, row: int | None = None, sheet: str | None = None, encoding: str | None = None
+    path: str | Path,
+    *,
+    row: int | None = None,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    header_map: HeaderMap | None = None,
 ) -> Record:
     """One row of a CSV or XLSX export as a record (``row``: the 1-based data row; needed when the file
-    has more than one)."""
+    has more than one).
+
+    The header is found as screening finds it (``screening.ingest``): the first line that is not empty, or, when that
+    line names neither 统一社会信用代码 nor 公民身份号码 (a title above the table), the first of the first
+    :data:`HEADER_SEARCH_ROWS` lines that does; a note says which line. A workbook is read from its first sheet
+    (``sheet`` names another), with a note naming it and the others; when more than one of its sheets has such a
+    header line the file is refused, asking for ``--sheet`` (outside audit F2, F6, session 38)."""
     import polars as pl
 
-    from wengang.ingest.files import named_read_errors, read_frame
+    from wengang.ingest.files import head_rows, named_read_errors, read_frame
 
     frame = read_frame(path, encoding=encoding, sheet=sheet)
+    notes = list(frame.notes)
+    if frame.kind in ("csv", "xlsx"):
+        keys = _key_headers(header_map)
+        heads = None
+        if frame.kind == "xlsx" and sheet is None and len(frame.sheets) > 1:
+            heads = head_rows(frame, HEADER_SEARCH_ROWS)
+            carrying = [
+                (t, r) for t, rows in heads.items() for r in [next((r for r, c in rows if _names_key(c, keys)), None)]
+                if r is not None
+            ]  # fmt: skip
+            if len(carrying) > 1:
+                zh = "、".join(f"“{t}”（第 {r} 行）" for t, r in carrying)
+                en = ", ".join(f"{t!r} (row {r})" for t, r in carrying)
+                raise IngestError(
+                    f"文件 {frame.source} 有 {len(carrying)} 个工作表含有表头：{zh}；未读取（不会默认读取第一个工作表），请用 --sheet "
+                    f"指定要读取的工作表",
+                    f"file {frame.source} has {len(carrying)} sheets with a header: {en}; not read (the first sheet is not "
+                    f"taken by default): pass --sheet to say which one",
+                    source=frame.source,
+                )
+        if not _names_key(frame.columns, keys):
+            heads = heads or head_rows(frame, HEADER_SEARCH_ROWS)
+            here = heads.get(frame.sheet or "", [])
+            found = next((r for r, cells in here if r != frame.header_row and _names_key(cells, keys)), None)
+            if found is not None:
+                frame = read_frame(path, encoding=encoding, sheet=sheet, header_row=found)
+                where = f"工作表“{frame.sheet}”第 {found} 行" if frame.kind == "xlsx" else f"第 {found} 行"
+                where_en = f"row {found} of sheet {frame.sheet!r}" if frame.kind == "xlsx" else f"line {found}"
+                above = "、".join(str(r) for r, _ in here if r < found)
+                notes = [
+                    f"表头取自{where}（第一个非空行不是表头）；其上的第 {above} 行为标题等，未读取；--row 1 为表头下的第一行 / the header was "
+                    f"read from {where_en} (the first line that is not empty is not the header); the lines above it ({above}) "
+                    f"were not read; --row 1 is the first line under the header",
+                    *frame.notes,
+                ]
     with named_read_errors([path]):  # a CSV row Polars cannot read: the file and the line, not ComputeError
         df = frame.lf.collect()
     if row is None:
@@ -294,6 +374,9 @@ def read_record(
             )
         picked = hit.row(0, named=True)
     n = picked.pop("source_row")
+    if n in frame.row_errors:  # a record not to be read whatever its columns (a CSV's last line cut off)
+        zh, en = frame.row_errors[n]
+        raise IngestError(zh, en, source=frame.source)
     errors = {col: e[n] for col, e in frame.cell_errors.items() if n in e}
     values = {k: v for k, v in picked.items() if v is not None or k in errors}
-    return Record(values, f"{frame.source} 第{n}行", frame.excel_epoch, errors)
+    return Record(values, f"{frame.source} 第{n}行", frame.excel_epoch, errors, notes)

@@ -28,8 +28,8 @@ Rules (also in docs/data-dictionary.md):
   are one 元) and are kept as the whole 万元 they reach (:func:`whole_ten_thousand_yuan`): the 2017 size
   bounds they are compared with are all whole 万元 (``Y ≥ 2000``), so ``631.35`` and ``631`` meet the same
   bounds. A finer fraction is refused;
-* identifiers (credit codes, 公民身份号码, accounts) are text: NFKC, surrounding space dropped
-  (:func:`identifier_text`); a number cell of more than 15 digits, or the exponent form Excel shows or exports
+* identifiers (credit codes, 公民身份号码, accounts, region codes) are text: NFKC, surrounding space dropped, and
+  Excel's text-forcing export form ``="91150502MA0000162T"`` read as the value inside (:func:`identifier_text`); a number cell of more than 15 digits, or the exponent form Excel shows or exports
   for one (``6.22202E+18``), is refused — Excel kept only 15 significant digits of it
   (:func:`number_cell_text`, :data:`NUMBER_CELL_ZH`);
 * yes/no: ``是/否``, ``有/无``, ``Y/N``, ``yes/no``, ``true/false``, ``T/F``, ``1/0`` (case-insensitive), and
@@ -161,6 +161,16 @@ def number_cell_text(value: int | float) -> str:
     return out.rstrip("0").rstrip(".") if "." in out else out
 
 
+# Excel's text-forcing form of a cell, as CSV exports write a code that must stay text: ="91150502MA0000162T"
+_EXCEL_TEXT = re.compile(r'="(.*)"')
+
+
+def unwrap_excel_text(s: str) -> str:
+    """``="…"`` (Excel's text-forcing export form, normalised text) read as the value inside; anything else as it is."""
+    m = _EXCEL_TEXT.fullmatch(s)
+    return m.group(1).strip() if m else s
+
+
 def identifier_text(value: object) -> str:
     """An identifier (credit code, 公民身份号码, account) as text: NFKC (full-width ``９１…ＭＡ…`` reads as
     ``91…MA…``), surrounding space dropped. The exponent form of a number (``6.22202E+18``) is refused: it is
@@ -169,7 +179,7 @@ def identifier_text(value: object) -> str:
         raise ValueProblem("编号不能是是/否值", "an identifier cannot be a boolean")
     if isinstance(value, (int, float)):
         return number_cell_text(value)
-    s = text(value)
+    s = unwrap_excel_text(text(value))
     if looks_like_number_cell(s):
         raise number_cell_problem(s)
     return s

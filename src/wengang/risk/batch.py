@@ -164,6 +164,11 @@ class RiskRun:
     steps: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
+# codes: NFKC, ="…" unwrapped (ingest.columns.identifier), as every other reader reads them
+IDENTIFIER_COLUMNS = (
+    "id_number", "region_code", "issuing_region", "employer_credit_code", "last_employer_credit_code", "firm_id",
+    "user_unit_id",
+)  # fmt: skip
 MONTH_COLUMNS = ("start_month",)  # YYYY-MM text: read by the ingest layer's month reader whatever its type
 
 
@@ -205,6 +210,13 @@ def read_table(name: str, frame: pl.LazyFrame | pl.DataFrame) -> tuple[pl.LazyFr
     for c, t in wanted.items():
         if c not in have:
             values.append(pl.lit(None, dtype=t).alias(c))
+            continue
+        if c in IDENTIFIER_COLUMNS and have[c] == pl.String:
+            # full-width digits and ="…" read as the code they show, as the screening tables read them (outside
+            # audit F3, session 38: a full-width 发证地 matched no region and flagged every certificate)
+            from wengang.ingest.columns import identifier
+
+            values.append(identifier(pl.col(c)).alias(c))
             continue
         if have[c] == t and c not in MONTH_COLUMNS:
             continue

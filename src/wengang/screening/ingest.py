@@ -25,7 +25,8 @@ What is in a CSV or XLSX file besides its records (docs/data-dictionary.md, "表
   refused naming the sheet and line the header was read from and these two options;
 * **a row whose mapped columns are all empty** is blank, as an empty line is, even when a column the table does
   not use has a value (a 序号 numbered in advance): skipped, counted in a note, not quarantined;
-* **a totals or sign-off row** (合计, 总计, 小计, 制表人, 审核人, 负责人, 填报日期 …: :data:`FOOTER_WORDS`) — the first
+* **a totals, sign-off or note row** (合计, 总计, 小计, 制表人, 审核人, 负责人, 填报日期, 注：, 说明：, 备注： …:
+  :data:`FOOTER_WORDS`) — the first
   cell that is not empty begins with such a word, and the table's key column (the unit's code, the person's
   公民身份号码) is empty or is that very cell — is no record: skipped and named with its line in a note, its
   values not read. Any other row without a key is quarantined (and holds payments: ``screening.holds``).
@@ -85,6 +86,8 @@ FOOTER_WORDS = (
     "审核人", "审核单位", "审核日期", "审核", "复核人", "复核",
     "负责人", "单位负责人", "主管领导", "经办人", "经办",
     "填报人", "填报单位", "填报日期", "填报时间", "填报", "填表人", "填表日期", "填表",
+    # a note under the table (注：本表由税务部门提供; 说明：…; 备注：…): no record (outside audit F9, session 38)
+    "注", "说明", "备注", "注释", "附注",
 )  # fmt: skip
 _FOOTER = re.compile(
     r"^(?:" + "|".join(r"\s*".join(map(re.escape, w)) for w in sorted(FOOTER_WORDS, key=len, reverse=True))
@@ -172,9 +175,10 @@ class _SkipLog:
             more_zh = f"等，共 {len(rows)} 行" if len(rows) > _NAMED_ROWS else ""
             more_en = f", {len(rows)} in all" if len(rows) > _NAMED_ROWS else ""
             out.append(
-                f"已跳过合计、落款等非数据行：{zh}{more_zh}（首个非空单元格为合计或落款字样、且无单位代码或人员证件号码；"
-                f"其中的数值未读取，也未隔离） / skipped footer rows (totals, sign-off lines): {en}{more_en} (the first "
-                f"cell that is not empty is a totals or sign-off word and the key is empty; not read, not quarantined)"
+                f"已跳过合计、落款等非数据行：{zh}{more_zh}（首个非空单元格为合计、落款或“注”“说明”“备注”等字样、且无单位代码或"
+                f"人员证件号码；其中的数值未读取，也未隔离） / skipped footer rows (totals, sign-off and note lines): {en}{more_en} "
+                f"(the first cell that is not empty is a totals, sign-off or note word and the key is empty; not read, not "
+                f"quarantined)"
             )
         if self.blank:
             rows = sorted(self.blank)
@@ -283,6 +287,13 @@ def bind(frame: Frame, sch: TableSchema, header_map: HeaderMap | None = None) ->
     if offset:
         lf = lf.with_columns(pl.col("source_row") + offset)
     cell_errors = {res.rename[c]: {r + offset: v for r, v in e.items()} for c, e in frame.cell_errors.items() if c in res.rename}
+    if frame.row_errors and frame.columns[-1] not in res.rename and res.rename:
+        # a record not to be read (a CSV's last line cut off) whose last column maps to no field: held by its key
+        key = key_field(sch)
+        at = next((f for f in res.rename.values() if f == key), next(iter(res.rename.values())))
+        for r, reason in frame.row_errors.items():
+            cell_errors.setdefault(at, {})[r + offset] = reason
+    notes[:0] = frame.notes
     # a column already named as the table names it (credit_code) has no header of the agency's: its standard
     # Chinese label names it in reasons
     headers = {t: c for c, t in res.rename.items() if c != t}
@@ -313,6 +324,8 @@ def read_table(
     frame = read_frame(
         source, encoding=encoding, sheet=sheet, table=table, query=query, default_table=sch.name, header_row=header_row
     )
+    if sheet is None and frame.kind == "xlsx" and len(frame.sheets) > 1:
+        _one_sheet_with_header(frame, sch, header_map)
     try:
         raw = bind(frame, sch, header_map)
     except IngestError as exc:
@@ -333,6 +346,30 @@ def read_table(
         above = [(r, cells) for r, cells in head_rows(frame, header_row).get(frame.sheet or "", []) if r < header_row]
         _check_stated_units(raw, frame, above)
     return raw
+
+
+def _one_sheet_with_header(frame: Frame, sch: TableSchema, header_map: HeaderMap | None) -> None:
+    """A workbook read from its first sheet (no ``--sheet``): refused when more than one of its sheets has the table's
+    header in its first lines — last year's sheet before this year's would be read without a word (outside audit F2,
+    session 38). One sheet with it: read, the reader's note names the sheet read and the others."""
+    heads = head_rows(frame, HEADER_SEARCH_ROWS)
+    carrying = [
+        (title, r)
+        for title, rows in heads.items()
+        for r in [next((r for r, cells in rows if _resolves(cells, frame, sch, header_map)), None)]
+        if r is not None
+    ]
+    if len(carrying) < 2:
+        return
+    zh = "、".join(f"“{t}”（第 {r} 行）" for t, r in carrying)
+    en = ", ".join(f"{t!r} (row {r})" for t, r in carrying)
+    raise IngestError(
+        f"{sch.zh} 文件 {frame.source} 有 {len(carrying)} 个工作表含有本表的表头：{zh}；未读取此文件（不会默认读取第一个工作表）。"
+        f"请用 --sheet {sch.name}=工作表名 指定要读取的工作表",
+        f"file {frame.source} has {len(carrying)} sheets with the table's header: {en}; the file was not read (the "
+        f"first sheet is not taken by default). Pass --sheet {sch.name}=SHEET to say which one to read",
+        source=frame.source,
+    )
 
 
 def _only_columns_missing(frame: Frame, sch: TableSchema, header_map: HeaderMap | None) -> bool:

@@ -96,7 +96,7 @@ PERSON_PROGRAMS = {
     "ui_benefit": ("persons", "ui_claims"),
 }
 REQUIRED = {"skill_subsidy": ("persons", "certificates"), "ui_benefit": ("persons", "ui_claims")}
-OCCUPATION_RE = r"^[1-8]-\d{2}-\d{2}-\d{2}$"
+OCCUPATION_RE = r"^[1-8]-[0-9]{2}-[0-9]{2}-[0-9]{2}$"  # ASCII digits: Polars' \d matches any Unicode digit
 
 
 @dataclass
@@ -418,7 +418,7 @@ def with_policy_period(
             pl.coalesce("certificate_in_policy_period", derived).alias("certificate_in_policy_period"),
             pl.coalesce(
                 "insured_outside_applied_region",
-                pl.when(pl.col("insured_region").is_null() | ~pl.col(region_column).str.contains(r"^\d+$"))
+                pl.when(pl.col("insured_region").is_null() | ~pl.col(region_column).str.contains(r"^[0-9]+$"))
                 .then(None)
                 .otherwise(~_related_expr("insured_region", region_column)),
             ).alias("insured_outside_applied_region"),

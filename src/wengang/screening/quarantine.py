@@ -47,9 +47,10 @@ from wengang.facts.identifiers import (
     credit_codes_written_normalised,
     id_number_reasons,
 )
+from wengang.facts.industries import industry_code_problem, normalise_code
 from wengang.ingest import columns as C
 from wengang.ingest.columns import MAX_AMOUNT_FEN, MAX_COUNT
-from wengang.ingest.values import FEN, NUMBER_CELL_EN, NUMBER_CELL_ZH
+from wengang.ingest.values import FEN, NUMBER_CELL_EN, NUMBER_CELL_ZH, ValueProblem
 from wengang.screening.ingest import RawTable
 from wengang.screening.schemas import Column
 
@@ -653,10 +654,63 @@ def _by_value(domain: pl.Series, v: pl.Expr, faults: list, staged_from: list[int
     )
 
 
+def _read_industry_code(code: str) -> str:
+    problem = industry_code_problem(code)
+    if problem is not None:
+        raise ValueProblem(*problem)
+    return normalise_code(code)
+
+
+def _industry_code(v: pl.Expr) -> tuple[pl.Expr, list]:
+    """An industry code (text, stripped, null when blank) read once per distinct value (:mod:`wengang.facts.industries`):
+    the code as read, and the fault of one that is not a code or whose section letter its digits contradict."""
+    fb = _stage(2, "__fb_industry_code", C.fallback(v, _read_industry_code, pl.String()))
+    zh = fb.struct.field("zh")
+    return fb.struct.field("v"), [(zh.is_not_null(), zh, fb.struct.field("en"), "not an industry code")]
+
+
+# codes kept as text that are not identifiers checked above: read after NFKC and with ="…" unwrapped
+CODE_COLUMNS = ("occupation_code",)
+# Excel's text-forcing form of a cell in a CSV export: ="150502" (the value is inside; outside audit F8, session 38)
+EXCEL_TEXT_PATTERN = r'^="(.*)"$'
+
+
+def _unwrap_excel_text_series(ser: pl.Series) -> pl.Series:
+    # almost no value is so written: looked for first (a cheap prefix test), replaced only where one is
+    wrapped = ser.str.starts_with('="')
+    if not wrapped.any():
+        return ser
+    at = wrapped.arg_true()
+    return ser.scatter(at, ser.gather(at).str.replace(EXCEL_TEXT_PATTERN, "${1}").str.strip_chars())
+
+
+def _unwrap_excel_text(v: pl.Expr) -> pl.Expr:
+    """``="…"`` (Excel's text-forcing export form) read as the value inside; any other value as it is."""
+    return v.map_batches(_unwrap_excel_text_series, return_dtype=pl.String, is_elementwise=True)
+
+
+def _three_digit_note(raw: RawTable, codes: pl.Series) -> None:
+    """A note on industry codes of 3 digits and no section letter (``511``): read as today, by their division (51),
+    but a 4-digit code whose leading 0 a number cell dropped (``0511``) looks the same (outside audit F1, session 38)."""
+    distinct = codes.drop_nulls().unique()
+    three = distinct.filter(distinct.str.strip_chars().str.contains(r"^[0-9]{3}$")).sort()
+    if not three.len():
+        return
+    shown = "、".join(three.head(5).to_list()) + (f" 等 {three.len()} 个" if three.len() > 5 else "")
+    raw.notes.append(
+        f"国民经济行业代码 {shown} 为3位数字、无门类字母，按其前两位大类读取（如 511 为 51 批发业）；如为首位的0被数值单元格去掉的"
+        f"4位代码（如 0511），请以文本格式重新导出 / industry codes {', '.join(three.head(5).to_list())} have 3 digits and no "
+        f"section letter: read by their first two digits (511 as division 51); if they are 4-digit codes whose leading 0 a "
+        f"number cell dropped (0511), export them as text"
+    )
+
+
 def _region_as_code(v: pl.Expr) -> pl.Expr:
     """A region code as a spreadsheet may give it: ``150522.0`` (a number cell read as text) is 150522 (outside audit
-    F8, session 37: every unit of such a file was quarantined as outside the run's regions)."""
-    return v.str.replace(r"^([0-9]{6})\.0+$", "${1}")
+    F8, session 37: every unit of such a file was quarantined as outside the run's regions); full-width digits
+    (``１５０５２２``) are the digits they show (NFKC: decisions.md, identifiers everywhere they are read) and ``="150522"``
+    is 150522 (outside audit F3, F8, session 38)."""
+    return _unwrap_excel_text(_nfkc(v)).str.replace(r"^([0-9]{6})\.0+$", "${1}")
 
 
 def _region_faults(v: pl.Expr, allowed_regions: set[str] | frozenset[str] | None) -> list:
@@ -669,7 +723,8 @@ def _region_faults(v: pl.Expr, allowed_regions: set[str] | frozenset[str] | None
                 "region code is not in the allowed set",
             )
         ]
-    return [(v.is_not_null() & ~v.str.contains(r"^\d{6}$"), "行政区划代码应为6位数字", "region code must be 6 digits")]
+    # [0-9], not \d: Polars' \d matches every Unicode digit (a full-width code passed it as typed)
+    return [(v.is_not_null() & ~v.str.contains(r"^[0-9]{6}$"), "行政区划代码应为6位数字", "region code must be 6 digits")]
 
 
 # a value that reading as text changes: blank, or with white space at an end (what ``str.strip_chars()`` strips:
@@ -759,6 +814,8 @@ def validate_table(
     # identifiers and months repeat (a unit's code on each of its monthly rows; two dozen months): parse
     # and check each distinct value once, then spread the results back to the rows
     frame = lf.collect(engine="streaming")
+    if "industry_code" in in_schema and in_schema["industry_code"] == pl.String:
+        _three_digit_note(raw, frame.get_column("industry_code"))
     int_key: dict[str, str] = {}  # key column → an integer column equal exactly when the parsed values are
     extra: dict[str, pl.Series] = {}
     lookups: dict[str, tuple[pl.DataFrame, list[str]]] = {}  # per-value columns only bad rows need
@@ -806,7 +863,8 @@ def validate_table(
             int_key[name] = f"__mi__{name}"
         else:
             # NFKC first: a full-width code (９１１５…ＭＡ…) is the code it shows (values.identifier_text)
-            s = _nfkc(c.cast(pl.String)).str.strip_chars()
+            # ="…" (Excel's text-forcing export form) is the value inside (outside audit F8, session 38)
+            s = _unwrap_excel_text(_nfkc(c.cast(pl.String)).str.strip_chars())
             v = pl.when(s == "").then(None).otherwise(s)
             v = (
                 v.str.replace_all(r"[ \-]", "").str.to_uppercase()
@@ -927,7 +985,9 @@ def validate_table(
         if as_is:
             written.append(table)
         # (a query, not the table's eager select: that made the table's columns, of unequal chunks, one chunk each)
-        same = any(t is table for t in written) or table.lazy().select(
+        # a column not of text (a Parquet month typed Date or integer 202401, read as its month: outside audit F4,
+        # session 38) is never its parsed text, and is not compared with it (a Polars error, not a verdict)
+        same = any(t is table for t in written) or dtype == pl.String and table.lazy().select(
             ((pv == rv) | (pv.is_null() & rv.is_null()) | vbad(name)).fill_null(False).all()
         ).collect().item()
         # the parsed value is usually the value as written: share the column instead of copying strings.
@@ -1056,6 +1116,12 @@ def validate_table(
             if col.kind == "region":
                 v = _region_as_code(v)
                 faults = _region_faults(v, allowed_regions)
+        if col.name in CODE_COLUMNS and dtype == pl.String:
+            v = _unwrap_excel_text(_nfkc(v))  # full-width digits, ="…": the code they show (audit F3, session 38)
+        if col.name == "industry_code" and dtype == pl.String:
+            # NFKC, ="…" unwrapped; a section letter its digits contradict (A511, F0511) quarantined, not classified by
+            # the digits alone (outside audit F1, session 38)
+            v, faults = _industry_code(v)
         if col.name in domains:
             mapped = _by_value(domains[col.name], v, faults, staged_from)
             if mapped is not None:
