@@ -52,3 +52,20 @@ def test_a_stored_account_that_is_not_digits_holds_the_payment_and_says_why(ledg
     with pytest.raises(LedgerError) as e:
         ledger.pay_decision(ids[0], "cashier", today=PAYDAY)
     assert "收款账号不是6至32位数字" in e.value.zh
+
+
+def test_an_account_file_cut_in_its_last_line_and_excel_text_accounts(tmp_path):
+    # the account is read from ="…" (Excel's text-forcing form); a file cut inside its last line puts that row in doubt
+    # whichever column the cut falls in (outside bad-input audit, session 38)
+    from wengang.casework.bulk import read_account_file
+
+    f = tmp_path / "accounts.csv"
+    f.write_bytes("统一社会信用代码,账号,备注\r\n"
+                  '91150502MA0000162T,="6222020000000001",已核对\r\n'
+                  "91150502MA0000163R,6222020000000002,已核".encode())
+    first, last = read_account_file(f)
+    assert first.account_no == "6222020000000001" and first.problem is None
+    assert last.problem is not None and "截断" in last.problem[0]
+    f.write_bytes("统一社会信用代码,开户行行号,账号\r\n91150502MA0000163R,102191000019,62220200".encode())
+    (only,) = read_account_file(f)
+    assert only.problem is None  # a one-line file is read as written (nothing to compare its last line with)

@@ -259,7 +259,7 @@ def read_account_file(path: str | Path) -> list[AccountRow]:
     from wengang.ingest import IngestError
     from wengang.ingest.files import read_frame
     from wengang.ingest.headers import FieldSpec, Scope, resolve
-    from wengang.ingest.values import text
+    from wengang.ingest.values import text, unwrap_excel_text
 
     scope = Scope("payee_accounts", tuple(FieldSpec(f, h, required=f == "account_no") for f, h in ACCOUNT_FIELDS.items()))
     try:
@@ -284,9 +284,14 @@ def read_account_file(path: str | Path) -> list[AccountRow]:
         r = AccountRow(int(rec["source_row"]))
         for col, f in res.rename.items():
             v = rec[col]
-            setattr(r, f, text(v) or None if v is not None else None)
+            # ="6222…" (Excel's text-forcing export form) is the account inside (outside bad-input audit, session 38)
+            setattr(r, f, unwrap_excel_text(text(v)) or None if v is not None else None)
             bad = frame.cell_errors.get(col, {}).get(r.row)
             if bad is not None and r.problem is None:
                 r.problem = bad
+        # a row the file itself puts in doubt (a CSV cut inside its last line: an account read short) whatever column
+        # its cut falls in — not only when the file's last column is one this table reads
+        if r.problem is None and r.row in frame.row_errors:
+            r.problem = frame.row_errors[r.row]
         out.append(r)
     return out
