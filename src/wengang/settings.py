@@ -188,11 +188,9 @@ def parse_value(name: str, raw: Any, unit: str) -> Any:
             f"setting {name} is an amount of money and needs its unit, e.g. {form_en}; {raw!r} has none"
         )
     if unit == "percent":
+        v = v.replace("％", "%")  # the full-width sign, like full-width digits
         if not v.endswith("%"):
-            raise SettingError(
-                f"地区设置 {name} 是百分比，须写百分号，如“{v}%”；“{raw}”不予采用 / "
-                f"setting {name} is a percentage: write it with %, e.g. {v}% (got {raw!r})"
-            )
+            raise SettingError(_percent_hint(name, v, raw))
         d = _number(name, v[:-1], "“5.5%”", "5.5%")
         if d > 100:
             raise SettingError(f"{name} 的取值“{raw}”超过100% / {name}: {raw!r} exceeds 100%")
@@ -201,9 +199,9 @@ def parse_value(name: str, raw: Any, unit: str) -> Any:
         d = _number(name, v.removesuffix("年"), "“1.5”或“1.5年”", "1.5 or 1.5年")
         f = Fraction(d)
         return int(f) if f.denominator == 1 else f
-    if unit in ("count", "month", "person", "day"):
+    if unit in ("count", "month", "person", "day", "working_day"):
         text = v
-        for suffix in ("个月", "月", "次", "人", "天", "个"):
+        for suffix in ("个工作日", "工作日", "个月", "月", "次", "人", "天", "个"):
             text = text.removesuffix(suffix)
         d = _number(name, text, "非负整数", "a whole number")
         if d != d.to_integral_value():
@@ -218,6 +216,42 @@ def parse_value(name: str, raw: Any, unit: str) -> Any:
     if unit == "list":
         return [x.strip() for x in v.replace("，", ",").split(",") if x.strip()]
     return v
+
+
+_CN_TENTHS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def _percent_hint(name: str, v: str, raw: Any) -> str:
+    """The refusal of a percentage written without %, suggesting what was probably meant: 0.7 → “70%”,
+    七成 → “70%”, 70 → “70%”; never a suggestion that is not a percentage."""
+    head = f"地区设置 {name} 是百分比，须写百分号"
+    if not v:
+        return f"{head}，如“60%”；未给出取值 / setting {name} is a percentage: give a value such as 60% (got none)"
+    forms: list[str] = []
+    try:
+        d = Decimal(v)
+    except InvalidOperation:
+        d = None
+    if d is not None and d.is_finite() and d >= 0:
+        if 0 < d < 1:  # a ratio: 0.7 is 70% (one who means 0.7% writes the sign)
+            forms = [f"{(d * 100).normalize():f}%"]
+        else:
+            forms = [f"{d.normalize():f}%"]
+    elif v.endswith("成") and len(v) >= 2:
+        n = v[:-1]
+        tenths: Decimal | None = Decimal(_CN_TENTHS[n]) if n in _CN_TENTHS else None
+        if tenths is None:
+            try:
+                tenths = Decimal(n) if Decimal(n).is_finite() else None
+            except InvalidOperation:
+                tenths = None
+        if tenths is not None:
+            forms = [f"{(Decimal(tenths) * 10).normalize():f}%"]
+    if not forms:
+        forms = ["60%", "5.5%"]
+    zh = "或".join(f"“{f}”" for f in forms)
+    return (f"{head}，如{zh}；“{raw}”不予采用 / setting {name} is a percentage: write it with %, "
+            f"e.g. {' or '.join(forms)} (got {raw!r})")
 
 
 def parse_settings(pairs: Mapping[str, Any]) -> dict[str, Any]:
@@ -241,16 +275,19 @@ def show_value(value: Any, unit: str) -> str:
 # what-if overrides of policy parameters
 
 
-def ceiling_breach(name: str, value: Any, p: Any) -> tuple[str, str] | None:
+def ceiling_breach(name: str, value: Any, p: Any, *, set_above: bool = False) -> tuple[str, str] | None:
     """Chinese and English text when ``value`` for parameter ``p`` exceeds a 不超过 ceiling, else None.
 
     The ceiling is the one the policy loader checks a document's own value against (``p.ceiling_param``, set by
     ``PolicySet.effective``), or ``p`` itself when the value in force is a ceiling (不超过 X) inherited from the
     document implemented (a region may simulate changing a ceiling of its own, not one set above it); the check and
-    its message are the loader's (``wengang.policies.units.over_ceiling``)."""
+    its message are the loader's (``wengang.policies.units.over_ceiling``). ``set_above``: the document in force is
+    not the region's own but one of a jurisdiction above it (通辽 in 2024 under 人社部发〔2024〕40号 itself), so its
+    ceilings are set above the region as well: the same refusal as for a ceiling inherited through a province's file
+    (阳泉 under 晋人社厅发〔2024〕28号)."""
     from wengang.policies.units import over_ceiling
 
-    for cap in (p.ceiling_param, p if p.ceiling and p.inherited else None):
+    for cap in (p.ceiling_param, p if p.ceiling and (p.inherited or set_above) else None):
         breach = None if cap is None else over_ceiling(name, value, p.unit, cap)
         if breach is not None:
             return breach
@@ -269,6 +306,8 @@ def split_overrides(resolution: Any, settings: Mapping[str, Any]) -> tuple[Any, 
     rest: dict[str, Any] = {}
     lines: list[str] = []
     specs = setting_specs()
+    # the region's own ceilings may be simulated; those of a document of another (higher) jurisdiction may not
+    set_above = resolution.document.jurisdiction != resolution.region.key
     for name, value in settings.items():
         p = params.get(name)
         if p is None:
@@ -279,7 +318,7 @@ def split_overrides(resolution: Any, settings: Mapping[str, Any]) -> tuple[Any, 
                 )
             rest[name] = value
             continue
-        breach = ceiling_breach(name, value, p)
+        breach = ceiling_breach(name, value, p, set_above=set_above)
         if breach is not None:
             zh, en = breach
             raise SettingError(f"假设值不予采用：{zh}；不超过上限的取值可以测算 / what-if refused: {en}")

@@ -273,6 +273,17 @@ class ReserveCheck:
     after_years: Fraction | None  # with the variant's extra cost spent from the fund
     extra_fen: int
     preconditions: list[ReservePrecondition]
+    # the policy year the fund is the “上年度” of: a fund of year-end 2024 is judged against the 2025 policies
+    # (人社部发〔2024〕40号 二 “上年度失业保险基金滚存结余备付期限应在1年以上”)
+    policy_year: int | None = None
+
+    def basis_zh(self) -> str:
+        """Which policy year the fund is judged for, in a sentence."""
+        year = self.policy_year if self.policy_year is not None else self.fund.year + 1
+        text = (f"{self.fund.year}年末的基金是{year}年度政策所称的“上年度”基金，按{year}年度有效的政策文件核对备付期限前提")
+        if not self.preconditions:
+            text += f"；本库中{year}年度有效的政策文件没有备付期限前提"
+        return text
 
     def rows(self) -> list[dict[str, Any]]:
         return [
@@ -311,13 +322,25 @@ def floor_text(x: Fraction, digits: int) -> str:
 
 
 def check_reserve(fund: FundInput, extra_fen: int = 0, on: date | None = None) -> ReserveCheck:
-    """The reserve before and after ``extra_fen`` against the preconditions in force on ``on`` (a simulation's
-    date) or, without a date, in the fund's year or the next (“上年度…备付期限” of the next year's policy)."""
+    """The reserve before and after ``extra_fen`` against the preconditions of the policy year the fund is the
+    “上年度” of: a fund of year-end ``fund.year`` is judged against the documents in force in ``fund.year + 1``
+    (人社部发〔2024〕40号 二 “上年度失业保险基金滚存结余备付期限应在1年以上”: the 2024 policy asks for the 2023
+    reserve). With ``on`` (a simulation's date) the documents in force that day, and ``on`` must fall in that policy
+    year: a fund of another year is refused, never judged against a year it does not describe."""
+    policy_year = fund.year + 1
     if on is not None:
+        if on.year != policy_year:
+            raise SimulationError(
+                f"基金数据为 {fund.year} 年末，是 {policy_year} 年度政策所称的“上年度”基金；本次测算日期 {on.isoformat()} "
+                f"适用的政策要求 {on.year - 1} 年末的备付期限（人社部发〔2024〕40号 二：“上年度失业保险基金滚存结余备付期限应在1年以上”）："
+                f"请给出 {on.year - 1} 年的基金数据，或把测算日期放在 {policy_year} 年 / the fund is of year-end {fund.year}, "
+                f"the “previous year” of the {policy_year} policies; a simulation dated {on.isoformat()} needs the fund of "
+                f"year-end {on.year - 1}"
+            )
         pre = reserve_preconditions(fund.region, on)
     else:
-        pre = reserve_preconditions(fund.region, between=(date(fund.year, 1, 1), date(fund.year + 1, 12, 31)))
-    return ReserveCheck(fund, fund.reserve_years(), fund.reserve_years(extra_fen), extra_fen, pre)
+        pre = reserve_preconditions(fund.region, between=(date(policy_year, 1, 1), date(policy_year, 12, 31)))
+    return ReserveCheck(fund, fund.reserve_years(), fund.reserve_years(extra_fen), extra_fen, pre, policy_year)
 
 
 def check_fund_region(fund: FundInput, regions: list[str]) -> None:

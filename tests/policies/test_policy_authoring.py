@@ -48,18 +48,19 @@ def test_draft_shifts_dates_and_marks_every_clause(tmp_path: Path) -> None:
 
 def test_diff_lists_parameter_and_date_changes(tmp_path: Path) -> None:
     p = _draft(
-        tmp_path, SHANXI, lambda t: t.replace("refund_rate_sme: {value: 60,", "refund_rate_sme: {value: 55,")
+        tmp_path, SHANXI, lambda t: t.replace("中小微企业按60%返还", "中小微企业按55%返还").replace("refund_rate_sme: {value: 60,", "refund_rate_sme: {value: 55,")
     )
     new = next(d for d in load_with_files([p]).documents if d.file == str(p))
     d = diff_documents(load_policy_set().get("shanxi-2024-28"), new)
     assert [(c.where, c.before, c.after) for c in d.parameters] == [
-        ("参数 fanhuan.refund_rate_sme", "60%", "55%")
+        ("参数 fanhuan.refund_rate_sme", "60%", "55%"),
+        ("参数 fanhuan.refund_rate_sme 引文", "中小微企业按60%返还", "中小微企业按55%返还"),
     ]
     assert any(c.where == "项目 稳岗返还 起始日期" for c in d.dates)
-    assert not d.clauses
+    assert [c.where for c in d.clauses] == ["条款 二"]
     res = CliRunner().invoke(app, ["policy", "diff", "shanxi-2024-28", str(p), "--json"])
     assert res.exit_code == 0, res.output
-    assert json.loads(res.output)["parameters"][0]["after"] == "55%"
+    assert json.loads(res.stdout)["parameters"][0]["after"] == "55%"
 
 
 def test_a_draft_over_the_national_ceiling_is_refused_naming_file_and_line(tmp_path: Path) -> None:
@@ -93,14 +94,14 @@ def test_a_draft_over_the_national_ceiling_is_refused_naming_file_and_line(tmp_p
 
 def test_policy_path_uses_the_draft_for_that_run_only(tmp_path: Path) -> None:
     p = _draft(
-        tmp_path, SHANXI, lambda t: t.replace("refund_rate_sme: {value: 60,", "refund_rate_sme: {value: 55,")
+        tmp_path, SHANXI, lambda t: t.replace("中小微企业按60%返还", "中小微企业按55%返还").replace("refund_rate_sme: {value: 60,", "refund_rate_sme: {value: 55,")
     )
     f = "examples/fanhuan/eligible_sme.json"
     args = ["evaluate", f, "--region", "140300", "--date", "2025-08-01", "--json"]
     with_draft = CliRunner().invoke(app, [*args, "--policy-path", str(p)])
     without = CliRunner().invoke(app, args)
-    assert json.loads(with_draft.output)["policy"]["number"] == "晋人社厅发〔2025〕□号"
-    assert json.loads(without.output)["policy"]["number"] != "晋人社厅发〔2025〕□号"
+    assert json.loads(with_draft.stdout)["policy"]["number"] == "晋人社厅发〔2025〕□号"
+    assert json.loads(without.stdout)["policy"]["number"] != "晋人社厅发〔2025〕□号"
     shipped = load_policy_set()
     with use_policy_set(load_with_files([p])) as ps:
         assert load_policy_set() is ps

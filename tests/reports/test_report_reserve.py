@@ -11,7 +11,7 @@ from wengang.reports.yaoqing import yaoqing_draft
 from wengang.simulate import FundInput, SimulationError, check_reserve
 
 
-def _fund(tmp_path: Path, balance: str, spending: str, region: str = "150500", year: int = 2024) -> FundInput:
+def _fund(tmp_path: Path, balance: str, spending: str, region: str = "150500", year: int = 2023) -> FundInput:
     p = tmp_path / "fund.yaml"
     p.write_text(
         f'region: "{region}"\nyear: {year}\nbalance: {balance}\nspending: {spending}\n', encoding="utf-8"
@@ -21,7 +21,7 @@ def _fund(tmp_path: Path, balance: str, spending: str, region: str = "150500", y
 
 def test_two_years_exactly_meets_the_training_fund_draw(tmp_path: Path) -> None:
     # 内人社办发〔2022〕86号 is listed for a fund of its own period, not for a 2024 fund (its period has ended)
-    check = check_reserve(_fund(tmp_path, "2亿元", "1亿元", year=2022))
+    check = check_reserve(_fund(tmp_path, "2亿元", "1亿元", year=2021))
     assert check.before_years == 2
     rows = {r["citation"]: r for r in check.rows()}
     assert rows["内人社办发〔2022〕86号 （三）10"]["required"] == "2年以上"
@@ -36,7 +36,7 @@ def test_just_under_one_year_fails_the_refund_precondition(tmp_path: Path) -> No
     assert check.before_years == Fraction(9_999_999_999, 10_000_000_000)
     rows = {r["citation"]: r for r in check.rows()}
     assert rows["人社部发〔2024〕40号 二"]["before"] is False
-    old = {r["citation"]: r for r in check_reserve(_fund(tmp_path, "99999999.99元", "1亿元", year=2022)).rows()}
+    old = {r["citation"]: r for r in check_reserve(_fund(tmp_path, "99999999.99元", "1亿元", year=2021)).rows()}
     assert old["内人社办发〔2022〕86号 （三）10"]["before"] is False
 
 

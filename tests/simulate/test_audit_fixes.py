@@ -144,7 +144,7 @@ def test_baseline_uses_the_screening_readings(population: Path) -> None:
 
 
 def test_reserve_display_rounds_down_and_lists_the_period(tmp_path: Path) -> None:
-    check = check_reserve(_fund(tmp_path, "150500", "11.995亿元", "12亿元"))
+    check = check_reserve(_fund(tmp_path, "150500", "11.995亿元", "12亿元", year=2023))
     assert fmt_years(check.before_years) == "0.99年"
     rows = check.rows()
     # not 内政发〔2019〕4号 (2019–2021) nor 内人社办发〔2022〕86号 (2022)

@@ -167,7 +167,7 @@ def test_a_draft_policy_file_is_the_variant(web, screened, tmp_path, monkeypatch
     monkeypatch.chdir(tmp_path)
     web.app.state.config.work_dir = "relative-work"  # a work folder named relative to the server's folder
     auditor = web.client("auditor")
-    lower = POLICY_FILE.read_text(encoding="utf-8").replace("refund_rate_sme: {value: 60,", "refund_rate_sme: {value: 50,")
+    lower = POLICY_FILE.read_text(encoding="utf-8").replace("refund_rate_sme: {value: 60,", "refund_rate_sme: {value: 50,").replace("中小微企业按 60% 返还", "中小微企业按 50% 返还")
     r = auditor.post("/simulations", data={"csrf_token": auditor.headers["X-CSRF-Token"], "job_id": str(screened)},
                      files={"draft": ("nrsf-2026-draft.yaml", lower.encode(), "application/x-yaml")},
                      headers=HTML, follow_redirects=False)

@@ -65,6 +65,8 @@ def check(
 ) -> None:
     """校验全部政策文件（及 --path 目录）。 / Check every policy file."""
     ps = _load(path)
+    for w in getattr(ps, "warnings", ()):
+        err.print(f"警告 / warning: {w}", highlight=False, markup=False, soft_wrap=True)
     n_prog = sum(len(d.programs) for d in ps.documents)
     n_param = sum(len(b.params) for d in ps.documents for b in d.programs.values())
     n_set = sum(len(b.region_settings) for d in ps.documents for b in d.programs.values())
@@ -308,6 +310,8 @@ def new(
         _print_policy_errors(exc)
         raise typer.Exit(EXIT_INVALID) from None
     d = next(x for x in ps.documents if x.file == str(out))
+    for w in ps.warnings:  # e.g. the clauses still state last year's end date: to check before it is used
+        err.print(f"警告 / warning: {w}", highlight=False, markup=False, soft_wrap=True)
     console.print(
         f"校验通过：{d.display_number}（{d.id}，征求意见稿），{len(d.clauses)} 条条款待核，"
         f"{sum(len(b.params) for b in d.programs.values())} 个参数 / the draft checks",

@@ -9,6 +9,11 @@
   last year's words and must be checked against the new text (the loader checks that each quote is in its
   clause, not that the clause is the new notice's); the document ``note`` says the same.
 
+* a program block without ``valid_to`` (a standing measure, e.g. 失业保险金 经办要求) gets ``base: <this year's id>``
+  with a ``# 待核`` comment: the draft supplements this year's open-ended block instead of overlapping it (the loader
+  refuses a draft or a new notice that overlaps an installed one); if the new notice replaces the measure, drop the
+  ``base`` and give this year's block a ``valid_to``.
+
 The loader runs on the draft (ceilings, overlaps, citations) before it is written.
 """
 
@@ -40,6 +45,52 @@ def _shift(y: int, m: int, d: int, years: int) -> date:
 
 def _yaml_str(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _base_open_ended(lines: list[str], old_id: str, old_label: str) -> list[str]:
+    """``base: old_id`` on every program block without ``valid_to`` (see the module docstring)."""
+    out: list[str] = []
+    in_programs = False
+    block: list[str] = []
+
+    def flush() -> None:
+        if not block:
+            return
+        keys = [b for b in block if re.match(r"^    [a-z_]+:", b)]
+        if any(k.startswith("    valid_to:") for k in keys):
+            out.extend(block)
+        else:
+            comment = (f"    # {MARKER}：未定期限的常设项目，草稿以 base 补充并沿用 {old_label}（不与之重叠）；"
+                       f"若新文件取代此项目，删去 base 并为 {old_label} 的此项目加 valid_to")
+            done = False
+            for b in block:
+                if b.startswith("    base:"):
+                    out.extend([comment, f"    base: {old_id}"])
+                    done = True
+                    continue
+                out.append(b)
+                if b.startswith("    valid_from:") and not any(k.startswith("    base:") for k in keys):
+                    out.extend([comment, f"    base: {old_id}"])
+                    done = True
+            if not done:
+                out.extend([comment, f"    base: {old_id}"])
+        block.clear()
+
+    for line in lines:
+        top = bool(line) and not line[0].isspace() and not line.startswith("#")
+        if top:
+            flush()
+            in_programs = line.startswith("programs:")
+            out.append(line)
+        elif in_programs and re.match(r"^  [a-z_][a-z0-9_]*:\s*$", line):
+            flush()
+            block.append(line)
+        elif block:
+            block.append(line)
+        else:
+            out.append(line)
+    flush()
+    return out
 
 
 def draft_next(text: str, *, years: int = 1) -> str:
@@ -103,6 +154,8 @@ def draft_next(text: str, *, years: int = 1) -> str:
         else:
             out.append(_DATE_KEY.sub(lambda m: _date_sub(m, years), line))
         i += 1
+    if old_id:
+        out = _base_open_ended(out, old_id, old_label)
     header = (
         f"# 草稿：由 {old_label} 生成（wengang policy new），日期顺延 {years} 年；文号待定；"
         f"标有“{MARKER}”的条款及其引文须对照新文件原文核对。"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,6 +23,13 @@ import yaml
 
 from wengang.policies.errors import PolicyError
 from wengang.policies.model import Document, Param, ProgramBlock, RegionSettingSpec, display_number
+from wengang.policies.quotes import (
+    DERIVED_NOTE_PREFIXES,
+    example_forms,
+    stated_end_dates,
+    stated_forms,
+    value_in_quote,
+)
 from wengang.policies.required import REQUIRED_PARAMS
 from wengang.policies.units import (
     BOUNDARIES,
@@ -94,11 +102,22 @@ Path_ = tuple[str, ...]
 class _Errors:
     def __init__(self) -> None:
         self.items: list[PolicyError] = []
+        # not defects, but what a reader of the check must know (a ceiling checked against another document, a
+        # date the text contradicts): printed by ``policy check`` and with ``--policy-path``, never silent
+        self.warnings: list[PolicyError] = []
+        # defects that leave the set checks sound (a value its quote does not state): reported after them, so a
+        # value both above a ceiling and not in its quote is reported for both
+        self.deferred: list[PolicyError] = []
 
     def add(self, file: str, line: int | None, zh: str, en: str) -> None:
         self.items.append(PolicyError(file, line, zh, en))
 
+    def warn(self, file: str, line: int | None, zh: str, en: str) -> None:
+        self.warnings.append(PolicyError(file, line, zh, en))
+
     def raise_if_any(self) -> None:
+        self.items.extend(self.deferred)
+        self.deferred.clear()
         if self.items:
             first = self.items[0]
             first.all_errors = list(self.items)
@@ -141,7 +160,15 @@ def _construct(node: yaml.Node, path: Path_, lines: dict[Path_, int], loader: ya
     if node.tag == "tag:yaml.org,2002:float":
         # exact: keep the decimal digits as written, never a binary float
         return Decimal(node.value.replace("_", ""))
-    value = loader.construct_object(node)
+    try:
+        value = loader.construct_object(node)
+    except ValueError as exc:  # a date that does not exist (2026-02-30): the resolver matched, the calendar did not
+        raise PolicyError(
+            file,
+            node.start_mark.line + 1,
+            f"“{node.value}”不是有效的日期（{exc}），请写存在的日期 YYYY-MM-DD",
+            f"{node.value!r} is not a valid date ({exc}); write a date that exists, YYYY-MM-DD",
+        ) from None
     if isinstance(value, datetime):
         return value.date()
     return value
@@ -190,6 +217,9 @@ class _FileChecker:
 
     def err(self, path: Path_, zh: str, en: str) -> None:
         self.errors.add(self.file, self.raw.line(*path), zh, en)
+
+    def warn(self, path: Path_, zh: str, en: str) -> None:
+        self.errors.warn(self.file, self.raw.line(*path), zh, en)
 
     def unknown_keys(self, mapping: dict[str, Any], allowed: frozenset[str], path: Path_) -> None:
         for key in mapping:
@@ -368,7 +398,8 @@ class _FileChecker:
         validity_source = self.text(block, "validity_source", path, required=False)
         validity_clause = block.get("validity_clause")
         if validity_clause is not None and validity_source is None:
-            self.clause_ref(clauses, validity_clause, path + ("validity_clause",))
+            if self.clause_ref(clauses, validity_clause, path + ("validity_clause",)) and valid_to is not None:
+                self.validity_against_text(path, str(validity_clause), clauses[str(validity_clause)], valid_to)
         base = self.text(block, "base", path, required=False)
         note = self.text(block, "note", path, required=False)
         if valid_to is not None and validity_clause is None and note is None:
@@ -493,6 +524,9 @@ class _FileChecker:
         if block_to and p_to and p_to > block_to:
             self.err(path + ("valid_to",), "参数有效期晚于项目有效期", "parameter ends after its program block")
         note = spec.get("note")
+        quote_sound = ok_clause and quote is not None and normalize(quote) in normalize(clauses[str(clause)])
+        if ok and quote_sound and value is not None:  # a quote not in its clause is reported as that, first
+            self.value_in_quote(path, name, spec["value"], str(unit), quote, note)
         if not ok or quote is None:
             return None
         return Param(
@@ -510,6 +544,45 @@ class _FileChecker:
             valid_to=p_to,
             note=str(note).strip() if note else None,
         )
+
+    def validity_against_text(self, path: Path_, clause: str, text: str, valid_to: date) -> None:
+        """A valid_to later than every end date its validity clause states (执行期限至2026年12月31日) is flagged."""
+        stated = stated_end_dates(text)
+        if stated and valid_to > max(stated):
+            end = max(stated)
+            self.warn(
+                path + ("valid_to",),
+                f"valid_to {valid_to} 晚于有效期条款“{clause}”写明的截止日期 {end}（{end.year}年{end.month}月{end.day}日）："
+                f"请核对条款原文（草稿沿用的可能是上一年度的文字）或 valid_to",
+                f"valid_to {valid_to} is later than the end date {end} that validity clause {clause!r} states: "
+                f"check the clause text (a file made from last year's may still carry its words) or valid_to",
+            )
+
+    def value_in_quote(self, path: Path_, name: str, raw: Any, unit: str, quote: str, note: Any) -> None:
+        """The value, in its unit, must be what the quote says (60 percent ↔ “60%”, 1500 yuan ↔ “1500元”)."""
+        found = value_in_quote(raw, unit, quote)
+        if found is not False:
+            return
+        if isinstance(note, str) and note.strip().startswith(DERIVED_NOTE_PREFIXES):
+            self.warn(
+                path + ("value",),
+                f"参数“{name}”的取值 {raw}（单位 {unit}）未在引文中写明，按 note 所记的推算/解读采用：{note.strip()}",
+                f"parameter {name!r}: value {raw} ({unit}) is not stated in its quote; taken as derived per its note",
+            )
+            return
+        said = stated_forms(quote)
+        errors = self.errors
+        hint_zh = f"；引文写的是：{'、'.join(said)}" if said else "；引文中没有数字"
+        hint_en = f"; the quote states: {', '.join(said)}" if said else "; the quote states no figure"
+        errors.deferred.append(PolicyError(
+            self.file,
+            self.raw.line(*path, "value"),
+            f"参数“{name}”的取值 {raw}、单位 {unit}（即{example_forms(raw, unit)}）未出现在引文“{quote}”中"
+            f"{hint_zh}：请核对取值与单位（如 60% 写 value: 60, unit: percent；1500元 写 value: 1500, unit: yuan）。"
+            f"文件未写明、由推算或解读得出的取值，在 note 中以“推算：”或“解读：”开头说明",
+            f"parameter {name!r}: value {raw} in unit {unit} does not occur in its quote {quote!r}{hint_en}: check value "
+            f"and unit (60% is value: 60, unit: percent). A derived value says so in a note starting 推算： or 解读：",
+        ))
 
     def setting(
         self, doc_id: str, number: str, pid: str, name: str, spec: Any, clauses: dict[str, str]
@@ -580,12 +653,112 @@ def _overlap(a_from: date, a_to: date | None, b_from: date, b_to: date | None) -
     return a_from <= (b_to or date.max) and b_from <= (a_to or date.max)
 
 
-def _check_set(docs: list[Document], raws: dict[str, _Raw], errors: _Errors) -> dict[str, Document]:
+def _latest_national_ceiling(
+    docs: dict[str, Document], program: str, name: str, start: date
+) -> tuple[Document, Param] | None:
+    """The ceiling (不超过) a national document in the library sets on ``program.name``, the latest one whose
+    block began on or before ``start``; None when there is none."""
+    best: tuple[date, Document, Param] | None = None
+    for d in docs.values():
+        if d.jurisdiction != "national" or d.is_draft or d.forwards:
+            continue
+        block = d.programs.get(program)
+        if block is None or block.valid_from > start:
+            continue
+        cap = block.params.get(name)
+        if cap is None or not cap.ceiling:
+            continue
+        if best is None or block.valid_from > best[0]:
+            best = (block.valid_from, d, cap)
+    return None if best is None else (best[1], best[2])
+
+
+def _check_external_ceilings(doc: Document, by_id: dict[str, Document], err: Any, warn: Any) -> None:
+    """A province document whose national document is not in the library (``implements_external``) is checked
+    against the latest national ceilings of the same parameters that are (e.g. 内人社发〔2025〕18号 against
+    人社部发〔2024〕40号: facts.md records that 人社部发〔2025〕18号 keeps 40号's ceilings), and says so; when no
+    ceiling can be checked it warns 未能核对国家上限 — never silent."""
+    if doc.jurisdiction == "national" or doc.forwards or not doc.implements_external:
+        return
+    external = "、".join(doc.implements_external)
+    unchecked: list[str] = []
+    for pid, block in doc.programs.items():
+        if ancestors(by_id, doc, pid):
+            continue  # an implemented document in the library gives the ceilings (checked above)
+        numeric = [n for n, p in block.params.items() if comparable(p.value) is not None]
+        checked: dict[str, list[str]] = {}
+        for name in numeric:
+            found = _latest_national_ceiling(by_id, pid, name, block.valid_from)
+            if found is None:
+                continue
+            nat, cap = found
+            p = block.params[name]
+            if cap.unit != p.unit:
+                err(
+                    doc,
+                    ("programs", pid, "parameters", name, "unit"),
+                    f"“{name}”的单位 {p.unit} 与国家上限的单位 {cap.unit} 不一致（{cap.citation()}）",
+                    f"{name} has unit {p.unit} but the national ceiling uses {cap.unit} ({cap.citation()})",
+                )
+                continue
+            breach = over_ceiling(name, p.value, p.unit, cap)
+            if breach is not None:
+                zh, en = breach
+                err(
+                    doc,
+                    ("programs", pid, "parameters", name, "value"),
+                    f"{zh}。所执行的 {external} 不在本库，按本库最近的国家文件 {nat.display_number} 的同一上限核对",
+                    f"{en}. {external} (implemented) is not in the library: checked against the latest national "
+                    f"ceiling in it, {nat.display_number}",
+                )
+            checked.setdefault(nat.display_number, []).append(f"{name}≤{cap.formatted().removeprefix('不超过')}")
+        for number, items in checked.items():
+            warn(
+                doc,
+                ("programs", pid),
+                f"{doc.display_number} 所执行的 {external} 不在本库：{block.label}（{pid}）的 {'、'.join(items)} "
+                f"按本库最近的国家文件 {number} 的上限核对（假定国家上限未变，见 facts.md）",
+                f"{doc.display_number} implements {external}, not in the library: {pid} {', '.join(items)} checked "
+                f"against the ceilings of {number}, the latest national document in the library",
+            )
+        if numeric and not checked:
+            unchecked.append(f"{block.label}（{pid}）")
+    if unchecked:
+        warn(
+            doc,
+            ("implements_external",),
+            f"未能核对国家上限：{doc.display_number} 所执行的 {external} 不在本库，本库也没有同一项目的国家上限可比对："
+            f"{'、'.join(unchecked)}",
+            f"national ceilings not checked: {doc.display_number} implements {external}, which is not in the library, "
+            f"and no national document in it caps {', '.join(unchecked)}",
+        )
+
+
+def _overlap_advice_zh(earlier: Document, pid: str, e_to: date | None, l_from: date) -> str:
+    if e_to is None:
+        return (f"{earlier.display_number} 的该项目未定截止日期。若新文件只是延续这一常设项目，在本项目写 base: {earlier.id}"
+                f"（补充并沿用其参数）；若新文件取代它，在 {earlier.file} 中为该项目加 valid_to（如 {l_from.fromordinal(l_from.toordinal() - 1)}）")
+    return f"请把 valid_from 改在 {e_to} 之后（新文件只能从已安装文件的期限结束后适用），或核对两份文件的期限"
+
+
+def _overlap_advice_en(earlier: Document, pid: str, e_to: date | None, l_from: date) -> str:
+    if e_to is None:
+        return (f"{earlier.id}'s {pid} has no end date: write base: {earlier.id} in this block if the new notice only "
+                f"continues it, or give it a valid_to in {earlier.file} if the new notice replaces it")
+    return f"start valid_from after {e_to} (a new notice applies only after the installed one ends)"
+
+
+def _check_set(
+    docs: list[Document], raws: dict[str, _Raw], errors: _Errors, *, requested: frozenset[str] = frozenset()
+) -> dict[str, Document]:
     by_id: dict[str, Document] = {}
     by_number: dict[str, Document] = {}
 
     def err(doc: Document, path: Path_, zh: str, en: str) -> None:
         errors.add(doc.file, raws[doc.file].line(*path), zh, en)
+
+    def warn(doc: Document, path: Path_, zh: str, en: str) -> None:
+        errors.warn(doc.file, raws[doc.file].line(*path), zh, en)
 
     for doc in docs:
         if doc.id in by_id:
@@ -632,6 +805,7 @@ def _check_set(docs: list[Document], raws: dict[str, _Raw], errors: _Errors) -> 
         return by_id
 
     for doc in by_id.values():
+        _check_external_ceilings(doc, by_id, err, warn)
         for pid, block in doc.programs.items():
             chain = ancestors(by_id, doc, pid)
             # ceilings: a value set here may not exceed a ceiling of the document it implements
@@ -665,14 +839,16 @@ def _check_set(docs: list[Document], raws: dict[str, _Raw], errors: _Errors) -> 
                     f"ruleset {pid}/{block.ruleset} needs parameters that are missing: {', '.join(missing)}",
                 )
 
-    # overlapping validity within one jurisdiction (drafts excepted)
+    # overlapping validity within one jurisdiction. Installed drafts are excepted (never used unless asked for); a
+    # draft being checked or used (``policy check --path``, ``--policy-path``) is checked against the documents that
+    # are not drafts: a draft overlapping an installed notice would decide that notice's cases (docs/policies.md)
     enacting = sorted(
-        (d for d in by_id.values() if not d.is_draft and not d.forwards),
-        key=lambda d: (d.issued or date.min, d.id),
+        (d for d in by_id.values() if (not d.is_draft or d.file in requested) and not d.forwards),
+        key=lambda d: (d.is_draft, d.issued or date.max, d.id),  # a draft is checked as the later one
     )
     for i, later in enumerate(enacting):
         for earlier in enacting[:i]:
-            if earlier.jurisdiction != later.jurisdiction:
+            if earlier.jurisdiction != later.jurisdiction or earlier.is_draft:
                 continue
             for pid, lb in later.programs.items():
                 eb = earlier.programs.get(pid)
@@ -693,16 +869,19 @@ def _check_set(docs: list[Document], raws: dict[str, _Raw], errors: _Errors) -> 
                             later,
                             ("programs", pid, "parameters", name),
                             f"参数“{pid}.{name}”的有效期（{l_from}～{l_to or '不定'}）与同一地区的 {earlier.display_number}"
-                            f"（{e_from}～{e_to or '不定'}，{earlier.file}）重叠",
+                            f"（{e_from}～{e_to or '不定'}，{earlier.file}）重叠：{_overlap_advice_zh(earlier, pid, e_to, l_from)}",
                             f"parameter {pid}.{name} ({l_from}..{l_to or 'open'}) overlaps {earlier.display_number} "
-                            f"({e_from}..{e_to or 'open'}, {earlier.file}) in the same jurisdiction",
+                            f"({e_from}..{e_to or 'open'}, {earlier.file}) in the same jurisdiction: "
+                            f"{_overlap_advice_en(earlier, pid, e_to, l_from)}",
                         )
                 if _overlap(lb.valid_from, lb.valid_to, eb.valid_from, eb.valid_to) and not (set(lb.params) & set(eb.params)):
                     err(
                         later,
                         ("programs", pid, "valid_from"),
-                        f"项目“{pid}”的有效期与同一地区的 {earlier.display_number}（{earlier.file}）重叠",
-                        f"program {pid} overlaps {earlier.display_number} ({earlier.file}) in the same jurisdiction",
+                        f"项目“{pid}”的有效期与同一地区的 {earlier.display_number}（{earlier.file}）重叠："
+                        f"{_overlap_advice_zh(earlier, pid, eb.valid_to, lb.valid_from)}",
+                        f"program {pid} overlaps {earlier.display_number} ({earlier.file}) in the same jurisdiction: "
+                        f"{_overlap_advice_en(earlier, pid, eb.valid_to, lb.valid_from)}",
                     )
     return by_id
 
@@ -733,11 +912,19 @@ def _yaml_files(root: Traversable | Path, prefix: str) -> Iterable[tuple[str, st
             yield f"{prefix}/{entry.name}", text
 
 
-def load_documents(sources: Iterable[tuple[str, str]], *, replacing: Iterable[str] = ()) -> dict[str, Document]:
+def load_documents(
+    sources: Iterable[tuple[str, str]],
+    *,
+    replacing: Iterable[str] = (),
+    checked: Iterable[str] = (),
+    warnings: list[PolicyError] | None = None,
+) -> dict[str, Document]:
     """Parse and check (label, yaml text) pairs; raise :class:`PolicyError` on the first defect.
 
     A document from a source labelled in ``replacing`` takes the place of another source's document with
-    the same id (an edited copy of a shipped file, given with ``--policy-path``); the set is checked after.
+    the same id (an edited copy of a shipped file, given with ``--policy-path``); the set is checked after. A draft
+    from a source labelled in ``replacing`` or ``checked`` is checked for overlap with the documents in force.
+    Warnings (not defects) are appended to ``warnings`` when given.
     """
     errors = _Errors()
     docs: list[Document] = []
@@ -758,8 +945,11 @@ def load_documents(sources: Iterable[tuple[str, str]], *, replacing: Iterable[st
         docs = [d for d in docs if d.file in chosen or d.id not in replaced]
     if not docs and not errors.items:
         errors.add("(none)", None, "没有找到任何政策文件", "no policy files found")
-    errors.raise_if_any()
-    by_id = _check_set(docs, raws, errors)
+    if errors.items:
+        errors.raise_if_any()
+    by_id = _check_set(docs, raws, errors, requested=frozenset(chosen) | frozenset(checked))
+    if warnings is not None:
+        warnings.extend(errors.warnings)
     errors.raise_if_any()
     return by_id
 
@@ -771,12 +961,19 @@ def load_dirs(dirs: Iterable[Path | str], *, include_packaged: bool = True):
     sources: list[tuple[str, str]] = []
     if include_packaged:
         sources.extend(_yaml_files(packaged_root(), "policies"))
+    extra: list[str] = []
     for d in dirs:
         p = Path(d)
         if not p.is_dir():
             raise PolicyError(str(p), None, "目录不存在", "directory does not exist")
-        sources.extend(_yaml_files(p, str(p)))
-    return PolicySet(load_documents(sources))
+        files = list(_yaml_files(p, str(p)))
+        sources.extend(files)
+        extra.extend(label for label, _ in files)
+    warnings: list[PolicyError] = []
+    # drafts among the extra folders are candidates checked against the shipped set (overlap included); without the
+    # shipped set the folders are the installed set itself, whose drafts may overlap (never used unless asked for)
+    docs = load_documents(sources, checked=extra if include_packaged else (), warnings=warnings)
+    return PolicySet(docs, warnings=warnings)
 
 
 @functools.lru_cache(maxsize=1)
@@ -818,8 +1015,11 @@ def load_with_files(files: Iterable[Path | str]):
         labels.append(str(p))
     from wengang.policies.policyset import PolicySet
 
-    docs = load_documents(sources, replacing=labels)
-    return PolicySet(docs, requested={d.id for d in docs.values() if d.file in labels})
+    warnings: list[PolicyError] = []
+    docs = load_documents(sources, replacing=labels, warnings=warnings)
+    # the warnings about the files asked for; a run that uses the set prints them (``use_policy_set``)
+    mine = [w for w in warnings if w.file in labels]
+    return PolicySet(docs, requested={d.id for d in docs.values() if d.file in labels}, warnings=mine)
 
 
 def _clear_dependent_caches() -> None:
@@ -837,7 +1037,12 @@ def _clear_dependent_caches() -> None:
 
 @contextlib.contextmanager
 def use_policy_set(policy_set: Any) -> Iterator[Any]:
-    """Run with ``policy_set`` in place of the shipped one (``load_policy_set`` returns it) for the block only."""
+    """Run with ``policy_set`` in place of the shipped one (``load_policy_set`` returns it) for the block only.
+    The loader's warnings about the files given for the run (``--policy-path``) go to stderr once: never silent."""
+    if getattr(policy_set, "warnings", ()) and not getattr(policy_set, "_warned", False):
+        for w in policy_set.warnings:
+            print(f"警告 / warning: {w}", file=sys.stderr)
+        policy_set._warned = True
     _ACTIVE.append(policy_set)
     _clear_dependent_caches()
     try:

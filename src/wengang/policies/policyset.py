@@ -13,8 +13,16 @@ from wengang.regions import Region, chain, resolve_region
 
 
 class PolicySet:
-    def __init__(self, documents: dict[str, Document], *, requested: set[str] | frozenset[str] = frozenset()):
+    def __init__(
+        self,
+        documents: dict[str, Document],
+        *,
+        requested: set[str] | frozenset[str] = frozenset(),
+        warnings: list | tuple = (),
+    ):
         self._by_id = dict(documents)
+        # what the loader's check found worth saying but not refusing (``PolicyError`` objects): ``policy check``
+        self.warnings = tuple(warnings)
         # documents the operator named for this run (``--policy-path``): a draft among them is used
         self.requested = frozenset(requested)
         self._by_number = {d.number: d for d in documents.values() if d.number}

@@ -159,7 +159,7 @@ def build(
         monthly_payments,
         years_of,
     )
-    from wengang.simulate import FundInput, SimulationError, check_reserve
+    from wengang.simulate import FundInput, SimulationError, check_fund_region, check_reserve
 
     m = _month(month)
     if not results and not db and not fund:
@@ -176,6 +176,9 @@ def build(
         st = from_results(_results_args(results)) if results else (from_ledger(db, years) if db else None)
         monthly = monthly_payments(db, int(m[:4]) if m else None) if db else None
         reserve = check_reserve(FundInput.read(fund)) if fund else None
+        if reserve is not None and st is not None:
+            # the fund of another pooling region would be judged as this population's: refused, as `simulate` does
+            check_fund_region(reserve.fund, [r.key for r in st.by_region])
         # the regions the report is about: whose agency files it; the ledger's are those its monthly figures cite
         paid_in = ledger_regions(db) if db else []
         regions = sorted(
@@ -299,6 +302,7 @@ def reserve(
                 {
                     "region": check.fund.region,
                     "year": check.fund.year,
+                    "policy_year": check.policy_year,
                     "reserve_years": None
                     if check.before_years is None
                     else round(float(check.before_years), 4),
@@ -310,7 +314,7 @@ def reserve(
         )
         return
     console.print(
-        f"备付期限：{fmt_years(check.before_years)}（{check.fund.region}，{check.fund.year}年）",
+        f"备付期限：{fmt_years(check.before_years)}（{check.fund.region}，{check.fund.year}年末）；{check.basis_zh()}",
         highlight=False,
     )
     mark = {True: "[green]满足[/]", False: "[red]不满足[/]", None: "无法计算"}

@@ -156,6 +156,7 @@ def reserve_section(check: ReserveCheck) -> Section:
             f"{f.region} {f.year}年末滚存结余 {format_yuan(f.balance_fen)}，{f.months}个月支出 {format_yuan(f.spending_fen)}；"
             f"备付期限 = 结余 ÷ 月均支出 = {'—' if months is None else f'{float(months):.1f}个月'}，即 {fmt_years(check.before_years)}。"
             + (f"（来源：{f.source}）" if f.source else ""),
+            check.basis_zh() + "。",
         ],
         tables=[
             HtmlTable(
@@ -228,7 +229,8 @@ def write_report(
                 meta=(
                     f"填报单位：{unit}",
                     f"报告期：{period}",
-                    f"备付期限：{fmt_years(reserve.before_years)}",
+                    f"备付期限：{fmt_years(reserve.before_years)}（{reserve.fund.year}年末）",
+                    reserve.basis_zh(),
                 ),
             )
         )

@@ -8,6 +8,7 @@ from typing import Any
 
 from wengang.documents.xlsx import INT, MONEY, TEXT, Column, Table, write_xlsx
 from wengang.money import format_yuan
+from wengang.policies.required import PROGRAM_LABELS
 from wengang.reports import charts
 from wengang.reports.html import HtmlTable, Section, write_html
 from wengang.simulate import Group, SimulationResult, fmt_years
@@ -80,7 +81,25 @@ def summary_lines(r: SimulationResult) -> list[tuple[str, str]]:
         ]
         if not r.reserve.preconditions:
             lines.append(("备付期限前提", "测算期间适用的文件未规定备付期限前提"))
+        lines.append(("基金年度", r.reserve.basis_zh()))
     return lines
+
+
+def summary_numbers(r: SimulationResult) -> dict[str, tuple[int | None, int | None]]:
+    """The summary rows that are one amount (fen) or one count of units, as numbers for the XLSX (a text cell
+    cannot be summed or compared): item → (amount in fen, units)."""
+    return {
+        "人群": (None, r.units),
+        "基线拟发放（符合条件）": (r.base_total_fen, None),
+        "方案拟发放（符合条件）": (r.variant_total_fen, None),
+        "变化（两次均已判定的单位）": (r.delta_fen, None),
+        "金额增加的单位": (None, r.gained),
+        "金额减少的单位": (None, r.lost),
+        "结论改变的单位": (None, r.status_changed),
+        "转为待认定/无法判定（另计，不计入变化）": (r.pending_in_base_fen, r.pending_in),
+        "由待认定/无法判定转为已判定（另计，不计入变化）": (r.pending_out_variant_fen, r.pending_out),
+        "两次拟发放之差": (r.total_change_fen, None),
+    }
 
 
 def _group_rows(groups: list[Group]) -> list[dict[str, Any]]:
@@ -123,8 +142,13 @@ def write_simulation_xlsx(r: SimulationResult, path: str | Path) -> Path:
 
     tables = [
         Table(
-            [Column("item", "项目"), Column("value", "内容")],
-            [{"item": a, "value": b} for a, b in summary_lines(r)],
+            [Column("item", "项目"), Column("value", "内容"), Column("fen", "金额（元）", MONEY),
+             Column("units", "单位数", INT)],
+            [
+                {"item": a, "value": b, "fen": numbers.get(a, (None, None))[0], "units": numbers.get(a, (None, None))[1]}
+                for numbers in (summary_numbers(r),)
+                for a, b in summary_lines(r)
+            ],
             sheet="汇总",
             title="政策模拟测算汇总",
             control=False,
@@ -378,7 +402,7 @@ def write_simulation(r: SimulationResult, out_dir: str | Path) -> dict[str, str]
                 out / "simulation.html",
                 "政策模拟测算报告",
                 simulation_sections(r),
-                meta=[f"项目：{r.program}", r.variant.describe()],
+                meta=[f"项目：{PROGRAM_LABELS.get(r.program, r.program)}（{r.program}）", r.variant.describe()],
             )
         ),
     }

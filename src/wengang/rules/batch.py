@@ -55,6 +55,7 @@ from wengang.rules.expr import (
     SharedNodes,
     _known_value,
     is_never_null,
+    known_literal,
     literal,
     negated,
     never_null,
@@ -289,6 +290,10 @@ def _compile_stages(
             temps.append(name)
             ctx = CompileContext(params, settings, combo, absent, shared, known, ranges, wants, codes)
             compiled = expr.to_polars(ctx)
+            if _known_value(compiled) is None and key != "amount":
+                # a check the policy and settings fix to unknown (a reserve under a year under the 'block' reading:
+                # when(False, True, None)) is a typed null: Polars has no "not" of a Null column
+                compiled = known_literal(pl.lit(None, dtype=pl.Boolean), None)
             if is_never_null(compiled):
                 never.add(name)
             if _known_value(compiled) is True:

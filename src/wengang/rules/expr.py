@@ -282,6 +282,12 @@ class Expr:
     def _polars(self, ctx: CompileContext) -> pl.Expr:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def fraction_in(self, ctx: CompileContext) -> bool:
+        """Is the node fraction-valued in this compilation? ``is_fraction`` says so from the rule's definition; a
+        parameter or setting of another unit may still be given a fraction (``fund_reserve_years=1.5`` is 3/2 年),
+        known only once the values are: a comparison or sum over it then takes the exact fraction path."""
+        return self.is_fraction
+
     def frac(self, ctx: CompileContext) -> tuple[pl.Expr, pl.Expr]:
         """(numerator, denominator) Polars expressions of a fraction-valued node. The fraction is unknown exactly
         when the numerator is null: the denominator of an unknown fraction may be anything (every use
@@ -726,9 +732,19 @@ class Param(Expr):
     def _eval(self, ctx: EvalContext) -> Any:
         return _param_value(ctx, self.name)
 
+    def fraction_in(self, ctx: CompileContext) -> bool:
+        p = ctx.params.get(self.name)
+        return self.is_fraction or (p is not None and isinstance(p.value, Fraction) and p.value.denominator != 1)
+
     def _polars(self, ctx: CompileContext) -> pl.Expr:
         value = _param_value(ctx, self.name)
+        if isinstance(value, Fraction) and value.denominator == 1 and not self.is_fraction:
+            return literal(int(value))  # a whole number given as a fraction (a what-if of 2 年 read as 2/1)
         if isinstance(value, Fraction):
+            if not self.is_fraction:
+                # known exactly where it is folded (IsMissing, a comparison of two fixed values); a comparison
+                # with a column takes the fraction path (``fraction_in``), never this float
+                return known_literal(pl.lit(float(value)), value)
             raise RuleDefinitionError(f"fraction parameter {self.name} used outside a fraction context")
         if isinstance(value, (list, tuple, set, frozenset)):
             raise RuleDefinitionError(f"list parameter {self.name} used outside isin")
@@ -780,9 +796,19 @@ class Setting(Expr):
             ctx.missing_settings.add(self.name)
         return value
 
+    def fraction_in(self, ctx: CompileContext) -> bool:
+        value = ctx.settings.get(self.name)
+        return self.is_fraction or (isinstance(value, Fraction) and value.denominator != 1)
+
     def _polars(self, ctx: CompileContext) -> pl.Expr:
         value = ctx.settings.get(self.name)
+        if isinstance(value, Fraction) and value.denominator == 1 and not self.is_fraction:
+            return literal(int(value))
         if isinstance(value, Fraction):
+            if not self.is_fraction:
+                # fund_reserve_years=1.5 (a number of years, not a rate): known exactly where it is folded
+                # (IsMissing, a comparison with a parameter); a comparison with a column takes the fraction path
+                return known_literal(pl.lit(float(value)), value)
             raise RuleDefinitionError(f"fraction setting {self.name} used outside a fraction context")
         return literal(value)
 
@@ -812,8 +838,11 @@ class Arith(Expr):
             return None
         return _ARITH[self.op](x, y)
 
+    def fraction_in(self, ctx: CompileContext) -> bool:
+        return self.is_fraction or self.a.fraction_in(ctx) or self.b.fraction_in(ctx)
+
     def _polars(self, ctx: CompileContext) -> pl.Expr:
-        if self.is_fraction:
+        if self.fraction_in(ctx):
             raise RuleDefinitionError("fraction arithmetic used outside a fraction context")
         a, b = self.a.to_polars(ctx), self.b.to_polars(ctx)
         return _keep_non_null(_ARITH[self.op](a, b), a, b)
@@ -928,7 +957,7 @@ class Cmp(Expr):
     def _polars(self, ctx: CompileContext) -> pl.Expr:
         fn = _CMP[self.op]
         guards: list[pl.Expr] = []
-        if self.a.is_fraction or self.b.is_fraction:
+        if self.a.fraction_in(ctx) or self.b.fraction_in(ctx):
             an, ad = self.a.frac(ctx)
             bn, bd = self.b.frac(ctx)
             an, bn = _unguard(an, guards), _unguard(bn, guards)
