@@ -68,7 +68,7 @@ def test_a_file_of_accounts_requested_then_approved_in_bulk_then_paid(ledger, db
                 "91150100MA99999999,6222020000000005,,",  # no such decision: refused, row 5
                 f"{units[0]},6222020000000001,,102191000019",  # row 1 again: refused as a repeat, row 6
             ]
-        ).encode("gbk")
+        ).encode("gbk") + b"\n"  # every line ends (a last line without an end may be a cut file: its row refused)
     )
     out = case(
         db,
@@ -146,7 +146,7 @@ def test_program_and_year_as_agencies_write_them(ledger, db, tmp_path):
                 f"{units[3]},fanhuan,2025.0,6222000011110033",
                 f"{units[4]},稳岗补贴,２０２５,6222000011110034",  # not a program: refused, row 5
             ]
-        ),
+        ) + "\n",
         encoding="utf-8",
     )
     out = case(db, "set-account", "--file", str(f), "--reason", "税务提供", "-u", "cashier", code=1)

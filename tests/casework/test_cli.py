@@ -63,7 +63,7 @@ def test_cli_lifecycle_and_verify(tmp_path):
     assert "本次发放 1" in as_("cashier", "pay", "b1", "fanhuan", "2025")
     assert "本次发放 0" in as_("cashier", "pay", "b1", "fanhuan", "2025")
     as_("cashier", "bounce", "1", "--reason", "账号错误")
-    assert "须由另一人复核" in as_("cashier", "fix-account", "1", "6222-fixed")
+    assert "须由另一人复核" in as_("cashier", "fix-account", "1", "6222000000000444")
     assert "本次发放 0" in as_("cashier", "pay", "b2", "fanhuan", "2025")  # not before a second person approves
     users("roles", "cashier", "--add", "复核", "-u", "admin")
     assert "申请人" in as_("cashier", "approve-account", "1", code=2)

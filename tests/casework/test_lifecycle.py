@@ -171,7 +171,7 @@ def test_missing_account_is_not_paid_and_reported(ledger):
     res = ledger.run_payment_batch("b", "fanhuan", 2025, "cashier", today=PAYDAY)
     assert (res.paid, res.missing_account) == (0, 1)
     # 无对公账户的小微企业: the 税务 payment account is supplied, then it is paid there
-    cid = ledger.set_account(did, "cashier", account_no="TAX-150100-0001", reason="税务部门提供的缴费账户")
+    cid = ledger.set_account(did, "cashier", account_no="150100000000001", reason="税务部门提供的缴费账户")
     res = ledger.run_payment_batch("b", "fanhuan", 2025, "cashier", today=PAYDAY)
     assert (res.paid, res.pending_account) == (0, 1)  # not until a second person approves the account
     with pytest.raises(LedgerError, match="复核"):
@@ -180,7 +180,7 @@ def test_missing_account_is_not_paid_and_reported(ledger):
     res = ledger.run_payment_batch("b", "fanhuan", 2025, "cashier", today=PAYDAY)
     assert res.paid == 1
     p = ledger.decision(did)["payments"][0]
-    assert (p["channel"], p["account_no"]) == ("tax_payment_account", "TAX-150100-0001")
+    assert (p["channel"], p["account_no"]) == ("tax_payment_account", "150100000000001")
 
 
 def test_bounce_fix_account_and_retry(ledger):
@@ -192,13 +192,13 @@ def test_bounce_fix_account_and_retry(ledger):
     with pytest.raises(LedgerError):
         ledger.record_bounce(pid, "cashier", reason="again")
     assert ledger.run_payment_batch("b2", "fanhuan", 2025, "cashier", today=PAYDAY).paid == 0
-    cid = ledger.fix_account(ids[0], "cashier", account_no="6222-new")
+    cid = ledger.fix_account(ids[0], "cashier", account_no="6222000000000777")
     assert ledger.run_payment_batch("b2", "fanhuan", 2025, "cashier", today=PAYDAY).paid == 0  # awaiting approval
     ledger.approve_account(cid, "checker")
     assert ledger.decision(ids[0])["state"] == "account_fixed"
     assert ledger.run_payment_batch("b2", "fanhuan", 2025, "cashier", today=PAYDAY).paid == 1
     pays = ledger.decision(ids[0])["payments"]
-    assert [(p["seq"], p["account_no"]) for p in pays] == [(0, "62220000" + "0" * 8), (1, "6222-new")]
+    assert [(p["seq"], p["account_no"]) for p in pays] == [(0, "62220000" + "0" * 8), (1, "6222000000000777")]
     [bal] = ledger.balances(unit_id=decision(0).unit_id)
     assert (bal["paid_fen"], bal["returned_fen"], bal["net_fen"]) == (240_000, 120_000, 120_000)
     assert ledger.reconcile()["ok"]
@@ -225,9 +225,9 @@ def test_account_change_needs_a_second_person_and_can_be_turned_down(ledger):
     [did] = to_payable(ledger, 1)
     old = ledger.decision(did)["account_no"]
     add_operator(ledger, "cashier2", roles=["出纳"], display_name="周出纳", actor="admin")
-    cid = ledger.set_account(did, "cashier", account_no="6222-other", reason="单位来函更换账户")
+    cid = ledger.set_account(did, "cashier", account_no="6222000000000888", reason="单位来函更换账户")
     with pytest.raises(LedgerError, match="待复核"):  # one open request per decision
-        ledger.set_account(did, "cashier2", account_no="6222-third", reason="again")
+        ledger.set_account(did, "cashier2", account_no="6222000000000999", reason="again")
     assert [c["id"] for c in ledger.account_changes()] == [cid]
     assert ledger.run_payment_batch("b", "fanhuan", 2025, "cashier", today=PAYDAY).pending_account == 1
     ledger.approve_account(cid, "lead", approve=False, reason="来函无公章")
@@ -237,7 +237,7 @@ def test_account_change_needs_a_second_person_and_can_be_turned_down(ledger):
     res = ledger.run_payment_batch("b", "fanhuan", 2025, "cashier", today=PAYDAY)
     assert res.paid == 1 and ledger.decision(did)["payments"][0]["account_no"] == old
     with pytest.raises(LedgerError, match="fix_account"):  # paid: only a bounce opens the account again
-        ledger.set_account(did, "cashier", account_no="6222-late", reason="x")
+        ledger.set_account(did, "cashier", account_no="6222000000000555", reason="x")
     snapshot(ledger)
 
 
@@ -245,13 +245,13 @@ def test_the_requester_may_not_approve_their_own_account_change_even_holding_bot
     [did] = to_payable(ledger, 1)
     old = ledger.decision(did)["account_no"]
     add_operator(ledger, "paycheck", roles=["出纳", "复核"], display_name="吴兼岗", actor="admin")
-    cid = ledger.set_account(did, "paycheck", account_no="6222-other", reason="单位来函更换账户")
+    cid = ledger.set_account(did, "paycheck", account_no="6222000000000888", reason="单位来函更换账户")
     with pytest.raises(LedgerError) as e:
         ledger.approve_account(cid, "paycheck")
     assert e.value.code == "same_operator" and "申请人" in e.value.zh
     assert ledger.decision(did)["account_no"] == old and [c["id"] for c in ledger.account_changes()] == [cid]
     ledger.approve_account(cid, "checker")
-    assert ledger.decision(did)["account_no"] == "6222-other" and ledger.account_changes() == []
+    assert ledger.decision(did)["account_no"] == "6222000000000888" and ledger.account_changes() == []
     snapshot(ledger)
 
 

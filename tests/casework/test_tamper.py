@@ -25,7 +25,7 @@ from wengang.casework.models import HASHED, HASHED_V1, AuditEvent, Base
 from wengang.documents.masking import mask_loose
 
 runner = CliRunner()
-EVIL = "6217-0000-EVIL"
+EVIL = "6217000066660000"
 EVIL_SHOWN = mask_loose(EVIL)  # findings show account numbers masked (they go to consoles and logs)
 
 
@@ -49,12 +49,12 @@ def hist(db, ledger, tmp_path) -> History:
     cp = tmp_path / "ledger.checkpoints.jsonl"
     ledger.checkpointer = checkpoints.Signer(checkpoints.load_private(key), checkpoints.Store(cp))
     paid = to_payable(ledger, 4)
-    cid = ledger.set_account(paid[3], "cashier", account_no="TAX-150100-0003", reason="税务部门提供的缴费账户")
+    cid = ledger.set_account(paid[3], "cashier", account_no="150100000000003", reason="税务部门提供的缴费账户")
     ledger.approve_account(cid, "lead")
     ledger.pay_decision(paid[1], "cashier", today=PAYDAY)  # sent at once: its reduction recovers money paid
     ledger.run_payment_batch("b1", "fanhuan", 2025, "cashier", today=PAYDAY)
     ledger.record_bounce(ledger.decision(paid[0])["payments"][0]["id"], "cashier", reason="户名不符")
-    ledger.approve_account(ledger.fix_account(paid[0], "cashier", account_no="6222-new"), "lead")
+    ledger.approve_account(ledger.fix_account(paid[0], "cashier", account_no="6222000000000777"), "lead")
     ledger.run_payment_batch("b1b", "fanhuan", 2025, "cashier", today=PAYDAY)
     ledger.change_size_class(paid[1], "lead", new_size_class="large", new_amount_fen=60_000, reason="划型为大型")
     payable = to_payable(ledger, 3, start=10)
@@ -446,8 +446,8 @@ def test_ledger_from_before_0003_still_verifies(db):
     rep = led.verify_audit()
     assert rep.ok and any("1 次账户变更未经第二人复核" in w for w in rep.warnings), (rep.problems, rep.warnings)
     register_staff(led)  # operators came later still (their own migration): the old actors stay as written
-    led.approve_account(led.set_account(1, "cashier", account_no="6222-c", reason="新账户"), "checker")
-    assert led.verify_audit().ok and led.decision(1)["account_no"] == "6222-c"
+    led.approve_account(led.set_account(1, "cashier", account_no="6222000000000333", reason="新账户"), "checker")
+    assert led.verify_audit().ok and led.decision(1)["account_no"] == "6222000000000333"
     with led.engine.begin() as c:
         c.execute(text("update case_decisions set account_no = 'evil' where id = 1"))
     assert "case_decisions id 1 列 account_no" in " ".join(led.verify_audit().problems)
