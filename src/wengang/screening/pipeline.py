@@ -35,7 +35,7 @@ from wengang.screening.holds import (
     hold_results,
 )
 from wengang.screening.ingest import IngestError, RawTable, read_table
-from wengang.screening.quarantine import ValidationReport
+from wengang.screening.quarantine import ValidationReport, ValidationResult
 from wengang.screening.schemas import FEATURE_BOOKS, SIZE_CHOICES, TableSchema
 
 RESULT_ID_COLUMNS = ("credit_code", "name", "region_code", "size_class")
@@ -158,27 +158,77 @@ def _count(raw: RawTable) -> int:
     return int(raw.frame.select(pl.len()).collect().item())
 
 
+# the row key of a derived-facts table, by the program's facts model: what one row is. A unit program has one row
+# per unit; a people program's table may hold several rows of one person (applications, claims, months), so its
+# key is what one row stands for. A row whose key repeats is quarantined (键重复), as in the raw tables: decided
+# twice it would be paid twice. A model not listed has no key the project can name (several rows of one person
+# may be right), and its rows are not checked for repeats.
+FACTS_KEYS: dict[str, tuple[str, ...]] = {
+    "UnitFacts": ("credit_code",),  # 失业保险稳岗返还 and the size class: one row per unit (units.credit_code)
+    "DeferralFacts": ("credit_code",),
+    "FeeRateFacts": ("credit_code",),
+    "RetentionTrainingFacts": ("credit_code",),
+    "GraduateHireFacts": ("credit_code", "graduate_id_number"),  # one row per graduate hired (facts/applications)
+    "InternshipFacts": ("credit_code", "intern_id_number"),  # one row per intern (facts/applications)
+    "SkillSubsidyFacts": ("application_id",),  # one row per application = certificate (screening.people)
+    "UnemployedPersonFacts": ("id_number", "application_date"),  # one row per claim (ui_claims: id_number, start_month)
+    "BenefitMonthFacts": ("id_number", "benefit_month"),
+    "TrainingFacts": ("id_number", "training_start"),
+}
+
+
+def facts_key(program: str) -> tuple[str, ...]:
+    """The row key of ``program``'s facts table (:data:`FACTS_KEYS`); empty when there is none."""
+    from wengang.evaluate import program_model
+
+    return FACTS_KEYS.get(program_model(program).__name__, ())
+
+
+def facts_table_schema(program: str, present: Iterable[str] | None = None) -> TableSchema:
+    """The schema a facts table of ``program`` is checked against: one column per field of its facts model
+    (``schemas.facts_schema``) and its row key (:func:`facts_key`), when the table has every column of it
+    (``present``: the columns the table has, as bound to the schema)."""
+    from wengang.evaluate import program_model
+    from wengang.screening.schemas import facts_schema
+
+    schema = facts_schema(program_model(program))
+    key = facts_key(program)
+    if present is not None and not set(key) <= set(present):
+        key = ()
+    return TableSchema(schema.name, schema.zh, schema.en, schema.columns, key=key, doc=schema.doc)
+
+
+def validate_facts(raw: RawTable, program: str) -> ValidationResult:
+    """Validate a facts table read as ``raw`` (bound to :func:`facts_table_schema`): the check of
+    ``wengang screen --facts`` and of the Spark backend (``screening.spark``) alike, bad rows quarantined and rows
+    whose key repeats quarantined (键重复). Columns the table does not have stay absent."""
+    from dataclasses import replace
+
+    from wengang.screening.quarantine import validate_table
+
+    present = raw.frame.collect_schema().names()
+    schema = facts_table_schema(program, present)
+    raw = replace(raw, schema=schema)
+    return validate_table(
+        raw, check_duplicates=bool(schema.key), without=tuple(c for c in schema.names if c not in present)
+    )
+
+
 def read_facts_table(
     source: TableSource | str | Path, program: str = "fanhuan", *, opened: Callable[[], None] | None = None
 ) -> tuple[pl.LazyFrame, pl.DataFrame, ValidationReport]:
-    """A table of already-derived facts (the columns of the program's facts model, one row per unit),
-    read and checked like a raw table: headers mapped, amounts in 元 converted, labels and dates read, bad
-    rows quarantined. Columns the file does not have stay absent (the rules treat them as not given).
-    ``opened`` is called once the file is open, before its rows are read."""
-    from wengang.evaluate import program_model
-    from wengang.screening.quarantine import validate_table
-    from wengang.screening.schemas import facts_schema
-
+    """A table of already-derived facts (the columns of the program's facts model, one row per unit — or per
+    :func:`facts_key`), read and checked like a raw table: headers mapped, amounts in 元 converted, labels and
+    dates read, bad rows and repeated keys quarantined (:func:`validate_facts`). Columns the file does not have
+    stay absent (the rules treat them as not given). ``opened`` is called once the file is open, before its rows
+    are read."""
     src = source if isinstance(source, TableSource) else TableSource(str(source))
-    schema = facts_schema(program_model(program))
+    schema = facts_table_schema(program)
     try:
         raw = _read(schema, src)
         if opened is not None:
             opened()
-        present = set(raw.frame.collect_schema().names())
-        res = validate_table(
-            raw, check_duplicates=False, without=tuple(c for c in schema.names if c not in present)
-        )
+        res = validate_facts(raw, program)
         accepted = res.accepted if isinstance(res.accepted, pl.DataFrame) else res.accepted.collect()
     except IngestError as exc:  # say which input it is: the operator gave one file, the facts table
         raise _facts_error(exc, src.path) from None
