@@ -325,3 +325,21 @@ def test_the_import_command_says_what_it_stored_and_lists_the_disagreements(db, 
     for did in ids:
         assert f"决定 {did}（" in out
     assert out.count("wengang risk") >= 3 and decision(0).unit_id not in out
+
+
+def test_an_eligible_result_that_does_not_say_whether_it_is_held_is_held(ledger, tmp_path):
+    # a Spark run without the raw screen's holds writes payment_hold empty: held, never paid by default (outside
+    # Spark audit F2, session 38); a row that says false is not held, one that says true keeps its reason
+    from wengang.casework.intake import UNSAID_HOLD, read_screening_output
+
+    out = _results(tmp_path / "out")
+    res = pl.read_parquet(out / "results.parquet").with_columns(
+        pl.Series("payment_hold", [None, False, True], dtype=pl.Boolean),
+        pl.Series("payment_hold_reason", [None, None, "缓缴的失业保险费尚未补足"], dtype=pl.String))
+    res.write_parquet(out / "results.parquet")
+    si = read_screening_output(out)
+    assert ledger.import_decisions(si.run, si.frame, "clerk").inserted == 3
+    states = {r[0]: (r[1], r[2]) for r in _rows(ledger, "select unit_id, state, hold_reason from case_decisions")}
+    codes = res["credit_code"].to_list()
+    assert states[codes[0]] == ("held", UNSAID_HOLD)
+    assert states[codes[1]][0] == "screened" and states[codes[2]] == ("held", "缓缴的失业保险费尚未补足")

@@ -34,6 +34,9 @@ DECISION_COLUMNS = ("status", "amount_fen", "reasons", "flags", "readings", "pol
                     "policy_clause", "ruleset")
 STATUS_ZH = {"eligible": "符合条件", "ineligible": "不符合条件", "needs_decision": "待认定", "not_determinable": "无法判定"}
 NO_POLICY = "无有效政策"
+# why an eligible result that does not say whether it is held is held (its payment_hold is empty)
+UNSAID_HOLD = ("筛查结果未说明是否暂缓发放（payment_hold 为空，如 Spark 筛查未带 --holds）：暂缓发放，"
+               "待核对原始数据的隔离记录后解除")
 
 
 def _bad(code: str, zh: str, en: str) -> LedgerError:
@@ -320,9 +323,14 @@ def _read_screening_output(results: Path, program: str | None, year: int | None,
         ident = [pl.col("credit_code").alias("unit_id"), pl.lit("").alias("claim_key"),
                  (pl.col("size_class").cast(pl.String) if "size_class" in df.columns
                   else pl.lit(None, dtype=pl.String)).alias("size_class")]
-    hold = [pl.col("payment_hold").cast(pl.Boolean).fill_null(False).alias("payment_hold"),
-            (pl.col("payment_hold_reason").cast(pl.String) if "payment_hold_reason" in df.columns
-             else pl.lit(None, dtype=pl.String)).alias("payment_hold_reason")] \
+    # a row that does not say whether it is held (null: a Spark run without the raw screen's holds) is held when it
+    # would be paid — never paid by default (outside Spark audit F2, session 38)
+    unsaid = pl.col("payment_hold").is_null() & (pl.col("status").cast(pl.String) == "eligible")
+    given_reason = (pl.col("payment_hold_reason").cast(pl.String) if "payment_hold_reason" in df.columns
+                    else pl.lit(None, dtype=pl.String))
+    hold = [pl.col("payment_hold").cast(pl.Boolean).fill_null(unsaid).alias("payment_hold"),
+            pl.when(unsaid).then(pl.coalesce(given_reason, pl.lit(UNSAID_HOLD))).otherwise(given_reason)
+            .alias("payment_hold_reason")] \
         if "payment_hold" in df.columns else [pl.lit(False).alias("payment_hold"),
                                               pl.lit(None, dtype=pl.String).alias("payment_hold_reason")]
     frame = df.select(
