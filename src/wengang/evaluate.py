@@ -416,6 +416,11 @@ def evaluate(
     merged: dict[str, Any] = {name: d.value for name, d in values.items()}
     merged.update(operator_settings)
     ruleset = ruleset_for(program, resolution.ruleset)
+    from wengang.settings import SettingError, bound_breach
+
+    breach = bound_breach(ruleset, resolution.params, merged, values)
+    if breach is not None:  # a standard the regulation's own bound rules out is not decided on (fail closed)
+        raise SettingError(breach)
     model = ruleset.facts
     if "application_date" in raw and "application_date" not in model.model_fields:
         # a unit's application date only places the period; its facts model has no such field

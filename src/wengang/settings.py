@@ -294,6 +294,40 @@ def ceiling_breach(name: str, value: Any, p: Any, *, set_above: bool = False) ->
     return None
 
 
+# a setting a text bounds by another figure of the region: (the setting, the figure, below: "低于" — not equal —
+# else "高于", the words and clause). 失业保险条例 第十八条: the 失业保险金 standard is set “按照低于当地最低工资标准、
+# 高于城市居民最低生活保障标准的水平”. The library holds Inner Mongolia's 一类区 minimum wage, the highest of its
+# classes: a standard at or above it is below no local minimum wage (outside fidelity audit F1, session 38); one
+# between a lower class's figure and it cannot be told here.
+SETTING_BOUNDS: tuple[tuple[str, str, str, str, str], ...] = (
+    ("monthly_benefit_amount", "失业保险金月标准", "class1_minimum_wage", "自治区一类区月最低工资标准",
+     "失业保险条例 第十八条“按照低于当地最低工资标准……的水平”"),
+)
+
+
+def bound_breach(ruleset: Any, params: Mapping[str, Any], merged: Mapping[str, Any],
+                 values: Mapping[str, Any] | None = None) -> str | None:
+    """Chinese-first text when a setting the ruleset's active rules read, in ``merged`` (region data with the
+    operator's settings over it), is not below the figure of the region a text bounds it by
+    (:data:`SETTING_BOUNDS`), else None. ``values``: the region data (``RegionDatum``), for the figure's source."""
+    from wengang.rules.engine import _per_document
+
+    read = set(_per_document(ruleset, params)[1])
+    for name, label, bound, cap_label, words in SETTING_BOUNDS:
+        if name not in read:
+            continue
+        v, cap = merged.get(name), merged.get(bound)
+        if v is None or cap is None or v < cap:
+            continue
+        source = f"（{values[bound].citation()}）" if values and bound in values else ""
+        return (
+            f"{label} {show_value(v, 'yuan')} 不低于{cap_label} {show_value(cap, 'yuan')}{source}：{words}，"
+            f"该标准不能用于判定 / {name} {v} fen is not below {bound} {cap} fen: the regulation sets it below the "
+            "local minimum wage"
+        )
+    return None
+
+
 def split_overrides(resolution: Any, settings: Mapping[str, Any]) -> tuple[Any, dict[str, Any], list[str]]:
     """Settings that name a parameter of the document in force override it (a what-if, recorded).
 

@@ -30,7 +30,7 @@ def opt(_none: Any, s: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
 
 
 maybe_bool = st.sampled_from([True, True, True, False, None])
-INDUSTRY_CODES = ["H6210", "F5211", "L7291", "N7861", "G5411", "G5611", "C1310", "C3811", "R9011", "Q8510", "X", None]
+INDUSTRY_CODES = ["H6210", "F5211", "L7291", "N7861", "G5411", "G5611", "C1310", "C3811", "R9011", "Q8510", "9999", None]  # 9999: formed, no such division
 
 
 def _nullable(values: list[Any]) -> st.SearchStrategy[Any]:

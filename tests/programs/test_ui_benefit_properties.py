@@ -124,12 +124,12 @@ def _months(paid: int, unclaimed: int = 0) -> int:
             "registered_unemployed": True,
             "seeking_work": True,
         },
-        settings={"monthly_benefit_amount": "2000元"},
+        settings={"monthly_benefit_amount": "1800元"},  # below the minimum wage (条例 第十八条)
     )
     assert d.status == ELIGIBLE
     entitled = next(v for i, _, v in d.outputs if i == "entitled_months")
     total = next(v for i, _, v in d.outputs if i == "total")
-    assert total == f"{int(entitled.removesuffix('个月')) * 2000:,}.00元"
+    assert total == f"{int(entitled.removesuffix('个月')) * 1800:,}.00元"
     return int(entitled.removesuffix("个月"))
 
 
