@@ -382,8 +382,11 @@ def run_screening(
         plans.update((id(p), p) for p in used)
         # the decision beside the unit's identity; the facts it was made on are in features.parquet (same
         # rows, joined by credit_code) — writing them twice cost a third of this step
+        # a person's row carries whom it is about (id_number) and what one row stands for (the facts key): a people
+        # program's facts table decided here had results that named no one (found in the Spark audit's wake)
         names = results.collect_schema().names()
-        return results.select([c for c in (*RESULT_ID_COLUMNS, *RESULT_COLUMNS) if c in names])
+        ident = dict.fromkeys((*RESULT_ID_COLUMNS, "id_number", *facts_key(program)))
+        return results.select([c for c in (*ident, *RESULT_COLUMNS) if c in names])
 
     if facts is not None:
         with step("筛查 第1步/共3步 读取并校验事实表", enabled=show) as s:
