@@ -82,7 +82,10 @@ def markdown() -> str:
         "Generated from `src/wengang/rules/interpretations.py` and the program modules "
         "(`wengang interpretations --markdown`). Each entry: the clause, the readings, the default and why. "
         "When a case's outcome depends on a switch the operator has not fixed (`--reading name=key`), "
-        "the decision is 待认定 (needs decision) and lists the outcome under each reading.",
+        "the decision is 待认定 (needs decision) and lists the outcome under each reading. Two switches choose which "
+        "document applies rather than a value in it — `policy.period_date` and `monthly_benefit.month_in_force`: "
+        "their default is applied and the decision says which date it used and by which reading (a 待认定 over "
+        "whole documents would hold every case near a period's end; docs/decisions.md, the period date).",
         "",
     ]
     for s in sorted(REGISTRY.values(), key=lambda s: (s.programs, s.name)):
