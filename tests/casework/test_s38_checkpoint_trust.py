@@ -147,3 +147,33 @@ def test_a_second_store_attached_later_verifies_from_the_file_line_it_follows(le
     with create_engine(second).begin() as c:
         c.execute(text("update wengang_checkpoints set line = :l"), {"l": json.dumps(line)})
     assert "checkpoint_signature" in verify().kinds
+
+
+def test_a_deleted_checkpoint_file_stops_the_payment_when_a_second_store_holds_its_lines(ledger, tmp_path):
+    # second outside look (session 38): the file and its public key deleted, the chain rewritten and unsealed — the
+    # payment went on from a new file although the second store held the old lines
+    key, _ = checkpoints.keygen(tmp_path / "keys" / "signing.key")
+    cp, second = tmp_path / "cp.jsonl", f"sqlite:///{tmp_path}/second.db"
+    ledger.checkpointer = checkpoints.Signer(checkpoints.load_private(key), checkpoints.Store(cp, second))
+    ids = to_payable(ledger, 2)
+    ledger.checkpoint()
+    cp.unlink()
+    checkpoints.stored_public_path(cp).unlink()
+    with pytest.raises(LedgerError) as e:
+        ledger.run_payment_batch("B1", "fanhuan", 2025, "cashier", today=PAYDAY)
+    assert e.value.code == "checkpoint_mismatch" and "第二存储中有 1 行检查点" in e.value.zh
+    with pytest.raises(LedgerError):  # nor is a new file started over it
+        ledger.checkpointer.write(ledger)
+    assert all(ledger.decision(i)["state"] == "publicized" for i in ids)
+
+
+def test_the_refusal_never_takes_a_rotation_line_of_the_file_for_proof(ledger, tmp_path):
+    key, _ = checkpoints.keygen(tmp_path / "keys" / "signing.key")
+    cp = tmp_path / "cp.jsonl"
+    ledger.checkpointer = checkpoints.Signer(checkpoints.load_private(key), checkpoints.Store(cp))
+    to_payable(ledger, 1)
+    ledger.checkpoint()
+    _forge_file(ledger, cp, name_our_key=True)
+    with pytest.raises(LedgerError) as e:
+        ledger.run_payment_batch("B1", "fanhuan", 2025, "cashier", today=PAYDAY)
+    assert "如本签名私钥确是经轮换启用的" in e.value.zh and "不能用检查点文件旁的副本" in e.value.zh

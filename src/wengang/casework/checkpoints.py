@@ -216,6 +216,7 @@ class Signer:
         path, pub = self.store.path, stored_public_path(self.store.path)
         lines = read_lines(path) if path.exists() else []  # the file: the second store holds the same lines
         trusted = self.trusted_root
+        self._against_store(rep, lines)
         if not lines:
             if pub.exists():
                 rep.problem("checkpoint_file", f"检查点文件 {path} 不存在或为空，但其公钥仍在（检查点被删除？）",
@@ -243,18 +244,44 @@ class Signer:
                               f"are stopped and no checkpoint is signed (run wengang audit verify --public-key …): "
                               f"{first.en}")
 
+    def _against_store(self, rep: audit.VerifyReport, lines: list[str]) -> None:
+        """The file must hold the second store's latest line (the store is where a file deleted or cut at its end
+        shows: the session-38 second look deleted the file, and payments went on from a new one)."""
+        if not self.store.db_url:
+            return
+        try:
+            eng = create_engine(self.store.db_url)
+            try:
+                _store_meta.create_all(eng)  # a store not written to yet (its table comes with the first line)
+            finally:
+                eng.dispose()
+            kept = read_lines(db_url=self.store.db_url)
+        except Exception as exc:  # noqa: BLE001 - a store that cannot be read cannot vouch for the file
+            rep.problem("checkpoint_file", f"第二存储（检查点数据库）无法读取（{type(exc).__name__}），不能核对检查点文件",
+                        f"the second checkpoint store cannot be read ({type(exc).__name__})")
+            return
+        if kept and not lines:
+            rep.problem("checkpoint_file",
+                        f"检查点文件 {self.store.path} 不存在或为空，而第二存储中有 {len(kept)} 行检查点（文件被删除？）",
+                        f"checkpoint file {self.store.path} is missing or empty while the second store holds "
+                        f"{len(kept)} lines (deleted?)")
+        elif kept and kept[-1] not in set(lines):
+            rep.problem("checkpoint_file",
+                        f"检查点文件 {self.store.path} 中没有第二存储的最新检查点（第 {len(kept)} 行）：文件被删减或替换",
+                        f"checkpoint file {self.store.path} lacks the second store's latest line ({len(kept)}): cut or "
+                        "replaced")
+
     def _untrusted_root(self, rep: audit.VerifyReport, lines: list[str], stored: Ed25519PublicKey | None) -> None:
         """The public key beside the checkpoint file is missing or is not the root this process trusts."""
         trusted = key_id(self.trusted_root)
         shown = f"（{key_id(stored)}）" if stored is not None else "缺失或无法读取"
         shown_en = key_id(stored) if stored is not None else "missing or unreadable"
-        ours = key_id(self.key.public_key())
-        rotated = any(_json(x).get("type") == "rotate" and _json(x).get("new_key_id") == ours for x in lines)
         hint, hint_en = ("", "")
-        if self.root is None and rotated:
-            hint = (f"；本签名私钥是经轮换启用的，须以 {ROOT_ENV}（或私钥旁的 .root.pub 文件）给出首个公钥，"
-                    "见 docs/audit-keys.md“轮换”")
-            hint_en = f"; this key came in by a rotation: give the first public key with {ROOT_ENV} (or <key>.root.pub)"
+        if self.root is None:  # said whatever the file claims: a rotation line in it may be the forger's
+            hint = (f"；如本签名私钥确是经轮换启用的，须以 {ROOT_ENV}（或私钥旁的 .root.pub 文件）给出审计员保存的首个公钥，"
+                    "不能用检查点文件旁的副本（它可能与文件一同被替换），见 docs/audit-keys.md“轮换”")
+            hint_en = (f"; if this key really came in by a rotation, give the auditor's copy of the first public key "
+                       f"with {ROOT_ENV} (or <key>.root.pub), never the copy beside the file")
         rep.problem("public_key",
                     f"检查点文件旁的首个公钥{shown}不是本程序信任的首个公钥（{trusted}）：检查点文件可能连同公钥被替换{hint}",
                     f"the first public key beside the checkpoint file ({shown_en}) is not the root this process trusts "
