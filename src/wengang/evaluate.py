@@ -416,11 +416,12 @@ def evaluate(
     merged: dict[str, Any] = {name: d.value for name, d in values.items()}
     merged.update(operator_settings)
     ruleset = ruleset_for(program, resolution.ruleset)
-    from wengang.settings import SettingError, bound_breach
+    from wengang.settings import SettingError, bound_breach, bound_unchecked
 
     breach = bound_breach(ruleset, resolution.params, merged, values)
     if breach is not None:  # a standard the regulation's own bound rules out is not decided on (fail closed)
         raise SettingError(breach)
+    notes += bound_unchecked(ruleset, resolution.params, merged, values)
     model = ruleset.facts
     if "application_date" in raw and "application_date" not in model.model_fields:
         # a unit's application date only places the period; its facts model has no such field

@@ -44,3 +44,14 @@ def test_the_bound_before_december_2024_is_that_periods_minimum_wage():
     assert "1,980元" in str(e.value)
     assert evaluate("ui_benefit", "150502", date(2024, 9, 1), early,
                     settings={"monthly_benefit_amount": "1979元"}).status == "eligible"
+
+
+def test_an_operators_minimum_wage_does_not_lift_the_bound_and_an_unknown_one_is_said():
+    # second outside look (session 38): --setting class1_minimum_wage=99999元 lifted the bound silently; before
+    # 2021-12-01 the library has no minimum wage (facts.md NOT FOUND) and the bound was skipped without a word
+    with pytest.raises(SettingError):
+        evaluate("ui_benefit", "150502", ON, CLAIM,
+                 settings={"monthly_benefit_amount": "9000元", "class1_minimum_wage": "99999元"})
+    old = {**CLAIM, "application_date": "2020-08-15", "separation_date": "2020-07-31"}
+    d = evaluate("ui_benefit", "150502", date(2020, 9, 1), old, settings={"monthly_benefit_amount": "1500元"})
+    assert any("未能核对失业保险金月标准" in n for n in d.notes)

@@ -97,7 +97,14 @@ def plan_regions(
     from wengang.programs import load
     from wengang.regions import resolve_region
     from wengang.rules.engine import _reads_setting, missing_settings
-    from wengang.settings import SettingError, bound_breach, region_values, setting_specs, split_overrides
+    from wengang.settings import (
+        SettingError,
+        bound_breach,
+        bound_unchecked,
+        region_values,
+        setting_specs,
+        split_overrides,
+    )
 
     load(program)
 
@@ -129,6 +136,7 @@ def plan_regions(
             breach = bound_breach(ruleset, res.params, merged, values)
             if breach is not None:  # as one case: a standard the regulation rules out is not decided on
                 raise SettingError(breach)
+            notes = notes + bound_unchecked(ruleset, res.params, merged, values)
             active = active_checks(ruleset, res.params)
             labels = {
                 c.id: (render_label(c.reason, res.params) if c.reason else f"不符合“{render_label(c.label, res.params)}”")

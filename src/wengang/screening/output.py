@@ -402,8 +402,17 @@ def write_excel_sheets(frame: pl.DataFrame, path: Path, sheet: str, *, progress:
 
 
 def publicity_list(results: pl.LazyFrame, program_label: str) -> pl.DataFrame:
-    """The 公示 list: units to be paid, with name, code, size class and amount in yuan."""
+    """The 公示 list: units to be paid, with name, code, size class and amount in yuan; persons (a people program's
+    facts table: no unit code) by name and masked 公民身份号码 — a people facts run crashed here on ``credit_code``."""
     schema = results.collect_schema().names()
+    if "credit_code" not in schema and "id_number" in schema:
+        from wengang.documents.masking import mask_id_number_expr
+
+        person = [pl.col("name").alias("姓名"), mask_id_number_expr("id_number").alias("公民身份号码"),
+                  _yuan_column().alias(f"{program_label}金额（元）")]
+        order = [c for c in ("region_code", "id_number") if c in schema]
+        rows = results.filter(pl.col("status") == "eligible").sort(order).select(person).collect()
+        return rows.with_row_index("序号", offset=1)
     cols = [pl.col("name").alias("单位名称"), pl.col("credit_code").alias("统一社会信用代码")]
     if "size_class" in schema:
         cols.append(pl.col("size_class").cast(pl.String).replace_strict(SIZE_ZH, default="参照中小微").alias("企业划型"))
