@@ -69,3 +69,19 @@ def test_an_account_file_cut_in_its_last_line_and_excel_text_accounts(tmp_path):
     f.write_bytes("统一社会信用代码,开户行行号,账号\r\n91150502MA0000163R,102191000019,62220200".encode())
     (only,) = read_account_file(f)
     assert only.problem is None  # a one-line file is read as written (nothing to compare its last line with)
+
+
+def test_a_request_made_before_the_check_is_not_approved_with_a_bad_account(ledger):
+    # a change requested before accounts were checked where they enter (written as an older version did)
+    from sqlalchemy import update
+
+    from wengang.casework.models import AccountChange
+
+    ledger.import_decisions(RUN, [decision(0, account_no=None)], "clerk")
+    did = ledger.find(program="fanhuan", year=2025, unit_id=decision(0).unit_id)
+    cid = ledger.set_account(did, "cashier", account_no="6222020000000001", reason="补录")
+    with ledger.engine.begin() as c:  # (the row as an older version stored it; verify would name the edit)
+        c.execute(update(AccountChange.__table__).where(AccountChange.__table__.c.id == cid).values(account_no="6222-0000"))
+    with pytest.raises(LedgerError) as e:
+        ledger.approve_account(cid, "checker", reason="核对")
+    assert e.value.code == "bad_account" and "不是6至32位数字" in e.value.zh

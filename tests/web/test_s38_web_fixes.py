@@ -333,3 +333,18 @@ def test_the_caseworker_notifies_screened_decisions_and_sends_the_outbox(web):
     assert r.status_code == 303
     msgs = clerk.get("/api/v1/notices", params={"decision_id": did}).json()
     assert msgs and {m["state"] for m in msgs} == {"sent"}
+
+
+def test_an_application_account_with_spaces_reports_its_change_and_a_bad_one_names_the_field(web):
+    # second outside look (session 38): "6217 0000 1111 2222" gave account_change_id null although change 1 was
+    # registered (the raw input compared with the stored digits); a refused account named no field
+    from tests.web.test_web_casework_api import _skill_facts
+
+    c = web.client("geren")
+    r = c.post("/api/v1/applications/skill-subsidy", json={"facts": _skill_facts(), "account_no": "6217 0000 1111 2222"})
+    assert r.status_code == 201, r.text
+    change = r.json()["account_change_id"]
+    assert change is not None
+    assert [x["account_no"] for x in web.ledger.account_changes(decision_id=r.json()["decision_id"])] == ["6217000011112222"]
+    r = c.post("/api/v1/applications/skill-subsidy", json={"facts": _skill_facts(), "account_no": "6217-0000-1111-2222"})
+    assert r.status_code == 422 and r.json()["field"] == "account_no", r.text

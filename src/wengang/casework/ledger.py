@@ -1794,6 +1794,12 @@ class Ledger:
         d = self._load(conn, c["decision_id"])
         if approve:
             self._refuse_account_change(conn, d, c["kind"] if c["kind"] in ("fix", "reroute") else "set")
+            # a request made before accounts were checked where they enter may hold another: turned down, not made
+            # effective (the payment would hold it anyway; second outside look, session 38)
+            if not _ACCOUNT.fullmatch(_digits(c["account_no"])):
+                raise LedgerError("bad_account", f"变更申请 {change_id} 中的收款账号不是6至32位数字，不能复核通过："
+                                  "请复核不通过后按正确账号重新申请",
+                                  f"account change {change_id} is not 6 to 32 digits: turn it down and request again")
         reason = reason or ("复核通过" if approve else "复核未通过")
         _, n = self._insert_rows(conn, AccountApproval, [{"change_id": change_id, "approver": actor,
                                                           "approve": int(approve), "reason": reason}],

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 import tempfile
+import unicodedata
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -648,8 +649,10 @@ def skill_apply(body: SkillApplyIn, request: Request, p: Caller) -> JSONResponse
         d = _led(request).decision(did)
         # the account given is a change request a second person approves (docs/decisions.md §31, as at confirm):
         # whoever registers an application — an operator for someone, or the portal for a person — cannot set it
+        # (compared as the ledger stores it: digits, full-width read as ASCII, spaces left out)
+        given = unicodedata.normalize("NFKC", body.account_no or "").replace(" ", "")
         change = next((c["id"] for c in _led(request).account_changes(decision_id=did)
-                       if body.account_no and c["account_no"] == body.account_no), None)
+                       if given and c["account_no"] == given), None)
         return {"decision_id": did, "state": d["state"], "state_zh": STATE_ZH.get(d["state"], d["state"]),
                 "status": d["entitlement"]["status"], "amount_fen": d["entitlement"]["amount_fen"],
                 "account_change_id": change}

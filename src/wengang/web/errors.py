@@ -46,6 +46,10 @@ STATUS = {
 }
 
 
+# LedgerError codes that refuse one field of the request: the field named in the refusal
+LEDGER_FIELDS = {"bad_account": "account_no", "bad_bank_code": "bank_code"}
+
+
 def ledger_status(code: str) -> int:
     return next((s for s, codes in STATUS.items() if code in codes), 409)
 
@@ -168,7 +172,8 @@ def install(app: FastAPI) -> None:
         zh, en = for_web(exc.zh, exc.en, page=html)
         if html:
             return html_error(request, ledger_status(exc.code), exc.code, zh, en)
-        return JSONResponse(body(exc.code, zh, en), status_code=ledger_status(exc.code))
+        # a refusal of one field the caller sent names it, as a validation error does
+        return JSONResponse(body(exc.code, zh, en, LEDGER_FIELDS.get(exc.code)), status_code=ledger_status(exc.code))
 
     @app.exception_handler(DocumentError)
     async def _document(request: Request, exc: DocumentError) -> Response:
