@@ -343,3 +343,25 @@ def test_an_eligible_result_that_does_not_say_whether_it_is_held_is_held(ledger,
     codes = res["credit_code"].to_list()
     assert states[codes[0]] == ("held", UNSAID_HOLD)
     assert states[codes[1]][0] == "screened" and states[codes[2]] == ("held", "缓缴的失业保险费尚未补足")
+
+
+def test_a_later_runs_second_subsidy_of_the_year_for_a_person_is_imported_held(ledger):
+    # person audit (session 38): 人员119 paid one ordinary 技能提升补贴 of 2025; a later screening, which did not see the
+    # ledger's payment, decided a second and it was imported and paid. 内人社发〔2025〕18号 二 “每人每年可享受 1 次补贴，
+    # 对取得自治区急需紧缺职业（工种）证书的，在此基础上增加 2 次补贴次数”: held until the year's count is checked
+    run1 = RunIn("skill_subsidy", 2025, "150000", {"certs.parquet": "c" * 64}, {"内人社发〔2025〕18号": "2025-05-27"})
+    run2 = RunIn("skill_subsidy", 2025, "150000", {"certs.parquet": "d" * 64}, {"内人社发〔2025〕18号": "2025-05-27"})
+    ledger.import_decisions(run1, [_skill("4-14-01-01:4")], "clerk")
+    first = ledger.find(program="skill_subsidy", year=2025, unit_id=PERSON, claim_key="4-14-01-01:4")
+    other = decision(1, unit_id="150102199001012345", unit_name="李四", program="skill_subsidy", claim_key="4-14-01-01:4",
+                     amount_fen=150_000, payment_channel="personal_account", size_class=None, year=2025,
+                     policy_doc="内人社发〔2025〕18号", clause="二")
+    res = ledger.import_decisions(run2, [_skill("4-14-01-01:4"), _skill("6-18-02-04:5"), other], "clerk")
+    assert res.inserted == 2  # the same claim again is not stored twice
+    second = ledger.find(program="skill_subsidy", year=2025, unit_id=PERSON, claim_key="6-18-02-04:5")
+    d = ledger.decision(second)
+    assert d["state"] == "held" and f"本年度已有技能提升补贴决定（决定 {first}）" in d["hold_reason"]
+    assert "内人社发〔2025〕18号 二" in d["hold_reason"]
+    assert ledger.decision(ledger.find(program="skill_subsidy", year=2025, unit_id=other.unit_id,
+                                       claim_key="4-14-01-01:4"))["state"] == "screened"
+    assert ledger.decision(first)["state"] == "screened"

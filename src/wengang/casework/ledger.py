@@ -943,6 +943,7 @@ class Ledger:
             already = [{"unit": mask_loose(r["unit_id"]), "claim_key": r["claim_key"], "decision_id": r["other_id"],
                         "year": r["other_year"]} for r in hit.unique(list(bulk.KEY)).iter_rows(named=True)]
             existing = pl.concat([existing, claimed.select(bulk.KEY)]).unique(maintain_order=True)
+        df = self._hold_beyond_yearly_count(run, df, existing)
         inserted = 0
         with (ThreadPoolExecutor(2, thread_name_prefix="wengang-import") as pool,
               step("导入筛查结果", total=df.height, unit="条") as shown):
@@ -974,6 +975,40 @@ class Ledger:
         res = self._import_result(run, run_id, df, existing, inserted, actor)
         res.already_claimed = already
         return res
+
+    def _hold_beyond_yearly_count(self, run: RunIn, df: pl.DataFrame, existing: pl.DataFrame) -> pl.DataFrame:
+        """技能提升补贴 “每人每年可享受 1 次补贴，对取得自治区急需紧缺职业（工种）证书的，在此基础上增加 2 次补贴次数”
+        (内人社发〔2025〕18号 二): one screening run counts a person's claims of the year itself, but a later run does not
+        see what the ledger already holds for them (the person audit, session 38: a second ordinary subsidy of 2025 was
+        imported and paid). A new eligible claim of a person who already has a live decision of the program and year is
+        imported held, naming those decisions, until a caseworker has counted them (fail closed; an urgent-occupation
+        claim may rightly be a second or third)."""
+        if run.program != "skill_subsidy" or df.height == 0:
+            return df
+        ended = ("not_eligible", "rejected", "declined", "waived", "revoked", "disqualified")
+        with self._read() as conn:
+            live: dict[str, list[int]] = {}
+            for uid, did in conn.execute(select(D.unit_id, D.id).where(
+                    D.program == run.program, D.year == run.year, D.state.not_in(ended)).order_by(D.id)):
+                live.setdefault(uid, []).append(int(did))
+        if not live:
+            return df
+        new = df.join(existing, on=list(bulk.KEY), how="anti") if existing.height else df
+        over = new.filter((pl.col("status") == "eligible") & pl.col("unit_id").is_in(list(live)))
+        if over.height == 0:
+            return df
+        why = {uid: ("本年度已有技能提升补贴决定（决定 " + "、".join(map(str, live[uid])) + "）：每人每年可享受 1 次补贴，"
+                     "取得急需紧缺职业（工种）证书的增加 2 次（内人社发〔2025〕18号 二），须核对本年度次数后解除暂缓")
+               for uid in over["unit_id"].unique().to_list()}
+        hit = pl.col("unit_id").is_in(list(why)) & (pl.col("status") == "eligible") & ~pl.col("payment_hold").fill_null(False)
+        keys = pl.concat_str([pl.col(k).cast(pl.String) for k in bulk.KEY], separator="\x1f")
+        new_keys = set(new.select(keys.alias("k"))["k"].to_list())
+        hit = hit & keys.is_in(list(new_keys))
+        return df.with_columns(
+            pl.when(hit).then(True).otherwise(pl.col("payment_hold")).alias("payment_hold"),
+            pl.when(hit).then(pl.col("unit_id").replace_strict(why, default=None))
+            .otherwise(pl.col("payment_hold_reason")).alias("payment_hold_reason"),
+        )
 
     def _claimed_other_years(self, conn: Connection, run: RunIn) -> pl.DataFrame:
         """(unit_id, claim_key, other_id, other_year) of the open or enjoyed 技能提升补贴 claims of other years: 同一职业
