@@ -48,6 +48,20 @@ def _day(d: Any) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
+def _person(d: dict[str, Any]) -> bool:
+    """A decision about a person: its program's rules are about a 个人 (``Ruleset.subject``: 技能提升补贴 …)."""
+    return _subject(d["program"]) == "个人"
+
+
+@cache
+def _subject(program: str) -> str:
+    from wengang.programs import load
+    from wengang.rules.engine import RULESETS
+
+    load(program)
+    return next((rs.subject for (p, _), rs in RULESETS.items() if p == program), "单位")
+
+
 def render(template: str, channel: str, d: dict[str, Any], amount_fen: int | None, proc: Any = None) -> str:
     """Render ``template`` (offer / inform / reminder / declined / bounced / paid) for ``channel`` from
     decision row ``d``. ``proc`` (``procedure.Procedure``) supplies the waiver sentence: only where the
@@ -71,7 +85,10 @@ def render(template: str, channel: str, d: dict[str, Any], amount_fen: int | Non
         clause=d["clause"],
         explanation=_recipient_explanation(d),
         deadline=_day(deadline) if deadline else "规定期限",
-        purposes=PURPOSES.get(d["program"], "按规定用途使用"),
+        # a person is 您, not 贵单位; the use of the money is a 稳岗返还 notion (person audit, session 38)
+        you="您" if _person(d) else "贵单位",
+        your="您的" if _person(d) else "贵单位",
+        purposes=f"资金用途：{PURPOSES[d['program']]}" if d["program"] in PURPOSES else "",
         channel_zh=CHANNEL_ZH.get(d["payment_channel"], d["payment_channel"]),
     ).strip())  # a person's name may be missing and the unit_name fall back to the ID number
 

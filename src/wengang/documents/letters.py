@@ -212,7 +212,9 @@ def compose_letter(
         title = f"{program}审核决定书"
         paras.append(f"经审核，{you}不符合{program}条件，决定不予核准。理由如下：")
         failed = [ch for ch in checks if ch.get("passed") is False and ch.get("kind") == "condition"]
-        reasons = _plain(decision.get("reasons")) or [f"不符合：{recipient_text(str(ch.get('label')))}" for ch in failed]
+        code = decision.get("program")
+        reasons = _plain(decision.get("reasons"), code) or [f"不符合：{recipient_text(str(ch.get('label')), code)}"
+                                                            for ch in failed]
         paras += [f"{n}. {why.rstrip('。')}。" for n, why in enumerate(reasons, start=1)]
         for ch in failed:
             cites = "；".join(_quoted(c, quotes) for c in ch.get("citations") or [])
@@ -274,9 +276,10 @@ def compose_letter(
 _CHECK_MARK = re.compile(r"[✔✘]\s*")
 
 
-def _plain(texts: Iterable[Any] | None) -> list[str]:
-    """Texts from the decision as the recipient reads them (:func:`.recipient.recipient_text`), empty ones left out."""
-    return [t for t in (recipient_text(str(x)) for x in texts or []) if t]
+def _plain(texts: Iterable[Any] | None, program: str | None = None) -> list[str]:
+    """Texts from the decision as the recipient reads them (:func:`.recipient.recipient_text`, a bare code by the
+    decision's ``program``), empty ones left out."""
+    return [t for t in (recipient_text(str(x), program) for x in texts or []) if t]
 
 
 # the reasons that name what a case lacks (rules.engine, screening.evaluate.reason_text: 缺少数据：…, 缺少计算…所需数据,

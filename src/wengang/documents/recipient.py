@@ -136,15 +136,35 @@ def _check_texts() -> dict[str, tuple[str, str]]:
     return {code: next(iter(v)) if len(v) == 1 else ("不符合有关条件", "有关事项") for code, v in seen.items()}
 
 
-def _bare_code(text: str) -> str | None:
-    """A reason that is a code only (``age``, ``?age``, ``fact:name``, ``region_data``): its Chinese text."""
+@functools.cache
+def _program_check_texts(program: str) -> dict[str, tuple[str, str]]:
+    """As :func:`_check_texts`, for the checks of one program: a code several programs share (``per_year``,
+    ``insured``) is that program's own refusal, not “不符合有关条件” (person audit, session 38: half the refusal letters to
+    persons gave no reason)."""
+    from wengang.rules.engine import RULESETS, render_label
+
+    labels()
+    seen: dict[str, set[tuple[str, str]]] = {}
+    for (prog, _), ruleset in RULESETS.items():
+        if prog != program:
+            continue
+        for c in ruleset.checks:
+            label = render_label(c.label, {}, {})
+            refusal = render_label(c.reason, {}, None) if c.reason else f"不符合“{label}”"
+            seen.setdefault(c.id, set()).add((refusal, label))
+    return {code: sorted(v)[0] for code, v in seen.items()}
+
+
+def _bare_code(text: str, program: str | None = None) -> str | None:
+    """A reason that is a code only (``age``, ``?age``, ``fact:name``, ``region_data``): its Chinese text — the
+    program's own check when ``program`` is known."""
     m = re.fullmatch(r"(\?|fact:)?([a-z][a-z0-9_]*)", text.strip())
     if m is None:
         return None
     prefix, code = m.groups()
     if prefix == "fact:":
         return f"结论取决于缺失的事实：{label_of(code) or '有关事项'}"
-    check = _check_texts().get(code)
+    check = (_program_check_texts(program).get(code) if program else None) or _check_texts().get(code)
     if check is not None:
         return f"缺少数据：{check[1]}" if prefix else check[0]
     label = label_of(code)
@@ -206,14 +226,15 @@ def _bracket(m: re.Match[str]) -> str:
     return m.group(0)
 
 
-def recipient_text(text: str) -> str:
-    """``text`` (a reason, a check's label or detail, a note) as a unit or person reads it. Idempotent; a text that
-    holds no Latin letter comes back as it is."""
+def recipient_text(text: str, program: str | None = None) -> str:
+    """``text`` (a reason, a check's label or detail, a note) as a unit or person reads it; ``program``: the
+    decision's, whose checks name a bare reason code. Idempotent; a text that holds no Latin letter comes back as it
+    is."""
     if not re.search(r"[A-Za-z]", text):
         return text
     if text.startswith(_WHAT_IF):
         return ""
-    bare = _bare_code(text)
+    bare = _bare_code(text, program)
     if bare is not None:
         text = bare
     out = _REGION_FIGURE.sub(lambda m: f"采用的地区数据：{label_of(m.group(1)) or '有关数据'}为{m.group(2).strip()}"
