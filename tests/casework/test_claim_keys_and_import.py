@@ -365,3 +365,20 @@ def test_a_later_runs_second_subsidy_of_the_year_for_a_person_is_imported_held(l
     assert ledger.decision(ledger.find(program="skill_subsidy", year=2025, unit_id=other.unit_id,
                                        claim_key="4-14-01-01:4"))["state"] == "screened"
     assert ledger.decision(first)["state"] == "screened"
+
+
+def test_counts_of_a_person_program_are_of_persons(db, tmp_path):
+    # person audit (session 38): “已告知 46 个单位” of 46 persons
+    staffed(db)
+    folder = tmp_path / "skill"
+    folder.mkdir()
+    pl.DataFrame({
+        "id_number": ["152301199001010015", "152301199001010023"], "name": ["张三", "李四"],
+        "region_code": ["150502", "150502"], "occupation_code": ["6-31-01-03", "6-31-01-03"], "level": [4, 4],
+        "application_date": [date(2025, 8, 1), date(2025, 8, 1)], "status": ["eligible", "eligible"],
+        "amount_fen": [150_000, 150_000], "reasons": ["", ""], "flags": ["", ""], "readings": ["", ""],
+        "policy_id": ["im-2025-18", "im-2025-18"], "policy_number": ["内人社发〔2025〕18号", "内人社发〔2025〕18号"],
+        "policy_clause": ["二", "二"], "ruleset": ["v2025", "v2025"],
+    }).write_parquet(folder / "results.parquet")
+    case_cli(db, "import", str(folder), "-u", "clerk")
+    assert "已告知 2 人" in case_cli(db, "notify", "skill_subsidy", "2025", "-u", "clerk")

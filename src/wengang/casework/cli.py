@@ -642,7 +642,7 @@ def notify(program: str = typer.Argument(None, callback=_known_program,
         if program is None or year is None:
             _run(_refuse, "bad_input", "请给出项目和年度，或筛选条件、--ids", "give PROGRAM YEAR, or a selection")
         n = _run(led.notify, program, year, user, deadline=_day(deadline, "确认期限 --deadline"), channels=channel)
-        console.print(f"✔ 已告知 {n} 个单位 / {n} notified")
+        console.print(f"✔ 已告知 {n} {_whom(program)} / {n} notified")
         return
     f = _run(_filter, sel, program=program, year=year)
     rows, o = _select_for(led, f, "告知", "notify", sel["yes"])
@@ -657,12 +657,20 @@ def notify(program: str = typer.Argument(None, callback=_known_program,
     _report(o)
 
 
+def _whom(program: str) -> str:
+    """How a count of decisions is said: 个单位 for a unit program, 人 for a person program (技能提升补贴 …; person audit,
+    session 38: “已告知 46 个单位” of 46 persons)."""
+    from .notices import program_subject
+
+    return "人" if program_subject(program) == "个人" else "个单位"
+
+
 @case_app.command("remind")
 def remind(program: Program, year: Year, today: str = typer.Option(None), channel: list[str] = typer.Option(["sms"], callback=_known_channels),
            db: str = DB, user: str = USER) -> None:
     """确认期限已过仍未确认的，提醒确认（不视为放弃）/ remind units past the confirmation deadline."""
     n = _run(_open(db).remind_unconfirmed, program, year, user, today=_day(today, "--today"), channels=channel)
-    console.print(f"✔ 已提醒 {n} 个单位 / {n} reminded")
+    console.print(f"✔ 已提醒 {n} {_whom(program)} / {n} reminded")
 
 
 @case_app.command("send")
@@ -1042,7 +1050,7 @@ def publicize(list_key: str, program: Program, year: Year, starts: str = typer.O
     led = _open(db)
     if not _given(sel):
         n = _run(led.publicize, list_key, program, year, user, starts_on=starts_on, days=days, late_reason=late)
-        console.print(f"✔ 公示 {n} 个单位 / {n} publicized")
+        console.print(f"✔ 公示 {n} {_whom(program)} / {n} publicized")
         return
     rows, o = _select_for(led, _run(_filter, sel, program=program, year=year), f"列入公示名单 {list_key}",
                           f"publicize on {list_key}", sel["yes"])
@@ -1064,7 +1072,7 @@ def pay(batch_key: str, program: Program, year: Year, today: str = typer.Option(
     led = _open(db)
     if not _given(sel):
         res = _run(led.run_payment_batch, batch_key, program, year, user, today=day)
-        console.print(f"✔ 本次发放 {res.paid} 个单位，共 {_yuan(res.amount_fen)} 元 / paid {res.paid}, "
+        console.print(f"✔ 本次发放 {res.paid} {_whom(program)}，共 {_yuan(res.amount_fen)} 元 / paid {res.paid}, "
                       f"{_yuan(res.amount_fen)} yuan")
         _unpaid_line(res)
         _batch_notes(res)

@@ -50,11 +50,11 @@ def _day(d: Any) -> str:
 
 def _person(d: dict[str, Any]) -> bool:
     """A decision about a person: its program's rules are about a 个人 (``Ruleset.subject``: 技能提升补贴 …)."""
-    return _subject(d["program"]) == "个人"
+    return program_subject(d["program"]) == "个人"
 
 
 @cache
-def _subject(program: str) -> str:
+def program_subject(program: str) -> str:
     from wengang.programs import load
     from wengang.rules.engine import RULESETS
 
