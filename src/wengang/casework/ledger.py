@@ -288,17 +288,17 @@ def payment_reference(decision_id: int, seq: int, kind: str = "initial") -> str:
     return f"{decision_id}-S{seq}" if kind == "supplement" else f"{decision_id}-{seq}"
 
 
-def _digits(account: str | None) -> str:
+def account_digits(account: str | None) -> str:
     """An account as the bank file writes it: full-width digits as ASCII (NFKC), spaces left out."""
     import unicodedata
 
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", account or ""))
 
 
-# a payee account (银行账号, the 税务's premium account): 6 to 32 ASCII digits once ``_digits`` has read it
+# a payee account (银行账号, the 税务's premium account): 6 to 32 ASCII digits once ``account_digits`` has read it
 _ACCOUNT = re.compile(r"[0-9]{6,32}")
 # the same of a stored account, in SQL (a decision imported before accounts were checked where they enter may hold
-# another): spaces allowed between the digits, as ``_digits`` leaves them out
+# another): spaces allowed between the digits, as ``account_digits`` leaves them out
 _ACCOUNT_SQL = r"^ *([0-9] *){6,32}$"
 
 
@@ -1792,7 +1792,7 @@ class Ledger:
             raise LedgerError("bad_account", "账户不能为空", "account must not be empty")
         # checked where it enters, as an account file's rows are: "1" or 不是账号 was requested, approved and paid, and
         # only the bank file refused it (outside web audit F2, session 38)
-        given, account_no = str(account_no).strip(), _digits(account_no)
+        given, account_no = str(account_no).strip(), account_digits(account_no)
         if not _ACCOUNT.fullmatch(account_no):
             shown = given if len(given) <= 40 else given[:39] + "…"
             raise LedgerError("bad_account", f"收款账号“{shown}”应为6至32位数字（决定 {d['id']}）",
@@ -1831,7 +1831,7 @@ class Ledger:
             self._refuse_account_change(conn, d, c["kind"] if c["kind"] in ("fix", "reroute") else "set")
             # a request made before accounts were checked where they enter may hold another: turned down, not made
             # effective (the payment would hold it anyway; second outside look, session 38)
-            if not _ACCOUNT.fullmatch(_digits(c["account_no"])):
+            if not _ACCOUNT.fullmatch(account_digits(c["account_no"])):
                 raise LedgerError("bad_account", f"变更申请 {change_id} 中的收款账号不是6至32位数字，不能复核通过："
                                   "请复核不通过后按正确账号重新申请",
                                   f"account change {change_id} is not 6 to 32 digits: turn it down and request again")
@@ -1952,7 +1952,7 @@ class Ledger:
 
         if r.problem is not None:
             raise LedgerError("bad_input", r.problem[0], r.problem[1])
-        account = _digits(r.account_no)
+        account = account_digits(r.account_no)
         if not _ACCOUNT.fullmatch(account):
             raise LedgerError("bad_account", f"账号“{r.account_no or ''}”应为6至32位数字",
                               f"account {r.account_no!r} must be 6 to 32 digits")
@@ -3000,7 +3000,7 @@ class Ledger:
         actor = self._need_actor(actor, "account")
         clean: dict[str, str] = {}
         for acc, code in banks.items():
-            a, c = _digits(acc), _digits(str(code))
+            a, c = account_digits(acc), account_digits(str(code))
             shown = mask_account_for_display(a)  # a refusal names the account as every list does: masked
             if not _ACCOUNT.fullmatch(a):
                 raise LedgerError("bad_account", f"账号“{shown}”应为6至32位数字", f"account {shown} must be 6 to 32 digits")
@@ -3065,7 +3065,7 @@ class Ledger:
             return rows
         self._signed_chain(conn)
         proj = self._file_verified(conn, rows)
-        accounts = sorted({_digits(r["account_no"]) for r in rows})
+        accounts = sorted({account_digits(r["account_no"]) for r in rows})
         banks: dict[str, str] = {}
         for i in range(0, len(accounts), 5000):
             banks.update(conn.execute(select(K.account_no, K.bank_code)
@@ -3073,7 +3073,7 @@ class Ledger:
         self._banks_verified(conn, accounts, proj)
         for r in rows:
             r["reference"] = payment_reference(r["decision_id"], r["seq"], r["kind"])
-            r["bank_code"] = banks.get(_digits(r["account_no"]))
+            r["bank_code"] = banks.get(account_digits(r["account_no"]))
         return rows
 
     def _file_verified(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> projection.Projection:
@@ -3315,9 +3315,9 @@ class Ledger:
                 elif p["answered"]:
                     why = ("already_recorded", f"付款 {ln.reference} 的银行处理结果已登记过",
                            f"payment {ln.reference} already has a bank result")
-                elif ln.paid and _digits(ln.account) != _digits(p["account_no"]):
-                    why = ("account_mismatch", f"银行入账账号（尾号 {_digits(ln.account)[-4:]}）与报盘账号（尾号 "
-                           f"{_digits(p['account_no'])[-4:]}）不符", "the account credited is not the one sent")
+                elif ln.paid and account_digits(ln.account) != account_digits(p["account_no"]):
+                    why = ("account_mismatch", f"银行入账账号（尾号 {account_digits(ln.account)[-4:]}）与报盘账号（尾号 "
+                           f"{account_digits(p['account_no'])[-4:]}）不符", "the account credited is not the one sent")
                 elif not ln.paid and p["kind"] == "initial" and p["state"] != "paid":
                     why = ("state", f"决定 {p['decision_id']} 当前状态不是“已发放”，不能登记退回",
                            f"decision {p['decision_id']} is {p['state']}, not paid")
@@ -3325,7 +3325,7 @@ class Ledger:
                     res.refused.append({"line": ln.line, "reference": ln.reference, "code": why[0], "zh": why[1],
                                         "en": why[2]})
                 elif ln.paid:
-                    confirm.append({"payment_id": p["id"], "amount_fen": p["amount_fen"], "account_no": _digits(ln.account),
+                    confirm.append({"payment_id": p["id"], "amount_fen": p["amount_fen"], "account_no": account_digits(ln.account),
                                     "bank_date": bank_date, "return_sha256": sha256})
                     res.confirmed.append({"line": ln.line, "reference": ln.reference, "payment_id": p["id"],
                                           "decision_id": p["decision_id"], "amount_fen": p["amount_fen"]})
@@ -3343,7 +3343,7 @@ class Ledger:
                                     "暂停再次发放，待核实" + ("（已重新发放，须追回）" if repaid else ""),
                              after={"payment_id": p["id"], "file_key": file_key, "line": ln.line, "sha256": sha256,
                                     "repaid": int(repaid), "bank_date": bank_date.isoformat(),
-                                    "account": _digits(ln.account)})
+                                    "account": account_digits(ln.account)})
             for ln, p in contradicted:
                 audit.append(conn, actor=actor, action="bank_contradiction", entity="case_decisions",
                              entity_id=p["decision_id"],
@@ -3453,7 +3453,7 @@ class Ledger:
             on = date.fromisoformat(a["bank_date"]) if a["bank_date"] else \
                 datetime.fromisoformat(a["at"]).astimezone(timezone(timedelta(hours=8))).date()
             self._insert_rows(conn, BankConfirmation, [{
-                "payment_id": p["id"], "amount_fen": p["amount_fen"], "account_no": a["account"] or _digits(p["account_no"]),
+                "payment_id": p["id"], "amount_fen": p["amount_fen"], "account_no": a["account"] or account_digits(p["account_no"]),
                 "bank_date": on, "return_sha256": a["sha256"]}], actor=actor, action="bank_confirm", reason=text_,
                 after={"file_key": a["file_key"], "sha256": a["sha256"], "credit_check": True, "ids": [decision_id]})
             withdraw = [q for q in later if not q["returned"] and not q["sent"] and q["batch_id"] is not None]
@@ -3522,7 +3522,7 @@ class Ledger:
         account change it takes effect once a second person approves it (``approve_account``): after a bounce the
         decision is then 'account_fixed' and paid again by the next batch. Returns (the clause cited, request id)."""
         actor = self._need_actor(actor, "account")
-        acc = _digits(account_no)
+        acc = account_digits(account_no)
         if not _ACCOUNT.fullmatch(acc):
             raise LedgerError("bad_account", "税务部门提供的缴费账户应为6至32位数字", "the tax account must be 6 to 32 digits")
         with self._tx() as conn:

@@ -127,17 +127,13 @@ SECTION_NAMES_ZH = {
 # Polars' \d match every Unicode digit)
 CODE_PATTERN = r"^([A-T]?)([0-9]{2,4})$"
 _CODE = re.compile(CODE_PATTERN)
-# Excel's text-forcing export of a cell: ="0511"
-_EXCEL_TEXT = re.compile(r'^="(.*)"$')
 
 
 def normalise_code(code: str) -> str:
     """An industry code as read: NFKC (full-width ``Ｆ０５１１``), Excel's ``="…"`` unwrapped, spaces dropped, upper case."""
-    c = unicodedata.normalize("NFKC", str(code)).strip()
-    m = _EXCEL_TEXT.fullmatch(c)
-    if m:
-        c = m.group(1).strip()
-    return c.upper()
+    from wengang.ingest.values import unwrap_excel_text
+
+    return unwrap_excel_text(unicodedata.normalize("NFKC", str(code)).strip()).upper()
 
 
 def section_of_division(division: int) -> str | None:

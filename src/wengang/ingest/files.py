@@ -67,7 +67,7 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -1106,6 +1106,15 @@ def _read_xlsx(path: Path, sheet: str | None, header_row: int | None = None) -> 
         src, frame.lazy(), list(names.values()), excel_epoch=epoch, cell_errors=cell_errors, kind="xlsx",
         header_row=header_row, sheet=title, sheets=sheets, notes=notes,
     )
+
+
+def sheets_with_header(
+    heads: dict[str, list[tuple[int, list[str | None]]]], is_header: Callable[[list[str | None]], bool]
+) -> list[tuple[str, int]]:
+    """(sheet, row) of each sheet of ``heads`` (:func:`head_rows`) whose first lines hold a header (``is_header``):
+    a workbook read without ``--sheet`` is refused when there is more than one."""
+    return [(title, r) for title, rows in heads.items()
+            for r in [next((r for r, cells in rows if is_header(cells)), None)] if r is not None]
 
 
 def head_rows(frame: Frame, rows: int = 10) -> dict[str, list[tuple[int, list[str | None]]]]:

@@ -316,7 +316,7 @@ def read_record(
     header line the file is refused, asking for ``--sheet`` (outside audit F2, F6, session 38)."""
     import polars as pl
 
-    from wengang.ingest.files import head_rows, named_read_errors, read_frame
+    from wengang.ingest.files import head_rows, named_read_errors, read_frame, sheets_with_header
 
     frame = read_frame(path, encoding=encoding, sheet=sheet)
     notes = list(frame.notes)
@@ -325,10 +325,7 @@ def read_record(
         heads = None
         if frame.kind == "xlsx" and sheet is None and len(frame.sheets) > 1:
             heads = head_rows(frame, HEADER_SEARCH_ROWS)
-            carrying = [
-                (t, r) for t, rows in heads.items() for r in [next((r for r, c in rows if _names_key(c, keys)), None)]
-                if r is not None
-            ]  # fmt: skip
+            carrying = sheets_with_header(heads, lambda cells: _names_key(cells, keys))
             if len(carrying) > 1:
                 zh = "、".join(f"“{t}”（第 {r} 行）" for t, r in carrying)
                 en = ", ".join(f"{t!r} (row {r})" for t, r in carrying)

@@ -162,12 +162,13 @@ def number_cell_text(value: int | float) -> str:
 
 
 # Excel's text-forcing form of a cell, as CSV exports write a code that must stay text: ="91150502MA0000162T"
-_EXCEL_TEXT = re.compile(r'="(.*)"')
+# Excel's text-forcing export form of a cell: ="150502" (the value is inside)
+EXCEL_TEXT = re.compile(r'="(.*)"')
 
 
 def unwrap_excel_text(s: str) -> str:
     """``="…"`` (Excel's text-forcing export form, normalised text) read as the value inside; anything else as it is."""
-    m = _EXCEL_TEXT.fullmatch(s)
+    m = EXCEL_TEXT.fullmatch(s)
     return m.group(1).strip() if m else s
 
 

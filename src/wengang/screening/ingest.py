@@ -58,6 +58,7 @@ from wengang.ingest.files import (
     header_names,
     read_frame,
     redact,
+    sheets_with_header,
     transcode_to_utf8,
 )
 from wengang.ingest.headers import FEN, YUAN, HeaderMap, Resolution, resolve
@@ -353,12 +354,7 @@ def _one_sheet_with_header(frame: Frame, sch: TableSchema, header_map: HeaderMap
     header in its first lines — last year's sheet before this year's would be read without a word (outside audit F2,
     session 38). One sheet with it: read, the reader's note names the sheet read and the others."""
     heads = head_rows(frame, HEADER_SEARCH_ROWS)
-    carrying = [
-        (title, r)
-        for title, rows in heads.items()
-        for r in [next((r for r, cells in rows if _resolves(cells, frame, sch, header_map)), None)]
-        if r is not None
-    ]
+    carrying = sheets_with_header(heads, lambda cells: _resolves(cells, frame, sch, header_map))
     if len(carrying) < 2:
         return
     zh = "、".join(f"“{t}”（第 {r} 行）" for t, r in carrying)

@@ -50,7 +50,7 @@ from wengang.facts.identifiers import (
 from wengang.facts.industries import industry_code_problem, normalise_code
 from wengang.ingest import columns as C
 from wengang.ingest.columns import MAX_AMOUNT_FEN, MAX_COUNT
-from wengang.ingest.values import FEN, NUMBER_CELL_EN, NUMBER_CELL_ZH, ValueProblem
+from wengang.ingest.values import EXCEL_TEXT, FEN, NUMBER_CELL_EN, NUMBER_CELL_ZH, ValueProblem
 from wengang.screening.ingest import RawTable
 from wengang.screening.schemas import Column
 
@@ -672,7 +672,7 @@ def _industry_code(v: pl.Expr) -> tuple[pl.Expr, list]:
 # codes kept as text that are not identifiers checked above: read after NFKC and with ="…" unwrapped
 CODE_COLUMNS = ("occupation_code",)
 # Excel's text-forcing form of a cell in a CSV export: ="150502" (the value is inside; outside audit F8, session 38)
-EXCEL_TEXT_PATTERN = r'^="(.*)"$'
+EXCEL_TEXT_PATTERN = f"^{EXCEL_TEXT.pattern}$"
 
 
 def _unwrap_excel_text_series(ser: pl.Series) -> pl.Series:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import re
 import tempfile
-import unicodedata
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -31,6 +30,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from wengang.casework.ledger import account_digits
 from wengang.casework.models import OutboxMessage
 from wengang.casework.states import STATE_ZH
 from wengang.documents.masking import mask_account_for_display, mask_recipient
@@ -649,8 +649,8 @@ def skill_apply(body: SkillApplyIn, request: Request, p: Caller) -> JSONResponse
         d = _led(request).decision(did)
         # the account given is a change request a second person approves (docs/decisions.md §31, as at confirm):
         # whoever registers an application — an operator for someone, or the portal for a person — cannot set it
-        # (compared as the ledger stores it: digits, full-width read as ASCII, spaces left out)
-        given = unicodedata.normalize("NFKC", body.account_no or "").replace(" ", "")
+        # (compared as the ledger stores it: ledger.account_digits)
+        given = account_digits(body.account_no)
         change = next((c["id"] for c in _led(request).account_changes(decision_id=did)
                        if given and c["account_no"] == given), None)
         return {"decision_id": did, "state": d["state"], "state_zh": STATE_ZH.get(d["state"], d["state"]),
