@@ -231,11 +231,47 @@ def test_a_person_run_is_imported_by_each_rows_application_year(db, tmp_path):
     assert "skill_subsidy 2024" in case_cli(db, "import", str(folder), "--year", "2024", "-u", "clerk")
     assert "skill_subsidy 2025" in case_cli(db, "import", str(folder), "--year", "2025", "-u", "clerk")
     said = case_cli(db, "import", str(folder), "--year", "2023", "-u", "clerk", code=2)
-    assert "没有 2023 年度的申请（申请年度：2024、2025）" in said
+    assert "没有 2023 年度的申请（申请年度：2024、2025；未申请的按审核日期）" in said
     led = db.open()
     try:
         assert _rows(led, "select year, claim_key from case_decisions order by year") == [
             (2024, "6-31-01-03:4"), (2025, "6-18-02-04:3")]
+    finally:
+        led.close()
+
+
+def test_a_screened_claim_without_an_application_is_of_its_review_year(db, tmp_path):
+    """免申即享: a certificate of 2024 screened on 2025-08-01 is placed under 内人社发〔2025〕18号 by the review date
+    (policy.period_date), so the ledger takes it as a 2025 claim — it had refused the run (“依据 内人社发〔2025〕18号
+    …不能作为 2024 年度导入”); a filed 2024 application in the same run stays a 2024 claim, placed under 2024's notice."""
+    from wengang.screening.people import run_people_screening
+
+    staffed(db)
+    a, b = "150102198501010010", "150102198501010029"  # valid check characters
+    pl.DataFrame([{"id_number": who, "name": n, "region_code": "150502", "employer_credit_code": None,
+                   "insured_months": 36, "insured_months_continuous": 36} for who, n in ((a, "甲"), (b, "乙"))]
+                 ).write_parquet(tmp_path / "p.parquet")
+    pl.DataFrame([
+        {"id_number": a, "certificate_no": "A1", "occupation_code": "6-31-01-03", "level": 4,
+         "issue_date": date(2024, 11, 20), "issuer": "评价机构1", "issuing_region": "150500", "application_date": None},
+        {"id_number": b, "certificate_no": "B1", "occupation_code": "6-18-02-04", "level": 4,
+         "issue_date": date(2024, 11, 2), "issuer": "评价机构1", "issuing_region": "150500",
+         "application_date": date(2024, 12, 20)},
+    ], schema_overrides={"application_date": pl.Date}).write_parquet(tmp_path / "c.parquet")
+    report = run_people_screening(
+        tmp_path / "out", program="skill_subsidy", evaluation_date=date(2025, 8, 1),
+        tables={"persons": tmp_path / "p.parquet", "certificates": tmp_path / "c.parquet"}, excel=False,
+    )  # fmt: skip
+    res = {r["application_id"]: r for r in pl.read_parquet(report.out_dir / "results.parquet").to_dicts()}
+    assert res["A1"]["policy_number"] == "内人社发〔2025〕18号" and not res["A1"]["application_date_given"]
+    assert res["B1"]["application_date_given"] and res["B1"]["policy_number"] != "内人社发〔2025〕18号"
+    said = case_cli(db, "import", str(report.out_dir), "-u", "clerk", code=2)
+    assert "结果文件含多个申请年度（2024、2025；未申请的按审核日期）" in said
+    assert "skill_subsidy 2025" in case_cli(db, "import", str(report.out_dir), "--year", "2025", "-u", "clerk")
+    assert "skill_subsidy 2024" in case_cli(db, "import", str(report.out_dir), "--year", "2024", "-u", "clerk")
+    led = db.open()
+    try:
+        assert _rows(led, "select unit_id, year from case_decisions order by year") == [(b, 2024), (a, 2025)]
     finally:
         led.close()
 

@@ -189,8 +189,10 @@ def _check_types(results: Path, schema: Any) -> None:
             return dtype.is_integer() or dtype == pl.Null
         if col == "payment_hold":
             return dtype in (pl.Boolean, pl.Null)
-        if col == "application_date":
+        if col in ("application_date", "evaluation_date"):
             return dtype in (pl.Date, pl.Datetime, pl.String)
+        if col == "application_date_given":
+            return dtype in (pl.Boolean, pl.Null)
         return True
 
     wrong = [f"{c}（{t}）" for c, t in schema.items() if not kind_ok(c, t)]
@@ -260,18 +262,27 @@ def _read_screening_output(results: Path, program: str | None, year: int | None,
                            .then(pl.lit("tax_payment_account")).otherwise(pl.lit("corporate_account")))
     left_out = 0
     if person:
-        df = df.with_columns(pl.col("application_date").cast(pl.Date).dt.year().alias("_year"))
+        # a claim's year is the year of the date the screening placed it by (policy.period_date): its application
+        # date when one was filed, else the review date — never the certificate's date standing in for an
+        # application (免申即享: a 2024 certificate screened under the 2025 notice is a 2025 claim)
+        placed = pl.col("application_date").cast(pl.Date)
+        if "application_date_given" in schema and "evaluation_date" in schema:
+            placed = (pl.when(pl.col("application_date_given").fill_null(True)).then(placed)
+                      .otherwise(pl.col("evaluation_date").cast(pl.Date)))
+        df = df.with_columns(placed.dt.year().alias("_year"))
         years = sorted(y for y in df["_year"].unique().to_list() if y is not None)
         if year is None:
             if len(years) != 1:
-                raise _bad("need_year", f"结果文件含多个申请年度（{'、'.join(map(str, years))}），请用 --year 指明导入哪一年度",
-                           f"the results span application years {years}; give --year")
+                raise _bad("need_year", f"结果文件含多个申请年度（{'、'.join(map(str, years))}；未申请的按审核日期），请用 --year 指明导入哪一年度",
+                           f"the results span application years {years} (the review date where none was filed); give --year")
             year = years[0]
         left_out = df.filter(pl.col("_year") != year).height
         df = df.filter(pl.col("_year") == year)
         if df.height == 0 and left_out:  # each row is its application's year: none is of this one
-            raise _bad("wrong_year", f"{results} 中没有 {year} 年度的申请（申请年度：{'、'.join(map(str, years))}），不能作为 "
-                       f"{year} 年度导入", f"{results} holds no application of {year} (application years {years})")
+            raise _bad("wrong_year", f"{results} 中没有 {year} 年度的申请（申请年度：{'、'.join(map(str, years))}；未申请的按审核日期），"
+                       f"不能作为 {year} 年度导入",
+                       f"{results} holds no application of {year} (application years {years}; the review date where "
+                       f"none was filed)")
         on = None
     if year is None:
         if on is None:

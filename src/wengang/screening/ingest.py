@@ -285,6 +285,11 @@ def bind(frame: Frame, sch: TableSchema, header_map: HeaderMap | None = None) ->
         )
         # (the log lives as long as the table's plan: the filter holds it, and the filter the frame)
     lf = lf.select(["source_row", *res.rename]).rename(res.rename)
+    # a column with no value at all (Parquet's Null type, an empty sheet column) is read as text, as every
+    # field's check reads it: nothing in it, not a schema error
+    untyped = [c for c, t in lf.collect_schema().items() if t == pl.Null]
+    if untyped:
+        lf = lf.with_columns(pl.col(untyped).cast(pl.String))
     if offset:
         lf = lf.with_columns(pl.col("source_row") + offset)
     cell_errors = {res.rename[c]: {r + offset: v for r, v in e.items()} for c, e in frame.cell_errors.items() if c in res.rename}

@@ -739,7 +739,11 @@ def run_people_screening(
             inputs.apps, inputs.history, inputs.held, inputs.training,
             evaluation_body_window_days=None if window is None else int(window),
         )  # fmt: skip
-        facts = with_policy_period(facts, evaluation_date, include_drafts=include_drafts)
+        facts = with_policy_period(facts, evaluation_date, include_drafts=include_drafts).with_columns(
+            # the review date places a row no application was filed for (policy.period_date); the ledger years
+            # such a claim by it, as the screening placed it (casework.intake)
+            pl.lit(evaluation_date).alias("evaluation_date")
+        )
         inputs.already_paid.sink_parquet(out / "already_paid.parquet")
         extra_files["已享受补贴的证书（Parquet）"] = str(out / "already_paid.parquet")
         order = ["region_code", "id_number", "application_date", "application_id"]
