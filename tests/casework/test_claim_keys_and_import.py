@@ -272,6 +272,10 @@ def test_a_screened_claim_without_an_application_is_of_its_review_year(db, tmp_p
     led = db.open()
     try:
         assert _rows(led, "select unit_id, year from case_decisions order by year") == [(b, 2024), (a, 2025)]
+        # each row's reasons in its document's words, as a unit run's are — they had been stored as codes
+        # (“✘ ?per_year”) for every person run, whose evaluation date intake did not know
+        reasons = [r for (text_,) in _rows(led, "select reasons from case_decisions") for r in json.loads(text_)]
+        assert reasons and not [r for r in reasons if r.isascii()], reasons
     finally:
         led.close()
 

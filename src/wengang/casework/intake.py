@@ -158,15 +158,18 @@ def _common_region(codes: list[str]) -> str:
     return common[0] if common else "national"
 
 
-def _reason_texts(program: str, regions: list[str], on: date | None, drafts: bool) -> dict[str, str]:
-    if on is None:
-        return {}
+def _reason_texts(program: str, regions: list[str], dates: list[date], drafts: bool) -> dict[str, str]:
+    """Reason code → text under the documents in force on ``dates`` (the first date's wording first)."""
     from wengang.screening.evaluate import plan_regions, reason_text
 
-    try:
-        return reason_text(plan_regions(program, regions, on, include_drafts=drafts))
-    except Exception:  # noqa: BLE001 - texts are a courtesy; the codes are kept when they cannot be had
-        return {}
+    texts: dict[str, str] = {}
+    for on in dates:
+        try:
+            for code, text in reason_text(plan_regions(program, regions, on, include_drafts=drafts)).items():
+                texts.setdefault(code, text)
+        except Exception:  # noqa: BLE001 - texts are a courtesy; the codes are kept when they cannot be had
+            continue
+    return texts
 
 
 def _codes_to_text(col: str, texts: dict[str, str]) -> pl.Expr:
@@ -269,7 +272,7 @@ def _read_screening_output(results: Path, program: str | None, year: int | None,
         if "application_date_given" in schema and "evaluation_date" in schema:
             placed = (pl.when(pl.col("application_date_given").fill_null(True)).then(placed)
                       .otherwise(pl.col("evaluation_date").cast(pl.Date)))
-        df = df.with_columns(placed.dt.year().alias("_year"))
+        df = df.with_columns(placed.dt.year().alias("_year"), placed.alias("_placed"))
         years = sorted(y for y in df["_year"].unique().to_list() if y is not None)
         if year is None:
             if len(years) != 1:
@@ -293,7 +296,12 @@ def _read_screening_output(results: Path, program: str | None, year: int | None,
     _check_year(results, program, year, on,
                 [(p, r) for p, r in df.select("policy_id", "ruleset").unique().drop_nulls().iter_rows()])
     regions = sorted(r for r in df["region_code"].unique().to_list() if r)
-    texts = _reason_texts(program, regions, on, drafts)
+    if person:  # each document's reasons in its own words: a date each of the imported rows' documents placed
+        text_dates = (df.filter(pl.col("_placed").is_not_null()).sort("_placed", descending=True)
+                      .unique("policy_id", keep="first", maintain_order=True)["_placed"].to_list())
+    else:
+        text_dates = [on] if on is not None else []
+    texts = _reason_texts(program, regions, text_dates, drafts)
     readings_json = pl.concat_str([
         pl.lit("{"),
         pl.col("readings").fill_null("").str.split(",").list.eval(
