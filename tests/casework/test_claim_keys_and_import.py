@@ -385,6 +385,21 @@ def test_an_eligible_result_that_does_not_say_whether_it_is_held_is_held(ledger,
     assert states[codes[1]][0] == "screened" and states[codes[2]] == ("held", "缓缴的失业保险费尚未补足")
 
 
+def test_a_result_file_with_no_payment_hold_column_is_held_where_it_would_pay(ledger, tmp_path):
+    # a file not written by wengang screen (no payment_hold column at all) had been imported unheld and paid
+    from wengang.casework.intake import UNSAID_HOLD, read_screening_output
+
+    out = _results(tmp_path / "out")
+    res = pl.read_parquet(out / "results.parquet")
+    res.drop([c for c in ("payment_hold", "payment_hold_reason") if c in res.columns]).write_parquet(
+        out / "results.parquet")
+    si = read_screening_output(out)
+    assert ledger.import_decisions(si.run, si.frame, "clerk").inserted == 3
+    states = dict(_rows(ledger, "select unit_id, hold_reason from case_decisions where state = 'held'"))
+    eligible = res.filter(pl.col("status") == "eligible")["credit_code"].to_list()
+    assert eligible and states == {code: UNSAID_HOLD for code in eligible}
+
+
 def test_a_later_runs_second_subsidy_of_the_year_for_a_person_is_imported_held(ledger):
     # person audit (session 38): 人员119 paid one ordinary 技能提升补贴 of 2025; a later screening, which did not see the
     # ledger's payment, decided a second and it was imported and paid. 内人社发〔2025〕18号 二 “每人每年可享受 1 次补贴，
@@ -418,7 +433,7 @@ def test_counts_of_a_person_program_are_of_persons(db, tmp_path):
         "application_date": [date(2025, 8, 1), date(2025, 8, 1)], "status": ["eligible", "eligible"],
         "amount_fen": [150_000, 150_000], "reasons": ["", ""], "flags": ["", ""], "readings": ["", ""],
         "policy_id": ["im-2025-18", "im-2025-18"], "policy_number": ["内人社发〔2025〕18号", "内人社发〔2025〕18号"],
-        "policy_clause": ["二", "二"], "ruleset": ["v2025", "v2025"],
+        "policy_clause": ["二", "二"], "ruleset": ["v2025", "v2025"], "payment_hold": [False, False],
     }).write_parquet(folder / "results.parquet")
     case_cli(db, "import", str(folder), "-u", "clerk")
     assert "已告知 2 人" in case_cli(db, "notify", "skill_subsidy", "2025", "-u", "clerk")

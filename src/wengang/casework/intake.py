@@ -35,7 +35,7 @@ DECISION_COLUMNS = ("status", "amount_fen", "reasons", "flags", "readings", "pol
 STATUS_ZH = {"eligible": "符合条件", "ineligible": "不符合条件", "needs_decision": "待认定", "not_determinable": "无法判定"}
 NO_POLICY = "无有效政策"
 # why an eligible result that does not say whether it is held is held (its payment_hold is empty)
-UNSAID_HOLD = ("筛查结果未说明是否暂缓发放（payment_hold 为空，如 Spark 筛查未带 --holds）：暂缓发放，"
+UNSAID_HOLD = ("筛查结果未说明是否暂缓发放（payment_hold 为空或无此列，如 Spark 筛查未带 --holds）：暂缓发放，"
                "待核对原始数据的隔离记录后解除")
 
 
@@ -324,6 +324,9 @@ def _read_screening_output(results: Path, program: str | None, year: int | None,
     ])
     # each reading by its Chinese description, the switch's name in brackets for the caseworker (letters drop it);
     # a result that depends on open readings names them as open, not as adopted
+    for col, dtype in (("payment_hold", pl.Boolean), ("payment_hold_reason", pl.String)):
+        if col not in df.columns:  # not said: held where it would pay (below)
+            df = df.with_columns(pl.lit(None, dtype=dtype).alias(col))
     said = readings_zh(df, "readings", "outcomes" if "outcomes" in df.columns else None, code=True, sep="\n")
     explanation = pl.concat_str([
         head,
@@ -331,8 +334,7 @@ def _read_screening_output(results: Path, program: str | None, year: int | None,
         pl.when(flags.list.len() > 0).then(pl.lit("\n核查：") + flags.list.join("；")).otherwise(pl.lit("")),
         pl.when(said != "").then(pl.lit("\n") + said).otherwise(pl.lit("")),
         pl.when(pl.col("payment_hold").fill_null(False)).then(
-            pl.lit("\n暂缓发放：") + pl.col("payment_hold_reason").fill_null("")).otherwise(pl.lit(""))
-        if "payment_hold" in df.columns else pl.lit(""),
+            pl.lit("\n暂缓发放：") + pl.col("payment_hold_reason").fill_null("")).otherwise(pl.lit("")),
     ])
     if person:
         ident = [pl.col("id_number").alias("unit_id"),
@@ -342,16 +344,15 @@ def _read_screening_output(results: Path, program: str | None, year: int | None,
         ident = [pl.col("credit_code").alias("unit_id"), pl.lit("").alias("claim_key"),
                  (pl.col("size_class").cast(pl.String) if "size_class" in df.columns
                   else pl.lit(None, dtype=pl.String)).alias("size_class")]
-    # a row that does not say whether it is held (null: a Spark run without the raw screen's holds) is held when it
-    # would be paid — never paid by default (outside Spark audit F2, session 38)
+    # a row that does not say whether it is held (null: a Spark run without the raw screen's holds; no column at
+    # all: a file not written by wengang screen) is held when it would be paid — never paid by default (outside
+    # Spark audit F2, session 38; the missing column, session 39: see above)
     unsaid = pl.col("payment_hold").is_null() & (pl.col("status").cast(pl.String) == "eligible")
     given_reason = (pl.col("payment_hold_reason").cast(pl.String) if "payment_hold_reason" in df.columns
                     else pl.lit(None, dtype=pl.String))
     hold = [pl.col("payment_hold").cast(pl.Boolean).fill_null(unsaid).alias("payment_hold"),
             pl.when(unsaid).then(pl.coalesce(given_reason, pl.lit(UNSAID_HOLD))).otherwise(given_reason)
-            .alias("payment_hold_reason")] \
-        if "payment_hold" in df.columns else [pl.lit(False).alias("payment_hold"),
-                                              pl.lit(None, dtype=pl.String).alias("payment_hold_reason")]
+            .alias("payment_hold_reason")]
     frame = df.select(
         *ident,
         pl.coalesce(pl.col("name").cast(pl.String), pl.col("credit_code" if not person else "id_number")).alias("unit_name"),
