@@ -228,7 +228,8 @@ def test_screening_quarantines_the_row_with_its_reason(tmp_path: Path):
         (a, "2024-01", "1,234.56", "1,234.56", "2024-01-15", "1,200"),
         (a, "2024-02", "18640.50", "18640,50", "2024-02-15", "3"),  # the decimal comma
         (a, "2024-03", "100", "100", "2024-03-15", "1,0"),  # a count
-        (b, "2024-01", "１２，３４５．６７", "12,345.67", "2024-01-15", "3"),
+        # (30 persons: 12,345.67 元 for 3 is over the per-person plausibility bound, session 39 audit D2)
+        (b, "2024-01", "１２，３４５．６７", "12,345.67", "2024-01-15", "30"),
         (b, "2024-02", "1234,567", "1", "2024-02-15", "3"),
     ]
     p = tmp_path / "contributions.csv"
@@ -241,7 +242,7 @@ def test_screening_quarantines_the_row_with_its_reason(tmp_path: Path):
     assert isinstance(accepted, pl.DataFrame)
     assert accepted.sort("credit_code", "month").select("due_fen", "paid_fen", "insured_persons").rows() == [
         (123456, 123456, 1200),
-        (1234567, 1234567, 3),
+        (1234567, 1234567, 30),
     ]
     q = {row["source_row"]: row for row in res.quarantine.iter_rows(named=True)}
     assert sorted(q) == [3, 4, 6]  # the file's lines (the header is line 1)

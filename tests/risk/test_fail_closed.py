@@ -183,11 +183,11 @@ def test_screen_bad_inputs(tmp_path: Path):
         app, ["risk", "screen", "--out", str(tmp_path / "o"), "--no-excel", "--ui-claims", str(bad)]
     )
     assert res.exit_code == 0, res.output
-    assert "第 1 行 months“abc”" in res.output
+    assert "第 2 行 months“abc”" in res.output  # the file's line (header line 1; session 39, audit D7)
     summary = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))
     assert summary["tables"]["ui_claims"] == {"rows": 2, "quarantined": 1}  # in = accepted + quarantined
     q = pl.read_parquet(tmp_path / "o" / "quarantine.parquet")
-    assert q.select("table", "row", "field").row(0) == ("ui_claims", 1, "months")
+    assert q.select("table", "row", "field").row(0) == ("ui_claims", 2, "months")
     (tmp_path / "empty").mkdir()
     (tmp_path / "empty.csv").write_text("", encoding="utf-8")
     for path, words in ((tmp_path / "empty", "没有 Parquet 文件"), (tmp_path / "empty.csv", "是空的")):

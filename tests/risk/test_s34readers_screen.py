@@ -64,14 +64,15 @@ def test_a_row_with_more_fields_than_the_header_is_refused_without_polars_text(t
 
 
 def test_quarantined_rows_are_named_by_their_row_in_the_file(tmp_path: Path) -> None:
-    # blank rows are skipped (not records) but keep their numbers: the bad value is data row 4 of the file
+    # blank rows are skipped (not records) but keep their numbers: the bad value is on line 5 of the file (the header
+    # is line 1), numbered as `wengang screen` numbers rows (decisions §97; session 39, audit D7: was data row 4)
     claims = tmp_path / "ui_claims.csv"
     claims.write_text(CLAIMS + f"{ID},150502,2025-03,6\n\n,,,\n{ID},150502,2025-09,abc\n", encoding="utf-8")
     code, out = _screen(tmp_path, "--ui-claims", str(claims))
     assert code == 0, out
-    assert "第 4 行 months“abc”" in out
+    assert "第 5 行 months“abc”" in out
     q = pl.read_parquet(tmp_path / "out" / "quarantine.parquet")
-    assert q.select("table", "row", "field").rows() == [("ui_claims", 4, "months")]
+    assert q.select("table", "row", "field").rows() == [("ui_claims", 5, "months")]
     summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
     assert summary["tables"]["ui_claims"] == {"rows": 2, "quarantined": 1}
 

@@ -33,7 +33,8 @@ def _monthly(rows: list[tuple], yuan: bool = False) -> RawTable:
 def test_amounts_near_2_63_are_quarantined_with_a_reason_not_wrapped():
     texts = ["9223372036854775807", "9223372036854775808", "92233720368547758070", str(MAX_AMOUNT_FEN + 1)]
     rows = [(A, f"2024-{i + 1:02d}", "1", v, "2024-01-15", "0", "3") for i, v in enumerate(texts)]
-    rows.append((A, "2024-10", "1", str(MAX_AMOUNT_FEN), "2024-01-15", "0", "3"))  # the largest accepted
+    # the largest accepted (for enough persons that it is not above the plausible premium per person, schemas)
+    rows.append((A, "2024-10", "1", str(MAX_AMOUNT_FEN), "2024-01-15", "0", "1000000000"))
     res = validate_table(_monthly(rows))
     q = res.quarantine
     assert q.get_column("source_row").to_list() == [1, 2, 3, 4]
@@ -41,7 +42,7 @@ def test_amounts_near_2_63_are_quarantined_with_a_reason_not_wrapped():
     assert res.accepted.get_column("paid_fen").to_list() == [MAX_AMOUNT_FEN]
     # yuan → fen: 92233720368547758 元 × 100 wraps in Int64; it is refused before the multiplication
     yuan = [(A, "2024-01", "1", "92233720368547758.07", "2024-01-15", "0", "3"),
-            (A, "2024-02", "1", "100000000000.00", "2024-01-15", "0", "3")]  # fmt: skip
+            (A, "2024-02", "1", "100000000000.00", "2024-01-15", "0", "1000000000")]  # fmt: skip
     res = validate_table(_monthly(yuan, yuan=True))
     assert res.quarantine.get_column("source_row").to_list() == [1]
     assert res.accepted.get_column("paid_fen").to_list() == [10**13]

@@ -213,11 +213,21 @@ def ten_thousand_yuan(c: pl.Expr, name: str, dtype: pl.DataType, stage: Stage = 
     return v, [_slow_fault(slow, "not a 10k-yuan figure"), (v > MAX_COUNT, *TOO_MANY, "more than 10^9")]
 
 
+def beijing_wall_time(c: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """A datetime column as Beijing wall-clock time: a zone-aware value (Parquet ``timestamp[UTC]``, PostgreSQL
+    ``timestamptz``, which Polars always hands over in UTC) is moved to UTC+8 before its date or month is taken, so
+    ``2024-06-01 00:00+08`` is June, not May. Beijing time is a fixed UTC+8 (no DST since 1991; decisions.md §23),
+    so no tz database is used. A naive datetime is taken as written."""
+    if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
+        return c.dt.convert_time_zone("UTC").dt.replace_time_zone(None) + pl.duration(hours=8)
+    return c
+
+
 def dates(c: pl.Expr, name: str, dtype: pl.DataType, excel_epoch: date | None = None, stage: Stage = _no_stage) -> tuple[pl.Expr, list[Fault]]:
     if dtype == pl.Date:
         return c, []
     if isinstance(dtype, pl.Datetime):
-        return c.dt.date(), []
+        return beijing_wall_time(c, dtype).dt.date(), []
     s = _text(c, name, stage)
     # the usual spelling without a regex (10^7 rows); every other spelling through values.parse_date
     iso = (s.str.len_bytes() == 10) & (s.str.slice(4, 1) == "-") & (s.str.slice(7, 1) == "-")
@@ -230,6 +240,7 @@ def dates(c: pl.Expr, name: str, dtype: pl.DataType, excel_epoch: date | None = 
 def months(c: pl.Expr, name: str, dtype: pl.DataType, excel_epoch: date | None = None, stage: Stage = _no_stage) -> tuple[pl.Expr, list[Fault]]:
     """``YYYY-MM`` text; a date (or datetime) column is taken as its month."""
     if dtype == pl.Date or isinstance(dtype, pl.Datetime):
+        c = beijing_wall_time(c, dtype)
         v = c.dt.strftime("%Y-%m")
         y = c.dt.year()
         bad = (y < V.MONTH_YEARS[0]) | (y > V.MONTH_YEARS[1])
@@ -248,8 +259,10 @@ def months(c: pl.Expr, name: str, dtype: pl.DataType, excel_epoch: date | None =
 def boolean(c: pl.Expr, name: str, dtype: pl.DataType, stage: Stage = _no_stage) -> tuple[pl.Expr, list[Fault]]:
     if dtype == pl.Boolean:
         return c, []
-    s = _text(c, name, stage).str.to_lowercase()
-    fast = stage(1, f"__fast_{name}", pl.when(s.is_in(V.TRUE_LABELS)).then(True).when(s.is_in(V.FALSE_LABELS)).then(False))
+    s = _text(c, name, stage)
+    low = s.str.to_lowercase()
+    fast = stage(1, f"__fast_{name}", pl.when(low.is_in(V.TRUE_LABELS)).then(True).when(low.is_in(V.FALSE_LABELS)).then(False))
+    # the scalar reader gets the value as written, so its reason shows “X”, not “x” (it lower-cases for itself)
     slow = _slow(s, fast.is_not_null(), V.parse_bool, pl.Boolean(), name, stage)
     return pl.coalesce(fast, slow.struct.field("v")), [_slow_fault(slow, "not a yes/no value")]
 

@@ -339,6 +339,32 @@ class Resolution:
         return f" (resembles {self.near[col]!r})"
 
 
+@functools.cache
+def _derived_fact_headers() -> dict[str, str]:
+    """Normalised header → field of the unit facts (:class:`~wengang.facts.unit.UnitFacts`) a raw screen derives
+    itself (企业划型 → size_class, 连续足额缴费月数, 上年度实缴失业保险费 …): every UnitFacts header but those of a field
+    the unit registry has as a column (单位名称, 行业代码 … are read from it, not derived)."""
+    from wengang.facts.unit import UnitFacts
+    from wengang.screening.schemas import UNITS
+
+    registry = set(UNITS.names)
+    return {k: f for k, (f, _, _) in _lookup(model_scope(UnitFacts), copy=False).items() if f not in registry}
+
+
+def derived_fact_fields(columns: Iterable[str]) -> dict[str, str]:
+    """Of ``columns`` (ignored by a raw table), those that name a unit fact a raw screen derives from the monthly and
+    yearly tables: column as in the file → the fact's field (audit D4, session 39)."""
+    known = _derived_fact_headers()
+    out: dict[str, str] = {}
+    for col in columns:
+        key = normalise_header(col)
+        m = _UNIT_SUFFIX.fullmatch(key)
+        hit = known.get(key) or (known.get(m.group(1)) if m else None)
+        if hit is not None:
+            out[col] = hit
+    return out
+
+
 def _lookup(scope: Scope, *, copy: bool = True) -> dict[str, tuple[str, str | None, bool]]:
     """Normalised header → (field, unit, unit stated by the header itself); a copy the caller may extend
     (``copy=False``: the cached table itself, not to be changed)."""

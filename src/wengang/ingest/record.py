@@ -269,7 +269,7 @@ def _read(value: Any, kind: FieldKind, unit: str | None, excel_epoch: date | Non
         if kind.kind == "text":
             return value.strip()
     if kind.kind == "date" and isinstance(value, datetime):
-        return value.date()
+        return V.beijing_wall_time(value).date()
     return value
 
 

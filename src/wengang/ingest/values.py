@@ -49,7 +49,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from types import MappingProxyType
@@ -497,10 +497,20 @@ def _date_from_match(m: re.Match[str]) -> date | None:
         return None
 
 
+# Beijing time: a fixed UTC+8 (no DST since 1991; decisions.md §23)
+BEIJING_OFFSET = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+def beijing_wall_time(value: datetime) -> datetime:
+    """A zone-aware datetime as Beijing wall-clock time (its date and month are Beijing's); a naive one as written.
+    The column form is :func:`wengang.ingest.columns.beijing_wall_time`."""
+    return value if value.tzinfo is None else value.astimezone(BEIJING_OFFSET)
+
+
 def parse_date(value: object, excel_epoch: date | None = None) -> date:
     """A date in any of the accepted forms; ``excel_epoch`` (XLSX input only) also admits serial days."""
     if isinstance(value, datetime):
-        return value.date()
+        return beijing_wall_time(value).date()
     if isinstance(value, date):
         return value
     s = re.sub(r"\s*([年月日/.-])\s*", r"\1", text(value))  # "2024 年 1 月 5 日", "2024 / 1 / 5"
@@ -522,6 +532,8 @@ def parse_date(value: object, excel_epoch: date | None = None) -> date:
 def parse_month(value: object, excel_epoch: date | None = None) -> str:
     """A month covered as ``YYYY-MM``; a date is taken as its month."""
     if isinstance(value, (date, datetime)):
+        if isinstance(value, datetime):
+            value = beijing_wall_time(value)
         y, mo = value.year, value.month
     else:
         s = re.sub(r"\s*([年月日/.-])\s*", r"\1", text(value))

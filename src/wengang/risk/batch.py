@@ -40,6 +40,7 @@ from typing import Any, Literal
 
 import polars as pl
 
+from wengang.documents.masking import mask_loose_expr
 from wengang.rules.expr import CompileContext
 
 from .registry import CHECKS, RiskCheck
@@ -125,7 +126,7 @@ UNCHECKED_SCHEMA: dict[str, Any] = {
 }
 QUARANTINE_SCHEMA: dict[str, Any] = {
     "table": pl.String,
-    "row": pl.Int64,  # data row, 1-based (a CSV's header line not counted)
+    "row": pl.Int64,  # data row, 1-based; `risk screen` numbers a CSV's as the file's lines (cli._file_rows)
     "field": pl.String,
     "value": pl.String,
     "reason_zh": pl.String,
@@ -172,7 +173,28 @@ IDENTIFIER_COLUMNS = (
 MONTH_COLUMNS = ("start_month",)  # YYYY-MM text: read by the ingest layer's month reader whatever its type
 
 
-def _reader(column: str, target: Any, have: Any) -> tuple[pl.Expr, list[Any]]:
+_ID, _ID_REASON = "_id_read", "_id_reason"  # the ID number as read and its fault (read_table)
+# tables whose ID numbers must be 公民身份号码, or the row is quarantined. Not the registry (死亡、身份异常名单: numbers to
+# match, whatever they are) nor ui_claims, where a number that fails its check is itself the finding of
+# ui_status_anomaly (a flag, stronger than a hold): their numbers are read (upper case) but not refused
+ID_CHECKED = ("persons", "certificates", "subsidies", "flexible_subsidies")
+
+
+def _accepted_headers(name: str, fields: list[str]) -> tuple[str, str]:
+    """The headers a table's missing fields are also read under (those `wengang screen` reads, for the tables it
+    has), as a note in Chinese and English; empty for the risk checks' own tables, which take the field names."""
+    from wengang.screening.schemas import ALL_TABLES
+
+    if name not in ALL_TABLES:
+        return "", ""
+    scope = ALL_TABLES[name].scope()
+    parts = [f"{f}（{'、'.join(spec.headers)}）" for f in fields if (spec := scope.field(f)) is not None and spec.headers]
+    if not parts:
+        return "", ""
+    return f"，也可用表头：{'；'.join(parts)}", f" (also read under the headers: {'; '.join(parts)})"
+
+
+def _reader(column: str, target: Any, have: Any, unit: str = "fen") -> tuple[pl.Expr, list[Any]]:
     """The column read as the ingest layer reads that type (value, faults): the same forms as every other input."""
     from wengang.ingest import columns as C
 
@@ -184,7 +206,7 @@ def _reader(column: str, target: Any, have: Any) -> tuple[pl.Expr, list[Any]]:
     if target == pl.Boolean:
         return C.boolean(c, column, have)
     if target == pl.Int64 and column.endswith("_fen"):
-        return C.money(c, column, have, "fen")
+        return C.money(c, column, have, unit)
     if target == pl.Int64:
         return C.integer(c, column, have, nonneg=True)
     return c.cast(pl.String), []
@@ -195,21 +217,57 @@ def read_table(name: str, frame: pl.LazyFrame | pl.DataFrame) -> tuple[pl.LazyFr
     with a value that cannot be read, one row per field, :data:`QUARANTINE_SCHEMA`)."""
     lf = frame.lazy()
     have = lf.collect_schema()
+    wanted = REQUIRED[name] | OPTIONAL[name]
+    # an amount in 元 (``amount_yuan``: a Chinese header such as 金额, resolved by `risk screen` as `screen` resolves
+    # it) is read into the field in 分, exactly
+    yuan = {c: f"{c.removesuffix('_fen')}_yuan" for c in wanted if c.endswith("_fen") and c not in have}
+    yuan = {c: y for c, y in yuan.items() if y in have}
+    if yuan:
+        lf = lf.rename({y: c for c, y in yuan.items()})
+        have = lf.collect_schema()
     missing = [c for c in REQUIRED[name] if c not in have]
     if missing:
+        found = "、".join(c for c in have.names() if c != "source_row") or "（无）"
+        heads = _accepted_headers(name, missing)
         raise RiskInputError(
-            f"数据表 {name} 缺少字段：{'、'.join(missing)}",
-            f"table {name} lacks columns: {', '.join(missing)}",
+            f"数据表 {name} 缺少字段：{'、'.join(missing)}{heads[0]}；表中的列：{found}",
+            f"table {name} lacks columns: {', '.join(missing)}{heads[1]}; its columns: {found}",
         )
-    wanted = REQUIRED[name] | OPTIONAL[name]
     lf = lf.with_row_index("_row", offset=1)
     key = pl.col(PARTITION_KEY[name]).cast(pl.String).str.strip_chars()
     values: list[pl.Expr] = []
     bad: list[pl.LazyFrame] = []
     flags: list[pl.Expr] = []
+    if "id_number" in have:
+        # a 公民身份号码 as `wengang screen` reads it (screening.quarantine: NFKC, ="…" unwrapped, upper case), so …170x
+        # and …170X are one person in every join (outside audit D5, session 39); the key of a quarantined row too
+        from wengang.facts.identifiers import REASONS_EN, REASONS_ZH, id_number_reasons
+        from wengang.ingest.columns import identifier
+
+        lf = id_number_reasons(
+            lf.with_columns(identifier(pl.col("id_number")).str.to_uppercase().alias(_ID)), _ID, _ID_REASON
+        )
+        key = pl.col(_ID)
+        if name in ID_CHECKED:
+            # a number that is no 公民身份号码 (15 digits, a wrong check character, no such birth date or place): the
+            # row is quarantined with the reason and the checks that read the table do not pass the person; an empty
+            # one stays a missing fact (unchecked), as before
+            reason = pl.col(_ID_REASON)
+            flag = (reason.is_not_null() & (reason != "empty")).fill_null(False)
+            flags.append(flag)
+            bad.append(lf.filter(flag).select(
+                pl.lit(name).alias("table"), pl.col("_row").cast(pl.Int64).alias("row"), pl.lit("id_number").alias("field"),
+                mask_loose_expr(pl.col(_ID)).alias("value"),
+                pl.format("公民身份号码{}", reason.replace_strict(REASONS_ZH, default="无效")).alias("reason_zh"),
+                pl.format("ID number {}", reason.replace_strict(REASONS_EN, default="invalid")).alias("reason_en"),
+                key.alias("key"),
+            ))  # fmt: skip
     for c, t in wanted.items():
         if c not in have:
             values.append(pl.lit(None, dtype=t).alias(c))
+            continue
+        if c == "id_number":
+            values.append(pl.col(_ID).alias(c))
             continue
         if c in IDENTIFIER_COLUMNS and have[c] == pl.String:
             # full-width digits and ="…" read as the code they show, as the screening tables read them (outside
@@ -218,9 +276,9 @@ def read_table(name: str, frame: pl.LazyFrame | pl.DataFrame) -> tuple[pl.LazyFr
 
             values.append(identifier(pl.col(c)).alias(c))
             continue
-        if have[c] == t and c not in MONTH_COLUMNS:
+        if have[c] == t and c not in MONTH_COLUMNS and c not in yuan:
             continue
-        value, faults = _reader(c, t, have[c])
+        value, faults = _reader(c, t, have[c], "yuan" if c in yuan else "fen")
         values.append(value.cast(t).alias(c))
         for flag, zh, en, _label in faults:
             flag = flag.fill_null(False)
@@ -237,7 +295,7 @@ def read_table(name: str, frame: pl.LazyFrame | pl.DataFrame) -> tuple[pl.LazyFr
     if values:
         lf = lf.with_columns(values)
     faults_lf = pl.concat(bad, how="vertical_relaxed") if bad else pl.LazyFrame(schema=QUARANTINE_SCHEMA)
-    return lf.drop("_row"), faults_lf
+    return lf.drop("_row", _ID, _ID_REASON, strict=False), faults_lf
 
 
 def prepare(name: str, frame: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame:

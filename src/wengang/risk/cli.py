@@ -78,7 +78,35 @@ def _scan(name: str, path: str) -> Frame:
         # (the risk screen has no per-row hold: the table is not read, never checked with a figure cut short)
         _fail(f"{name}：{zh}。核查不使用可能不完整的文件，此表未读取", f"{name}: {en}. The checks use no file that may be "
               "incomplete: the table was not read")
-    return frame
+    return _headed(name, frame)
+
+
+def _headed(name: str, frame: Frame) -> Frame:
+    """A table `wengang screen` also reads (persons, certificates, subsidies, ui_claims) with its columns named as
+    `screen` names them: the same Chinese headers (公民身份号码, 领取地行政区划代码 …) and agency spellings resolved by
+    :func:`wengang.ingest.headers.resolve` (outside audit D6, session 39). An amount under a header in 元 (金额) becomes
+    ``<field>_yuan``, which ``batch.read_table`` reads into the field in 分. Columns that name no field are kept as
+    they are; a required column still missing is refused by ``batch.read_table``, with the columns found."""
+    from dataclasses import replace
+
+    from wengang.ingest import IngestError
+    from wengang.ingest.headers import YUAN, resolve
+    from wengang.screening.schemas import ALL_TABLES
+
+    if name not in ALL_TABLES:
+        return frame
+    try:
+        res = resolve(frame.columns, ALL_TABLES[name].scope(), source=frame.source, required=())
+    except IngestError as exc:
+        _fail(f"{name}：{exc.message_zh}", f"{name}: {exc.message_en}")
+    rename = {
+        col: f"{f.removesuffix('_fen')}_yuan" if res.units.get(f) == YUAN else f
+        for col, f in res.rename.items()
+    }
+    rename = {c: f for c, f in rename.items() if c != f}
+    if not rename:
+        return frame
+    return replace(frame, lf=frame.lf.rename(rename), columns=[rename.get(c, c) for c in frame.columns])
 
 
 def _screen(frames: dict[str, Frame], **kw: Any) -> Any:
@@ -120,17 +148,19 @@ def _screen(frames: dict[str, Frame], **kw: Any) -> Any:
 
 
 def _file_rows(quarantine: pl.DataFrame, frames: dict[str, Frame]) -> pl.DataFrame:
-    """The quarantine with each row numbered as its file's data row (``source_row``), not as its place among
-    the rows read: a CSV's blank rows are skipped but keep their numbers. One more read of a CSV table that
+    """The quarantine with each row numbered as its file's line (``Frame.file_row``: the header is line 1, the first
+    data row line 2), not as its place among the rows read: a CSV's blank rows are skipped but keep their numbers. One more read of a CSV table that
     has quarantined rows (Parquet has no skipped rows)."""
     import polars as pl
 
     names = [n for n in quarantine.get_column("table").unique().to_list() if frames[n].encoding is not None]
     if not names:
         return quarantine
+    # the row as the file shows it (Frame.file_row: a CSV's line, the header being line 1), as `wengang screen`
+    # numbers its quarantine (decisions §97; outside audit D7, session 39)
     rows = pl.concat(pl.collect_all([frames[n].lf.select(
         pl.lit(n).alias("table"), pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("row"),
-        pl.col("source_row").cast(pl.Int64).alias("_source_row"),
+        (pl.col("source_row").cast(pl.Int64) + frames[n].header_row).alias("_source_row"),
     ) for n in names]))  # fmt: skip
     return (
         quarantine.join(rows, on=["table", "row"], how="left", maintain_order="left")

@@ -41,7 +41,7 @@ import re
 import threading
 import uuid
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -61,7 +61,7 @@ from wengang.ingest.files import (
     sheets_with_header,
     transcode_to_utf8,
 )
-from wengang.ingest.headers import FEN, YUAN, HeaderMap, Resolution, resolve
+from wengang.ingest.headers import FEN, YUAN, HeaderMap, Resolution, derived_fact_fields, resolve
 from wengang.screening.schemas import ALL_TABLES, TableSchema
 
 __all__ = [
@@ -79,6 +79,9 @@ _transcode_to_utf8 = transcode_to_utf8  # the name pipeline.py knew
 
 # how far down a CSV or XLSX file the header is looked for when its first line is not it
 HEADER_SEARCH_ROWS = 10
+# the raw tables a unit program's facts are derived from: an ignored column of theirs that names one of those facts
+# (企业划型, 连续足额缴费月数 …) is said to be derived, not unknown (bind)
+RAW_UNIT_TABLES = ("units", "contributions", "headcount", "exclusions", "stats_size", "dispatch", "deferrals")
 # a totals or sign-off row begins with one of these (spaces inside allowed: 合　计), then nothing, a separator or
 # a bracket: 合计、合计：、制表人：张三、填报日期 2025-01-05 — not 合计科技有限公司
 FOOTER_WORDS = (
@@ -269,6 +272,20 @@ def bind(frame: Frame, sch: TableSchema, header_map: HeaderMap | None = None) ->
     )
     offset = frame.header_row
     notes: list[str] = []
+    derived = derived_fact_fields(res.ignored) if res.ignored and sch.name in RAW_UNIT_TABLES else {}
+    if derived:
+        # known fields, not unknown columns: the raw screen derives them, so the agency's own figures are not read
+        # (audit D4, session 39); the other ignored columns keep the usual note
+        zh = "、".join(f"“{c}”（{f}）" for c, f in derived.items())
+        en = ", ".join(f"{c!r} ({f})" for c, f in derived.items())
+        notes.append(
+            f"以下列是单位事实字段，原始数据筛查不读取，而由登记信息、月度缴费记录、年度参保人数与裁员等原始数据表自行派生：{zh}；"
+            "如需按经办机构自己的数值判定，请把这些事实整理为事实表，用 --facts 筛查（不与原始数据表同时给出） / "
+            f"these columns are unit facts that a screen of raw tables does not read but derives itself from the registry, the monthly "
+            f"contributions, yearly headcount and other raw tables: {en}; to decide on the agency's own figures, "
+            "screen a facts table with --facts (without the raw tables)"
+        )
+        res = replace(res, ignored=[c for c in res.ignored if c not in derived])
     note = res.note()
     if note:
         notes.append(note)

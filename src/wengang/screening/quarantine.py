@@ -52,7 +52,7 @@ from wengang.ingest import columns as C
 from wengang.ingest.columns import MAX_AMOUNT_FEN, MAX_COUNT
 from wengang.ingest.values import EXCEL_TEXT, FEN, NUMBER_CELL_EN, NUMBER_CELL_ZH, ValueProblem
 from wengang.screening.ingest import RawTable
-from wengang.screening.schemas import Column
+from wengang.screening.schemas import MAX_PREMIUM_PER_PERSON_MONTH_FEN, Column
 
 QUARANTINE_SCHEMA = pl.Schema(
     {
@@ -742,6 +742,37 @@ def _reads_as_written(col: pl.Series, masked: bool) -> bool:
     return not col.str.contains(pattern).any()
 
 
+# MAX_PREMIUM_PER_PERSON_MONTH_FEN (schemas): the plausibility bound of a contributions row, and why
+
+
+def _yuan_grouped(ser: pl.Series) -> pl.Series:
+    """Fen as 元 with thousands separators and two decimals (``641600`` → ``6,416.00``); bad rows only."""
+    return pl.Series(ser.name, [None if f is None else f"{f // 100:,}.{f % 100:02d}" for f in ser.to_list()], pl.String)
+
+
+def _premium_implausible(field: str) -> tuple[pl.Expr, pl.Expr, pl.Expr, str]:
+    """The contributions check of one amount column against :data:`MAX_PREMIUM_PER_PERSON_MONTH_FEN` per insured person:
+    ``(flag, zh, en, label)``. One vectorised comparison over the rows (amounts ≤ 10^13 fen, persons ≤ 10^9, so the
+    product stays far inside Int64); the per-person figure of the reason is computed on the bad rows only."""
+    amount, persons = pl.col(_p(field)), pl.col(_p("insured_persons"))
+    flag = (persons > 0) & (amount > persons * MAX_PREMIUM_PER_PERSON_MONTH_FEN)
+    # per person, rounded up to the fen: a figure just over the bound never shows as the bound itself
+    per = ((amount + persons - 1) // persons).map_batches(_yuan_grouped, return_dtype=pl.String)
+    bound = f"{MAX_PREMIUM_PER_PERSON_MONTH_FEN // 100:,}"
+    zh = pl.format(
+        f"每人每月 {{}} 元（缴费人数 {{}} 人），超过失业保险费的合理上限（每人每月 {bound} 元）：疑为以分计的金额写在以元计的列中"
+        "（中文表头不带单位时按元读；列中为分请在表头写“(分)”或用 --header-map 映射到 *_fen）",
+        per, persons,
+    )
+    en = pl.format(
+        f"{{}} yuan per insured person per month (insured persons: {{}}) is more than an unemployment-insurance premium can be "
+        f"(at most {bound} yuan per person per month): probably an amount in fen in a column read in yuan "
+        "(a Chinese header without a unit is read in yuan; for fen head the column “(分)” or map it to *_fen with --header-map)",
+        per, persons,
+    )
+    return flag, zh, en, "implausible premium per person (fen in a yuan column?)"
+
+
 def validate_table(
     raw: RawTable,
     *,
@@ -1208,6 +1239,10 @@ def validate_table(
                 "有实缴金额但无缴费日期",
                 "amount paid but no payment date",
             )
+    if sch.name == "contributions" and "insured_persons" in names:
+        for money_field in ("paid_fen", "due_fen"):
+            if money_field in names:
+                add(money_field, *_premium_implausible(money_field))
     if sch.name == "exclusions" and "date_to" in names:
         add(
             "date_to",

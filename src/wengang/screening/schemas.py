@@ -66,6 +66,7 @@ class TableSchema:
     # (or persons) it may concern — ``hold_key`` names them, ``hold_note`` says why (wengang.screening.holds)
     hold_key: str | None = None
     hold_note: str = ""
+    checks_doc: str = ""  # checks across a row's fields beyond each value's own (the data dictionary says them)
     _by_name: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):
@@ -115,6 +116,8 @@ class TableSchema:
                     f"`{code}`" + (f"（{'、'.join(code_labels(code))}）" if code_labels(code) else "") for code in c.choices
                 )
             lines.append(f"- `{c.name}` ({c.dtype}, {req}): {c.zh} / {c.en}{also}{unit}{labels}")
+        if self.checks_doc:
+            lines += ["", self.checks_doc]
         if self.hold_key:
             lines += [
                 "",
@@ -217,6 +220,13 @@ UNITS = TableSchema(
     key=("credit_code",),
 )
 
+# The most a unit can owe in unemployment-insurance premium per insured person and month, in fen: the rate is a share
+# of a contribution base capped at 300% of the average wage — 3% under the 失业保险条例 (1999–2015-02), at most 2% since
+# 人社部发〔2015〕24号 and 1% since 2019 (the domain facts, §7) — so a few hundred 元 at most. A row above it (the bound
+# excluded: 超过) is taken for an amount in 分 under a header read in 元 (应缴金额 as agencies export it), which would make
+# the refund 100× too large: quarantined (screening.quarantine), so its unit's payment is held (hold_key)
+MAX_PREMIUM_PER_PERSON_MONTH_FEN = 100_000  # 1,000 元
+
 CONTRIBUTIONS = TableSchema(
     "contributions",
     "失业保险费月度缴费记录",
@@ -241,6 +251,16 @@ CONTRIBUTIONS = TableSchema(
     key=("credit_code", "month"),
     hold_key="credit_code",
     hold_note="缺少的月份改变足额缴费月数、月均参保人数（划型）与返还基数，结果可能偏高",
+    checks_doc=(
+        f"合理性检查：缴费人数大于 0 时，应缴金额或实缴金额除以缴费人数超过每人每月 {MAX_PREMIUM_PER_PERSON_MONTH_FEN // 100:,} 元"
+        "的行被隔离（失业保险费为缴费基数的一定比例：《失业保险条例》为 3%，2015 年 3 月起不超过 2%，2019 年起 1%；缴费基数上限为"
+        "社会平均工资的 300%，每人每月至多几百元），多为以分计的金额写在以元计的列中（不带单位的中文表头按元读），否则返还额将大 100 倍"
+        f" / plausibility: with insured_persons > 0, a row whose due_fen or paid_fen per insured person per month exceeds "
+        f"{MAX_PREMIUM_PER_PERSON_MONTH_FEN // 100:,} yuan ({MAX_PREMIUM_PER_PERSON_MONTH_FEN:,} fen) is quarantined: the "
+        "premium is a share (3% under the 1999 regulations, at most 2% from 2015-03, 1% from 2019) of a base capped at 300% "
+        "of the average wage, a few hundred yuan at most, so such a row is most likely fen in a column read in yuan "
+        "(a Chinese header without a unit), which would make the refund 100 times too large."
+    ),
     doc="One row per unit and month covered. A back payment is the row of the month it covers, with a later "
     "paid_date; a month paid in instalments is one row with the total and the last date.",
 )
