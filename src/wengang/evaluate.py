@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, cast
@@ -428,7 +429,7 @@ def evaluate(
         raw.pop("application_date")
     data = validate_facts(model, raw if not isinstance(facts, model) else facts, normalised=normalised_for is model).model_dump()
     if ruleset.prepare is not None:
-        data = ruleset.prepare(data, resolution)
+        data = ruleset.prepare(data, dataclasses.replace(resolution, operator_settings=frozenset(operator_settings)))
     decision = build_decision(
         ruleset,
         resolution,

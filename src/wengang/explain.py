@@ -37,10 +37,11 @@ def outcome_lines(d: Decision) -> list[str]:
     for (status, amount), readings in groups.items():
         parts = []
         for name in deciding:
-            values = {r.get(name) for r in readings}
-            if len(values) == 1:
-                switch = interpretations.get(name)
-                parts.append(f"{switch.title}按“{switch.describe(values.pop() or switch.default)}”")
+            switch = interpretations.get(name)
+            # each reading that leads here, named: several of one switch are listed with “或” (a line once read
+            # just “其他理解”, outside fidelity audit, session 39)
+            values = list(dict.fromkeys(r.get(name) or switch.default for r in readings))
+            parts.append(f"{switch.title}按" + "或".join(f"“{switch.describe(v)}”" for v in values))
         condition = "；".join(parts) or "其他理解"
         # refusal lines belong to the reading that produces them, not to the notice as a whole
         why = "（" + "；".join(refusals[(status, amount)]) + "）" if (status, amount) in refusals else ""

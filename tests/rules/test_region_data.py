@@ -72,7 +72,8 @@ def test_region_data_outside_its_period_is_not_used() -> None:
 
 
 def test_shipped_minimum_wage_is_used_by_period() -> None:
-    d = evaluate("internship", "150500", date(2021, 12, 15), INTERN)
+    # each month paid at the wage in force that month (内政发〔2019〕4号 五; session 39): Dec 2021 – Feb 2022
+    d = evaluate("internship", "150500", date(2021, 12, 15), {**INTERN, "start_month": "2021-12-01"})
     assert d.status == ELIGIBLE and d.amount_fen == 356400  # 1980元 × 60% × 3
     assert any(n.startswith("地区数据：class1_minimum_wage = 1,980元") for n in d.notes)
     assert region_values("150500", date(2024, 12, 1))["class1_minimum_wage"].value == 227000

@@ -296,6 +296,21 @@ class InternshipFacts(_UnitBase):
     unit_interns_retained: NonNegativeInt | None = Field(
         None, description="本单位见习期满后留用人数 / interns the unit kept on after the internship"
     )
+    start_month: date | None = Field(
+        None, description="见习开始年月（见习第一个月内任一日期）/ the month the internship began (any day of it)"
+    )
+    # derived by ``prepare`` from start_month, months and the region data in force in each month
+    wage_months_total_fen: int | None = Field(
+        None,
+        description="补贴各月一类区月最低工资标准之和（分；由见习开始年月 start_month 与各月地区数据推得，未给出见习开始年月或有月份无地区数据时缺失）"
+        " / sum of the monthly wages of the months paid, derived",
+    )
+    wage_at_period_fen: int | None = Field(
+        None, description="适用政策之日地区数据中的一类区月最低工资标准（分，推得）/ the region data's wage on the period date, derived"
+    )
+    wage_months_detail: str | None = Field(
+        None, description="补贴各月适用的一类区月最低工资标准（推得）/ the wage of each month paid, derived"
+    )
 
     _check_id = field_validator("intern_id_number")(classmethod(lambda cls, v: _id_number(v)))
 

@@ -140,6 +140,8 @@ class Resolution:
     params: dict[str, Param]
     region_settings: dict[str, RegionSettingSpec]
     draft_skipped: list[Document] = field(default_factory=list)
+    # the settings the operator gave for this case (``--setting``): a program's prepare may tell them from region data
+    operator_settings: frozenset[str] = frozenset()
 
     def __getitem__(self, name: str) -> Any:
         return self.params[name].value

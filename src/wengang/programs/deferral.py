@@ -227,8 +227,19 @@ others = extended17 | sme | individual_business | public_institution | social_or
 months = Fact("deferral_months", "申请缓缴月数", MONTHS)
 until = Fact("deferral_until", "申请缓缴至", DATE)
 max_months = (Param("hardship_max_deferral_years") * 12).named("1年", MONTHS)
-hardship_period_ok = Coalesce(months, Lit(0)) <= max_months
-others_period_ok = Coalesce(until, Param("others_deferral_until")) <= Param("others_deferral_until", "2022年底", DATE)
+# the period is judged from what the unit asked for: a missing month count is not 0 and a missing end date is not
+# 2022-12-31 (outside fidelity audit, session 39: requests beyond the limit were approved). The facts give no start
+# month, so neither is derived from the other; a limit the given one cannot check leaves the case 无法判定, naming
+# the other. A unit that names no period at all asks for the deferral the text allows (the limit is an output).
+no_period_asked = (months.is_missing() & until.is_missing()).named("未申请具体缓缴期限（按规定期限缓缴）")
+# an end date within 2022 with no month count: a deferral under this 2022 document starts in 2022 at the earliest
+# (its period begins 2022-01-01), so it runs at most the 12 months of 2022 — within 1 year; a later end date cannot
+# be measured without the start, and the month count is asked for
+ends_in_2022 = (months.is_missing() & (until <= Param("others_deferral_until", "2022年底", DATE))).named(
+    "未给出缓缴月数，申请缓缴至2022年底以前（自2022年起算不超过12个月）"
+)
+hardship_period_ok = no_period_asked | (months <= max_months) | ends_in_2022
+others_period_ok = no_period_asked | (until <= Param("others_deferral_until", "2022年底", DATE))
 period_ok = Reading(
     OVERLAP.name,
     {
@@ -306,14 +317,15 @@ SCOPE_LABEL = (
     "属于{label}实施范围（5个特困行业企业、17个行业困难企业、受疫情严重影响地区生产经营出现暂时困难的中小微企业、"
     "以单位方式参保的个体工商户，事业单位及社会组织参照执行）"
 )
-until_or_end = Coalesce(until, Param("others_deferral_until"))
+until_or_end = until  # the end date asked for; never read as the limit itself (no_period_asked aside)
 
 # each group with its own date; a unit of several groups passes under any of them. Written as an "or" so that
 # an unknown group (e.g. a 17-industry firm not yet confirmed) does not hide a group the unit does belong to;
 # a unit in no group passes here and is refused by the scope check alone.
 other_units = sme | individual_business | public_institution | social_org
 pension_period_ok = (
-    (hardship5 & (until_or_end <= Param("hardship_deferral_until", "特困行业缓缴至2022年年底", DATE)))
+    no_period_asked
+    | (hardship5 & (until_or_end <= Param("hardship_deferral_until", "特困行业缓缴至2022年年底", DATE)))
     | (extended17 & (until_or_end <= Param("others_deferral_until", "扩围行业缓缴至2022年年底", DATE)))
     | (other_units & (until_or_end <= Param("sme_deferral_until", "缓缴实施期限到2022年年底", DATE)))
     | ~(hardship5 | others)
@@ -321,8 +333,8 @@ pension_period_ok = (
 
 injury_industry = hardship5 | extended17
 injury_max_months = (Param("industry_max_deferral_years") * 12).named("1年", MONTHS)
-injury_industry_ok = Coalesce(months, Lit(0)) <= injury_max_months
-injury_others_ok = until_or_end <= Param("others_deferral_until", "2022年底", DATE)
+injury_industry_ok = no_period_asked | (months <= injury_max_months) | ends_in_2022
+injury_others_ok = no_period_asked | (until_or_end <= Param("others_deferral_until", "2022年底", DATE))
 out_of_scope = ~(injury_industry | other_units)
 injury_period_ok = Reading(
     OVERLAP.name,

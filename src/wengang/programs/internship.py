@@ -5,13 +5,23 @@
 60%。"
 
 One row is one intern at a host unit; the unit's retention figures ride along on the row. The 一类区 minimum wage
-in force is a region setting (``class1_minimum_wage``, e.g. ``1980元`` from 2021-12-01; the 2019–2021-11 figure is
-not public, facts.md §8). Amount = wage × months paid × rate, rounded half-up to the fen once.
+is a region setting (``class1_minimum_wage``, e.g. ``1980元`` from 2021-12-01; the 2019–2021-11 figure is not
+public, facts.md §8), and it is the wage in force in each internship month (the parameter's note: 按见习月份), never
+the review date's for all months (outside fidelity audit, session 39: a 2021 internship was paid at the wage that
+began on its review date). ``prepare`` reads the region data in force in each month paid (the first
+``min(months, max_months)`` months from ``start_month``); without ``start_month``, or with a month no region datum
+covers, the amount is 无法判定. A wage the operator supplies (``--setting``, differing from the region data in force
+on the period date, or where there are none) is the agency's figure for the whole internship and is cited as such.
+Amount = Σ wage of each month paid × rate, rounded half-up to the fen once.
 """
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from typing import Any
+
 from wengang.facts.applications import InternGroup, InternshipFacts
+from wengang.money import format_yuan
 from wengang.rules import interpretations
 from wengang.rules.engine import Check, Output, Ruleset, register
 from wengang.rules.expr import (
@@ -19,10 +29,12 @@ from wengang.rules.expr import (
     MONTHS,
     PERCENT,
     PERSONS,
+    TEXT,
     YEARS,
     Fact,
     Lit,
     Min,
+    Note,
     Param,
     RateOf,
     Ratio,
@@ -32,6 +44,54 @@ from wengang.rules.expr import (
 )
 
 DOC_2019 = "内政发〔2019〕4号"
+WAGE = "class1_minimum_wage"
+
+
+def _month_after(first: date, n: int) -> date:
+    y, m = divmod(first.month - 1 + n, 12)
+    return date(first.year + y, m + 1, 1)
+
+
+def _wage_in(region: Any, first: date) -> int | None:
+    """The region data's wage in force for the whole month beginning ``first`` (None: none, or it changed within it)."""
+    from wengang.settings import region_values
+
+    last = _month_after(first, 1) - timedelta(days=1)
+    a, b = region_values(region, first).get(WAGE), region_values(region, last).get(WAGE)
+    return a.value if a is not None and b is not None and a.value == b.value else None
+
+
+def prepare(facts: dict[str, Any], resolution: Any) -> dict[str, Any]:
+    """The wage of each month paid, from the region data in force that month (内政发〔2019〕4号 五, 按见习月份)."""
+    from wengang.settings import region_values
+
+    # a wage the operator gives for the case is the agency's figure for the whole internship: no region datum is
+    # looked at (wage_at_period_fen missing selects it in the rules)
+    at_period = None if WAGE in resolution.operator_settings else region_values(resolution.region, resolution.on).get(WAGE)
+    out = {**facts, "wage_months_total_fen": None, "wage_months_detail": None,
+           "wage_at_period_fen": at_period.value if at_period is not None else None}  # fmt: skip
+    start, months = facts.get("start_month"), facts.get("months")
+    cap = resolution.params.get("max_months")
+    if start is None or months is None or cap is None:
+        return out
+    first = start.replace(day=1)
+    paid = [_month_after(first, i) for i in range(min(months, int(cap.value)))]
+    wages = [_wage_in(resolution.region, m) for m in paid]
+    runs: list[tuple[date, date, int | None]] = []  # consecutive months with the same wage
+    for m, w in zip(paid, wages, strict=True):
+        if runs and runs[-1][2] == w:
+            runs[-1] = (runs[-1][0], m, w)
+        else:
+            runs.append((m, m, w))
+    out["wage_months_detail"] = "；".join(
+        (f"{a.year}年{a.month}月" if a == b else f"{a.year}年{a.month}月至{b.year}年{b.month}月")
+        + (f" {format_yuan(w)}" if w is not None else " 无地区数据（须由经办机构提供）")
+        for a, b, w in runs
+    ) or None
+    if all(w is not None for w in wages):
+        out["wage_months_total_fen"] = sum(w for w in wages if w is not None)
+    return out
+
 
 LONG_INTERNSHIP = interpretations.register(
     interpretations.Switch(
@@ -84,7 +144,13 @@ high_retention = retention >= Param("retention_threshold", "留用率标准", PE
 rate = when(high_retention, Param("rate_high_retention", fmt=PERCENT), Param("rate", fmt=PERCENT)).named(
     "补贴标准", PERCENT
 )
-wage = Setting("class1_minimum_wage", "自治区一类区月最低工资标准", MONEY)
+wage = Setting(WAGE, "自治区一类区月最低工资标准", MONEY)
+region_wage = Fact("wage_at_period_fen", "地区数据中的一类区月最低工资标准", MONEY)
+# the operator's figure (no region datum on the period date, or one set over it) stands for every month; otherwise
+# each month's own wage from the region data, which needs the internship's start month
+operator_wage = region_wage.is_missing() | ~wage.eq(region_wage)
+wage_months = Fact("wage_months_total_fen", "补贴各月一类区月最低工资标准之和", MONEY)
+wage_base = when(operator_wage, wage * months_paid, wage_months).named("补贴各月一类区月最低工资标准之和", MONEY)
 
 INTERNSHIP_2019 = register(
     Ruleset(
@@ -93,6 +159,7 @@ INTERNSHIP_2019 = register(
         label="就业见习补贴",
         facts=InternshipFacts,
         subject="单位",
+        prepare=prepare,
         checks=[
             Check(
                 "group",
@@ -119,17 +186,29 @@ INTERNSHIP_2019 = register(
             Check(
                 "max_months",
                 "见习期限不超过{max_months}个月（超过部分按解释处理）",
-                Reading(LONG_INTERNSHIP.name, {"cap": months >= 0, "refuse": months <= Param("max_months", "12个月", MONTHS)}),
+                Reading(
+                    LONG_INTERNSHIP.name,
+                    {
+                        # the trace says what the cap does, not “见习月数 12个月 ≥ 0个月” (outside fidelity audit, session 39)
+                        "cap": when(
+                            months <= Param("max_months", "见习期限上限", MONTHS),
+                            Lit(True),
+                            Note(Lit(True), "超过上限的见习月数不予补贴，补贴月数按上限计算"),
+                        ),
+                        "refuse": months <= Param("max_months", "12个月", MONTHS),
+                    },
+                ),
                 reason="见习超过{max_months}个月，不属于3-12个月的就业见习",
             ),
         ],
-        amount=RateOf(wage * months_paid, rate),
+        amount=RateOf(wage_base, rate),
         amount_label="见习补贴金额",
         outputs=[
             Output("rate", "补贴标准（占一类区最低工资标准）", rate, PERCENT),
             Output("retention", "单位见习期满留用率", retention, PERCENT),
             Output("months_paid", "补贴月数", months_paid, MONTHS),
-            Output("wage", "一类区月最低工资标准", wage, MONEY),
+            Output("wage", "一类区月最低工资标准", when(operator_wage, wage, Lit(None)), MONEY),
+            Output("wage_months", "补贴各月一类区月最低工资标准（按见习月份）", when(operator_wage, Lit(None), Fact("wage_months_detail", "补贴各月一类区月最低工资标准")), TEXT),
         ],
     )
 )

@@ -256,6 +256,8 @@ for _name, _v2022 in (("v2019", False), ("v2022", True)):
             label="创业担保贷款",
             facts=StartupLoanFacts,
             subject="个人",
+            # a small firm borrows in its own name: its letter says 贵单位 (outside fidelity audit, session 39)
+            subject_when=when(Fact("applicant", "申请主体").eq(LoanApplicant.small_firm), Lit("单位"), Lit("个人")),
             checks=_loan_checks(_v2022),
             amount=_loan_amount(_v2022),
             amount_label="贷款金额（申请金额；未填写申请金额的为可申请额度上限，具体额度由经办金融机构确定）",

@@ -91,6 +91,9 @@ class Ruleset:
     amount_label: str = "金额"
     outputs: list[Output] = field(default_factory=list)
     subject: str = "单位"  # 单位 or 个人: wording of the letter
+    # a program whose applicant may be either (创业担保贷款: a person, partners or a small firm): an expression giving
+    # "单位" or "个人" for the case; ``subject`` stays the program's usual one (notices keyed by program read it)
+    subject_when: Expr | None = None
     # the amount is reported when it can be computed, but the decision does not wait for it: a benefit whose
     # entitlement is decided by the texts (months) while the money standard is a region figure (失业保险金)
     amount_optional: bool = False
@@ -314,9 +317,37 @@ def render_label(template: str, params: Mapping[str, Any], settings: Mapping[str
         if settings is not None and settings.get(name) is not None:
             value = settings[name]
             return format_value(value, "percent" if isinstance(value, Fraction) else None)
-        return f"〔{name}〕"
+        return _unset_figure(name)
 
     return _PLACEHOLDER.sub(sub, template)
+
+
+# a figure the document in force does not give and no region datum supplies, in a label or reason: said in Chinese,
+# never as its code (outside fidelity audit, session 39: “裁员率不高于〔max_layoff_rate〕” in a Shanxi letter)
+UNSET_FIGURE = "（文件未给出数值，须由经办机构提供）"
+
+
+def _unset_figure(name: str) -> str:
+    label = _setting_label(name)
+    return f"{label}{UNSET_FIGURE}" if label else UNSET_FIGURE
+
+
+_SETTING_LABELS: dict[str, str] = {}
+
+
+def _setting_label(name: str) -> str:
+    """The Chinese label of the region setting ``name`` (empty when it is none, or its label holds Latin letters)."""
+    if not _SETTING_LABELS:
+        try:
+            from wengang.settings import setting_specs
+
+            specs = setting_specs()
+        except Exception:  # noqa: BLE001 - a label is a courtesy; the fallback text says the same without it
+            return ""
+        # the label's first words: its own note in brackets (“（政府工作报告，本文件未给出数值）”) would say it twice
+        short = {n: re.split(r"[（(；]", sp.label, maxsplit=1)[0].strip() for n, sp in specs.items() if sp.label}
+        _SETTING_LABELS.update({n: v for n, v in short.items() if v and not re.search(r"[A-Za-z]", v)})
+    return _SETTING_LABELS.get(name, "")
 
 
 _NEGATE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
@@ -427,6 +458,10 @@ def _describe(node: Expr, ctx: EvalContext, out: list[str]) -> None:
                 continue
             _, _, left, a_fmt, b_fmt, holds, fails, a_from, a, b_from, b = item
             x, y = _operand_text(a_from, a, a_fmt, ctx), _operand_text(b_from, b, b_fmt, ctx)
+            if value is None:  # an operand unknown: no ≤ or ≥ is asserted, the two are shown side by side
+                right = n.b.label
+                out.append(f"{left}{x}，对照 " + (f"{right} " if right else "") + y)
+                continue
             out.append(f"{left}{x}{fails if value is False else holds}{y}")
         elif kind == _DYNAMIC:
             _describe_path(n, ctx, out)
@@ -1177,10 +1212,14 @@ def _build_decision(
                 outputs.append((o.id, _label(o.label, params, None), format_value(value, o.fmt or o.expr.fmt)))
 
     subject_id = str(facts.get("credit_code") or facts.get("id_number") or "")
+    subject = ruleset.subject
+    if ruleset.subject_when is not None:
+        case_subject = ruleset.subject_when.eval(ctx)
+        subject = case_subject if case_subject in ("单位", "个人") else subject
     return Decision(
         program=ruleset.program,
         program_label=ruleset.label,
-        subject=ruleset.subject,
+        subject=subject,
         subject_id=subject_id,
         subject_name=str(facts.get("name") or ""),
         region=region,
