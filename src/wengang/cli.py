@@ -351,6 +351,22 @@ def screen_cmd(
     """
     from wengang.programs import load
 
+    # a facts table is decided as given and every raw table beside it would be ignored without a word (audit D3):
+    # one input or the other, said so before anything is read
+    raw = {
+        "--units": units, "--contributions": contributions, "--headcount": headcount, "--exclusions": exclusions,
+        "--stats-size": stats_size, "--deferrals": deferrals, "--dispatch": dispatch, "--persons": persons,
+        "--certificates": certificates, "--subsidies": subsidies, "--held-certificates": held_certificates,
+        "--ui-claims": ui_claims,
+    }
+    if facts and any(raw.values()):
+        both = " ".join(k for k, v in raw.items() if v)
+        fail(
+            f"--facts 事实表不能与原始数据表（{both}）同时给出：给出事实表时按事实表判定，原始数据表不会被读取。"
+            "请只给 --facts（按经办机构已派生的事实判定），或去掉 --facts 由原始数据表派生 / "
+            f"--facts cannot be given with raw tables ({both}): a facts table is decided as given and the raw tables "
+            "would not be read. Give only --facts (the agency's derived facts), or drop --facts to derive them from the raw tables"
+        )
     day = parse_date(on, "审核日期 --date", "--date")
     check_program(program)
     load(program)  # registers the program's rulesets and interpretation switches (only this program's)
@@ -468,7 +484,7 @@ def _table_layout(sheet: list[str] | None, header_row: list[str] | None, given: 
 # what `wengang screen` writes into --out: a rerun replaces them all (the ones it does not write are removed)
 SCREEN_OUTPUTS = (
     "results.parquet", "features.parquet", "facts.parquet", "quarantine.parquet", "already_paid.parquet",
-    "results.xlsx", "publicity.xlsx", "quarantine.xlsx",
+    "results.xlsx", "publicity.xlsx", "quarantine.xlsx", "run.json",
 )
 
 

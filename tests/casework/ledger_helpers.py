@@ -193,3 +193,27 @@ def case_cli(db, *args: str, code: int = 0) -> str:
     assert r.exit_code == code, r.output
     assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
     return " ".join(r.output.split())
+
+
+def screened_run(folder, units: int = 3, **kw):
+    """A real 稳岗返还 screening run (``wengang screen --facts``, screened 2025-08-01) of ``units`` small firms, each
+    eligible: results, features and run.json that case import can decide again (intake._recheck). ``kw`` goes to
+    run_screening (settings, readings)."""
+    import json
+    from pathlib import Path
+
+    import polars as pl
+
+    from wengang.facts.identifiers import make_credit_code
+    from wengang.screening.pipeline import run_screening
+
+    folder = Path(folder)
+    base = json.loads((Path(__file__).resolve().parents[2] / "examples" / "fanhuan" / "eligible_sme.json")
+                      .read_text(encoding="utf-8"))
+    for k in ("_case", "paid_premium_last_year_yuan"):
+        base.pop(k)
+    facts = folder.parent / f"{folder.name}-facts.parquet"
+    pl.DataFrame([{**base, "credit_code": make_credit_code("91", "150502", f"MA{i:07d}"), "name": f"测试企业{i}",
+                   "paid_premium_last_year_fen": 200_000 + 100 * i} for i in range(units)]).write_parquet(facts)
+    run_screening(folder, program="fanhuan", evaluation_date=date(2025, 8, 1), facts=facts, excel=False, **kw)
+    return folder

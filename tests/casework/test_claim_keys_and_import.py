@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from ledger_helpers import PAYDAY, RUN, case_cli, decision, staffed, to_payable
+from ledger_helpers import PAYDAY, RUN, case_cli, decision, screened_run, staffed, to_payable
 from sqlalchemy import text
 from typer.testing import CliRunner
 
@@ -372,7 +372,7 @@ def test_an_eligible_result_that_does_not_say_whether_it_is_held_is_held(ledger,
     # Spark audit F2, session 38); a row that says false is not held, one that says true keeps its reason
     from wengang.casework.intake import UNSAID_HOLD, read_screening_output
 
-    out = _results(tmp_path / "out")
+    out = screened_run(tmp_path / "out")
     res = pl.read_parquet(out / "results.parquet").with_columns(
         pl.Series("payment_hold", [None, False, True], dtype=pl.Boolean),
         pl.Series("payment_hold_reason", [None, None, "缓缴的失业保险费尚未补足"], dtype=pl.String))
@@ -389,7 +389,7 @@ def test_a_result_file_with_no_payment_hold_column_is_held_where_it_would_pay(le
     # a file not written by wengang screen (no payment_hold column at all) had been imported unheld and paid
     from wengang.casework.intake import UNSAID_HOLD, read_screening_output
 
-    out = _results(tmp_path / "out")
+    out = screened_run(tmp_path / "out")
     res = pl.read_parquet(out / "results.parquet")
     res.drop([c for c in ("payment_hold", "payment_hold_reason") if c in res.columns]).write_parquet(
         out / "results.parquet")
@@ -423,17 +423,32 @@ def test_a_later_runs_second_subsidy_of_the_year_for_a_person_is_imported_held(l
 
 
 def test_counts_of_a_person_program_are_of_persons(db, tmp_path):
-    # person audit (session 38): “已告知 46 个单位” of 46 persons
+    # person audit (session 38): “已告知 46 个单位” of 46 persons; a real people run, so that import can decide its
+    # rows again (intake._recheck) and takes them unheld
+    from wengang.facts.identifiers import make_credit_code
+    from wengang.screening.people import run_people_screening
+
     staffed(db)
-    folder = tmp_path / "skill"
-    folder.mkdir()
-    pl.DataFrame({
-        "id_number": ["152301199001010015", "152301199001010023"], "name": ["张三", "李四"],
-        "region_code": ["150502", "150502"], "occupation_code": ["6-31-01-03", "6-31-01-03"], "level": [4, 4],
-        "application_date": [date(2025, 8, 1), date(2025, 8, 1)], "status": ["eligible", "eligible"],
-        "amount_fen": [150_000, 150_000], "reasons": ["", ""], "flags": ["", ""], "readings": ["", ""],
-        "policy_id": ["im-2025-18", "im-2025-18"], "policy_number": ["内人社发〔2025〕18号", "内人社发〔2025〕18号"],
-        "policy_clause": ["二", "二"], "ruleset": ["v2025", "v2025"], "payment_hold": [False, False],
-    }).write_parquet(folder / "results.parquet")
+    a, b = "150102198501010010", "150102198501010029"
+    employer = make_credit_code("91", "150102", "MA0000011")
+    pl.DataFrame([{"id_number": who, "name": n, "region_code": "150502", "employer_credit_code": employer,
+                   "insured_months": 36, "insured_months_continuous": 36} for who, n in ((a, "张三"), (b, "李四"))]
+                 ).write_parquet(tmp_path / "p.parquet")
+    pl.DataFrame([{"id_number": who, "certificate_no": c, "occupation_code": "6-31-01-03", "level": 4,
+                   "issue_date": date(2025, 3, 1), "issuer": "评价机构1", "issuing_region": "150500",
+                   "application_date": date(2025, 3, 10)} for who, c in ((a, "A1"), (b, "B1"))]
+                 ).write_parquet(tmp_path / "c.parquet")
+    pl.DataFrame([{"id_number": a, "kind": "skill", "occupation_code": "4-10-01-03", "level": 4,
+                   "paid_date": date(2023, 5, 1), "amount_fen": 150_000}]).write_parquet(tmp_path / "s.parquet")
+    readings = {"skill_subsidy.urgent_uplift_scope": "all_urgent", "skill_subsidy.urgent_extra_slots": "urgent_fill_extra",
+                "skill_subsidy.year_basis": "application", "skill_subsidy.certificate_window": "any_date",
+                "skill_subsidy.insured_period": "cumulative_at_application"}
+    report = run_people_screening(
+        tmp_path / "skill", program="skill_subsidy", evaluation_date=date(2025, 8, 1), readings=readings,
+        tables={t: tmp_path / f"{t[0]}.parquet" for t in ("persons", "certificates", "subsidies")},
+        urgent_occupations=["4-07-03-03"], excel=False,
+    )  # fmt: skip
+    folder = report.out_dir
+    assert pl.read_parquet(folder / "results.parquet")["status"].to_list() == ["eligible", "eligible"]
     case_cli(db, "import", str(folder), "-u", "clerk")
     assert "已告知 2 人" in case_cli(db, "notify", "skill_subsidy", "2025", "-u", "clerk")

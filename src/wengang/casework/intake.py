@@ -57,6 +57,8 @@ class ScreeningImport:
     frame: pl.DataFrame  # bulk.IN_COLUMNS
     results: Path
     left_out: int = 0  # rows of other years (person programs, --year given)
+    unconfirmed: int = 0  # rows the run's facts do not decide as the file says (imported held: _recheck)
+    recheck_note: str = ""  # why the rows could not be decided again, if they could not
 
 
 def _label(program: str) -> str:
@@ -143,6 +145,70 @@ def _check_year(results: Path, program: str, year: int, on: date | None, pairs: 
                        f"{year} 年度的决定须按当年有效的政策另行筛查",
                        f"the decisions in {results.parent} rest on {number} ({program} in force {start} to "
                        f"{end or 'now'}); they cannot be imported as {year}: screen {year} under the policy of {year}")
+
+
+def _recheck(folder: Path, program: str, df: pl.DataFrame, person: bool, on: date | None,
+             drafts: bool) -> tuple[pl.DataFrame, str]:
+    """``df`` with ``_recheck``: for each row the run's own facts do not decide as the file says, why (else null).
+
+    Each row is decided again by the rules, on the facts the run wrote (``features.parquet``; a people run's
+    ``facts.parquet``) and the question it recorded (``run.json``: date, readings, settings, drafts, region data).
+    A status or amount edited in the results file between screen and import — an amount no rule decided — had been
+    imported and paid (trust audit F1, session 39); a row that cannot be decided again (no facts file) is treated
+    the same: held where it would pay, never paid on the file's word alone."""
+    from wengang.screening.manifest import RUN_MANIFEST, read_run_manifest
+
+    key = "application_id" if person else "credit_code"
+    facts_file = folder / ("facts.parquet" if person else FEATURES)
+    manifest = read_run_manifest(folder)
+
+    def unchecked(why_zh: str) -> tuple[pl.DataFrame, str]:
+        reason = f"筛查结果无法按本次筛查的事实数据重新判定核对（{why_zh}）：暂缓发放，待核对原始数据后解除"
+        return df.with_columns(pl.lit(reason).alias("_recheck")), why_zh
+
+    if not facts_file.exists() or key not in df.columns:
+        return unchecked(f"{folder} 中没有 {facts_file.name}")
+    day = manifest.evaluation_date if manifest is not None else on
+    if day is None:
+        try:
+            days = pl.read_parquet(facts_file, columns=["evaluation_date"])["evaluation_date"].drop_nulls().unique()
+            day = days[0] if days.len() == 1 else None
+        except (pl.exceptions.PolarsError, OSError):
+            day = None
+    if day is None:
+        return unchecked(f"不知道本次筛查的审核日期（缺少 {RUN_MANIFEST}）")
+    region_data: tuple[str, ...] = ()
+    note = "" if manifest is not None else f"缺少 {RUN_MANIFEST}：按默认的政策理解与地区设置重新判定"
+    if manifest is not None:
+        region_data, gone = manifest.region_data_at_hand()
+        if gone:
+            note = f"地区数据文件已不在原处或已改动：{'、'.join(gone)}"
+    from wengang.screening.evaluate import screen_facts
+
+    try:
+        again, _ = screen_facts(
+            pl.scan_parquet(facts_file), program, day,
+            readings=manifest.readings if manifest else None, settings=manifest.settings if manifest else None,
+            include_drafts=drafts or bool(manifest and manifest.include_drafts), region_data=region_data,
+        )  # fmt: skip
+        decided = again.select(key, pl.col("status").cast(pl.String).alias("_status_again"),
+                               pl.col("amount_fen").alias("_amount_again")).collect()
+    except Exception as exc:  # noqa: BLE001 - any failure to decide again holds the rows; it never lets them pass
+        return unchecked(f"重新判定未能完成：{type(exc).__name__}")
+    joined = df.join(decided.unique(key, keep="none"), on=key, how="left")
+    file_said = pl.col("status").cast(pl.String).replace(STATUS_ZH) + pl.col("amount_fen").map_elements(
+        lambda f: f" {format_yuan(f)}", return_dtype=pl.String).fill_null("")
+    again_said = pl.col("_status_again").replace(STATUS_ZH) + pl.col("_amount_again").map_elements(
+        lambda f: f" {format_yuan(f)}", return_dtype=pl.String).fill_null("")
+    differs = (pl.col("_status_again").is_null() | (pl.col("status").cast(pl.String) != pl.col("_status_again"))
+               | pl.col("amount_fen").ne_missing(pl.col("_amount_again")))
+    reason = pl.concat_str([
+        pl.lit("筛查结果与按本次筛查的事实数据重新判定的结论不一致（结果文件：") , file_said,
+        pl.lit("；重新判定："), pl.coalesce(again_said, pl.lit("无此记录")),
+        pl.lit(f"{'；' + note if note else ''}）：暂缓发放，待核实结果文件是否被改动"),
+    ])
+    out = joined.with_columns(pl.when(differs).then(reason).alias("_recheck")).drop("_status_again", "_amount_again")
+    return out, note
 
 
 def _common_region(codes: list[str]) -> str:
@@ -263,6 +329,11 @@ def _read_screening_output(results: Path, program: str | None, year: int | None,
                              .unique("credit_code"), on="credit_code", how="left")
                 channel = (pl.when(pl.col("has_corporate_account").eq(False) & pl.col("has_tax_payment_account").eq(True))
                            .then(pl.lit("tax_payment_account")).otherwise(pl.lit("corporate_account")))
+    if on is None and not person:  # a --facts run's features carry no evaluation date: the run's record does
+        from wengang.screening.manifest import read_run_manifest
+
+        manifest = read_run_manifest(folder)
+        on = manifest.evaluation_date if manifest is not None and manifest.program == program else None
     left_out = 0
     if person:
         # a claim's year is the year of the date the screening placed it by (policy.period_date): its application
@@ -327,6 +398,7 @@ def _read_screening_output(results: Path, program: str | None, year: int | None,
     for col, dtype in (("payment_hold", pl.Boolean), ("payment_hold_reason", pl.String)):
         if col not in df.columns:  # not said: held where it would pay (below)
             df = df.with_columns(pl.lit(None, dtype=dtype).alias(col))
+    df, recheck_note = _recheck(folder, program, df, person, on, drafts)
     said = readings_zh(df, "readings", "outcomes" if "outcomes" in df.columns else None, code=True, sep="\n")
     explanation = pl.concat_str([
         head,
@@ -347,11 +419,14 @@ def _read_screening_output(results: Path, program: str | None, year: int | None,
     # a row that does not say whether it is held (null: a Spark run without the raw screen's holds; no column at
     # all: a file not written by wengang screen) is held when it would be paid — never paid by default (outside
     # Spark audit F2, session 38; the missing column, session 39: see above)
-    unsaid = pl.col("payment_hold").is_null() & (pl.col("status").cast(pl.String) == "eligible")
-    given_reason = (pl.col("payment_hold_reason").cast(pl.String) if "payment_hold_reason" in df.columns
-                    else pl.lit(None, dtype=pl.String))
-    hold = [pl.col("payment_hold").cast(pl.Boolean).fill_null(unsaid).alias("payment_hold"),
-            pl.when(unsaid).then(pl.coalesce(given_reason, pl.lit(UNSAID_HOLD))).otherwise(given_reason)
+    eligible = pl.col("status").cast(pl.String) == "eligible"
+    unsaid = pl.col("payment_hold").is_null() & eligible
+    given_reason = pl.col("payment_hold_reason").cast(pl.String)
+    # a row the run's own facts do not decide as the file says is held, its reason first (_recheck)
+    unconfirmed = pl.col("_recheck").is_not_null() & eligible
+    hold = [(pl.col("payment_hold").cast(pl.Boolean).fill_null(unsaid) | unconfirmed).alias("payment_hold"),
+            pl.when(unconfirmed).then(pl.col("_recheck"))
+            .when(unsaid).then(pl.coalesce(given_reason, pl.lit(UNSAID_HOLD))).otherwise(given_reason)
             .alias("payment_hold_reason")]
     frame = df.select(
         *ident,
@@ -387,7 +462,8 @@ def _read_screening_output(results: Path, program: str | None, year: int | None,
                 policy_versions={str(n): str(i) for i, n in df.select("policy_id", "policy_number").unique()
                                  .drop_nulls().sort("policy_id").iter_rows()},
                 readings=readings)
-    return ScreeningImport(run=run, frame=frame, results=results, left_out=left_out)
+    return ScreeningImport(run=run, frame=frame, results=results, left_out=left_out,
+                           unconfirmed=df.filter(pl.col("_recheck").is_not_null()).height, recheck_note=recheck_note)
 
 
 # --------------------------------------------------------------------------------------- applications

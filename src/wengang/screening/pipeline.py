@@ -570,6 +570,13 @@ def run_screening(
             if excel and 0 < q.height <= 1_000_000:
                 write_excel_sheets(q, out / "quarantine.xlsx", "隔离记录", progress=show)
                 files["隔离记录（Excel）"] = str(out / "quarantine.xlsx")
+    from wengang.screening.manifest import write_run_manifest
+
+    # the question the run answered, so that the ledger can answer it again before it takes a row in
+    files["运行记录（JSON）"] = str(write_run_manifest(
+        out, program=program, evaluation_date=evaluation_date, policy_year=year, readings=readings,
+        settings=settings, include_drafts=include_drafts, region_data=region_data,
+    ))  # fmt: skip
     summary.files = files
     seconds["合计"] = time.perf_counter() - t0
     policies = sorted({p.resolution.document.display_number for p in used if p.resolution is not None})

@@ -1,0 +1,108 @@
+"""``run.json``: what a screening run was asked, written beside its results so that the ledger can decide each
+row again from the run's own facts (``features.parquet``, people's ``facts.parquet``) before it takes a row in.
+
+A result file is only a file: an amount edited in it between ``wengang screen`` and ``wengang case import`` had
+been imported, reviewed and paid (trust audit F1, session 39). The rules are the product's; the facts file is
+the data they were applied to; this record is the rest of the question — date, year, readings fixed, settings,
+drafts, region data — so that the answer can be had again and compared (casework.intake).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+RUN_MANIFEST = "run.json"
+
+
+@dataclass(frozen=True)
+class RunManifest:
+    program: str
+    evaluation_date: date
+    policy_year: int | None = None
+    readings: dict[str, str] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+    include_drafts: bool = False
+    region_data: tuple[tuple[str, str], ...] = ()  # (path as given, its SHA-256)
+
+    def region_data_at_hand(self) -> tuple[tuple[str, ...], list[str]]:
+        """The region-data files still where the run read them and unchanged, and those that are not."""
+        ok: list[str] = []
+        gone: list[str] = []
+        for path, digest in self.region_data:
+            (ok if _sha256(Path(path)) == digest else gone).append(path)
+        return tuple(ok), gone
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, Fraction):
+        return {"fraction": [value.numerator, value.denominator]}
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
+    if isinstance(value, (bool, int, str)) or value is None:
+        return value
+    return {"text": str(value)}
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "fraction" in value:
+            n, d = value["fraction"]
+            return Fraction(int(n), int(d))
+        if "date" in value:
+            return date.fromisoformat(value["date"])
+        if "text" in value:
+            from decimal import Decimal
+
+            return Decimal(value["text"])
+    return value
+
+
+def write_run_manifest(
+    out: Path, *, program: str, evaluation_date: date, policy_year: int | None,
+    readings: Mapping[str, str] | None, settings: Mapping[str, Any] | None, include_drafts: bool,
+    region_data: tuple[str, ...],
+) -> Path:
+    record = {
+        "program": program,
+        "evaluation_date": evaluation_date.isoformat(),
+        "policy_year": policy_year,
+        "readings": dict(readings or {}),
+        "settings": {k: _encode(v) for k, v in (settings or {}).items()},
+        "include_drafts": include_drafts,
+        "region_data": [{"path": str(p), "sha256": _sha256(Path(p))} for p in region_data],
+    }  # fmt: skip
+    path = out / RUN_MANIFEST
+    path.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
+    return path
+
+
+def read_run_manifest(folder: Path) -> RunManifest | None:
+    """The run's record, or None when there is none or it cannot be read as one (the caller says so)."""
+    path = folder / RUN_MANIFEST
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return RunManifest(
+            program=str(raw["program"]),
+            evaluation_date=date.fromisoformat(raw["evaluation_date"]),
+            policy_year=None if raw.get("policy_year") is None else int(raw["policy_year"]),
+            readings={str(k): str(v) for k, v in (raw.get("readings") or {}).items()},
+            settings={str(k): _decode(v) for k, v in (raw.get("settings") or {}).items()},
+            include_drafts=bool(raw.get("include_drafts", False)),
+            region_data=tuple((str(r["path"]), str(r["sha256"])) for r in raw.get("region_data") or ()),
+        )  # fmt: skip
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
