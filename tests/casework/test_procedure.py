@@ -48,7 +48,7 @@ def test_L1_shanxi_waiver_only_after_the_period_and_only_without_an_application(
     before = snapshot(ledger)
     with pytest.raises(LedgerError) as e:
         ledger.self_apply(decision_sx(2), "clerk", today=date(2025, 1, 5))
-    assert e.value.code == "already_decided"
+    assert e.value.code == "period_over"  # after the period every application is refused (晋28号 六), waived or not
     assert snapshot(ledger) == before
 
 

@@ -22,11 +22,11 @@ from typer.testing import CliRunner
 from wengang.casework import FileSender, LedgerError, audit, checkpoints
 from wengang.casework.cli import audit_app, case_app
 from wengang.casework.models import HASHED, HASHED_V1, AuditEvent, Base
-from wengang.documents.masking import mask_loose
+from wengang.documents.masking import mask_account_for_display
 
 runner = CliRunner()
 EVIL = "6217000066660000"
-EVIL_SHOWN = mask_loose(EVIL)  # findings show account numbers masked (they go to consoles and logs)
+EVIL_SHOWN = mask_account_for_display(EVIL)  # findings show account numbers masked (they go to consoles and logs)
 
 
 @dataclass
@@ -129,7 +129,7 @@ def test_swapped_accounts_detected_and_neither_paid(hist, ledger):
     acc_a, acc_b = ledger.decision(a)["account_no"], ledger.decision(b)["account_no"]
     sql(ledger, "update case_decisions set account_no = :x where id = :i", x=acc_b, i=a)
     sql(ledger, "update case_decisions set account_no = :x where id = :i", x=acc_a, i=b)
-    out = detected(hist, "记录与事件不符", f"case_decisions id {a}", "account_no", mask_loose(acc_b))
+    out = detected(hist, "记录与事件不符", f"case_decisions id {a}", "account_no", mask_account_for_display(acc_b))
     assert f"case_decisions id {b} 列 account_no" in out
     res = ledger.run_payment_batch("b2", "fanhuan", 2025, "cashier", today=PAYDAY)
     assert {a, b} <= set(dict(res.refused)) and res.paid == 1
@@ -223,9 +223,9 @@ def test_edited_bank_code_detected_and_stops_the_bank_file(hist, ledger, tmp_pat
     acc = bank_ready(ledger)[0]
     assert ledger.verify_audit().ok
     sql(ledger, "update case_payee_banks set bank_code = :b where account_no = :a", b=OTHER_BANK, a=acc)
-    detected(hist, "记录与事件不符", f"case_payee_banks account_no '{mask_loose(acc)}'", "bank_code", f"'{OTHER_BANK}'", f"'{BANK}'")
+    detected(hist, "记录与事件不符", f"case_payee_banks account_no '{mask_account_for_display(acc)}'", "bank_code", f"'{OTHER_BANK}'", f"'{BANK}'")
     r = bank_file_cli(hist, tmp_path)
-    assert r.exit_code == 2 and "开户行行号与审计事件不符" in r.output and mask_loose(acc) in r.output, r.output
+    assert r.exit_code == 2 and "开户行行号与审计事件不符" in r.output and mask_account_for_display(acc) in r.output, r.output
     assert one(ledger, "select count(*) from case_bank_files") == 0 and not (tmp_path / "bank" / "b2.txt").exists()
     # the same change made through the ledger (audited): verified, and the file is written with it
     assert ledger.set_payee_banks({acc: OTHER_BANK}, "cashier") == 1
@@ -238,17 +238,17 @@ def test_edited_bank_code_detected_and_stops_the_bank_file(hist, ledger, tmp_pat
 def test_bank_code_written_behind_the_ledger_detected_and_stops_the_bank_file(hist, ledger, tmp_path):
     acc = bank_ready(ledger, raw="62220000" + "00000010")  # hist.payable[0]'s account
     assert acc[0] == "6222000000000010"
-    detected(hist, "记录与事件不符", f"case_payee_banks account_no '{mask_loose(acc[0])}'", "没有登记这一行的审计事件")
+    detected(hist, "记录与事件不符", f"case_payee_banks account_no '{mask_account_for_display(acc[0])}'", "没有登记这一行的审计事件")
     r = bank_file_cli(hist, tmp_path)
-    assert r.exit_code == 2 and mask_loose(acc[0]) in r.output, r.output
+    assert r.exit_code == 2 and mask_account_for_display(acc[0]) in r.output, r.output
     assert one(ledger, "select count(*) from case_bank_files") == 0
 
 
 def test_deleted_bank_code_detected_and_stops_the_bank_file(hist, ledger, tmp_path):
     acc = bank_ready(ledger)[-1]
     sql(ledger, "delete from case_payee_banks where account_no = :a", a=acc)
-    detected(hist, "记录与事件不符", f"case_payee_banks account_no '{mask_loose(acc)}'", "已被删除")
-    with pytest.raises(LedgerError, match=f"开户行行号与审计事件不符.*{re.escape(mask_loose(acc))}") as e:
+    detected(hist, "记录与事件不符", f"case_payee_banks account_no '{mask_account_for_display(acc)}'", "已被删除")
+    with pytest.raises(LedgerError, match=f"开户行行号与审计事件不符.*{re.escape(mask_account_for_display(acc))}") as e:
         ledger.bank_file_plan("b2")
     assert e.value.code == "tampered"
 

@@ -141,7 +141,7 @@ def test_recipient() -> None:
     assert mask_recipient("13800000000") == "138****0000"
     assert mask_recipient("150202199001011236") == "1502**********1236"
     assert mask_recipient("15020219900101123") == "1502*********1123"  # malformed: masked all the same
-    assert mask_recipient("91150502MA0N1234XN") == "91150502MA0N1234XN"  # a unit's code is public
+    assert mask_recipient("91150502MA0N1234XN") == "911505**********XN"  # as on the 公示 list (outbox: "masked")
 
 
 def test_secrets_are_scrubbed() -> None:

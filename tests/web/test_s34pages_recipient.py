@@ -65,7 +65,7 @@ def test_the_public_checker_is_a_recipients_page_even_for_a_caseworker(web, sign
     assert re.search(r"自测结果：<span[^>]*>无法判定</span>", r.text)
     _for_recipient(r.text, RESERVE, TARGET)
     # a check's label with a region figure not supplied: its Chinese name, not its placeholder
-    assert f"裁员率不高于〔{TARGET}" in r.text
+    assert f"裁员率不高于{TARGET}（文件未给出数值，须由经办机构提供）" in r.text
 
 
 def _import_undeterminable(web: Any) -> int:

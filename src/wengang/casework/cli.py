@@ -201,6 +201,13 @@ def import_(path: Path = typer.Argument(..., help="wengang screen 的输出目�
     else:
         console.print(f"✔ 筛查批次 {res.run_id}（{run.program} {run.year} 年度）：{counts} / run {res.run_id}: {en}",
                       highlight=False)
+    if si is not None and si.unconfirmed:
+        # rows the run's own facts do not decide as the results file says: imported held (intake._recheck)
+        why = f"（{si.recheck_note}）" if si.recheck_note else ""
+        console.print(f"[yellow]⚠ {si.unconfirmed} 条筛查结果未能按本次筛查的事实数据重新判定得到同样结论{escape(why)}："
+                      "其中符合条件的已暂缓发放，待核实结果文件是否被改动（wengang case list --state held） / "
+                      f"{si.unconfirmed} rows are not what the run's own facts decide: the eligible ones are held"
+                      "[/yellow]", highlight=False, soft_wrap=True)
     if res.already_claimed:
         n = len(res.already_claimed)
         shown = "；".join(f"{a['unit']} {a['claim_key']}（{a['year']} 年度决定 {a['decision_id']}）"
@@ -1084,14 +1091,27 @@ def pay(batch_key: str, program: Program, year: Year, today: str = typer.Option(
     # a paid decision owed a 多退少补 top-up is paid by a selected run as by an unselected one (the batch pays the
     # top-ups due of the decisions it is given); a paid decision with nothing due is skipped as before
     due = led.top_ups_due([r["id"] for r in rows if r["state"] == "paid"])
-    ids = [r["id"] for r in _split("pay", [r for r in rows if r["id"] not in due], o)]
+    cand = [r for r in rows if r["id"] not in due]
+    ids = [r["id"] for r in cand if _allowed("pay", r)]
+    # the others go to the ledger too: one whose state was changed behind the ledger is said to differ from its
+    # events (and the run signs no checkpoint), not to be in the state the edit gave it (outside audit aud4 F4)
+    blocked = [r for r in cand if not _allowed("pay", r)]
     before = {did: _top_ups(led, did) for did in due}
     batch_id = None
-    if ids or due:
+    differs: dict[int, Any] = {}
+    if ids or due or blocked:
         res = _run(led.run_payment_batch, batch_key, program, year, user, today=day,
-                   decision_ids=sorted([*ids, *due]))
+                   decision_ids=sorted([*ids, *due, *(r["id"] for r in blocked)]))
         _batch_notes(res, stop=False)
         batch_id = res.batch_id
+        differs = dict(res.unverified)
+    for r in blocked:
+        if r["id"] in differs:
+            o.skip(r["id"], f"台账记录与审计事件不符，不予发放：{differs[r['id']].zh}",
+                   f"its stored row differs from its audit events; not paid: {differs[r['id']].en}")
+        else:
+            o.skip(r["id"], f"状态为“{state_zh(r['state'])}”，不能{TRANSITIONS['pay'].zh}",
+                   f"'{r['state']}' does not allow pay")
     for did, fen in sorted(due.items()):
         paid_now = [p for p in _top_ups(led, did) if p["id"] not in before[did]]
         if paid_now:
@@ -1197,13 +1217,19 @@ def _batch_notes(res: Any, *, stop: bool = True) -> None:
         n = res.supplement_awaiting_account
         console.print(f"  补发退回待更正账户 {n} 个（case fix-account，须另一人复核）/ {n} top-ups bounced, waiting for "
                       "an account change")
-    for did, issue in res.refused:
+    for did, issue in [*res.refused, *res.unverified]:
         console.print(f"[red]✘ 决定 {did} 未发放：台账记录与审计事件不符 {issue}[/red]")
     if res.refused:
         console.print(f"[red]✘ {len(res.refused)} 个决定因记录与审计事件不符被拒付，请运行 wengang audit verify / "
                       f"{len(res.refused)} refused: stored rows differ from the audit events[/red]")
-        if stop:
-            raise typer.Exit(1)
+    if res.tampered:
+        # the others were paid; the ledger as a whole fails verification, and no checkpoint is signed over it
+        shown = "、".join(map(str, res.tampered[:20])) + (" …" if len(res.tampered) > 20 else "")
+        console.print(f"[yellow]⚠ 台账未通过校验：决定 {shown} 的台账记录与其审计事件不符，不予发放（wengang audit verify 将报告"
+                      "校验失败）；本次不签署新的检查点，请先查明并处理 / the ledger fails verification: decisions "
+                      f"{shown} differ from their audit events and are not paid; no new checkpoint is signed[/yellow]")
+    if (res.refused or res.tampered) and stop:
+        raise typer.Exit(1)
 
 
 def _not_payable(r: dict[str, Any]) -> tuple[str, str]:

@@ -179,6 +179,12 @@ class BatchResult:
     # both counts as confirmed (``Ledger._risk_flagged``)
     risk_open: int = 0
     risk_confirmed: int = 0
+    # decisions of the run's program and year (of ``decision_ids`` if given) that were no candidate, whose stored row
+    # differs from its audit events (a state set to 审核未通过 by SQL, say): ``audit verify`` fails on them
+    unverified: list[tuple[int, audit.Issue]] = field(default_factory=list)
+    # every decision the run found differing from its events (``refused`` for that reason, and ``unverified``): the
+    # ledger fails verification, and no checkpoint is signed over it (``Ledger.checkpoint``)
+    tampered: list[int] = field(default_factory=list)
     # every decision of the run left unpaid, counted by one reason each (``UNPAID_REASONS``, in that order): those
     # waiting to be paid and the paid ones owed a top-up; ``paid`` + these account for every candidate
     unpaid: dict[str, int] = field(default_factory=dict)
@@ -487,6 +493,8 @@ class Ledger:
         # signs a checkpoint of the chain head (checkpoints.Signer); written by ``checkpoint()`` / ``close()``
         self.checkpointer: Any = None
         self.appended = False  # events were appended since the last checkpoint
+        # decisions a payment run found differing from their audit events: no checkpoint is signed over them
+        self.unverified_rows: set[int] = set()
 
     # ------------------------------------------------------------------ setup
     @classmethod
@@ -535,7 +543,8 @@ class Ledger:
 
     def close(self) -> None:
         try:
-            self.checkpoint()
+            if not self.unverified_rows:  # never signed over rows a payment run found tampered (``checkpoint``)
+                self.checkpoint()
         finally:
             self.engine.dispose()
 
@@ -543,6 +552,13 @@ class Ledger:
         """Sign and store a checkpoint of the chain head if events were appended since the last one."""
         if not (self.appended and self.checkpointer is not None):
             return None
+        if self.unverified_rows:
+            shown = "、".join(map(str, sorted(self.unverified_rows)[:20])) + (" …" if len(self.unverified_rows) > 20 else "")
+            raise LedgerError("ledger_unverified",
+                              f"决定 {shown} 的台账记录与其审计事件不符（wengang audit verify 校验不通过），不在其上签署新的检查点："
+                              "请先查明并处理",
+                              f"decisions {shown} differ from their audit events (wengang audit verify fails); no new "
+                              "checkpoint is signed over them")
         rec = self.checkpointer.write(self)
         self.appended = False
         return rec
@@ -1252,9 +1268,11 @@ class Ledger:
         application is taken (兵团征求意见稿 二(一) reminds, it does not waive)."""
         proc = self._proc(d)
         if proc.waived_on(today):
+            why = proc.waiver or proc.policy_doc
             raise LedgerError("period_over",
-                              f"{proc.policy_doc} 政策执行期限已于 {proc.period_end} 届满，期限内未确认且未主动申请，视为放弃",
-                              f"the policy period of {proc.policy_doc} ended on {proc.period_end}; "
+                              f"{proc.policy_doc} 政策执行期限已于 {proc.period_end} 届满（今天 {today}），期限内未确认且未主动申请，"
+                              f"视为放弃，不予受理（{why}）",
+                              f"the policy period of {proc.policy_doc} ended on {proc.period_end} (today {today}); "
                               "not confirmed or applied within it, so treated as waived")
 
     def decline(self, decision_id: int, actor: str, *, reason: str = "单位选择放弃") -> None:
@@ -1428,6 +1446,9 @@ class Ledger:
     def _apply(self, conn: Connection, dec: DecisionIn, actor: str, origin: str, today: date, reason: str = "") -> int:
         df = bulk.to_frame([dec])
         bulk.validate(df, dec.program, dec.year)
+        # 晋28号 六: an application made after the period of the document it rests on is not one made within it, as
+        # of the ledger's own today (the evaluation date the applicant passes can be any day: outside audit aud2)
+        self._refuse_if_period_over({"policy_doc": dec.policy_doc, "program": dec.program}, today)
         if dec.status != "eligible":
             raise LedgerError("not_eligible", f"申请未通过规则审核（{dec.status}）：{dec.explanation}",
                               f"the application is not eligible under the rules ({dec.status})")
@@ -2323,11 +2344,13 @@ class Ledger:
         last = 0
         batch_id = None
         refused: dict[int, audit.Issue] = {}
+        tampered: set[int] = set()
         seq_sql = select(func.count()).where(P.decision_id == D.id, P.kind == "initial").scalar_subquery()
         cols = HASHED["case_payments"]
         schema = {c: audit._dtype(Payment.__table__.c[c]) for c in cols}
         with self._read() as conn:
             self._signed_chain(conn)
+            unverified = self._unverified_others(conn, program, year, today, actor, decision_ids)
         with step("发放", unit="个单位") as shown:
             while max_chunks is None or chunks < max_chunks:
                 # The payable set, computed once per pass (not once per chunk), with its workflow columns rebuilt
@@ -2362,6 +2385,7 @@ class Ledger:
                             late = projection.Projection.build(conn, now - chunk, check_rows=True)
                             self._check_events(late)
                             bad.update(late.refused(conn, now - chunk))
+                        tampered.update(bad)
                         for did, issue in (self._alarms(conn, now) | self._nothing_due(conn, now)).items():
                             bad.setdefault(did, issue)
                         refused.update(bad)
@@ -2397,7 +2421,7 @@ class Ledger:
                     shown.advance(len(ids))
         if max_chunks is None or chunks < max_chunks:
             n_sup, sup_fen, batch_id = self._pay_supplements(batch_key, program, year, actor, today, batch_id,
-                                                             decision_ids, refused, chunk_size)
+                                                             decision_ids, refused, chunk_size, tampered)
             paid, amount = paid + n_sup, amount + sup_fen
         else:
             n_sup = sup_fen = 0
@@ -2431,11 +2455,28 @@ class Ledger:
                                                    .group_by(why)).all()))
             else:
                 unpaid = Counter(self._unpaid(conn, program, year, today, actor, decision_ids).values())
+        tampered.update(unverified)
+        self.unverified_rows |= tampered
         return BatchResult(batch_id=batch_id, paid=paid, amount_fen=amount, missing_account=missing, chunks=chunks,
                            reviewed_by_payer=own, refused=sorted(refused.items()), pending_account=pending,
                            supplements=n_sup, supplement_fen=sup_fen, supplement_awaiting_account=awaiting,
                            risk_open=risk_open, risk_confirmed=risk_confirmed,
-                           unpaid={k: unpaid[k] for k in UNPAID_REASONS if unpaid[k]})
+                           unpaid={k: unpaid[k] for k in UNPAID_REASONS if unpaid[k]},
+                           unverified=sorted(unverified.items()), tampered=sorted(tampered))
+
+    def _unverified_others(self, conn: Connection, program: str, year: int, today: date, payer: str,
+                           decision_ids: Sequence[int] | None) -> dict[int, audit.Issue]:
+        """Before paying: of (program, year)'s decisions (those of ``decision_ids`` if given) that are no candidate,
+        those whose stored row differs from its audit events (the candidates are checked as they are paid). A state
+        set to 审核未通过 by SQL takes a decision out of the batch: it is still a row ``audit verify`` fails on,
+        said as such, and the run signs no checkpoint over it (outside audit aud4 F4)."""
+        every = set(conn.execute(select(D.id).where(D.program == program, D.year == year)).scalars())
+        if decision_ids is not None:
+            every &= set(decision_ids)
+        others = every - set(conn.execute(select(D.id).where(self._payable(program, year, today, payer))).scalars())
+        if not others:
+            return {}
+        return projection.Projection.build(conn, others, check_rows=True).refused(conn, others)
 
     @staticmethod
     def _nothing_due(conn: Connection, ids: Collection[int]) -> dict[int, audit.Issue]:
@@ -2832,7 +2873,8 @@ class Ledger:
 
     def _pay_supplements(self, batch_key: str, program: str, year: int, actor: str, today: date,
                          batch_id: int | None, decision_ids: Sequence[int] | None,
-                         refused: dict[int, audit.Issue], chunk_size: int) -> tuple[int, int, int | None]:
+                         refused: dict[int, audit.Issue], chunk_size: int,
+                         tampered: set[int] | None = None) -> tuple[int, int, int | None]:
         """Pay the top-ups due (``_supplement_due``) in this batch, by this 出纳, checked as an initial payment is:
         the decision's row, the rows it rests on and its earlier payments re-hashed against the chain. Returns
         (payments, fen, batch id)."""
@@ -2856,6 +2898,8 @@ class Ledger:
                 proj = projection.Projection.build(conn, now, check_rows=True)
                 self._check_events(proj)
                 bad = proj.refused(conn, now)
+                if tampered is not None:
+                    tampered.update(bad)
                 for did, issue in self._alarms(conn, now).items():
                     bad.setdefault(did, issue)
                 refused.update(bad)
@@ -3206,6 +3250,48 @@ class Ledger:
             if f is None:
                 raise _err_not_found("报盘文件", "bank file", file_key)
             return dict(f), self._payment_rows(conn, P.id.in_(select(Item.payment_id).where(Item.file_id == f["id"])))
+
+    def check_bank_file(self, file_key: str, fmt: str, sha256: str, actor: str) -> None:
+        """Refuse to hand out bank file ``file_key`` (``fmt`` txt or xlsx) again unless the copy on disk, whose
+        digest is ``sha256``, is the one recorded when it was written: the ``bank_file`` audit event's digest (the
+        TXT's also in ``case_bank_files``, and the two must agree). A mismatch is recorded (audit action
+        ``bank_file_mismatch``) and refused (``bank_file_changed``): a file edited on disk never leaves the office
+        (outside audit aud4 F2: an account changed in the TXT, control total unchanged, was served)."""
+        actor = self._need_actor(actor, "bank_file")
+        F, EV = BankFile.__table__.c, AuditEvent.__table__.c
+        with self._read() as conn:
+            f = conn.execute(select(F.id, F.sha256, F.audit_ref).where(F.file_key == file_key)).first()
+            if f is None:
+                raise _err_not_found("报盘文件", "bank file", file_key)
+            after = conn.execute(select(EV.after).where(EV.entity == "case_bank_files", EV.action == "bank_file",
+                                                        EV.ref == f.audit_ref).order_by(EV.seq)).scalar()
+        said = json.loads(after or "null") or {}
+        want = said.get("sha256" if fmt == "txt" else "xlsx_sha256")
+        why = None
+        if fmt == "txt" and f.sha256 != want:
+            why = ("台账记录的报盘文件 sha256 与审计事件不符（请运行 wengang audit verify）",
+                   "the recorded sha256 differs from the audit event's (run wengang audit verify)")
+        elif not want:
+            why = ("审计链中没有该文件的 sha256，无法核对", "the audit chain holds no sha256 for this file; it cannot be checked")
+        elif sha256 != want:
+            why = (f"服务器上的文件 sha256 {sha256} 与生成时记入审计链的 {want} 不符：文件在生成后被改动",
+                   f"the file on the server has sha256 {sha256}, not {want} as recorded when it was written: "
+                   "it was changed since")
+        if why is None:
+            return
+        noted, noted_en = "已记入审计链", "recorded in the audit chain"
+        try:
+            with self._tx() as conn:
+                audit.append(conn, actor=actor, action="bank_file_mismatch", entity="case_bank_files", entity_id=f.id,
+                             reason=f"报盘文件 {file_key}.{fmt} 与记录不符，拒绝提供：{why[0]}",
+                             after={"file_key": file_key, "format": fmt, "sha256": sha256, "recorded": want})
+        except LedgerError as e:  # refused all the same: the record failing must not turn into serving the file
+            noted, noted_en = f"未能记入审计链：{e.zh}", f"not recorded: {e.en}"
+        raise LedgerError("bank_file_changed",
+                          f"报盘文件 {file_key}.{fmt} 与台账记录不符，不予提供（{noted}）：{why[0]}。请勿使用服务器上的"
+                          "这份文件，并按审计链记录的 sha256 查明改动",
+                          f"bank file {file_key}.{fmt} does not match the ledger's record and is not served "
+                          f"({noted_en}): {why[1]}")
 
     def record_bank_file(self, batch_key: str, actor: str, *, file_key: str, payment_ids: Sequence[int],
                          value_date: date, payer_account: str, total_fen: int, sha256: str,

@@ -32,6 +32,7 @@ class Procedure:
     reminders: bool
     period_end: date | None  # the program block's valid_to (政策执行期限)
     tax_account: str | None = None  # where the text lets a 小微企业 without 对公账户 be paid to its 税务 account
+    waiver: str | None = None  # the clause and quote that make 未确认且未主动申请 a waiver (cited when refusing)
 
     def period_over(self, today: date) -> bool:
         return self.period_end is not None and today > self.period_end
@@ -73,6 +74,7 @@ def procedure(policy_doc: str, program: str) -> Procedure:
         return bool(p is not None and p.value is True)
 
     tax = params.get("pay_to_premium_account_if_no_corporate_account")
+    waiver = params.get("unconfirmed_waived")
     return Procedure(
         policy_doc=policy_doc,
         known=True,
@@ -81,4 +83,5 @@ def procedure(policy_doc: str, program: str) -> Procedure:
         reminders=flag("unconfirmed_reminded"),
         period_end=doc.programs[program].valid_to,  # type: ignore[attr-defined]
         tax_account=f"{tax.citation()}“{tax.quote}”" if tax is not None and tax.value is True else None,
+        waiver=f"{waiver.citation()}“{waiver.quote}”" if waiver is not None and waiver.value is True else None,
     )

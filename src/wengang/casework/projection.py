@@ -139,12 +139,13 @@ class Diff:
 
 
 def _shown(column: str, value: Any) -> str:
-    """A value for a finding: account numbers masked (findings go to consoles and logs), the rest as repr."""
+    """A value for a finding: account numbers masked (findings go to consoles and logs) as everywhere else an
+    account is shown (``mask_account_for_display``: ``6222 **** **** 2223``), the rest as repr."""
     if value is None or "account" not in column:
         return repr(value)
-    from wengang.documents.masking import mask_loose
+    from wengang.documents.masking import mask_account_for_display
 
-    return repr(mask_loose(value))
+    return repr(mask_account_for_display(str(value)))
 
 
 def _iso(v: Any) -> Any:

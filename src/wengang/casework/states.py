@@ -146,6 +146,7 @@ ACTION_ZH: dict[str, str] = {t.action: t.zh for t in TRANSITIONS.values()} | {
     "set_payee_bank": "登记收款行行号",
     "bank_file": "生成银行报盘文件",
     "bank_file_items": "登记报盘明细",
+    "bank_file_mismatch": "报盘文件与记录不符，拒绝提供",
     "bank_return": "导入银行回盘",
     "bank_confirm": "银行回盘：已入账",
     "bank_credited_after_bounce": "银行回盘称已入账（此前已登记退回）",

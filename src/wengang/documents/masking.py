@@ -161,12 +161,16 @@ def mask_loose(value: object) -> str:
 
 
 def mask_recipient(value: object) -> str:
-    """How a message's recipient is shown (outbox, console): mobiles and ID numbers masked, a unit's credit
-    code as it is; an ID-shaped value that failed its checks is masked all the same."""
+    """How a message's recipient is shown (outbox, console): mobiles, ID numbers and a unit's credit code masked
+    (the credit code as the ledger's 公示 list shows it, :func:`mask_credit_code`: the outbox and outbox.jsonl are
+    "the notices, masked", and the sender reads the address from the decision, not from here); an ID-shaped
+    value that failed its checks is masked all the same."""
     v = "" if value is None else str(value).strip()
     compact = _SPACES.sub("", v)
     if len(compact) in (15, 16, 17, 18) and compact[:15].isdigit():
         return mask_loose(compact)
+    if re.fullmatch(r"[0-9A-Za-z]{18}", compact):
+        return mask_credit_code(compact)
     return mask_text(v)
 
 

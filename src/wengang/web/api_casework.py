@@ -17,6 +17,7 @@ required=True)``). Documents are produced in a temporary folder and sent as the 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import tempfile
@@ -404,15 +405,20 @@ def bank_file(batch_key: str, body: BankFileIn, request: Request, p: Caller) -> 
 
 @router.get("/bank-files/{file_key}/{fmt}", summary="下载报盘文件（txt）或对照表（xlsx）/ download a bank file",
             response_class=FileResponse, responses={200: {"content": {"text/plain": {}, XLSX: {}}}})
-def bank_file_download(file_key: str, fmt: Literal["txt", "xlsx"], request: Request, _: Caller) -> FileResponse:
+def bank_file_download(file_key: str, fmt: Literal["txt", "xlsx"], request: Request, p: Caller) -> Response:
     from wengang.casework.outputs import _safe
 
-    _led(request).bank_file_payments(file_key)  # 404 for a file this ledger never recorded
+    led = _led(request)
+    led.bank_file_payments(file_key)  # 404 for a file this ledger never recorded
     path = _bank_dir(request) / f"{_safe(file_key)}.{fmt}"
     if not re.fullmatch(BANK_KEY, file_key) or not path.is_file():
         raise ApiError(404, "not_found", f"服务器上没有报盘文件 {file_key}.{fmt}（可能由命令行生成）",
                        f"no bank file {file_key}.{fmt} on this server", "file_key")
-    return FileResponse(path, filename=path.name, media_type="text/plain; charset=utf-8" if fmt == "txt" else XLSX)
+    # served from the bytes hashed, so a file edited on disk is never handed out (409 bank_file_changed, recorded)
+    body = path.read_bytes()
+    led.check_bank_file(file_key, fmt, hashlib.sha256(body).hexdigest(), p.login)  # LedgerError → 409
+    return Response(body, media_type="text/plain; charset=gb18030" if fmt == "txt" else XLSX,  # docs/bank-file.md
+                    headers={"Content-Disposition": f'attachment; filename="{path.name}"'})
 
 
 MAX_RETURN = 50 * 1024 * 1024
