@@ -84,7 +84,7 @@ def test_simulation_page_runs_wengang_simulate_and_shows_its_result(web, screene
     r = admin.get("/simulations", params={"job_id": screened}, headers=HTML)
     assert r.status_code == 200 and f'<option value="{screened}" selected>' in r.text
     _labelled(r.text)
-    form = {"csrf_token": admin.headers["X-CSRF-Token"], "job_id": str(screened), "settings": "refund_rate_sme=70%",
+    form = {"csrf_token": admin.headers["X-CSRF-Token"], "job_id": str(screened), "settings": "refund_rate_sme=50%",
             "fund_region": "150500", "fund_year": "2024", "fund_balance": "1200万元", "fund_spending": "1200万元"}
     r = admin.post("/simulations", data=form, headers=HTML, follow_redirects=False)
     assert r.status_code == 303, r.text
@@ -92,13 +92,14 @@ def test_simulation_page_runs_wengang_simulate_and_shows_its_result(web, screene
     got = _wait(admin, sid)
     assert got["state"] == "done", got
     res = got["result"]
-    # the baseline is the screening's own result; a higher rate for SMEs costs more and takes from nobody
+    # the baseline is the screening's own result; a lower rate for SMEs costs less and gives nobody more (a higher one
+    # is above the national 不超过 60%: 人社部发〔2024〕40号 二, refused since session 39)
     out = jobs.out_dir(web.ledger, screened)
     results = pl.read_parquet(out / "results.parquet")
     eligible = results.filter(pl.col("status") == "eligible")
     assert res["baseline_total_fen"] == int(eligible["amount_fen"].sum())
     assert res["units"] == results.height
-    assert res["delta_fen"] > 0 and res["gained"] > 0 and res["lost"] == 0
+    assert res["delta_fen"] < 0 and res["lost"] > 0 and res["gained"] == 0
     assert sum(g["delta_fen"] for g in res["by_size_class"]) == res["delta_fen"]
     assert "population" not in res  # no server path in the API
     page = admin.get(f"/simulations/{sid}", headers=HTML)
@@ -106,11 +107,12 @@ def test_simulation_page_runs_wengang_simulate_and_shows_its_result(web, screene
     _labelled(page.text)
     from wengang.money import format_yuan
 
-    for fen in (res["baseline_total_fen"], res["variant_total_fen"], res["delta_fen"]):
+    for fen in (res["baseline_total_fen"], res["variant_total_fen"]):
         assert format_yuan(fen) in page.text
+    assert "−" + format_yuan(-res["delta_fen"]) in page.text  # a decrease, with its minus sign
     assert "按企业划型" in page.text and "按地区" in page.text and page.text.count("<svg") >= 3
     assert "备付期限" in page.text and "现状 1.00年" in page.text  # balance = a year's spending
-    assert "refund_rate_sme=70%" in page.text
+    assert "refund_rate_sme=50%" in page.text
     xlsx = admin.get(f"/simulations/{sid}/xlsx")
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK" and "attachment" in xlsx.headers["content-disposition"]
     report = admin.get(f"/simulations/{sid}/html")

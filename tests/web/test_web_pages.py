@@ -322,7 +322,7 @@ def test_a_person_checks_with_their_own_id_and_applies(web):
     )
     assert d["history"][0]["actor"] == "portal"
     page = c.get("/person?done=applied", headers=HTML).text
-    assert "技能提升补贴申请已提交" in page and "4-01-02-01:5" in page
+    assert "技能提升补贴申请已提交" in page and "4-01-02-01 初级（五级）" in page
     # an ineligible application is shown with its reasons, not stored
     r = c.post(
         "/person/apply",

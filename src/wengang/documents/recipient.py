@@ -130,8 +130,9 @@ def _check_texts() -> dict[str, tuple[str, str]]:
     seen: dict[str, set[tuple[str, str]]] = {}
     for ruleset in RULESETS.values():
         for c in ruleset.checks:
-            label = render_label(c.label, {}, {})
-            refusal = render_label(c.reason, {}, None) if c.reason else f"不符合“{label}”"
+            # no document here: a figure is the document's own, not one it fails to give
+            label = render_label(c.label, {}, {}, absent="〔文件规定的数值〕")
+            refusal = render_label(c.reason, {}, None, absent="〔文件规定的数值〕") if c.reason else f"不符合“{label}”"
             seen.setdefault(c.id, set()).add((refusal, label))
     return {code: next(iter(v)) if len(v) == 1 else ("不符合有关条件", "有关事项") for code, v in seen.items()}
 
@@ -149,8 +150,9 @@ def _program_check_texts(program: str) -> dict[str, tuple[str, str]]:
         if prog != program:
             continue
         for c in ruleset.checks:
-            label = render_label(c.label, {}, {})
-            refusal = render_label(c.reason, {}, None) if c.reason else f"不符合“{label}”"
+            # no document here: a figure is the document's own, not one it fails to give
+            label = render_label(c.label, {}, {}, absent="〔文件规定的数值〕")
+            refusal = render_label(c.reason, {}, None, absent="〔文件规定的数值〕") if c.reason else f"不符合“{label}”"
             seen.setdefault(c.id, set()).add((refusal, label))
     return {code: sorted(v)[0] for code, v in seen.items()}
 

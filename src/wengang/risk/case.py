@@ -24,6 +24,8 @@ from typing import Any
 
 import polars as pl
 
+from wengang.beijing import beijing_today
+
 from .batch import OPTIONAL, REQUIRED, TABLES, RiskInputError, RiskRun, read_table, screen
 
 
@@ -90,7 +92,7 @@ def check_case(
     case: Mapping[str, Any], *, on: date | None = None, settings: Mapping[str, Any] | None = None
 ) -> RiskRun:
     """The flags of one case (``on`` and ``settings`` default to the file's ``date`` and ``settings``)."""
-    day = on or (_day(str(case["date"]), "date") if case.get("date") else date.today())
+    day = on or (_day(str(case["date"]), "date") if case.get("date") else beijing_today())
     merged = {**dict(case.get("settings") or {}), **dict(settings or {})}
     return screen(tables_of(case), on=day, settings=merged, checks=case.get("checks"))
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+from wengang.beijing import beijing_today
 from wengang.casework.cli import DB, USER, YES, _interactive, _open, _reader, _run, console
 from wengang.inputs import YEAR_MAX, YEAR_MIN, InputError, parse_date
 from wengang.money import fen_to_yuan, format_yuan
@@ -289,7 +289,7 @@ def screen_cmd(
     """
     from .output import write
 
-    day = _run(parse_date, on, "核查日期 --date", "--date") if on else date.today()
+    day = _run(parse_date, on, "核查日期 --date", "--date") if on else beijing_today()
     given = {"persons": persons, "certificates": certificates, "subsidies": subsidies, "ui_claims": ui_claims,
              "registry": registry, "flexible_subsidies": flexible, "dispatch_refunds": refunds,
              "dispatch_allocations": allocations}  # fmt: skip

@@ -302,7 +302,12 @@ def _format_param(param: Any) -> str:
 _QUOTE_PLACEHOLDER = re.compile(r"\{quote:([a-z0-9_]+)\}")
 
 
-def render_label(template: str, params: Mapping[str, Any], settings: Mapping[str, Any] | None = None) -> str:
+def render_label(
+    template: str, params: Mapping[str, Any], settings: Mapping[str, Any] | None = None, *, absent: str | None = None
+) -> str:
+    """``template`` with its figures: the document's (``params``), else the region's (``settings``), else ``absent``
+    when given (a text for no document in particular: the figure is the document's, just not known here), else said
+    to be unset (:data:`UNSET_FIGURE`: the document in force gives none)."""
     if "{" not in template:  # no placeholder
         return template
     if "{quote:" in template:
@@ -317,7 +322,7 @@ def render_label(template: str, params: Mapping[str, Any], settings: Mapping[str
         if settings is not None and settings.get(name) is not None:
             value = settings[name]
             return format_value(value, "percent" if isinstance(value, Fraction) else None)
-        return _unset_figure(name)
+        return absent if absent is not None else _unset_figure(name)
 
     return _PLACEHOLDER.sub(sub, template)
 

@@ -126,6 +126,12 @@ def plan_regions(
             key = "none:" + exc.message_zh.split("在", 1)[-1]
             plan = groups.setdefault(key, RegionPlan([], None, None, exc.message_zh))
             plan.regions.append(code)
+            if len(plan.regions) > 1:  # one text for the group's rows: it names the area they share, not the first
+                from wengang.regions import chain
+
+                shared = [r for r in chain(plan.regions[0]) if all(r.key in {c.key for c in chain(o)}
+                                                                 for o in plan.regions[1:])]
+                plan.no_policy_reason = (shared[0].name if shared else "这些地区") + " 在" + key.removeprefix("none:")
             continue
         values = region_values(reg, on, region_data)
         key2 = (res.document.id, res.ruleset, tuple(sorted((n, str(d.value)) for n, d in values.items())))

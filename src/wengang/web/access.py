@@ -156,6 +156,8 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/notices/send"): action("send"),
     ("POST", "/bank-files"): action("bank_file"),
     ("POST", "/bank-files/payee-banks"): action("account"),
+    # the bank's return file, uploaded on the page: the role of POST /api/v1/bank-returns
+    ("POST", "/bank-files/returns"): action("bounce"),
     # pages: a unit's and a person's own
     ("GET", "/unit"): frozenset({"unit"}),
     ("GET", "/person"): frozenset({"person"}),

@@ -240,7 +240,8 @@ def screening_folders(request: Request, _: Caller) -> Any:
             for n, p in jobs.folders(_cfg(request)).items()]
 
 
-@router.post("/screening/uploads", summary="上传数据表（multipart，字段名为表名）/ upload tables", status_code=201)
+@router.post("/screening/uploads", summary="上传数据表（multipart，字段名为表名；总大小上限见 WENGANG_MAX_UPLOAD_MB，默认 "
+             "2 GiB，超过则 413）/ upload tables", status_code=201)
 async def screening_upload(request: Request, p: Caller) -> JSONResponse:
     form = await request.form()
     files = {}
@@ -249,7 +250,9 @@ async def screening_upload(request: Request, p: Caller) -> JSONResponse:
             continue
         if isinstance(v, str):
             raise ApiError(422, "invalid_input", f"字段 {k} 应为文件", f"field {k} must be a file", k)
-        files[k] = (v.filename or k, await v.read())
+        # the multipart parser spooled it to a temporary file (the body's size is bounded by app.BodyLimit); it is
+        # copied in chunks, never read whole into memory
+        files[k] = (v.filename or k, v.file)
     name = await run_in_threadpool(jobs.save_upload, _cfg(request), files)
     return JSONResponse({"folder": name}, status_code=201)
 

@@ -432,23 +432,39 @@ async def bank_return(request: Request, p: Caller) -> JSONResponse:
     """与 ``wengang case bank-return`` 相同：成功的登记到账，失败的登记退回；对不上的行隔离并列出（行号、原因）。
     已核实的风险疑点等待本次回盘确定的追回列于 ``risk_recoveries``（decision_id、flag_id、recovery_id：null 为无须追回、
     amount_fen）。整份文件格式或合计不符时全部拒绝（422）。须带 Idempotency-Key。"""
-    import hashlib
-
     from fastapi.concurrency import run_in_threadpool
-
-    from wengang.casework.outputs import apply_return_file
 
     idempotency.require_key(request)
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise ApiError(415, "multipart_required", "请以 multipart/form-data 上传，字段名 file",
                        "upload as multipart/form-data, field file", "file")
+    data = await read_return_upload(request)
+    return await run_in_threadpool(apply_bank_return, request, p, data)
+
+
+async def read_return_upload(request: Request) -> bytes:
+    """The return file of a multipart upload (field ``file``), checked for size: ``POST /api/v1/bank-returns`` and
+    the /bank-files page's form both read it here."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_RETURN + 64 * 1024:  # refused before the body is read
+        raise ApiError(413, "too_large", "回盘文件超过 50 MB，未登记", "the return file is over 50 MB", "file")
     form = await request.form()
     up = form.get("file")
     if up is None or isinstance(up, str):
         raise ApiError(422, "invalid_input", "缺少回盘文件（字段 file）", "the return file (field file) is missing", "file")
-    data = await up.read()
+    data = await up.read(MAX_RETURN + 1)
     if not data or len(data) > MAX_RETURN:
         raise ApiError(422, "invalid_input", "回盘文件为空或超过 50 MB", "the return file is empty or over 50 MB", "file")
+    return data
+
+
+def apply_bank_return(request: Request, p: Any, data: bytes, key: str | None = None) -> JSONResponse:
+    """Apply a return file (``outputs.apply_return_file``, as ``wengang case bank-return``) under an idempotency key
+    (the request's ``Idempotency-Key``, or ``key`` — the page's, made from the file's SHA-256): the one code path of the
+    API and the page. A replay answers with the stored result (header ``Idempotent-Replayed``), nothing applied twice."""
+    import hashlib
+
+    from wengang.casework.outputs import apply_return_file
 
     def write() -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="wengang-return-") as tmp:
@@ -461,9 +477,8 @@ async def bank_return(request: Request, p: Caller) -> JSONResponse:
                 "bounced": [b | {"reroute_basis": rep.reroutable.get(b["decision_id"])} for b in res.bounced],
                 "risk_recoveries": res.risk_recoveries, "recoveries": res.recoveries, "reconciles": res.reconciles}
 
-    body = await run_in_threadpool(idempotency.run, request, p, {"sha256": hashlib.sha256(data).hexdigest()},
-                                   lambda: _json(write()), 200, required=True)
-    return body
+    return idempotency.run(request, p, {"sha256": hashlib.sha256(data).hexdigest()}, lambda: _json(write()), 200,
+                           required=True, key=key)
 
 
 class PayeeBank(Strict):

@@ -67,6 +67,50 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+def size_zh(n: int) -> str:
+    """A byte count as a person reads it: 2 GiB, 50 MB, 900 字节."""
+    for unit, size in (("GiB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if n >= size:
+            return f"{n / size:.4g} {unit}"
+    return f"{n} 字节"
+
+
+class BodyLimit:
+    """Refuse a request body over ``limit`` bytes (``WebConfig.max_upload_bytes``) while it arrives: the declared
+    ``Content-Length`` is checked on the first read, and the bytes are counted as they come (a chunked upload
+    declares none). The refusal is an ``ApiError`` (413), raised where the route reads the body, so it is said as
+    every refusal is (a page for a browser, JSON for the API) and nothing of the upload is kept."""
+
+    def __init__(self, app: Any, *, limit: int):
+        self.app, self.limit = app, limit
+
+    def _too_large(self) -> errors.ApiError:
+        shown = size_zh(self.limit)
+        return errors.ApiError(413, "too_large",
+                               f"上传内容超过上限 {shown}，未保存；请拆分文件或请管理员调整设置 WENGANG_MAX_UPLOAD_MB",
+                               f"the upload exceeds the {shown} limit and was not kept (setting WENGANG_MAX_UPLOAD_MB)")
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or ()).get(b"content-length", b"")
+        seen = 0
+
+        async def counted() -> Any:
+            nonlocal seen
+            if declared.isdigit() and int(declared) > self.limit:
+                raise self._too_large()
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise self._too_large()
+            return message
+
+        await self.app(scope, counted, send)
+
+
 def endpoints(app: FastAPI) -> list[tuple[str, str]]:
     """Every (method, path) the application serves (HEAD aside), included routers flattened."""
     out: list[tuple[str, str]] = []
@@ -124,6 +168,7 @@ def create_app(config: WebConfig | None = None, *, ledger: Any = None) -> FastAP
     app.state.ledger = led
     errors.install(app)
 
+    app.add_middleware(BodyLimit, limit=cfg.max_upload_bytes)
     app.add_middleware(SecurityHeaders, tls=cfg.tls)
 
     @app.get("/healthz", include_in_schema=False)

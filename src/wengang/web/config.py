@@ -12,6 +12,7 @@ from pathlib import Path
 SECRET_ENV = "WENGANG_SECRET_KEY"
 DB_ENV = "WENGANG_DB"  # the ledger, as the CLI reads it (``--db``), so that one setting serves both
 DB_URL_ENV = "WENGANG_DATABASE_URL"  # the web's older name for the same, still read
+MAX_UPLOAD_MB = 2048  # 2 GiB: a region's 参保单位 tables as CSV fit well below it
 
 
 class ConfigError(ValueError):
@@ -111,6 +112,9 @@ class WebConfig:
     checkpoints: str | None = None
     checkpoints_db: str | None = None
     clock: Callable[[], datetime] = utc_now  # sessions, locks and tokens expire by this clock (tests move it)
+    # the largest request body the service reads (uploaded tables, a bank return), WENGANG_MAX_UPLOAD_MB: a larger
+    # one is refused (413) while it arrives, before it fills the disk (docs/deployment.md)
+    max_upload_bytes: int = MAX_UPLOAD_MB * 1024 * 1024
 
     @classmethod
     def from_env(cls, **overrides: object) -> WebConfig:
@@ -118,7 +122,7 @@ class WebConfig:
         WENGANG_DB (or its older name WENGANG_DATABASE_URL; both set and different: :class:`ConfigError`),
         WENGANG_SECRET_KEY, WENGANG_TLS=1, WENGANG_WORK_DIR,
         WENGANG_DATA_FOLDERS (``name=path`` separated by ``;``), WENGANG_PORTAL_OPERATOR, WENGANG_NOTICE_GATEWAY,
-        WENGANG_SIGNING_KEY, WENGANG_CHECKPOINTS, WENGANG_CHECKPOINTS_DB."""
+        WENGANG_SIGNING_KEY, WENGANG_CHECKPOINTS, WENGANG_CHECKPOINTS_DB, WENGANG_MAX_UPLOAD_MB."""
         env = os.environ
         given: dict[str, object] = {}
         if "database_url" not in overrides:
@@ -139,6 +143,12 @@ class WebConfig:
                           ("checkpoints_db", "WENGANG_CHECKPOINTS_DB")):
             if env.get(var):
                 given[name] = env[var]
+        if env.get("WENGANG_MAX_UPLOAD_MB"):
+            mb = env["WENGANG_MAX_UPLOAD_MB"].strip()
+            if not mb.isdigit() or int(mb) < 1:
+                raise ConfigError(f"环境变量 WENGANG_MAX_UPLOAD_MB 应为正整数（兆字节），实为“{mb}” / "
+                                  "WENGANG_MAX_UPLOAD_MB must be a positive whole number of MB")
+            given["max_upload_bytes"] = int(mb) * 1024 * 1024
         if env.get("WENGANG_DATA_FOLDERS"):
             pairs = (p.partition("=") for p in env["WENGANG_DATA_FOLDERS"].split(";") if p.strip())
             given["data_folders"] = {k.strip(): v.strip() for k, _, v in pairs}

@@ -103,6 +103,10 @@ _CLI_WORDS: tuple[tuple[str, str, str, str, str, str], ...] = (
     ("请用 --payer-account 给出", "give --payer-account",
      "请在请求体字段 payer_account 给出", "give payer_account in the request body",
      "请在“付款账号”栏填写", "fill in the payer account field"),
+    # a page's user does not edit the region data: say what is missing, not the configuration key
+    ("，或填入 region_data 的 agency: payer_account", "the fund's payer account is missing",
+     "，或填入 region_data 的 agency: payer_account", "the fund's payer account is missing",
+     "（本地区未配置付款账号）", "the fund's payer account is missing (none is configured for the region)"),
     ("请用 wengang case payee-bank 登记", "record them with `wengang case payee-bank`",
      "请用 POST /api/v1/payee-banks 登记", "record them with POST /api/v1/payee-banks",
      "请在“银行报盘与回盘”页登记开户行行号", "record them on the bank files page"),
@@ -142,12 +146,43 @@ def wants_html(request: Request) -> bool:
     return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
 
 
+_ABS_PATH = re.compile(r"(?<![\w.:/])/(?:[\w.+~@-]+/)+[\w.+~@-]*")
+
+
+def without_server_paths(request: Any, text: str) -> str:
+    """``scrub_paths`` with the service's work directory (``request.app.state.config``)."""
+    cfg = getattr(request.app.state, "config", None)
+    return scrub_paths(text, str(cfg.work_path) if cfg is not None else None)
+
+
+def scrub_paths(text: str, work: str | None) -> str:
+    """A message naming a file on the server (``/srv/…/web/uploads/ab12/units.csv``, a temporary copy) says it relative
+    to the service's work directory (``uploads/ab12/units.csv``), or by its name alone: a page shows no server path.
+    Only paths under the work directory or whose folder is on this machine are touched, so a route (``/api/v1/…``)
+    in a message stays."""
+    import os
+
+    work = os.path.abspath(work) if work else None
+
+    def one(m: re.Match[str]) -> str:
+        path = m.group(0)
+        if work and (path == work or path.startswith(work.rstrip("/") + "/")):
+            return os.path.relpath(path, work)
+        if os.path.isdir(os.path.dirname(path.rstrip("/"))) or path.startswith(("/tmp/", "/var/", "/srv/", "/home/")):
+            return os.path.basename(path.rstrip("/")) or path
+        return path
+
+    return _ABS_PATH.sub(one, text)
+
+
 def html_error(request: Request, status: int, code: str, zh: str, en: str,
                headers: dict[str, str] | None = None) -> Response:
     """The refusal as a page (``pages/error.html``); not signed in: to the sign-in form, then back here."""
     from urllib.parse import quote
 
     from .login import render
+
+    zh, en = without_server_paths(request, zh), without_server_paths(request, en)
 
     if status == 401 and request.method in ("GET", "HEAD"):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -182,6 +217,7 @@ def install(app: FastAPI) -> None:
         zh, en = for_web(zh, en or zh, page=html)
         if html:
             return html_error(request, 422, "document_refused", zh, en)
+        zh, en = without_server_paths(request, zh), without_server_paths(request, en)
         return JSONResponse(body("document_refused", zh, en), status_code=422)
 
     @app.exception_handler(InputError)

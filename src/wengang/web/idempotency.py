@@ -51,10 +51,11 @@ def require_key(request: Request) -> None:
 
 
 def run(request: Request, principal: Principal, payload: Any, write: Callable[[], Any], status: int = 200, *,
-        required: bool = False) -> JSONResponse:
+        required: bool = False, key: str | None = None) -> JSONResponse:
     """Run ``write`` (returns a JSON-able body) under the request's ``Idempotency-Key``, if it has one;
-    ``required``: refuse the request without one (``require_key``)."""
-    key = request.headers.get(HEADER)
+    ``required``: refuse the request without one (``require_key``). ``key``: a page's form makes its own (the
+    header is the API client's)."""
+    key = key if key is not None else request.headers.get(HEADER)
     if key is None:
         if required:
             require_key(request)

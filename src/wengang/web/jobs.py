@@ -58,20 +58,32 @@ def tables_in(folder: Path) -> dict[str, str]:
     return found
 
 
-def save_upload(cfg: Any, files: dict[str, tuple[str, bytes]]) -> str:
-    """Keep uploaded tables (field name = table name) in a new folder; its registered name."""
+def save_upload(cfg: Any, files: dict[str, tuple[str, Any]]) -> str:
+    """Keep uploaded tables (field name = table name; the content as bytes or a file object, copied in chunks) in a
+    new folder; its registered name. Every name and file type is checked before the folder is made, and a copy that
+    fails removes the folder, so a refused upload leaves nothing in the list of data folders."""
+    import shutil
+
     bad = [k for k in files if k not in UNIT_TABLES]
     if bad or not files:
         raise LedgerError("bad_input", f"上传的表名应为：{'、'.join(UNIT_TABLES)}（收到：{'、'.join(bad) or '无'}）",
                           f"upload fields must be table names {UNIT_TABLES}; got {bad or 'none'}")
+    for name, (filename, _data) in files.items():
+        if Path(filename).suffix.lower() not in SUFFIXES:
+            raise LedgerError("bad_input", f"{name} 的文件类型应为 parquet、csv 或 xlsx：{Path(filename).name}",
+                              f"{name}: file type must be parquet, csv or xlsx: {Path(filename).name}")
     folder = cfg.work_path / "uploads" / uuid.uuid4().hex[:12]
     folder.mkdir(parents=True)
-    for name, (filename, data) in files.items():
-        suf = Path(filename).suffix.lower()
-        if suf not in SUFFIXES:
-            raise LedgerError("bad_input", f"{name} 的文件类型应为 parquet、csv 或 xlsx：{filename}",
-                              f"{name}: file type must be parquet, csv or xlsx: {filename}")
-        (folder / f"{name}{suf}").write_bytes(data)
+    try:
+        for name, (filename, data) in files.items():
+            with (folder / f"{name}{Path(filename).suffix.lower()}").open("wb") as out:
+                if isinstance(data, bytes | bytearray):
+                    out.write(data)
+                else:
+                    shutil.copyfileobj(data, out, 1024 * 1024)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     return f"upload-{folder.name}"
 
 
@@ -131,7 +143,10 @@ def _run(ledger: Any, cfg: Any, jid: int, src: Path, out: Path, params: dict[str
                 settings=parse_settings(params.get("settings") or {}),
                 allowed_regions=_region_and_descendants(region) if region else None, excel=True)
     except Exception as exc:  # noqa: BLE001 - any failure is the job's result, shown to the caseworker
+        from .errors import scrub_paths
+
         msg = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+        msg = scrub_paths(msg, str(cfg.work_path))  # the page shows ``uploads/…/units.csv``, not the server's path
         _set(ledger, jid, state="failed", stage="失败", error=msg[:2000] or type(exc).__name__,
              finished_at=iso(cfg.clock()))
         return

@@ -27,7 +27,7 @@ from wengang.casework.models import (
     PublicityList,
     Review,
 )
-from wengang.casework.outputs import FATE_ZH  # the one place (payment fates in Chinese)
+from wengang.casework.outputs import FATE_ZH, beijing_today  # the one place (payment fates in Chinese)
 from wengang.casework.procedure import procedure
 from wengang.casework.states import STATE_ZH, TRANSITIONS
 from wengang.documents.masking import mask_account_for_display, mask_text
@@ -166,7 +166,7 @@ def screening_runs(request: Request) -> Response:
         "screening_runs.html",
         runs=runs,
         folders=_folders(request),
-        today=date.today().isoformat(),
+        today=beijing_today().isoformat(),
         state_zh={"queued": "排队中", "running": "运行中", "done": "已完成", "failed": "失败"},
     )
 
@@ -778,8 +778,8 @@ def publicity_lists(request: Request) -> Response:
         lists=lists,
         waiting=waiting,
         programs=_labels(),
-        today=date.today().isoformat(),
-        suggested=f"GS-{date.today():%Y%m%d}-{uuid.uuid4().hex[:4].upper()}",
+        today=beijing_today().isoformat(),
+        suggested=f"GS-{beijing_today():%Y%m%d}-{uuid.uuid4().hex[:4].upper()}",
     )
 
 
@@ -876,7 +876,7 @@ def _payment_context(request: Request, p: Principal) -> dict[str, Any]:
         .order_by(D.id)
         .limit(500)
     )
-    today = date.today()
+    today = beijing_today()
     for r in rows:
         blockers = []
         if not r["has_account"]:

@@ -467,6 +467,9 @@ def _bank_files_context(request: Request) -> dict[str, Any]:
     p = current_principal(request)
     can_write = operator_may(p, "bank_file")
     batches = _batches_to_send(request) if can_write or operator_may(p, "account") else []
+    for b in batches:  # the payer account the region's configuration gives (masked), or None: the field is required
+        payer = _configured_payer(request, b["batch_key"]) if can_write else None
+        b["payer_shown"] = mask_account_for_display(payer) if payer else None
     return {
         "files": files,
         "returns": returns,
@@ -480,7 +483,18 @@ def _bank_files_context(request: Request) -> dict[str, Any]:
         "today": beijing_today().isoformat(),
         "programs": _program_labels(),
         "result": None,
+        "ret": None,
+        "can_return": operator_may(p, "bounce"),
     }
+
+
+def _configured_payer(request: Request, batch_key: str) -> str | None:
+    """The payer account (失业保险基金支出户) the batch's regions are configured with, as ``write_bank_file`` takes it
+    when the form gives none; None: not configured, the form must give it."""
+    from wengang.casework.outputs import agency_config
+
+    rows = led(request).bank_file_plan(batch_key)["payments"]
+    return agency_config(r["region_code"] for r in rows).get("payer_account") or None if rows else None
 
 
 def _batches_to_send(request: Request) -> list[dict[str, Any]]:
@@ -527,6 +541,10 @@ async def bank_file_create(request: Request) -> Response:
         raise ApiError(422, "invalid_input", "付款账号应为 6 到 32 位数字", "payer account: 6 to 32 digits",
                        "payer_account")
     on = as_date(f.get("value_date"), "value_date", "付款日期")
+    if payer is None and not await run_in_threadpool(_configured_payer, request, key):
+        raise ApiError(422, "payer_account_missing",
+                       "本地区未配置付款账号（失业保险基金支出户），请在“付款账号”栏填写；报盘文件未生成",
+                       "no payer account is configured for the region: fill in the payer account field", "payer_account")
 
     def write() -> dict[str, Any]:
         ledger = led(request)
@@ -537,6 +555,28 @@ async def bank_file_create(request: Request) -> Response:
     ctx = _bank_files_context(request)
     ctx["result"] = result
     return page(request, "bank_files.html", **ctx)  # the result's own section says what was written
+
+
+@router.post("/bank-files/returns", include_in_schema=False)
+async def bank_return_upload(request: Request) -> Response:
+    """上传银行回盘文件, through the code path of ``POST /api/v1/bank-returns`` (``api_casework.apply_bank_return``).
+    The form makes its own idempotency key from the file's SHA-256, so submitting the same file again shows the
+    result it had and records nothing twice. Lines ending in a bare LF (a file saved by an editor) become CRLF, the
+    form the return-file reader takes (docs/bank-file.md)."""
+    import hashlib
+
+    from ..api_casework import apply_bank_return, read_return_upload
+
+    p = current_principal(request)
+    data = await read_return_upload(request)
+    data = re.sub(rb"(?<!\r)\n", b"\r\n", data)
+    key = "page-bank-return-" + hashlib.sha256(data).hexdigest()
+    resp = await run_in_threadpool(apply_bank_return, request, p, data, key)
+    ret = json.loads(bytes(resp.body))
+    ret["replayed"] = resp.headers.get("Idempotent-Replayed") == "true"
+    ctx = _bank_files_context(request)
+    ctx["ret"] = ret
+    return page(request, "bank_files.html", **ctx)
 
 
 @router.post("/bank-files/payee-banks", include_in_schema=False)

@@ -17,8 +17,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from wengang.beijing import beijing_today
 from wengang.casework import query
 from wengang.casework.models import Decision
+from wengang.facts.person import LEVEL_ZH
 
 from ..auth import current_principal
 from ..errors import ApiError
@@ -49,6 +51,7 @@ def _own_rows(request: Request, subject: str) -> list[dict[str, Any]]:
     fates = payment_fates(led(request), [r["id"] for r in rows if r["state"] == "paid"])
     for r in rows:
         r["program_label"] = PROGRAM_LABELS.get(r["program"], r["program"])
+        r["claim_shown"] = claim_shown(r["claim_key"])
         # a paid decision as its payments stand: in a batch and not yet in a bank file is not 已发放
         r["state_shown"] = decision_state_zh(r["state"], None, fates.get(r["id"], ()))
     return rows
@@ -67,7 +70,16 @@ def unit_home(request: Request) -> Response:
 
 
 # ------------------------------------------------------------------ 个人：技能提升补贴
-LEVELS = {5: "初级（五级）", 4: "中级（四级）", 3: "高级（三级）", 2: "技师（二级）", 1: "高级技师（一级）"}
+LEVELS = LEVEL_ZH  # the one list of level names (facts.person): the form's choices and 我的申请
+
+
+def claim_shown(claim_key: str | None) -> str:
+    """A 技能提升补贴 claim key (``6-31-01-03:4``, occupation code and level) as a person reads it:
+    ``6-31-01-03 中级（四级）``; any other key unchanged."""
+    code, sep, level = (claim_key or "").rpartition(":")
+    if sep and level.isdigit() and int(level) in LEVEL_ZH:
+        return f"{code} {LEVEL_ZH[int(level)]}"
+    return claim_key or ""
 PERSON_STATUS = {
     "employed_worker": "企业在职职工",
     "benefit_recipient": "正在领取失业保险金人员",
@@ -104,7 +116,7 @@ DEFAULTS = {
 
 def _person_facts(f: dict[str, str], id_number: str, name: str) -> tuple[str, date, dict[str, Any]]:
     """The facts of the form (the ID number is the account's own), the region and the application date."""
-    on = as_date(f.get("application_date") or date.today().isoformat(), "application_date", "申领日期")
+    on = as_date(f.get("application_date") or beijing_today().isoformat(), "application_date", "申领日期")
     assert on is not None
     region = f.get("insured_region") or ""
     if not region:
@@ -155,7 +167,7 @@ def _evaluate(program: str, region: str, on: date, facts: dict[str, Any]) -> Any
 def _person_page(request: Request, f: dict[str, str], result: Any = None, status: int = 200) -> Response:
     p = current_principal(request)
     assert p.subject is not None
-    values = {**DEFAULTS, "application_date": date.today().isoformat(), **f}
+    values = {**DEFAULTS, "application_date": beijing_today().isoformat(), **f}
     return page(
         request,
         "person.html",

@@ -20,6 +20,7 @@ from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
+from wengang.beijing import beijing_today
 from wengang.facts.unit import OrgType, SizeClass
 
 from ..errors import ApiError
@@ -69,7 +70,7 @@ def _check_page(
         request,
         "check.html",
         status_code=status,
-        values={**UNIT_DEFAULTS, "date": date.today().isoformat(), **values},
+        values={**UNIT_DEFAULTS, "date": beijing_today().isoformat(), **values},
         check_csrf=_sign(request, nonce),
         org_types=ORG_TYPES,
         sizes=SIZES,
@@ -96,7 +97,7 @@ def check_form(request: Request) -> Response:
 
 
 def _unit_facts(f: dict[str, str]) -> tuple[str, date, dict[str, Any]]:
-    on = as_date(f.get("date") or date.today().isoformat(), "date", "审核日期")
+    on = as_date(f.get("date") or beijing_today().isoformat(), "date", "审核日期")
     assert on is not None
     region = f.get("region_code") or ""
     if not region:

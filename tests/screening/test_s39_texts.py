@@ -1,0 +1,15 @@
+"""The reason rows with no policy in force share names the area they share (web and story audits, session 39): every
+unit of 通辽 had read “科尔沁区 在 2026-12-06 没有有效的稳岗返还政策”, 科左后旗's and 开鲁's included."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from wengang.screening.evaluate import plan_regions
+
+
+def test_a_group_without_a_policy_is_named_by_the_area_it_shares():
+    (plan,) = plan_regions("fanhuan", ["150502", "150522", "150523"], date(2026, 12, 6))
+    assert plan.resolution is None and plan.no_policy_reason.startswith("通辽市 在 2026-12-06 没有有效的稳岗返还政策")
+    (alone,) = plan_regions("fanhuan", ["150522"], date(2026, 12, 6))
+    assert alone.no_policy_reason.startswith("科尔沁左翼后旗 在 2026-12-06")
