@@ -4,7 +4,7 @@ letters a day early between 00:00 and 08:00 Beijing (web audit, session 39)."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import wengang.beijing as beijing
@@ -16,7 +16,7 @@ def test_just_after_midnight_in_beijing_is_the_next_day(monkeypatch):
     class At(datetime):
         @classmethod
         def now(cls, tz=None):
-            return datetime(2026, 12, 6, 16, 18, tzinfo=timezone.utc).astimezone(tz)  # 00:18 on the 7th in Beijing
+            return datetime(2026, 12, 6, 16, 18, tzinfo=UTC).astimezone(tz)  # 00:18 on the 7th in Beijing
 
     monkeypatch.setattr(beijing, "datetime", At)
     assert beijing.beijing_today() == date(2026, 12, 7)
