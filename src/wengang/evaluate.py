@@ -404,6 +404,9 @@ def evaluate(
             notes=list(input_notes),
         )
     notes: list[str] = list(input_notes)
+    draft_note = uninstalled_note(resolution.document, policy_set)
+    if draft_note:  # said where the decision is read, not only in the file's header (audit 7 F4)
+        notes.append(draft_note)
     if period_on != on:
         try:
             other = policy_set.resolve(region=reg.key, on=on, program=program, include_drafts=include_drafts).document.display_number
@@ -451,6 +454,22 @@ def evaluate(
     decision.period_basis = basis
     decision.notes = notes + decision.notes
     return decision
+
+
+def uninstalled_note(doc: Any, policy_set: Any) -> str | None:
+    """The note a decision carries when the document it rests on is a draft or a file given for the run and not
+    installed (``--policy-path``): its result is no basis for payment. None for an installed document in force."""
+    requested = doc.id in getattr(policy_set, "requested", ())
+    if not doc.is_draft and not requested:
+        return None
+    kind = "草稿（征求意见稿）" if doc.is_draft else "政策文件"
+    where = "未安装的" if requested else "已安装的"
+    pending = "，文号待定" if not doc.number or "□" in doc.number else ""
+    return (
+        f"依据的 {doc.display_number} 是{where}{kind}{pending}：本结果仅供测算核对，不作发放依据 / "
+        f"{doc.display_number} is a {'draft' if doc.is_draft else 'policy file'}"
+        f"{' not installed' if requested else ''}: the result is for checking only, not a basis for payment"
+    )
 
 
 # what evaluate() uses from modules it does not import at start-up (`wengang --help` stays light), bound on the

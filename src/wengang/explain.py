@@ -64,7 +64,8 @@ def explain(d: Decision) -> str:
     if d.policy_via:
         basis += f"（经{'、'.join(d.policy_via)}转发）"
     if d.policy_status == "draft":
-        basis += "【征求意见稿，仅供参考】"
+        pending = "，文号待定" if "□" in (d.policy_number or "") else ""
+        basis += f"【草稿（征求意见稿）{pending}，结果不作发放依据】"
     lines.append(f"　　依据{basis}，经审核，{addressee}的{d.program_label}审核结果为：{d.status_zh}。")
 
     if d.status == ELIGIBLE:

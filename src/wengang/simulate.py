@@ -790,10 +790,14 @@ def simulate(
 
     def grouped(col: str, labeller: Any) -> list[Group]:
         g = joined.group_by(col).agg(pl.len().alias("n"), *sums).sort(col, nulls_last=True)
-        return [
+        out = [
             Group(str(k), labeller(k), n, int(a), int(b), x, y, z, int(dd), pi, int(pf), po, int(of))
             for k, n, a, b, x, y, z, dd, pi, pf, po, of in g.iter_rows()
         ]
+        if col == "size":  # 大型、中型、小型、微型 (alphabetically 微型 came before 小型), then 参照单位/未划型
+            order = list(SIZE_ZH)
+            out.sort(key=lambda x: order.index(x.key) if x.key in order else len(order))
+        return out
 
     def size_label(k: Any) -> str:
         return SIZE_ZH.get(str(k), "参照单位/未划型") if k is not None else "参照单位/未划型"

@@ -42,7 +42,7 @@ def test_upward_report_layout(results: Path, tmp_path: Path) -> None:
     rows = [[c for c in row if c is not None] for row in ws.iter_rows(values_only=True)]
     assert rows[0] == ["稳岗返还等项目判定情况统计表（按地区）"]
     assert rows[1:4] == [["填报单位：某市社保中心"], ["报告期：2025年度"], ["单位：元"]]
-    assert rows[4] == ["地区", "单位（人）数", "符合条件", "拟发放金额"]
+    assert rows[4] == ["地区", "单位数", "符合条件", "拟发放金额"]  # 稳岗返还: a unit program
     total = next(r for r in rows if str(r[0]).startswith("合计"))
     assert total[1:3] == [st.units, st.eligible] and round(total[3] * 100) == st.amount_fen
     html = Path(files["报告（HTML）"]).read_text(encoding="utf-8")

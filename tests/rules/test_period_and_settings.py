@@ -161,8 +161,9 @@ def test_unknown_setting_names_the_nearest() -> None:
 def test_parameter_override_takes_effect_and_is_recorded() -> None:
     facts = dict(S14, months_fully_paid=24, size_class="small", hardship_approved=False)
     base = evaluate("fanhuan", "150502", date(2025, 8, 1), facts)
-    d = evaluate("fanhuan", "150502", date(2025, 8, 1), facts, settings={"refund_rate_sme": "70%"})
-    assert base.amount_fen == 6000_00 and d.amount_fen == 7000_00
+    # (a rate above the national 不超过 60% is refused: 人社部发〔2024〕40号 二; session 39)
+    d = evaluate("fanhuan", "150502", date(2025, 8, 1), facts, settings={"refund_rate_sme": "50%"})
+    assert base.amount_fen == 6000_00 and d.amount_fen == 5000_00
     assert any("假设分析：参数 refund_rate_sme" in n and "60%" in n for n in d.notes)
 
 

@@ -35,12 +35,14 @@ def test_same_policy_twice_changes_nothing(population: Path) -> None:
 
 
 def test_variant_total_equals_a_screening_with_that_setting(population: Path, tmp_path: Path) -> None:
-    change = parse_settings({"refund_rate_sme": "70%"})
+    # 60% is the national ceiling (人社部发〔2024〕40号 二, checked for 内人社发〔2025〕18号): a 2025 what-if above it is
+    # refused (audit 7 F2), so the increase is from a 50% baseline to the 60% in force
+    change = parse_settings({"refund_rate_sme": "50%"})
     r = simulate(
-        population, baseline=Scenario(readings=READ), variant=Scenario("方案", settings=change, readings=READ)
+        population, baseline=Scenario(settings=change, readings=READ), variant=Scenario("方案", readings=READ)
     )
-    other = screened(population.parent, settings=change, name="results70")
-    assert r.variant_total_fen == _eligible_total(other)
+    other = screened(population.parent, settings=change, name="results50")
+    assert r.base_total_fen == _eligible_total(other) and r.variant_total_fen == _eligible_total(population)
     assert r.delta_fen > 0 and r.lost == 0 and r.gained > 0
     assert all(g.lost == 0 for g in r.by_size)
     assert sum(g.delta_fen for g in r.by_size) == r.delta_fen == sum(g.delta_fen for g in r.by_region)
@@ -68,9 +70,9 @@ def test_reserve_after_the_variant(population: Path, tmp_path: Path) -> None:
     assert fund.reserve_years() == 1  # balance = a year's spending: exactly 1 year
     r = simulate(
         population,
-        baseline=Scenario(readings=READ),
+        baseline=Scenario(settings=parse_settings({"refund_rate_sme": "50%"}), readings=READ),
         fund=fund,
-        variant=Scenario("方案", settings=parse_settings({"refund_rate_sme": "70%"}), readings=READ),
+        variant=Scenario("方案", readings=READ),  # 60%: above it is refused (audit 7 F2)
     )
     assert r.reserve is not None
     extra = r.delta_fen
@@ -120,7 +122,7 @@ def test_cli_simulate(population: Path, tmp_path: Path) -> None:
             "simulate",
             str(population),
             "--set",
-            "refund_rate_sme=70%",
+            "refund_rate_sme=50%",
             "--reading",
             "fanhuan.size_class_where_silent=standard_2017",
             "--json",
@@ -130,7 +132,9 @@ def test_cli_simulate(population: Path, tmp_path: Path) -> None:
     )
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)
-    assert data["delta_fen"] > 0 and (tmp_path / "o" / "simulation.html").is_file()
+    assert data["delta_fen"] < 0 and (tmp_path / "o" / "simulation.html").is_file()
+    above = CliRunner().invoke(app, ["simulate", str(population), "--set", "refund_rate_sme=70%"])
+    assert above.exit_code == 2 and "超过国家上限 60%" in above.output  # audit 7 F2
     bad = CliRunner().invoke(app, ["simulate", str(population), "--set", "refund_rate_sme=70"])
     assert bad.exit_code == 2 and "百分" in bad.output
     none = CliRunner().invoke(app, ["simulate", str(population)])

@@ -307,6 +307,15 @@ def _read_screening_output(results: Path, program: str | None, year: int | None,
     programs_of, drafts = _documents_programs(pairs)
     for (pid, ruleset), progs in programs_of.items():
         if program not in progs:
+            from wengang.policies.loader import load_policy_set
+
+            if not progs and pid not in {d.id for d in load_policy_set().documents}:
+                # screened with --policy-path: a draft (征求意见稿/草稿) not installed, not an unknown program (audit 7 F3)
+                raise _bad("wrong_program",
+                           f"{results} 是用未安装的政策文件 {pid}（规则集 {ruleset}）筛查的结果：该文件是经 --policy-path 指定的"
+                           "征求意见稿/草稿，不是已安装的政策，其结果不能登记入台账；文件审定安装后请重新筛查",
+                           f"{results} was screened with {pid} ({ruleset}), a policy file not installed (a draft given "
+                           "with --policy-path): its results cannot enter the ledger; screen again once it is installed")
             other = "、".join(f"{_label(p)}（{p}）" for p in progs) or "未知项目"
             raise _bad("wrong_program",
                        f"{results} 是{other}的筛查结果（{pid}，规则集 {ruleset}），不是{_label(program)}（{program}）的",

@@ -156,11 +156,40 @@ def draft_next(text: str, *, years: int = 1) -> str:
         i += 1
     if old_id:
         out = _base_open_ended(out, old_id, old_label)
+    out = _flag_dated_notes(out, old_label)
     header = (
         f"# 草稿：由 {old_label} 生成（wengang policy new），日期顺延 {years} 年；文号待定；"
         f"标有“{MARKER}”的条款及其引文须对照新文件原文核对。"
     )
     return header + "\n" + "\n".join(out) + ("\n" if text.endswith("\n") else "")
+
+
+_NOTE_KEY = re.compile(r"^(\s+)(?:note:|[a-z_][a-z0-9_]*:\s*\{.*\bnote:)")
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+
+
+def _flag_dated_notes(lines: list[str], old_label: str) -> list[str]:
+    """A ``# 待核`` comment above every program or parameter note that names a year or date: the note is last year's
+    words (“执行期限至2025年12月31日…” beside a valid_from of 2026) and is not shifted with the dates."""
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        m = _NOTE_KEY.match(line)
+        if m and not line.lstrip().startswith("#"):
+            text = line
+            if re.search(r"note:\s*[>|][-+]?\s*$", line):  # a block scalar: its more-indented lines
+                for nxt in lines[i + 1 :]:
+                    if nxt.strip() and len(nxt) - len(nxt.lstrip()) <= len(m.group(1)):
+                        break
+                    text += nxt
+            note = text.split("note:", 1)[1]
+            years = list(dict.fromkeys(_YEAR.findall(note)))
+            if years:
+                out.append(
+                    f"{m.group(1)}# {MARKER}：下行说明（note）沿用 {old_label}，其中的年份/日期（{'、'.join(years)}）"
+                    "未随日期顺延，须对照新文件核对改写"
+                )
+        out.append(line)
+    return out
 
 
 def _date_sub(m: re.Match[str], years: int) -> str:
@@ -241,6 +270,30 @@ def _short(text: str, n: int = 60) -> str:
     return t if len(t) <= n else t[: n - 1] + "…"
 
 
+def _differing(a: str, b: str, n: int = 60, context: int = 12) -> tuple[str, str]:
+    """The part of two texts that differs, with a little context either side (“…上浮 10%。” → “…上浮 15%。”): two
+    long texts cut to their first ``n`` characters read the same when they differ further on."""
+    ta, tb = " ".join(a.split()), " ".join(b.split())
+    if len(ta) <= n and len(tb) <= n:
+        return ta, tb
+    head = 0
+    while head < min(len(ta), len(tb)) and ta[head] == tb[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(ta), len(tb)) - head and ta[-1 - tail] == tb[-1 - tail]:
+        tail += 1
+    start = max(0, head - context)
+
+    def cut(t: str) -> str:
+        end = min(len(t), len(t) - tail + context)
+        part = t[start:end]
+        if len(part) > n:
+            part = part[: n - 1] + "…"
+        return ("…" if start else "") + part + ("…" if end < len(t) and not part.endswith("…") else "")
+
+    return cut(ta), cut(tb)
+
+
 def diff_documents(a: Document, b: Document) -> PolicyDiff:
     """What changed from ``a`` to ``b``: metadata, program dates, parameters (value, unit, clause, quote,
     boundary, own dates), clause texts."""
@@ -297,7 +350,7 @@ def diff_documents(a: Document, b: Document) -> PolicyDiff:
             if xa.clause != xb.clause:
                 out.parameters.append(Change(where + " 条款", "改变", xa.clause, xb.clause))
             if xa.quote != xb.quote:
-                out.parameters.append(Change(where + " 引文", "改变", _short(xa.quote), _short(xb.quote)))
+                out.parameters.append(Change(where + " 引文", "改变", *_differing(xa.quote, xb.quote)))
             if (xa.valid_from, xa.valid_to) != (xb.valid_from, xb.valid_to):
                 out.dates.append(
                     Change(
@@ -320,7 +373,7 @@ def diff_documents(a: Document, b: Document) -> PolicyDiff:
                 Change(f"条款 {key}", "新增" if ca is None else "删除", after=_short(cb or ca or ""))
             )
         elif normalize(ca) != normalize(cb):
-            out.clauses.append(Change(f"条款 {key}", "改变", _short(ca), _short(cb)))
+            out.clauses.append(Change(f"条款 {key}", "改变", *_differing(ca, cb)))
     return out
 
 

@@ -748,9 +748,49 @@ def _overlap_advice_en(earlier: Document, pid: str, e_to: date | None, l_from: d
     return f"start valid_from after {e_to} (a new notice applies only after the installed one ends)"
 
 
+def _unread_names(
+    doc: Document, pid: str, block: ProgramBlock, recorded: frozenset[str], missing: list[str], raws: dict[str, _Raw], err
+) -> list[str]:
+    """Refuse every parameter or region setting of ``block`` that no rule set of ``pid`` reads and no installed
+    document records; returns ``missing`` less the required names so misspelt (reported at the misspelt line)."""
+    from wengang.policies.names import names_read, nearest
+
+    known = names_read(pid) | recorded
+    still = list(missing)
+    for kind, names in (("parameters", block.params), ("region_settings", block.region_settings)):
+        for name in names:
+            if name in known:
+                continue
+            close = nearest(name, still, n=1) or nearest(name, known)
+            if close and close[0] in still:
+                still.remove(close[0])
+                zh_hint = f"，疑为规则集 {pid}/{block.ruleset} 必需的参数“{close[0]}”的误写"
+                en_hint = f"; perhaps the required {close[0]!r} of ruleset {pid}/{block.ruleset}, misspelt"
+            elif close:
+                zh_hint = f"，最接近的有效名称：{'、'.join(close)}"
+                en_hint = f"; nearest valid names: {', '.join(close)}"
+            else:
+                zh_hint = f"（有效名称见 docs/policies.md “Parameter names per program”：{'、'.join(sorted(known)[:12])}…）"
+                en_hint = " (valid names: docs/policies.md, Parameter names per program)"
+            err(
+                doc,
+                ("programs", pid, kind, name),
+                f"未知的参数名“{name}”：{block.label}（{pid}）的规则集没有读取此名称，该项规定将不起作用{zh_hint}",
+                f"unknown parameter name {name!r}: no ruleset of {pid} reads it, so the provision would have no "
+                f"effect{en_hint}",
+            )
+    return still
+
+
 def _check_set(
-    docs: list[Document], raws: dict[str, _Raw], errors: _Errors, *, requested: frozenset[str] = frozenset()
+    docs: list[Document],
+    raws: dict[str, _Raw],
+    errors: _Errors,
+    *,
+    requested: frozenset[str] = frozenset(),
+    recorded: dict[str, frozenset[str]] | None = None,
 ) -> dict[str, Document]:
+    recorded = recorded or {}
     by_id: dict[str, Document] = {}
     by_number: dict[str, Document] = {}
 
@@ -831,6 +871,10 @@ def _check_set(
             for anc in chain:
                 have |= set(anc.params) | set(anc.region_settings)
             missing = sorted(REQUIRED_PARAMS.get((pid, block.ruleset), set()) - have)
+            if doc.file in requested:
+                # a name no rule reads would load and silently turn its rule off (audit 7 F1): refused at its line;
+                # a required name it misspells is reported there, not as "missing" at the block
+                missing = _unread_names(doc, pid, block, recorded.get(pid, frozenset()), missing, raws, err)
             if missing:
                 err(
                     doc,
@@ -940,6 +984,13 @@ def load_documents(
         if doc is not None:
             docs.append(doc)
     chosen = set(replacing)
+    asked = frozenset(chosen) | frozenset(checked)
+    # names the installed documents set (replaced ones included): provisions recorded though no rule reads them
+    recorded: dict[str, set[str]] = {}
+    for d in docs:
+        if d.file not in asked:
+            for pid, block in d.programs.items():
+                recorded.setdefault(pid, set()).update(block.params, block.region_settings)
     if chosen:
         replaced = {d.id for d in docs if d.file in chosen}
         docs = [d for d in docs if d.file in chosen or d.id not in replaced]
@@ -947,7 +998,9 @@ def load_documents(
         errors.add("(none)", None, "没有找到任何政策文件", "no policy files found")
     if errors.items:
         errors.raise_if_any()
-    by_id = _check_set(docs, raws, errors, requested=frozenset(chosen) | frozenset(checked))
+    by_id = _check_set(
+        docs, raws, errors, requested=asked, recorded={k: frozenset(v) for k, v in recorded.items()}
+    )
     if warnings is not None:
         warnings.extend(errors.warnings)
     errors.raise_if_any()

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date
 
 from wengang.policies.errors import NoPolicyInForce
-from wengang.policies.loader import ancestors
+from wengang.policies.loader import _latest_national_ceiling, ancestors
 from wengang.policies.model import Document, Param, ProgramBlock, RegionSettingSpec, Resolution, TimelineEntry
 from wengang.policies.required import PROGRAM_LABELS
 from wengang.regions import Region, chain, resolve_region
@@ -72,6 +72,15 @@ class PolicySet:
             for name, s in b.region_settings.items():
                 if name not in params:
                     settings[name] = s
+        if len(lineage) == 1 and doc.implements_external and doc.jurisdiction != "national" and not doc.forwards:
+            # the national document implemented is not in the library: the loader checks this document's values
+            # against the latest national ceilings that are (内人社发〔2025〕18号 under 人社部发〔2024〕40号); a what-if
+            # is held to the same ceilings (audit 7 F2: 70% was refused for 2024 but taken for 2025)
+            for name, p in params.items():
+                if p.ceiling_param is None:
+                    found = _latest_national_ceiling(self._by_id, program, name, block.valid_from)
+                    if found is not None and found[1].unit == p.unit:
+                        params[name] = replace(p, ceiling_param=found[1])
         if on is not None:
             params = {n: p for n, p in params.items() if p.in_force(on)}
         return params, settings

@@ -4,13 +4,21 @@ disbursements, and the fund's reserve against each policy's precondition."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from pathlib import Path
 
+from wengang.beijing import beijing_today
 from wengang.money import format_yuan
 from wengang.reports import charts
 from wengang.reports.html import HtmlTable, Section, write_html
-from wengang.reports.statistics import MONTHLY_CLOCK, MonthRow, Row, Statistics, monthly_basis, program_label
+from wengang.reports.statistics import (
+    MONTHLY_CLOCK,
+    MonthRow,
+    Row,
+    Statistics,
+    count_heading,
+    monthly_basis,
+    program_label,
+)
 from wengang.simulate import ReserveCheck, fmt_years
 
 REPORT_OUTPUTS = ("report.html", "report.xlsx")
@@ -19,7 +27,7 @@ REPORT_OUTPUTS = ("report.html", "report.xlsx")
 def _rows_table(caption: str, head: str, rows: list[Row], st: Statistics) -> HtmlTable:
     return HtmlTable(
         caption,
-        (head, "数量", "符合条件", "拟发放金额"),
+        (head, count_heading(st), "符合条件", "拟发放金额"),
         [(r.label, f"{r.units:,}", f"{r.eligible:,}", format_yuan(r.amount_fen)) for r in rows],
         numeric=(1, 2, 3),
         total=("合计", f"{st.units:,}", f"{st.eligible:,}", format_yuan(st.amount_fen)),
@@ -102,7 +110,7 @@ def monthly_section(rows: list[MonthRow], regions: Sequence[object], month: str 
     """The ledger's money by month; the basis cited is that of the documents in force for ``regions`` in ``month``
     (the last month shown when None; this month when nothing was paid)."""
     months = sorted({r.month for r in rows})
-    basis = monthly_basis(regions, month or (months[-1] if months else date.today().strftime("%Y-%m")))
+    basis = monthly_basis(regions, month or (months[-1] if months else beijing_today().strftime("%Y-%m")))
     programs = sorted({r.program for r in rows})
     series = [
         (program_label(p), [sum(r.paid_fen for r in rows if r.month == m and r.program == p) for m in months])

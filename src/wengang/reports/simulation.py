@@ -160,6 +160,7 @@ def write_simulation_xlsx(r: SimulationResult, path: str | Path) -> Path:
             sheet="按企业划型",
             title="按企业划型",
             meta=("单位：元",),
+            total_counts=True,  # 单位数, 增加, 减少, 结论改变 … add up across the groups, as the HTML's 合计 row has them
         ),
         Table(
             [Column("label", "地区"), *GROUP_COLUMNS],
@@ -167,6 +168,7 @@ def write_simulation_xlsx(r: SimulationResult, path: str | Path) -> Path:
             sheet="按地区",
             title="按地区",
             meta=("单位：元",),
+            total_counts=True,  # 单位数, 增加, 减少, 结论改变 … add up across the groups, as the HTML's 合计 row has them
         ),
         Table(
             [Column("from", "基线结论"), Column("to", "方案结论"), Column("n", "单位数", INT)],

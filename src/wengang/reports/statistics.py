@@ -24,6 +24,7 @@ from typing import Any
 
 import polars as pl
 
+from wengang.beijing import beijing_today
 from wengang.facts.industries import SECTION_NAMES_ZH
 from wengang.screening.output import PAYABLE, SIZE_ZH, STATUS_ZH
 
@@ -115,6 +116,24 @@ def size_label(code: Any) -> str:
     return SIZE_ZH.get(str(code), "参照单位/未划型") if code not in (None, "") else "参照单位/未划型"
 
 
+def count_heading(st: Statistics) -> str:
+    """单位数 for unit programs (稳岗返还 …), 人数 for person programs (技能提升补贴 …), 单位（人）数 for a mix."""
+    from wengang.screening.people import PERSON_PROGRAMS
+
+    programs = {r.key for r in st.by_program if r.key}
+    if programs and programs <= set(PERSON_PROGRAMS):
+        return "人数"
+    if programs and not programs & set(PERSON_PROGRAMS):
+        return "单位数"
+    return "单位（人）数"
+
+
+def size_rank(code: Any) -> int:
+    """大型、中型、小型、微型, then 参照单位/未划型 (an alphabetical sort put 微型 before 小型)."""
+    order = list(SIZE_ZH)
+    return order.index(str(code)) if str(code) in order else len(order)
+
+
 def industry_label(section: Any) -> str:
     return f"{section} {SECTIONS[section]}" if section in SECTIONS else "未登记行业"
 
@@ -181,7 +200,7 @@ def _aggregate(
         amount_fen=sum(r.amount_fen for r in status_rows),
         by_status=status_rows,
         by_region=rows(rg, "region"),
-        by_size=rows(sz, "size"),
+        by_size=sorted(rows(sz, "size"), key=lambda r: size_rank(r.key)),
         by_industry=rows(ind, "industry"),
         by_program=rows(pr, "program"),
         reasons=[(c, reason_texts.get(c, c), n) for c, n in rs.iter_rows()],
@@ -536,7 +555,8 @@ def from_ledger(url: str, years: tuple[int, int] | None = None) -> Statistics:
     )
     labels = dict(STATE_ZH) | {
         REFUSAL_TO_VERIFY: REFUSAL_TO_VERIFY_ZH,
-        "pending_determination:not_determinable": "待认定（无法判定）",
+        # the label the screening's results give the same units (audit 7 F10: one label whichever the source)
+        "pending_determination:not_determinable": STATUS_ZH["not_determinable"],
         "not_eligible:not_determinable": "不符合条件（无法判定）",
     }
     st = _aggregate(frame, {}, f"台账 {url}", labels)
@@ -709,7 +729,7 @@ def statistics_basis(st: Statistics, period: str | None) -> str:
     from wengang.reports.scope import NETWORK, basis_text
 
     years = years_of(period)
-    first, last = (date(years[0], 1, 1), date(years[1], 12, 31)) if years else (date.today(), date.today())
+    first, last = (date(years[0], 1, 1), date(years[1], 12, 31)) if years else (beijing_today(), beijing_today())
     return basis_text(NETWORK, [r.key for r in st.by_region], first, last)
 
 
@@ -853,11 +873,13 @@ def statistics_tables(st: Statistics, *, unit: str, period: str) -> list[Any]:
     scope = (f"统计范围：{st.period_filter}",) if st.period_filter else ()
     basis = statistics_basis(st, period)
 
+    count = count_heading(st)
+
     def table(rows: list[Row], head: str, sheet: str) -> Table:
         return Table(
             [
                 Column("label", head),
-                Column("units", "单位（人）数", INT),
+                Column("units", count, INT),
                 Column("eligible", "符合条件", INT),
                 Column("amount", "拟发放金额", MONEY),
             ],
@@ -879,13 +901,19 @@ def statistics_tables(st: Statistics, *, unit: str, period: str) -> list[Any]:
         table(st.by_industry, "行业门类", "按行业"),
         table(st.by_status, "结论", "按结论"),
     ]
+    # no amounts here: no control row (金额单位：分); the 合计 is of the units not counted 符合条件, each once though
+    # it may have several reasons (the lines' 数量 do not add up to it)
+    reasons = [{"text": t, "code": c, "n": n} for c, t, n in st.reason_lines()]
+    reasons.append({"text": f"合计：不符合或无法判定的{count.removesuffix('数')}（一个可有多项原因）", "code": "",
+                    "n": st.units - st.eligible})
     out.append(
         Table(
-            [Column("text", "不符合或无法判定的原因"), Column("code", "代码"), Column("n", "数量", INT)],
-            [{"text": t, "code": c, "n": n} for c, t, n in st.reason_lines()],
+            [Column("text", "不符合或无法判定的原因"), Column("code", "代码"), Column("n", count, INT)],
+            reasons,
             sheet="原因",
             title="不符合或无法判定的原因",
             meta=meta[:2],
+            control=False,
         )
     )
     return out

@@ -13,9 +13,9 @@ Identifiers inside the subjects are masked (the draft circulates before anyone h
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
 from typing import Any
 
+from wengang.beijing import beijing_today
 from wengang.money import format_yuan
 
 TODO = "（待填写）"
@@ -51,10 +51,10 @@ def yaoqing_basis(evidence: Mapping[str, Any]) -> str:
         on = (
             parse_date(evidence.get("found_on"))
             if evidence.get("found_on") not in (None, "")
-            else date.today()
+            else beijing_today()
         )
     except ValueProblem:
-        on = date.today()
+        on = beijing_today()
     return basis_text(YAOQING, [evidence.get("region")], on)
 
 
