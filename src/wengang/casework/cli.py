@@ -339,14 +339,10 @@ def _yuan(fen: int | None) -> str:
 
 
 def _mask_unit(unit_id: str) -> str:
-    """A credit code or ID number masked as on a 公示 list (documents/masking.py); anything else: last 2 kept."""
-    from ..documents.errors import DocumentError
-    from ..documents.masking import mask_identifier
+    """A credit code or ID number masked as on a 公示 list (documents/masking.py, the one mask every list uses)."""
+    from ..documents.masking import mask_unit_id
 
-    try:
-        return mask_identifier(unit_id)
-    except DocumentError:
-        return "*" * max(len(unit_id) - 2, 1) + unit_id[-2:] if len(unit_id) > 4 else "*" * len(unit_id)
+    return mask_unit_id(unit_id)
 
 
 def _program_zh(program: str) -> str:
@@ -358,10 +354,23 @@ def _program_zh(program: str) -> str:
 LIST_COLUMNS = ("决定号", "单位名称", "统一社会信用代码", "项目", "年度", "状态", "应发金额（元）", "最近变更")
 
 
-def _list_row(r: dict[str, Any]) -> dict[str, Any]:
+def _list_columns(rows: list[dict[str, Any]]) -> tuple[str, ...]:
+    """The list's columns: a person program's decisions are about persons (姓名 / 公民身份号码, as its 公示 list
+    heads them), a unit's about units; a list of both says both."""
+    from .notices import program_subject
+
+    subjects = {program_subject(p) for p in {r["program"] for r in rows}}
+    if subjects == {"个人"}:
+        return ("决定号", "姓名", "公民身份号码", *LIST_COLUMNS[3:])
+    if "个人" in subjects:
+        return ("决定号", "单位名称或姓名", "统一社会信用代码或公民身份号码", *LIST_COLUMNS[3:])
+    return LIST_COLUMNS
+
+
+def _list_row(r: dict[str, Any], cols: tuple[str, ...] = LIST_COLUMNS) -> dict[str, Any]:
     from .query import local_time
 
-    return {"决定号": r["id"], "单位名称": r["unit_name"], "统一社会信用代码": _mask_unit(r["unit_id"]),
+    return {"决定号": r["id"], cols[1]: r["unit_name"], cols[2]: _mask_unit(r["unit_id"]),
             "项目": _program_zh(r["program"]), "年度": r["year"], "状态": state_zh(r["state"]),
             "应发金额（元）": r["amount_fen"], "最近变更": local_time(r["changed_at"])}
 
@@ -373,11 +382,12 @@ def _print(renderable: Any) -> None:
 
 def _table(rows: list[dict[str, Any]], title: str | None = None) -> Table:
     t = Table(title=title)
-    for c in LIST_COLUMNS:
+    cols = _list_columns(rows)
+    for c in cols:
         t.add_column(c, justify="right" if c == "应发金额（元）" else "left", overflow="fold")
     for r in rows:
-        v = _list_row(r)
-        t.add_row(*(escape(str(v[c])) for c in LIST_COLUMNS[:-2]), _yuan(v["应发金额（元）"]), v["最近变更"])
+        v = _list_row(r, cols)
+        t.add_row(*(escape(str(v[c])) for c in cols[:-2]), _yuan(v["应发金额（元）"]), v["最近变更"])
     return t
 
 
@@ -444,9 +454,10 @@ def _export(rows: list[dict[str, Any]], fmt: str, out: Path | None) -> None:
         from ..documents.xlsx import Table as Sheet
 
         kinds = {"决定号": INT, "年度": INT, "应发金额（元）": MONEY}
-        cols = [Column(c, c, kinds.get(c, "text")) for c in LIST_COLUMNS]
+        names = _list_columns(rows)
+        cols = [Column(c, c, kinds.get(c, "text")) for c in names]
         assert out is not None
-        write_xlsx(out, Sheet(cols, [_list_row(r) for r in rows], sheet="决定"))
+        write_xlsx(out, Sheet(cols, [_list_row(r, names) for r in rows], sheet="决定"))
     elif fmt == "json":
         import json
 
@@ -467,11 +478,12 @@ def _export(rows: list[dict[str, Any]], fmt: str, out: Path | None) -> None:
 
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
-        w.writerow(LIST_COLUMNS)
+        names = _list_columns(rows)
+        w.writerow(names)
         for r in rows:
-            v = _list_row(r)
+            v = _list_row(r, names)
             v["应发金额（元）"] = "" if r["amount_fen"] is None else str(fen_to_yuan(r["amount_fen"]))
-            w.writerow([escape_text(x) if isinstance(x, str) else x for x in (v[c] for c in LIST_COLUMNS)])
+            w.writerow([escape_text(x) if isinstance(x, str) else x for x in (v[c] for c in names)])
         _emit(buf.getvalue(), out, bom=True)
     if out is not None:
         console.print(f"✔ {len(rows)} 个决定已写入 {out} / {len(rows)} decisions written to {out}")
@@ -1056,6 +1068,7 @@ def publicize(list_key: str, program: Program, year: Year, starts: str = typer.O
     late = late_reason.strip() or None
     led = _open(db)
     if not _given(sel):
+        _after_review(led, program, year, starts_on, late)
         n = _run(led.publicize, list_key, program, year, user, starts_on=starts_on, days=days, late_reason=late)
         console.print(f"✔ 公示 {n} {_whom(program)} / {n} publicized")
         return
@@ -1063,10 +1076,27 @@ def publicize(list_key: str, program: Program, year: Year, starts: str = typer.O
                           f"publicize on {list_key}", sel["yes"])
     ids = [r["id"] for r in _split("publicize", rows, o)]
     if ids:
+        _after_review(led, program, year, starts_on, late, ids)
         _run(led.publicize, list_key, program, year, user, starts_on=starts_on, days=days, decision_ids=ids,
              late_reason=late)
     _settle(led, ids, {"publicized"}, o, lambda r: (f"状态已变为“{state_zh(r['state'])}”", f"now '{r['state']}'"))
     _report(o)
+
+
+def _after_review(led: Ledger, program: str, year: int, starts_on: date | None, late: str | None,
+                  ids: list[int] | None = None) -> None:
+    """A 公示 starting before the 复审 of what it lists is refused; one recorded after the fact (``--late-reason``: a
+    paper list posted then, entered now — the README's walk replays 2025 so) is taken with a warning, the operator's
+    statement of when and where in its audit event."""
+    assert starts_on is not None
+    if not late:
+        _run(led.check_publicity_after_review, program, year, starts_on, ids)
+        return
+    try:
+        led.check_publicity_after_review(program, year, starts_on, ids)
+    except LedgerError as e:
+        console.print(f"[yellow]⚠ {e.zh}；按 --late-reason 补录（{escape(late)}），由经办人负责核实 / {e.en}; "
+                      "recorded as stated by --late-reason[/yellow]", highlight=False, soft_wrap=True)
 
 
 @case_app.command("pay")
@@ -1394,7 +1424,12 @@ def show(decision_id: DecisionId, db: str = DB, user: str = USER) -> None:
     size = SIZE_CLASS_ZH.get(ent["size_class"] or "", ent["size_class"] or "—")
     amount = "—" if ent["amount_fen"] is None else f"{_yuan(ent['amount_fen'])} 元（{ent['amount_fen']} 分）"
     console.print(f"状态 [bold]{state_zh(d['state'], d['hold_reason'])}[/bold]  应发金额 {amount}  划型 {size}")
-    if ent["amount_fen"] != d["amount_fen"]:  # a determination or a size-class change replaced the rules' amount
+    if ent.get("kind") == "determination" and ent["status"] == "eligible":
+        # 待认定 decided by hand: the amount is the caseworker's, not the rules' (outside audit, session 39)
+        why = next((h["reason"] for h in reversed(d["history"]) if h["action"] == "resolve"), "")
+        console.print("  （人工核定金额，非规则核定" + (f"；规则结果 {_yuan(d['amount_fen'])} 元" if d["amount_fen"] is not None
+                                                 else "；规则未给出金额") + f"；认定理由：{escape(why or '—')}）")
+    elif ent["amount_fen"] != d["amount_fen"]:  # a size-class change (or a lowering) replaced the rules' amount
         console.print(f"  （规则核定 {_yuan(d['amount_fen'])} 元，已重新核定）")
     if d["hold_reason"]:
         console.print(f"暂缓原因：{escape(d['hold_reason'])}")

@@ -134,7 +134,8 @@ def bank_return(path: Path = typer.Argument(..., help="银行回盘文件（格�
             _say(f"  无对公账户的小微企业可改付税务缴费账户（{basis}）：wengang case reroute {b['decision_id']} "
                  "--tax-account <账号>")
     if res.bounced:
-        _say("更正账户（case fix-account 或 case reroute）后，以新的批次号再次 case pay 即重新发放 / "
+        how = "case fix-account 或 case reroute" if rep.reroutable else "case fix-account"  # reroute only where named above
+        _say(f"更正账户（{how}）后，以新的批次号再次 case pay 即重新发放 / "
              "fix the account, then pay again with a new batch key")
     for w in res.risk_recoveries:  # confirmed risk flags whose recovery waited for this answer
         if w["recovery_id"] is not None:
@@ -187,7 +188,7 @@ def publicity(list_key: str = typer.Argument(..., help="公示名单编号（cas
     _go(require, led, user, "publicity_doc")
     xlsx, pdf, p = _go(write_publicity, led, list_key, out, agency=agency, phone=phone, address=address,
                        channel=channel, issued_on=_day(issued, "落款日期"))
-    _say(f"✔ {xlsx}\n✔ {pdf}\n{p.title}：{p.count} 家，合计 {format_yuan(p.total_fen)}；{p.period_text}")
+    _say(f"✔ {xlsx}\n✔ {pdf}\n{p.title}：{p.count_text}，合计 {format_yuan(p.total_fen)}；{p.period_text}")
 
 
 @case_app.command("letters")

@@ -80,11 +80,20 @@ from .models import (
     canonical_claim_keys,
     stored_claim_keys,
 )
-from .notices import PROGRAM_ZH, Sender, address, failure_text, render, shown_recipient
-from .procedure import Procedure, procedure
+from .notices import CHANNELS, PROGRAM_ZH, Sender, address, failure_text, render, shown_recipient
+from .procedure import Procedure, procedure, publicity_documents
 from .risk_queue import RISK_RECOVERY_PENDING, RISK_RECOVERY_SETTLED, confirmed_flag_advice
 from .risk_queue import STATUS_ZH as RISK_STATUS_ZH
-from .states import PUBLICITY_PROGRAMS, TERMINAL, TRANSITIONS, action_zh, check
+from .states import (
+    NO_DOCUMENT,
+    PUBLICITY_PROGRAMS,
+    STATE_ZH,
+    TERMINAL,
+    TRANSITIONS,
+    action_zh,
+    check,
+    no_document,
+)
 
 # 不得重复享受: which skill and training subsidies are "the same" (legal review A7); claim_key is "<职业>:<等级>".
 # The readings are the rules' switch's; the lead wires the default to it.
@@ -192,6 +201,7 @@ class BatchResult:
 
 # Why a batch leaves a decision unpaid (``Ledger._unpaid_sql``), in the order the checks are read: (中文, English).
 UNPAID_REASONS: dict[str, tuple[str, str]] = {
+    "no_document": ("无有效政策文件，不予发放（没有有效文件不发钱）", "rests on no document in force: not paid"),
     "change_pending": ("收款账户变更待复核", "an account change awaits a second person's approval"),
     "no_account": ("缺少收款账户", "no payee account"),
     "bad_account": ("收款账号不是6至32位数字，须先更正账户（case set-account）",
@@ -430,9 +440,9 @@ def _jsonable(v: Any) -> Any:
 
 
 def _beijing_today() -> date:
-    from datetime import datetime, timedelta, timezone
+    from wengang.beijing import beijing_today
 
-    return datetime.now(timezone(timedelta(hours=8))).date()  # China has had no daylight saving since 1991
+    return beijing_today()
 
 
 # a 公示 entered by hand may start a few days back (posted on Friday, recorded on Monday); further back it is the
@@ -452,6 +462,20 @@ def check_publicity_start(starts_on: date, late_reason: str | None) -> None:
             "日期（--late-reason）；未实际公示的，请从今天起公示",
             f"the publicity period starts {starts_on}, more than {PUBLICITY_BACKDATE_DAYS} days before today ({now}): to record a list "
             "posted earlier, say where and when (--late-reason); otherwise start it today",
+        )
+
+
+def _refuse_no_document(d: Mapping[str, Any], step: str) -> None:
+    """No money without a document in force: a decision whose 依据 is 无有效政策 (no document covers its year or region)
+    is never resolved eligible, approved or paid (outside audit, session 39: such a decision was paid 100万元 with a
+    决定书 “根据无有效政策”)."""
+    if no_document(d.get("policy_doc")):
+        raise LedgerError(
+            "no_document",
+            f"决定 {d['id']} 的依据为“{d.get('policy_doc') or '无'}”，没有有效的政策文件，不能{step}：没有有效文件不发钱；"
+            "待该年度（地区）文件发布并导入后重新筛查",
+            f"decision {d['id']} rests on no document in force ({d.get('policy_doc')!r}): it cannot be {step} — no "
+            "money without a document; screen again once the year's document is installed",
         )
 
 
@@ -658,13 +682,28 @@ class Ledger:
         ).scalar_one()
         return ref, n
 
+    def _queue_refusals(self, conn: Connection, ids: Collection[int], actor: str, step: str) -> None:
+        """Tell each of ``ids`` already told it would be paid (an inform or offer queued) that it is not: the refusal
+        on the channels it was told on (outside audit, session 39: refused at 复审 after “将发放…无需申请”, never told)."""
+        OB = OutboxMessage.__table__.c
+        told: dict[int, list[str]] = {}
+        for i in range(0, len(ids), 5000):
+            part = sorted(ids)[i:i + 5000]
+            for did, ch in conn.execute(select(OB.decision_id, OB.channel).distinct().where(
+                    OB.decision_id.in_(part), OB.template.in_(("inform", "offer"))).order_by(OB.decision_id, OB.channel)):
+                told.setdefault(int(did), []).append(ch)
+        for did, chans in told.items():
+            d = self._load(conn, did)
+            self._queue_notice(conn, d, "refused", [c for c in CHANNELS if c in chans] or chans, actor, step=step)
+
     def _queue_notice(self, conn: Connection, d: dict[str, Any], template: str, channels: Sequence[str],
-                      actor: str, key_suffix: str = "") -> None:
-        _, amount, _ = self._entitlement(conn, d)
+                      actor: str, key_suffix: str = "", *, amount_fen: int | None = None, **extra: str) -> None:
+        """``amount_fen``: the amount the message is about when it is not the entitlement (a top-up that bounced)."""
+        amount = amount_fen if amount_fen is not None else self._entitlement(conn, d)[1]
         rows = [
             {"decision_id": d["id"], "template": template, "channel": ch,
              "idempotency_key": f"{d['id']}:{template}{key_suffix}:{ch}",
-             "recipient": shown_recipient(d), "body": render(template, ch, d, amount),
+             "recipient": shown_recipient(d), "body": render(template, ch, d, amount, **extra),
              "state": "pending", "attempts": 0}
             for ch in channels
         ]
@@ -767,7 +806,7 @@ class Ledger:
         differs and the step that settles it: 待认定 → ``case resolve``; an amount → ``case resize`` (多退少补 when
         paid); not entitled any more → the review refuses it, or after approval the 稽核's risk check (``wengang
         risk``; a confirmed flag stops the payment, ``case revoke``, or recovers it)."""
-        from wengang.documents.masking import mask_loose
+        from wengang.documents.masking import mask_unit_id
 
         from .intake import STATUS_ZH
         from .states import state_zh
@@ -839,7 +878,7 @@ class Ledger:
                        + f" (differs: {', '.join(differs)})")
             action, zh, en = self._settled_by(r, differs, state_zh(r["state"]))
             out.append({
-                "decision_id": r["decision_id"], "unit": mask_loose(r["unit_id"]), "unit_name": r["unit_name"],
+                "decision_id": r["decision_id"], "unit": mask_unit_id(r["unit_id"]), "unit_name": r["unit_name"],
                 "claim_key": r["claim_key"], "state": r["state"], "differs": differs,
                 "stored_status": r["status"], "stored_amount_fen": r["amount_fen"], "new_status": r["new_status"],
                 "new_amount_fen": r["new_amount_fen"], "new_hold_reason": new_hold_reason, "action": action,
@@ -953,10 +992,10 @@ class Ledger:
             claimed = self._claimed_other_years(conn, run)
         already: list[dict[str, Any]] = []
         if claimed.height:
-            from wengang.documents.masking import mask_loose
+            from wengang.documents.masking import mask_unit_id
 
             hit = df.join(existing, on=list(bulk.KEY), how="anti").join(claimed, on=list(bulk.KEY), how="inner")
-            already = [{"unit": mask_loose(r["unit_id"]), "claim_key": r["claim_key"], "decision_id": r["other_id"],
+            already = [{"unit": mask_unit_id(r["unit_id"]), "claim_key": r["claim_key"], "decision_id": r["other_id"],
                         "year": r["other_year"]} for r in hit.unique(list(bulk.KEY)).iter_rows(named=True)]
             existing = pl.concat([existing, claimed.select(bulk.KEY)]).unique(maintain_order=True)
         df = self._hold_beyond_yearly_count(run, df, existing)
@@ -1121,6 +1160,19 @@ class Ledger:
         with self._tx() as conn:
             d = self._load(conn, decision_id)
             check("resolve", d["state"], decision_id)
+            if eligible:
+                _refuse_no_document(d, "认定为符合条件")
+                if not (reason or "").strip():
+                    raise LedgerError("no_reason", "人工认定金额须写明理由（--reason）：该金额为人工核定，不是规则核定",
+                                      "a manual amount needs a reason (--reason): it is not the rules' amount")
+                # where the document's most for the claim is known (技能提升补贴: the level's standard), no more than it
+                cap = (_skill_subsidy_cap(d["policy_doc"], d["claim_key"] or "")
+                       if d["program"] == "skill_subsidy" else None)
+                if cap is not None and amount_fen is not None and amount_fen > cap[0]:
+                    raise LedgerError(
+                        "not_rules_amount",
+                        f"认定金额 {format_yuan(amount_fen)} 超过文件给该等级的最高金额 {format_yuan(cap[0])}（{cap[1]}），不予认定",
+                        f"the amount {amount_fen} fen exceeds the most the document gives ({cap[0]} fen, {cap[1]})")
             self._recompute(conn, d, actor, kind="determination", status="eligible" if eligible else "ineligible",
                             size_class=d["size_class"], amount=amount_fen if eligible else 0, reason=reason)
             # a result that came with a payment hold (缓缴未补足, a quarantined row) stays held once eligible
@@ -1534,6 +1586,8 @@ class Ledger:
         with self._tx() as conn:
             d = self._load(conn, decision_id)
             check(action, d["state"], decision_id, confirmation_required=self._proc(d).confirmation_required)
+            if approve:
+                _refuse_no_document(d, "审核通过")
             if stage == 2:
                 V = Review.__table__.c
                 first = conn.execute(select(V.reviewer).where(V.decision_id == decision_id, V.stage == 1)).scalar_one()
@@ -1547,6 +1601,8 @@ class Ledger:
                 raise LedgerError("already_reviewed", "该决定已审核", "already reviewed")
             to = ("first_reviewed" if stage == 1 else "approved") if approve else "rejected"
             self._move(conn, d, action, to, actor, reason)
+            if not approve:
+                self._queue_refusals(conn, [decision_id], actor, f"经{'初审' if stage == 1 else '复审'}")
 
     def confirm_many(self, decision_ids: Sequence[int], actor: str, *, today: date | None = None,
                      reason: str = "网上经办平台确认") -> int:
@@ -1596,6 +1652,8 @@ class Ledger:
                     if free:
                         cond = or_(cond, and_(D.state.in_(no_conf), or_(*free)))
                 cond = and_(D.id.in_(part), cond)
+                if approve:  # no money without a document in force (_refuse_no_document): left as it is
+                    cond = and_(cond, func.trim(func.coalesce(D.policy_doc, "")).not_in(NO_DOCUMENT))
                 if stage == 2:
                     cond = and_(cond, ~exists().where(V.decision_id == D.id, V.stage == 1, V.reviewer == actor))
                 ref = audit.new_ref()
@@ -1611,6 +1669,8 @@ class Ledger:
                 audit.append(conn, actor=actor, action=action, entity="case_decisions", reason=reason,
                              before={"state": list(src_state) + (list(no_conf) if stage == 1 else []), "ids": ids},
                              after={"state": to, "ids": ids})
+                if not approve:
+                    self._queue_refusals(conn, ids, actor, f"经{'初审' if stage == 1 else '复审'}")
                 done += len(ids)
         return done
 
@@ -1745,6 +1805,7 @@ class Ledger:
             d = self._load(conn, decision_id)
             self._move(conn, d, "revoke", "revoked", actor, text, {"flag_ids": ids, "withdrawn": withdrawn},
                        hold_reason=None)
+            self._queue_refusals(conn, [decision_id], actor, "经核查撤销核准")
             return RevokeResult(decision_id, "revoked", ids, withdrawn)
 
     # ------------------------------------------------ account changes (four eyes)
@@ -1783,7 +1844,7 @@ class Ledger:
         elif d["state"] == "paid" and self._top_up_waits(conn, d["id"]):
             return  # its top-up bounced: the next one waits for this account (the decision stays paid)
         elif d["state"] in TERMINAL or d["state"] in ("paid", "bounced", "account_fixed"):
-            raise LedgerError("transition_refused", f"决定 {d['id']} 当前状态为 {d['state']}，不能直接修改账户",
+            raise LedgerError("transition_refused", f"决定 {d['id']} 当前状态为“{STATE_ZH.get(d['state'], d['state'])}”，不能直接修改账户",
                               f"decision {d['id']} is {d['state']}; use fix_account after a bounce")
 
     @staticmethod
@@ -2061,6 +2122,21 @@ class Ledger:
         if days < 1:
             raise LedgerError("bad_period", "公示期至少 1 天", "the publicity period must be at least one day")
         with self._tx() as conn:
+            if program not in PUBLICITY_PROGRAMS:
+                # only decisions whose own document has a 公示 step (procedure.py ``publicity``); 技能提升补贴 has none:
+                # its list was made and paid during its period (outside audit, session 39)
+                q = select(D.policy_doc).distinct().where(D.program == program, D.year == year, D.state == "approved")
+                if decision_ids is not None:
+                    q = q.where(D.id.in_(list(decision_ids)))
+                docs = set(conn.execute(q).scalars())
+                without = sorted(docs - publicity_documents(program))
+                if without or not docs:
+                    raise LedgerError(
+                        "no_publicity_step",
+                        f"{PROGRAM_ZH.get(program, program)}的文件（{'、'.join(without) or '—'}）没有公示环节，复审通过后即发放"
+                        "（docs/casework.md），不能列入公示名单",
+                        f"{program!r} under {', '.join(without) or 'its documents'} has no 公示 step (paid after 复审): "
+                        "not publicized")
             L = PublicityList.__table__.c
             self._insert_rows(conn, PublicityList, [{"list_key": list_key, "program": program, "year": year,
                                                      "starts_on": starts_on, "ends_on": starts_on + timedelta(days=days - 1)}],
@@ -2085,6 +2161,33 @@ class Ledger:
                              reason=late_reason or "")
             return n
 
+    def check_publicity_after_review(self, program: str, year: int, starts_on: date,
+                                     decision_ids: Collection[int] | None = None) -> None:
+        """Refuse a 公示 starting before the latest 复审 (Beijing day) of the approved decisions it would list: a list
+        cannot have been posted before the decisions on it were approved, and a backdated start would let payment
+        follow at once (outside audit, session 39). Called where operators act, as ``check_publicity_start``: the
+        ledger's own API is driven with simulated dates (tests, the demo story); the CLI takes a list recorded after
+        the fact (``--late-reason``) with a warning."""
+
+        V, EV = Review.__table__.c, AuditEvent.__table__.c
+        q = (select(func.max(EV.at)).select_from(Review.__table__.join(AuditEvent.__table__, EV.ref == V.audit_ref)
+                                                 .join(Decision.__table__, D.id == V.decision_id))
+             .where(V.stage == 2, V.approve == 1, D.program == program, D.year == year, D.state == "approved"))
+        if decision_ids is not None:
+            q = q.where(D.id.in_(list(decision_ids)))
+        with self._read() as conn:
+            at = conn.execute(q).scalar_one()
+        if at is None:
+            return
+        last = datetime.fromisoformat(at).astimezone(timezone(timedelta(hours=8))).date()
+        if starts_on < last:
+            raise LedgerError(
+                "publicity_before_review",
+                f"公示开始日期 {starts_on} 早于所列决定的复审日期 {last}：公示须在复审通过之后，不能倒签",
+                f"the publicity period starts {starts_on}, before the latest second review ({last}) of the decisions "
+                "it lists: a 公示 follows the review and cannot be backdated",
+            )
+
     # ---------------------------------------------------------- payment
     def _payable(self, program: str, year: int, today: date, payer: str | None = None, *,
                  bank_file: bool = True) -> Any:
@@ -2094,11 +2197,16 @@ class Ledger:
         L, E = PublicityList.__table__.c, PublicityEntry.__table__.c
         cond = and_(D.program == program, D.year == year, D.state.in_(("approved", "publicized", "account_fixed")),
                     D.account_no.is_not(None), ~self._bad_account(), self._amount_sql() > 0, ~self._change_pending(),
-                    ~self._risk_flagged())
+                    ~self._risk_flagged(), func.trim(func.coalesce(D.policy_doc, "")).not_in(NO_DOCUMENT))
         if bank_file:
             cond = and_(cond, ~self._bad_name())
+        ended = exists().where(E.decision_id == D.id, E.list_id == L.id, L.ends_on < today)
         if program in PUBLICITY_PROGRAMS:
-            cond = and_(cond, exists().where(E.decision_id == D.id, E.list_id == L.id, L.ends_on < today))
+            cond = and_(cond, ended)
+        elif docs := sorted(publicity_documents(program)):  # a document with its own 公示 step (procedure.py)
+            cond = and_(cond, or_(D.policy_doc.not_in(docs), ended))
+        # a decision on a 公示 list waits for its end, whatever its program (a list made before the check above)
+        cond = and_(cond, ~exists().where(E.decision_id == D.id, E.list_id == L.id, L.ends_on >= today))
         if payer is not None:
             cond = and_(cond, ~self._reviewed_by(payer))
         return cond
@@ -2132,7 +2240,10 @@ class Ledger:
         R, EV = Recomputation.__table__.c, AuditEvent.__table__.c
         listed = exists().where(E.decision_id == D.id)
         ended = exists().where(E.decision_id == D.id, E.list_id == L.id, L.ends_on < today)
-        publicity = program in PUBLICITY_PROGRAMS
+        docs = sorted(publicity_documents(program))
+        publicity = literal(True) if program in PUBLICITY_PROGRAMS else (
+            D.policy_doc.in_(docs) if docs else literal(False))
+        running = exists().where(E.decision_id == D.id, E.list_id == L.id, L.ends_on >= today)
         by_payer = self._reviewed_by(payer) if payer is not None else literal(False)
         resized = (exists().where(R.decision_id == D.id, EV.ref == R.audit_ref, EV.actor == payer)
                    if payer is not None else literal(False))
@@ -2144,6 +2255,7 @@ class Ledger:
             (and_(D.state == "paid", self._bad_name()), "top_up_bad_name"),
             (and_(D.state == "paid", self._risk_flagged()), "top_up_risk"),
             (and_(D.state == "paid", or_(by_payer, resized)), "top_up_by_payer"),
+            (func.trim(func.coalesce(D.policy_doc, "")).in_(NO_DOCUMENT), "no_document"),
             (D.state == "paid", "top_up_refused"),
             (self._change_pending(), "change_pending"),
             (D.account_no.is_(None), "no_account"),
@@ -2151,8 +2263,8 @@ class Ledger:
             (self._bad_name(), "bad_name"),
             (self._risk_flagged("confirmed"), "risk_confirmed"),
             (self._risk_flagged(), "risk_open"),
-            (and_(literal(publicity), ~listed), "not_publicized"),
-            (and_(literal(publicity), ~ended), "publicity_running"),
+            (and_(publicity, ~listed), "not_publicized"),
+            (or_(and_(publicity, ~ended), running), "publicity_running"),
             (func.coalesce(self._amount_sql(), 0) <= 0, "zero"),
             (by_payer, "reviewed_by_payer"),
             else_="refused",
@@ -3034,7 +3146,8 @@ class Ledger:
                          reason=f"补发退回：{reason}；更正账户（case fix-account / set-account，须另一人复核）后再补发",
                          after={"payment_id": payment_id, "reference": payment_reference(d["id"], p["seq"], p["kind"]),
                                 "amount_fen": p["amount_fen"], "awaiting_account": True})
-        self._queue_notice(conn, d, "bounced", ("sms",), actor, key_suffix=f"{payment_id}")
+        # the amount of the payment that bounced (a top-up's, not the entitlement the first payment had credited)
+        self._queue_notice(conn, d, "bounced", ("sms",), actor, key_suffix=f"{payment_id}", amount_fen=p["amount_fen"])
 
     # ------------------------------------ bank files and the bank's return (casework/outputs.py)
     def set_payee_banks(self, banks: Mapping[str, str], actor: str, *, reason: str = "登记收款账户开户行行号") -> int:
@@ -3597,10 +3710,19 @@ class Ledger:
                 f"the clause covers small and micro firms only (size class {size})"
         return basis, "", ""
 
+    @staticmethod
+    def _reroute_state_refused(d: Mapping[str, Any]) -> bool:
+        """A re-route is a step before payment or after a bounce of the payment itself: not of a paid decision (a top-up
+        that bounced keeps the decision paid: its account is corrected by fix-account), nor of one closed."""
+        return d["state"] in TERMINAL or d["state"] in ("paid", "account_fixed")
+
     def tax_account_basis(self, decision_id: int) -> str | None:
-        """The clause that lets this decision be paid to its 税务 premium account, or None."""
+        """The clause that lets this decision be paid to its 税务 premium account now, or None — also None where the
+        decision's state allows no re-route (outside audit, session 39: bank-return suggested `case reroute` after a
+        top-up bounced, which then refused)."""
         with self._read() as conn:
-            return self._tax_account_basis(conn, self._load(conn, decision_id))[0]
+            d = self._load(conn, decision_id)
+            return None if self._reroute_state_refused(d) else self._tax_account_basis(conn, d)[0]
 
     def reroute_to_tax_account(self, decision_id: int, actor: str, *, account_no: str) -> tuple[str, int]:
         """对没有对公账户的小微企业，可将资金直接返还至当地税务部门协助提供的其缴纳社会保险费的账户 (人社部发〔2024〕40号 五;
@@ -3617,9 +3739,10 @@ class Ledger:
             if basis is None:
                 raise LedgerError("reroute_refused", f"决定 {decision_id} 不能改为返还至税务缴费账户：{zh}",
                                   f"decision {decision_id} cannot be paid to the tax account: {en}")
-            if d["state"] in TERMINAL or d["state"] in ("paid", "account_fixed"):
+            if self._reroute_state_refused(d):
                 raise LedgerError("transition_refused",
-                                  f"决定 {decision_id} 当前状态为 {d['state']}，仅能在发放前或银行退回后改为税务缴费账户",
+                                  f"决定 {decision_id} 当前状态为“{STATE_ZH.get(d['state'], d['state'])}”，仅能在发放前或"
+                                  "银行退回后改为税务缴费账户（补发退回的，用 case fix-account 更正账户）",
                                   f"decision {decision_id} is {d['state']}; reroute before payment or after a bounce")
             reason = f"无对公账户的小微企业，返还至当地税务部门协助提供的缴纳社会保险费账户（{basis}）"
             return basis, self._request_account(conn, d, actor, "reroute", acc, reason)
@@ -4055,7 +4178,12 @@ class Ledger:
         with self._read() as conn:
             d = self._load(conn, decision_id)
             status, amount, size = self._entitlement(conn, d)
-            d["entitlement"] = {"status": status, "amount_fen": amount, "size_class": size}
+            R = Recomputation.__table__.c
+            kind = conn.execute(select(R.kind).where(R.decision_id == decision_id).order_by(R.seq.desc())
+                                .limit(1)).scalar()
+            # ``kind``: what set the amount last — None (the rules'), ``determination`` (人工认定: a manual amount, not
+            # the rules'), ``size_class`` (划型变更, the rules' rate) or a lowering (misuse, duplicate …)
+            d["entitlement"] = {"status": status, "amount_fen": amount, "size_class": size, "kind": kind}
             d["reasons"] = json.loads(d["reasons"])
             d["readings"] = json.loads(d["readings"])
             # each with what happened to it: ``fate``, ``return_reason``, ``void_return_reason`` (``_fate``)
@@ -4296,6 +4424,61 @@ class Ledger:
                 .order_by(V.stage)).mappings()]
             d["disqualification"] = conn.execute(select(Q.reason).where(
                 Q.unit_id == d["unit_id"], Q.program == d["program"], Q.year == d["year"])).scalar_one_or_none()
+            d["settlement"] = self._settlement_lines(conn, d)
         d["returns"] = {p["id"]: p["return_reason"] for p in d["payments"] if p["fate"] == "returned"}
         d["payments"] = [p for p in d["payments"] if p["fate"] != "withdrawn"]
         return d
+
+    def _settlement_lines(self, conn: Connection, d: dict[str, Any]) -> list[str]:
+        """What a 决定书 says of a 划型变更 (多退少补, docs/casework.md "Money sent"): each change with its day (Beijing)
+        and basis, then the amount now 核定, what was paid, what is to be returned (and what of it was received) or
+        topped up. Empty when the decision was never resized (outside audit, session 39: a letter after a resize read
+        “核定…538.92元” and “已将人民币1,077.84元发放” with no word of the 538.92元 to be returned or why)."""
+        from wengang.money import fen_to_yuan
+
+        def yuan(fen: int) -> str:
+            return f"人民币{fen_to_yuan(fen):,}元"
+
+        did = d["id"]
+        R, EV, C, K = (Recomputation.__table__.c, AuditEvent.__table__.c, Recovery.__table__.c,
+                       RecoveryReceipt.__table__.c)
+        resizes = conn.execute(select(R.new_size_class, R.new_amount_fen, R.reason, R.audit_ref)
+                               .where(R.decision_id == did, R.kind == "size_class").order_by(R.seq)).all()
+        if not resizes:
+            return []
+        lines = []
+        for r in resizes:
+            at = conn.execute(select(func.min(EV.at)).where(EV.ref == r.audit_ref)).scalar_one()
+            day = datetime.fromisoformat(at).astimezone(timezone(timedelta(hours=8))).date() if at else None
+            when = f"{day.year}年{day.month}月{day.day}日" if day else ""
+            lines.append(f"{when}，因划型变更，企业划型调整为{SIZE_CLASS_ZH.get(r.new_size_class, r.new_size_class)}企业，"
+                         f"核定金额调整为{yuan(int(r.new_amount_fen))}（依据：{r.reason}）。")
+        ent = int(d["entitlement"]["amount_fen"] or 0)
+
+        def total(*fates: str) -> int:
+            return sum(int(p["amount_fen"]) for p in d["payments"] if p["fate"] in fates)
+
+        paid, in_bank, scheduled = total("credited", "paid_direct"), total("sent"), total("not_sent")
+        cancelled = self._cancelled_recoveries(conn, did)
+        orders = conn.execute(select(C.id, C.amount_fen, func.coalesce(K.amount_fen, 0))
+                              .select_from(Recovery.__table__.outerjoin(RecoveryReceipt.__table__, K.recovery_id == C.id))
+                              .where(C.decision_id == did, C.kind == "overpayment", C.amount_fen > 0)
+                              .order_by(C.id)).all()
+        received = sum(int(x) for _, _, x in orders)
+        owed = sum(int(a) - int(x) for i, a, x in orders if i not in cancelled)
+        money = f"多退少补：现核定金额{yuan(ent)}，已发放{yuan(paid)}"
+        if in_bank:
+            money += f"，另有{yuan(in_bank)}已报送银行、待确认入账"
+        if scheduled:
+            money += f"，另有{yuan(scheduled)}待报送银行发放"
+        if received:
+            money += f"，已收到退回{yuan(received)}"
+        if owed > 0:
+            money += f"，多发的{yuan(owed)}应予退回（尚未收到），本机构将另行通知退回方式"
+        due = ent - self._net_paid(conn, did, ("overpayment",))
+        if due > 0:
+            money += f"，应补发{yuan(due)}，将发放至原收款账户"
+        elif owed <= 0 and not in_bank and not scheduled and paid - received == ent:
+            money += "，已结清"
+        lines.append(money + "。")
+        return lines

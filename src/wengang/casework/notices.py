@@ -39,8 +39,18 @@ PURPOSES = {
 CHANNELS = ("sms", "portal", "letter")
 
 
+# A unit (person) told it would be paid and then refused at 复审, or whose 核准 is revoked, is told so on the channels
+# it was informed on (outside audit, session 39: the refusal was never queued). ``step`` says which.
+_BUILTIN = {
+    "refused": "【人社局】{unit_name}：此前告知{you}的{year}年度{program_zh}{amount}（依据{policy_doc}{clause}），"
+               "{step}，不予发放。如有异议，请登录网上经办服务平台或到经办窗口咨询。",
+}
+
+
 @cache
 def _template(name: str) -> str:
+    if name in _BUILTIN:
+        return _BUILTIN[name]
     return resources.files("wengang.casework").joinpath("templates", f"{name}.txt").read_text("utf-8")
 
 
@@ -62,8 +72,9 @@ def program_subject(program: str) -> str:
     return next((rs.subject for (p, _), rs in RULESETS.items() if p == program), "单位")
 
 
-def render(template: str, channel: str, d: dict[str, Any], amount_fen: int | None, proc: Any = None) -> str:
-    """Render ``template`` (offer / inform / reminder / declined / bounced / paid) for ``channel`` from
+def render(template: str, channel: str, d: dict[str, Any], amount_fen: int | None, proc: Any = None,
+           **extra: str) -> str:
+    """Render ``template`` (offer / inform / reminder / declined / bounced / paid / refused) for ``channel`` from
     decision row ``d``. ``proc`` (``procedure.Procedure``) supplies the waiver sentence: only where the
     document provides a waiver, and then with its own period (晋人社厅发〔2024〕28号 六)."""
     name = f"{template}_{channel}"
@@ -90,6 +101,7 @@ def render(template: str, channel: str, d: dict[str, Any], amount_fen: int | Non
         your="您的" if _person(d) else "贵单位",
         purposes=f"资金用途：{PURPOSES[d['program']]}" if d["program"] in PURPOSES else "",
         channel_zh=CHANNEL_ZH.get(d["payment_channel"], d["payment_channel"]),
+        **extra,
     ).strip())  # a person's name may be missing and the unit_name fall back to the ID number
 
 

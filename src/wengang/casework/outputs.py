@@ -471,6 +471,7 @@ def letter_input(d: dict[str, Any]) -> dict[str, Any] | None:
     notes = ["审核情况：" + "；".join(trace) + "。"] if trace else []
     if state in PASSED_REVIEW:
         out.update(status="eligible", amount_fen=ent["amount_fen"])
+        out["settlement"] = d.get("settlement") or []  # 多退少补: what changed, was paid, is due back or to come
         # what happened to each payment (``fate`` of ``Ledger.decision``; docs/casework.md "Money sent"): one
         # withdrawn before it was sent never left; one not in a bank file yet, or with the bank unanswered, is not
         # said to be paid

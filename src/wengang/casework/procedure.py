@@ -33,6 +33,10 @@ class Procedure:
     period_end: date | None  # the program block's valid_to (政策执行期限)
     tax_account: str | None = None  # where the text lets a 小微企业 without 对公账户 be paid to its 税务 account
     waiver: str | None = None  # the clause and quote that make 未确认且未主动申请 a waiver (cited when refusing)
+    # ``publicity_before_payment`` (内人社办发〔2022〕86号 （三）10 “审核并进行公示，公示无异议后按规定进行支付”): the
+    # document's own 公示 step, its citation and quote; None where it has none (稳岗返还's is program-wide:
+    # ``states.PUBLICITY_PROGRAMS``, 人社部发〔2024〕40号 六)
+    publicity: str | None = None
 
     def period_over(self, today: date) -> bool:
         return self.period_end is not None and today > self.period_end
@@ -75,6 +79,7 @@ def procedure(policy_doc: str, program: str) -> Procedure:
 
     tax = params.get("pay_to_premium_account_if_no_corporate_account")
     waiver = params.get("unconfirmed_waived")
+    pub = params.get("publicity_before_payment")
     return Procedure(
         policy_doc=policy_doc,
         known=True,
@@ -84,4 +89,12 @@ def procedure(policy_doc: str, program: str) -> Procedure:
         period_end=doc.programs[program].valid_to,  # type: ignore[attr-defined]
         tax_account=f"{tax.citation()}“{tax.quote}”" if tax is not None and tax.value is True else None,
         waiver=f"{waiver.citation()}“{waiver.quote}”" if waiver is not None and waiver.value is True else None,
+        publicity=f"{pub.citation()}“{pub.quote}”" if pub is not None and pub.value is True else None,
     )
+
+
+@cache
+def publicity_documents(program: str) -> frozenset[str]:
+    """Every 文号 (or id) of a shipped document whose ``program`` block has its own 公示 step (``Procedure.publicity``):
+    a decision under one is paid only after its 公示 period, as a 稳岗返还 decision is."""
+    return frozenset(k for k in _documents() if procedure(k, program).publicity is not None)

@@ -125,6 +125,7 @@ ACTION_ZH: dict[str, str] = {t.action: t.zh for t in TRANSITIONS.values()} | {
     "queue_declined": "生成放弃告知消息",
     "queue_bounced": "生成退回通知消息",
     "queue_paid": "生成发放通知消息",
+    "queue_refused": "生成不予发放告知消息",
     "recompute_size_class": "划型变更，重新核定金额",
     "recompute_determination": "人工认定金额",
     "recover_overpayment": "追回多发部分",
@@ -216,8 +217,15 @@ def held_zh(reason: str | None) -> str:
     return "暂缓发放（" + "；".join(named) + "）" if named else "暂缓发放"
 
 
-# Programs whose payment waits for the end of a 公示 period.
+# Programs whose payment waits for the end of a 公示 period; the others have no 公示 step (docs/casework.md).
 PUBLICITY_PROGRAMS = frozenset({"fanhuan"})
+# What a decision resting on no document carries as its 文号 (intake.NO_POLICY, a blank): no money without a document
+# in force — such a decision is never resolved eligible, approved or paid (outside audit, session 39).
+NO_DOCUMENT = frozenset({"无有效政策", "", "—"})
+
+
+def no_document(policy_doc: str | None) -> bool:
+    return (policy_doc or "").strip() in NO_DOCUMENT
 TERMINAL = frozenset({"not_eligible", "disqualified", "waived", "rejected", "revoked"})
 
 

@@ -30,6 +30,7 @@ from typing import Any
 
 from reportlab.platypus import PageBreak, Paragraph, Spacer
 
+from wengang.beijing import beijing_today
 from wengang.inputs import os_error
 from wengang.money import fen_to_yuan
 
@@ -196,6 +197,10 @@ def compose_letter(
     paras: list[str] = []
 
     if status == "eligible":
+        if str((decision.get("policy") or {}).get("number") or "").strip() in NO_DOCUMENT:
+            # no money without a document in force (outside audit, session 39: a 决定书 read “根据无有效政策”)
+            raise DocumentError(f"决定 {decision.get('decision_id') or ''} 的依据为“无有效政策”，不能出具符合条件的决定书 / "
+                                "an eligible letter needs a document in force")
         title = f"{program}审核决定书"
         paras.append(f"经审核，{you}符合{program}条件。根据{_quoted(basis, quotes) if basis else '有关规定'}，决定如下：")
         amount = decision.get("amount_fen")
@@ -203,6 +208,9 @@ def compose_letter(
             label = decision.get("amount_label") or "金额"
             cap = "（最高限额）" if decision.get("amount_is_cap") else ""
             paras.append(f"核定{program}{label if label != '金额' else ''}{_money(int(amount))}{cap}。")
+        # a 划型变更 after payment (多退少补): when and why the amount changed, what was paid, what is to be returned
+        # or topped up and what was received (``Ledger.letter_view`` ``settlement``)
+        paras += [str(x) for x in decision.get("settlement") or () if str(x).strip()]
         if decision.get("program") in UI_PROGRAMS:
             paras += _ui_lines(outputs)
         cited = sorted({c for ch in checks if ch.get("kind") == "condition" for c in ch.get("citations") or []})
@@ -257,7 +265,7 @@ def compose_letter(
                                     agency.get("phone") and f"联系电话：{agency['phone']}") if x)
     if contact:
         paras.append(contact + "。")
-    on = issued_on or (date.fromisoformat(decision["date"]) if decision.get("date") else date.today())
+    on = issued_on or (date.fromisoformat(decision["date"]) if decision.get("date") else beijing_today())
     return Letter(
         kind=kind,
         title=title,
@@ -274,6 +282,8 @@ def compose_letter(
 
 
 _CHECK_MARK = re.compile(r"[✔✘]\s*")
+# what a decision resting on no document carries as its 文号 (casework.intake.NO_POLICY): no 符合条件 决定书 or 公示 cites it
+NO_DOCUMENT = frozenset({"无有效政策"})
 
 
 def _plain(texts: Iterable[Any] | None, program: str | None = None) -> list[str]:

@@ -19,6 +19,7 @@ know, from the identifiers (every one a valid 公民身份号码 and none a vali
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -34,6 +35,7 @@ from wengang.money import fen_to_yuan
 from . import pdf
 from .amounts import rmb_upper
 from .errors import DocumentError
+from .letters import NO_DOCUMENT
 from .masking import mask_credit_code, mask_id_number
 from .xlsx import INT, MONEY, Column, write_xlsx
 from .xlsx import Table as Sheet
@@ -203,6 +205,9 @@ def build_publicity(
     recs = tuple(_record(n, r) for n, r in enumerate(records, start=1))
     if not recs:
         raise DocumentError("没有可公示的记录 / nothing to publish")
+    # no money without a document in force (outside audit, session 39: a list read “根据无有效政策”)
+    if any(b.strip() in NO_DOCUMENT for b in re.split("[、,，]", basis or "")):
+        raise DocumentError(f"公示依据为“{basis or '无'}”，没有有效的政策文件，不能公示 / the list rests on no document in force")
     if subject is None:
         subject = publicity_subject(program, (r.credit_code for r in recs))
     if subject not in SUBJECTS:
