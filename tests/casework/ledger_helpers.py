@@ -217,3 +217,40 @@ def screened_run(folder, units: int = 3, **kw):
                    "paid_premium_last_year_fen": 200_000 + 100 * i} for i in range(units)]).write_parquet(facts)
     run_screening(folder, program="fanhuan", evaluation_date=date(2025, 8, 1), facts=facts, excel=False, **kw)
     return folder
+
+
+PEOPLE_READINGS = {
+    "skill_subsidy.urgent_uplift_scope": "all_urgent", "skill_subsidy.urgent_extra_slots": "urgent_fill_extra",
+    "skill_subsidy.year_basis": "application", "skill_subsidy.certificate_window": "any_date",
+    "skill_subsidy.insured_period": "cumulative_at_application",
+}  # fmt: skip
+PEOPLE = ("150102198501010010", "150102198501010029")  # valid check characters
+
+
+def screened_people_run(tmp_path):
+    """A real 技能提升补贴 people run (two employed persons, one certificate each, screened 2025-08-01 with its readings
+    settled): both eligible, 1,500元; its folder, with the facts and run.json case import decides its rows again on."""
+    from pathlib import Path
+
+    import polars as pl
+
+    from wengang.facts.identifiers import make_credit_code
+    from wengang.screening.people import run_people_screening
+
+    tmp_path = Path(tmp_path)
+    a, b = PEOPLE
+    employer = make_credit_code("91", "150102", "MA0000011")
+    pl.DataFrame([{"id_number": who, "name": n, "region_code": "150502", "employer_credit_code": employer,
+                   "insured_months": 36, "insured_months_continuous": 36} for who, n in ((a, "张三"), (b, "李四"))]
+                 ).write_parquet(tmp_path / "p.parquet")
+    pl.DataFrame([{"id_number": who, "certificate_no": c, "occupation_code": "6-31-01-03", "level": 4,
+                   "issue_date": date(2025, 3, 1), "issuer": "评价机构1", "issuing_region": "150500",
+                   "application_date": date(2025, 3, 10)} for who, c in ((a, "A1"), (b, "B1"))]
+                 ).write_parquet(tmp_path / "c.parquet")
+    pl.DataFrame([{"id_number": a, "kind": "skill", "occupation_code": "4-10-01-03", "level": 4,
+                   "paid_date": date(2023, 5, 1), "amount_fen": 150_000}]).write_parquet(tmp_path / "s.parquet")
+    return run_people_screening(
+        tmp_path / "skill", program="skill_subsidy", evaluation_date=date(2025, 8, 1), readings=PEOPLE_READINGS,
+        tables={t: tmp_path / f"{t[0]}.parquet" for t in ("persons", "certificates", "subsidies")},
+        urgent_occupations=["4-07-03-03"], excel=False,
+    ).out_dir  # fmt: skip

@@ -18,7 +18,16 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from ledger_helpers import PAYDAY, RUN, case_cli, decision, screened_run, staffed, to_payable
+from ledger_helpers import (
+    PAYDAY,
+    RUN,
+    case_cli,
+    decision,
+    screened_people_run,
+    screened_run,
+    staffed,
+    to_payable,
+)
 from sqlalchemy import text
 from typer.testing import CliRunner
 
@@ -425,30 +434,8 @@ def test_a_later_runs_second_subsidy_of_the_year_for_a_person_is_imported_held(l
 def test_counts_of_a_person_program_are_of_persons(db, tmp_path):
     # person audit (session 38): “已告知 46 个单位” of 46 persons; a real people run, so that import can decide its
     # rows again (intake._recheck) and takes them unheld
-    from wengang.facts.identifiers import make_credit_code
-    from wengang.screening.people import run_people_screening
-
     staffed(db)
-    a, b = "150102198501010010", "150102198501010029"
-    employer = make_credit_code("91", "150102", "MA0000011")
-    pl.DataFrame([{"id_number": who, "name": n, "region_code": "150502", "employer_credit_code": employer,
-                   "insured_months": 36, "insured_months_continuous": 36} for who, n in ((a, "张三"), (b, "李四"))]
-                 ).write_parquet(tmp_path / "p.parquet")
-    pl.DataFrame([{"id_number": who, "certificate_no": c, "occupation_code": "6-31-01-03", "level": 4,
-                   "issue_date": date(2025, 3, 1), "issuer": "评价机构1", "issuing_region": "150500",
-                   "application_date": date(2025, 3, 10)} for who, c in ((a, "A1"), (b, "B1"))]
-                 ).write_parquet(tmp_path / "c.parquet")
-    pl.DataFrame([{"id_number": a, "kind": "skill", "occupation_code": "4-10-01-03", "level": 4,
-                   "paid_date": date(2023, 5, 1), "amount_fen": 150_000}]).write_parquet(tmp_path / "s.parquet")
-    readings = {"skill_subsidy.urgent_uplift_scope": "all_urgent", "skill_subsidy.urgent_extra_slots": "urgent_fill_extra",
-                "skill_subsidy.year_basis": "application", "skill_subsidy.certificate_window": "any_date",
-                "skill_subsidy.insured_period": "cumulative_at_application"}
-    report = run_people_screening(
-        tmp_path / "skill", program="skill_subsidy", evaluation_date=date(2025, 8, 1), readings=readings,
-        tables={t: tmp_path / f"{t[0]}.parquet" for t in ("persons", "certificates", "subsidies")},
-        urgent_occupations=["4-07-03-03"], excel=False,
-    )  # fmt: skip
-    folder = report.out_dir
+    folder = screened_people_run(tmp_path)
     assert pl.read_parquet(folder / "results.parquet")["status"].to_list() == ["eligible", "eligible"]
     case_cli(db, "import", str(folder), "-u", "clerk")
     assert "已告知 2 人" in case_cli(db, "notify", "skill_subsidy", "2025", "-u", "clerk")

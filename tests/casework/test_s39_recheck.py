@@ -9,7 +9,7 @@ import json
 import shutil
 
 import polars as pl
-from ledger_helpers import screened_run
+from ledger_helpers import PEOPLE, PEOPLE_READINGS, screened_people_run, screened_run
 from sqlalchemy import text
 
 from wengang.casework.intake import read_screening_output
@@ -68,31 +68,9 @@ def test_the_runs_settings_and_readings_are_what_it_is_decided_again_with(tmp_pa
 
 def test_a_people_run_edited_is_held(ledger, tmp_path):
     """The same for a person program: its facts.parquet is what its rows are decided again on."""
-    from datetime import date
-
-    from wengang.facts.identifiers import make_credit_code
-    from wengang.screening.people import run_people_screening
-
-    a, b = "150102198501010010", "150102198501010029"
-    employer = make_credit_code("91", "150102", "MA0000011")
-    pl.DataFrame([{"id_number": who, "name": n, "region_code": "150502", "employer_credit_code": employer,
-                   "insured_months": 36, "insured_months_continuous": 36} for who, n in ((a, "张三"), (b, "李四"))]
-                 ).write_parquet(tmp_path / "p.parquet")
-    pl.DataFrame([{"id_number": who, "certificate_no": c, "occupation_code": "6-31-01-03", "level": 4,
-                   "issue_date": date(2025, 3, 1), "issuer": "评价机构1", "issuing_region": "150500",
-                   "application_date": date(2025, 3, 10)} for who, c in ((a, "A1"), (b, "B1"))]
-                 ).write_parquet(tmp_path / "c.parquet")
-    pl.DataFrame([{"id_number": a, "kind": "skill", "occupation_code": "4-10-01-03", "level": 4,
-                   "paid_date": date(2023, 5, 1), "amount_fen": 150_000}]).write_parquet(tmp_path / "s.parquet")
-    readings = {"skill_subsidy.urgent_uplift_scope": "all_urgent", "skill_subsidy.urgent_extra_slots": "urgent_fill_extra",
-                "skill_subsidy.year_basis": "application", "skill_subsidy.certificate_window": "any_date",
-                "skill_subsidy.insured_period": "cumulative_at_application"}
-    out = run_people_screening(
-        tmp_path / "skill", program="skill_subsidy", evaluation_date=date(2025, 8, 1), readings=readings,
-        tables={t: tmp_path / f"{t[0]}.parquet" for t in ("persons", "certificates", "subsidies")},
-        urgent_occupations=["4-07-03-03"], excel=False,
-    ).out_dir  # fmt: skip
-    assert json.loads((out / RUN_MANIFEST).read_text(encoding="utf-8"))["readings"] == readings
+    out = screened_people_run(tmp_path)
+    b = PEOPLE[1]
+    assert json.loads((out / RUN_MANIFEST).read_text(encoding="utf-8"))["readings"] == PEOPLE_READINGS
     assert read_screening_output(out).unconfirmed == 0
     copy = tmp_path / "edited"
     shutil.copytree(out, copy)
