@@ -412,6 +412,10 @@ def _screen(
         "stats_size": stats_size, "deferrals": deferrals, "dispatch": dispatch, "facts": facts, **people,
     }
     layout = _table_layout(sheet, header_row, {k: v for k, v in every.items() if v})
+    if program in PERSON_PROGRAMS and facts:  # their facts are derived from the people tables, as one run
+        fail(f"技能提升补贴、失业保险金（{'、'.join(PERSON_PROGRAMS)}）按人员数据表筛查（--persons、--certificates、--ui-claims 等），不接受 --facts 事实表；"
+             f"一个案件的事实可用 wengang evaluate 判定 / {', '.join(PERSON_PROGRAMS)} are screened from the people tables "
+             "(--persons, --certificates, --ui-claims …), not from --facts; one case's facts: wengang evaluate")
     if program in PERSON_PROGRAMS:
         _screen_people(
             out, day, program, {k: v for k, v in people.items() if v}, encoding=encoding, header_map=hmap, region=region,

@@ -13,3 +13,17 @@ def test_a_group_without_a_policy_is_named_by_the_area_it_shares():
     assert plan.resolution is None and plan.no_policy_reason.startswith("通辽市 在 2026-12-06 没有有效的稳岗返还政策")
     (alone,) = plan_regions("fanhuan", ["150522"], date(2026, 12, 6))
     assert alone.no_policy_reason.startswith("科尔沁左翼后旗 在 2026-12-06")
+
+
+def test_a_people_program_screened_from_facts_is_refused_saying_which_tables_it_takes(tmp_path):
+    # it had said only “缺少数据表：persons、certificates”, as if --facts had not been given
+    from typer.testing import CliRunner
+
+    from wengang.cli import app
+
+    facts = tmp_path / "facts.parquet"
+    facts.write_bytes(b"")
+    r = CliRunner().invoke(app, ["screen", "-p", "skill_subsidy", "--facts", str(facts), "--date", "2025-08-01",
+                                 "--out", str(tmp_path / "out")])
+    assert r.exit_code == 2, r.output
+    assert "按人员数据表筛查" in r.output and "不接受 --facts" in r.output

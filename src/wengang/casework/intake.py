@@ -159,7 +159,8 @@ def _recheck(folder: Path, program: str, df: pl.DataFrame, person: bool, on: dat
     from wengang.screening.manifest import RUN_MANIFEST, read_run_manifest
 
     key = "application_id" if person else "credit_code"
-    facts_file = folder / ("facts.parquet" if person else FEATURES)
+    # a people run writes its derived facts as facts.parquet; a facts table screened with --facts is features.parquet
+    facts_file = folder / "facts.parquet" if person and (folder / "facts.parquet").exists() else folder / FEATURES
     manifest = read_run_manifest(folder)
 
     def unchecked(why_zh: str) -> tuple[pl.DataFrame, str]:
