@@ -368,6 +368,12 @@ def screen_cmd(
             "would not be read. Give only --facts (the agency's derived facts), or drop --facts to derive them from the raw tables"
         )
     day = parse_date(on, "审核日期 --date", "--date")
+    if year is not None and year != day.year:
+        # the rules are the document in force on --date, whose 上年度 is the year before --date's; features of another
+        # year's data would be decided under it without a word, and the ledger years the run by --date (story audit)
+        fail(f"政策年度 --year {year} 与审核日期 {day.isoformat()} 所在年度不同：按审核日期适用的文件判定，其“上年度”为 "
+             f"{day.year - 1} 年；请给出 {year} 年内的审核日期，或去掉 --year / --year {year} differs from the year of "
+             f"--date {day.isoformat()}: give a date in {year}, or leave --year out")
     check_program(program)
     load(program)  # registers the program's rulesets and interpretation switches (only this program's)
     with policies_for_run(policy_path):

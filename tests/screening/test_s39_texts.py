@@ -27,3 +27,16 @@ def test_a_people_program_screened_from_facts_is_refused_saying_which_tables_it_
                                  "--out", str(tmp_path / "out")])
     assert r.exit_code == 2, r.output
     assert "按人员数据表筛查" in r.output and "不接受 --facts" in r.output
+
+
+def test_a_policy_year_other_than_the_dates_is_refused(tmp_path):
+    # story audit: `--date 2024-12-01 --year 2025` derived 2025's features, decided them under the document of
+    # 2024-12-01 (whose 上年度 is 2023) and was imported as 2024, without a word
+    from typer.testing import CliRunner
+
+    from wengang.cli import app
+
+    r = CliRunner().invoke(app, ["screen", "--date", "2024-12-01", "--year", "2025", "--facts", str(tmp_path / "f.parquet"),
+                                 "--out", str(tmp_path / "out")])
+    assert r.exit_code == 2, r.output
+    assert "政策年度 --year 2025 与审核日期 2024-12-01 所在年度不同" in r.output
