@@ -169,3 +169,18 @@ def test_policy_diff_shows_the_differing_part_of_a_changed_clause(tmp_path: Path
     line = next(s for s in res.output.splitlines() if s.strip().startswith("条款 二"))
     before, after = line.split("：", 1)[1].split(" → ")
     assert before != after and "10%" in before and "15%" in after
+
+
+def test_the_casework_procedures_names_are_known_to_every_program():
+    # second look (session 39): a new skill_subsidy notice with `publicity_before_payment: true` was refused as an
+    # unknown name “该项规定将不起作用”, though casework.procedure reads it for any program
+    import re
+    from pathlib import Path
+
+    from wengang.policies.names import PROCEDURE_PARAMS, names_read
+
+    src = (Path(__file__).resolve().parents[2] / "src" / "wengang" / "casework" / "procedure.py").read_text("utf-8")
+    read = set(re.findall(r'(?:params\.get|flag)\("([a-z_]+)"\)', src))
+    assert read and read <= PROCEDURE_PARAMS, read - PROCEDURE_PARAMS
+    for program in ("skill_subsidy", "internship", "fanhuan"):
+        assert PROCEDURE_PARAMS <= names_read(program)

@@ -16,6 +16,13 @@ from collections.abc import Iterable
 
 from wengang.policies.required import REQUIRED_PARAMS
 
+# the provisions the casework reads of any program's block (``casework.procedure.procedure``), not its rules: who must
+# confirm, what an unconfirmed offer becomes, reminders, the 税务 account, a 公示 before payment
+PROCEDURE_PARAMS = frozenset({
+    "confirmation_required", "unconfirmed_waived", "unconfirmed_reminded",
+    "pay_to_premium_account_if_no_corporate_account", "publicity_before_payment",
+})
+
 
 @functools.cache
 def names_read(program: str) -> frozenset[str]:
@@ -25,7 +32,7 @@ def names_read(program: str) -> frozenset[str]:
     from wengang.rules.expr import ByParam, HasParam, Note, Param, Reading
 
     programs.load(program)
-    out: set[str] = set()
+    out: set[str] = set(PROCEDURE_PARAMS)
     for (p, _name), required in REQUIRED_PARAMS.items():
         if p == program:
             out |= required
