@@ -23,6 +23,7 @@ from ledger_helpers import (
     RUN,
     case_cli,
     decision,
+    record_results,
     screened_people_run,
     screened_run,
     staffed,
@@ -386,7 +387,7 @@ def test_an_eligible_result_that_does_not_say_whether_it_is_held_is_held(ledger,
         pl.Series("payment_hold", [None, False, True], dtype=pl.Boolean),
         pl.Series("payment_hold_reason", [None, None, "缓缴的失业保险费尚未补足"], dtype=pl.String))
     res.write_parquet(out / "results.parquet")
-    si = read_screening_output(out)
+    si = read_screening_output(record_results(out))
     assert ledger.import_decisions(si.run, si.frame, "clerk").inserted == 3
     states = {r[0]: (r[1], r[2]) for r in _rows(ledger, "select unit_id, state, hold_reason from case_decisions")}
     codes = res["credit_code"].to_list()
@@ -402,7 +403,7 @@ def test_a_result_file_with_no_payment_hold_column_is_held_where_it_would_pay(le
     res = pl.read_parquet(out / "results.parquet")
     res.drop([c for c in ("payment_hold", "payment_hold_reason") if c in res.columns]).write_parquet(
         out / "results.parquet")
-    si = read_screening_output(out)
+    si = read_screening_output(record_results(out))
     assert ledger.import_decisions(si.run, si.frame, "clerk").inserted == 3
     states = dict(_rows(ledger, "select unit_id, hold_reason from case_decisions where state = 'held'"))
     eligible = res.filter(pl.col("status") == "eligible")["credit_code"].to_list()

@@ -9,7 +9,7 @@ import json
 import shutil
 
 import polars as pl
-from ledger_helpers import PEOPLE, PEOPLE_READINGS, screened_people_run, screened_run
+from ledger_helpers import PEOPLE, PEOPLE_READINGS, record_results, screened_people_run, screened_run
 from sqlalchemy import text
 
 from wengang.casework.intake import read_screening_output
@@ -37,7 +37,8 @@ def test_an_amount_or_status_edited_in_the_results_is_held_naming_both_answers(l
     edited = res.with_columns(
         pl.when(pl.col("credit_code") == codes[0]).then(99_999_900).otherwise(pl.col("amount_fen")).alias("amount_fen"))
     edited.write_parquet(out / "results.parquet")
-    si = read_screening_output(out)
+    assert read_screening_output(out).unconfirmed == 4  # the record's digest: the file changed after the run
+    si = read_screening_output(record_results(out))
     assert si.unconfirmed == 1
     assert ledger.import_decisions(si.run, si.frame, "clerk").inserted == 4
     held = _held(ledger)
@@ -77,7 +78,7 @@ def test_a_people_run_edited_is_held(ledger, tmp_path):
     res = pl.read_parquet(copy / "results.parquet")
     res.with_columns(pl.when(pl.col("id_number") == b).then(2_000_000).otherwise(pl.col("amount_fen"))
                      .alias("amount_fen")).write_parquet(copy / "results.parquet")
-    si = read_screening_output(copy)
+    si = read_screening_output(record_results(copy))
     assert si.unconfirmed == 1
     ledger.import_decisions(si.run, si.frame, "clerk")
     assert set(_held(ledger)) == {b}
@@ -94,3 +95,16 @@ def test_the_record_keeps_settings_exactly(tmp_path):
                        readings={}, settings=settings, include_drafts=True, region_data=())
     m = read_run_manifest(tmp_path)
     assert m is not None and m.settings == settings and m.include_drafts and m.policy_year == 2025
+
+
+def test_a_results_file_changed_after_the_run_is_held_whole(ledger, tmp_path):
+    # second look (session 39): a hold from the run's quarantine is not the rules' to give again, so setting
+    # payment_hold false in the file had imported the row unheld; the record's digest of the file now says it changed
+    out = screened_run(tmp_path / "out")
+    assert read_run_manifest(out).results_sha256
+    res = pl.read_parquet(out / "results.parquet")
+    res.with_columns(pl.lit(False).alias("payment_hold")).write_parquet(out / "results.parquet")
+    si = read_screening_output(out)
+    assert si.unconfirmed == 3 and "SHA-256 不符" in si.recheck_note
+    ledger.import_decisions(si.run, si.frame, "clerk")
+    assert len(_held(ledger)) == 3

@@ -148,7 +148,7 @@ def _check_year(results: Path, program: str, year: int, on: date | None, pairs: 
 
 
 def _recheck(folder: Path, program: str, df: pl.DataFrame, person: bool, on: date | None,
-             drafts: bool) -> tuple[pl.DataFrame, str]:
+             drafts: bool, results_sha: str) -> tuple[pl.DataFrame, str]:
     """``df`` with ``_recheck``: for each row the run's own facts do not decide as the file says, why (else null).
 
     Each row is decided again by the rules, on the facts the run wrote (``features.parquet``; a people run's
@@ -169,6 +169,10 @@ def _recheck(folder: Path, program: str, df: pl.DataFrame, person: bool, on: dat
 
     if not facts_file.exists() or key not in df.columns:
         return unchecked(f"{folder} 中没有 {facts_file.name}")
+    if manifest is not None and manifest.results_sha256 not in (None, results_sha):
+        # any change to the file, a payment hold set false included (a hold from the run's quarantine is not
+        # the rules' to give again): every row as one that cannot be trusted
+        return unchecked(f"结果文件与 {RUN_MANIFEST} 记录的 SHA-256 不符，已在筛查之后被改动")
     day = manifest.evaluation_date if manifest is not None else on
     if day is None:
         try:
@@ -192,8 +196,10 @@ def _recheck(folder: Path, program: str, df: pl.DataFrame, person: bool, on: dat
             readings=manifest.readings if manifest else None, settings=manifest.settings if manifest else None,
             include_drafts=drafts or bool(manifest and manifest.include_drafts), region_data=region_data,
         )  # fmt: skip
+        held_again = (pl.col("payment_hold").fill_null(False) if "payment_hold" in again.collect_schema().names()
+                      else pl.lit(False))
         decided = again.select(key, pl.col("status").cast(pl.String).alias("_status_again"),
-                               pl.col("amount_fen").alias("_amount_again")).collect()
+                               pl.col("amount_fen").alias("_amount_again"), held_again.alias("_held_again")).collect()
     except Exception as exc:  # noqa: BLE001 - any failure to decide again holds the rows; it never lets them pass
         return unchecked(f"重新判定未能完成：{type(exc).__name__}")
     joined = df.join(decided.unique(key, keep="none"), on=key, how="left")
@@ -201,14 +207,18 @@ def _recheck(folder: Path, program: str, df: pl.DataFrame, person: bool, on: dat
         lambda f: f" {format_yuan(f)}", return_dtype=pl.String).fill_null("")
     again_said = pl.col("_status_again").replace(STATUS_ZH) + pl.col("_amount_again").map_elements(
         lambda f: f" {format_yuan(f)}", return_dtype=pl.String).fill_null("")
+    # a hold the rules give again (兵团 缓缴未补足…) that the file does not carry differs too
+    unheld = pl.col("_held_again") & ~pl.col("payment_hold").cast(pl.Boolean).fill_null(False)
     differs = (pl.col("_status_again").is_null() | (pl.col("status").cast(pl.String) != pl.col("_status_again"))
-               | pl.col("amount_fen").ne_missing(pl.col("_amount_again")))
+               | pl.col("amount_fen").ne_missing(pl.col("_amount_again")) | unheld.fill_null(False))
     reason = pl.concat_str([
         pl.lit("筛查结果与按本次筛查的事实数据重新判定的结论不一致（结果文件：") , file_said,
         pl.lit("；重新判定："), pl.coalesce(again_said, pl.lit("无此记录")),
+        pl.when(unheld.fill_null(False)).then(pl.lit("，暂缓发放")).otherwise(pl.lit("")),
         pl.lit(f"{'；' + note if note else ''}）：暂缓发放，待核实结果文件是否被改动"),
     ])
-    out = joined.with_columns(pl.when(differs).then(reason).alias("_recheck")).drop("_status_again", "_amount_again")
+    out = joined.with_columns(pl.when(differs).then(reason).alias("_recheck")).drop(
+        "_status_again", "_amount_again", "_held_again")
     return out, note
 
 
@@ -408,7 +418,8 @@ def _read_screening_output(results: Path, program: str | None, year: int | None,
     for col, dtype in (("payment_hold", pl.Boolean), ("payment_hold_reason", pl.String)):
         if col not in df.columns:  # not said: held where it would pay (below)
             df = df.with_columns(pl.lit(None, dtype=dtype).alias(col))
-    df, recheck_note = _recheck(folder, program, df, person, on, drafts)
+    results_sha = _sha256(results)
+    df, recheck_note = _recheck(folder, program, df, person, on, drafts, results_sha)
     said = readings_zh(df, "readings", "outcomes" if "outcomes" in df.columns else None, code=True, sep="\n")
     explanation = pl.concat_str([
         head,
@@ -465,7 +476,7 @@ def _read_screening_output(results: Path, program: str | None, year: int | None,
             k, _, v = part.partition("=")
             if k and v not in readings.get(k, "").split("|"):
                 readings[k] = f"{readings[k]}|{v}" if k in readings else v
-    inputs = {RESULTS: _sha256(results)}
+    inputs = {RESULTS: results_sha}
     if on is not None:
         inputs["evaluation_date"] = on.isoformat()
     run = RunIn(program=program, year=year, region_code=region or _common_region(regions), inputs=inputs,

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
@@ -30,6 +31,7 @@ class RunManifest:
     settings: dict[str, Any] = field(default_factory=dict)
     include_drafts: bool = False
     region_data: tuple[tuple[str, str], ...] = ()  # (path as given, its SHA-256)
+    results_sha256: str | None = None  # the results file as the run wrote it
 
     def region_data_at_hand(self) -> tuple[tuple[str, ...], list[str]]:
         """The region-data files still where the run read them and unchanged, and those that are not."""
@@ -42,9 +44,28 @@ class RunManifest:
 
 def _sha256(path: Path) -> str | None:
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        h = hashlib.sha256()
+        with path.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        return h.hexdigest()
     except OSError:
         return None
+
+
+def digest_behind(path: Path) -> Callable[[], str | None]:
+    """Start hashing ``path`` (a finished results file) on a thread of its own — hashlib lets go of the GIL, so it
+    runs beside the summary that follows (≈ 0.06 s for a million units' results) — and return what waits for it."""
+    out: list[str | None] = [None]
+    worker = threading.Thread(target=lambda: out.__setitem__(0, _sha256(path)), name="wengang-results-digest",
+                              daemon=True)
+    worker.start()
+
+    def result() -> str | None:
+        worker.join()
+        return out[0]
+
+    return result
 
 
 def _encode(value: Any) -> Any:
@@ -74,7 +95,7 @@ def _decode(value: Any) -> Any:
 def write_run_manifest(
     out: Path, *, program: str, evaluation_date: date, policy_year: int | None,
     readings: Mapping[str, str] | None, settings: Mapping[str, Any] | None, include_drafts: bool,
-    region_data: tuple[str, ...],
+    region_data: tuple[str, ...], results_sha256: str | None = None,
 ) -> Path:
     record = {
         "program": program,
@@ -84,6 +105,7 @@ def write_run_manifest(
         "settings": {k: _encode(v) for k, v in (settings or {}).items()},
         "include_drafts": include_drafts,
         "region_data": [{"path": str(p), "sha256": _sha256(Path(p))} for p in region_data],
+        "results_sha256": results_sha256,
     }  # fmt: skip
     path = out / RUN_MANIFEST
     path.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -103,6 +125,7 @@ def read_run_manifest(folder: Path) -> RunManifest | None:
             settings={str(k): _decode(v) for k, v in (raw.get("settings") or {}).items()},
             include_drafts=bool(raw.get("include_drafts", False)),
             region_data=tuple((str(r["path"]), str(r["sha256"])) for r in raw.get("region_data") or ()),
+            results_sha256=None if raw.get("results_sha256") is None else str(raw["results_sha256"]),
         )  # fmt: skip
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None

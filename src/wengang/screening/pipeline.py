@@ -547,6 +547,9 @@ def run_screening(
             }
             seconds.update({label: run.steps[k] for k, label in labels.items()})  # in this order
 
+    from wengang.screening.manifest import digest_behind, write_run_manifest
+
+    results_digest = digest_behind(out / "results.parquet")  # the file is final: hashed beside what follows
     t2 = time.perf_counter()
     with step("筛查 第3步/共3步 写出结果与公示名单", enabled=show):
         used = list(plans.values())
@@ -570,12 +573,10 @@ def run_screening(
             if excel and 0 < q.height <= 1_000_000:
                 write_excel_sheets(q, out / "quarantine.xlsx", "隔离记录", progress=show)
                 files["隔离记录（Excel）"] = str(out / "quarantine.xlsx")
-    from wengang.screening.manifest import write_run_manifest
-
     # the question the run answered, so that the ledger can answer it again before it takes a row in
     files["运行记录（JSON）"] = str(write_run_manifest(
         out, program=program, evaluation_date=evaluation_date, policy_year=year, readings=readings,
-        settings=settings, include_drafts=include_drafts, region_data=region_data,
+        settings=settings, include_drafts=include_drafts, region_data=region_data, results_sha256=results_digest(),
     ))  # fmt: skip
     summary.files = files
     seconds["合计"] = time.perf_counter() - t0
