@@ -231,7 +231,8 @@ class RunStart(Strict):
     year: int | None = Field(None, ge=2000, le=2100, description="政策年度 / policy year")
     region: str | None = Field(None, description="只接受该地区及其下级 / accept only this region and below")
     readings: dict[str, str] = Field(default_factory=dict)
-    settings: dict[str, str] = Field(default_factory=dict)
+    settings: dict[str, str] = Field(default_factory=dict, description="地区设置，同 wengang screen --setting（带单位："
+                                     "元/分/%），如 {\"max_layoff_rate\": \"5.5%\"} / region settings with units")
 
 
 @router.get("/screening/folders", summary="可筛查的数据目录 / data folders")

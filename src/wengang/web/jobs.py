@@ -87,6 +87,18 @@ def save_upload(cfg: Any, files: dict[str, tuple[str, Any]]) -> str:
     return f"upload-{folder.name}"
 
 
+def check_settings(settings: dict[str, Any]) -> None:
+    """Refuse a setting the CLI's ``--setting`` would refuse (unknown name, value without its unit) before a job
+    is recorded, rather than as a failed run (the run parses them again, ``_run``)."""
+    from wengang.settings import SettingError, parse_settings
+
+    try:
+        parse_settings(settings)
+    except SettingError as exc:
+        zh, _, en = str(exc).partition(" / ")
+        raise LedgerError("bad_input", f"地区设置有误：{zh}", f"bad region setting: {en or zh}") from None
+
+
 def start(ledger: Any, cfg: Any, params: dict[str, Any], actor: str, *, wait: bool = False) -> int:
     """Record a job and run it in a thread (``wait``: run it here, for tests and the demo)."""
     known = folders(cfg)
@@ -97,6 +109,7 @@ def start(ledger: Any, cfg: Any, params: dict[str, Any], actor: str, *, wait: bo
     if "units" not in tables_in(src):
         raise LedgerError("bad_input", f"数据目录 {params['folder']} 中没有参保单位表 units",
                           f"data folder {params['folder']} has no units table")
+    check_settings(params.get("settings") or {})
     out = cfg.work_path / "runs" / uuid.uuid4().hex[:12]
     with ledger.engine.connect() as conn:
         conn = conn.execution_options(write=True)
@@ -234,7 +247,15 @@ def _rows(path: Path, numbers: Any, conds: list[Any], lo: int, size: int) -> pl.
     return frame.with_columns(pl.col("status").cast(pl.String))
 
 
-def results(ledger: Any, jid: int, *, status: str | None, reason: str | None, size_class: str | None,
+def reason_matches(reason: str | list[str] | tuple[str, ...]) -> Any:
+    """The filter for a reason code, or for any of several codes sharing one text (``?layoff`` and
+    ``?fund_reserve`` both say which region figures are missing: the page lists that text once)."""
+    codes = [reason] if isinstance(reason, str) else list(reason)
+    return pl.any_horizontal([pl.col("reasons").str.contains(c, literal=True) for c in codes])
+
+
+def results(ledger: Any, jid: int, *, status: str | None, reason: str | list[str] | tuple[str, ...] | None,
+            size_class: str | None,
             region: str | None, page: int, page_size: int) -> dict[str, Any]:
     """One page of a run's results, filtered; identifiers masked.
 
@@ -251,7 +272,7 @@ def results(ledger: Any, jid: int, *, status: str | None, reason: str | None, si
     path = out_dir(ledger, jid) / "results.parquet"
     st = path.stat()
     stamp = (str(path), st.st_size, st.st_mtime_ns)
-    key = (*stamp, status, reason, size_class, region)
+    key = (*stamp, status, reason if reason is None or isinstance(reason, str) else tuple(reason), size_class, region)
     conds = []
     if status:
         conds.append(pl.col("status") == status)
@@ -260,7 +281,7 @@ def results(ledger: Any, jid: int, *, status: str | None, reason: str | None, si
     if region:
         conds.append(pl.col("region_code").str.starts_with(region))
     if reason:
-        conds.append(pl.col("reasons").str.contains(reason, literal=True))
+        conds.append(reason_matches(reason))
     if key not in _MATCHES:
         if len(_MATCHES) >= _MATCHES_MAX:
             _MATCHES.clear()

@@ -17,6 +17,7 @@ from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import pass_context
 from markupsafe import Markup
 
 from wengang.casework.states import state_zh
@@ -311,3 +312,30 @@ def beijing_time(value: object) -> str:
 
 
 TEMPLATES.env.filters["beijing"] = beijing_time
+
+
+@pass_context
+def operator_name(ctx: Any, login: object) -> str | Markup:
+    """An operator's display name (张经办, its login in the title for the office to match the audit trail) where
+    the ledger has one, else what was recorded (a login no longer registered, a text such as 经办机构); the
+    names are read once per request."""
+    from sqlalchemy import select
+
+    from wengang.casework.models import Operator
+
+    text = str(login or "")
+    request = ctx.get("request")
+    if request is None or not text:
+        return text
+    names = getattr(request.state, "operator_names", None)
+    if names is None:
+        OP = Operator.__table__.c
+        names = {r["login"]: r["display_name"] for r in led(request).read(select(OP.login, OP.display_name))}
+        request.state.operator_names = names
+    name = names.get(text)
+    if not name or name == text:
+        return text
+    return Markup(f'<span title="登录名 {html.escape(text)}">{html.escape(name)}</span>')
+
+
+TEMPLATES.env.filters["who"] = operator_name

@@ -19,6 +19,7 @@ from fastapi.responses import FileResponse, Response
 from sqlalchemy import func, select
 
 from wengang.casework import query
+from wengang.casework.errors import LedgerError
 from wengang.casework.ledger import CREDITED_AFTER_BOUNCE, payment_reference
 from wengang.casework.models import (
     AuditEvent,
@@ -158,17 +159,81 @@ def _folders(request: Request) -> list[str]:
     return list(jobs.folders(cfg(request)))
 
 
+_REGION_WAIT = "需经办机构提供地区数据："
+
+
+def _missing_settings(job: dict[str, Any]) -> list[dict[str, str]]:
+    """The region settings a done run said were missing (its ``需经办机构提供地区数据：标签（名称）；…`` reasons), each
+    with its Chinese label, unit and an example line for the 地区设置 field."""
+    from wengang.settings import EXAMPLE_VALUE, setting_specs
+
+    if job.get("state") != "done":
+        return []
+    specs = setting_specs()
+    names: dict[str, None] = {}
+    for r in job["summary"]["summary"].get("by_reason", []):
+        text = str(r.get("text") or "")
+        if text.startswith(_REGION_WAIT):
+            for name in re.findall(r"（([A-Za-z0-9_.]+)）", text):
+                names.setdefault(name, None)
+    given = job["params"].get("settings") or {}
+    return [{"name": n, "label": specs[n].label if n in specs else n,
+             "example": f"{n}={EXAMPLE_VALUE.get(specs[n].unit if n in specs else 'text', '…')}"}
+            for n in names if n not in given]
+
+
 @router.get("/screening", include_in_schema=False)
 def screening_runs(request: Request) -> Response:
     runs = jobs.jobs(led(request))
+    # ``?from=<run>``: the form filled in as that run was started, with the region settings it lacked
+    prior: dict[str, Any] | None = None
+    missing: list[dict[str, str]] = []
+    src = request.query_params.get("from", "")
+    if src.isdigit() and 1 <= int(src) <= MAX_ID:
+        try:
+            prior = jobs.job(led(request), int(src))
+        except LedgerError:
+            prior = None
+        missing = _missing_settings(prior) if prior else []
     return page(
         request,
         "screening_runs.html",
         runs=runs,
         folders=_folders(request),
         today=beijing_today().isoformat(),
+        prior=prior["params"] if prior else {},
+        prior_id=prior["id"] if prior else None,
+        prior_settings="\n".join(f"{k}={v}" for k, v in ((prior or {}).get("params", {}).get("settings") or {}).items()),
+        missing=missing,
         state_zh={"queued": "排队中", "running": "运行中", "done": "已完成", "failed": "失败"},
     )
+
+
+def _settings(text: str) -> dict[str, str]:
+    """The 地区设置 field: one ``名称=取值`` a line, each value checked as ``wengang screen --setting`` checks it
+    (unit required: 元/分/%); a refusal names the line."""
+    from wengang.settings import SettingError, parse_settings
+
+    out: dict[str, str] = {}
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        k, eq, v = line.partition("=")
+        k, v = k.strip(), v.strip()
+        if not eq or not k or not v:
+            raise ApiError(422, "invalid_input", f"地区设置第 {n} 行应写成“名称=取值”：{line.strip()}",
+                           f"region settings line {n} must be name=value: {line.strip()}", "settings")
+        if k in out:
+            raise ApiError(422, "invalid_input", f"地区设置第 {n} 行：{k} 已在前面给出",
+                           f"region settings line {n}: {k} given twice", "settings")
+        try:
+            parse_settings({k: v})
+        except SettingError as exc:
+            zh, _, en = str(exc).partition(" / ")
+            raise ApiError(422, "invalid_input", f"地区设置第 {n} 行（{line.strip()}）不予采用：{zh}",
+                           f"region settings line {n} ({line.strip()}) refused: {en or zh}", "settings") from None
+        out[k] = v
+    return out
 
 
 def _readings(text: str) -> dict[str, str]:
@@ -202,7 +267,7 @@ async def screening_start(request: Request) -> Response:
         "year": as_int(f.get("year"), "year", "政策年度", lo=2000, hi=2100),
         "region": f.get("region") or None,
         "readings": _readings(f.get("readings", "")),
-        "settings": {},
+        "settings": _settings(f.get("settings", "")),
     }
     jid = await run_in_threadpool(jobs.start, led(request), cfg(request), params, p.actor)
     return back(f"/screening/{jid}")
@@ -228,16 +293,27 @@ def screening_run(job_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: R
     filters = {k: q.get(k) or "" for k in ("status", "reason", "size_class", "region")}
     result: dict[str, Any] | None = None
     reasons: dict[str, str] = {}
+    choices: dict[str, str] = {}
     links: list[int | None] = []
     if job["state"] == "done":
         summary = job["summary"]["summary"]
         reasons = {r["code"]: r["text"] for r in summary["by_reason"]}
+        # codes sharing one text (``?layoff``, ``?fund_reserve``: the same missing region figures) are one choice
+        # in the 原因 list, the first code standing for them all
+        same: dict[str, list[str]] = {}
+        for code, text in reasons.items():
+            same.setdefault(text, []).append(code)
+        choices = {codes[0]: text for text, codes in same.items()}
+        wanted: list[str] | None = None
+        if filters["reason"]:
+            text = reasons.get(filters["reason"])
+            wanted = same[text] if text is not None else [filters["reason"]]
         current = page_number(request)
         result = jobs.results(
             led(request),
             job_id,
             status=filters["status"] or None,
-            reason=filters["reason"] or None,
+            reason=wanted,
             size_class=filters["size_class"] or None,
             region=filters["region"] or None,
             page=current,
@@ -249,8 +325,8 @@ def screening_run(job_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: R
         for col, v in (("status", filters["status"]), ("size_class", filters["size_class"])):
             if v:
                 lf = lf.filter(pl.col(col).cast(pl.String) == v)
-        if filters["reason"]:
-            lf = lf.filter(pl.col("reasons").str.contains(filters["reason"], literal=True))
+        if wanted:
+            lf = lf.filter(jobs.reason_matches(wanted))
         if filters["region"]:
             lf = lf.filter(pl.col("region_code").str.starts_with(filters["region"]))
         codes = (
@@ -265,7 +341,7 @@ def screening_run(job_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: R
         for row, did in zip(result["items"], links, strict=True):
             row["decision_id"] = did
             codes_ = [c for c in str(row["reasons"] or "").replace(",", ";").split(";") if c]
-            row["reason_text"] = "；".join(reasons.get(c, c) for c in codes_)
+            row["reason_text"] = "；".join(dict.fromkeys(reasons.get(c, c) for c in codes_))  # each text once
         result["pager"] = pager(request, result["total"], current)
     return page(
         request,
@@ -273,7 +349,8 @@ def screening_run(job_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: R
         job=job,
         result=result,
         filters=filters,
-        reasons=reasons,
+        reasons=choices,
+        missing=_missing_settings(job),
         statuses=STATUS_ZH,
         sizes=SIZE_ZH,
         refresh=job["state"] in ("queued", "running"),
@@ -762,21 +839,37 @@ def publicity_lists(request: Request) -> Response:
 
     for row in lists:  # a unit program lists units (家), a person program persons (人), as its 公示 document says
         row["count_text"] = f"{row['n']} 人" if publicity_subject(row["program"]) == "person" else f"{row['n']} 家"
-    waiting = led(request).read(
+    from wengang.casework.procedure import publicity_documents
+    from wengang.casework.states import PUBLICITY_PROGRAMS
+
+    approved = led(request).read(
         select(
             D.program,
             D.year,
+            D.policy_doc,
             func.count().label("n"),
             func.coalesce(func.sum(query.amount_sql()), 0).label("fen"),
         )
         .where(D.state == "approved")
-        .group_by(D.program, D.year)
+        .group_by(D.program, D.year, D.policy_doc)
     )
+    # only a decision whose own document has a 公示 step awaits one (the ledger refuses the others a list,
+    # ``no_publicity_step``: 技能提升补贴 is paid once 复审 approves it)
+    groups: dict[tuple[bool, str, int], dict[str, Any]] = {}
+    for r in approved:
+        step = r["program"] in PUBLICITY_PROGRAMS or r["policy_doc"] in publicity_documents(r["program"])
+        g = groups.setdefault((step, r["program"], r["year"]), {"program": r["program"], "year": r["year"], "n": 0,
+                                                                 "fen": 0})
+        g["n"] += int(r["n"])
+        g["fen"] += int(r["fen"])
+    waiting = [g for (step, _, _), g in sorted(groups.items()) if step]
+    no_step = [g for (step, _, _), g in sorted(groups.items()) if not step]
     return page(
         request,
         "publicity.html",
         lists=lists,
         waiting=waiting,
+        no_step=no_step,
         programs=_labels(),
         today=beijing_today().isoformat(),
         suggested=f"GS-{beijing_today():%Y%m%d}-{uuid.uuid4().hex[:4].upper()}",
