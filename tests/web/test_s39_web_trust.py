@@ -89,3 +89,26 @@ def test_a_recorded_digest_edited_by_sql_refuses_the_file(site):
         c.execute(text("update case_bank_files set sha256 = :h where file_key = 'S39'"), {"h": "0" * 64})
     r = cashier.get("/api/v1/bank-files/S39/txt")  # refused before the disk is read (the row is re-hashed)
     assert r.status_code == 409 and "校验失败" in r.json()["message_zh"] and "H|WGPAY" not in r.text
+
+
+def test_the_api_refuses_a_publicity_list_starting_before_its_review(web):
+    # second look (session 39): the API and the page checked only the backdating grace, so a list starting 3 days
+    # before a 复审 made today ended at once and its decisions were payable; as `case publicize` now
+    from datetime import timedelta
+
+    from wengang.casework.ledger import _beijing_today
+
+    clerk, checker = web.client("clerk"), web.client("checker")
+    from .conftest import UNIT_A
+
+    did = web.ids[UNIT_A]
+    assert clerk.post(f"/api/v1/decisions/{did}/confirm", json={}).status_code == 200
+    assert clerk.post(f"/api/v1/decisions/{did}/reviews", json={"stage": 1, "approve": True, "reason": "初审通过"}
+                      ).status_code == 201
+    assert checker.post(f"/api/v1/decisions/{did}/reviews", json={"stage": 2, "approve": True, "reason": "复审通过"}
+                        ).status_code == 201
+    body = {"list_key": "gs-early", "program": "fanhuan", "year": 2025, "days": 3,
+            "starts_on": (_beijing_today() - timedelta(days=2)).isoformat()}
+    r = clerk.post("/api/v1/publicity/lists", json=body)
+    assert r.status_code in (409, 422) and r.json()["code"] == "publicity_before_review", r.text
+    assert "早于所列决定的复审日期" in r.text

@@ -163,6 +163,8 @@ def publicize(body: PublicizeIn, request: Request, p: Caller) -> JSONResponse:
     from wengang.casework.ledger import check_publicity_start
 
     check_publicity_start(body.starts_on, body.late_reason)
+    if not (body.late_reason or "").strip():  # as `case publicize`: a list recorded after the fact is the operator's word
+        _led(request).check_publicity_after_review(_program(body.program), body.year, body.starts_on, body.decision_ids)
 
     def write() -> dict[str, Any]:
         n = _led(request).publicize(body.list_key, _program(body.program), body.year, p.login,

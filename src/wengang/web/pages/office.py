@@ -898,6 +898,8 @@ async def publicity_create(request: Request) -> Response:
 
     late = (f.get("late_reason") or "").strip() or None
     check_publicity_start(start, late)
+    if late is None:  # as `case publicize`: not before the 复审 of what it lists (a paper list recorded later excepted)
+        await run_in_threadpool(lambda: led(request).check_publicity_after_review(program, year, start))
     n = await run_in_threadpool(
         lambda: led(request).publicize(key, program, year, p.login, starts_on=start, days=days, late_reason=late)
     )
