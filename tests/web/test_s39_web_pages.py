@@ -137,6 +137,9 @@ def test_an_upload_over_the_limit_is_refused_with_413_and_keeps_nothing(template
         r = cashier.post("/bank-files/returns", data=form, files={"file": ("ret.txt", big, "text/plain")},
                          headers=HTML)
         assert r.status_code == 413 and "上传内容超过上限 4 KB，未保存" in r.text
+        # a JSON body too (FastAPI parses it itself: it had answered 400 “There was an error parsing the body”)
+        r = clerk.post("/api/v1/publicity/lists", json={"list_key": "x" * 5000, "program": "fanhuan", "year": 2025})
+        assert r.status_code == 413 and r.json()["code"] == "too_large", r.text
         # under the limit: kept, copied whole
         r = clerk.post("/api/v1/screening/uploads", files={"units": ("units.csv", big[:2000], "text/csv")})
         assert r.status_code == 201, r.text

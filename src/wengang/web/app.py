@@ -95,6 +95,14 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers") or ()).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.limit:
+            # said before any route reads the body: raised inside FastAPI's own body parsing (a JSON or form body) it
+            # would come out as its English “There was an error parsing the body” (second look, session 39)
+            from starlette.responses import JSONResponse
+
+            e = self._too_large()
+            await JSONResponse(errors.body(e.code, e.zh, e.en), status_code=413)(scope, receive, send)
+            return
         seen = 0
 
         async def counted() -> Any:
