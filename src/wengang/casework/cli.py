@@ -1368,10 +1368,21 @@ def resize(decision_id: DecisionId, size_class: str,
 
 
 @case_app.command("recovery-received")
-def recovery_received(recovery_id: RecordId, amount_fen: AmountFen, db: str = DB, user: str = USER) -> None:
-    """登记追回到账 / record a recovery received."""
-    _run(_open(db).record_recovery_receipt, recovery_id, user, amount_fen=amount_fen)
-    console.print(f"✔ 追回单 {recovery_id} 已到账 / received")
+def recovery_received(recovery_id: RecordId, amount_fen: AmountFen,
+                      received_on: str = typer.Option(None, "--date", help="到账日期（默认今天）/ day received"),
+                      reference: str = typer.Option(None, "--reference",
+                                                    help="银行凭证号：同一凭证不重复计入 / bank reference"),
+                      db: str = DB, user: str = USER) -> None:
+    """登记追回到账（可分期：每笔不超过尚欠金额）/ record (part of) a recovery received."""
+    r = _run(_open(db).record_recovery_receipt, recovery_id, user, amount_fen=amount_fen,
+             received_on=_day(received_on, "到账日期"), reference=reference)
+    if r["owed_fen"]:
+        console.print(f"✔ 追回单 {recovery_id} 部分到账 {_yuan(r['amount_fen'])} 元，累计已到账 {_yuan(r['received_fen'])} 元，"
+                      f"尚欠 {_yuan(r['owed_fen'])} 元 / part received: {_yuan(r['received_fen'])} of "
+                      f"{_yuan(r['recovery_fen'])} yuan, {_yuan(r['owed_fen'])} owed", soft_wrap=True)
+    else:
+        console.print(f"✔ 追回单 {recovery_id} 已全额到账（本笔 {_yuan(r['amount_fen'])} 元，合计 {_yuan(r['received_fen'])} 元）"
+                      f" / received in full", soft_wrap=True)
 
 
 @case_app.command("dispatch-transfer")
@@ -1465,7 +1476,20 @@ def show(decision_id: DecisionId, db: str = DB, user: str = USER) -> None:
                       f"→ {_mask_account(p['account_no'])}：{FATE_ZH.get(p['fate'], p['fate'])}"
                       + (f"（{escape(why)}）" if why else "") + f" / {p['fate']}")
     for r in d["recoveries"]:
-        console.print(f"  追回单 {r['id']} {_yuan(r['amount_fen'])} 元：{escape(r['reason'])}")
+        if r["amount_fen"] <= 0:  # a resize's cancellation of an order's part not received
+            console.print(f"  追回单 {-r['seq']} 撤销 {_yuan(-r['amount_fen'])} 元：{escape(r['reason'])}")
+            continue
+        got = f"，已到账 {_yuan(r['received_fen'])} 元" if r["received_fen"] else ""
+        if r["owed_fen"]:
+            status = f"部分到账，尚欠 {_yuan(r['owed_fen'])} 元" if r["received_fen"] else "未到账"
+        elif r["cancelled_fen"]:
+            status = "未到账部分已撤销" if r["received_fen"] else "已撤销"
+        else:
+            status = "已全额到账"
+        console.print(f"  追回单 {r['id']} {_yuan(r['amount_fen'])} 元{got}（{status}）：{escape(r['reason'])}")
+        for k in r["receipts"]:
+            console.print(f"    到账 {_yuan(k['amount_fen'])} 元 {k['received_on'] or '（日期未记）'}"
+                          + (f" 凭证号 {escape(k['reference'])}" if k["reference"] else ""))
     t = Table(title="历史 / history")
     for c in ("序号", "时间（北京时间）", "经办人", "操作", "状态变化", "原因"):
         t.add_column(c, overflow="fold")

@@ -42,7 +42,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 
-from wengang.money import format_yuan
+from wengang.money import fen_to_yuan, format_yuan
 from wengang.progress import step
 
 from . import DEFAULT_URL, audit, bulk, operators, projection
@@ -3913,22 +3913,27 @@ class Ledger:
         return {-s for (s,) in conn.execute(select(C.seq).where(C.decision_id == decision_id, C.seq < 0))}
 
     def _cancel_open_overpayments(self, conn: Connection, decision_id: int, actor: str, reason: str) -> tuple[list[int], int]:
-        """Cancel ``decision_id``'s 多退少补 recovery orders (kind ``overpayment``) neither received nor cancelled: a
-        row of minus the amount each (append-only; every sum of the orders nets it), its ``seq`` minus the cancelled
-        order's id, so an order is cancelled once and a receipt for it is refused. Returns their ids and total."""
+        """Cancel what is not yet received of ``decision_id``'s 多退少补 recovery orders (kind ``overpayment``) not
+        fully received nor cancelled: a row of minus that part each (append-only; every sum of the orders nets it, so
+        the order stands at what was received, and 多退少补 reckons that as money back), its ``seq`` minus the
+        cancelled order's id, so an order is cancelled once and a receipt for it is refused after. Returns their ids
+        and the total cancelled."""
         C, K = Recovery.__table__.c, RecoveryReceipt.__table__.c
         cancelled = self._cancelled_recoveries(conn, decision_id)
-        open_ = [(rid, amount) for rid, amount in conn.execute(
-            select(C.id, C.amount_fen).where(C.decision_id == decision_id, C.kind == "overpayment", C.amount_fen > 0,
-                                             ~exists().where(K.recovery_id == C.id)).order_by(C.id))
-                 if rid not in cancelled]
+        got = select(K.recovery_id, func.sum(K.amount_fen).label("fen")).group_by(K.recovery_id).subquery()
+        open_ = [(rid, int(amount) - int(x), int(x)) for rid, amount, x in conn.execute(
+            select(C.id, C.amount_fen, func.coalesce(got.c.fen, 0))
+            .select_from(Recovery.__table__.outerjoin(got, got.c.recovery_id == C.id))
+            .where(C.decision_id == decision_id, C.kind == "overpayment", C.amount_fen > 0).order_by(C.id))
+                 if rid not in cancelled and int(amount) > int(x)]
         if not open_:
             return [], 0
-        rows = [{"decision_id": decision_id, "kind": "overpayment", "seq": -rid, "amount_fen": -amount,
-                 "reason": f"撤销追回单 {rid}（未到账）：{reason}"} for rid, amount in open_]
+        rows = [{"decision_id": decision_id, "kind": "overpayment", "seq": -rid, "amount_fen": -rest,
+                 "reason": (f"撤销追回单 {rid}（未到账部分，已到账 {format_yuan(x)}照计为已退回）：{reason}" if x
+                            else f"撤销追回单 {rid}（未到账）：{reason}")} for rid, rest, x in open_]
         self._insert_rows(conn, Recovery, rows, actor=actor, action="cancel_recovery", reason=reason,
-                          after={"recovery_ids": [rid for rid, _ in open_]})
-        return [rid for rid, _ in open_], sum(a for _, a in open_)
+                          after={"recovery_ids": [rid for rid, _, _ in open_]})
+        return [rid for rid, _, _ in open_], sum(a for _, a, _ in open_)
 
     def _raise_capped_flags(self, conn: Connection, decision_id: int, actor: str) -> tuple[list[int], int]:
         """The recoveries of risk flags confirmed on ``decision_id`` that other recoveries capped (``_recoverable``:
@@ -3984,25 +3989,68 @@ class Ledger:
                                             "reason": reason}], actor=actor, action=f"recover_{kind}", reason=reason)
         return conn.execute(select(C.id).where(C.decision_id == decision_id, C.kind == kind, C.seq == seq)).scalar_one()
 
-    def record_recovery_receipt(self, recovery_id: int, actor: str, *, amount_fen: int) -> None:
-        """The unit paid a recovery back (in full)."""
+    def record_recovery_receipt(self, recovery_id: int, actor: str, *, amount_fen: int,
+                                received_on: date | None = None, reference: str | None = None) -> dict[str, Any]:
+        """The unit paid (part of) a recovery back: agencies take a recovery in instalments (outside casework audit,
+        session 39), so a receipt of at most what is still owed is recorded, each with its day (default today,
+        Beijing) and bank reference; the order stays open (部分到账) until the receipts sum to it. The same receipt
+        twice (the same reference; without one, the same amount on the same day) is refused, never counted twice.
+        Returns recovery_id, receipt_id, amount_fen, received_fen, owed_fen."""
         actor = self._need_actor(actor, "recovery_receipt")
+        day = _today(received_on)
+        ref_text = (reference or "").strip() or None
+        if ref_text is not None and len(ref_text) > 128:
+            raise LedgerError("bad_reference", "到账凭证号过长（最多 128 个字符）", "the bank reference is too long (128 at most)")
+        if amount_fen <= 0:
+            raise LedgerError("amount_invalid", f"到账金额须大于 0，收到 {amount_fen} 分",
+                              f"a receipt must be above 0 fen, got {amount_fen}")
+        key = f"ref:{ref_text}" if ref_text else f"{amount_fen}@{day.isoformat()}"
         with self._tx() as conn:
-            C = Recovery.__table__.c
-            r = conn.execute(select(C.amount_fen, C.decision_id).where(C.id == recovery_id)).first()
+            C, K = Recovery.__table__.c, RecoveryReceipt.__table__.c
+            # (the order locked on PostgreSQL: two receipts at once never sum above it)
+            r = conn.execute(select(C.amount_fen, C.decision_id).where(C.id == recovery_id).with_for_update()).first()
             if r is None or r[0] <= 0:  # (a cancellation row is no order)
                 raise _err_not_found("追回单", "recovery order", recovery_id)
+            amount = int(r[0])
+            got = int(conn.execute(select(func.coalesce(func.sum(K.amount_fen), 0))
+                                   .where(K.recovery_id == recovery_id)).scalar_one())
             if recovery_id in self._cancelled_recoveries(conn, r[1]):
-                raise LedgerError("recovery_cancelled", f"追回单 {recovery_id} 已撤销（划型变更后重新计算多退少补），不能登记到账",
+                raise LedgerError("recovery_cancelled", f"追回单 {recovery_id} 已撤销（划型变更后重新计算多退少补"
+                                  f"{f'，撤销前已到账 {format_yuan(got)}' if got else ''}），不能登记到账",
                                   f"recovery {recovery_id} was cancelled (reckoned again after a resize)")
-            if amount_fen != r[0]:
-                raise LedgerError("amount_mismatch", f"到账金额 {amount_fen} 分与应追回 {r[0]} 分不符",
-                                  f"received {amount_fen} fen but {r[0]} fen is due")
-            _, n = self._insert_rows(conn, RecoveryReceipt, [{"recovery_id": recovery_id, "amount_fen": amount_fen}],
-                                     actor=actor, action="recovery_receipt")
+            same = conn.execute(select(K.amount_fen, K.received_on).where(K.recovery_id == recovery_id,
+                                                                          K.receipt_key == key)).first()
+            if same is not None:
+                how = f"凭证号 {ref_text}" if ref_text else f"{day} 到账 {format_yuan(amount_fen)}"
+                raise LedgerError("already_received",
+                                  f"追回单 {recovery_id} 的这笔到账（{how}）已登记（{format_yuan(int(same[0]))}），"
+                                  "不重复计入；同日同额的另一笔到账请以 --reference 注明银行凭证号",
+                                  f"recovery {recovery_id}: this receipt ({key}) is already recorded, not counted "
+                                  "twice; give another receipt of the same amount and day its bank reference")
+            owed = amount - got
+            if owed <= 0:
+                raise LedgerError("already_received", f"追回单 {recovery_id} 已全额到账（{format_yuan(amount)}）",
+                                  f"recovery {recovery_id} already received in full ({fen_to_yuan(amount)} yuan)")
+            if amount_fen > owed:
+                raise LedgerError("amount_mismatch",
+                                  f"到账金额 {format_yuan(amount_fen)}超过追回单 {recovery_id} 尚欠的 "
+                                  f"{format_yuan(owed)}（应追回 {format_yuan(amount)}，已到账 {format_yuan(got)}）",
+                                  f"received {fen_to_yuan(amount_fen)} yuan, above the {fen_to_yuan(owed)} yuan still "
+                                  f"owed on recovery {recovery_id} ({fen_to_yuan(amount)} due, {fen_to_yuan(got)} received)")
+            left = owed - amount_fen
+            ref, n = self._insert_rows(
+                conn, RecoveryReceipt, [{"recovery_id": recovery_id, "amount_fen": amount_fen, "received_on": day,
+                                         "reference": ref_text, "receipt_key": key}],
+                actor=actor, action="recovery_receipt",
+                reason=f"追回单 {recovery_id} {'全额到账' if left == 0 else f'部分到账，尚欠 {format_yuan(left)}'}",
+                after={"recovery_id": recovery_id, "received_on": day.isoformat(), "reference": ref_text,
+                       "received_fen": got + amount_fen, "owed_fen": left})
             if n != 1:
-                raise LedgerError("already_received", f"追回单 {recovery_id} 已登记到账",
-                                  f"recovery {recovery_id} already received")
+                raise LedgerError("already_received", f"追回单 {recovery_id} 的这笔到账已登记，不重复计入",
+                                  f"recovery {recovery_id}: this receipt is already recorded")
+            rid = conn.execute(select(K.id).where(K.audit_ref == ref)).scalar_one()
+        return {"recovery_id": recovery_id, "receipt_id": int(rid), "amount_fen": amount_fen,
+                "received_fen": got + amount_fen, "owed_fen": left, "recovery_fen": amount}
 
     # -------------------------------------------------------- dispatch
     def record_transfer(self, allocation_id: int, actor: str, *, amount_fen: int, voucher: str) -> int:
@@ -4191,6 +4239,19 @@ class Ledger:
             C = Recovery.__table__.c
             d["recoveries"] = [dict(r) for r in conn.execute(select(Recovery.__table__).where(C.decision_id == decision_id)
                                                               .order_by(C.id)).mappings()]
+            # each order with its receipts (instalments) and what is still owed: the order less what was received
+            # and less the part a resize cancelled (a row of minus that part, ``seq`` minus the order's id)
+            K = RecoveryReceipt.__table__.c
+            receipts: dict[int, list[dict[str, Any]]] = {}
+            for k in conn.execute(select(K.id, K.recovery_id, K.amount_fen, K.received_on, K.reference)
+                                  .where(K.recovery_id.in_([r["id"] for r in d["recoveries"]])).order_by(K.id)).mappings():
+                receipts.setdefault(k["recovery_id"], []).append(dict(k))
+            undone = {-r["seq"]: -r["amount_fen"] for r in d["recoveries"] if r["seq"] < 0}
+            for r in d["recoveries"]:
+                r["receipts"] = receipts.get(r["id"], [])
+                r["received_fen"] = sum(k["amount_fen"] for k in r["receipts"])
+                r["cancelled_fen"] = undone.get(r["id"], 0)
+                r["owed_fen"] = max(r["amount_fen"] - r["received_fen"] - r["cancelled_fen"], 0)
             d["history"] = self._history(conn, d)
             # what stops or holds its money after a bounce: credits the bank reported for a payment recorded as
             # bounced, not yet checked (``check_credit_after_bounce``); a bounced top-up awaiting an account change
@@ -4460,8 +4521,9 @@ class Ledger:
 
         paid, in_bank, scheduled = total("credited", "paid_direct"), total("sent"), total("not_sent")
         cancelled = self._cancelled_recoveries(conn, did)
-        orders = conn.execute(select(C.id, C.amount_fen, func.coalesce(K.amount_fen, 0))
-                              .select_from(Recovery.__table__.outerjoin(RecoveryReceipt.__table__, K.recovery_id == C.id))
+        got = select(K.recovery_id, func.sum(K.amount_fen).label("fen")).group_by(K.recovery_id).subquery()
+        orders = conn.execute(select(C.id, C.amount_fen, func.coalesce(got.c.fen, 0))
+                              .select_from(Recovery.__table__.outerjoin(got, got.c.recovery_id == C.id))
                               .where(C.decision_id == did, C.kind == "overpayment", C.amount_fen > 0)
                               .order_by(C.id)).all()
         received = sum(int(x) for _, _, x in orders)

@@ -473,10 +473,18 @@ class Recovery(Base):
 
 
 class RecoveryReceipt(Base):
+    """Money a unit paid back on a recovery order: one row per receipt, instalments allowed (outside casework
+    audit, session 39); ``receipt_key`` (the bank reference, else amount@day) keeps a receipt from counting twice."""
+
     __tablename__ = "case_recovery_receipts"
+    __table_args__ = (UniqueConstraint("recovery_id", "receipt_key", name="uq_case_recovery_receipts_key"),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    recovery_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("case_recoveries.id"), unique=True)
+    recovery_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("case_recoveries.id"), index=True)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
+    # null on receipts recorded before instalments (each a full receipt, once per order)
+    received_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    reference: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    receipt_key: Mapped[str | None] = mapped_column(String(160), nullable=True)
     audit_ref: Mapped[str] = mapped_column(String(40), index=True)
 
 
