@@ -217,8 +217,11 @@ def _recheck(folder: Path, program: str, df: pl.DataFrame, person: bool, on: dat
         pl.when(unheld.fill_null(False)).then(pl.lit("，暂缓发放")).otherwise(pl.lit("")),
         pl.lit(f"{'；' + note if note else ''}）：暂缓发放，待核实结果文件是否被改动"),
     ])
-    out = joined.with_columns(pl.when(differs).then(reason).alias("_recheck")).drop(
-        "_status_again", "_amount_again", "_held_again")
+    # the reason (its 元 figures formatted in Python) for the differing rows only, not for every row of a run
+    joined = joined.with_row_index("_row").with_columns(differs.alias("_differs"))
+    said = joined.filter(pl.col("_differs")).select("_row", reason.alias("_recheck"))
+    out = joined.join(said, on="_row", how="left", maintain_order="left").drop(
+        "_row", "_differs", "_status_again", "_amount_again", "_held_again")
     return out, note
 
 

@@ -38,11 +38,11 @@ class RunManifest:
         ok: list[str] = []
         gone: list[str] = []
         for path, digest in self.region_data:
-            (ok if _sha256(Path(path)) == digest else gone).append(path)
+            (ok if sha256_of(Path(path)) == digest else gone).append(path)
         return tuple(ok), gone
 
 
-def _sha256(path: Path) -> str | None:
+def sha256_of(path: Path) -> str | None:
     try:
         h = hashlib.sha256()
         with path.open("rb") as f:
@@ -57,7 +57,7 @@ def digest_behind(path: Path) -> Callable[[], str | None]:
     """Start hashing ``path`` (a finished results file) on a thread of its own — hashlib lets go of the GIL, so it
     runs beside the summary that follows (≈ 0.06 s for a million units' results) — and return what waits for it."""
     out: list[str | None] = [None]
-    worker = threading.Thread(target=lambda: out.__setitem__(0, _sha256(path)), name="wengang-results-digest",
+    worker = threading.Thread(target=lambda: out.__setitem__(0, sha256_of(path)), name="wengang-results-digest",
                               daemon=True)
     worker.start()
 
@@ -104,7 +104,7 @@ def write_run_manifest(
         "readings": dict(readings or {}),
         "settings": {k: _encode(v) for k, v in (settings or {}).items()},
         "include_drafts": include_drafts,
-        "region_data": [{"path": str(p), "sha256": _sha256(Path(p))} for p in region_data],
+        "region_data": [{"path": str(p), "sha256": sha256_of(Path(p))} for p in region_data],
         "results_sha256": results_sha256,
     }  # fmt: skip
     path = out / RUN_MANIFEST

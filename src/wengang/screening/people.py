@@ -787,14 +787,14 @@ def run_people_screening(
     summary.lists_not_provided = lists_not_provided(
         [t for t, src in tables.items() if src], PEOPLE_CHECK_LISTS.get(program, ())
     )
-    from wengang.screening.manifest import _sha256, write_run_manifest
+    from wengang.screening.manifest import sha256_of, write_run_manifest
 
     files.update(extra_files)
     files["隔离记录（Parquet）"] = str(out / "quarantine.parquet")
     files["运行记录（JSON）"] = str(write_run_manifest(
         out, program=program, evaluation_date=evaluation_date, policy_year=evaluation_date.year, readings=readings,
         settings=settings, include_drafts=include_drafts, region_data=region_data,
-        results_sha256=_sha256(out / "results.parquet"),
+        results_sha256=sha256_of(out / "results.parquet"),
     ))  # fmt: skip
     if excel and 0 < quarantine.height <= 1_000_000:
         write_excel_sheets(quarantine, out / "quarantine.xlsx", "隔离记录", progress=progress)

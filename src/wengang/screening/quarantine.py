@@ -51,6 +51,7 @@ from wengang.facts.industries import industry_code_problem, normalise_code
 from wengang.ingest import columns as C
 from wengang.ingest.columns import MAX_AMOUNT_FEN, MAX_COUNT
 from wengang.ingest.values import EXCEL_TEXT, FEN, NUMBER_CELL_EN, NUMBER_CELL_ZH, ValueProblem
+from wengang.money import format_yuan
 from wengang.screening.ingest import RawTable
 from wengang.screening.schemas import MAX_PREMIUM_PER_PERSON_MONTH_FEN, Column
 
@@ -747,7 +748,8 @@ def _reads_as_written(col: pl.Series, masked: bool) -> bool:
 
 def _yuan_grouped(ser: pl.Series) -> pl.Series:
     """Fen as 元 with thousands separators and two decimals (``641600`` → ``6,416.00``); bad rows only."""
-    return pl.Series(ser.name, [None if f is None else f"{f // 100:,}.{f % 100:02d}" for f in ser.to_list()], pl.String)
+    return pl.Series(ser.name, [None if f is None else format_yuan(f).removesuffix("元") for f in ser.to_list()],
+                     pl.String)
 
 
 def _premium_implausible(field: str) -> tuple[pl.Expr, pl.Expr, pl.Expr, str]:

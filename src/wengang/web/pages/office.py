@@ -18,6 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response
 from sqlalchemy import func, select
 
+from wengang.beijing import beijing_today
 from wengang.casework import query
 from wengang.casework.errors import LedgerError
 from wengang.casework.ledger import CREDITED_AFTER_BOUNCE, payment_reference
@@ -28,7 +29,7 @@ from wengang.casework.models import (
     PublicityList,
     Review,
 )
-from wengang.casework.outputs import FATE_ZH, beijing_today  # the one place (payment fates in Chinese)
+from wengang.casework.outputs import FATE_ZH  # the one place (payment fates in Chinese)
 from wengang.casework.procedure import procedure
 from wengang.casework.states import STATE_ZH, TRANSITIONS
 from wengang.documents.masking import mask_account_for_display, mask_text

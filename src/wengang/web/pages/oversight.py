@@ -22,6 +22,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
+from wengang.beijing import beijing_today
 from wengang.casework import risk_queue
 from wengang.casework.ledger import WITHDRAWN, Ledger, payment_reference
 from wengang.casework.models import (
@@ -35,7 +36,7 @@ from wengang.casework.models import (
     PaymentBatch,
     PaymentReturn,
 )
-from wengang.casework.outputs import PASSED_REVIEW, REFUSED, UNDECIDED, beijing_today
+from wengang.casework.outputs import PASSED_REVIEW, REFUSED, UNDECIDED
 from wengang.casework.risk_queue import RISK_RECOVERY_PENDING, RISK_RECOVERY_SETTLED
 from wengang.documents.masking import mask_account_for_display
 
