@@ -341,6 +341,7 @@ def screen_cmd(
     memory_limit: Annotated[float | None, typer.Option("--memory-limit", min=0.5, max=4096, help="内存上限（GiB），据此确定分区大小 / memory limit in GiB: sets the partition size")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出汇总 / print the summary as JSON")] = False,
     policy_path: Annotated[list[Path] | None, typer.Option("--policy-path", help=POLICY_PATH_HELP)] = None,
+    signing_key: Annotated[Path | None, typer.Option("--signing-key", envvar="WENGANG_SIGNING_KEY", help="台账签名私钥：以之签署运行记录 run.json；有签名密钥的台账只按已签名的运行记录不暂缓地导入 / the ledger's signing key: signs run.json")] = None,
 ) -> None:
     """免申即享筛查：读入原始数据（或事实表），校验隔离，派生特征，按政策判定，写出结果与公示名单。
 
@@ -375,13 +376,20 @@ def screen_cmd(
              f"{day.year - 1} 年；请给出 {year} 年内的审核日期，或去掉 --year / --year {year} differs from the year of "
              f"--date {day.isoformat()}: give a date in {year}, or leave --year out")
     check_program(program)
+    if signing_key is not None:  # an unreadable key refused before the run, not after it
+        from wengang.screening.manifest import load_signing_key
+
+        try:
+            load_signing_key(signing_key)
+        except ValueError as exc:
+            fail(str(exc))
     load(program)  # registers the program's rulesets and interpretation switches (only this program's)
     with policies_for_run(policy_path):
         _screen(
             out, day, program, year, units, contributions, headcount, exclusions, stats_size, deferrals, dispatch, facts,
             persons, certificates, subsidies, held_certificates, ui_claims, urgent_occupations, encoding, header_map,
             region, reading, setting, region_data, drafts, strict, no_excel, partitions, memory_limit, as_json,
-            sheet, header_row,
+            sheet, header_row, signing_key=signing_key,
         )
 
 
@@ -393,6 +401,7 @@ def _screen(
     header_map: Path | None, region: str | None, reading: list[str] | None, setting: list[str] | None,
     region_data: list[Path] | None, drafts: bool, strict: bool, no_excel: bool, partitions: int | None,
     memory_limit: float | None, as_json: bool, sheet: list[str] | None = None, header_row: list[str] | None = None,
+    signing_key: Path | None = None,
 ) -> None:
     from wengang.evaluate import parse_settings
     from wengang.rules import interpretations
@@ -429,6 +438,7 @@ def _screen(
             reading=reading, setting=setting, drafts=drafts, strict=strict, excel=not no_excel, as_json=as_json,
             region_data=tuple(str(p) for p in region_data or ()),
             urgent=[c.strip() for c in urgent_occupations.split(",") if c.strip()] if urgent_occupations else None,
+            signing_key=signing_key,
         )
         return
     if any(people.values()):
@@ -452,6 +462,7 @@ def _screen(
                 settings=parse_settings(_pairs(setting, "地区设置")), include_drafts=drafts, allowed_regions=allowed,
                 partitions=partitions, strict=strict, excel=not no_excel, progress=not as_json,
                 region_data=tuple(str(p) for p in region_data or ()), memory_limit_gib=memory_limit,
+                signing_key=signing_key,
             )
     except (IngestError, StrictRefusal) as exc:
         fail(str(exc))
@@ -534,6 +545,7 @@ def _screen_people(
     header_map: Any = None,
     reading: list[str] | None, setting: list[str] | None, drafts: bool, strict: bool, excel: bool, as_json: bool,
     urgent: list[str] | None, region_data: tuple[str, ...] = (), layout: dict[str, dict[str, Any]] | None = None,
+    signing_key: Path | None = None,
 ) -> None:
     """技能提升补贴 applications (certificates) or 失业保险金 claims in bulk: ``screening.people``."""
     from wengang.evaluate import parse_settings
@@ -553,6 +565,7 @@ def _screen_people(
                 readings=fixed,
                 settings=parse_settings(_pairs(setting, "地区设置")), include_drafts=drafts, allowed_regions=allowed,
                 strict=strict, excel=excel, urgent_occupations=urgent, region_data=region_data, progress=not as_json,
+                signing_key=signing_key,
             )
     except (IngestError, StrictRefusal) as exc:
         fail(str(exc))

@@ -91,7 +91,7 @@ def run_story(out: Path, *, db_url: str | None = None, units: int = 2000, schema
         stored_public_path,
         verify_from_options,
     )
-    from wengang.casework.intake import read_screening_output
+    from wengang.casework.intake import read_screening_output, trusted_keys_of
     from wengang.casework.notices import FileSender
     from wengang.casework.operators import add_operator
     from wengang.casework.outputs import apply_return_file, write_bank_file, write_letters, write_publicity
@@ -109,12 +109,14 @@ def run_story(out: Path, *, db_url: str | None = None, units: int = 2000, schema
     tables = {k: paths[k] for k in ("units", "contributions", "headcount", "exclusions", "stats_size", "deferrals",
                                     "dispatch")}
     say("2 免申即享筛查：稳岗返还，内人社发〔2025〕18号 / screening")
+    # the ledger's key signs the run's record too, so that the ledger takes its rows in unheld (casework.intake)
+    key, _pub = keygen(out / "keys" / "checkpoint.key")
     screen = run_screening(out / "results", program=PROGRAM, evaluation_date=REVIEW_DAY, policy_year=YEAR, tables=tables,
-                           allowed_regions=allowed_regions_for(REGION, YEAR) | {REGION}, readings=dict(DEMO_READINGS))
+                           allowed_regions=allowed_regions_for(REGION, YEAR) | {REGION}, readings=dict(DEMO_READINGS),
+                           signing_key=key)
     rep.screened = {status: units for status, units, _ in screen.summary.by_status}
 
     say("3 建立台账与操作人员（管理员、经办、复核、出纳、稽核），签名检查点密钥 / ledger, operators, signing key")
-    key, _pub = keygen(out / "keys" / "checkpoint.key")
     led = Ledger.open(db_url, schema=schema)
     led.checkpointer = Signer(load_private(key), Store(out / "checkpoints.jsonl", None))
     announce = say
@@ -129,7 +131,7 @@ def run_story(out: Path, *, db_url: str | None = None, units: int = 2000, schema
             add_operator(led, login, roles=[role], display_name=display, actor="admin")
 
         say("4 导入筛查结果（原样，无需手工修改）/ import the screening run as written")
-        si = read_screening_output(out / "results")
+        si = read_screening_output(out / "results", trusted_keys=trusted_keys_of(led))
         res = led.import_decisions(si.run, si.frame, CLERK)
         rep.imported = res.inserted
         again = led.import_decisions(si.run, si.frame, CLERK)

@@ -164,10 +164,12 @@ def import_(path: Path = typer.Argument(..., help="wengang screen 的输出目�
 
     import polars as pl
 
-    from .intake import is_screening_output, read_screening_output
+    from .intake import is_screening_output, read_screening_output, trusted_keys_of
 
     if _run(is_screening_output, path):
-        si = _run(read_screening_output, path, program=program, year=year, region=region)
+        led = _open(db)  # a signing ledger takes a run's rows unheld only from a record signed by its key
+        si = _run(read_screening_output, path, program=program, year=year, region=region,
+                  trusted_keys=trusted_keys_of(led))
         run, frame = si.run, si.frame
     else:  # a table already in the ledger's input contract (DecisionIn columns)
         if not (program and year and region):
@@ -183,7 +185,7 @@ def import_(path: Path = typer.Argument(..., help="wengang screen 的输出目�
 
         # claim keys in their one written form, as the screening's and every application's (models.canonical_claim_key)
         frame, si = _run(canonical_claim_keys, pl.read_parquet(path)), None
-    led = _open(db)
+        led = _open(db)
     prior = _run(led.find_run, run)  # refuses results already imported under another program or year
     res = _run(led.import_decisions, run, frame, user)
     # what was inserted now, never the rows already stored (ImportResult counts them)

@@ -14,6 +14,7 @@ Every refusal is a ``LedgerError``: Chinese first, English after; the CLI turns 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import MISSING, dataclass, fields
 from datetime import date
 from pathlib import Path
@@ -148,15 +149,17 @@ def _check_year(results: Path, program: str, year: int, on: date | None, pairs: 
 
 
 def _recheck(folder: Path, program: str, df: pl.DataFrame, person: bool, on: date | None,
-             drafts: bool, results_sha: str) -> tuple[pl.DataFrame, str]:
+             drafts: bool, results_sha: str, trusted_keys: Sequence[Any] | None = None) -> tuple[pl.DataFrame, str]:
     """``df`` with ``_recheck``: for each row the run's own facts do not decide as the file says, why (else null).
 
     Each row is decided again by the rules, on the facts the run wrote (``features.parquet``; a people run's
     ``facts.parquet``) and the question it recorded (``run.json``: date, readings, settings, drafts, region data).
     A status or amount edited in the results file between screen and import — an amount no rule decided — had been
     imported and paid (trust audit F1, session 39); a row that cannot be decided again (no facts file) is treated
-    the same: held where it would pay, never paid on the file's word alone."""
-    from wengang.screening.manifest import RUN_MANIFEST, read_run_manifest
+    the same: held where it would pay, never paid on the file's word alone. The facts file must be the one the run
+    recorded; a ledger with a signing key (``trusted_keys``) takes only a record signed by a key it trusts — else the
+    results, the facts and the record edited together would be decided again as the editor wished."""
+    from wengang.screening.manifest import RUN_MANIFEST, read_run_manifest, sha256_of
 
     key = "application_id" if person else "credit_code"
     # a people run writes its derived facts as facts.parquet; a facts table screened with --facts is features.parquet
@@ -173,6 +176,13 @@ def _recheck(folder: Path, program: str, df: pl.DataFrame, person: bool, on: dat
         # any change to the file, a payment hold set false included (a hold from the run's quarantine is not
         # the rules' to give again): every row as one that cannot be trusted
         return unchecked(f"结果文件与 {RUN_MANIFEST} 记录的 SHA-256 不符，已在筛查之后被改动")
+    if manifest is not None and manifest.facts_sha256 not in (None, sha256_of(facts_file)):
+        return unchecked(f"{facts_file.name} 与 {RUN_MANIFEST} 记录的 SHA-256 不符，已在筛查之后被改动")
+    if trusted_keys is not None and (manifest is None or not manifest.signature_valid(trusted_keys)):
+        why = ("没有签名" if manifest is None or manifest.signed_by is None
+               else f"签名（密钥 {manifest.signed_by}）不是本台账信任的签名密钥所签，或记录已被改动")
+        return unchecked(f"本台账使用签名密钥，而运行记录 {RUN_MANIFEST} {why}；"
+                         "请以本台账的签名密钥（--signing-key 或 WENGANG_SIGNING_KEY）重新筛查")
     day = manifest.evaluation_date if manifest is not None else on
     if day is None:
         try:
@@ -285,18 +295,30 @@ def _check_types(results: Path, schema: Any) -> None:
 
 
 def read_screening_output(path: Path, *, program: str | None = None, year: int | None = None,
-                          region: str | None = None) -> ScreeningImport:
-    """Read a ``wengang screen`` output folder (or its ``results.parquet``) as the ledger's input."""
+                          region: str | None = None, trusted_keys: Sequence[Any] | None = None) -> ScreeningImport:
+    """Read a ``wengang screen`` output folder (or its ``results.parquet``) as the ledger's input.
+
+    ``trusted_keys``: the public keys of a ledger that signs (``trusted_keys_of``); its rows are then taken in unheld
+    only when the run's ``run.json`` is signed by one of them."""
     results = _locate(path)
     try:
-        return _read_screening_output(results, program, year, region)
+        return _read_screening_output(results, program, year, region, trusted_keys)
     except pl.exceptions.PolarsError as exc:  # the files' content: damaged, or edited beyond what the checks see
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise _bad("bad_input", f"{results.parent} 中的筛查结果无法读取（{type(exc).__name__}：{first}）",
                    f"the screening output in {results.parent} cannot be read: {first}") from None
 
 
-def _read_screening_output(results: Path, program: str | None, year: int | None, region: str | None) -> ScreeningImport:
+def trusted_keys_of(ledger: Any) -> list[Any] | None:
+    """The public keys a signing ledger trusts a run's record from (its root and its current key); None without a key."""
+    signer = getattr(ledger, "checkpointer", None)
+    if signer is None:
+        return None
+    return [signer.trusted_root, signer.key.public_key()]
+
+
+def _read_screening_output(results: Path, program: str | None, year: int | None, region: str | None,
+                           trusted_keys: Sequence[Any] | None = None) -> ScreeningImport:
     folder = results.parent
     schema = pl.read_parquet_schema(results)
     _check_types(results, schema)
@@ -422,7 +444,7 @@ def _read_screening_output(results: Path, program: str | None, year: int | None,
         if col not in df.columns:  # not said: held where it would pay (below)
             df = df.with_columns(pl.lit(None, dtype=dtype).alias(col))
     results_sha = _sha256(results)
-    df, recheck_note = _recheck(folder, program, df, person, on, drafts, results_sha)
+    df, recheck_note = _recheck(folder, program, df, person, on, drafts, results_sha, trusted_keys)
     said = readings_zh(df, "readings", "outcomes" if "outcomes" in df.columns else None, code=True, sep="\n")
     explanation = pl.concat_str([
         head,

@@ -5,14 +5,20 @@ A result file is only a file: an amount edited in it between ``wengang screen`` 
 been imported, reviewed and paid (trust audit F1, session 39). The rules are the product's; the facts file is
 the data they were applied to; this record is the rest of the question — date, year, readings fixed, settings,
 drafts, region data — so that the answer can be had again and compared (casework.intake).
+
+The record also holds the digest of the facts file, and, when the run is given the ledger's signing key
+(``WENGANG_SIGNING_KEY``), its Ed25519 signature: without it, one who edited the results, the facts and this record
+together was caught only where the rules' answer differed (decisions §111, §113). A ledger with a signing key takes a
+run's rows unheld only when the record is signed by a key it trusts.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
@@ -32,6 +38,24 @@ class RunManifest:
     include_drafts: bool = False
     region_data: tuple[tuple[str, str], ...] = ()  # (path as given, its SHA-256)
     results_sha256: str | None = None  # the results file as the run wrote it
+    facts_sha256: str | None = None  # features.parquet (a people run's facts.parquet) as the run wrote it
+    signed_by: str | None = None  # the key id the signature names (``signature_valid`` checks it)
+    signature: tuple[bytes, bytes] | None = field(default=None, repr=False, compare=False)  # (payload, sig)
+
+    def signature_valid(self, keys: Sequence[Any]) -> bool:
+        """Whether the record carries a signature by one of ``keys`` (Ed25519 public keys) over what it says."""
+        if self.signature is None:
+            return False
+        from cryptography.exceptions import InvalidSignature
+
+        payload, sig = self.signature
+        for key in keys:
+            try:
+                key.verify(sig, payload)
+                return True
+            except InvalidSignature:
+                continue
+        return False
 
     def region_data_at_hand(self) -> tuple[tuple[str, ...], list[str]]:
         """The region-data files still where the run read them and unchanged, and those that are not."""
@@ -95,8 +119,11 @@ def _decode(value: Any) -> Any:
 def write_run_manifest(
     out: Path, *, program: str, evaluation_date: date, policy_year: int | None,
     readings: Mapping[str, str] | None, settings: Mapping[str, Any] | None, include_drafts: bool,
-    region_data: tuple[str, ...], results_sha256: str | None = None,
+    region_data: tuple[str, ...], results_sha256: str | None = None, facts_sha256: str | None = None,
+    signing_key: str | Path | None = None,
 ) -> Path:
+    """Write ``run.json`` into ``out``; with ``signing_key`` (an Ed25519 private key file, as ``wengang audit keygen``
+    writes) signed over the canonical JSON of everything else it records."""
     record = {
         "program": program,
         "evaluation_date": evaluation_date.isoformat(),
@@ -106,10 +133,42 @@ def write_run_manifest(
         "include_drafts": include_drafts,
         "region_data": [{"path": str(p), "sha256": sha256_of(Path(p))} for p in region_data],
         "results_sha256": results_sha256,
+        "facts_sha256": facts_sha256,
     }  # fmt: skip
+    if signing_key:
+        key = load_signing_key(Path(signing_key))
+        record["signature"] = {"key": _key_id(key.public_key()),
+                               "sig": base64.b64encode(key.sign(_canonical(record))).decode()}
     path = out / RUN_MANIFEST
     path.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
     return path
+
+
+def _canonical(record: Mapping[str, Any]) -> bytes:
+    return json.dumps({k: v for k, v in record.items() if k != "signature"}, ensure_ascii=False, sort_keys=True,
+                      separators=(",", ":")).encode("utf-8")
+
+
+def _key_id(pub: Any) -> str:
+    from cryptography.hazmat.primitives import serialization
+
+    raw = pub.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]  # as casework.checkpoints.key_id
+
+
+def load_signing_key(path: Path) -> Any:
+    """The signing key, or ValueError in Chinese and English (read here rather than by casework.checkpoints, so that a
+    screening run does not import the ledger)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except (OSError, ValueError, TypeError) as exc:
+        raise ValueError(f"无法读取签名私钥 {path}（{exc}）/ cannot read the signing key {path}") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"{path} 不是 Ed25519 私钥 / {path} is not an Ed25519 private key")
+    return key
 
 
 def read_run_manifest(folder: Path) -> RunManifest | None:
@@ -126,6 +185,18 @@ def read_run_manifest(folder: Path) -> RunManifest | None:
             include_drafts=bool(raw.get("include_drafts", False)),
             region_data=tuple((str(r["path"]), str(r["sha256"])) for r in raw.get("region_data") or ()),
             results_sha256=None if raw.get("results_sha256") is None else str(raw["results_sha256"]),
+            facts_sha256=None if raw.get("facts_sha256") is None else str(raw["facts_sha256"]),
+            **_signature(raw),
         )  # fmt: skip
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
+
+
+def _signature(raw: dict[str, Any]) -> dict[str, Any]:
+    sig = raw.get("signature")
+    if not isinstance(sig, dict):
+        return {}
+    try:
+        return {"signed_by": str(sig["key"]), "signature": (_canonical(raw), base64.b64decode(str(sig["sig"]), validate=True))}
+    except (KeyError, ValueError):
+        return {}

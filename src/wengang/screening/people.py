@@ -669,6 +669,7 @@ def run_people_screening(
     excel: bool = True,
     urgent_occupations: Iterable[str] | None = None,
     progress: bool = False,
+    signing_key: str | Path | None = None,
 ) -> ScreeningReport:
     """Screen every 技能提升补贴 application (certificate) or 失业保险金 claim in the tables.
 
@@ -794,7 +795,8 @@ def run_people_screening(
     files["运行记录（JSON）"] = str(write_run_manifest(
         out, program=program, evaluation_date=evaluation_date, policy_year=evaluation_date.year, readings=readings,
         settings=settings, include_drafts=include_drafts, region_data=region_data,
-        results_sha256=sha256_of(out / "results.parquet"),
+        results_sha256=sha256_of(out / "results.parquet"), facts_sha256=sha256_of(out / "facts.parquet"),
+        signing_key=signing_key,
     ))  # fmt: skip
     if excel and 0 < quarantine.height <= 1_000_000:
         write_excel_sheets(quarantine, out / "quarantine.xlsx", "隔离记录", progress=progress)

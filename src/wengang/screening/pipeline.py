@@ -328,6 +328,7 @@ def run_screening(
     progress: bool = False,
     latest_month: str | None = None,
     memory_limit_gib: float | None = None,
+    signing_key: str | Path | None = None,
 ) -> ScreeningReport:
     from wengang.screening.evaluate import RESULT_COLUMNS, program_label, reason_text, screen_facts
     from wengang.screening.output import (
@@ -549,7 +550,8 @@ def run_screening(
 
     from wengang.screening.manifest import digest_behind, write_run_manifest
 
-    results_digest = digest_behind(out / "results.parquet")  # the file is final: hashed beside what follows
+    results_digest = digest_behind(out / "results.parquet")  # the files are final: hashed beside what follows
+    facts_digest = digest_behind(out / "features.parquet")
     t2 = time.perf_counter()
     with step("筛查 第3步/共3步 写出结果与公示名单", enabled=show):
         used = list(plans.values())
@@ -577,6 +579,7 @@ def run_screening(
     files["运行记录（JSON）"] = str(write_run_manifest(
         out, program=program, evaluation_date=evaluation_date, policy_year=year, readings=readings,
         settings=settings, include_drafts=include_drafts, region_data=region_data, results_sha256=results_digest(),
+        facts_sha256=facts_digest(), signing_key=signing_key,
     ))  # fmt: skip
     summary.files = files
     seconds["合计"] = time.perf_counter() - t0

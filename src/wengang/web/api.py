@@ -303,10 +303,10 @@ def screening_file(job_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], name: str
 @router.post("/screening/runs/{job_id}/import", summary="筛查结果入台账 / import a run into the ledger",
              openapi_extra=idempotency.OPENAPI_OPTIONAL)
 def screening_import(job_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: Request, p: Caller) -> JSONResponse:
-    from wengang.casework.intake import read_screening_output
+    from wengang.casework.intake import read_screening_output, trusted_keys_of
 
     def write() -> dict[str, Any]:
-        si = read_screening_output(jobs.out_dir(_led(request), job_id))
+        si = read_screening_output(jobs.out_dir(_led(request), job_id), trusted_keys=trusted_keys_of(_led(request)))
         res = _led(request).import_decisions(si.run, si.frame, p.login)
         return asdict(res) | {"existing": res.existing}
 

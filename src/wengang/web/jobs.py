@@ -154,7 +154,8 @@ def _run(ledger: Any, cfg: Any, jid: int, src: Path, out: Path, params: dict[str
                 out, program=params.get("program", "fanhuan"), evaluation_date=day, policy_year=params.get("year"),
                 tables=tables_in(src), readings=params.get("readings") or {},
                 settings=parse_settings(params.get("settings") or {}),
-                allowed_regions=_region_and_descendants(region) if region else None, excel=True)
+                allowed_regions=_region_and_descendants(region) if region else None, excel=True,
+                signing_key=cfg.signing_key)
     except Exception as exc:  # noqa: BLE001 - any failure is the job's result, shown to the caseworker
         from .errors import scrub_paths
 

@@ -361,12 +361,12 @@ def screening_run(job_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: R
 
 @router.post("/screening/{job_id}/import", include_in_schema=False)
 async def screening_import(job_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: Request) -> Response:
-    from wengang.casework.intake import read_screening_output
+    from wengang.casework.intake import read_screening_output, trusted_keys_of
 
     p = current_principal(request)
 
     def write() -> None:
-        si = read_screening_output(jobs.out_dir(led(request), job_id))
+        si = read_screening_output(jobs.out_dir(led(request), job_id), trusted_keys=trusted_keys_of(led(request)))
         led(request).import_decisions(si.run, si.frame, p.login)
 
     await run_in_threadpool(write)
