@@ -115,6 +115,9 @@ def test_cli_signs_after_each_command_and_warns_without_a_key(tmp_path):
     r = runner.invoke(case_app, ["show", "1", "--db", db, "-u", "auditor"], env={"WENGANG_SIGNING_KEY": ""})
     assert r.exit_code == 0, r.output
     assert "未配置签名密钥" not in r.output  # nothing appended, nothing to sign
+    r = runner.invoke(case_app, ["release", "--state", "暂缓发放", "--reason", "已核实原始数据与决定一致", "--yes", "--db", db, "-u",
+                                 "checker"], env={"WENGANG_SIGNING_KEY": ""})
+    assert r.exit_code == 0, r.output
 
     key, pub = checkpoints.keygen(tmp_path / "signing.key")
     env = {"WENGANG_SIGNING_KEY": str(key)}

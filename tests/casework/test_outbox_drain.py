@@ -63,6 +63,8 @@ def test_case_send_reports_what_remains_and_exits_1(tmp_path):
         return runner.invoke(app, ["case", *args, "--db", db, "--user", "clerk"])
 
     assert case("import", str(pq), "--program", "fanhuan", "--year", "2025", "--region", "150000").exit_code == 0
+    assert runner.invoke(app, ["case", "release", "--state", "暂缓发放", "--reason", "已核实原始数据与决定一致", "--yes", "--db", db,
+                               "--user", "checker"]).exit_code == 0
     assert case("notify", "fanhuan", "2025", "--channel", "sms").exit_code == 0
     # nothing listens on port 9 of the loopback: every message fails and stays due
     r = case("send", "--gateway", "http://127.0.0.1:9")

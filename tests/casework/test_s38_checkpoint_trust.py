@@ -89,6 +89,9 @@ def test_rotate_key_leaves_the_root_beside_the_new_key_and_the_new_key_then_sign
     r = runner.invoke(case_app, ["import", str(pq), "--program", "fanhuan", "--year", "2025", "--region", "150000",
                                  "--db", db, "-u", "clerk"], env={"WENGANG_SIGNING_KEY": str(k1)})
     assert r.exit_code == 0, r.output
+    r = runner.invoke(case_app, ["release", "--state", "暂缓发放", "--reason", "已核实原始数据与决定一致", "--yes", "--db", db, "-u",
+                                 "checker"], env={"WENGANG_SIGNING_KEY": str(k1)})
+    assert r.exit_code == 0, r.output
     r = runner.invoke(audit_app, ["rotate-key", "--new-public-key", str(p2), "--db", db],
                       env={"WENGANG_SIGNING_KEY": str(k1)})
     assert r.exit_code == 0 and "首个公钥已写入" in r.output, r.output
@@ -113,6 +116,9 @@ def test_a_command_whose_checkpoint_cannot_be_signed_exits_1(tmp_path):
     env = {"WENGANG_SIGNING_KEY": str(key)}
     r = runner.invoke(case_app, ["import", str(pq), "--program", "fanhuan", "--year", "2025", "--region", "150000",
                                  "--db", db, "-u", "clerk"], env=env)
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(case_app, ["release", "--state", "暂缓发放", "--reason", "已核实原始数据与决定一致", "--yes", "--db", db, "-u",
+                                 "checker"], env=env)
     assert r.exit_code == 0, r.output
     (tmp_path / "cli.db.checkpoints.jsonl").unlink()  # the file is gone while its public key is still there
     r = runner.invoke(case_app, ["notify", "fanhuan", "2025", "--db", db, "-u", "clerk"], env=env)

@@ -191,6 +191,7 @@ def w(tmp_path_factory) -> World:
         add_operator(led, login, roles=[role], actor="admin")
     led.close()
     _ok("case", "import", str(rows), "--program", "fanhuan", "--year", "2025", "--region", "150000", "--db", db, "-u", "s")
+    _ok("case", "release", "1", "--reason", "已核实原始数据与决定一致", "--db", db, "-u", "bob")  # a table's amounts: held until checked
     _ok("case", "notify", "fanhuan", "2025", "--deadline", "2099-12-31", "--db", db, "-u", "cw")
     _ok("case", "confirm", "1", "--db", db, "-u", "unit")
     _ok("case", "review", "1", "--stage", "1", "--approve", "--reason", "初审通过", "--db", db, "-u", "alice")

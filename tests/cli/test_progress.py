@@ -90,6 +90,7 @@ def test_case_commands_show_progress_through_the_main_app(show_all, tmp_path: Pa
     led = Ledger.open(db)
     add_operator(led, "admin", roles=["管理员"], bootstrap=True)
     add_operator(led, "cw", roles=["经办"], actor="admin")
+    add_operator(led, "fh", roles=["复核"], actor="admin")
     led.close()
 
     def case(*args: str) -> list[str]:
@@ -100,5 +101,7 @@ def test_case_commands_show_progress_through_the_main_app(show_all, tmp_path: Pa
 
     assert "导入筛查结果 完成：4 条" in case("import", str(pq), "--program", "fanhuan", "--year", "2025",
                                            "--region", "150000")[-1]
+    assert runner.invoke(app, ["case", "release", "--state", "暂缓发放", "--reason", "已核实原始数据与决定一致", "--yes", "--db", db,
+                               "--user", "fh"]).exit_code == 0
     assert "推送告知 完成：4 个单位" in case("notify", "fanhuan", "2025", "--channel", "sms")[-1]
     assert "发送消息 完成：4 条" in case("send", "--out", str(tmp_path / "sms.jsonl"))[-1]

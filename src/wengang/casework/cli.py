@@ -152,6 +152,26 @@ def transitions() -> None:
     console.print(t)
 
 
+# an amount no rule decided: a ledger-format table's eligible rows are held until checked (they had been imported
+# unheld, 999,999元 ready to notify and pay, while a screening run's rows are decided again: intake._recheck)
+UNCHECKED_TABLE = ("台账格式导入的决定未经本系统按政策规则判定（没有筛查的事实数据与运行记录可供重新判定）："
+                   "暂缓发放，待核实原始数据后由复核人员解除")
+
+
+def _held_unchecked(frame: Any) -> Any:
+    import polars as pl
+
+    if "payment_hold" not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.Boolean).alias("payment_hold"))
+    if "payment_hold_reason" not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias("payment_hold_reason"))
+    fresh = (pl.col("status") == "eligible") & ~pl.col("payment_hold").fill_null(False)
+    return frame.with_columns(
+        pl.when(fresh).then(pl.lit(True)).otherwise(pl.col("payment_hold")).alias("payment_hold"),
+        pl.when(fresh).then(pl.lit(UNCHECKED_TABLE)).otherwise(pl.col("payment_hold_reason")).alias("payment_hold_reason"),
+    )
+
+
 @case_app.command("import")
 def import_(path: Path = typer.Argument(..., help="wengang screen 的输出目录或其 results.parquet / a screening output folder"),
             program: str = typer.Option(None, callback=_known_program, help="项目（默认按结果文件判断：稳岗返还 fanhuan）"),
@@ -185,6 +205,7 @@ def import_(path: Path = typer.Argument(..., help="wengang screen 的输出目�
 
         # claim keys in their one written form, as the screening's and every application's (models.canonical_claim_key)
         frame, si = _run(canonical_claim_keys, pl.read_parquet(path)), None
+        frame = _held_unchecked(frame)
         led = _open(db)
     prior = _run(led.find_run, run)  # refuses results already imported under another program or year
     res = _run(led.import_decisions, run, frame, user)
@@ -203,6 +224,10 @@ def import_(path: Path = typer.Argument(..., help="wengang screen 的输出目�
     else:
         console.print(f"✔ 筛查批次 {res.run_id}（{run.program} {run.year} 年度）：{counts} / run {res.run_id}: {en}",
                       highlight=False)
+    if si is None and res.held:
+        console.print(f"[yellow]⚠ 台账格式的决定未经本系统按政策规则判定：符合条件的已暂缓发放（{res.held} 条），"
+                      "核对原始数据后以 wengang case release 解除 / rows of a ledger-format table were decided by no "
+                      "rule here: the eligible ones are held until checked[/yellow]", highlight=False, soft_wrap=True)
     if si is not None and si.unconfirmed:
         # rows the run's own facts do not decide as the results file says: imported held (intake._recheck)
         why = f"（{si.recheck_note}）" if si.recheck_note else ""
