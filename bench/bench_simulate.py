@@ -1,6 +1,6 @@
 """A simulation over a screened population: the same rows decided twice (baseline, variant) and joined.
 
-    python bench/bench_simulate.py --population /tmp/r2/s1m [--set refund_rate_sme=70%]
+    python bench/bench_simulate.py --population /tmp/r2/s1m [--set refund_rate_sme=50%]
 
 The population is a `wengang screen` output folder (its features.parquet), e.g. of
 `wengang demo-data -n 1000000`. Times `simulate` (both runs, the join and the groupings) and the files.
@@ -26,7 +26,7 @@ def main() -> None:
     ap.add_argument("--set", action="append", default=None)
     ap.add_argument("--out", type=Path, default=Path("/tmp/bench-simulate"))
     args = ap.parse_args()
-    change = dict(s.split("=", 1) for s in (args.set or ["refund_rate_sme=70%"]))
+    change = dict(s.split("=", 1) for s in (args.set or ["refund_rate_sme=50%"]))
     readings = dict(DEMO_READINGS)
     cpu0 = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
     t0 = time.perf_counter()
