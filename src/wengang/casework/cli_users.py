@@ -111,7 +111,7 @@ def disable(name: str = NAME, db: str = DB, user: str = ADMIN) -> None:
     if _portal_switch(led, name, actor, enabled=False):
         return
     op = _run(set_enabled, led, name, actor, enabled=False)
-    console.print(f"✔ 已停用 {op.label} / disabled {op.login}")
+    console.print(f"✔ 已停用 {op.label}，其网上会话已全部失效 / disabled {op.login}; their web sessions ended")
 
 
 @user_app.command("enable")

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 
 from . import audit
 from .errors import LedgerError
@@ -235,13 +235,26 @@ def add_operator(ledger: Any, login: str, *, roles: Sequence[str], display_name:
         return Actor(name, display, codes, True)
 
 
+def _end_sessions(conn: Connection, login: str) -> None:
+    """Delete the operator's web sessions (``web_sessions``): disabling ends them at once, as ``wengang user disable``
+    and docs/deployment.md say, so that enabling the operator again does not revive an old cookie (session 40). API
+    tokens stay (refused while the operator is disabled; ``wengang user token revoke`` ends one for good)."""
+    from .models import Base
+
+    sessions = Base.metadata.tables["web_sessions"]
+    conn.execute(delete(sessions).where(sessions.c.login == login))
+
+
 def set_enabled(ledger: Any, login: str, actor: str, *, enabled: bool) -> Actor:
-    """Disable (停用) or enable again an operator; disabling yourself is refused. No change, no event."""
+    """Disable (停用) or enable again an operator; disabling yourself is refused. Disabling ends the operator's web
+    sessions at once. No change, no event."""
     name = normalize_login(login)
     with ledger._tx() as conn:  # the ledger's write transaction and lock
         admin = require(conn, actor, "manage_operators")
         op = _target(conn, name, login)
         _not_self(admin, name, "管理员不能停用或启用自己", "an admin cannot disable or enable themselves")
+        if not enabled:  # also when disabled already: no web session of a disabled operator survives
+            _end_sessions(conn, name)
         if op.enabled == enabled:
             return op
         conn.execute(update(Operator.__table__).where(OP.login == name).values(enabled=enabled))

@@ -31,6 +31,9 @@ STATE_ZH: dict[str, str] = {
     "account_fixed": "账户已更正待重发",
     "revoked": "已撤销核准（不予发放）",
 }
+# 告知 under a document that asks no confirmation (内人社发〔2025〕18号 四 “以短信等方式告知企业，无需企业申请”): the
+# unit was told and need not confirm, so “待确认” would be wrong (session 40); ``procedure.confirmation_required``
+NOTIFIED_NO_CONFIRMATION_ZH = "已告知（无需确认）"
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,9 +175,12 @@ def action_zh(action: str) -> str:
     return ACTION_ZH.get(action, action)
 
 
-def state_zh(state: str | None, hold_reason: str | None = None) -> str:
+def state_zh(state: str | None, hold_reason: str | None = None, *, confirmation_required: bool = True) -> str:
     """The state's Chinese name; a held decision with its ``hold_reason`` is named by why it is held
-    (``held_zh``), never by a reason it does not have."""
+    (``held_zh``), never by a reason it does not have; a notified one whose document asks no confirmation
+    (``confirmation_required`` False) is ``NOTIFIED_NO_CONFIRMATION_ZH``."""
+    if state == "notified" and not confirmation_required:
+        return NOTIFIED_NO_CONFIRMATION_ZH
     if state == "held" and hold_reason:
         return held_zh(hold_reason)
     return "—" if state is None else STATE_ZH.get(state, state)

@@ -10,8 +10,10 @@ web service and by ``wengang user password|portal-account|token``:
   open a session (the same rule as an operator's roles, ``operators.lookup``).
 * ``authenticate`` checks a login and password under the lock-out (``max_failures`` failures per login name and
   per client address within the window lock that name or address for ``lock_minutes``).
-* sessions: a random token in the cookie, its SHA-256 in ``web_sessions``; idle and absolute expiry; a new
-  token at every login (rotation), the old one deleted.
+* sessions: a random token in the cookie, its HMAC-SHA-256 under the service's secret key (``WENGANG_SECRET_KEY``,
+  never in the database) in ``web_sessions``; idle and absolute expiry; a new token at every login (rotation), the
+  old one deleted. A row written into ``web_sessions`` by SQL alone (say ``sha256('forged')``) never authenticates:
+  only the service can compute a session's id (session 40 tamper audit F1).
 * API tokens: ``wg_`` + random, stored as SHA-256, bound to an operator and a subset of its roles (the roles
   the operator still holds at each request).
 
@@ -21,6 +23,7 @@ An operator's roles are always those ``operators.lookup`` derives from the audit
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import secrets
 from collections.abc import Sequence
@@ -88,6 +91,16 @@ def iso(t: datetime) -> str:
 
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def session_id(token: str, cfg: Any) -> str:
+    """The ``web_sessions.id`` of a cookie's token: HMAC-SHA-256 keyed by the service's secret key (``cfg.secret_key``,
+    ``WENGANG_SECRET_KEY``), which the database does not hold. A plain SHA-256 let anyone who can write the table
+    forge a session for any login (session 40 tamper audit F1); without the key no row can be made to match."""
+    key = str(getattr(cfg, "secret_key", "") or "")
+    if not key:
+        raise AuthError("no_secret", "服务未配置密钥（WENGANG_SECRET_KEY），不能使用会话", "the service has no secret key", 503)
+    return hmac.new(key.encode(), f"web-session:{token}".encode(), "sha256").hexdigest()
 
 
 # ------------------------------------------------------------------ credentials
@@ -351,10 +364,10 @@ def create_session(ledger: Any, principal: Principal, *, client: str, cfg: Any, 
         conn = conn.execution_options(write=True)
         with conn.begin():
             if replaces:
-                conn.execute(delete(_T["web_sessions"]).where(SESS.id == sha256(replaces)))
+                conn.execute(delete(_T["web_sessions"]).where(SESS.id == session_id(replaces, cfg)))
             conn.execute(delete(_T["web_sessions"]).where(SESS.expires_at < iso(now)))  # housekeeping
             conn.execute(insert(_T["web_sessions"]).values(
-                id=sha256(token), login=principal.login, csrf_token=secrets.token_urlsafe(32), created_at=iso(now),
+                id=session_id(token, cfg), login=principal.login, csrf_token=secrets.token_urlsafe(32), created_at=iso(now),
                 last_seen=iso(now), expires_at=iso(now + timedelta(hours=cfg.session_max_hours)), client=client[:64]))
     return token
 
@@ -362,7 +375,7 @@ def create_session(ledger: Any, principal: Principal, *, client: str, cfg: Any, 
 def session_principal(ledger: Any, token: str, *, cfg: Any) -> Principal | None:
     """The principal of a live session, its last-seen time moved on; None (and the row deleted) once expired."""
     now = cfg.clock()
-    sid = sha256(token)
+    sid = session_id(token, cfg)
     with ledger.engine.connect() as conn:
         conn = conn.execution_options(write=True)
         with conn.begin():
@@ -382,11 +395,11 @@ def session_principal(ledger: Any, token: str, *, cfg: Any) -> Principal | None:
                 raise
 
 
-def end_session(ledger: Any, token: str) -> None:
+def end_session(ledger: Any, token: str, *, cfg: Any) -> None:
     with ledger.engine.connect() as conn:
         conn = conn.execution_options(write=True)
         with conn.begin():
-            conn.execute(delete(_T["web_sessions"]).where(SESS.id == sha256(token)))
+            conn.execute(delete(_T["web_sessions"]).where(SESS.id == session_id(token, cfg)))
 
 
 # ------------------------------------------------------------------ API tokens

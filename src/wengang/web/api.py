@@ -29,7 +29,7 @@ from wengang.documents.masking import mask_account_for_display, mask_text
 from . import accounts, idempotency, jobs
 from .access import V1
 from .auth import SESSION_COOKIE, Principal, is_tls, mask_id, own, signed_in
-from .errors import MAX_ID, ApiError
+from .errors import MAX_ID, ApiError, check_batch_key
 
 router = APIRouter(prefix=V1)
 Caller = Annotated[Principal, Depends(signed_in)]
@@ -87,7 +87,7 @@ def login(body: LoginIn, request: Request) -> JSONResponse:
 def logout(request: Request, _: Caller) -> JSONResponse:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        accounts.end_session(_led(request), token)
+        accounts.end_session(_led(request), token, cfg=_cfg(request))
     resp = JSONResponse({"signed_out": True})
     resp.delete_cookie(SESSION_COOKIE, path="/")
     return resp
@@ -544,7 +544,7 @@ def explanation(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request
 
 
 class ConfirmIn(Strict):
-    amount_fen: int | None = Field(None, ge=0, description="确认金额（分），须与决定一致 / amount, must match")
+    amount_fen: int | None = Field(None, ge=0, le=MAX_ID, description="确认金额（分），须与决定一致 / amount, must match")
     account_no: str | None = Field(None, max_length=64, description="收款账户（变更须另一人复核）/ payee account")
 
 
@@ -613,7 +613,7 @@ def review(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], body: Review
 
 
 class PayOne(Strict):
-    amount_fen: int | None = Field(None, ge=0)
+    amount_fen: int | None = Field(None, ge=0, le=MAX_ID)
     today: date | None = None
 
 
@@ -630,7 +630,7 @@ def pay_one(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], body: PayOn
 class ResizeIn(Strict):
     size_class: str
     # the rules' amount for the new class is computed by the ledger; an amount given must be one the rules can give
-    amount_fen: int | None = Field(default=None, ge=0)
+    amount_fen: int | None = Field(default=None, ge=0, le=MAX_ID)  # a BIGINT at most (10**30: 500, session 40)
     reason: str = Field(min_length=1, max_length=500)
 
 
@@ -660,8 +660,21 @@ def payments(request: Request, _: Caller, decision_id: Annotated[int | None, Que
     return [r | {"account_no": mask_account_for_display(r["account_no"])} for r in rows]
 
 
+def missing_account(led: Any, program: str, year: int, decision_ids: list[int]) -> int:
+    """Decisions of the selection waiting to be paid with no payee account (the ledger's ``missing_account`` counts
+    the whole program and year, also outside ``decision_ids``: session 40)."""
+    from sqlalchemy import func
+
+    D = Decision.__table__.c
+    rows = led.read(select(func.count().label("n")).where(
+        D.program == program, D.year == year, D.state.in_(("approved", "publicized", "account_fixed")),
+        D.account_no.is_(None), D.id.in_(list(decision_ids))))
+    return int(rows[0]["n"]) if rows else 0
+
+
 class BatchIn(Strict):
-    batch_key: str = Field(min_length=1, max_length=64)
+    batch_key: str = Field(min_length=1, max_length=64, description="批次号：1至32位字母、数字、“-”或“_”（银行报盘文件的规则）"
+                                                                    " / 1-32 of [A-Za-z0-9_-], the bank file's rule")
     program: str
     year: int = Field(ge=2000, le=2100)
     today: date | None = None
@@ -671,10 +684,19 @@ class BatchIn(Strict):
 @router.post("/payments/batches", summary="批量发放 / run a payment batch", status_code=201,
              openapi_extra=idempotency.OPENAPI_REQUIRED)
 def pay_batch(body: BatchIn, request: Request, p: Caller) -> JSONResponse:
+    from wengang.inputs import check_program
+
+    # before anything is paid: a key the bank file refuses would leave the batch paid and never sent (session 40)
+    check_batch_key(body.batch_key)
+    check_program(body.program)  # as `case pay`: an unknown program is refused, not "paid 0"
+
     def write() -> dict[str, Any]:
-        res = _led(request).run_payment_batch(body.batch_key, body.program, body.year, p.login, today=body.today,
-                                              decision_ids=body.decision_ids)
+        led = _led(request)
+        res = led.run_payment_batch(body.batch_key, body.program, body.year, p.login, today=body.today,
+                                    decision_ids=body.decision_ids)
         out = asdict(res)
+        if body.decision_ids is not None:  # counted within the selection only, as ``unpaid`` is
+            out["missing_account"] = missing_account(led, body.program, body.year, body.decision_ids)
         out["refused"] = [{"decision_id": i, "message_zh": iss.zh, "message_en": iss.en} for i, iss in res.refused]
         return out
 
@@ -697,26 +719,48 @@ def bounce(payment_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], body: BounceI
 
 @router.get("/recoveries", summary="追回单 / recovery orders")
 def recoveries(request: Request, _: Caller, decision_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None) -> Any:
+    """One row per recovery order: its amount, what has been received (``received_fen``) and what is still owed
+    (``outstanding_fen``), with its receipts nested (``receipts``). (The receipts used to be outer-joined: one row per
+    receipt, each repeating the order's amount, session 40.)"""
     C, K = Recovery.__table__.c, RecoveryReceipt.__table__.c
-    q = (select(C.id, C.decision_id, C.kind, C.seq, C.amount_fen, C.reason, K.amount_fen.label("received_fen"))
-         .select_from(Recovery.__table__.outerjoin(RecoveryReceipt.__table__, K.recovery_id == C.id)).order_by(C.id))
+    q = select(C.id, C.decision_id, C.kind, C.seq, C.amount_fen, C.reason).order_by(C.id)
     if decision_id is not None:
         q = q.where(C.decision_id == decision_id)
-    return _led(request).read(q)
+    led = _led(request)
+    rows = led.read(q)
+    got: dict[int, list[dict[str, Any]]] = {}
+    if rows:
+        kq = select(K.id, K.recovery_id, K.amount_fen, K.received_on, K.reference).order_by(K.recovery_id, K.id)
+        if decision_id is not None:
+            kq = kq.where(K.recovery_id.in_(select(C.id).where(C.decision_id == decision_id)))
+        for k in led.read(kq):
+            got.setdefault(int(k["recovery_id"]), []).append(
+                {"id": k["id"], "amount_fen": k["amount_fen"], "received_on": k["received_on"], "reference": k["reference"]})
+    out = []
+    for r in rows:
+        receipts = got.get(int(r["id"]), [])
+        received = sum(int(k["amount_fen"]) for k in receipts)
+        owed = max(int(r["amount_fen"]) - received, 0) if int(r["amount_fen"]) > 0 else 0
+        out.append({**r, "received_fen": received, "outstanding_fen": owed, "receipts": receipts})
+    return out
 
 
 class ReceiptIn(Strict):
-    amount_fen: int = Field(gt=0)
+    amount_fen: int = Field(gt=0, le=MAX_ID)
+    # as `case recovery-received --date --reference`: a second receipt of the same amount on one day needs its reference
+    received_on: date | None = Field(None, description="到账日期（缺省为今天）/ day received (default today)")
+    reference: str | None = Field(None, max_length=128, description="银行凭证号：同一凭证不重复计入 / bank reference")
 
 
 @router.post("/recoveries/{recovery_id}/receipts", summary="登记追回到账 / record a recovery received", status_code=201,
              openapi_extra=idempotency.OPENAPI_REQUIRED)
 def recovery_receipt(recovery_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], body: ReceiptIn, request: Request, p: Caller) -> JSONResponse:
     def write() -> dict[str, Any]:
-        _led(request).record_recovery_receipt(recovery_id, p.login, amount_fen=body.amount_fen)
-        return {"recovery_id": recovery_id, "amount_fen": body.amount_fen}
+        # (a day after today is refused by the ledger, 422 future_date, as the command's --date is)
+        return _led(request).record_recovery_receipt(recovery_id, p.login, amount_fen=body.amount_fen,
+                                                     received_on=body.received_on, reference=body.reference)
 
-    return idempotency.run(request, p, body.model_dump(), write, status=201, required=True)
+    return idempotency.run(request, p, body.model_dump(mode="json"), write, status=201, required=True)
 
 
 @router.get("/balances", summary="按单位、项目的发放与追回余额 / balances")

@@ -64,6 +64,12 @@ def _json(obj: Any) -> Any:
     return json.loads(json.dumps(obj, ensure_ascii=False, default=str))
 
 
+def person_apply_reason(p: Principal) -> str:
+    """What the audit event of a person's own 技能提升补贴 application says (the portal operator records it): the
+    person's account, so that their history does not show it as the office's step. The API and the page alike."""
+    return f"个人账户 {p.login}（{mask_id(p.subject)}）网上申请"
+
+
 def _program(name: str) -> str:
     from wengang.inputs import check_program
 
@@ -156,6 +162,24 @@ class PublicizeIn(Strict):
                                                                      "3天以上时必填）/ a list posted earlier: where and when")
 
 
+def publicity_warnings(led: Any, program: str, year: int, starts_on: date, late_reason: str | None,
+                       decision_ids: list[int] | None = None) -> list[dict[str, str]]:
+    """As ``case publicize``: a 公示 starting before the 复审 of what it lists is refused, and one recorded after the fact
+    (``late_reason``: a paper list posted then) is taken with the warning the command prints, returned here (the API's
+    ``warnings``, the page's notice) — it was taken silently (session 40)."""
+    from wengang.casework.errors import LedgerError
+
+    if not (late_reason or "").strip():
+        led.check_publicity_after_review(program, year, starts_on, decision_ids)
+        return []
+    try:
+        led.check_publicity_after_review(program, year, starts_on, decision_ids)
+    except LedgerError as e:
+        return [{"code": e.code, "message_zh": f"⚠ {e.zh}；按补录说明（late_reason）登记，由经办人负责核实",
+                 "message_en": f"{e.en}; recorded as stated by late_reason, for the caseworker to verify"}]
+    return []
+
+
 @router.post("/publicity/lists", summary="公示复审通过的决定 / put approved decisions on a 公示 list", status_code=201,
              openapi_extra=OPTIONAL)
 def publicize(body: PublicizeIn, request: Request, p: Caller) -> JSONResponse:
@@ -163,14 +187,14 @@ def publicize(body: PublicizeIn, request: Request, p: Caller) -> JSONResponse:
     from wengang.casework.ledger import check_publicity_start
 
     check_publicity_start(body.starts_on, body.late_reason)
-    if not (body.late_reason or "").strip():  # as `case publicize`: a list recorded after the fact is the operator's word
-        _led(request).check_publicity_after_review(_program(body.program), body.year, body.starts_on, body.decision_ids)
+    warnings = publicity_warnings(_led(request), _program(body.program), body.year, body.starts_on, body.late_reason,
+                                  body.decision_ids)
 
     def write() -> dict[str, Any]:
         n = _led(request).publicize(body.list_key, _program(body.program), body.year, p.login,
                                     starts_on=body.starts_on, days=body.days, decision_ids=body.decision_ids,
                                     late_reason=body.late_reason)
-        return {"list_key": body.list_key, "publicized": n}
+        return {"list_key": body.list_key, "publicized": n, "warnings": warnings}
 
     return idempotency.run(request, p, body.model_dump(mode="json"), write, status=201)
 
@@ -665,7 +689,7 @@ def skill_apply(body: SkillApplyIn, request: Request, p: Caller) -> JSONResponse
         own(p, ev.subject_id, "所申请的个人", "the applicant")
         dec = decision_from_obj(_json(ev.to_dict()), facts=facts, account_no=body.account_no, contact=body.contact)
         if p.kind == "person":
-            actor, why = _cfg(request).portal_operator, f"个人账户 {p.login}（{mask_id(p.subject)}）网上申请"
+            actor, why = _cfg(request).portal_operator, person_apply_reason(p)
         else:
             actor, why = p.login, "经办人员代为登记申请"
         did = _led(request).apply_skill_subsidy(dec, actor, reason=why)

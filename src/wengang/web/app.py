@@ -14,6 +14,7 @@ whose scheme is https, which uvicorn sets from ``X-Forwarded-Proto`` of a truste
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +120,76 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
 
+class NoNul:
+    """Refuse a request holding a NUL character (``\\x00``) in its path, its query or a JSON / form body: 422, Chinese
+    first, before any route or database sees it. PostgreSQL stores no NUL in text, so one reaching a query was a 500
+    (``?unit=%00``, a review reason ``"a\\u0000b"``, ``/publicity/lists/a%00b``: session 40 audit); no field of
+    the service takes one. The one place for the class, not a check per field. Uploaded files (multipart) are not
+    read here: a table or a bank return is checked by its own reader."""
+
+    _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+    CAP = 8 * 1024 * 1024  # a JSON or form body is read whole up to this; a larger one passes unread
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    @staticmethod
+    async def _refuse(scope: Any, receive: Any, send: Any, where: str) -> None:
+        from starlette.requests import Request
+        from starlette.responses import JSONResponse
+
+        zh = f"请求的{where}含有空字符（NUL，\\x00），不予受理；请删去该字符后重试"
+        en = "the request contains a NUL character (\\x00); refused"
+        request = Request(scope, receive)
+        if "app" in scope and errors.wants_html(request):
+            resp = errors.html_error(request, 422, "nul_character", zh, en)
+        else:
+            resp = JSONResponse(errors.body("nul_character", zh, en), status_code=422)
+        await resp(scope, receive, send)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query = scope.get("query_string") or b""
+        if "\x00" in scope.get("path", "") or b"%00" in (scope.get("raw_path") or b""):
+            await self._refuse(scope, receive, send, "地址")
+            return
+        if b"%00" in query or b"\x00" in query:
+            await self._refuse(scope, receive, send, "查询参数")
+            return
+        ctype = dict(scope.get("headers") or ()).get(b"content-type", b"").split(b";")[0].strip().lower()
+        if ctype not in (b"application/json", b"application/x-www-form-urlencoded"):
+            await self.app(scope, receive, send)
+            return
+        messages: list[Any] = []
+        size = 0
+        try:
+            while True:
+                message = await receive()
+                messages.append(message)
+                if message["type"] != "http.request":
+                    break
+                size += len(message.get("body", b""))
+                if not message.get("more_body") or size > self.CAP:
+                    break
+        except errors.ApiError as e:  # the body limit (BodyLimit), said as a refusal
+            from starlette.responses import JSONResponse
+
+            await JSONResponse(errors.body(e.code, e.zh, e.en), status_code=e.status)(scope, receive, send)
+            return
+        data = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
+        if b"\x00" in data or (ctype == b"application/json" and self._JSON_NUL.search(data)) or (
+                ctype != b"application/json" and b"%00" in data):
+            await self._refuse(scope, receive, send, "内容")
+            return
+
+        async def replay() -> Any:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
+
+
 def endpoints(app: FastAPI) -> list[tuple[str, str]]:
     """Every (method, path) the application serves (HEAD aside), included routers flattened."""
     out: list[tuple[str, str]] = []
@@ -176,6 +247,7 @@ def create_app(config: WebConfig | None = None, *, ledger: Any = None) -> FastAP
     app.state.ledger = led
     errors.install(app)
 
+    app.add_middleware(NoNul)  # inside BodyLimit: a body too large is refused before it is read
     app.add_middleware(BodyLimit, limit=cfg.max_upload_bytes)
     app.add_middleware(SecurityHeaders, tls=cfg.tls)
 

@@ -80,8 +80,10 @@ def utc_now() -> datetime:
 class WebConfig:
     """``database_url``: the ledger (SQLite file by default, PostgreSQL in production).
 
-    ``secret_key`` keys the CSRF tokens of the login form and the fingerprints of idempotent requests; sessions
-    and API tokens are random and stored hashed, so they need no key. ``tls``: the service is reached over
+    ``secret_key`` keys the CSRF tokens of the login form, the fingerprints of idempotent requests and the stored
+    ids of sessions (HMAC of the cookie's token: a ``web_sessions`` row written by SQL alone opens no session, so
+    the key must never be kept in the database; every worker needs the same key, and a new key ends every
+    session). API tokens are random and stored hashed, each bound to its audit event. ``tls``: the service is reached over
     HTTPS (cookies get ``Secure``, responses HSTS); behind a proxy, ``X-Forwarded-Proto: https`` from a
     trusted proxy (uvicorn ``--forwarded-allow-ips``) says the same for one request.
     """

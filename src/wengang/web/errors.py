@@ -34,6 +34,20 @@ def body(code: str, zh: str, en: str, field: str | None = None, **extra: Any) ->
     return {"code": code, "message_zh": zh, "message_en": en, "field": field, **extra}
 
 
+def check_batch_key(key: str, field: str = "batch_key") -> str:
+    """A payment batch's key as the bank file will need it (``documents.bank._BATCH_ID``, the one rule: 1 to 32
+    letters, digits, “-” or “_”), checked BEFORE the batch pays: a key the bank file refuses left the decisions paid
+    and no bank file could ever be written for them (session 40: ``批次/十二月 2025``, a 40-character key)."""
+    from wengang.documents.bank import _BATCH_ID
+
+    if not _BATCH_ID.fullmatch(str(key)):
+        raise ApiError(422, "bad_batch_key",
+                       f"批次号“{str(key)[:40]}”不符合银行报盘文件的要求：应为1至32位字母、数字、“-”或“_”（不能含汉字、空格、“/”）；"
+                       "未发放任何款项",
+                       "batch key: 1-32 of [A-Za-z0-9_-] (the bank file's rule); nothing was paid", field)
+    return str(key)
+
+
 # LedgerError codes by HTTP status; any other code is a refused step on the record's state: 409
 STATUS = {
     404: {"not_found", "db_not_found", "unknown_file"},
@@ -48,6 +62,20 @@ STATUS = {
 
 # LedgerError codes that refuse one field of the request: the field named in the refusal
 LEDGER_FIELDS = {"bad_account": "account_no", "bad_bank_code": "bank_code"}
+
+
+_ZH_EN = re.compile(r"\s?/ (?=\S)")  # “中文 / English”, also “（docs/bank-file.md）/ bank file …”
+_NO_EN = "the document or file was refused; the reason is in message_zh"
+
+
+def split_zh_en(text: str) -> tuple[str, str]:
+    """A “中文 / English” refusal split in two. A message without an English part gives a plain English sentence in
+    ``message_en``, never the Chinese again (session 40: a return file's refusal repeated its Chinese there)."""
+    m = _ZH_EN.search(text)
+    if m is None:
+        return text, _NO_EN
+    zh, en = text[:m.start()].rstrip(), text[m.end():].strip()
+    return zh, en or _NO_EN
 
 
 def ledger_status(code: str) -> int:
@@ -168,7 +196,10 @@ def scrub_paths(text: str, work: str | None) -> str:
         path = m.group(0)
         if work and (path == work or path.startswith(work.rstrip("/") + "/")):
             return os.path.relpath(path, work)
-        if os.path.isdir(os.path.dirname(path.rstrip("/"))) or path.startswith(("/tmp/", "/var/", "/srv/", "/home/")):
+        # a folder of this machine other than the root itself: “/decisions/{decision_id}/account” (a route in a
+        # refusal) is no file, and lost its slashes when “/” counted as the folder (session 40)
+        folder = os.path.dirname(path.rstrip("/"))
+        if (folder != "/" and os.path.isdir(folder)) or path.startswith(("/tmp/", "/var/", "/srv/", "/home/")):
             return os.path.basename(path.rstrip("/")) or path
         return path
 
@@ -212,16 +243,18 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DocumentError)
     async def _document(request: Request, exc: DocumentError) -> Response:
-        zh, _sep, en = str(exc).partition(" / ")
+        zh, en = split_zh_en(str(exc))
         html = wants_html(request)
-        zh, en = for_web(zh, en or zh, page=html)
+        zh, en = for_web(zh, en, page=html)
         if html:
             return html_error(request, 422, "document_refused", zh, en)
         zh, en = without_server_paths(request, zh), without_server_paths(request, en)
         return JSONResponse(body("document_refused", zh, en), status_code=422)
 
     @app.exception_handler(InputError)
-    async def _input(_: Request, exc: InputError) -> JSONResponse:
+    async def _input(request: Request, exc: InputError) -> Response:
+        if wants_html(request):  # a page's form: the refusal as a page, as every other refusal is
+            return html_error(request, 422, "invalid_input", exc.zh, exc.en)
         return JSONResponse(body("invalid_input", exc.zh, exc.en), status_code=422)
 
     @app.exception_handler(AuthError)

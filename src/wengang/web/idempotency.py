@@ -54,7 +54,9 @@ def run(request: Request, principal: Principal, payload: Any, write: Callable[[]
         required: bool = False, key: str | None = None) -> JSONResponse:
     """Run ``write`` (returns a JSON-able body) under the request's ``Idempotency-Key``, if it has one;
     ``required``: refuse the request without one (``require_key``). ``key``: a page's form makes its own (the
-    header is the API client's)."""
+    header is the API client's): its refusals are said in the page's terms, never naming a header its user did not
+    send (session 40)."""
+    from_page = key is not None
     key = key if key is not None else request.headers.get(HEADER)
     if key is None:
         if required:
@@ -78,6 +80,12 @@ def run(request: Request, principal: Principal, payload: Any, write: Callable[[]
                 except IntegrityError:  # inserted meanwhile by a concurrent request
                     old = (fp, 0, "")
     if old is not None:
+        if from_page:  # the same form (the same file) submitted while the first is still running, or changed
+            if old[1] == 0 or old[0] != fp:
+                raise ApiError(409, "idempotency_in_progress",
+                               "同一内容刚刚已提交，仍在处理中（可能重复点击了提交），请稍候刷新页面查看结果，不要重复提交",
+                               "the same submission is still being processed (submitted twice?); reload the page "
+                               "shortly to see its result")
         if old[0] != fp:
             raise ApiError(409, "idempotency_conflict",
                            "该 Idempotency-Key 已用于另一个不同的请求，请换一个新的键",

@@ -93,7 +93,7 @@ async def login_submit(request: Request) -> Response:
 def logout_submit(request: Request) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        accounts.end_session(request.app.state.ledger, token)
+        accounts.end_session(request.app.state.ledger, token, cfg=request.app.state.config)
     resp = RedirectResponse("/login", status_code=303)
     resp.delete_cookie(SESSION_COOKIE, path="/")
     return resp

@@ -50,6 +50,8 @@ DONE = {
     "credit_corrected": "核实结果已登记：银行已更正回盘，退回成立，解除暂停发放。",
     "imported": "筛查结果已导入台账。",
     "publicized": "公示名单已建立。",
+    "publicized_before_review": "公示名单已建立。⚠ 公示开始日期早于所列决定的复审日期：公示须在复审通过之后，不能倒签；"
+                                "已按补录说明登记，由经办人负责核实。",
     "applied": "技能提升补贴申请已提交，经办机构初审、复审后发放。",
     "paid": "发放批次已完成。",
     "account_requested": "收款账户变更申请已登记，须由申请人以外的复核人员复核后生效；复核前不向该账户发放。",
@@ -76,17 +78,19 @@ PAID_WITH_BANK_ZH = "已发放（已报盘，待银行回盘）"
 _LIVE_FATES = frozenset({"credited", "sent", "paid_direct", "not_sent"})  # not withdrawn, not returned
 
 
-def decision_state_zh(state: str | None, hold_reason: str | None = None, fates: Any = ()) -> str:
+def decision_state_zh(state: str | None, hold_reason: str | None = None, fates: Any = (), *,
+                      confirmation_required: bool = True) -> str:
     """The decision's state in Chinese for a page, a paid one by its payments' ``fates`` (``Ledger._fate``): every
     payment still standing not in a bank file → 已列入发放批次，待报盘; some sent, none answered → 已发放（已报盘，待
-    银行回盘）; otherwise the state's own name (``states.state_zh``)."""
+    银行回盘）; otherwise the state's own name (``states.state_zh``: 已告知（无需确认） where the decision's document
+    asks no confirmation, ``procedure.confirmation_required``)."""
     if state == "paid":
         live = [f for f in fates if f in _LIVE_FATES]
         if live and all(f == "not_sent" for f in live):
             return PAID_NOT_SENT_ZH
         if live and all(f in ("not_sent", "sent") for f in live):
             return PAID_WITH_BANK_ZH
-    return state_zh(state, hold_reason)
+    return state_zh(state, hold_reason, confirmation_required=confirmation_required)
 
 
 def payment_fates(ledger: Any, decision_ids: list[int]) -> dict[int, list[str]]:
@@ -127,7 +131,19 @@ def audience_of(principal: Any) -> str:
     return CASEWORKER if getattr(principal, "kind", None) == "operator" else RECIPIENT
 
 
+def row_state_zh(row: Any) -> str:
+    """The ``decision_state`` filter: a listed decision's state in Chinese, 已告知（无需确认） where its document asks
+    no confirmation (``procedure.confirmation_required``; the row has ``policy_doc`` and ``program``)."""
+    from wengang.casework.procedure import procedure
+
+    needs = True
+    if row.get("state") == "notified" and row.get("program"):
+        needs = procedure(row.get("policy_doc") or "", row["program"]).confirmation_required
+    return state_zh(row.get("state"), confirmation_required=needs)
+
+
 TEMPLATES.env.filters.update(
+    decision_state=row_state_zh,
     recipient=for_audience,
     yuan=yuan,
     state_zh=_state,

@@ -38,7 +38,7 @@ from wengang.reports.charts import MONEY, bar_chart, count, hbar_chart
 from .. import jobs
 from ..access import may_approve_accounts
 from ..auth import Principal, current_principal, mask_id, own
-from ..errors import MAX_ID, ApiError
+from ..errors import MAX_ID, ApiError, check_batch_key
 from . import router
 from .common import (
     PAGE_SIZE,
@@ -445,8 +445,13 @@ def decision_page(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], reque
     for c in changes:
         c["account_shown"] = c["account_no"] if full else mask_account_for_display(c["account_no"])
     roles = set(p.roles)
+    # a document that asks no confirmation (内人社发〔2025〕18号 四 “无需企业申请”): no confirm form, the unit may
+    # still decline (session 40: the portal said 已告知待确认 and offered a confirmation the SMS said was not needed)
+    needs_confirmation = procedure(d["policy_doc"], d["program"]).confirmation_required
+    may_answer = d["state"] == "notified" and (p.kind != "operator" or "caseworker" in roles)
     can = {
-        "confirm": d["state"] == "notified" and (p.kind != "operator" or "caseworker" in roles),
+        "confirm": may_answer and needs_confirmation,
+        "decline": may_answer,
         "first_review": "caseworker" in roles and d["state"] in _first_review_states(d),
         "second_review": "reviewer" in roles
         and d["state"] == "first_reviewed"
@@ -481,7 +486,8 @@ def decision_page(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], reque
         account_kind=_account_kind(d["state"]),
         program_label=_labels().get(d["program"], d["program"]),
         # a paid decision as its payments stand (in a batch, not yet in a bank file: not 已发放)
-        state_shown=decision_state_zh(d["state"], d["hold_reason"], [x["fate"] for x in d["payments"]]),
+        state_shown=decision_state_zh(d["state"], d["hold_reason"], [x["fate"] for x in d["payments"]],
+                                      confirmation_required=needs_confirmation),
         basis_url=cite_url(d["policy_doc"], d["clause"]),
         readings=_readings_zh(d["readings"]),
         explanation_lines=[x for x in (d["explanation"] or "").splitlines() if x.strip()],
@@ -899,8 +905,10 @@ async def publicity_create(request: Request) -> Response:
 
     late = (f.get("late_reason") or "").strip() or None
     check_publicity_start(start, late)
-    if late is None:  # as `case publicize`: not before the 复审 of what it lists (a paper list recorded later excepted)
-        await run_in_threadpool(lambda: led(request).check_publicity_after_review(program, year, start))
+    from ..api_casework import publicity_warnings
+
+    # as `case publicize`: not before the 复审 of what it lists; a paper list recorded later is taken with a warning
+    warnings = await run_in_threadpool(lambda: publicity_warnings(led(request), program, year, start, late))
     n = await run_in_threadpool(
         lambda: led(request).publicize(key, program, year, p.login, starts_on=start, days=days, late_reason=late)
     )
@@ -911,7 +919,7 @@ async def publicity_create(request: Request) -> Response:
             f"{year} 年度没有复审通过待公示的决定，公示名单 {key} 已建立但为空",
             "no approved decisions to publicize",
         )
-    return back("/publicity", "publicized")
+    return back("/publicity", "publicized_before_review" if warnings else "publicized")
 
 
 def _publicity_file(request: Request, list_key: str, kind: str) -> FileResponse:
@@ -1008,13 +1016,13 @@ async def payment_batch(request: Request) -> Response:
     p = current_principal(request)
     f = await form(request)
     key = need(f, "batch_key", "批次编号")
-    if len(key) > 64:
-        raise ApiError(
-            422, "invalid_input", "批次编号不超过 64 个字符", "batch key: at most 64 characters", "batch_key"
-        )
+    check_batch_key(key)  # the bank file's rule, before anything is paid (session 40)
     program, _, year_text = need(f, "group", "项目与年度").partition(":")
     year = as_int(year_text, "group", "年度", lo=2000, hi=2100)
     assert year is not None
+    from wengang.inputs import check_program
+
+    check_program(program)
     res = await run_in_threadpool(lambda: led(request).run_payment_batch(key, program, year, p.login))
     notes = []
     if res.missing_account:

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from wengang.beijing import beijing_today
 from wengang.casework import query
 from wengang.casework.models import Decision
+from wengang.casework.procedure import procedure
 from wengang.facts.person import LEVEL_ZH
 
 from ..auth import current_principal
@@ -39,6 +40,7 @@ def _own_rows(request: Request, subject: str) -> list[dict[str, Any]]:
             D.program,
             D.year,
             D.state,
+            D.policy_doc,
             D.claim_key,
             D.unit_name,
             query.amount_sql().label("amount_fen"),
@@ -53,7 +55,8 @@ def _own_rows(request: Request, subject: str) -> list[dict[str, Any]]:
         r["program_label"] = PROGRAM_LABELS.get(r["program"], r["program"])
         r["claim_shown"] = claim_shown(r["claim_key"])
         # a paid decision as its payments stand: in a batch and not yet in a bank file is not 已发放
-        r["state_shown"] = decision_state_zh(r["state"], None, fates.get(r["id"], ()))
+        r["state_shown"] = decision_state_zh(r["state"], None, fates.get(r["id"], ()), confirmation_required=procedure(
+            r["policy_doc"], r["program"]).confirmation_required)  # 已告知（无需确认） where the document asks none
     return rows
 
 
@@ -209,8 +212,12 @@ async def person_apply(request: Request) -> Response:
     if d.status != "eligible":
         return _person_page(request, f, result={**_result(d), "refused": True}, status=422)
     dec = decision_from_obj(json.loads(json.dumps(d.to_dict(), default=str)), facts=facts)
-    actor = cfg(request).portal_operator
-    await run_in_threadpool(lambda: led(request).apply_skill_subsidy(dec, actor))
+    from ..api_casework import person_apply_reason
+
+    # as POST /api/v1/applications/skill-subsidy: the person's own account named in the audit event (session 40:
+    # recorded with an empty reason, the person's history showed it as 经办机构's)
+    actor, why = cfg(request).portal_operator, person_apply_reason(p)
+    await run_in_threadpool(lambda: led(request).apply_skill_subsidy(dec, actor, reason=why))
     return back("/person", "applied")
 
 
