@@ -327,10 +327,10 @@ def diff_documents(a: Document, b: Document) -> PolicyDiff:
             va, vb = getattr(pa, name), getattr(pb, name)
             if va != vb:
                 out.dates.append(Change(f"项目 {program} {label}", "改变", _d(va), _d(vb)))
-        for name, label in (("ruleset", "规则集"), ("clause", "主条款"), ("base", "base")):
+        for name, label in (("ruleset", "规则集"), ("clause", "主条款"), ("base", "沿用的文件")):
             va, vb = getattr(pa, name), getattr(pb, name)
-            if va != vb:
-                out.metadata.append(Change(f"项目 {program} {label}", "改变", str(va), str(vb)))
+            if va != vb:  # (an absent value in words, not Python's None: README audit, session 40)
+                out.metadata.append(Change(f"项目 {program} {label}", "改变", str(va or "（无）"), str(vb or "（无）")))
         for name in sorted(set(pa.params) | set(pb.params)):
             xa, xb = pa.params.get(name), pb.params.get(name)
             where = f"参数 {pid}.{name}"

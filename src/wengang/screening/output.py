@@ -198,7 +198,10 @@ def print_summary(summary: Summary, title: str, console=None) -> None:
     if summary.held or summary.hold_notes or summary.refusals_to_verify:
         if summary.held or not summary.refusals_to_verify:  # (not "暂缓发放 0 个" above the refusals' line)
             console.print(
-                f"[bold red]⚠ 暂缓发放 {summary.held:,} 个，金额 {format_yuan(summary.held_amount_fen)}（待核实后发放）"
+                # held 待认定 units have no amount yet: not "金额 0.00元" (README audit, session 40)
+                f"[bold red]⚠ 暂缓发放 {summary.held:,} 个，"
+                + (f"金额 {format_yuan(summary.held_amount_fen)}" if summary.held_amount_fen else "金额待认定")
+                + "（待核实后发放）"
                 f" / {summary.held:,} payments held[/]",
                 highlight=False,
             )
