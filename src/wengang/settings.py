@@ -428,6 +428,19 @@ def _as_date(raw: Any, where: str) -> date:
         raise RegionDataError(f"{where}：{exc.zh} / {where}: {exc.en}") from None
 
 
+# a region data file's unit as it may be written in Chinese (the spec's unit is the English word)
+_UNIT_ALIASES = {"元": "yuan", "万元": "yuan_10k", "%": "percent", "％": "percent", "百分比": "percent"}
+
+
+def _says_unit(text: str, unit: str) -> bool:
+    """The value's text ends with a unit of its kind: 元/万元/分 for money, % for a percentage."""
+    if unit in ("yuan", "yuan_10k"):
+        return text.endswith(("元", "分"))
+    if unit == "percent":
+        return text.endswith(("%", "％"))
+    return False
+
+
 def _read_file(path: Path) -> list[RegionDatum]:
     import yaml  # here, not at import: parsing settings from the command line needs no YAML (start-up time)
 
@@ -460,6 +473,7 @@ def _read_file(path: Path) -> list[RegionDatum]:
         if name not in specs:
             raise RegionDataError(at + "：" + unknown_name_message(str(name), specs, "地区数据名称", "region data name"))
         unit = entry.get("unit")
+        unit = _UNIT_ALIASES.get(str(unit).strip(), unit) if unit is not None else unit
         if unit != specs[name].unit:
             raise RegionDataError(f"{at}：{name} 的单位应为 {specs[name].unit}，而不是 {unit} / {name} has unit {specs[name].unit}, not {unit}")
         if not entry.get("source"):
@@ -474,7 +488,11 @@ def _read_file(path: Path) -> list[RegionDatum]:
         if raw is None or raw == "":
             raise RegionDataError(f"{at}：{name} 没有取值；没有数据时请删去该条 / {name}: no value (leave the entry out instead)")
         # the file writes a bare number in the declared unit ("5.5" with unit percent is 5.5%)
-        text = raw if isinstance(raw, (bool, list)) else str(raw) + {"percent": "%", "yuan": "元", "yuan_10k": "万元"}.get(unit, "")
+        # a value that already says its unit ("2500元", "5.5%", "250000分") is taken as written, not given the unit twice
+        # ("2500元元" was refused with a hint proposing the form it refused: outside audit, session 40)
+        text = raw if isinstance(raw, (bool, list)) else str(raw).strip()
+        if not isinstance(text, (bool, list)) and not _says_unit(text, unit):
+            text += {"percent": "%", "yuan": "元", "yuan_10k": "万元"}.get(unit, "")
         try:
             value = parse_value(name, text, unit)
         except SettingError as exc:

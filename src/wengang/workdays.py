@@ -44,6 +44,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -150,7 +151,9 @@ class WorkdayCalendar:
 
 
 def _fail(origin: str, where: str, zh: str, en: str) -> WorkdayError:
-    return WorkdayError(f"工作日覆盖文件 {origin} {where}：{zh}", f"workday override file {origin} {where}: {en}")
+    # the English half says "line 3", not 第3行 (outside audit, session 40)
+    where_en = re.sub(r"第\s*(\d+)\s*行", r"line \1", where)
+    return WorkdayError(f"工作日覆盖文件 {origin} {where}：{zh}", f"workday override file {origin} {where_en}: {en}")
 
 
 def _parse_day(raw: Any, origin: str, where: str) -> date:

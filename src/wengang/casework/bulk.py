@@ -80,8 +80,20 @@ def to_frame(data: Any) -> pl.DataFrame:
                 exprs.append(pl.lit(default, dtype=pl.Boolean if c == "payment_hold" else pl.String).alias(c))
         if exprs:
             df = df.with_columns(exprs)
-        if isinstance(df.schema["reasons"], pl.List):
+        rs = df.schema["reasons"]
+        if rs == pl.Null:  # a column of empty values (a ledger-format Parquet with no reasons at all)
+            df = df.with_columns(pl.lit("[]").alias("reasons"))
+        elif isinstance(rs, pl.List):
+            if rs.inner == pl.Null:  # empty lists only (list[null]): no reasons (outside audit, session 40)
+                df = df.with_columns(pl.col("reasons").cast(pl.List(pl.String)))
+            elif rs.inner != pl.String:
+                raise LedgerError("bad_input", f"字段 reasons 应为文字列表，实为 {rs}：整批未入库",
+                                  f"field reasons must be a list of texts, not {rs}; nothing imported")
             df = df.with_columns(_json_list("reasons"))
+        elif rs != pl.String:
+            raise LedgerError("bad_input", f"字段 reasons 应为文字列表，实为 {rs}：整批未入库",
+                              f"field reasons must be a list of texts, not {rs}; nothing imported")
+        df = _whole_numbers(df)
         rd = df.schema["readings"]
         if isinstance(rd, pl.Struct):
             df = df.with_columns(pl.col("readings").struct.json_encode())
@@ -118,7 +130,49 @@ def to_frame(data: Any) -> pl.DataFrame:
             if bad.any():
                 raise _out_of_range(int(bad.arg_true()[0]), c)
     types = {"amount_fen": pl.Int64, "year": pl.Int64, "payment_hold": pl.Boolean}
-    return df.select([pl.col(c).cast(types.get(c, pl.String)) for c in IN_COLUMNS])
+    df = df.select([pl.col(c).cast(types.get(c, pl.String)) for c in IN_COLUMNS])
+    return df.with_columns(unit_id_text(pl.col("unit_id")).alias("unit_id"))
+
+
+def unit_id_text(c: pl.Expr) -> pl.Expr:
+    """A unit's 统一社会信用代码 (or a person's 公民身份号码) as screening reads it: NFKC (full-width ``９２…ＭＡ…``),
+    Excel's ``="…"`` unwrapped, spaces and hyphens dropped, upper case — one unit one key in the ledger (outside audit,
+    session 40: ``92150526ma00000e10`` and `` 92150526MA00000E10 `` were two decisions for one unit)."""
+    from wengang.ingest.columns import identifier
+
+    return identifier(c).str.replace_all(r"[\s\-]", "").str.to_uppercase()
+
+
+def _whole_numbers(df: pl.DataFrame) -> pl.DataFrame:
+    """``amount_fen`` and ``year`` given as text or a decimal: whole numbers read exactly; any other value refused
+    naming the row and field (not Polars' cast error; outside audit, session 40: ``"4359.74"`` in amount_fen)."""
+    for c in ("amount_fen", "year"):
+        dtype = df.schema[c]
+        if dtype.is_integer() or dtype == pl.Null:
+            continue
+        if dtype == pl.String:
+            text = pl.col(c).str.strip_chars()
+            ok = text.str.contains(r"^-?[0-9]{1,18}$")
+            value = pl.when(ok).then(text).cast(pl.Int64, strict=False)
+        elif isinstance(dtype, pl.Decimal):
+            value = pl.col(c).cast(pl.Int64, strict=False)
+            ok = value.cast(dtype, strict=False) == pl.col(c)
+        else:
+            if dtype.is_float():
+                continue  # refused below, as before
+            raise LedgerError("bad_input", f"字段 {c} 应为整数{'（分）' if c == 'amount_fen' else ''}，实为 {dtype}：整批未入库",
+                              f"field {c} must be whole numbers, not {dtype}; nothing imported")
+        bad = df.select((pl.col(c).is_not_null() & ~ok.fill_null(False)).arg_true()).to_series()
+        if len(bad):
+            shown = df.get_column(c).gather(bad.head(5)).cast(pl.String).to_list()
+            unit = "整数（分），金额按分填写，不带小数点" if c == "amount_fen" else "整数"
+            zh = "；".join(f"第 {i + 1} 行 字段 {c}：“{v}”不是{unit}" for i, v in zip(bad.head(5), shown, strict=True))
+            en = "; ".join(f"row {i + 1} field {c}: {v!r} is not a whole number" for i, v in zip(bad.head(5), shown,
+                                                                                                   strict=True))
+            raise LedgerError("bad_input", f"筛查结果有 {len(bad)} 行不合格，整批未入库。{zh}",
+                              f"{len(bad)} bad rows, nothing imported. {en}")
+        df = df.with_columns(value.alias(c))
+    return df
 
 
 I64_MAX = 2**63 - 1  # BIGINT
@@ -128,6 +182,43 @@ def _out_of_range(i: int, c: str) -> LedgerError:
     what = "金额超出范围（不超过 {} 分）" if c == "amount_fen" else "数值超出范围（不超过 {}）"
     return LedgerError("bad_input", f"第 {i + 1} 行 字段 {c}：{what.format(I64_MAX)}",
                        f"row {i + 1} field {c}: out of range (at most {I64_MAX})")
+
+
+_UNIT_FORM = r"^(?:[0-9ANY][0-9]{7}[0-9A-HJ-NP-RTUW-Y]{10}|[0-9]{17}[0-9X])$"
+
+
+def check_unit_ids(df: pl.DataFrame) -> pl.DataFrame:
+    """A ledger-format table's ``unit_id`` read as :func:`unit_id_text` and checked as screening checks a code
+    (GB 32100 check character, or GB 11643 for a 公民身份号码): a bad one refuses the whole batch naming the rows and
+    the field. For a table from outside (``case import`` of a ledger-format Parquet); the screening's own results carry
+    codes it checked."""
+    from wengang.facts.identifiers import InvalidIdentifier, validate_credit_code, validate_id_number
+
+    df = df.with_columns(unit_id_text(pl.col("unit_id")).alias("unit_id"))
+    zh: list[str] = []
+    en: list[str] = []
+    n = 0
+    for i, v in enumerate(df.get_column("unit_id").to_list()):
+        if v is None:
+            continue  # refused by validate (不能为空)
+        errors: list[InvalidIdentifier] = []
+        for fn in (validate_credit_code, validate_id_number):
+            try:
+                fn(v)
+                break
+            except InvalidIdentifier as e:
+                errors.append(e)
+        else:
+            n += 1
+            # the reason of the kind it looks like: 17 digits and a birth year 19xx/20xx read as a 公民身份号码
+            e = errors[1] if re.fullmatch(r"[0-9]{6}(?:19|20)[0-9]{9}[0-9X]", v) else errors[0]
+            if len(zh) < 5:
+                zh.append(f"第 {i + 1} 行 字段 unit_id：{e.message_zh}")
+                en.append(f"row {i + 1} field unit_id: {e.message_en}")
+    if n:
+        raise LedgerError("bad_input", f"筛查结果有 {n} 行不合格，整批未入库。" + "；".join(zh),
+                          f"{n} bad rows, nothing imported. " + "; ".join(en))
+    return df
 
 
 def validate(df: pl.DataFrame, program: str, year: int) -> None:
@@ -149,6 +240,10 @@ def validate(df: pl.DataFrame, program: str, year: int) -> None:
     ]
     for c, n in MAX_LEN.items():
         checks.append((c, pl.col(c).str.len_chars() > n, f"长度超过 {n}", f"longer than {n}"))
+    # a unit's key is an 18-character 统一社会信用代码 (or 公民身份号码): a code of another length or with a character no
+    # code has is refused, never a new unit (outside audit, session 40: a 19-character code was accepted)
+    checks.append(("unit_id", pl.col("unit_id").is_not_null() & ~pl.col("unit_id").str.contains(_UNIT_FORM),
+                   "不是18位的统一社会信用代码或公民身份号码", "is no 18-character credit code or ID number"))
     frame = df.with_row_index("_row").select(
         pl.col("_row"), *[e.fill_null(False).alias(f"_c{i}") for i, (_, e, _, _) in enumerate(checks)]
     )

@@ -9,6 +9,7 @@ header, the trailer and, when given, the batch sent — naming the line and the 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -245,6 +246,10 @@ def _lines(path: str | Path) -> list[list[str]]:
     return out
 
 
+# a number in exponent form, as a spreadsheet shows a long account number (6.22202123456789E+18)
+_EXPONENT = re.compile(r"[0-9](?:\.[0-9]+)?[Ee][+-]?[0-9]+")
+
+
 def _fields(n: int, row: list[str], tag: str, names: Sequence[str]) -> dict[str, str]:
     if row[0] != tag:
         raise DocumentError(f"第{n}行：记录类型应为“{tag}”，实为“{row[0]}” / line {n}: record type must be {tag}")
@@ -372,8 +377,24 @@ def _read_return_lines(path: str | Path) -> ReturnLines:
         if _int(n, f, "seq", "序号") != i:
             raise DocumentError(f"第{n}行“序号”应为{i}，实为“{f['seq']}” / line {n}: sequence must be {i}")
         amount = _int(n, f, "amount_fen", "金额（分）")
+        # a reference and an account as the ledger writes them: surrounding spaces dropped, an account's inner spaces
+        # and full-width digits read as its digits (ledger.account_digits); an account in a number's exponent form
+        # (6.22202123456789E+18: the file went through a spreadsheet, its last digits lost) is refused (outside audit,
+        # session 40)
+        f["reference"], f["result"] = f["reference"].strip(), f["result"].strip()
+        account = re.sub(r"\s+", "", unicodedata.normalize("NFKC", f["account"]))
+        if _EXPONENT.fullmatch(account):
+            raise DocumentError(
+                f"第{n}行“账号”为“{f['account']}”，是数字的科学计数法形式：账号经电子表格打开后末几位已丢失，无法核对；请使用银行"
+                f"原始回盘文件 / line {n}: the account {f['account']!r} is a number in exponent form (the file went "
+                "through a spreadsheet and the account's last digits are lost); use the bank's original return file"
+            )
+        f["account"] = account
         if not f["reference"]:
             raise DocumentError(f"第{n}行“业务参考号”为空 / line {n}: reference is empty")
+        if f["result"] == PAID and amount == 0:
+            raise DocumentError(f"第{n}行“处理结果”为“成功”而“金额（分）”为0：付款成功的金额应大于0 / line {n}: a "
+                                "payment reported 成功 must have an amount above 0")
         if f["result"] not in (PAID, BOUNCED):
             raise DocumentError(f"第{n}行“处理结果”应为“成功”或“失败”，实为“{f['result']}” / line {n}: result must be 成功 or 失败")
         if f["result"] == BOUNCED and not f["reason"].strip():

@@ -127,6 +127,17 @@ def money(c: pl.Expr, name: str, dtype: pl.DataType, unit: str, stage: Stage = _
             (c.is_not_null() & ~whole.fill_null(False), "以分为单位的金额应为整数", "an amount in fen must be a whole number", "fen not whole"),
             (v < 0, "金额为负", "negative amount", "negative amount"),
         ]
+    if isinstance(dtype, pl.Decimal) and not in_yuan:
+        # a database's numeric(14,2) column in 分 (outside audit, session 40): its type says nothing of how the
+        # values were written, so a whole number of fen (19248.00) is read exactly and a fraction of a fen refused
+        ci = c.cast(pl.Int64, strict=False)
+        whole = (ci.cast(pl.Decimal(38, dtype.scale or 0), strict=False) == c) & (ci.abs() <= MAX_AMOUNT_FEN)
+        v = pl.when(whole).then(ci)
+        return v, [
+            (c.is_not_null() & ~whole.fill_null(False), "以分为单位的金额应为整数（不足一分的金额不予采用）",
+             "an amount in fen must be a whole number (no fraction of a fen)", "fen not whole"),
+            (v < 0, "金额为负", "negative amount", "negative amount"),
+        ]
     # no regex extraction on the hot path (10^7 rows): one format check, then split at the point
     raw = _text(c, name, stage)
     # the fast path reads "1234.56" and "1,234.56": one format check admits a comma only as a thousands separator

@@ -385,6 +385,9 @@ def read_frame(
     if suffix in (".xlsx", ".xlsm"):
         return _read_xlsx(path, sheet, header_row)
     if suffix == ".xls":
+        bad = _not_a_table(path)
+        if bad is not None:
+            raise bad
         raise IngestError(
             f"不支持旧版 Excel 格式（.xls）：{src}；请另存为 .xlsx 或 CSV",
             f"old Excel format (.xls) is not supported: {src}; save it as .xlsx or CSV",
@@ -398,29 +401,157 @@ def read_frame(
 
 
 def is_parquet(source: str | Path) -> bool:
-    """A source read as Parquet: a ``.parquet``/``.pq`` file or a folder of them (not a database URL)."""
+    """A source read as Parquet: a ``.parquet``/``.pq`` file or a folder of them (not a database URL). A folder is
+    read whole or refused (:func:`parquet_parts`)."""
     src = str(source)
     path = Path(src)
     return "://" not in src and (path.is_dir() or path.suffix.lower() in (".parquet", ".pq"))
+
+
+_PARQUET_MAGIC = b"PAR1"
+_TABLE_SUFFIXES = {".csv": "CSV", ".txt": "文本", ".tsv": "TSV", ".xlsx": "Excel", ".xlsm": "Excel", ".xls": "Excel",
+                   ".json": "JSON", ".zip": "压缩", ".gz": "压缩"}  # fmt: skip
+
+
+def _is_parquet_file(path: Path) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return f.read(4) == _PARQUET_MAGIC
+    except OSError:
+        return False
+
+
+def parquet_parts(folder: Path) -> list[Path]:
+    """The Parquet part files of a table folder, in name order — the folder read whole or refused, never a file of
+    it skipped unsaid (outside audit, session 40: a 失信名单.csv, a ``dishonest.pq`` or a ``list_type=…/`` subfolder
+    beside the parts was dropped and a 严重失信 unit paid). Read: ``*.parquet`` and ``*.pq`` files, and files without
+    a suffix that are Parquet (``000000_0`` as Hive writes them). Ignored, as Spark ignores them: names beginning with
+    ``.`` or ``_`` (``_SUCCESS``, ``_committed_…``, ``_metadata``, ``.part-….crc``). Refused, naming it: any other
+    file (a CSV, a workbook …), a subfolder (Hive-style ``key=value`` partitions keep a column's value in the folder
+    name only), an unfinished Spark write (``_temporary``) and a Delta table (``_delta_log``)."""
+    src = str(folder)
+    parts: list[Path] = []
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        name = entry.name
+        if entry.is_dir():
+            if name in ("_temporary", "_delta_log"):
+                what = (("未完成的写出（Spark 的 _temporary 文件夹）", "an unfinished write (Spark's _temporary folder)")
+                        if name == "_temporary" else ("Delta 表的日志（_delta_log）", "a Delta table's log (_delta_log)"))  # fmt: skip
+                raise IngestError(
+                    f"Parquet 表格文件夹 {src} 中有{what[0]}：其中的部分文件不能直接作为一张表读取，未读取此文件夹；请导出为"
+                    f"一个 Parquet 文件或只含 Parquet 部分文件的文件夹",
+                    f"the Parquet table folder {src} holds {what[1]}: its part files cannot be read as one table; the "
+                    f"folder was not read. Export one Parquet file, or a folder of Parquet part files only",
+                    source=src,
+                )
+            if name.startswith((".", "_")):
+                continue
+            hive = "=" in name
+            raise IngestError(
+                f"Parquet 表格文件夹 {src} 中有子文件夹 {name}"
+                + ("（按字段分区的 Hive 式文件夹，字段取值只在文件夹名中）" if hive else "")
+                + "：子文件夹不读取，而跳过它会漏读数据，故未读取此文件夹；请把所有部分文件（含分区字段的列）放在同一文件夹中，"
+                "或导出为一个 Parquet 文件",
+                f"the Parquet table folder {src} has a subfolder {name}"
+                + (" (a Hive-style partition: a column's value is in the folder name only)" if hive else "")
+                + ": subfolders are not read and skipping it would drop rows, so the folder was not read; put every "
+                "part file (with the partition column in it) in one folder, or export one Parquet file",
+                source=src,
+            )
+        if name.startswith((".", "_")):
+            continue  # Spark's and Hadoop's markers and checksums: _SUCCESS, _committed_…, .part-….crc
+        suffix = entry.suffix.lower()
+        if suffix in (".parquet", ".pq") or (not suffix and _is_parquet_file(entry)):
+            parts.append(entry)
+            continue
+        kind = _TABLE_SUFFIXES.get(suffix)
+        kind_zh = f"（{kind} 文件）" if kind else ("（Parquet 文件，但文件名不以 .parquet 结尾）" if _is_parquet_file(entry) else "")
+        raise IngestError(
+            f"Parquet 表格文件夹 {src} 中有不是 Parquet 部分文件的文件 {name}{kind_zh}：文件夹作为一张表读取时须整体读取，"
+            f"未读取此文件夹；请将该文件移出（如为同一张表的数据，请转为 Parquet 或单独给出），文件夹中只放 .parquet 部分文件",
+            f"the Parquet table folder {src} holds {name}, which is not a Parquet part file: a folder given as a table "
+            f"is read whole, so the folder was not read. Move the file out (if it holds rows of this table, convert "
+            f"it to Parquet or give it on its own); keep only .parquet part files in the folder",
+            source=src,
+        )
+    if not parts:
+        raise IngestError(
+            f"文件夹 {src} 不是可读取的 Parquet 表格：其中没有 Parquet 部分文件（.parquet）",
+            f"the folder {src} is not a readable Parquet table: it has no Parquet part file (.parquet)",
+            source=src,
+        )
+    return parts
 
 
 def _columns(lf: pl.LazyFrame) -> list[str]:
     return [c for c in lf.collect_schema().names() if c != "source_row"]
 
 
+def _part_schemas(src: str, parts: list[Path]) -> None:
+    """Parts of one folder whose column types differ: refused naming the part and the column (footers only)."""
+    first = pl.read_parquet_schema(parts[0])
+    for part in parts[1:]:
+        schema = pl.read_parquet_schema(part)
+        for col, dtype in schema.items():
+            if col in first and first[col] != dtype:
+                raise IngestError(
+                    f"Parquet 表格文件夹 {src} 中部分文件 {part.name} 的列“{col}”类型为 {dtype}，而 {parts[0].name} 中为 "
+                    f"{first[col]}：各部分文件的同名列类型应相同，未读取此文件夹；请以同一类型重新导出",
+                    f"in the Parquet table folder {src} column {col!r} of part {part.name} is {dtype} but {first[col]} in "
+                    f"{parts[0].name}: the parts' columns must have the same types; the folder was not read",
+                    source=src,
+                )
+
+
 def _read_parquet(path: Path) -> Frame:
     src = str(path)
-    target = str(path / "*.parquet") if path.is_dir() else src
+    notes: list[str] = []
+    if path.is_dir():
+        if any(e.is_file() and e.suffix.lower() in (".csv", ".txt", ".tsv", ".xlsx") for e in path.iterdir()) and not any(
+            e.is_file() and e.suffix.lower() in (".parquet", ".pq") for e in path.iterdir()
+        ):
+            names = "、".join(sorted(e.name for e in path.iterdir() if e.is_file())[:5])
+            raise IngestError(
+                f"文件夹 {src} 中是 CSV 或 Excel 文件（{names}），不是 Parquet 部分文件：文件夹只能是一张 Parquet 表格的各部分；"
+                f"CSV 或 Excel 表格请逐个文件给出（如 {src}/{names.split('、')[0]}）",
+                f"the folder {src} holds CSV or Excel files ({names.replace('、', ', ')}), not Parquet part files: a "
+                f"folder can only be the parts of one Parquet table; give a CSV or Excel table as one file",
+                source=src,
+            )
+        parts = parquet_parts(path)
+        target: Any = [str(p) for p in parts]
+    else:
+        parts = [path]
+        target = src
     try:
+        if len(parts) > 1:
+            _part_schemas(src, parts)
         lf = pl.scan_parquet(target, row_index_name="source_row", row_index_offset=1)
         columns = _columns(lf)
+    except IngestError:
+        raise
     except Exception as exc:  # polars raises several types for a non-Parquet file
         raise IngestError(
             f"文件 {src} 不是可读取的 Parquet 表格（{type(exc).__name__}）",
             f"file {src} is not a readable Parquet table ({type(exc).__name__}: {exc})",
             source=src,
         ) from None
-    return Frame(src, lf, columns, kind="parquet")
+    if len(parts) > 1:
+        # a record's number counts across the parts in name order (outside audit, session 40)
+        spans_zh, spans_en, start = [], [], 1
+        for part in parts:
+            n = pl.scan_parquet(part).select(pl.len()).collect().item()  # from the footer
+            if n:
+                span = f"{start}" if n == 1 else f"{start}–{start + n - 1}"
+                spans_zh.append(f"{part.name} 为第 {span} 条")
+                spans_en.append(f"{part.name} is record{'s' if n > 1 else ''} {span}")
+            start += n
+        notes.append(
+            f"Parquet 表格文件夹 {src} 由 {len(parts)} 个部分文件组成，记录号按文件名顺序跨部分连续计数：{'；'.join(spans_zh)} / "
+            f"the Parquet table folder {src} has {len(parts)} part files; record numbers count across them in name "
+            f"order: {'; '.join(spans_en)}"
+        )
+    return Frame(src, lf, columns, kind="parquet", notes=notes)
 
 
 def _leading_empty_lines(path: Path) -> int:
@@ -449,8 +580,111 @@ def _line_at(path: Path, line: int) -> str | None:
     return None
 
 
+def _not_a_table(path: Path) -> IngestError | None:
+    """A file named as a CSV or a workbook that is an HTML page (what some systems' "导出 Excel" saves), or a ZIP
+    (an .xlsx workbook, or an archive) named .csv: said so, not read as a table of one odd column."""
+    src = str(path)
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return None
+    text = head.lstrip(codecs.BOM_UTF8).lstrip().lower()
+    if text.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")) or (
+        text.startswith(b"<") and (b"<html" in text or b"<table" in text or b"<body" in text)
+    ):
+        return IngestError(
+            f"文件 {src} 是网页（HTML），不是表格：系统导出的“Excel”有时实为网页；请在 Excel 中打开后另存为 CSV（UTF-8）"
+            f"或 Excel 工作簿（.xlsx）再读取",
+            f"file {src} is a web page (HTML), not a table (some systems' \"Excel\" export is one): open it in Excel "
+            f"and save it as CSV (UTF-8) or an Excel workbook (.xlsx)",
+            source=src,
+        )
+    if head.startswith(b"PK\x03\x04") and path.suffix.lower() in (".csv", ".txt", ".tsv"):
+        return IngestError(
+            f"文件 {src} 的扩展名是 {path.suffix}，但内容是 Excel 工作簿（.xlsx）或 ZIP 压缩文件，不是 CSV 文本：如是工作簿，"
+            f"请改用 .xlsx 扩展名；如是压缩文件，请先解压",
+            f"file {src} is named {path.suffix} but is an Excel workbook (.xlsx) or a ZIP archive, not CSV text: "
+            f"name a workbook .xlsx, unpack an archive",
+            source=src,
+        )
+    return None
+
+
+# CSV files read through a copy (UTF-16 decoded, old-Mac line ends converted): path as given → the copy read
+_CSV_COPY: dict[str, Path] = {}
+
+
+def _utf8_copy(path: Path, convert: Callable[[bytes], bytes], encoding: str = "utf-8") -> Path:
+    """A UTF-8 copy of ``path`` (decoded from ``encoding``) with ``convert`` applied to its bytes; removed at exit."""
+    fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="wengang-copy-")
+    with os.fdopen(fd, "wb") as dst:
+        data = path.read_bytes()
+        if encoding != "utf-8":
+            data = data.decode(encoding).encode("utf-8")
+        dst.write(convert(data))
+    atexit.register(Path(tmp).unlink, missing_ok=True)
+    return Path(tmp)
+
+
+def _first_line(path: Path, encoding: str) -> str:
+    """The first line that is not empty (the header, as Polars finds it), decoded as ``encoding``."""
+    with open(path, encoding=encoding, errors="replace", newline="") as f:
+        for text in itertools.islice(f, 50):
+            text = text.lstrip("\ufeff").rstrip("\r\n")
+            if text.strip():
+                return text
+    return ""
+
+
 def _read_csv(path: Path, encoding: str | None, separator: str = ",", header_row: int | None = None) -> Frame:
     src = str(path)
+    bad = _not_a_table(path)
+    if bad is not None:
+        raise bad
+    notes: list[str] = []
+    with open(path, "rb") as f:
+        head = f.read(_SNIFF_BYTES)
+    sample = head[:4096]
+    utf16 = "utf-16" if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else None
+    if utf16 is None and sample.count(b"\x00") * 4 > len(sample):
+        # no byte-order mark: the zero bytes of the ASCII characters (separators, line ends, digits) tell the order
+        odd, even = sample[1::2].count(b"\x00"), sample[0::2].count(b"\x00")
+        utf16 = "utf-16-le" if odd > 2 * even else "utf-16-be" if even > 2 * odd else None
+    if utf16 is not None:
+        # Excel's "Unicode 文本" (UTF-16, tab-separated): decoded exactly (outside audit, session 40)
+        try:
+            path = _utf8_copy(path, lambda b: b, utf16)
+        except UnicodeDecodeError as exc:
+            raise IngestError(
+                f"文件 {src} 是 UTF-16 编码（Excel 的“Unicode 文本”），但第 {exc.start + 1} 字节处无法按 UTF-16 读取；"
+                f"请在 Excel 中另存为“CSV UTF-8（逗号分隔）”",
+                f"file {src} is UTF-16 (Excel's Unicode Text) but cannot be decoded at byte {exc.start + 1}; save it "
+                f"from Excel as CSV UTF-8",
+                source=src,
+            ) from None
+        _CSV_COPY[src] = path
+        encoding = "utf-8"
+        notes.append(f"文件 {src} 为 UTF-16 编码（Excel 的“Unicode 文本”），已按 UTF-16 读取 / file {src} is UTF-16 "
+                     "(Excel's Unicode Text) and was read as such")
+        with open(path, "rb") as f:
+            head = f.read(_SNIFF_BYTES)
+    elif sample.count(b"\x00") * 4 > len(sample):
+        raise IngestError(
+            f"文件 {src} 像是没有字节序标记的 UTF-16 编码文本（每隔一个字节为 0），无法确定读法；请在 Excel 中另存为"
+            f"“CSV UTF-8（逗号分隔）”",
+            f"file {src} looks like UTF-16 text without a byte-order mark (every other byte is 0); save it from Excel "
+            f"as CSV UTF-8",
+            source=src,
+        )
+    if b"\r" in head and b"\n" not in head:
+        # old-Mac line ends (CR alone): read with its lines ended by LF, one line each as before (outside audit, s40)
+        path = _utf8_copy(path, lambda b: b.replace(b"\r", b"\n"))
+        _CSV_COPY[src] = path
+        notes.append(f"文件 {src} 的换行符是旧式 Mac 的 CR（\\r），已按每个 CR 为一行读取 / file {src} ends its lines "
+                     "with CR alone (old Mac); each CR was read as a line end")
+    if _CSV_COPY.get(src) is not None and _CSV_COPY[src] != path:
+        _CSV_COPY.pop(src)
     enc = (encoding or detect_encoding(path)).lower().replace("_", "-")
     if enc in ("utf8", "utf-8-sig"):
         enc = "utf-8"
@@ -481,6 +715,22 @@ def _read_csv(path: Path, encoding: str | None, separator: str = ",", header_row
                 source=src,
             )
         skip = header_row - 1
+    if separator == ",":
+        line = _line_at(target, header_row) if header_row is not None else _first_line(target, "utf-8")
+        line = line or ""
+        if "," not in line and "\t" in line:
+            # a tab-separated export (Excel's Unicode Text, "文本文件（制表符分隔）") named .csv/.txt: read as such
+            separator = "\t"
+            notes.append(f"文件 {src} 以制表符（Tab）分隔，已按制表符分隔读取 / file {src} is tab-separated and was read "
+                         "as such")
+        elif "," not in line and ";" in line:
+            raise IngestError(
+                f"文件 {src} 以分号（;）分隔，不是逗号分隔的 CSV：分号分隔的导出常以逗号作小数点（如“4359,74”），未读取此文件；"
+                f"请另存为逗号分隔的 CSV（UTF-8）或 Excel 工作簿（.xlsx）",
+                f"file {src} is separated by semicolons (;), not commas: such exports often write a decimal comma "
+                f"(4359,74); the file was not read. Save it as comma-separated CSV (UTF-8) or an Excel workbook (.xlsx)",
+                source=src,
+            )
     _CSV_READ[src] = (enc, separator, skip)
     try:
         lf = pl.scan_csv(
@@ -498,6 +748,14 @@ def _read_csv(path: Path, encoding: str | None, separator: str = ",", header_row
             f"文件 {src} 不是可读取的 CSV 表格", f"file {src} is not a readable CSV table ({exc})", source=src
         ) from None
     row_errors: dict[int, tuple[str, str]] = {}
+    if len(columns) == 1 and len(columns[0]) > 200:
+        raise IngestError(
+            f"文件 {src} 的表头只读出一列，长 {len(columns[0])} 个字符（开头：“{columns[0][:40]}…”）：文件的换行符或分隔符无法识别，"
+            f"未读取此文件；请另存为逗号分隔、每行以换行结束的 CSV（UTF-8）",
+            f"file {src}: its header reads as one column of {len(columns[0])} characters: its line ends or separator "
+            f"cannot be told; the file was not read. Save it as comma-separated CSV (UTF-8)",
+            source=src,
+        )
     if columns and _cut_off(path, skip + 1):
         last = _records(lf)
         if last:
@@ -506,11 +764,11 @@ def _read_csv(path: Path, encoding: str | None, separator: str = ",", header_row
         # a record has a field that is not empty or blank; the row index is taken before, so numbers stay.
         # Reading every column also has Polars check every row's field count (a projection stops early), and
         # lets the same pass see a row that may have fewer fields than the header (_ShortRows)
-        filled = functools.partial(_filled, short=_ShortRows(path, enc, separator, skip))
+        filled = functools.partial(_filled, short=_ShortRows(path, enc, separator, skip, name=src))
         lf = lf.filter(pl.struct(columns).map_batches(filled, return_dtype=pl.Boolean, is_elementwise=True))
     return Frame(
         src, lf, columns, encoding=enc, kind="csv", header_row=skip + 1, row_errors=row_errors,
-        cell_errors={columns[-1]: dict(row_errors)} if row_errors else {},
+        cell_errors={columns[-1]: dict(row_errors)} if row_errors else {}, notes=notes,
     )
 
 
@@ -565,8 +823,9 @@ class _ShortRows:
     names file and lines, which :func:`named_read_errors` (or the reader's own handler) turns into the
     :class:`IngestError` of :func:`explain_csv_error`, as for a row with more fields."""
 
-    def __init__(self, path: Path, encoding: str, separator: str, skip: int = 0):
+    def __init__(self, path: Path, encoding: str, separator: str, skip: int = 0, name: str | None = None):
         self.path, self.encoding, self.separator, self.skip = path, encoding, separator, skip
+        self.name = name  # the file as the user gave it, when ``path`` is a copy of it (_CSV_COPY)
         self._lock = threading.Lock()  # batches may come on several threads: one read of the file
         self._checked = False
         self._error: IngestError | None = None
@@ -576,7 +835,7 @@ class _ShortRows:
             if not self._checked:
                 faults = _scan_rows(self.path, self.encoding, self.separator, most=5, quotes=False, skip=self.skip)
                 if faults is not None and faults.short:
-                    self._error = _faults_error(self.path, faults)
+                    self._error = _faults_error(Path(self.name) if self.name else self.path, faults)
                 self._checked = True
         if self._error is not None:
             raise pl.exceptions.ComputeError(str(self._error))
@@ -623,13 +882,18 @@ def explain_csv_error(source: str | Path, *, most: int = 5) -> IngestError | Non
     if "://" in src or path.suffix.lower() not in (".csv", ".txt", ".tsv") or not path.is_file():
         return None
     enc, separator, skip = _CSV_READ.get(src) or ("", "\t" if path.suffix.lower() == ".tsv" else ",", -1)
+    path = _CSV_COPY.get(src, path)  # a UTF-16 or old-Mac file is read through its UTF-8 copy
     try:
         enc = enc or detect_encoding(path)
         with open(path, "rb") as f:
             at = _undecodable(f, enc)
         if at is not None:
             return _decode_error(path, enc, at)
-        return _row_faults(path, enc, separator, most, skip)
+        found = _row_faults(path, enc, separator, most, skip)
+        if found is not None and str(path) != src:  # read through a copy: name the file given
+            found = IngestError(found.message_zh.replace(str(path), src), found.message_en.replace(str(path), src),
+                                source=src)
+        return found
     except IngestError as exc:  # no encoding reads it, or two do
         return exc
     except OSError:
@@ -984,6 +1248,9 @@ def _read_xlsx(path: Path, sheet: str | None, header_row: int | None = None) -> 
     import openpyxl
 
     src = str(path)
+    bad = _not_a_table(path)
+    if bad is not None:
+        raise bad
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:
@@ -1121,7 +1388,7 @@ def head_rows(frame: Frame, rows: int = 10) -> dict[str, list[tuple[int, list[st
     """The first ``rows`` lines (Excel rows) of the file ``frame`` was read from, where a header may be: the
     texts of each line that is not empty, with its number. CSV: one entry (``""``), read in the frame's encoding;
     XLSX: one entry per sheet, by title, in the workbook's order. Empty for Parquet and databases."""
-    path = Path(frame.source)
+    path = _CSV_COPY.get(frame.source, Path(frame.source))
     if frame.kind == "csv":
         enc, separator, _ = _CSV_READ.get(frame.source) or (frame.encoding or "utf-8", ",", 0)
         found: list[tuple[int, list[str | None]]] = []

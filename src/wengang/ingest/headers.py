@@ -209,6 +209,12 @@ class HeaderMap:
     source: str = ""
 
 
+def _where_en(where: str) -> str:
+    """``第4行`` as ``line 4``; a YAML key (“实缴”) as it is."""
+    m = re.fullmatch(r"第(\d+)行", where)
+    return f"line {m.group(1)}" if m else where
+
+
 def load_header_map(path: str | Path) -> HeaderMap:
     """Read a mapping file: YAML (``本地列名: 标准字段``) or CSV (``本地列名,标准字段`` per line, an optional
     header line, ``#`` comments). UTF-8, GBK or GB18030. A target must be a known field name or header."""
@@ -251,7 +257,24 @@ def load_header_map(path: str | Path) -> HeaderMap:
             pairs.append((row[0], row[1], f"第{i}行"))
     known = known_targets()
     entries: dict[str, str] = {}
+    first: dict[str, tuple[str, str]] = {}  # local header (normalised) → (its target, where it was first listed)
     for local, target, where in pairs:
+        key = normalise_header(local)
+        if key in first:
+            # one local header listed twice: the map is refused naming both lines, never the data file blamed
+            # (outside audit, session 40)
+            was, at = first[key]
+            same = normalise_header(was) == normalise_header(target)
+            raise IngestError(
+                f"表头映射文件 {p} 中本地列名“{local}”出现了两次（{at}→“{was}”，{where}→“{target}”）"
+                + ("" if same else "，对应的标准字段不同")
+                + "：每个本地列名只能写一次，请删去多余的一行",
+                f"header-map file {p} lists the local header {local!r} twice ({_where_en(at)} -> {was!r}, "
+                f"{_where_en(where)} -> {target!r}); "
+                f"write each local header once",
+                source=str(p),
+            )
+        first[key] = (target, where)
         if not _known(normalise_header(target), known):
             near = difflib.get_close_matches(normalise_header(target), list(known), n=1, cutoff=0.5)
             hint_zh = f"；最接近的是“{near[0]}”" if near else ""

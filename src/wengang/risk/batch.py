@@ -180,11 +180,72 @@ _ID, _ID_REASON = "_id_read", "_id_reason"  # the ID number as read and its faul
 ID_CHECKED = ("persons", "certificates", "subsidies", "flexible_subsidies")
 
 
+CREDIT_CODE_COLUMNS = ("employer_credit_code", "last_employer_credit_code", "firm_id", "user_unit_id")
+
+# the registry (死亡、身份异常名单) under Chinese headers and labels (docs/data-dictionary.md, "死亡、身份异常名单")
+REGISTRY_HEADERS = {
+    "id_number": ("公民身份号码", "身份证号", "身份证号码", "证件号码", "身份证件号码"),
+    "kind": ("类型", "名单类型", "类别", "异常类型", "标记类型"),
+    "date": ("日期", "死亡日期"),
+}
+REGISTRY_KINDS = {
+    "deceased": ("deceased", "死亡", "已死亡", "death", "dead"),
+    "invalid_id": ("invalid_id", "身份异常", "身份证号无效", "身份证无效", "证件无效", "身份证号码无效", "invalid id", "invalid-id"),
+}
+
+
+def id_number_text(c: pl.Expr) -> pl.Expr:
+    """A 公民身份号码 as written, read as `wengang screen` reads one (NFKC: full-width digits; ``="…"`` unwrapped;
+    a lower-case x upper-cased) and with spaces and hyphens inside it dropped (``150121 196501014003``)."""
+    from wengang.ingest.columns import identifier
+
+    return identifier(c).str.replace_all(r"[\s\-]", "").str.to_uppercase()
+
+
+def eighteen_digit_id(c: pl.Expr) -> pl.Expr:
+    """An old 15-digit 公民身份号码 as its 18-digit form (GB 11643-1999: ``19`` inserted before the two-digit birth
+    year and the check character appended); any other value unchanged."""
+    from wengang.facts.identifiers import RIC_CHECK, RIC_WEIGHTS
+
+    fifteen = c.str.contains(r"^[0-9]{15}$").fill_null(False)
+    first17 = pl.concat_str([c.str.slice(0, 6), pl.lit("19"), c.str.slice(6)])
+    total = pl.sum_horizontal(
+        [first17.str.slice(i, 1).cast(pl.Int64, strict=False) * w for i, w in enumerate(RIC_WEIGHTS)]
+    )
+    check = (total % 11).replace_strict(dict(enumerate(RIC_CHECK)), default=None, return_dtype=pl.String)
+    return pl.when(fifteen).then(pl.concat_str([first17, check])).otherwise(c)
+
+
+def registry_kind(c: pl.Expr) -> pl.Expr:
+    """``deceased`` or ``invalid_id`` from the kinds a registry may write (死亡, 身份异常, DECEASED …); null for any
+    other (the row is quarantined naming it)."""
+    k = c.cast(pl.String).str.strip_chars().str.to_lowercase()
+    mapping = {label.lower(): kind for kind, labels in REGISTRY_KINDS.items() for label in labels}
+    return k.replace_strict(mapping, default=None, return_dtype=pl.String)
+
+
+def _registry_headers(lf: pl.LazyFrame, have: Any) -> tuple[pl.LazyFrame, Any]:
+    """The registry's Chinese headers renamed to its fields (a field already present is kept)."""
+    rename: dict[str, str] = {}
+    for col in have.names():
+        text = col.strip().lstrip("\ufeff")
+        for f, heads in REGISTRY_HEADERS.items():
+            if text in heads and f not in have and f not in rename.values():
+                rename[col] = f
+    if rename:
+        lf = lf.rename(rename)
+        have = lf.collect_schema()
+    return lf, have
+
+
 def _accepted_headers(name: str, fields: list[str]) -> tuple[str, str]:
     """The headers a table's missing fields are also read under (those `wengang screen` reads, for the tables it
     has), as a note in Chinese and English; empty for the risk checks' own tables, which take the field names."""
     from wengang.screening.schemas import ALL_TABLES
 
+    if name == "registry":
+        parts = [f"{f}（{'、'.join(REGISTRY_HEADERS[f])}）" for f in fields if f in REGISTRY_HEADERS]
+        return (f"，也可用表头：{'；'.join(parts)}", f" (also read under the headers: {'; '.join(parts)})") if parts else ("", "")
     if name not in ALL_TABLES:
         return "", ""
     scope = ALL_TABLES[name].scope()
@@ -225,6 +286,8 @@ def read_table(name: str, frame: pl.LazyFrame | pl.DataFrame) -> tuple[pl.LazyFr
     if yuan:
         lf = lf.rename({y: c for c, y in yuan.items()})
         have = lf.collect_schema()
+    if name == "registry":
+        lf, have = _registry_headers(lf, have)
     missing = [c for c in REQUIRED[name] if c not in have]
     if missing:
         found = "、".join(c for c in have.names() if c != "source_row") or "（无）"
@@ -244,9 +307,10 @@ def read_table(name: str, frame: pl.LazyFrame | pl.DataFrame) -> tuple[pl.LazyFr
         from wengang.facts.identifiers import REASONS_EN, REASONS_ZH, id_number_reasons
         from wengang.ingest.columns import identifier
 
-        lf = id_number_reasons(
-            lf.with_columns(identifier(pl.col("id_number")).str.to_uppercase().alias(_ID)), _ID, _ID_REASON
-        )
+        written = id_number_text(pl.col("id_number"))
+        if name == "registry":
+            written = eighteen_digit_id(written)
+        lf = id_number_reasons(lf.with_columns(written.alias(_ID)), _ID, _ID_REASON)
         key = pl.col(_ID)
         if name in ID_CHECKED:
             # a number that is no 公民身份号码 (15 digits, a wrong check character, no such birth date or place): the
@@ -271,10 +335,33 @@ def read_table(name: str, frame: pl.LazyFrame | pl.DataFrame) -> tuple[pl.LazyFr
             continue
         if c in IDENTIFIER_COLUMNS and have[c] == pl.String:
             # full-width digits and ="…" read as the code they show, as the screening tables read them (outside
-            # audit F3, session 38: a full-width 发证地 matched no region and flagged every certificate)
+            # audit F3, session 38: a full-width 发证地 matched no region and flagged every certificate); a credit
+            # code's inner spaces and hyphens dropped and its letters upper-cased, as `wengang screen` reads one
             from wengang.ingest.columns import identifier
 
-            values.append(identifier(pl.col(c)).alias(c))
+            code = identifier(pl.col(c))
+            if c in CREDIT_CODE_COLUMNS:
+                code = code.str.replace_all(r"[\s\-]", "").str.to_uppercase()
+            values.append(code.alias(c))
+            continue
+        if name == "registry" and c == "kind":
+            kind = registry_kind(pl.col(c))
+            values.append(kind.alias(c))
+            flag = kind.is_null()
+            flags.append(flag)
+            bad.append(lf.filter(flag).select(
+                pl.lit(name).alias("table"), pl.col("_row").cast(pl.Int64).alias("row"), pl.lit(c).alias("field"),
+                pl.col(c).cast(pl.String).alias("value"),
+                pl.when(pl.col(c).cast(pl.String).str.strip_chars().fill_null("") == "")
+                .then(pl.lit("名单类型为空（应为 deceased/死亡 或 invalid_id/身份异常）"))
+                .otherwise(pl.format("名单类型“{}”无法识别（应为 deceased/死亡 或 invalid_id/身份异常）", pl.col(c)))
+                .alias("reason_zh"),
+                pl.when(pl.col(c).cast(pl.String).str.strip_chars().fill_null("") == "")
+                .then(pl.lit("kind is empty (deceased/死亡 or invalid_id/身份异常)"))
+                .otherwise(pl.format("kind {} is not known (deceased/死亡 or invalid_id/身份异常)", pl.col(c)))
+                .alias("reason_en"),
+                key.alias("key"),
+            ))  # fmt: skip
             continue
         if have[c] == t and c not in MONTH_COLUMNS and c not in yuan:
             continue
