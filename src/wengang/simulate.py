@@ -665,15 +665,28 @@ def _decide(
     compiled while the scenario's policy set is in use; the plan holds only literals and column expressions,
     so both scenarios are then collected together (their shared scan once)."""
     from wengang.policies.loader import policy_files
-    from wengang.screening.evaluate import screen_facts
+    from wengang.screening.evaluate import program_label, screen_facts
 
-    with policy_files(s.policy_files):
+    with policy_files(s.policy_files) as ps:
         decided, plans = screen_facts(
             facts, program, s.on or on, readings=dict(s.readings), settings=dict(s.settings),
             include_drafts=s.include_drafts, region_data=region_data,
         )  # fmt: skip
         frame = decided.select(ROW, pl.col("status").cast(pl.String), "amount_fen")
         policies = sorted({p.resolution.document.display_number for p in plans if p.resolution is not None})
+        used = {p.resolution.document.id for p in plans if p.resolution is not None}
+        asked = set(getattr(ps, "requested", ()) or ())
+        if s.policy_files and asked and not used & asked:
+            # a draft whose period does not hold the scenario's date decides nothing: the variant had been the
+            # policies in force, and the run said 变化 0.00元 without a word (README audit, session 40)
+            day = s.on or on
+            names = "、".join(Path(f).name for f in s.policy_files)
+            raise SimulationError(
+                f"{s.label}给出的政策文件 {names} 在{s.label}审核日期 {day.isoformat()} 不适用于{program_label(program)}（不在其有效期内，"
+                f"或该文件没有此项目）：{s.label}将按现行政策判定，测算不出变化。请用 --variant-date 给出该文件有效期内的日期 / "
+                f"the policy file(s) {names} do not apply to {program} on {day.isoformat()}: give --variant-date within "
+                "their period"
+            )
         notes = sorted({n for p in plans for n in p.notes})
     return frame, policies, notes
 

@@ -190,7 +190,7 @@ def test_screen_bad_inputs(tmp_path: Path):
     assert q.select("table", "row", "field").row(0) == ("ui_claims", 2, "months")
     (tmp_path / "empty").mkdir()
     (tmp_path / "empty.csv").write_text("", encoding="utf-8")
-    for path, words in ((tmp_path / "empty", "没有 Parquet 文件"), (tmp_path / "empty.csv", "是空的")):
+    for path, words in ((tmp_path / "empty", "没有 Parquet 部分文件"), (tmp_path / "empty.csv", "是空的")):
         res = run.invoke(app, ["risk", "screen", "--out", str(tmp_path / "o2"), "--ui-claims", str(path)])
         assert res.exit_code == 2 and words in res.output, res.output
 
