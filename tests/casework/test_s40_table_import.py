@@ -5,12 +5,12 @@ amounts no rule here decided: its eligible rows come in held (session 40; they h
 from __future__ import annotations
 
 import polars as pl
+from sqlalchemy import text
 from typer.testing import CliRunner
 
+from wengang.casework import Ledger
 from wengang.casework.cli import UNCHECKED_TABLE
 from wengang.cli import app
-from wengang.casework import Ledger
-from sqlalchemy import text
 
 ROW = dict(unit_id="911505027014598813", unit_name="测试企业", region_code="150502", program="fanhuan",
            policy_doc="内人社发〔2025〕18号", clause="一", amount_fen=99_999_900, reasons="[]", explanation="x",

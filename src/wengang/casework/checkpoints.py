@@ -217,11 +217,28 @@ class Signer:
         lines = read_lines(path) if path.exists() else []  # the file: the second store holds the same lines
         trusted = self.trusted_root
         self._against_store(rep, lines)
+        started = _checkpoint_from(conn, path)
+        if lines and started is not None and _json(lines[0]).get("seq") != started:
+            rep.problem("checkpoint_file",
+                        f"检查点文件 {path} 第 1 行是事件 {_json(lines[0]).get('seq')} 的检查点，而本台账的检查点文件自事件 "
+                        f"{started} 起（case_ledger_meta.{CHECKPOINT_FROM}）：原文件被删除后另起了新文件",
+                        f"checkpoint file {path} starts at event {_json(lines[0]).get('seq')}, but this ledger's file "
+                        f"starts at event {started} (case_ledger_meta.{CHECKPOINT_FROM}): the file was deleted and a new "
+                        "one begun")
         if not lines:
             if pub.exists():
                 rep.problem("checkpoint_file", f"检查点文件 {path} 不存在或为空，但其公钥仍在（检查点被删除？）",
                             f"checkpoint file {path} is missing or empty while its public key is there (deleted?)")
             anchor = audit.sealed_from(conn)  # sealed before any checkpoint: the ledger's own record of its first seal
+            if started is not None:
+                # the ledger wrote a checkpoint file once (``write`` records where it starts): it was removed (outside
+                # tamper audit, session 40 F5: deleted with its public key, payments went on and began a new file)
+                rep.problem("checkpoint_file",
+                            f"本台账已签署过检查点（检查点文件自事件 {started} 起，记于 case_ledger_meta.{CHECKPOINT_FROM}），"
+                            f"但检查点文件 {path} 不存在或为空：检查点文件（连同其公钥）被删除；请从备份恢复检查点文件及其公钥",
+                            f"this ledger has signed checkpoints (its file starts at event {started}, recorded in "
+                            f"case_ledger_meta.{CHECKPOINT_FROM}), but the checkpoint file {path} is missing or empty: it "
+                            "was deleted (with its public key); restore both from a backup")
             if anchor is not None:
                 _check_seals(conn, rep, [(self.key.public_key(), None)], anchor)
         else:
@@ -304,7 +321,9 @@ class Signer:
             sealed_from = _sealed_from(last) or first_sealed
             return self._line({**payload, **({"sealed_from": sealed_from} if sealed_from else {})}, last)
 
-        return json.loads(self.store.append(line))
+        rec = json.loads(self.store.append(line))
+        _record_start(ledger, self.store.path)
+        return rec
 
     def rotate(self, new_key: Ed25519PublicKey, ledger: Any) -> dict[str, Any]:
         """A line signed by the current key that names the next one; checkpoints after it use the new key."""
@@ -339,6 +358,52 @@ class Signer:
         p = stored_public_path(self.store.path)
         if not p.exists():
             p.write_bytes(public_pem(self.key.public_key()))
+
+
+# case_ledger_meta key: for each checkpoint file this ledger was signed to (resolved path), the event its first line is
+# at (JSON), recorded when a checkpoint is written there. That file missing, or starting elsewhere, was deleted (and
+# begun again): ``Signer.check``. Another path (a file configured elsewhere) starts its own.
+CHECKPOINT_FROM = "checkpoint_from"
+
+
+def _starts(conn: Connection) -> dict[str, int]:
+    """``CHECKPOINT_FROM``: checkpoint file (resolved path) -> the event its first line is at."""
+    from .models import LedgerMeta
+
+    M = LedgerMeta.__table__.c
+    v = conn.execute(select(M.value).where(M.key == CHECKPOINT_FROM)).scalar_one_or_none()
+    try:
+        got = json.loads(v) if v else {}
+    except ValueError:
+        return {}
+    return {k: x for k, x in got.items() if isinstance(x, int)} if isinstance(got, dict) else {}
+
+
+def _checkpoint_from(conn: Connection, path: Path) -> int | None:
+    return _starts(conn).get(str(path.resolve()))
+
+
+def _record_start(ledger: Any, path: Path) -> None:
+    """Record, once per file, the event the checkpoint file's first line is at (``CHECKPOINT_FROM``)."""
+    from sqlalchemy.exc import IntegrityError
+
+    from .models import LedgerMeta
+
+    lines = read_lines(path) if path.exists() else []
+    first = _json(lines[0]).get("seq") if lines else None
+    if not isinstance(first, int):
+        return
+    M = LedgerMeta.__table__
+    with contextlib.suppress(IntegrityError), ledger.engine.begin() as c:
+        starts = _starts(c)
+        if str(path.resolve()) in starts:
+            return
+        had = c.execute(select(M.c.key).where(M.c.key == CHECKPOINT_FROM)).first() is not None
+        value = json.dumps({**starts, str(path.resolve()): first}, sort_keys=True)
+        if had:
+            c.execute(M.update().where(M.c.key == CHECKPOINT_FROM).values(value=value))
+        else:
+            c.execute(M.insert().values(key=CHECKPOINT_FROM, value=value))
 
 
 def _json(line: str) -> dict[str, Any]:

@@ -1156,6 +1156,7 @@ def pay(batch_key: str, program: Program, year: Year, today: str = typer.Option(
     before = {did: _top_ups(led, did) for did in due}
     batch_id = None
     differs: dict[int, Any] = {}
+    res = None
     if ids or due or blocked:
         res = _run(led.run_payment_batch, batch_key, program, year, user, today=day,
                    decision_ids=sorted([*ids, *due, *(r["id"] for r in blocked)]))
@@ -1200,6 +1201,8 @@ def pay(batch_key: str, program: Program, year: Year, today: str = typer.Option(
     _settle(led, [i for i in ids if i in mine], {"paid"}, o, why)
     _settle(led, [i for i in ids if i not in mine], set(), o, lambda r: by_other if r["state"] == "paid" else why(r))
     _report(o)
+    if res is not None and (res.refused or res.tampered):  # refused as tampered: exit 1, as without --ids
+        raise typer.Exit(1)
 
 
 def _paid_in_batch(led: Ledger, batch_id: int | None, ids: list[int]) -> set[int]:

@@ -2586,9 +2586,13 @@ class Ledger:
         if decision_ids is not None:
             every &= set(decision_ids)
         others = every - set(conn.execute(select(D.id).where(self._payable(program, year, today, payer))).scalars())
-        if not others:
-            return {}
-        return projection.Projection.build(conn, others, check_rows=True).refused(conn, others)
+        # built even with no other decision: the chain, every money event and every table that decides whether a
+        # decision is paid (``projection.GATES``: reviews, risk flags and verdicts …) are checked before anything is
+        # paid, so a risk flag deleted or a reviewer edited by SQL stops the run (``audit_broken``), whichever
+        # decisions it concerned (outside tamper audit, session 40: F2, F3)
+        proj = projection.Projection.build(conn, others, check_rows=True)
+        self._check_events(proj)
+        return proj.refused(conn, others) if others else {}
 
     @staticmethod
     def _nothing_due(conn: Connection, ids: Collection[int]) -> dict[int, audit.Issue]:
@@ -3341,6 +3345,14 @@ class Ledger:
         well (``counts``, see ``_batch_counts``), read in the same transaction so they agree with the lists."""
         with self._read() as conn:
             batch = self._batch_row(conn, batch_key)
+            # which payments were sent is read from the bank-file items: not while an item names a payment id given
+            # again after payments were deleted (outside tamper audit, session 40 F6: 「已写入报盘文件 3」)
+            rep = audit.VerifyReport()
+            projection.reused_payment_ids(conn, rep)
+            if rep.issues:
+                raise LedgerError("audit_broken", f"已记录的付款与报盘记录校验失败，报盘文件未生成（请运行 wengang audit verify）："
+                                  f"{rep.issues[0].zh}", f"the recorded payments and bank files fail verification; no "
+                                  f"bank file written (run wengang audit verify): {rep.issues[0].en}")
             F = BankFile.__table__.c
             files = [dict(r) for r in conn.execute(select(BankFile.__table__).where(F.batch_id == batch["id"])
                                                    .order_by(F.id)).mappings()]
@@ -4429,6 +4441,7 @@ class Ledger:
         with self._read() as conn:
             rep = audit.verify(conn)
             proj = projection.Projection.build(conn)
+            proj.reused_payment_ids(conn, rep)  # a payment id given again after payments were deleted
             rep.issues += proj.issues
             rep.issues += [diff.issue() for diff in proj.differences(conn)]
             rep.issues += [diff.issue() for diff in proj.bank_differences(conn)]

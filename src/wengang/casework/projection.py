@@ -76,6 +76,18 @@ PAYABLE = TRANSITIONS["pay"].sources
 # to re-hash, so a payment made, returned or sent would be forgotten and made again.
 MONEY = frozenset({"case_payments", "case_payment_returns", "case_recoveries", "case_bank_files",
                    "case_bank_file_items", "case_bank_confirmations"})
+# Gate tables: rows that decide whether a decision is paid at all (``Ledger._payable``, ``_to_send``): who reviewed it
+# (the payer may not pay what they reviewed), the risk flags and the 稽核's verdicts on them, 公示 lists and entries,
+# account changes and their approvals, recomputed amounts. A flag holds a decision through its subject, not its id,
+# and a row deleted leaves nothing of the followed decision to re-hash: so at payment and bank-file time every one of
+# these tables is re-hashed whole against its events (``_check_gates``), and a row edited, deleted or written behind
+# the ledger stops every payment and bank file until restored (the decisions it concerned cannot be told).
+GATES = frozenset({"case_reviews", "case_risk_flags", "case_risk_reviews", "case_publicity_lists",
+                   "case_publicity_entries", "case_account_changes", "case_account_approvals", "case_recomputations"})
+GATES_ZH = {"case_reviews": "初审、复审人", "case_risk_flags": "风险疑点", "case_risk_reviews": "风险疑点的稽核结论",
+            "case_publicity_lists": "公示名单", "case_publicity_entries": "公示名单所列决定",
+            "case_account_changes": "收款账户变更申请", "case_account_approvals": "收款账户变更复核",
+            "case_recomputations": "重新核定的金额"}
 _IN = 5000  # ids per IN (...) query
 # audit action: a payment not yet sent (in no bank file) withdrawn, so it never goes to the bank: its return row
 # (``case_payment_returns``) and, when it was the decision's payment, the move back from paid (``case_decisions``)
@@ -177,6 +189,7 @@ class Projection:
     before_pay: dict[int, Any] = field(default_factory=dict)
     _last_initial: dict[int, int] = field(default_factory=dict)  # decision id -> its latest initial payment's id
     _withdrawn: set[int] = field(default_factory=set)  # payments withdrawn before they were sent (``WITHDRAWN``)
+    _gate_events: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # gate table -> ref -> event
     _built: bool = False
 
     # ------------------------------------------------------------ building
@@ -185,8 +198,66 @@ class Projection:
         p = cls(ids=None if ids is None else frozenset(ids), check_rows=check_rows)
         p._load(conn)
         p.advance(conn)
+        if check_rows:
+            p._check_gates(conn)
+            p.reused_payment_ids(conn)
         p._built = True
         return p
+
+    def _check_gates(self, conn: Connection) -> None:
+        """Every row of every ``GATES`` table against the event that created it, read in one pass per table (by
+        ``audit_ref``, hashed as ``audit.rows_hash`` hashes): rows changed or deleted under an event, and rows no event
+        created (a forged 稽核 verdict 排除, a review written behind the ledger), stop every payment and bank file
+        (``chain``: ``Ledger._check_events`` refuses ``audit_broken``)."""
+        import hashlib
+
+        from .models import HASHED, Base
+
+        empty = hashlib.sha256().hexdigest()
+        for table in sorted(GATES):
+            t = Base.metadata.tables[table]
+            cols = HASHED[table]
+            got: dict[Any, list[Any]] = {}  # ref -> [rows, hasher, first id, last id]
+            try:
+                for part in conn.execute(select(t.c.audit_ref, *(t.c[c] for c in cols))
+                                         .order_by(t.c.audit_ref, t.c.id)).partitions(20_000):
+                    for r in part:
+                        g = got.get(r[0])
+                        if g is None:
+                            g = got[r[0]] = [0, hashlib.sha256(), r[1], r[1]]
+                        g[0] += 1
+                        g[1].update(("\x1f".join("\x00" if v is None else str(v) for v in r[1:]) + "\n").encode())
+                        g[3] = r[1]
+            except (ValueError, TypeError, ArithmeticError) as exc:  # a value its column cannot hold
+                self._gate_problem("rows_changed", table, f"{table} 有记录无法读取（有字段的值不合该字段类型：{exc}），已被改动",
+                                   f"rows of {table} cannot be read (a value does not fit its column: {exc}); changed")
+                continue
+            for ref, ev in self._gate_events.get(table, {}).items():
+                n, h, lo, hi = got.pop(ref, [0, None, None, None])
+                if (n, h.hexdigest() if h is not None else empty) == (ev["row_count"], ev["content_hash"]):
+                    continue
+                span = "" if lo is None else f" id {lo}" + (f"–{hi}" if hi != lo else "")
+                self._gate_problem("rows_changed", table,
+                                   f"事件 {ev['seq']}（{ev['action']}）覆盖的 {table} 记录{span} 已被改动或删除"
+                                   f"（{ev['row_count']}→{n} 行或内容不符）",
+                                   f"event {ev['seq']} ({ev['action']}): rows of {table}{span} it covers were changed "
+                                   f"or deleted ({ev['row_count']}->{n} rows or content)")
+            if got:
+                ids = sorted(i for g in got.values() for i in (g[2], g[3]))
+                n = sum(g[0] for g in got.values())
+                self._gate_problem("unrecorded", table,
+                                   f"{table} 有 {n} 行（id {ids[0]}–{ids[-1]} 之间）没有创建它们的审计事件（在台账之外写入）",
+                                   f"{n} rows of {table} (ids {ids[0]}-{ids[-1]}) were created by no audit event "
+                                   "(written behind the ledger)")
+
+    def reused_payment_ids(self, conn: Connection, rep: audit.VerifyReport | None = None) -> None:
+        """``reused_payment_ids`` (the module's), reported to ``rep`` or, at payment time, to ``chain``."""
+        reused_payment_ids(conn, rep or self.chain)
+
+    def _gate_problem(self, kind: str, table: str, zh: str, en: str) -> None:
+        self.chain.problem(kind, f"{zh}；这张表决定能否发放（{GATES_ZH[table]}），无法确定涉及哪些决定，暂停全部发放与报盘",
+                           f"{en}; this table decides whether money is paid, the decisions concerned cannot be told, "
+                           "so nothing is paid or sent")
 
     def _select(self, conn: Connection, q: Any, col: Any, pos: int = 0) -> list[tuple]:
         """Rows of ``q`` whose ``col`` (at ``pos`` in the row) is a followed decision."""
@@ -245,6 +316,9 @@ class Projection:
         """Fold the events appended since the last call (all of them the first time)."""
         for ev in audit.walk(conn, self.chain, after_seq=self.chain.head_seq, prev=self.chain.head_hash):
             table = ev["entity"]
+            if (table in GATES and self.check_rows and not self._built and ev["ref"] is not None
+                    and ev["content_hash"] is not None):
+                self._gate_events.setdefault(table, {})[ev["ref"]] = ev
             if ev["ref"] is not None:
                 rows = self._rows_of(conn, ev)
                 if table in MONEY:
@@ -375,7 +449,10 @@ class Projection:
                           f"按审计事件应为 {_shown(col, want)}",
                           f"payment case_payments id {pid} (decision {did}, event {ev['seq']}) column {col}: "
                           f"{_shown(col, got)}, events give {_shown(col, want)}")
-        d.net += amount
+        # a stored amount that differs counts at what the events had the decision owe (what the ledger paid), not at
+        # the edit: later payments of the decision are checked against that, and are not reported with made-up
+        # amounts (outside tamper audit, session 40 F6: payments 260, 271 after payment 1's amount was edited)
+        d.net += expect if expect is not None and amount != expect else amount
 
     def _transition(self, ev: dict[str, Any], did: int, d: Derived, action: str) -> None:
         t = TRANSITIONS.get(action)
@@ -551,6 +628,37 @@ class Projection:
         for diff in self.differences(conn, ids, stored):
             out.setdefault(diff.row_id, diff.issue())
         return out
+
+
+def reused_payment_ids(conn: Connection, rep: audit.VerifyReport) -> None:
+    """A row that names a payment (a bank-file item, a return, a bank confirmation) recorded before the payment
+    that now holds its id, or naming no payment at all: payments were deleted and, on SQLite, their ids given again
+    to new ones, which would be taken as already sent, returned or credited (outside tamper audit, session 40 F6:
+    ``DELETE FROM case_payments``, then 「已写入报盘文件 3」 of three payments never sent). Stops every payment and
+    bank file; checked by ``Ledger.bank_file_plan`` too, which reads
+    from those rows which payments were sent."""
+    from .models import BankFileItem
+
+    ep = audit._EV.alias("ep")
+    er = audit._EV.alias("er")
+    for model, zh in ((BankFileItem, "报盘明细"), (PaymentReturn, "退回记录"), (BankConfirmation, "银行确认")):
+        t = model.__table__
+        orphan = conn.execute(select(t.c.payment_id).where(~t.c.payment_id.in_(select(P.id))).order_by(
+            t.c.payment_id).limit(10)).scalars().all()
+        older = conn.execute(
+            select(t.c.payment_id).select_from(
+                t.join(Payment.__table__, P.id == t.c.payment_id).join(er, er.c.ref == t.c.audit_ref)
+                .join(ep, ep.c.ref == P.audit_ref))
+            .where(er.c.seq < ep.c.seq).order_by(t.c.payment_id).limit(10)).scalars().all()
+        if orphan or older:
+            name = t.name
+            rep.problem(
+                "unrecorded",
+                f"{name}（{zh}）指向已不存在或后来才创建的付款 id {'、'.join(map(str, sorted({*orphan, *older})))}："
+                "付款记录被删除，其 id 可能已被新付款重用（会被当作已报盘、已退回或已确认），暂停全部发放与报盘",
+                f"{name} names payment ids {sorted({*orphan, *older})} that are gone or were created after it: "
+                "payments were deleted and their ids may be given again (taken as sent, returned or confirmed); "
+                "nothing is paid or sent")
 
 
 def _in_ranges(conn: Connection, q: Any, col: Any, pos: int, ids: frozenset[int]) -> list[tuple]:
