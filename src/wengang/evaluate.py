@@ -371,6 +371,7 @@ def evaluate(
     else:
         normalised_for = program_model(program)
         raw, input_notes = normalise_facts(normalised_for, facts, header_map)
+    _check_region(reg, raw.get("region_code"))
     readings = dict(readings or {})
     operator = parse(settings or {})
     reading = readings.get(PERIOD_DATE.name, PERIOD_DATE.default)
@@ -454,6 +455,34 @@ def evaluate(
     decision.period_basis = basis
     decision.notes = notes + decision.notes
     return decision
+
+
+def _check_region(reg: Any, code: Any) -> None:
+    """The region a case is decided in must be the one its facts name (``region_code``), or an area containing it:
+    a unit of another region decided by this region's documents would be paid or refused by texts that do not
+    govern it (outside fidelity audit, session 40: a 阳泉 unit decided with ``-r 150502`` got 通辽's chain). A table is
+    screened by each row's own region_code, and rows outside ``--region`` are quarantined (decisions.md §21)."""
+    if code is None or str(code).strip() == "":
+        return
+    from wengang.regions import RegionError, chain
+
+    try:
+        own = chain(str(code).strip())
+    except RegionError:
+        raise InvalidFacts([(
+            "region_code",
+            f"事实中的行政区划代码 {code} 不在本系统收录的地区中，无法核对其是否属于判定地区 {reg.name}（{reg.key}），不予判定",
+            f"region code {code} in the facts is not a region this system knows, so it cannot be checked against the "
+            f"region of the decision {reg.key}",
+        )]) from None
+    if reg.key not in {r.key for r in own}:
+        raise InvalidFacts([(
+            "region_code",
+            f"事实中的行政区划代码 {own[0].key}（{own[0].name}）不属于判定地区 {reg.name}（{reg.key}）：不同地区适用的政策不同，"
+            f"请按单位所在地区判定（-r {own[0].key}），或核对事实中的行政区划代码",
+            f"region code {own[0].key} in the facts is not in the region of the decision {reg.key}: regions apply "
+            f"different policies; decide the case in its own region (-r {own[0].key}) or check the region code",
+        )])
 
 
 def uninstalled_note(doc: Any, policy_set: Any) -> str | None:

@@ -49,6 +49,39 @@ def outcome_lines(d: Decision) -> list[str]:
     return out
 
 
+def _open_switches(d: Decision) -> list[str]:
+    """The switches a 待认定 decision's result depends on that the agency has not fixed: left open, not adopted."""
+    if d.status != NEEDS_DECISION or not d.outcomes:
+        return []
+    names = dict.fromkeys(k for o in d.outcomes for k in o.readings)
+    return [
+        s for s in names
+        if s not in d.readings_fixed
+        and len({o.readings.get(s) or interpretations.get(s).default for o in d.outcomes}) > 1
+    ]
+
+
+def _signature(d: Decision) -> str:
+    """The letter's signature: the agency's name (the region's agency block, as the PDF letters sign) and the date
+    in Chinese (audit of explanations, session 40: ``通辽市　2025-08-01``)."""
+    name = ""
+    try:
+        from wengang.casework.outputs import agency_config
+
+        name = agency_config([d.region]).get("name") or ""
+    except Exception:  # noqa: BLE001 - a region with no agency file: the region's agency, named generically
+        name = ""
+    name = name or f"{d.region_name}社会保险经办机构"
+    return f"{name}　{d.on.year}年{d.on.month}月{d.on.day}日"
+
+
+def _plain(text: str, program: str) -> str:
+    """A text as the unit or person reads it: no operator's hints, no field names (documents.recipient)."""
+    from wengang.documents.recipient import recipient_text
+
+    return recipient_text(without_switch_names(text), program)
+
+
 def explain(d: Decision) -> str:
     addressee = "贵单位" if d.subject == "单位" else "您"
     who = d.subject_name or d.subject_id or "申请人"
@@ -56,8 +89,8 @@ def explain(d: Decision) -> str:
     lines = [f"{who}{ident}："]
     if d.policy_number is None:
         lines.append(f"　　经审核，{addressee}的{d.program_label}事项无法办理：")
-        lines += [f"　　{r}" for r in d.reasons]
-        lines += ["", f"{d.region_name}　{d.on.isoformat()}"]
+        lines += [f"　　{t}" for t in (_plain(r, d.program) for r in d.reasons) if t]
+        lines += ["", _signature(d)]
         return without_switch_names("\n".join(lines))
 
     basis = d.policy_citation
@@ -75,38 +108,59 @@ def explain(d: Decision) -> str:
             if d.amount_is_cap:
                 lines.append("　　（文件规定为“不超过”的上限标准，具体标准由统筹地区确定。）")
         for _, label, value in d.outputs:
-            lines.append(f"　　{label}：{value}")
+            lines.append(f"　　{_plain(label, d.program)}：{_plain(value, d.program)}")
     elif d.status == INELIGIBLE:
         lines.append(f"　　{addressee}不符合条件的原因如下：")
-        lines += [f"　　{i}. {r}" for i, r in enumerate(d.reasons, 1)]
+        reasons = [t for t in (_plain(r, d.program) for r in d.reasons) if t]
+        lines += [f"　　{i}. {r}" for i, r in enumerate(reasons, 1)]
     elif d.status == NEEDS_DECISION:
         lines.append("　　本事项的结果取决于政策条文的理解，需经办机构认定后办理：")
-        lines += [f"　　· {text}" for text in outcome_lines(d)]
+        lines += [f"　　· {_plain(text, d.program)}" for text in outcome_lines(d)]
     elif d.status == NOT_DETERMINABLE:
         lines.append("　　目前无法作出判定，原因如下：")
-        lines += [f"　　{i}. {r}" for i, r in enumerate(d.reasons, 1)]
+        reasons = [t for t in (_plain(r, d.program) for r in d.reasons) if t]
+        lines += [f"　　{i}. {r}" for i, r in enumerate(reasons, 1)]
 
+    open_switches = _open_switches(d)
     if d.checks:
         lines += ["", "审核要点："]
         for c in d.checks:
-            detail = f"（{c.detail}）" if c.detail else ""
+            detail = _plain(c.detail, d.program) if c.detail else ""
+            detail = f"（{detail}）" if detail else ""
             cite = f"〔{'；'.join(c.citations)}〕" if c.citations else ""
             kind = "【核查】" if c.kind == "flag" else ""
-            lines.append(f"　{c.mark} {kind}{c.label}{detail}{cite}")
+            mark = c.mark
+            depends = [s for s in c.switches if s in open_switches]
+            if depends:
+                # the trace is the default reading's: under a switch left open the check holds under one reading only
+                mark = "？"
+                titles = "；".join(interpretations.get(s).title for s in depends)
+                detail += f"（结果取决于待认定的政策理解：{titles}；以上为按默认理解的审核情况）"
+            lines.append(f"　{mark} {kind}{_plain(c.label, d.program)}{detail}{cite}")
     if d.period_basis and d.period_date != d.on:
         lines += ["", f"适用政策期间：{d.period_basis}。"]
-    if d.notes:
+    notes = [t for t in (_plain(n, d.program) for n in d.notes) if t]
+    if notes:
         lines += ["", "说明："]
-        lines += [f"　· {n}" for n in d.notes]
-    if d.flags:
+        lines += [f"　· {n}" for n in notes]
+    flags = [t for t in (_plain(f, d.program) for f in d.flags) if t]
+    if flags:
         lines += ["", "需进一步核查（不影响本次审核结论）："]
-        lines += [f"　· {f}" for f in d.flags]
-    used = [(k, v) for k, v in d.readings.items()]
+        lines += [f"　· {f}" for f in flags]
+    # a switch the result depends on and the agency has not fixed is open, not adopted (audit of explanations,
+    # session 40: a 待认定 letter said the default reading of the very switch it asked about was adopted)
+    used = [(k, v) for k, v in d.readings.items() if k not in open_switches]
+    if open_switches:
+        lines += ["", "尚待认定的政策理解（经办机构尚未认定）："]
+        for k in open_switches:
+            sw = interpretations.get(k)
+            options = "；或".join(f"“{sw.describe(v)}”" for v in sw.readings)
+            lines.append(f"　· {_plain(sw.title, d.program)}：{_plain(options, d.program)}")
     if used:
         lines += ["", "本次审核采用的政策理解："]
         for k, v in used:
-            s = interpretations.get(k)
+            sw = interpretations.get(k)
             how = "经办机构认定" if k in d.readings_fixed else "默认"
-            lines.append(f"　· {s.title}：{s.describe(v)}（{how}）")
-    lines += ["", f"{d.region_name}　{d.on.isoformat()}"]
+            lines.append(f"　· {_plain(sw.title, d.program)}：{_plain(sw.describe(v), d.program)}（{how}）")
+    lines += ["", _signature(d)]
     return without_switch_names("\n".join(lines))  # the period basis and a reason quoting it

@@ -63,7 +63,7 @@ def test_ineligible_person_decision_gives_reasons_and_clauses() -> None:
     assert "李四（公民身份号码：1523**********0015）：" in text and ID not in text
     assert "不符合失业保险金条件，决定不予核准" in text
     assert "1. 缴费不满1年，不符合领取失业保险金条件。" in text
-    assert "本次失业前累计缴费月数 11个月 < 规定缴费月数 12个月（依据：内人社办发〔2022〕86号 （四）12）" in text
+    assert "本次失业前累计缴费月数 11个月 < 规定缴费月数（12个月）（依据：内人社办发〔2022〕86号 （四）12）" in text
     assert REMEDY in text
 
 

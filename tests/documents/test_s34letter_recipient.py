@@ -113,7 +113,9 @@ def test_a_needs_decision_letter_names_results_and_readings_in_chinese():
         _assert_plain(letter)
         assert "待认定事项告知书" in letter, route
         assert "上年度失业保险基金滚存结余备付期限应在1年以上" in letter, route  # the open reading's question
-    assert "按第1种理解：无法判定" in _letters(ev, "pending_determination")["doc"]
+    # each understanding by its reading (session 40: not “按第1种理解”)
+    assert "为“本省暂不具备实施条件：不作不予返还的决定，结果为“无法判定”（暂缓）”的理解：无法判定" in _letters(
+        ev, "pending_determination")["doc"]
 
 
 def test_a_region_figure_used_is_said_without_the_agencys_sources():

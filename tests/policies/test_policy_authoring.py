@@ -96,8 +96,10 @@ def test_policy_path_uses_the_draft_for_that_run_only(tmp_path: Path) -> None:
     p = _draft(
         tmp_path, SHANXI, lambda t: t.replace("中小微企业按60%返还", "中小微企业按55%返还").replace("refund_rate_sme: {value: 60,", "refund_rate_sme: {value: 55,")
     )
-    f = "examples/fanhuan/eligible_sme.json"
-    args = ["evaluate", f, "--region", "140300", "--date", "2025-08-01", "--json"]
+    f = tmp_path / "yq.json"  # the example as a 阳泉 unit: a case is decided in its own region (session 40)
+    f.write_text(json.dumps(json.loads(Path("examples/fanhuan/eligible_sme.json").read_text(encoding="utf-8"))
+                            | {"region_code": "140302"}, ensure_ascii=False), encoding="utf-8")
+    args = ["evaluate", str(f), "--region", "140300", "--date", "2025-08-01", "--json"]
     with_draft = CliRunner().invoke(app, [*args, "--policy-path", str(p)])
     without = CliRunner().invoke(app, args)
     assert json.loads(with_draft.stdout)["policy"]["number"] == "晋人社厅发〔2025〕□号"

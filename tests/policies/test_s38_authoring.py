@@ -269,7 +269,10 @@ def test_diff_and_policy_path_with_a_consistent_edit(tmp_path: Path) -> None:
     text = draft_next(_text(SHANXI)).replace("中小微企业按60%返还", "中小微企业按55%返还").replace(
         "refund_rate_sme: {value: 60,", "refund_rate_sme: {value: 55,")
     p = _write(tmp_path, text, "sx.yaml")
-    out = CliRunner().invoke(app, ["evaluate", str(EXAMPLE), "--region", "140300", "--date", "2025-08-01", "--json",
+    yq = tmp_path / "yq.json"  # the example as a 阳泉 unit: a case is decided in its own region (session 40)
+    yq.write_text(json.dumps(json.loads(EXAMPLE.read_text(encoding="utf-8")) | {"region_code": "140302"},
+                             ensure_ascii=False), encoding="utf-8")
+    out = CliRunner().invoke(app, ["evaluate", str(yq), "--region", "140300", "--date", "2025-08-01", "--json",
                                    "--policy-path", str(p)])
     assert out.exit_code == 0, out.output
     # warnings about the file go to stderr, the JSON to stdout

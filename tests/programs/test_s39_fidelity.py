@@ -49,7 +49,7 @@ def test_shanxi_layoff_target_unset_reads_in_chinese_and_asserts_no_comparison()
     text = "\n".join([layoff.label, layoff.detail, *d.reasons])
     assert "〔max_layoff_rate〕" not in text and not CODE_PLACEHOLDER.search(text)
     assert "文件未给出数值，须由经办机构提供" in layoff.label
-    assert "裁员率 6%，对照 上年度全国城镇调查失业率控制目标 未知" in layoff.detail
+    assert "裁员率 6%，对照 上年度全国城镇调查失业率控制目标（未知）" in layoff.detail
     assert not UNKNOWN_COMPARED.search(layoff.detail), layoff.detail
 
 
@@ -104,7 +104,7 @@ def test_the_internship_cap_detail_says_what_it_compares():
              "months": 12, "unit_interns_completed": 4, "unit_interns_total": 4, "unit_interns_retained": 2}  # fmt: skip
     d = evaluate("internship", "150500", date(2021, 12, 15), facts)
     detail = next(c.detail for c in d.checks if c.id == "max_months")
-    assert "≥ 0个月" not in detail and "见习月数 12个月 ≤ 见习期限上限 12个月" in detail
+    assert "≥ 0个月" not in detail and "见习月数 12个月 ≤ 见习期限上限（12个月）" in detail
 
 
 def test_an_internship_wage_the_operator_gives_stands_for_every_month():

@@ -183,5 +183,6 @@ def test_a_notice_lists_each_result_once() -> None:
     assert len(d.outcomes) == 6  # every combination is still listed in the decision
     agency = {"name": "通辽市人力资源和社会保障局", "review_body": "通辽市人民政府", "court": "通辽市科尔沁区人民法院"}
     text = compose_letter({**d.to_dict(), "subject_name": "张三"}, agency, issued_on=date(2025, 9, 2)).text()
-    assert "1. 按第1种理解：符合条件，金额人民币1,000.00元（大写：壹仟元整）。" in text and "2. 按第2种理解：不符合条件。" in text, text
-    assert "按第3种理解" not in text
+    # each understanding named by its reading (session 40), one line per result
+    assert "的理解：符合条件，金额人民币1,000.00元（大写：壹仟元整）。" in text and "的理解：不符合条件。" in text, text
+    assert "\n1. 按" in text and "\n2. 按" in text and "\n3. " not in text and "种理解" not in text

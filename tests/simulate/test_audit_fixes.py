@@ -76,7 +76,10 @@ def test_cli_evaluate_and_simulate_refuse_above_the_ceiling(tmp_path: Path) -> N
     from wengang.cli import app
 
     runner = CliRunner()
-    args = ["evaluate", str(EXAMPLE), "--region", "140300", "--date", "2024-08-01"]
+    shanxi = tmp_path / "yq.json"  # the example as a 阳泉 unit: a case is decided in its own region (session 40)
+    shanxi.write_text(json.dumps(json.loads(EXAMPLE.read_text(encoding="utf-8")) | {"region_code": "140302"},
+                                 ensure_ascii=False), encoding="utf-8")
+    args = ["evaluate", str(shanxi), "--region", "140300", "--date", "2024-08-01"]
     bad = runner.invoke(app, [*args, "--setting", "refund_rate_sme=70%"])
     assert bad.exit_code == 2 and "超过国家上限 60%（人社部发〔2024〕40号 二）" in bad.output
     assert runner.invoke(app, [*args, "--setting", "refund_rate_sme=60%"]).exit_code == 0

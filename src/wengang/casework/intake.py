@@ -541,7 +541,20 @@ def _explain(ev: dict[str, Any]) -> str:
         head += f"，金额{'不超过' if ev.get('amount_is_cap') else ''}{format_yuan(amount)}"
     pol = ev.get("policy") or {}
     lines = [head + f"（依据 {pol.get('number') or NO_POLICY} {pol.get('clause') or ''}，审核日期 {ev.get('date', '')}）"]
-    lines += [f"{mark.get(c.get('passed'))} {c.get('label', '')}：{c.get('detail', '')}" for c in ev.get("checks", [])]
+    # the switches the outcomes differ on are open: a check that reads one holds only under a reading (？), and a
+    # check not applicable is no ✔ (as explain.explain marks them; audit of explanations, session 40)
+    outcomes = ev.get("outcomes") or []
+    open_ = {k for o in outcomes for k, v in (o.get("readings") or {}).items()
+             if len({str((x.get("readings") or {}).get(k)) for x in outcomes}) > 1}
+
+    def marked(c: dict[str, Any]) -> str:
+        if c.get("applicable") is False:
+            detail = str(c.get("detail") or "")
+            return f"— {c.get('label', '')}：{detail if detail.startswith('不适用') else '不适用' + detail}"
+        sign = "？" if open_ & set(c.get("switches") or ()) else mark.get(c.get("passed"))
+        return f"{sign} {c.get('label', '')}：{c.get('detail', '')}"
+
+    lines += [marked(c) for c in ev.get("checks", [])]
     lines += [f"理由：{r}" for r in ev.get("reasons", [])]
     lines += [f"核查：{f}" for f in ev.get("flags", [])]
     return "\n".join(lines)

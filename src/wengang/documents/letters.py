@@ -167,6 +167,62 @@ def _quoted(cite: str, quotes: Mapping[str, str]) -> str:
     return f"{cite}（“{q}”）" if q else cite
 
 
+def _reading_names(outcomes: Iterable[Any]) -> dict[tuple[Any, Any], str]:
+    """Per result (status, amount) of a 待认定 decision, the readings that lead to it, in Chinese: each switch whose
+    reading differs between the outcomes, by its question and the reading's description (``“…”按“…”``)."""
+    from wengang.rules import interpretations
+
+    items = [o for o in outcomes if isinstance(o, Mapping)]
+    names = list(dict.fromkeys(k for o in items for k in (o.get("readings") or {})))
+
+    def reading(o: Mapping[str, Any], name: str) -> str | None:
+        value = (o.get("readings") or {}).get(name)
+        if value is None:
+            try:
+                value = interpretations.get(name).default
+            except KeyError:
+                return None
+        return str(value)
+
+    def result(o: Mapping[str, Any]) -> tuple[Any, Any]:
+        return (o.get("status"), o.get("amount_fen"))
+
+    def material(name: str) -> bool:  # two outcomes that differ in this reading alone differ in result
+        for a in items:
+            for b in items:
+                if reading(a, name) != reading(b, name) and result(a) != result(b) and all(
+                    reading(a, k) == reading(b, k) for k in names if k != name
+                ):
+                    return True
+        return False
+
+    deciding = [n for n in names if len({reading(o, n) for o in items}) > 1 and material(n)]
+    out: dict[tuple[Any, Any], list[str]] = {}
+    for o in items:
+        parts = []
+        for name in deciding:
+            try:
+                sw = interpretations.get(name)
+            except KeyError:
+                continue
+            parts.append(f"{sw.title}为“{sw.describe(reading(o, name) or sw.default)}”")
+        text = recipient_text("，".join(parts)) if parts else ""
+        key = (o.get("status"), o.get("amount_fen"))
+        if text and text not in out.setdefault(key, []):
+            out[key].append(text)
+    return {k: "；或".join(v) for k, v in out.items() if v}
+
+
+def _stated_outputs(decision: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The outputs whose figure the letter states (:func:`_ui_lines`): their clauses are cited with the conditions'."""
+    if decision.get("program") not in UI_PROGRAMS:
+        return []
+    shown = {"monthly_standard", "total", "standard_note"}
+    ids = {str(o.get("id")) for o in decision.get("outputs") or []}
+    shown.add("entitled_months" if "entitled_months" in ids else "duration_months")
+    return [o for o in decision.get("outputs") or [] if isinstance(o, Mapping) and o.get("id") in shown]
+
+
 def _outputs(decision: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
     return {o["id"]: (o["label"], o["value"]) for o in decision.get("outputs") or []}
 
@@ -213,7 +269,8 @@ def compose_letter(
         paras += [str(x) for x in decision.get("settlement") or () if str(x).strip()]
         if decision.get("program") in UI_PROGRAMS:
             paras += _ui_lines(outputs)
-        cited = sorted({c for ch in checks if ch.get("kind") == "condition" for c in ch.get("citations") or []})
+        cited = sorted({c for ch in checks if ch.get("kind") == "condition" for c in ch.get("citations") or []}
+                       | {c for o in _stated_outputs(decision) for c in o.get("citations") or []})
         if cited:
             paras.append("审核依据的条款：" + "；".join(_quoted(c, quotes) for c in cited) + "。")
     elif status == "ineligible":
@@ -241,11 +298,14 @@ def compose_letter(
         results: dict[tuple[Any, Any], Mapping[str, Any]] = {}
         for o in decision.get("outcomes") or []:
             results.setdefault((o.get("status"), o.get("amount_fen")), o)
-        for n, o in enumerate(results.values(), start=1):
+        named = _reading_names(decision.get("outcomes") or [])
+        for n, (key, o) in enumerate(results.items(), start=1):
             amt = o.get("amount_fen")
             zh = STATUS_ZH.get(o.get("status") or "", recipient_text(str(o.get("status"))))
             money = f"，金额{_money(int(amt))}" if amt is not None else ""
-            paras.append(f"{n}. 按第{n}种理解：{zh}{money}。")
+            # each understanding by its words, not its number (audit of explanations, session 40: “按第1种理解”)
+            which = named.get(key)
+            paras.append(f"{n}. 按{which}的理解：{zh}{money}。" if which else f"{n}. 按第{n}种理解：{zh}{money}。")
         for why in _plain(decision.get("reasons")):
             paras.append(f"说明：{why.rstrip('。')}。")
         if basis:
@@ -347,7 +407,8 @@ def _undeterminable(program: str, you: str, decision: Mapping[str, Any], agency:
         title = f"{program}补正材料告知书"
     elif agency_side:
         paras.append("本告知书不是最终决定。本机构确定上述数据后将依法作出决定，并另行告知。")
-        title = f"{program}待认定事项告知书"
+        # 无法判定 (the agency's figures are missing), not 待认定 (a reading to settle): its own title
+        title = f"{program}无法判定告知书"
     else:
         paras.append("本告知书不是最终决定。如有疑问，或需提供说明、材料，请与本机构联系。")
         title = f"{program}事项告知书"

@@ -34,7 +34,8 @@ from wengang.deadlines import due_output
 from wengang.facts import industries
 from wengang.facts.applications import DeferralFacts
 from wengang.rules import interpretations
-from wengang.rules.engine import FLAG, Check, Output, Ruleset, register
+from wengang.rules.batch import register_table_prepare
+from wengang.rules.engine import FLAG, Check, Output, Ruleset, register, register_value_labels
 from wengang.rules.expr import (
     BOOL,
     DATE,
@@ -93,7 +94,7 @@ AREA_SCOPE = interpretations.register(
         },
         default="all_listed",
         why=(
-            "同一方案的工伤保险费缓缴（三(一)2）写作“受疫情严重影响地区生产经营出现暂时困难的所有中小微企业、以单位方式参保的"
+            "同一方案（一）2 的工伤保险费缓缴写作“受疫情严重影响地区生产经营出现暂时困难的所有中小微企业、以单位方式参保的"
             "个体工商户实施缓缴，……社会组织参照执行”，限定词覆盖其后列举的主体；失业保险费条款沿用同一表述。"
         ),
         programs=("deferral", "deferral_injury", "deferral_pension"),
@@ -121,6 +122,11 @@ OVERLAP = interpretations.register(
 
 
 NONE = "none"  # the code is known and names none of the listed industries
+
+# the derived industry facts print in Chinese in every check line and letter (audit of explanations, session 40:
+# ``所属特困行业：civil_aviation``, ``所属扩围行业：none``)
+register_value_labels("hardship_industry", {**HARDSHIP_ZH, NONE: "不属于5个特困行业"})
+register_value_labels("extended_industry", {NONE: "不属于17个扩围行业"})
 
 
 def derive_industry_facts(code: str | None) -> dict[str, Any]:
@@ -165,6 +171,23 @@ def industry_columns() -> list[pl.Expr]:
 
 def prepare_industry(facts: dict[str, Any], resolution: Any = None) -> dict[str, Any]:
     return {**facts, **derive_industry_facts(facts.get("industry_code"))}
+
+
+def prepare_industry_table(facts: Any) -> tuple[Any, frozenset[str]]:
+    """:func:`prepare_industry` over a table: the industry columns from ``industry_code``, as one case has them (no
+    code: unknown, not scenic)."""
+    if "industry_code" in facts.collect_schema().names():
+        derived = industry_columns()
+    else:
+        derived = [
+            pl.lit(None, dtype=pl.String).alias("hardship_industry"),
+            pl.lit(None, dtype=pl.String).alias("extended_industry"),
+            pl.lit(False).alias("scenic_area"),
+        ]
+    return facts.with_columns(derived), frozenset()
+
+
+register_table_prepare(prepare_industry, prepare_industry_table)  # (rules.batch)
 
 
 def in_hardship_industries(param: str) -> Expr:

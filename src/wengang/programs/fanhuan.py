@@ -564,13 +564,17 @@ EXCLUSION_RECORD = Check(
     reason="缺少审核之日的排除情形查询存档（查询日期须为审核之日，并记录所查平台和记录编号）：请查询并存档后再发放",
     applies=_has("exclusion_check_sources"),
 )
+# the platforms queried print by their names (audit of explanations, session 40: ``gsxt,creditchina`` in a letter)
+from wengang.rules.engine import NotApplicable, register_value_labels  # noqa: E402
+
+register_value_labels("exclusion_lists_checked", {"gsxt": "国家企业信用信息公示系统", "creditchina": "信用中国"})
 EXCLUSION_RECORD_OUTPUT = Output(
     "exclusion_query",
     "排除情形查询记录（审核之日查询并存档）",
     when(
         IsMissing(_checked_on),
         Lit(None),
-        Coalesce(Fact("exclusion_lists_checked"), Lit("（未记录平台）")),
+        Coalesce(Fact("exclusion_lists_checked", "查询的平台", TEXT), Lit("（未记录平台）")),
     ),
     TEXT,
 )
@@ -891,7 +895,11 @@ RESERVE_2019 = Check(
     "统筹地区失业保险基金滚存结余具备{fund_reserve_min_years}年以上支付能力（返还的前提）",
     Reading(
         SW_RESERVE_2019,
-        {"hardship_only": Lit(True), "all_standards": when(_reserve_ok_2019, Lit(True), Lit(None))},
+        {
+            # not a ✔ of a figure never checked (audit of explanations, session 40): the check does not bind here
+            "hardship_only": NotApplicable(Lit(True), "不适用：按现行理解，该前提仅约束困难企业的返还标准"),
+            "all_standards": when(_reserve_ok_2019, Lit(True), Lit(None)),
+        },
         fixed_by="reserve_2019_scope",
     ),
     reason="统筹地区失业保险基金滚存结余不具备一年以上支付能力，暂不具备返还条件",
@@ -1066,6 +1074,69 @@ def prepare(facts: dict[str, Any], resolution: Any) -> dict[str, Any]:
     return prepare_unit(facts)
 
 
+# the same preparation over a facts table (``wengang screen --facts``; registered below with rules.batch): a column
+# is derived only where the table can imply it, so the raw screen's features (every class already derived, no
+# attrition parts) pass through unchanged
+
+_SIZE_INDICATORS = ("employees", "revenue_10k_yuan", "assets_10k_yuan")
+
+
+def _nulls(facts: Any, name: str) -> int | None:
+    """The null count of a column of an in-memory table (None: a lazy one, not known without a pass)."""
+    import polars as pl
+
+    return facts.get_column(name).null_count() if isinstance(facts, pl.DataFrame) else None
+
+
+def prepare_size_table(facts: Any) -> tuple[Any, frozenset[str]]:
+    """:func:`prepare_size_inputs` over a table: ``size_class_2017`` from the indicators where it is null."""
+    import polars as pl
+
+    from wengang.facts.industries import size_category_expr
+    from wengang.facts.size_class import classify_2017_expr
+
+    cols = facts.collect_schema().names()
+    if "industry_code" not in cols or not any(c in cols for c in _SIZE_INDICATORS):
+        return facts, frozenset()
+    given = "size_class_2017" in cols
+    if given and _nulls(facts, "size_class_2017") == 0:
+        return facts, frozenset()
+    if isinstance(facts, pl.DataFrame):  # nothing a derivation could fill: no pass over the codes
+        inds = [pl.col(c).is_not_null() for c in _SIZE_INDICATORS if c in cols]
+        gap = pl.col("size_class_2017").is_null() if given else pl.lit(True)
+        if not facts.select((gap & pl.col("industry_code").is_not_null() & pl.any_horizontal(inds)).any()).item():
+            return facts, frozenset()
+    # each distinct code's size-table category once (a table has a few hundred codes, not a million), then the class
+    # by the indicators' levels (facts.size_class: the raw screen's features take the same path)
+    code = pl.col("industry_code").cast(pl.String)
+    codes = (facts.lazy() if isinstance(facts, pl.DataFrame) else facts).select(code.unique().drop_nulls()).collect()
+    cats = codes.select(size_category_expr("industry_code")).to_series()
+    category = code.replace_strict(codes.to_series(), cats, default=None, return_dtype=pl.String)
+    x, y, z = (pl.col(c) if c in cols else pl.lit(None, dtype=pl.Int64) for c in _SIZE_INDICATORS)
+    derived = classify_2017_expr(code, x, y, z, category=category)
+    if given:
+        derived = pl.coalesce(pl.col("size_class_2017").cast(pl.String), derived)
+    return facts.with_columns(derived.alias("size_class_2017")), frozenset({"size_class_2017"})
+
+
+def prepare_unit_table(facts: Any) -> tuple[Any, frozenset[str]]:
+    """:func:`prepare_unit` over a table: the size inputs, and ``normal_attrition_last_year`` as the sum of its
+    reasons where it is null or 0 and a reason is given (数据字典：为0而分项给出时取分项之和)."""
+    import polars as pl
+
+    facts, changed = prepare_size_table(facts)
+    cols = facts.collect_schema().names()
+    parts = [c for c in _ATTRITION_PARTS if c in cols]
+    if not parts or (isinstance(facts, pl.DataFrame) and all(_nulls(facts, c) == facts.height for c in parts)):
+        return facts, changed
+    total = "normal_attrition_last_year"
+    given = pl.col(total).cast(pl.Int64) if total in cols else pl.lit(None, dtype=pl.Int64)
+    any_part = pl.any_horizontal([pl.col(c).is_not_null() for c in parts])
+    summed = pl.sum_horizontal([pl.col(c).cast(pl.Int64).fill_null(0) for c in parts])
+    filled = pl.when((given.is_null() | (given == 0)) & any_part).then(summed).otherwise(given)
+    return facts.with_columns(filled.alias(total)), changed | {total}
+
+
 # ---------------------------------------------------------------------------------------------
 # rule sets
 
@@ -1154,3 +1225,7 @@ V2019 = register(
 )
 
 RULESETS = {"v2019": V2019, "v2022": V2022, "v2024": V2024}
+
+from wengang.rules.batch import register_table_prepare  # noqa: E402
+
+register_table_prepare(prepare, prepare_unit_table)

@@ -20,9 +20,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+import polars as pl
+
 from wengang.facts.applications import InternGroup, InternshipFacts
 from wengang.money import format_yuan
 from wengang.rules import interpretations
+from wengang.rules.batch import ByRow, register_table_prepare
 from wengang.rules.engine import Check, Output, Ruleset, register
 from wengang.rules.expr import (
     MONEY,
@@ -92,6 +95,12 @@ def prepare(facts: dict[str, Any], resolution: Any) -> dict[str, Any]:
         out["wage_months_total_fen"] = sum(w for w in wages if w is not None)
     return out
 
+
+# a facts table: the same hook row by row, with the policy resolved for the row (rules.batch.ByRow); without it a
+# table paid every month at the wage of the period date (outside fidelity audit, session 40)
+register_table_prepare(
+    prepare, ByRow((("wage_months_total_fen", pl.Int64), ("wage_months_detail", pl.String), ("wage_at_period_fen", pl.Int64)))
+)
 
 LONG_INTERNSHIP = interpretations.register(
     interpretations.Switch(

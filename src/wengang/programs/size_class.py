@@ -29,8 +29,10 @@ from wengang.programs.fanhuan import (
     STEP_ZH,
     _chain,
     prepare_size_inputs,
+    prepare_size_table,
     quiet,
 )
+from wengang.rules.batch import register_table_prepare
 from wengang.rules.engine import FLAG, Check, Output, Ruleset, register
 from wengang.rules.expr import PERSONS, TEXT, Coalesce, Fact, IsMissing, Lit, Param, when
 
@@ -42,6 +44,9 @@ avg = Fact("avg_contributors_12m", "上年度12个月平均缴费人数", PERSON
 
 def _prepare(facts: dict[str, Any], resolution: Any) -> dict[str, Any]:
     return prepare_size_inputs(facts)
+
+
+register_table_prepare(_prepare, prepare_size_table)  # the same over a facts table (rules.batch)
 
 
 def _rules(cls: Any, st: Any) -> tuple[Any, Any, list[Output]]:

@@ -227,6 +227,7 @@ def stop_other_benefits(benefit: str) -> Check:
         f"无失业保险条例（国务院令第258号）第十五条规定的停止享受失业保险待遇的情形（{_STOP_LIST}）",
         ~STOP,
         reason=f"有失业保险条例（国务院令第258号）第十五条规定的情形，停止领取失业保险金并同时停止享受其他失业保险待遇，不发放{benefit}",
+        clauses=("国务院令第258号 第十五条",),
     )
 
 

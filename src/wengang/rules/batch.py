@@ -912,9 +912,22 @@ def _filled_plan(
     return plan
 
 
+def _is_bool_field(annotation: Any) -> bool:
+    import types
+    import typing
+
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return any(_is_bool_field(a) for a in typing.get_args(annotation) if a is not type(None))
+    return annotation is bool
+
+
 def _default_literal(ruleset: Ruleset, name: str) -> pl.Expr:
     default = ruleset.facts.model_fields[name].get_default(call_default_factory=True)
     if default is PydanticUndefined or default is None:
+        if _is_bool_field(ruleset.facts.model_fields[name].annotation):
+            # typed: two absent yes/no facts and-ed are null & null, which Polars refuses for its Null type (a deferral
+            # facts table without temporary_difficulty and no affected_area setting failed to run: session 40)
+            return known_literal(pl.lit(None, dtype=pl.Boolean), None)
         return literal(None)  # known: the compiler folds what depends on it
     return literal(getattr(default, "value", default))
 
@@ -943,3 +956,65 @@ def screen_frame(
     if keep is not None:
         out = out.select([*keep, "status", "amount_fen", "reasons", "flags", "readings", "outcomes"])
     return out
+
+
+# ---------------------------------------------------------------------------------------------------
+# a ruleset's ``prepare`` over a table
+#
+# One case's facts are completed by the ruleset's ``prepare`` before the rules read them (wengang.evaluate); a table
+# of facts is completed by the same derivation written for a table, registered here against the one-case function
+# (decisions.md §21: one case and a whole table read the same thing; outside fidelity audit, session 40: a facts table
+# read normal attrition given only as its parts, and the 2017-standard class of units given only their indicators,
+# as not given). Each table function takes the facts (a DataFrame or a LazyFrame, as given) and returns them completed
+# and the columns whose values it may have changed (integer bounds known of the input no longer hold for those).
+TablePrepare = Callable[[pl.DataFrame | pl.LazyFrame], tuple[pl.DataFrame | pl.LazyFrame, frozenset[str]]]
+
+
+@dataclass(frozen=True)
+class ByRow:
+    """A hook that reads the policy resolved for the row (its parameters, the region data in force in each month):
+    applied to each row of a plan's rows as to one case, with that plan's resolution (``screening.evaluate``). Its
+    programs' tables are small (interns, not a million units). ``adds``: the columns it sets, with their types."""
+
+    adds: tuple[tuple[str, Any], ...]
+
+
+TABLE_PREPARE: dict[Callable[..., Any], TablePrepare | ByRow] = {}
+
+
+def register_table_prepare(one_case: Callable[..., Any], table: TablePrepare | ByRow) -> None:
+    """Register ``table`` as the table form of the ruleset hook ``one_case`` (``Ruleset.prepare``)."""
+    TABLE_PREPARE[one_case] = table
+
+
+def prepare_hooks(rulesets: Iterable[Ruleset]) -> list[Callable[..., Any]]:
+    """The distinct ``prepare`` hooks of ``rulesets``, in order."""
+    out: list[Callable[..., Any]] = []
+    for rs in rulesets:
+        if rs.prepare is not None and rs.prepare not in out:
+            out.append(rs.prepare)
+    return out
+
+
+def prepare_table(
+    rulesets: Iterable[Ruleset], facts: pl.DataFrame | pl.LazyFrame
+) -> tuple[pl.DataFrame | pl.LazyFrame, frozenset[str], list[Callable[..., Any]], list[tuple[Callable[..., Any], ByRow]]]:
+    """``facts`` completed as each ruleset's ``prepare`` completes one case; the columns changed, the hooks that
+    have no table form (their derivation is not applied: the caller refuses or reports them), and the hooks applied
+    row by row per plan (:class:`ByRow`: their columns are added here, empty, so the rules are compiled reading them)."""
+    changed: frozenset[str] = frozenset()
+    missing: list[Callable[..., Any]] = []
+    by_row: list[tuple[Callable[..., Any], ByRow]] = []
+    for hook in prepare_hooks(rulesets):
+        table = TABLE_PREPARE.get(hook)
+        if table is None:
+            missing.append(hook)
+            continue
+        if isinstance(table, ByRow):
+            by_row.append((hook, table))
+            facts = facts.with_columns(pl.lit(None, dtype=dt).alias(n) for n, dt in table.adds)
+            changed |= {n for n, _ in table.adds}
+            continue
+        facts, more = table(facts)
+        changed |= more
+    return facts, changed, missing, by_row

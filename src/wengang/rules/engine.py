@@ -35,8 +35,59 @@ from wengang.rules.expr import (
     Or,
     Param,
     Reading,
-    format_value,
 )
+from wengang.rules.expr import format_value as _format_value
+
+# ---------------------------------------------------------------------------------------------
+# a value as a person reads it (audit of explanations, session 40: ``单位类型 企业 = enterprise``,
+# ``所属特困行业：civil_aviation``, ``617,283.945元``)
+
+# codes a rule compares that print as their Chinese label, per fact (a code the whole product shares, such as an
+# organisation type, is in :data:`wengang.facts.labels.ZH`; these are a fact's own: ``none`` of an industry is
+# “不属于所列行业”, not the general “无”)
+VALUE_LABELS: dict[str, dict[str, str]] = {}
+
+
+def register_value_labels(fact: str, labels: Mapping[str, str]) -> None:
+    """Chinese labels for the codes fact ``fact`` takes (shown in every check line, output and letter)."""
+    VALUE_LABELS.setdefault(fact, {}).update(labels)
+
+
+def code_label(value: Any, fact: str | None = None) -> Any:
+    """``value``'s Chinese label when it is a code (the fact's own labels, then the product's); else ``value``."""
+    if isinstance(value, str):
+        own = VALUE_LABELS.get(fact) if fact else None
+        if own and value in own:
+            return own[value]
+        from wengang.facts.labels import ZH
+
+        if value in ZH:
+            return ZH[value]
+        if fact is None:  # a code on its own (``"tourism" in the document's list``): a fact's label for it, if one only
+            found = {labels[value] for labels in VALUE_LABELS.values() if value in labels}
+            if len(found) == 1:
+                return found.pop()
+        if "," in value and re.fullmatch(r"[a-z_]+(?:\s*,\s*[a-z_]+)+", value):  # a list of codes: ``gsxt,creditchina``
+            parts = [code_label(v.strip(), fact) for v in value.split(",")]
+            if all(p != v.strip() for p, v in zip(parts, value.split(","), strict=True)):
+                return "、".join(parts)
+        return value
+    if isinstance(value, (list, tuple, set, frozenset)) and any(isinstance(v, str) for v in value):
+        items = sorted(value, key=str) if isinstance(value, (set, frozenset)) else value
+        return [code_label(v, fact) for v in items]
+    return value
+
+
+def format_value(value: Any, fmt: str | None, fact: str | None = None) -> str:
+    """:func:`wengang.rules.expr.format_value` as a person reads it: a code as its Chinese label (``fact``: whose
+    codes), money to the fen (an exact share of an amount, 5 % of a balance, rounded down to the fen: what can be
+    paid under it, as the decision compares; a sum of fen has no fraction of a fen)."""
+    if fmt == "money" and isinstance(value, Fraction) and value.denominator != 1:
+        from wengang.money import format_yuan
+
+        return format_yuan(value.numerator // value.denominator)
+    return _format_value(code_label(value, fact), fmt)
+
 
 ELIGIBLE = "eligible"
 INELIGIBLE = "ineligible"
@@ -65,6 +116,10 @@ class Check:
     # whether the document in force has this check at all (e.g. an exclusion only some notices list);
     # decided from the resolved parameters, so one case and a whole table drop the same checks
     applies: Callable[[Mapping[str, Any]], bool] | None = None
+    # clauses of another document the check states (``国务院令第258号 第十五条`` on a benefit whose own notice does not
+    # restate it): cited before any parameter's, and instead of the program's own clause (audit of explanations,
+    # session 40: the 第十五条 test was cited to 86号 （四）14, which does not contain it)
+    clauses: tuple[str, ...] = ()
 
     def applies_under(self, params: Mapping[str, Any]) -> bool:
         return self.applies is None or bool(self.applies(params))
@@ -115,11 +170,22 @@ PERIOD_DATE = interpretations.register(
     interpretations.Switch(
         name="policy.period_date",
         title="以哪个日期确定案件适用哪一期政策（“执行期限至…”）",
+        # the clauses that set a period (“执行期限至…”, “执行期至…”, “实施期限到…”), as the texts have them
+        # (audit of explanations, session 40: 晋28号 二 and 86号 （三）11 set none; 40号 一 is the fee rate's only)
         clauses=(
             "内人社发〔2025〕18号 末段",
             "人社部发〔2024〕40号 一",
-            "晋人社厅发〔2024〕28号 二",
-            "内人社办发〔2022〕86号 （三）11",
+            "人社部发〔2024〕40号 二",
+            "人社部发〔2024〕40号 三",
+            "晋人社厅发〔2024〕28号 一",
+            f"{interpretations.BINGTUAN_DRAFT} 一（一）",
+            f"{interpretations.BINGTUAN_DRAFT} 一（二）",
+            f"{interpretations.BINGTUAN_DRAFT} 一（三）",
+            "内人社办发〔2022〕86号 （二）4",
+            "内人社办发〔2022〕86号 （二）5",
+            "内人社办发〔2022〕86号 （三）8",
+            "内人社办发〔2022〕86号 （三）9",
+            "内人社办发〔2022〕86号 （三）10",
         ),
         readings={
             "application": "按申领（申请）日期：在某文件执行期限内提出、审核时该期限已过的申请，仍按该文件审核；其他情形（含事实中无申领日期的，如免申即享筛查的单位）按审核日期有效的政策",
@@ -160,10 +226,16 @@ class CheckResult:
     passed: bool | None
     detail: str
     citations: list[str]
+    # the interpretation switches the check reads (a reading below it): a check under a switch left open holds under
+    # one reading only, and its line says so (audit of explanations, session 40)
+    switches: tuple[str, ...] = ()
+    # the check does not bind this case under the reading in force (a :class:`NotApplicable` on its path): it passes,
+    # and is shown as not applicable, not as a ✔ of a fact never checked
+    applicable: bool = True
 
     @property
     def mark(self) -> str:
-        return _MARKS[self.passed]
+        return _MARKS[self.passed] if self.applicable else "—"
 
 
 @dataclass
@@ -209,6 +281,9 @@ class Decision:
     readings_fixed: dict[str, str] = field(default_factory=dict)
     outcomes: list[Outcome] = field(default_factory=list)
     outputs: list[tuple[str, str, str]] = field(default_factory=list)  # (id, label, formatted value)
+    # the clauses each output's figure rests on (the parameters on its path): a letter that states a figure cites them
+    # (audit of explanations, session 40: a 失业保险金 letter stated 领取期限 without 条例 第十七条)
+    output_citations: dict[str, list[str]] = field(default_factory=dict)
     amount_label: str = "金额"
     missing_settings: list[str] = field(default_factory=list)
     # which date placed the case in a policy period (application / certificate / review) and why
@@ -259,12 +334,18 @@ class Decision:
                     "passed": c.passed,
                     "detail": c.detail,
                     "citations": c.citations,
+                    # (only when they say something: a check not applicable, the switches it reads)
+                    **({"applicable": False} if not c.applicable else {}),
+                    **({"switches": list(c.switches)} if c.switches else {}),
                 }
                 for c in self.checks
             ],
             "reasons": self.reasons,
             "flags": self.flags,
-            "outputs": [{"id": i, "label": label, "value": v} for i, label, v in self.outputs],
+            "outputs": [
+                {"id": i, "label": label, "value": v, **({"citations": self.output_citations[i]} if self.output_citations.get(i) else {})}
+                for i, label, v in self.outputs
+            ],
             "readings": self.readings,
             "readings_fixed": self.readings_fixed,
             "outcomes": [
@@ -380,20 +461,34 @@ def _trace_value(node: Expr, ctx: EvalContext) -> Any:
     return value
 
 
-_DYNAMIC = -1  # an if-else, a reading or a note: what it shows depends on the path the evaluation took
+_ISIN_LIT = -2  # a code (a literal) tested against a list
+_DYNAMIC = -1  # an if-else, a reading, a note, an and/or: what it shows depends on the path the evaluation took
+
+
+def _fact_name(node: Expr) -> str | None:
+    return node.name if isinstance(node, Fact) else None
+
+
+def _output_fact(expr: Expr) -> str | None:
+    """The fact whose codes an output shows (the first fact below it with labels of its own), if any."""
+    found = expr.__dict__.get("_output_fact", _UNSET)
+    if found is _UNSET:
+        found = next((n.name for n in expr.walk() if isinstance(n, Fact) and n.name in VALUE_LABELS), None)
+        expr.__dict__["_output_fact"] = found
+    return found
 
 
 def _describe_plan(node: Expr) -> tuple[tuple[Any, ...], ...]:
-    """What :func:`_describe` shows for ``node``, flattened through and/or/not (whose parts are all evaluated when
-    they are), with the fixed text of each comparison prepared. Cached: nodes are not changed once built."""
+    """What :func:`_describe` shows for ``node``, with the fixed text of each comparison prepared. Cached: nodes are
+    not changed once built."""
     plan = node.__dict__.get("_describe_plan")
     if plan is not None:
         return plan
     kind = _describe_kind(type(node))
     if kind == _CMP:
         assert isinstance(node, Cmp)
-        right_label = node.b.label
         b_fmt = node.b.fmt or node.a.fmt
+        # a code compared with a fact reads as the fact's label for it (``单位类型：企业``, not ``= enterprise``)
         plan = (
             (
                 _CMP,
@@ -401,23 +496,23 @@ def _describe_plan(node: Expr) -> tuple[tuple[Any, ...], ...]:
                 f"{node.a.show()} ",
                 node.a.fmt,
                 b_fmt,
-                f" {CMP_SYMBOL[node.op]} " + (f"{right_label} " if right_label else ""),
-                f" {CMP_SYMBOL[_NEGATE[node.op]]} " + (f"{right_label} " if right_label else ""),
-                *_operand(node.a, node.a.fmt),
-                *_operand(node.b, b_fmt),
+                node.b.label,
+                *_operand(node.a, node.a.fmt, None),
+                *_operand(node.b, b_fmt, _fact_name(node.a)),
             ),
         )
-    elif kind == _LOGIC:
-        assert isinstance(node, (And, Or))
-        plan = tuple(item for p in node.parts for item in _describe_plan(p))
     elif kind == _NOT:
         assert isinstance(node, Not)
         plan = _describe_plan(node.a)
-    elif kind in (_IFELSE, _READING, _NOTE):
+    elif kind in (_IFELSE, _READING, _NOTE, _LOGIC):
         plan = ((_DYNAMIC, node),)
     elif kind == _ISIN:
         assert isinstance(node, IsIn)
-        plan = ((_ISIN, node, f"{node.a.show()}：", node.a.fmt),)
+        if isinstance(node.a, Lit) and node.a.label is None:
+            # a code tested against a list the document gives (``tourism`` in its 特困行业): whether it is listed
+            plan = ((_ISIN_LIT, node, f"{format_value(node.a.value, None)}属于文件所列范围：", None),)
+        else:
+            plan = ((_ISIN, node, f"{node.a.show()}：", node.a.fmt),)
     elif kind == _FACT:
         plan = ((_FACT, node, f"{node.show()}：", node.fmt),)
     else:
@@ -429,11 +524,12 @@ def _describe_plan(node: Expr) -> tuple[tuple[Any, ...], ...]:
 _TRACED, _OF_FACT, _SHOWN, _OF_DOCUMENT = range(4)
 
 
-def _operand(node: Expr, fmt: str | None) -> tuple[int, Any]:
+def _operand(node: Expr, fmt: str | None, fact: str | None) -> tuple[int, Any]:
     """Where a comparison's operand's value is read: the trace (by id), the facts (by name), nowhere (a literal:
-    its text, formatted once) or the document (a parameter, evaluated again); see :func:`_trace_value`."""
+    its text, formatted once, a code as the label of the fact ``fact`` it is compared with) or the document (a
+    parameter, evaluated again); see :func:`_trace_value`."""
     if isinstance(node, Lit):
-        return _SHOWN, format_value(node.value, fmt)
+        return _SHOWN, format_value(node.value, fmt, fact)
     if isinstance(node, Fact):
         return _OF_FACT, node.name
     if isinstance(node, Param):
@@ -446,43 +542,118 @@ def _operand_text(where: int, key: Any, fmt: str | None, ctx: EvalContext) -> st
     if where == _TRACED:
         return format_value(ctx.values.get(key), fmt)
     if where == _OF_FACT:
-        return format_value(ctx.facts.get(key), fmt)
+        return format_value(ctx.facts.get(key), fmt, key)
     return key if where == _SHOWN else format_value(key.eval(ctx), fmt)
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _bound_text(label: str | None, value: str) -> str:
+    """The other side of a comparison: its label and its value, the value once (``1年（12个月）``; a label that
+    already states it, ``3个月`` or ``参保月数条件（12个月）``, alone)."""
+    if not label:
+        return value
+    numbers = _NUMBER.findall(value.replace(",", ""))
+    if value in label or (numbers and all(n in label.replace(",", "") for n in numbers)):
+        return label
+    return f"{label}（{value}）"
+
+
+def _cmp_text(n: Cmp, value: Any, left: str, x: str, y: str, right: str | None) -> str:
+    if n.op in ("==", "!=") and isinstance(n.b, Lit) and isinstance(n.b.value, str) and not right:
+        # a fact against one of its codes: what the fact is, and when it is not the one named, which one was not met
+        if value is None or x == "未知":
+            return f"{left}：{x}"
+        matched = (value is True) == (n.op == "==")
+        return f"{left}：{x}" if matched else f"{left}：{x}（非{y}）"
+    bound = _bound_text(right, y)
+    if "岁" in bound and x.endswith("年"):  # an age: in 岁, as the text states its limit
+        x = x[:-1] + "岁"
+    if value is None:  # an operand unknown: no ≤ or ≥ is asserted, the two are shown side by side
+        return f"{left} {x}，对照 {bound}"
+    op = n.op if value else _NEGATE[n.op]
+    return f"{left} {x} {CMP_SYMBOL[op]} {bound}"
 
 
 def _describe(node: Expr, ctx: EvalContext, out: list[str]) -> None:
     values = ctx.values  # the trace: every node the evaluation reached, with its value
     if id(node) not in values and not isinstance(node, Fact):
         return
-    # the parts of an and/or (and a not's operand) were evaluated with it: each is in the trace
     for item in _describe_plan(node):
         kind, n = item[0], item[1]
         if kind == _CMP:
             value = values.get(id(n), _UNSET)
             if value is _UNSET:
                 continue
-            _, _, left, a_fmt, b_fmt, holds, fails, a_from, a, b_from, b = item
+            _, _, left, a_fmt, b_fmt, right, a_from, a, b_from, b = item
             x, y = _operand_text(a_from, a, a_fmt, ctx), _operand_text(b_from, b, b_fmt, ctx)
-            if value is None:  # an operand unknown: no ≤ or ≥ is asserted, the two are shown side by side
-                right = n.b.label
-                out.append(f"{left}{x}，对照 " + (f"{right} " if right else "") + y)
-                continue
-            out.append(f"{left}{x}{fails if value is False else holds}{y}")
+            out.append(_cmp_text(n, value, left.rstrip(), x, y, right))
         elif kind == _DYNAMIC:
             _describe_path(n, ctx, out)
         elif kind == _FACT:
             # a fact is not kept in the trace; every node described here was evaluated (the parts of a
             # reached and/or/not, the branch an if-else took, a reading's chosen option, a note's content)
-            out.append(f"{item[2]}{format_value(ctx.facts.get(n.name), item[3])}")
+            out.append(f"{item[2]}{format_value(ctx.facts.get(n.name), item[3], n.name)}")
+        elif kind == _ISIN_LIT:
+            if id(n) in values:
+                out.append(f"{item[2]}{format_value(values[id(n)], 'bool' if values[id(n)] is not None else None)}")
         elif id(n) in values:  # is in
-            out.append(f"{item[2]}{format_value(_trace_value(n.a, ctx), item[3])}")
+            out.append(f"{item[2]}{format_value(_trace_value(n.a, ctx), item[3], _fact_name(n.a))}")
+
+
+_NOT_CODE = re.compile(r"（非[^（）]*）$")
+
+
+def _tidy_detail(parts: list[str]) -> list[str]:
+    """A check's detail lines, each said once: a fact stated against several codes (``单位类型：企业（非机关事业单位）``,
+    ``单位类型：企业（非…）``) is stated once, without the codes it is not."""
+    plain = [_NOT_CODE.sub("", p) for p in parts]
+    seen: dict[str, int] = {}
+    for b in plain:
+        seen[b] = seen.get(b, 0) + 1
+    return list(dict.fromkeys(b if seen[b] > 1 else p for p, b in zip(parts, plain, strict=True)))
+
+
+def _describe_decisive(node: Expr, ctx: EvalContext, out: list[str]) -> None:
+    """The part of an and/or that decided it, said even when it compares nothing: its label (``未申请具体缓缴期限``)
+    or the fact it tests (``累计足额缴费月数：24个月`` for “已知”)."""
+    before = len(out)
+    _describe(node, ctx, out)
+    if len(out) > before:
+        return
+    inner = node
+    while isinstance(inner, Not) and inner.label is None:
+        inner = inner.a
+    if inner.label:
+        out.append(inner.label)
+        return
+    fact = getattr(inner, "a", None)
+    if isinstance(fact, Fact) and fact.label:
+        out.append(f"{fact.label}：{format_value(ctx.facts.get(fact.name), fact.fmt, fact.name)}")
+
+
+def _describe_logic(node: And | Or, ctx: EvalContext, out: list[str]) -> None:
+    """An and/or as it decided: an or that holds by the branch that holds, an and that fails by the part that fails
+    (not every branch of a long or: the 缓缴 scope check once listed fifteen, ``单位类型 企业 = enterprise`` four
+    times); otherwise every part (each one counts)."""
+    decisive = node.decisive
+    if ctx.values.get(id(node), _UNSET) is decisive:
+        for p in node.parts:
+            if _trace_value(p, ctx) is decisive:
+                _describe_decisive(p, ctx, out)
+                return
+    for p in node.parts:
+        _describe(p, ctx, out)
 
 
 def _describe_path(node: Expr, ctx: EvalContext, out: list[str]) -> None:
-    """An if-else, a reading or a note: the path the evaluation took."""
+    """An if-else, a reading, a note or an and/or: the path the evaluation took."""
     if id(node) not in ctx.values:
         return
-    if isinstance(node, IfElse):
+    if isinstance(node, (And, Or)):
+        _describe_logic(node, ctx, out)
+    elif isinstance(node, IfElse):
         _describe(node.cond, ctx, out)
         cond = _trace_value(node.cond, ctx)
         if cond is not None:
@@ -1076,7 +1247,7 @@ def _check_citations(check: Check, ctx: EvalContext, resolution: Any, block_clau
     _cited_params(check.expr, ctx, cited)
     for name in check.cite:
         cited.setdefault(name, None)
-    citations = list(dict.fromkeys(params[n].citation() for n in cited if n in params))
+    citations = list(dict.fromkeys([*check.clauses, *(params[n].citation() for n in cited if n in params)]))
     if not citations and block_clause:
         document = resolution.document
         citations = [f"{getattr(document, 'display_number', None) or document.number} {block_clause}"]
@@ -1090,6 +1261,29 @@ def _check_citations(check: Check, ctx: EvalContext, resolution: Any, block_clau
 # a field description's halves, "中文 / English": the slash, a space after it, any space before it ("…（分）/ English");
 # a unit inside the Chinese half has no space after its slash ("元/人"). As ingest.headers.description_header splits
 _HALVES = re.compile(r"\s*/\s+")
+
+
+class NotApplicable(Note):
+    """A check's path on which it does not apply (``text``, “不适用：…”, says why): its value is ``inner``'s (a pass),
+    and the check's line is marked not applicable rather than ✔ (audit of explanations, session 40: the 2019 fund
+    reserve was shown ✔ with no figure while the next line said the figure was unknown)."""
+
+
+def _not_applicable(check: Check, ctx: EvalContext) -> bool:
+    nodes = check.__dict__.get("_na_nodes")
+    if nodes is None:
+        nodes = check.__dict__["_na_nodes"] = tuple(n for n in check.expr.walk() if isinstance(n, NotApplicable))
+    return any(id(n) in ctx.values for n in nodes)
+
+
+def _check_switches(check: Check) -> tuple[str, ...]:
+    """The switches a check's expression reads (kept on the check: nodes are not changed once built)."""
+    found = check.__dict__.get("_switches")
+    if found is None:
+        found = check.__dict__["_switches"] = tuple(
+            dict.fromkeys(n.switch for n in check.expr.walk() if isinstance(n, Reading))
+        )
+    return found
 
 
 def _fact_label(ruleset: Ruleset, name: str) -> str:
@@ -1124,7 +1318,12 @@ def _build_decision(
         detail_parts: list[str] = []
         _describe(check.expr, ctx, detail_parts)
         citations = _check_citations(check, ctx, resolution, program_block_clause)
-        check_results.append(CheckResult(check.id, label, check.kind, passed, "；".join(detail_parts), citations))
+        check_results.append(
+            CheckResult(
+                check.id, label, check.kind, passed, "；".join(_tidy_detail(detail_parts)), citations,
+                _check_switches(check), not (passed is True and _not_applicable(check, ctx)),
+            )
+        )
         if check.kind == FLAG and passed is False:
             flags.append(_label(check.reason, params, None) if check.reason else f"需核查：{label}")
         elif check.kind == CONDITION and passed is False:
@@ -1210,11 +1409,15 @@ def _build_decision(
             amount_is_cap = amount_is_cap or ruleset.amount_cap_when.eval(ctx) is True
 
     outputs: list[tuple[str, str, str]] = []
+    output_citations: dict[str, list[str]] = {}
     if status in (ELIGIBLE, NEEDS_DECISION):
         for o in ruleset.outputs:
             value = o.expr.eval(ctx)
             if value is not None:
-                outputs.append((o.id, _label(o.label, params, None), format_value(value, o.fmt or o.expr.fmt)))
+                outputs.append((o.id, _label(o.label, params, None), format_value(value, o.fmt or o.expr.fmt, _output_fact(o.expr))))
+                on_path: dict[str, None] = {}
+                _cited_params(o.expr, ctx, on_path)
+                output_citations[o.id] = list(dict.fromkeys(params[n].citation() for n in on_path if n in params))
 
     subject_id = str(facts.get("credit_code") or facts.get("id_number") or "")
     subject = ruleset.subject
@@ -1246,6 +1449,7 @@ def _build_decision(
         readings_fixed={k: v for k, v in fixed.items() if k in readings},
         outcomes=outcomes if len(distinct) > 1 else [],
         outputs=outputs,
+        output_citations=output_citations,
         amount_label=ruleset.amount_label,
         missing_settings=missing,
         immaterial_readings=immaterial,

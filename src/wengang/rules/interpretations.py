@@ -8,8 +8,29 @@ this registry (``wengang interpretations --markdown``), so the list cannot drift
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+# the 兵团 draft as the decisions cite it (it has no 文号: policies/…/bingtuan draft ``display_number``)
+BINGTUAN_DRAFT = "《关于进一步延续实施失业保险援企稳岗政策的通知（征求意见稿）》"
+# a clause as a switch's author wrote it → as the decisions cite it (audit of explanations, session 40: ``86号 三(一)3``
+# beside the decisions' ``86号 （一）3``, ``兵团征求意见稿`` beside the title, ``失业保险条例 第十七条`` beside
+# ``国务院令第258号 第十七条``): one notation wherever a clause is shown
+_CLAUSE_FORMS = (
+    (re.compile(r"^内人社办发〔2022〕86号\s*三\s*[（(]([一二三四])[）)]\s*(\d+)$"), r"内人社办发〔2022〕86号 （\1）\2"),
+    (re.compile(r"^内人社办发〔2022〕86号\s*[（(]([一二三四])[）)]\s*(\d+)$"), r"内人社办发〔2022〕86号 （\1）\2"),
+    (re.compile(r"^兵团(?:（?征求意见稿）?)\s*"), BINGTUAN_DRAFT + " "),
+    (re.compile(r"^(?:失业保险条例|《失业保险条例》)\s*"), "国务院令第258号 "),
+    (re.compile(r"\(([一二三四五六七八九十]+)\)"), r"（\1）"),
+)
+
+
+def clause_notation(clause: str) -> str:
+    """``clause`` in the notation the decisions cite it in."""
+    for pattern, repl in _CLAUSE_FORMS:
+        clause = pattern.sub(repl, clause)
+    return clause
 
 
 @dataclass(frozen=True)
@@ -21,6 +42,9 @@ class Switch:
     default: str
     why: str  # Chinese: why the default
     programs: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "clauses", tuple(dict.fromkeys(clause_notation(c) for c in self.clauses)))
 
     def describe(self, key: str) -> str:
         return self.readings.get(key, key)

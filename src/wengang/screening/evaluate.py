@@ -220,6 +220,7 @@ def screen_facts(
     in-memory table (one pass a column), or ``ranges`` (name → (min, max)), what the caller knows of the table, lazy
     or not (:func:`parquet_facts_stats`: the statistics of the Parquet file it was read from).
     """
+    facts, ranges, by_row = _prepared(program, facts, ranges)
     known = tuple(sorted(known_non_null(facts, non_null)))
     fixed = _frozen(readings)  # the readings as a cache key, made once for the look-ups below
     frame = facts if isinstance(facts, pl.DataFrame) else None
@@ -262,6 +263,8 @@ def screen_facts(
             continue
         res = plan.resolution
         assert stages is not None and plan.ruleset is not None
+        if by_row:
+            part = _prepare_rows(part, by_row, res, settings)
         hold = _hold_reason(plan, plan.settings, fixed, list(columns), known)
         decided = resolve_missing(
             apply_stages(part, stages), plan.ruleset, res, settings=plan.settings, fixed=readings, columns=list(columns),
@@ -286,6 +289,54 @@ def screen_facts(
         parts.append(_undetermined(facts.head(0), ""))
     out = pl.concat(parts, how="diagonal_relaxed") if len(parts) > 1 else parts[0]
     return out, all_plans
+
+
+def _prepared(
+    program: str, facts: pl.LazyFrame | pl.DataFrame, ranges: Mapping[str, tuple[int, int]] | None
+) -> tuple[pl.LazyFrame | pl.DataFrame, Mapping[str, tuple[int, int]] | None, list[Any]]:
+    """``facts`` completed as one case's are before the rules (each ruleset's ``prepare``, in its table form:
+    ``rules.batch.prepare_table``), and the given integer bounds less those of the columns it changed. A hook without
+    a table form is a definition error, not a silent difference between one case and a table (decisions.md §21)."""
+    from wengang.evaluate import program_model
+    from wengang.rules.batch import prepare_table
+    from wengang.rules.engine import RULESETS
+    from wengang.rules.expr import RuleDefinitionError
+
+    program_model(program)  # registers the program's rulesets (and their table forms)
+    facts, changed, missing, by_row = prepare_table(
+        [rs for (p, _), rs in sorted(RULESETS.items()) if p == program], facts
+    )
+    if missing and program not in UNPREPARED_IN_TABLES:
+        names = "、".join(f"{h.__module__}.{h.__qualname__}" for h in missing)
+        raise RuleDefinitionError(
+            f"项目 {program} 的事实预处理（{names}）没有表格形式，批量判定会与单个判定不一致 / the prepare hook of {program} "
+            f"({names}) has no table form (rules.batch.register_table_prepare): a table would be decided on other facts than one case"
+        )
+    if ranges and changed:
+        ranges = {n: b for n, b in ranges.items() if n not in changed}
+    return facts, ranges, by_row
+
+
+def _prepare_rows(part: pl.LazyFrame, by_row: list[Any], res: Any, settings: Mapping[str, Any] | None) -> pl.LazyFrame:
+    """A plan's rows completed by hooks that read the policy resolved for them (``rules.batch.ByRow``), each row
+    as one case: the hook itself, with the plan's resolution and the operator's settings (not parameter overrides)
+    named, as ``wengang.evaluate`` gives them."""
+    operator = frozenset(n for n in (settings or {}) if n not in res.params)
+    res = replace(res, operator_settings=operator)
+    frame = part.collect()
+    rows = frame.to_dicts()
+    for hook, spec in by_row:
+        done = [hook(dict(r), res) for r in rows]
+        frame = frame.with_columns(pl.Series(n, [d.get(n) for d in done], dtype=dt) for n, dt in spec.adds)
+        rows = frame.to_dicts() if len(by_row) > 1 else rows
+    return frame.lazy()
+
+
+# programs whose one-case ``prepare`` has no table form, and why: the people programs are derived from their own
+# tables (screening.people) before they are decided
+UNPREPARED_IN_TABLES = {
+    "skill_subsidy": "由人员数据表派生（screening.people）",
+}
 
 
 _POLICY_COLUMNS: dict[int, tuple[Any, list[pl.Expr]]] = {}

@@ -198,10 +198,11 @@ def facts_table_schema(program: str, present: Iterable[str] | None = None) -> Ta
     return TableSchema(schema.name, schema.zh, schema.en, schema.columns, key=key, doc=schema.doc)
 
 
-def validate_facts(raw: RawTable, program: str) -> ValidationResult:
+def validate_facts(raw: RawTable, program: str, allowed_regions: set[str] | None = None) -> ValidationResult:
     """Validate a facts table read as ``raw`` (bound to :func:`facts_table_schema`): the check of
     ``wengang screen --facts`` and of the Spark backend (``screening.spark``) alike, bad rows quarantined and rows
-    whose key repeats quarantined (键重复). Columns the table does not have stay absent."""
+    whose key repeats quarantined (键重复), and (``allowed_regions``: ``--region``) rows of other regions, as the raw
+    tables' are. Columns the table does not have stay absent."""
     from dataclasses import replace
 
     from wengang.screening.quarantine import validate_table
@@ -210,12 +211,14 @@ def validate_facts(raw: RawTable, program: str) -> ValidationResult:
     schema = facts_table_schema(program, present)
     raw = replace(raw, schema=schema)
     return validate_table(
-        raw, check_duplicates=bool(schema.key), without=tuple(c for c in schema.names if c not in present)
+        raw, check_duplicates=bool(schema.key), without=tuple(c for c in schema.names if c not in present),
+        allowed_regions=allowed_regions,
     )
 
 
 def read_facts_table(
-    source: TableSource | str | Path, program: str = "fanhuan", *, opened: Callable[[], None] | None = None
+    source: TableSource | str | Path, program: str = "fanhuan", *, opened: Callable[[], None] | None = None,
+    allowed_regions: set[str] | None = None,
 ) -> tuple[pl.LazyFrame, pl.DataFrame, ValidationReport]:
     """A table of already-derived facts (the columns of the program's facts model, one row per unit — or per
     :func:`facts_key`), read and checked like a raw table: headers mapped, amounts in 元 converted, labels and
@@ -228,7 +231,7 @@ def read_facts_table(
         raw = _read(schema, src)
         if opened is not None:
             opened()
-        res = validate_facts(raw, program)
+        res = validate_facts(raw, program, allowed_regions)
         accepted = res.accepted if isinstance(res.accepted, pl.DataFrame) else res.accepted.collect()
     except IngestError as exc:  # say which input it is: the operator gave one file, the facts table
         raise _facts_error(exc, src.path) from None
@@ -391,7 +394,9 @@ def run_screening(
 
     if facts is not None:
         with step("筛查 第1步/共3步 读取并校验事实表", enabled=show) as s:
-            features, quarantine, report = read_facts_table(facts, program, opened=warm.start)
+            features, quarantine, report = read_facts_table(
+                facts, program, opened=warm.start, allowed_regions=allowed_regions
+            )
             s.update(done=report.rows_in)
             reports = [report]
             refuse_empty_tables(reports, required=(report.table,))

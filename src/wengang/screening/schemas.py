@@ -52,6 +52,7 @@ class Column:
     # the column must be in the file even where a row may leave it empty: without it every row would read as
     # empty, which means something (an unpaid month), not "unknown"
     needs_column: bool = False
+    also: tuple[str, ...] = ()  # more Chinese headers it answers to, after ``zh`` (before the agency headers)
 
 
 @dataclass(frozen=True)
@@ -89,14 +90,14 @@ class TableSchema:
     def scope(self) -> Scope:
         """The columns with the headers they answer to (standard header, then agency headers)."""
         person = "id_number" in self._by_name
+        own = {c.zh: c.name for c in self.columns}  # a column's standard header is its own, not another's agency header
+
+        def headers(c: Column) -> tuple[str, ...]:
+            return tuple(h for h in field_headers(c.name, [c.zh, *c.also], person=person) if own.get(h, c.name) == c.name)
+
         return Scope(
             self.name,
-            tuple(
-                FieldSpec(
-                    c.name, field_headers(c.name, [c.zh], person=person), c.kind == "money", c.required or c.needs_column
-                )
-                for c in self.columns
-            ),
+            tuple(FieldSpec(c.name, headers(c), c.kind == "money", c.required or c.needs_column) for c in self.columns),
         )
 
     def describe(self) -> str:
@@ -677,10 +678,19 @@ def facts_schema(model: type) -> TableSchema:
         if fk.kind == "other":
             continue  # lists of past subsidies and the like are not columns
         kind = {"text": None, "int": None}.get(fk.kind, fk.kind)
+        if name == "region_code":  # read and checked as a raw table's (``--region``: rows of other regions quarantined)
+            kind = "region"
         choices = tuple(str(m.value) for m in fk.enum) if fk.enum is not None else ()
         zh = description_header(info.description) or name
         en = description_english(info.description) or name
         cols.append(Column(name, _FACT_DTYPES.get(fk.kind, pl.String()), zh, en, name in ("credit_code", "name", "region_code"), kind, choices))
     if "region_code" not in fields:
-        cols.append(Column("region_code", pl.String(), "参保地行政区划代码", "region code", True))
+        # the region the row is decided in; a person's model may name its 参保地 already (insured_region)
+        zh = "参保地行政区划代码" if all(c.zh != "参保地行政区划代码" for c in cols) else "判定地区行政区划代码"
+        cols.append(Column("region_code", pl.String(), zh, "region code", True, "region"))
+    if "application_date" not in fields:
+        # a unit's application date places its policy period as one case's does (policy.period_date), though its facts
+        # model has no such field (wengang.ingest.record.APPLICATION_DATE; outside fidelity audit, session 40: the
+        # column was dropped and a unit that applied in December was judged by January's policy, or by none)
+        cols.append(Column("application_date", pl.Date(), "申请日期", "application date", False, "date", also=("申领日期",)))
     return TableSchema("facts", "单位事实表", f"derived facts ({model.__name__})", tuple(cols))
