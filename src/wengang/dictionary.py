@@ -290,6 +290,25 @@ def headers_and_values() -> list[str]:
         "`2024-01`: exports often carry the first day of the month covered). Anything else is quarantined",
         "(screening) or refused (one case) with the reason.",
         "",
+        "**CSV.** UTF-8 (with or without BOM), GBK and GB18030 are detected; a file mixing two encodings is refused",
+        "naming the line. Excel's “Unicode 文本” — UTF-16, with a byte-order mark or without one where every other",
+        "byte is 0 in a way that tells little- from big-endian — is decoded exactly, with a note; UTF-16 whose byte",
+        "order cannot be told is refused. Lines ended by CR alone (old Mac) are read, each CR a line end, with a",
+        "note. A file whose header line has tabs and no comma (“文本文件（制表符分隔）” named `.csv` or `.txt`) is read",
+        "as tab-separated, with a note. A file separated by semicolons (`;`) is refused: such exports often write a",
+        "decimal comma (`4359,74`); save it as comma-separated CSV or `.xlsx`. A header that reads as one column of",
+        "more than 200 characters (line ends or separator not recognised) is refused. A web page (HTML), a",
+        "workbook or an archive named `.csv` is refused, saying what it is.",
+        "",
+        "**文件夹 Folders.** A folder given as a table (`--units DIR`, `--facts DIR`, `wengang risk screen`) is the",
+        "parts of one Parquet table, read whole or refused — never a file of it skipped. Read: files ending",
+        "`.parquet` or `.pq`, and files without a suffix that are Parquet (`000000_0` as Hive writes them), in name",
+        "order (row numbers count across them; their columns must have the same types). Ignored, as Spark ignores",
+        "them: names beginning with `.` or `_` (`_SUCCESS`, `_committed_…`, `_metadata`, `.part-….crc`). Refused,",
+        "naming it: any other file (a CSV or workbook beside the parts), any subfolder (a Hive-style `key=value`",
+        "partition keeps a column's value in the folder name only), an unfinished Spark write (`_temporary`), a",
+        "Delta table (`_delta_log`), and a folder with no Parquet part.",
+        "",
         "**XLSX.** Read cell by cell with openpyxl. A **formula** cell in a column that maps to a field is never",
         "read — neither its formula text nor the value cached for it, which may be stale or a placeholder 0 — and",
         "is an error naming the sheet and cell (`缴费明细!D4`): screening quarantines that row, one case is",
@@ -319,9 +338,35 @@ def headers_and_values() -> list[str]:
     lines += [f"| `{f}` | {'、'.join(h)} |" for f, h in AGENCY_HEADERS.items()]
     lines += ["", "In tables and models about persons (with `id_number`) these replace the above:", ""]
     lines += [f"- `{f}`: {'、'.join(h) or '（仅标准表头 standard header only）'}" for f, h in PERSON_HEADERS.items()]
+    lines += risk_registry()
     lines += ["", "### 中文取值 / Chinese labels of codes (every enum field)", "", "| 代码 code | 标签 labels |", "|---|---|"]
     lines += [f"| `{c}` | {'、'.join(code_labels(c)) or '（仅代码 code only）'} |" for c in _enum_codes()]
     return lines + [""]
+
+
+def risk_registry() -> list[str]:
+    """The risk screen's 死亡、身份异常名单 (``wengang risk screen --registry``): its Chinese headers and kinds."""
+    from wengang.risk.batch import REGISTRY_HEADERS, REGISTRY_KINDS
+
+    lines = [
+        "",
+        "### 死亡、身份异常名单 / The risk registry (`wengang risk screen --registry`)",
+        "",
+        "One row per person: `id_number`, `kind`, and optionally `date`, under these names or the Chinese headers",
+        "below (a column already named by its field wins). A 公民身份号码 is read as `wengang screen` reads one (NFKC,",
+        "`=\"…\"` unwrapped, `x` upper-cased) with spaces and hyphens inside it dropped; an old **15-digit** number is",
+        "converted to its 18-digit form (GB 11643-1999: `19` inserted before the birth year, the check character",
+        "appended), so it matches the other tables. A kind not listed below (or empty) quarantines the row, naming it.",
+        "",
+        "| 字段 field | 表头 headers |",
+        "|---|---|",
+        *(f"| `{f}` | {'、'.join(h)} |" for f, h in REGISTRY_HEADERS.items()),
+        "",
+        "| `kind` | 取值 values (case-insensitive) |",
+        "|---|---|",
+        *(f"| `{k}` | {'、'.join(f'`{v}`' for v in labels)} |" for k, labels in REGISTRY_KINDS.items()),
+    ]
+    return lines
 
 
 def _enum_codes() -> list[str]:

@@ -147,12 +147,17 @@ def model_scope(model: type) -> Scope:
     fields = model.model_fields  # type: ignore[attr-defined]
     person = "id_number" in fields
     tables = screening_headers(model)
+    case = {} if tables else case_table_headers(person)  # a nested item (a past subsidy) reads its own table only
     specs = []
     for name, f in fields.items():
         std = description_header(f.description)
         aliases = field_aliases(name, f)
         table = tables.get(name) or next((tables[a] for a in aliases if a in tables), None)
-        heads = field_headers(name, [h for h in (std, table) if h], person=person)
+        # the headers a screening table of the case's own record gives this fact (registry_sample.xlsx's
+        # 有税务社保缴费账户): read by evaluate --row as by screen — one source of headers (outside input audit,
+        # session 40: evaluate ignored a column screen reads)
+        registry = case.get(name) or next((case[a] for a in aliases if a in case), ())
+        heads = field_headers(name, [h for h in (std, table, *registry) if h], person=person)
         money = _is_money(name, f.annotation)
         if money and any(not a.endswith("_fen") for a in aliases):
             raise ValueError(f"{model.__name__}.{name}: an alias of an amount in fen must end in _fen")
@@ -169,6 +174,27 @@ def screening_headers(model: type) -> dict[str, str]:
     from wengang.screening.schemas import ALL_TABLES
 
     return {c.name: c.zh for c in ALL_TABLES[name].columns}
+
+
+# the screening tables one row of which is a case's own record, by whether the case is a person: a column of one of
+# them and a facts field of the same name are the same fact (the screen passes it through, screening.features and
+# screening.people), so the field answers to the column's Chinese headers too. Not listed, as their same-named
+# columns are other facts: the monthly and yearly records (a month's late fee is not the year's), stats_size (its
+# size_class is the statistics bureau's class, stats_size_class) and the histories a nested model mirrors
+# (subsidies, held_certificates: a past subsidy's level is not the certificate applied for's).
+CASE_TABLES: dict[bool, tuple[str, ...]] = {False: ("units",), True: ("persons", "certificates", "ui_claims")}
+
+
+@functools.cache
+def case_table_headers(person: bool) -> dict[str, tuple[str, ...]]:
+    """Field → the Chinese headers (standard, then ``also``) the case tables (:data:`CASE_TABLES`) give it."""
+    from wengang.screening.schemas import ALL_TABLES
+
+    out: dict[str, tuple[str, ...]] = {}
+    for table in CASE_TABLES[person]:
+        for c in ALL_TABLES[table].columns:
+            out[c.name] = tuple(dict.fromkeys((*out.get(c.name, ()), c.zh, *getattr(c, "also", ()))))
+    return out
 
 
 def field_aliases(name: str, info: Any) -> tuple[str, ...]:
@@ -403,32 +429,68 @@ def _lookup(scope: Scope, *, copy: bool = True) -> dict[str, tuple[str, str | No
 _LOOKUPS: dict[int, tuple[Scope, dict[str, tuple[str, str | None, bool]]]] = {}
 
 
-def _build_lookup(scope: Scope) -> dict[str, tuple[str, str | None, bool]]:
-    out: dict[str, tuple[str, str | None, bool]] = {}
+# how strongly a header names its field: a canonical name, the standard Chinese header, another header of the field's
+# own (a facts description, a table's ``also``), an agency header (:data:`AGENCY_HEADERS`)
+_NAME, _STANDARD, _OWN, _AGENCY = range(4)
 
-    def add(header: str, f: str, unit: str | None, explicit: bool) -> None:
+
+def header_rank(spec: FieldSpec, header: str) -> int:
+    """:data:`_STANDARD` for ``spec``'s first header, :data:`_AGENCY` for one only the agency tables give it, else
+    :data:`_OWN`."""
+    if spec.headers and header == spec.headers[0]:
+        return _STANDARD
+    agency = (*AGENCY_HEADERS.get(spec.name, ()), *PERSON_HEADERS.get(spec.name, ()))
+    return _AGENCY if header in agency else _OWN
+
+
+class HeaderConflict(IngestError, ValueError):
+    """Two fields of one table or facts model claim one header with the same standing: the table itself is wrong."""
+
+
+def _build_lookup(scope: Scope) -> dict[str, tuple[str, str | None, bool]]:
+    """Normalised header → (field, unit, unit stated). Where two fields claim one header, the one whose own header
+    it is wins over one that has it only as an agency header (a facts table's region_code, added to a person model
+    whose insured_region is 参保地行政区划代码: outside input audit, session 40 — every facts table was refused);
+    two claims of equal standing are a conflict (:class:`HeaderConflict`, Chinese first), which
+    tests/ingest/test_s40_headers.py checks no table or program's facts table has."""
+    out: dict[str, tuple[str, str | None, bool]] = {}
+    rank: dict[str, int] = {}
+
+    def add(header: str, f: str, unit: str | None, explicit: bool, r: int) -> None:
         key = normalise_header(header)
         seen = out.get(key)
         if seen is not None and seen[0] != f:
-            raise ValueError(f"header {header!r} names both {seen[0]!r} and {f!r} in {scope.name}")
+            if r > rank[key]:
+                return  # the other field's own header
+            if r == rank[key]:
+                raise HeaderConflict(
+                    f"表头“{header}”在{scope.name}中同时对应字段 {seen[0]} 和 {f}，无法确定是哪一列（程序的表定义有误，"
+                    f"请报告维护方）",
+                    f"header {header!r} names both {seen[0]!r} and {f!r} in {scope.name} (the table definition is wrong)",
+                    column=header,
+                )
+            seen = None  # a stronger claim replaces a weaker one
+            rank.pop(key)
+        rank[key] = min(r, rank.get(key, r))
         if seen is None or explicit:
             out[key] = (f, unit, explicit)
 
     for spec in scope.fields:
         for name in (spec.name, *spec.aliases):
-            add(name, spec.name, FEN if spec.money else None, spec.money)
+            add(name, spec.name, FEN if spec.money else None, spec.money, _NAME)
             if spec.money:
-                add(name.removesuffix("_fen") + "_yuan", spec.name, YUAN, True)
+                add(name.removesuffix("_fen") + "_yuan", spec.name, YUAN, True, _NAME)
         for h in spec.headers:
+            r = header_rank(spec, h)
             if not spec.money:
-                add(h, spec.name, None, False)
+                add(h, spec.name, None, False, r)
                 continue
             m = _UNIT_SUFFIX.fullmatch(normalise_header(h))
             if m and m.group(2) in ("元", "分"):
-                add(h, spec.name, YUAN if m.group(2) == "元" else FEN, True)
-                add(m.group(1), spec.name, YUAN, False)  # the name without its unit reads as any Chinese header
+                add(h, spec.name, YUAN if m.group(2) == "元" else FEN, True, r)
+                add(m.group(1), spec.name, YUAN, False, r)  # the name without its unit reads as any Chinese header
             else:
-                add(h, spec.name, YUAN, False)  # a Chinese amount header without a unit: 元 (declared)
+                add(h, spec.name, YUAN, False, r)  # a Chinese amount header without a unit: 元 (declared)
     return out
 
 
