@@ -50,7 +50,9 @@ def test_review_queue(ledger, flags):
     # paid before the flags come in: an open flag holds payment (ledger._risk_flagged)
     by_check = {r["check_id"]: r for r in flags.iter_rows(named=True)}
     did = _paid_training(ledger, by_check["skill_training_same_certificate"]["subject_id"])
-    did2 = _paid_dispatch(ledger, "PX0")
+    px0 = next(r["subject_id"] for r in flags.iter_rows(named=True)
+               if r["check_id"] == "dispatch_allocation_mismatch" and r["subject_id"][8:17] == "PX0000000")
+    did2 = _paid_dispatch(ledger, px0)
     res = import_flags(ledger, flags, "auditor")
     assert (res.given, res.new) == (flags.height, flags.height)
     before = snapshot(ledger)
@@ -69,7 +71,7 @@ def test_review_queue(ledger, flags):
     assert [(r["kind"], r["amount_fen"]) for r in rec["recoveries"]] == [("duplicate_subsidy", 90_000)]
     # (h) the dispatch firm keeps 50,000 fen of its dispatched share: recovered on its refund decision
     mis = next(
-        r for r in rows if r["check_id"] == "dispatch_allocation_mismatch" and r["subject_id"] == "PX0"
+        r for r in rows if r["check_id"] == "dispatch_allocation_mismatch" and r["subject_id"] == px0
     )
     out2 = confirm_flag(ledger, mis["id"], "auditor", reason="派遣单位未全额拨付用工单位")
     assert (out2.decision_id, out2.amount_fen) == (did2, 50_000)

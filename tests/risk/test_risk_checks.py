@@ -45,7 +45,7 @@ def test_each_planted_anomaly_is_found_and_nothing_else(run):
     assert records["evaluation_body_cluster"] == [
         f"PB-集中发证机构-{j}" for j in range(5)
     ]  # 以上: 5 of 5 flagged
-    assert records["dispatch_allocation_mismatch"] == ["PX0/2024", "PX1/2024", "PX2/2024", "PX3/2024"]
+    assert [r[8:17] + r[18:] for r in records["dispatch_allocation_mismatch"]] == [f"PX{j:07d}/2024" for j in range(4)]
 
 
 def test_clean_population_raises_nothing(tables):

@@ -19,7 +19,7 @@ from typing import Any
 
 import polars as pl
 
-from wengang.facts.identifiers import RIC_CHECK, RIC_WEIGHTS
+from wengang.facts.identifiers import RIC_CHECK, RIC_WEIGHTS, make_credit_code
 
 COUNTIES = ("150502", "150521", "150522", "150523", "150524", "150525", "150581")  # 通辽市的县级区划
 OTHER_PLACE = (
@@ -347,7 +347,8 @@ def generate(
     extra_refunds: list[dict[str, Any]] = []
     extra_alloc: list[dict[str, Any]] = []
     for j in range(k + 1):  # (h): k keep part of it, one allocates more than its share
-        fid = f"PX{j}"
+        # real credit codes (the ledger takes no other unit id): 派遣 firms PX0…, their user units UX0A…
+        fid = make_credit_code("91", COUNTIES[j % 7], f"PX{j:07d}")
         extra_refunds.append(
             dict(
                 firm_id=fid,
@@ -357,9 +358,9 @@ def generate(
                 dispatch_share_fen=500_000,
             )
         )
-        extra_alloc.append(dict(firm_id=fid, year=2024, user_unit_id=f"UX{j}A", allocated_fen=300_000))
+        extra_alloc.append(dict(firm_id=fid, year=2024, user_unit_id=make_credit_code("91", COUNTIES[j % 7], f"UX{j:06d}A"), allocated_fen=300_000))
         extra_alloc.append(
-            dict(firm_id=fid, year=2024, user_unit_id=f"UX{j}B", allocated_fen=150_000 if j < k else 250_000)
+            dict(firm_id=fid, year=2024, user_unit_id=make_credit_code("91", COUNTIES[j % 7], f"UX{j:06d}B"), allocated_fen=150_000 if j < k else 250_000)
         )
 
     def add(base: pl.DataFrame, rows: list[dict[str, Any]]) -> pl.DataFrame:
