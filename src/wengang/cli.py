@@ -341,6 +341,7 @@ def screen_cmd(
     memory_limit: Annotated[float | None, typer.Option("--memory-limit", min=0.5, max=4096, help="内存上限（GiB），据此确定分区大小 / memory limit in GiB: sets the partition size")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出汇总 / print the summary as JSON")] = False,
     policy_path: Annotated[list[Path] | None, typer.Option("--policy-path", help=POLICY_PATH_HELP)] = None,
+    holds: Annotated[Path | None, typer.Option("--holds", help="与 --facts 同用：派生该事实表的原筛查结果（results.parquet），沿用其暂缓发放；事实表为某次筛查输出的 features.parquet 时默认用其旁的 results.parquet / with --facts: the results.parquet of the run that derived the facts, whose payment holds are kept")] = None,
     signing_key: Annotated[Path | None, typer.Option("--signing-key", envvar="WENGANG_SIGNING_KEY", help="台账签名私钥：以之签署运行记录 run.json；有签名密钥的台账只按已签名的运行记录不暂缓地导入 / the ledger's signing key: signs run.json")] = None,
 ) -> None:
     """免申即享筛查：读入原始数据（或事实表），校验隔离，派生特征，按政策判定，写出结果与公示名单。
@@ -368,6 +369,12 @@ def screen_cmd(
             f"--facts cannot be given with raw tables ({both}): a facts table is decided as given and the raw tables "
             "would not be read. Give only --facts (the agency's derived facts), or drop --facts to derive them from the raw tables"
         )
+    if holds is not None and not facts:
+        fail("--holds 只与 --facts 同用 / --holds goes with --facts")
+    if holds is None and facts and Path(facts).name == "features.parquet" and (Path(facts).parent / "results.parquet").is_file():
+        # a run's own facts screened again: its holds (from its quarantine) are not the rules' to give again; a facts
+        # run had written every one of them payment_hold=false (README audit, session 40)
+        holds = Path(facts).parent / "results.parquet"
     day = parse_date(on, "审核日期 --date", "--date")
     if year is not None and year != day.year:
         # the rules are the document in force on --date, whose 上年度 is the year before --date's; features of another
@@ -389,7 +396,7 @@ def screen_cmd(
             out, day, program, year, units, contributions, headcount, exclusions, stats_size, deferrals, dispatch, facts,
             persons, certificates, subsidies, held_certificates, ui_claims, urgent_occupations, encoding, header_map,
             region, reading, setting, region_data, drafts, strict, no_excel, partitions, memory_limit, as_json,
-            sheet, header_row, signing_key=signing_key,
+            sheet, header_row, signing_key=signing_key, holds=holds,
         )
 
 
@@ -401,7 +408,7 @@ def _screen(
     header_map: Path | None, region: str | None, reading: list[str] | None, setting: list[str] | None,
     region_data: list[Path] | None, drafts: bool, strict: bool, no_excel: bool, partitions: int | None,
     memory_limit: float | None, as_json: bool, sheet: list[str] | None = None, header_row: list[str] | None = None,
-    signing_key: Path | None = None,
+    signing_key: Path | None = None, holds: Path | None = None,
 ) -> None:
     from wengang.evaluate import parse_settings
     from wengang.rules import interpretations
@@ -462,7 +469,7 @@ def _screen(
                 settings=parse_settings(_pairs(setting, "地区设置")), include_drafts=drafts, allowed_regions=allowed,
                 partitions=partitions, strict=strict, excel=not no_excel, progress=not as_json,
                 region_data=tuple(str(p) for p in region_data or ()), memory_limit_gib=memory_limit,
-                signing_key=signing_key,
+                signing_key=signing_key, holds_from=holds,
             )
     except (IngestError, StrictRefusal) as exc:
         fail(str(exc))

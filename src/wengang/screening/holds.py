@@ -514,3 +514,41 @@ def hold_kind(table: str) -> str:
     schema = ALL_TABLES[table]
     assert schema.hold_key is not None
     return schema.column(schema.hold_key).kind or "credit_code"
+
+
+CARRIED_UNKNOWN = "原筛查结果中没有该单位（人员），无法确认其暂缓情况：待核实后发放"
+
+
+def carry_holds(results: pl.DataFrame, earlier: Path, key: str) -> tuple[pl.DataFrame, int]:
+    """The payment holds of the run that derived a facts table (``earlier``: its results.parquet) on the results of
+    screening that table again (``wengang screen --facts``): a row is held when the rules hold it or the earlier run
+    held its unit — a hold from that run's quarantine is not the rules' to give again, and a facts run had written
+    every one of them ``payment_hold=false`` (README audit, session 40). A row the earlier results do not have is
+    held where it would pay (its holds are not known): fail closed. Returns the results and how many rows the
+    earlier run's holds held."""
+    try:
+        given = pl.read_parquet(earlier, columns=[key, "payment_hold", "payment_hold_reason"])
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise ValueError(
+            f"无法读取原筛查结果 {earlier} 的暂缓发放列（{type(exc).__name__}）/ cannot read the holds of {earlier}"
+        ) from None
+    given = given.group_by(pl.col(key).cast(pl.String)).agg(
+        pl.col("payment_hold").cast(pl.Boolean).fill_null(False).any().alias("_h"),
+        pl.col("payment_hold_reason").filter(pl.col("payment_hold").cast(pl.Boolean).fill_null(False)).first().alias("_r"),
+    )
+    joined = results.with_columns(pl.col(key).cast(pl.String).alias("_k")).join(
+        given.rename({key: "_k"}), on="_k", how="left", maintain_order="left")
+    rule = pl.col("payment_hold").cast(pl.Boolean).fill_null(False)
+    unknown = pl.col("_h").is_null() & pl.col("status").cast(pl.String).is_in(PAYABLE)
+    carried = pl.col("_h").fill_null(False)
+    reason = pl.concat_str(
+        [pl.when(rule).then(pl.col("payment_hold_reason")),
+         pl.when(carried).then(pl.col("_r").fill_null("原筛查暂缓发放")),
+         pl.when(unknown).then(pl.lit(CARRIED_UNKNOWN))],
+        separator="；", ignore_nulls=True)
+    out = joined.with_columns(
+        (rule | carried | unknown).alias("payment_hold"),
+        pl.when(rule | carried | unknown).then(reason).otherwise(pl.col("payment_hold_reason")).alias("payment_hold_reason"),
+    )
+    n = int(out.select((carried | unknown).sum()).item())
+    return out.drop("_k", "_h", "_r"), n

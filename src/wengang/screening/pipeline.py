@@ -332,7 +332,10 @@ def run_screening(
     latest_month: str | None = None,
     memory_limit_gib: float | None = None,
     signing_key: str | Path | None = None,
+    holds_from: str | Path | None = None,
 ) -> ScreeningReport:
+    """Screen a region (raw tables) or a facts table (``facts``) into ``out_dir``. ``holds_from``: with ``facts``, the
+    results.parquet of the run that derived them, whose payment holds the results carry (``holds.carry_holds``)."""
     from wengang.screening.evaluate import RESULT_COLUMNS, program_label, reason_text, screen_facts
     from wengang.screening.output import (
         PLAN_TEXTS,
@@ -415,6 +418,13 @@ def run_screening(
             # known), not read back from features.parquet; the results stay in memory too (one row of identity
             # and decision per unit), so the summary is counted from them instead of decoding results.parquet
             in_memory_results = decide(accepted).collect()
+            if holds_from is not None:
+                from wengang.screening.holds import carry_holds
+
+                key = "credit_code" if "credit_code" in in_memory_results.columns else "id_number"
+                in_memory_results, carried = carry_holds(in_memory_results, Path(holds_from), key)
+                holds = HoldReport(notes=[f"沿用原筛查结果 {holds_from} 的暂缓发放：{carried:,} 行"
+                                          "（含原结果中没有的应发单位）"])
             write_parquet(in_memory_results, out / "results.parquet", constant=PLAN_TEXTS, books=RESULT_BOOKS)
             s.update(done=report.accepted)
         decided = time.perf_counter() - t1
