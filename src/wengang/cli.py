@@ -274,8 +274,18 @@ def _print_decision(d: Any) -> None:
         console.print(f"依据：{d.policy_citation}{via}", highlight=False)
     if d.period_basis:  # the reading it rests on by its description, then the switch's name (evaluate.period_date)
         console.print(f"[dim]政策期间：{escape(d.period_basis)}[/]", highlight=False)
+    from wengang.explain import open_switches
+
+    left_open = set(open_switches(d))
     for c in d.checks:
-        mark = {True: "[green]✔[/]", False: "[red]✘[/]", None: "[yellow]？[/]"}[c.passed]
+        # as the letter marks them (explain.explain): a check not applicable is no ✔, one that holds only under a
+        # reading left open is ？ (audit of explanations, session 40)
+        if not c.applicable:
+            mark = "[dim]—[/]"
+        elif left_open & set(c.switches):
+            mark = "[yellow]？[/]"
+        else:
+            mark = {True: "[green]✔[/]", False: "[red]✘[/]", None: "[yellow]？[/]"}[c.passed]
         cite = f"  [dim]〔{'；'.join(c.citations)}〕[/]" if c.citations else ""
         console.print(f"  {mark} {c.label}  [dim]{c.detail}[/]{cite}", highlight=False)
     for r in d.reasons:

@@ -49,7 +49,7 @@ def outcome_lines(d: Decision) -> list[str]:
     return out
 
 
-def _open_switches(d: Decision) -> list[str]:
+def open_switches(d: Decision) -> list[str]:
     """The switches a 待认定 decision's result depends on that the agency has not fixed: left open, not adopted."""
     if d.status != NEEDS_DECISION or not d.outcomes:
         return []
@@ -121,7 +121,7 @@ def explain(d: Decision) -> str:
         reasons = [t for t in (_plain(r, d.program) for r in d.reasons) if t]
         lines += [f"　　{i}. {r}" for i, r in enumerate(reasons, 1)]
 
-    open_switches = _open_switches(d)
+    left_open = open_switches(d)
     if d.checks:
         lines += ["", "审核要点："]
         for c in d.checks:
@@ -130,7 +130,7 @@ def explain(d: Decision) -> str:
             cite = f"〔{'；'.join(c.citations)}〕" if c.citations else ""
             kind = "【核查】" if c.kind == "flag" else ""
             mark = c.mark
-            depends = [s for s in c.switches if s in open_switches]
+            depends = [s for s in c.switches if s in left_open]
             if depends:
                 # the trace is the default reading's: under a switch left open the check holds under one reading only
                 mark = "？"
@@ -149,10 +149,10 @@ def explain(d: Decision) -> str:
         lines += [f"　· {f}" for f in flags]
     # a switch the result depends on and the agency has not fixed is open, not adopted (audit of explanations,
     # session 40: a 待认定 letter said the default reading of the very switch it asked about was adopted)
-    used = [(k, v) for k, v in d.readings.items() if k not in open_switches]
-    if open_switches:
+    used = [(k, v) for k, v in d.readings.items() if k not in left_open]
+    if left_open:
         lines += ["", "尚待认定的政策理解（经办机构尚未认定）："]
-        for k in open_switches:
+        for k in left_open:
             sw = interpretations.get(k)
             options = "；或".join(f"“{sw.describe(v)}”" for v in sw.readings)
             lines.append(f"　· {_plain(sw.title, d.program)}：{_plain(options, d.program)}")

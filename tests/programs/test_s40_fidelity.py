@@ -38,3 +38,24 @@ def test_a_ledger_explanation_marks_open_and_not_applicable_checks_as_the_letter
     text = _explain(d.to_dict())
     assert "— 统筹地区失业保险基金滚存结余具备1年以上支付能力（返还的前提）：不适用：" in text
     assert "✔ 统筹地区失业保险基金滚存结余具备1年以上支付能力" not in text
+
+
+def test_the_console_marks_open_and_not_applicable_checks_as_the_letter_does(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from wengang.cli import app
+
+    case = {"credit_code": "91150502MA0N1234XN", "name": "测试单位", "org_type": "enterprise", "size_class": "small",
+            "months_fully_paid": 8, "paid_premium_last_year_fen": 1000000, "insured_headcount": 50,
+            "avg_insured_last_year": 50, "layoffs_last_year": 0, "months_fully_paid_total": 20, "region_code": "150502"}
+    f = tmp_path / "c.json"
+    f.write_text(json.dumps(case, ensure_ascii=False), encoding="utf-8")
+    base = ["evaluate", str(f), "-p", "fanhuan", "-r", "150502"]
+    fixed = ["--reading", "fanhuan.layoff_rate_formula=year_end", "--reading", "fanhuan.small_unit_rule=headcount",
+             "--reading", "fanhuan.normal_attrition=excluded"]
+    out = " ".join(CliRunner().invoke(app, [*base, "-d", "2025-08-01", *fixed]).output.split())
+    assert "？ 足额缴纳失业保险费12个月以上" in out
+    out = " ".join(CliRunner().invoke(app, [*base, "-d", "2019-08-01"]).output.split())
+    assert "— 统筹地区失业保险基金滚存结余具备1年以上支付能力" in out
