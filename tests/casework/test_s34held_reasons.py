@@ -140,7 +140,7 @@ def test_cli_bank_file_prints_every_reason_and_the_counts(ledger, db, tmp_path):
     out = re.sub(r"\s+", " ", r.output)
     assert "报盘批次号 B2：1 笔" in out
     # d0: both reasons, numbered, each Chinese then English; d1: its one reason
-    m0 = out.index(f"暂不报盘 1 笔（{payment_of(ledger, d0, seq=1)['amount_fen']} 分），涉及决定 {d0}，业务参考号 {d0}-1，"
+    m0 = out.index(f"暂不报盘 1 笔（{format_yuan(payment_of(ledger, d0, seq=1)['amount_fen'])}），涉及决定 {d0}，业务参考号 {d0}-1，"
                    "原因 2 项，须全部解除方可报盘")
     one, two = out.index(" 1. 事件 ", m0), out.index(" 2. 风险疑点 ", m0)
     assert m0 < one < out.index("【可能重复支付】", one) < out.index(f"credit-check {d0}", one) < two

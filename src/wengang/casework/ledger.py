@@ -36,6 +36,7 @@ from sqlalchemy import (
     select,
     table,
     text,
+    true,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -477,6 +478,22 @@ def _refuse_no_document(d: Mapping[str, Any], step: str) -> None:
             f"decision {d['id']} rests on no document in force ({d.get('policy_doc')!r}): it cannot be {step} — no "
             "money without a document; screen again once the year's document is installed",
         )
+
+
+def check_batch_key(batch_key: Any) -> str:
+    """A payment batch's key as the bank file will need it: the bank module's one rule (``documents.bank._BATCH_ID``,
+    1 to 32 letters, digits, “-” or “_”), checked BEFORE anything is paid under it — a key the bank file refuses left
+    the decisions paid and no bank file could ever be written for them (session 40, ``case pay --batch "批次/十二月"``)."""
+    from wengang.documents.bank import _BATCH_ID
+
+    if not isinstance(batch_key, str) or not _BATCH_ID.fullmatch(batch_key):
+        shown = str(batch_key)[:40]
+        raise LedgerError("bad_key",
+                          f"批次号“{shown}”不符合银行报盘文件的要求：应为1至32位字母、数字、“-”或“_”（不能含汉字、空格、“/”）；"
+                          "未发放任何款项",
+                          f"batch key {shown!r} is refused by the bank file's rule (1-32 of A-Z a-z 0-9 - _); "
+                          "nothing was paid")
+    return batch_key
 
 
 def _today(today: date | None) -> date:
@@ -1305,8 +1322,9 @@ class Ledger:
             check("confirm", d["state"], decision_id)
             _, ent, _ = self._entitlement(conn, d)
             if amount_fen is not None and amount_fen != ent:
-                raise LedgerError("amount_mismatch", f"确认金额 {amount_fen} 分与决定金额 {ent} 分不符",
-                                  f"confirmed amount {amount_fen} fen does not match the decision's {ent} fen")
+                raise LedgerError("amount_mismatch", f"确认金额 {format_yuan(amount_fen)}与决定金额 {format_yuan(ent)}不符",
+                                  f"confirmed amount {fen_to_yuan(amount_fen)} yuan does not match the decision's "
+                                  f"{fen_to_yuan(ent)} yuan")
             self._refuse_if_period_over(d, _today(today))
             self._move(conn, d, "confirm", "confirmed", actor, reason)
             if account_no and account_no != d["account_no"]:
@@ -1475,8 +1493,8 @@ class Ledger:
         total = sum(a.amount_fen for a in allocations)
         if decision.amount_fen is None or total > decision.amount_fen:
             raise LedgerError("allocation_exceeds",
-                              f"用工单位分配合计 {total} 分超过返还金额 {decision.amount_fen} 分",
-                              f"allocations {total} fen exceed the refund {decision.amount_fen} fen")
+                              f"用工单位分配合计 {format_yuan(total)}超过返还金额 {format_yuan(decision.amount_fen)}",
+                              f"allocations {fen_to_yuan(total)} yuan exceed the refund {fen_to_yuan(decision.amount_fen)} yuan")
         with self._tx() as conn:
             did = self._apply(conn, decision, actor, "dispatch", _today(today))
             self._insert_rows(conn, Allocation, [
@@ -2450,6 +2468,7 @@ class Ledger:
         payments are UNIQUE on (decision_id, kind, seq). Decisions the payer reviewed (初审 or 复审) are
         skipped and counted in ``reviewed_by_payer``: another 出纳 pays them.
         """
+        check_batch_key(batch_key)  # before anything is paid: a key the bank file refuses strands the payments
         actor = self._need_actor(actor, "pay")
         today = _today(today)
         paid = amount = chunks = 0
@@ -2538,18 +2557,21 @@ class Ledger:
         else:
             n_sup = sup_fen = 0
         with self._read() as conn:
+            # the counts below cover the selection only when ``decision_ids`` is given (session 40: a batch of
+            # one decision reported every account missing in the whole program-year)
+            sel = true() if decision_ids is None else D.id.in_(list(decision_ids))
             waiting = and_(D.program == program, D.year == year,
                            D.state.in_(("approved", "publicized", "account_fixed")))
             missing = conn.execute(select(func.count()).select_from(Decision.__table__).where(
-                waiting, D.account_no.is_(None))).scalar_one()
+                waiting, D.account_no.is_(None), sel)).scalar_one()
             pending = conn.execute(select(func.count()).select_from(Decision.__table__).where(
-                waiting, self._change_pending())).scalar_one()
+                waiting, self._change_pending(), sel)).scalar_one()
             own = conn.execute(select(func.count()).select_from(Decision.__table__).where(
-                self._payable(program, year, today), self._reviewed_by(actor))).scalar_one()
+                self._payable(program, year, today), self._reviewed_by(actor), sel)).scalar_one()
             R = Recomputation.__table__.c
             awaiting = conn.execute(select(func.count()).select_from(Decision.__table__).where(
                 D.program == program, D.year == year, D.state == "paid", exists().where(R.decision_id == D.id),
-                self._due_sql() > 0, self._top_up_bounced())).scalar_one()
+                self._due_sql() > 0, self._top_up_bounced(), sel)).scalar_one()
             # held by a risk flag: waiting to be paid, or paid and owed a top-up
             flagged = and_(self._risk_flagged(), or_(waiting, and_(
                 D.program == program, D.year == year, D.state == "paid", exists().where(R.decision_id == D.id),
@@ -2602,9 +2624,9 @@ class Ledger:
             return {}
         due = Ledger._due_sql()
         rows = conn.execute(select(D.id, due).where(D.id.in_(sorted(ids)), D.state == "account_fixed", due <= 0)).all()
-        return {did: audit.Issue("payment", f"决定 {did} 重新发放时已无应发金额（{n} 分：已发放的补发款不少于现应发金额），"
+        return {did: audit.Issue("payment", f"决定 {did} 重新发放时已无应发金额（{format_yuan(n)}：已发放的补发款不少于现应发金额），"
                                  "不予发放，须人工核对多退少补",
-                                 f"decision {did} has nothing left due on its re-payment ({n} fen: top-ups still paid "
+                                 f"decision {did} has nothing left due on its re-payment ({fen_to_yuan(n)} yuan: top-ups still paid "
                                  "cover the entitlement); not paid, settle by hand") for did, n in rows}
 
     @staticmethod
@@ -2822,7 +2844,7 @@ class Ledger:
         due = due if rid is not None else 0
         why, why_zh, why_en = self._why_nothing(conn, did, kind, w) if rid is None else (None, "", "")
         audit.append(conn, actor=actor, action=settled_action, entity="case_decisions", entity_id=did,
-                     reason=(f"{label}：银行已回盘，下达追回 {due} 分（追回单 {rid}）" if rid else
+                     reason=(f"{label}：银行已回盘，下达追回 {format_yuan(due)}（追回单 {rid}）" if rid else
                              f"{label}：银行已回盘，无须追回（{why_zh}）"),
                      after={**key, "pending_seq": w["seq"], "recovery_id": rid, "amount_fen": due, "why": why})
         if why is not None and whys is not None:
@@ -3042,6 +3064,7 @@ class Ledger:
         return paid, amount, batch_id
 
     def _batch(self, conn: Connection, batch_key: str, program: str, year: int, actor: str) -> int:
+        check_batch_key(batch_key)  # every path that pays under a batch key comes here (the tx rolls back)
         B = PaymentBatch.__table__.c
         self._insert_rows(conn, PaymentBatch, [{"batch_key": batch_key, "program": program, "year": year}],
                           actor=actor, action="payment_batch")
@@ -3087,8 +3110,9 @@ class Ledger:
             if (none := self._nothing_due(conn, {decision_id}).get(decision_id)) is not None:
                 raise LedgerError("nothing_due", none.zh, none.en)
             if amount_fen is not None and amount_fen != ent:
-                raise LedgerError("amount_mismatch", f"发放金额 {amount_fen} 分与决定应发金额 {ent} 分不符",
-                                  f"amount {amount_fen} fen does not match the {ent} fen due on the decision")
+                raise LedgerError("amount_mismatch", f"发放金额 {format_yuan(amount_fen)}与决定应发金额 {format_yuan(ent)}不符",
+                                  f"amount {fen_to_yuan(amount_fen)} yuan does not match the {fen_to_yuan(ent)} yuan "
+                                  "due on the decision")
             self._signed_chain(conn)
             self._verified(conn, d)
             alarm = self._alarms(conn, {decision_id}).get(decision_id)
@@ -3435,9 +3459,9 @@ class Ledger:
             unsent = {r["id"]: r["amount_fen"] for r in send}
             if sorted(payment_ids) != sorted(unsent) or sum(unsent.values()) != total_fen:
                 raise LedgerError("batch_changed",
-                                  f"批次 {batch_key} 的待报盘付款已变化（现有 {len(unsent)} 笔，合计 {sum(unsent.values())} 分），请重新生成",
+                                  f"批次 {batch_key} 的待报盘付款已变化（现有 {len(unsent)} 笔，合计 {format_yuan(sum(unsent.values()))}），请重新生成",
                                   f"the unsent payments of batch {batch_key} changed ({len(unsent)}, "
-                                  f"{sum(unsent.values())} fen); write the file again")
+                                  f"{fen_to_yuan(sum(unsent.values()))} yuan); write the file again")
             F = BankFile.__table__.c
             _, n = self._insert_rows(conn, BankFile, [{
                 "batch_id": batch["id"], "file_key": file_key, "value_date": value_date, "payer_account": payer_account,
@@ -3497,8 +3521,8 @@ class Ledger:
                     why = ("unknown_reference", f"业务参考号 {ln.reference} 不在报盘文件 {file_key} 中",
                            f"reference {ln.reference} was not sent in {file_key}")
                 elif ln.amount_fen != p["amount_fen"]:
-                    why = ("amount_mismatch", f"金额 {ln.amount_fen} 分与报盘的 {p['amount_fen']} 分不符",
-                           f"amount {ln.amount_fen} fen differs from the {p['amount_fen']} fen sent")
+                    why = ("amount_mismatch", f"金额 {format_yuan(ln.amount_fen)}与报盘的 {format_yuan(p['amount_fen'])}不符",
+                           f"amount {fen_to_yuan(ln.amount_fen)} yuan differs from the {fen_to_yuan(p['amount_fen'])} yuan sent")
                 elif (p["answered"] and ln.paid and p["returned"] and not p["confirmed"]
                       and (p["id"], sha256) not in alarmed):
                     # the bank credited a payment the office had recorded as bounced: it may be paid twice
@@ -3701,7 +3725,7 @@ class Ledger:
             audit.append(conn, actor=actor, action=CREDIT_CONFIRMED, entity="case_decisions", entity_id=decision_id,
                          reason=f"核实：付款 {ref} 已入账，退回作废，计为已发放"
                                 + (f"；撤回未报盘的重发付款 {sorted(gone)}" if gone else "")
-                                + (f"；重复支付 {res.recovery_fen} 分，已开追回单 {res.recovery_id}" if res.recovery_id else "")
+                                + (f"；重复支付 {format_yuan(res.recovery_fen)}，已开追回单 {res.recovery_id}" if res.recovery_id else "")
                                 + f"：{text_}",
                          before={"state": d["state"]} if values else None,
                          after={**note, **values, "withdrawn": sorted(gone), "overpaid": overpaid,
@@ -4014,8 +4038,8 @@ class Ledger:
         if ref_text is not None and len(ref_text) > 128:
             raise LedgerError("bad_reference", "到账凭证号过长（最多 128 个字符）", "the bank reference is too long (128 at most)")
         if amount_fen <= 0:
-            raise LedgerError("amount_invalid", f"到账金额须大于 0，收到 {amount_fen} 分",
-                              f"a receipt must be above 0 fen, got {amount_fen}")
+            raise LedgerError("amount_invalid", f"到账金额须大于 0，收到 {format_yuan(amount_fen)}",
+                              f"a receipt must be above 0, got {fen_to_yuan(amount_fen)} yuan")
         key = f"ref:{ref_text}" if ref_text else f"{amount_fen}@{day.isoformat()}"
         with self._tx() as conn:
             C, K = Recovery.__table__.c, RecoveryReceipt.__table__.c
@@ -4080,8 +4104,9 @@ class Ledger:
             done, seq = conn.execute(select(func.coalesce(func.sum(T.amount_fen), 0), func.count())
                                      .where(T.allocation_id == allocation_id)).one()
             if amount_fen <= 0 or done + amount_fen > a["amount_fen"]:
-                raise LedgerError("transfer_exceeds", f"拨付金额须为正，且累计不超过分配额 {a['amount_fen']} 分（已拨付 {done} 分）",
-                                  f"transfer must be positive and total at most {a['amount_fen']} fen ({done} done)")
+                raise LedgerError("transfer_exceeds", f"拨付金额须为正，且累计不超过分配额 {format_yuan(a['amount_fen'])}（已拨付 {format_yuan(done)}）",
+                                  f"transfer must be positive and total at most {fen_to_yuan(a['amount_fen'])} yuan "
+                                  f"({fen_to_yuan(done)} yuan done)")
             ref, _ = self._insert_rows(conn, Transfer, [{"allocation_id": allocation_id, "seq": seq,
                                                          "amount_fen": amount_fen, "voucher": voucher}],
                                        actor=actor, action="dispatch_transfer")
@@ -4113,7 +4138,8 @@ class Ledger:
                 Transfer.__table__.join(Allocation.__table__, T.allocation_id == A.id)).where(A.decision_id == decision_id)).scalar_one()
             due = amount_fen if amount_fen is not None else int(alloc) - int(moved)
             if due <= 0 or due > self._net_paid(conn, decision_id, ("overpayment",)):
-                raise LedgerError("bad_amount", f"应退回金额 {due} 分无效", f"recovery amount {due} fen is not valid")
+                raise LedgerError("bad_amount", f"应退回金额 {format_yuan(due)}无效",
+                                  f"recovery amount {fen_to_yuan(due)} yuan is not valid")
             _, ent, _ = self._entitlement(conn, d)
             # the recovery, its wait and the lowered entitlement say their basis, whichever path orders it (at once,
             # when the bank answers, or after a credit check): never 多退少补
@@ -4227,7 +4253,7 @@ class Ledger:
             status, ent, size = self._entitlement(conn, d)
             if ent != keep:
                 self._recompute(conn, d, actor, kind=RECOMPUTE_KIND[kind], status=status, size_class=size, amount=keep,
-                                reason=f"{reason}：应享受金额核定为 {keep} 分（未报盘的付款已撤回、款项尚待银行回盘"
+                                reason=f"{reason}：应享受金额核定为 {format_yuan(keep)}（未报盘的付款已撤回、款项尚待银行回盘"
                                        "或尚可重新发放，重新发放不超过此数）")
         rid, _, _ = self._recover_sent(conn, did, kind, actor, reason, wanted=wanted, seq=0)
         return rid
@@ -4288,11 +4314,23 @@ class Ledger:
     @staticmethod
     def _history(conn: Connection, d: dict[str, Any]) -> list[dict[str, Any]]:
         """The audit events that changed this decision: those naming it, the one that created it, the
-        set-based steps listing it (``ids``) or its 公示 entry (``publicity_ref``), and the batch that paid it."""
+        set-based steps listing it (``ids``) or its 公示 entry (``publicity_ref``), the batch that paid it, and the
+        events that wrote its own money rows: its recomputed entitlement (多退少补), its recovery orders and their
+        cancellations, the receipts of those orders and the bank's confirmations of its payments — each found by the
+        ``audit_ref`` of a row of THIS decision, so another decision's rows never bring their events in (session 40:
+        a unit never saw its own 多退少补 or 追回)."""
         EV, E = AuditEvent.__table__.c, PublicityEntry.__table__.c
+        R, C, K = Recomputation.__table__.c, Recovery.__table__.c, RecoveryReceipt.__table__.c
+        B = BankConfirmation.__table__.c
         did = d["id"]
         entry_ref = conn.execute(select(E.audit_ref).where(E.decision_id == did)).scalar_one_or_none()
         refs = {d["audit_ref"], *(p["audit_ref"] for p in d["payments"])}
+        own_payments = select(P.id).where(P.decision_id == did)
+        own_recoveries = select(C.id).where(C.decision_id == did)
+        money = [(Recomputation.__tablename__, select(R.audit_ref).where(R.decision_id == did)),
+                 (Recovery.__tablename__, select(C.audit_ref).where(C.decision_id == did)),
+                 (RecoveryReceipt.__tablename__, select(K.audit_ref).where(K.recovery_id.in_(own_recoveries))),
+                 (BankConfirmation.__tablename__, select(B.audit_ref).where(B.payment_id.in_(own_payments)))]
         hints = [EV.after.contains(str(did), autoescape=True)]
         if entry_ref:
             hints.append(EV.after.contains(entry_ref, autoescape=True))
@@ -4300,6 +4338,7 @@ class Ledger:
             select(EV.seq, EV.at, EV.actor, EV.action, EV.entity, EV.entity_id, EV.ref, EV.reason, EV.before, EV.after)
             .where(or_(and_(EV.entity == "case_decisions", EV.entity_id == str(did)),
                        and_(EV.ref.in_(refs), EV.entity.in_(("case_decisions", "case_payments"))),
+                       *(and_(EV.entity == name, EV.ref.in_(own)) for name, own in money),
                        and_(EV.entity == "case_decisions", EV.entity_id.is_(None), EV.ref.is_(None), or_(*hints))))
             .order_by(EV.seq)).mappings()
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from wengang.documents.errors import DocumentError
+from wengang.money import fen_to_yuan, format_yuan
 
 from .ledger import BankReturnLine, BankReturnResult, Ledger
 from .ledger import _beijing_today as beijing_today  # a bank file's value date, a letter's date
@@ -162,13 +163,13 @@ def held_notice(held: Sequence[dict[str, Any]]) -> str | None:
         ids = sorted({r["decision_id"] for r in rows})
         shown = "、".join(str(i) for i in ids[:20]) + (" …" if len(ids) > 20 else "")
         fen = sum(r["amount_fen"] for r in rows)
-        head = (f"暂不报盘 {len(rows)} 笔（{fen} 分），涉及决定 {shown}" + "，业务参考号 "
+        head = (f"暂不报盘 {len(rows)} 笔（{format_yuan(fen)}），涉及决定 {shown}" + "，业务参考号 "
                 + "、".join(r["reference"] for r in rows[:20] if r.get("reference")) + (" …" if len(rows) > 20 else ""))
         if len(reasons) == 1:
             (_, zh, en), = reasons
-            lines.append(f"{head}：{zh} / {len(rows)} payments ({fen} fen) held back, decisions {shown}: {en}")
+            lines.append(f"{head}：{zh} / {len(rows)} payments ({fen_to_yuan(fen)} yuan) held back, decisions {shown}: {en}")
             continue
-        lines.append(f"{head}，原因 {len(reasons)} 项，须全部解除方可报盘 / {len(rows)} payments ({fen} fen) held "
+        lines.append(f"{head}，原因 {len(reasons)} 项，须全部解除方可报盘 / {len(rows)} payments ({fen_to_yuan(fen)} yuan) held "
                      f"back, decisions {shown}, for {len(reasons)} reasons; each must be lifted before they are sent:")
         lines += [f"  {n}. {zh} / {en}" for n, (_, zh, en) in enumerate(reasons, 1)]
     return "\n".join(lines)

@@ -33,6 +33,8 @@ from typing import Any
 import polars as pl
 from sqlalchemy import and_, func, select
 
+from wengang.money import fen_to_yuan, format_yuan
+
 from . import audit
 from .errors import LedgerError
 from .models import Decision, RiskFlag, RiskReview, stored_claim_keys
@@ -259,8 +261,8 @@ def confirm_flag(
                 if due > 0:
                     recovery_id = ledger._order_recovery(conn, decision_id, kind, due, actor,
                                                          f"风险疑点核实：{f['label']}（{f['citation']}）：{text}")
-                    note = f"{shown}已对决定 {decision_id} 下达追回 {due} 分"
-                    note_en = f"{shown_en}recovery of {due} fen ordered on decision {decision_id}"
+                    note = f"{shown}已对决定 {decision_id} 下达追回 {format_yuan(due)}"
+                    note_en = f"{shown_en}recovery of {fen_to_yuan(due)} yuan ordered on decision {decision_id}"
                 else:
                     due = None
                     state = conn.execute(select(D.state).where(D.id == decision_id)).scalar_one()
