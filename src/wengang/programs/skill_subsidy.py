@@ -58,6 +58,7 @@ from wengang.rules.engine import FLAG, Check, Output, Ruleset, register
 from wengang.rules.expr import (
     BOOL,
     COUNT,
+    DATE,
     MONEY,
     MONTHS,
     YEARS,
@@ -66,6 +67,7 @@ from wengang.rules.expr import (
     HasParam,
     IsMissing,
     Lit,
+    MonthSpan,
     Note,
     OptionalParam,
     Param,
@@ -99,8 +101,14 @@ YEAR_BASIS = interpretations.register(
 INSURED_PERIOD = interpretations.register(
     interpretations.Switch(
         name="skill_subsidy.insured_period",
-        title="“参加失业保险12个月（1年）以上”的计算口径",
-        clauses=("人社部发〔2024〕40号 三", "内人社发〔2025〕18号 二", "内政发〔2019〕4号 八"),
+        title="“参加失业保险 1 年以上”（人社部发〔2024〕40号 三）、“参加失业保险 12 个月以上”（内人社发〔2025〕18号 二）的计算口径",
+        clauses=(
+            "人社部发〔2024〕40号 三",
+            "内人社发〔2025〕18号 二",
+            "晋人社厅发〔2024〕28号 三",
+            "兵团征求意见稿 一（三）",
+            "内政发〔2019〕4号 八",
+        ),
         readings={
             "cumulative_at_application": "累计参保月数，计至申领日",
             "continuous_at_application": "连续参保月数，计至申领日",
@@ -767,23 +775,50 @@ this_year = _by_year("subsidies_this_year", "本年度已享受技能提升补�
 ordinary_this_year = _by_year("ordinary_subsidies_this_year", "本年度已享受的非急需紧缺职业证书补贴次数")
 
 
+def _at_certificate(name: str, label: str, at_application: Fact, minimum: Any) -> Any:
+    """The months at the certificate date ≥ ``minimum``: the given figure; without one, the lower bound the months at
+    the application date set — contributions counted then and not at the certificate date fall in the calendar
+    months from the certificate's month through the application's (a whole month or a part of one, counted in full:
+    the bound is never above the true figure) — when that bound reaches the minimum. A bound short of it settles
+    nothing: the figure stays missing (无法判定 under this reading), as without the bound. Not used where either
+    figure at the certificate date is given.
+    """
+    given = Fact(name, label, MONTHS)
+    span = MonthSpan(
+        Fact("certificate_issue_date", "证书发证日期", DATE),
+        Fact("application_date", "申领日期", DATE),
+        label="发证当月至申领当月的月数",
+    )
+    bound = (at_application - span).named(label + "下限（截至申领日月数 − 发证当月至申领当月的月数）", MONTHS)
+    # only where no figure at the certificate date is given at all: a given one (either) is the agency's record of
+    # that date, and a bound read beside it could contradict it (continuous months are never above cumulative ones)
+    none_given = IsMissing(Fact("insured_months_cumulative_at_certificate", "截至发证日累计参保月数", MONTHS)) & IsMissing(
+        Fact("insured_months_continuous_at_certificate", "截至发证日连续参保月数", MONTHS)
+    )
+    return when(none_given & (bound >= minimum), bound >= minimum, given >= minimum)
+
+
 def _insured_enough(minimum: Any) -> Reading:
     """“参加失业保险…以上” under the reading of skill_subsidy.insured_period.
 
     Every other reading counts a part of the cumulative months to the application date: when those are
     short, every reading refuses (so a missing figure of a stricter reading does not hold up a refusal).
+    The readings at the certificate date take the bound the months at the application date set when their own
+    figure is not given (:func:`_at_certificate`; outside fidelity audit, session 40: 30 months at an application two
+    months after the certificate were left 待认定 though every reading is met).
     """
-    cum_app = Fact("insured_months_cumulative", "截至申领日累计参保月数", MONTHS) >= minimum
+    cum = Fact("insured_months_cumulative", "截至申领日累计参保月数", MONTHS)
+    cont = Fact("insured_months_continuous", "截至申领日连续参保月数", MONTHS)
+    cum_app = cum >= minimum
     return Reading(
         INSURED_PERIOD.name,
         {
             "cumulative_at_application": cum_app,
-            "continuous_at_application": cum_app
-            & (Fact("insured_months_continuous", "截至申领日连续参保月数", MONTHS) >= minimum),
+            "continuous_at_application": cum_app & (cont >= minimum),
             "cumulative_at_certificate": cum_app
-            & (Fact("insured_months_cumulative_at_certificate", "截至发证日累计参保月数", MONTHS) >= minimum),
+            & _at_certificate("insured_months_cumulative_at_certificate", "截至发证日累计参保月数", cum, minimum),
             "continuous_at_certificate": cum_app
-            & (Fact("insured_months_continuous_at_certificate", "截至发证日连续参保月数", MONTHS) >= minimum),
+            & _at_certificate("insured_months_continuous_at_certificate", "截至发证日连续参保月数", cont, minimum),
         },
     )
 

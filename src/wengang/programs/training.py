@@ -134,7 +134,7 @@ TRAINING_FUND_DRAW_2022 = register(
                 "amount",
                 "拟提取金额不超过累计结余的{max_draw_rate}",
                 requested.is_missing()
-                | (requested <= (balance * Param("max_draw_rate")).named("累计结余×5%（精确值）", MONEY)),
+                | (requested <= (balance * Param("max_draw_rate")).named("累计结余×5%", MONEY)),
                 reason="拟提取金额超过累计结余的{max_draw_rate}",
             ),
         ],

@@ -18,7 +18,10 @@ Death (条例 第二十条, facts.md §1): a person who dies while drawing benef
 (``months_payable``: first month of benefit through the month of death, at most the entitled months); the family's
 丧葬补助金 and 抚恤金 are the program ``ui_death_benefits`` (module ``ui_death_benefits``).
 
-``paid_months`` counts contributions since the last re-employment (第十七条: 缴费时间重新计算).
+``paid_months`` counts contributions since the last re-employment (第十七条: 缴费时间重新计算). Where the document in
+force sets ``recompute_duration_after_transfer`` (兵团 二（四）: “应在办理转移接续后重新计算待遇发放期限”), the months carried
+over by the transfer (``paid_months_transferred_in``) count too, for 缴费满1年 and the period alike, and the amount is the
+recomputed period less the months already drawn (``months_already_drawn``, the output ``remaining_months``).
 Duration (第十七条): 满1年不足5年 → 12 months; 满5年不足10年 → 18; 10年以上 → 24. 满 and 以上 include the
 boundary: 60 months → 18, 120 months → 24. The new entitlement combines with months left unclaimed from
 the previous spell, at most 24 months in total.
@@ -47,12 +50,14 @@ from wengang.rules.expr import (
     MONTHS,
     TEXT,
     ByParam,
+    Coalesce,
     CompileContext,
     EvalContext,
     Expr,
     Fact,
     HasParam,
     Lit,
+    Max,
     Min,
     MonthSpan,
     OptionalParam,
@@ -200,7 +205,16 @@ unclaimed = Fact("unclaimed_previous_months", "前次失业应领而未领月数
 not_reemployed = ~Fact("reemployed", "已重新就业", BOOL)
 min_paid_months = (Param("min_paid_years") * 12).named("规定缴费月数", MONTHS)
 # 第十四条 "缴费义务满1年" is counted like 第十七条's 累计缴费时间 (cumulative since the last re-employment)
-paid_one_year = paid >= min_paid_months
+# 兵团 二（四） (“对发放失业保险金后，仍有失业人员…在其他统筹地区有参保的，应在办理转移接续后重新计算待遇发放期限”):
+# where the document in force sets ``recompute_duration_after_transfer``, the contribution time is the combined
+# time after the transfer — for the 满1年 condition and the period alike; elsewhere (条例) ``paid_months`` alone
+_RECOMPUTE = HasParam("recompute_duration_after_transfer")
+_paid_after_transfer = (
+    paid + Coalesce(Fact("paid_months_transferred_in", "转移接续转入的其他统筹地区缴费月数", MONTHS), Lit(0, MONTHS))
+).named("转移接续后累计缴费月数", MONTHS)
+paid_counted = when(_RECOMPUTE, _paid_after_transfer, paid).named("本次失业前累计缴费月数", MONTHS)
+# the condition written per branch, so each decision names the figure it read (the 条例 path: paid_months alone)
+paid_one_year = when(_RECOMPUTE, _paid_after_transfer >= min_paid_months, paid >= min_paid_months)
 
 # 条例 第十五条 (facts.md §1): 失业保险金 stops “并同时停止享受其他失业保险待遇” — the same test on 失业补助金 and
 # 临时生活补助 (STOP_OTHER_BENEFITS). The policy's ``stop_reasons`` lists exactly these keys (gwyl-258-tiaoli.yaml);
@@ -348,12 +362,14 @@ def _standard_outputs(months: Any, setting: str, label: str, note: str = _NO_STA
 # 失业保险金 (ui_benefit / regulation)
 
 duration = when(
-    paid >= 120,
+    paid_counted >= 120,
     Param("duration_months_10y_plus", "缴费10年以上的期限", MONTHS),
     when(
-        paid >= 60,
+        paid_counted >= 60,
         Param("duration_months_5_to_10y", "缴费满5年不足10年的期限", MONTHS),
-        when(paid >= 12, Param("duration_months_1_to_5y", "缴费满1年不足5年的期限", MONTHS), Lit(0, MONTHS)),
+        when(
+            paid_counted >= 12, Param("duration_months_1_to_5y", "缴费满1年不足5年的期限", MONTHS), Lit(0, MONTHS)
+        ),
     ),
 ).named("按本次缴费时间计算的领取期限", MONTHS)
 entitled = Min(duration + unclaimed, Param("max_combined_months", "合并计算的最长期限", MONTHS)).named(
@@ -375,6 +391,14 @@ months_payable = when(
     ),
     entitled,
 ).named("可发放月数（领取期间死亡的，至死亡当月为止）", MONTHS)
+# 兵团 二（四）: the period is recomputed after benefit has begun; months already drawn in this spell were paid, so
+# what is paid now is the recomputed period less those months (the ``remaining_months`` output), never below 0
+_drawn = Coalesce(Fact("months_already_drawn", "本次失业已领取失业保险金月数", MONTHS), Lit(0, MONTHS))
+months_paid_now = when(
+    _RECOMPUTE,
+    Max(months_payable - _drawn, Lit(0, MONTHS)).named("转移接续后剩余可领月数", MONTHS),
+    months_payable,
+).named("本次发放月数", MONTHS)
 monthly_benefit = Setting("monthly_benefit_amount", "失业保险金月标准", MONEY)
 DEATH_STOP = Check(
     "died_during_benefit",
@@ -506,24 +530,9 @@ def _if_param(name: str, then: Any) -> Expr:
     return when(HasParam(name), then, Lit(None))
 
 
-# 兵团 二（四）: after a transfer (contributions found in another pooling area once payment began) the benefit
-# period is recomputed on the combined contribution time; months already drawn count against it
-_paid_after_transfer = (
-    paid + Fact("paid_months_transferred_in", "转移接续转入的其他统筹地区缴费月数", MONTHS)
-).named("转移接续后累计缴费月数", MONTHS)
-_duration_after_transfer = when(
-    _paid_after_transfer >= 120,
-    Param("duration_months_10y_plus"),
-    when(
-        _paid_after_transfer >= 60,
-        Param("duration_months_5_to_10y"),
-        when(_paid_after_transfer >= 12, Param("duration_months_1_to_5y"), Lit(0, MONTHS)),
-    ),
-)
-_entitled_after_transfer = Min(_duration_after_transfer + unclaimed, Param("max_combined_months")).named(
-    "转移接续后重新计算的领取期限", MONTHS
-)
-_drawn = Fact("months_already_drawn", "本次失业已领取失业保险金月数", MONTHS)
+# 兵团 二（四）: after a transfer the period is recomputed on the combined contribution time (``paid_counted``,
+# so ``entitled`` is already the recomputed period where the parameter is set); months already drawn count against it
+_entitled_after_transfer = entitled
 
 UI_OUTPUTS_SERVICE = [
     Output(
@@ -544,7 +553,7 @@ UI_OUTPUTS_SERVICE = [
     Output(
         "remaining_months",
         "转移接续后剩余可领月数（重新计算的期限 − 已领月数）",
-        _if_param("recompute_duration_after_transfer", _entitled_after_transfer - _drawn),
+        _if_param("recompute_duration_after_transfer", Max(_entitled_after_transfer - _drawn, Lit(0, MONTHS))),
         MONTHS,
     ),
     Output(
@@ -580,7 +589,7 @@ UI_BENEFIT = register(
         facts=UnemployedPersonFacts,
         checks=UI_CHECKS,
         # the months are decided by the 条例; the money only when the province's monthly standard is supplied
-        amount=(months_payable * monthly_benefit).named("失业保险金合计", MONEY),
+        amount=(months_paid_now * monthly_benefit).named("失业保险金合计", MONEY),
         amount_label="失业保险金合计（可发放月数 × 月标准）",
         amount_optional=True,
         outputs=[
@@ -609,7 +618,7 @@ UI_BENEFIT = register(
                 ),
                 TEXT,
             ),
-            *_standard_outputs(months_payable, "monthly_benefit_amount", "失业保险金月标准", _UI_STANDARD),
+            *_standard_outputs(months_paid_now, "monthly_benefit_amount", "失业保险金月标准", _UI_STANDARD),
             *UI_OUTPUTS_SERVICE,
         ],
         subject="个人",
@@ -729,6 +738,14 @@ TEMP_LIVING_ALLOWANCE = register(
             ),
             Check("not_reemployed", "停保后一直未就业", not_reemployed, reason="停保后已就业"),
             stop_other_benefits("临时生活补助"),
+            # （四）15 “停保一直未就业的参保不满 1 年的”: 停保 presumes insurance was paid — 0 months is no 停保
+            Check(
+                "insured_before_stop",
+                "停保前曾参保（累计参保不少于1个月）",
+                (Fact("insured_months", "累计参保月数", MONTHS) >= Lit(1, MONTHS))
+                | (Fact("insured_months_continuous", "最后一段连续参保月数", MONTHS) >= Lit(1, MONTHS)),
+                reason="无参保记录（累计参保0个月），不属于内人社办发〔2022〕86号 （四）15“停保一直未就业的参保不满 1 年的失业农牧民工”",
+            ),
             Check(
                 "insured_under_one_year",
                 "参保不满{max_insured_years}年（不足12个月）",
