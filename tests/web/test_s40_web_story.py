@@ -6,7 +6,7 @@
    HMAC under the service's secret key (tamper audit F1);
 4. a recovery receipt takes ``reference`` and ``received_on`` as ``case recovery-received`` does;
 5. ``GET /api/v1/recoveries`` gives one row per order with received and outstanding amounts;
-6. a decision whose document asks no confirmation (内人社发〔2025〕18号 四) shows 已告知（无需确认）, no confirm form;
+6. a decision whose document asks no confirmation (内人社发〔2025〕18号 四) shows 已告知（无需确认） and says no confirmation is needed;
 7. a person's own application on the page is recorded as the API records it (their account named);
 8. a 公示 recorded after the fact before the 复审 of what it lists is taken with a warning (API ``warnings``, page);
 9. an unknown program, ``missing_account`` outside the selection, NUL characters, a huge amount, the error page's
@@ -160,12 +160,13 @@ def test_receipts_take_a_reference_and_a_day_and_the_list_gives_one_row_per_orde
 
 
 # ------------------------------------------------------------------ 6. no confirmation asked
-def test_a_decision_whose_document_asks_no_confirmation_offers_no_confirm_form(web):
+def test_a_decision_whose_document_asks_no_confirmation_says_so(web):
     did = web.ids[UNIT_A]  # 内人社发〔2025〕18号 四 “以短信等方式告知企业，无需企业申请”
     unit = web.client("danwei")
     page = unit.get(f"/decisions/{did}", headers=HTML).text
     assert "已告知（无需确认）" in page and "已告知待确认" not in page
-    assert f'action="/decisions/{did}/confirm"' not in page
+    # the form stays only as the way to give or correct an account (the unit's one way to name where to be paid)
+    assert "无需确认或申请" in page and "提交即确认接受" in page
     assert f'action="/decisions/{did}/decline"' in page  # the unit may still decline
     listing = unit.get("/unit", headers=HTML).text
     assert "已告知（无需确认）" in listing and "已告知待确认" not in listing

@@ -445,8 +445,8 @@ def decision_page(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], reque
     for c in changes:
         c["account_shown"] = c["account_no"] if full else mask_account_for_display(c["account_no"])
     roles = set(p.roles)
-    # a document that asks no confirmation (内人社发〔2025〕18号 四 “无需企业申请”): no confirm form, the unit may
-    # still decline (session 40: the portal said 已告知待确认 and offered a confirmation the SMS said was not needed)
+    # a document that asks no confirmation (内人社发〔2025〕18号 四 “无需企业申请”): the page says so, and keeps the form
+    # only as the way to give or correct an account (session 40: the portal had said 已告知待确认 as if it were needed)
     needs_confirmation = procedure(d["policy_doc"], d["program"]).confirmation_required
     may_answer = d["state"] == "notified" and (p.kind != "operator" or "caseworker" in roles)
     can = {
