@@ -112,3 +112,20 @@ def test_cli_screen_refuses_an_unreadable_key_before_the_run(tmp_path):
     assert r.exit_code != 0
     assert "无法读取签名私钥" in r.output
     assert not (tmp_path / "o").exists()
+
+
+def test_a_row_held_as_not_decided_again_is_released_by_a_reviewer_not_by_the_importer(ledger, tmp_path, key):
+    """Story walk, session 40: the importing 经办 had released a row of an edited results file and it was paid; the
+    hold is now of the quarantine's kind (states.hold_kinds), released only by a 复核."""
+    from sqlalchemy import text
+
+    from wengang.casework.errors import LedgerError
+
+    out = screened_run(tmp_path / "out")
+    si = read_screening_output(out, trusted_keys=_trusted(key))  # unsigned: every row held
+    ledger.import_decisions(si.run, si.frame, "clerk")
+    with ledger.engine.connect() as c:
+        did = c.execute(text("select id from case_decisions where state = 'held' order by id")).scalars().first()
+    with pytest.raises(LedgerError):
+        ledger.release(did, "clerk", reason="已核对")
+    ledger.release(did, "checker", reason="已核实原始数据与运行记录一致")

@@ -38,3 +38,16 @@ def test_a_ledger_format_tables_eligible_rows_are_held(tmp_path):
         led.close()
     assert rows["eligible"] == f"held|{UNCHECKED_TABLE}"
     assert not rows["ineligible"].startswith("held")
+
+
+def test_fen_options_take_yuan_written_with_its_unit_and_refuse_it_without():
+    """README: a _fen field takes a whole number of 分, or 元 written with its unit; 148450.00 alone is refused."""
+    import pytest
+
+    from wengang.casework.cli import _fen
+    from wengang.inputs import InputError
+
+    assert _fen("1484.50元") == 148450 and _fen("1,484.50元") == 148450 and _fen("148450") == 148450
+    for bad in ("148450.00", "1484.505元", "元"):
+        with pytest.raises(InputError):
+            _fen(bad)

@@ -61,10 +61,20 @@ def _fen(value: Any, what: str = "--amount-fen") -> int:
     import unicodedata
 
     s = unicodedata.normalize("NFKC", str(value)).strip()
+    if s.endswith("元") and re.fullmatch(r"[0-9][0-9,]*(\.[0-9]+)?元", s):
+        # 元 written with its unit is read exactly, as README says of every _fen field (story walk, session 40)
+        from wengang.money import MoneyError, yuan_to_fen
+
+        try:
+            n = yuan_to_fen(s[:-1])
+        except MoneyError as exc:
+            raise InputError(f"{what}“{value}”：{exc}", f"{what} {value!r}: {exc}") from None
+        _fits_bigint(n)
+        return n
     if not re.fullmatch(r"[0-9]+", s):
         yuan = bool(re.fullmatch(r"[0-9][0-9,]*(\.[0-9]*)?元?", s))
         raise InputError(f"{what}“{value}”不是以分计的非负整数{'（带小数点或逗号是以元计的写法）' if yuan else ''}："
-                         "金额以分为单位，写整数，如 1,484.50 元写作 148450",
+                         "金额以分为单位，写整数，如 1,484.50 元写作 148450（或带单位写作 1484.50元）",
                          f"{what} {value!r} is not a whole number of fen{' (written as 元)' if yuan else ''}: give fen "
                          "as digits, e.g. 148450 for 1,484.50 yuan")
     n = int(s)
@@ -231,10 +241,14 @@ def import_(path: Path = typer.Argument(..., help="wengang screen 的输出目�
     if si is not None and si.unconfirmed:
         # rows the run's own facts do not decide as the results file says: imported held (intake._recheck)
         why = f"（{si.recheck_note}）" if si.recheck_note else ""
-        console.print(f"[yellow]⚠ {si.unconfirmed} 条筛查结果未能按本次筛查的事实数据重新判定得到同样结论{escape(why)}："
-                      "其中符合条件的已暂缓发放，待核实结果文件是否被改动（wengang case list --state held） / "
-                      f"{si.unconfirmed} rows are not what the run's own facts decide: the eligible ones are held"
-                      "[/yellow]", highlight=False, soft_wrap=True)
+        # said as what it is: not decided again (no facts, an unsigned or altered record) or decided otherwise; and the
+        # way forward — the batch is in the ledger now, a new screening of the same data is the same batch (story walk)
+        console.print(f"[yellow]⚠ {si.unconfirmed} 条筛查结果未能按本次筛查的事实数据重新判定核对，或重新判定的结论与结果文件"
+                      f"不同{escape(why)}：其中符合条件的已暂缓发放（wengang case list --state held）。已入库的决定由复核人员"
+                      "核实原始数据后以 wengang case release 解除（导入人不能解除）；同一批数据重新筛查仍是同一批次，不会替换已入库的决定 / "
+                      f"{si.unconfirmed} rows could not be decided again from the run's own facts, or were decided "
+                      "otherwise: the eligible ones are held until a reviewer releases them[/yellow]",
+                      highlight=False, soft_wrap=True)
     if res.already_claimed:
         n = len(res.already_claimed)
         shown = "；".join(f"{a['unit']} {a['claim_key']}（{a['year']} 年度决定 {a['decision_id']}）"

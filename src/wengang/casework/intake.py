@@ -37,7 +37,7 @@ STATUS_ZH = {"eligible": "符合条件", "ineligible": "不符合条件", "needs
 NO_POLICY = "无有效政策"
 # why an eligible result that does not say whether it is held is held (its payment_hold is empty)
 UNSAID_HOLD = ("筛查结果未说明是否暂缓发放（payment_hold 为空或无此列，如 Spark 筛查未带 --holds）：暂缓发放，"
-               "待核对原始数据的隔离记录后解除")
+               "待核实原始数据的隔离记录后由复核人员解除")
 
 
 def _bad(code: str, zh: str, en: str) -> LedgerError:
@@ -167,7 +167,9 @@ def _recheck(folder: Path, program: str, df: pl.DataFrame, person: bool, on: dat
     manifest = read_run_manifest(folder)
 
     def unchecked(why_zh: str) -> tuple[pl.DataFrame, str]:
-        reason = f"筛查结果无法按本次筛查的事实数据重新判定核对（{why_zh}）：暂缓发放，待核对原始数据后解除"
+        # “待核实”: a hold of the quarantine's kind (states.hold_kinds), released only by a 复核 who did not do the
+        # 初审 — the importing 经办 had released a row of an edited results file and it was paid (story walk, session 40)
+        reason = f"筛查结果无法按本次筛查的事实数据重新判定核对（{why_zh}）：暂缓发放，待核实原始数据后由复核人员解除"
         return df.with_columns(pl.lit(reason).alias("_recheck")), why_zh
 
     if not facts_file.exists() or key not in df.columns:

@@ -1173,7 +1173,8 @@ class Ledger:
         """待认定 → decided by the caseworker (recorded as a determination, the rule output stays)."""
         actor = self._need_actor(actor, "resolve")
         if eligible and (not isinstance(amount_fen, int) or amount_fen < 0):
-            raise LedgerError("bad_amount", "认定符合条件时须给出非负整数金额（分）", "eligible needs a non-negative integer amount (fen)")
+            raise LedgerError("bad_amount", "认定符合条件时须给出金额（--amount-fen，以分计的非负整数，或带单位如 1484.50元）",
+                              "eligible needs an amount (--amount-fen: whole fen, or yuan with its unit)")
         with self._tx() as conn:
             d = self._load(conn, decision_id)
             check("resolve", d["state"], decision_id)
