@@ -320,3 +320,84 @@ def test_a_refused_return_file_has_english_in_message_en(web):
         assert r.status_code == 422, r.text
         assert not CJK.search(r.json()["message_en"]), r.json()
         assert CJK.search(r.json()["message_zh"])
+
+
+# ------------------------------------------------------------------ 10. a session row's login and expiry are sealed
+def _session_row(led, login: str) -> dict:
+    with led.engine.connect() as conn:
+        return dict(conn.execute(text("select * from web_sessions where login = :l"), {"l": login}).mappings().one())
+
+
+def test_a_session_whose_login_is_swapped_by_sql_is_not_signed_in(site):
+    web = site
+    c = web.client("danwei")  # a 单位 portal login
+    me = c.get("/api/v1/auth/me")
+    assert me.status_code == 200 and me.json()["login"] == "danwei"
+    with web.ledger.engine.begin() as conn:
+        conn.execute(text("update web_sessions set login = 'cashier' where login = 'danwei'"))
+    r = c.get("/api/v1/auth/me")
+    assert r.status_code == 401 and r.json()["code"] == "not_signed_in" and "cashier" not in r.text
+    r = c.post("/api/v1/payments/batches", headers=_key("swap"),
+               json={"batch_key": "S1", "program": "fanhuan", "year": 2025})
+    assert r.status_code == 401
+    assert _count(web.ledger, "select count(*) from case_payments") == 0
+    # the tampered row is gone; the 出纳's own sign-in is untouched
+    assert _count(web.ledger, "select count(*) from web_sessions where login = 'cashier'") == 0
+    assert web.client("cashier").get("/api/v1/auth/me").json()["login"] == "cashier"
+
+
+def test_a_seal_copied_from_another_session_does_not_carry_its_login(web):
+    unit, cashier = web.client("danwei"), web.client("cashier")
+    theirs = _session_row(web.ledger, "cashier")
+    with web.ledger.engine.begin() as conn:  # every field but the id copied from the 出纳's row
+        conn.execute(text("update web_sessions set login = :l, csrf_token = :s, created_at = :c, expires_at = :e, "
+                          "last_seen = :t where login = 'danwei'"),
+                     {"l": "cashier", "s": theirs["csrf_token"], "c": theirs["created_at"], "e": theirs["expires_at"],
+                      "t": theirs["last_seen"]})
+    assert unit.get("/api/v1/auth/me").status_code == 401
+    assert cashier.get("/api/v1/auth/me").status_code == 200
+
+
+def test_a_session_expiry_pushed_out_by_sql_is_not_signed_in(web):
+    c = web.client("auditor")
+    row = _session_row(web.ledger, "auditor")
+    later = (datetime.fromisoformat(row["expires_at"]) + timedelta(days=365)).isoformat(timespec="microseconds")
+    with web.ledger.engine.begin() as conn:
+        conn.execute(text("update web_sessions set expires_at = :e where login = 'auditor'"), {"e": later})
+    assert c.get("/api/v1/auth/me").status_code == 401
+    assert _count(web.ledger, "select count(*) from web_sessions where login = 'auditor'") == 0
+    # nor does moving the creation time on with it, nor a last_seen set in the future
+    c = web.client("auditor")
+    row = _session_row(web.ledger, "auditor")
+    with web.ledger.engine.begin() as conn:
+        conn.execute(text("update web_sessions set created_at = :e where login = 'auditor'"),
+                     {"e": (datetime.fromisoformat(row["created_at"]) + timedelta(hours=7)).isoformat()})
+    assert c.get("/api/v1/auth/me").status_code == 401
+    c = web.client("auditor")
+    with web.ledger.engine.begin() as conn:
+        conn.execute(text("update web_sessions set last_seen = :e where login = 'auditor'"),
+                     {"e": (web.clock() + timedelta(days=30)).isoformat(timespec="microseconds")})
+    assert c.get("/api/v1/auth/me").status_code == 401
+
+
+def test_an_untouched_session_still_works_slides_and_ends(web):
+    c = web.client("danwei")
+    first = _session_row(web.ledger, "danwei")
+    assert c.headers["X-CSRF-Token"] == first["csrf_token"]  # the seal is the session's CSRF token
+    for _ in range(5):  # active every 25 minutes: the idle end slides (beyond the 30-minute idle limit)
+        web.clock.advance(minutes=25)
+        assert c.get("/api/v1/auth/me").status_code == 200
+    row = _session_row(web.ledger, "danwei")
+    assert row["last_seen"] > first["last_seen"]
+    assert (row["expires_at"], row["created_at"], row["csrf_token"]) == (
+        first["expires_at"], first["created_at"], first["csrf_token"])
+    # a write with the session's CSRF token still goes through the CSRF check (refused on role, not on CSRF)
+    r = c.post("/api/v1/payments/batches", headers=_key("unit-pay"),
+               json={"batch_key": "U1", "program": "fanhuan", "year": 2025})
+    assert r.status_code == 403 and r.json()["code"] != "csrf_failed"
+    for _ in range(20):  # the sealed 8-hour end still comes
+        web.clock.advance(minutes=25)
+        if c.get("/api/v1/auth/me").status_code != 200:
+            break
+    assert c.get("/api/v1/auth/me").status_code == 401
+    assert web.clock() < datetime.fromisoformat(first["created_at"]) + timedelta(hours=8, minutes=30)

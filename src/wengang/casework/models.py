@@ -736,7 +736,9 @@ class WebCredential(Base):
 
 
 class WebSession(Base):
-    """A signed-in browser: the cookie carries a random token, the table only its SHA-256 (``id``)."""
+    """A signed-in browser: the cookie carries a random token; ``id`` is its HMAC under ``WENGANG_SECRET_KEY`` and
+    ``csrf_token`` the seal over token, login, created_at and expires_at (web.accounts.session_seal): a row edited by SQL
+    no longer signs anyone in."""
 
     __tablename__ = "web_sessions"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -13,7 +13,11 @@ web service and by ``wengang user password|portal-account|token``:
 * sessions: a random token in the cookie, its HMAC-SHA-256 under the service's secret key (``WENGANG_SECRET_KEY``,
   never in the database) in ``web_sessions``; idle and absolute expiry; a new token at every login (rotation), the
   old one deleted. A row written into ``web_sessions`` by SQL alone (say ``sha256('forged')``) never authenticates:
-  only the service can compute a session's id (session 40 tamper audit F1).
+  only the service can compute a session's id (session 40 tamper audit F1). The row's ``csrf_token`` is a second
+  HMAC (``session_seal``) over the token, the ``login``, ``created_at`` and the absolute ``expires_at``, recomputed
+  from the row's own values at every request: a login swapped by SQL (a 单位 portal session made the 出纳's) or an
+  expiry pushed out by SQL no longer matches, and the request is not signed in (401). Only ``last_seen`` (the idle
+  end, which slides) is outside it, and it cannot carry a session past its sealed absolute end.
 * API tokens: ``wg_`` + random, stored as SHA-256, bound to an operator and a subset of its roles (the roles
   the operator still holds at each request).
 
@@ -101,6 +105,18 @@ def session_id(token: str, cfg: Any) -> str:
     if not key:
         raise AuthError("no_secret", "服务未配置密钥（WENGANG_SECRET_KEY），不能使用会话", "the service has no secret key", 503)
     return hmac.new(key.encode(), f"web-session:{token}".encode(), "sha256").hexdigest()
+
+
+def session_seal(token: str, login: str, created_at: str, expires_at: str, cfg: Any) -> str:
+    """The seal kept in a session row's ``csrf_token`` (also the CSRF token its pages and clients send back): an
+    HMAC-SHA-256 under the secret key over the cookie's token and the row's fields that decide who the session is
+    and until when (``login``, ``created_at``, the absolute ``expires_at``, as stored). ``session_id`` only finds
+    the row; a row whose login or expiry was edited by SQL no longer matches its seal (session 40 tamper audit:
+    ``UPDATE web_sessions SET login = 'cashier'`` made a 单位 portal session the 出纳's)."""
+    session_id(token, cfg)  # the same refusal without a key
+    key = str(cfg.secret_key)
+    msg = "\x1f".join(("web-session-seal", token, login, created_at, expires_at))
+    return hmac.new(key.encode(), msg.encode(), "sha256").hexdigest()
 
 
 # ------------------------------------------------------------------ credentials
@@ -366,9 +382,11 @@ def create_session(ledger: Any, principal: Principal, *, client: str, cfg: Any, 
             if replaces:
                 conn.execute(delete(_T["web_sessions"]).where(SESS.id == session_id(replaces, cfg)))
             conn.execute(delete(_T["web_sessions"]).where(SESS.expires_at < iso(now)))  # housekeeping
+            created, expires = iso(now), iso(now + timedelta(hours=cfg.session_max_hours))
             conn.execute(insert(_T["web_sessions"]).values(
-                id=session_id(token, cfg), login=principal.login, csrf_token=secrets.token_urlsafe(32), created_at=iso(now),
-                last_seen=iso(now), expires_at=iso(now + timedelta(hours=cfg.session_max_hours)), client=client[:64]))
+                id=session_id(token, cfg), login=principal.login,
+                csrf_token=session_seal(token, principal.login, created, expires, cfg), created_at=created,
+                last_seen=created, expires_at=expires, client=client[:64]))
     return token
 
 
@@ -382,8 +400,7 @@ def session_principal(ledger: Any, token: str, *, cfg: Any) -> Principal | None:
             row = conn.execute(select(_T["web_sessions"]).where(SESS.id == sid)).mappings().first()
             if row is None:
                 return None
-            idle_end = datetime.fromisoformat(row["last_seen"]) + timedelta(minutes=cfg.session_idle_minutes)
-            if now >= idle_end or now >= datetime.fromisoformat(row["expires_at"]):
+            if not _session_live(row, token, now, cfg):
                 conn.execute(delete(_T["web_sessions"]).where(SESS.id == sid))
                 return None
             if now - datetime.fromisoformat(row["last_seen"]) > timedelta(seconds=30):  # fewer writes
@@ -393,6 +410,28 @@ def session_principal(ledger: Any, token: str, *, cfg: Any) -> Principal | None:
             except AuthError:
                 conn.execute(delete(_T["web_sessions"]).where(SESS.id == sid))
                 raise
+
+
+def _session_live(row: Any, token: str, now: datetime, cfg: Any) -> bool:
+    """Whether a session row found by its id is sealed as created and neither idle nor past its absolute end.
+    The seal is recomputed from the row's own ``login``, ``created_at`` and ``expires_at``, so an edit to any of
+    them (a login swapped, an expiry pushed out) fails it. The absolute end is also held to the configured
+    ``session_max_hours`` from the sealed creation time, and ``last_seen`` (the one field that slides) must lie
+    between the creation time and now: a ``last_seen`` moved into the future by SQL does not stretch the idle end."""
+    try:
+        created = datetime.fromisoformat(row["created_at"])
+        expires = datetime.fromisoformat(row["expires_at"])
+        seen = datetime.fromisoformat(row["last_seen"])
+        seal = session_seal(token, row["login"], row["created_at"], row["expires_at"], cfg)
+    except (TypeError, ValueError):
+        return False
+    if not hmac.compare_digest(seal, str(row["csrf_token"] or "")):
+        return False
+    skew = timedelta(minutes=5)  # workers' clocks
+    if created > now + skew or not created <= seen <= now + skew:
+        return False
+    end = min(expires, created + timedelta(hours=cfg.session_max_hours))
+    return now < end and now < seen + timedelta(minutes=cfg.session_idle_minutes)
 
 
 def end_session(ledger: Any, token: str, *, cfg: Any) -> None:
