@@ -239,7 +239,9 @@ def run_story(out: Path, *, db_url: str | None = None, units: int = 2000, schema
         less = led.change_size_class(down["id"], CHECKER, new_size_class="large",
                                      reason="统计部门更正划型：大型企业，按30%追回多发部分")
         assert more.supplement_due_fen > 0 and less.recovery_id is not None
-        led.record_recovery_receipt(less.recovery_id, CASHIER, amount_fen=-less.diff_fen)
+        # received on the story's own calendar (not the real today): the monthly report dates a receipt by it
+        led.record_recovery_receipt(less.recovery_id, CASHIER, amount_fen=-less.diff_fen,
+                                    received_on=back_on + timedelta(days=7))
         # the top-up is paid by the 出纳 in the next batch and goes to the bank in its file, like any payment
         top_on = back_on + timedelta(days=9)
         top = led.run_payment_batch("P2025-03", PROGRAM, YEAR, CASHIER, today=top_on)

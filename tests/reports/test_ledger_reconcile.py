@@ -88,7 +88,7 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, int]
         assert (
             led.run_payment_batch("b2", "fanhuan", 2025, "cashier", today=TOP_UP_DAY).supplement_fen == 60_000
         )
-        led.record_recovery_receipt(down.recovery_id, "cashier", amount_fen=-down.diff_fen)
+        led.record_recovery_receipt(down.recovery_id, "cashier", amount_fen=-down.diff_fen, received_on=TOP_UP_DAY)
         rec = led.reconcile()
         assert rec["ok"]
         return url, {

@@ -602,7 +602,8 @@ class MonthRow:
 
 MONTHLY_CLOCK = (
     "日期口径：发放（含多退少补补发）按报盘文件的日期（款项报送银行之日；未经银行直接发放的，按发放时登记的日期）；"
-    "退回按银行回盘日期；台账未登记业务日期的（手工登记的退回、追回到账），按审计链中此前最近一次登记的业务日期计。"
+    "退回按银行回盘日期；追回到账按登记的到账日期（款项到账之日）；台账未登记业务日期的（手工登记的退回、"
+    "未记到账日期的早期追回到账），按审计链中此前最近一次登记的业务日期计。"
 )
 
 
@@ -610,8 +611,10 @@ def monthly_payments(url: str, year: int | None = None) -> list[MonthRow]:
     """The money events of the ledger by month and program, all on one clock, the business date: a payment (every
     row of ``case_payments``: 发放, 重发, 多退少补补发) by the day it was paid as of (its audit event's ``as_of``);
     a return by the bank's date of the return file that reported it (the ``bank_confirm`` event of that file,
-    recorded just before its bounces); a row the ledger records with no date of its own (a manual bounce, a
-    recovery received) by the business date last recorded before it in the audit chain. A return the bank
+    recorded just before its bounces); a recovery received by the day the money arrived (``received_on``, given with
+    ``case recovery-received --date``: a receipt of 1 October entered in September is October's); a row the ledger
+    records with no date of its own (a manual bounce, a receipt recorded before instalments had a day) by the
+    business date last recorded before it in the audit chain. A return the bank
     contradicted (``Ledger._returned``) is not money back. A payment withdrawn before it was sent (``Ledger._fate``)
     is in neither 发放 nor 退回 but in ``withdrawn`` (by the withdrawal's date); one not sent to the bank yet as the
     report is made is in ``not_sent``, not 发放 (人社部发〔2024〕40号 六 “按月及时、准确上报”: money that has not left is
@@ -635,10 +638,12 @@ def monthly_payments(url: str, year: int | None = None) -> list[MonthRow]:
                 {"amount_fen": pl.Int64, "program": pl.String, "seq": pl.Int64, "withdrawn": pl.Boolean},
             ),
             "rec": (
-                "SELECT k.amount_fen, d.program, e.seq FROM case_recovery_receipts k "
+                # by the day the money arrived (received_on, a DATE: text on PostgreSQL too), if recorded
+                "SELECT k.amount_fen, d.program, e.seq, CAST(k.received_on AS VARCHAR) AS day "
+                "FROM case_recovery_receipts k "
                 "JOIN case_recoveries c ON c.id = k.recovery_id JOIN case_decisions d ON d.id = c.decision_id "
                 "JOIN case_audit_events e ON e.ref = k.audit_ref AND e.entity = 'case_recovery_receipts'",
-                {"amount_fen": pl.Int64, "program": pl.String, "seq": pl.Int64},
+                {"amount_fen": pl.Int64, "program": pl.String, "seq": pl.Int64, "day": pl.String},
             ),
             # the date as text on PostgreSQL too (a DATE there, text in SQLite)
             "bank": (
