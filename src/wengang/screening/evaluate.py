@@ -204,8 +204,10 @@ def screen_facts(
     region_data: tuple[str, ...] = (),
     non_null: Iterable[str] | None = None,
     ranges: Mapping[str, tuple[int, int]] | None = None,
+    derived: bool = False,
 ) -> tuple[pl.LazyFrame, list[RegionPlan]]:
     """Decide every row of ``facts`` (one row per unit or person); returns results and the plans used.
+    ``derived``: ``facts`` are the raw screen's own features, completed when derived (``rules.batch.prepare_table``).
 
     A table with application dates (people) is placed in policy periods by them (``policy.period_date``),
     as one case is; a table without (units screened 免申即享) by the evaluation date ``on``. A row of a program
@@ -220,7 +222,7 @@ def screen_facts(
     in-memory table (one pass a column), or ``ranges`` (name → (min, max)), what the caller knows of the table, lazy
     or not (:func:`parquet_facts_stats`: the statistics of the Parquet file it was read from).
     """
-    facts, ranges, by_row = _prepared(program, facts, ranges)
+    facts, ranges, by_row = _prepared(program, facts, ranges, derived)
     known = tuple(sorted(known_non_null(facts, non_null)))
     fixed = _frozen(readings)  # the readings as a cache key, made once for the look-ups below
     frame = facts if isinstance(facts, pl.DataFrame) else None
@@ -292,7 +294,7 @@ def screen_facts(
 
 
 def _prepared(
-    program: str, facts: pl.LazyFrame | pl.DataFrame, ranges: Mapping[str, tuple[int, int]] | None
+    program: str, facts: pl.LazyFrame | pl.DataFrame, ranges: Mapping[str, tuple[int, int]] | None, derived: bool = False
 ) -> tuple[pl.LazyFrame | pl.DataFrame, Mapping[str, tuple[int, int]] | None, list[Any]]:
     """``facts`` completed as one case's are before the rules (each ruleset's ``prepare``, in its table form:
     ``rules.batch.prepare_table``), and the given integer bounds less those of the columns it changed. A hook without
@@ -304,7 +306,7 @@ def _prepared(
 
     program_model(program)  # registers the program's rulesets (and their table forms)
     facts, changed, missing, by_row = prepare_table(
-        [rs for (p, _), rs in sorted(RULESETS.items()) if p == program], facts
+        [rs for (p, _), rs in sorted(RULESETS.items()) if p == program], facts, derived=derived
     )
     if missing and program not in UNPREPARED_IN_TABLES:
         names = "、".join(f"{h.__module__}.{h.__qualname__}" for h in missing)

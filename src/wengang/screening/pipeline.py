@@ -370,6 +370,8 @@ def run_screening(
     plans: dict[int, Any] = {}  # every plan used, by identity (chunks of other regions may add plans)
     in_memory_results: pl.DataFrame | None = None  # the results when they were in memory: kept for the summary
 
+    derived = facts is None  # the raw tables' features, derived here (a facts table given is completed as one case)
+
     def decide(facts: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame:
         # (a table in memory is given as such: screen_facts reads its null counts and compiles the rules
         # without the unknown branches of the columns that have none)
