@@ -386,7 +386,7 @@ def run_screening(
         )
         results, used = screen_facts(
             facts, program, evaluation_date, readings=readings, settings=settings, include_drafts=include_drafts,
-            region_data=region_data, regions=regions,
+            region_data=region_data, regions=regions, derived=derived,
         )
         plans.update((id(p), p) for p in used)
         # the decision beside the unit's identity; the facts it was made on are in features.parquet (same
