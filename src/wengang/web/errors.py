@@ -35,17 +35,15 @@ def body(code: str, zh: str, en: str, field: str | None = None, **extra: Any) ->
 
 
 def check_batch_key(key: str, field: str = "batch_key") -> str:
-    """A payment batch's key as the bank file will need it (``documents.bank._BATCH_ID``, the one rule: 1 to 32
-    letters, digits, “-” or “_”), checked BEFORE the batch pays: a key the bank file refuses left the decisions paid
-    and no bank file could ever be written for them (session 40: ``批次/十二月 2025``, a 40-character key)."""
-    from wengang.documents.bank import _BATCH_ID
+    """The ledger's batch-key rule (``casework.ledger.check_batch_key``, the bank file's ``_BATCH_ID``) as a 422 naming
+    the field, checked before the batch pays (session 40: a key the bank file refuses had stranded the payments)."""
+    from wengang.casework.errors import LedgerError
+    from wengang.casework.ledger import check_batch_key as ledger_rule
 
-    if not _BATCH_ID.fullmatch(str(key)):
-        raise ApiError(422, "bad_batch_key",
-                       f"批次号“{str(key)[:40]}”不符合银行报盘文件的要求：应为1至32位字母、数字、“-”或“_”（不能含汉字、空格、“/”）；"
-                       "未发放任何款项",
-                       "batch key: 1-32 of [A-Za-z0-9_-] (the bank file's rule); nothing was paid", field)
-    return str(key)
+    try:
+        return ledger_rule(str(key))
+    except LedgerError as exc:
+        raise ApiError(422, "bad_batch_key", exc.zh, exc.en, field) from None
 
 
 # LedgerError codes by HTTP status; any other code is a refused step on the record's state: 409
