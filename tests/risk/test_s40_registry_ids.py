@@ -91,3 +91,14 @@ def test_empty_kind_is_quarantined_saying_it_is_empty():
                                schema={"id_number": pl.String, "kind": pl.String, "date": pl.String}))
     assert run.quarantine["reason_zh"].to_list() == ["名单类型为空（应为 deceased/死亡 或 invalid_id/身份异常）"]
     assert run.unchecked.filter(pl.col("check_id") == "ui_status_anomaly").height == 1
+
+
+def test_a_claim_under_the_old_15_digit_number_is_the_same_person_in_another_region():
+    # the same person claiming in two regions, once under the 15-digit number: the overlap had been missed
+    # (outside bad-input audit, session 41)
+    claims = pl.DataFrame([CLAIM, {**CLAIM, "id_number": "150121650101012", "region_code": "150100",
+                                   "start_month": "2025-05"}], schema={k: pl.String for k in CLAIM})
+    run = batch.screen({"ui_claims": claims}, on=ON, settings={"short_term_insured_months": 12},
+                       checks=["ui_cross_region"])
+    assert run.counts["ui_cross_region"] == 2
+    assert run.quarantine.height == 0

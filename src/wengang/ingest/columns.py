@@ -128,14 +128,21 @@ def money(c: pl.Expr, name: str, dtype: pl.DataType, unit: str, stage: Stage = _
             (v < 0, "金额为负", "negative amount", "negative amount"),
         ]
     if isinstance(dtype, pl.Decimal) and not in_yuan:
-        # a database's numeric(14,2) column in 分 (outside audit, session 40): its type says nothing of how the
-        # values were written, so a whole number of fen (19248.00) is read exactly and a fraction of a fen refused
+        # a decimal column with places (numeric(14,2)) under a 分 name holds 元 as often as not, and its type cannot
+        # say which: 231.00 had been read as 231 分, 1/100 of the 元 the file meant (outside audit, session 41). Every
+        # value is refused, as "10000.00" written as text is; a decimal column without places is whole 分
+        if dtype.scale:
+            wrong = c.is_not_null()
+            zh = (f"该列为带{dtype.scale}位小数的数值类型（Decimal），以分为单位的金额须为整数；"
+                  "按元计请以元为单位的列名给出（如 paid_yuan）或转为整数分")
+            en = (f"the column is a decimal type with {dtype.scale} places; amounts in fen must be whole numbers: "
+                  "give 元 under a yuan column name (e.g. paid_yuan) or convert to whole fen")
+            return pl.when(~wrong).then(c.cast(pl.Int64, strict=False)), [(wrong, zh, en, "fen in a decimal column")]
         ci = c.cast(pl.Int64, strict=False)
-        whole = (ci.cast(pl.Decimal(38, dtype.scale or 0), strict=False) == c) & (ci.abs() <= MAX_AMOUNT_FEN)
+        whole = ci.is_not_null() & (ci.abs() <= MAX_AMOUNT_FEN)
         v = pl.when(whole).then(ci)
         return v, [
-            (c.is_not_null() & ~whole.fill_null(False), "以分为单位的金额应为整数（不足一分的金额不予采用）",
-             "an amount in fen must be a whole number (no fraction of a fen)", "fen not whole"),
+            (c.is_not_null() & ~whole.fill_null(False), *TOO_BIG, "amount out of range"),
             (v < 0, "金额为负", "negative amount", "negative amount"),
         ]
     # no regex extraction on the hot path (10^7 rows): one format check, then split at the point

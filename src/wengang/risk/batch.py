@@ -308,7 +308,9 @@ def read_table(name: str, frame: pl.LazyFrame | pl.DataFrame) -> tuple[pl.LazyFr
         from wengang.ingest.columns import identifier
 
         written = id_number_text(pl.col("id_number"))
-        if name == "registry":
+        if name in ("registry", "ui_claims"):
+            # an old 15-digit number as its 18-digit form, so that it matches the person's other rows (a claim
+            # in a second region under the 15-digit form had escaped ui_cross_region; outside audit, session 41)
             written = eighteen_digit_id(written)
         lf = id_number_reasons(lf.with_columns(written.alias(_ID)), _ID, _ID_REASON)
         key = pl.col(_ID)
