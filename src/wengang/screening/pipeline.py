@@ -174,6 +174,9 @@ FACTS_KEYS: dict[str, tuple[str, ...]] = {
     "UnemployedPersonFacts": ("id_number", "application_date"),  # one row per claim (ui_claims: id_number, start_month)
     "BenefitMonthFacts": ("id_number", "benefit_month"),
     "TrainingFacts": ("id_number", "training_start"),
+    # 内政发〔2019〕4号 三: "对首次创办小微企业或从事个体经营…给予 5000 元一次性创业补贴" — once a person: a person's second
+    # row had been paid a second grant (outside audit, session 41)
+    "StartupGrantFacts": ("id_number",),
 }
 
 
