@@ -594,8 +594,13 @@ def _screen_people(
 
 
 def _report_screening(report: Any, as_json: bool) -> None:
+    from rich.markup import escape
+
+    from wengang.screening.manifest import policy_basis
     from wengang.screening.output import print_summary
 
+    # a run on an uninstalled file (--policy-path) or a draft: said where its results are read, as evaluate says it
+    _, basis_note = policy_basis(report.policies)
     if as_json:
         payload = {
             "program": report.program,
@@ -609,9 +614,13 @@ def _report_screening(report: Any, as_json: bool) -> None:
             "summary": report.summary.to_dict(),
             "seconds": report.seconds,
         }
+        if basis_note:
+            payload["policy_note"] = basis_note
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     console.print(f"[bold]依据：[/]{'、'.join(report.policies) or '（无有效政策）'}", highlight=False)
+    if basis_note:
+        console.print(f"[bold yellow]⚠ {escape(basis_note)}[/]", highlight=False)
     for r in report.reports:
         ok = "[green]✔[/]" if r.reconciles else "[red]✘ 不平[/]"
         console.print(
@@ -629,6 +638,8 @@ def _report_screening(report: Any, as_json: bool) -> None:
 
             console.print(f"    [yellow]说明：[/]{escape(note)}", highlight=False)
     print_summary(report.summary, "筛查结果")
+    if basis_note:  # again under the totals, where a reader of the run looks for the amounts
+        console.print(f"[bold yellow]⚠ {escape(basis_note)}[/]", highlight=False)
     console.print("[dim]用时：" + "，".join(f"{k} {v:.1f}秒" for k, v in report.seconds.items()) + "[/]", highlight=False)
 
 

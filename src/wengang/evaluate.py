@@ -405,7 +405,7 @@ def evaluate(
             notes=list(input_notes),
         )
     notes: list[str] = list(input_notes)
-    draft_note = uninstalled_note(resolution.document, policy_set)
+    draft_note = uninstalled_note(resolution, policy_set)
     if draft_note:  # said where the decision is read, not only in the file's header (audit 7 F4)
         notes.append(draft_note)
     if period_on != on:
@@ -487,18 +487,27 @@ def _check_region(reg: Any, code: Any) -> None:
 
 def uninstalled_note(doc: Any, policy_set: Any) -> str | None:
     """The note a decision carries when the document it rests on is a draft or a file given for the run and not
-    installed (``--policy-path``): its result is no basis for payment. None for an installed document in force."""
-    requested = doc.id in getattr(policy_set, "requested", ())
-    if not doc.is_draft and not requested:
-        return None
-    kind = "草稿（征求意见稿）" if doc.is_draft else "政策文件"
-    where = "未安装的" if requested else "已安装的"
-    pending = "，文号待定" if not doc.number or "□" in doc.number else ""
-    return (
-        f"依据的 {doc.display_number} 是{where}{kind}{pending}：本结果仅供测算核对，不作发放依据 / "
-        f"{doc.display_number} is a {'draft' if doc.is_draft else 'policy file'}"
-        f"{' not installed' if requested else ''}: the result is for checking only, not a basis for payment"
-    )
+    installed (``--policy-path``): its result is no basis for payment. None for an installed document in force.
+
+    ``doc`` is a document or a ``Resolution``: a decision rests on the document in force and on the notice that
+    forwards it (``via``), so a draft or uninstalled forwarding notice marks it as well (§118 D4)."""
+    docs = [doc.document, *doc.via] if hasattr(doc, "document") else [doc]
+    requested_ids = getattr(policy_set, "requested", ())
+    notes: list[str] = []
+    for d in docs:
+        requested = d.id in requested_ids
+        if not d.is_draft and not requested:
+            continue
+        kind = "草稿（征求意见稿）" if d.is_draft else "政策文件"
+        where = "未安装的" if requested else "已安装的"
+        pending = "，文号待定" if not d.number or "□" in d.number or "待定" in d.number else ""
+        role = "（转发文件）" if d is not docs[0] else ""
+        notes.append(
+            f"依据的 {d.display_number}{role} 是{where}{kind}{pending}：本结果仅供测算核对，不作发放依据 / "
+            f"{d.display_number}{' (forwarding notice)' if role else ''} is a {'draft' if d.is_draft else 'policy file'}"
+            f"{' not installed' if requested else ''}: the result is for checking only, not a basis for payment"
+        )
+    return "；".join(notes) or None
 
 
 # what evaluate() uses from modules it does not import at start-up (`wengang --help` stays light), bound on the

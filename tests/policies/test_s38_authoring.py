@@ -212,11 +212,14 @@ def test_policy_new_gives_open_ended_blocks_a_base_so_the_issued_notice_checks(t
     for pid in ("ui_benefit", "ui_medical_premium", "ui_price_subsidy"):
         block = re.search(rf"^  {pid}:\n((?:    .*\n|\n)*)", text, flags=re.M)
         assert block is not None and "    base: im-2025-18" in block.group(1), pid
-    # the correct draft switched to in_force checks (no overlap errors on the open-ended blocks)
+    # the correct draft, checked (its 待核 marks and draft note gone: an in-force notice with them is refused, session
+    # 41), switched to in_force checks (no overlap errors on the open-ended blocks)
     inforce = tmp_path / "inforce"
     inforce.mkdir()
+    checked = "\n".join(line for line in _ok_draft().splitlines() if not (line.lstrip().startswith("#") and "待核" in line))
+    checked = re.sub(r"^note: .*$", "note: 已对照原文核对。", checked + "\n", flags=re.M)
     (inforce / "im-2026.yaml").write_text(
-        re.sub(r"^status: draft", "status: in_force", _ok_draft(), flags=re.M).replace(
+        re.sub(r"^status: draft", "status: in_force", checked, flags=re.M).replace(
             'number: "内人社发〔2026〕□号"', 'number: "内人社发〔2026〕1号"').replace(
             "id: im-2026-draft", "id: im-2026-1"),
         encoding="utf-8",

@@ -28,6 +28,7 @@ from wengang.policies.quotes import (
     example_forms,
     stated_end_dates,
     stated_forms,
+    tie_problem,
     value_in_quote,
 )
 from wengang.policies.required import REQUIRED_PARAMS
@@ -37,6 +38,7 @@ from wengang.policies.units import (
     UnitError,
     comparable,
     convert,
+    format_value,
     over_ceiling,
 )
 from wengang.regions import REGIONS
@@ -131,6 +133,7 @@ class _Raw:
     file: str
     data: dict[str, Any]
     lines: dict[Path_, int]
+    text: str = ""  # the source, for what only its comments say (a draft's 待核 marks)
 
     def line(self, *path: str) -> int | None:
         p: Path_ = tuple(path)
@@ -194,7 +197,7 @@ def parse_yaml(text: str, file: str) -> _Raw:
         data = _construct(node, (), lines, loader, file)
     finally:
         loader.dispose()
-    return _Raw(file, data, lines)
+    return _Raw(file, data, lines, text)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -350,6 +353,8 @@ class _FileChecker:
                     programs[pid] = pb
         if not forwards and not raw_programs and doc_id:
             self.err(("id",), "文件既未设置 programs 也未 forwards 转发", "the document neither sets programs nor forwards another")
+        if status in STATUSES and status != "draft":
+            self.not_a_draft_any_more(number, issued, programs)
 
         if doc_id is None or jurisdiction not in REGIONS or status not in STATUSES:
             return None
@@ -371,6 +376,56 @@ class _FileChecker:
             programs=programs,
             file=self.file,
         )
+
+    def not_a_draft_any_more(self, number: str | None, issued: date | None, programs: dict[str, ProgramBlock]) -> None:
+        """A document that is not a draft (in force or historical) may carry nothing of a draft (§118 D5): a 文号 with
+        □ or 文号待定 (``wengang policy new`` writes ``内人社发〔2026〕□号``), a ``# 待核`` mark or the draft's note
+        that says its clauses are last year's words still to check, or an ``issued`` date after today while one of
+        its blocks is in force on a date up to today (it would decide today's and past cases by a notice not yet
+        issued). A document whose every block starts after today (a test's 2099 notice) is warned about instead."""
+        from wengang.policies.drafting import MARKER, NOTE
+
+        status = self.raw.data.get("status")
+        if number and ("□" in number or "待定" in number):
+            self.err(
+                ("number",),
+                f"status 为 {status} 的文件，文号“{number}”仍是草稿的占位（□ 或“文号待定”）：请填入印发的文号，或改回 status: draft",
+                f"a document with status {status} still has the draft's placeholder number {number!r}: fill in the "
+                "number as issued, or set status: draft",
+            )
+        today = date.today()
+        if issued is not None and issued > today and not any(b.valid_from <= today for b in programs.values()):
+            self.warn(
+                ("issued",),
+                f"status 为 {status} 的文件，印发日期 issued {issued} 晚于今天 {today}：尚未印发的文件应为草稿（status: draft）",
+                f"a document with status {status} has issued {issued}, later than today: a notice not yet issued is a draft",
+            )
+        elif issued is not None and issued > today:
+            self.err(
+                ("issued",),
+                f"status 为 {status} 的文件，印发日期 issued {issued} 晚于今天 {date.today()}：尚未印发的文件只能是草稿（status: draft）",
+                f"a document with status {status} has issued {issued}, later than today: a notice not yet issued is a "
+                "draft",
+            )
+        marked = [i + 1 for i, line in enumerate(self.raw.text.splitlines())
+                  if line.lstrip().startswith("#") and MARKER in line]
+        if marked:
+            shown = "、".join(str(n) for n in marked[:8]) + ("…" if len(marked) > 8 else "")
+            self.errors.add(
+                self.file,
+                marked[0],
+                f"status 为 {status} 的文件仍有 {len(marked)} 处草稿的“{MARKER}”标记（第 {shown} 行）：条款原文与引文须对照新文件"
+                f"原文核对，核对后删去标记；未核对的文件只能是草稿（status: draft）",
+                f"a document with status {status} still carries {len(marked)} of the draft's {MARKER} marks (lines "
+                f"{shown}): check the clauses and quotes against the issued text and remove the marks, or keep status: draft",
+            )
+        note = self.raw.data.get("note")
+        if isinstance(note, str) and note.strip().startswith(NOTE[:20]):
+            self.err(
+                ("note",),
+                f"status 为 {status} 的文件，note 仍是草稿的说明（“{NOTE[:20]}…”）：请改写为本文件的说明，或改回 status: draft",
+                f"a document with status {status} still has the draft's note: rewrite it, or keep status: draft",
+            )
 
     def program(self, doc_id: str, number: str, pid: str, block: Any, clauses: dict[str, str]) -> ProgramBlock | None:
         path: Path_ = ("programs", pid)
@@ -526,7 +581,11 @@ class _FileChecker:
         note = spec.get("note")
         quote_sound = ok_clause and quote is not None and normalize(quote) in normalize(clauses[str(clause)])
         if ok and quote_sound and value is not None:  # a quote not in its clause is reported as that, first
-            self.value_in_quote(path, name, spec["value"], str(unit), quote, note)
+            if quote is not None and self.value_in_quote(path, name, spec["value"], str(unit), quote, note):
+                # the figure is in the quote: it must also be the figure the quote gives this parameter (§118 D2)
+                tied = tie_problem(name, spec["value"], str(unit), quote, clauses[str(clause)])
+                if tied is not None:
+                    self.errors.deferred.append(PolicyError(self.file, self.raw.line(*path, "value"), *tied))
         if not ok or quote is None:
             return None
         return Param(
@@ -558,18 +617,19 @@ class _FileChecker:
                 f"check the clause text (a file made from last year's may still carry its words) or valid_to",
             )
 
-    def value_in_quote(self, path: Path_, name: str, raw: Any, unit: str, quote: str, note: Any) -> None:
-        """The value, in its unit, must be what the quote says (60 percent ↔ “60%”, 1500 yuan ↔ “1500元”)."""
+    def value_in_quote(self, path: Path_, name: str, raw: Any, unit: str, quote: str, note: Any) -> bool:
+        """The value, in its unit, must be what the quote says (60 percent ↔ “60%”, 1500 yuan ↔ “1500元”); True when
+        the quote states it."""
         found = value_in_quote(raw, unit, quote)
         if found is not False:
-            return
+            return found is True
         if isinstance(note, str) and note.strip().startswith(DERIVED_NOTE_PREFIXES):
             self.warn(
                 path + ("value",),
                 f"参数“{name}”的取值 {raw}（单位 {unit}）未在引文中写明，按 note 所记的推算/解读采用：{note.strip()}",
                 f"parameter {name!r}: value {raw} ({unit}) is not stated in its quote; taken as derived per its note",
             )
-            return
+            return False
         said = stated_forms(quote)
         errors = self.errors
         hint_zh = f"；引文写的是：{'、'.join(said)}" if said else "；引文中没有数字"
@@ -583,6 +643,7 @@ class _FileChecker:
             f"parameter {name!r}: value {raw} in unit {unit} does not occur in its quote {quote!r}{hint_en}: check value "
             f"and unit (60% is value: 60, unit: percent). A derived value says so in a note starting 推算： or 解读：",
         ))
+        return False
 
     def setting(
         self, doc_id: str, number: str, pid: str, name: str, spec: Any, clauses: dict[str, str]
@@ -673,55 +734,173 @@ def _latest_national_ceiling(
     return None if best is None else (best[1], best[2])
 
 
+@dataclass(frozen=True)
+class Cap:
+    """A figure a parameter's value may not exceed (§118 D1).
+
+    ``kind``: ``implemented`` — a ``ceiling: true`` figure of the document this one implements (or its base);
+    ``upper`` — the figure a document of a jurisdiction above (a city's province) sets for the same parameter and
+    period: what the province sets is what its cities pay, a city may pay less but not more; ``national`` — a national
+    不超过 ceiling of the same program and name. ``covered``: the national document's block covers the parameter's
+    period; False when it is the last known national ceiling before it (no national document in the library covers it).
+    """
+
+    kind: str
+    doc: Document
+    param: Param
+    covered: bool = True
+
+
+def _period(block: ProgramBlock, p: Param) -> tuple[date, date | None]:
+    return p.valid_from or block.valid_from, p.valid_to or block.valid_to
+
+
+def value_caps(docs: dict[str, Document], doc: Document, pid: str, name: str, p: Param) -> list[Cap]:
+    """Every figure ``doc``'s value ``p`` of ``pid.name`` may not exceed (see :class:`Cap`). Only numeric values of a
+    document that is not national nor a forwarding one have caps; caps of another unit are left out (the loader
+    reports a unit that differs from the implemented document's)."""
+    if doc.jurisdiction == "national" or doc.forwards or comparable(p.value) is None:
+        return []
+    block = doc.programs[pid]
+    lo, hi = _period(block, p)
+    out: list[Cap] = []
+    lineage = ancestors(docs, doc, pid)
+    implemented_cap = False
+    for anc in lineage:  # the nearest ``ceiling: true`` figure of the lineage (as the loader has always checked)
+        cp = anc.params.get(name)
+        if cp is None or not cp.ceiling or cp.unit != p.unit:
+            continue
+        out.append(Cap("implemented", docs[anc.doc_id], cp))
+        implemented_cap = True
+        break
+    lineage_docs = {b.doc_id for b in lineage}
+    # the nearest jurisdiction above (not national) that sets a figure for the same parameter and period
+    from wengang.regions import chain
+
+    for level in chain(doc.jurisdiction)[1:]:
+        if level.key == "national":
+            break
+        found: list[Cap] = []
+        for d in docs.values():
+            if d.jurisdiction != level.key or d.forwards or (d.is_draft and d.id not in lineage_docs):
+                continue
+            b = d.programs.get(pid)
+            q = b.params.get(name) if b is not None else None
+            if b is None or q is None or q.unit != p.unit or comparable(q.value) is None:
+                continue
+            if not _overlap(lo, hi, *_period(b, q)):
+                continue
+            if any(c.param is q for c in out):
+                continue
+            found.append(Cap("upper", d, q))
+        if found:
+            out.extend(found)
+            break
+    if implemented_cap:
+        return out
+    covering: list[Cap] = []
+    for d in docs.values():
+        if d.jurisdiction != "national" or d.is_draft or d.forwards:
+            continue
+        b = d.programs.get(pid)
+        q = b.params.get(name) if b is not None else None
+        if b is None or q is None or not q.ceiling or q.unit != p.unit:
+            continue
+        if _overlap(lo, hi, *_period(b, q)):
+            covering.append(Cap("national", d, q))
+    if covering:
+        return out + covering
+    found_nat = _latest_national_ceiling(docs, pid, name, lo)
+    if found_nat is not None and found_nat[1].unit == p.unit:
+        out.append(Cap("national", found_nat[0], found_nat[1], covered=False))
+    return out
+
+
+def tightest_cap(caps: list[Cap]) -> Cap | None:
+    """The lowest of ``caps`` (the one a value is first above)."""
+    best: tuple[Any, Cap] | None = None
+    for c in caps:
+        v = comparable(c.param.value)
+        if v is not None and (best is None or v < best[0]):
+            best = (v, c)
+    return None if best is None else best[1]
+
+
+def _cap_breach(name: str, p: Param, cap: Cap, doc: Document) -> tuple[str, str] | None:
+    """The error text when ``p`` is above ``cap``, else None."""
+    if cap.kind != "upper":
+        breach = over_ceiling(name, p.value, p.unit, cap.param, jurisdiction=cap.doc.jurisdiction)
+        if breach is None or cap.kind == "implemented":
+            return breach
+        zh, en = breach
+        if cap.covered:
+            return (f"{zh}：{cap.doc.display_number} 的上限适用于本期间，省级及以下文件不得高于",
+                    f"{en}: {cap.doc.display_number}'s ceiling applies to the period")
+        external = "、".join(doc.implements_external)
+        said = f"所执行的 {external} 不在本库，" if external else "本库没有适用于本期间的国家文件，"
+        return (
+            f"{zh}。{said}按本库最近已知的国家上限（{cap.doc.display_number} {cap.param.clause}）核对；"
+            f"若国家已调整上限，请先将新的国家文件录入本库",
+            f"{en}. No national document in the library covers the period: checked against the last known national "
+            f"ceiling ({cap.param.citation()}); if the ceiling has changed, add the new national document first",
+        )
+    mine, limit = comparable(p.value), comparable(cap.param.value)
+    if mine is None or limit is None or mine <= limit:
+        return None
+    shown, theirs = format_value(p.value, p.unit), format_value(cap.param.value, cap.param.unit)
+    level = REGIONS[cap.doc.jurisdiction].name if cap.doc.jurisdiction in REGIONS else cap.doc.jurisdiction
+    return (
+        f"“{name}”为 {shown}，高于上级文件对同一期间所定的 {theirs}（{cap.param.citation()}，{level}）：上级所定的标准即本地区"
+        f"执行的标准，下级文件可以不高于它，不得高于它",
+        f"{name} = {shown} is above the {theirs} that the document above ({cap.param.citation()}, {cap.doc.jurisdiction}) "
+        f"sets for the same period: a lower jurisdiction may not exceed it",
+    )
+
+
 def _check_external_ceilings(doc: Document, by_id: dict[str, Document], err: Any, warn: Any) -> None:
-    """A province document whose national document is not in the library (``implements_external``) is checked
-    against the latest national ceilings of the same parameters that are (e.g. 内人社发〔2025〕18号 against
-    人社部发〔2024〕40号: facts.md records that 人社部发〔2025〕18号 keeps 40号's ceilings), and says so; when no
-    ceiling can be checked it warns 未能核对国家上限 — never silent."""
-    if doc.jurisdiction == "national" or doc.forwards or not doc.implements_external:
+    """Say which national ceiling a document below the national level was checked against when no national document
+    in the library covers its period (内人社发〔2025〕18号 against 人社部发〔2024〕40号: facts.md records that
+    人社部发〔2025〕18号 keeps 40号's ceilings) — a value above it is an error (``_check_set`` via ``value_caps``), a
+    value within it this warning; a document implementing one not in the library (``implements_external``) with no
+    national ceiling to check against warns 未能核对国家上限 — never silent."""
+    if doc.jurisdiction == "national" or doc.forwards:
         return
     external = "、".join(doc.implements_external)
     unchecked: list[str] = []
     for pid, block in doc.programs.items():
-        if ancestors(by_id, doc, pid):
-            continue  # an implemented document in the library gives the ceilings (checked above)
         numeric = [n for n, p in block.params.items() if comparable(p.value) is not None]
         checked: dict[str, list[str]] = {}
         for name in numeric:
-            found = _latest_national_ceiling(by_id, pid, name, block.valid_from)
-            if found is None:
-                continue
-            nat, cap = found
             p = block.params[name]
-            if cap.unit != p.unit:
-                err(
-                    doc,
-                    ("programs", pid, "parameters", name, "unit"),
-                    f"“{name}”的单位 {p.unit} 与国家上限的单位 {cap.unit} 不一致（{cap.citation()}）",
-                    f"{name} has unit {p.unit} but the national ceiling uses {cap.unit} ({cap.citation()})",
-                )
+            caps = value_caps(by_id, doc, pid, name, p)
+            for cap in caps:
+                if cap.kind == "national" and not cap.covered:
+                    checked.setdefault(cap.doc.display_number, []).append(
+                        f"{name}≤{cap.param.formatted().removeprefix('不超过')}（{cap.param.clause}）")
+            if not caps and not ancestors(by_id, doc, pid) and doc.implements_external:
+                # a unit that differs from the national ceiling's is an error, not a ceiling left unchecked
+                found = _latest_national_ceiling(by_id, pid, name, block.valid_from)
+                if found is not None and found[1].unit != p.unit:
+                    err(
+                        doc,
+                        ("programs", pid, "parameters", name, "unit"),
+                        f"“{name}”的单位 {p.unit} 与国家上限的单位 {found[1].unit} 不一致（{found[1].citation()}）",
+                        f"{name} has unit {p.unit} but the national ceiling uses {found[1].unit} ({found[1].citation()})",
+                    )
+                    checked.setdefault("", [])
+        for where, items in checked.items():
+            if not where:
                 continue
-            breach = over_ceiling(name, p.value, p.unit, cap)
-            if breach is not None:
-                zh, en = breach
-                err(
-                    doc,
-                    ("programs", pid, "parameters", name, "value"),
-                    f"{zh}。所执行的 {external} 不在本库，按本库最近的国家文件 {nat.display_number} 的同一上限核对",
-                    f"{en}. {external} (implemented) is not in the library: checked against the latest national "
-                    f"ceiling in it, {nat.display_number}",
-                )
-            checked.setdefault(nat.display_number, []).append(f"{name}≤{cap.formatted().removeprefix('不超过')}")
-        for number, items in checked.items():
+            said = f"所执行的 {external} 不在本库" if external else "本库没有适用于本期间的国家文件"
             warn(
                 doc,
                 ("programs", pid),
-                f"{doc.display_number} 所执行的 {external} 不在本库：{block.label}（{pid}）的 {'、'.join(items)} "
-                f"按本库最近的国家文件 {number} 的上限核对（假定国家上限未变，见 facts.md）",
-                f"{doc.display_number} implements {external}, not in the library: {pid} {', '.join(items)} checked "
-                f"against the ceilings of {number}, the latest national document in the library",
+                f"{doc.display_number} {said}：{block.label}（{pid}）的 {'、'.join(items)} "
+                f"按本库最近的国家文件 {where} 的上限核对（本期间没有国家文件在本库；假定国家上限未变，见 facts.md）",
+                f"{doc.display_number}: no national document in the library covers the period: {pid} "
+                f"{', '.join(items)} checked against the last known national ceilings, {where}",
             )
-        if numeric and not checked:
+        if numeric and not checked and doc.implements_external and not ancestors(by_id, doc, pid):
             unchecked.append(f"{block.label}（{pid}）")
     if unchecked:
         warn(
@@ -731,6 +910,79 @@ def _check_external_ceilings(doc: Document, by_id: dict[str, Document], err: Any
             f"{'、'.join(unchecked)}",
             f"national ceilings not checked: {doc.display_number} implements {external}, which is not in the library, "
             f"and no national document in it caps {', '.join(unchecked)}",
+        )
+
+
+def forward_covers(doc: Document, block: ProgramBlock, on: date) -> bool:
+    """Whether forwarding notice ``doc`` attributes a case of ``on`` under the forwarded ``block`` (§118 D3): the
+    block is in force on ``on``, the notice was issued before the block ended (a notice does not forward what has
+    ended), and ``on`` falls in or after the notice's own year (a 2026 notice does not decide a 2025 case; a notice
+    of June forwards its year's policy from January, as 通人社办发〔2022〕139号 does 内人社办发〔2022〕86号)."""
+    if not block.in_force(on):
+        return False
+    if doc.issued is None:
+        return True
+    if block.valid_to is not None and doc.issued > block.valid_to:
+        return False
+    return on >= date(doc.issued.year, 1, 1)
+
+
+def _check_forward(doc: Document, target: Document, err: Any, warn: Any) -> None:
+    """A forwarding notice forwards a document of its own chain above it — its province's, or a national one — issued
+    before it, with something still in force when it was issued (§118 D3): 通辽 cannot forward 山西's notice."""
+    from wengang.regions import REGIONS, chain
+
+    above = [r for r in chain(doc.jurisdiction)[1:]]
+    keys = {r.key for r in above}
+    if target.jurisdiction not in keys:
+        here = REGIONS[doc.jurisdiction].name
+        there = REGIONS[target.jurisdiction].name if target.jurisdiction in REGIONS else target.jurisdiction
+        allowed = "、".join(f"{r.name}（{r.key}）" for r in above) or "无"
+        err(
+            doc,
+            ("forwards",),
+            f"forwards 转发的 {target.display_number}（{target.id}）是{there}（{target.jurisdiction}）的文件，不在{here}"
+            f"（{doc.jurisdiction}）的上级之列：转发文件只能转发本地区上级（{allowed}）的文件",
+            f"forwards {target.id} of jurisdiction {target.jurisdiction}, which is not above {doc.jurisdiction}: a "
+            f"forwarding notice forwards a document of its own province or a national one ({', '.join(sorted(keys))})",
+        )
+        return
+    if target.is_draft and not doc.is_draft:
+        err(
+            doc,
+            ("forwards",),
+            f"status 为 {doc.status} 的文件不能转发征求意见稿 {target.display_number}（{target.id}）：转发文件在所转发的文件印发后才能生效，"
+            f"请改为 status: draft，或待其印发",
+            f"a document with status {doc.status} cannot forward the draft {target.id}: keep status: draft until it is issued",
+        )
+    if doc.issued is None or target.issued is None:
+        return
+    if doc.issued < target.issued:
+        err(
+            doc,
+            ("issued",),
+            f"印发日期 {doc.issued} 早于所转发的 {target.display_number} 的印发日期 {target.issued}：不能转发尚未印发的文件",
+            f"issued {doc.issued} is before the forwarded {target.display_number} was issued ({target.issued})",
+        )
+        return
+    ended = [f"{b.label}（{pid}，至 {b.valid_to}）" for pid, b in target.programs.items()
+             if b.valid_to is not None and b.valid_to < doc.issued]
+    if ended and len(ended) == len(target.programs):
+        err(
+            doc,
+            ("forwards",),
+            f"所转发的 {target.display_number} 的各项目在本文件印发（{doc.issued}）前均已到期：{'、'.join(ended)}；"
+            f"请核对 forwards 是否应为当年度的文件",
+            f"every program of the forwarded {target.display_number} ended before this notice was issued ({doc.issued}): "
+            f"check that forwards names this year's document",
+        )
+    elif ended:
+        warn(
+            doc,
+            ("forwards",),
+            f"所转发的 {target.display_number} 的以下项目在本文件印发（{doc.issued}）前已到期，不经本文件适用：{'、'.join(ended)}",
+            f"these programs of the forwarded {target.display_number} ended before this notice was issued and are not "
+            f"applied through it: {', '.join(ended)}",
         )
 
 
@@ -821,6 +1073,8 @@ def _check_set(
                 err(doc, ("forwards",), f"forwards 引用了不存在的文件 id“{doc.forwards}”", f"forwards unknown document id {doc.forwards!r}")
             elif target.forwards:
                 err(doc, ("forwards",), "不能转发一份转发文件", "cannot forward a forwarding document")
+            else:
+                _check_forward(doc, target, err, warn)
         for pid, block in doc.programs.items():
             path: Path_ = ("programs", pid)
             if block.base is not None:
@@ -848,8 +1102,10 @@ def _check_set(
         _check_external_ceilings(doc, by_id, err, warn)
         for pid, block in doc.programs.items():
             chain = ancestors(by_id, doc, pid)
-            # ceilings: a value set here may not exceed a ceiling of the document it implements
+            # ceilings: a value set here may not exceed a ceiling of the document it implements, the figure the
+            # jurisdiction above sets for the period, or the national 不超过 ceiling (§118 D1: ``value_caps``)
             for name, p in block.params.items():
+                unit_ok = True
                 for anc in chain:
                     cp = anc.params.get(name)
                     if cp is not None and cp.unit != p.unit:
@@ -859,13 +1115,16 @@ def _check_set(
                             f"“{name}”的单位 {p.unit} 与所执行文件的单位 {cp.unit} 不一致（{cp.citation()}）",
                             f"{name} has unit {p.unit} but the implemented document uses {cp.unit} ({cp.citation()})",
                         )
+                        unit_ok = False
                         break
-                    if cp is None or not cp.ceiling:
-                        continue
-                    breach = over_ceiling(name, p.value, p.unit, cp)
+                    if cp is not None and cp.ceiling:
+                        break
+                if not unit_ok:
+                    continue
+                for cap in value_caps(by_id, doc, pid, name, p):
+                    breach = _cap_breach(name, p, cap, doc)
                     if breach is not None:
                         err(doc, ("programs", pid, "parameters", name, "value"), *breach)
-                    break
             # required parameters of the rule set
             have = set(block.params) | set(block.region_settings)
             for anc in chain:

@@ -6,9 +6,10 @@ from dataclasses import replace
 from datetime import date
 
 from wengang.policies.errors import NoPolicyInForce
-from wengang.policies.loader import _latest_national_ceiling, ancestors
+from wengang.policies.loader import ancestors, forward_covers, tightest_cap, value_caps
 from wengang.policies.model import Document, Param, ProgramBlock, RegionSettingSpec, Resolution, TimelineEntry
 from wengang.policies.required import PROGRAM_LABELS
+from wengang.policies.units import comparable
 from wengang.regions import Region, chain, resolve_region
 
 
@@ -72,15 +73,21 @@ class PolicySet:
             for name, s in b.region_settings.items():
                 if name not in params:
                     settings[name] = s
-        if len(lineage) == 1 and doc.implements_external and doc.jurisdiction != "national" and not doc.forwards:
-            # the national document implemented is not in the library: the loader checks this document's values
-            # against the latest national ceilings that are (内人社发〔2025〕18号 under 人社部发〔2024〕40号); a what-if
-            # is held to the same ceilings (audit 7 F2: 70% was refused for 2024 but taken for 2025)
+        if doc.jurisdiction != "national" and not doc.forwards:
+            # what the loader checks this document's own values against (``value_caps``: the ceiling of the document
+            # it implements, the figure the jurisdiction above sets for the period — a province's rate is what its
+            # cities pay —, the national 不超过 ceiling, or the last known one when no national document in the library
+            # covers the period): a what-if is held to the tightest of them (audit 7 F2; §118 D1)
             for name, p in params.items():
-                if p.ceiling_param is None:
-                    found = _latest_national_ceiling(self._by_id, program, name, block.valid_from)
-                    if found is not None and found[1].unit == p.unit:
-                        params[name] = replace(p, ceiling_param=found[1])
+                if p.inherited or name not in block.params:
+                    continue
+                tightest = tightest_cap(value_caps(self._by_id, doc, program, name, block.params[name]))
+                if tightest is None:
+                    continue
+                current = p.ceiling_param
+                limit, now = comparable(tightest.param.value), None if current is None else comparable(current.value)
+                if now is None or (limit is not None and limit < now):
+                    params[name] = replace(p, ceiling_param=tightest.param)
         if on is not None:
             params = {n: p for n, p in params.items() if p.in_force(on)}
         return params, settings
@@ -117,6 +124,13 @@ class PolicySet:
                     target, via = self._by_id[doc.forwards], [doc]
                 block = target.programs.get(program)
                 if block is None or not block.in_force(on):
+                    continue
+                if via and not forward_covers(doc, block, on):
+                    continue  # the forwarded document decides the case itself, at its own level (§118 D3)
+                if via and doc.is_draft and not include_drafts and doc.id not in self.requested:
+                    # a draft forwarding notice is no more used than a draft that sets programs (§118 D4)
+                    if doc not in skipped:
+                        skipped.append(doc)
                     continue
                 if target.is_draft and not include_drafts and target.id not in self.requested:
                     if target not in skipped:

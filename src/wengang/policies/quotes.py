@@ -188,3 +188,150 @@ def example_forms(raw: Any, unit: str) -> str:
     except InvalidOperation:
         shown = str(raw)
     return "或".join(f"“{shown}{s}”" for s in _SUFFIXES.get(unit, ("",))[:2])
+
+
+# --------------------------------------------------------------------------------------------------
+# which figure of a quote is the parameter's (decisions §118, D2)
+
+
+def _figures_in_order(text: str, unit: str) -> list[tuple[int, Decimal]]:
+    """(position, value) of every figure of the normalised ``text`` stated in ``unit`` (its unit word right after it,
+    or closing its enumeration), in the order they stand."""
+    out: list[tuple[int, Decimal]] = []
+    suffixes = _SUFFIXES.get(unit, ())
+    for m in _NUM.finditer(text):
+        try:
+            value = Decimal(m.group().replace(",", ""))
+        except InvalidOperation:
+            continue
+        if text[max(0, m.start() - 3):m.start()] == "百分之":
+            after = "%"
+        else:
+            after = text[m.end():]
+        rest = after
+        while (step := _ENUM_STEP.match(rest)) is not None:
+            rest = rest[step.end():]
+        if any(after.startswith(s) or rest.startswith(s) for s in suffixes):
+            out.append((m.start(), value))
+    for m in _CN_NUM.finditer(text):
+        chunk = m.group()
+        if not any(ch in _CN_DIGITS or ch == "十" for ch in chunk):
+            continue
+        cn_value = cn_number(chunk.strip("点万") or chunk)
+        if cn_value is None:
+            continue
+        after = "%" if text[max(0, m.start() - 3):m.start()] == "百分之" else text[m.end():]
+        if any(after.startswith(s) for s in suffixes):
+            out.append((m.start(), cn_value))
+    out.sort()
+    return out
+
+
+def anchor_group(name: str) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
+    from wengang.policies.required import ANCHOR_GROUPS
+
+    for group in ANCHOR_GROUPS:
+        if any(member == name for member, _ in group):
+            return group
+    return None
+
+
+def _show(value: Decimal, unit: str) -> str:
+    return f"{value.normalize():f}{_SUFFIXES.get(unit, ('',))[0]}"
+
+
+def tie_problem(name: str, raw: Any, unit: str, quote: str, clause: str) -> tuple[str, str] | None:
+    """Chinese and English text when ``raw`` is not the figure ``quote`` gives parameter ``name`` (a figure the quote
+    ties to another parameter of its group in ``required.ANCHOR_GROUPS``), else None.
+
+    * The quote names the parameter (“中小微”, “高级”/“三级”): the value must be the figure nearest after those words,
+      before any words of another member (“大型企业按…30%返还，中小微企业按60%返还”: 60 for ``refund_rate_sme``).
+    * The quote names several members before its first figure (“初级、中级、高级…1000元、1500元、2000元”): the figures
+      follow the members' order (“相应”), and the value must be the figure at the parameter's position.
+    * The quote names only other members (``refund_rate_sme`` quoting “大型企业按…25%返还”): refused.
+    * The quote names no member but lists as many figures as the clause names members before it (内人社发〔2025〕18号
+      二 “可按规定相应领取 1000 元、1500 元、2000 元”): the clause's order gives the position.
+    """
+    group = anchor_group(name)
+    if group is None or unit not in CHECKED_UNITS or isinstance(raw, bool):
+        return None
+    try:
+        value = Decimal(str(raw).strip())
+    except InvalidOperation:
+        return None
+    words = dict(group)
+    own_words = "/".join(words[name])
+    text = _normalize(quote)
+    figs = _figures_in_order(text, unit)
+    if not figs:
+        return None  # value_in_quote reports a quote without the figure
+    marks = sorted((m.start(), member) for member, ws in group for w in ws for m in re.finditer(re.escape(w), text))
+    shown = "、".join(_show(v, unit) for _, v in figs)
+
+    def positional(order: list[str], candidates: list[tuple[int, Decimal]], where_zh: str, where_en: str):
+        idx = order.index(name)
+        if len(candidates) != len(order):
+            return (
+                f"参数“{name}”：{where_zh}依次列出 {'、'.join(order)} 所指的词，引文却有 {len(candidates)} 个数字（{shown}），"
+                f"无法确定哪一个是“{own_words}”的：请只引写明“{own_words}”及其数字的一段",
+                f"parameter {name!r}: {where_en} lists the words of {', '.join(order)} but the quote states "
+                f"{len(candidates)} figures ({shown}); quote the words {own_words} with their figure",
+            )
+        want = candidates[idx][1]
+        if want != value:
+            return (
+                f"参数“{name}”的取值 {_show(value, unit)} 不是引文“{quote}”给“{own_words}”的数字：{where_zh}按"
+                f"{'、'.join('/'.join(words[m]) for m in order)}的顺序对应 {shown}，“{own_words}”为第 {idx + 1} 个，即 "
+                f"{_show(want, unit)}",
+                f"parameter {name!r}: value {_show(value, unit)} is not the figure the quote gives {own_words}: "
+                f"{where_en} pairs {', '.join(order)} with {shown} in order, which makes it {_show(want, unit)}",
+            )
+        return None
+
+    if marks:
+        first_fig = figs[0][0]
+        listed: list[str] = []
+        for pos, member in marks:
+            if pos < first_fig and member not in listed:
+                listed.append(member)
+        if len(listed) >= 2 and name in listed:
+            after = [f for f in figs if f[0] > max(p for p, _ in marks if p < first_fig)]
+            return positional(listed, after, "引文", "the quote")
+        own = [pos for pos, member in marks if member == name]
+        if not own:
+            others = "、".join(dict.fromkeys("/".join(words[m]) for _, m in marks))
+            return (
+                f"参数“{name}”的取值 {_show(value, unit)} 取自引文“{quote}”，但该引文写的是“{others}”的数字，没有写“{own_words}”："
+                f"请引写明“{own_words}”及其数字的一段（该数字属于同组的另一参数）",
+                f"parameter {name!r}: its quote {quote!r} states the figure of {others}, not of {own_words}: quote the "
+                f"words that name this parameter ({own_words}) with its figure",
+            )
+        tied: list[Decimal] = []
+        for p in own:
+            nxt = min((q for q, member in marks if q > p and member != name), default=len(text))
+            found = next((v for q, v in figs if p < q < nxt), None)
+            if found is not None:
+                tied.append(found)
+        if tied and value not in tied:
+            return (
+                f"参数“{name}”的取值 {_show(value, unit)} 不是引文“{quote}”中紧随“{own_words}”的数字 "
+                f"{'、'.join(_show(v, unit) for v in dict.fromkeys(tied))}：引文中的其他数字属于同组的其他参数",
+                f"parameter {name!r}: value {_show(value, unit)} is not the figure that follows {own_words} in its quote "
+                f"({', '.join(_show(v, unit) for v in dict.fromkeys(tied))})",
+            )
+        return None
+    if len(figs) < 2:
+        return None  # one figure and no words of any member: nothing ties it to another parameter
+    ctext = _normalize(clause)
+    at = ctext.find(text)
+    before = ctext[: at if at >= 0 else len(ctext)]
+    last: dict[str, int] = {}
+    for member, ws in group:
+        for w in ws:
+            i = before.rfind(w)
+            if i >= 0:
+                last[member] = max(last.get(member, -1), i)
+    order = sorted(last, key=lambda m: last[m])
+    if len(order) < 2 or name not in order:
+        return None
+    return positional(order, figs, "条款原文在引文之前", "the clause before the quote")

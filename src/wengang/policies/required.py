@@ -37,6 +37,16 @@ PROGRAM_LABELS: dict[str, str] = {
     # --- end H3 ---
 }
 
+# Words that name what a figure is for (D2, decisions §118). A quote may state several figures of one enumeration
+# (“大型企业按…30%返还，中小微企业按60%返还”, “1000 元、1500 元、2000 元”): the value of a parameter of a group below
+# must be the figure its own words name — the figure nearest after them, or, where the words are listed before the
+# figures (“初级（五级）、中级（四级）、高级（三级）…相应领取 1000 元、1500 元、2000 元”), the figure at the same
+# position. Each group is ordered as the texts list its members; ``policies/quotes.py:tie_problem`` checks it.
+ANCHOR_GROUPS: tuple[tuple[tuple[str, tuple[str, ...]], ...], ...] = (
+    (("refund_rate_large", ("大型",)), ("refund_rate_sme", ("中小微", "中小企业"))),
+    (("amount_level5", ("初级", "五级")), ("amount_level4", ("中级", "四级")), ("amount_level3", ("高级", "三级"))),
+)
+
 _FANHUAN_CORE = {"max_layoff_rate", "refund_rate_large", "refund_rate_sme"}
 _SKILL_AMOUNTS = {"amount_level5", "amount_level4", "amount_level3"}
 _SKILL_2024 = _SKILL_AMOUNTS | {

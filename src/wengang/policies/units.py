@@ -123,18 +123,37 @@ def comparable(value: Any) -> Fraction | int | None:
     return None
 
 
-def over_ceiling(name: str, value: Any, unit: str, cap: Any) -> tuple[str, str] | None:
+def over_ceiling(name: str, value: Any, unit: str, cap: Any, *, jurisdiction: str | None = None) -> tuple[str, str] | None:
     """Chinese and English text when ``value`` (in ``unit``) of parameter ``name`` exceeds the 不超过 ceiling ``cap``
     (a ``Param``), else None: exactly at the ceiling is within it (不超过 includes the number). One check for the
-    policy loader (a document's own value) and for what-if settings (``wengang.settings.ceiling_breach``)."""
+    policy loader (a document's own value) and for what-if settings (``wengang.settings.ceiling_breach``).
+    ``jurisdiction``: the region key of the document that sets the ceiling (the loader knows it); otherwise it is looked
+    up in the installed policy set — a province's ceiling is not called the nation's (session 41)."""
     mine, limit = comparable(value), comparable(cap.value)
     if mine is None or limit is None or mine <= limit:
         return None
     shown, ceiling = format_value(value, unit), format_value(cap.value, cap.unit)
     return (
-        f"“{name}”为 {shown}，超过国家上限 {ceiling}（{cap.citation()}）",
+        f"“{name}”为 {shown}，超过{_ceiling_of(cap, jurisdiction)}上限 {ceiling}（{cap.citation()}）",
         f"{name} = {shown} exceeds the ceiling {ceiling} ({cap.citation()})",
     )
+
+
+def _ceiling_of(cap: Any, jurisdiction: str | None) -> str:
+    """Whose ceiling ``cap`` is, in Chinese: 国家, or the region that set it (内蒙古自治区), or 上级文件."""
+    if jurisdiction is None:
+        try:
+            from wengang.policies.loader import load_policy_set
+
+            jurisdiction = load_policy_set().get(cap.doc_id).jurisdiction
+        except Exception:  # noqa: BLE001 - a draft not installed, a set that cannot load: the neutral wording
+            return "上级文件所定"
+    if jurisdiction == "national":
+        return "国家"
+    from wengang.regions import REGIONS
+
+    region = REGIONS.get(jurisdiction)
+    return f"{region.name}所定" if region is not None else "上级文件所定"
 
 
 def format_value(value: Any, unit: str) -> str:

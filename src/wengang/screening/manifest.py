@@ -116,6 +116,36 @@ def _decode(value: Any) -> Any:
     return value
 
 
+def policy_basis(used: Sequence[str] | None = None) -> tuple[list[dict[str, Any]], str | None]:
+    """The policy files a run was given that are not installed (``--policy-path``), as ``run.json`` records them, and
+    the note that a run resting on one — or on a draft (征求意见稿) among ``used`` (the display numbers of the documents
+    its results cite) — is for checking only, as ``wengang evaluate`` says it (§118 D6). ([], None) for a run on the
+    installed documents in force."""
+    try:
+        from wengang.policies.loader import load_policy_set
+
+        ps = load_policy_set()
+    except Exception:  # noqa: BLE001 - the run has loaded it already; a record is still written without it
+        return [], None
+    files: list[dict[str, Any]] = []
+    named: list[str] = []
+    for doc in ps.documents:
+        requested = doc.id in ps.requested
+        if not requested and not (doc.is_draft and used is not None and doc.display_number in used):
+            continue
+        pending = "，文号待定" if not doc.number or "□" in doc.number or "待定" in doc.number else ""
+        kind = "草稿（征求意见稿）" if doc.is_draft else "政策文件"
+        named.append(f"{doc.display_number}（{'未安装的' if requested else '已安装的'}{kind}{pending}）")
+        if requested:
+            files.append({"id": doc.id, "number": doc.number, "status": doc.status, "path": doc.file,
+                          "sha256": sha256_of(Path(doc.file))})
+    if not named:
+        return files, None
+    note = (f"本次运行依据 {'、'.join(named)}：结果仅供测算核对，不作发放依据 / this run rests on a draft or a policy file "
+            "not installed: its results are for checking only, not a basis for payment")
+    return files, note
+
+
 def write_run_manifest(
     out: Path, *, program: str, evaluation_date: date, policy_year: int | None,
     readings: Mapping[str, str] | None, settings: Mapping[str, Any] | None, include_drafts: bool,
@@ -135,6 +165,11 @@ def write_run_manifest(
         "results_sha256": results_sha256,
         "facts_sha256": facts_sha256,
     }  # fmt: skip
+    # the policy files given for the run (``--policy-path``) and what a run on one is (§118 D6): recorded, and signed
+    policy_files, policy_note = policy_basis()
+    if policy_files or policy_note:
+        record["policy_files"] = policy_files
+        record["policy_note"] = policy_note
     if signing_key:
         key = load_signing_key(Path(signing_key))
         record["signature"] = {"key": _key_id(key.public_key()),
