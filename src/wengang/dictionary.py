@@ -356,7 +356,7 @@ def risk_registry() -> list[str]:
         "below (a column already named by its field wins). A 公民身份号码 is read as `wengang screen` reads one (NFKC,",
         "`=\"…\"` unwrapped, `x` upper-cased) with spaces and hyphens inside it dropped; an old **15-digit** number is",
         "converted to its 18-digit form (GB 11643-1999: `19` inserted before the birth year, the check character",
-        "appended), so it matches the other tables. A kind not listed below (or empty) quarantines the row, naming it.",
+        "appended), so it matches the other tables (so is one in `--ui-claims`, whose numbers are otherwise read as written). A kind not listed below (or empty) quarantines the row, naming it.",
         "",
         "| 字段 field | 表头 headers |",
         "|---|---|",

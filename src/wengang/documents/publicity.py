@@ -48,6 +48,8 @@ class PublicityRecord:
     amount_fen: int
     review_passed: bool  # 复审通过: the second person's approval
     reference: str | None = None  # decision / case id, not shown
+    # the amount is only a ceiling (“不超过”, a decision's amount_is_cap): not a figure to publish as the amount
+    amount_is_cap: bool = False
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,7 @@ def _record(n: int, r: PublicityRecord | Mapping[str, Any]) -> PublicityRecord:
                 amount_fen=r["amount_fen"],
                 review_passed=r.get("review_passed"),  # type: ignore[arg-type]
                 reference=r.get("reference"),
+                amount_is_cap=r.get("amount_is_cap") is True,
             )
         except KeyError as exc:
             raise DocumentError(f"第{n}条记录缺少字段“{exc.args[0]}” / record {n} lacks {exc.args[0]!r}") from exc
@@ -144,6 +147,12 @@ def _record(n: int, r: PublicityRecord | Mapping[str, Any]) -> PublicityRecord:
         )
     if isinstance(rec.amount_fen, bool) or not isinstance(rec.amount_fen, int) or rec.amount_fen <= 0:
         raise DocumentError(f"第{n}条记录（{rec.unit_name}）金额应为正整数分 / record {n}: amount must be positive fen")
+    if rec.amount_is_cap:
+        # 人社部发〔2024〕40号 三、内政发〔2019〕4号 八 “不超过”: the 统筹地区 sets the standard; the ceiling is not the amount
+        raise DocumentError(
+            f"第{n}条记录（{rec.unit_name}）的金额是文件规定的“不超过”上限标准（amount_is_cap），具体标准由统筹地区确定，"
+            f"确定前不能作为拟发放金额公示 / record {n}: the amount is a ceiling (amount_is_cap), not an amount to publish"
+        )
     return rec
 
 

@@ -1022,3 +1022,87 @@ def prepare_table(
         facts, more = table(facts)
         changed |= more
     return facts, changed, missing, by_row
+
+
+# ---------------------------------------------------------------------------------------------------
+# whether a row's amount is a ceiling (“不超过”)
+
+
+def amount_cap_expr(
+    ruleset: Ruleset,
+    resolution: Any,
+    *,
+    settings: Mapping[str, Any] | None = None,
+    fixed: Mapping[str, str] | None = None,
+    columns: Iterable[str] = (),
+    exempt: Iterable[str] = (),
+) -> pl.Expr:
+    """Per row, ``engine.build_decision``'s ``amount_is_cap``: the amount (when there is one) cites, on the path the
+    row took, a parameter of the document in force that is a ceiling the document itself sets (“不超过”, not a figure
+    set under a higher document's ceiling: ``ceiling_param``), or the ruleset's ``amount_cap_when`` holds
+    (人社部发〔2024〕40号 三 “分别给予不超过1000元、1500元、2000元”; 内政发〔2019〕4号 八). The path is followed as
+    ``engine._cited_params`` follows it: an if-else by its condition on the row (both branches when unknown), a reading
+    by the reading the decision reports (the fixed one, else the default). ``exempt``: ceiling parameters not counted
+    (the operator's settings that fix them). A literal False when the amount can never be a ceiling."""
+    from wengang.rules.engine import _citation_plan
+    from wengang.rules.expr import CompileContext, IfElse, Note, Reading
+
+    params = resolution.params
+    document = resolution.document
+    skip = set(exempt)
+    names = set(columns)
+    absent = {m: _default_literal(ruleset, m) for m in ruleset.facts.model_fields if m not in names}
+    ctx = CompileContext(params, dict(settings or {}), dict(fixed or {}), absent)
+
+    def capped(name: str) -> bool:
+        p = params.get(name)
+        return (
+            name not in skip
+            and bool(getattr(p, "ceiling", False))
+            and not getattr(p, "ceiling_param", None)
+            and getattr(p, "doc_id", None) == document.id
+        )
+
+    def walk(node: Any, seen: set[int]) -> pl.Expr | bool:
+        out: list[pl.Expr | bool] = []
+        for item in _citation_plan(node):
+            if type(item) is tuple:
+                out.append(any(capped(n) for n in item))
+                continue
+            if id(item) in seen:
+                continue
+            seen.add(id(item))
+            if isinstance(item, Note):
+                out.append(item.cite is not None and capped(item.cite))
+                out.append(walk(item.inner, seen))
+            elif isinstance(item, Reading):
+                if item.fixed_by:
+                    out.append(capped(item.fixed_by))
+                out.append(walk(item.choose(params, ctx.readings), seen))
+            else:
+                assert isinstance(item, IfElse)
+                out.append(walk(item.cond, seen))
+                then, otherwise = walk(item.then, set(seen)), walk(item.otherwise, set(seen))
+                if then is otherwise or (isinstance(then, bool) and isinstance(otherwise, bool) and then == otherwise):
+                    out.append(then)
+                    continue
+                cond = item.cond.to_polars(ctx)
+                t = pl.lit(then) if isinstance(then, bool) else then
+                o = pl.lit(otherwise) if isinstance(otherwise, bool) else otherwise
+                out.append(pl.when(cond).then(t).when(~cond).then(o).otherwise(t | o))
+        if any(v is True for v in out):
+            return True
+        exprs = [v for v in out if not isinstance(v, bool)]
+        return pl.any_horizontal(exprs) if exprs else False
+
+    parts: list[pl.Expr | bool] = []
+    if ruleset.amount is not None:
+        parts.append(walk(ruleset.amount, set()))
+    if ruleset.amount_cap_when is not None:
+        parts.append((ruleset.amount_cap_when.to_polars(ctx) == pl.lit(True)).fill_null(False))
+    if not any(p is not False for p in parts):
+        return pl.lit(False)
+    if any(p is True for p in parts):
+        return pl.col("amount_fen").is_not_null()
+    found = pl.any_horizontal([p for p in parts if not isinstance(p, bool)])
+    return pl.col("amount_fen").is_not_null() & found.fill_null(False)

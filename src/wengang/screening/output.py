@@ -105,12 +105,22 @@ class Summary:
     hold_notes: list[str] = field(default_factory=list)  # quarantined rows that hold payments (screening.holds)
     # check-lists the run was not given (lists_not_provided): nothing was checked against them
     lists_not_provided: list[dict[str, str]] = field(default_factory=list)
+    # payable results whose amount is only a ceiling (amount_is_cap, “不超过”): counted in the totals above as the
+    # most that may be paid, never shown as a fixed amount (the 统筹地区 sets the standard)
+    capped: int = 0
+    capped_amount_fen: int = 0
+    held_capped_fen: int = 0  # of held_amount_fen, the ceilings
+    capped_by_region: dict[str, int] = field(default_factory=dict)  # region -> the ceilings in its amount
 
     def to_dict(self) -> dict[str, object]:
         return {
             "total": self.total,
             "total_amount_fen": self.total_amount_fen,
             "lists_not_provided": self.lists_not_provided,
+            "amount_is_cap": {
+                "units": self.capped, "amount_fen": self.capped_amount_fen,
+                "zh": CAP_NOTE_ZH if self.capped else "", "by_region": self.capped_by_region,
+            },
             "payment_hold": {
                 "units": self.held, "amount_fen": self.held_amount_fen, "refusals_to_verify": self.refusals_to_verify,
                 "quarantine": self.hold_notes,
@@ -158,11 +168,23 @@ def summarise(results: pl.LazyFrame, reason_text: dict[str, str], region_column:
         marked = pl.col("payment_hold").fill_null(False)
         payable = pl.col("status").cast(pl.String).is_in(PAYABLE)
         held = marked & payable
+        capped_held = held & pl.col("amount_is_cap").fill_null(False) if "amount_is_cap" in schema else pl.lit(False)
         queries.append(
-            results.select(held.sum().alias("n"), amount.filter(held).sum().alias("a"), (marked & ~payable).sum().alias("r"))
+            results.select(
+                held.sum().alias("n"), amount.filter(held).sum().alias("a"), (marked & ~payable).sum().alias("r"),
+                amount.filter(capped_held).sum().alias("c"),
+            )
+        )
+    if "amount_is_cap" in schema:
+        capped = pl.col("amount_is_cap").fill_null(False) & pl.col("status").cast(pl.String).is_in(PAYABLE)
+        queries.append(results.select(capped.sum().alias("n"), amount.filter(capped).sum().alias("a")))
+        queries.append(
+            results.filter(capped).group_by(pl.col(region_column).cast(pl.String)).agg(amount.sum().alias("a"))
         )
     # one pass over the results: the queries share their scan
     by_status, reasons, by_region, *rest = pl.collect_all(queries)
+    cap_regions = rest.pop() if "amount_is_cap" in schema else None  # appended last, popped first
+    cap_row = rest.pop() if "amount_is_cap" in schema else None
     held_row = rest.pop() if "payment_hold" in schema else None
     by_size = rest
     size_rows = [(str(r[0]), r[1], r[2]) for r in by_size[0].iter_rows()] if by_size else []
@@ -176,8 +198,25 @@ def summarise(results: pl.LazyFrame, reason_text: dict[str, str], region_column:
         total_amount_fen=sum(a for _, _, a in status_rows),
         held=int(held_row.item(0, "n") or 0) if held_row is not None else 0,
         held_amount_fen=int(held_row.item(0, "a") or 0) if held_row is not None else 0,
+        held_capped_fen=int(held_row.item(0, "c") or 0) if held_row is not None else 0,
         refusals_to_verify=int(held_row.item(0, "r") or 0) if held_row is not None else 0,
+        capped=int(cap_row.item(0, "n") or 0) if cap_row is not None else 0,
+        capped_amount_fen=int(cap_row.item(0, "a") or 0) if cap_row is not None else 0,
+        capped_by_region={str(r): int(a) for r, a in cap_regions.iter_rows() if a} if cap_regions is not None else {},
     )
+
+
+# what a total that holds ceilings says of them (人社部发〔2024〕40号 三、内政发〔2019〕4号 八 “不超过”)
+CAP_NOTE_ZH = "金额为文件规定的“不超过”上限标准，具体标准由统筹地区确定"
+
+
+def _capped_yuan(total_fen: int, capped_fen: int) -> str:
+    """A total in yuan that says how much of it is only a ceiling: never a capped amount shown as a fixed one."""
+    if not capped_fen:
+        return format_yuan(total_fen)
+    if capped_fen == total_fen:
+        return f"不超过{format_yuan(total_fen)}"
+    return f"{format_yuan(total_fen)}（其中不超过{format_yuan(capped_fen)}为上限金额）"
 
 
 def print_summary(summary: Summary, title: str, console=None) -> None:
@@ -187,20 +226,34 @@ def print_summary(summary: Summary, title: str, console=None) -> None:
     from wengang.regions import REGIONS
 
     console = console or Console()
-    console.print(f"[bold]{title}：共 {summary.total:,} 个，拟发放 {format_yuan(summary.total_amount_fen)}[/]", highlight=False)
+    console.print(
+        f"[bold]{title}：共 {summary.total:,} 个，拟发放 {_capped_yuan(summary.total_amount_fen, summary.capped_amount_fen)}[/]",
+        highlight=False,
+    )
+    if summary.capped:
+        console.print(
+            f"[bold red]⚠ {summary.capped:,} 个{CAP_NOTE_ZH}，合计不超过 {format_yuan(summary.capped_amount_fen)}，"
+            f"不是确定的发放金额 / {summary.capped:,} amounts are ceilings (“不超过”), not fixed amounts[/]",
+            highlight=False,
+        )
     t = Table()
     t.add_column("结论")
     t.add_column("数量", justify="right")
     t.add_column("金额", justify="right")
     for s, n, a in summary.by_status:
-        t.add_row(STATUS_ZH.get(s, s), f"{n:,}", format_yuan(a))
+        # the capped amounts are the eligible ones (a 待认定 row has no amount)
+        t.add_row(STATUS_ZH.get(s, s), f"{n:,}", _capped_yuan(a, summary.capped_amount_fen if s == "eligible" else 0))
     console.print(t)
     if summary.held or summary.hold_notes or summary.refusals_to_verify:
         if summary.held or not summary.refusals_to_verify:  # (not "暂缓发放 0 个" above the refusals' line)
             console.print(
                 # held 待认定 units have no amount yet: not "金额 0.00元" (README audit, session 40)
                 f"[bold red]⚠ 暂缓发放 {summary.held:,} 个，"
-                + (f"金额 {format_yuan(summary.held_amount_fen)}" if summary.held_amount_fen else "金额待认定")
+                + (
+                    f"金额 {_capped_yuan(summary.held_amount_fen, summary.held_capped_fen)}"
+                    if summary.held_amount_fen
+                    else "金额待认定"
+                )
                 + "（待核实后发放）"
                 f" / {summary.held:,} payments held[/]",
                 highlight=False,
@@ -236,7 +289,7 @@ def print_summary(summary: Summary, title: str, console=None) -> None:
             g.add_column(col, justify="right" if col != "地区" else "left")
         for reg, n, e, a in summary.by_region:
             name = REGIONS[reg].name if reg in REGIONS else reg
-            g.add_row(f"{name}（{reg}）", f"{n:,}", f"{e:,}", format_yuan(a))
+            g.add_row(f"{name}（{reg}）", f"{n:,}", f"{e:,}", _capped_yuan(a, summary.capped_by_region.get(reg, 0)))
         console.print(g)
     for kind, path in summary.files.items():
         console.print(f"[dim]{kind}：{path}[/]", highlight=False)

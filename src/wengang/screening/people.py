@@ -47,7 +47,8 @@ How the tables map (choices, also in docs/decisions.md material)
   = the optional ``urgent_occupation`` column, else membership of ``urgent_occupations`` (the region's
   list, supplied by the operator), else unknown.
 * **Certificate in the policy period** (``skill_subsidy.certificate_window`` = ``policy_period``): against
-  the period of the document each region's rows are judged under, as one case's ``prepare`` derives it.
+  the period of the document each row is judged under, as one case's ``prepare`` derives it — the row placed
+  by its filed application date (``policy.period_date``) as the rules place it, not by the review date.
 * Screening region = the person's 参保地 (``persons.region_code``). A certificate whose holder is not in
   the persons table, or whose occupation code is not ``D-DD-DD-DD``, is quarantined (the certificates
   report still reconciles: in = accepted + quarantined).
@@ -55,11 +56,17 @@ How the tables map (choices, also in docs/decisions.md material)
 失业保险金 (``program="ui_benefit"``; tables ``persons`` and ``ui_claims``): one row per claim.
 Application date = the first day of ``start_month``; screening region = the claim's region (领金地);
 ``paid_months`` = the claim's optional ``paid_months``, else the person's ``insured_months``;
-``unclaimed_previous_months`` empty = 0; ``registered_unemployed`` and ``seeking_work`` empty = yes (a
+``unclaimed_previous_months`` empty = 0; ``paid_months_transferred_in`` and ``months_already_drawn`` (兵团 二（四）: the
+period recounted after a transfer, where the document in force sets ``recompute_duration_after_transfer``) as given,
+empty = 0 as the rules read them; ``registered_unemployed`` and ``seeking_work`` empty = yes (a
 claim is recorded only after 失业登记); ``involuntary_separation`` empty = unknown; ``reemployed`` empty
 = no; ``claimed_elsewhere`` = another claim of the same person in another region over overlapping
 months. Results carry the rules' outputs (``out_duration_months``, ``out_entitled_months`` …) beside
 the claim's granted ``claim_months``, and ``months_over_entitlement`` (granted − entitled, when positive).
+
+A ceiling (``amount_is_cap``, as one case: 内政发〔2019〕4号 八 and 人社部发〔2024〕40号 三 “不超过”): the results carry
+the column; an eligible row whose amount is only a ceiling is held (``payment_hold``, the 统筹地区 sets the standard)
+unless the operator's ``--setting`` fixes the parameter; the XLSX views and the summary say 不超过.
 
 Left out: the re-count after removing applications refused for other reasons (an earlier application
 counts against a later one whether or not it is granted — the conservative count of
@@ -383,25 +390,64 @@ def skill_inputs(
 
 
 def with_policy_period(
-    facts: pl.LazyFrame, on: date, *, include_drafts: bool = False, region_column: str = "region_code"
+    facts: pl.LazyFrame,
+    on: date,
+    *,
+    include_drafts: bool = False,
+    region_column: str = "region_code",
+    readings: Mapping[str, str] | None = None,
 ) -> pl.LazyFrame:
-    """``certificate_in_policy_period`` from the period of the document each region's rows are judged
-    under, and ``insured_outside_applied_region`` against the row's screening region (as
-    ``skill_subsidy.prepare`` derives both for one case); a given value is kept."""
-    from wengang.programs.skill_subsidy import _related_expr
-    from wengang.screening.evaluate import plan_regions
+    """``certificate_in_policy_period`` from the period of the document each row is judged under, and
+    ``insured_outside_applied_region`` against the row's screening region (as ``skill_subsidy.prepare``
+    derives both for one case); a given value is kept.
 
-    regions = facts.select(pl.col(region_column).unique()).collect()[region_column].drop_nulls().to_list()
+    Each row is placed in a policy period as :func:`wengang.screening.evaluate.screen_facts` places it and
+    as one case is (:func:`wengang.evaluate.period_date`, switch ``policy.period_date``): by its filed
+    application date (or, under that switch's ``certificate`` reading, its certificate date) when that date
+    fell in a document's 执行期限 that has ended by the review, else by the review date ``on``. Placing every
+    row by ``on`` had judged a 2024 application reviewed in 2025 against the 2025 document's period (and left
+    the fact unknown where no document is in force on ``on``)."""
+    from wengang.evaluate import period_date
+    from wengang.programs.skill_subsidy import _related_expr
+    from wengang.regions import RegionError
+    from wengang.rules.engine import PERIOD_DATE
+    from wengang.screening.evaluate import _period_expr, plan_regions
+
+    reading = (readings or {}).get(PERIOD_DATE.name, PERIOD_DATE.default)
+    columns = tuple(facts.collect_schema().names())
+    candidate = _period_expr("skill_subsidy", readings, columns)
+    if candidate is None:
+        candidate = pl.lit(None, dtype=pl.Date)
+    facts = facts.with_columns(candidate.alias("_period_candidate"))
+    pairs = (
+        facts.select(pl.col(region_column).cast(pl.String).alias("r"), pl.col("_period_candidate").alias("d"))
+        .unique()
+        .collect()
+    )
+    placed: dict[date, dict[str, list[date | None]]] = {}  # placed date -> region -> candidate dates
+    for code, d in pairs.iter_rows():
+        if code is None:
+            continue
+        try:
+            when, _ = period_date("skill_subsidy", code, d, on, include_drafts=include_drafts, reading=reading)
+        except RegionError:
+            when = on
+        placed.setdefault(when, {}).setdefault(code, []).append(d)
     rows = [
-        (code, plan.resolution.valid_from, plan.resolution.valid_to)
-        for plan in plan_regions(
-            "skill_subsidy", [str(r) for r in regions], on, include_drafts=include_drafts
-        )
+        (code, d, plan.resolution.valid_from, plan.resolution.valid_to)
+        for when, by_region in sorted(placed.items())
+        for plan in plan_regions("skill_subsidy", sorted(by_region), when, include_drafts=include_drafts)
         if plan.resolution is not None
         for code in plan.regions
+        for d in by_region[code]
     ]
     periods = pl.LazyFrame(
-        rows, schema={region_column: pl.String, "_period_from": pl.Date, "_period_to": pl.Date}, orient="row"
+        rows,
+        schema={"_r": pl.String, "_period_candidate": pl.Date, "_period_from": pl.Date, "_period_to": pl.Date},
+        orient="row",
+    )
+    facts = facts.with_columns(pl.col(region_column).cast(pl.String).alias("_r")).join(
+        periods, on=["_r", "_period_candidate"], how="left", nulls_equal=True
     )
     cert = pl.col("certificate_issue_date")
     derived = (
@@ -413,8 +459,7 @@ def with_policy_period(
         )
     )
     return (
-        facts.join(periods, on=region_column, how="left")
-        .with_columns(
+        facts.with_columns(
             pl.coalesce("certificate_in_policy_period", derived).alias("certificate_in_policy_period"),
             pl.coalesce(
                 "insured_outside_applied_region",
@@ -423,7 +468,7 @@ def with_policy_period(
                 .otherwise(~_related_expr("insured_region", region_column)),
             ).alias("insured_outside_applied_region"),
         )
-        .drop("_period_from", "_period_to")
+        .drop("_period_from", "_period_to", "_period_candidate", "_r")
     )
 
 
@@ -519,6 +564,9 @@ def ui_facts(
             pl.col("_insured_region").alias("insured_region"),
             pl.coalesce(pl.col("paid_months"), pl.col("insured_months")).alias("paid_months"),
             pl.col("unclaimed_previous_months").fill_null(0),
+            # 兵团 二（四）: the recount after a transfer (empty: 0, as the rules read an absent fact)
+            "paid_months_transferred_in",
+            "months_already_drawn",
             "insured_months",
             "insured_months_continuous",
             "involuntary_separation",
@@ -573,6 +621,59 @@ def _with_outputs(
     return results.with_columns(cols) if cols else results
 
 
+# why an eligible row whose amount is only a ceiling is not paid as it stands (人社部发〔2024〕40号 三 “分别给予不超过1000元、
+# 1500元、2000元的补贴”; 内政发〔2019〕4号 八 “分别给予不超过1000元、1500元、2000元”: the figure is the most, the standard
+# is the 统筹地区's to set)
+CAP_HOLD_REASON = "金额为文件规定的“不超过”上限标准，具体标准由统筹地区确定：暂缓发放，待统筹地区确定标准后按确定的金额发放"
+
+
+def _with_amount_cap(
+    results: pl.LazyFrame,
+    plans: list[Any],
+    *,
+    settings: Mapping[str, Any] | None,
+    readings: Mapping[str, str] | None,
+    region_column: str = "region_code",
+) -> pl.LazyFrame:
+    """``amount_is_cap`` per row as one case reports it (``engine.build_decision``: :func:`wengang.rules.batch.amount_cap_expr`
+    under each plan's policy), and an eligible row whose amount is only a ceiling held from payment
+    (``payment_hold``, :data:`CAP_HOLD_REASON`) unless the operator's settings fix every ceiling its amount cites
+    (``--setting amount_level4=…``: the standard the 统筹地区 set)."""
+    from wengang.rules.batch import amount_cap_expr
+
+    names = results.collect_schema().names()
+    operator = set(settings or {})
+    cap: Any = pl
+    hold: Any = pl
+    some = False
+    for plan in plans:
+        if plan.ruleset is None or plan.resolution is None:
+            continue
+        kw = dict(settings=plan.settings, fixed=readings, columns=names)
+        e = amount_cap_expr(plan.ruleset, plan.resolution, **kw)
+        h = amount_cap_expr(plan.ruleset, plan.resolution, exempt=operator, **kw)
+        some = True
+        cap = cap.when(plan.rows(region_column)).then(e)
+        hold = hold.when(plan.rows(region_column)).then(h)
+    if not some:
+        return results.with_columns(pl.lit(False).alias("amount_is_cap"))
+    held = (pl.col("status").cast(pl.String) == "eligible") & pl.col("_cap_hold")
+    return (
+        results.with_columns(
+            cap.otherwise(False).fill_null(False).alias("amount_is_cap"),
+            hold.otherwise(False).fill_null(False).alias("_cap_hold"),
+        )
+        .with_columns(
+            pl.when(held)
+            .then(pl.concat_str([pl.col("payment_hold_reason"), pl.lit(CAP_HOLD_REASON)], separator="；", ignore_nulls=True))
+            .otherwise(pl.col("payment_hold_reason"))
+            .alias("payment_hold_reason"),
+            (pl.col("payment_hold").fill_null(False) | held).alias("payment_hold"),
+        )
+        .drop("_cap_hold")
+    )
+
+
 def _mask_id(col: str = "id_number") -> pl.Expr:
     return mask_id_number_expr(col)  # the rule of every list: first 4 and last 4 (documents.masking)
 
@@ -581,6 +682,7 @@ def _write_people_excel(
     out: Path, program: str, label: str, texts: dict[str, str], progress: bool = False
 ) -> dict[str, str]:
     from wengang.screening.output import (
+        CAP_NOTE_ZH,
         STATUS_ZH,
         _yuan_column,
         flags_zh,
@@ -617,11 +719,14 @@ def _write_people_excel(
                 "应享受月数"
             ),
         ]
+    # a ceiling (“不超过”) is never shown as a fixed amount (人社部发〔2024〕40号 三; 内政发〔2019〕4号 八)
+    capped = pl.col("amount_is_cap").fill_null(False) if "amount_is_cap" in names else pl.lit(False)
+    amount = pl.when(capped).then(pl.lit("不超过") + _yuan_column()).otherwise(_yuan_column())
     readable = scanned.select(
         *subject,
         *detail,
         pl.col("status").cast(pl.String).replace(STATUS_ZH).alias("结论"),
-        _yuan_column().alias("金额（元）"),
+        amount.alias("金额（元）"),
         pl.col("reasons")
         .str.split(";")
         .list.eval(pl.element().replace(texts).filter(pl.element() != ""))
@@ -643,7 +748,8 @@ def _write_people_excel(
                 _mask_id().alias("公民身份号码"),
                 pl.col("occupation_code").alias("职业编码"),
                 pl.col("level").alias("等级"),
-                _yuan_column().alias(f"{label}金额（元）"),
+                amount.alias(f"{label}金额（元）"),
+                pl.when(capped).then(pl.lit(CAP_NOTE_ZH)).otherwise(pl.lit("")).alias("备注"),
             )
             .collect()
             .with_row_index("序号", offset=1)
@@ -740,7 +846,9 @@ def run_people_screening(
             inputs.apps, inputs.history, inputs.held, inputs.training,
             evaluation_body_window_days=None if window is None else int(window),
         )  # fmt: skip
-        facts = with_policy_period(facts, evaluation_date, include_drafts=include_drafts).with_columns(
+        facts = with_policy_period(
+            facts, evaluation_date, include_drafts=include_drafts, readings=readings
+        ).with_columns(
             # the review date places a row no application was filed for (policy.period_date); the ledger years
             # such a claim by it, as the screening placed it (casework.intake)
             pl.lit(evaluation_date).alias("evaluation_date")
@@ -769,6 +877,7 @@ def run_people_screening(
             readings=readings, settings=settings, include_drafts=include_drafts, region_data=region_data,
         )  # fmt: skip
         results = _with_outputs(results, plans, settings=settings, readings=readings)
+        results = _with_amount_cap(results, plans, settings=settings, readings=readings)
         if program == "ui_benefit" and "out_entitled_months" in results.collect_schema().names():
             over = pl.col("claim_months") - pl.col("out_entitled_months")
             results = results.with_columns(pl.when(over > 0).then(over).alias("months_over_entitlement"))

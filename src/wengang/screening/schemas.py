@@ -624,6 +624,26 @@ UI_CLAIMS = TableSchema(
             kind="bool",
         ),
         _c("reemployed", pl.Boolean, "已重新就业", "re-employed (empty: no)", required=False, kind="bool"),
+        # 兵团 二（四）“应在办理转移接续后重新计算待遇发放期限”: read where the document in force sets
+        # recompute_duration_after_transfer (programs.ui_benefit), as in one case
+        _c(
+            "paid_months_transferred_in",
+            pl.Int64,
+            "转移接续转入的其他统筹地区缴费月数",
+            "paid months carried over by a transfer from another region (empty: 0; read where the document in "
+            "force recomputes the period after a transfer, 兵团 二（四）)",
+            required=False,
+            kind="count",
+        ),
+        _c(
+            "months_already_drawn",
+            pl.Int64,
+            "本次失业已领取失业保险金月数",
+            "months of this spell already drawn before the recount (empty: 0; read where the document in force "
+            "recomputes the period after a transfer, 兵团 二（四）)",
+            required=False,
+            kind="count",
+        ),
     ),
     key=("id_number", "start_month"),
     hold_key="id_number",
