@@ -143,12 +143,16 @@ def _person(decision: Mapping[str, Any]) -> bool:
 
 
 def _addressee(decision: Mapping[str, Any]) -> tuple[str, str]:
-    """(``李四（公民身份号码：1523**********0015）：``, 你/你单位)."""
+    """(``李四（公民身份号码：1523**********0015）：``, 你/你单位); for a program paid to someone else than the person the
+    facts describe (丧葬补助金和抚恤金: the family, 条例 第二十条), addressed to them (``李四（…）的家属：``, 死者家属)."""
+    from wengang.explain import PAYEES
+
     name = _need(decision, "subject_name", "决定")
     sid = str(decision.get("subject_id") or "").strip()
     if _person(decision):
         ident = f"（公民身份号码：{mask_id_number(sid)}）" if sid else ""
-        return f"{name}{ident}：", "你"
+        suffix, you = PAYEES.get(str(decision.get("program") or ""), ("", "你"))
+        return f"{name}{ident}{suffix}：", you
     ident = f"（统一社会信用代码：{mask_credit_code(sid)}）" if sid else ""
     return f"{name}{ident}：", "你单位"
 
@@ -167,47 +171,35 @@ def _quoted(cite: str, quotes: Mapping[str, str]) -> str:
     return f"{cite}（“{q}”）" if q else cite
 
 
-def _reading_names(outcomes: Iterable[Any]) -> dict[tuple[Any, Any], str]:
-    """Per result (status, amount) of a 待认定 decision, the readings that lead to it, in Chinese: each switch whose
-    reading differs between the outcomes, by its question and the reading's description (``“…”按“…”``)."""
+def _documents(decision: Mapping[str, Any]) -> tuple[str, ...]:
+    """The documents the decision rests on (:func:`wengang.explain.case_documents`): a switch's title is said in theirs."""
+    from wengang.explain import case_documents
+
+    policy = decision.get("policy") or {}
+    cites = [str(c) for ch in decision.get("checks") or [] if isinstance(ch, Mapping) for c in ch.get("citations") or []]
+    cites += [str(c) for o in decision.get("outputs") or [] if isinstance(o, Mapping) for c in o.get("citations") or []]
+    via = [str(v) for v in policy.get("via") or []]
+    return case_documents(str(policy.get("number") or "") or None, via, cites)
+
+
+def _reading_names(outcomes: Iterable[Any], fixed: Iterable[str] = (), docs: tuple[str, ...] = ()) -> dict[tuple[Any, Any], str]:
+    """Per result (status, amount) of a 待认定 decision, the readings that lead to it, in Chinese: every switch whose
+    reading alone changes a result, by its question (as the case's documents say it) and the readings' descriptions
+    (``“…”为“…”``); several combinations leading to one result are joined with “；或”
+    (:func:`wengang.explain.reading_conditions`: a line once named one of the two switches its amount rested on)."""
+    from wengang.explain import letter_title, reading_conditions
     from wengang.rules import interpretations
 
     items = [o for o in outcomes if isinstance(o, Mapping)]
-    names = list(dict.fromkeys(k for o in items for k in (o.get("readings") or {})))
-
-    def reading(o: Mapping[str, Any], name: str) -> str | None:
-        value = (o.get("readings") or {}).get(name)
-        if value is None:
-            try:
-                value = interpretations.get(name).default
-            except KeyError:
-                return None
-        return str(value)
-
-    def result(o: Mapping[str, Any]) -> tuple[Any, Any]:
-        return (o.get("status"), o.get("amount_fen"))
-
-    def material(name: str) -> bool:  # two outcomes that differ in this reading alone differ in result
-        for a in items:
-            for b in items:
-                if reading(a, name) != reading(b, name) and result(a) != result(b) and all(
-                    reading(a, k) == reading(b, k) for k in names if k != name
-                ):
-                    return True
-        return False
-
-    deciding = [n for n in names if len({reading(o, n) for o in items}) > 1 and material(n)]
+    pairs = [({str(k): str(v) for k, v in (o.get("readings") or {}).items()}, (o.get("status"), o.get("amount_fen")))
+             for o in items]
     out: dict[tuple[Any, Any], list[str]] = {}
-    for o in items:
+    for key, cube in reading_conditions(pairs, fixed):
         parts = []
-        for name in deciding:
-            try:
-                sw = interpretations.get(name)
-            except KeyError:
-                continue
-            parts.append(f"{sw.title}为“{sw.describe(reading(o, name) or sw.default)}”")
+        for name, values in cube:
+            sw = interpretations.get(name)
+            parts.append(f"{letter_title(name, docs)}为" + "或".join(f"“{sw.describe(v)}”" for v in values))
         text = recipient_text("，".join(parts)) if parts else ""
-        key = (o.get("status"), o.get("amount_fen"))
         if text and text not in out.setdefault(key, []):
             out[key].append(text)
     return {k: "；或".join(v) for k, v in out.items() if v}
@@ -250,6 +242,7 @@ def compose_letter(
     quotes: Mapping[str, str] = decision.get("quotes") or {}
     checks = decision.get("checks") or []
     outputs = _outputs(decision)
+    docs = _documents(decision)
     paras: list[str] = []
 
     if status == "eligible":
@@ -278,7 +271,7 @@ def compose_letter(
         paras.append(f"经审核，{you}不符合{program}条件，决定不予核准。理由如下：")
         failed = [ch for ch in checks if ch.get("passed") is False and ch.get("kind") == "condition"]
         code = decision.get("program")
-        reasons = _plain(decision.get("reasons"), code) or [f"不符合：{recipient_text(str(ch.get('label')), code)}"
+        reasons = _plain(decision.get("reasons"), code, docs) or [f"不符合：{recipient_text(str(ch.get('label')), code)}"
                                                             for ch in failed]
         paras += [f"{n}. {why.rstrip('。')}。" for n, why in enumerate(reasons, start=1)]
         for ch in failed:
@@ -298,7 +291,7 @@ def compose_letter(
         results: dict[tuple[Any, Any], Mapping[str, Any]] = {}
         for o in decision.get("outcomes") or []:
             results.setdefault((o.get("status"), o.get("amount_fen")), o)
-        named = _reading_names(decision.get("outcomes") or [])
+        named = _reading_names(decision.get("outcomes") or [], decision.get("readings_fixed") or {}, docs)
         for n, (key, o) in enumerate(results.items(), start=1):
             amt = o.get("amount_fen")
             zh = STATUS_ZH.get(o.get("status") or "", recipient_text(str(o.get("status"))))
@@ -306,7 +299,7 @@ def compose_letter(
             # each understanding by its words, not its number (audit of explanations, session 40: “按第1种理解”)
             which = named.get(key)
             paras.append(f"{n}. 按{which}的理解：{zh}{money}。" if which else f"{n}. 按第{n}种理解：{zh}{money}。")
-        for why in _plain(decision.get("reasons")):
+        for why in _plain(decision.get("reasons"), None, docs):
             paras.append(f"说明：{why.rstrip('。')}。")
         if basis:
             paras.append(f"适用文件：{_quoted(basis, quotes)}。")
@@ -315,7 +308,7 @@ def compose_letter(
         title, lines = _undeterminable(program, you, decision, agency)
         paras += lines
 
-    paras += _plain(decision.get("notes"))
+    paras += _plain(decision.get("notes"), None, docs)
     if kind == DECISION:
         paras.append(
             f"如对本决定不服，可在收到本决定书之日起60日内向{review_body}申请行政复议，或者在6个月内向{court}"
@@ -346,10 +339,13 @@ _CHECK_MARK = re.compile(r"[✔✘]\s*")
 NO_DOCUMENT = frozenset({"无有效政策"})
 
 
-def _plain(texts: Iterable[Any] | None, program: str | None = None) -> list[str]:
+def _plain(texts: Iterable[Any] | None, program: str | None = None, docs: tuple[str, ...] = ()) -> list[str]:
     """Texts from the decision as the recipient reads them (:func:`.recipient.recipient_text`, a bare code by the
-    decision's ``program``), empty ones left out."""
-    return [t for t in (recipient_text(str(x), program) for x in texts or []) if t]
+    decision's ``program``), empty ones left out; a switch's title quoted in one as the case's documents (``docs``)
+    say it (:func:`wengang.explain.with_letter_titles`)."""
+    from wengang.explain import with_letter_titles
+
+    return [t for t in (recipient_text(with_letter_titles(str(x), docs), program) for x in texts or []) if t]
 
 
 # the reasons that name what a case lacks (rules.engine, screening.evaluate.reason_text: 缺少数据：…, 缺少计算…所需数据,

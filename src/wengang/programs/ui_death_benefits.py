@@ -10,6 +10,9 @@ Who: the family of a person who was drawing 失业保险金 when they died (fact
 never a question about the person. ``amount_fen`` is the sum of the two; each is also an output.
 
 The benefit itself stops with the month of death (``ui_benefit``: ``months_payable``, flag ``died_during_benefit``).
+
+The letter goes to the family, not to the person the facts describe (``wengang.explain.PAYEES``: ``测试（…）的家属：``,
+``死者家属申领的丧葬补助金和抚恤金…``; the PDF 决定书 the same): the facts' name and ID are the deceased's.
 """
 
 from __future__ import annotations
