@@ -118,6 +118,8 @@ def test_ledger_statistics_by_current_state_and_amount(small: tuple[str, dict[st
     assert "2025" in st.period_filter and any("2024" in n for n in st.notes)
     # no period named: every year, and the report says so
     every = from_ledger(url)
+    # the source named without secrets (session 41: a PostgreSQL password had been written into the report)
+    assert from_ledger(url + "?password=S3cretPW").source == f"台账 {url}?password=***"
     assert every.units == 7 and every.period_filter.startswith("全部政策年度")
     with pytest.raises(ReportError, match="台账中没有政策年度 2023年的决定"):
         from_ledger(url, (2023, 2023))

@@ -354,6 +354,14 @@ def from_results(folders: Sequence[str | Path | tuple[str | None, str | Path]]) 
     return st
 
 
+def shown_url(url: str) -> str:
+    """The ledger's URL as a report or a message may show it: its password (user info) and secret query values
+    replaced by *** (a filed report had carried the database password; outside audit, session 41)."""
+    from wengang.documents.masking import scrub_secrets
+
+    return scrub_secrets(url)
+
+
 def check_ledger_url(url: str) -> None:
     """A SQLite ledger must exist: connecting to a mistyped path would create an empty file there."""
     from sqlalchemy.engine import make_url
@@ -362,7 +370,7 @@ def check_ledger_url(url: str) -> None:
     try:
         u = make_url(url)
     except ArgumentError:
-        raise ReportError(f"台账数据库 URL 无效：{url} / invalid ledger URL {url}") from None
+        raise ReportError(f"台账数据库 URL 无效：{shown_url(url)} / invalid ledger URL {shown_url(url)}") from None
     db = u.database or ""
     if u.get_backend_name() == "sqlite" and db not in ("", ":memory:") and not db.startswith("file:"):
         if not Path(db).is_file():
@@ -434,7 +442,7 @@ def _read_ledger(url: str, queries: dict[str, tuple[Any, dict[str, Any]]]) -> di
             }
     except Exception as exc:  # noqa: BLE001 - any database error is the operator's input
         raise ReportError(
-            f"无法读取台账 {url}（{type(exc).__name__}） / cannot read the ledger {url}"
+            f"无法读取台账 {shown_url(url)}（{type(exc).__name__}） / cannot read the ledger {shown_url(url)}"
         ) from None
     finally:
         engine.dispose()
@@ -503,7 +511,7 @@ def from_ledger(url: str, years: tuple[int, int] | None = None) -> Statistics:
     )
     df, all_years = frames["d"], sorted(frames["all_years"]["year"].to_list())
     if not all_years:
-        raise ReportError(f"台账中没有决定：{url} / the ledger has no decisions")
+        raise ReportError(f"台账中没有决定：{shown_url(url)} / the ledger has no decisions")
     scope = (
         f"政策年度 {years[0]}年" + ("" if years[0] == years[1] else f"至{years[1]}年")
         if years is not None
@@ -559,7 +567,7 @@ def from_ledger(url: str, years: tuple[int, int] | None = None) -> Statistics:
         "pending_determination:not_determinable": STATUS_ZH["not_determinable"],
         "not_eligible:not_determinable": "不符合条件（无法判定）",
     }
-    st = _aggregate(frame, {}, f"台账 {url}", labels)
+    st = _aggregate(frame, {}, f"台账 {shown_url(url)}", labels)
     st.period_filter = (
         f"{scope}的决定（case_decisions.year），按各决定的当前状态与当前金额（含多退少补重新核定）统计"
     )
