@@ -458,22 +458,30 @@ def write_excel_sheets(frame: pl.DataFrame, path: Path, sheet: str, *, progress:
 
 
 def publicity_list(results: pl.LazyFrame, program_label: str) -> pl.DataFrame:
-    """The 公示 list: units to be paid, with name, code, size class and amount in yuan; persons (a people program's
-    facts table: no unit code) by name and masked 公民身份号码 — a people facts run crashed here on ``credit_code``."""
+    """The 拟公示 list: units to be paid, with name, masked code, size class and amount in yuan; persons (a people
+    program's facts table: no unit code) by name and masked 公民身份号码 — a people facts run crashed here on
+    ``credit_code``. Rows held from payment (``payment_hold``) are not listed: nothing is published of a unit before its
+    hold is settled; and a 统一社会信用代码 is masked as the ledger's 公示 masks it (first 6 + last 2, decisions §22; the
+    screening's list had carried codes whole and listed held units: outside audit, session 41)."""
     schema = results.collect_schema().names()
+    listed = pl.col("status") == "eligible"
+    if "payment_hold" in schema:
+        listed = listed & ~pl.col("payment_hold").fill_null(False)
     if "credit_code" not in schema and "id_number" in schema:
         from wengang.documents.masking import mask_id_number_expr
 
         person = [pl.col("name").alias("姓名"), mask_id_number_expr("id_number").alias("公民身份号码"),
                   _yuan_column().alias(f"{program_label}金额（元）")]
         order = [c for c in ("region_code", "id_number") if c in schema]
-        rows = results.filter(pl.col("status") == "eligible").sort(order).select(person).collect()
+        rows = results.filter(listed).sort(order).select(person).collect()
         return rows.with_row_index("序号", offset=1)
-    cols = [pl.col("name").alias("单位名称"), pl.col("credit_code").alias("统一社会信用代码")]
+    code = pl.col("credit_code").cast(pl.String)
+    masked = pl.when(code.str.len_chars() == 18).then(code.str.slice(0, 6) + "*" * 10 + code.str.slice(16, 2))
+    cols = [pl.col("name").alias("单位名称"), masked.alias("统一社会信用代码")]
     if "size_class" in schema:
         cols.append(pl.col("size_class").cast(pl.String).replace_strict(SIZE_ZH, default="参照中小微").alias("企业划型"))
     cols.append(_yuan_column().alias(f"{program_label}金额（元）"))
-    eligible = results.filter(pl.col("status") == "eligible").sort("region_code", "credit_code").select(cols).collect()
+    eligible = results.filter(listed).sort("region_code", "credit_code").select(cols).collect()
     return eligible.with_row_index("序号", offset=1)
 
 
