@@ -170,7 +170,7 @@ def _recheck(folder: Path, program: str, df: pl.DataFrame, person: bool, on: dat
         # “待核实”: a hold of the quarantine's kind (states.hold_kinds), released only by a 复核 who did not do the
         # 初审 — the importing 经办 had released a row of an edited results file and it was paid (story walk, session 40)
         reason = f"筛查结果无法按本次筛查的事实数据重新判定核对（{why_zh}）：暂缓发放，待核实原始数据后由复核人员解除"
-        return df.with_columns(pl.lit(reason).alias("_recheck")), why_zh
+        return df.with_columns(pl.lit(reason).alias("_recheck"), pl.lit(None, dtype=pl.Boolean).alias("_cap_again")), why_zh
 
     if not facts_file.exists() or key not in df.columns:
         return unchecked(f"{folder} 中没有 {facts_file.name}")
@@ -200,18 +200,28 @@ def _recheck(folder: Path, program: str, df: pl.DataFrame, person: bool, on: dat
         region_data, gone = manifest.region_data_at_hand()
         if gone:
             note = f"地区数据文件已不在原处或已改动：{'、'.join(gone)}"
+    from wengang.rules.batch import CAP_HOLD_REASONS, with_amount_cap
     from wengang.screening.evaluate import screen_facts
 
     try:
-        again, _ = screen_facts(
+        again, plans = screen_facts(
             pl.scan_parquet(facts_file), program, day,
             readings=manifest.readings if manifest else None, settings=manifest.settings if manifest else None,
             include_drafts=drafts or bool(manifest and manifest.include_drafts), region_data=region_data,
         )  # fmt: skip
         held_again = (pl.col("payment_hold").fill_null(False) if "payment_hold" in again.collect_schema().names()
                       else pl.lit(False))
+        # the rules' own hold; then whether the amount is a 不超过 ceiling the run's settings did not fix (the
+        # screening's hold of it, rules.batch.with_amount_cap: a results file written before it carried none)
+        again = with_amount_cap(
+            again.with_columns(held_again.alias("_held_again")), plans,
+            settings=manifest.settings if manifest else None, readings=manifest.readings if manifest else None,
+        )
+        told = pl.col("payment_hold_reason").cast(pl.String)
+        cap_again = pl.any_horizontal([told.str.contains(r, literal=True) for r in CAP_HOLD_REASONS])
         decided = again.select(key, pl.col("status").cast(pl.String).alias("_status_again"),
-                               pl.col("amount_fen").alias("_amount_again"), held_again.alias("_held_again")).collect()
+                               pl.col("amount_fen").alias("_amount_again"), "_held_again",
+                               cap_again.fill_null(False).alias("_cap_again")).collect()
     except Exception as exc:  # noqa: BLE001 - any failure to decide again holds the rows; it never lets them pass
         return unchecked(f"重新判定未能完成：{type(exc).__name__}")
     joined = df.join(decided.unique(key, keep="none"), on=key, how="left")
@@ -434,9 +444,21 @@ def _read_screening_output(results: Path, program: str | None, year: int | None,
     status = pl.col("status").cast(pl.String)
     amount = pl.col("amount_fen")
     yuan = amount.map_elements(format_yuan, return_dtype=pl.String)
+    # an amount that is only a 不超过 ceiling the run did not fix (人社部发〔2024〕40号 三、内政发〔2019〕4号 八): held, and
+    # never written as a fixed amount. The file's own hold of it, or the rules' on the run's facts and settings (a file
+    # written before results carried it); a row that cannot be decided again: whenever the file says it is a ceiling
+    from wengang.rules.batch import CAP_HOLD_REASONS, cap_hold_reason
+
+    cap_why = cap_hold_reason(program)
+    file_cap = pl.col("amount_is_cap").cast(pl.Boolean).fill_null(False) if "amount_is_cap" in df.columns else pl.lit(False)
+    file_told = pl.col("payment_hold_reason").cast(pl.String)
+    file_cap_held = pl.any_horizontal([file_told.str.contains(r, literal=True) for r in CAP_HOLD_REASONS]).fill_null(False)
+    capped = (status.is_in(("eligible", "needs_decision")) & amount.is_not_null()
+              & (file_cap_held | pl.col("_cap_again").fill_null(False) | (file_cap & pl.col("_cap_again").is_null())))
     head = pl.concat_str([
         pl.lit("筛查结论："), status.replace(STATUS_ZH),
-        pl.when(amount.is_not_null()).then(pl.lit("，金额 ") + yuan).otherwise(pl.lit("")),
+        pl.when(amount.is_not_null() & capped).then(pl.lit("，金额 不超过") + yuan)
+        .when(amount.is_not_null()).then(pl.lit("，金额 ") + yuan).otherwise(pl.lit("")),
         pl.lit("（依据 "), pl.col("policy_number").fill_null(NO_POLICY), pl.lit(" "), pl.col("policy_clause").fill_null(""),
         pl.lit("）"),
     ])
@@ -472,10 +494,14 @@ def _read_screening_output(results: Path, program: str | None, year: int | None,
     given_reason = pl.col("payment_hold_reason").cast(pl.String)
     # a row the run's own facts do not decide as the file says is held, its reason first (_recheck)
     unconfirmed = pl.col("_recheck").is_not_null() & eligible
-    hold = [(pl.col("payment_hold").cast(pl.Boolean).fill_null(unsaid) | unconfirmed).alias("payment_hold"),
-            pl.when(unconfirmed).then(pl.col("_recheck"))
-            .when(unsaid).then(pl.coalesce(given_reason, pl.lit(UNSAID_HOLD))).otherwise(given_reason)
-            .alias("payment_hold_reason")]
+    reason = (pl.when(unconfirmed).then(pl.col("_recheck"))
+              .when(unsaid).then(pl.coalesce(given_reason, pl.lit(UNSAID_HOLD))).otherwise(given_reason))
+    # a ceiling held with its own reason, once (the screening's reason already says it)
+    cap_reason = (pl.when(capped & ~reason.str.contains(cap_why, literal=True).fill_null(False))
+                  .then(pl.concat_str([reason, pl.lit(cap_why)], separator="；", ignore_nulls=True))
+                  .otherwise(reason))
+    hold = [(pl.col("payment_hold").cast(pl.Boolean).fill_null(unsaid) | unconfirmed | capped).alias("payment_hold"),
+            cap_reason.alias("payment_hold_reason")]
     frame = df.select(
         *ident,
         pl.coalesce(pl.col("name").cast(pl.String), pl.col("credit_code" if not person else "id_number")).alias("unit_name"),
@@ -676,7 +702,19 @@ def _from_evaluation(ev: dict[str, Any], facts: dict[str, Any], given: dict[str,
 
 
 def _payment_hold(ev: dict[str, Any]) -> tuple[bool, str | None]:
-    """The evaluation's ``payment_hold`` output (entitled, payment waits: 兵团 draft 二(一) 缓缴未补足), if any."""
+    """The evaluation's ``payment_hold`` output (entitled, payment waits: 兵团 draft 二(一) 缓缴未补足), if any; and an
+    amount that is only a 不超过 ceiling (``amount_is_cap``: 人社部发〔2024〕40号 三、内政发〔2019〕4号 八, the standard is
+    the 统筹地区's to set) held with :func:`wengang.rules.batch.cap_hold_reason`, as the screening holds it — one case
+    cannot tell a ceiling the 统筹地区 fixed from the document's own (a parameter set is a what-if), so it is always held."""
+    from wengang.rules.batch import cap_hold_reason
+
+    held, reason = _rules_hold(ev)
+    if ev.get("amount_is_cap") is True and ev.get("amount_fen") is not None and ev.get("status") in ("eligible", "needs_decision"):
+        return True, "；".join(r for r in (reason, cap_hold_reason(str(ev.get("program", "")))) if r)
+    return held, reason
+
+
+def _rules_hold(ev: dict[str, Any]) -> tuple[bool, str | None]:
     outs = {o.get("id"): o for o in ev.get("outputs", []) if isinstance(o, dict)}
     o = outs.get("payment_hold")
     if o is None or o.get("value") in (None, False, "", "否", "false", "False"):

@@ -319,6 +319,28 @@ def _label(program: str) -> str:
     return PROGRAM_LABELS.get(program, program)
 
 
+# the head of an imported decision's explanation (casework.intake: “判定结论：符合条件，金额不超过…”, “筛查结论：符合条件，
+# 金额 不超过…”) when its amount is only a 不超过 ceiling not fixed by the 统筹地区: the ledger keeps no other mark of it
+_CAPPED_HEAD = re.compile(r"^(?:判定|筛查)结论：[^\n]*?，金额 ?不超过")
+
+
+def capped_amount(explanation: str | None) -> bool:
+    """Whether a ledger decision's amount was imported as only a 不超过 ceiling (its explanation's first line)."""
+    return bool(explanation) and _CAPPED_HEAD.match(explanation or "") is not None
+
+
+def _capped_ids(led: Ledger, ids: Sequence[int]) -> set[int]:
+    """Of ``ids``, the decisions whose amount is only a ceiling (:func:`capped_amount`), read in one query."""
+    from sqlalchemy import select
+
+    from .models import Decision
+
+    D = Decision.__table__.c
+    with led._read() as conn:
+        rows = conn.execute(select(D.id, D.explanation).where(D.id.in_(list(ids)))).all()
+    return {int(i) for i, text in rows if capped_amount(text)}
+
+
 def publicity_from_ledger(led: Ledger, list_key: str, *, agency: str | None = None, phone: str | None = None,
                           address: str | None = None, channel: str | None = None,
                           issued_on: date | None = None) -> Any:
@@ -342,7 +364,11 @@ def publicity_from_ledger(led: Ledger, list_key: str, *, agency: str | None = No
     objection = cfg.get("objection_channel") or f"书面或当面向{name}"
     if cfg.get("address"):
         objection += f"（地址：{cfg['address']}）"
-    records = [PublicityRecord(e["unit_name"], e["unit_id"], e["amount_fen"], True, str(e["id"])) for e in entries]
+    # an amount imported as only a 不超过 ceiling is never published as the amount (documents.publicity refuses it,
+    # naming the record): the 统筹地区's standard is screened again first (人社部发〔2024〕40号 三、内政发〔2019〕4号 八)
+    capped = _capped_ids(led, [e["id"] for e in entries])
+    records = [PublicityRecord(e["unit_name"], e["unit_id"], e["amount_fen"], True, str(e["id"]),
+                               amount_is_cap=e["id"] in capped) for e in entries]
     docs = list(dict.fromkeys(e["policy_doc"] for e in entries))
     start, end = view["starts_on"], view["ends_on"]
     return build_publicity(
@@ -472,6 +498,8 @@ def letter_input(d: dict[str, Any]) -> dict[str, Any] | None:
     notes = ["审核情况：" + "；".join(trace) + "。"] if trace else []
     if state in PASSED_REVIEW:
         out.update(status="eligible", amount_fen=ent["amount_fen"])
+        if capped_amount(d.get("explanation")):  # a 不超过 ceiling is never stated as a fixed amount (letters: 最高限额)
+            out["amount_is_cap"] = True
         out["settlement"] = d.get("settlement") or []  # 多退少补: what changed, was paid, is due back or to come
         # what happened to each payment (``fate`` of ``Ledger.decision``; docs/casework.md "Money sent"): one
         # withdrawn before it was sent never left; one not in a bank file yet, or with the bank unanswered, is not

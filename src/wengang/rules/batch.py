@@ -1101,8 +1101,81 @@ def amount_cap_expr(
     if ruleset.amount_cap_when is not None:
         parts.append((ruleset.amount_cap_when.to_polars(ctx) == pl.lit(True)).fill_null(False))
     if not any(p is not False for p in parts):
-        return pl.lit(False)
+        return NEVER_CAPPED
     if any(p is True for p in parts):
         return pl.col("amount_fen").is_not_null()
     found = pl.any_horizontal([p for p in parts if not isinstance(p, bool)])
     return pl.col("amount_fen").is_not_null() & found.fill_null(False)
+
+
+# what :func:`amount_cap_expr` returns when a ruleset's amount can never be a ceiling (one object: a caller tells it
+# by identity and adds no per-row work — the raw screen of a plan with fixed rates, 内人社发〔2025〕18号)
+NEVER_CAPPED = pl.lit(False)
+
+# why a payable row whose amount is only a ceiling is not paid as it stands (人社部发〔2024〕40号 三 “分别给予不超过1000元、
+# 1500元、2000元的补贴”; 内政发〔2019〕4号 八: the figure is the most, the standard is the 统筹地区's to set). The same
+# text as ``screening.people.CAP_HOLD_REASON`` (tested), here for the unit screening and the ledger's import.
+CAP_HOLD_REASON = "金额为文件规定的“不超过”上限标准，具体标准由统筹地区确定：暂缓发放，待统筹地区确定标准后按确定的金额发放"
+# 创业担保贷款 without a requested amount: the ceiling the bank fixes the loan within (programs.startup ``_loan_amount``;
+# 人社部发〔2024〕40号's words do not fit it: the 统筹地区 sets no standard, the 经办金融机构 sets the loan)
+LOAN_CAP_HOLD_REASON = (
+    "未填写申请金额：金额为可申请贷款额度上限（“不超过”），具体额度由经办金融机构在上限内确定：暂缓办理，待确定贷款额度后按确定的金额办理"
+)
+CAP_HOLD_REASONS = (CAP_HOLD_REASON, LOAN_CAP_HOLD_REASON)
+
+
+def cap_hold_reason(program: str) -> str:
+    """Why a payable amount that is only a ceiling is held, in the program's terms."""
+    return LOAN_CAP_HOLD_REASON if program == "startup_loan" else CAP_HOLD_REASON
+
+
+def with_amount_cap(
+    results: pl.LazyFrame,
+    plans: Iterable[Any],
+    *,
+    settings: Mapping[str, Any] | None,
+    readings: Mapping[str, str] | None,
+    region_column: str = "region_code",
+    columns: Iterable[str] | None = None,
+) -> pl.LazyFrame:
+    """``amount_is_cap`` per row of a unit screening (or a facts table of any program) as one case reports it
+    (:func:`amount_cap_expr` under each plan's policy), and a payable row whose amount is only a ceiling held
+    (``payment_hold``, :func:`cap_hold_reason`) unless the operator's ``settings`` fix every ceiling its amount cites —
+    as ``screening.people._with_amount_cap`` does for the person screening. When no plan's amount can be a ceiling the
+    column is a literal false: nothing is added per row. ``columns``: the facts' columns the rules read (default: the
+    results' own)."""
+    names = list(columns) if columns is not None else results.collect_schema().names()
+    operator = set(settings or {})
+    cap: Any = pl
+    hold: Any = pl
+    some = False
+    for plan in plans:
+        if plan.ruleset is None or plan.resolution is None:
+            continue
+        kw: dict[str, Any] = dict(settings=plan.settings, fixed=readings, columns=names)
+        e = amount_cap_expr(plan.ruleset, plan.resolution, **kw)
+        if e is NEVER_CAPPED:
+            continue  # (a setting can only lift a ceiling, never make one: the hold is never either)
+        h = amount_cap_expr(plan.ruleset, plan.resolution, exempt=operator, **kw)
+        some = True
+        cap = cap.when(plan.rows(region_column)).then(e)
+        hold = hold.when(plan.rows(region_column)).then(h)
+    if not some:
+        return results.with_columns(NEVER_CAPPED.alias("amount_is_cap"))
+    why = cap_hold_reason(next(p.ruleset.program for p in plans if p.ruleset is not None))  # (a run is one program)
+    payable = pl.col("status").cast(pl.String).is_in(("eligible", "needs_decision"))
+    held = payable & pl.col("_cap_hold")
+    return (
+        results.with_columns(
+            cap.otherwise(False).fill_null(False).alias("amount_is_cap"),
+            hold.otherwise(False).fill_null(False).alias("_cap_hold"),
+        )
+        .with_columns(
+            pl.when(held)
+            .then(pl.concat_str([pl.col("payment_hold_reason"), pl.lit(why)], separator="；", ignore_nulls=True))
+            .otherwise(pl.col("payment_hold_reason"))
+            .alias("payment_hold_reason"),
+            (pl.col("payment_hold").fill_null(False) | held).alias("payment_hold"),
+        )
+        .drop("_cap_hold")
+    )

@@ -213,9 +213,106 @@ def validate_facts(raw: RawTable, program: str, allowed_regions: set[str] | None
     present = raw.frame.collect_schema().names()
     schema = facts_table_schema(program, present)
     raw = replace(raw, schema=schema)
-    return validate_table(
+    res = validate_table(
         raw, check_duplicates=bool(schema.key), without=tuple(c for c in schema.names if c not in present),
         allowed_regions=allowed_regions,
+    )
+    return _blank_as_omitted(_require_by_applicant(raw, res, program), program)
+
+
+def _blank_as_omitted(res: ValidationResult, program: str) -> ValidationResult:
+    """A blank cell read as one case reads the field omitted: the model's default (``org_type`` 企业, a yes/no
+    ``serious_dishonesty`` 否, ``backpay_other_years_fen`` 0), as an absent column is (docs/decisions.md §14: the
+    compiler reads a column the table lacks as its model default) — not as unknown. A blank stays null (unknown) where
+    the model's default is none. (A blank had been unknown: a unit with 单位类型 blank was 无法判定 where one case with
+    the field omitted was eligible; outside audit, session 41.)"""
+    from pydantic_core import PydanticUndefined
+
+    from wengang.evaluate import program_model
+
+    acc = res.accepted
+    if not isinstance(acc, pl.DataFrame) or acc.height == 0:
+        return res
+    fields = program_model(program).model_fields
+    fills = []
+    for name in acc.columns:
+        info = fields.get(name)
+        if info is None or info.is_required():
+            continue
+        default = info.get_default(call_default_factory=True)
+        default = getattr(default, "value", default)
+        if default is PydanticUndefined or default is None or default == "" or not isinstance(default, (bool, int, str)):
+            continue
+        if acc.get_column(name).null_count():
+            fills.append(pl.col(name).fill_null(pl.lit(default).cast(acc.schema[name])))
+    if not fills:
+        return res
+    from dataclasses import replace
+
+    return replace(res, accepted=acc.with_columns(fills))
+
+
+def _require_by_applicant(raw: RawTable, res: ValidationResult, program: str) -> ValidationResult:
+    """Quarantine the accepted rows that lack the identifier their applicant needs (``schemas.SUBJECT_IDENTIFIERS``:
+    a 小微企业's 统一社会信用代码, a person's 公民身份号码), naming the field — the rest are screened as one case is."""
+    from wengang.evaluate import program_model
+    from wengang.screening.quarantine import QUARANTINE_SCHEMA, field_label, field_labels
+    from wengang.screening.schemas import SUBJECT_IDENTIFIERS
+
+    rules = SUBJECT_IDENTIFIERS.get(program_model(program).__name__, ())
+    acc = res.accepted
+    if not rules or not isinstance(acc, pl.DataFrame) or acc.height == 0:
+        return res
+    labels = field_labels(raw)
+    cols = acc.columns
+    masks: list[pl.Expr] = []
+    zh: list[pl.Expr] = []
+    en: list[pl.Expr] = []
+    fields: list[pl.Expr] = []
+    for name, on, values, why_zh, why_en in rules:
+        if on not in cols:
+            continue  # who applies is not given: the rules say what that leaves unknown, as in one case
+        blank = pl.col(name).cast(pl.String).str.strip_chars().fill_null("") == "" if name in cols else pl.lit(True)
+        bad = pl.col(on).cast(pl.String).is_in(values).fill_null(False) & blank
+        masks.append(bad)
+        fields.append(pl.when(bad).then(pl.lit(name)))
+        zh.append(pl.when(bad).then(pl.lit(f"{field_label(name, labels)}：必填字段为空（{why_zh}）")))
+        en.append(pl.when(bad).then(pl.lit(f"{name}: required field is empty ({why_en})")))
+    if not masks:
+        return res
+    flagged = acc.select(pl.any_horizontal(masks).alias("bad"),
+                         pl.concat_str(fields, separator="；", ignore_nulls=True).alias("field"),
+                         pl.concat_str(zh, separator="；", ignore_nulls=True).alias("reason_zh"),
+                         pl.concat_str(en, separator="；", ignore_nulls=True).alias("reason_en"))
+    flags = flagged.get_column("bad")
+    n = int(flags.sum() or 0)
+    if not n:
+        return res
+    # the accepted rows are the file's rows in order less those quarantined: their rows in the file, by elimination
+    rows = raw.frame.select(pl.col("source_row").cast(pl.Int64)).collect().get_column("source_row")
+    rows = rows.filter(~rows.is_in(res.quarantine.get_column("source_row").implode()))
+    source_row = rows if rows.len() == acc.height else pl.Series("source_row", [None] * acc.height, dtype=pl.Int64)
+    added = (
+        flagged.with_columns(source_row.alias("source_row"))
+        .filter(pl.col("bad"))
+        .select(
+            pl.lit(res.quarantine.get_column("source_file")[0] if res.quarantine.height else raw.source_file)
+            .alias("source_file"),
+            "source_row", "field", pl.lit("").alias("value"), "reason_zh", "reason_en",
+        )
+        .cast(QUARANTINE_SCHEMA)
+    )
+    report = res.report
+    by_reason = dict(report.by_reason)
+    for reason, k in added.group_by("reason_en").len().iter_rows():
+        by_reason[reason] = by_reason.get(reason, 0) + k
+    from dataclasses import replace
+
+    return replace(
+        res,
+        accepted=acc.filter(~flags),
+        quarantine=pl.concat([res.quarantine.cast(QUARANTINE_SCHEMA), added]).sort("source_row", nulls_last=True),
+        report=replace(report, accepted=report.accepted - n, quarantined=report.quarantined + n, by_reason=by_reason),
     )
 
 
@@ -339,6 +436,7 @@ def run_screening(
 ) -> ScreeningReport:
     """Screen a region (raw tables) or a facts table (``facts``) into ``out_dir``. ``holds_from``: with ``facts``, the
     results.parquet of the run that derived them, whose payment holds the results carry (``holds.carry_holds``)."""
+    from wengang.rules.batch import with_amount_cap
     from wengang.screening.evaluate import RESULT_COLUMNS, program_label, reason_text, screen_facts
     from wengang.screening.output import (
         PLAN_TEXTS,
@@ -397,8 +495,11 @@ def run_screening(
         # a person's row carries whom it is about (id_number) and what one row stands for (the facts key): a people
         # program's facts table decided here had results that named no one (found in the Spark audit's wake)
         names = results.collect_schema().names()
+        # a 不超过 ceiling carried and held as one case reports it (人社部发〔2024〕40号 三: evaluate's amount_is_cap; the
+        # person screening's alike): a literal false, no work per row, where no plan's amount can be a ceiling
+        results = with_amount_cap(results, used, settings=settings, readings=readings, columns=names)
         ident = dict.fromkeys((*RESULT_ID_COLUMNS, "id_number", *facts_key(program)))
-        return results.select([c for c in (*ident, *RESULT_COLUMNS) if c in names])
+        return results.select([c for c in (*ident, *RESULT_COLUMNS, "amount_is_cap") if c in (*names, "amount_is_cap")])
 
     if facts is not None:
         with step("筛查 第1步/共3步 读取并校验事实表", enabled=show) as s:

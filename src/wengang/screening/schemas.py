@@ -684,15 +684,38 @@ _FACT_DTYPES = {
 }
 
 
+# A facts model whose applicant may be a person or a unit has both identifiers optional (one case reads whichever its
+# applicant has); a facts table needs the applicant's own, row by row: (field, the field that says who applies, its
+# values that need it, why in Chinese, why in English). A row without it is quarantined naming the field
+# (``screening.pipeline.validate_facts``): the row is the applicant's, and the 公示 and the ledger name it by it.
+# 创业担保贷款 (“个人创业担保贷款对象范围为：城镇登记失业人员…”, and 小微企业 loans: programs.startup): 个人、合伙创业 by the
+# borrower's (lead partner's) 公民身份号码, 小微企业 by its 统一社会信用代码; 职业培训补贴: 个人 / 企业、培训机构 alike.
+SUBJECT_IDENTIFIERS: dict[str, tuple[tuple[str, str, tuple[str, ...], str, str], ...]] = {
+    "StartupLoanFacts": (
+        ("credit_code", "applicant", ("small_firm",), "申请主体为小微企业", "the applicant is a small firm"),
+        ("id_number", "applicant", ("individual", "partnership"), "申请主体为个人或合伙创业",
+         "the applicant is a person or a partnership"),
+    ),
+    "TrainingSubsidyFacts": (
+        ("credit_code", "applicant", ("enterprise", "training_institution"), "申请主体为企业或职业技能培训机构",
+         "the applicant is an enterprise or a training institution"),
+        ("id_number", "applicant", ("individual",), "申请主体为个人", "the applicant is a person"),
+    ),
+}
+
+
 def facts_schema(model: type) -> TableSchema:
     """A derived-facts table (``wengang screen --facts``): one column per field of the facts model, checked
     by the field's type (amounts, labels, dates read as in a raw table); ``credit_code`` and
-    ``region_code`` are required (the rows are screened by region), and ``name`` (the 公示 list names the unit)."""
+    ``region_code`` are required (the rows are screened by region), and ``name`` (the 公示 list names the unit) —
+    but an identifier the model leaves optional because its applicant may be a person or a unit
+    (:data:`SUBJECT_IDENTIFIERS`) is required row by row, by who applies, not of every row."""
     from wengang.ingest.headers import description_header
     from wengang.ingest.record import field_kind
 
     cols = []
     fields = model.model_fields  # type: ignore[attr-defined]
+    by_row = {r[0] for r in SUBJECT_IDENTIFIERS.get(model.__name__, ())}
     for name, info in fields.items():
         fk = field_kind(name, info)
         if fk.kind == "other":
@@ -703,7 +726,8 @@ def facts_schema(model: type) -> TableSchema:
         choices = tuple(str(m.value) for m in fk.enum) if fk.enum is not None else ()
         zh = description_header(info.description) or name
         en = description_english(info.description) or name
-        cols.append(Column(name, _FACT_DTYPES.get(fk.kind, pl.String()), zh, en, name in ("credit_code", "name", "region_code"), kind, choices))
+        required = name in ("credit_code", "name", "region_code") and not (name in by_row and not info.is_required())
+        cols.append(Column(name, _FACT_DTYPES.get(fk.kind, pl.String()), zh, en, required, kind, choices))
     if "region_code" not in fields:
         # the region the row is decided in; a person's model may name its 参保地 already (insured_region)
         zh = "参保地行政区划代码" if all(c.zh != "参保地行政区划代码" for c in cols) else "判定地区行政区划代码"
