@@ -105,6 +105,7 @@ DUPLICATE_SCOPES = {
 }
 DUPLICATE_SCOPE_DEFAULT = "same_occupation"
 LOCK_KEY = 0x57474C44  # "WGLD": the ledger's advisory write lock on PostgreSQL
+CHECKED = "wengang_money_checked"  # connection-info entry: decisions ``Ledger._checked`` checked in this transaction
 # audit action: the bank's return says a payment was credited that the office had recorded as bounced; the decision
 # is not paid again (``_alarms``) until a 复核 has looked (``check_credit_after_bounce``; docs/casework.md)
 CREDITED_AFTER_BOUNCE = "bank_credited_after_bounce"
@@ -611,6 +612,7 @@ class Ledger:
             conn.info.pop(audit.APPENDED, None)
             conn.info.pop(audit.SEAL_REQUIRED, None)
             conn.info.pop(audit.FIRST_SEAL, None)  # the ledger's first seal is recorded once (audit.sealed_from)
+            conn.info.pop(CHECKED, None)  # decisions checked against their events in this transaction (``_checked``)
             conn.info[audit.SEALER] = self.checkpointer.seal if self.checkpointer is not None else None
             with conn.begin():
                 if self.dialect == "postgresql":
@@ -630,8 +632,16 @@ class Ledger:
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        with _amounts_in_range(), self.engine.connect() as conn, conn.begin():
-            yield conn
+        """A read-only transaction on one snapshot: on PostgreSQL REPEATABLE READ (a read-only transaction there is
+        never refused for serialization), so a check that reads the events and then the rows they cover
+        (``Projection.build(check_rows=True)``) never sees rows committed after the events it read (outside ledger
+        audit, session 41: a bank file racing a resize reported the resize's recomputation as written behind the
+        ledger and stopped every payment). SQLite's deferred ``BEGIN`` in WAL mode reads one snapshot already."""
+        with _amounts_in_range(), self.engine.connect() as conn:
+            if self.dialect == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
 
     def _need_actor(self, actor: str, action: str) -> str:
         """The acting operator's login (normalised), if registered, enabled and holding the role ``action``
@@ -2390,12 +2400,45 @@ class Ledger:
         return out
 
     @staticmethod
-    def _check_events(proj: projection.Projection) -> None:
+    def _check_events(proj: projection.Projection, step_zh: str = "发放", step_en: str = "payment") -> None:
         """Money leaves only on an intact chain: a broken or edited chain stops the payment altogether."""
         if not proj.chain.ok:
             first = proj.chain.issues[0]
-            raise LedgerError("audit_broken", f"审计链校验失败，暂停发放（请运行 wengang audit verify）：{first.zh}",
-                              f"the audit chain fails verification; payment stopped (run wengang audit verify): {first.en}")
+            raise LedgerError("audit_broken", f"审计链校验失败，暂停{step_zh}（请运行 wengang audit verify）：{first.zh}",
+                              f"the audit chain fails verification; {step_en} stopped (run wengang audit verify): "
+                              f"{first.en}")
+
+    def _checked(self, conn: Connection, ids: Collection[int], step_zh: str, step_en: str) -> None:
+        """Before money is settled on decisions ``ids`` (a resize's or recomputation's 多退少补, a recovery ordered or
+        received, a payment withdrawn, a credit check), what it reads is checked against the events as ``case pay``
+        checks it (``_signed_chain``, ``_verified``): the chain and its checkpoints; every money event re-hashed
+        (payments, returns, recoveries and their receipts, bank files); the tables that gate or settle money re-hashed
+        whole (``projection.GATES``, ``projection.SETTLES``); the decisions' rows and money as their events say, and
+        their recoveries, cancellations and receipts as the ledger allowed them (``projection.recovery_problems``).
+        Any difference refuses (``audit_broken`` / ``tampered``), nothing is written. Once per decision and
+        transaction (under the write lock what was checked stays so; the ledger's own writes carry their events).
+        Outside ledger audit, session 41: a resize computed from a receipts table emptied by SQL cancelled 779.62元
+        as never received; a receipt was taken on an order raised by SQL to 100,779.62元."""
+        done = conn.info.setdefault(CHECKED, set())
+        todo = sorted(set(ids) - done)
+        if not todo:
+            return
+        self._signed_chain(conn)
+        proj = projection.Projection.build(conn, todo, check_rows=True)
+        self._check_events(proj, step_zh, step_en)
+        # the decision's money and rows as the events say (``bad``), and of its workflow columns the one settling
+        # reads (``state``: paid or not); an account or channel that differs is refused where money leaves by it
+        bad = {did: i for did, i in proj.bad.items() if did in proj.ids}
+        for diff in proj.differences(conn, todo):
+            if diff.column in ("state", "*"):
+                bad.setdefault(diff.row_id, diff.issue())
+        if bad:
+            did, issue = min(bad.items())
+            raise LedgerError("tampered", f"决定 {did} 的台账记录与审计事件不符，暂停{step_zh}（请运行 wengang audit verify）："
+                              f"{issue.zh}",
+                              f"decision {did} differs from its audit events; {step_en} stopped (run wengang audit "
+                              f"verify): {issue.en}")
+        done.update(todo)
 
     @staticmethod
     def _alarm_events(conn: Connection, decision_id: int | None = None) -> tuple[list[dict[str, Any]], dict[int, int]]:
@@ -2756,6 +2799,7 @@ class Ledger:
         (not a top-up) moves it from paid back to the state it had before that payment, as its events say
         (``projection.before_pay``; audit ``WITHDRAWN`` on the decision, checked by the projection). Returns the
         payment ids withdrawn."""
+        self._checked(conn, [decision_id], "撤回未报盘的付款", "withdrawing payments not sent")
         rows = conn.execute(select(P.id, P.kind, P.seq, P.amount_fen).where(P.decision_id == decision_id,
                                                                             self._not_sent()).order_by(P.id)).all()
         if not rows:
@@ -2821,10 +2865,11 @@ class Ledger:
         (``_recoverable``) — nothing when the bank sent the money back — and ordered (``_order_recovery``).
         Called where the bank's answer is recorded (``apply_bank_return``, ``record_bounce``). Returns what it did."""
         out = []
-        for w in self._risk_pending(conn, ids):
+        waits = [w for w in self._risk_pending(conn, ids) if not self._unanswered_payments(conn, w["decision_id"])]
+        # one check for all of them
+        self._checked(conn, {w["decision_id"] for w in waits}, "多退少补与追回", "settlement and recovery")
+        for w in waits:
             did = w["decision_id"]
-            if self._unanswered_payments(conn, did):
-                continue
             flag = w.get("flag_id")
             out.append(self._settle_wait(
                 conn, w, actor, whys, kind=w.get("kind") or "risk_flag", key={"flag_id": flag},
@@ -2890,6 +2935,7 @@ class Ledger:
         (idempotent). Nothing actually paid to recover, even if every payment with the bank were credited: nothing.
         A payment sent and unanswered: the recovery waits (audit ``RECOVERY_PENDING``, once per kind), and
         ``_settle_recoveries`` orders it when the bank has answered. Returns (recovery id, fen, references waited on)."""
+        self._checked(conn, [decision_id], "多退少补与追回", "settlement and recovery")
         C = Recovery.__table__.c
         if seq is not None:
             done = conn.execute(select(C.id, C.amount_fen).where(C.decision_id == decision_id, C.kind == kind,
@@ -2917,10 +2963,11 @@ class Ledger:
         (``_recoverable``) — nothing when the bank sent the money back — and ordered. Called where the bank's answer
         is recorded, next to ``_settle_risk_recoveries``. Returns what it did."""
         out = []
-        for w in self._recovery_pending(conn, ids):
+        waits = [w for w in self._recovery_pending(conn, ids) if not self._unanswered_payments(conn, w["decision_id"])]
+        # one check for all of them
+        self._checked(conn, {w["decision_id"] for w in waits}, "多退少补与追回", "settlement and recovery")
+        for w in waits:
             did, kind = w["decision_id"], w["kind"]
-            if self._unanswered_payments(conn, did):
-                continue
             out.append(self._settle_wait(
                 conn, w, actor, whys, kind=kind, key={"kind": kind},
                 due=self._recoverable(conn, did, kind, w.get("amount_fen")),
@@ -3634,6 +3681,7 @@ class Ledger:
                               "a reason is required (--reason): e.g. the bank's written confirmation or correction")
         with self._tx() as conn:
             d = self._load(conn, decision_id)
+            self._checked(conn, [decision_id], "核实退回后入账", "the credit check")
             alarms, checked = self._alarm_events(conn, decision_id)
             mine = [a for a in alarms if payment_id is None or a["payment_id"] == payment_id]
             open_ = [a for a in mine if a["seq"] not in checked]
@@ -3820,6 +3868,9 @@ class Ledger:
             if d["state"] in TERMINAL:
                 raise LedgerError("transition_refused", f"决定 {decision_id} 已终结（{d['state']}），不能重新计算",
                                   f"decision {decision_id} is closed ({d['state']})")
+            # what the new amount and its 多退少补 are reckoned from (recomputations, payments, returns, recoveries
+            # and their receipts) as the events have it, before anything is reckoned
+            self._checked(conn, [decision_id], "划型变更与多退少补", "the resize and its settlement")
             status, old, _ = self._entitlement(conn, d)
             amount, basis = self._resize_amount(conn, d, new_size_class, new_amount_fen)
             rid = self._recompute(conn, d, actor, kind="size_class", status=status, size_class=new_size_class,
@@ -3915,6 +3966,7 @@ class Ledger:
         out above it. Then a top-up is due when the entitlement is above what is paid, and above it a recovery of
         what was actually paid too much (``_recover_sent``, kind ``overpayment``), waiting for the bank's answer on a
         payment sent and unanswered."""
+        self._checked(conn, [d["id"]], "多退少补与追回", "settlement and recovery")
         _, ent, _ = self._entitlement(conn, d)
         did = d["id"]
         # an earlier resize's recovery not received yet claims back money the new entitlement may leave with the unit:
@@ -3955,6 +4007,7 @@ class Ledger:
         the order stands at what was received, and 多退少补 reckons that as money back), its ``seq`` minus the
         cancelled order's id, so an order is cancelled once and a receipt for it is refused after. Returns their ids
         and the total cancelled."""
+        self._checked(conn, [decision_id], "多退少补与追回", "settlement and recovery")
         C, K = Recovery.__table__.c, RecoveryReceipt.__table__.c
         cancelled = self._cancelled_recoveries(conn, decision_id)
         got = select(K.recovery_id, func.sum(K.amount_fen).label("fen")).group_by(K.recovery_id).subquery()
@@ -3979,6 +4032,7 @@ class Ledger:
         37: a flag of 1,000.00元 stayed at the 600.00元 left beside a 多退少补 order cancelled later). Each raise is a
         recovery of the flag's kind whose event names the flag (``raises``), counted with the first for that flag.
         Returns the raises' ids and total."""
+        self._checked(conn, [decision_id], "多退少补与追回", "settlement and recovery")
         V, F, C = RiskReview.__table__.c, RiskFlag.__table__.c, Recovery.__table__.c
         reviews = conn.execute(select(V.flag_id, V.recovery_id, V.audit_ref, F.amount_fen, F.label, F.citation)
                                .join(RiskFlag.__table__, F.id == V.flag_id)
@@ -4018,6 +4072,7 @@ class Ledger:
 
     def _order_recovery(self, conn: Connection, decision_id: int, kind: str, amount: int, actor: str, reason: str,
                         seq: int | None = None) -> int:
+        self._checked(conn, [decision_id], "多退少补与追回", "settlement and recovery")
         C = Recovery.__table__.c
         if seq is None:  # (cancellations have negative seqs: the orders' own count from 0)
             seq = conn.execute(select(func.count()).where(C.decision_id == decision_id, C.kind == kind,
@@ -4048,6 +4103,9 @@ class Ledger:
             r = conn.execute(select(C.amount_fen, C.decision_id).where(C.id == recovery_id).with_for_update()).first()
             if r is None or r[0] <= 0:  # (a cancellation row is no order)
                 raise _err_not_found("追回单", "recovery order", recovery_id)
+            # the order, its cancellations and its receipts as their events say, before what is owed is reckoned
+            # (outside ledger audit, session 41: an order raised by SQL took a receipt of 100,779.62元)
+            self._checked(conn, [int(r[1])], "登记追回到账", "recording the receipt")
             amount = int(r[0])
             got = int(conn.execute(select(func.coalesce(func.sum(K.amount_fen), 0))
                                    .where(K.recovery_id == recovery_id)).scalar_one())
@@ -4462,6 +4520,19 @@ class Ledger:
                        f"({paid.get(did, 0)} fen)"}
                 for did, fen in sorted(ordered.items()) if fen > paid.get(did, 0)]
             report["ok"] &= not report["recovered_above_paid"]
+            # what came back on an order never above the order (``record_recovery_receipt``): an order raised by SQL
+            # while a receipt was taken on it, then set back (outside ledger audit, session 41)
+            K = RecoveryReceipt.__table__.c
+            got = select(K.recovery_id, func.sum(K.amount_fen).label("fen")).group_by(K.recovery_id).subquery()
+            report["receipts_above_order"] = [
+                {"recovery_id": int(rid), "decision_id": int(did), "recovery_fen": int(fen), "received_fen": int(x),
+                 "zh": f"追回单 {rid}（决定 {did}）的到账合计 {format_yuan(int(x))}超过追回金额 {format_yuan(int(fen))}",
+                 "en": f"recovery {rid} (decision {did}): receipts total {int(x)} fen, above the {int(fen)} fen ordered"}
+                for rid, did, fen, x in conn.execute(
+                    select(C.id, C.decision_id, C.amount_fen, got.c.fen)
+                    .select_from(Recovery.__table__.join(got, got.c.recovery_id == C.id))
+                    .where(got.c.fen > C.amount_fen).order_by(C.id))]
+            report["ok"] &= not report["receipts_above_order"]
         bal = self.balances()
         net = sum(r["net_fen"] for r in bal)
         expect = (report["case_payments"]["table_fen"] - report["case_payment_returns"]["table_fen"]

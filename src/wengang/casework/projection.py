@@ -48,6 +48,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from wengang.money import format_yuan
+
 from . import audit
 from .models import (
     AccountApproval,
@@ -62,6 +64,7 @@ from .models import (
     PublicityList,
     Recomputation,
     Recovery,
+    RecoveryReceipt,
 )
 from .states import TRANSITIONS
 
@@ -75,7 +78,7 @@ PAYABLE = TRANSITIONS["pay"].sources
 # of the decisions followed. A row deleted (or moved to another decision) leaves nothing of the followed decisions
 # to re-hash, so a payment made, returned or sent would be forgotten and made again.
 MONEY = frozenset({"case_payments", "case_payment_returns", "case_recoveries", "case_bank_files",
-                   "case_bank_file_items", "case_bank_confirmations"})
+                   "case_bank_file_items", "case_bank_confirmations", "case_recovery_receipts"})
 # Gate tables: rows that decide whether a decision is paid at all (``Ledger._payable``, ``_to_send``): who reviewed it
 # (the payer may not pay what they reviewed), the risk flags and the 稽核's verdicts on them, 公示 lists and entries,
 # account changes and their approvals, recomputed amounts. A flag holds a decision through its subject, not its id,
@@ -88,6 +91,14 @@ GATES_ZH = {"case_reviews": "初审、复审人", "case_risk_flags": "风险疑�
             "case_publicity_lists": "公示名单", "case_publicity_entries": "公示名单所列决定",
             "case_account_changes": "收款账户变更申请", "case_account_approvals": "收款账户变更复核",
             "case_recomputations": "重新核定的金额"}
+# Settling tables: what 多退少补 and a recovery receipt reckon with (``Ledger._settle``, ``record_recovery_receipt``):
+# the recovery orders and their cancellations, and what came back on them. A receipt deleted made a resize cancel an
+# order as never received, a cancellation deleted re-opened it (outside ledger audit, session 41): so wherever rows
+# are checked (``check_rows``) these are re-hashed whole against their events as the gates are, and rows written
+# with no event, edited or deleted stop every payment, bank file and settlement (``_check_gates``).
+SETTLES = frozenset({"case_recoveries", "case_recovery_receipts"})
+SETTLES_ZH = {"case_recoveries": "追回单及其撤销", "case_recovery_receipts": "追回到账"}
+WHOLE = GATES | SETTLES
 _IN = 5000  # ids per IN (...) query
 # audit action: a payment not yet sent (in no bank file) withdrawn, so it never goes to the bank: its return row
 # (``case_payment_returns``) and, when it was the decision's payment, the move back from paid (``case_decisions``)
@@ -201,8 +212,30 @@ class Projection:
         if check_rows:
             p._check_gates(conn)
             p.reused_payment_ids(conn)
+            p._unrecorded_money(conn)
+        if check_rows or p.ids is None:
+            for did, issue in recovery_problems(conn, p.ids):
+                p._problem(did, issue.kind, issue.zh, issue.en)
         p._built = True
         return p
+
+    def _unrecorded_money(self, conn: Connection) -> None:
+        """Money rows of the followed decisions that no event walked created (an ``audit_ref`` of no event of their
+        table): a payment, return or confirmation written behind the ledger would count in what 多退少补 reckons as
+        paid (``Ledger._net_paid``); the decision is not paid, sent or settled. (Recoveries and their receipts are
+        checked whole, ``SETTLES``.)"""
+        for table, zh in (("case_payments", "支付"), ("case_payment_returns", "退回"),
+                          ("case_bank_confirmations", "银行确认")):
+            known = self.refs.get(table, set())
+            for ref, rows in self._rows.get(table, {}).items():
+                if ref in known:
+                    continue
+                for r in rows:
+                    did = r[_DID[table]]
+                    self._problem(did, "unrecorded",
+                                  f"决定 {did} 的{zh}记录（{table}，audit_ref {ref}）没有创建它的审计事件（在台账之外写入）",
+                                  f"a {table} row of decision {did} (audit_ref {ref}) was created by no audit event "
+                                  "(written behind the ledger)")
 
     def _check_gates(self, conn: Connection) -> None:
         """Every row of every ``GATES`` table against the event that created it, read in one pass per table (by
@@ -214,7 +247,7 @@ class Projection:
         from .models import HASHED, Base
 
         empty = hashlib.sha256().hexdigest()
-        for table in sorted(GATES):
+        for table in sorted(WHOLE):
             t = Base.metadata.tables[table]
             cols = HASHED[table]
             got: dict[Any, list[Any]] = {}  # ref -> [rows, hasher, first id, last id]
@@ -255,6 +288,12 @@ class Projection:
         reused_payment_ids(conn, rep or self.chain)
 
     def _gate_problem(self, kind: str, table: str, zh: str, en: str) -> None:
+        if table in SETTLES:
+            self.chain.problem(kind, f"{zh}；这张表决定追回与多退少补的金额（{SETTLES_ZH[table]}），无法确定涉及哪些决定，"
+                               "暂停全部发放、报盘与多退少补",
+                               f"{en}; this table decides what is recovered and settled, the decisions concerned "
+                               "cannot be told, so nothing is paid, sent or settled")
+            return
         self.chain.problem(kind, f"{zh}；这张表决定能否发放（{GATES_ZH[table]}），无法确定涉及哪些决定，暂停全部发放与报盘",
                            f"{en}; this table decides whether money is paid, the decisions concerned cannot be told, "
                            "so nothing is paid or sent")
@@ -316,7 +355,7 @@ class Projection:
         """Fold the events appended since the last call (all of them the first time)."""
         for ev in audit.walk(conn, self.chain, after_seq=self.chain.head_seq, prev=self.chain.head_hash):
             table = ev["entity"]
-            if (table in GATES and self.check_rows and not self._built and ev["ref"] is not None
+            if (table in WHOLE and self.check_rows and not self._built and ev["ref"] is not None
                     and ev["content_hash"] is not None):
                 self._gate_events.setdefault(table, {})[ev["ref"]] = ev
             if ev["ref"] is not None:
@@ -357,6 +396,10 @@ class Projection:
         if ids:
             for did in ids:
                 self._flag(int(did), issue)
+            return
+        if ev["entity"] in SETTLES:  # what every 多退少补 and recovery reckons with
+            self.chain.problem(issue.kind, f"{issue.zh}；无法确定涉及哪些决定，暂停全部发放、报盘与多退少补",
+                               f"{issue.en}; the decisions concerned cannot be told, so nothing is paid, sent or settled")
             return
         self.chain.problem(issue.kind, f"{issue.zh}；无法确定涉及哪些决定，暂停全部发放与报盘",
                            f"{issue.en}; the decisions concerned cannot be told, so nothing is paid or sent")
@@ -659,6 +702,83 @@ def reused_payment_ids(conn: Connection, rep: audit.VerifyReport) -> None:
                 f"{name} names payment ids {sorted({*orphan, *older})} that are gone or were created after it: "
                 "payments were deleted and their ids may be given again (taken as sent, returned or confirmed); "
                 "nothing is paid or sent")
+
+
+def recovery_problems(conn: Connection, ids: Collection[int] | None = None) -> list[tuple[int, audit.Issue]]:
+    """Recovery orders, their cancellations and their receipts replayed in the order of the events that wrote them
+    (of decisions ``ids``, or all), each against what the ledger allows at that moment: a receipt only on an order
+    not cancelled, and the receipts of an order together never above it (``Ledger.record_recovery_receipt``); a
+    cancellation (``Ledger._cancel_open_overpayments``: ``seq`` minus the order's id) only of an order not cancelled
+    yet, for exactly minus what was not received of it then. Each row is also re-hashed against its event elsewhere;
+    this finds what a row edited and put back in between left behind (outside ledger audit, session 41: a receipt
+    deleted while a resize cancelled its order as unreceived, then restored; an order raised while a receipt of
+    100,779.62元 was taken on it, then set back). Returns (decision id, issue) pairs."""
+    EV = audit._EV.alias("ev_rec")
+    K = RecoveryReceipt.__table__.c
+    q_rec = (select(EV.c.seq, C.id, C.decision_id, C.kind, C.seq, C.amount_fen)
+             .select_from(Recovery.__table__.join(EV, EV.c.ref == C.audit_ref)))
+    q_rct = (select(EV.c.seq, K.id, C.decision_id, K.recovery_id, K.amount_fen)
+             .select_from(RecoveryReceipt.__table__.join(EV, EV.c.ref == K.audit_ref)
+                          .join(Recovery.__table__, C.id == K.recovery_id)))
+    if ids is not None:
+        ids = sorted(set(ids))
+        if not ids:
+            return []
+        recs: list[tuple] = []
+        rcts: list[tuple] = []
+        for i in range(0, len(ids), _IN):
+            part = ids[i:i + _IN]
+            recs += [tuple(r) for r in conn.execute(q_rec.where(C.decision_id.in_(part)))]
+            rcts += [tuple(r) for r in conn.execute(q_rct.where(C.decision_id.in_(part)))]
+    else:
+        recs = [tuple(r) for r in conn.execute(q_rec)]
+        rcts = [tuple(r) for r in conn.execute(q_rct)]
+    steps = sorted([(ev, 0, rid, r) for ev, rid, *r in recs] + [(ev, 1, kid, r) for ev, kid, *r in rcts],
+                   key=lambda x: x[:3])
+    orders: dict[int, dict[str, Any]] = {}  # order id -> decision, kind, amount, received, cancelled
+    out: list[tuple[int, audit.Issue]] = []
+
+    def bad(did: int, zh: str, en: str) -> None:
+        out.append((did, audit.Issue("projection", zh, en)))
+
+    for ev, what, row_id, r in steps:
+        if what == 0:
+            did, kind, seq, amount = r
+            if amount > 0:
+                orders[row_id] = {"did": did, "kind": kind, "amount": int(amount), "got": 0, "cancelled": False}
+            elif amount < 0 or seq < 0:
+                o = orders.get(-seq) if seq < 0 else None
+                if o is None or o["did"] != did or o["kind"] != kind or o["cancelled"]:
+                    bad(did, f"case_recoveries id {row_id}（事件 {ev}）撤销追回单 {-seq}，但该追回单不存在、不属于决定 {did} "
+                             "或已撤销（记录被改动）",
+                        f"case_recoveries id {row_id} (event {ev}) cancels recovery {-seq}, which does not exist, is not "
+                        f"decision {did}'s or was cancelled already (rows changed)")
+                    continue
+                o["cancelled"] = True
+                want = -(o["amount"] - o["got"])
+                if amount != want:
+                    bad(did, f"case_recoveries id {row_id}（事件 {ev}）撤销追回单 {-seq} 的金额为 {format_yuan(-amount)}，"
+                             f"按撤销时的记录应为 {format_yuan(-want)}（追回 {format_yuan(o['amount'])}，已到账 "
+                             f"{format_yuan(o['got'])}）：撤销时读取的追回或到账记录曾被改动",
+                        f"case_recoveries id {row_id} (event {ev}) cancels {-amount} fen of recovery {-seq}; the "
+                        f"records give {-want} fen ({o['amount']} ordered, {o['got']} received): the recoveries or "
+                        "receipts read then had been changed")
+        else:
+            did, rid, amount = r
+            o = orders.get(rid)
+            if o is None or o["cancelled"]:
+                bad(did, f"case_recovery_receipts id {row_id}（事件 {ev}）登记在追回单 {rid} 上，但该追回单"
+                         f"{'此前已撤销' if o else '不存在'}（记录被改动）",
+                    f"case_recovery_receipts id {row_id} (event {ev}) is on recovery {rid}, which "
+                    f"{'was cancelled before' if o else 'does not exist'} (rows changed)")
+                continue
+            o["got"] += int(amount)
+            if o["got"] > o["amount"]:
+                bad(did, f"追回单 {rid} 的到账合计 {format_yuan(o['got'])}超过追回金额 {format_yuan(o['amount'])}"
+                         f"（case_recovery_receipts id {row_id}，事件 {ev}）：登记时读取的追回单曾被改动",
+                    f"recovery {rid}: receipts total {o['got']} fen, above the {o['amount']} fen ordered "
+                    f"(case_recovery_receipts id {row_id}, event {ev}): the order read then had been changed")
+    return out
 
 
 def _in_ranges(conn: Connection, q: Any, col: Any, pos: int, ids: frozenset[int]) -> list[tuple]:
