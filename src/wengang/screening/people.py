@@ -544,6 +544,11 @@ def ui_facts(
     """
     all_claims = ui_claims if all_claims is None else all_claims
     claims = claim_periods(ui_claims)
+    # the transfer's months are optional columns: a claims table read without them (the risk checks' own reader)
+    # has them unknown
+    have = claims.collect_schema().names()
+    claims = claims.with_columns(pl.lit(None, dtype=pl.Int64).alias(c) for c in ("paid_months_transferred_in",
+                                                                               "months_already_drawn") if c not in have)
     elsewhere = claims_elsewhere(claims, all_claims).select("claim_id", pl.lit(True).alias("_elsewhere"))
     p = persons.select(
         "id_number",
