@@ -231,7 +231,8 @@ def _bracket(m: re.Match[str]) -> str:
 def recipient_text(text: str, program: str | None = None) -> str:
     """``text`` (a reason, a check's label or detail, a note) as a unit or person reads it; ``program``: the
     decision's, whose checks name a bare reason code. Idempotent; a text that holds no Latin letter comes back as it
-    is."""
+    is, but for an input table's row it names (:func:`without_rows`)."""
+    text = without_rows(text)
     if not re.search(r"[A-Za-z]", text):
         return text
     if text.startswith(_WHAT_IF):
@@ -259,6 +260,22 @@ def recipient_text(text: str, program: str | None = None) -> str:
     for pattern, repl in _TIDY:
         out = pattern.sub(repl, out)
     return out.strip().strip("；，、")
+
+
+# a quarantined input row as the screening's holds name it (screening.holds: ``月度缴费记录第 1562 行格式有误，待核实后发放``,
+# ``…（第 12 行）有误已被隔离…``), and the refusal held on one (holds.REFUSAL_TO_VERIFY ``不予发放的结论所依据的数据有误，
+# 待核实后认定：``): the agency's table and row, never the recipient's to read (outside audit, session 41)
+_REFUSAL_HELD = re.compile(r"不予发放的结论所依据的数据有误，待核实后认定：[^；。]*")
+_ROW_CLAUSE = re.compile(r"[^；。：，\n]*第\s*\d[\d、,，\-–~至 ]*\s*行[^；。]*")
+
+
+def without_rows(text: str) -> str:
+    """``text`` with every clause that names an input table's row said as the recipient reads it: the data is being
+    verified (a refusal held on it: the decision follows the verification; a payment held: it is paid after)."""
+    if "行" not in text:
+        return text
+    out = _REFUSAL_HELD.sub("所依据的部分数据正在核实，核实后作出认定", text)
+    return _ROW_CLAUSE.sub(lambda m: "所依据的部分数据正在核实" + ("，核实后发放" if "发放" in m.group(0) else ""), out)
 
 
 def region_wait(text: str) -> list[str] | None:
