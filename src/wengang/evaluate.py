@@ -251,6 +251,14 @@ def no_policy_outcome(
             f"{label} {period_on.isoformat()} 时{region_name}没有{PROGRAM_LABELS[program]}的有效规定：不在文件规定的期间内，不予发放",
             *reasons,
         ]
+    # a month before the library's first provision: governed by a rule the library does not hold (the texts continue
+    # a duty, "持续做好…发放工作"), 无法判定 saying what settles it (facts.benefit.month_before_first_rule)
+    from wengang.facts.benefit import month_before_first_rule
+
+    early = month_before_first_rule(program, PROGRAM_LABELS[program], region_name, region_name, period_on)
+    if early is not None:
+        status, lines = early
+        return status, [*lines, *reasons]
     # no provision for the month it is for: that month is not paid under a later document
     return INELIGIBLE, [
         f"待遇所属月份 {period_on.year}年{period_on.month}月 {region_name}尚无{PROGRAM_LABELS[program]}的有效规定，"

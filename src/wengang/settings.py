@@ -88,6 +88,9 @@ def _setting_specs(n_rulesets: int) -> dict[str, SettingSpec]:
                 specs[name] = SettingSpec(name, s.unit, s.description)
     # settings no rule reads but the deadline outputs do (wengang.workdays; `--workday-overrides`)
     specs.setdefault("workday_overrides", SettingSpec("workday_overrides", "text", "工作日覆盖文件路径"))
+    # figures the bounds of a setting read (SETTING_BOUNDS: 失业保险条例 第十八条), which no rule reads
+    for name, (unit, label) in BOUND_SETTINGS.items():
+        specs.setdefault(name, SettingSpec(name, unit, label))
     return specs
 
 
@@ -294,55 +297,107 @@ def ceiling_breach(name: str, value: Any, p: Any, *, set_above: bool = False) ->
     return None
 
 
-# a setting a text bounds by another figure of the region: (the setting, the figure, below: "低于" — not equal —
-# else "高于", the words and clause). 失业保险条例 第十八条: the 失业保险金 standard is set “按照低于当地最低工资标准、
-# 高于城市居民最低生活保障标准的水平”. The library holds Inner Mongolia's 一类区 minimum wage, the highest of its
-# classes: a standard at or above it is below no local minimum wage (outside fidelity audit F1, session 38); one
-# between a lower class's figure and it cannot be told here.
-SETTING_BOUNDS: tuple[tuple[str, str, str, str, str], ...] = (
-    ("monthly_benefit_amount", "失业保险金月标准", "class1_minimum_wage", "自治区一类区月最低工资标准",
-     "失业保险条例 第十八条“按照低于当地最低工资标准……的水平”"),
+# a setting a text bounds by other figures of the region. 失业保险条例 第十八条: the 失业保险金 standard is set
+# “按照低于当地最低工资标准、高于城市居民最低生活保障标准的水平” (facts.md §1): below the local minimum wage (低于: not
+# equal) and above the urban dibao (高于: not equal). Each bound: (the setting, its label, the figures that can stand
+# for the bound, most specific first, "below" or "above", the words and clause, what the bound is called where no
+# figure is known). The minimum wage: the local one (``local_minimum_wage``, the class of the county: facts.md §8 puts
+# 科尔沁区 and 霍林郭勒市 in 二类 for the list from 2021-12-01), else the province's 一类区 figure, the highest of its
+# classes: a standard at or above it is below no local minimum wage (outside fidelity audit F1, session 38). The dibao:
+# ``urban_dibao_monthly``; the library holds none, so the floor is said to be unchecked unless the agency gives it
+# (outside UI audit F1, session 41: a standard of 1元 was decided with no word on the floor).
+SETTING_BOUNDS: tuple[tuple[str, str, tuple[str, ...], str, str, str], ...] = (
+    ("monthly_benefit_amount", "失业保险金月标准", ("local_minimum_wage", "class1_minimum_wage"), "below",
+     "失业保险条例 第十八条“按照低于当地最低工资标准……的水平”", "当地最低工资标准"),
+    ("monthly_benefit_amount", "失业保险金月标准", ("urban_dibao_monthly",), "above",
+     "失业保险条例 第十八条“……高于城市居民最低生活保障标准的水平”", "城市居民最低生活保障标准"),
 )
+# the region figures the bounds read that no rule reads: their specs (unit, label), for region data and --setting
+BOUND_SETTINGS = {
+    "local_minimum_wage": ("yuan", "当地月最低工资标准（本县区所属类区的标准）"),
+    "urban_dibao_monthly": ("yuan", "城市居民最低生活保障标准（月）"),
+}
+
+
+def _bound_label(bound: str, datum: Any) -> str:
+    """What a bounding figure is called, by the region whose figure it is (outside UI audit F3, session 41: “自治区
+    一类区” was said for 山西 and 兵团): ``自治区一类区月最低工资标准`` (内蒙古's), ``科尔沁区月最低工资标准``."""
+    from wengang.regions import resolve_region
+
+    where = ""
+    if datum is not None:
+        try:
+            where = resolve_region(datum.region).name
+        except LookupError:
+            where = str(datum.region)
+    if bound == "class1_minimum_wage":
+        # the province's own word for itself (内蒙古: “自治区一类区”, as its notices say; a 省: “省一类区”)
+        level = next((w for w in ("自治区", "省") if where.endswith(w)), where)
+        return f"{level}一类区月最低工资标准"
+    if bound == "local_minimum_wage":
+        return f"{where}月最低工资标准" if where else "当地月最低工资标准"
+    spec = BOUND_SETTINGS.get(bound)
+    return (where + spec[1]) if spec else bound
+
+
+def _bound_figure(bounds: tuple[str, ...], merged: Mapping[str, Any], values: Mapping[str, Any] | None) -> tuple[str, Any, Any] | None:
+    """The most specific figure known for a bound: (its name, value, region datum or None). The region's own figure
+    binds, not one an operator's --setting put over it (the law's bound is not a what-if: the second look lifted it with
+    class1_minimum_wage=99999元); an operator's figure stands where the region data have none."""
+    for bound in bounds:
+        if values and bound in values:
+            return bound, values[bound].value, values[bound]
+        if merged.get(bound) is not None:
+            return bound, merged[bound], None
+    return None
 
 
 def bound_breach(ruleset: Any, params: Mapping[str, Any], merged: Mapping[str, Any],
                  values: Mapping[str, Any] | None = None) -> str | None:
     """Chinese-first text when a setting the ruleset's active rules read, in ``merged`` (region data with the
-    operator's settings over it), is not below the figure of the region a text bounds it by
+    operator's settings over it), is outside a bound a text sets by another figure of the region
     (:data:`SETTING_BOUNDS`), else None. ``values``: the region data (``RegionDatum``), for the figure's source."""
     from wengang.rules.engine import _per_document
 
     read = set(_per_document(ruleset, params)[1])
-    for name, label, bound, cap_label, words in SETTING_BOUNDS:
+    for name, label, bounds, side, words, _ in SETTING_BOUNDS:
         if name not in read:
             continue
-        # the region's own figure binds, not one an operator's --setting put over it (the law's bound is not a
-        # what-if: the second look lifted it with class1_minimum_wage=99999元)
         v = merged.get(name)
-        cap = values[bound].value if values and bound in values else merged.get(bound)
-        if v is None or cap is None or v < cap:
+        found = _bound_figure(bounds, merged, values)
+        if v is None or found is None:
             continue
-        source = f"（{values[bound].citation()}）" if values and bound in values else ""
+        bound, cap, datum = found
+        if (v < cap) if side == "below" else (v > cap):
+            continue
+        source = f"（{datum.citation()}）" if datum is not None else ""
+        what = "不低于" if side == "below" else "不高于"
         return (
-            f"{label} {show_value(v, 'yuan')} 不低于{cap_label} {show_value(cap, 'yuan')}{source}：{words}，"
-            f"该标准不能用于判定 / {name} {v} fen is not below {bound} {cap} fen: the regulation sets it below the "
-            "local minimum wage"
+            f"{label} {show_value(v, 'yuan')} {what}{_bound_label(bound, datum)} {show_value(cap, 'yuan')}{source}：{words}，"
+            f"该标准不能用于判定 / {name} {v} fen is not {side} {bound} {cap} fen: the regulation sets it below the "
+            "local minimum wage and above the urban dibao"
         )
     return None
 
 
 def bound_unchecked(ruleset: Any, params: Mapping[str, Any], merged: Mapping[str, Any],
                     values: Mapping[str, Any] | None = None) -> list[str]:
-    """A note for each bounded setting the rules read and are given while the region's bounding figure is not
-    known for the period (Inner Mongolia's minimum wage before 2021-12-01: facts.md NOT FOUND): said, not assumed."""
+    """A note for each bound of a setting the rules read and are given while no figure of the region stands for it
+    in the period (Inner Mongolia's minimum wage before 2021-12-01: facts.md NOT FOUND; the dibao: none held): said,
+    not assumed."""
     from wengang.rules.engine import _per_document
 
     read = set(_per_document(ruleset, params)[1])
-    return [
-        f"未能核对{label}是否{words.split('“')[0]}所要求的低于{cap_label}：本库没有该期间的{cap_label}，请经办机构核对"
-        for name, label, bound, cap_label, words in SETTING_BOUNDS
-        if name in read and merged.get(name) is not None and not (values and bound in values)
-    ]
+    out = []
+    for name, label, bounds, side, words, called in SETTING_BOUNDS:
+        if name not in read or merged.get(name) is None or _bound_figure(bounds, merged, values) is not None:
+            continue
+        need = "低于" if side == "below" else "高于"
+        out.append(
+            f"未能核对{label}是否{words.split('“')[0]}所要求的{need}{called}：本库没有该地区该期间的{called}，请经办机构核对"
+            f"（{bounds[0]}）"
+        )
+    return out
 
 
 def split_overrides(resolution: Any, settings: Mapping[str, Any]) -> tuple[Any, dict[str, Any], list[str]]:

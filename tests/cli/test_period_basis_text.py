@@ -1,5 +1,6 @@
 """``wengang evaluate``'s 政策期间 line: the reading the period rests on by its Chinese description, then the
-switch's name (what ``--reading`` takes), never ``name=key``; ``--explain`` (the letter) drops the name."""
+switch's name (what ``--reading`` takes), never ``name=key``; ``--explain`` (the letter) drops the name and says the
+reading as the one adopted."""
 
 from __future__ import annotations
 
@@ -48,5 +49,7 @@ def test_plain_output(s03: Path) -> None:
 def test_explain_is_a_letter_without_the_switch(s03: Path) -> None:
     r = runner.invoke(app, ["evaluate", str(s03), *ARGS, "--setting", "fund_reserve_years=2", "--explain"])
     line = next(x for x in r.output.splitlines() if x.startswith("适用政策期间："))
-    assert line.endswith(f"仍按申领日期适用该文件（{APPLICATION}）。"), line
+    # the reading said as the one the conclusion follows from (explain._reading_as_adopted, session 41: S25-17)
+    head, _, tail = APPLICATION.partition("：")
+    assert line.endswith(f"仍按申领日期适用该文件（依本次采用的政策理解“{head}”：{tail}）。"), line
     assert "解释开关" not in line and "policy.period_date" not in r.output

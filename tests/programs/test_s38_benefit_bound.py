@@ -37,12 +37,19 @@ def test_a_standard_a_fen_below_it_is_decided():
 
 
 def test_the_bound_before_december_2024_is_that_periods_minimum_wage():
-    # 2021-12-01 to 2024-11-30: 一类区 1,980元
+    # 2021-12-01 to 2024-11-30 (facts.md §8): 科尔沁区 is in 二类, 1,910元 (region data 150502.yaml); a county the
+    # library holds no class for (科尔沁左翼中旗) is bounded by the 一类区 figure, 1,980元, the highest class
     early = {**CLAIM, "application_date": "2024-08-15", "separation_date": "2024-07-31"}
     with pytest.raises(SettingError) as e:
-        evaluate("ui_benefit", "150502", date(2024, 9, 1), early, settings={"monthly_benefit_amount": "1980元"})
-    assert "1,980元" in str(e.value)
+        evaluate("ui_benefit", "150502", date(2024, 9, 1), early, settings={"monthly_benefit_amount": "1910元"})
+    assert "不低于科尔沁区月最低工资标准 1,910元" in str(e.value)
     assert evaluate("ui_benefit", "150502", date(2024, 9, 1), early,
+                    settings={"monthly_benefit_amount": "1909元"}).status == "eligible"
+    other = {**early, "insured_region": "150521"}
+    with pytest.raises(SettingError) as e:
+        evaluate("ui_benefit", "150521", date(2024, 9, 1), other, settings={"monthly_benefit_amount": "1980元"})
+    assert "不低于自治区一类区月最低工资标准 1,980元" in str(e.value)
+    assert evaluate("ui_benefit", "150521", date(2024, 9, 1), other,
                     settings={"monthly_benefit_amount": "1979元"}).status == "eligible"
 
 

@@ -20,7 +20,7 @@ def _roots(exprs: list, name: str) -> set[str]:
 def test_checks_fixed_to_true_are_not_read() -> None:
     plan = _plan(None)
     literal_true = {e.meta.output_name() for e in plan.variants if e.meta.is_literal(allow_aliasing=True)}
-    assert {n.split("__")[1] for n in literal_true} == {"c2", "c4", "c8", "c9"}
+    assert {n.split("__")[1] for n in literal_true} == {"c2", "c4", "c8", "c9", "c10"}  # c10: size_class_known (s41)
     read = _roots(plan.final, "status") | _roots(plan.final, "reasons") | _roots(plan.final, "flags")
     assert read and not (read & literal_true)
     assert _roots(plan.final, "flags") == set()  # every flag passes: the flags are the empty text, read from nothing

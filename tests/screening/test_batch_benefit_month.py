@@ -1,6 +1,8 @@
 """Batch screening places a monthly benefit (价格临时补贴, 代缴基本医疗保险费) in a policy period by the month it is for,
-as one case does (``wengang.evaluate.benefit_month_date``), whatever the application or review date; a month no
-document covers is 不符合条件 with the one-case reason, not 无法判定. Every row: batch ≡ ``evaluate``."""
+as one case does (``wengang.evaluate.benefit_month_date``), whatever the application or review date; a month before the
+library's first provision is 无法判定 with the one-case reason (the texts continue a duty, "持续做好…发放工作": that month
+is governed by a rule the library does not hold — ``wengang.facts.benefit.month_before_first_rule``), not 不符合条件, and
+not the review date's "no policy" either. Every row: batch ≡ ``evaluate``."""
 
 from __future__ import annotations
 
@@ -90,9 +92,12 @@ def _compare(program: str, table: pl.DataFrame, on: date, readings: dict[str, st
         assert str(b["status"]) == d.status, where
         assert b["amount_fen"] == d.amount_fen, where
         assert (b["policy_number"], b["policy_id"]) == (d.policy_number, d.policy_id), where
-        if d.status == INELIGIBLE:  # a refusal says what one case says
+        # a refusal, and a month no document of the library covers, says what one case says
+        if d.status == INELIGIBLE or str(b["reasons"] or "").startswith("benefit_month:"):
             shown = [texts.get(c, c) for c in b["reasons"].split(";") if c]
             assert "；".join(shown) == "；".join(d.reasons), where
+        if any("早于本库" in r for r in d.reasons):  # one case's month before the first provision: the batch's too
+            assert str(b["reasons"]).startswith("benefit_month:"), where
     return got
 
 
@@ -103,10 +108,11 @@ def test_batch_places_by_benefit_month_as_one_case(program, readings):
     start = (readings or {}).get(MONTH_IN_FORCE) == "month_start"
     status = {k: str(r["status"]) for k, r in got.items()}
     policy = {k: r["policy_number"] for k, r in got.items()}
-    # before any provision: not paid for that month, and not 无法判定
+    # before any provision: 无法判定 by the month (a rule the library does not hold), not refused, not paid
     for k in ("tl_2018_06", "yq_2023_06", *(["tl_2023_06"] if program == "ui_price_subsidy" else [])):
-        assert status[k] == INELIGIBLE
+        assert status[k] == NOT_DETERMINABLE
         assert got[k]["reasons"].startswith("benefit_month:")
+        assert got[k]["amount_fen"] is None and policy[k] is None
     # the month's document, though superseded by the review date (placement by application date gave 18号)
     assert policy["tl_2024_09"] == (
         "内政发〔2019〕4号" if program == "ui_medical_premium" else "人社部发〔2024〕40号"
@@ -115,22 +121,23 @@ def test_batch_places_by_benefit_month_as_one_case(program, readings):
     assert policy["yq_2024_05"] == ("人社部发〔2024〕40号" if start else "晋人社厅发〔2024〕28号")
     if program == "ui_medical_premium":
         assert policy["tl_2019_06"] == policy["tl_2023_06"] == "内政发〔2019〕4号"
-        assert status["tl_2019_01"] == (INELIGIBLE if start else "eligible")
+        assert status["tl_2019_01"] == (NOT_DETERMINABLE if start else "eligible")
         assert policy["tl_2025_05"] == ("内政发〔2019〕4号" if start else "内人社发〔2025〕18号")
     else:
-        assert status["tl_2019_06"] == INELIGIBLE
-        assert status["tl_2024_04"] == (INELIGIBLE if start else "eligible")
+        assert status["tl_2019_06"] == NOT_DETERMINABLE and got["tl_2019_06"]["reasons"].startswith("benefit_month:")
+        assert status["tl_2024_04"] == (NOT_DETERMINABLE if start else "eligible")
         assert policy["tl_2025_05"] == ("人社部发〔2024〕40号" if start else "内人社发〔2025〕18号")
     # without a month: by the review date (the application date's document has not ended)
     assert policy["tl_none_app"] == policy["tl_none"] == "内人社发〔2025〕18号"
 
 
 @pytest.mark.parametrize("program", ["ui_price_subsidy", "ui_medical_premium"])
-def test_month_without_provision_on_the_review_date_is_refused_and_a_row_without_month_is_not_determinable(
+def test_month_without_provision_on_the_review_date_and_a_row_without_month_are_decided_apart(
     program,
 ):
     # reviewed on the last day of a month no document covers: that month's row and the row without a month are
-    # placed on the same date, and still decided apart (不符合条件 / 无法判定), as one case decides them
+    # placed on the same date, and still decided apart — both 无法判定, the month's row by its month (before the
+    # library's first provision), the rows without a month by the review date's "no policy" — as one case decides them
     rows = [
         ("month", "150500", date(2018, 6, 1), None),
         ("no_month", "150500", None, None),
@@ -138,24 +145,29 @@ def test_month_without_provision_on_the_review_date_is_refused_and_a_row_without
         ("later_month", "150500", date(2025, 8, 1), None),  # a month after the review: its own document
     ]
     got = _compare(program, _table(rows), date(2018, 6, 30), None)
-    assert str(got["month"]["status"]) == INELIGIBLE
+    assert str(got["month"]["status"]) == NOT_DETERMINABLE
+    assert got["month"]["reasons"].startswith("benefit_month:150500:")
     assert str(got["no_month"]["status"]) == str(got["no_month_app"]["status"]) == NOT_DETERMINABLE
+    assert not got["no_month"]["reasons"].startswith("benefit_month:")
+    assert not got["no_month_app"]["reasons"].startswith("benefit_month:")
     assert got["later_month"]["policy_number"] == "内人社发〔2025〕18号"
 
 
-def test_refusal_reason_names_the_month_and_region():
+def test_month_reason_names_the_month_region_and_first_provision():
     out, plans = screen_facts(
         _table([("m", "140300", date(2023, 6, 1), date(2025, 1, 1))]), "ui_price_subsidy", ON,
         settings=parse_settings(SETTINGS["ui_price_subsidy"]),
     )  # fmt: skip
     row = out.collect().row(0, named=True)
     text = reason_text(plans)[row["reasons"]]
-    assert (str(row["status"]), row["amount_fen"], row["policy_number"]) == (INELIGIBLE, None, None)
-    assert text.startswith("待遇所属月份 2023年6月 阳泉市尚无价格临时补贴的有效规定，该月份不发放")
+    assert (str(row["status"]), row["amount_fen"], row["policy_number"]) == (NOT_DETERMINABLE, None, None)
+    assert text.startswith("待遇所属月份 2023年6月 早于本库阳泉市价格临时补贴的第一份规定（人社部发〔2024〕40号，2024-04-28 起）")
+    assert "持续做好" in text and "请按2023年6月当地有效的规定认定" in text and "该月份不发放" not in text
 
 
 def test_refused_and_decided_rows_of_one_region_keep_their_facts():
-    # refusals by a check (not receiving benefit) and by the month, side by side in one region
+    # a refusal by a check (not receiving benefit), 无法判定 by the month and by a missing fact, side by side in one
+    # region
     rows = [
         ("a", "150500", date(2019, 6, 1), None),
         ("b", "150500", date(2019, 6, 2), None),
@@ -163,7 +175,8 @@ def test_refused_and_decided_rows_of_one_region_keep_their_facts():
         ("d", "150500", date(2019, 6, 1), None),
     ]
     got = _compare("ui_medical_premium", _table(rows, receiving=[True, False, True, None]), ON, None)
-    assert [str(got[k]["status"]) for k in "abcd"] == ["eligible", INELIGIBLE, INELIGIBLE, NOT_DETERMINABLE]
+    assert [str(got[k]["status"]) for k in "abcd"] == ["eligible", INELIGIBLE, NOT_DETERMINABLE, NOT_DETERMINABLE]
+    assert got["c"]["reasons"].startswith("benefit_month:") and "receiving_ui_benefit" in got["d"]["reasons"]
 
 
 REGIONS = ["150500", "150502", "140300", "bingtuan"]

@@ -44,14 +44,62 @@ MONTH_IN_FORCE = interpretations.register(
         ),
         readings={
             "month_end": "适用：当月内已施行的规定适用于该月（按当月最后一日有效的规定）",
-            "month_start": "不适用：只有当月1日已施行的规定适用于该月（施行当月按此前的规定，无则不发放）",
+            "month_start": "不适用：只有当月1日已施行的规定适用于该月（施行当月按此前的规定；本库无此前规定的，无法判定）",
         },
         default="month_end",
         why="各文件只写“持续做好……发放工作”“从失业保险基金中列支”，未写从哪个月份起发放；待遇按月计发，"
-        "文件施行当月已有发放依据，按当月最后一日有效的规定确定该月适用的文件。此前月份没有规定的，不按后来的文件追溯发放。",
+        "文件施行当月已有发放依据，按当月最后一日有效的规定确定该月适用的文件。早于本库第一份规定的月份不按后来的文件追溯，"
+        "但也不是“没有规定、不发放”：“持续做好……代缴基本医疗保险（含生育保险）费、价格临时补贴等保生活待遇发放工作”"
+        "是延续已有的发放义务（失业保险条例 第十条，领取失业保险金期间的医疗补助金从失业保险基金支出；条例原文不在本库），"
+        "该月份适用的是本库以外的规定，故无法判定，须按该月份当地有效的规定（加入政策库，或由经办机构按其认定）办理。",
         programs=("ui_price_subsidy", "ui_medical_premium"),
     )
 )
+
+
+def first_rule(region: str, program: str) -> tuple[date, str] | None:
+    """The first day a document of the library (not a draft) provides ``program`` for ``region`` (its code or name)
+    or a jurisdiction above it, and that document's number; None: none does."""
+    from wengang.policies import load_policy_set
+    from wengang.regions import chain, resolve_region
+
+    keys = {r.key for r in chain(resolve_region(region))}
+    policy_set = load_policy_set()
+    best: tuple[date, str] | None = None
+    for doc in policy_set.documents:
+        target = policy_set.get(doc.forwards) if doc.forwards else doc
+        block = target.programs.get(program)
+        if doc.jurisdiction not in keys or block is None or target.is_draft or doc.is_draft:
+            continue
+        if best is None or block.valid_from < best[0]:
+            best = (block.valid_from, target.display_number)
+    return best
+
+
+def month_before_first_rule(
+    program: str, program_label: str, region: str, region_name: str, month: date
+) -> tuple[str, list[str]] | None:
+    """A benefit month earlier than the library's first provision for the region (switch ``monthly_benefit.month_in_force``,
+    why): the status and first reason line — 无法判定, saying why and what settles it — or None when the month is not
+    before it (a month after the provisions in the library ended is not decided here).
+
+    The texts do not start a benefit: “持续做好……代缴基本医疗保险（含生育保险）费、价格临时补贴等保生活待遇发放工作”
+    (人社部发〔2024〕40号 四; 晋人社厅发〔2024〕28号 四; 内人社发〔2025〕18号 三) continues a duty that existed before them
+    (失业保险条例 第十条). A month before the first of them is governed by a rule the library does not hold, not by none:
+    not 不符合条件 (outside audit m1, session 41)."""
+    from wengang.rules.engine import NOT_DETERMINABLE
+
+    first = first_rule(region, program)
+    if first is None or month >= first[0]:
+        return None
+    start, number = first
+    ym = f"{month.year}年{month.month}月"
+    return NOT_DETERMINABLE, [
+        f"待遇所属月份 {ym} 早于本库{region_name}{program_label}的第一份规定（{number}，{start.isoformat()} 起）：各文件写"
+        f"“持续做好……发放工作”，是延续此前已有的发放义务（失业保险条例 第十条），该月份应按当时当地有效的规定办理，"
+        "而该规定不在本库，无法判定（不按此后施行的文件追溯认定，也不据此不予发放）；"
+        f"请按{ym}当地有效的规定认定（将该规定加入政策库，或由经办机构按其核定）"
+    ]
 
 
 class BenefitMonthFacts(_Person):

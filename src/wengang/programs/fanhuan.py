@@ -64,6 +64,36 @@ from wengang.rules.expr import (
 PROGRAM = "fanhuan"
 LABEL = "稳岗返还"
 
+# the boundary words that make a document's rate a limit ("按不超过…60%返还"), not the rate itself
+_CEILING_WORDS = frozenset({"不超过", "不高于"})
+
+
+def _sets_ceiling(p: Any) -> bool:
+    return p is not None and (bool(getattr(p, "ceiling", False)) or getattr(p, "boundary", None) in _CEILING_WORDS)
+
+
+class DocumentRateOf(RateOf):
+    """``base × rate`` rounded as the document in force sets the rate (docs/decisions.md §91): down to the fen where
+    it sets the rate as a limit (``ceiling: true`` or boundary 不超过/不高于 — 人社部发〔2024〕40号 二 "按不超过…30%
+    返还", "按不超过 60% 返还": the amount in whole fen must not exceed it), half-up (the one rounding rule) where it
+    sets the rate itself (晋人社厅发〔2024〕28号 "按60%返还"). ``rate_params``: the parameters whose boundary decides
+    (default: every :class:`Param` in ``rate``). Both forms choose per document, so single case and batch agree."""
+
+    def __init__(self, base: Expr, rate: Expr, label: str | None = None, *, rate_params: tuple[str, ...] | None = None):
+        super().__init__(base, rate, label)
+        self.rate_params = rate_params or tuple(n.name for n in rate.walk() if isinstance(n, Param))
+        self._down = RateOf(base, rate, label, ceiling=True)
+        self._half_up = RateOf(base, rate, label)
+
+    def _chosen(self, ctx: Any) -> RateOf:
+        return self._down if any(_sets_ceiling(ctx.params.get(n)) for n in self.rate_params) else self._half_up
+
+    def _eval(self, ctx: Any) -> Any:
+        return self._chosen(ctx)._eval(ctx)
+
+    def _polars(self, ctx: Any) -> Any:
+        return self._chosen(ctx)._polars(ctx)
+
 # ---------------------------------------------------------------------------------------------
 # interpretation switches
 
@@ -777,7 +807,7 @@ _covered_share = when(
     Ratio(headcount_end - dispatched_public, headcount_end, label="覆盖人数占比"),
     Lit(1),
 )
-_full_2024 = RateOf(base, rate_2024, label="稳岗返还金额")
+_full_2024 = DocumentRateOf(base, rate_2024, label="稳岗返还金额")
 # only a document that excludes these workers (晋28号 五) reads the switch
 amount_2024 = ByParam(
     "dispatch_public_institution_share",
@@ -787,8 +817,8 @@ amount_2024 = ByParam(
             Reading(
                 SW_DISPATCH_PUBLIC,
                 {
-                    "headcount": RateOf(base, rate_2024 * _covered_share, label="稳岗返还金额"),
-                    "premium": RateOf(
+                    "headcount": DocumentRateOf(base, rate_2024 * _covered_share, label="稳岗返还金额"),
+                    "premium": DocumentRateOf(
                         (base - dispatched_public_premium).named("返还基数（扣除派遣到机关事业单位的部分）", MONEY), rate_2024
                     ),
                     "refuse": _full_2024,
@@ -821,11 +851,11 @@ SW_PRIOR_2022 = _switch(
     "同样是补足差额。内人社办发〔2022〕86号由参数固定为 top_up。",
 )
 _topup_paid = Fact("refunded_at_topup_from_rate", "已按30%返还", BOOL)
-_full_2022 = RateOf(base, rate_2022)
+_full_2022 = DocumentRateOf(base, rate_2022)
 # "已按30%返还的可返还至50%": up to 50 % in all — 50 % of the base, less what the 30 % refund paid (as given, or as the
 # one rounding rule made it); not 20 % rounded on its own, which is a fen short for a base ending in 1 fen
 _topup_2022 = Max(
-    _full_2022 - Coalesce(already_paid, RateOf(base, Param("topup_from_rate"))), Lit(0)
+    _full_2022 - Coalesce(already_paid, DocumentRateOf(base, Param("topup_from_rate"))), Lit(0)
 ).named("补足至新比例的差额（按新比例计算的金额 − 已按原比例返还的金额）", MONEY)
 _net_2022 = Max(_full_2022 - Coalesce(already_paid, Lit(0)), Lit(0)).named("稳岗返还金额（扣除本期已发放）", MONEY)
 amount_2022 = when(
@@ -841,7 +871,7 @@ _hardship_benefit = (
     * OptionalParam("hardship_benefit_months")
     * headcount_end
 ).named("6个月当地月人均失业保险金×参保职工人数", MONEY)
-_hardship_contribution = RateOf(
+_hardship_contribution = DocumentRateOf(
     Fact("premium_due_6m_fen", "6个月企业及其职工应缴纳社会保险费", MONEY), OptionalParam("hardship_contribution_rate", fmt=PERCENT)
 )
 _hardship_amount = when(
@@ -887,7 +917,7 @@ SW_RESERVE_2019 = _switch(
     "该句紧接困难企业标准之后，并以“自行选定返还标准”收尾：可选的只有困难企业的两种标准，50%是统一标准无须选定；"
     "内政发〔2019〕4号由参数固定为 hardship_only。",
 )
-_fifty_2019 = RateOf(base_2019, rate_2019)
+_fifty_2019 = DocumentRateOf(base_2019, rate_2019)
 _hardship_or_higher = Reading(SW_HARDSHIP_2019, {"replace": _hardship_amount, "higher": Max(_hardship_amount, _fifty_2019)})
 amount_2019 = when(hardship & _hardship_in_force, when(_reserve_ok_2019, _hardship_or_higher, _fifty_2019), _fifty_2019)
 RESERVE_2019 = Check(
@@ -982,14 +1012,16 @@ def _channel(tax_route: bool) -> Expr:
 _to_user_units = when(
     is_dispatch,
     Coalesce(
-        RateOf(dispatched_premium, rate_2024),
-        RateOf(
+        DocumentRateOf(dispatched_premium, rate_2024),
+        # a share of the amount: a share of a limit is rounded as the limit is
+        DocumentRateOf(
             amount_2024,
             when(
                 _public_excluded,
                 Ratio(dispatched - dispatched_public, headcount_end - dispatched_public),
                 Ratio(dispatched, headcount_end),
             ),
+            rate_params=("refund_rate_large", "refund_rate_sme"),
         ),
     ),
     Lit(None),
@@ -1140,6 +1172,28 @@ def prepare_unit_table(facts: Any) -> tuple[Any, frozenset[str]]:
 # ---------------------------------------------------------------------------------------------
 # rule sets
 
+# the 2024 rate is the large firms' or the SMEs': where no 划型 is available to the reading in force (under
+# ``size_class_where_silent=given`` a class the rules derived, size_class_step other than given, is not one) the amount
+# is unknown with every input given, and "缺少计算稳岗返还金额所需数据" named no field (outside audit s19b, session 41).
+# This condition is unknown exactly then, and its line names what decides it; with a class it passes, and where the
+# rate does not depend on one (an organisation 参照 SMEs) it does not apply
+_SIZES = {"large", "medium", "small", "micro"}
+SIZE_KNOWN_2024 = Check(
+    "size_class_known",
+    "企业划型已确定（返还比例所需：经办机构已认定的现有企业划型（size_class），其划型来源（size_class_step）为空或为已认定；"
+    "或按所采用的划型依据导出划型所需的数据）",
+    when(
+        IsMissing(eff_class),
+        when(
+            IsMissing(rate_2024),
+            quiet(eff_class.isin(_SIZES)),
+            NotApplicable(Lit(True), "不适用：该单位的返还比例不取决于企业划型"),
+        ),
+        Lit(True),
+    ),
+    reason="企业划型未确定，无法确定适用的返还比例",
+)
+
 V2024 = register(
     Ruleset(
         program=PROGRAM,
@@ -1163,6 +1217,7 @@ V2024 = register(
             PAYMENT_ACCOUNT_2024,
             PAYMENT_ACCOUNT_PLAIN,
             DISPATCH_APPLIES,
+            SIZE_KNOWN_2024,
             SIZE_CLASS_OFFICIAL,
         ],
         amount=amount_2024,

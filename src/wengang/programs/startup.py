@@ -23,7 +23,7 @@ from wengang.facts.applications import (
     StartupLoanFacts,
 )
 from wengang.rules import interpretations
-from wengang.rules.engine import Check, Output, Ruleset, register
+from wengang.rules.engine import Check, NotApplicable, Output, Ruleset, register
 from wengang.rules.expr import (
     BOOL,
     MONEY,
@@ -112,7 +112,9 @@ def _loan_cap(v2022: bool) -> Expr:
                 "sum_of_approved": Fact("partners_approved_total_fen", "合伙人核定额度之和", MONEY),
             },
         )
-        partnership_cap = base + RateOf(base, Param("partnership_uplift_max_rate"))
+        # "最多不超过符合条件个人贷款总额度的 10%": the uplift is a limit, in whole fen the largest that does not exceed
+        # it (rounded down, docs/decisions.md §91), never half-up past the 10 % (outside audit P1, session 41)
+        partnership_cap = base + RateOf(base, Param("partnership_uplift_max_rate"), ceiling=True)
     else:
         # 内政发〔2019〕4号 三 has no partnership rule (review E11): only "可申请最高不超过 15 万元" per person, so a
         # partnership's application is held to one borrower's cap; each eligible partner may apply in their own name
@@ -191,19 +193,25 @@ def _loan_checks(v2022: bool) -> list[Check]:
                 reason="展期不符合规定：仅个人贷款经经办金融机构认可可展期{extension_count}次，展期期限不超过{max_extension_years}年",
             ),
         ]
-    checks.append(
+    within_cap = Coalesce(requested, Lit(0)) <= _loan_cap(v2022).named("可申请额度上限", MONEY)
+    if v2022:
+        checks.append(Check("amount", "申请金额不超过可申请贷款额度上限", within_cap, reason="申请金额超过可申请贷款额度上限"))
+        return checks
+    # 2019: the note that the text has no partnership uplift is a refusal line of a partnership only, not of an
+    # individual's or a small firm's (whose cap is 3,000,000元; outside audit L16b/L1, session 41). ``amount`` is the
+    # one cap check for every applicant; ``partnership_cap`` fails with it only for a partnership, to say why its cap
+    # is one borrower's
+    checks += [
+        Check("amount", "申请金额不超过可申请贷款额度上限", within_cap, reason="申请金额超过可申请贷款额度上限"),
         Check(
-            "amount",
-            "申请金额不超过可申请贷款额度上限",
-            Coalesce(requested, Lit(0)) <= _loan_cap(v2022).named("可申请额度上限", MONEY),
-            reason="申请金额超过可申请贷款额度上限"
-            + (
-                ""
-                if v2022
-                else "（内政发〔2019〕4号未规定合伙创业提高额度：每名借款人最高不超过{max_amount_individual}，合伙人可各自申请）"
-            ),
-        )
-    )
+            "partnership_cap",
+            "（合伙创业）申请金额不超过每名借款人额度上限{max_amount_individual}（内政发〔2019〕4号未规定合伙创业提高额度）",
+            when(is_partnership, within_cap, NotApplicable(Lit(True), "不适用：申请主体不是合伙创业")),
+            cite=("max_amount_individual",),
+            reason="合伙创业按每名借款人额度办理：内政发〔2019〕4号未规定合伙创业提高额度，每名借款人最高不超过"
+            "{max_amount_individual}，合伙人可各自申请",
+        ),
+    ]
     return checks
 
 

@@ -56,6 +56,7 @@ from wengang.rules.expr import (
     Expr,
     Fact,
     HasParam,
+    IsMissing,
     Lit,
     Max,
     Min,
@@ -381,16 +382,10 @@ entitled = Min(duration + unclaimed, Param("max_combined_months", "合并计算�
 # first month of benefit through the month of death.
 _deceased = Fact("deceased", "已死亡", BOOL)
 _death_date = Fact("death_date", "死亡日期", DATE)
-months_payable = when(
-    _deceased,
-    Min(
-        entitled,
-        MonthSpan(
-            Fact("benefit_start_date", "起始发放日期", DATE), _death_date, label="起始发放月至死亡当月的月数"
-        ),
-    ),
-    entitled,
-).named("可发放月数（领取期间死亡的，至死亡当月为止）", MONTHS)
+_death_span = MonthSpan(Fact("benefit_start_date", "起始发放日期", DATE), _death_date, label="起始发放月至死亡当月的月数")
+months_payable = when(_deceased, Min(entitled, _death_span), entitled).named(
+    "可发放月数（领取期间死亡的，至死亡当月为止）", MONTHS
+)
 # 兵团 二（四）: the period is recomputed after benefit has begun; months already drawn in this spell were paid, so
 # what is paid now is the recomputed period less those months (the ``remaining_months`` output), never below 0
 _drawn = Coalesce(Fact("months_already_drawn", "本次失业已领取失业保险金月数", MONTHS), Lit(0, MONTHS))
@@ -400,6 +395,26 @@ months_paid_now = when(
     months_payable,
 ).named("本次发放月数", MONTHS)
 monthly_benefit = Setting("monthly_benefit_amount", "失业保险金月标准", MONEY)
+# nothing left to pay is not 符合条件 with 0 fen (outside UI audit F4, session 41): a death before the first month of
+# benefit (条例 第二十条: the benefit stops at death; the family's 丧葬补助金 and 抚恤金 are ``ui_death_benefits``), and
+# under 兵团 二（四） months already drawn that reach the recomputed period. A case whose dates are not given is decided
+# as before (its amount is unknown, the months are not)
+DIED_BEFORE_START = Check(
+    "died_before_benefit_start",
+    "未在起始发放月之前死亡（死亡的，发放至死亡当月为止）",
+    when(_deceased & ~IsMissing(_death_span), _death_span > Lit(0, MONTHS), Lit(True)),
+    applies=_true("benefit_ends_at_death"),
+    cite=("benefit_ends_at_death",),
+    reason="死亡时尚未开始领取失业保险金（死亡日期早于起始发放月），无可发放的失业保险金；其家属按失业保险条例第二十条申领丧葬补助金和抚恤金",
+)
+MONTHS_LEFT = Check(
+    "months_left_after_transfer",
+    "本次失业已领取的月数少于转移接续后重新计算的领取期限（尚有可领月数）",
+    when(Coalesce(months_payable, Lit(0, MONTHS)) > Lit(0, MONTHS), _drawn < months_payable, Lit(True)),
+    applies=lambda p: "recompute_duration_after_transfer" in p,
+    cite=("recompute_duration_after_transfer",),
+    reason="本次失业已领取的失业保险金月数已达到转移接续后重新计算的领取期限，无剩余可领月数",
+)
 DEATH_STOP = Check(
     "died_during_benefit",
     "未在领取失业保险金期间死亡（死亡的，发放至死亡当月为止）",
@@ -518,6 +533,8 @@ UI_CHECKS = [
         cite=("exclusive_with_flexible_employment_subsidy",),
         reason="已进行灵活就业人员登记并领取社保补贴，不同时发放失业保险金",
     ),
+    DIED_BEFORE_START,
+    MONTHS_LEFT,
     DEATH_STOP,
     *PERSON_RISKS,
     OLDER_REFERRAL,

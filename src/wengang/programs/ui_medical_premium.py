@@ -21,10 +21,21 @@ from __future__ import annotations
 
 from wengang.facts.benefit import BenefitMonthFacts
 from wengang.rules.engine import Check, Output, Ruleset, register
-from wengang.rules.expr import BOOL, MONEY, MONTHS, TEXT, Fact, HasParam, Lit, Setting, when
+from wengang.rules.expr import BOOL, MONEY, MONTHS, TEXT, Coalesce, Fact, HasParam, Lit, Setting, when
 
 monthly = Setting("medical_premium_monthly", "每月代缴基本医疗保险费（地区设置）", MONEY)
 months = Fact("benefit_months", "领取失业保险金月数", MONTHS)
+
+# 失业保险条例 第十七条: the benefit period is at most 24 months, a new entitlement combined with the months left from
+# the previous spell included ("capped at 24 months in total"); 失业保险金 itself is computed under that cap
+# (``ui_benefit``: Min(…, max_combined_months)). A period given here over it is not one the 条例 allows: the premium is
+# not paid on it (a condition, as ui_benefit's are, so one case and a table agree) and the refusal names the field, not
+# paid for 30 months (outside audit m4, session 41). The 条例 is not the document in force for this program, so its
+# figure is stated here and cited by clause.
+MAX_BENEFIT_MONTHS = 24
+_within_period = Coalesce(months, Lit(0, MONTHS)) <= Lit(MAX_BENEFIT_MONTHS, MONTHS).named(
+    "失业保险条例 第十七条的最长领取期限24个月", MONTHS
+)
 
 # what the document in force calls the premium: 人社部发〔2024〕40号 四 and the documents after it set
 # ``includes_maternity`` (“基本医疗保险（含生育保险）费”); 内政发〔2019〕4号 九 says only “基本医疗保险费”
@@ -44,6 +55,14 @@ UI_MEDICAL_PREMIUM = register(
                 Fact("receiving_ui_benefit", "当月正在领取失业保险金", BOOL),
                 cite=("pays_medical_premium",),
                 reason="当月未领取失业保险金，不代缴基本医疗保险费",
+            ),
+            Check(
+                "benefit_months_within_limit",
+                f"领取失业保险金月数不超过{MAX_BENEFIT_MONTHS}个月（失业保险条例 第十七条，含合并计算的前次未领期限）",
+                _within_period,
+                clauses=("国务院令第258号 第十七条",),
+                reason=f"领取失业保险金月数（benefit_months）超过失业保险条例 第十七条规定的最长领取期限{MAX_BENEFIT_MONTHS}个月"
+                "（含合并计算的前次未领期限），该月数有误，不据此代缴：请核实本次核定的领取期限后重新审核",
             ),
         ],
         amount=monthly,

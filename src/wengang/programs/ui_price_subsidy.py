@@ -9,8 +9,9 @@ corpus) is triggered, at the amount it sets. Neither the trigger nor the amount 
 is not determinable and asks that one region-level question.
 
 The month decides the policy (``wengang.evaluate.benefit_month_date``): a month's subsidy follows the document in
-force in that month (``benefit_month``), not the review or application date, and a month before any provision is
-not paid. A document that takes effect within a month (晋人社厅发〔2024〕28号 from 2024-05-24) raises the question
+force in that month (``benefit_month``), not the review or application date. A month before the library's first
+provision is not decided under a later document, nor refused: the texts continue a duty ("持续做好…发放工作"), so it is
+无法判定 saying which rule would settle it (``wengang.facts.benefit.month_before_first_rule``). A document that takes effect within a month (晋人社厅发〔2024〕28号 from 2024-05-24) raises the question
 whether it governs that month: switch ``monthly_benefit.month_in_force`` (registered with ``BenefitMonthFacts``, shared with ``ui_medical_premium``).
 """
 
