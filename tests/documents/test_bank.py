@@ -186,3 +186,15 @@ def test_a_refused_return_file_is_named_and_said_what_it_is(tmp_path: Path) -> N
     utf8.write_bytes(_return(tmp_path, RESULTS).read_bytes().decode("gb18030").encode("utf-8"))
     with pytest.raises(DocumentError, match="是UTF-8编码，应为GB18030"):
         read_return_file(utf8)
+
+
+def test_gb18030_text_that_is_also_valid_utf8_is_read_as_gb18030() -> None:
+    """Some GB18030 text is valid UTF-8 as well ("一司" is D2BB CBBE: "һ˾" in UTF-8); such a bank file had been refused as
+    UTF-8 (the property test found it, session 41). UTF-8 is said only where that reading is the more plausibly Chinese."""
+    from wengang.documents.bank import _reads_as_utf8
+
+    for name in ("一司", "专司", "丐司"):
+        data = f"D|1|{name}|".encode("gb18030")
+        data.decode("utf-8")  # valid UTF-8 as well
+        assert not _reads_as_utf8(data), name
+        assert _reads_as_utf8(f"D|1|{name}|".encode("utf-8")), name

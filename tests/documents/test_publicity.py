@@ -63,7 +63,8 @@ def test_refuses_missing_flag_and_empty_and_bad_amounts() -> None:
 
 
 def test_period() -> None:
-    assert _build(working_days=False, end=None).end == date(2025, 6, 8)  # start day not counted
+    # N calendar days counting the first day, as the ledger's lists (session 41): 5 days from 6-03 end on 6-07
+    assert _build(working_days=False, end=None).end == date(2025, 6, 7)
     with pytest.raises(DocumentError, match="早于开始日期"):
         _build(end=date(2025, 6, 1))
 

@@ -221,18 +221,41 @@ def write_return_file(batch_id: str, on: date, records: Sequence[ReturnRecord], 
 # reading
 
 
+def _common_share(text: str) -> float:
+    """The share of ``text``'s non-ASCII characters that are common Chinese text (CJK, punctuation and full-width
+    forms GB2312 holds)."""
+    wide = [ch for ch in text if not ch.isascii()]
+    if not wide:
+        return 0.0
+    common = 0
+    for ch in wide:
+        try:
+            ch.encode("gb2312")
+            common += 1
+        except UnicodeEncodeError:
+            pass
+    return common / len(wide)
+
+
+def _reads_as_utf8(data: bytes) -> bool:
+    """Whether ``data`` is UTF-8 text rather than GB18030. GB18030 reads almost any bytes, UTF-8 text as mojibake; but
+    some GB18030 text is valid UTF-8 too (rarer characters: a property test found such names). So a file that decodes
+    as UTF-8 is called UTF-8 only when that reading is the more plausibly Chinese of the two (a larger share of common
+    characters)."""
+    try:
+        utf8 = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return _common_share(utf8) > _common_share(data.decode("gb18030", errors="replace"))
+
+
 def _lines(path: str | Path) -> list[list[str]]:
     data = read_bytes(path, "银行文件", "bank file")
     if not data.strip():
         raise DocumentError(f"银行文件 {path} 是空文件 / bank file {path} is empty")
-    if not data.isascii():
-        try:  # GB18030 reads almost any bytes, UTF-8 text as mojibake: a file that is UTF-8 is said to be
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
-        else:
-            raise DocumentError(f"银行文件 {path} 是UTF-8编码，应为GB18030（docs/bank-file.md）/ bank file {path} is "
-                                "UTF-8; it must be GB18030")
+    if not data.isascii() and _reads_as_utf8(data):  # said to be UTF-8, not read as GB18030 mojibake
+        raise DocumentError(f"银行文件 {path} 是UTF-8编码，应为GB18030（docs/bank-file.md）/ bank file {path} is "
+                            "UTF-8; it must be GB18030")
     if not data.endswith(EOL):
         raise DocumentError(f"银行文件 {path} 应以CRLF换行结束 / bank file {path} must end with CRLF")
     out = []

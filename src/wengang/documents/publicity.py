@@ -7,8 +7,10 @@ listed: :func:`build_publicity` refuses anything else rather than dropping it si
 
 Period: with an explicit ``end`` that date is used. Otherwise, for working days, ``end`` is
 ``wengang.workdays.add_working_days(start, days)`` when that module exists (the project's only holiday
-calendar; we keep none of our own) and must be given when it does not; for calendar days ``end = start + days``
-(the day of posting is not counted, as 《中华人民共和国民法典》 counts periods; a later end is never too short).
+calendar; we keep none of our own) and must be given when it does not; for calendar days ``end = start + days − 1``: the
+list runs N days counting its first day, 自 start 至 end as it says, and payment follows the day after ``end`` — the
+ledger's convention (``Ledger.publicize``), so that a list made here and one made by the ledger say the same period
+for the same N (they had differed by a day: outside reports audit, session 41).
 
 Who is listed: units (稳岗返还: 单位名称, 统一社会信用代码, “共N家单位”) or persons (技能提升补贴 and the other person
 programs: 姓名, 公民身份号码 masked as an ID number, “共N人”). ``Publicity.subject`` says which; :func:`build_publicity`
@@ -239,7 +241,7 @@ def build_publicity(
                 )
             end = add(start, days)
         else:
-            end = start + timedelta(days=days)
+            end = start + timedelta(days=days - 1)
     assert end is not None
     if end < start:
         raise DocumentError(f"公示截止日期{end}早于开始日期{start} / end before start")
