@@ -197,4 +197,4 @@ def test_gb18030_text_that_is_also_valid_utf8_is_read_as_gb18030() -> None:
         data = f"D|1|{name}|".encode("gb18030")
         data.decode("utf-8")  # valid UTF-8 as well
         assert not _reads_as_utf8(data), name
-        assert _reads_as_utf8(f"D|1|{name}|".encode("utf-8")), name
+        assert _reads_as_utf8(f"D|1|{name}|".encode()), name
