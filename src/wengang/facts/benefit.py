@@ -95,8 +95,8 @@ def month_before_first_rule(
     start, number = first
     ym = f"{month.year}年{month.month}月"
     return NOT_DETERMINABLE, [
-        f"待遇所属月份 {ym} 早于本库{region_name}{program_label}的第一份规定（{number}，{start.isoformat()} 起）：各文件写"
-        f"“持续做好……发放工作”，是延续此前已有的发放义务（失业保险条例 第十条），该月份应按当时当地有效的规定办理，"
+        f"待遇所属月份 {ym} 早于本库{region_name}{program_label}的第一份规定（{number}，{start.isoformat()} 起）：此后的文件写"
+        f"“持续做好……发放工作”（人社部发〔2024〕40号 四等），是延续此前已有的发放义务（失业保险条例 第十条），该月份应按当时当地有效的规定办理，"
         "而该规定不在本库，无法判定（不按此后施行的文件追溯认定，也不据此不予发放）；"
         f"请按{ym}当地有效的规定认定（将该规定加入政策库，或由经办机构按其核定）"
     ]
