@@ -4581,16 +4581,27 @@ class Ledger:
             return list(conn.execute(select(D.id).where(*conds).order_by(D.id)).scalars())
 
     def publicity_view(self, list_key: str) -> dict[str, Any]:
-        """A 公示 list with its decisions: name, code, entitlement, state and whether a 复审 approved it."""
+        """A 公示 list with its decisions: name, code, the amount as posted (``amount_fen``) and today's entitlement
+        (``amount_now_fen``), state and whether a 复审 approved it."""
         L, E, V = PublicityList.__table__.c, PublicityEntry.__table__.c, Review.__table__.c
         passed = exists().where(V.decision_id == D.id, V.stage == 2, V.approve == 1)
         with self._read() as conn:
             lst = conn.execute(select(PublicityList.__table__).where(L.list_key == list_key)).mappings().first()
             if lst is None:
                 raise _err_not_found("公示名单", "publicity list", list_key)
+            # the amount as posted: the entitlement when the decision was put on the list (the latest recomputation
+            # before it), not today's — a list printed again after a 划型变更 had shown the new amount under the old
+            # 公示期 and 落款 (outside reports audit, session 41); today's entitlement beside it
+            R = Recomputation.__table__.c
+            listed, recomputed = AuditEvent.__table__.alias("listed_ev"), AuditEvent.__table__.alias("recomputed_ev")
+            listed_at = select(func.min(listed.c.seq)).where(listed.c.ref == E.audit_ref).scalar_subquery()
+            posted = (select(R.new_amount_fen).select_from(Recomputation.__table__.join(
+                recomputed, recomputed.c.ref == R.audit_ref)).where(R.decision_id == D.id, recomputed.c.seq < listed_at)
+                .order_by(R.seq.desc()).limit(1).scalar_subquery())
             rows = [dict(r) for r in conn.execute(
                 select(D.id, D.unit_id, D.unit_name, D.region_code, D.program, D.year, D.policy_doc, D.clause, D.state,
-                       self._amount_sql().label("amount_fen"), passed.label("second_review_passed"))
+                       func.coalesce(posted, D.amount_fen).label("amount_fen"),
+                       self._amount_sql().label("amount_now_fen"), passed.label("second_review_passed"))
                 .select_from(PublicityEntry.__table__.join(Decision.__table__, E.decision_id == D.id))
                 .where(E.list_id == lst["id"]).order_by(D.id)).mappings()]
         for r in rows:
