@@ -257,10 +257,49 @@ def _percent_hint(name: str, v: str, raw: Any) -> str:
             f"e.g. {' or '.join(forms)} (got {raw!r})")
 
 
+@functools.lru_cache(maxsize=1)
+def _reading_parameters(n_rulesets: int) -> dict[str, dict[str, str]]:
+    """Parameters that fix a reading (``Reading.fixed_by``): each with the reading keys it may take."""
+    from wengang.rules import interpretations
+    from wengang.rules.engine import RULESETS
+    from wengang.rules.expr import Reading
+
+    out: dict[str, dict[str, str]] = {}
+    for rs in RULESETS.values():
+        for e in [c.expr for c in rs.checks] + [o.expr for o in rs.outputs] + ([rs.amount] if rs.amount else []):
+            for node in e.walk():
+                if isinstance(node, Reading) and node.fixed_by is not None:
+                    described = interpretations.REGISTRY.get(node.switch)
+                    for k in node.options:
+                        out.setdefault(node.fixed_by, {})[k] = described.describe(k) if described else ""
+    return out
+
+
+def reading_parameter_options(name: str) -> dict[str, str] | None:
+    """The values a parameter that fixes a reading may take, each with what it means (``reference_orgs_rate``:
+    sme, by_size), else None."""
+    from wengang.programs import load_all
+    from wengang.rules.engine import RULESETS
+
+    load_all()
+    return _reading_parameters(len(RULESETS)).get(name)
+
+
 def parse_settings(pairs: Mapping[str, Any]) -> dict[str, Any]:
     """Operator settings ``name → raw value`` → typed values, each checked against its unit; unknown
-    names are refused with the nearest valid names."""
-    return {name: parse_value(name, value, unit_of(name)) for name, value in pairs.items()}
+    names are refused with the nearest valid names. A parameter that fixes a reading takes one of the reading's
+    keys (``reference_orgs_rate=70%`` ended in an internal error: outside audits, session 41)."""
+    out = {}
+    for name, value in pairs.items():
+        out[name] = v = parse_value(name, value, unit_of(name))
+        options = reading_parameter_options(name) if name not in setting_specs() else None
+        if options is not None and str(v) not in options:
+            shown = "、".join(f"{k}（{d}）" if d else k for k, d in options.items())
+            raise SettingError(
+                f"参数 {name} 的取值“{value}”不可用：该参数固定一项政策解释，取值须为 {shown} / "
+                f"parameter {name} fixes a reading: its value must be one of {', '.join(options)}, not {value!r}"
+            )
+    return out
 
 
 def show_value(value: Any, unit: str) -> str:
@@ -400,6 +439,54 @@ def bound_unchecked(ruleset: Any, params: Mapping[str, Any], merged: Mapping[str
     return out
 
 
+@functools.lru_cache(maxsize=64)
+def program_settings(program: str) -> frozenset[str]:
+    """The settings ``program`` can read: those its rules read (any version, any reading), those its policy files
+    declare for it, the figures bounding them (:data:`SETTING_BOUNDS`) and ``workday_overrides`` (deadline outputs)."""
+    from wengang.policies import load_policy_set
+    from wengang.programs import load
+    from wengang.rules.engine import RULESETS, settings_read
+
+    load(program)
+    names: set[str] = {"workday_overrides"}
+    for (p, _), rs in RULESETS.items():
+        if p != program:
+            continue
+        for e in [c.expr for c in rs.checks] + [o.expr for o in rs.outputs] + ([rs.amount] if rs.amount else []):
+            names.update(settings_read(e))
+    for doc in load_policy_set().documents:
+        block = doc.programs.get(program)
+        if block is not None:
+            names.update(block.region_settings)
+    for name, _, bounds, *_ in SETTING_BOUNDS:
+        if name in names:
+            names.update(bounds)
+    return frozenset(names)
+
+
+def unread_settings(program: str, names: Iterable[str]) -> list[str]:
+    """The region settings among ``names`` (not policy parameters) that ``program`` does not read."""
+    specs = setting_specs()
+    params = parameter_units()
+    read = program_settings(program)
+    return [n for n in names if n in specs and n not in params and n not in read]
+
+
+def unread_message(program: str, names: Iterable[str], *, refused: bool) -> str:
+    """Chinese-first text naming settings ``program`` does not read: refused (a what-if) or noted as unused."""
+    from wengang.rules.engine import PROGRAM_LABELS
+
+    names = list(names)
+    label = PROGRAM_LABELS.get(program, program)
+    specs = setting_specs()
+    shown = "、".join(f"{n}（{specs[n].label}）" if n in specs else n for n in names)
+    if refused:
+        return (f"地区设置 {shown} 不是{label}（{program}）读取的设置，改变它测算不出任何变化，不予采用 / "
+                f"setting(s) {', '.join(names)} are not read by program {program}: refused")
+    return (f"地区设置 {shown} 不是{label}（{program}）读取的设置，未被使用 / "
+            f"setting(s) {', '.join(names)} are not read by program {program}: not used")
+
+
 def split_overrides(resolution: Any, settings: Mapping[str, Any]) -> tuple[Any, dict[str, Any], list[str]]:
     """Settings that name a parameter of the document in force override it (a what-if, recorded).
 
@@ -435,6 +522,9 @@ def split_overrides(resolution: Any, settings: Mapping[str, Any]) -> tuple[Any, 
             f"（{p.citation()} 原为 {p.formatted()}），结论不是按政策原值作出 / what-if: parameter {name} overridden"
         )
         params[name] = replace(p, value=value, number=f"{p.number}（参数已被假设值覆盖）")
+    unread = unread_settings(resolution.program, rest) if rest else []
+    if unread:  # said, not silently dropped (a what-if of another program's setting changes nothing)
+        lines.append(unread_message(resolution.program, unread, refused=False))
     if lines:
         resolution = replace(resolution, params=params)
     return resolution, rest, lines

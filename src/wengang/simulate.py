@@ -715,6 +715,11 @@ def simulate(
     load_all()
 
     baseline = baseline or Scenario()
+    from wengang.settings import unread_message, unread_settings
+
+    unread = unread_settings(program, dict.fromkeys([*baseline.settings, *variant.settings]))
+    if unread:  # a what-if of a setting the program does not read measured a change of 0.00元 (outside audits, s41)
+        raise SimulationError(unread_message(program, unread, refused=True))
     for s in (baseline, variant):  # a policy file that does not check is refused before any work
         if s.policy_files:
             load_with_files(s.policy_files)

@@ -493,11 +493,13 @@ def letter_input(d: dict[str, Any]) -> dict[str, Any] | None:
         "program": d["program"], "program_label": _label(d["program"]), "decision_id": str(d["id"]),
         "subject": "个人" if d["program"] in PERSON_PROGRAMS else "单位", "subject_id": d["unit_id"],
         "subject_name": d["unit_name"], "policy": {"number": d["policy_doc"], "clause": d["clause"]},
+        "origin": d.get("origin"), "hold_reason": d.get("hold_reason"),
     }
     trace = recipient_trace(d["explanation"], d["program"], state in UNDECIDED)
     notes = ["审核情况：" + "；".join(trace) + "。"] if trace else []
     if state in PASSED_REVIEW:
         out.update(status="eligible", amount_fen=ent["amount_fen"])
+        out["size_class"] = ent.get("size_class") or d.get("size_class")  # after a 划型变更: the entitlement's class
         if capped_amount(d.get("explanation")):  # a 不超过 ceiling is never stated as a fixed amount (letters: 最高限额)
             out["amount_is_cap"] = True
         out["settlement"] = d.get("settlement") or []  # 多退少补: what changed, was paid, is due back or to come
@@ -512,7 +514,13 @@ def letter_input(d: dict[str, Any]) -> dict[str, Any] | None:
             acc = _masked(mask_bank_account, p["account_no"])
             where = f"{CHANNEL_ZH.get(p['channel'], p['channel'])}（{acc}）"
             if p["id"] in returns:
-                notes.append(f"发往{where}的{_yuan(p['amount_fen'])}因“{returns[p['id']]}”被银行退回，请尽快向本机构提供正确的收款账户。")
+                # the request for an account only while none was given since: not beside the re-payment to the
+                # corrected account (outside audits, session 41)
+                repaid = any(q["id"] > p["id"] and q["id"] not in returns for q in d["payments"])
+                fixed = bool(d.get("account_no")) and d.get("account_no") != p["account_no"]
+                then = ("" if repaid else "收款账户已更正，款项将重新发放。" if fixed
+                        else "请尽快向本机构提供正确的收款账户。")
+                notes.append(f"发往{where}的{_yuan(p['amount_fen'])}因“{returns[p['id']]}”被银行退回。{then}")
             elif fate == "not_sent":
                 notes.append(f"{_yuan(p['amount_fen'])}将发放至{where}，尚未报送银行。")
             elif fate == "sent":
@@ -541,6 +549,7 @@ def letter_input(d: dict[str, Any]) -> dict[str, Any] | None:
     elif state in UNDECIDED:
         status = d["status"] if d["status"] in ("needs_decision", "not_determinable") else "needs_decision"
         out.update(status=status, amount_fen=None, reasons=_letter_lines(_sentence(r) for r in d["reasons"] if r.strip()))
+        out["readings"] = d.get("readings") or {}  # the ledger keeps no per-reading outcomes: the letter lists the readings
     else:
         return None
     out["notes"] = notes

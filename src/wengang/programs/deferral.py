@@ -35,7 +35,7 @@ from wengang.facts import industries
 from wengang.facts.applications import DeferralFacts
 from wengang.rules import interpretations
 from wengang.rules.batch import register_table_prepare
-from wengang.rules.engine import FLAG, Check, Output, Ruleset, register, register_value_labels
+from wengang.rules.engine import FLAG, Check, NotApplicable, Output, Ruleset, register, register_value_labels
 from wengang.rules.expr import (
     BOOL,
     DATE,
@@ -235,7 +235,13 @@ size_basis = when(
 SIZE_SOURCE_FLAG = Check(
     "size_source",
     "中小微企业划型依据为2020年“减免缓”政策划型结论或经同级人民政府确认的2021年数据划型",
-    ~(only_generic_size & is_enterprise),
+    # the flag's premise: an SME by the class given (one given without its source is flagged whatever it says, the
+    # class unknown is the scope check's); for any other unit the line is not applicable, not ✔ (outside audits, s41)
+    when(
+        is_enterprise & (only_generic_size | Coalesce(sme_class, Lit(True))),
+        ~only_generic_size,
+        NotApplicable(Lit(True), "不适用：单位不是中小微企业"),
+    ),
     kind=FLAG,
     reason="需核查：所给划型未注明来源，应为2020年实施社保费“减免缓”政策划型结论或经确认的2021年数据划型",
 )

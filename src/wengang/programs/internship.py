@@ -26,7 +26,7 @@ from wengang.facts.applications import InternGroup, InternshipFacts
 from wengang.money import format_yuan
 from wengang.rules import interpretations
 from wengang.rules.batch import ByRow, register_table_prepare
-from wengang.rules.engine import Check, Output, Ruleset, register
+from wengang.rules.engine import Check, NotApplicable, Output, Ruleset, register
 from wengang.rules.expr import (
     MONEY,
     MONTHS,
@@ -204,7 +204,7 @@ INTERNSHIP_2019 = register(
                 when(
                     group.eq(InternGroup.unemployed_youth_16_24),
                     (age >= Param("eligible_age_min", "16岁", YEARS)) & (age <= Param("eligible_age_max", "24岁", YEARS)),
-                    Lit(True),
+                    NotApplicable(Lit(True), "不适用：见习人员不是失业青年"),
                 ),
                 reason="失业青年见习开始时年龄不在{eligible_age_min}至{eligible_age_max}岁之间",
             ),

@@ -129,13 +129,13 @@ def _loan_checks(v2022: bool) -> list[Check]:
     else:
         group = ~Fact("group", "人员类别").eq(StartupGroup.other)
         group_label = "（个人、合伙创业）借款人属于符合创业担保贷款申请条件的人员"
-    checks = [Check("group", group_label, when(is_firm, Lit(True), group), reason="借款人不属于创业担保贷款对象范围")]
+    checks = [Check("group", group_label, when(is_firm, NotApplicable(Lit(True), "不适用：申请主体为小微企业"), group), reason="借款人不属于创业担保贷款对象范围")]
     if v2022:  # the 2019 text has no partnership rule
         checks.append(
             Check(
                 "partners",
                 "（合伙创业）有2名以上符合条件的借款人",
-                when(is_partnership, partners >= 2, Lit(True)),
+                when(is_partnership, partners >= 2, NotApplicable(Lit(True), "不适用：申请主体不是合伙创业")),
                 reason="合伙创业须有2名以上符合条件的借款人",
             )
         )
@@ -143,7 +143,7 @@ def _loan_checks(v2022: bool) -> list[Check]:
         Check(
             "small_firm",
             "（小微企业）贷款企业为小微企业",
-            when(is_firm, Fact("size_class", "企业划型").isin({"small", "micro"}), Lit(True)),
+            when(is_firm, Fact("size_class", "企业划型").isin({"small", "micro"}), NotApplicable(Lit(True), "不适用：申请主体不是小微企业")),
             reason="贷款企业不是小微企业",
         ),
         Check(
@@ -151,7 +151,7 @@ def _loan_checks(v2022: bool) -> list[Check]:
             "（小微企业）当年新招用符合条件人员达到现有在职职工人数{small_firm_min_new_hire_rate}"
             "（超过{small_firm_large_headcount}人的企业达到{small_firm_min_new_hire_rate_large}），"
             "并签订{small_firm_min_contract_years}年以上劳动合同",
-            when(is_firm, hire_rate >= hire_threshold, Lit(True)),
+            when(is_firm, hire_rate >= hire_threshold, NotApplicable(Lit(True), "不适用：申请主体不是小微企业")),
             cite=("small_firm_min_contract_years",),
             reason="当年新招用符合条件人员未达到现有在职职工人数的规定比例",
         ),
@@ -164,7 +164,7 @@ def _loan_checks(v2022: bool) -> list[Check]:
                 when(
                     is_firm,
                     ~Fact("wage_arrears", "拖欠职工工资记录", BOOL) & ~Fact("premium_arrears", "欠缴社会保险费记录", BOOL),
-                    Lit(True),
+                    NotApplicable(Lit(True), "不适用：申请主体不是小微企业"),
                 ),
                 cite=("small_firm_no_serious_violations",),
                 reason="企业有拖欠职工工资或欠缴社会保险费等严重违法违规信用记录",
