@@ -46,10 +46,28 @@ def _bad(code: str, zh: str, en: str) -> LedgerError:
 
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
+    # a Spark output folder's parts (``_locate``: folder/part-*.parquet) hashed in name order, each named
+    files = _spark_parts(path.parent) if path.name == SPARK_PARTS else [path]
+    for file in files:
+        if len(files) > 1:
+            h.update(file.name.encode() + b"\0")
+        with file.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
     return h.hexdigest()
+
+
+# a Spark job's output folder (``python -m wengang.screening.spark --out``): its rows in part-*.parquet files, beside
+# _SUCCESS, the .crc checksums and the _quarantine folder; read as one results table (outside audit R1)
+SPARK_PARTS = "part-*.parquet"
+
+
+def _spark_parts(folder: Path) -> list[Path]:
+    """The part files of a Spark output folder, in name order (none: not one)."""
+    try:
+        return sorted(f for f in folder.glob(SPARK_PARTS) if f.is_file())
+    except OSError:
+        return []
 
 
 @dataclass
@@ -73,7 +91,13 @@ def _locate(path: Path) -> Path:
         raise _bad("not_found", f"找不到 {path}：请给出 wengang screen 的输出目录或其中的 {RESULTS}",
                    f"{path} does not exist: give a wengang screen output folder or its {RESULTS}")
     results = path / RESULTS if path.is_dir() else path
-    if not results.exists():
+    if results.is_dir() and _spark_parts(results):  # a Spark output folder named results.parquet
+        results = results / SPARK_PARTS
+    elif not results.exists() and path.is_dir() and _spark_parts(path):
+        # a Spark output folder: its parts as one results table. It has no run.json and no features.parquet, so its
+        # rows cannot be decided again here and are imported held (_recheck: fail closed), as README says
+        results = path / SPARK_PARTS
+    if results.name != SPARK_PARTS and not results.exists():
         raise _bad("wrong_folder", f"目录 {path} 中没有 {RESULTS}，不是 wengang screen 的输出目录",
                    f"{path} holds no {RESULTS}; it is not a wengang screen output folder")
     try:
@@ -315,6 +339,9 @@ def read_screening_output(path: Path, *, program: str | None = None, year: int |
     results = _locate(path)
     try:
         return _read_screening_output(results, program, year, region, trusted_keys)
+    except OSError as exc:  # a part file gone or unreadable while it was read
+        raise _bad("bad_input", f"{results.parent} 中的筛查结果无法读取（{type(exc).__name__}）",
+                   f"the screening output in {results.parent} cannot be read: {exc}") from None
     except pl.exceptions.PolarsError as exc:  # the files' content: damaged, or edited beyond what the checks see
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise _bad("bad_input", f"{results.parent} 中的筛查结果无法读取（{type(exc).__name__}：{first}）",

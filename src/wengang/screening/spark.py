@@ -53,6 +53,7 @@ RESULT_FIELDS = [
     ("ruleset", pa.string()),
     ("payment_hold", pa.bool_()),
     ("payment_hold_reason", pa.string()),
+    ("amount_is_cap", pa.bool_()),
 ]
 # a quarantined row, as the embedded run's quarantine.parquet has it
 QUARANTINE_FIELDS = [
@@ -128,6 +129,7 @@ class _Job:
     keep: tuple[str, ...] | None
     source: str  # the facts table as given (a row without its file: named by this)
     rows_per_call: int = ROWS_PER_CALL
+    allowed_regions: frozenset[str] | None = None  # ``--region``: rows of other regions quarantined
 
 
 def _region_files(data: tuple[tuple[str, bytes], ...]) -> tuple[str, ...]:
@@ -154,6 +156,7 @@ def _check_and_decide(table: pa.Table, job: _Job) -> tuple[pa.Table, pa.Table, t
     import polars as pl
 
     from wengang.ingest.files import Frame
+    from wengang.rules.batch import with_amount_cap
     from wengang.screening.evaluate import RESULT_COLUMNS as DECISION
     from wengang.screening.evaluate import screen_facts
     from wengang.screening.ingest import bind
@@ -167,7 +170,8 @@ def _check_and_decide(table: pa.Table, job: _Job) -> tuple[pa.Table, pa.Table, t
     data = frame.drop(origin)
     columns = [c for c in data.columns if c != "source_row"]
     raw = bind(Frame(job.source, data.lazy(), columns, kind="parquet"), facts_table_schema(job.program), None)
-    res = validate_facts(raw, job.program)
+    allowed = set(job.allowed_regions) if job.allowed_regions is not None else None
+    res = validate_facts(raw, job.program, allowed_regions=allowed)
     accepted = res.accepted if isinstance(res.accepted, pl.DataFrame) else res.accepted.collect()
     quarantine = res.quarantine
     if origin:  # the file and the row (1-based, as the embedded run counts a Parquet file's rows) it came from
@@ -190,13 +194,18 @@ def _check_and_decide(table: pa.Table, job: _Job) -> tuple[pa.Table, pa.Table, t
             if "region_code" in part.columns
             else None
         )
-        result, _ = screen_facts(
+        result, used = screen_facts(
             part, job.program, job.on, readings=job.readings, settings=job.settings,
             include_drafts=job.include_drafts, regions=present, region_data=region_data,
         )  # fmt: skip
-        result = result.collect()
+        # a 不超过 ceiling carried and held as the embedded run holds it (pipeline.run_screening's decide:
+        # rules.batch.with_amount_cap, 人社部发〔2024〕40号 三) — the Spark results had no amount_is_cap and no hold
+        names = result.collect_schema().names()
+        decided = with_amount_cap(
+            result, used, settings=job.settings, readings=job.readings, columns=names
+        ).collect()
         kept = [c for c in part.columns if job.keep is None or c in job.keep]
-        parts.append(result.select(*kept, *[c for c in DECISION if c in result.columns]))
+        parts.append(decided.select(*kept, *[c for c in (*DECISION, "amount_is_cap") if c in decided.columns]))
     results = pl.concat(parts) if len(parts) > 1 else parts[0]
     results = results.with_columns(pl.col("status").cast(pl.String))
     r, q = res.report.rows_in, res.report.quarantined
@@ -278,15 +287,35 @@ def partition_key(program: str, columns: Sequence[str]) -> str | None:
     return next((c for c in ("credit_code", "id_number") if c in columns), None)
 
 
-def _key_expr(col: str) -> Any:
-    """A code as the partitions are spread by it: full-width forms as ASCII, white space, hyphens and Excel's ="…"
-    dropped, upper case — no finer than validation's reading of the code (two codes it reads alike spread alike)."""
-    from pyspark.sql import functions as F
+def partition_key_values(ser: Any) -> Any:
+    """A Polars text Series of codes as the partitions are spread by them: read as validation reads a code
+    (``quarantine.validate_table``: NFKC, Unicode white space, Excel's ="…", upper case), then every white space,
+    hyphen, ``=`` and ``"`` dropped — no finer than validation's reading (two codes it reads alike spread alike).
+    Polars' own NFKC and its Unicode ``\\s``, as validation's: Java's ``\\s`` had missed U+00A0 and U+2000–200A,
+    so a code written twice, once with a trailing no-break space, was decided twice on Spark (outside audit D1)."""
+    import polars as pl
 
-    wide = "".join(chr(c) for c in range(0xFF01, 0xFF5F))
-    narrow = "".join(chr(c) for c in range(0x21, 0x7F))
-    text = F.translate(F.col(col).cast("string"), wide, narrow)
-    return F.upper(F.regexp_replace(text, '[\\s\\u3000\\-="]', ""))
+    v = ser.cast(pl.String).str.normalize("NFKC").str.replace_all(r'[\s\-="]', "").str.to_uppercase()
+    return v.to_frame("k").select(pl.when(pl.col("k") != "").then(pl.col("k"))).to_series()
+
+
+def _with_key(facts: Any, col: str) -> Any:
+    """``facts`` with the partition key of column ``col`` (:func:`partition_key_values`) as ``PKEY_COL``, computed on
+    the workers through Arrow (Polars' NFKC and Unicode white space: Spark SQL has neither)."""
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    schema = StructType([*facts.schema.fields, StructField(PKEY_COL, StringType(), True)])
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        import polars as pl
+
+        for b in batches:
+            codes = pl.from_arrow(b.column(col).cast(pa.string()))
+            assert isinstance(codes, pl.Series)
+            keys = partition_key_values(codes).to_arrow().cast(pa.string())
+            yield pa.RecordBatch.from_arrays([*b.columns, keys], names=[*b.schema.names, PKEY_COL])
+
+    return facts.mapInArrow(run, schema)
 
 
 def _with_origin(facts: Any) -> Any:
@@ -312,11 +341,13 @@ def screen_facts_spark_checked(
     partitions: int | None = None,
     keep: Sequence[str] | None = None,
     source: str = "facts",
+    allowed_regions: set[str] | frozenset[str] | None = None,
 ) -> SparkScreening:
     """Check and screen a Spark DataFrame of derived facts (see the module doc); returns a :class:`SparkScreening`.
 
     ``keep``: the facts columns returned beside the results (default: all the facts table's columns, as
     validated). ``region_data``: region data files (``wengang screen --region-data``), read here and shipped.
+    ``allowed_regions``: the region codes accepted (``wengang screen --region``); rows of others are quarantined.
     The results' ``payment_hold`` is the rules' (a 缓缴 not made up …) only: the raw screen's holds are the
     caller's (:func:`apply_holds`, :func:`unverified_holds`).
     """
@@ -328,24 +359,29 @@ def screen_facts_spark_checked(
     region_data = tuple(str(p) for p in region_data)
     load_region_data(region_data)  # checked here, on the driver: a bad file is refused before any job
     shipped = tuple((Path(p).name, read_bytes(p, "地区数据文件", "region data file")) for p in region_data)
-    job = _Job(program, on, readings, settings, include_drafts, shipped, tuple(keep) if keep is not None else None, source)
+    job = _Job(
+        program, on, readings, settings, include_drafts, shipped, tuple(keep) if keep is not None else None, source,
+        allowed_regions=frozenset(allowed_regions) if allowed_regions is not None else None,
+    )  # fmt: skip
 
     facts = _with_origin(facts)
     key = partition_key(program, facts.columns)
     cores = max(spark.sparkContext.defaultParallelism, 1)
-    spread = facts.withColumn(PKEY_COL, _key_expr(key)) if key else facts
+    spread = _with_key(facts, key) if key else facts
     if partitions:
         sharded = spread.repartition(partitions, PKEY_COL) if key else spread.repartition(partitions)
     elif facts.rdd.getNumPartitions() < cores:
         sharded = spread.repartition(cores * 2, PKEY_COL) if key else spread.repartition(cores * 2)
-    elif key and _has_repeated_keys(spread):
+    elif key and _has_repeated_keys(_with_key(facts.select(key), key)):  # (the key column only)
         # a key written twice may sit in two files (partitions): brought together, or it would be decided twice
         sharded = spread.repartition(max(facts.rdd.getNumPartitions(), cores), PKEY_COL)
     else:
         # Spark already splits a file into about as many partitions as it has cores, and no key repeats: each
         # partition is checked and decided as read (a shuffle was half the job at 1 M units)
         sharded = facts
-    in_schema = to_arrow_schema(sharded.schema)
+    # a zone-aware timestamp (Parquet timestamp[UTC]) reaches the partitions zoned, as Spark hands it over, and is
+    # read there as the embedded engine reads it: Beijing wall-clock time (ingest.columns.beijing_wall_time)
+    in_schema = to_arrow_schema(sharded.schema, timezone=spark.conf.get("spark.sql.session.timeZone") or "UTC")
     # the output's columns and types: the same code on no rows, here on the driver (a missing required column, a
     # header that names no field … is refused here, before any job)
     empty = pa.Table.from_batches([], schema=in_schema)
@@ -394,10 +430,14 @@ def screen_facts_spark(
 
 def apply_holds(results: Any, holds: Any, key: str) -> Any:
     """The raw screen's payment holds (``holds``: its results.parquet, with ``key``, ``payment_hold`` and
-    ``payment_hold_reason``) on Spark's results, by ``key``: a row is held when the rules hold it or the raw screen
-    held its unit (person). A row whose unit the raw screen's results do not have is held when eligible (its
-    holds are not known), null otherwise: fail closed."""
+    ``payment_hold_reason``) on Spark's results, by ``key``, combined as ``wengang screen --facts --holds`` combines
+    them (``screening.holds.carry_holds``): a row is held when the rules hold it (a 缓缴, a ceiling not fixed …) or the
+    raw screen held its unit (person), the reasons joined by “；”; a payable row whose unit the raw screen's results do
+    not have is held (its holds are not known): fail closed."""
     from pyspark.sql import functions as F
+
+    from wengang.screening.holds import CARRIED_UNKNOWN
+    from wengang.screening.output import PAYABLE
 
     given = (
         holds.groupBy(F.col(key).cast("string").alias("__wg_hk__"))
@@ -407,21 +447,20 @@ def apply_holds(results: Any, holds: Any, key: str) -> Any:
         )
     )
     joined = results.join(given, results[key].cast("string") == given["__wg_hk__"], "left")
-    rule = F.coalesce(F.col("payment_hold"), F.lit(False))
-    known = F.col("__wg_hk__").isNotNull()
-    hold = (
-        F.when(rule | (known & F.col("__wg_h__")), F.lit(True))
-        .when(known, F.lit(False))
-        .when(F.col("status") == "eligible", F.lit(True))
-        .otherwise(F.lit(None).cast("boolean"))
+    rule = F.coalesce(F.col("payment_hold").cast("boolean"), F.lit(False))
+    carried = F.coalesce(F.col("__wg_h__"), F.lit(False))
+    unknown = F.col("__wg_hk__").isNull() & F.col("status").cast("string").isin(*PAYABLE)
+    reason = F.concat_ws(
+        "；",
+        F.when(rule, F.col("payment_hold_reason")),
+        F.when(carried, F.coalesce(F.col("__wg_hr__"), F.lit("原筛查暂缓发放"))),
+        F.when(unknown, F.lit(CARRIED_UNKNOWN)),
     )
-    reason = (
-        F.when(rule, F.col("payment_hold_reason"))
-        .when(known & F.col("__wg_h__"), F.col("__wg_hr__"))
-        .when(~known & (F.col("status") == "eligible"), F.lit(f"{NOT_IN_HOLDS_ZH} / {NOT_IN_HOLDS_EN}"))
-    )
+    held = rule | carried | unknown
     # (both from the rules' columns as they were: set together)
-    return joined.withColumns({"payment_hold": hold, "payment_hold_reason": reason}).select(*results.columns)
+    return joined.withColumns(
+        {"payment_hold": held, "payment_hold_reason": F.when(held, reason).otherwise(F.col("payment_hold_reason"))}
+    ).select(*results.columns)
 
 
 def unverified_holds(results: Any) -> Any:
@@ -452,6 +491,33 @@ def _pairs(values: Sequence[str], what_zh: str, what_en: str) -> dict[str, str]:
             raise _Refused(f"{what_zh}应写作 名称=取值：{v}", f"{what_en} must be name=value: {v}")
         out[k.strip()] = val.strip()
     return out
+
+
+def _region_and_descendants(region: str) -> set[str]:
+    """``--region``: the region and every region below it, resolved as ``wengang screen --region`` resolves it
+    (``cli._region_and_descendants``); an unknown one refused with its nearest names."""
+    from wengang.regions import RegionError, children, resolve_region
+
+    try:
+        todo, seen = [resolve_region(region)], set()
+    except RegionError as exc:
+        raise _Refused(exc.message_zh, exc.message_en) from None
+    while todo:
+        r = todo.pop()
+        seen.add(r.key)
+        todo.extend(children(r))
+    return seen
+
+
+def _no_header_map(zh: str, en: str) -> tuple[str, str]:
+    """A message of the embedded reading that offers ``--header-map``, which the Spark job does not have: what the
+    Spark job offers instead — the column renamed in the facts table (outside audit R3)."""
+    zh = zh.replace("如为同一列请用 --header-map 指定", "如为同一列请在事实表中将该列改名为标准字段名（Spark 作业不支持 --header-map）")
+    zh = zh.replace("或用 --header-map 映射到", "或在事实表中将该列改名为").replace("或用 --header-map 指定", "或在事实表中将该列改名为标准字段名")
+    en = en.replace("(map it with --header-map)", "(if it is the same column, rename it in the facts table: the Spark job has no --header-map)")
+    en = en.replace("map it to *_fen with --header-map", "rename it *_fen in the facts table").replace(
+        "or map it with --header-map", "or rename the column in the facts table")
+    return zh, en
 
 
 def _is_local(path: str) -> bool:
@@ -494,6 +560,7 @@ def _main(argv: list[str] | None) -> int:
         "--holds", default=None,
         help="原始数据筛查（wengang screen）的 results.parquet：据此标记暂缓发放；不给出时符合条件者一律暂缓发放",
     )  # fmt: skip
+    ap.add_argument("--region", default=None, help="只接受该地区及其下级的记录（同 wengang screen --region），如 150500、通辽")
     ap.add_argument("--drafts", action="store_true")
     ap.add_argument("--partitions", type=int, default=None)
     ap.add_argument(
@@ -516,7 +583,17 @@ def _main(argv: list[str] | None) -> int:
         check_program(args.program)  # as `wengang screen` names the nearest programs
     except InputError as exc:
         raise _Refused(exc.zh, exc.en) from None
+    from wengang.screening.people import PERSON_PROGRAMS
+
+    if args.program in PERSON_PROGRAMS:  # as `wengang screen --facts` refuses them (cli._screen), the same words
+        raise _Refused(
+            f"技能提升补贴、失业保险金（{'、'.join(PERSON_PROGRAMS)}）按人员数据表筛查（--persons、--certificates、--ui-claims 等），不接受 --facts 事实表；"
+            "一个案件的事实可用 wengang evaluate 判定",
+            f"{', '.join(PERSON_PROGRAMS)} are screened from the people tables "
+            "(--persons, --certificates, --ui-claims …), not from --facts; one case's facts: wengang evaluate",
+        )
     load_all()
+    allowed = _region_and_descendants(args.region) if args.region else None
     if args.partitions is not None and not 1 <= args.partitions <= 4096:
         raise _Refused("--partitions 的取值无效，应为 1 到 4096 之间的整数", "--partitions must be 1 to 4096")
     for path, what_zh, what_en in [(args.facts, "事实表", "facts table"), *[(p, "地区数据文件", "region data file") for p in args.region_data],
@@ -550,14 +627,14 @@ def _main(argv: list[str] | None) -> int:
             run = screen_facts_spark_checked(
                 spark, facts, args.program, on, readings=readings, settings=settings, include_drafts=args.drafts,
                 region_data=args.region_data, partitions=args.partitions,
-                keep=tuple(dict.fromkeys(keep)) if keep else None, source=args.facts,
+                keep=tuple(dict.fromkeys(keep)) if keep else None, source=args.facts, allowed_regions=allowed,
             )  # fmt: skip
             holds = spark.read.parquet(args.holds) if args.holds else None
         except AnalysisException as exc:
             raise _Refused(f"事实表 {args.facts} 无法读取（{exc.getErrorClass()}）", f"facts table {args.facts} cannot be read: {exc}") from None
         except IngestError as exc:
             err = _facts_error(exc, args.facts)
-            raise _Refused(err.message_zh, err.message_en) from None
+            raise _Refused(*_no_header_map(err.message_zh, err.message_en)) from None
         except (ValueError, KeyError, LookupError) as exc:
             raise _Refused(str(exc).strip("'\"")) from None
         from pyspark import StorageLevel
@@ -565,7 +642,8 @@ def _main(argv: list[str] | None) -> int:
         run.combined.persist(StorageLevel.MEMORY_AND_DISK)
         results = run.results
         if holds is not None:
-            hold_key = run.key if run.key in ("credit_code", "id_number") else ("credit_code" if "credit_code" in results.columns else "id_number")
+            # the key the embedded run carries holds by (pipeline.run_screening: carry_holds), not the partition key
+            hold_key = "credit_code" if "credit_code" in results.columns else "id_number"
             missing = [c for c in (hold_key, "payment_hold", "payment_hold_reason") if c not in holds.columns]
             if hold_key not in results.columns or missing:
                 raise _Refused(
