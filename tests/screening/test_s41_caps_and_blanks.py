@@ -56,12 +56,6 @@ def _screen_facts(tmp_path: Path, program: str, on: date, rows: list[dict[str, A
 # ------------------------------------------------------------------------------------------ 1. unit screening
 
 
-def test_people_and_units_hold_a_ceiling_for_the_same_reason():
-    from wengang.screening.people import CAP_HOLD_REASON as PEOPLE
-
-    assert CAP_HOLD_REASON == PEOPLE
-
-
 def test_a_facts_table_carries_the_ceiling_and_holds_it_as_one_case_reports_it(tmp_path):
     one = evaluate("fanhuan", "150502", ON_2024, _sme(), settings=parse_settings({"fund_reserve_years": "2"}))
     assert one.status == "eligible" and one.amount_is_cap is True

@@ -19,7 +19,8 @@ import pytest
 from people_helpers import pid
 
 from wengang.evaluate import evaluate
-from wengang.screening.people import CAP_HOLD_REASON, run_people_screening
+from wengang.rules.batch import CAP_HOLD_REASON
+from wengang.screening.people import run_people_screening
 from wengang.settings import parse_settings
 
 CERT_HEADER = (

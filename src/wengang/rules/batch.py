@@ -1141,7 +1141,7 @@ def with_amount_cap(
     """``amount_is_cap`` per row of a unit screening (or a facts table of any program) as one case reports it
     (:func:`amount_cap_expr` under each plan's policy), and a payable row whose amount is only a ceiling held
     (``payment_hold``, :func:`cap_hold_reason`) unless the operator's ``settings`` fix every ceiling its amount cites —
-    as ``screening.people._with_amount_cap`` does for the person screening. When no plan's amount can be a ceiling the
+    for unit and person screenings and Spark alike. When no plan's amount can be a ceiling the
     column is a literal false: nothing is added per row. ``columns``: the facts' columns the rules read (default: the
     results' own)."""
     names = list(columns) if columns is not None else results.collect_schema().names()

@@ -626,59 +626,6 @@ def _with_outputs(
     return results.with_columns(cols) if cols else results
 
 
-# why an eligible row whose amount is only a ceiling is not paid as it stands (人社部发〔2024〕40号 三 “分别给予不超过1000元、
-# 1500元、2000元的补贴”; 内政发〔2019〕4号 八 “分别给予不超过1000元、1500元、2000元”: the figure is the most, the standard
-# is the 统筹地区's to set)
-CAP_HOLD_REASON = "金额为文件规定的“不超过”上限标准，具体标准由统筹地区确定：暂缓发放，待统筹地区确定标准后按确定的金额发放"
-
-
-def _with_amount_cap(
-    results: pl.LazyFrame,
-    plans: list[Any],
-    *,
-    settings: Mapping[str, Any] | None,
-    readings: Mapping[str, str] | None,
-    region_column: str = "region_code",
-) -> pl.LazyFrame:
-    """``amount_is_cap`` per row as one case reports it (``engine.build_decision``: :func:`wengang.rules.batch.amount_cap_expr`
-    under each plan's policy), and an eligible row whose amount is only a ceiling held from payment
-    (``payment_hold``, :data:`CAP_HOLD_REASON`) unless the operator's settings fix every ceiling its amount cites
-    (``--setting amount_level4=…``: the standard the 统筹地区 set)."""
-    from wengang.rules.batch import amount_cap_expr
-
-    names = results.collect_schema().names()
-    operator = set(settings or {})
-    cap: Any = pl
-    hold: Any = pl
-    some = False
-    for plan in plans:
-        if plan.ruleset is None or plan.resolution is None:
-            continue
-        kw = dict(settings=plan.settings, fixed=readings, columns=names)
-        e = amount_cap_expr(plan.ruleset, plan.resolution, **kw)
-        h = amount_cap_expr(plan.ruleset, plan.resolution, exempt=operator, **kw)
-        some = True
-        cap = cap.when(plan.rows(region_column)).then(e)
-        hold = hold.when(plan.rows(region_column)).then(h)
-    if not some:
-        return results.with_columns(pl.lit(False).alias("amount_is_cap"))
-    held = (pl.col("status").cast(pl.String) == "eligible") & pl.col("_cap_hold")
-    return (
-        results.with_columns(
-            cap.otherwise(False).fill_null(False).alias("amount_is_cap"),
-            hold.otherwise(False).fill_null(False).alias("_cap_hold"),
-        )
-        .with_columns(
-            pl.when(held)
-            .then(pl.concat_str([pl.col("payment_hold_reason"), pl.lit(CAP_HOLD_REASON)], separator="；", ignore_nulls=True))
-            .otherwise(pl.col("payment_hold_reason"))
-            .alias("payment_hold_reason"),
-            (pl.col("payment_hold").fill_null(False) | held).alias("payment_hold"),
-        )
-        .drop("_cap_hold")
-    )
-
-
 def _mask_id(col: str = "id_number") -> pl.Expr:
     return mask_id_number_expr(col)  # the rule of every list: first 4 and last 4 (documents.masking)
 
@@ -883,7 +830,9 @@ def run_people_screening(
             readings=readings, settings=settings, include_drafts=include_drafts, region_data=region_data,
         )  # fmt: skip
         results = _with_outputs(results, plans, settings=settings, readings=readings)
-        results = _with_amount_cap(results, plans, settings=settings, readings=readings)
+        from wengang.rules.batch import with_amount_cap  # (one rule for units, persons and Spark)
+
+        results = with_amount_cap(results, plans, settings=settings, readings=readings)
         if program == "ui_benefit" and "out_entitled_months" in results.collect_schema().names():
             over = pl.col("claim_months") - pl.col("out_entitled_months")
             results = results.with_columns(pl.when(over > 0).then(over).alias("months_over_entitlement"))
