@@ -36,7 +36,7 @@ from wengang.casework.cli import case_app
 from wengang.casework.errors import LedgerError
 from wengang.casework.models import AuditEvent
 from wengang.casework.operators import add_operator
-from wengang.casework.states import STATE_ZH, state_zh
+from wengang.casework.states import STATE_ZH, hold_kinds, state_zh
 from wengang.cli import app as main_app
 
 runner = CliRunner()
@@ -310,3 +310,20 @@ def test_a_return_file_applied_twice_is_said_to_be_applied(tmp_path):
     assert "到账 2" in _case(url, "cashier", "bank-return", str(ret))
     out = _case(url, "cashier", "bank-return", str(ret))
     assert "本回盘文件已处理" in out and "file already applied" in out and "隔离" not in out
+
+
+def test_a_ceiling_hold_is_released_by_a_reviewer_who_states_the_standard(ledger):
+    """A 不超过 ceiling imported held (rules.batch.CAP_HOLD_REASON) had been released by one 经办 with any reason and the
+    ceiling paid (outside review, session 41): its release needs a 复核 other than the 初审 and a stated reason."""
+    from wengang.rules.batch import CAP_HOLD_REASON, LOAN_CAP_HOLD_REASON
+
+    assert hold_kinds(CAP_HOLD_REASON) == ("cap",) and hold_kinds(LOAN_CAP_HOLD_REASON) == ("cap",)
+    assert state_zh("held", CAP_HOLD_REASON) == "暂缓发放（上限金额待确定标准）"
+    ledger.import_decisions(RUN, [decision(30, payment_hold=True, payment_hold_reason=CAP_HOLD_REASON)], "clerk")
+    c = ledger.find(program="fanhuan", year=2025, unit_id=decision(30).unit_id)
+    refused("reason_required", ledger.release, c, "clerk")
+    e = refused("role_refused", ledger.release, c, "clerk", reason="已核实")
+    assert "不超过" in e.zh
+    ledger.release(c, "checker", reason="统筹地区确定的标准即为上限 60%（通人社发〔2025〕X号）")
+    assert ledger.decision(c)["state"] == "screened"
+    assert ledger.verify_audit().ok

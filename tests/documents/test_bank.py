@@ -198,3 +198,6 @@ def test_gb18030_text_that_is_also_valid_utf8_is_read_as_gb18030() -> None:
         data.decode("utf-8")  # valid UTF-8 as well
         assert not _reads_as_utf8(data), name
         assert _reads_as_utf8(f"D|1|{name}|".encode()), name
+    # UTF-8 whose GB18030 reading is common characters too (a tie) is UTF-8, as before (outside review, session 41)
+    for text in ("失败", "赵岸", "喆"):
+        assert _reads_as_utf8(f"D|1|{text}|".encode()), text

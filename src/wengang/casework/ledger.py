@@ -1722,10 +1722,13 @@ class Ledger:
         * a quarantined input row (docs/decisions.md §26: the row may stop or reduce the payment and was never read):
           an explicit reason (what was checked and found), and a 复核 (the 复审 role; the 经办 imports and does
           初审), not the operator who did the decision's 初审 — four eyes as on accounts and revocations;
+        * a 不超过 ceiling (``rules.batch.CAP_HOLD_REASONS``): as a quarantined row — a 复核 other than the 初审, stating
+          the standard the 统筹地区 (or the bank) set and that it is this amount (one 经办 had released it and the
+          ceiling was paid; outside review, session 41);
         * any other hold (by hand, with its own reason): an explicit reason.
 
         The event records the hold's reason and kinds (``after.released``)."""
-        from .states import HOLD_DEFERRAL, HOLD_QUARANTINE, RELEASE_DEFAULT, held_zh, hold_kinds
+        from .states import HOLD_CAP, HOLD_DEFERRAL, HOLD_QUARANTINE, RELEASE_DEFAULT, held_zh, hold_kinds
 
         login = operators.normalize_login(actor)
         with self._tx() as conn:
@@ -1743,7 +1746,12 @@ class Ledger:
                         "a stated reason (--reason: what was checked and found), not the deferral's default")
                 text_ = RELEASE_DEFAULT[HOLD_DEFERRAL]
             V = Review.__table__.c
-            if HOLD_QUARANTINE in kinds:
+            if HOLD_QUARANTINE in kinds or HOLD_CAP in kinds:
+                why_zh, why_en = (("因输入数据有误（被隔离、未经核实）而暂缓", "held for a quarantined input row")
+                                  if HOLD_QUARANTINE in kinds else
+                                  ("的金额只是文件规定的“不超过”上限而暂缓（须写明统筹地区确定的标准及其即为该金额）",
+                                   "held as its amount is only the document's ceiling (state the standard set and that it "
+                                   "is this amount)"))
                 try:
                     actor = operators.require(conn, login, "second_review").login
                 except LedgerError as e:
@@ -1751,10 +1759,9 @@ class Ledger:
                         raise
                     raise LedgerError(
                         "role_refused",
-                        f"决定 {decision_id} 因输入数据有误（被隔离、未经核实）而暂缓：解除须由复核人员核实后办理，"
-                        f"经办不能解除（{e.zh}）",
-                        f"decision {decision_id} is held for a quarantined input row: a 复核 (reviewer) releases it "
-                        f"once checked, not a caseworker ({e.en})") from None
+                        f"决定 {decision_id} {why_zh}：解除须由复核人员核实后办理，经办不能解除（{e.zh}）",
+                        f"decision {decision_id} is {why_en}: a 复核 (reviewer) releases it once checked, not a "
+                        f"caseworker ({e.en})") from None
                 first = conn.execute(select(V.reviewer).where(V.decision_id == decision_id, V.stage == 1)).scalar()
                 if first == actor:
                     raise LedgerError("same_operator", f"解除须由初审人（{first}）以外的复核人员办理",

@@ -196,9 +196,13 @@ def state_zh(state: str | None, hold_reason: str | None = None, *, confirmation_
 # Each “；”-joined part of a reason is one hold: a part naming a quarantined row is that (also a row of the 缓缴记录:
 # unread, it says nothing about a deferral), else a part naming 缓缴 is a deferral, else it is "other" (a hold by hand
 # with its own reason).
-HOLD_DEFERRAL, HOLD_QUARANTINE, HOLD_OTHER = "deferral", "quarantine", "other"
+# * a 不超过 ceiling (rules.batch.CAP_HOLD_REASONS: the amount is the document's most, the 统筹地区 or the bank sets the
+#   figure): released only with a stated reason (the standard set, and that it is this amount) by a 复核 other than the
+#   初审 — one 经办 had released it and the ceiling was paid (outside review, session 41).
+HOLD_DEFERRAL, HOLD_QUARANTINE, HOLD_CAP, HOLD_OTHER = "deferral", "quarantine", "cap", "other"
 _QUARANTINE_MARKS = ("待核实", "隔离", "格式有误", "无法识别")
-HOLD_ZH = {HOLD_DEFERRAL: "缓缴待补足", HOLD_QUARANTINE: "输入数据有误待核实"}
+_CAP_MARKS = ("“不超过”上限", "（“不超过”）")
+HOLD_ZH = {HOLD_DEFERRAL: "缓缴待补足", HOLD_QUARANTINE: "输入数据有误待核实", HOLD_CAP: "上限金额待确定标准"}
 # the one release reason that may be taken as given: the deferral's (the firm paid up); no default for the others
 RELEASE_DEFAULT = {HOLD_DEFERRAL: "已补足缓缴的失业保险费"}
 
@@ -208,13 +212,15 @@ def hold_kinds(reason: str | None) -> tuple[str, ...]:
     other."""
     found = set()
     for part in (reason or "").split("；"):
-        if any(m in part for m in _QUARANTINE_MARKS):
+        if any(m in part for m in _CAP_MARKS):
+            found.add(HOLD_CAP)
+        elif any(m in part for m in _QUARANTINE_MARKS):
             found.add(HOLD_QUARANTINE)
         elif "缓缴" in part:
             found.add(HOLD_DEFERRAL)
         elif part.strip():
             found.add(HOLD_OTHER)
-    return tuple(k for k in (HOLD_QUARANTINE, HOLD_DEFERRAL, HOLD_OTHER) if k in found) or (HOLD_OTHER,)
+    return tuple(k for k in (HOLD_QUARANTINE, HOLD_CAP, HOLD_DEFERRAL, HOLD_OTHER) if k in found) or (HOLD_OTHER,)
 
 
 def held_zh(reason: str | None) -> str:

@@ -240,13 +240,13 @@ def _common_share(text: str) -> float:
 def _reads_as_utf8(data: bytes) -> bool:
     """Whether ``data`` is UTF-8 text rather than GB18030. GB18030 reads almost any bytes, UTF-8 text as mojibake; but
     some GB18030 text is valid UTF-8 too (rarer characters: a property test found such names). So a file that decodes
-    as UTF-8 is called UTF-8 only when that reading is the more plausibly Chinese of the two (a larger share of common
-    characters)."""
+    as UTF-8 is called UTF-8 unless its GB18030 reading is the more plausibly Chinese of the two (a larger share of
+    common characters); on a tie it is UTF-8, as before (UTF-8 “失败” reads in GB18030 as “澶辫触”, common characters too)."""
     try:
         utf8 = data.decode("utf-8")
     except UnicodeDecodeError:
         return False
-    return _common_share(utf8) > _common_share(data.decode("gb18030", errors="replace"))
+    return _common_share(utf8) >= _common_share(data.decode("gb18030", errors="replace"))
 
 
 def _lines(path: str | Path) -> list[list[str]]:
