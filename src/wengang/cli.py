@@ -304,14 +304,9 @@ def _print_decision(d: Any) -> None:
 
 
 def _region_and_descendants(region: str) -> set[str]:
-    from wengang.regions import children, resolve_region
+    from wengang.regions import with_descendants
 
-    todo, seen = [resolve_region(region)], set()
-    while todo:
-        r = todo.pop()
-        seen.add(r.key)
-        todo.extend(children(r))
-    return seen
+    return with_descendants(region)
 
 
 @app.command("screen")

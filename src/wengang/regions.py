@@ -156,6 +156,16 @@ def chain(region: str | Region) -> list[Region]:
     return out
 
 
+def with_descendants(region: str | Region) -> set[str]:
+    """The keys of ``region`` and of every region below it (``--region`` of a screening: rows of these are taken)."""
+    todo, seen = [resolve_region(region)], set()
+    while todo:
+        r = todo.pop()
+        seen.add(r.key)
+        todo.extend(children(r))
+    return seen
+
+
 def children(region: str | Region) -> list[Region]:
     key = resolve_region(region).key
     return [r for r in _REGIONS if r.parent == key]

@@ -495,18 +495,13 @@ def _pairs(values: Sequence[str], what_zh: str, what_en: str) -> dict[str, str]:
 
 def _region_and_descendants(region: str) -> set[str]:
     """``--region``: the region and every region below it, resolved as ``wengang screen --region`` resolves it
-    (``cli._region_and_descendants``); an unknown one refused with its nearest names."""
-    from wengang.regions import RegionError, children, resolve_region
+    (``regions.with_descendants``); an unknown one refused with its nearest names."""
+    from wengang.regions import RegionError, with_descendants
 
     try:
-        todo, seen = [resolve_region(region)], set()
+        return with_descendants(region)
     except RegionError as exc:
         raise _Refused(exc.message_zh, exc.message_en) from None
-    while todo:
-        r = todo.pop()
-        seen.add(r.key)
-        todo.extend(children(r))
-    return seen
 
 
 def _no_header_map(zh: str, en: str) -> tuple[str, str]:
