@@ -393,7 +393,9 @@ class _FileChecker:
                 f"a document with status {status} still has the draft's placeholder number {number!r}: fill in the "
                 "number as issued, or set status: draft",
             )
-        today = date.today()
+        from wengang.beijing import beijing_today
+
+        today = beijing_today()  # (Beijing's date, as every "today" of the product)
         if issued is not None and issued > today and not any(b.valid_from <= today for b in programs.values()):
             self.warn(
                 ("issued",),
@@ -403,7 +405,7 @@ class _FileChecker:
         elif issued is not None and issued > today:
             self.err(
                 ("issued",),
-                f"status 为 {status} 的文件，印发日期 issued {issued} 晚于今天 {date.today()}：尚未印发的文件只能是草稿（status: draft）",
+                f"status 为 {status} 的文件，印发日期 issued {issued} 晚于今天 {today}：尚未印发的文件只能是草稿（status: draft）",
                 f"a document with status {status} has issued {issued}, later than today: a notice not yet issued is a "
                 "draft",
             )
