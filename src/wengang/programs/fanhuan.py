@@ -685,25 +685,6 @@ _reserve_ok = _reserve >= Param("fund_reserve_min_years")
 _reserve_by_figure = Reading(SW_RESERVE, {"block": when(_reserve_ok, Lit(True), Lit(None)), "refuse": _reserve_ok})
 
 
-class _ProvinceNotice(Note):
-    """The province's implementing notice standing for its confirmation of the 40号 precondition, said as what the
-    notice is: an issued one (``本省已印发实施文件``), or a draft (征求意见稿: nothing 印发; the 兵团's is the only one,
-    and 兵团 is province-level, not a 省 — outside audits, session 41, as skill_subsidy's). A draft is told by its
-    citation: a document without a 文号 is cited by its title marked 征求意见稿 (policies.model.display_number)."""
-
-    def __init__(self, inner: Any, text: str, *, draft_text: str, cite: str):
-        super().__init__(inner, text, cite)
-        self.draft_text = draft_text
-
-    def render(self, params: Mapping[str, Any]) -> str:
-        from wengang.policies.model import STATUS_ZH
-
-        param = params.get(self.cite) if self.cite else None
-        if param is not None and STATUS_ZH["draft"] in str(getattr(param, "number", "")):
-            return self.draft_text.replace("{cite}", param.citation())
-        return super().render(params)
-
-
 def province_notice_evidence(sentence: str) -> Expr:
     """40号 makes the reserve a precondition of the PROVINCE's decision to implement ("实施上述…政策的省…备付期限应在
     1年以上"). Where the province has issued its own implementing notice (parameter ``fund_reserve_province_notice``:
@@ -713,7 +694,7 @@ def province_notice_evidence(sentence: str) -> Expr:
     region-level question (docs/decisions.md)."""
     return when(
         HasParam("fund_reserve_province_notice") & IsMissing(_reserve),
-        _ProvinceNotice(
+        Note(
             Lit(True),
             "本省已印发实施文件（{cite}），视为省级已确认具备实施前提（" + sentence + "）；"
             "如本省上年度失业保险基金滚存结余备付期限不足1年，请提供 fund_reserve_years"

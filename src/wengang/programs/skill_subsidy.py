@@ -53,7 +53,6 @@ from typing import Any
 import polars as pl
 
 from wengang.facts.person import SkillSubsidyFacts
-from wengang.policies.model import STATUS_ZH as _DOC_STATUS_ZH
 from wengang.rules import interpretations
 from wengang.rules.engine import FLAG, Check, Output, Ruleset, register
 from wengang.rules.expr import (
@@ -79,7 +78,6 @@ from wengang.rules.expr import (
 )
 
 PROGRAM = "skill_subsidy"
-DRAFT_ZH = _DOC_STATUS_ZH["draft"]  # 征求意见稿
 LABEL = "技能提升补贴"
 
 # ---------------------------------------------------------------------------------------------
@@ -859,25 +857,6 @@ _RESERVE_SENTENCE = (
 )
 
 
-class _ProvinceNotice(Note):
-    """The province's implementing notice standing for its confirmation of the 40号 三 precondition, said as what the
-    notice is: an issued one (``本省已印发实施文件``), or a draft (征求意见稿: nothing 印发; the 兵团's is the only one,
-    and 兵团 is province-level, not a 省 — outside explanation audit, session 41: “本省已印发实施文件（《…（征求意见稿）》
-    一（三））”). A draft is told by its citation: a document without a 文号 is cited by its title marked 征求意见稿
-    (policies.model.display_number)."""
-
-    def __init__(self, inner: Any, text: str, *, draft_text: str, cite: str):
-        super().__init__(inner, text, cite)
-        self.draft_text = draft_text
-
-    def render(self, params: Mapping[str, Any]) -> str:
-        param = params.get(self.cite) if self.cite else None
-        if param is not None and DRAFT_ZH in str(getattr(param, "number", "")):
-            return self.draft_text.replace("{cite}", param.citation())
-        return super().render(params)
-
-
-
 def _training(side: str, label: str) -> Reading:
     return Reading(
         TRAINING_SCOPE.name,
@@ -903,7 +882,7 @@ CHECKS_COMMON = [
         "本省上年度失业保险基金滚存结余备付期限在{fund_reserve_min_years}年以上（实施技能提升补贴的前提）",
         when(
             HasParam("fund_reserve_province_notice") & IsMissing(_reserve),
-            _ProvinceNotice(
+            Note(
                 Lit(True),
                 "本省已印发实施文件（{cite}），视为省级已确认具备实施前提（" + _RESERVE_SENTENCE + "）；如本省上年度失业保险基金"
                 "滚存结余备付期限不足1年，请提供 fund_reserve_years（--setting fund_reserve_years=0.5 或地区数据文件）",

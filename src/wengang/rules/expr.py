@@ -1249,11 +1249,14 @@ class HasParam(Expr):
 class Note(Expr):
     """``inner``'s value, with a sentence the explanation shows when the evaluation passes through here (why a
     figure the rule names is not needed for this case, say). ``{cite}`` in ``text`` is replaced by the citation
-    of the parameter ``cite`` of the document in force, which the check then also cites."""
+    of the parameter ``cite`` of the document in force, which the check then also cites. ``draft_text``: what is said
+    instead when that document is a draft (征求意见稿: nothing 印发 — a document without a 文号 is cited by its title
+    marked so, policies.model.display_number; outside explanation audit, session 41: the 兵团 draft had been called
+    “本省已印发实施文件”)."""
 
-    def __init__(self, inner: Any, text: str, cite: str | None = None):
+    def __init__(self, inner: Any, text: str, cite: str | None = None, *, draft_text: str | None = None):
         self.inner = lift(inner)
-        self.text, self.cite = text, cite
+        self.text, self.cite, self.draft_text = text, cite, draft_text
         self.fmt = self.inner.fmt
         self.is_fraction = self.inner.is_fraction
 
@@ -1263,7 +1266,13 @@ class Note(Expr):
     def render(self, params: Mapping[str, Any]) -> str:
         if self.cite is None or self.cite not in params:
             return self.text
-        return self.text.replace("{cite}", params[self.cite].citation())
+        param = params[self.cite]
+        if self.draft_text is not None:
+            from wengang.policies.model import STATUS_ZH
+
+            if STATUS_ZH["draft"] in str(getattr(param, "number", "")):
+                return self.draft_text.replace("{cite}", param.citation())
+        return self.text.replace("{cite}", param.citation())
 
     def _eval(self, ctx: EvalContext) -> Any:
         return self.inner.eval(ctx)
