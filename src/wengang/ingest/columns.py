@@ -302,7 +302,8 @@ def _nfkc_series(ser: pl.Series) -> pl.Series:
     if not wide.any():
         return ser
     at = wide.arg_true()
-    return ser.scatter(at, ser.gather(at).str.normalize("NFKC"))
+    # zero-width characters dropped: invisible, the code is the one the operator sees (values.INVISIBLE)
+    return ser.scatter(at, ser.gather(at).str.normalize("NFKC").str.replace_all(V.INVISIBLE_PATTERN, ""))
 
 
 # Excel's text-forcing form of a cell in a CSV export: ="150502" (values.unwrap_excel_text)

@@ -528,6 +528,12 @@ def _read_parquet(path: Path) -> Frame:
             _part_schemas(src, parts)
         lf = pl.scan_parquet(target, row_index_name="source_row", row_index_offset=1)
         columns = _columns(lf)
+        # a dictionary-encoded column (pandas' category, Arrow's dictionary: Polars' Categorical or Enum) holds text:
+        # read as text, whatever its field, before any check looks at it (outside bad-input audit, session 42: a
+        # categorical credit_code failed the whole run with "expected String, got cat")
+        coded = [c for c, t in lf.collect_schema().items() if isinstance(t, (pl.Categorical, pl.Enum))]
+        if coded:
+            lf = lf.with_columns(pl.col(coded).cast(pl.String))
     except IngestError:
         raise
     except Exception as exc:  # polars raises several types for a non-Parquet file

@@ -14,6 +14,7 @@ typo (an unknown canonical name must not be dropped silently: a misspelt exclusi
 
 from __future__ import annotations
 
+import difflib
 import enum
 import functools
 import re
@@ -147,7 +148,7 @@ def normalise_record(
             plan = _plan(model, keys, header_map, source)
     except IngestError as exc:
         return Normalised({}, [(exc.column or "(表头)", exc.message_zh, exc.message_en)], [])
-    columns, header_note = plan
+    columns, header_note, unread = plan
     data: dict[str, Any] = {}
     problems: list[tuple[str, str, str]] = []
     notes: list[str] = []
@@ -185,11 +186,15 @@ def normalise_record(
             problems.append((where, p.zh, p.en))
     if header_note:
         notes.append(header_note)
+    # a required field with no column, and a column not read that looks like its header (统一社会信用代码号): the column
+    # is named, as screening names it, beside the model's "缺少必填字段" (outside bad-input audit, session 42)
+    problems += [("(表头)", zh, en) for zh, en in unread]
     return Normalised(data, problems, [*rec.notes, *notes])
 
 
-# (header, field, where, kind, unit) per column; the kind is None where the field is (the value goes to the model)
-_Plan = tuple[tuple[tuple[str, Any, str, Any, Any], ...], "str | None"]
+# (header, field, where, kind, unit) per column; the kind is None where the field is (the value goes to the model);
+# the note naming the columns ignored; (zh, en) naming an ignored column that looks like a missing required field's
+_Plan = tuple[tuple[tuple[str, Any, str, Any, Any], ...], "str | None", tuple[tuple[str, str], ...]]
 
 
 def _plan(model: type, keys: list[str] | tuple[str, ...], header_map: HeaderMap | None, source: str) -> _Plan:
@@ -219,7 +224,34 @@ def _plan(model: type, keys: list[str] | tuple[str, ...], header_map: HeaderMap 
     if ignored:
         res.ignored = ignored
         note = res.note()
-    return tuple(columns), note
+    return tuple(columns), note, _unread_required(model, scope, {c[1] for c in columns}, ignored)
+
+
+def _unread_required(model: type, scope: Scope, mapped: set[Any], ignored: list[str]) -> tuple[tuple[str, str], ...]:
+    """For each field the model requires that no column gave, the ignored column nearest its headers (the likeness
+    screening's ``headers.resolve`` asks of a missing required column: a ratio of at least 0.5), as (zh, en)."""
+    out: list[tuple[str, str]] = []
+    if not ignored:
+        return ()
+    for name, info in model.model_fields.items():  # type: ignore[attr-defined]
+        if name in mapped or not info.is_required():
+            continue
+        spec = scope.field(name)
+        names = [normalise_header(h) for h in (spec.headers if spec else ())] + [name]
+        best: tuple[str, float] | None = None
+        for col in ignored:
+            score = max(difflib.SequenceMatcher(None, normalise_header(col), n).ratio() for n in names)
+            if score >= 0.5 and (best is None or score > best[1]):
+                best = (col, score)
+        if best is None:
+            continue
+        std = spec.headers[0] if spec and spec.headers else name
+        out.append((
+            f"列“{best[0]}”未能识别，未读取；它与缺少的必填字段 {name}（{std}）最接近，如为同一列请将表头改为“{std}”或用 --header-map 指定",
+            f"column {best[0]!r} was not recognised and not read; it is nearest the missing required field {name} ({std}): "
+            f"if it is that column, head it {std!r} or map it with --header-map",
+        ))
+    return tuple(out)
 
 
 _PLANS: dict[tuple[type, tuple[str, ...], str], _Plan] = {}
@@ -245,11 +277,19 @@ def _read(value: Any, kind: FieldKind, unit: str | None, excel_epoch: date | Non
     if value is None:
         return None
     if kind.kind == "money":
-        if unit == V.YUAN or isinstance(value, (str, Decimal)):
+        if unit == V.YUAN or isinstance(value, (str, Decimal, bool)):
+            # a JSON true/false is refused, never read as 1 or 0 分 (outside bad-input audit, session 42)
             return V.amount_to_fen(value, unit or V.FEN)
         return value  # an int (or a whole float) in fen: the model checks it
-    if kind.kind == "ten_thousand_yuan" and isinstance(value, (str, Decimal)):
+    if kind.kind == "ten_thousand_yuan" and isinstance(value, (str, Decimal, bool)):
         return V.whole_ten_thousand_yuan(value)
+    if isinstance(value, bool) and kind.kind in ("count", "int"):
+        # a JSON true/false where a number is expected is refused, as a screening table refuses "true" in a number
+        # column; the model's lax mode would read it as 1 or 0 (outside bad-input audit, session 42)
+        return V.parse_int(value)
+    if kind.kind == "bool" and not isinstance(value, (str, bool)):
+        # a number for a yes/no: 1 and 0 as a screening table's 1/0 read, anything else refused (values.parse_bool)
+        return V.parse_bool(value)
     if kind.kind in ("credit_code", "id_number") and isinstance(value, str):
         # NFKC (full-width codes); the exponent form of a long number refused: what a number cell made of it
         # (values.identifier_text)
@@ -353,6 +393,13 @@ def read_record(
                 ]
     with named_read_errors([path]):  # a CSV row Polars cannot read: the file and the line, not ComputeError
         df = frame.lf.collect()
+    if df.height == 0:
+        # a file of a header and nothing under it: no row to choose (outside bad-input audit, session 42)
+        raise IngestError(
+            f"文件 {frame.source} 没有数据行（只有表头，或表头下全为空行），无法判定",
+            f"file {frame.source} has no data rows (only a header, or nothing but empty lines under it); nothing to evaluate",
+            source=frame.source,
+        )
     if row is None:
         if df.height != 1:
             raise IngestError(

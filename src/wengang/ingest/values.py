@@ -29,7 +29,8 @@ Rules (also in docs/data-dictionary.md):
   bounds they are compared with are all whole 万元 (``Y ≥ 2000``), so ``631.35`` and ``631`` meet the same
   bounds. A finer fraction is refused;
 * identifiers (credit codes, 公民身份号码, accounts, region codes) are text: NFKC, surrounding space dropped, and
-  Excel's text-forcing export form ``="91150502MA0000162T"`` read as the value inside (:func:`identifier_text`); a number cell of more than 15 digits, or the exponent form Excel shows or exports
+  Excel's text-forcing export form ``="91150502MA0000162T"`` read as the value inside (:func:`identifier_text`), zero-width
+  characters (U+200B, a BOM: :data:`INVISIBLE`) dropped; a number cell of more than 15 digits, or the exponent form Excel shows or exports
   for one (``6.22202E+18``), is refused — Excel kept only 15 significant digits of it
   (:func:`number_cell_text`, :data:`NUMBER_CELL_ZH`);
 * yes/no: ``是/否``, ``有/无``, ``Y/N``, ``yes/no``, ``true/false``, ``T/F``, ``1/0`` (case-insensitive), and
@@ -172,6 +173,22 @@ def unwrap_excel_text(s: str) -> str:
     return m.group(1).strip() if m else s
 
 
+# zero-width characters a copy from a web page or a Word file leaves in a code (zero-width space, non-joiner, joiner,
+# word joiner, a BOM): nothing shows them, so "长度应为18位" for a code the operator counts 18 characters of says
+# nothing they can see. Dropped from identifiers wherever they are read, as NFKC makes a no-break space inside a credit
+# code a space that is dropped (decisions.md §126); the check character still checks what is left
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+INVISIBLE_PATTERN = f"[{INVISIBLE}]"
+
+
+def drop_invisible(s: str) -> str:
+    """``s`` without the zero-width characters of :data:`INVISIBLE`."""
+    return s.translate(_INVISIBLE_TABLE) if any(ch in s for ch in INVISIBLE) else s
+
+
+_INVISIBLE_TABLE = dict.fromkeys(map(ord, INVISIBLE))
+
+
 def identifier_text(value: object) -> str:
     """An identifier (credit code, 公民身份号码, account) as text: NFKC (full-width ``９１…ＭＡ…`` reads as
     ``91…MA…``), surrounding space dropped. The exponent form of a number (``6.22202E+18``) is refused: it is
@@ -180,7 +197,7 @@ def identifier_text(value: object) -> str:
         raise ValueProblem("编号不能是是/否值", "an identifier cannot be a boolean")
     if isinstance(value, (int, float)):
         return number_cell_text(value)
-    s = unwrap_excel_text(text(value))
+    s = unwrap_excel_text(drop_invisible(text(value)).strip())
     if looks_like_number_cell(s):
         raise number_cell_problem(s)
     return s
@@ -212,7 +229,9 @@ def amount_to_fen(value: object, unit: str) -> int:
     """
     if unit not in (YUAN, FEN):
         raise ValueError(f"unit must be {YUAN!r} or {FEN!r}")
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool):
+        raise ValueProblem(f"金额不能是是/否值（{str(value).lower()}）", f"an amount cannot be a boolean ({str(value).lower()})")
+    if isinstance(value, float):
         raise ValueProblem(
             "金额请以文本或整数给出，不接受浮点数或是/否值", "give amounts as text or integers, not floats or booleans"
         )
@@ -266,7 +285,7 @@ _COUNT = re.compile(r"-?[0-9]+(\.0+)?")
 def parse_int(value: object) -> int:
     """A whole number: ``12``, ``12.0`` (a number cell), ``1,200``, ``１２``."""
     if isinstance(value, bool):
-        raise ValueProblem("应为整数，不是是/否值", "a whole number, not a boolean")
+        raise ValueProblem(f"应为整数，不是是/否值（{str(value).lower()}）", f"a whole number, not a boolean ({str(value).lower()})")
     if isinstance(value, int):
         return value
     if isinstance(value, (float, Decimal)):

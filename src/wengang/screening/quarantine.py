@@ -50,7 +50,14 @@ from wengang.facts.identifiers import (
 from wengang.facts.industries import industry_code_problem, normalise_code
 from wengang.ingest import columns as C
 from wengang.ingest.columns import MAX_AMOUNT_FEN, MAX_COUNT
-from wengang.ingest.values import EXCEL_TEXT, FEN, NUMBER_CELL_EN, NUMBER_CELL_ZH, ValueProblem
+from wengang.ingest.values import (
+    EXCEL_TEXT,
+    FEN,
+    INVISIBLE_PATTERN,
+    NUMBER_CELL_EN,
+    NUMBER_CELL_ZH,
+    ValueProblem,
+)
 from wengang.money import format_yuan
 from wengang.screening.ingest import RawTable
 from wengang.screening.schemas import MAX_PREMIUM_PER_PERSON_MONTH_FEN, Column
@@ -135,7 +142,8 @@ def _nfkc_series(ser: pl.Series) -> pl.Series:
     if not wide.any():
         return ser
     at = wide.arg_true()
-    return ser.scatter(at, ser.gather(at).str.normalize("NFKC"))
+    # zero-width characters (U+200B, a BOM …) dropped: invisible, the code is the one the operator sees (values.INVISIBLE)
+    return ser.scatter(at, ser.gather(at).str.normalize("NFKC").str.replace_all(INVISIBLE_PATTERN, ""))
 
 
 def _nfkc(e: pl.Expr) -> pl.Expr:
@@ -775,6 +783,80 @@ def _premium_implausible(field: str) -> tuple[pl.Expr, pl.Expr, pl.Expr, str]:
     return flag, zh, en, "implausible premium per person (fen in a yuan column?)"
 
 
+# 滞纳金: at most 2‰ of the month's premium a day, from the first day of the month covered to the payment date — a
+# generous bound: 社会保险法 第八十六条 adds 万分之五 a day from the day the premium fell due (before it, 《社会保险费征缴暂行
+# 条例》第十三条 千分之二), and a premium falls due after its month starts
+LATE_FEE_PER_DAY = (2, 1000)
+
+
+def _late_fee_implausible(money_fields: list[str]) -> tuple[pl.Expr, pl.Expr, pl.Expr, str]:
+    """The contributions check of ``late_fee_fen`` against the month's premium (the larger of ``money_fields``, due and
+    paid) and the days from the month's first day to the payment date, at :data:`LATE_FEE_PER_DAY` (outside bad-input
+    audit, session 42: 分 under a header read as 元 made a late fee 100× too large, 2,089,600 fen for 20,896).
+    A row with no premium, no payment date or no month that reads is not checked; the figures of the reason are
+    computed on the bad rows only. ``(flag, zh, en, label)``."""
+    fee = pl.col(_p("late_fee_fen"))
+    premium = pl.max_horizontal([pl.col(_p(f)) for f in money_fields])
+    days = (pl.col(_p("paid_date")) - _month_start(pl.col(_p("month")))).dt.total_days().clip(lower_bound=1)
+    per, of = LATE_FEE_PER_DAY
+    # (fen ≤ 10^13, days < 10^5: the products stay inside Int64)
+    flag = (fee > 0) & (premium > 0) & (fee * of > premium * per * days)
+    bound = ((premium * per * days) // of).map_batches(_yuan_grouped, return_dtype=pl.String)
+    fee_y = fee.map_batches(_yuan_grouped, return_dtype=pl.String)
+    prem_y = premium.map_batches(_yuan_grouped, return_dtype=pl.String)
+    zh = pl.format(
+        "{} 元超过该月保险费 {} 元按日千分之二、自所属期首日至缴费日 {} 天计的上限 {} 元（社会保险法第八十六条为按日万分之五）："
+        "疑为以分计的金额写在以元计的列中（中文表头不带单位时按元读；列中为分请在表头写“(分)”或用 --header-map 映射到 late_fee_fen）",
+        fee_y, prem_y, days, bound,
+    )
+    en = pl.format(
+        "late fee {} yuan is more than 2‰ a day of the month's premium {} yuan over the {} days from the first day of the "
+        "month covered to the payment date ({} yuan; the Social Insurance Law art. 86 charges 0.05% a day): probably an amount "
+        "in fen in a column read in yuan (a Chinese header without a unit is read in yuan; for fen head the column “(分)” or "
+        "map it to late_fee_fen with --header-map)",
+        fee_y, prem_y, days, bound,
+    )
+    return flag, zh, en, "implausible late fee (fen in a yuan column?)"
+
+
+# the faults of a 分 column (ingest.columns.money) that say a value is written as 元 are: a decimal point ("192.48",
+# "89.00"), a fraction in a float column
+_YUAN_LIKE = ("fen with a decimal point", "fen not whole")
+FEN_COLUMN_IN_DOUBT = "fen column in doubt (other rows written as yuan)"
+
+
+def _fen_column_in_doubt(name: str, header: str, faults: list) -> tuple[pl.Expr, str, str, str] | None:
+    """The column-wide check of a money column read in 分 (outside bad-input audit, session 42): when any row of the
+    column is refused as written in 元 (a decimal point, a fraction), the column's unit is in doubt — its whole-number
+    values (``89``) may be 元 as well as 分, and read as 分 they were 1/100 of what the file meant, while the refused
+    rows left months unpaid. Every other row with a value in the column is quarantined too, with a reason naming the
+    column, so a unit with rows in it is held, not decided on the rows that happened to be whole. ``(flag, zh, en,
+    label)``, or None when no fault of the column says 元. (The Chinese reason is prefixed with the column's header, as
+    every reason is; the English one names it.)"""
+    looks = [f[0].fill_null(False) for f in faults if f[3] in _YUAN_LIKE]
+    # the scalar reader's refusal of a decimal point (values.FenWithDecimalPoint: full-width digits, odd spacing)
+    looks += [
+        (f[0] & f[1].str.contains("不能带小数点", literal=True)).fill_null(False)
+        for f in faults
+        if f[3] == "not an amount" and isinstance(f[1], pl.Expr)
+    ]
+    if not looks:
+        return None
+    yuan_like = pl.any_horizontal(looks)
+    flag = yuan_like.any() & ~yuan_like & pl.col(_p(name)).is_not_null()
+    zh = (
+        "该列以分为单位，但列中有金额以元的写法书写（带小数点），整列单位存疑：本行的整数金额是分还是元无法确定，"
+        "不予采用（该列所有有金额的行均已隔离）；列中为元请在表头写“（元）”或用 --header-map 映射到以元计的字段，为分请全部写成整数分"
+    )
+    en = (
+        f"the column {header!r} is read in fen but some of its amounts are written as yuan (with a decimal point): the "
+        "column's unit is in doubt, so this row's whole number cannot be told fen from yuan and is not used (every row "
+        "with an amount in the column is quarantined); for yuan head the column “(元)” or map it to a yuan field with "
+        "--header-map, for fen write every amount as whole fen"
+    )
+    return flag, zh, en, FEN_COLUMN_IN_DOUBT
+
+
 def validate_table(
     raw: RawTable,
     *,
@@ -1182,6 +1264,10 @@ def validate_table(
                 add(col.name, missing, "必填字段为空", "required field is empty")
         for fault in faults:
             add(col.name, *fault)
+        if col.kind == "money" and raw.units.get(col.name, FEN) == FEN:
+            doubt = _fen_column_in_doubt(col.name, field_labels(raw)[col.name], faults)
+            if doubt is not None:
+                add(col.name, *doubt)
 
     for level in _STAGING.levels:
         if level:
@@ -1245,6 +1331,9 @@ def validate_table(
         for money_field in ("paid_fen", "due_fen"):
             if money_field in names:
                 add(money_field, *_premium_implausible(money_field))
+    premium_fields = [f for f in ("due_fen", "paid_fen") if f in names]
+    if sch.name == "contributions" and premium_fields and {"late_fee_fen", "paid_date", "month"} <= names:
+        add("late_fee_fen", *_late_fee_implausible(premium_fields))
     if sch.name == "exclusions" and "date_to" in names:
         add(
             "date_to",
