@@ -64,6 +64,26 @@ _PYDANTIC_ZH = {
 }
 
 
+# what a bound of a facts model says (pydantic's ge/gt/le/lt): the bound itself, not "不能为负数" for every one
+# (hire_year ≥ 1950 had read "不能为负数（输入：1）"; outside differential audit, session 42). The batch's quarantine
+# of the same fields says the same (screening.pipeline._model_constraints).
+_BOUND_TEXTS = {
+    "ge": ("不能小于{v}", "must be ≥ {v}"),
+    "gt": ("应大于{v}", "must be > {v}"),
+    "le": ("不能大于{v}", "must be ≤ {v}"),
+    "lt": ("应小于{v}", "must be < {v}"),
+}
+_BOUND_ERRORS = {"greater_than_equal": "ge", "greater_than": "gt", "less_than_equal": "le", "less_than": "lt"}
+
+
+def bound_text(kind: str, value: Any) -> tuple[str, str]:
+    """What a bound (``ge``/``gt``/``le``/``lt`` ``value``) says, Chinese and English; ``ge`` 0 is 不能为负数."""
+    if kind == "ge" and value == 0:
+        return "不能为负数", "must not be negative"
+    zh, en = _BOUND_TEXTS[kind]
+    return zh.format(v=value), en.format(v=value)
+
+
 def _field_hint(model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[str, str]:
     """For an unknown key at ``loc``: the nearest field names of the (nested) model it sits in, or all of them."""
     import difflib
@@ -134,6 +154,9 @@ def validate_facts(
                 problems.append((loc, zh, en or zh))
                 continue
             zh = _PYDANTIC_ZH.get(err["type"], "取值无效")
+            bound = _BOUND_ERRORS.get(err["type"])
+            if bound is not None and bound in err.get("ctx", {}):
+                zh = bound_text(bound, err["ctx"][bound])[0]
             if err["type"] == "extra_forbidden":
                 hint_zh, hint_en = _field_hint(model, err["loc"])
                 zh, en = zh + hint_zh, err["msg"] + hint_en

@@ -58,6 +58,18 @@ def setting_specs() -> dict[str, SettingSpec]:
     return _setting_specs(len(RULESETS))
 
 
+def setting_label(name: str, region_settings: Mapping[str, Any] | None = None) -> str:
+    """A region figure's name as the document in force describes it (``region_settings``: a resolution's), else as
+    any rule or document does: one setting name serves several documents that describe different figures
+    (``max_layoff_rate``: 内政发〔2019〕4号's 上年度当地城镇登记失业率, 人社部发〔2024〕40号's 全国城镇调查失业率控制目标;
+    outside held-out audit, session 42)."""
+    own = (region_settings or {}).get(name)
+    if own is not None and getattr(own, "description", None):
+        return str(own.description)
+    spec = setting_specs().get(name)
+    return spec.label if spec is not None else name
+
+
 def loaded_setting_specs() -> dict[str, SettingSpec]:
     """:func:`setting_specs` of the programs imported so far (``wengang.programs.load``): a name it has has the
     same spec as in :func:`setting_specs` (the rules that read a setting the policy files do not declare agree on

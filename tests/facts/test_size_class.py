@@ -94,8 +94,11 @@ def test_cascade_frame_matches_scalar():
         }
     )
     out = size_class_cascade_frame(df).collect()
-    assert out["size_class"].to_list() == ["large", "large", "small", "large"]
-    assert out["size_class_step"].to_list() == ["stats", "legal_entity", "standard_2017", "avg_contributors"]
+    # D is a branch of a legal entity not in the data: no class (晋人社厅发〔2024〕28号 二), not its own avg's (s42)
+    assert out["size_class"].to_list() == ["large", "large", "small", None]
+    assert out["size_class_step"].to_list() == ["stats", "legal_entity", "standard_2017", None]
+    assert size_class_cascade(avg_contributors_12m=300, is_branch=True) == SizeDecision(None, None)
+    assert size_class_cascade(avg_contributors_12m=300, legal_entity=SizeDecision(None, None)) == SizeDecision(None, None)
 
 
 _BOUNDS = sorted({b for rows in SIZE_TABLE_2017.values() for bs in rows.values() for b in bs})

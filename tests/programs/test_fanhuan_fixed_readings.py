@@ -39,26 +39,34 @@ S06 = {
 }
 
 
+# session 42 (outside audit a5 item 1): the three readings below were fixed by a parameter whose quote does not settle
+# the question; no document fixes them now — they are open switches (待认定 where they matter), each reading reachable
+
+
 def test_deferral_refuse_reading():
-    d = _without(
-        "deferred_unpaid_effect", "bingtuan", date(2024, 8, 1), S06, {"fanhuan.deferral_unpaid": "refuse"},
-        drafts=True, settings={"fund_reserve_years": 2},
-    )
+    d = evaluate("fanhuan", "bingtuan", date(2024, 8, 1), S06, readings={"fanhuan.deferral_unpaid": "refuse"},
+                 include_drafts=True, settings={"fund_reserve_years": 2})
     assert d.status == "ineligible" and any("缓缴的失业保险费尚未补足" in r for r in d.reasons)
     assert not [o for o in d.outputs if o[0] == "payment_hold"]
-    held = _without(
-        "deferred_unpaid_effect", "bingtuan", date(2024, 8, 1), S06, {"fanhuan.deferral_unpaid": "hold"},
-        drafts=True, settings={"fund_reserve_years": 2},
-    )
+    held = evaluate("fanhuan", "bingtuan", date(2024, 8, 1), S06, readings={"fanhuan.deferral_unpaid": "hold"},
+                    include_drafts=True, settings={"fund_reserve_years": 2})
     assert (held.status, held.amount_fen) == ("eligible", 6000000) and [o for o in held.outputs if o[0] == "payment_hold"]
+    open_ = evaluate("fanhuan", "bingtuan", date(2024, 8, 1), S06, include_drafts=True, settings={"fund_reserve_years": 2})
+    assert open_.status == "needs_decision" and "deferred_unpaid_effect" not in load_policy_set().resolve(
+        region="bingtuan", on=date(2024, 8, 1), program="fanhuan", include_drafts=True).params
 
 
 def test_prior_refund_on_top_reading():
     s13 = {"credit_code": "91150502MA0N1234XN", "org_type": "enterprise", "size_class": "small",
            "paid_premium_last_year_fen": 1000000, "insured_headcount": 50, "layoffs_last_year": 0,
            "refund_already_paid_fen": 600000}
-    d = _without("prior_refund_2022", "150502", date(2022, 8, 1), s13, {"fanhuan.prior_refund_2022": "on_top"})
-    assert (d.status, d.amount_fen) == ("eligible", 900000)
+    d = evaluate("fanhuan", "150502", date(2022, 8, 1), s13, readings={"fanhuan.prior_refund_2022": "on_top"})
+    assert (d.status, d.amount_fen) == ("eligible", 900000) and not d.readings_by_document
+    open_ = evaluate("fanhuan", "150502", date(2022, 8, 1), s13)
+    assert open_.status == "needs_decision" and "fanhuan.prior_refund_2022" in open_.reasons[0] + "".join(
+        k for o in open_.outcomes for k in o.readings
+    )
+    assert {o.amount_fen for o in open_.outcomes if o.status == "eligible"} == {300000, 900000}
 
 
 def test_reserve_2019_all_standards_reading():
@@ -66,13 +74,14 @@ def test_reserve_2019_all_standards_reading():
             "paid_premium_last_year_fen": 1000000, "insured_headcount": 50, "layoffs_last_year": 0}
     readings = {"fanhuan.reserve_2019_scope": "all_standards", "fanhuan.base_2019_payer": "unit_and_staff"}
     short = {"max_layoff_rate": Fraction(36, 1000), "fund_reserve_years": Fraction(1, 2)}
-    d = _without("reserve_2019_scope", "150502", date(2019, 8, 1), unit, readings, settings=short)
+    d = evaluate("fanhuan", "150502", date(2019, 8, 1), unit, readings=readings, settings=short)
     assert d.status == "not_determinable"  # 暂缓: the pooling area cannot pay, no refusal of the unit
     enough = {**short, "fund_reserve_years": 1}  # 一年以上: 1 year counts
-    d = _without("reserve_2019_scope", "150502", date(2019, 8, 1), unit, readings, settings=enough)
+    d = evaluate("fanhuan", "150502", date(2019, 8, 1), unit, readings=readings, settings=enough)
     assert (d.status, d.amount_fen) == ("eligible", 500000)
-    fixed = evaluate("fanhuan", "150502", date(2019, 8, 1), unit, settings=short, readings={"fanhuan.base_2019_payer": "unit_and_staff"})
-    assert (fixed.status, fixed.amount_fen) == ("eligible", 500000)  # 内政发 fixes hardship_only
+    d = evaluate("fanhuan", "150502", date(2019, 8, 1), unit, settings=short, readings={"fanhuan.base_2019_payer": "unit_and_staff"})
+    assert d.status == "needs_decision"  # the open switch decides: 5,000.00元 or 暂缓
+    assert {(o.status, o.amount_fen) for o in d.outcomes} == {("eligible", 500000), ("not_determinable", None)}
 
 
 def test_im_decision_by_the_avg_reading_never_cites_shanxi():

@@ -72,14 +72,18 @@ RECIPIENT_2019 = {
 
 
 def test_a_2019_refusal_of_a_benefit_recipient_states_the_2019_condition() -> None:
-    d = evaluate("skill_subsidy", "150502", date(2019, 8, 1), RECIPIENT_2019)
+    # the same status when the certificate was issued (skill_subsidy.status_date, session 42: either date refuses)
+    d = evaluate("skill_subsidy", "150502", date(2019, 8, 1), dict(RECIPIENT_2019, person_status_at_certificate="benefit_recipient"))
     assert d.status == INELIGIBLE and d.policy_clause == "八"
     assert d.reasons == ["申领人不属于本文件规定的补贴对象（“参保职工取得职业资格证书或职业技能等级证书的，可在参保地申请技术技能提升补贴”）"]
     assert not any("正在领取失业保险金人员" in r for r in d.reasons)
 
 
 def test_a_2025_refusal_states_the_2025_condition() -> None:
-    facts = dict(RECIPIENT_2019, application_date="2025-08-01", certificate_issue_date="2025-06-01", person_status="other")
+    facts = dict(
+        RECIPIENT_2019, application_date="2025-08-01", certificate_issue_date="2025-06-01", person_status="other",
+        person_status_at_certificate="other",
+    )  # fmt: skip
     d = evaluate("skill_subsidy", "150502", date(2025, 9, 1), facts)
     assert d.status == INELIGIBLE
     assert "申领人不属于本文件规定的补贴对象（“企业在职职工或正在领取失业保险金人员”）" in d.reasons

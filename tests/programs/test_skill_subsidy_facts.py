@@ -106,6 +106,9 @@ def _grant_in_order(urgent_flags, order, slots):
         "skill_subsidy.certificate_window": "any_date",
         "skill_subsidy.insured_period": "cumulative_at_application",
         "skill_subsidy.year_basis": "application",
+        "skill_subsidy.status_date": "at_application",
+        # applied February–May 2025, before 内人社发〔2025〕18号 was issued: its terms apply (session 42 switch)
+        "skill_subsidy.terms_2025_from": "year_start",
     }
     granted: dict[int, bool] = {}
     past: list[dict] = []

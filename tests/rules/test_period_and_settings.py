@@ -57,7 +57,9 @@ def test_s03_late_review_of_a_2024_application_uses_the_2024_rules() -> None:
 
 
 def test_s03_under_the_review_date_reading_gets_the_2025_rules() -> None:
-    d = evaluate("skill_subsidy", "150502", date(2025, 1, 10), S03, readings={"policy.period_date": "review"})
+    # an application of January 2025, before 18号 was issued (2025-05-27): its terms read as from the year's start
+    d = evaluate("skill_subsidy", "150502", date(2025, 1, 10), S03,
+                 readings={"policy.period_date": "review", "skill_subsidy.terms_2025_from": "year_start"})
     assert d.policy_number == "内人社发〔2025〕18号"
     assert d.status == "ineligible"
 
@@ -125,7 +127,9 @@ def test_year_end_crossing(doc: str, region: str, last: str, review: date, progr
 
 
 def test_s14_money_setting_with_yuan_is_360000_yuan() -> None:
-    d = evaluate("fanhuan", "150502", date(2019, 8, 1), S14, settings={**S14_SETTINGS, "local_avg_monthly_benefit": "1200元"})
+    # the headcount date of the hardship standard is a switch since session 42 (docs/decisions.md §123): given here
+    d = evaluate("fanhuan", "150502", date(2019, 8, 1), S14, settings={**S14_SETTINGS, "local_avg_monthly_benefit": "1200元"},
+                 readings={"fanhuan.hardship_headcount_2019": "year_end"})
     assert d.status == ELIGIBLE and d.amount_fen == 36000000
 
 
@@ -194,7 +198,8 @@ def test_cli_bare_money_exits_2_naming_the_setting(tmp_path: Path) -> None:
     sets = [x for k, v in S14_SETTINGS.items() for x in ("--setting", f"{k}={v}")]
     bad = _cli(tmp_path, S14, case, *sets, "--setting", "local_avg_monthly_benefit=1200")
     assert bad.exit_code == 2 and "local_avg_monthly_benefit" in bad.output and "1200元" in bad.output
-    good = _cli(tmp_path, S14, case, *sets, "--setting", "local_avg_monthly_benefit=1200元", "--json")
+    good = _cli(tmp_path, S14, case, *sets, "--setting", "local_avg_monthly_benefit=1200元", "--json",
+                "--reading", "fanhuan.hardship_headcount_2019=year_end")
     assert good.exit_code == 0 and json.loads(good.output)["amount_fen"] == 36000000
 
 

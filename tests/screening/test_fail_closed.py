@@ -325,5 +325,9 @@ def test_a_refusal_that_rests_on_a_quarantined_row_is_not_final(region, tmp_path
     assert report.summary.to_dict()["payment_hold"]["refusals_to_verify"] == marked
 
     shown, state, reason = _imported(tmp_path, unit)
-    assert f"结论待核实 {marked} 条" in shown
+    # stored 待认定 with a reason: these refusals, and the 待认定 rows the rules hold (a dispatch firm that has not
+    # applied, no corporate account and not small/micro: decisions.md §122)
+    pending_held = results.filter(pl.col("payment_hold") & (pl.col("status").cast(pl.String) != "eligible")).height
+    assert pending_held >= marked
+    assert f"结论待核实 {pending_held} 条" in shown
     assert state == "pending_determination" and reason.startswith(REFUSAL_TO_VERIFY)

@@ -164,7 +164,7 @@ def test_side_tables():
             "credit_code": [A, B, B],
             "list_type": ["serious_dishonesty", "abnormal_operations", "zombie_clearance"],
             "date_from": [date(2023, 5, 1), date(2022, 1, 1), date(2024, 1, 16)],
-            "date_to": [None, date(2024, 1, 15), None],
+            "date_to": [None, date(2024, 1, 16), None],  # removed the day after D (removed ON D: no longer listed, s42)
         }
     )
     defer = pl.DataFrame(
@@ -190,6 +190,8 @@ def test_side_tables():
     assert b["insured_headcount"] == 10 and b["layoffs_last_year"] is None  # falls back to December
     assert a["serious_dishonesty"] and not a["abnormal_operations"]
     assert b["abnormal_operations"] and not b["zombie_clearance"]  # D is the last listed day; listed after D
+    removed_on_d = excl.with_columns(pl.lit(date(2024, 1, 15)).alias("date_to"))
+    assert not derive(u, contrib(rows), exclusions=removed_on_d).row(1, named=True)["abnormal_operations"]
     assert a["outstanding_deferral"] and not b["outstanding_deferral"]
     assert (a["dispatched_workers"], a["dispatched_to_public_institutions"]) == (12, 5)
     assert a["has_corporate_account"] is False  # unknown → cannot pay

@@ -27,14 +27,17 @@ S06 = {
 }
 ON = date(2024, 8, 1)
 SETTINGS = {"fund_reserve_years": 2}
+# the hold reading, given: no document fixes fanhuan.deferral_unpaid since session 42 (docs/decisions.md §123)
+HOLD = {"fanhuan.deferral_unpaid": "hold"}
 
 
 def test_one_case_and_screening_agree_on_the_hold():
-    one = evaluate("fanhuan", "bingtuan", ON, S06, settings=SETTINGS, include_drafts=True)
+    assert evaluate("fanhuan", "bingtuan", ON, S06, settings=SETTINGS, include_drafts=True).status == "needs_decision"
+    one = evaluate("fanhuan", "bingtuan", ON, S06, settings=SETTINGS, include_drafts=True, readings=HOLD)
     assert (one.status, one.amount_fen) == ("eligible", 6000000)
     assert [o for o in one.outputs if o[0] == "payment_hold"]
     rows = [{**S06, "region_code": "bingtuan"}, {**S06, "credit_code": make_credit_code("91", "659001", "MA0K12355"), "region_code": "bingtuan", "outstanding_deferral": False}]
-    res, _ = screen_facts(pl.DataFrame(rows).lazy(), "fanhuan", ON, settings=SETTINGS, include_drafts=True)
+    res, _ = screen_facts(pl.DataFrame(rows).lazy(), "fanhuan", ON, settings=SETTINGS, include_drafts=True, readings=HOLD)
     out = res.collect()
     assert {"payment_hold", "payment_hold_reason"} <= set(RESULT_COLUMNS)
     assert out["status"].cast(pl.String).to_list() == ["eligible", "eligible"]

@@ -210,9 +210,12 @@ def test_im_2025_one_ordinary_and_two_urgent(tmp_path: Path):
     certs.write_parquet(tables["certificates"])
     subs.write_parquet(tables["subsidies"])
     on = date(2025, 12, 1)
+    # certificates of February–May 2025, before 内人社发〔2025〕18号 was issued (2025-05-27): its terms read as applying
+    # (skill_subsidy.terms_2025_from, session 42; open, F2 and F3 are 待认定)
+    terms = {"skill_subsidy.terms_2025_from": "year_start"}
     report = run_people_screening(
         tmp_path / "out", program="skill_subsidy", evaluation_date=on, tables=tables,
-        urgent_occupations=urgent, allowed_regions={"150500"}, excel=False,
+        urgent_occupations=urgent, allowed_regions={"150500"}, excel=False, readings=terms,
     )  # fmt: skip
     assert report.policies == ["内人社发〔2025〕18号"]
     res = _by_id(_results(report))
@@ -224,7 +227,7 @@ def test_im_2025_one_ordinary_and_two_urgent(tmp_path: Path):
     assert got["H1"][0] == "ineligible" and got["H2"] == ("eligible", 165000)
     assert res["H1"]["subsidies_this_year_by_certificate"] == 1  # the history's certificate date counts
     cases = one_case_skill(inputs_from(tables, urgent))
-    assert assert_rows_equal_one_case(_results(report), cases, "application_id", "skill_subsidy", on) == 6
+    assert assert_rows_equal_one_case(_results(report), cases, "application_id", "skill_subsidy", on, readings=terms) == 6
 
     # without the history's certificate date, the year it counts in depends on the reading: 待认定
     subs.drop("certificate_issue_date").write_parquet(tables["subsidies"])

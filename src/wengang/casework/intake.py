@@ -80,6 +80,35 @@ class ScreeningImport:
     recheck_note: str = ""  # why the rows could not be decided again, if they could not
 
 
+def _importable(results: Path, program: str, schema: Any) -> None:
+    """Refuse, saying the real reason, a run of a program the ledger does not register: one applied for by a person
+    under a 公民身份号码 other than 技能提升补贴 (its results list id_number: the ledger's units are 统一社会信用代码), or
+    one whose decisions carry no amount (缓缴: the ledger registers payments). Before, such runs were refused as "人员项目
+    （技能提升补贴等）" or with "符合条件的决定必须有金额" (outside differential audit, session 42)."""
+    if program in PERSON_PROGRAMS:
+        return
+    if "id_number" in schema and "occupation_code" not in schema:
+        raise _bad("unsupported",
+                   f"台账不登记{_label(program)}（{program}）的筛查结果：该项目按个人（公民身份号码 id_number）申领，台账只登记"
+                   f"以统一社会信用代码申领的单位项目和技能提升补贴（{results}）",
+                   f"the ledger does not register {program} results: it is applied for by persons (id_number); the "
+                   f"ledger takes unit programs (credit code) and skill_subsidy only ({results})")
+    from wengang.programs import load
+    from wengang.rules.engine import RULESETS
+
+    try:
+        load(program)
+    except Exception:  # an unknown program: the document check below names it
+        return
+    own = [rs for (p, _), rs in RULESETS.items() if p == program]
+    if own and all(rs.amount is None for rs in own):
+        raise _bad("unsupported",
+                   f"台账不登记{_label(program)}（{program}）的筛查结果：该项目的决定没有发放金额（台账登记的是发放资金的决定）"
+                   f"（{results}）",
+                   f"the ledger does not register {program} results: its decisions carry no amount (the ledger "
+                   f"registers payments) ({results})")
+
+
 def _label(program: str) -> str:
     from wengang.policies.required import PROGRAM_LABELS
 
@@ -362,8 +391,13 @@ def _read_screening_output(results: Path, program: str | None, year: int | None,
     schema = pl.read_parquet_schema(results)
     _check_types(results, schema)
     person = "id_number" in schema
+    from wengang.screening.manifest import read_run_manifest
+
+    run_record = read_run_manifest(folder)  # the program the run screened, as its run.json says (session 42)
     if program is None:
-        program = "skill_subsidy" if person and "occupation_code" in schema else "fanhuan"
+        program = (run_record.program if run_record is not None
+                   else "skill_subsidy" if person and "occupation_code" in schema else "fanhuan")
+    _importable(results, run_record.program if run_record is not None else program, schema)
     if person and program not in PERSON_PROGRAMS and program in ("ui_benefit",):
         raise _bad("unsupported", f"台账不登记{_label(program)}（{program}）的筛查结果（只登记单位项目与技能提升补贴）",
                    f"the ledger does not take {program} results (unit programs and skill_subsidy only)")
@@ -411,7 +445,14 @@ def _read_screening_output(results: Path, program: str | None, year: int | None,
                 # 无对公账户的小微企业: the 税务 social-insurance payment account (内人社发〔2025〕18号 四)
                 df = df.join(f.select("credit_code", "has_corporate_account", "has_tax_payment_account")
                              .unique("credit_code"), on="credit_code", how="left")
-                channel = (pl.when(pl.col("has_corporate_account").eq(False) & pl.col("has_tax_payment_account").eq(True))
+                # only for 小微企业 (人社部发〔2024〕40号 五、18号 四 "对无对公账户的小微企业"): the rules hold any other unit
+                # without a corporate account with ACCOUNT_HOLD_REASON, and such a row stays off the tax channel
+                # (outside held-out audit, session 42: a medium firm was routed to the tax account)
+                from wengang.programs.fanhuan import ACCOUNT_HOLD_REASON
+
+                not_small = pl.col("payment_hold_reason").cast(pl.String).str.contains(ACCOUNT_HOLD_REASON, literal=True)
+                channel = (pl.when(pl.col("has_corporate_account").eq(False) & pl.col("has_tax_payment_account").eq(True)
+                                   & ~not_small.fill_null(False))
                            .then(pl.lit("tax_payment_account")).otherwise(pl.lit("corporate_account")))
     if on is None and not person:  # a --facts run's features carry no evaluation date: the run's record does
         from wengang.screening.manifest import read_run_manifest
@@ -510,7 +551,11 @@ def _read_screening_output(results: Path, program: str | None, year: int | None,
                  pl.concat_str([pl.col("occupation_code"), pl.lit(":"), pl.col("level").cast(pl.String)]).alias("claim_key"),
                  pl.lit(None, dtype=pl.String).alias("size_class")]
     else:
-        ident = [pl.col("credit_code").alias("unit_id"), pl.lit("").alias("claim_key"),
+        # a program claimed once per graduate hired (models.CLAIM_KEYS): its claim key is the graduate's 公民身份号码,
+        # which the results carry (graduate_id_number; the key had been empty and the run refused, session 42)
+        per_graduate = CLAIM_KEYS.get(program) == GRADUATE and "graduate_id_number" in df.columns
+        ident = [pl.col("credit_code").alias("unit_id"),
+                 (pl.col("graduate_id_number").cast(pl.String) if per_graduate else pl.lit("")).alias("claim_key"),
                  (pl.col("size_class").cast(pl.String) if "size_class" in df.columns
                   else pl.lit(None, dtype=pl.String)).alias("size_class")]
     # a row that does not say whether it is held (null: a Spark run without the raw screen's holds; no column at
@@ -709,7 +754,7 @@ def _from_evaluation(ev: dict[str, Any], facts: dict[str, Any], given: dict[str,
     if channel is None:
         if program in PERSON_PROGRAMS:
             channel = "personal_account"
-        elif facts.get("has_corporate_account") is False and facts.get("has_tax_payment_account"):
+        elif facts.get("has_corporate_account") is False and facts.get("has_tax_payment_account") and _tax_route(ev):
             channel = "tax_payment_account"
         else:
             channel = "corporate_account"
@@ -726,6 +771,19 @@ def _from_evaluation(ev: dict[str, Any], facts: dict[str, Any], given: dict[str,
         account_no=given.get("account_no"), contact=given.get("contact"),
         payment_hold=hold, payment_hold_reason=hold_reason,
     )
+
+
+def _tax_route(ev: dict[str, Any]) -> bool:
+    """Whether the decision routes the payment to the 税务 social-insurance account: only 无对公账户的小微企业 (人社部发
+    〔2024〕40号 五、内人社发〔2025〕18号 四). The rules' ``payment_channel`` output says so where the ruleset has one;
+    a decision held for want of an account (fanhuan.ACCOUNT_HOLD_REASON) never is (outside held-out audit, session 42)."""
+    from wengang.programs.fanhuan import ACCOUNT_HOLD_REASON
+
+    outs = {o.get("id"): o for o in ev.get("outputs", []) if isinstance(o, dict)}
+    said = outs.get("payment_channel", {}).get("value")
+    if said is not None and "税务" not in str(said):
+        return False
+    return ACCOUNT_HOLD_REASON not in (_rules_hold(ev)[1] or "")
 
 
 def _payment_hold(ev: dict[str, Any]) -> tuple[bool, str | None]:

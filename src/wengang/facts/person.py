@@ -151,6 +151,13 @@ class SkillSubsidyFacts(BaseModel):
     person_status: PersonStatus = Field(
         description="申领人身份：企业在职职工、正在领取失业保险金人员或其他 / employed worker, benefit recipient or other"
     )
+    # the texts do not say at which date the person must be 企业在职职工 or 正在领取失业保险金人员: the switch
+    # skill_subsidy.status_date; empty = derived where the dates allow (same day; continuously insured since), else unknown
+    person_status_at_certificate: PersonStatus | None = Field(
+        None,
+        description="发证日申领人身份（企业在职职工、正在领取失业保险金人员或其他；未知为空）"
+        " / the applicant's status on the certificate's issue date (empty if unknown)",
+    )
 
     # 参保时长 (insured months): the texts say "参加失业保险12个月以上/1年以上"; cumulative or continuous,
     # counted to the application date or to the certificate's issue date, is an interpretation switch

@@ -11,7 +11,7 @@
 2. The 山西 cascade (晋人社厅发〔2024〕28号, forwarded by 阳人社函〔2024〕121号 — 关于企业划型):
    statistics department's shared data → registration/declaration data by the current standard (2017) →
    last year's 12-month average contributors ≥ 300 = large, otherwise SME; branches follow their
-   independent legal entity. :func:`size_class_cascade` returns the class and the step that decided it
+   independent legal entity (a branch whose legal entity is not classified has no class). :func:`size_class_cascade` returns the class and the step that decided it
    (``stats``, ``standard_2017``, ``avg_contributors``, ``legal_entity``) so explanations can say why.
 
    The third step only tells large from 中小微 (SME). :class:`SizeClass` has no "SME" member, so an SME
@@ -195,15 +195,19 @@ def size_class_cascade(
     assets_10k_yuan: int | None = None,
     avg_contributors_12m: int | None = None,
     legal_entity: SizeDecision | None = None,
+    is_branch: bool = False,
 ) -> SizeDecision:
     """The 山西 划型 cascade for one unit.
 
     ``legal_entity`` is the decision already made for the independent legal entity a branch belongs to;
-    when given (and decided), the branch takes it with step ``legal_entity``. A branch whose legal entity
-    is not in the data is classified on its own data.
+    when given (and decided), the branch takes it with step ``legal_entity``. A branch (``legal_entity`` given, or
+    ``is_branch``) whose legal entity is not decided has no class: 晋人社厅发〔2024〕28号 二 "企业分支机构按其所属
+    独立法人的类型划型标识" — never its own data's class (outside held-out audit, session 42).
     """
     if legal_entity is not None and legal_entity.size_class is not None:
         return SizeDecision(legal_entity.size_class, "legal_entity")
+    if legal_entity is not None or is_branch:
+        return SizeDecision(None, None)
     return _own_cascade(
         stats_size_class, industry_code, employees, revenue_10k_yuan, assets_10k_yuan, avg_contributors_12m
     )
@@ -248,8 +252,15 @@ def size_class_cascade_frame(units: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame
     lf = lf.join(
         parents, left_on="legal_entity_credit_code", right_on="_le_code", how="left", maintain_order="left"
     )
-    use_le = pl.col("legal_entity_credit_code").is_not_null() & pl.col("_le_class").is_not_null()
+    # a branch: its legal entity's class, or none (never its own: size_class_cascade)
+    branch = pl.col("legal_entity_credit_code").is_not_null()
+    use_le = branch & pl.col("_le_class").is_not_null()
     return lf.with_columns(
-        pl.when(use_le).then(pl.col("_le_class")).otherwise(pl.col("_own_class")).alias("size_class"),
-        pl.when(use_le).then(pl.lit("legal_entity")).otherwise(pl.col("_own_step")).alias("size_class_step"),
+        pl.when(branch).then(pl.col("_le_class")).otherwise(pl.col("_own_class")).alias("size_class"),
+        pl.when(use_le)
+        .then(pl.lit("legal_entity"))
+        .when(branch)
+        .then(pl.lit(None, dtype=pl.String))
+        .otherwise(pl.col("_own_step"))
+        .alias("size_class_step"),
     ).drop("_own_class", "_own_step", "_le_class")

@@ -91,6 +91,18 @@ class UnitFacts(BaseModel):
         description="上年度缴纳的滞纳金（分）。不计入 paid_premium_last_year_fen，也从不计入返还基数（记录用）"
         " / late fees paid last year, in fen; not part of paid_premium_last_year_fen and never in the refund base (recorded)",
     )
+    paid_premium_after_year_fen: NonNegativeInt | None = Field(
+        None,
+        description="所属期为上年度、于上年度结束后（审核之日前）才缴纳的失业保险费（分），不在 paid_premium_last_year_fen 内；"
+        "仅在解释开关 fanhuan.base_payment_date=by_period 时加入返还基数（空：按0计）/ premiums for last year's months paid"
+        " after the year ended (before the review), in fen; not in paid_premium_last_year_fen; added to the base only under"
+        " fanhuan.base_payment_date=by_period",
+    )
+    overpaid_premium_last_year_fen: NonNegativeInt | None = Field(
+        None,
+        description="paid_premium_last_year_fen 中超过当月应缴的部分（分；逐月实缴 − 应缴之和，仅计多缴的月份）：大于0时核查提示"
+        " / of paid_premium_last_year_fen, what was paid above the month's premium due, in fen (a flag when above 0)",
+    )
     paid_premium_unit_share_last_year_fen: NonNegativeInt | None = Field(
         None, description="上年度实际缴纳的当年度失业保险费中的单位缴纳部分（分）/ the unit's own share of last year's premiums, in fen"
     )
@@ -145,6 +157,17 @@ class UnitFacts(BaseModel):
         description="该裁员率所用口径：year_end（裁员 ÷（裁员 + 年末人数））或 average（÷ 月均人数）；与采用的口径相同才直接采用 / the formula it used",
     )
 
+    staff_headcount_year_end: NonNegativeInt | None = Field(
+        None,
+        description="上年末职工人数（含未参保职工；2019 年裁员率按“上年末职工人数”、解释开关 fanhuan.layoff_headcount_2019=all_staff 时读取）"
+        " / all staff at the end of last year, insured or not (read under fanhuan.layoff_headcount_2019=all_staff)",
+    )
+    insured_headcount_at_application: NonNegativeInt | None = Field(
+        None,
+        description="申请（认定）时的参保职工人数（2019 困难企业标准、解释开关 fanhuan.hardship_headcount_2019=at_application 时读取）"
+        " / insured staff when the hardship refund is applied for (read under fanhuan.hardship_headcount_2019=at_application)",
+    )
+
     # exclusions on the evaluation date (排除情形)
     serious_dishonesty: bool = Field(False, description="列入严重违法失信名单 / on the serious-dishonesty list")
     zombie_clearance: bool = Field(False, description="列入出清名单的僵尸企业 / zombie firm on the clearance list")
@@ -152,6 +175,27 @@ class UnitFacts(BaseModel):
     deregistered: bool = Field(False, description="已注销营业执照 / business licence cancelled")
     license_revoked: bool = Field(False, description="被吊销营业执照 / business licence revoked")
     abnormal_operations: bool = Field(False, description="列入经营异常名录 / on the abnormal-operations list")
+    operating_normally: bool | None = Field(
+        None,
+        description="列入经营异常名录的企业仍正常生产经营（经办机构认定；解释开关 fanhuan.abnormal_listing=cannot_operate 时读取）"
+        " / a unit on the abnormal-operations list still operates normally (agency finding; read under"
+        " fanhuan.abnormal_listing=cannot_operate)",
+    )
+    serious_dishonesty_refund_year: bool | None = Field(
+        None,
+        description="上年度内曾列入严重违法失信名单（解释开关 fanhuan.exclusion_status_date=refund_year 时读取；空：按查询所得状态）"
+        " / on the serious-dishonesty list at some time last year (read under fanhuan.exclusion_status_date=refund_year)",
+    )
+    zombie_clearance_refund_year: bool | None = Field(
+        None,
+        description="上年度内曾列入出清名单僵尸企业（fanhuan.exclusion_status_date=refund_year 时读取；空：按查询所得状态）"
+        " / on the zombie clearance list at some time last year (fanhuan.exclusion_status_date=refund_year)",
+    )
+    env_noncompliant_refund_year: bool | None = Field(
+        None,
+        description="上年度内曾被认定不符合当地环保政策（fanhuan.exclusion_status_date=refund_year 时读取；空：按查询所得状态）"
+        " / found not compliant with local environmental policy at some time last year (fanhuan.exclusion_status_date=refund_year)",
+    )
     disqualified_misuse: bool = Field(
         False, description="因未按规定拨付使用稳岗返还资金被取消本年度申领资格 / disqualified this year after misuse of last year's refund"
     )
@@ -174,8 +218,10 @@ class UnitFacts(BaseModel):
 
     # dispatch firms (劳务派遣)
     dispatched_workers: NonNegativeInt = Field(0, description="被派遣劳动者人数 / dispatched workers")
-    dispatched_to_public_institutions: NonNegativeInt = Field(
-        0, description="派遣到机关事业单位的劳动者人数 / workers dispatched to government and public institutions"
+    dispatched_to_public_institutions: NonNegativeInt | None = Field(
+        0,
+        description="派遣到机关事业单位的劳动者人数（null：有用工单位是否机关事业单位不明）/ workers dispatched to government "
+        "and public institutions (null: whether some user unit is one is not known)",
     )
     dispatched_public_premium_last_year_fen: NonNegativeInt | None = Field(
         None,

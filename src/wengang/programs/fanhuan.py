@@ -340,13 +340,21 @@ _THRESHOLD_SILENT = Lit(300).named("300人（未规定时的解释）", PERSONS)
 _le = when(_is_branch, le_class, Lit(None))
 
 
+def _own(step: Expr) -> Expr:
+    """A step on the unit's OWN figures (statistics, the 2017 standard, its average contributors): never for a branch.
+    晋人社厅发〔2024〕28号 二 "企业分支机构按其所属独立法人的类型划型标识": a branch whose legal entity's class is not
+    known has no class (无法判定 until it is), not the class of its own 10 contributors (outside held-out audit,
+    session 42: a branch was paid 60 % on its own figures). An 已认定 class the agency gives stays its determination."""
+    return when(_is_branch, Lit(None), step)
+
+
 def _silent_steps(reading: str) -> list[tuple[Expr, str]]:
     if reading == "given":
         return []
-    steps = [(_le, "legal_entity"), (stats_class, "stats"), (class_2017, "standard_2017")]
+    steps = [(_le, "legal_entity"), (_own(stats_class), "stats"), (_own(class_2017), "standard_2017")]
     if reading == "avg_contributors":
         steps.insert(1, (when(_is_branch, _by_avg(le_avg, _THRESHOLD_SILENT), Lit(None)), "legal_entity"))
-        steps.append((_by_avg(avg_contributors, _THRESHOLD_SILENT), "avg_contributors"))
+        steps.append((_own(_by_avg(avg_contributors, _THRESHOLD_SILENT)), "avg_contributors"))
     return steps
 
 
@@ -359,10 +367,10 @@ def _shanxi_steps() -> list[tuple[Expr, str]]:
     return [
         (_le, "legal_entity"),
         (when(_is_branch, _by_avg(le_avg, threshold), Lit(None)), "legal_entity"),
-        (stats_class, "stats"),
-        (others_sme, "stats_other"),
-        (class_2017, "standard_2017"),
-        (_by_avg(avg_contributors, threshold), "avg_contributors"),
+        (_own(stats_class), "stats"),
+        (_own(others_sme), "stats_other"),
+        (_own(class_2017), "standard_2017"),
+        (_own(_by_avg(avg_contributors, threshold)), "avg_contributors"),
     ]
 
 
@@ -401,6 +409,9 @@ is_large = Coalesce(eff_class, Lit("")).eq("large")
 is_small_or_micro = eff_class.isin({"small", "micro"})
 # 中小微 decided only as “not large” (statistics' others, the ≥300 rule): small/micro not known
 _sme_only = Coalesce(eff_step, Lit("")).isin({"avg_contributors", "stats_other"})
+# 小微企业 as the tax-account channel needs it (人社部发〔2024〕40号 五、内人社发〔2025〕18号 四 “对无对公账户的小微企业”):
+# a class decided small or micro, not 中小微 known only as “not large” (a medium firm may be one)
+is_small_micro_known = (is_small_or_micro & ~_sme_only).named("经划型确定为小型或微型企业", BOOL)
 
 
 def size_class_2017_of(facts: Mapping[str, Any]) -> SizeClass | None:
@@ -423,8 +434,29 @@ counted_layoffs = Reading(
 )
 rate_given = Ratio(Fact("layoff_rate_given_bp", "经办机构已算出的裁员率（万分之一）", PERSONS), Lit(10000), label="经办机构已算出的裁员率")
 formula_given = Fact("layoff_rate_formula_given", "经办机构算裁员率所用口径", TEXT)
+SW_STAFF_2019 = _switch(
+    "layoff_headcount_2019",
+    "内政发〔2019〕4号 裁员率分母中的“上年末职工人数”：参保职工人数还是全部职工人数",
+    ("内政发〔2019〕4号 一",),
+    {
+        "insured": "上年末参保职工人数（insured_headcount）",
+        "all_staff": "上年末全部职工人数，含未参保职工（staff_headcount_year_end；缺少时无法判定）",
+    },
+    "insured",
+    "原文“裁员率按照企业上年度裁员人数除以上年度裁员人数加上年末职工人数之和的比例计算”写的是“职工人数”，未写“参保”。"
+    "本库默认按参保职工人数：返还对象是“参保企业”，资金出自失业保险基金，裁员人数和年末人数经办机构都只有参保记录，"
+    "同一句的分子（裁员人数）也按参保职工计；全部职工人数（含未参保）是另一读法，需单位提供该人数，缺少时无法判定。"
+    "有裁员的企业两种读法可能结果不同，未认定时为待认定（外部审计 a5，session 42）。",
+)
+staff_end = Fact("staff_headcount_year_end", "上年末职工人数（含未参保职工）", PERSONS)
+# only 内政发〔2019〕4号 writes the formula (its parameter layoff_rate_denominator): only there is its 职工人数 read
+_rate_headcount = ByParam(
+    "layoff_rate_denominator",
+    {"year_end": Reading(SW_STAFF_2019, {"insured": headcount_end, "all_staff": staff_end})},
+    headcount_end,
+)
 _FORMULAS = {
-    "year_end": Ratio(counted_layoffs, counted_layoffs + headcount_end, label="裁员率"),
+    "year_end": Ratio(counted_layoffs, counted_layoffs + _rate_headcount, label="裁员率"),
     "average": Ratio(counted_layoffs, headcount_avg, label="裁员率（按月均参保人数）"),
 }
 
@@ -495,12 +527,16 @@ def _layoff_checks_2022_2024(of_total: str = "参保职工总数") -> list[Check
 
 def _layoff_checks_2019() -> list[Check]:
     label = "上年度未裁员，或裁员率低于上年度当地城镇登记失业率{max_layoff_rate}"
+    # the figure is the region's (内政发〔2019〕4号 一 "裁员率低于上年度当地城镇登记失业率"): named as this notice names it,
+    # not by the setting's shared label, which is 40号's 全国城镇调查失业率控制目标 (outside held-out audit, session 42);
+    # the detail line shows the figure compared (e.g. 3.6%) as 上年度当地城镇登记失业率
+    label_setting = "上年度未裁员，或裁员率低于上年度当地城镇登记失业率（当地数据，由经办机构提供）"
     target_param, target_setting = _target_pair("max_layoff_rate", "上年度当地城镇登记失业率")
     return [
         Check("layoff", label, no_layoffs | (layoff_rate < target_param), applies=_has("max_layoff_rate")),
         Check(
             "layoff",
-            label,
+            label_setting,
             no_layoffs | (layoff_rate < target_setting),
             cite=("layoff_rate_formula", "layoff_normal_attrition_excluded"),
             applies=_lacks("max_layoff_rate"),
@@ -567,13 +603,62 @@ _EXCLUSIONS = (
     ("license_revoked", "not_revoked", "未被吊销营业执照", "被吊销营业执照"),
     ("abnormal_operations", "not_abnormal", "未列入经营异常名录", "列入经营异常名录"),
 )
+SW_EXCLUSION_DATE = _switch(
+    "exclusion_status_date",
+    "不予返还情形（严重违法失信、列入出清名单僵尸企业、不符合当地环保政策等）以哪个时点的状态为准",
+    ("内人社发〔2025〕18号 一", "晋人社厅发〔2024〕28号 二"),
+    {
+        "review": "审核（查询）之日的状态：查询时仍属该情形的不予返还（事实中的是否列入即查询所得）",
+        "refund_year": "上年度（返还所依据的缴费年度）内的状态：上年度内曾属该情形的不予返还（需“上年度内曾…”的数据；未提供的按查询所得状态）",
+    },
+    "review",
+    "内人社发〔2025〕18号 一“对严重违法失信企业、列入出清名单僵尸企业和不符合当地环保政策的企业不予返还”未写以何时的状态为准。"
+    "返还是审核时对企业的发放，失信、僵尸企业等名单是审核时查询的公开信息，默认按审核（查询）之日；晋人社厅发〔2024〕28号 二"
+    "写明“要以审核之日…查询结果”，由参数 exclusion_status_date 固定为 review。上年度内曾列入、审核时已移出的企业，两种读法结果不同："
+    "提供上年度状态（如 serious_dishonesty_refund_year）且与查询所得不同时为待认定。",
+)
+# the lists whose date the texts leave open (内人社发〔2025〕18号 一): their state in the refund year, where the data has it
+_DATED = {"serious_dishonesty", "zombie_clearance", "env_noncompliant"}
+
+SW_ABNORMAL = _switch(
+    "abnormal_listing",
+    "“列入经营异常名录等无法正常生产经营的企业不发放”：列入经营异常名录本身即不发放，还是无法正常生产经营的才不发放",
+    ("晋人社厅发〔2024〕28号 二",),
+    {
+        "listing_excludes": "列入经营异常名录即不发放（名录是“无法正常生产经营”的列举之一）",
+        "cannot_operate": "列入经营异常名录且无法正常生产经营的才不发放；仍正常生产经营的照常返还（须经办机构认定是否正常生产经营）",
+    },
+    "listing_excludes",
+    "原文“注销、吊销营业执照，列入经营异常名录等无法正常生产经营的企业不发放稳岗返还”把列入名录与注销、吊销并列，"
+    "作为“无法正常生产经营”的情形列举，默认列入即不发放（本库一直如此）。但“等无法正常生产经营的企业”也可读作限定语："
+    "因逾期未报年报等原因列入名录、仍正常经营的企业不在其内。列入名录的企业两种读法结果不同，未认定时为待认定；"
+    "按后一读法须有“正常生产经营”（operating_normally）的认定，缺少时无法判定。",
+)
+_operating = Fact("operating_normally", "正常生产经营（经办机构认定）", BOOL)
+
+
+def _exclusion_expr(fact: str, fact_label: str) -> Expr:
+    now = Fact(fact, fact_label, BOOL)
+    listed: Expr = now
+    if fact in _DATED:
+        year = Fact(f"{fact}_refund_year", f"上年度内曾{fact_label}", BOOL)
+        listed = Reading(SW_EXCLUSION_DATE, {"review": now, "refund_year": Coalesce(year, now)}, fixed_by="exclusion_status_date")
+    if fact == "abnormal_operations":
+        return Reading(SW_ABNORMAL, {"listing_excludes": ~listed, "cannot_operate": ~(listed & ~_operating)})
+    return ~listed
+
+
 EXCLUSION_CHECKS = [
     Check(
         cid,
         label,
-        ~Fact(fact, fact_label, BOOL),
+        _exclusion_expr(fact, fact_label),
         cite=("excluded_units",),
-        reason=f"{fact_label}，按规定不予返还",
+        reason=(
+            f"{fact_label}，按规定不予返还"
+            if fact != "abnormal_operations"
+            else "列入经营异常名录（按“列入即不发放”的解释，或经认定无法正常生产经营），按规定不予返还"
+        ),
         applies=_excluded(fact),
     )
     for fact, cid, label, fact_label in _EXCLUSIONS
@@ -638,13 +723,14 @@ SW_DEFERRAL = _switch(
     },
     "hold",
     "原文“在及时补足失业保险费后，再按规定条件和比例发放”：补足是“发放”的时间前提，条件与比例仍按规定，"
-    "并未把缓缴写成不予返还的情形（兵团征求意见稿由参数 deferred_unpaid_effect 固定为 hold）。",
+    "并未把缓缴写成不予返还的情形。该句没有明说未补足时是否仍享受（“再按规定条件和比例发放”也可读作补足是条件之一），"
+    "文件不固定此解释（外部审计 a5，session 42：原由参数 deferred_unpaid_effect 固定，已撤销）：影响结果时为待认定。",
 )
 outstanding_deferral = Fact("outstanding_deferral", "缓缴的失业保险费尚未补足", BOOL)
 DEFERRAL_PAID_UP = Check(
     "deferral_paid_up",
     "缓缴的失业保险费已补足，或按文件只暂缓发放、补足后再发放（不影响享受资格）",
-    Reading(SW_DEFERRAL, {"hold": Lit(True), "refuse": ~outstanding_deferral}, fixed_by="deferred_unpaid_effect"),
+    Reading(SW_DEFERRAL, {"hold": Lit(True), "refuse": ~outstanding_deferral}),
     cite=("deferred_must_pay_first",),
     reason="缓缴的失业保险费尚未补足：按“未补足不予返还”的解释不予返还",
     applies=_has("deferred_must_pay_first"),
@@ -655,7 +741,7 @@ _held = ByParam(
     "deferred_must_pay_first",
     {
         "True": Reading(
-            SW_DEFERRAL, {"hold": Coalesce(outstanding_deferral, Lit(False)), "refuse": Lit(False)}, fixed_by="deferred_unpaid_effect"
+            SW_DEFERRAL, {"hold": Coalesce(outstanding_deferral, Lit(False)), "refuse": Lit(False)}
         )
     },
     Lit(False),
@@ -669,14 +755,50 @@ PAYMENT_HOLD = Check(
     reason="暂缓发放：缓缴的失业保险费尚未补足，补足后再按规定条件和比例发放稳岗返还资金",
     applies=_has("deferred_must_pay_first"),
 )
+DEFERRAL_HOLD_REASON = "缓缴的失业保险费尚未补足：在及时补足失业保险费后，再按规定条件和比例发放稳岗返还资金（兵团征求意见稿 二（一））"
+# 人社部发〔2024〕40号 五、内人社发〔2025〕18号 四 "指导劳务派遣单位主动申请稳岗返还"，晋人社厅发〔2024〕28号 五 "指导其主动向…
+# 经办机构提出申请…经办机构在受理…申请时，要对…用工单位名单和被派遣劳动者数量留存备案": a dispatch firm is not paid 免申即享;
+# until it applies it is entitled but not paid (held, as a 缓缴 not made up is), and 视为放弃 (DISPATCH_WAIVED) only once
+# the period it was told of is over (outside held-out audit, session 42: an unapplied firm went through to 已发放)
+DISPATCH_HOLD_REASON = (
+    "劳务派遣单位须主动申请稳岗返还（不适用免申即享）：尚未申请，暂缓发放；请告知其申请，受理时对用工单位名单和被派遣劳动者数量"
+    "留存备案后再发放"
+)
+# the tax account is a channel for 无对公账户的小微企业 only (40号 五、18号 四): any other unit without a corporate account
+# waits for one (outside held-out audit, session 42: casework routed a medium firm to the tax account). casework.intake
+# reads this reason to keep such a unit off the tax channel
+ACCOUNT_HOLD_REASON = (
+    "无对公账户，且不是经划型确定的小微企业（或无税务部门协助提供的社会保险费缴费账户）：只有无对公账户的小微企业可返还至"
+    "税务部门协助提供的缴费账户，须补充对公账户信息后发放"
+)
+_dispatch_held = ByParam(
+    "dispatch_firm_must_apply",
+    {"True": Coalesce(is_dispatch & ~Coalesce(Fact("applied", "已自主申请", BOOL), Lit(False)), Lit(True))},
+    Lit(False),
+)
+_account_held = ByParam(
+    "pay_to_premium_account_if_no_corporate_account",
+    {
+        "True": Coalesce(has_corporate_account.eq(False), Lit(False))
+        & ~Coalesce(is_small_micro_known & has_tax_account, Lit(False))
+    },
+    Lit(False),
+)
+
+
+def _joined(pairs: list[tuple[Expr, str]], said: tuple[str, ...] = ()) -> Expr:
+    """The reasons whose condition holds, joined with "；" (null: none): a choice among fixed texts, so one case and
+    the compiled table give the same text."""
+    if not pairs:
+        return Lit("；".join(said)) if said else Lit(None)
+    (cond, text), rest = pairs[0], pairs[1:]
+    return when(cond, _joined(rest, (*said, text)), _joined(rest, said))
+
+
 PAYMENT_HOLD_OUTPUT = Output(
     "payment_hold",
     "暂缓发放",
-    when(
-        _held,
-        Lit("缓缴的失业保险费尚未补足：在及时补足失业保险费后，再按规定条件和比例发放稳岗返还资金（兵团征求意见稿 二（一））"),
-        Lit(None),
-    ),
+    _joined([(_held, DEFERRAL_HOLD_REASON), (_dispatch_held, DISPATCH_HOLD_REASON), (_account_held, ACCOUNT_HOLD_REASON)]),
     TEXT,
 )
 
@@ -723,7 +845,7 @@ FUND_RESERVE = Check(
 PAYMENT_ACCOUNT_2024 = Check(
     "payment_account",
     "有对公账户，或为无对公账户的小微企业、可返还至税务部门协助提供的社会保险费缴费账户",
-    has_corporate_account | quiet(is_small_or_micro & has_tax_account),
+    has_corporate_account | quiet(is_small_micro_known & has_tax_account),
     kind=FLAG,
     cite=("pay_to_premium_account_if_no_corporate_account",),
     reason="无可用收款账户：非小微企业须补充对公账户信息，小微企业须取得税务部门协助提供的社会保险费缴费账户",
@@ -759,13 +881,44 @@ SIZE_CLASS_OFFICIAL = Check(
 # ---------------------------------------------------------------------------------------------
 # amounts
 
+SW_BASE_PAID = _switch(
+    "base_payment_date",
+    "“上年度实际缴纳失业保险费”：上年度各月的保费于次年（审核前）才缴纳的，是否计入返还基数",
+    ("内政发〔2019〕4号 一", "内人社办发〔2022〕86号（三）6", "人社部发〔2024〕40号 二", "内人社发〔2025〕18号 一", "兵团征求意见稿 一（二）"),
+    {
+        "paid_in_year": "按缴纳日期：只计上年度内缴纳的上年度保费（次年才缴的不计）",
+        "by_period": "按所属期：所属期为上年度、审核之日前已缴纳的都计入（含次年初补缴的；需 paid_premium_after_year_fen，未提供的按0计）",
+    },
+    "paid_in_year",
+    "“上年度实际缴纳”按字面是上年度内实际缴纳的金额；所属期为上年度而于次年缴纳的保费（如12月保费次年1月缴纳）不是上年度内缴纳的，"
+    "默认不计（本库一直如此：筛查以上年12月31日为缴纳截止日，base_paid_by）。但“上年度…失业保险费”也可读作所属期为上年度的保费，"
+    "审核前已缴清的都计入。有次年缴纳部分的单位两种读法金额不同，未认定时为待认定（外部审计 a1，session 42）。",
+)
+paid_after_year = Fact("paid_premium_after_year_fen", "所属期为上年度、次年才缴纳的失业保险费", MONEY)
+paid_for_base = Reading(
+    SW_BASE_PAID,
+    {
+        "paid_in_year": paid,
+        "by_period": (paid + Coalesce(paid_after_year, Lit(0))).named("上年度各月的失业保险费（含次年审核前缴纳的）", MONEY),
+    },
+)
 base = Reading(
     SW_BASE,
     {
-        "exclude": paid,
-        "include": (paid + backpay).named("上年度实际缴纳失业保险费（含补缴的其他年度欠费）", MONEY),
+        "exclude": paid_for_base,
+        "include": (paid_for_base + backpay).named("上年度实际缴纳失业保险费（含补缴的其他年度欠费）", MONEY),
     },
     fixed_by="base_other_year_arrears",
+)
+_overpaid = Fact("overpaid_premium_last_year_fen", "上年度实缴超过应缴的部分", MONEY)
+# “实际缴纳失业保险费”: a month paid above its premium due counts in full in the base as the text's words read; whether
+# the excess (refundable to the unit) is “实际缴纳” the texts do not say: a flag, not a cut (audit a1 item 7, session 42)
+OVERPAID_FLAG = Check(
+    "overpaid_months",
+    "上年度无实缴超过应缴的月份（多缴部分计入返还基数须核实）",
+    when(IsMissing(_overpaid), NotApplicable(Lit(True), "未核查：未提供多缴金额（overpaid_premium_last_year_fen）"), _overpaid <= 0),
+    kind=FLAG,
+    reason="上年度有月份实缴超过当月应缴，多缴部分已计入返还基数（按“实际缴纳”的字面）：请核实多缴部分是否应退还单位、是否计入返还基数",
 )
 
 # 大型 → the large rate; 参照实施 organisations by the reading; unknown size → unknown rate
@@ -783,7 +936,24 @@ _large_rate_applies_2022 = Reading(
     {"sme": is_enterprise & ~_is_sme_class, "by_size": ~_is_sme_class},
     fixed_by="reference_orgs_rate",
 )
+SW_OTHER_2022 = _switch(
+    "other_enterprises_2022",
+    "内人社办发〔2022〕86号“大型企业及其他企业…50%”：规模未确定（未划型）的企业是否按“其他企业”50%返还",
+    ("内人社办发〔2022〕86号（三）6",),
+    {
+        "unclassified_50": "未划型的企业按“其他企业”50%返还（核查提示：如属中小微企业应按90%返还，多退少补）",
+        "classify_first": "“其他企业”不含未划型的企业（指大型、中小微以外的其他单位）：未划型的企业须先确定划型，此前无法判定",
+    },
+    "unclassified_50",
+    "原文“大型企业及其他企业按…50%返还…中小微企业按…90%返还”，“其他企业”未定义。本库默认把不能认定为中小微企业的（含未划型的）"
+    "按50%返还并提示核查（少发而非多发，不是放开资金）；但未划型的企业实际可能是中小微企业（应得90%），另一读法为先划型、此前无法判定。"
+    "未划型的企业两种读法结果不同，未认定时为待认定（外部审计 a5，session 42）。",
+)
 rate_2022 = when(_large_rate_applies_2022, Param("refund_rate_large"), Param("refund_rate_sme")).named("返还比例", PERCENT)
+# under classify_first an unclassified enterprise's amount waits for its class (the rate stays a rate: compiled as a fraction)
+_classify_first_2022 = quiet(is_enterprise & IsMissing(eff_class)) & Reading(
+    SW_OTHER_2022, {"unclassified_50": Lit(False), "classify_first": Lit(True)}
+)
 
 # share of the refund covered: 晋人社厅发〔2024〕28号 五 leaves out workers dispatched to 机关事业单位
 # (the parameter ``dispatch_public_institution_share: excluded``); documents that are silent do not
@@ -852,7 +1022,9 @@ SW_PRIOR_2022 = _switch(
     },
     "top_up",
     "“中小微企业按…的90%返还”是对同一返还基数的返还比例，已返还的部分是其中一部分；大型企业的“已按30%返还的可返还至50%”"
-    "同样是补足差额。内人社办发〔2022〕86号由参数固定为 top_up。",
+    "同样是补足差额。但该文件对中小微企业本期已获返还的处理未置一词（只对大型企业写了“已按30%返还的可返还至50%”），"
+    "文件不固定此解释（外部审计 a5，session 42：原由参数 prior_refund_2022 以“中小微企业按…90%返还”一句固定，该句并未回答此问题，已撤销）："
+    "有已发放金额且影响结果时为待认定。",
 )
 _topup_paid = Fact("refunded_at_topup_from_rate", "已按30%返还", BOOL)
 _full_2022 = DocumentRateOf(base, rate_2022)
@@ -863,17 +1035,37 @@ _topup_2022 = Max(
 ).named("补足至新比例的差额（按新比例计算的金额 − 已按原比例返还的金额）", MONEY)
 _net_2022 = Max(_full_2022 - Coalesce(already_paid, Lit(0)), Lit(0)).named("稳岗返还金额（扣除本期已发放）", MONEY)
 amount_2022 = when(
-    _topup_paid, _topup_2022, Reading(SW_PRIOR_2022, {"top_up": _net_2022, "on_top": _full_2022}, fixed_by="prior_refund_2022")
+    _classify_first_2022,
+    Lit(None),
+    when(_topup_paid, _topup_2022, Reading(SW_PRIOR_2022, {"top_up": _net_2022, "on_top": _full_2022})),
 )
 
 # 2019: 50 % of last year's premiums, or for an approved hardship firm the region's chosen standard
 base_2019 = Reading(SW_BASE_2019, {"unit_and_staff": base, "unit_only": paid_unit_share})
 rate_2019 = when(is_large, Param("refund_rate_large"), Param("refund_rate_sme")).named("返还比例", PERCENT)
 _choice = Setting("hardship_standard_choice", "困难企业返还标准（地区选定）", TEXT)
+SW_HARDSHIP_HEADCOUNT = _switch(
+    "hardship_headcount_2019",
+    "内政发〔2019〕4号 困难企业标准“按6个月的当地月人均失业保险金和参保职工人数确定”中参保职工人数的时点",
+    ("内政发〔2019〕4号 一",),
+    {
+        "year_end": "上年末参保职工人数（insured_headcount）",
+        "at_application": "申请（认定）时的参保职工人数（insured_headcount_at_application；缺少时无法判定）",
+    },
+    "year_end",
+    "原文未写参保职工人数取哪个时点。同一条的50%返还按“上年度实际缴纳失业保险费”、裁员率按“上年末职工人数”，困难企业标准是"
+    "替代50%返还的另一标准，默认取同一时点（上年末），经办机构已有该数据；困难企业标准适用于2019年（“2019 年1 月 1 日至 12 月 31 日”），"
+    "按申请（认定）时的人数是另一读法，需该人数，缺少时无法判定。每人约6个月失业保险金，人数不同金额即不同：未认定时为待认定"
+    "（外部审计 a5，session 42）。",
+)
+_hardship_headcount = Reading(
+    SW_HARDSHIP_HEADCOUNT,
+    {"year_end": headcount_end, "at_application": Fact("insured_headcount_at_application", "申请时参保职工人数", PERSONS)},
+)
 _hardship_benefit = (
     Setting("local_avg_monthly_benefit", "当地月人均失业保险金", MONEY)
     * OptionalParam("hardship_benefit_months")
-    * headcount_end
+    * _hardship_headcount
 ).named("6个月当地月人均失业保险金×参保职工人数", MONEY)
 _hardship_contribution = DocumentRateOf(
     Fact("premium_due_6m_fen", "6个月企业及其职工应缴纳社会保险费", MONEY), OptionalParam("hardship_contribution_rate", fmt=PERCENT)
@@ -919,7 +1111,8 @@ SW_RESERVE_2019 = _switch(
     },
     "hardship_only",
     "该句紧接困难企业标准之后，并以“自行选定返还标准”收尾：可选的只有困难企业的两种标准，50%是统一标准无须选定；"
-    "内政发〔2019〕4号由参数固定为 hardship_only。",
+    "但“返还标准”也可包括50%的标准，该句不能排除另一读法，文件不固定此解释（外部审计 a5，session 42：原由参数 reserve_2019_scope 固定，"
+    "已撤销）：影响结果时为待认定；另一读法所需的基金支付能力（fund_reserve_years）缺少时，按地区数据问题处理。",
 )
 _fifty_2019 = DocumentRateOf(base_2019, rate_2019)
 _hardship_or_higher = Reading(SW_HARDSHIP_2019, {"replace": _hardship_amount, "higher": Max(_hardship_amount, _fifty_2019)})
@@ -934,7 +1127,6 @@ RESERVE_2019 = Check(
             "hardship_only": NotApplicable(Lit(True), "不适用：按现行理解，该前提仅约束困难企业的返还标准"),
             "all_standards": when(_reserve_ok_2019, Lit(True), Lit(None)),
         },
-        fixed_by="reserve_2019_scope",
     ),
     reason="统筹地区失业保险基金滚存结余不具备一年以上支付能力，暂不具备返还条件",
     applies=_has("fund_reserve_min_years"),
@@ -1009,7 +1201,7 @@ def _channel(tax_route: bool) -> Expr:
     return when(
         has_corporate_account,
         Lit("单位对公账户"),
-        when(is_small_or_micro & has_tax_account, Lit("税务部门协助提供的社会保险费缴费账户"), none),
+        when(is_small_micro_known & has_tax_account, Lit("税务部门协助提供的社会保险费缴费账户"), none),
     )
 
 
@@ -1185,7 +1377,7 @@ _SIZES = {"large", "medium", "small", "micro"}
 SIZE_KNOWN_2024 = Check(
     "size_class_known",
     "企业划型已确定（返还比例所需：经办机构已认定的现有企业划型（size_class），其划型来源（size_class_step）为空或为已认定；"
-    "或按所采用的划型依据导出划型所需的数据）",
+    "或按所采用的划型依据导出划型所需的数据；分支机构按其所属独立法人的类型划型，不按本机构数据）",
     when(
         IsMissing(eff_class),
         when(
@@ -1223,6 +1415,7 @@ V2024 = register(
             DISPATCH_APPLIES,
             SIZE_KNOWN_2024,
             SIZE_CLASS_OFFICIAL,
+            OVERPAID_FLAG,
         ],
         amount=amount_2024,
         amount_label="稳岗返还金额",
@@ -1261,6 +1454,7 @@ V2022 = register(
             PAYMENT_ACCOUNT_PLAIN,
             TOPUP_LARGE,
             SIZE_KNOWN_2022,
+            OVERPAID_FLAG,
         ],
         amount=amount_2022,
         amount_label="稳岗返还金额",
@@ -1269,13 +1463,24 @@ V2022 = register(
     )
 )
 
+# 内政发〔2019〕4号 says nothing of the payee account (nor of 免申即享): the flag stays (a refund is paid to an account),
+# cited as what it is, an agency check the text does not set — not to clause 一 (audit a5 item 11, session 42)
+PAYMENT_ACCOUNT_2019 = Check(
+    "payment_account",
+    "有对公账户（发放账户：内政发〔2019〕4号未作规定，经办核查）",
+    has_corporate_account,
+    kind=FLAG,
+    clauses=("经办核查事项（内政发〔2019〕4号未规定发放账户）",),
+    reason="无对公账户：须单位补充银行账户信息后方可发放",
+)
+
 V2019 = register(
     Ruleset(
         program=PROGRAM,
         name="v2019",
         label=LABEL,
         facts=UnitFacts,
-        checks=[COVERED_2019, PERIOD_2019, *_layoff_checks_2019(), RESERVE_2019, HARDSHIP_RESERVE, PAYMENT_ACCOUNT_PLAIN],
+        checks=[COVERED_2019, PERIOD_2019, *_layoff_checks_2019(), RESERVE_2019, HARDSHIP_RESERVE, PAYMENT_ACCOUNT_2019, OVERPAID_FLAG],
         amount=amount_2019,
         amount_label="稳岗返还金额",
         outputs=OUTPUTS_2019,

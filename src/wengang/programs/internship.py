@@ -13,6 +13,11 @@ began on its review date). ``prepare`` reads the region data in force in each mo
 covers, the amount is 无法判定. A wage the operator supplies (``--setting``, differing from the region data in force
 on the period date, or where there are none) is the agency's figure for the whole internship and is cited as such.
 Amount = Σ wage of each month paid × rate, rounded half-up to the fen once.
+
+Readings the document fixes by a parameter (listed in ``wengang interpretations`` with the other reading): the age of
+"16-24岁失业青年" at the start of the internship (``internship.youth_age_date``, parameter ``youth_age_basis``), and the
+60 % standard for every intern of a unit whose retention reaches 50 % (``internship.high_rate_scope``, parameter
+``high_retention_rate_scope``: "对…单位，补贴标准提高至60%").
 """
 
 from __future__ import annotations
@@ -133,6 +138,41 @@ RETENTION_BASE = interpretations.register(
     )
 )
 
+# readings the 2019 text settles as the product reads it, fixed by a parameter of the document (its quote and note say
+# why) and listed with their other reading in ``wengang interpretations`` (outside ambiguity audit, session 42: they
+# were named only in the YAML notes)
+AGE_DATE = interpretations.register(
+    interpretations.Switch(
+        name="internship.youth_age_date",
+        title="“16-24岁失业青年”的年龄按何时计算",
+        clauses=(f"{DOC_2019} 五",),
+        readings={
+            "at_start": "见习开始时（周岁）在16至24岁之间",
+            "at_end": "整个见习期间都在16至24岁之间（见习期满时不超过24岁；只有见习开始时年龄的，按见习月数推算上下限，推算不出为无法判定）",
+        },
+        default="at_start",
+        why="原文“将就业见习补贴范围……扩展至16-24岁失业青年。组织失业青年参加3-12个月的就业见习”：年龄界定的是可组织参加见习的人员，"
+        "在见习开始（组织参加）时判断；见习中途满25岁的不因此失去已开始的见习。由内政发〔2019〕4号的参数 youth_age_basis 固定为本读法"
+        "（本库的解读，原文未写计算时点）。",
+        programs=("internship",),
+    )
+)
+HIGH_RATE_SCOPE = interpretations.register(
+    interpretations.Switch(
+        name="internship.high_rate_scope",
+        title="留用率达到50%以上的单位，60%的补贴标准适用于哪些见习人员",
+        clauses=(f"{DOC_2019} 五",),
+        readings={
+            "all_interns": "该单位的全部见习人员（含未留用的）均按60%",
+            "retained_only": "只有被留用的见习人员按60%，其余按50%（需要每名见习人员是否留用的数据，本库无此项：无法判定）",
+        },
+        default="all_interns",
+        why="原文“对见习人员见习期满留用率达到50%以上单位，补贴标准提高至60%”：提高的是对“单位”的补贴标准，留用率是单位的指标，"
+        "不是见习人员个人的条件。由内政发〔2019〕4号的参数 high_retention_rate_scope 固定为本读法。",
+        programs=("internship",),
+    )
+)
+
 months = Fact("months", "见习月数", MONTHS)
 group = Fact("intern_group", "见习人员类别")
 age = Fact("age_at_start", "见习开始时年龄", YEARS)
@@ -155,8 +195,29 @@ high_retention = when(
     Note(Lit(False), "单位尚无见习期满人员，留用率不能达到50%以上，按基本补贴标准"),
     retention >= Param("retention_threshold", "留用率标准", PERCENT),
 )
-rate = when(high_retention, Param("rate_high_retention", fmt=PERCENT), Param("rate", fmt=PERCENT)).named(
-    "补贴标准", PERCENT
+rate = Reading(
+    HIGH_RATE_SCOPE.name,
+    {
+        "all_interns": when(high_retention, Param("rate_high_retention", fmt=PERCENT), Param("rate", fmt=PERCENT)),
+        # whether this intern was kept on is not recorded: unknown at a unit that reaches the threshold
+        "retained_only": when(high_retention, Lit(None, PERCENT), Param("rate", fmt=PERCENT)),
+    },
+    fixed_by="high_retention_rate_scope",
+).named("补贴标准", PERCENT)
+_age_min, _age_max = Param("eligible_age_min", "16岁", YEARS), Param("eligible_age_max", "24岁", YEARS)
+# at most one birthday in an internship of up to 12 months, at most two beyond
+_age_gain = when(months <= Lit(12, MONTHS), Lit(1, YEARS), Lit(2, YEARS)).named("见习期间年龄至多增加", YEARS)
+age_ok = Reading(
+    AGE_DATE.name,
+    {
+        "at_start": (age >= _age_min) & (age <= _age_max),
+        "at_end": when(
+            (age >= _age_min) & ((age + _age_gain) <= _age_max),
+            Lit(True),
+            when((age > _age_max) | ((age + _age_gain) < _age_min), Lit(False), Lit(None)),
+        ),
+    },
+    fixed_by="youth_age_basis",
 )
 wage = Setting(WAGE, "自治区一类区月最低工资标准", MONEY)
 region_wage = Fact("wage_at_period_fen", "地区数据中的一类区月最低工资标准", MONEY)
@@ -203,7 +264,7 @@ INTERNSHIP_2019 = register(
                 "失业青年见习开始时年龄在{eligible_age_min}至{eligible_age_max}岁之间",
                 when(
                     group.eq(InternGroup.unemployed_youth_16_24),
-                    (age >= Param("eligible_age_min", "16岁", YEARS)) & (age <= Param("eligible_age_max", "24岁", YEARS)),
+                    age_ok,
                     NotApplicable(Lit(True), "不适用：见习人员不是失业青年"),
                 ),
                 reason="失业青年见习开始时年龄不在{eligible_age_min}至{eligible_age_max}岁之间",

@@ -77,7 +77,9 @@ BRANCH = Check(
     IsMissing(Fact("legal_entity_credit_code")) | quiet(_step.eq("legal_entity")),
     kind=FLAG,
     cite=("branch_follows_legal_entity",),
-    reason="分支机构未取得所属独立法人的划型，暂按本机构数据划型：请核实所属独立法人的划型",
+    # a branch never takes its own data's class (fanhuan._own): without its legal entity's it has none (classified
+    # unknown) or the class the agency has determined for it, which this flag asks to verify
+    reason="分支机构未取得所属独立法人的划型（不按本机构数据划型）：请核实所属独立法人的划型",
 )
 OFFICIAL = Check(
     "official",

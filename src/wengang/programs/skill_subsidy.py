@@ -22,7 +22,12 @@ yearly times an urgent certificate takes (``urgent_extra_slots``) and which are 
 (``urgent_uplift_scope``), the 40号 fund-reserve precondition
 (``fund_reserve``), the scope of "不得和职业培训补贴重复享受" and which subsidy yields
 (``training_overlap_scope``, ``training_overlap_yields``; the 兵团 draft fixes the later one by a parameter),
-and the certificate's time window (``certificate_window``). Readings taken without a switch:
+the certificate's time window (``certificate_window``), and the date at which the applicant must be 企业在职职工 or
+正在领取失业保险金人员 (``status_date``: at the application, default, or at the certificate; fact
+``person_status_at_certificate``), whether 内人社发〔2025〕18号's new count and uplift reach an application filed before
+its 2025-05-27 issue (``terms_2025_from``), and whether a province's own implementing notice confirms the 40号 fund-reserve
+precondition (``fund_reserve.province_notice``, fixed by the parameter ``fund_reserve_province_notice`` of the notices
+that are one). Readings taken without a switch:
 
 * a past subsidy whose ``urgent`` mark is empty counted as an ordinary one (the agency's record says how it
   was granted; an empty mark is read as "not granted as urgent");
@@ -62,6 +67,7 @@ from wengang.rules.expr import (
     MONEY,
     MONTHS,
     YEARS,
+    ByParam,
     Coalesce,
     Fact,
     HasParam,
@@ -184,6 +190,44 @@ FUND_RESERVE_SW = interpretations.register(
         programs=(PROGRAM,),
     )
 )
+TERMS_2025 = interpretations.register(
+    interpretations.Switch(
+        name="skill_subsidy.terms_2025_from",
+        title="内人社发〔2025〕18号（2025年5月27日印发）的新规定（每人每年1次、急需紧缺增加2次、上浮10%）是否适用于印发前的申领",
+        clauses=("内人社发〔2025〕18号 二", "内人社发〔2025〕18号 末段"),
+        readings={
+            "year_start": "适用：本文件的技能提升补贴自2025年1月1日起执行（延续实施），印发前提出的申领同样按每人每年1次、"
+            "急需紧缺职业（工种）增加2次并上浮10%",
+            "issue_date": "自印发之日（2025年5月27日）起提出的申领才按上述新规定；此前提出的，每年次数按人社部发〔2024〕40号 三"
+            "“每人每年享受补贴次数最多不超过三次”，急需紧缺职业（工种）不上浮（其余条件同本文件）",
+        },
+        default="year_start",
+        why="文件题为“延续实施”，末段只写“执行期限至2025年12月31日”，没有写起始日；本库把执行期起始读作2025年1月1日（与上年度"
+        "政策衔接，不留空档），整份文件（含新增的次数和上浮）自该日起适用。文件5月27日才印发，也可读作新增、改变的规定只对印发后提出的"
+        "申领适用（此前按延续的国家政策）：两种理解对印发前提出、急需紧缺职业（工种）或当年第2、3次的申领结论不同，未认定本开关时为“待认定”。",
+        programs=(PROGRAM,),
+    )
+)
+PROVINCE_NOTICE = interpretations.register(
+    interpretations.Switch(
+        name="fund_reserve.province_notice",
+        title="省级（兵团）印发的实施文件是否即为“上年度失业保险基金滚存结余备付期限应在1年以上”已满足的确认",
+        clauses=("人社部发〔2024〕40号 二", "人社部发〔2024〕40号 三", "晋人社厅发〔2024〕28号 二", "晋人社厅发〔2024〕28号 三",
+                 "兵团征求意见稿 一（二）", "兵团征求意见稿 一（三）"),
+        readings={
+            "notice_confirms": "省级（兵团）已印发实施文件的，视为省级已确认具备实施前提：未提供备付期限（fund_reserve_years）时按具备处理；"
+            "提供且不足1年的，按 fanhuan.fund_reserve / skill_subsidy.fund_reserve 处理",
+            "figure_required": "实施文件未写备付期限，不作为确认：须提供 fund_reserve_years，未提供时无法判定（与只有人社部发〔2024〕40号时相同）",
+        },
+        default="notice_confirms",
+        why="40号 二、三把“上年度失业保险基金滚存结余备付期限应在1年以上”写作“实施上述…政策的省（自治区、直辖市）”的条件，是省级决定实施的前提，"
+        "不是单位或个人的条件。晋人社厅发〔2024〕28号（“我省顶格执行国家政策”“我省顶格执行”）和兵团征求意见稿（“延续实施失业保险稳岗返还政策”"
+        "“延续实施技能提升补贴政策”）是省级（兵团）决定实施的文件，但原文都没有写备付期限，也没有写已满足该前提：视为确认是本库的解读，"
+        "不是文件所写的数值。按此解读不向每个单位、申领人索要省级数字；地区数据给出的数字仍照常比较。印发实施文件的文件以参数"
+        " fund_reserve_province_notice（值为本开关的取值）标明，并由该参数固定本开关；稳岗返还（fanhuan.py）的同一检查按同一参数处理。",
+        programs=(PROGRAM,),
+    )
+)
 TRAINING_SCOPE = interpretations.register(
     interpretations.Switch(
         name="skill_subsidy.training_overlap_scope",
@@ -233,6 +277,32 @@ CERT_WINDOW = interpretations.register(
         default="any_date",
         why="各文件只写“取得…证书的”可申领，均未写取证时限；增加文件没有的条件会缩小享受范围，默认不限。"
         "经办中常见按政策期或申领前若干月限定，作为可固定的解读列出，使“多年前取得的证书”这一情形可见。",
+        programs=(PROGRAM,),
+    )
+)
+
+STATUS_DATE = interpretations.register(
+    interpretations.Switch(
+        name="skill_subsidy.status_date",
+        title="“企业在职职工或正在领取失业保险金人员，取得…证书的”：申领人须在何时具有该身份",
+        clauses=(
+            "内人社发〔2025〕18号 二",
+            "人社部发〔2024〕40号 三",
+            "晋人社厅发〔2024〕28号 三",
+            "兵团征求意见稿 一（三）",
+            "内人社办发〔2022〕86号 （三）11",
+            "内政发〔2019〕4号 八",
+        ),
+        readings={
+            "at_application": "申领时（申领日）属于企业在职职工或正在领取失业保险金人员",
+            "at_certificate": "取得证书时（发证日）属于企业在职职工或正在领取失业保险金人员（申领时身份不论）",
+        },
+        default="at_application",
+        why="原文只写“企业在职职工或正在领取失业保险金人员，取得…证书的”，未写以何日为准；补贴是向申领人发放的，经办时核验的是申领时的"
+        "参保、领金状态，与参保时长默认计至申领日（skill_subsidy.insured_period）一致。“正在领取”也可读作取证时正在领取：发证时领金、"
+        "申领前领金已期满的人员，两种理解结论不同，未认定本开关时为“待认定”。发证日身份未提供时：申领日即发证日的，取申领时身份；"
+        "申领时为在职职工、且截至申领日连续参保月数不少于发证当月至申领当月的月数的（发证时在参保缴费，即在职），发证时亦为在职职工；"
+        "其余为未知（按发证日理解时无法判定）。批量筛查中，失业保险金领取记录覆盖发证日的，发证时为正在领取失业保险金人员。",
         programs=(PROGRAM,),
     )
 )
@@ -852,6 +922,7 @@ def _risk(name: str):
 # (parameter ``fund_reserve_province_notice``) is that decision, so a missing figure is not asked for there
 _reserve = Setting("fund_reserve_years", "上年度失业保险基金滚存结余备付期限", YEARS)
 _reserve_ok = _reserve >= Param("fund_reserve_min_years")
+_reserve_by_figure = Reading(FUND_RESERVE_SW.name, {"block": when(_reserve_ok, Lit(True), Lit(None)), "refuse": _reserve_ok})
 _RESERVE_SENTENCE = (
     "人社部发〔2024〕40号 三：“实施上述技能提升补贴政策的省（自治区、直辖市），上年度失业保险基金滚存结余备付期限应在1年以上”"
 )
@@ -872,6 +943,35 @@ def _training(side: str, label: str) -> Reading:
     )
 
 
+# "企业在职职工或正在领取失业保险金人员，取得…证书的": the status at the application date, or at the certificate's issue
+# date (skill_subsidy.status_date). Without a status at the certificate date it is the status at the application on the
+# same day, and 企业在职职工 where the applicant is one now and was insured in every month from the certificate's through
+# the application's (continuous insured months at the application ≥ that span: contributing, so employed, then);
+# otherwise unknown, never guessed
+_eligible_persons = Param("eligible_persons")
+_status_app = Fact("person_status", "申领人身份")
+_status_cert = Fact("person_status_at_certificate", "发证日申领人身份")
+_status_app_ok = _status_app.isin(_eligible_persons)
+_same_day = Fact("application_date", "申领日期", DATE).eq(Fact("certificate_issue_date", "证书发证日期", DATE))
+_employed_since = _status_app.eq("employed_worker") & (
+    Fact("insured_months_continuous", "截至申领日连续参保月数", MONTHS)
+    >= MonthSpan(
+        Fact("certificate_issue_date", "证书发证日期", DATE),
+        Fact("application_date", "申领日期", DATE),
+        label="发证当月至申领当月的月数",
+    )
+)
+status_ok = Reading(
+    STATUS_DATE.name,
+    {
+        "at_application": _status_app_ok,
+        # the given status first; an unknown one names the fact it lacks (person_status_at_certificate)
+        "at_certificate": Coalesce(
+            _status_cert.isin(_eligible_persons), when(_same_day | _employed_since, _status_app_ok, Lit(None))
+        ),
+    },
+)
+
 training_before = _training("before", "申领前已享受")
 training_after = _training("after", "申领后又享受")
 _max_age = Setting("certificate_max_age_months", "取证时限（月，地区设置）", MONTHS)
@@ -880,18 +980,32 @@ CHECKS_COMMON = [
     Check(
         "fund_reserve",
         "本省上年度失业保险基金滚存结余备付期限在{fund_reserve_min_years}年以上（实施技能提升补贴的前提）",
+        # a province's own implementing notice read as its confirmation of the precondition: a reading (switch
+        # fund_reserve.province_notice), fixed by the parameter that marks such a notice; no notice: the figure decides
         when(
             HasParam("fund_reserve_province_notice") & IsMissing(_reserve),
             Note(
-                Lit(True),
-                "本省已印发实施文件（{cite}），视为省级已确认具备实施前提（" + _RESERVE_SENTENCE + "）；如本省上年度失业保险基金"
-                "滚存结余备付期限不足1年，请提供 fund_reserve_years（--setting fund_reserve_years=0.5 或地区数据文件）",
+                ByParam(
+                    "fund_reserve_province_notice",
+                    {
+                        "notice_confirms": Reading(
+                            PROVINCE_NOTICE.name,
+                            {"notice_confirms": Lit(True), "figure_required": _reserve_by_figure},
+                            fixed_by="fund_reserve_province_notice",
+                        )
+                    },
+                    Lit(True),
+                ),
+                "本省已印发实施文件（{cite}），视为省级已确认具备实施前提（" + _RESERVE_SENTENCE + "）——文件未写备付期限，"
+                "这是本库的解读（解释开关 fund_reserve.province_notice）；如本省上年度失业保险基金滚存结余备付期限不足1年，"
+                "请提供 fund_reserve_years（--setting fund_reserve_years=0.5 或地区数据文件）",
                 draft_text="省级（兵团）文件（{cite}）为征求意见稿，尚未印发；本次按该稿测算，视为省级（兵团）已确认具备实施前提（"
-                + _RESERVE_SENTENCE + "），该稿印发前结果不作发放依据；如省级（兵团）上年度失业保险基金滚存结余备付期限不足1年，"
+                + _RESERVE_SENTENCE + "）——该稿未写备付期限，这是本库的解读（解释开关 fund_reserve.province_notice），"
+                "该稿印发前结果不作发放依据；如省级（兵团）上年度失业保险基金滚存结余备付期限不足1年，"
                 "请提供 fund_reserve_years（--setting fund_reserve_years=0.5 或地区数据文件）",
                 cite="fund_reserve_province_notice",
             ),
-            Reading(FUND_RESERVE_SW.name, {"block": when(_reserve_ok, Lit(True), Lit(None)), "refuse": _reserve_ok}),
+            _reserve_by_figure,
         ),
         cite=("fund_reserve_min_years",),
         reason="本省上年度失业保险基金滚存结余备付期限不足{fund_reserve_min_years}年，不具备实施技能提升补贴的前提",
@@ -900,7 +1014,7 @@ CHECKS_COMMON = [
     Check(
         "person",
         "申领人属于文件规定的补贴对象",
-        Fact("person_status", "申领人身份").isin(Param("eligible_persons")),
+        status_ok,
         # the document's own words: 内政发〔2019〕4号 八 covers 参保职工 only, the later notices 领取失业保险金人员 too
         reason="申领人不属于本文件规定的补贴对象（{quote:eligible_persons}）",
     ),
@@ -1016,20 +1130,35 @@ CAP_3 = Check(
 _basic = Param("max_per_year", "每年基本次数", COUNT)
 _extra = Param("urgent_extra_per_year", "增加次数", COUNT)
 _total_cap = (_basic + _extra).named("每年次数上限（含急需紧缺增加的次数）", COUNT)
+# 内人社发〔2025〕18号 was issued 2025-05-27 (its 执行期 read from 2025-01-01): whether its new terms reach an application
+# filed before the issue (skill_subsidy.terms_2025_from); under "issue_date" such an application has 40号 三's count
+_before_issue = (
+    Fact("application_date", "申领日期", DATE) < Lit(date(2025, 5, 27), DATE).named("内人社发〔2025〕18号印发日期（2025年5月27日）", DATE)
+)
+_cap_40 = Lit(3, COUNT).named("人社部发〔2024〕40号 三 每人每年次数上限（3次）", COUNT)
+
+
+def _terms_2025(new_terms: Any, old_terms: Any) -> Reading:
+    return Reading(TERMS_2025.name, {"year_start": new_terms, "issue_date": when(_before_issue, old_terms, new_terms)})
+
+
 CAP_2025 = Check(
     "per_year",
     "本年度补贴次数未满（每人每年{max_per_year}次，急需紧缺职业（工种）证书另增加{urgent_extra_per_year}次）",
-    when(
-        urgent,
-        this_year < _total_cap,
-        Reading(
-            SLOTS.name,
-            {
-                # the year's ordinary subsidies leave the basic time open; urgent ones sit in the extra times
-                "urgent_fill_extra": (ordinary_this_year < _basic) & (this_year < _total_cap),
-                "first_uses_ordinary": this_year < _basic,
-            },
+    _terms_2025(
+        when(
+            urgent,
+            this_year < _total_cap,
+            Reading(
+                SLOTS.name,
+                {
+                    # the year's ordinary subsidies leave the basic time open; urgent ones sit in the extra times
+                    "urgent_fill_extra": (ordinary_this_year < _basic) & (this_year < _total_cap),
+                    "first_uses_ordinary": this_year < _basic,
+                },
+            ),
         ),
+        this_year < _cap_40,
     ),
     reason="本年度已享受技能提升补贴次数已满（每人每年{max_per_year}次，急需紧缺职业（工种）证书另增加{urgent_extra_per_year}次）",
 )
@@ -1091,15 +1220,18 @@ in_extra_time = Reading(
         "first_uses_ordinary": this_year >= _basic,
     },
 )
-amount_2025 = when(
-    Reading(
-        UPLIFT_SCOPE.name,
-        {
-            "all_urgent": urgent,
-            "extra_only": urgent & in_extra_time,
-        },
+amount_2025 = _terms_2025(
+    when(
+        Reading(
+            UPLIFT_SCOPE.name,
+            {
+                "all_urgent": urgent,
+                "extra_only": urgent & in_extra_time,
+            },
+        ),
+        RateOf(standard, Lit(1) + Param("urgent_uplift_rate", "上浮比例")),
+        standard,
     ),
-    RateOf(standard, Lit(1) + Param("urgent_uplift_rate", "上浮比例")),
     standard,
 )
 

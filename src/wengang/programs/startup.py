@@ -29,6 +29,7 @@ from wengang.rules.expr import (
     MONEY,
     MONTHS,
     PERSONS,
+    TEXT,
     YEARS,
     Coalesce,
     Expr,
@@ -76,6 +77,28 @@ GRADUATE_WINDOW = interpretations.register(
             "补贴还要求“自登记注册之日起正常运营1年以上”，若按申请时计算，毕业第2年才创办的人运营满1年时已离校超过2年，"
             "条件几乎无法同时满足；政策扶持的是离校2年内的创业行为，故按创办时判断。"
         ),
+        programs=("startup_grant",),
+    )
+)
+
+# 内政发〔2019〕4号 三 writes no period for the 一次性创业补贴; the product applies it in the years of the "创业内蒙古行动
+# （2016-2020 年）" the clause opens with (the policy block's valid_to 2020-12-31). The other reading would keep the
+# document in force after 2020: a change of which document applies, not of a value in it, so the reading is fixed by
+# the document's parameter ``grant_period_basis`` and shown (output ``grant_period``), never silently assumed
+# (outside ambiguity audit, session 42)
+GRANT_PERIOD = interpretations.register(
+    interpretations.Switch(
+        name="startup_grant.period_2019",
+        title="内政发〔2019〕4号 三 一次性创业补贴的适用期限（原文未写期限）",
+        clauses=(f"{DOC_2019} 三",),
+        readings={
+            "action_2016_2020": "随“创业内蒙古行动（2016-2020 年）”，适用于2019年1月1日至2020年12月31日（此后无有效政策）",
+            "no_end_date": "原文对一次性创业补贴未写期限，2020年以后仍适用（须经办机构认定并延长本文件的执行期限，本库未按此设定）",
+        },
+        default="action_2016_2020",
+        why="第三条以“深入实施‘创业内蒙古行动（2016-2020 年）’”开头，一次性创业补贴是该行动下的措施，本库取行动的结束日；起始日取本文件"
+        "执行年度2019年1月1日。原文对补贴本身没有写期限，也可读作2020年以后继续适用：2021年以后提出的申请在两种理解下结论不同"
+        "（无有效政策／5000元）。本库的执行期限按前一种设定，由内政发〔2019〕4号的参数 grant_period_basis 固定；结论中列出所用期限。",
         programs=("startup_grant",),
     )
 )
@@ -331,5 +354,20 @@ STARTUP_GRANT_2019 = register(
         ],
         amount=Param("amount", "补贴标准", MONEY),
         amount_label="补贴金额",
+        outputs=[
+            Output(
+                "grant_period",
+                "本补贴的适用期限（本库的解读，原文未写）",
+                Reading(
+                    GRANT_PERIOD.name,
+                    {
+                        "action_2016_2020": Lit("2019年1月1日至2020年12月31日（随“创业内蒙古行动（2016-2020 年）”）"),
+                        "no_end_date": Lit("2019年1月1日起，未写截止日"),
+                    },
+                    fixed_by="grant_period_basis",
+                ),
+                TEXT,
+            )
+        ],
     )
 )

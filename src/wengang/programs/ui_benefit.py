@@ -31,6 +31,11 @@ the claim: check ``registered_or_claim_first`` passes and flag ``registered_late
 (“持续优化经办服务”) is a standing reform with no end date and applies from 2024-04-28 without a switch; whether 86号's
 undated sentence still applied in 2023-01-01..2024-04-27 is the switch ``ui_benefit.claim_first_period``
 (docs/decisions.md §16).
+
+内人社发〔2025〕18号 五 “已进行灵活就业人员登记并领取社保补贴的人员，不同时发放失业保险金” is the switch
+``ui_benefit.flexible_subsidy_overlap``: not paid while the subsidy runs (default: check ``not_with_flexible_subsidy``
+refuses), or entitled with the payment held until the subsidy stops (flag ``flexible_subsidy_suspended``, output
+``payment_hold``); open, a claimant drawing the subsidy is 待认定.
 """
 
 from __future__ import annotations
@@ -137,6 +142,24 @@ TEMP_INSURED_BASIS = interpretations.register(
         default="cumulative",
         why="原文“参保不满1年”，未写“连续”；按累计与“缴费满1年”的累计口径一致。",
         programs=("temp_living_allowance",),
+    )
+)
+FLEXIBLE_OVERLAP = interpretations.register(
+    interpretations.Switch(
+        name="ui_benefit.flexible_subsidy_overlap",
+        title="“已进行灵活就业人员登记并领取社保补贴的人员，不同时发放失业保险金”：不予发放还是同期不重复发放",
+        clauses=("内人社发〔2025〕18号 五",),
+        readings={
+            "not_paid": "领取社保补贴期间提出的失业保险金申领不予发放（不符合条件；社保补贴停发后可另行申领）",
+            "suspend_overlap": "不同时发放指同一期间不重复发放：申领照常认定，领取社保补贴期间暂停发放失业保险金（暂缓发放），"
+            "社保补贴停发后按剩余期限发放",
+        },
+        default="not_paid",
+        why="该句在“精准界定人员范围”之下，界定的是谁可领：已登记灵活就业并领取社保补贴的人员按就业对待，领取补贴期间不发放失业保险金，"
+        "本次申领按不符合条件处理（补贴停发后可再申领，不是永久排除）。“不同时发放”字面也可读作只是两者不在同一期间重复发放："
+        "认定领取资格、补贴期间暂停、之后补发剩余期限。两种理解对正在领取补贴者本次的结论不同（不予发放／符合条件但暂缓发放），"
+        "未认定本开关时为“待认定”。",
+        programs=("ui_benefit",),
     )
 )
 RURAL_SCOPE = interpretations.register(
@@ -477,6 +500,18 @@ MEETS_UI_CONDITIONS = (
     )
 ).named("符合领取失业保险金条件（失业保险条例 第十四条，按适用文件的表述）", BOOL)
 
+# 内人社发〔2025〕18号 五 "已进行灵活就业人员登记并领取社保补贴的人员，不同时发放失业保险金" (ui_benefit.flexible_subsidy_overlap):
+# refused while the subsidy runs, or entitled with the payment held until it stops (the output payment_hold)
+_flexible_subsidy = Fact("receiving_flexible_employment_subsidy", "已进行灵活就业人员登记并领取社保补贴", BOOL)
+_flexible_suspended = ByParam(
+    "exclusive_with_flexible_employment_subsidy",
+    {"True": Reading(FLEXIBLE_OVERLAP.name, {"not_paid": Lit(False), "suspend_overlap": Coalesce(_flexible_subsidy, Lit(False))})},
+    Lit(False),
+)
+FLEXIBLE_HOLD_REASON = (
+    "正在领取灵活就业人员社保补贴：不同时发放失业保险金，社保补贴停发后按剩余期限发放（内人社发〔2025〕18号 五）"
+)
+
 UI_CHECKS = [
     Check(
         "paid_one_year",
@@ -528,10 +563,19 @@ UI_CHECKS = [
     Check(
         "not_with_flexible_subsidy",
         "未在领取灵活就业人员社保补贴（不同时发放）",
-        ~Fact("receiving_flexible_employment_subsidy", "已进行灵活就业人员登记并领取社保补贴", BOOL),
+        Reading(FLEXIBLE_OVERLAP.name, {"not_paid": ~_flexible_subsidy, "suspend_overlap": Lit(True)}),
         applies=_true("exclusive_with_flexible_employment_subsidy"),
         cite=("exclusive_with_flexible_employment_subsidy",),
         reason="已进行灵活就业人员登记并领取社保补贴，不同时发放失业保险金",
+    ),
+    Check(
+        "flexible_subsidy_suspended",
+        "无须因领取灵活就业人员社保补贴暂停发放（不同时发放）",
+        ~_flexible_suspended,
+        kind=FLAG,
+        applies=_true("exclusive_with_flexible_employment_subsidy"),
+        cite=("exclusive_with_flexible_employment_subsidy",),
+        reason="暂缓发放：正在领取灵活就业人员社保补贴，不同时发放失业保险金；社保补贴停发后按剩余期限发放",
     ),
     DIED_BEFORE_START,
     MONTHS_LEFT,
@@ -637,6 +681,7 @@ UI_BENEFIT = register(
             ),
             *_standard_outputs(months_paid_now, "monthly_benefit_amount", "失业保险金月标准", _UI_STANDARD),
             *UI_OUTPUTS_SERVICE,
+            Output("payment_hold", "暂缓发放", when(_flexible_suspended, Lit(FLEXIBLE_HOLD_REASON), Lit(None)), TEXT),
         ],
         subject="个人",
     )

@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 from pydantic_core import PydanticUndefined
 
+from wengang.rules import contradictions as _contra
 from wengang.rules.engine import (
     CONDITION,
     ELIGIBLE,
@@ -302,6 +303,16 @@ def _compile_stages(
             if inner is not None and inner.meta.is_column():
                 negates[name] = inner
             stage1.append(compiled.alias(name))
+            if key == "amount" and name not in never:
+                # per rate of a negative base on the row's path (contradictory facts): the reason the row is
+                # undeterminable, as one case's (rules.contradictions; engine.undetermined_lines)
+                for k, (node, flag) in enumerate(_contra.merged(_contra.negative_flags(expr, ctx)).values()):
+                    if _known_value(flag) is False:
+                        continue
+                    fname = f"__neg{k}{name}"
+                    temps.append(fname)
+                    stage1.append(never_null(flag).alias(fname))
+                    contra_of.setdefault(name, []).append((_contra.code(expr, node), fname))
             if missing_figures and name not in never:
                 # per row: is it null because of a region figure not given, on the path the row takes?
                 waits = region_null(expr, ctx, frozenset(missing_figures))
@@ -312,6 +323,7 @@ def _compile_stages(
         return {_tag(c): by_own[_tag({k: c[k] for k in own})] for c in combos}
 
     never: set[str] = set()  # the stage-1 columns null on no row
+    contra_of: dict[str, list[tuple[str, str]]] = {}  # an amount column: its negative-base flags (code, column)
     # a stage-1 column that may be null because a missing region figure is (engine.unknown_inputs): its wait column
     waits_of: dict[str, str] = {}
     # the stage-1 columns the policy and the readings fix to true (a check this table cannot fail, e.g. one on a
@@ -364,11 +376,19 @@ def _compile_stages(
             decided_ = any_false | pl.any_horizontal(unknown[:-1]) if unknown[:-1] else any_false
             known_ = decided_ | amount.is_not_null()
             waits = waits_of.get(amount_cols[tag])
+            contra = contra_of.get(amount_cols[tag], [])
+            negative = [(c, never_null(pl.col(f))) for c, f in contra]
+            if negative:  # contradictory facts, not missing ones: said instead of 缺少计算…所需数据
+                any_neg = never_null(pl.any_horizontal([f for _, f in negative]))
+                said = [(c, never_null(known_ | ~f)) for c, f in negative]
+                known_ = never_null(known_ | any_neg)
+            else:
+                said = []
             if waits is None:
-                reasons = [*conds, (AMOUNT_UNKNOWN, never_null(known_))]
+                reasons = [*conds, *said, (AMOUNT_UNKNOWN, never_null(known_))]
             else:  # on the rows whose amount waits for a region figure, the region code; on the others the amount's
                 w = never_null(pl.col(waits))
-                reasons = [*conds, (AMOUNT_WAITS, never_null(known_ | ~w)), (AMOUNT_UNKNOWN, never_null(known_ | w))]
+                reasons = [*conds, *said, (AMOUNT_WAITS, never_null(known_ | ~w)), (AMOUNT_UNKNOWN, never_null(known_ | w))]
         return status, pl.when(open_).then(None).otherwise(amount), reasons, flags
 
     default_tag = _tag(combos[0])
@@ -607,6 +627,24 @@ _FIRST = ("__status0", "__amount0", "__reasons0", "__flags0")  # the default com
 
 
 def apply_stages(lf: pl.LazyFrame, plan: Plan) -> pl.LazyFrame:
+    """The plan's stages over ``lf``; an amount below zero is written nowhere (a last guard: the rules leave a rate of a
+    negative base unknown, ``rules.contradictions``; whatever else gave one, the row is 无法判定, not paid)."""
+    return _no_negative_amount(_apply_stages(lf, plan))
+
+
+def _no_negative_amount(lf: pl.LazyFrame) -> pl.LazyFrame:
+    neg = (pl.col("amount_fen") < 0).fill_null(False)
+    return lf.with_columns(
+        pl.when(neg).then(_status(NOT_DETERMINABLE)).otherwise(pl.col("status")).cast(STATUS_DTYPE).alias("status"),
+        pl.when(neg).then(None).otherwise(pl.col("amount_fen")).cast(pl.Int64).alias("amount_fen"),
+        pl.when(neg)
+        .then(pl.concat_str([pl.col("reasons"), pl.lit(_contra.NEGATIVE_AMOUNT)], separator=";").str.strip_chars(";"))
+        .otherwise(pl.col("reasons"))
+        .alias("reasons"),
+    )
+
+
+def _apply_stages(lf: pl.LazyFrame, plan: Plan) -> pl.LazyFrame:
     for level in plan.shared:
         lf = lf.with_columns(level)
     lf = lf.with_columns(plan.variants)
@@ -1021,7 +1059,36 @@ def prepare_table(
             continue
         facts, more = table(facts)
         changed |= more
+        facts = _derived_null_as_default(rulesets, facts, more)
     return facts, changed, missing, by_row
+
+
+def _derived_null_as_default(
+    rulesets: Iterable[Ruleset], facts: pl.DataFrame | pl.LazyFrame, names: Iterable[str]
+) -> pl.DataFrame | pl.LazyFrame:
+    """A column a table form derived (``names``) is null where it derived nothing; one case's ``prepare`` reads the
+    field there as its model default (a field with a default is never None in one case): so does the table. Before,
+    a blank ``attrition_death`` cell beside a given one made ``normal_attrition_last_year`` a column null on the
+    other rows — unknown — where one case (and the row alone in a table) read 0 (outside differential audit, session
+    42, docs/decisions.md §125)."""
+    fills: list[pl.Expr] = []
+    cols = facts.collect_schema()
+    for name in names:
+        if name not in cols:
+            continue
+        for rs in rulesets:
+            info = rs.facts.model_fields.get(name)
+            if info is None:
+                continue
+            if not info.is_required():
+                default = info.get_default(call_default_factory=True)
+                default = getattr(default, "value", default)
+                if default is not None and default is not PydanticUndefined and isinstance(default, (bool, int, float, str)):
+                    dtype = cols[name]
+                    lit = pl.lit(default) if dtype == pl.Null else pl.lit(default).cast(dtype)
+                    fills.append(pl.col(name).fill_null(lit))
+            break
+    return facts.with_columns(fills) if fills else facts
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -1124,6 +1191,13 @@ LOAN_CAP_HOLD_REASON = (
 CAP_HOLD_REASONS = (CAP_HOLD_REASON, LOAN_CAP_HOLD_REASON)
 
 
+def said_once(reason: pl.Expr, separator: str = "；") -> pl.Expr:
+    """A hold reason joined from several sources with each part said once (a raw run's hold carried into a --facts
+    run that holds the row for the same ceiling: the reason had been doubled, and stored so by case import; outside
+    differential audit, session 42)."""
+    return reason.str.split(separator).list.unique(maintain_order=True).list.join(separator)
+
+
 def cap_hold_reason(program: str) -> str:
     """Why a payable amount that is only a ceiling is held, in the program's terms."""
     return LOAN_CAP_HOLD_REASON if program == "startup_loan" else CAP_HOLD_REASON
@@ -1165,13 +1239,16 @@ def with_amount_cap(
     why = cap_hold_reason(next(p.ruleset.program for p in plans if p.ruleset is not None))  # (a run is one program)
     payable = pl.col("status").cast(pl.String).is_in(("eligible", "needs_decision"))
     held = payable & pl.col("_cap_hold")
+    # said once: a row that carries the hold already (a raw run's features.parquet screened again with --facts) is
+    # held, its reason not repeated (outside differential audit, session 42: the reason was doubled, and stored so)
+    told = pl.col("payment_hold_reason").cast(pl.String).str.contains(why, literal=True).fill_null(False)
     return (
         results.with_columns(
             cap.otherwise(False).fill_null(False).alias("amount_is_cap"),
             hold.otherwise(False).fill_null(False).alias("_cap_hold"),
         )
         .with_columns(
-            pl.when(held)
+            pl.when(held & ~told)
             .then(pl.concat_str([pl.col("payment_hold_reason"), pl.lit(why)], separator="；", ignore_nulls=True))
             .otherwise(pl.col("payment_hold_reason"))
             .alias("payment_hold_reason"),

@@ -279,6 +279,8 @@ class Decision:
     flags: list[str] = field(default_factory=list)
     readings: dict[str, str] = field(default_factory=dict)
     readings_fixed: dict[str, str] = field(default_factory=dict)
+    # readings the operator gave for switches the document in force fixes (not applied; readings_set_by_document)
+    readings_by_document: dict[str, dict[str, str]] = field(default_factory=dict)
     outcomes: list[Outcome] = field(default_factory=list)
     outputs: list[tuple[str, str, str]] = field(default_factory=list)  # (id, label, formatted value)
     # the clauses each output's figure rests on (the parameters on its path): a letter that states a figure cites them
@@ -348,6 +350,7 @@ class Decision:
             ],
             "readings": self.readings,
             "readings_fixed": self.readings_fixed,
+            **({"readings_by_document": self.readings_by_document} if self.readings_by_document else {}),
             "outcomes": [
                 {"readings": o.readings, "status": o.status, "amount_fen": o.amount_fen, "reasons": o.reasons}
                 for o in self.outcomes
@@ -851,6 +854,8 @@ class Undetermined:
     # a reading on that path whose value is unknown under every reading (so it is not branched on): switch →
     # its other readings → the facts and settings each of them lacks there
     alternatives: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = field(default_factory=dict)
+    # the reasons of the rates the amount took of a negative base (contradictory facts: rules.contradictions)
+    contradictions: tuple[str, ...] = ()
 
 
 def undetermined(ruleset: Ruleset, ev: Evaluation) -> Undetermined:
@@ -886,7 +891,14 @@ def undetermined(ruleset: Ruleset, ev: Evaluation) -> Undetermined:
             amount = unknown_inputs(ruleset.amount, ctx, alternatives)
             facts.update(dict.fromkeys(amount[0]))
             settings.update(dict.fromkeys(amount[1]))
-    out = Undetermined(checks, amount, tuple(facts), tuple(settings), alternatives)
+            from wengang.rules import contradictions as _contra
+
+            contradicted = tuple(_contra.text(ruleset, n) for n in _contra.negative_rates(ruleset.amount, ctx))
+        else:
+            contradicted = ()
+    else:
+        contradicted = ()
+    out = Undetermined(checks, amount, tuple(facts), tuple(settings), alternatives, tuple(dict.fromkeys(contradicted)))
     ev.__dict__["_undetermined"] = out
     return out
 
@@ -949,17 +961,17 @@ def _named_facts(ruleset: Ruleset, names: Sequence[str]) -> str:
 
 
 def undetermined_lines(
-    ruleset: Ruleset, und: Undetermined, params: Mapping[str, Any], waiting: Sequence[str], settings: Mapping[str, Any] | None = None
+    ruleset: Ruleset, und: Undetermined, params: Mapping[str, Any], waiting: Sequence[str], settings: Mapping[str, Any] | None = None,
+    region_settings: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """The reasons an undeterminable evaluation gives for what it lacks, each naming the fields actually needed
     (:func:`undetermined`): the region figures it waits for (``waiting``), the undetermined conditions with the
     facts each lacks, and the amount with the facts it lacks (when no condition is undetermined)."""
-    from wengang.settings import setting_specs
+    from wengang.settings import setting_label
 
     lines: list[str] = []
     if waiting:
-        specs = setting_specs()
-        lines.append("需经办机构提供地区数据：" + "；".join(f"{specs[m].label}（{m}）" if m in specs else m for m in waiting))
+        lines.append("需经办机构提供地区数据：" + "；".join(f"{setting_label(m, region_settings)}（{m}）" for m in waiting))
     unknown = [
         render_label(check.label, params, settings) + (f"（缺少：{_named_facts(ruleset, f)}）" if f else "")
         for check, f, st in und.checks
@@ -967,6 +979,8 @@ def undetermined_lines(
     ]
     if unknown:
         lines.append("缺少判定所需数据：" + "；".join(unknown))
+    elif und.amount is not None and und.contradictions and not und.amount[0]:
+        lines.extend(und.contradictions)  # contradictory facts, not missing ones (rules.contradictions)
     elif und.amount is not None and (und.amount[0] or not waiting):
         named = und.amount[0]
         lines.append(f"缺少计算{ruleset.amount_label}所需数据" + (f"：{_named_facts(ruleset, named)}" if named else ""))
@@ -993,6 +1007,70 @@ def reading_combinations(switches: Sequence[str], fixed: Mapping[str, str]) -> l
         keys = [switch.default] + [k for k in switch.readings if k != switch.default]
         options.append(keys)
     return [dict(zip(switches, combo, strict=True)) for combo in itertools.product(*options)]
+
+
+def readings_set_by_document(
+    ruleset: Ruleset, params: Mapping[str, Any], given: Mapping[str, str]
+) -> dict[str, dict[str, str]]:
+    """The readings the operator gave (``given``) for switches the document in force fixes (a ``Reading`` whose
+    ``fixed_by`` parameter it sets) wherever its rules read them: such a reading is not applied, the document's is.
+    switch → {given, applied, parameter, citation}. A switch read somewhere the document does not fix is left out
+    (the given reading applies there). The same for one case and a screening (audit a5, session 42: a ``--reading``
+    the document overrode was dropped without a word)."""
+    if not given:
+        return {}
+    fixed: dict[str, tuple[str, str]] = {}
+    open_: set[str] = set()
+    seen: set[int] = set()
+    stack: list[Expr] = list(ruleset.active_exprs(params))
+    from wengang.rules.expr import ByParam
+
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, ByParam):
+            stack.append(node.choose(params))
+            continue
+        if isinstance(node, Reading):
+            if node.fixed_by is not None and node.fixed_by in params:
+                fixed.setdefault(node.switch, (str(params[node.fixed_by].value), node.fixed_by))
+                stack.append(node.choose(params, {}))
+                continue
+            open_.add(node.switch)
+        stack.extend(node.children())
+    out: dict[str, dict[str, str]] = {}
+    for switch, key in given.items():
+        if switch in fixed and switch not in open_:
+            applied, name = fixed[switch]
+            p = params[name]
+            out[switch] = {
+                "given": key, "applied": applied, "parameter": name,
+                "citation": p.citation() if hasattr(p, "citation") else name,
+            }
+    return out
+
+
+def document_reading_notes(by_document: Mapping[str, Mapping[str, str]], where: str = "") -> list[str]:
+    """What a decision (or a screening, ``where`` naming its regions) says of the readings it was given that the
+    document in force fixes: each named with the clause that fixes it, and whether the given one was applied."""
+    out: list[str] = []
+    for switch, d in by_document.items():
+        sw = interpretations.get(switch)
+        applied = f"“{sw.describe(d['applied'])}”（{d['applied']}）"
+        if d["given"] == d["applied"]:
+            out.append(
+                f"{where}解释开关 {switch}（{sw.title}）由 {d['citation']} 规定为{applied}，与给定的 --reading 相同 / "
+                f"the reading {switch}={d['given']} is the one the document in force fixes ({d['parameter']})"
+            )
+        else:
+            out.append(
+                f"{where}给定的解释 --reading {switch}={d['given']} 未采用：{sw.title}由 {d['citation']} 规定为{applied}，"
+                f"本结论按文件规定 / reading {switch}={d['given']} not applied: the document in force fixes it to "
+                f"{d['applied']} ({d['parameter']}, {d['citation']})"
+            )
+    return out
 
 
 def evaluate_resolved(
@@ -1044,7 +1122,7 @@ def evaluate_resolved(
                 waits = tuple(s for s in und.settings if s in absent)
                 lacks, alternatives = (*und.facts, *und.settings), und.alternatives
                 if live:  # what this reading's outcome lacks, named (a 待认定 lists it under the reading)
-                    reasons = reasons + undetermined_lines(ruleset, und, params, waits, settings)
+                    reasons = reasons + undetermined_lines(ruleset, und, params, waits, settings, resolution.region_settings)
             outcomes.append(Outcome(shown, ev.status, ev.amount_fen, reasons, bool(waits), waits, lacks, alternatives))
             continue
         switch = interpretations.get(free[0])
@@ -1304,6 +1382,7 @@ def _build_decision(
     fixed: Mapping[str, str] | None = None,
 ) -> Decision:
     fixed = dict(fixed or {})
+    by_document = readings_set_by_document(ruleset, resolution.params, fixed)
     traced, outcomes, readings = evaluate_resolved(ruleset, resolution, facts, settings=settings, fixed=fixed)
     ctx = traced.ctx
     params = resolution.params
@@ -1392,7 +1471,7 @@ def _build_decision(
         if len(distinct) > 1:  # one region question: every figure some compared reading waits for
             waiting += [m for o in outcomes for m in o.waits_for if m not in waiting]
         waiting = sorted(waiting)
-        lines = undetermined_lines(ruleset, und, params, waiting, ctx.settings)
+        lines = undetermined_lines(ruleset, und, params, waiting, ctx.settings, resolution.region_settings)
         if waiting:
             from wengang.settings import supply_hint
 
@@ -1447,6 +1526,7 @@ def _build_decision(
         flags=flags,
         readings=readings,
         readings_fixed={k: v for k, v in fixed.items() if k in readings},
+        readings_by_document=by_document,
         outcomes=outcomes if len(distinct) > 1 else [],
         outputs=outputs,
         output_citations=output_citations,
@@ -1454,5 +1534,5 @@ def _build_decision(
         missing_settings=missing,
         immaterial_readings=immaterial,
         read_settings=list(ctx.read_settings),
-        notes=["以下解释不影响结论：" + "；".join(immaterial)] if immaterial else [],
+        notes=document_reading_notes(by_document) + (["以下解释不影响结论：" + "；".join(immaterial)] if immaterial else []),
     )

@@ -1395,6 +1395,10 @@ class RateOf(Expr):
         b, r = self.base.eval(ctx), self.rate.eval(ctx)
         if b is None or r is None:
             return None
+        if b < 0 or r < 0:
+            # contradictory facts (a deduction larger than its base): no amount — 无法判定 naming the facts
+            # (rules.contradictions), as the batch's guard below; not a crash, not a negative amount (session 42)
+            return None
         if self.ceiling:
             return times_rate_down(int(b), Fraction(r))
         return times_rate_half_up(int(b), Fraction(r))
@@ -1414,10 +1418,24 @@ class RateOf(Expr):
             out = _add(_mul(b, n), _const(vd // 2)) // d
         else:
             out = (2 * b * n + d) // (2 * d)
+        if self._may_be_negative():
+            # a base less a deduction larger than it, or a negative rate: unknown, as in one case (``_eval``)
+            rate_ok = (n == 0) | ((n > 0) == (d > 0))
+            out = pl.when((b >= 0) & rate_ok).then(out)
+            return _apply_guards(out, guards) if guards else out
         # a division by a fixed non-zero denominator is null only where its inputs are
         if guards:
             return _apply_guards(out, guards)
         return _keep_non_null(out, base, n) if _value(d) not in (None, 0) else out
+
+    def _may_be_negative(self) -> bool:
+        """Can the base or the rate be negative: does either subtract (facts and parameters are never negative)?"""
+        found = self.__dict__.get("_may_be_negative_")
+        if found is None:
+            found = self.__dict__["_may_be_negative_"] = any(
+                isinstance(n, Arith) and n.op == "-" for part in (self.base, self.rate) for n in part.walk()
+            )
+        return found
 
 
 class Reading(Expr):

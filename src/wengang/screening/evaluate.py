@@ -102,7 +102,7 @@ def plan_regions(
         bound_breach,
         bound_unchecked,
         region_values,
-        setting_specs,
+        setting_label,
         split_overrides,
     )
 
@@ -149,10 +149,9 @@ def plan_regions(
                 for c in active
             }
             absent = missing_settings(ruleset, res.params, merged)
-            specs = setting_specs() if absent else {}  # every program's settings: only to name missing ones
             groups[key2] = RegionPlan(
                 [], res, ruleset, reason_labels=labels, settings=merged,
-                missing_region_data=[f"{specs[m].label}（{m}）" if m in specs else m for m in absent],
+                missing_region_data=[f"{setting_label(m, res.region_settings)}（{m}）" for m in absent],
                 waiting_checks=[c.id for c in active if _reads_setting(c.expr, absent)],
                 notes=notes + [values[n].citation() for n in sorted(values) if n not in rest],
             )  # fmt: skip
@@ -607,6 +606,12 @@ def reason_text(plans: list[RegionPlan]) -> dict[str, str]:
             from wengang.rules.engine import _fact_label, bounded_facts
 
             text.setdefault(AMOUNT_UNKNOWN, f"缺少计算{plan.ruleset.amount_label}所需数据")
+            from wengang.rules import contradictions
+
+            # contradictory facts (a rate of a negative base), as one case words them; the batch's last guard
+            for code, said in contradictions.texts(plan.ruleset).items():
+                text.setdefault(code, said)
+            text.setdefault(contradictions.NEGATIVE_AMOUNT, contradictions.NEGATIVE_AMOUNT_TEXT)
 
             for name in bounded_facts(plan.ruleset, plan.resolution.params):
                 text.setdefault("fact:" + name, f"结论取决于缺失的事实：{_fact_label(plan.ruleset, name)}")

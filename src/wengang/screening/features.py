@@ -25,6 +25,12 @@ the raw ingredients are separate columns):
     年度欠费和滞纳金).
 ``backpay_other_years_fen``
     ``paid_fen`` paid during ``Y−1`` (``paid_date`` in ``Y−1``) for months **before** ``Y−1``.
+``paid_premium_after_year_fen``
+    ``paid_fen`` of rows whose month covered is in ``Y−1`` and whose ``paid_date`` is after ``base_paid_by`` and on
+    or before ``D`` (read only under ``fanhuan.base_payment_date=by_period``).
+``overpaid_premium_last_year_fen``
+    Σ (``paid_fen`` − ``due_fen``) over the rows counted in ``paid_premium_last_year_fen`` that paid above their due
+    (row by row: a month split into rows that each carry the month's due is not an overpayment); a 核查 flag.
 ``late_fee_fen``
     ``late_fee_fen`` of rows paid during ``Y−1`` (any month covered).
 ``insured_person_months_last_year``
@@ -39,7 +45,8 @@ the raw ingredients are separate columns):
     From the headcount table for year ``Y−1``; ``insured_headcount`` falls back to the December ``Y−1``
     monthly record.
 exclusion flags
-    A list entry counts when ``date_from ≤ D`` and (``date_to`` is empty or ``date_to ≥ D``).
+    A list entry counts when ``date_from ≤ D`` and (``date_to`` is empty or ``date_to > D``): on its removal day
+    (移出日期) a unit is no longer listed.
 ``outstanding_deferral``
     A deferral with ``deferred_fen > 0`` that started on or before ``D`` and is not paid up by ``D``.
 ``dispatched_workers`` / ``dispatched_to_public_institutions``
@@ -210,6 +217,14 @@ def contribution_features(
         .then(pl.col("paid_fen"))
         .alias("paid_premium_last_year_fen"),
         pl.when(before_y1 & paid_in_y1).then(pl.col("paid_fen")).alias("backpay_other_years_fen"),
+        # last year's months paid after the cut-off, up to D (fanhuan.base_payment_date=by_period), and what a row paid
+        # above its premium due inside the base (the 核查 flag overpaid_months): session 42, audit a1
+        pl.when(in_y1 & (pl.col("paid_date") > pl.lit(p.paid_by)) & (pl.col("paid_date") <= pl.lit(d)))
+        .then(pl.col("paid_fen"))
+        .alias("paid_premium_after_year_fen"),
+        pl.when(in_y1 & (pl.col("paid_date") <= pl.lit(p.paid_by)) & (pl.col("paid_fen") > pl.col("due_fen")))
+        .then(pl.col("paid_fen") - pl.col("due_fen"))
+        .alias("overpaid_premium_last_year_fen"),
         # a missing fee is null as well (no fill_null pass)
         pl.when(paid_in_y1).then(pl.col("late_fee_fen")).alias("late_fee_fen"),
         pl.when(in_y1).then(pl.col("insured_persons")).alias("_persons_sum"),
@@ -224,6 +239,8 @@ def contribution_features(
         pl.col("_full_months").sum(),
         pl.col("paid_premium_last_year_fen").sum(),
         pl.col("backpay_other_years_fen").sum(),
+        pl.col("paid_premium_after_year_fen").sum(),
+        pl.col("overpaid_premium_last_year_fen").sum(),
         pl.col("late_fee_fen").sum(),
         pl.col("_persons_sum").sum(),
         pl.col("_dec_persons").max(),
@@ -232,7 +249,8 @@ def contribution_features(
 
 
 def _exclusion_flags(exclusions: pl.LazyFrame, d: date, key: str = "credit_code") -> pl.LazyFrame:
-    on = (pl.col("date_from") <= pl.lit(d)) & (pl.col("date_to").is_null() | (pl.col("date_to") >= pl.lit(d)))
+    # removed on D (移出日期 = D): no longer listed that day (outside held-out audit, session 42)
+    on = (pl.col("date_from") <= pl.lit(d)) & (pl.col("date_to").is_null() | (pl.col("date_to") > pl.lit(d)))
     return (
         exclusions.filter(on)
         .group_by(key)
@@ -251,15 +269,29 @@ def _deferral_flags(deferrals: pl.LazyFrame, d: date, key: str = "credit_code") 
     )
 
 
-def _dispatch_sums(dispatch: pl.LazyFrame, key: str = "credit_code") -> pl.LazyFrame:
+def _dispatch_sums(dispatch: pl.LazyFrame, key: str = "credit_code", units: pl.LazyFrame | None = None) -> pl.LazyFrame:
+    """Per dispatch firm: its dispatched workers, and those dispatched to 机关事业单位 — a user unit is one where the
+    registry (``units``) has it with ``org_type`` public_institution, or the row's ``user_is_public_institution`` says
+    so; where the registry does not have the user unit and the row's flag is blank, whether it is one is not known and
+    the firm's count is null (unknown: 晋人社厅发〔2024〕28号 五 "派遣到机关事业单位的劳动者不在稳岗返还政策覆盖范围
+    之内" — a blank flag is never read as "not public"; outside held-out audit, session 42)."""
     # the firm's code: numbered by the registry (key) or as text
     firm = pl.col(CODE_KEY) if key == CODE_KEY else pl.col("dispatch_credit_code").alias("credit_code")
+    flag = pl.col("user_is_public_institution")
+    if units is not None and "org_type" in units.collect_schema().names():
+        users = units.select(
+            pl.col("credit_code").alias("__user"), (pl.col("org_type").cast(pl.String) == "public_institution").alias("__reg")
+        ).unique("__user")
+        dispatch = dispatch.join(users, left_on="user_credit_code", right_on="__user", how="left", maintain_order="left")
+        public = pl.when(pl.col("__reg").is_not_null()).then(pl.col("__reg") | flag.fill_null(False)).otherwise(flag)
+    else:
+        public = flag
+    unknown = (public.is_null() & (pl.col("workers") > 0)).any()
     return dispatch.group_by(firm).agg(
         pl.col("workers").sum().alias("dispatched_workers"),
-        pl.when(pl.col("user_is_public_institution").fill_null(False))
-        .then(pl.col("workers"))
-        .otherwise(0)
-        .sum()
+        pl.when(unknown)
+        .then(pl.lit(None, dtype=pl.Int64))
+        .otherwise(pl.when(public.fill_null(False)).then(pl.col("workers")).otherwise(0).sum())
         .alias("dispatched_to_public_institutions"),
     )
 
@@ -359,11 +391,16 @@ def apply_legal_entity(lf: pl.LazyFrame, parents: pl.LazyFrame) -> pl.LazyFrame:
         pl.col("avg_contributors_12m").alias("_le_avg"),
     ).unique("_le")
     lf = lf.join(par, left_on="legal_entity_credit_code", right_on="_le", how="left", maintain_order="left")
-    use = pl.col("legal_entity_credit_code").is_not_null() & pl.col("_le_class").is_not_null()
+    # a branch has its legal entity's class or none (晋人社厅发〔2024〕28号 二 "企业分支机构按其所属独立法人的类型
+    # 划型标识"): never its own figures' class, which no rule uses for it (outside held-out audit, session 42)
+    branch = pl.col("legal_entity_credit_code").is_not_null()
+    use = branch & pl.col("_le_class").is_not_null()
     return lf.with_columns(
-        pl.when(use).then(pl.col("_le_class")).otherwise(pl.col("size_class")).alias("size_class"),
+        pl.when(branch).then(pl.col("_le_class")).otherwise(pl.col("size_class")).alias("size_class"),
         pl.when(use)
         .then(pl.lit("legal_entity"))
+        .when(branch)
+        .then(pl.lit(None, dtype=pl.String))
         .otherwise(pl.col("size_class_step"))
         .alias("size_class_step"),
         pl.when(pl.col("legal_entity_credit_code").is_not_null())
@@ -453,15 +490,12 @@ def _with_legal_entity_classes(frame: pl.DataFrame, rows: pl.Series, parents: pl
     The columns written are chunked as the frame's (a column chunked otherwise makes a later query copy the frame)."""
     own = frame.get_column("size_class")
     le_class = own.gather(parents)  # null where no legal entity was found, or it has no class
-    use = le_class.is_not_null()
-    at, taken = rows.filter(use), le_class.filter(use)
+    # every branch takes its legal entity's class, null where that is not known (apply_legal_entity: never its own)
+    step = pl.Series([None, "legal_entity"], dtype=pl.String).gather(le_class.is_not_null().cast(pl.UInt32))
     lengths = frame.get_column("credit_code").chunk_lengths()
     written = (
-        own.clone().scatter(at, taken).alias("size_class"),
-        frame.get_column("size_class_step")
-        .clone()
-        .scatter(at, pl.repeat("legal_entity", at.len(), dtype=pl.String, eager=True))
-        .alias("size_class_step"),
+        own.clone().scatter(rows, le_class).alias("size_class"),
+        frame.get_column("size_class_step").clone().scatter(rows, step).alias("size_class_step"),
         pl.repeat(None, frame.height, dtype=pl.String, eager=True)
         .scatter(rows, le_class)
         .alias("legal_entity_size_class"),
@@ -599,7 +633,7 @@ def unit_features(
         lf = lf.with_columns(pl.lit(False).alias("outstanding_deferral"))
     if dispatch is not None:
         dp_key = _key_of(u, dispatch)
-        lf = _attach(lf, _dispatch_sums(_lazy(dispatch), dp_key), dp_key, memo)
+        lf = _attach(lf, _dispatch_sums(_lazy(dispatch), dp_key, u), dp_key, memo)
     else:
         lf = lf.with_columns(
             pl.lit(0, dtype=pl.Int64).alias("dispatched_workers"),
@@ -658,7 +692,11 @@ def finalise(lf: pl.LazyFrame, *, with_provenance: bool = False) -> pl.LazyFrame
     names = lf.collect_schema().names()
     for name, dtype in FEATURE_SCHEMA.items():
         e = pl.col(name) if name in names else pl.lit(None)
-        if name in FEATURE_DEFAULTS and name != "name":
+        if name == "dispatched_to_public_institutions" and name in names:
+            # 0 for a unit with no dispatch rows; null (not known, _dispatch_sums) stays null for a firm that has some
+            rows = pl.col("dispatched_workers").is_not_null() if "dispatched_workers" in names else pl.lit(False)
+            e = pl.when(rows).then(e).otherwise(e.fill_null(0))
+        elif name in FEATURE_DEFAULTS and name != "name":
             e = e.fill_null(pl.lit(FEATURE_DEFAULTS[name]))
         if name == "has_corporate_account":
             e = (pl.col(name) if name in names else pl.lit(None)).fill_null(False)

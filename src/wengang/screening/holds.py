@@ -532,6 +532,8 @@ def carry_holds(results: pl.DataFrame, earlier: Path, key: str) -> tuple[pl.Data
         raise ValueError(
             f"无法读取原筛查结果 {earlier} 的暂缓发放列（{type(exc).__name__}）/ cannot read the holds of {earlier}"
         ) from None
+    from wengang.rules.batch import said_once
+
     given = given.group_by(pl.col(key).cast(pl.String)).agg(
         pl.col("payment_hold").cast(pl.Boolean).fill_null(False).any().alias("_h"),
         pl.col("payment_hold_reason").filter(pl.col("payment_hold").cast(pl.Boolean).fill_null(False)).first().alias("_r"),
@@ -548,7 +550,8 @@ def carry_holds(results: pl.DataFrame, earlier: Path, key: str) -> tuple[pl.Data
         separator="；", ignore_nulls=True)
     out = joined.with_columns(
         (rule | carried | unknown).alias("payment_hold"),
-        pl.when(rule | carried | unknown).then(reason).otherwise(pl.col("payment_hold_reason")).alias("payment_hold_reason"),
+        pl.when(rule | carried | unknown).then(said_once(reason)).otherwise(pl.col("payment_hold_reason"))
+        .alias("payment_hold_reason"),
     )
     n = int(out.select((carried | unknown).sum()).item())
     return out.drop("_k", "_h", "_r"), n

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -95,7 +95,7 @@ class Summary:
     total: int
     by_status: list[tuple[str, int, int]]  # status, units, amount fen
     by_reason: list[tuple[str, str, int]]  # code, Chinese text, units
-    by_size: list[tuple[str, int, int]]
+    by_size: list[tuple[str | None, int, int]]  # size class (None: 参照单位 or not classified), units, amount fen
     by_region: list[tuple[str, int, int, int]]  # region, units, eligible units, amount fen
     total_amount_fen: int
     files: dict[str, str] = field(default_factory=dict)
@@ -111,12 +111,15 @@ class Summary:
     capped_amount_fen: int = 0
     held_capped_fen: int = 0  # of held_amount_fen, the ceilings
     capped_by_region: dict[str, int] = field(default_factory=dict)  # region -> the ceilings in its amount
+    # readings given (--reading) for switches a document in force fixes: not applied there (as one case says)
+    readings_by_document: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         return {
             "total": self.total,
             "total_amount_fen": self.total_amount_fen,
             "lists_not_provided": self.lists_not_provided,
+            **({"readings_by_document": self.readings_by_document} if self.readings_by_document else {}),
             "amount_is_cap": {
                 "units": self.capped, "amount_fen": self.capped_amount_fen,
                 "zh": CAP_NOTE_ZH if self.capped else "", "by_region": self.capped_by_region,
@@ -133,6 +136,28 @@ class Summary:
             ],
             "files": self.files,
         }
+
+
+def document_reading_lines(plans: Any, readings: Mapping[str, str] | None) -> list[str]:
+    """What a screening says of the readings it was given that a document in force fixes, per document and its
+    regions: the lines one case's decision carries (``rules.engine.document_reading_notes``), once for the run."""
+    from wengang.rules.engine import document_reading_notes, readings_set_by_document
+
+    if not readings:
+        return []
+    # (document, switch, what it fixes) → the regions it governs
+    found: dict[tuple[str, str, tuple[tuple[str, str], ...]], list[str]] = {}
+    for p in plans:
+        if getattr(p, "resolution", None) is None or getattr(p, "ruleset", None) is None:
+            continue
+        for switch, d in readings_set_by_document(p.ruleset, p.resolution.params, readings).items():
+            key = (p.resolution.document.display_number, switch, tuple(sorted(d.items())))
+            found.setdefault(key, []).extend(str(r) for r in p.regions)
+    out: list[str] = []
+    for (number, switch, d), regions in found.items():
+        where = f"{number}（地区 {'、'.join(sorted(set(regions)))}）："
+        out += [n for n in document_reading_notes({switch: dict(d)}, where) if n not in out]
+    return out
 
 
 def summarise(results: pl.LazyFrame, reason_text: dict[str, str], region_column: str = "region_code") -> Summary:
@@ -187,7 +212,7 @@ def summarise(results: pl.LazyFrame, reason_text: dict[str, str], region_column:
     cap_row = rest.pop() if "amount_is_cap" in schema else None
     held_row = rest.pop() if "payment_hold" in schema else None
     by_size = rest
-    size_rows = [(str(r[0]), r[1], r[2]) for r in by_size[0].iter_rows()] if by_size else []
+    size_rows = [(None if r[0] is None else str(r[0]), r[1], r[2]) for r in by_size[0].iter_rows()] if by_size else []
     status_rows = [(str(s), n, a) for s, n, a in by_status.iter_rows()]
     return Summary(
         total=sum(n for _, n, _ in status_rows),
@@ -268,6 +293,8 @@ def print_summary(summary: Summary, title: str, console=None) -> None:
             console.print(f"[red]  ⚠ {note}[/]", highlight=False)
     for note in summary.lists_not_provided:
         console.print(f"[yellow]⚠ {note['zh']} / {note['en']}[/]", highlight=False)
+    for line in summary.readings_by_document:
+        console.print(f"[yellow]⚠ {line}[/]", highlight=False)
     if summary.by_reason:
         r = Table(title="不符合或无法判定的原因")
         r.add_column("原因")
@@ -281,7 +308,7 @@ def print_summary(summary: Summary, title: str, console=None) -> None:
         z.add_column("数量", justify="right")
         z.add_column("金额", justify="right")
         for s, n, a in summary.by_size:
-            z.add_row(SIZE_ZH.get(s, "参照单位/未划型" if s == "None" else s), f"{n:,}", format_yuan(a))
+            z.add_row("参照单位/未划型" if s is None else SIZE_ZH.get(s, s), f"{n:,}", format_yuan(a))
         console.print(z)
     if len(summary.by_region) > 1:
         g = Table(title="按地区")
@@ -432,6 +459,7 @@ def write_excel_sheets(frame: pl.DataFrame, path: Path, sheet: str, *, progress:
     """
     import xlsxwriter
 
+    from wengang.documents.xlsx import INJECTION_STARTS
     from wengang.progress import step
     from wengang.screening.quarantine import QUARANTINE_HEADERS
 
@@ -443,6 +471,7 @@ def write_excel_sheets(frame: pl.DataFrame, path: Path, sheet: str, *, progress:
         xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}) as wb,
     ):
         bold = wb.add_format({"bold": True})
+        quoted = wb.add_format({"quote_prefix": True})
         chunks = range(0, max(frame.height, 1), EXCEL_MAX_ROWS)
         for i, start in enumerate(chunks):
             ws = wb.add_worksheet(sheet if i == 0 else f"{sheet}{i + 1}")
@@ -451,7 +480,13 @@ def write_excel_sheets(frame: pl.DataFrame, path: Path, sheet: str, *, progress:
                 ws.set_column(j, j, max(10, min(40, len(name) * 2 + 2)))
             part = frame.slice(start, EXCEL_MAX_ROWS)
             for r, row in enumerate(part.iter_rows(), start=1):
-                ws.write_row(r, 0, [v if isinstance(v, (int, float, str)) or v is None else str(v) for v in row])
+                values = [v if isinstance(v, (int, float, str)) or v is None else str(v) for v in row]
+                ws.write_row(r, 0, values)
+                # text a spreadsheet could take for a formula (= + - @, tab, CR first): the quote-prefix attribute,
+                # as every XLSX list has it (documents.xlsx; docs/decisions.md §22 — a CSV takes the literal ')
+                for j, v in enumerate(values):
+                    if isinstance(v, str) and v.startswith(INJECTION_STARTS):
+                        ws.write_string(r, j, v, quoted)
                 if r % 10_000 == 0:
                     shown.advance(10_000)
             shown.update(done=start + part.height)

@@ -36,7 +36,11 @@ How the tables map (choices, also in docs/decisions.md material)
 * **Person status**: the persons table's optional ``person_status``; else 领取失业保险金人员 when a
   ``ui_claims`` row covers the application month (its region is the 领金地); else 企业在职职工 when the
   person has an employer (``employer_credit_code``); else unknown (the rules then say 缺少数据, never
-  a guessed refusal).
+  a guessed refusal). **Status at the certificate date** (``person_status_at_certificate``, for the reading
+  ``at_certificate`` of ``skill_subsidy.status_date``): 领取失业保险金人员 when a ``ui_claims`` row covers the
+  certificate's issue date; else empty, and the rules take the status at the application when the application date is
+  the issue date (免申即享: always), or 企业在职职工 when the person is one now and ``insured_months_continuous`` reaches
+  back to the certificate's month; otherwise unknown (待认定 where that reading could change the result).
 * **Insured months**: ``insured_months`` (cumulative) and the optional ``insured_months_continuous``
   of the persons table, taken as at the application date; the same figures stand "at the certificate
   date" only when the application date is the issue date, otherwise those two facts are unknown.
@@ -333,8 +337,27 @@ def skill_inputs(
             .agg(pl.col("_benefit_region").sort().first())
         )
         apps = apps.join(on_benefit, on="certificate_no", how="left")
+        # and one covering the certificate's issue date: 正在领取失业保险金 when the certificate was issued
+        # (skill_subsidy.status_date, the reading at the certificate date)
+        on_benefit_at_cert = (
+            apps.select("certificate_no", "id_number", "issue_date")
+            .join(
+                ui_claims.select("id_number", _month_date("start_month").alias("_from"), "months"),
+                on="id_number",
+                how="inner",
+            )  # fmt: skip
+            .filter(
+                (pl.col("_from") <= pl.col("issue_date"))
+                & (pl.col("issue_date") < _months_after(pl.col("_from"), pl.col("months")))
+            )
+            .group_by("certificate_no")
+            .agg(pl.lit(True).alias("_benefit_at_cert"))
+        )
+        apps = apps.join(on_benefit_at_cert, on="certificate_no", how="left")
     else:
-        apps = apps.with_columns(pl.lit(None, dtype=pl.String).alias("_benefit_region"))
+        apps = apps.with_columns(
+            pl.lit(None, dtype=pl.String).alias("_benefit_region"), pl.lit(None, dtype=pl.Boolean).alias("_benefit_at_cert")
+        )
     p = persons.select(
         "id_number",
         pl.col("name").alias("_name"),
@@ -368,6 +391,12 @@ def skill_inputs(
         # an issue date standing in for it (免申即享) does not
         pl.col("application_date").is_not_null().alias("application_date_given"),
         status.alias("person_status"),
+        # the status at the certificate's issue date: a benefit claim covering it; else the rules derive it where the
+        # dates allow (the same day; employed now and insured in every month since) and leave it unknown otherwise
+        pl.when(pl.col("_benefit_at_cert").fill_null(False))
+        .then(pl.lit("benefit_recipient"))
+        .otherwise(pl.lit(None, dtype=pl.String))
+        .alias("person_status_at_certificate"),
         pl.col("insured_months").alias("insured_months_cumulative"),
         pl.col("insured_months_continuous"),
         pl.when(same_day).then(pl.col("insured_months")).alias("insured_months_cumulative_at_certificate"),
@@ -849,6 +878,9 @@ def run_people_screening(
     seconds["判定与写出"] = time.perf_counter() - t2
     summary = summarise(pl.scan_parquet(out / "results.parquet"), texts)
     summary.hold_notes = holds.notes
+    from wengang.screening.output import document_reading_lines
+
+    summary.readings_by_document = document_reading_lines(plans, readings)
     summary.lists_not_provided = lists_not_provided(
         [t for t, src in tables.items() if src], PEOPLE_CHECK_LISTS.get(program, ())
     )

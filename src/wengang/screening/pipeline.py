@@ -217,7 +217,127 @@ def validate_facts(raw: RawTable, program: str, allowed_regions: set[str] | None
         raw, check_duplicates=bool(schema.key), without=tuple(c for c in schema.names if c not in present),
         allowed_regions=allowed_regions,
     )
-    return _blank_as_omitted(_require_by_applicant(raw, res, program), program)
+    res = _require_by_applicant(raw, res, program)
+    return _blank_as_omitted(_model_constraints(raw, res, program), program)
+
+
+def field_bounds(info: Any) -> list[tuple[str, Any]]:
+    """The bounds a facts model puts on a field (``Field(ge=1950, le=2100)``, ``NonNegativeInt``, under ``| None``
+    too): [(ge|gt|le|lt, value)]."""
+    import typing
+
+    import annotated_types as at
+
+    out: list[tuple[str, Any]] = []
+
+    def take(meta: Iterable[Any]) -> None:
+        for m in meta:
+            for kind, cls in (("ge", at.Ge), ("gt", at.Gt), ("le", at.Le), ("lt", at.Lt)):
+                if isinstance(m, cls):
+                    out.append((kind, getattr(m, kind)))
+            if isinstance(m, at.Interval):
+                out.extend((k, getattr(m, k)) for k in ("ge", "gt", "le", "lt") if getattr(m, k) is not None)
+
+    take(info.metadata)
+
+    def walk(tp: Any) -> None:
+        if typing.get_origin(tp) is typing.Annotated:
+            args = typing.get_args(tp)
+            take(args[1:])
+            walk(args[0])
+        else:
+            for a in typing.get_args(tp):
+                walk(a)
+
+    walk(info.annotation)
+    return list(dict.fromkeys(out))
+
+
+def _model_constraints(raw: RawTable, res: ValidationResult, program: str) -> ValidationResult:
+    """Quarantine the accepted rows one case would refuse (InvalidFacts) for the model's own constraints, naming
+    record and field: a value outside a field's bounds (``Field(ge=1950, le=2100)`` of hire_year: a year 0 or 9999
+    had been decided 不符合 for the graduation year where one case refuses it), and a required field left empty (a
+    skill_subsidy row without person_status had been 待认定 where one case refuses 缺少必填字段). Read from the
+    model, so every field with bounds or without a default is checked alike (outside differential audit, session
+    42, docs/decisions.md §125)."""
+    from wengang.evaluate import bound_text, program_model
+    from wengang.screening.quarantine import field_label, field_labels
+
+    acc = res.accepted
+    if not isinstance(acc, pl.DataFrame) or acc.height == 0:
+        return res
+    labels = field_labels(raw)
+    fields = program_model(program).model_fields
+    rules: list[tuple[str, pl.Expr, str, str]] = []
+    numeric = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64, pl.Float32, pl.Float64)
+    for name in acc.columns:
+        info = fields.get(name)
+        if info is None:
+            continue
+        label = field_label(name, labels)
+        if info.is_required() and acc.get_column(name).null_count():
+            rules.append((name, pl.col(name).is_null(), f"{label}：缺少必填字段", f"{name}: required field is empty"))
+        if not isinstance(acc.schema[name], numeric):
+            continue
+        for kind, value in field_bounds(info):
+            if not isinstance(value, (int, float)):
+                continue
+            c = pl.col(name)
+            bad = {"ge": c < value, "gt": c <= value, "le": c > value, "lt": c >= value}[kind].fill_null(False)
+            zh, en = bound_text(kind, value)
+            rules.append((name, bad, f"{label}：{zh}", f"{name}: {en}"))
+    if not rules:
+        return res
+    return _quarantine_where(raw, res, rules)
+
+
+def _quarantine_where(raw: RawTable, res: ValidationResult, rules: list[tuple[str, pl.Expr, str, str]]) -> ValidationResult:
+    """Move the accepted rows where a rule's expression is true to the quarantine: (field, bad, reason_zh, reason_en),
+    the row's value of the field shown."""
+    from dataclasses import replace
+
+    from wengang.screening.quarantine import QUARANTINE_SCHEMA
+
+    acc = res.accepted
+    assert isinstance(acc, pl.DataFrame)
+    flagged = acc.select(
+        pl.any_horizontal([bad for _, bad, _, _ in rules]).alias("bad"),
+        pl.concat_str([pl.when(bad).then(pl.lit(f)) for f, bad, _, _ in rules], separator="；", ignore_nulls=True)
+        .alias("field"),
+        pl.concat_str([pl.when(bad).then(pl.col(f).cast(pl.String).fill_null("")) for f, bad, _, _ in rules],
+                      separator="；", ignore_nulls=True).alias("value"),
+        pl.concat_str([pl.when(bad).then(pl.lit(z)) for _, bad, z, _ in rules], separator="；", ignore_nulls=True)
+        .alias("reason_zh"),
+        pl.concat_str([pl.when(bad).then(pl.lit(e)) for _, bad, _, e in rules], separator="；", ignore_nulls=True)
+        .alias("reason_en"),
+    )
+    flags = flagged.get_column("bad")
+    n = int(flags.sum() or 0)
+    if not n:
+        return res
+    rows = raw.frame.select(pl.col("source_row").cast(pl.Int64)).collect().get_column("source_row")
+    rows = rows.filter(~rows.is_in(res.quarantine.get_column("source_row").implode()))
+    source_row = rows if rows.len() == acc.height else pl.Series("source_row", [None] * acc.height, dtype=pl.Int64)
+    added = (
+        flagged.with_columns(source_row.alias("source_row"))
+        .filter(pl.col("bad"))
+        .select(
+            pl.lit(res.quarantine.get_column("source_file")[0] if res.quarantine.height else raw.source_file)
+            .alias("source_file"),
+            "source_row", "field", "value", "reason_zh", "reason_en",
+        )
+        .cast(QUARANTINE_SCHEMA)
+    )
+    report = res.report
+    by_reason = dict(report.by_reason)
+    for reason, k in added.group_by("reason_en").len().iter_rows():
+        by_reason[reason] = by_reason.get(reason, 0) + k
+    return replace(
+        res,
+        accepted=acc.filter(~flags),
+        quarantine=pl.concat([res.quarantine.cast(QUARANTINE_SCHEMA), added]).sort("source_row", nulls_last=True),
+        report=replace(report, accepted=report.accepted - n, quarantined=report.quarantined + n, by_reason=by_reason),
+    )
 
 
 def _blank_as_omitted(res: ValidationResult, program: str) -> ValidationResult:
@@ -241,10 +361,13 @@ def _blank_as_omitted(res: ValidationResult, program: str) -> ValidationResult:
             continue
         default = info.get_default(call_default_factory=True)
         default = getattr(default, "value", default)
-        if default is PydanticUndefined or default is None or default == "" or not isinstance(default, (bool, int, str)):
+        if default is PydanticUndefined or default is None or default == "" or not isinstance(default, (bool, int, float, str)):
             continue
         if acc.get_column(name).null_count():
-            fills.append(pl.col(name).fill_null(pl.lit(default).cast(acc.schema[name])))
+            # a column blank on every row has no type of its own (Null): the default's type, not a cast to Null
+            # (which kept the blank unknown: session 42, §125)
+            dtype = acc.schema[name]
+            fills.append(pl.col(name).fill_null(pl.lit(default) if dtype == pl.Null else pl.lit(default).cast(dtype)))
     if not fills:
         return res
     from dataclasses import replace
@@ -687,6 +810,9 @@ def run_screening(
         )
         in_memory_results = None
         summary.hold_notes = holds.notes
+        from wengang.screening.output import document_reading_lines
+
+        summary.readings_by_document = document_reading_lines(used, readings)
         if facts is None:  # raw tables: the unit check-lists not given (a facts table carries its flags itself)
             summary.lists_not_provided = lists_not_provided(tables or {}, UNIT_CHECK_LISTS)
         qpath = out / "quarantine.parquet"

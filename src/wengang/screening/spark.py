@@ -456,6 +456,8 @@ def apply_holds(results: Any, holds: Any, key: str) -> Any:
         F.when(carried, F.coalesce(F.col("__wg_hr__"), F.lit("原筛查暂缓发放"))),
         F.when(unknown, F.lit(CARRIED_UNKNOWN)),
     )
+    # each part said once, as rules.batch.said_once says it (a rules hold the raw screen's carried reason repeats)
+    reason = F.array_join(F.array_distinct(F.split(reason, "；")), "；")
     held = rule | carried | unknown
     # (both from the rules' columns as they were: set together)
     return joined.withColumns(
