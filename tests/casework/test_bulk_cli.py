@@ -57,7 +57,7 @@ def notified(led, n: int, **kw) -> list[int]:
 def test_list_shows_chinese_states_yuan_masked_codes_and_beijing_time(db, led):
     ids = notified(led, 4)
     out = case(db, "list", "--region", "1501")
-    assert "已告知待确认" in out and "失业保险稳岗返还" in out
+    assert "已告知（无需确认）" in out and "失业保险稳岗返还" in out
     for i in (1, 3):
         uid = decision(i).unit_id
         assert uid not in out and f"{uid[:6]}**********{uid[-2:]}" in out  # masked as on a 公示 list
@@ -74,13 +74,13 @@ def test_list_exports_json_csv_and_xlsx(db, led, tmp_path):
     rows = json.loads(case(db, "list", "--format", "json", "--state", "已告知", "--min-amount", "1200.01"))
     assert [r["decision_id"] for r in rows] == ids[1:]
     assert rows[0]["amount_fen"] == 120_001 and rows[0]["amount_yuan"] == "1200.01"
-    assert rows[0]["state_zh"] == "已告知待确认" and decision(1).unit_id not in json.dumps(rows)
+    assert rows[0]["state_zh"] == "已告知（无需确认）" and decision(1).unit_id not in json.dumps(rows)
 
     case(db, "list", "--format", "csv", "--out", str(tmp_path / "l.csv"))
     text = (tmp_path / "l.csv").read_text("utf-8-sig")
     table = list(csv.DictReader(io.StringIO(text)))
     assert [int(r["决定号"]) for r in table] == ids
-    assert table[2]["应发金额（元）"] == "1200.02" and table[2]["状态"] == "已告知待确认"
+    assert table[2]["应发金额（元）"] == "1200.02" and table[2]["状态"] == "已告知（无需确认）"
 
     x = tmp_path / "l.xlsx"
     assert "3 个决定已写入" in case(db, "list", "--format", "xlsx", "--out", str(x))
@@ -264,7 +264,7 @@ def test_show_in_yuan_beijing_time_chinese_actions_and_masked(db, led):
     assert d["unit_id"] not in out and d["account_no"] not in out and "6222 **** **** 0000" in out
     for zh in ("筛查结果入库", "推送告知", "确认接受", "初审", "复审", "公示", "发放"):
         assert zh in out
-    assert "已告知待确认 → 已确认" in out
+    assert "已告知（无需确认） → 已确认" in out
     for h in d["history"]:
         assert local_time(h["at"]) in out
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -317,6 +318,46 @@ def walk(conn: Connection, rep: VerifyReport, *, after_seq: int = 0, prev: str =
             yield ev
 
 
+# the amount a screening decision's own explanation states (``intake``: “筛查结论：符合条件，金额 1,584.43元”), hashed
+# with the row: where the event's hash says a row changed, the amount is checked row by row against it
+_STATED_AMOUNT = re.compile(r"^筛查结论：[^，\n]*，金额 (?:不超过)?(\d{1,3}(?:,\d{3})*|\d+)\.(\d{2})元")
+
+
+def locate_decision_edits(conn: Connection, ev: dict[str, Any]) -> list[tuple[int, str, Any, Any]] | None:
+    """The decisions an import event covers whose ``amount_fen`` differs from the amount their own explanation
+    states — (decision id, column, stored, stated) — if putting the stated amounts back gives exactly the hash the
+    event recorded: then those are the only changes, every other row of the import is as imported (sha256), and only
+    those decisions are refused (outside casework audit D4, session 42: one decision's amount raised by SQL was said
+    as “case_decisions 记录 id 1–1498 已被改动” and stopped all 1,498). None when the edit cannot be located so."""
+    if ev.get("entity") != "case_decisions" or not ev.get("ref") or ev.get("content_hash") is None:
+        return None
+    t = Base.metadata.tables["case_decisions"]
+    cols = hashed_columns("case_decisions", ev.get("after"))
+    if not {"amount_fen", "explanation", "id"} <= set(cols):
+        return None
+    try:
+        rows = conn.execute(select(*[t.c[c] for c in cols]).where(t.c.audit_ref == ev["ref"])).all()
+        df = pl.DataFrame([tuple(r) for r in rows], schema={c: _dtype(t.c[c]) for c in cols}, orient="row")
+    except (ValueError, TypeError, ArithmeticError):
+        return None
+    found: dict[int, tuple[Any, int]] = {}
+    for did, amount, expl in df.select("id", "amount_fen", "explanation").iter_rows():
+        m = _STATED_AMOUNT.match(expl or "")
+        if m is None:
+            continue
+        stated = int(m.group(1).replace(",", "")) * 100 + int(m.group(2))
+        if amount != stated:
+            found[int(did)] = (amount, stated)
+    if not found:
+        return None
+    fixed = df.with_columns(pl.col("id").replace_strict({k: v[1] for k, v in found.items()}, default=pl.col("amount_fen"),
+                                                        return_dtype=df.schema["amount_fen"]).alias("amount_fen"))
+    n, h, _ = frame_hash(fixed.sort("id"))
+    if (n, h) != (ev.get("row_count"), ev.get("content_hash")):
+        return None
+    return [(did, "amount_fen", got, want) for did, (got, want) in sorted(found.items())]
+
+
 def check_rows(conn: Connection, rep: VerifyReport, ev: dict[str, Any]) -> bool:
     """Re-hash the rows event ``ev`` covers; report and return False if they changed."""
     table = ev["entity"]
@@ -331,6 +372,20 @@ def check_rows(conn: Connection, rep: VerifyReport, ev: dict[str, Any]) -> bool:
         return False
     if (n2, h2) == (ev["row_count"], ev["content_hash"]):
         return True
+    if table == "case_decisions" and (located := locate_decision_edits(conn, ev)):
+        from wengang.money import format_yuan
+
+        rep.problem("rows_changed",
+                    f"事件 {ev['seq']}（{ev['action']}）覆盖的 case_decisions 记录中，"
+                    + "；".join(f"决定 {did} 列 {col}：存储值 {format_yuan(got) if got is not None else '空'}，"
+                                f"按导入时的记录（其说明所载金额，与事件哈希相符）应为 {format_yuan(want)}"
+                                for did, col, got, want in located[:10])
+                    + (f" 等 {len(located)} 处" if len(located) > 10 else "") + "；其余记录与导入时一致",
+                    f"event {ev['seq']} ({ev['action']}): of the case_decisions rows it covers, "
+                    + "; ".join(f"decision {did} column {col}: stored {got}, imported {want} (the amount its explanation "
+                                "states, matching the event's hash)" for did, col, got, want in located[:10])
+                    + "; the other rows are as imported")
+        return False
     span = ""
     if "id" in t.c:
         lo, hi = conn.execute(select(func.min(t.c.id), func.max(t.c.id)).where(t.c.audit_ref == ev["ref"])).one()

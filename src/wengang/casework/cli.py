@@ -238,7 +238,9 @@ def import_(path: Path = typer.Argument(..., help="wengang screen 的输出目�
         console.print(f"[yellow]⚠ 台账格式的决定未经本系统按政策规则判定：符合条件的已暂缓发放（{res.held} 条），"
                       "核对原始数据后以 wengang case release 解除 / rows of a ledger-format table were decided by no "
                       "rule here: the eligible ones are held until checked[/yellow]", highlight=False, soft_wrap=True)
-    if si is not None and si.unconfirmed:
+    if si is not None and si.unconfirmed and res.inserted:
+        # (said by the import that inserted the rows: a run imported before, or by a process that raced this one, has
+        # its rows as they were stored; outside casework audit, session 42)
         # rows the run's own facts do not decide as the results file says: imported held (intake._recheck)
         why = f"（{si.recheck_note}）" if si.recheck_note else ""
         # said as what it is: not decided again (no facts, an unsigned or altered record) or decided otherwise; and the
@@ -408,11 +410,22 @@ def _list_columns(rows: list[dict[str, Any]]) -> tuple[str, ...]:
     return LIST_COLUMNS
 
 
+def _state_label(r: dict[str, Any], *, hold: bool = False) -> str:
+    """A decision's state as its own document's procedure names it: 已告知 is not “待确认” where the document asks no
+    confirmation (内人社发〔2025〕18号 四 “以短信等方式告知企业，无需企业申请”; outside casework audit D6, session 42)."""
+    needs = True
+    if r.get("state") == "notified" and r.get("policy_doc") and r.get("program"):
+        from .procedure import procedure
+
+        needs = procedure(r["policy_doc"], r["program"]).confirmation_required
+    return state_zh(r.get("state"), r.get("hold_reason") if hold else None, confirmation_required=needs)
+
+
 def _list_row(r: dict[str, Any], cols: tuple[str, ...] = LIST_COLUMNS) -> dict[str, Any]:
     from .query import local_time
 
     return {"决定号": r["id"], cols[1]: r["unit_name"], cols[2]: _mask_unit(r["unit_id"]),
-            "项目": _program_zh(r["program"]), "年度": r["year"], "状态": state_zh(r["state"]),
+            "项目": _program_zh(r["program"]), "年度": r["year"], "状态": _state_label(r),
             "应发金额（元）": r["amount_fen"], "最近变更": local_time(r["changed_at"])}
 
 
@@ -506,7 +519,7 @@ def _export(rows: list[dict[str, Any]], fmt: str, out: Path | None) -> None:
 
         body = json.dumps([{
             "decision_id": r["id"], "unit_name": r["unit_name"], "unit_id_masked": _mask_unit(r["unit_id"]),
-            "program": r["program"], "year": r["year"], "state": r["state"], "state_zh": state_zh(r["state"]),
+            "program": r["program"], "year": r["year"], "state": r["state"], "state_zh": _state_label(r),
             "amount_fen": r["amount_fen"], "amount_yuan": None if r["amount_fen"] is None else str(fen_to_yuan(r["amount_fen"])),
             "changed_at": local_time(r["changed_at"]),
         } for r in rows], ensure_ascii=False, indent=1)
@@ -768,8 +781,15 @@ def confirm(decision_id: int = typer.Argument(None, min=1, callback=_fits_bigint
     """单位确认接受（一个决定，或所选的一批）/ the unit confirms (one decision or a selection)."""
     assert sel is not None
     if not _one_or_many(decision_id, sel):
-        cid = _run(_open(db).confirm, decision_id, user, amount_fen=amount_fen, account_no=account)
+        led = _open(db)
+        cid = _run(led.confirm, decision_id, user, amount_fen=amount_fen, account_no=account)
         console.print(f"✔ 决定 {decision_id} 已确认 / confirmed")
+        told = _run(led.decision, decision_id)
+        from .procedure import procedure
+
+        if (note := procedure(told["policy_doc"], told["program"]).notice_only) is not None:
+            console.print(f"  ℹ 按{note}，本决定无需单位确认：已登记为单位的回复；未回复的也直接进入初审 / this document asks "
+                          "no confirmation: recorded as the unit's reply; decisions without one go to first review as well")
         if cid is not None:
             console.print(f"  提供的账户为变更申请 {cid}，须另一人复核（wengang case approve-account {cid}）/ "
                           f"the account given is change request {cid}, awaiting a second person's approval")
@@ -1108,6 +1128,9 @@ def publicize(list_key: str, program: Program, year: Year, starts: str = typer.O
     _run(check_publicity_start, starts_on, late_reason)  # before anything is opened or selected
     late = late_reason.strip() or None
     led = _open(db)
+    from .operators import require
+
+    _run(require, led, user, "publicize")  # the role first: not “成功 0，跳过 11” to a 复核 (outside casework audit D7)
     if not _given(sel):
         _after_review(led, program, year, starts_on, late)
         n = _run(led.publicize, list_key, program, year, user, starts_on=starts_on, days=days, late_reason=late)
@@ -1116,6 +1139,12 @@ def publicize(list_key: str, program: Program, year: Year, starts: str = typer.O
     rows, o = _select_for(led, _run(_filter, sel, program=program, year=year), f"列入公示名单 {list_key}",
                           f"publicize on {list_key}", sel["yes"])
     ids = [r["id"] for r in _split("publicize", rows, o)]
+    # on a list already (back to 复审通过 after a hold was released): said so, not put on a second list
+    listed = led.on_publicity_lists(ids) if ids else {}
+    for did, key in sorted(listed.items()):
+        o.skip(did, f"已在公示名单 {key} 中（每个决定只列入一份公示名单），未重复列入",
+               f"already on 公示 list {key}; not listed twice")
+    ids = [i for i in ids if i not in listed]
     if ids:
         _after_review(led, program, year, starts_on, late, ids)
         _run(led.publicize, list_key, program, year, user, starts_on=starts_on, days=days, decision_ids=ids,
@@ -1185,7 +1214,13 @@ def pay(batch_key: str, program: Program, year: Year, today: str = typer.Option(
             o.skip(r["id"], f"状态为“{state_zh(r['state'])}”，不能{TRANSITIONS['pay'].zh}",
                    f"'{r['state']}' does not allow pay")
     for did, fen in sorted(due.items()):
-        paid_now = [p for p in _top_ups(led, did) if p["id"] not in before[did]]
+        new = [p for p in _top_ups(led, did) if p["id"] not in before[did]]
+        # this batch's own payment rows: a top-up another process paid meanwhile is said so, not credited to this
+        # batch (outside casework audit D3, session 42: two concurrent top-up runs both reported success)
+        paid_now = [p for p in new if batch_id is not None and p["batch_id"] == batch_id]
+        if new and not paid_now:
+            o.skip(did, "已由另一批次补发（本批未重复补发）", "topped up by another batch (not paid again here)")
+            continue
         if paid_now:
             o.done.append(did)
             refs = "、".join(payment_reference(did, p["seq"], p["kind"]) for p in paid_now)
@@ -1478,7 +1513,7 @@ def show(decision_id: DecisionId, db: str = DB, user: str = USER) -> None:
                   f"依据 {d['policy_doc']} {d['clause']}")
     size = SIZE_CLASS_ZH.get(ent["size_class"] or "", ent["size_class"] or "—")
     amount = "—" if ent["amount_fen"] is None else f"{_yuan(ent['amount_fen'])} 元（{ent['amount_fen']} 分）"
-    console.print(f"状态 [bold]{state_zh(d['state'], d['hold_reason'])}[/bold]  应发金额 {amount}  划型 {size}")
+    console.print(f"状态 [bold]{_state_label(d, hold=True)}[/bold]  应发金额 {amount}  划型 {size}")
     if ent.get("kind") == "determination" and ent["status"] == "eligible":
         # 待认定 decided by hand: the amount is the caseworker's, not the rules' (outside audit, session 39)
         why = next((h["reason"] for h in reversed(d["history"]) if h["action"] == "resolve"), "")
@@ -1538,13 +1573,16 @@ def show(decision_id: DecisionId, db: str = DB, user: str = USER) -> None:
     for c in ("序号", "时间（北京时间）", "经办人", "操作", "状态变化", "原因"):
         t.add_column(c, overflow="fold")
     for h in d["history"]:
-        t.add_row(str(h["seq"]), local_time(h["at"]), escape(h["actor"]), action_zh(h["action"]), _state_change(h),
+        t.add_row(str(h["seq"]), local_time(h["at"]), escape(h["actor"]), action_zh(h["action"]), _state_change(h, d),
                   escape(h["reason"] or ""))
     _print(t)
 
 
-def _state_change(h: dict[str, Any]) -> str:
+def _state_change(h: dict[str, Any], d: dict[str, Any] | None = None) -> str:
     import json
+
+    def zh(state: str | None) -> str:  # 已告知 under the decision's own procedure (``_state_label``)
+        return _state_label({**(d or {}), "state": state}) if d is not None else state_zh(state)
 
     before, after = json.loads(h["before"] or "null"), json.loads(h["after"] or "null")
     b = before.get("state") if isinstance(before, dict) else None
@@ -1555,7 +1593,7 @@ def _state_change(h: dict[str, Any]) -> str:
         b = None
     if a is None or a == b:
         return ""
-    return f"{state_zh(b)} → {state_zh(a)}" if b else f"→ {state_zh(a)}"
+    return f"{zh(b)} → {zh(a)}" if b else f"→ {zh(a)}"
 
 
 def _mask_account(v: str | None) -> str:

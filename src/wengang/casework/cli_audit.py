@@ -124,7 +124,8 @@ def verify(db: str = DB, expect_head: str = typer.Option(None, help="外部留�
     for p in rep.problems:
         console.print(f"[red]✘ {p}[/red]")
     if not rec["ok"]:
-        console.print(f"[red]✘ 金额对账不平 / money does not reconcile: {rec}[/red]")
+        for zh, en in reconcile_lines(rec):
+            console.print(f"[red]✘ 金额对账不平：{zh} / money does not reconcile: {en}[/red]")
     if expect_head and expect_head != rep.head_hash:
         console.print("[red]✘ 链头与外部留存不符（可能被截断）/ head differs from the anchored one (truncated?)[/red]")
     for w in rep.warnings:
@@ -133,6 +134,51 @@ def verify(db: str = DB, expect_head: str = typer.Option(None, help="外部留�
     console.print(f"{status} 事件 {rep.events} 条，链头 {rep.head_seq}:{rep.head_hash} / "
                   f"{'OK' if ok else 'FAILED'}: {rep.events} events, head {rep.head_seq}:{rep.head_hash}")
     raise typer.Exit(0 if ok else 1)
+
+
+_TABLE_ZH = {"case_payments": "支付表", "case_payment_returns": "退回表", "case_recoveries": "追回单表",
+             "case_recovery_receipts": "追回到账表"}
+_FATE_ZH = {"withdrawn_fen": ("撤回（未报盘即撤回）", "withdrawn before sending"),
+            "not_sent_fen": ("已付款未报盘", "paid, not yet in a bank file"),
+            "with_bank_fen": ("已报盘待银行回盘", "with the bank, unanswered")}
+
+
+def reconcile_lines(rec: dict[str, Any]) -> list[tuple[str, str]]:
+    """``Ledger.reconcile``'s differences as sentences, each naming the table and the difference (outside casework
+    audit D5, session 42: it printed the report as a Python dict)."""
+    from wengang.money import format_yuan
+
+    def diff(a: int, b: int) -> str:
+        return format_yuan(abs(a - b)) + ("（多）" if a > b else "（少）")
+
+    out: list[tuple[str, str]] = []
+    for table, zh in _TABLE_ZH.items():
+        r = rec.get(table) or {}
+        t, e = int(r.get("table_fen", 0)), int(r.get("events_fen", 0))
+        if t != e:
+            out.append((f"{table}（{zh}）金额合计 {format_yuan(t)}，审计事件记载的是 {format_yuan(e)}，相差 {diff(t, e)}",
+                        f"{table}: rows total {t} fen, the audit events record {e} fen ({t - e:+d} fen)"))
+    for r in rec.get("recovered_above_paid") or ():
+        out.append((f"case_recoveries（追回单表）：{r['zh']}", f"case_recoveries: {r['en']}"))
+    for r in rec.get("receipts_above_order") or ():
+        out.append((f"case_recovery_receipts（追回到账表）：{r['zh']}", f"case_recovery_receipts: {r['en']}"))
+    net, expect = rec.get("net_fen"), rec.get("expect_net_fen")
+    if net is not None and expect is not None and net != expect:
+        out.append((f"各单位余额的净发放合计 {format_yuan(net)}，按支付表、退回表与追回到账表应为 {format_yuan(expect)}，"
+                    f"相差 {diff(net, expect)}",
+                    f"the units' balances net {net} fen; case_payments, case_payment_returns and case_recovery_receipts "
+                    f"give {expect} fen ({net - expect:+d} fen)"))
+    for k, v in (rec.get("fates") or {}).items():
+        b = (rec.get("balance_fates") or {}).get(k)
+        if b is not None and b != v:
+            zh, en = _FATE_ZH.get(k, (k, k))
+            out.append((f"各单位余额中“{zh}”合计 {format_yuan(b)}，按 case_payments / case_payment_returns 逐笔认定为 "
+                        f"{format_yuan(v)}，相差 {diff(b, v)}",
+                        f"the units' balances count {b} fen as {en}; the payment rows give {v} fen ({b - v:+d} fen)"))
+    if not out:
+        out.append(("净发放与已发出金额不一致（各单位余额与支付、退回、追回记录不符）",
+                    "net sent differs from the payment, return and recovery rows"))
+    return out
 
 
 @audit_app.command("keygen")

@@ -586,9 +586,62 @@ class Ledger:
     def close(self) -> None:
         try:
             if not self.unverified_rows:  # never signed over rows a payment run found tampered (``checkpoint``)
-                self.checkpoint()
+                try:
+                    self.checkpoint()
+                except LedgerError as e:  # a ledger that fails verification is not signed; the CLI says so
+                    if e.code != "ledger_unverified":
+                        raise
         finally:
             self.engine.dispose()
+
+    # the tables whose rows are re-hashed before a checkpoint is signed (``_unfit_to_sign``): all those the events
+    # hash but the ones with a row or more per decision (decisions, notices, reviews, 公示 entries, risk flags), whose
+    # rows every payment and bank file re-hashes for what it pays (``projection.GATES``) and whose row counts are
+    # checked here; re-hashing them all would make every command as slow as ``audit verify``
+    SIGN_REHASHED = frozenset(HASHED) - {"case_decisions", "case_outbox", "case_reviews", "case_publicity_entries",
+                                          "case_risk_flags"}
+
+    def _unfit_to_sign(self, conn: Connection) -> list[audit.Issue]:
+        """What stops a new checkpoint, whatever this command touched (outside casework audit D2, session 42: a
+        payment batch signed a checkpoint while ``audit verify`` failed on a payment's amount, a payment row deleted,
+        an operator's roles, a run's region, a notice deleted, a payee bank's code, an event's seal removed). Checked:
+        the whole chain (order, links, each event's hash), the seals from the ledger's first sealed event on, every
+        hashed table's row count against its events, the rows of the tables in ``SIGN_REHASHED``, the operators'
+        roles and the payee banks against their events. Not checked here (``audit verify`` does): the contents of
+        the per-decision tables left out of ``SIGN_REHASHED``."""
+        EV = AuditEvent.__table__.c
+        proj = projection.Projection.build(conn, (), check_rows=False)  # walks the chain; collects the payee banks
+        issues = list(proj.chain.issues)
+        start = [s for s in (audit.sealed_from(conn),) if s is not None]
+        if self.checkpointer is not None:
+            from .checkpoints import _sealed_from, read_lines
+
+            path = self.checkpointer.store.path
+            if (last := (read_lines(path) if path.exists() else [])[-1:]) and _sealed_from(last[0]) is not None:
+                start.append(_sealed_from(last[0]))
+        if start:
+            n = conn.execute(select(func.count()).where(EV.seq >= min(start), EV.seal.is_(None))).scalar_one()
+            if n:
+                first = conn.execute(select(func.min(EV.seq)).where(EV.seq >= min(start), EV.seal.is_(None))).scalar()
+                issues.append(audit.Issue("unsealed", f"自事件 {min(start)} 起每个事件都应加封，而有 {n} 个事件没有封印"
+                                          f"（第一个为事件 {first}）", f"{n} events from event {min(start)} on carry "
+                                          f"no seal (the first: event {first})"))
+        covered = dict(conn.execute(select(EV.entity, func.sum(EV.row_count)).where(EV.content_hash.is_not(None))
+                                    .group_by(EV.entity)).all())
+        for name in HASHED:
+            actual = conn.execute(select(func.count()).select_from(Base.metadata.tables[name])).scalar_one()
+            if actual != (want := int(covered.get(name) or 0)):
+                issues.append(audit.Issue("unrecorded", f"{name} 有 {actual} 行，审计事件记录的是 {want} 行（存在未经记录的增删）",
+                                          f"{name} has {actual} rows but events cover {want} (unrecorded insert/delete)"))
+        rep = audit.VerifyReport()
+        for ev in conn.execute(select(AuditEvent.__table__).where(EV.entity.in_(sorted(self.SIGN_REHASHED)),
+                                                                  EV.content_hash.is_not(None)).order_by(EV.seq)
+                               ).mappings():
+            audit.check_rows(conn, rep, dict(ev))
+        issues += rep.issues
+        issues += [diff.issue() for diff in proj.bank_differences(conn)]
+        issues += operators.verify(conn)
+        return issues
 
     def checkpoint(self) -> dict[str, Any] | None:
         """Sign and store a checkpoint of the chain head if events were appended since the last one."""
@@ -601,6 +654,16 @@ class Ledger:
                               "请先查明并处理",
                               f"decisions {shown} differ from their audit events (wengang audit verify fails); no new "
                               "checkpoint is signed over them")
+        with self._read() as conn:
+            unfit = self._unfit_to_sign(conn)
+        if unfit:
+            more = f"（另有 {len(unfit) - 1} 处）" if len(unfit) > 1 else ""
+            raise LedgerError("ledger_unverified",
+                              f"审计链或台账记录校验不通过，不在其上签署新的检查点：{unfit[0].zh}{more}；"
+                              "请运行 wengang audit verify 查明并处理",
+                              f"the audit chain or the ledger's rows fail verification; no new checkpoint is signed "
+                              f"over them: {unfit[0].en}" + (f" ({len(unfit) - 1} more)" if len(unfit) > 1 else "")
+                              + "; run wengang audit verify")
         rec = self.checkpointer.write(self)
         self.appended = False
         return rec
@@ -1337,6 +1400,9 @@ class Ledger:
                                   f"confirmed amount {fen_to_yuan(amount_fen)} yuan does not match the decision's "
                                   f"{fen_to_yuan(ent)} yuan")
             self._refuse_if_period_over(d, _today(today))
+            told = self._proc(d).notice_only
+            if told is not None and reason == "单位确认接受":  # recorded as the unit's reply, said as not required
+                reason = f"单位回复接受（按{told}，本决定无需单位确认，登记为单位回复）"
             self._move(conn, d, "confirm", "confirmed", actor, reason)
             if account_no and account_no != d["account_no"]:
                 return self._request_account(conn, d, actor, "confirm", account_no, "单位确认时提供的收款账户")
@@ -1725,10 +1791,21 @@ class Ledger:
         * a 不超过 ceiling (``rules.batch.CAP_HOLD_REASONS``): as a quarantined row — a 复核 other than the 初审, stating
           the standard the 统筹地区 (or the bank) set and that it is this amount (one 经办 had released it and the
           ceiling was paid; outside review, session 41);
+        * an objection raised during 公示 (a hold whose reason names 异议; 内人社办发〔2022〕86号（三）10 “公示无异议后按规定
+          进行支付”): as a ceiling — an explicit reason and a 复核, not the operator who put the hold on nor the 初审
+          (one 经办 had held and released it alone; outside casework audit Q, session 42);
         * any other hold (by hand, with its own reason): an explicit reason.
 
         The event records the hold's reason and kinds (``after.released``)."""
-        from .states import HOLD_CAP, HOLD_DEFERRAL, HOLD_QUARANTINE, RELEASE_DEFAULT, held_zh, hold_kinds
+        from .states import (
+            HOLD_CAP,
+            HOLD_DEFERRAL,
+            HOLD_OBJECTION,
+            HOLD_QUARANTINE,
+            RELEASE_DEFAULT,
+            held_zh,
+            hold_kinds,
+        )
 
         login = operators.normalize_login(actor)
         with self._tx() as conn:
@@ -1746,12 +1823,14 @@ class Ledger:
                         "a stated reason (--reason: what was checked and found), not the deferral's default")
                 text_ = RELEASE_DEFAULT[HOLD_DEFERRAL]
             V = Review.__table__.c
-            if HOLD_QUARANTINE in kinds or HOLD_CAP in kinds:
+            if HOLD_QUARANTINE in kinds or HOLD_CAP in kinds or HOLD_OBJECTION in kinds:
                 why_zh, why_en = (("因输入数据有误（被隔离、未经核实）而暂缓", "held for a quarantined input row")
                                   if HOLD_QUARANTINE in kinds else
                                   ("的金额只是文件规定的“不超过”上限而暂缓（须写明统筹地区确定的标准及其即为该金额）",
                                    "held as its amount is only the document's ceiling (state the standard set and that it "
-                                   "is this amount)"))
+                                   "is this amount)") if HOLD_CAP in kinds else
+                                  ("因公示期间有异议而暂缓（内人社办发〔2022〕86号（三）10“公示无异议后按规定进行支付”）",
+                                   "held for an objection raised during 公示 (paid only once 公示 ends without objection)"))
                 try:
                     actor = operators.require(conn, login, "second_review").login
                 except LedgerError as e:
@@ -1766,6 +1845,17 @@ class Ledger:
                 if first == actor:
                     raise LedgerError("same_operator", f"解除须由初审人（{first}）以外的复核人员办理",
                                       f"the release must be done by a reviewer other than the first reviewer ({first})")
+                if HOLD_OBJECTION in kinds:  # four eyes: not the one who took the objection and held the decision
+                    EV = AuditEvent.__table__.c
+                    holder = conn.execute(select(EV.actor).where(
+                        EV.entity == "case_decisions", EV.entity_id == str(decision_id), EV.action == "hold")
+                        .order_by(EV.seq.desc()).limit(1)).scalar()
+                    if holder == actor:
+                        raise LedgerError("same_operator",
+                                          f"决定 {decision_id} 因公示异议暂缓：解除须由登记该异议暂缓的人员（{holder}）以外的"
+                                          "复核人员核实后办理",
+                                          f"decision {decision_id} is held for an objection: the release must be done by a "
+                                          f"reviewer other than the operator who held it ({holder})")
             else:
                 actor = operators.require(conn, login, "hold").login
             approved = conn.execute(select(exists().where(V.decision_id == decision_id, V.stage == 2,
@@ -1864,6 +1954,9 @@ class Ledger:
         (kind 'set'), and the next batch pays the top-up to it."""
         actor = self._need_actor(actor, "account")
         with self._tx() as conn:
+            # it reads the payments, returns and confirmations (``_top_up_waits``, the state a bounce set): checked
+            # against the events first (outside casework audit D1, session 42)
+            self._checked(conn, {decision_id}, "更正账户", "account fix")
             d = self._load(conn, decision_id)
             if d["state"] == "paid" and self._top_up_waits(conn, d["id"]):
                 return self._request_account(conn, d, actor, "set", account_no, reason)
@@ -1945,6 +2038,10 @@ class Ledger:
             raise LedgerError("same_operator", f"账户变更须由申请人（{actor}）以外的人员复核",
                               f"an account change must be approved by someone other than its requester ({actor})")
         d = self._load(conn, c["decision_id"])
+        if approve and (c["kind"] in ("fix", "reroute") or d["state"] in ("bounced", "paid")):
+            # after a bounce it reads the payments, returns and confirmations: checked against the events as a bounce
+            # is (outside casework audit D1, session 42); an ordinary account change before payment is not
+            self._checked(conn, {d["id"]}, "复核账户变更", "account approval")
         if approve:
             self._refuse_account_change(conn, d, c["kind"] if c["kind"] in ("fix", "reroute") else "set")
             # a request made before accounts were checked where they enter may hold another: turned down, not made
@@ -2174,14 +2271,26 @@ class Ledger:
                         f"{program!r} under {', '.join(without) or 'its documents'} has no 公示 step (paid after 复审): "
                         "not publicized")
             L = PublicityList.__table__.c
-            self._insert_rows(conn, PublicityList, [{"list_key": list_key, "program": program, "year": year,
-                                                     "starts_on": starts_on, "ends_on": starts_on + timedelta(days=days - 1)}],
-                              actor=actor, action="publicity_list", reason=late_reason or "")
-            list_id = conn.execute(select(L.id).where(L.list_key == list_key)).scalar_one()
             q = select(D.id).where(D.program == program, D.year == year, D.state == "approved")
             if decision_ids is not None:
                 q = q.where(D.id.in_(list(decision_ids)))
             ids = list(conn.execute(q.order_by(D.id)).scalars())
+            # a decision is on one list (its entry is UNIQUE): one back to 复审通过 after a hold was released stays on
+            # the list it was on, and waits for its end (``_payable``). Nothing left to list: no list is made (outside
+            # casework audit D7, session 42: an empty list GS-D was created, with its event and checkpoint)
+            listed = self._on_lists(conn, ids)
+            ids = [i for i in ids if i not in listed]
+            if not ids:
+                shown = "；".join(f"决定 {did} 已在公示名单 {key} 中" for did, key in sorted(listed.items())[:10])
+                raise LedgerError("nothing_to_publicize",
+                                  f"没有可列入公示名单 {list_key} 的决定（{shown or '无复审通过的决定'}），未创建该名单",
+                                  f"nothing to put on 公示 list {list_key} ("
+                                  + ("; ".join(f"decision {did} is on list {key}" for did, key in sorted(listed.items())[:10])
+                                     or "no approved decision") + "); the list is not created")
+            self._insert_rows(conn, PublicityList, [{"list_key": list_key, "program": program, "year": year,
+                                                     "starts_on": starts_on, "ends_on": starts_on + timedelta(days=days - 1)}],
+                              actor=actor, action="publicity_list", reason=late_reason or "")
+            list_id = conn.execute(select(L.id).where(L.list_key == list_key)).scalar_one()
             ref, n = self._insert_rows(conn, PublicityEntry, [{"list_id": list_id, "decision_id": i} for i in ids],
                                        actor=actor, action="publicize", after={"list_key": list_key},
                                        reason=late_reason or "")
@@ -2196,6 +2305,22 @@ class Ledger:
                                     **({"late_reason": late_reason} if late_reason else {})},
                              reason=late_reason or "")
             return n
+
+    @staticmethod
+    def _on_lists(conn: Connection, ids: Collection[int]) -> dict[int, str]:
+        """Of ``ids``, those on a 公示 list already, with the list's key."""
+        L, E = PublicityList.__table__.c, PublicityEntry.__table__.c
+        out: dict[int, str] = {}
+        ids = sorted(set(ids))
+        for i in range(0, len(ids), 5_000):
+            out.update((int(did), key) for did, key in conn.execute(
+                select(E.decision_id, L.list_key).where(E.list_id == L.id, E.decision_id.in_(ids[i:i + 5_000]))))
+        return out
+
+    def on_publicity_lists(self, ids: Collection[int]) -> dict[int, str]:
+        """Of ``ids``, those on a 公示 list already, with the list's key (``case publicize`` says so)."""
+        with self._read() as conn:
+            return self._on_lists(conn, ids)
 
     def check_publicity_after_review(self, program: str, year: int, starts_on: date,
                                      decision_ids: Collection[int] | None = None) -> None:
@@ -2441,10 +2566,13 @@ class Ledger:
                 bad.setdefault(diff.row_id, diff.issue())
         if bad:
             did, issue = min(bad.items())
+            # the row's hash says only that a range of rows changed: name the payment and the column where the events
+            # locate it (``Projection._check_payment``; outside casework audit D1, session 42)
+            located = [i for i in proj.issues if i is not issue and f"（决定 {did}，事件" in i.zh][:1]
             raise LedgerError("tampered", f"决定 {did} 的台账记录与审计事件不符，暂停{step_zh}（请运行 wengang audit verify）："
-                              f"{issue.zh}",
+                              + "；".join([issue.zh, *(i.zh for i in located)]),
                               f"decision {did} differs from its audit events; {step_en} stopped (run wengang audit "
-                              f"verify): {issue.en}")
+                              "verify): " + "; ".join([issue.en, *(i.en for i in located)]))
         done.update(todo)
 
     @staticmethod
@@ -3197,6 +3325,10 @@ class Ledger:
         p = conn.execute(select(Payment.__table__).where(P.id == payment_id)).mappings().first()
         if p is None:
             raise _err_not_found("支付记录", "payment", payment_id)
+        # what a bounce reads (the payment's amount, the bank's confirmation) is checked against the events as
+        # ``case pay`` and ``bank-file`` check it: a confirmation deleted by SQL let a credited payment be bounced and
+        # paid again (outside casework audit D1, session 42; docs/decisions.md §127)
+        self._checked(conn, {p["decision_id"]}, "登记退回", "bounce")
         d = self._load(conn, p["decision_id"])
         C = BankConfirmation.__table__.c
         confirmed = conn.execute(select(C.bank_date, C.return_sha256).where(C.payment_id == payment_id)).first()
@@ -3621,6 +3753,8 @@ class Ledger:
                                           "decision_id": p["decision_id"], "amount_fen": p["amount_fen"]})
                 else:
                     bounce.append((ln, p))
+            if bounce:  # what the bounces read, checked once for all of them before anything is written (``_bounce``)
+                self._checked(conn, {p["decision_id"] for _, p in bounce}, "登记退回", "bounce")
             if confirm:
                 self._insert_rows(conn, BankConfirmation, confirm, actor=actor, action="bank_confirm",
                                   after={"file_key": file_key, "sha256": sha256})
@@ -3652,6 +3786,11 @@ class Ledger:
             res.outstanding = conn.execute(
                 select(func.count()).select_from(BankFileItem.__table__.join(Payment.__table__, Item.payment_id == P.id))
                 .where(Item.file_id == f["id"], ~answered)).scalar_one()
+            if (res.lines and not res.confirmed and not res.bounced
+                    and all(r["code"] == "already_recorded" for r in res.refused)):
+                # the same file again, every line recorded before: nothing changed, so no event says it was applied
+                # (outside casework audit D8, session 42: “本次未作任何改动” while an event was appended and signed)
+                return res
             audit.append(conn, actor=actor, action="bank_return", entity="case_bank_files", entity_id=f["id"],
                          reason=f"银行回盘 {file_key}", after={
                              "sha256": sha256, "lines": res.lines, "confirmed": len(res.confirmed),
@@ -4545,11 +4684,13 @@ class Ledger:
         expect = (report["case_payments"]["table_fen"] - report["case_payment_returns"]["table_fen"]
                   + report["voided_returns_fen"] - report["case_recovery_receipts"]["table_fen"])
         report["net_fen"] = net
+        report["expect_net_fen"] = expect  # what ``reconcile_lines`` names when the two differ
         report["ok"] &= net == expect
         # withdrawals count in paid and in returned alike (net unchanged); what was sent, net of bounces and
         # recoveries received, is net less what is not sent yet: net_sent = net − not_sent
+        report["balance_fates"] = {k: sum(r[k] for r in bal) for k in report["fates"]}
         for k, v in report["fates"].items():
-            report["ok"] &= sum(r[k] for r in bal) == v
+            report["ok"] &= report["balance_fates"][k] == v
         report["net_sent_fen"] = sum(r["net_sent_fen"] for r in bal)
         report["ok"] &= report["net_sent_fen"] == net - report["fates"]["not_sent_fen"]
         return report

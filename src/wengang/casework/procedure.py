@@ -37,6 +37,10 @@ class Procedure:
     # document's own 公示 step, its citation and quote; None where it has none (稳岗返还's is program-wide:
     # ``states.PUBLICITY_PROGRAMS``, 人社部发〔2024〕40号 六)
     publicity: str | None = None
+    # where the document asks no confirmation (``confirmation_required`` False): its notice clause and quote (内人社发
+    # 〔2025〕18号 四 “以短信等方式告知企业，无需企业申请”), said when a unit's confirmation is recorded anyway
+    # (outside casework audit D6, session 42)
+    notice_only: str | None = None
 
     def period_over(self, today: date) -> bool:
         return self.period_end is not None and today > self.period_end
@@ -80,6 +84,7 @@ def procedure(policy_doc: str, program: str) -> Procedure:
     tax = params.get("pay_to_premium_account_if_no_corporate_account")
     waiver = params.get("unconfirmed_waived")
     pub = params.get("publicity_before_payment")
+    told = params.get("notify_channels")
     return Procedure(
         policy_doc=policy_doc,
         known=True,
@@ -90,6 +95,8 @@ def procedure(policy_doc: str, program: str) -> Procedure:
         tax_account=f"{tax.citation()}“{tax.quote}”" if tax is not None and tax.value is True else None,
         waiver=f"{waiver.citation()}“{waiver.quote}”" if waiver is not None and waiver.value is True else None,
         publicity=f"{pub.citation()}“{pub.quote}”" if pub is not None and pub.value is True else None,
+        notice_only=None if flag("confirmation_required") else (
+            f"{told.citation()}“{told.quote}”" if told is not None and told.quote else f"{policy_doc}（未设单位确认环节）"),
     )
 
 

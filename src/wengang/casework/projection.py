@@ -372,6 +372,11 @@ class Projection:
                             for did, list_id in refs:
                                 if list_id in lists:
                                     self._flag(did, rep.issues[0])
+                    elif table == "case_decisions" and (located := audit.locate_decision_edits(conn, ev)):
+                        # the edited rows located and the others proven as imported (``audit.locate_decision_edits``):
+                        # only the edited decisions are refused (outside casework audit D4, session 42)
+                        for did, _col, _got, _want in located:
+                            self._flag(did, rep.issues[0])
                     else:
                         for r in rows:
                             self._flag(r[_DID[table]], rep.issues[0])

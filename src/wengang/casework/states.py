@@ -199,10 +199,17 @@ def state_zh(state: str | None, hold_reason: str | None = None, *, confirmation_
 # * a 不超过 ceiling (rules.batch.CAP_HOLD_REASONS: the amount is the document's most, the 统筹地区 or the bank sets the
 #   figure): released only with a stated reason (the standard set, and that it is this amount) by a 复核 other than the
 #   初审 — one 经办 had released it and the ceiling was paid (outside review, session 41).
+# * an objection (异议) raised during 公示 (内人社办发〔2022〕86号（三）10 “审核并进行公示，公示无异议后按规定进行支付”):
+#   released only with a stated reason (what was checked, why the objection does not stand) by a 复核 other than the
+#   operator who put the hold on — one 经办 had held and released it alone with “异议核实不成立” (outside casework audit
+#   Q, session 42; docs/decisions.md §127).
 HOLD_DEFERRAL, HOLD_QUARANTINE, HOLD_CAP, HOLD_OTHER = "deferral", "quarantine", "cap", "other"
+HOLD_OBJECTION = "objection"
 _QUARANTINE_MARKS = ("待核实", "隔离", "格式有误", "无法识别")
 _CAP_MARKS = ("“不超过”上限", "（“不超过”）")
-HOLD_ZH = {HOLD_DEFERRAL: "缓缴待补足", HOLD_QUARANTINE: "输入数据有误待核实", HOLD_CAP: "上限金额待确定标准"}
+_OBJECTION_MARKS = ("异议",)
+HOLD_ZH = {HOLD_DEFERRAL: "缓缴待补足", HOLD_QUARANTINE: "输入数据有误待核实", HOLD_CAP: "上限金额待确定标准",
+           HOLD_OBJECTION: "公示异议待核实"}
 # the one release reason that may be taken as given: the deferral's (the firm paid up); no default for the others
 RELEASE_DEFAULT = {HOLD_DEFERRAL: "已补足缓缴的失业保险费"}
 
@@ -214,13 +221,16 @@ def hold_kinds(reason: str | None) -> tuple[str, ...]:
     for part in (reason or "").split("；"):
         if any(m in part for m in _CAP_MARKS):
             found.add(HOLD_CAP)
+        elif any(m in part for m in _OBJECTION_MARKS):
+            found.add(HOLD_OBJECTION)
         elif any(m in part for m in _QUARANTINE_MARKS):
             found.add(HOLD_QUARANTINE)
         elif "缓缴" in part:
             found.add(HOLD_DEFERRAL)
         elif part.strip():
             found.add(HOLD_OTHER)
-    return tuple(k for k in (HOLD_QUARANTINE, HOLD_CAP, HOLD_DEFERRAL, HOLD_OTHER) if k in found) or (HOLD_OTHER,)
+    return tuple(k for k in (HOLD_QUARANTINE, HOLD_CAP, HOLD_OBJECTION, HOLD_DEFERRAL, HOLD_OTHER)
+                 if k in found) or (HOLD_OTHER,)
 
 
 def held_zh(reason: str | None) -> str:
