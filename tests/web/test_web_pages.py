@@ -138,7 +138,7 @@ def test_a_unit_sees_only_its_own_and_confirms(web):
     r = unit.get("/unit", headers=HTML)
     assert f"/decisions/{mine}" in r.text and f"/decisions/{other}" not in r.text
     r = unit.get(f"/decisions/{other}", headers=HTML)
-    assert r.status_code == 403 and "不属于您的账户" in r.text
+    assert r.status_code == 404 and f"找不到决定 {other}" in r.text  # as a missing one (session 42)
     token = unit.headers["X-CSRF-Token"]
     # without the CSRF token of the session: refused, nothing changes
     bare = web.client("danwei")
@@ -150,7 +150,7 @@ def test_a_unit_sees_only_its_own_and_confirms(web):
     r = unit.post(f"/decisions/{mine}/confirm", data={"csrf_token": token}, headers=HTML)
     assert r.status_code == 422 and "确认接受" in r.text
     r = unit.post(f"/decisions/{other}/confirm", data={"csrf_token": token, "agree": "yes"}, headers=HTML)
-    assert r.status_code == 403
+    assert r.status_code == 404
     r = unit.post(
         f"/decisions/{mine}/confirm",
         data={"csrf_token": token, "agree": "yes", "account_no": "6222000099998888777"},

@@ -29,11 +29,16 @@ def _count(web, **where) -> int:
 def test_unit_cannot_reach_another_units_records(web):
     c = web.client("danwei")
     other = web.ids[UNIT_B]
+    # a decision by its id: not found, as a missing one would be (session 42: a 403 told which ids exist)
     for method, url, kw in (("GET", f"/api/v1/decisions/{other}", {}),
                             ("GET", f"/api/v1/decisions/{other}/explanation", {}),
                             ("POST", f"/api/v1/decisions/{other}/confirm", {"json": {}}),
-                            ("POST", f"/api/v1/decisions/{other}/decline", {"json": {}}),
-                            ("GET", f"/api/v1/decisions?unit={UNIT_B}", {}),
+                            ("POST", f"/api/v1/decisions/{other}/decline", {"json": {}})):
+        r = c.request(method, url, **kw)
+        assert r.status_code == 404, (url, r.text)
+        assert r.json()["code"] == "not_found" and r.json()["message_zh"] == f"找不到决定 {other}"
+    # a list for another unit's code: refused
+    for method, url, kw in (("GET", f"/api/v1/decisions?unit={UNIT_B}", {}),
                             ("GET", f"/api/v1/balances?unit_id={UNIT_B}", {})):
         r = c.request(method, url, **kw)
         assert r.status_code == 403, (url, r.text)
@@ -57,8 +62,9 @@ def test_forged_identifier_in_the_evaluated_facts_is_refused(web):
 def test_person_cannot_reach_another_persons_records(web):
     c = web.client("geren")
     r = c.get(f"/api/v1/decisions/{web.ids[UNIT_A]}")
+    assert r.status_code == 404 and r.json()["code"] == "not_found"  # as a missing decision (session 42)
+    r = c.get(f"/api/v1/decisions?unit={OTHER_PERSON}")
     assert r.status_code == 403 and "公民身份号码 1523**********0015" in r.json()["message_zh"]
-    assert c.get(f"/api/v1/decisions?unit={OTHER_PERSON}").status_code == 403
     assert c.get(f"/api/v1/decisions?unit={PERSON}").status_code == 200
 
 

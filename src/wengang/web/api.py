@@ -28,7 +28,7 @@ from wengang.documents.masking import mask_account_for_display, mask_text
 
 from . import accounts, idempotency, jobs
 from .access import V1
-from .auth import SESSION_COOKIE, Principal, is_tls, mask_id, own, signed_in
+from .auth import SESSION_COOKIE, Principal, is_tls, mask_id, own, own_decision, signed_in
 from .errors import MAX_ID, ApiError, check_batch_key
 
 router = APIRouter(prefix=V1)
@@ -410,7 +410,7 @@ def decisions(request: Request, p: Caller, state: Annotated[list[str] | None, Qu
 
 def _load(request: Request, p: Principal, decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)]) -> dict[str, Any]:
     d = _led(request).decision(decision_id)
-    own(p, d["unit_id"], f"决定 {decision_id} ", f"decision {decision_id}")
+    own_decision(p, decision_id, d["unit_id"])
     return d
 
 

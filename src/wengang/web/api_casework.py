@@ -70,6 +70,16 @@ def person_apply_reason(p: Principal) -> str:
     return f"个人账户 {p.login}（{mask_id(p.subject)}）网上申请"
 
 
+def masked_name(dec: Any) -> Any:
+    """A decision registered over the web with its name (``unit_name``) masked on the way in, as the screening masks
+    a name column (``kind="text"``, docs/decisions.md §28): a phone or ID number typed into a name — or the ID number
+    a nameless application falls back to — is never stored or shown in full. Every web intake path calls this."""
+    from wengang.documents.masking import mask_text
+
+    dec.unit_name = mask_text(str(dec.unit_name or ""))
+    return dec
+
+
 def _program(name: str) -> str:
     from wengang.inputs import check_program
 
@@ -687,7 +697,8 @@ def skill_apply(body: SkillApplyIn, request: Request, p: Caller) -> JSONResponse
             zh, _, en = text.partition(" / ")
             raise ApiError(422, "invalid_input", zh, en or zh) from None
         own(p, ev.subject_id, "所申请的个人", "the applicant")
-        dec = decision_from_obj(_json(ev.to_dict()), facts=facts, account_no=body.account_no, contact=body.contact)
+        dec = masked_name(decision_from_obj(_json(ev.to_dict()), facts=facts, account_no=body.account_no,
+                                            contact=body.contact))
         if p.kind == "person":
             actor, why = _cfg(request).portal_operator, person_apply_reason(p)
         else:

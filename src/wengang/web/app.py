@@ -77,16 +77,25 @@ def size_zh(n: int) -> str:
 
 
 class BodyLimit:
-    """Refuse a request body over ``limit`` bytes (``WebConfig.max_upload_bytes``) while it arrives: the declared
-    ``Content-Length`` is checked on the first read, and the bytes are counted as they come (a chunked upload
-    declares none). The refusal is an ``ApiError`` (413), raised where the route reads the body, so it is said as
-    every refusal is (a page for a browser, JSON for the API) and nothing of the upload is kept."""
+    """Refuse a request body over its limit while it arrives: an upload (``multipart/form-data``) up to ``limit``
+    (``WebConfig.max_upload_bytes``), any other body — JSON or a form, which is parsed whole in memory — up to
+    ``json_limit`` (``WebConfig.max_json_bytes``, 10 MB; session 42: a signed-in caller's JSON was parsed up to the
+    2 GiB upload limit). The declared ``Content-Length`` is checked on the first read, and the bytes are counted as
+    they come (a chunked upload declares none). The refusal is an ``ApiError`` (413), raised where the route reads
+    the body, so it is said as every refusal is (a page for a browser, JSON for the API) and nothing of the upload
+    is kept."""
 
-    def __init__(self, app: Any, *, limit: int):
+    def __init__(self, app: Any, *, limit: int, json_limit: int | None = None):
         self.app, self.limit = app, limit
+        self.json_limit = min(limit, json_limit) if json_limit else limit
 
-    def _too_large(self) -> errors.ApiError:
-        shown = size_zh(self.limit)
+    def _too_large(self, limit: int, upload: bool) -> errors.ApiError:
+        shown = size_zh(limit)
+        if not upload:
+            return errors.ApiError(413, "too_large",
+                                   f"请求体超过上限 {shown}（JSON 与表单内容的上限），未受理；上传文件请用 multipart/form-data",
+                                   f"the request body exceeds the {shown} limit for JSON and form bodies; refused "
+                                   "(upload files as multipart/form-data)")
         return errors.ApiError(413, "too_large",
                                f"上传内容超过上限 {shown}，未保存；请拆分文件或请管理员调整设置 WENGANG_MAX_UPLOAD_MB",
                                f"the upload exceeds the {shown} limit and was not kept (setting WENGANG_MAX_UPLOAD_MB)")
@@ -95,29 +104,53 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers") or ()).get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > self.limit:
+        headers = dict(scope.get("headers") or ())
+        upload = headers.get(b"content-type", b"").split(b";")[0].strip().lower() == b"multipart/form-data"
+        limit = self.limit if upload else self.json_limit
+        declared = headers.get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > limit:
             # said before any route reads the body: raised inside FastAPI's own body parsing (a JSON or form body) it
             # would come out as its English “There was an error parsing the body” (second look, session 39)
             from starlette.responses import JSONResponse
 
-            e = self._too_large()
+            e = self._too_large(limit, upload)
             await JSONResponse(errors.body(e.code, e.zh, e.en), status_code=413)(scope, receive, send)
             return
         seen = 0
 
         async def counted() -> Any:
             nonlocal seen
-            if declared.isdigit() and int(declared) > self.limit:
-                raise self._too_large()
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise self._too_large()
+                if seen > limit:
+                    raise self._too_large(limit, upload)
             return message
 
         await self.app(scope, counted, send)
+
+
+class HeadAsGet:
+    """``HEAD`` wherever ``GET`` is served: the request is answered as the ``GET`` (its status and headers, its
+    ``Content-Length``, the same role check) and the body is dropped. FastAPI's routes answer only the methods they
+    declare (session 42: ``HEAD /healthz``, ``/``, ``/login`` were 405); a ``GET`` changes nothing."""
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope.get("method") != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def no_body(message: Any) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body"):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, no_body)
 
 
 class NoNul:
@@ -128,10 +161,10 @@ class NoNul:
     read here: a table or a bank return is checked by its own reader."""
 
     _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
-    CAP = 8 * 1024 * 1024  # a JSON or form body is read whole up to this; a larger one passes unread
+    CAP = 10 * 1024 * 1024  # a JSON or form body is read whole up to this (BodyLimit refuses a larger one)
 
-    def __init__(self, app: Any):
-        self.app = app
+    def __init__(self, app: Any, *, cap: int | None = None):
+        self.app, self.cap = app, cap or self.CAP
 
     @staticmethod
     async def _refuse(scope: Any, receive: Any, send: Any, where: str) -> None:
@@ -171,7 +204,7 @@ class NoNul:
                 if message["type"] != "http.request":
                     break
                 size += len(message.get("body", b""))
-                if not message.get("more_body") or size > self.CAP:
+                if not message.get("more_body") or size > self.cap:
                     break
         except errors.ApiError as e:  # the body limit (BodyLimit), said as a refusal
             from starlette.responses import JSONResponse
@@ -183,11 +216,36 @@ class NoNul:
                 ctype != b"application/json" and b"%00" in data):
             await self._refuse(scope, receive, send, "内容")
             return
+        if ctype == b"application/json":
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as exc:  # FastAPI said “There was an error parsing the body” (session 42)
+                from starlette.responses import JSONResponse
+
+                zh = f"请求体不是有效的 UTF-8 JSON（第 {exc.start + 1} 个字节不是 UTF-8 编码），未受理；请以 UTF-8 编码发送"
+                en = f"the request body is not valid UTF-8 JSON (byte {exc.start + 1} is not UTF-8); refused"
+                await JSONResponse(errors.body("invalid_json", zh, en), status_code=422)(scope, receive, send)
+                return
 
         async def replay() -> Any:
             return messages.pop(0) if messages else await receive()
 
         await self.app(scope, replay, send)
+
+
+class PageAssets(StaticFiles):
+    """``/static``: what the pages load (the style sheet, the icon). ``static/vendor/`` holds the browser tests'
+    accessibility checker (axe-core, 650 KB; its README), which no page loads: not served (outside web audit,
+    session 42: it was public at ``/static/vendor/axe-core/axe.min.js``). The tests inject it from the file."""
+
+    NOT_SERVED = ("vendor",)
+
+    async def get_response(self, path: str, scope: Any) -> Response:
+        from starlette.exceptions import HTTPException
+
+        if Path(path).parts[:1] and Path(path).parts[0].lower() in self.NOT_SERVED:
+            raise HTTPException(status_code=404)
+        return await super().get_response(path, scope)
 
 
 def endpoints(app: FastAPI) -> list[tuple[str, str]]:
@@ -241,14 +299,15 @@ def create_app(config: WebConfig | None = None, *, ledger: Any = None) -> FastAP
     jobs.recover(led, cfg)
 
     app = FastAPI(title=TITLE, version=VERSION, openapi_url=f"{access.V1}/openapi.json", docs_url=None,
-                  redoc_url=None, dependencies=[Depends(authorize)],
+                  redoc_url=None, dependencies=[Depends(authorize)], redirect_slashes=False,
                   description="失业保险援企稳岗：判定、政策、免申即享筛查与经办台账的 JSON 接口。")
     app.state.config = cfg
     app.state.ledger = led
     errors.install(app)
 
-    app.add_middleware(NoNul)  # inside BodyLimit: a body too large is refused before it is read
-    app.add_middleware(BodyLimit, limit=cfg.max_upload_bytes)
+    app.add_middleware(NoNul, cap=cfg.max_json_bytes)  # inside BodyLimit: a body too large is refused unread
+    app.add_middleware(BodyLimit, limit=cfg.max_upload_bytes, json_limit=cfg.max_json_bytes)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders, tls=cfg.tls)
 
     @app.get("/healthz", include_in_schema=False)
@@ -277,7 +336,7 @@ def create_app(config: WebConfig | None = None, *, ledger: Any = None) -> FastAP
     app.include_router(api_casework.router)
     app.include_router(login.router)
     app.include_router(pages.router)
-    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+    app.mount("/static", PageAssets(directory=str(Path(__file__).parent / "static")), name="static")
 
     missing = undeclared(app)
     if missing:

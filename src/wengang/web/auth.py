@@ -142,6 +142,18 @@ def own(p: Principal, unit_id: str | None, what_zh: str = "该记录", what_en: 
                        f"{what_en} does not belong to your account; access refused")
 
 
+def own_decision(p: Principal, decision_id: int, unit_id: str | None) -> None:
+    """A unit or person asking for a decision by its id that is not its own hears what it would of a decision that does
+    not exist: 404 ``not_found`` in the ledger's words (``找不到决定 N``), not 403 — a different answer told which
+    decision ids exist (outside web audit, session 42). Operators read every decision."""
+    if p.kind == "operator":
+        return
+    if unit_id is None or str(unit_id).strip().upper() != (p.subject or "").upper():
+        from wengang.casework.errors import LedgerError
+
+        raise LedgerError("not_found", f"找不到决定 {decision_id}", f"decision {decision_id} not found")
+
+
 def mask_id(value: str | None) -> str:
     """A 统一社会信用代码 or 公民身份号码 as lists show it (``documents.masking``)."""
     if not value:

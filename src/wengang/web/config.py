@@ -12,6 +12,7 @@ from pathlib import Path
 SECRET_ENV = "WENGANG_SECRET_KEY"
 DB_ENV = "WENGANG_DB"  # the ledger, as the CLI reads it (``--db``), so that one setting serves both
 DB_URL_ENV = "WENGANG_DATABASE_URL"  # the web's older name for the same, still read
+MAX_JSON_MB = 10  # a JSON or form body: the largest request (a 公示 list, a simulation) is well below it
 MAX_UPLOAD_MB = 2048  # 2 GiB: a region's 参保单位 tables as CSV fit well below it
 
 
@@ -117,6 +118,8 @@ class WebConfig:
     # the largest request body the service reads (uploaded tables, a bank return), WENGANG_MAX_UPLOAD_MB: a larger
     # one is refused (413) while it arrives, before it fills the disk (docs/deployment.md)
     max_upload_bytes: int = MAX_UPLOAD_MB * 1024 * 1024
+    # the largest JSON or form body (parsed whole in memory; uploads, multipart, keep the limit above): larger → 413
+    max_json_bytes: int = MAX_JSON_MB * 1024 * 1024
 
     @classmethod
     def from_env(cls, **overrides: object) -> WebConfig:

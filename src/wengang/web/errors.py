@@ -23,15 +23,42 @@ from wengang.inputs import InputError
 
 from .accounts import AuthError
 
+# 18 (or 15) letters and digits, hyphens or spaces allowed between them (as a person types a code)
+_SPLIT_ID = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z](?:[ -]*[0-9A-Za-z]){14}(?:(?:[ -]*[0-9A-Za-z]){3})?(?![0-9A-Za-z])")
+# joined: a 公民身份号码 (18 or 15) or a 统一社会信用代码 (2 characters, the 6-digit 行政区划码, 10 more)
+_ID_SHAPED = re.compile(r"\d{17}[\dX]|\d{15}|[0-9A-Z]{2}\d{6}[0-9A-Z]{10}")
+
+
+def mask_identifiers(text: str) -> str:
+    """``text`` with every ID number and credit code in it masked as lists show them (6 + 2 for a credit code, 4 + 4
+    for an ID number, docs/decisions.md §22), valid or not, written with hyphens or spaces or not; mobiles and account
+    numbers too (``mask_text``). What a refusal says and what the access log writes (session 42: a 校验码错误 echoed
+    the whole credit code while ID numbers were masked)."""
+    from wengang.documents.masking import mask_identifier, mask_text
+
+    if not text or not any(ch.isdigit() for ch in text):
+        return text
+
+    def one(m: re.Match[str]) -> str:
+        compact = re.sub(r"[ -]", "", m.group(0)).upper()
+        return mask_identifier(compact) if _ID_SHAPED.fullmatch(compact) else m.group(0)
+
+    return mask_text(_SPLIT_ID.sub(one, text))
+
 
 class ApiError(Exception):
+    """A refusal; its messages never echo an identifier in full (:func:`mask_identifiers`)."""
+
     def __init__(self, status: int, code: str, zh: str, en: str, field: str | None = None):
+        zh, en = mask_identifiers(zh), mask_identifiers(en)
         self.status, self.code, self.zh, self.en, self.field = status, code, zh, en, field
         super().__init__(f"{zh} / {en}")
 
 
 def body(code: str, zh: str, en: str, field: str | None = None, **extra: Any) -> dict[str, Any]:
-    return {"code": code, "message_zh": zh, "message_en": en, "field": field, **extra}
+    """Every refusal's JSON; identifiers in its messages masked (:func:`mask_identifiers`)."""
+    return {"code": code, "message_zh": mask_identifiers(zh), "message_en": mask_identifiers(en), "field": field,
+            **extra}
 
 
 def check_batch_key(key: str, field: str = "batch_key") -> str:
@@ -211,7 +238,7 @@ def html_error(request: Request, status: int, code: str, zh: str, en: str,
 
     from .login import render
 
-    zh, en = without_server_paths(request, zh), without_server_paths(request, en)
+    zh, en = mask_identifiers(without_server_paths(request, zh)), mask_identifiers(without_server_paths(request, en))
 
     if status == 401 and request.method in ("GET", "HEAD"):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -285,9 +312,16 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code, zh, en = _HTTP_ZH.get(exc.status_code, ("http_error", "请求无法处理", str(exc.detail)))
+        status = exc.status_code
+        if status == 400 and exc.detail == "There was an error parsing the body":
+            # FastAPI's own words for a body its JSON reader gave up on, other than bad syntax (said as json_invalid,
+            # above): a body nested too deep for the reader (a non-UTF-8 one is refused before, by NoNul)
+            code, status = "invalid_json", 422
+            zh = "请求体不是有效的 UTF-8 JSON，或嵌套层数过多（无法读取），未受理；请检查请求体"
+            en = "the request body is not valid UTF-8 JSON or is nested too deeply to read; refused"
         if wants_html(request):
-            return html_error(request, exc.status_code, code, zh, en, getattr(exc, "headers", None))
-        return JSONResponse(body(code, zh, en), status_code=exc.status_code, headers=getattr(exc, "headers", None))
+            return html_error(request, status, code, zh, en, getattr(exc, "headers", None))
+        return JSONResponse(body(code, zh, en), status_code=status, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def _internal(_: Request, exc: Exception) -> JSONResponse:
@@ -305,12 +339,29 @@ MAX_ID = 2**63 - 1
 
 class MaskedAccessLog:
     """A logging filter for the server's access log: a credit code or ID number in a request's address (``?unit=…``)
-    is masked as lists show it, so the log does not hold identifiers in full (docs/deployment.md)."""
+    is masked as lists show it, so the log does not hold identifiers in full (docs/deployment.md).
+
+    The address is URL-decoded first (up to three times, for a doubly encoded one) and the log holds the decoded and
+    masked form: ``?unit=%31%35…`` or ``152301%2D199001010015`` named an ID number the encoded form hid from the
+    masking (outside web audit, session 42). An identifier written with hyphens or spaces inside it is masked too;
+    control characters the decoding produced are written as ``\\xNN`` (no forged log lines)."""
 
     _ID = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{18}(?![0-9A-Za-z])")
+    _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
-    def filter(self, record: Any) -> bool:
-        from wengang.documents.masking import mask_identifier, mask_text
+    @classmethod
+    def masked(cls, address: str) -> str:
+        """A request's address (path and query) as the access log writes it: decoded, identifiers masked."""
+        from urllib.parse import unquote
+
+        from wengang.documents.masking import mask_identifier
+
+        for _ in range(3):
+            decoded = unquote(address, errors="replace")
+            if decoded == address:
+                break
+            address = decoded
+        address = cls._CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", address)
 
         def one(m: Any) -> str:
             try:
@@ -318,9 +369,12 @@ class MaskedAccessLog:
             except DocumentError:
                 return m.group(0)
 
+        return mask_identifiers(cls._ID.sub(one, address))
+
+    def filter(self, record: Any) -> bool:
         if isinstance(record.args, tuple) and len(record.args) >= 3 and isinstance(record.args[2], str):
             args = list(record.args)
-            args[2] = mask_text(self._ID.sub(one, args[2]))
+            args[2] = self.masked(args[2])
             record.args = tuple(args)
         return True
 

@@ -181,6 +181,17 @@ def recover(ledger: Any, cfg: Any) -> None:
                                  finished_at=iso(cfg.clock())))
 
 
+def _size_classes(summary: Any) -> Any:
+    """A run summary's units without a size class (未划型) under ``size_class: null``, never the text ``"None"`` the
+    screening's summary wrote for them before session 42 (``str(None)``; outside web audit). Read back so that runs
+    stored before say it too."""
+    rows = ((summary or {}).get("summary") or {}).get("by_size_class") or []
+    for r in rows:
+        if isinstance(r, dict) and r.get("size_class") in ("None", "null", ""):
+            r["size_class"] = None
+    return summary
+
+
 def job(ledger: Any, jid: int) -> dict[str, Any]:
     with ledger.engine.connect() as conn:
         row = conn.execute(select(_T["web_screening_jobs"]).where(J.id == jid)).mappings().first()
@@ -188,7 +199,7 @@ def job(ledger: Any, jid: int) -> dict[str, Any]:
         raise LedgerError("not_found", f"找不到筛查任务 {jid}", f"screening run {jid} not found")
     d = dict(row)
     d["params"] = json.loads(d["params"])
-    d["summary"] = json.loads(d["summary"]) if d["summary"] else None
+    d["summary"] = _size_classes(json.loads(d["summary"])) if d["summary"] else None
     d["progress"] = json.loads(d["progress"]) if d["progress"] else None
     d.pop("out_dir")
     return d

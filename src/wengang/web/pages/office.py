@@ -37,7 +37,7 @@ from wengang.reports.charts import MONEY, bar_chart, count, hbar_chart
 
 from .. import jobs
 from ..access import may_approve_accounts
-from ..auth import Principal, current_principal, mask_id, own
+from ..auth import Principal, current_principal, mask_id, own_decision
 from ..errors import MAX_ID, ApiError, check_batch_key
 from . import router
 from .common import (
@@ -434,7 +434,7 @@ def decision_page(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], reque
 
     p = current_principal(request)
     d = led(request).decision(decision_id)
-    own(p, d["unit_id"], f"决定 {decision_id} ", f"decision {decision_id}")
+    own_decision(p, decision_id, d["unit_id"])
     reviews = led(request).read(
         select(V.stage, V.reviewer, V.approve, V.reason).where(V.decision_id == decision_id).order_by(V.stage)
     )
@@ -614,7 +614,7 @@ async def decision_confirm(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID
 
     def write() -> None:
         d = led(request).decision(decision_id)
-        own(p, d["unit_id"], f"决定 {decision_id} ", f"decision {decision_id}")
+        own_decision(p, decision_id, d["unit_id"])
         actor, why = _portal_actor(request, p, "确认")
         led(request).confirm(
             decision_id,
@@ -640,7 +640,7 @@ async def decision_decline(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID
 
     def write() -> None:
         d = led(request).decision(decision_id)
-        own(p, d["unit_id"], f"决定 {decision_id} ", f"decision {decision_id}")
+        own_decision(p, decision_id, d["unit_id"])
         actor, why = _portal_actor(request, p, "放弃")
         led(request).decline(decision_id, actor, reason=why + reason)
 

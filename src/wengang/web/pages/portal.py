@@ -8,8 +8,11 @@ the way ``wengang case skill-apply`` does (``wengang evaluate`` output → ``int
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from fastapi import Request
@@ -149,8 +152,21 @@ def _person_facts(f: dict[str, str], id_number: str, name: str) -> tuple[str, da
     return region, on, facts
 
 
-def _evaluate(program: str, region: str, on: date, facts: dict[str, Any]) -> Any:
-    """``wengang evaluate``: the rules on one case (nothing stored). Input problems → 422 with the field."""
+@functools.cache
+def form_labels(template: str) -> dict[str, str]:
+    """A page form's own labels (``<label for="field">标签</label>`` in ``templates/pages/<template>``), by field."""
+    source = (Path(__file__).parents[1] / "templates" / "pages" / template).read_text(encoding="utf-8")
+    return {k: v.strip() for k, v in re.findall(r'<label for="(\w+)"[^>]*>([^<{]+)</label>', source)}
+
+
+_HEADER = re.compile(r"表头“([^”]+)”")
+
+
+def _evaluate(program: str, region: str, on: date, facts: dict[str, Any],
+              labels: dict[str, str] | None = None) -> Any:
+    """``wengang evaluate``: the rules on one case (nothing stored). Input problems → 422 with the field: on a page
+    (``labels``: the form's own labels by field) the field as the form names it, never the rules' internal name
+    (``paid_premium_last_year_fen（表头“paid_premium_last_year_yuan”）``: outside web audit, session 42)."""
     from wengang.evaluate import InvalidFacts, evaluate
     from wengang.programs import load_all
 
@@ -160,11 +176,18 @@ def _evaluate(program: str, region: str, on: date, facts: dict[str, Any]) -> Any
         return evaluate(program, region, on, facts)
     except InvalidFacts as exc:
         field, zh, en = exc.problems[0]
+        header = _HEADER.search(field)
+        name = header.group(1) if header else field.split("（")[0]
+        if labels is not None and name in labels:
+            raise ApiError(422, "invalid_facts", f"“{labels[name]}”：{zh}", f"field {name}: {en}", name) from None
         raise ApiError(422, "invalid_facts", f"字段 {field}：{zh}", f"field {field}: {en}", field) from None
     except (ValueError, LookupError) as exc:
         text = str(exc.args[0]) if exc.args else str(exc)
         zh, _, en = text.partition(" / ")
         raise ApiError(422, "invalid_input", zh, en or zh) from None
+
+
+_PERSON_LABELS = {**form_labels("person.html"), **MONTHS}
 
 
 def _person_page(request: Request, f: dict[str, str], result: Any = None, status: int = 200) -> Response:
@@ -197,7 +220,7 @@ async def person_check(request: Request) -> Response:
     p = current_principal(request)
     f = await form(request)
     region, on, facts = _person_facts(f, p.subject or "", p.display_name)
-    d = await run_in_threadpool(_evaluate, "skill_subsidy", region, on, facts)
+    d = await run_in_threadpool(_evaluate, "skill_subsidy", region, on, facts, _PERSON_LABELS)
     return _person_page(request, f, result=_result(d))
 
 
@@ -208,11 +231,12 @@ async def person_apply(request: Request) -> Response:
     p = current_principal(request)
     f = await form(request)
     region, on, facts = _person_facts(f, p.subject or "", p.display_name)
-    d = await run_in_threadpool(_evaluate, "skill_subsidy", region, on, facts)
+    d = await run_in_threadpool(_evaluate, "skill_subsidy", region, on, facts, _PERSON_LABELS)
     if d.status != "eligible":
         return _person_page(request, f, result={**_result(d), "refused": True}, status=422)
-    dec = decision_from_obj(json.loads(json.dumps(d.to_dict(), default=str)), facts=facts)
-    from ..api_casework import person_apply_reason
+    from ..api_casework import masked_name, person_apply_reason
+
+    dec = masked_name(decision_from_obj(json.loads(json.dumps(d.to_dict(), default=str)), facts=facts))
 
     # as POST /api/v1/applications/skill-subsidy: the person's own account named in the audit event (session 40:
     # recorded with an empty reason, the person's history showed it as 经办机构's)

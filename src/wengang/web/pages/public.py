@@ -26,7 +26,7 @@ from wengang.facts.unit import OrgType, SizeClass
 from ..errors import ApiError
 from . import router
 from .common import RECIPIENT, as_date, as_int, clause_url, form, page
-from .portal import _evaluate, _result
+from .portal import _evaluate, _result, form_labels
 
 CHECK_CSRF_COOKIE = "wengang_check_csrf"
 
@@ -137,7 +137,7 @@ async def check_submit(request: Request) -> Response:
                            error_en="CSRF token missing or wrong; reload the page and try again")
     try:
         region, on, facts = _unit_facts(f)
-        d = await run_in_threadpool(_evaluate, "fanhuan", region, on, facts)
+        d = await run_in_threadpool(_evaluate, "fanhuan", region, on, facts, form_labels("check.html"))
     except ApiError as exc:
         return _check_page(request, f, status=exc.status, error=exc.zh, error_en=exc.en)
     return _check_page(request, f, result=_result(d))
