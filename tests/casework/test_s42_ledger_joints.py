@@ -153,11 +153,47 @@ def test_an_objection_hold_is_released_by_a_reviewer_other_than_the_one_who_held
     ledger.hold(b, "lead", reason=OBJECTION)
     with pytest.raises(LedgerError) as e:  # a 经办+复核 who held it cannot release it either
         ledger.release(b, "lead", reason="异议核实不成立")
-    assert e.value.code == "same_operator" and "登记该异议暂缓的人员（lead）" in e.value.zh, e.value.zh
+    assert e.value.code == "same_operator" and "办理该暂缓的人员（lead）" in e.value.zh, e.value.zh
     assert ledger.decision(a)["state"] == ledger.decision(b)["state"] == "held"
     ledger.release(a, "checker", reason="经实地核查，异议所称裁员系合同期满终止，异议不成立")
     ledger.release(b, "checker", reason="经核查异议不成立")
     assert ledger.decision(a)["state"] == ledger.decision(b)["state"] == "approved"
+
+
+def test_a_hold_by_hand_after_approval_is_released_by_another_reviewer_whatever_its_words(ledger):
+    # a complaint during 公示 that does not say 异议 is still released by a second person (outside second look, s42)
+    a, b = to_payable(ledger, 2)
+    ledger.hold(a, "clerk", reason="公示期间群众反映该单位已停产")
+    with pytest.raises(LedgerError) as e:
+        ledger.release(a, "clerk", reason="经核实仍在生产")
+    assert e.value.code == "role_refused" and "复审通过后被暂缓" in e.value.zh, e.value.zh
+    ledger.hold(b, "lead", reason="公示期间群众反映该单位已停产")
+    with pytest.raises(LedgerError) as e:
+        ledger.release(b, "lead", reason="经核实仍在生产")
+    assert e.value.code == "same_operator", e.value.zh
+    ledger.release(a, "checker", reason="经实地核查仍在正常生产")
+    assert ledger.decision(a)["state"] == "approved"
+
+
+def test_the_screenings_dispatch_and_account_holds_are_released_by_a_reviewer_not_the_first():
+    from wengang.casework.states import hold_kinds
+    from wengang.programs.fanhuan import ACCOUNT_HOLD_REASON, DISPATCH_HOLD_REASON
+
+    assert hold_kinds(DISPATCH_HOLD_REASON) == ("dispatch",)  # one hold, not split at an inner “；”
+    assert hold_kinds(ACCOUNT_HOLD_REASON) == ("account",)
+    assert hold_kinds(f"{DISPATCH_HOLD_REASON}；{ACCOUNT_HOLD_REASON}") == ("dispatch", "account")
+
+
+def test_a_dispatch_hold_is_not_released_by_a_caseworker(ledger):
+    from wengang.programs.fanhuan import DISPATCH_HOLD_REASON
+
+    (a,) = to_payable(ledger, 1)
+    ledger.hold(a, "clerk", reason=DISPATCH_HOLD_REASON)
+    with pytest.raises(LedgerError) as e:
+        ledger.release(a, "clerk", reason="已申请")
+    assert e.value.code == "role_refused" and "劳务派遣单位尚未主动申请" in e.value.zh, e.value.zh
+    ledger.release(a, "checker", reason="已受理其申请，用工单位名单和被派遣劳动者数量已留存备案")
+    assert ledger.decision(a)["state"] == "approved"
 
 
 # ---------------------------------------------------------------- D8 a bank return applied again appends nothing

@@ -1794,13 +1794,19 @@ class Ledger:
         * an objection raised during 公示 (a hold whose reason names 异议; 内人社办发〔2022〕86号（三）10 “公示无异议后按规定
           进行支付”): as a ceiling — an explicit reason and a 复核, not the operator who put the hold on nor the 初审
           (one 经办 had held and released it alone; outside casework audit Q, session 42);
-        * any other hold (by hand, with its own reason): an explicit reason.
+        * a dispatch firm that has not applied, a unit with no account the money may go to (``states``: the
+          screening's dispatch and account holds): as a ceiling, stating the application and its 备案, or the account;
+        * any other hold (by hand, with its own reason): an explicit reason; put on after the 复审 approved (a complaint
+          during 公示 that does not say 异议), as an objection (outside second look, session 42).
 
         The event records the hold's reason and kinds (``after.released``)."""
         from .states import (
+            HOLD_ACCOUNT,
             HOLD_CAP,
             HOLD_DEFERRAL,
+            HOLD_DISPATCH,
             HOLD_OBJECTION,
+            HOLD_OTHER,
             HOLD_QUARANTINE,
             RELEASE_DEFAULT,
             held_zh,
@@ -1823,14 +1829,28 @@ class Ledger:
                         "a stated reason (--reason: what was checked and found), not the deferral's default")
                 text_ = RELEASE_DEFAULT[HOLD_DEFERRAL]
             V = Review.__table__.c
-            if HOLD_QUARANTINE in kinds or HOLD_CAP in kinds or HOLD_OBJECTION in kinds:
+            approved = conn.execute(select(exists().where(V.decision_id == decision_id, V.stage == 2,
+                                                          V.approve == 1))).scalar_one()
+            # a hold put on by hand after the 复审 approved: money is about to leave, so a second person releases it
+            # as an objection is released (a complaint during 公示 need not say 异议; outside second look, session 42)
+            by_hand_late = HOLD_OTHER in kinds and approved
+            if {HOLD_QUARANTINE, HOLD_CAP, HOLD_DISPATCH, HOLD_ACCOUNT, HOLD_OBJECTION} & set(kinds) or by_hand_late:
                 why_zh, why_en = (("因输入数据有误（被隔离、未经核实）而暂缓", "held for a quarantined input row")
                                   if HOLD_QUARANTINE in kinds else
                                   ("的金额只是文件规定的“不超过”上限而暂缓（须写明统筹地区确定的标准及其即为该金额）",
                                    "held as its amount is only the document's ceiling (state the standard set and that it "
                                    "is this amount)") if HOLD_CAP in kinds else
+                                  ("因劳务派遣单位尚未主动申请而暂缓（须写明已受理其申请并对用工单位名单和被派遣劳动者数量留存备案）",
+                                   "held as a dispatch firm that has not applied (state the application received and "
+                                   "its 备案)") if HOLD_DISPATCH in kinds else
+                                  ("因无可用的收款账户而暂缓（须写明补充的对公账户）",
+                                   "held for want of an account the money may go to (state the account supplied)")
+                                  if HOLD_ACCOUNT in kinds else
                                   ("因公示期间有异议而暂缓（内人社办发〔2022〕86号（三）10“公示无异议后按规定进行支付”）",
-                                   "held for an objection raised during 公示 (paid only once 公示 ends without objection)"))
+                                   "held for an objection raised during 公示 (paid only once 公示 ends without objection)")
+                                  if HOLD_OBJECTION in kinds else
+                                  ("在复审通过后被暂缓（发放前的暂缓由另一人核实后解除）",
+                                   "held after the second review approved it (released by another person once checked)"))
                 try:
                     actor = operators.require(conn, login, "second_review").login
                 except LedgerError as e:
@@ -1845,21 +1865,19 @@ class Ledger:
                 if first == actor:
                     raise LedgerError("same_operator", f"解除须由初审人（{first}）以外的复核人员办理",
                                       f"the release must be done by a reviewer other than the first reviewer ({first})")
-                if HOLD_OBJECTION in kinds:  # four eyes: not the one who took the objection and held the decision
+                if HOLD_OBJECTION in kinds or by_hand_late:  # four eyes: not the one who held the decision
                     EV = AuditEvent.__table__.c
                     holder = conn.execute(select(EV.actor).where(
                         EV.entity == "case_decisions", EV.entity_id == str(decision_id), EV.action == "hold")
                         .order_by(EV.seq.desc()).limit(1)).scalar()
                     if holder == actor:
                         raise LedgerError("same_operator",
-                                          f"决定 {decision_id} 因公示异议暂缓：解除须由登记该异议暂缓的人员（{holder}）以外的"
+                                          f"决定 {decision_id} {why_zh}：解除须由办理该暂缓的人员（{holder}）以外的"
                                           "复核人员核实后办理",
-                                          f"decision {decision_id} is held for an objection: the release must be done by a "
+                                          f"decision {decision_id} is {why_en}: the release must be done by a "
                                           f"reviewer other than the operator who held it ({holder})")
             else:
                 actor = operators.require(conn, login, "hold").login
-            approved = conn.execute(select(exists().where(V.decision_id == decision_id, V.stage == 2,
-                                                          V.approve == 1))).scalar_one()
             to = "approved" if approved else "screened" if d["origin"] == "screening" else "applied"
             self._move(conn, d, "release", to, actor, text_,
                        note={"released": {"hold_reason": d["hold_reason"], "kinds": list(kinds)}}, hold_reason=None)

@@ -203,13 +203,21 @@ def state_zh(state: str | None, hold_reason: str | None = None, *, confirmation_
 #   released only with a stated reason (what was checked, why the objection does not stand) by a 复核 other than the
 #   operator who put the hold on — one 经办 had held and released it alone with “异议核实不成立” (outside casework audit
 #   Q, session 42; docs/decisions.md §127).
+# * a dispatch firm that has not applied (programs.fanhuan.DISPATCH_HOLD_REASON: 18号 四, 晋28号 五 “指导其主动…提出申请…
+#   受理…申请时，要对…用工单位名单和被派遣劳动者数量留存备案”) and a unit with no account the money may go to
+#   (ACCOUNT_HOLD_REASON: 40号 五 “对没有对公账户的小微企业…”): released as a ceiling is — by a 复核 other than the 初审,
+#   stating the application and its 备案, or the account (outside second look, session 42: one 经办 could release them).
+# * any other hold put on by hand once the 复审 has approved (a complaint during 公示 that does not say 异议, say):
+#   released by a 复核 other than the operator who put it on — money is about to leave (outside second look, session 42).
 HOLD_DEFERRAL, HOLD_QUARANTINE, HOLD_CAP, HOLD_OTHER = "deferral", "quarantine", "cap", "other"
-HOLD_OBJECTION = "objection"
+HOLD_OBJECTION, HOLD_DISPATCH, HOLD_ACCOUNT = "objection", "dispatch", "account"
 _QUARANTINE_MARKS = ("待核实", "隔离", "格式有误", "无法识别")
 _CAP_MARKS = ("“不超过”上限", "（“不超过”）")
 _OBJECTION_MARKS = ("异议",)
+_DISPATCH_MARKS = ("劳务派遣单位须主动申请稳岗返还",)
+_ACCOUNT_MARKS = ("无对公账户，且不是经划型确定的小微企业",)
 HOLD_ZH = {HOLD_DEFERRAL: "缓缴待补足", HOLD_QUARANTINE: "输入数据有误待核实", HOLD_CAP: "上限金额待确定标准",
-           HOLD_OBJECTION: "公示异议待核实"}
+           HOLD_OBJECTION: "公示异议待核实", HOLD_DISPATCH: "劳务派遣单位待申请备案", HOLD_ACCOUNT: "收款账户待补充"}
 # the one release reason that may be taken as given: the deferral's (the firm paid up); no default for the others
 RELEASE_DEFAULT = {HOLD_DEFERRAL: "已补足缓缴的失业保险费"}
 
@@ -221,6 +229,10 @@ def hold_kinds(reason: str | None) -> tuple[str, ...]:
     for part in (reason or "").split("；"):
         if any(m in part for m in _CAP_MARKS):
             found.add(HOLD_CAP)
+        elif any(m in part for m in _DISPATCH_MARKS):
+            found.add(HOLD_DISPATCH)
+        elif any(m in part for m in _ACCOUNT_MARKS):
+            found.add(HOLD_ACCOUNT)
         elif any(m in part for m in _OBJECTION_MARKS):
             found.add(HOLD_OBJECTION)
         elif any(m in part for m in _QUARANTINE_MARKS):
@@ -229,8 +241,8 @@ def hold_kinds(reason: str | None) -> tuple[str, ...]:
             found.add(HOLD_DEFERRAL)
         elif part.strip():
             found.add(HOLD_OTHER)
-    return tuple(k for k in (HOLD_QUARANTINE, HOLD_CAP, HOLD_OBJECTION, HOLD_DEFERRAL, HOLD_OTHER)
-                 if k in found) or (HOLD_OTHER,)
+    return tuple(k for k in (HOLD_QUARANTINE, HOLD_CAP, HOLD_DISPATCH, HOLD_ACCOUNT, HOLD_OBJECTION, HOLD_DEFERRAL,
+                             HOLD_OTHER) if k in found) or (HOLD_OTHER,)
 
 
 def held_zh(reason: str | None) -> str:

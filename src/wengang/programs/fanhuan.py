@@ -761,7 +761,7 @@ DEFERRAL_HOLD_REASON = "缓缴的失业保险费尚未补足：在及时补足�
 # until it applies it is entitled but not paid (held, as a 缓缴 not made up is), and 视为放弃 (DISPATCH_WAIVED) only once
 # the period it was told of is over (outside held-out audit, session 42: an unapplied firm went through to 已发放)
 DISPATCH_HOLD_REASON = (
-    "劳务派遣单位须主动申请稳岗返还（不适用免申即享）：尚未申请，暂缓发放；请告知其申请，受理时对用工单位名单和被派遣劳动者数量"
+    "劳务派遣单位须主动申请稳岗返还（不适用免申即享）：尚未申请，暂缓发放，请告知其申请，受理时对用工单位名单和被派遣劳动者数量"
     "留存备案后再发放"
 )
 # the tax account is a channel for 无对公账户的小微企业 only (40号 五、18号 四): any other unit without a corporate account
