@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -215,3 +216,33 @@ def test_a_float_fen_column_with_fractions_is_in_doubt_as_a_whole(tmp_path):
     res = validate_table(read_table(p, "contributions"))
     assert (res.report.accepted, res.report.quarantined) == (0, 2)
     assert "整列单位存疑" in res.quarantine.filter(pl.col("source_row") == 2)["reason_zh"][0]
+
+
+@pytest.mark.parametrize("partitions", [1, 4])
+def test_a_partitioned_run_with_a_fen_column_in_doubt_decides_nothing_on_it(tmp_path, partitions):
+    # the column-wide doubt sees one partition's rows: a run of several partitions is refused whole, never decided on
+    # the other partitions' whole numbers read as 分 (outside second look, session 42); one partition quarantines it
+    from wengang.screening.demo_data import generate_region
+    from wengang.screening.pipeline import run_screening
+
+    region = tmp_path / "region"
+    generate_region(region, region_code="150500", n_units=60, year=2024, seed=5)
+    src = pl.concat([pl.read_parquet(f) for f in sorted((region / "contributions").rglob("*.parquet"))])
+    paid = src["paid_fen"].cast(pl.String).to_list()
+    paid[0] = paid[0][:-2] + "." + paid[0][-2:]  # one row written in 元
+    csv = tmp_path / "contributions.csv"
+    src.with_columns(pl.Series("paid_fen", paid)).write_csv(csv)
+    out = tmp_path / "out"
+    def run():
+        return run_screening(out, tables={"units": region / "units", "contributions": csv},
+                             evaluation_date=date(2025, 8, 1), partitions=partitions, excel=False)
+
+    if partitions == 1:
+        report = run()
+        contrib = next(r for r in report.reports if r.table == "contributions")
+        assert contrib.accepted == 0 and contrib.quarantined == src.height
+    else:
+        with pytest.raises(IngestError) as e:
+            run()
+        assert "整列单位存疑" in e.value.message_zh and "4 个分区" in e.value.message_zh, e.value.message_zh
+        assert not (out / "results.parquet").exists()

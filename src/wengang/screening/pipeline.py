@@ -154,6 +154,35 @@ def refuse_empty_tables(reports: Iterable[ValidationReport], required: Iterable[
         )
 
 
+def refuse_fen_doubt_in_partitions(reports: Iterable[ValidationReport], partitions: int) -> None:
+    """A 分 column with a row written in 元 puts the whole column in doubt (quarantine._fen_column_in_doubt); that
+    check sees one partition's rows, so in a run of several partitions the whole-number rows of the others were read
+    as 分 (outside second look, session 42). Such a run is refused whole — nothing is decided on the column."""
+    from wengang.ingest.columns import FEN_POINT_EN
+    from wengang.screening.quarantine import FEN_DOUBT_EN_MARK, FEN_NOT_WHOLE_EN
+    from wengang.screening.schemas import ALL_TABLES
+
+    if partitions <= 1:
+        return
+    # the reports count each reason by its English text, field first (quarantine.validate_table)
+    marks = (FEN_POINT_EN, FEN_NOT_WHOLE_EN, FEN_DOUBT_EN_MARK)
+    for r in reports:
+        columns = sorted({k.split(": ", 1)[0] for k, n in r.by_reason.items() if n and any(m in k for m in marks)})
+        if not columns:
+            continue
+        sch = ALL_TABLES.get(r.table)
+        label = f"{r.table}（{sch.zh}）" if sch is not None else r.table
+        raise IngestError(
+            f"数据表 {label} 的文件 {r.source_file} 中以分计的金额列 {'、'.join(columns)} 有金额以元的写法书写（带小数点），整列单位存疑；"
+            f"本次按 {partitions} 个分区校验，无法整列隔离，已停止，未作任何判定。请更正该列（为元请在表头写“（元）”或用 --header-map "
+            "映射到以元计的字段，为分请全部写成整数分）后重新筛查",
+            f"table {r.table}: file {r.source_file}: the fen column(s) {', '.join(columns)} hold amounts written as yuan; "
+            f"the column's unit is in doubt and a run of {partitions} partitions cannot quarantine it whole, so nothing "
+            "was decided: correct the column (head it “(元)” or map it to a yuan field, or write whole fen) and run again",
+            source=r.source_file,
+        )
+
+
 def _count(raw: RawTable) -> int:
     return int(raw.frame.select(pl.len()).collect().item())
 
@@ -747,6 +776,7 @@ def run_screening(
             )
             reports = list(run.reports.values())
             refuse_empty_tables(reports, required=("units", "contributions"))
+            refuse_fen_doubt_in_partitions(reports, parts)
             t1 = time.perf_counter()
             if strict:
                 if any(r.quarantined for r in reports):

@@ -823,6 +823,9 @@ def _late_fee_implausible(money_fields: list[str]) -> tuple[pl.Expr, pl.Expr, pl
 # "89.00"), a fraction in a float column
 _YUAN_LIKE = ("fen with a decimal point", "fen not whole")
 FEN_COLUMN_IN_DOUBT = "fen column in doubt (other rows written as yuan)"
+# the English reasons those faults are counted by (pipeline.refuse_fen_doubt_in_partitions)
+FEN_NOT_WHOLE_EN = "an amount in fen must be a whole number"
+FEN_DOUBT_EN_MARK = "is read in fen but some of its amounts are written as yuan"
 
 
 def _fen_column_in_doubt(name: str, header: str, faults: list) -> tuple[pl.Expr, str, str, str] | None:
