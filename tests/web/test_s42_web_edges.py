@@ -256,6 +256,9 @@ def test_a_json_body_over_its_cap_is_refused_while_uploads_keep_theirs(web):
     r = c.post("/api/v1/evaluate", content=iter([big[:6 * 1024**2], big[6 * 1024**2:]]),
                headers={"content-type": "application/json"})  # chunked: counted as it arrives
     assert r.status_code == 413
+    # a multipart body to a route that takes no file is held to the JSON cap (not the upload limit)
+    r = c.post("/api/v1/evaluate", files={"facts": ("f.json", big, "application/json")})
+    assert r.status_code == 413 and r.json()["code"] == "too_large", r.text[:300]
     # an upload over 10 MB is still taken (its own limit)
     csv = b"credit_code,name\n" + b"91150502MA0N1234XN,x\n" * 600_000
     assert len(csv) > 10 * 1024**2

@@ -105,7 +105,10 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or ())
-        upload = headers.get(b"content-type", b"").split(b";")[0].strip().lower() == b"multipart/form-data"
+        # the upload limit only where a file is taken: a multipart body sent to any other route is held to the JSON
+        # and form limit (outside second look, session 42: 12 MB as multipart to /api/v1/evaluate was read whole)
+        upload = (headers.get(b"content-type", b"").split(b";")[0].strip().lower() == b"multipart/form-data"
+                  and scope.get("method") == "POST" and scope.get("path", "") in UPLOAD_PATHS)
         limit = self.limit if upload else self.json_limit
         declared = headers.get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
@@ -128,6 +131,11 @@ class BodyLimit:
             return message
 
         await self.app(scope, counted, send)
+
+
+# the routes that take a file (multipart/form-data): screening tables, the bank's return file (API and page), a
+# simulation's table
+UPLOAD_PATHS = frozenset({"/api/v1/screening/uploads", "/api/v1/bank-returns", "/bank-files/returns", "/simulations"})
 
 
 class HeadAsGet:
