@@ -99,9 +99,19 @@ def test_cli_screen_signs_with_the_env_key_and_case_import_takes_it_unheld(tmp_p
                             "--out", str(out2), "--no-excel"])
     assert r.exit_code == 0, r.output
     monkeypatch.setenv("WENGANG_SIGNING_KEY", str(key[0]))
+    # into the ledger that holds the signed run it is the same batch: nothing new stored, nothing held, nothing said
+    # of rows it did not insert (outside casework audit, session 42)
     r = runner.invoke(app, ["case", "import", str(out2), "-u", "clerk", "--db", db])
     assert r.exit_code == 0, r.output
-    assert "没有签名" in r.output
+    assert "已于此前导入" in r.output and "新入库 0 条" in r.output and "没有签名" not in r.output
+    # into a ledger of its own: its rows are held, and it says why
+    db2 = f"sqlite:///{tmp_path / 'l2.db'}"
+    for args in (["admin", "--role", "管理员", "--bootstrap"], ["clerk", "--role", "经办", "-u", "admin"]):
+        r = runner.invoke(app, ["user", "add", *args, "--db", db2])
+        assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["case", "import", str(out2), "-u", "clerk", "--db", db2])
+    assert r.exit_code == 0, r.output
+    assert "没有签名" in r.output and "暂缓发放" in r.output
 
 
 def test_cli_screen_refuses_an_unreadable_key_before_the_run(tmp_path):

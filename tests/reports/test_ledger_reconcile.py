@@ -156,12 +156,14 @@ def test_story_ledger_reconciles_to_the_fen(tmp_path_factory: pytest.TempPathFac
     rows = monthly_payments(url, 2025)
     paid = sum(r.paid_fen for r in rows)
     net = sum(r.paid_fen - r.returned_fen - r.recovered_fen for r in rows)
-    assert paid == rep.balances["paid_fen"] == 652_138_075  # 6,521,380.75元 in three bank files
-    assert net == rep.balances["net_fen"] == 631_729_805  # 6,317,298.05元
+    # session 42 (decisions §122): 35 units without a corporate account that are not known 小微 and 6 dispatch firms
+    # that never applied are held, not paid; a branch without its legal entity's class is 无法判定
+    assert paid == rep.balances["paid_fen"] == 620_243_658  # 6,202,436.58元 in three bank files
+    assert net == rep.balances["net_fen"] == 604_556_025  # 6,045,560.25元
     assert sum(r.recovered_fen for r in rows) == rep.resize["recovered_fen"] == 53_892  # 1,077.84 → 538.92 (大型 30%)
     st = from_ledger(url, years_of("2025年度"))
     # after 多退少补: the provisional 大型 unit back at its official class (unchanged), the other at 大型 (30%)
-    assert st.amount_fen == 642_879_150 - 53_892
+    assert st.amount_fen == 632_316_223 - 53_892
     _covered(st)
 
 

@@ -35,6 +35,7 @@ class FakeResolution:
     via: list[Any] = field(default_factory=list)
     clause: str = "一"
     ruleset: str = "test"
+    region_settings: dict[str, Any] = field(default_factory=dict)
 
 
 def resolution(**values: Any) -> FakeResolution:

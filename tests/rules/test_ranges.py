@@ -35,6 +35,9 @@ PEER = {
     "fanhuan.small_unit_rule": "average",
     "fanhuan.normal_attrition": "excluded",
     "fanhuan.months_fully_paid": "cumulative",
+    # open since session 42 (待认定 by default); the peer reads the lists as they stand and last year's premiums paid
+    "fanhuan.exclusion_status_date": "review",
+    "fanhuan.base_payment_date": "paid_in_year",
 }
 I32 = 2**31 - 1
 # values at the edges: a product by 200, 11 or 5 that just fits Int32 or just does not

@@ -110,9 +110,11 @@ def test_a_record_without_a_code_still_holds_every_payment_and_says_why(region, 
     first = _workbook(
         monthly, path,
         extra=[
-            [monthly.height + 1, None, "2024-03", "100.00", "100.00", "2024-03-05", None, 3],
+            # amounts in fen, as the column's other rows (a yuan-written "100.00" puts the whole fen column in doubt:
+            # tests/ingest, decisions §126)
+            [monthly.height + 1, None, "2024-03", "10000", "10000", "2024-03-05", None, 3],
             # not a footer: its key holds a code, which is not the 合计 cell
-            ["合计", "91150000XXXXXXXXXX", "2024-03", "100.00", "100.00", "2024-03-05", None, 3],
+            ["合计", "91150000XXXXXXXXXX", "2024-03", "10000", "10000", "2024-03-05", None, 3],
         ],
     )  # fmt: skip
     report = _screen(tmp_path / "out", {**tables, "contributions": path})

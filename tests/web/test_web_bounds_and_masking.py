@@ -80,8 +80,14 @@ def test_the_access_log_masks_identifiers_in_addresses():
 
 
 def test_a_backdated_publicity_list_needs_a_reason(web):
-    clerk = web.client("clerk")
+    clerk, checker = web.client("clerk"), web.client("checker")
+    did = web.ids[UNIT_A]  # one decision through 复审, for the list to have an entry (an empty list is refused)
+    assert clerk.post(f"/api/v1/decisions/{did}/confirm", json={}).status_code == 200
+    assert clerk.post(f"/api/v1/decisions/{did}/reviews", json={"stage": 1, "approve": True, "reason": "初审通过"}).status_code == 201
+    assert checker.post(f"/api/v1/decisions/{did}/reviews", json={"stage": 2, "approve": True, "reason": "复审通过"}).status_code == 201
     body = {"list_key": "gs-old", "program": "fanhuan", "year": 2025, "starts_on": "2025-10-01", "days": 5}
     r = clerk.post("/api/v1/publicity/lists", json=body)
     assert r.status_code == 422 and r.json()["code"] == "backdated_publicity"
-    assert clerk.post("/api/v1/publicity/lists", json=body | {"late_reason": "已于2025-10-01张贴"}).status_code == 201
+    assert web.ledger.decision(did)["state"] == "approved"
+    r = clerk.post("/api/v1/publicity/lists", json=body | {"late_reason": "已于2025-10-01张贴"})
+    assert r.status_code == 201 and r.json()["publicized"] == 1, r.text

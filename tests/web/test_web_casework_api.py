@@ -92,7 +92,10 @@ def test_publicity_list_and_documents_only_after_second_review(web):
     # 公示 of a decision not past 复审 is impossible through the API: the list takes only approved ones
     r = clerk.post("/api/v1/publicity/lists", json={"list_key": "gs-2", "program": "fanhuan", "year": 2025,
                                                     "starts_on": "2025-10-01", "late_reason": "已于2025-10-01张贴", "decision_ids": [web.ids[UNIT_B]]})
-    assert r.status_code == 201 and r.json()["publicized"] == 0
+    # nothing approved to list: refused, no empty list made (outside casework audit D7, session 42)
+    assert r.status_code == 409 and r.json()["code"] == "nothing_to_publicize", r.text
+    assert "未创建该名单" in r.json()["message_zh"]
+    assert clerk.get("/api/v1/publicity/lists/gs-2").status_code == 404
     assert web.ledger.decision(web.ids[UNIT_B])["state"] == "notified"
     # the 复核 may not produce the 公示 document (经办's task)
     assert web.client("checker").get("/api/v1/publicity/lists/gs-web/document").status_code == 403

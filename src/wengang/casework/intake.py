@@ -650,7 +650,7 @@ def _explain(ev: dict[str, Any]) -> str:
     def marked(c: dict[str, Any]) -> str:
         if c.get("applicable") is False:
             detail = str(c.get("detail") or "")
-            return f"— {c.get('label', '')}：{detail if detail.startswith('不适用') else '不适用' + detail}"
+            return f"— {c.get('label', '')}：{detail if detail.startswith('不适用') else '不适用：' + detail if detail else '不适用'}"
         sign = "？" if open_ & set(c.get("switches") or ()) else mark.get(c.get("passed"))
         return f"{sign} {c.get('label', '')}：{c.get('detail', '')}"
 

@@ -427,7 +427,7 @@ def _letter_lines(lines: Iterable[str], undecided: bool = False) -> list[str]:
 # flags) is a line of its own, ``核查：…``; a check is ``✔/✘/？ label：detail``, and a check of kind flag (a risk
 # point to verify, never a refusal) may carry explain's tag ``【核查】`` before its label.
 _FLAG_LINE = "核查："
-_CHECK_LINE = re.compile(r"^[✔✘？]\s*")
+_CHECK_LINE = re.compile(r"^[✔✘？—]\s*")  # — : a check not applicable to the case
 _FLAG_TAG = "【核查】"
 
 

@@ -20,7 +20,7 @@ from wengang.policies.required import REQUIRED_PARAMS
 # confirm, what an unconfirmed offer becomes, reminders, the 税务 account, a 公示 before payment
 PROCEDURE_PARAMS = frozenset({
     "confirmation_required", "unconfirmed_waived", "unconfirmed_reminded",
-    "pay_to_premium_account_if_no_corporate_account", "publicity_before_payment",
+    "pay_to_premium_account_if_no_corporate_account", "publicity_before_payment", "notify_channels",
 })
 
 

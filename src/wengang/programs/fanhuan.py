@@ -916,7 +916,7 @@ _overpaid = Fact("overpaid_premium_last_year_fen", "上年度实缴超过应缴�
 OVERPAID_FLAG = Check(
     "overpaid_months",
     "上年度无实缴超过应缴的月份（多缴部分计入返还基数须核实）",
-    when(IsMissing(_overpaid), NotApplicable(Lit(True), "未核查：未提供多缴金额（overpaid_premium_last_year_fen）"), _overpaid <= 0),
+    when(IsMissing(_overpaid), NotApplicable(Lit(True), "不适用：未提供多缴金额（overpaid_premium_last_year_fen），未核查"), _overpaid <= 0),
     kind=FLAG,
     reason="上年度有月份实缴超过当月应缴，多缴部分已计入返还基数（按“实际缴纳”的字面）：请核实多缴部分是否应退还单位、是否计入返还基数",
 )

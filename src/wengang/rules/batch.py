@@ -240,11 +240,20 @@ def compile_stages(
     # Compiled twice: a sub-expression staged as a shared column (SharedNodes) because the rule tree reuses it may,
     # once the readings and the policy have chosen their branches, be read by one expression only. Staged, it
     # cost a column and a step of its own (the 1 M peer table: three steps for one amount); the second pass
-    # writes such a node where it is read. Compiling is milliseconds and a plan is kept per policy and shape.
+    # writes such a node where it is read. A node read by nothing (read only by an expression the compiler then
+    # found fixed and dropped, e.g. a negative-base flag that cannot be true) is not written at all; writing one
+    # node inline may leave another read once, so the passes repeat until none is (two or three in practice).
+    # Compiling is milliseconds and a plan is kept per policy and shape.
     args = (ruleset, resolution, settings, fixed, columns, literals, tuple(non_null), dict(ranges or {}))
     plan, shared, codes = _compile_stages(*args, inline=frozenset())
-    once = shared.read_once([*(e for level in plan.shared for e in level), *plan.variants])
-    return _compile_stages(*args, inline=once, codes=codes)[0] if once else plan
+    inline: frozenset[tuple[Any, ...]] = frozenset()
+    for _ in range(8):
+        once = shared.read_once([*(e for level in plan.shared for e in level), *plan.variants])
+        if once <= inline:
+            break
+        inline |= once
+        plan, shared, _ = _compile_stages(*args, inline=inline, codes=codes)
+    return plan
 
 
 def _compile_stages(

@@ -1664,5 +1664,5 @@ class SharedNodes:
         for e in exprs:
             for name in e.meta.root_names():
                 reads[name] = reads.get(name, 0) + 1
-        once = {key for key, (name, _, _, _) in self._columns.items() if reads.get(name, 0) == 1}
-        return frozenset(once | {("code", fact) for fact, (name, _, _) in self._coded.items() if reads.get(name, 0) == 1})
+        once = {key for key, (name, _, _, _) in self._columns.items() if reads.get(name, 0) <= 1}
+        return frozenset(once | {("code", fact) for fact, (name, _, _) in self._coded.items() if reads.get(name, 0) <= 1})
