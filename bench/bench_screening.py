@@ -46,6 +46,9 @@ FIXED_READINGS = (
     "fanhuan.small_unit_rule=workforce",
     "fanhuan.size_class_existing=verify",
     "fanhuan.size_class_where_silent=standard_2017",
+    # open since session 42 (待认定 by default): the peer reads the lists as they stand and last year's premiums paid
+    "fanhuan.exclusion_status_date=review",
+    "fanhuan.base_payment_date=paid_in_year",
 )
 T = TypeVar("T")
 FLOOR = Path("/work/shared/bench-peer/screen_floor.py")

@@ -8,7 +8,7 @@ equivalence is tested property-by-property in ``tests/rules/test_batch_equivalen
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,6 +69,27 @@ STATUS_DTYPE = pl.Enum([ELIGIBLE, INELIGIBLE, NEEDS_DECISION, NOT_DETERMINABLE])
 
 def _tag(combo: Mapping[str, str]) -> str:
     return ",".join(f"{k}={v}" for k, v in combo.items())
+
+
+class _ByCombination:
+    """A compiled expression's column for a full combination of readings (its ``_tag``): the column compiled for the
+    combination of the expression's own switches. Looked up on demand: a table of every combination of every switch
+    for every check was most of the compile time once a dozen switches were open (session 43)."""
+
+    def __init__(self, own: Sequence[str], by_own: dict[str, str]) -> None:
+        self.own, self.by_own = tuple(own), by_own
+        self._seen: dict[str, str] = {}
+
+    def __getitem__(self, tag: str) -> str:
+        hit = self._seen.get(tag)
+        if hit is None:
+            combo = dict(part.split("=", 1) for part in tag.split(",")) if tag else {}
+            hit = self._seen[tag] = self.by_own[_tag({k: combo[k] for k in self.own})]
+        return hit
+
+    def values(self) -> Iterable[str]:
+        """The distinct columns, the default combination's first."""
+        return self.by_own.values()
 
 
 def _shown_tag(combo: Mapping[str, str], default: Mapping[str, str]) -> str:
@@ -290,7 +311,7 @@ def _compile_stages(
 
     missing_figures = missing_settings(ruleset, params, settings)
 
-    def variants(key: str, expr: Any) -> dict[str, str]:
+    def variants(key: str, expr: Any) -> _ByCombination:
         """Compile ``expr`` once per combination of its own switches; map full-combo tag -> column."""
         own = switches_in([expr], params)
         by_own: dict[str, str] = {}
@@ -329,7 +350,7 @@ def _compile_stages(
                     waits_of[name] = f"__rw_{key}__{_tag(combo)}"
                     temps.append(waits_of[name])
                     stage1.append(waits.alias(waits_of[name]))
-        return {_tag(c): by_own[_tag({k: c[k] for k in own})] for c in combos}
+        return _ByCombination(own, by_own)
 
     never: set[str] = set()  # the stage-1 columns null on no row
     contra_of: dict[str, list[tuple[str, str]]] = {}  # an amount column: its negative-base flags (code, column)

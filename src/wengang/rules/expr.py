@@ -1659,10 +1659,24 @@ class SharedNodes:
 
     def read_once(self, exprs: Iterable[pl.Expr]) -> frozenset[tuple[Any, ...]]:
         """The keys of the staged columns that ``exprs`` (every expression compiled with these nodes) read at
-        one place only: compiled again with ``inline`` set to them, each is computed where it is read instead."""
+        one place only: compiled again with ``inline`` set to them, each is computed where it is read instead.
+
+        Also those read by nothing: a staged column read only by an expression the compiler then dropped (a
+        negative-base flag fixed false), and, in turn, what only such columns read (their reads are taken back
+        here, so one more compile, not one per layer, reaches the plan in which every staged column is read twice)."""
         reads: dict[str, int] = {}
+        roots_of: dict[str, list[str]] = {}
         for e in exprs:
-            for name in e.meta.root_names():
+            roots = e.meta.root_names()
+            roots_of[e.meta.output_name()] = roots
+            for name in roots:
                 reads[name] = reads.get(name, 0) + 1
+        staged = {name for name, _, _, _ in self._columns.values()} | {name for name, _, _ in self._coded.values()}
+        dead: set[str] = set()
+        while fresh := [n for n in staged if reads.get(n, 0) == 0 and n not in dead]:
+            for n in fresh:
+                dead.add(n)
+                for name in roots_of.get(n, ()):
+                    reads[name] -= 1
         once = {key for key, (name, _, _, _) in self._columns.items() if reads.get(name, 0) <= 1}
         return frozenset(once | {("code", fact) for fact, (name, _, _) in self._coded.items() if reads.get(name, 0) <= 1})
