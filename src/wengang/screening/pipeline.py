@@ -333,7 +333,8 @@ def _quarantine_where(raw: RawTable, res: ValidationResult, rules: list[tuple[st
         pl.any_horizontal([bad for _, bad, _, _ in rules]).alias("bad"),
         pl.concat_str([pl.when(bad).then(pl.lit(f)) for f, bad, _, _ in rules], separator="；", ignore_nulls=True)
         .alias("field"),
-        pl.concat_str([pl.when(bad).then(pl.col(f).cast(pl.String).fill_null("")) for f, bad, _, _ in rules],
+        pl.concat_str([pl.when(bad).then(pl.col(f).cast(pl.String).fill_null("") if f in acc.columns else pl.lit(""))
+                       for f, bad, _, _ in rules],
                       separator="；", ignore_nulls=True).alias("value"),
         pl.concat_str([pl.when(bad).then(pl.lit(z)) for _, bad, z, _ in rules], separator="；", ignore_nulls=True)
         .alias("reason_zh"),
@@ -408,7 +409,7 @@ def _require_by_applicant(raw: RawTable, res: ValidationResult, program: str) ->
     """Quarantine the accepted rows that lack the identifier their applicant needs (``schemas.SUBJECT_IDENTIFIERS``:
     a 小微企业's 统一社会信用代码, a person's 公民身份号码), naming the field — the rest are screened as one case is."""
     from wengang.evaluate import program_model
-    from wengang.screening.quarantine import QUARANTINE_SCHEMA, field_label, field_labels
+    from wengang.screening.quarantine import field_label, field_labels
     from wengang.screening.schemas import SUBJECT_IDENTIFIERS
 
     rules = SUBJECT_IDENTIFIERS.get(program_model(program).__name__, ())
@@ -417,55 +418,15 @@ def _require_by_applicant(raw: RawTable, res: ValidationResult, program: str) ->
         return res
     labels = field_labels(raw)
     cols = acc.columns
-    masks: list[pl.Expr] = []
-    zh: list[pl.Expr] = []
-    en: list[pl.Expr] = []
-    fields: list[pl.Expr] = []
+    found: list[tuple[str, pl.Expr, str, str]] = []
     for name, on, values, why_zh, why_en in rules:
         if on not in cols:
             continue  # who applies is not given: the rules say what that leaves unknown, as in one case
         blank = pl.col(name).cast(pl.String).str.strip_chars().fill_null("") == "" if name in cols else pl.lit(True)
         bad = pl.col(on).cast(pl.String).is_in(values).fill_null(False) & blank
-        masks.append(bad)
-        fields.append(pl.when(bad).then(pl.lit(name)))
-        zh.append(pl.when(bad).then(pl.lit(f"{field_label(name, labels)}：必填字段为空（{why_zh}）")))
-        en.append(pl.when(bad).then(pl.lit(f"{name}: required field is empty ({why_en})")))
-    if not masks:
-        return res
-    flagged = acc.select(pl.any_horizontal(masks).alias("bad"),
-                         pl.concat_str(fields, separator="；", ignore_nulls=True).alias("field"),
-                         pl.concat_str(zh, separator="；", ignore_nulls=True).alias("reason_zh"),
-                         pl.concat_str(en, separator="；", ignore_nulls=True).alias("reason_en"))
-    flags = flagged.get_column("bad")
-    n = int(flags.sum() or 0)
-    if not n:
-        return res
-    # the accepted rows are the file's rows in order less those quarantined: their rows in the file, by elimination
-    rows = raw.frame.select(pl.col("source_row").cast(pl.Int64)).collect().get_column("source_row")
-    rows = rows.filter(~rows.is_in(res.quarantine.get_column("source_row").implode()))
-    source_row = rows if rows.len() == acc.height else pl.Series("source_row", [None] * acc.height, dtype=pl.Int64)
-    added = (
-        flagged.with_columns(source_row.alias("source_row"))
-        .filter(pl.col("bad"))
-        .select(
-            pl.lit(res.quarantine.get_column("source_file")[0] if res.quarantine.height else raw.source_file)
-            .alias("source_file"),
-            "source_row", "field", pl.lit("").alias("value"), "reason_zh", "reason_en",
-        )
-        .cast(QUARANTINE_SCHEMA)
-    )
-    report = res.report
-    by_reason = dict(report.by_reason)
-    for reason, k in added.group_by("reason_en").len().iter_rows():
-        by_reason[reason] = by_reason.get(reason, 0) + k
-    from dataclasses import replace
-
-    return replace(
-        res,
-        accepted=acc.filter(~flags),
-        quarantine=pl.concat([res.quarantine.cast(QUARANTINE_SCHEMA), added]).sort("source_row", nulls_last=True),
-        report=replace(report, accepted=report.accepted - n, quarantined=report.quarantined + n, by_reason=by_reason),
-    )
+        found.append((name, bad, f"{field_label(name, labels)}：必填字段为空（{why_zh}）",
+                      f"{name}: required field is empty ({why_en})"))
+    return _quarantine_where(raw, res, found) if found else res
 
 
 def read_facts_table(
