@@ -664,7 +664,7 @@ def test_random_sequences_with_the_bank_keep_the_invariants(kind):
     run_state_machine_as_test(
         machine,
         settings=settings(
-            max_examples=10 if kind == "sqlite" else 5,
+            max_examples=8 if kind == "sqlite" else 4,
             stateful_step_count=40,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],

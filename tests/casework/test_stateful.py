@@ -228,5 +228,5 @@ def test_random_sequences_keep_the_invariants(kind):
         pytest.skip("PostgreSQL 不可用 / PostgreSQL at 127.0.0.1:5432 is unreachable")
     machine = type(f"LedgerMachine_{kind}", (LedgerMachine,), {"kind": kind})
     run_state_machine_as_test(machine, settings=settings(
-        max_examples=12 if kind == "sqlite" else 6, stateful_step_count=40, deadline=None,
+        max_examples=10 if kind == "sqlite" else 5, stateful_step_count=40, deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))

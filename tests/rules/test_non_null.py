@@ -28,7 +28,7 @@ from wengang.rules.batch import compile_stages, known_non_null, screen_frame
 from wengang.rules.engine import RULESETS
 from wengang.screening.evaluate import screen_facts
 
-PROPS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _filled(frame: pl.DataFrame, columns: set[str]) -> pl.DataFrame:
