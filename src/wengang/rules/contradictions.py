@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from wengang.rules.expr import Arith, ByParam, EvalContext, Expr, Fact, IfElse, RateOf, Reading
+from wengang.rules.expr import Arith, ByParam, EvalContext, Expr, Fact, IfElse, RateOf, Reading, path_step
 
 # the code of the last-resort guard of the batch (``rules.batch.apply_stages``): an amount below zero written nowhere
 NEGATIVE_AMOUNT = "negative_amount"
@@ -88,15 +88,7 @@ def negative_rates(expr: Expr, ctx: EvalContext) -> list[RateOf]:
             if b is not None and r is not None and (b < 0 or r < 0):
                 out.append(node)
                 continue
-        if isinstance(node, IfElse):
-            cond = node.cond.eval(ctx)
-            stack.append(node.cond if cond is None else node.then if cond else node.otherwise)
-        elif isinstance(node, Reading):
-            stack.append(node.choose(ctx.params, ctx.readings))
-        elif isinstance(node, ByParam):
-            stack.append(node.choose(ctx.params))
-        else:
-            stack.extend(reversed(node.children()))
+        stack.extend(path_step(node, ctx))
     return out
 
 

@@ -911,7 +911,7 @@ def unknown_inputs(
     is unknown, else the branch it took; a reading's chosen option; any other node's unknown operands. A figure a
     branch not taken would read is not among them. ``alternatives``: where a reading met on the way is unknown under
     its other readings too (so the evaluation did not branch on it), what each of them lacks is added there."""
-    from wengang.rules.expr import ByParam, Setting
+    from wengang.rules.expr import Setting, path_step
 
     facts: dict[str, None] = {}
     settings: dict[str, None] = {}
@@ -932,22 +932,16 @@ def unknown_inputs(
             continue
         if isinstance(node, Setting):
             settings[node.name] = None
-        elif isinstance(node, IfElse):
-            cond = node.cond.eval(ctx)  # reached with the if-else: read from the trace (this context is the analysis')
-            stack.append(node.cond if cond is None else node.then if cond else node.otherwise)
-        elif isinstance(node, Reading):
-            chosen = node.choose(ctx.params, ctx.readings)
-            stack.append(chosen)
-            if alternatives is not None and not (node.fixed_by and node.fixed_by in ctx.params):
-                for key, option in node.options.items():
-                    if option is not chosen and option.eval(ctx) is None:
-                        found = alternatives.setdefault(node.switch, {})
-                        if key not in found:
-                            found[key] = unknown_inputs(option, ctx, alternatives)
-        elif isinstance(node, ByParam):
-            stack.append(node.choose(ctx.params))
-        else:
-            stack.extend(reversed(node.children()))
+            continue
+        # (an if-else's condition is read from the trace: this context is the analysis')
+        step = path_step(node, ctx)
+        stack.extend(step)
+        if isinstance(node, Reading) and alternatives is not None and not (node.fixed_by and node.fixed_by in ctx.params):
+            for key, option in node.options.items():
+                if option is not step[0] and option.eval(ctx) is None:
+                    found = alternatives.setdefault(node.switch, {})
+                    if key not in found:
+                        found[key] = unknown_inputs(option, ctx, alternatives)
     return tuple(facts), tuple(settings)
 
 

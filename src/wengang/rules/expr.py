@@ -1539,6 +1539,20 @@ class ByParam(Expr):
         return self.choose(ctx.params).frac(ctx)
 
 
+def path_step(node: Expr, ctx: EvalContext) -> list[Expr]:
+    """Where a walk down the path an evaluation took goes from ``node`` (an unknown node, in ``ctx``): an if-else's
+    condition when it is unknown, else the branch it took; a reading's or a document's chosen option; any other
+    node's operands. Shared by ``engine.unknown_inputs`` and ``contradictions.negative_rates``."""
+    if isinstance(node, IfElse):
+        cond = node.cond.eval(ctx)
+        return [node.cond if cond is None else node.then if cond else node.otherwise]
+    if isinstance(node, Reading):
+        return [node.choose(ctx.params, ctx.readings)]
+    if isinstance(node, ByParam):
+        return [node.choose(ctx.params)]
+    return list(reversed(node.children()))
+
+
 def switches_in(exprs: Iterable[Expr], params: Mapping[str, Any]) -> list[str]:
     """The interpretation switches an evaluation could depend on, given the policy's parameters."""
     seen: dict[str, None] = {}
