@@ -279,9 +279,13 @@ def _dispatch_sums(dispatch: pl.LazyFrame, key: str = "credit_code", units: pl.L
     firm = pl.col(CODE_KEY) if key == CODE_KEY else pl.col("dispatch_credit_code").alias("credit_code")
     flag = pl.col("user_is_public_institution")
     if units is not None and "org_type" in units.collect_schema().names():
-        users = units.select(
-            pl.col("credit_code").alias("__user"), (pl.col("org_type").cast(pl.String) == "public_institution").alias("__reg")
-        ).unique("__user")
+        # only the registry's rows of the user units named here (a few thousand), not a unique over every unit's code
+        named = dispatch.select(pl.col("user_credit_code").alias("credit_code")).unique()
+        users = (
+            units.join(named, on="credit_code", how="semi")
+            .select(pl.col("credit_code").alias("__user"), (pl.col("org_type").cast(pl.String) == "public_institution").alias("__reg"))
+            .unique("__user")
+        )
         dispatch = dispatch.join(users, left_on="user_credit_code", right_on="__user", how="left", maintain_order="left")
         public = pl.when(pl.col("__reg").is_not_null()).then(pl.col("__reg") | flag.fill_null(False)).otherwise(flag)
     else:
