@@ -262,9 +262,9 @@ def compile_stages(
     # once the readings and the policy have chosen their branches, be read by one expression only. Staged, it
     # cost a column and a step of its own (the 1 M peer table: three steps for one amount); the second pass
     # writes such a node where it is read. A node read by nothing (read only by an expression the compiler then
-    # found fixed and dropped, e.g. a negative-base flag that cannot be true) is not written at all; writing one
-    # node inline may leave another read once, so the passes repeat until none is (two or three in practice).
-    # Compiling is milliseconds and a plan is kept per policy and shape.
+    # found fixed and dropped, e.g. a negative-base flag that cannot be true) is not written at all
+    # (``SharedNodes.read_once`` takes back what only such nodes read, so the second pass is the last in practice;
+    # the loop only guards that). Compiling is milliseconds and a plan is kept per policy and shape.
     args = (ruleset, resolution, settings, fixed, columns, literals, tuple(non_null), dict(ranges or {}))
     plan, shared, codes = _compile_stages(*args, inline=frozenset())
     inline: frozenset[tuple[Any, ...]] = frozenset()

@@ -1246,7 +1246,7 @@ def _facts_whose_null_may_matter(ruleset: Ruleset, exprs: Iterable[Expr]) -> set
             return node.value is not None
         if isinstance(node, Fact):
             info = ruleset.facts.model_fields.get(node.name)
-            return info is not None and type(None) not in typing.get_args(info.annotation) and info.annotation is not None
+            return info is not None and type(None) not in typing.get_args(info.annotation)
         if isinstance(node, Coalesce):
             return never_null(node.default)
         return False

@@ -209,6 +209,11 @@ def month_index(e: pl.Expr) -> pl.Expr:
     return e.str.slice(0, 4).cast(pl.Int32) * 12 + e.str.slice(5, 2).cast(pl.Int32) - 1
 
 
+def month_index_start(e: pl.Expr) -> pl.Expr:
+    """The first day of the month whose index (:func:`month_index`) is ``e``: no text parsed."""
+    return pl.date(e // 12, e % 12 + 1, 1)
+
+
 def _month_start(e: pl.Expr) -> pl.Expr:
     return (e + "-01").str.to_date("%Y-%m-%d", strict=False)
 
@@ -1344,7 +1349,7 @@ def validate_table(
         start = None
         if mi is not None and mi in lf.collect_schema().names():
             # from the month's index (year·12 + month − 1), null where the month is faulty (as its parse was)
-            start = pl.when(~vbad("month")).then(pl.date(pl.col(mi) // 12, pl.col(mi) % 12 + 1, 1))
+            start = pl.when(~vbad("month")).then(month_index_start(pl.col(mi)))
         add("late_fee_fen", *_late_fee_implausible(premium_fields, start))
     if sch.name == "exclusions" and "date_to" in names:
         add(
