@@ -7,6 +7,10 @@ carries the output ``payment_hold``: the casework import holds such a decision i
 from datetime import date
 
 import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from tests.programs.test_fanhuan_properties import IDS, SCENARIOS, SCHEMA, units
 
 from wengang.evaluate import evaluate
 from wengang.facts.identifiers import make_credit_code
@@ -50,3 +54,35 @@ def test_no_hold_where_the_document_has_no_such_rule():
     rows = [{**S06, "credit_code": "91150502MA0N1234XN", "region_code": "150502"}]
     res, _ = screen_facts(pl.DataFrame(rows).lazy(), "fanhuan", date(2025, 8, 1))
     assert res.collect()["payment_hold"].to_list() == [False]
+
+
+# the hold is compiled in the rules' first stage, from the columns the checks share (the effective size class under
+# the account hold, above all): whatever the facts, each row's reason is the one case's output, word for word
+ACCOUNT_FIELDS = ("has_corporate_account", "has_tax_payment_account", "applied")
+ACCOUNT_ROWS = st.fixed_dictionaries(
+    {
+        "has_corporate_account": st.booleans(),
+        "has_tax_payment_account": st.booleans(),
+        "applied": st.booleans(),
+    }
+)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=IDS)
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(st.tuples(units(), ACCOUNT_ROWS), min_size=1, max_size=10))
+def test_the_hold_of_every_row_is_the_one_case_output(scenario, rows):
+    _, region, on, drafts, region_settings = scenario
+    facts = [{**unit, **account} for unit, account in rows]
+    table = [{**f, "credit_code": f"u{i}", "region_code": region} for i, f in enumerate(facts)]
+    res, _ = screen_facts(
+        pl.DataFrame(table, schema_overrides={**SCHEMA, **dict.fromkeys(ACCOUNT_FIELDS, pl.Boolean)}).lazy(), "fanhuan", on, settings=region_settings,
+        include_drafts=drafts,
+    )
+    out = res.collect()
+    for f, got in zip(facts, out.iter_rows(named=True), strict=True):
+        one = evaluate("fanhuan", region, on, f, settings=region_settings, include_drafts=drafts)
+        said = next((v for i, _, v in one.outputs if i == "payment_hold"), None)
+        assert (str(got["status"]), got["payment_hold_reason"], got["payment_hold"]) == (
+            one.status, said, said is not None
+        ), f

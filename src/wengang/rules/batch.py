@@ -243,6 +243,7 @@ def compile_stages(
     literals: Mapping[str, Any] | None = None,
     non_null: Iterable[str] = (),
     ranges: Mapping[str, tuple[int, int, str]] | None = None,
+    outputs: Sequence[str] = (),
 ) -> Plan:
     """Polars stages adding ``status, amount_fen, reasons, flags, readings, outcomes``.
 
@@ -256,6 +257,10 @@ def compile_stages(
     The result is the same row for row as without, on a table that keeps that promise.
     ``ranges``: bounds of narrow integer columns (:func:`known_ranges`; ``CompileContext.ranges``); the plan
     records in ``range_wants`` the columns whose bounds it would use.
+    ``outputs``: ids of the ruleset's outputs (``payment_hold``) to compute in stage 1 beside the checks, from the
+    same shared columns (the effective size class read by a check and by the hold is computed once), each under the
+    default reading of its own switches, as one case reports it: ``Plan.outputs`` names each one's column, kept in
+    the result for the caller (None: null on every row, no column).
     Returns the stages and the temporary column names to drop afterwards.
     """
     # Compiled twice: a sub-expression staged as a shared column (SharedNodes) because the rule tree reuses it may,
@@ -265,7 +270,7 @@ def compile_stages(
     # found fixed and dropped, e.g. a negative-base flag that cannot be true) is not written at all
     # (``SharedNodes.read_once`` takes back what only such nodes read, so the second pass is the last in practice;
     # the loop only guards that). Compiling is milliseconds and a plan is kept per policy and shape.
-    args = (ruleset, resolution, settings, fixed, columns, literals, tuple(non_null), dict(ranges or {}))
+    args = (ruleset, resolution, settings, fixed, columns, literals, tuple(non_null), dict(ranges or {}), tuple(outputs))
     plan, shared, codes = _compile_stages(*args, inline=frozenset())
     inline: frozenset[tuple[Any, ...]] = frozenset()
     for _ in range(8):
@@ -286,6 +291,7 @@ def _compile_stages(
     literals: Mapping[str, Any] | None,
     non_null: Iterable[str],
     ranges: Mapping[str, tuple[int, int, str]],
+    outputs: tuple[str, ...],
     *,
     inline: frozenset[tuple[Any, ...]],
     codes: dict[int, tuple[str, ...]] | None = None,
@@ -304,7 +310,8 @@ def _compile_stages(
     temps: list[str] = []
     stage1: list[pl.Expr] = []
     # what the checks and the amount share is computed once per row, as columns before stage 1
-    roots = [c.expr for c in checks] + ([ruleset.amount] if ruleset.amount is not None else [])
+    wanted = [o for o in ruleset.outputs if o.id in outputs]
+    roots = [c.expr for c in checks] + ([ruleset.amount] if ruleset.amount is not None else []) + [o.expr for o in wanted]
     shared = SharedNodes(roots, params, inline=inline)
     if codes is None:  # the size classes as small integers, not text (the same in both passes)
         codes = text_codes(roots, params, settings, absent)
@@ -375,6 +382,16 @@ def _compile_stages(
 
     check_cols = [(c, variants(f"c{i}", c.expr)) for i, c in enumerate(checks)]
     amount_cols = variants("amount", ruleset.amount) if ruleset.amount is not None else None
+    # the outputs asked for, under the default reading of their own switches (as screening.evaluate reports them)
+    output_cols: dict[str, str | None] = {}
+    for o in wanted:
+        combo = reading_combinations(switches_in([o.expr], params), fixed)[0]
+        compiled = o.expr.to_polars(CompileContext(params, settings, combo, absent, shared, known, ranges, wants, codes))
+        if _known_value(compiled) is None:
+            output_cols[o.id] = None  # given on no row: no column
+            continue
+        output_cols[o.id] = f"__out_{o.id}"
+        stage1.append(compiled.alias(output_cols[o.id]))
 
 
     @functools.cache  # the groups' tails share combinations: a 192-combination tail was 40 ms of Python
@@ -561,7 +578,7 @@ def _compile_stages(
     plan = Plan(
         stage1, stage2_first, len(combos) > 1, any_diff, live_mask, single, temps,
         functools.lru_cache(maxsize=None)(tail), shared.levels, bounded_facts(ruleset, params), final,
-        tuple(sorted(wants.items())),
+        tuple(sorted(wants.items())), output_cols,
     )  # fmt: skip
     return plan, shared, codes
 
@@ -651,6 +668,8 @@ class Plan:
     # columns whose bounds (``CompileContext.ranges``) would make this plan cheaper, each with whether its minimum
     # matters: see :func:`known_ranges`
     range_wants: tuple[tuple[str, bool], ...] = ()
+    # output id → its stage-1 column (``compile_stages(outputs=…)``), kept in the result; None: null on every row
+    outputs: dict[str, str | None] = field(default_factory=dict)
 
 
 _FIRST = ("__status0", "__amount0", "__reasons0", "__flags0")  # the default combination's staged columns

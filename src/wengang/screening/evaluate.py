@@ -72,8 +72,6 @@ class RegionPlan:
     # when rows carry their own period date (policy.period_date): "region|date" keys of the rows it decides
     row_key: pl.Expr | None = None
     row_keys: list[str] | None = None
-    # the compiled payment_hold output by (readings, table columns): compiled once per plan, not per table
-    hold_exprs: dict[Any, pl.Expr] = field(default_factory=dict, repr=False, compare=False)
 
     def rows(self, region_column: str = "region_code") -> pl.Expr:
         """The rows of a results table this plan decided."""
@@ -266,7 +264,7 @@ def screen_facts(
         assert stages is not None and plan.ruleset is not None
         if by_row:
             part = _prepare_rows(part, by_row, res, settings)
-        hold = _hold_reason(plan, plan.settings, fixed, list(columns), known)
+        hold_column = stages.outputs.get(HOLD_OUTPUT)
         decided = resolve_missing(
             apply_stages(part, stages), plan.ruleset, res, settings=plan.settings, fixed=readings, columns=list(columns),
             bounded=stages.bounded, non_null=known,
@@ -274,16 +272,14 @@ def screen_facts(
         # like the one-case outputs: shown only for a decision that entitles (or may); a hold the policy never
         # gives (a null known when compiling) is null on every row without reading the status (whose cast to
         # text was most of this column's CPU at 1 M rows; s22-h2)
-        if _is_null_literal(hold):
-            parts.append(
-                decided.with_columns(
-                    *_policy_columns(res), hold.alias("payment_hold_reason"), _NO_HOLD
-                )
-            )
+        if hold_column is None:
+            parts.append(decided.with_columns(*_policy_columns(res), _NO_HOLD_REASON, _NO_HOLD))
             continue
         entitled = pl.col("status").cast(pl.String).is_in(["eligible", "needs_decision"])
+        hold = pl.col(hold_column).cast(pl.String)
         parts.append(
             decided.with_columns(*_policy_columns(res), pl.when(entitled).then(hold).alias("payment_hold_reason"))
+            .drop(hold_column)
             .with_columns(pl.col("payment_hold_reason").is_not_null().alias("payment_hold"))
         )
     if not parts:  # no rows at all (every one quarantined, say): no region, so no plan; an empty result
@@ -342,6 +338,7 @@ UNPREPARED_IN_TABLES = {
 
 _POLICY_COLUMNS: dict[int, tuple[Any, list[pl.Expr]]] = {}
 _NO_HOLD = pl.lit(False).alias("payment_hold")  # made once: a literal is tens of microseconds a call
+_NO_HOLD_REASON = pl.lit(None, dtype=pl.String).alias("payment_hold_reason")
 
 
 def _policy_columns(res: Any) -> list[pl.Expr]:
@@ -512,50 +509,6 @@ def _plans_for(
     return list(plans), compiled
 
 
-def _hold_reason(
-    plan: RegionPlan, settings: Mapping[str, Any] | None,
-    readings: Mapping[str, str] | tuple[tuple[str, str], ...] | None, columns: list[str], non_null: tuple[str, ...] = (),
-) -> pl.Expr:
-    """The ruleset's ``payment_hold`` output compiled for the table (under the reading the decision reports)."""
-    from wengang.rules.batch import _default_literal
-    from wengang.rules.engine import reading_combinations
-    from wengang.rules.expr import CompileContext, switches_in
-
-    assert plan.ruleset is not None and plan.resolution is not None
-    try:
-        key: Any = (_frozen(readings), tuple(columns), _frozen(settings), non_null)
-        hash(key)
-    except TypeError:  # a setting whose value cannot be a key: compile afresh
-        key = None
-    if key is not None and key in plan.hold_exprs:
-        return plan.hold_exprs[key]
-    output = next((o for o in plan.ruleset.outputs if o.id == HOLD_OUTPUT), None)
-    if output is None:
-        return _null_text()
-    params = plan.resolution.params
-    absent = {m: _default_literal(plan.ruleset, m) for m in plan.ruleset.facts.model_fields if m not in columns}
-    combo = reading_combinations(switches_in([output.expr], params), dict(readings or {}))[0]
-    known = frozenset(non_null) - set(absent)
-    expr = output.expr.to_polars(CompileContext(params, dict(settings or {}), combo, absent, non_null=known))
-    expr = _null_text() if _is_null_literal(expr) else expr.cast(pl.String)
-    if key is not None:
-        plan.hold_exprs[key] = expr
-    return expr
-
-
-def _null_text() -> pl.Expr:
-    """A String null the compiler knows to be one (``wengang.rules.expr.known_literal``)."""
-    from wengang.rules.expr import known_literal
-
-    return known_literal(pl.lit(None, dtype=pl.String), None)
-
-
-def _is_null_literal(e: pl.Expr) -> bool:
-    from wengang.rules.expr import _known_value
-
-    return _known_value(e) is None
-
-
 def _frozen(mapping: Mapping[str, Any] | tuple[tuple[str, Any], ...] | None) -> tuple[tuple[str, Any], ...]:
     """A mapping as a cache key: its items sorted by name (names are unique, so values are never compared). A key
     already made is returned as it is (``screen_facts`` makes the readings' once: a program has ≈ 140)."""
@@ -588,7 +541,7 @@ def _compiled_plans(
         compiled.append(
             compile_stages(
                 plan.ruleset, plan.resolution, settings=plan.settings, fixed=dict(readings), columns=list(columns),
-                non_null=non_null, ranges={n: (lo, hi, t) for n, lo, hi, t in ranges},
+                non_null=non_null, ranges={n: (lo, hi, t) for n, lo, hi, t in ranges}, outputs=(HOLD_OUTPUT,),
             )
         )
     return plans, compiled
