@@ -595,3 +595,17 @@ def test_missing_codes_beside_formed_ones_validate_as_by_the_full_checks(tmp_pat
     assert_frame_equal(one_pass[0], full[0])
     assert_frame_equal(one_pass[1], full[1])
     assert one_pass[2] == full[2]
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.integers(-30, 10_000 * 12 + 30)), min_size=1, max_size=40))
+def test_a_month_index_starts_its_month_whatever_the_year(indexes):
+    """month_index_start looks the month's first day up in a table (not pl.date per row): the same date as
+    pl.date(year, month, 1) for every month of a four-digit year, null outside them and for no month."""
+    from wengang.screening.quarantine import month_index_start
+
+    frame = pl.DataFrame({"mi": indexes}, schema={"mi": pl.Int32})
+    # (compared as day numbers: Python's date has no year 0)
+    got = frame.select(month_index_start(pl.col("mi")).to_physical()).to_series()
+    built = frame.select(pl.date(pl.col("mi") // 12, pl.col("mi") % 12 + 1, 1).to_physical()).to_series()
+    assert got.to_list() == [b if i is not None and 0 <= i < 120_000 else None for i, b in zip(indexes, built, strict=True)]

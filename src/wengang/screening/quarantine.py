@@ -27,6 +27,7 @@ row's code could not be read. The report's counts reconcile:
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -209,9 +210,20 @@ def month_index(e: pl.Expr) -> pl.Expr:
     return e.str.slice(0, 4).cast(pl.Int32) * 12 + e.str.slice(5, 2).cast(pl.Int32) - 1
 
 
+_MONTH_INDEXES = 10_000 * 12  # every month of a four-digit year
+
+
+@functools.cache
+def _month_starts() -> pl.Series:
+    i = pl.int_range(0, _MONTH_INDEXES, dtype=pl.Int32, eager=True)
+    return pl.select(pl.date(i // 12, i % 12 + 1, 1)).to_series()
+
+
 def month_index_start(e: pl.Expr) -> pl.Expr:
-    """The first day of the month whose index (:func:`month_index`) is ``e``: no text parsed."""
-    return pl.date(e // 12, e % 12 + 1, 1)
+    """The first day of the month whose index (:func:`month_index`) is ``e`` (null outside years 0000–9999): looked up
+    in a table of every month's first day, not built per row (``pl.date`` over 12 M rows was 0.2 s of the 1 M screen)."""
+    inside = e.is_between(0, _MONTH_INDEXES - 1)
+    return pl.when(inside).then(pl.lit(_month_starts()).gather(e.clip(0, _MONTH_INDEXES - 1)))
 
 
 def _month_start(e: pl.Expr) -> pl.Expr:
@@ -806,7 +818,8 @@ def _late_fee_implausible(
     fee = pl.col(_p("late_fee_fen"))
     premium = pl.max_horizontal([pl.col(_p(f)) for f in money_fields])
     start = _month_start(pl.col(_p("month"))) if month_start is None else month_start
-    days = (pl.col(_p("paid_date")) - start).dt.total_days().clip(lower_bound=1)
+    # (day numbers subtracted: a Duration and its total_days were a third of the check's CPU on 12 M rows)
+    days = (pl.col(_p("paid_date")).to_physical() - start.to_physical()).clip(lower_bound=1)
     per, of = LATE_FEE_PER_DAY
     # (fen ≤ 10^13, days < 10^5: the products stay inside Int64)
     flag = (fee > 0) & (premium > 0) & (fee * of > premium * per * days)
