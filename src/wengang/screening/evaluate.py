@@ -275,7 +275,7 @@ def screen_facts(
         if hold_column is None:
             parts.append(decided.with_columns(*_policy_columns(res), _NO_HOLD_REASON, _NO_HOLD))
             continue
-        entitled = pl.col("status").cast(pl.String).is_in(["eligible", "needs_decision"])
+        entitled = pl.col("status").is_in(_ENTITLED)
         hold = pl.col(hold_column).cast(pl.String)
         parts.append(
             decided.with_columns(*_policy_columns(res), pl.when(entitled).then(hold).alias("payment_hold_reason"))
@@ -339,6 +339,8 @@ UNPREPARED_IN_TABLES = {
 _POLICY_COLUMNS: dict[int, tuple[Any, list[pl.Expr]]] = {}
 _NO_HOLD = pl.lit(False).alias("payment_hold")  # made once: a literal is tens of microseconds a call
 _NO_HOLD_REASON = pl.lit(None, dtype=pl.String).alias("payment_hold_reason")
+# the statuses a hold is shown for, in the status's own Enum: no cast of the status to text per row
+_ENTITLED = pl.lit(pl.Series(["eligible", "needs_decision"], dtype=STATUS_DTYPE)).implode()
 
 
 def _policy_columns(res: Any) -> list[pl.Expr]:
