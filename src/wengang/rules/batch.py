@@ -449,21 +449,33 @@ def _compile_stages(
     # a row whose every check (and amount) has the same value under all its variants cannot depend on
     # any reading: only the other rows need the remaining combinations
     disagree: list[pl.Expr] = []
-    # per switch: does any check (or the amount) that reads it disagree between its variants on this row?
-    # A switch that no disagreeing check reads cannot change the outcome, so each row branches only on the
-    # switches live for it (as engine.evaluate_resolved does), not on every combination of every switch.
+    # per switch: does changing its reading alone change a check (or the amount) on this row? A switch that changes
+    # nothing there cannot change the outcome, so each row branches only on the switches live for it (as
+    # engine.evaluate_resolved does), not on every combination of every switch.
     live_parts: dict[str, list[pl.Expr]] = {s: [] for s in switches}
-    expr_cols = [(c.expr, cols) for c, cols in check_cols]
-    if ruleset.amount is not None and amount_cols:
-        expr_cols.append((ruleset.amount, amount_cols))
-    for expr, cols in expr_cols:
+    variant_cols = [cols for _, cols in check_cols] + ([amount_cols] if ruleset.amount is not None and amount_cols else [])
+    for cols in variant_cols:
         names = list(dict.fromkeys(cols.values()))
         parts = [col(n).ne_missing(col(names[0])) for n in names[1:]]
         disagree += parts
-        if parts:
-            for sw in switches_in([expr], params):
-                if sw in live_parts:
-                    live_parts[sw].append(pl.any_horizontal(parts))
+        if not parts:
+            continue
+        # a switch is live where changing its reading alone, the expression's other switches at any reading, changes
+        # the value (each variant against the one with this switch at its default): a switch the value does not
+        # depend on is not branched on because another switch of the same expression changes it (the amount read
+        # the payment-date switch wherever the size-class readings changed it: twice the combinations on every row)
+        own = [(tag, dict(part.split("=", 1) for part in tag.split(",")) if tag else {}) for tag in cols.by_own]
+        first = own[0][1]
+        for sw in cols.own:
+            if sw not in live_parts:
+                continue
+            by_sw = [
+                col(cols.by_own[tag]).ne_missing(col(cols.by_own[_tag({**c, sw: first[sw]})]))
+                for tag, c in own
+                if c[sw] != first[sw] and cols.by_own[tag] != cols.by_own[_tag({**c, sw: first[sw]})]
+            ]
+            if by_sw:
+                live_parts[sw].append(pl.any_horizontal(by_sw))
     any_diff = pl.any_horizontal(disagree) if disagree else pl.lit(False)
     live_bits = [
         pl.any_horizontal(live_parts[sw]).cast(pl.Int64) * (1 << i) if live_parts[sw] else pl.lit(0, dtype=pl.Int64)

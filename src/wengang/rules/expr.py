@@ -1556,8 +1556,12 @@ def path_step(node: Expr, ctx: EvalContext) -> list[Expr]:
 def switches_in(exprs: Iterable[Expr], params: Mapping[str, Any]) -> list[str]:
     """The interpretation switches an evaluation could depend on, given the policy's parameters."""
     seen: dict[str, None] = {}
+    done: set[int] = set()  # a subtree the rules share is walked once (what it reads is seen by then, in order)
 
     def visit(node: Expr) -> None:
+        if id(node) in done:
+            return
+        done.add(id(node))
         if isinstance(node, ByParam):  # only what the document chose can be evaluated
             visit(node.choose(params))
             return
