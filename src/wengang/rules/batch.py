@@ -390,8 +390,8 @@ def _compile_stages(
         if _known_value(compiled) is None:
             output_cols[o.id] = None  # given on no row: no column
             continue
-        output_cols[o.id] = f"__out_{o.id}"
-        stage1.append(compiled.alias(output_cols[o.id]))
+        output_cols[o.id] = name = f"__out_{o.id}"
+        stage1.append(compiled.alias(name))
 
 
     @functools.cache  # the groups' tails share combinations: a 192-combination tail was 40 ms of Python
