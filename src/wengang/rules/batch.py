@@ -71,6 +71,11 @@ def _tag(combo: Mapping[str, str]) -> str:
     return ",".join(f"{k}={v}" for k, v in combo.items())
 
 
+def _untag(tag: str) -> dict[str, str]:
+    """The combination a :func:`_tag` names."""
+    return dict(part.split("=", 1) for part in tag.split(",")) if tag else {}
+
+
 class _ByCombination:
     """A compiled expression's column for a full combination of readings (its ``_tag``): the column compiled for the
     combination of the expression's own switches. Looked up on demand: a table of every combination of every switch
@@ -83,7 +88,7 @@ class _ByCombination:
     def __getitem__(self, tag: str) -> str:
         hit = self._seen.get(tag)
         if hit is None:
-            combo = dict(part.split("=", 1) for part in tag.split(",")) if tag else {}
+            combo = _untag(tag)
             hit = self._seen[tag] = self.by_own[_tag({k: combo[k] for k in self.own})]
         return hit
 
@@ -464,16 +469,13 @@ def _compile_stages(
         # the value (each variant against the one with this switch at its default): a switch the value does not
         # depend on is not branched on because another switch of the same expression changes it (the amount read
         # the payment-date switch wherever the size-class readings changed it: twice the combinations on every row)
-        own = [(tag, dict(part.split("=", 1) for part in tag.split(",")) if tag else {}) for tag in cols.by_own]
-        first = own[0][1]
+        combos_own = [_untag(tag) for tag in cols.by_own]
+        first = combos_own[0]
         for sw in cols.own:
             if sw not in live_parts:
                 continue
-            by_sw = [
-                col(cols.by_own[tag]).ne_missing(col(cols.by_own[_tag({**c, sw: first[sw]})]))
-                for tag, c in own
-                if c[sw] != first[sw] and cols.by_own[tag] != cols.by_own[_tag({**c, sw: first[sw]})]
-            ]
+            pairs = ((cols.by_own[_tag(c)], cols.by_own[_tag({**c, sw: first[sw]})]) for c in combos_own if c[sw] != first[sw])
+            by_sw = [col(a).ne_missing(col(b)) for a, b in pairs if a != b]
             if by_sw:
                 live_parts[sw].append(pl.any_horizontal(by_sw))
     any_diff = pl.any_horizontal(disagree) if disagree else pl.lit(False)
