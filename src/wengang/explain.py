@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Hashable, Iterable, Mapping, Sequence
@@ -88,11 +89,26 @@ def _in_case(named: str, docs: Sequence[str]) -> bool:
     return any(named.endswith(doc) for doc in docs)
 
 
+def _registry_key() -> tuple[object, ...]:
+    """What the registered switches are, told apart cheaply: programs register theirs as they are imported (and a test
+    may remove one), so a text cached from the titles is cached under this key."""
+    reg = interpretations.REGISTRY
+    if not reg:
+        return ()
+    last = next(reversed(reg))
+    return (len(reg), last, id(reg[last]))
+
+
 def letter_title(name: str, docs: Sequence[str]) -> str:
     """Switch ``name``'s question as a letter resting on ``docs`` says it: a title that quotes or names documents the
     case does not rest on is said in the words of the case's document (:data:`_TITLE_PER_DOCUMENT`), or without them,
     citing the clauses of the case's documents the switch reads (a 2019 letter cited 人社部发〔2024〕40号 and
     内人社发〔2025〕18号 for its “1 年（含 1年）以上”). Without ``docs`` (no document in force), the registered title."""
+    return _letter_title(name, tuple(docs), _registry_key())
+
+
+@functools.lru_cache(maxsize=4096)
+def _letter_title(name: str, docs: tuple[str, ...], _registry: tuple[object, ...]) -> str:
     sw = interpretations.get(name)
     if not docs:
         return sw.title
@@ -122,22 +138,53 @@ def with_letter_titles(text: str, docs: Sequence[str]) -> str:
     :func:`letter_title` says it for ``docs``."""
     if not docs or not text:
         return text
-    for name, sw in sorted(interpretations.REGISTRY.items(), key=lambda kv: -len(kv[1].title)):
-        if sw.title in text:
-            text = text.replace(sw.title, letter_title(name, docs))
+    key = _registry_key()
+    docs = tuple(docs)
+    for name, title in _titles_longest_first(key):
+        if title in text:
+            text = text.replace(title, _letter_title(name, docs, key))
     return text
 
 
-_ISO_DATE = re.compile(r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?![\d-])")
-_SPACE_BEFORE_DATE = re.compile(r"(?<=[^\x00-\x7f]) (?=\d{4}年\d{1,2}月\d{1,2}日)")
-_SPACE_AFTER_DATE = re.compile(r"(?<=\d年|\d月)(\d{1,2}日) (?=[^\x00-\x7f])")
+@functools.lru_cache(maxsize=8)
+def _titles_longest_first(_registry: tuple[object, ...]) -> tuple[tuple[str, str], ...]:
+    """Each registered switch's (name, title), the longest title first (a title that holds a shorter one is replaced
+    whole)."""
+    return tuple((n, sw.title) for n, sw in sorted(interpretations.REGISTRY.items(), key=lambda kv: -len(kv[1].title)))
+
+
+# Each pattern starts at a literal character (“-”, a space, “日 ”), which the regular-expression engine finds by a
+# fast search, and looks behind it for the rest: a letter is a thousand characters, mostly Chinese, and a pattern that
+# starts with a lookbehind or a digit is tried at each of them (60 µs a letter, an eighth of one case's time).
+# An ISO date: the hyphen after a year of four digits (no digit or hyphen before it), then ``MM-DD`` (none after)
+_ISO_DATE_AFTER_YEAR = re.compile(r"-(?<=(?<![\d-])\d{4}-)(\d{2})-(\d{2})(?![\d-])")
+# a space between a Chinese character and a date in Chinese
+_SPACE_BEFORE_DATE = re.compile(r" (?<=[^\x00-\x7f] )(?=\d{4}年\d{1,2}月\d{1,2}日)")
+# the day of a date in Chinese (``年/月`` after a digit, then one or two digits) and a space before a Chinese character
+_DAY_THEN_SPACE = re.compile(r"日 (?=[^\x00-\x7f])")
+_BEFORE_DAY = re.compile(r"\d[年月]\d{1,2}\Z")
 
 
 def zh_dates(text: str) -> str:
     """ISO dates (``2026-01-10``) as a letter writes them (``2026年1月10日``), with no space between them and the
     Chinese around them (outside explanation audit, session 41: ``通辽市 在 2026-01-10 没有有效的…政策``)."""
-    text = _ISO_DATE.sub(lambda m: f"{int(m.group(1))}年{int(m.group(2))}月{int(m.group(3))}日", text)
-    return _SPACE_AFTER_DATE.sub(r"\1", _SPACE_BEFORE_DATE.sub("", text))
+    if "-" in text:
+        parts: list[str] = []
+        last = 0
+        for m in _ISO_DATE_AFTER_YEAR.finditer(text):
+            year = m.start() - 4
+            parts += [text[last:year], f"{int(text[year:m.start()])}年{int(m.group(1))}月{int(m.group(2))}日"]
+            last = m.end()
+        text = "".join(parts) + text[last:] if parts else text
+    if " " not in text:
+        return text
+    text = _SPACE_BEFORE_DATE.sub("", text)
+    return _DAY_THEN_SPACE.sub(_day_said_close, text)
+
+
+def _day_said_close(m: re.Match[str]) -> str:
+    """``日 `` of a date in Chinese without its space; any other ``日 `` as it is."""
+    return "日" if _BEFORE_DAY.search(m.string, max(0, m.start() - 4), m.start()) else m.group(0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -297,6 +344,13 @@ def _signature(d: Decision) -> str:
 def _plain(text: str, program: str, docs: Sequence[str] = ()) -> str:
     """A text as the unit or person reads it: no operator's hints, no field names (documents.recipient); a reading
     quoted after a conclusion said as the one adopted; switches' titles as the case's documents say them."""
+    return _plain_cached(text, program, tuple(docs), _registry_key())
+
+
+# a function of its arguments and of tables fixed once loaded (the switches' titles, the labels of facts and settings):
+# a check's label, said alike in every case of a ruleset, is worked out once (one case's explanation, issue 13)
+@functools.lru_cache(maxsize=8192)
+def _plain_cached(text: str, program: str, docs: tuple[str, ...], _registry: tuple[object, ...]) -> str:
     from wengang.documents.recipient import recipient_text
 
     text = with_letter_titles(_reading_as_adopted(text), docs)
@@ -331,6 +385,11 @@ def explain(d: Decision) -> str:
         return zh_dates(without_switch_names("\n".join(lines)))
 
     docs = decision_documents(d)
+    key = _registry_key()  # worked out once for the letter's texts
+
+    def plain(text: str) -> str:
+        return _plain_cached(text, d.program, docs, key)
+
     basis = d.policy_citation
     if d.policy_via:
         basis += f"（经{'、'.join(d.policy_via)}转发）"
@@ -346,25 +405,25 @@ def explain(d: Decision) -> str:
             if d.amount_is_cap:
                 lines.append("　　（文件规定为“不超过”的上限标准，具体标准由统筹地区确定。）")
         for _, label, value in d.outputs:
-            lines.append(f"　　{_output_line(_plain(label, d.program, docs), _plain(value, d.program, docs), d)}")
+            lines.append(f"　　{_output_line(plain(label), plain(value), d)}")
     elif d.status == INELIGIBLE:
         lead = "不予发放" if d.program in PAYEES else f"{addressee}不符合条件"
         lines.append(f"　　{lead}的原因如下：")
-        reasons = [t for t in (_plain(r, d.program, docs) for r in d.reasons) if t]
+        reasons = [t for t in (plain(r) for r in d.reasons) if t]
         lines += [f"　　{i}. {r}" for i, r in enumerate(reasons, 1)]
     elif d.status == NEEDS_DECISION:
         lines.append("　　本事项的结果取决于政策条文的理解，需经办机构认定后办理：")
-        lines += [f"　　· {_plain(text, d.program, docs)}" for text in outcome_lines(d)]
+        lines += [f"　　· {plain(text)}" for text in outcome_lines(d)]
     elif d.status == NOT_DETERMINABLE:
         lines.append("　　目前无法作出判定，原因如下：")
-        reasons = [t for t in (_plain(r, d.program, docs) for r in d.reasons) if t]
+        reasons = [t for t in (plain(r) for r in d.reasons) if t]
         lines += [f"　　{i}. {r}" for i, r in enumerate(reasons, 1)]
 
     left_open = open_switches(d)
     if d.checks:
         lines += ["", "审核要点："]
         for c in d.checks:
-            detail = _plain(c.detail, d.program, docs) if c.detail else ""
+            detail = plain(c.detail) if c.detail else ""
             detail = f"（{detail}）" if detail else ""
             cite = f"〔{'；'.join(c.citations)}〕" if c.citations else ""
             kind = "【核查】" if c.kind == "flag" else ""
@@ -375,14 +434,14 @@ def explain(d: Decision) -> str:
                 mark = "？"
                 titles = "；".join(letter_title(s, docs) for s in depends)
                 detail += f"（结果取决于待认定的政策理解：{titles}；以上为按默认理解的审核情况）"
-            lines.append(f"　{mark} {kind}{_plain(c.label, d.program, docs)}{detail}{cite}")
+            lines.append(f"　{mark} {kind}{plain(c.label)}{detail}{cite}")
     if d.period_basis and d.period_date != d.on:
-        lines += ["", f"适用政策期间：{_plain(d.period_basis, d.program, docs)}。"]
-    notes = [t for t in (_plain(n, d.program, docs) for n in d.notes) if t]
+        lines += ["", f"适用政策期间：{plain(d.period_basis)}。"]
+    notes = [t for t in (plain(n) for n in d.notes) if t]
     if notes:
         lines += ["", "说明："]
         lines += [f"　· {n}" for n in notes]
-    flags = [t for t in (_plain(f, d.program, docs) for f in d.flags) if t]
+    flags = [t for t in (plain(f) for f in d.flags) if t]
     if flags:
         lines += ["", "需进一步核查（不影响本次审核结论）："]
         lines += [f"　· {f}" for f in flags]
