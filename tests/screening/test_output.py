@@ -146,6 +146,39 @@ def test_summary_counts_each_reason_of_each_unit(reasons):
     assert got == [(c, {"a": "甲"}.get(c, c), k) for c, k in want]
 
 
+_ROW = st.tuples(
+    st.sampled_from(["eligible", "ineligible", "needs_decision", "not_determinable"]),
+    st.one_of(st.none(), st.integers(0, 10**9)),
+    st.one_of(st.none(), st.booleans()),
+    st.one_of(st.none(), st.booleans()),
+)
+
+
+@given(st.lists(_ROW, max_size=40))
+def test_summary_is_the_same_for_the_status_as_enum_or_text(rows):
+    """The held and capped counts compare the status in its Enum (screen_facts' results) as they compare its text (a
+    results.parquet read back as text): the same payable rows, the same sums."""
+    from wengang.screening.output import summarise
+
+    n = len(rows)
+    results = pl.DataFrame(
+        {
+            "credit_code": [str(i) for i in range(n)], "region_code": ["150502"] * n,
+            "status": [r[0] for r in rows], "amount_fen": [r[1] for r in rows], "reasons": [""] * n,
+            "payment_hold": [r[2] for r in rows], "amount_is_cap": [r[3] for r in rows],
+        },
+        schema={"credit_code": pl.String, "region_code": pl.String, "status": pl.String, "amount_fen": pl.Int64,
+                "reasons": pl.String, "payment_hold": pl.Boolean, "amount_is_cap": pl.Boolean},
+    )  # fmt: skip
+    as_text = summarise(results.lazy(), {})
+    as_enum = summarise(results.with_columns(pl.col("status").cast(STATUS_DTYPE)).lazy(), {})
+    assert as_enum == as_text
+    payable = [r for r in rows if r[0] in ("eligible", "needs_decision")]
+    assert as_text.held == sum(1 for r in payable if r[2])
+    assert as_text.capped_amount_fen == sum(r[1] or 0 for r in payable if r[3])
+    assert as_text.refusals_to_verify == sum(1 for r in rows if r[2] and r not in payable)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # write_parquet: a text column of one value (a literal) or none handed to the writer as an Enum, the file as before
 

@@ -161,7 +161,15 @@ def document_reading_lines(plans: Any, readings: Mapping[str, str] | None) -> li
 
 
 def summarise(results: pl.LazyFrame, reason_text: dict[str, str], region_column: str = "region_code") -> Summary:
-    schema = results.collect_schema().names()
+    types = results.collect_schema()
+    schema = types.names()
+    status = types.get("status")
+    # the status in its own Enum where it is one (screen_facts' results): its codes compared, not a million texts cast
+    payable_status = (
+        pl.col("status").is_in(pl.Series(PAYABLE, dtype=status))
+        if isinstance(status, pl.Enum) and set(PAYABLE) <= set(status.categories)
+        else pl.col("status").cast(pl.String).is_in(PAYABLE)
+    )
     # exact: Int64 sums wrap around silently; summed as Int128, they come out as Python ints
     amount = pl.col("amount_fen").cast(pl.Int128).fill_null(0)
     queries = [
@@ -191,7 +199,7 @@ def summarise(results: pl.LazyFrame, reason_text: dict[str, str], region_column:
         )
     if "payment_hold" in schema:
         marked = pl.col("payment_hold").fill_null(False)
-        payable = pl.col("status").cast(pl.String).is_in(PAYABLE)
+        payable = payable_status
         held = marked & payable
         capped_held = held & pl.col("amount_is_cap").fill_null(False) if "amount_is_cap" in schema else pl.lit(False)
         queries.append(
@@ -201,7 +209,7 @@ def summarise(results: pl.LazyFrame, reason_text: dict[str, str], region_column:
             )
         )
     if "amount_is_cap" in schema:
-        capped = pl.col("amount_is_cap").fill_null(False) & pl.col("status").cast(pl.String).is_in(PAYABLE)
+        capped = pl.col("amount_is_cap").fill_null(False) & payable_status
         queries.append(results.select(capped.sum().alias("n"), amount.filter(capped).sum().alias("a")))
         queries.append(
             results.filter(capped).group_by(pl.col(region_column).cast(pl.String)).agg(amount.sum().alias("a"))
