@@ -166,7 +166,7 @@ def summarise(results: pl.LazyFrame, reason_text: dict[str, str], region_column:
     status = types.get("status")
     # the status in its own Enum where it is one (screen_facts' results): its codes compared, not a million texts cast
     payable_status = (
-        pl.col("status").is_in(pl.Series(PAYABLE, dtype=status))
+        pl.col("status").is_in(pl.lit(pl.Series(PAYABLE, dtype=status)).implode())
         if isinstance(status, pl.Enum) and set(PAYABLE) <= set(status.categories)
         else pl.col("status").cast(pl.String).is_in(PAYABLE)
     )
