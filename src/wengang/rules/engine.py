@@ -1093,9 +1093,15 @@ def evaluate_resolved(
 
     def run(assigned: dict[str, str], base: Mapping[int, Any] | None) -> Evaluation:
         # the first run's values are the trace (it computes its own); another reading's run takes from
-        # ``shared`` what no reading changes
+        # ``shared`` what no reading changes, and from the trace what none of the readings it changes does
         ctx = EvalContext(facts=facts, params=params, settings=settings, readings=assigned, base=base, shared=shared)
+        if base is not None:
+            ctx.trace = traced.ctx.values
+            ctx.changed = frozenset(s for s, key in assigned.items() if key != _traced_reading(s))
         return run_checks(ruleset, ctx, checks)
+
+    def _traced_reading(switch: str) -> str:
+        return fixed.get(switch) or interpretations.get(switch).default
 
     traced = run(fixed, None)
     absent = missing_settings(ruleset, params, settings)

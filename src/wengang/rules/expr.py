@@ -68,6 +68,12 @@ class EvalContext:
     # a reading's probe: the values of the evaluation it probes from (same readings), read through rather
     # than copied (a 稳岗返还 case probed ~28 times, each copying a dictionary of ~400 values)
     parent: Mapping[int, Any] | None = None
+    # another reading's run of the case (engine.evaluate_resolved): the first, traced run's values, and the switches
+    # whose reading here differs from that run's. A node none of whose switches is among them has the traced value
+    # (its value is a function of the facts, parameters, settings and the readings of the switches below it), so only
+    # the nodes above a changed reading are evaluated again
+    trace: Mapping[int, Any] | None = None
+    changed: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -252,6 +258,12 @@ class Expr:
             if value is not _UNSEEN:
                 values[key] = value
                 return value
+        trace = ctx.trace
+        if trace is not None:
+            value = trace.get(key, _UNSEEN)
+            if value is not _UNSEEN and ctx.changed.isdisjoint(self.switches_below()):
+                values[key] = value
+                return value
         value = values[key] = self._eval(ctx)
         shared = ctx.shared
         if shared is not None:
@@ -263,6 +275,13 @@ class Expr:
         return value
 
     _has_reading: bool | None = None  # set per node by has_reading()
+
+    def switches_below(self) -> frozenset[str]:
+        """The switches of the readings at or below this node (cached: nodes are not changed once built)."""
+        found = self.__dict__.get("_switches_below")
+        if found is None:
+            found = self.__dict__["_switches_below"] = frozenset(n.switch for n in self.walk() if isinstance(n, Reading))
+        return found
 
     def has_reading(self) -> bool:
         """Is there an interpretation switch anywhere below (cached: nodes are not changed once built)?"""
