@@ -1091,21 +1091,22 @@ def evaluate_resolved(
     # values of the nodes no reading changes, from every run and probe of this case
     shared: dict[int, Any] = {}
 
+    def traced_reading(switch: str) -> str:
+        """The reading the first, traced run reads ``switch`` under."""
+        return fixed.get(switch) or interpretations.get(switch).default
+
     def run(assigned: dict[str, str], base: Mapping[int, Any] | None) -> Evaluation:
         # the first run's values are the trace (it computes its own); another reading's run takes from
         # ``shared`` what no reading changes, and from the trace what none of the readings it changes does
         ctx = EvalContext(facts=facts, params=params, settings=settings, readings=assigned, base=base, shared=shared)
         if base is not None:
             ctx.trace = traced.ctx.values
-            ctx.changed = frozenset(s for s, key in assigned.items() if key != _traced_reading(s))
+            ctx.changed = frozenset(s for s, key in assigned.items() if key != traced_reading(s))
         return run_checks(ruleset, ctx, checks)
-
-    def _traced_reading(switch: str) -> str:
-        return fixed.get(switch) or interpretations.get(switch).default
 
     traced = run(fixed, None)
     absent = missing_settings(ruleset, params, settings)
-    used = {s: fixed.get(s) or interpretations.get(s).default for s in traced.ctx.reached}
+    used = {s: traced_reading(s) for s in traced.ctx.reached}
     outcomes: list[Outcome] = []
     todo: list[tuple[dict[str, str], Evaluation, dict[str, None]]] = [(fixed, traced, dict(traced.ctx.live))]
     while todo:

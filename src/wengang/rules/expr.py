@@ -277,7 +277,8 @@ class Expr:
     _has_reading: bool | None = None  # set per node by has_reading()
 
     def switches_below(self) -> frozenset[str]:
-        """The switches of the readings at or below this node (cached: nodes are not changed once built)."""
+        """The switches of every reading at or below this node, whichever option a document or reading chooses (so
+        never fewer than :func:`switches_in` finds for any policy; cached: nodes are not changed once built)."""
         found = self.__dict__.get("_switches_below")
         if found is None:
             found = self.__dict__["_switches_below"] = frozenset(n.switch for n in self.walk() if isinstance(n, Reading))
@@ -287,7 +288,7 @@ class Expr:
         """Is there an interpretation switch anywhere below (cached: nodes are not changed once built)?"""
         found = self._has_reading
         if found is None:
-            found = self._has_reading = any(isinstance(n, Reading) for n in self.walk())
+            found = self._has_reading = bool(self.switches_below())
         return found
 
     def _eval(self, ctx: EvalContext) -> Any:  # pragma: no cover - abstract

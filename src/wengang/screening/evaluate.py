@@ -35,6 +35,7 @@ from wengang.rules.engine import (
     policy_clause,
     render_label,
 )
+from wengang.screening.output import PAYABLE
 
 RESULT_COLUMNS = [
     "status",
@@ -340,7 +341,7 @@ _POLICY_COLUMNS: dict[int, tuple[Any, list[pl.Expr]]] = {}
 _NO_HOLD = pl.lit(False).alias("payment_hold")  # made once: a literal is tens of microseconds a call
 _NO_HOLD_REASON = pl.lit(None, dtype=pl.String).alias("payment_hold_reason")
 # the statuses a hold is shown for, in the status's own Enum: no cast of the status to text per row
-_ENTITLED = pl.lit(pl.Series(["eligible", "needs_decision"], dtype=STATUS_DTYPE)).implode()
+_ENTITLED = pl.lit(pl.Series(PAYABLE, dtype=STATUS_DTYPE)).implode()
 
 
 def _policy_columns(res: Any) -> list[pl.Expr]:
