@@ -59,12 +59,15 @@ the values it resolved equal P's and raises otherwise.
   * `wengang`: the Python API in this process, the project loaded once and then frozen for the garbage collector
     (`wengang.runtime.freeze_loaded`, as `wengang serve` does: the runner collects before every timed call).
     *load* = the facts read into a Polars DataFrame
-    (same dtypes as the hand Polars peer: Categorical codes, narrow ints) together with what the
+    (the hand Polars peer's dtypes: narrow ints; text codes as small integers: the size class a Categorical,
+    the org type an Enum of the project's codes, ORG_ENUM) together with what the
     file's footer says of them (`parquet_facts_stats`: columns without null, integer minimum and
     maximum; metadata Polars itself trusts to skip row groups, no pass over the data). *compute* =
     screen_facts over that DataFrame, told the bounds (`ranges=`: without them it reads them, three
     passes over two 1 M-row columns, ≈ 0.45 ms), result (enterprise_id, eligible, refund_fen)
-    collected. *e2e* = scan_parquet -> the column mapping above -> screen_facts (told the footer's
+    collected. What the table's types and bounds tell the compiler (docs/decisions.md §131): every org type
+    it can hold is one 稳岗返还 covers (no test per row), no premium is negative (no last guard against a
+    negative amount). *e2e* = scan_parquet -> the column mapping above -> screen_facts (told the footer's
     non-null columns and bounds) -> sink_parquet, one lazy query.
   * `wengang_cli` (class Cli): the command a user runs. *load* = write the facts table the
     command reads (mapping above plus a valid 18-character 统一社会信用代码 made from
@@ -215,19 +218,25 @@ def _check_params(plans, P: C.Params | None) -> None:
     _checked = True
 
 
+# the project's org-type codes the peer's table holds: the type of the facts' org_type in memory
+ORG_ENUM = pl.Enum(sorted(set(ORG_TYPES.values())))
+
+
 def to_facts(lf: pl.LazyFrame, categorical: bool = True) -> pl.LazyFrame:
     """The peer's columns as the project's facts (see the module docstring).
 
     The org-type codes are renamed with when/then, which Polars' streaming engine runs chunk by
     chunk: `replace`/`replace_strict` run there as a whole-column function, which made the
-    e2e query hold the column in memory (peak RSS 1.0 GiB instead of ~0.2 GiB at 10M)."""
+    e2e query hold the column in memory (peak RSS 1.0 GiB instead of ~0.2 GiB at 10M).
+    ``categorical``: the codes as an Enum of the project's codes the table holds (:data:`ORG_ENUM`, as the hand
+    Polars peer holds the peer's codes as a Categorical: small integers, not text), else as text."""
     src = pl.col("org_type")
     org = src.cast(pl.String)
     for peer_code, our_code in ORG_TYPES.items():
         if peer_code != our_code:
             org = pl.when(src == peer_code).then(pl.lit(our_code)).otherwise(org)
     if categorical:
-        org = org.cast(pl.Categorical)
+        org = org.cast(ORG_ENUM)
     return lf.rename(RENAME).with_columns(org.alias("org_type"), pl.lit(REGION).alias("region_code"))
 
 

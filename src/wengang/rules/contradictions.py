@@ -10,11 +10,39 @@ negative 稳岗返还 as 符合 (outside differential audit, session 42).
 
 from __future__ import annotations
 
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import polars as pl
 
-from wengang.rules.expr import Arith, ByParam, EvalContext, Expr, Fact, IfElse, RateOf, Reading, path_step
+from wengang.rules.expr import (
+    Arith,
+    ByParam,
+    Cmp,
+    Coalesce,
+    CompileContext,
+    EvalContext,
+    Expr,
+    Fact,
+    HasParam,
+    IfElse,
+    IsIn,
+    IsMissing,
+    Lit,
+    Min,
+    MonthSpan,
+    Not,
+    Note,
+    Param,
+    RateOf,
+    Ratio,
+    Reading,
+    Setting,
+    _known_value,
+    _Logic,
+    path_step,
+)
 
 # the code of the last-resort guard of the batch (``rules.batch.apply_stages``): an amount below zero written nowhere
 NEGATIVE_AMOUNT = "negative_amount"
@@ -145,3 +173,58 @@ def merged(flags: list[tuple[RateOf, pl.Expr]]) -> dict[int, tuple[RateOf, pl.Ex
         else:
             out[id(node)] = (node, flag)
     return out
+
+
+# what a value of each kind can be, for ``never_negative_given``: these are true or false (0 or 1), never below zero
+_BOOLEAN = (Cmp, _Logic, Not, IsIn, IsMissing, HasParam)
+
+
+def never_negative_given(expr: Expr, ctx: CompileContext) -> frozenset[str] | None:
+    """The facts whose values, when none is below zero, keep ``expr`` compiled in ``ctx`` from ever being negative;
+    None when no such facts do (a subtraction outside a rate, a negative figure, a node of a kind not known here).
+
+    A rate of a base that can be negative is compiled unknown where it is (``RateOf._polars``), so it is never
+    negative whatever its facts; sums, products, ratios, minima, maxima, choices and rates of non-negative values are
+    not either. With these facts known non-negative (a validated table, a Parquet file's statistics), the batch's
+    last guard against a negative amount (``rules.batch.apply_stages``) has nothing to catch and is left out."""
+    facts: set[str] = set()
+
+    def figure(value: Any) -> bool:  # a literal, parameter or setting: unknown, true/false, or a number not below 0
+        if value is None or isinstance(value, bool):
+            return True
+        if isinstance(value, (int, Fraction, Decimal)):
+            return value >= 0
+        return False
+
+    def walk(node: Expr) -> bool:
+        if isinstance(node, Fact):
+            if node.name in ctx.absent:  # compiled as the model's default (or a literal the caller fixed)
+                return figure(_known_value(ctx.absent[node.name]))
+            facts.add(node.name)
+            return True
+        if isinstance(node, Lit):
+            return figure(node.value)
+        if isinstance(node, Param):
+            p = ctx.params.get(node.name)
+            return figure(None if p is None else p.value)
+        if isinstance(node, Setting):
+            return figure(ctx.settings.get(node.name))
+        if isinstance(node, _BOOLEAN):
+            return True
+        if isinstance(node, RateOf) and node._may_be_negative():
+            return True  # unknown where its base or rate is negative
+        if isinstance(node, Reading):
+            return walk(node.choose(ctx.params, ctx.readings))
+        if isinstance(node, ByParam):
+            return walk(node.choose(ctx.params))
+        if isinstance(node, IfElse):  # whichever branch a row takes (the condition is no part of the value)
+            return walk(node.then) and walk(node.otherwise)
+        if isinstance(node, Arith) and node.op == "-":
+            return False
+        if isinstance(node, (Arith, Ratio, RateOf, Min, Coalesce, Note)):  # (Max is a Min)
+            return all(walk(c) for c in node.children())
+        if isinstance(node, MonthSpan):
+            return True  # 0 when the end falls before the start
+        return False
+
+    return frozenset(facts) if walk(expr) else None

@@ -99,6 +99,9 @@ class CompileContext:
     # text the rules only pass along and compare with fixed values (the size classes and their steps), compiled as
     # small-integer codes (:func:`text_codes`); None: every text is compiled as text
     codes: Mapping[int, tuple[str, ...]] | None = None
+    # columns typed as an Enum: the texts each can hold (its categories). A membership test of such a column against a
+    # set holding all of them (or none) is known on every row where the column has no null: not compiled per row
+    enums: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 class RuleDefinitionError(Exception):
@@ -419,6 +422,7 @@ def _value(e: pl.Expr) -> int | None:
 # name; so does a product of it and a constant that ``_narrow_mul`` computed in a narrow type.
 _RANGE_ATTR = "_wengang_range"
 _FACT_ATTR = "_wengang_fact"
+_ENUM_ATTR = "_wengang_enum"  # a fact column typed as an Enum: the texts it can hold (``CompileContext.enums``)
 # the narrow types a product may be computed in: a signed column keeps its own, else Int32 (a wider type is what
 # Polars widens an Int64 constant's product to anyway)
 _NARROW = {"Int8": (-(2**7), 2**7 - 1), "Int16": (-(2**15), 2**15 - 1), "Int32": (-(2**31), 2**31 - 1)}
@@ -722,6 +726,9 @@ class Fact(Expr):
         found = ctx.ranges.get(self.name)
         if found is not None:
             setattr(e, _RANGE_ATTR, found)
+        held = ctx.enums.get(self.name)
+        if held is not None:
+            setattr(e, _ENUM_ATTR, held)
         return e
 
     def _show(self) -> str:
@@ -1225,6 +1232,12 @@ class IsIn(Expr):
             if known is not _NOT_CONST:
                 return literal(known in values)
             return _keep_non_null(a.is_in(_code_values(values, book)), a)
+        held = a.__dict__.get(_ENUM_ATTR)  # (not getattr: Polars' fallback for a missing attribute costs µs a call)
+        if held is not None and is_never_null(a):  # an Enum column without null: what it can hold decides
+            if held <= set(values):
+                return literal(True)
+            if not held & set(values):
+                return literal(False)
         return _keep_non_null(a.is_in(values), a)  # a missing value stays missing (null), as in Python
 
 

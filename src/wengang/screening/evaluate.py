@@ -22,7 +22,9 @@ from wengang.rules.batch import (
     Plan,
     apply_stages,
     compile_stages,
+    enum_columns,
     given_ranges,
+    known_non_negative,
     known_non_null,
     known_ranges,
     resolve_missing,
@@ -218,7 +220,9 @@ def screen_facts(
     compiled; the results are the same row for row (a promise a lazy table breaks gives wrong results).
     Likewise the bounds of narrow integer columns, which let a comparison run in the column's own type: read from an
     in-memory table (one pass a column), or ``ranges`` (name → (min, max)), what the caller knows of the table, lazy
-    or not (:func:`parquet_facts_stats`: the statistics of the Parquet file it was read from).
+    or not (:func:`parquet_facts_stats`: the statistics of the Parquet file it was read from). The same bounds (else a
+    pass over a table in memory) tell whether the facts the amounts read hold no negative value: then no amount can be
+    negative, and the last guard against one is not compiled (``rules.batch.apply_stages``).
     """
     facts, ranges, by_row = _prepared(program, facts, ranges, derived)
     known = tuple(sorted(known_non_null(facts, non_null)))
@@ -230,12 +234,15 @@ def screen_facts(
         regions = facts.select(pl.col(region_column).unique()).collect()[region_column].drop_nulls().to_list()
     schema = facts.collect_schema()
     columns = tuple(schema.names())
+    enums = enum_columns(schema)  # an Enum column's categories: what it can hold, from its type
     region_key = tuple(sorted(str(r) for r in regions))
     period = _period_expr(program, readings, columns)
     month = _month_expr(program, columns)
     batches: list[tuple[list[RegionPlan], list[Plan | None]]] = []
     if period is None and month is None:
-        batches.append(_plans_for(program, region_key, on, include_drafts, settings, fixed, columns, region_data, known))
+        batches.append(
+            _plans_for(program, region_key, on, include_drafts, settings, fixed, columns, region_data, known, (), enums)
+        )
         # the bounds of the narrow integer columns the plan would use (given, else read from a table in memory),
         # and the plan for them
         wants: dict[str, bool] = {}
@@ -247,14 +254,18 @@ def screen_facts(
             found = tuple(sorted(found + known_ranges(frame, rest)))
         if found:
             batches[0] = _plans_for(
-                program, region_key, on, include_drafts, settings, fixed, columns, region_data, known, found
+                program, region_key, on, include_drafts, settings, fixed, columns, region_data, known, found, enums
             )
     else:
         batches = _period_batches(
             facts, period, month, program, on, include_drafts, settings, readings, columns, region_data, region_column,
-            known,
+            known, enums,
         )
     all_plans = [p for plans, _ in batches for p in plans]
+    # the amounts' facts known to hold no negative value (given bounds, else a pass over a table in memory): a plan
+    # whose amounts only such facts feed needs no last guard against a negative amount (rules.batch.apply_stages)
+    signs = {n for _, compiled in batches for st in compiled if st is not None for n in st.never_negative_given or ()}
+    non_negative = known_non_negative(frame, signs, ranges) if signs else frozenset()
     parts: list[pl.LazyFrame] = []
     for plan, stages in [pc for plans, compiled in batches for pc in zip(plans, compiled, strict=True)]:
         part = facts.filter(plan.rows(region_column)) if len(all_plans) > 1 else facts
@@ -267,8 +278,8 @@ def screen_facts(
             part = _prepare_rows(part, by_row, res, settings)
         hold_column = stages.outputs.get(HOLD_OUTPUT)
         decided = resolve_missing(
-            apply_stages(part, stages), plan.ruleset, res, settings=plan.settings, fixed=readings, columns=list(columns),
-            bounded=stages.bounded, non_null=known,
+            apply_stages(part, stages, non_negative), plan.ruleset, res, settings=plan.settings, fixed=readings,
+            columns=list(columns), bounded=stages.bounded, non_null=known, non_negative=non_negative,
         )
         # like the one-case outputs: shown only for a decision that entitles (or may); a hold the policy never
         # gives (a null known when compiling) is null on every row without reading the status (whose cast to
@@ -409,6 +420,7 @@ def _period_batches(
     facts: pl.LazyFrame, period: pl.Expr | None, month: pl.Expr | None, program: str, on: date,
     include_drafts: bool, settings: Mapping[str, Any] | None, readings: Mapping[str, str] | None,
     columns: tuple[str, ...], region_data: tuple[str, ...], region_column: str, non_null: tuple[str, ...] = (),
+    enums: tuple[tuple[str, tuple[str, ...]], ...] = (),
 ) -> list[tuple[list[RegionPlan], list[Plan | None]]]:
     """Plans per period date: each distinct (region, candidate date, benefit month) is placed as one case is
     (:func:`wengang.evaluate.benefit_month_date`, else :func:`wengang.evaluate.period_date`); the rows of one
@@ -459,7 +471,8 @@ def _period_batches(
         batches.append((refused, [None] * len(refused)))
     for when, by_region in sorted(placed.items()):
         plans, compiled = _plans_for(
-            program, tuple(sorted(by_region)), when, include_drafts, settings, readings, columns, region_data, non_null
+            program, tuple(sorted(by_region)), when, include_drafts, settings, readings, columns, region_data, non_null,
+            (), enums,
         )
         plans = [
             replace(p, row_key=key, row_keys=[k for r in p.regions for k in by_region.get(str(r), [])]) for p in plans
@@ -497,11 +510,12 @@ def _plans_for(
     program: str, regions: tuple[str, ...], on: date, include_drafts: bool, settings: Mapping[str, Any] | None,
     readings: Mapping[str, str] | tuple[tuple[str, str], ...] | None, columns: tuple[str, ...],
     region_data: tuple[str, ...], non_null: tuple[str, ...] = (), ranges: tuple[tuple[str, int, int, str], ...] = (),
+    enums: tuple[tuple[str, tuple[str, ...]], ...] = (),
 ) -> tuple[list[RegionPlan], list[Plan | None]]:
-    # the plan depends on which columns hold no null (sorted) and the columns' bounds: keyed on them too
+    # the plan depends on which columns hold no null (sorted), the columns' bounds and Enum types: keyed on them too
     key = (
         program, regions, on, include_drafts, _frozen(settings), _frozen(readings), columns, region_data, non_null,
-        ranges,
+        ranges, enums,
     )  # fmt: skip
     try:
         hash(key)
@@ -532,6 +546,7 @@ def _compiled_plans(
     region_data: tuple[str, ...] = (),
     non_null: tuple[str, ...] = (),
     ranges: tuple[tuple[str, int, int, str], ...] = (),
+    enums: tuple[tuple[str, tuple[str, ...]], ...] = (),
 ) -> tuple[list[RegionPlan], list[Plan | None]]:
     """The region plans and each one's compiled stages. Pure (the policy set is loaded once per process),
     so a service screening batch after batch compiles a ruleset once, not per batch."""
@@ -545,6 +560,7 @@ def _compiled_plans(
             compile_stages(
                 plan.ruleset, plan.resolution, settings=plan.settings, fixed=dict(readings), columns=list(columns),
                 non_null=non_null, ranges={n: (lo, hi, t) for n, lo, hi, t in ranges}, outputs=(HOLD_OUTPUT,),
+                enums=dict(enums),
             )
         )
     return plans, compiled
