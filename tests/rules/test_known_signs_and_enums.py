@@ -21,27 +21,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-import wengang.programs  # noqa: F401  (registers the rulesets)
+import wengang.programs
 from tests.programs import test_fanhuan_properties as FH
 from wengang.evaluate import ruleset_for
 from wengang.facts.unit_codes import OrgType
 from wengang.policies import load_policy_set
 from wengang.rules import contradictions, interpretations
+from wengang.rules import expr as X
 from wengang.rules.batch import STATUS_DTYPE, compile_stages, enum_columns, known_non_negative, known_non_null
-from wengang.rules.expr import (
-    Arith,
-    Cmp,
-    Coalesce,
-    CompileContext,
-    EvalContext,
-    Expr,
-    Fact,
-    IfElse,
-    Lit,
-    Max,
-    Min,
-    RateOf,
-)
 from wengang.screening.evaluate import screen_facts
 
 PROPS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -55,23 +42,23 @@ FACTS = ("a", "b", "c")
 # signs
 
 
-def _exprs() -> st.SearchStrategy[Expr]:
+def _exprs() -> st.SearchStrategy[X.Expr]:
     leaves = st.one_of(
-        st.sampled_from(FACTS).map(Fact),
-        st.integers(-3, 50).map(Lit),
+        st.sampled_from(FACTS).map(X.Fact),
+        st.integers(-3, 50).map(X.Lit),
     )
 
-    def grow(inner: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]:
+    def grow(inner: st.SearchStrategy[X.Expr]) -> st.SearchStrategy[X.Expr]:
         return st.one_of(
-            st.tuples(st.sampled_from("+-*"), inner, inner).map(lambda t: Arith(t[0], t[1], t[2])),
-            st.tuples(inner, inner).map(lambda t: Min(*t)),
-            st.tuples(inner, inner).map(lambda t: Max(*t)),
-            st.tuples(inner, inner).map(lambda t: Coalesce(*t)),
+            st.tuples(st.sampled_from("+-*"), inner, inner).map(lambda t: X.Arith(t[0], t[1], t[2])),
+            st.tuples(inner, inner).map(lambda t: X.Min(*t)),
+            st.tuples(inner, inner).map(lambda t: X.Max(*t)),
+            st.tuples(inner, inner).map(lambda t: X.Coalesce(*t)),
             st.tuples(st.sampled_from(FACTS), inner, inner).map(
-                lambda t: IfElse(Cmp(">=", Fact(t[0]), Lit(2)), t[1], t[2])
+                lambda t: X.IfElse(X.Cmp(">=", X.Fact(t[0]), X.Lit(2)), t[1], t[2])
             ),
             st.tuples(inner, st.sampled_from([Fraction(3, 10), Fraction(1, 2), Fraction(-1, 4)])).map(
-                lambda t: RateOf(t[0], Lit(t[1]))
+                lambda t: X.RateOf(t[0], X.Lit(t[1]))
             ),
         )
 
@@ -83,15 +70,15 @@ def _exprs() -> st.SearchStrategy[Expr]:
     expr=_exprs(),
     rows=st.lists(st.fixed_dictionaries({f: st.one_of(st.none(), st.integers(0, 10**6)) for f in FACTS}), min_size=1, max_size=8),
 )
-def test_never_negative_given_is_sound(expr: Expr, rows: list[dict[str, Any]]) -> None:
+def test_never_negative_given_is_sound(expr: X.Expr, rows: list[dict[str, Any]]) -> None:
     """Where it names facts, non-negative values of them never make the expression negative: one case or a table."""
-    ctx = CompileContext(params={}, settings={}, readings={})
+    ctx = X.CompileContext(params={}, settings={}, readings={})
     named = contradictions.never_negative_given(expr, ctx)
     if named is None:
         return
     assert named <= set(FACTS)
     for row in rows:
-        value = expr.eval(EvalContext(facts=row, params={}, settings={}, readings={}))
+        value = expr.eval(X.EvalContext(facts=row, params={}, settings={}, readings={}))
         assert value is None or value >= 0, (expr.show(), row, value)
     frame = pl.DataFrame(rows, schema=dict.fromkeys(FACTS, pl.Int64))
     got = frame.select(expr.to_polars(ctx).alias("x")).get_column("x").to_list()
@@ -99,18 +86,18 @@ def test_never_negative_given_is_sound(expr: Expr, rows: list[dict[str, Any]]) -
 
 
 def test_never_negative_given_forms() -> None:
-    ctx = CompileContext(params={}, settings={}, readings={})
-    a, b = Fact("a"), Fact("b")
-    half = Lit(Fraction(1, 2))
-    assert contradictions.never_negative_given(RateOf(a + b, half), ctx) == {"a", "b"}
-    assert contradictions.never_negative_given(Min(a, Lit(5)) * 2, ctx) == {"a"}
+    ctx = X.CompileContext(params={}, settings={}, readings={})
+    a, b = X.Fact("a"), X.Fact("b")
+    half = X.Lit(Fraction(1, 2))
+    assert contradictions.never_negative_given(X.RateOf(a + b, half), ctx) == {"a", "b"}
+    assert contradictions.never_negative_given(X.Min(a, X.Lit(5)) * 2, ctx) == {"a"}
     assert contradictions.never_negative_given(a - b, ctx) is None  # a subtraction, not under a rate
-    assert contradictions.never_negative_given(a + Lit(-1), ctx) is None  # a negative figure
+    assert contradictions.never_negative_given(a + X.Lit(-1), ctx) is None  # a negative figure
     # a rate of a difference is unknown where the difference is negative: never negative whatever the facts
-    assert contradictions.never_negative_given(RateOf(a - b, half), ctx) == frozenset()
-    assert contradictions.never_negative_given(RateOf(a - b, half) + a, ctx) == {"a"}
+    assert contradictions.never_negative_given(X.RateOf(a - b, half), ctx) == frozenset()
+    assert contradictions.never_negative_given(X.RateOf(a - b, half) + a, ctx) == {"a"}
     # a fact the table lacks is its default: a literal
-    absent = CompileContext(params={}, settings={}, readings={}, absent={"b": pl.lit(None)})
+    absent = X.CompileContext(params={}, settings={}, readings={}, absent={"b": pl.lit(None)})
     assert contradictions.never_negative_given(a + b, absent) is None  # (an unknown literal default: not proven)
 
 

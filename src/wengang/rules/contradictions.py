@@ -16,33 +16,8 @@ from typing import Any
 
 import polars as pl
 
-from wengang.rules.expr import (
-    Arith,
-    ByParam,
-    Cmp,
-    Coalesce,
-    CompileContext,
-    EvalContext,
-    Expr,
-    Fact,
-    HasParam,
-    IfElse,
-    IsIn,
-    IsMissing,
-    Lit,
-    Min,
-    MonthSpan,
-    Not,
-    Note,
-    Param,
-    RateOf,
-    Ratio,
-    Reading,
-    Setting,
-    _known_value,
-    _Logic,
-    path_step,
-)
+from wengang.rules import expr as X
+from wengang.rules.expr import Arith, ByParam, EvalContext, Expr, Fact, IfElse, RateOf, Reading, path_step
 
 # the code of the last-resort guard of the batch (``rules.batch.apply_stages``): an amount below zero written nowhere
 NEGATIVE_AMOUNT = "negative_amount"
@@ -176,10 +151,10 @@ def merged(flags: list[tuple[RateOf, pl.Expr]]) -> dict[int, tuple[RateOf, pl.Ex
 
 
 # what a value of each kind can be, for ``never_negative_given``: these are true or false (0 or 1), never below zero
-_BOOLEAN = (Cmp, _Logic, Not, IsIn, IsMissing, HasParam)
+_BOOLEAN = (X.Cmp, X._Logic, X.Not, X.IsIn, X.IsMissing, X.HasParam)
 
 
-def never_negative_given(expr: Expr, ctx: CompileContext) -> frozenset[str] | None:
+def never_negative_given(expr: Expr, ctx: X.CompileContext) -> frozenset[str] | None:
     """The facts whose values, when none is below zero, keep ``expr`` compiled in ``ctx`` from ever being negative;
     None when no such facts do (a subtraction outside a rate, a negative figure, a node of a kind not known here).
 
@@ -199,15 +174,15 @@ def never_negative_given(expr: Expr, ctx: CompileContext) -> frozenset[str] | No
     def walk(node: Expr) -> bool:
         if isinstance(node, Fact):
             if node.name in ctx.absent:  # compiled as the model's default (or a literal the caller fixed)
-                return figure(_known_value(ctx.absent[node.name]))
+                return figure(X._known_value(ctx.absent[node.name]))
             facts.add(node.name)
             return True
-        if isinstance(node, Lit):
+        if isinstance(node, X.Lit):
             return figure(node.value)
-        if isinstance(node, Param):
+        if isinstance(node, X.Param):
             p = ctx.params.get(node.name)
             return figure(None if p is None else p.value)
-        if isinstance(node, Setting):
+        if isinstance(node, X.Setting):
             return figure(ctx.settings.get(node.name))
         if isinstance(node, _BOOLEAN):
             return True
@@ -221,9 +196,9 @@ def never_negative_given(expr: Expr, ctx: CompileContext) -> frozenset[str] | No
             return walk(node.then) and walk(node.otherwise)
         if isinstance(node, Arith) and node.op == "-":
             return False
-        if isinstance(node, (Arith, Ratio, RateOf, Min, Coalesce, Note)):  # (Max is a Min)
+        if isinstance(node, (Arith, X.Ratio, RateOf, X.Min, X.Coalesce, X.Note)):  # (Max is a Min)
             return all(walk(c) for c in node.children())
-        if isinstance(node, MonthSpan):
+        if isinstance(node, X.MonthSpan):
             return True  # 0 when the end falls before the start
         return False
 
