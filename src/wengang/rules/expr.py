@@ -1234,9 +1234,10 @@ class IsIn(Expr):
             return _keep_non_null(a.is_in(_code_values(values, book)), a)
         held = a.__dict__.get(_ENUM_ATTR)  # (not getattr: Polars' fallback for a missing attribute costs µs a call)
         if held is not None and is_never_null(a):  # an Enum column without null: what it can hold decides
-            if held <= set(values):
+            tested = set(values)
+            if held <= tested:
                 return literal(True)
-            if not held & set(values):
+            if not held & tested:
                 return literal(False)
         return _keep_non_null(a.is_in(values), a)  # a missing value stays missing (null), as in Python
 

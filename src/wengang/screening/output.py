@@ -165,7 +165,7 @@ def summarise(results: pl.LazyFrame, reason_text: dict[str, str], region_column:
     schema = types.names()
     status = types.get("status")
     # the status in its own Enum where it is one (screen_facts' results): its codes compared, not a million texts cast
-    payable_status = (
+    payable = (
         pl.col("status").is_in(pl.lit(pl.Series(PAYABLE, dtype=status)).implode())
         if isinstance(status, pl.Enum) and set(PAYABLE) <= set(status.categories)
         else pl.col("status").cast(pl.String).is_in(PAYABLE)
@@ -199,7 +199,6 @@ def summarise(results: pl.LazyFrame, reason_text: dict[str, str], region_column:
         )
     if "payment_hold" in schema:
         marked = pl.col("payment_hold").fill_null(False)
-        payable = payable_status
         held = marked & payable
         capped_held = held & pl.col("amount_is_cap").fill_null(False) if "amount_is_cap" in schema else pl.lit(False)
         queries.append(
@@ -209,7 +208,7 @@ def summarise(results: pl.LazyFrame, reason_text: dict[str, str], region_column:
             )
         )
     if "amount_is_cap" in schema:
-        capped = pl.col("amount_is_cap").fill_null(False) & payable_status
+        capped = pl.col("amount_is_cap").fill_null(False) & payable
         queries.append(results.select(capped.sum().alias("n"), amount.filter(capped).sum().alias("a")))
         queries.append(
             results.filter(capped).group_by(pl.col(region_column).cast(pl.String)).agg(amount.sum().alias("a"))
