@@ -80,17 +80,22 @@ def _agency_blocks() -> dict[str, dict[str, str]]:
 
 def agency_config(region_codes: Iterable[str], **given: str | None) -> dict[str, str]:
     """The agency block of the regions' most specific common region that has one, with ``given`` (not None) on top."""
+    base = _agency_base(tuple(sorted({c for c in region_codes if c})))
+    return {**base, **{k: v for k, v in given.items() if v}}
+
+
+# per set of region codes, as the blocks are read once: every one-case letter signs with its region's agency
+@functools.lru_cache(maxsize=256)
+def _agency_base(codes: tuple[str, ...]) -> dict[str, str]:
     from wengang.regions import chain
 
     from .intake import _common_region
 
-    base: dict[str, str] = {}
-    codes = sorted({c for c in region_codes if c})
-    region = _common_region(codes) if codes else "national"
-    if region != "national":
-        blocks = _agency_blocks()
-        base = next((blocks[r.key] for r in chain(region) if r.key in blocks), {})
-    return {**base, **{k: v for k, v in given.items() if v}}
+    region = _common_region(list(codes)) if codes else "national"
+    if region == "national":
+        return {}
+    blocks = _agency_blocks()
+    return next((blocks[r.key] for r in chain(region) if r.key in blocks), {})
 
 
 def _need_agency(agency: dict[str, str], fields: dict[str, str]) -> None:
