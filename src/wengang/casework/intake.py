@@ -767,10 +767,22 @@ def _from_evaluation(ev: dict[str, Any], facts: dict[str, Any], given: dict[str,
         program=program, policy_doc=pol.get("number") or NO_POLICY, clause=pol.get("clause") or "—",
         status=ev["status"], amount_fen=ev.get("amount_fen"), reasons=list(ev.get("reasons", [])),
         explanation=_explain(ev), readings=dict(ev.get("readings", {})), payment_channel=channel,
-        size_class=facts.get("size_class"), year=int(year), claim_key=claim_key,
+        size_class=_decided_size_class(ev, facts), year=int(year), claim_key=claim_key,
         account_no=given.get("account_no"), contact=given.get("contact"),
         payment_hold=hold, payment_hold_reason=hold_reason,
     )
+
+
+def _decided_size_class(ev: dict[str, Any], facts: dict[str, Any]) -> str | None:
+    """The class the rules decided with, where the decision states it (稳岗返还's 企业划型 output, ``大型企业``…; ``中小微企业``,
+    only "not large" known, is no class), else the class the facts gave: the class a 划型变更 rescales from, as a
+    screening's results carry it (a 兵团 unit paid by its 社保信息系统 class had been recorded with the facts' class)."""
+    from wengang.programs.fanhuan import SIZE_ZH
+
+    said = next((o.get("value") for o in ev.get("outputs", []) if isinstance(o, dict) and o.get("id") == "size_class"), None)
+    if said is None:
+        return facts.get("size_class")
+    return next((code for code, text in SIZE_ZH.items() if text == str(said).strip()), None)
 
 
 def _tax_route(ev: dict[str, Any]) -> bool:

@@ -1192,6 +1192,11 @@ SIZE_OUTPUTS = [
     Output("size_class", "企业划型", _size_text, TEXT),
     Output("size_class_basis", "划型依据", _chain(eff_step, STEP_ZH), TEXT),
 ]
+# the class the rules decided with, as a code, for a table's results (the 企业划型 column, the 公示 list, the ledger's class
+# that a 划型变更 rescales from): not the jurisdiction-neutral class the features derive (统计数据, else 2017 标准), which
+# 晋人社厅发〔2024〕28号 二 (≥300人 by 平均缴费人数) and the 兵团 draft 二（一） (社保信息系统划型) do not decide by. Only
+# "not large" known (中小微 by 平均缴费人数, or 统计数据's others): no class (the rules report it as small only for its rate)
+SIZE_CLASS_TABLE_OUTPUT = Output("size_class_code", "企业划型（代码）", when(_sme_only & ~is_large, Lit(None), eff_class), TEXT)
 
 
 def _channel(tax_route: bool) -> Expr:
@@ -1427,6 +1432,7 @@ V2024 = register(
         amount=amount_2024,
         amount_label="稳岗返还金额",
         outputs=OUTPUTS_2024,
+        table_outputs=[SIZE_CLASS_TABLE_OUTPUT],
         prepare=prepare,
     )
 )
@@ -1466,6 +1472,7 @@ V2022 = register(
         amount=amount_2022,
         amount_label="稳岗返还金额",
         outputs=OUTPUTS_2022,
+        table_outputs=[SIZE_CLASS_TABLE_OUTPUT],
         prepare=prepare,
     )
 )

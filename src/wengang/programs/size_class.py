@@ -49,14 +49,18 @@ def _prepare(facts: dict[str, Any], resolution: Any) -> dict[str, Any]:
 register_table_prepare(_prepare, prepare_size_table)  # the same over a facts table (rules.batch)
 
 
-def _rules(cls: Any, st: Any) -> tuple[Any, Any, list[Output]]:
+def _rules(cls: Any, st: Any) -> tuple[Any, Any, list[Output], Output]:
+    """The class, its step, the outputs a letter states, and the class as a code for a table's results (no class where
+    only "not large" is known, as 稳岗返还's: ``fanhuan.SIZE_CLASS_TABLE_OUTPUT``)."""
     step_ = Coalesce(st, Lit(""))
-    text = when(step_.isin({"avg_contributors", "stats_other"}) & ~Coalesce(cls, Lit("")).eq("large"), Lit("中小微企业"), _chain(cls, SIZE_ZH))
-    return cls, step_, [Output("size_class", "划型结果", text, TEXT), Output("size_class_basis", "划型依据", _chain(st, STEP_ZH), TEXT)]
+    sme_only = step_.isin({"avg_contributors", "stats_other"}) & ~Coalesce(cls, Lit("")).eq("large")
+    text = when(sme_only, Lit("中小微企业"), _chain(cls, SIZE_ZH))
+    outputs = [Output("size_class", "划型结果", text, TEXT), Output("size_class_basis", "划型依据", _chain(st, STEP_ZH), TEXT)]
+    return cls, step_, outputs, Output("size_class_code", "划型结果（代码）", when(sme_only, Lit(None), cls), TEXT)
 
 
-size_class, _step, OUTPUTS = _rules(SHANXI_CLASS, SHANXI_STEP)
-bt_class, _bt_step, BT_OUTPUTS = _rules(BINGTUAN_CLASS, BINGTUAN_STEP)
+size_class, _step, OUTPUTS, CODE = _rules(SHANXI_CLASS, SHANXI_STEP)
+bt_class, _bt_step, BT_OUTPUTS, BT_CODE = _rules(BINGTUAN_CLASS, BINGTUAN_STEP)
 
 
 CLASSIFIED = Check(
@@ -106,6 +110,7 @@ SHANXI = register(
                 TEXT,
             ),
         ],
+        table_outputs=[CODE],
         prepare=_prepare,
     )
 )
@@ -138,6 +143,7 @@ BINGTUAN = register(
                 TEXT,
             ),
         ],
+        table_outputs=[BT_CODE],
         prepare=_prepare,
     )
 )

@@ -294,7 +294,7 @@ def compile_stages(
     The result is the same row for row as without, on a table that keeps that promise.
     ``ranges``: bounds of narrow integer columns (:func:`known_ranges`; ``CompileContext.ranges``); the plan
     records in ``range_wants`` the columns whose bounds it would use.
-    ``outputs``: ids of the ruleset's outputs (``payment_hold``) to compute in stage 1 beside the checks, from the
+    ``outputs``: ids of the ruleset's outputs or table outputs (``payment_hold``, ``size_class``) to compute in stage 1 beside the checks, from the
     same shared columns (the effective size class read by a check and by the hold is computed once), each under the
     default reading of its own switches, as one case reports it: ``Plan.outputs`` names each one's column, kept in
     the result for the caller (None: null on every row, no column).
@@ -351,7 +351,7 @@ def _compile_stages(
     temps: list[str] = []
     stage1: list[pl.Expr] = []
     # what the checks and the amount share is computed once per row, as columns before stage 1
-    wanted = [o for o in ruleset.outputs if o.id in outputs]
+    wanted = [o for o in (*ruleset.outputs, *ruleset.table_outputs) if o.id in outputs]
     roots = [c.expr for c in checks] + ([ruleset.amount] if ruleset.amount is not None else []) + [o.expr for o in wanted]
     shared = SharedNodes(roots, params, inline=inline)
     if codes is None:  # the size classes as small integers, not text (the same in both passes)

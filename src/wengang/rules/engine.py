@@ -145,6 +145,9 @@ class Ruleset:
     amount: Expr | None = None
     amount_label: str = "金额"
     outputs: list[Output] = field(default_factory=list)
+    # values a table's results report beside the decision, not stated in a letter (稳岗返还's 企业划型 as a code: the class
+    # the rules decided with, which the results, the 公示 list and the ledger carry); compiled like ``outputs`` by id
+    table_outputs: list[Output] = field(default_factory=list)
     subject: str = "单位"  # 单位 or 个人: wording of the letter
     # a program whose applicant may be either (创业担保贷款: a person, partners or a small firm): an expression giving
     # "单位" or "个人" for the case; ``subject`` stays the program's usual one (notices keyed by program read it)

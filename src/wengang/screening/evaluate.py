@@ -54,6 +54,9 @@ RESULT_COLUMNS = [
     "payment_hold_reason",
 ]
 HOLD_OUTPUT = "payment_hold"  # an entitled unit whose payment must wait (casework holds it): the output's text
+# the class the rules decided with (a ruleset's table output, 稳岗返还's): the results' size_class where a ruleset gives it,
+# in place of the class the facts carried (the features' jurisdiction-neutral class, or a class given for --facts)
+SIZE_OUTPUT = "size_class_code"
 
 
 @dataclass
@@ -281,6 +284,8 @@ def screen_facts(
             apply_stages(part, stages, non_negative), plan.ruleset, res, settings=plan.settings, fixed=readings,
             columns=list(columns), bounded=stages.bounded, non_null=known, non_negative=non_negative,
         )
+        if SIZE_OUTPUT in stages.outputs:
+            decided = _with_rules_size_class(decided, stages.outputs[SIZE_OUTPUT])
         # like the one-case outputs: shown only for a decision that entitles (or may); a hold the policy never
         # gives (a null known when compiling) is null on every row without reading the status (whose cast to
         # text was most of this column's CPU at 1 M rows; s22-h2)
@@ -298,6 +303,15 @@ def screen_facts(
         parts.append(_undetermined(facts.head(0), ""))
     out = pl.concat(parts, how="diagonal_relaxed") if len(parts) > 1 else parts[0]
     return out, all_plans
+
+
+def _with_rules_size_class(decided: pl.LazyFrame, column: str | None) -> pl.LazyFrame:
+    """The results' size_class: the class the rules decided with (``column``, their table output; None: no class on
+    any row), on every row whatever its status, as the one case's 企业划型 output — the 公示 list and the ledger's 划型变更
+    read it (a 兵团 unit decided by its 社保信息系统 class, a 山西 unit by ≥300人, had shown the features' class)."""
+    if column is None:
+        return decided.with_columns(pl.lit(None, dtype=pl.String).alias("size_class"))
+    return decided.with_columns(pl.col(column).cast(pl.String).alias("size_class")).drop(column)
 
 
 def _prepared(
@@ -559,7 +573,7 @@ def _compiled_plans(
         compiled.append(
             compile_stages(
                 plan.ruleset, plan.resolution, settings=plan.settings, fixed=dict(readings), columns=list(columns),
-                non_null=non_null, ranges={n: (lo, hi, t) for n, lo, hi, t in ranges}, outputs=(HOLD_OUTPUT,),
+                non_null=non_null, ranges={n: (lo, hi, t) for n, lo, hi, t in ranges}, outputs=(HOLD_OUTPUT, SIZE_OUTPUT),
                 enums=dict(enums),
             )
         )
