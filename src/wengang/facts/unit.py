@@ -263,3 +263,9 @@ class UnitFacts(BaseModel):
     def _check_credit_code(cls, value: str | None) -> str | None:
         # the check character is verified (GB 32100-2015); a bad code is an input error, not a decision
         return None if value is None else validate_credit_code(value)
+
+
+# the exclusion lists whose state in the refund year a fact gives (``<list>_refund_year``: 严重违法失信、出清名单僵尸企业、
+# 不符合当地环保政策, the lists 内人社发〔2025〕18号 一 leaves the date of open, fanhuan.exclusion_status_date): the rules
+# read them, the raw screen derives them from the lists' dates
+REFUND_YEAR_LISTS = tuple(n.removesuffix("_refund_year") for n in UnitFacts.model_fields if n.endswith("_refund_year"))

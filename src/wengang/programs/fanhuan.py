@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from wengang.facts.size_class import classify_2017
-from wengang.facts.unit import SizeClass, UnitFacts
+from wengang.facts.unit import REFUND_YEAR_LISTS, SizeClass, UnitFacts
 from wengang.rules import interpretations
 from wengang.rules.engine import FLAG, Check, Output, Ruleset, register
 from wengang.rules.expr import (
@@ -618,7 +618,7 @@ SW_EXCLUSION_DATE = _switch(
     "提供上年度状态（如 serious_dishonesty_refund_year）且与查询所得不同时为待认定。",
 )
 # the lists whose date the texts leave open (内人社发〔2025〕18号 一): their state in the refund year, where the data has it
-_DATED = {"serious_dishonesty", "zombie_clearance", "env_noncompliant"}
+_DATED = set(REFUND_YEAR_LISTS)
 
 SW_ABNORMAL = _switch(
     "abnormal_listing",

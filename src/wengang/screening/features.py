@@ -93,7 +93,7 @@ import polars as pl
 from wengang.facts.identifiers import credit_code_normalised
 from wengang.facts.industries import size_category_expr
 from wengang.facts.size_class import SIZE_TABLE_2017, classify_2017_expr
-from wengang.facts.unit import UnitFacts
+from wengang.facts.unit import REFUND_YEAR_LISTS, UnitFacts
 from wengang.ingest.files import is_parquet
 from wengang.progress import Step
 from wengang.screening import prefetch
@@ -248,13 +248,33 @@ def contribution_features(
     return out.drop(CODE_KEY) if with_code else out
 
 
-def _exclusion_flags(exclusions: pl.LazyFrame, d: date, key: str = "credit_code") -> pl.LazyFrame:
+# the dated lists' state in the refund year, each the fact ``<list>_refund_year`` (facts.unit.REFUND_YEAR_LISTS)
+REFUND_YEAR_FLAGS = tuple(f"{t}_refund_year" for t in REFUND_YEAR_LISTS)
+
+
+def _exclusion_flags(exclusions: pl.LazyFrame, d: date, key: str = "credit_code", refund_year: int | None = None) -> pl.LazyFrame:
+    """Per unit on a list: on each list on ``d`` (the review date), and — with ``refund_year`` — on each dated list at
+    some time in that year (``<list>_refund_year``, what the reading ``fanhuan.exclusion_status_date=refund_year`` reads:
+    “上年度内曾属该情形”). A unit on no list that day nor that year has no row (False: ``finalise``'s default)."""
     # removed on D (移出日期 = D): no longer listed that day (outside held-out audit, session 42)
     on = (pl.col("date_from") <= pl.lit(d)) & (pl.col("date_to").is_null() | (pl.col("date_to") > pl.lit(d)))
+    if refund_year is None:
+        return (
+            exclusions.filter(on)
+            .group_by(key)
+            .agg([(pl.col("list_type") == t).any().alias(t) for t in EXCLUSION_LIST_TYPES])
+        )
+    # listed on some day of the year: from on or before its last day, removed after its first (removed on 1 January:
+    # not listed that day)
+    first, last = date(refund_year, 1, 1), date(refund_year, 12, 31)
+    in_year = (pl.col("date_from") <= pl.lit(last)) & (pl.col("date_to").is_null() | (pl.col("date_to") > pl.lit(first)))
     return (
-        exclusions.filter(on)
+        exclusions.filter(on | in_year)
         .group_by(key)
-        .agg([(pl.col("list_type") == t).any().alias(t) for t in EXCLUSION_LIST_TYPES])
+        .agg(
+            *[((pl.col("list_type") == t) & on).any().alias(t) for t in EXCLUSION_LIST_TYPES],
+            *[((pl.col("list_type") == t) & in_year).any().alias(f"{t}_refund_year") for t in REFUND_YEAR_LISTS],
+        )
     )
 
 
@@ -362,7 +382,8 @@ def _flags_by_number(left: pl.DataFrame, flags: pl.LazyFrame, memo: dict | None 
             pl.repeat(False, left.height, dtype=pl.Boolean, eager=True)
             .scatter(listed.filter(pl.col(t)).get_column("__row"), True)
             .alias(t)
-            for t in EXCLUSION_LIST_TYPES
+            for t in EXCLUSION_LIST_TYPES + REFUND_YEAR_FLAGS
+            if t in right.columns
         ]
     ).lazy()
 
@@ -616,8 +637,12 @@ def unit_features(
         )
     if exclusions is not None:
         ex_key = _key_of(u, exclusions)
-        flags = _exclusion_flags(_lazy(exclusions), evaluation_date, ex_key)
-        lf = _attach(lf, flags, ex_key) if ex_key != CODE_KEY else _flags_by_number(lf.collect(engine="in-memory"), flags, memo)
+        flags = _exclusion_flags(_lazy(exclusions), evaluation_date, ex_key, refund_year=last_year)
+        if ex_key != CODE_KEY:
+            # a unit on no list that year is known not on it (the lists were given), not unknown
+            lf = _attach(lf, flags, ex_key).with_columns(pl.col(c).fill_null(False) for c in REFUND_YEAR_FLAGS)
+        else:
+            lf = _flags_by_number(lf.collect(engine="in-memory"), flags, memo)
     else:
         lf = lf.with_columns([pl.lit(False).alias(t) for t in EXCLUSION_LIST_TYPES])
     if stats_size is not None:
