@@ -60,3 +60,29 @@ def test_a_unit_paid_as_large_is_recorded_and_written_to_as_large(ledger, tmp_pa
     letter = "\n".join(compose_letter(item, AGENCY, issued_on=date(2024, 10, 1)).paragraphs)
     assert "企业划型：大型企业" in letter, letter
     assert "30%" in letter and "3,000.00元" in letter, letter
+
+
+def test_a_class_edited_in_the_results_is_held_naming_both(ledger, tmp_path):
+    """The class is decided again with the status and the amount (intake._recheck): an edited class would be stated in
+    the 决定书 and rescaled from by a 划型变更, so a row whose class differs is held, the reason naming both."""
+    from ledger_helpers import record_results
+    from sqlalchemy import text
+
+    codes = [make_credit_code("91", "140300", f"MA00000{i}1") for i in range(2)]
+    facts = tmp_path / "facts.parquet"
+    pl.DataFrame([{**UNIT, "credit_code": c} for c in codes]).write_parquet(facts)
+    out = tmp_path / "out"
+    run_screening(out, program="fanhuan", evaluation_date=ON, facts=facts, excel=False, settings={"fund_reserve_years": 1})
+    res = pl.read_parquet(out / "results.parquet")
+    assert res["size_class"].to_list() == ["large", "large"]
+    # 中型 would take the SME rate in a letter or a resize: the amount alone left as the rules gave it
+    res.with_columns(
+        pl.when(pl.col("credit_code") == codes[0]).then(pl.lit("medium")).otherwise(pl.col("size_class")).alias("size_class")
+    ).write_parquet(out / "results.parquet")
+    si = read_screening_output(record_results(out), year=2024)
+    assert si.unconfirmed == 1
+    assert ledger.import_decisions(si.run, si.frame, "clerk").inserted == 2
+    with ledger.engine.connect() as c:
+        held = dict(c.execute(text("select unit_id, hold_reason from case_decisions where state = 'held'")).all())
+    assert set(held) == {codes[0]}
+    assert "企业划型：结果文件中型，重新判定大型" in held[codes[0]], held

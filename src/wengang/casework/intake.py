@@ -256,6 +256,7 @@ def _recheck(folder: Path, program: str, df: pl.DataFrame, person: bool, on: dat
     from wengang.rules.batch import CAP_HOLD_REASONS, with_amount_cap
     from wengang.screening.evaluate import screen_facts
 
+    with_class = False  # the file's and the rules' 企业划型 both there to compare
     try:
         again, plans = screen_facts(
             pl.scan_parquet(facts_file), program, day,
@@ -272,9 +273,12 @@ def _recheck(folder: Path, program: str, df: pl.DataFrame, person: bool, on: dat
         )
         told = pl.col("payment_hold_reason").cast(pl.String)
         cap_again = pl.any_horizontal([told.str.contains(r, literal=True) for r in CAP_HOLD_REASONS])
+        # the class the rules decided with (decisions §132): the one the 决定书 states and a 划型变更 rescales from
+        with_class = "size_class" in df.columns and "size_class" in again.collect_schema().names()
+        class_again = pl.col("size_class").cast(pl.String) if with_class else pl.lit(None, dtype=pl.String)
         decided = again.select(key, pl.col("status").cast(pl.String).alias("_status_again"),
                                pl.col("amount_fen").alias("_amount_again"), "_held_again",
-                               cap_again.fill_null(False).alias("_cap_again")).collect()
+                               cap_again.fill_null(False).alias("_cap_again"), class_again.alias("_class_again")).collect()
     except Exception as exc:  # noqa: BLE001 - any failure to decide again holds the rows; it never lets them pass
         return unchecked(f"重新判定未能完成：{type(exc).__name__}")
     joined = df.join(decided.unique(key, keep="none"), on=key, how="left")
@@ -282,21 +286,29 @@ def _recheck(folder: Path, program: str, df: pl.DataFrame, person: bool, on: dat
         lambda f: f" {format_yuan(f)}", return_dtype=pl.String).fill_null("")
     again_said = pl.col("_status_again").replace(STATUS_ZH) + pl.col("_amount_again").map_elements(
         lambda f: f" {format_yuan(f)}", return_dtype=pl.String).fill_null("")
-    # a hold the rules give again (兵团 缓缴未补足…) that the file does not carry differs too
+    # a hold the rules give again (兵团 缓缴未补足…) that the file does not carry differs too, and so does a 企业划型
     unheld = pl.col("_held_again") & ~pl.col("payment_hold").cast(pl.Boolean).fill_null(False)
+    file_class = pl.col("size_class").cast(pl.String) if with_class else pl.lit(None, dtype=pl.String)
+    reclassed = (~pl.col("_status_again").is_null() & file_class.ne_missing(pl.col("_class_again"))) if with_class else pl.lit(False)
     differs = (pl.col("_status_again").is_null() | (pl.col("status").cast(pl.String) != pl.col("_status_again"))
-               | pl.col("amount_fen").ne_missing(pl.col("_amount_again")) | unheld.fill_null(False))
+               | pl.col("amount_fen").ne_missing(pl.col("_amount_again")) | unheld.fill_null(False) | reclassed)
+    from .ledger import SIZE_CLASS_ZH
+
+    class_said = pl.when(reclassed).then(pl.concat_str([
+        pl.lit("；企业划型：结果文件"), file_class.replace(SIZE_CLASS_ZH).fill_null("未划型"),
+        pl.lit("，重新判定"), pl.col("_class_again").replace(SIZE_CLASS_ZH).fill_null("未划型"),
+    ])).otherwise(pl.lit(""))
     reason = pl.concat_str([
         pl.lit("筛查结果与按本次筛查的事实数据重新判定的结论不一致（结果文件：") , file_said,
         pl.lit("；重新判定："), pl.coalesce(again_said, pl.lit("无此记录")),
-        pl.when(unheld.fill_null(False)).then(pl.lit("，暂缓发放")).otherwise(pl.lit("")),
+        pl.when(unheld.fill_null(False)).then(pl.lit("，暂缓发放")).otherwise(pl.lit("")), class_said,
         pl.lit(f"{'；' + note if note else ''}）：暂缓发放，待核实结果文件是否被改动"),
     ])
     # the reason (its 元 figures formatted in Python) for the differing rows only, not for every row of a run
     joined = joined.with_row_index("_row").with_columns(differs.alias("_differs"))
     said = joined.filter(pl.col("_differs")).select("_row", reason.alias("_recheck"))
     out = joined.join(said, on="_row", how="left", maintain_order="left").drop(
-        "_row", "_differs", "_status_again", "_amount_again", "_held_again")
+        "_row", "_differs", "_status_again", "_amount_again", "_held_again", "_class_again")
     return out, note
 
 
