@@ -274,11 +274,15 @@ def _recheck(folder: Path, program: str, df: pl.DataFrame, person: bool, on: dat
         told = pl.col("payment_hold_reason").cast(pl.String)
         cap_again = pl.any_horizontal([told.str.contains(r, literal=True) for r in CAP_HOLD_REASONS])
         # the class the rules decided with (decisions §132): the one the 决定书 states and a 划型变更 rescales from
-        with_class = "size_class" in df.columns and "size_class" in again.collect_schema().names()
+        names = again.collect_schema().names()
+        with_class = "size_class" in df.columns and "size_class" in names
         class_again = pl.col("size_class").cast(pl.String) if with_class else pl.lit(None, dtype=pl.String)
+        # the account the rules pay to (稳岗返还 2024: the 税务 account for 无对公账户的小微企业 only), for the route
+        channel_again = pl.col("payment_channel") if "payment_channel" in names else pl.lit(None, dtype=pl.String)
         decided = again.select(key, pl.col("status").cast(pl.String).alias("_status_again"),
                                pl.col("amount_fen").alias("_amount_again"), "_held_again",
-                               cap_again.fill_null(False).alias("_cap_again"), class_again.alias("_class_again")).collect()
+                               cap_again.fill_null(False).alias("_cap_again"), class_again.alias("_class_again"),
+                               channel_again.alias("_channel_again")).collect()
     except Exception as exc:  # noqa: BLE001 - any failure to decide again holds the rows; it never lets them pass
         return unchecked(f"重新判定未能完成：{type(exc).__name__}")
     joined = df.join(decided.unique(key, keep="none"), on=key, how="left")
@@ -549,6 +553,12 @@ def _read_screening_output(results: Path, program: str | None, year: int | None,
             df = df.with_columns(pl.lit(None, dtype=dtype).alias(col))
     results_sha = _sha256(results)
     df, recheck_note = _recheck(folder, program, df, person, on, drafts, results_sha, trusted_keys)
+    if not person and "_channel_again" in df.columns:
+        # the account the rules pay to on the run's own facts, decided again: the 税务 account only where they give it
+        # (a unit without a corporate account screened under 内人社办发〔2022〕86号, which provides no such route, had
+        # been routed to it by its two account facts alone); a row not decided again keeps the route said above
+        channel = (pl.when(pl.col("_channel_again") == "tax_payment_account").then(pl.lit("tax_payment_account"))
+                   .otherwise(pl.lit("corporate_account")))
     said = readings_zh(df, "readings", "outcomes" if "outcomes" in df.columns else None, code=True, sep="\n")
     explanation = pl.concat_str([
         head,

@@ -1199,6 +1199,17 @@ SIZE_OUTPUTS = [
 SIZE_CLASS_TABLE_OUTPUT = Output("size_class_code", "企业划型（代码）", when(_sme_only & ~is_large, Lit(None), eff_class), TEXT)
 
 
+# the account the rules pay to, as a code, for a table's results (``case import`` routes the payment by it): the 税务
+# account only for 无对公账户的小微企业 where the notice provides it (人社部发〔2024〕40号 五、内人社发〔2025〕18号 四); the
+# notices before provide none, so their rulesets give no such output and an import pays the corporate account
+CHANNEL_TABLE_OUTPUT = Output(
+    "payment_channel_code",
+    "发放账户（代码）",
+    when(has_corporate_account, Lit("corporate_account"), when(is_small_micro_known & has_tax_account, Lit("tax_payment_account"), Lit(None))),
+    TEXT,
+)
+
+
 def _channel(tax_route: bool) -> Expr:
     none = Lit("暂无可用收款账户（须补充对公账户信息）")
     if not tax_route:
@@ -1432,7 +1443,7 @@ V2024 = register(
         amount=amount_2024,
         amount_label="稳岗返还金额",
         outputs=OUTPUTS_2024,
-        table_outputs=[SIZE_CLASS_TABLE_OUTPUT],
+        table_outputs=[SIZE_CLASS_TABLE_OUTPUT, CHANNEL_TABLE_OUTPUT],
         prepare=prepare,
     )
 )

@@ -57,6 +57,9 @@ HOLD_OUTPUT = "payment_hold"  # an entitled unit whose payment must wait (casewo
 # the class the rules decided with (a ruleset's table output, 稳岗返还's): the results' size_class where a ruleset gives it,
 # in place of the class the facts carried (the features' jurisdiction-neutral class, or a class given for --facts)
 SIZE_OUTPUT = "size_class_code"
+# the account the rules pay to (a ruleset's table output): ``payment_channel`` where a ruleset gives it, for ``case
+# import`` (not a column of results.parquet: the import decides each row again and reads it there)
+CHANNEL_OUTPUT = "payment_channel_code"
 
 
 @dataclass
@@ -286,6 +289,13 @@ def screen_facts(
         )
         if SIZE_OUTPUT in stages.outputs:
             decided = _with_rules_size_class(decided, stages.outputs[SIZE_OUTPUT])
+        if CHANNEL_OUTPUT in stages.outputs:
+            channel = stages.outputs[CHANNEL_OUTPUT]
+            decided = (
+                decided.with_columns(pl.col(channel).cast(pl.String).alias("payment_channel")).drop(channel)
+                if channel is not None
+                else decided.with_columns(pl.lit(None, dtype=pl.String).alias("payment_channel"))
+            )
         # like the one-case outputs: shown only for a decision that entitles (or may); a hold the policy never
         # gives (a null known when compiling) is null on every row without reading the status (whose cast to
         # text was most of this column's CPU at 1 M rows; s22-h2)
@@ -573,7 +583,7 @@ def _compiled_plans(
         compiled.append(
             compile_stages(
                 plan.ruleset, plan.resolution, settings=plan.settings, fixed=dict(readings), columns=list(columns),
-                non_null=non_null, ranges={n: (lo, hi, t) for n, lo, hi, t in ranges}, outputs=(HOLD_OUTPUT, SIZE_OUTPUT),
+                non_null=non_null, ranges={n: (lo, hi, t) for n, lo, hi, t in ranges}, outputs=(HOLD_OUTPUT, SIZE_OUTPUT, CHANNEL_OUTPUT),
                 enums=dict(enums),
             )
         )
