@@ -294,10 +294,10 @@ def compile_stages(
     The result is the same row for row as without, on a table that keeps that promise.
     ``ranges``: bounds of narrow integer columns (:func:`known_ranges`; ``CompileContext.ranges``); the plan
     records in ``range_wants`` the columns whose bounds it would use.
-    ``outputs``: ids of the ruleset's outputs or table outputs (``payment_hold``, ``size_class``) to compute in stage 1 beside the checks, from the
-    same shared columns (the effective size class read by a check and by the hold is computed once), each under the
-    default reading of its own switches, as one case reports it: ``Plan.outputs`` names each one's column, kept in
-    the result for the caller (None: null on every row, no column).
+    ``outputs``: ids of the ruleset's outputs or table outputs (``payment_hold``, ``size_class_code``) to compute in
+    stage 1 beside the checks, from the same shared columns (the effective size class read by a check and by the hold
+    is computed once), each under the default reading of its own switches, as one case reports it: ``Plan.outputs``
+    names each one's column, kept in the result for the caller (None: null on every row, no column).
     ``enums``: columns typed as an Enum, each with its categories (:func:`enum_columns`; ``CompileContext.enums``).
     Returns the stages and the temporary column names to drop afterwards.
     """

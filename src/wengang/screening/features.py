@@ -252,18 +252,12 @@ def contribution_features(
 REFUND_YEAR_FLAGS = tuple(f"{t}_refund_year" for t in REFUND_YEAR_LISTS)
 
 
-def _exclusion_flags(exclusions: pl.LazyFrame, d: date, key: str = "credit_code", refund_year: int | None = None) -> pl.LazyFrame:
-    """Per unit on a list: on each list on ``d`` (the review date), and — with ``refund_year`` — on each dated list at
-    some time in that year (``<list>_refund_year``, what the reading ``fanhuan.exclusion_status_date=refund_year`` reads:
-    “上年度内曾属该情形”). A unit on no list that day nor that year has no row (False: ``finalise``'s default)."""
+def _exclusion_flags(exclusions: pl.LazyFrame, d: date, key: str, refund_year: int) -> pl.LazyFrame:
+    """Per unit on a list: on each list on ``d`` (the review date), and on each dated list at some time in
+    ``refund_year`` (``<list>_refund_year``, what the reading ``fanhuan.exclusion_status_date=refund_year`` reads:
+    “上年度内曾属该情形”). A unit on no list that day nor that year has no row: its callers read it as on none."""
     # removed on D (移出日期 = D): no longer listed that day (outside held-out audit, session 42)
     on = (pl.col("date_from") <= pl.lit(d)) & (pl.col("date_to").is_null() | (pl.col("date_to") > pl.lit(d)))
-    if refund_year is None:
-        return (
-            exclusions.filter(on)
-            .group_by(key)
-            .agg([(pl.col("list_type") == t).any().alias(t) for t in EXCLUSION_LIST_TYPES])
-        )
     # listed on some day of the year: from on or before its last day, removed after its first (removed on 1 January:
     # not listed that day)
     first, last = date(refund_year, 1, 1), date(refund_year, 12, 31)
