@@ -1199,26 +1199,26 @@ SIZE_OUTPUTS = [
 SIZE_CLASS_TABLE_OUTPUT = Output("size_class_code", "企业划型（代码）", when(_sme_only & ~is_large, Lit(None), eff_class), TEXT)
 
 
-# the account the rules pay to, as a code, for a table's results (``case import`` routes the payment by it): the 税务
-# account only for 无对公账户的小微企业 where the notice provides it (人社部发〔2024〕40号 五、内人社发〔2025〕18号 四); the
-# notices before provide none, so their rulesets give no such output and an import pays the corporate account
-CHANNEL_TABLE_OUTPUT = Output(
-    "payment_channel_code",
-    "发放账户（代码）",
-    when(has_corporate_account, Lit("corporate_account"), when(is_small_micro_known & has_tax_account, Lit("tax_payment_account"), Lit(None))),
-    TEXT,
-)
+def _route(corporate: Expr, tax: Expr, none: Expr, tax_route: bool = True) -> Expr:
+    """The account a payment goes to, as ``corporate``, ``tax`` or ``none`` says it: the unit's corporate account; the
+    税务 social-insurance account only for 无对公账户的小微企业 with one, where the notice provides it (``tax_route``:
+    人社部发〔2024〕40号 五、内人社发〔2025〕18号 四; the notices before provide none)."""
+    if not tax_route:
+        return when(has_corporate_account, corporate, none)
+    return when(has_corporate_account, corporate, when(is_small_micro_known & has_tax_account, tax, none))
 
 
 def _channel(tax_route: bool) -> Expr:
-    none = Lit("暂无可用收款账户（须补充对公账户信息）")
-    if not tax_route:
-        return when(has_corporate_account, Lit("单位对公账户"), none)
-    return when(
-        has_corporate_account,
-        Lit("单位对公账户"),
-        when(is_small_micro_known & has_tax_account, Lit("税务部门协助提供的社会保险费缴费账户"), none),
+    return _route(
+        Lit("单位对公账户"), Lit("税务部门协助提供的社会保险费缴费账户"), Lit("暂无可用收款账户（须补充对公账户信息）"), tax_route
     )
+
+
+# the same route as a code, for a table's results (``case import`` pays by it): only the 2024 rulesets give it, so an
+# import under an earlier notice pays the corporate account
+CHANNEL_TABLE_OUTPUT = Output(
+    "payment_channel_code", "发放账户（代码）", _route(Lit("corporate_account"), Lit("tax_payment_account"), Lit(None)), TEXT
+)
 
 
 _to_user_units = when(

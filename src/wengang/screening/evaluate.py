@@ -287,15 +287,11 @@ def screen_facts(
             apply_stages(part, stages, non_negative), plan.ruleset, res, settings=plan.settings, fixed=readings,
             columns=list(columns), bounded=stages.bounded, non_null=known, non_negative=non_negative,
         )
-        if SIZE_OUTPUT in stages.outputs:
-            decided = _with_rules_size_class(decided, stages.outputs[SIZE_OUTPUT])
-        if CHANNEL_OUTPUT in stages.outputs:
-            channel = stages.outputs[CHANNEL_OUTPUT]
-            decided = (
-                decided.with_columns(pl.col(channel).cast(pl.String).alias("payment_channel")).drop(channel)
-                if channel is not None
-                else decided.with_columns(pl.lit(None, dtype=pl.String).alias("payment_channel"))
-            )
+        # the rules' table outputs where the ruleset gives them: the class in place of the facts' size_class (§132), the
+        # account the import routes by (§134)
+        for output, name in ((SIZE_OUTPUT, "size_class"), (CHANNEL_OUTPUT, "payment_channel")):
+            if output in stages.outputs:
+                decided = _with_output(decided, stages.outputs[output], name)
         # like the one-case outputs: shown only for a decision that entitles (or may); a hold the policy never
         # gives (a null known when compiling) is null on every row without reading the status (whose cast to
         # text was most of this column's CPU at 1 M rows; s22-h2)
@@ -315,13 +311,13 @@ def screen_facts(
     return out, all_plans
 
 
-def _with_rules_size_class(decided: pl.LazyFrame, column: str | None) -> pl.LazyFrame:
-    """The results' size_class: the class the rules decided with (``column``, their table output; None: no class on
-    any row), on every row whatever its status, as the one case's 企业划型 output — the 公示 list and the ledger's 划型变更
-    read it (a 兵团 unit decided by its 社保信息系统 class, a 山西 unit by ≥300人, had shown the features' class)."""
+def _with_output(decided: pl.LazyFrame, column: str | None, name: str) -> pl.LazyFrame:
+    """Output ``column`` of the plan (None: given on no row) as text column ``name`` on every row whatever its status,
+    as the one case's output: the results' size_class is the class the rules decided with (a 兵团 unit by its 社保信息系统
+    class, a 山西 unit by ≥300人, had shown the features' class) — the 公示 list and the ledger's 划型变更 read it."""
     if column is None:
-        return decided.with_columns(pl.lit(None, dtype=pl.String).alias("size_class"))
-    return decided.with_columns(pl.col(column).cast(pl.String).alias("size_class")).drop(column)
+        return decided.with_columns(pl.lit(None, dtype=pl.String).alias(name))
+    return decided.with_columns(pl.col(column).cast(pl.String).alias(name)).drop(column)
 
 
 def _prepared(
