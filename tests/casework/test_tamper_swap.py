@@ -146,7 +146,7 @@ def test_import_hash_binds_ids_the_database_gave(db, ledger):
     assert len(evs) == 2 + 2 and sum(e["row_count"] for e in evs) == 7
     with ledger.engine.connect() as c:
         for e in evs:
-            assert json.loads(e["after"])["hv"] == audit.HASH_VERSION == 3
+            assert json.loads(e["after"])["hv"] == audit.HASH_VERSION == 4
             assert audit.hashed_columns("case_decisions", e["after"])[0] == "id"
             n, h, _ = audit.rows_hash(c, "case_decisions", e["ref"])
             assert (n, h) == (e["row_count"], e["content_hash"])
@@ -176,7 +176,7 @@ def test_ledger_hashed_at_version_2_still_verifies(ledger, monkeypatch):
     assert any("3 个决定在哈希版本 3 之前创建" in w for w in rep.warnings), rep.warnings
 
     new = to_payable(ledger, 3, start=10)  # the upgraded code: a new chunk, hashed with ids
-    assert [json.loads(e["after"])["hv"] for e in import_events(ledger)] == [2, 3]
+    assert [json.loads(e["after"])["hv"] for e in import_events(ledger)] == [2, audit.HASH_VERSION]
     rep = ledger.verify_audit()
     assert rep.ok and any("3 个决定" in w for w in rep.warnings), (rep.problems, rep.warnings)
 

@@ -8,9 +8,9 @@ event that created them stores ``row_count`` and ``content_hash`` = sha256 over 
 columns (``models.HASHED``, the row's id first), ordered by id, one line per row, fields joined by U+001F, NULL
 as U+0000.
 A bulk step (1 M decisions, a 100 k payment batch) therefore writes one event per chunk while the chain
-still covers every row. Decisions are hashed with their id and their starting workflow values (``init_*``); the
-event that created them says so with ``after.hv = 3``. Older events keep verifying with what they hashed:
-``hv = 2`` without the id (``models.HASHED_V2``), no ``hv`` without the ``init_*`` columns either
+still covers every row. Decisions are hashed with their id, their starting workflow values (``init_*``) and their
+返还基数 (``base_fen``); the event that created them says so with ``after.hv = 4``. Older events keep verifying with what
+they hashed: ``hv = 3`` without ``base_fen`` (``models.HASHED_V3``), ``hv = 2`` without the id (``models.HASHED_V2``), no ``hv`` without the ``init_*`` columns either
 (``models.HASHED_V1``), both in (unit_id, claim_key) order. Without the id, two decisions of one event could
 swap their contents (unit, amount ...) and keep the hash while payments, account changes and reviews, which name
 a decision by its id, went with the other content; ``verify`` warns how many decisions are hashed so.
@@ -38,7 +38,7 @@ import polars as pl
 import pyarrow as pa
 from sqlalchemy import BigInteger, Connection, Integer, func, select
 
-from .models import HASHED, HASHED_V1, HASHED_V2, AuditEvent, Base
+from .models import HASHED, HASHED_V1, HASHED_V2, HASHED_V3, AuditEvent, Base
 
 GENESIS = "0" * 64
 _EV = AuditEvent.__table__
@@ -68,7 +68,7 @@ def event_hash(fields: dict[str, Any]) -> str:
 
 # rows hashed without their id (decisions before hash version 3) are in this order; all others in id order
 SORTED_BY_KEY = {"case_decisions": ("unit_id", "claim_key")}
-HASH_VERSION = 3  # decisions hashed with their id (3) and their init_* columns (2)
+HASH_VERSION = 4  # decisions hashed with their base_fen (4), their id (3) and their init_* columns (2)
 APPENDED = "wengang_appended"  # connection-info flag: this transaction appended events (a checkpoint is due)
 # connection-info entries set by ``Ledger._tx``: the signing key's sealer (hash -> seal), or, with no key, that the
 # chain's last event is sealed, so an event without a seal may not follow it (docs/audit-keys.md “Seals”)
@@ -101,6 +101,8 @@ def hashed_columns(table: str, after: Any = None) -> tuple[str, ...]:
     """The columns the event with ``after`` (dict or its JSON) hashed for ``table``."""
     if table in HASHED_V1:
         hv = hash_version(after)
+        if hv == 3:
+            return HASHED_V3[table]
         if hv == 2:
             return HASHED_V2[table]
         if hv != HASH_VERSION:

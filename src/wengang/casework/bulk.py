@@ -24,16 +24,19 @@ from .models import CHANNELS, STATUSES, utc_now_iso
 IN_COLUMNS = (
     "unit_id", "unit_name", "region_code", "program", "policy_doc", "clause", "status", "amount_fen",
     "reasons", "explanation", "readings", "payment_channel", "size_class", "year", "claim_key",
-    "account_no", "contact", "payment_hold", "payment_hold_reason",
+    "account_no", "contact", "payment_hold", "payment_hold_reason", "base_fen",
 )
 # optional input columns and their defaults (a results file without the hold columns imports as before)
 OPTIONAL = {"claim_key": "", "account_no": None, "contact": None, "size_class": None, "payment_hold": False,
-            "payment_hold_reason": None}
+            "payment_hold_reason": None, "base_fen": None}
 HOLD_DEFAULT_REASON = "缓缴的失业保险费尚未补足，补足后再发放（兵团征求意见稿 二(一)）"
 REQUIRED = ("unit_id", "unit_name", "region_code", "program", "policy_doc", "clause", "status",
             "explanation", "payment_channel", "year")
 MAX_LEN = {"unit_id": 32, "claim_key": 64, "unit_name": 200, "region_code": 12, "policy_doc": 64,
            "clause": 64, "size_class": 16, "account_no": 64, "contact": 64, "program": 32}
+# whole numbers (BIGINT): the amount and the 返还基数 in fen, the year
+INTEGERS = ("amount_fen", "year", "base_fen")
+_OPTIONAL_TYPES = {"payment_hold": pl.Boolean, "base_fen": pl.Int64}
 KEY = ("unit_id", "claim_key")  # the natural key within one (program, year)
 # decision row columns written by the import, in COPY order
 DB_COLUMNS = (
@@ -41,7 +44,7 @@ DB_COLUMNS = (
     "policy_doc", "clause", "status", "amount_fen", "reasons", "explanation", "readings",
     "payment_channel", "size_class", "contact", "audit_ref", "state", "account_no", "hold_reason", "version",
     "changed_at",
-    "init_state", "init_account_no", "init_hold_reason",
+    "init_state", "init_account_no", "init_hold_reason", "base_fen",
 )
 
 
@@ -77,7 +80,7 @@ def to_frame(data: Any) -> pl.DataFrame:
         exprs = []
         for c, default in OPTIONAL.items():
             if c not in df.columns:
-                exprs.append(pl.lit(default, dtype=pl.Boolean if c == "payment_hold" else pl.String).alias(c))
+                exprs.append(pl.lit(default, dtype=_OPTIONAL_TYPES.get(c, pl.String)).alias(c))
         if exprs:
             df = df.with_columns(exprs)
         rs = df.schema["reasons"]
@@ -111,25 +114,25 @@ def to_frame(data: Any) -> pl.DataFrame:
                     v = dumps(list(v or []))
                 elif c == "readings":
                     v = dumps(dict(v or {}))
-                elif c in ("amount_fen", "year") and v is not None and (not isinstance(v, int) or isinstance(v, bool)):
+                elif c in INTEGERS and v is not None and (not isinstance(v, int) or isinstance(v, bool)):
                     raise LedgerError("bad_input", f"第 {i + 1} 行 字段 {c}：必须是整数（分）",
                                       f"row {i + 1} field {c}: must be an integer (fen)")
-                elif c in ("amount_fen", "year") and v is not None and not -I64_MAX - 1 <= v <= I64_MAX:
+                elif c in INTEGERS and v is not None and not -I64_MAX - 1 <= v <= I64_MAX:
                     raise _out_of_range(i, c)
                 cols[c].append(v)
-        schema = {c: pl.String for c in IN_COLUMNS} | {"amount_fen": pl.Int64, "year": pl.Int64,
-                                                        "payment_hold": pl.Boolean}
+        schema = {c: pl.String for c in IN_COLUMNS} | {c: pl.Int64 for c in INTEGERS} | {"payment_hold": pl.Boolean}
         df = pl.DataFrame(cols, schema=schema)
-    if df.schema["amount_fen"].is_float():
-        raise LedgerError("bad_input", "amount_fen 必须是整数分，不接受浮点数", "amount_fen must be integer fen, not float")
-    for c in ("amount_fen", "year"):  # a wider integer type (UInt64, Int128) must still fit BIGINT
+    for c in ("amount_fen", "base_fen"):
+        if df.schema[c].is_float():
+            raise LedgerError("bad_input", f"{c} 必须是整数分，不接受浮点数", f"{c} must be integer fen, not float")
+    for c in INTEGERS:  # a wider integer type (UInt64, Int128) must still fit BIGINT
         dtype = df.schema[c]
         if dtype.is_integer() and dtype != pl.Int64 and df.height:
             wide = df.get_column(c).cast(pl.Int128)
             bad = (wide > I64_MAX) | (wide < -I64_MAX - 1)
             if bad.any():
                 raise _out_of_range(int(bad.arg_true()[0]), c)
-    types = {"amount_fen": pl.Int64, "year": pl.Int64, "payment_hold": pl.Boolean}
+    types = {**{c: pl.Int64 for c in INTEGERS}, "payment_hold": pl.Boolean}
     df = df.select([pl.col(c).cast(types.get(c, pl.String)) for c in IN_COLUMNS])
     return df.with_columns(unit_id_text(pl.col("unit_id")).alias("unit_id"))
 
@@ -144,9 +147,9 @@ def unit_id_text(c: pl.Expr) -> pl.Expr:
 
 
 def _whole_numbers(df: pl.DataFrame) -> pl.DataFrame:
-    """``amount_fen`` and ``year`` given as text or a decimal: whole numbers read exactly; any other value refused
+    """``amount_fen``, ``base_fen`` and ``year`` given as text or a decimal: whole numbers read exactly; any other value refused
     naming the row and field (not Polars' cast error; outside audit, session 40: ``"4359.74"`` in amount_fen)."""
-    for c in ("amount_fen", "year"):
+    for c in INTEGERS:
         dtype = df.schema[c]
         if dtype.is_integer() or dtype == pl.Null:
             continue
@@ -162,12 +165,12 @@ def _whole_numbers(df: pl.DataFrame) -> pl.DataFrame:
         else:
             if dtype.is_float():
                 continue  # refused below, as before
-            raise LedgerError("bad_input", f"字段 {c} 应为整数{'（分）' if c == 'amount_fen' else ''}，实为 {dtype}：整批未入库",
+            raise LedgerError("bad_input", f"字段 {c} 应为整数{'（分）' if c.endswith('_fen') else ''}，实为 {dtype}：整批未入库",
                               f"field {c} must be whole numbers, not {dtype}; nothing imported")
         bad = df.select((pl.col(c).is_not_null() & ~ok.fill_null(False)).arg_true()).to_series()
         if len(bad):
             shown = df.get_column(c).gather(bad.head(5)).cast(pl.String).to_list()
-            unit = "整数（分），金额按分填写，不带小数点" if c == "amount_fen" else "整数"
+            unit = "整数（分），金额按分填写，不带小数点" if c.endswith("_fen") else "整数"
             zh = "；".join(f"第 {i + 1} 行 字段 {c}：“{v}”不是{unit}" for i, v in zip(bad.head(5), shown, strict=True))
             en = "; ".join(f"row {i + 1} field {c}: {v!r} is not a whole number" for i, v in zip(bad.head(5), shown,
                                                                                                    strict=True))
@@ -181,7 +184,7 @@ I64_MAX = 2**63 - 1  # BIGINT
 
 
 def _out_of_range(i: int, c: str) -> LedgerError:
-    what = "金额超出范围（不超过 {} 分）" if c == "amount_fen" else "数值超出范围（不超过 {}）"
+    what = "金额超出范围（不超过 {} 分）" if c.endswith("_fen") else "数值超出范围（不超过 {}）"
     return LedgerError("bad_input", f"第 {i + 1} 行 字段 {c}：{what.format(I64_MAX)}",
                        f"row {i + 1} field {c}: out of range (at most {I64_MAX})")
 
@@ -235,6 +238,7 @@ def validate(df: pl.DataFrame, program: str, year: int) -> None:
         ("amount_fen", (pl.col("status") == "eligible") & pl.col("amount_fen").is_null(), "符合条件的决定必须有金额",
          "an eligible decision needs an amount"),
         ("amount_fen", pl.col("amount_fen") < 0, "金额不能为负", "amount must not be negative"),
+        ("base_fen", pl.col("base_fen") < 0, "返还基数不能为负", "the refund base must not be negative"),
         ("program", pl.col("program") != program, f"与本次筛查的项目 {program} 不一致", f"differs from the run's {program}"),
         ("year", pl.col("year") != year, f"与本次筛查的年度 {year} 不一致", f"differs from the run's year {year}"),
         ("unit_id", pl.struct("unit_id", "claim_key").is_duplicated(), "同一单位在本次筛查中重复出现",

@@ -1513,7 +1513,8 @@ def show(decision_id: DecisionId, db: str = DB, user: str = USER) -> None:
                   f"依据 {d['policy_doc']} {d['clause']}")
     size = SIZE_CLASS_ZH.get(ent["size_class"] or "", ent["size_class"] or "—")
     amount = "—" if ent["amount_fen"] is None else f"{_yuan(ent['amount_fen'])} 元（{ent['amount_fen']} 分）"
-    console.print(f"状态 [bold]{_state_label(d, hold=True)}[/bold]  应发金额 {amount}  划型 {size}")
+    base = "" if d.get("base_fen") is None else f"  返还基数 {_yuan(d['base_fen'])} 元"
+    console.print(f"状态 [bold]{_state_label(d, hold=True)}[/bold]  应发金额 {amount}  划型 {size}{base}")
     if ent.get("kind") == "determination" and ent["status"] == "eligible":
         # 待认定 decided by hand: the amount is the caseworker's, not the rules' (outside audit, session 39)
         why = next((h["reason"] for h in reversed(d["history"]) if h["action"] == "resolve"), "")

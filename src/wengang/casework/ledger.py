@@ -43,7 +43,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 
-from wengang.money import fen_to_yuan, format_yuan
+from wengang.money import fen_to_yuan, format_yuan, times_rate_half_up
 from wengang.progress import step
 
 from . import DEFAULT_URL, audit, bulk, operators, projection
@@ -341,8 +341,6 @@ def _skill_subsidy_cap(policy_doc: str, claim_key: str) -> tuple[int, str] | Non
     """The most a 技能提升补贴 of this claim's level can be under its document: the level's standard (or ceiling,
     不超过), raised by the document's uplift for urgently-needed occupations where it has one (内人社发〔2025〕18号 二
     “补贴标准在原标准基础上上浮 10%”), with its citation; None when the document or the level is unknown."""
-    from wengang.money import times_rate_half_up
-
     found = _document_params(policy_doc, "skill_subsidy")
     level = claim_key.rsplit(":", 1)[-1].strip() if ":" in claim_key else ""
     if found is None or level not in ("3", "4", "5"):
@@ -720,6 +718,15 @@ class Ledger:
         if row is None:
             raise _err_not_found("决定", "decision", decision_id)
         return dict(row)
+
+    @staticmethod
+    def _base_hashed(conn: Connection, d: dict[str, Any]) -> bool:
+        """Whether the event that created decision ``d`` hashed its ``base_fen`` (hash version 4 on): a row imported
+        before the ledger kept the 返还基数 has none, and a value put there since is covered by no hash."""
+        EV = AuditEvent.__table__.c
+        after = conn.execute(select(EV.after).where(EV.ref == d["audit_ref"], EV.entity == "case_decisions")
+                             .order_by(EV.seq).limit(1)).scalar()
+        return after is not None and "base_fen" in audit.hashed_columns("case_decisions", after)
 
     def _entitlement(self, conn: Connection, d: dict[str, Any]) -> tuple[str, int | None, str | None]:
         R = Recomputation.__table__.c
@@ -4017,8 +4024,9 @@ class Ledger:
         reviewed by 初审 and 复审) — taken from the old class's rate to the new class's, as the document sets them
         (``_refund_rate``; 人社部发〔2024〕40号 二 “大型企业按不超过…30%返还，中小微企业按不超过60%返还” is the ceiling, 六
         “严防…多发待遇风险”), with the one rounding rule (``_rescaled``). ``new_amount_fen`` may name the exact amount
-        when the base is known (the amount alone fixes it only to within a fen or two); anything outside what the rules
-        can give for the new class is refused (``not_rules_amount``). There is no free amount: a different base is a
+        when the base is known (the amount alone fixes it only to within a fen or two); where the ledger kept the 返还基数
+        the rules decided with (``base_fen``) and the amount is base × the old rate, the new amount is base × the new
+        rate exactly. Anything outside what the rules can give for the new class is refused (``not_rules_amount``). There is no free amount: a different base is a
         new evaluation, not a 划型变更. Only 稳岗返还 decisions have a size class that sets an amount; one lowered by
         a misuse or duplicate report is not resized (it would undo the lowering)."""
         actor = self._need_actor(actor, "resize")
@@ -4096,12 +4104,21 @@ class Ledger:
                               "划型变更无法按比例换算：须重新判定",
                               f"decision {did}: under {d['policy_doc']} the amount is not base × rate; evaluate it again")
         else:
-            lo, hi, near = _rescaled(amount, r_old, r_new)
             rate_old = params["refund_rate_large" if r_old == params["refund_rate_large"].value else "refund_rate_sme"]
             rate_new = params["refund_rate_large" if r_new == params["refund_rate_large"].value else "refund_rate_sme"]
-            span = f"（按缴费基数计算在 {format_yuan(lo)}–{format_yuan(hi)} 之间）" if lo != hi else ""
-            basis = (f"按{zh_new}企业比例 {r_new * 100}%（{rate_new.citation()}）换算审定金额 {format_yuan(amount)}"
-                     f"（{zh_old}企业 {r_old * 100}%，{rate_old.citation()}）：{format_yuan(near)}{span}")
+            base = d.get("base_fen") if d.get("base_fen") is not None and self._base_hashed(conn, d) else None
+            if base is not None and not decided and times_rate_half_up(base, r_old) == amount:
+                # the 返还基数 the rules decided with, kept by the ledger: the new amount exactly, base × the new rate
+                lo = hi = near = times_rate_half_up(base, r_new)
+                basis = (f"审定的返还基数 {format_yuan(base)} 按{zh_new}企业比例 {r_new * 100}%（{rate_new.citation()}）："
+                         f"{format_yuan(near)}（原按{zh_old}企业 {r_old * 100}%，{rate_old.citation()}：{format_yuan(amount)}）")
+            else:
+                # no base kept (a decision imported before the ledger kept it), or an amount not base × rate alone
+                # (派遣 shares): the amount rescaled, to within what the unknown base allows
+                lo, hi, near = _rescaled(amount, r_old, r_new)
+                span = f"（按缴费基数计算在 {format_yuan(lo)}–{format_yuan(hi)} 之间）" if lo != hi else ""
+                basis = (f"按{zh_new}企业比例 {r_new * 100}%（{rate_new.citation()}）换算审定金额 {format_yuan(amount)}"
+                         f"（{zh_old}企业 {r_old * 100}%，{rate_old.citation()}）：{format_yuan(near)}{span}")
         if given is None:
             return near, basis
         if not lo <= given <= hi:
@@ -4488,11 +4505,14 @@ class Ledger:
             d = self._load(conn, decision_id)
             status, amount, size = self._entitlement(conn, d)
             R = Recomputation.__table__.c
-            kind = conn.execute(select(R.kind).where(R.decision_id == decision_id).order_by(R.seq.desc())
-                                .limit(1)).scalar()
+            kinds = list(conn.execute(select(R.kind).where(R.decision_id == decision_id).order_by(R.seq)).scalars())
             # ``kind``: what set the amount last — None (the rules'), ``determination`` (人工认定: a manual amount, not
-            # the rules'), ``size_class`` (划型变更, the rules' rate) or a lowering (misuse, duplicate …)
-            d["entitlement"] = {"status": status, "amount_fen": amount, "size_class": size, "kind": kind}
+            # the rules'), ``size_class`` (划型变更, the rules' rate) or a lowering (misuse, duplicate …); ``kinds``: all
+            # of them, in order
+            d["entitlement"] = {"status": status, "amount_fen": amount, "size_class": size,
+                                "kind": kinds[-1] if kinds else None, "kinds": kinds}
+            if d.get("base_fen") is not None and not self._base_hashed(conn, d):
+                d["base_fen"] = None  # a 返还基数 written into a row its event did not hash: not one the ledger vouches for
             d["reasons"] = json.loads(d["reasons"])
             d["readings"] = json.loads(d["readings"])
             # each with what happened to it: ``fate``, ``return_reason``, ``void_return_reason`` (``_fate``)

@@ -505,6 +505,10 @@ def letter_input(d: dict[str, Any]) -> dict[str, Any] | None:
     if state in PASSED_REVIEW:
         out.update(status="eligible", amount_fen=ent["amount_fen"])
         out["size_class"] = ent.get("size_class") or d.get("size_class")  # after a 划型变更: the entitlement's class
+        # the 返还基数 the rules computed the amount from, stated while the amount is still the rules' on it: as decided,
+        # or rescaled by a 划型变更 (not a 人工认定 or a lowering, whose amount no longer rests on it alone)
+        if d.get("base_fen") is not None and d["status"] == "eligible" and set(ent.get("kinds") or ()) <= {"size_class"}:
+            out["base_fen"] = d["base_fen"]
         if capped_amount(d.get("explanation")):  # a 不超过 ceiling is never stated as a fixed amount (letters: 最高限额)
             out["amount_is_cap"] = True
         out["settlement"] = d.get("settlement") or []  # 多退少补: what changed, was paid, is due back or to come

@@ -60,6 +60,9 @@ SIZE_OUTPUT = "size_class_code"
 # the account the rules pay to (a ruleset's table output): ``payment_channel`` where a ruleset gives it, for ``case
 # import`` (not a column of results.parquet: the import decides each row again and reads it there)
 CHANNEL_OUTPUT = "payment_channel_code"
+# the 返还基数 the amount was computed from (稳岗返还's ``base`` output), in fen: ``base_fen``, for ``case import`` (the
+# ledger keeps it: the 决定书 states it, a 划型变更 rescales it); not a column of results.parquet, like the account
+BASE_OUTPUT = "base"
 
 
 @dataclass
@@ -289,9 +292,12 @@ def screen_facts(
         )
         # the rules' table outputs where the ruleset gives them: the class in place of the facts' size_class (§132), the
         # account the import routes by (§134)
-        for output, name in ((SIZE_OUTPUT, "size_class"), (CHANNEL_OUTPUT, "payment_channel")):
+        for output, name, dtype in (
+            (SIZE_OUTPUT, "size_class", pl.String), (CHANNEL_OUTPUT, "payment_channel", pl.String),
+            (BASE_OUTPUT, "base_fen", pl.Int64),
+        ):
             if output in stages.outputs:
-                decided = _with_output(decided, stages.outputs[output], name)
+                decided = _with_output(decided, stages.outputs[output], name, dtype)
         # like the one-case outputs: shown only for a decision that entitles (or may); a hold the policy never
         # gives (a null known when compiling) is null on every row without reading the status (whose cast to
         # text was most of this column's CPU at 1 M rows; s22-h2)
@@ -311,13 +317,13 @@ def screen_facts(
     return out, all_plans
 
 
-def _with_output(decided: pl.LazyFrame, column: str | None, name: str) -> pl.LazyFrame:
-    """Output ``column`` of the plan (None: given on no row) as text column ``name`` on every row whatever its status,
-    as the one case's output: the results' size_class is the class the rules decided with (a 兵团 unit by its 社保信息系统
-    class, a 山西 unit by ≥300人, had shown the features' class) — the 公示 list and the ledger's 划型变更 read it."""
+def _with_output(decided: pl.LazyFrame, column: str | None, name: str, dtype: Any = pl.String) -> pl.LazyFrame:
+    """Output ``column`` of the plan (None: given on no row) as column ``name`` of ``dtype`` on every row whatever its
+    status, as the one case's output: the results' size_class is the class the rules decided with (a 兵团 unit by its
+    社保信息系统 class, a 山西 unit by ≥300人, had shown the features' class) — the 公示 list and the ledger's 划型变更 read it."""
     if column is None:
-        return decided.with_columns(pl.lit(None, dtype=pl.String).alias(name))
-    return decided.with_columns(pl.col(column).cast(pl.String).alias(name)).drop(column)
+        return decided.with_columns(pl.lit(None, dtype=dtype).alias(name))
+    return decided.with_columns(pl.col(column).cast(dtype).alias(name)).drop(column)
 
 
 def _prepared(
@@ -579,7 +585,7 @@ def _compiled_plans(
         compiled.append(
             compile_stages(
                 plan.ruleset, plan.resolution, settings=plan.settings, fixed=dict(readings), columns=list(columns),
-                non_null=non_null, ranges={n: (lo, hi, t) for n, lo, hi, t in ranges}, outputs=(HOLD_OUTPUT, SIZE_OUTPUT, CHANNEL_OUTPUT),
+                non_null=non_null, ranges={n: (lo, hi, t) for n, lo, hi, t in ranges}, outputs=(HOLD_OUTPUT, SIZE_OUTPUT, CHANNEL_OUTPUT, BASE_OUTPUT),
                 enums=dict(enums),
             )
         )

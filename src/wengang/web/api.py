@@ -419,7 +419,7 @@ def decision(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: R
     d = _load(request, p, decision_id)
     out = {k: d[k] for k in ("id", "unit_name", "claim_key", "program", "year", "region_code", "policy_doc", "clause",
                              "status", "state", "size_class", "origin", "deadline", "hold_reason", "reasons",
-                             "readings", "entitlement")}
+                             "readings", "entitlement", "base_fen")}
     out["unit_id"] = d["unit_id"] if p.kind != "operator" else mask_id(d["unit_id"])
     from .pages.common import decision_state_zh
 
