@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 from sqlalchemy import text
@@ -126,3 +127,39 @@ def test_a_ledger_hashed_at_version_3_verifies_and_its_base_is_not_stated(ledger
     assert "核定依据：企业划型：大型企业；适用返还比例：30%" in letter and "10,000.01元" not in letter, letter
     ledger.change_size_class(did, "checker", new_size_class="medium", reason="统计部门正式划型为中型企业")
     assert ledger.decision(did)["entitlement"]["amount_fen"] == 600_000  # rescaled from the amount, as before
+
+
+def test_an_application_whose_base_was_edited_is_refused(tmp_path):
+    """``case self-apply`` registers an evaluation only as the rules decide its facts again: the base it states is now part
+    of what must agree (an edited base, the amount left alone, would be stated in the 决定书 and rescaled by a 划型变更)."""
+    from ledger_helpers import MORE_STAFF, STAFF, register_staff
+    from typer.testing import CliRunner
+
+    from wengang.casework import Ledger
+    from wengang.casework.cli import case_app
+    from wengang.cli import app as main_app
+
+    runner = CliRunner()
+    url = f"sqlite:///{tmp_path}/ledger.db"
+    register_staff(Ledger.open(url), STAFF | MORE_STAFF).close()
+    facts = Path(__file__).resolve().parents[2] / "examples" / "fanhuan" / "eligible_sme.json"  # 通辽, 18号
+    r = runner.invoke(main_app, ["evaluate", str(facts), "--json"])
+    assert r.exit_code == 0, r.output
+    ev = json.loads(r.stdout)
+    stated = next(o["value"] for o in ev["outputs"] if o["id"] == "base")
+    assert ev["status"] == "eligible" and stated == "18,640.50元"
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps({**ev, "outputs": [
+        {**o, "value": "18,640.51元"} if o["id"] == "base" else o for o in ev["outputs"]]}, ensure_ascii=False), "utf-8")
+    r = runner.invoke(case_app, ["self-apply", str(edited), "--facts", str(facts), "--db", url, "--user", "clerk"])
+    assert r.exit_code == 2 and "返还基数" in r.output and "18,640.51" in r.output and "18,640.50" in r.output, r.output
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(ev, ensure_ascii=False), "utf-8")
+    r = runner.invoke(case_app, ["self-apply", str(good), "--facts", str(facts), "--db", url, "--user", "clerk"])
+    assert r.exit_code == 0 and "申请已登记" in r.output, r.output
+    led = Ledger.open(url)
+    try:
+        did = led.find(program="fanhuan", year=2025, unit_id=ev["subject_id"])
+        assert led.decision(did)["base_fen"] == 1_864_050
+    finally:
+        led.close()

@@ -24,11 +24,11 @@ from .models import CHANNELS, STATUSES, utc_now_iso
 IN_COLUMNS = (
     "unit_id", "unit_name", "region_code", "program", "policy_doc", "clause", "status", "amount_fen",
     "reasons", "explanation", "readings", "payment_channel", "size_class", "year", "claim_key",
-    "account_no", "contact", "payment_hold", "payment_hold_reason", "base_fen",
+    "account_no", "contact", "payment_hold", "payment_hold_reason", "base_fen", "outcomes",
 )
 # optional input columns and their defaults (a results file without the hold columns imports as before)
 OPTIONAL = {"claim_key": "", "account_no": None, "contact": None, "size_class": None, "payment_hold": False,
-            "payment_hold_reason": None, "base_fen": None}
+            "payment_hold_reason": None, "base_fen": None, "outcomes": None}
 HOLD_DEFAULT_REASON = "缓缴的失业保险费尚未补足，补足后再发放（兵团征求意见稿 二(一)）"
 REQUIRED = ("unit_id", "unit_name", "region_code", "program", "policy_doc", "clause", "status",
             "explanation", "payment_channel", "year")
@@ -44,7 +44,7 @@ DB_COLUMNS = (
     "policy_doc", "clause", "status", "amount_fen", "reasons", "explanation", "readings",
     "payment_channel", "size_class", "contact", "audit_ref", "state", "account_no", "hold_reason", "version",
     "changed_at",
-    "init_state", "init_account_no", "init_hold_reason", "base_fen",
+    "init_state", "init_account_no", "init_hold_reason", "base_fen", "outcomes",
 )
 
 
@@ -189,6 +189,9 @@ def _out_of_range(i: int, c: str) -> LedgerError:
                        f"row {i + 1} field {c}: out of range (at most {I64_MAX})")
 
 
+# a 待认定 decision's results by reading, as rules.batch packs them (documents.letters._outcome_list reads them)
+_OUTCOME = r"[^:|]*:(?:eligible|ineligible|needs_decision|not_determinable):(?:-?[0-9]{1,18})?"
+OUTCOMES_FORM = rf"^{_OUTCOME}(?:\|{_OUTCOME})*$"
 _UNIT_FORM = r"^(?:[0-9ANY][0-9]{7}[0-9A-HJ-NP-RTUW-Y]{10}|[0-9]{17}[0-9X])$"
 
 
@@ -239,6 +242,9 @@ def validate(df: pl.DataFrame, program: str, year: int) -> None:
          "an eligible decision needs an amount"),
         ("amount_fen", pl.col("amount_fen") < 0, "金额不能为负", "amount must not be negative"),
         ("base_fen", pl.col("base_fen") < 0, "返还基数不能为负", "the refund base must not be negative"),
+        ("outcomes", pl.col("outcomes").is_not_null() & ~pl.col("outcomes").str.contains(OUTCOMES_FORM),
+         "不是各政策理解下结果的格式（如“默认:eligible:143844|开关=理解:ineligible:”）",
+         "is not results by reading (``默认:eligible:143844|switch=reading:ineligible:``)"),
         ("program", pl.col("program") != program, f"与本次筛查的项目 {program} 不一致", f"differs from the run's {program}"),
         ("year", pl.col("year") != year, f"与本次筛查的年度 {year} 不一致", f"differs from the run's year {year}"),
         ("unit_id", pl.struct("unit_id", "claim_key").is_duplicated(), "同一单位在本次筛查中重复出现",

@@ -281,10 +281,14 @@ def _recheck(folder: Path, program: str, df: pl.DataFrame, person: bool, on: dat
         channel_again = pl.col("payment_channel") if "payment_channel" in names else pl.lit(None, dtype=pl.String)
         # the 返还基数 the amount was computed from (稳岗返还): the ledger keeps it for the 决定书 and a 划型变更
         base_again = pl.col("base_fen") if "base_fen" in names else pl.lit(None, dtype=pl.Int64)
+        # a 待认定 row's result under each reading it depends on: the 告知书 lists them
+        outcomes_again = (pl.when(pl.col("status").cast(pl.String) == "needs_decision").then(pl.col("outcomes").cast(pl.String))
+                          if "outcomes" in names else pl.lit(None, dtype=pl.String))
         decided = again.select(key, pl.col("status").cast(pl.String).alias("_status_again"),
                                pl.col("amount_fen").alias("_amount_again"), "_held_again",
                                cap_again.fill_null(False).alias("_cap_again"), class_again.alias("_class_again"),
-                               channel_again.alias("_channel_again"), base_again.alias("_base_again")).collect()
+                               channel_again.alias("_channel_again"), base_again.alias("_base_again"),
+                               outcomes_again.alias("_outcomes_again")).collect()
     except Exception as exc:  # noqa: BLE001 - any failure to decide again holds the rows; it never lets them pass
         return unchecked(f"重新判定未能完成：{type(exc).__name__}")
     joined = df.join(decided.unique(key, keep="none"), on=key, how="left")
@@ -612,6 +616,7 @@ def _read_screening_output(results: Path, program: str | None, year: int | None,
         readings_json.alias("readings"),
         channel.alias("payment_channel"),
         (pl.col("_base_again") if "_base_again" in df.columns else pl.lit(None, dtype=pl.Int64)).alias("base_fen"),
+        (pl.col("_outcomes_again") if "_outcomes_again" in df.columns else pl.lit(None, dtype=pl.String)).alias("outcomes"),
         pl.lit(year, dtype=pl.Int64).alias("year"),
         pl.lit(None, dtype=pl.String).alias("account_no"),
         pl.lit(None, dtype=pl.String).alias("contact"),
@@ -794,11 +799,11 @@ def _from_evaluation(ev: dict[str, Any], facts: dict[str, Any], given: dict[str,
         explanation=_explain(ev), readings=dict(ev.get("readings", {})), payment_channel=channel,
         size_class=_decided_size_class(ev, facts), year=int(year), claim_key=claim_key,
         account_no=given.get("account_no"), contact=given.get("contact"),
-        payment_hold=hold, payment_hold_reason=hold_reason, base_fen=_decided_base(ev),
+        payment_hold=hold, payment_hold_reason=hold_reason, base_fen=decided_base(ev),
     )
 
 
-def _decided_base(ev: dict[str, Any]) -> int | None:
+def decided_base(ev: dict[str, Any]) -> int | None:
     """The 返还基数 the decision states (稳岗返还's ``base`` output, ``18,640.50元``) in fen, read exactly; None where it
     states none or not as a whole number of fen (the 决定书 then states no base; nothing is guessed)."""
     from wengang.money import MoneyError, yuan_to_fen

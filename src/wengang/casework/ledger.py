@@ -720,9 +720,9 @@ class Ledger:
         return dict(row)
 
     @staticmethod
-    def _base_hashed(conn: Connection, d: dict[str, Any]) -> bool:
-        """Whether the event that created decision ``d`` hashed its ``base_fen`` (hash version 4 on): a row imported
-        before the ledger kept the 返还基数 has none, and a value put there since is covered by no hash."""
+    def _figures_hashed(conn: Connection, d: dict[str, Any]) -> bool:
+        """Whether the event that created decision ``d`` hashed its ``base_fen`` and ``outcomes`` (hash version 4 on): a
+        row imported before the ledger kept them has none, and a value put there since is covered by no hash."""
         EV = AuditEvent.__table__.c
         after = conn.execute(select(EV.after).where(EV.ref == d["audit_ref"], EV.entity == "case_decisions")
                              .order_by(EV.seq).limit(1)).scalar()
@@ -4106,7 +4106,7 @@ class Ledger:
         else:
             rate_old = params["refund_rate_large" if r_old == params["refund_rate_large"].value else "refund_rate_sme"]
             rate_new = params["refund_rate_large" if r_new == params["refund_rate_large"].value else "refund_rate_sme"]
-            base = d.get("base_fen") if d.get("base_fen") is not None and self._base_hashed(conn, d) else None
+            base = d.get("base_fen") if d.get("base_fen") is not None and self._figures_hashed(conn, d) else None
             if base is not None and not decided and times_rate_half_up(base, r_old) == amount:
                 # the 返还基数 the rules decided with, kept by the ledger: the new amount exactly, base × the new rate
                 lo = hi = near = times_rate_half_up(base, r_new)
@@ -4511,8 +4511,8 @@ class Ledger:
             # of them, in order
             d["entitlement"] = {"status": status, "amount_fen": amount, "size_class": size,
                                 "kind": kinds[-1] if kinds else None, "kinds": kinds}
-            if d.get("base_fen") is not None and not self._base_hashed(conn, d):
-                d["base_fen"] = None  # a 返还基数 written into a row its event did not hash: not one the ledger vouches for
+            if (d.get("base_fen") is not None or d.get("outcomes") is not None) and not self._figures_hashed(conn, d):
+                d["base_fen"] = d["outcomes"] = None  # written into a row its event did not hash: not vouched for
             d["reasons"] = json.loads(d["reasons"])
             d["readings"] = json.loads(d["readings"])
             # each with what happened to it: ``fate``, ``return_reason``, ``void_return_reason`` (``_fate``)

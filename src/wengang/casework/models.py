@@ -87,6 +87,9 @@ class DecisionIn:
     # entitled, but payment waits (兵团征求意见稿 二(一) 缓缴未补足): imported straight into 'held'
     payment_hold: bool = False
     payment_hold_reason: str | None = None
+    # a 待认定 decision's result under each reading of the switches it depends on, packed as the screening writes them
+    # (``默认:eligible:143844|fanhuan.months_fully_paid=consecutive:ineligible:``, rules.batch): the 告知书 lists them
+    outcomes: str | None = None
     # the 返还基数 the amount was computed from (稳岗返还's ``base`` output), in fen: the 决定书 states it and a 划型变更
     # rescales it exactly; None where the rules give none or it is not known
     base_fen: int | None = None
@@ -330,8 +333,10 @@ class Decision(Base):
     init_state: Mapped[str | None] = mapped_column(String(24), nullable=True)
     init_account_no: Mapped[str | None] = mapped_column(String(64), nullable=True)
     init_hold_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
-    # the 返还基数 the amount was computed from, in fen (hashed from hash version 4; migration 0010)
+    # the 返还基数 the amount was computed from, in fen, and a 待认定 decision's result under each reading (packed as
+    # rules.batch writes them): hashed from hash version 4 (migration 0010)
     base_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    outcomes: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class Recomputation(Base):
@@ -682,6 +687,7 @@ HASHED: dict[str, tuple[str, ...]] = {
         "id", "run_id", "origin", "year", "program", "unit_id", "claim_key", "unit_name", "region_code",
         "policy_doc", "clause", "status", "amount_fen", "reasons", "explanation", "readings",
         "payment_channel", "size_class", "contact", "init_state", "init_account_no", "init_hold_reason", "base_fen",
+        "outcomes",
     ),
     "case_recomputations": (
         "id", "decision_id", "seq", "kind", "new_status", "new_size_class", "new_amount_fen", "reason",
@@ -711,8 +717,8 @@ HASHED: dict[str, tuple[str, ...]] = {
     "case_risk_reviews": ("id", "flag_id", "outcome", "reason", "reviewer", "decision_id", "recovery_id", "referral"),
 }
 # Older column sets of decisions, by the ``hv`` their creating event has in ``after`` (see audit.hashed_columns).
-# Version 3 (from session 36 until migration 0010): with the id, without base_fen.
-HASHED_V3 = {"case_decisions": HASHED["case_decisions"][:-1]}
+# Version 3 (from session 36 until migration 0010): with the id, without base_fen and outcomes.
+HASHED_V3 = {"case_decisions": HASHED["case_decisions"][:-2]}
 # Version 2 (from migration 0003 until version 3): with the init_* columns, without id.
 HASHED_V2 = {"case_decisions": HASHED_V3["case_decisions"][1:]}
 # Version 1 (before migration 0003; no ``hv``): without the init_* columns either.

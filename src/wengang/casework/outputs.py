@@ -558,7 +558,9 @@ def letter_input(d: dict[str, Any]) -> dict[str, Any] | None:
     elif state in UNDECIDED:
         status = d["status"] if d["status"] in ("needs_decision", "not_determinable") else "needs_decision"
         out.update(status=status, amount_fen=None, reasons=_letter_lines(_sentence(r) for r in d["reasons"] if r.strip()))
-        out["readings"] = d.get("readings") or {}  # the ledger keeps no per-reading outcomes: the letter lists the readings
+        out["readings"] = d.get("readings") or {}
+        if d.get("outcomes"):  # each reading's result (decisions §135); a decision imported before keeps none
+            out["outcomes"] = d["outcomes"]
     else:
         return None
     out["notes"] = notes
