@@ -309,19 +309,7 @@ def compose_letter(
             f"经审核，{you}的{program}事项涉及政策条款的不同理解，结果取决于对以下条款的认定，本机构将依法认定后另行作出决定："
             if outcomes else f"经审核，{you}的{program}事项涉及政策条款的不同理解，本机构将依法认定后另行作出决定。"
         )
-        # one line per result: the outcomes list every combination of the open readings, and combinations that differ
-        # only in a reading that changes nothing are one understanding, not several (the reasons name the one that does)
-        results: dict[tuple[Any, Any], Mapping[str, Any]] = {}
-        for o in outcomes:
-            results.setdefault((o.get("status"), o.get("amount_fen")), o)
-        named = _reading_names(outcomes, decision.get("readings_fixed") or {}, docs)
-        for n, (key, o) in enumerate(results.items(), start=1):
-            amt = o.get("amount_fen")
-            zh = STATUS_ZH.get(o.get("status") or "", recipient_text(str(o.get("status"))))
-            money = f"，金额{_money(int(amt))}" if amt is not None else ""
-            # each understanding by its words, not its number (audit of explanations, session 40: “按第1种理解”)
-            which = named.get(key)
-            paras.append(f"{n}. 按{which}的理解：{zh}{money}。" if which else f"{n}. 按第{n}种理解：{zh}{money}。")
+        paras += [f"{n}. {line}。" for n, line in enumerate(reading_results(decision, docs), start=1)]
         for why in _plain(decision.get("reasons"), None, docs):
             paras.append(f"说明：{why.rstrip('。')}。")
         if basis:
@@ -463,6 +451,26 @@ def _verified_matters(reasons: Iterable[Any] | None, program: Any, docs: tuple[s
         if m:
             out.append(f"“{m.group(1)}”" if m.group(1) else m.group(2))
     return list(dict.fromkeys(out))
+
+
+def reading_results(decision: Mapping[str, Any], docs: tuple[str, ...] = ()) -> list[str]:
+    """A 待认定 decision's result under each understanding, one line each (``按“…”为“…”的理解：符合条件，金额人民币…``), as
+    its 告知书 lists them and the caseworker's page shows them. The outcomes list every combination of the open readings;
+    combinations that differ only in a reading that changes nothing are one understanding, not several."""
+    outcomes = _outcome_list(decision)
+    results: dict[tuple[Any, Any], Mapping[str, Any]] = {}
+    for o in outcomes:
+        results.setdefault((o.get("status"), o.get("amount_fen")), o)
+    named = _reading_names(outcomes, decision.get("readings_fixed") or {}, docs)
+    lines = []
+    for n, (key, o) in enumerate(results.items(), start=1):
+        amt = o.get("amount_fen")
+        zh = STATUS_ZH.get(o.get("status") or "", recipient_text(str(o.get("status"))))
+        money = f"，金额{_money(int(amt))}" if amt is not None else ""
+        # each understanding by its words, not its number (audit of explanations, session 40: “按第1种理解”)
+        which = named.get(key)
+        lines.append(f"按{which}的理解：{zh}{money}" if which else f"按第{n}种理解：{zh}{money}")
+    return lines
 
 
 def _outcome_list(decision: Mapping[str, Any]) -> list[Mapping[str, Any]]:

@@ -428,6 +428,14 @@ def _readings_zh(readings: dict[str, Any]) -> list[str]:
     return out
 
 
+def _reading_results(d: dict[str, Any]) -> list[str]:
+    if d["entitlement"]["status"] != "needs_decision" or not d.get("outcomes"):
+        return []
+    from wengang.documents.letters import reading_results
+
+    return reading_results({"outcomes": d["outcomes"], "readings": d["readings"]})
+
+
 @router.get("/decisions/{decision_id}", include_in_schema=False)
 def decision_page(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: Request) -> Response:
     from .common import cite_url
@@ -490,6 +498,8 @@ def decision_page(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], reque
                                       confirmation_required=needs_confirmation),
         basis_url=cite_url(d["policy_doc"], d["clause"]),
         readings=_readings_zh(d["readings"]),
+        # a 待认定's result under each understanding, as its 告知书 lists them (decisions §135)
+        reading_results=_reading_results(d),
         explanation_lines=[x for x in (d["explanation"] or "").splitlines() if x.strip()],
         account=mask_account_for_display(d["account_no"]),
         portal=p.kind != "operator",
