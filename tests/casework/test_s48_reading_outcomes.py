@@ -70,3 +70,69 @@ def test_outcomes_that_cannot_be_read_are_refused(ledger):
     with pytest.raises(LedgerError, match="第 2 行 字段 outcomes"):
         ledger.import_decisions(RUN, [good, bad], "clerk")
     assert ledger.import_decisions(RUN, [good], "clerk").inserted == 1
+
+
+def _pending(ledger, tmp_path, n: int = 1) -> list[int]:
+    codes = [make_credit_code("91", "150502", f"MA00048{i}5") for i in range(n)]
+    facts = tmp_path / "facts.parquet"
+    pl.DataFrame([{**UNIT, "credit_code": c} for c in codes]).write_parquet(facts)
+    run_screening(tmp_path / "out", program="fanhuan", evaluation_date=ON, facts=facts, excel=False)
+    si = read_screening_output(tmp_path / "out", year=2025)
+    assert ledger.import_decisions(si.run, si.frame, "clerk").inserted == n
+    return [ledger.find(program="fanhuan", year=2025, unit_id=c) for c in codes]
+
+
+def test_adopting_a_reading_takes_the_rules_result_under_it(ledger, tmp_path):
+    """The agency settles the open question once (认定政策理解); each 待认定 decision then takes the rules' own result
+    under that reading from what it kept — no amount typed by hand, the reason naming the reading."""
+    did, other = _pending(ledger, tmp_path, 2)
+    sw = "fanhuan.base_payment_date"
+    with pytest.raises(LedgerError, match="未认定") as e:
+        ledger.adopt_readings(did, "clerk", readings={}, reason="")
+    assert e.value.code == "bad_readings"
+    with pytest.raises(LedgerError, match="与本决定无关"):
+        ledger.adopt_readings(did, "clerk", readings={sw: "by_period", "fanhuan.months_fully_paid": "consecutive"},
+                              reason="")
+    assert ledger.adopt_readings(did, "clerk", readings={sw: "by_period"}, reason="局务会议纪要〔2025〕9号") == (
+        "eligible", 138_000)
+    d = ledger.decision(did)
+    assert d["state"] == "screened" and d["entitlement"]["amount_fen"] == 138_000
+    assert d["entitlement"]["kinds"] == ["determination"]
+    why = next(h["reason"] for h in d["history"] if h["action"] == "resolve")
+    assert "认定政策理解（规则结果：符合条件，1,380.00元）" in why and "局务会议纪要〔2025〕9号" in why, why
+    assert ledger.adopt_readings(other, "clerk", readings={sw: "paid_in_year"}, reason="") == ("eligible", 120_000)
+    with pytest.raises(LedgerError):  # decided: no second determination
+        ledger.adopt_readings(did, "clerk", readings={sw: "paid_in_year"}, reason="")
+    assert ledger.verify_audit().ok
+
+
+def test_a_decision_without_kept_results_is_not_adopted(ledger):
+    from ledger_helpers import RUN, decision
+
+    ledger.import_decisions(RUN, [decision(7, status="needs_decision", amount_fen=None)], "clerk")
+    did = ledger.find(program="fanhuan", year=2025, unit_id=decision(7).unit_id)
+    with pytest.raises(LedgerError) as e:
+        ledger.adopt_readings(did, "clerk", readings={"fanhuan.base_payment_date": "by_period"}, reason="")
+    assert e.value.code == "no_outcomes" and "重新筛查" in e.value.zh
+
+
+def test_case_adopt_settles_every_pending_decision_of_a_selection(tmp_path):
+    from ledger_helpers import MORE_STAFF, STAFF, register_staff
+    from typer.testing import CliRunner
+
+    from wengang.casework import Ledger
+    from wengang.casework.cli import case_app
+
+    url = f"sqlite:///{tmp_path}/ledger.db"
+    led = register_staff(Ledger.open(url), STAFF | MORE_STAFF)
+    ids = _pending(led, tmp_path, 3)
+    led.close()
+    r = CliRunner().invoke(case_app, ["adopt", "--state", "pending_determination", "--program", "fanhuan", "--year",
+                                      "2025", "--reading", "fanhuan.base_payment_date=by_period", "--reason",
+                                      "局务会议纪要〔2025〕9号", "--yes", "--db", url, "--user", "clerk"])
+    assert r.exit_code == 0 and "成功 3" in r.output, r.output
+    led = Ledger.open(url)
+    try:
+        assert [led.decision(i)["entitlement"]["amount_fen"] for i in ids] == [138_000] * 3
+    finally:
+        led.close()

@@ -900,9 +900,7 @@ def _reevaluated(body: Any, facts: Path | None, dec: DecisionIn) -> None:
     rules = (again.get("status"), again.get("amount_fen"), (again.get("policy") or {}).get("number"),
              str(again.get("subject_id")))
     if mine == rules and dec.base_fen != decided_base(again):  # the 返还基数 a letter states and a resize rescales
-        from wengang.money import format_yuan as yuan
-
-        shown = [yuan(b) if b is not None else "—" for b in (dec.base_fen, decided_base(again))]
+        shown = [format_yuan(b) if b is not None else "—" for b in (dec.base_fen, decided_base(again))]
         raise LedgerError("evaluation_mismatch",
                           f"申请文件的返还基数（{shown[0]}）与按规则重新判定事实文件的返还基数（{shown[1]}）不符，不予登记："
                           "请用 wengang evaluate --json 重新判定",
@@ -1033,6 +1031,32 @@ def resolve(decision_id: int = typer.Argument(None, min=1, callback=_fits_bigint
     amounts = {r["id"]: r["amount_fen"] for r in todo}
     _each(todo, o, lambda i: led.resolve(i, user, eligible=eligible, amount_fen=amounts[i] if eligible else None,
                                          reason=reason))
+    _report(o)
+
+
+@case_app.command("adopt")
+@_selectable()
+def adopt(decision_id: int = typer.Argument(None, min=1, callback=_fits_bigint, help="决定号；或用筛选条件、--ids"),
+          reading: list[str] = typer.Option(..., "--reading", help="认定的政策理解：名称=取值（可多次）"),
+          reason: str = typer.Option("", help="认定的依据（如会议纪要、请示批复文号）"), db: str = DB, user: str = USER,
+          sel: dict[str, Any] | None = None) -> None:
+    """待认定 → 认定政策理解，按规则在该理解下的结果认定（金额为规则结果）/ adopt readings: each 待认定 decision takes
+    the rules' result under them (its kept results by reading)."""
+    from wengang.rules import interpretations
+
+    assert sel is not None
+    try:
+        readings = interpretations.parse_fixed(reading)
+    except (ValueError, KeyError) as exc:
+        _run(_refuse, "bad_input", str(exc).strip("'\""), str(exc).strip("'\""))
+    led = _open(db)
+    if not _one_or_many(decision_id, sel):
+        status, amount = _run(led.adopt_readings, decision_id, user, readings=readings, reason=reason)
+        said = f"符合条件，{_yuan(amount)} 元" if status == "eligible" and amount is not None else "不符合条件"
+        console.print(f"✔ 决定 {decision_id} 已按认定的政策理解认定：{said} / resolved under the adopted readings")
+        return
+    rows, o = _select_for(led, _run(_filter, sel), "按认定的政策理解认定", "adopt", sel["yes"])
+    _each(_split("resolve", rows, o), o, lambda i: led.adopt_readings(i, user, readings=readings, reason=reason))
     _report(o)
 
 

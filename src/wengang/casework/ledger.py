@@ -1277,6 +1277,64 @@ class Ledger:
             to = ("held" if d["hold_reason"] else "screened") if eligible else "not_eligible"
             self._move(conn, d, "resolve", to, actor, reason)
 
+    def adopt_readings(self, decision_id: int, actor: str, *, readings: Mapping[str, str], reason: str) -> tuple[str, int | None]:
+        """待认定 → the rules' result under the readings the agency adopts (认定政策理解): the decision's kept result
+        under each reading (``outcomes``, decisions §135) gives the status and the amount; recorded as a determination
+        (``resolve``) whose reason names the readings. ``readings`` must settle every switch the result depends on, and
+        only those. Returns the status and amount taken."""
+        from wengang.documents.letters import DocumentError, _outcome_list
+        from wengang.rules import interpretations
+        from wengang.rules.engine import STATUS_ZH
+
+        with self._read() as conn:
+            d = self._load(conn, decision_id)
+            kept = d.get("outcomes") if d.get("outcomes") and self._figures_hashed(conn, d) else None
+        check("resolve", d["state"], decision_id)
+        if kept is None:
+            raise LedgerError("no_outcomes",
+                              f"决定 {decision_id} 没有保存各政策理解下的结果：请按认定的理解重新筛查后导入，或人工认定"
+                              "（wengang case resolve --eligible/--ineligible）",
+                              f"decision {decision_id} keeps no results by reading: screen again under the adopted "
+                              "readings and import, or resolve it by hand")
+        try:
+            outcomes = _outcome_list({"outcomes": kept, "readings": json.loads(d["readings"] or "{}")})
+        except DocumentError as exc:
+            raise LedgerError("no_outcomes", f"决定 {decision_id} 的各政策理解下的结果无法读取：{exc}", str(exc)) from None
+        open_ = [k for k in dict.fromkeys(k for o in outcomes for k in o["readings"])
+                 if len({o["readings"].get(k) for o in outcomes}) > 1]
+        given = {str(k): str(v) for k, v in readings.items()}
+        missing, extra = [k for k in open_ if k not in given], [k for k in given if k not in open_]
+        if missing or extra:
+            def title(k: str) -> str:
+                try:
+                    return f"{interpretations.get(k).title}（{k}）"
+                except KeyError:
+                    return k
+
+            def names(ks: list[str]) -> str:
+                return "、".join(title(k) for k in ks)
+            raise LedgerError("bad_readings",
+                              f"决定 {decision_id} 的结果取决于：{names(open_)}"
+                              + (f"；未认定：{names(missing)}" if missing else "") + (f"；与本决定无关：{names(extra)}" if extra else ""),
+                              f"decision {decision_id} depends on {open_}; missing {missing}, not relevant {extra}")
+        for k, v in given.items():
+            if v not in interpretations.get(k).readings:
+                raise LedgerError("bad_readings", f"{interpretations.get(k).title}（{k}）没有“{v}”这种理解，可选："
+                                  + "、".join(interpretations.get(k).readings), f"{k} has no reading {v!r}")
+        results = {(o["status"], o["amount_fen"]) for o in outcomes if all(o["readings"].get(k) == given[k] for k in open_)}
+        if len(results) != 1:
+            raise LedgerError("bad_readings", f"决定 {decision_id} 没有保存该组理解下的唯一结果，不予认定",
+                              f"decision {decision_id} keeps no single result under these readings")
+        [(status, amount)] = results
+        if status not in ("eligible", "ineligible"):
+            raise LedgerError("bad_readings", f"按该组理解，决定 {decision_id} 仍为“{STATUS_ZH.get(status, status)}”：须补充数据后人工认定",
+                              f"under these readings decision {decision_id} is still {status}")
+        said = "；".join(f"{interpretations.get(k).title}按“{interpretations.get(k).describe(v)}”" for k, v in given.items())
+        why = f"认定政策理解（规则结果：{STATUS_ZH[status]}" + (f"，{format_yuan(amount)}" if amount is not None else "") + f"）：{said}"
+        self.resolve(decision_id, actor, eligible=status == "eligible", amount_fen=amount,
+                     reason=f"{why}。{reason}".rstrip("。") if reason.strip() else why)
+        return status, amount
+
     # ------------------------------------------------------------ notices
     def notify(self, program: str, year: int, actor: str, *, deadline: date | None = None,
                channels: Sequence[str] = ("sms", "portal"), decision_ids: Sequence[int] | None = None,
