@@ -826,7 +826,8 @@ def demo_story_cmd(
     except (LedgerError, DocumentError) as exc:
         fail(str(exc))
     b = rep.balances
-    console.print(f"筛查 {sum(rep.screened.values()):,} 个单位；入库 {rep.imported:,}；复审通过 {rep.approved:,}；公示 {rep.publicized:,}",
+    console.print(f"筛查 {sum(rep.screened.values()):,} 个单位；入库 {rep.imported:,}；认定政策理解 {rep.adopted:,}；"
+                  f"复审通过 {rep.approved:,}；公示 {rep.publicized:,}",
                   highlight=False)
     for f in rep.bank_files:
         console.print(f"报盘 {f['file']}：{f['count']:,} 笔，合计 {format_yuan(f['total_fen'])}", highlight=False)

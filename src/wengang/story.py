@@ -50,6 +50,7 @@ class StoryReport:
     units: int = 0
     screened: dict[str, int] = field(default_factory=dict)
     imported: int = 0
+    adopted: int = 0  # 待认定 decisions settled by the readings the agency adopted
     notified: int = 0
     messages_sent: int = 0
     first_reviewed: int = 0
@@ -82,7 +83,7 @@ def run_story(out: Path, *, db_url: str | None = None, units: int = 2000, schema
     """Walk the whole path on the demo region; every artefact goes to ``out``. Raises on any step that fails."""
     import polars as pl
 
-    from wengang.casework import Ledger
+    from wengang.casework import Ledger, LedgerError
     from wengang.casework.checkpoints import (
         Signer,
         Store,
@@ -97,7 +98,7 @@ def run_story(out: Path, *, db_url: str | None = None, units: int = 2000, schema
     from wengang.casework.outputs import apply_return_file, write_bank_file, write_letters, write_publicity
     from wengang.documents.bank import ReturnRecord, read_bank_file, write_return_file
     from wengang.screening.demo_data import allowed_regions_for, generate_region
-    from wengang.screening.demo_readings import DEMO_READINGS
+    from wengang.screening.demo_readings import DEMO_ADOPTED, DEMO_READINGS
     from wengang.screening.pipeline import run_screening
 
     out.mkdir(parents=True, exist_ok=True)
@@ -136,6 +137,15 @@ def run_story(out: Path, *, db_url: str | None = None, units: int = 2000, schema
         rep.imported = res.inserted
         again = led.import_decisions(si.run, si.frame, CLERK)
         assert again.inserted == 0, "the same run was imported twice"
+        announce("  认定政策理解：待认定的单位按规则在认定的理解下的结果办理（case adopt）/ adopt readings")
+        for did in led.select_ids(program=PROGRAM, year=YEAR, states=["pending_determination"]):
+            try:
+                led.adopt_readings(did, CLERK, readings=DEMO_ADOPTED, reason="局务会议认定")
+            except LedgerError as e:
+                if e.code not in ("bad_readings", "no_outcomes"):  # one that still waits for data stays 待认定
+                    raise
+            else:
+                rep.adopted += 1
 
         say("5 告知（内人社发〔2025〕18号 四：短信告知，无需企业申请）/ notify, send")
         rep.notified = led.notify(PROGRAM, YEAR, CLERK, channels=("sms",))

@@ -87,19 +87,18 @@ def test_adopting_a_reading_takes_the_rules_result_under_it(ledger, tmp_path):
     under that reading from what it kept — no amount typed by hand, the reason naming the reading."""
     did, other = _pending(ledger, tmp_path, 2)
     sw = "fanhuan.base_payment_date"
-    with pytest.raises(LedgerError, match="未认定") as e:
+    with pytest.raises(LedgerError, match="尚未认定") as e:
         ledger.adopt_readings(did, "clerk", readings={}, reason="")
     assert e.value.code == "bad_readings"
-    with pytest.raises(LedgerError, match="与本决定无关"):
-        ledger.adopt_readings(did, "clerk", readings={sw: "by_period", "fanhuan.months_fully_paid": "consecutive"},
-                              reason="")
-    assert ledger.adopt_readings(did, "clerk", readings={sw: "by_period"}, reason="局务会议纪要〔2025〕9号") == (
-        "eligible", 138_000)
+    # the agency's other determinations (a switch this decision does not depend on) are passed over, not recorded
+    assert ledger.adopt_readings(did, "clerk", readings={sw: "by_period", "fanhuan.months_fully_paid": "consecutive"},
+                                 reason="局务会议纪要〔2025〕9号") == ("eligible", 138_000)
     d = ledger.decision(did)
     assert d["state"] == "screened" and d["entitlement"]["amount_fen"] == 138_000
     assert d["entitlement"]["kinds"] == ["determination"]
     why = next(h["reason"] for h in d["history"] if h["action"] == "resolve")
     assert "认定政策理解（规则结果：符合条件，1,380.00元）" in why and "局务会议纪要〔2025〕9号" in why, why
+    assert "连续" not in why, why
     assert ledger.adopt_readings(other, "clerk", readings={sw: "paid_in_year"}, reason="") == ("eligible", 120_000)
     with pytest.raises(LedgerError):  # decided: no second determination
         ledger.adopt_readings(did, "clerk", readings={sw: "paid_in_year"}, reason="")

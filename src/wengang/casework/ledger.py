@@ -1280,8 +1280,9 @@ class Ledger:
     def adopt_readings(self, decision_id: int, actor: str, *, readings: Mapping[str, str], reason: str) -> tuple[str, int | None]:
         """待认定 → the rules' result under the readings the agency adopts (认定政策理解): the decision's kept result
         under each reading (``outcomes``, decisions §135) gives the status and the amount; recorded as a determination
-        (``resolve``) whose reason names the readings. ``readings`` must settle every switch the result depends on, and
-        only those. Returns the status and amount taken."""
+        (``resolve``) whose reason names the readings. ``readings`` must settle every switch the result depends on; the
+        agency's other determinations (a switch this decision does not depend on) are passed over. Returns the status
+        and amount taken."""
         from wengang.documents.letters import DocumentError, _outcome_list
         from wengang.rules import interpretations
         from wengang.rules.engine import STATUS_ZH
@@ -1300,31 +1301,29 @@ class Ledger:
             outcomes = _outcome_list({"outcomes": kept, "readings": json.loads(d["readings"] or "{}")})
         except DocumentError as exc:
             raise LedgerError("no_outcomes", f"决定 {decision_id} 的各政策理解下的结果无法读取：{exc}", str(exc)) from None
-        open_ = [k for k in dict.fromkeys(k for o in outcomes for k in o["readings"])
-                 if len({o["readings"].get(k) for o in outcomes}) > 1]
-        given = {str(k): str(v) for k, v in readings.items()}
-        missing, extra = [k for k in open_ if k not in given], [k for k in given if k not in open_]
-        if missing or extra:
+        # the switches whose reading differs between the kept results; those the agency settles narrow them down
+        varying = [k for k in dict.fromkeys(k for o in outcomes for k in o["readings"])
+                   if len({o["readings"].get(k) for o in outcomes}) > 1]
+        given = {str(k): str(v) for k, v in readings.items() if str(k) in varying}
+        for k, v in given.items():
+            if v not in interpretations.get(k).readings:
+                raise LedgerError("bad_readings", f"{interpretations.get(k).title}（{k}）没有“{v}”这种理解，可选："
+                                  + "、".join(interpretations.get(k).readings), f"{k} has no reading {v!r}")
+        matching = [o for o in outcomes if all(o["readings"].get(k) == v for k, v in given.items())]
+        results = {(o["status"], o["amount_fen"]) for o in matching}
+        if len(results) != 1:
+            # still more than one result: the switches left unsettled among them (one of which decides it)
+            left = [k for k in varying if k not in given and len({o["readings"].get(k) for o in matching}) > 1]
+
             def title(k: str) -> str:
                 try:
                     return f"{interpretations.get(k).title}（{k}）"
                 except KeyError:
                     return k
 
-            def names(ks: list[str]) -> str:
-                return "、".join(title(k) for k in ks)
             raise LedgerError("bad_readings",
-                              f"决定 {decision_id} 的结果取决于：{names(open_)}"
-                              + (f"；未认定：{names(missing)}" if missing else "") + (f"；与本决定无关：{names(extra)}" if extra else ""),
-                              f"decision {decision_id} depends on {open_}; missing {missing}, not relevant {extra}")
-        for k, v in given.items():
-            if v not in interpretations.get(k).readings:
-                raise LedgerError("bad_readings", f"{interpretations.get(k).title}（{k}）没有“{v}”这种理解，可选："
-                                  + "、".join(interpretations.get(k).readings), f"{k} has no reading {v!r}")
-        results = {(o["status"], o["amount_fen"]) for o in outcomes if all(o["readings"].get(k) == given[k] for k in open_)}
-        if len(results) != 1:
-            raise LedgerError("bad_readings", f"决定 {decision_id} 没有保存该组理解下的唯一结果，不予认定",
-                              f"decision {decision_id} keeps no single result under these readings")
+                              f"决定 {decision_id} 的结果仍取决于尚未认定的政策理解：{'、'.join(map(title, left)) or '（无保存的结果）'}",
+                              f"decision {decision_id} still depends on readings not settled: {left}")
         [(status, amount)] = results
         if status not in ("eligible", "ineligible"):
             raise LedgerError("bad_readings", f"按该组理解，决定 {decision_id} 仍为“{STATUS_ZH.get(status, status)}”：须补充数据后人工认定",
