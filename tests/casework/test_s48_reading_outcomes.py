@@ -95,7 +95,7 @@ def test_adopting_a_reading_takes_the_rules_result_under_it(ledger, tmp_path):
                                  reason="局务会议纪要〔2025〕9号") == ("eligible", 138_000)
     d = ledger.decision(did)
     assert d["state"] == "screened" and d["entitlement"]["amount_fen"] == 138_000
-    assert d["entitlement"]["kinds"] == ["determination"]
+    assert d["entitlement"]["kinds"] == ["reading"]  # the rules' result, not an amount typed by hand
     why = next(h["reason"] for h in d["history"] if h["action"] == "resolve")
     assert "认定政策理解（规则结果：符合条件，1,380.00元）" in why and "局务会议纪要〔2025〕9号" in why, why
     assert "连续" not in why, why
@@ -135,3 +135,5 @@ def test_case_adopt_settles_every_pending_decision_of_a_selection(tmp_path):
         assert [led.decision(i)["entitlement"]["amount_fen"] for i in ids] == [138_000] * 3
     finally:
         led.close()
+    shown = CliRunner().invoke(case_app, ["show", str(ids[0]), "--db", url, "--user", "clerk"]).output
+    assert "认定政策理解（规则结果：符合条件，1,380.00元）" in shown and "人工核定" not in shown, shown

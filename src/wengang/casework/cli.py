@@ -1553,6 +1553,9 @@ def show(decision_id: DecisionId, db: str = DB, user: str = USER) -> None:
         why = next((h["reason"] for h in reversed(d["history"]) if h["action"] == "resolve"), "")
         console.print("  （人工核定金额，非规则核定" + (f"；规则结果 {_yuan(d['amount_fen'])} 元" if d["amount_fen"] is not None
                                                  else "；规则未给出金额") + f"；认定理由：{escape(why or '—')}）")
+    elif ent.get("kind") == "reading":  # case adopt: the rules' result under the readings the agency adopted
+        why = next((h["reason"] for h in reversed(d["history"]) if h["action"] == "resolve"), "")
+        console.print(f"  （{escape(why or '按认定的政策理解核定')}）")
     elif ent["amount_fen"] != d["amount_fen"]:  # a size-class change (or a lowering) replaced the rules' amount
         console.print(f"  （规则核定 {_yuan(d['amount_fen'])} 元，已重新核定）")
     if d["hold_reason"]:

@@ -1251,6 +1251,12 @@ class Ledger:
 
     def resolve(self, decision_id: int, actor: str, *, eligible: bool, amount_fen: int | None, reason: str) -> None:
         """待认定 → decided by the caseworker (recorded as a determination, the rule output stays)."""
+        self._resolve(decision_id, actor, eligible=eligible, amount_fen=amount_fen, reason=reason, kind="determination")
+
+    def _resolve(self, decision_id: int, actor: str, *, eligible: bool, amount_fen: int | None, reason: str,
+                 kind: str) -> None:
+        """``resolve`` recorded as ``kind``: ``determination`` (人工认定, an amount the caseworker gives) or ``reading``
+        (``adopt_readings``: the rules' result under the readings the agency adopted)."""
         actor = self._need_actor(actor, "resolve")
         if eligible and (not isinstance(amount_fen, int) or amount_fen < 0):
             raise LedgerError("bad_amount", "认定符合条件时须给出金额（--amount-fen，以分计的非负整数，或带单位如 1484.50元）",
@@ -1271,7 +1277,7 @@ class Ledger:
                         "not_rules_amount",
                         f"认定金额 {format_yuan(amount_fen)} 超过文件给该等级的最高金额 {format_yuan(cap[0])}（{cap[1]}），不予认定",
                         f"the amount {amount_fen} fen exceeds the most the document gives ({cap[0]} fen, {cap[1]})")
-            self._recompute(conn, d, actor, kind="determination", status="eligible" if eligible else "ineligible",
+            self._recompute(conn, d, actor, kind=kind, status="eligible" if eligible else "ineligible",
                             size_class=d["size_class"], amount=amount_fen if eligible else 0, reason=reason)
             # a result that came with a payment hold (缓缴未补足, a quarantined row) stays held once eligible
             to = ("held" if d["hold_reason"] else "screened") if eligible else "not_eligible"
@@ -1330,8 +1336,8 @@ class Ledger:
                               f"under these readings decision {decision_id} is still {status}")
         said = "；".join(f"{interpretations.get(k).title}按“{interpretations.get(k).describe(v)}”" for k, v in given.items())
         why = f"认定政策理解（规则结果：{STATUS_ZH[status]}" + (f"，{format_yuan(amount)}" if amount is not None else "") + f"）：{said}"
-        self.resolve(decision_id, actor, eligible=status == "eligible", amount_fen=amount,
-                     reason=f"{why}。{reason}".rstrip("。") if reason.strip() else why)
+        self._resolve(decision_id, actor, eligible=status == "eligible", amount_fen=amount,
+                      reason=f"{why}。{reason}".rstrip("。") if reason.strip() else why, kind="reading")
         return status, amount
 
     # ------------------------------------------------------------ notices
@@ -4127,7 +4133,7 @@ class Ledger:
                               "不能再按划型重新计算（会抵消核减）：如确需更正，须重新判定",
                               f"decision {did} was lowered by a {lowered[0]} report; a resize would undo it")
         # what was decided and reviewed: the rules' amount as imported or applied, or a 人工认定 (待认定 decided)
-        decided = [(r.new_amount_fen, r.new_status) for r in rows if r.kind == "determination"]
+        decided = [(r.new_amount_fen, r.new_status) for r in rows if r.kind in ("determination", "reading")]
         amount, status = decided[-1] if decided else (d["amount_fen"], d["status"])
         old_class = d["size_class"]
         if status != "eligible" or amount is None:
@@ -4564,8 +4570,8 @@ class Ledger:
             R = Recomputation.__table__.c
             kinds = list(conn.execute(select(R.kind).where(R.decision_id == decision_id).order_by(R.seq)).scalars())
             # ``kind``: what set the amount last — None (the rules'), ``determination`` (人工认定: a manual amount, not
-            # the rules'), ``size_class`` (划型变更, the rules' rate) or a lowering (misuse, duplicate …); ``kinds``: all
-            # of them, in order
+            # the rules'), ``reading`` (认定政策理解: the rules' result under the readings adopted), ``size_class``
+            # (划型变更, the rules' rate) or a lowering (misuse, duplicate …); ``kinds``: all of them, in order
             d["entitlement"] = {"status": status, "amount_fen": amount, "size_class": size,
                                 "kind": kinds[-1] if kinds else None, "kinds": kinds}
             if (d.get("base_fen") is not None or d.get("outcomes") is not None) and not self._figures_hashed(conn, d):

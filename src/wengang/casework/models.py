@@ -347,7 +347,7 @@ class Recomputation(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     decision_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("case_decisions.id"))
     seq: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(16))  # size_class | determination
+    kind: Mapped[str] = mapped_column(String(16))  # size_class | determination | reading | misuse | duplicate
     new_status: Mapped[str] = mapped_column(String(20))
     new_size_class: Mapped[str | None] = mapped_column(String(16), nullable=True)
     new_amount_fen: Mapped[int] = mapped_column(BigInteger)

@@ -131,6 +131,7 @@ ACTION_ZH: dict[str, str] = {t.action: t.zh for t in TRANSITIONS.values()} | {
     "queue_refused": "生成不予发放告知消息",
     "recompute_size_class": "划型变更，重新核定金额",
     "recompute_determination": "人工认定金额",
+    "recompute_reading": "按认定的政策理解核定（规则结果）",
     "recover_overpayment": "追回多发部分",
     "cancel_recovery": "撤销未到账的追回单（多退少补重新计算）",
     "recover_raised": "补足风险疑点的追回（此前因其他追回占用而未足额）",

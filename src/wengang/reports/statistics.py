@@ -546,6 +546,8 @@ def from_ledger(url: str, years: tuple[int, int] | None = None) -> Statistics:
             STATE_ZH, default=pl.col("state"))))
         .when(recomputed & (pl.col("kind") == "determination") & (pl.col("new_status") != "eligible"))
         .then(pl.concat_list(pl.lit("人工认定不符合条件：") + pl.col("reason").fill_null("")))
+        .when(recomputed & (pl.col("kind") == "reading") & (pl.col("new_status") != "eligible"))
+        .then(pl.concat_list(pl.lit("按认定的政策理解不符合条件：") + pl.col("reason").fill_null("")))
         .otherwise(texts)
     )  # fmt: skip
     frame = df.lazy().select(
