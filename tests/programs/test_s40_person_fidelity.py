@@ -110,7 +110,6 @@ SKILL = {
     "name": "P1",
     "application_date": "2025-08-01",
     "person_status": "employed_worker",
-    "employer_since": "2020-01-01",  # with the same enterprise since: 企业在职职工 at the certificate date as well
     "insured_months_cumulative": 30,
     "insured_months_continuous": 30,
     "insured_region": "150502",

@@ -134,8 +134,6 @@ def test_standard_set_by_region_document_is_no_ceiling(tmp_path: Path) -> None:
 READINGS = {
     "skill_subsidy.certificate_window": "policy_period",
     "skill_subsidy.insured_period": "cumulative_at_application",
-    # the status at the application (the persons table says nothing of the employer at the certificate date)
-    "skill_subsidy.status_date": "at_application",
 }
 
 
