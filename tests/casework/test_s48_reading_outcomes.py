@@ -100,6 +100,13 @@ def test_adopting_a_reading_takes_the_rules_result_under_it(ledger, tmp_path):
     assert "认定政策理解（规则结果：符合条件，1,380.00元）" in why and "局务会议纪要〔2025〕9号" in why, why
     assert "连续" not in why, why
     assert ledger.adopt_readings(other, "clerk", readings={sw: "paid_in_year"}, reason="") == ("eligible", 120_000)
+    # its 决定书 says how the agency decided, not that the question is still open
+    ledger.notify("fanhuan", 2025, "clerk", channels=("sms",))
+    assert ledger.review_many([did], "clerk", stage=1, approve=True, reason="初审通过") == 1
+    assert ledger.review_many([did], "checker", stage=2, approve=True, reason="复审通过") == 1
+    letter = _letter(ledger, did)
+    assert "经办机构认定：认定政策理解（规则结果：符合条件，1,380.00元）" in letter and "1,380.00元" in letter, letter
+    assert "尚待认定" not in letter and "结果取决于尚未认定" not in letter, letter
     with pytest.raises(LedgerError):  # decided: no second determination
         ledger.adopt_readings(did, "clerk", readings={sw: "paid_in_year"}, reason="")
     assert ledger.verify_audit().ok

@@ -501,6 +501,15 @@ def letter_input(d: dict[str, Any]) -> dict[str, Any] | None:
         "origin": d.get("origin"), "hold_reason": d.get("hold_reason"),
     }
     trace = recipient_trace(d["explanation"], d["program"], state in UNDECIDED)
+    if d["status"] in ("needs_decision", "not_determinable") and state not in UNDECIDED:
+        # the rules left it to the agency, which has decided (人工认定, or 认定政策理解 by ``case adopt``): the letter says
+        # how, not that the question is still open
+        from wengang.screening.output import OPEN_READINGS_LINES
+
+        trace = [t for t in trace if not _CHECK_LINE.sub("", t).startswith(OPEN_READINGS_LINES)]
+        how = next((h["reason"] for h in reversed(d.get("history") or ()) if h["action"] == "resolve" and h["reason"]), "")
+        if how and state in PASSED_REVIEW:  # a refusal states it among its reasons (below)
+            trace.append("经办机构认定：" + how.rstrip("。"))
     notes = ["审核情况：" + "；".join(trace) + "。"] if trace else []
     if state in PASSED_REVIEW:
         out.update(status="eligible", amount_fen=ent["amount_fen"])

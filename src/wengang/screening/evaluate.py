@@ -594,7 +594,9 @@ def _compiled_plans(
 
 def reason_text(plans: list[RegionPlan]) -> dict[str, str]:
     """Reason code → Chinese text, for summaries and the results file."""
-    text: dict[str, str] = {"no_policy": "无有效政策", "needs_decision": "结果取决于尚未认定的政策解释"}
+    from wengang.screening.output import OPEN_READINGS_LINES
+
+    text: dict[str, str] = {"no_policy": "无有效政策", "needs_decision": OPEN_READINGS_LINES[0]}
     for plan in plans:
         waiting = "需经办机构提供地区数据：" + "；".join(plan.missing_region_data)
         if plan.missing_region_data:

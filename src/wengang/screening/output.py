@@ -384,11 +384,16 @@ def open_switches(outcomes: pl.Expr) -> pl.Expr:
     )
 
 
+# how a result that waits for the agency's reading says so (the reason of 待认定, the open readings' line): a letter
+# written once the agency has decided (casework.outputs.letter_input) leaves these lines out and says how it decided
+OPEN_READINGS_LINES = ("结果取决于尚未认定的政策解释", "尚待认定的政策理解")
+
+
 def readings_lines(readings: dict[str, str], open_: list[str], *, code: bool = False) -> list[str]:
     """What a decision says of its readings: those still open (待认定), and those its result rests on."""
     lines = []
     if open_:
-        lines.append("尚待认定的政策理解：" + "；".join(switch_zh(n, code=code) for n in open_))
+        lines.append(f"{OPEN_READINGS_LINES[1]}：" + "；".join(switch_zh(n, code=code) for n in open_))
     adopted = [reading_zh(k, v, code=code) for k, v in readings.items() if k not in open_]
     if adopted:
         lines.append(("其余" if open_ else "") + "采用的政策理解：" + "；".join(adopted))
