@@ -133,6 +133,8 @@ def test_case_adopt_settles_every_pending_decision_of_a_selection(tmp_path):
     led = register_staff(Ledger.open(url), STAFF | MORE_STAFF)
     ids = _pending(led, tmp_path, 3)
     led.close()
+    pending = CliRunner().invoke(case_app, ["show", str(ids[0]), "--db", url, "--user", "clerk"]).output
+    assert "各政策理解下的结果" in pending and "1,200.00元" in pending and "1,380.00元" in pending, pending
     r = CliRunner().invoke(case_app, ["adopt", "--state", "pending_determination", "--program", "fanhuan", "--year",
                                       "2025", "--reading", "fanhuan.base_payment_date=by_period", "--reason",
                                       "局务会议纪要〔2025〕9号", "--yes", "--db", url, "--user", "clerk"])
@@ -144,3 +146,21 @@ def test_case_adopt_settles_every_pending_decision_of_a_selection(tmp_path):
         led.close()
     shown = CliRunner().invoke(case_app, ["show", str(ids[0]), "--db", url, "--user", "clerk"]).output
     assert "认定政策理解（规则结果：符合条件，1,380.00元）" in shown and "人工核定" not in shown, shown
+
+
+def test_a_second_run_that_fixes_the_reading_advises_adopting_it(ledger, tmp_path):
+    """The agency screens again with the question settled (``--reading``): the import names the stored 待认定 decision
+    and the way on — ``case adopt`` with the run's readings — and taking it gives what the new run found."""
+    (did,) = _pending(ledger, tmp_path)
+    code = ledger.decision(did)["unit_id"]
+    facts = tmp_path / "facts2.parquet"
+    pl.DataFrame([{**UNIT, "credit_code": code}]).write_parquet(facts)
+    sw = {"fanhuan.base_payment_date": "by_period"}
+    run_screening(tmp_path / "out2", program="fanhuan", evaluation_date=ON, facts=facts, excel=False, readings=sw)
+    si = read_screening_output(tmp_path / "out2", year=2025)
+    assert si.frame.select("status", "amount_fen").row(0) == ("eligible", 138_000)
+    res = ledger.import_decisions(si.run, si.frame, "clerk")
+    [said] = [x for x in res.disagreements if x["decision_id"] == did]
+    assert said["action"] == "resolve"
+    assert f"wengang case adopt {did} --reading fanhuan.base_payment_date=by_period" in said["zh"], said["zh"]
+    assert ledger.adopt_readings(did, "clerk", readings=si.run.readings, reason="") == ("eligible", 138_000)

@@ -1560,6 +1560,12 @@ def show(decision_id: DecisionId, db: str = DB, user: str = USER) -> None:
         console.print(f"  （规则核定 {_yuan(d['amount_fen'])} 元，已重新核定）")
     if d["hold_reason"]:
         console.print(f"暂缓原因：{escape(d['hold_reason'])}")
+    if ent["status"] == "needs_decision" and d.get("outcomes"):  # what each reading gives: the question to settle
+        from wengang.documents.letters import reading_results
+
+        console.print("各政策理解下的结果（wengang case adopt --reading 名称=取值 认定）：")
+        for n, line in enumerate(reading_results({"outcomes": d["outcomes"], "readings": d["readings"]}), start=1):
+            console.print(f"  {n}. {escape(line)}")
     for a in d.get("credit_alarms") or ():
         console.print(f"[red]【可能重复支付】支付 {a['payment_id']} 已登记退回，银行回盘 {escape(a['file_key'] or '')} 却称已入账"
                       f"（事件 {a['seq']}）：暂停发放，待复核核实后登记 wengang case credit-check {d['id']} "

@@ -973,7 +973,9 @@ class Ledger:
                        f"{said_en(r['status'], r['amount_fen'])}; this run "
                        f"{said_en(r['new_status'], r['new_amount_fen'])}" + (", payment held" if r["new_hold"] else "")
                        + f" (differs: {', '.join(differs)})")
-            action, zh, en = self._settled_by(r, differs, state_zh(r["state"]))
+            # the readings this run fixed: a 待认定 decision may take the rules' result under them (``case adopt``)
+            adopt = " ".join(f"--reading {k}={v}" for k, v in sorted(run.readings.items()))
+            action, zh, en = self._settled_by(r, differs, state_zh(r["state"]), adopt)
             out.append({
                 "decision_id": r["decision_id"], "unit": mask_unit_id(r["unit_id"]), "unit_name": r["unit_name"],
                 "claim_key": r["claim_key"], "state": r["state"], "differs": differs,
@@ -1006,13 +1008,22 @@ class Ledger:
                            f"wengang case release {d['decision_id']} --reason ...")
 
     @staticmethod
-    def _settled_by(r: dict[str, Any], differs: list[str], state: str) -> tuple[str, str, str]:
-        """The step that settles a disagreement of a new run with a stored decision (``_disagreements``)."""
+    def _settled_by(r: dict[str, Any], differs: list[str], state: str, adopt: str = "") -> tuple[str, str, str]:
+        """The step that settles a disagreement of a new run with a stored decision (``_disagreements``); ``adopt``:
+        the readings the new run fixed, as ``case adopt`` options (empty: it fixed none)."""
         did, st = r["decision_id"], r["state"]
         sent = st in ("paid", "bounced", "account_fixed")
         if st == "pending_determination":
             how = {"eligible": f"--eligible --amount-fen {r['new_amount_fen']}", "ineligible": "--ineligible"}.get(
                 r["new_status"], "--eligible/--ineligible")
+            if adopt and r["new_status"] in ("eligible", "ineligible"):
+                # the run settled the question by the readings it fixed: the decision can take the rules' own result
+                # under them from what it kept, rather than an amount typed by hand
+                return ("resolve",
+                        f"该决定待认定，本批次按其认定的政策理解得出结论：按认定的政策理解办理（wengang case adopt {did} {adopt} "
+                        f"--reason …），或核实后人工认定（wengang case resolve {did} {how} --reason …）",
+                        f"it awaits a determination and this run decided it under the readings it fixed: wengang case "
+                        f"adopt {did} {adopt} --reason ..., or verify and wengang case resolve {did} {how} --reason ...")
             return ("resolve", f"该决定待认定：核实后人工认定（wengang case resolve {did} {how} --reason …）",
                     f"it awaits a determination: verify, then wengang case resolve {did} {how} --reason ...")
         if st in TERMINAL:
