@@ -158,6 +158,14 @@ class SkillSubsidyFacts(BaseModel):
         description="发证日申领人身份（企业在职职工、正在领取失业保险金人员或其他；未知为空）"
         " / the applicant's status on the certificate's issue date (empty if unknown)",
     )
+    # where the status at the certificate date is not given: a 企业在职职工 with the same enterprise since on or before the
+    # certificate's issue date was one then; one who joined it after was not known to be (a 事业单位 insures its staff
+    # too), whatever the insured months. Without the date, continuous insured months stand in (skill_subsidy.status_ok)
+    employer_since: date | None = Field(
+        None,
+        description="在现单位参保起始日期（申领人现为企业在职职工时，自该日起一直在现单位参保；未知为空）"
+        " / the date since which the applicant has been insured with the current employer (empty if unknown)",
+    )
 
     # 参保时长 (insured months): the texts say "参加失业保险12个月以上/1年以上"; cumulative or continuous,
     # counted to the application date or to the certificate's issue date, is an interpretation switch

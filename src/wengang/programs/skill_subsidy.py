@@ -301,7 +301,8 @@ STATUS_DATE = interpretations.register(
         why="原文只写“企业在职职工或正在领取失业保险金人员，取得…证书的”，未写以何日为准；补贴是向申领人发放的，经办时核验的是申领时的"
         "参保、领金状态，与参保时长默认计至申领日（skill_subsidy.insured_period）一致。“正在领取”也可读作取证时正在领取：发证时领金、"
         "申领前领金已期满的人员，两种理解结论不同，未认定本开关时为“待认定”。发证日身份未提供时：申领日即发证日的，取申领时身份；"
-        "申领时为在职职工、且截至申领日连续参保月数不少于发证当月至申领当月的月数的（发证时在参保缴费，即在职），发证时亦为在职职工；"
+        "申领时为企业在职职工、且在现单位参保起始日期不晚于发证日的，发证时亦为企业在职职工（起始日期晚于发证日的，发证时身份未知）；"
+        "未提供该日期时，截至申领日连续参保月数不少于发证当月至申领当月的月数的（发证时在参保缴费，即在职），发证时亦为在职职工；"
         "其余为未知（按发证日理解时无法判定）。批量筛查中，失业保险金领取记录覆盖发证日的，发证时为正在领取失业保险金人员。",
         programs=(PROGRAM,),
     )
@@ -945,21 +946,24 @@ def _training(side: str, label: str) -> Reading:
 
 # "企业在职职工或正在领取失业保险金人员，取得…证书的": the status at the application date, or at the certificate's issue
 # date (skill_subsidy.status_date). Without a status at the certificate date it is the status at the application on the
-# same day, and 企业在职职工 where the applicant is one now and was insured in every month from the certificate's through
-# the application's (continuous insured months at the application ≥ that span: contributing, so employed, then);
-# otherwise unknown, never guessed
+# same day, and 企业在职职工 where the applicant is one now and was with that same employer since on or before the
+# certificate's issue date (employer_since) — or, where that date is not given, insured in every month from the
+# certificate's through the application's (continuous insured months at the application ≥ that span: contributing, so
+# employed, then); otherwise unknown, never guessed. A date given wins: one after the certificate's (a move from a
+# 事业单位, say) leaves the status then unknown, whatever the insured months
 _eligible_persons = Param("eligible_persons")
 _status_app = Fact("person_status", "申领人身份")
 _status_cert = Fact("person_status_at_certificate", "发证日申领人身份")
 _status_app_ok = _status_app.isin(_eligible_persons)
 _same_day = Fact("application_date", "申领日期", DATE).eq(Fact("certificate_issue_date", "证书发证日期", DATE))
-_employed_since = _status_app.eq("employed_worker") & (
+_employed_since = _status_app.eq("employed_worker") & Coalesce(
+    Fact("employer_since", "在现单位参保起始日期", DATE) <= Fact("certificate_issue_date", "证书发证日期", DATE),
     Fact("insured_months_continuous", "截至申领日连续参保月数", MONTHS)
     >= MonthSpan(
         Fact("certificate_issue_date", "证书发证日期", DATE),
         Fact("application_date", "申领日期", DATE),
         label="发证当月至申领当月的月数",
-    )
+    ),
 )
 status_ok = Reading(
     STATUS_DATE.name,

@@ -39,8 +39,9 @@ How the tables map (choices, also in docs/decisions.md material)
   a guessed refusal). **Status at the certificate date** (``person_status_at_certificate``, for the reading
   ``at_certificate`` of ``skill_subsidy.status_date``): 领取失业保险金人员 when a ``ui_claims`` row covers the
   certificate's issue date; else empty, and the rules take the status at the application when the application date is
-  the issue date (免申即享: always), or 企业在职职工 when the person is one now and ``insured_months_continuous`` reaches
-  back to the certificate's month; otherwise unknown (待认定 where that reading could change the result).
+  the issue date (免申即享: always), or 企业在职职工 when the person is one now and has been with the same employer
+  (``employer_since``) since on or before the issue date — without that date, when ``insured_months_continuous``
+  reaches back to the certificate's month; otherwise unknown (待认定 where that reading could change the result).
 * **Insured months**: ``insured_months`` (cumulative) and the optional ``insured_months_continuous``
   of the persons table, taken as at the application date; the same figures stand "at the certificate
   date" only when the application date is the issue date, otherwise those two facts are unknown.
@@ -248,6 +249,8 @@ def skill_inputs(
         }
     )  # fmt: skip
     subsidies = subsidies if subsidies is not None else empty_subs
+    if "employer_since" not in persons.collect_schema().names():  # optional: a table validated without it (risk)
+        persons = persons.with_columns(pl.lit(None, dtype=pl.Date).alias("employer_since"))
     certs = certificates.with_columns(_work_type().alias("work_type"))
     skill = subsidies.filter(pl.col("kind") == "skill").with_columns(
         _work_type().alias("work_type"), pl.int_range(pl.len(), dtype=pl.Int64).alias("_sid")
@@ -363,6 +366,7 @@ def skill_inputs(
         pl.col("name").alias("_name"),
         pl.col("region_code").alias("_insured_region"),
         "employer_credit_code",
+        "employer_since",
         "insured_months",
         "insured_months_continuous",
         pl.col("person_status").alias("_status"),
@@ -397,6 +401,8 @@ def skill_inputs(
         .then(pl.lit("benefit_recipient"))
         .otherwise(pl.lit(None, dtype=pl.String))
         .alias("person_status_at_certificate"),
+        # with the same employer since: 企业在职职工 at the certificate date where the person is one now (the rules)
+        pl.when(pl.col("employer_credit_code").is_not_null()).then(pl.col("employer_since")).alias("employer_since"),
         pl.col("insured_months").alias("insured_months_cumulative"),
         pl.col("insured_months_continuous"),
         pl.when(same_day).then(pl.col("insured_months")).alias("insured_months_cumulative_at_certificate"),

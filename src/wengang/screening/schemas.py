@@ -434,6 +434,15 @@ PERSONS = TableSchema(
             kind="credit_code",
         ),
         _c(
+            "employer_since",
+            pl.Date,
+            "在现单位参保起始日期",
+            "date since which the person has been insured with the current employer (a 企业在职职工 with the same "
+            "enterprise since on or before a certificate's issue date was one then); empty if unknown",
+            required=False,
+            kind="date",
+        ),
+        _c(
             "insured_since",
             pl.String,
             "参加失业保险起始年月",
