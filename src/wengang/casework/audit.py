@@ -9,8 +9,9 @@ columns (``models.HASHED``, the row's id first), ordered by id, one line per row
 as U+0000.
 A bulk step (1 M decisions, a 100 k payment batch) therefore writes one event per chunk while the chain
 still covers every row. Decisions are hashed with their id, their starting workflow values (``init_*``) and their
-返还基数 (``base_fen``); the event that created them says so with ``after.hv = 4``. Older events keep verifying with what
-they hashed: ``hv = 3`` without ``base_fen`` (``models.HASHED_V3``), ``hv = 2`` without the id (``models.HASHED_V2``), no ``hv`` without the ``init_*`` columns either
+返还基数 and results by reading (``base_fen``, ``outcomes``); the event that created them says so with
+``after.hv = 4``. Older events keep verifying with what they hashed: ``hv = 3`` without ``base_fen`` and ``outcomes`` (``models.HASHED_V3``), ``hv = 2`` without the id
+(``models.HASHED_V2``), no ``hv`` without the ``init_*`` columns either
 (``models.HASHED_V1``), both in (unit_id, claim_key) order. Without the id, two decisions of one event could
 swap their contents (unit, amount ...) and keep the hash while payments, account changes and reviews, which name
 a decision by its id, went with the other content; ``verify`` warns how many decisions are hashed so.

@@ -147,8 +147,8 @@ def unit_id_text(c: pl.Expr) -> pl.Expr:
 
 
 def _whole_numbers(df: pl.DataFrame) -> pl.DataFrame:
-    """``amount_fen``, ``base_fen`` and ``year`` given as text or a decimal: whole numbers read exactly; any other value refused
-    naming the row and field (not Polars' cast error; outside audit, session 40: ``"4359.74"`` in amount_fen)."""
+    """``amount_fen``, ``base_fen`` and ``year`` given as text or a decimal: whole numbers read exactly; any other value
+    refused naming the row and field (not Polars' cast error; outside audit, session 40: ``"4359.74"`` in amount_fen)."""
     for c in INTEGERS:
         dtype = df.schema[c]
         if dtype.is_integer() or dtype == pl.Null:
@@ -189,7 +189,7 @@ def _out_of_range(i: int, c: str) -> LedgerError:
                        f"row {i + 1} field {c}: out of range (at most {I64_MAX})")
 
 
-# a 待认定 decision's results by reading, as rules.batch packs them (documents.letters._outcome_list reads them)
+# a 待认定 decision's results by reading, as rules.batch packs them (documents.letters.outcome_list reads them)
 _OUTCOME = r"[^:|]*:(?:eligible|ineligible|needs_decision|not_determinable):(?:-?[0-9]{1,18})?"
 OUTCOMES_FORM = rf"^{_OUTCOME}(?:\|{_OUTCOME})*$"
 _UNIT_FORM = r"^(?:[0-9ANY][0-9]{7}[0-9A-HJ-NP-RTUW-Y]{10}|[0-9]{17}[0-9X])$"
@@ -242,7 +242,8 @@ def validate(df: pl.DataFrame, program: str, year: int) -> None:
          "an eligible decision needs an amount"),
         ("amount_fen", pl.col("amount_fen") < 0, "金额不能为负", "amount must not be negative"),
         ("base_fen", pl.col("base_fen") < 0, "返还基数不能为负", "the refund base must not be negative"),
-        ("outcomes", pl.col("outcomes").is_not_null() & ~pl.col("outcomes").str.contains(OUTCOMES_FORM),
+        # a blank cell is no outcomes (an optional column of a table from outside)
+        ("outcomes", (pl.col("outcomes").str.strip_chars() != "") & ~pl.col("outcomes").str.contains(OUTCOMES_FORM),
          "不是各政策理解下结果的格式（如“默认:eligible:143844|开关=理解:ineligible:”）",
          "is not results by reading (``默认:eligible:143844|switch=reading:ineligible:``)"),
         ("program", pl.col("program") != program, f"与本次筛查的项目 {program} 不一致", f"differs from the run's {program}"),

@@ -899,13 +899,14 @@ def _reevaluated(body: Any, facts: Path | None, dec: DecisionIn) -> None:
     mine = (body.get("status"), body.get("amount_fen"), policy.get("number"), str(body.get("subject_id")))
     rules = (again.get("status"), again.get("amount_fen"), (again.get("policy") or {}).get("number"),
              str(again.get("subject_id")))
-    if mine == rules and dec.base_fen != decided_base(again):  # the 返还基数 a letter states and a resize rescales
-        shown = [format_yuan(b) if b is not None else "—" for b in (dec.base_fen, decided_base(again))]
+    base = decided_base(again)  # the 返还基数 a letter states and a resize rescales
+    if mine == rules and dec.base_fen != base:
+        shown = [format_yuan(b) if b is not None else "—" for b in (dec.base_fen, base)]
         raise LedgerError("evaluation_mismatch",
                           f"申请文件的返还基数（{shown[0]}）与按规则重新判定事实文件的返还基数（{shown[1]}）不符，不予登记："
                           "请用 wengang evaluate --json 重新判定",
-                          f"the application's refund base ({dec.base_fen} fen) differs from the rules' "
-                          f"({decided_base(again)} fen); not registered: evaluate again with wengang evaluate --json")
+                          f"the application's refund base ({dec.base_fen} fen) differs from the rules' ({base} fen); "
+                          "not registered: evaluate again with wengang evaluate --json")
     if mine != rules:
         def said(v: tuple[Any, ...]) -> str:
             return f"{v[0]}，金额 {format_yuan(v[1]) if v[1] is not None else '—'}，依据 {v[2] or '—'}，对象 {v[3]}"

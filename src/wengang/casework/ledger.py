@@ -720,13 +720,18 @@ class Ledger:
         return dict(row)
 
     @staticmethod
-    def _figures_hashed(conn: Connection, d: dict[str, Any]) -> bool:
-        """Whether the event that created decision ``d`` hashed its ``base_fen`` and ``outcomes`` (hash version 4 on): a
-        row imported before the ledger kept them has none, and a value put there since is covered by no hash."""
+    def _kept_figures(conn: Connection, d: dict[str, Any]) -> tuple[int | None, str | None]:
+        """Decision ``d``'s ``base_fen`` and ``outcomes`` where the event that created it hashed them (hash version 4
+        on), else (None, None): a row imported before the ledger kept them has none, and a value put there since is
+        covered by no hash, so it is not stated, rescaled by or adopted from."""
+        if d.get("base_fen") is None and d.get("outcomes") is None:
+            return None, None
         EV = AuditEvent.__table__.c
         after = conn.execute(select(EV.after).where(EV.ref == d["audit_ref"], EV.entity == "case_decisions")
                              .order_by(EV.seq).limit(1)).scalar()
-        return after is not None and "base_fen" in audit.hashed_columns("case_decisions", after)
+        if after is None or "base_fen" not in audit.hashed_columns("case_decisions", after):
+            return None, None
+        return d.get("base_fen"), d.get("outcomes") or None
 
     def _entitlement(self, conn: Connection, d: dict[str, Any]) -> tuple[str, int | None, str | None]:
         R = Recomputation.__table__.c
@@ -952,6 +957,8 @@ class Ledger:
             (both_eligible & (pl.col("hold_reason").is_not_null() != pl.col("new_hold"))).alias("_hold"),
         ).filter(pl.col("_status") | pl.col("_amount") | pl.col("_hold")).sort("decision_id")
         out: list[dict[str, Any]] = []
+        # the readings this run fixed: a 待认定 decision may take the rules' result under them (``case adopt``)
+        adopt = " ".join(f"--reading {k}={v}" for k, v in sorted(run.readings.items()))
         for r in pairs.iter_rows(named=True):
             differs = [k for k in ("status", "amount", "hold") if r[f"_{k}"]]
             new_hold_reason = (r["new_hold_reason"] or bulk.HOLD_DEFAULT_REASON) if r["new_hold"] else None
@@ -973,8 +980,6 @@ class Ledger:
                        f"{said_en(r['status'], r['amount_fen'])}; this run "
                        f"{said_en(r['new_status'], r['new_amount_fen'])}" + (", payment held" if r["new_hold"] else "")
                        + f" (differs: {', '.join(differs)})")
-            # the readings this run fixed: a 待认定 decision may take the rules' result under them (``case adopt``)
-            adopt = " ".join(f"--reading {k}={v}" for k, v in sorted(run.readings.items()))
             action, zh, en = self._settled_by(r, differs, state_zh(r["state"]), adopt)
             out.append({
                 "decision_id": r["decision_id"], "unit": mask_unit_id(r["unit_id"]), "unit_name": r["unit_name"],
@@ -1296,17 +1301,17 @@ class Ledger:
 
     def adopt_readings(self, decision_id: int, actor: str, *, readings: Mapping[str, str], reason: str) -> tuple[str, int | None]:
         """待认定 → the rules' result under the readings the agency adopts (认定政策理解): the decision's kept result
-        under each reading (``outcomes``, decisions §135) gives the status and the amount; recorded as a determination
-        (``resolve``) whose reason names the readings. ``readings`` must settle every switch the result depends on; the
+        under each reading (``outcomes``, decisions §135) gives the status and the amount; recorded as a ``resolve`` of
+        recomputation kind ``reading`` (not a 人工认定 amount), whose reason names the readings. ``readings`` must settle every switch the result depends on; the
         agency's other determinations (a switch this decision does not depend on) are passed over. Returns the status
         and amount taken."""
-        from wengang.documents.letters import DocumentError, _outcome_list
+        from wengang.documents.letters import DocumentError, outcome_list
         from wengang.rules import interpretations
         from wengang.rules.engine import STATUS_ZH
 
         with self._read() as conn:
             d = self._load(conn, decision_id)
-            kept = d.get("outcomes") if d.get("outcomes") and self._figures_hashed(conn, d) else None
+            kept = self._kept_figures(conn, d)[1]
         check("resolve", d["state"], decision_id)
         if kept is None:
             raise LedgerError("no_outcomes",
@@ -1315,7 +1320,7 @@ class Ledger:
                               f"decision {decision_id} keeps no results by reading: screen again under the adopted "
                               "readings and import, or resolve it by hand")
         try:
-            outcomes = _outcome_list({"outcomes": kept, "readings": json.loads(d["readings"] or "{}")})
+            outcomes = outcome_list({"outcomes": kept, "readings": json.loads(d["readings"] or "{}")})
         except DocumentError as exc:
             raise LedgerError("no_outcomes", f"决定 {decision_id} 的各政策理解下的结果无法读取：{exc}", str(exc)) from None
         # the switches whose reading differs between the kept results; those the agency settles narrow them down
@@ -1323,9 +1328,13 @@ class Ledger:
                    if len({o["readings"].get(k) for o in outcomes}) > 1]
         given = {str(k): str(v) for k, v in readings.items() if str(k) in varying}
         for k, v in given.items():
-            if v not in interpretations.get(k).readings:
-                raise LedgerError("bad_readings", f"{interpretations.get(k).title}（{k}）没有“{v}”这种理解，可选："
-                                  + "、".join(interpretations.get(k).readings), f"{k} has no reading {v!r}")
+            try:
+                sw = interpretations.get(k)
+            except KeyError as exc:  # a switch a ledger-format table named that this system does not know
+                raise LedgerError("bad_readings", str(exc).strip("'\""), f"unknown interpretation switch {k!r}") from None
+            if v not in sw.readings:
+                raise LedgerError("bad_readings", f"{sw.title}（{k}）没有“{v}”这种理解，可选：" + "、".join(sw.readings),
+                                  f"{k} has no reading {v!r}")
         matching = [o for o in outcomes if all(o["readings"].get(k) == v for k, v in given.items())]
         results = {(o["status"], o["amount_fen"]) for o in matching}
         if len(results) != 1:
@@ -4100,8 +4109,8 @@ class Ledger:
         “严防…多发待遇风险”), with the one rounding rule (``_rescaled``). ``new_amount_fen`` may name the exact amount
         when the base is known (the amount alone fixes it only to within a fen or two); where the ledger kept the 返还基数
         the rules decided with (``base_fen``) and the amount is base × the old rate, the new amount is base × the new
-        rate exactly. Anything outside what the rules can give for the new class is refused (``not_rules_amount``). There is no free amount: a different base is a
-        new evaluation, not a 划型变更. Only 稳岗返还 decisions have a size class that sets an amount; one lowered by
+        rate exactly. Anything outside what the rules can give for the new class is refused (``not_rules_amount``).
+        There is no free amount: a different base is a new evaluation, not a 划型变更. Only 稳岗返还 decisions have a size class that sets an amount; one lowered by
         a misuse or duplicate report is not resized (it would undo the lowering)."""
         actor = self._need_actor(actor, "resize")
         if new_amount_fen is not None and (not isinstance(new_amount_fen, int) or new_amount_fen < 0):
@@ -4180,7 +4189,7 @@ class Ledger:
         else:
             rate_old = params["refund_rate_large" if r_old == params["refund_rate_large"].value else "refund_rate_sme"]
             rate_new = params["refund_rate_large" if r_new == params["refund_rate_large"].value else "refund_rate_sme"]
-            base = d.get("base_fen") if d.get("base_fen") is not None and self._figures_hashed(conn, d) else None
+            base = self._kept_figures(conn, d)[0]
             if base is not None and not decided and times_rate_half_up(base, r_old) == amount:
                 # the 返还基数 the rules decided with, kept by the ledger: the new amount exactly, base × the new rate
                 lo = hi = near = times_rate_half_up(base, r_new)
@@ -4585,8 +4594,7 @@ class Ledger:
             # (划型变更, the rules' rate) or a lowering (misuse, duplicate …); ``kinds``: all of them, in order
             d["entitlement"] = {"status": status, "amount_fen": amount, "size_class": size,
                                 "kind": kinds[-1] if kinds else None, "kinds": kinds}
-            if (d.get("base_fen") is not None or d.get("outcomes") is not None) and not self._figures_hashed(conn, d):
-                d["base_fen"] = d["outcomes"] = None  # written into a row its event did not hash: not vouched for
+            d["base_fen"], d["outcomes"] = self._kept_figures(conn, d)
             d["reasons"] = json.loads(d["reasons"])
             d["readings"] = json.loads(d["readings"])
             # each with what happened to it: ``fate``, ``return_reason``, ``void_return_reason`` (``_fate``)

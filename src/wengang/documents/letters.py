@@ -304,7 +304,7 @@ def compose_letter(
         paras.append("本告知书不是最终决定。如需提供说明，请与本机构联系。")
     elif status == "needs_decision":
         title = f"{program}待认定事项告知书"
-        outcomes = _outcome_list(decision)
+        outcomes = outcome_list(decision)
         paras.append(
             f"经审核，{you}的{program}事项涉及政策条款的不同理解，结果取决于对以下条款的认定，本机构将依法认定后另行作出决定："
             if outcomes else f"经审核，{you}的{program}事项涉及政策条款的不同理解，本机构将依法认定后另行作出决定。"
@@ -457,7 +457,7 @@ def reading_results(decision: Mapping[str, Any], docs: tuple[str, ...] = ()) -> 
     """A 待认定 decision's result under each understanding, one line each (``按“…”为“…”的理解：符合条件，金额人民币…``), as
     its 告知书 lists them and the caseworker's page shows them. The outcomes list every combination of the open readings;
     combinations that differ only in a reading that changes nothing are one understanding, not several."""
-    outcomes = _outcome_list(decision)
+    outcomes = outcome_list(decision)
     results: dict[tuple[Any, Any], Mapping[str, Any]] = {}
     for o in outcomes:
         results.setdefault((o.get("status"), o.get("amount_fen")), o)
@@ -473,7 +473,7 @@ def reading_results(decision: Mapping[str, Any], docs: tuple[str, ...] = ()) -> 
     return lines
 
 
-def _outcome_list(decision: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+def outcome_list(decision: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """A 待认定 decision's outcomes: the list of ``Decision.to_dict`` or the screening's packed text
     (``默认:eligible:143844|fanhuan.months_fully_paid=consecutive:ineligible:``, rules.batch: each entry names the
     readings that differ from the decision's ``readings``; 默认 is those readings)."""

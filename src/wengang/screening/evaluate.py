@@ -37,7 +37,7 @@ from wengang.rules.engine import (
     policy_clause,
     render_label,
 )
-from wengang.screening.output import PAYABLE
+from wengang.screening.output import OPEN_READINGS_LINES, PAYABLE
 
 RESULT_COLUMNS = [
     "status",
@@ -594,8 +594,6 @@ def _compiled_plans(
 
 def reason_text(plans: list[RegionPlan]) -> dict[str, str]:
     """Reason code → Chinese text, for summaries and the results file."""
-    from wengang.screening.output import OPEN_READINGS_LINES
-
     text: dict[str, str] = {"no_policy": "无有效政策", "needs_decision": OPEN_READINGS_LINES[0]}
     for plan in plans:
         waiting = "需经办机构提供地区数据：" + "；".join(plan.missing_region_data)
