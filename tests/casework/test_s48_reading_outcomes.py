@@ -120,6 +120,12 @@ def test_a_decision_without_kept_results_is_not_adopted(ledger):
     with pytest.raises(LedgerError) as e:
         ledger.adopt_readings(did, "clerk", readings={"fanhuan.base_payment_date": "by_period"}, reason="")
     assert e.value.code == "no_outcomes" and "重新筛查" in e.value.zh
+    # one the rules could not decide for want of data is told so: no reading settles it
+    ledger.import_decisions(RUN, [decision(8, status="not_determinable", amount_fen=None)], "clerk")
+    lacking = ledger.find(program="fanhuan", year=2025, unit_id=decision(8).unit_id)
+    with pytest.raises(LedgerError) as e:
+        ledger.adopt_readings(lacking, "clerk", readings={"fanhuan.base_payment_date": "by_period"}, reason="")
+    assert e.value.code == "no_outcomes" and "缺少数据" in e.value.zh
 
 
 def test_case_adopt_settles_every_pending_decision_of_a_selection(tmp_path):

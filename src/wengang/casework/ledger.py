@@ -1313,6 +1313,12 @@ class Ledger:
             d = self._load(conn, decision_id)
             kept = self._kept_figures(conn, d)[1]
         check("resolve", d["state"], decision_id)
+        if kept is None and d["status"] == "not_determinable":  # it lacks data, not a reading: none is kept to adopt
+            raise LedgerError("no_outcomes",
+                              f"决定 {decision_id} 无法判定是因为缺少数据，不是政策理解未认定：请补充数据后重新筛查导入，或核实后人工认定"
+                              "（wengang case resolve --eligible/--ineligible）",
+                              f"decision {decision_id} lacks data rather than a reading: supply it and screen again, or "
+                              "resolve it by hand")
         if kept is None:
             raise LedgerError("no_outcomes",
                               f"决定 {decision_id} 没有保存各政策理解下的结果：请按认定的理解重新筛查后导入，或人工认定"
