@@ -105,6 +105,7 @@ DUPLICATE_SCOPES = {
 }
 DUPLICATE_SCOPE_DEFAULT = "same_occupation"
 LOCK_KEY = 0x57474C44  # "WGLD": the ledger's advisory write lock on PostgreSQL
+_ANALYZE_AFTER = 10_000  # rows a bulk write leaves before PostgreSQL's statistics are refreshed (``_fresh_statistics``)
 CHECKED = "wengang_money_checked"  # connection-info entry: decisions ``Ledger._checked`` checked in this transaction
 # audit action: the bank's return says a payment was credited that the office had recorded as bounced; the decision
 # is not paid again (``_alarms``) until a 复核 has looked (``check_credit_after_bounce``; docs/casework.md)
@@ -712,6 +713,18 @@ class Ledger:
     def _insert(self, tbl: Any) -> Any:
         return (pg_insert if self.dialect == "postgresql" else sqlite_insert)(tbl)
 
+    def _fresh_statistics(self, rows: int, *tables: str) -> None:
+        """After a bulk write of ``rows`` rows (at least ``_ANALYZE_AFTER``), PostgreSQL's planner statistics of
+        ``tables`` brought up to date. Right after an import of 1 M decisions it still took the table for a few
+        thousand rows and read each chunk of 5,000 ids through the state index: 0.55 s a query, 12 s of a 100 k 初审
+        and 5 s of its notice, against 7 ms by the key once analysed (0.5 s); autovacuum analyses a minute or more
+        later. SQLite plans by its indexes alone: nothing to do."""
+        if self.dialect != "postgresql" or rows < _ANALYZE_AFTER:
+            return
+        with self.engine.begin() as conn:
+            for table in tables:
+                conn.exec_driver_sql(f'ANALYZE "{table}"')  # (a fixed table name of the ledger's own)
+
     # ---------------------------------------------------------------- helpers
     def _load(self, conn: Connection, decision_id: int) -> dict[str, Any]:
         row = conn.execute(select(Decision.__table__).where(D.id == decision_id)).mappings().first()
@@ -1140,6 +1153,7 @@ class Ledger:
                                                          **({"held": held} if held else {})})
                     inserted += n
             shown.update(done=df.height)
+        self._fresh_statistics(inserted, "case_decisions")
         res = self._import_result(run, run_id, df, existing, inserted, actor)
         res.already_claimed = already
         return res
@@ -1391,6 +1405,7 @@ class Ledger:
                          .where(screened, D.id > last).order_by(D.id).limit(chunk_size))
                     ds = [dict(r) for r in conn.execute(q).mappings()]
                     if not ds:
+                        self._fresh_statistics(done, "case_decisions", "case_outbox")
                         return done
                     msgs = []
                     for d in ds:
@@ -1863,6 +1878,7 @@ class Ledger:
                 if not approve:
                     self._queue_refusals(conn, ids, actor, f"经{'初审' if stage == 1 else '复审'}")
                 done += len(ids)
+        self._fresh_statistics(done, "case_decisions", "case_reviews")
         return done
 
     def hold(self, decision_id: int, actor: str, *, reason: str = "缓缴企业待补足失业保险费") -> None:
