@@ -45,7 +45,8 @@ def _actions(*rows: tuple[str, str, str, str | None, str]) -> dict[str, Action]:
 # The matrix. An action not listed here cannot be checked (``require`` raises KeyError: a programming error).
 ACTIONS: dict[str, Action] = _actions(
     ("import", "导入筛查结果", "import a screening run", "caseworker", "import_decisions, record_run; case import"),
-    ("resolve", "人工认定（待认定）", "resolve a needs-decision case", "caseworker", "resolve; case resolve"),
+    ("resolve", "人工认定（待认定）", "resolve a needs-decision case", "caseworker",
+     "resolve, adopt_readings; case resolve, case adopt"),
     ("notify", "推送告知、提醒确认", "queue notices and reminders", "caseworker",
      "notify, remind_unconfirmed, queue_notice; case notify, case remind"),
     ("send", "发送待发消息", "deliver the outbox", "caseworker", "deliver_outbox; case send"),

@@ -612,6 +612,25 @@ def review(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], body: Review
     return idempotency.run(request, p, body.model_dump(), write, status=201)
 
 
+class ReadingsIn(Strict):
+    readings: dict[str, str] = Field(min_length=1, max_length=50,
+                                     description="解释开关 → 认定的理解（见 GET /policies 与 docs/interpretations.md）/ switch → reading")
+    reason: str = Field("", max_length=500)
+
+
+@router.post("/decisions/{decision_id}/readings", summary="认定政策理解：待认定决定按规则在该理解下的结果办理 / adopt readings",
+             openapi_extra=idempotency.OPENAPI_OPTIONAL)
+def adopt_readings(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], body: ReadingsIn, request: Request,
+                   p: Caller) -> JSONResponse:
+    def write() -> dict[str, Any]:
+        led = _led(request)
+        status, amount = led.adopt_readings(decision_id, p.login, readings=body.readings, reason=body.reason)
+        return {"decision_id": decision_id, "status": status, "amount_fen": amount,
+                "state": led.decision(decision_id)["state"]}
+
+    return idempotency.run(request, p, body.model_dump(), write)
+
+
 class PayOne(Strict):
     amount_fen: int | None = Field(None, ge=0, le=MAX_ID)
     today: date | None = None

@@ -43,6 +43,7 @@ DONE = {
     "declined": "已登记放弃；本年内仍可申领。",
     "reviewed1": "初审已记录。",
     "reviewed2": "复审已记录。",
+    "adopted": "政策理解已认定：决定按规则在该理解下的结果办理（记为“按认定的政策理解核定”），可继续告知、审核。",
     "reviewed_many": "批量审核已记录。",
     "account_approved": "收款账户变更已复核。",
     "account_rejected": "收款账户变更已退回。",

@@ -436,6 +436,31 @@ def _reading_results(d: dict[str, Any]) -> list[str]:
     return reading_results({"outcomes": d["outcomes"], "readings": d["readings"]})
 
 
+def _adoptable(d: dict[str, Any]) -> list[dict[str, Any]]:
+    """The open questions a 待认定 decision's kept results differ by (decisions §135), each with its readings, for the
+    认定政策理解 form (``Ledger.adopt_readings``, as ``case adopt``): none when it keeps no results or is not pending."""
+    if d["state"] != "pending_determination" or d["entitlement"]["status"] != "needs_decision" or not d.get("outcomes"):
+        return []
+    from wengang.documents.letters import DocumentError, outcome_list
+    from wengang.rules import interpretations
+
+    try:
+        outcomes = outcome_list({"outcomes": d["outcomes"], "readings": d["readings"]})
+    except DocumentError:
+        return []
+    varying = [k for k in dict.fromkeys(k for o in outcomes for k in o["readings"])
+               if len({o["readings"].get(k) for o in outcomes}) > 1]
+    out = []
+    for k in varying:
+        try:
+            sw = interpretations.get(k)
+        except KeyError:  # a switch this system does not know: the form cannot offer it (the CLI says why)
+            return []
+        out.append({"switch": k, "title": sw.title, "options": [(v, sw.describe(v)) for v in sw.readings],
+                    "default": sw.default})
+    return out
+
+
 @router.get("/decisions/{decision_id}", include_in_schema=False)
 def decision_page(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: Request) -> Response:
     from .common import cite_url
@@ -469,6 +494,8 @@ def decision_page(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], reque
         # ``POST /api/v1/decisions/{id}/account`` does; a 复核 other than the requester approves it (four eyes)
         "account": operator_may(p, "account") and _account_kind(d["state"]) is not None,
     }
+    adoptable = _adoptable(d) if operator_may(p, "resolve") else []
+    can["adopt"] = bool(adoptable)
     from wengang.casework.states import action_zh
 
     history = (
@@ -500,6 +527,7 @@ def decision_page(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], reque
         readings=_readings_zh(d["readings"]),
         # a 待认定's result under each understanding, as its 告知书 lists them (decisions §135)
         reading_results=_reading_results(d),
+        adoptable=adoptable,
         explanation_lines=[x for x in (d["explanation"] or "").splitlines() if x.strip()],
         account=mask_account_for_display(d["account_no"]),
         portal=p.kind != "operator",
@@ -685,6 +713,23 @@ async def decision_review(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)
     step = led(request).first_review if stage == 1 else led(request).second_review
     await run_in_threadpool(lambda: step(decision_id, p.login, approve=approve, reason=reason))
     return back(f"/decisions/{decision_id}", f"reviewed{stage}")
+
+
+@router.post("/decisions/{decision_id}/readings", include_in_schema=False)
+async def decision_readings(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: Request) -> Response:
+    """认定政策理解: the 待认定 decision takes the rules' own result under the readings chosen (``Ledger.adopt_readings``,
+    as ``wengang case adopt``)."""
+    p = current_principal(request)
+    f = await form(request)
+    readings = {k.removeprefix("reading:"): v for k, v in f.items() if k.startswith("reading:") and v}
+    if not readings:
+        raise ApiError(422, "invalid_input", "请为每个待认定的问题选择一种政策理解", "choose a reading for each open question",
+                       "reading")
+    reason = f.get("reason") or ""
+    if len(reason) > 500:
+        raise ApiError(422, "invalid_input", "认定理由不超过 500 字", "reason: at most 500 characters", "reason")
+    await run_in_threadpool(lambda: led(request).adopt_readings(decision_id, p.login, readings=readings, reason=reason))
+    return back(f"/decisions/{decision_id}", "adopted")
 
 
 # ------------------------------------------------------------------ review queue
