@@ -68,3 +68,28 @@ def test_the_json_api_adopts_readings(web):
     assert r.json() == {"decision_id": did, "status": "eligible", "amount_fen": 120_000, "state": "screened"}
     r = web.client("cashier").post(f"/api/v1/decisions/{did}/readings", json={"readings": {SWITCH: "by_period"}})
     assert r.status_code == 403
+
+
+def test_the_caseworker_resolves_by_hand_in_yuan(web):
+    """人工认定 from the page: the amount in 元 as the agency writes it, read exactly; ineligible needs none."""
+    did = _pending(web, "91150502MA0N4327X0")
+    clerk = web.client("clerk")
+    token = clerk.headers["X-CSRF-Token"]
+    page = html.unescape(clerk.get(f"/decisions/{did}", headers=HTML).text)
+    assert 'id="resolve"' in page and 'id="adopt"' in page
+    r = clerk.post(f"/decisions/{did}/resolution", headers=HTML,
+                   data={"csrf_token": token, "verdict": "eligible", "amount_yuan": "1,484.505", "reason": "核实"})
+    assert r.status_code == 422 and "认定金额（元）无法读取" in html.unescape(r.text)  # a third decimal: refused
+    r = clerk.post(f"/decisions/{did}/resolution", headers=HTML, follow_redirects=False,
+                   data={"csrf_token": token, "verdict": "eligible", "amount_yuan": "1,484.50元", "reason": "经核实"})
+    assert r.status_code == 303 and r.headers["location"] == f"/decisions/{did}?done=resolved", r.text
+    d = web.ledger.decision(did)
+    assert d["state"] == "screened" and d["entitlement"] == {**d["entitlement"], "status": "eligible", "amount_fen": 148_450}
+    other = _pending(web, "91150502MA0N4328X5")
+    cashier = web.client("cashier")
+    assert 'id="resolve"' not in cashier.get(f"/decisions/{other}", headers=HTML).text
+    r = cashier.post(f"/decisions/{other}/resolution", headers=HTML,
+                     data={"csrf_token": cashier.headers["X-CSRF-Token"], "verdict": "ineligible", "reason": "x"})
+    assert r.status_code == 403 and "CSRF" not in r.text
+    r = clerk.post(f"/api/v1/decisions/{other}/resolution", json={"eligible": False, "reason": "不符合：经核实已注销"})
+    assert r.status_code == 200 and r.json() == {"decision_id": other, "state": "not_eligible"}, r.text

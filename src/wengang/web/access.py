@@ -73,6 +73,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", f"{V1}/decisions/{{decision_id}}/payments"): action("pay"),
     ("POST", f"{V1}/decisions/{{decision_id}}/resize"): action("resize"),
     ("POST", f"{V1}/decisions/{{decision_id}}/readings"): action("resolve"),
+    ("POST", f"{V1}/decisions/{{decision_id}}/resolution"): action("resolve"),
     # payments and recoveries
     ("GET", f"{V1}/payments"): action("read"),
     ("POST", f"{V1}/payments/batches"): action("pay"),
@@ -128,6 +129,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/decisions/{decision_id}/decline"): action("decline", "unit", "person"),
     ("POST", "/decisions/{decision_id}/review"): union("first_review", "second_review"),
     ("POST", "/decisions/{decision_id}/readings"): action("resolve"),
+    ("POST", "/decisions/{decision_id}/resolution"): action("resolve"),
     # a payee account requested by the 出纳 (as POST /api/v1/decisions/{id}/account); a 复核 approves it
     ("POST", "/decisions/{decision_id}/account"): action("account"),
     ("GET", "/queues/review"): union("first_review", "second_review", "approve_account", "credit_check"),

@@ -631,6 +631,24 @@ def adopt_readings(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], body
     return idempotency.run(request, p, body.model_dump(), write)
 
 
+class ResolutionIn(Strict):
+    eligible: bool
+    amount_fen: int | None = Field(None, ge=0, le=MAX_ID, description="符合条件时必填，以分计 / required when eligible, in fen")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+@router.post("/decisions/{decision_id}/resolution", summary="人工认定待认定决定 / resolve a needs-decision case by hand",
+             openapi_extra=idempotency.OPENAPI_OPTIONAL)
+def resolve(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], body: ResolutionIn, request: Request,
+            p: Caller) -> JSONResponse:
+    def write() -> dict[str, Any]:
+        led = _led(request)
+        led.resolve(decision_id, p.login, eligible=body.eligible, amount_fen=body.amount_fen, reason=body.reason)
+        return {"decision_id": decision_id, "state": led.decision(decision_id)["state"]}
+
+    return idempotency.run(request, p, body.model_dump(), write)
+
+
 class PayOne(Strict):
     amount_fen: int | None = Field(None, ge=0, le=MAX_ID)
     today: date | None = None

@@ -496,6 +496,7 @@ def decision_page(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], reque
     }
     adoptable = _adoptable(d) if operator_may(p, "resolve") else []
     can["adopt"] = bool(adoptable)
+    can["resolve"] = operator_may(p, "resolve") and d["state"] == "pending_determination"
     from wengang.casework.states import action_zh
 
     history = (
@@ -730,6 +731,35 @@ async def decision_readings(decision_id: Annotated[int, PathParam(ge=1, le=MAX_I
         raise ApiError(422, "invalid_input", "认定理由不超过 500 字", "reason: at most 500 characters", "reason")
     await run_in_threadpool(lambda: led(request).adopt_readings(decision_id, p.login, readings=readings, reason=reason))
     return back(f"/decisions/{decision_id}", "adopted")
+
+
+@router.post("/decisions/{decision_id}/resolution", include_in_schema=False)
+async def decision_resolution(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: Request) -> Response:
+    """人工认定: the caseworker decides a 待认定 decision, with the amount in 元 where eligible (``Ledger.resolve``, as
+    ``wengang case resolve``)."""
+    from wengang.money import MoneyError, yuan_to_fen
+
+    p = current_principal(request)
+    f = await form(request)
+    verdict = need(f, "verdict", "认定结论")
+    if verdict not in ("eligible", "ineligible"):
+        raise ApiError(422, "invalid_input", "认定结论应为“符合条件”或“不符合条件”", "verdict: eligible or ineligible",
+                       "verdict")
+    reason = need(f, "reason", "认定理由")
+    if len(reason) > 500:
+        raise ApiError(422, "invalid_input", "认定理由不超过 500 字", "reason: at most 500 characters", "reason")
+    amount: int | None = None
+    if verdict == "eligible":
+        text = need(f, "amount_yuan", "认定金额（元）").removesuffix("元")
+        try:
+            amount = yuan_to_fen(text)
+        except MoneyError as exc:
+            raise ApiError(422, "invalid_input", f"认定金额（元）无法读取：{exc}", f"amount in yuan: {exc}", "amount_yuan") from None
+        if amount < 0:
+            raise ApiError(422, "invalid_input", "认定金额不能为负数", "the amount must not be negative", "amount_yuan")
+    await run_in_threadpool(lambda: led(request).resolve(decision_id, p.login, eligible=verdict == "eligible",
+                                                         amount_fen=amount, reason=reason))
+    return back(f"/decisions/{decision_id}", "resolved")
 
 
 # ------------------------------------------------------------------ review queue
