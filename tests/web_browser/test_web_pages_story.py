@@ -323,3 +323,45 @@ def test_checker_policy_browser_and_person_pages_in_chromium(
     expect(page.get_by_role("status")).to_contain_text("技能提升补贴申请已提交")
     expect(page.locator("main table").first).to_contain_text("4-01-02-01 初级（五级）")
     s.check("person-applied")
+
+
+def test_caseworker_settles_a_pending_decision_in_chromium(
+    demo_app: Any, live_server: Any, page: Any, console_errors: list[str]
+) -> None:
+    """A 待认定 decision that kept its result under each reading (decisions §135): its page lists them, the caseworker
+    adopts one in the form 认定政策理解 (session 49), and the decision takes the rules' result under it."""
+    from playwright.sync_api import expect
+
+    from wengang.casework import DecisionIn, RunIn
+
+    app, passwords = demo_app
+    led = app.state.ledger
+    switch = "fanhuan.base_payment_date"
+    unit = "91150502MA0N4329X9"
+    led.import_decisions(
+        RunIn("fanhuan", 2025, "150500", {"browser-pending": "d" * 64}, {"内人社发〔2025〕18号": "2025-05-27"}),
+        [DecisionIn(unit_id=unit, unit_name="通辽市浏览器待认定有限公司", region_code="150502", program="fanhuan",
+                    policy_doc="内人社发〔2025〕18号", clause="一", status="needs_decision", amount_fen=None,
+                    reasons=["结果取决于尚未认定的政策解释"], explanation="结果取决于尚未认定的政策解释", readings={switch: "paid_in_year"},
+                    outcomes=f"默认:eligible:120000|{switch}=by_period:eligible:138000",
+                    payment_channel="corporate_account", size_class="small", year=2025,
+                    account_no="6222000011112222339", contact="13800000000")],
+        "zhang",
+    )
+    did = led.find(program="fanhuan", year=2025, unit_id=unit)
+    server = live_server(app)
+    s = Story(page, server.url, passwords, console_errors)
+    s.step = 40
+    expect.set_options(timeout=15_000)
+    s.login("zhang")
+    s.go(f"/decisions/{did}")
+    expect(page.locator("#reading-results")).to_contain_text("1,380.00元")
+    s.check("decision-pending")
+    page.locator("#adopt select").select_option("by_period")
+    page.get_by_label("认定理由（如局务会议纪要文号）").fill("局务会议纪要〔2025〕3号")
+    page.get_by_role("button", name="认定并按规则结果办理").click()
+    expect(page.get_by_role("status")).to_contain_text("政策理解已认定")
+    expect(page.locator("#adopt")).to_have_count(0)
+    s.check("decision-adopted")
+    d = led.decision(did)
+    assert d["state"] == "screened" and d["entitlement"]["amount_fen"] == 138_000, d["entitlement"]
