@@ -1405,8 +1405,7 @@ class Ledger:
                          .where(screened, D.id > last).order_by(D.id).limit(chunk_size))
                     ds = [dict(r) for r in conn.execute(q).mappings()]
                     if not ds:
-                        self._fresh_statistics(done, "case_decisions", "case_outbox")
-                        return done
+                        break
                     msgs = []
                     for d in ds:
                         d["deadline"] = deadline
@@ -1427,6 +1426,8 @@ class Ledger:
                     done += len(ids)
                     last = ids[-1]
                     shown.update(done=done)
+        self._fresh_statistics(done, "case_decisions", "case_outbox")  # (once the last chunk's transaction is over)
+        return done
 
     def queue_notice(self, decision_id: int, template: str, actor: str, *, channels: Sequence[str] = ("sms",)) -> None:
         """Queue one more notice (e.g. 'paid', a reminder) for a decision; idempotent per template+channel."""

@@ -753,8 +753,10 @@ async def decision_resolution(decision_id: Annotated[int, PathParam(ge=1, le=MAX
         text = need(f, "amount_yuan", "认定金额（元）").removesuffix("元")
         try:
             amount = yuan_to_fen(text)
-        except MoneyError as exc:
-            raise ApiError(422, "invalid_input", f"认定金额（元）无法读取：{exc}", f"amount in yuan: {exc}", "amount_yuan") from None
+        except MoneyError as exc:  # (its text is "中文 / English")
+            zh, _, en = str(exc).partition(" / ")
+            raise ApiError(422, "invalid_input", f"认定金额（元）无法读取：{zh}", f"amount in yuan: {en or zh}",
+                           "amount_yuan") from None
         if amount < 0:
             raise ApiError(422, "invalid_input", "认定金额不能为负数", "the amount must not be negative", "amount_yuan")
     await run_in_threadpool(lambda: led(request).resolve(decision_id, p.login, eligible=verdict == "eligible",
