@@ -1319,7 +1319,7 @@ class Ledger:
         recomputation kind ``reading`` (not a 人工认定 amount), whose reason names the readings. ``readings`` must settle every switch the result depends on; the
         agency's other determinations (a switch this decision does not depend on) are passed over. Returns the status
         and amount taken."""
-        from wengang.documents.letters import DocumentError, outcome_list
+        from wengang.documents.letters import DocumentError, outcome_list, varying_switches
         from wengang.rules import interpretations
         from wengang.rules.engine import STATUS_ZH
 
@@ -1344,8 +1344,7 @@ class Ledger:
         except DocumentError as exc:
             raise LedgerError("no_outcomes", f"决定 {decision_id} 的各政策理解下的结果无法读取：{exc}", str(exc)) from None
         # the switches whose reading differs between the kept results; those the agency settles narrow them down
-        varying = [k for k in dict.fromkeys(k for o in outcomes for k in o["readings"])
-                   if len({o["readings"].get(k) for o in outcomes}) > 1]
+        varying = varying_switches(outcomes)
         given = {str(k): str(v) for k, v in readings.items() if str(k) in varying}
         for k, v in given.items():
             try:

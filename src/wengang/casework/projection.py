@@ -207,8 +207,9 @@ class Projection:
     _last_initial: dict[int, int] = field(default_factory=dict)  # decision id -> its latest initial payment's id
     _withdrawn: set[int] = field(default_factory=set)  # payments withdrawn before they were sent (``WITHDRAWN``)
     _gate_events: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # gate table -> ref -> event
-    # decision id -> (amount_fen, payment_channel) as its import event's rows hashed them, read when the projection was
-    # built (re-hashed then: ``check_rows``); what a payment reads besides the workflow columns (``imported_edits``)
+    # decision id -> (amount_fen, payment_channel) as its import event's rows hashed them, read when a payment-time
+    # projection was built (re-hashed then: ``check_rows``); what a payment reads besides the workflow columns
+    # (``imported_edits``)
     imported: dict[int, tuple[Any, Any]] = field(default_factory=dict)
     _built: bool = False
 
@@ -432,7 +433,8 @@ class Projection:
         if table == "case_decisions":
             legacy = audit.hash_version(after) < 2  # hashed without init_* (before migration 0003)
             for did, state, account, hold, amount, channel in rows:
-                self.imported.setdefault(did, (amount, channel))
+                if self.check_rows:  # (kept for a payment's chunks only: ``audit verify`` follows a million decisions)
+                    self.imported.setdefault(did, (amount, channel))
                 if legacy:
                     self.legacy.add(did)
                     self._legacy_init[did] = {"state": state, "account_no": account, "hold_reason": hold}

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -471,6 +471,13 @@ def reading_results(decision: Mapping[str, Any], docs: tuple[str, ...] = ()) -> 
         which = named.get(key)
         lines.append(f"按{which}的理解：{zh}{money}" if which else f"按第{n}种理解：{zh}{money}")
     return lines
+
+
+def varying_switches(outcomes: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The switches whose reading differs between ``outcomes`` (:func:`outcome_list`), in first-named order: the open
+    questions a 待认定 decision's kept results depend on, which ``case adopt`` and the page's 认定政策理解 settle."""
+    return [k for k in dict.fromkeys(k for o in outcomes for k in o["readings"])
+            if len({o["readings"].get(k) for o in outcomes}) > 1]
 
 
 def outcome_list(decision: Mapping[str, Any]) -> list[Mapping[str, Any]]:

@@ -441,17 +441,15 @@ def _adoptable(d: dict[str, Any]) -> list[dict[str, Any]]:
     认定政策理解 form (``Ledger.adopt_readings``, as ``case adopt``): none when it keeps no results or is not pending."""
     if d["state"] != "pending_determination" or d["entitlement"]["status"] != "needs_decision" or not d.get("outcomes"):
         return []
-    from wengang.documents.letters import DocumentError, outcome_list
+    from wengang.documents.letters import DocumentError, outcome_list, varying_switches
     from wengang.rules import interpretations
 
     try:
         outcomes = outcome_list({"outcomes": d["outcomes"], "readings": d["readings"]})
     except DocumentError:
         return []
-    varying = [k for k in dict.fromkeys(k for o in outcomes for k in o["readings"])
-               if len({o["readings"].get(k) for o in outcomes}) > 1]
     out = []
-    for k in varying:
+    for k in varying_switches(outcomes):
         try:
             sw = interpretations.get(k)
         except KeyError:  # a switch this system does not know: the form cannot offer it (the CLI says why)
@@ -494,9 +492,10 @@ def decision_page(decision_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], reque
         # ``POST /api/v1/decisions/{id}/account`` does; a 复核 other than the requester approves it (four eyes)
         "account": operator_may(p, "account") and _account_kind(d["state"]) is not None,
     }
-    adoptable = _adoptable(d) if operator_may(p, "resolve") else []
+    may_resolve = operator_may(p, "resolve")
+    adoptable = _adoptable(d) if may_resolve else []
     can["adopt"] = bool(adoptable)
-    can["resolve"] = operator_may(p, "resolve") and d["state"] == "pending_determination"
+    can["resolve"] = may_resolve and d["state"] == "pending_determination"
     from wengang.casework.states import action_zh
 
     history = (
