@@ -868,7 +868,7 @@ def _reevaluated(body: Any, facts: Path | None, dec: DecisionIn) -> None:
     from wengang.money import format_yuan
     from wengang.programs import load_all
 
-    from .intake import decided_base, read_json
+    from .intake import decided_base, packed_outcomes, read_json
 
     evaluation = isinstance(body, dict) and "subject_id" in body and "status" in body
     if dec.program == "skill_subsidy" and (facts is None or not evaluation):
@@ -899,6 +899,12 @@ def _reevaluated(body: Any, facts: Path | None, dec: DecisionIn) -> None:
     mine = (body.get("status"), body.get("amount_fen"), policy.get("number"), str(body.get("subject_id")))
     rules = (again.get("status"), again.get("amount_fen"), (again.get("policy") or {}).get("number"),
              str(again.get("subject_id")))
+    if mine == rules and dec.outcomes != packed_outcomes(again):  # a 待认定's results by reading are the rules' too
+        raise LedgerError("evaluation_mismatch",
+                          "申请文件中各政策理解下的结果（outcomes）与按规则重新判定事实文件的结果不符，不予登记："
+                          "请用 wengang evaluate --json 重新判定",
+                          "the application's results by reading (outcomes) differ from the rules' evaluation of its "
+                          "facts; not registered: evaluate again with wengang evaluate --json")
     base = decided_base(again)  # the 返还基数 a letter states and a resize rescales
     if mine == rules and dec.base_fen != base:
         shown = [format_yuan(b) if b is not None else "—" for b in (dec.base_fen, base)]
@@ -984,7 +990,11 @@ def _registered(led: Ledger, did: int, before: tuple[int, str] | None) -> None:
     from .states import STATE_ZH
 
     state = led.decision(did)["state"]
-    if before is None or before[0] != did:
+    if (before is None or before[0] != did) and state == "pending_determination":
+        console.print(f"✔ 申请已登记，决定 {did}：结论取决于尚未认定的政策理解（待认定），认定后初审"
+                      f"（wengang case show {did} 查看各理解下的结果；wengang case adopt {did} --reading 开关=理解 --reason …）"
+                      f" / decision {did} registered as needs_decision: settle the reading (case adopt), then review")
+    elif before is None or before[0] != did:
         console.print(f"✔ 申请已登记，决定 {did} / decision {did}")
     elif before[1] != state:
         console.print(f"✔ 申请已登记：决定 {did} 由“{STATE_ZH.get(before[1], before[1])}”转为“{STATE_ZH.get(state, state)}”"

@@ -729,7 +729,7 @@ _EVALUATION_FIELDS: dict[str, Any] = {
     "program": str, "subject_id": str | int, "subject_name": str | None, "status": str, "status_zh": str | None,
     "region": str | int, "amount_fen": int | None, "amount_is_cap": bool | None, "reasons": list[str],
     "readings": dict[str, Any], "policy": dict[str, Any] | None, "checks": list[dict[str, Any]],
-    "flags": list[str], "outputs": list[dict[str, Any]], "date": str,
+    "flags": list[str], "outputs": list[dict[str, Any]], "date": str, "outcomes": list[Any] | None,
 }
 _FACT_FIELDS: dict[str, Any] = {
     "occupation_code": str | int | None, "level": str | int | None, "application_date": str | None,
@@ -800,7 +800,31 @@ def _from_evaluation(ev: dict[str, Any], facts: dict[str, Any], given: dict[str,
         size_class=_decided_size_class(ev, facts), year=int(year), claim_key=claim_key,
         account_no=given.get("account_no"), contact=given.get("contact"),
         payment_hold=hold, payment_hold_reason=hold_reason, base_fen=decided_base(ev),
+        outcomes=packed_outcomes(ev),
     )
+
+
+def packed_outcomes(ev: dict[str, Any]) -> str | None:
+    """A 待认定 evaluation's result under each reading (``wengang evaluate --json``'s ``outcomes``) in the ledger's form
+    (``bulk.OUTCOMES_FORM``, as a screening packs them: ``默认:eligible:1118430|fanhuan.months_fully_paid=consecutive:
+    ineligible:``, each entry naming the readings that differ from the decision's ``readings``), so the application is
+    settled as a screened 待认定 is (``case adopt``); None for any other status. An outcome that cannot be read is
+    refused, naming it."""
+    if ev.get("status") != "needs_decision":
+        return None
+    from wengang.rules.batch import shown_tag
+
+    base = {str(k): str(v) for k, v in (ev.get("readings") or {}).items()}
+    entries = []
+    for n, o in enumerate(ev.get("outcomes") or [], start=1):
+        readings, status, amount = (o.get("readings"), o.get("status"), o.get("amount_fen")) if isinstance(o, dict) else (None,) * 3
+        if (not isinstance(readings, dict) or status not in STATUS_ZH
+                or not (amount is None or (isinstance(amount, int) and not isinstance(amount, bool)))):
+            raise _bad("bad_input", f"判定结果的 outcomes 第 {n} 项无法读取（应有 readings、status、amount_fen）",
+                       f"outcome {n} of the evaluation cannot be read (readings, status, amount_fen)")
+        entries.append(f"{shown_tag({str(k): str(v) for k, v in readings.items()}, base)}:{status}:"
+                       f"{'' if amount is None else amount}")
+    return "|".join(entries) or None
 
 
 def decided_base(ev: dict[str, Any]) -> int | None:

@@ -480,6 +480,33 @@ def _refuse_no_document(d: Mapping[str, Any], step: str) -> None:
         )
 
 
+def _refuse_unregistrable(dec: DecisionIn) -> None:
+    """What an application may be registered as: 符合条件, or 待认定 with its result under each reading kept (the agency
+    settles the reading, ``case adopt`` / ``case resolve``, then 初审). One the rules refuse is not registered; one that
+    lacks data is not either, and says what to supply — the applicant gives it and the case is evaluated again (a
+    待认定 application had been refused as “未通过规则审核” with the rest: it had passed nothing and failed nothing)."""
+    from .intake import STATUS_ZH
+
+    if dec.status == "eligible":
+        return
+    said = STATUS_ZH.get(dec.status, dec.status)
+    if dec.status == "needs_decision":
+        if not (dec.outcomes or "").strip():
+            raise LedgerError("needs_outcomes",
+                              "申请的结论待认定，但未带有各政策理解下的结果（wengang evaluate --json 的 outcomes），无法登记："
+                              "请用 wengang evaluate --json 重新判定后申请",
+                              "the application is needs_decision without its results by reading (the outcomes of "
+                              "wengang evaluate --json): evaluate again and apply with that output")
+        return
+    if dec.status == "not_determinable":
+        raise LedgerError("not_determinable",
+                          f"申请的结论为“{said}”，缺少判定所需的数据，暂不登记：请补充后重新判定再申请（{dec.explanation}）",
+                          f"the application cannot be determined ({dec.status}): supply the missing data and "
+                          "evaluate again")
+    raise LedgerError("not_eligible", f"申请未通过规则审核（{said}）：{dec.explanation}",
+                      f"the application is not eligible under the rules ({dec.status})")
+
+
 def check_batch_key(batch_key: Any) -> str:
     """A payment batch's key as the bank file will need it: the bank module's one rule (``documents.bank._BATCH_ID``,
     1 to 32 letters, digits, “-” or “_”), checked BEFORE anything is paid under it — a key the bank file refuses left
@@ -1309,8 +1336,10 @@ class Ledger:
                         f"the amount {amount_fen} fen exceeds the most the document gives ({cap[0]} fen, {cap[1]})")
             self._recompute(conn, d, actor, kind=kind, status="eligible" if eligible else "ineligible",
                             size_class=d["size_class"], amount=amount_fen if eligible else 0, reason=reason)
-            # a result that came with a payment hold (缓缴未补足, a quarantined row) stays held once eligible
-            to = ("held" if d["hold_reason"] else "screened") if eligible else "not_eligible"
+            # a result that came with a payment hold (缓缴未补足, a quarantined row) stays held once eligible; an
+            # application goes on to 初审, a screened decision to 告知
+            on = "screened" if d["origin"] == "screening" else "applied"
+            to = ("held" if d["hold_reason"] else on) if eligible else "not_eligible"
             self._move(conn, d, "resolve", to, actor, reason)
 
     def adopt_readings(self, decision_id: int, actor: str, *, readings: Mapping[str, str], reason: str) -> tuple[str, int | None]:
@@ -1678,6 +1707,12 @@ class Ledger:
                                   f"workers dispatched to public institutions ({a.user_unit_id}) are not covered")
             if not isinstance(a.amount_fen, int) or a.amount_fen < 0 or a.workers < 0:
                 raise LedgerError("bad_amount", "分配金额与人数须为非负整数", "allocation amount and workers must be non-negative")
+        if decision.status != "eligible":  # the shares are of an amount the rules decided: none is yet
+            _refuse_unregistrable(decision)
+            raise LedgerError("not_eligible",
+                              "派遣单位申请的结论为“待认定”：用工单位分配须按规则核定的返还金额，请先认定政策理解后重新判定，再申请",
+                              f"a dispatch firm's application is {decision.status}: its allocations share the amount "
+                              "the rules decide, so settle the reading or the data and evaluate again first")
         total = sum(a.amount_fen for a in allocations)
         if decision.amount_fen is None or total > decision.amount_fen:
             raise LedgerError("allocation_exceeds",
@@ -1707,9 +1742,7 @@ class Ledger:
         # 晋28号 六: an application made after the period of the document it rests on is not one made within it, as
         # of the ledger's own today (the evaluation date the applicant passes can be any day: outside audit aud2)
         self._refuse_if_period_over({"policy_doc": dec.policy_doc, "program": dec.program}, today)
-        if dec.status != "eligible":
-            raise LedgerError("not_eligible", f"申请未通过规则审核（{dec.status}）：{dec.explanation}",
-                              f"the application is not eligible under the rules ({dec.status})")
+        _refuse_unregistrable(dec)
         Q = Disqualification.__table__.c
         if conn.execute(select(exists().where(Q.unit_id == dec.unit_id, Q.program == dec.program,
                                               Q.year == dec.year))).scalar_one():
@@ -1743,7 +1776,9 @@ class Ledger:
                               f"该单位本年度已有决定 {old['id']}（状态：{old['state']}），不能重复申请",
                               f"unit already has decision {old['id']} ({old['state']}) for this program and year")
         ref = audit.new_ref()
-        state = "held" if dec.payment_hold else "applied"  # entitled, payment waits (兵团 二(一))
+        # entitled, payment waits (兵团 二(一)); a result that rests on an open reading waits for 认定 (its results by
+        # reading kept, as a screened 待认定's are: ``case adopt`` / ``case resolve``, then 初审)
+        state = "pending_determination" if dec.status == "needs_decision" else "held" if dec.payment_hold else "applied"
         # the payee account given with the application is not the decision's yet: like one given at ``confirm`` it is
         # a change request a second person approves (docs/decisions.md §25, §31), so whoever registers (and may 初审)
         # an application cannot choose where its money goes

@@ -61,9 +61,10 @@ TRANSITIONS: dict[str, Transition] = {
         _t("import", "筛查结果入库", None,
            ("screened", "not_eligible", "pending_determination", "disqualified", "held"),
            "免申即享：后台数据比对（人社部发〔2024〕40号 五）；缓缴未补足的入库即暂缓（兵团征求意见稿 二(一)）"),
-        _t("resolve", "人工认定", {"pending_determination"}, ("screened", "not_eligible", "held"),
-           "待认定 cases decided by the caseworker (design.md principle 4); one that came with a payment hold "
-           "is held (兵团征求意见稿 二(一); a quarantined input row, docs/decisions.md)"),
+        _t("resolve", "人工认定", {"pending_determination"}, ("screened", "applied", "not_eligible", "held"),
+           "待认定 cases decided by the caseworker (design.md principle 4): a screened one goes on to 告知, an "
+           "application to 初审; one that came with a payment hold is held (兵团征求意见稿 二(一); a quarantined input "
+           "row, docs/decisions.md)"),
         _t("notify", "推送告知", {"screened"}, ("notified",),
            "推送确认信息（晋人社厅发〔2024〕28号 六；兵团征求意见稿 二(一)）；无需确认的文件为告知"
            "（内人社发〔2025〕18号 四“以短信等方式告知企业，无需企业申请”）"),
@@ -73,8 +74,9 @@ TRANSITIONS: dict[str, Transition] = {
         _t("decline", "选择放弃", {"notified"}, ("declined",), "做好标识，并告知本年内可申领（兵团征求意见稿 二(一)）"),
         _t("waive", "期满未确认视为放弃", {"notified"}, ("waived",),
            "在政策执行期限内，未确认且未主动申请的，视为企业放弃（晋人社厅发〔2024〕28号 六）：仅该文件、仅期限届满后"),
-        _t("self_apply", "自主申请", None, ("applied", "held"),
-           "信息比对未筛查出来的单位可自主申请（内人社发〔2025〕18号 四）"),
+        _t("self_apply", "自主申请", None, ("applied", "held", "pending_determination"),
+           "信息比对未筛查出来的单位可自主申请（内人社发〔2025〕18号 四）；结论取决于尚未认定的政策理解的申请登记为待认定，"
+           "认定后初审（design.md principle 4）"),
         _t("apply_offered", "已筛查单位自行申请", {"screened", "notified"}, ("applied",),
            "企业自行申请的，审核通过后，直接发放；未确认且未主动申请的才视为放弃（晋人社厅发〔2024〕28号 六）"),
         _t("reapply", "放弃后本年内申领", {"declined"}, ("applied",), "告知本年内可申领（兵团征求意见稿 二(一)）"),

@@ -97,7 +97,7 @@ class _ByCombination:
         return self.by_own.values()
 
 
-def _shown_tag(combo: Mapping[str, str], default: Mapping[str, str]) -> str:
+def shown_tag(combo: Mapping[str, str], default: Mapping[str, str]) -> str:
     """A combination in the ``outcomes`` text: only the readings that differ from the row's ``readings`` (the
     default combination, written there in full), or 默认 for it. Repeating every switch in every outcome made
     the text most of a results file (1.65 GB of 1.78 GB at 1 M units with all readings open)."""
@@ -597,7 +597,7 @@ def _compile_stages(
             # "tag:status:" by the status's index into the combination's four texts (no text built per row), the
             # "|" before an entry in its text: one flat concatenation, not one per entry copied again into the
             # whole (an entry not compared is null, so skipped with its "|"; the first one is always there)
-            heads = pl.Series([f"{'|' if k else ''}{_shown_tag(combo, subset[0])}:{v}:" for v in STATUS_DTYPE.categories])
+            heads = pl.Series([f"{'|' if k else ''}{shown_tag(combo, subset[0])}:{v}:" for v in STATUS_DTYPE.categories])
             shown = [pl.lit(heads).gather(st.to_physical()), am.cast(pl.String).fill_null("")]
             outcome_parts += shown if plain else [pl.when(~waits[k]).then(pl.concat_str(shown))]
         region_wait = waits[0] & pl.any_horizontal(any_parts)

@@ -80,7 +80,7 @@ STATUS = {
           "same_operator", "payer_reviewed", "forbidden_record"},
     422: {"bad_input", "bad_key", "bad_amount", "bad_account", "bad_role", "bad_login", "bad_display", "bad_stage",
           "bad_scope", "bad_period", "backdated_publicity", "bad_bank_code", "amount_mismatch", "future_date", "no_roles", "weak_password",
-          "bad_identifier", "not_eligible", "policy_refused"},
+          "bad_identifier", "not_eligible", "not_determinable", "needs_outcomes", "policy_refused"},
     503: {"db_unavailable", "signing_key_required"},  # the service is not configured to write (docs/audit-keys.md)
 }
 

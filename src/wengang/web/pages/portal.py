@@ -232,7 +232,9 @@ async def person_apply(request: Request) -> Response:
     f = await form(request)
     region, on, facts = _person_facts(f, p.subject or "", p.display_name)
     d = await run_in_threadpool(_evaluate, "skill_subsidy", region, on, facts, _PERSON_LABELS)
-    if d.status != "eligible":
+    # 待认定 (the result rests on a reading the agency has not settled) is registered as such, its results by reading
+    # kept, and settled by the agency before 初审; a refusal or a case lacking data is not registered
+    if d.status not in ("eligible", "needs_decision"):
         return _person_page(request, f, result={**_result(d), "refused": True}, status=422)
     from ..api_casework import masked_name, person_apply_reason
 
@@ -242,7 +244,7 @@ async def person_apply(request: Request) -> Response:
     # recorded with an empty reason, the person's history showed it as 经办机构's)
     actor, why = cfg(request).portal_operator, person_apply_reason(p)
     await run_in_threadpool(lambda: led(request).apply_skill_subsidy(dec, actor, reason=why))
-    return back("/person", "applied")
+    return back("/person", "applied" if d.status == "eligible" else "applied_pending")
 
 
 def _result(d: Any) -> dict[str, Any]:
