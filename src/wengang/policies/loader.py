@@ -1036,6 +1036,22 @@ def _unread_names(
     return still
 
 
+def _unknown_choices(doc: Document, pid: str, block: ProgramBlock, err) -> None:
+    """Refuse a parameter that chooses a path in the rules (``names.choices_read``) set to a value no rule knows: it
+    would load and fail at the first case (or, read by presence, be taken for another value)."""
+    from wengang.policies.names import choices_read
+
+    for name, options in choices_read(pid).items():
+        p = block.params.get(name)
+        if p is None or str(p.value) in options:
+            continue
+        known = "、".join(sorted(options)) or "（无）"
+        err(doc, ("programs", pid, "parameters", name, "value"),
+            f"参数“{name}”的取值“{p.value}”不是规则可以适用的取值：{block.label}（{pid}）的规则只认 {known}",
+            f"parameter {name!r} has value {p.value!r}, which no rule of {pid} can apply; known values: "
+            f"{', '.join(sorted(options))}")
+
+
 def _check_set(
     docs: list[Document],
     raws: dict[str, _Raw],
@@ -1136,6 +1152,7 @@ def _check_set(
                 # a name no rule reads would load and silently turn its rule off (audit 7 F1): refused at its line;
                 # a required name it misspells is reported there, not as "missing" at the block
                 missing = _unread_names(doc, pid, block, recorded.get(pid, frozenset()), missing, raws, err)
+                _unknown_choices(doc, pid, block, err)
             if missing:
                 err(
                     doc,

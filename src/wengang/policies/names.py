@@ -57,3 +57,32 @@ def names_read(program: str) -> frozenset[str]:
 def nearest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
     """The valid names closest to a misspelt one (for the message), best first."""
     return difflib.get_close_matches(name, sorted(set(candidates)), n=n, cutoff=0.6)
+
+
+@functools.cache
+def choices_read(program: str) -> dict[str, frozenset[str]]:
+    """The parameters whose value chooses a path in ``program``'s rules — a ``ByParam`` (what the document prescribes)
+    or a reading a parameter fixes (``Reading.fixed_by``) — each with the values every rule that reads it knows. A
+    value outside them cannot be decided on (``RuleDefinitionError`` at the first case): a notice setting it is refused
+    when checked (``fund_reserve_province_notice: figure_required`` had been such a value for 技能提升补贴)."""
+    from wengang import programs
+    from wengang.rules.engine import RULESETS
+    from wengang.rules.expr import ByParam, Reading
+
+    programs.load(program)
+    out: dict[str, frozenset[str]] = {}
+    for (p, _name), rs in RULESETS.items():
+        if p != program:
+            continue
+        roots = [c.expr for c in rs.checks] + [o.expr for o in rs.outputs]
+        roots += [e for e in (rs.amount, rs.subject_when, rs.amount_cap_when) if e is not None]
+        for root in roots:
+            for node in root.walk():
+                if isinstance(node, ByParam):
+                    name, keys = node.name, frozenset(node.options)
+                elif isinstance(node, Reading) and node.fixed_by:
+                    name, keys = node.fixed_by, frozenset(node.options)
+                else:
+                    continue
+                out[name] = out[name] & keys if name in out else keys
+    return out

@@ -32,6 +32,7 @@ from typing import Any
 
 from wengang.facts.size_class import classify_2017
 from wengang.facts.unit import REFUND_YEAR_LISTS, SizeClass, UnitFacts
+from wengang.programs import fund_reserve
 from wengang.rules import interpretations
 from wengang.rules.engine import FLAG, Check, Output, Ruleset, register
 from wengang.rules.expr import (
@@ -47,7 +48,6 @@ from wengang.rules.expr import (
     Coalesce,
     Expr,
     Fact,
-    HasParam,
     IsMissing,
     Lit,
     Max,
@@ -810,23 +810,20 @@ _reserve_by_figure = Reading(SW_RESERVE, {"block": when(_reserve_ok, Lit(True), 
 def province_notice_evidence(sentence: str) -> Expr:
     """40号 makes the reserve a precondition of the PROVINCE's decision to implement ("实施上述…政策的省…备付期限应在
     1年以上"). Where the province has issued its own implementing notice (parameter ``fund_reserve_province_notice``:
-    晋人社厅发〔2024〕28号, the 兵团 draft), that notice is its determination that the precondition is met: without a
-    figure the check passes and says why; a figure the region data or ``--setting`` gives is still compared (a figure
-    under a year goes through the ``fund_reserve`` switch as before). Under 40号 alone a missing figure stays one
-    region-level question (docs/decisions.md)."""
-    return when(
-        HasParam("fund_reserve_province_notice") & IsMissing(_reserve),
-        Note(
-            Lit(True),
-            "本省已印发实施文件（{cite}），视为省级已确认具备实施前提（" + sentence + "）；"
-            "如本省上年度失业保险基金滚存结余备付期限不足1年，请提供 fund_reserve_years"
-            "（--setting fund_reserve_years=0.5 或地区数据文件）",
-            draft_text="省级（兵团）文件（{cite}）为征求意见稿，尚未印发；本次按该稿测算，视为省级（兵团）已确认具备实施前提（"
-            + sentence + "），该稿印发前结果不作发放依据；如省级（兵团）上年度失业保险基金滚存结余备付期限不足1年，"
-            "请提供 fund_reserve_years（--setting fund_reserve_years=0.5 或地区数据文件）",
-            cite="fund_reserve_province_notice",
-        ),
+    晋人社厅发〔2024〕28号, the 兵团 draft), that notice is read as its determination that the precondition is met (the
+    reading ``fund_reserve.province_notice`` it fixes, :mod:`wengang.programs.fund_reserve`): without a figure the
+    check passes and says why; a figure the region data or ``--setting`` gives is still compared (a figure under a
+    year goes through the ``fund_reserve`` switch as before). Under 40号 alone a missing figure stays one region-level
+    question (docs/decisions.md)."""
+    return fund_reserve.province_notice_evidence(
+        _reserve,
         _reserve_by_figure,
+        "本省已印发实施文件（{cite}），视为省级已确认具备实施前提（" + sentence + "）；"
+        "如本省上年度失业保险基金滚存结余备付期限不足1年，请提供 fund_reserve_years"
+        "（--setting fund_reserve_years=0.5 或地区数据文件）",
+        "省级（兵团）文件（{cite}）为征求意见稿，尚未印发；本次按该稿测算，视为省级（兵团）已确认具备实施前提（"
+        + sentence + "），该稿印发前结果不作发放依据；如省级（兵团）上年度失业保险基金滚存结余备付期限不足1年，"
+        "请提供 fund_reserve_years（--setting fund_reserve_years=0.5 或地区数据文件）",
     )
 
 

@@ -58,6 +58,7 @@ from typing import Any
 import polars as pl
 
 from wengang.facts.person import SkillSubsidyFacts
+from wengang.programs import fund_reserve
 from wengang.rules import interpretations
 from wengang.rules.engine import FLAG, Check, Output, Ruleset, register
 from wengang.rules.expr import (
@@ -67,14 +68,11 @@ from wengang.rules.expr import (
     MONEY,
     MONTHS,
     YEARS,
-    ByParam,
     Coalesce,
     Fact,
-    HasParam,
     IsMissing,
     Lit,
     MonthSpan,
-    Note,
     OptionalParam,
     Param,
     RateOf,
@@ -205,26 +203,6 @@ TERMS_2025 = interpretations.register(
         why="文件题为“延续实施”，末段只写“执行期限至2025年12月31日”，没有写起始日；本库把执行期起始读作2025年1月1日（与上年度"
         "政策衔接，不留空档），整份文件（含新增的次数和上浮）自该日起适用。文件5月27日才印发，也可读作新增、改变的规定只对印发后提出的"
         "申领适用（此前按延续的国家政策）：两种理解对印发前提出、急需紧缺职业（工种）或当年第2、3次的申领结论不同，未认定本开关时为“待认定”。",
-        programs=(PROGRAM,),
-    )
-)
-PROVINCE_NOTICE = interpretations.register(
-    interpretations.Switch(
-        name="fund_reserve.province_notice",
-        title="省级（兵团）印发的实施文件是否即为“上年度失业保险基金滚存结余备付期限应在1年以上”已满足的确认",
-        clauses=("人社部发〔2024〕40号 二", "人社部发〔2024〕40号 三", "晋人社厅发〔2024〕28号 二", "晋人社厅发〔2024〕28号 三",
-                 "兵团征求意见稿 一（二）", "兵团征求意见稿 一（三）"),
-        readings={
-            "notice_confirms": "省级（兵团）已印发实施文件的，视为省级已确认具备实施前提：未提供备付期限（fund_reserve_years）时按具备处理；"
-            "提供且不足1年的，按 fanhuan.fund_reserve / skill_subsidy.fund_reserve 处理",
-            "figure_required": "实施文件未写备付期限，不作为确认：须提供 fund_reserve_years，未提供时无法判定（与只有人社部发〔2024〕40号时相同）",
-        },
-        default="notice_confirms",
-        why="40号 二、三把“上年度失业保险基金滚存结余备付期限应在1年以上”写作“实施上述…政策的省（自治区、直辖市）”的条件，是省级决定实施的前提，"
-        "不是单位或个人的条件。晋人社厅发〔2024〕28号（“我省顶格执行国家政策”“我省顶格执行”）和兵团征求意见稿（“延续实施失业保险稳岗返还政策”"
-        "“延续实施技能提升补贴政策”）是省级（兵团）决定实施的文件，但原文都没有写备付期限，也没有写已满足该前提：视为确认是本库的解读，"
-        "不是文件所写的数值。按此解读不向每个单位、申领人索要省级数字；地区数据给出的数字仍照常比较。印发实施文件的文件以参数"
-        " fund_reserve_province_notice（值为本开关的取值）标明，并由该参数固定本开关；稳岗返还（fanhuan.py）的同一检查按同一参数处理。",
         programs=(PROGRAM,),
     )
 )
@@ -986,30 +964,16 @@ CHECKS_COMMON = [
         "本省上年度失业保险基金滚存结余备付期限在{fund_reserve_min_years}年以上（实施技能提升补贴的前提）",
         # a province's own implementing notice read as its confirmation of the precondition: a reading (switch
         # fund_reserve.province_notice), fixed by the parameter that marks such a notice; no notice: the figure decides
-        when(
-            HasParam("fund_reserve_province_notice") & IsMissing(_reserve),
-            Note(
-                ByParam(
-                    "fund_reserve_province_notice",
-                    {
-                        "notice_confirms": Reading(
-                            PROVINCE_NOTICE.name,
-                            {"notice_confirms": Lit(True), "figure_required": _reserve_by_figure},
-                            fixed_by="fund_reserve_province_notice",
-                        )
-                    },
-                    Lit(True),
-                ),
-                "本省已印发实施文件（{cite}），视为省级已确认具备实施前提（" + _RESERVE_SENTENCE + "）——文件未写备付期限，"
-                "这是本库的解读（解释开关 fund_reserve.province_notice）；如本省上年度失业保险基金滚存结余备付期限不足1年，"
-                "请提供 fund_reserve_years（--setting fund_reserve_years=0.5 或地区数据文件）",
-                draft_text="省级（兵团）文件（{cite}）为征求意见稿，尚未印发；本次按该稿测算，视为省级（兵团）已确认具备实施前提（"
-                + _RESERVE_SENTENCE + "）——该稿未写备付期限，这是本库的解读（解释开关 fund_reserve.province_notice），"
-                "该稿印发前结果不作发放依据；如省级（兵团）上年度失业保险基金滚存结余备付期限不足1年，"
-                "请提供 fund_reserve_years（--setting fund_reserve_years=0.5 或地区数据文件）",
-                cite="fund_reserve_province_notice",
-            ),
+        fund_reserve.province_notice_evidence(
+            _reserve,
             _reserve_by_figure,
+            "本省已印发实施文件（{cite}），视为省级已确认具备实施前提（" + _RESERVE_SENTENCE + "）——文件未写备付期限，"
+            "这是本库的解读（解释开关 fund_reserve.province_notice）；如本省上年度失业保险基金滚存结余备付期限不足1年，"
+            "请提供 fund_reserve_years（--setting fund_reserve_years=0.5 或地区数据文件）",
+            "省级（兵团）文件（{cite}）为征求意见稿，尚未印发；本次按该稿测算，视为省级（兵团）已确认具备实施前提（"
+            + _RESERVE_SENTENCE + "）——该稿未写备付期限，这是本库的解读（解释开关 fund_reserve.province_notice），"
+            "该稿印发前结果不作发放依据；如省级（兵团）上年度失业保险基金滚存结余备付期限不足1年，"
+            "请提供 fund_reserve_years（--setting fund_reserve_years=0.5 或地区数据文件）",
         ),
         cite=("fund_reserve_min_years",),
         reason="本省上年度失业保险基金滚存结余备付期限不足{fund_reserve_min_years}年，不具备实施技能提升补贴的前提",
