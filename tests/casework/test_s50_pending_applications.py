@@ -155,3 +155,21 @@ def test_an_application_is_registered_only_with_the_rules_results_by_reading(db,
         assert e.value.code == "not_eligible" and "待认定" in e.value.zh
     finally:
         led.close()
+
+
+def test_an_application_of_a_unit_whose_screened_decision_waits_for_a_reading_names_that_state(ledger):
+    """A unit screened 待认定 that applies as well: its decision is the screened one, still to be settled; the refusal
+    names its state in Chinese (it had shown the code ``pending_determination``)."""
+    from ledger_helpers import RUN, decision
+
+    import dataclasses
+
+    screened = decision(1, status="needs_decision", amount_fen=None, readings={SWITCH: "cumulative"},
+                        outcomes=f"默认:eligible:120001|{SWITCH}=consecutive:ineligible:")
+    ledger.import_decisions(RUN, [screened], "clerk")
+    did = ledger.find(program="fanhuan", year=2025, unit_id=screened.unit_id)
+    assert ledger.decision(did)["state"] == "pending_determination"
+    applied = dataclasses.replace(screened, status="eligible", amount_fen=120_001, outcomes=None)
+    with pytest.raises(LedgerError) as e:
+        ledger.self_apply(applied, "clerk")
+    assert e.value.code == "already_decided" and "（状态：待认定）" in e.value.zh, e.value.zh

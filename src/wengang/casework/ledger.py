@@ -1773,7 +1773,7 @@ class Ledger:
                 self._account_at_application(conn, old, dec.account_no, actor)
                 return old["id"]  # the same application again: nothing else changes
             raise LedgerError("already_decided",
-                              f"该单位本年度已有决定 {old['id']}（状态：{old['state']}），不能重复申请",
+                              f"该单位本年度已有决定 {old['id']}（状态：{STATE_ZH.get(old['state'], old['state'])}），不能重复申请",
                               f"unit already has decision {old['id']} ({old['state']}) for this program and year")
         ref = audit.new_ref()
         # entitled, payment waits (兵团 二(一)); a result that rests on an open reading waits for 认定 (its results by
