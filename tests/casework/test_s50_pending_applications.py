@@ -160,9 +160,9 @@ def test_an_application_is_registered_only_with_the_rules_results_by_reading(db,
 def test_an_application_of_a_unit_whose_screened_decision_waits_for_a_reading_names_that_state(ledger):
     """A unit screened 待认定 that applies as well: its decision is the screened one, still to be settled; the refusal
     names its state in Chinese (it had shown the code ``pending_determination``)."""
-    from ledger_helpers import RUN, decision
-
     import dataclasses
+
+    from ledger_helpers import RUN, decision
 
     screened = decision(1, status="needs_decision", amount_fen=None, readings={SWITCH: "cumulative"},
                         outcomes=f"默认:eligible:120001|{SWITCH}=consecutive:ineligible:")
