@@ -6,7 +6,7 @@ import functools
 import itertools
 import re
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from wengang.money import format_yuan
 from wengang.rules import interpretations
@@ -316,14 +316,25 @@ def outcome_lines(d: Decision) -> list[str]:
 
 
 def open_switches(d: Decision) -> list[str]:
-    """The switches a 待认定 decision's result depends on that the agency has not fixed: left open, not adopted."""
+    """The switches a 待认定 decision's result depends on that the agency has not fixed: left open, not adopted. A switch
+    the outcomes vary over whose every reading gives the same result is not one of them: the decision says it does not
+    affect the conclusion (``immaterial_readings``), and its letter had listed it as 尚待认定 as well, its checks as ？."""
     if d.status != NEEDS_DECISION or not d.outcomes:
         return []
-    names = dict.fromkeys(k for o in d.outcomes for k in o.readings)
+    return varying_open(d.outcomes, d.readings_fixed, d.immaterial_readings)
+
+
+def varying_open(outcomes: Sequence[Any], fixed: Mapping[str, str], immaterial: Sequence[str]) -> list[str]:
+    """:func:`open_switches` of a decision's ``outcomes`` (``Outcome`` objects or their JSON), readings ``fixed`` and
+    ``immaterial`` switch titles: shared with the ledger's explanation of an application (casework.intake)."""
+    def readings(o: Any) -> Mapping[str, str]:
+        return (o.get("readings") if isinstance(o, Mapping) else o.readings) or {}
+
+    names = dict.fromkeys(k for o in outcomes for k in readings(o))
     return [
         s for s in names
-        if s not in d.readings_fixed
-        and len({o.readings.get(s) or interpretations.get(s).default for o in d.outcomes}) > 1
+        if s not in fixed and interpretations.get(s).title not in immaterial
+        and len({readings(o).get(s) or interpretations.get(s).default for o in outcomes}) > 1
     ]
 
 

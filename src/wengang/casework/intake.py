@@ -673,9 +673,11 @@ def _explain(ev: dict[str, Any]) -> str:
     lines = [head + f"（依据 {pol.get('number') or NO_POLICY} {pol.get('clause') or ''}，审核日期 {ev.get('date', '')}）"]
     # the switches the outcomes differ on are open: a check that reads one holds only under a reading (？), and a
     # check not applicable is no ✔ (as explain.explain marks them; audit of explanations, session 40)
-    outcomes = ev.get("outcomes") or []
-    open_ = {k for o in outcomes for k, v in (o.get("readings") or {}).items()
-             if len({str((x.get("readings") or {}).get(k)) for x in outcomes}) > 1}
+    # (not one the decision names as not affecting its conclusion: explain.open_switches)
+    from wengang.explain import varying_open
+
+    outcomes = [o for o in ev.get("outcomes") or [] if isinstance(o, dict)]
+    open_ = set(varying_open(outcomes, ev.get("readings_fixed") or {}, ev.get("immaterial_readings") or []))
 
     def marked(c: dict[str, Any]) -> str:
         if c.get("applicable") is False:
