@@ -807,25 +807,35 @@ def _from_evaluation(ev: dict[str, Any], facts: dict[str, Any], given: dict[str,
 
 
 def packed_outcomes(ev: dict[str, Any]) -> str | None:
-    """A 待认定 evaluation's result under each reading (``wengang evaluate --json``'s ``outcomes``) in the ledger's form
-    (``bulk.OUTCOMES_FORM``, as a screening packs them: ``默认:eligible:1118430|fanhuan.months_fully_paid=consecutive:
-    ineligible:``, each entry naming the readings that differ from the decision's ``readings``), so the application is
-    settled as a screened 待认定 is (``case adopt``); None for any other status. An outcome that cannot be read is
+    """A 待认定 evaluation's result under each reading its result depends on (``wengang evaluate --json``'s
+    ``outcomes``) in the ledger's form, as a screening packs the same case (``bulk.OUTCOMES_FORM``:
+    ``默认:eligible:1118430|fanhuan.months_fully_paid=consecutive:ineligible:``, each entry naming the readings that
+    differ from the decision's ``readings``), so the application is settled as a screened 待认定 is (``case adopt``);
+    None for any other status. The readings the decision says do not affect its conclusion are left out
+    (:func:`wengang.explain.varying_open`): the agency is asked only what matters. An outcome that cannot be read is
     refused, naming it."""
     if ev.get("status") != "needs_decision":
         return None
+    from wengang.explain import varying_open
     from wengang.rules.batch import shown_tag
 
     base = {str(k): str(v) for k, v in (ev.get("readings") or {}).items()}
-    entries = []
-    for n, o in enumerate(ev.get("outcomes") or [], start=1):
+    outcomes = ev.get("outcomes") or []
+    for n, o in enumerate(outcomes, start=1):
         readings, status, amount = (o.get("readings"), o.get("status"), o.get("amount_fen")) if isinstance(o, dict) else (None,) * 3
         if (not isinstance(readings, dict) or status not in STATUS_ZH
                 or not (amount is None or (isinstance(amount, int) and not isinstance(amount, bool)))):
             raise _bad("bad_input", f"判定结果的 outcomes 第 {n} 项无法读取（应有 readings、status、amount_fen）",
                        f"outcome {n} of the evaluation cannot be read (readings, status, amount_fen)")
-        entries.append(f"{shown_tag({str(k): str(v) for k, v in readings.items()}, base)}:{status}:"
-                       f"{'' if amount is None else amount}")
+    try:
+        material = varying_open(outcomes, ev.get("readings_fixed") or {}, ev.get("immaterial_readings") or [])
+    except KeyError as exc:  # a switch this system does not have
+        raise _bad("bad_input", f"判定结果的 outcomes 含未知的解释开关：{exc}", f"outcomes name an unknown switch: {exc}") from None
+    entries = dict.fromkeys(
+        f"{shown_tag({k: str(o['readings'][k]) for k in material if k in o['readings']}, base)}:{o['status']}:"
+        f"{'' if o['amount_fen'] is None else o['amount_fen']}"
+        for o in outcomes
+    )
     return "|".join(entries) or None
 
 
