@@ -87,7 +87,9 @@ def test_screen_facts_loads_polars_and_the_rules_only(tmp_path: Path) -> None:
     loaded = loaded_after(args, (*NOT_FOR_FACTS, "polars", "wengang.rules.batch", "wengang.programs", *programs))
     assert (tmp_path / "out" / "results.parquet").exists()  # the command ran, and screened
     assert pl.read_parquet(tmp_path / "out" / "results.parquet").height == 2
-    assert loaded == ["polars", "wengang.programs", "wengang.programs.fanhuan", "wengang.rules.batch"]
+    # (with the fund-reserve check 稳岗返还 shares with 技能提升补贴: a module of no program of its own, decisions §141)
+    assert loaded == ["polars", "wengang.programs", "wengang.programs.fanhuan", "wengang.programs.fund_reserve",
+                      "wengang.rules.batch"]
 
 
 # a process whose own arguments name a root command leaves the sub-apps and the root's other commands out at import;
