@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import functools
 from collections.abc import Iterable
+from typing import Any
 
 from wengang.policies.required import REQUIRED_PARAMS
 
@@ -22,6 +23,13 @@ PROCEDURE_PARAMS = frozenset({
     "confirmation_required", "unconfirmed_waived", "unconfirmed_reminded",
     "pay_to_premium_account_if_no_corporate_account", "publicity_before_payment", "notify_channels",
 })
+
+
+def rule_roots(rs: Any) -> list[Any]:
+    """Every expression a rule set decides by: its checks, its outputs, its amount and the expressions that choose its
+    subject and mark its amount a ceiling."""
+    roots = [c.expr for c in rs.checks] + [o.expr for o in rs.outputs]
+    return roots + [e for e in (rs.amount, rs.subject_when, rs.amount_cap_when) if e is not None]
 
 
 @functools.cache
@@ -39,11 +47,9 @@ def names_read(program: str) -> frozenset[str]:
     for (p, _name), rs in RULESETS.items():
         if p != program:
             continue
-        roots = [c.expr for c in rs.checks] + [o.expr for o in rs.outputs]
-        roots += [e for e in (rs.amount, rs.subject_when, rs.amount_cap_when) if e is not None]
         for check in rs.checks:
             out.update(check.cite)
-        for root in roots:
+        for root in rule_roots(rs):
             for node in root.walk():
                 if isinstance(node, (Param, HasParam, ByParam)):
                     out.add(node.name)
@@ -74,9 +80,7 @@ def choices_read(program: str) -> dict[str, frozenset[str]]:
     for (p, _name), rs in RULESETS.items():
         if p != program:
             continue
-        roots = [c.expr for c in rs.checks] + [o.expr for o in rs.outputs]
-        roots += [e for e in (rs.amount, rs.subject_when, rs.amount_cap_when) if e is not None]
-        for root in roots:
+        for root in rule_roots(rs):
             for node in root.walk():
                 if isinstance(node, ByParam):
                     name, keys = node.name, frozenset(node.options)
