@@ -104,6 +104,15 @@ def test_a_pending_application_is_registered_settled_reviewed_and_paid(db, tmp_p
         assert (paid.paid, paid.amount_fen, paid.refused) == (1, AMOUNT, [])
         assert led.decision(did)["state"] == "paid"
         assert led.verify_audit().ok
+        # its 决定书 says how the agency decided, not that the question is open or what the other reading gives
+        from wengang.casework.outputs import letter_input
+        from wengang.documents.letters import compose_letter
+
+        letter = "\n".join(compose_letter(letter_input(led.letter_view(did)), {"name": "通辽市人力资源和社会保障局", "review_body": "通辽市人民政府",
+                                                                              "court": "有管辖权的人民法院"},
+                                           issued_on=date(2025, 10, 21)).paragraphs)
+        assert "11,184.30元" in letter and "经办机构认定：认定政策理解（规则结果：符合条件，11,184.30元）" in letter, letter
+        assert "尚未认定" not in letter and "若" not in letter and "？" not in letter, letter
     finally:
         led.close()
 

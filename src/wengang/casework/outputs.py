@@ -479,6 +479,23 @@ def recipient_trace(explanation: str | None, program: str, undecided: bool = Fal
     return _letter_lines((line for line in lines if not _agency_only(line, program)), undecided)
 
 
+def _decided_line(line: str) -> str | None:
+    """A line of a 待认定 decision's trace once the agency has decided it: the open question (“结果取决于尚未认定的政策
+    解释…”, “尚待认定的政策理解…”) and each reading's result (“若…按…：不符合条件——…”) are left out, whether the screening
+    wrote them as a reason (“✘ …”) or one case as one (“理由：…”, casework.intake._explain); a check ？ only because a
+    reading was open is said without the mark. None for a line left out."""
+    from wengang.screening.output import OPEN_READINGS_LINES
+
+    body = _CHECK_LINE.sub("", line)
+    reason = body.removeprefix(_REASON_LINE)
+    if reason.startswith(OPEN_READINGS_LINES) or (reason is not body and reason.startswith("若")):
+        return None
+    return body if line.startswith("？") else line
+
+
+_REASON_LINE = "理由："  # a reason in one case's explanation (casework.intake._explain)
+
+
 def letter_input(d: dict[str, Any]) -> dict[str, Any] | None:
     """A ledger decision (``Ledger.letter_view``) as ``documents.letters`` input, or None while nothing is decided.
 
@@ -504,9 +521,7 @@ def letter_input(d: dict[str, Any]) -> dict[str, Any] | None:
     if d["status"] in ("needs_decision", "not_determinable") and state not in UNDECIDED:
         # the rules left it to the agency, which has decided (人工认定, or 认定政策理解 by ``case adopt``): the letter says
         # how, not that the question is still open
-        from wengang.screening.output import OPEN_READINGS_LINES
-
-        trace = [t for t in trace if not _CHECK_LINE.sub("", t).startswith(OPEN_READINGS_LINES)]
+        trace = [t for t in (_decided_line(line) for line in trace) if t is not None]
         how = next((h["reason"] for h in reversed(d.get("history") or ()) if h["action"] == "resolve" and h["reason"]), "")
         if how and state in PASSED_REVIEW:  # a refusal states it among its reasons (below)
             trace.append("经办机构认定：" + how.rstrip("。"))
