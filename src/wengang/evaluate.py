@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
+import typing
 from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, cast
@@ -321,7 +323,7 @@ def period_date(
         )
     # a provision of the document with a period of its own (a parameter's valid_to) that ended by the review
     # is placed the same way as a whole document's (内政发〔2019〕4号 一: the 2019 hardship standards)
-    ended = sorted((p.valid_to, name) for name, p in res.params.items() if p.valid_to is not None and p.valid_to < review)
+    ended = [(end, name) for end, name in res.dated_params if end < review]
     if ended:
         end, name = ended[0]
         return candidate, (
@@ -452,17 +454,15 @@ def evaluate(
     merged: dict[str, Any] = {name: d.value for name, d in values.items()}
     merged.update(operator_settings)
     ruleset = ruleset_for(program, resolution.ruleset)
-    from wengang.settings import SettingError, bound_breach, bound_unchecked
-
-    breach = bound_breach(ruleset, resolution.params, merged, values)
+    breach = _bound_breach(ruleset, resolution.params, merged, values)
     if breach is not None:  # a standard the regulation's own bound rules out is not decided on (fail closed)
-        raise SettingError(breach)
-    notes += bound_unchecked(ruleset, resolution.params, merged, values)
+        raise _SettingError(breach)
+    notes += _bound_unchecked(ruleset, resolution.params, merged, values)
     model = ruleset.facts
     if "application_date" in raw and "application_date" not in model.model_fields:
         # a unit's application date only places the period; its facts model has no such field
         raw.pop("application_date")
-    data = validate_facts(model, raw if not isinstance(facts, model) else facts, normalised=normalised_for is model).model_dump()
+    data = _as_data(validate_facts(model, raw if not isinstance(facts, model) else facts, normalised=normalised_for is model))
     if ruleset.prepare is not None:
         data = ruleset.prepare(data, dataclasses.replace(resolution, operator_settings=frozenset(operator_settings)))
     decision = build_decision(
@@ -486,6 +486,34 @@ def evaluate(
     decision.period_basis = basis
     decision.notes = notes + decision.notes
     return decision
+
+
+def _as_data(facts: BaseModel) -> dict[str, Any]:
+    """``facts.model_dump()``: for a model of plain fields, its values as they are (what the dump gives), copied
+    without the serializer's walk (one case's explanation, issue 13)."""
+    return dict(facts.__dict__) if _plain_fields(type(facts)) else facts.model_dump()
+
+
+@functools.cache  # a model's fields are fixed once it is defined
+def _plain_fields(model: type[BaseModel]) -> bool:
+    """Does ``model_dump()`` of ``model`` give its instance's field values as they are: no field that holds a model
+    or a dataclass (which the dump turns into dicts), no extra fields (kept apart from the fields), no serializer?"""
+    if model.model_config.get("extra") == "allow" or model.__pydantic_computed_fields__:
+        return False
+    if model.__pydantic_decorators__.field_serializers or model.__pydantic_decorators__.model_serializers:
+        return False
+
+    def plain(annotation: Any) -> bool:
+        if isinstance(annotation, type) and (issubclass(annotation, BaseModel) or dataclasses.is_dataclass(annotation)):
+            return False
+        return all(plain(a) for a in typing.get_args(annotation))
+
+    return all(plain(info.annotation) and _plain_metadata(info.metadata) for info in model.model_fields.values())
+
+
+def _plain_metadata(metadata: list[Any]) -> bool:
+    """Constraints only (``ge``, ``le`` …): no serializer hidden in an ``Annotated`` field."""
+    return not any("Serializer" in type(m).__name__ for m in metadata)
 
 
 def _check_region(reg: Any, code: Any) -> None:
@@ -552,16 +580,27 @@ _parse_settings: Any = None
 _region_values: Any = None
 _show_value: Any = None
 _split_overrides: Any = None
+_SettingError: Any = None
+_bound_breach: Any = None
+_bound_unchecked: Any = None
 
 
 def _bind() -> None:
     global _BOUND, _normalise_record, _NoPolicyInForce, _load_policy_set, _resolve_region
-    global _parse_settings, _region_values, _show_value, _split_overrides
+    global _parse_settings, _region_values, _show_value, _split_overrides, _SettingError, _bound_breach, _bound_unchecked
     from wengang.ingest.record import normalise_record
     from wengang.policies import NoPolicyInForce, load_policy_set
     from wengang.programs import load_all
     from wengang.regions import resolve_region
-    from wengang.settings import parse_settings, region_values, show_value, split_overrides
+    from wengang.settings import (
+        SettingError,
+        bound_breach,
+        bound_unchecked,
+        parse_settings,
+        region_values,
+        show_value,
+        split_overrides,
+    )
 
     load_all()  # registers every ruleset
 
@@ -569,4 +608,5 @@ def _bind() -> None:
         normalise_record, NoPolicyInForce, load_policy_set, resolve_region
     )
     _parse_settings, _region_values, _show_value, _split_overrides = parse_settings, region_values, show_value, split_overrides
+    _SettingError, _bound_breach, _bound_unchecked = SettingError, bound_breach, bound_unchecked
     _BOUND = True

@@ -338,14 +338,20 @@ def varying_open(outcomes: Sequence[Any], fixed: Mapping[str, str], immaterial: 
     ]
 
 
+_AGENCY_CONFIG: Any = None
+
+
 def _signature(d: Decision) -> str:
     """The letter's signature: the agency's name (the region's agency block, as the PDF letters sign) and the date
     in Chinese (audit of explanations, session 40: ``通辽市　2025-08-01``)."""
+    global _AGENCY_CONFIG
     name = ""
     try:
-        from wengang.casework.outputs import agency_config
+        if _AGENCY_CONFIG is None:  # (bound once: the ledger's module is loaded only when a letter is first signed)
+            from wengang.casework.outputs import agency_config
 
-        name = agency_config([d.region]).get("name") or ""
+            _AGENCY_CONFIG = agency_config
+        name = _AGENCY_CONFIG([d.region]).get("name") or ""
     except Exception:  # noqa: BLE001 - a region with no agency file: the region's agency, named generically
         name = ""
     name = name or f"{d.region_name}社会保险经办机构"

@@ -30,6 +30,7 @@ from typing import Any
 from wengang.money import MisplacedSeparator, MoneyError, ungroup, yuan_to_fen
 from wengang.policies.units import UNIT_ZH
 from wengang.policies.units import format_value as format_unit_value
+from wengang.regions import chain
 
 REGION_DATA_DIR = Path(__file__).parent / "region_data"
 
@@ -403,14 +404,26 @@ def _bound_figure(bounds: tuple[str, ...], merged: Mapping[str, Any], values: Ma
     return None
 
 
+_PER_DOCUMENT: Any = None  # wengang.rules.engine._per_document, bound on first use (the engine loads Polars)
+
+
+def _settings_read(ruleset: Any, params: Mapping[str, Any]) -> set[str]:
+    """The settings the ruleset's rules active under ``params`` read (an import in the function costs a microsecond a
+    case, one case's explanation: issue 13)."""
+    global _PER_DOCUMENT
+    if _PER_DOCUMENT is None:
+        from wengang.rules.engine import _per_document
+
+        _PER_DOCUMENT = _per_document
+    return set(_PER_DOCUMENT(ruleset, params)[1])
+
+
 def bound_breach(ruleset: Any, params: Mapping[str, Any], merged: Mapping[str, Any],
                  values: Mapping[str, Any] | None = None) -> str | None:
     """Chinese-first text when a setting the ruleset's active rules read, in ``merged`` (region data with the
     operator's settings over it), is outside a bound a text sets by another figure of the region
     (:data:`SETTING_BOUNDS`), else None. ``values``: the region data (``RegionDatum``), for the figure's source."""
-    from wengang.rules.engine import _per_document
-
-    read = set(_per_document(ruleset, params)[1])
+    read = _settings_read(ruleset, params)
     for name, label, bounds, side, words, _ in SETTING_BOUNDS:
         if name not in read:
             continue
@@ -436,9 +449,7 @@ def bound_unchecked(ruleset: Any, params: Mapping[str, Any], merged: Mapping[str
     """A note for each bound of a setting the rules read and are given while no figure of the region stands for it
     in the period (Inner Mongolia's minimum wage before 2021-12-01: facts.md NOT FOUND; the dibao: none held): said,
     not assumed."""
-    from wengang.rules.engine import _per_document
-
-    read = set(_per_document(ruleset, params)[1])
+    read = _settings_read(ruleset, params)
     out = []
     for name, label, bounds, side, words, called in SETTING_BOUNDS:
         if name not in read or merged.get(name) is None or _bound_figure(bounds, merged, values) is not None:
@@ -687,8 +698,6 @@ def load_region_data(extra: tuple[str, ...] = ()) -> dict[tuple[str, str], list[
 
 def region_values(region: Any, on: date, extra: tuple[str, ...] = ()) -> dict[str, RegionDatum]:
     """The region data in force on ``on`` for a region, most specific jurisdiction first."""
-    from wengang.regions import chain
-
     data = load_region_data(extra)
     if not data:
         return {}

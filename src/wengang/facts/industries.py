@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from wengang.ingest.values import unwrap_excel_text
+
 
 @dataclass(frozen=True)
 class Industry:
@@ -131,8 +133,6 @@ _CODE = re.compile(CODE_PATTERN)
 
 def normalise_code(code: str) -> str:
     """An industry code as read: NFKC (full-width ``Ｆ０５１１``), Excel's ``="…"`` unwrapped, spaces dropped, upper case."""
-    from wengang.ingest.values import unwrap_excel_text
-
     return unwrap_excel_text(unicodedata.normalize("NFKC", str(code)).strip()).upper()
 
 

@@ -56,6 +56,7 @@ from enum import Enum
 from types import MappingProxyType
 from typing import Any
 
+from wengang.facts.labels import ZH
 from wengang.money import MisplacedSeparator, ungroup
 
 FEN_PER_YUAN = 100
@@ -432,8 +433,6 @@ EXTRA_LABELS: dict[str, tuple[str, ...]] = {
 
 def code_labels(code: str) -> tuple[str, ...]:
     """Chinese labels accepted for ``code``: the one it prints as, then the extra ones."""
-    from wengang.facts.labels import ZH
-
     out = [ZH[code]] if code in ZH else []
     return tuple(dict.fromkeys([*out, *EXTRA_LABELS.get(code, ())]))
 
@@ -447,8 +446,6 @@ def enum_codes(choices: type[Enum] | tuple[str, ...] | list[str]) -> tuple[str, 
 def enum_label_map(choices: type[Enum] | tuple[str, ...] | list[str]) -> Mapping[str, str]:
     """Accepted spelling (normalised: NFKC, lower-case) → code, for one enum's codes. A label that would
     name two codes of the same enum is an error in the label table, caught here."""
-    from wengang.facts.labels import ZH
-
     # built once per enum (one case read each enum field's labels afresh); the label table only grows
     # (modules register labels when imported), so its size tells whether a built map is current
     key = choices if isinstance(choices, type) else tuple(choices)
@@ -503,6 +500,7 @@ _MONTH_FORMS = (
     re.compile(r"([0-9]{4})年([0-9]{1,2})月?"),
     re.compile(r"([0-9]{4})([0-9]{2})"),
 )
+_ISO_DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _SERIAL = re.compile(r"([0-9]{5})(\.[0-9]+)?")
 
 
@@ -532,6 +530,12 @@ def parse_date(value: object, excel_epoch: date | None = None) -> date:
         return beijing_wall_time(value).date()
     if isinstance(value, date):
         return value
+    if type(value) is str and (m := _ISO_DAY.fullmatch(value)) and DATE_YEARS[0] <= int(m.group(1)) <= DATE_YEARS[1]:
+        # the form a JSON case gives (``2025-08-01``): read as the first form reads it, without normalising it first
+        try:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            pass  # no such day: refused below, as any other form
     s = re.sub(r"\s*([年月日/.-])\s*", r"\1", text(value))  # "2024 年 1 月 5 日", "2024 / 1 / 5"
     for form in _DATE_FORMS:
         m = form.fullmatch(s)

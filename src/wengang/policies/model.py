@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -145,6 +146,12 @@ class Resolution:
 
     def __getitem__(self, name: str) -> Any:
         return self.params[name].value
+
+    @functools.cached_property
+    def dated_params(self) -> tuple[tuple[date, str], ...]:
+        """(valid_to, name) of each parameter with a period of its own (a provision's end), earliest end first. Kept:
+        a resolution is cached by its policy set and asked for by every case of its period."""
+        return tuple(sorted((p.valid_to, name) for name, p in self.params.items() if p.valid_to is not None))
 
     def describe_zh(self) -> str:
         text = f"{self.region.name} {self.on.isoformat()} {self.label}：适用 {self.document.display_number}"

@@ -19,11 +19,15 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from wengang.facts.labels import ZH
+from wengang.money import fen_to_yuan, format_yuan
 from wengang.rules import interpretations
 from wengang.rules.expr import (
     CMP_SYMBOL,
     And,
+    ByParam,
     Cmp,
+    Coalesce,
     EvalContext,
     Expr,
     Fact,
@@ -35,6 +39,8 @@ from wengang.rules.expr import (
     Or,
     Param,
     Reading,
+    Setting,
+    path_step,
 )
 from wengang.rules.expr import format_value as _format_value
 
@@ -59,8 +65,6 @@ def code_label(value: Any, fact: str | None = None) -> Any:
         own = VALUE_LABELS.get(fact) if fact else None
         if own and value in own:
             return own[value]
-        from wengang.facts.labels import ZH
-
         if value in ZH:
             return ZH[value]
         if fact is None:  # a code on its own (``"tourism" in the document's list``): a fact's label for it, if one only
@@ -83,8 +87,6 @@ def format_value(value: Any, fmt: str | None, fact: str | None = None) -> str:
     codes), money to the fen (an exact share of an amount, 5 % of a balance, rounded down to the fen: what can be
     paid under it, as the decision compares; a sum of fen has no fraction of a fen)."""
     if fmt == "money" and isinstance(value, Fraction) and value.denominator != 1:
-        from wengang.money import format_yuan
-
         return format_yuan(value.numerator // value.denominator)
     return _format_value(code_label(value, fact), fmt)
 
@@ -308,8 +310,6 @@ class Decision:
         return " ".join(x for x in (self.policy_number, self.policy_clause) if x)
 
     def to_dict(self) -> dict[str, Any]:
-        from wengang.money import fen_to_yuan
-
         return {
             "program": self.program,
             "program_label": self.program_label,
@@ -614,6 +614,8 @@ _NOT_CODE = re.compile(r"（非[^（）]*）$")
 def _tidy_detail(parts: list[str]) -> list[str]:
     """A check's detail lines, each said once: a fact stated against several codes (``单位类型：企业（非机关事业单位）``,
     ``单位类型：企业（非…）``) is stated once, without the codes it is not."""
+    if not any("（非" in p for p in parts):  # (most checks: nothing to drop, each line said once)
+        return list(dict.fromkeys(parts))
     plain = [_NOT_CODE.sub("", p) for p in parts]
     seen: dict[str, int] = {}
     for b in plain:
@@ -814,8 +816,6 @@ def missing_settings(ruleset: Ruleset, params: Mapping[str, Any], settings: Mapp
 
 def settings_read(expr: Expr) -> tuple[str, ...]:
     """The settings ``expr`` reads under any reading, in walk order (cached: rules do not change)."""
-    from wengang.rules.expr import Setting
-
     names = expr.__dict__.get("_settings_read")
     if names is None:
         names = expr.__dict__["_settings_read"] = tuple(dict.fromkeys(n.name for n in expr.walk() if isinstance(n, Setting)))
@@ -824,8 +824,6 @@ def settings_read(expr: Expr) -> tuple[str, ...]:
 
 def reads_setting_under(expr: Expr, names: Collection[str], params: Mapping[str, Any], readings: Mapping[str, str]) -> bool:
     """Does ``expr``, under these readings (others at their default), read one of the settings ``names``?"""
-    from wengang.rules.expr import Reading, Setting
-
     if not names:
         return False
     stack = [expr]
@@ -914,8 +912,6 @@ def unknown_inputs(
     is unknown, else the branch it took; a reading's chosen option; any other node's unknown operands. A figure a
     branch not taken would read is not among them. ``alternatives``: where a reading met on the way is unknown under
     its other readings too (so the evaluation did not branch on it), what each of them lacks is added there."""
-    from wengang.rules.expr import Setting, path_step
-
     facts: dict[str, None] = {}
     settings: dict[str, None] = {}
     stack: list[Expr] = [expr]
@@ -1020,8 +1016,6 @@ def readings_set_by_document(
     open_: set[str] = set()
     seen: set[int] = set()
     stack: list[Expr] = list(ruleset.active_exprs(params))
-    from wengang.rules.expr import ByParam
-
     while stack:
         node = stack.pop()
         if id(node) in seen:
@@ -1248,8 +1242,6 @@ def _facts_whose_null_may_matter(ruleset: Ruleset, exprs: Iterable[Expr]) -> set
     the text says what a blank means. (Before, the three refund-year flags, blank on every row of a screen, sent
     every undeterminable row through a second pass: 1.2 s of the 1 M screen, session 43.)"""
     import typing
-
-    from wengang.rules.expr import Coalesce
 
     def never_null(node: Expr) -> bool:
         if isinstance(node, Lit):
