@@ -45,6 +45,9 @@ DONE = {
     "reviewed2": "复审已记录。",
     "resolved": "人工认定已记录，可继续告知、审核。",
     "adopted": "政策理解已认定：决定按规则在该理解下的结果办理（记为“按认定的政策理解核定”），可继续告知、审核。",
+    # an application settled: it goes to 初审 (an application is not notified as a screened unit is)
+    "resolved_applied": "人工认定已记录，申请转入初审。",
+    "adopted_applied": "政策理解已认定：申请按规则在该理解下的结果办理（记为“按认定的政策理解核定”），转入初审。",
     "reviewed_many": "批量审核已记录。",
     "account_approved": "收款账户变更已复核。",
     "account_rejected": "收款账户变更已退回。",

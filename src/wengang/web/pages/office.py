@@ -729,7 +729,7 @@ async def decision_readings(decision_id: Annotated[int, PathParam(ge=1, le=MAX_I
     if len(reason) > 500:
         raise ApiError(422, "invalid_input", "认定理由不超过 500 字", "reason: at most 500 characters", "reason")
     await run_in_threadpool(lambda: led(request).adopt_readings(decision_id, p.login, readings=readings, reason=reason))
-    return back(f"/decisions/{decision_id}", "adopted")
+    return back(f"/decisions/{decision_id}", await _settled(request, decision_id, "adopted"))
 
 
 @router.post("/decisions/{decision_id}/resolution", include_in_schema=False)
@@ -760,7 +760,14 @@ async def decision_resolution(decision_id: Annotated[int, PathParam(ge=1, le=MAX
             raise ApiError(422, "invalid_input", "认定金额不能为负数", "the amount must not be negative", "amount_yuan")
     await run_in_threadpool(lambda: led(request).resolve(decision_id, p.login, eligible=verdict == "eligible",
                                                          amount_fen=amount, reason=reason))
-    return back(f"/decisions/{decision_id}", "resolved")
+    return back(f"/decisions/{decision_id}", await _settled(request, decision_id, "resolved"))
+
+
+async def _settled(request: Request, decision_id: int, done: str) -> str:
+    """What the page says once a 待认定 decision is settled: a screened one goes on to 告知 and 审核, an application
+    (its state ``applied``) to 初审."""
+    state = (await run_in_threadpool(lambda: led(request).decision(decision_id)))["state"]
+    return f"{done}_applied" if state == "applied" else done
 
 
 # ------------------------------------------------------------------ review queue
