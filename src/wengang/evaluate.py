@@ -464,7 +464,10 @@ def evaluate(
         raw.pop("application_date")
     data = _as_data(validate_facts(model, raw if not isinstance(facts, model) else facts, normalised=normalised_for is model))
     if ruleset.prepare is not None:
-        data = ruleset.prepare(data, dataclasses.replace(resolution, operator_settings=frozenset(operator_settings)))
+        given = frozenset(operator_settings)  # (none given, the usual case: the resolution as it is, not a copy of it)
+        data = ruleset.prepare(
+            data, resolution if resolution.operator_settings == given else dataclasses.replace(resolution, operator_settings=given)
+        )
     decision = build_decision(
         ruleset,
         resolution,

@@ -9,6 +9,7 @@ the evaluation, never written per case.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -555,6 +556,7 @@ def _operand_text(where: int, key: Any, fmt: str | None, ctx: EvalContext) -> st
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
+@functools.lru_cache(maxsize=4096)  # a document's figure against its label: the same texts case after case
 def _bound_text(label: str | None, value: str) -> str:
     """The other side of a comparison: its label and its value, the value once (``1年（12个月）``; a label that
     already states it, ``3个月`` or ``参保月数条件（12个月）``, alone)."""
