@@ -987,7 +987,8 @@ def refusal_lines(ev: Evaluation, params: Mapping[str, Any]) -> list[str]:
     out = []
     for check, passed in ev.results:
         if check.kind == CONDITION and passed is False:
-            out.append(render_label(check.reason, params) if check.reason else f"不符合“{render_label(check.label, params, ev.ctx.settings)}”")
+            # (remembered per document: each reading's outcome of a case says the same refusals again)
+            out.append(_label(check.reason, params, None) if check.reason else f"不符合“{_label(check.label, params, ev.ctx.settings)}”")
     return out
 
 
