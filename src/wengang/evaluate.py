@@ -516,7 +516,9 @@ def _plain_fields(model: type[BaseModel]) -> bool:
 
 def _plain_metadata(metadata: list[Any]) -> bool:
     """Constraints only (``ge``, ``le`` …): no serializer hidden in an ``Annotated`` field."""
-    return not any("Serializer" in type(m).__name__ for m in metadata)
+    from pydantic import PlainSerializer, WrapSerializer
+
+    return not any(isinstance(m, (PlainSerializer, WrapSerializer)) for m in metadata)
 
 
 def _check_region(reg: Any, code: Any) -> None:

@@ -488,7 +488,7 @@ def _decided_line(line: str) -> str | None:
 
     body = _CHECK_LINE.sub("", line)
     reason = body.removeprefix(_REASON_LINE)
-    if reason.startswith(OPEN_READINGS_LINES) or (reason is not body and reason.startswith("若")):
+    if reason.startswith(OPEN_READINGS_LINES) or (body.startswith(_REASON_LINE) and reason.startswith("若")):
         return None
     return body if line.startswith("？") else line
 
